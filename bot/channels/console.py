@@ -1,0 +1,94 @@
+"""The terminal channel: a decision conversation in a terminal, or scripted as JSON lines.
+
+Everyone shares one conversation; ``/as NAME`` switches who is speaking. Replies go through the
+outbox like every channel's: queued by the turn, printed after the commit, marked delivered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from bot import outbox
+from bot.dispatch import Dispatcher, TurnResult
+from bot.model import Actor, ConversationKey, Message, Reply, Trigger
+from bot.store import utc_now
+
+CHANNEL = "console"
+
+
+def person(name: str) -> Actor:
+    """A console user is just a name: ``alice`` is ``console:alice``."""
+    clean = name.strip().lstrip("@")
+    return Actor(f"{CHANNEL}:{clean.lower()}", clean)
+
+
+class ConsoleSession:
+    def __init__(self, dispatcher: Dispatcher, out: TextIO, jsonl: bool = False):
+        self.dispatcher = dispatcher
+        self.out = out
+        self.jsonl = jsonl
+        self.run_id: int | None = None
+        self.status = "active"
+        self.record: dict[str, Any] | None = None
+        self.conversation = ConversationKey(CHANNEL, f"terminal-{utc_now().strftime('%Y%m%dT%H%M%S%f')}")
+
+    def start(self, trigger: Trigger) -> int:
+        result = self.dispatcher.start(trigger, self.conversation)
+        self.run_id = result.run_id
+        self._after(result)
+        return result.run_id
+
+    def say(self, speaker: Actor, text: str) -> TurnResult | None:
+        message = Message(conversation=self.conversation, actor=speaker, text=text)
+        result = self.dispatcher.handle(message, run_id=self.run_id)
+        if result is not None:
+            self._after(result)
+        return result
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("completed", "cancelled")
+
+    def _after(self, result: TurnResult) -> None:
+        self.status = result.outcome.status
+        if result.outcome.completion is not None:
+            self.record = result.outcome.completion
+        self.deliver()
+        if self.done and self.jsonl:
+            event = {"event": self.status, "run": self.run_id, "record": self.record}
+            self._write(json.dumps(event, default=str))
+
+    def deliver(self) -> None:
+        db = self.dispatcher.db
+        queued = [q for q in outbox.pending(db, CHANNEL) if q.reply.run_id == self.run_id]
+        for item in queued:
+            self._show(item.reply)
+        outbox.mark_sent(db, [q.id for q in queued], utc_now())
+
+    def _show(self, reply: Reply) -> None:
+        if self.jsonl:
+            self._write(json.dumps(reply.to_dict(), default=str))
+            return
+        to = f" -> {reply.to.name}" if reply.to else ""
+        for i, line in enumerate(reply.text.splitlines() or [""]):
+            self._write(f"bot{to}: {line}" if i == 0 else f"    {line}")
+
+    def _write(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+
+def parse_jsonl(line: str, line_no: int, error: Callable[[int, str], Exception]) -> tuple[str | None, str]:
+    """One scripted input line: ``{"as": "bob", "text": "yes"}`` (``as`` optional)."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise error(line_no, f"not JSON ({exc.msg})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise error(line_no, "'text' (a string) is missing")
+    speaker = data.get("as")
+    if speaker is not None and not isinstance(speaker, str):
+        raise error(line_no, "'as' must be a name")
+    return speaker, data["text"]

@@ -1,0 +1,368 @@
+"""The ``decisionbot`` command: noun then verb, thin over the core.
+
+Each command parses its options, calls the core and prints. Domain errors (``BotError``) are
+turned into a message with the next step here, once; nothing below this module exits.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot import config, texts
+from bot.channels.console import ConsoleSession, parse_jsonl, person
+from bot.dispatch import Dispatcher, FlowCatalog
+from bot.engine.compiler import compile_flow
+from bot.engine.reader import read_flow_file
+from bot.errors import BotError, InputEnded, RunNotFound
+from bot.model import Trigger
+from bot.render import render_run
+from bot.store import migrations, open_db, runs, transcript
+
+
+class Context:
+    def __init__(self, db_path: str, flows_dir: str):
+        self.db_path = db_path
+        self.flows_dir = Path(flows_dir)
+        self._db = None
+
+    @property
+    def db(self):
+        if self._db is None:
+            self._db = open_db(self.db_path, synchronous=config.synchronous())
+        return self._db
+
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(self.db, FlowCatalog(self.flows_dir, self.db), config.timezone())
+
+
+class Group(click.Group):
+    """Translates BotError into a one-line message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BotError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def _setting_option(name: str, flag: str) -> Any:
+    s = config.BY_NAME[name]
+    return click.option(flag, envvar=s.env, default=s.default, show_default=True, help=f"{s.help} [env {s.env}]")
+
+
+def output_options(fn: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(fn)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@_setting_option("db", "--db")
+@_setting_option("flows", "--flows")
+@click.version_option(package_name="decisionbot")
+@click.pass_context
+def main(ctx: click.Context, db: str, flows: str) -> None:
+    """decisionbot: decisions from alerts and meetings, walked through in chat and kept in SQLite.
+
+    \b
+    Example:
+      decisionbot chat post_meeting --data title="Weekly sync"
+    """
+    ctx.obj = Context(db, flows)
+
+
+# --- chat --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("flow")
+@click.option("--data", "-d", multiple=True, metavar="KEY=VALUE", help="A trigger field prompts can use (repeatable).")
+@click.option("--facilitator", "-f", default="facilitator", show_default=True, help="Who starts the run.")
+@click.option("--participants", "-p", default="", help="Comma-separated names of the other people.")
+@click.option("--jsonl", is_flag=True, help='Scripting: read {"as": NAME, "text": ANSWER} lines, write JSON lines.')
+@click.pass_obj
+def chat(obj: Context, flow: str, data: tuple[str, ...], facilitator: str, participants: str, jsonl: bool) -> None:
+    """Run FLOW as a conversation in the terminal.
+
+    Answer the bot's questions; '/as NAME' switches who is speaking, '/quit' leaves (the run
+    stays open). At the end the decision record is printed with where it is stored.
+
+    \b
+    Example:
+      decisionbot chat post_meeting -f alice -p bob,carol --data title="Weekly sync"
+    """
+    fields = _data(data)
+    fac = person(facilitator)
+    others = [person(p) for p in participants.split(",") if p.strip()]
+    trigger = Trigger(
+        flow=flow, source="console", title=fields.pop("title", ""), data=fields, facilitator=fac, participants=others
+    )
+    session = ConsoleSession(obj.dispatcher(), click.get_text_stream("stdout"), jsonl=jsonl)
+    run_id = session.start(trigger)
+    lines = _input_lines(jsonl, fac.name)
+    speaker = fac
+    for speaker_name, text in lines:
+        if session.done:
+            break
+        speaker = person(speaker_name) if speaker_name else speaker
+        if not jsonl and not sys.stdin.isatty() and not text.strip().startswith("/"):
+            click.echo(f"{speaker.name}> {text}")
+        if text.strip().startswith("/as "):
+            speaker = person(text.strip()[4:])
+            if not jsonl:
+                click.echo(texts.cli_switched(speaker.name), err=True)
+            continue
+        if text.strip() == "/quit":
+            break
+        session.say(speaker, text)
+    if not session.done:
+        raise InputEnded(_input_ended(obj, run_id))
+    if not jsonl:
+        click.echo(texts.cli_stored_at(obj.db_path, run_id))
+
+
+def _input_ended(obj: Context, run_id: int) -> str:
+    row = runs.load_run(obj.db.conn, run_id)
+    waiting = row.context.addressees() if row else []
+    return texts.cli_input_ended(row.state if row else None, ", ".join(waiting) or None)
+
+
+def _input_lines(jsonl: bool, first: str) -> Iterator[tuple[str | None, str]]:
+    stdin = click.get_text_stream("stdin")
+    interactive = stdin.isatty() and not jsonl
+    speaker = first
+    line_no = 0
+    while True:
+        if interactive:
+            try:
+                line = input(f"{speaker}> ")
+            except EOFError:
+                return
+        else:
+            line = stdin.readline()
+            if not line:
+                return
+            line = line.rstrip("\n")
+        line_no += 1
+        if jsonl:
+            if not line.strip():
+                continue
+            name, text = parse_jsonl(line, line_no, lambda n, p: click.UsageError(texts.cli_bad_jsonl(n, p)))
+            yield name, text
+            continue
+        if line.strip().startswith("/as "):
+            speaker = line.strip()[4:].strip() or speaker
+        yield None, line
+
+
+def _data(items: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(texts.cli_bad_data(item), param_hint="--data")
+        out[key.strip()] = value
+    return out
+
+
+# --- flows -------------------------------------------------------------------------------------
+
+
+@main.group()
+def flows() -> None:
+    """List, check, show and draw flow files.
+
+    \b
+    Example:
+      decisionbot flows validate
+    """
+
+
+@flows.command("list")
+@output_options
+@click.pass_obj
+def flows_list(obj: Context, as_json: bool) -> None:
+    """List the flows in the flows folder.
+
+    \b
+    Example:
+      decisionbot flows list --json
+    """
+    catalog = FlowCatalog(obj.flows_dir, obj.db)
+    rows = [
+        {"id": f.id, "title": f.title, "version": f.version, "steps": len(f.steps), "path": f.path}
+        for f in catalog.current.values()
+    ]
+    _print_rows(rows, as_json)
+
+
+@flows.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def flows_validate(paths: tuple[Path, ...]) -> None:
+    """Check flow files (default: every file in the flows folder); exit 1 on the first bad one.
+
+    \b
+    Example:
+      decisionbot flows validate flows/post_meeting.yaml
+    """
+    ctx = click.get_current_context()
+    folder = ctx.find_object(Context).flows_dir  # type: ignore[union-attr]
+    files = list(paths) or [p for p in sorted(folder.glob("*.yaml")) if p.stem not in ("routes", "checks")]
+    for path in files:
+        read_flow_file(path)
+    click.echo(texts.cli_flows_valid(len(files)))
+
+
+@flows.command("show")
+@click.argument("flow")
+@click.pass_obj
+def flows_show(obj: Context, flow: str) -> None:
+    """Print a flow's steps: who is asked what, with which answer type.
+
+    \b
+    Example:
+      decisionbot flows show post_meeting
+    """
+    f = FlowCatalog(obj.flows_dir, obj.db).get(flow)
+    click.echo(f"{f.id} ({f.version}): {f.title}")
+    for i, step in enumerate(f.steps, 1):
+        click.echo(f"  {i}. {step.id} [{step.type}] to {step.to}: {step.ask}".rstrip(": "))
+        for fld in step.fields:
+            click.echo(f"       - {fld.id} [{fld.type}]: {fld.ask}")
+        for branch in step.next:
+            click.echo(f"       -> {branch.goto}" + (f" when {branch.when}" if branch.when else ""))
+
+
+@flows.command("diagram")
+@click.argument("flow")
+@click.option(
+    "--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "png"]), default="mermaid", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of standard output.")
+@click.pass_obj
+def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> None:
+    """Draw a flow: Mermaid text by default; an SVG or PNG image where Graphviz is installed.
+
+    \b
+    Example:
+      decisionbot flows diagram post_meeting --format svg -o post_meeting.svg
+    """
+    from statemachine.contrib.diagram import DotGraphMachine, MermaidGraphMachine
+
+    machine = compile_flow(FlowCatalog(obj.flows_dir, obj.db).get(flow))
+    if fmt in ("svg", "png") and not shutil.which("dot"):
+        click.echo(texts.cli_no_graphviz(), err=True)
+        fmt = "mermaid"
+    if fmt == "mermaid":
+        data: bytes = MermaidGraphMachine(machine).get_mermaid().encode()
+    else:
+        dot = DotGraphMachine(machine)().to_string()
+        data = (
+            dot.encode()
+            if fmt == "dot"
+            else subprocess.run(["dot", f"-T{fmt}"], input=dot.encode(), capture_output=True, check=True).stdout
+        )
+    if output:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data + (b"\n" if not data.endswith(b"\n") else b""))
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+@main.group("runs")
+def runs_group() -> None:
+    """Look at runs: their status, transcript, answers and decision record.
+
+    \b
+    Example:
+      decisionbot runs list --status active
+    """
+
+
+@runs_group.command("list")
+@click.option("--status", type=click.Choice(["active", "completed", "cancelled", "stalled"]))
+@click.option("--flow", help="Only runs of this flow.")
+@click.option("--limit", default=100, show_default=True)
+@output_options
+@click.pass_obj
+def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as_json: bool) -> None:
+    """List runs, newest first.
+
+    \b
+    Example:
+      decisionbot runs list --status completed --json
+    """
+    rows = transcript.list_runs(obj.db.conn, status, flow, limit)
+    _print_rows(rows, as_json, ["id", "flow", "status", "state", "channel", "title", "started_at"])
+
+
+@runs_group.command("show")
+@click.argument("run_id", type=int)
+@output_options
+@click.pass_obj
+def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
+    """Show one run: transcript, answers with their revisions, and the decision record.
+
+    \b
+    Example:
+      decisionbot runs show 1
+    """
+    detail = transcript.run_detail(obj.db.conn, run_id)
+    if detail is None:
+        raise RunNotFound(texts.cli_unknown_run(run_id))
+    if as_json:
+        click.echo(json.dumps(detail, indent=2, default=str))
+        return
+    click.echo(render_run(detail))
+
+
+# --- db ----------------------------------------------------------------------------------------
+
+
+@main.group("db")
+def db_group() -> None:
+    """Manage the SQLite ledger.
+
+    \b
+    Example:
+      decisionbot db migrate
+    """
+
+
+@db_group.command("migrate")
+@click.pass_obj
+def db_migrate(obj: Context) -> None:
+    """Create the ledger or bring its schema up to date (safe to repeat).
+
+    \b
+    Example:
+      decisionbot --db data/decisions.db db migrate
+    """
+    db = open_db(obj.db_path, migrate=False)
+    applied = migrations.apply(db)
+    click.echo(texts.cli_migrated(obj.db_path, applied))
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | None = None) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    columns = columns or list(rows[0])
+    widths = {c: min(40, max(len(c), *(len(str(r.get(c) or "")) for r in rows))) for c in columns}
+    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        click.echo("  ".join(str(row.get(c) or "")[: widths[c]].ljust(widths[c]) for c in columns))

@@ -1,0 +1,73 @@
+"""Every setting, declared once: name, environment variable, default, help.
+
+The table drives the CLI's options and ``--help``, the README's settings list (a test checks
+it) and start-up checks. Secrets have no default and are read only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str | None
+    help: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "DECISIONBOT_DB", "data/decisions.db", "Path of the SQLite ledger."),
+    Setting("flows", "DECISIONBOT_FLOWS", "flows", "Folder of flow files (*.yaml)."),
+    Setting(
+        "timezone", "DECISIONBOT_TIMEZONE", "UTC", "Time zone for dates people type, unless their platform says theirs."
+    ),
+    Setting(
+        "synchronous",
+        "DECISIONBOT_SYNCHRONOUS",
+        "NORMAL",
+        "SQLite synchronous mode: NORMAL (safe against crashes of the bot) or FULL (also against power loss).",
+    ),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str | None:
+    setting = BY_NAME[name]
+    value = os.environ.get(setting.env)
+    if value is None or value == "":
+        return setting.default
+    return value
+
+
+def require_secret(name: str) -> str:
+    """A secret from the environment, or a ConfigError naming the variable."""
+    setting = BY_NAME[name]
+    value = os.environ.get(setting.env, "")
+    if not value:
+        raise ConfigError(f"{setting.env} is required: {setting.help}")
+    return value
+
+
+def timezone(name: str | None = None) -> ZoneInfo:
+    tz_name = name or get("timezone") or "UTC"
+    try:
+        return ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"Unknown time zone '{tz_name}' (DECISIONBOT_TIMEZONE). Use an IANA name such as Europe/Paris."
+        ) from exc
+
+
+def synchronous() -> str:
+    value = (get("synchronous") or "NORMAL").upper()
+    if value not in ("NORMAL", "FULL"):
+        raise ConfigError(f"DECISIONBOT_SYNCHRONOUS must be NORMAL or FULL, not '{value}'.")
+    return value

@@ -1,0 +1,264 @@
+"""The asking half of a turn: enter a step, open its prompts, render them as replies.
+
+:class:`TurnBase` holds what one turn works on (the flow, the run's state, the clock) and what
+it produces (:class:`Outcome`); :class:`bot.engine.runtime.Turn` adds the answering half.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.engine import questions, templates
+from bot.engine.answers import ParseContext
+from bot.engine.compiler import interpreter
+from bot.engine.model import Flow, Question, Step
+from bot.engine.state import Prompt, RunState
+from bot.model import Actor, ConversationKey, Message, Reply
+
+
+@dataclass
+class Outcome:
+    """Everything a turn decided, written by the store in one transaction."""
+
+    state: str
+    status: str
+    replies: list[Reply] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    transitions: list[dict[str, Any]] = field(default_factory=list)
+    inbound_step: str | None = None
+    inbound_kind: str = "answer"  # answer | command | invalid | refused | closed | start
+    completion: dict[str, Any] | None = None
+
+
+REASSIGN = Question(id="owner", ask="", type="person")
+
+
+class TurnBase(ABC):
+    def __init__(
+        self,
+        flow: Flow,
+        run_id: int,
+        state: str,
+        status: str,
+        ctx: RunState,
+        conversation: ConversationKey,
+        now: datetime,
+        tz_for: Callable[[Actor], ZoneInfo],
+    ):
+        self.flow = flow
+        self.run_id = run_id
+        self.ctx = ctx
+        self.conversation = conversation
+        self.now = now
+        self.tz_for = tz_for
+        self.interp = interpreter(flow)
+        self.out = Outcome(state=state, status=status)
+        self.message: Message | None = None
+
+    @property
+    def state(self) -> str:
+        return self.out.state
+
+    # --- replies ----------------------------------------------------------------------------
+
+    def say(self, text: str, to: Actor | None = None, kind: str = "info", private: bool = False) -> None:
+        self.out.replies.append(
+            Reply(self.run_id, self.conversation, text, to=to, step=self._step_id(), kind=kind, private=private)
+        )
+
+    def _step_id(self) -> str | None:
+        return self.state if self.flow.has_step(self.state) else None
+
+    def pctx(self, actor: Actor) -> ParseContext:
+        mentions = self.message.mentions if self.message and self.message.actor == actor else {}
+        return ParseContext(
+            now=self.now,
+            tz=self.tz_for(actor),
+            speaker=actor,
+            people=self.ctx.known_people(),
+            mentions=mentions,
+            channel=self.conversation.channel,
+        )
+
+    # --- moving the machine ------------------------------------------------------------------
+
+    def transition(self, event: str, actor: Actor | None, **kwargs: Any) -> str:
+        before = self.state
+        after = self.interp.send(before, event, **kwargs)
+        self.out.state = after
+        self.out.transitions.append({"from": before, "to": after, "event": event, "actor": actor.id if actor else None})
+        return after
+
+    def guard_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {s.id: None for s in self.flow.steps}
+        for key, value in self.ctx.answers.items():
+            values[key] = value["id"] if isinstance(value, dict) and "id" in value else value
+        return values
+
+    # --- entering a step ---------------------------------------------------------------------
+
+    def enter(self, step_id: str, actor: Actor | None, revisit: bool = False) -> None:
+        step = self.flow.step(step_id)
+        if step.type == "repeat":
+            self._open_repeat(step, revisit)
+            return
+        targets = self.targets(step)
+        if not targets:  # a fan-out over no items, or everyone has answered already
+            self.complete_step(step, actor)
+            return
+        for who, item in targets:
+            self.ctx.prompts.append(Prompt(step=step.id, to=who.to_dict(), item=item))
+        self.ask_waiting(revisit=revisit)
+
+    def _open_repeat(self, step: Step, revisit: bool) -> None:
+        if step.ask and not revisit:
+            self.say(self.render(step.ask, None), to=self.ctx.facilitator)
+        items = self.ctx.answers.setdefault(step.id, [])
+        who = self.facilitator_of(step)
+        if revisit and items:  # back into the list: change its last answer first
+            last = step.fields[-1]
+            self.ctx.draft = dict(items.pop())
+            current = self.ctx.draft.pop(last.id, None)
+            self.open_field(step, last, len(items), who, revisit=current)
+            return
+        self.ctx.draft = {}
+        self.open_field(step, step.fields[0], len(items), who)
+
+    def facilitator_of(self, step: Step) -> Actor:
+        return self.role_actors(step.to)[0] if not step.fan_out else self.ctx.facilitator
+
+    def role_actors(self, role: str) -> list[Actor]:
+        if role == "participants":
+            return self.ctx.participants or [self.ctx.facilitator]
+        return [self.ctx.facilitator]
+
+    def targets(self, step: Step) -> list[tuple[Actor, int | None]]:
+        """Who is asked in ``step``, with the item each prompt is about; those who answered
+        already (on an earlier pass) are not asked again."""
+        done = self.ctx.answers.get(step.id) or {}
+        fan = step.fan_out
+        if fan is None:
+            actors = self.role_actors(step.to)
+            if len(actors) == 1 and step.to != "participants":
+                return [(actors[0], None)]
+            return [(a, i) for i, a in enumerate(actors) if str(i) not in done]
+        out = []
+        for i, item in enumerate(self.fan_items(step)):
+            owner = questions.as_actor(item.get(fan[1]))
+            if owner and str(i) not in done:
+                out.append((owner, i))
+        return out
+
+    def fan_items(self, step: Step) -> list[dict[str, Any]]:
+        source, _ = step.fan_out or ("", "")
+        if source == "trigger.actions":
+            return list(self.ctx.trigger.get("actions") or [])
+        return list(self.ctx.answers.get(source) or [])
+
+    def open_field(self, step: Step, q: Question, item: int, who: Actor, revisit: Any = None) -> None:
+        prompt = Prompt(step=step.id, to=who.to_dict(), item=item, field=q.id)
+        self.ctx.prompts.insert(0, prompt)
+        self.ask(prompt, current=revisit)
+
+    def ask_waiting(self, revisit: bool = False) -> None:
+        """Ask everyone who has an open prompt but no question in front of them."""
+        for actor_id in list(dict.fromkeys(p.to["id"] for p in self.ctx.prompts)):
+            waiting = self.ctx.next_unasked(actor_id)
+            if waiting:
+                current = self.current_value(waiting) if revisit else None
+                self.ask(waiting, current=current)
+
+    # --- rendering a prompt ------------------------------------------------------------------
+
+    def question_of(self, prompt: Prompt) -> Question:
+        step = self.flow.step(prompt.step)
+        if prompt.purpose == "reassign":
+            return REASSIGN
+        if prompt.field:
+            found = step.field(prompt.field)
+            assert found is not None
+            return found
+        return step
+
+    def ask(self, prompt: Prompt, current: Any = None, note: str | None = None) -> None:
+        prompt.asked = True
+        step = self.flow.step(prompt.step)
+        q = self.question_of(prompt)
+        who = prompt.actor
+        text = self.prompt_text(prompt, step, q, current)
+        if prompt.escalated:
+            owner = self.fan_owner_name(prompt)
+            text = texts.escalated_prompt(owner, text)
+        if note:
+            text = f"{note}\n{text}"
+        expects = questions.expects(q, self.pctx(who), repeat=step.type == "repeat" and q is step.fields[0])
+        private = step.fan_out is not None and prompt.purpose == "answer" and not prompt.escalated
+        self.out.replies.append(
+            Reply(self.run_id, self.conversation, text, to=who, step=step.id, expects=expects, private=private)
+        )
+
+    def fan_owner_name(self, prompt: Prompt) -> str:
+        step = self.flow.step(prompt.step)
+        if step.fan_out and prompt.item is not None:
+            items = self.fan_items(step)
+            if prompt.item < len(items):
+                return questions.display(items[prompt.item].get(step.fan_out[1]))
+        return "Someone"
+
+    def prompt_text(self, prompt: Prompt, step: Step, q: Question, current: Any) -> str:
+        if prompt.purpose == "reassign":
+            item = self.fan_items(step)[prompt.item or 0]
+            return texts.reassign_prompt(self.fan_owner_name(prompt), (prompt.item or 0) + 1, item.get("what", ""))
+        text = self.render(q.ask, prompt.item if step.type != "repeat" else None, step)
+        if step.type == "repeat":
+            number = (prompt.item or 0) + 1
+            text = texts.item_prefix(step.item_label, number) + text
+            if q is step.fields[0] and number > max(step.min_items, 1):
+                text += " " + texts.done_hint()
+        hints = []
+        if q.options:
+            hints.append(texts.options_line([o.label for o in q.options]))
+        if current is not None:
+            hints.append(texts.currently(questions.display(current)))
+        elif q.default is not None:
+            hints.append(texts.default_hint(str(q.default)))
+        if q.optional:
+            hints.append(texts.optional_hint())
+        return "\n".join([text, *hints])
+
+    def render(self, text: str, item: int | None, step: Step | None = None) -> str:
+        if "{" not in text:
+            return text
+        shown = {k: self._show(v) for k, v in self.ctx.answers.items()}
+        context: dict[str, Any] = {"trigger": self.ctx.trigger, "run": self.run_id, "answers": shown, **shown}
+        if step is not None and step.type == "repeat":
+            context["item"] = {k: questions.display(v) for k, v in self.ctx.draft.items()}
+        elif step is not None and item is not None and step.fan_out:
+            context["item"] = self._show(self.fan_items(step)[item])
+            context["n"] = item + 1
+        return templates.render(text, context)
+
+    def _show(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self._show(v) for v in value]
+        if isinstance(value, dict) and "id" not in value:
+            return {k: self._show(v) for k, v in value.items()}
+        return questions.display(value)
+
+    def current_value(self, prompt: Prompt) -> Any:
+        value = self.ctx.answers.get(prompt.step)
+        if prompt.field is not None:
+            return self.ctx.draft.get(prompt.field)
+        if isinstance(value, dict) and "id" not in value:
+            return value.get(str(prompt.item))
+        return value
+
+    @abstractmethod
+    def complete_step(self, step: Step, actor: Actor | None) -> None:
+        """Leave ``step`` along the branch its answers choose (the answering half)."""

@@ -1,0 +1,124 @@
+"""The flow IR: what a flow file says, checked and typed, before it is compiled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+ANSWER_TYPES = ("text", "choice", "yes_no", "person", "date", "number", "repeat")
+FIELD_TYPES = ("text", "choice", "yes_no", "person", "date", "number")
+ON_FAIL = ("escalate", "skip", "cancel")
+FINAL_STATES = ("completed", "cancelled")
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Branch:
+    """``goto`` when the expression ``when`` holds; ``when`` None is the default branch."""
+
+    goto: str
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """What every asking thing shares: a step or a field of a repeated group."""
+
+    id: str
+    ask: str
+    type: str
+    options: tuple[Option, ...] = ()
+    optional: bool = False
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    not_before: str | None = None
+    not_after: str | None = None
+    help: str | None = None
+    example: str | None = None
+
+
+@dataclass(frozen=True)
+class Step(Question):
+    to: str = "facilitator"
+    fields: tuple[Question, ...] = ()
+    min_items: int = 0
+    item_label: str = "Item"
+    next: tuple[Branch, ...] = ()
+    on_fail: str = "escalate"
+    max_failures: int = 3
+    complete_when: str = "all"  # fan-out steps: all | any
+
+    @property
+    def fan_out(self) -> tuple[str, str] | None:
+        """For ``to: each <source>.<field>``: (source, field); source is a step id or
+        ``trigger.<name>``."""
+        if not self.to.startswith("each "):
+            return None
+        source, _, fld = self.to[5:].strip().rpartition(".")
+        return source, fld
+
+    def field(self, field_id: str) -> Question | None:
+        return next((f for f in self.fields if f.id == field_id), None)
+
+
+@dataclass(frozen=True)
+class Timers:
+    remind_after: timedelta | None = None
+    escalate_after: timedelta | None = None
+    expire_after: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """How a completed run is written to the decision ledger."""
+
+    decision: str | None = None  # a step id, or a template
+    actions: str | None = None  # a repeat step with fields what, owner, due
+    accepts: str | None = None  # the fan-out yes/no step where owners accept their actions
+    review_at: str | None = None  # a date step
+    # review flows: the decision under review (from the trigger) and what became of it
+    outcome: str | None = None  # a choice step answering keep | change | drop
+    actions_done: str | None = None  # a fan-out yes/no step over trigger.actions
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    title: str
+    version: str
+    path: str
+    text: str
+    roles: dict[str, str]
+    steps: tuple[Step, ...]
+    timers: Timers = Timers()
+    record: Record = Record()
+    on_complete: tuple[dict[str, Any], ...] = ()
+    description: str = ""
+    _index: dict[str, Step] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({s.id: s for s in self.steps})
+
+    def step(self, step_id: str) -> Step:
+        return self._index[step_id]
+
+    def has_step(self, step_id: str) -> bool:
+        return step_id in self._index
+
+    @property
+    def first(self) -> Step:
+        return self.steps[0]
+
+    def successors(self, step: Step) -> list[str]:
+        """Every step (or final state) that can follow ``step``."""
+        if step.next:
+            return [b.goto for b in step.next]
+        pos = self.steps.index(step)
+        return [self.steps[pos + 1].id] if pos + 1 < len(self.steps) else ["completed"]

@@ -1,0 +1,80 @@
+"""One question's answer type: parse a typed answer, describe what is expected, show a value.
+
+Values are kept in their JSON form: text and choices as strings, yes/no as booleans, numbers
+as numbers, dates as ISO strings, people as ``{"id", "name"}``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.engine import answers
+from bot.engine.answers import AnswerError, ParseContext
+from bot.engine.model import Question
+from bot.model import Actor
+
+
+def parse(q: Question, text: str, ctx: ParseContext) -> Any:
+    """The JSON form of the answer ``text`` to ``q``; raises AnswerError when it does not fit."""
+    kind = q.type
+    if kind == "text":
+        return answers.parse_text(text)
+    if kind == "choice":
+        return answers.parse_choice(text, q.options)
+    if kind == "yes_no":
+        return answers.parse_yes_no(text)
+    if kind == "number":
+        return answers.parse_number(text, minimum=q.minimum, maximum=q.maximum)
+    if kind == "date":
+        low, high = bounds(q, ctx)
+        return answers.parse_date(text, ctx, not_before=low, not_after=high).isoformat()
+    if kind == "person":
+        return answers.parse_person(text, ctx).to_dict()
+    raise AnswerError("empty")  # repeat steps are answered field by field
+
+
+def bounds(q: Question, ctx: ParseContext) -> tuple[date | None, date | None]:
+    return answers.resolve_bound(q.not_before, ctx), answers.resolve_bound(q.not_after, ctx)
+
+
+def expects(q: Question, ctx: ParseContext, *, repeat: bool = False) -> dict[str, Any]:
+    """What the bot expects, for channels that draw widgets and for scripts (``--jsonl``)."""
+    out: dict[str, Any] = {"type": q.type, "optional": q.optional}
+    if q.options:
+        out["options"] = [{"value": o.value, "label": o.label} for o in q.options]
+    if q.type == "number":
+        out["min"], out["max"] = q.minimum, q.maximum
+    if q.type == "date":
+        low, high = bounds(q, ctx)
+        out["not_before"] = low.isoformat() if low else None
+        out["not_after"] = high.isoformat() if high else None
+    if q.default is not None:
+        out["default"] = q.default
+    if repeat:
+        out["done_words"] = sorted(DONE_WORDS)
+    return out
+
+
+DONE_WORDS = frozenset({"done", "no more", "none", "nothing", "that's all", "thats all", "finished", "no"})
+
+
+def is_done_word(text: str) -> bool:
+    return " ".join(text.casefold().split()).rstrip(".!") in DONE_WORDS
+
+
+def display(value: Any) -> str:
+    """A value as people read it in prompts and summaries."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict) and "id" in value:
+        return str(value.get("name") or value["id"])
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def as_actor(value: Any) -> Actor | None:
+    return Actor.from_dict(value) if isinstance(value, dict) and "id" in value else None

@@ -1,0 +1,60 @@
+"""The decision record of a completed run, built from its answers as the flow's ``record`` maps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine import questions, templates
+from bot.engine.model import Flow
+from bot.engine.state import RunState
+
+
+def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
+    rec = flow.record
+    answers = ctx.answers
+    out: dict[str, Any] = {
+        "run": run_id,
+        "flow": flow.id,
+        "title": ctx.trigger.get("title") or flow.title,
+        "facilitator": ctx.roles["facilitator"],
+        "decision": _decision_text(rec.decision, ctx),
+        "decision_step": rec.decision if rec.decision and flow.has_step(rec.decision) else None,
+        "actions": [],
+        "review_at": answers.get(rec.review_at) if rec.review_at else None,
+        "outcome": answers.get(rec.outcome) if rec.outcome else None,
+        "answers": answers,
+    }
+    accepted = answers.get(rec.accepts) or {} if rec.accepts else {}
+    for i, item in enumerate(answers.get(rec.actions) or [] if rec.actions else []):
+        owner = item.get("owner") or {}
+        out["actions"].append(
+            {
+                "what": item.get("what"),
+                "owner": owner.get("id"),
+                "owner_name": owner.get("name"),
+                "due": item.get("due"),
+                "accepted": accepted.get(str(i)) if rec.accepts else None,
+            }
+        )
+    if rec.actions_done:
+        done = answers.get(rec.actions_done) or {}
+        out["actions_done"] = [
+            {"action_id": a.get("id"), "done": done.get(str(i))} for i, a in enumerate(ctx.trigger.get("actions") or [])
+        ]
+        out["reviewed_decision"] = ctx.trigger.get("decision_id")
+    out["schedule"] = [
+        {"flow": a["schedule_flow"]["flow"], "at": answers.get(a["schedule_flow"]["at"])}
+        for a in flow.on_complete
+        if "schedule_flow" in a and answers.get(a["schedule_flow"]["at"])
+    ]
+    return out
+
+
+def _decision_text(spec: str | None, ctx: RunState) -> str | None:
+    if not spec:
+        return None
+    if "{{" not in spec:
+        value = ctx.answers.get(spec)
+        return None if value is None else questions.display(value)
+    shown = {k: questions.display(v) for k, v in ctx.answers.items() if not isinstance(v, list | dict)}
+    return templates.render(spec, {"trigger": ctx.trigger, "answers": shown, **shown}).strip() or None

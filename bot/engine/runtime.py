@@ -1,0 +1,420 @@
+"""One turn of a run: an inbound message interpreted against the run's state.
+
+:func:`start_run` opens a run's first step; :func:`handle` takes one message. Both return an
+:class:`~bot.engine.asking.Outcome` and touch no database: the store writes the outcome in one
+transaction, so a crash mid-turn leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.engine import questions
+from bot.engine.answers import AnswerError
+from bot.engine.asking import Outcome, TurnBase
+from bot.engine.commands import Command, classify, match_name
+from bot.engine.model import Flow, Question, Step
+from bot.engine.record import build_record
+from bot.engine.state import Prompt, RunState, slot_key
+from bot.model import Actor, ConversationKey, Message
+
+KEEP_WORDS = frozenset({"ok", "keep", "default", "same"})
+
+
+class Turn(TurnBase):
+    # --- entry points ------------------------------------------------------------------------
+
+    def start(self) -> Outcome:
+        self.out.inbound_kind = "start"
+        self.enter(self.flow.first.id, self.ctx.facilitator)
+        return self.out
+
+    def handle(self, message: Message) -> Outcome:
+        self.message = message
+        actor, text = message.actor, message.text.strip()
+        self.out.inbound_step = self._step_id()
+        if self.out.status in ("completed", "cancelled"):
+            self.out.inbound_kind = "closed"
+            self.say(texts.run_closed(self.out.status), to=actor, kind="error", private=True)
+            return self.out
+        if self.out.status == "stalled":
+            self.out.status = "active"
+            self.say(texts.resumed(), to=actor)
+        if self.ctx.confirm and self.ctx.confirm.get("actor") == actor.id:
+            self._confirming(actor, text)
+            return self.out
+        command = classify(text)
+        prompt = self.ctx.prompt_for(actor.id)
+        if prompt:
+            self.out.inbound_step = prompt.step
+        if command:
+            self.out.inbound_kind = "command"
+            self._command(command, actor, prompt)
+        elif prompt is None:
+            self.out.inbound_kind = "refused"
+            self.say(texts.not_for_you(self.ctx.addressees()), to=actor, kind="error", private=True)
+        else:
+            self._answer(prompt, actor, text)
+        return self.out
+
+    # --- answers -----------------------------------------------------------------------------
+
+    def _answer(self, prompt: Prompt, actor: Actor, text: str) -> None:
+        step = self.flow.step(prompt.step)
+        q = self.question_of(prompt)
+        folded = " ".join(text.casefold().split())
+        if step.type == "repeat" and q is step.fields[0] and not self.ctx.draft and questions.is_done_word(text):
+            self._finish_repeat(prompt, step, actor)
+            return
+        current = self.current_value(prompt)
+        if q.type != "yes_no" and folded in KEEP_WORDS | {""}:
+            if current is not None and folded != "default":
+                self._accept(prompt, step, q, current, actor, text, kind="kept")
+                return
+            if q.default is not None:
+                text = str(q.default)
+        try:
+            value = questions.parse(q, text, self.pctx(actor))
+        except AnswerError as error:
+            self._invalid(prompt, step, q, error, actor)
+            return
+        if q.type == "person":
+            self.ctx.remember(Actor.from_dict(value))
+        self._accept(prompt, step, q, value, actor, text)
+
+    def _finish_repeat(self, prompt: Prompt, step: Step, actor: Actor) -> None:
+        items = self.ctx.answers.get(step.id) or []
+        if len(items) < step.min_items:
+            msg = texts.answer_error("min_items", {"count": step.min_items})
+            self.say(msg, to=actor, kind="error")
+            self.out.inbound_kind = "invalid"
+            return
+        self._close(prompt)
+        self.complete_step(step, actor)
+
+    def _record(self, slot: tuple[str, int | None, str | None], actor: Actor, value: Any, raw: str, kind: str) -> None:
+        revision = self.ctx.next_revision(slot, actor.id)
+        step, item, fld = slot
+        self.out.answers.append(
+            {
+                "step": step,
+                "item": None if item is None else item + 1,
+                "field": fld,
+                "actor": actor.id,
+                "value": value,
+                "raw": raw,
+                "kind": kind,
+                "revision": revision,
+            }
+        )
+
+    def _accept(
+        self, prompt: Prompt, step: Step, q: Question, value: Any, actor: Actor, raw: str, kind: str = "answer"
+    ) -> None:
+        if prompt.purpose == "reassign":
+            self._reassign(prompt, step, value, actor, raw)
+            return
+        self._record(prompt.slot, actor, value, raw, kind)
+        self._close(prompt)
+        if step.type == "repeat":
+            self._next_field(step, q, value, actor)
+        elif prompt.item is not None:
+            self._fan_answer(prompt, step, value, actor)
+        else:
+            self.ctx.answers[step.id] = value
+            self.complete_step(step, actor)
+
+    def _next_field(self, step: Step, q: Question, value: Any, actor: Actor) -> None:
+        self.ctx.draft[q.id] = value
+        items = self.ctx.answers.setdefault(step.id, [])
+        remaining = [f for f in step.fields if f.id not in self.ctx.draft]
+        if remaining:
+            self.open_field(step, remaining[0], len(items), actor)
+            return
+        items.append(dict(self.ctx.draft))
+        self.ctx.draft = {}
+        self.open_field(step, step.fields[0], len(items), actor)
+
+    def _fan_answer(self, prompt: Prompt, step: Step, value: Any, actor: Actor) -> None:
+        self.ctx.answers.setdefault(step.id, {})[str(prompt.item)] = value
+        if step.id == self.flow.record.accepts and value is False:
+            fac = self.ctx.facilitator
+            self.ctx.prompts.append(Prompt(step=step.id, to=fac.to_dict(), item=prompt.item, purpose="reassign"))
+            self.ctx.answers[step.id].pop(str(prompt.item))
+            self.say(texts.declined_ack(fac.name), to=actor, private=True)
+        self._after_fan(step, actor)
+
+    def _after_fan(self, step: Step, actor: Actor) -> None:
+        open_here = [p for p in self.ctx.prompts if p.step == step.id]
+        if self.state != step.id:  # a late confirmation after the step was left
+            if not self.ctx.prompts and self.state == "completed":
+                self._finish(actor)
+            else:
+                self.ask_waiting()
+            return
+        if not open_here or (step.complete_when == "any" and self.ctx.answers.get(step.id)):
+            self.ctx.prompts = [p for p in self.ctx.prompts if p.step != step.id]
+            self.complete_step(step, actor)
+        else:
+            self.ask_waiting()
+
+    def _reassign(self, prompt: Prompt, step: Step, value: Any, actor: Actor, raw: str) -> None:
+        source, fld = step.fan_out or ("", "owner")
+        item = prompt.item or 0
+        self._record((source, item, fld), actor, value, raw, "correction")
+        self.ctx.answers[source][item][fld] = value
+        self._close(prompt)
+        self.ctx.prompts.append(Prompt(step=step.id, to=value, item=item))
+        self.ask_waiting()
+
+    def _close(self, prompt: Prompt) -> None:
+        if prompt in self.ctx.prompts:
+            self.ctx.prompts.remove(prompt)
+
+    def _invalid(self, prompt: Prompt, step: Step, q: Question, error: AnswerError, actor: Actor) -> None:
+        self.out.inbound_kind = "invalid"
+        prompt.fails += 1
+        if prompt.fails < step.max_failures:
+            self.say(texts.answer_error(error.code, error.params), to=actor, kind="error")
+            return
+        prompt.fails = 0
+        if step.on_fail == "skip" and q.optional:
+            self._accept(prompt, step, q, None, actor, "", kind="skip")
+        elif step.on_fail == "cancel":
+            self._cancel(actor, texts.cancelled_after_failures(step.id))
+        elif prompt.to["id"] != self.ctx.facilitator.id:
+            fac = self.ctx.facilitator
+            self.say(texts.escalation_notice(actor.name, fac.name), to=actor, private=True)
+            prompt.to, prompt.escalated, prompt.asked = fac.to_dict(), True, False
+            self.ask_waiting()
+        else:
+            bounds = questions.expects(q, self.pctx(actor))
+            low = bounds.get("not_before") if q.type == "date" else q.minimum
+            high = bounds.get("not_after") if q.type == "date" else q.maximum
+            question = self.prompt_text(prompt, step, q, None)
+            self.say(texts.help_text(q.type, question, q.help, q.example, texts.bounds_text(low, high)), to=actor)
+
+    # --- leaving a step ----------------------------------------------------------------------
+
+    def complete_step(self, step: Step, actor: Actor | None) -> None:
+        self.ctx.path.append(step.id)
+        after = self.transition("next", actor, **self.guard_values())
+        if after == "completed":
+            if not self.ctx.prompts:
+                self._finish(actor)
+            else:
+                self.ask_waiting()
+        elif after != "cancelled":
+            self.enter(after, actor)
+
+    def _finish(self, actor: Actor | None) -> None:
+        self.out.status = "completed"
+        record = build_record(self.flow, self.ctx, self.run_id)
+        self.out.completion = record
+        for action in self.flow.on_complete:
+            if "post_summary" in action:
+                self.say(texts.summary(record), kind="summary")
+
+    def _cancel(self, actor: Actor, reason: str) -> None:
+        self.transition("cancel", actor)
+        self.out.status = "cancelled"
+        self.ctx.prompts = []
+        self.ctx.confirm = None
+        self.say(reason, kind="summary")
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def _command(self, command: Command, actor: Actor, prompt: Prompt | None) -> None:
+        fac = self.ctx.facilitator
+        if command.kind == "correct":
+            self._correct(command, actor)
+        elif command.kind == "cancel":
+            if actor.id != fac.id:
+                self.say(texts.only_facilitator("cancel the run", fac.name), to=actor, kind="error", private=True)
+                return
+            self.ctx.confirm = {"kind": "cancel", "actor": actor.id}
+            self.say(texts.confirm_cancel(), to=actor, kind="prompt")
+        elif prompt is None:
+            self.say(texts.not_for_you(self.ctx.addressees()), to=actor, kind="error", private=True)
+        elif command.kind == "help":
+            self._help(prompt, actor)
+        elif command.kind == "skip":
+            q = self.question_of(prompt)
+            if not q.optional:
+                self.say(texts.cannot_skip(), to=actor, kind="error")
+                return
+            self._accept(prompt, self.flow.step(prompt.step), q, None, actor, "skip", kind="skip")
+        elif command.kind == "back":
+            self._back(prompt, actor)
+
+    def _help(self, prompt: Prompt, actor: Actor) -> None:
+        step, q = self.flow.step(prompt.step), self.question_of(prompt)
+        info = questions.expects(q, self.pctx(actor))
+        low = info.get("not_before") if q.type == "date" else q.minimum
+        high = info.get("not_after") if q.type == "date" else q.maximum
+        question = self.prompt_text(prompt, step, q, None)
+        self.say(texts.help_text(q.type, question, q.help, q.example, texts.bounds_text(low, high)), to=actor)
+
+    def _confirming(self, actor: Actor, text: str) -> None:
+        self.out.inbound_kind = "command"
+        try:
+            yes = questions.parse(Question(id="confirm", ask="", type="yes_no"), text, self.pctx(actor))
+        except AnswerError as error:
+            self.say(texts.answer_error(error.code, error.params), to=actor, kind="error")
+            return
+        self.ctx.confirm = None
+        if yes:
+            self._cancel(actor, texts.cancelled(actor.name))
+            return
+        self.say(texts.cancel_kept(), to=actor)
+        prompt = self.ctx.prompt_for(actor.id)
+        if prompt:
+            self.ask(prompt, current=self.current_value(prompt))
+
+    def _back(self, prompt: Prompt, actor: Actor) -> None:
+        step = self.flow.step(prompt.step)
+        if step.type == "repeat" and self._back_in_repeat(prompt, step, actor):
+            return
+        if actor.id != self.ctx.facilitator.id:
+            self.say(texts.only_facilitator("go back a step", self.ctx.facilitator.name), to=actor, kind="error")
+            return
+        path = self.ctx.path
+        while path and self.flow.step(path[-1]).fan_out:
+            path.pop()  # owners' answers are not the facilitator's to redo; hop over them
+        if not path:
+            self.say(texts.at_first_question(), to=actor, kind="error")
+            return
+        self._back_to(path, actor)
+
+    def _back_to(self, path: list[str], actor: Actor) -> None:
+        target = path.pop()
+        self.ctx.prompts = [p for p in self.ctx.prompts if p.step != self.state]
+        while self.state != target:
+            hop = self._hop_towards(target)
+            self.transition("back", actor, prev=hop)
+        self.enter(target, actor, revisit=True)
+
+    def _hop_towards(self, target: str) -> str:
+        """The predecessor of the current state on the way back to ``target``."""
+        preds = self.interp.predecessors[self.state]
+        if target in preds:
+            return target
+        visited = self.ctx.path + [target]
+        for candidate in reversed(visited):
+            if candidate in preds:
+                return candidate
+        return preds[0]
+
+    def _back_in_repeat(self, prompt: Prompt, step: Step, actor: Actor) -> bool:
+        draft = self.ctx.draft
+        items = self.ctx.answers.setdefault(step.id, [])
+        if draft:
+            last = list(draft)[-1]
+            current = draft.pop(last)
+        elif items:
+            restored = items.pop()
+            last = step.fields[-1].id
+            current = restored.pop(last, None)
+            self.ctx.draft = restored
+        else:
+            return False
+        self._close(prompt)
+        q = step.field(last)
+        assert q is not None
+        self.open_field(step, q, len(items), actor, revisit=current)
+        return True
+
+    def _correct(self, command: Command, actor: Actor) -> None:
+        found = self._find_slot(command)
+        if found is None:
+            names = [slot_key((s, None, None)) for s in self.ctx.answers]
+            self.say(texts.correction_target_unknown(command.target or "", names), to=actor, kind="error")
+            return
+        slot, q = found
+        label = slot_key(slot)
+        by = self.ctx.answered_by.get(label)
+        if actor.id != self.ctx.facilitator.id and by != actor.id:
+            self.say(texts.correction_not_allowed(label, by or "the answerer"), to=actor, kind="error")
+            return
+        try:
+            value = questions.parse(q, command.value or "", self.pctx(actor))
+        except AnswerError as error:
+            self.say(texts.answer_error(error.code, error.params), to=actor, kind="error")
+            return
+        old = self._set_slot(slot, value)
+        self._record(slot, actor, value, command.value or "", "correction")
+        self.say(texts.corrected(label, questions.display(old), questions.display(value)), to=actor)
+        if q.type == "person":
+            self.ctx.remember(Actor.from_dict(value))
+            self._owner_changed(slot, value)
+
+    def _find_slot(self, command: Command) -> tuple[tuple[str, int | None, str | None], Question] | None:
+        target = command.target or ""
+        if command.item is not None:
+            for step in self.flow.steps:
+                items = self.ctx.answers.get(step.id)
+                if step.type != "repeat" or not isinstance(items, list):
+                    continue
+                fid = match_name(target, [f.id for f in step.fields])
+                if fid and 1 <= command.item <= len(items):
+                    q = step.field(fid)
+                    assert q is not None
+                    return (step.id, command.item - 1, fid), q
+            return None
+        plain = [s.id for s in self.flow.steps if s.id in self.ctx.answers and s.type != "repeat" and not s.fan_out]
+        sid = match_name(target, plain)
+        return ((sid, None, None), self.flow.step(sid)) if sid else None
+
+    def _set_slot(self, slot: tuple[str, int | None, str | None], value: Any) -> Any:
+        step, item, fld = slot
+        if item is None:
+            old = self.ctx.answers.get(step)
+            self.ctx.answers[step] = value
+            return old
+        entry = self.ctx.answers[step][item]
+        old = entry.get(fld)
+        entry[fld or ""] = value
+        return old
+
+    def _owner_changed(self, slot: tuple[str, int | None, str | None], owner: dict[str, str]) -> None:
+        source, item, fld = slot
+        for step in self.flow.steps:
+            if step.fan_out != (source, fld) or item is None:
+                continue
+            reached = step.id in self.ctx.path or self.state == step.id
+            (self.ctx.answers.get(step.id) or {}).pop(str(item), None)
+            self.ctx.prompts = [p for p in self.ctx.prompts if not (p.step == step.id and p.item == item)]
+            if reached:
+                self.ctx.prompts.append(Prompt(step=step.id, to=owner, item=item))
+                what = self.ctx.answers[source][item].get("what", "")
+                self.say(texts.owner_changed_notice(item + 1, what))
+                self.ask_waiting()
+
+
+def start_run(
+    flow: Flow,
+    run_id: int,
+    ctx: RunState,
+    conversation: ConversationKey,
+    now: datetime,
+    tz_for: Callable[[Actor], ZoneInfo],
+) -> Outcome:
+    return Turn(flow, run_id, flow.first.id, "active", ctx, conversation, now, tz_for).start()
+
+
+def handle(
+    flow: Flow,
+    run_id: int,
+    state: str,
+    status: str,
+    ctx: RunState,
+    conversation: ConversationKey,
+    message: Message,
+    now: datetime,
+    tz_for: Callable[[Actor], ZoneInfo],
+) -> Outcome:
+    return Turn(flow, run_id, state, status, ctx, conversation, now, tz_for).handle(message)

@@ -1,0 +1,119 @@
+"""A run's state between turns: what the machine does not hold, kept as JSON in ``runs.context``.
+
+The machine holds which step the run is at; this holds the answers given so far, the path
+taken (for ``back``), the open prompts (who is being asked what), a repeat step's draft item
+and a pending confirmation. It is loaded and saved with the run's row in every turn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.model import Actor
+
+
+@dataclass
+class Prompt:
+    """One open question to one person.
+
+    ``item`` is the 0-based item of a repeat or fan-out step; ``field`` a repeat step's field;
+    ``purpose`` is ``answer`` or ``reassign`` (the facilitator names a new owner for a declined
+    action). Only the first open prompt of each person is ``asked``: the rest wait their turn.
+    """
+
+    step: str
+    to: dict[str, str]
+    item: int | None = None
+    field: str | None = None
+    purpose: str = "answer"
+    asked: bool = False
+    fails: int = 0
+    escalated: bool = False
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.from_dict(self.to)
+
+    @property
+    def slot(self) -> tuple[str, int | None, str | None]:
+        return (self.step, self.item, self.field)
+
+
+@dataclass
+class RunState:
+    roles: dict[str, Any]
+    trigger: dict[str, Any]
+    answers: dict[str, Any] = field(default_factory=dict)
+    path: list[str] = field(default_factory=list)
+    prompts: list[Prompt] = field(default_factory=list)
+    draft: dict[str, Any] = field(default_factory=dict)
+    confirm: dict[str, Any] | None = None
+    revisions: dict[str, int] = field(default_factory=dict)
+    answered_by: dict[str, str] = field(default_factory=dict)
+    people: list[dict[str, str]] = field(default_factory=list)
+
+    # --- roles and people -------------------------------------------------------------------
+
+    @property
+    def facilitator(self) -> Actor:
+        return Actor.from_dict(self.roles["facilitator"])
+
+    @property
+    def participants(self) -> list[Actor]:
+        return [Actor.from_dict(p) for p in self.roles.get("participants", [])]
+
+    def known_people(self) -> tuple[Actor, ...]:
+        seen: dict[str, Actor] = {}
+        for actor in [self.facilitator, *self.participants, *map(Actor.from_dict, self.people)]:
+            seen.setdefault(actor.id, actor)
+        return tuple(seen.values())
+
+    def remember(self, actor: Actor) -> None:
+        if all(p["id"] != actor.id for p in self.people) and actor.id != self.facilitator.id:
+            self.people.append(actor.to_dict())
+
+    # --- prompts ----------------------------------------------------------------------------
+
+    def prompt_for(self, actor_id: str) -> Prompt | None:
+        """The question ``actor_id`` is answering now: their first asked prompt."""
+        return next((p for p in self.prompts if p.to["id"] == actor_id and p.asked), None)
+
+    def addressees(self) -> list[str]:
+        names: list[str] = []
+        for p in self.prompts:
+            if p.asked and p.to["name"] not in names:
+                names.append(p.to["name"])
+        return names
+
+    def next_unasked(self, actor_id: str) -> Prompt | None:
+        if any(p.to["id"] == actor_id and p.asked for p in self.prompts):
+            return None
+        return next((p for p in self.prompts if p.to["id"] == actor_id), None)
+
+    # --- revisions --------------------------------------------------------------------------
+
+    def next_revision(self, slot: tuple[str, int | None, str | None], actor_id: str) -> int:
+        key = slot_key(slot)
+        self.revisions[key] = self.revisions.get(key, 0) + 1
+        self.answered_by[key] = actor_id
+        return self.revisions[key]
+
+    # --- JSON -------------------------------------------------------------------------------
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), default=str)
+
+    @classmethod
+    def loads(cls, text: str) -> RunState:
+        data = json.loads(text)
+        data["prompts"] = [Prompt(**p) for p in data.get("prompts", [])]
+        return cls(**data)
+
+
+def slot_key(slot: tuple[str, int | None, str | None]) -> str:
+    step, item, fld = slot
+    if item is None:
+        return step
+    return f"{step}[{item + 1}]" + (f".{fld}" if fld else "")

@@ -1,0 +1,36 @@
+"""Prompt templates: Jinja in its sandbox, compiled once per text, checked at load time."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import meta, nodes
+from jinja2.exceptions import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+_env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+
+
+@lru_cache(maxsize=4096)
+def _compile(text: str) -> Any:
+    return _env.from_string(text)
+
+
+def render(text: str, context: dict[str, Any]) -> str:
+    """Fill a prompt. Text without ``{{`` is returned as it is (the common, fast case)."""
+    if "{" not in text:
+        return text
+    return str(_compile(text).render(context))
+
+
+def check(text: str, known: set[str]) -> str | None:
+    """Why ``text`` is not a usable template (a phrase completing "the prompt ..."), or None."""
+    try:
+        parsed: nodes.Template = _env.parse(text)
+    except TemplateError as exc:
+        return f"is not a valid template ({exc})"
+    unknown = sorted(meta.find_undeclared_variables(parsed) - known)
+    if unknown:
+        return "refers to unknown name(s) " + ", ".join(f"'{name}'" for name in unknown)
+    return None

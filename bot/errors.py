@@ -1,0 +1,35 @@
+"""Domain errors. Raised in the core, translated once at each edge (CLI, server, chat)."""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error decisionbot raises on purpose. ``str()`` is the user-facing text."""
+
+
+class ConfigError(BotError):
+    """A setting is missing or wrong (for example a secret that must come from the env)."""
+
+
+class FlowError(BotError):
+    """A flow file is refused at load time. Names the file, the step and the fix."""
+
+    def __init__(self, path: str, problem: str, fix: str, step: str | None = None):
+        self.path = path
+        self.step = step
+        self.problem = problem
+        self.fix = fix
+        where = f"{path}, step '{step}'" if step else path
+        super().__init__(f"{where}: {problem}. Fix: {fix}")
+
+
+class FlowNotFound(BotError):
+    """No flow with that id in the flows folder."""
+
+
+class RunNotFound(BotError):
+    """No run with that id."""
+
+
+class InputEnded(BotError):
+    """The scripted input ended before the run completed."""

@@ -1,0 +1,129 @@
+"""Neutral types shared by the channels and the engine.
+
+A channel adapter turns a platform's payload into a :class:`Message` and a :class:`Reply` back
+into the platform's payload; the engine and the store only ever see these types, never a
+platform SDK object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person (or the bot) on one platform.
+
+    ``id`` is platform-neutral and unique across platforms: ``"<channel>:<platform id>"``,
+    for example ``console:alice``, ``slack:U0123``, ``teams:29:1abc``.
+    """
+
+    id: str
+    name: str
+
+    @property
+    def channel(self) -> str:
+        return self.id.split(":", 1)[0]
+
+    @property
+    def platform_id(self) -> str:
+        return self.id.split(":", 1)[1] if ":" in self.id else self.id
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Actor:
+        return cls(id=str(data["id"]), name=str(data.get("name") or data["id"]))
+
+
+@dataclass(frozen=True)
+class ConversationKey:
+    """Where a conversation happens: a channel, a conversation on it, and maybe a thread."""
+
+    channel: str
+    conversation: str
+    thread: str | None = None
+
+    def __str__(self) -> str:
+        base = f"{self.channel}:{self.conversation}"
+        return f"{base}/{self.thread}" if self.thread else base
+
+    @classmethod
+    def parse(cls, text: str) -> ConversationKey:
+        channel, _, rest = text.partition(":")
+        conversation, _, thread = rest.partition("/")
+        return cls(channel, conversation, thread or None)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One inbound message, as every channel hands it to the dispatcher.
+
+    ``value`` carries a structured answer from a widget (a button, a date picker, a card);
+    ``mentions`` maps the mention tokens found in ``text`` to the people they name.
+    """
+
+    conversation: ConversationKey
+    actor: Actor
+    text: str
+    platform_id: str | None = None
+    value: Any = None
+    mentions: dict[str, Actor] = field(default_factory=dict)
+    raw: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One outbound message queued by a turn, delivered after the turn commits."""
+
+    run_id: int
+    conversation: ConversationKey
+    text: str
+    to: Actor | None = None
+    step: str | None = None
+    expects: dict[str, Any] | None = None
+    kind: str = "prompt"  # prompt | info | error | summary
+    private: bool = False  # for ``to`` alone: a direct message where the platform has them
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run_id,
+            "to": self.to.id if self.to else None,
+            "to_name": self.to.name if self.to else None,
+            "step": self.step,
+            "kind": self.kind,
+            "text": self.text,
+            "expects": self.expects,
+            "conversation": str(self.conversation),
+            "private": self.private,
+        }
+
+
+@dataclass
+class Trigger:
+    """Something happened that needs a decision: an alert, a metric check, a facilitator."""
+
+    flow: str
+    source: str = "cli"
+    kind: str = "manual"
+    title: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    facilitator: Actor | None = None
+    participants: list[Actor] = field(default_factory=list)
+    dedup_key: str | None = None
+    conversation: ConversationKey | None = None
+    status: str = "firing"
+
+    def fields(self) -> dict[str, Any]:
+        """The trigger as prompt templates see it: ``trigger.title``, ``trigger.value``, ..."""
+        out: dict[str, Any] = dict(self.data)
+        out.setdefault("title", self.title or self.flow)
+        out["source"] = self.source
+        out["kind"] = self.kind
+        out["status"] = self.status
+        if self.facilitator:
+            out["facilitator"] = self.facilitator.name
+        out["participants"] = ", ".join(p.name for p in self.participants)
+        return out

@@ -1,0 +1,53 @@
+"""One run as text for the terminal: transcript, answers with revisions, decision record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict) and "id" in value:
+        return str(value.get("name") or value["id"])
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "(none)" if value is None else str(value) if not isinstance(value, dict | list) else json.dumps(value)
+
+
+def render_run(detail: dict[str, Any]) -> str:
+    run = detail["run"]
+    lines = [
+        f"Run {run['id']}: {run['flow']} ({run['version']}), {run['status']} at '{run['state']}'",
+        f"  title: {run.get('title') or ''}   channel: {run['conversation']}   facilitator: {run['facilitator']}",
+        f"  started {run['started_at']}, updated {run['updated_at']}"
+        + (f", completed {run['completed_at']}" if run["completed_at"] else ""),
+        "",
+        "Transcript:",
+    ]
+    for m in detail["messages"]:
+        who = m["actor_name"] or m["actor_id"] or "everyone"
+        arrow = f"{who} >" if m["direction"] == "in" else f"bot -> {who}:"
+        text = m["text"].replace("\n", "\n      ")
+        lines.append(f"  {m['created_at'][11:19]} {arrow} {text}")
+    lines += ["", "Answers (every revision):"]
+    for a in detail["answers"]:
+        slot = (
+            a["step"] + (f"[{a['item']}]" if a["item"] is not None else "") + (f".{a['field']}" if a["field"] else "")
+        )
+        lines.append(f"  {slot} r{a['revision']} {a['kind']}: {_value(a['value'])}  (by {a['actor_id']}, {a['at']})")
+    for d in detail["decisions"]:
+        lines += [
+            "",
+            f"Decision {d['id']} ({d['status']}): {d['text'] or ''}",
+            f"  decided by {d['decided_by']} at {d['decided_at']}",
+        ]
+        for act in d["actions"]:
+            accepted = "accepted" if act["accepted_at"] else "not accepted"
+            lines.append(
+                f"  action {act['item']}: {act['what']} - {act['owner_name']}, due {act['due'] or '-'}, {act['status']}, {accepted}"
+            )
+        for r in d["reviews"]:
+            lines.append(
+                f"  review due {r['due_at']}" + (f", held {r['held_at']}: {r['outcome']}" if r["held_at"] else "")
+            )
+    return "\n".join(lines)

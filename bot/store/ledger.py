@@ -1,0 +1,152 @@
+"""The decision ledger: decisions, their actions and reviews, written when a run completes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.store import iso
+from bot.store.runs import RunRow
+
+OUTCOME_STATUS = {"keep": "kept", "change": "changed", "drop": "dropped"}
+REVIEW_HOUR = time(9, 0)
+
+
+def write_completion(
+    conn: sqlite3.Connection, run: RunRow, record: dict[str, Any], now: datetime, tz: ZoneInfo
+) -> int | None:
+    """Write the record of a completed run; return the decision id it created, if any."""
+    stamp = iso(now)
+    reviewed = record.get("reviewed_decision")
+    if reviewed:
+        _close_review(conn, run, record, int(reviewed), stamp)
+    if reviewed and record.get("outcome") != "change":
+        if record.get("outcome") == "keep" and record.get("review_at"):
+            _schedule_review(conn, int(reviewed), run.id, record, tz, stamp)
+        return None
+    if not record.get("decision") and not record.get("actions"):
+        return None
+    decided_at = _answered_at(conn, run.id, record.get("decision_step")) or stamp
+    cur = conn.execute(
+        "INSERT INTO decisions (run_id, flow_id, title, text, decided_by, decided_at, review_at, status, revises,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+        (
+            run.id,
+            record["flow"],
+            record["title"],
+            record.get("decision"),
+            record["facilitator"]["id"],
+            decided_at,
+            record.get("review_at"),
+            reviewed,
+            stamp,
+        ),
+    )
+    decision_id = int(cur.lastrowid or 0)
+    accepts = _accepted_times(conn, run.id)
+    conn.executemany(
+        "INSERT INTO actions (decision_id, item, what, owner_id, owner_name, due, accepted_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                decision_id,
+                i,
+                a["what"],
+                a["owner"],
+                a["owner_name"],
+                a["due"],
+                accepts.get(i) if a["accepted"] else None,
+            )
+            for i, a in enumerate(record.get("actions") or [], 1)
+        ],
+    )
+    if record.get("review_at"):
+        _schedule_review(conn, decision_id, run.id, record, tz, stamp)
+    return decision_id
+
+
+def _schedule_review(
+    conn: sqlite3.Connection, decision_id: int, run_id: int, record: dict[str, Any], tz: ZoneInfo, stamp: str
+) -> None:
+    due = date.fromisoformat(record["review_at"])
+    conn.execute("INSERT INTO reviews (decision_id, due_at) VALUES (?, ?)", (decision_id, due.isoformat()))
+    flows = [s["flow"] for s in record.get("schedule") or []] or ["decision_review"]
+    at = datetime.combine(due, REVIEW_HOUR, tzinfo=tz)
+    for flow in flows:
+        conn.execute(
+            "INSERT INTO jobs (run_id, kind, due_at, payload, created_at) VALUES (?, 'start_flow', ?, ?, ?)",
+            (run_id, iso(at), json.dumps({"flow": flow, "decision_id": decision_id}), stamp),
+        )
+
+
+def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any], decision_id: int, stamp: str) -> None:
+    outcome = OUTCOME_STATUS.get(record.get("outcome") or "", "kept")
+    conn.execute("UPDATE decisions SET status = ?, updated_at = ? WHERE id = ?", (outcome, stamp, decision_id))
+    conn.execute(
+        "UPDATE reviews SET held_at = ?, outcome = ?, run_id = ? WHERE id = ("
+        " SELECT id FROM reviews WHERE decision_id = ? AND held_at IS NULL ORDER BY due_at LIMIT 1)",
+        (stamp, outcome, run.id, decision_id),
+    )
+    for entry in record.get("actions_done") or []:
+        if entry.get("action_id") is None or entry.get("done") is None:
+            continue
+        if entry["done"]:
+            conn.execute(
+                "UPDATE actions SET status = 'done', done_at = coalesce(done_at, ?) WHERE id = ?",
+                (stamp, entry["action_id"]),
+            )
+        elif outcome == "dropped":
+            conn.execute(
+                "UPDATE actions SET status = 'dropped' WHERE id = ? AND status = 'open'", (entry["action_id"],)
+            )
+
+
+def _answered_at(conn: sqlite3.Connection, run_id: int, step: str | None) -> str | None:
+    if not step:
+        return None
+    row = conn.execute(
+        "SELECT at FROM answers WHERE run_id = ? AND step = ? AND item IS NULL ORDER BY revision DESC LIMIT 1",
+        (run_id, step),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _accepted_times(conn: sqlite3.Connection, run_id: int) -> dict[int, str]:
+    """When each action (by 1-based item) was last accepted, from the answers of the run."""
+    rows = conn.execute(
+        "SELECT item, at FROM answers WHERE run_id = ? AND item IS NOT NULL AND field IS NULL AND value = 'true'"
+        " ORDER BY id",
+        (run_id,),
+    ).fetchall()
+    return {int(item): at for item, at in rows}
+
+
+def decision_context(conn: sqlite3.Connection, decision_id: int) -> dict[str, Any] | None:
+    """What a review flow's trigger carries: the decision, its actions and who to ask."""
+    row = conn.execute(
+        "SELECT d.id, d.title, d.text, d.decided_by, d.review_at, r.facilitator_id, r.context"
+        " FROM decisions d JOIN runs r ON r.id = d.run_id WHERE d.id = ?",
+        (decision_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    actions = conn.execute(
+        "SELECT id, item, what, owner_id, owner_name, due, status FROM actions WHERE decision_id = ? ORDER BY item",
+        (decision_id,),
+    ).fetchall()
+    roles = json.loads(row[6]).get("roles", {})
+    return {
+        "decision_id": row[0],
+        "title": row[1],
+        "decision": row[2],
+        "review_at": row[4],
+        "facilitator": roles.get("facilitator"),
+        "participants": roles.get("participants", []),
+        "actions": [
+            {"id": a[0], "item": a[1], "what": a[2], "owner": {"id": a[3], "name": a[4]}, "due": a[5], "status": a[6]}
+            for a in actions
+        ],
+    }

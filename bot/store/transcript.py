@@ -1,0 +1,76 @@
+"""Reading runs back: the list of runs, and one run's transcript, answers and decision record."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+
+def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def list_runs(
+    conn: sqlite3.Connection, status: str | None = None, flow: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT r.id, r.flow_id AS flow, r.flow_version AS version, r.status, r.state, r.channel,"
+        " r.facilitator_id AS facilitator, e.title, r.started_at, r.updated_at, r.completed_at"
+        " FROM runs r LEFT JOIN events e ON e.id = r.event_id WHERE 1 = 1"
+    )
+    args: list[Any] = []
+    if status:
+        sql += " AND r.status = ?"
+        args.append(status)
+    if flow:
+        sql += " AND r.flow_id = ?"
+        args.append(flow)
+    sql += " ORDER BY r.id DESC LIMIT ?"
+    args.append(limit)
+    return _dicts(conn.execute(sql, args))
+
+
+def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
+    runs = _dicts(
+        conn.execute(
+            "SELECT r.id, r.flow_id AS flow, r.flow_version AS version, r.status, r.state, r.channel, r.conversation,"
+            " r.facilitator_id AS facilitator, r.started_at, r.updated_at, r.completed_at, e.title, e.source,"
+            " e.payload AS trigger FROM runs r LEFT JOIN events e ON e.id = r.event_id WHERE r.id = ?",
+            (run_id,),
+        )
+    )
+    if not runs:
+        return None
+    run = runs[0]
+    run["trigger"] = json.loads(run["trigger"] or "{}")
+    detail: dict[str, Any] = {"run": run}
+    detail["messages"] = _dicts(
+        conn.execute(
+            "SELECT id, direction, actor_id, actor_name, step, kind, text, created_at, delivered_at"
+            " FROM messages WHERE run_id = ? ORDER BY id",
+            (run_id,),
+        )
+    )
+    answers = _dicts(
+        conn.execute(
+            "SELECT step, item, field, actor_id, value, raw, kind, revision, at FROM answers WHERE run_id = ?"
+            " ORDER BY step, item, field, revision",
+            (run_id,),
+        )
+    )
+    for a in answers:
+        a["value"] = json.loads(a["value"]) if a["value"] is not None else None
+    detail["answers"] = answers
+    detail["transitions"] = _dicts(
+        conn.execute(
+            "SELECT source, target, event, actor_id, at FROM transitions WHERE run_id = ? ORDER BY id", (run_id,)
+        )
+    )
+    decisions = _dicts(conn.execute("SELECT * FROM decisions WHERE run_id = ? ORDER BY id", (run_id,)))
+    for d in decisions:
+        d["actions"] = _dicts(conn.execute("SELECT * FROM actions WHERE decision_id = ? ORDER BY item", (d["id"],)))
+        d["reviews"] = _dicts(conn.execute("SELECT * FROM reviews WHERE decision_id = ? ORDER BY due_at", (d["id"],)))
+    detail["decisions"] = decisions
+    return detail
