@@ -22,7 +22,7 @@ from bot.dispatch import Dispatcher, FlowCatalog
 from bot.engine.compiler import compile_flow
 from bot.engine.reader import read_flow_file
 from bot.errors import BotError, InputEnded, RunNotFound
-from bot.model import Trigger
+from bot.model import Actor, Trigger
 from bot.render import render_run
 from bot.store import migrations, open_db, runs, transcript
 
@@ -83,7 +83,7 @@ def main(ctx: click.Context, db: str, flows: str) -> None:
 @main.command()
 @click.argument("flow")
 @click.option("--data", "-d", multiple=True, metavar="KEY=VALUE", help="A trigger field prompts can use (repeatable).")
-@click.option("--facilitator", "-f", default="facilitator", show_default=True, help="Who starts the run.")
+@click.option("--facilitator", "-f", help="Who starts the run (default: 'facilitator', or a reviewed decision's).")
 @click.option("--participants", "-p", default="", help="Comma-separated names of the other people.")
 @click.option("--jsonl", is_flag=True, help='Scripting: read {"as": NAME, "text": ANSWER} lines, write JSON lines.')
 @click.pass_obj
@@ -98,15 +98,15 @@ def chat(obj: Context, flow: str, data: tuple[str, ...], facilitator: str, parti
       decisionbot chat post_meeting -f alice -p bob,carol --data title="Weekly sync"
     """
     fields = _data(data)
-    fac = person(facilitator)
+    fac = person(facilitator) if facilitator else None
     others = [person(p) for p in participants.split(",") if p.strip()]
     trigger = Trigger(
         flow=flow, source="console", title=fields.pop("title", ""), data=fields, facilitator=fac, participants=others
     )
     session = ConsoleSession(obj.dispatcher(), click.get_text_stream("stdout"), jsonl=jsonl)
     run_id = session.start(trigger)
-    lines = _input_lines(jsonl, fac.name)
-    speaker = fac
+    speaker = Actor.from_dict(_facilitator_of(obj, run_id))
+    lines = _input_lines(jsonl, speaker.name)
     for speaker_name, text in lines:
         if session.done:
             break
@@ -125,6 +125,12 @@ def chat(obj: Context, flow: str, data: tuple[str, ...], facilitator: str, parti
         raise InputEnded(_input_ended(obj, run_id))
     if not jsonl:
         click.echo(texts.cli_stored_at(obj.db_path, run_id))
+
+
+def _facilitator_of(obj: Context, run_id: int) -> dict[str, str]:
+    row = runs.load_run(obj.db.conn, run_id)
+    assert row is not None
+    return dict(row.context.roles["facilitator"])
 
 
 def _input_ended(obj: Context, run_id: int) -> str:

@@ -8,6 +8,7 @@ processes. Replies are delivered by the channel after the commit (see ``bot.outb
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,7 @@ from bot.engine.asking import Outcome
 from bot.engine.model import Flow
 from bot.engine.reader import load_flows, read_flow_text
 from bot.engine.state import RunState
-from bot.errors import FlowNotFound
+from bot.errors import BotError, FlowNotFound
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import ledger, runs, transaction, utc_now
 from bot.store.runs import RunRow
@@ -80,14 +81,16 @@ class Dispatcher:
     def start(self, trigger: Trigger, conversation: ConversationKey) -> TurnResult:
         """Start a run of ``trigger.flow`` in ``conversation``; its first prompts are queued."""
         flow = self.catalog.get(trigger.flow)
-        trigger.title = trigger.title or flow.title
-        facilitator = trigger.facilitator or Actor(f"{conversation.channel}:facilitator", "facilitator")
-        ctx = RunState(
-            roles={"facilitator": facilitator.to_dict(), "participants": [p.to_dict() for p in trigger.participants]},
-            trigger=trigger.fields(),
-        )
         now = self.clock()
         with transaction(self.db) as conn:
+            if trigger.data.get("decision_id"):
+                self._add_decision(conn, trigger)
+            trigger.title = trigger.title or flow.title
+            facilitator = trigger.facilitator or Actor(f"{conversation.channel}:facilitator", "facilitator")
+            ctx = RunState(
+                roles={"facilitator": facilitator.to_dict(), "participants": [p.to_dict() for p in trigger.participants]},
+                trigger=trigger.fields(),
+            )
             runs.ensure_flow_version(conn, flow, now)
             event_id = runs.insert_event(conn, trigger, now)
             run_id = runs.insert_run(conn, flow, event_id, conversation, ctx, now)
@@ -95,6 +98,19 @@ class Dispatcher:
             outcome.transitions.insert(0, {"from": "", "to": flow.first.id, "event": "start", "actor": facilitator.id})
             row = RunRow(run_id, flow.id, flow.version, conversation, flow.first.id, "active", ctx, event_id)
             return self._commit(conn, row, flow, outcome, None, now)
+
+    @staticmethod
+    def _add_decision(conn: sqlite3.Connection, trigger: Trigger) -> None:
+        """A review's trigger names a decision: bring its text, actions and people along."""
+        found = ledger.decision_context(conn, int(trigger.data["decision_id"]))
+        if found is None:
+            raise BotError(texts.unknown_decision(trigger.data["decision_id"]))
+        trigger.data.update({k: v for k, v in found.items() if k not in ("facilitator", "participants", "title")})
+        trigger.title = trigger.title or found["title"]
+        if trigger.facilitator is None and found["facilitator"]:
+            trigger.facilitator = Actor.from_dict(found["facilitator"])
+        if not trigger.participants:
+            trigger.participants = [Actor.from_dict(p) for p in found["participants"]]
 
     def handle(self, message: Message, run_id: int | None = None) -> TurnResult | None:
         """One inbound message. None when it belongs to no open run or is a repeated delivery."""

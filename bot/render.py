@@ -7,7 +7,7 @@ from typing import Any
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, dict) and "id" in value:
+    if isinstance(value, dict) and set(value) <= {"id", "name"}:
         return str(value.get("name") or value["id"])
     if isinstance(value, bool):
         return "yes" if value else "no"

@@ -223,6 +223,10 @@ def cli_unknown_flow(flow: str, known: list[str], folder: str) -> str:
     return f"No flow '{flow}' in {folder}. Known flows: {_join(known)}. Try: decisionbot flows list"
 
 
+def unknown_decision(decision_id: object) -> str:
+    return f"No decision {decision_id} in the ledger. Try: decisionbot runs list --status completed"
+
+
 def cli_unknown_run(run_id: Any) -> str:
     return f"No run {run_id}. Try: decisionbot runs list"
 

@@ -98,7 +98,7 @@ class TurnBase(ABC):
     def guard_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {s.id: None for s in self.flow.steps}
         for key, value in self.ctx.answers.items():
-            values[key] = value["id"] if isinstance(value, dict) and "id" in value else value
+            values[key] = value["id"] if questions.is_person(value) else value
         return values
 
     # --- entering a step ---------------------------------------------------------------------
@@ -247,7 +247,7 @@ class TurnBase(ABC):
     def _show(self, value: Any) -> Any:
         if isinstance(value, list):
             return [self._show(v) for v in value]
-        if isinstance(value, dict) and "id" not in value:
+        if isinstance(value, dict) and not questions.is_person(value):
             return {k: self._show(v) for k, v in value.items()}
         return questions.display(value)
 
@@ -255,7 +255,7 @@ class TurnBase(ABC):
         value = self.ctx.answers.get(prompt.step)
         if prompt.field is not None:
             return self.ctx.draft.get(prompt.field)
-        if isinstance(value, dict) and "id" not in value:
+        if isinstance(value, dict) and not questions.is_person(value):
             return value.get(str(prompt.item))
         return value
 

@@ -69,7 +69,7 @@ def display(value: Any) -> str:
         return "(none)"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, dict) and "id" in value:
+    if is_person(value):
         return str(value.get("name") or value["id"])
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -77,4 +77,9 @@ def display(value: Any) -> str:
 
 
 def as_actor(value: Any) -> Actor | None:
-    return Actor.from_dict(value) if isinstance(value, dict) and "id" in value else None
+    return Actor.from_dict(value) if is_person(value) else None
+
+
+def is_person(value: Any) -> bool:
+    """People are kept as ``{"id", "name"}``; any other dict is an item or a fan-out's answers."""
+    return isinstance(value, dict) and "id" in value and set(value) <= {"id", "name"}

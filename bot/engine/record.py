@@ -19,6 +19,7 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         "facilitator": ctx.roles["facilitator"],
         "decision": _decision_text(rec.decision, ctx),
         "decision_step": rec.decision if rec.decision and flow.has_step(rec.decision) else None,
+        "accepts_step": rec.accepts,
         "actions": [],
         "review_at": answers.get(rec.review_at) if rec.review_at else None,
         "outcome": answers.get(rec.outcome) if rec.outcome else None,
@@ -56,5 +57,10 @@ def _decision_text(spec: str | None, ctx: RunState) -> str | None:
     if "{{" not in spec:
         value = ctx.answers.get(spec)
         return None if value is None else questions.display(value)
-    shown = {k: questions.display(v) for k, v in ctx.answers.items() if not isinstance(v, list | dict)}
+    shown = {k: questions.display(v) for k, v in ctx.answers.items() if not isinstance(v, list) and not _fanned(v)}
     return templates.render(spec, {"trigger": ctx.trigger, "answers": shown, **shown}).strip() or None
+
+
+def _fanned(value: Any) -> bool:
+    """A fan-out step's answers: one per item, keyed by item number (not a person)."""
+    return isinstance(value, dict) and not questions.is_person(value)

@@ -46,7 +46,7 @@ def write_completion(
         ),
     )
     decision_id = int(cur.lastrowid or 0)
-    accepts = _accepted_times(conn, run.id)
+    accepts = _accepted_times(conn, run.id, record.get("accepts_step"))
     conn.executemany(
         "INSERT INTO actions (decision_id, item, what, owner_id, owner_name, due, accepted_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -114,12 +114,11 @@ def _answered_at(conn: sqlite3.Connection, run_id: int, step: str | None) -> str
     return row[0] if row else None
 
 
-def _accepted_times(conn: sqlite3.Connection, run_id: int) -> dict[int, str]:
+def _accepted_times(conn: sqlite3.Connection, run_id: int, step: str | None) -> dict[int, str]:
     """When each action (by 1-based item) was last accepted, from the answers of the run."""
     rows = conn.execute(
-        "SELECT item, at FROM answers WHERE run_id = ? AND item IS NOT NULL AND field IS NULL AND value = 'true'"
-        " ORDER BY id",
-        (run_id,),
+        "SELECT item, at FROM answers WHERE run_id = ? AND step = ? AND value = 'true' ORDER BY id",
+        (run_id, step),
     ).fetchall()
     return {int(item): at for item, at in rows}
 
@@ -134,7 +133,8 @@ def decision_context(conn: sqlite3.Connection, decision_id: int) -> dict[str, An
     if row is None:
         return None
     actions = conn.execute(
-        "SELECT id, item, what, owner_id, owner_name, due, status FROM actions WHERE decision_id = ? ORDER BY item",
+        "SELECT id, item, what, owner_id, owner_name, due, status FROM actions WHERE decision_id = ? AND status = 'open'"
+        " ORDER BY item",
         (decision_id,),
     ).fetchall()
     roles = json.loads(row[6]).get("roles", {})
