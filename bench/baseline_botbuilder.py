@@ -79,9 +79,7 @@ def _percentile(sorted_ns: list[int], q: float) -> float:
     return sorted_ns[idx] / 1e6
 
 
-async def _run(
-    conversations: int, prefix: str
-) -> tuple[list[int], float, dict[str, dict[str, str]]]:
+async def _run(conversations: int, prefix: str) -> tuple[list[int], float, dict[str, dict[str, str]]]:
     state = ConversationState(MemoryStorage())
     dialogs = DialogSet(state.create_property("DialogState"))
     dialogs.add(TextPrompt("text"))
@@ -129,9 +127,7 @@ async def run_baseline(conversations: int = 500, warmup: int = 20) -> dict:
         await _run(warmup, "warm-")
     latencies, seconds, results = await _run(conversations, "conv-")
     completed = sum(
-        1
-        for c in range(conversations)
-        if results.get(f"conv-{c}") == dict(zip(KEYS, _answers(c), strict=True))
+        1 for c in range(conversations) if results.get(f"conv-{c}") == dict(zip(KEYS, _answers(c), strict=True))
     )
     if completed != conversations:  # explicit so it also holds under python -O
         raise AssertionError(f"only {completed}/{conversations} dialogs completed")
@@ -159,9 +155,7 @@ def main() -> None:
             f" p50 {r['p50_ms']:.3f} ms, p99 {r['p99_ms']:.3f} ms"
         )
     print(f"{NAME}, {args.conversations} interleaved conversations, median of 3 runs:")
-    print(
-        f"  turns:      {runs[0]['turns']} (dialogs completed: {runs[0]['completed']})"
-    )
+    print(f"  turns:      {runs[0]['turns']} (dialogs completed: {runs[0]['completed']})")
     print(f"  turns/s:    {statistics.median(r['turns_per_s'] for r in runs):,.0f}")
     print(f"  wall time:  {statistics.median(r['seconds'] for r in runs):.3f} s")
     print(f"  p50:        {statistics.median(r['p50_ms'] for r in runs):.3f} ms")

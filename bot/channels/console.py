@@ -66,6 +66,7 @@ class ConsoleSession:
         for item in queued:
             self._show(item.reply)
         outbox.mark_sent(db, [q.id for q in queued], utc_now())
+        self.dispatcher.maintain()
 
     def _show(self, reply: Reply) -> None:
         if self.jsonl:

@@ -9,6 +9,8 @@ States are the flow's steps plus the finals ``completed`` and ``cancelled``. Eve
   possible predecessor.
 - ``cancel``: from any step to ``cancelled``.
 
+``completed`` and ``cancelled`` are where runs end; nothing leaves them.
+
 State lives on a model object owned by the caller (``model.state`` is the step id), so the run's
 row is the only truth: the engine loads the row's state into the model, sends one event and saves
 the model's state back in the same transaction. Building a StateChart instance costs about as
@@ -75,12 +77,17 @@ def compile_flow(flow: Flow) -> type[StateChart]:
             on["back"] = [{"target": p, "cond": _came_from(p)} for p in preds[step.id]]
         states[step.id] = {"initial": i == 0, "name": step.id, "on": on}
     for final in FINAL_STATES:
-        states[final] = {"final": True, "name": final}
+        # Ends of the flow, but not ``final`` for python-statemachine: a StateChart that reaches a
+        # final state stops for good, and the cached interpreter serves every run of the version.
+        # Nothing leaves them, and the run's status says the run is over.
+        states[final] = {"name": final}
     cls = create_machine_class_from_definition(
         f"Flow_{flow.id}_{flow.version}",
         states,
         catch_errors_as_events=False,
         allow_event_without_transition=False,
+        validate_trap_states=False,
+        validate_final_reachability=False,
     )
     return cls
 
@@ -91,7 +98,8 @@ class Interpreter:
     def __init__(self, flow: Flow):
         self.flow = flow
         self.model = MachineModel()
-        self.machine = compile_flow(flow)(model=self.model)
+        self.machine_class = compile_flow(flow)
+        self.machine = self.machine_class(model=self.model)
         self.predecessors = predecessors(flow)
 
     def send(self, state: str, event: str, **kwargs: Any) -> str:

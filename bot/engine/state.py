@@ -8,7 +8,7 @@ and a pending confirmation. It is loaded and saved with the run's row in every t
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from bot.model import Actor
@@ -103,13 +103,18 @@ class RunState:
     # --- JSON -------------------------------------------------------------------------------
 
     def dumps(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), default=str)
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["prompts"] = [vars(p) for p in self.prompts]  # asdict() deep-copies: 10x slower
+        return json.dumps(data, separators=(",", ":"), default=str)
 
     @classmethod
     def loads(cls, text: str) -> RunState:
         data = json.loads(text)
         data["prompts"] = [Prompt(**p) for p in data.get("prompts", [])]
         return cls(**data)
+
+
+_FIELDS = tuple(f.name for f in fields(RunState))
 
 
 def slot_key(slot: tuple[str, int | None, str | None]) -> str:
