@@ -8,6 +8,7 @@ sandbox; flow text is never ``eval``-ed.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import yaml
 from statemachine.exceptions import InvalidDefinition
-from statemachine.io.evaluators import RestrictedEvaluator
+from statemachine.io.evaluators import RestrictedEvaluator, normalize_cond
 
 from bot.engine import templates
 from bot.engine.model import (
@@ -71,6 +72,9 @@ def read_flow_text(text: str, path: str) -> Flow:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start is not None and (mark is None or start.line != mark.line):
+            problem += f" ({context} that starts at line {start.line + 1}, column {start.column + 1})"
         raise FlowError(
             path, f"YAML syntax error{line}: {problem}", "correct the indentation or quoting there"
         ) from exc
@@ -84,7 +88,11 @@ def read_flow_text(text: str, path: str) -> Flow:
 
 def _check_schema(doc: dict[str, Any], path: str) -> None:
     validator = jsonschema.Draft202012Validator(schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    errors = list(validator.iter_errors(doc))
+    # A step is allOf[question] + unevaluatedProperties: when the question part fails, its keys count
+    # as unevaluated, and that shallower "unknown key" error (listing every key) would win best_match.
+    specific = [e for e in errors if e.validator != "unevaluatedProperties"]
+    error = jsonschema.exceptions.best_match(specific or errors)
     if error is None:
         return
     step = None
@@ -92,7 +100,8 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
     if len(where) >= 2 and where[0] == "steps" and isinstance(where[1], int):
         raw = doc["steps"][where[1]]
         step = raw.get("id", f"#{where[1] + 1}") if isinstance(raw, dict) else f"#{where[1] + 1}"
-    field = ".".join(str(p) for p in where[2:] if not isinstance(p, int)) or None
+    rest = where[2:] if step is not None else where
+    field = ".".join(str(p) for p in rest if not isinstance(p, int)) or None
     raise FlowError(path, _schema_problem(error, field), _schema_fix(error), step=step)
 
 
@@ -114,7 +123,7 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
     if kind in ("additionalProperties", "unevaluatedProperties"):
         return "remove the key or correct its spelling (see bot/engine/schema.json)"
     if kind == "pattern":
-        if "mhdw" in str(error.validator_value):
+        if error.validator_value == schema()["$defs"]["duration"]["pattern"]:
             return "write a duration such as 30m, 4h, 1d or 2w"
         return "use lowercase letters, digits and underscores, starting with a letter"
     if kind == "type":
@@ -251,7 +260,7 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
         if bound is not None and not _bound_ok(bound):
             fail(f"the date bound '{bound}' is not understood", "use today, tomorrow or an ISO date")
     if q.ask:
-        problem = templates.check(q.ask, _template_names(flow))
+        problem = templates.check(q.ask, _template_names(flow, step, q))
         if problem:
             fail(f"the prompt of {what} {problem}", "use trigger.<field>, a step id, or item.<field>")
 
@@ -267,8 +276,15 @@ def _bound_ok(bound: str) -> bool:
     return True
 
 
-def _template_names(flow: Flow) -> set[str]:
-    return RESERVED_IDS | {s.id for s in flow.steps}
+def _template_names(flow: Flow, step: Step, q: Question) -> set[str]:
+    """Names a prompt may use: ``item`` only where it is rendered with one (the fields of a repeat
+    step, a fan-out step's prompt), ``n`` only in a fan-out step's prompt."""
+    names = (RESERVED_IDS - {"item", "n"}) | {s.id for s in flow.steps}
+    if step.fan_out:
+        names |= {"item", "n"}
+    elif q is not step and step.type == "repeat":
+        names.add("item")
+    return names
 
 
 def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
@@ -310,6 +326,19 @@ def _check_next(flow: Flow, step: Step) -> None:
                     f"the condition '{branch.when}' is not allowed ({exc})",
                     "compare answers with ==, !=, <, >, and, or, not",
                 )
+            unknown = sorted(_condition_names(branch.when) - {s.id for s in flow.steps})
+            if unknown:
+                fail(
+                    f"the condition '{branch.when}' names no step: " + ", ".join(unknown),
+                    "compare the answers of this flow's steps, by step id",
+                )
+
+
+def _condition_names(expr: str) -> set[str]:
+    """The names a (structurally valid) condition reads; the names of called functions (In) aside."""
+    tree = ast.parse(normalize_cond(expr), mode="eval")
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
 
 
 def _check_reachable(flow: Flow) -> None:

@@ -35,19 +35,15 @@ class RunRow:
 
 
 _RUN_COLUMNS = "id, flow_id, flow_version, conversation, state, status, context, event_id"
-_known_versions: set[tuple[str, str, str]] = set()
 
 
 def ensure_flow_version(conn: sqlite3.Connection, flow: Flow, now: datetime) -> None:
     """Store this flow version's text once, so a run can always be finished and read."""
-    key = (str(conn), flow.id, flow.version)
-    if key in _known_versions:
-        return
     conn.execute(
-        "INSERT OR IGNORE INTO flow_versions (flow_id, version, title, path, text, first_loaded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO flow_versions (flow_id, version, title, path, text, first_loaded_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         (flow.id, flow.version, flow.title, flow.path, flow.text, iso(now)),
     )
-    _known_versions.add(key)
 
 
 def flow_text(conn: sqlite3.Connection, flow_id: str, version: str) -> tuple[str, str] | None:

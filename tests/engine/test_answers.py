@@ -39,9 +39,7 @@ def make_ctx(
     tz: str = "Europe/Paris",
     **kwargs,
 ) -> ParseContext:
-    return ParseContext(
-        now=datetime.fromisoformat(now), tz=ZoneInfo(tz), speaker=ALICE, **kwargs
-    )
+    return ParseContext(now=datetime.fromisoformat(now), tz=ZoneInfo(tz), speaker=ALICE, **kwargs)
 
 
 CTX = make_ctx()
@@ -144,9 +142,7 @@ def test_choice_ambiguous_prefix():
 def test_choice_unknown(text):
     err = error_of(parse_choice, text, OPTIONS)
     assert err.code == "choice_unknown"
-    assert err.params == {
-        "options": ["Roll back", "Fix forward", "Fire drill", "✅ Wait and see"]
-    }
+    assert err.params == {"options": ["Roll back", "Fix forward", "Fire drill", "✅ Wait and see"]}
 
 
 def test_choice_empty():
@@ -298,9 +294,7 @@ def test_date_months_clamp_to_month_end():
     assert parse_date("end of next month", jan31) == date(2027, 2, 28)
     leap = make_ctx("2028-01-31T12:00:00+00:00")
     assert parse_date("in 1 month", leap) == date(2028, 2, 29)
-    assert parse_date("in 13 months", make_ctx("2026-03-31T12:00:00+00:00")) == date(
-        2027, 4, 30
-    )
+    assert parse_date("in 13 months", make_ctx("2026-03-31T12:00:00+00:00")) == date(2027, 4, 30)
 
 
 def test_date_end_of_week_on_friday_and_weekend():
@@ -354,9 +348,7 @@ def test_date_dateparser_converts_explicit_zone_to_speaker_zone():
     assert parse_date("December 3 23:30 UTC", tokyo) == date(2026, 12, 4)
 
 
-@pytest.mark.parametrize(
-    "text", ["blah", "asap", "2026-02-30", "5", "1700000000", "in 9999 years"]
-)
+@pytest.mark.parametrize("text", ["blah", "asap", "2026-02-30", "5", "1700000000", "in 9999 years"])
 def test_date_invalid(text):
     assert error_of(parse_date, text, CTX).code == "date_invalid"
 

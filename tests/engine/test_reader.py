@@ -2,8 +2,6 @@
 
 Every refusal case starts from ``MINIMAL`` (a valid two-step flow), introduces one defect, and checks
 the FlowError names the file, the step (None for whole-file problems), what is wrong and how to fix it.
-Cases the reader does not handle yet are kept as strict xfails: they document the requirement and
-start failing (XPASS) as soon as the reader is fixed, so the marker gets removed.
 """
 
 from __future__ import annotations
@@ -199,20 +197,21 @@ def test_bad_indentation_is_a_syntax_error_with_its_line(tmp_path):
     assert "indentation" in err.fix
 
 
+# the second prompt is left unquoted, so the quote opened on line 5 runs to the end of the file
+UNCLOSED_QUOTE = MINIMAL.replace('"What was decided about {{ trigger.title }}?"', '"What was decided?').replace(
+    "\"Is '{{ decision }}' right?\"", "Is it right?"
+)
+
+
 def test_unclosed_quote_is_a_syntax_error_with_a_line(tmp_path):
-    text = MINIMAL.replace('"What was decided about {{ trigger.title }}?"', '"What was decided?')
+    text = UNCLOSED_QUOTE
     err = refused(write(tmp_path, text), None, "YAML syntax error at line ")
     assert "quoting" in err.fix
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reader reports only problem_mark (end of file for an unclosed quote), not the"
-    " context_mark where the quoted scalar starts",
-)
 def test_unclosed_quote_points_at_the_line_where_the_quote_opens(tmp_path):
-    text = MINIMAL.replace('"What was decided about {{ trigger.title }}?"', '"What was decided?')
-    assert text.splitlines()[4].startswith('    ask: "What')  # line 5
+    text = UNCLOSED_QUOTE
+    assert text.splitlines()[4] == '    ask: "What was decided?'  # line 5
     refused(write(tmp_path, text), None, "line 5")
 
 
@@ -235,21 +234,11 @@ def test_bad_duration_is_refused(tmp_path):
     refused(write(tmp_path, text), None, "'soon'")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_check_schema drops the first two path parts for every error, so top-level paths such"
-    " as timers.remind_after lose their name",
-)
 def test_bad_duration_problem_names_the_timer(tmp_path):
     text = MINIMAL.replace("steps:", "timers: {remind_after: soon}\nsteps:")
     refused(write(tmp_path, text), None, "timers.remind_after")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_schema_fix looks for 'mhdw' in the pattern but schema.json spells it (m|h|d|w), so a bad"
-    " duration gets the id fix (lowercase letters...)",
-)
 def test_bad_duration_fix_shows_the_format(tmp_path):
     text = MINIMAL.replace("steps:", "timers: {remind_after: soon}\nsteps:")
     err = refused(write(tmp_path, text), None, "'soon'")
@@ -265,7 +254,9 @@ def test_bad_duration_fix_shows_the_format(tmp_path):
         pytest.param(GOOD_FIELDS.replace("id: what", "id: task"), "text field 'what'", id="no-what"),
         pytest.param(GOOD_FIELDS.replace("type: person", "type: text"), "person field 'owner'", id="owner-not-person"),
         pytest.param(
-            "\n".join(line for line in GOOD_FIELDS.splitlines() if "id: due" not in line), "date field 'due'", id="no-due"
+            "\n".join(line for line in GOOD_FIELDS.splitlines() if "id: due" not in line),
+            "date field 'due'",
+            id="no-due",
         ),
     ],
 )
@@ -331,11 +322,6 @@ def test_unknown_answer_type_is_refused_naming_the_step(tmp_path):
     refused(write(tmp_path, text), "confirm", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="best_match prefers the shallower unevaluatedProperties error ('ask', 'id', 'type' were"
-    " unexpected) over the enum error on steps[1].type",
-)
 def test_unknown_answer_type_problem_names_the_type_and_fix_lists_types(tmp_path):
     text = MINIMAL.replace("type: yes_no", "type: colour")
     err = refused(write(tmp_path, text), "confirm", "'colour'")
@@ -345,8 +331,12 @@ def test_unknown_answer_type_problem_names_the_type_and_fix_lists_types(tmp_path
 
 # schema errors inside a step other than the answer type: (text, step, key the problem should name)
 STEP_SCHEMA_CASES = [
-    pytest.param(MINIMAL.replace("    ask: \"Is '{{ decision }}' right?\"", '    ask: ""'), "confirm", "'ask'", id="empty-ask"),
-    pytest.param(MINIMAL.replace("type: yes_no", "type: choice\n    options: []"), "confirm", "'options'", id="empty-options"),
+    pytest.param(
+        MINIMAL.replace("    ask: \"Is '{{ decision }}' right?\"", '    ask: ""'), "confirm", "'ask'", id="empty-ask"
+    ),
+    pytest.param(
+        MINIMAL.replace("type: yes_no", "type: choice\n    options: []"), "confirm", "'options'", id="empty-options"
+    ),
     pytest.param(MINIMAL.replace("id: confirm", "id: Confirm"), "Confirm", "'id'", id="id-pattern"),
     pytest.param(MINIMAL.replace("  - id: confirm\n    ask", "  - ask"), "#2", "'id'", id="id-missing"),
     pytest.param(MINIMAL.replace("type: yes_no", "type: number\n    min: low"), "confirm", "'min'", id="min-type"),
@@ -358,11 +348,6 @@ def test_schema_error_inside_a_step_is_refused_naming_the_step(tmp_path, text, s
     refused(write(tmp_path, text), step, "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a schema error in a key that comes from the allOf'd question schema (id, ask, type, options,"
-    " min, ...) is reported as 'unknown key' listing every key of the step, with the misspelling fix",
-)
 @pytest.mark.parametrize(("text", "step", "key"), STEP_SCHEMA_CASES)
 def test_schema_error_inside_a_step_names_the_key_not_unknown_keys(tmp_path, text, step, key):
     err = refused(write(tmp_path, text), step, key)
@@ -436,7 +421,9 @@ def test_to_naming_an_unknown_role_is_refused(tmp_path, to):
 
 
 def test_declared_participants_role_is_accepted(tmp_path):
-    text = MINIMAL.replace("steps:", "roles: {facilitator: trigger.facilitator, participants: trigger.participants}\nsteps:")
+    text = MINIMAL.replace(
+        "steps:", "roles: {facilitator: trigger.facilitator, participants: trigger.participants}\nsteps:"
+    )
     text = text.replace("    type: yes_no\n", "    type: yes_no\n    to: participants\n")
     assert read_flow_file(write(tmp_path, text)).step("confirm").to == "participants"
 
@@ -533,11 +520,6 @@ def test_forbidden_condition_is_refused(tmp_path, when):
     assert "==" in err.fix
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="conditions are only checked for structure; a name that is no step id (a typo) loads and"
-    " fails with NameError when the run reaches the branch",
-)
 def test_condition_naming_an_unknown_step_is_refused(tmp_path):
     next_ = "[{when: \"decison == 'x'\", goto: completed}, {goto: confirm}]"
     text = MINIMAL.replace("    type: text\n", f"    type: text\n    next: {next_}\n")
@@ -561,14 +543,11 @@ def test_prompt_template_syntax_error_is_refused(tmp_path, ask):
 
 def test_field_prompt_with_unknown_name_is_refused(tmp_path):
     fields = GOOD_FIELDS.replace("By when?", "By when, {{ nobody }}?")
-    refused(write(tmp_path, with_steps(actions_step(fields))), "actions", "field 'due' refers to unknown name(s) 'nobody'")
+    refused(
+        write(tmp_path, with_steps(actions_step(fields))), "actions", "field 'due' refers to unknown name(s) 'nobody'"
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'item' (and 'n') are accepted in every prompt, but only repeat fields and fan-out steps"
-    " render with them; elsewhere rendering raises jinja2 UndefinedError mid-run",
-)
 def test_item_in_a_prompt_of_a_plain_step_is_refused(tmp_path):
     text = MINIMAL.replace("Is '{{ decision }}' right?", "Is '{{ item.what }}' right?")
     refused(write(tmp_path, text), "confirm", "'item'")
@@ -586,13 +565,17 @@ def test_step_skipped_by_a_branch_is_unreachable(tmp_path):
 
 
 def test_step_after_a_step_that_completes_is_unreachable(tmp_path):
-    text = MINIMAL.replace("    type: text\n", "    type: text\n    next: [{when: \"decision == 'x'\", goto: cancelled}, {goto: completed}]\n")
+    text = MINIMAL.replace(
+        "    type: text\n",
+        "    type: text\n    next: [{when: \"decision == 'x'\", goto: cancelled}, {goto: completed}]\n",
+    )
     refused(write(tmp_path, text), "confirm", "never reached")
 
 
 def test_step_reached_only_by_a_branch_loads(tmp_path):
     text = MINIMAL.replace(
-        "    type: text\n", "    type: text\n    next: [{when: \"decision == 'x'\", goto: confirm}, {goto: completed}]\n"
+        "    type: text\n",
+        "    type: text\n    next: [{when: \"decision == 'x'\", goto: confirm}, {goto: completed}]\n",
     )
     assert read_flow_file(write(tmp_path, text)).step("confirm")
 

@@ -1,0 +1,195 @@
+"""The CLI as a user runs it: chat (interactive-style, piped and --jsonl), flows, runs, db."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from bot import config
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+@pytest.fixture
+def cli(tmp_path: Path):
+    runner = CliRunner()
+    base = ["--db", str(tmp_path / "cli.db"), "--flows", str(ROOT / "flows")]
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(main, [*base, *args], input=input, catch_exceptions=False)
+
+    return run
+
+
+def jsonl(*lines: tuple[str | None, str]) -> str:
+    return "".join(json.dumps({"as": who, "text": text} if who else {"text": text}) + "\n" for who, text in lines)
+
+
+POST_MEETING = [
+    (None, "We ship in March"),
+    (None, "Draft the plan"),
+    (None, "@bob"),
+    (None, "2030-01-10"),
+    (None, "done"),
+    ("bob", "yes"),
+    ("alice", "2030-02-01"),
+]
+
+
+def test_chat_jsonl_runs_to_completion_and_prints_one_json_object_per_line(cli, tmp_path: Path) -> None:
+    result = cli(
+        "chat",
+        "post_meeting",
+        "-f",
+        "alice",
+        "-p",
+        "bob",
+        "--data",
+        "title=Weekly sync",
+        "--jsonl",
+        input=jsonl(*POST_MEETING),
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    first = lines[0]
+    assert first["step"] == "decision" and first["to"] == "console:alice"
+    assert first["text"] == "What was decided in Weekly sync?"
+    assert first["expects"] == {"type": "text", "optional": False}
+    due = next(m for m in lines if m.get("step") == "actions" and m["expects"]["type"] == "date")
+    assert due["expects"]["not_before"] is not None
+    owner = next(m for m in lines if m.get("step") == "owner_accepts")
+    assert owner["to"] == "console:bob" and owner["expects"]["type"] == "yes_no" and owner["private"] is True
+    final = lines[-1]
+    assert final["event"] == "completed" and final["run"] == first["run"]
+    record = final["record"]
+    assert record["decision"] == "We ship in March"
+    assert record["actions"] == [
+        {"what": "Draft the plan", "owner": "console:bob", "owner_name": "bob", "due": "2030-01-10", "accepted": True}
+    ]
+    assert record["review_at"] == "2030-02-01"
+
+
+def test_chat_jsonl_input_ending_early_exits_non_zero_and_keeps_answers(cli) -> None:
+    result = cli("chat", "post_meeting", "-f", "alice", "--jsonl", input=jsonl((None, "We ship")))
+    assert result.exit_code == 1
+    assert "Input ended before the run completed at step 'actions', waiting for alice" in result.output
+    shown = cli("runs", "show", "1", "--json")
+    detail = json.loads(shown.output)
+    assert detail["run"]["status"] == "active"
+    assert [a["value"] for a in detail["answers"]] == ["We ship"]
+
+
+def test_chat_jsonl_rejects_a_line_that_is_not_json(cli) -> None:
+    result = cli("chat", "post_meeting", "--jsonl", input="not json\n")
+    assert result.exit_code == 2
+    assert "Input line 1: not JSON" in result.output
+
+
+def test_chat_piped_plain_text_switches_speaker_with_as(cli) -> None:
+    script = "We ship\nPlan\n@bob\n2030-01-10\ndone\n/as bob\nyes\n/as alice\nok\n"
+    result = cli("chat", "post_meeting", "-f", "alice", "-p", "bob", input=script)
+    assert result.exit_code == 0, result.output
+    assert "bot -> bob: alice assigned you an action" in result.output
+    assert "Decided: We ship" in result.output
+    assert "Stored in" in result.output and "as run 1" in result.output
+
+
+def test_chat_unknown_flow_names_the_known_ones(cli) -> None:
+    result = cli("chat", "nope")
+    assert result.exit_code == 1
+    assert "No flow 'nope'" in result.output and "post_meeting" in result.output
+
+
+def test_chat_bad_data_option(cli) -> None:
+    result = cli("chat", "post_meeting", "--data", "novalue")
+    assert result.exit_code == 2 and "--data takes key=value" in result.output
+
+
+def test_flows_list_validate_show_and_diagram(cli, tmp_path: Path) -> None:
+    listed = json.loads(cli("flows", "list", "--json").output)
+    assert {f["id"] for f in listed} >= {"post_meeting", "metric_breach", "decision_review"}
+    assert cli("flows", "validate").output.strip().endswith("flow file(s) valid.")
+    shown = cli("flows", "show", "post_meeting").output
+    assert "owner_accepts [yes_no] to each actions.owner" in shown
+    mermaid = cli("flows", "diagram", "metric_breach").output
+    assert "stateDiagram" in mermaid and "ignore_reason" in mermaid
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\ntitle: Bad\nsteps:\n  - {id: a, type: text}\n")
+    result = cli("flows", "validate", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}, step 'a': the step has no prompt. Fix: add 'ask: <the question>'" in result.output
+
+
+def test_runs_list_and_show(cli) -> None:
+    cli("chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl", input=jsonl(*POST_MEETING))
+    listed = json.loads(cli("runs", "list", "--status", "completed", "--json").output)
+    assert [(r["id"], r["flow"], r["status"]) for r in listed] == [(1, "post_meeting", "completed")]
+    text = cli("runs", "show", "1").output
+    assert "Transcript:" in text and "bob > yes" in text
+    assert "Decision 1 (open): We ship in March" in text
+    assert "action 1: Draft the plan - bob, due 2030-01-10, open, accepted" in text
+    missing = cli("runs", "show", "99")
+    assert missing.exit_code == 1 and "No run 99" in missing.output
+
+
+def test_db_migrate_is_safe_to_repeat(cli, tmp_path: Path) -> None:
+    first = cli("db", "migrate")
+    assert "applied m001_initial" in first.output
+    assert "schema up to date" in cli("db", "migrate").output
+
+
+def test_console_script_is_installed_and_runs(tmp_path: Path) -> None:
+    env = {**os.environ, "DECISIONBOT_DB": str(tmp_path / "x.db"), "DECISIONBOT_FLOWS": str(ROOT / "flows")}
+    exe = Path(sys.executable).with_name("decisionbot")
+    out = subprocess.run(
+        [str(exe), "chat", "post_meeting", "--jsonl"],
+        input=jsonl((None, "x")),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 1 and "Input ended" in out.stderr
+    assert json.loads(out.stdout.splitlines()[0])["step"] == "decision"
+
+
+# --- the docs stay honest ----------------------------------------------------------------------
+
+
+def _commands(group: click.Group, prefix: str = "decisionbot") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, cmd in group.commands.items():
+        path = f"{prefix} {name}"
+        found.append((path, cmd))
+        if isinstance(cmd, click.Group):
+            found.extend(_commands(cmd, path))
+    return found
+
+
+@pytest.mark.parametrize("path,command", _commands(main), ids=[p for p, _ in _commands(main)])
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(path: str, command: click.Command) -> None:
+    assert command.help and "Example:" in command.help, f"{path} needs help ending in an example"
+    assert re.search(rf"`{re.escape(path)}[ `]", README), f"{path} is not documented in README.md"
+
+
+@pytest.mark.parametrize("setting", config.SETTINGS, ids=[s.env for s in config.SETTINGS])
+def test_every_setting_is_in_the_readme(setting: config.Setting) -> None:
+    assert f"`{setting.env}`" in README
+
+
+def test_readme_architecture_lists_every_module() -> None:
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if path.name == "__init__.py" and path.stat().st_size < 200:
+            continue
+        assert f"`{rel}`" in README, f"{rel} is missing from the README's architecture list"
