@@ -103,7 +103,7 @@ def chat(obj: Context, flow: str, data: tuple[str, ...], facilitator: str, parti
     trigger = Trigger(
         flow=flow, source="console", title=fields.pop("title", ""), data=fields, facilitator=fac, participants=others
     )
-    session = ConsoleSession(obj.dispatcher(), click.get_text_stream("stdout"), jsonl=jsonl)
+    session = ConsoleSession(obj.dispatcher(), sys.stdout, jsonl=jsonl)
     run_id = session.start(trigger)
     speaker = Actor.from_dict(_facilitator_of(obj, run_id))
     lines = _input_lines(jsonl, speaker.name)
@@ -140,7 +140,7 @@ def _input_ended(obj: Context, run_id: int) -> str:
 
 
 def _input_lines(jsonl: bool, first: str) -> Iterator[tuple[str | None, str]]:
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     interactive = stdin.isatty() and not jsonl
     speaker = first
     line_no = 0

@@ -22,6 +22,7 @@ from bot.engine import runtime
 from bot.engine.asking import Outcome
 from bot.engine.model import Flow
 from bot.engine.reader import load_flows, read_flow_text
+from bot.engine.runtime import Turn
 from bot.engine.state import RunState
 from bot.errors import BotError, FlowNotFound
 from bot.model import Actor, ConversationKey, Message, Trigger
@@ -124,23 +125,31 @@ class Dispatcher:
 
     def handle(self, message: Message, run_id: int | None = None) -> TurnResult | None:
         """One inbound message. None when it belongs to no open run or is a repeated delivery."""
+        return self._turn(run_id, message, lambda turn: turn.handle(message))
+
+    def cancel(self, run_id: int, actor: Actor) -> TurnResult | None:
+        """Cancel a run at once (an explicit command, not the word 'cancel' in a conversation)."""
+        return self._turn(run_id, None, lambda turn: turn.cancel_by(actor))
+
+    def _turn(self, run_id: int | None, message: Message | None, act: Callable[[Turn], Outcome]) -> TurnResult | None:
         if self.turns_since_checkpoint >= 5000:  # a backstop when nobody calls maintain()
             self.maintain()
         now = self.clock()
         with transaction(self.db) as conn:
-            if message.platform_id and runs.seen_delivery(conn, message.conversation.channel, message.platform_id, now):
+            channel = message.conversation.channel if message else ""
+            if message and message.platform_id and runs.seen_delivery(conn, channel, message.platform_id, now):
                 return None
             if run_id is not None:
                 row = runs.load_run(conn, run_id)
-            else:
+            elif message is not None:
                 row = runs.find_run(conn, message.conversation, message.actor.id)
+            else:
+                row = None
             if row is None:
                 return None
             flow = self.catalog.version(row.flow_id, row.flow_version)
-            outcome = runtime.handle(
-                flow, row.id, row.state, row.status, row.context, row.conversation, message, now, self.tz_for
-            )
-            return self._commit(conn, row, flow, outcome, message, now)
+            turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
+            return self._commit(conn, row, flow, act(turn), message, now)
 
     def _commit(
         self,

@@ -148,7 +148,7 @@ class TurnBase(ABC):
             if len(actors) == 1 and step.to != "participants":
                 return [(actors[0], None)]
             return [(a, i) for i, a in enumerate(actors) if str(i) not in done]
-        out = []
+        out: list[tuple[Actor, int | None]] = []
         for i, item in enumerate(self.fan_items(step)):
             owner = questions.as_actor(item.get(fan[1]))
             if owner and str(i) not in done:

@@ -6,16 +6,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot.engine.answers import Option
+
 ANSWER_TYPES = ("text", "choice", "yes_no", "person", "date", "number", "repeat")
 FIELD_TYPES = ("text", "choice", "yes_no", "person", "date", "number")
 ON_FAIL = ("escalate", "skip", "cancel")
 FINAL_STATES = ("completed", "cancelled")
-
-
-@dataclass(frozen=True)
-class Option:
-    value: str
-    label: str
 
 
 @dataclass(frozen=True)

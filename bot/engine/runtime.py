@@ -219,6 +219,22 @@ class Turn(TurnBase):
             if "post_summary" in action:
                 self.say(texts.summary(record), kind="summary")
 
+    def cancel_by(self, actor: Actor) -> Outcome:
+        """An explicit cancel (a slash command or a card button): no confirmation step."""
+        self.out.inbound_kind = "command"
+        if self.out.status in ("completed", "cancelled"):
+            self.say(texts.run_closed(self.out.status), to=actor, kind="error", private=True)
+        elif actor.id != self.ctx.facilitator.id:
+            self.say(
+                texts.only_facilitator("cancel the run", self.ctx.facilitator.name),
+                to=actor,
+                kind="error",
+                private=True,
+            )
+        else:
+            self._cancel(actor, texts.cancelled(actor.name))
+        return self.out
+
     def _cancel(self, actor: Actor, reason: str) -> None:
         self.transition("cancel", actor)
         self.out.status = "cancelled"
@@ -404,17 +420,3 @@ def start_run(
     tz_for: Callable[[Actor], ZoneInfo],
 ) -> Outcome:
     return Turn(flow, run_id, flow.first.id, "active", ctx, conversation, now, tz_for).start()
-
-
-def handle(
-    flow: Flow,
-    run_id: int,
-    state: str,
-    status: str,
-    ctx: RunState,
-    conversation: ConversationKey,
-    message: Message,
-    now: datetime,
-    tz_for: Callable[[Actor], ZoneInfo],
-) -> Outcome:
-    return Turn(flow, run_id, state, status, ctx, conversation, now, tz_for).handle(message)
