@@ -7,6 +7,7 @@ turned into a message with the next step here, once; nothing below this module e
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -328,6 +329,40 @@ def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
         click.echo(json.dumps(detail, indent=2, default=str))
         return
     click.echo(render_run(detail))
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+@main.command()
+@_setting_option("host", "--host")
+@click.option(
+    "--port",
+    envvar=config.BY_NAME["port"].env,
+    default=int(config.BY_NAME["port"].default or 3978),
+    show_default=True,
+    help=f"{config.BY_NAME['port'].help} [env {config.BY_NAME['port'].env}]",
+)
+@click.pass_obj
+def serve(obj: Context, host: str, port: int) -> None:
+    """Serve the chat channels and trigger hooks over HTTP, with /healthz.
+
+    Channels turn on from the environment (Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or
+    SLACK_APP_TOKEN for Socket Mode; Teams: MicrosoftAppId / MicrosoftAppPassword); a channel
+    whose secrets are incomplete stops the start with the name of the missing variable.
+
+    \b
+    Example:
+      SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... decisionbot serve --port 3978
+    """
+    from aiohttp import web
+
+    from bot.server import channel_names, create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(obj.db_path, obj.flows_dir)
+    click.echo(texts.channels_on(channel_names(app), host, port))
+    web.run_app(app, host=host, port=port, print=None)
 
 
 # --- db ----------------------------------------------------------------------------------------

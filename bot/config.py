@@ -28,6 +28,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "timezone", "DECISIONBOT_TIMEZONE", "UTC", "Time zone for dates people type, unless their platform says theirs."
     ),
+    Setting("host", "DECISIONBOT_HOST", "127.0.0.1", "Address `decisionbot serve` listens on."),
+    Setting("port", "DECISIONBOT_PORT", "3978", "Port `decisionbot serve` listens on."),
     Setting(
         "synchronous",
         "DECISIONBOT_SYNCHRONOUS",

@@ -6,15 +6,22 @@ is delivered again, in order, per conversation.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from bot.channels import DeliveryFailed, RetryLater
 from bot.model import Actor, ConversationKey, Reply
 from bot.store import iso
+
+if TYPE_CHECKING:
+    from bot.channels import Channel
 
 
 @dataclass(frozen=True)
@@ -64,3 +71,67 @@ def mark_failed(db: Database, message_id: int, error: str) -> None:
     db.conn.execute(
         "UPDATE messages SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error[:500], message_id)
     )
+
+
+MAX_ATTEMPTS = 8
+
+
+class Sender:
+    """Delivers one channel's outbox after each commit: in order per conversation, retrying
+    refusals with backoff (``Retry-After`` on 429), giving up on a reply after MAX_ATTEMPTS."""
+
+    def __init__(self, db: Database, channel: Channel, clock: Callable[[], datetime]):
+        self.db = db
+        self.channel = channel
+        self.clock = clock
+        self.wake = asyncio.Event()
+        self.blocked_until: dict[str, float] = {}  # conversation -> monotonic time
+        self.delivered = 0
+
+    def notify(self) -> None:
+        self.wake.set()
+
+    async def run(self) -> None:
+        self.wake.set()  # replies left from before a restart go first
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            delay = await self.drain()
+            if delay is not None:
+                asyncio.get_running_loop().call_later(delay, self.wake.set)
+
+    async def drain(self) -> float | None:
+        """Deliver what is pending; return when to look again for held-back conversations."""
+        loop = asyncio.get_running_loop()
+        items = [q for q in pending(self.db, self.channel.name) if q.attempts < MAX_ATTEMPTS]
+        by_conversation: dict[str, list[Queued]] = {}
+        for item in items:
+            by_conversation.setdefault(str(item.reply.conversation), []).append(item)
+        waits = await asyncio.gather(*(self._conversation(k, v, loop.time()) for k, v in by_conversation.items()))
+        pending_waits = [w for w in waits if w is not None]
+        return min(pending_waits) if pending_waits else None
+
+    async def _conversation(self, key: str, items: list[Queued], now: float) -> float | None:
+        held = self.blocked_until.get(key, 0.0) - now
+        if held > 0:
+            return held
+        for item in items:
+            try:
+                platform_id = await self.channel.deliver(item)
+            except RetryLater as exc:
+                mark_failed(self.db, item.id, f"retry: {exc.reason}")
+                wait = max(exc.seconds, backoff(item.attempts))
+                self.blocked_until[key] = asyncio.get_running_loop().time() + wait
+                return wait
+            except DeliveryFailed as exc:
+                mark_failed(self.db, item.id, f"failed: {exc}")
+                self.db.conn.execute("UPDATE messages SET attempts = ? WHERE id = ?", (MAX_ATTEMPTS, item.id))
+                continue
+            mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
+            self.delivered += 1
+        return None
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try: 0.5, 1, 2, 4 ... up to a minute, with a little jitter."""
+    return min(60.0, 0.5 * 2**attempts) * (1 + random.random() / 4)

@@ -181,12 +181,61 @@ def owner_changed_notice(number: int, what: str) -> str:
     return f"Action {number} ('{what}') has a new owner, who will be asked to confirm it."
 
 
+def waiting_for_confirmations(names: list[str]) -> str:
+    return f"Thanks. The decision is recorded once {_join(names)} confirm(s)."
+
+
 def run_closed(status: str) -> str:
     return f"This run is {status}; nothing more to answer. Start a new one to decide again."
 
 
 def resumed() -> str:
     return "Welcome back: this run had stalled, and your answer resumes it."
+
+
+# --- bot commands (start, list, status, cancel, help) --------------------------------------------
+
+
+def command_help(flows: list[str]) -> str:
+    return (
+        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | help.\n"
+        f"Flows: {_join(flows)}. Example: start post_meeting @bob @carol Weekly sync"
+    )
+
+
+def command_unknown(verb: str, flows: list[str]) -> str:
+    return f"I don't know '{verb}'. " + command_help(flows)
+
+
+def command_start_usage(flows: list[str]) -> str:
+    return f"Say which flow to start: start FLOW [@people ...] [title]. Flows: {_join(flows)}."
+
+
+def command_unknown_flow(flow: str, flows: list[str]) -> str:
+    return f"There is no flow '{flow}'. Flows: {_join(flows)}."
+
+
+def command_needs_run(verb: str) -> str:
+    return f"Say which run: {verb} RUN (the number from 'list')."
+
+
+def run_started(run_id: int, flow: str) -> str:
+    return f"Started run {run_id} ({flow})."
+
+
+def run_list(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No open decision runs here. Start one with: start FLOW [@people ...] [title]"
+    lines = ["Open decision runs here:"]
+    for r in rows:
+        waiting = f", waiting for {_join(r['waiting_on'])}" if r["waiting_on"] else ""
+        lines.append(f"  #{r['id']} {r['flow']}: {r['title'] or ''} (at {r['state']}{waiting}, {r['status']})")
+    return "\n".join(lines)
+
+
+def run_status(run_id: int, flow: str, title: str | None, status: str, state: str, waiting: list[str]) -> str:
+    who = f"; waiting for {_join(waiting)}" if waiting else ""
+    return f"Run #{run_id} {flow} '{title or ''}': {status}, at {state}{who}."
 
 
 # --- completion ------------------------------------------------------------------------------
@@ -205,6 +254,18 @@ def summary(record: Mapping[str, Any]) -> str:
     if record.get("outcome"):
         lines.append(f"Review outcome: {record['outcome']}.")
     return "\n".join(lines)
+
+
+# --- server ----------------------------------------------------------------------------------
+
+
+def channel_unavailable(problem: str) -> str:
+    return f"A channel is not available: {problem}. Install its extra to use it."
+
+
+def channels_on(names: list[str], host: str, port: int) -> str:
+    on = ", ".join(names) if names else "none (set SLACK_* or MicrosoftApp* variables to turn them on)"
+    return f"decisionbot serving on http://{host}:{port} - channels: {on}"
 
 
 # --- CLI -------------------------------------------------------------------------------------

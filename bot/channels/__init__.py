@@ -1,0 +1,97 @@
+"""Channel adapters and the small registry the server mounts them from.
+
+A channel turns one platform's payloads into neutral :class:`~bot.model.Message` objects and
+delivers :class:`~bot.model.Reply` objects back. Built-in channels register themselves exactly as
+any other would, with :func:`register`; the server asks each registered channel whether it is
+configured (from the environment) and mounts the ones that are. Channels never touch run state:
+they call the dispatcher and the outbox.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from aiohttp import ClientSession, web
+from sqlite_utils import Database
+
+if TYPE_CHECKING:
+    from bot.dispatch import Dispatcher
+    from bot.outbox import Queued
+
+#: Modules of the built-in channels served by ``decisionbot serve``; importing one registers it.
+BUILTIN: tuple[str, ...] = ()
+
+
+class RetryLater(Exception):
+    """A delivery the platform refused for now (429, 5xx, a network error): try again later."""
+
+    def __init__(self, seconds: float, reason: str):
+        super().__init__(reason)
+        self.seconds = seconds
+        self.reason = reason
+
+
+class DeliveryFailed(Exception):
+    """A delivery the platform refused for good (a bad channel, a removed user): do not retry."""
+
+
+@dataclass
+class Services:
+    """What the server shares with every channel."""
+
+    db: Database
+    dispatcher: Dispatcher
+    http: ClientSession
+    notify: Callable[[str], None]  # wake the outbox sender of a channel after a commit
+    env: Mapping[str, str]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Channel(ABC):
+    name: ClassVar[str]
+
+    @classmethod
+    @abstractmethod
+    def configured(cls, env: Mapping[str, str]) -> bool:
+        """Whether the environment turns this channel on (and all its secrets are there)."""
+
+    def __init__(self, services: Services):
+        self.services = services
+
+    def routes(self) -> list[web.RouteDef]:
+        """The HTTP routes this channel serves (none for a channel that connects out)."""
+        return []
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Connect out, open clients: called once the server runs."""
+
+    async def stop(self) -> None:  # noqa: B027 - optional hook
+        """Close what :meth:`start` opened."""
+
+    @abstractmethod
+    async def deliver(self, item: Queued) -> str | None:
+        """Send one queued reply; return the platform's message id. Raise :class:`RetryLater`
+        or :class:`DeliveryFailed` when the platform refuses it."""
+
+
+REGISTRY: dict[str, type[Channel]] = {}
+
+
+def register(cls: type[Channel]) -> type[Channel]:
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def load_builtin() -> list[str]:
+    """Import the built-in channels; return the names of those whose module is missing."""
+    missing = []
+    for module in BUILTIN:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            missing.append(f"{module} ({exc.name} is not installed)")
+    return missing

@@ -162,7 +162,7 @@ class TurnBase(ABC):
         return list(self.ctx.answers.get(source) or [])
 
     def open_field(self, step: Step, q: Question, item: int, who: Actor, revisit: Any = None) -> None:
-        prompt = Prompt(step=step.id, to=who.to_dict(), item=item, field=q.id)
+        prompt = Prompt(step=step.id, to=who.to_dict(), item=item, field=q.id, current=revisit)
         self.ctx.prompts.insert(0, prompt)
         self.ask(prompt, current=revisit)
 
@@ -254,7 +254,7 @@ class TurnBase(ABC):
     def current_value(self, prompt: Prompt) -> Any:
         value = self.ctx.answers.get(prompt.step)
         if prompt.field is not None:
-            return self.ctx.draft.get(prompt.field)
+            return self.ctx.draft.get(prompt.field, prompt.current)
         if isinstance(value, dict) and not questions.is_person(value):
             return value.get(str(prompt.item))
         return value

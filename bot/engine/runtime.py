@@ -71,9 +71,10 @@ class Turn(TurnBase):
             self._finish_repeat(prompt, step, actor)
             return
         current = self.current_value(prompt)
+        typed = text
         if q.type != "yes_no" and folded in KEEP_WORDS | {""}:
             if current is not None and folded != "default":
-                self._accept(prompt, step, q, current, actor, text, kind="kept")
+                self._accept(prompt, step, q, current, actor, typed, kind="kept")
                 return
             if q.default is not None:
                 text = str(q.default)
@@ -84,7 +85,7 @@ class Turn(TurnBase):
             return
         if q.type == "person":
             self.ctx.remember(Actor.from_dict(value))
-        self._accept(prompt, step, q, value, actor, text)
+        self._accept(prompt, step, q, value, actor, typed, kind="answer" if text == typed else "default")
 
     def _finish_repeat(self, prompt: Prompt, step: Step, actor: Actor) -> None:
         items = self.ctx.answers.get(step.id) or []
@@ -207,6 +208,7 @@ class Turn(TurnBase):
             if not self.ctx.prompts:
                 self._finish(actor)
             else:
+                self.say(texts.waiting_for_confirmations(self.ctx.addressees()), to=actor)
                 self.ask_waiting()
         elif after != "cancelled":
             self.enter(after, actor)
@@ -354,7 +356,8 @@ class Turn(TurnBase):
         label = slot_key(slot)
         by = self.ctx.answered_by.get(label)
         if actor.id != self.ctx.facilitator.id and by != actor.id:
-            self.say(texts.correction_not_allowed(label, by or "the answerer"), to=actor, kind="error")
+            name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
+            self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
             return
         try:
             value = questions.parse(q, command.value or "", self.pctx(actor))

@@ -31,6 +31,7 @@ class Prompt:
     asked: bool = False
     fails: int = 0
     escalated: bool = False
+    current: Any = None  # a repeat field reopened by 'back': its value until it is answered
 
     @property
     def actor(self) -> Actor:

@@ -95,7 +95,7 @@ INITIAL = [
         actor_id TEXT NOT NULL,
         value TEXT,                      -- JSON
         raw TEXT NOT NULL,               -- what was typed
-        kind TEXT NOT NULL,              -- answer, kept, skip, correction
+        kind TEXT NOT NULL,              -- answer, default, kept, skip, correction
         revision INTEGER NOT NULL,       -- 1 for the first answer; n replaces n-1
         at TEXT NOT NULL
     )""",

@@ -1,0 +1,125 @@
+"""Bot commands people type on any chat platform: start, list, status, cancel, help.
+
+Slack's ``/decision ...`` and ``@decisionbot ...``, Teams' ``@decisionbot ...`` and Rasa actions
+all come here with a neutral actor and conversation, so the verbs mean the same everywhere.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from bot import texts
+from bot.dispatch import Dispatcher, TurnResult
+from bot.errors import FlowNotFound
+from bot.model import Actor, ConversationKey, Trigger
+from bot.store import runs, transcript
+
+VERBS = ("start", "list", "status", "cancel", "help")
+
+
+@dataclass
+class CommandResult:
+    """What to answer the person who typed the command (privately where the platform can)."""
+
+    text: str
+    ok: bool = True
+    started: TurnResult | None = None
+    cancelled: TurnResult | None = None
+    runs: list[dict[str, object]] = field(default_factory=list)
+
+
+def is_command(text: str) -> bool:
+    words = text.strip().split()
+    return bool(words) and words[0].lower() in VERBS
+
+
+def run_command(
+    dispatcher: Dispatcher,
+    actor: Actor,
+    conversation: ConversationKey,
+    text: str,
+    mentions: dict[str, Actor] | None = None,
+) -> CommandResult:
+    """Carry out ``text`` (without the bot's own mention or the slash command's name)."""
+    words = text.strip().split()
+    verb = words[0].lower() if words else "help"
+    args = words[1:]
+    if verb == "start":
+        return _start(dispatcher, actor, conversation, args, mentions or {})
+    if verb == "list":
+        rows = _open_runs(dispatcher.db.conn, conversation)
+        return CommandResult(texts.run_list(rows), runs=rows)
+    if verb in ("status", "cancel"):
+        run_id = _run_id(args)
+        if run_id is None:
+            return CommandResult(texts.command_needs_run(verb), ok=False)
+        if verb == "status":
+            return _status(dispatcher.db.conn, run_id)
+        result = dispatcher.cancel(run_id, actor)
+        if result is None:
+            return CommandResult(texts.cli_unknown_run(run_id), ok=False)
+        error = next((r.text for r in result.outcome.replies if r.kind == "error"), None)
+        return CommandResult(error or texts.cancelled(actor.name), ok=error is None, cancelled=result)
+    if verb == "help":
+        return CommandResult(texts.command_help(sorted(dispatcher.catalog.current)))
+    return CommandResult(texts.command_unknown(verb, sorted(dispatcher.catalog.current)), ok=False)
+
+
+def _start(
+    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, args: list[str], mentions: dict[str, Actor]
+) -> CommandResult:
+    known = sorted(dispatcher.catalog.current)
+    if not args:
+        return CommandResult(texts.command_start_usage(known), ok=False)
+    flow, rest = args[0], args[1:]
+    participants: list[Actor] = []
+    title_words: list[str] = []
+    for word in rest:
+        person = mentions.get(word)
+        if person is not None and person.id != actor.id and person not in participants:
+            participants.append(person)
+        elif person is None:
+            title_words.append(word)
+    trigger = Trigger(
+        flow=flow,
+        source=conversation.channel,
+        title=" ".join(title_words),
+        facilitator=actor,
+        participants=participants,
+    )
+    try:
+        started = dispatcher.start(trigger, conversation)
+    except FlowNotFound:
+        return CommandResult(texts.command_unknown_flow(flow, known), ok=False)
+    return CommandResult(texts.run_started(started.run_id, flow), started=started)
+
+
+def _run_id(args: list[str]) -> int | None:
+    if not args:
+        return None
+    token = args[0].lstrip("#")
+    return int(token) if token.isdigit() else None
+
+
+def _open_runs(conn: sqlite3.Connection, conversation: ConversationKey) -> list[dict[str, object]]:
+    rows = conn.execute(
+        "SELECT r.id, r.flow_id, r.state, r.status, r.waiting_on, e.title FROM runs r"
+        " LEFT JOIN events e ON e.id = r.event_id WHERE r.channel = ? AND r.conversation LIKE ?"
+        " AND r.status IN ('active', 'stalled') ORDER BY r.id",
+        (conversation.channel, f"{conversation.channel}:{conversation.conversation}%"),
+    ).fetchall()
+    return [
+        {"id": r[0], "flow": r[1], "state": r[2], "status": r[3], "waiting_on": r[4].split(), "title": r[5]}
+        for r in rows
+    ]
+
+
+def _status(conn: sqlite3.Connection, run_id: int) -> CommandResult:
+    detail = transcript.run_detail(conn, run_id)
+    if detail is None:
+        return CommandResult(texts.cli_unknown_run(run_id), ok=False)
+    row = runs.load_run(conn, run_id)
+    waiting = row.context.addressees() if row else []
+    run = detail["run"]
+    return CommandResult(texts.run_status(run_id, run["flow"], run["title"], run["status"], run["state"], waiting))

@@ -1,0 +1,169 @@
+"""The server and the outbox sender, with a small channel that records what it is asked to send.
+
+The channel is registered through the same registry the built-in ones use; its refusals
+(RetryLater, DeliveryFailed) are what a platform's 429/5xx and 4xx become.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels import REGISTRY, Channel, DeliveryFailed, RetryLater, register
+from bot.control import run_command
+from bot.model import Actor, ConversationKey
+from bot.outbox import Queued
+from bot.server import CHANNELS, SENDERS, SERVICES, create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+ALICE, BOB = Actor("recorder:alice", "alice"), Actor("recorder:bob", "bob")
+CONV = ConversationKey("recorder", "room-1")
+
+
+class Recorder(Channel):
+    """Records deliveries; can be told to refuse the next ones."""
+
+    name = "recorder"
+    refusals: list[Exception] = []
+
+    @classmethod
+    def configured(cls, env: Mapping[str, str]) -> bool:
+        return env.get("RECORDER") == "on"
+
+    def __init__(self, services):
+        super().__init__(services)
+        self.sent: list[tuple[str, str | None, str]] = []
+
+    async def deliver(self, item: Queued) -> str | None:
+        if self.refusals:
+            raise self.refusals.pop(0)
+        self.sent.append((str(item.reply.conversation), item.reply.to.name if item.reply.to else None, item.reply.text))
+        return f"msg-{item.id}"
+
+
+@pytest.fixture
+def recorder():
+    register(Recorder)
+    Recorder.refusals = []
+    yield Recorder
+    REGISTRY.pop("recorder", None)
+
+
+async def started(tmp_path: Path, env: dict[str, str]) -> TestClient:
+    app = create_app(tmp_path / "s.db", ROOT / "flows", env=env)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    return client
+
+
+async def wait_for(predicate, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.01)
+
+
+async def test_healthz_lists_the_channels_that_are_on(tmp_path: Path, recorder) -> None:
+    client = await started(tmp_path, {"RECORDER": "on"})
+    try:
+        resp = await client.get("/healthz")
+        assert resp.status == 200
+        assert await resp.json() == {"status": "ok", "channels": ["recorder"]}
+    finally:
+        await client.close()
+    client = await started(tmp_path, {})
+    try:
+        assert (await (await client.get("/healthz")).json())["channels"] == []
+    finally:
+        await client.close()
+
+
+async def test_replies_are_delivered_in_order_after_a_refusal_and_marked_sent(tmp_path: Path, recorder) -> None:
+    client = await started(tmp_path, {"RECORDER": "on"})
+    app = client.server.app
+    try:
+        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+        Recorder.refusals = [RetryLater(0.05, "HTTP 429")]
+        result = run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
+        assert result.ok and result.started is not None
+        services.notify("recorder")
+        await wait_for(lambda: len(channel.sent) == 1)
+        assert channel.sent == [("recorder:room-1", "alice", "What was decided in Weekly sync?")]
+        row = services.db.execute(
+            "SELECT delivered_at, attempts, platform_id, last_error FROM messages WHERE direction = 'out'"
+        ).fetchone()
+        assert row[0] is not None and row[1] == 2 and row[2].startswith("msg-") and row[3] == "retry: HTTP 429"
+    finally:
+        await client.close()
+
+
+async def test_a_reply_refused_for_good_is_not_retried_and_does_not_block_the_next(tmp_path: Path, recorder) -> None:
+    client = await started(tmp_path, {"RECORDER": "on"})
+    app = client.server.app
+    try:
+        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+        Recorder.refusals = [DeliveryFailed("channel_not_found")]
+        run_command(services.dispatcher, ALICE, CONV, "start post_meeting", {})
+        run_command(services.dispatcher, ALICE, ConversationKey("recorder", "room-2"), "start post_meeting", {})
+        services.notify("recorder")
+        await wait_for(lambda: len(channel.sent) == 1)
+        await app[SENDERS]["recorder"].drain()
+        assert len(channel.sent) == 1
+        failed = services.db.execute("SELECT attempts, last_error FROM messages WHERE delivered_at IS NULL").fetchall()
+        assert failed == [(8, "failed: channel_not_found")]
+    finally:
+        await client.close()
+
+
+async def test_replies_left_in_the_outbox_are_sent_after_a_restart(tmp_path: Path, recorder) -> None:
+    client = await started(tmp_path, {})  # the channel is off: replies stay queued
+    services = client.server.app[SERVICES]
+    run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
+    await client.close()
+    client = await started(tmp_path, {"RECORDER": "on"})
+    try:
+        channel = client.server.app[CHANNELS]["recorder"]
+        await wait_for(lambda: len(channel.sent) == 1)
+        assert channel.sent[0][2] == "What was decided in Weekly sync?"
+    finally:
+        await client.close()
+
+
+async def test_commands_start_list_status_cancel_help(tmp_path: Path, recorder) -> None:
+    client = await started(tmp_path, {"RECORDER": "on"})
+    try:
+        dispatcher = client.server.app[SERVICES].dispatcher
+        assert (
+            "Flows: decision_review, metric_breach, post_meeting" in run_command(dispatcher, ALICE, CONV, "help").text
+        )
+        bad = run_command(dispatcher, ALICE, CONV, "start nope")
+        assert not bad.ok and "There is no flow 'nope'" in bad.text
+        started_run = run_command(dispatcher, ALICE, CONV, "start post_meeting <@B> Weekly sync", {"<@B>": BOB})
+        assert started_run.text == "Started run 1 (post_meeting)."
+        listed = run_command(dispatcher, ALICE, CONV, "list")
+        assert listed.runs[0]["id"] == 1 and "#1 post_meeting: Weekly sync" in listed.text
+        status = run_command(dispatcher, BOB, CONV, "status 1")
+        assert status.text == "Run #1 post_meeting 'Weekly sync': active, at decision; waiting for alice."
+        refused = run_command(dispatcher, BOB, CONV, "cancel 1")
+        assert not refused.ok and "Only the facilitator (alice)" in refused.text
+        assert (
+            run_command(dispatcher, ALICE, CONV, "cancel").text == "Say which run: cancel RUN (the number from 'list')."
+        )
+        done = run_command(dispatcher, ALICE, CONV, "cancel 1")
+        assert done.ok and done.text == "Run cancelled by alice. The transcript is kept."
+        assert "No open decision runs here" in run_command(dispatcher, ALICE, CONV, "list").text
+        assert "I don't know 'dance'" in run_command(dispatcher, ALICE, CONV, "dance").text
+    finally:
+        await client.close()
+
+
+def test_an_app_without_channels_still_serves_health(tmp_path: Path) -> None:
+    app = create_app(tmp_path / "x.db", ROOT / "flows", env={})
+    assert isinstance(app, web.Application)
+    assert app[CHANNELS] == {}
