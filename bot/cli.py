@@ -6,6 +6,7 @@ turned into a message with the next step here, once; nothing below this module e
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import shutil
@@ -407,3 +408,11 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | 
     click.echo("  ".join(c.ljust(widths[c]) for c in columns))
     for row in rows:
         click.echo("  ".join(str(row.get(c) or "")[: widths[c]].ljust(widths[c]) for c in columns))
+
+
+#: Modules that add commands to ``main`` (each defines its own ``@main.command`` / groups);
+#: imported last so they can import ``main`` from here.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module)

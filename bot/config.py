@@ -30,6 +30,60 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("host", "DECISIONBOT_HOST", "127.0.0.1", "Address `decisionbot serve` listens on."),
     Setting("port", "DECISIONBOT_PORT", "3978", "Port `decisionbot serve` listens on."),
+    # Slack (bot/channels/slack.py): on when SLACK_BOT_TOKEN is set
+    Setting(
+        "slack_bot_token",
+        "SLACK_BOT_TOKEN",
+        None,
+        "Slack bot token (xoxb-...): turns the Slack channel on.",
+        secret=True,
+    ),
+    Setting(
+        "slack_signing_secret",
+        "SLACK_SIGNING_SECRET",
+        None,
+        "Slack signing secret: verifies every request from Slack.",
+        secret=True,
+    ),
+    Setting(
+        "slack_app_token",
+        "SLACK_APP_TOKEN",
+        None,
+        "Slack app-level token (xapp-...): connect over Socket Mode instead of HTTP.",
+        secret=True,
+    ),
+    Setting(
+        "slack_api_url",
+        "SLACK_API_URL",
+        "https://slack.com/api/",
+        "Base URL of the Slack Web API (tests point it at a local fake).",
+    ),
+    # Microsoft Teams / Bot Framework (bot/channels/teams.py)
+    Setting(
+        "teams_app_id",
+        "MicrosoftAppId",
+        None,
+        "Bot Framework app id: turns inbound token validation on (empty: local development, no auth).",
+    ),
+    Setting(
+        "teams_app_password", "MicrosoftAppPassword", None, "Bot Framework app password (client secret).", secret=True
+    ),
+    Setting("teams_app_type", "MicrosoftAppType", "MultiTenant", "MultiTenant, SingleTenant or UserAssignedMSI."),
+    Setting("teams_tenant_id", "MicrosoftAppTenantId", None, "Tenant id, for SingleTenant and UserAssignedMSI bots."),
+    # Trigger hooks (bot/triggers/)
+    Setting(
+        "hook_token",
+        "DECISIONBOT_HOOK_TOKEN",
+        None,
+        "Bearer token every trigger hook requires; hooks are off without it.",
+        secret=True,
+    ),
+    Setting(
+        "default_channel",
+        "DECISIONBOT_DEFAULT_CHANNEL",
+        None,
+        "Where alerts without a route go, e.g. slack:C0123 or teams:<conversation>.",
+    ),
     Setting(
         "synchronous",
         "DECISIONBOT_SYNCHRONOUS",

@@ -6,6 +6,8 @@ re-applying is a no-op. Never edit an applied migration: add the next one.
 
 from __future__ import annotations
 
+import importlib
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -162,9 +164,21 @@ def m001_initial(db: Database) -> None:
         db.execute(statement)
 
 
+#: Modules that own more tables, each with its own ``migrations = Migrations("decisionbot-<area>")``
+#: set; applied after the core set, in this order.
+AREA_SETS: tuple[str, ...] = ()
+
+
+def all_sets() -> list[Migrations]:
+    return [migrations, *(importlib.import_module(m).migrations for m in AREA_SETS)]
+
+
 def apply(db: Database) -> list[str]:
-    """Apply pending migrations; return the names applied."""
-    pending = [m.name for m in migrations.pending(db)]
-    if pending:
-        migrations.apply(db)
-    return pending
+    """Apply pending migrations of every set; return the names applied."""
+    applied: list[str] = []
+    for mset in all_sets():
+        pending = [m.name for m in mset.pending(db)]
+        if pending:
+            mset.apply(db)
+            applied.extend(pending)
+    return applied
