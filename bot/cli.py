@@ -109,9 +109,11 @@ def chat(obj: Context, flow: str, data: tuple[str, ...], facilitator: str, parti
     run_id = session.start(trigger)
     speaker = Actor.from_dict(_facilitator_of(obj, run_id))
     lines = _input_lines(jsonl, speaker.name)
-    for speaker_name, text in lines:
-        if session.done:
+    while not session.done:
+        line = next(lines, None)
+        if line is None:
             break
+        speaker_name, text = line
         speaker = person(speaker_name) if speaker_name else speaker
         if not jsonl and not sys.stdin.isatty() and not text.strip().startswith("/"):
             click.echo(f"{speaker.name}> {text}")
