@@ -193,3 +193,11 @@ def test_readme_architecture_lists_every_module() -> None:
         if path.name == "__init__.py" and path.stat().st_size < 200:
             continue
         assert f"`{rel}`" in README, f"{rel} is missing from the README's architecture list"
+
+
+def test_diagram_image_without_graphviz_falls_back_to_mermaid(cli, monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no 'dot' here
+    result = cli("flows", "diagram", "post_meeting", "--format", "svg")
+    assert result.exit_code == 0
+    assert "Graphviz ('dot') is not installed" in result.output
+    assert "stateDiagram" in result.output and "owner_accepts" in result.output
