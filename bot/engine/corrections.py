@@ -1,0 +1,100 @@
+"""Corrections of earlier answers ("change owner of action 2 to @bob") and the answer records
+every change leaves: nothing is overwritten, each change is a new revision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import texts
+from bot.engine import questions
+from bot.engine.answers import AnswerError
+from bot.engine.asking import TurnBase
+from bot.engine.commands import Command, match_name
+from bot.engine.model import Question
+from bot.engine.state import Prompt, slot_key
+from bot.model import Actor
+
+
+class Corrections(TurnBase):
+    def _record(self, slot: tuple[str, int | None, str | None], actor: Actor, value: Any, raw: str, kind: str) -> None:
+        revision = self.ctx.next_revision(slot, actor.id)
+        step, item, fld = slot
+        self.out.answers.append(
+            {
+                "step": step,
+                "item": None if item is None else item + 1,
+                "field": fld,
+                "actor": actor.id,
+                "value": value,
+                "raw": raw,
+                "kind": kind,
+                "revision": revision,
+            }
+        )
+
+    def _correct(self, command: Command, actor: Actor) -> None:
+        found = self._find_slot(command)
+        if found is None:
+            names = [slot_key((s, None, None)) for s in self.ctx.answers]
+            self.say(texts.correction_target_unknown(command.target or "", names), to=actor, kind="error")
+            return
+        slot, q = found
+        label = slot_key(slot)
+        by = self.ctx.answered_by.get(label)
+        if actor.id != self.ctx.facilitator.id and by != actor.id:
+            name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
+            self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
+            return
+        try:
+            value = questions.parse(q, command.value or "", self.pctx(actor))
+        except AnswerError as error:
+            self.say(texts.answer_error(error.code, error.params), to=actor, kind="error")
+            return
+        old = self._set_slot(slot, value)
+        self._record(slot, actor, value, command.value or "", "correction")
+        self.say(texts.corrected(label, questions.display(old), questions.display(value)), to=actor)
+        if q.type == "person":
+            self.ctx.remember(Actor.from_dict(value))
+            self._owner_changed(slot, value)
+
+    def _find_slot(self, command: Command) -> tuple[tuple[str, int | None, str | None], Question] | None:
+        target = command.target or ""
+        if command.item is not None:
+            for step in self.flow.steps:
+                items = self.ctx.answers.get(step.id)
+                if step.type != "repeat" or not isinstance(items, list):
+                    continue
+                fid = match_name(target, [f.id for f in step.fields])
+                if fid and 1 <= command.item <= len(items):
+                    q = step.field(fid)
+                    assert q is not None
+                    return (step.id, command.item - 1, fid), q
+            return None
+        plain = [s.id for s in self.flow.steps if s.id in self.ctx.answers and s.type != "repeat" and not s.fan_out]
+        sid = match_name(target, plain)
+        return ((sid, None, None), self.flow.step(sid)) if sid else None
+
+    def _set_slot(self, slot: tuple[str, int | None, str | None], value: Any) -> Any:
+        step, item, fld = slot
+        if item is None:
+            old = self.ctx.answers.get(step)
+            self.ctx.answers[step] = value
+            return old
+        entry = self.ctx.answers[step][item]
+        old = entry.get(fld)
+        entry[fld or ""] = value
+        return old
+
+    def _owner_changed(self, slot: tuple[str, int | None, str | None], owner: dict[str, str]) -> None:
+        source, item, fld = slot
+        for step in self.flow.steps:
+            if step.fan_out != (source, fld) or item is None:
+                continue
+            reached = step.id in self.ctx.path or self.state == step.id
+            (self.ctx.answers.get(step.id) or {}).pop(str(item), None)
+            self.ctx.prompts = [p for p in self.ctx.prompts if not (p.step == step.id and p.item == item)]
+            if reached:
+                self.ctx.prompts.append(Prompt(step=step.id, to=owner, item=item))
+                what = self.ctx.answers[source][item].get("what", "")
+                self.say(texts.owner_changed_notice(item + 1, what))
+                self.ask_waiting()
