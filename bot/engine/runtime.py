@@ -178,11 +178,7 @@ class Turn(Corrections):
             prompt.to, prompt.escalated, prompt.asked = fac.to_dict(), True, False
             self.ask_waiting()
         else:
-            bounds = questions.expects(q, self.pctx(actor))
-            low = bounds.get("not_before") if q.type == "date" else q.minimum
-            high = bounds.get("not_after") if q.type == "date" else q.maximum
-            question = self.prompt_text(prompt, step, q, None)
-            self.say(texts.help_text(q.type, question, q.help, q.example, texts.bounds_text(low, high)), to=actor)
+            self._help(prompt, actor)  # three misses by the facilitator: the whole question, with help
 
     # --- leaving a step ----------------------------------------------------------------------
 
