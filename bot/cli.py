@@ -414,7 +414,7 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | 
 
 #: Modules that add commands to ``main`` (each defines its own ``@main.command`` / groups);
 #: imported last so they can import ``main`` from here.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("bot.cli_rasa", "bot.cli_analytics", "bot.cli_triggers", "bot.cli_teams")
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module)

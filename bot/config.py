@@ -70,6 +70,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("teams_app_type", "MicrosoftAppType", "MultiTenant", "MultiTenant, SingleTenant or UserAssignedMSI."),
     Setting("teams_tenant_id", "MicrosoftAppTenantId", None, "Tenant id, for SingleTenant and UserAssignedMSI bots."),
+    Setting("teams", "DECISIONBOT_TEAMS", "off", "on: serve Teams at /api/messages with MicrosoftAppId empty (local development, no auth)."),
     # Trigger hooks (bot/triggers/)
     Setting(
         "hook_token",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot import texts
 from bot.dispatch import Dispatcher, TurnResult
+from bot.engine.state import RunState
 from bot.errors import FlowNotFound
 from bot.model import Actor, ConversationKey, Trigger
 from bot.store import runs, transcript
@@ -103,14 +104,15 @@ def _run_id(args: list[str]) -> int | None:
 
 
 def _open_runs(conn: sqlite3.Connection, conversation: ConversationKey) -> list[dict[str, object]]:
+    base = f"{conversation.channel}:{conversation.conversation}"
     rows = conn.execute(
-        "SELECT r.id, r.flow_id, r.state, r.status, r.waiting_on, e.title FROM runs r"
-        " LEFT JOIN events e ON e.id = r.event_id WHERE r.channel = ? AND r.conversation LIKE ?"
+        "SELECT r.id, r.flow_id, r.state, r.status, r.context, e.title FROM runs r"
+        " LEFT JOIN events e ON e.id = r.event_id WHERE r.channel = ? AND (r.conversation = ? OR r.conversation LIKE ?)"
         " AND r.status IN ('active', 'stalled') ORDER BY r.id",
-        (conversation.channel, f"{conversation.channel}:{conversation.conversation}%"),
+        (conversation.channel, base, f"{base}/%"),
     ).fetchall()
     return [
-        {"id": r[0], "flow": r[1], "state": r[2], "status": r[3], "waiting_on": r[4].split(), "title": r[5]}
+        {"id": r[0], "flow": r[1], "state": r[2], "status": r[3], "waiting_on": RunState.loads(r[4]).addressees(), "title": r[5]}
         for r in rows
     ]
 

@@ -9,25 +9,26 @@ processes. Replies are delivered by the channel after the commit (see ``bot.outb
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot import texts
-from bot.engine import runtime
+from bot import ics, texts
+from bot.engine import runtime, timers
 from bot.engine.asking import Outcome
 from bot.engine.model import Flow
 from bot.engine.reader import load_flows, read_flow_text
 from bot.engine.runtime import Turn
 from bot.engine.state import RunState
 from bot.errors import BotError, FlowNotFound
-from bot.model import Actor, ConversationKey, Message, Trigger
-from bot.store import checkpoint, ledger, runs, transaction, utc_now
-from bot.store.runs import RunRow
+from bot.model import Actor, ConversationKey, Message, Reply, Trigger
+from bot.store import checkpoint, iso, jobs, ledger, runs, transaction, utc_now
+from bot.store.jobs import Job
+from bot.store.runs import KeyedEvent, RunRow
 
 
 class FlowCatalog:
@@ -62,6 +63,30 @@ class TurnResult:
     outcome: Outcome
     outbox: list[int] = field(default_factory=list)
     decision_id: int | None = None
+    event_id: int | None = None
+
+
+@dataclass
+class Admission:
+    """A routed trigger on its way in. ``trigger.conversation`` None (or a ``problem``): it has
+    nowhere to go and is only recorded."""
+
+    trigger: Trigger
+    route: str | None = None
+    cooldown: timedelta = timedelta(0)
+    problem: str | None = None
+
+
+@dataclass
+class Admitted:
+    """What became of a trigger: started, repeat, resolved, recorded (a resolution with no run)
+    or unrouted."""
+
+    event_id: int
+    outcome: str
+    run_id: int | None = None
+    outbox: list[int] = field(default_factory=list)
+    channel: str | None = None  # where the outbox messages go
 
 
 class Dispatcher:
@@ -91,24 +116,36 @@ class Dispatcher:
         flow = self.catalog.get(trigger.flow)
         now = self.clock()
         with transaction(self.db) as conn:
-            if trigger.data.get("decision_id"):
-                self._add_decision(conn, trigger)
-            trigger.title = trigger.title or flow.title
-            facilitator = trigger.facilitator or Actor(f"{conversation.channel}:facilitator", "facilitator")
-            ctx = RunState(
-                roles={
-                    "facilitator": facilitator.to_dict(),
-                    "participants": [p.to_dict() for p in trigger.participants],
-                },
-                trigger=trigger.fields(),
-            )
-            runs.ensure_flow_version(conn, flow, now)
-            event_id = runs.insert_event(conn, trigger, now)
-            run_id = runs.insert_run(conn, flow, event_id, conversation, ctx, now)
-            outcome = runtime.start_run(flow, run_id, ctx, conversation, now, self.tz_for)
-            outcome.transitions.insert(0, {"from": "", "to": flow.first.id, "event": "start", "actor": facilitator.id})
-            row = RunRow(run_id, flow.id, flow.version, conversation, flow.first.id, "active", ctx, event_id)
-            return self._commit(conn, row, flow, outcome, None, now)
+            return self._start_in(conn, flow, trigger, conversation, now)
+
+    def _start_in(
+        self,
+        conn: sqlite3.Connection,
+        flow: Flow,
+        trigger: Trigger,
+        conversation: ConversationKey,
+        now: datetime,
+    ) -> TurnResult:
+        if trigger.data.get("decision_id"):
+            self._add_decision(conn, trigger)
+        trigger.title = trigger.title or flow.title
+        facilitator = trigger.facilitator or Actor(f"{conversation.channel}:facilitator", "facilitator")
+        ctx = RunState(
+            roles={
+                "facilitator": facilitator.to_dict(),
+                "participants": [p.to_dict() for p in trigger.participants],
+            },
+            trigger=trigger.fields(),
+        )
+        runs.ensure_flow_version(conn, flow, now)
+        event_id = runs.insert_event(conn, trigger, now)
+        run_id = runs.insert_run(conn, flow, event_id, conversation, ctx, now)
+        outcome = runtime.start_run(flow, run_id, ctx, conversation, now, self.tz_for)
+        outcome.transitions.insert(0, {"from": "", "to": flow.first.id, "event": "start", "actor": facilitator.id})
+        row = RunRow(run_id, flow.id, flow.version, conversation, flow.first.id, "active", ctx, event_id)
+        result = self._commit(conn, row, flow, outcome, None, now)
+        result.event_id = event_id
+        return result
 
     @staticmethod
     def _add_decision(conn: sqlite3.Connection, trigger: Trigger) -> None:
@@ -148,8 +185,30 @@ class Dispatcher:
             if row is None:
                 return None
             flow = self.catalog.version(row.flow_id, row.flow_version)
+            if message is not None:
+                self._claim(conn, row, message.actor)
             turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
-            return self._commit(conn, row, flow, act(turn), message, now)
+            outcome = act(turn)
+            if row.status == "stalled" and outcome.status == "active" and message is not None:
+                outcome.transitions.insert(
+                    0, {"from": row.state, "to": row.state, "event": "resume", "actor": message.actor.id}
+                )
+            return self._commit(conn, row, flow, outcome, message, now)
+
+    @staticmethod
+    def _claim(conn: sqlite3.Connection, row: RunRow, actor: Actor) -> None:
+        """A triggered run that named no facilitator: the first person to speak in it takes the role."""
+        ctx = row.context
+        placeholder = ctx.facilitator
+        if not ctx.trigger.get("claimable") or actor.id == placeholder.id:
+            return
+        ctx.trigger.pop("claimable")
+        ctx.trigger["facilitator"] = actor.name
+        ctx.roles["facilitator"] = actor.to_dict()
+        for prompt in ctx.prompts:
+            if prompt.to["id"] == placeholder.id:
+                prompt.to = actor.to_dict()
+        conn.execute("UPDATE runs SET facilitator_id = ? WHERE id = ?", (actor.id, row.id))
 
     def _commit(
         self,
@@ -162,11 +221,154 @@ class Dispatcher:
     ) -> TurnResult:
         self.turns_since_checkpoint += 1
         outbox = runs.write_turn(conn, row, outcome, message, now)
-        remind = flow.timers.remind_after
+        remind = timers.first_delay(flow.timers)
         active = outcome.status == "active" and row.context.prompts
         if remind or row.status == "active":
             runs.reset_chase_jobs(conn, row.id, now + remind if (remind and active) else None, now)
         decision_id = None
         if outcome.completion is not None:
             decision_id = ledger.write_completion(conn, row, outcome.completion, now, self.tz)
+            invite = ics.review_invite(flow, outcome.completion, row.context.participants, decision_id, self.tz, now)
+            if invite is not None:
+                outbox += self._attach(conn, row, outcome, outbox, invite, now)
         return TurnResult(row.id, outcome, outbox, decision_id)
+
+    @staticmethod
+    def _attach(
+        conn: sqlite3.Connection,
+        row: RunRow,
+        outcome: Outcome,
+        outbox: list[int],
+        invite: dict[str, str],
+        now: datetime,
+    ) -> list[int]:
+        """The invitation rides on the summary; without one, on a message of its own."""
+        kinds = [r.kind for r in outcome.replies]
+        if "summary" in kinds:
+            runs.attach_to_message(conn, outbox[kinds.index("summary")], {"attachments": [invite]})
+            return []
+        reply = Reply(row.id, row.conversation, texts.invite_attached(invite["filename"]), kind="info")
+        ids = runs.queue_replies(conn, [reply], iso(now))
+        runs.attach_to_message(conn, ids[0], {"attachments": [invite]})
+        return ids
+
+    # --- triggers: start, or join the open run of the same dedup key ----------------------------
+
+    def admit(
+        self,
+        items: Sequence[Admission],
+        then: Callable[[sqlite3.Connection, list[Admitted]], None] | None = None,
+    ) -> list[Admitted]:
+        """Routed triggers in, in one transaction (on any error nothing is stored): each starts a
+        run, or joins the open run of its dedup key (a repeat, a resolution). ``then`` writes
+        more in the same transaction (a check's evaluation)."""
+        now = self.clock()
+        with transaction(self.db) as conn:
+            results = [self._admit(conn, item, now) for item in items]
+            if then is not None:
+                then(conn, results)
+            return results
+
+    def _admit(self, conn: sqlite3.Connection, item: Admission, now: datetime) -> Admitted:
+        trigger = item.trigger
+        last = runs.latest_event(conn, trigger.dedup_key) if trigger.dedup_key else None
+        if trigger.status == "resolved":
+            return self._resolved(conn, item, last, now)
+        routable = trigger.conversation is not None and item.problem is None
+        if last is not None and (_joins(last, item.cooldown, now) or (last.run_id is None and not routable)):
+            runs.repeat_event(conn, last.id, trigger.data, now)
+            return Admitted(last.id, "repeat" if last.run_id else "unrouted", last.run_id)
+        if not routable or trigger.conversation is None:
+            event_id = runs.insert_event(conn, trigger, now)
+            runs.note_event(conn, event_id, item.route, item.problem or texts.no_channel())
+            return Admitted(event_id, "unrouted")
+        flow = self.catalog.get(trigger.flow)
+        if trigger.facilitator is None:
+            trigger.data["claimable"] = True
+        result = self._start_in(conn, flow, trigger, trigger.conversation, now)
+        event_id = result.event_id or 0
+        if item.route:
+            runs.note_event(conn, event_id, item.route, None)
+        return Admitted(event_id, "started", result.run_id, result.outbox, trigger.conversation.channel)
+
+    def _resolved(self, conn: sqlite3.Connection, item: Admission, last: KeyedEvent | None, now: datetime) -> Admitted:
+        trigger = item.trigger
+        if last is None:
+            event_id = runs.insert_event(conn, trigger, now)
+            runs.resolve_event(conn, event_id, {}, now)
+            runs.note_event(conn, event_id, item.route, None)
+            return Admitted(event_id, "recorded")
+        already = last.status == "resolved"
+        runs.resolve_event(conn, last.id, trigger.data, now)
+        if already or last.run_id is None or last.conversation is None:
+            return Admitted(last.id, "recorded", last.run_id)
+        text = texts.trigger_resolved(last.title, {**last.payload, **trigger.data})
+        ids = runs.queue_replies(conn, [Reply(last.run_id, last.conversation, text, kind="info")], iso(now))
+        return Admitted(last.id, "resolved", last.run_id, ids, last.conversation.channel)
+
+    # --- timers: the jobs of runs -------------------------------------------------------------
+
+    def run_job(self, job: Job) -> str:
+        """Fire one claimed job of a run (remind, escalate, expire, start_flow) in one
+        transaction; returns the outcome written on the job."""
+        now = self.clock()
+        with transaction(self.db) as conn:
+            current = jobs.load_job(conn, job.id)
+            if current is None or current.done_at is not None:
+                return "gone"
+            if current.due_at > iso(now):  # a turn moved the chain while the job was claimed
+                jobs.release_job(conn, job.id)
+                return "moved"
+            outcome = (
+                self._start_flow(conn, current, now)
+                if current.kind == "start_flow"
+                else self._chase(conn, current, now)
+            )
+            jobs.finish_job(conn, job.id, outcome, now)
+            return outcome
+
+    def _chase(self, conn: sqlite3.Connection, job: Job, now: datetime) -> str:
+        row = runs.load_run(conn, job.run_id) if job.run_id is not None else None
+        if row is None or row.status != "active":
+            return f"skipped: run {row.status if row else 'missing'}"
+        flow = self.catalog.version(row.flow_id, row.flow_version)
+        since = datetime.fromisoformat(job.payload.get("since") or job.created_at)
+        stage = timers.stage_at(flow.timers, job.kind, now - since)
+        if stage is None:
+            return "skipped: no timers"
+        turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
+        runs.write_turn(conn, row, timers.fire(turn, stage), None, now)
+        following = timers.next_stage(flow.timers, stage) if turn.out.status == "active" else None
+        if following is not None:
+            jobs.add_job(conn, row.id, following[0], since + following[1], {"since": iso(since)}, now)
+        return "done" if stage == job.kind else f"done: {stage}"
+
+    def _start_flow(self, conn: sqlite3.Connection, job: Job, now: datetime) -> str:
+        """A review date has come: the review flow starts where the decision was made, with the
+        latest value of the metric that led to it."""
+        decision_id = int(job.payload["decision_id"])
+        origin = runs.decision_origin(conn, decision_id)
+        if origin is None:
+            raise BotError(texts.unknown_decision(decision_id))
+        conversation, status, event_ids = origin
+        if status in ("changed", "dropped"):
+            return f"skipped: decision {status}"
+        data: dict[str, object] = {"decision_id": decision_id}
+        reading = next(filter(None, (runs.event_reading(conn, e) for e in event_ids)), None)
+        if reading is not None:
+            data["latest"] = texts.latest_reading(reading)
+        flow = self.catalog.get(job.payload.get("flow") or "decision_review")
+        trigger = Trigger(flow=flow.id, source="schedule", kind="review", data=data)
+        result = self._start_in(conn, flow, trigger, conversation, now)
+        runs.review_started(conn, decision_id, result.run_id)
+        return f"done: run {result.run_id}"
+
+
+def _joins(last: KeyedEvent, cooldown: timedelta, now: datetime) -> bool:
+    """Whether a firing trigger joins the key's last event instead of opening a run: its run
+    is open, the incident never resolved, or it resolved less than ``cooldown`` ago."""
+    if last.run_id is None:
+        return False
+    if last.run_open or last.status == "firing":
+        return True
+    return last.resolved_at is not None and now - datetime.fromisoformat(last.resolved_at) < cooldown

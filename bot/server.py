@@ -31,7 +31,7 @@ SENDERS = web.AppKey("senders", dict[str, Sender])
 
 #: Modules with a ``mount(app, services)`` function that adds routes and background work (the
 #: trigger hooks, the job scheduler). Listed here, imported at start-up, like the channels.
-MOUNTS: tuple[str, ...] = ()
+MOUNTS: tuple[str, ...] = ("bot.triggers.hooks",)
 
 
 def create_app(
@@ -77,8 +77,12 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         connector=TCPConnector(limit=200, limit_per_host=100), timeout=ClientTimeout(total=30)
     )
     tasks: list[asyncio.Task[Any]] = []
-    for channel in app[CHANNELS].values():
-        await channel.start()
+    try:
+        for channel in app[CHANNELS].values():
+            await channel.start()
+    except BaseException:
+        await services.http.close()
+        raise
     for name, sender in app[SENDERS].items():
         tasks.append(asyncio.create_task(sender.run(), name=f"outbox-{name}"))
     tasks.append(asyncio.create_task(_housekeeping(services.dispatcher), name="housekeeping"))

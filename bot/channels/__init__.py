@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from bot.outbox import Queued
 
 #: Modules of the built-in channels served by ``decisionbot serve``; importing one registers it.
-BUILTIN: tuple[str, ...] = ()
+BUILTIN: tuple[str, ...] = ("bot.channels.slack", "bot.channels.teams")
 
 
 class RetryLater(Exception):

@@ -212,7 +212,9 @@ def queue_replies(conn: sqlite3.Connection, replies: list[Reply], stamp: str) ->
 
 
 def reset_chase_jobs(conn: sqlite3.Connection, run_id: int, due: datetime | None, now: datetime) -> None:
-    """Restart the run's reminder chain at ``due`` (a reminder), or end it when ``due`` is None."""
+    """Restart the run's reminder chain at ``due`` (a reminder), or end it when ``due`` is None.
+
+    ``created_at`` is the last activity: the chain (remind, escalate, expire) is timed from it."""
     if due is None:
         conn.execute(
             "UPDATE jobs SET done_at = ?, outcome = 'superseded' WHERE run_id = ? AND done_at IS NULL"
@@ -221,8 +223,8 @@ def reset_chase_jobs(conn: sqlite3.Connection, run_id: int, due: datetime | None
         )
         return
     cur = conn.execute(
-        "UPDATE jobs SET kind = 'remind', due_at = ?, created_at = ? WHERE run_id = ? AND done_at IS NULL"
-        " AND kind IN ('remind', 'escalate', 'expire')",
+        "UPDATE jobs SET kind = 'remind', due_at = ?, created_at = ?, payload = '{}', claimed_at = NULL"
+        " WHERE run_id = ? AND done_at IS NULL AND kind IN ('remind', 'escalate', 'expire')",
         (iso(due), iso(now), run_id),
     )
     if cur.rowcount == 0:
@@ -239,3 +241,111 @@ def seen_delivery(conn: sqlite3.Connection, platform: str, delivery_id: str, now
         (platform, delivery_id, iso(now)),
     )
     return cur.rowcount == 0
+
+
+# --- events: deduplication of triggers -------------------------------------------------------
+
+
+@dataclass
+class KeyedEvent:
+    """The newest event of a dedup key, with the run it started (if any)."""
+
+    id: int
+    status: str
+    resolved_at: str | None
+    title: str
+    payload: dict[str, Any]
+    run_id: int | None
+    run_status: str | None
+    conversation: ConversationKey | None
+
+    @property
+    def run_open(self) -> bool:
+        return self.run_status in ("active", "stalled")
+
+
+def latest_event(conn: sqlite3.Connection, dedup_key: str) -> KeyedEvent | None:
+    row = conn.execute(
+        "SELECT e.id, e.status, e.resolved_at, e.title, e.payload, r.id, r.status, r.conversation FROM events e"
+        " LEFT JOIN runs r ON r.event_id = e.id WHERE e.dedup_key = ? ORDER BY e.id DESC, r.id DESC LIMIT 1",
+        (dedup_key,),
+    ).fetchone()
+    if row is None:
+        return None
+    eid, status, resolved_at, title, payload, run_id, run_status, conversation = row
+    conv = ConversationKey.parse(conversation) if conversation else None
+    return KeyedEvent(eid, status, resolved_at, title, json.loads(payload), run_id, run_status, conv)
+
+
+def note_event(conn: sqlite3.Connection, event_id: int, route: str | None, problem: str | None) -> None:
+    """The route a trigger took, or why it started no run."""
+    conn.execute("UPDATE events SET route = ?, problem = ? WHERE id = ?", (route, problem, event_id))
+
+
+def repeat_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any], now: datetime) -> None:
+    """A repeat of a firing trigger: count it, keep the latest values; a flap re-opens it."""
+    conn.execute(
+        "UPDATE events SET repeat_count = repeat_count + 1, last_seen_at = ?, payload = json_patch(payload, ?),"
+        " status = 'firing', resolved_at = NULL WHERE id = ?",
+        (iso(now), json.dumps(data, default=str), event_id),
+    )
+
+
+def resolve_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any], now: datetime) -> None:
+    conn.execute(
+        "UPDATE events SET status = 'resolved', resolved_at = coalesce(resolved_at, ?), last_seen_at = ?,"
+        " payload = json_patch(payload, ?) WHERE id = ?",
+        (iso(now), iso(now), json.dumps(data, default=str), event_id),
+    )
+
+
+def event_reading(conn: sqlite3.Connection, event_id: int | None) -> dict[str, Any] | None:
+    """The latest reading an event carries (metric, value, threshold, when), if it is a metric's."""
+    if event_id is None:
+        return None
+    row = conn.execute("SELECT payload, last_seen_at, status FROM events WHERE id = ?", (event_id,)).fetchone()
+    if row is None:
+        return None
+    payload = json.loads(row[0])
+    if payload.get("value") in (None, ""):
+        return None
+    return {**payload, "last_seen_at": row[1], "status": row[2]}
+
+
+def attach_to_message(conn: sqlite3.Connection, message_id: int, payload: dict[str, Any]) -> None:
+    """Extra content delivered with an outbound message (for example an .ics attachment)."""
+    conn.execute("UPDATE messages SET payload = ? WHERE id = ?", (json.dumps(payload), message_id))
+
+
+# --- decisions: where a review starts ----------------------------------------------------------
+
+
+def decision_origin(conn: sqlite3.Connection, decision_id: int) -> tuple[ConversationKey, str, list[int]] | None:
+    """The conversation of the decision's run, its status, and the events along the decisions it
+    revises (newest first): where the metric behind it, if any, was seen."""
+    row = conn.execute(
+        "SELECT r.conversation, d.status FROM decisions d JOIN runs r ON r.id = d.run_id WHERE d.id = ?",
+        (decision_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    events = [
+        e
+        for (e,) in conn.execute(
+            "WITH RECURSIVE chain(id, revises, depth) AS (SELECT id, revises, 0 FROM decisions WHERE id = ?"
+            " UNION ALL SELECT d.id, d.revises, depth + 1 FROM decisions d JOIN chain c ON d.id = c.revises"
+            " WHERE depth < 50) SELECT r.event_id FROM chain c JOIN decisions d ON d.id = c.id"
+            " JOIN runs r ON r.id = d.run_id ORDER BY c.depth",
+            (decision_id,),
+        )
+        if e is not None
+    ]
+    return ConversationKey.parse(row[0]), row[1], events
+
+
+def review_started(conn: sqlite3.Connection, decision_id: int, run_id: int) -> None:
+    conn.execute(
+        "UPDATE reviews SET run_id = ? WHERE id = (SELECT id FROM reviews WHERE decision_id = ? AND held_at IS NULL"
+        " AND run_id IS NULL ORDER BY due_at LIMIT 1)",
+        (run_id, decision_id),
+    )

@@ -1,0 +1,199 @@
+"""What every table, column and view of the ledger means: Datasette's metadata and the docs."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+T = dict[str, str]
+
+TABLES: dict[str, tuple[str, T]] = {
+    "events": ("One row per trigger received (alert, metric check, facilitator, review date).", {
+        "id": "Event id.", "source": "Where it came from: cli, console, slack, teams, alertmanager, grafana, generic, check, schedule.",
+        "kind": "manual, alert, metric or review.", "dedup_key": "Key that ties repeats of one alert to one open run.",
+        "status": "firing or resolved.", "title": "Short title shown in prompts.", "payload": "The trigger's fields (JSON).",
+        "first_seen_at": "When it was first received (UTC): the trigger time of its runs.", "last_seen_at": "When it was last received (UTC).",
+        "repeat_count": "How many times it came again while its run was open.", "route": "The route the trigger took.",
+        "resolved_at": "When the alert resolved (UTC).", "problem": "Why the trigger started no run.",
+    }),
+    "flow_versions": ("The text of every flow version a run started on.", {
+        "flow_id": "Flow id (the file name).", "version": "First 12 hex digits of the SHA-256 of the text.",
+        "title": "Flow title.", "path": "File it was loaded from.", "text": "The YAML text.", "first_loaded_at": "When first stored (UTC).",
+    }),
+    "runs": ("One row per run of a flow.", {
+        "id": "Run id.", "flow_id": "Flow id.", "flow_version": "Flow version the run is pinned to.", "event_id": "The trigger (events.id).",
+        "channel": "console, slack, teams or rasa.", "conversation": "channel:conversation[/thread].",
+        "facilitator_id": "Who runs it (channel:user).", "state": "The step it is at, or completed / cancelled.",
+        "status": "active, completed, cancelled or stalled.", "context": "Answers, path and open prompts (JSON).",
+        "waiting_on": "Who has an open question (' id id ').", "started_at": "Start (UTC).", "updated_at": "Last turn (UTC).",
+        "completed_at": "When it completed or was cancelled (UTC).",
+    }),
+    "messages": ("Every inbound and outbound message: the transcript and the outbox.", {
+        "id": "Message id.", "run_id": "Run.", "direction": "in or out.", "channel": "Channel.", "conversation": "Conversation key.",
+        "actor_id": "in: the sender; out: the addressee (NULL: everyone).", "actor_name": "Their display name.",
+        "platform_id": "The platform's message id.", "step": "Step it belongs to.",
+        "kind": "in: answer, command, invalid, refused, closed, start; out: prompt, info, error, summary.", "text": "Text.",
+        "expects": "out: the answer expected (JSON).", "private": "1 when sent to the addressee alone.",
+        "payload": "in: the raw platform payload (JSON).", "created_at": "When written (UTC).",
+        "delivered_at": "out: when delivered (NULL while in the outbox).", "attempts": "Delivery attempts.", "last_error": "Last delivery error.",
+    }),
+    "transitions": ("Every state change of a run.", {
+        "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled.",
+        "event": "start, next, back, cancel, stall, resume.", "actor_id": "Who caused it.", "at": "When (UTC).",
+    }),
+    "answers": ("Every answer to a step, with its revisions.", {
+        "id": "Answer id.", "run_id": "Run.", "step": "Step.", "item": "1-based item of a repeat or fan-out step.",
+        "field": "Field of a repeat step.", "actor_id": "Who answered.", "value": "Parsed value (JSON).", "raw": "What was typed.",
+        "kind": "answer, default, kept, skip or correction.", "revision": "1 for the first answer of its place; n replaces n-1.", "at": "When (UTC).",
+    }),
+    "decisions": ("One row per decision recorded.", {
+        "id": "Decision id.", "run_id": "Run that recorded it.", "flow_id": "Its flow.", "title": "Title.", "text": "What was decided.",
+        "decided_by": "Facilitator.", "decided_at": "Time of the decision answer's last revision (UTC).", "review_at": "Review date (local date).",
+        "status": "open, kept, changed or dropped.", "revises": "The decision it replaces.", "updated_at": "Last change (UTC).",
+    }),
+    "actions": ("One row per action item of a decision.", {
+        "id": "Action id.", "decision_id": "Decision.", "item": "1-based item number.", "what": "The action.", "owner_id": "Owner.",
+        "owner_name": "Owner's name.", "due": "Due date (local date).", "accepted_at": "When the owner accepted (UTC).",
+        "status": "open, done or dropped.", "done_at": "When reported done (UTC).",
+    }),
+    "reviews": ("One row per review of a decision.", {
+        "id": "Review id.", "decision_id": "Decision.", "due_at": "Review date (local date).", "run_id": "The review run, once held.",
+        "held_at": "When held (UTC).", "outcome": "kept, changed or dropped.",
+    }),
+    "jobs": ("Durable timers: reminders, escalations, expiries, review starts.", {
+        "id": "Job id.", "run_id": "Run.", "kind": "remind, escalate, expire or start_flow.", "due_at": "When due (UTC).",
+        "payload": "Arguments (JSON).", "created_at": "Created (UTC).", "claimed_at": "Claimed (UTC).", "done_at": "Done (UTC).",
+        "outcome": "done, cancelled, superseded or failed: ...",
+    }),
+    "deliveries": ("Platform delivery ids already seen (retries are dropped).", {
+        "platform": "Platform.", "delivery_id": "Its delivery id.", "received_at": "When first received (UTC).",
+    }),
+    "check_evaluations": ("One row per evaluation of a SQL metric check.", {
+        "id": "Evaluation id.", "check_name": "Check.", "at": "When (UTC).", "value": "Value (NULL when the query failed).",
+        "threshold": "Threshold.", "direction": "above or below.", "breached": "1 when breached.", "error": "Why there is no value.",
+        "event_id": "The event a breach or recovery fed.",
+    }),
+    "people": ("People the platforms told us about.", {
+        "id": "Neutral actor id: slack:U0123, teams:29:1abc.", "name": "Display name.",
+        "tz": "IANA time zone, when the platform says it.", "fetched_at": "When fetched (UTC).",
+    }),
+    "slack_threads": ("The Slack thread of each run.", {
+        "channel": "Slack channel id (C..., G...).", "thread_ts": "ts of the thread's root message.", "run_id": "Run.",
+        "created_at": "When created (UTC).", "closed_at": "When the run's summary was posted (replies are no longer answers).",
+    }),
+    "slack_prompts": ("Questions posted on Slack, redrawn once answered.", {
+        "channel": "Slack channel id.", "ts": "The posted message.", "message_id": "The outbox row (messages.id).",
+        "run_id": "Run.", "actor_id": "Who is asked.", "text": "The question.", "expects": "What it expects (JSON).",
+        "status": "open, answered, superseded or closed.", "answered_by": "Who answered.", "answer": "The answer.",
+        "updated_at": "Last change (UTC).",
+    }),
+    "teams_conversations": ("Teams conversations the bot is in.", {
+        "conversation_id": "Conversation id (without ;messageid=).", "conversation_type": "personal, groupChat or channel.",
+        "service_url": "Bot Connector service URL.", "tenant_id": "Tenant.", "bot_id": "The bot's id there.",
+        "bot_name": "The bot's name there.", "reference": "The ConversationReference (JSON).",
+        "installed": "1 while the bot is installed.", "updated_at": "Last change (UTC).",
+    }),
+    "teams_users": ("Teams users the bot has seen.", {
+        "user_id": "Teams user id (29:...).", "name": "Name.", "aad_object_id": "Azure AD object id.",
+        "personal_conversation_id": "The bot's 1:1 chat with them.", "updated_at": "Last change (UTC).",
+        "tz": "IANA time zone, when Teams says it.",
+    }),
+    "teams_members": ("Members of each Teams conversation.", {"conversation_id": "Conversation.", "user_id": "User."}),
+    "teams_threads": ("The Teams thread of each run in a channel.", {
+        "run_id": "Run.", "conversation_id": "The channel.", "root_id": "The bot's first message of the run there.",
+        "created_at": "When created (UTC).",
+    }),
+    "teams_cards": ("Adaptive Cards posted for questions.", {
+        "message_id": "The outbox row (messages.id).", "run_id": "Run.", "step": "Step.", "to_id": "Who is asked.",
+        "conversation_id": "Where it was posted.", "activity_id": "The posted activity.", "service_url": "Service URL.",
+        "card": "The card as posted (JSON).", "expects": "What the prompt expects (JSON).", "posted_at": "When posted (UTC).",
+        "answered_at": "When answered (UTC).",
+    }),
+    "analytics_runs": ("Summary per run, kept by triggers (see docs/analytics.md).", {
+        "run_id": "Run.", "flow_id": "Flow.", "day": "UTC date of the trigger.", "triggered_at": "Trigger time (UTC).",
+        "event_id": "Event.", "source": "Event source.", "channel": "Channel.", "facilitator_id": "Facilitator.",
+        "status": "runs.status.", "state": "runs.state.", "last_source": "Source of the last transition.",
+        "first_answer_at": "First answer (UTC).", "first_answer_ms": "Milliseconds from trigger to first answer.",
+        "decided_at": "First decision (UTC).", "decided_ms": "Milliseconds from trigger to decision.", "reached": "Steps reached (' a b ').",
+    }),
+    "analytics_actions": ("Summary per action, kept by triggers.", {
+        "action_id": "Action.", "owner_id": "Owner.", "owner_name": "Owner's name.", "flow_id": "Flow of the deciding run.",
+        "day": "Its trigger day.", "status": "Status.", "deadline_jd": "julianday(due) + 1.5.", "done_jd": "julianday(done_at).",
+        "days_late": "Done late: UTC date of done_at - due, in days.",
+    }),
+    "analytics_reviews": ("Summary per review, kept by triggers.", {
+        "review_id": "Review.", "flow_id": "Flow of the reviewed decision's run.", "day": "Its trigger day.",
+        "due_jd": "julianday(due_at) + 1.5.", "held_jd": "julianday(held_at).",
+    }),
+    "analytics_events": ("Summary per event, kept by triggers.", {
+        "event_id": "Event.", "source": "Source.", "kind": "Kind.", "day": "UTC date first seen.", "repeat_count": "Repeats.",
+        "runs": "Its runs.", "decided_runs": "Its runs that wrote a decision.",
+    }),
+    "analytics_people": ("Counters per person, trigger day and flow, kept by triggers.", {
+        "person": "actor id.", "day": "Trigger day of the runs.", "flow_id": "Flow.", "name": "Display name.",
+        "inbound": "Messages sent.", "answers": "Answers given.", "addressed": "Distinct (run, step) prompted.",
+        "answered": "Of those, answered.", "facilitated": "Runs facilitated.",
+    }),
+    "analytics_prompts": ("Distinct (person, run, step) prompted, kept by triggers.", {
+        "person": "actor id.", "run_id": "Run.", "step": "Step.", "answered": "1 once the person answered that step.",
+    }),
+    "analytics_revisions": ("Answer counts per flow, step, field and trigger day, kept by triggers.", {
+        "flow_id": "Flow.", "step": "Step.", "field": "Field ('' without).", "day": "Trigger day.",
+        "slots": "Answers with revision 1.", "revised_slots": "Answers with revision 2.", "revisions": "Answers with revision > 1.",
+    }),
+    "messages_fts": ("Full-text index (FTS5, Porter stemming) of messages.text, kept by triggers.", {"text": "Message text."}),
+    "_sqlite_migrations": ("Migrations applied, per set.", {
+        "id": "Row id.", "migration_set": "Set name.", "name": "Migration.", "applied_at": "When applied.",
+    }),
+}  # fmt: skip
+
+VIEWS: dict[str, str] = {
+    "run_latency": "One row per run: trigger time, first answer, decision, hours to each, ISO week.",
+    "latency_summary": "Runs, median and p90 hours from trigger to first answer and to decision, by all/flow/source/channel/week.",
+    "action_status": "One row per action: deadline (due + 1 day, 12:00 UTC), due as of now, on time, days late.",
+    "follow_through_by_owner": "Per owner: actions, due, done on time / late, overdue, dropped, follow-through, median days late, share dropped.",
+    "follow_through_by_flow": "The same per flow.",
+    "review_status": "One row per review: deadline (due + 2 days grace), held on time / held late / missed / pending.",
+    "review_adherence": "Per flow and (all): reviews held on time / reviews due.",
+    "run_stops": "One row per run: its stop step and whether it dropped off (cancelled, stalled, or idle 7 days).",
+    "step_dropoff": "Per flow and step: runs that reached it, dropped off there, drop-off rate, still waiting.",
+    "answer_revisions": "Per flow, step and field: slots answered, revised slots, revisions, share revised.",
+    "participation": "Per person: inbound messages, answers, prompts addressed / answered, runs facilitated, actions owned.",
+    "trigger_quality": "Per source and kind, and (all) but reviews: events, with a run, decided, share decided, repeats per run.",
+}  # fmt: skip
+
+
+def describe(table: str, column: str, ddl: str | None = None) -> str:
+    """The column's description; for a table the catalog does not know yet, the comment that
+    follows the column in its ``CREATE TABLE`` text, if any."""
+    found = TABLES.get(table, ("", {}))[1].get(column, "")
+    if found or not ddl:
+        return found
+    match = re.search(rf"^\s*{re.escape(column)}\b[^\n]*?--\s*(.+)$", ddl, re.MULTILINE)
+    return match.group(1).strip() if match else ""
+
+
+def markdown(tables: dict[str, tuple[list[str], str]]) -> str:
+    """The docs' section on tables: ``tables`` maps each table to its columns and DDL."""
+    out = []
+    for table, (columns, ddl) in tables.items():
+        description = TABLES.get(table, ("(described in its area's docs)", {}))[0]
+        out += [f"### `{table}`", "", description, "", "| column | meaning |", "|---|---|"]
+        out += [f"| `{c}` | {describe(table, c, ddl) or '-'} |" for c in columns]
+        out.append("")
+    return "\n".join(out)
+
+
+def live_schema(conn: sqlite3.Connection) -> dict[str, tuple[list[str], str]]:
+    """Every table of a ledger (not SQLite's own, nor the full-text index's internals): columns, DDL."""
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name NOT LIKE 'messages_fts_%' ORDER BY rowid"
+    ).fetchall()
+    return {name: ([c[1] for c in conn.execute(f'PRAGMA table_info("{name}")')], sql or "") for name, sql in rows}
+
+
+if __name__ == "__main__":  # the tables section of docs/analytics.md, from a fresh ledger
+    from bot.store import open_db
+
+    print(markdown(live_schema(open_db(":memory:").conn)))

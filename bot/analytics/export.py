@@ -1,0 +1,44 @@
+"""Exports of one table or view, streamed as CSV or JSON. Only a known name is accepted: the name
+is checked against the ledger's own list of tables and views, never pasted into SQL unchecked."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from typing import IO
+
+from bot import texts
+from bot.errors import BotError
+
+_HIDDEN = ("sqlite_", "messages_fts")
+
+
+def names(conn: sqlite3.Connection) -> list[str]:
+    """The tables and views an analyst can export (not SQLite's own, nor the index's internals)."""
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY type, name")
+    return [name for (name,) in rows if not name.startswith(_HIDDEN)]
+
+
+def export(conn: sqlite3.Connection, name: str, fmt: str, out: IO[str]) -> int:
+    """Write every row of ``name`` to ``out``; return how many."""
+    known = names(conn)
+    if name not in known:
+        raise BotError(texts.analytics_unknown_name(name, known))
+    cur = conn.execute(f'SELECT * FROM "{name}"')  # a name from sqlite_master, checked above
+    columns = [d[0] for d in cur.description]
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in cur:
+            writer.writerow(row)
+            count += 1
+        return count
+    out.write("[")
+    for row in cur:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(dict(zip(columns, row, strict=True)), default=str))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count

@@ -1,0 +1,204 @@
+"""The report: every standard measure of the runs in scope, as table, JSON, CSV, Markdown or HTML.
+
+:func:`build` runs the measures on a (read-only) connection and returns plain data; the
+renderers turn it into text. CSV is long ("tidy"): one line per section, row key, measure and
+value, so every section fits one sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.analytics import engagement, measures
+from bot.analytics.measures import Params, Row
+from bot.store import iso, open_readonly, utc_now
+
+FORMATS = ("table", "json", "csv", "markdown", "html")
+RATIOS = frozenset(
+    {"follow_through", "share_dropped", "adherence", "dropoff_rate", "share_revised", "response_rate", "share_decided"}
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    keys: tuple[str, ...]
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("latency", "Decision latency (hours)", ("dimension", "key")),
+    Section("follow_through_by_owner", "Action follow-through by owner", ("owner_id",)),
+    Section("follow_through_by_flow", "Action follow-through by flow", ("flow_id",)),
+    Section("review_adherence", "Review adherence", ("flow_id",)),
+    Section("dropoff", "Drop-off per step", ("flow_id", "step")),
+    Section("revisions", "Revisions per step and field", ("flow_id", "step", "field")),
+    Section("participation", "Participation per person", ("person",)),
+    Section("trigger_quality", "Trigger quality", ("source", "kind")),
+)
+
+
+def build(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
+    """Every measure of the runs in scope, as plain data (what ``--format json`` prints).
+
+    The runs' pass and the other measures run at once, on two read-only connections (SQLite
+    works outside Python's lock, so a second core helps)."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        others = pool.submit(_others, path, params) if path else None
+        facts = measures.runs(conn, params)
+        rest = others.result() if others else _others_on(conn, params)
+    actions, reviews = rest["follow_through"], rest["review_adherence"]
+    totals = dict(facts.totals)
+    totals["decisions"] = sum(r["decided"] for r in facts.latency if r["dimension"] == "all")
+    totals["actions"] = sum(r["actions"] for r in actions["by_flow"])
+    totals["reviews"] = sum(r["reviews"] for r in reviews if r["flow_id"] == "(all)")
+    return {
+        "generated_at": iso(utc_now()),
+        "params": params.describe(),
+        "totals": totals,
+        "latency": facts.latency,
+        "follow_through_by_owner": actions["by_owner"],
+        "follow_through_by_flow": actions["by_flow"],
+        "review_adherence": reviews,
+        "dropoff": _in_flow_order(conn, facts.dropoff),
+        "revisions": rest["revisions"],
+        "participation": rest["participation"],
+        "trigger_quality": rest["trigger_quality"],
+    }
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection tuned for reading much: memory-mapped, with a larger page cache."""
+    conn = open_readonly(path).conn
+    conn.execute("PRAGMA mmap_size = 1073741824")
+    conn.execute("PRAGMA cache_size = -65536")
+    return conn
+
+
+def _others(path: str, params: Params) -> dict[str, Any]:
+    conn = connect(path)
+    try:
+        return _others_on(conn, params)
+    finally:
+        conn.close()
+
+
+def _others_on(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
+    actions = measures.follow_through(conn, params)
+    owned = {r["owner_id"]: (r.get("owner_name"), r["actions"]) for r in actions["by_owner"]}
+    return {
+        "follow_through": actions,
+        "review_adherence": measures.review_adherence(conn, params),
+        "revisions": engagement.revisions(conn, params),
+        "participation": engagement.participation(conn, params, owned),
+        "trigger_quality": engagement.trigger_quality(conn, params),
+    }
+
+
+def _in_flow_order(conn: sqlite3.Connection, rows: list[Row]) -> list[Row]:
+    """Drop-off rows in the order of each flow's steps (its newest version in the ledger)."""
+    order: dict[str, dict[str, int]] = {}
+    for flow_id, text in conn.execute("SELECT flow_id, text FROM flow_versions ORDER BY first_loaded_at"):
+        try:
+            steps = (yaml.safe_load(text) or {}).get("steps") or []
+        except yaml.YAMLError:
+            continue
+        order[flow_id] = {str(s.get("id")): i for i, s in enumerate(steps) if isinstance(s, dict)}
+    return sorted(rows, key=lambda r: (r["flow_id"], order.get(r["flow_id"], {}).get(r["step"], 10_000), -r["reached"]))
+
+
+# --- plain renderers -----------------------------------------------------------------------------
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report, indent=2, default=str) + "\n"
+    if fmt == "csv":
+        return to_csv(report)
+    if fmt == "markdown":
+        return to_markdown(report)
+    if fmt == "html":
+        from bot.analytics.html import to_html
+
+        return to_html(report)
+    return to_table(report)
+
+
+def cell(column: str, value: Any) -> str:
+    """A value as a person reads it: ratios as percentages, hours and days with one decimal."""
+    if value is None:
+        return "-"
+    if column in RATIOS and isinstance(value, int | float):
+        return f"{100 * value:.0f}%"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _header(report: dict[str, Any]) -> list[str]:
+    p = report["params"]
+    window = f"{p['since'] or 'the start'} to {p['until'] or 'now'}" + (f", flow {p['flow']}" if p["flow"] else "")
+    t = report["totals"]
+    return [
+        f"Decision process report: runs triggered from {window}; as of {p['as_of']}",
+        f"Runs: {t['runs']} ({t['completed']} completed, {t['active']} active, {t['cancelled']} cancelled,"
+        f" {t['stalled']} stalled); decisions: {t['decisions']}; actions: {t['actions']}; reviews: {t['reviews']}",
+    ]
+
+
+def to_table(report: dict[str, Any]) -> str:
+    lines = _header(report)
+    for section in SECTIONS:
+        rows = report[section.name]
+        lines += ["", section.title, "-" * len(section.title)]
+        if not rows:
+            lines.append("(no data)")
+            continue
+        columns = list(rows[0])
+        shown = [[cell(c, r[c]) for c in columns] for r in rows]
+        widths = [max(len(c), *(len(s[i]) for s in shown)) for i, c in enumerate(columns)]
+        lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+        lines += ["  ".join(v.ljust(w) for v, w in zip(s, widths, strict=True)).rstrip() for s in shown]
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    head = _header(report)
+    lines = [f"# {head[0]}", "", head[1]]
+    for section in SECTIONS:
+        rows = report[section.name]
+        lines += ["", f"## {section.title}", ""]
+        if not rows:
+            lines.append("(no data)")
+            continue
+        columns = list(rows[0])
+        lines.append("| " + " | ".join(columns) + " |")
+        lines.append("|" + "---|" * len(columns))
+        for r in rows:
+            lines.append("| " + " | ".join(cell(c, r[c]).replace("|", "\\|") for c in columns) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["section", "key", "measure", "value"])
+    for measure, value in report["totals"].items():
+        writer.writerow(["totals", "", measure, value])
+    for section in SECTIONS:
+        for row in report[section.name]:
+            key = " / ".join(str(row[k]) for k in section.keys)
+            for measure, value in row.items():
+                if measure not in section.keys:
+                    writer.writerow([section.name, key, measure, "" if value is None else value])
+    return buf.getvalue()

@@ -1,0 +1,234 @@
+"""The SQL of every standard measure, written once.
+
+Each measure is one ``SELECT`` with named parameters: ``:since`` / ``:until`` (the window of
+trigger times, ``since <= t < until``), ``:flow`` (NULL: every flow), ``:as_of`` (the reference
+instant, UTC ISO-8601), ``:grace_days`` (reviews) and ``:idle_days`` (drop-off). The report runs
+them with the values it is given; the views of :mod:`bot.analytics.schema` are the same text
+with the defaults put in (every run, as of now, 2 days of grace, 7 idle days).
+
+Times are UTC ISO-8601 text (``2026-11-28T10:15:00.123Z``). Due dates (``actions.due``,
+``reviews.due_at``) are local calendar dates with no zone: a date ``D`` ends for everyone at
+``D + 1 day 12:00 UTC``, when it is over in the last time zone on Earth (UTC-12, "anywhere on
+Earth"); that instant is the deadline, so nobody is late while their own calendar still shows
+``D``.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A timestamp's ISO week as ``2026-W48``: the year and week of the Thursday of its week.
+#: (SQLite < 3.46 has no ``%V``.)
+_THURSDAY = "date({t}, '-' || ((CAST(strftime('%w', {t}) AS INTEGER) + 6) % 7) || ' days', '+3 days')"
+ISO_WEEK = (
+    "printf('%s-W%02d', strftime('%Y', "
+    + _THURSDAY
+    + "), (CAST(strftime('%j', "
+    + _THURSDAY
+    + ") AS INTEGER) - 1) / 7 + 1)"
+)
+
+
+def iso_week(column: str) -> str:
+    return ISO_WEEK.replace("{t}", column)
+
+
+def deadline(date_expr: str, extra_days: str = "0") -> str:
+    """The instant a local date ends everywhere: ``date + extra + 1 day`` at 12:00 UTC."""
+    return f"strftime('%Y-%m-%dT12:00:00.000Z', {date_expr}, '+' || ({extra_days} + 1) || ' days')"
+
+
+SCOPE = """scope AS (
+    SELECT r.id AS run_id, r.flow_id, r.channel, r.status, r.state, r.updated_at, r.facilitator_id,
+           coalesce(e.first_seen_at, r.started_at) AS triggered_at, coalesce(e.source, '') AS source,
+           r.event_id, coalesce(e.repeat_count, 0) AS repeat_count
+    FROM runs r LEFT JOIN events e ON e.id = r.event_id
+    WHERE coalesce(e.first_seen_at, r.started_at) >= :since AND coalesce(e.first_seen_at, r.started_at) < :until
+      AND (:flow IS NULL OR r.flow_id = :flow)
+)"""
+
+RUN_LATENCY = f"""WITH {SCOPE},
+first_answer AS (SELECT run_id, min(at) AS at FROM answers GROUP BY run_id),
+decided AS (SELECT run_id, min(decided_at) AS at FROM decisions GROUP BY run_id)
+SELECT s.run_id, s.flow_id, s.source, s.channel, {iso_week("s.triggered_at")} AS week, s.triggered_at,
+       fa.at AS first_answer_at, d.at AS decided_at,
+       round((julianday(fa.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_first_answer,
+       round((julianday(d.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_decision
+FROM scope s LEFT JOIN first_answer fa ON fa.run_id = s.run_id LEFT JOIN decided d ON d.run_id = s.run_id"""
+
+
+def _percentiles(source: str, value: str, keys: str) -> str:
+    """Median (middle value, or the mean of the two middle values) and p90 (nearest rank: the
+    value at rank ceil(0.9 n)) of ``value`` per ``keys``, over the rows where it is not NULL."""
+    return f"""SELECT {keys}, count(*) AS n,
+       avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN v END) AS median,
+       max(CASE WHEN rn = (9 * cnt + 9) / 10 THEN v END) AS p90
+FROM (SELECT {keys}, {value} AS v, row_number() OVER (PARTITION BY {keys} ORDER BY {value}) AS rn,
+             count(*) OVER (PARTITION BY {keys}) AS cnt
+      FROM {source} WHERE {value} IS NOT NULL)
+GROUP BY {keys}"""
+
+
+LATENCY_SUMMARY = f"""WITH facts AS ({RUN_LATENCY}),
+dims AS (
+    SELECT 'all' AS dimension, '' AS key, hours_to_first_answer AS fa, hours_to_decision AS dec FROM facts
+    UNION ALL SELECT 'flow', flow_id, hours_to_first_answer, hours_to_decision FROM facts
+    UNION ALL SELECT 'source', source, hours_to_first_answer, hours_to_decision FROM facts
+    UNION ALL SELECT 'channel', channel, hours_to_first_answer, hours_to_decision FROM facts
+    UNION ALL SELECT 'week', week, hours_to_first_answer, hours_to_decision FROM facts
+),
+groups AS (SELECT dimension, key, count(*) AS runs FROM dims GROUP BY dimension, key),
+fa AS ({_percentiles("dims", "fa", "dimension, key")}),
+dec AS ({_percentiles("dims", "dec", "dimension, key")})
+SELECT g.dimension, g.key, g.runs,
+       coalesce(fa.n, 0) AS answered, fa.median AS median_hours_to_first_answer, fa.p90 AS p90_hours_to_first_answer,
+       coalesce(dec.n, 0) AS decided, dec.median AS median_hours_to_decision, dec.p90 AS p90_hours_to_decision
+FROM groups g LEFT JOIN fa USING (dimension, key) LEFT JOIN dec USING (dimension, key)
+ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THEN 2 WHEN 'channel' THEN 3 ELSE 4 END,
+         g.key"""
+
+ACTION_STATUS = f"""WITH {SCOPE}
+SELECT a.id AS action_id, a.decision_id, d.flow_id, a.owner_id, a.owner_name, a.what, a.due,
+       CASE WHEN a.due IS NOT NULL THEN {deadline("a.due")} END AS deadline_at, a.status, a.done_at,
+       CASE WHEN a.due IS NOT NULL AND a.status != 'dropped'
+             AND ({deadline("a.due")} <= :as_of OR a.status = 'done') THEN 1 ELSE 0 END AS is_due,
+       CASE WHEN a.due IS NOT NULL AND a.status = 'done' AND a.done_at < {deadline("a.due")} THEN 1 ELSE 0 END
+           AS on_time,
+       CASE WHEN a.due IS NOT NULL AND a.status = 'done' AND a.done_at >= {deadline("a.due")}
+            THEN CAST(julianday(substr(a.done_at, 1, 10)) - julianday(a.due) AS INTEGER) END AS days_late
+FROM actions a JOIN decisions d ON d.id = a.decision_id JOIN scope s ON s.run_id = d.run_id"""
+
+
+def _follow_through(key: str, name: str) -> str:
+    return f"""WITH facts AS ({ACTION_STATUS}),
+late AS ({_percentiles("facts", "days_late", key)})
+SELECT f.{key} AS {name}, {"max(f.owner_name) AS owner_name, " if key == "owner_id" else ""}count(*) AS actions,
+       sum(f.due IS NULL) AS no_due, sum(f.is_due) AS due, sum(f.on_time) AS done_on_time,
+       sum(f.days_late IS NOT NULL) AS done_late,
+       sum(f.is_due AND f.status = 'open') AS overdue_open, sum(f.status = 'dropped') AS dropped,
+       CAST(sum(f.on_time) AS REAL) / nullif(sum(f.is_due), 0) AS follow_through,
+       max(late.median) AS median_days_late, CAST(sum(f.status = 'dropped') AS REAL) / count(*) AS share_dropped
+FROM facts f LEFT JOIN late ON late.{key} IS f.{key}
+GROUP BY f.{key} ORDER BY f.{key}"""
+
+
+FOLLOW_THROUGH_BY_OWNER = _follow_through("owner_id", "owner_id")
+FOLLOW_THROUGH_BY_FLOW = _follow_through("flow_id", "flow_id")
+
+REVIEW_STATUS = f"""WITH {SCOPE}
+SELECT v.id AS review_id, v.decision_id, d.flow_id, v.due_at, {deadline("v.due_at", ":grace_days")} AS deadline_at,
+       v.held_at, v.outcome, v.run_id AS review_run_id,
+       CASE WHEN v.held_at IS NOT NULL AND v.held_at < {deadline("v.due_at", ":grace_days")} THEN 'held on time'
+            WHEN v.held_at IS NOT NULL THEN 'held late'
+            WHEN {deadline("v.due_at", ":grace_days")} <= :as_of THEN 'missed'
+            ELSE 'pending' END AS state
+FROM reviews v JOIN decisions d ON d.id = v.decision_id JOIN scope s ON s.run_id = d.run_id"""
+
+REVIEW_ADHERENCE = f"""WITH facts AS ({REVIEW_STATUS}),
+per AS (SELECT flow_id, state FROM facts UNION ALL SELECT '(all)', state FROM facts)
+SELECT flow_id, count(*) AS reviews, sum(state != 'pending') AS due, sum(state = 'held on time') AS held_on_time,
+       sum(state = 'held late') AS held_late, sum(state = 'missed') AS missed, sum(state = 'pending') AS pending,
+       CAST(sum(state = 'held on time') AS REAL) / nullif(sum(state != 'pending'), 0) AS adherence
+FROM per GROUP BY flow_id ORDER BY flow_id = '(all)', flow_id"""
+
+RUN_STOPS = f"""WITH {SCOPE}
+SELECT s.run_id, s.flow_id, s.status, s.updated_at,
+       CASE WHEN s.status = 'completed' THEN NULL
+            WHEN s.state IN ('completed', 'cancelled')
+            THEN (SELECT t.source FROM transitions t WHERE t.run_id = s.run_id ORDER BY t.id DESC LIMIT 1)
+            ELSE s.state END AS stop_step,
+       CASE WHEN s.status IN ('cancelled', 'stalled')
+             OR (s.status = 'active' AND julianday(:as_of) - julianday(s.updated_at) > :idle_days) THEN 1 ELSE 0 END
+           AS dropped_off
+FROM scope s"""
+
+STEP_DROPOFF = f"""WITH stops AS ({RUN_STOPS}),
+reached AS (SELECT t.run_id, t.target AS step, min(t.id) AS first_id
+            FROM transitions t WHERE t.target NOT IN ('completed', 'cancelled') GROUP BY t.run_id, t.target)
+SELECT st.flow_id, r.step, count(*) AS reached, sum(st.dropped_off AND st.stop_step = r.step) AS dropped_off,
+       CAST(sum(st.dropped_off AND st.stop_step = r.step) AS REAL) / count(*) AS dropoff_rate,
+       sum(st.status = 'active' AND st.stop_step = r.step AND NOT st.dropped_off) AS waiting
+FROM reached r JOIN stops st ON st.run_id = r.run_id
+GROUP BY st.flow_id, r.step ORDER BY st.flow_id, reached DESC, min(r.first_id)"""
+
+ANSWER_REVISIONS = f"""WITH {SCOPE}
+SELECT s.flow_id, a.step, coalesce(a.field, '') AS field, sum(a.revision = 1) AS slots,
+       sum(a.revision = 2) AS revised_slots, sum(a.revision > 1) AS revisions,
+       CAST(sum(a.revision = 2) AS REAL) / sum(a.revision = 1) AS share_revised
+FROM answers a JOIN scope s ON s.run_id = a.run_id
+GROUP BY s.flow_id, a.step, coalesce(a.field, '') ORDER BY s.flow_id, a.step, field"""
+
+PARTICIPATION = f"""WITH {SCOPE},
+inbound AS (SELECT m.actor_id AS person, count(*) AS n, max(m.actor_name) AS name
+            FROM messages m JOIN scope s ON s.run_id = m.run_id
+            WHERE m.direction = 'in' AND m.actor_id IS NOT NULL GROUP BY m.actor_id),
+given AS (SELECT a.actor_id AS person, count(*) AS n FROM answers a JOIN scope s ON s.run_id = a.run_id
+          GROUP BY a.actor_id),
+asked AS (SELECT m.actor_id AS person, m.run_id, m.step, max(m.actor_name) AS name
+          FROM messages m JOIN scope s ON s.run_id = m.run_id
+          WHERE m.direction = 'out' AND m.kind = 'prompt' AND m.actor_id IS NOT NULL
+          GROUP BY m.actor_id, m.run_id, coalesce(m.step, '')),
+slots AS (SELECT DISTINCT a.actor_id AS person, a.run_id, a.step FROM answers a JOIN scope s ON s.run_id = a.run_id),
+prompts AS (SELECT q.person, max(q.name) AS name, count(*) AS addressed, count(sl.person) AS answered
+            FROM asked q LEFT JOIN slots sl ON sl.person = q.person AND sl.run_id = q.run_id AND sl.step = q.step
+            GROUP BY q.person),
+led AS (SELECT facilitator_id AS person, count(*) AS n FROM scope GROUP BY facilitator_id),
+owned AS (SELECT a.owner_id AS person, count(*) AS n, max(a.owner_name) AS name
+          FROM actions a JOIN decisions d ON d.id = a.decision_id JOIN scope s ON s.run_id = d.run_id
+          WHERE a.owner_id IS NOT NULL GROUP BY a.owner_id),
+people AS (SELECT person FROM inbound UNION SELECT person FROM given UNION SELECT person FROM prompts
+           UNION SELECT person FROM led UNION SELECT person FROM owned)
+SELECT p.person, coalesce(i.name, pr.name, o.name, substr(p.person, instr(p.person, ':') + 1)) AS name,
+       coalesce(i.n, 0) AS inbound_messages, coalesce(g.n, 0) AS answers,
+       coalesce(pr.addressed, 0) AS prompts_addressed, coalesce(pr.answered, 0) AS prompts_answered,
+       CAST(pr.answered AS REAL) / nullif(pr.addressed, 0) AS response_rate,
+       coalesce(l.n, 0) AS runs_facilitated, coalesce(o.n, 0) AS actions_owned
+FROM people p LEFT JOIN inbound i ON i.person = p.person LEFT JOIN given g ON g.person = p.person
+     LEFT JOIN prompts pr ON pr.person = p.person LEFT JOIN led l ON l.person = p.person
+     LEFT JOIN owned o ON o.person = p.person
+ORDER BY p.person"""
+
+TRIGGER_QUALITY = """WITH decided_runs AS (SELECT DISTINCT run_id FROM decisions),
+per_event AS (SELECT r.event_id, count(*) AS runs, count(d.run_id) > 0 AS decided
+              FROM runs r LEFT JOIN decided_runs d ON d.run_id = r.id
+              WHERE r.event_id IS NOT NULL AND (:flow IS NULL OR r.flow_id = :flow) GROUP BY r.event_id),
+ev AS (SELECT e.source, e.kind, e.repeat_count, coalesce(p.runs, 0) AS runs, coalesce(p.decided, 0) AS decided
+       FROM events e LEFT JOIN per_event p ON p.event_id = e.id
+       WHERE e.first_seen_at >= :since AND e.first_seen_at < :until AND (:flow IS NULL OR p.runs > 0)),
+per AS (SELECT source, kind, runs, decided, repeat_count FROM ev
+        UNION ALL SELECT '(all)', '(not review)', runs, decided, repeat_count FROM ev WHERE kind != 'review')
+SELECT source, kind, count(*) AS events, sum(runs > 0) AS with_run, sum(decided) AS decided,
+       CAST(sum(decided) AS REAL) / count(*) AS share_decided, sum(runs) AS runs, sum(repeat_count) AS repeats,
+       CAST(sum(CASE WHEN runs > 0 THEN repeat_count END) AS REAL) / nullif(sum(runs), 0) AS repeats_per_run
+FROM per GROUP BY source, kind ORDER BY source = '(all)', source, kind"""
+
+#: name -> SQL, in the order the report and the docs show them.
+MEASURES: dict[str, str] = {
+    "run_latency": RUN_LATENCY,
+    "latency_summary": LATENCY_SUMMARY,
+    "action_status": ACTION_STATUS,
+    "follow_through_by_owner": FOLLOW_THROUGH_BY_OWNER,
+    "follow_through_by_flow": FOLLOW_THROUGH_BY_FLOW,
+    "review_status": REVIEW_STATUS,
+    "review_adherence": REVIEW_ADHERENCE,
+    "run_stops": RUN_STOPS,
+    "step_dropoff": STEP_DROPOFF,
+    "answer_revisions": ANSWER_REVISIONS,
+    "participation": PARTICIPATION,
+    "trigger_quality": TRIGGER_QUALITY,
+}
+
+#: What a view puts in place of each parameter.
+VIEW_DEFAULTS = {
+    "since": "''",
+    "until": "'9999'",
+    "flow": "NULL",
+    "as_of": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+    "grace_days": "2",
+    "idle_days": "7",
+}
+
+
+def as_view(sql: str) -> str:
+    """The measure's SQL with the defaults in place of its parameters."""
+    return re.sub(r":(\w+)\b", lambda m: VIEW_DEFAULTS.get(m.group(1), m.group(0)), sql)

@@ -1,0 +1,261 @@
+"""Summary tables kept current by triggers, so the report never scans messages, answers or
+transitions: each insert adds to a counter (O(1) per write) and the report reads the counters.
+
+- ``analytics_runs``: one row per run: its flow, its trigger day (the UTC date of
+  ``events.first_seen_at``, or of ``runs.started_at``), the first answer's time, the first
+  decision's time, and ``reached``, every step a transition targeted (``' decision actions '``).
+- ``analytics_people``: per person, trigger day and flow of the run: inbound messages, answers,
+  prompts addressed and prompts answered (a prompt is a distinct person, run and step).
+- ``analytics_prompts``: the distinct (person, run, step) prompted, and whether answered (its
+  first prompt counts it as addressed; an answer after it, as answered).
+- ``analytics_revisions``: per flow, step, field and trigger day: answers with revision 1
+  (slots), with revision 2 (revised slots) and with revision > 1 (revisions).
+
+The definitions are those of the views (:mod:`bot.analytics.sql`), which read the raw tables;
+the tests check that both agree. Existing rows are counted once when the migration runs.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+TABLES = [
+    """CREATE TABLE analytics_runs (
+        run_id INTEGER PRIMARY KEY,  -- runs.id
+        flow_id TEXT NOT NULL,
+        day TEXT NOT NULL,               -- UTC date of the trigger
+        triggered_at TEXT NOT NULL,      -- events.first_seen_at, or runs.started_at
+        event_id INTEGER,
+        source TEXT NOT NULL,            -- events.source ('' without an event)
+        channel TEXT NOT NULL,
+        facilitator_id TEXT NOT NULL,
+        status TEXT NOT NULL,            -- runs.status and state, kept in step
+        state TEXT NOT NULL,
+        last_source TEXT,                -- the source of the run's last transition
+        first_answer_at TEXT,
+        first_answer_ms INTEGER,         -- milliseconds from the trigger to the first answer
+        decided_at TEXT,
+        decided_ms INTEGER,              -- milliseconds from the trigger to the first decision
+        reached TEXT NOT NULL DEFAULT ' '        -- ' step step ': steps a transition targeted
+    )""",
+    "CREATE INDEX analytics_runs_event ON analytics_runs(event_id, decided_at)",
+    # covering indexes: the report's GROUP BYs read them in order, without sorting 100,000 rows
+    "CREATE INDEX analytics_runs_latency ON analytics_runs(flow_id, source, channel, day, first_answer_ms, decided_ms)",
+    "CREATE INDEX analytics_runs_paths ON analytics_runs(flow_id, reached, status, state, last_source, day)",
+    """CREATE TABLE analytics_actions (
+        action_id INTEGER PRIMARY KEY,  -- actions.id
+        owner_id TEXT,
+        owner_name TEXT,
+        flow_id TEXT NOT NULL,
+        day TEXT NOT NULL,               -- the trigger day of the run that decided it
+        status TEXT NOT NULL,
+        deadline_jd REAL,                -- julianday(due) + 1.5: the due date's deadline
+        done_jd REAL,                    -- julianday(done_at)
+        days_late INTEGER                -- done after the deadline: UTC date of done_at - due, in days
+    )""",
+    """CREATE INDEX analytics_actions_groups ON analytics_actions(owner_id, flow_id, day, status, deadline_jd, done_jd,
+        days_late, owner_name)""",
+    """CREATE TABLE analytics_reviews (
+        review_id INTEGER PRIMARY KEY,  -- reviews.id
+        flow_id TEXT NOT NULL,           -- the flow of the reviewed decision's run
+        day TEXT NOT NULL,               -- that run's trigger day
+        due_jd REAL NOT NULL,            -- julianday(due_at) + 1.5: the due date's deadline
+        held_jd REAL                     -- julianday(held_at)
+    )""",
+    "CREATE INDEX analytics_reviews_groups ON analytics_reviews(flow_id, day, due_jd, held_jd)",
+    """CREATE TABLE analytics_events (
+        event_id INTEGER PRIMARY KEY,  -- events.id
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        day TEXT NOT NULL,               -- UTC date of first_seen_at
+        repeat_count INTEGER NOT NULL,
+        runs INTEGER NOT NULL DEFAULT 0,
+        decided_runs INTEGER NOT NULL DEFAULT 0  -- its runs that wrote a decision
+    )""",
+    "CREATE INDEX analytics_events_groups ON analytics_events(source, kind, day, runs, decided_runs, repeat_count)",
+    """CREATE TABLE analytics_people (
+        person TEXT NOT NULL,
+        day TEXT NOT NULL,
+        flow_id TEXT NOT NULL,
+        name TEXT,
+        inbound INTEGER NOT NULL DEFAULT 0,
+        answers INTEGER NOT NULL DEFAULT 0,
+        addressed INTEGER NOT NULL DEFAULT 0,
+        answered INTEGER NOT NULL DEFAULT 0,
+        facilitated INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (person, day, flow_id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE analytics_prompts (
+        person TEXT NOT NULL,
+        run_id INTEGER NOT NULL,
+        step TEXT NOT NULL,
+        answered INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (person, run_id, step)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE analytics_revisions (
+        flow_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        field TEXT NOT NULL,             -- '' for a step without fields
+        day TEXT NOT NULL,
+        slots INTEGER NOT NULL DEFAULT 0,
+        revised_slots INTEGER NOT NULL DEFAULT 0,
+        revisions INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (flow_id, step, field, day)
+    ) WITHOUT ROWID""",
+]
+
+_PEOPLE_ADD = """INSERT INTO analytics_people (person, day, flow_id, name, {col})
+    SELECT {person}, day, flow_id, {name}, {value} FROM analytics_runs WHERE run_id = {run} AND true
+    ON CONFLICT DO UPDATE SET {col} = {col} + excluded.{col}, name = coalesce(excluded.name, name);"""
+
+_ACTION_FACTS = """new.status, julianday(new.due) + 1.5, julianday(new.done_at),
+    CASE WHEN new.status = 'done' AND julianday(new.done_at) >= julianday(new.due) + 1.5
+         THEN CAST(julianday(substr(new.done_at, 1, 10)) - julianday(new.due) AS INTEGER) END"""
+
+#: Whether the person a prompt goes to has already answered that step of that run.
+_ANSWERED = """EXISTS (SELECT 1 FROM answers a WHERE a.run_id = new.run_id AND a.step = new.step
+    AND a.actor_id = new.actor_id)"""
+
+_MS = "CAST(round((julianday({at}) - julianday(triggered_at)) * 86400000.0) AS INTEGER)"
+
+TRIGGERS = [
+    f"""CREATE TRIGGER analytics_runs_ai AFTER INSERT ON runs BEGIN
+        INSERT OR IGNORE INTO analytics_runs (run_id, flow_id, day, triggered_at, event_id, source, channel,
+            facilitator_id, status, state)
+        SELECT new.id, new.flow_id, substr(coalesce(e.first_seen_at, new.started_at), 1, 10),
+               coalesce(e.first_seen_at, new.started_at), new.event_id, coalesce(e.source, ''), new.channel,
+               new.facilitator_id, new.status, new.state
+        FROM (SELECT 1) LEFT JOIN events e ON e.id = new.event_id;
+        {_PEOPLE_ADD.format(col="facilitated", person="new.facilitator_id", name="NULL", value="1", run="new.id")}
+        UPDATE analytics_events SET runs = runs + 1 WHERE event_id = new.event_id;
+    END""",
+    """CREATE TRIGGER analytics_runs_au AFTER UPDATE OF state, status ON runs
+    WHEN old.state IS NOT new.state OR old.status IS NOT new.status BEGIN
+        UPDATE analytics_runs SET status = new.status, state = new.state WHERE run_id = new.id;
+    END""",
+    f"""CREATE TRIGGER analytics_actions_ai AFTER INSERT ON actions BEGIN
+        INSERT INTO analytics_actions (action_id, owner_id, owner_name, flow_id, day, status, deadline_jd, done_jd,
+            days_late)
+        SELECT new.id, new.owner_id, new.owner_name, f.flow_id, f.day, {_ACTION_FACTS}
+        FROM decisions d JOIN analytics_runs f ON f.run_id = d.run_id WHERE d.id = new.decision_id;
+    END""",
+    f"""CREATE TRIGGER analytics_actions_au AFTER UPDATE OF owner_id, owner_name, due, status, done_at ON actions BEGIN
+        UPDATE analytics_actions SET owner_id = new.owner_id, owner_name = new.owner_name,
+            (status, deadline_jd, done_jd, days_late) = (SELECT {_ACTION_FACTS})
+        WHERE action_id = new.id;
+    END""",
+    """CREATE TRIGGER analytics_reviews_ai AFTER INSERT ON reviews BEGIN
+        INSERT INTO analytics_reviews (review_id, flow_id, day, due_jd, held_jd)
+        SELECT new.id, f.flow_id, f.day, julianday(new.due_at) + 1.5, julianday(new.held_at)
+        FROM decisions d JOIN analytics_runs f ON f.run_id = d.run_id WHERE d.id = new.decision_id;
+    END""",
+    """CREATE TRIGGER analytics_reviews_au AFTER UPDATE OF due_at, held_at ON reviews BEGIN
+        UPDATE analytics_reviews SET due_jd = julianday(new.due_at) + 1.5, held_jd = julianday(new.held_at)
+        WHERE review_id = new.id;
+    END""",
+    """CREATE TRIGGER analytics_events_ai AFTER INSERT ON events BEGIN
+        INSERT INTO analytics_events (event_id, source, kind, day, repeat_count)
+        VALUES (new.id, new.source, new.kind, substr(new.first_seen_at, 1, 10), new.repeat_count);
+    END""",
+    """CREATE TRIGGER analytics_events_au AFTER UPDATE OF repeat_count ON events BEGIN
+        UPDATE analytics_events SET repeat_count = new.repeat_count WHERE event_id = new.id;
+    END""",
+    f"""CREATE TRIGGER analytics_decisions_ai AFTER INSERT ON decisions BEGIN
+        UPDATE analytics_events SET decided_runs = decided_runs + 1
+        WHERE event_id = (SELECT event_id FROM analytics_runs WHERE run_id = new.run_id AND decided_at IS NULL);
+        UPDATE analytics_runs SET decided_at = new.decided_at, decided_ms = {_MS.format(at="new.decided_at")}
+        WHERE run_id = new.run_id AND (decided_at IS NULL OR new.decided_at < decided_at);
+    END""",
+    """CREATE TRIGGER analytics_transitions_ai AFTER INSERT ON transitions BEGIN
+        UPDATE analytics_runs SET last_source = new.source,
+            reached = CASE WHEN new.target IN ('completed', 'cancelled') OR instr(reached, ' ' || new.target || ' ')
+                           THEN reached ELSE reached || new.target || ' ' END
+        WHERE run_id = new.run_id;
+    END""",
+    f"""CREATE TRIGGER analytics_answers_ai AFTER INSERT ON answers BEGIN
+        UPDATE analytics_runs SET first_answer_at = new.at, first_answer_ms = {_MS.format(at="new.at")}
+        WHERE run_id = new.run_id AND (first_answer_at IS NULL OR new.at < first_answer_at);
+        INSERT INTO analytics_revisions (flow_id, step, field, day, slots, revised_slots, revisions)
+            SELECT flow_id, new.step, coalesce(new.field, ''), day, new.revision = 1, new.revision = 2,
+                   new.revision > 1
+            FROM analytics_runs WHERE run_id = new.run_id AND true
+            ON CONFLICT DO UPDATE SET slots = slots + excluded.slots,
+                revised_slots = revised_slots + excluded.revised_slots, revisions = revisions + excluded.revisions;
+        {_PEOPLE_ADD.format(col="answers", person="new.actor_id", name="NULL", value="1", run="new.run_id")}
+        UPDATE analytics_prompts SET answered = 1
+        WHERE person = new.actor_id AND run_id = new.run_id AND step = new.step AND answered = 0;
+    END""",
+    f"""CREATE TRIGGER analytics_messages_in AFTER INSERT ON messages
+    WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND new.direction = 'in' BEGIN
+        {_PEOPLE_ADD.format(col="inbound", person="new.actor_id", name="new.actor_name", value="1", run="new.run_id")}
+    END""",
+    f"""CREATE TRIGGER analytics_messages_prompt AFTER INSERT ON messages
+    WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND new.direction = 'out' AND new.kind = 'prompt' BEGIN
+        INSERT INTO analytics_people (person, day, flow_id, name, addressed, answered)
+            SELECT new.actor_id, day, flow_id, new.actor_name, p.fresh, p.fresh AND {_ANSWERED}
+            FROM analytics_runs, (SELECT NOT EXISTS (SELECT 1 FROM analytics_prompts WHERE person = new.actor_id
+                AND run_id = new.run_id AND step = coalesce(new.step, '')) AS fresh) AS p
+            WHERE run_id = new.run_id AND true
+            ON CONFLICT DO UPDATE SET addressed = addressed + excluded.addressed,
+                answered = answered + excluded.answered, name = coalesce(excluded.name, name);
+        INSERT OR IGNORE INTO analytics_prompts (person, run_id, step, answered)
+            VALUES (new.actor_id, new.run_id, coalesce(new.step, ''), {_ANSWERED});
+    END""",
+    f"""CREATE TRIGGER analytics_prompts_au AFTER UPDATE OF answered ON analytics_prompts
+    WHEN new.answered = 1 AND old.answered = 0 BEGIN
+        {_PEOPLE_ADD.format(col="answered", person="new.person", name="NULL", value="1", run="new.run_id")}
+    END""",
+]
+
+#: Count what is already in the ledger, as the triggers would have.
+BACKFILL = [
+    """INSERT INTO analytics_runs (run_id, flow_id, day, triggered_at, event_id, source, channel, facilitator_id,
+        status, state, last_source, first_answer_at, decided_at, reached)
+    SELECT r.id, r.flow_id, substr(coalesce(e.first_seen_at, r.started_at), 1, 10), coalesce(e.first_seen_at, r.started_at),
+           r.event_id, coalesce(e.source, ''), r.channel, r.facilitator_id, r.status, r.state,
+           (SELECT t.source FROM transitions t WHERE t.run_id = r.id ORDER BY t.id DESC LIMIT 1),
+           (SELECT min(a.at) FROM answers a WHERE a.run_id = r.id),
+           (SELECT min(d.decided_at) FROM decisions d WHERE d.run_id = r.id),
+           ' ' || coalesce((SELECT group_concat(target, ' ') || ' ' FROM (SELECT DISTINCT t.target FROM transitions t
+               WHERE t.run_id = r.id AND t.target NOT IN ('completed', 'cancelled'))), '')
+    FROM runs r LEFT JOIN events e ON e.id = r.event_id""",
+    f"""UPDATE analytics_runs SET first_answer_ms = {_MS.format(at="first_answer_at")},
+        decided_ms = {_MS.format(at="decided_at")}""",
+    f"""INSERT INTO analytics_actions (action_id, owner_id, owner_name, flow_id, day, status, deadline_jd, done_jd,
+        days_late)
+    SELECT new.id, new.owner_id, new.owner_name, f.flow_id, f.day, {_ACTION_FACTS}
+    FROM actions new JOIN decisions d ON d.id = new.decision_id JOIN analytics_runs f ON f.run_id = d.run_id""",
+    """INSERT INTO analytics_reviews (review_id, flow_id, day, due_jd, held_jd)
+    SELECT v.id, f.flow_id, f.day, julianday(v.due_at) + 1.5, julianday(v.held_at)
+    FROM reviews v JOIN decisions d ON d.id = v.decision_id JOIN analytics_runs f ON f.run_id = d.run_id""",
+    """INSERT INTO analytics_events (event_id, source, kind, day, repeat_count, runs, decided_runs)
+    SELECT e.id, e.source, e.kind, substr(e.first_seen_at, 1, 10), e.repeat_count, count(f.run_id), count(f.decided_at)
+    FROM events e LEFT JOIN analytics_runs f ON f.event_id = e.id GROUP BY e.id""",
+    """INSERT INTO analytics_revisions (flow_id, step, field, day, slots, revised_slots, revisions)
+    SELECT f.flow_id, a.step, coalesce(a.field, ''), f.day, sum(a.revision = 1), sum(a.revision = 2), sum(a.revision > 1)
+    FROM answers a JOIN analytics_runs f ON f.run_id = a.run_id GROUP BY 1, 2, 3, 4""",
+    """INSERT INTO analytics_prompts (person, run_id, step, answered)
+    SELECT DISTINCT m.actor_id, m.run_id, coalesce(m.step, ''), EXISTS (SELECT 1 FROM answers a
+        WHERE a.run_id = m.run_id AND a.step = m.step AND a.actor_id = m.actor_id)
+    FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
+    WHERE m.direction = 'out' AND m.kind = 'prompt' AND m.actor_id IS NOT NULL""",
+    """INSERT INTO analytics_people (person, day, flow_id, name, inbound, answers, addressed, answered, facilitated)
+    SELECT person, day, flow_id, max(name), sum(inbound), sum(answers), sum(addressed), sum(answered), sum(facilitated)
+    FROM (
+        SELECT m.actor_id AS person, f.day, f.flow_id, m.actor_name AS name, m.direction = 'in' AS inbound,
+               0 AS answers, 0 AS addressed, 0 AS answered, 0 AS facilitated
+        FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
+        WHERE m.actor_id IS NOT NULL AND (m.direction = 'in' OR m.kind = 'prompt')
+        UNION ALL SELECT a.actor_id, f.day, f.flow_id, NULL, 0, 1, 0, 0, 0
+        FROM answers a JOIN analytics_runs f ON f.run_id = a.run_id
+        UNION ALL SELECT p.person, f.day, f.flow_id, NULL, 0, 0, 1, p.answered, 0
+        FROM analytics_prompts p JOIN analytics_runs f ON f.run_id = p.run_id
+        UNION ALL SELECT facilitator_id, day, flow_id, NULL, 0, 0, 0, 0, 1 FROM analytics_runs)
+    GROUP BY person, day, flow_id""",
+]
+
+
+def create(db: Database) -> None:
+    """Create the summary tables, count the rows already in the ledger, then add the triggers."""
+    for statement in TABLES + BACKFILL + TRIGGERS:
+        db.execute(statement)

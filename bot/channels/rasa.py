@@ -1,0 +1,322 @@
+"""The Rasa channel: rasa-sdk custom actions through which an existing Rasa assistant starts
+decision flows and talks through them.
+
+Serve them with ``decisionbot rasa-actions`` (or ``python -m rasa_sdk --actions bot.channels.rasa``).
+Each sender is one conversation (``rasa:<sender_id>``) and one person (``rasa:<sender_id>``).
+Messages go through the dispatcher like any channel's, so the transcript records them with
+channel ``rasa``. Rasa has no push: the replies a turn queues for the caller are returned as the
+action's responses and marked sent; those for someone else (an owner's confirmation) wait in the
+outbox until that person's sender id calls any of these actions.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import zlib
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import ActionExecutionRejection
+
+from bot import config, texts
+from bot.channels import rasa_replies as rr
+from bot.control import is_command, run_command
+from bot.dispatch import Dispatcher, FlowCatalog
+from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
+from bot.errors import FlowNotFound
+from bot.model import Actor, ConversationKey, Message, Trigger
+from bot.outbox import mark_sent
+from bot.store import open_db, utc_now
+
+ACTION_NAMES = (
+    "action_decision_start",
+    "action_decision_answer",
+    "action_decision_status",
+    "action_my_actions",
+    "validate_decision_form",
+)
+
+
+@functools.cache
+def dispatcher() -> Dispatcher:
+    """The process's dispatcher, built on first use from DECISIONBOT_DB, _FLOWS and _TIMEZONE."""
+    db = open_db(config.get("db") or "data/decisions.db", synchronous=config.synchronous())
+    catalog = FlowCatalog(Path(config.get("flows") or "flows"), db)
+    return Dispatcher(db, catalog, config.timezone())
+
+
+class Caller:
+    """Who called an action, read from the tracker: the person and their conversation."""
+
+    def __init__(self, action: str, tracker: Tracker, needs_text: bool = False):
+        state = {
+            "sender_id": tracker.sender_id,
+            "slots": tracker.slots,
+            "events": tracker.events,
+            "latest_message": tracker.latest_message,
+        }
+        problem = rr.tracker_problem(state, needs_text=needs_text)
+        if problem:
+            raise ActionExecutionRejection(action, texts.rasa_bad_call(problem))
+        self.sender_id: str = tracker.sender_id
+        self.slots: dict[str, Any] = dict(tracker.slots or {})
+        self.actor = rr.actor_of(self.sender_id, self.slots)
+        self.conversation: ConversationKey = rr.conversation_of(self.sender_id)
+        self.latest: dict[str, Any] = dict(tracker.latest_message or {})
+
+    def known_people(self, action: str) -> list[Actor]:
+        try:
+            return rr.participants(self.slots.get("decision_participants"))
+        except rr.BadCall as exc:
+            raise ActionExecutionRejection(action, texts.rasa_bad_call(str(exc))) from exc
+
+
+class DecisionAction(Action, ABC):
+    """What every decisionbot action does: read the caller, act, hand over their queued replies."""
+
+    action_name: str = ""
+    needs_text = False
+
+    def name(self) -> str:
+        return self.action_name
+
+    async def run(self, dispatcher_: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+        caller = Caller(self.action_name, tracker, self.needs_text)
+        bot = dispatcher()
+        try:
+            return await self.act(bot, caller, dispatcher_)
+        finally:
+            bot.maintain()
+
+    @abstractmethod
+    async def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
+        """Do the action; utter what the caller should read; return Rasa events."""
+
+
+def hand_over(bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> int:
+    """Utter the caller's queued replies, oldest first, and mark them sent. Returns how many."""
+    queued = rr.pending_for(bot.db, caller.actor, caller.conversation)
+    for item in queued:
+        out.utter_message(**rr.response(item.reply))
+    mark_sent(bot.db, [q.id for q in queued], bot.clock())
+    return len(queued)
+
+
+def run_slots(run_id: int | None) -> list[Any]:
+    return [SlotSet("decision_run", run_id)]
+
+
+class ActionDecisionStart(DecisionAction):
+    """Start slot ``decision_flow`` with the caller as facilitator; respond with the first prompt."""
+
+    action_name = "action_decision_start"
+
+    async def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
+        known = sorted(bot.catalog.current)
+        flow = caller.slots.get("decision_flow")
+        if not isinstance(flow, str) or not flow.strip():
+            out.utter_message(text=texts.rasa_start_needs_flow(known))
+            return []
+        people = [p for p in caller.known_people(self.action_name) if p.id != caller.actor.id]
+        data = caller.slots.get("decision_data")
+        trigger = Trigger(
+            flow=flow.strip(),
+            source=rr.CHANNEL,
+            title=str(caller.slots.get("decision_title") or ""),
+            data=dict(data) if isinstance(data, dict) else {},
+            facilitator=caller.actor,
+            participants=people,
+        )
+        try:
+            started = bot.start(trigger, caller.conversation)
+        except FlowNotFound:
+            out.utter_message(text=texts.command_unknown_flow(flow, known))
+            return []
+        out.utter_message(text=texts.run_started(started.run_id, trigger.flow))
+        hand_over(bot, caller, out)
+        return run_slots(started.run_id)
+
+
+class ActionDecisionAnswer(DecisionAction):
+    """The latest user message, as an answer in the caller's active run (or a bot command when
+    nothing waits for them). A question nobody showed them yet is handed over first instead."""
+
+    action_name = "action_decision_answer"
+    needs_text = True
+
+    async def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
+        unseen = rr.pending_for(bot.db, caller.actor, caller.conversation)
+        if any(q.reply.kind == "prompt" for q in unseen):
+            hand_over(bot, caller, out)
+            return run_slots(unseen[-1].reply.run_id)
+        text = str(caller.latest["text"]).strip()
+        message_id = caller.latest.get("message_id")
+        platform_id = str(message_id) if message_id else None
+        if platform_id and rr.already_seen(bot.db, platform_id):
+            hand_over(bot, caller, out)  # the same user message again: nothing new to do
+            return []
+        message = Message(
+            conversation=caller.conversation,
+            actor=caller.actor,
+            text=text,
+            platform_id=platform_id,
+            mentions=rr.mentions(text, caller.known_people(self.action_name)),
+            raw=caller.latest,
+        )
+        result = bot.handle(message)
+        if result is None:
+            if is_command(text):
+                out.utter_message(text=run_command(bot, caller.actor, caller.conversation, text, message.mentions).text)
+            else:
+                out.utter_message(text=texts.rasa_nothing_waiting())
+            hand_over(bot, caller, out)
+            return []
+        if not hand_over(bot, caller, out) and result.outcome.status in ("active", "stalled"):
+            status = run_command(bot, caller.actor, caller.conversation, f"status {result.run_id}")
+            out.utter_message(text=status.text)
+        return run_slots(result.run_id if result.outcome.status == "active" else None)
+
+
+class ActionDecisionStatus(DecisionAction):
+    """The caller's open runs: where each is and whom it waits for."""
+
+    action_name = "action_decision_status"
+
+    async def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
+        ids = rr.open_run_ids(bot.db, caller.actor, caller.conversation)
+        lines = [run_command(bot, caller.actor, caller.conversation, f"status {i}").text for i in ids]
+        out.utter_message(text=texts.rasa_open_runs(lines) if lines else texts.rasa_no_open_runs())
+        hand_over(bot, caller, out)
+        return []
+
+
+class ActionMyActions(DecisionAction):
+    """The caller's open action items with their due dates."""
+
+    action_name = "action_my_actions"
+
+    async def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
+        rows = rr.open_actions(bot.db, caller.actor)
+        out.utter_message(text=texts.rasa_actions(rows) if rows else texts.rasa_no_actions())
+        hand_over(bot, caller, out)
+        return []
+
+
+class ValidateDecisionForm(FormValidationAction):
+    """Validates a Rasa form's ``decision_due`` (a date, not before today) and ``decision_owner``
+    (a person) with the engine's own parsers; a miss empties the slot and says what is expected."""
+
+    def name(self) -> str:
+        return "validate_decision_form"
+
+    async def run(self, dispatcher_: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+        Caller(self.name(), tracker)  # refuses a tracker without a usable sender before any slot
+        return list(await super().run(dispatcher_, tracker, domain))
+
+    def _context(self, tracker: Tracker) -> tuple[ParseContext, Caller]:
+        caller = Caller(self.name(), tracker)
+        people = tuple(caller.known_people(self.name()))
+        text = str(caller.latest.get("text") or "")
+        ctx = ParseContext(
+            now=utc_now(),
+            tz=dispatcher().tz,
+            speaker=caller.actor,
+            people=people,
+            mentions=rr.mentions(text, list(people)),
+            channel=rr.CHANNEL,
+        )
+        return ctx, caller
+
+    async def validate_decision_due(
+        self, value: Any, out: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        ctx, _ = self._context(tracker)
+        try:
+            due = parse_date(_slot_text(value), ctx, not_before=ctx.today)
+        except AnswerError as exc:
+            out.utter_message(text=texts.answer_error(exc.code, exc.params))
+            return {"decision_due": None}
+        return {"decision_due": due.isoformat()}
+
+    async def validate_decision_owner(
+        self, value: Any, out: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        ctx, _ = self._context(tracker)
+        try:
+            owner = parse_person(_slot_text(value), ctx)
+        except AnswerError as exc:
+            out.utter_message(text=texts.answer_error(exc.code, exc.params))
+            return {"decision_owner": None, "decision_owner_id": None}
+        return {"decision_owner": owner.name, "decision_owner_id": owner.id}
+
+
+def _slot_text(value: Any) -> str:
+    """A slot value as typed text: entity extractors may give a list; the first item counts."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return "" if value is None else str(value)
+
+
+# --- the server: rasa-sdk's, with action calls checked at the edge ------------------------------
+
+
+def refusal(call: Any) -> tuple[str | None, str] | None:
+    """The action name and the problem of an action call that should get a 400, or None to let
+    rasa-sdk answer (a good call, or an action that is not ours: 404)."""
+    name = call.get("next_action") if isinstance(call, dict) else None
+    if isinstance(call, dict) and name and name not in ACTION_NAMES:
+        return None
+    problem = rr.call_problem(call, needs_text=name == "action_decision_answer")
+    return (name if isinstance(name, str) else None, problem) if problem else None
+
+
+def _decoded(request: Any) -> Any:
+    """The body as rasa-sdk reads it (inflated when deflated); Sanic caches the plain parse."""
+    if request.headers.get("Content-Encoding") == "deflate":
+        return json.loads(zlib.decompress(request.body))
+    return request.json
+
+
+def build_app(executor: Any) -> Any:
+    """rasa-sdk's own Sanic app, plus the check of every /webhook body before rasa-sdk reads it."""
+    from rasa_sdk.endpoint import create_app_for_serve
+    from sanic import response
+
+    app = create_app_for_serve(executor, cors_origins=None)
+
+    @app.on_request
+    async def refuse_bad_calls(request: Any) -> Any:
+        if request.method != "POST" or request.path != "/webhook":
+            return None
+        try:
+            found = refusal(_decoded(request))
+        except Exception:  # Sanic's BadRequest, ValueError, zlib.error: not JSON at all
+            found = (None, "the body is not JSON")
+        if found is None:
+            return None
+        name, problem = found
+        return response.json({"error": texts.rasa_bad_call(problem), "action_name": name}, status=400)
+
+    return app
+
+
+def serve(host: str, port: int) -> None:
+    """Run the action server with these actions until stopped (what ``python -m rasa_sdk`` runs)."""
+    from rasa_sdk import utils
+    from rasa_sdk.executor import ActionExecutor
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    utils.configure_colored_logging("INFO")
+    utils.update_sanic_log_level()
+    executor = ActionExecutor()
+    executor.register_package(__name__)
+    loader = AppLoader(factory=functools.partial(build_app, executor))
+    app = loader.load()
+    app.prepare(host=host, port=port, workers=utils.number_of_sanic_workers())
+    Sanic.serve(primary=app, app_loader=loader)

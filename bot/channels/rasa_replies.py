@@ -1,0 +1,175 @@
+"""Translators for the Rasa channel: an action call's tracker to neutral types, queued replies to
+Rasa responses, and the small ledger reads the Rasa actions answer with.
+
+Rasa has no push: the bot's replies wait in the outbox until the person they are for calls an
+action, and are handed over as that action's responses (see ``bot.channels.rasa``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot import texts
+from bot.model import Actor, ConversationKey, Reply
+from bot.outbox import Queued
+
+CHANNEL = "rasa"
+_MENTION = re.compile(r"(?<!\S)@([\w.\-]+)")
+
+
+class BadCall(ValueError):
+    """An action call Rasa would not send: the problem, said so that a developer can fix it."""
+
+
+# --- the action call -------------------------------------------------------------------------
+
+
+def call_problem(call: Any, *, needs_text: bool = False) -> str | None:
+    """What is wrong with an action call's body, or None. Checked before rasa-sdk reads it."""
+    if not isinstance(call, Mapping):
+        return "the body must be a JSON object with next_action, tracker and domain"
+    if not isinstance(call.get("next_action"), str) or not call["next_action"]:
+        return "next_action is missing"
+    if not isinstance(call.get("tracker"), Mapping):
+        return "tracker is missing"
+    return tracker_problem(call["tracker"], needs_text=needs_text)
+
+
+def tracker_problem(tracker: Mapping[str, Any], *, needs_text: bool = False) -> str | None:
+    sender = tracker.get("sender_id")
+    if not isinstance(sender, str) or not sender.strip():
+        return "tracker.sender_id is missing"
+    if any(ch.isspace() for ch in sender):
+        return "tracker.sender_id must not contain spaces"
+    for key, kind, name in (("slots", Mapping, "an object"), ("events", list, "a list")):
+        if tracker.get(key) is not None and not isinstance(tracker[key], kind):
+            return f"tracker.{key} must be {name}"
+    if any(not isinstance(e, Mapping) or "event" not in e for e in tracker.get("events") or []):
+        return "every item of tracker.events must be an object with an 'event' key"
+    latest = tracker.get("latest_message")
+    if latest is not None and not isinstance(latest, Mapping):
+        return "tracker.latest_message must be an object"
+    if needs_text and not isinstance((latest or {}).get("text"), str):
+        return "tracker.latest_message.text is missing (this action answers the latest user message)"
+    return None
+
+
+def actor_of(sender_id: str, slots: Mapping[str, Any]) -> Actor:
+    name = slots.get("decision_user_name")
+    return Actor(f"{CHANNEL}:{sender_id}", str(name) if isinstance(name, str) and name.strip() else sender_id)
+
+
+def conversation_of(sender_id: str) -> ConversationKey:
+    """One conversation per sender; '/' would read as a thread in the key, so it is escaped."""
+    return ConversationKey(CHANNEL, sender_id.replace("%", "%25").replace("/", "%2F"))
+
+
+def participants(value: Any) -> list[Actor]:
+    """Slot ``decision_participants``: a list or a comma-separated string of sender ids, or a list
+    of ``{"id", "name"}`` objects. Raises BadCall naming an entry that is not an id."""
+    entries = value.split(",") if isinstance(value, str) else list(value or [])
+    found: dict[str, Actor] = {}
+    for entry in entries:
+        if isinstance(entry, Mapping) and entry.get("id"):
+            sender, name = str(entry["id"]), str(entry.get("name") or entry["id"])
+        else:
+            sender = name = str(entry).strip().removeprefix("@")
+        if not sender:
+            continue
+        if any(ch.isspace() for ch in sender):
+            raise BadCall(texts.rasa_bad_participant(sender))
+        found.setdefault(sender, Actor(f"{CHANNEL}:{sender}", name))
+    return list(found.values())
+
+
+def mentions(text: str, known: list[Actor]) -> dict[str, Actor]:
+    """``@id`` tokens: a known participant with that sender id, else the sender id itself."""
+    by_id = {a.platform_id.casefold(): a for a in known}
+    out: dict[str, Actor] = {}
+    for handle in _MENTION.findall(text):
+        handle = handle.rstrip(".,;:!?")
+        out[f"@{handle}"] = by_id.get(handle.casefold()) or Actor(f"{CHANNEL}:{handle}", handle)
+    return out
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+
+def buttons(expects: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """Buttons for a question: a choice's options, or yes and no. Their payload is the answer."""
+    if not expects:
+        return []
+    if expects.get("type") == "choice":
+        return [{"title": str(o["label"]), "payload": str(o["value"])} for o in expects.get("options") or []]
+    if expects.get("type") == "yes_no":
+        return [
+            {"title": texts.rasa_button_yes(), "payload": "yes"},
+            {"title": texts.rasa_button_no(), "payload": "no"},
+        ]
+    return []
+
+
+def response(reply: Reply) -> dict[str, Any]:
+    """The keyword arguments of ``CollectingDispatcher.utter_message`` for one reply."""
+    meta = {"run": reply.run_id, "step": reply.step, "kind": reply.kind, "expects": reply.expects}
+    return {"text": reply.text, "buttons": buttons(reply.expects), "json_message": {"decisionbot": meta}}
+
+
+def pending_for(db: Database, actor: Actor, conversation: ConversationKey) -> list[Queued]:
+    """Undelivered replies for this person: addressed to them, or to everyone in their conversation."""
+    rows = db.conn.execute(
+        "SELECT id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts"
+        " FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND channel = ?"
+        " AND (actor_id = ? OR (actor_id IS NULL AND conversation = ?)) ORDER BY id",
+        (CHANNEL, actor.id, str(conversation)),
+    ).fetchall()
+    out = []
+    for mid, run_id, conv, actor_id, actor_name, step, kind, text, expects, private, attempts in rows:
+        to = Actor(actor_id, actor_name or actor_id) if actor_id else None
+        reply = Reply(
+            run_id=run_id,
+            conversation=ConversationKey.parse(conv),
+            text=text,
+            to=to,
+            step=step,
+            expects=json.loads(expects) if expects else None,
+            kind=kind,
+            private=bool(private),
+        )
+        out.append(Queued(mid, reply, attempts))
+    return out
+
+
+# --- ledger reads ----------------------------------------------------------------------------
+
+
+def already_seen(db: Database, message_id: str) -> bool:
+    found = db.conn.execute(
+        "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?", (CHANNEL, message_id)
+    ).fetchone()
+    return found is not None
+
+
+def open_run_ids(db: Database, actor: Actor, conversation: ConversationKey) -> list[int]:
+    """Open runs this person started, is asked in, or that live in their conversation."""
+    rows = db.conn.execute(
+        "SELECT id FROM runs WHERE status IN ('active', 'stalled') AND channel = ?"
+        " AND (conversation = ? OR facilitator_id = ? OR instr(waiting_on, ?) > 0) ORDER BY id",
+        (CHANNEL, str(conversation), actor.id, f" {actor.id} "),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def open_actions(db: Database, actor: Actor) -> list[dict[str, Any]]:
+    """This person's open action items, soonest due first (no due date last)."""
+    rows = db.conn.execute(
+        "SELECT a.what, a.due, a.decision_id, d.title FROM actions a JOIN decisions d ON d.id = a.decision_id"
+        " WHERE a.owner_id = ? AND a.status = 'open' ORDER BY a.due IS NULL, a.due, a.id",
+        (actor.id,),
+    ).fetchall()
+    return [{"what": r[0], "due": r[1], "decision_id": r[2], "title": r[3]} for r in rows]

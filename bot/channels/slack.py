@@ -1,0 +1,231 @@
+"""The Slack channel: decision runs in Slack threads and direct messages.
+
+``POST /slack/events`` takes events, interactivity and slash commands (one URL, as Bolt apps
+do); with ``SLACK_APP_TOKEN`` the same payloads arrive over Socket Mode instead. Every request
+is verified (``SLACK_SIGNING_SECRET``), checked against the team and app the bot token belongs
+to (``auth.test`` and ``bots.info`` at start-up), turned into a neutral message and handed to
+the dispatcher; the turn is committed before Slack gets its 200 (a turn takes about a
+millisecond), so nothing is acknowledged that was not stored, and a retried delivery is
+dropped by its platform id. Replies leave through the outbox (``deliver``, see
+``slack_send``); widget answers are redrawn as "answered by" once taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import config, texts
+from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register
+from bot.channels import slack_events as events
+from bot.channels.slack_events import Malformed
+from bot.channels.slack_inbound import NAME, Answer, Inbound
+from bot.channels.slack_send import CALL_TIMEOUT, Backlog, Poster, api_error
+from bot.errors import ConfigError
+from bot.model import Actor
+from bot.outbox import Queued
+from bot.store.people import People, Person
+
+log = logging.getLogger("decisionbot.slack")
+#: slack_sdk formats every request and response for its debug log whenever its logger's own
+#: level is unset (``logger.level <= DEBUG``), whether or not DEBUG is on: about a fifth of the
+#: cost of a call. Its clients get this logger, at INFO unless configured otherwise.
+api_log = logging.getLogger("decisionbot.slack.api")
+
+
+@register
+class SlackChannel(Channel):
+    name = NAME
+
+    @classmethod
+    def configured(cls, env: Mapping[str, str]) -> bool:
+        return bool(env.get("SLACK_BOT_TOKEN"))
+
+    def __init__(self, services: Services):
+        super().__init__(services)
+        env = services.env
+        self.token = env["SLACK_BOT_TOKEN"]
+        self.app_token = env.get("SLACK_APP_TOKEN") or None
+        secret = env.get("SLACK_SIGNING_SECRET") or None
+        if not secret and not self.app_token:
+            raise ConfigError(texts.slack_needs_signing_secret())
+        self.verifier = SignatureVerifier(secret) if secret else None
+        self.api_url = env.get("SLACK_API_URL") or config.BY_NAME["slack_api_url"].default or ""
+        self.dispatcher = services.dispatcher
+        self.team_id: str | None = None
+        self.app_id: str | None = None
+        self.bot_user: str | None = None
+        self.socket: SocketModeClient | None = None
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.people = People(services.db, self._fetch_person, clock=self.dispatcher.clock)
+        self.backlog = Backlog()
+        self.poster: Poster | None = None
+        self.inbound: Inbound | None = None
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/slack/events", self.on_http)] if self.verifier else []
+
+    # --- start and stop ----------------------------------------------------------------------
+
+    def _client(self, token: str | None) -> AsyncWebClient:
+        """A Web API client on the server's shared connection pool."""
+        if api_log.level == logging.NOTSET:
+            api_log.setLevel(logging.INFO)
+        http = self.services.http
+        return AsyncWebClient(
+            token=token, base_url=self.api_url, session=http, timeout=int(CALL_TIMEOUT), logger=api_log
+        )
+
+    async def start(self) -> None:
+        client, side = self._client(self.token), self._client(self.token)
+        side.retry_handlers = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+        self.poster = Poster(self.services.db, client, side, self.dispatcher.clock, self.spawn)
+        await self._identify(client)
+        self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
+        fallback = self.dispatcher.tz_for
+        self.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)
+        if self.app_token:
+            await self._connect_socket()
+
+    async def _identify(self, client: AsyncWebClient) -> None:
+        """Who the bot is: its user (to ignore its own messages), team and app (to refuse others)."""
+        try:
+            auth = await client.auth_test()
+        except SlackApiError as exc:
+            raise ConfigError(texts.slack_auth_failed(api_error(exc))) from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise ConfigError(texts.slack_unreachable(self.api_url, type(exc).__name__)) from exc
+        self.team_id, self.bot_user = auth.get("team_id"), auth.get("user_id")
+        try:
+            bot = await client.bots_info(bot=auth.get("bot_id"))
+            self.app_id = bot["bot"].get("app_id")
+        except SlackApiError as exc:
+            log.warning(texts.slack_no_app_check(api_error(exc)))
+
+    async def _connect_socket(self) -> None:
+        assert self.app_token is not None
+        web_client = self._client(None)
+        try:
+            opened = await web_client.apps_connections_open(app_token=self.app_token)
+        except SlackApiError as exc:
+            raise ConfigError(texts.slack_app_token_refused(api_error(exc))) from exc
+        self.socket = SocketModeClient(app_token=self.app_token, web_client=web_client)
+        self.socket.wss_uri = opened["url"]
+        self.socket.socket_mode_request_listeners.append(self.on_socket)
+        await self.socket.connect()
+
+    async def stop(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=2.0)
+        for task in self.tasks:
+            task.cancel()
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    # --- people ------------------------------------------------------------------------------
+
+    async def _fetch_person(self, actor_id: str) -> Person | None:
+        assert self.poster is not None
+        try:
+            found = await asyncio.wait_for(self.poster.side.users_info(user=actor_id.split(":", 1)[1]), 2.0)
+        except (TimeoutError, SlackApiError, OSError) as exc:
+            log.warning(texts.slack_side_call_failed("users.info", type(exc).__name__))
+            return None
+        user = found.get("user") or {}
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
+        return Person(actor_id, str(name or actor_id.split(":", 1)[1]), user.get("tz"))
+
+    def _zone(self, actor: Actor) -> ZoneInfo | None:
+        return self.people.zone(actor.id) if actor.channel == NAME else None
+
+    # --- inbound: HTTP and Socket Mode -------------------------------------------------------
+
+    async def on_http(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        assert self.verifier is not None
+        if not events.verify(self.verifier, body, request.headers):
+            log.warning(texts.slack_bad_signature(request.remote))
+            return web.json_response({"error": "invalid signature"}, status=401)
+        try:
+            envelope = events.parse(body, request.content_type)
+        except Malformed as exc:
+            log.warning(texts.slack_refused_payload(exc.reason))
+            return web.json_response({"error": exc.reason}, status=400)
+        return (await self.process(envelope)).response()
+
+    async def on_socket(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
+        try:
+            answer = await self.process(events.from_socket(request.type, request.payload))
+        except Malformed as exc:
+            log.warning(texts.slack_refused_payload(exc.reason))
+            answer = Answer(400)
+        payload = answer.body if request.type == "slash_commands" and answer.status == 200 else None
+        await client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id, payload=payload))
+
+    async def process(self, envelope: events.Envelope) -> Answer:
+        if envelope.kind == "url_verification":
+            return Answer(body={"challenge": envelope.payload["challenge"]})
+        if envelope.kind == "ssl_check":
+            return Answer()
+        problem = self._origin_problem(envelope)
+        if problem:
+            log.warning(texts.slack_refused_payload(problem))
+            return Answer(400, {"error": problem})
+        assert self.inbound is not None
+        await self.backlog.room()
+        try:
+            if envelope.kind == "event":
+                await self.inbound.on_event(envelope.payload)
+            elif envelope.kind == "action":
+                await self.inbound.on_action(envelope.payload)
+            elif envelope.kind == "command":
+                return await self.inbound.on_command(envelope.payload)
+            elif envelope.kind == "rate_limited":
+                log.warning(texts.slack_rate_limited(envelope.payload))
+        except Malformed as exc:
+            log.warning(texts.slack_refused_payload(exc.reason))
+            return Answer(400, {"error": exc.reason})
+        return Answer()
+
+    def _origin_problem(self, envelope: events.Envelope) -> str | None:
+        if self.team_id and envelope.team_id != self.team_id:
+            return f"unknown team {envelope.team_id or '(none)'}"
+        if self.app_id and envelope.app_id != self.app_id:
+            return f"unknown app {envelope.app_id or '(none)'}"
+        return None
+
+    # --- outbound ----------------------------------------------------------------------------
+
+    async def deliver(self, item: Queued) -> str | None:
+        if self.poster is None:
+            raise RetryLater(1.0, "Slack client not started")
+        try:
+            sent = await self.poster.deliver(item)
+        except DeliveryFailed:
+            self.backlog.done()
+            raise
+        self.backlog.done()
+        return sent

@@ -1,0 +1,158 @@
+"""Pure translators of neutral replies into Slack messages (Block Kit). No I/O here.
+
+A prompt gets the native widget of its answer type: buttons (up to five options) or a
+static_select for choices, Yes/No buttons, a users_select for people, a datepicker for dates,
+plus Skip / Done / default buttons where the step allows them; text and numbers are typed in
+the thread. Every widget's ``block_id`` names the run and the outbox message, so a click finds
+its run; what a widget stands for is the answer someone would type (see
+``slack_events.action_answer``), so the engine parses clicks and typed text alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import texts
+from bot.model import Reply
+
+BLOCK_PREFIX = "decisionbot"
+MAX_BUTTONS = 5
+SECTION_LIMIT = 3000
+LABEL_LIMIT = 75
+
+
+def block_id(run_id: int, message_id: int) -> str:
+    return f"{BLOCK_PREFIX}:{run_id}:{message_id}"
+
+
+def parse_block_id(value: str) -> tuple[int, int] | None:
+    """(run id, message id) from one of our block ids; None for anyone else's."""
+    prefix, _, rest = value.partition(":")
+    run, _, message = rest.partition(":")
+    if prefix != BLOCK_PREFIX or not run.isdigit() or not message.isdigit():
+        return None
+    return int(run), int(message)
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn treats &, < and > as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:LABEL_LIMIT], "emoji": True}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+
+
+def message(reply: Reply, message_id: int, to_user: str | None = None) -> dict[str, Any]:
+    """``chat.postMessage`` arguments (without channel and thread) for one queued reply.
+    ``to_user`` is mentioned at the start (in a shared thread, so they are notified)."""
+    text = escape(reply.text)
+    if to_user:
+        text = f"{mention(to_user)} {text}"
+    elements = widgets(reply.expects, reply.text) if reply.kind == "prompt" else []
+    if not elements:
+        return {"text": text}
+    return {
+        "text": text,
+        "blocks": [
+            _section(text),
+            {"type": "actions", "block_id": block_id(reply.run_id, message_id), "elements": elements},
+        ],
+    }
+
+
+def widgets(expects: dict[str, Any] | None, text: str = "") -> list[dict[str, Any]]:
+    """The interactive elements for what a prompt expects; empty for typed-only answers."""
+    if not expects:
+        return []
+    kind = expects.get("type")
+    elements: list[dict[str, Any]] = []
+    options = expects.get("options") or []
+    if kind == "choice" and options:
+        if len(options) <= MAX_BUTTONS:
+            elements += [_button(o["label"], o["value"], f"answer:{i}") for i, o in enumerate(options)]
+        else:
+            elements.append(_select(options))
+    elif kind == "yes_no":
+        elements += [
+            _button(texts.slack_button_yes(), "yes", "answer:yes", style="primary"),
+            _button(texts.slack_button_no(), "no", "answer:no"),
+        ]
+    elif kind == "person":
+        elements.append(
+            {"type": "users_select", "action_id": "answer:person", "placeholder": _plain(texts.slack_pick_person())}
+        )
+    elif kind == "date":
+        picker: dict[str, Any] = {
+            "type": "datepicker",
+            "action_id": "answer:date",
+            "placeholder": _plain(texts.slack_pick_date()),
+        }
+        elements.append(picker)
+    if expects.get("default") is not None and kind != "yes_no":
+        elements.append(_button(texts.slack_button_default(str(expects["default"])), "default", "answer:default"))
+    if expects.get("optional"):
+        elements.append(_button(texts.slack_button_skip(), "skip", "answer:skip"))
+    if expects.get("done_words") and texts.done_hint() in text:
+        elements.append(_button(texts.slack_button_done(), "done", "answer:done"))
+    return elements
+
+
+def _button(label: str, value: str, action_id: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": _plain(label), "value": value[:2000], "action_id": action_id}
+    if style:
+        button["style"] = style
+    return button
+
+
+def _select(options: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "static_select",
+        "action_id": "answer:select",
+        "placeholder": _plain(texts.slack_pick_option()),
+        "options": [{"text": _plain(o["label"]), "value": str(o["value"])[:150]} for o in options[:100]],
+    }
+
+
+def shown_answer(expects: dict[str, Any] | None, answer: str) -> str:
+    """An answer as people read it in the "answered by" line: an option's label, not its value."""
+    for option in (expects or {}).get("options") or []:
+        if option.get("value") == answer:
+            return str(option.get("label") or answer)
+    return answer
+
+
+def answered(question: str, by_user: str, answer: str) -> dict[str, Any]:
+    """``chat.update`` arguments once a prompt is answered: the question, who answered what, and
+    no widgets left to press. ``question`` is the text as posted (already escaped)."""
+    line = texts.slack_answered(mention(by_user), _answer_text(answer))
+    return {
+        "text": f"{question}\n{line}",
+        "blocks": [_section(question), {"type": "context", "elements": [{"type": "mrkdwn", "text": line}]}],
+    }
+
+
+def withdrawn(question: str) -> dict[str, Any]:
+    """``chat.update`` arguments for a prompt the conversation moved past: no widgets."""
+    return {"text": question, "blocks": [_section(question)]}
+
+
+def _answer_text(answer: str) -> str:
+    """User mentions stay live (<@U..>); anything else typed is escaped and kept short."""
+    if answer.startswith("<@") and answer.endswith(">") and " " not in answer:
+        return answer
+    short = answer if len(answer) <= 300 else answer[:297] + "..."
+    return escape(short)
+
+
+def ephemeral(text: str) -> dict[str, Any]:
+    """A slash command's immediate answer, seen only by the person who typed it."""
+    return {"response_type": "ephemeral", "text": escape(text)}

@@ -1,0 +1,227 @@
+"""Slack payloads turned into turns: thread replies, direct messages, mentions, slash commands
+and widget clicks. Built by the Slack channel once it knows who the bot is (``auth.test``).
+
+Which run a message belongs to: a thread reply goes to the run living in that thread
+(``slack_threads``), a direct message to the run waiting on its author (the dispatcher's
+fallback), a click to the run its block id names. Messages in other threads and the channel
+itself are not the bot's business; a mention or ``/decision`` outside a run's thread is a
+command. Every turn is committed before this returns, so the 200 that follows means stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot import texts
+from bot.channels import DeliveryFailed, RetryLater, Services
+from bot.channels import slack_blocks as blocks
+from bot.channels import slack_events as events
+from bot.channels.slack_events import Said
+from bot.channels.slack_send import Backlog, Poster, is_dm
+from bot.control import CommandResult, is_command, run_command
+from bot.dispatch import TurnResult
+from bot.model import Actor, ConversationKey, Message
+from bot.store import runs, transaction
+from bot.store import slack as store
+from bot.store.people import People
+
+NAME = "slack"
+
+
+@dataclass
+class Answer:
+    """What Slack gets back: a status and maybe a JSON body (a challenge, an ephemeral reply)."""
+
+    status: int = 200
+    body: dict[str, Any] | None = None
+
+    def response(self) -> web.Response:
+        if self.body is None:
+            return web.Response(status=self.status)
+        return web.json_response(self.body, status=self.status)
+
+
+class Inbound:
+    def __init__(self, services: Services, poster: Poster, people: People, backlog: Backlog, bot_user: str | None):
+        self.services = services
+        self.dispatcher = services.dispatcher
+        self.poster = poster
+        self.people = people
+        self.backlog = backlog
+        self.bot_user = bot_user
+
+    async def _people(self, user: str, text: str) -> tuple[Actor, dict[str, Actor]]:
+        """The speaker and the people ``text`` mentions, with names (fetched once)."""
+        ids = [user, *(u for u in events.mention_ids(text) if u != self.bot_user)]
+        found = await self.people.ensure(f"slack:{u}" for u in ids)
+        actors = {u: found[f"slack:{u}"].actor if f"slack:{u}" in found else Actor(f"slack:{u}", u) for u in ids}
+        return actors[user], events.mentions(text, actors)
+
+    # --- events: thread replies, direct messages, mentions -----------------------------------
+
+    async def on_event(self, data: dict[str, Any]) -> None:
+        event = data["event"]
+        said = events.said(event, self.bot_user)
+        if said is None:
+            return
+        thread_run = store.thread_run(self.services.db.conn, said.channel, said.thread_ts) if said.thread_ts else None
+        if said.kind == "app_mention":
+            if thread_run is not None:
+                await self._answer(said, event, thread_run, events.without_mention(said.text, self.bot_user))
+            else:
+                await self._mention_command(said)
+        elif said.mentions_bot and not said.dm:
+            return  # its app_mention twin carries it
+        elif said.dm:
+            await self._direct(said, event)
+        elif thread_run is not None:
+            await self._answer(said, event, thread_run, said.text)
+
+    async def _answer(self, said: Said, event: dict[str, Any], run_id: int, text: str) -> None:
+        actor, mentions = await self._people(said.user, text)
+        conversation = ConversationKey(NAME, said.channel, said.thread_ts)
+        message = Message(conversation, actor, text, platform_id=said.platform_id, mentions=mentions, raw=event)
+        self._after_turn(self.dispatcher.handle(message, run_id=run_id), actor, text)
+
+    async def _direct(self, said: Said, event: dict[str, Any]) -> None:
+        """A direct message: an owner's answer (the run waiting on them), or a command."""
+        text = events.without_mention(said.text, self.bot_user)
+        actor, mentions = await self._people(said.user, text)
+        if self._seen(said.platform_id):
+            return
+        conversation = ConversationKey(NAME, said.channel)
+        message = Message(conversation, actor, text, platform_id=said.platform_id, mentions=mentions, raw=event)
+        result = self.dispatcher.handle(message)
+        if result is not None:
+            self._after_turn(result, actor, text)
+            return
+        if is_command(text):
+            done = run_command(self.dispatcher, actor, conversation, text, mentions)
+            self._after_command(done)
+            self.poster.say_later(said.channel, blocks.escape(done.text))
+        else:
+            self.poster.say_later(said.channel, blocks.escape(texts.slack_nothing_waiting()))
+
+    async def _mention_command(self, said: Said) -> None:
+        """``@decisionbot start ...`` and the other commands; a run started so lives in the
+        thread of the mention."""
+        actor, mentions = await self._people(said.user, said.text)
+        if not self._first(said.platform_id):
+            return
+        text = events.without_mention(said.text, self.bot_user)
+        if text.split()[:1] and text.split()[0].lower() == "start":
+            thread = said.thread_ts or said.ts
+            done = run_command(self.dispatcher, actor, ConversationKey(NAME, said.channel, thread), text, mentions)
+            if done.started is not None:
+                store.add_thread(
+                    self.services.db.conn, said.channel, thread, done.started.run_id, self.dispatcher.clock()
+                )
+                self._after_command(done)
+                return
+        else:
+            done = run_command(self.dispatcher, actor, ConversationKey(NAME, said.channel), text, mentions)
+            self._after_command(done)
+        self.poster.ephemeral_later(said.channel, said.user, blocks.escape(done.text), said.thread_ts)
+
+    # --- slash commands ----------------------------------------------------------------------
+
+    async def on_command(self, form: dict[str, str]) -> Answer:
+        command = events.slash(form)
+        actor, mentions = await self._people(command.user, command.text)
+        if not self._first(command.platform_id):
+            return Answer()
+        words = command.text.split()
+        if len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current:
+            return await self._slash_start(command, actor, mentions, words)
+        done = run_command(self.dispatcher, actor, ConversationKey(NAME, command.channel), command.text, mentions)
+        self._after_command(done)
+        return Answer(body=blocks.ephemeral(done.text))
+
+    async def _slash_start(
+        self, command: events.Slash, actor: Actor, mentions: dict[str, Actor], words: list[str]
+    ) -> Answer:
+        """Post the thread's root in the channel, then start the run in that thread."""
+        flow = self.dispatcher.catalog.get(words[1])
+        title = " ".join(w for w in words[2:] if w not in mentions)
+        root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
+        try:
+            ts = await self.poster.post_now(command.channel, root)
+        except (RetryLater, DeliveryFailed) as exc:
+            reason = str(exc)
+            known = reason in ("not_in_channel", "channel_not_found")
+            return Answer(
+                body=blocks.ephemeral(texts.slack_not_in_channel() if known else texts.slack_post_failed(reason))
+            )
+        conversation = ConversationKey(NAME, command.channel, ts)
+        done = run_command(self.dispatcher, actor, conversation, command.text, mentions)
+        if done.started is not None:
+            store.add_thread(self.services.db.conn, command.channel, ts, done.started.run_id, self.dispatcher.clock())
+        self._after_command(done)
+        return Answer(body=blocks.ephemeral(done.text))
+
+    # --- widgets -----------------------------------------------------------------------------
+
+    async def on_action(self, payload: dict[str, Any]) -> None:
+        click = events.clicked(payload)
+        if click is None:
+            return
+        actor, mentions = await self._people(click.user, click.answer)
+        row = store.prompt(self.services.db.conn, click.channel, click.message_ts)
+        refusal = None
+        if row is not None and row.status == "answered":
+            by = blocks.mention((row.answered_by or "").split(":", 1)[-1])
+            shown = blocks.escape(blocks.shown_answer(row.expects, row.answer or ""))
+            refusal = texts.slack_already_answered(by, shown)
+        elif row is not None and row.status != "open":
+            refusal = blocks.escape(texts.slack_prompt_closed())
+        elif row is not None and row.actor_id and row.actor_id != actor.id:
+            refusal = texts.slack_not_your_prompt(blocks.mention(row.actor_id.split(":", 1)[-1]))
+        if refusal:
+            self.poster.ephemeral_later(click.channel, click.user, refusal, click.thread_ts)
+            return
+        thread = None if is_dm(click.channel) else (click.thread_ts or click.message_ts)
+        raw = {"type": "block_actions", "user": click.user, "action": click.value, "message_ts": click.message_ts}
+        message = Message(
+            ConversationKey(NAME, click.channel, thread),
+            actor,
+            click.answer,
+            platform_id=click.platform_id,
+            value=click.value,
+            mentions=mentions,
+            raw=raw,
+        )
+        self._after_turn(self.dispatcher.handle(message, run_id=click.run_id), actor, click.answer)
+
+    # --- after a turn ------------------------------------------------------------------------
+
+    def _after_turn(self, result: TurnResult | None, actor: Actor, answer: str) -> None:
+        """Redraw the prompts the answer took (no second click), and wake the outbox."""
+        if result is None:
+            return
+        self.backlog.add(len(result.outbox))
+        if result.outcome.inbound_kind == "answer":
+            now = self.dispatcher.clock()
+            for row in store.answer_prompts(self.services.db.conn, result.run_id, actor.id, answer, now):
+                shown = blocks.shown_answer(row.expects, answer)
+                self.poster.update_later(row.channel, row.ts, blocks.answered(row.text, actor.platform_id, shown))
+        self.services.notify(NAME)
+
+    def _after_command(self, done: CommandResult) -> None:
+        turn = done.started or done.cancelled
+        if turn is not None:
+            self.backlog.add(len(turn.outbox))
+            self.services.notify(NAME)
+
+    def _first(self, platform_id: str) -> bool:
+        """Record a delivery id; False when it was seen before (a retry)."""
+        with transaction(self.services.db) as conn:
+            return not runs.seen_delivery(conn, NAME, platform_id, self.dispatcher.clock())
+
+    def _seen(self, platform_id: str) -> bool:
+        row = self.services.db.conn.execute(
+            "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?", (NAME, platform_id)
+        ).fetchone()
+        return row is not None

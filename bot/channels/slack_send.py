@@ -1,0 +1,297 @@
+"""Outbound Slack: where each queued reply goes, pacing per channel, and Slack's refusals
+turned into the outbox's terms (:class:`RetryLater` on 429 and transient errors,
+:class:`DeliveryFailed` on permanent ones).
+
+Where a reply goes:
+- a private prompt (an owner's step) goes to its addressee by direct message;
+- a private error goes to its addressee as an ephemeral message in the run's thread, or by
+  direct message when they last spoke to the run there;
+- other replies addressed to someone (help, re-prompts, notes) follow where that person last
+  spoke to the run (the thread or a direct message); prompts and everything else go to the
+  run's thread;
+- a run started in a bare channel (a trigger's route) has no thread yet: its first message is
+  posted in the channel and becomes the thread's root (``slack_threads``); the rest follow it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from sqlite_utils import Database
+
+from bot import texts
+from bot.channels import DeliveryFailed, RetryLater
+from bot.channels import slack_blocks as blocks
+from bot.model import Actor, Reply
+from bot.outbox import Queued
+from bot.store import slack as store
+from bot.store import transaction
+
+log = logging.getLogger("decisionbot.slack")
+
+#: Errors worth another try; any other ``ok: false`` is permanent for that message.
+TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
+)
+CALL_TIMEOUT = 10.0
+
+
+class Pacer:
+    """Slack takes about one message per second per channel, with short bursts: a generic cell
+    rate per channel, ``burst`` messages at once, then one per ``interval`` seconds. A message
+    that has to wait gets a reserved slot, so its retry goes out without waiting again."""
+
+    def __init__(self, interval: float = 1.0, burst: int = 3, clock: Callable[[], float] = time.monotonic):
+        self.interval = interval
+        self.tolerance = interval * burst
+        self.clock = clock
+        self._tat: dict[str, float] = {}
+        self._reserved: dict[int, float] = {}
+
+    def wait(self, channel: str, ticket: int) -> float:
+        """Seconds ``ticket`` must wait before posting in ``channel``; 0 to go now."""
+        if self.interval <= 0:
+            return 0.0
+        now = self.clock()
+        if ticket in self._reserved:
+            at = self._reserved[ticket]
+            if at <= now:
+                del self._reserved[ticket]
+                return 0.0
+            return at - now
+        tat = max(self._tat.get(channel, now), now)
+        send_at = tat - self.tolerance
+        self._tat[channel] = tat + self.interval
+        if len(self._tat) > 10_000:
+            self._tat = {k: v for k, v in self._tat.items() if v > now}
+        if send_at <= now:
+            return 0.0
+        self._reserved[ticket] = send_at
+        return send_at - now
+
+    def hold(self, channel: str, seconds: float) -> None:
+        """Slack said 429 for ``channel``: nothing more goes there for ``seconds``."""
+        now = self.clock()
+        self._tat[channel] = max(self._tat.get(channel, now), now + seconds + self.tolerance)
+
+
+def api_error(exc: SlackApiError) -> str:
+    """Slack's error code (``channel_not_found``), or the HTTP status when the body had none."""
+    data = exc.response.data
+    error = data.get("error") if isinstance(data, dict) else None
+    return str(error or f"HTTP {exc.response.status_code}")
+
+
+def refusal(exc: SlackApiError) -> RetryLater | DeliveryFailed:
+    status = exc.response.status_code
+    error = api_error(exc)
+    if status == 429 or error == "ratelimited":
+        headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+        try:
+            seconds = float(headers.get("retry-after", "1"))
+        except ValueError:
+            seconds = 1.0
+        return RetryLater(seconds, f"HTTP 429 {error}")
+    if status >= 500 or error in TRANSIENT:
+        return RetryLater(2.0, error)
+    return DeliveryFailed(error)
+
+
+async def call(request: Awaitable[AsyncSlackResponse], timeout: float | None = None) -> AsyncSlackResponse:
+    """One Web API call; Slack's refusals and network failures as the outbox understands them.
+    The clients time out after CALL_TIMEOUT; ``timeout`` is for a caller in a hurry."""
+    try:
+        return await (asyncio.wait_for(request, timeout) if timeout else request)
+    except SlackApiError as exc:
+        raise refusal(exc) from exc
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise RetryLater(2.0, f"network: {type(exc).__name__}") from exc
+
+
+class Backlog:
+    """Replies committed but not yet delivered, bounded. When the outbox falls behind (Slack slow,
+    or more turns than replies can go out), new turns wait for room, at most ``patience`` seconds
+    (well inside Slack's 3 s), so the queue of unsent replies stays short instead of growing."""
+
+    def __init__(self, limit: int = 256, patience: float = 1.0):
+        self.limit = limit
+        self.patience = patience
+        self.count = 0
+        self._room = asyncio.Event()
+        self._room.set()
+
+    def add(self, n: int) -> None:
+        self.count += n
+        if self.count >= self.limit:
+            self._room.clear()
+
+    def done(self) -> None:
+        self.count = max(0, self.count - 1)
+        if self.count <= self.limit // 2:
+            self._room.set()
+
+    async def room(self) -> None:
+        if not self._room.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._room.wait(), self.patience)
+
+
+@dataclass(frozen=True)
+class Target:
+    channel: str
+    thread_ts: str | None
+    ephemeral_to: str | None = None  # a Slack user id: chat.postEphemeral
+    becomes_root: bool = False  # the first message of a run in a bare channel
+
+
+def is_dm(channel: str) -> bool:
+    return channel.startswith("D")
+
+
+USER_ID = re.compile(r"[UW][A-Z0-9]+")
+
+
+def slack_user(actor: Actor | None) -> str | None:
+    """The Slack user id of ``actor``; None for someone who is not a Slack user (a placeholder
+    facilitator of a triggered run, a person from another platform)."""
+    if actor is None or actor.channel != "slack" or not USER_ID.fullmatch(actor.platform_id):
+        return None
+    return actor.platform_id
+
+
+class Poster:
+    def __init__(
+        self,
+        db: Database,
+        client: AsyncWebClient,
+        side: AsyncWebClient,
+        clock: Callable[[], datetime],
+        spawn: Callable[[Coroutine[Any, Any, Any]], None],
+        pacer: Pacer | None = None,
+    ):
+        self.db = db
+        self.client = client  # refusals raise: the outbox retries in order
+        self.side = side  # updates and ephemeral answers: retries 429 itself, off the hot path
+        self.clock = clock
+        self.spawn = spawn
+        self.pacer = pacer or Pacer()
+        self._dms: dict[str, str] = {}
+
+    async def deliver(self, item: Queued) -> str | None:
+        reply = item.reply
+        if reply.conversation.channel != "slack":
+            raise DeliveryFailed(f"not a Slack conversation: {reply.conversation}")
+        target = await self.target(reply)
+        if target.ephemeral_to:
+            return await self._ephemeral(target, reply)
+        user = slack_user(reply.to)
+        mention = user if user and not is_dm(target.channel) else None
+        payload = blocks.message(reply, item.id, mention)
+        wait = self.pacer.wait(target.channel, item.id)
+        if wait > 0:
+            raise RetryLater(wait, "paced: about one message a second per channel")
+        try:
+            sent = await call(
+                self.client.chat_postMessage(channel=target.channel, thread_ts=target.thread_ts, **payload)
+            )
+        except RetryLater as exc:
+            if exc.reason.startswith("HTTP 429"):
+                self.pacer.hold(target.channel, exc.seconds)
+            raise
+        ts = str(sent["ts"])
+        self._remember(item, reply, target, ts, payload)
+        return ts
+
+    def _remember(self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any]) -> None:
+        """What Slack's answer teaches: a thread's root, a prompt with widgets, a run's end (one commit)."""
+        if not (target.becomes_root or "blocks" in payload or reply.kind == "summary"):
+            return
+        now = self.clock()
+        stale: list[store.PromptRow] = []
+        with transaction(self.db) as conn:
+            if target.becomes_root:
+                store.add_thread(conn, target.channel, ts, reply.run_id, now)
+            if "blocks" in payload:
+                actor = reply.to.id if reply.to else None
+                text, expects = payload["text"], reply.expects
+                stale = store.add_prompt(conn, target.channel, ts, item.id, reply.run_id, actor, text, expects, now)
+            if reply.kind == "summary":
+                store.close_run(conn, reply.run_id, now)
+        for row in stale:
+            self.update_later(row.channel, row.ts, blocks.withdrawn(row.text))
+
+    async def target(self, reply: Reply) -> Target:
+        conv = reply.conversation
+        user = slack_user(reply.to)
+        if user and not (reply.kind == "prompt" and not reply.private):
+            by_dm = store.talks_by_dm(self.db.conn, reply.run_id, reply.to.id) if reply.to else False
+            if reply.private and reply.kind == "error" and not by_dm and not is_dm(conv.conversation):
+                return Target(conv.conversation, self._thread(reply), ephemeral_to=user)
+            if reply.private or by_dm:
+                return Target(await self.dm_channel(user), None)
+        thread = self._thread(reply)
+        root = thread is None and not is_dm(conv.conversation)
+        return Target(conv.conversation, thread, becomes_root=root)
+
+    def _thread(self, reply: Reply) -> str | None:
+        if reply.conversation.thread or is_dm(reply.conversation.conversation):
+            return reply.conversation.thread
+        return store.run_thread(self.db.conn, reply.run_id, reply.conversation.conversation)
+
+    async def dm_channel(self, user: str) -> str:
+        found = self._dms.get(user)
+        if found is None:
+            opened = await call(self.client.conversations_open(users=user))
+            found = self._dms[user] = str(opened["channel"]["id"])
+        return found
+
+    async def _ephemeral(self, target: Target, reply: Reply) -> str | None:
+        assert target.ephemeral_to is not None
+        text = blocks.escape(reply.text)
+        try:
+            sent = await call(
+                self.client.chat_postEphemeral(
+                    channel=target.channel, user=target.ephemeral_to, text=text, thread_ts=target.thread_ts
+                )
+            )
+        except DeliveryFailed:  # not in that channel any more: tell them directly
+            channel = await self.dm_channel(target.ephemeral_to)
+            sent = await call(self.client.chat_postMessage(channel=channel, text=text))
+            return str(sent["ts"])
+        return str(sent.get("message_ts") or "") or None
+
+    async def post_now(self, channel: str, text: str, timeout: float = 2.0) -> str:
+        """Post one message at once (the root of a run started by a slash command); its ts."""
+        sent = await call(self.client.chat_postMessage(channel=channel, text=text), timeout)
+        return str(sent["ts"])
+
+    # --- off the hot path: redraw answered prompts, answer people privately ------------------
+
+    def update_later(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
+        self.spawn(self._side("chat.update", self.side.chat_update(channel=channel, ts=ts, **payload)))
+
+    def ephemeral_later(self, channel: str, user: str, mrkdwn: str, thread_ts: str | None = None) -> None:
+        """Answer ``user`` privately (``mrkdwn``: anything people typed already escaped)."""
+        request = self.side.chat_postEphemeral(channel=channel, user=user, text=mrkdwn, thread_ts=thread_ts)
+        self.spawn(self._side("chat.postEphemeral", request))
+
+    def say_later(self, channel: str, mrkdwn: str) -> None:
+        self.spawn(self._side("chat.postMessage", self.side.chat_postMessage(channel=channel, text=mrkdwn)))
+
+    async def _side(self, method: str, request: Awaitable[AsyncSlackResponse]) -> None:
+        try:
+            await call(request)
+        except (RetryLater, DeliveryFailed) as exc:
+            log.warning(texts.slack_side_call_failed(method, str(exc)))

@@ -1,0 +1,356 @@
+"""Microsoft Teams, through the Bot Framework: ``POST /api/messages``.
+
+Inbound, every request's token is checked by botbuilder's
+``ConfigurationBotFrameworkAuthentication`` (issuer, audience = ``MicrosoftAppId``, the
+``serviceurl`` claim, signing keys from the OpenID metadata) before anything is read or stored;
+with ``MicrosoftAppId`` empty (``DECISIONBOT_TEAMS=on``, local development) authentication is off
+and the server says so at start-up. The activity is then translated by
+:mod:`bot.channels.teams_activities` and handed to the dispatcher or to the shared commands
+(:mod:`bot.control`), in the request, so a 201 means the turn is stored. Replies leave through the
+outbox (:meth:`TeamsChannel.deliver`) on :mod:`bot.channels.teams_connector`.
+
+Routing: ``start FLOW ...`` (a known flow), ``list``, ``status N`` and ``cancel N`` are commands;
+other text goes to the run of the conversation first (``help``, ``back``, answers ...) and to the
+commands when there is none. In a channel a run lives in the reply chain of the bot's first
+message of that run (``teams_threads``); messages elsewhere in the channel are commands only.
+Invokes are answered here directly, never by botbuilder's CloudAdapter (4.17.1 answers every
+invoke with a 500).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import requests
+from aiohttp import web
+from botbuilder.integration.aiohttp import (
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
+from botframework.connector.auth import (
+    AuthenticationConstants,
+    ClaimsIdentity,
+    JwtTokenExtractor,
+    ServiceClientCredentialsFactory,
+)
+
+from bot import texts
+from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register
+from bot.channels import teams_activities as acts
+from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, Tokens, auth_view
+from bot.channels.teams_delivery import TeamsOutbound
+from bot.channels.teams_store import Card, Reference, TeamsStore
+from bot.control import run_command
+from bot.dispatch import TurnResult
+from bot.errors import BotError
+from bot.model import Actor, Message
+from bot.outbox import Queued
+from bot.store import runs, transaction
+
+log = logging.getLogger("decisionbot.teams")
+
+SWITCH = "DECISIONBOT_TEAMS"
+
+
+@register
+class TeamsChannel(Channel):
+    name = "teams"
+
+    @classmethod
+    def configured(cls, env: Mapping[str, str]) -> bool:
+        return bool(env.get("MicrosoftAppId", "").strip()) or env.get(SWITCH, "").strip().lower() in ("on", "1", "true")
+
+    def __init__(self, services: Services):
+        super().__init__(services)
+        self.settings = TeamsSettings.from_env(services.env)
+        self.config = self.auth_config()
+        self.credentials = self.credentials_factory()
+        self.auth = ConfigurationBotFrameworkAuthentication(self.config, credentials_factory=self.credentials)
+        self.store = TeamsStore(services.db)
+        self.connector: Connector | None = None
+        self.outbound: TeamsOutbound | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+        if self.settings.app_id:
+            log.info(texts.teams_auth_on(self.settings.app_id, self.settings.app_type))
+        else:
+            log.warning(texts.teams_auth_off())
+
+    # --- seams: where a deployment (or a test) says where keys and tokens come from ----------
+
+    def auth_config(self) -> Any:
+        return AuthConfig(self.settings)
+
+    def credentials_factory(self) -> ServiceClientCredentialsFactory:
+        return ConfigurationServiceClientCredentialFactory(self.config)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/api/messages", self.messages)]
+
+    async def start(self) -> None:
+        credentials = None
+        if self.settings.app_id:
+            claims = ClaimsIdentity(
+                {
+                    AuthenticationConstants.AUDIENCE_CLAIM: self.settings.app_id,
+                    AuthenticationConstants.APP_ID_CLAIM: self.settings.app_id,
+                },
+                True,
+            )
+            client = await self.auth.create_connector_factory(claims).create("https://smba.trafficmanager.net/", None)
+            credentials = client.config.credentials
+            await self._prefetch_keys()
+        self.connector = Connector(self.services.http, Tokens(credentials))
+        self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock)
+        fallback = self.services.dispatcher.tz_for
+        self.services.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)
+
+    def _zone(self, actor: Actor) -> ZoneInfo | None:
+        return self.store.zone(actor.platform_id) if actor.channel == self.name else None
+
+    async def stop(self) -> None:
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=5)
+        for task in list(self.tasks):
+            task.cancel()
+
+    async def _prefetch_keys(self) -> None:
+        """Fetch the signing keys off the event loop now: botbuilder fetches them with a blocking
+        ``requests.get`` on the first request otherwise (then once a day)."""
+        url = getattr(self.config, "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", None)
+        metadata = JwtTokenExtractor.get_open_id_metadata(
+            url or AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+        )
+        try:
+            await asyncio.to_thread(asyncio.run, metadata._refresh())
+        except Exception as exc:  # the first request tries again
+            log.warning(texts.teams_keys_prefetch_failed(str(exc)))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    # --- inbound -----------------------------------------------------------------------------
+
+    async def messages(self, request: web.Request) -> web.Response:
+        if request.content_type != "application/json":
+            return _error(415, texts.teams_bad_request("Content-Type must be application/json"))
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            return _error(400, texts.teams_bad_request(f"the body is not JSON ({exc})"))
+        if not isinstance(body, dict) or not body.get("type"):
+            return _error(400, texts.teams_bad_request("it is not an object with a type"))
+        activity = auth_view(body)
+        try:
+            await self.auth.authenticate_request(activity, request.headers.get("Authorization") or None)  # type: ignore[arg-type]
+        except requests.RequestException as exc:
+            return _error(503, texts.teams_keys_unavailable(exc.__class__.__name__))
+        except Exception as exc:  # PermissionError, a malformed or unverifiable JWT, an unknown key
+            log.info("teams: refused a request: %s: %s", exc.__class__.__name__, exc)
+            return _error(401, texts.teams_unauthorized(exc.__class__.__name__))
+        try:
+            inbound = acts.parse(body)
+        except acts.ActivityError as exc:
+            return _error(400, texts.teams_bad_request(str(exc)))
+        self._remember(inbound, body)
+        if inbound.kind == "invoke":
+            return await self._invoke(inbound, body)
+        if self._seen(body.get("id")):
+            return web.Response(status=201)
+        if inbound.kind == "submit":
+            await self._submit(inbound, body)
+        elif inbound.kind == "message" and inbound.addressed:
+            await self._message(inbound)
+        return web.Response(status=201)
+
+    def _remember(self, inbound: acts.Inbound, body: dict[str, Any]) -> None:
+        ref = Reference(
+            inbound.base_id,
+            inbound.conversation_type,
+            inbound.service_url,
+            inbound.tenant_id,
+            inbound.bot["id"],
+            inbound.bot["name"],
+        )
+        people: list[tuple[Actor, str | None]] = []
+        if inbound.actor is not None:
+            people.append((inbound.actor, inbound.aad_object_id))
+        if inbound.message is not None:
+            people.extend((who, None) for who in inbound.message.mentions.values())
+        for member in body.get("membersAdded") or []:
+            if member.get("id") and member["id"] != inbound.bot["id"]:
+                people.append((acts.actor(member), member.get("aadObjectId")))
+        removed = body.get("action") == "remove" or any(
+            m.get("id") == inbound.bot["id"] for m in body.get("membersRemoved") or []
+        )
+        self.store.remember(ref, lambda: acts.reference_of(body), people, self.services.dispatcher.clock(), not removed)
+        if inbound.actor is not None and inbound.timezone:
+            self.store.set_zone(inbound.actor.platform_id, inbound.timezone)
+
+    def _seen(self, activity_id: Any) -> bool:
+        row = self.services.db.conn.execute(
+            "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?", (self.name, str(activity_id or ""))
+        ).fetchone()
+        return row is not None
+
+    def _first_delivery(self, activity_id: str | None) -> bool:
+        if not activity_id:
+            return True
+        with transaction(self.services.db) as conn:
+            return not runs.seen_delivery(conn, self.name, activity_id, self.services.dispatcher.clock())
+
+    def _is_command(self, text: str) -> bool:
+        words = text.split()
+        verb = words[0].lower() if words else ""
+        if verb == "start":
+            return len(words) >= 2 and words[1] in self.services.dispatcher.catalog.current
+        if verb == "list":
+            return len(words) == 1
+        if verb in ("status", "cancel"):
+            return len(words) == 2 and words[1].lstrip("#").isdigit()
+        return False
+
+    async def _message(self, inbound: acts.Inbound) -> None:
+        message = inbound.message
+        assert message is not None
+        if self._is_command(message.text):
+            await self._command(inbound, message)
+            return
+        run_id = None
+        if inbound.conversation_type == "channel":
+            run_id = self.store.run_in_thread(inbound.base_id, inbound.thread) if inbound.thread else None
+            if run_id is None:
+                await self._command(inbound, message)
+                return
+        result = self.services.dispatcher.handle(message, run_id)
+        if result is None:
+            await self._command(inbound, message, dedup=False)
+        else:
+            self._after_turn(result, message)
+
+    async def _command(self, inbound: acts.Inbound, message: Message, dedup: bool = True) -> None:
+        if dedup and not self._first_delivery(message.platform_id):
+            return
+        key = acts.key_for(inbound.base_id)  # a channel run gets its thread at its first delivery
+        try:
+            result = run_command(self.services.dispatcher, message.actor, key, message.text, message.mentions)
+        except BotError as exc:  # e.g. a review of a decision that is not in the ledger
+            await self._say(inbound, message.platform_id, str(exc))
+            return
+        if result.started is not None or result.cancelled is not None:
+            self.services.notify(self.name)
+            return
+        await self._say(inbound, message.platform_id, result.text)
+
+    async def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str) -> None:
+        """Answer a command in its own conversation (in a channel: in its thread)."""
+        assert self.connector is not None
+        activity = {
+            "type": "message",
+            "from": inbound.bot,
+            "conversation": {"id": inbound.conversation_id},
+            "text": acts.markdown(text),
+            "textFormat": "markdown",
+        }
+        try:
+            if reply_to:
+                await self.connector.reply(inbound.service_url, inbound.conversation_id, reply_to, activity)
+            else:
+                await self.connector.send(inbound.service_url, inbound.conversation_id, activity)
+        except (RetryLater, DeliveryFailed) as exc:
+            log.warning(texts.teams_send_failed(inbound.conversation_id, str(exc)))
+
+    async def _submit(self, inbound: acts.Inbound, body: dict[str, Any]) -> TurnResult | None:
+        """A card's Action.Submit: its value becomes the typed answer, for the engine to check."""
+        value = inbound.value or {}
+        _, message_id = acts.card_ref(value)
+        card = self.store.card(message_id, None if message_id else body.get("replyToId"))
+        if card is None or card.answered or acts.split_conversation(card.conversation_id)[0] != inbound.base_id:
+            await self._say(inbound, body.get("id"), texts.teams_card_closed())
+            return None
+        if self.store.superseded(card):  # a later question went to the same person (after 'back' ...)
+            self.store.close_card(card.message_id, self.services.dispatcher.clock())
+            await self._say(inbound, body.get("id"), texts.teams_card_closed())
+            return None
+        assert inbound.actor is not None
+        people = await self._people_in(value, card, inbound)
+        text, mentions = acts.submitted_answer(value, card.expects, people)
+        message = Message(
+            conversation=acts.key_for(inbound.base_id, inbound.thread),
+            actor=inbound.actor,
+            text=text,
+            platform_id=str(body.get("id") or "") or None,
+            value=value,
+            mentions=mentions,
+            raw=body,
+        )
+        result = self.services.dispatcher.handle(message, card.run_id)
+        if result is not None:
+            self._after_turn(result, message)
+        return result
+
+    async def _people_in(self, value: Mapping[str, Any], card: Card, inbound: acts.Inbound) -> dict[str, Actor]:
+        """The person a people picker returned: someone seen, or a member the connector knows."""
+        picked = str(value.get("answer") or "").strip()
+        if (card.expects or {}).get("type") != "person" or not picked:
+            return {}
+        found = self.store.person(picked)
+        if found is None and self.connector is not None:
+            with contextlib.suppress(RetryLater, DeliveryFailed):
+                member = await self.connector.member(inbound.service_url, inbound.base_id, picked)
+                if member.get("id"):
+                    found = acts.actor(member)
+                    ref = self.store.reference(inbound.base_id)
+                    if ref is not None:
+                        now = self.services.dispatcher.clock()
+                        self.store.remember(ref, lambda: {}, [(found, member.get("aadObjectId"))], now)
+        return {picked: found} if found else {}
+
+    def _after_turn(self, result: TurnResult, message: Message) -> None:
+        """Wake the outbox; show the answer on the cards it answered."""
+        self.services.notify(self.name)
+        outcome = result.outcome
+        if outcome.inbound_kind != "answer" or not outcome.inbound_step:
+            return
+        closed = self.store.close_cards(
+            result.run_id, outcome.inbound_step, message.actor.id, self.services.dispatcher.clock()
+        )
+        mine = [a for a in outcome.answers if a.get("actor") == message.actor.id]
+        value = mine[-1]["value"] if mine else None
+        for card in closed:
+            shown = acts.answer_display(value, card.expects, message.text)
+            assert self.outbound is not None
+            self._spawn(self.outbound.update_card(card, message.actor.name, shown))
+
+    async def _invoke(self, inbound: acts.Inbound, body: dict[str, Any]) -> web.Response:
+        """Invokes are answered in the HTTP response; an Action.Execute counts as a submit."""
+        if inbound.name != "adaptiveCard/action":
+            return web.json_response({"error": texts.teams_unknown_invoke(inbound.name or "")}, status=501)
+        if not self._seen(body.get("id")):
+            await self._submit(inbound, body)
+        return web.json_response(
+            {
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": texts.teams_invoke_done(),
+            }
+        )
+
+    # --- outbound (the outbox) ---------------------------------------------------------------
+
+    async def deliver(self, item: Queued) -> str | None:
+        if self.outbound is None:
+            raise RetryLater(1.0, "the Teams channel is not started yet")
+        return await self.outbound.deliver(item)
+
+
+def _error(status: int, text: str) -> web.Response:
+    return web.json_response({"error": text}, status=status)

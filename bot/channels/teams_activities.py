@@ -1,0 +1,365 @@
+"""Pure translators between Bot Framework activities (as Teams sends them) and neutral types.
+
+Inbound: an activity (its JSON) becomes an :class:`Inbound` holding a neutral
+:class:`~bot.model.Message`: the bot's own ``<at>`` mention is stripped, other mentions become
+``Message.mentions`` (``@Bob_Smith`` -> ``Actor("teams:29:...", "Bob Smith")``). Outbound: a
+neutral :class:`~bot.model.Reply` becomes an activity, with an Adaptive Card for every prompt that
+expects an answer, and :func:`answered_card` is the card that replaces a prompt once answered.
+No I/O here: ``bot/channels/teams.py`` does the HTTP and the storing.
+
+Conversation keys: ``ConversationKey("teams", <conversation id without ;messageid=...>,
+thread=<root message id>)``. A ``/`` in a Teams id is written ``%2F`` (and ``%`` as ``%25``) so
+the key's own ``/thread`` separator stays unambiguous.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot import texts
+from bot.model import Actor, ConversationKey, Message, Reply
+
+CHANNEL = "teams"
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+PEOPLE_DATASET = "graph.microsoft.com/users"
+_MESSAGE_ID = ";messageid="
+_AT_TAG = re.compile(r"<at>(.*?)</at>", re.S)
+
+
+class ActivityError(ValueError):
+    """An activity that lacks what the bot needs; ``str()`` names the missing field."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One inbound activity, translated. ``kind`` is message, submit, install, invoke or ignore."""
+
+    kind: str
+    conversation_id: str  # as Teams sent it (channels: with ;messageid=<root>)
+    base_id: str  # without ;messageid=
+    thread: str | None
+    conversation_type: str  # personal | groupChat | channel
+    service_url: str
+    tenant_id: str | None
+    bot: dict[str, str]
+    actor: Actor | None = None
+    aad_object_id: str | None = None
+    message: Message | None = None
+    addressed: bool = False  # a personal chat, an @mention of the bot, or a card submit
+    value: dict[str, Any] | None = None
+    name: str | None = None  # of an invoke
+    timezone: str | None = None  # the sender's, as their Teams client reports it
+
+
+# --- conversations ---------------------------------------------------------------------------
+
+
+def split_conversation(conversation_id: str) -> tuple[str, str | None]:
+    """``19:c@thread.tacv2;messageid=17`` -> (``19:c@thread.tacv2``, ``17``)."""
+    base, sep, thread = conversation_id.partition(_MESSAGE_ID)
+    return base, (thread or None) if sep else None
+
+
+def key_for(base_id: str, thread: str | None = None) -> ConversationKey:
+    return ConversationKey(CHANNEL, base_id.replace("%", "%25").replace("/", "%2F"), thread)
+
+
+def base_of(key: ConversationKey) -> str:
+    return key.conversation.replace("%2F", "/").replace("%25", "%")
+
+
+def conversation_id(key: ConversationKey) -> str:
+    """The Teams conversation id a key stands for (a channel thread gets ``;messageid=``)."""
+    base = base_of(key)
+    return f"{base}{_MESSAGE_ID}{key.thread}" if key.thread else base
+
+
+def actor(account: Mapping[str, Any]) -> Actor:
+    uid = str(account["id"])
+    return Actor(f"{CHANNEL}:{uid}", str(account.get("name") or uid))
+
+
+def mention_token(name: str) -> str:
+    """How a mention reads in the neutral text: ``<at>Bob Smith</at>`` -> ``@Bob_Smith``."""
+    return "@" + "_".join(name.split())
+
+
+# --- inbound ---------------------------------------------------------------------------------
+
+
+def parse(activity: Mapping[str, Any]) -> Inbound:
+    """Translate one activity; :class:`ActivityError` names what a usable one lacks."""
+    kind = str(activity.get("type") or "")
+    conv = activity.get("conversation") or {}
+    if not isinstance(conv, Mapping) or not conv.get("id"):
+        raise ActivityError("conversation.id is missing")
+    service_url = activity.get("serviceUrl")
+    if not service_url:
+        raise ActivityError("serviceUrl is missing")
+    base, thread = split_conversation(str(conv["id"]))
+    channel_data = activity.get("channelData") or {}
+    bot = activity.get("recipient") or {}
+    common: dict[str, Any] = {
+        "conversation_id": str(conv["id"]),
+        "base_id": base,
+        "thread": thread,
+        "conversation_type": str(conv.get("conversationType") or ("channel" if thread else "personal")),
+        "service_url": str(service_url),
+        "tenant_id": (channel_data.get("tenant") or {}).get("id") or conv.get("tenantId"),
+        "bot": {"id": str(bot.get("id") or ""), "name": str(bot.get("name") or "")},
+    }
+    if kind in ("conversationUpdate", "installationUpdate"):
+        return Inbound("install", **common)
+    if kind not in ("message", "invoke"):
+        return Inbound("ignore", **common)
+    sender = activity.get("from") or {}
+    if not sender.get("id"):
+        raise ActivityError("from.id is missing")
+    who = actor(sender)
+    common.update(actor=who, aad_object_id=sender.get("aadObjectId"), timezone=_timezone(activity))
+    if kind == "invoke":
+        name = str(activity.get("name") or "")
+        value = activity.get("value") or {}
+        data = ((value.get("action") or {}).get("data") if isinstance(value, Mapping) else None) or {}
+        return Inbound("invoke", name=name, value=dict(data), addressed=True, **common)
+    value = activity.get("value")
+    if isinstance(value, Mapping):
+        return Inbound("submit", value=dict(value), addressed=True, **common)
+    text, mentions, mentioned = clean_text(str(activity.get("text") or ""), activity.get("entities") or [], bot)
+    message = Message(
+        conversation=key_for(base, thread),
+        actor=who,
+        text=text,
+        platform_id=str(activity.get("id") or "") or None,
+        mentions=mentions,
+        raw=dict(activity),
+    )
+    addressed = mentioned or common["conversation_type"] == "personal"
+    return Inbound("message", message=message, addressed=addressed, **common)
+
+
+def reference_of(activity: Mapping[str, Any]) -> dict[str, Any]:
+    """The activity's conversation reference, as botbuilder's ``get_conversation_reference``
+    gives it: enough to post into the conversation later."""
+    return {
+        "activityId": activity.get("id"),
+        "user": activity.get("from"),
+        "bot": activity.get("recipient"),
+        "conversation": activity.get("conversation"),
+        "channelId": activity.get("channelId"),
+        "locale": activity.get("locale"),
+        "serviceUrl": activity.get("serviceUrl"),
+    }
+
+
+def _timezone(activity: Mapping[str, Any]) -> str | None:
+    """``localTimezone``, else the ``clientInfo`` entity's ``timezone`` (e.g. Europe/Paris)."""
+    if activity.get("localTimezone"):
+        return str(activity["localTimezone"])
+    for entity in activity.get("entities") or []:
+        if isinstance(entity, Mapping) and entity.get("type") == "clientInfo" and entity.get("timezone"):
+            return str(entity["timezone"])
+    return None
+
+
+def clean_text(
+    text: str, entities: Sequence[Mapping[str, Any]], bot: Mapping[str, Any]
+) -> tuple[str, dict[str, Actor], bool]:
+    """Strip the bot's mention; turn other mentions into tokens. Returns (text, mentions, bot mentioned)."""
+    mentions: dict[str, Actor] = {}
+    mentioned = False
+    for entity in entities:
+        if not isinstance(entity, Mapping) or entity.get("type") != "mention":
+            continue
+        who = entity.get("mentioned") or {}
+        if not who.get("id"):
+            continue
+        tag = str(entity.get("text") or f"<at>{who.get('name') or ''}</at>")
+        if who["id"] == bot.get("id"):
+            mentioned = True
+            text = text.replace(tag, " ")
+            continue
+        person = actor(who)
+        token = mention_token(person.name)
+        mentions[token] = person
+        text = text.replace(tag, f" {token} ")
+    text = _AT_TAG.sub(lambda m: m.group(1), text)
+    text = html.unescape(text).replace("\xa0", " ")
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return "\n".join(line for line in lines if line), mentions, mentioned
+
+
+def submitted_answer(
+    value: Mapping[str, Any], expects: Mapping[str, Any] | None, people: Mapping[str, Actor]
+) -> tuple[str, dict[str, Actor]]:
+    """A card's submitted value as the answer a person would have typed, for the engine to
+    validate: an option's value, yes/no, an ISO date, a person as a mention."""
+    say = value.get("say")
+    if isinstance(say, str) and say:
+        return say, {}
+    raw = value.get("answer")
+    text = "" if raw is None else str(raw).strip()
+    if (expects or {}).get("type") == "person" and text:
+        person = people.get(text)
+        if person is not None:
+            token = mention_token(person.name)
+            return token, {token: person}
+    return text, {}
+
+
+def card_ref(value: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """(run id, outbox message id) carried in a card's submit data."""
+    meta = value.get("decisionbot")
+    if not isinstance(meta, Mapping):
+        return None, None
+    run, message = meta.get("run"), meta.get("message")
+    return (run if isinstance(run, int) else None), (message if isinstance(message, int) else None)
+
+
+# --- outbound --------------------------------------------------------------------------------
+
+
+def mention_entity(person: Actor) -> dict[str, Any]:
+    return {
+        "type": "mention",
+        "text": f"<at>{person.name}</at>",
+        "mentioned": {"id": person.platform_id, "name": person.name},
+    }
+
+
+def markdown(text: str) -> str:
+    """Teams renders bot text as markdown: one line break needs a blank line."""
+    return text.replace("\n", "\n\n")
+
+
+def reply_activity(
+    reply: Reply,
+    *,
+    bot: Mapping[str, str],
+    conversation: str,
+    message_id: int,
+    mention: bool = False,
+    people: Sequence[Actor] = (),
+) -> dict[str, Any]:
+    """The activity for one queued reply: a card for a prompt expecting an answer, else text."""
+    activity: dict[str, Any] = {
+        "type": "message",
+        "from": {"id": bot.get("id", ""), "name": bot.get("name", "")},
+        "conversation": {"id": conversation},
+    }
+    who = reply.to if mention and reply.to else None
+    if reply.kind == "prompt" and reply.expects:
+        card = prompt_card(reply, message_id, people, who)
+        activity["attachments"] = [{"contentType": CARD_TYPE, "content": card}]
+        return activity
+    text = markdown(reply.text)
+    if who is not None:
+        text = f"<at>{who.name}</at> {text}"
+        activity["entities"] = [mention_entity(who)]
+    activity.update(text=text, textFormat="markdown")
+    return activity
+
+
+def prompt_card(reply: Reply, message_id: int, people: Sequence[Actor], who: Actor | None = None) -> dict[str, Any]:
+    expects = reply.expects or {}
+    data = {"decisionbot": {"run": reply.run_id, "message": message_id}}
+    question = f"<at>{who.name}</at> {reply.text}" if who else reply.text
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": texts.teams_card_header(reply.run_id), "size": "Small", "isSubtle": True},
+        {"type": "TextBlock", "text": question, "wrap": True},
+        *answer_inputs(expects, people),
+    ]
+    actions = [{"type": "Action.Submit", "title": texts.teams_button_send(), "data": data}]
+    for title, word in _shortcuts(expects):
+        actions.append(
+            {"type": "Action.Submit", "title": title, "data": {**data, "say": word}, "associatedInputs": "none"}
+        )
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": "1.5",
+        "fallbackText": reply.text,
+        "body": body,
+        "actions": actions,
+    }
+    if who is not None:
+        card["msteams"] = {"entities": [mention_entity(who)]}
+    return card
+
+
+def answer_inputs(expects: Mapping[str, Any], people: Sequence[Actor]) -> list[dict[str, Any]]:
+    """The input for an answer type: always ``id: answer``, validated again on the server."""
+    kind = expects.get("type")
+    base = {"id": "answer", "label": texts.teams_input_label(), "isRequired": not expects.get("optional")}
+    base["errorMessage"] = texts.expected(str(kind or "text"))
+    if kind in ("choice", "yes_no"):
+        options = expects.get("options") or []
+        choices = (
+            [{"title": str(o["label"]), "value": str(o["value"])} for o in options]
+            if kind == "choice"
+            else [{"title": texts.teams_yes(), "value": "yes"}, {"title": texts.teams_no(), "value": "no"}]
+        )
+        style = "expanded" if len(choices) <= 5 else "compact"
+        return [{"type": "Input.ChoiceSet", **base, "style": style, "choices": choices}]
+    if kind == "date":
+        date: dict[str, Any] = {"type": "Input.Date", **base}
+        if expects.get("not_before"):
+            date["min"] = expects["not_before"]
+        if expects.get("not_after"):
+            date["max"] = expects["not_after"]
+        return [date]
+    if kind == "number":
+        number: dict[str, Any] = {"type": "Input.Number", **base}
+        number.update({k: expects[k] for k in ("min", "max") if expects.get(k) is not None})
+        return [number]
+    if kind == "person":
+        picker = {
+            "type": "Input.ChoiceSet",
+            **base,
+            "style": "filtered",
+            "choices": [{"title": p.name, "value": p.platform_id} for p in people],
+            "choices.data": {"type": "Data.Query", "dataset": PEOPLE_DATASET},
+        }
+        return [picker, {"type": "TextBlock", "text": texts.teams_person_hint(), "isSubtle": True, "wrap": True}]
+    return [{"type": "Input.Text", **base, "isMultiline": True}]
+
+
+def _shortcuts(expects: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    if expects.get("done_words"):
+        out.append((texts.teams_button_done(), "done"))
+    if expects.get("default") is not None:
+        out.append((texts.teams_button_default(str(expects["default"])), "ok"))
+    if expects.get("optional"):
+        out.append((texts.teams_button_skip(), "skip"))
+    return out
+
+
+def answered_card(card: Mapping[str, Any], by: str, answer: str) -> dict[str, Any]:
+    """The prompt's card once answered: its header and question, the answer, no inputs left."""
+    out = copy.deepcopy(dict(card))
+    kept = [b for b in out.get("body", []) if b.get("type") == "TextBlock" and "id" not in b][:2]
+    kept.append({"type": "TextBlock", "text": texts.teams_answered(by, answer), "wrap": True, "weight": "Bolder"})
+    out["body"] = kept
+    out["actions"] = []
+    return out
+
+
+def answer_display(value: Any, expects: Mapping[str, Any] | None, typed: str) -> str:
+    """An accepted answer as people read it on the updated card."""
+    if isinstance(value, bool):
+        return texts.teams_yes() if value else texts.teams_no()
+    if isinstance(value, Mapping):
+        return str(value.get("name") or value.get("id") or typed)
+    for option in (expects or {}).get("options") or []:
+        if option.get("value") == value:
+            return str(option.get("label"))
+    if value is None:
+        return typed
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)

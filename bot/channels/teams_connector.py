@@ -1,0 +1,175 @@
+"""Bot Framework plumbing for the Teams channel: its settings, what botbuilder's token checks
+read, and a thin Bot Connector REST client on the server's shared aiohttp session.
+
+botbuilder's own ConnectorClient sends through ``requests`` in a thread pool with a client per
+turn; this one posts the same JSON on the shared session and turns the connector's refusals into
+the outbox's terms: 429 and 5xx (and network errors) are :class:`RetryLater` with the
+``Retry-After`` the service asked for, other 4xx are :class:`DeliveryFailed`. Outbound tokens come
+from botbuilder's credentials (MSAL; ``MicrosoftAppCredentials`` and friends); with no app id
+(local development) no Authorization header is sent, as botbuilder does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import ClientError, ClientResponse, ClientSession
+from botbuilder.schema import Activity, ChannelAccount
+
+from bot import texts
+from bot.channels import DeliveryFailed, RetryLater
+from bot.errors import ConfigError
+
+APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant", "userassignedmsi": "UserAssignedMSI"}
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    app_id: str
+    password: str
+    app_type: str
+    tenant_id: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TeamsSettings:
+        """The Bot Framework's usual variables; a missing secret is a ConfigError naming it."""
+        app_id = env.get("MicrosoftAppId", "").strip()
+        raw_type = env.get("MicrosoftAppType", "").strip() or "MultiTenant"
+        app_type = APP_TYPES.get(raw_type.lower())
+        if app_type is None:
+            raise ConfigError(texts.teams_bad_app_type(raw_type))
+        password = env.get("MicrosoftAppPassword", "")
+        tenant = env.get("MicrosoftAppTenantId", "").strip()
+        if app_id and app_type != "UserAssignedMSI" and not password:
+            raise ConfigError(texts.teams_needs("MicrosoftAppPassword", app_type))
+        if app_id and app_type != "MultiTenant" and not tenant:
+            raise ConfigError(texts.teams_needs("MicrosoftAppTenantId", app_type))
+        return cls(app_id, password, app_type, tenant)
+
+
+class AuthConfig:
+    """The configuration object botbuilder reads (``APP_ID``, ``APP_PASSWORD`` ...)."""
+
+    def __init__(self, settings: TeamsSettings):
+        self.APP_ID = settings.app_id
+        self.APP_PASSWORD = settings.password
+        self.APP_TYPE = settings.app_type
+        self.APP_TENANTID = settings.tenant_id
+
+
+def auth_view(body: dict[str, Any]) -> Activity:
+    """The fields of an activity botbuilder's token validation reads (channel, service URL, and
+    for the Emulator's skill calls the recipient's role), without a full msrest deserialization."""
+    recipient = body.get("recipient")
+    if not isinstance(recipient, dict):
+        recipient = {}
+    return Activity(
+        channel_id=body.get("channelId"),
+        service_url=body.get("serviceUrl"),
+        recipient=ChannelAccount(id=recipient.get("id"), role=recipient.get("role")),
+        relates_to=body.get("relatesTo"),
+    )
+
+
+TOKEN_TTL = 600.0  # seconds a token is reused before asking MSAL again (it caches too)
+
+
+class Tokens:
+    """Bearer tokens for the connector from a botbuilder credentials object (None: auth off)."""
+
+    def __init__(self, credentials: Any | None):
+        self.credentials = credentials
+        self._token: str | None = None
+        self._until = 0.0
+
+    async def get(self) -> str | None:
+        if self.credentials is None:
+            return None
+        if self._token is None or time.monotonic() > self._until:
+            try:
+                self._token = await asyncio.to_thread(self.credentials.get_access_token)
+            except Exception as exc:  # MSAL and the network: try again later
+                raise RetryLater(30.0, f"token: {exc}") from exc
+            self._until = time.monotonic() + TOKEN_TTL
+        return self._token
+
+    def forget(self) -> None:
+        self._token = None
+
+
+class Connector:
+    def __init__(self, http: ClientSession, tokens: Tokens):
+        self.http = http
+        self.tokens = tokens
+
+    async def send(self, service_url: str, conversation_id: str, activity: dict[str, Any]) -> str:
+        """POST an activity into a conversation (a thread: ``...;messageid=<root>``); its new id."""
+        data = await self._call("POST", _url(service_url, conversation_id, "activities"), activity)
+        return str(data.get("id") or "")
+
+    async def reply(self, service_url: str, conversation_id: str, reply_to: str, activity: dict[str, Any]) -> str:
+        body = {**activity, "replyToId": reply_to}
+        data = await self._call("POST", _url(service_url, conversation_id, "activities", reply_to), body)
+        return str(data.get("id") or "")
+
+    async def update(self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]) -> None:
+        body = {**activity, "id": activity_id}
+        await self._call("PUT", _url(service_url, conversation_id, "activities", activity_id), body)
+
+    async def create_conversation(self, service_url: str, params: dict[str, Any]) -> dict[str, Any]:
+        """POST /v3/conversations: a personal chat with someone, or a new thread in a channel."""
+        return await self._call("POST", f"{service_url.rstrip('/')}/v3/conversations", params)
+
+    async def member(self, service_url: str, conversation_id: str, member_id: str) -> dict[str, Any]:
+        """One member of a conversation, by Teams id, Azure AD object id or UPN."""
+        return await self._call("GET", _url(service_url, conversation_id, "members", member_id), None)
+
+    async def _call(self, method: str, url: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        headers = {}
+        token = await self.tokens.get()
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            async with self.http.request(method, url, json=body, headers=headers) as resp:
+                if resp.status < 300:
+                    return _json(await resp.text())
+                await self._refused(resp)
+        except (TimeoutError, ClientError) as exc:
+            raise RetryLater(1.0, f"network: {exc.__class__.__name__}: {exc}") from exc
+        raise AssertionError("unreachable")  # _refused always raises
+
+    async def _refused(self, resp: ClientResponse) -> None:
+        detail = (await resp.text())[:300]
+        reason = f"HTTP {resp.status} {resp.method} {resp.url.path}: {detail}"
+        if resp.status == 429 or resp.status >= 500:
+            raise RetryLater(_retry_after(resp.headers.get("Retry-After")), reason)
+        if resp.status == 401:  # a stale or refused token: fetch a fresh one next time
+            self.tokens.forget()
+            raise RetryLater(5.0, reason)
+        raise DeliveryFailed(reason)
+
+
+def _url(service_url: str, conversation_id: str, *parts: str) -> str:
+    path = "/".join(quote(p, safe="") for p in (conversation_id, *parts))
+    return f"{service_url.rstrip('/')}/v3/conversations/{path}"
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text) if text.strip() else None
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _retry_after(header: str | None) -> float:
+    try:
+        return max(0.0, float(header)) if header else 1.0
+    except ValueError:
+        return 1.0

@@ -1,0 +1,163 @@
+"""Delivering one queued reply to Teams (the outbox calls this through ``TeamsChannel.deliver``).
+
+Where it goes:
+- a reply for one person alone (``Reply.private``) goes to the bot's personal chat with them,
+  created proactively (``POST /v3/conversations``) the first time and remembered;
+- in a channel, a run lives in the reply chain of the bot's first message of that run: the first
+  reply opens a new thread (``POST /v3/conversations`` with the channel), the rest reply in it;
+- anywhere else, into the conversation, with an @mention of the person asked in group chats and
+  channels.
+Prompts that expect an answer go as Adaptive Cards and are remembered for the submit and the
+update. The connector's refusals arrive as ``RetryLater`` / ``DeliveryFailed`` for the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot import texts
+from bot.channels import DeliveryFailed, RetryLater
+from bot.channels import teams_activities as acts
+from bot.channels.teams_connector import Connector
+from bot.channels.teams_store import Card, Reference, TeamsStore
+from bot.model import Actor, Reply
+from bot.outbox import Queued
+
+log = logging.getLogger("decisionbot.teams")
+
+
+class TeamsOutbound:
+    def __init__(self, store: TeamsStore, connector: Connector, clock: Callable[[], datetime]):
+        self.store = store
+        self.connector = connector
+        self.clock = clock
+
+    async def deliver(self, item: Queued) -> str:
+        reply = item.reply
+        base = acts.base_of(reply.conversation)
+        ref = self.store.reference(base)
+        if reply.private and reply.to is not None and reply.to.channel == acts.CHANNEL:
+            chat = await self._personal_chat(reply.to, ref, base)
+            return await self._post(item, chat, chat.conversation_id, base, mention=False)
+        if ref is None:
+            raise DeliveryFailed(texts.teams_no_reference(base))
+        mention = reply.to is not None and reply.to.channel == acts.CHANNEL and ref.conversation_type != "personal"
+        if reply.conversation.thread:
+            return await self._post(item, ref, acts.conversation_id(reply.conversation), base, mention)
+        if ref.conversation_type == "channel":
+            root = self.store.thread_of(reply.run_id, base)
+            if root is None:
+                return await self._open_thread(item, ref, mention)
+            return await self._post(item, ref, f"{base};messageid={root}", base, mention)
+        return await self._post(item, ref, base, base, mention)
+
+    def _activity(self, item: Queued, ref: Reference, target: str, run_base: str, mention: bool) -> dict[str, Any]:
+        reply = item.reply
+        people = self.store.members(run_base) if (reply.expects or {}).get("type") == "person" else []
+        bot = {"id": ref.bot_id, "name": ref.bot_name or ""}
+        return acts.reply_activity(
+            reply, bot=bot, conversation=target, message_id=item.id, mention=mention, people=people
+        )
+
+    async def _post(self, item: Queued, ref: Reference, target: str, run_base: str, mention: bool) -> str:
+        activity = self._activity(item, ref, target, run_base, mention)
+        activity_id = await self.connector.send(ref.service_url, target, activity)
+        await self._answered_meanwhile(self._remember_card(item, activity, ref.service_url, target, activity_id))
+        return activity_id
+
+    async def _open_thread(self, item: Queued, ref: Reference, mention: bool) -> str:
+        """The run's first message in a channel: a new post, whose replies hold the run."""
+        activity = self._activity(item, ref, ref.conversation_id, ref.conversation_id, mention)
+        params = {
+            "isGroup": True,
+            "bot": {"id": ref.bot_id, "name": ref.bot_name or ""},
+            "channelData": {"channel": {"id": ref.conversation_id}, "tenant": {"id": ref.tenant_id}},
+            "tenantId": ref.tenant_id,
+            "activity": activity,
+        }
+        created = await self.connector.create_conversation(ref.service_url, params)
+        root = str(created.get("activityId") or acts.split_conversation(str(created.get("id") or ""))[1] or "")
+        if not root:
+            raise DeliveryFailed(f"POST /v3/conversations gave no thread id: {created}")
+        self.store.save_thread(item.reply.run_id, ref.conversation_id, root, self.clock())
+        thread = f"{ref.conversation_id};messageid={root}"
+        await self._answered_meanwhile(self._remember_card(item, activity, ref.service_url, thread, root))
+        return root
+
+    async def _personal_chat(self, person: Actor, ref: Reference | None, run_base: str) -> Reference:
+        """The bot's 1:1 chat with ``person``; created through the connector the first time."""
+        known = self.store.personal_chat(person.platform_id)
+        found = self.store.reference(known) if known else None
+        if found is not None:
+            return found
+        if ref is None:
+            raise DeliveryFailed(texts.teams_no_reference(run_base))
+        params = {
+            "isGroup": False,
+            "bot": {"id": ref.bot_id, "name": ref.bot_name or ""},
+            "members": [{"id": person.platform_id}],
+            "channelData": {"tenant": {"id": ref.tenant_id}},
+            "tenantId": ref.tenant_id,
+        }
+        created = await self.connector.create_conversation(ref.service_url, params)
+        if not created.get("id"):
+            raise DeliveryFailed(f"POST /v3/conversations gave no conversation id: {created}")
+        chat = Reference(
+            str(created["id"]),
+            "personal",
+            str(created.get("serviceUrl") or ref.service_url),
+            ref.tenant_id,
+            ref.bot_id,
+            ref.bot_name,
+        )
+        reference = {
+            "bot": {"id": ref.bot_id, "name": ref.bot_name},
+            "user": {"id": person.platform_id, "name": person.name},
+            "conversation": {"id": chat.conversation_id, "conversationType": "personal", "tenantId": ref.tenant_id},
+            "channelId": "msteams",
+            "serviceUrl": chat.service_url,
+        }
+        self.store.remember(chat, lambda: reference, [(person, None)], self.clock())
+        return chat
+
+    def _remember_card(
+        self, item: Queued, activity: dict[str, Any], service_url: str, conversation: str, activity_id: str
+    ) -> Card | None:
+        attachments = activity.get("attachments") or []
+        if not attachments or not activity_id:
+            return None
+        reply: Reply = item.reply
+        card = Card(
+            message_id=item.id,
+            run_id=reply.run_id,
+            step=reply.step,
+            to_id=reply.to.id if reply.to else None,
+            conversation_id=conversation,
+            activity_id=activity_id,
+            service_url=service_url,
+            card=attachments[0]["content"],
+            expects=reply.expects,
+        )
+        self.store.save_card(card, self.clock())
+        return card
+
+    async def _answered_meanwhile(self, card: Card | None) -> None:
+        """A question answered (typed) before its card got out: show the card answered at once."""
+        if card is None or card.to_id is None:
+            return
+        late = self.store.answer_after(card.run_id, card.step, card.to_id, card.message_id)
+        if late is not None and self.store.close_card(card.message_id, self.clock()):
+            by, typed = late
+            await self.update_card(card, by, acts.answer_display(None, card.expects, typed))
+
+    async def update_card(self, card: Card, by: str, shown: str) -> None:
+        """Replace a prompt's card with its question and the answer (best effort: logged)."""
+        content = acts.answered_card(card.card, by, shown)
+        activity = {"type": "message", "attachments": [{"contentType": acts.CARD_TYPE, "content": content}]}
+        try:
+            await self.connector.update(card.service_url, card.conversation_id, card.activity_id, activity)
+        except (RetryLater, DeliveryFailed) as exc:
+            log.warning(texts.teams_card_update_failed(str(exc)))

@@ -1,0 +1,354 @@
+"""What the Teams channel remembers besides the run, in SQLite so it survives restarts.
+
+- ``teams_conversations``: a conversation reference per conversation the bot was installed in or
+  spoken to (service URL, tenant, the bot's account, its type), so a triggered flow can post there
+  later. Saved on conversationUpdate / installationUpdate and on every inbound activity (written
+  only when something changed).
+- ``teams_users``: people seen (their id, name, Azure AD object id) and the bot's personal chat
+  with each, created proactively the first time a step is addressed to them alone.
+- ``teams_members``: who was seen in which conversation (the choices of a person picker).
+- ``teams_threads``: the channel thread a run lives in: the reply chain of the bot's first message
+  of that run in the channel.
+- ``teams_cards``: every prompt posted as an Adaptive Card (its activity id, its card, what it
+  expects), so a submit can be checked against it and the card updated to show the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.model import Actor
+from bot.store import iso, transaction
+
+migrations = Migrations("decisionbot-teams")
+
+
+@migrations()
+def m001_teams(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE teams_conversations (
+        conversation_id TEXT PRIMARY KEY,    -- without ;messageid=...
+        conversation_type TEXT NOT NULL,     -- personal | groupChat | channel
+        service_url TEXT NOT NULL,
+        tenant_id TEXT,
+        bot_id TEXT NOT NULL,
+        bot_name TEXT,
+        reference TEXT NOT NULL,             -- JSON: the ConversationReference
+        installed INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL
+    )"""
+    )
+    db.execute(
+        """CREATE TABLE teams_users (
+        user_id TEXT PRIMARY KEY,            -- 29:...
+        name TEXT NOT NULL,
+        aad_object_id TEXT,
+        personal_conversation_id TEXT,       -- the bot's 1:1 chat with them
+        updated_at TEXT NOT NULL
+    )"""
+    )
+    db.execute("CREATE INDEX teams_users_aad ON teams_users(aad_object_id)")
+    db.execute(
+        """CREATE TABLE teams_members (
+        conversation_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)
+    ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE teams_threads (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        conversation_id TEXT NOT NULL,       -- the channel
+        root_id TEXT NOT NULL,               -- the bot's first message of the run there
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, conversation_id)
+    )"""
+    )
+    db.execute("CREATE UNIQUE INDEX teams_threads_root ON teams_threads(conversation_id, root_id)")
+    db.execute(
+        """CREATE TABLE teams_cards (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id),   -- the outbox row
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        step TEXT,
+        to_id TEXT,                          -- neutral id of the person asked
+        conversation_id TEXT NOT NULL,       -- where it was posted (with ;messageid= in a thread)
+        activity_id TEXT NOT NULL,
+        service_url TEXT NOT NULL,
+        card TEXT NOT NULL,                  -- JSON: the Adaptive Card as posted
+        expects TEXT,                        -- JSON: what the prompt expects
+        posted_at TEXT NOT NULL,
+        answered_at TEXT
+    )"""
+    )
+    db.execute("CREATE INDEX teams_cards_open ON teams_cards(run_id, step, to_id) WHERE answered_at IS NULL")
+    db.execute("CREATE INDEX teams_cards_activity ON teams_cards(activity_id)")
+
+
+@migrations()
+def m002_time_zones(db: Database) -> None:
+    db.execute("ALTER TABLE teams_users ADD COLUMN tz TEXT")  # the IANA zone their Teams client reports
+
+
+@dataclass(frozen=True)
+class Reference:
+    conversation_id: str
+    conversation_type: str
+    service_url: str
+    tenant_id: str | None
+    bot_id: str
+    bot_name: str | None
+
+    def key(self) -> tuple[str, str, str | None, str, str | None]:
+        return (self.conversation_type, self.service_url, self.tenant_id, self.bot_id, self.bot_name)
+
+
+@dataclass(frozen=True)
+class Card:
+    message_id: int
+    run_id: int
+    step: str | None
+    to_id: str | None
+    conversation_id: str
+    activity_id: str
+    service_url: str
+    card: dict[str, Any]
+    expects: dict[str, Any] | None
+    answered: bool = False
+
+
+_CARD_COLUMNS = "message_id, run_id, step, to_id, conversation_id, activity_id, service_url, card, expects"
+
+
+def _card(row: tuple[Any, ...]) -> Card:
+    mid, run_id, step, to_id, conv, activity_id, url, card, expects, *answered = row
+    loaded = json.loads(expects or "null")
+    return Card(
+        mid, run_id, step, to_id, conv, activity_id, url, json.loads(card), loaded, bool(answered and answered[0])
+    )
+
+
+class TeamsStore:
+    """Reads and writes of the Teams tables. Remembered facts are cached in memory, so an
+    activity that changes nothing writes nothing."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._refs: dict[str, tuple[Any, ...]] = {}
+        self._users: dict[str, tuple[str, str | None]] = {}
+        self._members: set[tuple[str, str]] = set()
+        self._references: dict[str, Reference] = {}
+        self._zones: dict[str, ZoneInfo | None] = {}
+        self._zone_names: dict[str, str] = {}
+        self._threads: dict[tuple[int, str], str] = {}
+
+    # --- conversations and people ------------------------------------------------------------
+
+    def remember(
+        self,
+        ref: Reference,
+        reference_json: Callable[[], dict[str, Any]],
+        people: list[tuple[Actor, str | None]],
+        now: datetime,
+        installed: bool = True,
+    ) -> None:
+        """Save the conversation's reference and the people seen in it, when anything changed."""
+        ref_changed = self._refs.get(ref.conversation_id) != (*ref.key(), installed)
+        new_users = [(a, aad) for a, aad in people if self._users.get(a.platform_id) != (a.name, aad)]
+        new_members = [(ref.conversation_id, a.platform_id) for a, _ in people]
+        new_members = [m for m in new_members if m not in self._members]
+        if not (ref_changed or new_users or new_members):
+            return
+        stamp = iso(now)
+        with transaction(self.db) as conn:
+            if ref_changed:
+                conn.execute(
+                    "INSERT INTO teams_conversations (conversation_id, conversation_type, service_url, tenant_id,"
+                    " bot_id, bot_name, reference, installed, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(conversation_id) DO UPDATE SET conversation_type = excluded.conversation_type,"
+                    " service_url = excluded.service_url, tenant_id = coalesce(excluded.tenant_id, tenant_id),"
+                    " bot_id = excluded.bot_id, bot_name = excluded.bot_name, reference = excluded.reference,"
+                    " installed = excluded.installed, updated_at = excluded.updated_at",
+                    (*_ref_row(ref), json.dumps(reference_json()), int(installed), stamp),
+                )
+            for person, aad in new_users:
+                conn.execute(
+                    "INSERT INTO teams_users (user_id, name, aad_object_id, updated_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT(user_id) DO UPDATE SET name = excluded.name,"
+                    " aad_object_id = coalesce(excluded.aad_object_id, aad_object_id), updated_at = excluded.updated_at",
+                    (person.platform_id, person.name, aad, stamp),
+                )
+            if ref.conversation_type == "personal":
+                conn.executemany(
+                    "UPDATE teams_users SET personal_conversation_id = ? WHERE user_id = ?",
+                    [(ref.conversation_id, person.platform_id) for person, _ in people],
+                )
+            conn.executemany("INSERT OR IGNORE INTO teams_members VALUES (?, ?)", new_members)
+        self._refs[ref.conversation_id] = (*ref.key(), installed)
+        self._references[ref.conversation_id] = ref
+        self._users.update({a.platform_id: (a.name, aad) for a, aad in new_users})
+        self._members.update(new_members)
+
+    def reference(self, conversation_id: str) -> Reference | None:
+        found = self._references.get(conversation_id)
+        if found is not None:
+            return found
+        row = self.db.conn.execute(
+            "SELECT conversation_id, conversation_type, service_url, tenant_id, bot_id, bot_name"
+            " FROM teams_conversations WHERE conversation_id = ?",
+            (conversation_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        found = self._references[conversation_id] = Reference(*row)
+        return found
+
+    def personal_chat(self, user_id: str) -> str | None:
+        row = self.db.conn.execute(
+            "SELECT personal_conversation_id FROM teams_users WHERE user_id = ?", (user_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def person(self, any_id: str) -> Actor | None:
+        """Someone seen, by their Teams id or their Azure AD object id."""
+        row = self.db.conn.execute(
+            "SELECT user_id, name FROM teams_users WHERE user_id = ? OR aad_object_id = ? LIMIT 1", (any_id, any_id)
+        ).fetchone()
+        return Actor(f"teams:{row[0]}", row[1]) if row else None
+
+    def zone(self, user_id: str) -> ZoneInfo | None:
+        """The time zone someone's Teams client last reported (dates they type are read in it)."""
+        if user_id not in self._zones:
+            row = self.db.conn.execute("SELECT tz FROM teams_users WHERE user_id = ?", (user_id,)).fetchone()
+            self._zones[user_id] = _zone(row[0] if row else None)
+        return self._zones[user_id]
+
+    def set_zone(self, user_id: str, name: str) -> None:
+        if self._zone_names.get(user_id) == name:
+            return
+        self.db.conn.execute("UPDATE teams_users SET tz = ? WHERE user_id = ?", (name, user_id))
+        self._zone_names[user_id] = name
+        self._zones[user_id] = _zone(name)
+
+    def members(self, conversation_id: str, limit: int = 50) -> list[Actor]:
+        rows = self.db.conn.execute(
+            "SELECT u.user_id, u.name FROM teams_members m JOIN teams_users u ON u.user_id = m.user_id"
+            " WHERE m.conversation_id = ? ORDER BY u.name LIMIT ?",
+            (conversation_id, limit),
+        ).fetchall()
+        return [Actor(f"teams:{uid}", name) for uid, name in rows]
+
+    # --- threads -----------------------------------------------------------------------------
+
+    def thread_of(self, run_id: int, conversation_id: str) -> str | None:
+        found = self._threads.get((run_id, conversation_id))
+        if found is None:
+            row = self.db.conn.execute(
+                "SELECT root_id FROM teams_threads WHERE run_id = ? AND conversation_id = ?", (run_id, conversation_id)
+            ).fetchone()
+            if row is not None:
+                if len(self._threads) > 10_000:  # runs end; their threads need not stay in memory
+                    self._threads.clear()
+                found = self._threads[(run_id, conversation_id)] = row[0]
+        return found
+
+    def run_in_thread(self, conversation_id: str, root_id: str) -> int | None:
+        row = self.db.conn.execute(
+            "SELECT run_id FROM teams_threads WHERE conversation_id = ? AND root_id = ?", (conversation_id, root_id)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def save_thread(self, run_id: int, conversation_id: str, root_id: str, now: datetime) -> None:
+        self.db.conn.execute(
+            "INSERT OR IGNORE INTO teams_threads (run_id, conversation_id, root_id, created_at) VALUES (?, ?, ?, ?)",
+            (run_id, conversation_id, root_id, iso(now)),
+        )
+        self._threads[(run_id, conversation_id)] = root_id
+
+    # --- cards -------------------------------------------------------------------------------
+
+    def save_card(self, card: Card, now: datetime) -> None:
+        self.db.conn.execute(
+            f"INSERT OR REPLACE INTO teams_cards ({_CARD_COLUMNS}, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                card.message_id,
+                card.run_id,
+                card.step,
+                card.to_id,
+                card.conversation_id,
+                card.activity_id,
+                card.service_url,
+                json.dumps(card.card),
+                json.dumps(card.expects) if card.expects is not None else None,
+                iso(now),
+            ),
+        )
+
+    def card(self, message_id: int | None, activity_id: str | None) -> Card | None:
+        """A posted card, by its outbox id (from the submit's data) or by its activity id."""
+        if message_id is not None:
+            row = self.db.conn.execute(
+                f"SELECT {_CARD_COLUMNS}, answered_at FROM teams_cards WHERE message_id = ?", (message_id,)
+            ).fetchone()
+        else:
+            row = self.db.conn.execute(
+                f"SELECT {_CARD_COLUMNS}, answered_at FROM teams_cards WHERE activity_id = ?", (activity_id or "",)
+            ).fetchone()
+        return _card(row) if row else None
+
+    def close_card(self, message_id: int, now: datetime) -> bool:
+        cur = self.db.conn.execute(
+            "UPDATE teams_cards SET answered_at = ? WHERE message_id = ? AND answered_at IS NULL",
+            (iso(now), message_id),
+        )
+        return cur.rowcount > 0
+
+    def superseded(self, card: Card) -> bool:
+        """Whether a later card of the run went to the same person: one question at a time each,
+        so only their newest card is live."""
+        row = self.db.conn.execute(
+            "SELECT 1 FROM teams_cards WHERE run_id = ? AND to_id IS ? AND message_id > ? LIMIT 1",
+            (card.run_id, card.to_id, card.message_id),
+        ).fetchone()
+        return row is not None
+
+    def answer_after(self, run_id: int, step: str | None, actor_id: str, message_id: int) -> tuple[str, str] | None:
+        """(who, what they typed) of the first answer to ``step`` by ``actor_id`` after the outbox
+        message ``message_id`` was queued: the question was answered before its card got out."""
+        row = self.db.conn.execute(
+            "SELECT actor_name, text FROM messages WHERE run_id = ? AND id > ? AND direction = 'in' AND step = ?"
+            " AND actor_id = ? AND kind = 'answer' ORDER BY id LIMIT 1",
+            (run_id, message_id, step, actor_id),
+        ).fetchone()
+        return (str(row[0] or actor_id), str(row[1])) if row else None
+
+    def close_cards(self, run_id: int, step: str, to_id: str, now: datetime) -> list[Card]:
+        """Mark the open cards asking ``to_id`` about ``step`` answered; return them."""
+        rows = self.db.conn.execute(
+            f"SELECT {_CARD_COLUMNS} FROM teams_cards WHERE run_id = ? AND step = ? AND to_id = ?"
+            " AND answered_at IS NULL",
+            (run_id, step, to_id),
+        ).fetchall()
+        if rows:
+            self.db.conn.executemany(
+                "UPDATE teams_cards SET answered_at = ? WHERE message_id = ?", [(iso(now), r[0]) for r in rows]
+            )
+        return [_card(r) for r in rows]
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _ref_row(ref: Reference) -> tuple[Any, ...]:
+    return (ref.conversation_id, ref.conversation_type, ref.service_url, ref.tenant_id, ref.bot_id, ref.bot_name)

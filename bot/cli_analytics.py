@@ -1,0 +1,205 @@
+"""The analysts' commands: report, transcripts search, export, explore, demo-data.
+
+Everything but ``demo-data`` opens the ledger read-only (``mode=ro`` and ``PRAGMA query_only``):
+an analyst's command cannot change the ledger.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from bot import texts
+from bot.analytics import export as exporting
+from bot.analytics import report as reporting
+from bot.analytics import search as searching
+from bot.analytics.measures import Params
+from bot.cli import Context, _print_rows, main, output_options
+from bot.errors import BotError
+from bot.store import open_readonly
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+_INSTANT = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"])
+
+
+def ledger(obj: Context) -> str:
+    """The ledger's path, once it is known to exist (an analyst's command never creates one)."""
+    if not Path(obj.db_path).is_file():
+        raise BotError(texts.analytics_no_ledger(obj.db_path))
+    return obj.db_path
+
+
+def readonly(obj: Context) -> Any:
+    """The ledger, opened so that nothing can be written through this connection."""
+    return open_readonly(ledger(obj))
+
+
+def _out(output: Path | None) -> IO[str]:
+    return output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+
+
+@main.command()
+@click.option("--since", type=_DATE, metavar="DATE", help="Runs triggered on or after this day (UTC), YYYY-MM-DD.")
+@click.option("--until", type=_DATE, metavar="DATE", help="Runs triggered on or before this day (UTC), YYYY-MM-DD.")
+@click.option("--flow", help="Only runs of this flow.")
+@click.option(
+    "--format", "fmt", type=click.Choice(reporting.FORMATS), default="table", show_default=True, help="Output format."
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of standard output.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=_INSTANT,
+    metavar="TIME",
+    help="Judge due dates and idle runs at this UTC time, YYYY-MM-DD[THH:MM:SS] (default: now).",
+)
+@click.option(
+    "--grace-days", type=click.IntRange(0, 365), default=2, show_default=True, help="Days a review may be late."
+)
+@click.option(
+    "--idle-days",
+    type=click.IntRange(0, 3650),
+    default=7,
+    show_default=True,
+    help="Days before an active run counts as dropped.",
+)
+@click.pass_obj
+def report(
+    obj: Context,
+    since: datetime | None,
+    until: datetime | None,
+    flow: str | None,
+    fmt: str,
+    output: Path | None,
+    as_of: datetime | None,
+    grace_days: int,
+    idle_days: int,
+) -> None:
+    """Report every measure of the decision process: latency, follow-through, reviews,
+    drop-off, revisions, participation and trigger quality (docs/analytics.md defines each).
+
+    The HTML format is one self-contained file with charts; it needs no network to open.
+
+    \b
+    Example:
+      decisionbot report --since 2026-09-01 --format html -o report.html
+    """
+    if since and until and since > until:
+        raise click.BadParameter(texts.analytics_bad_window(), param_hint="--since/--until")
+    params = Params(
+        since=_day(since),
+        until=_day(until),
+        flow=flow,
+        as_of=(as_of.replace(tzinfo=UTC) if as_of else datetime.now(UTC)),
+        grace_days=grace_days,
+        idle_days=idle_days,
+    )
+    conn = reporting.connect(ledger(obj))
+    text = reporting.render(reporting.build(conn, params), fmt)
+    conn.close()
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(texts.analytics_written(str(output)), err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+@main.group("transcripts")
+def transcripts_group() -> None:
+    """Search what was said in every run (a full-text index of the messages).
+
+    \b
+    Example:
+      decisionbot transcripts search "launch march"
+    """
+
+
+@transcripts_group.command("search")
+@click.argument("query")
+@click.option("--flow", help="Only messages of runs of this flow.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--raw", is_flag=True, help='Use FTS5 query syntax (OR, NOT, prefix*, "phrases") as typed.')
+@output_options
+@click.pass_obj
+def transcripts_search(obj: Context, query: str, flow: str | None, limit: int, raw: bool, as_json: bool) -> None:
+    """Find messages containing every word of QUERY (stemmed: 'ship' finds 'shipping'), best first.
+
+    \b
+    Example:
+      decisionbot transcripts search budget --flow post_meeting --json
+    """
+    rows = searching.search(readonly(obj).conn, query, flow=flow, limit=limit, raw=raw)
+    _print_rows(rows, as_json, ["run_id", "created_at", "who", "step", "snippet"])
+
+
+@main.command("export")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of standard output.")
+@click.pass_obj
+def export_command(obj: Context, name: str, fmt: str, output: Path | None) -> None:
+    """Export one table or view of the ledger (NAME must be one of them) as CSV or JSON.
+
+    \b
+    Example:
+      decisionbot export action_status --format csv -o actions.csv
+    """
+    conn = readonly(obj).conn
+    stream = _out(output)
+    try:
+        count = exporting.export(conn, name, fmt, stream)
+    finally:
+        if output:
+            stream.close()
+    if output:
+        click.echo(texts.analytics_exported(count, name, str(output)), err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--immutable", is_flag=True, help="Open as immutable: only for a copy nobody writes to any more.")
+@click.pass_obj
+def explore(obj: Context, host: str, port: int, immutable: bool) -> None:
+    """Browse the ledger in Datasette, read-only, with every table and view described and
+    canned queries for the standard measures (needs the 'explore' extra).
+
+    \b
+    Example:
+      pip install 'decisionbot[explore]' && decisionbot explore --port 8001
+    """
+    from bot.analytics import explore as exploring
+
+    ledger(obj)
+    click.echo(texts.analytics_exploring(host, port, obj.db_path), err=True)
+    exploring.serve(obj.db_path, host, port, immutable=immutable)
+
+
+@main.command("demo-data")
+@click.option("--runs", type=click.IntRange(1, 100_000), default=60, show_default=True, help="How many triggered runs.")
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="The same seed on the same (UTC) day makes the same history."
+)
+@click.pass_obj
+def demo_data(obj: Context, runs: int, seed: int) -> None:
+    """Fill an empty ledger with a realistic synthetic history, made by driving the real engine
+    with scripted answers and a moving clock over the last 13 weeks: several flows, sources,
+    channels and people in several time zones; late and dropped actions; held and missed
+    reviews; corrections; abandoned and cancelled runs.
+
+    \b
+    Example:
+      decisionbot --db demo.db demo-data --runs 30 && decisionbot --db demo.db report
+    """
+    from bot.analytics import demo
+
+    summary = demo.fill(obj.db, obj.flows_dir, runs=runs, seed=seed)
+    click.echo(texts.analytics_demo_done(obj.db_path, summary))

@@ -1,0 +1,41 @@
+"""``decisionbot rasa-actions``: rasa-sdk's action server with decisionbot's Rasa actions."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from bot import config, texts
+from bot.cli import Context, main
+from bot.errors import BotError
+
+
+@main.command("rasa-actions")
+@click.option("--port", "-p", default=5055, show_default=True, type=int, help="Port Rasa's endpoints.yml points at.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.pass_obj
+def rasa_actions(obj: Context, port: int, host: str) -> None:
+    """Serve the Rasa actions: action_decision_start, action_decision_answer,
+    action_decision_status, action_my_actions and validate_decision_form.
+
+    This is rasa-sdk's own action server (POST /webhook, GET /health, GET /actions) with
+    decisionbot's actions, and every action call checked first (400 naming what is missing).
+    Point Rasa's endpoints.yml at it: action_endpoint: {url: "http://HOST:PORT/webhook"}.
+    Set ACTION_SERVER_SANIC_WORKERS for more than one worker process.
+
+    \b
+    Example:
+      decisionbot --db data/decisions.db rasa-actions --port 5055
+    """
+    try:
+        from bot.channels import rasa
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("rasa_sdk", "sanic"):
+            raise
+        raise BotError(texts.rasa_not_installed()) from exc
+    os.environ[config.BY_NAME["db"].env] = obj.db_path
+    os.environ[config.BY_NAME["flows"].env] = str(obj.flows_dir)
+    obj.dispatcher()  # refuse a bad flow file, time zone or ledger now, not at the first call
+    click.echo(texts.rasa_listening(host, port, obj.db_path, str(obj.flows_dir)), err=True)
+    rasa.serve(host, port)

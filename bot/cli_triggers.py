@@ -1,0 +1,305 @@
+"""Commands for triggers and timers: ``trigger``, ``routes test``, ``checks run``, ``jobs run-due``,
+``jobs list`` and ``runs invite``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot import config, ics, outbox, texts
+from bot.cli import Context, _data, _print_rows, main, output_options, runs_group
+from bot.dispatch import Dispatcher, FlowCatalog
+from bot.errors import BotError, RunNotFound
+from bot.model import Trigger
+from bot.scheduler import Scheduler, describe
+from bot.store import open_db, utc_now
+from bot.triggers import PayloadError, alertmanager, generic, grafana
+from bot.triggers.router import Router
+
+# --- trigger -----------------------------------------------------------------------------------
+
+
+@main.command("trigger")
+@click.argument("flow")
+@click.option("--channel", "-c", help="slack:C0123, teams:<conversation> or console (default: the routes').")
+@click.option("--facilitator", "-f", help="Who leads the run: a platform user id (U0123) or channel:id.")
+@click.option("--participants", "-p", default="", help="Comma-separated ids of the other people.")
+@click.option("--owners", default="", help="Comma-separated ids of the people who own the outcome.")
+@click.option("--title", "-t", default="", help="What the run is about (default: the flow's title).")
+@click.option("--dedup-key", help="Triggers with the same key share one open run.")
+@click.option("--data", "-d", multiple=True, metavar="KEY=VALUE", help="A trigger field prompts can use (repeatable).")
+@click.pass_obj
+def trigger_cmd(
+    obj: Context,
+    flow: str,
+    channel: str | None,
+    facilitator: str | None,
+    participants: str,
+    owners: str,
+    title: str,
+    dedup_key: str | None,
+    data: tuple[str, ...],
+) -> None:
+    """Start FLOW in a chat channel, as a facilitator or a script would.
+
+    The first prompt is queued in the outbox; `decisionbot serve` delivers it (for the console
+    channel it is printed here). With --dedup-key, a repeat while the run is open is counted on it.
+
+    \b
+    Example:
+      decisionbot trigger post_meeting --channel slack:C0123 -f U0ALICE -p U0BOB,U0CAROL --data title="Weekly sync"
+    """
+    fields: dict[str, Any] = dict(_data(data))
+    hints = {"flow": flow, "channel": channel, "facilitator": facilitator, "participants": participants}
+    fields["decision"] = {k: v for k, v in {**hints, "owners": owners}.items() if v}
+    trig = Trigger(flow=flow, source="cli", kind="manual", title=title or fields.pop("title", ""), data=fields)
+    trig.dedup_key = f"cli:{dedup_key}" if dedup_key else None
+    dispatcher = obj.dispatcher()
+    admission = _router(obj, dispatcher).route(trig)
+    if admission.problem:
+        raise BotError(texts.cli_trigger_refused(admission.problem))
+    [result] = dispatcher.admit([admission])
+    if result.outcome == "repeat":
+        click.echo(texts.cli_trigger_repeat(result.run_id, result.event_id))
+        return
+    assert trig.conversation is not None and result.run_id is not None
+    click.echo(texts.cli_trigger_started(result.run_id, trig.flow, str(trig.conversation)))
+    if trig.conversation.channel == "console":
+        queued = [q for q in outbox.pending(obj.db, "console") if q.id in result.outbox]
+        for item in queued:
+            who = f" -> {item.reply.to.name}" if item.reply.to else ""
+            click.echo(f"bot{who}: {item.reply.text}")
+        outbox.mark_sent(obj.db, [q.id for q in queued], utc_now())
+
+
+def _router(obj: Context, dispatcher: Dispatcher) -> Router:
+    catalog = dispatcher.catalog
+    return Router(obj.flows_dir, os.environ, lambda: set(catalog.current))
+
+
+# --- routes ------------------------------------------------------------------------------------
+
+
+@main.group("routes")
+def routes_group() -> None:
+    """Check where triggers go (flows/routes.yaml).
+
+    \b
+    Example:
+      decisionbot routes test data/samples/alertmanager_firing.json
+    """
+
+
+PARSERS = {"alertmanager": alertmanager.parse, "grafana": grafana.parse, "events": generic.parse}
+
+
+def detect(payload: Any) -> str:
+    if isinstance(payload, dict) and payload.get("version") == "4":
+        return "alertmanager"
+    if isinstance(payload, dict) and payload.get("version") == "1" and "alerts" in payload:
+        return "grafana"
+    return "events"
+
+
+@routes_group.command("test")
+@click.argument("payload_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--hook", type=click.Choice(sorted(PARSERS)), help="Which hook the payload is for (default: guessed).")
+@output_options
+@click.pass_obj
+def routes_test(obj: Context, payload_file: Path, hook: str | None, as_json: bool) -> None:
+    """Show which route each trigger in PAYLOAD_FILE takes and the first message it would send.
+
+    Nothing is stored: the runs start in a scratch ledger in memory.
+
+    \b
+    Example:
+      decisionbot routes test data/samples/grafana_firing.json
+    """
+    try:
+        payload = json.loads(payload_file.read_text())
+    except ValueError as exc:
+        raise BotError(texts.hook_bad_json(str(exc))) from exc
+    hook = hook or detect(payload)
+    try:
+        triggers = PARSERS[hook](payload)
+    except PayloadError as exc:
+        raise BotError(f"{payload_file}: {exc}") from exc
+    scratch = open_db(":memory:")
+    dispatcher = Dispatcher(scratch, FlowCatalog(obj.flows_dir, scratch), config.timezone())
+    router = _router(obj, dispatcher)
+    rows = []
+    for trig in triggers:
+        admission = router.route(trig)
+        [result] = dispatcher.admit([admission])
+        first = scratch.conn.execute(
+            "SELECT actor_name, text FROM messages WHERE run_id = ? AND direction = 'out' ORDER BY id LIMIT 1",
+            (result.run_id,),
+        ).fetchone()
+        rows.append(_route_row(hook, trig, admission.route, admission.problem, result.outcome, first))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(texts.cli_route_test(row))
+
+
+def _route_row(
+    hook: str, trig: Trigger, route: str | None, problem: str | None, outcome: str, first: Any
+) -> dict[str, Any]:
+    return {
+        "hook": hook,
+        "title": trig.title,
+        "status": trig.status,
+        "dedup_key": trig.dedup_key,
+        "route": route,
+        "flow": trig.flow or None,
+        "conversation": str(trig.conversation) if trig.conversation else None,
+        "facilitator": trig.facilitator.id if trig.facilitator else None,
+        "participants": [p.id for p in trig.participants],
+        "outcome": outcome,
+        "problem": problem,
+        "first_message": {"to": first[0], "text": first[1]} if first else None,
+    }
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+
+@main.group("checks")
+def checks_group() -> None:
+    """SQL metric checks (flows/checks.yaml).
+
+    \b
+    Example:
+      decisionbot checks run --once
+    """
+
+
+@checks_group.command("run")
+@click.option("--once", is_flag=True, help="Evaluate every enabled check now, once, and exit.")
+@output_options
+@click.pass_obj
+def checks_run(obj: Context, once: bool, as_json: bool) -> None:
+    """Evaluate the checks: on their schedules (until stopped), or all of them now with --once.
+
+    Every evaluation is recorded; a breach starts (or joins) a run through the routes.
+
+    \b
+    Example:
+      decisionbot checks run --once --json
+    """
+    scheduler = Scheduler(obj.dispatcher(), os.environ)
+    if not once:
+        click.echo(texts.cli_checks_looping(str(scheduler.checks.path)), err=True)
+        asyncio.run(scheduler.forever(lambda: [], kinds=("check",)))
+        return
+    checks = [c for c in scheduler.checks.config().checks if c.enabled]
+
+    async def all_now() -> list[Any]:
+        return [await scheduler.checks.run(c) for c in checks]
+
+    results = asyncio.run(all_now())
+    rows = [vars(r) for r in results]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    elif not rows:
+        click.echo(texts.cli_no_checks(str(scheduler.checks.path)))
+    for row in [] if as_json else rows:
+        click.echo(texts.cli_check_result(row))
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+@main.group("jobs")
+def jobs_group() -> None:
+    """Durable timers: reminders, escalations, expiries, reviews, digests and checks.
+
+    \b
+    Example:
+      decisionbot jobs run-due
+    """
+
+
+@jobs_group.command("run-due")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Run as if it were this moment (default: now).")
+@output_options
+@click.pass_obj
+def jobs_run_due(obj: Context, now_text: str | None, as_json: bool) -> None:
+    """Run every job that is due (for cron, or to try timers out); the server does it on its own.
+
+    \b
+    Example:
+      decisionbot jobs run-due --now 2026-12-24T09:00:00+01:00
+    """
+    now = _moment(now_text) if now_text else utc_now()
+    dispatcher = Dispatcher(obj.db, FlowCatalog(obj.flows_dir, obj.db), config.timezone(), clock=lambda: now)
+    scheduler = Scheduler(dispatcher, os.environ)
+    scheduler.plan(now)
+    ran = describe(asyncio.run(scheduler.run_due(now)))
+    if as_json:
+        click.echo(json.dumps(ran, indent=2))
+        return
+    click.echo(texts.cli_jobs_ran(len(ran)))
+    if ran:
+        _print_rows(ran, False)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(texts.cli_bad_moment(text), param_hint="--now") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=config.timezone())
+
+
+@jobs_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Done jobs too (default: pending only).")
+@click.option("--limit", default=100, show_default=True)
+@output_options
+@click.pass_obj
+def jobs_list(obj: Context, show_all: bool, limit: int, as_json: bool) -> None:
+    """List jobs, soonest first.
+
+    \b
+    Example:
+      decisionbot jobs list --all --json
+    """
+    where = "" if show_all else "WHERE done_at IS NULL"
+    cur = obj.db.conn.execute(
+        f"SELECT id, kind, run_id, due_at, payload, claimed_at, done_at, outcome FROM jobs {where}"
+        " ORDER BY due_at, id LIMIT ?",
+        (limit,),
+    )
+    names = [d[0] for d in cur.description]
+    _print_rows([dict(zip(names, r, strict=True)) for r in cur.fetchall()], as_json)
+
+
+# --- runs invite -------------------------------------------------------------------------------
+
+
+@runs_group.command("invite")
+@click.argument("run_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the .ics to this file.")
+@click.pass_obj
+def runs_invite(obj: Context, run_id: int, output: Path | None) -> None:
+    """Print (or save) the review meeting invitation (.ics) a completed run attached to its summary.
+
+    \b
+    Example:
+      decisionbot runs invite 1 -o review.ics
+    """
+    found = [a for a in ics.attachments_of(obj.db.conn, run_id) if a["filename"].endswith(".ics")]
+    if not found:
+        raise RunNotFound(texts.cli_no_invite(run_id))
+    if output:
+        output.write_text(found[-1]["content"], newline="")
+        click.echo(texts.cli_invite_written(str(output)))
+    else:
+        click.echo(found[-1]["content"].replace("\r\n", "\n"), nl=False)

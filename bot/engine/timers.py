@@ -1,0 +1,124 @@
+"""Timers of a run: reminder, escalation and expiry, each a turn without an inbound message.
+
+The chain is timed from the run's last activity (a turn): ``remind_after``, then
+``escalate_after``, then ``expire_after``; a timer that fires late goes straight to the latest
+stage that is due. A reminder re-sends each open question to its addressee; an escalation tells
+the facilitator (or the trigger's ``escalate_to`` backup) who has not answered what and, where
+the flow's ``timers.escalate`` is ``reassign``, hands the owners' questions to the facilitator;
+an expiry marks the run stalled (a late answer still resumes it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from bot import texts
+from bot.engine.asking import Outcome, TurnBase
+from bot.engine.model import Flow, Timers
+from bot.engine.state import Prompt
+from bot.model import Actor
+
+STAGES = ("remind", "escalate", "expire")
+
+
+def delays(timers: Timers) -> dict[str, timedelta]:
+    found = {"remind": timers.remind_after, "escalate": timers.escalate_after, "expire": timers.expire_after}
+    return {stage: delay for stage, delay in found.items() if delay is not None}
+
+
+def first_delay(timers: Timers) -> timedelta | None:
+    """When the chain's first timer falls due after an activity (None: the flow has no timers)."""
+    return next(iter(delays(timers).values()), None)
+
+
+def stage_at(timers: Timers, kind: str, elapsed: timedelta) -> str | None:
+    """The stage to fire ``elapsed`` after the last activity: the latest one due, never one
+    before the job's own ``kind``."""
+    known = delays(timers)
+    floor = STAGES.index(kind) if kind in STAGES else 0
+    eligible = [s for s in known if STAGES.index(s) >= floor]
+    due = [s for s in eligible if known[s] <= elapsed]
+    if due:
+        return due[-1]
+    return eligible[0] if eligible else None
+
+
+def next_stage(timers: Timers, stage: str) -> tuple[str, timedelta] | None:
+    """The stage after ``stage`` and its delay from the last activity."""
+    after = STAGES.index(stage)
+    return next(((s, d) for s, d in delays(timers).items() if STAGES.index(s) > after), None)
+
+
+@lru_cache(maxsize=256)
+def _escalate_mode(text: str) -> str:
+    doc = yaml.safe_load(text) or {}
+    return str((doc.get("timers") or {}).get("escalate") or "notify")
+
+
+def escalate_mode(flow: Flow) -> str:
+    """``notify`` (tell the facilitator) or ``reassign`` (also hand owners' questions over)."""
+    return _escalate_mode(flow.text)
+
+
+def fire(turn: TurnBase, stage: str) -> Outcome:
+    if stage == "remind":
+        remind(turn)
+    elif stage == "escalate":
+        escalate(turn)
+    elif stage == "expire":
+        expire(turn)
+    return turn.out
+
+
+def remind(turn: TurnBase) -> None:
+    for prompt in [p for p in turn.ctx.prompts if p.asked]:
+        turn.ask(prompt, current=turn.current_value(prompt))
+        last = turn.out.replies[-1]
+        turn.out.replies[-1] = replace(last, text=texts.reminder(last.text))
+
+
+def escalate(turn: TurnBase) -> None:
+    silent = [p for p in turn.ctx.prompts if p.asked]
+    if not silent:
+        return
+    fac = turn.ctx.facilitator
+    backup = _backup(turn.ctx.trigger.get("escalate_to"))
+    waiting = [(p.to["name"], _question_line(turn, p)) for p in silent]
+    if backup is not None:
+        turn.say(texts.escalation(waiting, fac.name), to=backup)
+    elif any(p.to["id"] == fac.id for p in silent):
+        turn.say(texts.escalation(waiting, None))  # the facilitator is silent too: tell the room
+    else:
+        turn.say(texts.escalation(waiting, None), to=fac)
+    if escalate_mode(turn.flow) != "reassign":
+        return
+    for prompt in silent:
+        if prompt.to["id"] == fac.id or prompt.purpose != "answer":
+            continue
+        turn.say(texts.handed_over(fac.name), to=prompt.actor, private=True)
+        prompt.to, prompt.escalated, prompt.asked = fac.to_dict(), True, False
+    turn.ask_waiting()
+
+
+def expire(turn: TurnBase) -> None:
+    state = turn.state
+    turn.out.status = "stalled"
+    turn.out.transitions.append({"from": state, "to": state, "event": "stall", "actor": None})
+    turn.say(texts.stalled(turn.ctx.addressees()))
+
+
+def _question_line(turn: TurnBase, prompt: Prompt) -> str:
+    step = turn.flow.step(prompt.step)
+    text = turn.prompt_text(prompt, step, turn.question_of(prompt), None).splitlines()[0]
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _backup(value: Any) -> Actor | None:
+    if isinstance(value, dict) and value.get("id"):
+        return Actor.from_dict(value)
+    return None

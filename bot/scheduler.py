@@ -1,0 +1,140 @@
+"""The durable job loop: claims due jobs from the ``jobs`` table and runs them.
+
+A job is claimed atomically (``UPDATE ... SET claimed_at ... WHERE claimed_at IS NULL``, with
+``RETURNING``), so the server and a ``decisionbot jobs run-due`` from cron never run the same
+one; a claim older than the lease belongs to a process that died and is taken over. Kinds:
+``remind``, ``escalate``, ``expire`` and ``start_flow`` are turns of runs (the Dispatcher);
+``digest`` sends each owner their open actions; ``check`` evaluates a SQL metric check. The
+recurring ones (checks, the digest) are planned from ``flows/checks.yaml``. Everything lives in
+SQLite, so timers survive restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import texts
+from bot.dispatch import Dispatcher
+from bot.store import jobs, transaction
+from bot.store.jobs import Job
+from bot.triggers import checks, digest, next_time
+
+log = logging.getLogger("decisionbot.scheduler")
+
+RUN_KINDS = ("remind", "escalate", "expire", "start_flow")
+
+
+class Scheduler:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        env: Mapping[str, str] | None = None,
+        notify: Callable[[str], None] | None = None,
+        poll: float = 1.0,
+        lease: timedelta = timedelta(minutes=5),
+        batch: int = 100,
+    ):
+        self.dispatcher = dispatcher
+        self.notify = notify
+        self.poll = poll
+        self.lease = lease
+        self.batch = batch
+        self.checks = checks.CheckRunner(dispatcher, env or {})
+        self.task: asyncio.Task[None] | None = None
+
+    # --- planning the recurring jobs -----------------------------------------------------------
+
+    def plan(self, now: datetime | None = None) -> None:
+        """One pending job per enabled check and for the digest, as ``checks.yaml`` says."""
+        now = now or self.dispatcher.clock()
+        config = self.checks.config()
+        tz = self.dispatcher.tz
+        with transaction(self.dispatcher.db) as conn:
+            wanted = {c.name: c for c in config.checks if c.enabled}
+            for job in jobs.pending_jobs(conn, "check"):
+                if job.payload.get("check") not in wanted:
+                    jobs.finish_job(conn, job.id, texts.job_unplanned(), now)
+                wanted.pop(str(job.payload.get("check")), None)
+            for check in wanted.values():
+                jobs.add_job(conn, None, "check", now, {"check": check.name}, now)
+            pending = jobs.pending_jobs(conn, "digest")
+            for job in pending:
+                if job.payload.get("schedule") != config.digest:
+                    jobs.finish_job(conn, job.id, texts.job_unplanned(), now)
+            if config.digest and not any(j.payload.get("schedule") == config.digest for j in pending):
+                first = next_time(config.digest, now, tz)
+                jobs.add_job(conn, None, "digest", first, {"schedule": config.digest}, now)
+
+    # --- running what is due -------------------------------------------------------------------
+
+    async def run_due(self, now: datetime | None = None, kinds: tuple[str, ...] = ()) -> list[tuple[Job, str]]:
+        """Claim and run every job due at ``now`` (default: the dispatcher's clock)."""
+        now = now or self.dispatcher.clock()
+        ran: list[tuple[Job, str]] = []
+        while True:
+            with transaction(self.dispatcher.db) as conn:
+                claimed = jobs.claim_due(conn, now, self.batch, now - self.lease, kinds)
+            if not claimed:
+                return ran
+            for job in claimed:
+                ran.append((job, await self._run(job)))
+
+    async def _run(self, job: Job) -> str:
+        try:
+            if job.kind in RUN_KINDS:
+                return self.dispatcher.run_job(job)
+            if job.kind == "digest":
+                return digest.run_job(self.dispatcher, job)
+            if job.kind == "check":
+                return await self.checks.run_job(job)
+            return self._fail(job, texts.job_unknown_kind(job.kind))
+        except sqlite3.OperationalError as exc:  # locked: the claim lapses and the job runs later
+            log.warning(texts.job_retry(job.id, str(exc)))
+            return "retry"
+        except Exception as exc:  # a job that cannot run is marked failed, not retried forever
+            log.exception(texts.job_failed(job.id, job.kind, str(exc)))
+            return self._fail(job, f"failed: {exc}")
+
+    def _fail(self, job: Job, outcome: str) -> str:
+        with transaction(self.dispatcher.db) as conn:
+            jobs.finish_job(conn, job.id, outcome, self.dispatcher.clock())
+        return outcome
+
+    # --- in the server -------------------------------------------------------------------------
+
+    def start(self, channels: Callable[[], list[str]]) -> None:
+        self.task = asyncio.create_task(self.forever(channels), name="scheduler")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    async def forever(self, channels: Callable[[], list[str]], kinds: tuple[str, ...] = ()) -> None:
+        """Run due jobs every ``poll`` seconds; re-plan from checks.yaml every minute; wake the
+        outbox senders (replies may also come from other processes: the CLI, cron)."""
+        planned_at: float | None = None
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                if planned_at is None or loop.time() - planned_at > 60:
+                    planned_at = loop.time()
+                    self.plan()
+                await self.run_due(kinds=kinds)
+            except Exception as exc:  # keep the loop alive: the next round may work
+                log.exception(texts.scheduler_error(str(exc)))
+            if self.notify is not None:
+                for channel in channels():
+                    self.notify(channel)
+            await asyncio.sleep(self.poll)
+
+
+def describe(ran: list[tuple[Job, str]]) -> list[dict[str, Any]]:
+    return [{"job": j.id, "kind": j.kind, "run": j.run_id, "due_at": j.due_at, "outcome": o} for j, o in ran]

@@ -1,0 +1,133 @@
+"""People's display names and time zones, fetched once from their platform and cached.
+
+A channel gives :class:`People` a ``fetch`` coroutine (Slack: ``users.info``); names and time
+zones are then served from memory, backed by the ``people`` table so a restart does not fetch
+them again. Entries older than ``max_age`` are fetched again on next use; a failed fetch is not
+retried for a minute, and callers fall back to the platform id as the name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.model import Actor
+from bot.store import iso, utc_now
+
+migrations = Migrations("decisionbot-people")
+
+
+@migrations()
+def m001_people(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE people (
+        id TEXT PRIMARY KEY,             -- neutral actor id: slack:U0123, teams:29:1abc
+        name TEXT NOT NULL,              -- display name
+        tz TEXT,                         -- IANA time zone, when the platform says it
+        fetched_at TEXT NOT NULL
+    )"""
+    )
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    tz: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.name)
+
+
+Fetch = Callable[[str], Awaitable["Person | None"]]
+
+RETRY_FAILED_AFTER = 60.0
+
+
+class People:
+    def __init__(
+        self,
+        db: Database,
+        fetch: Fetch,
+        clock: Callable[[], datetime] = utc_now,
+        max_age: timedelta = timedelta(days=7),
+    ):
+        self.db = db
+        self.fetch = fetch
+        self.clock = clock
+        self.max_age = max_age
+        self._known: dict[str, tuple[Person, datetime]] = {}
+        self._zones: dict[str, ZoneInfo | None] = {}
+        self._failed: dict[str, float] = {}
+        self._pending: dict[str, asyncio.Future[Person | None]] = {}
+
+    def known(self, actor_id: str) -> Person | None:
+        """The cached person, from memory or the table; None when never fetched."""
+        hit = self._known.get(actor_id)
+        if hit is None:
+            row = self.db.conn.execute("SELECT name, tz, fetched_at FROM people WHERE id = ?", (actor_id,)).fetchone()
+            if row is None:
+                return None
+            hit = (Person(actor_id, row[0], row[1]), datetime.fromisoformat(row[2].replace("Z", "+00:00")))
+            self._known[actor_id] = hit
+        return hit[0]
+
+    def zone(self, actor_id: str) -> ZoneInfo | None:
+        person = self.known(actor_id)
+        if person is None or not person.tz:
+            return None
+        if person.tz not in self._zones:
+            try:
+                self._zones[person.tz] = ZoneInfo(person.tz)
+            except (ZoneInfoNotFoundError, ValueError):
+                self._zones[person.tz] = None
+        return self._zones[person.tz]
+
+    def _fresh(self, actor_id: str) -> Person | None:
+        person = self.known(actor_id)
+        if person is not None and self.clock() - self._known[actor_id][1] < self.max_age:
+            return person
+        return None
+
+    async def get(self, actor_id: str) -> Person | None:
+        fresh = self._fresh(actor_id)
+        if fresh is not None:
+            return fresh
+        if time.monotonic() - self._failed.get(actor_id, -RETRY_FAILED_AFTER) < RETRY_FAILED_AFTER:
+            return self.known(actor_id)
+        pending = self._pending.get(actor_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._fetch(actor_id))
+            self._pending[actor_id] = pending
+            pending.add_done_callback(lambda _: self._pending.pop(actor_id, None))
+        return await asyncio.shield(pending)
+
+    async def _fetch(self, actor_id: str) -> Person | None:
+        person = await self.fetch(actor_id)
+        if person is None:
+            self._failed[actor_id] = time.monotonic()
+            return self.known(actor_id)
+        now = self.clock()
+        self._known[actor_id] = (person, now)
+        self.db.conn.execute(
+            "INSERT OR REPLACE INTO people (id, name, tz, fetched_at) VALUES (?, ?, ?, ?)",
+            (person.id, person.name, person.tz, iso(now)),
+        )
+        return person
+
+    async def ensure(self, actor_ids: Iterable[str]) -> dict[str, Person]:
+        """The people with these ids, fetching (concurrently) those not cached or stale."""
+        ids = list(dict.fromkeys(actor_ids))
+        missing = [i for i in ids if self._fresh(i) is None]
+        if missing:
+            await asyncio.gather(*(self.get(i) for i in missing))
+        found = {i: self.known(i) for i in ids}
+        return {i: p for i, p in found.items() if p is not None}

@@ -1,0 +1,92 @@
+"""Triggers: alerts, metric checks and facilitators that start decision flows.
+
+A payload goes normaliser (``alertmanager``, ``grafana``, ``generic``) -> :class:`bot.model.Trigger`
+-> router (``routes.yaml``: flow, channel, people) -> :meth:`bot.dispatch.Dispatcher.admit`
+(dedup: one open run per key) -> the first prompts in the outbox.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.errors import BotError
+from bot.model import Actor, ConversationKey
+
+
+class PayloadError(BotError):
+    """A trigger payload that cannot be used: ``str()`` names the problem (HTTP 400)."""
+
+
+DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+#: Channels a trigger may name besides those registered by the server (which may run elsewhere).
+KNOWN_CHANNELS = ("console", "slack", "teams", "rasa")
+
+
+def parse_duration(text: str | int | float) -> timedelta:
+    """``30s``, ``5m``, ``4h``, ``1d``, ``2w`` (a bare number is seconds)."""
+    if isinstance(text, int | float):
+        return timedelta(seconds=text)
+    match = DURATION.match(str(text))
+    if not match:
+        raise ValueError(texts.bad_duration(str(text)))
+    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+
+
+def channel_names() -> set[str]:
+    from bot.channels import REGISTRY
+
+    return set(KNOWN_CHANNELS) | set(REGISTRY)
+
+
+def parse_channel(spec: str) -> ConversationKey:
+    """``slack:C0123``, ``teams:<conversation>``, ``console`` or ``console:<room>``."""
+    spec = spec.strip()
+    channel, sep, rest = spec.partition(":")
+    if channel not in channel_names():
+        raise ValueError(texts.bad_channel(spec, sorted(channel_names())))
+    if not sep or not rest:
+        if channel != "console":
+            raise ValueError(texts.bad_channel(spec, sorted(channel_names())))
+        return ConversationKey("console", "triggers")
+    return ConversationKey.parse(spec)
+
+
+def person(value: Any, channel: str) -> Actor:
+    """A person named by a trigger: ``U0123`` on the run's channel, or ``slack:U0123``/``@alice``."""
+    if isinstance(value, dict) and value.get("id"):
+        return Actor.from_dict(value)
+    text = str(value).strip().lstrip("@")
+    prefix = text.split(":", 1)[0]
+    if ":" in text and prefix in channel_names():
+        return Actor(text, text.split(":", 1)[1])
+    return Actor(f"{channel}:{text.lower() if channel == 'console' else text}", text)
+
+
+def people(value: Any, channel: str) -> list[Actor]:
+    """A list, or a comma-separated string, of people."""
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    out: list[Actor] = []
+    for item in items:
+        if str(item).strip() and (actor := person(item, channel)) not in out:
+            out.append(actor)
+    return out
+
+
+def next_time(schedule: str, after: datetime, tz: ZoneInfo) -> datetime:
+    """The next moment of a schedule after ``after``: an interval (``5m``) or a cron expression
+    (``0 9 * * 1-5``, read in ``tz``)."""
+    try:
+        return after + parse_duration(schedule)
+    except ValueError:
+        pass
+    from croniter import croniter
+
+    if not croniter.is_valid(schedule):
+        raise ValueError(texts.bad_schedule(schedule))
+    found: datetime = croniter(schedule, after.astimezone(tz)).get_next(datetime)
+    return found

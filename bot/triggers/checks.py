@@ -1,0 +1,264 @@
+"""SQL metric checks (``flows/checks.yaml``): a query returning one number, compared with a
+threshold on a schedule; a breach is a trigger like an alert (same routes, same dedup: one open
+run per check), and the first evaluation back within bounds resolves it.
+
+Every evaluation is recorded in ``check_evaluations``, breach or not, with the error when the
+query failed. SQLite files are built in; any other database is reached by a SQLAlchemy URL
+(``pip install 'decisionbot[sql]'`` and the database's driver).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from bot import texts
+from bot.dispatch import Admitted, Dispatcher
+from bot.errors import ConfigError
+from bot.model import Trigger
+from bot.store import iso, jobs, transaction
+from bot.store.jobs import Job
+from bot.triggers import next_time
+from bot.triggers.alertmanager import HINTS
+from bot.triggers.router import Router
+
+CHECK_KEYS = {"name", "title", "sql", "threshold", "direction", "schedule", "database", "route", "metric", "link",
+              "enabled", *HINTS}  # fmt: skip
+QUERY_SECONDS = 30.0
+
+
+class CheckFailed(Exception):
+    """The query could not give one number; ``str()`` says why."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    sql: str
+    threshold: float
+    direction: str  # above | below: a breach is a value above (below) the threshold
+    schedule: str  # an interval (5m) or a cron expression
+    database: str  # a SQLite file, or a SQLAlchemy URL
+    title: str = ""
+    metric: str = ""
+    link: str = ""
+    hints: dict[str, Any] = field(default_factory=dict)  # route, flow, channel, facilitator, ...
+    enabled: bool = True
+
+    def breached(self, value: float) -> bool:
+        return value > self.threshold if self.direction == "above" else value < self.threshold
+
+
+@dataclass
+class ChecksFile:
+    checks: list[Check] = field(default_factory=list)
+    digest: str | None = None  # when owners get their digest of open actions
+
+
+def load(path: Path) -> ChecksFile:
+    if not path.is_file():
+        return ChecksFile()
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            texts.checks_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax")
+        ) from exc
+    out = ChecksFile(digest=(doc.get("digest") or {}).get("schedule") if isinstance(doc, dict) else None)
+    for i, raw in enumerate((doc.get("checks") if isinstance(doc, dict) else None) or []):
+        check = _check(path, i, raw)
+        if any(c.name == check.name for c in out.checks):
+            raise ConfigError(texts.checks_error(str(path), check.name, "the name is used twice", "rename one"))
+        out.checks.append(check)
+    if out.digest:
+        _schedule_ok(path, "digest", out.digest)
+    return out
+
+
+def _check(path: Path, index: int, raw: Any) -> Check:
+    name = str(raw.get("name") or f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+
+    def fail(problem: str, fix: str) -> ConfigError:
+        return ConfigError(texts.checks_error(str(path), name, problem, fix))
+
+    if not isinstance(raw, dict):
+        raise fail("a check must be a mapping", "write name:, sql:, threshold:, direction:, schedule:, database:")
+    missing = [k for k in ("name", "sql", "threshold", "direction", "schedule", "database") if k not in raw]
+    if missing:
+        raise fail(f"{', '.join(missing)} missing", "add them")
+    unknown = sorted(set(raw) - CHECK_KEYS)
+    if unknown:
+        raise fail(f"unknown key(s) {', '.join(unknown)}", f"use only {', '.join(sorted(CHECK_KEYS))}")
+    if raw["direction"] not in ("above", "below"):
+        raise fail(f"direction is '{raw['direction']}'", "use above or below")
+    if not isinstance(raw["threshold"], int | float) or isinstance(raw["threshold"], bool):
+        raise fail("threshold is not a number", "write a number, like 2.5")
+    _schedule_ok(path, name, str(raw["schedule"]))
+    hints = {k: raw[k] for k in HINTS if raw.get(k)}
+    return Check(
+        name=name,
+        sql=str(raw["sql"]),
+        threshold=float(raw["threshold"]),
+        direction=raw["direction"],
+        schedule=str(raw["schedule"]),
+        database=str(raw["database"]),
+        title=str(raw.get("title") or name),
+        metric=str(raw.get("metric") or name),
+        link=str(raw.get("link") or ""),
+        hints=hints,
+        enabled=bool(raw.get("enabled", True)),
+    )
+
+
+def _schedule_ok(path: Path, name: str, schedule: str) -> None:
+    try:
+        next_time(schedule, datetime(2026, 1, 1, tzinfo=UTC), ZoneInfo("UTC"))
+    except ValueError as exc:
+        raise ConfigError(texts.checks_error(str(path), name, str(exc), "use 5m, 1h or a cron expression")) from exc
+
+
+# --- evaluating --------------------------------------------------------------------------------
+
+
+def evaluate(check: Check) -> float:
+    """Run the query (blocking: call it in a thread) and return its one number."""
+    url = check.database
+    if "://" in url and not url.startswith("sqlite:///"):
+        rows = _sqlalchemy_rows(url, check.sql)
+    else:
+        rows = _sqlite_rows(url.removeprefix("sqlite:///"), check.sql)
+    if len(rows) != 1 or len(rows[0]) != 1:
+        raise CheckFailed(texts.check_shape(len(rows), len(rows[0]) if rows else 0))
+    value = rows[0][0]
+    if isinstance(value, bool) or value is None:
+        raise CheckFailed(texts.check_not_number(value))
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise CheckFailed(texts.check_not_number(value)) from exc
+
+
+def _sqlite_rows(path: str, sql: str) -> list[tuple[Any, ...]]:
+    if not Path(path).is_file():
+        raise CheckFailed(texts.check_no_database(path))
+    conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    deadline = time.monotonic() + QUERY_SECONDS
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        return conn.execute(sql).fetchmany(2)
+    except sqlite3.Error as exc:
+        raise CheckFailed(texts.check_query_failed(str(exc))) from exc
+    finally:
+        conn.close()
+
+
+def _sqlalchemy_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    try:
+        import sqlalchemy
+    except ModuleNotFoundError as exc:
+        raise CheckFailed(texts.check_needs_sqlalchemy()) from exc
+    try:
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sqlalchemy.text(sql)).fetchmany(2)]
+    except Exception as exc:  # the driver's own errors: missing module, refused connection, bad SQL
+        raise CheckFailed(texts.check_query_failed(str(exc).splitlines()[0])) from exc
+
+
+def trigger_for(check: Check, value: float, status: str) -> Trigger:
+    data: dict[str, Any] = {
+        "metric": check.metric,
+        "value": f"{value:g}",
+        "threshold": f"{check.threshold:g}",
+        "direction": check.direction,
+        "summary": texts.check_summary(check.metric, f"{value:g}", check.direction, f"{check.threshold:g}"),
+        "check": check.name,
+        "decision": dict(check.hints),
+    }
+    if check.link:
+        data["link"] = check.link
+    return Trigger(flow="", source="check", kind="metric", title=check.title, data=data, status=status,
+                   dedup_key=f"check:{check.name}")  # fmt: skip
+
+
+@dataclass
+class Evaluation:
+    check: str
+    value: float | None
+    breached: bool
+    error: str | None
+    outcome: str  # started, repeat, resolved, unrouted, ok, error
+
+
+class CheckRunner:
+    """Evaluates checks and records them; breaches go through the routes like any trigger."""
+
+    def __init__(self, dispatcher: Dispatcher, env: dict[str, str] | Any):
+        self.dispatcher = dispatcher
+        catalog = dispatcher.catalog
+        self.path = catalog.folder / "checks.yaml"
+        self.router = Router(catalog.folder, env, lambda: set(catalog.current))
+        self._loaded: tuple[float, ChecksFile] | None = None
+
+    def config(self) -> ChecksFile:
+        if not self.path.is_file():
+            return ChecksFile()
+        stamp = self.path.stat().st_mtime
+        if self._loaded is None or self._loaded[0] != stamp:
+            self._loaded = (stamp, load(self.path))
+        return self._loaded[1]
+
+    async def run(self, check: Check, job: Job | None = None) -> Evaluation:
+        """Evaluate ``check`` now and record it (and, for a job, schedule the next)."""
+        try:
+            value: float | None = await asyncio.to_thread(evaluate, check)
+            error = None
+        except CheckFailed as exc:
+            value, error = None, str(exc)
+        breached = value is not None and check.breached(value)
+        was = _was_breached(self.dispatcher, check.name)
+        items = []
+        if value is not None and (breached or was):
+            items.append(self.router.route(trigger_for(check, value, "firing" if breached else "resolved")))
+
+        def record(conn: sqlite3.Connection, results: list[Admitted]) -> None:
+            now = self.dispatcher.clock()
+            event_id = results[0].event_id if results else None
+            conn.execute(
+                "INSERT INTO check_evaluations (check_name, at, value, threshold, direction, breached, error, event_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (check.name, iso(now), value, check.threshold, check.direction, int(breached), error, event_id),
+            )
+            if job is not None:
+                jobs.finish_job(conn, job.id, "error" if error else "done", now)
+                due = next_time(check.schedule, now, self.dispatcher.tz)
+                jobs.add_job(conn, None, "check", due, {"check": check.name}, now)
+
+        results = self.dispatcher.admit(items, record)
+        outcome = results[0].outcome if results else ("error" if error else "ok")
+        return Evaluation(check.name, value, breached, error, outcome)
+
+    async def run_job(self, job: Job) -> str:
+        check = next((c for c in self.config().checks if c.name == job.payload.get("check")), None)
+        if check is None or not check.enabled:
+            with transaction(self.dispatcher.db) as conn:
+                jobs.finish_job(conn, job.id, texts.job_unplanned(), self.dispatcher.clock())
+            return texts.job_unplanned()
+        return (await self.run(check, job)).outcome
+
+
+def _was_breached(dispatcher: Dispatcher, name: str) -> bool:
+    row = dispatcher.db.conn.execute(
+        "SELECT breached FROM check_evaluations WHERE check_name = ? AND value IS NOT NULL ORDER BY id DESC LIMIT 1",
+        (name,),
+    ).fetchone()
+    return bool(row and row[0])

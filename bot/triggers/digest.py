@@ -1,0 +1,52 @@
+"""The owner digest: one message per owner listing their open actions, overdue ones marked,
+instead of one reminder per action. A recurring ``digest`` job (``digest: {schedule: ...}`` in
+``flows/checks.yaml``) sends it; each message goes privately to the owner in the conversation
+of their newest decision, through the outbox like any reply."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from bot import texts
+from bot.dispatch import Dispatcher
+from bot.model import Actor, ConversationKey, Reply
+from bot.store import iso, jobs, runs, transaction
+from bot.store.jobs import Job
+from bot.triggers import next_time
+
+
+def digests(conn: sqlite3.Connection, today: date) -> list[Reply]:
+    rows = conn.execute(
+        "SELECT a.owner_id, a.owner_name, a.what, a.due, d.title, d.run_id, r.conversation FROM actions a"
+        " JOIN decisions d ON d.id = a.decision_id JOIN runs r ON r.id = d.run_id"
+        " WHERE a.status = 'open' AND a.owner_id IS NOT NULL ORDER BY a.owner_id, a.due IS NULL, a.due, a.id"
+    ).fetchall()
+    by_owner: dict[str, list[tuple[str, str | None, str, int, str, str]]] = {}
+    for owner_id, owner_name, what, due, title, run_id, conversation in rows:
+        by_owner.setdefault(owner_id, []).append((owner_name or owner_id, due, what, run_id, conversation, title))
+    replies = []
+    for owner_id, items in by_owner.items():
+        newest = max(items, key=lambda i: i[3])
+        lines = [(what, title, due, bool(due and due < today.isoformat())) for _, due, what, _, _, title in items]
+        owner = Actor(owner_id, items[0][0])
+        text = texts.owner_digest(owner.name, lines)
+        replies.append(Reply(newest[3], ConversationKey.parse(newest[4]), text, to=owner, kind="info", private=True))
+    return replies
+
+
+def run_job(dispatcher: Dispatcher, job: Job) -> str:
+    """Send the digests and plan the next one, in one transaction."""
+    now = dispatcher.clock()
+    with transaction(dispatcher.db) as conn:
+        current = jobs.load_job(conn, job.id)
+        if current is None or current.done_at is not None:
+            return "gone"
+        replies = digests(conn, now.astimezone(dispatcher.tz).date())
+        runs.queue_replies(conn, replies, iso(now))
+        outcome = f"done: {len(replies)} owner(s)"
+        jobs.finish_job(conn, job.id, outcome, now)
+        schedule = job.payload.get("schedule")
+        if schedule:
+            jobs.add_job(conn, None, "digest", next_time(schedule, now, dispatcher.tz), {"schedule": schedule}, now)
+    return outcome

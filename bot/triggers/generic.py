@@ -1,0 +1,68 @@
+"""The generic JSON trigger (``POST /hooks/events``) -> Triggers, checked against
+``event.schema.json`` (a JSON Schema) so that a bad body is refused naming the field."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from bot import texts
+from bot.model import Trigger
+from bot.triggers import PayloadError
+from bot.triggers.alertmanager import HINTS
+
+FIELDS = ("metric", "value", "threshold", "summary", "link")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return dict(json.loads(resources.files("bot.triggers").joinpath("event.schema.json").read_text()))
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    """One event: the schema's ``$defs/event``, with the other definitions it refers to."""
+    return jsonschema.Draft202012Validator({"$defs": schema()["$defs"], "$ref": "#/$defs/event"})
+
+
+MAX_EVENTS = 1000
+
+
+def parse(body: Any) -> list[Trigger]:
+    if isinstance(body, dict):
+        items = [body]
+    elif isinstance(body, list) and 0 < len(body) <= MAX_EVENTS:
+        items = body
+    else:
+        raise PayloadError(texts.payload_events_shape(MAX_EVENTS))
+    for i, item in enumerate(items):
+        error = jsonschema.exceptions.best_match(_validator().iter_errors(item))
+        if error is not None:
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            prefix = f"[{i}]" if isinstance(body, list) else ""
+            raise PayloadError(texts.payload_schema((prefix + where).lstrip(".") or "body", error.message))
+    return [event(item) for item in items]
+
+
+def event(item: dict[str, Any]) -> Trigger:
+    data: dict[str, Any] = dict(item.get("data") or {})
+    data.update({k: str(item[k]) if k in ("value", "threshold") else item[k] for k in FIELDS if k in item})
+    if item.get("labels"):
+        data["labels"] = item["labels"]
+    hints = {h: item[h] for h in HINTS if item.get(h)}
+    if hints:
+        data["decision"] = hints
+    key = item.get("dedup_key")
+    return Trigger(
+        flow="",
+        source="generic",
+        kind=item.get("kind") or "event",
+        title=item["title"],
+        data=data,
+        status=item.get("status") or "firing",
+        dedup_key=f"generic:{key}" if key else None,
+    )

@@ -1,0 +1,42 @@
+"""Grafana-managed alerting's webhook (``version: "1"``) -> one Trigger per alert.
+
+The body has Alertmanager's shape (see :mod:`bot.triggers.alertmanager`) plus, per alert,
+``values`` (refId -> number), ``valueString``, ``dashboardURL``, ``panelURL`` and
+``silenceURL``. The value prompts show is the ``value`` annotation, else the first of ``values``
+by refId; all of them are in ``values``. The dedup key is the alert's fingerprint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import texts
+from bot.model import Trigger
+from bot.triggers import PayloadError, alertmanager
+from bot.triggers.alertmanager import need_object
+
+
+def parse(body: Any) -> list[Trigger]:
+    obj = need_object(body, "body")
+    alertmanager.check_version(obj, "Grafana", "1")
+    triggers = alertmanager.alerts(obj, "grafana")
+    for i, (trigger, raw) in enumerate(zip(triggers, obj["alerts"], strict=True)):
+        values = raw.get("values")
+        if values is not None and not isinstance(values, dict):
+            raise PayloadError(texts.payload_type(f"alerts[{i}].values", "an object of numbers"))
+        if values:
+            trigger.data["values"] = values
+            if not trigger.data.get("value"):
+                first = sorted(values)[0]
+                trigger.data["value"] = _number(values[first])
+        if raw.get("valueString"):
+            trigger.data["value_string"] = raw["valueString"]
+        if obj.get("orgId") is not None:
+            trigger.data["org_id"] = obj["orgId"]
+    return triggers
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,171 @@
+"""The trigger hooks on ``decisionbot serve``: ``POST /hooks/alertmanager``, ``/hooks/grafana``
+and ``/hooks/events``, and the job scheduler that keeps runs moving.
+
+Each hook wants ``Authorization: Bearer $DECISIONBOT_HOOK_TOKEN`` (401 without it; with the
+variable unset the hooks are not mounted). A malformed body gets 400 naming the problem, a body
+over the limit 413, a busy bot 503 (Alertmanager retries 5xx and drops 4xx); on every error
+nothing is stored. A good body is routed and admitted in one transaction: new runs start,
+repeats and resolutions join the open run of their dedup key.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot import texts
+from bot.channels import Services
+from bot.dispatch import Admitted
+from bot.errors import ConfigError
+from bot.model import Trigger
+from bot.scheduler import Scheduler
+from bot.triggers import PayloadError, alertmanager, generic, grafana
+from bot.triggers.router import Router
+
+log = logging.getLogger("decisionbot.hooks")
+
+PARSERS: dict[str, Callable[[Any], list[Trigger]]] = {
+    "alertmanager": alertmanager.parse,
+    "grafana": grafana.parse,
+    "events": generic.parse,
+}
+
+
+@dataclass
+class HookState:
+    token: str
+    router: Router
+    services: Services
+    max_body: int = 8 * 1024 * 1024
+    max_inflight: int = 64
+    inflight: int = 0
+
+
+HOOKS = web.AppKey("hooks", HookState)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
+
+
+def mount(app: web.Application, services: Services) -> None:
+    """The scheduler always; the hooks when DECISIONBOT_HOOK_TOKEN is set."""
+    scheduler = Scheduler(services.dispatcher, services.env, notify=services.notify)
+    scheduler.checks.config()  # a broken checks file stops the start, naming the check and the fix
+    app[SCHEDULER] = scheduler
+    app.on_startup.append(_start_scheduler)
+    app.on_shutdown.append(_stop_scheduler)
+    token = services.env.get("DECISIONBOT_HOOK_TOKEN") or ""
+    if not token:
+        log.warning(texts.hooks_off())
+        return
+    catalog = services.dispatcher.catalog
+    router = Router(catalog.folder, services.env, lambda: set(catalog.current))
+    router.routes()  # a broken routes file stops the start, naming the route and the fix
+    app[HOOKS] = HookState(token, router, services)
+    for name in PARSERS:
+        app.router.add_post(f"/hooks/{name}", _handler(name))
+    log.info(texts.hooks_on(sorted(f"/hooks/{n}" for n in PARSERS)))
+
+
+def _handler(name: str) -> Callable[[web.Request], Any]:
+    async def handle(request: web.Request) -> web.Response:
+        return await receive(request, name)
+
+    return handle
+
+
+async def receive(request: web.Request, name: str) -> web.Response:
+    state = request.app[HOOKS]
+    if not authorized(request.headers.get("Authorization", ""), state.token):
+        return problem(401, texts.hook_unauthorized())
+    if state.inflight >= state.max_inflight:
+        return problem(503, texts.hook_busy(), retry_after=2)
+    state.inflight += 1
+    try:
+        body = await read_limited(request, state.max_body)
+        if body is None:
+            return problem(413, texts.hook_too_large(state.max_body))
+        return accept(state, name, body)
+    finally:
+        state.inflight -= 1
+
+
+def accept(state: HookState, name: str, body: bytes) -> web.Response:
+    """Parse, route and admit one body: all of it, or (on an error) nothing."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return problem(400, texts.hook_bad_json(str(exc)))
+    try:
+        triggers = PARSERS[name](payload)
+        admissions = [state.router.route(t) for t in triggers]
+    except PayloadError as exc:
+        return problem(400, str(exc))
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return problem(500, str(exc))
+    try:
+        results = state.services.dispatcher.admit(admissions)
+    except sqlite3.OperationalError as exc:  # the ledger is locked by a long writer: try later
+        log.warning(texts.hook_db_busy(str(exc)))
+        return problem(503, texts.hook_busy(), retry_after=5)
+    for channel in {r.channel for r in results if r.outbox and r.channel}:
+        state.services.notify(channel)
+    for admission, result in zip(admissions, results, strict=True):
+        if result.outcome == "unrouted":
+            log.warning(texts.trigger_unrouted(admission.trigger.title, admission.problem or texts.no_channel()))
+    return web.json_response(summary(admissions, results))
+
+
+def summary(admissions: list[Any], results: list[Admitted]) -> dict[str, Any]:
+    out: dict[str, Any] = {"received": len(results), "started": [], "repeats": 0, "resolved": 0, "unrouted": []}
+    for admission, result in zip(admissions, results, strict=True):
+        if result.outcome == "started":
+            out["started"].append(result.run_id)
+        elif result.outcome == "repeat":
+            out["repeats"] += 1
+        elif result.outcome in ("resolved", "recorded") and admission.trigger.status == "resolved":
+            out["resolved"] += 1
+        elif result.outcome == "unrouted":
+            out["unrouted"].append(
+                {"title": admission.trigger.title, "problem": admission.problem or texts.no_channel()}
+            )
+    return out
+
+
+def authorized(header: str, token: str) -> bool:
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+async def read_limited(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None when it is over ``limit`` bytes (checked before reading, when it says)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    data = bytearray()
+    async for chunk in request.content.iter_chunked(256 * 1024):
+        data += chunk
+        if len(data) > limit:
+            return None
+    return bytes(data)
+
+
+def problem(status: int, message: str, retry_after: int | None = None) -> web.Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+async def _start_scheduler(app: web.Application) -> None:
+    from bot.server import CHANNELS
+
+    active: dict[str, Any] = app[CHANNELS]
+    app[SCHEDULER].start(lambda: list(active))
+
+
+async def _stop_scheduler(app: web.Application) -> None:
+    await app[SCHEDULER].stop()

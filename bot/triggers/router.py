@@ -1,0 +1,213 @@
+"""Routes: which flow a trigger starts, in which channel, with whom (``flows/routes.yaml``).
+
+Routes are tried in order and the first that matches wins; a route without ``match`` or
+``match_re`` matches everything (a catch-all). ``match`` compares exactly, ``match_re`` with a
+regular expression that must match the whole value, on ``source``, ``kind``, ``title``,
+``labels.<name>`` (``labels: {...}``) and trigger fields (``fields: {...}``). The trigger's own
+``decision_*`` labels (or the generic hook's fields) override the route's choices. Without a
+routes file, or when nothing matches, the default route starts ``metric_breach`` in
+``DECISIONBOT_DEFAULT_CHANNEL``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import texts
+from bot.dispatch import Admission
+from bot.errors import ConfigError
+from bot.model import Trigger
+from bot.triggers import parse_channel, parse_duration, people, person
+
+DEFAULT_FLOW = "metric_breach"
+DEFAULT_COOLDOWN = timedelta(hours=1)
+ROUTE_KEYS = {
+    "name", "match", "match_re", "flow", "channel", "facilitator", "participants", "owners", "backup", "dedup",
+    "cooldown",
+}  # fmt: skip
+MATCH_KEYS = {"source", "kind", "title", "labels", "fields"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    flow: str = DEFAULT_FLOW
+    channel: str | None = None
+    facilitator: str | None = None
+    participants: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    backup: str | None = None
+    dedup: str = "fingerprint"  # fingerprint | group (Alertmanager's groupKey)
+    cooldown: timedelta = DEFAULT_COOLDOWN
+    exact: dict[str, str] = field(default_factory=dict)  # "source", "labels.team", "fields.metric" -> value
+    regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+    def matches(self, trigger: Trigger) -> bool:
+        for key, want in self.exact.items():
+            if lookup(trigger, key) != want:
+                return False
+        for key, pattern in self.regex.items():
+            got = lookup(trigger, key)
+            if got is None or not pattern.fullmatch(got):
+                return False
+        return True
+
+
+def lookup(trigger: Trigger, key: str) -> str | None:
+    if key in ("source", "kind", "title"):
+        return str(getattr(trigger, key))
+    area, _, name = key.partition(".")
+    value = (trigger.data.get("labels") or {}).get(name) if area == "labels" else trigger.data.get(name)
+    return None if value is None else str(value)
+
+
+class Router:
+    """Reads ``routes.yaml`` from the flows folder (again whenever it changes)."""
+
+    def __init__(self, folder: Path, env: Mapping[str, str], known_flows: Callable[[], set[str]]):
+        self.path = folder / "routes.yaml"
+        self.default_channel = env.get("DECISIONBOT_DEFAULT_CHANNEL") or None
+        self.known_flows = known_flows
+        self._loaded: tuple[float, list[Route]] | None = None
+
+    def routes(self) -> list[Route]:
+        """The routes, in order; raises ConfigError naming the file, the route and the fix."""
+        if not self.path.is_file():
+            return []
+        stamp = self.path.stat().st_mtime
+        if self._loaded is None or self._loaded[0] != stamp:
+            self._loaded = (stamp, load_routes(self.path))
+        return self._loaded[1]
+
+    def default(self) -> Route:
+        return Route(name="default", channel=self.default_channel)
+
+    def choose(self, trigger: Trigger) -> Route | str:
+        """The route a trigger takes, or the problem when it names an unknown one."""
+        hints = trigger.data.get("decision") or {}
+        routes = self.routes()
+        if hints.get("route"):
+            named = next((r for r in routes if r.name == hints["route"]), None)
+            return named or texts.unknown_route(hints["route"], [r.name for r in routes])
+        return next((r for r in routes if r.matches(trigger)), None) or self.default()
+
+    def route(self, trigger: Trigger) -> Admission:
+        """Fill in the trigger's flow, conversation and people; an Admission with a problem
+        when it has nowhere to go."""
+        chosen = self.choose(trigger)
+        if isinstance(chosen, str):
+            return Admission(trigger, None, DEFAULT_COOLDOWN, chosen)
+        hints = trigger.data.get("decision") or {}
+        trigger.flow = hints.get("flow") or chosen.flow
+        if chosen.dedup == "group" and trigger.source == "alertmanager" and trigger.data.get("group_key"):
+            trigger.dedup_key = f"alertmanager:group:{trigger.data['group_key']}"
+            trigger.status = trigger.data.get("group_status") or trigger.status
+        problem = self._fill(trigger, chosen, hints)
+        return Admission(trigger, chosen.name, chosen.cooldown, problem)
+
+    def _fill(self, trigger: Trigger, route: Route, hints: Mapping[str, Any]) -> str | None:
+        if trigger.flow not in self.known_flows():
+            return texts.unknown_flow_routed(trigger.flow, sorted(self.known_flows()))
+        spec = hints.get("channel") or route.channel or self.default_channel
+        if not spec:
+            return texts.no_channel()
+        try:
+            trigger.conversation = conversation = parse_channel(str(spec))
+        except ValueError as exc:
+            return str(exc)
+        channel = conversation.channel
+        fac = hints.get("facilitator") or route.facilitator
+        trigger.facilitator = person(fac, channel) if fac else None
+        owners = people(hints.get("owners") or list(route.owners), channel)
+        everyone = people(hints.get("participants") or list(route.participants), channel)
+        trigger.participants = [p for p in everyone + owners if p != trigger.facilitator]
+        trigger.participants = list(dict.fromkeys(trigger.participants))
+        if owners:
+            trigger.data["owners"] = ", ".join(o.name for o in owners)
+        backup = hints.get("backup") or route.backup
+        if backup:
+            trigger.data["escalate_to"] = person(backup, channel).to_dict()
+        return None
+
+
+def load_routes(path: Path) -> list[Route]:
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            texts.routes_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax")
+        ) from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("routes", []), list):
+        raise ConfigError(texts.routes_error(str(path), None, "'routes' must be a list", "write routes: [- name: ...]"))
+    out: list[Route] = []
+    for i, raw in enumerate(doc.get("routes") or []):
+        route = _route(path, i, raw)
+        if any(r.name == route.name for r in out):
+            raise ConfigError(texts.routes_error(str(path), route.name, "the name is used twice", "rename one"))
+        out.append(route)
+    return out
+
+
+def _route(path: Path, index: int, raw: Any) -> Route:
+    name = str(raw.get("name") or f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+
+    def fail(problem: str, fix: str) -> ConfigError:
+        return ConfigError(texts.routes_error(str(path), name, problem, fix))
+
+    if not isinstance(raw, dict):
+        raise fail("a route must be a mapping", "write name:, match:, flow:, channel: ...")
+    unknown = sorted(set(raw) - ROUTE_KEYS)
+    if unknown:
+        raise fail(f"unknown key(s) {', '.join(unknown)}", f"use only {', '.join(sorted(ROUTE_KEYS))}")
+    if raw.get("dedup", "fingerprint") not in ("fingerprint", "group"):
+        raise fail(f"dedup is '{raw['dedup']}'", "use fingerprint or group")
+    try:
+        cooldown = parse_duration(raw["cooldown"]) if "cooldown" in raw else DEFAULT_COOLDOWN
+        if raw.get("channel"):
+            parse_channel(str(raw["channel"]))
+        regex = {k: re.compile(v) for k, v in _flatten(raw.get("match_re"), fail).items()}
+    except (ValueError, re.error) as exc:
+        raise fail(str(exc), "correct the value") from exc
+    return Route(
+        name=name,
+        flow=str(raw.get("flow") or DEFAULT_FLOW),
+        channel=raw.get("channel"),
+        facilitator=raw.get("facilitator"),
+        participants=tuple(_list(raw.get("participants"))),
+        owners=tuple(_list(raw.get("owners"))),
+        backup=raw.get("backup"),
+        dedup=raw.get("dedup", "fingerprint"),
+        cooldown=cooldown,
+        exact=_flatten(raw.get("match"), fail),
+        regex=regex,
+    )
+
+
+def _flatten(spec: Any, fail: Callable[[str, str], ConfigError]) -> dict[str, str]:
+    """``{source: x, labels: {team: y}}`` -> ``{"source": "x", "labels.team": "y"}``."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict) or set(spec) - MATCH_KEYS:
+        raise fail("match and match_re take source, kind, title, labels and fields", "use only those keys")
+    out: dict[str, str] = {}
+    for key, value in spec.items():
+        if key in ("labels", "fields"):
+            if not isinstance(value, dict):
+                raise fail(f"match {key} must be a mapping", f"write {key}: {{name: value}}")
+            out.update({f"{key}.{k}": str(v) for k, v in value.items()})
+        else:
+            out[key] = str(value)
+    return out
+
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [s for s in str(value).split(",") if s.strip()]

@@ -1,0 +1,165 @@
+"""The analysts' commands as a user runs them: demo-data, report, transcripts search, export."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.analytics.history import build
+from tests.analytics.test_views_and_summaries import assert_views_match_report
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMANDS = [["report"], ["transcripts"], ["transcripts", "search"], ["export"], ["explore"], ["demo-data"]]
+
+
+def run(db: Path, *args: str, input: str | None = None):
+    return CliRunner().invoke(main, ["--db", str(db), "--flows", str(ROOT / "flows"), *args], input=input)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = run(db, "demo-data", "--runs", "30")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Demo history written to {db}: ")
+    return db
+
+
+def _fingerprint(db: Path) -> str:
+    h = hashlib.sha256()
+    for part in (db, db.with_name(db.name + "-wal")):
+        h.update(part.read_bytes() if part.exists() else b"")
+    return h.hexdigest()
+
+
+def test_demo_data_then_report_json_shows_every_measure(demo: Path) -> None:
+    result = run(demo, "report", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rep = json.loads(result.output)
+    t = rep["totals"]
+    assert t["runs"] >= 30 and t["completed"] > 0 and t["decisions"] > 0 and t["actions"] > 0 and t["reviews"] > 0
+    assert t["cancelled"] + t["active"] > 0  # abandoned or cancelled runs
+    flows = {r["key"] for r in rep["latency"] if r["dimension"] == "flow"}
+    assert {"post_meeting", "metric_breach", "decision_review"} <= flows
+    overall = rep["latency"][0]
+    assert (
+        overall["dimension"] == "all"
+        and overall["median_hours_to_decision"] > 0
+        and overall["p90_hours_to_decision"] > 0
+    )
+    assert {r["key"] for r in rep["latency"] if r["dimension"] == "channel"} == {"slack", "teams", "console"}
+    assert sum(r["done_on_time"] for r in rep["follow_through_by_flow"]) > 0
+    assert sum(r["done_late"] for r in rep["follow_through_by_flow"]) > 0
+    everyone = next(r for r in rep["review_adherence"] if r["flow_id"] == "(all)")
+    assert everyone["held_on_time"] > 0 and everyone["due"] > 0 and 0 < everyone["adherence"] <= 1
+    assert sum(r["reached"] for r in rep["dropoff"]) > 0 and sum(r["dropped_off"] for r in rep["dropoff"]) > 0
+    assert sum(r["revisions"] for r in rep["revisions"]) > 0
+    assert len(rep["participation"]) >= 8 and all(r["answers"] >= 0 for r in rep["participation"])
+    quality = next(r for r in rep["trigger_quality"] if r["source"] == "(all)")
+    assert 0 < quality["share_decided"] <= 1 and quality["repeats"] > 0
+
+
+def test_demo_history_agrees_with_the_views(demo: Path) -> None:
+    assert assert_views_match_report(demo) > 200
+
+
+def test_demo_data_refuses_a_ledger_that_has_runs(demo: Path) -> None:
+    result = run(demo, "demo-data", "--runs", "2")
+    assert result.exit_code == 1
+    assert "already holds" in result.output and "demo-data only fills an empty ledger" in result.output
+
+
+def test_report_formats_and_output_file(demo: Path, tmp_path: Path) -> None:
+    table = run(demo, "report").output
+    assert table.startswith("Decision process report: runs triggered from the start to now")
+    assert "Drop-off per step" in table and "follow_through" in table
+    md = run(demo, "report", "--format", "markdown", "--flow", "post_meeting").output
+    assert md.startswith("# Decision process report") and "| dimension | key | runs |" in md
+    rows = list(csv.DictReader(io.StringIO(run(demo, "report", "--format", "csv").output)))
+    assert {r["section"] for r in rows} >= {"totals", "latency", "dropoff", "participation", "trigger_quality"}
+    assert next(r for r in rows if r["section"] == "totals" and r["measure"] == "runs")["value"] != "0"
+    out = tmp_path / "r.html"
+    result = run(demo, "report", "--format", "html", "--output", str(out))
+    assert result.exit_code == 0 and f"Report written to {out}" in result.output
+    assert out.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_analysts_commands_do_not_change_the_ledger(demo: Path, tmp_path: Path) -> None:
+    before = _fingerprint(demo)
+    assert run(demo, "report", "--format", "json").exit_code == 0
+    assert run(demo, "transcripts", "search", "launch").exit_code == 0
+    assert run(demo, "export", "messages", "--format", "json", "-o", str(tmp_path / "m.json")).exit_code == 0
+    assert _fingerprint(demo) == before
+
+
+def test_report_without_a_ledger_says_what_to_do(tmp_path: Path) -> None:
+    result = run(tmp_path / "none.db", "report")
+    assert result.exit_code == 1
+    assert f"No ledger at {tmp_path / 'none.db'}. Try: decisionbot --db" in result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_report_rejects_a_reversed_window(demo: Path) -> None:
+    result = run(demo, "report", "--since", "2026-05-01", "--until", "2026-04-01")
+    assert result.exit_code == 2 and "--since is after --until" in result.output
+
+
+def test_search_finds_a_word_typed_in_a_chat(tmp_path: Path) -> None:
+    db = tmp_path / "chat.db"
+    lines = [{"text": "We move the quokka launch to March"}, {"text": "Draft the plan"}, {"text": "@bob"},
+             {"text": "2030-01-10"}, {"text": "done"}, {"as": "bob", "text": "yes"}, {"as": "alice", "text": "ok"}]  # fmt: skip
+    chat = run(db, "chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl",
+               input="".join(json.dumps(x) + "\n" for x in lines))  # fmt: skip
+    assert chat.exit_code == 0, chat.output
+    found = json.loads(run(db, "transcripts", "search", "quokka", "--json").output)
+    # what alice typed, and the summary the bot posted with it
+    assert [(r["run_id"], r["direction"], r["who"], r["step"]) for r in found] == [
+        (1, "in", "alice", "decision"),
+        (1, "out", "everyone", None),
+    ]
+    assert found[0]["text"] == "We move the quokka launch to March" and "[quokka]" in found[0]["snippet"]
+    assert found[1]["text"].startswith("Decision recorded: ")
+    stemmed = json.loads(run(db, "transcripts", "search", "launches", "--json").output)
+    assert [r["message_id"] for r in stemmed] == [r["message_id"] for r in found]
+    assert "quokka" in run(db, "transcripts", "search", "quokka march").output
+    assert run(db, "transcripts", "search", "quokka", "--flow", "metric_breach").output.strip() == "(none)"
+    assert json.loads(run(db, "transcripts", "search", "quok*", "--raw", "--json").output)[0]["run_id"] == 1
+    bad = run(db, "transcripts", "search", '"unbalanced', "--raw")
+    assert bad.exit_code == 1 and "Cannot search for" in bad.output
+
+
+def test_export_tables_and_views_and_only_those(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    build(db).conn.close()
+    rows = list(csv.DictReader(io.StringIO(run(db, "export", "actions", "--format", "csv").output)))
+    assert len(rows) == 10 and rows[0]["owner_id"] == "slack:bob" and rows[6]["due"] == ""
+    view = json.loads(run(db, "export", "review_status", "--format", "json").output)
+    assert [r["due_at"] for r in view] == ["2026-03-20", "2026-03-24", "2026-03-10", "2026-03-29"]
+    out = tmp_path / "runs.json"
+    done = run(db, "export", "runs", "--format", "json", "--output", str(out))
+    assert done.exit_code == 0 and "Exported 7 row(s) of runs" in done.output
+    assert len(json.loads(out.read_text())) == 7
+    for name in ("nope", "runs; DROP TABLE runs", 'runs" --', "messages_fts_data", "sqlite_master"):
+        refused = run(db, "export", name)
+        assert refused.exit_code == 1 and f"No table or view named '{name}'" in refused.output
+        assert "Known: " in refused.output and "action_status" in refused.output
+    assert len(json.loads(run(db, "export", "runs", "--format", "json").output)) == 7
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_has_help_ending_with_an_example(path: list[str]) -> None:
+    command: click.Command = main
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    text = (command.help or "").strip()
+    assert "Example:" in text
+    assert text.split("Example:")[-1].strip().startswith("decisionbot") or "decisionbot" in text.split("Example:")[-1]

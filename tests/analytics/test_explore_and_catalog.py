@@ -1,0 +1,87 @@
+"""Datasette over the ledger (read-only, described, with canned queries); the catalog and the docs
+describe every table, column and view a ledger has."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.analytics import catalog, explore
+from bot.analytics.sql import MEASURES, as_view
+from bot.errors import BotError
+from bot.store import open_db
+from tests.analytics.history import build
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = (ROOT / "docs" / "analytics.md").read_text()
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    path = tmp_path / "ledger.db"
+    build(path).conn.close()
+    return path
+
+
+async def test_datasette_describes_everything_and_runs_the_canned_queries(ledger: Path) -> None:
+    ds = explore.build(ledger)
+    meta = (await ds.client.get("/-/metadata.json")).json()["databases"]["ledger"]
+    assert set(meta["tables"]) >= set(catalog.TABLES) - {"check_evaluations"} | set(MEASURES)
+    assert meta["tables"]["actions"]["columns"]["due"] == "Due date (local date)."
+    assert set(meta["queries"]) == set(explore.CANNED)
+    for name in explore.CANNED:
+        params = "&words=launch" if name == "search" else ""
+        response = await ds.client.get(f"/ledger/{name}.json?_shape=array{params}")
+        assert response.status_code == 200, (name, response.text[:200])
+    people = (await ds.client.get("/ledger/participation.json?_shape=array")).json()
+    assert [(p["person"], p["answers"]) for p in people][:2] == [("slack:alice", 9), ("slack:carol", 3)]
+    found = (await ds.client.get("/ledger/search.json?_shape=array&words=quokka")).json()
+    assert found == []
+    found = (await ds.client.get("/ledger/search.json?_shape=array&words=referral")).json()
+    assert [f["run_id"] for f in found] == [5]
+
+
+async def test_datasette_cannot_write(ledger: Path) -> None:
+    ds = explore.build(ledger)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await ds.get_database("ledger").execute_write("DELETE FROM runs")
+    refused = await ds.client.get("/ledger.json?sql=DELETE+FROM+runs")
+    assert refused.status_code == 400
+    count = (await ds.client.get("/ledger.json?sql=select+count(*)+as+n+from+runs&_shape=array")).json()
+    assert count == [{"n": 7}]
+
+
+def test_immutable_refuses_a_ledger_with_changes_in_its_log(ledger: Path) -> None:
+    db = open_db(ledger)
+    db.execute("UPDATE runs SET updated_at = '2026-04-01T00:00:00.000Z' WHERE id = 6")
+    with pytest.raises(BotError, match="write-ahead log"):
+        explore.build(ledger, immutable=True)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    assert explore.build(ledger, immutable=True) is not None
+
+
+def _live_schema(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    return catalog.live_schema(open_db(tmp_path / "fresh.db").conn)
+
+
+def test_catalog_describes_every_table_and_column_of_a_fresh_ledger(tmp_path: Path) -> None:
+    for table, (columns, ddl) in _live_schema(tmp_path).items():
+        for column in columns:
+            assert catalog.describe(table, column, ddl), f"{table}.{column}: describe it in bot/analytics/catalog.py"
+
+
+def test_docs_list_every_table_column_and_view(tmp_path: Path) -> None:
+    for table, (columns, _) in _live_schema(tmp_path).items():
+        assert f"### `{table}`" in DOCS, f"{table}: regenerate with python -m bot.analytics.catalog"
+        section = DOCS.split(f"### `{table}`", 1)[1].split("\n### ", 1)[0]
+        for column in columns:
+            assert f"| `{column}` |" in section, f"{table}.{column} is not in docs/analytics.md"
+    for view, sql in MEASURES.items():
+        assert f"### `{view}`" in DOCS, view
+        assert as_view(sql) in DOCS, f"the SQL of {view} in docs/analytics.md is out of date"
+    for command in ("decisionbot report", "decisionbot transcripts search", "decisionbot export",
+                    "decisionbot explore", "decisionbot demo-data"):  # fmt: skip
+        assert command in DOCS

@@ -1,0 +1,107 @@
+"""The HTML report in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+Needs the system browser (tests/setup/analytics.sh installs it; ``playwright install`` is never
+run). Every request the page makes is routed through the test: only the file itself may load.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.analytics import report
+from bot.analytics.measures import Params
+from bot.store import open_db, open_readonly
+from tests.analytics.history import build
+from tests.analytics.test_measures import AS_OF
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path:
+        return path
+    if os.environ.get("CI"):
+        pytest.fail("chromium is not installed: run tests/setup/analytics.sh")
+    pytest.skip("chromium is not installed (run tests/setup/analytics.sh)")
+
+
+def render(db_path: Path, out: Path) -> str:
+    db = open_readonly(db_path)
+    out.write_text(report.render(report.build(db.conn, Params(as_of=AS_OF)), "html"))
+    db.conn.close()
+    return out.resolve().as_uri()
+
+
+def open_page(url: str, shot: Path | None = None) -> tuple[dict[str, int], list[str]]:
+    from playwright.sync_api import Route, sync_playwright
+
+    requests: list[str] = []
+
+    def only_the_file(route: Route) -> None:
+        requests.append(route.request.url)
+        if route.request.url == url:
+            route.continue_()
+        else:
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1600})
+            page.route("**/*", only_the_file)
+            page.goto(url, wait_until="load")
+            counts = page.evaluate(
+                """() => Object.fromEntries([...document.querySelectorAll('figure.chart')].map(f => [f.id,
+                     f.querySelectorAll('svg path, svg rect').length]))"""
+            )
+            box = page.locator("#chart-latency svg").bounding_box()
+            assert box is not None
+            counts["latency-height"] = int(box["height"])
+            if shot:
+                page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    return counts, requests
+
+
+def test_charts_are_drawn_and_nothing_leaves_the_machine(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    build(db).conn.close()
+    url = render(db, tmp_path / "report.html")
+    counts, requests = open_page(url, tmp_path / "report.png")
+    assert counts.pop("latency-height") == 260
+    assert set(counts) == {
+        "chart-latency",
+        "chart-follow-through",
+        "chart-funnel-decision_review",
+        "chart-funnel-metric_breach",
+        "chart-funnel-post_meeting",
+    }
+    assert all(n > 0 for n in counts.values()), counts
+    assert counts["chart-latency"] == 2  # the median line and the p90 line
+    assert counts["chart-follow-through"] == 3  # one bar per owner with actions due
+    assert counts["chart-funnel-post_meeting"] == 4 + 1  # four steps, one with runs that stopped there
+    assert requests == [url]
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_an_empty_ledger_still_renders(tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    open_db(db).conn.close()
+    url = render(db, tmp_path / "empty.html")
+    counts, requests = open_page(url)
+    assert counts.pop("latency-height") == 40
+    assert counts == {"chart-latency": 0, "chart-follow-through": 0, "chart-funnel": 0}
+    assert requests == [url]
+    assert (tmp_path / "empty.html").read_text().count("(no data)") >= 8

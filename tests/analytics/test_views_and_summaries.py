@@ -1,0 +1,100 @@
+"""The two ways of computing the measures agree: the views (SQL over the raw tables, the written
+definitions) and the report (the summary tables kept by triggers). And the summaries a migration
+back-fills from an existing ledger equal those the triggers kept."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.analytics import report, summary
+from bot.analytics.measures import Params
+from bot.analytics.sql import MEASURES
+from bot.store import open_db, open_readonly
+from tests.analytics.history import build
+
+SECTIONS = {  # report section -> (view, key columns)
+    "latency": ("latency_summary", ("dimension", "key")),
+    "follow_through_by_owner": ("follow_through_by_owner", ("owner_id",)),
+    "follow_through_by_flow": ("follow_through_by_flow", ("flow_id",)),
+    "review_adherence": ("review_adherence", ("flow_id",)),
+    "dropoff": ("step_dropoff", ("flow_id", "step")),
+    "revisions": ("answer_revisions", ("flow_id", "step", "field")),
+    "participation": ("participation", ("person",)),
+    "trigger_quality": ("trigger_quality", ("source", "kind")),
+}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    return a == b
+
+
+def assert_views_match_report(path: Path) -> int:
+    """Compare every shared column of every section; return how many values were compared."""
+    db = open_readonly(path)
+    rep = report.build(db.conn, Params(as_of=datetime.now(UTC)))
+    compared = 0
+    for section, (view, keys) in SECTIONS.items():
+        cur = db.conn.execute(f"SELECT * FROM {view}")
+        names = [d[0] for d in cur.description]
+        from_view = {tuple(r[names.index(k)] for k in keys): dict(zip(names, r, strict=True)) for r in cur}
+        from_report = {tuple(r[k] for k in keys): r for r in rep[section]}
+        assert set(from_view) == set(from_report), section
+        for key, row in from_report.items():
+            for column, value in row.items():
+                if column in from_view[key] and column != "name":
+                    assert _same(from_view[key][column], value), (section, key, column)
+                    compared += 1
+    db.conn.close()
+    return compared
+
+
+def test_views_and_report_agree_on_the_hand_built_history(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    build(path).conn.close()
+    assert assert_views_match_report(path) > 300
+
+
+def test_every_measure_has_a_view(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "v.db")
+    assert set(MEASURES) <= set(db.view_names())
+    for name in MEASURES:
+        assert db.execute(f"SELECT * FROM {name}").fetchall() == []
+
+
+def _snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    tables = [
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'analytics_%'")
+    ]
+    return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+
+
+def test_backfill_on_an_existing_ledger_equals_what_triggers_kept(tmp_path: Path) -> None:
+    kept = tmp_path / "kept.db"
+    build(kept).conn.close()
+    before = sqlite3.connect(kept)
+    expected = _snapshot(before)
+    before.close()
+    assert len(expected) == 7 and all(expected.values())
+    old = tmp_path / "old.db"
+    shutil.copy(kept, old)
+    conn = sqlite3.connect(old, isolation_level=None)
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'analytics_%'"
+    ).fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    for table in expected:
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_summary_tables'")
+    conn.close()
+    migrated = open_db(old)  # applies m003 again: tables, back-fill, triggers
+    assert _snapshot(migrated.conn) == expected
+    assert {t.name for t in migrated.triggers if t.name.startswith("analytics_")} == {
+        stmt.split()[2] for stmt in summary.TRIGGERS
+    }

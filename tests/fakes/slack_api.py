@@ -1,0 +1,204 @@
+"""A small fake of the Slack Web API (and Socket Mode) on 127.0.0.1, recording every call.
+
+It answers the methods the bot uses as Slack does (JSON bodies for chat.*, query strings for
+auth.test, conversations.open, apps.connections.open), and can be told to refuse the next
+calls of a method: HTTP 429 with ``Retry-After``, ``ok: false`` with an error, or a 5xx.
+``apps.connections.open`` returns a ``ws://127.0.0.1:PORT/link/...`` URL served here too; a
+test pushes envelopes down it and reads the acknowledgements that come back.
+
+Also a process of its own for benchmarks: ``python -m tests.fakes.slack_api --port P``, with
+``GET /_calls`` (the calls so far, with their arrival times) and ``POST /_reset``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+TEAM, APP, BOT_USER, BOT_ID = "T111", "A111", "UBOT", "BBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float  # time.monotonic() on arrival: comparable across processes on one machine
+    result: dict[str, Any] = field(default_factory=dict)  # what the fake answered
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "args": self.args, "at": self.at, "ok": self.result.get("ok")}
+
+
+@dataclass
+class Refusal:
+    status: int = 200
+    error: str | None = None
+    retry_after: str | None = None
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    refusals: dict[str, list[Refusal]] = field(default_factory=dict)
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    port: int = 0
+    record: bool = True
+
+    def __post_init__(self) -> None:
+        self._ts = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []
+        self.runner: web.AppRunner | None = None
+
+    # --- what tests use ----------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def add_user(self, user_id: str, name: str, tz: str = "UTC") -> None:
+        self.users[user_id] = {"id": user_id, "name": name.lower(), "tz": tz, "profile": {"display_name": name}}
+
+    def refuse(self, method: str, times: int = 1, **how: Any) -> None:
+        """The next ``times`` calls of ``method`` are refused: ``status=429, retry_after="0"``,
+        ``error="channel_not_found"`` or ``status=503``."""
+        self.refusals.setdefault(method, []).extend(Refusal(**how) for _ in range(times))
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def posted(self) -> list[dict[str, Any]]:
+        """The messages posted successfully, each with the ts it was given."""
+        return [{**c.args, "ts": c.result["ts"]} for c in self.of("chat.postMessage") if c.result.get("ok")]
+
+    async def send_envelope(self, envelope: dict[str, Any]) -> None:
+        """Push a Socket Mode message to every connected client."""
+        for ws in self._sockets:
+            await ws.send_str(json.dumps(envelope))
+
+    async def wait_connected(self, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self._sockets:
+            if time.monotonic() > deadline:
+                raise AssertionError("no Socket Mode client connected")
+            await asyncio.sleep(0.01)
+
+    # --- serving -----------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # bots.info and users.info are GETs
+        app.router.add_get("/link/", self._link)
+        app.router.add_get("/_calls", self._calls)
+        app.router.add_post("/_reset", self._reset)
+        return app
+
+    async def start(self, port: int = 0) -> FakeSlack:
+        self.runner = web.AppRunner(self.app(), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            if request.content_type == "application/json":
+                args.update(json.loads(body))
+            else:
+                args.update(parse_qsl(body.decode(), keep_blank_values=True))
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        call = Call(method, args, auth.removeprefix("Bearer ") or None, time.monotonic())
+        if self.record:
+            self.calls.append(call)
+        queued = self.refusals.get(method)
+        if queued:
+            refusal = queued.pop(0)
+            headers = {"Retry-After": refusal.retry_after} if refusal.retry_after is not None else {}
+            error = refusal.error or ("ratelimited" if refusal.status == 429 else "service_unavailable")
+            call.result = {"ok": False, "error": error}
+            return web.json_response(call.result, status=refusal.status, headers=headers)
+        call.result = self._answer(method, args)
+        return web.json_response(call.result)
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "decisionbot",
+                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID}  # fmt: skip
+        if method == "bots.info":
+            return {"ok": True, "bot": {"id": BOT_ID, "app_id": APP, "user_id": BOT_USER, "name": "decisionbot"}}
+        if method == "chat.postMessage":
+            ts = self._next_ts()
+            message = {"text": args.get("text"), "ts": ts, "thread_ts": args.get("thread_ts")}
+            return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
+        if method == "users.info":
+            user = self.users.get(str(args.get("user")))
+            if user is None:
+                user = {"id": args.get("user"), "name": str(args.get("user")).lower(), "tz": "UTC", "profile": {}}
+            return {"ok": True, "user": user}
+        if method == "views.open":
+            return {"ok": True, "view": {"id": "V111", "type": "modal"}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket=t-{next(self._ts)}&app_id={APP}"}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": APP}}))
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                self.acks.append(json.loads(msg.data))
+        self._sockets.remove(ws)
+        return ws
+
+    async def _calls(self, request: web.Request) -> web.Response:
+        return web.json_response([c.to_dict() for c in self.calls])
+
+    async def _reset(self, request: web.Request) -> web.Response:
+        self.calls.clear()
+        return web.json_response({"ok": True})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A fake Slack Web API on 127.0.0.1 (for benchmarks).")
+    parser.add_argument("--port", type=int, required=True)
+    port = parser.parse_args().port
+    web.run_app(FakeSlack(port=port).app(), host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Signed Slack requests and a harness: the real server (create_app) with the Slack channel on,
+talking to the fake Web API of tests/fakes/slack_api.py. Signatures are computed for real with
+the signing secret, exactly as Slack does."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient, TestServer
+from slack_sdk.signature import SignatureVerifier
+
+from bot.channels.slack_send import Pacer
+from bot.server import CHANNELS, SERVICES, create_app
+from bot.store import utc_now
+from tests.fakes.slack_api import APP, TEAM, FakeSlack
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+_ids = itertools.count(1)
+
+
+def sign(body: bytes, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": str(signature)}
+
+
+def event_body(event: dict[str, Any], event_id: str | None = None, team: str = TEAM, app: str = APP) -> bytes:
+    envelope = {
+        "token": "x",
+        "team_id": team,
+        "api_app_id": app,
+        "type": "event_callback",
+        "event": event,
+        "event_id": event_id or f"Ev{next(_ids):08d}",
+        "event_time": int(time.time()),
+    }
+    return json.dumps(envelope).encode()
+
+
+def message(user: str, text: str, channel: str = "C1", thread_ts: str | None = None, **extra: Any) -> dict[str, Any]:
+    ts = extra.pop("ts", None) or f"1800000000.{next(_ids):06d}"
+    event = {"type": "message", "user": user, "text": text, "channel": channel, "ts": ts, "event_ts": ts}
+    event["channel_type"] = "im" if channel.startswith("D") else "channel"
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    event.update(extra)
+    return event
+
+
+def action_body(
+    user: str, channel: str, message_ts: str, block_id: str, action: dict[str, Any], thread_ts: str | None = None
+) -> bytes:
+    container: dict[str, Any] = {"type": "message", "message_ts": message_ts, "channel_id": channel}
+    if thread_ts:
+        container["thread_ts"] = thread_ts
+    action = {"block_id": block_id, "action_id": "answer:x", "action_ts": f"1800000001.{next(_ids):06d}", **action}
+    payload = {
+        "type": "block_actions",
+        "api_app_id": APP,
+        "team": {"id": TEAM, "domain": "fake"},
+        "user": {"id": user, "team_id": TEAM},
+        "trigger_id": f"trig-{next(_ids)}",
+        "container": container,
+        "channel": {"id": channel},
+        "message": {"ts": message_ts, "thread_ts": thread_ts} if thread_ts else {"ts": message_ts},
+        "actions": [action],
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def slash_body(user: str, text: str, channel: str = "C1", team: str = TEAM) -> bytes:
+    form = {
+        "token": "x",
+        "team_id": team,
+        "api_app_id": APP,
+        "channel_id": channel,
+        "user_id": user,
+        "command": "/decision",
+        "text": text,
+        "trigger_id": f"{next(_ids)}.1.abc",
+        "response_url": "http://127.0.0.1:1/never",
+    }
+    return urlencode(form).encode()
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = predicate()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.01)
+
+
+@dataclass
+class Harness:
+    fake: FakeSlack
+    client: TestClient
+
+    @property
+    def services(self) -> Any:
+        return self.client.server.app[SERVICES]
+
+    @property
+    def channel(self) -> Any:
+        return self.client.server.app[CHANNELS]["slack"]
+
+    def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        return self.services.db.conn.execute(sql, args).fetchall()
+
+    async def post(self, body: bytes, headers: dict[str, str] | None = None, form: bool = False) -> ClientResponse:
+        kind = "application/x-www-form-urlencoded" if form else "application/json"
+        return await self.client.post(
+            "/slack/events", data=body, headers={"Content-Type": kind, **(headers or sign(body))}
+        )
+
+    async def event(self, event: dict[str, Any], **kwargs: Any) -> ClientResponse:
+        return await self.post(event_body(event, **kwargs))
+
+    async def slash(self, user: str, text: str, channel: str = "C1") -> dict[str, Any]:
+        resp = await self.post(slash_body(user, text, channel), form=True)
+        assert resp.status == 200
+        return await resp.json()
+
+    async def click(self, user: str, posted: dict[str, Any], action: dict[str, Any]) -> ClientResponse:
+        """Use the widget of a posted message (as the fake recorded it, plus its ts)."""
+        block = next(b for b in posted["blocks"] if b["type"] == "actions")
+        body = action_body(user, posted["channel"], posted["ts"], block["block_id"], action, posted.get("thread_ts"))
+        return await self.post(body, form=True)
+
+    async def posts(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Wait until at least ``count`` messages were posted; each with its ts."""
+        return await wait_for(lambda: len(self.fake.posted()) >= count and self.fake.posted(), timeout)
+
+
+async def harness(
+    tmp_path: Path,
+    fake: FakeSlack,
+    env: dict[str, str] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    db_name: str = "slack.db",
+) -> Harness:
+    settings = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url}
+    settings.update(env or {})
+    app = create_app(tmp_path / db_name, ROOT / "flows", env=settings, clock=clock)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    channel = app[CHANNELS].get("slack")
+    if channel is not None and channel.poster is not None:
+        channel.poster.pacer = Pacer(interval=0.0)  # pacing has its own test; here it only slows
+    return Harness(fake, client)

@@ -1,0 +1,253 @@
+"""The Slack channel end to end: the real server and slack_sdk against the fake Web API, with
+requests signed for real. A whole post_meeting run through the slash command, thread replies,
+widgets (users_select, datepicker, buttons) and an owner's direct message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.slack_api import BOT_USER, FakeSlack
+from tests.slack_support import Harness, harness, message, wait_for
+
+
+@pytest.fixture
+async def fake():
+    fake = await FakeSlack().start()
+    fake.add_user("UA", "Alice", tz="Europe/Paris")
+    fake.add_user("UB", "Bob", tz="America/New_York")
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def slack(tmp_path: Path, fake: FakeSlack):
+    h = await harness(tmp_path, fake)
+    yield h
+    await h.client.close()
+
+
+def blocks_of(posted: dict) -> list[str]:
+    return [e["type"] for b in posted.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
+
+
+async def test_a_whole_post_meeting_run_through_the_slash_command(slack: Harness, fake: FakeSlack) -> None:
+    answer = await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
+    assert answer == {"response_type": "ephemeral", "text": "Started run 1 (post_meeting)."}
+    root, first = await slack.posts(2)
+    assert root["channel"] == "C1" and "thread_ts" not in root
+    assert root["text"] == (
+        "<@UA> started *Post-meeting decision check*: Weekly sync. The questions and answers follow in this thread."
+    )
+    thread = root["ts"]
+    assert first == {
+        "channel": "C1",
+        "thread_ts": thread,
+        "text": "<@UA> What was decided in Weekly sync?",
+        "ts": first["ts"],
+    }
+
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    await slack.event(message("UA", "Draft the plan", thread_ts=thread))
+    owner_prompt = (await slack.posts(4))[3]
+    assert owner_prompt["text"] == "<@UA> Action 1: Who owns 'Draft the plan'?"
+    assert blocks_of(owner_prompt) == ["users_select"]
+
+    resp = await slack.click("UA", owner_prompt, {"type": "users_select", "selected_user": "UB"})
+    assert resp.status == 200
+    due_prompt = (await slack.posts(5))[4]
+    assert blocks_of(due_prompt) == ["datepicker"]
+    update = (await wait_for(lambda: fake.of("chat.update")))[0]
+    assert update.args["ts"] == owner_prompt["ts"] and update.args["channel"] == "C1"
+    assert update.args["blocks"][1]["elements"][0]["text"] == "Answered by <@UA>: <@UB>"
+    assert not [b for b in update.args["blocks"] if b["type"] == "actions"]
+
+    await slack.click("UA", due_prompt, {"type": "datepicker", "selected_date": "2030-01-15"})
+    next_item = (await slack.posts(6))[5]
+    assert next_item["text"].startswith("<@UA> Action 2: What is the action?")
+    assert blocks_of(next_item) == ["button"]
+
+    await slack.click("UA", next_item, {"type": "button", "value": "done"})
+    dm = (await slack.posts(7))[6]
+    assert fake.of("conversations.open")[0].args == {"users": "UB"}
+    assert dm["channel"] == "DUB" and "thread_ts" not in dm
+    assert (
+        dm["text"]
+        == "Alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2030-01-15. Do you accept it?"
+    )
+    assert blocks_of(dm) == ["button", "button"]
+
+    await slack.click("UB", dm, {"type": "button", "value": "yes"})
+    review = (await slack.posts(8))[7]
+    assert review["thread_ts"] == thread and blocks_of(review) == ["datepicker", "button"]
+    await slack.click("UA", review, {"type": "button", "value": "default"})
+    summary = (await slack.posts(9))[8]
+    assert summary["thread_ts"] == thread
+    assert summary["text"].startswith("Decision recorded: Weekly sync\nDecided: We ship in March\n")
+    assert "1. Draft the plan - Bob, due 2030-01-15 (accepted)" in summary["text"]
+
+    assert slack.rows("SELECT status, conversation FROM runs") == [("completed", f"slack:C1/{thread}")]
+    actions = slack.rows("SELECT what, owner_id, owner_name, due, accepted_at IS NOT NULL FROM actions")
+    assert actions == [("Draft the plan", "slack:UB", "Bob", "2030-01-15", 1)]
+    inbound = slack.rows("SELECT actor_id, text FROM messages WHERE direction = 'in' ORDER BY id")
+    assert inbound == [
+        ("slack:UA", "We ship in March"),
+        ("slack:UA", "Draft the plan"),
+        ("slack:UA", "<@UB>"),
+        ("slack:UA", "2030-01-15"),
+        ("slack:UA", "done"),
+        ("slack:UB", "yes"),
+        ("slack:UA", "default"),
+    ]
+    assert slack.rows("SELECT count(*) FROM slack_threads WHERE closed_at IS NOT NULL") == [(1,)]
+    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL") == [(0,)]
+
+
+async def test_an_owner_answers_by_typing_in_a_direct_message(slack: Harness, fake: FakeSlack) -> None:
+    mention = message("UA", f"<@{BOT_USER}> start post_meeting <@UB> Launch", type="app_mention")
+    del mention["channel_type"]
+    assert (await slack.event(mention)).status == 200
+    twin = message("UA", mention["text"], ts=mention["ts"])  # Slack sends the message event too
+    await slack.event(twin)
+    thread = mention["ts"]
+    await slack.posts(1)
+    for text in ("We launch", "Write the notes", "<@UB>", "2030-02-01", "done"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    dm = (await slack.posts(6))[5]
+    assert dm["channel"] == "DUB"
+    assert slack.rows("SELECT count(*) FROM runs") == [(1,)]
+
+    await slack.event(message("UB", "maybe", channel="DUB"))
+    error = (await slack.posts(7))[6]
+    assert error == {"channel": "DUB", "text": "Please answer yes or no.", "ts": error["ts"]}
+    await slack.event(message("UB", "yes", channel="DUB"))
+    review = (await slack.posts(8))[7]
+    assert review["channel"] == "C1" and review["thread_ts"] == thread
+    assert review["text"].startswith("<@UA> When should we review this decision?")
+    update = await wait_for(lambda: [u for u in fake.of("chat.update") if u.args["ts"] == dm["ts"]])
+    assert update[0].args["blocks"][1]["elements"][0]["text"] == "Answered by <@UB>: yes"
+    assert slack.rows("SELECT accepted_at IS NULL FROM actions") == []  # not completed yet
+    assert slack.rows("SELECT value FROM answers WHERE step = 'owner_accepts'") == [("true",)]
+
+
+async def test_a_second_click_gets_already_answered_and_changes_nothing(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start metric_breach Checkout")
+    thread = (await slack.posts(1))[0]["ts"]
+    await slack.event(message("UA", "me", thread_ts=thread))
+    prompt = (await slack.posts(3))[2]
+    assert blocks_of(prompt) == ["button", "button", "button"]
+    await slack.click("UA", prompt, {"type": "button", "value": "watch"})
+    await slack.posts(4)
+    await slack.click("UA", prompt, {"type": "button", "value": "ignore"})
+    ephemeral = await wait_for(lambda: fake.of("chat.postEphemeral"))
+    assert ephemeral[0].args["user"] == "UA"
+    assert ephemeral[0].args["text"] == "This question was already answered by <@UA>: Watch it."
+    assert slack.rows("SELECT step, value FROM answers WHERE step = 'response'") == [("response", '"watch"')]
+
+
+async def test_someone_else_cannot_click_your_question(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start metric_breach Checkout")
+    prompt = (await slack.posts(2))[1]
+    await slack.click("UB", prompt, {"type": "button", "value": "act"})
+    ephemeral = await wait_for(lambda: fake.of("chat.postEphemeral"))
+    assert (
+        ephemeral[0].args["text"]
+        == "This question is for <@UA>. You can follow the thread, but only they can answer it."
+    )
+    assert slack.rows("SELECT count(*) FROM answers") == [(0,)]
+
+
+async def test_commands_list_status_cancel_help_and_bad_ones(slack: Harness, fake: FakeSlack) -> None:
+    help_text = (await slack.slash("UA", "help"))["text"]
+    assert help_text.startswith("Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | help.")
+    assert (await slack.slash("UA", "start nope"))["text"] == (
+        "There is no flow 'nope'. Flows: decision_review, metric_breach, post_meeting."
+    )
+    assert fake.posted() == []  # nothing posted for a refused start
+    await slack.slash("UA", "start post_meeting Weekly")
+    listed = (await slack.slash("UB", "list"))["text"]
+    assert "#1 post_meeting: Weekly (at decision, waiting for Alice, active)" in listed
+    assert (await slack.slash("UB", "status 1"))["text"] == (
+        "Run #1 post_meeting 'Weekly': active, at decision; waiting for Alice."
+    )
+    assert "Only the facilitator (Alice)" in (await slack.slash("UB", "cancel 1"))["text"]
+    assert (await slack.slash("UA", "cancel 1"))["text"] == "Run cancelled by Alice. The transcript is kept."
+    root, _, cancelled = await slack.posts(3)
+    assert cancelled == {
+        "channel": "C1",
+        "thread_ts": root["ts"],
+        "text": "Run cancelled by Alice. The transcript is kept.",
+        "ts": cancelled["ts"],
+    }
+    await slack.event(message("UA", "hello?", thread_ts=root["ts"]))  # the thread is closed now
+    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in'") == [(0,)]
+
+
+async def test_slash_start_in_a_channel_the_bot_is_not_in(slack: Harness, fake: FakeSlack) -> None:
+    fake.refuse("chat.postMessage", error="not_in_channel")
+    answer = await slack.slash("UA", "start post_meeting Weekly", channel="C9")
+    assert answer["text"] == "I can't post in this channel yet. Invite me first (/invite @decisionbot), then try again."
+    assert slack.rows("SELECT count(*) FROM runs") == [(0,)]
+
+
+async def test_people_are_fetched_once_and_dates_resolve_in_the_speakers_time_zone(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    from datetime import UTC, datetime
+
+    fake.add_user("UK", "Kiri", tz="Pacific/Kiritimati")  # UTC+14: already tomorrow
+    clock = lambda: datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # noqa: E731
+    slack = await harness(tmp_path, fake, clock=clock)
+    try:
+        await slack.slash("UK", "start post_meeting <@UA> <@UB> Sync")
+        thread = (await slack.posts(1))[0]["ts"]
+        for text in ("Ship", "Plan", "<@UB>", "today"):
+            await slack.event(message("UK", text, thread_ts=thread))
+        await slack.posts(6)
+        assert slack.rows("SELECT value FROM answers WHERE field = 'due'") == [('"2026-11-29"',)]
+        owner = slack.rows("SELECT value FROM answers WHERE field = 'owner'")
+        assert owner == [('{"id": "slack:UB", "name": "Bob"}',)]
+        looked_up = sorted(c.args["user"] for c in fake.of("users.info"))
+        assert looked_up == ["UA", "UB", "UK"]
+        assert slack.rows("SELECT id, name, tz FROM people ORDER BY id") == [
+            ("slack:UA", "Alice", "Europe/Paris"),
+            ("slack:UB", "Bob", "America/New_York"),
+            ("slack:UK", "Kiri", "Pacific/Kiritimati"),
+        ]
+    finally:
+        await slack.client.close()
+
+
+async def test_a_triggered_run_posts_its_root_in_the_channel_then_stays_in_the_thread(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    from bot.model import Actor, ConversationKey, Trigger
+
+    trigger = Trigger(
+        flow="post_meeting", source="alertmanager", title="Disk full", facilitator=Actor("slack:UA", "Alice")
+    )
+    slack.services.dispatcher.start(trigger, ConversationKey("slack", "C0123"))
+    slack.services.notify("slack")
+    root = (await slack.posts(1))[0]
+    assert root["channel"] == "C0123" and "thread_ts" not in root
+    assert root["text"] == "<@UA> What was decided in Disk full?"
+    await slack.event(message("UA", "Add disks", channel="C0123", thread_ts=root["ts"]))
+    second = (await slack.posts(2))[1]
+    assert second["channel"] == "C0123" and second["thread_ts"] == root["ts"]
+    assert second["text"] == "<@UA> Action 1: What is the action?"
+    assert slack.rows("SELECT run_id, channel, thread_ts FROM slack_threads") == [(1, "C0123", root["ts"])]
+
+
+async def test_a_direct_message_with_nothing_waiting_gets_a_hint_once(slack: Harness, fake: FakeSlack) -> None:
+    event = message("UB", "hello?", channel="DUB")
+    await slack.event(event, event_id="Ev0DM")
+    await slack.event(event, event_id="Ev0DM")  # Slack's retry of the same event
+    hint = await slack.posts(1)
+    assert hint == [
+        {"channel": "DUB", "text": "Nothing is waiting for your answer here. Try: /decision help", "ts": hint[0]["ts"]}
+    ]
+    await slack.event(message("UB", "list", channel="DUB"))
+    listed = (await slack.posts(2))[1]
+    assert listed["channel"] == "DUB" and listed["text"].startswith("No open decision runs here.")
+    assert len(fake.posted()) == 2

@@ -1,0 +1,80 @@
+"""Socket Mode: with SLACK_APP_TOKEN the bot opens a websocket (apps.connections.open, then the
+URL it returns, served by the fake), takes envelopes from it, does the turn and acknowledges."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.slack_api import BOT_USER, FakeSlack
+from tests.slack_support import event_body, harness, message, wait_for
+
+
+@pytest.fixture
+async def fake():
+    fake = await FakeSlack().start()
+    fake.add_user("UA", "Alice")
+    fake.add_user("UB", "Bob")
+    yield fake
+    await fake.stop()
+
+
+async def test_events_and_slash_commands_over_socket_mode(tmp_path: Path, fake: FakeSlack) -> None:
+    env = {"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""}
+    slack = await harness(tmp_path, fake, env=env)
+    try:
+        opened = fake.of("apps.connections.open")
+        assert len(opened) == 1 and opened[0].token == "xapp-test"
+        await fake.wait_connected()
+        assert (await slack.client.post("/slack/events", data=b"{}")).status in (404, 405)  # no HTTP route
+
+        slash = {"user_id": "UA", "channel_id": "C1", "text": "start post_meeting <@UB> Sync", "trigger_id": "9.9.z",
+                 "team_id": "T111", "api_app_id": "A111", "command": "/decision"}  # fmt: skip
+        await fake.send_envelope({"envelope_id": "env-1", "type": "slash_commands", "payload": slash,
+                                  "accepts_response_payload": True})  # fmt: skip
+        ack = await wait_for(lambda: fake.acks)
+        assert ack == [
+            {"envelope_id": "env-1", "payload": {"response_type": "ephemeral", "text": "Started run 1 (post_meeting)."}}
+        ]
+        root, first = await slack.posts(2)
+        assert first["thread_ts"] == root["ts"] and first["text"] == "<@UA> What was decided in Sync?"
+
+        event = json.loads(event_body(message("UA", "We ship", thread_ts=root["ts"])))
+        envelope = {"envelope_id": "env-2", "type": "events_api", "payload": event, "accepts_response_payload": False,
+                    "retry_attempt": 0, "retry_reason": ""}  # fmt: skip
+        await fake.send_envelope(envelope)
+        await wait_for(lambda: len(fake.acks) == 2)
+        assert fake.acks[1] == {"envelope_id": "env-2"}
+        assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in'") == [(1,)]  # stored before the ack
+        assert (await slack.posts(3))[2]["text"] == "<@UA> Action 1: What is the action?"
+
+        await fake.send_envelope({**envelope, "envelope_id": "env-3", "retry_attempt": 1, "retry_reason": "timeout"})
+        await wait_for(lambda: len(fake.acks) == 3)
+        assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in'") == [(1,)]  # a retry: dropped
+
+        mention = message("UA", f"<@{BOT_USER}> list", type="app_mention")
+        await fake.send_envelope({"envelope_id": "env-4", "type": "events_api",
+                                  "payload": json.loads(event_body(mention))})  # fmt: skip
+        ephemeral = await wait_for(lambda: fake.of("chat.postEphemeral"))
+        assert ephemeral[0].args["user"] == "UA" and "#1 post_meeting: Sync" in ephemeral[0].args["text"]
+    finally:
+        await slack.client.close()
+
+
+async def test_a_refused_app_token_stops_the_start(tmp_path: Path, fake: FakeSlack) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from bot.errors import ConfigError
+    from bot.server import SERVICES, create_app
+    from tests.slack_support import ROOT
+
+    fake.refuse("apps.connections.open", error="invalid_auth")
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-revoked", "SLACK_API_URL": fake.url}
+    app = create_app(tmp_path / "x.db", ROOT / "flows", env=env)
+    with pytest.raises(
+        ConfigError, match=r"Slack refused SLACK_APP_TOKEN at start-up \(apps.connections.open: invalid_auth\)"
+    ):
+        await TestServer(app).start_server()
+    await app[SERVICES].http.close()

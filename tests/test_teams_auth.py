@@ -1,0 +1,136 @@
+"""Authentication on (recipe B of the protocol notes): OpenID metadata and a signing key served
+on 127.0.0.1, tokens signed with that key, checked by botbuilder's
+ConfigurationBotFrameworkAuthentication. Outbound calls carry the token the credentials give."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from botframework.connector.auth import MicrosoftAppCredentials, PasswordServiceClientCredentialFactory
+
+from bot.channels import REGISTRY
+from bot.channels.teams import TeamsChannel
+from bot.errors import ConfigError
+from bot.server import create_app
+from tests.fakes.bot_connector import ISSUER, OpenIdServer
+from tests.teams_support import ALICE, ROOT, Harness, personal
+
+APP_ID = "11111111-2222-3333-4444-555555555555"
+
+
+class StaticToken(MicrosoftAppCredentials):
+    def get_access_token(self, force_refresh: bool = False) -> str:
+        return "static-test-token"
+
+
+class StaticTokenFactory(PasswordServiceClientCredentialFactory):
+    async def create_credentials(self, app_id, oauth_scope, login_endpoint, validate_authority):  # type: ignore[no-untyped-def]
+        return StaticToken(app_id, "unused")
+
+
+class LocalKeysTeams(TeamsChannel):
+    """The real channel, told to take its signing keys from a local OpenID server and to get
+    outbound tokens without a call to login.microsoftonline.com."""
+
+    openid_url = ""
+
+    def auth_config(self):  # type: ignore[no-untyped-def]
+        config = super().auth_config()
+        config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = self.openid_url
+        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = ISSUER
+        return config
+
+    def credentials_factory(self) -> PasswordServiceClientCredentialFactory:
+        return StaticTokenFactory(self.settings.app_id, self.settings.password)
+
+
+@pytest.fixture
+def openid():
+    original = REGISTRY["teams"]
+    with OpenIdServer() as server:
+        LocalKeysTeams.openid_url = server.metadata_url
+        REGISTRY["teams"] = LocalKeysTeams
+        yield server
+    REGISTRY["teams"] = original
+
+
+ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-real-secret"}
+
+
+def nothing_stored(h: Harness) -> bool:
+    counts = [h.db(f"SELECT count(*) FROM {table}")[0][0] for table in ("teams_conversations", "deliveries", "runs")]
+    return counts == [0, 0, 0]
+
+
+async def test_a_good_token_is_accepted_and_replies_carry_the_bots_token(tmp_path: Path, openid: OpenIdServer) -> None:
+    async with Harness(tmp_path, ENV) as h:
+        assert openid.fetches == 2  # metadata and keys, fetched at start-up, off the event loop
+        body = personal(h.url, ALICE, "start post_meeting Weekly sync")
+        resp = await h.post(body, {"Authorization": f"Bearer {openid.token(APP_ID, h.url)}"})
+        assert resp.status == 201
+        card = await h.next_post(0)
+        assert card.authorization == "Bearer static-test-token"
+        assert h.db("SELECT conversation_id FROM teams_conversations") == [("a:chat-with-29:1alice",)]
+
+
+async def test_wrong_or_missing_tokens_are_refused_and_nothing_is_stored(tmp_path: Path, openid: OpenIdServer) -> None:
+    async with Harness(tmp_path, ENV) as h:
+        body = personal(h.url, ALICE, "start post_meeting Weekly sync")
+        cases = {
+            "missing": {},
+            "wrong audience": {"Authorization": f"Bearer {openid.token('someone-else', h.url)}"},
+            "wrong service url": {"Authorization": f"Bearer {openid.token(APP_ID, 'https://elsewhere.example/')}"},
+            "wrong issuer": {"Authorization": f"Bearer {openid.token(APP_ID, h.url, issuer='https://evil.example')}"},
+            "not a JWT": {"Authorization": "Bearer garbage"},
+        }
+        forged = OpenIdServer()  # same kid, another key
+        cases["forged signature"] = {"Authorization": f"Bearer {forged.token(APP_ID, h.url)}"}
+        forged.httpd.server_close()
+        for name, headers in cases.items():
+            resp = await h.post(body, headers)
+            assert resp.status == 401, name
+            assert (await resp.json())["error"].startswith("Unauthorized: "), name
+        assert nothing_stored(h)
+        assert h.fake.calls == []
+
+
+def test_a_configured_app_id_needs_its_secret_and_a_known_app_type(tmp_path: Path) -> None:
+    def build(env: dict[str, str]) -> None:
+        create_app(tmp_path / "c.db", ROOT / "flows", env=env)
+
+    with pytest.raises(ConfigError, match="^MicrosoftAppPassword is required for a MultiTenant Teams bot"):
+        build({"MicrosoftAppId": APP_ID})
+    with pytest.raises(ConfigError, match="^MicrosoftAppTenantId is required for a SingleTenant Teams bot"):
+        build({**ENV, "MicrosoftAppType": "SingleTenant"})
+    with pytest.raises(ConfigError, match="^MicrosoftAppType must be MultiTenant, SingleTenant or UserAssignedMSI"):
+        build({**ENV, "MicrosoftAppType": "Personal"})
+    assert not TeamsChannel.configured({}) and not TeamsChannel.configured({"DECISIONBOT_TEAMS": "off"})
+    assert TeamsChannel.configured({"DECISIONBOT_TEAMS": "on"}) and TeamsChannel.configured({"MicrosoftAppId": APP_ID})
+
+
+def test_the_server_says_when_authentication_is_off(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="decisionbot.teams"):
+        create_app(tmp_path / "a.db", ROOT / "flows", env={"DECISIONBOT_TEAMS": "on"})
+    assert [r.getMessage() for r in caplog.records if r.name == "decisionbot.teams"] == [
+        "Teams: MicrosoftAppId is empty, so authentication is OFF: /api/messages accepts activities without a token."
+        " Use this for local development only (DECISIONBOT_TEAMS=on)."
+    ]
+
+
+async def test_when_the_signing_keys_cannot_be_fetched_a_token_is_not_taken_on_trust(tmp_path: Path) -> None:
+    original = REGISTRY["teams"]
+    with OpenIdServer() as server:
+        signer = server
+    LocalKeysTeams.openid_url = signer.metadata_url  # that server is gone now
+    REGISTRY["teams"] = LocalKeysTeams
+    try:
+        async with Harness(tmp_path, ENV) as h:
+            body = personal(h.url, ALICE, "start post_meeting Weekly sync")
+            resp = await h.post(body, {"Authorization": f"Bearer {signer.token(APP_ID, h.url)}"})
+            assert resp.status == 503
+            assert (await resp.json())["error"].startswith("Cannot check the token now: the Bot Framework signing keys")
+            assert nothing_stored(h)
+    finally:
+        REGISTRY["teams"] = original

@@ -1,0 +1,155 @@
+"""End to end with the real Prometheus Alertmanager (Debian's prometheus-alertmanager 0.25):
+started here on 127.0.0.1 with clustering off and a group_wait of one second, its webhook
+pointed at our /hooks/alertmanager with the bearer token; alerts injected through its API.
+
+An alert fires: one run starts and its first prompt is delivered (to a recorder channel
+registered like any channel). Alertmanager repeats it: still one run. It resolves: an update
+is delivered into the run's conversation. Needs tests/setup/triggers.sh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels import REGISTRY, register
+from bot.server import CHANNELS, SERVICES, create_app
+from tests.test_server import Recorder
+
+BINARY = "prometheus-alertmanager"
+TOKEN = "am-e2e-token"
+
+
+def binary() -> str:
+    found = shutil.which(BINARY)
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail(f"{BINARY} is not installed: run tests/setup/triggers.sh")
+    pytest.skip(f"{BINARY} is not installed (run tests/setup/triggers.sh)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+CONFIG = """\
+route:
+  receiver: decisionbot
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 2s
+receivers:
+  - name: decisionbot
+    webhook_configs:
+      - url: http://127.0.0.1:{port}/hooks/alertmanager
+        send_resolved: true
+        http_config:
+          authorization: {{credentials: {token}}}
+"""
+
+
+async def until(predicate, what: str, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@pytest.fixture
+def recorder():
+    register(Recorder)
+    Recorder.refusals = []
+    yield Recorder
+    REGISTRY.pop("recorder", None)
+
+
+async def test_real_alertmanager_fires_repeats_and_resolves_into_one_run(tmp_path: Path, flows: Path, recorder) -> None:
+    exe = binary()
+    env = {"DECISIONBOT_HOOK_TOKEN": TOKEN, "DECISIONBOT_DEFAULT_CHANNEL": "recorder:alerts", "RECORDER": "on"}
+    client = TestClient(TestServer(create_app(tmp_path / "am.db", flows, env=env), host="127.0.0.1"))
+    await client.start_server()
+    am_port = free_port()
+    config = tmp_path / "alertmanager.yml"
+    config.write_text(CONFIG.format(port=client.server.port, token=TOKEN))
+    log = (tmp_path / "am.log").open("wb")
+    proc = subprocess.Popen(
+        [exe, f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
+         f"--web.listen-address=127.0.0.1:{am_port}", "--cluster.listen-address=", "--log.level=warn"],
+        stdout=subprocess.DEVNULL, stderr=log,
+    )  # fmt: skip
+    api = f"http://127.0.0.1:{am_port}"
+    db = client.server.app[SERVICES].db
+    channel = client.server.app[CHANNELS]["recorder"]
+
+    def one(sql: str):
+        return db.execute(sql).fetchone()
+
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                try:
+                    async with http.get(f"{api}/-/ready") as resp:
+                        if resp.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError((tmp_path / "am.log").read_text())
+            alert = {
+                "labels": {"alertname": "CheckoutErrors", "severity": "critical", "decision_facilitator": "alice"},
+                "annotations": {"summary": "Checkout errors above 5%", "value": "7.3%", "threshold": "5%"},
+                "startsAt": stamp(datetime.now(UTC)),
+                "generatorURL": "http://prometheus.test/graph?g0.expr=checkout_errors",
+            }
+            async with http.post(f"{api}/api/v2/alerts", json=[alert]) as resp:
+                assert resp.status == 200, await resp.text()
+            await until(lambda: len(channel.sent) >= 1, "the first prompt")
+            assert channel.sent[0] == (
+                "recorder:alerts",
+                "alice",
+                "Checkout errors above 5%: CheckoutErrors is 7.3% (threshold 5%).\n"
+                "Details: http://prometheus.test/graph?g0.expr=checkout_errors\nWho takes this one?",
+            )
+            assert one("SELECT count(*), min(facilitator_id) FROM runs") == (1, "recorder:alice")
+
+            async with http.post(f"{api}/api/v2/alerts", json=[alert]) as resp:  # the same alert again
+                assert resp.status == 200
+            await until(lambda: one("SELECT repeat_count FROM events")[0] >= 1, "a repeat notification")
+            assert one("SELECT count(*) FROM runs") == (1,)
+            assert one("SELECT count(*) FROM events") == (1,)
+
+            ended = {**alert, "endsAt": stamp(datetime.now(UTC) - timedelta(seconds=1))}
+            async with http.post(f"{api}/api/v2/alerts", json=[ended]) as resp:
+                assert resp.status == 200
+            await until(lambda: any(t.startswith("Resolved:") for *_, t in channel.sent), "the resolution")
+        resolved = [s for s in channel.sent if s[2].startswith("Resolved:")]
+        assert resolved == [
+            ("recorder:alerts", None, "Resolved: Checkout errors above 5% (CheckoutErrors is now 7.3%).")
+        ]
+        assert one("SELECT status, resolved_at IS NOT NULL, source FROM events") == ("resolved", 1, "alertmanager")
+        assert one("SELECT count(*), min(status) FROM runs") == (1, "active")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+        await client.close()

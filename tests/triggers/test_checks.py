@@ -1,0 +1,131 @@
+"""SQL metric checks against a real SQLite file, on a fixed clock with restarts in between:
+every evaluation recorded; a breach starts one run, repeats join it, recovery resolves it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.triggers import checks
+from tests.triggers.conftest import Process
+
+
+def shop(tmp_path: Path, value: object) -> Path:
+    path = tmp_path / "shop.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE IF NOT EXISTS kpi (name TEXT PRIMARY KEY, v)")
+    conn.execute("INSERT OR REPLACE INTO kpi VALUES ('conversion', ?)", (value,))
+    conn.commit()
+    conn.close()
+    return path
+
+
+def write_checks(flows: Path, database: Path, schedule: str = "5m") -> None:
+    (flows / "checks.yaml").write_text(
+        "checks:\n"
+        "  - name: conversion\n"
+        "    title: Checkout conversion dropped\n"
+        "    metric: conversion\n"
+        f"    database: {database}\n"
+        "    sql: SELECT v FROM kpi WHERE name = 'conversion'\n"
+        "    threshold: 2.5\n"
+        "    direction: below\n"
+        f"    schedule: '{schedule}'\n"
+        "    channel: console:shop\n"
+        "    facilitator: alice\n"
+    )
+
+
+def run_due(proc: Process) -> list[tuple[str, str]]:
+    return [(j.kind, o) for j, o in asyncio.run(proc.scheduler.run_due())]
+
+
+def test_a_breach_starts_one_run_repeats_join_it_and_recovery_resolves_it(proc, clock, flows, tmp_path) -> None:
+    db = shop(tmp_path, 3.0)
+    write_checks(flows, db)
+    proc = proc.restart()
+    proc.scheduler.plan()
+    assert run_due(proc) == [("check", "ok")]
+    proc = proc.restart()  # the next evaluation was scheduled before the restart
+    shop(tmp_path, 1.9)
+    clock.at(minutes=5)
+    assert run_due(proc) == [("check", "started")]
+    assert proc.rows("SELECT flow_id, conversation, facilitator_id FROM runs") == [
+        ("metric_breach", "console:shop", "console:alice")
+    ]
+    assert proc.outbox()[0][4] == (
+        "Checkout conversion dropped: conversion is 1.9 (threshold 2.5).\n"
+        "conversion is 1.9, below the threshold of 2.5.\nWho takes this one?"
+    )
+    clock.at(minutes=10)
+    assert run_due(proc) == [("check", "repeat")]
+    shop(tmp_path, 3.1)
+    proc = proc.restart()
+    clock.at(minutes=15)
+    assert run_due(proc) == [("check", "resolved")]
+    assert proc.outbox()[-1][1:] == (None, "info", 0, "Resolved: Checkout conversion dropped (conversion is now 3.1).")
+    clock.at(minutes=20)
+    assert run_due(proc) == [("check", "ok")]
+    assert proc.rows("SELECT at, value, breached, error, event_id FROM check_evaluations ORDER BY id") == [
+        ("2026-11-26T15:00:00.000Z", 3.0, 0, None, None),
+        ("2026-11-26T15:05:00.000Z", 1.9, 1, None, 1),
+        ("2026-11-26T15:10:00.000Z", 1.9, 1, None, 1),
+        ("2026-11-26T15:15:00.000Z", 3.1, 0, None, 1),
+        ("2026-11-26T15:20:00.000Z", 3.1, 0, None, None),
+    ]
+    assert proc.rows("SELECT source, dedup_key, status, repeat_count FROM events") == [
+        ("check", "check:conversion", "resolved", 1)
+    ]
+    assert proc.rows("SELECT due_at FROM jobs WHERE kind = 'check' AND done_at IS NULL") == [
+        ("2026-11-26T15:25:00.000Z",)
+    ]
+
+
+def test_a_failing_query_is_recorded_and_triggers_nothing(proc, clock, flows, tmp_path) -> None:
+    write_checks(flows, shop(tmp_path, "n/a"))
+    proc = proc.restart()
+    proc.scheduler.plan()
+    assert run_due(proc) == [("check", "error")]
+    write_checks(flows, tmp_path / "missing.db")
+    clock.at(minutes=5)
+    assert run_due(proc) == [("check", "error")]
+    assert proc.rows("SELECT value, breached, error FROM check_evaluations") == [
+        (None, 0, "the query returned 'n/a', not a number"),
+        (None, 0, f"no SQLite file at {tmp_path / 'missing.db'}"),
+    ]
+    assert proc.rows("SELECT count(*) FROM events") == [(0,)]
+
+
+def test_a_cron_schedule_runs_in_the_bots_time_zone(proc, clock, flows, tmp_path) -> None:
+    write_checks(flows, shop(tmp_path, 3.0), schedule="0 9 * * 1-5")
+    proc = proc.restart()
+    proc.scheduler.plan()
+    run_due(proc)  # a new check runs at once, then on its schedule: Friday 09:00 Paris
+    assert proc.rows("SELECT due_at FROM jobs WHERE kind = 'check' AND done_at IS NULL") == [
+        ("2026-11-27T08:00:00.000Z",)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("checks:\n  - name: x\n", "checks.yaml, check 'x': sql, threshold, direction, schedule, database missing"),
+        (
+            "checks:\n  - {name: x, sql: s, threshold: 1, direction: up, schedule: 5m, database: d}\n",
+            "check 'x': direction is 'up'. Fix: use above or below",
+        ),
+        (
+            "checks:\n  - {name: x, sql: s, threshold: 1, direction: above, schedule: often, database: d}\n",
+            "'often' is neither an interval (5m, 1h, 1d) nor a cron expression",
+        ),
+    ],
+)
+def test_bad_checks_files_are_refused_naming_the_check_and_the_fix(tmp_path: Path, text: str, says: str) -> None:
+    (tmp_path / "checks.yaml").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        checks.load(tmp_path / "checks.yaml")
+    assert says in str(err.value)

@@ -1,0 +1,146 @@
+"""The trigger, routes, checks, jobs and invite commands as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.triggers.conftest import ROOT
+
+SAMPLES = ROOT / "data" / "samples"
+
+
+def cli(tmp_path: Path, flows: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None):
+    base = ["--db", str(tmp_path / "cli.db"), "--flows", str(flows)]
+    return CliRunner().invoke(main, [*base, *args], input=input, env=env or {}, catch_exceptions=False)
+
+
+def rows(tmp_path: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(tmp_path / "cli.db")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_trigger_starts_a_run_in_the_channel_and_counts_repeats(tmp_path: Path, flows: Path) -> None:
+    out = cli(tmp_path, flows, "trigger", "post_meeting", "--channel", "console", "-f", "alice", "-p", "bob",
+              "--data", "title=Weekly sync", "--dedup-key", "weekly")  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert out.output == (
+        "Started run 1 (post_meeting) in console:triggers. Follow it with: decisionbot runs show 1\n"
+        "bot -> alice: What was decided in Weekly sync?\n"
+    )
+    again = cli(
+        tmp_path, flows, "trigger", "post_meeting", "--channel", "console", "-f", "alice", "--dedup-key", "weekly"
+    )
+    assert again.output == "Counted as a repeat of event 1 (run 1 is still open); no new run.\n"
+    slack = cli(tmp_path, flows, "trigger", "metric_breach", "-c", "slack:C0123", "-f", "U0ALICE", "-d", "metric=nps")
+    assert slack.output.startswith("Started run 2 (metric_breach) in slack:C0123.")
+    assert rows(tmp_path, "SELECT r.conversation, facilitator_id, delivered_at IS NULL FROM runs r"
+                          " JOIN messages m ON m.run_id = r.id WHERE r.id = 2") == [("slack:C0123", "slack:U0ALICE", 1)]  # fmt: skip
+    bad = cli(tmp_path, flows, "trigger", "post_meeting", "--channel", "slak:C1")
+    assert bad.exit_code == 1 and "No run started: 'slak:C1' is not a channel to post in" in bad.output
+
+
+def test_routes_test_shows_the_route_and_the_first_message_and_stores_nothing(tmp_path: Path) -> None:
+    out = cli(tmp_path, ROOT / "flows", "routes", "test", str(SAMPLES / "grafana_firing.json"))
+    assert out.exit_code == 0, out.output
+    assert out.output == (
+        "grafana: 'Checkout conversion fell below 2.5%' (firing, key grafana:57c6d9296de2ad39)\n"
+        "  route checkout-conversion: flow metric_breach in slack:C0CHECKOUT, facilitator slack:U0CHECKOUTLEAD, "
+        "participants slack:U0GROWTHPM\n"
+        "  first message to U0CHECKOUTLEAD:\n"
+        "    Checkout conversion fell below 2.5%: Checkout conversion is 1.9 (threshold 2.5%).\n"
+        "    Details: https://grafana.example/d/shop-kpis\n"
+        "    Who takes this one?\n"
+    )
+    data = json.loads(
+        cli(tmp_path, ROOT / "flows", "routes", "test", str(SAMPLES / "alertmanager_firing.json"), "--json").output
+    )
+    assert [(d["route"], d["conversation"], d["dedup_key"]) for d in data] == [
+        ("payments-critical", "teams:19:payments-oncall@thread.tacv2",
+         'alertmanager:group:{}/{team="payments"}:{alertname="CheckoutErrorRate"}')
+    ]  # fmt: skip
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_jobs_run_due_fires_what_is_due_at_the_given_moment(tmp_path: Path, flows: Path) -> None:
+    cli(tmp_path, flows, "trigger", "post_meeting", "--channel", "console", "-f", "alice")
+    due = rows(tmp_path, "SELECT due_at FROM jobs")[0][0]
+    early = cli(tmp_path, flows, "jobs", "run-due", "--now", "2000-01-01T00:00:00+00:00")
+    assert early.output == "0 job(s) run.\n"
+    out = cli(tmp_path, flows, "jobs", "run-due", "--now", due.replace("Z", "+00:00"), "--json")
+    assert [(j["kind"], j["run"], j["outcome"]) for j in json.loads(out.output)] == [("remind", 1, "done")]
+    assert rows(tmp_path, "SELECT text FROM messages WHERE kind = 'prompt' ORDER BY id DESC LIMIT 1") == [
+        ("Reminder: What was decided in Post-meeting decision check?",)
+    ]
+    bad = cli(tmp_path, flows, "jobs", "run-due", "--now", "tomorrow")
+    assert bad.exit_code == 2 and "'tomorrow' is not an ISO-8601 moment" in bad.output
+
+
+def test_checks_run_once_evaluates_and_records(tmp_path: Path, flows: Path) -> None:
+    shop = tmp_path / "shop.db"
+    conn = sqlite3.connect(shop)
+    conn.execute("CREATE TABLE t (v)")
+    conn.execute("INSERT INTO t VALUES (7)")
+    conn.commit()
+    conn.close()
+    (flows / "checks.yaml").write_text(
+        f"checks:\n  - {{name: refunds, sql: SELECT v FROM t, threshold: 5, direction: above, schedule: 1h,"
+        f" database: '{shop}', channel: console, facilitator: alice}}\n"
+    )
+    out = cli(tmp_path, flows, "checks", "run", "--once")
+    assert out.output == "refunds: 7 (breach) -> started\n"
+    assert rows(tmp_path, "SELECT check_name, value, breached FROM check_evaluations") == [("refunds", 7.0, 1)]
+    assert rows(tmp_path, "SELECT source, title FROM events") == [("check", "refunds")]
+
+
+def test_a_flow_can_attach_a_calendar_invitation_for_the_review(tmp_path: Path, flows: Path) -> None:
+    text = (flows / "post_meeting.yaml").read_text()
+    (flows / "post_meeting.yaml").write_text(
+        text.replace("  - post_summary: conversation\n",
+                     "  - post_summary: conversation\n  - calendar_invite: {at: review_at, time: '14:30', duration: 45m}\n")
+    )  # fmt: skip
+    script = [("alice", "We ship in March"), ("alice", "Draft the plan"), ("alice", "@bob"), ("alice", "2030-01-10"),
+              ("alice", "done"), ("bob", "yes"), ("alice", "2030-02-01")]  # fmt: skip
+    lines = "".join(json.dumps({"as": who, "text": t}) + "\n" for who, t in script)
+    env = {"DECISIONBOT_TIMEZONE": "Europe/Paris"}
+    done = cli(
+        tmp_path, flows, "chat", "post_meeting", "-f", "alice", "-p", "bob,carol", "--jsonl", input=lines, env=env
+    )
+    assert done.exit_code == 0, done.output
+    out = cli(tmp_path, flows, "runs", "invite", "1", env=env)
+    assert out.exit_code == 0, out.output
+    body = out.output.replace("\n ", "").splitlines()  # unfolded
+    assert body[:5] == [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//decisionbot//review//EN",
+        "METHOD:REQUEST",
+        "BEGIN:VEVENT",
+    ]
+    assert "UID:decision-1-review-2030-02-01@decisionbot" in body
+    assert "DTSTART:20300201T133000Z" in body and "DTEND:20300201T141500Z" in body  # 14:30 Paris, 45 minutes
+    assert "SUMMARY:Review: Post-meeting decision check" in body
+    assert "ORGANIZER;CN=alice:urn:decisionbot:console:alice" in body
+    attendees = [line for line in body if line.startswith("ATTENDEE")]
+    assert attendees == [
+        f"ATTENDEE;CN={n};ROLE=REQ-PARTICIPANT;RSVP=TRUE:urn:decisionbot:console:{n}" for n in ("alice", "bob", "carol")
+    ]
+    assert body[-2:] == ["END:VEVENT", "END:VCALENDAR"]
+    saved = cli(tmp_path, flows, "runs", "invite", "1", "-o", str(tmp_path / "review.ics"))
+    assert saved.output == f"Invitation written to {tmp_path / 'review.ics'}.\n"
+    raw = (tmp_path / "review.ics").read_bytes()
+    assert raw.startswith(b"BEGIN:VCALENDAR\r\n") and all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    kinds = rows(
+        tmp_path,
+        "SELECT kind, json_extract(payload, '$.attachments[0].filename') FROM messages WHERE payload IS NOT NULL AND direction = 'out'",
+    )
+    assert kinds == [("summary", "review-2030-02-01.ics")]
+    none = cli(tmp_path, flows, "runs", "invite", "99")
+    assert none.exit_code == 1 and "Run 99 has no calendar invitation" in none.output

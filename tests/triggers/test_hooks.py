@@ -1,0 +1,234 @@
+"""The trigger hooks through the real server: good bodies start or join runs; bad ones get the
+right status and store nothing."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.server import SERVICES, create_app
+from bot.triggers.hooks import HOOKS
+from tests.triggers.conftest import ROOT, Clock
+
+SAMPLES = ROOT / "data" / "samples"
+TOKEN = "s3cret-hook-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+ENV = {"DECISIONBOT_HOOK_TOKEN": TOKEN, "DECISIONBOT_DEFAULT_CHANNEL": "console:alerts"}
+
+
+def sample(name: str) -> dict:
+    return json.loads((SAMPLES / name).read_text())
+
+
+async def serve(tmp_path: Path, flows: Path, env: dict[str, str] = ENV, clock=None) -> TestClient:
+    app = create_app(tmp_path / "h.db", flows, env=env, **({"clock": clock} if clock else {}))
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    return client
+
+
+@pytest.fixture
+async def client(tmp_path: Path, flows: Path):
+    c = await serve(tmp_path, flows)
+    yield c
+    await c.close()
+
+
+def counts(client: TestClient) -> dict[str, int]:
+    db = client.server.app[SERVICES].db
+    return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("events", "runs", "messages", "jobs")}
+
+
+def rows(client: TestClient, sql: str, *params) -> list[tuple]:
+    return client.server.app[SERVICES].db.execute(sql, params).fetchall()
+
+
+async def post(client: TestClient, hook: str, body, headers=AUTH):
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    resp = await client.post(f"/hooks/{hook}", data=data, headers={**headers, "Content-Type": "application/json"})
+    return resp.status, await resp.json()
+
+
+async def test_an_alert_starts_one_run_repeats_join_it_and_resolution_posts_an_update(client) -> None:
+    firing = sample("alertmanager_firing.json")
+    for alert in firing["alerts"]:
+        alert["labels"]["team"] = "web"  # not the shipped routes' team: the default route applies
+    status, body = await post(client, "alertmanager", firing)
+    assert (status, body) == (200, {"received": 1, "started": [1], "repeats": 0, "resolved": 0, "unrouted": []})
+    assert rows(client, "SELECT flow_id, conversation, facilitator_id, status FROM runs") == [
+        ("metric_breach", "console:alerts", "console:facilitator", "active")
+    ]
+    assert rows(client, "SELECT run_id, kind, text FROM messages") == [
+        (1, "prompt",
+         "Checkout error rate above 5%: CheckoutErrorRate is 7.3% (threshold 5%).\n"
+         "5xx ratio on /checkout has been above 5% for 10 minutes.\n"
+         "Details: https://runbooks.example/checkout-errors\nWho takes this one?"),
+    ]  # fmt: skip
+    firing["alerts"][0]["annotations"]["value"] = "8.1%"
+    assert (await post(client, "alertmanager", firing))[1]["repeats"] == 1
+    assert counts(client)["runs"] == 1
+    assert rows(
+        client, "SELECT source, dedup_key, status, repeat_count, json_extract(payload, '$.value') FROM events"
+    ) == [("alertmanager", "alertmanager:1a30ba71cca2921f", "firing", 1, "8.1%")]
+    resolved = sample("alertmanager_resolved.json")
+    resolved["alerts"][0]["labels"]["team"] = "web"
+    assert (await post(client, "alertmanager", resolved))[1]["resolved"] == 1
+    assert rows(client, "SELECT run_id, conversation, kind, text FROM messages WHERE id > 1") == [
+        (1, "console:alerts", "info", "Resolved: Checkout error rate above 5% (CheckoutErrorRate is now 0.8%).")
+    ]
+    assert rows(client, "SELECT status, resolved_at IS NOT NULL, repeat_count FROM events") == [("resolved", 1, 1)]
+    # the same resolution again (a retry) posts nothing more
+    await post(client, "alertmanager", resolved)
+    assert counts(client)["messages"] == 2
+
+
+async def test_decision_labels_pick_flow_channel_and_people_without_routes(client) -> None:
+    firing = sample("alertmanager_firing.json")
+    firing["alerts"][0]["labels"].update(
+        {"team": "web", "decision_flow": "post_meeting", "decision_channel": "console:ops"}
+    )
+    firing["alerts"][0]["annotations"].update({"decision_facilitator": "alice", "decision_owners": "bob,carol"})
+    assert (await post(client, "alertmanager", firing))[1]["started"] == [1]
+    assert rows(client, "SELECT flow_id, conversation, facilitator_id FROM runs") == [
+        ("post_meeting", "console:ops", "console:alice")
+    ]
+    roles = json.loads(rows(client, "SELECT context FROM runs")[0][0])["roles"]
+    assert roles["participants"] == [{"id": "console:bob", "name": "bob"}, {"id": "console:carol", "name": "carol"}]
+    assert rows(client, "SELECT actor_name, text FROM messages") == [
+        ("alice", "What was decided in Checkout error rate above 5%?")
+    ]
+
+
+async def test_grafana_and_generic_hooks_start_runs(client) -> None:
+    grafana = sample("grafana_firing.json")
+    grafana["alerts"][0]["labels"]["team"] = "shop"
+    status, body = await post(client, "grafana", grafana)
+    assert (status, body["started"]) == (200, [1])
+    assert rows(
+        client, "SELECT dedup_key, json_extract(payload, '$.value'), json_extract(payload, '$.panelURL') FROM events"
+    ) == [("grafana:57c6d9296de2ad39", "1.9", "https://grafana.example/d/shop-kpis?viewPanel=4")]
+    event = sample("event.json")
+    event.pop("kind")  # not the shipped model-drift route
+    status, body = await post(client, "events", event)
+    assert (status, body["started"]) == (200, [2])
+    assert rows(client, "SELECT conversation, facilitator_id FROM runs WHERE id = 2") == [
+        ("console:triggers", "console:alice")
+    ]
+    assert (await post(client, "events", event))[1]["repeats"] == 1
+
+
+async def test_a_trigger_with_nowhere_to_go_is_recorded_without_a_run(tmp_path: Path, flows: Path) -> None:
+    client = await serve(tmp_path, flows, env={"DECISIONBOT_HOOK_TOKEN": TOKEN})
+    try:
+        status, body = await post(client, "events", {"title": "Nightly load failed", "dedup_key": "load"})
+        assert status == 200 and body["unrouted"] == [
+            {"title": "Nightly load failed",
+             "problem": "no channel to post in: no route matched and DECISIONBOT_DEFAULT_CHANNEL is not set"}
+        ]  # fmt: skip
+        await post(client, "events", {"title": "Nightly load failed", "dedup_key": "load"})
+        assert rows(client, "SELECT title, repeat_count, problem IS NOT NULL FROM events") == [
+            ("Nightly load failed", 1, 1)
+        ]
+        assert counts(client)["runs"] == 0
+    finally:
+        await client.close()
+
+
+def bad_cases() -> list[tuple[str, str, object, dict, int, str]]:
+    am, gr = sample("alertmanager_firing.json"), sample("grafana_firing.json")
+    am_v3, gr_v4 = {**am, "version": "3"}, {**gr, "version": "4"}
+    am_missing = {k: v for k, v in am.items() if k != "alerts"}
+    gr_missing = copy.deepcopy(gr)
+    del gr_missing["alerts"][0]["labels"]
+    out = []
+    for hook, good in (("alertmanager", am), ("grafana", gr), ("events", sample("event.json"))):
+        out += [
+            (hook, "malformed", b'{"alerts": [', AUTH, 400, "The body is not JSON"),
+            (hook, "wrong token", good, {"Authorization": "Bearer nope"}, 401, "Missing or wrong bearer token"),
+            (hook, "no token", good, {}, 401, "Missing or wrong bearer token"),
+            (hook, "huge", b'{"title": "' + b"x" * (9 * 1024 * 1024) + b'"}', AUTH, 413, "larger than 8388608 bytes"),
+        ]
+    out += [
+        ("alertmanager", "wrong version", am_v3, AUTH, 400, "Alertmanager webhook version '3' is not supported"),
+        ("grafana", "wrong version", gr_v4, AUTH, 400, "Grafana webhook version '4' is not supported"),
+        ("events", "wrong version", {"title": "x", "version": "2"}, AUTH, 400, "'version' was unexpected"),
+        ("alertmanager", "missing field", am_missing, AUTH, 400, "'alerts' is missing"),
+        ("grafana", "missing field", gr_missing, AUTH, 400, "'alerts[0].labels' is missing"),
+        ("events", "missing field", {"flow": "metric_breach"}, AUTH, 400, "'title' is a required property"),
+        ("events", "wrong type", [{"title": "ok"}, {"title": "x", "value": []}], AUTH, 400, "'[1].value'"),
+    ]
+    return out
+
+
+@pytest.mark.parametrize(("hook", "case", "body", "headers", "status", "says"), bad_cases(),
+                         ids=[f"{c[0]}-{c[1]}" for c in bad_cases()])  # fmt: skip
+async def test_bad_input_gets_the_right_status_and_stores_nothing(client, hook, case, body, headers, status, says):
+    before = counts(client)
+    got, answer = await post(client, hook, body, headers)
+    assert got == status
+    assert says in answer["error"]
+    assert counts(client) == before
+
+
+async def test_an_overloaded_bot_answers_503_and_stores_nothing(client) -> None:
+    client.server.app[HOOKS].max_inflight = 0
+    before = counts(client)
+    resp = await client.post("/hooks/events", json={"title": "x"}, headers=AUTH)
+    assert resp.status == 503 and resp.headers["Retry-After"] == "2"
+    assert (await resp.json()) == {"error": "The bot is busy; try again shortly."}
+    assert counts(client) == before
+
+
+async def test_without_a_token_the_hooks_are_not_mounted(tmp_path: Path, flows: Path, caplog) -> None:
+    caplog.set_level(logging.WARNING)
+    client = await serve(tmp_path, flows, env={})
+    try:
+        resp = await client.post("/hooks/events", json={"title": "x"})
+        assert resp.status == 404
+        assert "Trigger hooks are off: DECISIONBOT_HOOK_TOKEN is not set" in caplog.text
+    finally:
+        await client.close()
+
+
+async def test_a_resolved_then_refired_trigger_waits_out_the_routes_cooldown(tmp_path: Path, flows: Path) -> None:
+    (flows / "routes.yaml").write_text(
+        "routes:\n  - name: ops\n    match: {source: generic}\n    channel: console:ops\n    cooldown: 10m\n"
+    )
+    clock = Clock()
+    client = await serve(tmp_path, flows, clock=clock)
+    try:
+        fire = {"title": "Queue backlog", "dedup_key": "queue", "facilitator": "alice", "value": "900"}
+        assert (await post(client, "events", fire))[1]["started"] == [1]
+        from bot.model import Actor
+
+        client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:alice", "alice"))  # decided: closed
+        clock.at(minutes=20)
+        assert (await post(client, "events", {**fire, "status": "resolved", "value": "10"}))[1]["resolved"] == 1
+        clock.at(minutes=25)  # 5 minutes after the resolution: the same incident flapping
+        assert (await post(client, "events", fire))[1]["repeats"] == 1
+        assert rows(client, "SELECT status, repeat_count, route FROM events") == [("firing", 1, "ops")]
+        clock.at(minutes=40)
+        assert (await post(client, "events", {**fire, "status": "resolved"}))[1]["resolved"] == 1
+        clock.at(minutes=51)  # 11 minutes after: a new incident, a new run
+        assert (await post(client, "events", fire))[1]["started"] == [2]
+        assert counts(client)["events"] == 2
+    finally:
+        await client.close()
+
+
+async def test_the_first_person_to_answer_an_alert_without_a_facilitator_takes_it(client) -> None:
+    from bot.model import Actor, ConversationKey, Message
+
+    await post(client, "events", {"title": "Disk almost full", "metric": "disk", "value": "93%"})
+    dispatcher = client.server.app[SERVICES].dispatcher
+    bob = Actor("console:bob", "bob")
+    result = dispatcher.handle(Message(ConversationKey("console", "alerts"), bob, "me"))
+    assert result is not None and [r.text for r in result.outcome.replies] == [
+        "What do we do about it?\n1) Act now  2) Watch it  3) Ignore it"
+    ]
+    assert rows(client, "SELECT facilitator_id, waiting_on FROM runs") == [("console:bob", " console:bob ")]
