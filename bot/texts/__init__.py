@@ -1,0 +1,13 @@
+"""Every user-facing string: chat text, CLI messages, log warnings.
+
+Small functions with arguments, so wording is reviewed in one place and can be translated later.
+One module per area; ``from bot import texts`` gives them all: ``texts.cannot_skip()``.
+"""
+
+from bot.texts.analytics import *  # noqa: F403
+from bot.texts.chat import *  # noqa: F403
+from bot.texts.cli import *  # noqa: F403
+from bot.texts.rasa import *  # noqa: F403
+from bot.texts.slack import *  # noqa: F403
+from bot.texts.teams import *  # noqa: F403
+from bot.texts.triggers import *  # noqa: F403

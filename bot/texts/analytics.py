@@ -1,0 +1,65 @@
+"""What the analysts' commands and reports say."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.texts._common import _join
+
+# --- analytics -----------------------------------------------------------------------------------
+
+
+def analytics_no_ledger(path: str) -> str:
+    return f"No ledger at {path}. Try: decisionbot --db {path} demo-data --runs 30 (or point --db at your ledger)"
+
+
+def analytics_bad_window() -> str:
+    return "--since is after --until."
+
+
+def analytics_written(path: str) -> str:
+    return f"Report written to {path}"
+
+
+def analytics_exported(count: int, name: str, path: str) -> str:
+    return f"Exported {count} row(s) of {name} to {path}"
+
+
+def analytics_unknown_name(name: str, known: list[str]) -> str:
+    return f"No table or view named '{name}'. Known: {_join(known)}."
+
+
+def analytics_empty_query() -> str:
+    return "The search query is empty. Try: decisionbot transcripts search budget"
+
+
+def analytics_no_index() -> str:
+    return "This ledger has no full-text index yet. Try: decisionbot db migrate"
+
+
+def analytics_bad_query(query: str, problem: str) -> str:
+    return f"Cannot search for '{query}': {problem}. Without --raw every word is searched as typed."
+
+
+def analytics_exploring(host: str, port: int, path: str) -> str:
+    return f"Datasette on http://{host}:{port}/ (read-only) over {path}; Ctrl-C stops it."
+
+
+def analytics_no_datasette() -> str:
+    return "Datasette is not installed. Try: pip install 'decisionbot[explore]'"
+
+
+def analytics_wal_pending(path: str) -> str:
+    return (
+        f"{path} has changes still in its write-ahead log, which --immutable would not see."
+        " Open it without --immutable, or copy it after the bot has stopped."
+    )
+
+
+def analytics_demo_not_empty(path: str, runs: int) -> str:
+    return f"{path} already holds {runs} run(s); demo-data only fills an empty ledger. Try: decisionbot --db demo.db demo-data"
+
+
+def analytics_demo_done(path: str, summary: Mapping[str, int]) -> str:
+    counts = ", ".join(f"{v} {k}" for k, v in summary.items())
+    return f"Demo history written to {path}: {counts}. Next: decisionbot --db {path} report"

@@ -1,0 +1,250 @@
+"""What the bot says in a conversation: re-prompts, help, prompts, commands, completion."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.texts._common import _join
+
+# --- answers that do not fit: a short re-prompt, not the whole question again ---------------
+
+_ANSWER_ERRORS: dict[str, str] = {
+    "empty": "Please give an answer (or say 'help').",
+    "too_long": "That is too long: {max} characters at most.",
+    "too_short": "That is too short: at least {min} characters.",
+    "choice_unknown": "Please pick one of: {options} (a number or a word).",
+    "choice_ambiguous": "That could be {candidates}. Which one?",
+    "yes_no": "Please answer yes or no.",
+    "number_invalid": "Please give a number, like 42 or 12.5.",
+    "number_too_small": "That is below {minimum}. Please give a number of at least {minimum}.",
+    "number_too_large": "That is above {maximum}. Please give a number of at most {maximum}.",
+    "date_invalid": "I can't read that as a date. Try 'next Friday', 'in 2 weeks', 'end of month' or 2026-12-31.",
+    "date_too_early": "That date is too early: it can't be before {bound}.",
+    "date_too_late": "That date is too late: it can't be after {bound}.",
+    "person_unknown": "I don't know '{name}'. Name a participant ({known}), say 'me', or @mention someone.",
+    "person_ambiguous": "'{name}' could be {candidates}. Which one?",
+    "min_items": "Please give at least {count} item(s) before saying done.",
+}
+
+
+def answer_error(code: str, params: Mapping[str, Any]) -> str:
+    shown = {k: _join(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
+    template = _ANSWER_ERRORS.get(code, "That answer doesn't fit. Say 'help' to see what is expected.")
+    try:
+        return template.format(**shown)
+    except KeyError:
+        return template
+
+
+# --- what a step expects, for 'help' --------------------------------------------------------
+
+_EXPECTS = {
+    "text": "a short text",
+    "choice": "one of the options, by number or by word",
+    "yes_no": "yes or no",
+    "person": "a person: 'me', an @mention, or a participant's name",
+    "date": "a date: 'tomorrow', 'next Friday', 'in 2 weeks', 'end of month' or 2026-12-31",
+    "number": "a number",
+    "repeat": "one item at a time; say 'done' when there are no more",
+}
+
+COMMANDS_HELP = (
+    "You can also say: 'back' (change the previous answer), 'skip' (optional questions), "
+    "'cancel' (facilitator), or correct an earlier answer, e.g. 'change owner of action 2 to @bob'."
+)
+
+
+def expected(kind: str) -> str:
+    return _EXPECTS.get(kind, kind)
+
+
+def help_text(kind: str, question: str, extra: str | None, example: str | None, bounds: str) -> str:
+    lines = [f"{question}", f"Expected: {expected(kind)}{bounds}."]
+    if extra:
+        lines.append(extra)
+    if example:
+        lines.append(f"For example: {example}")
+    lines.append(COMMANDS_HELP)
+    return "\n".join(lines)
+
+
+def bounds_text(minimum: Any = None, maximum: Any = None) -> str:
+    if minimum is not None and maximum is not None:
+        return f" between {minimum} and {maximum}"
+    if minimum is not None:
+        return f", not before {minimum}" if not isinstance(minimum, int | float) else f", at least {minimum}"
+    if maximum is not None:
+        return f", not after {maximum}" if not isinstance(maximum, int | float) else f", at most {maximum}"
+    return ""
+
+
+def options_line(labels: list[str]) -> str:
+    return "  ".join(f"{i}) {label}" for i, label in enumerate(labels, 1))
+
+
+# --- prompts ---------------------------------------------------------------------------------
+
+
+def item_prefix(label: str, number: int) -> str:
+    return f"{label} {number}: "
+
+
+def done_hint() -> str:
+    return "(say 'done' when there are no more)"
+
+
+def currently(value: str) -> str:
+    return f"(currently: {value}; say 'ok' to keep it)"
+
+
+def default_hint(value: str) -> str:
+    return f"(default: {value}; say 'ok' to take it)"
+
+
+def optional_hint() -> str:
+    return "(optional: say 'skip' to leave it out)"
+
+
+def escalated_prompt(owner: str, question: str) -> str:
+    return f"{owner} could not answer this one, so it comes to you: {question}"
+
+
+def escalation_notice(owner: str, facilitator: str) -> str:
+    return f"Thanks, {owner}. I've handed this question to {facilitator}."
+
+
+def reassign_prompt(owner: str, number: int, what: str) -> str:
+    return f"{owner} declined action {number} ('{what}'). Who should own it instead?"
+
+
+def declined_ack(facilitator: str) -> str:
+    return f"Noted. I'll ask {facilitator} to reassign it."
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+def not_for_you(addressees: list[str]) -> str:
+    if not addressees:
+        return "Nothing is waiting for your answer in this run right now."
+    return f"This question is for {_join(addressees)}. Your message was noted but not taken as an answer."
+
+
+def cannot_skip() -> str:
+    return "This question can't be skipped. Say 'help' to see what is expected."
+
+
+def at_first_question() -> str:
+    return "This is the first question; there is nothing to go back to."
+
+
+def only_facilitator(action: str, facilitator: str) -> str:
+    return f"Only the facilitator ({facilitator}) can {action}."
+
+
+def confirm_cancel() -> str:
+    return "Cancel this decision run? Nothing will be recorded as decided. (yes/no)"
+
+
+def cancel_kept() -> str:
+    return "OK, not cancelled. Let's carry on."
+
+
+def cancelled(by: str) -> str:
+    return f"Run cancelled by {by}. The transcript is kept."
+
+
+def cancelled_after_failures(step: str) -> str:
+    return f"Run cancelled: no usable answer to '{step}'."
+
+
+def correction_target_unknown(target: str, known: list[str]) -> str:
+    return f"I can't find '{target}' to change. Answers so far: {_join(known)}."
+
+
+def correction_not_allowed(target: str, by: str) -> str:
+    return f"Only the facilitator or {by}, who gave it, can change '{target}'."
+
+
+def corrected(target: str, old: str, new: str) -> str:
+    return f"Changed {target}: {old} -> {new}."
+
+
+def owner_changed_notice(number: int, what: str) -> str:
+    return f"Action {number} ('{what}') has a new owner, who will be asked to confirm it."
+
+
+def waiting_for_confirmations(names: list[str]) -> str:
+    return f"Thanks. The decision is recorded once {_join(names)} confirm(s)."
+
+
+def run_closed(status: str) -> str:
+    return f"This run is {status}; nothing more to answer. Start a new one to decide again."
+
+
+def resumed() -> str:
+    return "Welcome back: this run had stalled, and your answer resumes it."
+
+
+# --- bot commands (start, list, status, cancel, help) --------------------------------------------
+
+
+def command_help(flows: list[str]) -> str:
+    return (
+        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | help.\n"
+        f"Flows: {_join(flows)}. Example: start post_meeting @bob @carol Weekly sync"
+    )
+
+
+def command_unknown(verb: str, flows: list[str]) -> str:
+    return f"I don't know '{verb}'. " + command_help(flows)
+
+
+def command_start_usage(flows: list[str]) -> str:
+    return f"Say which flow to start: start FLOW [@people ...] [title]. Flows: {_join(flows)}."
+
+
+def command_unknown_flow(flow: str, flows: list[str]) -> str:
+    return f"There is no flow '{flow}'. Flows: {_join(flows)}."
+
+
+def command_needs_run(verb: str) -> str:
+    return f"Say which run: {verb} RUN (the number from 'list')."
+
+
+def run_started(run_id: int, flow: str) -> str:
+    return f"Started run {run_id} ({flow})."
+
+
+def run_list(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No open decision runs here. Start one with: start FLOW [@people ...] [title]"
+    lines = ["Open decision runs here:"]
+    for r in rows:
+        waiting = f", waiting for {_join(r['waiting_on'])}" if r["waiting_on"] else ""
+        lines.append(f"  #{r['id']} {r['flow']}: {r['title'] or ''} (at {r['state']}{waiting}, {r['status']})")
+    return "\n".join(lines)
+
+
+def run_status(run_id: int, flow: str, title: str | None, status: str, state: str, waiting: list[str]) -> str:
+    who = f"; waiting for {_join(waiting)}" if waiting else ""
+    return f"Run #{run_id} {flow} '{title or ''}': {status}, at {state}{who}."
+
+
+# --- completion ------------------------------------------------------------------------------
+
+
+def summary(record: Mapping[str, Any]) -> str:
+    lines = [f"Decision recorded: {record.get('title')}"]
+    if record.get("decision"):
+        lines.append(f"Decided: {record['decision']}")
+    for i, action in enumerate(record.get("actions") or [], 1):
+        state = {True: "accepted", False: "declined", None: "not confirmed yet"}[action.get("accepted")]
+        due = action.get("due") or "no due date"
+        lines.append(f"  {i}. {action['what']} - {action['owner_name']}, due {due} ({state})")
+    if record.get("review_at"):
+        lines.append(f"Review on {record['review_at']}.")
+    if record.get("outcome"):
+        lines.append(f"Review outcome: {record['outcome']}.")
+    return "\n".join(lines)

@@ -1,0 +1,68 @@
+"""What the server and the CLI print."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.texts._common import _join
+
+# --- server ----------------------------------------------------------------------------------
+
+
+def channel_unavailable(problem: str) -> str:
+    return f"A channel is not available: {problem}. Install its extra to use it."
+
+
+def channels_on(names: list[str], host: str, port: int) -> str:
+    on = ", ".join(names) if names else "none (set SLACK_* or MicrosoftApp* variables to turn them on)"
+    return f"decisionbot serving on http://{host}:{port} - channels: {on}"
+
+
+# --- CLI -------------------------------------------------------------------------------------
+
+
+def cli_stored_at(path: str, run_id: int) -> str:
+    return f"Stored in {path} as run {run_id}. See it again with: decisionbot runs show {run_id}"
+
+
+def cli_input_ended(step: str | None, to: str | None) -> str:
+    where = f" at step '{step}', waiting for {to}" if step else ""
+    return f"Input ended before the run completed{where}. The run stays open; answers so far are stored."
+
+
+def cli_unknown_flow(flow: str, known: list[str], folder: str) -> str:
+    return f"No flow '{flow}' in {folder}. Known flows: {_join(known)}. Try: decisionbot flows list"
+
+
+def unknown_decision(decision_id: object) -> str:
+    return f"No decision {decision_id} in the ledger. Try: decisionbot runs list --status completed"
+
+
+def cli_unknown_run(run_id: Any) -> str:
+    return f"No run {run_id}. Try: decisionbot runs list"
+
+
+def cli_bad_data(item: str) -> str:
+    return f"--data takes key=value, got '{item}'."
+
+
+def cli_bad_jsonl(line_no: int, problem: str) -> str:
+    return f'Input line {line_no}: {problem}. Each line must be a JSON object like {{"as": "alice", "text": "yes"}}.'
+
+
+def cli_switched(name: str) -> str:
+    return f"(now answering as {name})"
+
+
+def cli_flows_valid(count: int) -> str:
+    return f"{count} flow file(s) valid."
+
+
+def cli_migrated(path: str, applied: list[str]) -> str:
+    if not applied:
+        return f"{path}: schema up to date."
+    return f"{path}: applied {', '.join(applied)}."
+
+
+def cli_no_graphviz() -> str:
+    return "Graphviz ('dot') is not installed; printing Mermaid text instead. Install graphviz for images."

@@ -1,0 +1,105 @@
+"""What the Slack channel says."""
+
+from __future__ import annotations
+
+# --- slack ---------------------------------------------------------------------------------------
+
+
+def slack_button_yes() -> str:
+    return "Yes"
+
+
+def slack_button_no() -> str:
+    return "No"
+
+
+def slack_button_skip() -> str:
+    return "Skip"
+
+
+def slack_button_done() -> str:
+    return "Done, no more"
+
+
+def slack_button_default(value: str) -> str:
+    return f"Use the default ({value})"
+
+
+def slack_pick_person() -> str:
+    return "Pick a person"
+
+
+def slack_pick_date() -> str:
+    return "Pick a date"
+
+
+def slack_pick_option() -> str:
+    return "Pick one"
+
+
+def slack_answered(by: str, answer: str) -> str:
+    return f"Answered by {by}: {answer}"
+
+
+def slack_already_answered(by: str, answer: str) -> str:
+    return f"This question was already answered by {by}: {answer}."
+
+
+def slack_prompt_closed() -> str:
+    return "This question is no longer open: the conversation has moved on. See the latest question."
+
+
+def slack_not_your_prompt(to: str) -> str:
+    return f"This question is for {to}. You can follow the thread, but only they can answer it."
+
+
+def slack_run_root(facilitator: str, flow_title: str, title: str) -> str:
+    about = f": {title}" if title else ""
+    return f"{facilitator} started *{flow_title}*{about}. The questions and answers follow in this thread."
+
+
+def slack_nothing_waiting() -> str:
+    return "Nothing is waiting for your answer here. Try: /decision help"
+
+
+def slack_not_in_channel() -> str:
+    return "I can't post in this channel yet. Invite me first (/invite @decisionbot), then try again."
+
+
+def slack_post_failed(error: str) -> str:
+    return f"Slack refused my message ({error}); nothing was started. Please try again in a moment."
+
+
+def slack_needs_signing_secret() -> str:
+    return (
+        "SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set: it verifies every request from Slack"
+        " (or set SLACK_APP_TOKEN to connect over Socket Mode instead)."
+    )
+
+
+def slack_app_token_refused(error: str) -> str:
+    return f"Slack refused SLACK_APP_TOKEN at start-up (apps.connections.open: {error}). Check the app-level token."
+
+
+def slack_auth_failed(error: str) -> str:
+    return f"Slack refused SLACK_BOT_TOKEN at start-up (auth.test: {error}). Check the bot token of the app."
+
+
+def slack_bad_signature(remote: str | None) -> str:
+    return f"Slack request from {remote or 'unknown'} refused: bad or stale signature."
+
+
+def slack_refused_payload(reason: str) -> str:
+    return f"Slack payload refused: {reason}."
+
+
+def slack_no_app_check(error: str) -> str:
+    return f"Could not learn this app's id (bots.info: {error}); requests are checked by team only."
+
+
+def slack_rate_limited(payload: object) -> str:
+    return f"Slack stopped sending events for a while (app_rate_limited): {payload}"
+
+
+def slack_side_call_failed(method: str, error: str) -> str:
+    return f"Slack {method} failed: {error}"

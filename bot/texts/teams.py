@@ -1,0 +1,118 @@
+"""What the Teams channel says."""
+
+from __future__ import annotations
+
+# --- teams ---------------------------------------------------------------------------------------
+
+
+def teams_auth_off() -> str:
+    return (
+        "Teams: MicrosoftAppId is empty, so authentication is OFF: /api/messages accepts activities"
+        " without a token. Use this for local development only (DECISIONBOT_TEAMS=on)."
+    )
+
+
+def teams_auth_on(app_id: str, app_type: str) -> str:
+    return f"Teams: every request to /api/messages must carry a Bot Framework token for app {app_id} ({app_type})."
+
+
+def teams_bad_app_type(value: str) -> str:
+    return f"MicrosoftAppType must be MultiTenant, SingleTenant or UserAssignedMSI, not '{value}'."
+
+
+def teams_needs(variable: str, app_type: str) -> str:
+    return f"{variable} is required for a {app_type} Teams bot (MicrosoftAppId is set)."
+
+
+def teams_bad_request(problem: str) -> str:
+    return f"Not a usable activity: {problem}."
+
+
+def teams_unauthorized(reason: str) -> str:
+    return f"Unauthorized: {reason}"
+
+
+def teams_keys_unavailable(problem: str) -> str:
+    return f"Cannot check the token now: the Bot Framework signing keys could not be fetched ({problem})."
+
+
+def teams_keys_prefetch_failed(problem: str) -> str:
+    return f"Teams: could not fetch the Bot Framework signing keys at start-up ({problem}); will retry on the first request."
+
+
+def teams_unknown_invoke(name: str) -> str:
+    return f"This bot does not handle '{name}' invokes."
+
+
+def teams_card_header(run_id: int) -> str:
+    return f"Decision run #{run_id}"
+
+
+def teams_input_label() -> str:
+    return "Your answer"
+
+
+def teams_button_send() -> str:
+    return "Send"
+
+
+def teams_button_done() -> str:
+    return "No more"
+
+
+def teams_button_skip() -> str:
+    return "Skip"
+
+
+def teams_button_default(default: str) -> str:
+    return f"Use the default ({default})"
+
+
+def teams_yes() -> str:
+    return "Yes"
+
+
+def teams_no() -> str:
+    return "No"
+
+
+def teams_person_hint() -> str:
+    return "Pick someone, or type their @mention in a reply."
+
+
+def teams_answered(by: str, answer: str) -> str:
+    return f"{by} answered: {answer}"
+
+
+def teams_card_closed() -> str:
+    return "That card is no longer open. Type your answer instead, or say 'help'."
+
+
+def teams_invoke_done() -> str:
+    return "Got it."
+
+
+def teams_no_reference(conversation: str) -> str:
+    return (
+        f"No stored Teams conversation '{conversation}': install the app there, or say something to the bot"
+        " there first."
+    )
+
+
+def teams_send_failed(conversation: str, problem: str) -> str:
+    return f"Teams: could not answer in {conversation}: {problem}"
+
+
+def teams_card_update_failed(problem: str) -> str:
+    return f"Teams: could not update an answered card: {problem}"
+
+
+def teams_packaged(path: str, app_id: str) -> str:
+    return f"Wrote {path} (bot {app_id}). Upload it in Teams: Apps > Manage your apps > Upload an app."
+
+
+def teams_bad_app_id(value: str) -> str:
+    return (
+        f"'{value}' is not a Microsoft App ID (a GUID like 00000000-0000-0000-0000-000000000000)."
+        " Pass --app-id or set MicrosoftAppId."
+    )

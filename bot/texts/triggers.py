@@ -1,0 +1,277 @@
+"""What trigger hooks, routes, checks and timers say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bot.texts._common import _join
+from bot.texts.chat import summary
+
+# --- triggers and timers ---------------------------------------------------------------------
+
+
+def reminder(prompt: str) -> str:
+    return f"Reminder: {prompt}"
+
+
+def escalation(waiting: list[tuple[str, str]], backup_for: str | None) -> str:
+    listed = "; ".join(f"{name} ('{question}')" for name, question in waiting)
+    if backup_for:
+        return f"Escalated to you as the backup for {backup_for}'s decision run. Still no answer from: {listed}."
+    return f"Still no answer from: {listed}."
+
+
+def handed_over(facilitator: str) -> str:
+    return f"No answer came in time, so I've handed this question to {facilitator}."
+
+
+def stalled(names: list[str]) -> str:
+    return f"This run has stalled: no answer from {_join(names)} in time. An answer still picks it up where it stopped."
+
+
+def bad_duration(text: str) -> str:
+    return f"'{text}' is not a duration. Use a number and a unit: 30s, 5m, 4h, 1d or 2w."
+
+
+def bad_channel(spec: str, known: list[str]) -> str:
+    return (
+        f"'{spec}' is not a channel to post in. Use slack:<channel id>, teams:<conversation id> or console "
+        f"(channels: {_join(known)})."
+    )
+
+
+def no_channel() -> str:
+    return "no channel to post in: no route matched and DECISIONBOT_DEFAULT_CHANNEL is not set"
+
+
+def trigger_resolved(title: str, data: Mapping[str, Any]) -> str:
+    value = data.get("value")
+    now = f" ({data.get('metric') or 'the value'} is now {value})" if value not in (None, "") else ""
+    return f"Resolved: {title}{now}."
+
+
+def latest_reading(reading: Mapping[str, Any]) -> str:
+    threshold = f" (threshold {reading['threshold']})" if reading.get("threshold") not in (None, "") else ""
+    state = ", resolved since" if reading.get("status") == "resolved" else ""
+    metric = reading.get("metric") or "value"
+    return f"{metric} {reading['value']}{threshold}, last seen {reading.get('last_seen_at')}{state}"
+
+
+def invite_title(title: str) -> str:
+    return f"Review: {title}"
+
+
+def invite_description(record: Mapping[str, Any]) -> str:
+    return summary(record)
+
+
+def invite_attached(filename: str) -> str:
+    return f"Calendar invitation for the review attached: {filename}"
+
+
+def untitled_alert() -> str:
+    return "Alert"
+
+
+def payload_missing(name: str) -> str:
+    return f"'{name}' is missing"
+
+
+def payload_type(name: str, kind: str) -> str:
+    return f"'{name}' must be {kind}"
+
+
+def payload_enum(name: str, got: object, allowed: Iterable[str]) -> str:
+    return f"'{name}' is {got!r}; expected one of {', '.join(allowed)}"
+
+
+def payload_version(source: str, got: object, expected: str) -> str:
+    return f'{source} webhook version {got!r} is not supported: this hook takes version "{expected}"'
+
+
+def payload_schema(where: str, message: str) -> str:
+    return f"'{where}': {message}"
+
+
+def payload_events_shape(limit: int) -> str:
+    return f"the body must be one event (a JSON object) or a list of 1 to {limit} events"
+
+
+def hooks_off() -> str:
+    return "Trigger hooks are off: DECISIONBOT_HOOK_TOKEN is not set (timers and checks still run)."
+
+
+def hooks_on(paths: list[str]) -> str:
+    return f"Trigger hooks on: {', '.join(paths)} (bearer token from DECISIONBOT_HOOK_TOKEN)."
+
+
+def hook_unauthorized() -> str:
+    return "Missing or wrong bearer token: send Authorization: Bearer <DECISIONBOT_HOOK_TOKEN>."
+
+
+def hook_busy() -> str:
+    return "The bot is busy; try again shortly."
+
+
+def hook_too_large(limit: int) -> str:
+    return f"The body is larger than {limit} bytes."
+
+
+def hook_bad_json(problem: str) -> str:
+    return f"The body is not JSON: {problem}"
+
+
+def hook_db_busy(problem: str) -> str:
+    return f"A trigger was refused with 503 (it will be retried): the ledger is busy ({problem})."
+
+
+def trigger_unrouted(title: str, problem: str) -> str:
+    return f"Trigger '{title}' was recorded but started no run: {problem}."
+
+
+def unknown_route(name: str, known: list[str]) -> str:
+    return f"there is no route '{name}' (routes: {_join(known)})"
+
+
+def unknown_flow_routed(flow: str, known: list[str]) -> str:
+    return f"there is no flow '{flow}' (flows: {_join(known)})"
+
+
+def routes_error(path: str, route: str | None, problem: str, fix: str) -> str:
+    where = f"{path}, route '{route}'" if route else path
+    return f"{where}: {problem}. Fix: {fix}"
+
+
+def checks_error(path: str, check: str | None, problem: str, fix: str) -> str:
+    where = f"{path}, check '{check}'" if check else path
+    return f"{where}: {problem}. Fix: {fix}"
+
+
+def bad_schedule(text: str) -> str:
+    return f"'{text}' is neither an interval (5m, 1h, 1d) nor a cron expression (0 9 * * 1-5)"
+
+
+def check_shape(rows: int, columns: int) -> str:
+    return f"the query must return one row with one number; it returned {rows} row(s) of {columns} column(s)"
+
+
+def check_not_number(value: object) -> str:
+    return f"the query returned {value!r}, not a number"
+
+
+def check_no_database(path: str) -> str:
+    return f"no SQLite file at {path}"
+
+
+def check_query_failed(problem: str) -> str:
+    return f"the query failed: {problem}"
+
+
+def check_needs_sqlalchemy() -> str:
+    return "this database URL needs SQLAlchemy: pip install 'decisionbot[sql]' and the database's driver"
+
+
+def check_summary(metric: str, value: str, direction: str, threshold: str) -> str:
+    return f"{metric} is {value}, {direction} the threshold of {threshold}."
+
+
+def job_unplanned() -> str:
+    return "cancelled: no longer in checks.yaml"
+
+
+def job_unknown_kind(kind: str) -> str:
+    return f"failed: unknown job kind '{kind}'"
+
+
+def job_retry(job_id: int, problem: str) -> str:
+    return f"Job {job_id} will be retried after its claim lapses: {problem}"
+
+
+def job_failed(job_id: int, kind: str, problem: str) -> str:
+    return f"Job {job_id} ({kind}) failed and is marked so: {problem}"
+
+
+def scheduler_error(problem: str) -> str:
+    return f"The job loop hit an error and carries on: {problem}"
+
+
+def owner_digest(name: str, items: list[tuple[str, str, str | None, bool]]) -> str:
+    overdue = sum(1 for *_, late in items if late)
+    head = f"{name}, your open actions ({len(items)}" + (f", {overdue} overdue" if overdue else "") + "):"
+    lines = [head]
+    for what, title, due, late in items:
+        when = f"due {due}" if due else "no due date"
+        lines.append(f"  - {what} ('{title}'), {when}" + (" - overdue" if late else ""))
+    lines.append("Say which are done in the review, or tell the facilitator if one is stuck.")
+    return "\n".join(lines)
+
+
+def cli_trigger_refused(problem: str) -> str:
+    return f"No run started: {problem}. Try: --channel slack:C0123 (or set DECISIONBOT_DEFAULT_CHANNEL)"
+
+
+def cli_trigger_started(run_id: int, flow: str, conversation: str) -> str:
+    return f"Started run {run_id} ({flow}) in {conversation}. Follow it with: decisionbot runs show {run_id}"
+
+
+def cli_trigger_repeat(run_id: int | None, event_id: int) -> str:
+    return f"Counted as a repeat of event {event_id} (run {run_id} is still open); no new run."
+
+
+def cli_route_test(row: Mapping[str, Any]) -> str:
+    head = f"{row['hook']}: '{row['title']}' ({row['status']}, key {row['dedup_key'] or '-'})"
+    if row["problem"]:
+        return f"{head}\n  no run: {row['problem']}"
+    people = ", ".join(row["participants"]) or "-"
+    lines = [
+        head,
+        f"  route {row['route']}: flow {row['flow']} in {row['conversation']}, "
+        f"facilitator {row['facilitator'] or '(the first to answer)'}, participants {people}",
+    ]
+    first = row.get("first_message")
+    if row["outcome"] != "started":
+        lines.append(f"  {row['outcome']}: no new run")
+    if first:
+        shown = "\n    ".join(first["text"].splitlines())
+        lines.append(f"  first message to {first['to'] or 'everyone'}:\n    {shown}")
+    return "\n".join(lines)
+
+
+def cli_checks_looping(path: str) -> str:
+    return f"Evaluating the checks of {path} on their schedules; Ctrl-C to stop."
+
+
+def cli_no_checks(path: str) -> str:
+    return f"No enabled checks in {path}."
+
+
+def cli_check_result(row: Mapping[str, Any]) -> str:
+    if row["error"]:
+        return f"{row['check']}: error: {row['error']}"
+    state = "breach" if row["breached"] else "ok"
+    return f"{row['check']}: {row['value']:g} ({state}) -> {row['outcome']}"
+
+
+def cli_jobs_ran(count: int) -> str:
+    return f"{count} job(s) run."
+
+
+def cli_bad_moment(text: str) -> str:
+    return f"'{text}' is not an ISO-8601 moment, like 2026-12-24T09:00:00+01:00."
+
+
+def cli_no_invite(run_id: int) -> str:
+    return f"Run {run_id} has no calendar invitation. Add calendar_invite to the flow's on_complete (see docs/triggers.md)."
+
+
+def cli_invite_written(path: str) -> str:
+    return f"Invitation written to {path}."
+
+
+def teams_app_files_missing(folder: str, missing: list[str]) -> str:
+    return f"{folder} lacks {', '.join(missing)}. Point --source at the repository's teams/ folder."
+
+
+def slack_unreachable(url: str, error: str) -> str:
+    return f"Slack's Web API at {url} could not be reached at start-up ({error}). Check SLACK_API_URL and the network."
