@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +19,6 @@ import click
 from bot import config, texts
 from bot.channels.console import ConsoleSession, parse_jsonl, person
 from bot.dispatch import Dispatcher, FlowCatalog
-from bot.engine.compiler import compile_flow
-from bot.engine.reader import read_flow_file
 from bot.errors import BotError, InputEnded, RunNotFound
 from bot.model import Actor, Trigger
 from bot.render import render_run
@@ -181,109 +177,6 @@ def _data(items: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-# --- flows -------------------------------------------------------------------------------------
-
-
-@main.group()
-def flows() -> None:
-    """List, check, show and draw flow files.
-
-    \b
-    Example:
-      decisionbot flows validate
-    """
-
-
-@flows.command("list")
-@output_options
-@click.pass_obj
-def flows_list(obj: Context, as_json: bool) -> None:
-    """List the flows in the flows folder.
-
-    \b
-    Example:
-      decisionbot flows list --json
-    """
-    catalog = FlowCatalog(obj.flows_dir, obj.db)
-    rows = [
-        {"id": f.id, "title": f.title, "version": f.version, "steps": len(f.steps), "path": f.path}
-        for f in catalog.current.values()
-    ]
-    _print_rows(rows, as_json)
-
-
-@flows.command("validate")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def flows_validate(paths: tuple[Path, ...]) -> None:
-    """Check flow files (default: every file in the flows folder); exit 1 on the first bad one.
-
-    \b
-    Example:
-      decisionbot flows validate flows/post_meeting.yaml
-    """
-    ctx = click.get_current_context()
-    folder = ctx.find_object(Context).flows_dir  # type: ignore[union-attr]
-    files = list(paths) or [p for p in sorted(folder.glob("*.yaml")) if p.stem not in ("routes", "checks")]
-    for path in files:
-        read_flow_file(path)
-    click.echo(texts.cli_flows_valid(len(files)))
-
-
-@flows.command("show")
-@click.argument("flow")
-@click.pass_obj
-def flows_show(obj: Context, flow: str) -> None:
-    """Print a flow's steps: who is asked what, with which answer type.
-
-    \b
-    Example:
-      decisionbot flows show post_meeting
-    """
-    f = FlowCatalog(obj.flows_dir, obj.db).get(flow)
-    click.echo(f"{f.id} ({f.version}): {f.title}")
-    for i, step in enumerate(f.steps, 1):
-        click.echo(f"  {i}. {step.id} [{step.type}] to {step.to}: {step.ask}".rstrip(": "))
-        for fld in step.fields:
-            click.echo(f"       - {fld.id} [{fld.type}]: {fld.ask}")
-        for branch in step.next:
-            click.echo(f"       -> {branch.goto}" + (f" when {branch.when}" if branch.when else ""))
-
-
-@flows.command("diagram")
-@click.argument("flow")
-@click.option(
-    "--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "png"]), default="mermaid", show_default=True
-)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of standard output.")
-@click.pass_obj
-def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> None:
-    """Draw a flow: Mermaid text by default; an SVG or PNG image where Graphviz is installed.
-
-    \b
-    Example:
-      decisionbot flows diagram post_meeting --format svg -o post_meeting.svg
-    """
-    from statemachine.contrib.diagram import DotGraphMachine, MermaidGraphMachine
-
-    machine = compile_flow(FlowCatalog(obj.flows_dir, obj.db).get(flow))
-    if fmt in ("svg", "png") and not shutil.which("dot"):
-        click.echo(texts.cli_no_graphviz(), err=True)
-        fmt = "mermaid"
-    if fmt == "mermaid":
-        data: bytes = MermaidGraphMachine(machine).get_mermaid().encode()
-    else:
-        dot = DotGraphMachine(machine)().to_string()
-        data = (
-            dot.encode()
-            if fmt == "dot"
-            else subprocess.run(["dot", f"-T{fmt}"], input=dot.encode(), capture_output=True, check=True).stdout
-        )
-    if output:
-        output.write_bytes(data)
-    else:
-        sys.stdout.buffer.write(data + (b"\n" if not data.endswith(b"\n") else b""))
-
-
 # --- runs --------------------------------------------------------------------------------------
 
 
@@ -414,7 +307,13 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | 
 
 #: Modules that add commands to ``main`` (each defines its own ``@main.command`` / groups);
 #: imported last so they can import ``main`` from here.
-COMMAND_MODULES: tuple[str, ...] = ("bot.cli_rasa", "bot.cli_analytics", "bot.cli_triggers", "bot.cli_teams")
+COMMAND_MODULES: tuple[str, ...] = (
+    "bot.cli_flows",
+    "bot.cli_rasa",
+    "bot.cli_analytics",
+    "bot.cli_triggers",
+    "bot.cli_teams",
+)
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module)
