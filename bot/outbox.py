@@ -33,14 +33,18 @@ class Queued:
 
 def pending(db: Database, channel: str, limit: int = 500) -> list[Queued]:
     rows = db.conn.execute(
-        "SELECT id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts"
-        " FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND channel = ? ORDER BY id LIMIT ?",
+        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND channel = ?"
+        " ORDER BY id LIMIT ?",
         (channel, limit),
     ).fetchall()
-    return [_queued(row) for row in rows]
+    return [queued_from_row(row) for row in rows]
 
 
-def _queued(row: tuple[Any, ...]) -> Queued:
+#: The columns queued_from_row reads, in order.
+QUEUED_COLUMNS = "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts"
+
+
+def queued_from_row(row: tuple[Any, ...]) -> Queued:
     mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts = row
     to = Actor(actor_id, actor_name or actor_id) if actor_id else None
     reply = Reply(

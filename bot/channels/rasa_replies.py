@@ -7,7 +7,6 @@ action, and are handed over as that action's responses (see ``bot.channels.rasa`
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -16,7 +15,7 @@ from sqlite_utils import Database
 
 from bot import texts
 from bot.model import Actor, ConversationKey, Reply
-from bot.outbox import Queued
+from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 
 CHANNEL = "rasa"
 _MENTION = re.compile(r"(?<!\S)@([\w.\-]+)")
@@ -123,26 +122,11 @@ def response(reply: Reply) -> dict[str, Any]:
 def pending_for(db: Database, actor: Actor, conversation: ConversationKey) -> list[Queued]:
     """Undelivered replies for this person: addressed to them, or to everyone in their conversation."""
     rows = db.conn.execute(
-        "SELECT id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts"
-        " FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND channel = ?"
+        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND channel = ?"
         " AND (actor_id = ? OR (actor_id IS NULL AND conversation = ?)) ORDER BY id",
         (CHANNEL, actor.id, str(conversation)),
     ).fetchall()
-    out = []
-    for mid, run_id, conv, actor_id, actor_name, step, kind, text, expects, private, attempts in rows:
-        to = Actor(actor_id, actor_name or actor_id) if actor_id else None
-        reply = Reply(
-            run_id=run_id,
-            conversation=ConversationKey.parse(conv),
-            text=text,
-            to=to,
-            step=step,
-            expects=json.loads(expects) if expects else None,
-            kind=kind,
-            private=bool(private),
-        )
-        out.append(Queued(mid, reply, attempts))
-    return out
+    return [queued_from_row(row) for row in rows]
 
 
 # --- ledger reads ----------------------------------------------------------------------------
