@@ -23,103 +23,48 @@ with a raw aiohttp call). Medians over rounds; ratio bot/floor.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
 import json
-import os
-import socket
-import sqlite3
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
+from aiohttp import ClientSession, web  # noqa: E402
+
+from bench.http_harness import Bench, Conversation, Floor, main, run_bot, run_load, timed_post  # noqa: E402
 
 BOT = {"id": "28:bench-bot", "name": "Bench"}
 TENANT = "bench-tenant"
 _ids = itertools.count(1_800_000_000_000)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 # --- the servers under test ----------------------------------------------------------------------
 
 
-def serve_bot(port: int, db: str) -> None:
-    import logging
-
-    from aiohttp import web
-
-    from bot.server import create_app
-
-    logging.basicConfig(level=logging.ERROR)
-    app = create_app(db, ROOT / "flows", env={"DECISIONBOT_TEAMS": "on"})
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+def serve_bot(args: argparse.Namespace) -> None:
+    run_bot(args.port, args.db, {"DECISIONBOT_TEAMS": "on"})
 
 
-def serve_floor(port: int, db: str) -> None:
-    from aiohttp import ClientSession, TCPConnector, web
-
-    conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("CREATE TABLE IF NOT EXISTS activities (id INTEGER PRIMARY KEY, activity_id TEXT, body TEXT, at REAL)")
-    tasks: set[asyncio.Task[Any]] = set()
+def serve_floor(args: argparse.Namespace) -> None:
+    floor = Floor(args.db, "activities", "activity_id")
 
     async def handler(request: web.Request) -> web.Response:
         body = await request.read()
         activity = json.loads(body)
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(
-            "INSERT INTO activities (activity_id, body, at) VALUES (?, ?, ?)", (activity["id"], body, time.time())
-        )
-        conn.execute("COMMIT")
+        floor.record(activity["id"], body)
         conv = activity["conversation"]["id"]
         url = (
             f"{activity['serviceUrl'].rstrip('/')}/v3/conversations/{quote(conv, safe='')}/activities/{activity['id']}"
         )
         reply = {"type": "message", "from": activity["recipient"], "conversation": {"id": conv}, "text": "ok"}
-        task = asyncio.ensure_future(request.app["http"].post(url, json=reply))
-        tasks.add(task)
-        task.add_done_callback(lambda t: (tasks.discard(t), t.result().release() if not t.exception() else None))
+        floor.reply(url, reply)
         return web.Response(status=201)
 
-    async def session(app: web.Application) -> Any:
-        app["http"] = ClientSession(connector=TCPConnector(limit=200, limit_per_host=100))
-        yield
-        await app["http"].close()
-
-    app = web.Application()
-    app.router.add_post("/api/messages", handler)
-    app.cleanup_ctx.append(session)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    floor.run(args.port, "/api/messages", handler)
 
 
 # --- the load generator --------------------------------------------------------------------------
@@ -149,21 +94,17 @@ def activity(
     }
 
 
-class Conversation:
+class TeamsConversation(Conversation[str]):
     """Conversation k: channel 19:bench-k, facilitator 29:f<k>, owner 29:o<k> (personal chat
     a:chat-with-29:o<k>, the id the fake connector gives the chat the bot creates)."""
 
-    TURNS = 8
-
     def __init__(self, k: int, target: str, service_url: str):
-        self.k, self.target, self.service_url = k, target, service_url
+        super().__init__(k, target)
+        self.service_url = service_url
         self.channel = f"19:bench-{k}@thread.tacv2"
         self.facilitator = {"id": f"29:f{k}", "name": f"Facilitator {k}"}
         self.owner = {"id": f"29:o{k}", "name": f"Owner {k}"}
-        self.run = 0
-        self.turn = 0
         self.thread: str | None = None
-        self.sent: list[tuple[str, float, float, bool]] = []  # reply key, sent, acked, measured
 
     def next_activity(self) -> tuple[dict[str, Any], str | None]:
         """The turn's activity, and the conversation its reply goes to (None: the new thread)."""
@@ -191,20 +132,10 @@ class Conversation:
         people = [self.owner] if i == 3 else []
         return activity(self.service_url, self.facilitator, conv, texts[i], people), key
 
-    def advance(self) -> None:
-        self.turn += 1
-        if self.turn == self.TURNS:
-            self.turn, self.run = 0, self.run + 1
 
-
-async def send(session: Any, url: str, api: str, conv: Conversation, measured: bool) -> None:
+async def send(session: ClientSession, url: str, api: str, conv: TeamsConversation, measured: bool) -> None:
     body, key = conv.next_activity()
-    sent = time.monotonic()
-    async with session.post(url, json=body) as resp:
-        await resp.read()
-        if resp.status != 201:
-            raise RuntimeError(f"HTTP {resp.status} for turn {conv.turn} of conversation {conv.k}")
-    acked = time.monotonic()
+    sent, acked = await timed_post(session, url, conv, 201, json=body)
     if conv.turn == 0:  # answers go in the thread the first reply opens
         old = (conv.thread or "").partition(";messageid=")[2]
         async with session.get(f"{api}/_thread", params={"channel": conv.channel, "not": old}) as resp:
@@ -216,189 +147,30 @@ async def send(session: Any, url: str, api: str, conv: Conversation, measured: b
     conv.advance()
 
 
-async def drive(
-    session: Any,
-    url: str,
-    api: str,
-    conv: Conversation,
-    until: float,
-    period: float | None,
-    offset: float,
-    measured: bool,
-) -> None:
-    start = time.monotonic() + offset
-    j = 0
-    while True:
-        due = start + j * period if period else time.monotonic()
-        if due >= until:
-            return
-        delay = due - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+def reply_key(call: dict[str, Any]) -> str | None:
+    """A message the bot posted: the conversation it went to."""
+    return call["conversation"] if call["posted"] else None
+
+
+async def load(args: argparse.Namespace) -> dict[str, Any]:
+    url, api = f"http://127.0.0.1:{args.port}/api/messages", f"http://127.0.0.1:{args.api_port}"
+
+    async def turn(session: ClientSession, conv: TeamsConversation, measured: bool) -> None:
         await send(session, url, api, conv, measured)
-        j += 1
+
+    convs = [TeamsConversation(k, args.target, api + "/") for k in range(args.conversations)]
+    return await run_load(args, convs, turn, reply_key, connections=2 * args.conversations + 10, debug_missing=True)
 
 
-async def posted(session: Any, api: str) -> list[dict[str, Any]]:
-    async with session.get(f"{api}/_calls") as resp:
-        return [c for c in await resp.json() if c["posted"]]
-
-
-async def wait_replies(session: Any, api: str, expected: int, timeout: float = 30.0) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while True:
-        calls = await posted(session, api)
-        if len(calls) >= expected or time.monotonic() > deadline:
-            return calls
-        await asyncio.sleep(0.1)
-
-
-def latencies(convs: list[Conversation], calls: list[dict[str, Any]]) -> tuple[list[float], list[float], int]:
-    arrivals: dict[str, list[float]] = {}
-    for call in calls:
-        arrivals.setdefault(call["conversation"], []).append(call["at"])
-    acks, replies, missing = [], [], 0
-    for conv in convs:
-        seen: dict[str, int] = {}
-        for key, sent, acked, measured in conv.sent:
-            n = seen.get(key, 0)
-            seen[key] = n + 1
-            if not measured:
-                continue
-            acks.append(acked - sent)
-            got = arrivals.get(key, [])
-            if n < len(got):
-                replies.append(got[n] - sent)
-            else:
-                missing += 1
-                if os.environ.get("BENCH_DEBUG"):
-                    print(
-                        "missing",
-                        conv.k,
-                        key,
-                        n,
-                        len(got),
-                        [(k2, round(s2, 3)) for k2, s2, _, _ in conv.sent][-10:],
-                        file=sys.stderr,
-                    )
-    return acks, replies, missing
-
-
-async def load(
-    port: int, api_port: int, target: str, conversations: int, rate: float, seconds: float
-) -> dict[str, Any]:
-    from aiohttp import ClientSession, TCPConnector
-
-    url, api = f"http://127.0.0.1:{port}/api/messages", f"http://127.0.0.1:{api_port}"
-    out: dict[str, Any] = {}
-    async with ClientSession(connector=TCPConnector(limit=2 * conversations + 10)) as session:
-        convs = [Conversation(k, target, api + "/") for k in range(conversations)]
-        for _ in range(Conversation.TURNS):  # warm-up: one whole run each (references, personal chats, caches)
-            await asyncio.gather(*(send(session, url, api, c, False) for c in convs))
-        await wait_replies(session, api, Conversation.TURNS * conversations)
-        for mode, period in (("offered", conversations / rate), ("saturation", None)):
-            for conv in convs:
-                conv.sent = []
-            await session.post(f"{api}/_reset")
-            began = time.monotonic()
-            until = began + seconds
-            await asyncio.gather(*(drive(session, url, api, c, until, period, k * (period or 0) / conversations, True)
-                                   for k, c in enumerate(convs)))  # fmt: skip
-            elapsed = time.monotonic() - began
-            total = sum(len(c.sent) for c in convs)
-            calls = await wait_replies(session, api, total)
-            acks, replies, missing = latencies(convs, calls)
-            out[mode] = {
-                "turns_per_s": total / elapsed,
-                "ack_p50_ms": percentile(acks, 0.5) * 1000,
-                "ack_p99_ms": percentile(acks, 0.99) * 1000,
-                "reply_p50_ms": percentile(replies, 0.5) * 1000,
-                "reply_p99_ms": percentile(replies, 0.99) * 1000,
-                "missing_replies": missing,
-            }
-    return out
-
-
-# --- orchestration -------------------------------------------------------------------------------
-
-
-def one_round(target: str, args: argparse.Namespace) -> dict[str, Any]:
-    api_port, port = free_port(), free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        fake = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.bot_connector", "--port", str(api_port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--role", target, "--port", str(port), "--db", f"{tmp}/bench.db"], cwd=ROOT
-        )
-        try:
-            wait_port(api_port)
-            wait_port(port)
-            result = subprocess.run(
-                [sys.executable, __file__, "--role", "load", "--target", target, "--port", str(port),
-                 "--api-port", str(api_port), "--conversations", str(args.conversations), "--rate", str(args.rate),
-                 "--seconds", str(args.seconds)],  # fmt: skip
-                cwd=ROOT, capture_output=True, check=True, timeout=args.seconds * 4 + 180,
-            )  # fmt: skip
-            return json.loads(result.stdout)
-        finally:
-            for proc in (server, fake):
-                proc.terminate()
-                proc.wait(timeout=10)
-
-
-def report(results: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> None:
-    def med(target: str, mode: str, key: str) -> float:
-        return statistics.median(r[mode][key] for r in results[target])
-
-    print(f"\nTeams path, {args.conversations} conversations, medians of {args.rounds} rounds of {args.seconds:g} s")
-    print(f"{'':8} | {'at ' + format(args.rate, 'g') + ' turns/s offered':^42} | {'saturation (closed loop)':^52}")
-    head = "ack p50 / p99 ms   reply p50 / p99 ms"
-    print(f"{'target':8} | {'turns/s':>7}  {head} | {'turns/s':>7}  {head}  missing")
-    for target in results:
-        row = [target.ljust(8), "|"]
-        for mode in ("offered", "saturation"):
-            row.append(f"{med(target, mode, 'turns_per_s'):7.0f}")
-            row.append(f"{med(target, mode, 'ack_p50_ms'):6.2f} / {med(target, mode, 'ack_p99_ms'):6.2f}")
-            row.append(f"{med(target, mode, 'reply_p50_ms'):8.2f} / {med(target, mode, 'reply_p99_ms'):7.2f}")
-            row.append("|")
-        missing = sum(r[m]["missing_replies"] for r in results[target] for m in ("offered", "saturation"))
-        print(" ".join(row[:-1]), f" {missing}")
-    if "bot" in results and "floor" in results:
-        ratio = med("bot", "saturation", "turns_per_s") / med("floor", "saturation", "turns_per_s")
-        print(f"bot/floor acknowledged turns/s at saturation: {ratio:.2f}")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--role", default="main", choices=["main", "bot", "floor", "load"])
-    parser.add_argument("--target", default="bot")
-    parser.add_argument("--port", type=int)
-    parser.add_argument("--api-port", type=int)
-    parser.add_argument("--db")
-    parser.add_argument("--conversations", type=int, default=100)
-    parser.add_argument("--rate", type=float, default=500.0)
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--targets", default="floor,bot")
-    args = parser.parse_args()
-    if args.role == "bot":
-        serve_bot(args.port, args.db)
-    elif args.role == "floor":
-        serve_floor(args.port, args.db)
-    elif args.role == "load":
-        figures = asyncio.run(load(args.port, args.api_port, args.target, args.conversations, args.rate, args.seconds))
-        print(json.dumps(figures))
-    else:
-        results: dict[str, list[dict[str, Any]]] = {t: [] for t in args.targets.split(",")}
-        for n in range(args.rounds):
-            for target in results:
-                results[target].append(one_round(target, args))
-                print(f"round {n + 1} {target}: {json.dumps(results[target][-1])}", flush=True)
-        report(results, args)
+BENCH = Bench(
+    path="Teams",
+    script=__file__,
+    fake_module="tests.fakes.bot_connector",
+    serve={"bot": serve_bot, "floor": serve_floor},
+    load=load,
+    quiet_fake=True,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH, __doc__)
