@@ -12,15 +12,16 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot import config, texts
-from bot.channels.console import ConsoleSession, parse_jsonl, person
-from bot.dispatch import Dispatcher, FlowCatalog
 from bot.errors import BotError, InputEnded, RunNotFound
 from bot.model import Actor, Trigger
+
+if TYPE_CHECKING:
+    from bot.dispatch import Dispatcher
 from bot.render import render_run
 from bot.store import migrations, open_db, runs, transcript
 
@@ -38,6 +39,8 @@ class Context:
         return self._db
 
     def dispatcher(self) -> Dispatcher:
+        from bot.dispatch import Dispatcher, FlowCatalog  # the engine loads only for commands that need it
+
         return Dispatcher(self.db, FlowCatalog(self.flows_dir, self.db), config.timezone())
 
 
@@ -95,6 +98,8 @@ def chat(obj: Context, flow: str, data: tuple[str, ...], facilitator: str, parti
     Example:
       decisionbot chat post_meeting -f alice -p bob,carol --data title="Weekly sync"
     """
+    from bot.channels.console import ConsoleSession, person
+
     fields = _data(data)
     fac = person(facilitator) if facilitator else None
     others = [person(p) for p in participants.split(",") if p.strip()]
@@ -140,6 +145,8 @@ def _input_ended(obj: Context, run_id: int) -> str:
 
 
 def _input_lines(jsonl: bool, first: str) -> Iterator[tuple[str | None, str]]:
+    from bot.channels.console import parse_jsonl
+
     stdin = sys.stdin
     interactive = stdin.isatty() and not jsonl
     speaker = first

@@ -11,9 +11,6 @@ import click
 
 from bot import texts
 from bot.cli import Context, _print_rows, main, output_options
-from bot.dispatch import FlowCatalog
-from bot.engine.compiler import compile_flow
-from bot.engine.reader import read_flow_file
 
 # --- flows -------------------------------------------------------------------------------------
 
@@ -38,6 +35,8 @@ def flows_list(obj: Context, as_json: bool) -> None:
     Example:
       decisionbot flows list --json
     """
+    from bot.dispatch import FlowCatalog
+
     catalog = FlowCatalog(obj.flows_dir, obj.db)
     rows = [
         {"id": f.id, "title": f.title, "version": f.version, "steps": len(f.steps), "path": f.path}
@@ -55,6 +54,8 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
     Example:
       decisionbot flows validate flows/post_meeting.yaml
     """
+    from bot.engine.reader import read_flow_file
+
     ctx = click.get_current_context()
     folder = ctx.find_object(Context).flows_dir  # type: ignore[union-attr]
     files = list(paths) or [p for p in sorted(folder.glob("*.yaml")) if p.stem not in ("routes", "checks")]
@@ -73,6 +74,8 @@ def flows_show(obj: Context, flow: str) -> None:
     Example:
       decisionbot flows show post_meeting
     """
+    from bot.dispatch import FlowCatalog
+
     f = FlowCatalog(obj.flows_dir, obj.db).get(flow)
     click.echo(f"{f.id} ({f.version}): {f.title}")
     for i, step in enumerate(f.steps, 1):
@@ -98,6 +101,9 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
       decisionbot flows diagram post_meeting --format svg -o post_meeting.svg
     """
     from statemachine.contrib.diagram import DotGraphMachine, MermaidGraphMachine
+
+    from bot.dispatch import FlowCatalog
+    from bot.engine.compiler import compile_flow
 
     machine = compile_flow(FlowCatalog(obj.flows_dir, obj.db).get(flow))
     if fmt in ("svg", "png") and not shutil.which("dot"):

@@ -8,19 +8,20 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot import config, ics, outbox, texts
 from bot.cli import Context, _data, _print_rows, main, output_options, runs_group
-from bot.dispatch import Dispatcher, FlowCatalog
 from bot.errors import BotError, RunNotFound
 from bot.model import Trigger
-from bot.scheduler import Scheduler, describe
+
+if TYPE_CHECKING:
+    from bot.dispatch import Dispatcher
+    from bot.triggers.router import Router
 from bot.store import open_db, utc_now
 from bot.triggers import PayloadError, alertmanager, generic, grafana
-from bot.triggers.router import Router
 
 # --- trigger -----------------------------------------------------------------------------------
 
@@ -79,6 +80,8 @@ def trigger_cmd(
 
 
 def _router(obj: Context, dispatcher: Dispatcher) -> Router:
+    from bot.triggers.router import Router
+
     catalog = dispatcher.catalog
     return Router(obj.flows_dir, os.environ, lambda: set(catalog.current))
 
@@ -121,6 +124,8 @@ def routes_test(obj: Context, payload_file: Path, hook: str | None, as_json: boo
     Example:
       decisionbot routes test data/samples/grafana_firing.json
     """
+    from bot.dispatch import Dispatcher, FlowCatalog
+
     try:
         payload = json.loads(payload_file.read_text())
     except ValueError as exc:
@@ -194,6 +199,8 @@ def checks_run(obj: Context, once: bool, as_json: bool) -> None:
     Example:
       decisionbot checks run --once --json
     """
+    from bot.scheduler import Scheduler
+
     scheduler = Scheduler(obj.dispatcher(), os.environ)
     if not once:
         click.echo(texts.cli_checks_looping(str(scheduler.checks.path)), err=True)
@@ -238,6 +245,9 @@ def jobs_run_due(obj: Context, now_text: str | None, as_json: bool) -> None:
     Example:
       decisionbot jobs run-due --now 2026-12-24T09:00:00+01:00
     """
+    from bot.dispatch import Dispatcher, FlowCatalog
+    from bot.scheduler import Scheduler, describe
+
     now = _moment(now_text) if now_text else utc_now()
     dispatcher = Dispatcher(obj.db, FlowCatalog(obj.flows_dir, obj.db), config.timezone(), clock=lambda: now)
     scheduler = Scheduler(dispatcher, os.environ)

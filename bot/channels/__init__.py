@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from aiohttp import ClientSession, web
-from sqlite_utils import Database
-
 if TYPE_CHECKING:
+    from aiohttp import ClientSession, web
+    from sqlite_utils import Database
+
     from bot.dispatch import Dispatcher
     from bot.outbox import Queued
 

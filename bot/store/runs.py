@@ -6,13 +6,15 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.engine.asking import Outcome
-from bot.engine.model import Flow
 from bot.engine.state import RunState
 from bot.model import ConversationKey, Message, Reply, Trigger
 from bot.store import iso
+
+if TYPE_CHECKING:
+    from bot.engine.asking import Outcome
+    from bot.engine.model import Flow
 
 
 @dataclass
