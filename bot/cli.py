@@ -251,7 +251,8 @@ def serve(obj: Context, host: str, port: int) -> None:
     """Serve the chat channels and trigger hooks over HTTP, with /healthz.
 
     Channels turn on from the environment (Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or
-    SLACK_APP_TOKEN for Socket Mode; Teams: MicrosoftAppId / MicrosoftAppPassword); a channel
+    SLACK_APP_TOKEN for Socket Mode; Teams: MicrosoftAppId / MicrosoftAppPassword, or
+    DECISIONBOT_TEAMS=on for local development without authentication); a channel
     whose secrets are incomplete stops the start with the name of the missing variable.
 
     \b
