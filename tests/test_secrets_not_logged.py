@@ -1,0 +1,56 @@
+"""Secrets come only from the environment and never reach a log line, even at DEBUG."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.server import create_app
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import SECRET, harness, message
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+async def fake():
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+async def test_slack_token_and_signing_secret_are_never_logged(tmp_path: Path, fake: FakeSlack, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    slack = await harness(tmp_path, fake)
+    try:
+        answer = await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
+        assert answer["text"] == "Started run 1 (post_meeting)."
+        root, _ = await slack.posts(2)
+        await slack.event(message("UA", "We ship in March", thread_ts=root["ts"]))
+        await slack.posts(3)
+    finally:
+        await slack.client.close()
+    assert caplog.records, "nothing was logged: the check below would prove nothing"
+    assert "xoxb-test" not in caplog.text
+    assert SECRET not in caplog.text
+
+
+async def test_the_hook_token_is_never_logged(tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = "hook-token-4f1c9a"
+    app = create_app(tmp_path / "h.db", ROOT / "flows", env={"DECISIONBOT_HOOK_TOKEN": token})
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        body = {"title": "Churn drift", "dedup_key": "d1", "channel": "console", "facilitator": "alice"}
+        ok = await client.post("/hooks/events", json=body, headers={"Authorization": f"Bearer {token}"})
+        assert ok.status == 200
+        bad = await client.post("/hooks/events", json=body, headers={"Authorization": f"Bearer {token}x"})
+        assert bad.status == 401
+    finally:
+        await client.close()
+    assert caplog.records
+    assert token not in caplog.text
