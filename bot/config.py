@@ -70,7 +70,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("teams_app_type", "MicrosoftAppType", "MultiTenant", "MultiTenant, SingleTenant or UserAssignedMSI."),
     Setting("teams_tenant_id", "MicrosoftAppTenantId", None, "Tenant id, for SingleTenant and UserAssignedMSI bots."),
-    Setting("teams", "DECISIONBOT_TEAMS", "off", "on: serve Teams at /api/messages with MicrosoftAppId empty (local development, no auth)."),
+    Setting(
+        "teams",
+        "DECISIONBOT_TEAMS",
+        "off",
+        "on: serve Teams at /api/messages with MicrosoftAppId empty (local development, no auth).",
+    ),
     # Trigger hooks (bot/triggers/)
     Setting(
         "hook_token",
@@ -101,15 +106,6 @@ def get(name: str) -> str | None:
     value = os.environ.get(setting.env)
     if value is None or value == "":
         return setting.default
-    return value
-
-
-def require_secret(name: str) -> str:
-    """A secret from the environment, or a ConfigError naming the variable."""
-    setting = BY_NAME[name]
-    value = os.environ.get(setting.env, "")
-    if not value:
-        raise ConfigError(f"{setting.env} is required: {setting.help}")
     return value
 
 

@@ -112,7 +112,14 @@ def _open_runs(conn: sqlite3.Connection, conversation: ConversationKey) -> list[
         (conversation.channel, base, f"{base}/%"),
     ).fetchall()
     return [
-        {"id": r[0], "flow": r[1], "state": r[2], "status": r[3], "waiting_on": RunState.loads(r[4]).addressees(), "title": r[5]}
+        {
+            "id": r[0],
+            "flow": r[1],
+            "state": r[2],
+            "status": r[3],
+            "waiting_on": RunState.loads(r[4]).addressees(),
+            "title": r[5],
+        }
         for r in rows
     ]
 

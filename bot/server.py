@@ -20,6 +20,7 @@ from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 from bot import channels, config, texts
 from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher, FlowCatalog
+from bot.engine import answers
 from bot.outbox import Sender
 from bot.store import open_db, utc_now
 
@@ -73,6 +74,8 @@ def create_app(
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
+    # dateparser loads its data on first use (~0.3 s): pay it at start-up, not inside a turn
+    await asyncio.get_running_loop().run_in_executor(None, answers.warm_up)
     services.http = ClientSession(
         connector=TCPConnector(limit=200, limit_per_host=100), timeout=ClientTimeout(total=30)
     )

@@ -34,10 +34,6 @@ def create_views(db: Database) -> None:
         db.execute(f"CREATE VIEW {name} AS {as_view(sql)}")
 
 
-def view_names() -> list[str]:
-    return list(MEASURES)
-
-
 @migrations()
 def m001_measure_views(db: Database) -> None:
     create_views(db)

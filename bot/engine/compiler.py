@@ -108,9 +108,6 @@ class Interpreter:
         self.machine.send(event, **kwargs)
         return str(self.model.state)
 
-    def initial(self) -> str:
-        return self.flow.first.id
-
 
 _cache: dict[str, Interpreter] = {}
 

@@ -9,8 +9,6 @@ from typing import Any
 from bot.engine.answers import Option
 
 ANSWER_TYPES = ("text", "choice", "yes_no", "person", "date", "number", "repeat")
-FIELD_TYPES = ("text", "choice", "yes_no", "person", "date", "number")
-ON_FAIL = ("escalate", "skip", "cancel")
 FINAL_STATES = ("completed", "cancelled")
 
 

@@ -166,7 +166,13 @@ def m001_initial(db: Database) -> None:
 
 #: Modules that own more tables, each with its own ``migrations = Migrations("decisionbot-<area>")``
 #: set; applied after the core set, in this order.
-AREA_SETS: tuple[str, ...] = ("bot.triggers.schema", "bot.analytics.schema", "bot.store.people", "bot.store.slack", "bot.channels.teams_store")
+AREA_SETS: tuple[str, ...] = (
+    "bot.triggers.schema",
+    "bot.analytics.schema",
+    "bot.store.people",
+    "bot.store.slack",
+    "bot.channels.teams_store",
+)
 
 
 def all_sets() -> list[Migrations]:

@@ -14,7 +14,11 @@ def channel_unavailable(problem: str) -> str:
 
 
 def channels_on(names: list[str], host: str, port: int) -> str:
-    on = ", ".join(names) if names else "none (set SLACK_BOT_TOKEN, MicrosoftAppId, or DECISIONBOT_TEAMS=on for local Teams, to turn them on)"
+    on = (
+        ", ".join(names)
+        if names
+        else "none (set SLACK_BOT_TOKEN, MicrosoftAppId, or DECISIONBOT_TEAMS=on for local Teams, to turn them on)"
+    )
     return f"decisionbot serving on http://{host}:{port} - channels: {on}"
 
 

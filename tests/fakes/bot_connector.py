@@ -31,6 +31,8 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.fakes.loopback import LoopbackServer
+
 ISSUER = "https://api.botframework.com"
 
 
@@ -73,7 +75,7 @@ class Call:
 
 
 @dataclass
-class FakeConnector:
+class FakeConnector(LoopbackServer):
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # by any id: 29:..., AAD id
     calls: list[Call] = field(default_factory=list)
     refusals: list[tuple[int, str | None]] = field(default_factory=list)  # (status, Retry-After)
@@ -102,18 +104,6 @@ class FakeConnector:
         app.router.add_get("/_thread", self._thread)
         app.router.add_post("/_reset", self._reset)
         return app
-
-    async def start(self, port: int = 0) -> FakeConnector:
-        self.runner = web.AppRunner(self.app(), access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

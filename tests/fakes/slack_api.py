@@ -23,6 +23,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.loopback import LoopbackServer
+
 TEAM, APP, BOT_USER, BOT_ID = "T111", "A111", "UBOT", "BBOT"
 
 
@@ -46,7 +48,7 @@ class Refusal:
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     refusals: dict[str, list[Refusal]] = field(default_factory=dict)
@@ -103,19 +105,9 @@ class FakeSlack:
         app.router.add_post("/_reset", self._reset)
         return app
 
-    async def start(self, port: int = 0) -> FakeSlack:
-        self.runner = web.AppRunner(self.app(), access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def stop(self) -> None:
+    async def before_stop(self) -> None:
         for ws in list(self._sockets):
             await ws.close()
-        if self.runner is not None:
-            await self.runner.cleanup()
 
     async def _args(self, request: web.Request) -> dict[str, Any]:
         args: dict[str, Any] = dict(request.query)
