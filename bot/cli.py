@@ -49,9 +49,13 @@ class Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except BotError as exc:
             raise click.ClickException(str(exc)) from exc
+        obj = ctx.find_object(Context)
+        if obj is not None and obj._db is not None:  # the command wrote: index its messages now
+            migrations.upkeep(obj._db)
+        return result
 
 
 def _setting_option(name: str, flag: str) -> Any:
@@ -285,7 +289,7 @@ def db_group() -> None:
 @db_group.command("migrate")
 @click.pass_obj
 def db_migrate(obj: Context) -> None:
-    """Create the ledger or bring its schema up to date (safe to repeat).
+    """Create the ledger or bring its schema up to date, and index new messages (safe to repeat).
 
     \b
     Example:
@@ -293,6 +297,7 @@ def db_migrate(obj: Context) -> None:
     """
     db = open_db(obj.db_path, migrate=False)
     applied = migrations.apply(db)
+    migrations.upkeep(db)
     click.echo(texts.cli_migrated(obj.db_path, applied))
 
 

@@ -136,8 +136,12 @@ def transcripts_search(obj: Context, query: str, flow: str | None, limit: int, r
     Example:
       decisionbot transcripts search budget --flow post_meeting --json
     """
-    rows = searching.search(readonly(obj).conn, query, flow=flow, limit=limit, raw=raw)
+    conn = readonly(obj).conn
+    rows = searching.search(conn, query, flow=flow, limit=limit, raw=raw)
     _print_rows(rows, as_json, ["run_id", "created_at", "who", "step", "snippet"])
+    behind = searching.unindexed(conn)
+    if behind:
+        click.echo(texts.analytics_index_behind(behind), err=True)
 
 
 @main.command("export")

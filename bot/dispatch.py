@@ -26,7 +26,7 @@ from bot.engine.runtime import Turn
 from bot.engine.state import RunState
 from bot.errors import BotError, FlowNotFound
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger
-from bot.store import checkpoint, iso, jobs, ledger, runs, transaction, utc_now
+from bot.store import checkpoint, iso, jobs, ledger, migrations, runs, transaction, utc_now
 from bot.store.jobs import Job
 from bot.store.runs import KeyedEvent, RunRow
 
@@ -106,8 +106,10 @@ class Dispatcher:
         self.turns_since_checkpoint = 0
 
     def maintain(self, every: int = 200) -> None:
-        """Housekeeping between turns, off their hot path: checkpoint the WAL."""
+        """Housekeeping between turns, off their hot path: the areas' upkeep (the full-text
+        index), then a WAL checkpoint."""
         if self.turns_since_checkpoint >= every:
+            migrations.upkeep(self.db)
             checkpoint(self.db)
             self.turns_since_checkpoint = 0
 

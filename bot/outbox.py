@@ -18,7 +18,8 @@ from sqlite_utils import Database
 
 from bot.channels import DeliveryFailed, RetryLater
 from bot.model import Actor, ConversationKey, Reply
-from bot.store import iso
+from bot.store import iso, transaction
+from bot.store.group import GroupCommit
 
 if TYPE_CHECKING:
     from bot.channels import Channel
@@ -31,11 +32,13 @@ class Queued:
     attempts: int
 
 
-def pending(db: Database, channel: str, limit: int = 500) -> list[Queued]:
+def pending(db: Database, channel: str, limit: int = 500, upto: int | None = None) -> list[Queued]:
+    """Undelivered replies of ``channel``, oldest first; only ids up to ``upto`` when given (the
+    rows above it belong to a group commit still open)."""
     rows = db.conn.execute(
         f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND channel = ?"
-        " ORDER BY id LIMIT ?",
-        (channel, limit),
+        " AND id <= ? ORDER BY id LIMIT ?",
+        (channel, upto if upto is not None else 1 << 62, limit),
     ).fetchall()
     return [queued_from_row(row) for row in rows]
 
@@ -84,10 +87,11 @@ class Sender:
     """Delivers one channel's outbox after each commit: in order per conversation, retrying
     refusals with backoff (``Retry-After`` on 429), giving up on a reply after MAX_ATTEMPTS."""
 
-    def __init__(self, db: Database, channel: Channel, clock: Callable[[], datetime]):
+    def __init__(self, db: Database, channel: Channel, clock: Callable[[], datetime], group: GroupCommit | None = None):
         self.db = db
         self.channel = channel
         self.clock = clock
+        self.group = group
         self.wake = asyncio.Event()
         self.blocked_until: dict[str, float] = {}  # conversation -> monotonic time
         self.delivered = 0
@@ -107,7 +111,10 @@ class Sender:
     async def drain(self) -> float | None:
         """Deliver what is pending; return when to look again for held-back conversations."""
         loop = asyncio.get_running_loop()
-        items = [q for q in pending(self.db, self.channel.name) if q.attempts < MAX_ATTEMPTS]
+        upto = self.group.horizon() if self.group is not None else None
+        items = [q for q in pending(self.db, self.channel.name, upto=upto) if q.attempts < MAX_ATTEMPTS]
+        if upto is not None and self.group is not None:  # the rest is sent once its group commits
+            self.group.after_commit(self.wake.set)
         by_conversation: dict[str, list[Queued]] = {}
         for item in items:
             by_conversation.setdefault(str(item.reply.conversation), []).append(item)
@@ -123,15 +130,18 @@ class Sender:
             try:
                 platform_id = await self.channel.deliver(item)
             except RetryLater as exc:
-                mark_failed(self.db, item.id, f"retry: {exc.reason}")
+                with transaction(self.db):
+                    mark_failed(self.db, item.id, f"retry: {exc.reason}")
                 wait = max(exc.seconds, backoff(item.attempts))
                 self.blocked_until[key] = asyncio.get_running_loop().time() + wait
                 return wait
             except DeliveryFailed as exc:
-                mark_failed(self.db, item.id, f"failed: {exc}")
-                self.db.conn.execute("UPDATE messages SET attempts = ? WHERE id = ?", (MAX_ATTEMPTS, item.id))
+                with transaction(self.db):
+                    mark_failed(self.db, item.id, f"failed: {exc}")
+                    self.db.conn.execute("UPDATE messages SET attempts = ? WHERE id = ?", (MAX_ATTEMPTS, item.id))
                 continue
-            mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
+            with transaction(self.db):
+                mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
             self.delivered += 1
         return None
 

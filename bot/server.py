@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import itertools
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -22,13 +24,16 @@ from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher, FlowCatalog
 from bot.engine import answers
 from bot.outbox import Sender
-from bot.store import open_db, utc_now
+from bot.store import checkpoint, migrations, open_db, utc_now
+from bot.store.group import GroupCommit
 
 log = logging.getLogger("decisionbot")
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 CHANNELS = web.AppKey("channels", dict[str, Channel])
 SENDERS = web.AppKey("senders", dict[str, Sender])
+GROUP = web.AppKey("group", GroupCommit)
+DB_PATH = web.AppKey("db_path", str)
 
 #: Modules with a ``mount(app, services)`` function that adds routes and background work (the
 #: trigger hooks, the job scheduler). Listed here, imported at start-up, like the channels.
@@ -44,10 +49,12 @@ def create_app(
     """Build the app. Configuration comes from ``env`` (default: the process environment); a
     configured channel with a missing secret raises ConfigError naming the variable."""
     env = dict(os.environ if env is None else env)
-    db = open_db(db_path or config.get("db") or "data/decisions.db", synchronous=config.synchronous())
+    path = str(db_path or config.get("db") or "data/decisions.db")
+    db = open_db(path, synchronous=config.synchronous())
     catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
     dispatcher = Dispatcher(db, catalog, config.timezone(), clock=clock)
-    app = web.Application(client_max_size=1024 * 1024)
+    group = GroupCommit.install(db.conn)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[_committed_first(group)])
     senders: dict[str, Sender] = {}
 
     def notify(channel: str) -> None:
@@ -61,12 +68,14 @@ def create_app(
     active = {name: cls(services) for name, cls in REGISTRY.items() if cls.configured(env)}
     for channel in active.values():
         app.router.add_routes(channel.routes())
-        senders[channel.name] = Sender(db, channel, clock)
+        senders[channel.name] = Sender(db, channel, clock, group)
     for module in MOUNTS:
         importlib.import_module(module).mount(app, services)
     app[SERVICES] = services
     app[CHANNELS] = active
     app[SENDERS] = senders
+    app[GROUP] = group
+    app[DB_PATH] = path
     app.router.add_get("/healthz", _healthz)
     app.cleanup_ctx.append(_lifecycle)
     return app
@@ -88,7 +97,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         raise
     for name, sender in app[SENDERS].items():
         tasks.append(asyncio.create_task(sender.run(), name=f"outbox-{name}"))
-    tasks.append(asyncio.create_task(_housekeeping(services.dispatcher), name="housekeeping"))
+    housekeeping = _housekeeping(services, app[GROUP], app[DB_PATH])
+    tasks.append(asyncio.create_task(housekeeping, name="housekeeping"))
     yield
     for task in tasks:
         task.cancel()
@@ -98,14 +108,51 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     for channel in app[CHANNELS].values():
         await channel.stop()
     await services.http.close()
+    with contextlib.suppress(Exception):
+        await app[GROUP].settled()
+    app[GROUP].uninstall()
     services.db.close()
 
 
-async def _housekeeping(dispatcher: Dispatcher) -> None:
-    """WAL checkpoints between turns, once a second when there were any."""
-    while True:
-        await asyncio.sleep(1.0)
-        dispatcher.maintain(every=1)
+async def _housekeeping(services: Services, group: GroupCommit, path: str) -> None:
+    """Off the turns' hot path: the areas' upkeep (new messages into the full-text index, in
+    batches) four times a second, and a WAL checkpoint once a second when there were turns. The
+    checkpoint copies pages on its own connection in a worker thread (SQLite does that I/O
+    without the GIL), so turns go on meanwhile."""
+    dispatcher = services.dispatcher
+    copier = open_db(path, migrate=False) if path != ":memory:" else None
+    try:
+        for tick in itertools.count(1):
+            await asyncio.sleep(0.25)
+            with contextlib.suppress(sqlite3.Error):
+                await group.settled()
+                migrations.upkeep(services.db)
+            if tick % 4 or not dispatcher.turns_since_checkpoint:
+                continue
+            dispatcher.turns_since_checkpoint = 0
+            if copier is None:
+                checkpoint(services.db)
+            else:
+                await asyncio.to_thread(checkpoint, copier)
+    finally:
+        if copier is not None:
+            copier.close()
+
+
+def _committed_first(group: GroupCommit) -> Callable[..., Any]:
+    """Every response waits for the commit of what its request wrote (see bot.store.group):
+    nothing is acknowledged that is not stored. A failed commit answers 503, to be retried."""
+
+    @web.middleware
+    async def committed_first(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+        response = await handler(request)
+        try:
+            await group.settled()
+        except sqlite3.Error:
+            return web.json_response({"error": texts.store_unavailable()}, status=503, headers={"Retry-After": "1"})
+        return response
+
+    return committed_first
 
 
 async def _healthz(request: web.Request) -> web.Response:

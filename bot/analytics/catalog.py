@@ -141,7 +141,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "flow_id": "Flow.", "step": "Step.", "field": "Field ('' without).", "day": "Trigger day.",
         "slots": "Answers with revision 1.", "revised_slots": "Answers with revision 2.", "revisions": "Answers with revision > 1.",
     }),
-    "messages_fts": ("Full-text index (FTS5, Porter stemming) of messages.text, kept by triggers.", {"text": "Message text."}),
+    "messages_fts": ("Full-text index (FTS5, Porter stemming) of messages.text, filled in batches by upkeep.", {"text": "Message text."}),
     "_sqlite_migrations": ("Migrations applied, per set.", {
         "id": "Row id.", "migration_set": "Set name.", "name": "Migration.", "applied_at": "When applied.",
     }),

@@ -3,21 +3,30 @@
 Applied after the core schema (``AREA_SETS`` in :mod:`bot.store.migrations`). The views are the
 measures of :mod:`bot.analytics.sql` with their defaults (every run, as of now, 2 days of grace
 for reviews, 7 idle days for drop-off); ``decisionbot report`` runs the same SQL with the values
-it is given. ``messages_fts`` indexes ``messages.text`` (FTS5, Porter stemming) and is kept
-current by triggers.
+it is given. ``messages_fts`` indexes ``messages.text`` (FTS5, Porter stemming). New messages are indexed
+in batches by :func:`upkeep` (the server's housekeeping, a few times a second, and the end of
+every CLI command that wrote), not inside the turn that wrote them: indexing one message in its
+own transaction costs ~0.2 ms, in a batch of hundreds ~5-10 us. ``messages_fts_progress`` holds
+the last message id indexed.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.analytics import summary
 from bot.analytics.sql import MEASURES, as_view
+from bot.store import transaction
 
 migrations = Migrations("decisionbot-analytics")
 
 FTS_TABLE = "messages_fts"
+PROGRESS_TABLE = "messages_fts_progress"
+#: Messages indexed per transaction by upkeep(): a few milliseconds of work.
+INDEX_BATCH = 1000
 
 #: sqlite-utils' update trigger re-indexes a message on any update; delivering a reply updates
 #: ``delivered_at`` and ``attempts`` only, so the index is refreshed when the text changes.
@@ -49,3 +58,48 @@ def m002_messages_fts(db: Database) -> None:
 @migrations()
 def m003_summary_tables(db: Database) -> None:
     summary.create(db)
+
+
+#: A message not indexed yet must not be deleted from the index (FTS5 external content: that
+#: would corrupt it); once indexed, a change of its text or its deletion follows at once.
+_INDEXED = f"old.id <= (SELECT upto FROM {PROGRESS_TABLE})"
+
+
+@migrations()
+def m004_index_in_batches(db: Database) -> None:
+    db.execute(f"CREATE TABLE {PROGRESS_TABLE} (upto INTEGER NOT NULL)")
+    db.execute(f"INSERT INTO {PROGRESS_TABLE} (upto) SELECT coalesce(max(id), 0) FROM messages")
+    for name in ("messages_ai", "messages_ad", "messages_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute(f"""CREATE TRIGGER messages_ad AFTER DELETE ON messages WHEN {_INDEXED} BEGIN
+  INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, text) VALUES('delete', old.rowid, old.text);
+END""")
+    db.execute(_UPDATE_TRIGGER.replace("ON messages BEGIN", f"ON messages WHEN {_INDEXED} BEGIN"))
+
+
+def unindexed(conn: sqlite3.Connection) -> int:
+    """How many messages the full-text index has not taken in yet (0 on a ledger from before
+    indexing in batches, whose triggers index every message as it is written)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (PROGRESS_TABLE,)).fetchone():
+        return 0
+    row = conn.execute(f"SELECT count(*) FROM messages WHERE id > (SELECT upto FROM {PROGRESS_TABLE})").fetchone()
+    return int(row[0])
+
+
+def upkeep(db: Database, batch: int = INDEX_BATCH) -> int:
+    """Index the messages written since the last call, ``batch`` at most; returns how many."""
+    conn = db.conn
+    (upto,) = conn.execute(f"SELECT upto FROM {PROGRESS_TABLE}").fetchone()
+    (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
+    if last <= upto:
+        return 0
+    with transaction(db):
+        (upto,) = conn.execute(f"SELECT upto FROM {PROGRESS_TABLE}").fetchone()  # under the lock
+        rows = conn.execute(
+            f"INSERT INTO {FTS_TABLE} (rowid, text) SELECT id, text FROM messages WHERE id > ?"
+            " ORDER BY id LIMIT ? RETURNING rowid",
+            (upto, batch),
+        ).fetchall()
+        if rows:
+            conn.execute(f"UPDATE {PROGRESS_TABLE} SET upto = ?", (max(r[0] for r in rows),))
+    return len(rows)

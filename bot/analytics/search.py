@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 from bot import texts
-from bot.analytics.schema import FTS_TABLE
+from bot.analytics.schema import FTS_TABLE, unindexed
 from bot.errors import BotError
 
 _SQL = f"""SELECT m.run_id, r.flow_id, m.created_at, m.direction,
@@ -15,6 +15,9 @@ _SQL = f"""SELECT m.run_id, r.flow_id, m.created_at, m.direction,
 FROM {FTS_TABLE} JOIN messages m ON m.id = {FTS_TABLE}.rowid LEFT JOIN runs r ON r.id = m.run_id
 WHERE {FTS_TABLE} MATCH :query AND (:flow IS NULL OR r.flow_id = :flow)
 ORDER BY rank, m.id LIMIT :limit"""
+
+
+__all__ = ["fts_query", "search", "unindexed"]
 
 
 def fts_query(text: str) -> str:

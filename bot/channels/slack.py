@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Coroutine, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,6 +42,7 @@ from bot.channels.slack_send import CALL_TIMEOUT, Backlog, Poster, api_error
 from bot.errors import ConfigError
 from bot.model import Actor
 from bot.outbox import Queued
+from bot.store import group
 from bot.store.people import People, Person
 
 log = logging.getLogger("decisionbot.slack")
@@ -182,6 +184,10 @@ class SlackChannel(Channel):
         except Malformed as exc:
             log.warning(texts.slack_refused_payload(exc.reason))
             answer = Answer(400)
+        try:
+            await group.settled(self.services.db.conn)
+        except sqlite3.Error:
+            return  # not acknowledged: Slack sends it again
         payload = answer.body if request.type == "slash_commands" and answer.status == 200 else None
         await client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id, payload=payload))
 

@@ -116,9 +116,8 @@ class Inbound:
             thread = said.thread_ts or said.ts
             done = run_command(self.dispatcher, actor, ConversationKey(NAME, said.channel, thread), text, mentions)
             if done.started is not None:
-                store.add_thread(
-                    self.services.db.conn, said.channel, thread, done.started.run_id, self.dispatcher.clock()
-                )
+                with transaction(self.services.db) as conn:
+                    store.add_thread(conn, said.channel, thread, done.started.run_id, self.dispatcher.clock())
                 self._after_command(done)
                 return
         else:
@@ -158,7 +157,8 @@ class Inbound:
         conversation = ConversationKey(NAME, command.channel, ts)
         done = run_command(self.dispatcher, actor, conversation, command.text, mentions)
         if done.started is not None:
-            store.add_thread(self.services.db.conn, command.channel, ts, done.started.run_id, self.dispatcher.clock())
+            with transaction(self.services.db) as conn:
+                store.add_thread(conn, command.channel, ts, done.started.run_id, self.dispatcher.clock())
         self._after_command(done)
         return Answer(body=blocks.ephemeral(done.text))
 
@@ -203,8 +203,9 @@ class Inbound:
             return
         self.backlog.add(len(result.outbox))
         if result.outcome.inbound_kind == "answer":
-            now = self.dispatcher.clock()
-            for row in store.answer_prompts(self.services.db.conn, result.run_id, actor.id, answer, now):
+            with transaction(self.services.db) as conn:
+                answered = store.answer_prompts(conn, result.run_id, actor.id, answer, self.dispatcher.clock())
+            for row in answered:
                 shown = blocks.shown_answer(row.expects, answer)
                 self.poster.update_later(row.channel, row.ts, blocks.answered(row.text, actor.platform_id, shown))
         self.services.notify(NAME)

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.store import migrations
+from bot.store.group import installed
 
 
 def utc_now() -> datetime:
@@ -53,15 +54,30 @@ def open_readonly(path: str | Path) -> Database:
 
 
 def checkpoint(db: Database) -> None:
-    """Copy the WAL back into the database file without waiting for readers."""
-    db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    """Copy the WAL back into the database file without waiting for readers (not while a
+    transaction of this connection is open: then at the next call)."""
+    if not db.conn.in_transaction:
+        db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 @contextmanager
 def transaction(db: Database) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` ... ``COMMIT``: the write lock is taken up front, so two processes
-    on one file serialise their turns instead of failing half-way."""
+    on one file serialise their turns instead of failing half-way. In the server (a
+    :class:`~bot.store.group.GroupCommit` installed) it is a ``SAVEPOINT`` of the pass's group
+    transaction instead: all or nothing on its own, committed with the group."""
     conn = db.conn
+    grouped = installed(conn)
+    if grouped is not None and grouped.join():
+        conn.execute("SAVEPOINT turn")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO turn")
+            conn.execute("RELEASE turn")
+            raise
+        conn.execute("RELEASE turn")
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn

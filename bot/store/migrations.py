@@ -175,6 +175,15 @@ AREA_SETS: tuple[str, ...] = (
 )
 
 
+def upkeep(db: Database) -> None:
+    """Run the ``upkeep(db)`` of every area that has one (batched work kept off the turns, such as
+    the full-text index): between turns, in the server's housekeeping and after CLI commands."""
+    for module in AREA_SETS:
+        hook = getattr(importlib.import_module(module), "upkeep", None)
+        if hook is not None:
+            hook(db)
+
+
 def all_sets() -> list[Migrations]:
     return [migrations, *(importlib.import_module(m).migrations for m in AREA_SETS)]
 

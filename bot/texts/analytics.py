@@ -37,6 +37,13 @@ def analytics_no_index() -> str:
     return "This ledger has no full-text index yet. Try: decisionbot db migrate"
 
 
+def analytics_index_behind(count: int) -> str:
+    return (
+        f"Note: the {count} newest message(s) are not in the full-text index yet (a running server indexes"
+        " them within a second). To index them now: decisionbot db migrate"
+    )
+
+
 def analytics_bad_query(query: str, problem: str) -> str:
     return f"Cannot search for '{query}': {problem}. Without --raw every word is searched as typed."
 

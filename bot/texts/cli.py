@@ -70,3 +70,11 @@ def cli_migrated(path: str, applied: list[str]) -> str:
 
 def cli_no_graphviz() -> str:
     return "Graphviz ('dot') is not installed; printing Mermaid text instead. Install graphviz for images."
+
+
+def store_unavailable() -> str:
+    return "The ledger could not store this request; nothing was kept. Try again shortly."
+
+
+def group_commit_failed(problem: str) -> str:
+    return f"A commit failed and the turns written with it were rolled back (answered 503, to be retried): {problem}"

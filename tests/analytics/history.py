@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.store import open_db
+from bot.store import migrations, open_db
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-03-31T00:00:00Z"
@@ -164,6 +164,7 @@ def build(path: Path) -> Database:
     for did, due, held in reviews:
         c.execute("INSERT INTO reviews (decision_id, due_at, held_at) VALUES (?, ?, ?)", (did, due, held))
     c.execute("COMMIT")
+    migrations.upkeep(db)  # as every writer does: new messages into the full-text index
     return db
 
 
