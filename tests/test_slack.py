@@ -251,3 +251,19 @@ async def test_a_direct_message_with_nothing_waiting_gets_a_hint_once(slack: Har
     listed = (await slack.posts(2))[1]
     assert listed["channel"] == "DUB" and listed["text"].startswith("No open decision runs here.")
     assert len(fake.posted()) == 2
+
+
+async def test_a_question_answered_before_it_got_out_is_posted_answered(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    fake.refuse("chat.postMessage", status=429, retry_after="1")  # the owner question waits in the outbox ...
+    await slack.event(message("UA", "Draft the plan", thread_ts=thread))
+    await wait_for(lambda: fake.of("chat.postMessage")[-1].result.get("ok") is False)
+    await slack.event(message("UA", "<@UB>", thread_ts=thread))  # ... and is answered meanwhile
+    owner, due = (await slack.posts(5))[3:5]
+    assert owner["text"] == "<@UA> Action 1: Who owns 'Draft the plan'?\nAnswered by <@UA>: <@UB>"
+    assert blocks_of(owner) == []  # nothing left to press
+    assert blocks_of(due) == ["datepicker"]
+    assert fake.of("chat.update") == []  # posted once, as it ends up
+    assert slack.rows("SELECT status, answer FROM slack_prompts WHERE ts = ?", owner["ts"]) == [("answered", "<@UB>")]

@@ -37,7 +37,7 @@ from bot.channels import slack_blocks as blocks
 from bot.model import Actor, Reply
 from bot.outbox import Queued
 from bot.store import slack as store
-from bot.store import transaction
+from bot.store import transaction, transcript
 
 log = logging.getLogger("decisionbot.slack")
 
@@ -199,6 +199,9 @@ class Poster:
         user = slack_user(reply.to)
         mention = user if user and not is_dm(target.channel) else None
         payload = blocks.message(reply, item.id, mention)
+        late = self._answered_already(item, payload)
+        if late is not None:  # typed while it waited in the outbox: posted answered, no widgets
+            payload = blocks.answered(payload["text"], late[0], blocks.shown_answer(reply.expects, late[1]))
         wait = self.pacer.wait(target.channel, item.id)
         if wait > 0:
             raise RetryLater(wait, "paced: about one message a second per channel")
@@ -211,10 +214,21 @@ class Poster:
                 self.pacer.hold(target.channel, exc.seconds)
             raise
         ts = str(sent["ts"])
-        self._remember(item, reply, target, ts, payload)
+        self._remember(item, reply, target, ts, payload, answered=late[1] if late else None)
         return ts
 
-    def _remember(self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any]) -> None:
+    def _answered_already(self, item: Queued, payload: dict[str, Any]) -> tuple[str, str] | None:
+        """(the Slack user, what they typed) when a question with widgets was answered already."""
+        reply = item.reply
+        answerer = slack_user(reply.to)
+        if "blocks" not in payload or answerer is None or reply.to is None:
+            return None
+        late = transcript.answer_after(self.db.conn, reply.run_id, reply.step, reply.to.id, item.id)
+        return (answerer, late[1]) if late is not None else None
+
+    def _remember(
+        self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any], answered: str | None = None
+    ) -> None:
         """What Slack's answer teaches: a thread's root, a prompt with widgets, a run's end (one commit)."""
         if not (target.becomes_root or "blocks" in payload or reply.kind == "summary"):
             return
@@ -227,6 +241,8 @@ class Poster:
                 actor = reply.to.id if reply.to else None
                 text, expects = payload["text"], reply.expects
                 stale = store.add_prompt(conn, target.channel, ts, item.id, reply.run_id, actor, text, expects, now)
+                if answered is not None and actor is not None:  # posted answered: nothing to redraw
+                    store.answer_prompts(conn, reply.run_id, actor, answered, now)
             if reply.kind == "summary":
                 store.close_run(conn, reply.run_id, now)
         for row in stale:

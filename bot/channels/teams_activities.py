@@ -14,7 +14,6 @@ the key's own ``/thread`` separator stays unambiguous.
 
 from __future__ import annotations
 
-import copy
 import html
 import re
 from collections.abc import Mapping, Sequence
@@ -343,12 +342,9 @@ def _shortcuts(expects: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def answered_card(card: Mapping[str, Any], by: str, answer: str) -> dict[str, Any]:
     """The prompt's card once answered: its header and question, the answer, no inputs left."""
-    out = copy.deepcopy(dict(card))
-    kept = [b for b in out.get("body", []) if b.get("type") == "TextBlock" and "id" not in b][:2]
+    kept = [b for b in card.get("body", []) if b.get("type") == "TextBlock" and "id" not in b][:2]
     kept.append({"type": "TextBlock", "text": texts.teams_answered(by, answer), "wrap": True, "weight": "Bolder"})
-    out["body"] = kept
-    out["actions"] = []
-    return out
+    return {**card, "body": kept, "actions": []}  # the kept blocks are shared, never changed
 
 
 def answer_display(value: Any, expects: Mapping[str, Any] | None, typed: str) -> str:

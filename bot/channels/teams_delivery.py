@@ -54,23 +54,39 @@ class TeamsOutbound:
             return await self._post(item, ref, f"{base};messageid={root}", base, mention)
         return await self._post(item, ref, base, base, mention)
 
-    def _activity(self, item: Queued, ref: Reference, target: str, run_base: str, mention: bool) -> dict[str, Any]:
+    def _activity(
+        self, item: Queued, ref: Reference, target: str, run_base: str, mention: bool
+    ) -> tuple[dict[str, Any], bool]:
+        """The reply as an activity; a question already answered (typed while its card waited in
+        the outbox) goes out as its answered card: one call instead of a post and an update."""
         reply = item.reply
         people = self.store.members(run_base) if (reply.expects or {}).get("type") == "person" else []
         bot = {"id": ref.bot_id, "name": ref.bot_name or ""}
-        return acts.reply_activity(
+        activity = acts.reply_activity(
             reply, bot=bot, conversation=target, message_id=item.id, mention=mention, people=people
         )
+        attachments = activity.get("attachments") or []
+        late = (
+            self.store.answer_after(reply.run_id, reply.step, reply.to.id, item.id)
+            if attachments and reply.to
+            else None
+        )
+        if late is not None:
+            by, typed = late
+            shown = acts.answer_display(None, reply.expects, typed)
+            attachments[0] = {**attachments[0], "content": acts.answered_card(attachments[0]["content"], by, shown)}
+        return activity, late is not None
 
     async def _post(self, item: Queued, ref: Reference, target: str, run_base: str, mention: bool) -> str:
-        activity = self._activity(item, ref, target, run_base, mention)
+        activity, answered = self._activity(item, ref, target, run_base, mention)
         activity_id = await self.connector.send(ref.service_url, target, activity)
-        await self._answered_meanwhile(self._remember_card(item, activity, ref.service_url, target, activity_id))
+        card = self._remember_card(item, activity, ref.service_url, target, activity_id, answered)
+        await self._answered_meanwhile(card)
         return activity_id
 
     async def _open_thread(self, item: Queued, ref: Reference, mention: bool) -> str:
         """The run's first message in a channel: a new post, whose replies hold the run."""
-        activity = self._activity(item, ref, ref.conversation_id, ref.conversation_id, mention)
+        activity, answered = self._activity(item, ref, ref.conversation_id, ref.conversation_id, mention)
         params = {
             "isGroup": True,
             "bot": {"id": ref.bot_id, "name": ref.bot_name or ""},
@@ -84,7 +100,7 @@ class TeamsOutbound:
             raise DeliveryFailed(f"POST /v3/conversations gave no thread id: {created}")
         self.store.save_thread(item.reply.run_id, ref.conversation_id, root, self.clock())
         thread = f"{ref.conversation_id};messageid={root}"
-        await self._answered_meanwhile(self._remember_card(item, activity, ref.service_url, thread, root))
+        await self._answered_meanwhile(self._remember_card(item, activity, ref.service_url, thread, root, answered))
         return root
 
     async def _personal_chat(self, person: Actor, ref: Reference | None, run_base: str) -> Reference:
@@ -124,8 +140,15 @@ class TeamsOutbound:
         return chat
 
     def _remember_card(
-        self, item: Queued, activity: dict[str, Any], service_url: str, conversation: str, activity_id: str
+        self,
+        item: Queued,
+        activity: dict[str, Any],
+        service_url: str,
+        conversation: str,
+        activity_id: str,
+        answered: bool = False,
     ) -> Card | None:
+        """Store a sent card (to update it once answered); None when there is nothing to update."""
         attachments = activity.get("attachments") or []
         if not attachments or not activity_id:
             return None
@@ -142,6 +165,9 @@ class TeamsOutbound:
             expects=reply.expects,
         )
         self.store.save_card(card, self.clock())
+        if answered:
+            self.store.close_card(card.message_id, self.clock())
+            return None
         return card
 
     async def _answered_meanwhile(self, card: Card | None) -> None:

@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.model import Actor
-from bot.store import iso, transaction
+from bot.store import iso, transaction, transcript
 
 migrations = Migrations("decisionbot-teams")
 
@@ -320,14 +320,7 @@ class TeamsStore:
         return row is not None
 
     def answer_after(self, run_id: int, step: str | None, actor_id: str, message_id: int) -> tuple[str, str] | None:
-        """(who, what they typed) of the first answer to ``step`` by ``actor_id`` after the outbox
-        message ``message_id`` was queued: the question was answered before its card got out."""
-        row = self.db.conn.execute(
-            "SELECT actor_name, text FROM messages WHERE run_id = ? AND id > ? AND direction = 'in' AND step = ?"
-            " AND actor_id = ? AND kind = 'answer' ORDER BY id LIMIT 1",
-            (run_id, message_id, step, actor_id),
-        ).fetchone()
-        return (str(row[0] or actor_id), str(row[1])) if row else None
+        return transcript.answer_after(self.db.conn, run_id, step, actor_id, message_id)
 
     def close_cards(self, run_id: int, step: str, to_id: str, now: datetime) -> list[Card]:
         """Mark the open cards asking ``to_id`` about ``step`` answered; return them."""

@@ -7,6 +7,20 @@ import sqlite3
 from typing import Any
 
 
+def answer_after(
+    conn: sqlite3.Connection, run_id: int, step: str | None, actor_id: str, message_id: int
+) -> tuple[str, str] | None:
+    """(who, what they typed) of the first answer to ``step`` by ``actor_id`` after the outbox
+    message ``message_id`` was queued: the question was answered before it got out (typed while
+    it waited in the outbox). Channels then send it answered, without its widgets."""
+    row = conn.execute(
+        "SELECT actor_name, text FROM messages WHERE run_id = ? AND id > ? AND direction = 'in' AND step = ?"
+        " AND actor_id = ? AND kind = 'answer' ORDER BY id LIMIT 1",
+        (run_id, message_id, step, actor_id),
+    ).fetchone()
+    return (str(row[0] or actor_id), str(row[1])) if row else None
+
+
 def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
