@@ -6,6 +6,7 @@ same connection (sqlite-utils' ``Table.insert`` issues 6-11 statements per row).
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@functools.lru_cache(maxsize=256)  # a turn stamps every row with the same moment
 def iso(moment: datetime) -> str:
     """UTC ISO-8601 with milliseconds: 2026-11-28T10:15:00.123Z."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
