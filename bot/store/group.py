@@ -58,7 +58,11 @@ class GroupCommit:
         except RuntimeError:
             return False
         self.conn.execute("BEGIN IMMEDIATE")
-        row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
+        try:
+            row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
         self._horizon = int(row[0])
         self._done = loop.create_future()
         loop.call_soon(self._commit)
@@ -69,7 +73,8 @@ class GroupCommit:
         if done is None:
             return
         try:
-            self.conn.execute("COMMIT")
+            if self.conn.in_transaction:  # (a stray COMMIT elsewhere would have ended it already)
+                self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             log.error(texts.group_commit_failed(str(exc)))
             if self.conn.in_transaction:
