@@ -25,7 +25,7 @@ from bot.dispatch import Dispatcher, FlowCatalog
 from bot.engine import answers
 from bot.outbox import Sender
 from bot.store import checkpoint, migrations, open_db, utc_now
-from bot.store.group import GroupCommit
+from bot.store.group import GroupCommit, committed, track
 
 log = logging.getLogger("decisionbot")
 
@@ -121,20 +121,26 @@ async def _housekeeping(services: Services, group: GroupCommit, path: str) -> No
     without the GIL), so turns go on meanwhile."""
     dispatcher = services.dispatcher
     copier = open_db(path, migrate=False) if path != ":memory:" else None
+    copying: asyncio.Future[None] | None = None
     try:
         for tick in itertools.count(1):
             await asyncio.sleep(0.25)
-            with contextlib.suppress(sqlite3.Error):
+            try:
                 await group.settled()
                 migrations.upkeep(services.db)
-            if tick % 4 or not dispatcher.turns_since_checkpoint:
-                continue
-            dispatcher.turns_since_checkpoint = 0
-            if copier is None:
-                checkpoint(services.db)
-            else:
-                await asyncio.to_thread(checkpoint, copier)
+                if tick % 4 or not dispatcher.turns_since_checkpoint:
+                    continue
+                dispatcher.turns_since_checkpoint = 0
+                if copier is None:
+                    checkpoint(services.db)
+                else:
+                    copying = asyncio.ensure_future(asyncio.to_thread(checkpoint, copier))
+                    await asyncio.shield(copying)
+            except Exception as exc:  # logged; housekeeping goes on (checkpoints are not automatic)
+                log.warning(texts.housekeeping_failed(f"{type(exc).__name__}: {exc}"))
     finally:
+        if copying is not None and not copying.done():
+            await asyncio.wait([copying])  # the thread still uses the connection
         if copier is not None:
             copier.close()
 
@@ -145,9 +151,10 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
 
     @web.middleware
     async def committed_first(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+        written = track()
         response = await handler(request)
         try:
-            await group.settled()
+            await committed(written, group.conn)
         except sqlite3.Error:
             return web.json_response({"error": texts.store_unavailable()}, status=503, headers={"Retry-After": "1"})
         return response

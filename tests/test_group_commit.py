@@ -6,14 +6,16 @@ once. Driven through the real Slack path (signed requests, the fake Web API) and
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from bot.channels.teams_store import Reference, TeamsStore
 from bot.outbox import pending
 from bot.server import GROUP, SENDERS
-from bot.store import transaction
-from bot.store.group import GroupCommit
+from bot.store import open_db, transaction, utc_now
+from bot.store.group import GroupCommit, committed, track
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, event_body, harness, message
 
@@ -118,3 +120,92 @@ async def test_the_outbox_sends_no_reply_before_its_group_commits(slack: Harness
     await group.settled()  # committed: the sender is woken and sends it
     found = await slack.posts(posted + 1)
     assert found[-1]["text"] == "not yet"
+
+
+async def test_when_sqlite_rolls_the_whole_group_back_no_turn_of_it_is_acknowledged(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "w.db")
+    group = GroupCommit.install(db.conn)
+    try:
+        # RAISE(ROLLBACK) ends the whole transaction, as a full disk or an I/O error does
+        db.conn.execute("CREATE TRIGGER wipe BEFORE INSERT ON deliveries WHEN new.delivery_id = 'bad'"
+                        " BEGIN SELECT RAISE(ROLLBACK, 'disk full'); END")  # fmt: skip
+        add = "INSERT INTO deliveries (platform, delivery_id, received_at) VALUES ('t', ?, 'now')"
+        good = track()
+        with transaction(db) as conn:  # a turn done and released into the group ...
+            conn.execute(add, ("good",))
+        with pytest.raises(sqlite3.IntegrityError), transaction(db) as conn:  # ... then one that wipes it
+            conn.execute(add, ("bad",))
+        assert not group.open and not db.conn.in_transaction
+        with pytest.raises(sqlite3.Error):
+            await committed(good, db.conn)  # the good turn must not be acknowledged
+        assert db.conn.execute("SELECT count(*) FROM deliveries").fetchone() == (0,)
+        with transaction(db) as conn:  # the next write opens a new group and commits
+            conn.execute(add, ("good",))
+        await group.settled()
+        assert db.conn.execute("SELECT delivery_id FROM deliveries").fetchall() == [("good",)]
+    finally:
+        group.uninstall()
+
+
+async def test_through_slack_every_acknowledged_turn_is_stored_and_no_other(slack: Harness) -> None:
+    roots = await threads(slack, 8)
+    conn = slack.services.db.conn
+    conn.execute("CREATE TRIGGER wipe BEFORE INSERT ON answers WHEN new.raw = 'wipe'"
+                 " BEGIN SELECT RAISE(ROLLBACK, 'disk full'); END")  # fmt: skip
+    texts = [f"We ship {n}" for n in range(7)] + ["wipe"]
+    bodies = [
+        event_body(message("UA", text, channel=f"C{n}", thread_ts=ts), event_id=f"Ev{n}")
+        for n, (text, ts) in enumerate(zip(texts, roots, strict=True))
+    ]
+    replies = await asyncio.gather(*(slack.post(b) for b in bodies))
+    stored = {raw for (raw,) in slack.rows("SELECT raw FROM answers WHERE step = 'decision'")}
+    for text, reply in zip(texts, replies, strict=True):
+        assert (reply.status == 200) == (text in stored), (text, reply.status)
+    assert "wipe" not in stored and replies[-1].status != 200
+    conn.execute("DROP TRIGGER wipe")
+    retried = [b for b, r in zip(bodies, replies, strict=True) if r.status != 200]
+    assert [(await slack.post(b)).status for b in retried] == [200] * len(retried)  # Slack's retries
+    assert [(await slack.post(b)).status for b in bodies] == [200] * 8  # and retries of retries
+    assert sorted(raw for (raw,) in slack.rows("SELECT raw FROM answers WHERE step = 'decision'")) == sorted(texts)
+
+
+async def test_a_request_is_acknowledged_only_when_every_group_it_wrote_into_committed(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "g.db")
+    group = GroupCommit.install(db.conn)
+    try:
+        db.conn.execute("CREATE TABLE doomed (run_id INTEGER REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED)")
+        written = track()
+        with transaction(db) as conn:  # the request writes into group A ...
+            conn.execute("INSERT INTO doomed VALUES (424242)")  # ... whose commit will fail
+        await asyncio.sleep(0)  # the request awaits something; group A commits (and fails) meanwhile
+        await asyncio.sleep(0)
+        assert not group.open
+        with transaction(db) as conn:  # then writes into group B, which is fine
+            conn.execute("INSERT INTO deliveries (platform, delivery_id, received_at) VALUES ('t', 'x', 'now')")
+        with pytest.raises(sqlite3.Error):
+            await committed(written, db.conn)  # B alone would have said yes
+        assert db.conn.execute("SELECT count(*) FROM doomed").fetchone() == (0,)
+    finally:
+        group.uninstall()
+
+
+async def test_caches_of_rows_a_lost_group_wrote_are_dropped(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "c.db")
+    group = GroupCommit.install(db.conn)
+    try:
+        store = TeamsStore(db)
+        db.conn.execute("CREATE TABLE doomed (run_id INTEGER REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED)")
+        with transaction(db) as conn:
+            conn.execute("INSERT INTO doomed VALUES (424242)")  # this group's commit will fail ...
+        ref = Reference("19:room@thread.tacv2", "channel", "https://smba.example/", "tenant", "28:bot", "decisionbot")
+        store.remember(ref, lambda: {"conversation": {"id": ref.conversation_id}}, [], utc_now())  # ... and holds this
+        assert store.reference(ref.conversation_id) == ref
+        with pytest.raises(sqlite3.Error):
+            await group.settled()
+        assert db.conn.execute("SELECT count(*) FROM teams_conversations").fetchone() == (0,)
+        assert store.reference(ref.conversation_id) is None  # not believed stored any more
+        store.remember(ref, lambda: {"conversation": {"id": ref.conversation_id}}, [], utc_now())
+        await group.settled()  # the next activity stores it for real
+        assert db.conn.execute("SELECT count(*) FROM teams_conversations").fetchone() == (1,)
+    finally:
+        group.uninstall()

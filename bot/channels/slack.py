@@ -179,13 +179,14 @@ class SlackChannel(Channel):
         return (await self.process(envelope)).response()
 
     async def on_socket(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
+        written = group.track()
         try:
             answer = await self.process(events.from_socket(request.type, request.payload))
         except Malformed as exc:
             log.warning(texts.slack_refused_payload(exc.reason))
             answer = Answer(400)
         try:
-            await group.settled(self.services.db.conn)
+            await group.committed(written, self.services.db.conn)
         except sqlite3.Error:
             return  # not acknowledged: Slack sends it again
         payload = answer.body if request.type == "slash_commands" and answer.status == 200 else None

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -36,8 +37,8 @@ from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.model import Actor, Reply
 from bot.outbox import Queued
+from bot.store import group, transaction, transcript
 from bot.store import slack as store
-from bot.store import transaction, transcript
 
 log = logging.getLogger("decisionbot.slack")
 
@@ -215,16 +216,35 @@ class Poster:
             raise
         ts = str(sent["ts"])
         self._remember(item, reply, target, ts, payload, answered=late[1] if late else None)
+        if late is None and "blocks" in payload:
+            await self._answered_meanwhile(item, target.channel, ts, payload)
         return ts
 
     def _answered_already(self, item: Queued, payload: dict[str, Any]) -> tuple[str, str] | None:
-        """(the Slack user, what they typed) when a question with widgets was answered already."""
+        """(the Slack user, what they typed) when a question with widgets was answered already
+        (a committed answer: one still in an open group commit could yet be lost)."""
         reply = item.reply
         answerer = slack_user(reply.to)
         if "blocks" not in payload or answerer is None or reply.to is None:
             return None
-        late = transcript.answer_after(self.db.conn, reply.run_id, reply.step, reply.to.id, item.id)
+        conn = self.db.conn
+        late = transcript.answer_after(conn, reply.run_id, reply.step, reply.to.id, item.id, group.horizon(conn))
         return (answerer, late[1]) if late is not None else None
+
+    async def _answered_meanwhile(self, item: Queued, channel: str, ts: str, payload: dict[str, Any]) -> None:
+        """An answer taken while the question was being posted could not find it (its prompt row
+        is saved only now): once that answer is committed, redraw the question as answered."""
+        with contextlib.suppress(sqlite3.Error):
+            await group.settled(self.db.conn)
+        late = self._answered_already(item, payload)
+        if late is None or item.reply.to is None:
+            return
+        with transaction(self.db) as conn:
+            taken = store.answer_prompt(conn, channel, ts, item.reply.to.id, late[1], self.clock())
+        if taken:
+            self.update_later(
+                channel, ts, blocks.answered(payload["text"], late[0], blocks.shown_answer(item.reply.expects, late[1]))
+            )
 
     def _remember(
         self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any], answered: str | None = None
@@ -242,7 +262,7 @@ class Poster:
                 text, expects = payload["text"], reply.expects
                 stale = store.add_prompt(conn, target.channel, ts, item.id, reply.run_id, actor, text, expects, now)
                 if answered is not None and actor is not None:  # posted answered: nothing to redraw
-                    store.answer_prompts(conn, reply.run_id, actor, answered, now)
+                    store.answer_prompt(conn, target.channel, ts, actor, answered, now)
             if reply.kind == "summary":
                 store.close_run(conn, reply.run_id, now)
         for row in stale:

@@ -13,7 +13,9 @@ update. The connector's refusals arrive as ``RetryLater`` / ``DeliveryFailed`` f
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -25,6 +27,7 @@ from bot.channels.teams_connector import Connector
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.model import Actor, Reply
 from bot.outbox import Queued
+from bot.store import group
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -174,6 +177,10 @@ class TeamsOutbound:
         """A question answered (typed) before its card got out: show the card answered at once."""
         if card is None or card.to_id is None:
             return
+        # an answer taken during the send is committed with its group first (its own turn could
+        # not find this card, saved only now); a later answer finds the card and updates it
+        with contextlib.suppress(sqlite3.Error):
+            await group.settled(self.store.db.conn)
         late = self.store.answer_after(card.run_id, card.step, card.to_id, card.message_id)
         if late is not None and self.store.close_card(card.message_id, self.clock()):
             by, typed = late

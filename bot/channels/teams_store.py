@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.model import Actor
-from bot.store import iso, transaction, transcript
+from bot.store import group, iso, transaction, transcript
 
 migrations = Migrations("decisionbot-teams")
 
@@ -148,6 +148,15 @@ class TeamsStore:
         self._zones: dict[str, ZoneInfo | None] = {}
         self._zone_names: dict[str, str] = {}
         self._threads: dict[tuple[int, str], str] = {}
+        grouped = group.installed(db.conn)
+        if grouped is not None:
+            grouped.on_rollback(self.forget)
+
+    def forget(self) -> None:
+        """Drop what is cached (a group commit was lost: the rows may not be there)."""
+        for cache in (self._refs, self._users, self._members, self._references, self._zones, self._zone_names):
+            cache.clear()
+        self._threads.clear()
 
     # --- conversations and people ------------------------------------------------------------
 
@@ -320,7 +329,9 @@ class TeamsStore:
         return row is not None
 
     def answer_after(self, run_id: int, step: str | None, actor_id: str, message_id: int) -> tuple[str, str] | None:
-        return transcript.answer_after(self.db.conn, run_id, step, actor_id, message_id)
+        """A committed answer given after the card was queued (see transcript.answer_after)."""
+        conn = self.db.conn
+        return transcript.answer_after(conn, run_id, step, actor_id, message_id, group.horizon(conn))
 
     def close_cards(self, run_id: int, step: str, to_id: str, now: datetime) -> list[Card]:
         """Mark the open cards asking ``to_id`` about ``step`` answered; return them."""

@@ -74,9 +74,12 @@ def transaction(db: Database) -> Iterator[sqlite3.Connection]:
         conn.execute("SAVEPOINT turn")
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK TO turn")
-            conn.execute("RELEASE turn")
+        except BaseException as exc:
+            try:  # some errors (disk full, I/O) make SQLite roll back the whole transaction itself
+                conn.execute("ROLLBACK TO turn")
+                conn.execute("RELEASE turn")
+            except sqlite3.Error:
+                grouped.fail(exc)
             raise
         conn.execute("RELEASE turn")
         return

@@ -16,9 +16,11 @@ installed and :func:`bot.store.transaction` commits each transaction on its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from bot import texts
 
@@ -34,6 +36,7 @@ class GroupCommit:
         self._done: asyncio.Future[None] | None = None
         self._horizon = 0
         self.commits = 0
+        self._on_rollback: list[Callable[[], object]] = []
 
     @classmethod
     def install(cls, conn: sqlite3.Connection) -> GroupCommit:
@@ -49,41 +52,61 @@ class GroupCommit:
         return self._done is not None
 
     def join(self) -> bool:
-        """Make sure a group transaction is open; False when there is no running event loop in
-        this thread (the caller then commits on its own)."""
-        if self._done is not None:
-            return True
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return False
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self._horizon = int(row[0])
-        self._done = loop.create_future()
-        loop.call_soon(self._commit)
+        """Make sure a group transaction is open, and count it among the current request's
+        writes; False when there is no running event loop in this thread (the caller then
+        commits on its own)."""
+        if self._done is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return False
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self._horizon = int(row[0])
+            self._done = loop.create_future()
+            loop.call_soon(self._commit)
+        written = _WRITTEN.get()
+        if written is not None and self._done not in written:
+            written.append(self._done)
         return True
 
+    def on_rollback(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` whenever a group is lost (caches of rows it wrote must be dropped)."""
+        self._on_rollback.append(callback)
+
     def _commit(self) -> None:
-        done, self._done = self._done, None
+        done = self._done
         if done is None:
             return
         try:
-            if self.conn.in_transaction:  # (a stray COMMIT elsewhere would have ended it already)
-                self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            log.error(texts.group_commit_failed(str(exc)))
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            done.set_exception(exc)
-            done.exception()  # waiters see it; nobody waiting is not an error of its own
+            if not self.conn.in_transaction:
+                raise sqlite3.OperationalError("the transaction ended before its commit (rolled back by SQLite)")
+            self.conn.execute("COMMIT")
+        except Exception as exc:
+            self.fail(exc)
             return
+        self._done = None
         self.commits += 1
         done.set_result(None)
+
+    def fail(self, exc: BaseException) -> None:
+        """The open group is lost (a failed commit, or SQLite rolled the whole transaction back
+        after an error): roll back what is left and tell everyone waiting on it."""
+        done, self._done = self._done, None
+        log.error(texts.group_commit_failed(str(exc)))
+        with contextlib.suppress(Exception):
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        for callback in self._on_rollback:
+            with contextlib.suppress(Exception):
+                callback()
+        if done is not None and not done.done():
+            done.set_exception(sqlite3.OperationalError(f"group commit lost: {exc}"))
+            done.exception()  # waiters see it; nobody waiting is not an error of its own
 
     async def settled(self) -> None:
         """Return once everything written so far is committed; raise ``sqlite3.Error`` when that
@@ -104,8 +127,33 @@ class GroupCommit:
         return self._horizon if self._done is not None else None
 
 
+#: The groups the current request (an aiohttp handler's task, a Socket Mode ack) wrote into.
+_WRITTEN: ContextVar[list[asyncio.Future[None]] | None] = ContextVar("decisionbot_groups_written", default=None)
+
+
+def track() -> list[asyncio.Future[None]]:
+    """Start counting the groups this task (and what it awaits) writes into: see committed()."""
+    written: list[asyncio.Future[None]] = []
+    _WRITTEN.set(written)
+    return written
+
+
+async def committed(written: list[asyncio.Future[None]], conn: sqlite3.Connection) -> None:
+    """Return once every group in ``written`` (and any still open on ``conn``) has committed;
+    raise ``sqlite3.Error`` when one of them was lost: the request must not be acknowledged."""
+    for done in written:
+        await asyncio.shield(done)
+    await settled(conn)
+
+
 def installed(conn: sqlite3.Connection) -> GroupCommit | None:
     return _INSTALLED.get(id(conn))
+
+
+def horizon(conn: sqlite3.Connection) -> int | None:
+    """The highest committed ``messages.id`` while a group is open on ``conn``; None otherwise."""
+    group = installed(conn)
+    return group.horizon() if group is not None else None
 
 
 async def settled(conn: sqlite3.Connection) -> None:

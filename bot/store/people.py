@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.model import Actor
-from bot.store import iso, utc_now
+from bot.store import group, iso, utc_now
 
 migrations = Migrations("decisionbot-people")
 
@@ -68,6 +68,14 @@ class People:
         self._zones: dict[str, ZoneInfo | None] = {}
         self._failed: dict[str, float] = {}
         self._pending: dict[str, asyncio.Future[Person | None]] = {}
+        grouped = group.installed(db.conn)
+        if grouped is not None:
+            grouped.on_rollback(self.forget)
+
+    def forget(self) -> None:
+        """Drop what is cached (a group commit was lost: the rows may not be there)."""
+        self._known.clear()
+        self._zones.clear()
 
     def known(self, actor_id: str) -> Person | None:
         """The cached person, from memory or the table; None when never fetched."""

@@ -157,6 +157,16 @@ def answer_prompts(conn: sqlite3.Connection, run_id: int, actor_id: str, answer:
     return [_prompt(r) for r in rows]
 
 
+def answer_prompt(conn: sqlite3.Connection, channel: str, ts: str, actor_id: str, answer: str, now: datetime) -> bool:
+    """The one prompt posted at ``channel``/``ts`` is answered; False when it was not open."""
+    cur = conn.execute(
+        "UPDATE slack_prompts SET status = 'answered', answered_by = ?, answer = ?, updated_at = ?"
+        " WHERE channel = ? AND ts = ? AND status = 'open'",
+        (actor_id, answer, iso(now), channel, ts),
+    )
+    return cur.rowcount > 0
+
+
 def talks_by_dm(conn: sqlite3.Connection, run_id: int, actor_id: str) -> bool:
     """Whether this person's latest message to the run came by direct message."""
     row = conn.execute(

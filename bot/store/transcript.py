@@ -8,15 +8,16 @@ from typing import Any
 
 
 def answer_after(
-    conn: sqlite3.Connection, run_id: int, step: str | None, actor_id: str, message_id: int
+    conn: sqlite3.Connection, run_id: int, step: str | None, actor_id: str, message_id: int, upto: int | None = None
 ) -> tuple[str, str] | None:
     """(who, what they typed) of the first answer to ``step`` by ``actor_id`` after the outbox
     message ``message_id`` was queued: the question was answered before it got out (typed while
-    it waited in the outbox). Channels then send it answered, without its widgets."""
+    it waited in the outbox). Channels then send it answered, without its widgets. ``upto``: only
+    messages up to that id count (the committed ones, while a group commit is open)."""
     row = conn.execute(
-        "SELECT actor_name, text FROM messages WHERE run_id = ? AND id > ? AND direction = 'in' AND step = ?"
-        " AND actor_id = ? AND kind = 'answer' ORDER BY id LIMIT 1",
-        (run_id, message_id, step, actor_id),
+        "SELECT actor_name, text FROM messages WHERE run_id = ? AND id > ? AND id <= ? AND direction = 'in'"
+        " AND step = ? AND actor_id = ? AND kind = 'answer' ORDER BY id LIMIT 1",
+        (run_id, message_id, upto if upto is not None else 1 << 62, step, actor_id),
     ).fetchone()
     return (str(row[0] or actor_id), str(row[1])) if row else None
 

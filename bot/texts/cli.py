@@ -78,3 +78,7 @@ def store_unavailable() -> str:
 
 def group_commit_failed(problem: str) -> str:
     return f"A commit failed and the turns written with it were rolled back (answered 503, to be retried): {problem}"
+
+
+def housekeeping_failed(problem: str) -> str:
+    return f"Housekeeping (full-text index, WAL checkpoint) failed this time and will try again: {problem}"
