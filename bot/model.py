@@ -86,6 +86,8 @@ class Reply:
     expects: dict[str, Any] | None = None
     kind: str = "prompt"  # prompt | info | error | summary
     private: bool = False  # for ``to`` alone: a direct message where the platform has them
+    #: files riding on the message: ``{"filename", "content_type", "content"}`` (a review's .ics)
+    attachments: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

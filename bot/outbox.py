@@ -44,11 +44,11 @@ def pending(db: Database, channel: str, limit: int = 500, upto: int | None = Non
 
 
 #: The columns queued_from_row reads, in order.
-QUEUED_COLUMNS = "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts"
+QUEUED_COLUMNS = "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload"
 
 
 def queued_from_row(row: tuple[Any, ...]) -> Queued:
-    mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts = row
+    mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload = row
     to = Actor(actor_id, actor_name or actor_id) if actor_id else None
     reply = Reply(
         run_id=run_id,
@@ -59,6 +59,7 @@ def queued_from_row(row: tuple[Any, ...]) -> Queued:
         expects=json.loads(expects) if expects else None,
         kind=kind,
         private=bool(private),
+        attachments=list(json.loads(payload).get("attachments", [])) if payload else [],
     )
     return Queued(mid, reply, attempts)
 

@@ -152,10 +152,11 @@ async def harness(
     env: dict[str, str] | None = None,
     clock: Callable[[], datetime] = utc_now,
     db_name: str = "slack.db",
+    flows: Path = ROOT / "flows",
 ) -> Harness:
     settings = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url}
     settings.update(env or {})
-    app = create_app(tmp_path / db_name, ROOT / "flows", env=settings, clock=clock)
+    app = create_app(tmp_path / db_name, flows, env=settings, clock=clock)
     client = TestClient(TestServer(app))
     await client.start_server()
     channel = app[CHANNELS].get("slack")

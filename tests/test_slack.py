@@ -4,12 +4,13 @@ widgets (users_select, datepicker, buttons) and an owner's direct message."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.slack_support import Harness, harness, message, wait_for
+from tests.slack_support import ROOT, Harness, harness, message, wait_for
 
 
 @pytest.fixture
@@ -267,3 +268,33 @@ async def test_a_question_answered_before_it_got_out_is_posted_answered(slack: H
     assert blocks_of(due) == ["datepicker"]
     assert fake.of("chat.update") == []  # posted once, as it ends up
     assert slack.rows("SELECT status, answer FROM slack_prompts WHERE ts = ?", owner["ts"]) == [("answered", "<@UB>")]
+
+
+async def test_a_review_invitation_is_shared_as_a_file_in_the_runs_thread(tmp_path: Path, fake: FakeSlack) -> None:
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    meeting = flows / "post_meeting.yaml"
+    meeting.write_text(meeting.read_text().replace(
+        "  - post_summary: conversation\n",
+        "  - post_summary: conversation\n  - calendar_invite: {at: review_at, time: '14:30', duration: 45m}\n",
+    ))  # fmt: skip
+    slack = await harness(tmp_path, fake, flows=flows)
+    try:
+        await slack.slash("UA", "start post_meeting Weekly sync")
+        thread = (await slack.posts(2))[0]["ts"]
+        for n, text in enumerate(["We ship", "Draft the plan", "<@UA>", "2030-01-10", "done"]):
+            await slack.event(message("UA", text, thread_ts=thread))
+            await slack.posts(3 + n)
+        await slack.event(message("UA", "yes", thread_ts=thread))  # the owner (UA too) accepts
+        await slack.posts(8)
+        await slack.event(message("UA", "2030-02-01", thread_ts=thread))  # the review date
+        summary = (await slack.posts(9))[8]
+        assert summary["text"].startswith("Decision recorded: Weekly sync") and summary["thread_ts"] == thread
+        shared = await wait_for(lambda: [f for f in fake.files.values() if f.get("channel")])
+        assert [(f["filename"], f["channel"], f["thread_ts"]) for f in shared] == [
+            ("review-2030-02-01.ics", "C1", thread)
+        ]
+        body = shared[0]["content"].decode()
+        assert body.startswith("BEGIN:VCALENDAR") and "DTSTART:20300201T143000Z" in body  # 14:30 UTC, the default zone
+    finally:
+        await slack.client.close()

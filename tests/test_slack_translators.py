@@ -231,4 +231,12 @@ def test_the_manifest_asks_for_what_the_channel_uses() -> None:
     command = features["slash_commands"][0]
     assert command["command"] == "/decision" and command["should_escape"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"chat:write", "commands", "im:write", "users:read", "app_mentions:read", "im:history"} <= scopes
+    assert {
+        "chat:write",
+        "commands",
+        "im:write",
+        "users:read",
+        "app_mentions:read",
+        "im:history",
+        "files:write",
+    } <= scopes

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlite_utils import Database
@@ -216,6 +216,8 @@ class Poster:
             raise
         ts = str(sent["ts"])
         self._remember(item, reply, target, ts, payload, answered=late[1] if late else None)
+        for attachment in reply.attachments:  # a review's .ics: a file in the same thread
+            self.upload_later(target.channel, target.thread_ts or ts, attachment)
         if late is None and "blocks" in payload:
             await self._answered_meanwhile(item, target.channel, ts, payload)
         return ts
@@ -318,6 +320,19 @@ class Poster:
     def update_later(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
         self.spawn(self._side("chat.update", self.side.chat_update(channel=channel, ts=ts, **payload)))
 
+    def upload_later(self, channel: str, thread_ts: str, attachment: dict[str, str]) -> None:
+        """Share a file in a thread (files.getUploadURLExternal, the upload, files.completeUploadExternal).
+        Best effort after the message it belongs to: a failure is logged, the file stays in the
+        ledger (``decisionbot runs invite RUN``)."""
+        request = self.side.files_upload_v2(
+            channel=channel,
+            thread_ts=thread_ts,
+            filename=attachment["filename"],
+            title=attachment["filename"],
+            content=attachment["content"],
+        )
+        self.spawn(self._side("files.upload", request))
+
     def ephemeral_later(self, channel: str, user: str, mrkdwn: str, thread_ts: str | None = None) -> None:
         """Answer ``user`` privately (``mrkdwn``: anything people typed already escaped)."""
         request = self.side.chat_postEphemeral(channel=channel, user=user, text=mrkdwn, thread_ts=thread_ts)
@@ -329,5 +344,5 @@ class Poster:
     async def _side(self, method: str, request: Awaitable[AsyncSlackResponse]) -> None:
         try:
             await call(request)
-        except (RetryLater, DeliveryFailed) as exc:
+        except (RetryLater, DeliveryFailed, SlackClientError) as exc:  # (a file upload refused: SlackRequestError)
             log.warning(texts.slack_side_call_failed(method, str(exc)))

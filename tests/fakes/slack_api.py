@@ -4,7 +4,9 @@ It answers the methods the bot uses as Slack does (JSON bodies for chat.*, query
 auth.test, conversations.open, apps.connections.open), and can be told to refuse the next
 calls of a method: HTTP 429 with ``Retry-After``, ``ok: false`` with an error, or a 5xx.
 ``apps.connections.open`` returns a ``ws://127.0.0.1:PORT/link/...`` URL served here too; a
-test pushes envelopes down it and reads the acknowledgements that come back.
+test pushes envelopes down it and reads the acknowledgements that come back. Files are shared
+as Slack's upload does: ``files.getUploadURLExternal`` hands out an upload URL here, the bytes
+are POSTed to it, ``files.completeUploadExternal`` shares them in a channel or thread (``files``).
 
 Also a process of its own for benchmarks: ``python -m tests.fakes.slack_api --port P``, with
 ``GET /_calls`` (the calls so far, with their arrival times) and ``POST /_reset``.
@@ -53,6 +55,7 @@ class FakeSlack(LoopbackServer):
     calls: list[Call] = field(default_factory=list)
     refusals: dict[str, list[Refusal]] = field(default_factory=dict)
     acks: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # by file id: name, content, where shared
     port: int = 0
     record: bool = True
 
@@ -101,6 +104,7 @@ class FakeSlack(LoopbackServer):
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # bots.info and users.info are GETs
         app.router.add_get("/link/", self._link)
+        app.router.add_post("/_upload/{file_id}", self._upload)  # where files.getUploadURLExternal points
         app.router.add_get("/_calls", self._calls)
         app.router.add_post("/_reset", self._reset)
         return app
@@ -160,6 +164,20 @@ class FakeSlack(LoopbackServer):
             if user is None:
                 user = {"id": args.get("user"), "name": str(args.get("user")).lower(), "tz": "UTC", "profile": {}}
             return {"ok": True, "user": user}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            self.files[file_id] = {"filename": args.get("filename"), "length": int(args.get("length") or 0)}
+            return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/_upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            shared = json.loads(args["files"]) if isinstance(args.get("files"), str) else args.get("files") or []
+            found = []
+            for f in shared:
+                stored = self.files.get(f["id"])
+                if stored is None or "content" not in stored:
+                    return {"ok": False, "error": "file_not_found"}
+                stored.update(title=f.get("title"), channel=args.get("channel_id"), thread_ts=args.get("thread_ts"))
+                found.append({"id": f["id"], "name": stored["filename"], "title": f.get("title")})
+            return {"ok": True, "files": found}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V111", "type": "modal"}}
         if method == "apps.connections.open":
@@ -176,6 +194,14 @@ class FakeSlack(LoopbackServer):
                 self.acks.append(json.loads(msg.data))
         self._sockets.remove(ws)
         return ws
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        stored = self.files.get(request.match_info["file_id"])
+        body = await request.read()
+        if stored is None or len(body) != stored["length"]:
+            return web.Response(status=400, text="bad upload")
+        stored["content"] = body
+        return web.Response(text=f"OK - {len(body)}")
 
     async def _calls(self, request: web.Request) -> web.Response:
         return web.json_response([c.to_dict() for c in self.calls])
