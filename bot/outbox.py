@@ -18,8 +18,7 @@ from sqlite_utils import Database
 
 from bot.channels import DeliveryFailed, RetryLater
 from bot.model import Actor, ConversationKey, Reply
-from bot.store import iso, transaction
-from bot.store.group import GroupCommit
+from bot.store import group, iso, transaction
 
 if TYPE_CHECKING:
     from bot.channels import Channel
@@ -88,11 +87,10 @@ class Sender:
     """Delivers one channel's outbox after each commit: in order per conversation, retrying
     refusals with backoff (``Retry-After`` on 429), giving up on a reply after MAX_ATTEMPTS."""
 
-    def __init__(self, db: Database, channel: Channel, clock: Callable[[], datetime], group: GroupCommit | None = None):
+    def __init__(self, db: Database, channel: Channel, clock: Callable[[], datetime]):
         self.db = db
         self.channel = channel
         self.clock = clock
-        self.group = group
         self.wake = asyncio.Event()
         self.blocked_until: dict[str, float] = {}  # conversation -> monotonic time
         self.delivered = 0
@@ -112,10 +110,11 @@ class Sender:
     async def drain(self) -> float | None:
         """Deliver what is pending; return when to look again for held-back conversations."""
         loop = asyncio.get_running_loop()
-        upto = self.group.horizon() if self.group is not None else None
+        upto = group.horizon(self.db.conn)
         items = [q for q in pending(self.db, self.channel.name, upto=upto) if q.attempts < MAX_ATTEMPTS]
-        if upto is not None and self.group is not None:  # the rest is sent once its group commits
-            self.group.after_commit(self.wake.set)
+        grouped = group.installed(self.db.conn)
+        if upto is not None and grouped is not None:  # the rest is sent once its group commits
+            grouped.after_commit(self.wake.set)
         by_conversation: dict[str, list[Queued]] = {}
         for item in items:
             by_conversation.setdefault(str(item.reply.conversation), []).append(item)

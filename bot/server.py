@@ -68,7 +68,7 @@ def create_app(
     active = {name: cls(services) for name, cls in REGISTRY.items() if cls.configured(env)}
     for channel in active.values():
         app.router.add_routes(channel.routes())
-        senders[channel.name] = Sender(db, channel, clock, group)
+        senders[channel.name] = Sender(db, channel, clock)
     for module in MOUNTS:
         importlib.import_module(module).mount(app, services)
     app[SERVICES] = services
