@@ -24,7 +24,7 @@ from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher, FlowCatalog
 from bot.engine import answers
 from bot.outbox import Sender
-from bot.store import checkpoint, migrations, open_db, utc_now
+from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
 from bot.store.group import GroupCommit, committed, track
 
 log = logging.getLogger("decisionbot")
@@ -116,7 +116,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 async def _housekeeping(services: Services, group: GroupCommit, path: str) -> None:
     """Off the turns' hot path: the areas' upkeep (new messages into the full-text index, in
-    batches) four times a second, and a WAL checkpoint once a second when there were turns. The
+    batches) four times a second; once a second when there were turns, delivery ids older than a
+    week are forgotten (``runs.forget_deliveries``) and the WAL is checkpointed. The
     checkpoint copies pages on its own connection in a worker thread (SQLite does that I/O
     without the GIL), so turns go on meanwhile."""
     dispatcher = services.dispatcher
@@ -131,6 +132,8 @@ async def _housekeeping(services: Services, group: GroupCommit, path: str) -> No
                 if tick % 4 or not dispatcher.turns_since_checkpoint:
                     continue
                 dispatcher.turns_since_checkpoint = 0
+                with transaction(services.db) as conn:  # delivery ids past any platform's retries
+                    runs.forget_deliveries(conn, dispatcher.clock())
                 if copier is None:
                     checkpoint(services.db)
                 else:

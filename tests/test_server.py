@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,26 @@ def test_an_app_without_channels_still_serves_health(tmp_path: Path) -> None:
     app = create_app(tmp_path / "x.db", ROOT / "flows", env={})
     assert isinstance(app, web.Application)
     assert app[CHANNELS] == {}
+
+
+async def test_delivery_ids_are_forgotten_after_a_week_not_before(tmp_path: Path) -> None:
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    app = create_app(tmp_path / "d.db", ROOT / "flows", env={}, clock=lambda: now)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        services = app[SERVICES]
+        stamps = {
+            "old": "2026-11-20T11:59:59.000Z",
+            "edge": "2026-11-21T12:00:00.000Z",
+            "new": "2026-11-28T11:00:00.000Z",
+        }
+        services.db.conn.executemany(
+            "INSERT INTO deliveries (platform, delivery_id, received_at) VALUES ('slack', ?, ?)", stamps.items()
+        )
+        run_command(services.dispatcher, ALICE, CONV, "start post_meeting")  # a turn: housekeeping has work
+        kept = lambda: {r[0] for r in services.db.conn.execute("SELECT delivery_id FROM deliveries")}  # noqa: E731
+        await wait_for(lambda: "old" not in kept(), timeout=5.0)
+        assert kept() == {"edge", "new"}  # exactly a week old is still remembered
+    finally:
+        await client.close()

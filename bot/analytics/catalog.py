@@ -65,7 +65,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "payload": "Arguments (JSON).", "created_at": "Created (UTC).", "claimed_at": "Claimed (UTC).", "done_at": "Done (UTC).",
         "outcome": "done, cancelled, superseded or failed: ...",
     }),
-    "deliveries": ("Platform delivery ids already seen (retries are dropped).", {
+    "deliveries": ("Platform delivery ids already seen (retries are dropped); forgotten after a week.", {
         "platform": "Platform.", "delivery_id": "Its delivery id.", "received_at": "When first received (UTC).",
     }),
     "check_evaluations": ("One row per evaluation of a SQL metric check.", {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.state import RunState
@@ -243,6 +243,22 @@ def seen_delivery(conn: sqlite3.Connection, platform: str, delivery_id: str, now
         (platform, delivery_id, iso(now)),
     )
     return cur.rowcount == 0
+
+
+#: How long a delivery id is remembered to drop retries. Platforms retry within minutes (Slack
+#: three times within about five); a week is far beyond any retry, and keeps the table small.
+DELIVERY_MEMORY = timedelta(days=7)
+
+
+def forget_deliveries(conn: sqlite3.Connection, now: datetime, batch: int = 1000) -> int:
+    """Delete up to ``batch`` of the oldest delivery ids older than DELIVERY_MEMORY; how many.
+    Ids are appended in time order, so this reads only the table's first rows."""
+    cur = conn.execute(
+        "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries ORDER BY rowid LIMIT ?)"
+        " AND received_at < ?",
+        (batch, iso(now - DELIVERY_MEMORY)),
+    )
+    return cur.rowcount
 
 
 # --- events: deduplication of triggers -------------------------------------------------------
