@@ -151,9 +151,7 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
         await send(session, url, conv, measured, counter)
 
     convs = [SlackConversation(k, args.target) for k in range(args.conversations)]
-    out = await run_load(args, convs, turn, reply_key, connections=args.conversations + 10)
-    out["turns"] = counter[0]
-    return out
+    return await run_load(args, convs, turn, reply_key, connections=args.conversations + 10)
 
 
 BENCH = Bench(

@@ -155,16 +155,11 @@ def reply_key(call: dict[str, Any]) -> str | None:
 async def load(args: argparse.Namespace) -> dict[str, Any]:
     url, api = f"http://127.0.0.1:{args.port}/api/messages", f"http://127.0.0.1:{args.api_port}"
 
-    counter = [0]
-
     async def turn(session: ClientSession, conv: TeamsConversation, measured: bool) -> None:
-        counter[0] += 1
         await send(session, url, api, conv, measured)
 
     convs = [TeamsConversation(k, args.target, api + "/") for k in range(args.conversations)]
-    out = await run_load(args, convs, turn, reply_key, connections=2 * args.conversations + 10, debug_missing=True)
-    out["turns"] = counter[0]
-    return out
+    return await run_load(args, convs, turn, reply_key, connections=2 * args.conversations + 10, debug_missing=True)
 
 
 BENCH = Bench(

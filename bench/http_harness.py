@@ -249,9 +249,16 @@ async def run_load(
     """One warm-up run per conversation, then ``args.seconds`` at ``args.rate`` turns/s and at saturation."""
     api = f"http://127.0.0.1:{args.api_port}"
     out: Figures = {}
+    turns = 0
+
+    async def counted(session: ClientSession, conv: C, measured: bool) -> None:
+        nonlocal turns
+        turns += 1
+        await send(session, conv, measured)
+
     async with ClientSession(connector=TCPConnector(limit=connections)) as session:
         for _ in range(Conversation.TURNS):  # warm-up: one whole run each (names, DM channels, caches)
-            await asyncio.gather(*(send(session, c, False) for c in convs))
+            await asyncio.gather(*(counted(session, c, False) for c in convs))
         await wait_replies(session, api, reply_key, Conversation.TURNS * len(convs))
         for mode, period in (("offered", len(convs) / args.rate), ("saturation", None)):
             for conv in convs:
@@ -261,7 +268,7 @@ async def run_load(
             until = began + args.seconds
             await asyncio.gather(
                 *(
-                    drive(session, send, c, until, period, k * (period or 0) / len(convs), True)
+                    drive(session, counted, c, until, period, k * (period or 0) / len(convs), True)
                     for k, c in enumerate(convs)
                 )
             )
@@ -277,6 +284,7 @@ async def run_load(
                 "reply_p99_ms": percentile(replies, 0.99) * 1000,
                 "missing_replies": missing,
             }
+    out["turns"] = turns  # every turn sent, warm-up included (for the server's CPU per turn)
     return out
 
 
@@ -293,7 +301,7 @@ class Bench:
     serve: Mapping[str, Callable[[argparse.Namespace], None]]  # "bot" and "floor": serve on args.port
     load: Callable[[argparse.Namespace], Coroutine[Any, Any, Figures]]  # the load role: figures of one round
     quiet_fake: bool = False  # discard the fake API's standard output
-    measure_cpu: bool = False  # add the server's CPU ms per turn (needs "turns" in the load's figures)
+    measure_cpu: bool = False  # add the server's CPU ms per turn (run_load counts the turns)
 
 
 def one_round(bench: Bench, target: str, args: argparse.Namespace) -> Figures:

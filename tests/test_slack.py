@@ -101,8 +101,10 @@ async def test_a_whole_post_meeting_run_through_the_slash_command(slack: Harness
         ("slack:UB", "yes"),
         ("slack:UA", "default"),
     ]
+    undelivered = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
+    await wait_for(lambda: slack.rows(undelivered) == [(0,)])  # the fake sees a post before the bot marks it sent
     assert slack.rows("SELECT count(*) FROM slack_threads WHERE closed_at IS NOT NULL") == [(1,)]
-    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL") == [(0,)]
+    assert slack.rows(undelivered) == [(0,)]
 
 
 async def test_an_owner_answers_by_typing_in_a_direct_message(slack: Harness, fake: FakeSlack) -> None:

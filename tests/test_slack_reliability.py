@@ -128,7 +128,9 @@ async def test_a_429_storm_is_waited_out_and_replies_arrive_once_in_order(slack:
     ]
     refused = [c for c in fake.of("chat.postMessage") if not c.result["ok"]]
     assert [c.result["error"] for c in refused] == ["ratelimited"] * 3
-    rows = slack.rows("SELECT attempts, last_error FROM messages WHERE direction = 'out' ORDER BY id")
+    sql = "SELECT attempts, last_error FROM messages WHERE direction = 'out' ORDER BY id"
+    await wait_for(lambda: slack.rows(sql)[2][0] > 0)  # the fake saw the post before the bot marked it sent
+    rows = slack.rows(sql)
     assert rows[1] == (4, "retry: HTTP 429 ratelimited") and rows[2][0] == 1
 
 

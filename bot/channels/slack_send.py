@@ -230,7 +230,7 @@ class Poster:
         if "blocks" not in payload or answerer is None or reply.to is None:
             return None
         conn = self.db.conn
-        late = transcript.answer_after(conn, reply.run_id, reply.step, reply.to.id, item.id, group.horizon(conn))
+        late = transcript.answer_after(conn, reply.run_id, reply.step, reply.to.id, item.id)
         return (answerer, late[1]) if late is not None else None
 
     async def _answered_meanwhile(self, item: Queued, channel: str, ts: str, payload: dict[str, Any]) -> None:

@@ -27,7 +27,7 @@ from bot.channels.teams_connector import Connector
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.model import Actor, Reply
 from bot.outbox import Queued
-from bot.store import group
+from bot.store import group, transcript
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -70,7 +70,7 @@ class TeamsOutbound:
         )
         attachments = activity.get("attachments") or []
         late = (
-            self.store.answer_after(reply.run_id, reply.step, reply.to.id, item.id)
+            transcript.answer_after(self.store.db.conn, reply.run_id, reply.step, reply.to.id, item.id)
             if attachments and reply.to
             else None
         )
@@ -181,7 +181,7 @@ class TeamsOutbound:
         # not find this card, saved only now); a later answer finds the card and updates it
         with contextlib.suppress(sqlite3.Error):
             await group.settled(self.store.db.conn)
-        late = self.store.answer_after(card.run_id, card.step, card.to_id, card.message_id)
+        late = transcript.answer_after(self.store.db.conn, card.run_id, card.step, card.to_id, card.message_id)
         if late is not None and self.store.close_card(card.message_id, self.clock()):
             by, typed = late
             await self.update_card(card, by, acts.answer_display(None, card.expects, typed))

@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.model import Actor
-from bot.store import group, iso, transaction, transcript
+from bot.store import group, iso, transaction
 
 migrations = Migrations("decisionbot-teams")
 
@@ -327,11 +327,6 @@ class TeamsStore:
             (card.run_id, card.to_id, card.message_id),
         ).fetchone()
         return row is not None
-
-    def answer_after(self, run_id: int, step: str | None, actor_id: str, message_id: int) -> tuple[str, str] | None:
-        """A committed answer given after the card was queued (see transcript.answer_after)."""
-        conn = self.db.conn
-        return transcript.answer_after(conn, run_id, step, actor_id, message_id, group.horizon(conn))
 
     def close_cards(self, run_id: int, step: str, to_id: str, now: datetime) -> list[Card]:
         """Mark the open cards asking ``to_id`` about ``step`` answered; return them."""

@@ -6,14 +6,17 @@ import json
 import sqlite3
 from typing import Any
 
+from bot.store import group
+
 
 def answer_after(
-    conn: sqlite3.Connection, run_id: int, step: str | None, actor_id: str, message_id: int, upto: int | None = None
+    conn: sqlite3.Connection, run_id: int, step: str | None, actor_id: str, message_id: int
 ) -> tuple[str, str] | None:
-    """(who, what they typed) of the first answer to ``step`` by ``actor_id`` after the outbox
-    message ``message_id`` was queued: the question was answered before it got out (typed while
-    it waited in the outbox). Channels then send it answered, without its widgets. ``upto``: only
-    messages up to that id count (the committed ones, while a group commit is open)."""
+    """(who, what they typed) of the first committed answer to ``step`` by ``actor_id`` after the
+    outbox message ``message_id`` was queued: the question was answered before it got out (typed
+    while it waited in the outbox). Channels then send it answered, without its widgets. An answer
+    in a group commit still open does not count: it could yet be rolled back."""
+    upto = group.horizon(conn)
     row = conn.execute(
         "SELECT actor_name, text FROM messages WHERE run_id = ? AND id > ? AND id <= ? AND direction = 'in'"
         " AND step = ? AND actor_id = ? AND kind = 'answer' ORDER BY id LIMIT 1",
