@@ -1,21 +1,26 @@
 """The outbox: replies a committed turn queued, delivered after the commit and marked sent.
 
 A crash between commit and delivery re-sends rather than loses: whatever is still undelivered
-is delivered again, in order, per conversation.
+is delivered again, in order, per conversation. A refusal for now (429, 5xx, a network error)
+is retried with backoff for as long as a day, so an outage loses nothing; a refusal for good
+(a channel that is gone) gives the reply up at once. A reply given up is marked ``failed_at``,
+with its last error, and the conversation's next reply goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.model import Actor, ConversationKey, Reply
 from bot.store import group, iso, transaction
@@ -23,31 +28,36 @@ from bot.store import group, iso, transaction
 if TYPE_CHECKING:
     from bot.channels import Channel
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Queued:
     id: int
     reply: Reply
     attempts: int
+    queued_at: str = ""  # created_at: how long it has waited
 
 
 def pending(db: Database, channel: str, limit: int = 500, upto: int | None = None) -> list[Queued]:
-    """Undelivered replies of ``channel``, oldest first; only ids up to ``upto`` when given (the
-    rows above it belong to a group commit still open)."""
+    """Undelivered replies of ``channel`` not given up, oldest first; only ids up to ``upto`` when
+    given (the rows above it belong to a group commit still open)."""
     rows = db.conn.execute(
-        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND channel = ?"
-        " AND id <= ? ORDER BY id LIMIT ?",
+        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
+        " AND failed_at IS NULL AND channel = ? AND id <= ? ORDER BY id LIMIT ?",
         (channel, upto if upto is not None else 1 << 62, limit),
     ).fetchall()
     return [queued_from_row(row) for row in rows]
 
 
 #: The columns queued_from_row reads, in order.
-QUEUED_COLUMNS = "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload"
+QUEUED_COLUMNS = (
+    "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, created_at"
+)
 
 
 def queued_from_row(row: tuple[Any, ...]) -> Queued:
-    mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload = row
+    mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, at = row
     to = Actor(actor_id, actor_name or actor_id) if actor_id else None
     reply = Reply(
         run_id=run_id,
@@ -60,7 +70,7 @@ def queued_from_row(row: tuple[Any, ...]) -> Queued:
         private=bool(private),
         attachments=list(json.loads(payload).get("attachments", [])) if payload else [],
     )
-    return Queued(mid, reply, attempts)
+    return Queued(mid, reply, attempts, at)
 
 
 def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[int, str] | None = None) -> None:
@@ -74,18 +84,23 @@ def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[in
     )
 
 
-def mark_failed(db: Database, message_id: int, error: str) -> None:
+def mark_failed(db: Database, message_id: int, error: str, gave_up: datetime | None = None) -> None:
+    """One more refused attempt; with ``gave_up``, the outbox stops trying the reply then."""
     db.conn.execute(
-        "UPDATE messages SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error[:500], message_id)
+        "UPDATE messages SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
+        (error[:500], iso(gave_up) if gave_up else None, message_id),
     )
 
 
-MAX_ATTEMPTS = 8
+#: How long a reply refused for now (429, 5xx, network) is retried before it is given up: far
+#: beyond any platform outage people would still want the question after.
+RETRY_FOR = timedelta(days=1)
 
 
 class Sender:
     """Delivers one channel's outbox after each commit: in order per conversation, retrying
-    refusals with backoff (``Retry-After`` on 429), giving up on a reply after MAX_ATTEMPTS."""
+    refusals for now with backoff (``Retry-After`` on 429) for up to RETRY_FOR, giving up at once
+    on a refusal for good."""
 
     def __init__(self, db: Database, channel: Channel, clock: Callable[[], datetime]):
         self.db = db
@@ -111,14 +126,17 @@ class Sender:
         """Deliver what is pending; return when to look again for held-back conversations."""
         loop = asyncio.get_running_loop()
         upto = group.horizon(self.db.conn)
-        items = [q for q in pending(self.db, self.channel.name, upto=upto) if q.attempts < MAX_ATTEMPTS]
+        items = pending(self.db, self.channel.name, upto=upto)
         grouped = group.installed(self.db.conn)
         if upto is not None and grouped is not None:  # the rest is sent once its group commits
             grouped.after_commit(self.wake.set)
+        now = loop.time()
+        for key in [k for k, until in self.blocked_until.items() if until <= now]:
+            del self.blocked_until[key]  # one entry per held conversation, not one per conversation ever held
         by_conversation: dict[str, list[Queued]] = {}
         for item in items:
             by_conversation.setdefault(str(item.reply.conversation), []).append(item)
-        waits = await asyncio.gather(*(self._conversation(k, v, loop.time()) for k, v in by_conversation.items()))
+        waits = await asyncio.gather(*(self._conversation(k, v, now) for k, v in by_conversation.items()))
         pending_waits = [w for w in waits if w is not None]
         return min(pending_waits) if pending_waits else None
 
@@ -130,22 +148,35 @@ class Sender:
             try:
                 platform_id = await self.channel.deliver(item)
             except RetryLater as exc:
-                with transaction(self.db):
-                    mark_failed(self.db, item.id, f"retry: {exc.reason}")
-                wait = max(exc.seconds, backoff(item.attempts))
+                if not exc.attempt:  # held back by our own pacing: nothing was refused
+                    wait = exc.seconds
+                elif self._expired(item):
+                    self._give_up(item, f"gave up after {RETRY_FOR}: {exc.reason}")
+                    continue
+                else:
+                    with transaction(self.db):
+                        mark_failed(self.db, item.id, f"retry: {exc.reason}")
+                    wait = max(exc.seconds, backoff(item.attempts))
                 self.blocked_until[key] = asyncio.get_running_loop().time() + wait
                 return wait
             except DeliveryFailed as exc:
-                with transaction(self.db):
-                    mark_failed(self.db, item.id, f"failed: {exc}")
-                    self.db.conn.execute("UPDATE messages SET attempts = ? WHERE id = ?", (MAX_ATTEMPTS, item.id))
+                self._give_up(item, f"failed: {exc}")
                 continue
             with transaction(self.db):
                 mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
             self.delivered += 1
         return None
 
+    def _expired(self, item: Queued) -> bool:
+        return bool(item.queued_at) and item.queued_at < iso(self.clock() - RETRY_FOR)
+
+    def _give_up(self, item: Queued, error: str) -> None:
+        with transaction(self.db):
+            mark_failed(self.db, item.id, error, gave_up=self.clock())
+        log.warning(texts.delivery_given_up(self.channel.name, item.id, error))
+        self.channel.given_up(item)
+
 
 def backoff(attempts: int) -> float:
     """Seconds before the next try: 0.5, 1, 2, 4 ... up to a minute, with a little jitter."""
-    return min(60.0, 0.5 * 2**attempts) * (1 + random.random() / 4)
+    return min(60.0, 0.5 * 2 ** min(attempts, 7)) * (1 + random.random() / 4)

@@ -200,7 +200,9 @@ class Harness:
         """Let the outbox drain and spawned card updates finish."""
         await wait_for(
             lambda: (
-                not self.db("SELECT 1 FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND attempts < 8")
+                not self.db(
+                    "SELECT 1 FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL"
+                )
             )
         )
         tasks = list(self.channel.tasks)

@@ -7,6 +7,7 @@ The channel is registered through the same registry the built-in ones use; its r
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,8 +117,95 @@ async def test_a_reply_refused_for_good_is_not_retried_and_does_not_block_the_ne
         await wait_for(lambda: len(channel.sent) == 1)
         await app[SENDERS]["recorder"].drain()
         assert len(channel.sent) == 1
-        failed = services.db.execute("SELECT attempts, last_error FROM messages WHERE delivered_at IS NULL").fetchall()
-        assert failed == [(8, "failed: channel_not_found")]
+        failed = services.db.execute(
+            "SELECT attempts, last_error, failed_at IS NOT NULL FROM messages WHERE delivered_at IS NULL"
+        ).fetchall()
+        assert failed == [(1, "failed: channel_not_found", 1)]
+    finally:
+        await client.close()
+
+
+async def test_an_outage_loses_nothing_however_many_tries_it_takes(tmp_path: Path, recorder, monkeypatch) -> None:
+    monkeypatch.setattr("bot.outbox.backoff", lambda attempts: 0.0)  # minutes of real backoff, compressed
+    client = await started(tmp_path, {"RECORDER": "on"})
+    app = client.server.app
+    try:
+        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+        Recorder.refusals = [RetryLater(0.0, "HTTP 503") for _ in range(20)]
+        run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
+        services.notify("recorder")
+        await wait_for(lambda: len(channel.sent) == 1)
+        row = services.db.execute("SELECT attempts, failed_at, delivered_at IS NOT NULL FROM messages").fetchone()
+        assert row == (21, None, 1)
+    finally:
+        await client.close()
+
+
+async def test_a_reply_refused_for_now_for_over_a_day_is_given_up_and_the_next_goes(tmp_path: Path, recorder) -> None:
+    client = await started(tmp_path, {})  # replies stay queued
+    services = client.server.app[SERVICES]
+    run_command(services.dispatcher, ALICE, CONV, "start post_meeting Old", {})
+    await client.close()
+    with sqlite3.connect(tmp_path / "s.db") as conn:  # queued long ago
+        conn.execute("UPDATE messages SET created_at = '2020-01-01T00:00:00.000Z'")
+    client = await started(tmp_path, {})
+    run_command(client.server.app[SERVICES].dispatcher, ALICE, CONV, "cancel 1", {})
+    await client.close()
+    client = await started(tmp_path, {"RECORDER": "on"})
+    app = client.server.app
+    try:
+        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+        Recorder.refusals = [RetryLater(0.0, "HTTP 503")]
+        services.notify("recorder")
+        await wait_for(lambda: len(channel.sent) == 1)
+        rows = services.db.execute(
+            "SELECT attempts, last_error, failed_at IS NOT NULL, delivered_at IS NOT NULL"
+            " FROM messages WHERE direction = 'out' ORDER BY id"
+        ).fetchall()
+        assert rows[0] == (1, "gave up after 1 day, 0:00:00: HTTP 503", 1, 0)
+        assert [r[2:] for r in rows[1:]] == [(0, 1)] * (len(rows) - 1)
+        assert "What was decided" not in channel.sent[0][2]
+    finally:
+        await client.close()
+
+
+async def test_replies_given_up_never_hold_up_the_outbox(tmp_path: Path, recorder) -> None:
+    client = await started(tmp_path, {})
+    services = client.server.app[SERVICES]
+    run_command(services.dispatcher, ALICE, CONV, "start post_meeting Gone", {})
+    await client.close()
+    with sqlite3.connect(tmp_path / "s.db") as conn:
+        conn.execute("UPDATE messages SET failed_at = created_at, attempts = 1, last_error = 'failed: gone'")
+        conn.executemany(  # more than one page of the sender's reads (500), all given up
+            "INSERT INTO messages (run_id, direction, channel, conversation, kind, text, created_at, attempts,"
+            " last_error, failed_at) SELECT run_id, direction, channel, conversation, kind, text, created_at,"
+            " attempts, last_error, failed_at FROM messages WHERE id = 1",
+            [()] * 600,
+        )
+    client = await started(tmp_path, {"RECORDER": "on"})
+    app = client.server.app
+    try:
+        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+        run_command(services.dispatcher, ALICE, ConversationKey("recorder", "room-2"), "start post_meeting New", {})
+        services.notify("recorder")
+        await wait_for(lambda: len(channel.sent) == 1)
+        assert channel.sent == [("recorder:room-2", "alice", "What was decided in New?")]
+    finally:
+        await client.close()
+
+
+async def test_the_bots_own_pacing_is_not_a_refused_attempt(tmp_path: Path, recorder) -> None:
+    client = await started(tmp_path, {"RECORDER": "on"})
+    app = client.server.app
+    try:
+        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+        Recorder.refusals = [RetryLater(0.05, "paced", attempt=False)]
+        run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
+        services.notify("recorder")
+        await wait_for(lambda: len(channel.sent) == 1)
+        row = services.db.execute("SELECT attempts, last_error FROM messages").fetchone()
+        assert row == (1, None)
+        assert app[SENDERS]["recorder"].blocked_until == {}  # the hold is forgotten once over
     finally:
         await client.close()
 

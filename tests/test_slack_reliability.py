@@ -143,13 +143,30 @@ async def test_a_channel_that_is_gone_is_given_up_without_blocking_others(slack:
     dispatcher.start(Trigger("post_meeting", facilitator=alice), ConversationKey("slack", "CGONE"))
     slack.services.notify("slack")
     await wait_for(lambda: fake.of("chat.postMessage"))
-    given_up = "SELECT attempts, last_error FROM messages WHERE delivered_at IS NULL AND last_error IS NOT NULL"
-    assert await wait_for(lambda: slack.rows(given_up)) == [(8, "failed: channel_not_found")]
+    given_up = "SELECT attempts, last_error FROM messages WHERE delivered_at IS NULL AND failed_at IS NOT NULL"
+    assert await wait_for(lambda: slack.rows(given_up)) == [(1, "failed: channel_not_found")]
     dispatcher.start(Trigger("post_meeting", facilitator=alice), ConversationKey("slack", "C2"))
     slack.services.notify("slack")
     posted = await slack.posts(1)
     assert [p["channel"] for p in posted] == ["C2"]
     assert len(fake.of("chat.postMessage")) == 2  # the refused one was not tried again
+    assert slack.channel.backlog.count == 0  # a reply given up leaves the backlog: no request waits for room
+
+
+async def test_a_reply_given_up_frees_its_room_in_the_backlog(slack: Harness, fake: FakeSlack) -> None:
+    from bot.model import Actor, ConversationKey, Trigger
+
+    slack.channel.backlog.limit = 1  # (256 in production: the same once 256 replies were given up)
+    fake.refuse("chat.postMessage", error="channel_not_found")
+    dispatcher = slack.services.dispatcher
+    alice = Actor("slack:UA", "Alice")
+    result = dispatcher.start(Trigger("post_meeting", facilitator=alice), ConversationKey("slack", "CGONE"))
+    slack.channel.backlog.add(len(result.outbox))  # as the channel counts the replies of its turns
+    slack.services.notify("slack")
+    await wait_for(lambda: slack.rows("SELECT 1 FROM messages WHERE failed_at IS NOT NULL"))
+    started = time.monotonic()
+    answer = await slack.slash("UA", "help")
+    assert answer["text"].startswith("Commands:") and time.monotonic() - started < 0.5  # no wait for room
 
 
 async def test_replies_left_in_the_outbox_are_sent_in_order_after_a_restart(tmp_path: Path, fake: FakeSlack) -> None:

@@ -280,8 +280,8 @@ async def test_refused_deliveries_are_retried_in_order_or_given_up(tmp_path: Pat
         await h.send(personal(h.url, BOB, "start post_meeting Other"))
         await wait_for(lambda: len(h.fake.calls) == 4)
         await h.settle()
-        assert h.db("SELECT attempts, substr(last_error, 1, 21) FROM messages WHERE delivered_at IS NULL") == [
-            (8, "failed: HTTP 403 POST")
+        assert h.db("SELECT attempts, substr(last_error, 1, 21) FROM messages WHERE failed_at IS NOT NULL") == [
+            (1, "failed: HTTP 403 POST")
         ]
         h.services.dispatcher.start(Trigger(flow="post_meeting", title="x"), key_for("19:never-seen@thread.v2"))
         h.services.notify("teams")

@@ -36,6 +36,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "expects": "out: the answer expected (JSON).", "private": "1 when sent to the addressee alone.",
         "payload": "in: the raw platform payload (JSON).", "created_at": "When written (UTC).",
         "delivered_at": "out: when delivered (NULL while in the outbox).", "attempts": "Delivery attempts.", "last_error": "Last delivery error.",
+        "failed_at": "out: when the outbox gave it up (refused for good, or for now for a day).",
     }),
     "transitions": ("Every state change of a run.", {
         "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled.",

@@ -27,12 +27,14 @@ BUILTIN: tuple[str, ...] = ("bot.channels.slack", "bot.channels.teams")
 
 
 class RetryLater(Exception):
-    """A delivery the platform refused for now (429, 5xx, a network error): try again later."""
+    """A delivery the platform refused for now (429, 5xx, a network error): try again later.
+    ``attempt=False`` when nothing was refused (the bot's own pacing held the reply back)."""
 
-    def __init__(self, seconds: float, reason: str):
+    def __init__(self, seconds: float, reason: str, attempt: bool = True):
         super().__init__(reason)
         self.seconds = seconds
         self.reason = reason
+        self.attempt = attempt
 
 
 class DeliveryFailed(Exception):
@@ -76,6 +78,9 @@ class Channel(ABC):
     async def deliver(self, item: Queued) -> str | None:
         """Send one queued reply; return the platform's message id. Raise :class:`RetryLater`
         or :class:`DeliveryFailed` when the platform refuses it."""
+
+    def given_up(self, item: Queued) -> None:  # noqa: B027 - optional hook
+        """The outbox stopped trying ``item`` (refused for good, or for now for too long)."""
 
 
 REGISTRY: dict[str, type[Channel]] = {}

@@ -34,7 +34,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import config, texts
-from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register
+from bot.channels import Channel, RetryLater, Services, register
 from bot.channels import slack_events as events
 from bot.channels.slack_events import Malformed
 from bot.channels.slack_inbound import NAME, Answer, Inbound
@@ -228,11 +228,10 @@ class SlackChannel(Channel):
 
     async def deliver(self, item: Queued) -> str | None:
         if self.poster is None:
-            raise RetryLater(1.0, "Slack client not started")
-        try:
-            sent = await self.poster.deliver(item)
-        except DeliveryFailed:
-            self.backlog.done()
-            raise
+            raise RetryLater(1.0, "Slack client not started", attempt=False)
+        sent = await self.poster.deliver(item)
         self.backlog.done()
         return sent
+
+    def given_up(self, item: Queued) -> None:
+        self.backlog.done()

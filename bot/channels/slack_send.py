@@ -205,7 +205,7 @@ class Poster:
             payload = blocks.answered(payload["text"], late[0], blocks.shown_answer(reply.expects, late[1]))
         wait = self.pacer.wait(target.channel, item.id)
         if wait > 0:
-            raise RetryLater(wait, "paced: about one message a second per channel")
+            raise RetryLater(wait, "paced: about one message a second per channel", attempt=False)
         try:
             sent = await call(
                 self.client.chat_postMessage(channel=target.channel, thread_ts=target.thread_ts, **payload)

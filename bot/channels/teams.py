@@ -348,7 +348,7 @@ class TeamsChannel(Channel):
 
     async def deliver(self, item: Queued) -> str | None:
         if self.outbound is None:
-            raise RetryLater(1.0, "the Teams channel is not started yet")
+            raise RetryLater(1.0, "the Teams channel is not started yet", attempt=False)
         return await self.outbound.deliver(item)
 
 

@@ -164,6 +164,21 @@ def m001_initial(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m002_outbox_gives_up_by_time(db: Database) -> None:
+    """A reply the outbox stopped trying is marked ``failed_at`` and leaves the outbox index (it
+    was kept as ``attempts >= 8``, which the index still held, so enough of them clogged it)."""
+    db.execute("ALTER TABLE messages ADD COLUMN failed_at TEXT")  # out: when delivery was given up
+    db.execute(
+        "UPDATE messages SET failed_at = created_at WHERE direction = 'out' AND delivered_at IS NULL AND attempts >= 8"
+    )
+    db.execute("DROP INDEX messages_outbox")
+    db.execute(
+        "CREATE INDEX messages_outbox ON messages(channel, id)"
+        " WHERE direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL"
+    )
+
+
 #: Modules that own more tables, each with its own ``migrations = Migrations("decisionbot-<area>")``
 #: set; applied after the core set, in this order.
 AREA_SETS: tuple[str, ...] = (

@@ -82,3 +82,7 @@ def group_commit_failed(problem: str) -> str:
 
 def housekeeping_failed(problem: str) -> str:
     return f"Housekeeping (full-text index, WAL checkpoint) failed this time and will try again: {problem}"
+
+
+def delivery_given_up(channel: str, message_id: int, error: str) -> str:
+    return f"{channel}: reply {message_id} given up ({error}); the conversation's next reply goes on"

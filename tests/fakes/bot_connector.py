@@ -35,6 +35,9 @@ from tests.fakes.loopback import LoopbackServer
 
 ISSUER = "https://api.botframework.com"
 
+#: The JSON body a handler read, for the handler that answers.
+BODY = web.RequestKey("body", object)
+
 
 @dataclass
 class Call:
@@ -114,7 +117,7 @@ class FakeConnector(LoopbackServer):
 
     async def _record(self, request: web.Request, method: str) -> tuple[Call, web.Response | None]:
         body = await request.json() if request.can_read_body else None
-        request["body"] = body
+        request[BODY] = body
         call = Call(
             method,
             request.match_info.get("conv"),
@@ -168,7 +171,7 @@ class FakeConnector(LoopbackServer):
         call, refused = await self._record(request, "create")
         if refused is not None:
             return refused
-        body = request["body"] or {}
+        body = request[BODY] or {}
         channel = ((body.get("channelData") or {}).get("channel") or {}).get("id")
         if body.get("isGroup") and channel:
             root = str(next(self._ids))
