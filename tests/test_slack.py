@@ -149,6 +149,42 @@ async def test_a_second_click_gets_already_answered_and_changes_nothing(slack: H
     assert slack.rows("SELECT step, value FROM answers WHERE step = 'response'") == [("response", '"watch"')]
 
 
+async def test_a_widget_of_a_question_the_run_moved_past_answers_nothing(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start post_meeting Weekly")
+    thread = (await slack.posts(2))[0]["ts"]
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    await slack.event(message("UA", "Draft the plan", thread_ts=thread))
+    owner_prompt = (await slack.posts(4))[3]
+    assert "Who owns" in owner_prompt["text"] and blocks_of(owner_prompt) == ["users_select"]
+    await slack.event(message("UA", "back", thread_ts=thread))  # a command, not an answer
+    again = (await slack.posts(5))[4]
+    assert "What is the action?" in again["text"] and "blocks" not in again
+    withdrawn = await wait_for(lambda: [u for u in fake.of("chat.update") if u.args["ts"] == owner_prompt["ts"]])
+    assert [b["type"] for b in withdrawn[0].args["blocks"]] == ["section"]  # its select taken away
+    await slack.click("UA", owner_prompt, {"type": "users_select", "selected_user": "UB"})
+    ephemeral = await wait_for(lambda: fake.of("chat.postEphemeral"))
+    assert ephemeral[0].args["text"].startswith("This question is no longer open")
+    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND text = '<@UB>'") == [(0,)]
+    await slack.event(message("UA", "Write the plan", thread_ts=thread))  # the question asked now still works
+    assert "Who owns 'Write the plan'?" in (await slack.posts(6))[5]["text"]
+
+
+async def test_a_widget_clicked_before_its_successor_is_posted_answers_nothing(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start metric_breach Checkout")
+    thread = (await slack.posts(1))[0]["ts"]
+    await slack.event(message("UA", "me", thread_ts=thread))
+    prompt = (await slack.posts(3))[2]
+    fake.refuse("chat.postMessage", times=1000, status=503)  # what comes next waits in the outbox
+    await slack.event(message("UA", "back", thread_ts=thread))  # asks the previous question again
+    await wait_for(lambda: slack.rows("SELECT 1 FROM messages WHERE direction = 'out' AND attempts > 0"))
+    assert slack.rows("SELECT status FROM slack_prompts WHERE ts = ?", prompt["ts"]) == [("open",)]
+    await slack.click("UA", prompt, {"type": "button", "value": "watch"})  # the buttons still on screen
+    ephemeral = await wait_for(lambda: fake.of("chat.postEphemeral"))
+    assert ephemeral[0].args["text"].startswith("This question is no longer open")
+    assert slack.rows("SELECT count(*) FROM answers WHERE step = 'response'") == [(0,)]
+    assert slack.rows("SELECT status FROM slack_prompts WHERE ts = ?", prompt["ts"]) == [("superseded",)]
+
+
 async def test_someone_else_cannot_click_your_question(slack: Harness, fake: FakeSlack) -> None:
     await slack.slash("UA", "start metric_breach Checkout")
     prompt = (await slack.posts(2))[1]
@@ -191,6 +227,22 @@ async def test_slash_start_in_a_channel_the_bot_is_not_in(slack: Harness, fake: 
     fake.refuse("chat.postMessage", error="not_in_channel")
     answer = await slack.slash("UA", "start post_meeting Weekly", channel="C9")
     assert answer["text"] == "I can't post in this channel yet. Invite me first (/invite @decisionbot), then try again."
+    assert slack.rows("SELECT count(*) FROM runs") == [(0,)]
+
+
+async def test_slash_start_answers_within_slacks_three_seconds_when_slack_is_slow(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    import time
+
+    fake.add_user("UN", "Nia")  # not seen yet: her name is fetched first
+    fake.slow_down("users.info", 3.0)
+    fake.slow_down("chat.postMessage", 3.0)
+    slack.channel.backlog.add(slack.channel.backlog.limit)  # and the outbox is full
+    started = time.monotonic()
+    answer = await slack.slash("UN", "start post_meeting Weekly")
+    assert time.monotonic() - started < 2.9
+    assert answer["text"].startswith("Slack refused my message") and "nothing was started" in answer["text"]
     assert slack.rows("SELECT count(*) FROM runs") == [(0,)]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.channels.teams_activities import key_for
+from bot.dispatch import Admission
 from bot.model import Actor, Trigger
 from tests.teams_support import (
     ALICE,
@@ -399,3 +400,71 @@ async def test_a_card_left_behind_by_back_is_no_longer_open(tmp_path: Path) -> N
         await h.send(submit(h.url, ALICE, again, {"say": "ok"}))
         await h.next_post(4)
         assert h.db("SELECT step, kind FROM answers ORDER BY id") == [("decision", "answer"), ("decision", "kept")]
+
+
+async def test_a_card_of_a_question_the_run_moved_past_answers_nothing_even_before_its_successor_is_sent(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+        await h.next_post(0)
+        await h.send(personal(h.url, ALICE, "We ship in March"))
+        what = await h.next_post(1)  # "Action 1: What is the action?"
+        await h.settle()
+        h.fake.refusals = [(503, "5")]
+        await h.send(personal(h.url, ALICE, "back"))  # asks the decision again; its card waits in the outbox
+        await wait_for(lambda: len(h.fake.calls) == 3)
+        await h.send(submit(h.url, ALICE, what, {"answer": "Draft the plan"}))  # the older card
+        await wait_for(lambda: any("no longer open" in (c.text or "") for c in h.fake.calls))
+        assert h.db("SELECT step, raw FROM answers ORDER BY id") == [("decision", "We ship in March")]
+
+
+def _routed(trigger: Trigger) -> Trigger:
+    trigger.conversation = key_for(CHANNEL)
+    return trigger
+
+
+async def test_the_first_card_of_a_claimed_run_is_closed_once_answered_and_cannot_answer_again(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        trigger = _routed(Trigger(flow="post_meeting", source="alertmanager", title="Disk full"))  # no facilitator
+        h.services.dispatcher.admit([Admission(trigger)])
+        h.services.notify("teams")
+        first = await h.next_post(0)  # to the placeholder facilitator: whoever answers first takes the role
+        await h.send(submit(h.url, ALICE, first, {"answer": "Add a disk"}))
+        second = await h.next_post(1)
+        assert "Action 1: What is the action?" in card_text(second.card)
+        await h.settle()
+        assert h.db("SELECT answered_at IS NOT NULL FROM teams_cards WHERE activity_id = ?", first.answer_id) == [(1,)]
+        updates = [c for c in h.fake.of("update") if c.activity_id == first.answer_id]
+        assert updates  # the card shows its answer, without its inputs
+        await h.send(submit(h.url, ALICE, first, {"answer": "Buy a bigger disk"}))  # the same card again
+        await h.settle()
+        assert h.db("SELECT step, field, raw FROM answers ORDER BY id") == [("decision", None, "Add a disk")]
+
+
+async def test_a_file_or_picture_alone_answers_nothing(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+        await h.next_post(0)
+        picture = personal(h.url, ALICE, "")
+        picture["attachments"] = [{"contentType": "image/png", "contentUrl": "https://example.com/screenshot.png"}]
+        await h.send(picture)
+        said = await h.next_post(1)
+        assert "a file or picture alone answers nothing" in (said.text or "")
+        assert h.db("SELECT count(*) FROM answers") == [(0,)]
+        assert h.db("SELECT state FROM runs") == [("decision",)]
+
+
+async def test_the_same_activity_id_in_two_conversations_is_two_deliveries(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        a = personal(h.url, ALICE, "start post_meeting Weekly sync")
+        b = personal(h.url, BOB, "start post_meeting Other sync")
+        b["id"] = a["id"]  # two chats, the same millisecond
+        await h.send(a)
+        await h.send(b)
+        await h.next_post(1)
+        assert h.db("SELECT count(*) FROM runs") == [(2,)]
+        await h.send(b)  # a real repeat is still dropped
+        await h.settle()
+        assert h.db("SELECT count(*) FROM runs") == [(2,)]

@@ -28,7 +28,8 @@ def test_the_bots_mention_is_stripped_and_other_mentions_become_people() -> None
     }
     assert message.actor == Actor("teams:29:1alice", "Alice Example")
     assert message.conversation == ConversationKey("teams", CHANNEL, "17")
-    assert message.platform_id == body["id"]
+    assert inbound.activity_id == body["id"]  # replies are threaded to it
+    assert message.platform_id == inbound.delivery_id == f"{CHANNEL}|{body['id']}"  # ids are unique per conversation
 
 
 def test_without_the_bots_mention_a_channel_message_is_not_addressed_but_a_personal_one_is() -> None:

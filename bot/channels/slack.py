@@ -151,7 +151,7 @@ class SlackChannel(Channel):
     async def _fetch_person(self, actor_id: str) -> Person | None:
         assert self.poster is not None
         try:
-            found = await asyncio.wait_for(self.poster.side.users_info(user=actor_id.split(":", 1)[1]), 2.0)
+            found = await asyncio.wait_for(self.poster.side.users_info(user=actor_id.split(":", 1)[1]), 1.0)
         except (TimeoutError, SlackApiError, OSError) as exc:
             log.warning(texts.slack_side_call_failed("users.info", type(exc).__name__))
             return None
@@ -202,7 +202,8 @@ class SlackChannel(Channel):
             log.warning(texts.slack_refused_payload(problem))
             return Answer(400, {"error": problem})
         assert self.inbound is not None
-        await self.backlog.room()
+        if envelope.kind != "command":  # a slash command answers in its response, within Slack's 3 s
+            await self.backlog.room()
         try:
             if envelope.kind == "event":
                 await self.inbound.on_event(envelope.payload)

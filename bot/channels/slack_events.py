@@ -216,6 +216,7 @@ class Clicked:
     message_ts: str
     thread_ts: str | None
     run_id: int
+    message_id: int  # the outbox message the widget belongs to
     answer: str
     action_ts: str
     value: Any
@@ -252,6 +253,7 @@ def clicked(payload: Mapping[str, Any]) -> Clicked | None:
         message_ts=container["message_ts"],
         thread_ts=thread if isinstance(thread, str) else None,
         run_id=ids[0],
+        message_id=ids[1],
         answer=answer,
         action_ts=str(action.get("action_ts") or payload.get("trigger_id") or ""),
         value={k: action[k] for k in ("type", "action_id", "value", "selected_date", "selected_user") if k in action},

@@ -10,6 +10,7 @@ command. Every turn is committed before this returns, so the 200 that follows me
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +25,15 @@ from bot.channels.slack_send import Backlog, Poster, is_dm
 from bot.control import CommandResult, is_command, run_command
 from bot.dispatch import TurnResult
 from bot.model import Actor, ConversationKey, Message
-from bot.store import runs, transaction
+from bot.store import runs, transaction, transcript
 from bot.store import slack as store
 from bot.store.people import People
 
 NAME = "slack"
+
+#: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack
+#: shows the user an error after 3 s even when the command went through.
+SLASH_BUDGET = 2.5
 
 
 @dataclass
@@ -128,26 +133,29 @@ class Inbound:
     # --- slash commands ----------------------------------------------------------------------
 
     async def on_command(self, form: dict[str, str]) -> Answer:
+        arrived = asyncio.get_running_loop().time()
         command = events.slash(form)
         actor, mentions = await self._people(command.user, command.text)
         if not self._first(command.platform_id):
             return Answer()
         words = command.text.split()
         if len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current:
-            return await self._slash_start(command, actor, mentions, words)
+            return await self._slash_start(command, actor, mentions, words, arrived)
         done = run_command(self.dispatcher, actor, ConversationKey(NAME, command.channel), command.text, mentions)
         self._after_command(done)
         return Answer(body=blocks.ephemeral(done.text))
 
     async def _slash_start(
-        self, command: events.Slash, actor: Actor, mentions: dict[str, Actor], words: list[str]
+        self, command: events.Slash, actor: Actor, mentions: dict[str, Actor], words: list[str], arrived: float
     ) -> Answer:
-        """Post the thread's root in the channel, then start the run in that thread."""
+        """Post the thread's root in the channel, then start the run in that thread; all within
+        SLASH_BUDGET of the command's arrival (Slack shows an error after 3 s)."""
         flow = self.dispatcher.catalog.get(words[1])
         title = " ".join(w for w in words[2:] if w not in mentions)
         root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
         try:
-            ts = await self.poster.post_now(command.channel, root)
+            left = SLASH_BUDGET - (asyncio.get_running_loop().time() - arrived)
+            ts = await self.poster.post_now(command.channel, root, timeout=max(0.5, left))
         except (RetryLater, DeliveryFailed) as exc:
             reason = str(exc)
             known = reason in ("not_in_channel", "channel_not_found")
@@ -179,6 +187,9 @@ class Inbound:
             refusal = blocks.escape(texts.slack_prompt_closed())
         elif row is not None and row.actor_id and row.actor_id != actor.id:
             refusal = texts.slack_not_your_prompt(blocks.mention(row.actor_id.split(":", 1)[-1]))
+        elif transcript.asked_since(self.services.db.conn, click.run_id, click.message_id, actor.id):
+            refusal = blocks.escape(texts.slack_prompt_closed())  # the run asked them something newer
+            self.poster.withdraw(row)
         if refusal:
             self.poster.ephemeral_later(click.channel, click.user, refusal, click.thread_ts)
             return

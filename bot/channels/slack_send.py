@@ -251,20 +251,24 @@ class Poster:
     def _remember(
         self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any], answered: str | None = None
     ) -> None:
-        """What Slack's answer teaches: a thread's root, a prompt with widgets, a run's end (one commit)."""
-        if not (target.becomes_root or "blocks" in payload or reply.kind == "summary"):
+        """What Slack's answer teaches: a thread's root, a prompt with widgets (or a question that
+        supersedes one), a run's end (one commit)."""
+        question = reply.kind == "prompt" and reply.to is not None
+        if not (target.becomes_root or "blocks" in payload or question or reply.kind == "summary"):
             return
         now = self.clock()
         stale: list[store.PromptRow] = []
+        actor = reply.to.id if reply.to else None
         with transaction(self.db) as conn:
             if target.becomes_root:
                 store.add_thread(conn, target.channel, ts, reply.run_id, now)
             if "blocks" in payload:
-                actor = reply.to.id if reply.to else None
                 text, expects = payload["text"], reply.expects
                 stale = store.add_prompt(conn, target.channel, ts, item.id, reply.run_id, actor, text, expects, now)
                 if answered is not None and actor is not None:  # posted answered: nothing to redraw
                     store.answer_prompt(conn, target.channel, ts, actor, answered, now)
+            elif question:  # a question without widgets still moves this person on from the last one
+                stale = store.supersede_prompts(conn, reply.run_id, actor, now)
             if reply.kind == "summary":
                 store.close_run(conn, reply.run_id, now)
         for row in stale:
@@ -316,6 +320,16 @@ class Poster:
         return str(sent["ts"])
 
     # --- off the hot path: redraw answered prompts, answer people privately ------------------
+
+    def withdraw(self, row: store.PromptRow | None) -> None:
+        """A prompt the run moved past, found still open (its successor not posted yet): close it
+        and take its widgets away."""
+        if row is None or row.status != "open":
+            return
+        with transaction(self.db) as conn:
+            taken = store.supersede_prompt(conn, row.channel, row.ts, self.clock())
+        if taken:
+            self.update_later(row.channel, row.ts, blocks.withdrawn(row.text))
 
     def update_later(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
         self.spawn(self._side("chat.update", self.side.chat_update(channel=channel, ts=ts, **payload)))

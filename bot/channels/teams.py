@@ -50,7 +50,7 @@ from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message
 from bot.outbox import Queued
-from bot.store import runs, transaction
+from bot.store import runs, transaction, transcript
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -163,7 +163,7 @@ class TeamsChannel(Channel):
         self._remember(inbound, body)
         if inbound.kind == "invoke":
             return await self._invoke(inbound, body)
-        if self._seen(body.get("id")):
+        if self._seen(inbound.delivery_id):
             return web.Response(status=201)
         if inbound.kind == "submit":
             await self._submit(inbound, body)
@@ -195,17 +195,17 @@ class TeamsChannel(Channel):
         if inbound.actor is not None and inbound.timezone:
             self.store.set_zone(inbound.actor.platform_id, inbound.timezone)
 
-    def _seen(self, activity_id: Any) -> bool:
+    def _seen(self, delivery_id: str | None) -> bool:
         row = self.services.db.conn.execute(
-            "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?", (self.name, str(activity_id or ""))
+            "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?", (self.name, delivery_id or "")
         ).fetchone()
         return row is not None
 
-    def _first_delivery(self, activity_id: str | None) -> bool:
-        if not activity_id:
+    def _first_delivery(self, delivery_id: str | None) -> bool:
+        if not delivery_id:
             return True
         with transaction(self.services.db) as conn:
-            return not runs.seen_delivery(conn, self.name, activity_id, self.services.dispatcher.clock())
+            return not runs.seen_delivery(conn, self.name, delivery_id, self.services.dispatcher.clock())
 
     def _is_command(self, text: str) -> bool:
         words = text.split()
@@ -221,6 +221,10 @@ class TeamsChannel(Channel):
     async def _message(self, inbound: acts.Inbound) -> None:
         message = inbound.message
         assert message is not None
+        if not message.text.strip():  # a file, a picture, the bot's mention alone: not an answer
+            if self._first_delivery(message.platform_id):
+                await self._say(inbound, inbound.activity_id, texts.teams_text_only())
+            return
         if self._is_command(message.text):
             await self._command(inbound, message)
             return
@@ -243,12 +247,12 @@ class TeamsChannel(Channel):
         try:
             result = run_command(self.services.dispatcher, message.actor, key, message.text, message.mentions)
         except BotError as exc:  # e.g. a review of a decision that is not in the ledger
-            await self._say(inbound, message.platform_id, str(exc))
+            await self._say(inbound, inbound.activity_id, str(exc))
             return
         if result.started is not None or result.cancelled is not None:
             self.services.notify(self.name)
             return
-        await self._say(inbound, message.platform_id, result.text)
+        await self._say(inbound, inbound.activity_id, result.text)
 
     async def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str) -> None:
         """Answer a command in its own conversation (in a channel: in its thread)."""
@@ -276,25 +280,26 @@ class TeamsChannel(Channel):
         if card is None or card.answered or acts.split_conversation(card.conversation_id)[0] != inbound.base_id:
             await self._say(inbound, body.get("id"), texts.teams_card_closed())
             return None
-        if self.store.superseded(card):  # a later question went to the same person (after 'back' ...)
+        assert inbound.actor is not None
+        # the run asked them something newer (after 'back', a claim ...), sent or still queued
+        if transcript.asked_since(self.services.db.conn, card.run_id, card.message_id, card.to_id, inbound.actor.id):
             self.store.close_card(card.message_id, self.services.dispatcher.clock())
             await self._say(inbound, body.get("id"), texts.teams_card_closed())
             return None
-        assert inbound.actor is not None
         people = await self._people_in(value, card, inbound)
         text, mentions = acts.submitted_answer(value, card.expects, people)
         message = Message(
             conversation=acts.key_for(inbound.base_id, inbound.thread),
             actor=inbound.actor,
             text=text,
-            platform_id=str(body.get("id") or "") or None,
+            platform_id=inbound.delivery_id,
             value=value,
             mentions=mentions,
             raw=body,
         )
         result = self.services.dispatcher.handle(message, card.run_id)
         if result is not None:
-            self._after_turn(result, message)
+            self._after_turn(result, message, card)
         return result
 
     async def _people_in(self, value: Mapping[str, Any], card: Card, inbound: acts.Inbound) -> dict[str, Actor]:
@@ -314,15 +319,17 @@ class TeamsChannel(Channel):
                         self.store.remember(ref, lambda: {}, [(found, member.get("aadObjectId"))], now)
         return {picked: found} if found else {}
 
-    def _after_turn(self, result: TurnResult, message: Message) -> None:
-        """Wake the outbox; show the answer on the cards it answered."""
+    def _after_turn(self, result: TurnResult, message: Message, submitted: Card | None = None) -> None:
+        """Wake the outbox; show the answer on the cards it answered (the submitted one too, when
+        it asked someone else: the placeholder facilitator of a run its first speaker claimed)."""
         self.services.notify(self.name)
         outcome = result.outcome
         if outcome.inbound_kind != "answer" or not outcome.inbound_step:
             return
-        closed = self.store.close_cards(
-            result.run_id, outcome.inbound_step, message.actor.id, self.services.dispatcher.clock()
-        )
+        now = self.services.dispatcher.clock()
+        closed = self.store.close_cards(result.run_id, outcome.inbound_step, message.actor.id, now)
+        if submitted is not None and self.store.close_card(submitted.message_id, now):
+            closed.append(submitted)
         mine = [a for a in outcome.answers if a.get("actor") == message.actor.id]
         value = mine[-1]["value"] if mine else None
         for card in closed:
@@ -334,7 +341,7 @@ class TeamsChannel(Channel):
         """Invokes are answered in the HTTP response; an Action.Execute counts as a submit."""
         if inbound.name != "adaptiveCard/action":
             return web.json_response({"error": texts.teams_unknown_invoke(inbound.name or "")}, status=501)
-        if not self._seen(body.get("id")):
+        if not self._seen(inbound.delivery_id):
             await self._submit(inbound, body)
         return web.json_response(
             {

@@ -54,6 +54,13 @@ class Inbound:
     value: dict[str, Any] | None = None
     name: str | None = None  # of an invoke
     timezone: str | None = None  # the sender's, as their Teams client reports it
+    activity_id: str | None = None  # as Teams sent it: what a reply is threaded to
+
+    @property
+    def delivery_id(self) -> str | None:
+        """The key a repeated delivery is dropped by: Teams' activity ids are only unique within
+        a conversation (they are often its epoch milliseconds)."""
+        return f"{self.base_id}|{self.activity_id}" if self.activity_id else None
 
 
 # --- conversations ---------------------------------------------------------------------------
@@ -112,6 +119,7 @@ def parse(activity: Mapping[str, Any]) -> Inbound:
         "service_url": str(service_url),
         "tenant_id": (channel_data.get("tenant") or {}).get("id") or conv.get("tenantId"),
         "bot": {"id": str(bot.get("id") or ""), "name": str(bot.get("name") or "")},
+        "activity_id": str(activity.get("id") or "") or None,
     }
     if kind in ("conversationUpdate", "installationUpdate"):
         return Inbound("install", **common)
@@ -135,7 +143,7 @@ def parse(activity: Mapping[str, Any]) -> Inbound:
         conversation=key_for(base, thread),
         actor=who,
         text=text,
-        platform_id=str(activity.get("id") or "") or None,
+        platform_id=f"{base}|{activity['id']}" if activity.get("id") else None,  # Inbound.delivery_id
         mentions=mentions,
         raw=dict(activity),
     )

@@ -319,15 +319,6 @@ class TeamsStore:
         )
         return cur.rowcount > 0
 
-    def superseded(self, card: Card) -> bool:
-        """Whether a later card of the run went to the same person: one question at a time each,
-        so only their newest card is live."""
-        row = self.db.conn.execute(
-            "SELECT 1 FROM teams_cards WHERE run_id = ? AND to_id IS ? AND message_id > ? LIMIT 1",
-            (card.run_id, card.to_id, card.message_id),
-        ).fetchone()
-        return row is not None
-
     def close_cards(self, run_id: int, step: str, to_id: str, now: datetime) -> list[Card]:
         """Mark the open cards asking ``to_id`` about ``step`` answered; return them."""
         rows = self.db.conn.execute(

@@ -126,18 +126,32 @@ def add_prompt(
 ) -> list[PromptRow]:
     """Record a posted prompt; earlier open prompts to the same person in the run are superseded
     (the engine asks one question per person at a time). Returns the superseded ones."""
-    stamp = iso(now)
-    superseded = conn.execute(
-        f"UPDATE slack_prompts SET status = 'superseded', updated_at = ? WHERE run_id = ? AND actor_id IS ?"
-        f" AND status = 'open' RETURNING {_PROMPT_COLUMNS}",
-        (stamp, run_id, actor_id),
-    ).fetchall()
+    superseded = supersede_prompts(conn, run_id, actor_id, now)
     conn.execute(
         "INSERT OR REPLACE INTO slack_prompts (channel, ts, message_id, run_id, actor_id, text, expects, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (channel, ts, message_id, run_id, actor_id, text, json.dumps(expects) if expects else None, stamp),
+        (channel, ts, message_id, run_id, actor_id, text, json.dumps(expects) if expects else None, iso(now)),
     )
-    return [_prompt(r) for r in superseded]
+    return superseded
+
+
+def supersede_prompts(conn: sqlite3.Connection, run_id: int, actor_id: str | None, now: datetime) -> list[PromptRow]:
+    """The run asked ``actor_id`` something new: their open prompts are superseded. Returns them."""
+    rows = conn.execute(
+        f"UPDATE slack_prompts SET status = 'superseded', updated_at = ? WHERE run_id = ? AND actor_id IS ?"
+        f" AND status = 'open' RETURNING {_PROMPT_COLUMNS}",
+        (iso(now), run_id, actor_id),
+    ).fetchall()
+    return [_prompt(r) for r in rows]
+
+
+def supersede_prompt(conn: sqlite3.Connection, channel: str, ts: str, now: datetime) -> bool:
+    """The one prompt posted at ``channel``/``ts`` is superseded; False when it was not open."""
+    cur = conn.execute(
+        "UPDATE slack_prompts SET status = 'superseded', updated_at = ? WHERE channel = ? AND ts = ? AND status = 'open'",
+        (iso(now), channel, ts),
+    )
+    return cur.rowcount > 0
 
 
 def prompt(conn: sqlite3.Connection, channel: str, ts: str) -> PromptRow | None:

@@ -25,6 +25,21 @@ def answer_after(
     return (str(row[0] or actor_id), str(row[1])) if row else None
 
 
+def asked_since(conn: sqlite3.Connection, run_id: int, message_id: int, *actor_ids: str | None) -> bool:
+    """Whether the run asked any of ``actor_ids`` a question after the outbox message
+    ``message_id`` (queued, sent or not): the run moved on (one question at a time per person),
+    so a widget or card of that message must not answer what is asked now."""
+    people = [a for a in actor_ids if a]
+    if not people:
+        return False
+    row = conn.execute(
+        "SELECT 1 FROM messages WHERE run_id = ? AND id > ? AND direction = 'out' AND kind = 'prompt'"
+        f" AND actor_id IN ({', '.join('?' * len(people))}) LIMIT 1",
+        (run_id, message_id, *people),
+    ).fetchone()
+    return row is not None
+
+
 def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

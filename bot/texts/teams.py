@@ -116,3 +116,9 @@ def teams_bad_app_id(value: str) -> str:
         f"'{value}' is not a Microsoft App ID (a GUID like 00000000-0000-0000-0000-000000000000)."
         " Pass --app-id or set MicrosoftAppId."
     )
+
+
+def teams_text_only() -> str:
+    return (
+        "I read typed text and card answers: a file or picture alone answers nothing. Type **help** for the commands."
+    )

@@ -54,6 +54,7 @@ class FakeSlack(LoopbackServer):
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     refusals: dict[str, list[Refusal]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
     acks: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # by file id: name, content, where shared
     port: int = 0
@@ -77,6 +78,10 @@ class FakeSlack(LoopbackServer):
         """The next ``times`` calls of ``method`` are refused: ``status=429, retry_after="0"``,
         ``error="channel_not_found"`` or ``status=503``."""
         self.refusals.setdefault(method, []).extend(Refusal(**how) for _ in range(times))
+
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Every later call of ``method`` waits ``seconds`` before its answer (Slack having a bad day)."""
+        self.delays[method] = seconds
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -130,6 +135,8 @@ class FakeSlack(LoopbackServer):
         call = Call(method, args, auth.removeprefix("Bearer ") or None, time.monotonic())
         if self.record:
             self.calls.append(call)
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         queued = self.refusals.get(method)
         if queued:
             refusal = queued.pop(0)
