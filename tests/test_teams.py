@@ -468,3 +468,12 @@ async def test_the_same_activity_id_in_two_conversations_is_two_deliveries(tmp_p
         await h.send(b)  # a real repeat is still dropped
         await h.settle()
         assert h.db("SELECT count(*) FROM runs") == [(2,)]
+
+
+async def test_an_answer_to_a_command_refused_for_now_is_sent_again(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        h.fake.refusals = [(429, "0"), (503, "0")]
+        await h.send(personal(h.url, ALICE, "list"))  # answered off the request, once it is stored
+        await wait_for(lambda: len(h.fake.calls) == 3)  # refused twice, then taken
+        assert [c.method for c in h.fake.calls] == ["reply", "reply", "reply"]
+        assert h.fake.calls[2].text.startswith("No open decision runs here")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Coroutine, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,12 +50,16 @@ from bot.control import run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message
-from bot.outbox import Queued
-from bot.store import runs, transaction, transcript
+from bot.outbox import Queued, backoff
+from bot.store import group, runs, transaction, transcript
 
 log = logging.getLogger("decisionbot.teams")
 
 SWITCH = "DECISIONBOT_TEAMS"
+
+#: Tries of an answer to a command (list, status, help ...) refused for now: it is not in the
+#: outbox (no run owns it); whoever asked can ask again.
+SAY_TRIES = 4
 
 
 @register
@@ -223,7 +228,7 @@ class TeamsChannel(Channel):
         assert message is not None
         if not message.text.strip():  # a file, a picture, the bot's mention alone: not an answer
             if self._first_delivery(message.platform_id):
-                await self._say(inbound, inbound.activity_id, texts.teams_text_only())
+                self._say(inbound, inbound.activity_id, texts.teams_text_only())
             return
         if self._is_command(message.text):
             await self._command(inbound, message)
@@ -247,15 +252,17 @@ class TeamsChannel(Channel):
         try:
             result = run_command(self.services.dispatcher, message.actor, key, message.text, message.mentions)
         except BotError as exc:  # e.g. a review of a decision that is not in the ledger
-            await self._say(inbound, inbound.activity_id, str(exc))
+            self._say(inbound, inbound.activity_id, str(exc))
             return
         if result.started is not None or result.cancelled is not None:
             self.services.notify(self.name)
             return
-        await self._say(inbound, inbound.activity_id, result.text)
+        self._say(inbound, inbound.activity_id, result.text)
 
-    async def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str) -> None:
-        """Answer a command in its own conversation (in a channel: in its thread)."""
+    def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str) -> None:
+        """Answer a command in its own conversation (in a channel: in its thread), off the request:
+        once what the request wrote is committed (a lost commit answers 503 and Teams sends the
+        activity again, so the answer goes out once), retrying 429, 5xx and network errors."""
         assert self.connector is not None
         activity = {
             "type": "message",
@@ -264,13 +271,29 @@ class TeamsChannel(Channel):
             "text": acts.markdown(text),
             "textFormat": "markdown",
         }
+        self._spawn(self._say_later(inbound.service_url, inbound.conversation_id, reply_to, activity))
+
+    async def _say_later(self, service_url: str, conversation: str, reply_to: str | None, activity: dict) -> None:
+        assert self.connector is not None
         try:
-            if reply_to:
-                await self.connector.reply(inbound.service_url, inbound.conversation_id, reply_to, activity)
-            else:
-                await self.connector.send(inbound.service_url, inbound.conversation_id, activity)
-        except (RetryLater, DeliveryFailed) as exc:
-            log.warning(texts.teams_send_failed(inbound.conversation_id, str(exc)))
+            await group.settled(self.services.db.conn)
+        except sqlite3.Error:
+            return  # not stored: the request was answered 503 and comes again
+        for attempt in range(1, SAY_TRIES + 1):
+            try:
+                if reply_to:
+                    await self.connector.reply(service_url, conversation, reply_to, activity)
+                else:
+                    await self.connector.send(service_url, conversation, activity)
+                return
+            except RetryLater as exc:
+                if attempt == SAY_TRIES:
+                    log.warning(texts.teams_send_failed(conversation, str(exc)))
+                    return
+                await asyncio.sleep(min(max(exc.seconds, backoff(attempt)), 30.0))
+            except DeliveryFailed as exc:
+                log.warning(texts.teams_send_failed(conversation, str(exc)))
+                return
 
     async def _submit(self, inbound: acts.Inbound, body: dict[str, Any]) -> TurnResult | None:
         """A card's Action.Submit: its value becomes the typed answer, for the engine to check."""
@@ -278,13 +301,15 @@ class TeamsChannel(Channel):
         _, message_id = acts.card_ref(value)
         card = self.store.card(message_id, None if message_id else body.get("replyToId"))
         if card is None or card.answered or acts.split_conversation(card.conversation_id)[0] != inbound.base_id:
-            await self._say(inbound, body.get("id"), texts.teams_card_closed())
+            if self._first_delivery(inbound.delivery_id):
+                self._say(inbound, body.get("id"), texts.teams_card_closed())
             return None
         assert inbound.actor is not None
         # the run asked them something newer (after 'back', a claim ...), sent or still queued
         if transcript.asked_since(self.services.db.conn, card.run_id, card.message_id, card.to_id, inbound.actor.id):
             self.store.close_card(card.message_id, self.services.dispatcher.clock())
-            await self._say(inbound, body.get("id"), texts.teams_card_closed())
+            if self._first_delivery(inbound.delivery_id):
+                self._say(inbound, body.get("id"), texts.teams_card_closed())
             return None
         people = await self._people_in(value, card, inbound)
         text, mentions = acts.submitted_answer(value, card.expects, people)
