@@ -50,6 +50,20 @@ def pending(db: Database, channel: str, limit: int = 500, upto: int | None = Non
     return [queued_from_row(row) for row in rows]
 
 
+def latest_prompts(db: Database, run_id: int, actor_ids: list[str]) -> list[Queued]:
+    """The newest question the run sent (or queued) to each of ``actor_ids``, oldest first: what
+    they are being asked now, to show again to someone coming back to the run."""
+    if not actor_ids:
+        return []
+    rows = db.conn.execute(
+        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE id IN (SELECT max(id) FROM messages WHERE run_id = ?"
+        f" AND direction = 'out' AND kind = 'prompt' AND actor_id IN ({', '.join('?' * len(actor_ids))})"
+        " GROUP BY actor_id) ORDER BY id",
+        (run_id, *actor_ids),
+    ).fetchall()
+    return [queued_from_row(row) for row in rows]
+
+
 #: The columns queued_from_row reads, in order.
 QUEUED_COLUMNS = (
     "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, created_at"

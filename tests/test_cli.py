@@ -82,11 +82,37 @@ def test_chat_jsonl_runs_to_completion_and_prints_one_json_object_per_line(cli, 
 def test_chat_jsonl_input_ending_early_exits_non_zero_and_keeps_answers(cli) -> None:
     result = cli("chat", "post_meeting", "-f", "alice", "--jsonl", input=jsonl((None, "We ship")))
     assert result.exit_code == 1
-    assert "Input ended before the run completed at step 'actions', waiting for alice" in result.output
+    assert "Input ended before run 1 completed at step 'actions', waiting for alice" in result.output
     shown = cli("runs", "show", "1", "--json")
     detail = json.loads(shown.output)
     assert detail["run"]["status"] == "active"
     assert [a["value"] for a in detail["answers"]] == ["We ship"]
+
+
+def test_a_run_left_with_quit_is_continued_with_run_where_it_stopped(cli) -> None:
+    left = cli("chat", "post_meeting", "-f", "alice", "-p", "bob", input="We ship in March\n/help\n/quit\n")
+    assert left.exit_code == 0
+    assert "no terminal command /help" in left.output
+    assert "Left run 1; it stays open" in left.output and "decisionbot chat --run 1" in left.output
+    answers = json.loads(cli("runs", "show", "1", "--json").output)["answers"]
+    assert [a["value"] for a in answers] == ["We ship in March"]  # '/help' was not taken as an answer
+    rest = "Draft the plan\n@bob\n2030-01-10\ndone\n/as bob\nyes\n/as alice\n2030-02-01\n"
+    resumed = cli("chat", "--run", "1", input=rest)
+    assert resumed.exit_code == 0, resumed.output
+    assert "(run 1, post_meeting; waiting for alice)" in resumed.output
+    shown = [line for line in resumed.output.splitlines() if line.startswith("bot")]
+    assert shown[0] == "bot -> alice: Action 1: What is the action?"
+    assert "Decision recorded" in resumed.output
+    assert json.loads(cli("runs", "show", "1", "--json").output)["run"]["status"] == "completed"
+    again = cli("chat", "--run", "1", input="")
+    assert again.exit_code != 0 and "Run 1 is completed; nothing to answer" in again.output
+
+
+def test_chat_takes_a_flow_or_a_run_not_both(cli) -> None:
+    for args in (["chat"], ["chat", "post_meeting", "--run", "1"], ["chat", "--run", "1", "-f", "alice"]):
+        result = cli(*args)
+        assert result.exit_code == 2 and "Name a FLOW to start, or --run N" in result.output
+    assert "No run 7" in cli("chat", "--run", "7").output
 
 
 def test_chat_jsonl_rejects_a_line_that_is_not_json(cli) -> None:

@@ -10,10 +10,12 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from bot import outbox
+from bot import outbox, texts
 from bot.dispatch import Dispatcher, TurnResult
+from bot.errors import BotError
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger
-from bot.store import utc_now
+from bot.store import runs, utc_now
+from bot.store.runs import RunRow
 
 CHANNEL = "console"
 
@@ -39,6 +41,24 @@ class ConsoleSession:
         self.run_id = result.run_id
         self._after(result)
         return result.run_id
+
+    def resume(self, run_id: int) -> RunRow:
+        """Continue an open run of the terminal (left with /quit, started by a trigger routed to
+        the console, a review): print what was queued for it since, then the questions it waits on."""
+        row = runs.load_run(self.dispatcher.db.conn, run_id)
+        if row is None:
+            raise BotError(texts.cli_unknown_run(run_id))
+        if row.conversation.channel != CHANNEL:
+            raise BotError(texts.cli_resume_elsewhere(run_id, str(row.conversation)))
+        if row.status in ("completed", "cancelled"):
+            raise BotError(texts.cli_resume_ended(run_id, row.status))
+        self.run_id, self.status, self.conversation = row.id, row.status, row.conversation
+        before = len(outbox.pending(self.dispatcher.db, CHANNEL, limit=100_000))
+        self.deliver()
+        if before == len(outbox.pending(self.dispatcher.db, CHANNEL, limit=100_000)):
+            for item in outbox.latest_prompts(self.dispatcher.db, row.id, row.context.asked_ids()):
+                self._show(item.reply)
+        return row
 
     def say(self, speaker: Actor, text: str) -> TurnResult | None:
         message = Message(conversation=self.conversation, actor=speaker, text=text)

@@ -88,6 +88,10 @@ class RunState:
                 names.append(p.to["name"])
         return names
 
+    def asked_ids(self) -> list[str]:
+        """The people a question is in front of now, by id."""
+        return list(dict.fromkeys(p.to["id"] for p in self.prompts if p.asked))
+
     def next_unasked(self, actor_id: str) -> Prompt | None:
         if any(p.to["id"] == actor_id and p.asked for p in self.prompts):
             return None

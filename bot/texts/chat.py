@@ -248,3 +248,33 @@ def summary(record: Mapping[str, Any]) -> str:
     if record.get("outcome"):
         lines.append(f"Review outcome: {record['outcome']}.")
     return "\n".join(lines)
+
+
+def cli_resume_elsewhere(run_id: int, conversation: str) -> str:
+    return f"Run {run_id} lives in {conversation}, not in the terminal: answer it there. See it with: decisionbot runs show {run_id}"
+
+
+def cli_resume_ended(run_id: int, status: str) -> str:
+    return f"Run {run_id} is {status}; nothing to answer. See it with: decisionbot runs show {run_id}"
+
+
+def cli_resumed(run_id: int, flow: str, waiting: str | None) -> str:
+    on = f"; waiting for {waiting}" if waiting else ""
+    return f"(run {run_id}, {flow}{on})"
+
+
+def cli_left_run(run_id: int) -> str:
+    return (
+        f"Left run {run_id}; it stays open with the answers so far. Continue it with: decisionbot chat --run {run_id}"
+    )
+
+
+def cli_console_command(command: str) -> str:
+    return (
+        f"(no terminal command {command}: '/as NAME' switches who is speaking, '/quit' leaves the run open;"
+        " in the run, say 'help' without the slash)"
+    )
+
+
+def cli_chat_flow_or_run() -> str:
+    return "Name a FLOW to start, or --run N to continue an open run (not both, and --data, -f, -p only with FLOW)."

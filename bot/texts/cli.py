@@ -29,9 +29,12 @@ def cli_stored_at(path: str, run_id: int) -> str:
     return f"Stored in {path} as run {run_id}. See it again with: decisionbot runs show {run_id}"
 
 
-def cli_input_ended(step: str | None, to: str | None) -> str:
+def cli_input_ended(run_id: int, step: str | None, to: str | None) -> str:
     where = f" at step '{step}', waiting for {to}" if step else ""
-    return f"Input ended before the run completed{where}. The run stays open; answers so far are stored."
+    return (
+        f"Input ended before run {run_id} completed{where}. The run stays open; answers so far are stored."
+        f" Continue it with: decisionbot chat --run {run_id}"
+    )
 
 
 def cli_unknown_flow(flow: str, known: list[str], folder: str) -> str:
