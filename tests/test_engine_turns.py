@@ -444,6 +444,29 @@ def test_correcting_an_owner_during_the_actions_step_asks_the_new_owner(db, bot)
     ]
 
 
+def test_an_owner_confirms_again_when_their_actions_due_date_changes(db, bot):
+    to_owners(bot)  # bob and carol are asked to accept
+    say(bot, BOB, "yes")  # accepted as it was: due 2026-11-27
+    assert say(bot, ALICE, "change the due date of action 1 to 2026-12-20") == [
+        ("alice", "info", "Changed actions[1].due: 2026-11-27 -> 2026-12-20."),
+        (None, "info", "Action 1 ('Draft plan') changed; its owner will be asked to confirm it again."),
+        ("bob", "prompt", accept_prompt("Draft plan", "2026-12-20")),
+    ]
+    # carol's confirmation was still open: the new terms are what she is asked about
+    assert say(bot, ALICE, "change the due date of action 2 to 2026-12-24")[2] == (
+        "carol",
+        "prompt",
+        accept_prompt("Book venue", "2026-12-24"),
+    )
+    assert say(bot, CAROL, "yes") == []  # the run waits for bob's new yes: his first was for another date
+    assert say(bot, BOB, "yes") == [("alice", "prompt", REVIEW_PROMPT)]
+    say(bot, ALICE, "ok")
+    assert rows(db, "SELECT item, due, accepted_at FROM actions ORDER BY item") == [
+        (1, "2026-12-20", STAMP),
+        (2, "2026-12-24", STAMP),
+    ]
+
+
 def test_correcting_the_decision_changes_the_recorded_decision(db, bot):
     to_owners(bot, DRAFT)
     assert say(bot, ALICE, "change decision to We ship in April") == [

@@ -56,6 +56,8 @@ class Corrections(TurnBase):
         if q.type == "person":
             self.ctx.remember(Actor.from_dict(value))
             self._owner_changed(slot, value)
+        else:
+            self._terms_changed(slot)
 
     def _find_slot(self, command: Command) -> tuple[tuple[str, int | None, str | None], Question] | None:
         target = command.target or ""
@@ -90,11 +92,29 @@ class Corrections(TurnBase):
         for step in self.flow.steps:
             if step.fan_out != (source, fld) or item is None:
                 continue
-            reached = step.id in self.ctx.path or self.state == step.id
-            (self.ctx.answers.get(step.id) or {}).pop(str(item), None)
-            self.ctx.prompts = [p for p in self.ctx.prompts if not (p.step == step.id and p.item == item)]
-            if reached:
-                self.ctx.prompts.append(Prompt(step=step.id, to=owner, item=item))
-                what = self.ctx.answers[source][item].get("what", "")
-                self.say(texts.owner_changed_notice(item + 1, what))
-                self.ask_waiting()
+            what = self.ctx.answers[source][item].get("what", "")
+            self._confirm_again(step.id, item, owner, texts.owner_changed_notice(item + 1, what))
+
+    def _terms_changed(self, slot: tuple[str, int | None, str | None]) -> None:
+        """An item's other field changed (its due date, what it is): the owner confirms it again,
+        so no one is recorded as accepting terms they were never shown."""
+        source, item, fld = slot
+        if item is None:
+            return
+        entry = self.ctx.answers[source][item]
+        for step in self.flow.steps:
+            if not step.fan_out or step.fan_out[0] != source or step.fan_out[1] == fld:
+                continue
+            owner = entry.get(step.fan_out[1])
+            if isinstance(owner, dict) and owner.get("id"):
+                self._confirm_again(step.id, item, owner, texts.terms_changed_notice(item + 1, entry.get("what", "")))
+
+    def _confirm_again(self, step_id: str, item: int, owner: dict[str, str], notice: str) -> None:
+        """Drop the item's answer to the fan-out step and, once that step is reached, ask ``owner``."""
+        reached = step_id in self.ctx.path or self.state == step_id
+        (self.ctx.answers.get(step_id) or {}).pop(str(item), None)
+        self.ctx.prompts = [p for p in self.ctx.prompts if not (p.step == step_id and p.item == item)]
+        if reached:
+            self.ctx.prompts.append(Prompt(step=step_id, to=owner, item=item))
+            self.say(notice)
+            self.ask_waiting()

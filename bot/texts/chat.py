@@ -175,6 +175,10 @@ def owner_changed_notice(number: int, what: str) -> str:
     return f"Action {number} ('{what}') has a new owner, who will be asked to confirm it."
 
 
+def terms_changed_notice(number: int, what: str) -> str:
+    return f"Action {number} ('{what}') changed; its owner will be asked to confirm it again."
+
+
 def waiting_for_confirmations(names: list[str]) -> str:
     return f"Thanks. The decision is recorded once {_join(names)} confirm(s)."
 
