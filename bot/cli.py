@@ -10,18 +10,21 @@ import importlib
 import json
 import logging
 import re
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from bot import config, texts
-from bot.errors import BotError, InputEnded, RunNotFound
+from bot.errors import BotError, FlowNotFound, InputEnded, RunNotFound
 from bot.model import Actor, Trigger
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from bot.dispatch import Dispatcher
 from bot.render import render_run
 from bot.store import migrations, open_db, runs, transcript
@@ -39,10 +42,37 @@ class Context:
             self._db = open_db(self.db_path, synchronous=config.synchronous())
         return self._db
 
+    def existing_ledger(self) -> str:
+        """The ledger's path, once it is known to exist: a command that only reads never creates
+        one (a mistyped --db would otherwise answer from a new, empty ledger)."""
+        if not Path(self.db_path).is_file():
+            raise BotError(texts.analytics_no_ledger(self.db_path))
+        return self.db_path
+
+    @property
+    def ledger(self) -> Database:
+        """The ledger, for a command that only reads: it must exist (see ``existing_ledger``)."""
+        self.existing_ledger()
+        return self.db
+
+    def check_flow(self, conn: sqlite3.Connection, flow: str | None) -> None:
+        """Refuse a ``--flow`` filter that names no flow of the folder or the ledger: an empty
+        answer would read as 'nothing yet' rather than as the typo it is."""
+        if flow is None:
+            return
+        known = {path.stem for path in flow_files(self.flows_dir)} | transcript.flow_ids(conn)
+        if flow not in known:
+            raise FlowNotFound(texts.cli_unknown_flow_filter(flow, sorted(known), str(self.flows_dir)))
+
     def dispatcher(self) -> Dispatcher:
         from bot.dispatch import Dispatcher, FlowCatalog  # the engine loads only for commands that need it
 
         return Dispatcher(self.db, FlowCatalog(self.flows_dir, self.db), config.timezone())
+
+
+def flow_files(folder: Path) -> list[Path]:
+    """The flow files of a folder: every ``*.yaml`` but routes.yaml and checks.yaml."""
+    return [path for path in sorted(folder.glob("*.yaml")) if path.stem not in ("routes", "checks")]
 
 
 class Group(click.Group):
@@ -55,7 +85,7 @@ class Group(click.Group):
             raise click.ClickException(str(exc)) from exc
         obj = ctx.find_object(Context)
         if obj is not None and obj._db is not None:  # the command wrote: index its messages now
-            migrations.upkeep(obj._db)
+            migrations.catch_up(obj._db)
         return result
 
 
@@ -244,7 +274,9 @@ def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as
     Example:
       decisionbot runs list --status completed --json
     """
-    rows = transcript.list_runs(obj.db.conn, status, flow, limit)
+    conn = obj.ledger.conn
+    obj.check_flow(conn, flow)
+    rows = transcript.list_runs(conn, status, flow, limit)
     _print_rows(rows, as_json, ["id", "flow", "status", "state", "channel", "title", "started_at"])
 
 
@@ -259,7 +291,7 @@ def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
     Example:
       decisionbot runs show 1
     """
-    detail = transcript.run_detail(obj.db.conn, run_id)
+    detail = transcript.run_detail(obj.ledger.conn, run_id)
     if detail is None:
         raise RunNotFound(texts.cli_unknown_run(run_id))
     if as_json:
@@ -327,11 +359,21 @@ def db_migrate(obj: Context) -> None:
     """
     db = open_db(obj.db_path, migrate=False)
     applied = migrations.apply(db)
-    migrations.upkeep(db)
+    migrations.catch_up(db)
     click.echo(texts.cli_migrated(obj.db_path, applied))
 
 
 # --- output ------------------------------------------------------------------------------------
+
+
+def open_output(path: Path, binary: bool = False) -> IO[Any]:
+    """Open the file of an ``-o`` option for writing, making its folder first (every ``-o`` does,
+    ``teams package`` too); a path that cannot be written is a one-line error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("wb") if binary else path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise BotError(texts.cli_cannot_write(str(path), exc.strerror or str(exc))) from exc
 
 
 def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | None = None) -> None:

@@ -18,8 +18,7 @@ from bot.analytics import export as exporting
 from bot.analytics import report as reporting
 from bot.analytics import search as searching
 from bot.analytics.measures import Params
-from bot.cli import Context, _print_rows, main, output_options
-from bot.errors import BotError
+from bot.cli import Context, _print_rows, main, open_output, output_options
 from bot.store import open_readonly
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -28,9 +27,7 @@ _INSTANT = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H
 
 def ledger(obj: Context) -> str:
     """The ledger's path, once it is known to exist (an analyst's command never creates one)."""
-    if not Path(obj.db_path).is_file():
-        raise BotError(texts.analytics_no_ledger(obj.db_path))
-    return obj.db_path
+    return obj.existing_ledger()
 
 
 def readonly(obj: Context) -> Any:
@@ -39,7 +36,7 @@ def readonly(obj: Context) -> Any:
 
 
 def _out(output: Path | None) -> IO[str]:
-    return output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    return open_output(output) if output else sys.stdout
 
 
 @main.command()
@@ -99,10 +96,14 @@ def report(
         idle_days=idle_days,
     )
     conn = reporting.connect(ledger(obj))
-    text = reporting.render(reporting.build(conn, params), fmt)
-    conn.close()
+    try:
+        obj.check_flow(conn, flow)
+        text = reporting.render(reporting.build(conn, params), fmt)
+    finally:
+        conn.close()
     if output:
-        output.write_text(text, encoding="utf-8")
+        with open_output(output) as out:
+            out.write(text)
         click.echo(texts.analytics_written(str(output)), err=True)
     else:
         click.echo(text, nl=False)
@@ -137,6 +138,7 @@ def transcripts_search(obj: Context, query: str, flow: str | None, limit: int, r
       decisionbot transcripts search budget --flow post_meeting --json
     """
     conn = readonly(obj).conn
+    obj.check_flow(conn, flow)
     rows = searching.search(conn, query, flow=flow, limit=limit, raw=raw)
     _print_rows(rows, as_json, ["run_id", "created_at", "who", "step", "snippet"])
     behind = searching.unindexed(conn)

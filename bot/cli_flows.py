@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import click
 
 from bot import texts
-from bot.cli import Context, _print_rows, main, output_options
+from bot.cli import Context, _print_rows, flow_files, main, open_output, output_options
+from bot.errors import BotError, FlowError
 
 # --- flows -------------------------------------------------------------------------------------
 
@@ -58,9 +57,11 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
 
     ctx = click.get_current_context()
     folder = ctx.find_object(Context).flows_dir  # type: ignore[union-attr]
-    files = list(paths) or [p for p in sorted(folder.glob("*.yaml")) if p.stem not in ("routes", "checks")]
+    files = list(paths) or flow_files(folder)
     for path in files:
-        read_flow_file(path)
+        flow = read_flow_file(path)
+        if flow.id != path.stem:  # as loading the folder refuses it (a run is found by its file's name)
+            raise FlowError(str(path), texts.cli_flow_id_differs(flow.id), texts.cli_flow_id_fix(path.stem))
     click.echo(texts.cli_flows_valid(len(files)))
 
 
@@ -94,31 +95,31 @@ def flows_show(obj: Context, flow: str) -> None:
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of standard output.")
 @click.pass_obj
 def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> None:
-    """Draw a flow: Mermaid text by default; an SVG or PNG image where Graphviz is installed.
+    """Draw a flow: Mermaid or DOT text; an SVG or PNG image needs Graphviz ('dot') installed.
 
     \b
     Example:
       decisionbot flows diagram post_meeting --format svg -o post_meeting.svg
     """
     from statemachine.contrib.diagram import DotGraphMachine, MermaidGraphMachine
+    from statemachine.contrib.diagram.graphviz import GraphvizError, GraphvizNotFoundError, run_graphviz
 
     from bot.dispatch import FlowCatalog
     from bot.engine.compiler import compile_flow
 
     machine = compile_flow(FlowCatalog(obj.flows_dir, obj.db).get(flow))
-    if fmt in ("svg", "png") and not shutil.which("dot"):
-        click.echo(texts.cli_no_graphviz(), err=True)
-        fmt = "mermaid"
     if fmt == "mermaid":
         data: bytes = MermaidGraphMachine(machine).get_mermaid().encode()
     else:
         dot = DotGraphMachine(machine)().to_string()
-        data = (
-            dot.encode()
-            if fmt == "dot"
-            else subprocess.run(["dot", f"-T{fmt}"], input=dot.encode(), capture_output=True, check=True).stdout
-        )
+        try:
+            data = dot.encode() if fmt == "dot" else run_graphviz(dot, fmt)
+        except GraphvizNotFoundError as exc:
+            raise BotError(texts.cli_no_graphviz(fmt)) from exc
+        except GraphvizError as exc:
+            raise BotError(texts.cli_graphviz_failed(str(exc))) from exc
     if output:
-        output.write_bytes(data)
+        with open_output(output, binary=True) as out:
+            out.write(data)
     else:
         sys.stdout.buffer.write(data + (b"\n" if not data.endswith(b"\n") else b""))

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from bot import texts
-from bot.cli import main
+from bot.cli import main, open_output
 from bot.errors import BotError
 
 #: The app's manifest and icons, kept in the repository's teams/ folder.
@@ -52,8 +52,7 @@ def teams_package(app_id: str, output: str, source: str) -> None:
     for bot in manifest.get("bots", []):
         bot["botId"] = app_id.strip()
     out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    with open_output(out, binary=True) as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", json.dumps(manifest, indent=2) + "\n")
         for name in FILES[1:]:
             archive.write(folder / name, name)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import config, ics, outbox, texts
-from bot.cli import Context, _data, _print_rows, main, output_options, runs_group
+from bot.cli import Context, _data, _print_rows, main, open_output, output_options, runs_group
 from bot.errors import BotError, RunNotFound
 from bot.model import Trigger
 
@@ -62,6 +62,7 @@ def trigger_cmd(
     trig = Trigger(flow=flow, source="cli", kind="manual", title=title or fields.pop("title", ""), data=fields)
     trig.dedup_key = f"cli:{dedup_key}" if dedup_key else None
     dispatcher = obj.dispatcher()
+    dispatcher.catalog.get(flow)  # an unknown flow names the known ones (not a channel to try)
     admission = _router(obj, dispatcher).route(trig)
     if admission.problem:
         raise BotError(texts.cli_trigger_refused(admission.problem))
@@ -282,7 +283,7 @@ def jobs_list(obj: Context, show_all: bool, limit: int, as_json: bool) -> None:
       decisionbot jobs list --all --json
     """
     where = "" if show_all else "WHERE done_at IS NULL"
-    cur = obj.db.conn.execute(
+    cur = obj.ledger.conn.execute(
         f"SELECT id, kind, run_id, due_at, payload, claimed_at, done_at, outcome FROM jobs {where}"
         " ORDER BY due_at, id LIMIT ?",
         (limit,),
@@ -305,11 +306,12 @@ def runs_invite(obj: Context, run_id: int, output: Path | None) -> None:
     Example:
       decisionbot runs invite 1 -o review.ics
     """
-    found = [a for a in ics.attachments_of(obj.db.conn, run_id) if a["filename"].endswith(".ics")]
+    found = [a for a in ics.attachments_of(obj.ledger.conn, run_id) if a["filename"].endswith(".ics")]
     if not found:
         raise RunNotFound(texts.cli_no_invite(run_id))
     if output:
-        output.write_text(found[-1]["content"], newline="")
+        with open_output(output) as out:
+            out.write(found[-1]["content"])
         click.echo(texts.cli_invite_written(str(output)))
     else:
         click.echo(found[-1]["content"].replace("\r\n", "\n"), nl=False)

@@ -65,6 +65,9 @@ def create_app(
     services = Services(db=db, dispatcher=dispatcher, http=None, notify=notify, env=env)  # type: ignore[arg-type]
     for problem in channels.load_builtin():
         log.warning(texts.channel_unavailable(problem))
+    for cls in REGISTRY.values():
+        if warning := cls.half_configured(env):
+            log.warning(warning)
     active = {name: cls(services) for name, cls in REGISTRY.items() if cls.configured(env)}
     for channel in active.values():
         app.router.add_routes(channel.routes())

@@ -15,6 +15,10 @@ from click.testing import CliRunner
 
 from bot import config
 from bot.cli import main
+from bot.control import run_command
+from bot.dispatch import Dispatcher, FlowCatalog
+from bot.model import Actor, ConversationKey
+from bot.store import open_db
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -168,6 +172,53 @@ def test_runs_list_and_show(cli) -> None:
     assert missing.exit_code == 1 and "No run 99" in missing.output
 
 
+def test_runs_show_says_how_a_run_ended_and_where_an_open_one_is(cli, tmp_path: Path) -> None:
+    cli("chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl", input=jsonl(*POST_MEETING))
+    db = open_db(tmp_path / "cli.db")
+    dispatcher = Dispatcher(db, FlowCatalog(ROOT / "flows", db), config.timezone())
+    alice = Actor("console:alice", "alice")
+    run_command(dispatcher, alice, ConversationKey("console", "one"), "start post_meeting Sync")
+    run_command(dispatcher, alice, ConversationKey("console", "two"), "start post_meeting Retro")
+    assert run_command(dispatcher, alice, ConversationKey("console", "two"), "cancel 3").ok
+    db.conn.close()
+    completed, active, cancelled = (cli("runs", "show", n).output.splitlines()[:3] for n in ("1", "2", "3"))
+    assert completed[0].endswith(", completed") and ", completed 20" in completed[2]
+    assert active[0].endswith(", active at step 'decision'") and "completed" not in active[2]
+    assert cancelled[0].endswith(", cancelled") and ", cancelled 20" in cancelled[2]
+    assert "completed" not in cancelled[2]
+
+
+@pytest.mark.parametrize(
+    "command", [["runs", "list"], ["runs", "show", "1"], ["runs", "invite", "1"], ["jobs", "list"]], ids=" ".join
+)
+def test_commands_that_only_read_refuse_a_ledger_that_does_not_exist(command: list[str], tmp_path: Path) -> None:
+    typo = tmp_path / "typo" / "decisons.db"
+    result = CliRunner().invoke(main, ["--db", str(typo), "--flows", str(ROOT / "flows"), *command])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: No ledger at {typo}. ") and len(result.output.splitlines()) == 1
+    assert not typo.parent.exists()
+
+
+def test_runs_list_names_the_known_flows_for_an_unknown_one(cli) -> None:
+    cli("chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl", input=jsonl(*POST_MEETING))
+    assert json.loads(cli("runs", "list", "--flow", "metric_breach", "--json").output) == []  # known, no runs yet
+    result = cli("runs", "list", "--flow", "nope")
+    assert result.exit_code == 1
+    assert "No flow 'nope' in " in result.output and "decision_review, metric_breach, post_meeting" in result.output
+
+
+def test_flows_validate_refuses_an_id_that_differs_from_the_file_name(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "y.yaml").write_text(
+        (ROOT / "flows" / "post_meeting.yaml").read_text().replace("id: post_meeting", "id: z")
+    )
+    for args in (["--flows", str(folder), "flows", "validate"], ["flows", "validate", str(folder / "y.yaml")]):
+        result = cli(*args)
+        assert result.exit_code == 1
+        assert f"{folder / 'y.yaml'}: the id 'z' differs from the file name. Fix: use id: y" in result.output
+
+
 def test_db_migrate_is_safe_to_repeat(cli, tmp_path: Path) -> None:
     first = cli("db", "migrate")
     assert "applied m001_initial" in first.output
@@ -221,9 +272,23 @@ def test_readme_architecture_lists_every_module() -> None:
         assert f"`{rel}`" in README, f"{rel} is missing from the README's architecture list"
 
 
-def test_diagram_image_without_graphviz_falls_back_to_mermaid(cli, monkeypatch, tmp_path: Path) -> None:
+def test_diagram_dot_is_text_and_an_image_without_graphviz_is_refused(cli, monkeypatch, tmp_path: Path) -> None:
+    dot = cli("flows", "diagram", "post_meeting", "--format", "dot")
+    assert dot.exit_code == 0 and dot.output.startswith("digraph ") and "owner_accepts" in dot.output
+    written = cli("flows", "diagram", "post_meeting", "-o", str(tmp_path / "new" / "folder" / "d.mmd"))
+    assert written.exit_code == 0 and "stateDiagram" in (tmp_path / "new" / "folder" / "d.mmd").read_text()
     monkeypatch.setenv("PATH", str(tmp_path))  # no 'dot' here
-    result = cli("flows", "diagram", "post_meeting", "--format", "svg")
-    assert result.exit_code == 0
-    assert "Graphviz ('dot') is not installed" in result.output
-    assert "stateDiagram" in result.output and "owner_accepts" in result.output
+    image = tmp_path / "d.svg"
+    result = cli("flows", "diagram", "post_meeting", "--format", "svg", "-o", str(image))
+    assert result.exit_code == 1 and not image.exists()
+    assert result.output == (
+        "Error: Graphviz ('dot') is not installed, so there is no svg image; nothing was written."
+        " Install graphviz, or use --format mermaid (or dot) for text.\n"
+    )
+
+
+def test_an_output_file_that_cannot_be_written_is_a_one_line_error(cli, tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("a file, not a folder")
+    result = cli("flows", "diagram", "post_meeting", "-o", str(tmp_path / "plain" / "d.mmd"))
+    assert result.exit_code == 1 and result.output.startswith(f"Error: Cannot write {tmp_path / 'plain' / 'd.mmd'}: ")
+    assert len(result.output.splitlines()) == 1

@@ -258,6 +258,16 @@ def test_an_app_without_channels_still_serves_health(tmp_path: Path) -> None:
     assert app[CHANNELS] == {}
 
 
+def test_slack_left_off_for_want_of_its_bot_token_says_so(tmp_path: Path, caplog) -> None:
+    app = create_app(tmp_path / "x.db", ROOT / "flows", env={"SLACK_SIGNING_SECRET": "s3cret"})
+    assert app[CHANNELS] == {}
+    assert (
+        "Slack is off: SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not. Set SLACK_BOT_TOKEN (xoxb-...)"
+        in caplog.text
+    )
+    assert "s3cret" not in caplog.text
+
+
 async def test_delivery_ids_are_forgotten_after_a_week_not_before(tmp_path: Path) -> None:
     now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     app = create_app(tmp_path / "d.db", ROOT / "flows", env={}, clock=lambda: now)

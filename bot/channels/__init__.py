@@ -61,6 +61,12 @@ class Channel(ABC):
     def configured(cls, env: Mapping[str, str]) -> bool:
         """Whether the environment turns this channel on (and all its secrets are there)."""
 
+    @classmethod
+    def half_configured(cls, env: Mapping[str, str]) -> str | None:
+        """When the environment sets some of this channel's variables but not the one that turns
+        it on, the warning that names the missing one (the server logs it and starts without it)."""
+        return None
+
     def __init__(self, services: Services):
         self.services = services
 

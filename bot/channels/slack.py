@@ -60,6 +60,11 @@ class SlackChannel(Channel):
     def configured(cls, env: Mapping[str, str]) -> bool:
         return bool(env.get("SLACK_BOT_TOKEN"))
 
+    @classmethod
+    def half_configured(cls, env: Mapping[str, str]) -> str | None:
+        present = [name for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN") if env.get(name)]
+        return texts.slack_off_without_token(present) if present and not cls.configured(env) else None
+
     def __init__(self, services: Services):
         super().__init__(services)
         env = services.env

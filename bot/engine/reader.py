@@ -321,10 +321,13 @@ def _check_next(flow: Flow, step: Step) -> None:
         if branch.when is not None:
             try:
                 evaluator.compile_bool(branch.when)
-            except InvalidDefinition as exc:
+            except Exception as exc:  # InvalidDefinition; the evaluator raises KeyError on some forms ('x in [...]')
+                cause = exc.__cause__ if isinstance(exc, InvalidDefinition) else None
+                why = cause.msg if isinstance(cause, SyntaxError) else str(cause or type(exc).__name__)
                 fail(
-                    f"the condition '{branch.when}' is not allowed ({exc})",
-                    "compare answers with ==, !=, <, >, and, or, not",
+                    f"the condition '{branch.when}' is not allowed ({why})",  # not the library's advice
+                    "a condition may only compare step answers (by step id) with ==, !=, <, >, <=, >=,"
+                    " and, or, not, e.g. when: \"response == 'act'\"",
                 )
             unknown = sorted(_condition_names(branch.when) - {s.id for s in flow.steps})
             if unknown:

@@ -190,13 +190,23 @@ AREA_SETS: tuple[str, ...] = (
 )
 
 
-def upkeep(db: Database) -> None:
+def upkeep(db: Database) -> int:
     """Run the ``upkeep(db)`` of every area that has one (batched work kept off the turns, such as
-    the full-text index): between turns, in the server's housekeeping and after CLI commands."""
+    the full-text index), one batch each: between turns and in the server's housekeeping.
+    Returns how many items the batches did."""
+    done = 0
     for module in AREA_SETS:
         hook = getattr(importlib.import_module(module), "upkeep", None)
         if hook is not None:
-            hook(db)
+            done += hook(db) or 0
+    return done
+
+
+def catch_up(db: Database) -> None:
+    """Upkeep until nothing is left, still batch by batch: after a CLI command and ``db migrate``,
+    which have no housekeeping to finish the work later."""
+    while upkeep(db):
+        pass
 
 
 def all_sets() -> list[Migrations]:

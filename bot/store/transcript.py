@@ -45,6 +45,11 @@ def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+def flow_ids(conn: sqlite3.Connection) -> set[str]:
+    """Every flow a run in the ledger started on."""
+    return {flow for (flow,) in conn.execute("SELECT DISTINCT flow_id FROM runs")}
+
+
 def list_runs(
     conn: sqlite3.Connection, status: str | None = None, flow: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:

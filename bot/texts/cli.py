@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.texts._common import _join
-
 # --- server ----------------------------------------------------------------------------------
 
 
@@ -38,7 +36,12 @@ def cli_input_ended(run_id: int, step: str | None, to: str | None) -> str:
 
 
 def cli_unknown_flow(flow: str, known: list[str], folder: str) -> str:
-    return f"No flow '{flow}' in {folder}. Known flows: {_join(known)}. Try: decisionbot flows list"
+    return f"No flow '{flow}' in {folder}. Known flows: {', '.join(known) or 'none'}. Try: decisionbot flows list"
+
+
+def cli_unknown_flow_filter(flow: str, known: list[str], folder: str) -> str:
+    names = ", ".join(known) or "none"
+    return f"No flow '{flow}' in {folder} or in the ledger. Known flows: {names}."
 
 
 def unknown_decision(decision_id: object) -> str:
@@ -65,14 +68,33 @@ def cli_flows_valid(count: int) -> str:
     return f"{count} flow file(s) valid."
 
 
+def cli_flow_id_differs(flow_id: str) -> str:
+    return f"the id '{flow_id}' differs from the file name"
+
+
+def cli_flow_id_fix(stem: str) -> str:
+    return f"use id: {stem}"
+
+
 def cli_migrated(path: str, applied: list[str]) -> str:
     if not applied:
         return f"{path}: schema up to date."
     return f"{path}: applied {', '.join(applied)}."
 
 
-def cli_no_graphviz() -> str:
-    return "Graphviz ('dot') is not installed; printing Mermaid text instead. Install graphviz for images."
+def cli_no_graphviz(fmt: str) -> str:
+    return (
+        f"Graphviz ('dot') is not installed, so there is no {fmt} image; nothing was written."
+        " Install graphviz, or use --format mermaid (or dot) for text."
+    )
+
+
+def cli_graphviz_failed(problem: str) -> str:
+    return f"Graphviz could not draw the flow; nothing was written: {' '.join(problem.split())}"
+
+
+def cli_cannot_write(path: str, problem: str) -> str:
+    return f"Cannot write {path}: {problem}. Try another -o path."
 
 
 def store_unavailable() -> str:

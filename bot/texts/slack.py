@@ -70,6 +70,13 @@ def slack_post_failed(error: str) -> str:
     return f"Slack refused my message ({error}); nothing was started. Please try again in a moment."
 
 
+def slack_off_without_token(present: list[str]) -> str:
+    return (
+        f"Slack is off: {' and '.join(present)} {'is' if len(present) == 1 else 'are'} set but SLACK_BOT_TOKEN is not."
+        " Set SLACK_BOT_TOKEN (xoxb-...) to turn Slack on."
+    )
+
+
 def slack_needs_signing_secret() -> str:
     return (
         "SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set: it verifies every request from Slack"

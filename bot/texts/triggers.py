@@ -37,7 +37,7 @@ def bad_duration(text: str) -> str:
 def bad_channel(spec: str, known: list[str]) -> str:
     return (
         f"'{spec}' is not a channel to post in. Use slack:<channel id>, teams:<conversation id> or console "
-        f"(channels: {_join(known)})."
+        f"(channels: {_join(known)})"
     )
 
 

@@ -107,6 +107,23 @@ def test_report_without_a_ledger_says_what_to_do(tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
+def test_output_files_go_into_a_folder_made_for_them(demo: Path, tmp_path: Path) -> None:
+    report = tmp_path / "new" / "r.html"
+    assert run(demo, "report", "--format", "html", "-o", str(report)).exit_code == 0
+    assert report.read_text().startswith("<!DOCTYPE html>")
+    export = tmp_path / "other" / "deeper" / "runs.csv"
+    assert run(demo, "export", "runs", "-o", str(export)).exit_code == 0
+    assert export.read_text().startswith("id,")
+
+
+def test_a_flow_filter_naming_no_flow_is_refused_with_the_known_ones(demo: Path) -> None:
+    for command in (["report"], ["transcripts", "search", "launch"]):
+        result = run(demo, *command, "--flow", "nope")
+        assert result.exit_code == 1, command
+        assert "No flow 'nope' in " in result.output and "metric_breach, post_meeting" in result.output
+    assert run(demo, "report", "--flow", "post_meeting").exit_code == 0
+
+
 def test_report_rejects_a_reversed_window(demo: Path) -> None:
     result = run(demo, "report", "--since", "2026-05-01", "--until", "2026-04-01")
     assert result.exit_code == 2 and "--since is after --until" in result.output

@@ -5,6 +5,7 @@ and a change of an indexed message's text still follows at once."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,27 @@ def test_turns_do_not_index_upkeep_does_in_batches_and_only_once(tmp_path: Path)
     assert schema.upkeep(d.db) == 0 and schema.unindexed(conn) == 0
     assert [r["text"] for r in search.search(conn, "wombat")] == ["We move the wombat launch to March"]
     integrity(conn)
+
+
+def test_a_cli_command_leaves_the_index_complete_however_many_batches_it_takes(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    d = dispatcher(path)
+    run_command(d, ALICE, ROOM, "start post_meeting Sync")
+    say(d, "We adopt the bilby plan")
+    conn = d.db.conn
+    columns = ", ".join(c for (_, c, *_) in conn.execute("PRAGMA table_info(messages)") if c != "id")
+    while schema.unindexed(conn) <= 2 * schema.INDEX_BATCH:  # more than two batches, as after a demo history
+        conn.execute(f"INSERT INTO messages ({columns}) SELECT {columns} FROM messages")
+    conn.close()
+    args = ["--db", str(path), "--flows", str(ROOT / "flows")]
+    listed = CliRunner().invoke(main, [*args, "runs", "list"])
+    assert listed.exit_code == 0, listed.output
+    found = CliRunner().invoke(main, [*args, "transcripts", "search", "bilby", "--limit", "10000", "--json"])
+    assert found.exit_code == 0 and "not in the full-text index" not in found.output
+    conn = open_db(path).conn
+    assert schema.unindexed(conn) == 0
+    (expected,) = conn.execute("SELECT count(*) FROM messages WHERE text LIKE '%bilby%'").fetchone()
+    assert len(json.loads(found.stdout)) == expected > schema.INDEX_BATCH
 
 
 def test_an_indexed_message_that_changes_is_reindexed_and_an_unindexed_one_is_left_alone(tmp_path: Path) -> None:

@@ -508,8 +508,10 @@ def test_fan_out_over_trigger_actions_is_allowed(tmp_path):
         "(lambda: 1)()",
         "[x for x in decision]",
         "decision ==",
+        "decision in ['a', 'b']",
+        "len(decision) > 2",
     ],
-    ids=["import", "method-call", "dunder", "lambda", "comprehension", "syntax"],
+    ids=["import", "method-call", "dunder", "lambda", "comprehension", "syntax", "in-list", "function"],
 )
 def test_forbidden_condition_is_refused(tmp_path, when):
     # YAML single-quoted flow scalar: the condition's own quotes are doubled
@@ -518,6 +520,7 @@ def test_forbidden_condition_is_refused(tmp_path, when):
     err = refused(write(tmp_path, text), "decision", "is not allowed")
     assert when in err.problem
     assert "==" in err.fix
+    assert "trusted" not in f"{err.problem} {err.fix}"  # the library's advice, which no flow author can follow
 
 
 def test_condition_naming_an_unknown_step_is_refused(tmp_path):

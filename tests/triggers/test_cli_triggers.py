@@ -45,6 +45,13 @@ def test_trigger_starts_a_run_in_the_channel_and_counts_repeats(tmp_path: Path, 
                           " JOIN messages m ON m.run_id = r.id WHERE r.id = 2") == [("slack:C0123", "slack:U0ALICE", 1)]  # fmt: skip
     bad = cli(tmp_path, flows, "trigger", "post_meeting", "--channel", "slak:C1")
     assert bad.exit_code == 1 and "No run started: 'slak:C1' is not a channel to post in" in bad.output
+    assert "teams). Try: --channel slack:C0123" in bad.output and ".." not in bad.output
+
+
+def test_trigger_of_an_unknown_flow_names_the_known_ones(tmp_path: Path, flows: Path) -> None:
+    out = cli(tmp_path, flows, "trigger", "nope", "--channel", "console")
+    assert out.exit_code == 1
+    assert "No flow 'nope' in " in out.output and "post_meeting" in out.output and "--channel" not in out.output
 
 
 def test_routes_test_shows_the_route_and_the_first_message_and_stores_nothing(tmp_path: Path) -> None:
