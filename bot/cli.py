@@ -331,7 +331,11 @@ def serve(obj: Context, host: str, port: int) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(obj.db_path, obj.flows_dir)
-    click.echo(texts.channels_on(channel_names(app), host, port))
+
+    async def announce(app: web.Application) -> None:  # once the channels have started (Slack's auth.test ...)
+        click.echo(texts.channels_on(channel_names(app), host, port))
+
+    app.on_startup.append(announce)
     web.run_app(app, host=host, port=port, print=None)
 
 

@@ -56,11 +56,15 @@ def create_app(
     group = GroupCommit.install(db.conn)
     app = web.Application(client_max_size=1024 * 1024, middlewares=[_committed_first(group)])
     senders: dict[str, Sender] = {}
+    idle: set[str] = set()  # channels told about once: replies for them wait in the outbox
 
     def notify(channel: str) -> None:
         sender = senders.get(channel)
         if sender is not None:
             sender.notify()
+        elif channel not in active and channel not in idle:
+            idle.add(channel)
+            log.warning(texts.channel_off_replies_wait(channel))
 
     services = Services(db=db, dispatcher=dispatcher, http=None, notify=notify, env=env)  # type: ignore[arg-type]
     for problem in channels.load_builtin():

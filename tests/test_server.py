@@ -289,3 +289,20 @@ async def test_delivery_ids_are_forgotten_after_a_week_not_before(tmp_path: Path
         assert kept() == {"edge", "new"}  # exactly a week old is still remembered
     finally:
         await client.close()
+
+
+async def test_replies_for_a_channel_that_is_off_are_kept_and_said_once(tmp_path: Path, recorder, caplog) -> None:
+    client = await started(tmp_path, {})  # the recorder channel is off in this server
+    try:
+        services = client.server.app[SERVICES]
+        for room in ("room-1", "room-2"):
+            run_command(services.dispatcher, ALICE, ConversationKey("recorder", room), "start post_meeting", {})
+            services.notify("recorder")
+        said = [r.message for r in caplog.records if "wait in the outbox" in r.message]
+        assert said == [
+            "Replies for 'recorder' wait in the outbox: that channel is not on in this server;"
+            " they go out once the channel is on (see decisionbot serve --help)."
+        ]
+        assert services.db.execute("SELECT count(*) FROM messages WHERE delivered_at IS NULL").fetchone() == (2,)
+    finally:
+        await client.close()

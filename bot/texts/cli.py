@@ -111,3 +111,12 @@ def housekeeping_failed(problem: str) -> str:
 
 def delivery_given_up(channel: str, message_id: int, error: str) -> str:
     return f"{channel}: reply {message_id} given up ({error}); the conversation's next reply goes on"
+
+
+def channel_off_replies_wait(channel: str) -> str:
+    later = (
+        "continue the run with: decisionbot chat --run N"
+        if channel == "console"
+        else "they go out once the channel is on (see decisionbot serve --help)"
+    )
+    return f"Replies for '{channel}' wait in the outbox: that channel is not on in this server; {later}."
