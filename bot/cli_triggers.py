@@ -73,7 +73,7 @@ def trigger_cmd(
     assert trig.conversation is not None and result.run_id is not None
     click.echo(texts.cli_trigger_started(result.run_id, trig.flow, str(trig.conversation)))
     if trig.conversation.channel == "console":
-        queued = [q for q in outbox.pending(obj.db, "console") if q.id in result.outbox]
+        queued = [q for q in outbox.pending(obj.db, "console", run_id=result.run_id) if q.id in result.outbox]
         for item in queued:
             who = f" -> {item.reply.to.name}" if item.reply.to else ""
             click.echo(f"bot{who}: {item.reply.text}")

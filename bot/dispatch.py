@@ -25,7 +25,7 @@ from bot.engine.reader import load_flows, read_flow_text
 from bot.engine.runtime import Turn
 from bot.engine.state import RunState
 from bot.errors import BotError, FlowNotFound
-from bot.model import Actor, ConversationKey, Message, Reply, Trigger
+from bot.model import Actor, ConversationKey, Message, Reply, Trigger, placeholder_facilitator
 from bot.store import checkpoint, iso, jobs, ledger, migrations, runs, transaction, utc_now
 from bot.store.jobs import Job
 from bot.store.runs import KeyedEvent, RunRow
@@ -131,7 +131,7 @@ class Dispatcher:
         if trigger.data.get("decision_id"):
             self._add_decision(conn, trigger)
         trigger.title = trigger.title or flow.title
-        facilitator = trigger.facilitator or Actor(f"{conversation.channel}:facilitator", "facilitator")
+        facilitator = trigger.facilitator or placeholder_facilitator(conversation.channel)
         ctx = RunState(
             roles={
                 "facilitator": facilitator.to_dict(),

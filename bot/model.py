@@ -74,6 +74,12 @@ class Message:
     raw: dict[str, Any] | None = None
 
 
+def placeholder_facilitator(channel: str) -> Actor:
+    """Who facilitates a triggered run that named nobody, until the first person to speak in it
+    takes the role."""
+    return Actor(f"{channel}:facilitator", "facilitator")
+
+
 @dataclass(frozen=True)
 class Reply:
     """One outbound message queued by a turn, delivered after the turn commits."""

@@ -39,13 +39,15 @@ class Queued:
     queued_at: str = ""  # created_at: how long it has waited
 
 
-def pending(db: Database, channel: str, limit: int = 500, upto: int | None = None) -> list[Queued]:
-    """Undelivered replies of ``channel`` not given up, oldest first; only ids up to ``upto`` when
-    given (the rows above it belong to a group commit still open)."""
+def pending(
+    db: Database, channel: str, limit: int = 500, upto: int | None = None, run_id: int | None = None
+) -> list[Queued]:
+    """Undelivered replies of ``channel`` (of one run, with ``run_id``) not given up, oldest first;
+    only ids up to ``upto`` when given (the rows above it belong to a group commit still open)."""
     rows = db.conn.execute(
         f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
-        " AND failed_at IS NULL AND channel = ? AND id <= ? ORDER BY id LIMIT ?",
-        (channel, upto if upto is not None else 1 << 62, limit),
+        " AND failed_at IS NULL AND channel = ? AND id <= ? AND (? IS NULL OR run_id = ?) ORDER BY id LIMIT ?",
+        (channel, upto if upto is not None else 1 << 62, run_id, run_id, limit),
     ).fetchall()
     return [queued_from_row(row) for row in rows]
 

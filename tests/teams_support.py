@@ -139,10 +139,13 @@ def installed(service_url: str, kind: str = "channel", members: tuple[Mapping[st
 class Harness:
     """The real server with the Teams channel on, and the fake connector it talks to."""
 
-    def __init__(self, tmp: Path, env: dict[str, str] | None = None, db_name: str = "teams.db"):
+    def __init__(
+        self, tmp: Path, env: dict[str, str] | None = None, db_name: str = "teams.db", flows: Path | None = None
+    ):
         self.tmp = tmp
         self.env = env if env is not None else {"DECISIONBOT_TEAMS": "on"}
         self.db_name = db_name
+        self.flows = flows or ROOT / "flows"
         self.fake = FakeConnector()
         self.client: TestClient | None = None
 
@@ -152,7 +155,7 @@ class Harness:
         return self
 
     async def start_server(self) -> None:
-        app = create_app(self.tmp / self.db_name, ROOT / "flows", env=self.env)
+        app = create_app(self.tmp / self.db_name, self.flows, env=self.env)
         self.client = TestClient(TestServer(app))
         await self.client.start_server()
 

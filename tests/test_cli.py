@@ -112,6 +112,25 @@ def test_a_run_left_with_quit_is_continued_with_run_where_it_stopped(cli) -> Non
     assert again.exit_code != 0 and "Run 1 is completed; nothing to answer" in again.output
 
 
+def test_a_resumed_run_is_answered_however_many_other_terminal_runs_wait(cli, tmp_path: Path) -> None:
+    from bot import config
+    from bot.control import run_command
+    from bot.dispatch import Dispatcher, FlowCatalog
+    from bot.model import Actor, ConversationKey
+    from bot.store import open_db
+
+    db = open_db(tmp_path / "cli.db")
+    dispatcher = Dispatcher(db, FlowCatalog(ROOT / "flows", db), config.timezone())
+    alice = Actor("console:alice", "alice")
+    for i in range(501):  # runs routed to the terminal by a server, one queued question each
+        run_command(dispatcher, alice, ConversationKey("console", f"t{i}"), "start post_meeting Old")
+    run_command(dispatcher, alice, ConversationKey("console", "mine"), "start post_meeting Mine")
+    db.conn.close()
+    resumed = cli("chat", "--run", "502", input="We ship in March\n")
+    assert "What was decided in Mine?" in resumed.output
+    assert "Action 1: What is the action?" in resumed.output  # the reply to the answer, past the other 501
+
+
 def test_chat_takes_a_flow_or_a_run_not_both(cli) -> None:
     for args in (["chat"], ["chat", "post_meeting", "--run", "1"], ["chat", "--run", "1", "-f", "alice"]):
         result = cli(*args)

@@ -6,6 +6,7 @@ connector was sent."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,11 +14,13 @@ from zoneinfo import ZoneInfo
 from bot.channels.teams_activities import key_for
 from bot.dispatch import Admission
 from bot.model import Actor, Trigger
+from bot.store import transaction
 from tests.teams_support import (
     ALICE,
     BOB,
     CAROL,
     CHANNEL,
+    ROOT,
     TENANT,
     Harness,
     at,
@@ -477,3 +480,59 @@ async def test_an_answer_to_a_command_refused_for_now_is_sent_again(tmp_path: Pa
         await wait_for(lambda: len(h.fake.calls) == 3)  # refused twice, then taken
         assert [c.method for c in h.fake.calls] == ["reply", "reply", "reply"]
         assert h.fake.calls[2].text.startswith("No open decision runs here")
+
+
+VOTE = """\
+id: vote
+title: Vote
+roles:
+  facilitator: trigger.facilitator
+  participants: trigger.participants
+steps:
+  - id: agree
+    to: participants
+    ask: "Do you agree with {{ trigger.title }}?"
+    type: yes_no
+"""
+
+
+def with_vote(tmp_path: Path) -> Path:
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    (flows / "vote.yaml").write_text(VOTE)
+    return flows
+
+
+async def test_a_card_for_someone_else_answers_nothing_and_stays_open_for_them(tmp_path: Path) -> None:
+    async with Harness(tmp_path, flows=with_vote(tmp_path)) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+        await h.send(in_channel(h.url, ALICE, f"start vote {at(BOB)} {at(CAROL)} Plan", BOB, CAROL))
+        cards = [await h.next_post(0), await h.next_post(1)]
+        await h.settle()
+        to = {c.card["msteams"]["entities"][0]["mentioned"]["id"]: c for c in cards}
+        bobs, carols = to[BOB["id"]], to[CAROL["id"]]
+        await h.send(submit(h.url, CAROL, bobs, {"answer": "yes"}))  # Carol clicks Bob's card by mistake
+        await wait_for(lambda: any("asks someone else" in (c.text or "") for c in h.fake.calls))
+        assert h.db("SELECT count(*) FROM answers") == [(0,)]
+        await h.send(submit(h.url, BOB, bobs, {"answer": "no"}))  # Bob's card still takes his answer
+        await h.send(submit(h.url, CAROL, carols, {"answer": "yes"}))
+        await h.settle()
+        assert sorted(h.db("SELECT actor_id, value FROM answers")) == [
+            ("teams:29:1bob", "false"),
+            ("teams:29:1carol", "true"),
+        ]
+
+
+async def test_a_retry_of_an_activity_recorded_before_the_conversation_keyed_ids_is_still_dropped(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        start = personal(h.url, ALICE, "start post_meeting Weekly sync")
+        with transaction(h.services.db) as conn:  # what a ledger of the previous version holds: the bare id
+            conn.execute(
+                "INSERT INTO deliveries (platform, delivery_id, received_at) VALUES ('teams', ?, '2026-11-27')",
+                (start["id"],),
+            )
+        await h.send(start)
+        await h.settle()
+        assert h.db("SELECT count(*) FROM runs") == [(0,)] and h.fake.calls == []

@@ -53,9 +53,9 @@ class ConsoleSession:
         if row.status in ("completed", "cancelled"):
             raise BotError(texts.cli_resume_ended(run_id, row.status))
         self.run_id, self.status, self.conversation = row.id, row.status, row.conversation
-        before = len(outbox.pending(self.dispatcher.db, CHANNEL, limit=100_000))
+        queued = outbox.pending(self.dispatcher.db, CHANNEL, limit=100_000, run_id=run_id)
         self.deliver()
-        if before == len(outbox.pending(self.dispatcher.db, CHANNEL, limit=100_000)):
+        if not any(q.reply.kind == "prompt" for q in queued):  # no new question: show again the open ones
             for item in outbox.latest_prompts(self.dispatcher.db, row.id, row.context.asked_ids()):
                 self._show(item.reply)
         return row
@@ -82,7 +82,7 @@ class ConsoleSession:
 
     def deliver(self) -> None:
         db = self.dispatcher.db
-        queued = [q for q in outbox.pending(db, CHANNEL) if q.reply.run_id == self.run_id]
+        queued = outbox.pending(db, CHANNEL, limit=100_000, run_id=self.run_id)
         for item in queued:
             self._show(item.reply)
         outbox.mark_sent(db, [q.id for q in queued], utc_now())

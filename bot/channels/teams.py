@@ -49,7 +49,7 @@ from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.control import run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
-from bot.model import Actor, Message
+from bot.model import Actor, Message, placeholder_facilitator
 from bot.outbox import Queued, backoff
 from bot.store import group, runs, transaction, transcript
 
@@ -168,7 +168,7 @@ class TeamsChannel(Channel):
         self._remember(inbound, body)
         if inbound.kind == "invoke":
             return await self._invoke(inbound, body)
-        if self._seen(inbound.delivery_id):
+        if self._seen(inbound):
             return web.Response(status=201)
         if inbound.kind == "submit":
             await self._submit(inbound, body)
@@ -200,9 +200,13 @@ class TeamsChannel(Channel):
         if inbound.actor is not None and inbound.timezone:
             self.store.set_zone(inbound.actor.platform_id, inbound.timezone)
 
-    def _seen(self, delivery_id: str | None) -> bool:
+    def _seen(self, inbound: acts.Inbound) -> bool:
+        # Ids stored before deliveries were keyed by conversation were bare activity ids: a
+        # platform retry of one of those is still dropped (new activity ids never match them,
+        # being later timestamps; forget_deliveries drops them within a week).
         row = self.services.db.conn.execute(
-            "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?", (self.name, delivery_id or "")
+            "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id IN (?, ?)",
+            (self.name, inbound.delivery_id or "", inbound.activity_id or ""),
         ).fetchone()
         return row is not None
 
@@ -305,8 +309,12 @@ class TeamsChannel(Channel):
                 self._say(inbound, body.get("id"), texts.teams_card_closed())
             return None
         assert inbound.actor is not None
+        if card.to_id not in (None, inbound.actor.id, placeholder_facilitator(self.name).id):
+            if self._first_delivery(inbound.delivery_id):  # someone else's card: theirs stays open
+                self._say(inbound, body.get("id"), texts.teams_not_your_card())
+            return None
         # the run asked them something newer (after 'back', a claim ...), sent or still queued
-        if transcript.asked_since(self.services.db.conn, card.run_id, card.message_id, card.to_id, inbound.actor.id):
+        if transcript.asked_since(self.services.db.conn, card.run_id, card.message_id, inbound.actor.id):
             self.store.close_card(card.message_id, self.services.dispatcher.clock())
             if self._first_delivery(inbound.delivery_id):
                 self._say(inbound, body.get("id"), texts.teams_card_closed())
@@ -366,7 +374,7 @@ class TeamsChannel(Channel):
         """Invokes are answered in the HTTP response; an Action.Execute counts as a submit."""
         if inbound.name != "adaptiveCard/action":
             return web.json_response({"error": texts.teams_unknown_invoke(inbound.name or "")}, status=501)
-        if not self._seen(inbound.delivery_id):
+        if not self._seen(inbound):
             await self._submit(inbound, body)
         return web.json_response(
             {

@@ -122,3 +122,7 @@ def teams_text_only() -> str:
     return (
         "I read typed text and card answers: a file or picture alone answers nothing. Type **help** for the commands."
     )
+
+
+def teams_not_your_card() -> str:
+    return "That card asks someone else; it stays open for them. Answer on your own card, or type your answer."
