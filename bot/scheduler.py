@@ -57,12 +57,16 @@ class Scheduler:
         tz = self.dispatcher.tz
         with transaction(self.dispatcher.db) as conn:
             wanted = {c.name: c for c in config.checks if c.enabled}
-            for job in jobs.pending_jobs(conn, "check"):
-                if job.payload.get("check") not in wanted:
+            kept: set[str] = set()
+            for job in jobs.pending_jobs(conn, "check"):  # one per check, on the schedule checks.yaml says now
+                check = wanted.get(str(job.payload.get("check")))
+                if check is None or check.name in kept or job.payload != checks.job_payload(check):
                     jobs.finish_job(conn, job.id, texts.job_unplanned(), now)
-                wanted.pop(str(job.payload.get("check")), None)
+                else:
+                    kept.add(check.name)
             for check in wanted.values():
-                jobs.add_job(conn, None, "check", now, {"check": check.name}, now)
+                if check.name not in kept:
+                    jobs.add_job(conn, None, "check", now, checks.job_payload(check), now)
             pending = jobs.pending_jobs(conn, "digest")
             for job in pending:
                 if job.payload.get("schedule") != config.digest:

@@ -51,8 +51,13 @@ def load_job(conn: sqlite3.Connection, job_id: int) -> Job | None:
     return _job(row) if row else None
 
 
-def finish_job(conn: sqlite3.Connection, job_id: int, outcome: str, now: datetime) -> None:
-    conn.execute("UPDATE jobs SET done_at = ?, outcome = ? WHERE id = ?", (iso(now), outcome[:500], job_id))
+def finish_job(conn: sqlite3.Connection, job_id: int, outcome: str, now: datetime) -> bool:
+    """Mark the job done; False when it was done already (another process ran it after its claim
+    went stale): its outcome stands."""
+    cur = conn.execute(
+        "UPDATE jobs SET done_at = ?, outcome = ? WHERE id = ? AND done_at IS NULL", (iso(now), outcome[:500], job_id)
+    )
+    return cur.rowcount > 0
 
 
 def release_job(conn: sqlite3.Connection, job_id: int) -> None:

@@ -25,7 +25,7 @@ def write_completion(
         _close_review(conn, run, record, int(reviewed), stamp)
     if reviewed and record.get("outcome") != "change":
         if record.get("outcome") == "keep" and record.get("review_at"):
-            _schedule_review(conn, int(reviewed), run.id, record, tz, stamp)
+            _schedule_reviews(conn, int(reviewed), run.id, record, tz, stamp)
         return None
     if not record.get("decision") and not record.get("actions"):
         return None
@@ -63,22 +63,27 @@ def write_completion(
             for i, a in enumerate(record.get("actions") or [], 1)
         ],
     )
-    if record.get("review_at"):
-        _schedule_review(conn, decision_id, run.id, record, tz, stamp)
+    _schedule_reviews(conn, decision_id, run.id, record, tz, stamp)
     return decision_id
 
 
-def _schedule_review(
+def _schedule_reviews(
     conn: sqlite3.Connection, decision_id: int, run_id: int, record: dict[str, Any], tz: ZoneInfo, stamp: str
 ) -> None:
-    due = date.fromisoformat(record["review_at"])
-    conn.execute("INSERT INTO reviews (decision_id, due_at) VALUES (?, ?)", (decision_id, due.isoformat()))
-    flows = [s["flow"] for s in record.get("schedule") or []] or ["decision_review"]
-    at = datetime.combine(due, REVIEW_HOUR, tzinfo=tz)
-    for flow in flows:
+    """The review date, and a job per flow to start: each ``schedule_flow`` on its own ``at`` date
+    (the review date when it names none), or decision_review on the review date."""
+    review = record.get("review_at")
+    if review:
+        conn.execute("INSERT INTO reviews (decision_id, due_at) VALUES (?, ?)", (decision_id, review))
+    planned = record.get("schedule") or ([{"flow": "decision_review", "at": review}] if review else [])
+    for entry in planned:
+        day = entry.get("at") or review
+        if not day:
+            continue
+        at = datetime.combine(date.fromisoformat(str(day)[:10]), REVIEW_HOUR, tzinfo=tz)
         conn.execute(
             "INSERT INTO jobs (run_id, kind, due_at, payload, created_at) VALUES (?, 'start_flow', ?, ?, ?)",
-            (run_id, iso(at), json.dumps({"flow": flow, "decision_id": decision_id}), stamp),
+            (run_id, iso(at), json.dumps({"flow": entry["flow"], "decision_id": decision_id}), stamp),
         )
 
 

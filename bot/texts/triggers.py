@@ -164,6 +164,21 @@ def check_no_database(path: str) -> str:
     return f"no SQLite file at {path}"
 
 
+def check_timed_out(seconds: float) -> str:
+    return f"the query did not finish within {seconds:g} s (the scheduler went on without it)"
+
+
+def schedule_too_short(schedule: str) -> str:
+    return f"schedule '{schedule}' evaluates the check more than once a minute"
+
+
+def payload_reserved(where: str) -> str:
+    return (
+        f"{where} is a name decisionbot uses itself; rename it (a decision's hints go in the top-level"
+        " fields: facilitator, participants, channel, flow)"
+    )
+
+
 def check_query_failed(problem: str) -> str:
     return f"the query failed: {problem}"
 

@@ -13,7 +13,7 @@ import asyncio
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -119,11 +119,23 @@ def _check(path: Path, index: int, raw: Any) -> Check:
     )
 
 
+#: The shortest interval between two evaluations of a check.
+MIN_INTERVAL = timedelta(minutes=1)
+
+
 def _schedule_ok(path: Path, name: str, schedule: str) -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     try:
-        next_time(schedule, datetime(2026, 1, 1, tzinfo=UTC), ZoneInfo("UTC"))
+        gap = next_time(schedule, start, ZoneInfo("UTC")) - start
     except ValueError as exc:
         raise ConfigError(texts.checks_error(str(path), name, str(exc), "use 5m, 1h or a cron expression")) from exc
+    if gap < MIN_INTERVAL:
+        raise ConfigError(texts.checks_error(str(path), name, texts.schedule_too_short(schedule), "use 1m or more"))
+
+
+def job_payload(check: Check) -> dict[str, str]:
+    """A check's pending job says its schedule too, so a changed schedule is planned anew."""
+    return {"check": check.name, "schedule": check.schedule}
 
 
 # --- evaluating --------------------------------------------------------------------------------
@@ -151,6 +163,7 @@ def _sqlite_rows(path: str, sql: str) -> list[tuple[Any, ...]]:
     if not Path(path).is_file():
         raise CheckFailed(texts.check_no_database(path))
     conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    conn.set_authorizer(_reads_only)  # mode=ro alone still lets VACUUM INTO and ATTACH create files
     deadline = time.monotonic() + QUERY_SECONDS
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
@@ -159,6 +172,14 @@ def _sqlite_rows(path: str, sql: str) -> list[tuple[Any, ...]]:
         raise CheckFailed(texts.check_query_failed(str(exc))) from exc
     finally:
         conn.close()
+
+
+#: What a check's query may do on a SQLite source: read, call functions, recurse; nothing else.
+_READS = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE})
+
+
+def _reads_only(action: int, *_: object) -> int:
+    return sqlite3.SQLITE_OK if action in _READS else sqlite3.SQLITE_DENY
 
 
 def _sqlalchemy_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
@@ -219,11 +240,13 @@ class CheckRunner:
 
     async def run(self, check: Check, job: Job | None = None) -> Evaluation:
         """Evaluate ``check`` now and record it (and, for a job, schedule the next)."""
-        try:
-            value: float | None = await asyncio.to_thread(evaluate, check)
+        try:  # a driver's own query may not stop in time: the scheduler does not wait longer
+            value: float | None = await asyncio.wait_for(asyncio.to_thread(evaluate, check), QUERY_SECONDS + 1)
             error = None
         except CheckFailed as exc:
             value, error = None, str(exc)
+        except TimeoutError:
+            value, error = None, texts.check_timed_out(QUERY_SECONDS)
         breached = value is not None and check.breached(value)
         was = _was_breached(self.dispatcher, check.name)
         items = []
@@ -238,16 +261,18 @@ class CheckRunner:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (check.name, iso(now), value, check.threshold, check.direction, int(breached), error, event_id),
             )
-            if job is not None:
-                jobs.finish_job(conn, job.id, "error" if error else "done", now)
-                due = next_time(check.schedule, now, self.dispatcher.tz)
-                jobs.add_job(conn, None, "check", due, {"check": check.name}, now)
+            if job is not None and jobs.finish_job(conn, job.id, "error" if error else "done", now):
+                due = next_time(check.schedule, now, self.dispatcher.tz)  # only the process that finished it plans on
+                jobs.add_job(conn, None, "check", due, job_payload(check), now)
 
         results = self.dispatcher.admit(items, record)
         outcome = results[0].outcome if results else ("error" if error else "ok")
         return Evaluation(check.name, value, breached, error, outcome)
 
     async def run_job(self, job: Job) -> str:
+        current = jobs.load_job(self.dispatcher.db.conn, job.id)
+        if current is None or current.done_at is not None:  # run by another process after our claim went stale
+            return "gone"
         check = next((c for c in self.config().checks if c.name == job.payload.get("check")), None)
         if check is None or not check.enabled:
             with transaction(self.dispatcher.db) as conn:

@@ -17,6 +17,10 @@ from bot.triggers.alertmanager import HINTS
 
 FIELDS = ("metric", "value", "threshold", "summary", "link")
 
+#: Keys of a trigger's data that decisionbot itself reads (routing hints, the reviewed decision,
+#: the run's claim, routing results): a caller's own ``data`` may not set them.
+RESERVED = frozenset({"decision", "decision_id", "claimable", "owners", "escalate_to", "labels"})
+
 
 @cache
 def schema() -> dict[str, Any]:
@@ -41,10 +45,13 @@ def parse(body: Any) -> list[Trigger]:
         raise PayloadError(texts.payload_events_shape(MAX_EVENTS))
     for i, item in enumerate(items):
         error = jsonschema.exceptions.best_match(_validator().iter_errors(item))
+        prefix = f"[{i}]" if isinstance(body, list) else ""
         if error is not None:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-            prefix = f"[{i}]" if isinstance(body, list) else ""
             raise PayloadError(texts.payload_schema((prefix + where).lstrip(".") or "body", error.message))
+        taken = sorted(RESERVED & set(item.get("data") or {}))
+        if taken:
+            raise PayloadError(texts.payload_reserved(f"{prefix}.data.{taken[0]}".lstrip(".")))
     return [event(item) for item in items]
 
 

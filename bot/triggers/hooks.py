@@ -101,6 +101,8 @@ def accept(state: HookState, name: str, body: bytes) -> web.Response:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         return problem(400, texts.hook_bad_json(str(exc)))
+    except RecursionError:  # nested deeper than Python's parser goes
+        return problem(400, texts.hook_bad_json("nested too deeply"))
     try:
         triggers = PARSERS[name](payload)
         admissions = [state.router.route(t) for t in triggers]

@@ -1,0 +1,123 @@
+"""What a review of the trigger and timer side found: each test fails without its fix."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+
+from bot.engine.state import RunState
+from bot.errors import ConfigError
+from bot.model import ConversationKey
+from bot.store import jobs, ledger, transaction
+from bot.store.runs import RunRow
+from bot.triggers import checks
+from tests.triggers.conftest import Process
+from tests.triggers.test_checks import shop, write_checks
+from tests.triggers.test_hooks import AUTH, serve
+from tests.triggers.test_timers import start
+
+
+def test_a_check_job_another_process_ran_after_a_stale_claim_is_not_run_again(proc, clock, flows, tmp_path):
+    write_checks(flows, shop(tmp_path, 3.0), schedule="15m")
+    a = proc.restart()
+    b = Process(a.path, a.flows, clock)
+    a.scheduler.plan()
+    with transaction(a.db) as conn:  # a claims the due batch ...
+        [job] = jobs.claim_due(conn, clock(), 100, clock() - a.scheduler.lease)
+    clock.at(minutes=6)  # ... and is still busy when its claim lapses: b takes the job over
+    assert [(j.kind, o) for j, o in asyncio.run(b.scheduler.run_due())] == [("check", "ok")]
+    assert asyncio.run(a.scheduler.checks.run_job(job)) == "gone"  # a reaches it at last
+    b.db.conn.close()
+    assert a.rows("SELECT count(*) FROM check_evaluations") == [(1,)]
+    assert a.rows("SELECT count(*) FROM jobs WHERE kind = 'check' AND done_at IS NULL") == [(1,)]
+
+
+@pytest.mark.parametrize("sql", ["VACUUM INTO '{out}'", "ATTACH '{out}' AS x", "PRAGMA user_version = 7"])
+def test_a_sqlite_check_cannot_write_files(tmp_path, sql):
+    out, source = tmp_path / "copy.db", shop(tmp_path, 3.0)
+    check = checks.Check("c", sql.format(out=out), 1.0, "above", "5m", str(source))
+    with pytest.raises(checks.CheckFailed, match="not authorized|authorization denied"):
+        checks.evaluate(check)
+    assert not out.exists()
+
+
+def test_a_check_evaluated_more_than_once_a_minute_is_refused_at_load(flows, tmp_path):
+    write_checks(flows, shop(tmp_path, 3.0), schedule="0s")
+    with pytest.raises(ConfigError, match="more than once a minute"):
+        checks.load(flows / "checks.yaml")
+
+
+def test_a_query_that_never_ends_does_not_hold_the_scheduler(proc, flows, tmp_path, monkeypatch):
+    class Hung:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def execute(self, _):  # pg_sleep, a lock wait: the driver does not give up by itself
+            time.sleep(2.0)
+            raise RuntimeError("gave up")
+
+    engine = types.SimpleNamespace(connect=Hung)
+    monkeypatch.setitem(sys.modules, "sqlalchemy", types.SimpleNamespace(create_engine=lambda url: engine, text=str))
+    monkeypatch.setattr(checks, "QUERY_SECONDS", 0.2)
+    check = checks.Check("pg", "SELECT pg_sleep(1e9)", 1.0, "above", "5m", "postgresql://reader@db/shop")
+    started = time.monotonic()
+    evaluation = asyncio.run(proc.scheduler.checks.run(check))
+    assert evaluation.error and "did not finish within 0.2 s" in evaluation.error
+    assert time.monotonic() - started < 2.0 + 1.0  # the scheduler went on (asyncio.run then joins the thread)
+
+
+def test_a_changed_check_schedule_is_planned_anew(proc, clock, flows, tmp_path):
+    db = shop(tmp_path, 3.0)
+    write_checks(flows, db, schedule="1w")
+    proc = proc.restart()
+    proc.scheduler.plan()
+    asyncio.run(proc.scheduler.run_due())
+    write_checks(flows, db, schedule="5m")
+    proc = proc.restart()
+    clock.at(minutes=1)
+    proc.scheduler.plan()
+    [(due, payload)] = proc.rows("SELECT due_at, payload FROM jobs WHERE kind = 'check' AND done_at IS NULL")
+    assert due <= "2026-11-26T15:06:00.000Z" and '"5m"' in payload
+
+
+def test_each_scheduled_flow_starts_on_its_own_date(proc, clock):
+    start(proc)  # run 1
+    ctx = RunState(roles={}, trigger={})
+    row = RunRow(1, "post_meeting", "1", ConversationKey("console", "room"), "s", "active", ctx, None)
+    record = {"flow": "x", "title": "t", "facilitator": {"id": "console:alice"}, "decision": "d",
+              "review_at": "2026-12-10", "schedule": [{"flow": "decision_review", "at": "2027-01-15"}]}  # fmt: skip
+    with transaction(proc.db) as conn:
+        ledger.write_completion(conn, row, record, clock(), proc.bot.tz)
+    assert proc.rows("SELECT due_at FROM jobs WHERE kind = 'start_flow'") == [("2027-01-15T08:00:00.000Z",)]
+    assert proc.rows("SELECT due_at FROM reviews") == [("2026-12-10",)]
+
+
+@pytest.mark.parametrize("field", ["decision", "decision_id", "labels"])
+async def test_a_generic_event_may_not_set_the_names_decisionbot_reads(tmp_path: Path, flows: Path, field):
+    client = await serve(tmp_path, flows)
+    try:
+        body = {"title": "Model drift", "dedup_key": "d", "data": {field: "rollback"}}
+        resp = await client.post("/hooks/events", json=body, headers=AUTH)
+        assert resp.status == 400
+        assert f"data.{field} is a name decisionbot uses itself" in (await resp.json())["error"]
+    finally:
+        await client.close()
+
+
+async def test_json_nested_too_deeply_is_a_400(tmp_path: Path, flows: Path):
+    client = await serve(tmp_path, flows)
+    try:
+        resp = await client.post(
+            "/hooks/events", data=b"[" * 200_000, headers={**AUTH, "Content-Type": "application/json"}
+        )
+        assert resp.status == 400 and "nested too deeply" in (await resp.json())["error"]
+    finally:
+        await client.close()
