@@ -197,6 +197,16 @@ def test_start_responds_with_the_first_prompt(server: Server) -> None:
     assert texts(unknown) == ["There is no flow 'nope'. Flows: decision_review, metric_breach, post_meeting."]
 
 
+def test_what_is_said_through_rasa_is_searchable_at_once(server: Server, tmp_path: Path) -> None:
+    slots = {"decision_flow": "post_meeting", "decision_title": "Quokka sync"}
+    server.act("action_decision_start", "s_search", "/decision_start", slots=slots)
+    status, _ = server.act("action_decision_answer", "s_search", "We ship the quokka launch", slots=slots)
+    assert status == 200
+    result = CliRunner().invoke(main, ["--db", str(server.db), "transcripts", "search", "quokka"])
+    assert result.exit_code == 0
+    assert "We ship the [quokka] launch" in result.output and "not indexed yet" not in result.output
+
+
 def test_choices_carry_buttons_and_a_button_payload_answers(server: Server) -> None:
     slots = {
         "decision_flow": "metric_breach",

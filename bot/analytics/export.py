@@ -32,7 +32,7 @@ def export(conn: sqlite3.Connection, name: str, fmt: str, out: IO[str]) -> int:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in cur:
-            writer.writerow(row)
+            writer.writerow([csv_cell(v) for v in row])
             count += 1
         return count
     out.write("[")
@@ -42,3 +42,16 @@ def export(conn: sqlite3.Connection, name: str, fmt: str, out: IO[str]) -> int:
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
+
+
+#: What a spreadsheet reads as the start of a formula (and tab/CR, which some strip before it).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value for a CSV cell an analyst opens in a spreadsheet: text people typed that would
+    start a formula (``=HYPERLINK(...)``) gets a leading apostrophe and stays text. Numbers are
+    left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from bot.analytics import engagement, measures
+from bot.analytics.export import csv_cell
 from bot.analytics.measures import Params, Row
 from bot.store import iso, open_readonly, utc_now
 
@@ -200,5 +201,6 @@ def to_csv(report: dict[str, Any]) -> str:
             key = " / ".join(str(row[k]) for k in section.keys)
             for measure, value in row.items():
                 if measure not in section.keys:
-                    writer.writerow([section.name, key, measure, "" if value is None else value])
+                    cells = [section.name, key, measure, "" if value is None else value]
+                    writer.writerow([csv_cell(c) for c in cells])  # keys and values hold people's names
     return buf.getvalue()

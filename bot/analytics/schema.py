@@ -77,6 +77,11 @@ END""")
     db.execute(_UPDATE_TRIGGER.replace("ON messages BEGIN", f"ON messages WHEN {_INDEXED} BEGIN"))
 
 
+@migrations()
+def m005_claimed_runs(db: Database) -> None:
+    summary.credit_claims(db)
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

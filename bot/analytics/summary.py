@@ -259,3 +259,45 @@ def create(db: Database) -> None:
     """Create the summary tables, count the rows already in the ledger, then add the triggers."""
     for statement in TABLES + BACKFILL + TRIGGERS:
         db.execute(statement)
+
+
+#: Added by a later migration (schema.m005): the claimer of a triggered run is its facilitator.
+CLAIMED = """CREATE TRIGGER analytics_runs_claimed AFTER UPDATE OF facilitator_id ON runs
+WHEN old.facilitator_id IS NOT new.facilitator_id BEGIN
+    UPDATE analytics_people SET facilitated = facilitated - 1
+    WHERE person = old.facilitator_id AND (day, flow_id) = (SELECT day, flow_id FROM analytics_runs WHERE run_id = new.id);
+    DELETE FROM analytics_people WHERE person = old.facilitator_id
+        AND inbound = 0 AND answers = 0 AND addressed = 0 AND answered = 0 AND facilitated = 0;
+    INSERT INTO analytics_people (person, day, flow_id, facilitated)
+        SELECT new.facilitator_id, day, flow_id, 1 FROM analytics_runs WHERE run_id = new.id AND true
+        ON CONFLICT DO UPDATE SET facilitated = facilitated + 1;
+    UPDATE analytics_runs SET facilitator_id = new.facilitator_id WHERE run_id = new.id;
+END"""
+
+
+def credit_claims(db: Database) -> None:
+    """A triggered run claimed by its first speaker (``runs.facilitator_id`` changes): the summary
+    credits the claimer, as the views do, from now on (CLAIMED) and for runs claimed before."""
+    for person, day, flow, moved in db.execute(
+        "SELECT f.facilitator_id, f.day, f.flow_id, count(*) FROM analytics_runs f JOIN runs r ON r.id = f.run_id"
+        " WHERE r.facilitator_id IS NOT f.facilitator_id GROUP BY 1, 2, 3"
+    ).fetchall():
+        db.execute(
+            "UPDATE analytics_people SET facilitated = facilitated - ? WHERE person = ? AND day = ? AND flow_id = ?",
+            (moved, person, day, flow),
+        )
+    db.execute(
+        "INSERT INTO analytics_people (person, day, flow_id, facilitated)"
+        " SELECT r.facilitator_id, f.day, f.flow_id, count(*) FROM analytics_runs f JOIN runs r ON r.id = f.run_id"
+        " WHERE r.facilitator_id IS NOT f.facilitator_id GROUP BY 1, 2, 3"
+        " ON CONFLICT DO UPDATE SET facilitated = facilitated + excluded.facilitated"
+    )
+    db.execute(
+        "UPDATE analytics_runs SET facilitator_id = (SELECT facilitator_id FROM runs WHERE id = run_id)"
+        " WHERE facilitator_id IS NOT (SELECT facilitator_id FROM runs WHERE id = run_id)"
+    )
+    db.execute(
+        "DELETE FROM analytics_people WHERE inbound = 0 AND answers = 0 AND addressed = 0 AND answered = 0"
+        " AND facilitated = 0"
+    )
+    db.execute(CLAIMED)

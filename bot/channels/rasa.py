@@ -31,7 +31,7 @@ from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_pers
 from bot.errors import FlowNotFound
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
-from bot.store import open_db, utc_now
+from bot.store import migrations, open_db, utc_now
 
 ACTION_NAMES = (
     "action_decision_start",
@@ -90,7 +90,8 @@ class DecisionAction(Action, ABC):
         bot = dispatcher()
         try:
             return await self.act(bot, caller, dispatcher_)
-        finally:
+        finally:  # no server housekeeping around an action server: index what was said now
+            migrations.upkeep(bot.db)
             bot.maintain()
 
     @abstractmethod

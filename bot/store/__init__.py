@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
@@ -49,7 +50,7 @@ def open_db(path: str | Path, *, migrate: bool = True, synchronous: str = "NORMA
 
 def open_readonly(path: str | Path) -> Database:
     """A connection that cannot write: for analysts' queries and exports."""
-    uri = f"file:{Path(path).resolve()}?mode=ro"
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"  # a '#' or '?' in the path is not the URI's
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA query_only=ON")
     return Database(conn)

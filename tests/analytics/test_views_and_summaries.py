@@ -17,6 +17,8 @@ from bot.analytics.sql import MEASURES
 from bot.store import open_db, open_readonly
 from tests.analytics.history import build
 
+ROOT = Path(__file__).resolve().parents[2]
+
 SECTIONS = {  # report section -> (view, key columns)
     "latency": ("latency_summary", ("dimension", "key")),
     "follow_through_by_owner": ("follow_through_by_owner", ("owner_id",)),
@@ -98,3 +100,45 @@ def test_backfill_on_an_existing_ledger_equals_what_triggers_kept(tmp_path: Path
     assert {t.name for t in migrated.triggers if t.name.startswith("analytics_")} == {
         stmt.split()[2] for stmt in summary.TRIGGERS
     }
+
+
+def _claimed_run(path: Path) -> None:
+    """An alert starts a run nobody facilitates; alice, speaking first, takes the role."""
+    from zoneinfo import ZoneInfo
+
+    from bot.dispatch import Admission, Dispatcher, FlowCatalog
+    from bot.model import Actor, ConversationKey, Message, Trigger
+
+    db = open_db(path)
+    bot = Dispatcher(db, FlowCatalog(ROOT / "flows", db), ZoneInfo("UTC"))
+    room = ConversationKey("console", "room")
+    trigger = Trigger(flow="metric_breach", source="alertmanager", kind="alert", title="Disk full", conversation=room)
+    assert bot.admit([Admission(trigger)])[0].outcome == "started"
+    assert bot.handle(Message(room, Actor("console:alice", "alice"), "me")) is not None
+    db.conn.close()
+
+
+def test_the_claimer_of_a_triggered_run_is_credited_as_its_facilitator(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    build(path).conn.close()
+    _claimed_run(path)
+    assert assert_views_match_report(path) > 300
+    rep = report.build(open_readonly(path).conn, Params(as_of=datetime.now(UTC)))
+    assert {r["person"]: r["runs_facilitated"] for r in rep["participation"]}["console:alice"] == 1
+
+
+def test_runs_claimed_before_the_fix_are_credited_by_its_migration(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    build(path).conn.close()
+    conn = sqlite3.connect(path, isolation_level=None)  # a ledger of the previous version
+    conn.execute("DROP TRIGGER analytics_runs_claimed")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_claimed_runs'")
+    conn.close()
+    _claimed_run(path)  # opening it applies m005 first: drop the trigger again to claim the old way
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TRIGGER analytics_runs_claimed")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_claimed_runs'")
+    conn.execute("UPDATE runs SET facilitator_id = 'console:bob' WHERE facilitator_id = 'console:alice'")
+    conn.close()
+    open_db(path).conn.close()  # applies m005: the summary credits bob, as the views do
+    assert assert_views_match_report(path) > 300
