@@ -44,9 +44,10 @@ def review_invite(
 
     start = datetime.combine(date.fromisoformat(day), _clock(spec.get("time")), tzinfo=tz)
     length = parse_duration(spec["duration"]) if spec.get("duration") else DEFAULT_DURATION
-    title = spec.get("title") or texts.invite_title(record.get("title") or flow.title)
-    if "{" in title:
-        title = templates.render(title, {"title": record.get("title"), "decision": record.get("decision")})
+    if spec.get("title"):  # the flow's own template; a trigger's or person's title is only text
+        title = templates.render(spec["title"], {"title": record.get("title"), "decision": record.get("decision")})
+    else:
+        title = texts.invite_title(record.get("title") or flow.title)
     text = vevent(
         uid=f"decision-{decision_id or record['run']}-review-{day}@decisionbot",
         start=start,

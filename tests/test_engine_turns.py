@@ -834,3 +834,55 @@ def test_ledgers_opened_one_after_another_each_store_the_flow_version(tmp_path):
             ledger.conn.close()
             del ledger
             gc.collect()
+
+
+def test_a_condition_on_a_skipped_step_is_false_not_a_stuck_run(db, tmp_path):
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "impact.yaml").write_text(
+        """id: impact
+title: Impact
+steps:
+  - id: impact
+    ask: "How many users are affected?"
+    type: number
+    optional: true
+    next:
+      - {when: "impact > 100", goto: escalate}
+      - goto: completed
+  - {id: escalate, ask: "Who escalates?", type: person}
+"""
+    )
+    bot = make_bot(db, folder)
+    bot.start(Trigger(flow="impact", title="T", facilitator=ALICE), CONV)
+    say(bot, ALICE, "skip")  # before: TypeError (None > 100), the turn rolled back, the step could not be skipped
+    assert rows(db, "SELECT status FROM runs") == [("completed",)]
+
+
+def test_an_option_named_like_a_keep_word_is_the_option(db, bot):
+    to_owners(bot, DRAFT)
+    say_all(bot, [(BOB, "yes"), (ALICE, "ok")])
+    room = ConversationKey("console", "review-room")
+    review = bot.start(Trigger(flow="decision_review", data={"decision_id": 1}), room)
+    say(bot, BOB, "yes", room)
+    say(bot, ALICE, "change", room)  # -> What is the new decision?
+    say(bot, ALICE, "back", room)  # -> the outcome again, currently 'change'
+    replies = say(bot, ALICE, "keep", room)  # the option 'Keep it', not "keep the current 'change'"
+    outcome = rows(
+        db, "SELECT value, kind FROM answers WHERE run_id = ? AND step = 'outcome' ORDER BY id", review.run_id
+    )
+    assert outcome[-1] == ('"keep"', "answer")
+    assert "When should we review it again?" in replies[0][2]
+
+
+def test_a_yes_no_default_is_taken_with_default_as_ok_means_yes(db, tmp_path):
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "notes.yaml").write_text(
+        'id: notes\ntitle: Notes\nsteps:\n  - {id: publish, ask: "Publish the notes?", type: yes_no, default: no}\n'
+    )
+    bot = make_bot(db, folder)
+    started = bot.start(Trigger(flow="notes", title="T", facilitator=ALICE), CONV)
+    assert started.outcome.replies[0].text == "Publish the notes?\n(default: no; say 'default' to take it)"
+    say(bot, ALICE, "default")
+    assert rows(db, "SELECT value, kind FROM answers WHERE step = 'publish'") == [("false", "default")]

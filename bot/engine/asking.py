@@ -224,10 +224,11 @@ class TurnBase(ABC):
         hints = []
         if q.options:
             hints.append(texts.options_line([o.label for o in q.options]))
+        yes_no = q.type == "yes_no"  # where 'ok' means yes
         if current is not None:
-            hints.append(texts.currently(questions.display(current)))
+            hints.append(texts.currently(questions.display(current), "same" if yes_no else "ok"))
         elif q.default is not None:
-            hints.append(texts.default_hint(str(q.default)))
+            hints.append(texts.default_hint(questions.display(q.default), "default" if yes_no else "ok"))
         if q.optional:
             hints.append(texts.optional_hint())
         return "\n".join([text, *hints])

@@ -56,6 +56,19 @@ def _came_from(step_id: str) -> Callable[..., bool]:
     return came_from
 
 
+def _unanswered_is_false(cond: Callable[..., bool]) -> Callable[..., bool]:
+    """A step not answered (skipped, or on a branch the run did not take) is None to a condition;
+    comparing it (``impact > 100``) is then false, not a TypeError that rolls the turn back."""
+
+    def check(*args: Any, **kwargs: Any) -> bool:
+        try:
+            return bool(cond(*args, **kwargs))
+        except TypeError:
+            return False
+
+    return check
+
+
 def compile_flow(flow: Flow) -> type[StateChart]:
     evaluator = RestrictedEvaluator()
     preds = predecessors(flow)
@@ -65,7 +78,7 @@ def compile_flow(flow: Flow) -> type[StateChart]:
         for branch in step.next or ():
             t: dict[str, Any] = {"target": branch.goto}
             if branch.when:
-                t["cond"] = evaluator.compile_bool(branch.when)
+                t["cond"] = _unanswered_is_false(evaluator.compile_bool(branch.when))
             nexts.append(t)
         if not nexts:
             nexts = [{"target": flow.successors(step)[0]}]

@@ -42,6 +42,10 @@ from bot.model import Actor
 RESERVED_IDS = {"trigger", "answers", "item", "n", "run", "flow", "now", "completed", "cancelled"}
 # names python-statemachine hands to guards itself; a step may not shadow them
 RESERVED_IDS |= {"event", "machine", "model", "source", "state", "target", "transition"}
+
+#: The names every prompt and the record's decision template are rendered with, besides step ids.
+PROMPT_NAMES = frozenset({"trigger", "run", "answers"})
+RECORD_NAMES = frozenset({"trigger", "answers"})
 DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -279,7 +283,7 @@ def _bound_ok(bound: str) -> bool:
 def _template_names(flow: Flow, step: Step, q: Question) -> set[str]:
     """Names a prompt may use: ``item`` only where it is rendered with one (the fields of a repeat
     step, a fan-out step's prompt), ``n`` only in a fan-out step's prompt."""
-    names = (RESERVED_IDS - {"item", "n"}) | {s.id for s in flow.steps}
+    names = set(PROMPT_NAMES) | {s.id for s in flow.steps}  # what asking.prompt_text renders with
     if step.fan_out:
         names |= {"item", "n"}
     elif q is not step and step.type == "repeat":
@@ -373,6 +377,11 @@ def _check_record(flow: Flow) -> None:
             continue
         if not flow.has_step(ref) or flow.step(ref).type != kind:
             fail(f"record.{key} names '{ref}', which is not a {kind} step", f"name a {kind} step")
+        if key in ("accepts", "actions_done") and flow.step(ref).fan_out is None:
+            fail(
+                f"record.{key} names '{ref}', which asks no one per action",
+                "name a yes_no step with 'to: each <actions step>.owner' (as owner_accepts in post_meeting.yaml)",
+            )
     if rec.actions:
         step = flow.step(rec.actions)
         for name, kind in (("what", "text"), ("owner", "person"), ("due", "date")):
@@ -384,6 +393,10 @@ def _check_record(flow: Flow) -> None:
                 )
     if rec.decision and "{{" not in rec.decision and not flow.has_step(rec.decision):
         fail(f"record.decision names no step '{rec.decision}'", "name a step or write a template")
+    if rec.decision and "{{" in rec.decision:
+        problem = templates.check(rec.decision, set(RECORD_NAMES) | {s.id for s in flow.steps})
+        if problem:
+            fail(f"the template of record.decision {problem}", "use step ids, answers.<step> or trigger.<field>")
     for action in flow.on_complete:
         at = action.get("schedule_flow", {}).get("at")
         if at and (not flow.has_step(at) or flow.step(at).type != "date"):

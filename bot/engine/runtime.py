@@ -26,6 +26,12 @@ from bot.model import Actor, ConversationKey, Message
 KEEP_WORDS = frozenset({"ok", "keep", "default", "same"})
 
 
+def keep_words(q: Question) -> frozenset[str]:
+    """The words that keep the current value or take the default: on a yes/no question 'ok' is a
+    yes, so there it is 'same', 'keep' or 'default'."""
+    return KEEP_WORDS - {"ok"} if q.type == "yes_no" else KEEP_WORDS
+
+
 class Turn(Corrections):
     # --- entry points ------------------------------------------------------------------------
 
@@ -73,7 +79,7 @@ class Turn(Corrections):
             return
         current = self.current_value(prompt)
         typed = text
-        if q.type != "yes_no" and folded in KEEP_WORDS | {""}:
+        if folded in keep_words(q) | {""} and not (q.options and folded and self._is_option(q, text, actor)):
             if current is not None and folded != "default":
                 self._accept(prompt, step, q, current, actor, typed, kind="kept")
                 return
@@ -87,6 +93,14 @@ class Turn(Corrections):
         if q.type == "person":
             self.ctx.remember(Actor.from_dict(value))
         self._accept(prompt, step, q, value, actor, typed, kind="answer" if text == typed else "default")
+
+    def _is_option(self, q: Question, text: str, actor: Actor) -> bool:
+        """Whether ``text`` names one of the options ('Keep it' is an answer, not 'keep')."""
+        try:
+            questions.parse(q, text, self.pctx(actor))
+        except AnswerError:
+            return False
+        return True
 
     def _finish_repeat(self, prompt: Prompt, step: Step, actor: Actor) -> None:
         items = self.ctx.answers.get(step.id) or []

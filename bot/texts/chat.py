@@ -94,12 +94,12 @@ def done_hint() -> str:
     return "(say 'done' when there are no more)"
 
 
-def currently(value: str) -> str:
-    return f"(currently: {value}; say 'ok' to keep it)"
+def currently(value: str, word: str = "ok") -> str:
+    return f"(currently: {value}; say '{word}' to keep it)"
 
 
-def default_hint(value: str) -> str:
-    return f"(default: {value}; say 'ok' to take it)"
+def default_hint(value: str, word: str = "ok") -> str:
+    return f"(default: {value}; say '{word}' to take it)"
 
 
 def optional_hint() -> str:

@@ -591,3 +591,27 @@ def test_default_branch_that_is_not_last_is_refused(tmp_path):
     text = MINIMAL.replace("    type: text\n", f"    type: text\n    next: {next_}\n")
     err = refused(write(tmp_path, text), "decision", "without 'when' is not the last")
     assert "last" in err.fix
+
+
+# --- what a flow may name must be what it is rendered with --------------------------------------
+
+
+@pytest.mark.parametrize("name", ["flow", "now", "state", "model"])
+def test_a_prompt_naming_what_it_is_not_rendered_with_is_refused(tmp_path, name):
+    text = MINIMAL.replace("Is '{{ decision }}' right?", f"Is this right, in {{{{ {name}.title }}}}?")
+    refused(write(tmp_path, text), "confirm", f"unknown name(s) '{name}'")
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [("{{ decision }: done", "is not a valid template"), ("{{ decison }}", "unknown name(s) 'decison'")],
+)
+def test_a_record_decision_template_is_checked_at_load(tmp_path, template, problem):
+    text = MINIMAL + f'record:\n  decision: "{template}"\n'
+    refused(write(tmp_path, text), None, problem)
+
+
+def test_accepts_must_name_a_step_that_asks_each_owner(tmp_path):
+    steps = actions_step() + '  - {id: agreed, ask: "Does everyone agree?", type: yes_no}\n'
+    text = with_steps(steps, "record:\n  actions: actions\n  accepts: agreed\n")
+    refused(write(tmp_path, text), None, "record.accepts names 'agreed', which asks no one per action")

@@ -151,3 +151,22 @@ def test_a_flow_can_attach_a_calendar_invitation_for_the_review(tmp_path: Path, 
     assert kinds == [("summary", "review-2030-02-01.ics")]
     none = cli(tmp_path, flows, "runs", "invite", "99")
     assert none.exit_code == 1 and "Run 99 has no calendar invitation" in none.output
+
+
+def test_a_title_people_gave_is_text_in_the_invitation_not_a_template(tmp_path: Path, flows: Path) -> None:
+    text = (flows / "post_meeting.yaml").read_text()
+    (flows / "post_meeting.yaml").write_text(
+        text.replace(
+            "  - post_summary: conversation\n", "  - post_summary: conversation\n  - calendar_invite: {at: review_at}\n"
+        )
+    )
+    script = [("alice", "We ship in March"), ("alice", "Draft the plan"), ("alice", "@alice"), ("alice", "2030-01-10"),
+              ("alice", "done"), ("alice", "yes"), ("alice", "2030-02-01")]  # fmt: skip
+    lines = "".join(json.dumps({"as": who, "text": t}) + "\n" for who, t in script)
+    title = "Fix {% the thing {{ decision }}"  # before: a crash on the last turn, so the run never completed
+    done = cli(
+        tmp_path, flows, "chat", "post_meeting", "-f", "alice", "--data", f"title={title}", "--jsonl", input=lines
+    )
+    assert done.exit_code == 0, done.output
+    body = cli(tmp_path, flows, "runs", "invite", "1").output.replace("\n ", "")
+    assert "SUMMARY:Review: Fix {% the thing {{ decision }}" in body
