@@ -886,3 +886,21 @@ def test_a_yes_no_default_is_taken_with_default_as_ok_means_yes(db, tmp_path):
     assert started.outcome.replies[0].text == "Publish the notes?\n(default: no; say 'default' to take it)"
     say(bot, ALICE, "default")
     assert rows(db, "SELECT value, kind FROM answers WHERE step = 'publish'") == [("false", "default")]
+
+
+def test_an_answer_worded_like_a_correction_of_nothing_said_is_an_answer(db, bot):
+    start(bot)
+    assert say(bot, ALICE, "Change the supplier to Acme") == [("alice", "prompt", "Action 1: What is the action?")]
+    assert say(bot, ALICE, "Update the decision log to show the new date") == [
+        ("alice", "prompt", "Action 1: Who owns 'Update the decision log to show the new date'?")
+    ]
+    assert rows(db, "SELECT step, value FROM answers ORDER BY id") == [
+        ("decision", '"Change the supplier to Acme"'),
+        ("actions", '"Update the decision log to show the new date"'),
+    ]
+    # a correction that names an answer is still one
+    assert say(bot, ALICE, "change decision to We ship in April")[0] == (
+        "alice",
+        "info",
+        "Changed decision: Change the supplier to Acme -> We ship in April.",
+    )

@@ -45,6 +45,6 @@ def match_name(target: str, names: list[str]) -> str | None:
     joined = "_".join(wanted)
     if joined in names:
         return joined
-    words = {w for w in wanted if w not in _STOP}
-    hits = [n for n in names if words & set(n.split("_"))]
+    words = {w for w in wanted if w not in _STOP}  # every word must be the name's: not "decision log"
+    hits = [n for n in names if words and words <= set(n.split("_"))]
     return hits[0] if len(hits) == 1 else None

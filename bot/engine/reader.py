@@ -267,6 +267,25 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
         problem = templates.check(q.ask, _template_names(flow, step, q))
         if problem:
             fail(f"the prompt of {what} {problem}", "use trigger.<field>, a step id, or item.<field>")
+    why = (
+        _default_refused(q)
+        if q.default is not None and q.type in ("text", "choice", "yes_no", "number", "date")
+        else None
+    )
+    if why:
+        fail(f"the default '{q.default}' of {what} is not an answer it takes ({why})", "give a default it accepts")
+
+
+def _default_refused(q: Question) -> str | None:
+    """Why the question's own check refuses its default (read as if said today), or None."""
+    from bot.engine import answers, questions
+
+    ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
+    try:
+        questions.parse(q, str(q.default), ctx)
+    except answers.AnswerError as exc:
+        return str(exc.code)
+    return None
 
 
 def _bound_ok(bound: str) -> bool:

@@ -58,6 +58,8 @@ class Turn(Corrections):
         prompt = self.ctx.prompt_for(actor.id)
         if prompt:
             self.out.inbound_step = prompt.step
+        if command and command.kind == "correct" and prompt and self._free_text_answer(command, prompt):
+            command = None  # "Update the plan to show the new date", said to a text question, is an answer
         if command:
             self.out.inbound_kind = "command"
             self._command(command, actor, prompt)
@@ -93,6 +95,11 @@ class Turn(Corrections):
         if q.type == "person":
             self.ctx.remember(Actor.from_dict(value))
         self._accept(prompt, step, q, value, actor, typed, kind="answer" if text == typed else "default")
+
+    def _free_text_answer(self, command: Command, prompt: Prompt) -> bool:
+        """A correction naming no answer given so far, said to a free-text question: the words are
+        the answer (a correction that does name one, or said elsewhere, stays a correction)."""
+        return self.question_of(prompt).type == "text" and self._find_slot(command) is None
 
     def _is_option(self, q: Question, text: str, actor: Actor) -> bool:
         """Whether ``text`` names one of the options ('Keep it' is an answer, not 'keep')."""

@@ -615,3 +615,16 @@ def test_accepts_must_name_a_step_that_asks_each_owner(tmp_path):
     steps = actions_step() + '  - {id: agreed, ask: "Does everyone agree?", type: yes_no}\n'
     text = with_steps(steps, "record:\n  actions: actions\n  accepts: agreed\n")
     refused(write(tmp_path, text), None, "record.accepts names 'agreed', which asks no one per action")
+
+
+@pytest.mark.parametrize(
+    ("step", "default"),
+    [
+        ('{id: pick, ask: "Which?", type: choice, options: [a, b], default: c}', "c"),
+        ('{id: when, ask: "When?", type: date, default: someday soon}', "someday soon"),
+        ('{id: size, ask: "How many?", type: number, min: 1, max: 5, default: 9}', "9"),
+    ],
+)
+def test_a_default_its_own_question_refuses_is_refused_at_load(tmp_path, step, default):
+    step_id = step.split(",")[0].split(":")[1].strip()
+    refused(write(tmp_path, with_steps(f"  - {step}\n")), step_id, f"the default '{default}' of the step")
