@@ -334,8 +334,13 @@ def test_back_from_review_reopens_the_last_action_and_stores_a_revision(db, bot)
     ]
     more = "Action 3: What is the action? (say 'done' when there are no more)"
     assert say(bot, ALICE, "2026-12-17") == [("alice", "prompt", more)]
-    # the owners already answered: straight on to the review date
-    assert say(bot, ALICE, "done") == [("alice", "prompt", REVIEW_PROMPT)]
+    # going back over the owners' step asks them again: what they accepted may have changed
+    assert say(bot, ALICE, "done") == [
+        ("bob", "prompt", accept_prompt("Draft plan", "2026-11-27")),
+        ("carol", "prompt", accept_prompt("Book venue", "2026-12-17")),
+    ]
+    assert say(bot, BOB, "yes") == []
+    assert say(bot, CAROL, "yes") == [("alice", "prompt", REVIEW_PROMPT)]
     assert rows(
         db, "SELECT actor_id, value, kind, revision FROM answers WHERE item = 2 AND field = 'due' ORDER BY id"
     ) == [
@@ -904,3 +909,23 @@ def test_an_answer_worded_like_a_correction_of_nothing_said_is_an_answer(db, bot
         "info",
         "Changed decision: Change the supplier to Acme -> We ship in April.",
     )
+
+
+def test_going_back_over_the_owners_step_asks_a_new_owner_and_leaves_no_second_question(db, bot):
+    to_owners(bot, DRAFT)
+    assert say(bot, BOB, "yes") == [("alice", "prompt", REVIEW_PROMPT)]
+    say(bot, ALICE, "change the due date of action 1 to 2026-12-11")  # bob is asked again ...
+    say_all(bot, [(ALICE, "back"), (ALICE, "back"), (ALICE, "carol"), (ALICE, "2026-12-10")])  # ... then not the owner
+    assert say(bot, ALICE, "done") == [("carol", "prompt", accept_prompt("Draft plan", "2026-12-10"))]
+    assert say(bot, BOB, "yes")[0][1] == "error"  # nothing is asked of bob any more
+    assert say(bot, CAROL, "yes") == [("alice", "prompt", REVIEW_PROMPT)]
+    say(bot, ALICE, "ok")
+    assert rows(db, "SELECT owner_name, due, accepted_at FROM actions") == [("carol", "2026-12-10", STAMP)]
+
+
+def test_an_answer_on_a_branch_left_with_back_is_not_in_the_record(db, bot):
+    bot.start(Trigger(flow="metric_breach", title="Conversion dropped", facilitator=ALICE, participants=[BOB]), CONV)
+    say_all(bot, [(ALICE, "me"), (ALICE, "act"), (ALICE, "Roll back the release")])
+    say_all(bot, [(ALICE, "back"), (ALICE, "back"), (ALICE, "ignore"), (ALICE, "False alarm")])
+    assert run_row(db) == ("completed", "completed")
+    assert rows(db, "SELECT text FROM decisions") == [("ignore: False alarm",)]

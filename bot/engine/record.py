@@ -11,13 +11,14 @@ from bot.engine.state import RunState
 
 def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
     rec = flow.record
-    answers = ctx.answers
+    taken = set(ctx.path)  # the steps of the route the run took: not a branch left by 'back'
+    answers = {step: value for step, value in ctx.answers.items() if step in taken}
     out: dict[str, Any] = {
         "run": run_id,
         "flow": flow.id,
         "title": ctx.trigger.get("title") or flow.title,
         "facilitator": ctx.roles["facilitator"],
-        "decision": _decision_text(rec.decision, ctx),
+        "decision": _decision_text(rec.decision, ctx, answers),
         "decision_step": rec.decision if rec.decision and flow.has_step(rec.decision) else None,
         "accepts_step": rec.accepts,
         "actions": [],
@@ -51,13 +52,13 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
     return out
 
 
-def _decision_text(spec: str | None, ctx: RunState) -> str | None:
+def _decision_text(spec: str | None, ctx: RunState, answers: dict[str, Any]) -> str | None:
     if not spec:
         return None
     if "{{" not in spec:
-        value = ctx.answers.get(spec)
+        value = answers.get(spec)
         return None if value is None else questions.display(value)
-    shown = {k: questions.display(v) for k, v in ctx.answers.items() if not isinstance(v, list) and not _fanned(v)}
+    shown = {k: questions.display(v) for k, v in answers.items() if not isinstance(v, list) and not _fanned(v)}
     return templates.render(spec, {"trigger": ctx.trigger, "answers": shown, **shown}).strip() or None
 
 

@@ -312,10 +312,18 @@ class Turn(Corrections):
 
     def _back_to(self, path: list[str], actor: Actor) -> None:
         target = path.pop()
-        self.ctx.prompts = [p for p in self.ctx.prompts if p.step != self.state]
+        left = {self.state}
         while self.state != target:
             hop = self._hop_towards(target)
             self.transition("back", actor, prev=hop)
+            left.add(self.state)
+        left.discard(target)
+        # every step gone back over is asked anew: none of its questions stays open, and owners
+        # confirm again (what they accepted may change on the way)
+        self.ctx.prompts = [p for p in self.ctx.prompts if p.step not in left]
+        for step_id in left:
+            if self.flow.has_step(step_id) and self.flow.step(step_id).fan_out:
+                self.ctx.answers.pop(step_id, None)
         self.enter(target, actor, revisit=True)
 
     def _hop_towards(self, target: str) -> str:
