@@ -929,3 +929,24 @@ def test_an_answer_on_a_branch_left_with_back_is_not_in_the_record(db, bot):
     say_all(bot, [(ALICE, "back"), (ALICE, "back"), (ALICE, "ignore"), (ALICE, "False alarm")])
     assert run_row(db) == ("completed", "completed")
     assert rows(db, "SELECT text FROM decisions") == [("ignore: False alarm",)]
+
+
+def test_a_refused_back_leaves_the_owners_answers_in_the_record(db, bot):
+    to_owners(bot, DRAFT)
+    say_all(bot, [(BOB, "yes"), (ALICE, "ok")])
+    room = ConversationKey("console", "review-room")
+    bot.start(Trigger(flow="decision_review", data={"decision_id": 1}), room)
+    say(bot, BOB, "yes", room)  # bob: my action was done
+    assert say(bot, ALICE, "back", room)[0][1] == "error"  # the outcome is alice's first question
+    say(bot, ALICE, "keep", room)
+    say(bot, ALICE, "ok", room)
+    assert rows(db, "SELECT status FROM runs WHERE id = 2") == [("completed",)]
+    assert rows(db, "SELECT status FROM actions") == [("done",)]
+
+
+def test_a_correction_of_the_decision_in_a_flow_without_that_step_says_what_can_change(db, bot):
+    bot.start(Trigger(flow="metric_breach", title="Conversion dropped", facilitator=ALICE, participants=[BOB]), CONV)
+    say_all(bot, [(ALICE, "me"), (ALICE, "act"), (ALICE, "Roll back the release")])  # -> Action 1: What is the action?
+    replies = say(bot, ALICE, "change decision to Roll back and freeze deploys")
+    assert replies[0][1] == "error" and replies[0][2].startswith("I can't find 'decision' to change.")
+    assert rows(db, "SELECT count(*) FROM answers WHERE step = 'actions'") == [(0,)]

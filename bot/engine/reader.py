@@ -12,6 +12,7 @@ import ast
 import hashlib
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -281,8 +282,9 @@ def _default_refused(q: Question) -> str | None:
     from bot.engine import answers, questions
 
     ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
+    unbounded = replace(q, not_before=None, not_after=None)  # whether a date is in bounds depends on the day
     try:
-        questions.parse(q, str(q.default), ctx)
+        questions.parse(unbounded, str(q.default), ctx)
     except answers.AnswerError as exc:
         return str(exc.code)
     return None

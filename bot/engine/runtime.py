@@ -16,7 +16,7 @@ from bot import texts
 from bot.engine import questions
 from bot.engine.answers import AnswerError
 from bot.engine.asking import Outcome
-from bot.engine.commands import Command, classify
+from bot.engine.commands import Command, classify, match_name
 from bot.engine.corrections import Corrections
 from bot.engine.model import Flow, Question, Step
 from bot.engine.record import build_record
@@ -97,9 +97,13 @@ class Turn(Corrections):
         self._accept(prompt, step, q, value, actor, typed, kind="answer" if text == typed else "default")
 
     def _free_text_answer(self, command: Command, prompt: Prompt) -> bool:
-        """A correction naming no answer given so far, said to a free-text question: the words are
-        the answer (a correction that does name one, or said elsewhere, stays a correction)."""
-        return self.question_of(prompt).type == "text" and self._find_slot(command) is None
+        """A correction naming nothing of this flow, said to a free-text question: the words are
+        the answer ("Update the plan to show the new date"). One naming an answer, a step or field
+        not answered yet, or the decision stays a correction (and says what can be changed)."""
+        if self.question_of(prompt).type != "text" or self._find_slot(command) is not None:
+            return False
+        names = ["decision", *(s.id for s in self.flow.steps), *(f.id for s in self.flow.steps for f in s.fields)]
+        return match_name(command.target or "", names) is None
 
     def _is_option(self, q: Question, text: str, actor: Actor) -> bool:
         """Whether ``text`` names one of the options ('Keep it' is an answer, not 'keep')."""
@@ -303,11 +307,13 @@ class Turn(Corrections):
             self.say(texts.only_facilitator("go back a step", self.ctx.facilitator.name), to=actor, kind="error")
             return
         path = self.ctx.path
-        while path and self.flow.step(path[-1]).fan_out:
-            path.pop()  # owners' answers are not the facilitator's to redo; hop over them
-        if not path:
+        keep = len(path)
+        while keep and self.flow.step(path[keep - 1]).fan_out:
+            keep -= 1  # owners' answers are not the facilitator's to redo; hop over them
+        if not keep:  # nothing to go back to: the path (and the record built from it) stays as it is
             self.say(texts.at_first_question(), to=actor, kind="error")
             return
+        del path[keep:]
         self._back_to(path, actor)
 
     def _back_to(self, path: list[str], actor: Actor) -> None:

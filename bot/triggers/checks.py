@@ -124,12 +124,20 @@ MIN_INTERVAL = timedelta(minutes=1)
 
 
 def _schedule_ok(path: Path, name: str, schedule: str) -> None:
-    start = datetime(2026, 1, 1, tzinfo=UTC)
+    start, utc = datetime(2026, 1, 5, tzinfo=UTC), ZoneInfo("UTC")
     try:
-        gap = next_time(schedule, start, ZoneInfo("UTC")) - start
+        next_time(schedule, start, utc)
     except ValueError as exc:
         raise ConfigError(texts.checks_error(str(path), name, str(exc), "use 5m, 1h or a cron expression")) from exc
-    if gap < MIN_INTERVAL:
+    # the shortest gap between two runs: an interval's own; a five-field cron's is a minute at
+    # least; a cron with a seconds field is sampled at every hour of a week (it may fire every
+    # second on Saturdays only, or during one hour)
+    hours = range(7 * 24) if len(schedule.split()) > 5 else range(1)
+    gaps = []
+    for hour in hours:
+        first = next_time(schedule, start + timedelta(hours=hour), utc)
+        gaps.append(next_time(schedule, first, utc) - first)
+    if min(gaps) < MIN_INTERVAL:
         raise ConfigError(texts.checks_error(str(path), name, texts.schedule_too_short(schedule), "use 1m or more"))
 
 
@@ -174,12 +182,14 @@ def _sqlite_rows(path: str, sql: str) -> list[tuple[Any, ...]]:
         conn.close()
 
 
-#: What a check's query may do on a SQLite source: read, call functions, recurse; nothing else.
-_READS = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE})
+#: What a check's query may not do on a SQLite source opened read-only: attach a file (``ATTACH``,
+#: and ``VACUUM INTO``, which attaches its target), the one way left to create or write one.
+#: Table-valued functions, FTS5 and R*Tree reads stay allowed.
+_FILE_ACTIONS = frozenset({sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH})
 
 
 def _reads_only(action: int, *_: object) -> int:
-    return sqlite3.SQLITE_OK if action in _READS else sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_DENY if action in _FILE_ACTIONS else sqlite3.SQLITE_OK
 
 
 def _sqlalchemy_rows(url: str, sql: str) -> list[tuple[Any, ...]]:

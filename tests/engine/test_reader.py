@@ -628,3 +628,19 @@ def test_accepts_must_name_a_step_that_asks_each_owner(tmp_path):
 def test_a_default_its_own_question_refuses_is_refused_at_load(tmp_path, step, default):
     step_id = step.split(",")[0].split(":")[1].strip()
     refused(write(tmp_path, with_steps(f"  - {step}\n")), step_id, f"the default '{default}' of the step")
+
+
+@pytest.mark.parametrize("day", [28, 30])  # 2026-11-30 is the last day of its month
+def test_a_date_default_is_judged_without_the_days_bounds(monkeypatch, tmp_path, day):
+    from datetime import UTC, datetime
+
+    from bot.engine import reader
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 11, day, 12, 0, tzinfo=UTC)
+
+    monkeypatch.setattr(reader, "datetime", Clock)
+    step = '  - {id: due, ask: "By when?", type: date, default: end of month, not_before: tomorrow}\n'
+    assert read_flow_file(write(tmp_path, with_steps(step))).id == "mini"  # loads whatever the day

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 import time
 import types
@@ -41,15 +42,38 @@ def test_a_check_job_another_process_ran_after_a_stale_claim_is_not_run_again(pr
 def test_a_sqlite_check_cannot_write_files(tmp_path, sql):
     out, source = tmp_path / "copy.db", shop(tmp_path, 3.0)
     check = checks.Check("c", sql.format(out=out), 1.0, "above", "5m", str(source))
-    with pytest.raises(checks.CheckFailed, match="not authorized|authorization denied"):
+    with pytest.raises(checks.CheckFailed, match="not authorized|authorization denied|readonly"):
         checks.evaluate(check)
     assert not out.exists()
 
 
-def test_a_check_evaluated_more_than_once_a_minute_is_refused_at_load(flows, tmp_path):
-    write_checks(flows, shop(tmp_path, 3.0), schedule="0s")
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT count(*) FROM json_each('[1, 2, 3]')",
+        "SELECT count(*) FROM notes WHERE notes MATCH 'refund'",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) SELECT max(i) FROM n",
+    ],
+)
+def test_a_sqlite_check_may_read_with_table_functions_and_full_text(tmp_path, sql):
+    source = tmp_path / "reads.db"
+    with sqlite3.connect(source) as conn:
+        conn.execute("CREATE VIRTUAL TABLE notes USING fts5(text)")
+        conn.executemany("INSERT INTO notes VALUES (?)", [("refund asked",), ("refund given",), ("thanks",)])
+    assert checks.evaluate(checks.Check("c", sql, 1.0, "above", "5m", str(source))) in (2.0, 3.0)
+
+
+@pytest.mark.parametrize("schedule", ["0s", "30s", "* * * * 6 *", "* 1 * * * *"])
+def test_a_check_evaluated_more_than_once_a_minute_is_refused_at_load(flows, tmp_path, schedule):
+    write_checks(flows, shop(tmp_path, 3.0), schedule=schedule)
     with pytest.raises(ConfigError, match="more than once a minute"):
         checks.load(flows / "checks.yaml")
+
+
+@pytest.mark.parametrize("schedule", ["1m", "15m", "0 9 * * 1-5", "0 8-18 * * 1-5", "* * * * * 0"])
+def test_schedules_of_a_minute_or_more_are_taken(flows, tmp_path, schedule):
+    write_checks(flows, shop(tmp_path, 3.0), schedule=schedule)
+    assert checks.load(flows / "checks.yaml").checks[0].schedule == schedule
 
 
 def test_a_query_that_never_ends_does_not_hold_the_scheduler(proc, flows, tmp_path, monkeypatch):
