@@ -17,7 +17,7 @@ from bot.server import GROUP, SENDERS
 from bot.store import open_db, transaction, utc_now
 from bot.store.group import GroupCommit, committed, track
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, event_body, harness, message
+from tests.slack_support import Harness, event_body, message
 
 ANSWERS = "SELECT count(*) FROM messages WHERE direction = 'in'"
 
@@ -29,13 +29,6 @@ async def fake():
         fake.add_user(user, name)
     yield fake
     await fake.stop()
-
-
-@pytest.fixture
-async def slack(tmp_path: Path, fake: FakeSlack):
-    h = await harness(tmp_path, fake)
-    yield h
-    await h.client.close()
 
 
 async def threads(slack: Harness, count: int) -> list[str]:

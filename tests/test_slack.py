@@ -22,13 +22,6 @@ async def fake():
     await fake.stop()
 
 
-@pytest.fixture
-async def slack(tmp_path: Path, fake: FakeSlack):
-    h = await harness(tmp_path, fake)
-    yield h
-    await h.client.close()
-
-
 def blocks_of(posted: dict) -> list[str]:
     return [e["type"] for b in posted.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
 

@@ -30,13 +30,6 @@ async def fake():
     await fake.stop()
 
 
-@pytest.fixture
-async def slack(tmp_path: Path, fake: FakeSlack):
-    h = await harness(tmp_path, fake)
-    yield h
-    await h.client.close()
-
-
 async def started(slack: Harness) -> str:
     """A post_meeting run started by /decision; returns its thread ts once the first prompt is out."""
     await slack.slash("UA", "start post_meeting Weekly")
