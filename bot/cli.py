@@ -9,25 +9,21 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import re
 import sqlite3
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from bot import config, texts
-from bot.errors import BotError, FlowNotFound, InputEnded, RunNotFound
-from bot.model import Actor, Trigger
+from bot.errors import BotError, FlowNotFound, RunNotFound
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from bot.dispatch import Dispatcher
 from bot.render import render_run
-from bot.store import migrations, open_db, runs, transcript
+from bot.store import migrations, open_db, transcript
 
 
 class Context:
@@ -60,6 +56,8 @@ class Context:
         answer would read as 'nothing yet' rather than as the typo it is."""
         if flow is None:
             return
+        from bot.engine.reader import flow_files  # the engine loads only for commands that need it
+
         known = {path.stem for path in flow_files(self.flows_dir)} | transcript.flow_ids(conn)
         if flow not in known:
             raise FlowNotFound(texts.cli_unknown_flow_filter(flow, sorted(known), str(self.flows_dir)))
@@ -68,11 +66,6 @@ class Context:
         from bot.dispatch import Dispatcher, FlowCatalog  # the engine loads only for commands that need it
 
         return Dispatcher(self.db, FlowCatalog(self.flows_dir, self.db), config.timezone())
-
-
-def flow_files(folder: Path) -> list[Path]:
-    """The flow files of a folder: every ``*.yaml`` but routes.yaml and checks.yaml."""
-    return [path for path in sorted(folder.glob("*.yaml")) if path.stem not in ("routes", "checks")]
 
 
 class Group(click.Group):
@@ -111,131 +104,6 @@ def main(ctx: click.Context, db: str, flows: str) -> None:
       decisionbot chat post_meeting --data title="Weekly sync"
     """
     ctx.obj = Context(db, flows)
-
-
-# --- chat --------------------------------------------------------------------------------------
-
-
-@main.command()
-@click.argument("flow", required=False)
-@click.option("--run", "run_id", type=int, metavar="N", help="Continue open run N of the terminal instead.")
-@click.option("--data", "-d", multiple=True, metavar="KEY=VALUE", help="A trigger field prompts can use (repeatable).")
-@click.option("--facilitator", "-f", help="Who starts the run (default: 'facilitator', or a reviewed decision's).")
-@click.option("--participants", "-p", default="", help="Comma-separated names of the other people.")
-@click.option("--jsonl", is_flag=True, help='Scripting: read {"as": NAME, "text": ANSWER} lines, write JSON lines.')
-@click.pass_obj
-def chat(
-    obj: Context,
-    flow: str | None,
-    run_id: int | None,
-    data: tuple[str, ...],
-    facilitator: str,
-    participants: str,
-    jsonl: bool,
-) -> None:
-    """Run FLOW as a conversation in the terminal, or continue open run N with --run N.
-
-    Answer the bot's questions; '/as NAME' switches who is speaking, '/quit' leaves (the run
-    stays open, to continue with --run). At the end the decision record is printed with where
-    it is stored.
-
-    \b
-    Example:
-      decisionbot chat post_meeting -f alice -p bob,carol --data title="Weekly sync"
-      decisionbot chat --run 3
-    """
-    from bot.channels.console import ConsoleSession, person
-
-    if (flow is None) == (run_id is None) or (run_id is not None and (data or facilitator or participants)):
-        raise click.UsageError(texts.cli_chat_flow_or_run())
-    session = ConsoleSession(obj.dispatcher(), sys.stdout, jsonl=jsonl)
-    if run_id is not None:
-        row = session.resume(run_id)
-        if not jsonl:
-            click.echo(texts.cli_resumed(row.id, row.flow_id, ", ".join(row.context.addressees()) or None), err=True)
-    else:
-        assert flow is not None
-        fields = _data(data)
-        fac = person(facilitator) if facilitator else None
-        others = [person(p) for p in participants.split(",") if p.strip()]
-        trigger = Trigger(
-            flow=flow,
-            source="console",
-            title=fields.pop("title", ""),
-            data=fields,
-            facilitator=fac,
-            participants=others,
-        )
-        run_id = session.start(trigger)
-    speaker = Actor.from_dict(_facilitator_of(obj, run_id))
-    lines = _input_lines(jsonl, speaker.name)
-    while not session.done:
-        line = next(lines, None)
-        if line is None:
-            break
-        speaker_name, text = line
-        speaker = person(speaker_name) if speaker_name else speaker
-        command = text.strip()
-        if not jsonl and not sys.stdin.isatty() and not command.startswith("/"):
-            click.echo(f"{speaker.name}> {text}")
-        if command.startswith("/as "):
-            speaker = person(command[4:])
-            if not jsonl:
-                click.echo(texts.cli_switched(speaker.name), err=True)
-            continue
-        if command == "/quit":
-            click.echo(texts.cli_left_run(run_id), err=True)
-            return
-        if re.fullmatch(r"/[A-Za-z]+", command):  # a typo of a terminal command ('/help') is not an answer
-            click.echo(texts.cli_console_command(command), err=True)
-            continue
-        session.say(speaker, text)
-    if not session.done:
-        raise InputEnded(_input_ended(obj, run_id))
-    if not jsonl:
-        click.echo(texts.cli_stored_at(obj.db_path, run_id))
-
-
-def _facilitator_of(obj: Context, run_id: int) -> dict[str, str]:
-    row = runs.load_run(obj.db.conn, run_id)
-    assert row is not None
-    return dict(row.context.roles["facilitator"])
-
-
-def _input_ended(obj: Context, run_id: int) -> str:
-    row = runs.load_run(obj.db.conn, run_id)
-    waiting = row.context.addressees() if row else []
-    return texts.cli_input_ended(run_id, row.state if row else None, ", ".join(waiting) or None)
-
-
-def _input_lines(jsonl: bool, first: str) -> Iterator[tuple[str | None, str]]:
-    from bot.channels.console import parse_jsonl
-
-    stdin = sys.stdin
-    interactive = stdin.isatty() and not jsonl
-    speaker = first
-    line_no = 0
-    while True:
-        if interactive:
-            try:
-                line = input(f"{speaker}> ")
-            except EOFError:
-                return
-        else:
-            line = stdin.readline()
-            if not line:
-                return
-            line = line.rstrip("\n")
-        line_no += 1
-        if jsonl:
-            if not line.strip():
-                continue
-            name, text = parse_jsonl(line, line_no, lambda n, p: click.UsageError(texts.cli_bad_jsonl(n, p)))
-            yield name, text
-            continue
-        if line.strip().startswith("/as "):
-            speaker = line.strip()[4:].strip() or speaker
-        yield None, line
 
 
 def _data(items: tuple[str, ...]) -> dict[str, str]:
@@ -397,6 +265,7 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | 
 #: Modules that add commands to ``main`` (each defines its own ``@main.command`` / groups);
 #: imported last so they can import ``main`` from here.
 COMMAND_MODULES: tuple[str, ...] = (
+    "bot.cli_chat",
     "bot.cli_flows",
     "bot.cli_rasa",
     "bot.cli_analytics",

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from bot import texts
-from bot.cli import Context, _print_rows, flow_files, main, open_output, output_options
-from bot.errors import BotError, FlowError
+from bot.cli import Context, _print_rows, main, open_output, output_options
+from bot.errors import BotError
 
 # --- flows -------------------------------------------------------------------------------------
 
@@ -53,15 +53,13 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
     Example:
       decisionbot flows validate flows/post_meeting.yaml
     """
-    from bot.engine.reader import read_flow_file
+    from bot.engine.reader import flow_files, read_flow_in_folder
 
     ctx = click.get_current_context()
     folder = ctx.find_object(Context).flows_dir  # type: ignore[union-attr]
     files = list(paths) or flow_files(folder)
     for path in files:
-        flow = read_flow_file(path)
-        if flow.id != path.stem:  # as loading the folder refuses it (a run is found by its file's name)
-            raise FlowError(str(path), texts.cli_flow_id_differs(flow.id), texts.cli_flow_id_fix(path.stem))
+        read_flow_in_folder(path)  # as loading the folder does: its id must be its file's name
     click.echo(texts.cli_flows_valid(len(files)))
 
 

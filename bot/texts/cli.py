@@ -68,14 +68,6 @@ def cli_flows_valid(count: int) -> str:
     return f"{count} flow file(s) valid."
 
 
-def cli_flow_id_differs(flow_id: str) -> str:
-    return f"the id '{flow_id}' differs from the file name"
-
-
-def cli_flow_id_fix(stem: str) -> str:
-    return f"use id: {stem}"
-
-
 def cli_migrated(path: str, applied: list[str]) -> str:
     if not applied:
         return f"{path}: schema up to date."

@@ -634,13 +634,13 @@ def test_a_default_its_own_question_refuses_is_refused_at_load(tmp_path, step, d
 def test_a_date_default_is_judged_without_the_days_bounds(monkeypatch, tmp_path, day):
     from datetime import UTC, datetime
 
-    from bot.engine import reader
+    from bot.engine import validate
 
     class Clock(datetime):
         @classmethod
         def now(cls, tz=None):
             return datetime(2026, 11, day, 12, 0, tzinfo=UTC)
 
-    monkeypatch.setattr(reader, "datetime", Clock)
+    monkeypatch.setattr(validate, "datetime", Clock)
     step = '  - {id: due, ask: "By when?", type: date, default: end of month, not_before: tomorrow}\n'
     assert read_flow_file(write(tmp_path, with_steps(step))).id == "mini"  # loads whatever the day

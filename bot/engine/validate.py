@@ -1,0 +1,236 @@
+"""What a flow file means, checked once its structure passed the schema: unique step ids,
+questions with their defaults and bounds, who is asked, branches and their conditions, prompt
+templates, reachability and the ledger mapping. Each problem is a FlowError naming the file, the
+step and the fix."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from statemachine.exceptions import InvalidDefinition
+from statemachine.io.evaluators import RestrictedEvaluator, normalize_cond
+
+from bot.engine import templates
+from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
+from bot.errors import FlowError
+from bot.model import Actor
+
+RESERVED_IDS = {"trigger", "answers", "item", "n", "run", "flow", "now", "completed", "cancelled"}
+# names python-statemachine hands to guards itself; a step may not shadow them
+RESERVED_IDS |= {"event", "machine", "model", "source", "state", "target", "transition"}
+
+#: The names every prompt and the record's decision template are rendered with, besides step ids.
+PROMPT_NAMES = frozenset({"trigger", "run", "answers"})
+RECORD_NAMES = frozenset({"trigger", "answers"})
+
+
+def check_meaning(flow: Flow) -> None:
+    seen: set[str] = set()
+    for step in flow.steps:
+        fail = _failer(flow, step.id)
+        if step.id in seen:
+            fail(f"the step id '{step.id}' is used twice", "give every step its own id")
+        if step.id in RESERVED_IDS:
+            fail(f"'{step.id}' is a reserved name", "rename the step")
+        seen.add(step.id)
+        _check_question(flow, step, step)
+        _check_to(flow, step, seen)
+        _check_next(flow, step)
+    _check_reachable(flow)
+    _check_record(flow)
+
+
+def _failer(flow: Flow, step: str | None):
+    def fail(problem: str, fix: str) -> None:
+        raise FlowError(flow.path, problem, fix, step=step)
+
+    return fail
+
+
+def _check_question(flow: Flow, step: Step, q: Question) -> None:
+    fail = _failer(flow, step.id)
+    what = f"field '{q.id}'" if q is not step else "the step"
+    if q.type == "repeat":
+        if q is not step:
+            fail(f"{what} is a repeat inside a repeat", "use one level of repeated fields")
+        if not step.fields:
+            fail("a repeat step has no fields", "list the fields asked for each item under 'fields:'")
+        ids = [f.id for f in step.fields]
+        if len(ids) != len(set(ids)):
+            fail("two fields share an id", "give every field its own id")
+        for f in step.fields:
+            _check_question(flow, step, f)
+    elif not q.ask:
+        fail(f"{what} has no prompt", "add 'ask: <the question>'")
+    elif q.type not in ANSWER_TYPES:
+        fail(f"unknown answer type '{q.type}'", "use one of " + ", ".join(ANSWER_TYPES))
+    if q.type == "choice" and not q.options:
+        fail(f"{what} is a choice without options", "add 'options: [a, b, c]'")
+    if q.type != "choice" and q.options:
+        fail(f"{what} has options but is of type {q.type}", "remove 'options' or use type choice")
+    for bound in (q.not_before, q.not_after):
+        if bound is not None and q.type != "date":
+            fail(f"{what} has a date bound but is of type {q.type}", "remove it or use type date")
+        if bound is not None and not _bound_ok(bound):
+            fail(f"the date bound '{bound}' is not understood", "use today, tomorrow or an ISO date")
+    if q.ask:
+        problem = templates.check(q.ask, _template_names(flow, step, q))
+        if problem:
+            fail(f"the prompt of {what} {problem}", "use trigger.<field>, a step id, or item.<field>")
+    why = (
+        _default_refused(q)
+        if q.default is not None and q.type in ("text", "choice", "yes_no", "number", "date")
+        else None
+    )
+    if why:
+        fail(f"the default '{q.default}' of {what} is not an answer it takes ({why})", "give a default it accepts")
+
+
+def _default_refused(q: Question) -> str | None:
+    """Why the question's own check refuses its default (read as if said today), or None."""
+    from bot.engine import answers, questions
+
+    ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
+    unbounded = replace(q, not_before=None, not_after=None)  # whether a date is in bounds depends on the day
+    try:
+        questions.parse(unbounded, str(q.default), ctx)
+    except answers.AnswerError as exc:
+        return str(exc.code)
+    return None
+
+
+def _bound_ok(bound: str) -> bool:
+    from bot.engine import answers
+
+    try:
+        ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
+        answers.resolve_bound(bound, ctx)
+    except answers.AnswerError:
+        return False
+    return True
+
+
+def _template_names(flow: Flow, step: Step, q: Question) -> set[str]:
+    """Names a prompt may use: ``item`` only where it is rendered with one (the fields of a repeat
+    step, a fan-out step's prompt), ``n`` only in a fan-out step's prompt."""
+    names = set(PROMPT_NAMES) | {s.id for s in flow.steps}  # what asking.prompt_text renders with
+    if step.fan_out:
+        names |= {"item", "n"}
+    elif q is not step and step.type == "repeat":
+        names.add("item")
+    return names
+
+
+def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
+    fail = _failer(flow, step.id)
+    fan = step.fan_out
+    if fan is None:
+        if step.to not in flow.roles:
+            fail(
+                f"'to: {step.to}' names no role",
+                "use one of " + ", ".join(sorted(flow.roles)) + " or 'each <step>.<field>'",
+            )
+        return
+    source, field = fan
+    if step.type == "repeat":
+        fail("a repeat step cannot be fanned out", "address it to the facilitator")
+    if source == "trigger.actions" and field == "owner":
+        return
+    if source not in seen or source == step.id:
+        fail(f"'to: {step.to}' fans out over '{source}', not an earlier step", "name an earlier repeat step")
+    src = flow.step(source)
+    target = src.field(field)
+    if src.type != "repeat" or target is None or target.type != "person":
+        fail(f"'to: {step.to}' needs a person field of a repeat step", f"use 'each {source}.<person field>'")
+
+
+def _check_next(flow: Flow, step: Step) -> None:
+    fail = _failer(flow, step.id)
+    evaluator = RestrictedEvaluator()
+    for i, branch in enumerate(step.next):
+        if branch.goto not in FINAL_STATES and not flow.has_step(branch.goto):
+            fail(f"branches to unknown step '{branch.goto}'", "name a step of this flow, or completed")
+        if branch.when is None and i != len(step.next) - 1:
+            fail("a branch without 'when' is not the last", "put the default branch last")
+        if branch.when is not None:
+            try:
+                evaluator.compile_bool(branch.when)
+            except Exception as exc:  # InvalidDefinition; the evaluator raises KeyError on some forms ('x in [...]')
+                cause = exc.__cause__ if isinstance(exc, InvalidDefinition) else None
+                why = cause.msg if isinstance(cause, SyntaxError) else str(cause or type(exc).__name__)
+                fail(
+                    f"the condition '{branch.when}' is not allowed ({why})",  # not the library's advice
+                    "a condition may only compare step answers (by step id) with ==, !=, <, >, <=, >=,"
+                    " and, or, not, e.g. when: \"response == 'act'\"",
+                )
+            unknown = sorted(_condition_names(branch.when) - {s.id for s in flow.steps})
+            if unknown:
+                fail(
+                    f"the condition '{branch.when}' names no step: " + ", ".join(unknown),
+                    "compare the answers of this flow's steps, by step id",
+                )
+
+
+def _condition_names(expr: str) -> set[str]:
+    """The names a (structurally valid) condition reads; the names of called functions (In) aside."""
+    tree = ast.parse(normalize_cond(expr), mode="eval")
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
+
+
+def _check_reachable(flow: Flow) -> None:
+    reached, todo = set(), [flow.first.id]
+    while todo:
+        current = todo.pop()
+        if current in reached or current in FINAL_STATES:
+            continue
+        reached.add(current)
+        todo.extend(flow.successors(flow.step(current)))
+    for step in flow.steps:
+        if step.id not in reached:
+            raise FlowError(flow.path, "this step is never reached", "branch to it or remove it", step=step.id)
+
+
+def _check_record(flow: Flow) -> None:
+    rec = flow.record
+    fail = _failer(flow, None)
+    wanted = {
+        "actions": "repeat",
+        "accepts": "yes_no",
+        "review_at": "date",
+        "outcome": "choice",
+        "actions_done": "yes_no",
+    }
+    for key, kind in wanted.items():
+        ref = getattr(rec, key)
+        if ref is None:
+            continue
+        if not flow.has_step(ref) or flow.step(ref).type != kind:
+            fail(f"record.{key} names '{ref}', which is not a {kind} step", f"name a {kind} step")
+        if key in ("accepts", "actions_done") and flow.step(ref).fan_out is None:
+            fail(
+                f"record.{key} names '{ref}', which asks no one per action",
+                "name a yes_no step with 'to: each <actions step>.owner' (as owner_accepts in post_meeting.yaml)",
+            )
+    if rec.actions:
+        step = flow.step(rec.actions)
+        for name, kind in (("what", "text"), ("owner", "person"), ("due", "date")):
+            f = step.field(name)
+            if f is None or f.type != kind:
+                fail(
+                    f"record.actions needs a {kind} field '{name}' in step '{rec.actions}'",
+                    f"add it to '{rec.actions}'",
+                )
+    if rec.decision and "{{" not in rec.decision and not flow.has_step(rec.decision):
+        fail(f"record.decision names no step '{rec.decision}'", "name a step or write a template")
+    if rec.decision and "{{" in rec.decision:
+        problem = templates.check(rec.decision, set(RECORD_NAMES) | {s.id for s in flow.steps})
+        if problem:
+            fail(f"the template of record.decision {problem}", "use step ids, answers.<step> or trigger.<field>")
+    for action in flow.on_complete:
+        at = action.get("schedule_flow", {}).get("at")
+        if at and (not flow.has_step(at) or flow.step(at).type != "date"):
+            fail(f"schedule_flow.at names '{at}', which is not a date step", "name a date step")
