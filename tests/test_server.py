@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -63,6 +65,17 @@ async def started(tmp_path: Path, env: dict[str, str]) -> TestClient:
     return client
 
 
+@asynccontextmanager
+async def recording(tmp_path: Path) -> AsyncIterator[tuple[web.Application, Any, Recorder]]:
+    """A server with the recorder channel on: its app, services and channel; closed after."""
+    client = await started(tmp_path, {"RECORDER": "on"})
+    app = client.server.app
+    try:
+        yield app, app[SERVICES], app[CHANNELS]["recorder"]
+    finally:
+        await client.close()
+
+
 async def wait_for(predicate, timeout: float = 5.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
@@ -87,10 +100,7 @@ async def test_healthz_lists_the_channels_that_are_on(tmp_path: Path, recorder) 
 
 
 async def test_replies_are_delivered_in_order_after_a_refusal_and_marked_sent(tmp_path: Path, recorder) -> None:
-    client = await started(tmp_path, {"RECORDER": "on"})
-    app = client.server.app
-    try:
-        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+    async with recording(tmp_path) as (app, services, channel):
         Recorder.refusals = [RetryLater(0.05, "HTTP 429")]
         result = run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
         assert result.ok and result.started is not None
@@ -101,15 +111,10 @@ async def test_replies_are_delivered_in_order_after_a_refusal_and_marked_sent(tm
             "SELECT delivered_at, attempts, platform_id, last_error FROM messages WHERE direction = 'out'"
         ).fetchone()
         assert row[0] is not None and row[1] == 2 and row[2].startswith("msg-") and row[3] == "retry: HTTP 429"
-    finally:
-        await client.close()
 
 
 async def test_a_reply_refused_for_good_is_not_retried_and_does_not_block_the_next(tmp_path: Path, recorder) -> None:
-    client = await started(tmp_path, {"RECORDER": "on"})
-    app = client.server.app
-    try:
-        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+    async with recording(tmp_path) as (app, services, channel):
         Recorder.refusals = [DeliveryFailed("channel_not_found")]
         run_command(services.dispatcher, ALICE, CONV, "start post_meeting", {})
         run_command(services.dispatcher, ALICE, ConversationKey("recorder", "room-2"), "start post_meeting", {})
@@ -121,24 +126,17 @@ async def test_a_reply_refused_for_good_is_not_retried_and_does_not_block_the_ne
             "SELECT attempts, last_error, failed_at IS NOT NULL FROM messages WHERE delivered_at IS NULL"
         ).fetchall()
         assert failed == [(1, "failed: channel_not_found", 1)]
-    finally:
-        await client.close()
 
 
 async def test_an_outage_loses_nothing_however_many_tries_it_takes(tmp_path: Path, recorder, monkeypatch) -> None:
     monkeypatch.setattr("bot.outbox.backoff", lambda attempts: 0.0)  # minutes of real backoff, compressed
-    client = await started(tmp_path, {"RECORDER": "on"})
-    app = client.server.app
-    try:
-        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+    async with recording(tmp_path) as (app, services, channel):
         Recorder.refusals = [RetryLater(0.0, "HTTP 503") for _ in range(20)]
         run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
         services.notify("recorder")
         await wait_for(lambda: len(channel.sent) == 1)
         row = services.db.execute("SELECT attempts, failed_at, delivered_at IS NOT NULL FROM messages").fetchone()
         assert row == (21, None, 1)
-    finally:
-        await client.close()
 
 
 async def test_a_reply_refused_for_now_for_over_a_day_is_given_up_and_the_next_goes(tmp_path: Path, recorder) -> None:
@@ -151,10 +149,7 @@ async def test_a_reply_refused_for_now_for_over_a_day_is_given_up_and_the_next_g
     client = await started(tmp_path, {})
     run_command(client.server.app[SERVICES].dispatcher, ALICE, CONV, "cancel 1", {})
     await client.close()
-    client = await started(tmp_path, {"RECORDER": "on"})
-    app = client.server.app
-    try:
-        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+    async with recording(tmp_path) as (app, services, channel):
         Recorder.refusals = [RetryLater(0.0, "HTTP 503")]
         services.notify("recorder")
         await wait_for(lambda: len(channel.sent) == 1)
@@ -165,8 +160,6 @@ async def test_a_reply_refused_for_now_for_over_a_day_is_given_up_and_the_next_g
         assert rows[0] == (1, "gave up after 1 day, 0:00:00: HTTP 503", 1, 0)
         assert [r[2:] for r in rows[1:]] == [(0, 1)] * (len(rows) - 1)
         assert "What was decided" not in channel.sent[0][2]
-    finally:
-        await client.close()
 
 
 async def test_replies_given_up_never_hold_up_the_outbox(tmp_path: Path, recorder) -> None:
@@ -182,23 +175,15 @@ async def test_replies_given_up_never_hold_up_the_outbox(tmp_path: Path, recorde
             " attempts, last_error, failed_at FROM messages WHERE id = 1",
             [()] * 600,
         )
-    client = await started(tmp_path, {"RECORDER": "on"})
-    app = client.server.app
-    try:
-        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+    async with recording(tmp_path) as (app, services, channel):
         run_command(services.dispatcher, ALICE, ConversationKey("recorder", "room-2"), "start post_meeting New", {})
         services.notify("recorder")
         await wait_for(lambda: len(channel.sent) == 1)
         assert channel.sent == [("recorder:room-2", "alice", "What was decided in New?")]
-    finally:
-        await client.close()
 
 
 async def test_the_bots_own_pacing_is_not_a_refused_attempt(tmp_path: Path, recorder) -> None:
-    client = await started(tmp_path, {"RECORDER": "on"})
-    app = client.server.app
-    try:
-        services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+    async with recording(tmp_path) as (app, services, channel):
         Recorder.refusals = [RetryLater(0.05, "paced", attempt=False)]
         run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
         services.notify("recorder")
@@ -206,8 +191,6 @@ async def test_the_bots_own_pacing_is_not_a_refused_attempt(tmp_path: Path, reco
         row = services.db.execute("SELECT attempts, last_error FROM messages").fetchone()
         assert row == (1, None)
         assert app[SENDERS]["recorder"].blocked_until == {}  # the hold is forgotten once over
-    finally:
-        await client.close()
 
 
 async def test_replies_left_in_the_outbox_are_sent_after_a_restart(tmp_path: Path, recorder) -> None:
