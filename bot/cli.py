@@ -6,17 +6,22 @@ turned into a message with the next step here, once; nothing below this module e
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import logging
+import os
 import sqlite3
+from contextlib import nullcontext, suppress
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from bot import config, texts
-from bot.errors import BotError, FlowNotFound, RunNotFound
+from bot.cli_output import open_output as open_output  # every -o of every command
+from bot.errors import BotError, ConfigError, FlowNotFound, RunNotFound
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -51,6 +56,16 @@ class Context:
         self.existing_ledger()
         return self.db
 
+    def require_flows(self) -> Path:
+        """The flows folder, for a command that runs flows: it must exist and hold a flow file
+        (a mistyped --flows would otherwise serve, or validate, nothing)."""
+        from bot.engine.reader import flow_files  # the engine loads only for commands that need it
+
+        if not self.flows_dir.is_dir() or not flow_files(self.flows_dir):
+            env = config.BY_NAME["flows"].env
+            raise ConfigError(texts.cli_no_flows(str(self.flows_dir), self.flows_dir.is_dir(), env))
+        return self.flows_dir
+
     def check_flow(self, conn: sqlite3.Connection, flow: str | None) -> None:
         """Refuse a ``--flow`` filter that names no flow of the folder or the ledger: an empty
         answer would read as 'nothing yet' rather than as the typo it is."""
@@ -65,26 +80,78 @@ class Context:
     def dispatcher(self) -> Dispatcher:
         from bot.dispatch import Dispatcher, FlowCatalog  # the engine loads only for commands that need it
 
-        return Dispatcher(self.db, FlowCatalog(self.flows_dir, self.db), config.timezone())
+        folder = self.require_flows()  # before the ledger is opened (or made)
+        return Dispatcher(self.db, FlowCatalog(folder, self.db), config.timezone())
 
 
 class Group(click.Group):
-    """Translates BotError into a one-line message and exit status 1."""
+    """Translates BotError into a one-line message and exit status 1; so is an error of the
+    system (a file or a port) nothing below translated, naming the file when it has one."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        ended = False
         try:
             result = super().invoke(ctx)
+            ended = True
         except BotError as exc:
             raise click.ClickException(str(exc)) from exc
-        obj = ctx.find_object(Context)
-        if obj is not None and obj._db is not None:  # the command wrote: index its messages now
-            migrations.catch_up(obj._db)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # output piped into `head`: click ends quietly
+                raise
+            raise click.ClickException(texts.cli_system_error(exc.strerror or str(exc), exc.filename)) from exc
+        finally:  # what the command wrote, even one that stopped half-way, is searchable at once
+            obj = ctx.find_object(Context)
+            if obj is not None and obj._db is not None:
+                with nullcontext() if ended else suppress(sqlite3.Error):  # never hide the command's own error
+                    migrations.catch_up(obj._db)
         return result
 
 
-def _setting_option(name: str, flag: str) -> Any:
+class SettingOption(click.Option):
+    """An option backed by a setting: a bad value that came from its environment variable names
+    the variable, not an option the operator never typed."""
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        if ctx is not None and ctx.get_parameter_source(self.name or "") is ParameterSource.ENVIRONMENT:
+            return texts.cli_env_hint(str(self.envvar))
+        return super().get_error_hint(ctx)
+
+
+def _setting_option(name: str, flag: str, **kwargs: Any) -> Any:
     s = config.BY_NAME[name]
-    return click.option(flag, envvar=s.env, default=s.default, show_default=True, help=f"{s.help} [env {s.env}]")
+    return click.option(
+        flag,
+        cls=SettingOption,
+        envvar=s.env,
+        default=s.default,
+        show_default=True,
+        help=f"{s.help} [env {s.env}]",
+        **kwargs,
+    )
+
+
+class PortType(click.types.IntParamType):
+    """A TCP port, 1 to 65535 (bind() would fail with a traceback on anything else)."""
+
+    name = "port"  # "'abc' is not a valid port."
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        port = int(super().convert(value, param, ctx))
+        if not 1 <= port <= 65535:
+            self.fail(texts.cli_bad_port(port), param, ctx)
+        return port
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "INTEGER"
+
+
+PORT = PortType()
+
+
+def listen_error(host: str, port: int, exc: OSError) -> BotError:
+    """A port that cannot be listened on (taken, or an address not this machine's), as one line."""
+    problem = os.strerror(exc.errno) if exc.errno else str(exc)
+    return BotError(texts.cli_cannot_listen(host, port, problem, "--port"))
 
 
 def output_options(fn: Any) -> Any:
@@ -173,13 +240,7 @@ def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
 
 @main.command()
 @_setting_option("host", "--host")
-@click.option(
-    "--port",
-    envvar=config.BY_NAME["port"].env,
-    default=int(config.BY_NAME["port"].default or 3978),
-    show_default=True,
-    help=f"{config.BY_NAME['port'].help} [env {config.BY_NAME['port'].env}]",
-)
+@_setting_option("port", "--port", type=PORT)
 @click.pass_obj
 def serve(obj: Context, host: str, port: int) -> None:
     """Serve the chat channels and trigger hooks over HTTP, with /healthz.
@@ -198,13 +259,15 @@ def serve(obj: Context, host: str, port: int) -> None:
     from bot.server import channel_names, create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(obj.db_path, obj.flows_dir)
+    app = create_app(obj.db_path, obj.require_flows())
 
-    async def announce(app: web.Application) -> None:  # once the channels have started (Slack's auth.test ...)
+    def announce(_banner: str) -> None:  # once the channels have started and the port is listened on
         click.echo(texts.channels_on(channel_names(app), host, port))
 
-    app.on_startup.append(announce)
-    web.run_app(app, host=host, port=port, print=None)
+    try:
+        web.run_app(app, host=host, port=port, print=announce)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        raise listen_error(host, port, exc) from exc
 
 
 # --- db ----------------------------------------------------------------------------------------
@@ -238,16 +301,6 @@ def db_migrate(obj: Context) -> None:
 # --- output ------------------------------------------------------------------------------------
 
 
-def open_output(path: Path, binary: bool = False) -> IO[Any]:
-    """Open the file of an ``-o`` option for writing, making its folder first (every ``-o`` does,
-    ``teams package`` too); a path that cannot be written is a one-line error."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path.open("wb") if binary else path.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise BotError(texts.cli_cannot_write(str(path), exc.strerror or str(exc))) from exc
-
-
 def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | None = None) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
@@ -256,10 +309,18 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | 
         click.echo("(none)")
         return
     columns = columns or list(rows[0])
-    widths = {c: min(40, max(len(c), *(len(str(r.get(c) or "")) for r in rows))) for c in columns}
-    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
-    for row in rows:
-        click.echo("  ".join(str(row.get(c) or "")[: widths[c]].ljust(widths[c]) for c in columns))
+    shown = [{c: _cell(row.get(c)) for c in columns} for row in rows]
+    widths = {c: min(40, max(len(c), *(len(r[c]) for r in shown))) for c in columns}
+    last = columns[-1]  # the last column is not cut: nothing follows it (a search's snippet, a title)
+    click.echo("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+    for row in shown:
+        cells = [row[c] if c == last else row[c][: widths[c]].ljust(widths[c]) for c in columns]
+        click.echo("  ".join(cells).rstrip())
+
+
+def _cell(value: Any) -> str:
+    """A value on one line of a table: line breaks (a message of several lines) become spaces."""
+    return " ".join(str(value or "").splitlines())
 
 
 #: Modules that add commands to ``main`` (each defines its own ``@main.command`` / groups);

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -33,10 +33,6 @@ def ledger(obj: Context) -> str:
 def readonly(obj: Context) -> Any:
     """The ledger, opened so that nothing can be written through this connection."""
     return open_readonly(ledger(obj))
-
-
-def _out(output: Path | None) -> IO[str]:
-    return open_output(output) if output else sys.stdout
 
 
 @main.command()
@@ -95,14 +91,15 @@ def report(
         grace_days=grace_days,
         idle_days=idle_days,
     )
+    target = open_output(output) if output else None  # refuses the ledger itself before any work
     conn = reporting.connect(ledger(obj))
     try:
         obj.check_flow(conn, flow)
         text = reporting.render(reporting.build(conn, params), fmt)
     finally:
         conn.close()
-    if output:
-        with open_output(output) as out:
+    if target:
+        with target as out:
             out.write(text)
         click.echo(texts.analytics_written(str(output)), err=True)
     else:
@@ -159,14 +156,12 @@ def export_command(obj: Context, name: str, fmt: str, output: Path | None) -> No
       decisionbot export action_status --format csv -o actions.csv
     """
     conn = readonly(obj).conn
-    stream = _out(output)
-    try:
+    if not output:
+        exporting.export(conn, name, fmt, sys.stdout)
+        return
+    with open_output(output) as stream:  # all or nothing: a refused NAME leaves the file as it was
         count = exporting.export(conn, name, fmt, stream)
-    finally:
-        if output:
-            stream.close()
-    if output:
-        click.echo(texts.analytics_exported(count, name, str(output)), err=True)
+    click.echo(texts.analytics_exported(count, name, str(output)), err=True)
 
 
 @main.command()

@@ -47,19 +47,23 @@ def flows_list(obj: Context, as_json: bool) -> None:
 @flows.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def flows_validate(paths: tuple[Path, ...]) -> None:
-    """Check flow files (default: every file in the flows folder); exit 1 on the first bad one.
+    """Check flow files (default: every file in the flows folder, which must hold one); exit 1
+    on the first bad one.
 
     \b
     Example:
       decisionbot flows validate flows/post_meeting.yaml
     """
     from bot.engine.reader import flow_files, read_flow_in_folder
+    from bot.engine.validate import check_references
 
     ctx = click.get_current_context()
-    folder = ctx.find_object(Context).flows_dir  # type: ignore[union-attr]
-    files = list(paths) or flow_files(folder)
+    obj = ctx.find_object(Context)
+    assert obj is not None
+    files = list(paths) or flow_files(obj.require_flows())  # a missing or empty folder is refused
     for path in files:
-        read_flow_in_folder(path)  # as loading the folder does: its id must be its file's name
+        flow = read_flow_in_folder(path)  # as loading the folder does: its id must be its file's name
+        check_references(flow, {p.stem for p in flow_files(path.parent)})  # the flows beside it
     click.echo(texts.cli_flows_valid(len(files)))
 
 

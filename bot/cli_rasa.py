@@ -7,12 +7,12 @@ import os
 import click
 
 from bot import config, texts
-from bot.cli import Context, main
+from bot.cli import PORT, Context, listen_error, main
 from bot.errors import BotError
 
 
 @main.command("rasa-actions")
-@click.option("--port", "-p", default=5055, show_default=True, type=int, help="Port Rasa's endpoints.yml points at.")
+@click.option("--port", "-p", default=5055, show_default=True, type=PORT, help="Port Rasa's endpoints.yml points at.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
 @click.pass_obj
 def rasa_actions(obj: Context, port: int, host: str) -> None:
@@ -38,4 +38,7 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     os.environ[config.BY_NAME["flows"].env] = str(obj.flows_dir)
     obj.dispatcher()  # refuse a bad flow file, time zone or ledger now, not at the first call
     click.echo(texts.rasa_listening(host, port, obj.db_path, str(obj.flows_dir)), err=True)
-    rasa.serve(host, port)
+    try:
+        rasa.serve(host, port)
+    except OSError as exc:  # raised by the bind, before any worker starts
+        raise listen_error(host, port, exc) from exc

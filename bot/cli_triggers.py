@@ -33,7 +33,7 @@ from bot.triggers import PayloadError, alertmanager, generic, grafana
 @click.option("--participants", "-p", default="", help="Comma-separated ids of the other people.")
 @click.option("--owners", default="", help="Comma-separated ids of the people who own the outcome.")
 @click.option("--title", "-t", default="", help="What the run is about (default: the flow's title).")
-@click.option("--dedup-key", help="Triggers with the same key share one open run.")
+@click.option("--dedup-key", help="Triggers with the same key share one run while it is open.")
 @click.option("--data", "-d", multiple=True, metavar="KEY=VALUE", help="A trigger field prompts can use (repeatable).")
 @click.pass_obj
 def trigger_cmd(
@@ -50,7 +50,8 @@ def trigger_cmd(
     """Start FLOW in a chat channel, as a facilitator or a script would.
 
     The first prompt is queued in the outbox; `decisionbot serve` delivers it (for the console
-    channel it is printed here). With --dedup-key, a repeat while the run is open is counted on it.
+    channel it is printed here). With --dedup-key, a trigger while the key's run is open is
+    counted on it as a repeat; once that run completes or is cancelled, the key starts a new run.
 
     \b
     Example:

@@ -55,6 +55,8 @@ def run_command(
         run_id = _run_id(args)
         if run_id is None:
             return CommandResult(texts.command_needs_run(verb), ok=False)
+        if not _may_see(dispatcher.db.conn, run_id, actor, conversation):
+            return CommandResult(texts.cli_unknown_run(run_id), ok=False)  # as if there were no such run
         if verb == "status":
             return _status(dispatcher.db.conn, run_id)
         result = dispatcher.cancel(run_id, actor)
@@ -122,6 +124,23 @@ def _open_runs(conn: sqlite3.Connection, conversation: ConversationKey) -> list[
         }
         for r in rows
     ]
+
+
+def _may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: ConversationKey) -> bool:
+    """Whether ``actor`` may learn of run ``run_id`` (its title, step, whom it waits for): its
+    facilitator, a participant, someone its answers named (an owner), someone it asks or has
+    asked or heard from, or anyone speaking in the run's own conversation (as ``list`` shows)."""
+    row = runs.load_run(conn, run_id)
+    if row is None:
+        return False
+    ctx = row.context
+    here = row.conversation
+    if here.channel == conversation.channel and here.conversation == conversation.conversation:
+        return True
+    if actor.id in {p.id for p in ctx.known_people()} or any(p.to["id"] == actor.id for p in ctx.prompts):
+        return True
+    spoken = conn.execute("SELECT 1 FROM messages WHERE run_id = ? AND actor_id = ? LIMIT 1", (run_id, actor.id))
+    return spoken.fetchone() is not None
 
 
 def _status(conn: sqlite3.Connection, run_id: int) -> CommandResult:

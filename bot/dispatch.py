@@ -17,14 +17,14 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot import ics, texts
+from bot import config, ics, texts
 from bot.engine import runtime, timers
 from bot.engine.asking import Outcome
 from bot.engine.model import Flow
 from bot.engine.reader import load_flows, read_flow_text
 from bot.engine.runtime import Turn
 from bot.engine.state import RunState
-from bot.errors import BotError, FlowNotFound
+from bot.errors import BotError, ConfigError, FlowNotFound
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger, placeholder_facilitator
 from bot.store import checkpoint, iso, jobs, ledger, migrations, runs, transaction, utc_now
 from bot.store.jobs import Job
@@ -37,7 +37,9 @@ class FlowCatalog:
     def __init__(self, folder: Path, db: Database):
         self.folder = folder
         self.db = db
-        self.current = load_flows(folder) if folder.is_dir() else {}
+        self.current = load_flows(folder)
+        if not self.current:  # a mistyped --flows (or DECISIONBOT_FLOWS) would otherwise run nothing
+            raise ConfigError(texts.cli_no_flows(str(folder), folder.is_dir(), config.BY_NAME["flows"].env))
         self._versions: dict[tuple[str, str], Flow] = {(f.id, f.version): f for f in self.current.values()}
 
     def get(self, flow_id: str) -> Flow:
@@ -244,10 +246,12 @@ class Dispatcher:
         invite: dict[str, str],
         now: datetime,
     ) -> list[int]:
-        """The invitation rides on the summary; without one, on a message of its own."""
-        kinds = [r.kind for r in outcome.replies]
-        if "summary" in kinds:
-            runs.attach_to_message(conn, outbox[kinds.index("summary")], {"attachments": [invite]})
+        """The invitation rides on the summary (each one, when it goes to people one by one);
+        without one, on a message of its own."""
+        summaries = [ident for ident, r in zip(outbox, outcome.replies, strict=True) if r.kind == "summary"]
+        for ident in summaries:
+            runs.attach_to_message(conn, ident, {"attachments": [invite]})
+        if summaries:
             return []
         reply = Reply(row.id, row.conversation, texts.invite_attached(invite["filename"]), kind="info")
         ids = runs.queue_replies(conn, [reply], iso(now))
@@ -277,7 +281,8 @@ class Dispatcher:
         if trigger.status == "resolved":
             return self._resolved(conn, item, last, now)
         routable = trigger.conversation is not None and item.problem is None
-        if last is not None and (_joins(last, item.cooldown, now) or (last.run_id is None and not routable)):
+        joins = last is not None and _joins(last, trigger.source in RESOLVING_SOURCES, item.cooldown, now)
+        if last is not None and (joins or (last.run_id is None and not routable)):
             runs.repeat_event(conn, last.id, trigger.data, now)
             return Admitted(last.id, "repeat" if last.run_id else "unrouted", last.run_id)
         if not routable or trigger.conversation is None:
@@ -366,11 +371,22 @@ class Dispatcher:
         return f"done: run {result.run_id}"
 
 
-def _joins(last: KeyedEvent, cooldown: timedelta, now: datetime) -> bool:
+#: Sources whose triggers resolve (the same key comes with status resolved when it is over). A key
+#: from any other (``decisionbot trigger --dedup-key``) has no end but its run's.
+RESOLVING_SOURCES = frozenset({"alertmanager", "grafana", "generic", "check"})
+
+
+def _joins(last: KeyedEvent, resolves: bool, cooldown: timedelta, now: datetime) -> bool:
     """Whether a firing trigger joins the key's last event instead of opening a run: its run
-    is open, the incident never resolved, or it resolved less than ``cooldown`` ago."""
+    is open; or, for a trigger that ``resolves``, the incident never resolved (an alert still
+    firing after its decision was made is the same incident), or it resolved less than
+    ``cooldown`` ago. A key that cannot resolve starts a new run once the old one is closed."""
     if last.run_id is None:
         return False
-    if last.run_open or last.status == "firing":
+    if last.run_open:
+        return True
+    if not resolves:
+        return False
+    if last.status == "firing":
         return True
     return last.resolved_at is not None and now - datetime.fromisoformat(last.resolved_at) < cooldown

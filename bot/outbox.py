@@ -134,7 +134,11 @@ class Sender:
         while True:
             await self.wake.wait()
             self.wake.clear()
-            delay = await self.drain()
+            try:
+                delay = await self.drain()
+            except Exception:  # the ledger unreadable for a moment: the sender must outlive it
+                log.exception(texts.delivery_loop_failed(self.channel.name))
+                delay = backoff(3)
             if delay is not None:
                 asyncio.get_running_loop().call_later(delay, self.wake.set)
 
@@ -178,6 +182,14 @@ class Sender:
             except DeliveryFailed as exc:
                 self._give_up(item, f"failed: {exc}")
                 continue
+            except Exception as exc:  # a defect or the ledger failing mid-delivery: retried, never lost
+                # (the platform may have taken it: a repeat is better than a question never asked)
+                log.exception(texts.delivery_crashed(self.channel.name, item.id))
+                with transaction(self.db):
+                    mark_failed(self.db, item.id, f"retry: {type(exc).__name__}: {exc}")
+                wait = backoff(item.attempts)
+                self.blocked_until[key] = asyncio.get_running_loop().time() + wait
+                return wait
             with transaction(self.db):
                 mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
             self.delivered += 1

@@ -429,7 +429,7 @@ def test_correcting_an_owner_during_the_actions_step_asks_the_new_owner(db, bot)
     say_all(bot, action_lines(DRAFT, VENUE)[:-1])  # Action 3 is being asked
 
     assert say(bot, ALICE, "change owner of action 2 to @dave") == [
-        ("alice", "info", "Changed actions[2].owner: carol -> dave.")
+        ("alice", "info", "Changed owner of Action 2: carol -> dave.")
     ]
     assert answers(db)[-1] == ("actions", 2, "owner", "console:alice", person(DAVE), "correction", 2)
     assert rows(db, "SELECT raw FROM answers WHERE kind = 'correction'") == [("@dave",)]
@@ -453,7 +453,7 @@ def test_an_owner_confirms_again_when_their_actions_due_date_changes(db, bot):
     to_owners(bot)  # bob and carol are asked to accept
     say(bot, BOB, "yes")  # accepted as it was: due 2026-11-27
     assert say(bot, ALICE, "change the due date of action 1 to 2026-12-20") == [
-        ("alice", "info", "Changed actions[1].due: 2026-11-27 -> 2026-12-20."),
+        ("alice", "info", "Changed due of Action 1: 2026-11-27 -> 2026-12-20."),
         (None, "info", "Action 1 ('Draft plan') changed; its owner will be asked to confirm it again."),
         ("bob", "prompt", accept_prompt("Draft plan", "2026-12-20")),
     ]
@@ -511,7 +511,7 @@ def test_a_new_owner_named_after_the_owners_step_still_has_to_confirm(db, bot):
     to_owners(bot)
     say_all(bot, [(BOB, "yes"), (CAROL, "yes")])
     assert say(bot, ALICE, "change owner of action 2 to @dave") == [
-        ("alice", "info", "Changed actions[2].owner: carol -> dave."),
+        ("alice", "info", "Changed owner of Action 2: carol -> dave."),
         (None, "info", "Action 2 ('Book venue') has a new owner, who will be asked to confirm it."),
         ("dave", "prompt", accept_prompt("Book venue", "2026-12-10")),
     ]
@@ -613,7 +613,7 @@ def test_a_declined_action_is_reassigned_by_the_facilitator(db, bot):
     assert say(bot, CAROL, "yes") == []
     assert say(bot, BOB, "no") == [
         ("bob", "info", "Noted. I'll ask alice to reassign it."),
-        ("alice", "prompt", "bob declined action 1 ('Draft plan'). Who should own it instead?"),
+        ("alice", "prompt", "bob declined Action 1 ('Draft plan'). Who should own it instead?"),
     ]
     assert run_row(db) == ("owner_accepts", "active")
     assert say(bot, ALICE, "carol") == [("carol", "prompt", accept_prompt("Draft plan", "2026-11-27"))]
@@ -723,6 +723,7 @@ def test_a_run_in_flight_finishes_on_its_own_flow_version(tmp_path, db):
     flows.mkdir()
     path = flows / "post_meeting.yaml"
     shutil.copy(FLOWS / "post_meeting.yaml", path)
+    shutil.copy(FLOWS / "decision_review.yaml", flows)  # the flow post_meeting schedules
     old_text = path.read_text()
     old_version = version_of(old_text)
 

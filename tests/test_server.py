@@ -128,15 +128,53 @@ async def test_a_reply_refused_for_good_is_not_retried_and_does_not_block_the_ne
         assert failed == [(1, "failed: channel_not_found", 1)]
 
 
-async def test_an_outage_loses_nothing_however_many_tries_it_takes(tmp_path: Path, recorder, monkeypatch) -> None:
-    monkeypatch.setattr("bot.outbox.backoff", lambda attempts: 0.0)  # minutes of real backoff, compressed
+async def test_an_unexpected_error_in_a_delivery_is_retried_and_stops_no_other_reply(tmp_path: Path, recorder) -> None:
     async with recording(tmp_path) as (app, services, channel):
-        Recorder.refusals = [RetryLater(0.0, "HTTP 503") for _ in range(20)]
-        run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
+        Recorder.refusals = [KeyError("a defect in a channel")]  # not RetryLater, not DeliveryFailed
+        run_command(services.dispatcher, ALICE, CONV, "start post_meeting", {})
+        run_command(services.dispatcher, BOB, ConversationKey("recorder", "room-2"), "start post_meeting", {})
         services.notify("recorder")
-        await wait_for(lambda: len(channel.sent) == 1)
-        row = services.db.execute("SELECT attempts, failed_at, delivered_at IS NOT NULL FROM messages").fetchone()
-        assert row == (21, None, 1)
+        await wait_for(lambda: len(channel.sent) == 2)  # the other room's, then the failed one, retried
+        rows = services.db.execute(
+            "SELECT conversation, attempts, last_error, delivered_at IS NOT NULL FROM messages"
+            " WHERE direction = 'out' ORDER BY conversation"
+        ).fetchall()
+        assert rows == [
+            ("recorder:room-1", 2, "retry: KeyError: 'a defect in a channel'", 1),
+            ("recorder:room-2", 1, None, 1),
+        ]
+        run_command(services.dispatcher, ALICE, ConversationKey("recorder", "room-3"), "start post_meeting", {})
+        services.notify("recorder")
+        await wait_for(lambda: len(channel.sent) == 3)  # the sender lives on
+
+
+async def test_an_outage_loses_nothing_however_many_tries_it_takes(tmp_path: Path, recorder) -> None:
+    # One process would wait minutes of backoff for 20 tries (tests/test_outbox_backoff.py checks
+    # those waits); a started server tries what is queued at once. So: the platform refuses every
+    # try for 20 hours, the bot restarted each hour, and the reply still goes, counted, not given up.
+    Recorder.refusals = [RetryLater(0.0, "HTTP 503") for _ in range(20)]
+    sent: list[tuple[str, str | None, str]] = []
+    for hour in range(21):
+        now = datetime(2026, 11, 26, 2 + hour, tzinfo=UTC)  # the first try at 02:00, the last at 22:00
+        app = create_app(tmp_path / "s.db", ROOT / "flows", env={"RECORDER": "on"}, clock=lambda now=now: now)
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        try:
+            services, channel = app[SERVICES], app[CHANNELS]["recorder"]
+            if hour == 0:
+                run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
+                services.notify("recorder")
+            left = len(Recorder.refusals)
+            await wait_for(lambda: len(Recorder.refusals) < left or bool(channel.sent))  # noqa: B023 - awaited here
+            sent += channel.sent
+            row = services.db.execute(
+                "SELECT attempts, failed_at, delivered_at FROM messages WHERE direction = 'out' ORDER BY id"
+            ).fetchone()
+        finally:
+            await client.close()
+        assert row[:2] == (hour + 1, None)  # one more try each hour; never given up
+    assert sent[0] == ("recorder:room-1", "alice", "What was decided in Weekly sync?")
+    assert row[2] == "2026-11-26T22:00:00.000Z"
 
 
 async def test_a_reply_refused_for_now_for_over_a_day_is_given_up_and_the_next_goes(tmp_path: Path, recorder) -> None:

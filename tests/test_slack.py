@@ -216,6 +216,27 @@ async def test_commands_list_status_cancel_help_and_bad_ones(slack: Harness, fak
     assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in'") == [(0,)]
 
 
+async def test_status_of_a_run_is_told_only_to_its_people_and_its_own_channel(slack: Harness, fake: FakeSlack) -> None:
+    fake.add_user("UZ", "Zed")
+    await slack.slash("UA", "start post_meeting Acquisition of Initech", channel="GBOARD")
+    root = (await slack.posts(2))[0]
+    unknown = (await slack.slash("UZ", "status 99", channel="CRANDOM"))["text"]
+    assert unknown == "No run 99. Try: decisionbot runs list"
+    # a stranger elsewhere learns nothing, not even that the run exists
+    for verb in ("status", "cancel"):
+        assert (await slack.slash("UZ", f"{verb} 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
+    told = "Run #1 post_meeting 'Acquisition of Initech': active, at decision; waiting for Alice."
+    assert (await slack.slash("UZ", "status 1", channel="GBOARD"))["text"] == told  # in the run's channel
+    assert (await slack.slash("UA", "status 1", channel="CRANDOM"))["text"] == told  # its facilitator
+    assert (await slack.slash("UB", "status 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
+    for text in ("We buy it", "Draft the offer", "<@UB>", "2030-02-01", "done"):
+        await slack.event(message("UA", text, channel="GBOARD", thread_ts=root["ts"]))
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
+    asked = "Run #1 post_meeting 'Acquisition of Initech': active, at owner_accepts; waiting for Bob."
+    assert (await slack.slash("UB", "status 1", channel="CRANDOM"))["text"] == asked  # the owner it asks
+    assert (await slack.slash("UZ", "status 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
+
+
 async def test_slash_start_in_a_channel_the_bot_is_not_in(slack: Harness, fake: FakeSlack) -> None:
     fake.refuse("chat.postMessage", error="not_in_channel")
     answer = await slack.slash("UA", "start post_meeting Weekly", channel="C9")

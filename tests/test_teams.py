@@ -244,6 +244,23 @@ async def test_commands_in_a_channel_answer_in_their_thread_and_only_mentions_co
         assert h.db("SELECT status FROM runs") == [("cancelled",)]
 
 
+async def test_status_of_a_channel_run_is_not_told_to_a_stranger_in_a_personal_chat(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, "start post_meeting Acquisition of Initech"))
+        await h.next_post(0)
+        await h.send(personal(h.url, CAROL, "status 99"))
+        unknown = await h.next_post(1)
+        await h.send(personal(h.url, CAROL, "status 1"))
+        hidden = await h.next_post(2)
+        assert hidden.conversation == "a:chat-with-29:1carol"
+        assert unknown.text == "No run 99. Try: decisionbot runs list"
+        assert hidden.text == "No run 1. Try: decisionbot runs list"
+        await h.send(personal(h.url, ALICE, "status 1"))  # its facilitator, anywhere
+        told = await h.next_post(3)
+        assert told.text.startswith("Run #1 post_meeting 'Acquisition of Initech': active, at decision; waiting for")
+
+
 async def test_a_triggered_run_posts_into_a_channel_after_a_restart(tmp_path: Path) -> None:
     async with Harness(tmp_path) as h:
         await h.send(installed(h.url, "channel", (ALICE,)))
@@ -266,6 +283,20 @@ async def test_a_triggered_run_posts_into_a_channel_after_a_restart(tmp_path: Pa
         second = await h.next_post(1)
         assert second.conversation == f"{CHANNEL};messageid={first.answer_id}"
         assert h.db("SELECT raw FROM answers") == [("Add a disk",)]
+
+
+async def test_a_429_is_retried_no_sooner_than_its_retry_after(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        h.fake.refusals = [(429, "3")]  # longer than the outbox's first backoff (0.5 to 1.25 s)
+        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+        card = await h.next_post(1)  # the refused try, then the card
+        refused, retried = h.fake.calls
+        assert retried is card and (refused.method, refused.conversation) == (card.method, card.conversation)
+        assert card.at - refused.at >= 2.95, card.at - refused.at
+        await h.settle()  # the card reached the fake; its delivery is marked just after
+        assert h.db("SELECT attempts, last_error LIKE 'retry: HTTP 429%' FROM messages WHERE direction = 'out'") == [
+            (2, 1)
+        ]
 
 
 async def test_refused_deliveries_are_retried_in_order_or_given_up(tmp_path: Path) -> None:

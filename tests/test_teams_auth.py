@@ -1,38 +1,31 @@
 """Authentication on (recipe B of the protocol notes): OpenID metadata and a signing key served
 on 127.0.0.1, tokens signed with that key, checked by botbuilder's
-ConfigurationBotFrameworkAuthentication. Outbound calls carry the token the credentials give."""
+ConfigurationBotFrameworkAuthentication. Outbound calls carry the token botbuilder's own
+credentials (MSAL) fetch from a fake of Microsoft's login service (tests/fakes/login.py)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from botframework.connector.auth import MicrosoftAppCredentials, PasswordServiceClientCredentialFactory
 
 from bot.channels import REGISTRY
 from bot.channels.teams import TeamsChannel
 from bot.errors import ConfigError
 from bot.server import create_app
 from tests.fakes.bot_connector import ISSUER, OpenIdServer
+from tests.fakes.login import FakeLogin
 from tests.teams_support import ALICE, ROOT, Harness, personal
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
-
-
-class StaticToken(MicrosoftAppCredentials):
-    def get_access_token(self, force_refresh: bool = False) -> str:
-        return "static-test-token"
-
-
-class StaticTokenFactory(PasswordServiceClientCredentialFactory):
-    async def create_credentials(self, app_id, oauth_scope, login_endpoint, validate_authority):  # type: ignore[no-untyped-def]
-        return StaticToken(app_id, "unused")
+TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+SECRET = "not-a-real-secret"
 
 
 class LocalKeysTeams(TeamsChannel):
-    """The real channel, told to take its signing keys from a local OpenID server and to get
-    outbound tokens without a call to login.microsoftonline.com."""
+    """The real channel, told to take its signing keys from a local OpenID server."""
 
     openid_url = ""
 
@@ -42,12 +35,19 @@ class LocalKeysTeams(TeamsChannel):
         config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = ISSUER
         return config
 
-    def credentials_factory(self) -> PasswordServiceClientCredentialFactory:
-        return StaticTokenFactory(self.settings.app_id, self.settings.password)
+
+@pytest.fixture
+def login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLogin]:
+    """Microsoft's login services, faked behind an HTTPS proxy that botbuilder's and MSAL's
+    ``requests`` go through (the environment says so; nothing of the bot is replaced)."""
+    with OpenIdServer() as keys, FakeLogin(tmp_path, keys) as fake:
+        for name, value in fake.env().items():
+            monkeypatch.setenv(name, value)
+        yield fake
 
 
 @pytest.fixture
-def openid():
+def openid(login: FakeLogin) -> Iterator[OpenIdServer]:
     original = REGISTRY["teams"]
     with OpenIdServer() as server:
         LocalKeysTeams.openid_url = server.metadata_url
@@ -56,7 +56,7 @@ def openid():
     REGISTRY["teams"] = original
 
 
-ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-real-secret"}
+ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": SECRET}
 
 
 def nothing_stored(h: Harness) -> bool:
@@ -64,14 +64,17 @@ def nothing_stored(h: Harness) -> bool:
     return counts == [0, 0, 0]
 
 
-async def test_a_good_token_is_accepted_and_replies_carry_the_bots_token(tmp_path: Path, openid: OpenIdServer) -> None:
+async def test_a_good_token_is_accepted_and_replies_carry_the_bots_token(
+    tmp_path: Path, openid: OpenIdServer, login: FakeLogin
+) -> None:
     async with Harness(tmp_path, ENV) as h:
         assert openid.fetches == 2  # metadata and keys, fetched at start-up, off the event loop
         body = personal(h.url, ALICE, "start post_meeting Weekly sync")
         resp = await h.post(body, {"Authorization": f"Bearer {openid.token(APP_ID, h.url)}"})
         assert resp.status == 201
         card = await h.next_post(0)
-        assert card.authorization == "Bearer static-test-token"
+        # with its metadata URL changed botbuilder takes the "parameterized" path: tenant common
+        assert card.authorization == f"Bearer token-1-for-{APP_ID}-from-common"
         assert h.db("SELECT conversation_id FROM teams_conversations") == [("a:chat-with-29:1alice",)]
 
 
@@ -134,3 +137,28 @@ async def test_when_the_signing_keys_cannot_be_fetched_a_token_is_not_taken_on_t
             assert nothing_stored(h)
     finally:
         REGISTRY["teams"] = original
+
+
+@pytest.mark.parametrize(
+    ("app_type", "tenant", "login_tenant"),
+    [("MultiTenant", None, "botframework.com"), ("SingleTenant", TENANT_ID, TENANT_ID)],
+)
+async def test_each_app_type_starts_as_deployed_and_replies_with_a_token_from_its_tenant(
+    tmp_path: Path, login: FakeLogin, app_type: str, tenant: str | None, login_tenant: str
+) -> None:
+    """The channel exactly as deployed (no test subclass): botbuilder's own credential factory
+    and OpenID metadata URLs, Microsoft's hosts answered by the fake login behind the proxy."""
+    env = {**ENV, "MicrosoftAppType": app_type, **({"MicrosoftAppTenantId": tenant} if tenant else {})}
+    async with Harness(tmp_path, env) as h:
+        assert type(h.channel) is TeamsChannel
+        assert login.key_fetches == 2  # login.botframework.com's metadata and keys, at start-up
+        body = personal(h.url, ALICE, "start post_meeting Weekly sync")
+        refused = await h.post(body, {"Authorization": f"Bearer {login.keys.token('someone-else', h.url)}"})
+        assert refused.status == 401
+        resp = await h.post(body, {"Authorization": f"Bearer {login.keys.token(APP_ID, h.url)}"})
+        assert resp.status == 201
+        card = await h.next_post(0)
+        assert card.authorization == f"Bearer token-1-for-{APP_ID}-from-{login_tenant}"
+        asked = [(t.tenant, t.form.get("client_id"), t.form.get("client_secret")) for t in login.tokens]
+        assert asked == [(login_tenant, APP_ID, SECRET)]
+        assert login.tokens[0].form.get("scope") == "https://api.botframework.com/.default"

@@ -13,7 +13,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "kind": "manual, alert, metric or review.", "dedup_key": "Key that ties repeats of one alert to one open run.",
         "status": "firing or resolved.", "title": "Short title shown in prompts.", "payload": "The trigger's fields (JSON).",
         "first_seen_at": "When it was first received (UTC): the trigger time of its runs.", "last_seen_at": "When it was last received (UTC).",
-        "repeat_count": "How many times it came again while its run was open.", "route": "The route the trigger took.",
+        "repeat_count": "How many more times it came without starting a new run: while its run was open; for alerts, checks and generic events also until they resolved, or within the route's cooldown after.", "route": "The route the trigger took.",
         "resolved_at": "When the alert resolved (UTC).", "problem": "Why the trigger started no run.",
     }),
     "flow_versions": ("The text of every flow version a run started on.", {
@@ -49,7 +49,7 @@ TABLES: dict[str, tuple[str, T]] = {
     }),
     "decisions": ("One row per decision recorded.", {
         "id": "Decision id.", "run_id": "Run that recorded it.", "flow_id": "Its flow.", "title": "Title.", "text": "What was decided.",
-        "decided_by": "Facilitator.", "decided_at": "Time of the decision answer's last revision (UTC).", "review_at": "Review date (local date).",
+        "decided_by": "Facilitator.", "decided_at": "Time of the decision (UTC): the latest answer, as last revised, of the steps record.decision uses on the route the run took (the step it names, or the step ids its template reads); the completion time when none was answered.", "review_at": "Review date (local date).",
         "status": "open, kept, changed or dropped.", "revises": "The decision it replaces.", "updated_at": "Last change (UTC).",
     }),
     "actions": ("One row per action item of a decision.", {
@@ -58,11 +58,11 @@ TABLES: dict[str, tuple[str, T]] = {
         "status": "open, done or dropped.", "done_at": "When reported done (UTC).",
     }),
     "reviews": ("One row per review of a decision.", {
-        "id": "Review id.", "decision_id": "Decision.", "due_at": "Review date (local date).", "run_id": "The review run, once held.",
+        "id": "Review id.", "decision_id": "Decision.", "due_at": "Review date (local date).", "run_id": "The review run: set when the scheduler starts it (held_at stays empty until it completes); for a review run started by hand, when held.",
         "held_at": "When held (UTC).", "outcome": "kept, changed or dropped.",
     }),
-    "jobs": ("Durable timers: reminders, escalations, expiries, review starts.", {
-        "id": "Job id.", "run_id": "Run.", "kind": "remind, escalate, expire or start_flow.", "due_at": "When due (UTC).",
+    "jobs": ("Durable timers: reminders, escalations, expiries, review starts, owner digests, metric checks.", {
+        "id": "Job id.", "run_id": "Run (empty for digest and check).", "kind": "remind, escalate, expire, start_flow, digest or check.", "due_at": "When due (UTC).",
         "payload": "Arguments (JSON).", "created_at": "Created (UTC).", "claimed_at": "Claimed (UTC).", "done_at": "Done (UTC).",
         "outcome": "done, cancelled, superseded or failed: ...",
     }),
@@ -71,7 +71,7 @@ TABLES: dict[str, tuple[str, T]] = {
     }),
     "check_evaluations": ("One row per evaluation of a SQL metric check.", {
         "id": "Evaluation id.", "check_name": "Check.", "at": "When (UTC).", "value": "Value (NULL when the query failed).",
-        "threshold": "Threshold.", "direction": "above or below.", "breached": "1 when breached.", "error": "Why there is no value.",
+        "threshold": "Threshold.", "direction": "above or below.", "breached": "1 when breached.", "error": "Why there is no value (the query failed), or why a breach or recovery fed no event (routes.yaml broken).",
         "event_id": "The event a breach or recovery fed.",
     }),
     "people": ("People the platforms told us about.", {

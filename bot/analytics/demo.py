@@ -9,10 +9,10 @@ messages, answers and revisions, transitions, decisions, actions and reviews.
 
 Scripted fates: most runs complete; some are abandoned mid-way or cancelled; facilitators correct
 decisions, owners and dates; owners decline and actions are reassigned; alerts repeat while their
-run is open. At each review date the review run starts (the demo plays the scheduler's part and
-marks the ``start_flow`` job done; for repeats it plays the router's, counting ``repeat_count``);
-it is answered on time, late, or never; owners say whether their action was done, so actions end
-done on time, done late, open or dropped.
+run is open. At each review date the review run starts (the demo plays the scheduler's part: it
+marks the ``start_flow`` job done and sets the review's ``run_id``; for repeats it plays the
+router's, counting ``repeat_count``); it is answered on time, late, or never; owners say whether
+their action was done, so actions end done on time, done late, open or dropped.
 """
 
 from __future__ import annotations
@@ -256,6 +256,7 @@ class Sim:
         data = json.loads(payload)
         trig = Trigger(flow=data["flow"], source="schedule", kind="review", data={"decision_id": data["decision_id"]})
         result = self.dispatcher.start(trig, plan.conversation)
+        runs.review_started(self.db.conn, data["decision_id"], result.run_id)  # as the scheduler does
         self.delivered(plan.conversation.channel)
         fate = self.rnd.choices(["on_time", "late", "missed"], weights=[70, 15, 15])[0]
         nxt = Plan(result.run_id, trig.flow, plan.conversation, plan.fac, plan.team)

@@ -121,8 +121,8 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
 
     Latency, per ``dimension`` (``all``, ``flow``, ``source``, ``channel``, ``week``) and ``key``:
     hours to first answer = the first ``answers.at`` of the run - its trigger time; hours to
-    decision = ``decisions.decided_at`` (the time of the decision answer's last revision) - the
-    trigger time; ``runs``, ``answered`` and ``decided`` count the runs of the group and those
+    decision = ``decisions.decided_at`` (the latest answer, as last revised, of the steps the
+    flow's ``record.decision`` uses) - the trigger time; ``runs``, ``answered`` and ``decided`` count the runs of the group and those
     that have each time; ``week`` is the ISO week of the trigger time (UTC).
 
     Drop-off, per flow and step: a run *reaches* a step when a transition targets it; its *stop

@@ -17,13 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlite_utils import Database
 
+from bot import texts
 from bot.analytics import engagement, measures
+from bot.analytics import schema as analytics_schema
 from bot.analytics.export import csv_cell
 from bot.analytics.measures import Params, Row
+from bot.errors import BotError
 from bot.store import iso, open_readonly, utc_now
+from bot.store import migrations as core_schema
+from bot.triggers import schema as triggers_schema
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
+#: The migration sets whose tables and views the report reads.
+SCHEMA = (core_schema.migrations, triggers_schema.migrations, analytics_schema.migrations)
 RATIOS = frozenset(
     {"follow_through", "share_dropped", "adherence", "dropoff_rate", "share_revised", "response_rate", "share_decided"}
 )
@@ -79,7 +87,18 @@ def build(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
-    """A read-only connection tuned for reading much: memory-mapped, with a larger page cache."""
+    """A read-only connection tuned for reading much: memory-mapped, with a larger page cache.
+    A ledger whose schema is behind (an older version made it; the report never migrates) is
+    refused with the command that brings it up to date."""
+    conn = _connect(path)
+    pending = [m.name for mset in SCHEMA for m in mset.pending(Database(conn))]
+    if pending:
+        conn.close()
+        raise BotError(texts.analytics_not_migrated(str(path), pending))
+    return conn
+
+
+def _connect(path: str | Path) -> sqlite3.Connection:
     conn = open_readonly(path).conn
     conn.execute("PRAGMA mmap_size = 1073741824")
     conn.execute("PRAGMA cache_size = -65536")
@@ -87,7 +106,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
 
 
 def _others(path: str, params: Params) -> dict[str, Any]:
-    conn = connect(path)
+    conn = _connect(path)
     try:
         return _others_on(conn, params)
     finally:

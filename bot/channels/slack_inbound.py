@@ -6,11 +6,18 @@ Which run a message belongs to: a thread reply goes to the run living in that th
 fallback), a click to the run its block id names. Messages in other threads and the channel
 itself are not the bot's business; a mention or ``/decision`` outside a run's thread is a
 command. Every turn is committed before this returns, so the 200 that follows means stored.
+
+A command is carried out in the savepoint that records its delivery id (the savepoints of its
+turn nest in it, as every write of the server's pass is a savepoint of the group commit): a
+command that fails leaves no id, so Slack's retry is carried out, not dropped. A run a command
+starts is stored with its thread in that one savepoint too, and the "started" root a slash command
+posts first is deleted again when the run is not stored after all.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,15 +28,16 @@ from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
 from bot.channels.slack_events import Said
-from bot.channels.slack_send import Backlog, Poster, is_dm
+from bot.channels.slack_send import Backlog, Poster, call, is_dm
 from bot.control import CommandResult, is_command, run_command
 from bot.dispatch import TurnResult
 from bot.model import Actor, ConversationKey, Message
-from bot.store import runs, transaction, transcript
+from bot.store import group, runs, transaction, transcript
 from bot.store import slack as store
 from bot.store.people import People
 
 NAME = "slack"
+log = logging.getLogger("decisionbot.slack")
 
 #: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack
 #: shows the user an error after 3 s even when the command went through.
@@ -92,19 +100,23 @@ class Inbound:
         self._after_turn(self.dispatcher.handle(message, run_id=run_id), actor, text)
 
     async def _direct(self, said: Said, event: dict[str, Any]) -> None:
-        """A direct message: an owner's answer (the run waiting on them), or a command."""
+        """A direct message: an owner's answer (the run waiting on them), or a command (in the
+        savepoint of the turn that recorded the delivery id and found no run)."""
         text = events.without_mention(said.text, self.bot_user)
         actor, mentions = await self._people(said.user, text)
         if self._seen(said.platform_id):
             return
         conversation = ConversationKey(NAME, said.channel)
         message = Message(conversation, actor, text, platform_id=said.platform_id, mentions=mentions, raw=event)
-        result = self.dispatcher.handle(message)
+        done = None
+        with transaction(self.services.db):
+            result = self.dispatcher.handle(message)
+            if result is None and is_command(text):
+                done = run_command(self.dispatcher, actor, conversation, text, mentions)
         if result is not None:
             self._after_turn(result, actor, text)
             return
-        if is_command(text):
-            done = run_command(self.dispatcher, actor, conversation, text, mentions)
+        if done is not None:
             self._after_command(done)
             self.poster.say_later(said.channel, blocks.escape(done.text))
         else:
@@ -114,21 +126,16 @@ class Inbound:
         """``@decisionbot start ...`` and the other commands; a run started so lives in the
         thread of the mention."""
         actor, mentions = await self._people(said.user, said.text)
-        if not self._first(said.platform_id):
-            return
         text = events.without_mention(said.text, self.bot_user)
-        if text.split()[:1] and text.split()[0].lower() == "start":
-            thread = said.thread_ts or said.ts
-            done = run_command(self.dispatcher, actor, ConversationKey(NAME, said.channel, thread), text, mentions)
-            if done.started is not None:
-                with transaction(self.services.db) as conn:
-                    store.add_thread(conn, said.channel, thread, done.started.run_id, self.dispatcher.clock())
-                self._after_command(done)
-                return
-        else:
-            done = run_command(self.dispatcher, actor, ConversationKey(NAME, said.channel), text, mentions)
-            self._after_command(done)
-        self.poster.ephemeral_later(said.channel, said.user, blocks.escape(done.text), said.thread_ts)
+        words = text.split()
+        starts = bool(words) and words[0].lower() == "start"
+        conversation = ConversationKey(NAME, said.channel, (said.thread_ts or said.ts) if starts else None)
+        done = self._once(said.platform_id, actor, conversation, text, mentions)
+        if done is None:
+            return
+        self._after_command(done)
+        if done.started is None:
+            self.poster.ephemeral_later(said.channel, said.user, blocks.escape(done.text), said.thread_ts)
 
     # --- slash commands ----------------------------------------------------------------------
 
@@ -136,12 +143,15 @@ class Inbound:
         arrived = asyncio.get_running_loop().time()
         command = events.slash(form)
         actor, mentions = await self._people(command.user, command.text)
-        if not self._first(command.platform_id):
+        if self._seen(command.platform_id):
             return Answer()
         words = command.text.split()
         if len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current:
             return await self._slash_start(command, actor, mentions, words, arrived)
-        done = run_command(self.dispatcher, actor, ConversationKey(NAME, command.channel), command.text, mentions)
+        conversation = ConversationKey(NAME, command.channel)
+        done = self._once(command.platform_id, actor, conversation, command.text, mentions)
+        if done is None:
+            return Answer()
         self._after_command(done)
         return Answer(body=blocks.ephemeral(done.text))
 
@@ -149,7 +159,9 @@ class Inbound:
         self, command: events.Slash, actor: Actor, mentions: dict[str, Actor], words: list[str], arrived: float
     ) -> Answer:
         """Post the thread's root in the channel, then start the run in that thread; all within
-        SLASH_BUDGET of the command's arrival (Slack shows an error after 3 s)."""
+        SLASH_BUDGET of the command's arrival (Slack shows an error after 3 s). The root is
+        deleted again when the run is not stored: its turn fails, it did not start, or the group
+        commit holding it is lost (Slack does not retry a slash command)."""
         flow = self.dispatcher.catalog.get(words[1])
         title = " ".join(w for w in words[2:] if w not in mentions)
         root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
@@ -163,12 +175,34 @@ class Inbound:
                 body=blocks.ephemeral(texts.slack_not_in_channel() if known else texts.slack_post_failed(reason))
             )
         conversation = ConversationKey(NAME, command.channel, ts)
-        done = run_command(self.dispatcher, actor, conversation, command.text, mentions)
-        if done.started is not None:
-            with transaction(self.services.db) as conn:
-                store.add_thread(conn, command.channel, ts, done.started.run_id, self.dispatcher.clock())
+        try:
+            done = self._once(command.platform_id, actor, conversation, command.text, mentions)
+        except Exception:
+            self._delete_root(command.channel, ts)
+            raise
+        if done is None or done.started is None:  # a repeat of a command carried out, or no run
+            self._delete_root(command.channel, ts)
+            return Answer() if done is None else Answer(body=blocks.ephemeral(done.text))
+        grouped = group.installed(self.services.db.conn)
+        if grouped is not None:
+            grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, ts))
         self._after_command(done)
         return Answer(body=blocks.ephemeral(done.text))
+
+    def _delete_root_unless_stored(self, channel: str, ts: str) -> None:
+        """After the commit (or its loss): a root whose run's thread is not in the ledger goes."""
+        if store.thread_run(self.services.db.conn, channel, ts) is None:
+            self._delete_root(channel, ts)
+
+    def _delete_root(self, channel: str, ts: str) -> None:
+        """Take back the "started" root of a run that was not stored (off the request)."""
+        self.poster.spawn(self._delete(channel, ts))
+
+    async def _delete(self, channel: str, ts: str) -> None:
+        try:
+            await call(self.poster.side.chat_delete(channel=channel, ts=ts))
+        except (RetryLater, DeliveryFailed) as exc:
+            log.warning(texts.slack_side_call_failed("chat.delete", str(exc)))
 
     # --- widgets -----------------------------------------------------------------------------
 
@@ -227,10 +261,20 @@ class Inbound:
             self.backlog.add(len(turn.outbox))
             self.services.notify(NAME)
 
-    def _first(self, platform_id: str) -> bool:
-        """Record a delivery id; False when it was seen before (a retry)."""
+    def _once(
+        self, platform_id: str, actor: Actor, conversation: ConversationKey, text: str, mentions: dict[str, Actor]
+    ) -> CommandResult | None:
+        """Carry out a command in the savepoint that records its delivery id, with the thread of a
+        run it starts: when it fails the id goes too, so Slack's retry is carried out. None for a
+        retry of a command carried out already."""
         with transaction(self.services.db) as conn:
-            return not runs.seen_delivery(conn, NAME, platform_id, self.dispatcher.clock())
+            now = self.dispatcher.clock()
+            if runs.seen_delivery(conn, NAME, platform_id, now):
+                return None
+            done = run_command(self.dispatcher, actor, conversation, text, mentions)
+            if done.started is not None and conversation.thread:
+                store.add_thread(conn, conversation.conversation, conversation.thread, done.started.run_id, now)
+            return done
 
     def _seen(self, platform_id: str) -> bool:
         row = self.services.db.conn.execute(

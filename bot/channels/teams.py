@@ -43,10 +43,10 @@ from botframework.connector.auth import (
 from bot import texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register
 from bot.channels import teams_activities as acts
-from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, Tokens, auth_view
+from bot.channels.teams_connector import PARTS, AuthConfig, Connector, TeamsSettings, Tokens, auth_view, switched_on
 from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
-from bot.control import run_command
+from bot.control import CommandResult, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, placeholder_facilitator
@@ -54,8 +54,6 @@ from bot.outbox import Queued, backoff
 from bot.store import group, runs, transaction, transcript
 
 log = logging.getLogger("decisionbot.teams")
-
-SWITCH = "DECISIONBOT_TEAMS"
 
 #: Tries of an answer to a command (list, status, help ...) refused for now: it is not in the
 #: outbox (no run owns it); whoever asked can ask again.
@@ -68,7 +66,13 @@ class TeamsChannel(Channel):
 
     @classmethod
     def configured(cls, env: Mapping[str, str]) -> bool:
-        return bool(env.get("MicrosoftAppId", "").strip()) or env.get(SWITCH, "").strip().lower() in ("on", "1", "true")
+        switch = switched_on(env)  # read even with an app id: a wrong value is never taken silently
+        return bool(env.get("MicrosoftAppId", "").strip()) or switch
+
+    @classmethod
+    def half_configured(cls, env: Mapping[str, str]) -> str | None:
+        present = [name for name in PARTS if env.get(name, "").strip()]
+        return texts.teams_off_without_app_id(present) if present and not cls.configured(env) else None
 
     def __init__(self, services: Services):
         super().__init__(services)
@@ -235,29 +239,35 @@ class TeamsChannel(Channel):
                 self._say(inbound, inbound.activity_id, texts.teams_text_only())
             return
         if self._is_command(message.text):
-            await self._command(inbound, message)
+            self._command(inbound, message)
             return
         run_id = None
         if inbound.conversation_type == "channel":
             run_id = self.store.run_in_thread(inbound.base_id, inbound.thread) if inbound.thread else None
             if run_id is None:
-                await self._command(inbound, message)
+                self._command(inbound, message)
                 return
-        result = self.services.dispatcher.handle(message, run_id)
-        if result is None:
-            await self._command(inbound, message, dedup=False)
-        else:
+        with transaction(self.services.db):  # no run found: the command shares the turn's savepoint
+            result = self.services.dispatcher.handle(message, run_id)
+            if result is None:
+                self._command(inbound, message, dedup=False)
+        if result is not None:
             self._after_turn(result, message)
 
-    async def _command(self, inbound: acts.Inbound, message: Message, dedup: bool = True) -> None:
-        if dedup and not self._first_delivery(message.platform_id):
-            return
+    def _command(self, inbound: acts.Inbound, message: Message, dedup: bool = True) -> None:
+        """Carry out a command in the savepoint that records its delivery id (``dedup`` False: the
+        turn it is nested in recorded it): a command whose turn fails leaves no id, so Teams'
+        retry is carried out, not dropped."""
         key = acts.key_for(inbound.base_id)  # a channel run gets its thread at its first delivery
-        try:
-            result = run_command(self.services.dispatcher, message.actor, key, message.text, message.mentions)
-        except BotError as exc:  # e.g. a review of a decision that is not in the ledger
-            self._say(inbound, inbound.activity_id, str(exc))
-            return
+        dispatcher = self.services.dispatcher
+        with transaction(self.services.db) as conn:
+            delivery = message.platform_id if dedup else None
+            if delivery and runs.seen_delivery(conn, self.name, delivery, dispatcher.clock()):
+                return
+            try:
+                result = run_command(dispatcher, message.actor, key, message.text, message.mentions)
+            except BotError as exc:  # e.g. a review of a decision not in the ledger (the id stays)
+                result = CommandResult(str(exc), ok=False)
         if result.started is not None or result.cancelled is not None:
             self.services.notify(self.name)
             return

@@ -214,7 +214,10 @@ class TurnBase(ABC):
     def prompt_text(self, prompt: Prompt, step: Step, q: Question, current: Any) -> str:
         if prompt.purpose == "reassign":
             item = self.fan_items(step)[prompt.item or 0]
-            return texts.reassign_prompt(self.fan_owner_name(prompt), (prompt.item or 0) + 1, item.get("what", ""))
+            label = self.flow.item_label_of(step)
+            return texts.reassign_prompt(
+                self.fan_owner_name(prompt), label, (prompt.item or 0) + 1, item.get("what", "")
+            )
         text = self.render(q.ask, prompt.item if step.type != "repeat" else None, step)
         if step.type == "repeat":
             number = (prompt.item or 0) + 1
@@ -239,7 +242,7 @@ class TurnBase(ABC):
         shown = {k: self._show(v) for k, v in self.ctx.answers.items()}
         context: dict[str, Any] = {"trigger": self.ctx.trigger, "run": self.run_id, "answers": shown, **shown}
         if step is not None and step.type == "repeat":
-            context["item"] = {k: questions.display(v) for k, v in self.ctx.draft.items()}
+            context["item"] = {k: questions.template_value(v) for k, v in self.ctx.draft.items()}
         elif step is not None and item is not None and step.fan_out:
             context["item"] = self._show(self.fan_items(step)[item])
             context["n"] = item + 1
@@ -250,7 +253,7 @@ class TurnBase(ABC):
             return [self._show(v) for v in value]
         if isinstance(value, dict) and not questions.is_person(value):
             return {k: self._show(v) for k, v in value.items()}
-        return questions.display(value)
+        return questions.template_value(value)
 
     def current_value(self, prompt: Prompt) -> Any:
         value = self.ctx.answers.get(prompt.step)

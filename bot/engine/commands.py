@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 WORDS = {"help": "help", "?": "help", "back": "back", "undo": "back", "skip": "skip", "cancel": "cancel"}
 _CORRECTION = re.compile(
     r"^(?:change|set|correct|update|edit)\s+(?:the\s+)?(?P<target>.+?)\s+(?:to|=|:)\s*(?P<value>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
-_OF_ITEM = re.compile(r"^(?P<field>.+?)\s+(?:of|for|in)\s+(?:action|item)\s*#?(?P<n>\d+)$")
-_ITEM_FIRST = re.compile(r"^(?:action|item)\s*#?(?P<n>\d+)(?:'s)?\s+(?P<field>.+)$")
+ITEM_WORDS = ("action", "item")  # what an item of a repeat step is called, besides its item_label
 _STOP = {"the", "a", "an", "date", "of", "my", "our"}
 
 
@@ -23,7 +23,19 @@ class Command:
     value: str | None = None  # correct: the new answer, as typed
 
 
-def classify(text: str) -> Command | None:
+@cache
+def _item_patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The two ways to name an item's field (owner of action 2, action 2's owner), per item word."""
+    label = "(?:" + "|".join(re.escape(w) for w in words) + ")"
+    return (
+        re.compile(rf"^(?P<field>.+?)\s+(?:of|for|in)\s+{label}\s*#?(?P<n>\d+)$"),
+        re.compile(rf"^{label}\s*#?(?P<n>\d+)(?:'s)?\s+(?P<field>.+)$"),
+    )
+
+
+def classify(text: str, labels: tuple[str, ...] = ()) -> Command | None:
+    """The command ``text`` is, or None; ``labels``: the flow's item labels ("Task"), which name
+    items in corrections as "action" and "item" do."""
     folded = " ".join(text.casefold().split()).rstrip(".!")
     if folded in WORDS:
         return Command(WORDS[folded])
@@ -32,7 +44,8 @@ def classify(text: str) -> Command | None:
         return None
     target = " ".join(match.group("target").casefold().split())
     value = match.group("value").strip()
-    for pattern in (_OF_ITEM, _ITEM_FIRST):
+    words = tuple(dict.fromkeys([*ITEM_WORDS, *(" ".join(w.casefold().split()) for w in labels)]))
+    for pattern in _item_patterns(words):
         item = pattern.match(target)
         if item:
             return Command("correct", item.group("field"), int(item.group("n")), value)

@@ -56,9 +56,10 @@ def _came_from(step_id: str) -> Callable[..., bool]:
     return came_from
 
 
-def _unanswered_is_false(cond: Callable[..., bool]) -> Callable[..., bool]:
+def _unanswered_is_false(cond: Callable[..., bool], when: str) -> Callable[..., bool]:
     """A step not answered (skipped, or on a branch the run did not take) is None to a condition;
-    comparing it (``impact > 100``) is then false, not a TypeError that rolls the turn back."""
+    comparing it (``impact > 100``) is then false, not a TypeError that rolls the turn back.
+    The guard is named by its condition, as diagrams show it."""
 
     def check(*args: Any, **kwargs: Any) -> bool:
         try:
@@ -66,6 +67,7 @@ def _unanswered_is_false(cond: Callable[..., bool]) -> Callable[..., bool]:
         except TypeError:
             return False
 
+    check.__name__ = check.__qualname__ = when
     return check
 
 
@@ -78,7 +80,7 @@ def compile_flow(flow: Flow) -> type[StateChart]:
         for branch in step.next or ():
             t: dict[str, Any] = {"target": branch.goto}
             if branch.when:
-                t["cond"] = _unanswered_is_false(evaluator.compile_bool(branch.when))
+                t["cond"] = _unanswered_is_false(evaluator.compile_bool(branch.when), branch.when)
             nexts.append(t)
         if not nexts:
             nexts = [{"target": flow.successors(step)[0]}]

@@ -32,6 +32,13 @@ class Corrections(TurnBase):
             }
         )
 
+    def _slot_words(self, slot: tuple[str, int | None, str | None]) -> str:
+        """An answer as people name it: ``decision``, ``owner of Action 2``."""
+        step, item, fld = slot
+        if item is None or not self.flow.has_step(step):
+            return slot_key(slot)
+        return texts.item_field(fld or step, self.flow.item_label_of(self.flow.step(step)), item + 1)
+
     def _correct(self, command: Command, actor: Actor) -> None:
         found = self._find_slot(command)
         if found is None:
@@ -39,8 +46,8 @@ class Corrections(TurnBase):
             self.say(texts.correction_target_unknown(command.target or "", names), to=actor, kind="error")
             return
         slot, q = found
-        label = slot_key(slot)
-        by = self.ctx.answered_by.get(label)
+        by = self.ctx.answered_by.get(slot_key(slot))
+        label = self._slot_words(slot)
         if actor.id != self.ctx.facilitator.id and by != actor.id:
             name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
             self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
@@ -93,7 +100,8 @@ class Corrections(TurnBase):
             if step.fan_out != (source, fld) or item is None:
                 continue
             what = self.ctx.answers[source][item].get("what", "")
-            self._confirm_again(step.id, item, owner, texts.owner_changed_notice(item + 1, what))
+            notice = texts.owner_changed_notice(self.flow.item_label_of(step), item + 1, what)
+            self._confirm_again(step.id, item, owner, notice)
 
     def _terms_changed(self, slot: tuple[str, int | None, str | None]) -> None:
         """An item's other field changed (its due date, what it is): the owner confirms it again,
@@ -107,7 +115,8 @@ class Corrections(TurnBase):
                 continue
             owner = entry.get(step.fan_out[1])
             if isinstance(owner, dict) and owner.get("id"):
-                self._confirm_again(step.id, item, owner, texts.terms_changed_notice(item + 1, entry.get("what", "")))
+                notice = texts.terms_changed_notice(self.flow.item_label_of(step), item + 1, entry.get("what", ""))
+                self._confirm_again(step.id, item, owner, notice)
 
     def _confirm_again(self, step_id: str, item: int, owner: dict[str, str], notice: str) -> None:
         """Drop the item's answer to the fan-out step and, once that step is reached, ask ``owner``."""

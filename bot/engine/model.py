@@ -110,6 +110,19 @@ class Flow:
     def first(self) -> Step:
         return self.steps[0]
 
+    @property
+    def item_labels(self) -> tuple[str, ...]:
+        """What the items of the flow's repeat steps are called ("Action", "Task")."""
+        return tuple(dict.fromkeys(s.item_label for s in self.steps if s.type == "repeat"))
+
+    def item_label_of(self, step: Step) -> str:
+        """What an item of ``step`` is called; for a fan-out, its source step's items (the actions
+        of ``trigger.actions`` that a review reopens are called Action)."""
+        if step.fan_out:
+            source = step.fan_out[0]
+            return self.step(source).item_label if self.has_step(source) else "Action"
+        return step.item_label
+
     def successors(self, step: Step) -> list[str]:
         """Every step (or final state) that can follow ``step``."""
         if step.next:

@@ -76,6 +76,12 @@ def display(value: Any) -> str:
     return str(value)
 
 
+def template_value(value: Any) -> str:
+    """A value as a prompt or record template sees it: as people read it, and empty (so false
+    in ``{% if %}``) when the step was not answered, like a step on a branch not taken."""
+    return "" if value is None else display(value)
+
+
 def as_actor(value: Any) -> Actor | None:
     return Actor.from_dict(value) if is_person(value) else None
 

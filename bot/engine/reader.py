@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -70,10 +70,20 @@ def read_flow_text(text: str, path: str) -> Flow:
         ) from exc
     if not isinstance(doc, dict):
         raise FlowError(path, "the file is not a YAML mapping", "start with 'id:', 'title:', 'steps:'")
+    doc = _dates_as_text(doc)
     _check_schema(doc, path)
     flow = _build(doc, text, path)
     validate.check_meaning(flow)
     return flow
+
+
+def _dates_as_text(value: Any) -> Any:
+    """YAML reads a bare 2027-01-31 as a date; the flow format (bounds, defaults) wants its text."""
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _check_schema(doc: dict[str, Any], path: str) -> None:
@@ -106,6 +116,8 @@ def _schema_problem(error: jsonschema.ValidationError, field: str | None) -> str
 
 def _schema_fix(error: jsonschema.ValidationError) -> str:
     kind = error.validator
+    if isinstance(error.instance, bool):  # YAML reads bare yes/no/on/off/true/false as booleans
+        return "put the word in quotes ('yes', 'no', 'on', 'off'): YAML reads them bare as true or false"
     if kind == "enum":
         return "use one of " + ", ".join(repr(v) for v in error.validator_value)
     if kind == "required":
@@ -215,5 +227,7 @@ def read_flow_in_folder(path: Path) -> Flow:
 
 def load_flows(folder: Path) -> dict[str, Flow]:
     """Every flow in ``folder`` (routes.yaml and checks.yaml are not flows)."""
-    flows = [read_flow_in_folder(path) for path in flow_files(folder)]
-    return {flow.id: flow for flow in flows}
+    flows = {flow.id: flow for flow in map(read_flow_in_folder, flow_files(folder))}
+    for flow in flows.values():
+        validate.check_references(flow, set(flows))
+    return flows

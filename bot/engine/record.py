@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
+
+from jinja2 import Environment, meta, nodes
 
 from bot.engine import questions, templates
 from bot.engine.model import Flow
 from bot.engine.state import RunState
+
+_PARSER = Environment()  # parsing only: templates.render fills them, in its sandbox
 
 
 def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
@@ -19,7 +24,7 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         "title": ctx.trigger.get("title") or flow.title,
         "facilitator": ctx.roles["facilitator"],
         "decision": _decision_text(rec.decision, ctx, answers),
-        "decision_step": rec.decision if rec.decision and flow.has_step(rec.decision) else None,
+        "decision_steps": [step for step in _decision_steps(flow, rec.decision) if step in taken],
         "accepts_step": rec.accepts,
         "actions": [],
         "review_at": answers.get(rec.review_at) if rec.review_at else None,
@@ -58,8 +63,32 @@ def _decision_text(spec: str | None, ctx: RunState, answers: dict[str, Any]) -> 
     if "{{" not in spec:
         value = answers.get(spec)
         return None if value is None else questions.display(value)
-    shown = {k: questions.display(v) for k, v in answers.items() if not isinstance(v, list) and not _fanned(v)}
+    shown = {k: questions.template_value(v) for k, v in answers.items() if not isinstance(v, list) and not _fanned(v)}
     return templates.render(spec, {"trigger": ctx.trigger, "answers": shown, **shown}).strip() or None
+
+
+def _decision_steps(flow: Flow, spec: str | None) -> tuple[str, ...]:
+    """The steps whose answers make the decision: the step ``record.decision`` names, or the step ids
+    its template uses (as ``plan`` or ``answers.plan``). The ledger dates the decision by them."""
+    if not spec:
+        return ()
+    if "{{" not in spec:
+        return (spec,) if flow.has_step(spec) else ()
+    return tuple(name for name in _template_names(spec) if flow.has_step(name))
+
+
+@lru_cache(maxsize=256)
+def _template_names(spec: str) -> tuple[str, ...]:
+    """The names a template reads: its free variables and the keys it reads from ``answers``, sorted."""
+    parsed = _PARSER.parse(spec)
+    names = set(meta.find_undeclared_variables(parsed))
+    for attr in parsed.find_all(nodes.Getattr):  # answers.plan
+        if isinstance(attr.node, nodes.Name) and attr.node.name == "answers":
+            names.add(attr.attr)
+    for item in parsed.find_all(nodes.Getitem):  # answers['plan']
+        if isinstance(item.node, nodes.Name) and item.node.name == "answers" and isinstance(item.arg, nodes.Const):
+            names.add(str(item.arg.value))
+    return tuple(sorted(names))
 
 
 def _fanned(value: Any) -> bool:

@@ -54,7 +54,7 @@ class Turn(Corrections):
         if self.ctx.confirm and self.ctx.confirm.get("actor") == actor.id:
             self._confirming(actor, text)
             return self.out
-        command = classify(text)
+        command = classify(text, self.flow.item_labels)
         prompt = self.ctx.prompt_for(actor.id)
         if prompt:
             self.out.inbound_step = prompt.step
@@ -224,8 +224,22 @@ class Turn(Corrections):
         record = build_record(self.flow, self.ctx, self.run_id)
         self.out.completion = record
         for action in self.flow.on_complete:
-            if "post_summary" in action:
+            where = action.get("post_summary")
+            if where == "conversation":
                 self.say(texts.summary(record), kind="summary")
+            elif where:  # privately: to the facilitator, or to everyone in the run, once each
+                for person in self._summary_readers(record, everyone=where == "participants"):
+                    self.say(texts.summary(record), to=person, kind="summary", private=True)
+
+    def _summary_readers(self, record: dict[str, Any], everyone: bool) -> list[Actor]:
+        people = [self.ctx.facilitator]
+        if everyone:
+            owners = [Actor(a["owner"], a["owner_name"] or a["owner"]) for a in record["actions"] if a.get("owner")]
+            people += [*self.ctx.participants, *owners]
+        once: dict[str, Actor] = {}
+        for person in people:
+            once.setdefault(person.id, person)
+        return list(once.values())
 
     def cancel_by(self, actor: Actor) -> Outcome:
         """An explicit cancel (a slash command or a card button): no confirmation step."""

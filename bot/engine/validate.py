@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from statemachine.exceptions import InvalidDefinition
@@ -76,6 +76,13 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
             fail(f"{what} has a date bound but is of type {q.type}", "remove it or use type date")
         if bound is not None and not _bound_ok(bound):
             fail(f"the date bound '{bound}' is not understood", "use today, tomorrow or an ISO date")
+    if q.minimum is not None and q.maximum is not None and q.minimum > q.maximum:
+        fail(f"{what} has min {q.minimum} above max {q.maximum}: no number is accepted", "swap min and max")
+    if q.not_before and q.not_after and _bounds_crossed(q.not_before, q.not_after):
+        fail(
+            f"{what} has not_before {q.not_before} later than not_after {q.not_after}: no date is accepted",
+            "swap not_before and not_after",
+        )
     if q.ask:
         problem = templates.check(q.ask, _template_names(flow, step, q))
         if problem:
@@ -109,6 +116,29 @@ def _bound_ok(bound: str) -> bool:
         ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
         answers.resolve_bound(bound, ctx)
     except answers.AnswerError:
+        return False
+    return True
+
+
+def _bounds_crossed(first: str, last: str) -> bool:
+    """Whether ``first`` falls after ``last`` whatever the day: both fixed dates, or both relative
+    to today (a fixed date against a relative one is judged on the day the answer comes)."""
+    from bot.engine import answers
+
+    if _is_iso(first) != _is_iso(last):
+        return False
+    ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
+    try:
+        a, b = answers.resolve_bound(first, ctx), answers.resolve_bound(last, ctx)
+    except answers.AnswerError:
+        return False  # an unreadable bound has its own error
+    return a is not None and b is not None and a > b
+
+
+def _is_iso(bound: str) -> bool:
+    try:
+        date.fromisoformat(bound)
+    except ValueError:
         return False
     return True
 
@@ -155,6 +185,11 @@ def _check_next(flow: Flow, step: Step) -> None:
             fail(f"branches to unknown step '{branch.goto}'", "name a step of this flow, or completed")
         if branch.when is None and i != len(step.next) - 1:
             fail("a branch without 'when' is not the last", "put the default branch last")
+        if branch.when is not None and i == len(step.next) - 1:
+            fail(
+                f"the last branch has a condition ('{branch.when}'): an answer that matches none has nowhere to go",
+                "end 'next' with a branch without 'when', e.g. '- goto: completed'",
+            )
         if branch.when is not None:
             try:
                 evaluator.compile_bool(branch.when)
@@ -192,6 +227,21 @@ def _check_reachable(flow: Flow) -> None:
     for step in flow.steps:
         if step.id not in reached:
             raise FlowError(flow.path, "this step is never reached", "branch to it or remove it", step=step.id)
+    ends, grew = {"completed"}, True  # the steps from which 'completed' can be reached
+    while grew:
+        grew = False
+        for step in flow.steps:
+            if step.id not in ends and any(s in ends for s in flow.successors(step)):
+                ends.add(step.id)
+                grew = True
+    for step in flow.steps:
+        if step.id not in ends:
+            raise FlowError(
+                flow.path,
+                "from this step the flow never reaches completed (its branches only loop back)",
+                "give one of the steps on the loop a branch that leads on to completed",
+                step=step.id,
+            )
 
 
 def _check_record(flow: Flow) -> None:
@@ -231,6 +281,23 @@ def _check_record(flow: Flow) -> None:
         if problem:
             fail(f"the template of record.decision {problem}", "use step ids, answers.<step> or trigger.<field>")
     for action in flow.on_complete:
-        at = action.get("schedule_flow", {}).get("at")
-        if at and (not flow.has_step(at) or flow.step(at).type != "date"):
-            fail(f"schedule_flow.at names '{at}', which is not a date step", "name a date step")
+        for key in ("schedule_flow", "calendar_invite"):
+            at = action.get(key, {}).get("at")
+            if at and (not flow.has_step(at) or flow.step(at).type != "date"):
+                fail(f"{key}.at names '{at}', which is not a date step", "name a date step")
+        title = action.get("calendar_invite", {}).get("title")
+        problem = templates.check(title, {"title", "decision"}) if title else None
+        if problem:
+            fail(f"the template of calendar_invite.title {problem}", "use {{ title }} and {{ decision }}")
+
+
+def check_references(flow: Flow, known: set[str]) -> None:
+    """What a flow names of its folder: the flows it schedules exist (``known``: the folder's flow ids)."""
+    for action in flow.on_complete:
+        name = action.get("schedule_flow", {}).get("flow")
+        if name and name not in known:
+            raise FlowError(
+                flow.path,
+                f"schedule_flow names the flow '{name}', which is not in the flows folder",
+                "use one of " + ", ".join(sorted(known)),
+            )

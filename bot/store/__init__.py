@@ -7,6 +7,7 @@ same connection (sqlite-utils' ``Table.insert`` issues 6-11 statements per row).
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
+from bot import config, texts
+from bot.errors import ConfigError
 from bot.store import migrations
 from bot.store.group import installed
 
@@ -30,11 +33,18 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+_DB_ENV = config.BY_NAME["db"].env
+#: The tables the first core migration creates: a file that has one without that migration's
+#: record was made by something else.
+CORE_TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", "\n".join(migrations.INITIAL)))
+
+
 def open_db(path: str | Path, *, migrate: bool = True, synchronous: str = "NORMAL") -> Database:
-    """Open (creating if needed) the ledger at ``path`` and bring its schema up to date."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    """Open (creating if needed) the ledger at ``path`` and bring its schema up to date.
+
+    A path that cannot hold a ledger (a folder, a file that is not SQLite, another application's
+    database) is refused with a ``ConfigError`` naming it, before anything is written to it."""
+    conn = _connect(str(path))
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -48,11 +58,74 @@ def open_db(path: str | Path, *, migrate: bool = True, synchronous: str = "NORMA
     return db
 
 
+def _connect(path: str) -> sqlite3.Connection:
+    if path == ":memory:":
+        return sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    if Path(path).is_dir():
+        raise ConfigError(texts.ledger_is_folder(path, _DB_ENV))
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    except (FileExistsError, NotADirectoryError) as exc:  # a file where its folder should be
+        raise ConfigError(texts.ledger_cannot_open(path, f"{exc.filename} is not a folder", _DB_ENV)) from exc
+    except (OSError, sqlite3.OperationalError) as exc:
+        problem = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(exc)
+        raise ConfigError(texts.ledger_cannot_open(path, problem, _DB_ENV)) from exc
+    try:
+        _refuse_foreign(conn, path)
+    except sqlite3.OperationalError as exc:  # SQLite, but not readable now (locked, no permission)
+        conn.close()
+        raise ConfigError(texts.ledger_cannot_open(path, str(exc), _DB_ENV)) from exc
+    except sqlite3.DatabaseError as exc:  # not SQLite at all ("file is not a database"), or damaged
+        conn.close()
+        raise ConfigError(texts.ledger_not_sqlite(path, str(exc), _DB_ENV)) from exc
+    except ConfigError:
+        conn.close()
+        raise
+    return conn
+
+
+def _refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse a file another application made: one that has tables, but not the record of our
+    first migration, and a table one of our migrations would create. Decided before anything is
+    written to it: the migrations are tried in a transaction that is then rolled back."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables - {"_sqlite_migrations"} or "m001_initial" in _applied(conn, tables):
+        return  # a new file, or a ledger
+    if tables & CORE_TABLES:
+        raise ConfigError(texts.ledger_foreign(path, sorted(tables & CORE_TABLES), _DB_ENV))
+    conn.execute("BEGIN")
+    try:
+        migrations.apply(Database(conn))  # the other areas' tables (people, ...)
+    except sqlite3.OperationalError as exc:
+        clash = re.fullmatch(r"(?:table|index|view|trigger) (\S+) already exists", str(exc))
+        if clash is None:
+            raise
+        raise ConfigError(texts.ledger_foreign(path, [clash.group(1)], _DB_ENV)) from exc
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
+def _applied(conn: sqlite3.Connection, tables: set[str]) -> set[str]:
+    """The names of the core migrations applied to this file."""
+    if "_sqlite_migrations" not in tables:
+        return set()
+    sql = "SELECT name FROM _sqlite_migrations WHERE migration_set = ?"
+    return {row[0] for row in conn.execute(sql, (migrations.migrations.name,))}
+
+
 def open_readonly(path: str | Path) -> Database:
-    """A connection that cannot write: for analysts' queries and exports."""
+    """A connection that cannot write: for analysts' queries and exports. A file that is not
+    SQLite is refused here (``ConfigError``), not at the first query."""
     uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"  # a '#' or '?' in the path is not the URI's
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA query_only=ON")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise ConfigError(texts.ledger_not_sqlite(str(path), str(exc), _DB_ENV)) from exc
     return Database(conn)
 
 
@@ -68,10 +141,11 @@ def transaction(db: Database) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` ... ``COMMIT``: the write lock is taken up front, so two processes
     on one file serialise their turns instead of failing half-way. In the server (a
     :class:`~bot.store.group.GroupCommit` installed) it is a ``SAVEPOINT`` of the pass's group
-    transaction instead: all or nothing on its own, committed with the group."""
+    transaction instead: all or nothing on its own, committed with the group; so is a transaction
+    opened inside another."""
     conn = db.conn
     grouped = installed(conn)
-    if grouped is not None and grouped.join():
+    if (grouped is not None and grouped.join()) or conn.in_transaction:  # a savepoint of the open one
         conn.execute("SAVEPOINT turn")
         try:
             yield conn
@@ -80,7 +154,8 @@ def transaction(db: Database) -> Iterator[sqlite3.Connection]:
                 conn.execute("ROLLBACK TO turn")
                 conn.execute("RELEASE turn")
             except sqlite3.Error:
-                grouped.fail(exc)
+                if grouped is not None:
+                    grouped.fail(exc)
             raise
         conn.execute("RELEASE turn")
         return

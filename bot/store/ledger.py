@@ -29,7 +29,7 @@ def write_completion(
         return None
     if not record.get("decision") and not record.get("actions"):
         return None
-    decided_at = _answered_at(conn, run.id, record.get("decision_step")) or stamp
+    decided_at = _answered_at(conn, run.id, record.get("decision_steps") or []) or stamp
     cur = conn.execute(
         "INSERT INTO decisions (run_id, flow_id, title, text, decided_by, decided_at, review_at, status, revises,"
         " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
@@ -109,12 +109,15 @@ def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any],
             )
 
 
-def _answered_at(conn: sqlite3.Connection, run_id: int, step: str | None) -> str | None:
-    if not step:
+def _answered_at(conn: sqlite3.Connection, run_id: int, steps: list[str]) -> str | None:
+    """When the decision was made: the latest of the last revisions of the steps it is made of."""
+    if not steps:
         return None
     row = conn.execute(
-        "SELECT at FROM answers WHERE run_id = ? AND step = ? AND item IS NULL ORDER BY revision DESC LIMIT 1",
-        (run_id, step),
+        "SELECT max(at) FROM answers a WHERE run_id = ? AND item IS NULL AND step IN"
+        f" ({', '.join('?' * len(steps))}) AND revision = (SELECT max(revision) FROM answers b"
+        " WHERE b.run_id = a.run_id AND b.step = a.step AND b.item IS NULL)",
+        (run_id, *steps),
     ).fetchone()
     return row[0] if row else None
 

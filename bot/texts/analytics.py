@@ -37,6 +37,13 @@ def analytics_no_index() -> str:
     return "This ledger has no full-text index yet. Try: decisionbot db migrate"
 
 
+def analytics_not_migrated(path: str, pending: list[str]) -> str:
+    return (
+        f"The ledger {path} lacks tables the report reads: an older decisionbot made it ({len(pending)}"
+        f" migration(s) to apply; analysts' commands never change a ledger). Try: decisionbot --db {path} db migrate"
+    )
+
+
 def analytics_index_behind(count: int) -> str:
     return (
         f"Note: the {count} newest message(s) are not in the full-text index yet (a running server indexes"

@@ -114,8 +114,8 @@ def escalation_notice(owner: str, facilitator: str) -> str:
     return f"Thanks, {owner}. I've handed this question to {facilitator}."
 
 
-def reassign_prompt(owner: str, number: int, what: str) -> str:
-    return f"{owner} declined action {number} ('{what}'). Who should own it instead?"
+def reassign_prompt(owner: str, label: str, number: int, what: str) -> str:
+    return f"{owner} declined {label} {number} ('{what}'). Who should own it instead?"
 
 
 def declined_ack(facilitator: str) -> str:
@@ -167,16 +167,20 @@ def correction_not_allowed(target: str, by: str) -> str:
     return f"Only the facilitator or {by}, who gave it, can change '{target}'."
 
 
+def item_field(field: str, label: str, number: int) -> str:
+    return f"{field} of {label} {number}"
+
+
 def corrected(target: str, old: str, new: str) -> str:
     return f"Changed {target}: {old} -> {new}."
 
 
-def owner_changed_notice(number: int, what: str) -> str:
-    return f"Action {number} ('{what}') has a new owner, who will be asked to confirm it."
+def owner_changed_notice(label: str, number: int, what: str) -> str:
+    return f"{label} {number} ('{what}') has a new owner, who will be asked to confirm it."
 
 
-def terms_changed_notice(number: int, what: str) -> str:
-    return f"Action {number} ('{what}') changed; its owner will be asked to confirm it again."
+def terms_changed_notice(label: str, number: int, what: str) -> str:
+    return f"{label} {number} ('{what}') changed; its owner will be asked to confirm it again."
 
 
 def waiting_for_confirmations(names: list[str]) -> str:

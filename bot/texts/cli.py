@@ -89,6 +89,58 @@ def cli_cannot_write(path: str, problem: str) -> str:
     return f"Cannot write {path}: {problem}. Try another -o path."
 
 
+def cli_output_is_ledger(path: str, ledger: str) -> str:
+    return f"Refusing to write {path}: it is the ledger {ledger} (or its journal); nothing was written. Try another -o path."
+
+
+def cli_system_error(problem: str, path: str | None) -> str:
+    where = f": {path}" if path else ""
+    return f"{problem}{where}. Nothing more was done; check the path or setting named and try again."
+
+
+def cli_env_hint(env: str) -> str:
+    """Who gave a bad value that came from the environment (not an option typed on the command line)."""
+    return f"environment variable {env}"
+
+
+def cli_bad_port(port: int) -> str:
+    return f"{port} is not a port: use 1 to 65535."
+
+
+def cli_cannot_listen(host: str, port: int, problem: str, option: str) -> str:
+    return f"Cannot listen on {host}:{port}: {problem}. Try another {option}, or stop what is listening there."
+
+
+def cli_no_flows(folder: str, exists: bool, env: str) -> str:
+    why = "holds no flow file (*.yaml)" if exists else "does not exist"
+    return f"The flows folder {folder} {why}. Point --flows (env {env}) at the folder of your flow files."
+
+
+# --- the ledger file ---------------------------------------------------------------------------
+
+
+def ledger_not_sqlite(path: str, problem: str, env: str) -> str:
+    return (
+        f"{path} is not a decisionbot ledger ({problem}). Point --db (env {env}) at your ledger,"
+        " or at a new file to start one."
+    )
+
+
+def ledger_is_folder(path: str, env: str) -> str:
+    return f"The ledger {path} is a folder, not a file. Point --db (env {env}) at a file, e.g. {path}/decisions.db"
+
+
+def ledger_cannot_open(path: str, problem: str, env: str) -> str:
+    return f"Cannot open the ledger {path}: {problem}. Point --db (env {env}) at a file in a folder you can write."
+
+
+def ledger_foreign(path: str, tables: list[str], env: str) -> str:
+    return (
+        f"{path} is not a decisionbot ledger: it already has table(s) decisionbot's migrations did not create"
+        f" ({', '.join(tables)}); nothing was changed. Point --db (env {env}) at your ledger, or at a new file."
+    )
+
+
 def store_unavailable() -> str:
     return "The ledger could not store this request; nothing was kept. Try again shortly."
 
@@ -103,6 +155,14 @@ def housekeeping_failed(problem: str) -> str:
 
 def delivery_given_up(channel: str, message_id: int, error: str) -> str:
     return f"{channel}: reply {message_id} given up ({error}); the conversation's next reply goes on"
+
+
+def delivery_crashed(channel: str, message_id: int) -> str:
+    return f"{channel}: delivering reply {message_id} failed unexpectedly; it will be retried"
+
+
+def delivery_loop_failed(channel: str) -> str:
+    return f"{channel}: the outbox could not be read; trying again shortly"
 
 
 def channel_off_replies_wait(channel: str) -> str:

@@ -20,6 +20,17 @@ def teams_bad_app_type(value: str) -> str:
     return f"MicrosoftAppType must be MultiTenant, SingleTenant or UserAssignedMSI, not '{value}'."
 
 
+def teams_off_without_app_id(present: list[str]) -> str:
+    return (
+        f"Teams is off: {' and '.join(present)} {'is' if len(present) == 1 else 'are'} set but MicrosoftAppId is not."
+        " Set MicrosoftAppId (the bot's Microsoft App ID) to turn Teams on."
+    )
+
+
+def teams_bad_switch(value: str, on: tuple[str, ...], off: tuple[str, ...]) -> str:
+    return f"DECISIONBOT_TEAMS must be {', '.join(on)} (Teams on) or {', '.join(off)} (off), not '{value}'."
+
+
 def teams_needs(variable: str, app_type: str) -> str:
     return f"{variable} is required for a {app_type} Teams bot (MicrosoftAppId is set)."
 

@@ -41,6 +41,10 @@ def bad_channel(spec: str, known: list[str]) -> str:
     )
 
 
+def default_channel_error(problem: str) -> str:
+    return f"DECISIONBOT_DEFAULT_CHANNEL: {problem}. Fix: correct the variable, or unset it"
+
+
 def no_channel() -> str:
     return "no channel to post in: no route matched and DECISIONBOT_DEFAULT_CHANNEL is not set"
 
@@ -231,7 +235,10 @@ def cli_trigger_started(run_id: int, flow: str, conversation: str) -> str:
 
 
 def cli_trigger_repeat(run_id: int | None, event_id: int) -> str:
-    return f"Counted as a repeat of event {event_id} (run {run_id} is still open); no new run."
+    return (
+        f"Counted as a repeat of event {event_id} (run {run_id} is still open); no new run. "
+        f"Once run {run_id} completes or is cancelled, the same key starts a new one."
+    )
 
 
 def cli_route_test(row: Mapping[str, Any]) -> str:

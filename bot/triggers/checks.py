@@ -151,11 +151,8 @@ def job_payload(check: Check) -> dict[str, str]:
 
 def evaluate(check: Check) -> float:
     """Run the query (blocking: call it in a thread) and return its one number."""
-    url = check.database
-    if "://" in url and not url.startswith("sqlite:///"):
-        rows = _sqlalchemy_rows(url, check.sql)
-    else:
-        rows = _sqlite_rows(url.removeprefix("sqlite:///"), check.sql)
+    path = sqlite_path(check.database)
+    rows = _sqlalchemy_rows(check.database, check.sql) if path is None else _sqlite_rows(path, check.sql)
     if len(rows) != 1 or len(rows[0]) != 1:
         raise CheckFailed(texts.check_shape(len(rows), len(rows[0]) if rows else 0))
     value = rows[0][0]
@@ -165,6 +162,19 @@ def evaluate(check: Check) -> float:
         return float(value)
     except (TypeError, ValueError) as exc:
         raise CheckFailed(texts.check_not_number(value)) from exc
+
+
+def sqlite_path(database: str) -> str | None:
+    """The file a check's ``database`` names when it is SQLite: a plain path, or a URL of any
+    SQLite dialect (``sqlite://``, ``sqlite+pysqlite://``, ``sqlite+aiosqlite://``, ...), which is
+    opened read-only here, never through SQLAlchemy; None for another database's URL."""
+    scheme, sep, rest = database.partition("://")
+    if not sep:
+        return database
+    if scheme.split("+", 1)[0].lower() != "sqlite":
+        return None
+    # sqlite:///relative.db, sqlite:////absolute.db; a query (?mode=...) is SQLAlchemy's, not the name's
+    return rest.removeprefix("/").split("?", 1)[0]
 
 
 def _sqlite_rows(path: str, sql: str) -> list[tuple[Any, ...]]:
@@ -261,7 +271,10 @@ class CheckRunner:
         was = _was_breached(self.dispatcher, check.name)
         items = []
         if value is not None and (breached or was):
-            items.append(self.router.route(trigger_for(check, value, "firing" if breached else "resolved")))
+            try:  # routes.yaml broken since start-up: the evaluation is recorded with the reason
+                items.append(self.router.route(trigger_for(check, value, "firing" if breached else "resolved")))
+            except ConfigError as exc:
+                error = str(exc)
 
         def record(conn: sqlite3.Connection, results: list[Admitted]) -> None:
             now = self.dispatcher.clock()
@@ -292,8 +305,10 @@ class CheckRunner:
 
 
 def _was_breached(dispatcher: Dispatcher, name: str) -> bool:
+    """As the last evaluation that went through says (one that could not be routed fed nothing)."""
     row = dispatcher.db.conn.execute(
-        "SELECT breached FROM check_evaluations WHERE check_name = ? AND value IS NOT NULL ORDER BY id DESC LIMIT 1",
+        "SELECT breached FROM check_evaluations WHERE check_name = ? AND value IS NOT NULL AND error IS NULL"
+        " ORDER BY id DESC LIMIT 1",
         (name,),
     ).fetchone()
     return bool(row and row[0])

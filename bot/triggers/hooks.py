@@ -53,9 +53,12 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 
 
 def mount(app: web.Application, services: Services) -> None:
-    """The scheduler always; the hooks when DECISIONBOT_HOOK_TOKEN is set."""
+    """The scheduler always; the hooks when DECISIONBOT_HOOK_TOKEN is set. A broken routes file,
+    checks file or DECISIONBOT_DEFAULT_CHANNEL stops the start either way (checks route too)."""
     scheduler = Scheduler(services.dispatcher, services.env, notify=services.notify)
     scheduler.checks.config()  # a broken checks file stops the start, naming the check and the fix
+    router = scheduler.checks.router
+    router.routes()  # a broken routes file stops the start, naming the route and the fix
     app[SCHEDULER] = scheduler
     app.on_startup.append(_start_scheduler)
     app.on_shutdown.append(_stop_scheduler)
@@ -63,9 +66,6 @@ def mount(app: web.Application, services: Services) -> None:
     if not token:
         log.warning(texts.hooks_off())
         return
-    catalog = services.dispatcher.catalog
-    router = Router(catalog.folder, services.env, lambda: set(catalog.current))
-    router.routes()  # a broken routes file stops the start, naming the route and the fix
     app[HOOKS] = HookState(token, router, services)
     for name in PARSERS:
         app.router.add_post(f"/hooks/{name}", _handler(name))
@@ -141,8 +141,14 @@ def summary(admissions: list[Any], results: list[Admitted]) -> dict[str, Any]:
 
 
 def authorized(header: str, token: str) -> bool:
+    """Whether the header carries the token. Header bytes that are not UTF-8 reach us as
+    surrogates (aiohttp decodes with surrogateescape): compared as the bytes they were."""
     scheme, _, given = header.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+    try:
+        sent, wanted = given.strip().encode("utf-8", "surrogateescape"), token.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no bytes stand for: not our token
+        return False
+    return scheme.lower() == "bearer" and hmac.compare_digest(sent, wanted)
 
 
 async def read_limited(request: web.Request, limit: int) -> bytes | None:

@@ -72,8 +72,14 @@ class Router:
     """Reads ``routes.yaml`` from the flows folder (again whenever it changes)."""
 
     def __init__(self, folder: Path, env: Mapping[str, str], known_flows: Callable[[], set[str]]):
+        """Raises ConfigError when DECISIONBOT_DEFAULT_CHANNEL is not a channel to post in."""
         self.path = folder / "routes.yaml"
-        self.default_channel = env.get("DECISIONBOT_DEFAULT_CHANNEL") or None
+        self.default_channel = (env.get("DECISIONBOT_DEFAULT_CHANNEL") or "").strip() or None
+        if self.default_channel:
+            try:
+                parse_channel(self.default_channel)
+            except ValueError as exc:
+                raise ConfigError(texts.default_channel_error(str(exc))) from exc
         self.known_flows = known_flows
         self._loaded: tuple[float, list[Route]] | None = None
 

@@ -644,3 +644,119 @@ def test_a_date_default_is_judged_without_the_days_bounds(monkeypatch, tmp_path,
     monkeypatch.setattr(validate, "datetime", Clock)
     step = '  - {id: due, ask: "By when?", type: date, default: end of month, not_before: tomorrow}\n'
     assert read_flow_file(write(tmp_path, with_steps(step))).id == "mini"  # loads whatever the day
+
+
+# --- what a flow means at run time, refused at load (a flow author's walkthrough) ----------------
+
+DATE_STEP = """\
+  - id: review_at
+    ask: "When do we review?"
+    type: date
+"""
+
+
+def test_a_last_branch_with_a_condition_is_refused(tmp_path):
+    text = with_steps(
+        """\
+  - id: decision
+    ask: "Act or watch?"
+    type: choice
+    options: [act, watch, ignore]
+    next:
+      - {when: "decision == 'act'", goto: confirm}
+      - {when: "decision == 'watch'", goto: completed}
+  - id: confirm
+    ask: "Sure?"
+    type: yes_no
+"""
+    )
+    err = refused(write(tmp_path, text), "decision", "the last branch has a condition")
+    assert "without 'when'" in err.fix
+
+
+def test_a_loop_that_never_reaches_completed_is_refused(tmp_path):
+    text = with_steps(
+        """\
+  - id: a
+    ask: "A?"
+    type: text
+    next: b
+  - id: b
+    ask: "B?"
+    type: text
+    next: a
+"""
+    )
+    refused(write(tmp_path, text), "a", "never reaches completed")
+
+
+def test_a_loop_with_a_way_out_loads(tmp_path):
+    text = with_steps(
+        """\
+  - id: a
+    ask: "A?"
+    type: text
+    next: b
+  - id: b
+    ask: "Again?"
+    type: yes_no
+    next:
+      - {when: "b", goto: a}
+      - goto: completed
+"""
+    )
+    assert read_flow_file(write(tmp_path, text)).successors  # loads
+
+
+@pytest.mark.parametrize(
+    ("invite", "problem"),
+    [
+        ("{at: decision}", "calendar_invite.at names 'decision', which is not a date step"),
+        ('{at: review_at, title: "Review of {{ title }"}', "the template of calendar_invite.title"),
+        ('{at: review_at, title: "Review of {{ flow.title }}"}', "the template of calendar_invite.title"),
+    ],
+)
+def test_a_calendar_invite_that_could_not_be_written_is_refused(tmp_path, invite, problem):
+    text = MINIMAL + DATE_STEP + f"on_complete:\n  - calendar_invite: {invite}\n"
+    refused(write(tmp_path, text), None, problem)
+
+
+def test_a_calendar_invite_with_a_good_title_loads(tmp_path):
+    text = MINIMAL + DATE_STEP + 'on_complete:\n  - calendar_invite: {at: review_at, title: "Review: {{ title }}"}\n'
+    assert read_flow_file(write(tmp_path, text)).on_complete
+
+
+def test_a_scheduled_flow_must_be_in_the_folder(tmp_path):
+    text = MINIMAL + DATE_STEP + "on_complete:\n  - schedule_flow: {flow: decison_review, at: review_at}\n"
+    write(tmp_path, text)
+    with pytest.raises(FlowError) as info:
+        load_flows(tmp_path)
+    assert "schedule_flow names the flow 'decison_review', which is not in the flows folder" in str(info.value)
+    assert "use one of mini" in info.value.fix
+    write(tmp_path, MINIMAL.replace("id: mini", "id: decison_review"), "decison_review")
+    assert set(load_flows(tmp_path)) == {"mini", "decison_review"}
+
+
+@pytest.mark.parametrize(
+    ("bounds", "problem"),
+    [
+        ("type: number\n    min: 10\n    max: 1", "min 10 above max 1"),
+        ("type: date\n    not_before: 2027-03-01\n    not_after: 2027-01-01", "not_before 2027-03-01 later than"),
+        ("type: date\n    not_before: tomorrow\n    not_after: today", "not_before tomorrow later than"),
+    ],
+)
+def test_bounds_that_accept_no_answer_are_refused(tmp_path, bounds, problem):
+    text = MINIMAL.replace("type: yes_no", bounds)
+    err = refused(write(tmp_path, text), "confirm", problem)
+    assert "swap" in err.fix
+
+
+def test_a_fixed_bound_against_a_relative_one_is_judged_when_answered(tmp_path):
+    text = MINIMAL.replace("type: yes_no", "type: date\n    not_before: today\n    not_after: 2020-01-01")
+    assert read_flow_file(write(tmp_path, text)).step("confirm").not_after == "2020-01-01"
+
+
+def test_a_bare_yes_among_options_says_to_quote_it(tmp_path):
+    text = MINIMAL.replace("type: yes_no", "type: choice\n    options: [yes, no, maybe]")
+    err = refused(write(tmp_path, text), "confirm", "'options' is invalid")
+    assert "quotes" in err.fix and "'yes'" in err.fix

@@ -87,8 +87,13 @@ class FakeSlack(LoopbackServer):
         return [c for c in self.calls if c.method == method]
 
     def posted(self) -> list[dict[str, Any]]:
-        """The messages posted successfully, each with the ts it was given."""
-        return [{**c.args, "ts": c.result["ts"]} for c in self.of("chat.postMessage") if c.result.get("ok")]
+        """The messages posted successfully and not deleted since, each with the ts it was given."""
+        gone = {(c.args.get("channel"), c.args.get("ts")) for c in self.of("chat.delete") if c.result.get("ok")}
+        return [
+            {**c.args, "ts": c.result["ts"]}
+            for c in self.of("chat.postMessage")
+            if c.result.get("ok") and (c.args.get("channel"), c.result["ts"]) not in gone
+        ]
 
     async def send_envelope(self, envelope: dict[str, Any]) -> None:
         """Push a Socket Mode message to every connected client."""
@@ -162,6 +167,8 @@ class FakeSlack(LoopbackServer):
             return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
         if method == "chat.update":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
+        if method == "chat.delete":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "conversations.open":

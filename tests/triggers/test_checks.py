@@ -100,6 +100,31 @@ def test_a_failing_query_is_recorded_and_triggers_nothing(proc, clock, flows, tm
     assert proc.rows("SELECT count(*) FROM events") == [(0,)]
 
 
+def test_a_routes_file_broken_after_start_up_is_recorded_on_the_evaluation(proc, clock, flows, tmp_path) -> None:
+    write_checks(flows, shop(tmp_path, 1.9))
+    proc = proc.restart()
+    proc.scheduler.plan()
+    broken = "routes:\n  - name: a\n    chanel: console\n"
+    (flows / "routes.yaml").write_text(broken)
+    assert run_due(proc) == [("check", "error")]
+    (flows / "routes.yaml").unlink()
+    clock.at(minutes=5)
+    assert run_due(proc) == [("check", "started")]
+    shop(tmp_path, 3.1)
+    (flows / "routes.yaml").write_text(broken)
+    clock.at(minutes=10)
+    assert run_due(proc) == [("check", "error")]
+    (flows / "routes.yaml").write_text("routes: []\n")
+    clock.at(minutes=15)
+    assert run_due(proc) == [("check", "resolved")]  # the recovery the broken file held back
+    says = f"{flows / 'routes.yaml'}, route 'a': unknown key(s) chanel. Fix: use only backup, channel,"
+    sql = "SELECT value, breached, substr(error, 1, ?), event_id FROM check_evaluations ORDER BY id"
+    got = proc.rows(sql, len(says))
+    assert got == [(1.9, 1, says, None), (1.9, 1, None, 1), (3.1, 0, says, None), (3.1, 0, None, 1)]
+    outcomes = proc.rows("SELECT outcome FROM jobs WHERE kind = 'check' ORDER BY id")
+    assert outcomes == [("error",), ("done",), ("error",), ("done",), (None,)]
+
+
 def test_a_cron_schedule_runs_in_the_bots_time_zone(proc, clock, flows, tmp_path) -> None:
     write_checks(flows, shop(tmp_path, 3.0), schedule="0 9 * * 1-5")
     proc = proc.restart()

@@ -38,7 +38,10 @@ def test_trigger_starts_a_run_in_the_channel_and_counts_repeats(tmp_path: Path, 
     again = cli(
         tmp_path, flows, "trigger", "post_meeting", "--channel", "console", "-f", "alice", "--dedup-key", "weekly"
     )
-    assert again.output == "Counted as a repeat of event 1 (run 1 is still open); no new run.\n"
+    assert again.output == (
+        "Counted as a repeat of event 1 (run 1 is still open); no new run. "
+        "Once run 1 completes or is cancelled, the same key starts a new one.\n"
+    )
     slack = cli(tmp_path, flows, "trigger", "metric_breach", "-c", "slack:C0123", "-f", "U0ALICE", "-d", "metric=nps")
     assert slack.output.startswith("Started run 2 (metric_breach) in slack:C0123.")
     assert rows(tmp_path, "SELECT r.conversation, facilitator_id, delivered_at IS NULL FROM runs r"
@@ -46,6 +49,22 @@ def test_trigger_starts_a_run_in_the_channel_and_counts_repeats(tmp_path: Path, 
     bad = cli(tmp_path, flows, "trigger", "post_meeting", "--channel", "slak:C1")
     assert bad.exit_code == 1 and "No run started: 'slak:C1' is not a channel to post in" in bad.output
     assert "teams). Try: --channel slack:C0123" in bad.output and ".." not in bad.output
+
+
+def test_a_dedup_key_of_a_completed_run_starts_a_new_run(tmp_path: Path, flows: Path) -> None:
+    trigger = ("trigger", "post_meeting", "-c", "console", "-f", "alice", "-p", "bob", "--dedup-key", "K1")
+    assert cli(tmp_path, flows, *trigger).output.startswith("Started run 1 ")
+    answers = ["We ship", "Plan", "@bob", "next friday", "done"]
+    script = [json.dumps({"text": a}) for a in answers]
+    script += [json.dumps({"as": "bob", "text": "yes"}), json.dumps({"as": "alice", "text": "ok"})]
+    done = cli(tmp_path, flows, "chat", "--run", "1", "--jsonl", input="\n".join(script) + "\n")
+    assert done.exit_code == 0, done.output
+    assert cli(tmp_path, flows, *trigger).output.startswith("Started run 2 (post_meeting)")
+    assert cli(tmp_path, flows, *trigger).output.startswith("Counted as a repeat of event 2 (run 2 is still open)")
+    assert rows(tmp_path, "SELECT e.id, e.status, e.repeat_count, r.id, r.status FROM events e"
+                          " JOIN runs r ON r.event_id = e.id ORDER BY e.id") == [
+        (1, "firing", 0, 1, "completed"), (2, "firing", 1, 2, "active")
+    ]  # fmt: skip
 
 
 def test_trigger_of_an_unknown_flow_names_the_known_ones(tmp_path: Path, flows: Path) -> None:

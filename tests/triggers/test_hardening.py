@@ -47,6 +47,23 @@ def test_a_sqlite_check_cannot_write_files(tmp_path, sql):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("scheme", ["sqlite", "sqlite+pysqlite", "sqlite+aiosqlite", "SQLite"])
+def test_a_sqlite_url_of_any_dialect_is_opened_read_only_not_through_sqlalchemy(tmp_path, monkeypatch, scheme):
+    shop(tmp_path, 3.0)
+    monkeypatch.chdir(tmp_path)  # sqlite+pysqlite:///shop.db is relative to where the bot runs
+    url = f"{scheme}:///shop.db"
+    assert checks.evaluate(checks.Check("c", "SELECT v FROM kpi", 1.0, "above", "5m", url)) == 3.0
+    assert checks.evaluate(checks.Check("c", "SELECT v FROM kpi", 1.0, "above", "5m", f"{url}?mode=rw")) == 3.0
+    for sql in ("DROP TABLE kpi", "DELETE FROM kpi", f"VACUUM INTO '{tmp_path / 'copy.db'}'"):
+        with pytest.raises(checks.CheckFailed, match="readonly|not authorized|authorization denied"):
+            checks.evaluate(checks.Check("c", sql, 1.0, "above", "5m", url))
+    with sqlite3.connect(tmp_path / "shop.db") as conn:
+        assert conn.execute("SELECT count(*) FROM kpi").fetchone() == (1,)
+    assert not (tmp_path / "copy.db").exists()
+    assert checks.sqlite_path(f"{scheme}:///{tmp_path}/shop.db") == f"{tmp_path}/shop.db"
+    assert checks.sqlite_path("postgresql+psycopg://reader@127.0.0.1/shop") is None
+
+
 @pytest.mark.parametrize(
     "sql",
     [

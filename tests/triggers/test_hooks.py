@@ -3,6 +3,7 @@ right status and store nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import logging
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.errors import ConfigError
 from bot.server import SERVICES, create_app
 from bot.triggers.hooks import HOOKS
 from tests.triggers.conftest import ROOT, Clock
@@ -175,6 +177,30 @@ async def test_bad_input_gets_the_right_status_and_stores_nothing(client, hook, 
     assert counts(client) == before
 
 
+async def raw_post(client: TestClient, header: bytes, body: bytes = b'{"title": "x"}') -> bytes:
+    """POST /hooks/events with an Authorization header of exactly these bytes."""
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(
+        b"POST /hooks/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: %b\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%b" % (header, len(body), body)
+    )
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    return answer
+
+
+@pytest.mark.parametrize(
+    "header", [b"Bearer \xff\xfe", b"Bearer \xed\xa0\x80", b"Bearer s3cret-hook-tok\xe9n", b"Bearer \xc3"]
+)
+async def test_a_token_that_is_not_utf8_gets_401_and_stores_nothing(client, header) -> None:
+    before = counts(client)
+    answer = await raw_post(client, header)
+    assert answer.startswith(b"HTTP/1.1 401 ") and b"Missing or wrong bearer token" in answer
+    assert counts(client) == before
+    assert (await raw_post(client, f"Bearer {TOKEN}".encode())).startswith(b"HTTP/1.1 200 ")
+
+
 async def test_an_overloaded_bot_answers_503_and_stores_nothing(client) -> None:
     client.server.app[HOOKS].max_inflight = 0
     before = counts(client)
@@ -193,6 +219,23 @@ async def test_without_a_token_the_hooks_are_not_mounted(tmp_path: Path, flows: 
         assert "Trigger hooks are off: DECISIONBOT_HOOK_TOKEN is not set" in caplog.text
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize("hooks", ["on", "off"])
+def test_a_broken_routes_file_refuses_the_start_with_the_hooks_on_or_off(tmp_path: Path, flows: Path, hooks) -> None:
+    (flows / "routes.yaml").write_text("routes:\n  - name: a\n    chanel: console:ops\n")
+    with pytest.raises(ConfigError, match="routes.yaml, route 'a': unknown key\\(s\\) chanel. Fix: use only"):
+        create_app(tmp_path / "h.db", flows, env={"DECISIONBOT_HOOK_TOKEN": TOKEN} if hooks == "on" else {})
+
+
+@pytest.mark.parametrize("hooks", ["on", "off"])
+@pytest.mark.parametrize("channel", ["irc:#foo", "slack", "slak:C1"])
+def test_a_bad_default_channel_refuses_the_start(tmp_path: Path, flows: Path, hooks, channel) -> None:
+    env = {"DECISIONBOT_DEFAULT_CHANNEL": channel, **({"DECISIONBOT_HOOK_TOKEN": TOKEN} if hooks == "on" else {})}
+    with pytest.raises(ConfigError) as err:
+        create_app(tmp_path / "h.db", flows, env=env)
+    assert str(err.value).startswith(f"DECISIONBOT_DEFAULT_CHANNEL: '{channel}' is not a channel to post in.")
+    assert str(err.value).endswith("Fix: correct the variable, or unset it")
 
 
 async def test_a_resolved_then_refired_trigger_waits_out_the_routes_cooldown(tmp_path: Path, flows: Path) -> None:
@@ -219,6 +262,19 @@ async def test_a_resolved_then_refired_trigger_waits_out_the_routes_cooldown(tmp
         assert counts(client)["events"] == 2
     finally:
         await client.close()
+
+
+async def test_an_alert_still_firing_after_its_run_closed_starts_no_new_run_until_it_resolves(client) -> None:
+    from bot.model import Actor
+
+    fire = {"title": "Queue backlog", "dedup_key": "queue", "facilitator": "alice", "value": "900"}
+    assert (await post(client, "events", fire))[1]["started"] == [1]
+    client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:alice", "alice"))  # decided: closed
+    summary = {"received": 1, "started": [], "repeats": 1, "resolved": 0, "unrouted": []}
+    assert (await post(client, "events", fire))[1] == summary
+    assert rows(client, "SELECT e.status, repeat_count, r.status FROM events e JOIN runs r ON r.event_id = e.id") == [
+        ("firing", 1, "cancelled")
+    ]
 
 
 async def test_the_first_person_to_answer_an_alert_without_a_facilitator_takes_it(client) -> None:

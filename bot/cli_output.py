@@ -1,0 +1,95 @@
+"""The file of every ``-o`` option: written all or nothing, never onto the ledger."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from bot import texts
+from bot.errors import BotError
+
+
+class Output:
+    """The file of an ``-o`` option, written all or nothing: ``with Output(path) as out:`` writes
+    a temporary file in the same folder, renamed over ``path`` only when the block ends without
+    an error (a failed command leaves an existing file as it was). A device or pipe
+    (``/dev/stdout``) is written directly."""
+
+    def __init__(self, path: Path, binary: bool = False):
+        self.path = path
+        self.binary = binary
+        self.temp: Path | None = None
+        self.stream: IO[Any] | None = None
+
+    def __enter__(self) -> IO[Any]:
+        try:
+            if self.path.exists() and not self.path.is_file():  # a folder fails here; a device is written
+                self.stream = self._open(self.path)
+                return self.stream
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+            self.temp = Path(name)
+            self.stream = self._open(fd)
+        except OSError as exc:
+            raise BotError(texts.cli_cannot_write(str(self.path), exc.strerror or str(exc))) from exc
+        return self.stream
+
+    def _open(self, file: Path | int) -> IO[Any]:
+        return open(file, "wb") if self.binary else open(file, "w", encoding="utf-8", newline="")
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        assert self.stream is not None
+        try:
+            self.stream.close()
+            if self.temp is None:
+                return
+            if kind is not None:
+                self.temp.unlink(missing_ok=True)
+                return
+            _set_mode(self.temp, self.path)
+            os.replace(self.temp, self.path)
+        except OSError as exc:
+            if self.temp is not None:
+                self.temp.unlink(missing_ok=True)
+            if kind is None:
+                raise BotError(texts.cli_cannot_write(str(self.path), exc.strerror or str(exc))) from exc
+
+
+def _set_mode(temp: Path, target: Path) -> None:
+    """The mode ``open()`` would have left: the replaced file's, or the default less the umask
+    (``mkstemp`` makes files only their owner can read)."""
+    if target.exists():
+        mode = target.stat().st_mode & 0o7777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(temp, mode)
+
+
+def open_output(path: Path, binary: bool = False) -> Output:
+    """The file of an ``-o`` option (see ``Output``), its folder made first (every ``-o`` does,
+    ``teams package`` too). A path that cannot be written is a one-line error, and so is the
+    ledger itself (or its -wal, -shm or -journal file): no command overwrites it."""
+    ctx = click.get_current_context(silent=True)
+    ledger = getattr(ctx.find_root().obj, "db_path", None) if ctx else None  # the CLI's --db
+    if ledger is not None and _is_ledger(path, Path(ledger)):
+        raise BotError(texts.cli_output_is_ledger(str(path), ledger))
+    return Output(path, binary)
+
+
+def _is_ledger(path: Path, ledger: Path) -> bool:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        part = ledger.with_name(ledger.name + suffix)
+        if path.resolve() == part.resolve():
+            return True
+        try:
+            if path.exists() and part.exists() and path.samefile(part):  # a hard link
+                return True
+        except OSError:
+            continue
+    return False

@@ -1,0 +1,57 @@
+"""Demo history links its review runs to their reviews the way production does.
+
+The scheduler's ``start_flow`` job sets ``reviews.run_id`` when it starts a review run
+(``runs.review_started``); the run's completion then sets ``held_at``. The demo plays the
+scheduler's part, so a review run it starts and nobody answers is still its review's run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.analytics import demo
+from bot.store import open_db
+
+FLOWS = Path(__file__).resolve().parents[2] / "flows"
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db = open_db(path)
+    try:
+        demo.fill(db, FLOWS, 40, seed=3, end=datetime(2026, 11, 26, tzinfo=UTC))
+    finally:
+        db.conn.close()
+    return path
+
+
+def rows(path: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_started_review_that_was_never_held_names_its_run(ledger: Path) -> None:
+    unanswered = rows(
+        ledger,
+        "SELECT id, json_extract(context, '$.trigger.decision_id') FROM runs"
+        " WHERE flow_id = 'decision_review' AND status != 'completed' ORDER BY id",
+    )
+    assert unanswered, "the demo started no review run that stayed unanswered: pick another seed"
+    linked = rows(
+        ledger, "SELECT run_id, decision_id FROM reviews WHERE held_at IS NULL AND run_id IS NOT NULL ORDER BY run_id"
+    )
+    assert linked == unanswered
+
+
+def test_every_review_run_is_the_run_of_exactly_one_review(ledger: Path) -> None:
+    review_runs = rows(ledger, "SELECT id FROM runs WHERE json_extract(context, '$.trigger.decision_id') IS NOT NULL")
+    linked = rows(ledger, "SELECT run_id FROM reviews WHERE run_id IS NOT NULL")
+    assert review_runs and sorted(review_runs) == sorted(linked)

@@ -1,0 +1,129 @@
+"""Flow-file features a flow author relies on, run through the dispatcher as people would use them:
+where the summary goes (post_summary), what items are called (item_label) in corrections and
+notices, how a skipped answer reads in templates, and how branches read in diagrams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.model import Trigger
+from bot.store import open_db
+from tests.test_engine_turns import ALICE, BOB, CAROL, CONV, DAVE, make_bot, rows, say, turn
+
+HIRING = """\
+id: hiring
+title: Hiring decision
+roles: {facilitator: trigger.facilitator, participants: trigger.participants}
+steps:
+  - {id: verdict, ask: "Hire {{ trigger.title }}?", type: choice, options: [hire, reject]}
+  - id: tasks
+    ask: "Which onboarding tasks?"
+    type: repeat
+    item_label: Task
+    fields:
+      - {id: what, ask: "What is the task?", type: text}
+      - {id: owner, ask: "Who owns '{{ item.what }}'?", type: person}
+      - {id: due, ask: "By when?", type: date}
+  - {id: owner_ok, to: each tasks.owner, ask: "You own '{{ item.what }}'. OK?", type: yes_no}
+record: {decision: verdict, actions: tasks, accepts: owner_ok}
+on_complete:
+  - post_summary: SUMMARY
+"""
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_db(tmp_path / "t.db")
+    yield database
+    database.conn.close()
+
+
+def flows(tmp_path: Path, text: str, name: str) -> Path:
+    folder = tmp_path / "flows"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.yaml").write_text(text)
+    return folder
+
+
+def hire_until_owners(bot) -> None:
+    bot.start(Trigger(flow="hiring", title="Dana", facilitator=ALICE, participants=[BOB]), CONV)
+    for text in ("hire", "Set up accounts", "@carol", "2026-12-10", "done"):
+        say(bot, ALICE, text)
+
+
+@pytest.mark.parametrize(
+    ("where", "readers"),
+    [
+        ("conversation", [None]),
+        ("facilitator", ["alice"]),
+        ("participants", ["alice", "bob", "carol"]),  # the facilitator, the participants, the owners; once each
+    ],
+)
+def test_the_summary_goes_where_the_flow_says(db, tmp_path, where, readers):
+    bot = make_bot(db, flows(tmp_path, HIRING.replace("SUMMARY", where), "hiring"))
+    hire_until_owners(bot)
+    result = turn(bot, CAROL, "yes")
+    assert result is not None
+    summaries = [r for r in result.outcome.replies if r.kind == "summary"]
+    assert [r.to.name if r.to else None for r in summaries] == readers
+    assert all(r.private == (where != "conversation") for r in summaries)
+    assert all(r.text.startswith("Decision recorded: Dana") for r in summaries)
+    stored = rows(db, "SELECT actor_name, private FROM messages WHERE kind = 'summary' ORDER BY id")
+    assert stored == [(name, int(where != "conversation")) for name in readers]
+
+
+def test_corrections_and_notices_call_items_by_the_flows_label(db, tmp_path):
+    bot = make_bot(db, flows(tmp_path, HIRING.replace("SUMMARY", "conversation"), "hiring"))
+    hire_until_owners(bot)
+    assert say(bot, ALICE, "change owner of task 1 to @dave")[:2] == [
+        ("alice", "info", "Changed owner of Task 1: carol -> dave."),
+        (None, "info", "Task 1 ('Set up accounts') has a new owner, who will be asked to confirm it."),
+    ]
+    assert say(bot, DAVE, "no")[-1] == (
+        "alice",
+        "prompt",
+        "dave declined Task 1 ('Set up accounts'). Who should own it instead?",
+    )
+    say(bot, ALICE, "@carol")
+    assert say(bot, ALICE, "change the due date of task 1 to 2026-12-11")[:2] == [
+        ("alice", "info", "Changed due of Task 1: 2026-12-10 -> 2026-12-11."),
+        (None, "info", "Task 1 ('Set up accounts') changed; its owner will be asked to confirm it again."),
+    ]
+    assert say(bot, ALICE, "change owner of action 1 to @bob")[0] == (  # 'action' and 'item' name items too
+        "alice",
+        "info",
+        "Changed owner of Task 1: carol -> bob.",
+    )
+
+
+SKIPPABLE = """\
+id: outage
+title: Outage review
+steps:
+  - {id: root_cause, ask: "Root cause, if known?", type: text, optional: true}
+  - id: next_step
+    ask: "{% if root_cause %}Root cause is '{{ root_cause }}'. {% endif %}What next?"
+    type: text
+record:
+  decision: "{{ next_step }}{% if root_cause %} (cause: {{ root_cause }}){% endif %}"
+"""
+
+
+def test_a_skipped_answer_is_empty_in_templates_as_a_branch_not_taken_is(db, tmp_path):
+    bot = make_bot(db, flows(tmp_path, SKIPPABLE, "outage"))
+    bot.start(Trigger(flow="outage", title="T", facilitator=ALICE), CONV)
+    assert say(bot, ALICE, "skip") == [("alice", "prompt", "What next?")]
+    say(bot, ALICE, "Add a canary")
+    assert rows(db, "SELECT text FROM decisions") == [("Add a canary",)]
+
+
+def test_diagrams_name_each_branch_by_its_condition():
+    flows_dir = Path(__file__).parents[2] / "flows"
+    result = CliRunner().invoke(main, ["--flows", str(flows_dir), "flows", "diagram", "metric_breach"])
+    assert result.exit_code == 0, result.output
+    assert "response --> ignore_reason : Next [response == 'ignore']" in result.output
+    assert "[check]" not in result.output

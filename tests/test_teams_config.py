@@ -1,0 +1,76 @@
+"""Teams settings at start-up: half a configuration is said out loud, a switch value the bot does
+not know stops the start (never read as off)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.server import CHANNELS, create_app
+from tests.teams_support import ROOT
+
+APP_ID = "11111111-2222-3333-4444-555555555555"
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"MicrosoftAppPassword": "pw-secret-777"}, "MicrosoftAppPassword is set"),
+        ({"MicrosoftAppTenantId": "72f988bf-0000-0000-0000-000000000001"}, "MicrosoftAppTenantId is set"),
+        (
+            {"MicrosoftAppPassword": "pw-secret-777", "MicrosoftAppType": "SingleTenant", "DECISIONBOT_TEAMS": "off"},
+            "MicrosoftAppPassword and MicrosoftAppType are set",
+        ),
+    ],
+)
+def test_teams_left_off_for_want_of_its_app_id_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, env: dict[str, str], said: str
+) -> None:
+    app = create_app(tmp_path / "x.db", ROOT / "flows", env=env)
+    assert app[CHANNELS] == {}
+    assert [r.getMessage() for r in caplog.records if r.name == "decisionbot"] == [
+        f"Teams is off: {said} but MicrosoftAppId is not. Set MicrosoftAppId (the bot's Microsoft App ID) to turn"
+        " Teams on."
+    ]
+    assert "pw-secret-777" not in caplog.text
+
+
+def test_nothing_is_said_when_teams_is_on_or_wholly_off(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    for env in ({}, {"DECISIONBOT_TEAMS": "off"}, {"DECISIONBOT_TEAMS": "on", "MicrosoftAppType": "MultiTenant"}):
+        create_app(tmp_path / "x.db", ROOT / "flows", env=env)
+    assert "Teams is off" not in caplog.text
+
+
+@pytest.mark.parametrize("value", ["yes", "enabled", "of"])
+def test_a_switch_value_it_does_not_know_stops_the_start(tmp_path: Path, value: str) -> None:
+    for env in ({"DECISIONBOT_TEAMS": value}, {"DECISIONBOT_TEAMS": value, "MicrosoftAppId": APP_ID}):
+        with pytest.raises(ConfigError) as refused:
+            create_app(tmp_path / "x.db", ROOT / "flows", env={**env, "MicrosoftAppPassword": "pw"})
+        assert str(refused.value) == (
+            f"DECISIONBOT_TEAMS must be on, 1, true (Teams on) or off, 0, false (off), not '{value}'."
+        )
+    for on in ("on", "ON", "1", "true", " True "):
+        assert create_app(tmp_path / "x.db", ROOT / "flows", env={"DECISIONBOT_TEAMS": on})[CHANNELS]
+
+
+def test_serve_refuses_a_switch_value_it_does_not_know_in_one_line(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "SLACK_", "DECISIONBOT_"))},
+        "DECISIONBOT_TEAMS": "yes",
+    }
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("decisionbot")), "--db", str(tmp_path / "x.db"), "serve"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 1, out
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.endswith("DECISIONBOT_TEAMS must be on, 1, true (Teams on) or off, 0, false (off), not 'yes'.")
