@@ -11,6 +11,7 @@ import importlib
 import json
 import logging
 import os
+import socket
 import sqlite3
 from contextlib import nullcontext, suppress
 from pathlib import Path
@@ -24,6 +25,9 @@ from bot.cli_output import open_output as open_output  # every -o of every comma
 from bot.errors import BotError, ConfigError, FlowNotFound, RunNotFound
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from sqlite_utils import Database
 
     from bot.dispatch import Dispatcher
@@ -77,11 +81,14 @@ class Context:
         if flow not in known:
             raise FlowNotFound(texts.cli_unknown_flow_filter(flow, sorted(known), str(self.flows_dir)))
 
-    def dispatcher(self) -> Dispatcher:
+    def dispatcher(self, clock: Callable[[], datetime] | None = None) -> Dispatcher:
         from bot.dispatch import Dispatcher, FlowCatalog  # the engine loads only for commands that need it
 
         folder = self.require_flows()  # before the ledger is opened (or made)
-        return Dispatcher(self.db, FlowCatalog(folder, self.db), config.timezone())
+        catalog = FlowCatalog(folder, self.db)
+        if clock is None:
+            return Dispatcher(self.db, catalog, config.timezone())
+        return Dispatcher(self.db, catalog, config.timezone(), clock=clock)
 
 
 class Group(click.Group):
@@ -141,16 +148,23 @@ class PortType(click.types.IntParamType):
             self.fail(texts.cli_bad_port(port), param, ctx)
         return port
 
-    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:  # click 8.1 and 8.2
         return "INTEGER"
 
 
 PORT = PortType()
 
 
-def listen_error(host: str, port: int, exc: OSError) -> BotError:
-    """A port that cannot be listened on (taken, or an address not this machine's), as one line."""
-    problem = os.strerror(exc.errno) if exc.errno else str(exc)
+#: What binding a port fails with: taken, an address not this machine's, a port only root may use.
+LISTEN_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
+
+
+def listen_error(host: str, port: int, exc: OSError) -> OSError | BotError:
+    """A port that cannot be listened on, as one line; any other OSError (a channel's start-up
+    failing to reach its platform) as it is, for the CLI's general translation."""
+    if not (isinstance(exc, socket.gaierror) or exc.errno in LISTEN_ERRORS):
+        return exc
+    problem = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else str(exc)
     return BotError(texts.cli_cannot_listen(host, port, problem, "--port"))
 
 
@@ -266,8 +280,11 @@ def serve(obj: Context, host: str, port: int) -> None:
 
     try:
         web.run_app(app, host=host, port=port, print=announce)
-    except OSError as exc:  # the port is taken, or the address is not this machine's
-        raise listen_error(host, port, exc) from exc
+    except OSError as exc:  # binding the port, or a channel's start-up reaching its platform
+        refused = listen_error(host, port, exc)
+        if refused is exc:
+            raise
+        raise refused from exc
 
 
 # --- db ----------------------------------------------------------------------------------------

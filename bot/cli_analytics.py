@@ -6,6 +6,7 @@ an analyst's command cannot change the ledger.
 
 from __future__ import annotations
 
+import socket
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.analytics import export as exporting
 from bot.analytics import report as reporting
 from bot.analytics import search as searching
 from bot.analytics.measures import Params
-from bot.cli import Context, _print_rows, main, open_output, output_options
+from bot.cli import PORT, Context, _print_rows, listen_error, main, open_output, output_options
 from bot.store import open_readonly
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -166,7 +167,7 @@ def export_command(obj: Context, name: str, fmt: str, output: Path | None) -> No
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--port", type=PORT, default=8001, show_default=True)
 @click.option("--immutable", is_flag=True, help="Open as immutable: only for a copy nobody writes to any more.")
 @click.pass_obj
 def explore(obj: Context, host: str, port: int, immutable: bool) -> None:
@@ -180,6 +181,15 @@ def explore(obj: Context, host: str, port: int, immutable: bool) -> None:
     from bot.analytics import explore as exploring
 
     ledger(obj)
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:  # uvicorn would log it, exit 3
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            refused = listen_error(host, port, exc)
+            if refused is exc:
+                raise
+            raise refused from exc
     click.echo(texts.analytics_exploring(host, port, obj.db_path), err=True)
     exploring.serve(obj.db_path, host, port, immutable=immutable)
 
@@ -202,5 +212,6 @@ def demo_data(obj: Context, runs: int, seed: int) -> None:
     """
     from bot.analytics import demo
 
-    summary = demo.fill(obj.db, obj.flows_dir, runs=runs, seed=seed)
+    flows = obj.require_flows()  # before the ledger is made
+    summary = demo.fill(obj.db, flows, runs=runs, seed=seed)
     click.echo(texts.analytics_demo_done(obj.db_path, summary))

@@ -36,7 +36,7 @@ def flows_list(obj: Context, as_json: bool) -> None:
     """
     from bot.dispatch import FlowCatalog
 
-    catalog = FlowCatalog(obj.flows_dir, obj.db)
+    catalog = FlowCatalog(obj.require_flows(), obj.db)
     rows = [
         {"id": f.id, "title": f.title, "version": f.version, "steps": len(f.steps), "path": f.path}
         for f in catalog.current.values()
@@ -79,7 +79,7 @@ def flows_show(obj: Context, flow: str) -> None:
     """
     from bot.dispatch import FlowCatalog
 
-    f = FlowCatalog(obj.flows_dir, obj.db).get(flow)
+    f = FlowCatalog(obj.require_flows(), obj.db).get(flow)
     click.echo(f"{f.id} ({f.version}): {f.title}")
     for i, step in enumerate(f.steps, 1):
         click.echo(f"  {i}. {step.id} [{step.type}] to {step.to}: {step.ask}".rstrip(": "))
@@ -109,7 +109,7 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
     from bot.dispatch import FlowCatalog
     from bot.engine.compiler import compile_flow
 
-    machine = compile_flow(FlowCatalog(obj.flows_dir, obj.db).get(flow))
+    machine = compile_flow(FlowCatalog(obj.require_flows(), obj.db).get(flow))
     if fmt == "mermaid":
         data: bytes = MermaidGraphMachine(machine).get_mermaid().encode()
     else:

@@ -16,8 +16,8 @@ from bot.errors import BotError
 class Output:
     """The file of an ``-o`` option, written all or nothing: ``with Output(path) as out:`` writes
     a temporary file in the same folder, renamed over ``path`` only when the block ends without
-    an error (a failed command leaves an existing file as it was). A device or pipe
-    (``/dev/stdout``) is written directly."""
+    an error (a failed command leaves an existing file as it was). A link (``/dev/stdout``,
+    ``/proc/self/fd/1``), a device or a pipe is written directly, never replaced."""
 
     def __init__(self, path: Path, binary: bool = False):
         self.path = path
@@ -27,8 +27,8 @@ class Output:
 
     def __enter__(self) -> IO[Any]:
         try:
-            if self.path.exists() and not self.path.is_file():  # a folder fails here; a device is written
-                self.stream = self._open(self.path)
+            if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+                self.stream = self._open(self.path)  # through the link, or to the device; a folder fails here
                 return self.stream
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")

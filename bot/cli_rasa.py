@@ -41,4 +41,7 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     try:
         rasa.serve(host, port)
     except OSError as exc:  # raised by the bind, before any worker starts
-        raise listen_error(host, port, exc) from exc
+        refused = listen_error(host, port, exc)
+        if refused is exc:
+            raise
+        raise refused from exc

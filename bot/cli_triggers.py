@@ -247,11 +247,10 @@ def jobs_run_due(obj: Context, now_text: str | None, as_json: bool) -> None:
     Example:
       decisionbot jobs run-due --now 2026-12-24T09:00:00+01:00
     """
-    from bot.dispatch import Dispatcher, FlowCatalog
     from bot.scheduler import Scheduler, describe
 
     now = _moment(now_text) if now_text else utc_now()
-    dispatcher = Dispatcher(obj.db, FlowCatalog(obj.flows_dir, obj.db), config.timezone(), clock=lambda: now)
+    dispatcher = obj.dispatcher(clock=lambda: now)
     scheduler = Scheduler(dispatcher, os.environ)
     scheduler.plan(now)
     ran = describe(asyncio.run(scheduler.run_due(now)))

@@ -56,12 +56,12 @@ def run_command(
         if run_id is None:
             return CommandResult(texts.command_needs_run(verb), ok=False)
         if not _may_see(dispatcher.db.conn, run_id, actor, conversation):
-            return CommandResult(texts.cli_unknown_run(run_id), ok=False)  # as if there were no such run
+            return CommandResult(texts.chat_unknown_run(run_id), ok=False)  # as if there were no such run
         if verb == "status":
             return _status(dispatcher.db.conn, run_id)
         result = dispatcher.cancel(run_id, actor)
         if result is None:
-            return CommandResult(texts.cli_unknown_run(run_id), ok=False)
+            return CommandResult(texts.chat_unknown_run(run_id), ok=False)
         error = next((r.text for r in result.outcome.replies if r.kind == "error"), None)
         return CommandResult(error or texts.cancelled(actor.name), ok=error is None, cancelled=result)
     if verb == "help":
@@ -146,7 +146,7 @@ def _may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: 
 def _status(conn: sqlite3.Connection, run_id: int) -> CommandResult:
     detail = transcript.run_detail(conn, run_id)
     if detail is None:
-        return CommandResult(texts.cli_unknown_run(run_id), ok=False)
+        return CommandResult(texts.chat_unknown_run(run_id), ok=False)
     row = runs.load_run(conn, run_id)
     waiting = row.context.addressees() if row else []
     run = detail["run"]

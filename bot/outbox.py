@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import random
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -111,6 +112,8 @@ def mark_failed(db: Database, message_id: int, error: str, gave_up: datetime | N
 #: How long a reply refused for now (429, 5xx, network) is retried before it is given up: far
 #: beyond any platform outage people would still want the question after.
 RETRY_FOR = timedelta(days=1)
+#: How many times a reply whose delivery fails unexpectedly (a defect, not a refusal) is tried.
+DEFECT_TRIES = 5
 
 
 class Sender:
@@ -124,6 +127,7 @@ class Sender:
         self.clock = clock
         self.wake = asyncio.Event()
         self.blocked_until: dict[str, float] = {}  # conversation -> monotonic time
+        self.unmarked: dict[int, str | None] = {}  # delivered replies the ledger has not marked yet
         self.delivered = 0
 
     def notify(self) -> None:
@@ -156,42 +160,63 @@ class Sender:
         by_conversation: dict[str, list[Queued]] = {}
         for item in items:
             by_conversation.setdefault(str(item.reply.conversation), []).append(item)
-        waits = await asyncio.gather(*(self._conversation(k, v, now) for k, v in by_conversation.items()))
-        pending_waits = [w for w in waits if w is not None]
-        return min(pending_waits) if pending_waits else None
+        keys = list(by_conversation)
+        results = await asyncio.gather(
+            *(self._conversation(k, by_conversation[k], now) for k in keys), return_exceptions=True
+        )
+        waits: list[float] = []
+        for key, result in zip(keys, results, strict=True):
+            if isinstance(result, BaseException):  # the ledger refused a write: hold that conversation
+                log.error(texts.delivery_loop_failed(self.channel.name), exc_info=result)
+                waits.append(self._hold(key, backoff(3)))
+            elif result is not None:
+                waits.append(result)
+        return min(waits) if waits else None
+
+    def _hold(self, key: str, wait: float) -> float:
+        self.blocked_until[key] = asyncio.get_running_loop().time() + wait
+        return wait
 
     async def _conversation(self, key: str, items: list[Queued], now: float) -> float | None:
         held = self.blocked_until.get(key, 0.0) - now
         if held > 0:
             return held
         for item in items:
-            try:
-                platform_id = await self.channel.deliver(item)
-            except RetryLater as exc:
-                if not exc.attempt:  # held back by our own pacing: nothing was refused
-                    wait = exc.seconds
-                elif self._expired(item):
-                    self._give_up(item, f"gave up after {RETRY_FOR}: {exc.reason}")
-                    continue
-                else:
+            if item.id in self.unmarked:  # delivered, but the ledger would not say so: say it now
+                platform_id = self.unmarked[item.id]
+            else:
+                try:
+                    platform_id = await self.channel.deliver(item)
+                except RetryLater as exc:
+                    if not exc.attempt:  # held back by our own pacing: nothing was refused
+                        return self._hold(key, exc.seconds)
+                    if self._expired(item):
+                        self._give_up(item, f"gave up after {RETRY_FOR}: {exc.reason}")
+                        continue
                     with transaction(self.db):
                         mark_failed(self.db, item.id, f"retry: {exc.reason}")
-                    wait = max(exc.seconds, backoff(item.attempts))
-                self.blocked_until[key] = asyncio.get_running_loop().time() + wait
-                return wait
-            except DeliveryFailed as exc:
-                self._give_up(item, f"failed: {exc}")
-                continue
-            except Exception as exc:  # a defect or the ledger failing mid-delivery: retried, never lost
-                # (the platform may have taken it: a repeat is better than a question never asked)
-                log.exception(texts.delivery_crashed(self.channel.name, item.id))
+                    return self._hold(key, max(exc.seconds, backoff(item.attempts)))
+                except DeliveryFailed as exc:
+                    self._give_up(item, f"failed: {exc}")
+                    continue
+                except Exception as exc:  # a defect in a channel: retried a few times, then given up
+                    # (the platform may have taken it: a repeat is better than a question never asked)
+                    log.exception(texts.delivery_crashed(self.channel.name, item.id))
+                    error = f"{type(exc).__name__}: {exc}"
+                    if self._expired(item) or item.attempts + 1 >= DEFECT_TRIES:
+                        self._give_up(item, f"failed: {error}")
+                        continue
+                    with transaction(self.db):
+                        mark_failed(self.db, item.id, f"retry: {error}")
+                    return self._hold(key, backoff(item.attempts))
+            try:
                 with transaction(self.db):
-                    mark_failed(self.db, item.id, f"retry: {type(exc).__name__}: {exc}")
-                wait = backoff(item.attempts)
-                self.blocked_until[key] = asyncio.get_running_loop().time() + wait
-                return wait
-            with transaction(self.db):
-                mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
+                    mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
+            except sqlite3.Error:  # sent, not marked: never sent again, marked on the next pass
+                log.exception(texts.delivery_unmarked(self.channel.name, item.id))
+                self.unmarked[item.id] = platform_id
+                return self._hold(key, backoff(3))
+            self.unmarked.pop(item.id, None)
             self.delivered += 1
         return None
 

@@ -217,7 +217,15 @@ def test_a_bad_port_from_the_environment_names_the_variable(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     "command",
-    [["serve"], ["chat", "post_meeting"], ["flows", "validate"], ["rasa-actions"]],
+    [
+        ["serve"],
+        ["chat", "post_meeting"],
+        ["flows", "validate"],
+        ["flows", "list"],
+        ["rasa-actions"],
+        ["demo-data"],
+        ["jobs", "run-due"],
+    ],
     ids=lambda c: c[0] + (" " + c[1] if c[0] == "flows" else ""),
 )
 @pytest.mark.parametrize("made", [False, True], ids=["missing", "empty"])
@@ -294,3 +302,48 @@ def test_what_a_chat_that_stopped_half_way_stored_is_searchable_at_once(tmp_path
     found = run(db, "transcripts", "search", "zanzibar", "--json")
     assert found.exit_code == 0, found.output
     assert [hit["run_id"] for hit in json.loads(found.output)] == [1]
+
+
+def test_an_output_through_a_link_is_written_to_its_target_and_the_link_stays(ledger: Path, tmp_path: Path) -> None:
+    target = tmp_path / "target.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)  # as /dev/stdout or /proc/self/fd/1 are
+    result = run(ledger, "export", "runs", "--format", "csv", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.read_text().startswith("id,flow_id")
+
+
+def test_only_a_failed_bind_is_blamed_on_the_port() -> None:
+    import errno as errnos
+
+    from bot.cli import listen_error
+
+    taken = OSError(errnos.EADDRINUSE, "Address already in use")
+    assert "Cannot listen on 127.0.0.1:3978: Address already in use" in str(listen_error("127.0.0.1", 3978, taken))
+    reset = ConnectionResetError(errnos.ECONNRESET, "Connection reset by peer")  # a channel reaching its platform
+    assert listen_error("127.0.0.1", 3978, reset) is reset
+
+
+def test_the_port_type_shows_its_metavar_under_click_8_1_and_8_2() -> None:
+    from bot.cli import PORT
+
+    option = next(p for p in main.commands["serve"].params if p.name == "port")
+    assert PORT.get_metavar(option) == PORT.get_metavar(option, None) == "INTEGER"
+
+
+def test_analysts_commands_refuse_another_applications_database(tmp_path: Path) -> None:
+    shop = tmp_path / "shop.db"
+    with sqlite3.connect(shop) as conn:
+        conn.execute("CREATE TABLE customers (id)")
+        conn.execute("CREATE TABLE runs (id, name)")
+    before = fingerprint(shop)
+    for command in (["export", "runs"], ["report"], ["transcripts", "search", "x"], ["runs", "list"]):
+        line = one_line_error(run(shop, *command))
+        assert "is not a decisionbot ledger" in line and "runs)" in line, command
+    assert fingerprint(shop) == before
+
+
+def test_explore_on_a_port_in_use_says_so(ledger: Path, taken_port: int) -> None:
+    line = one_line_error(run(ledger, "explore", "--port", str(taken_port)))
+    assert line.startswith(f"Error: Cannot listen on 127.0.0.1:{taken_port}: Address already in use.")

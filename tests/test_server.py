@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.channels import REGISTRY, Channel, DeliveryFailed, RetryLater, register
 from bot.control import run_command
 from bot.model import Actor, ConversationKey
-from bot.outbox import Queued
+from bot.outbox import DEFECT_TRIES, Queued
 from bot.server import CHANNELS, SENDERS, SERVICES, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,6 +146,50 @@ async def test_an_unexpected_error_in_a_delivery_is_retried_and_stops_no_other_r
         run_command(services.dispatcher, ALICE, ConversationKey("recorder", "room-3"), "start post_meeting", {})
         services.notify("recorder")
         await wait_for(lambda: len(channel.sent) == 3)  # the sender lives on
+
+
+async def test_a_reply_that_fails_unexpectedly_again_and_again_is_given_up(tmp_path: Path, recorder) -> None:
+    async with recording(tmp_path) as (app, services, channel):
+        run_command(services.dispatcher, ALICE, CONV, "start post_meeting", {})
+        with services.db.conn:  # as if tried DEFECT_TRIES - 1 times already
+            services.db.execute("UPDATE messages SET attempts = ? WHERE direction = 'out'", [DEFECT_TRIES - 1])
+        Recorder.refusals = [KeyError("a defect")]
+        run_command(services.dispatcher, BOB, ConversationKey("recorder", "room-2"), "start post_meeting", {})
+        services.notify("recorder")
+        await wait_for(lambda: len(channel.sent) == 1)  # room-2's; room-1's is given up, not retried for ever
+        await app[SENDERS]["recorder"].drain()
+        given_up = services.db.execute(
+            "SELECT conversation, last_error FROM messages WHERE failed_at IS NOT NULL AND direction = 'out'"
+        ).fetchall()
+        assert given_up == [("recorder:room-1", "failed: KeyError: 'a defect'")]
+
+
+async def test_a_delivered_reply_the_ledger_would_not_mark_is_marked_later_not_sent_again(
+    tmp_path: Path, recorder
+) -> None:
+    async with recording(tmp_path) as (app, services, channel):
+        with services.db.conn:
+            services.db.execute("CREATE TABLE disk_says_no (x)")
+            services.db.execute("INSERT INTO disk_says_no VALUES (1)")
+            services.db.execute(
+                "CREATE TRIGGER refuse_marks BEFORE UPDATE OF delivered_at ON messages"
+                " WHEN EXISTS (SELECT 1 FROM disk_says_no) BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+            )
+        run_command(services.dispatcher, ALICE, CONV, "start post_meeting", {})
+        services.notify("recorder")
+        await wait_for(lambda: len(channel.sent) == 1)
+        sender = app[SENDERS]["recorder"]
+        await wait_for(lambda: bool(sender.unmarked))
+        assert services.db.execute("SELECT delivered_at FROM messages WHERE direction = 'out'").fetchall() == [(None,)]
+        with services.db.conn:
+            services.db.execute("DELETE FROM disk_says_no")
+        await wait_for(
+            lambda: (
+                services.db.execute("SELECT delivered_at IS NOT NULL FROM messages WHERE direction = 'out'").fetchall()
+                == [(1,)]
+            )
+        )
+        assert len(channel.sent) == 1 and not sender.unmarked  # marked, never sent twice
 
 
 async def test_an_outage_loses_nothing_however_many_tries_it_takes(tmp_path: Path, recorder) -> None:

@@ -221,7 +221,7 @@ async def test_status_of_a_run_is_told_only_to_its_people_and_its_own_channel(sl
     await slack.slash("UA", "start post_meeting Acquisition of Initech", channel="GBOARD")
     root = (await slack.posts(2))[0]
     unknown = (await slack.slash("UZ", "status 99", channel="CRANDOM"))["text"]
-    assert unknown == "No run 99. Try: decisionbot runs list"
+    assert unknown == "No run 99 here. Say 'list' for the open runs of this conversation."
     # a stranger elsewhere learns nothing, not even that the run exists
     for verb in ("status", "cancel"):
         assert (await slack.slash("UZ", f"{verb} 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")

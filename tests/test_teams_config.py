@@ -58,6 +58,14 @@ def test_a_switch_value_it_does_not_know_stops_the_start(tmp_path: Path, value: 
         assert create_app(tmp_path / "x.db", ROOT / "flows", env={"DECISIONBOT_TEAMS": on})[CHANNELS]
 
 
+@pytest.mark.parametrize("app_type", ["SingleTenant", "UserAssignedMSI"])
+def test_an_app_type_that_needs_an_app_id_without_one_stops_the_start(tmp_path: Path, app_type: str) -> None:
+    env = {"DECISIONBOT_TEAMS": "on", "MicrosoftAppType": app_type, "MicrosoftAppTenantId": "t-1"}
+    with pytest.raises(ConfigError) as refused:  # before: botbuilder's "Property 'APP_ID' is expected", a traceback
+        create_app(tmp_path / "x.db", ROOT / "flows", env=env)
+    assert str(refused.value).startswith(f"MicrosoftAppType={app_type} needs MicrosoftAppId")
+
+
 def test_serve_refuses_a_switch_value_it_does_not_know_in_one_line(tmp_path: Path) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "SLACK_", "DECISIONBOT_"))},

@@ -65,6 +65,8 @@ class TeamsSettings:
             raise ConfigError(texts.teams_needs("MicrosoftAppPassword", app_type))
         if app_id and app_type != "MultiTenant" and not tenant:
             raise ConfigError(texts.teams_needs("MicrosoftAppTenantId", app_type))
+        if not app_id and app_type != "MultiTenant":  # authentication off is for local development only
+            raise ConfigError(texts.teams_type_needs_app_id(app_type))
         return cls(app_id, password, app_type, tenant)
 
 

@@ -21,12 +21,13 @@ class Command:
     target: str | None = None  # correct: the words naming the answer
     item: int | None = None  # correct: the 1-based item number, for repeat fields
     value: str | None = None  # correct: the new answer, as typed
+    label: str | None = None  # correct: the item word said ("task"), casefolded; action/item name any
 
 
 @cache
 def _item_patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """The two ways to name an item's field (owner of action 2, action 2's owner), per item word."""
-    label = "(?:" + "|".join(re.escape(w) for w in words) + ")"
+    label = "(?P<label>" + "|".join(re.escape(w) for w in words) + ")"
     return (
         re.compile(rf"^(?P<field>.+?)\s+(?:of|for|in)\s+{label}\s*#?(?P<n>\d+)$"),
         re.compile(rf"^{label}\s*#?(?P<n>\d+)(?:'s)?\s+(?P<field>.+)$"),
@@ -44,11 +45,13 @@ def classify(text: str, labels: tuple[str, ...] = ()) -> Command | None:
         return None
     target = " ".join(match.group("target").casefold().split())
     value = match.group("value").strip()
-    words = tuple(dict.fromkeys([*ITEM_WORDS, *(" ".join(w.casefold().split()) for w in labels)]))
+    named = (" ".join(w.casefold().split()) for w in labels)
+    words = tuple(dict.fromkeys([*ITEM_WORDS, *(w for w in named if w)]))
     for pattern in _item_patterns(words):
         item = pattern.match(target)
         if item:
-            return Command("correct", item.group("field"), int(item.group("n")), value)
+            label = " ".join(item.group("label").split())
+            return Command("correct", item.group("field"), int(item.group("n")), value, label)
     return Command("correct", target, None, value)
 
 

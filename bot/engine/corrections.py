@@ -69,9 +69,11 @@ class Corrections(TurnBase):
     def _find_slot(self, command: Command) -> tuple[tuple[str, int | None, str | None], Question] | None:
         target = command.target or ""
         if command.item is not None:
-            for step in self.flow.steps:
+            repeats = [s for s in self.flow.steps if s.type == "repeat"]
+            named = [s for s in repeats if " ".join(s.item_label.casefold().split()) == command.label]
+            for step in named or repeats:  # "owner of risk 2" is a Risk's; "of item 2", any step's
                 items = self.ctx.answers.get(step.id)
-                if step.type != "repeat" or not isinstance(items, list):
+                if not isinstance(items, list):
                     continue
                 fid = match_name(target, [f.id for f in step.fields])
                 if fid and 1 <= command.item <= len(items):

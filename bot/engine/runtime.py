@@ -216,7 +216,9 @@ class Turn(Corrections):
             else:
                 self.say(texts.waiting_for_confirmations(self.ctx.addressees()), to=actor)
                 self.ask_waiting()
-        elif after != "cancelled":
+        elif after == "cancelled":  # a branch the flow ends without a decision ('goto: cancelled')
+            self._ended(texts.cancelled_by_branch(step.id))
+        else:
             self.enter(after, actor)
 
     def _finish(self, actor: Actor | None) -> None:
@@ -259,6 +261,9 @@ class Turn(Corrections):
 
     def _cancel(self, actor: Actor, reason: str) -> None:
         self.transition("cancel", actor)
+        self._ended(reason)
+
+    def _ended(self, reason: str) -> None:
         self.out.status = "cancelled"
         self.ctx.prompts = []
         self.ctx.confirm = None

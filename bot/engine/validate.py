@@ -120,27 +120,21 @@ def _bound_ok(bound: str) -> bool:
     return True
 
 
+#: Relative bounds that are a fixed number of days from today, so two of them compare the same
+#: whatever the day ("end of month" against "tomorrow" does not).
+_FIXED_OFFSETS = {"yesterday": -1, "today": 0, "tomorrow": 1}
+
+
 def _bounds_crossed(first: str, last: str) -> bool:
-    """Whether ``first`` falls after ``last`` whatever the day: both fixed dates, or both relative
-    to today (a fixed date against a relative one is judged on the day the answer comes)."""
-    from bot.engine import answers
-
-    if _is_iso(first) != _is_iso(last):
-        return False
-    ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
+    """Whether ``first`` falls after ``last`` whatever the day: both ISO dates, or both a fixed
+    number of days from today; any other pair is judged on the day the answer comes."""
+    a, b = first.strip().casefold(), last.strip().casefold()
+    if a in _FIXED_OFFSETS and b in _FIXED_OFFSETS:
+        return _FIXED_OFFSETS[a] > _FIXED_OFFSETS[b]
     try:
-        a, b = answers.resolve_bound(first, ctx), answers.resolve_bound(last, ctx)
-    except answers.AnswerError:
-        return False  # an unreadable bound has its own error
-    return a is not None and b is not None and a > b
-
-
-def _is_iso(bound: str) -> bool:
-    try:
-        date.fromisoformat(bound)
+        return date.fromisoformat(a) > date.fromisoformat(b)
     except ValueError:
         return False
-    return True
 
 
 def _template_names(flow: Flow, step: Step, q: Question) -> set[str]:
@@ -227,7 +221,7 @@ def _check_reachable(flow: Flow) -> None:
     for step in flow.steps:
         if step.id not in reached:
             raise FlowError(flow.path, "this step is never reached", "branch to it or remove it", step=step.id)
-    ends, grew = {"completed"}, True  # the steps from which 'completed' can be reached
+    ends, grew = set(FINAL_STATES), True  # the steps from which the run can end (completed, cancelled)
     while grew:
         grew = False
         for step in flow.steps:
@@ -238,8 +232,8 @@ def _check_reachable(flow: Flow) -> None:
         if step.id not in ends:
             raise FlowError(
                 flow.path,
-                "from this step the flow never reaches completed (its branches only loop back)",
-                "give one of the steps on the loop a branch that leads on to completed",
+                "from this step the run never ends: its branches only loop back, never to completed",
+                "give one of the steps on the loop a branch that leads on to completed (or cancelled)",
                 step=step.id,
             )
 

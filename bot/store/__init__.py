@@ -122,10 +122,14 @@ def open_readonly(path: str | Path) -> Database:
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA query_only=ON")
     try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        ours = "m001_initial" in _applied(conn, tables)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise ConfigError(texts.ledger_not_sqlite(str(path), str(exc), _DB_ENV)) from exc
+    if tables - {"_sqlite_migrations"} and not ours:  # another application's file: not read as ours
+        conn.close()
+        raise ConfigError(texts.ledger_foreign(str(path), sorted(tables)[:8], _DB_ENV))
     return Database(conn)
 
 

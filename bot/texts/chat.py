@@ -151,8 +151,16 @@ def cancel_kept() -> str:
     return "OK, not cancelled. Let's carry on."
 
 
+def chat_unknown_run(run_id: object) -> str:
+    return f"No run {run_id} here. Say 'list' for the open runs of this conversation."
+
+
 def cancelled(by: str) -> str:
     return f"Run cancelled by {by}. The transcript is kept."
+
+
+def cancelled_by_branch(step: str) -> str:
+    return f"Run ended without a decision: the flow stops here after '{step}'. The transcript is kept."
 
 
 def cancelled_after_failures(step: str) -> str:

@@ -162,7 +162,11 @@ def delivery_crashed(channel: str, message_id: int) -> str:
 
 
 def delivery_loop_failed(channel: str) -> str:
-    return f"{channel}: the outbox could not be read; trying again shortly"
+    return f"{channel}: the outbox could not be read or written; trying again shortly"
+
+
+def delivery_unmarked(channel: str, message_id: int) -> str:
+    return f"{channel}: reply {message_id} was delivered but could not be marked so; marking it again shortly"
 
 
 def channel_off_replies_wait(channel: str) -> str:

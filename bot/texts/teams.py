@@ -31,6 +31,13 @@ def teams_bad_switch(value: str, on: tuple[str, ...], off: tuple[str, ...]) -> s
     return f"DECISIONBOT_TEAMS must be {', '.join(on)} (Teams on) or {', '.join(off)} (off), not '{value}'."
 
 
+def teams_type_needs_app_id(app_type: str) -> str:
+    return (
+        f"MicrosoftAppType={app_type} needs MicrosoftAppId: set it, or unset MicrosoftAppType to run"
+        " Teams without authentication for local development (DECISIONBOT_TEAMS=on)."
+    )
+
+
 def teams_needs(variable: str, app_type: str) -> str:
     return f"{variable} is required for a {app_type} Teams bot (MicrosoftAppId is set)."
 

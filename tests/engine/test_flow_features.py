@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.engine.reader import version_of
 from bot.model import Trigger
 from bot.store import open_db
 from tests.test_engine_turns import ALICE, BOB, CAROL, CONV, DAVE, make_bot, rows, say, turn
@@ -127,3 +128,93 @@ def test_diagrams_name_each_branch_by_its_condition():
     assert result.exit_code == 0, result.output
     assert "response --> ignore_reason : Next [response == 'ignore']" in result.output
     assert "[check]" not in result.output
+
+
+GATE = """\
+id: gate
+title: Gate
+steps:
+  - id: go
+    ask: "Go ahead?"
+    type: yes_no
+    next:
+      - {when: "go == True", goto: why}
+      - LAST
+  - {id: why, ask: "Why?", type: text}
+"""
+
+
+def test_a_run_finishes_on_its_version_even_when_todays_checks_would_refuse_that_text(db, tmp_path):
+    """A version is checked when it is current; a check added later must not strand its runs."""
+    folder = flows(tmp_path, GATE.replace("LAST", "goto: completed"), "gate")
+    bot = make_bot(db, folder)
+    bot.start(Trigger(flow="gate", title="T", facilitator=ALICE), CONV)
+    old = GATE.replace("LAST", '{when: "go == False", goto: completed}')  # refused today: a last branch with a 'when'
+    with db.conn:
+        db.conn.execute("PRAGMA defer_foreign_keys = ON")
+        db.conn.execute(
+            "INSERT INTO flow_versions (flow_id, version, title, path, text, first_loaded_at)"
+            " VALUES ('gate', ?, 'Gate', 'flows/gate.yaml', ?, '2026-01-01T00:00:00.000Z')",
+            (version_of(old), old),
+        )
+        db.conn.execute("UPDATE runs SET flow_version = ?", (version_of(old),))
+    bot = make_bot(db, folder)  # a new process: the pinned version is read from the ledger
+    assert say(bot, ALICE, "yes") == [("alice", "prompt", "Why?")]
+    say(bot, ALICE, "Because")
+    assert rows(db, "SELECT status FROM runs") == [("completed",)]
+
+
+PLAN = """\
+id: plan
+title: Plan
+steps:
+  - id: actions
+    ask: "Actions?"
+    type: repeat
+    item_label: Action
+    fields:
+      - {id: what, ask: "What?", type: text}
+      - {id: owner, ask: "Who?", type: person}
+  - id: risks
+    ask: "Risks?"
+    type: repeat
+    item_label: Risk
+    fields:
+      - {id: what, ask: "Which risk?", type: text}
+      - {id: owner, ask: "Who watches it?", type: person}
+  - id: go
+    ask: "Go on?"
+    type: yes_no
+    next:
+      - {when: "go", goto: completed}
+      - goto: cancelled
+"""
+
+
+def test_a_correction_names_the_item_of_the_step_its_label_names(db, tmp_path):
+    bot = make_bot(db, flows(tmp_path, PLAN, "plan"))
+    bot.start(Trigger(flow="plan", title="T", facilitator=ALICE, participants=[BOB, CAROL]), CONV)
+    for text in ("Ship", "@bob", "done", "Churn", "@carol", "done"):
+        say(bot, ALICE, text)
+    assert say(bot, ALICE, "change owner of risk 1 to @dave")[0] == (
+        "alice",
+        "info",
+        "Changed owner of Risk 1: carol -> dave.",
+    )
+    assert say(bot, ALICE, "change owner of action 1 to @dave")[0] == (
+        "alice",
+        "info",
+        "Changed owner of Action 1: bob -> dave.",
+    )
+
+
+def test_a_branch_to_cancelled_ends_the_run_without_a_decision(db, tmp_path):
+    bot = make_bot(db, flows(tmp_path, PLAN, "plan"))
+    bot.start(Trigger(flow="plan", title="T", facilitator=ALICE), CONV)
+    for text in ("done", "done"):
+        say(bot, ALICE, text)
+    assert say(bot, ALICE, "no") == [
+        (None, "summary", "Run ended without a decision: the flow stops here after 'go'. The transcript is kept.")
+    ]
+    assert rows(db, "SELECT state, status FROM runs") == [("cancelled", "cancelled")]
+    assert rows(db, "SELECT count(*) FROM decisions") == [(0,)]

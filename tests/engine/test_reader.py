@@ -687,7 +687,7 @@ def test_a_loop_that_never_reaches_completed_is_refused(tmp_path):
     next: a
 """
     )
-    refused(write(tmp_path, text), "a", "never reaches completed")
+    refused(write(tmp_path, text), "a", "the run never ends")
 
 
 def test_a_loop_with_a_way_out_loads(tmp_path):
@@ -705,7 +705,8 @@ def test_a_loop_with_a_way_out_loads(tmp_path):
       - goto: completed
 """
     )
-    assert read_flow_file(write(tmp_path, text)).successors  # loads
+    flow = read_flow_file(write(tmp_path, text))
+    assert flow.successors(flow.step("b")) == ["a", "completed"]
 
 
 @pytest.mark.parametrize(
@@ -751,9 +752,28 @@ def test_bounds_that_accept_no_answer_are_refused(tmp_path, bounds, problem):
     assert "swap" in err.fix
 
 
-def test_a_fixed_bound_against_a_relative_one_is_judged_when_answered(tmp_path):
-    text = MINIMAL.replace("type: yes_no", "type: date\n    not_before: today\n    not_after: 2020-01-01")
-    assert read_flow_file(write(tmp_path, text)).step("confirm").not_after == "2020-01-01"
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("today", "2020-01-01"), ("tomorrow", "end of month"), ("in 3 weeks", "end of quarter")],
+)
+def test_bounds_whose_order_depends_on_the_day_are_judged_when_answered(tmp_path, first, last):
+    text = MINIMAL.replace("type: yes_no", f"type: date\n    not_before: {first}\n    not_after: {last}")
+    assert read_flow_file(write(tmp_path, text)).step("confirm").not_after == last
+
+
+def test_a_branch_may_end_the_run_without_a_decision(tmp_path):
+    text = MINIMAL.replace(
+        "type: yes_no", "type: yes_no\n    next:\n      - {when: confirm, goto: completed}\n      - goto: cancelled"
+    )
+    flow = read_flow_file(write(tmp_path, text))  # loads: cancelled is an end too
+    assert flow.successors(flow.step("confirm")) == ["completed", "cancelled"]
+
+
+def test_a_yes_where_a_number_goes_keeps_the_type_fix(tmp_path):
+    err = refused(
+        write(tmp_path, MINIMAL.replace("type: yes_no", "type: yes_no\n    max_failures: yes")), "confirm", ""
+    )
+    assert "quotes" not in err.fix and "integer" in err.fix
 
 
 def test_a_bare_yes_among_options_says_to_quote_it(tmp_path):
