@@ -16,22 +16,26 @@ from bot.errors import BotError
 class Output:
     """The file of an ``-o`` option, written all or nothing: ``with Output(path) as out:`` writes
     a temporary file in the same folder, renamed over ``path`` only when the block ends without
-    an error (a failed command leaves an existing file as it was). A link (``/dev/stdout``,
-    ``/proc/self/fd/1``), a device or a pipe is written directly, never replaced."""
+    an error (a failed command leaves an existing file as it was); through a link, the file it
+    points to is replaced. ``/dev/stdout``, ``/proc/self/fd/1``, a device or a pipe is written
+    directly, never replaced."""
 
     def __init__(self, path: Path, binary: bool = False):
         self.path = path
         self.binary = binary
         self.temp: Path | None = None
+        self.target = path
         self.stream: IO[Any] | None = None
 
     def __enter__(self) -> IO[Any]:
         try:
-            if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
-                self.stream = self._open(self.path)  # through the link, or to the device; a folder fails here
+            target = self.path.resolve()  # a link's file is replaced, the link stays
+            if _is_stream(self.path) or (target.exists() and not target.is_file()):
+                self.stream = self._open(self.path)  # a device, pipe or fd; a folder fails here
                 return self.stream
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+            self.target = target
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             self.temp = Path(name)
             self.stream = self._open(fd)
         except OSError as exc:
@@ -50,13 +54,19 @@ class Output:
             if kind is not None:
                 self.temp.unlink(missing_ok=True)
                 return
-            _set_mode(self.temp, self.path)
-            os.replace(self.temp, self.path)
+            _set_mode(self.temp, self.target)
+            os.replace(self.temp, self.target)
         except OSError as exc:
             if self.temp is not None:
                 self.temp.unlink(missing_ok=True)
             if kind is None:
                 raise BotError(texts.cli_cannot_write(str(self.path), exc.strerror or str(exc))) from exc
+
+
+def _is_stream(path: Path) -> bool:
+    """/dev/stdout, /proc/self/fd/1 and the like: written where they point now, never replaced
+    (the file behind a redirected stdout would be swapped away under the shell)."""
+    return path.absolute().parts[1:2] in (("dev",), ("proc",))
 
 
 def _set_mode(temp: Path, target: Path) -> None:

@@ -55,7 +55,7 @@ class FlowCatalog:
             stored = runs.flow_text(self.db.conn, flow_id, version)
             if stored is None:
                 raise FlowNotFound(f"Flow {flow_id} version {version} is not in the ledger.")
-            found = self._versions[(flow_id, version)] = read_flow_text(stored[0], stored[1], meaning=False)
+            found = self._versions[(flow_id, version)] = read_flow_text(stored[0], stored[1], pinned=True)
         return found
 
 

@@ -209,14 +209,15 @@ class Sender:
                     with transaction(self.db):
                         mark_failed(self.db, item.id, f"retry: {error}")
                     return self._hold(key, backoff(item.attempts))
+            self.unmarked[item.id] = platform_id  # sent: until the mark is committed, never sent again
             try:
                 with transaction(self.db):
                     mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
-            except sqlite3.Error:  # sent, not marked: never sent again, marked on the next pass
+                await group.settled(self.db.conn)  # in the server the mark is one savepoint of a group
+            except sqlite3.Error:  # sent, not marked: marked on a later pass (of this process)
                 log.exception(texts.delivery_unmarked(self.channel.name, item.id))
-                self.unmarked[item.id] = platform_id
                 return self._hold(key, backoff(3))
-            self.unmarked.pop(item.id, None)
+            del self.unmarked[item.id]
             self.delivered += 1
         return None
 

@@ -304,14 +304,28 @@ def test_what_a_chat_that_stopped_half_way_stored_is_searchable_at_once(tmp_path
     assert [hit["run_id"] for hit in json.loads(found.output)] == [1]
 
 
-def test_an_output_through_a_link_is_written_to_its_target_and_the_link_stays(ledger: Path, tmp_path: Path) -> None:
-    target = tmp_path / "target.csv"
+def test_an_output_through_a_link_replaces_its_target_all_or_nothing_and_the_link_stays(
+    ledger: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "report.csv"
     target.write_text("old\n")
-    link = tmp_path / "link.csv"
-    link.symlink_to(target)  # as /dev/stdout or /proc/self/fd/1 are
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    one_line_error(run(ledger, "export", "no_such_table", "-o", str(link)))
+    assert target.read_text() == "old\n"  # a failed command leaves the file behind the link as it was
     result = run(ledger, "export", "runs", "--format", "csv", "-o", str(link))
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and target.read_text().startswith("id,flow_id")
+
+
+def test_an_output_to_a_redirected_stdout_writes_into_the_redirection(ledger: Path, tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("decisionbot")
+    captured = tmp_path / "captured.csv"
+    with captured.open("w") as stdout:  # as `... -o /dev/stdout > captured.csv` in a shell
+        args = [str(exe), "--db", str(ledger), "export", "runs", "--format", "csv", "-o", "/proc/self/fd/1"]
+        done = subprocess.run(args, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert captured.read_text().startswith("id,flow_id")
 
 
 def test_only_a_failed_bind_is_blamed_on_the_port() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -190,6 +190,48 @@ async def test_a_delivered_reply_the_ledger_would_not_mark_is_marked_later_not_s
             )
         )
         assert len(channel.sent) == 1 and not sender.unmarked  # marked, never sent twice
+
+
+async def test_a_delivered_reply_whose_mark_is_lost_with_its_group_is_not_sent_again(tmp_path: Path, recorder) -> None:
+    async with recording(tmp_path) as (app, services, channel):
+        path = services.db.execute("PRAGMA database_list").fetchone()[2]
+
+        async def elsewhere(*statements: str) -> None:  # another connection, once the server's group commits
+            while True:
+                with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as other:
+                    try:
+                        other.execute("BEGIN IMMEDIATE")
+                    except sqlite3.OperationalError:  # locked by the server's open group: let it commit
+                        await asyncio.sleep(0.01)
+                        continue
+                    for statement in statements:
+                        other.execute(statement)
+                    other.execute("COMMIT")
+                    return
+
+        await elsewhere(  # marking a reply delivered now dooms the group commit holding the mark
+            "CREATE TABLE flag (x)",
+            "CREATE TABLE doomed (run_id INTEGER REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED)",
+            "CREATE TRIGGER doom AFTER UPDATE OF delivered_at ON messages WHEN new.delivered_at IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM flag) BEGIN INSERT INTO doomed VALUES (999999); END",
+            "INSERT INTO flag VALUES (1)",
+        )
+        run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
+        services.notify("recorder")
+        sender = app[SENDERS]["recorder"]
+        await wait_for(lambda: len(channel.sent) == 1 and bool(sender.unmarked))
+        await elsewhere("DELETE FROM flag")
+        run_command(services.dispatcher, BOB, ConversationKey("recorder", "room-2"), "start post_meeting", {})
+        services.notify("recorder")
+
+        def marked() -> list[tuple[str, int]]:
+            return services.db.execute(
+                "SELECT conversation, delivered_at IS NOT NULL FROM messages WHERE direction = 'out' ORDER BY id"
+            ).fetchall()
+
+        await wait_for(lambda: marked() == [("recorder:room-1", 1), ("recorder:room-2", 1)], timeout=15)
+        assert [conversation for conversation, _, _ in channel.sent] == ["recorder:room-1", "recorder:room-2"]
+        assert not sender.unmarked
 
 
 async def test_an_outage_loses_nothing_however_many_tries_it_takes(tmp_path: Path, recorder) -> None:

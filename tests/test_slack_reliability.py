@@ -204,3 +204,20 @@ async def test_a_refused_bot_token_stops_the_start(tmp_path: Path, fake: FakeSla
         await TestServer(app).start_server()
     await app[SERVICES].http.close()
     assert fake.of("auth.test")[0].token == "xoxb-revoked"
+
+
+async def test_a_question_slack_took_is_not_posted_again_when_the_ledger_refuses_its_widgets(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    thread = await started(slack)
+    slack.services.db.conn.execute(  # the users_select of "Who owns ...?" cannot be noted
+        "CREATE TRIGGER refuse BEFORE INSERT ON slack_prompts BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    )
+    await slack.event(message("UA", "We ship", thread_ts=thread))
+    await slack.event(message("UA", "Draft the plan", thread_ts=thread))
+    posted = await slack.posts(4)
+    sql = "SELECT text, delivered_at IS NOT NULL, failed_at IS NULL FROM messages WHERE direction = 'out' ORDER BY id"
+    await wait_for(lambda: all(row[1] for row in slack.rows(sql)))
+    assert [row[1:] for row in slack.rows(sql)] == [(1, 1)] * 3  # delivered, none given up
+    texts = [p["text"] for p in fake.posted()]
+    assert texts == [p["text"] for p in posted] and texts[-1] == "<@UA> Action 1: Who owns 'Draft the plan'?"

@@ -215,11 +215,14 @@ class Poster:
                 self.pacer.hold(target.channel, exc.seconds)
             raise
         ts = str(sent["ts"])
-        self._remember(item, reply, target, ts, payload, answered=late[1] if late else None)
+        try:  # Slack has it: a ledger error from here on must not post it again
+            self._remember(item, reply, target, ts, payload, answered=late[1] if late else None)
+            if late is None and "blocks" in payload:
+                await self._answered_meanwhile(item, target.channel, ts, payload)
+        except sqlite3.Error:
+            log.exception(texts.slack_posted_not_remembered(item.id, target.channel, ts))
         for attachment in reply.attachments:  # a review's .ics: a file in the same thread
             self.upload_later(target.channel, target.thread_ts or ts, attachment)
-        if late is None and "blocks" in payload:
-            await self._answered_meanwhile(item, target.channel, ts, payload)
         return ts
 
     def _answered_already(self, item: Queued, payload: dict[str, Any]) -> tuple[str, str] | None:

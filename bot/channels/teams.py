@@ -50,7 +50,7 @@ from bot.control import CommandResult, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, placeholder_facilitator
-from bot.outbox import Queued, backoff
+from bot.outbox import Queued
 from bot.store import group, runs, transaction, transcript
 
 log = logging.getLogger("decisionbot.teams")
@@ -293,21 +293,7 @@ class TeamsChannel(Channel):
             await group.settled(self.services.db.conn)
         except sqlite3.Error:
             return  # not stored: the request was answered 503 and comes again
-        for attempt in range(1, SAY_TRIES + 1):
-            try:
-                if reply_to:
-                    await self.connector.reply(service_url, conversation, reply_to, activity)
-                else:
-                    await self.connector.send(service_url, conversation, activity)
-                return
-            except RetryLater as exc:
-                if attempt == SAY_TRIES:
-                    log.warning(texts.teams_send_failed(conversation, str(exc)))
-                    return
-                await asyncio.sleep(min(max(exc.seconds, backoff(attempt)), 30.0))
-            except DeliveryFailed as exc:
-                log.warning(texts.teams_send_failed(conversation, str(exc)))
-                return
+        await self.connector.say(service_url, conversation, reply_to, activity, SAY_TRIES)
 
     async def _submit(self, inbound: acts.Inbound, body: dict[str, Any]) -> TurnResult | None:
         """A card's Action.Submit: its value becomes the typed answer, for the engine to check."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from botbuilder.schema import Activity, ChannelAccount
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.errors import ConfigError
+from bot.outbox import backoff
+
+log = logging.getLogger("decisionbot.teams")
 
 APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant", "userassignedmsi": "UserAssignedMSI"}
 SWITCH = "DECISIONBOT_TEAMS"  # on: Teams with no app id (local development, no authentication)
@@ -134,6 +138,27 @@ class Connector:
         body = {**activity, "replyToId": reply_to}
         data = await self._call("POST", _url(service_url, conversation_id, "activities", reply_to), body)
         return str(data.get("id") or "")
+
+    async def say(
+        self, service_url: str, conversation_id: str, reply_to: str | None, activity: dict[str, Any], tries: int
+    ) -> None:
+        """Post ``activity`` (in reply to ``reply_to`` when given), retrying 429, 5xx and network
+        errors up to ``tries`` times; a last refusal is logged, not raised: nothing waits on it."""
+        for attempt in range(1, tries + 1):
+            try:
+                if reply_to:
+                    await self.reply(service_url, conversation_id, reply_to, activity)
+                else:
+                    await self.send(service_url, conversation_id, activity)
+                return
+            except RetryLater as exc:
+                if attempt == tries:
+                    log.warning(texts.teams_send_failed(conversation_id, str(exc)))
+                    return
+                await asyncio.sleep(min(max(exc.seconds, backoff(attempt)), 30.0))
+            except DeliveryFailed as exc:
+                log.warning(texts.teams_send_failed(conversation_id, str(exc)))
+                return
 
     async def update(self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]) -> None:
         body = {**activity, "id": activity_id}

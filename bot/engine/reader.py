@@ -55,9 +55,9 @@ def read_flow_file(path: Path) -> Flow:
     return read_flow_text(text, str(path))
 
 
-def read_flow_text(text: str, path: str, meaning: bool = True) -> Flow:
-    """The flow in ``text``; ``meaning=False`` for a version a run is pinned to: it was checked
-    when it was current, and a check added since must not strand the runs on it."""
+def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
+    """The flow in ``text``; ``pinned`` for a version runs are pinned to: it was checked when it
+    was current, and the checks that only foresee a stranded run must not strand the runs on it."""
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -75,8 +75,7 @@ def read_flow_text(text: str, path: str, meaning: bool = True) -> Flow:
     doc = _dates_as_text(doc)
     _check_schema(doc, path)
     flow = _build(doc, text, path)
-    if meaning:
-        validate.check_meaning(flow)
+    validate.check_meaning(flow, pinned)
     return flow
 
 

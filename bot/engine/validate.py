@@ -27,7 +27,11 @@ PROMPT_NAMES = frozenset({"trigger", "run", "answers"})
 RECORD_NAMES = frozenset({"trigger", "answers"})
 
 
-def check_meaning(flow: Flow) -> None:
+def check_meaning(flow: Flow, pinned: bool = False) -> None:
+    """Refuse a flow that cannot run as written. ``pinned``: a version runs started on, read back
+    from the ledger; what it needs to run is checked, the foresight of a run stranded later (a
+    last branch with a condition, a loop with no way out, bounds or an invitation that cannot
+    work) is not: a check added since it was current must not stop the runs on it."""
     seen: set[str] = set()
     for step in flow.steps:
         fail = _failer(flow, step.id)
@@ -41,6 +45,11 @@ def check_meaning(flow: Flow) -> None:
         _check_next(flow, step)
     _check_reachable(flow)
     _check_record(flow)
+    if not pinned:
+        for step in flow.steps:
+            _check_strands(flow, step)
+        _check_ends(flow)
+        _check_invite(flow)
 
 
 def _failer(flow: Flow, step: str | None):
@@ -76,13 +85,6 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
             fail(f"{what} has a date bound but is of type {q.type}", "remove it or use type date")
         if bound is not None and not _bound_ok(bound):
             fail(f"the date bound '{bound}' is not understood", "use today, tomorrow or an ISO date")
-    if q.minimum is not None and q.maximum is not None and q.minimum > q.maximum:
-        fail(f"{what} has min {q.minimum} above max {q.maximum}: no number is accepted", "swap min and max")
-    if q.not_before and q.not_after and _bounds_crossed(q.not_before, q.not_after):
-        fail(
-            f"{what} has not_before {q.not_before} later than not_after {q.not_after}: no date is accepted",
-            "swap not_before and not_after",
-        )
     if q.ask:
         problem = templates.check(q.ask, _template_names(flow, step, q))
         if problem:
@@ -179,11 +181,6 @@ def _check_next(flow: Flow, step: Step) -> None:
             fail(f"branches to unknown step '{branch.goto}'", "name a step of this flow, or completed")
         if branch.when is None and i != len(step.next) - 1:
             fail("a branch without 'when' is not the last", "put the default branch last")
-        if branch.when is not None and i == len(step.next) - 1:
-            fail(
-                f"the last branch has a condition ('{branch.when}'): an answer that matches none has nowhere to go",
-                "end 'next' with a branch without 'when', e.g. '- goto: completed'",
-            )
         if branch.when is not None:
             try:
                 evaluator.compile_bool(branch.when)
@@ -221,21 +218,6 @@ def _check_reachable(flow: Flow) -> None:
     for step in flow.steps:
         if step.id not in reached:
             raise FlowError(flow.path, "this step is never reached", "branch to it or remove it", step=step.id)
-    ends, grew = set(FINAL_STATES), True  # the steps from which the run can end (completed, cancelled)
-    while grew:
-        grew = False
-        for step in flow.steps:
-            if step.id not in ends and any(s in ends for s in flow.successors(step)):
-                ends.add(step.id)
-                grew = True
-    for step in flow.steps:
-        if step.id not in ends:
-            raise FlowError(
-                flow.path,
-                "from this step the run never ends: its branches only loop back, never to completed",
-                "give one of the steps on the loop a branch that leads on to completed (or cancelled)",
-                step=step.id,
-            )
 
 
 def _check_record(flow: Flow) -> None:
@@ -275,12 +257,60 @@ def _check_record(flow: Flow) -> None:
         if problem:
             fail(f"the template of record.decision {problem}", "use step ids, answers.<step> or trigger.<field>")
     for action in flow.on_complete:
-        for key in ("schedule_flow", "calendar_invite"):
-            at = action.get(key, {}).get("at")
-            if at and (not flow.has_step(at) or flow.step(at).type != "date"):
-                fail(f"{key}.at names '{at}', which is not a date step", "name a date step")
-        title = action.get("calendar_invite", {}).get("title")
-        problem = templates.check(title, {"title", "decision"}) if title else None
+        at = action.get("schedule_flow", {}).get("at")
+        if at and (not flow.has_step(at) or flow.step(at).type != "date"):
+            fail(f"schedule_flow.at names '{at}', which is not a date step", "name a date step")
+
+
+def _check_strands(flow: Flow, step: Step) -> None:
+    """What would strand a run at this step: an answer no branch takes, bounds nothing meets."""
+    fail = _failer(flow, step.id)
+    last = step.next[-1] if step.next else None
+    if last is not None and last.when is not None:
+        fail(
+            f"the last branch has a condition ('{last.when}'): an answer that matches none has nowhere to go",
+            "end 'next' with a branch without 'when', e.g. '- goto: completed'",
+        )
+    for q in (step, *step.fields):
+        what = f"field '{q.id}'" if q is not step else "the step"
+        if q.minimum is not None and q.maximum is not None and q.minimum > q.maximum:
+            fail(f"{what} has min {q.minimum} above max {q.maximum}: no number is accepted", "swap min and max")
+        if q.not_before and q.not_after and _bounds_crossed(q.not_before, q.not_after):
+            fail(
+                f"{what} has not_before {q.not_before} later than not_after {q.not_after}: no date is accepted",
+                "swap not_before and not_after",
+            )
+
+
+def _check_ends(flow: Flow) -> None:
+    """Every step can lead to an end (completed, or cancelled): no loop without a way out."""
+    ends, grew = set(FINAL_STATES), True  # the steps from which the run can end (completed, cancelled)
+    while grew:
+        grew = False
+        for step in flow.steps:
+            if step.id not in ends and any(s in ends for s in flow.successors(step)):
+                ends.add(step.id)
+                grew = True
+    for step in flow.steps:
+        if step.id not in ends:
+            raise FlowError(
+                flow.path,
+                "from this step the run never ends: its branches only loop back, never to completed",
+                "give one of the steps on the loop a branch that leads on to completed (or cancelled)",
+                step=step.id,
+            )
+
+
+def _check_invite(flow: Flow) -> None:
+    fail = _failer(flow, None)
+    for action in flow.on_complete:
+        spec = action.get("calendar_invite")
+        if not spec:
+            continue
+        at = spec.get("at")
+        if not flow.has_step(at) or flow.step(at).type != "date":
+            fail(f"calendar_invite.at names '{at}', which is not a date step", "name a date step")
+        problem = templates.check(spec["title"], {"title", "decision"}) if spec.get("title") else None
         if problem:
             fail(f"the template of calendar_invite.title {problem}", "use {{ title }} and {{ decision }}")
 

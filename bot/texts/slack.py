@@ -108,5 +108,12 @@ def slack_rate_limited(payload: object) -> str:
     return f"Slack stopped sending events for a while (app_rate_limited): {payload}"
 
 
+def slack_posted_not_remembered(message_id: int, channel: str, ts: str) -> str:
+    return (
+        f"Reply {message_id} was posted to Slack ({channel} {ts}) but the ledger could not note its widgets;"
+        " it stays posted, and a click on it may be refused as stale"
+    )
+
+
 def slack_side_call_failed(method: str, error: str) -> str:
     return f"Slack {method} failed: {error}"
