@@ -8,11 +8,14 @@ for channels that can send files, and ``decisionbot runs invite RUN`` prints it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from jinja2 import TemplateError
 
 from bot import texts
 from bot.engine import templates
@@ -42,12 +45,15 @@ def review_invite(
         return None
     from bot.triggers import parse_duration
 
-    start = datetime.combine(date.fromisoformat(day), _clock(spec.get("time")), tzinfo=tz)
+    try:  # checked at load; a version pinned before that check may name no date step
+        start = datetime.combine(date.fromisoformat(day), _clock(spec.get("time")), tzinfo=tz)
+    except ValueError:
+        return None
     length = parse_duration(spec["duration"]) if spec.get("duration") else DEFAULT_DURATION
+    title = texts.invite_title(record.get("title") or flow.title)
     if spec.get("title"):  # the flow's own template; a trigger's or person's title is only text
-        title = templates.render(spec["title"], {"title": record.get("title"), "decision": record.get("decision")})
-    else:
-        title = texts.invite_title(record.get("title") or flow.title)
+        with contextlib.suppress(TemplateError):  # (checked at load, as above)
+            title = templates.render(spec["title"], {"title": record.get("title"), "decision": record.get("decision")})
     text = vevent(
         uid=f"decision-{decision_id or record['run']}-review-{day}@decisionbot",
         start=start,

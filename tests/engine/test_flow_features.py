@@ -218,3 +218,21 @@ def test_a_branch_to_cancelled_ends_the_run_without_a_decision(db, tmp_path):
     ]
     assert rows(db, "SELECT state, status FROM runs") == [("cancelled", "cancelled")]
     assert rows(db, "SELECT count(*) FROM decisions") == [(0,)]
+
+
+def test_a_pinned_version_whose_invitation_cannot_be_written_still_completes(db, tmp_path):
+    good = 'id: notes\ntitle: Notes\nsteps:\n  - {id: decision, ask: "Decided?", type: text}\n'
+    folder = flows(tmp_path, good, "notes")
+    bot = make_bot(db, folder)
+    bot.start(Trigger(flow="notes", title="T", facilitator=ALICE), CONV)
+    old = good + "on_complete:\n  - post_summary: conversation\n  - calendar_invite: {at: decision}\n"
+    with db.conn:  # a version from before calendar_invite.at was checked: 'at' names a text step
+        db.conn.execute(
+            "INSERT INTO flow_versions (flow_id, version, title, path, text, first_loaded_at)"
+            " VALUES ('notes', ?, 'Notes', 'flows/notes.yaml', ?, '2026-01-01T00:00:00.000Z')",
+            (version_of(old), old),
+        )
+        db.conn.execute("UPDATE runs SET flow_version = ?", (version_of(old),))
+    replies = say(make_bot(db, folder), ALICE, "hello")  # before: ValueError, the turn rolled back for good
+    assert [kind for _, kind, _ in replies] == ["summary"]
+    assert rows(db, "SELECT status FROM runs") == [("completed",)]
