@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
@@ -213,13 +214,25 @@ class Sender:
             try:
                 with transaction(self.db):
                     mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
-                await group.settled(self.db.conn)  # in the server the mark is one savepoint of a group
             except sqlite3.Error:  # sent, not marked: marked on a later pass (of this process)
                 log.exception(texts.delivery_unmarked(self.channel.name, item.id))
                 return self._hold(key, backoff(3))
-            del self.unmarked[item.id]
+            grouped = group.installed(self.db.conn)  # in the server the mark is a savepoint of a group
+            if grouped is None:
+                del self.unmarked[item.id]
+            else:
+                grouped.after_commit(partial(self._settled, item.id))
             self.delivered += 1
         return None
+
+    def _settled(self, message_id: int) -> None:
+        """The group holding a reply's mark has committed, or was lost: then the reply is
+        pending again, and the next pass marks it without sending it again."""
+        row = self.db.conn.execute("SELECT delivered_at FROM messages WHERE id = ?", (message_id,)).fetchone()
+        if row is not None and row[0] is not None:
+            self.unmarked.pop(message_id, None)
+        else:
+            self.wake.set()
 
     def _expired(self, item: Queued) -> bool:
         return bool(item.queued_at) and item.queued_at < iso(self.clock() - RETRY_FOR)
