@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import IO, Any
@@ -29,21 +30,20 @@ class Output:
 
     def __enter__(self) -> IO[Any]:
         try:
-            target = self.path.resolve()  # a link's file is replaced, the link stays
-            if _is_stream(self.path) or (target.exists() and not target.is_file()):
-                self.stream = self._open(self.path)  # a device, pipe or fd; a folder fails here
+            if _is_stream(self.path):  # appended to: `-o /dev/stdout >> app.log` keeps the log
+                self.stream = self._open(self.path, "a")
                 return self.stream
-            self.target = target
+            target = self.target = Path(os.path.realpath(self.path))  # a link's file is replaced, the link stays
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             self.temp = Path(name)
-            self.stream = self._open(fd)
+            self.stream = self._open(fd, "w")
         except OSError as exc:
             raise BotError(texts.cli_cannot_write(str(self.path), exc.strerror or str(exc))) from exc
         return self.stream
 
-    def _open(self, file: Path | int) -> IO[Any]:
-        return open(file, "wb") if self.binary else open(file, "w", encoding="utf-8", newline="")
+    def _open(self, file: Path | int, mode: str) -> IO[Any]:
+        return open(file, mode + "b") if self.binary else open(file, mode, encoding="utf-8", newline="")
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         assert self.stream is not None
@@ -63,10 +63,23 @@ class Output:
                 raise BotError(texts.cli_cannot_write(str(self.path), exc.strerror or str(exc))) from exc
 
 
+#: A process's own streams: /dev/stdout, /dev/fd/1, /proc/self/fd/1 (and /proc/<pid>/fd/1).
+_FD_LINK = re.compile(r"^/(?:dev/(?:std(?:in|out|err)|fd/\d+)|proc/[^/]+/fd/\d+)$")
+
+
 def _is_stream(path: Path) -> bool:
-    """/dev/stdout, /proc/self/fd/1 and the like: written where they point now, never replaced
-    (the file behind a redirected stdout would be swapped away under the shell)."""
-    return path.absolute().parts[1:2] in (("dev",), ("proc",))
+    """A path to write where it points now, never to replace: one reached through a process's
+    stream (the file behind a redirected stdout would be swapped away under the shell), or a
+    device, pipe or folder (a folder then fails to open, in one line)."""
+    hop = os.path.abspath(path)
+    for _ in range(40):  # the links followed one by one: /dev/stdout -> /proc/self/fd/1 -> ...
+        if _FD_LINK.match(hop):
+            return True
+        if not os.path.islink(hop):
+            break
+        hop = os.path.abspath(os.path.join(os.path.dirname(hop), os.readlink(hop)))
+    real = Path(os.path.realpath(path))
+    return real.exists() and not real.is_file()
 
 
 def _set_mode(temp: Path, target: Path) -> None:
@@ -93,9 +106,10 @@ def open_output(path: Path, binary: bool = False) -> Output:
 
 
 def _is_ledger(path: Path, ledger: Path) -> bool:
+    real = Path(os.path.realpath(ledger))  # SQLite names its -wal after the file, not a link to it
     for suffix in ("", "-wal", "-shm", "-journal"):
-        part = ledger.with_name(ledger.name + suffix)
-        if path.resolve() == part.resolve():
+        part = real.with_name(real.name + suffix)
+        if os.path.realpath(path) == os.path.realpath(part):
             return True
         try:
             if path.exists() and part.exists() and path.samefile(part):  # a hard link

@@ -228,7 +228,10 @@ class Sender:
     def _settled(self, message_id: int) -> None:
         """The group holding a reply's mark has committed, or was lost: then the reply is
         pending again, and the next pass marks it without sending it again."""
-        row = self.db.conn.execute("SELECT delivered_at FROM messages WHERE id = ?", (message_id,)).fetchone()
+        try:
+            row = self.db.conn.execute("SELECT delivered_at FROM messages WHERE id = ?", (message_id,)).fetchone()
+        except sqlite3.Error:
+            row = None  # unreadable now: the next pass looks again
         if row is not None and row[0] is not None:
             self.unmarked.pop(message_id, None)
         else:

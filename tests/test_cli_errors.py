@@ -318,14 +318,45 @@ def test_an_output_through_a_link_replaces_its_target_all_or_nothing_and_the_lin
     assert link.is_symlink() and target.read_text().startswith("id,flow_id")
 
 
-def test_an_output_to_a_redirected_stdout_writes_into_the_redirection(ledger: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("through", ["/proc/self/fd/1", "/dev/stdout", "a link to /dev/stdout"])
+def test_an_output_to_stdout_goes_where_stdout_goes_keeping_what_is_there(
+    ledger: Path, tmp_path: Path, through: str
+) -> None:
+    out = through
+    if through.startswith("a link"):
+        (tmp_path / "out.csv").symlink_to("/dev/stdout")
+        out = str(tmp_path / "out.csv")
     exe = Path(sys.executable).with_name("decisionbot")
-    captured = tmp_path / "captured.csv"
-    with captured.open("w") as stdout:  # as `... -o /dev/stdout > captured.csv` in a shell
-        args = [str(exe), "--db", str(ledger), "export", "runs", "--format", "csv", "-o", "/proc/self/fd/1"]
+    args = [str(exe), "--db", str(ledger), "export", "runs", "--format", "csv", "-o", out]
+    log = tmp_path / "app.log"
+    log.write_text("HEADER\n")
+    with log.open("a") as stdout:  # as `... -o /dev/stdout >> app.log` in a shell
         done = subprocess.run(args, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert captured.read_text().startswith("id,flow_id")
+    assert log.read_text().startswith("HEADER\nid,flow_id")  # appended to, not replaced or truncated
+    piped = subprocess.run(args, capture_output=True, text=True, timeout=60)  # as `... | head`
+    assert piped.returncode == 0 and piped.stdout.startswith("id,flow_id"), piped.stderr
+
+
+def test_a_regular_file_under_dev_is_still_written_all_or_nothing(ledger: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        pytest.skip("no /dev/shm here")
+    kept = shm / f"decisionbot-test-{os.getpid()}.csv"
+    kept.write_text("keep\n")
+    try:
+        one_line_error(run(ledger, "export", "no_such_table", "-o", str(kept)))
+        assert kept.read_text() == "keep\n"
+    finally:
+        kept.unlink()
+
+
+def test_the_ledgers_wal_is_refused_when_the_ledger_is_named_through_a_link(ledger: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link.db"
+    link.symlink_to(ledger)
+    wal = ledger.with_name(ledger.name + "-wal")
+    line = one_line_error(run(link, "export", "runs", "-o", str(wal)))
+    assert "ledger" in line
 
 
 def test_only_a_failed_bind_is_blamed_on_the_port() -> None:

@@ -110,8 +110,8 @@ def slack_rate_limited(payload: object) -> str:
 
 def slack_posted_not_remembered(message_id: int, channel: str, ts: str) -> str:
     return (
-        f"Reply {message_id} was posted to Slack ({channel} {ts}) but the ledger could not note its widgets;"
-        " it stays posted, and a click on it may be refused as stale"
+        f"Reply {message_id} was posted to Slack ({channel} {ts}) but the ledger could not note where"
+        " (a new thread, its widgets or the run's end); it stays posted and is not sent again"
     )
 
 
