@@ -141,6 +141,7 @@ class Dispatcher:
             },
             trigger=trigger.fields(),
         )
+        ctx.trigger.setdefault("facilitator", facilitator.name)  # prompts name the placeholder until a claim
         runs.ensure_flow_version(conn, flow, now)
         event_id = runs.insert_event(conn, trigger, now)
         run_id = runs.insert_run(conn, flow, event_id, conversation, ctx, now)

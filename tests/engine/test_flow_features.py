@@ -236,3 +236,18 @@ def test_a_pinned_version_whose_invitation_cannot_be_written_still_completes(db,
     replies = say(make_bot(db, folder), ALICE, "hello")  # before: ValueError, the turn rolled back for good
     assert [kind for _, kind, _ in replies] == ["summary"]
     assert rows(db, "SELECT status FROM runs") == [("completed",)]
+
+
+def test_a_run_started_without_a_facilitator_names_the_placeholder_until_someone_claims_it(db):
+    from bot.model import placeholder_facilitator
+
+    bot = make_bot(db)
+    bot.start(Trigger(flow="post_meeting", title="Weekly"), CONV)  # as `decisionbot chat post_meeting` without -f
+    first = placeholder_facilitator("console")
+    for text in ("We ship", "Plan", "@bob", "2099-01-15"):
+        say(bot, first, text)
+    assert say(bot, first, "done")[-1] == (
+        "bob",
+        "prompt",
+        "facilitator assigned you an action from 'Weekly': 'Plan', due 2099-01-15. Do you accept it?",
+    )  # before: " assigned you ..." with no name
