@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import sqlite3
-from contextlib import nullcontext, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +25,14 @@ from bot.cli_output import open_output as open_output  # every -o of every comma
 from bot.errors import BotError, ConfigError, FlowNotFound, RunNotFound
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from datetime import datetime
 
     from sqlite_utils import Database
 
     from bot.dispatch import Dispatcher
 from bot.render import render_run
-from bot.store import migrations, open_db, transcript
+from bot.store import migrations, open_db, transcript, utc_now
 
 
 class Context:
@@ -85,10 +85,7 @@ class Context:
         from bot.dispatch import Dispatcher, FlowCatalog  # the engine loads only for commands that need it
 
         folder = self.require_flows()  # before the ledger is opened (or made)
-        catalog = FlowCatalog(folder, self.db)
-        if clock is None:
-            return Dispatcher(self.db, catalog, config.timezone())
-        return Dispatcher(self.db, catalog, config.timezone(), clock=clock)
+        return Dispatcher(self.db, FlowCatalog(folder, self.db), config.timezone(), clock=clock or utc_now)
 
 
 class Group(click.Group):
@@ -166,6 +163,19 @@ def listen_error(host: str, port: int, exc: OSError) -> OSError | BotError:
         return exc
     problem = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else str(exc)
     return BotError(texts.cli_cannot_listen(host, port, problem, "--port"))
+
+
+@contextmanager
+def listening(host: str, port: int) -> Iterator[None]:
+    """Around what binds ``host:port``: a port that cannot be listened on is a one-line error;
+    any other OSError goes on to the CLI's general translation."""
+    try:
+        yield
+    except OSError as exc:
+        refused = listen_error(host, port, exc)
+        if refused is exc:
+            raise
+        raise refused from exc
 
 
 def output_options(fn: Any) -> Any:
@@ -278,13 +288,8 @@ def serve(obj: Context, host: str, port: int) -> None:
     def announce(_banner: str) -> None:  # once the channels have started and the port is listened on
         click.echo(texts.channels_on(channel_names(app), host, port))
 
-    try:
+    with listening(host, port):  # binding the port (a channel's start-up errors pass through)
         web.run_app(app, host=host, port=port, print=announce)
-    except OSError as exc:  # binding the port, or a channel's start-up reaching its platform
-        refused = listen_error(host, port, exc)
-        if refused is exc:
-            raise
-        raise refused from exc
 
 
 # --- db ----------------------------------------------------------------------------------------

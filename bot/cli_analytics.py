@@ -19,7 +19,7 @@ from bot.analytics import export as exporting
 from bot.analytics import report as reporting
 from bot.analytics import search as searching
 from bot.analytics.measures import Params
-from bot.cli import PORT, Context, _print_rows, listen_error, main, open_output, output_options
+from bot.cli import PORT, Context, _print_rows, listening, main, open_output, output_options
 from bot.store import open_readonly
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -183,13 +183,8 @@ def explore(obj: Context, host: str, port: int, immutable: bool) -> None:
     ledger(obj)
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:  # uvicorn would log it, exit 3
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
+        with listening(host, port):
             probe.bind((host, port))
-        except OSError as exc:
-            refused = listen_error(host, port, exc)
-            if refused is exc:
-                raise
-            raise refused from exc
     click.echo(texts.analytics_exploring(host, port, obj.db_path), err=True)
     exploring.serve(obj.db_path, host, port, immutable=immutable)
 

@@ -7,7 +7,7 @@ import os
 import click
 
 from bot import config, texts
-from bot.cli import PORT, Context, listen_error, main
+from bot.cli import PORT, Context, listening, main
 from bot.errors import BotError
 
 
@@ -38,10 +38,5 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     os.environ[config.BY_NAME["flows"].env] = str(obj.flows_dir)
     obj.dispatcher()  # refuse a bad flow file, time zone or ledger now, not at the first call
     click.echo(texts.rasa_listening(host, port, obj.db_path, str(obj.flows_dir)), err=True)
-    try:
+    with listening(host, port):  # the bind fails before any worker starts
         rasa.serve(host, port)
-    except OSError as exc:  # raised by the bind, before any worker starts
-        refused = listen_error(host, port, exc)
-        if refused is exc:
-            raise
-        raise refused from exc

@@ -1,5 +1,5 @@
-"""Fixtures shared by the Slack test modules; each module says who its fake Web API knows (its
-own ``fake`` fixture)."""
+"""Fixtures shared by the Slack test modules: a fake Web API that knows Alice (UA) and Bob (UB),
+which a module overrides with its own ``fake`` when it needs other people or time zones."""
 
 from __future__ import annotations
 
@@ -10,6 +10,15 @@ import pytest
 
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    fake.add_user("UA", "Alice")
+    fake.add_user("UB", "Bob")
+    yield fake
+    await fake.stop()
 
 
 @pytest.fixture

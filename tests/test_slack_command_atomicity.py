@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness, event_body, message, sign, slash_body, wait_for
 
@@ -18,15 +16,6 @@ RUNS = "SELECT count(*) FROM runs"
 THREADS = "SELECT channel, thread_ts, run_id FROM slack_threads"
 FAIL_RUNS = "CREATE TRIGGER boom BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
 FAIL_THREADS = "CREATE TRIGGER boom BEFORE INSERT ON slack_threads BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-
-
-@pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice")
-    fake.add_user("UB", "Bob")
-    yield fake
-    await fake.stop()
 
 
 def retried(body: bytes) -> dict[str, str]:

@@ -21,15 +21,6 @@ STORED = (
 )
 
 
-@pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice")
-    fake.add_user("UB", "Bob")
-    yield fake
-    await fake.stop()
-
-
 async def started(slack: Harness) -> str:
     """A post_meeting run started by /decision; returns its thread ts once the first prompt is out."""
     await slack.slash("UA", "start post_meeting Weekly")

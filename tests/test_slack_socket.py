@@ -12,15 +12,6 @@ from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import event_body, harness, message, wait_for
 
 
-@pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice")
-    fake.add_user("UB", "Bob")
-    yield fake
-    await fake.stop()
-
-
 async def test_events_and_slash_commands_over_socket_mode(tmp_path: Path, fake: FakeSlack) -> None:
     env = {"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""}
     slack = await harness(tmp_path, fake, env=env)

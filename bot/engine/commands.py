@@ -24,6 +24,11 @@ class Command:
     label: str | None = None  # correct: the item word said ("task"), casefolded; action/item name any
 
 
+def item_word(label: str) -> str:
+    """A label as corrections match it: "Onboarding  Task" -> "onboarding task"."""
+    return " ".join(label.casefold().split())
+
+
 @cache
 def _item_patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """The two ways to name an item's field (owner of action 2, action 2's owner), per item word."""
@@ -45,13 +50,11 @@ def classify(text: str, labels: tuple[str, ...] = ()) -> Command | None:
         return None
     target = " ".join(match.group("target").casefold().split())
     value = match.group("value").strip()
-    named = (" ".join(w.casefold().split()) for w in labels)
-    words = tuple(dict.fromkeys([*ITEM_WORDS, *(w for w in named if w)]))
+    words = tuple(dict.fromkeys([*ITEM_WORDS, *filter(None, map(item_word, labels))]))
     for pattern in _item_patterns(words):
         item = pattern.match(target)
         if item:
-            label = " ".join(item.group("label").split())
-            return Command("correct", item.group("field"), int(item.group("n")), value, label)
+            return Command("correct", item.group("field"), int(item.group("n")), value, item_word(item.group("label")))
     return Command("correct", target, None, value)
 
 

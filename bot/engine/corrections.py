@@ -9,7 +9,7 @@ from bot import texts
 from bot.engine import questions
 from bot.engine.answers import AnswerError
 from bot.engine.asking import TurnBase
-from bot.engine.commands import Command, match_name
+from bot.engine.commands import Command, item_word, match_name
 from bot.engine.model import Question
 from bot.engine.state import Prompt, slot_key
 from bot.model import Actor
@@ -70,7 +70,7 @@ class Corrections(TurnBase):
         target = command.target or ""
         if command.item is not None:
             repeats = [s for s in self.flow.steps if s.type == "repeat"]
-            named = [s for s in repeats if " ".join(s.item_label.casefold().split()) == command.label]
+            named = [s for s in repeats if item_word(s.item_label) == command.label]
             for step in named or repeats:  # "owner of risk 2" is a Risk's; "of item 2", any step's
                 items = self.ctx.answers.get(step.id)
                 if not isinstance(items, list):

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
-
-from jinja2 import Environment, meta, nodes
 
 from bot.engine import questions, templates
 from bot.engine.model import Flow
 from bot.engine.state import RunState
-
-_PARSER = Environment()  # parsing only: templates.render fills them, in its sandbox
 
 
 def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
@@ -74,21 +69,7 @@ def _decision_steps(flow: Flow, spec: str | None) -> tuple[str, ...]:
         return ()
     if "{{" not in spec:
         return (spec,) if flow.has_step(spec) else ()
-    return tuple(name for name in _template_names(spec) if flow.has_step(name))
-
-
-@lru_cache(maxsize=256)
-def _template_names(spec: str) -> tuple[str, ...]:
-    """The names a template reads: its free variables and the keys it reads from ``answers``, sorted."""
-    parsed = _PARSER.parse(spec)
-    names = set(meta.find_undeclared_variables(parsed))
-    for attr in parsed.find_all(nodes.Getattr):  # answers.plan
-        if isinstance(attr.node, nodes.Name) and attr.node.name == "answers":
-            names.add(attr.attr)
-    for item in parsed.find_all(nodes.Getitem):  # answers['plan']
-        if isinstance(item.node, nodes.Name) and item.node.name == "answers" and isinstance(item.arg, nodes.Const):
-            names.add(str(item.arg.value))
-    return tuple(sorted(names))
+    return tuple(name for name in templates.names_read(spec) if flow.has_step(name))
 
 
 def _fanned(value: Any) -> bool:

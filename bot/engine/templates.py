@@ -34,3 +34,18 @@ def check(text: str, known: set[str]) -> str | None:
     if unknown:
         return "refers to unknown name(s) " + ", ".join(f"'{name}'" for name in unknown)
     return None
+
+
+@lru_cache(maxsize=256)
+def names_read(text: str) -> tuple[str, ...]:
+    """The names a (valid) template reads, sorted: its free variables, and the keys it reads
+    from ``answers`` (``answers.plan``, ``answers['plan']``)."""
+    parsed = _env.parse(text)
+    names = set(meta.find_undeclared_variables(parsed))
+    for attr in parsed.find_all(nodes.Getattr):
+        if isinstance(attr.node, nodes.Name) and attr.node.name == "answers":
+            names.add(attr.attr)
+    for item in parsed.find_all(nodes.Getitem):
+        if isinstance(item.node, nodes.Name) and item.node.name == "answers" and isinstance(item.arg, nodes.Const):
+            names.add(str(item.arg.value))
+    return tuple(sorted(names))

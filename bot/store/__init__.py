@@ -89,8 +89,8 @@ def _refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
     """Refuse a file another application made: one that has tables, but not the record of our
     first migration, and a table one of our migrations would create. Decided before anything is
     written to it: the migrations are tried in a transaction that is then rolled back."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not tables - {"_sqlite_migrations"} or "m001_initial" in _applied(conn, tables):
+    tables = _foreign_tables(conn)
+    if not tables:
         return  # a new file, or a ledger
     if tables & CORE_TABLES:
         raise ConfigError(texts.ledger_foreign(path, sorted(tables & CORE_TABLES), _DB_ENV))
@@ -107,12 +107,17 @@ def _refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
             conn.execute("ROLLBACK")
 
 
-def _applied(conn: sqlite3.Connection, tables: set[str]) -> set[str]:
-    """The names of the core migrations applied to this file."""
-    if "_sqlite_migrations" not in tables:
+def _foreign_tables(conn: sqlite3.Connection) -> set[str]:
+    """The tables of a file something else made (tables, but no record of our first
+    migration); empty for a new file or a ledger."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables - {"_sqlite_migrations"}:
         return set()
-    sql = "SELECT name FROM _sqlite_migrations WHERE migration_set = ?"
-    return {row[0] for row in conn.execute(sql, (migrations.migrations.name,))}
+    if "_sqlite_migrations" in tables:
+        sql = "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? AND name = 'm001_initial'"
+        if conn.execute(sql, (migrations.migrations.name,)).fetchone():
+            return set()
+    return tables
 
 
 def open_readonly(path: str | Path) -> Database:
@@ -122,14 +127,13 @@ def open_readonly(path: str | Path) -> Database:
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA query_only=ON")
     try:
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        ours = "m001_initial" in _applied(conn, tables)
+        foreign = _foreign_tables(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise ConfigError(texts.ledger_not_sqlite(str(path), str(exc), _DB_ENV)) from exc
-    if tables - {"_sqlite_migrations"} and not ours:  # another application's file: not read as ours
+    if foreign:  # another application's file: not read as ours
         conn.close()
-        raise ConfigError(texts.ledger_foreign(str(path), sorted(tables)[:8], _DB_ENV))
+        raise ConfigError(texts.ledger_foreign(str(path), sorted(foreign)[:8], _DB_ENV))
     return Database(conn)
 
 

@@ -130,6 +130,17 @@ def test_diagrams_name_each_branch_by_its_condition():
     assert "[check]" not in result.output
 
 
+def pin_runs_to(db, flow_id: str, text: str) -> None:
+    """Pin every run to a version of ``flow_id`` stored by an earlier release (checked by its rules)."""
+    with db.conn:
+        db.conn.execute(
+            "INSERT INTO flow_versions (flow_id, version, title, path, text, first_loaded_at)"
+            " VALUES (?, ?, ?, ?, ?, '2026-01-01T00:00:00.000Z')",
+            (flow_id, version_of(text), flow_id.title(), f"flows/{flow_id}.yaml", text),
+        )
+        db.conn.execute("UPDATE runs SET flow_version = ?", (version_of(text),))
+
+
 GATE = """\
 id: gate
 title: Gate
@@ -150,14 +161,7 @@ def test_a_run_finishes_on_its_version_even_when_todays_checks_would_refuse_that
     bot = make_bot(db, folder)
     bot.start(Trigger(flow="gate", title="T", facilitator=ALICE), CONV)
     old = GATE.replace("LAST", '{when: "go == False", goto: completed}')  # refused today: a last branch with a 'when'
-    with db.conn:
-        db.conn.execute("PRAGMA defer_foreign_keys = ON")
-        db.conn.execute(
-            "INSERT INTO flow_versions (flow_id, version, title, path, text, first_loaded_at)"
-            " VALUES ('gate', ?, 'Gate', 'flows/gate.yaml', ?, '2026-01-01T00:00:00.000Z')",
-            (version_of(old), old),
-        )
-        db.conn.execute("UPDATE runs SET flow_version = ?", (version_of(old),))
+    pin_runs_to(db, "gate", old)
     bot = make_bot(db, folder)  # a new process: the pinned version is read from the ledger
     assert say(bot, ALICE, "yes") == [("alice", "prompt", "Why?")]
     say(bot, ALICE, "Because")
@@ -226,13 +230,7 @@ def test_a_pinned_version_whose_invitation_cannot_be_written_still_completes(db,
     bot = make_bot(db, folder)
     bot.start(Trigger(flow="notes", title="T", facilitator=ALICE), CONV)
     old = good + "on_complete:\n  - post_summary: conversation\n  - calendar_invite: {at: decision}\n"
-    with db.conn:  # a version from before calendar_invite.at was checked: 'at' names a text step
-        db.conn.execute(
-            "INSERT INTO flow_versions (flow_id, version, title, path, text, first_loaded_at)"
-            " VALUES ('notes', ?, 'Notes', 'flows/notes.yaml', ?, '2026-01-01T00:00:00.000Z')",
-            (version_of(old), old),
-        )
-        db.conn.execute("UPDATE runs SET flow_version = ?", (version_of(old),))
+    pin_runs_to(db, "notes", old)  # a version from before calendar_invite.at was checked: 'at' names a text step
     replies = say(make_bot(db, folder), ALICE, "hello")  # before: ValueError, the turn rolled back for good
     assert [kind for _, kind, _ in replies] == ["summary"]
     assert rows(db, "SELECT status FROM runs") == [("completed",)]
