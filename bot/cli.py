@@ -162,7 +162,11 @@ def listen_error(host: str, port: int, exc: OSError) -> OSError | BotError:
     if not (isinstance(exc, socket.gaierror) or exc.errno in LISTEN_ERRORS):
         return exc
     problem = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else str(exc)
-    return BotError(texts.cli_cannot_listen(host, port, problem, "--port"))
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        blame = "host"
+    else:
+        blame = "denied" if exc.errno == errno.EACCES else "busy"
+    return BotError(texts.cli_cannot_listen(host, port, problem, blame))
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
+from statemachine.exceptions import TransitionNotAllowed
 
 from bot import config, ics, texts
 from bot.engine import runtime, timers
@@ -193,7 +194,15 @@ class Dispatcher:
             if message is not None:
                 self._claim(conn, row, message.actor)
             turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
-            outcome = act(turn)
+            try:
+                outcome = act(turn)
+            except TransitionNotAllowed:
+                if message is None:
+                    raise
+                row = runs.load_run(conn, row.id) or row  # as stored: the turn's changes are dropped
+                self._claim(conn, row, message.actor)
+                turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
+                outcome = turn.no_way_on(message)
             if row.status == "stalled" and outcome.status == "active" and message is not None:
                 outcome.transitions.insert(
                     0, {"from": row.state, "to": row.state, "event": "resume", "actor": message.actor.id}

@@ -183,6 +183,14 @@ def test_serve_on_a_port_in_use_says_so(tmp_path: Path, taken_port: int) -> None
     assert "decisionbot serving on" not in result.output  # not announced before it listens
 
 
+@pytest.mark.parametrize("host", ["192.0.2.1", "no-such-host.invalid"])
+def test_serve_on_an_address_not_of_this_machine_blames_the_host(tmp_path: Path, host: str) -> None:
+    result = run(tmp_path / "s.db", "serve", "--host", host, "--port", "3999")
+    line = one_line_error(result)
+    assert line.startswith(f"Error: Cannot listen on {host}:3999: "), line
+    assert line.endswith("Check --host: an address of this machine, e.g. 127.0.0.1, or 0.0.0.0 for all of them.")
+
+
 def test_rasa_actions_on_a_port_in_use_says_so(tmp_path: Path, taken_port: int) -> None:
     pytest.importorskip("rasa_sdk")
     exe = Path(sys.executable).with_name("decisionbot")

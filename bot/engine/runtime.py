@@ -70,6 +70,16 @@ class Turn(Corrections):
             self._answer(prompt, actor, text)
         return self.out
 
+    def no_way_on(self, message: Message) -> Outcome:
+        """The answer matched no branch: only a flow version stored before such versions were
+        refused at load ends with a conditional branch. The run stays as it was, the answer untaken."""
+        self.message = message
+        prompt = self.ctx.prompt_for(message.actor.id)
+        self.out.inbound_step = prompt.step if prompt else self._step_id()
+        self.out.inbound_kind = "invalid"
+        self.say(texts.no_branch_takes(message.text.strip()), to=message.actor, kind="error")
+        return self.out
+
     # --- answers -----------------------------------------------------------------------------
 
     def _answer(self, prompt: Prompt, actor: Actor, text: str) -> None:

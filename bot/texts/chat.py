@@ -195,6 +195,13 @@ def waiting_for_confirmations(names: list[str]) -> str:
     return f"Thanks. The decision is recorded once {_join(names)} confirm(s)."
 
 
+def no_branch_takes(answer: str) -> str:
+    return (
+        f"'{answer}' leads nowhere in the version of the flow this run follows, so it was not taken."
+        " Give another answer, or the facilitator can say 'cancel'."
+    )
+
+
 def run_closed(status: str) -> str:
     return f"This run is {status}; nothing more to answer. Start a new one to decide again."
 

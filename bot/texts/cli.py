@@ -107,8 +107,14 @@ def cli_bad_port(port: int) -> str:
     return f"{port} is not a port: use 1 to 65535."
 
 
-def cli_cannot_listen(host: str, port: int, problem: str, option: str) -> str:
-    return f"Cannot listen on {host}:{port}: {problem}. Try another {option}, or stop what is listening there."
+def cli_cannot_listen(host: str, port: int, problem: str, blame: str) -> str:
+    """``blame``: 'busy' (a port in use), 'denied' (a privileged port) or 'host' (no such address here)."""
+    fix = {
+        "busy": "Try another --port, or stop what is listening there.",
+        "denied": "Try a --port above 1023, or run with the rights to bind that port.",
+        "host": "Check --host: an address of this machine, e.g. 127.0.0.1, or 0.0.0.0 for all of them.",
+    }[blame]
+    return f"Cannot listen on {host}:{port}: {problem}. {fix}"
 
 
 def cli_no_flows(folder: str, exists: bool, env: str) -> str:

@@ -168,6 +168,42 @@ def test_a_run_finishes_on_its_version_even_when_todays_checks_would_refuse_that
     assert rows(db, "SELECT status FROM runs") == [("completed",)]
 
 
+PICK = """\
+id: pick
+title: Pick
+steps:
+  - id: choice
+    ask: "Which way?"
+    type: choice
+    options: [ship, wait, drop]
+    next:
+      - {when: "choice == 'ship'", goto: completed}
+      - LAST
+"""
+
+
+def test_an_answer_no_branch_of_a_pinned_version_takes_is_refused_and_the_run_goes_on(db, tmp_path):
+    folder = flows(tmp_path, PICK.replace("LAST", "goto: completed"), "pick")
+    bot = make_bot(db, folder)
+    bot.start(Trigger(flow="pick", title="T", facilitator=ALICE), CONV)
+    pin_runs_to(db, "pick", PICK.replace("LAST", "{when: \"choice == 'wait'\", goto: completed}"))
+    bot = make_bot(db, folder)
+    replies = say(bot, ALICE, "drop")  # before: TransitionNotAllowed, the turn rolled back, no reply
+    assert replies == [
+        (
+            "alice",
+            "error",
+            "'drop' leads nowhere in the version of the flow this run follows, so it was not taken."
+            " Give another answer, or the facilitator can say 'cancel'.",
+        )
+    ]
+    assert rows(db, "SELECT count(*) FROM answers") == [(0,)]
+    assert rows(db, "SELECT state, status FROM runs") == [("choice", "active")]
+    assert rows(db, "SELECT kind, text FROM messages WHERE direction = 'in'") == [("invalid", "drop")]
+    say(bot, ALICE, "wait")
+    assert rows(db, "SELECT status FROM runs") == [("completed",)]
+
+
 PLAN = """\
 id: plan
 title: Plan
