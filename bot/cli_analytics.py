@@ -157,6 +157,7 @@ def export_command(obj: Context, name: str, fmt: str, output: Path | None) -> No
       decisionbot export action_status --format csv -o actions.csv
     """
     conn = readonly(obj).conn
+    reporting.require_migrated(conn, ledger(obj))
     if not output:
         exporting.export(conn, name, fmt, sys.stdout)
         return

@@ -241,8 +241,10 @@ class Dispatcher:
             runs.reset_chase_jobs(conn, row.id, now + remind if (remind and active) else None, now)
         decision_id = None
         if outcome.completion is not None:
-            decision_id = ledger.write_completion(conn, row, outcome.completion, now, self.tz)
-            invite = ics.review_invite(flow, outcome.completion, row.context.participants, decision_id, self.tz, now)
+            # the review date is a day on the facilitator's calendar: time its job and invite there
+            zone = self.tz_for(Actor.from_dict(outcome.completion["facilitator"]))
+            decision_id = ledger.write_completion(conn, row, outcome.completion, now, zone)
+            invite = ics.review_invite(flow, outcome.completion, row.context.participants, decision_id, zone, now)
             if invite is not None:
                 outbox += self._attach(conn, row, outcome, outbox, invite, now)
         return TurnResult(row.id, outcome, outbox, decision_id)

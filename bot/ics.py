@@ -46,10 +46,12 @@ def review_invite(
     from bot.triggers import parse_duration
 
     try:  # checked at load; a version pinned before that check may name no date step
-        start = datetime.combine(date.fromisoformat(day), _clock(spec.get("time")), tzinfo=tz)
+        start = _instant(datetime.combine(date.fromisoformat(day), _clock(spec.get("time")), tzinfo=tz))
     except ValueError:
         return None
     length = parse_duration(spec["duration"]) if spec.get("duration") else DEFAULT_DURATION
+    if length <= timedelta(0):  # refused at load since; a version pinned before may say 0m
+        length = DEFAULT_DURATION
     title = texts.invite_title(record.get("title") or flow.title)
     if spec.get("title"):  # the flow's own template; a trigger's or person's title is only text
         with contextlib.suppress(TemplateError):  # (checked at load, as above)
@@ -57,7 +59,7 @@ def review_invite(
     text = vevent(
         uid=f"decision-{decision_id or record['run']}-review-{day}@decisionbot",
         start=start,
-        end=start + length,
+        end=start + length,  # elapsed time, in UTC: a wall-clock sum is off by the shift on DST days
         summary=title,
         description=texts.invite_description(record),
         organizer=Actor.from_dict(record["facilitator"]),
@@ -69,6 +71,12 @@ def review_invite(
 
 def _clock(value: str | None) -> time:
     return time.fromisoformat(value) if value else DEFAULT_TIME
+
+
+def _instant(local: datetime) -> datetime:
+    """A local time as the UTC instant it names: a time the spring shift skips moves forward by the
+    shift (02:30 becomes 03:30), one the autumn shift repeats is its first occurrence."""
+    return local.astimezone(UTC)
 
 
 def attendees(record: dict[str, Any], participants: list[Actor]) -> list[Actor]:

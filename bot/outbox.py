@@ -248,5 +248,6 @@ class Sender:
 
 
 def backoff(attempts: int) -> float:
-    """Seconds before the next try: 0.5, 1, 2, 4 ... up to a minute, with a little jitter."""
+    """Seconds before the next try: 0.5, 1, 2, 4 ... up to a minute, each times a jitter of up to a
+    quarter more (so at most 75 s: replies refused together do not retry together)."""
     return min(60.0, 0.5 * 2 ** min(attempts, 7)) * (1 + random.random() / 4)

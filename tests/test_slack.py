@@ -363,6 +363,7 @@ async def test_a_review_invitation_is_shared_as_a_file_in_the_runs_thread(tmp_pa
             ("review-2030-02-01.ics", "C1", thread)
         ]
         body = shared[0]["content"].decode()
-        assert body.startswith("BEGIN:VCALENDAR") and "DTSTART:20300201T143000Z" in body  # 14:30 UTC, the default zone
+        # 14:30 on the facilitator's calendar: Alice is in Europe/Paris (UTC+1 in February)
+        assert body.startswith("BEGIN:VCALENDAR") and "DTSTART:20300201T133000Z" in body
     finally:
         await slack.client.close()

@@ -82,3 +82,42 @@ def test_serve_refuses_a_switch_value_it_does_not_know_in_one_line(tmp_path: Pat
     assert out.returncode == 1, out
     last = out.stderr.strip().splitlines()[-1]
     assert last.endswith("DECISIONBOT_TEAMS must be on, 1, true (Teams on) or off, 0, false (off), not 'yes'.")
+
+
+#: Loaded first by the interpreter (PYTHONPATH): botbuilder cannot be imported, as after a plain
+#: `pip install decisionbot` without the 'teams' extra.
+NO_BOTBUILDER = """\
+import sys
+
+
+class Missing:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("botbuilder", "botframework"):
+            raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+
+
+sys.meta_path.insert(0, Missing())
+"""
+
+
+@pytest.mark.parametrize("turned_on", [{"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "pw"}, {"DECISIONBOT_TEAMS": "on"}])
+def test_serve_asked_for_teams_without_botbuilder_names_the_extra(tmp_path: Path, turned_on: dict[str, str]) -> None:
+    (tmp_path / "sitecustomize.py").write_text(NO_BOTBUILDER)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "SLACK_", "DECISIONBOT_"))},
+        **turned_on,
+        "PYTHONPATH": str(tmp_path),
+    }
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("decisionbot")), "--db", str(tmp_path / "x.db"), "serve", "--port", "3998"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # before: served with no channel at all, exit 0 at the first signal
+    assert out.returncode == 1, out
+    assert out.stderr.strip().splitlines()[-1] == (
+        "Error: The teams channel is turned on, but botbuilder is not installed."
+        " Install it with: pip install 'decisionbot[teams]' (or turn the channel off)"
+    )

@@ -9,7 +9,7 @@ T = dict[str, str]
 
 TABLES: dict[str, tuple[str, T]] = {
     "events": ("One row per trigger received (alert, metric check, facilitator, review date).", {
-        "id": "Event id.", "source": "Where it came from: cli, console, slack, teams, alertmanager, grafana, generic, check, schedule.",
+        "id": "Event id.", "source": "Where it came from: cli, console, slack, teams, rasa, alertmanager, grafana, generic, check, schedule.",
         "kind": "manual, alert, metric or review.", "dedup_key": "Key that ties repeats of one alert to one open run.",
         "status": "firing or resolved.", "title": "Short title shown in prompts.", "payload": "The trigger's fields (JSON).",
         "first_seen_at": "When it was first received (UTC): the trigger time of its runs.", "last_seen_at": "When it was last received (UTC).",

@@ -91,11 +91,20 @@ def connect(path: str | Path) -> sqlite3.Connection:
     A ledger whose schema is behind (an older version made it; the report never migrates) is
     refused with the command that brings it up to date."""
     conn = _connect(path)
+    try:
+        require_migrated(conn, path)
+    except BotError:
+        conn.close()
+        raise
+    return conn
+
+
+def require_migrated(conn: sqlite3.Connection, path: str | Path) -> None:
+    """Refuse a ledger an older version made and nobody migrated: its views and summary tables
+    are not those of this version (a summary table may still hold counts a migration corrects)."""
     pending = [m.name for mset in SCHEMA for m in mset.pending(Database(conn))]
     if pending:
-        conn.close()
         raise BotError(texts.analytics_not_migrated(str(path), pending))
-    return conn
 
 
 def _connect(path: str | Path) -> sqlite3.Connection:

@@ -15,6 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from bot import texts
+from bot.errors import ConfigError
+
 if TYPE_CHECKING:
     from aiohttp import ClientSession, web
     from sqlite_utils import Database
@@ -24,6 +27,9 @@ if TYPE_CHECKING:
 
 #: Modules of the built-in channels served by ``decisionbot serve``; importing one registers it.
 BUILTIN: tuple[str, ...] = ("bot.channels.slack", "bot.channels.teams")
+#: A built-in channel whose libraries come with an extra: the module telling (without them)
+#: whether the environment asks for the channel, and the extra to install.
+EXTRAS: dict[str, tuple[str, str]] = {"bot.channels.teams": ("bot.channels.teams_switch", "teams")}
 
 
 class RetryLater(Exception):
@@ -97,12 +103,16 @@ def register(cls: type[Channel]) -> type[Channel]:
     return cls
 
 
-def load_builtin() -> list[str]:
-    """Import the built-in channels; return the names of those whose module is missing."""
+def load_builtin(env: Mapping[str, str]) -> list[str]:
+    """Import the built-in channels; return the names of those whose libraries are missing. One
+    that ``env`` asks for is a ConfigError naming the extra to install: never served without."""
     missing = []
     for module in BUILTIN:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
+            switch, extra = EXTRAS.get(module, ("", ""))
+            if switch and importlib.import_module(switch).asked_for(env):
+                raise ConfigError(texts.channel_needs_extra(module.rsplit(".", 1)[-1], str(exc.name), extra)) from exc
             missing.append(f"{module} ({exc.name} is not installed)")
     return missing

@@ -31,12 +31,14 @@ from bot.channels.slack_events import Said
 from bot.channels.slack_send import Backlog, Poster, call, is_dm
 from bot.control import CommandResult, is_command, run_command
 from bot.dispatch import TurnResult
-from bot.model import Actor, ConversationKey, Message
+from bot.model import Actor, ConversationKey, Message, placeholder_facilitator
 from bot.store import group, runs, transaction, transcript
 from bot.store import slack as store
 from bot.store.people import People
 
 NAME = "slack"
+#: Who a triggered run that named no facilitator asks, until someone claims it.
+PLACEHOLDER = placeholder_facilitator(NAME)
 log = logging.getLogger("decisionbot.slack")
 
 #: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack
@@ -219,8 +221,8 @@ class Inbound:
             refusal = texts.slack_already_answered(by, shown)
         elif row is not None and row.status != "open":
             refusal = blocks.escape(texts.slack_prompt_closed())
-        elif row is not None and row.actor_id and row.actor_id != actor.id:
-            refusal = texts.slack_not_your_prompt(blocks.mention(row.actor_id.split(":", 1)[-1]))
+        elif row is not None and (to := self._addressee(row)) and to != actor.id:
+            refusal = texts.slack_not_your_prompt(blocks.mention(to.split(":", 1)[-1]))
         elif transcript.asked_since(self.services.db.conn, click.run_id, click.message_id, actor.id):
             refusal = blocks.escape(texts.slack_prompt_closed())  # the run asked them something newer
             self.poster.withdraw(row)
@@ -240,6 +242,16 @@ class Inbound:
         )
         self._after_turn(self.dispatcher.handle(message, run_id=click.run_id), actor, click.answer)
 
+    def _addressee(self, row: store.PromptRow) -> str | None:
+        """Who may use a prompt's widgets: the person it asks. A question asked of the placeholder
+        facilitator of a triggered run that named none is for whoever has claimed the run, and
+        open to anyone until someone has (the dispatcher hands the role to the first speaker)."""
+        if row.actor_id != PLACEHOLDER.id:
+            return row.actor_id
+        run = runs.load_run(self.services.db.conn, row.run_id)
+        holder = run.context.facilitator.id if run is not None else None
+        return None if holder == PLACEHOLDER.id else holder
+
     # --- after a turn ------------------------------------------------------------------------
 
     def _after_turn(self, result: TurnResult | None, actor: Actor, answer: str) -> None:
@@ -248,8 +260,10 @@ class Inbound:
             return
         self.backlog.add(len(result.outbox))
         if result.outcome.inbound_kind == "answer":
+            now = self.dispatcher.clock()
             with transaction(self.services.db) as conn:
-                answered = store.answer_prompts(conn, result.run_id, actor.id, answer, self.dispatcher.clock())
+                answered = store.answer_prompts(conn, result.run_id, actor.id, answer, now)
+                answered += store.answer_claimed_prompts(conn, result.run_id, actor.id, PLACEHOLDER.id, answer, now)
             for row in answered:
                 shown = blocks.shown_answer(row.expects, answer)
                 self.poster.update_later(row.channel, row.ts, blocks.answered(row.text, actor.platform_id, shown))
@@ -266,11 +280,16 @@ class Inbound:
     ) -> CommandResult | None:
         """Carry out a command in the savepoint that records its delivery id, with the thread of a
         run it starts: when it fails the id goes too, so Slack's retry is carried out. None for a
-        retry of a command carried out already."""
+        retry of a command carried out already. A start in a thread that belongs to a run by now
+        (another start in it won the race over ``users.info``, or its run ended) starts nothing."""
         with transaction(self.services.db) as conn:
             now = self.dispatcher.clock()
             if runs.seen_delivery(conn, NAME, platform_id, now):
                 return None
+            thread = conversation.thread
+            held = store.thread_holder(conn, conversation.conversation, thread) if thread else None
+            if held is not None:
+                return CommandResult(texts.slack_thread_has_run(held), ok=False)
             done = run_command(self.dispatcher, actor, conversation, text, mentions)
             if done.started is not None and conversation.thread:
                 store.add_thread(conn, conversation.conversation, conversation.thread, done.started.run_id, now)

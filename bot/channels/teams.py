@@ -43,9 +43,10 @@ from botframework.connector.auth import (
 from bot import texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register
 from bot.channels import teams_activities as acts
-from bot.channels.teams_connector import PARTS, AuthConfig, Connector, TeamsSettings, Tokens, auth_view, switched_on
+from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, Tokens, auth_view
 from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
+from bot.channels.teams_switch import PARTS, asked_for
 from bot.control import CommandResult, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
@@ -66,8 +67,7 @@ class TeamsChannel(Channel):
 
     @classmethod
     def configured(cls, env: Mapping[str, str]) -> bool:
-        switch = switched_on(env)  # read even with an app id: a wrong value is never taken silently
-        return bool(env.get("MicrosoftAppId", "").strip()) or switch
+        return asked_for(env)
 
     @classmethod
     def half_configured(cls, env: Mapping[str, str]) -> str | None:
@@ -296,10 +296,15 @@ class TeamsChannel(Channel):
         await self.connector.say(service_url, conversation, reply_to, activity, SAY_TRIES)
 
     async def _submit(self, inbound: acts.Inbound, body: dict[str, Any]) -> TurnResult | None:
-        """A card's Action.Submit: its value becomes the typed answer, for the engine to check."""
+        """A card's Action.Submit: its value becomes the typed answer, for the engine to check.
+        The card is checked after the last await (the picked person's name): a second submit of
+        it, arriving meanwhile (a double click), then finds it answered and changes nothing."""
         value = inbound.value or {}
         _, message_id = acts.card_ref(value)
-        card = self.store.card(message_id, None if message_id else body.get("replyToId"))
+        reply_to = None if message_id else body.get("replyToId")
+        seen = self.store.card(message_id, reply_to)
+        people = await self._people_in(value, seen, inbound) if seen is not None and not seen.answered else {}
+        card = self.store.card(message_id, reply_to)
         if card is None or card.answered or acts.split_conversation(card.conversation_id)[0] != inbound.base_id:
             if self._first_delivery(inbound.delivery_id):
                 self._say(inbound, body.get("id"), texts.teams_card_closed())
@@ -315,7 +320,6 @@ class TeamsChannel(Channel):
             if self._first_delivery(inbound.delivery_id):
                 self._say(inbound, body.get("id"), texts.teams_card_closed())
             return None
-        people = await self._people_in(value, card, inbound)
         text, mentions = acts.submitted_answer(value, card.expects, people)
         message = Message(
             conversation=acts.key_for(inbound.base_id, inbound.thread),

@@ -31,23 +31,6 @@ from bot.outbox import backoff
 log = logging.getLogger("decisionbot.teams")
 
 APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant", "userassignedmsi": "UserAssignedMSI"}
-SWITCH = "DECISIONBOT_TEAMS"  # on: Teams with no app id (local development, no authentication)
-SWITCH_ON = ("on", "1", "true")
-SWITCH_OFF = ("off", "0", "false")
-#: Set without MicrosoftAppId, these mean someone meant to turn Teams on: the server says it is off.
-PARTS = ("MicrosoftAppPassword", "MicrosoftAppTenantId", "MicrosoftAppType")
-
-
-def switched_on(env: Mapping[str, str]) -> bool:
-    """``DECISIONBOT_TEAMS``: on, off (also when empty), or a ConfigError naming the accepted values."""
-    value = env.get(SWITCH, "").strip()
-    if value.lower() in SWITCH_ON:
-        return True
-    if not value or value.lower() in SWITCH_OFF:
-        return False
-    raise ConfigError(texts.teams_bad_switch(value, SWITCH_ON, SWITCH_OFF))
-
-
 @dataclass(frozen=True)
 class TeamsSettings:
     app_id: str

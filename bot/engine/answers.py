@@ -3,7 +3,7 @@
 Every ``parse_*`` function strips the text and either returns a value or raises
 :class:`AnswerError`, whose stable ``code`` and ``params`` are turned into words by
 ``bot.texts``. Dates are resolved in the speaker's time zone. Common phrases (ISO dates,
-"tomorrow", "in 2 weeks", "next friday", "end of month", ...) take fast paths that cost
+"15.06.", "tomorrow", "in 2 weeks", "next friday", "end of month", ...) take fast paths that cost
 microseconds; anything else goes to :mod:`dateparser`, imported on first use because loading
 it takes about 100 ms.
 """
@@ -183,6 +183,13 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RELATIVE = re.compile(r"(?:in )?(\d{1,4}|an?|one) (day|week|month|year)s?(?: from (?:now|today))?")
 _END = re.compile(r"(?:the )?end of (?:the |this )?(next )?(week|month|quarter|year)")
 _BARE_NUMBER = re.compile(r"[+-]?\d+")
+# European day.month: "15.06.", "15.06.2027", "15.06.27" (dateparser would read "15.06" as 15:06).
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?")
+# A time of day and nothing else ("15:06", "3pm", "at 10:30 am", "noon"): not a date.
+_TIME_ONLY = re.compile(
+    r"(?:at |@ ?)?(?:noon|midday|midnight|\d{1,2}[:h]\d{2}(?::\d{2})?|\d{1,2}(?:[:.h]\d{2})?"
+    r" ?(?:[ap]\.?m\.?|h|hrs?|o'?clock))(?: ?(?:utc|gmt|z|[a-z]{2,3}t|[+-]\d{1,2}(?::?\d{2})?))?"
+)
 
 
 def _add_months(day: date, months: int) -> date:
@@ -215,6 +222,25 @@ def _relative(count: str, unit: str, today: date) -> date:
     return _add_months(today, n * (12 if unit == "year" else 1))
 
 
+def _day_month(day: int, month: int, today: date) -> date:
+    """The next ``day``.``month`` from ``today`` on (today itself included); ValueError if none."""
+    for year in range(today.year, today.year + 9):  # 29.02. may be up to 8 years away
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            continue
+        if found >= today:
+            return found
+    raise ValueError(f"no day {day}.{month}.")
+
+
+def _dotted(match: re.Match[str], today: date) -> date:
+    day, month, year = int(match[1]), int(match[2]), match[3]
+    if year is None:
+        return _day_month(day, month, today)
+    return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
+
+
 def _fast_date(phrase: str, today: date) -> date | None:
     """The common phrases, without dateparser; ``None`` when the phrase is not one of them."""
     if phrase in _DAY_OFFSETS:
@@ -223,6 +249,8 @@ def _fast_date(phrase: str, today: date) -> date | None:
         return _add_months(today, 1)
     if _ISO.fullmatch(phrase):
         return date.fromisoformat(phrase)
+    if match := _DOTTED.fullmatch(phrase):
+        return _dotted(match, today)
     weekday = _WEEKDAYS.get(phrase.removeprefix("next ").removeprefix("on "))
     if weekday is not None:
         return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
@@ -235,14 +263,13 @@ def _fast_date(phrase: str, today: date) -> date | None:
     return None
 
 
-def _slow_date(text: str, ctx: ParseContext) -> date | None:
-    """Anything else, via dateparser (English only, future dates preferred)."""
+def _dateparser(text: str, ctx: ParseContext, prefer: str) -> date | None:
     from dateparser.conf import settings as defaults  # lazy: ~100 ms to import
     from dateparser.date import DateDataParser
 
     tz_name = getattr(ctx.tz, "key", None) or "UTC"
     options = {
-        "PREFER_DATES_FROM": "future",
+        "PREFER_DATES_FROM": prefer,
         "RELATIVE_BASE": ctx.local_now.replace(tzinfo=None),
         "TIMEZONE": tz_name,
         "TO_TIMEZONE": tz_name,
@@ -253,6 +280,17 @@ def _slow_date(text: str, ctx: ParseContext) -> date | None:
     parser = DateDataParser(languages=["en"], settings=defaults.replace(mod_settings=options, **options))
     found = parser.get_date_data(text).date_obj
     return found.date() if found else None
+
+
+def _slow_date(text: str, ctx: ParseContext) -> date | None:
+    """Anything else, via dateparser (English only), future dates preferred: a day and month
+    without a year ("march 4", "3/4") is today's when it is today, the next one when it is
+    earlier this year. dateparser's "future" alone would move today's to next year, so the text
+    is read for the current period first, and again for the future only if that is past."""
+    found = _dateparser(text, ctx, "current_period")
+    if found is not None and found < ctx.today:
+        found = _dateparser(text, ctx, "future")
+    return found
 
 
 def warm_up() -> None:
@@ -270,14 +308,16 @@ def parse_date(
 ) -> date:
     raw = _require(text)
     phrase = " ".join(raw.casefold().split()).rstrip(".!?")
+    invalid = AnswerError("date_invalid", today=ctx.today, not_before=not_before, not_after=not_after)
     try:
         found = _fast_date(phrase, ctx.today)
-        if found is None and not _BARE_NUMBER.fullmatch(phrase):
-            found = _slow_date(raw, ctx)  # dateparser would read a bare "5" as May
+        # dateparser would read a bare "5" as May, and a time alone ("15:06") as today
+        if found is None and not _BARE_NUMBER.fullmatch(phrase) and not _TIME_ONLY.fullmatch(phrase):
+            found = _slow_date(raw, ctx)
     except (ValueError, OverflowError) as exc:
-        raise AnswerError("date_invalid") from exc
+        raise invalid from exc
     if found is None:
-        raise AnswerError("date_invalid")
+        raise invalid
     if not_before is not None and found < not_before:
         raise AnswerError("date_too_early", bound=not_before)
     if not_after is not None and found > not_after:

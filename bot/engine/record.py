@@ -26,7 +26,7 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         "outcome": answers.get(rec.outcome) if rec.outcome else None,
         "answers": answers,
     }
-    accepted = answers.get(rec.accepts) or {} if rec.accepts else {}
+    accepted = _per_item(answers, rec.accepts)
     for i, item in enumerate(answers.get(rec.actions) or [] if rec.actions else []):
         owner = item.get("owner") or {}
         out["actions"].append(
@@ -39,7 +39,7 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
             }
         )
     if rec.actions_done:
-        done = answers.get(rec.actions_done) or {}
+        done = _per_item(answers, rec.actions_done)
         out["actions_done"] = [
             {"action_id": a.get("id"), "done": done.get(str(i))} for i, a in enumerate(ctx.trigger.get("actions") or [])
         ]
@@ -50,6 +50,13 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         if "schedule_flow" in a and answers.get(a["schedule_flow"]["at"])
     ]
     return out
+
+
+def _per_item(answers: dict[str, Any], step: str | None) -> dict[str, Any]:
+    """A per-owner step's answers by item. A pinned version may name a step asked once (refused
+    at load today): what it says of each item is unknown."""
+    value = answers.get(step) if step else None
+    return value if isinstance(value, dict) else {}
 
 
 def _decision_text(spec: str | None, ctx: RunState, answers: dict[str, Any]) -> str | None:

@@ -306,11 +306,15 @@ class Turn(Corrections):
 
     def _help(self, prompt: Prompt, actor: Actor) -> None:
         step, q = self.flow.step(prompt.step), self.question_of(prompt)
-        info = questions.expects(q, self.pctx(actor))
+        pctx = self.pctx(actor)
+        info = questions.expects(q, pctx)
         low = info.get("not_before") if q.type == "date" else q.minimum
         high = info.get("not_after") if q.type == "date" else q.maximum
+        dated = q.type == "date"
+        example_date = texts.date_example(pctx.today, info.get("not_before"), info.get("not_after")) if dated else None
         question = self.prompt_text(prompt, step, q, None)
-        self.say(texts.help_text(q.type, question, q.help, q.example, texts.bounds_text(low, high)), to=actor)
+        bounds = texts.bounds_text(low, high)
+        self.say(texts.help_text(q.type, question, q.help, q.example, bounds, example_date), to=actor)
 
     def _confirming(self, actor: Actor, text: str) -> None:
         self.out.inbound_kind = "command"

@@ -44,7 +44,7 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
         _check_to(flow, step, seen)
         _check_next(flow, step)
     _check_reachable(flow)
-    _check_record(flow)
+    _check_record(flow, pinned)
     if not pinned:
         for step in flow.steps:
             _check_strands(flow, step)
@@ -220,7 +220,10 @@ def _check_reachable(flow: Flow) -> None:
             raise FlowError(flow.path, "this step is never reached", "branch to it or remove it", step=step.id)
 
 
-def _check_record(flow: Flow) -> None:
+def _check_record(flow: Flow, pinned: bool) -> None:
+    """What the record names must exist with the type it is read as. A per-owner ``accepts`` and
+    the names in a decision template are not checked on a pinned version (checks added later;
+    the record reads such a version's answers as unknown, and an unknown name as empty)."""
     rec = flow.record
     fail = _failer(flow, None)
     wanted = {
@@ -236,7 +239,7 @@ def _check_record(flow: Flow) -> None:
             continue
         if not flow.has_step(ref) or flow.step(ref).type != kind:
             fail(f"record.{key} names '{ref}', which is not a {kind} step", f"name a {kind} step")
-        if key in ("accepts", "actions_done") and flow.step(ref).fan_out is None:
+        if key in ("accepts", "actions_done") and flow.step(ref).fan_out is None and not pinned:
             fail(
                 f"record.{key} names '{ref}', which asks no one per action",
                 "name a yes_no step with 'to: each <actions step>.owner' (as owner_accepts in post_meeting.yaml)",
@@ -252,7 +255,7 @@ def _check_record(flow: Flow) -> None:
                 )
     if rec.decision and "{{" not in rec.decision and not flow.has_step(rec.decision):
         fail(f"record.decision names no step '{rec.decision}'", "name a step or write a template")
-    if rec.decision and "{{" in rec.decision:
+    if rec.decision and "{{" in rec.decision and not pinned:
         problem = templates.check(rec.decision, set(RECORD_NAMES) | {s.id for s in flow.steps})
         if problem:
             fail(f"the template of record.decision {problem}", "use step ids, answers.<step> or trigger.<field>")
@@ -302,6 +305,8 @@ def _check_ends(flow: Flow) -> None:
 
 
 def _check_invite(flow: Flow) -> None:
+    from bot.triggers import parse_duration
+
     fail = _failer(flow, None)
     for action in flow.on_complete:
         spec = action.get("calendar_invite")
@@ -310,6 +315,8 @@ def _check_invite(flow: Flow) -> None:
         at = spec.get("at")
         if not flow.has_step(at) or flow.step(at).type != "date":
             fail(f"calendar_invite.at names '{at}', which is not a date step", "name a date step")
+        if spec.get("duration") is not None and parse_duration(spec["duration"]).total_seconds() <= 0:
+            fail(f"calendar_invite.duration is {spec['duration']}: the meeting would end as it starts", "use 30m or 1h")
         problem = templates.check(spec["title"], {"title", "decision"}) if spec.get("title") else None
         if problem:
             fail(f"the template of calendar_invite.title {problem}", "use {{ title }} and {{ decision }}")

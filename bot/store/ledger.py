@@ -18,7 +18,8 @@ REVIEW_HOUR = time(9, 0)
 def write_completion(
     conn: sqlite3.Connection, run: RunRow, record: dict[str, Any], now: datetime, tz: ZoneInfo
 ) -> int | None:
-    """Write the record of a completed run; return the decision id it created, if any."""
+    """Write the record of a completed run; return the decision id it created, if any. ``tz`` is
+    the facilitator's zone: a review job starts at ``REVIEW_HOUR`` on their calendar's date."""
     stamp = iso(now)
     reviewed = record.get("reviewed_decision")
     if reviewed:
@@ -125,7 +126,8 @@ def _answered_at(conn: sqlite3.Connection, run_id: int, steps: list[str]) -> str
 def _accepted_times(conn: sqlite3.Connection, run_id: int, step: str | None) -> dict[int, str]:
     """When each action (by 1-based item) was last accepted, from the answers of the run."""
     rows = conn.execute(
-        "SELECT item, at FROM answers WHERE run_id = ? AND step = ? AND value = 'true' ORDER BY id",
+        "SELECT item, at FROM answers WHERE run_id = ? AND step = ? AND value = 'true' AND item IS NOT NULL"
+        " ORDER BY id",
         (run_id, step),
     ).fetchall()
     return {int(item): at for item, at in rows}

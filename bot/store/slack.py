@@ -20,9 +20,15 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot import texts
+from bot.errors import BotError
 from bot.store import iso
 
 migrations = Migrations("decisionbot-slack")
+
+
+class ThreadTaken(BotError):
+    """A run was to live in a Slack thread that already belongs to another run."""
 
 
 @migrations()
@@ -96,9 +102,25 @@ def run_thread(conn: sqlite3.Connection, run_id: int, channel: str) -> str | Non
     return str(row[0]) if row else None
 
 
+def thread_holder(conn: sqlite3.Connection, channel: str, thread_ts: str) -> int | None:
+    """The run this thread belongs to, open or ended, if any (a thread holds one run, ever)."""
+    row = conn.execute(
+        "SELECT run_id FROM slack_threads WHERE channel = ? AND thread_ts = ?", (channel, thread_ts)
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
 def add_thread(conn: sqlite3.Connection, channel: str, thread_ts: str, run_id: int, now: datetime) -> None:
+    """``run_id`` lives in this thread. Recording it again is a no-op; a thread that belongs to
+    another run raises ThreadTaken (the caller's savepoint goes, with the run it was starting),
+    so no run is ever kept whose thread replies would reach another."""
+    held = thread_holder(conn, channel, thread_ts)
+    if held == run_id:
+        return
+    if held is not None:
+        raise ThreadTaken(texts.slack_thread_taken(channel, thread_ts, run_id, held))
     conn.execute(
-        "INSERT OR IGNORE INTO slack_threads (channel, thread_ts, run_id, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO slack_threads (channel, thread_ts, run_id, created_at) VALUES (?, ?, ?, ?)",
         (channel, thread_ts, run_id, iso(now)),
     )
 
@@ -167,6 +189,20 @@ def answer_prompts(conn: sqlite3.Connection, run_id: int, actor_id: str, answer:
         f"UPDATE slack_prompts SET status = 'answered', answered_by = ?, answer = ?, updated_at = ?"
         f" WHERE run_id = ? AND actor_id = ? AND status = 'open' RETURNING {_PROMPT_COLUMNS}",
         (actor_id, answer, iso(now), run_id, actor_id),
+    ).fetchall()
+    return [_prompt(r) for r in rows]
+
+
+def answer_claimed_prompts(
+    conn: sqlite3.Connection, run_id: int, actor_id: str, placeholder_id: str, answer: str, now: datetime
+) -> list[PromptRow]:
+    """``actor_id`` answered in ``run_id`` as its facilitator: the open prompts asked of the
+    placeholder facilitator before they claimed the run are answered too. Returns them."""
+    rows = conn.execute(
+        f"UPDATE slack_prompts SET status = 'answered', answered_by = ?, answer = ?, updated_at = ?"
+        f" WHERE run_id = ? AND actor_id = ? AND status = 'open'"
+        f" AND EXISTS (SELECT 1 FROM runs WHERE id = ? AND facilitator_id = ?) RETURNING {_PROMPT_COLUMNS}",
+        (actor_id, answer, iso(now), run_id, placeholder_id, run_id, actor_id),
     ).fetchall()
     return [_prompt(r) for r in rows]
 

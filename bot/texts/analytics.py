@@ -39,7 +39,7 @@ def analytics_no_index() -> str:
 
 def analytics_not_migrated(path: str, pending: list[str]) -> str:
     return (
-        f"The ledger {path} lacks tables the report reads: an older decisionbot made it ({len(pending)}"
+        f"The ledger {path} is not up to date: an older decisionbot made it ({len(pending)}"
         f" migration(s) to apply; analysts' commands never change a ledger). Try: decisionbot --db {path} db migrate"
     )
 

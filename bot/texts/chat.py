@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from bot.texts._common import _join
@@ -19,7 +20,7 @@ _ANSWER_ERRORS: dict[str, str] = {
     "number_invalid": "Please give a number, like 42 or 12.5.",
     "number_too_small": "That is below {minimum}. Please give a number of at least {minimum}.",
     "number_too_large": "That is above {maximum}. Please give a number of at most {maximum}.",
-    "date_invalid": "I can't read that as a date. Try 'next Friday', 'in 2 weeks', 'end of month' or 2026-12-31.",
+    "date_invalid": "I can't read that as a date. Try 'next Friday', 'in 2 weeks', 'end of month' or {example}.",
     "date_too_early": "That date is too early: it can't be before {bound}.",
     "date_too_late": "That date is too late: it can't be after {bound}.",
     "person_unknown": "I don't know '{name}'. Name a participant ({known}), say 'me', or @mention someone.",
@@ -30,6 +31,9 @@ _ANSWER_ERRORS: dict[str, str] = {
 
 def answer_error(code: str, params: Mapping[str, Any]) -> str:
     shown = {k: _join(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
+    if code == "date_invalid":  # params: the speaker's today and the question's bounds
+        today, low, high = params.get("today"), params.get("not_before"), params.get("not_after")
+        shown["example"] = date_example(today, low, high) if today else _DATE_FORMAT
     template = _ANSWER_ERRORS.get(code, "That answer doesn't fit. Say 'help' to see what is expected.")
     try:
         return template.format(**shown)
@@ -44,7 +48,7 @@ _EXPECTS = {
     "choice": "one of the options, by number or by word",
     "yes_no": "yes or no",
     "person": "a person: 'me', an @mention, or a participant's name",
-    "date": "a date: 'tomorrow', 'next Friday', 'in 2 weeks', 'end of month' or 2026-12-31",
+    "date": "a date: 'tomorrow', 'next Friday', 'in 2 weeks', 'end of month' or {example}",
     "number": "a number",
     "repeat": "one item at a time; say 'done' when there are no more",
 }
@@ -55,12 +59,30 @@ COMMANDS_HELP = (
 )
 
 
-def expected(kind: str) -> str:
-    return _EXPECTS.get(kind, kind)
+_DATE_FORMAT = "a date as YYYY-MM-DD"
 
 
-def help_text(kind: str, question: str, extra: str | None, example: str | None, bounds: str) -> str:
-    lines = [f"{question}", f"Expected: {expected(kind)}{bounds}."]
+def date_example(today: date, not_before: date | str | None = None, not_after: date | str | None = None) -> str:
+    """An ISO date the bot takes from ``today`` on: the 31st of December, next year's in December
+    (this year's would be too close), moved inside the question's bounds when there are any."""
+    example = date(today.year + 1 if today.month == 12 else today.year, 12, 31).isoformat()
+    if not_before is not None:
+        example = max(example, str(not_before))
+    if not_after is not None:
+        example = min(example, str(not_after))
+    return example
+
+
+def expected(kind: str, example_date: str | None = None) -> str:
+    """What a step of type ``kind`` expects; for dates, ``example_date`` (see :func:`date_example`)
+    or, without one (a Teams card's error message), the format."""
+    return _EXPECTS.get(kind, kind).replace("{example}", example_date or _DATE_FORMAT)
+
+
+def help_text(
+    kind: str, question: str, extra: str | None, example: str | None, bounds: str, example_date: str | None = None
+) -> str:
+    lines = [f"{question}", f"Expected: {expected(kind, example_date)}{bounds}."]
     if extra:
         lines.append(extra)
     if example:

@@ -11,6 +11,13 @@ def channel_unavailable(problem: str) -> str:
     return f"A channel is not available: {problem}. Install its extra to use it."
 
 
+def channel_needs_extra(channel: str, library: str, extra: str) -> str:
+    return (
+        f"The {channel} channel is turned on, but {library} is not installed."
+        f" Install it with: pip install 'decisionbot[{extra}]' (or turn the channel off)"
+    )
+
+
 def channels_on(names: list[str], host: str, port: int) -> str:
     on = (
         ", ".join(names)

@@ -53,6 +53,20 @@ def slack_not_your_prompt(to: str) -> str:
     return f"This question is for {to}. You can follow the thread, but only they can answer it."
 
 
+def slack_thread_has_run(run_id: int) -> str:
+    return (
+        f"This thread already belongs to run {run_id}, so nothing was started. To start another run,"
+        " use /decision start, or mention me in a new message in the channel."
+    )
+
+
+def slack_thread_taken(channel: str, thread_ts: str, run_id: int, held_by: int) -> str:
+    return (
+        f"Slack thread {channel} {thread_ts} already belongs to run {held_by}; run {run_id} cannot live"
+        " in it too (its thread replies would never reach it)"
+    )
+
+
 def slack_run_root(facilitator: str, flow_title: str, title: str) -> str:
     about = f": {title}" if title else ""
     return f"{facilitator} started *{flow_title}*{about}. The questions and answers follow in this thread."

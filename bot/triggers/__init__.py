@@ -79,7 +79,9 @@ def people(value: Any, channel: str) -> list[Actor]:
 
 def next_time(schedule: str, after: datetime, tz: ZoneInfo) -> datetime:
     """The next moment of a schedule after ``after``: an interval (``5m``) or a cron expression
-    (``0 9 * * 1-5``, read in ``tz``)."""
+    (``0 9 * * 1-5``, read in ``tz``). Each wall-clock time a cron expression names runs once: in
+    the hour an autumn clock change repeats, at its first occurrence only; a time a spring change
+    skips, at the first minute after the change (croniter's reading)."""
     try:
         return after + parse_duration(schedule)
     except ValueError:
@@ -88,5 +90,8 @@ def next_time(schedule: str, after: datetime, tz: ZoneInfo) -> datetime:
 
     if not croniter.is_valid(schedule):
         raise ValueError(texts.bad_schedule(schedule))
-    found: datetime = croniter(schedule, after.astimezone(tz)).get_next(datetime)
+    times = croniter(schedule, after.astimezone(tz))
+    found: datetime = times.get_next(datetime)
+    while found.astimezone(tz).fold:  # the repeat of a wall-clock time that has run (or was due) already
+        found = times.get_next(datetime)
     return found

@@ -1,12 +1,14 @@
-"""The owner digest: one message per owner listing their open actions, overdue ones marked,
-instead of one reminder per action. A recurring ``digest`` job (``digest: {schedule: ...}`` in
-``flows/checks.yaml``) sends it; each message goes privately to the owner in the conversation
-of their newest decision, through the outbox like any reply."""
+"""The owner digest: one message per owner listing their open actions, overdue ones (by the
+owner's own calendar) marked, instead of one reminder per action. A recurring ``digest`` job
+(``digest: {schedule: ...}`` in ``flows/checks.yaml``) sends it; each message goes privately to
+the owner in the conversation of their newest decision, through the outbox like any reply."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.dispatch import Dispatcher
@@ -16,7 +18,8 @@ from bot.store.jobs import Job
 from bot.triggers import next_time
 
 
-def digests(conn: sqlite3.Connection, today: date) -> list[Reply]:
+def digests(conn: sqlite3.Connection, now: datetime, zone_of: Callable[[Actor], ZoneInfo]) -> list[Reply]:
+    """An action is overdue once its owner's own calendar (``zone_of``) has left its due date."""
     rows = conn.execute(
         "SELECT a.owner_id, a.owner_name, a.what, a.due, d.title, d.run_id, r.conversation FROM actions a"
         " JOIN decisions d ON d.id = a.decision_id JOIN runs r ON r.id = d.run_id"
@@ -28,8 +31,9 @@ def digests(conn: sqlite3.Connection, today: date) -> list[Reply]:
     replies = []
     for owner_id, items in by_owner.items():
         newest = max(items, key=lambda i: i[3])
-        lines = [(what, title, due, bool(due and due < today.isoformat())) for _, due, what, _, _, title in items]
         owner = Actor(owner_id, items[0][0])
+        today = now.astimezone(zone_of(owner)).date().isoformat()
+        lines = [(what, title, due, bool(due and due < today)) for _, due, what, _, _, title in items]
         text = texts.owner_digest(owner.name, lines)
         replies.append(Reply(newest[3], ConversationKey.parse(newest[4]), text, to=owner, kind="info", private=True))
     return replies
@@ -42,7 +46,7 @@ def run_job(dispatcher: Dispatcher, job: Job) -> str:
         current = jobs.load_job(conn, job.id)
         if current is None or current.done_at is not None:
             return "gone"
-        replies = digests(conn, now.astimezone(dispatcher.tz).date())
+        replies = digests(conn, now, dispatcher.tz_for)
         runs.queue_replies(conn, replies, iso(now))
         outcome = f"done: {len(replies)} owner(s)"
         jobs.finish_job(conn, job.id, outcome, now)

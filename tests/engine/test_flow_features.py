@@ -204,6 +204,31 @@ def test_an_answer_no_branch_of_a_pinned_version_takes_is_refused_and_the_run_go
     assert rows(db, "SELECT status FROM runs") == [("completed",)]
 
 
+AGREE = """\
+id: agree
+title: Agree
+steps:
+  - {id: decision, ask: "Decided?", type: text}
+  - {id: agreed, ask: "Agreed?", type: yes_no}
+record:
+  RECORD
+"""
+
+
+def test_a_pinned_version_whose_record_todays_checks_refuse_still_completes(db, tmp_path):
+    """Valid when its runs started (88ee75e): accepts naming a step asked once, a template name unknown."""
+    folder = flows(tmp_path, AGREE.replace("RECORD", "decision: decision"), "agree")
+    bot = make_bot(db, folder)
+    bot.start(Trigger(flow="agree", title="T", facilitator=ALICE), CONV)
+    old = AGREE.replace("RECORD", "decision: \"{{ decision }}{{ note }}\"\n  accepts: agreed")
+    pin_runs_to(db, "agree", old)
+    bot = make_bot(db, folder)  # before: FlowError 'record.accepts names ...' on every turn and job, for good
+    say(bot, ALICE, "Ship it")
+    say(bot, ALICE, "yes")
+    assert rows(db, "SELECT status FROM runs") == [("completed",)]
+    assert rows(db, "SELECT text FROM decisions") == [("Ship it",)]
+
+
 PLAN = """\
 id: plan
 title: Plan

@@ -1,0 +1,177 @@
+"""Typed dates that used to be stored as the wrong day, and the date example the bot gives.
+
+The clock is Wednesday 2026-03-04 10:00 UTC (11:00 in Berlin) unless a test says otherwise:
+a day and month typed on that day ("march 4", "04.03.") is today, an earlier one this year is
+next year's, and European dotted dates ("15.06.") are never read as a time (15:06).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import texts
+from bot.channels.teams_activities import answer_inputs
+from bot.dispatch import Dispatcher, FlowCatalog
+from bot.engine.answers import AnswerError, ParseContext, parse_date
+from bot.model import Actor, ConversationKey, Message, Trigger
+from bot.store import open_db
+
+FLOWS = Path(__file__).parents[2] / "flows"
+ALICE = Actor("console:alice", "alice")
+BOB = Actor("console:bob", "bob")
+CONV = ConversationKey("console", "t1")
+MARCH_4 = date(2026, 3, 4)
+
+
+def ctx_at(now: str = "2026-03-04T10:00:00+00:00", tz: str = "Europe/Berlin") -> ParseContext:
+    return ParseContext(now=datetime.fromisoformat(now), tz=ZoneInfo(tz), speaker=ALICE)
+
+
+CTX = ctx_at()
+
+
+def refused(text: str, ctx: ParseContext = CTX, **bounds) -> AnswerError:
+    with pytest.raises(AnswerError) as info:
+        parse_date(text, ctx, **bounds)
+    return info.value
+
+
+# --- 1. day.month and day-month without a year ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15.06.", date(2026, 6, 15)),  # was 2026-03-04 (read as 15:06)
+        ("23.11.", date(2026, 11, 23)),  # was 2026-03-04 (23:11)
+        ("01.12.", date(2026, 12, 1)),  # was 2026-03-05 (01:12, already past)
+        ("4.3.", MARCH_4),  # was 2026-04-03 (month first)
+        ("04.03.", MARCH_4),
+        ("03.03.", date(2027, 3, 3)),  # earlier this year: next year's
+        ("15.06", date(2026, 6, 15)),
+        ("15.06.2027", date(2027, 6, 15)),
+        ("15.06.27", date(2027, 6, 15)),
+        ("1.5.2026", date(2026, 5, 1)),
+        ("29.02.", date(2028, 2, 29)),  # the next one there is
+    ],
+)
+def test_dotted_day_month(text, expected):
+    assert parse_date(text, CTX) == expected
+
+
+@pytest.mark.parametrize("text", ["30.02.", "15.13.", "32.01.2027", "0.5."])
+def test_dotted_day_month_that_does_not_exist(text):
+    assert refused(text).code == "date_invalid"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("march 4", MARCH_4),  # was 2027-03-04
+        ("4 march", MARCH_4),
+        ("3/4", MARCH_4),  # dateparser reads it month first
+        ("March 4th", MARCH_4),
+        ("march 3", date(2027, 3, 3)),  # earlier this year: next year's
+        ("march 3 2026", date(2026, 3, 3)),  # a year given is kept
+        ("march 5", date(2026, 3, 5)),
+        ("june 15", date(2026, 6, 15)),
+        ("feb 29", date(2028, 2, 29)),
+        ("march 4 at 9am", MARCH_4),  # earlier today is still today
+    ],
+)
+def test_day_month_typed_today_is_today(text, expected):
+    assert parse_date(text, CTX) == expected
+
+
+def test_day_month_typed_today_passes_not_before_today():
+    assert parse_date("march 4", CTX, not_before=MARCH_4) == MARCH_4
+    assert parse_date("04.03.", CTX, not_before=MARCH_4) == MARCH_4
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", MARCH_4),
+        ("tomorrow", date(2026, 3, 5)),
+        ("next friday", date(2026, 3, 6)),
+        ("friday", date(2026, 3, 6)),
+        ("wednesday", date(2026, 3, 11)),
+        ("end of month", date(2026, 3, 31)),
+        ("in 2 weeks", date(2026, 3, 18)),
+        ("2026-12-31", date(2026, 12, 31)),
+        ("31/12", date(2026, 12, 31)),
+        ("12/31", date(2026, 12, 31)),
+        ("December 3", date(2026, 12, 3)),
+        ("tomorrow 3pm", date(2026, 3, 5)),
+        ("friday 3pm", date(2026, 3, 6)),
+    ],
+)
+def test_other_forms_still_read_the_same(text, expected):
+    assert parse_date(text, CTX) == expected
+
+
+@pytest.mark.parametrize("text", ["15:06", "3pm", "3 p.m.", "at 3pm", "10:30 am", "15h30", "noon", "midnight"])
+def test_a_time_alone_is_not_a_date(text):
+    assert refused(text).code == "date_invalid"  # was stored as today (or tomorrow)
+
+
+def test_in_the_speakers_zone_today_is_the_local_day():
+    tokyo = ctx_at("2026-03-04T20:00:00+00:00", "Asia/Tokyo")  # 05:00 on March 5 in Tokyo
+    assert parse_date("march 5", tokyo) == date(2026, 3, 5)
+    assert parse_date("05.03.", tokyo) == date(2026, 3, 5)
+    assert parse_date("march 4", tokyo) == date(2027, 3, 4)
+
+
+# --- 2. the date example follows the clock ---------------------------------------------------
+
+
+def test_date_example_is_always_ahead():
+    assert texts.date_example(date(2026, 3, 4)) == "2026-12-31"
+    assert texts.date_example(date(2026, 11, 30)) == "2026-12-31"
+    assert texts.date_example(date(2026, 12, 1)) == "2027-12-31"
+    assert texts.date_example(date(2027, 1, 5)) == "2027-12-31"
+    assert texts.date_example(date(2027, 1, 5), not_after=date(2027, 1, 31)) == "2027-01-31"
+    assert texts.date_example(date(2027, 1, 5), not_before="2028-02-01") == "2028-02-01"
+
+
+def test_the_reprompt_example_is_taken_the_day_it_is_given():
+    january = ctx_at("2027-01-05T10:00:00+00:00")
+    error = refused("soonish", january, not_before=january.today)
+    text = texts.answer_error(error.code, error.params)
+    assert "2026-12-31" not in text
+    example = re.search(r"\d{4}-\d{2}-\d{2}", text)
+    assert example and parse_date(example[0], january, not_before=january.today) >= january.today
+
+
+def test_date_texts_without_a_day_hard_code_no_year():
+    assert not re.search(r"\d{4}", texts.expected("date"))
+    assert not re.search(r"\d{4}", texts.answer_error("date_invalid", {}))
+    card_input = answer_inputs({"type": "date", "optional": False}, [])[0]
+    assert card_input["type"] == "Input.Date" and not re.search(r"\d{4}", card_input["errorMessage"])
+
+
+def test_in_a_conversation_in_2027_the_bot_suggests_a_date_it_takes(tmp_path):
+    """The reviewer's run: on 2027-01-05 the help said '2026-12-31' and then refused it."""
+    db = open_db(tmp_path / "t.db")
+    try:
+        clock = lambda: datetime(2027, 1, 5, 10, tzinfo=UTC)  # noqa: E731
+        bot = Dispatcher(db, FlowCatalog(FLOWS, db), ZoneInfo("UTC"), clock=clock)
+        bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=ALICE, participants=[BOB]), CONV)
+
+        def say(text: str) -> list[str]:
+            result = bot.handle(Message(CONV, ALICE, text))
+            assert result is not None
+            return [reply.text for reply in result.outcome.replies]
+
+        for text in ("We ship", "Plan", "@bob"):
+            say(text)
+        suggested = [re.findall(r"\d{4}-\d{2}-\d{2}", line) for line in say("soonish") + say("help")]
+        assert suggested == [["2027-12-31"], ["2027-12-31", "2027-01-05"]]  # help: example, then the bound
+        assert say("2027-12-31")[0].startswith("Action 2: What is the action?")
+    finally:
+        db.conn.close()
