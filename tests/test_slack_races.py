@@ -108,9 +108,7 @@ async def test_the_question_of_a_run_nobody_facilitates_is_answered_by_the_first
     ]
     notes = await wait_for(lambda: ephemerals(fake))
     first, other = claimer.split(":")[1], "UB" if claimer == "slack:UA" else "UA"
-    assert [(user, text.split(":")[0]) for user, text in notes] == [
-        (other, f"This question was already answered by <@{first}>")
-    ]
+    assert notes == [(other, f"This question was already answered by <@{first}>: <@{first}>.")]  # a live mention
     update = (await wait_for(lambda: fake.of("chat.update")))[0]
     assert update.args["ts"] == question["ts"]
     assert update.args["blocks"][1]["elements"][0]["text"] == f"Answered by <@{first}>: <@{first}>"

@@ -133,7 +133,7 @@ def shown_answer(expects: dict[str, Any] | None, answer: str) -> str:
 def answered(question: str, by_user: str, answer: str) -> dict[str, Any]:
     """``chat.update`` arguments once a prompt is answered: the question, who answered what, and
     no widgets left to press. ``question`` is the text as posted (already escaped)."""
-    line = texts.slack_answered(mention(by_user), _answer_text(answer))
+    line = texts.slack_answered(mention(by_user), answer_text(answer))
     return {
         "text": f"{question}\n{line}",
         "blocks": [_section(question), {"type": "context", "elements": [{"type": "mrkdwn", "text": line}]}],
@@ -145,7 +145,7 @@ def withdrawn(question: str) -> dict[str, Any]:
     return {"text": question, "blocks": [_section(question)]}
 
 
-def _answer_text(answer: str) -> str:
+def answer_text(answer: str) -> str:
     """User mentions stay live (<@U..>); anything else typed is escaped and kept short."""
     if answer.startswith("<@") and answer.endswith(">") and " " not in answer:
         return answer

@@ -217,7 +217,7 @@ class Inbound:
         refusal = None
         if row is not None and row.status == "answered":
             by = blocks.mention((row.answered_by or "").split(":", 1)[-1])
-            shown = blocks.escape(blocks.shown_answer(row.expects, row.answer or ""))
+            shown = blocks.answer_text(blocks.shown_answer(row.expects, row.answer or ""))
             refusal = texts.slack_already_answered(by, shown)
         elif row is not None and row.status != "open":
             refusal = blocks.escape(texts.slack_prompt_closed())

@@ -11,6 +11,7 @@ it takes about 100 ms.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -177,7 +178,19 @@ _DAY_NAMES = (
     ("sunday", "sun"),
 )
 _WEEKDAYS = {name: day for day, names in enumerate(_DAY_NAMES) for name in names}
-_DAY_OFFSETS = {"today": 0, "tomorrow": 1, "yesterday": -1, "next week": 7}
+_DAY_OFFSETS = {
+    "today": 0,
+    "eod": 0,
+    "end of day": 0,
+    "end of the day": 0,
+    "tomorrow": 1,
+    "yesterday": -1,
+    "next week": 7,
+}
+# "by friday", "on the 4th", "due tomorrow": the day itself
+_LEAD = re.compile(r"(?:due (?:by |on )?|by |on |until |till )")
+# A day of the month: "the 4th", "21st", "the 31st of the month" (dateparser reads "the 4th" as April)
+_ORDINAL = re.compile(r"(?:the )?(\d{1,2})(?:st|nd|rd|th)(?: of (?:the |this )?month)?")
 _END_ABBR = {"eow": "week", "eom": "month", "eoq": "quarter", "eoy": "year"}
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RELATIVE = re.compile(r"(?:in )?(\d{1,4}|an?|one) (day|week|month|year)s?(?: from (?:now|today))?")
@@ -241,8 +254,22 @@ def _dotted(match: re.Match[str], today: date) -> date:
     return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
 
 
+def _day_of_month(day: int, today: date) -> date:
+    """The next ``day`` of a month from ``today`` on (today itself included): the 31st said in
+    November is December's; ValueError for a day no month has."""
+    first = today.replace(day=1)
+    for ahead in range(12):
+        with contextlib.suppress(ValueError):
+            found = _add_months(first, ahead).replace(day=day)
+            if found >= today:
+                return found
+    raise ValueError(f"no day {day} of a month")
+
+
 def _fast_date(phrase: str, today: date) -> date | None:
     """The common phrases, without dateparser; ``None`` when the phrase is not one of them."""
+    if lead := _LEAD.match(phrase):
+        phrase = phrase[lead.end() :]
     if phrase in _DAY_OFFSETS:
         return today + timedelta(days=_DAY_OFFSETS[phrase])
     if phrase == "next month":
@@ -251,6 +278,8 @@ def _fast_date(phrase: str, today: date) -> date | None:
         return date.fromisoformat(phrase)
     if match := _DOTTED.fullmatch(phrase):
         return _dotted(match, today)
+    if match := _ORDINAL.fullmatch(phrase):
+        return _day_of_month(int(match[1]), today)
     weekday = _WEEKDAYS.get(phrase.removeprefix("next ").removeprefix("on "))
     if weekday is not None:
         return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)

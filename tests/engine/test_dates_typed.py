@@ -175,3 +175,39 @@ def test_in_a_conversation_in_2027_the_bot_suggests_a_date_it_takes(tmp_path):
         assert say("2027-12-31")[0].startswith("Action 2: What is the action?")
     finally:
         db.conn.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the 4th", date(2026, 3, 4)),  # today: dateparser read "the 4th" as April (2026-04-04)
+        ("by the 4th", date(2026, 3, 4)),
+        ("on the 21st", date(2026, 3, 21)),
+        ("1st", date(2026, 4, 1)),  # past this month: next month's (dateparser: January 2027)
+        ("the 3rd", date(2026, 4, 3)),  # dateparser: March, and a past day of it
+        ("the 31st", date(2026, 3, 31)),
+        ("the 31st of the month", date(2026, 3, 31)),
+        ("the 30th", date(2026, 3, 30)),
+    ],
+)
+def test_a_day_of_the_month_is_the_next_such_day(text: str, expected: date) -> None:
+    assert parse_date(text, CTX) == expected
+
+
+def test_the_31st_said_in_a_month_without_one_is_the_next_month_that_has_it() -> None:
+    assert parse_date("the 31st", ctx_at("2026-11-28T10:00:00+00:00")) == date(2026, 12, 31)
+    assert parse_date("the 30th", ctx_at("2027-02-10T10:00:00+00:00")) == date(2027, 3, 30)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("eod", MARCH_4),
+        ("end of day", MARCH_4),
+        ("by tomorrow", date(2026, 3, 5)),
+        ("due friday", date(2026, 3, 6)),
+        ("by the end of next week", date(2026, 3, 13)),
+    ],
+)
+def test_the_words_people_put_before_a_day_are_read(text: str, expected: date) -> None:
+    assert parse_date(text, CTX) == expected
