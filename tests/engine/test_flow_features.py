@@ -141,6 +141,15 @@ def pin_runs_to(db, flow_id: str, text: str) -> None:
         db.conn.execute("UPDATE runs SET flow_version = ?", (version_of(text),))
 
 
+def pinned_bot(db, tmp_path, flow_id: str, current: str, old: str):
+    """The bot of a new process, with a run of ``flow_id`` started on ``current`` (the folder's
+    text) and pinned to ``old``: the pinned version is read back from the ledger."""
+    folder = flows(tmp_path, current, flow_id)
+    make_bot(db, folder).start(Trigger(flow=flow_id, title="T", facilitator=ALICE), CONV)
+    pin_runs_to(db, flow_id, old)
+    return make_bot(db, folder)
+
+
 GATE = """\
 id: gate
 title: Gate
@@ -157,12 +166,8 @@ steps:
 
 def test_a_run_finishes_on_its_version_even_when_todays_checks_would_refuse_that_text(db, tmp_path):
     """A version is checked when it is current; a check added later must not strand its runs."""
-    folder = flows(tmp_path, GATE.replace("LAST", "goto: completed"), "gate")
-    bot = make_bot(db, folder)
-    bot.start(Trigger(flow="gate", title="T", facilitator=ALICE), CONV)
     old = GATE.replace("LAST", '{when: "go == False", goto: completed}')  # refused today: a last branch with a 'when'
-    pin_runs_to(db, "gate", old)
-    bot = make_bot(db, folder)  # a new process: the pinned version is read from the ledger
+    bot = pinned_bot(db, tmp_path, "gate", GATE.replace("LAST", "goto: completed"), old)
     assert say(bot, ALICE, "yes") == [("alice", "prompt", "Why?")]
     say(bot, ALICE, "Because")
     assert rows(db, "SELECT status FROM runs") == [("completed",)]
@@ -183,11 +188,8 @@ steps:
 
 
 def test_an_answer_no_branch_of_a_pinned_version_takes_is_refused_and_the_run_goes_on(db, tmp_path):
-    folder = flows(tmp_path, PICK.replace("LAST", "goto: completed"), "pick")
-    bot = make_bot(db, folder)
-    bot.start(Trigger(flow="pick", title="T", facilitator=ALICE), CONV)
-    pin_runs_to(db, "pick", PICK.replace("LAST", "{when: \"choice == 'wait'\", goto: completed}"))
-    bot = make_bot(db, folder)
+    old = PICK.replace("LAST", "{when: \"choice == 'wait'\", goto: completed}")
+    bot = pinned_bot(db, tmp_path, "pick", PICK.replace("LAST", "goto: completed"), old)
     replies = say(bot, ALICE, "drop")  # before: TransitionNotAllowed, the turn rolled back, no reply
     assert replies == [
         (
@@ -217,12 +219,9 @@ record:
 
 def test_a_pinned_version_whose_record_todays_checks_refuse_still_completes(db, tmp_path):
     """Valid when its runs started (88ee75e): accepts naming a step asked once, a template name unknown."""
-    folder = flows(tmp_path, AGREE.replace("RECORD", "decision: decision"), "agree")
-    bot = make_bot(db, folder)
-    bot.start(Trigger(flow="agree", title="T", facilitator=ALICE), CONV)
     old = AGREE.replace("RECORD", "decision: \"{{ decision }}{{ note }}\"\n  accepts: agreed")
-    pin_runs_to(db, "agree", old)
-    bot = make_bot(db, folder)  # before: FlowError 'record.accepts names ...' on every turn and job, for good
+    bot = pinned_bot(db, tmp_path, "agree", AGREE.replace("RECORD", "decision: decision"), old)
+    # before: FlowError 'record.accepts names ...' on every turn and job, for good
     say(bot, ALICE, "Ship it")
     say(bot, ALICE, "yes")
     assert rows(db, "SELECT status FROM runs") == [("completed",)]
@@ -287,12 +286,9 @@ def test_a_branch_to_cancelled_ends_the_run_without_a_decision(db, tmp_path):
 
 def test_a_pinned_version_whose_invitation_cannot_be_written_still_completes(db, tmp_path):
     good = 'id: notes\ntitle: Notes\nsteps:\n  - {id: decision, ask: "Decided?", type: text}\n'
-    folder = flows(tmp_path, good, "notes")
-    bot = make_bot(db, folder)
-    bot.start(Trigger(flow="notes", title="T", facilitator=ALICE), CONV)
     old = good + "on_complete:\n  - post_summary: conversation\n  - calendar_invite: {at: decision}\n"
-    pin_runs_to(db, "notes", old)  # a version from before calendar_invite.at was checked: 'at' names a text step
-    replies = say(make_bot(db, folder), ALICE, "hello")  # before: ValueError, the turn rolled back for good
+    bot = pinned_bot(db, tmp_path, "notes", good, old)  # from before calendar_invite.at was checked: a text step
+    replies = say(bot, ALICE, "hello")  # before: ValueError, the turn rolled back for good
     assert [kind for _, kind, _ in replies] == ["summary"]
     assert rows(db, "SELECT status FROM runs") == [("completed",)]
 
