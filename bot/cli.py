@@ -83,9 +83,13 @@ class Context:
 
     def dispatcher(self, clock: Callable[[], datetime] | None = None) -> Dispatcher:
         from bot.dispatch import Dispatcher, FlowCatalog  # the engine loads only for commands that need it
+        from bot.store.people import stored_zone
 
         folder = self.require_flows()  # before the ledger is opened (or made)
-        return Dispatcher(self.db, FlowCatalog(folder, self.db), config.timezone(), clock=clock or utc_now)
+        db, tz = self.db, config.timezone()
+        return Dispatcher(  # people's own zones, as their platforms reported them, as the server uses
+            db, FlowCatalog(folder, db), tz, clock=clock or utc_now, tz_for=lambda actor: stored_zone(db.conn, actor) or tz
+        )
 
 
 class Group(click.Group):

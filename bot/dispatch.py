@@ -363,7 +363,8 @@ class Dispatcher:
         return "done" if stage == job.kind else f"done: {stage}"
 
     def _start_flow(self, conn: sqlite3.Connection, job: Job, now: datetime) -> str:
-        """A review date has come: the review flow starts where the decision was made, with the
+        """A review date has come: the review flow starts where the decision was made (the
+        conversation, not the decision's thread, long closed: a new thread of its own), with the
         latest value of the metric that led to it."""
         decision_id = int(job.payload["decision_id"])
         origin = runs.decision_origin(conn, decision_id)
@@ -378,7 +379,8 @@ class Dispatcher:
             data["latest"] = texts.latest_reading(reading)
         flow = self.catalog.get(job.payload.get("flow") or "decision_review")
         trigger = Trigger(flow=flow.id, source="schedule", kind="review", data=data)
-        result = self._start_in(conn, flow, trigger, conversation, now)
+        where = ConversationKey(conversation.channel, conversation.conversation)
+        result = self._start_in(conn, flow, trigger, where, now)
         runs.review_started(conn, decision_id, result.run_id)
         return f"done: run {result.run_id}"
 

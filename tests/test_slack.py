@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.store import jobs
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import ROOT, Harness, harness, message, wait_for
 
@@ -336,6 +337,27 @@ async def test_a_question_answered_before_it_got_out_is_posted_answered(slack: H
     assert blocks_of(due) == ["datepicker"]
     assert fake.of("chat.update") == []  # posted once, as it ends up
     assert slack.rows("SELECT status, answer FROM slack_prompts WHERE ts = ?", owner["ts"]) == [("answered", "<@UB>")]
+
+
+async def test_a_review_starts_in_a_thread_of_its_own_and_takes_typed_answers(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    for n, text in enumerate(["We ship", "Draft the plan", "<@UA>", "2030-01-10", "done", "yes", "2030-02-01"]):
+        await slack.event(message("UA", text, thread_ts=thread))
+        await slack.posts(3 + n)
+    await wait_for(lambda: slack.rows("SELECT closed_at IS NOT NULL FROM slack_threads") == [(1,)])
+    with slack.services.db.conn:  # the review date has come
+        slack.services.db.conn.execute("UPDATE jobs SET due_at = '2000-01-01T00:00:00.000Z' WHERE kind = 'start_flow'")
+    (job,) = jobs.pending_jobs(slack.services.db.conn, "start_flow")
+    assert slack.services.dispatcher.run_job(job) == "done: run 2"
+    slack.services.notify("slack")
+    await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Review of 'Weekly sync'")])
+    await slack.event(message("UA", "yes", channel="DUA"))  # the owner, by direct message
+    review = await wait_for(lambda: [p for p in fake.posted() if "Time to review" in p["text"]])
+    assert review[0]["channel"] == "C1" and "thread_ts" not in review[0]  # before: in run 1's closed thread
+    await wait_for(lambda: slack.rows("SELECT run_id FROM slack_threads WHERE closed_at IS NULL") == [(2,)])
+    await slack.event(message("UA", "keep", thread_ts=review[0]["ts"]))  # before: ignored, run 1's thread
+    await wait_for(lambda: slack.rows("SELECT count(*) FROM answers WHERE run_id = 2") != [(0,)])
 
 
 async def test_a_review_invitation_is_shared_as_a_file_in_the_runs_thread(tmp_path: Path, fake: FakeSlack) -> None:

@@ -100,8 +100,16 @@ sys.meta_path.insert(0, Missing())
 """
 
 
-@pytest.mark.parametrize("turned_on", [{"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "pw"}, {"DECISIONBOT_TEAMS": "on"}])
-def test_serve_asked_for_teams_without_botbuilder_names_the_extra(tmp_path: Path, turned_on: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("turned_on", "setting"),
+    [
+        ({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "pw", "DECISIONBOT_TEAMS": "off"}, "MicrosoftAppId"),
+        ({"DECISIONBOT_TEAMS": "on"}, "DECISIONBOT_TEAMS"),
+    ],
+)
+def test_serve_asked_for_teams_without_botbuilder_names_the_extra(
+    tmp_path: Path, turned_on: dict[str, str], setting: str
+) -> None:
     (tmp_path / "sitecustomize.py").write_text(NO_BOTBUILDER)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "SLACK_", "DECISIONBOT_"))},
@@ -118,6 +126,6 @@ def test_serve_asked_for_teams_without_botbuilder_names_the_extra(tmp_path: Path
     )  # before: served with no channel at all, exit 0 at the first signal
     assert out.returncode == 1, out
     assert out.stderr.strip().splitlines()[-1] == (
-        "Error: The teams channel is turned on, but botbuilder is not installed."
-        " Install it with: pip install 'decisionbot[teams]' (or turn the channel off)"
+        f"Error: The teams channel is on ({setting} is set), but botbuilder is not installed."
+        f" Install it with: pip install 'decisionbot[teams]', or unset {setting}."
     )

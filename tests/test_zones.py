@@ -14,8 +14,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
 from bot import ics
+from bot.cli import main
 from bot.dispatch import Dispatcher, FlowCatalog
 from bot.engine.reader import load_flows, read_flow_text
 from bot.errors import FlowError
@@ -131,6 +133,36 @@ def test_the_digest_marks_an_action_overdue_only_once_its_owners_day_is_over(
     assert ("due 2026-12-06 - overdue" in text) is overdue
     assert text.startswith("bob, your open actions (1, 1 overdue):" if overdue else "bob, your open actions (1):")
     bot.db.conn.close()
+
+
+def test_jobs_run_due_from_cron_reads_the_zone_the_owners_platform_reported(tmp_path: Path) -> None:
+    """No server, no channel: the CLI's dispatcher reads the zones the ledger keeps."""
+    db_path, folder = tmp_path / "ledger.db", flows_with(tmp_path / "flows")
+    db = open_db(db_path)
+    alice, bob, conv = Actor("slack:UALICE", "alice"), Actor("slack:UBOB", "bob"), ConversationKey("slack", "C1")
+    bot = Dispatcher(db, FlowCatalog(folder, db), BERLIN, clock=lambda: datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
+    bot.start(Trigger(flow="post_meeting", title="Weekly", facilitator=alice, participants=[bob]), conv)
+    for who, text in [(alice, "We ship"), (alice, "Plan"), (alice, "<@UBOB>"), (alice, "2026-12-06"), (alice, "done")]:
+        bot.handle(Message(conv, who, text, mentions={"<@UBOB>": bob}))
+    bot.handle(Message(conv, bob, "yes"))
+    bot.handle(Message(conv, alice, "ok"))
+    at = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # 12-06 22:00 in Honolulu, 12-07 in Berlin
+    with transaction(db) as conn:  # as Slack's users.info told the server
+        conn.execute(
+            "INSERT INTO people (id, name, tz, fetched_at) VALUES ('slack:UBOB', 'bob', 'Pacific/Honolulu', ?)",
+            (at.isoformat(),),
+        )
+        jobs.add_job(conn, None, "digest", at, {"schedule": None}, at)
+    db.conn.close()
+    args = ["--db", str(db_path), "--flows", str(folder), "jobs", "run-due", "--now", at.isoformat()]
+    result = CliRunner().invoke(main, args, env={"DECISIONBOT_TIMEZONE": "Europe/Berlin"})
+    assert result.exit_code == 0, result.output
+    db = open_db(db_path)
+    (text,) = db.execute(
+        "SELECT text FROM messages WHERE actor_id = 'slack:UBOB' AND text LIKE '%open actions%'"
+    ).fetchone()
+    db.conn.close()
+    assert text.startswith("bob, your open actions (1):")  # before: "(1, 1 overdue)", by Berlin's date
 
 
 # --- 3. the invitation across a clock change; a zero duration refused -----------------------

@@ -112,7 +112,9 @@ def load_builtin(env: Mapping[str, str]) -> list[str]:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
             switch, extra = EXTRAS.get(module, ("", ""))
-            if switch and importlib.import_module(switch).asked_for(env):
-                raise ConfigError(texts.channel_needs_extra(module.rsplit(".", 1)[-1], str(exc.name), extra)) from exc
+            setting = importlib.import_module(switch).asked_by(env) if switch else None
+            if setting:
+                name = module.rsplit(".", 1)[-1]
+                raise ConfigError(texts.channel_needs_extra(name, str(exc.name), extra, setting)) from exc
             missing.append(f"{module} ({exc.name} is not installed)")
     return missing

@@ -28,17 +28,15 @@ from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
 from bot.channels.slack_events import Said
-from bot.channels.slack_send import Backlog, Poster, call, is_dm
+from bot.channels.slack_send import PLACEHOLDER, Backlog, Poster, call, is_dm
 from bot.control import CommandResult, is_command, run_command
 from bot.dispatch import TurnResult
-from bot.model import Actor, ConversationKey, Message, placeholder_facilitator
+from bot.model import Actor, ConversationKey, Message
 from bot.store import group, runs, transaction, transcript
 from bot.store import slack as store
 from bot.store.people import People
 
 NAME = "slack"
-#: Who a triggered run that named no facilitator asks, until someone claims it.
-PLACEHOLDER = placeholder_facilitator(NAME)
 log = logging.getLogger("decisionbot.slack")
 
 #: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack

@@ -35,12 +35,14 @@ from sqlite_utils import Database
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
-from bot.model import Actor, Reply
+from bot.model import Actor, Reply, placeholder_facilitator
 from bot.outbox import Queued
 from bot.store import group, transaction, transcript
 from bot.store import slack as store
 
 log = logging.getLogger("decisionbot.slack")
+#: Whom a triggered run that named no facilitator asks, until someone claims it.
+PLACEHOLDER = placeholder_facilitator("slack")
 
 #: Errors worth another try; any other ``ok: false`` is permanent for that message.
 TRANSIENT = frozenset(
@@ -164,6 +166,15 @@ def is_dm(channel: str) -> bool:
 USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
 
+@dataclass(frozen=True)
+class Late:
+    """A question's answer taken before the question reached Slack: by whom, and what."""
+
+    user: str  # their Slack user id
+    text: str
+    actor_id: str
+
+
 def slack_user(actor: Actor | None) -> str | None:
     """The Slack user id of ``actor``; None for someone who is not a Slack user (a placeholder
     facilitator of a triggered run, a person from another platform)."""
@@ -202,7 +213,7 @@ class Poster:
         payload = blocks.message(reply, item.id, mention)
         late = self._answered_already(item, payload)
         if late is not None:  # typed while it waited in the outbox: posted answered, no widgets
-            payload = blocks.answered(payload["text"], late[0], blocks.shown_answer(reply.expects, late[1]))
+            payload = blocks.answered(payload["text"], late.user, blocks.shown_answer(reply.expects, late.text))
         wait = self.pacer.wait(target.channel, item.id)
         if wait > 0:
             raise RetryLater(wait, "paced: about one message a second per channel", attempt=False)
@@ -216,7 +227,7 @@ class Poster:
             raise
         ts = str(sent["ts"])
         try:  # Slack has it: a ledger error from here on must not post it again
-            self._remember(item, reply, target, ts, payload, answered=late[1] if late else None)
+            self._remember(item, reply, target, ts, payload, answered=late)
             if late is None and "blocks" in payload:
                 await self._answered_meanwhile(item, target.channel, ts, payload)
         except sqlite3.Error:
@@ -225,16 +236,25 @@ class Poster:
             self.upload_later(target.channel, target.thread_ts or ts, attachment)
         return ts
 
-    def _answered_already(self, item: Queued, payload: dict[str, Any]) -> tuple[str, str] | None:
-        """(the Slack user, what they typed) when a question with widgets was answered already
-        (a committed answer: one still in an open group commit could yet be lost)."""
+    def _answered_already(self, item: Queued, payload: dict[str, Any]) -> Late | None:
+        """Who answered a question with widgets already, and what they typed (a committed
+        answer: one still in an open group commit could yet be lost)."""
         reply = item.reply
-        answerer = slack_user(reply.to)
-        if "blocks" not in payload or answerer is None or reply.to is None:
+        asked = self._asked(reply)
+        answerer = slack_user(asked)
+        if "blocks" not in payload or answerer is None or asked is None:
             return None
         conn = self.db.conn
-        late = transcript.answer_after(conn, reply.run_id, reply.step, reply.to.id, item.id)
-        return (answerer, late[1]) if late is not None else None
+        late = transcript.answer_after(conn, reply.run_id, reply.step, asked.id, item.id)
+        return Late(answerer, late[1], asked.id) if late is not None else None
+
+    def _asked(self, reply: Reply) -> Actor | None:
+        """Who answers a question: the person it asks; for the placeholder facilitator of a run
+        that named none, whoever has claimed the run since (nobody yet: the placeholder)."""
+        if reply.to is None or reply.to.id != PLACEHOLDER.id:
+            return reply.to
+        row = self.db.conn.execute("SELECT facilitator_id FROM runs WHERE id = ?", (reply.run_id,)).fetchone()
+        return Actor(row[0], row[0].split(":", 1)[-1]) if row and row[0] != PLACEHOLDER.id else reply.to
 
     async def _answered_meanwhile(self, item: Queued, channel: str, ts: str, payload: dict[str, Any]) -> None:
         """An answer taken while the question was being posted could not find it (its prompt row
@@ -242,17 +262,17 @@ class Poster:
         with contextlib.suppress(sqlite3.Error):
             await group.settled(self.db.conn)
         late = self._answered_already(item, payload)
-        if late is None or item.reply.to is None:
+        if late is None:
             return
         with transaction(self.db) as conn:
-            taken = store.answer_prompt(conn, channel, ts, item.reply.to.id, late[1], self.clock())
+            taken = store.answer_prompt(conn, channel, ts, late.actor_id, late.text, self.clock())
         if taken:
             self.update_later(
-                channel, ts, blocks.answered(payload["text"], late[0], blocks.shown_answer(item.reply.expects, late[1]))
+                channel, ts, blocks.answered(payload["text"], late.user, blocks.shown_answer(item.reply.expects, late.text))
             )
 
     def _remember(
-        self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any], answered: str | None = None
+        self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any], answered: Late | None = None
     ) -> None:
         """What Slack's answer teaches: a thread's root, a prompt with widgets (or a question that
         supersedes one), a run's end (one commit)."""
@@ -268,8 +288,8 @@ class Poster:
             if "blocks" in payload:
                 text, expects = payload["text"], reply.expects
                 stale = store.add_prompt(conn, target.channel, ts, item.id, reply.run_id, actor, text, expects, now)
-                if answered is not None and actor is not None:  # posted answered: nothing to redraw
-                    store.answer_prompt(conn, target.channel, ts, actor, answered, now)
+                if answered is not None:  # posted answered: nothing to redraw
+                    store.answer_prompt(conn, target.channel, ts, answered.actor_id, answered.text, now)
             elif question:  # a question without widgets still moves this person on from the last one
                 stale = store.supersede_prompts(conn, reply.run_id, actor, now)
             if reply.kind == "summary":

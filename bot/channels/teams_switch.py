@@ -25,7 +25,14 @@ def switched_on(env: Mapping[str, str]) -> bool:
     raise ConfigError(texts.teams_bad_switch(value, SWITCH_ON, SWITCH_OFF))
 
 
-def asked_for(env: Mapping[str, str]) -> bool:
-    """Teams is on: ``MicrosoftAppId`` is set, or ``DECISIONBOT_TEAMS`` says on."""
+def asked_by(env: Mapping[str, str]) -> str | None:
+    """The setting that turns Teams on (``MicrosoftAppId``, else ``DECISIONBOT_TEAMS`` saying
+    on), or None when Teams is off."""
     switch = switched_on(env)  # read even with an app id: a wrong value is never taken silently
-    return bool(env.get("MicrosoftAppId", "").strip()) or switch
+    if env.get("MicrosoftAppId", "").strip():
+        return "MicrosoftAppId"
+    return SWITCH if switch else None
+
+
+def asked_for(env: Mapping[str, str]) -> bool:
+    return asked_by(env) is not None

@@ -201,7 +201,7 @@ _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?")
 # A time of day and nothing else ("15:06", "3pm", "at 10:30 am", "noon"): not a date.
 _TIME_ONLY = re.compile(
     r"(?:at |@ ?)?(?:noon|midday|midnight|\d{1,2}[:h]\d{2}(?::\d{2})?|\d{1,2}(?:[:.h]\d{2})?"
-    r" ?(?:[ap]\.?m\.?|h|hrs?|o'?clock))(?: ?(?:utc|gmt|z|[a-z]{2,3}t|[+-]\d{1,2}(?::?\d{2})?))?"
+    r" ?(?:[ap]\.?m\.?|o'?clock))(?: ?(?:utc|gmt|z|[a-z]{2,3}t|[+-]\d{1,2}(?::?\d{2})?))?"
 )
 
 
@@ -312,13 +312,15 @@ def _dateparser(text: str, ctx: ParseContext, prefer: str) -> date | None:
 
 
 def _slow_date(text: str, ctx: ParseContext) -> date | None:
-    """Anything else, via dateparser (English only), future dates preferred: a day and month
-    without a year ("march 4", "3/4") is today's when it is today, the next one when it is
-    earlier this year. dateparser's "future" alone would move today's to next year, so the text
-    is read for the current period first, and again for the future only if that is past."""
-    found = _dateparser(text, ctx, "current_period")
-    if found is not None and found < ctx.today:
-        found = _dateparser(text, ctx, "future")
+    """Anything else, via dateparser (English only), future dates preferred ("friday 3pm" said on
+    a Friday evening is next week's). A day and month without a year ("march 4", "3/4") said on
+    that very day is today's: dateparser's "future" moves it a year on, so a result exactly a
+    year from today is read again for the current period, which keeps "next year" as it is."""
+    found = _dateparser(text, ctx, "future")
+    today = ctx.today
+    a_year_on = found is not None and (found.year, found.month, found.day) == (today.year + 1, today.month, today.day)
+    if a_year_on and _dateparser(text, ctx, "current_period") == today:
+        return today
     return found
 
 

@@ -9,6 +9,8 @@ retried for a minute, and callers fall back to the platform id as the name.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -139,3 +141,19 @@ class People:
             await asyncio.gather(*(self.get(i) for i in missing))
         found = {i: self.known(i) for i in ids}
         return {i: p for i, p in found.items() if p is not None}
+
+
+def stored_zone(conn: sqlite3.Connection, actor: Actor) -> ZoneInfo | None:
+    """The time zone a platform reported for ``actor`` as the ledger keeps it (Slack's
+    ``users.info`` in ``people``, a Teams client's in ``teams_users``): for commands that run
+    without the channels, as ``decisionbot jobs run-due``. None when unknown."""
+    row = conn.execute("SELECT tz FROM people WHERE id = ?", (actor.id,)).fetchone()
+    if not (row and row[0]) and actor.channel == "teams":
+        with contextlib.suppress(sqlite3.OperationalError):  # a ledger without the Teams tables
+            row = conn.execute("SELECT tz FROM teams_users WHERE user_id = ?", (actor.platform_id,)).fetchone()
+    if not (row and row[0]):
+        return None
+    try:
+        return ZoneInfo(row[0])
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

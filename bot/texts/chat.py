@@ -70,6 +70,8 @@ def date_example(today: date, not_before: date | str | None = None, not_after: d
         example = max(example, str(not_before))
     if not_after is not None:
         example = min(example, str(not_after))
+    if (not_before is not None and example < str(not_before)) or example < today.isoformat():
+        return _DATE_FORMAT  # bounds no day meets today: no date to suggest that would be taken
     return example
 
 

@@ -11,10 +11,10 @@ def channel_unavailable(problem: str) -> str:
     return f"A channel is not available: {problem}. Install its extra to use it."
 
 
-def channel_needs_extra(channel: str, library: str, extra: str) -> str:
+def channel_needs_extra(channel: str, library: str, extra: str, setting: str) -> str:
     return (
-        f"The {channel} channel is turned on, but {library} is not installed."
-        f" Install it with: pip install 'decisionbot[{extra}]' (or turn the channel off)"
+        f"The {channel} channel is on ({setting} is set), but {library} is not installed."
+        f" Install it with: pip install 'decisionbot[{extra}]', or unset {setting}."
     )
 
 

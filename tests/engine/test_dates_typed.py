@@ -139,6 +139,17 @@ def test_date_example_is_always_ahead():
     assert texts.date_example(date(2027, 1, 5), not_before="2028-02-01") == "2028-02-01"
 
 
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        {"not_before": date(2027, 6, 1), "not_after": date(2027, 1, 31)},  # crossed today (not every day)
+        {"not_after": date(2026, 12, 1)},  # past: a pinned version's fixed bound
+    ],
+)
+def test_no_date_is_suggested_when_the_bounds_take_none(bounds):
+    assert texts.date_example(date(2027, 1, 5), **bounds) == "a date as YYYY-MM-DD"  # before: one it refuses
+
+
 def test_the_reprompt_example_is_taken_the_day_it_is_given():
     january = ctx_at("2027-01-05T10:00:00+00:00")
     error = refused("soonish", january, not_before=january.today)
@@ -211,3 +222,25 @@ def test_the_31st_said_in_a_month_without_one_is_the_next_month_that_has_it() ->
 )
 def test_the_words_people_put_before_a_day_are_read(text: str, expected: date) -> None:
     assert parse_date(text, CTX) == expected
+
+
+FRIDAY_NIGHT = ctx_at("2026-12-04T22:30:00+00:00")  # Friday 23:30 in Berlin
+
+
+@pytest.mark.parametrize("text", ["friday 3pm", "fri 3pm", "3pm friday", "friday morning"])
+def test_a_weekday_with_a_time_said_that_weekday_is_next_weeks(text: str) -> None:
+    assert parse_date(text, FRIDAY_NIGHT) == date(2026, 12, 11)  # as plain "friday"; was today, past
+
+
+@pytest.mark.parametrize(("text", "expected"), [("3 hours", date(2026, 12, 5)), ("by noon", date(2026, 12, 5))])
+def test_hours_ahead_said_late_in_the_evening_are_tomorrow(text: str, expected: date) -> None:
+    assert parse_date(text, FRIDAY_NIGHT) == expected  # was read as hours ago: today
+
+
+@pytest.mark.parametrize(("text", "expected"), [("48h", date(2026, 3, 6)), ("72h", date(2026, 3, 7))])
+def test_a_count_of_hours_is_not_a_time_of_day(text: str, expected: date) -> None:
+    assert parse_date(text, CTX) == expected  # was refused as "a time alone"
+
+
+def test_next_year_stays_next_year() -> None:
+    assert parse_date("next year", CTX) == date(2027, 3, 4)
