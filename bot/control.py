@@ -101,8 +101,8 @@ def _start(
 def _run_id(args: list[str]) -> int | None:
     if not args:
         return None
-    token = args[0].lstrip("#")
-    return int(token) if token.isdigit() else None
+    token = args[0].lstrip("#")  # ASCII digits that fit the ledger's ids: '²' and 10**30 name no run
+    return int(token) if token.isascii() and token.isdigit() and len(token) <= 18 else None
 
 
 def _open_runs(conn: sqlite3.Connection, conversation: ConversationKey) -> list[dict[str, object]]:

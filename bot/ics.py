@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -133,14 +134,19 @@ def address(actor: Actor) -> str:
     return f"urn:decisionbot:{actor.id}"
 
 
+#: Control characters RFC 5545 does not allow in a value (all but tab; line ends are escaped).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-    )
+    """A TEXT value: a lone CR is a line end too (a bare CR would end the content line early)."""
+    text = _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _param(text: str) -> str:
-    clean = text.replace('"', "'")
+    """A parameter value (a name): one line, no control characters, quoted when it must be."""
+    clean = _CONTROLS.sub("", re.sub(r"[\r\n]+", " ", text)).replace('"', "'")
     return f'"{clean}"' if any(c in clean for c in ":;,") else clean
 
 

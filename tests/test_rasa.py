@@ -409,6 +409,10 @@ def test_bad_calls_get_a_clear_error_and_write_nothing(server: Server) -> None:
         ({**good, "tracker": {**good["tracker"], "slots": []}}, "tracker.slots must be an object"),
         ({**good, "tracker": {**good["tracker"], "sender_id": "ivan smith"}}, "tracker.sender_id must not contain"),
         ({**good, "tracker": {**good["tracker"], "events": [{"name": "x"}]}}, "every item of tracker.events"),
+        # before: a 500 inside rasa-sdk, each of these
+        ({**good, "domain": []}, "domain must be an object"),
+        ({**good, "tracker": {**good["tracker"], "events": [{"event": "slot", "name": "x"}]}}, "every slot event"),
+        ({**good, "tracker": {**good["tracker"], "latest_message": {"text": "hi \ud800"}}}, "tracker.sender_id or"),
     ]
     for body, problem in cases:
         status, answer = server.post(body)
@@ -446,6 +450,13 @@ def test_bad_calls_get_a_clear_error_and_write_nothing(server: Server) -> None:
             "action_name": "action_decision_start",
         },
     )
+    numbered = request(
+        "action_decision_start",
+        "ivan",
+        "/decision_start",
+        slots={"decision_flow": "post_meeting", "decision_participants": 5},
+    )
+    assert server.post(numbered)[0] == 400  # before: a 500 (TypeError)
     assert server.sql("SELECT count(*) FROM messages") == before
     assert server.sql("SELECT count(*) FROM runs WHERE facilitator_id = 'rasa:ivan'") == [(0,)]
     status, ok = server.post(

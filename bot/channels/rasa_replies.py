@@ -36,7 +36,18 @@ def call_problem(call: Any, *, needs_text: bool = False) -> str | None:
         return "next_action is missing"
     if not isinstance(call.get("tracker"), Mapping):
         return "tracker is missing"
+    if call.get("domain") is not None and not isinstance(call["domain"], Mapping):
+        return "domain must be an object"
     return tracker_problem(call["tracker"], needs_text=needs_text)
+
+
+def _unstorable(text: str) -> bool:
+    """Text SQLite cannot take: a lone surrogate (from an unpaired \\ud800 escape)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def tracker_problem(tracker: Mapping[str, Any], *, needs_text: bool = False) -> str | None:
@@ -50,11 +61,16 @@ def tracker_problem(tracker: Mapping[str, Any], *, needs_text: bool = False) -> 
             return f"tracker.{key} must be {name}"
     if any(not isinstance(e, Mapping) or "event" not in e for e in tracker.get("events") or []):
         return "every item of tracker.events must be an object with an 'event' key"
+    if any(e["event"] == "slot" and not ("name" in e and "value" in e) for e in tracker.get("events") or []):
+        return "every slot event of tracker.events needs a 'name' and a 'value'"
     latest = tracker.get("latest_message")
     if latest is not None and not isinstance(latest, Mapping):
         return "tracker.latest_message must be an object"
-    if needs_text and not isinstance((latest or {}).get("text"), str):
+    text = (latest or {}).get("text")
+    if needs_text and not isinstance(text, str):
         return "tracker.latest_message.text is missing (this action answers the latest user message)"
+    if _unstorable(sender) or (isinstance(text, str) and _unstorable(text)):
+        return "tracker.sender_id or latest_message.text holds a lone surrogate (an unpaired \\ud800-\\udfff escape)"
     return None
 
 
@@ -71,6 +87,8 @@ def conversation_of(sender_id: str) -> ConversationKey:
 def participants(value: Any) -> list[Actor]:
     """Slot ``decision_participants``: a list or a comma-separated string of sender ids, or a list
     of ``{"id", "name"}`` objects. Raises BadCall naming an entry that is not an id."""
+    if value is not None and not isinstance(value, str | list | tuple):
+        raise BadCall(texts.rasa_bad_participant(str(value)))
     entries = value.split(",") if isinstance(value, str) else list(value or [])
     found: dict[str, Actor] = {}
     for entry in entries:

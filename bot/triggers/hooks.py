@@ -11,7 +11,6 @@ repeats and resolutions join the open run of their dedup key.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import texts
+from bot import inbound_json, texts
 from bot.channels import Services
 from bot.dispatch import Admitted
 from bot.errors import ConfigError
@@ -98,11 +97,9 @@ async def receive(request: web.Request, name: str) -> web.Response:
 def accept(state: HookState, name: str, body: bytes) -> web.Response:
     """Parse, route and admit one body: all of it, or (on an error) nothing."""
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        payload = inbound_json.loads(body)
+    except ValueError as exc:  # not JSON, NaN, a lone surrogate, nested too deeply
         return problem(400, texts.hook_bad_json(str(exc)))
-    except RecursionError:  # nested deeper than Python's parser goes
-        return problem(400, texts.hook_bad_json("nested too deeply"))
     try:
         triggers = PARSERS[name](payload)
         admissions = [state.router.route(t) for t in triggers]

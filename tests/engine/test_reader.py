@@ -780,3 +780,22 @@ def test_a_bare_yes_among_options_says_to_quote_it(tmp_path):
     text = MINIMAL.replace("type: yes_no", "type: choice\n    options: [yes, no, maybe]")
     err = refused(write(tmp_path, text), "confirm", "'options' is invalid")
     assert "quotes" in err.fix and "'yes'" in err.fix
+
+
+def test_a_choice_a_chat_menu_cannot_show_is_refused(tmp_path):
+    many = ", ".join(f"o{i}" for i in range(101))
+    err = refused(write(tmp_path, with_steps(f"  - {{id: pick, ask: 'Which?', type: choice, options: [{many}]}}\n")),
+                  "pick", "the step has 101 options; chat menus show 100 at most")  # fmt: skip
+    assert "two steps" in err.fix
+    same = "Keep the current enterprise pricing model and revisit it after the next quarterly business review"
+    text = with_steps(
+        f"""\
+  - id: pick
+    ask: "Which?"
+    type: choice
+    options:
+      - {{value: a, label: "{same} in April"}}
+      - {{value: b, label: "{same} in May"}}
+"""
+    )  # before: a Slack menu of identical entries (labels cut at 75 characters)
+    refused(write(tmp_path, text), "pick", "the step has options whose labels read the same in a menu")

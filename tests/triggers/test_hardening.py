@@ -162,3 +162,22 @@ async def test_json_nested_too_deeply_is_a_400(tmp_path: Path, flows: Path):
         assert resp.status == 400 and "nested too deeply" in (await resp.json())["error"]
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        (b'{"title": "drift", "dedup_key": "k", "data": {"psi": NaN}}', "NaN is not a JSON number"),
+        (b'{"title": "drift", "dedup_key": "k", "data": {"psi": -Infinity}}', "-Infinity is not a JSON number"),
+        (b'{"title": "drift \\ud800", "dedup_key": "k"}', "lone surrogate"),
+    ],
+)
+async def test_json_python_reads_but_the_ledger_cannot_store_is_a_400(tmp_path: Path, flows: Path, body, named):
+    client = await serve(tmp_path, flows)
+    try:
+        resp = await client.post("/hooks/events", data=body, headers={**AUTH, "Content-Type": "application/json"})
+        assert resp.status == 400 and named in (await resp.json())["error"]  # before: 200, then 503 for every repeat
+        clean = await client.post("/hooks/events", json={"title": "drift", "dedup_key": "k"}, headers=AUTH)
+        assert clean.status == 200 and (await clean.json())["started"]  # nothing was stored for the refused one
+    finally:
+        await client.close()
