@@ -201,9 +201,9 @@ def checks_run(obj: Context, once: bool, as_json: bool) -> None:
     Example:
       decisionbot checks run --once --json
     """
-    from bot.scheduler import Scheduler
+    from bot.scheduler import CLI_PAUSE, Scheduler
 
-    scheduler = Scheduler(obj.dispatcher(), os.environ)
+    scheduler = Scheduler(obj.dispatcher(), os.environ, pause=CLI_PAUSE)
     if not once:
         click.echo(texts.cli_checks_looping(str(scheduler.checks.path)), err=True)
         asyncio.run(scheduler.forever(lambda: [], kinds=("check",)))
@@ -247,11 +247,11 @@ def jobs_run_due(obj: Context, now_text: str | None, as_json: bool) -> None:
     Example:
       decisionbot jobs run-due --now 2026-12-24T09:00:00+01:00
     """
-    from bot.scheduler import Scheduler, describe
+    from bot.scheduler import CLI_PAUSE, Scheduler, describe
 
     now = _moment(now_text) if now_text else utc_now()
     dispatcher = obj.dispatcher(clock=lambda: now)
-    scheduler = Scheduler(dispatcher, os.environ)
+    scheduler = Scheduler(dispatcher, os.environ, pause=CLI_PAUSE)  # a server on the file gets turns in
     scheduler.plan(now)
     ran = describe(asyncio.run(scheduler.run_due(now)))
     if as_json:

@@ -5,6 +5,11 @@ is delivered again, in order, per conversation. A refusal for now (429, 5xx, a n
 is retried with backoff for as long as a day, so an outage loses nothing; a refusal for good
 (a channel that is gone) gives the reply up at once. A reply given up is marked ``failed_at``,
 with its last error, and the conversation's next reply goes on.
+
+Several processes on one ledger (two servers during a rolling restart) take turns by channel:
+only the process holding a channel's lease (:class:`OutboxLease`, the ``leases`` table) sends
+its replies, so none is sent twice; the others' replies wait in the outbox for the holder, and
+when the holder stops (or dies, and its lease expires) another process takes over.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import asyncio
 import json
 import logging
 import random
+import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +32,7 @@ from sqlite_utils import Database
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.model import Actor, ConversationKey, Reply
-from bot.store import group, iso, transaction
+from bot.store import group, iso, leases, transaction, utc_now
 
 if TYPE_CHECKING:
     from bot.channels import Channel
@@ -130,6 +137,10 @@ class Sender:
         self.blocked_until: dict[str, float] = {}  # conversation -> monotonic time
         self.unmarked: dict[int, str | None] = {}  # delivered replies the ledger has not marked yet
         self.delivered = 0
+        self.lease: OutboxLease | None = None  # in the server: sends only while this process holds it
+
+    def may_send(self) -> bool:
+        return self.lease is None or self.lease.holds(self.channel.name)
 
     def notify(self) -> None:
         self.wake.set()
@@ -149,6 +160,8 @@ class Sender:
 
     async def drain(self) -> float | None:
         """Deliver what is pending; return when to look again for held-back conversations."""
+        if not self.may_send():  # another process delivers this channel: woken again when it is ours
+            return None
         loop = asyncio.get_running_loop()
         upto = group.horizon(self.db.conn)
         items = pending(self.db, self.channel.name, upto=upto)
@@ -185,6 +198,8 @@ class Sender:
         for item in items:
             if item.id in self.unmarked:  # delivered, but the ledger would not say so: say it now
                 platform_id = self.unmarked[item.id]
+            elif not self.may_send():  # the lease lapsed during this pass: the holder sends the rest
+                return None
             else:
                 try:
                     platform_id = await self.channel.deliver(item)
@@ -245,6 +260,60 @@ class Sender:
             mark_failed(self.db, item.id, error, gave_up=self.clock())
         log.warning(texts.delivery_given_up(self.channel.name, item.id, error))
         self.channel.given_up(item)
+
+
+#: How long a process's lease on a channel's outbox lasts unless renewed (the server renews it
+#: every second): how soon another process on the ledger takes over from one that died.
+LEASE_FOR = timedelta(seconds=5)
+#: This process stops sending this long before its lease expires in the ledger (a send begun just
+#: before its end still finishes before another process may take over).
+LEASE_MARGIN = 1.5
+
+
+class OutboxLease:
+    """Which channels' outboxes this process delivers: each channel's lease (``outbox:<channel>``
+    in the ``leases`` table), taken at start-up and renewed every second by the server's
+    housekeeping, released at shutdown. Kept in memory as a deadline, so the senders check it
+    without a query; the ledger's times are the wall clock's, whatever clock runs the turns."""
+
+    def __init__(self, db: Database, channels: list[str], now: Callable[[], datetime] = utc_now):
+        self.db = db
+        self.channels = channels
+        self.now = now
+        self.holder = secrets.token_hex(8)
+        self.until: dict[str, float] = {}  # channel -> time.monotonic() it may send until
+        self.told: dict[str, bool] = {}  # what the log last said of each channel
+
+    def holds(self, channel: str) -> bool:
+        return self.until.get(channel, 0.0) > time.monotonic()
+
+    async def renew(self) -> list[str]:
+        """Take or renew the lease of every channel; return the channels this process delivers now
+        and did not before (their senders are to be woken). Held only once committed."""
+        if not self.channels:
+            return []
+        started, now = time.monotonic(), self.now()
+        with transaction(self.db) as conn:
+            held = [c for c in self.channels if leases.take(conn, f"outbox:{c}", self.holder, now, now + LEASE_FOR)]
+        await group.settled(self.db.conn)
+        gained = [c for c in held if not self.holds(c)]
+        deadline = started + LEASE_FOR.total_seconds() - LEASE_MARGIN
+        self.until = {c: deadline for c in held}
+        for channel in self.channels:
+            if self.told.get(channel) != (channel in held):
+                self.told[channel] = channel in held
+                told = texts.outbox_lease_taken if channel in held else texts.outbox_lease_elsewhere
+                log.info(told(channel))
+        return gained
+
+    def release(self) -> None:
+        """Give every lease up (at shutdown, once the senders have stopped): another process
+        takes over at its next renewal instead of when the leases expire."""
+        held, self.until = list(self.until), {}
+        if held:
+            with transaction(self.db) as conn:
+                for channel in held:
+                    leases.release(conn, f"outbox:{channel}", self.holder)
 
 
 def backoff(attempts: int) -> float:

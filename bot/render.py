@@ -43,7 +43,8 @@ def render_run(detail: dict[str, Any]) -> str:
             f"  decided by {d['decided_by']} at {d['decided_at']}",
         ]
         for act in d["actions"]:
-            accepted = "accepted" if act["accepted_at"] else "not accepted"
+            by = act.get("confirmed_by")  # a yes given in the owner's place (older ledgers: no column)
+            accepted = "accepted" if act["accepted_at"] else f"confirmed by {by}" if by else "not accepted"
             lines.append(
                 f"  action {act['item']}: {act['what']} - {act['owner_name']}, due {act['due'] or '-'}, {act['status']}, {accepted}"
             )

@@ -23,7 +23,7 @@ from bot import channels, config, texts
 from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher, FlowCatalog
 from bot.engine import answers
-from bot.outbox import Sender
+from bot.outbox import OutboxLease, Sender
 from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
 from bot.store.group import GroupCommit, committed, track
 
@@ -102,9 +102,15 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     except BaseException:
         await services.http.close()
         raise
+    lease = OutboxLease(services.db, sorted(app[SENDERS].keys()))  # one process at a time sends a channel's replies
+    try:
+        await lease.renew()  # before the first send; another process's lease is waited out by housekeeping
+    except sqlite3.Error as exc:
+        log.warning(texts.outbox_lease_failed(str(exc)))
     for name, sender in app[SENDERS].items():
+        sender.lease = lease
         tasks.append(asyncio.create_task(sender.run(), name=f"outbox-{name}"))
-    housekeeping = _housekeeping(services, app[GROUP], app[DB_PATH])
+    housekeeping = _housekeeping(services, app[GROUP], app[DB_PATH], lease)
     tasks.append(asyncio.create_task(housekeeping, name="housekeeping"))
     yield
     for task in tasks:
@@ -115,16 +121,19 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     for channel in app[CHANNELS].values():
         await channel.stop()
     await services.http.close()
+    with contextlib.suppress(Exception):  # not released: it expires within seconds all the same
+        lease.release()
     with contextlib.suppress(Exception):
         await app[GROUP].settled()
     app[GROUP].uninstall()
     services.db.close()
 
 
-async def _housekeeping(services: Services, group: GroupCommit, path: str) -> None:
+async def _housekeeping(services: Services, group: GroupCommit, path: str, lease: OutboxLease) -> None:
     """Off the turns' hot path: the areas' upkeep (new messages into the full-text index, in
-    batches) four times a second; once a second when there were turns, delivery ids older than a
-    week are forgotten (``runs.forget_deliveries``) and the WAL is checkpointed. The
+    batches) four times a second; once a second the outbox leases are renewed (or taken over from
+    a process that stopped: its senders are woken), and when there were turns or leases, delivery
+    ids older than a week are forgotten (``runs.forget_deliveries``) and the WAL is checkpointed. The
     checkpoint copies pages on its own connection in a worker thread (SQLite does that I/O
     without the GIL), so turns go on meanwhile."""
     dispatcher = services.dispatcher
@@ -136,7 +145,15 @@ async def _housekeeping(services: Services, group: GroupCommit, path: str) -> No
             try:
                 await group.settled()
                 migrations.upkeep(services.db)
-                if tick % 4 or not dispatcher.turns_since_checkpoint:
+                if tick % 4:
+                    continue
+                renewed = bool(lease.channels)
+                try:
+                    for channel in await lease.renew():
+                        services.notify(channel)
+                except sqlite3.Error as exc:  # the leases lapse unless a later renewal works
+                    log.warning(texts.outbox_lease_failed(str(exc)))
+                if not (dispatcher.turns_since_checkpoint or renewed):
                     continue
                 dispatcher.turns_since_checkpoint = 0
                 with transaction(services.db) as conn:  # delivery ids past any platform's retries

@@ -555,7 +555,9 @@ def test_three_bad_answers_by_an_owner_escalate_to_the_facilitator(db, bot):
     to_owners(bot)
     assert say(bot, BOB, "maybe") == [("bob", "error", "Please answer yes or no.")]
     assert say(bot, BOB, "maybe") == [("bob", "error", "Please answer yes or no.")]
-    escalated = "bob could not answer this one, so it comes to you: " + accept_prompt("Draft plan", "2026-11-27")
+    # worded for alice: the owner's own question ("alice assigned you ...") would say she owns it
+    handed = "does bob take the action 'Draft plan' (due 2026-11-27)?"
+    escalated = "bob could not answer this one, so it comes to you: " + handed
     assert say(bot, BOB, "maybe") == [
         ("bob", "info", "Thanks, bob. I've handed this question to alice."),
         ("alice", "prompt", escalated),

@@ -123,7 +123,7 @@ async def test_an_owner_answers_by_typing_in_a_direct_message(slack: Harness, fa
     assert review["channel"] == "C1" and review["thread_ts"] == thread
     assert review["text"].startswith("<@UA> When should we review this decision?")
     update = await wait_for(lambda: [u for u in fake.of("chat.update") if u.args["ts"] == dm["ts"]])
-    assert update[0].args["blocks"][1]["elements"][0]["text"] == "Answered by <@UB>: yes"
+    assert update[0].args["blocks"][1]["elements"][0]["text"] == "Answered by <@UB>: Yes"  # the answer taken
     assert slack.rows("SELECT accepted_at IS NULL FROM actions") == []  # not completed yet
     assert slack.rows("SELECT value FROM answers WHERE step = 'owner_accepts'") == [("true",)]
 

@@ -217,7 +217,8 @@ async def test_commands_in_a_channel_answer_in_their_thread_and_only_mentions_co
         empty = await h.next_post(0)
         assert empty.method == "reply" and empty.conversation == f"{CHANNEL};messageid={listing['id']}"
         assert empty.activity_id == listing["id"]
-        assert empty.text == "No open decision runs here. Start one with: start FLOW [@people ...] [title]"
+        # plain text, its brackets escaped for Teams' markdown (they read as typed)
+        assert empty.text == r"No open decision runs here. Start one with: start FLOW \[@people ...\] \[title\]"
         await h.send(in_channel(h.url, ALICE, "start post_meeting Launch review"))
         first = await h.next_post(1)
         await h.send(in_channel(h.url, BOB, "status 1"))

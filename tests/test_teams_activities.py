@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import texts
 from bot.channels import teams_activities as acts
 from bot.model import Actor, ConversationKey, Reply
 from tests.teams_support import ALICE, BOB, BOT, CAROL, CHANNEL, TENANT, at, in_channel, installed, personal
@@ -148,3 +149,34 @@ def test_an_answered_card_keeps_its_question_and_shows_the_answer() -> None:
     assert acts.answer_display("act", options, "act") == "Act now"
     assert acts.answer_display({"id": "teams:29:1bob", "name": "Bob"}, None, "@Bob") == "Bob"
     assert acts.answer_display(None, None, "done") == "done"
+
+
+def test_what_people_typed_is_escaped_and_only_the_bots_mentions_are_live() -> None:
+    assert acts.escape("[x](https://e.example) **b** _i_ `c` ~~s~~ a*b") == (
+        r"\[x\](https://e.example) \*\*b\*\* \_i\_ \`c\` \~\~s\~\~ a\*b"
+    )
+    # inside a word (URLs, mention tokens) an underscore is no emphasis and stays as it is
+    assert acts.escape("https://x.example/a_b_c @Bob_Builder") == "https://x.example/a_b_c @Bob_Builder"
+    assert acts.escape('<a href="u">t</a> & <at>Eve</at>\n# Title\n> quote') == (
+        '&lt;a href="u"&gt;t&lt;/a&gt; &amp; &lt;at&gt;Eve&lt;/at&gt;\n\\# Title\n&gt; quote'
+    )
+    alice = Actor("teams:29:1alice", "Alice Example")
+    typed = Reply(7, ConversationKey("teams", CHANNEL), "Who owns '<b>x</b>'?", to=alice, expects={"type": "person"})
+    card = acts.reply_activity(typed, bot=BOT, conversation=CHANNEL, message_id=5, mention=True)["attachments"][0]
+    question = card["content"]["body"][1]["text"]
+    assert question == "<at>Alice Example</at> Who owns '&lt;b&gt;x&lt;/b&gt;'?"
+    done = acts.answered_card(card["content"], "Eve [admin](https://e.example)", "**yes**")
+    assert done["body"][-1]["text"] == r"Eve \[admin\](https://e.example) answered: \*\*yes\*\*"
+
+
+def test_a_card_too_big_for_teams_goes_as_text_with_its_options() -> None:
+    options = [{"value": f"v{i}", "label": f"Option {i} " + "y" * 60} for i in range(1, 101)]
+    expects = {"type": "choice", "options": options}
+    labels = texts.options_line([o["label"] for o in options])
+    small = Reply(7, ConversationKey("teams", CHANNEL), f"Which one?\n{labels}", step="s", expects=expects)
+    card = acts.reply_activity(small, bot=BOT, conversation=CHANNEL, message_id=5)["attachments"][0]["content"]
+    assert card["body"][1]["text"] == card["fallbackText"] == "Which one?"  # the input lists the options
+    big = Reply(7, ConversationKey("teams", CHANNEL), "Which one? " + "z" * 30_000 + f"\n{labels}", expects=expects)
+    out = acts.reply_activity(big, bot=BOT, conversation=CHANNEL, message_id=6)
+    assert "attachments" not in out and acts.utf16_size(out) < acts.MAX_ACTIVITY_BYTES
+    assert out["text"].endswith(acts.escape(labels)) and out["textFormat"] == "markdown"

@@ -54,8 +54,11 @@ TABLES: dict[str, tuple[str, T]] = {
     }),
     "actions": ("One row per action item of a decision.", {
         "id": "Action id.", "decision_id": "Decision.", "item": "1-based item number.", "what": "The action.", "owner_id": "Owner.",
-        "owner_name": "Owner's name.", "due": "Due date (local date).", "accepted_at": "When the owner accepted (UTC).",
+        "owner_name": "Owner's name.", "due": "Due date (local date).",
+        "accepted_at": "When the owner accepted (UTC); empty when someone else said yes in their place (confirmed_by).",
         "status": "open, done or dropped.", "done_at": "When reported done (UTC).",
+        "confirmed_by": "Who said yes in the owner's place: the facilitator the owner's question was handed to (after the owner's misses, or by the escalation timer); empty when the owner accepted.",
+        "confirmed_at": "When confirmed_by said yes (UTC).",
     }),
     "reviews": ("One row per review of a decision.", {
         "id": "Review id.", "decision_id": "Decision.", "due_at": "Review date (local date).", "run_id": "The review run: set when the scheduler starts it (held_at stays empty until it completes); for a review run started by hand, when held.",
@@ -68,6 +71,10 @@ TABLES: dict[str, tuple[str, T]] = {
     }),
     "deliveries": ("Platform delivery ids already seen (retries are dropped); forgotten after a week.", {
         "platform": "Platform.", "delivery_id": "Its delivery id.", "received_at": "When first received (UTC).",
+    }),
+    "leases": ("Work one process on the ledger does at a time: outbox:<channel>, the delivery of that channel's replies (two servers on one ledger never send a reply twice).", {
+        "name": "What is leased: outbox:<channel>.", "holder": "A random token of the process holding it.",
+        "expires_at": "When it expires unless renewed (UTC; renewed every second); then another process takes it over.",
     }),
     "check_evaluations": ("One row per evaluation of a SQL metric check.", {
         "id": "Evaluation id.", "check_name": "Check.", "at": "When (UTC).", "value": "Value (NULL when the query failed).",
@@ -85,7 +92,8 @@ TABLES: dict[str, tuple[str, T]] = {
     "slack_prompts": ("Questions posted on Slack, redrawn once answered.", {
         "channel": "Slack channel id.", "ts": "The posted message.", "message_id": "The outbox row (messages.id).",
         "run_id": "Run.", "actor_id": "Who is asked.", "text": "The question.", "expects": "What it expects (JSON).",
-        "status": "open, answered, superseded or closed.", "answered_by": "Who answered.", "answer": "The answer.",
+        "status": "open, answered, superseded or closed.", "answered_by": "Who answered.",
+        "answer": "The answer taken, as shown (Yes, an option's label, a mention, a date), not as typed.",
         "updated_at": "Last change (UTC).",
     }),
     "teams_conversations": ("Teams conversations the bot is in.", {

@@ -10,6 +10,7 @@ its run; what a widget stands for is the answer someone would type (see
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot import texts
@@ -19,6 +20,10 @@ BLOCK_PREFIX = "decisionbot"
 MAX_BUTTONS = 5
 SECTION_LIMIT = 3000
 LABEL_LIMIT = 75
+#: A user mention, the only markup an answer may carry into a message live.
+LIVE_MENTION = re.compile(r"<@[UW][A-Z0-9]+(\|[^<>]*)?>")
+#: What a cut must not split: an escaped character or a mention.
+_WHOLE = re.compile(r"&(?:amp|lt|gt);|<[^<>]*>")
 
 
 def block_id(run_id: int, message_id: int) -> str:
@@ -48,7 +53,26 @@ def _plain(text: str) -> dict[str, Any]:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text)}}
+
+
+def fit(text: str, limit: int = SECTION_LIMIT) -> str:
+    """``text`` within ``limit`` characters, its end kept: a message ends with its question, so a
+    long one loses the middle of what it echoes, never the question. The last line stays whole
+    when it leaves a sixth of the room for the start (which names whom the message is for)."""
+    if len(text) <= limit:
+        return text
+    gap = texts.slack_cut()
+    room = limit - len(gap)
+    last_line = len(text) - text.rfind("\n")  # with its newline
+    end = min(max(last_line, room // 2), room - room // 6)
+    head, tail = room - end, len(text) - end
+    for match in _WHOLE.finditer(text):
+        if match.start() < head < match.end():
+            head = match.start()
+        if match.start() < tail < match.end():
+            tail = match.end()
+    return text[:head] + gap + text[tail:]
 
 
 def message(reply: Reply, message_id: int, to_user: str | None = None) -> dict[str, Any]:
@@ -146,8 +170,9 @@ def withdrawn(question: str) -> dict[str, Any]:
 
 
 def answer_text(answer: str) -> str:
-    """User mentions stay live (<@U..>); anything else typed is escaped and kept short."""
-    if answer.startswith("<@") and answer.endswith(">") and " " not in answer:
+    """A user mention alone stays live (``<@U..>``); anything else typed, however it starts, is
+    escaped (no ``<!channel>``, no disguised link) and kept short."""
+    if LIVE_MENTION.fullmatch(answer):
         return answer
     short = answer if len(answer) <= 300 else answer[:297] + "..."
     return escape(short)

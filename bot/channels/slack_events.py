@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot import inbound_json
 from bot.channels.slack_blocks import parse_block_id
 from bot.model import Actor
 
@@ -29,12 +30,18 @@ class Malformed(ValueError):
 
 
 def verify(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
-    """HMAC-SHA256 of ``v0:timestamp:body``, and a timestamp within five minutes."""
+    """HMAC-SHA256 of ``v0:timestamp:body``, and a timestamp within five minutes. What Slack
+    cannot have signed is forged, never an error: a timestamp other than ASCII digits (``²`` is
+    a digit to Python, not to ``int``), a signature other than ASCII, a body that is not UTF-8
+    (Slack signs text; the verifier decodes it)."""
     timestamp = headers.get("X-Slack-Request-Timestamp")
     signature = headers.get("X-Slack-Signature")
-    if not timestamp or not signature or not timestamp.isdigit():
+    if not timestamp or not signature or not (timestamp.isascii() and timestamp.isdigit()) or not signature.isascii():
         return False
-    return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+    try:
+        return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+    except (ValueError, TypeError):  # UnicodeDecodeError of the body, among them
+        return False
 
 
 @dataclass(frozen=True)
@@ -54,21 +61,13 @@ class Envelope:
 def parse(body: bytes, content_type: str) -> Envelope:
     """Classify a verified HTTP body; raise :class:`Malformed` naming the problem."""
     if content_type == "application/json" or body[:1] == b"{":
-        try:
-            data = json.loads(body)
-        except ValueError as exc:
-            raise Malformed("body is not valid JSON") from exc
-        return from_json(data)
+        return from_json(_loads(body, "body"))
     try:
         form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
     except UnicodeDecodeError as exc:
         raise Malformed("body is not UTF-8") from exc
     if "payload" in form:
-        try:
-            payload = json.loads(form["payload"])
-        except ValueError as exc:
-            raise Malformed("payload is not valid JSON") from exc
-        return from_interactive(payload)
+        return from_interactive(_loads(form["payload"].encode(), "payload"))
     if "command" in form:
         return from_command(form)
     if form.get("ssl_check") == "1":
@@ -76,8 +75,23 @@ def parse(body: bytes, content_type: str) -> Envelope:
     raise Malformed("expected an event (JSON), an interactive payload or a slash command")
 
 
+def _loads(raw: bytes, what: str) -> Any:
+    """``raw`` parsed by :func:`bot.inbound_json.loads`: refused here, before anything is written."""
+    try:
+        return inbound_json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise Malformed(f"{what} is not valid JSON") from exc
+    except ValueError as exc:  # not UTF-8, NaN, a lone surrogate, nested too deeply
+        raise Malformed(f"{what} is not valid JSON: {exc}") from exc
+
+
 def from_socket(kind: str, payload: Any) -> Envelope:
-    """A Socket Mode envelope's payload: the same JSON the HTTP route gets."""
+    """A Socket Mode envelope's payload: the same JSON the HTTP route gets, held to the same
+    rules (slack_sdk parsed it with ``json.loads``: checked again as written)."""
+    try:
+        payload = _loads(json.dumps(payload).encode(), "payload")
+    except RecursionError as exc:
+        raise Malformed("payload is not valid JSON: nested too deeply") from exc
     if kind == "events_api":
         return from_json(payload)
     if kind == "interactive":
@@ -163,7 +177,10 @@ def said(event: Mapping[str, Any], bot_user_id: str | None) -> Said | None:
     kind = event.get("type")
     if kind not in ("message", "app_mention"):
         return None
-    if event.get("bot_id") or (event.get("subtype") and event.get("subtype") not in TYPED_SUBTYPES):
+    subtype = event.get("subtype")
+    if subtype is not None and not isinstance(subtype, str):
+        raise Malformed("event subtype is not a string")
+    if event.get("bot_id") or (subtype and subtype not in TYPED_SUBTYPES):
         return None
     user, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
     if not isinstance(user, str) or not isinstance(channel, str) or not isinstance(ts, str):
@@ -176,12 +193,48 @@ def said(event: Mapping[str, Any], bot_user_id: str | None) -> Said | None:
         kind=str(kind),
         channel=channel,
         user=user,
-        text=str(text),
+        text=typed(str(text)),
         ts=ts,
         thread_ts=thread if isinstance(thread, str) and thread != ts else None,
         dm=event.get("channel_type") == "im" or channel.startswith("D"),
         mentions_bot=bool(bot_user_id) and f"<@{bot_user_id}" in str(text),
     )
+
+
+#: What Slack writes between ``<`` and ``>`` in message text: ``@U..`` (a user), ``#C..`` (a
+#: channel), ``!here`` and the other special mentions, ``!date^..``, or a link; maybe ``|label``.
+_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_CHARACTERS = {"amp": "&", "lt": "<", "gt": ">"}
+_SCHEMES = ("https://", "http://", "mailto:", "tel:")
+
+
+def typed(text: str) -> str:
+    """Message text as its author typed it, from Slack's markup ("Formatting text for app
+    surfaces"), for every inbound text path (messages, mentions, slash commands). User mentions
+    stay ``<@U..>`` tokens for :func:`mentions`; a link reads as its label, or ``label (url)`` when
+    they differ; a channel as ``#name``; ``<!here>``, ``<!channel>``, ``<!everyone>`` and user
+    groups as plain ``@here``... (posted again they are escaped: never a live ping); a date as its
+    fallback. ``&lt;``, ``&gt;`` and ``&amp;`` are unescaped last, in one pass."""
+    return _ENTITY.sub(lambda m: _CHARACTERS[m.group(1)], _MARKUP.sub(_read, text))
+
+
+def _read(match: re.Match[str]) -> str:
+    target, label = match.group(1), match.group(2) or ""
+    if MENTION.fullmatch(match.group(0)):
+        return match.group(0)
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!"):
+        name, _, ref = target[1:].partition("^")
+        if name in ("here", "channel", "everyone"):
+            return f"@{name}"
+        if name == "subteam":
+            return label if label.startswith("@") else f"@{label or ref}"
+        return label or ("" if name == "date" else name)
+    if not label or label == target or any(target == scheme + label for scheme in _SCHEMES):
+        return label or target
+    return f"{label} ({target})"
 
 
 def mention_ids(text: str) -> list[str]:
@@ -202,6 +255,28 @@ def mentions(text: str, people: Mapping[str, Actor]) -> dict[str, Actor]:
         uid = match.group(1)
         found[match.group(0)] = people.get(uid) or Actor(f"slack:{uid}", uid)
     return found
+
+
+def named(text: str, found: Mapping[str, Actor]) -> tuple[str, dict[str, Actor]]:
+    """``text`` with each ``<@U..>`` token of ``found`` (from :func:`mentions`) written as
+    ``@Name`` (as the Teams channel writes them: spaces as underscores), and the mentions keyed
+    by those names: stored text reads as people read it, and a person answer still names its
+    person. Two people of one name keep their ``<@U..>`` tokens (still understood)."""
+    names = {token: "@" + "_".join((actor.name or actor.platform_id).split()) for token, actor in found.items()}
+    holders: dict[str, set[str]] = {}
+    for token, name in names.items():
+        holders.setdefault(name, set()).add(found[token].id)
+    kept: dict[str, Actor] = {}
+
+    def swap(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token not in found:
+            return token
+        shown = names[token] if len(holders[names[token]]) == 1 else token
+        kept[shown] = found[token]
+        return shown
+
+    return MENTION.sub(swap, text), kept
 
 
 # --- widgets clicked -----------------------------------------------------------------------
@@ -293,4 +368,5 @@ class Slash:
 
 
 def slash(form: Mapping[str, str]) -> Slash:
-    return Slash(form["user_id"], form["channel_id"], form.get("text", "").strip(), form["trigger_id"])
+    """The command's text as typed (:func:`typed`: Slack escapes it as it does messages)."""
+    return Slash(form["user_id"], form["channel_id"], typed(form.get("text", "")).strip(), form["trigger_id"])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -28,9 +28,10 @@ from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
 from bot.channels.slack_events import Said
-from bot.channels.slack_send import PLACEHOLDER, Backlog, Poster, call, is_dm
+from bot.channels.slack_send import PLACEHOLDER, Backlog, Poster, call, is_dm, shown_value
 from bot.control import CommandResult, is_command, run_command
 from bot.dispatch import TurnResult
+from bot.engine.asking import Outcome
 from bot.model import Actor, ConversationKey, Message
 from bot.store import group, runs, transaction, transcript
 from bot.store import slack as store
@@ -95,6 +96,7 @@ class Inbound:
 
     async def _answer(self, said: Said, event: dict[str, Any], run_id: int, text: str) -> None:
         actor, mentions = await self._people(said.user, text)
+        text, mentions = events.named(text, mentions)
         conversation = ConversationKey(NAME, said.channel, said.thread_ts)
         message = Message(conversation, actor, text, platform_id=said.platform_id, mentions=mentions, raw=event)
         self._after_turn(self.dispatcher.handle(message, run_id=run_id), actor, text)
@@ -104,6 +106,7 @@ class Inbound:
         savepoint of the turn that recorded the delivery id and found no run)."""
         text = events.without_mention(said.text, self.bot_user)
         actor, mentions = await self._people(said.user, text)
+        text, mentions = events.named(text, mentions)
         if self._seen(said.platform_id):
             return
         conversation = ConversationKey(NAME, said.channel)
@@ -125,8 +128,9 @@ class Inbound:
     async def _mention_command(self, said: Said) -> None:
         """``@decisionbot start ...`` and the other commands; a run started so lives in the
         thread of the mention."""
-        actor, mentions = await self._people(said.user, said.text)
         text = events.without_mention(said.text, self.bot_user)
+        actor, mentions = await self._people(said.user, text)
+        text, mentions = events.named(text, mentions)
         words = text.split()
         starts = bool(words) and words[0].lower() == "start"
         conversation = ConversationKey(NAME, said.channel, (said.thread_ts or said.ts) if starts else None)
@@ -143,6 +147,8 @@ class Inbound:
         arrived = asyncio.get_running_loop().time()
         command = events.slash(form)
         actor, mentions = await self._people(command.user, command.text)
+        text, mentions = events.named(command.text, mentions)
+        command = replace(command, text=text)
         if self._seen(command.platform_id):
             return Answer()
         words = command.text.split()
@@ -215,10 +221,13 @@ class Inbound:
         refusal = None
         if row is not None and row.status == "answered":
             by = blocks.mention((row.answered_by or "").split(":", 1)[-1])
-            shown = blocks.answer_text(blocks.shown_answer(row.expects, row.answer or ""))
-            refusal = texts.slack_already_answered(by, shown)
+            refusal = texts.slack_already_answered(by, blocks.answer_text(row.answer or ""))
+        elif row is not None and row.status == "closed":
+            refusal = blocks.escape(texts.slack_prompt_run_ended())
         elif row is not None and row.status != "open":
-            refusal = blocks.escape(texts.slack_prompt_closed())
+            refusal = self.poster.why_gone(row) or blocks.escape(texts.slack_prompt_closed())
+        elif row is not None and (gone := self.poster.withdraw_unasked(row.run_id).get((row.channel, row.ts))):
+            refusal = gone  # handed to the facilitator (its redraw had not gone out yet)
         elif row is not None and (to := self._addressee(row)) and to != actor.id:
             refusal = texts.slack_not_your_prompt(blocks.mention(to.split(":", 1)[-1]))
         elif transcript.asked_since(self.services.db.conn, click.run_id, click.message_id, actor.id):
@@ -253,17 +262,21 @@ class Inbound:
     # --- after a turn ------------------------------------------------------------------------
 
     def _after_turn(self, result: TurnResult | None, actor: Actor, answer: str) -> None:
-        """Redraw the prompts the answer took (no second click), and wake the outbox."""
+        """Redraw the prompts the answer took (no second click) with the answer the run took,
+        and wake the outbox."""
         if result is None:
             return
         self.backlog.add(len(result.outbox))
         if result.outcome.inbound_kind == "answer":
             now = self.dispatcher.clock()
+            value = taken_value(result.outcome, actor.id)
+            answered = []
             with transaction(self.services.db) as conn:
-                answered = store.answer_prompts(conn, result.run_id, actor.id, answer, now)
-                answered += store.answer_claimed_prompts(conn, result.run_id, actor.id, PLACEHOLDER.id, answer, now)
-            for row in answered:
-                shown = blocks.shown_answer(row.expects, answer)
+                for row in store.prompts_answered_by(conn, result.run_id, actor.id, PLACEHOLDER.id):
+                    shown = shown_value(value, row.expects, answer)
+                    if store.answer_prompt(conn, row.channel, row.ts, actor.id, shown, now):
+                        answered.append((row, shown))
+            for row, shown in answered:
                 self.poster.update_later(row.channel, row.ts, blocks.answered(row.text, actor.platform_id, shown))
         self.services.notify(NAME)
 
@@ -298,3 +311,11 @@ class Inbound:
             "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?", (NAME, platform_id)
         ).fetchone()
         return row is not None
+
+
+def taken_value(outcome: Outcome, actor_id: str) -> Any:
+    """The value a turn took from ``actor_id``: their answer to the step they answered (a
+    reassigned owner is recorded on the step it came from); None when it took none (a 'done')."""
+    mine = [a for a in outcome.answers if a.get("actor") == actor_id]
+    here = [a for a in mine if a.get("step") == outcome.inbound_step] or mine
+    return here[-1]["value"] if here else None

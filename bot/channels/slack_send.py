@@ -37,7 +37,7 @@ from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.model import Actor, Reply, placeholder_facilitator
 from bot.outbox import Queued
-from bot.store import group, transaction, transcript
+from bot.store import group, runs, transaction, transcript
 from bot.store import slack as store
 
 log = logging.getLogger("decisionbot.slack")
@@ -171,7 +171,7 @@ class Late:
     """A question's answer taken before the question reached Slack: by whom, and what."""
 
     user: str  # their Slack user id
-    text: str
+    text: str  # the answer taken, as shown (see shown_value)
     actor_id: str
 
 
@@ -181,6 +181,43 @@ def slack_user(actor: Actor | None) -> str | None:
     if actor is None or actor.channel != "slack" or not USER_ID.fullmatch(actor.platform_id):
         return None
     return actor.platform_id
+
+
+def shown_value(value: Any, expects: dict[str, Any] | None, typed: str) -> str:
+    """An accepted answer as the "answered by" line shows it (as Teams shows it): Yes or No, an
+    option's label, a person as a live mention, a date or number as the run took it; the words
+    typed when the run took no value (a 'done', a skip)."""
+    if isinstance(value, bool):
+        return texts.slack_button_yes() if value else texts.slack_button_no()
+    if isinstance(value, dict) and "id" in value:
+        person = Actor.from_dict(value)
+        user = slack_user(person)
+        return blocks.mention(user) if user else person.name
+    if value is None:
+        return typed
+    for option in (expects or {}).get("options") or []:
+        if option.get("value") == value:
+            return str(option.get("label") or value)
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _withdrawn(question: str, reason: str) -> dict[str, Any]:
+    """``chat.update`` arguments for a prompt taken away from its person: the question, why
+    (``reason``, mrkdwn), no widgets."""
+    payload = blocks.withdrawn(question)
+    line = {"type": "context", "elements": [{"type": "mrkdwn", "text": reason}]}
+    return {"text": f"{payload['text']}\n{reason}", "blocks": [*payload["blocks"], line]}
+
+
+def _handed_over(run: runs.RunRow | None, row: store.PromptRow, step: str | None) -> str | None:
+    """The "handed to <@U..>" reason when the run now asks someone else ``row``'s question
+    (``step``), escalated to them; None otherwise (mrkdwn)."""
+    prompts = run.context.prompts if run is not None else []
+    to = next((p.actor for p in prompts if p.escalated and p.step == step and p.to["id"] != row.actor_id), None)
+    if to is None:
+        return None
+    user = slack_user(to)
+    return texts.slack_prompt_handed_over(blocks.mention(user) if user else blocks.escape(to.name))
 
 
 class Poster:
@@ -213,7 +250,7 @@ class Poster:
         payload = blocks.message(reply, item.id, mention)
         late = self._answered_already(item, payload)
         if late is not None:  # typed while it waited in the outbox: posted answered, no widgets
-            payload = blocks.answered(payload["text"], late.user, blocks.shown_answer(reply.expects, late.text))
+            payload = blocks.answered(payload["text"], late.user, late.text)
         wait = self.pacer.wait(target.channel, item.id)
         if wait > 0:
             raise RetryLater(wait, "paced: about one message a second per channel", attempt=False)
@@ -246,7 +283,10 @@ class Poster:
             return None
         conn = self.db.conn
         late = transcript.answer_after(conn, reply.run_id, reply.step, asked.id, item.id)
-        return Late(answerer, late[1], asked.id) if late is not None else None
+        if late is None:
+            return None
+        value = store.late_value(conn, reply.run_id, reply.step, asked.id, item.id)
+        return Late(answerer, shown_value(value, reply.expects, late[1]), asked.id)
 
     def _asked(self, reply: Reply) -> Actor | None:
         """Who answers a question: the person it asks; for the placeholder facilitator of a run
@@ -267,20 +307,20 @@ class Poster:
         with transaction(self.db) as conn:
             taken = store.answer_prompt(conn, channel, ts, late.actor_id, late.text, self.clock())
         if taken:
-            self.update_later(
-                channel, ts, blocks.answered(payload["text"], late.user, blocks.shown_answer(item.reply.expects, late.text))
-            )
+            self.update_later(channel, ts, blocks.answered(payload["text"], late.user, late.text))
 
     def _remember(
         self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any], answered: Late | None = None
     ) -> None:
         """What Slack's answer teaches: a thread's root, a prompt with widgets (or a question that
-        supersedes one), a run's end (one commit)."""
+        supersedes one), a run's end (one commit). A question may move the run past the prompts of
+        others (handed to the facilitator) and a run's end closes all: their widgets go."""
         question = reply.kind == "prompt" and reply.to is not None
         if not (target.becomes_root or "blocks" in payload or question or reply.kind == "summary"):
             return
         now = self.clock()
         stale: list[store.PromptRow] = []
+        closed: list[store.PromptRow] = []
         actor = reply.to.id if reply.to else None
         with transaction(self.db) as conn:
             if target.becomes_root:
@@ -293,9 +333,13 @@ class Poster:
             elif question:  # a question without widgets still moves this person on from the last one
                 stale = store.supersede_prompts(conn, reply.run_id, actor, now)
             if reply.kind == "summary":
-                store.close_run(conn, reply.run_id, now)
+                closed = store.close_run(conn, reply.run_id, now)
         for row in stale:
             self.update_later(row.channel, row.ts, blocks.withdrawn(row.text))
+        for row in closed:
+            self.update_later(row.channel, row.ts, _withdrawn(row.text, blocks.escape(texts.slack_prompt_run_ended())))
+        if question:
+            self.withdraw_unasked(reply.run_id, keep=(target.channel, ts))
 
     async def target(self, reply: Reply) -> Target:
         conv = reply.conversation
@@ -353,6 +397,33 @@ class Poster:
             taken = store.supersede_prompt(conn, row.channel, row.ts, self.clock())
         if taken:
             self.update_later(row.channel, row.ts, blocks.withdrawn(row.text))
+
+    def withdraw_unasked(self, run_id: int, keep: tuple[str, str] | None = None) -> dict[tuple[str, str], str]:
+        """Close the open prompts of people the run no longer asks (their question was handed to
+        the facilitator, or dropped) and take their widgets away, saying why. Returns why, by
+        (channel, ts); ``keep``: a prompt just posted, left alone."""
+        with transaction(self.db) as conn:
+            gone = store.unasked_prompts(conn, run_id, PLACEHOLDER.id, self.clock(), keep)
+            run = runs.load_run(conn, run_id) if gone else None
+        reasons: dict[tuple[str, str], str] = {}
+        for row, step in gone:
+            reason = _handed_over(run, row, step) or blocks.escape(texts.slack_prompt_not_asked())
+            reasons[(row.channel, row.ts)] = reason
+            self.update_later(row.channel, row.ts, _withdrawn(row.text, reason))
+        return reasons
+
+    def why_gone(self, row: store.PromptRow) -> str | None:
+        """Why a superseded prompt was taken away, when there is more to say than "see the latest
+        question": the run has ended, its question went to the facilitator, or the run asks its
+        person nothing now (mrkdwn)."""
+        conn = self.db.conn
+        run = runs.load_run(conn, row.run_id)
+        if run is None or run.status in ("completed", "cancelled"):
+            return blocks.escape(texts.slack_prompt_run_ended())
+        handed = _handed_over(run, row, store.prompt_step(conn, row.channel, row.ts))
+        if handed is None and row.actor_id not in (PLACEHOLDER.id, *run.context.asked_ids()):
+            return blocks.escape(texts.slack_prompt_not_asked())
+        return handed
 
     def update_later(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
         self.spawn(self._side("chat.update", self.side.chat_update(channel=channel, ts=ts, **payload)))

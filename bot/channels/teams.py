@@ -40,7 +40,7 @@ from botframework.connector.auth import (
     ServiceClientCredentialsFactory,
 )
 
-from bot import texts
+from bot import inbound_json, texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register
 from bot.channels import teams_activities as acts
 from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, Tokens, auth_view
@@ -152,8 +152,8 @@ class TeamsChannel(Channel):
         if request.content_type != "application/json":
             return _error(415, texts.teams_bad_request("Content-Type must be application/json"))
         try:
-            body = await request.json()
-        except ValueError as exc:
+            body = inbound_json.loads(await request.read())
+        except ValueError as exc:  # not JSON, not UTF-8, NaN, a lone surrogate, nested too deeply
             return _error(400, texts.teams_bad_request(f"the body is not JSON ({exc})"))
         if not isinstance(body, dict) or not body.get("type"):
             return _error(400, texts.teams_bad_request("it is not an object with a type"))

@@ -5,7 +5,8 @@ Inbound: an activity (its JSON) becomes an :class:`Inbound` holding a neutral
 ``Message.mentions`` (``@Bob_Smith`` -> ``Actor("teams:29:...", "Bob Smith")``). Outbound: a
 neutral :class:`~bot.model.Reply` becomes an activity, with an Adaptive Card for every prompt that
 expects an answer, and :func:`answered_card` is the card that replaces a prompt once answered.
-No I/O here: ``bot/channels/teams.py`` does the HTTP and the storing.
+The text is escaped (:func:`escape`): what people typed is shown as typed, never as markdown links
+or HTML under the bot's name; only the ``<at>`` mentions the bot adds are live. No I/O here: ``bot/channels/teams.py`` does the HTTP and the storing.
 
 Conversation keys: ``ConversationKey("teams", <conversation id without ;messageid=...>,
 thread=<root message id>)``. A ``/`` in a Teams id is written ``%2F`` (and ``%`` as ``%25``) so
@@ -15,6 +16,7 @@ the key's own ``/thread`` separator stays unambiguous.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -100,45 +102,50 @@ def mention_token(name: str) -> str:
 
 
 def parse(activity: Mapping[str, Any]) -> Inbound:
-    """Translate one activity; :class:`ActivityError` names what a usable one lacks."""
+    """Translate one activity; :class:`ActivityError` names what a usable one lacks, or the field
+    of the wrong type: raised before the channel writes anything."""
     kind = str(activity.get("type") or "")
-    conv = activity.get("conversation") or {}
-    if not isinstance(conv, Mapping) or not conv.get("id"):
+    conv = _object(activity, "conversation")
+    conversation = _string(conv, "id", "conversation.")
+    if not conversation:
         raise ActivityError("conversation.id is missing")
-    service_url = activity.get("serviceUrl")
+    service_url = _string(activity, "serviceUrl")
     if not service_url:
         raise ActivityError("serviceUrl is missing")
-    base, thread = split_conversation(str(conv["id"]))
-    channel_data = activity.get("channelData") or {}
-    bot = activity.get("recipient") or {}
+    base, thread = split_conversation(conversation)
+    bot = _object(activity, "recipient")
+    tenant = _object(_object(activity, "channelData"), "tenant", "channelData.")
     common: dict[str, Any] = {
-        "conversation_id": str(conv["id"]),
+        "conversation_id": conversation,
         "base_id": base,
         "thread": thread,
         "conversation_type": str(conv.get("conversationType") or ("channel" if thread else "personal")),
-        "service_url": str(service_url),
-        "tenant_id": (channel_data.get("tenant") or {}).get("id") or conv.get("tenantId"),
-        "bot": {"id": str(bot.get("id") or ""), "name": str(bot.get("name") or "")},
+        "service_url": service_url,
+        "tenant_id": _string(tenant, "id", "channelData.tenant.") or _string(conv, "tenantId", "conversation."),
+        "bot": {"id": _string(bot, "id", "recipient.") or "", "name": str(bot.get("name") or "")},
         "activity_id": str(activity.get("id") or "") or None,
     }
+    entities = _entities(activity)
+    for field in ("membersAdded", "membersRemoved"):  # read for any activity (teams.py)
+        _members(activity, field)
     if kind in ("conversationUpdate", "installationUpdate"):
         return Inbound("install", **common)
     if kind not in ("message", "invoke"):
         return Inbound("ignore", **common)
-    sender = activity.get("from") or {}
-    if not sender.get("id"):
+    sender = _object(activity, "from")
+    if not _string(sender, "id", "from."):
         raise ActivityError("from.id is missing")
     who = actor(sender)
-    common.update(actor=who, aad_object_id=sender.get("aadObjectId"), timezone=_timezone(activity))
+    common.update(actor=who, aad_object_id=_string(sender, "aadObjectId", "from."), timezone=_timezone(activity))
     if kind == "invoke":
         name = str(activity.get("name") or "")
-        value = activity.get("value") or {}
-        data = ((value.get("action") or {}).get("data") if isinstance(value, Mapping) else None) or {}
-        return Inbound("invoke", name=name, value=dict(data), addressed=True, **common)
+        action = _object(_object(activity, "value"), "action", "value.")
+        data = _card_data(_object(action, "data", "value.action."), "value.action.data.")
+        return Inbound("invoke", name=name, value=data, addressed=True, **common)
     value = activity.get("value")
     if isinstance(value, Mapping):
-        return Inbound("submit", value=dict(value), addressed=True, **common)
-    text, mentions, mentioned = clean_text(str(activity.get("text") or ""), activity.get("entities") or [], bot)
+        return Inbound("submit", value=_card_data(value, "value."), addressed=True, **common)
+    text, mentions, mentioned = clean_text(str(activity.get("text") or ""), entities, bot)
     message = Message(
         conversation=key_for(base, thread),
         actor=who,
@@ -149,6 +156,67 @@ def parse(activity: Mapping[str, Any]) -> Inbound:
     )
     addressed = mentioned or common["conversation_type"] == "personal"
     return Inbound("message", message=message, addressed=addressed, **common)
+
+
+#: The largest id SQLite stores: a card's run or message id beyond it is not one of ours.
+_MAX_ID = 2**63 - 1
+
+
+def _object(holder: Mapping[str, Any], name: str, where: str = "") -> Mapping[str, Any]:
+    """``holder[name]``, an object ({} when absent or null); :class:`ActivityError` naming it
+    (``where`` + ``name``) when it is anything else."""
+    value = holder.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ActivityError(f"{where}{name} is not an object")
+    return value
+
+
+def _string(holder: Mapping[str, Any], name: str, where: str = "") -> str | None:
+    """``holder[name]``, a string (None when absent or null), as :func:`_object`."""
+    value = holder.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ActivityError(f"{where}{name} is not a string")
+    return value
+
+
+def _entities(activity: Mapping[str, Any]) -> list[Any]:
+    """``entities``, a list; a ``mention`` among them names an object with a string id."""
+    entities = activity.get("entities")
+    if entities is None:
+        return []
+    if not isinstance(entities, list):
+        raise ActivityError("entities is not a list")
+    for entity in entities:
+        if isinstance(entity, Mapping) and entity.get("type") == "mention":
+            _string(_object(entity, "mentioned", "entities[]."), "id", "entities[].mentioned.")
+    return entities
+
+
+def _members(activity: Mapping[str, Any], field: str) -> None:
+    """``membersAdded`` / ``membersRemoved``: a list of accounts, each id and AAD id a string."""
+    members = activity.get(field)
+    if members is None:
+        return
+    if not isinstance(members, list) or not all(isinstance(m, Mapping) for m in members):
+        raise ActivityError(f"{field} is not a list of objects")
+    for member in members:
+        _string(member, "id", f"{field}[].")
+        _string(member, "aadObjectId", f"{field}[].")
+
+
+def _card_data(value: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A card's submit data; its ``decisionbot`` run and message ids, when numbers, in range."""
+    meta = value.get("decisionbot")
+    if isinstance(meta, Mapping):
+        for name in ("run", "message"):
+            number = meta.get(name)
+            if isinstance(number, int) and not 0 <= number <= _MAX_ID:
+                raise ActivityError(f"{where}decisionbot.{name} is out of range")
+    return dict(value)
 
 
 def reference_of(activity: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,9 +308,32 @@ def mention_entity(person: Actor) -> dict[str, Any]:
     }
 
 
+#: What Teams' markdown (messages and card TextBlocks) reads as formatting: emphasis, code, links,
+#: strike-through; ``_`` only where it can open or close emphasis (not inside a word, as in URLs).
+_MARKUP = re.compile(r"[\\`*\[\]~]|(?<![^\W_])_|_(?![^\W_])")
+_HEADING = re.compile(r"^(\s*)#", re.M)
+#: Teams refuses an activity above 100 KB (its JSON, counted as UTF-16) with 413 MessageSizeTooBig.
+MAX_ACTIVITY_BYTES = 100 * 1024
+#: Room kept for what wraps the activity (a new thread's parameters, the connector's own fields).
+_ENVELOPE_BYTES = 4 * 1024
+
+
+def escape(text: str) -> str:
+    """Plain text (people's answers, titles and names among it) shown as typed: HTML and
+    markdown characters escaped, so ``[x](https://...)``, ``**bold**`` or ``<a href>`` someone
+    typed is never posted as a link, emphasis or markup under the bot's name."""
+    text = _MARKUP.sub(r"\\\g<0>", html.escape(text, quote=False))
+    return _HEADING.sub(r"\1\\#", text)
+
+
 def markdown(text: str) -> str:
-    """Teams renders bot text as markdown: one line break needs a blank line."""
-    return text.replace("\n", "\n\n")
+    """Plain text as Teams markdown: escaped (see :func:`escape`); one line break needs a blank line."""
+    return escape(text).replace("\n", "\n\n")
+
+
+def utf16_size(payload: Any) -> int:
+    """The size Teams holds an activity to: its JSON, as UTF-16."""
+    return len(json.dumps(payload, ensure_ascii=False).encode("utf-16-le"))
 
 
 def reply_activity(
@@ -254,7 +345,9 @@ def reply_activity(
     mention: bool = False,
     people: Sequence[Actor] = (),
 ) -> dict[str, Any]:
-    """The activity for one queued reply: a card for a prompt expecting an answer, else text."""
+    """The activity for one queued reply: a card for a prompt expecting an answer, else text. A
+    card Teams would refuse as too big (a long question, many long options) goes as text instead:
+    the question with its options listed, answered by typing."""
     activity: dict[str, Any] = {
         "type": "message",
         "from": {"id": bot.get("id", ""), "name": bot.get("name", "")},
@@ -263,8 +356,9 @@ def reply_activity(
     who = reply.to if mention and reply.to else None
     if reply.kind == "prompt" and reply.expects:
         card = prompt_card(reply, message_id, people, who)
-        activity["attachments"] = [{"contentType": CARD_TYPE, "content": card}]
-        return activity
+        carded = {**activity, "attachments": [{"contentType": CARD_TYPE, "content": card}]}
+        if utf16_size(carded) <= MAX_ACTIVITY_BYTES - _ENVELOPE_BYTES:
+            return carded
     text = markdown(reply.text)
     if who is not None:
         text = f"<at>{who.name}</at> {text}"
@@ -276,7 +370,8 @@ def reply_activity(
 def prompt_card(reply: Reply, message_id: int, people: Sequence[Actor], who: Actor | None = None) -> dict[str, Any]:
     expects = reply.expects or {}
     data = {"decisionbot": {"run": reply.run_id, "message": message_id}}
-    question = f"<at>{who.name}</at> {reply.text}" if who else reply.text
+    asked = card_question(reply)
+    question = f"<at>{who.name}</at> {escape(asked)}" if who else escape(asked)
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": texts.teams_card_header(reply.run_id), "size": "Small", "isSubtle": True},
         {"type": "TextBlock", "text": question, "wrap": True},
@@ -291,13 +386,24 @@ def prompt_card(reply: Reply, message_id: int, people: Sequence[Actor], who: Act
         "type": "AdaptiveCard",
         "$schema": CARD_SCHEMA,
         "version": "1.5",
-        "fallbackText": reply.text,
+        "fallbackText": asked,
         "body": body,
         "actions": actions,
     }
     if who is not None:
         card["msteams"] = {"entities": [mention_entity(who)]}
     return card
+
+
+def card_question(reply: Reply) -> str:
+    """A prompt's text on its card: without the line listing a choice's options, which the card's
+    input lists (each label once, so a card of many long options stays small)."""
+    expects = reply.expects or {}
+    options = expects.get("options") or []
+    if expects.get("type") != "choice" or not options:
+        return reply.text
+    line = texts.options_line([str(o.get("label")) for o in options])
+    return reply.text.replace(f"\n{line}", "", 1)
 
 
 def answer_inputs(expects: Mapping[str, Any], people: Sequence[Actor]) -> list[dict[str, Any]]:
@@ -351,7 +457,8 @@ def _shortcuts(expects: Mapping[str, Any]) -> list[tuple[str, str]]:
 def answered_card(card: Mapping[str, Any], by: str, answer: str) -> dict[str, Any]:
     """The prompt's card once answered: its header and question, the answer, no inputs left."""
     kept = [b for b in card.get("body", []) if b.get("type") == "TextBlock" and "id" not in b][:2]
-    kept.append({"type": "TextBlock", "text": texts.teams_answered(by, answer), "wrap": True, "weight": "Bolder"})
+    shown = texts.teams_answered(escape(by), escape(answer))
+    kept.append({"type": "TextBlock", "text": shown, "wrap": True, "weight": "Bolder"})
     return {**card, "body": kept, "actions": []}  # the kept blocks are shared, never changed
 
 

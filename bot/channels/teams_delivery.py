@@ -3,6 +3,9 @@
 Where it goes:
 - a reply for one person alone (``Reply.private``) goes to the bot's personal chat with them,
   created proactively (``POST /v3/conversations``) the first time and remembered;
+- any other reply to one person but a question (a re-prompt, help, a correction's answer) goes
+  there too when they last wrote to the run from that chat, or when the run's latest question
+  to them was sent there: what was asked in private is not repeated in public;
 - in a channel, a run lives in the reply chain of the bot's first message of that run: the first
   reply opens a new thread (``POST /v3/conversations`` with the channel), the rest reply in it;
 - anywhere else, into the conversation, with an @mention of the person asked in group chats and
@@ -25,7 +28,7 @@ from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import teams_activities as acts
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_store import Card, Reference, TeamsStore
-from bot.model import Actor, Reply
+from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import Queued
 from bot.store import group, transcript
 
@@ -42,8 +45,8 @@ class TeamsOutbound:
         reply = item.reply
         base = acts.base_of(reply.conversation)
         ref = self.store.reference(base)
-        if reply.private and reply.to is not None and reply.to.channel == acts.CHANNEL:
-            chat = await self._personal_chat(reply.to, ref, base)
+        chat = await self._to_personal_chat(reply, ref, base)
+        if chat is not None:
             return await self._post(item, chat, chat.conversation_id, base, mention=False)
         if ref is None:
             raise DeliveryFailed(texts.teams_no_reference(base))
@@ -56,6 +59,26 @@ class TeamsOutbound:
                 return await self._open_thread(item, ref, mention)
             return await self._post(item, ref, f"{base};messageid={root}", base, mention)
         return await self._post(item, ref, base, base, mention)
+
+    async def _to_personal_chat(self, reply: Reply, ref: Reference | None, run_base: str) -> Reference | None:
+        """The personal chat a reply goes to instead of the run's conversation, or None: a reply
+        for one person alone; and any other reply to someone (a re-prompt, help, a correction's
+        answer), but a question, when they last wrote to the run from their personal chat or the
+        run's latest question to them was sent there (it must not be repeated in public)."""
+        to = reply.to
+        if to is None or to.channel != acts.CHANNEL:
+            return None
+        if reply.private:
+            return await self._personal_chat(to, ref, run_base)
+        if reply.kind == "prompt":
+            return None
+        spoke_in, asked_alone = self.store.heard_from(reply.run_id, to.id)
+        if spoke_in is not None:
+            key = ConversationKey.parse(spoke_in)
+            there = self.store.reference(acts.base_of(key)) if key.channel == acts.CHANNEL and not key.thread else None
+            if there is not None and there.conversation_type == "personal":
+                return there
+        return await self._personal_chat(to, ref, run_base) if asked_alone else None
 
     def _activity(
         self, item: Queued, ref: Reference, target: str, run_base: str, mention: bool

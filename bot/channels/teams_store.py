@@ -225,6 +225,18 @@ class TeamsStore:
         ).fetchone()
         return row[0] if row else None
 
+    def heard_from(self, run_id: int, actor_id: str) -> tuple[str | None, bool]:
+        """Where this person last wrote to the run (the stored conversation key; None: never),
+        and whether the latest question the run asked them was sent to them alone. One query,
+        two short backward scans of the run's messages (``messages_run``)."""
+        row = self.db.conn.execute(
+            "SELECT (SELECT conversation FROM messages WHERE run_id = ?1 AND direction = 'in' AND actor_id = ?2"
+            " ORDER BY id DESC LIMIT 1), (SELECT private FROM messages WHERE run_id = ?1 AND direction = 'out'"
+            " AND actor_id = ?2 AND kind = 'prompt' ORDER BY id DESC LIMIT 1)",
+            (run_id, actor_id),
+        ).fetchone()
+        return (row[0], bool(row[1])) if row else (None, False)
+
     def person(self, any_id: str) -> Actor | None:
         """Someone seen, by their Teams id or their Azure AD object id."""
         row = self.db.conn.execute(

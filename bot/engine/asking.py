@@ -211,6 +211,24 @@ class TurnBase(ABC):
                 return questions.display(items[prompt.item].get(step.fan_out[1]))
         return "Someone"
 
+    def asked_for_owner(self, prompt: Prompt, step: Step, q: Question) -> str:
+        """An owner's question handed to someone else (after their misses, or by the escalation
+        timer), worded for that person: the owner's own wording says "you"."""
+        number = prompt.item or 0
+        items = self.fan_items(step)
+        item = self._show(items[number]) if number < len(items) else {}
+        rec = self.flow.record
+        role = {rec.accepts: "accepts", rec.actions_done: "done"}.get(step.id) if q.type == "yes_no" else None
+        return texts.asked_for_owner(
+            role or "answer",
+            self.fan_owner_name(prompt),
+            self.flow.item_label_of(step),
+            number + 1,
+            str(item.get("what") or ""),
+            str(item.get("due") or ""),
+            self.render(q.ask, prompt.item, step),
+        )
+
     def prompt_text(self, prompt: Prompt, step: Step, q: Question, current: Any) -> str:
         if prompt.purpose == "reassign":
             item = self.fan_items(step)[prompt.item or 0]
@@ -218,7 +236,10 @@ class TurnBase(ABC):
             return texts.reassign_prompt(
                 self.fan_owner_name(prompt), label, (prompt.item or 0) + 1, item.get("what", "")
             )
-        text = self.render(q.ask, prompt.item if step.type != "repeat" else None, step)
+        if prompt.escalated and step.fan_out and prompt.item is not None:
+            text = self.asked_for_owner(prompt, step, q)
+        else:
+            text = self.render(q.ask, prompt.item if step.type != "repeat" else None, step)
         if step.type == "repeat":
             number = (prompt.item or 0) + 1
             text = texts.item_prefix(step.item_label, number) + text

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.engine import questions, templates
 from bot.engine.model import Flow
-from bot.engine.state import RunState
+from bot.engine.state import RunState, slot_key
 
 
 def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
@@ -29,15 +29,18 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
     accepted = _per_item(answers, rec.accepts)
     for i, item in enumerate(answers.get(rec.actions) or [] if rec.actions else []):
         owner = item.get("owner") or {}
-        out["actions"].append(
-            {
-                "what": item.get("what"),
-                "owner": owner.get("id"),
-                "owner_name": owner.get("name"),
-                "due": item.get("due"),
-                "accepted": accepted.get(str(i)) if rec.accepts else None,
-            }
-        )
+        action = {
+            "what": item.get("what"),
+            "owner": owner.get("id"),
+            "owner_name": owner.get("name"),
+            "due": item.get("due"),
+            "accepted": accepted.get(str(i)) if rec.accepts else None,
+        }
+        if action["accepted"] is not None:
+            by = _answered_for(ctx, (rec.accepts or "", i, None), owner.get("id"))
+            if by is not None:
+                action["confirmed_by"] = by
+        out["actions"].append(action)
     if rec.actions_done:
         done = _per_item(answers, rec.actions_done)
         out["actions_done"] = [
@@ -57,6 +60,16 @@ def _per_item(answers: dict[str, Any], step: str | None) -> dict[str, Any]:
     at load today): what it says of each item is unknown."""
     value = answers.get(step) if step else None
     return value if isinstance(value, dict) else {}
+
+
+def _answered_for(ctx: RunState, slot: tuple[str, int | None, str | None], owner: str | None) -> dict[str, str] | None:
+    """Who gave a per-owner item's answer in the owner's place (the facilitator their question
+    was handed to), as ``{"id", "name"}``; None when the owner answered it themself."""
+    by = ctx.answered_by.get(slot_key(slot))
+    if by is None or by == owner:
+        return None
+    known = {p.id: p.name for p in ctx.known_people()}
+    return {"id": by, "name": known.get(by, by)}
 
 
 def _decision_text(spec: str | None, ctx: RunState, answers: dict[str, Any]) -> str | None:

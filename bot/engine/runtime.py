@@ -313,6 +313,8 @@ class Turn(Corrections):
         dated = q.type == "date"
         example_date = texts.date_example(pctx.today, info.get("not_before"), info.get("not_after")) if dated else None
         question = self.prompt_text(prompt, step, q, None)
+        if prompt.escalated:  # an owner's question handed over reads on after a colon: "does bob take ..."
+            question = question[:1].upper() + question[1:]
         bounds = texts.bounds_text(low, high)
         self.say(texts.help_text(q.type, question, q.help, q.example, bounds, example_date), to=actor)
 

@@ -48,21 +48,16 @@ def write_completion(
     )
     decision_id = int(cur.lastrowid or 0)
     accepts = _accepted_times(conn, run.id, record.get("accepts_step"))
+    rows = []
+    for i, a in enumerate(record.get("actions") or [], 1):
+        at = accepts.get(i) if a["accepted"] else None
+        by = (a.get("confirmed_by") or {}).get("id") if at else None  # a yes given in the owner's place
+        owners_yes, others_yes = (None, at) if by else (at, None)
+        rows.append((decision_id, i, a["what"], a["owner"], a["owner_name"], a["due"], owners_yes, by, others_yes))
     conn.executemany(
-        "INSERT INTO actions (decision_id, item, what, owner_id, owner_name, due, accepted_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                decision_id,
-                i,
-                a["what"],
-                a["owner"],
-                a["owner_name"],
-                a["due"],
-                accepts.get(i) if a["accepted"] else None,
-            )
-            for i, a in enumerate(record.get("actions") or [], 1)
-        ],
+        "INSERT INTO actions (decision_id, item, what, owner_id, owner_name, due, accepted_at, confirmed_by,"
+        " confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
     )
     _schedule_reviews(conn, decision_id, run.id, record, tz, stamp)
     return decision_id

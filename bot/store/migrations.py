@@ -179,6 +179,37 @@ def m002_outbox_gives_up_by_time(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_actions_confirmed_for_the_owner(db: Database) -> None:
+    """An action whose owner's question was handed to someone else (the facilitator, after the
+    owner's misses or the escalation timer) is confirmed by that person, not accepted by its owner:
+    ``accepted_at`` stays for the owner's own yes; ``confirmed_by``/``confirmed_at`` say who said yes
+    in their place, and when. Rows written before are corrected from the answers: the yes that
+    set ``accepted_at`` (same run, item and time) given by someone other than the owner."""
+    db.execute("ALTER TABLE actions ADD COLUMN confirmed_by TEXT")  # actor id; NULL when the owner accepted
+    db.execute("ALTER TABLE actions ADD COLUMN confirmed_at TEXT")
+    db.execute(
+        "UPDATE actions SET confirmed_by = (SELECT an.actor_id FROM answers an JOIN decisions d ON d.run_id = an.run_id"
+        " WHERE d.id = actions.decision_id AND an.item = actions.item AND an.field IS NULL AND an.value = 'true'"
+        " AND an.at = actions.accepted_at AND an.actor_id != actions.owner_id ORDER BY an.id DESC LIMIT 1)"
+        " WHERE accepted_at IS NOT NULL"
+    )
+    db.execute("UPDATE actions SET confirmed_at = accepted_at, accepted_at = NULL WHERE confirmed_by IS NOT NULL")
+
+
+@migrations()
+def m004_leases(db: Database) -> None:
+    """Work one process on the ledger does at a time (bot/store/leases.py): each channel's outbox
+    is delivered by one server, so two on one file (a rolling restart) never send a reply twice."""
+    db.execute(
+        """CREATE TABLE leases (
+        name TEXT PRIMARY KEY,           -- what is leased: outbox:<channel>
+        holder TEXT NOT NULL,            -- a random token of the process that holds it
+        expires_at TEXT NOT NULL         -- after this, another process may take it over
+    )"""
+    )
+
+
 #: Modules that own more tables, each with its own ``migrations = Migrations("decisionbot-<area>")``
 #: set; applied after the core set, in this order.
 AREA_SETS: tuple[str, ...] = (
@@ -214,11 +245,24 @@ def all_sets() -> list[Migrations]:
 
 
 def apply(db: Database) -> list[str]:
-    """Apply pending migrations of every set; return the names applied."""
+    """Apply pending migrations of every set; return the names applied.
+
+    Several processes may open a ledger that needs migrating at the same moment (the restarted
+    server, cron's ``jobs run-due``, an operator's ``db migrate``). A set with something pending
+    is applied under the write lock, taken first (``BEGIN IMMEDIATE`` waits the busy timeout),
+    and what is pending is worked out again inside it: the process that waited finds the work
+    done and applies nothing. sqlite-utils' ``Migrations.apply`` runs inside that transaction
+    (each migration in a savepoint with its record, as it writes them on its own), so the set's
+    pending migrations commit together. Inside a transaction already open (the dry run that
+    refuses another application's file) they are a savepoint of it."""
+    from bot.store import transaction  # bot.store imports this module
+
     applied: list[str] = []
     for mset in all_sets():
-        pending = [m.name for m in mset.pending(db)]
-        if pending:
+        if not mset.pending(db):  # the common case: read only, no lock taken
+            continue
+        with transaction(db):
+            pending = [m.name for m in mset.pending(db)]
             mset.apply(db)
-            applied.extend(pending)
+        applied.extend(pending)
     return applied

@@ -6,7 +6,10 @@ first message becomes the thread's root when it is delivered. Inbound thread rep
 run through it; a thread is closed when the run's summary is posted.
 
 ``slack_prompts`` holds each posted message that carries widgets (buttons, selects, a date
-picker): who it asks, and whether it was answered, so that a second click cannot answer twice.
+picker): who it asks, and whether it was answered, so that a second click cannot answer twice;
+its ``answer`` is the answer as shown ("Yes", an option's label, a person's mention), not the
+words typed. A prompt whose person the run no longer asks (handed to the facilitator, or the run
+ended) is superseded or closed, and its widgets are taken away.
 """
 
 from __future__ import annotations
@@ -125,14 +128,17 @@ def add_thread(conn: sqlite3.Connection, channel: str, thread_ts: str, run_id: i
     )
 
 
-def close_run(conn: sqlite3.Connection, run_id: int, now: datetime) -> None:
-    """The run ended: its threads stop taking answers and its open prompts are closed."""
+def close_run(conn: sqlite3.Connection, run_id: int, now: datetime) -> list[PromptRow]:
+    """The run ended: its threads stop taking answers and its open prompts are closed. Returns
+    those prompts (their widgets are to be taken away)."""
     stamp = iso(now)
     conn.execute("UPDATE slack_threads SET closed_at = ? WHERE run_id = ? AND closed_at IS NULL", (stamp, run_id))
-    conn.execute(
-        "UPDATE slack_prompts SET status = 'closed', updated_at = ? WHERE run_id = ? AND status = 'open'",
+    rows = conn.execute(
+        f"UPDATE slack_prompts SET status = 'closed', updated_at = ? WHERE run_id = ? AND status = 'open'"
+        f" RETURNING {_PROMPT_COLUMNS}",
         (stamp, run_id),
-    )
+    ).fetchall()
+    return [_prompt(r) for r in rows]
 
 
 def add_prompt(
@@ -167,6 +173,24 @@ def supersede_prompts(conn: sqlite3.Connection, run_id: int, actor_id: str | Non
     return [_prompt(r) for r in rows]
 
 
+def unasked_prompts(
+    conn: sqlite3.Connection, run_id: int, placeholder_id: str, now: datetime, keep: tuple[str, str] | None = None
+) -> list[tuple[PromptRow, str | None]]:
+    """Open prompts of a run that goes on whose person it no longer waits on (their question was
+    handed to the facilitator, or dropped by ``back``): superseded. A prompt asked of the
+    placeholder facilitator is the claimer's. ``keep``: (channel, ts) of a prompt posted now,
+    left alone. Returns them, each with the step it asked."""
+    found = conn.execute(
+        f"SELECT {', '.join('p.' + c for c in _PROMPT_COLUMNS.split(', '))}, m.step FROM slack_prompts p"
+        " JOIN runs r ON r.id = p.run_id LEFT JOIN messages m ON m.id = p.message_id"
+        " WHERE p.run_id = ? AND p.status = 'open' AND p.actor_id IS NOT NULL AND r.status IN ('active', 'stalled')"
+        " AND instr(r.waiting_on, ' ' || CASE WHEN p.actor_id = ? THEN r.facilitator_id ELSE p.actor_id END || ' ') = 0",
+        (run_id, placeholder_id),
+    ).fetchall()
+    gone = [(_prompt(row[:-1]), row[-1]) for row in found if (row[0], row[1]) != keep]
+    return [(row, step) for row, step in gone if supersede_prompt(conn, row.channel, row.ts, now)]
+
+
 def supersede_prompt(conn: sqlite3.Connection, channel: str, ts: str, now: datetime) -> bool:
     """The one prompt posted at ``channel``/``ts`` is superseded; False when it was not open."""
     cur = conn.execute(
@@ -183,32 +207,44 @@ def prompt(conn: sqlite3.Connection, channel: str, ts: str) -> PromptRow | None:
     return _prompt(row) if row else None
 
 
-def answer_prompts(conn: sqlite3.Connection, run_id: int, actor_id: str, answer: str, now: datetime) -> list[PromptRow]:
-    """``actor_id`` answered in ``run_id``: their open prompts are answered. Returns them."""
+def prompts_answered_by(conn: sqlite3.Connection, run_id: int, actor_id: str, placeholder_id: str) -> list[PromptRow]:
+    """The open prompts an answer by ``actor_id`` in ``run_id`` takes: those asking them, and,
+    when they facilitate it, those asked of the placeholder facilitator before they claimed it."""
     rows = conn.execute(
-        f"UPDATE slack_prompts SET status = 'answered', answered_by = ?, answer = ?, updated_at = ?"
-        f" WHERE run_id = ? AND actor_id = ? AND status = 'open' RETURNING {_PROMPT_COLUMNS}",
-        (actor_id, answer, iso(now), run_id, actor_id),
+        f"SELECT {_PROMPT_COLUMNS} FROM slack_prompts WHERE run_id = ? AND status = 'open' AND (actor_id = ?"
+        " OR (actor_id = ? AND EXISTS (SELECT 1 FROM runs WHERE id = ? AND facilitator_id = ?)))",
+        (run_id, actor_id, placeholder_id, run_id, actor_id),
     ).fetchall()
     return [_prompt(r) for r in rows]
 
 
-def answer_claimed_prompts(
-    conn: sqlite3.Connection, run_id: int, actor_id: str, placeholder_id: str, answer: str, now: datetime
-) -> list[PromptRow]:
-    """``actor_id`` answered in ``run_id`` as its facilitator: the open prompts asked of the
-    placeholder facilitator before they claimed the run are answered too. Returns them."""
-    rows = conn.execute(
-        f"UPDATE slack_prompts SET status = 'answered', answered_by = ?, answer = ?, updated_at = ?"
-        f" WHERE run_id = ? AND actor_id = ? AND status = 'open'"
-        f" AND EXISTS (SELECT 1 FROM runs WHERE id = ? AND facilitator_id = ?) RETURNING {_PROMPT_COLUMNS}",
-        (actor_id, answer, iso(now), run_id, placeholder_id, run_id, actor_id),
-    ).fetchall()
-    return [_prompt(r) for r in rows]
+def late_value(conn: sqlite3.Connection, run_id: int, step: str | None, actor_id: str, message_id: int) -> Any:
+    """The value the run took from the first answer to ``step`` by ``actor_id`` after the outbox
+    message ``message_id`` (the answer ``transcript.answer_after`` finds): the answer recorded in
+    the same turn, for the same step, from the same words. None when it took none (a 'done')."""
+    row = conn.execute(
+        "SELECT a.value FROM messages m JOIN answers a ON a.run_id = m.run_id AND a.actor_id = m.actor_id"
+        " AND a.step = m.step AND a.at = m.created_at AND a.raw = trim(m.text, ' ' || char(9, 10, 13))"
+        " WHERE m.id = (SELECT min(id) FROM messages WHERE run_id = ? AND id > ? AND direction = 'in'"
+        " AND step = ? AND actor_id = ? AND kind = 'answer') ORDER BY a.id DESC LIMIT 1",
+        (run_id, message_id, step, actor_id),
+    ).fetchone()
+    return json.loads(row[0]) if row and row[0] is not None else None
+
+
+def prompt_step(conn: sqlite3.Connection, channel: str, ts: str) -> str | None:
+    """The step the prompt posted at ``channel``/``ts`` asked."""
+    row = conn.execute(
+        "SELECT m.step FROM slack_prompts p JOIN messages m ON m.id = p.message_id WHERE p.channel = ? AND p.ts = ?",
+        (channel, ts),
+    ).fetchone()
+    return str(row[0]) if row and row[0] is not None else None
 
 
 def answer_prompt(conn: sqlite3.Connection, channel: str, ts: str, actor_id: str, answer: str, now: datetime) -> bool:
-    """The one prompt posted at ``channel``/``ts`` is answered; False when it was not open."""
+    """The one prompt posted at ``channel``/``ts`` is answered; False when it was not open.
+    ``answer`` is the answer as its "answered by" line shows it (an option's label, a person's
+    mention, a date), not the words typed."""
     cur = conn.execute(
         "UPDATE slack_prompts SET status = 'answered', answered_by = ?, answer = ?, updated_at = ?"
         " WHERE channel = ? AND ts = ? AND status = 'open'",

@@ -134,6 +134,20 @@ def escalated_prompt(owner: str, question: str) -> str:
     return f"{owner} could not answer this one, so it comes to you: {question}"
 
 
+def asked_for_owner(role: str, owner: str, label: str, number: int, what: str, due: str, question: str) -> str:
+    """An owner's question as the person it was handed to reads it (the owner's own wording says
+    'you'): ``role`` is what the step records, ``accepts`` (the owner takes the item),
+    ``done`` (the owner did it) or anything else (the owner's question, quoted)."""
+    thing = f"the {label.lower()} '{what}'" if what else f"{label} {number}"
+    if due:
+        thing += f" (due {due})"
+    if role == "accepts":
+        return f"does {owner} take {thing}?"
+    if role == "done":
+        return f"did {owner} do {thing}?"
+    return f'{owner} was asked about {thing}: "{question}" What is the answer for {owner}?'
+
+
 def escalation_notice(owner: str, facilitator: str) -> str:
     return f"Thanks, {owner}. I've handed this question to {facilitator}."
 
@@ -288,6 +302,8 @@ def summary(record: Mapping[str, Any]) -> str:
         lines.append(f"Decided: {record['decision']}")
     for i, action in enumerate(record.get("actions") or [], 1):
         state = {True: "accepted", False: "declined", None: "not confirmed yet"}[action.get("accepted")]
+        if action.get("confirmed_by") and action.get("accepted") is not None:  # answered for the owner
+            state = f"{'confirmed' if action['accepted'] else 'declined'} by {action['confirmed_by']['name']}"
         due = action.get("due") or "no due date"
         lines.append(f"  {i}. {action['what']} - {action['owner_name']}, due {due} ({state})")
     if record.get("review_at"):

@@ -182,6 +182,21 @@ def delivery_unmarked(channel: str, message_id: int) -> str:
     return f"{channel}: reply {message_id} was delivered but could not be marked so; marking it again shortly"
 
 
+def outbox_lease_taken(channel: str) -> str:
+    return f"{channel}: this process delivers the outbox (it holds the channel's lease on the ledger)"
+
+
+def outbox_lease_elsewhere(channel: str) -> str:
+    return (
+        f"{channel}: another decisionbot process on this ledger delivers the outbox; replies written here"
+        " wait for it, and this process takes over within seconds once it stops"
+    )
+
+
+def outbox_lease_failed(problem: str) -> str:
+    return f"The outbox leases could not be taken or renewed this time; trying again in a second: {problem}"
+
+
 def channel_off_replies_wait(channel: str) -> str:
     later = (
         "continue the run with: decisionbot chat --run N"

@@ -37,6 +37,11 @@ def slack_pick_option() -> str:
     return "Pick one"
 
 
+def slack_cut() -> str:
+    """What stands where the middle of a message too long for one Slack section was left out."""
+    return " … "
+
+
 def slack_answered(by: str, answer: str) -> str:
     return f"Answered by {by}: {answer}"
 
@@ -47,6 +52,18 @@ def slack_already_answered(by: str, answer: str) -> str:
 
 def slack_prompt_closed() -> str:
     return "This question is no longer open: the conversation has moved on. See the latest question."
+
+
+def slack_prompt_handed_over(to: str) -> str:
+    return f"This question was handed to {to}, who answers it now."
+
+
+def slack_prompt_not_asked() -> str:
+    return "This question is no longer asked of you: the conversation has moved on."
+
+
+def slack_prompt_run_ended() -> str:
+    return "This question is closed: the run has ended."
 
 
 def slack_not_your_prompt(to: str) -> str:

@@ -137,9 +137,7 @@ def teams_bad_app_id(value: str) -> str:
 
 
 def teams_text_only() -> str:
-    return (
-        "I read typed text and card answers: a file or picture alone answers nothing. Type **help** for the commands."
-    )
+    return "I read typed text and card answers: a file or picture alone answers nothing. Say 'help' for the commands."
 
 
 def teams_not_your_card() -> str:

@@ -15,6 +15,7 @@ from tests.triggers.conftest import ALICE, BOB, CAROL, CONV, Process
 
 DECISION = "What was decided in Weekly sync?"
 ACCEPT = "alice assigned you an action from 'Weekly sync': 'Draft plan', due 2026-11-27. Do you accept it?"
+HANDED = "does bob take the action 'Draft plan' (due 2026-11-27)?"  # bob's question, worded for alice
 
 
 def start(proc: Process, title: str = "Weekly sync", conv=CONV) -> int:
@@ -100,7 +101,7 @@ def test_a_flow_that_says_reassign_hands_the_owners_question_to_the_facilitator(
     assert proc.outbox(seen) == [
         (1, "alice", "info", 0, f"Still no answer from: bob ('{ACCEPT}')."),
         (1, "bob", "info", 1, "No answer came in time, so I've handed this question to alice."),
-        (1, "alice", "prompt", 0, f"bob could not answer this one, so it comes to you: {ACCEPT}"),
+        (1, "alice", "prompt", 0, f"bob could not answer this one, so it comes to you: {HANDED}"),
     ]
     assert proc.rows("SELECT waiting_on FROM runs") == [(" console:alice ",)]
     proc.say(ALICE, "yes")

@@ -1,0 +1,163 @@
+"""How the Slack channel redraws its questions: the "answered by" line shows the answer the run
+took (an option's label, Yes or No, a person as a live mention, the date a default stands for),
+not the words typed or a button's value; and a question the run no longer asks of its person
+(handed to the facilitator after three misses, or the run ended) loses its widgets and says why.
+The real server against the fake Web API, requests signed for real."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, harness, message, wait_for
+
+NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def slack(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[Harness]:
+    """The server on a clock that stands still, so a default date is known."""
+    h = await harness(tmp_path, fake, clock=lambda: NOW)
+    yield h
+    await h.client.close()
+
+
+def widgets(posted: dict[str, Any]) -> list[str]:
+    return [e["type"] for b in posted.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
+
+
+def updates(fake: FakeSlack, posted: dict[str, Any]) -> list[dict[str, Any]]:
+    where = (posted["channel"], posted["ts"])
+    return [c.args for c in fake.of("chat.update") if (c.args["channel"], c.args["ts"]) == where]
+
+
+async def redrawn(fake: FakeSlack, posted: dict[str, Any]) -> dict[str, Any]:
+    """The one chat.update of a posted question: no widgets left, and its context line's text."""
+    (update,) = await wait_for(lambda: updates(fake, posted))
+    assert [b["type"] for b in update["blocks"]] == ["section", "context"]
+    return update
+
+
+def line(update: dict[str, Any]) -> str:
+    return str(update["blocks"][1]["elements"][0]["text"])
+
+
+def ephemerals(fake: FakeSlack) -> list[tuple[str, str]]:
+    return [(c.args["user"], c.args["text"]) for c in fake.of("chat.postEphemeral")]
+
+
+async def owner_question(slack: Harness, thread_words: tuple[str, ...] = ()) -> tuple[str, dict[str, Any]]:
+    """A post_meeting run in C1 whose one action Bob owns: its thread, and Bob's DM question."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done", *thread_words):
+        await slack.event(message("UA", text, thread_ts=thread))
+    dm = (await slack.posts(7))[6]
+    assert dm["channel"] == "DUB" and widgets(dm) == ["button", "button"]
+    return thread, dm
+
+
+# --- the answer taken, as the "answered by" line shows it ------------------------------------
+
+
+async def test_typed_answers_show_the_value_taken_not_the_words(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start metric_breach Checkout")
+    thread = (await slack.posts(1))[0]["ts"]
+    acknowledge = (await slack.posts(2))[1]
+    await slack.event(message("UA", "me", thread_ts=thread))  # a person question
+    assert line(await redrawn(fake, acknowledge)) == "Answered by <@UA>: <@UA>"  # was ": me"
+    response = (await slack.posts(3))[2]
+    assert widgets(response) == ["button", "button", "button"]
+    await slack.event(message("UA", "2", thread_ts=thread))  # the second option, by number
+    assert line(await redrawn(fake, response)) == "Answered by <@UA>: Watch it"  # was ": 2"
+    assert slack.rows("SELECT value FROM answers WHERE step = 'response'") == [('"watch"',)]
+    assert slack.rows("SELECT answer FROM slack_prompts WHERE ts = ?", response["ts"]) == [("Watch it",)]
+    await slack.click("UA", response, {"type": "button", "value": "ignore"})  # the "already answered" note agrees
+    note = "This question was already answered by <@UA>: Watch it."
+    assert await wait_for(lambda: ephemerals(fake)) == [("UA", note)]
+
+
+async def test_yes_no_and_a_default_date_show_what_they_stand_for(slack: Harness, fake: FakeSlack) -> None:
+    thread, dm = await owner_question(slack)
+    await slack.event(message("UB", "y", channel="DUB"))
+    assert line(await redrawn(fake, dm)) == "Answered by <@UB>: Yes"  # was ": y"
+    review = (await slack.posts(8))[7]
+    assert widgets(review) == ["datepicker", "button"]  # a date, and "Use the default (in 4 weeks)"
+    await slack.click("UA", review, {"type": "button", "value": "default"})
+    assert line(await redrawn(fake, review)) == "Answered by <@UA>: 2030-01-29"  # was ": default"
+    assert slack.rows("SELECT value, kind FROM answers WHERE step = 'review_at'") == [('"2030-01-29"', "default")]
+
+
+async def test_a_question_answered_before_it_got_out_shows_the_value_taken(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    fake.refuse("chat.postMessage", status=429, retry_after="1")  # the owner question waits in the outbox ...
+    await slack.event(message("UA", "Draft the plan", thread_ts=thread))
+    await wait_for(lambda: fake.of("chat.postMessage")[-1].result.get("ok") is False)
+    await slack.event(message("UA", "me", thread_ts=thread))  # ... and is answered meanwhile
+    owner = (await slack.posts(4))[3]
+    assert owner["text"] == "<@UA> Action 1: Who owns 'Draft the plan'?\nAnswered by <@UA>: <@UA>"  # was ": me"
+    assert widgets(owner) == []
+    noted = await wait_for(lambda: slack.rows("SELECT status, answer FROM slack_prompts WHERE ts = ?", owner["ts"]))
+    assert noted == [("answered", "<@UA>")]  # noted once Slack's answer is committed
+
+
+# --- a question no longer its person's --------------------------------------------------------
+
+
+async def test_a_question_handed_to_the_facilitator_loses_its_buttons(slack: Harness, fake: FakeSlack) -> None:
+    thread, dm = await owner_question(slack)
+    for text in ("maybe", "perhaps", "dunno"):  # three misses: the question goes to Alice
+        await slack.event(message("UB", text, channel="DUB"))
+    handed = (await slack.posts(11))[10]
+    assert handed["channel"] == "C1" and handed["text"].startswith("<@UA> Bob could not answer this one")
+    update = await redrawn(fake, dm)
+    assert line(update) == "This question was handed to <@UA>, who answers it now."
+    assert update["blocks"][0]["text"]["text"] == dm["text"]  # the question stays readable
+    assert slack.rows("SELECT status FROM slack_prompts WHERE ts = ?", dm["ts"]) == [("superseded",)]
+
+    await slack.click("UB", dm, {"type": "button", "value": "no"})  # a client that kept the old buttons
+    notes = await wait_for(lambda: ephemerals(fake))
+    assert notes == [("UB", "This question was handed to <@UA>, who answers it now.")]
+    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND actor_id = 'slack:UB'") == [(3,)]
+    assert slack.rows("SELECT count(*) FROM answers WHERE step = 'owner_accepts'") == [(0,)]
+
+
+async def test_a_click_before_the_handed_question_got_out_is_refused_with_the_reason(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    thread, dm = await owner_question(slack)
+    for text in ("maybe", "perhaps"):
+        await slack.event(message("UB", text, channel="DUB"))
+    await slack.posts(9)
+    fake.refuse("chat.postMessage", status=429, retry_after="1")  # the hand-over waits in the outbox
+    await slack.event(message("UB", "dunno", channel="DUB"))
+    await wait_for(lambda: fake.of("chat.postMessage")[-1].result.get("ok") is False)
+    await slack.click("UB", dm, {"type": "button", "value": "no"})
+    notes = await wait_for(lambda: ephemerals(fake))
+    assert notes == [("UB", "This question was handed to <@UA>, who answers it now.")]  # was taken to the run
+    assert line(await redrawn(fake, dm)) == "This question was handed to <@UA>, who answers it now."
+    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND actor_id = 'slack:UB'") == [(3,)]
+    await slack.posts(11)  # the hand-over gets out: nothing more to redraw
+    assert len(updates(fake, dm)) == 1
+
+
+async def test_an_owner_question_left_when_the_run_ends_loses_its_buttons(slack: Harness, fake: FakeSlack) -> None:
+    thread, dm = await owner_question(slack)
+    await slack.slash("UA", "cancel 1")
+    summary = (await slack.posts(8))[7]
+    assert summary["channel"] == "C1" and summary["thread_ts"] == thread
+    update = await redrawn(fake, dm)
+    assert line(update) == "This question is closed: the run has ended."
+    assert slack.rows("SELECT status FROM slack_prompts WHERE ts = ?", dm["ts"]) == [("closed",)]
+
+    await slack.click("UB", dm, {"type": "button", "value": "yes"})
+    notes = await wait_for(lambda: ephemerals(fake))
+    assert notes == [("UB", "This question is closed: the run has ended.")]  # not "See the latest question"
+    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND actor_id = 'slack:UB'") == [(0,)]

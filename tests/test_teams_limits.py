@@ -1,0 +1,134 @@
+"""Teams' limits and what people type, end to end: a card kept under the 100 KB Teams takes (a
+connector that answers 413 MessageSizeTooBig above it, as Teams does), and text people typed
+repeated back without turning into links, emphasis or HTML."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.channels.teams_activities import MAX_ACTIVITY_BYTES
+from tests.fakes.bot_connector import BODY, Call, FakeConnector
+from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit
+
+
+class SizedConnector(FakeConnector):
+    """The fake connector, refusing an activity above Teams' limit as Teams does."""
+
+    async def _record(self, request: web.Request, method: str) -> tuple[Call, web.Response | None]:
+        call, refused = await super()._record(request, method)
+        body = request[BODY]
+        if refused is None and body is not None and method in ("send", "reply", "create", "update"):
+            size = len(json.dumps(body, ensure_ascii=False).encode("utf-16-le"))
+            if size > MAX_ACTIVITY_BYTES:
+                error = {"error": {"code": "MessageSizeTooBig", "message": f"Message size too big ({size} bytes)"}}
+                return call, web.json_response(error, status=413)
+        return call, refused
+
+
+def choice_flow(tmp_path: Path, options: int, label_chars: int, ask: str = "Which one?") -> Path:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    lines = [
+        "id: pick_one",
+        "title: Pick one",
+        "roles: {facilitator: trigger.facilitator, participants: trigger.participants}",
+        "steps:",
+        "  - id: pick",
+        "    to: facilitator",
+        f"    ask: {json.dumps(ask)}",
+        "    type: choice",
+        "    options:",
+    ]
+    for i in range(1, options + 1):
+        label = f"Option {i}: keep the enterprise pricing for the EU region " + "x" * label_chars
+        lines.append(f"      - {{value: v{i}, label: {json.dumps(label[:label_chars])}}}")
+    lines += ["record: {decision: pick}", "on_complete:", "  - post_summary: conversation", ""]
+    (flows / "pick_one.yaml").write_text("\n".join(lines))
+    return flows
+
+
+def size(call: Call) -> int:
+    return len(json.dumps(call.body, ensure_ascii=False).encode("utf-16-le"))
+
+
+async def test_a_choice_of_many_long_options_lists_each_label_once_and_fits_a_card(tmp_path: Path) -> None:
+    h = Harness(tmp_path, flows=choice_flow(tmp_path, 100, 195))
+    h.fake = SizedConnector()
+    async with h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, "start pick_one Pricing"))
+        first = await h.next_post(0)
+        card = first.card
+        assert card is not None and size(first) < MAX_ACTIVITY_BYTES
+        assert len(card["body"][2]["choices"]) == 100
+        # the card's input lists the options: its question and fallback do not again
+        assert card["body"][1]["text"] == "<at>Alice Example</at> Which one?" and card["fallbackText"] == "Which one?"
+        await h.send(submit(h.url, ALICE, first, {"answer": "v42"}))
+        summary = await h.next_post(1)
+        assert summary.text.startswith("Decision recorded: Pricing\n\nDecided: v42")
+        await h.settle()
+        assert h.db("SELECT status FROM runs") == [("completed",)]
+        assert h.db("SELECT count(*) FROM messages WHERE failed_at IS NOT NULL") == [(0,)]
+
+
+async def test_a_question_too_big_for_a_card_is_asked_as_text_and_answered_by_typing(tmp_path: Path) -> None:
+    ask = "Which one? " + "Background of this choice, read it first. " * 600  # about 25,000 characters
+    h = Harness(tmp_path, flows=choice_flow(tmp_path, 100, 60, ask))
+    h.fake = SizedConnector()
+    async with h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, "start pick_one Pricing"))
+        first = await h.next_post(0)
+        assert first.card is None and size(first) < MAX_ACTIVITY_BYTES  # not a card Teams would refuse
+        assert first.text.startswith("<at>Alice Example</at> Which one? Background")
+        assert "1) Option 1: keep" in first.text and "100) Option 100: keep" in first.text
+        root = first.answer_id
+        await h.send(in_channel(h.url, ALICE, "v7", root=root))
+        summary = await h.next_post(1)
+        assert summary.conversation == f"{CHANNEL};messageid={root}"
+        assert summary.text.startswith("Decision recorded: Pricing\n\nDecided: v7")
+        await h.settle()
+        assert h.db("SELECT status FROM runs") == [("completed",)]
+        assert h.db("SELECT count(*) FROM messages WHERE failed_at IS NOT NULL") == [(0,)]
+
+
+async def test_links_emphasis_and_html_people_type_are_repeated_as_typed(tmp_path: Path) -> None:
+    decision = "[Approved by CFO](https://evil.example/login) **ship now**"
+    action = '<a href="https://evil.example/x">https://intranet.example/plan</a> & review'
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = (await h.next_post(0)).answer_id
+        # Teams delivers typed text HTML-escaped
+        await h.send(in_channel(h.url, ALICE, html.escape(decision, quote=False), root=root))
+        await h.next_post(1)
+        await h.send(in_channel(h.url, ALICE, html.escape(action, quote=False), root=root))
+        owner = await h.next_post(2)
+        shown = '&lt;a href="https://evil.example/x"&gt;https://intranet.example/plan&lt;/a&gt; &amp; review'
+        assert owner.card is not None
+        assert owner.card["body"][1]["text"] == f"<at>Alice Example</at> Action 1: Who owns '{shown}'?"
+        await h.send(submit(h.url, ALICE, owner, {"answer": "29:1bob"}))
+        when = await h.next_post(3)
+        await h.send(submit(h.url, ALICE, when, {"answer": "2030-01-15"}))
+        more = await h.next_post(4)
+        await h.send(submit(h.url, ALICE, more, {"say": "done"}))
+        confirm = await h.next_post(5)
+        assert confirm.conversation == "a:chat-with-29:1bob" and confirm.card is not None
+        assert f"'{shown}', due 2030-01-15" in confirm.card["body"][1]["text"]
+        await h.send(personal(h.url, BOB, "yes"))
+        review = await h.next_post(6)
+        await h.send(submit(h.url, ALICE, review, {"say": "ok"}))
+        summary = await h.next_post(7)
+        body: dict[str, Any] = summary.activity
+        assert body["textFormat"] == "markdown"
+        assert r"Decided: \[Approved by CFO\](https://evil.example/login) \*\*ship now\*\*" in body["text"]
+        assert f"  1. {shown} - Bob Builder" in body["text"]
+        assert "<a " not in body["text"] and "](" not in body["text"].replace(r"\](", "")
+        # stored as typed
+        assert h.db("SELECT text FROM decisions") == [(decision,)]
+        assert h.db("SELECT what FROM actions") == [(action,)]
