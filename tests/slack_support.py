@@ -163,3 +163,16 @@ async def harness(
     if channel is not None and channel.poster is not None:
         channel.poster.pacer = Pacer(interval=0.0)  # pacing has its own test; here it only slows
     return Harness(fake, client)
+
+
+async def owner_question_answered_while_it_waits(slack: Harness, answer: str) -> dict[str, Any]:
+    """post_meeting up to its owner question, which a 429 holds in the outbox while the facilitator
+    answers it with ``answer``; returns the question as it is finally posted (Slack's 4th message)."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    slack.fake.refuse("chat.postMessage", status=429, retry_after="1")  # the owner question waits ...
+    await slack.event(message("UA", "Draft the plan", thread_ts=thread))
+    await wait_for(lambda: slack.fake.of("chat.postMessage")[-1].result.get("ok") is False)
+    await slack.event(message("UA", answer, thread_ts=thread))  # ... and is answered meanwhile
+    return (await slack.posts(4))[3]

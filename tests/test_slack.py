@@ -11,7 +11,7 @@ import pytest
 
 from bot.store import jobs
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.slack_support import ROOT, Harness, harness, message, wait_for
+from tests.slack_support import ROOT, Harness, harness, message, owner_question_answered_while_it_waits, wait_for
 
 
 @pytest.fixture
@@ -324,13 +324,7 @@ async def test_a_direct_message_with_nothing_waiting_gets_a_hint_once(slack: Har
 
 
 async def test_a_question_answered_before_it_got_out_is_posted_answered(slack: Harness, fake: FakeSlack) -> None:
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread = (await slack.posts(2))[0]["ts"]
-    await slack.event(message("UA", "We ship in March", thread_ts=thread))
-    fake.refuse("chat.postMessage", status=429, retry_after="1")  # the owner question waits in the outbox ...
-    await slack.event(message("UA", "Draft the plan", thread_ts=thread))
-    await wait_for(lambda: fake.of("chat.postMessage")[-1].result.get("ok") is False)
-    await slack.event(message("UA", "<@UB>", thread_ts=thread))  # ... and is answered meanwhile
+    await owner_question_answered_while_it_waits(slack, "<@UB>")
     owner, due = (await slack.posts(5))[3:5]
     assert owner["text"] == "<@UA> Action 1: Who owns 'Draft the plan'?\nAnswered by <@UA>: <@UB>"
     assert blocks_of(owner) == []  # nothing left to press

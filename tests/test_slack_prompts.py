@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, harness, message, wait_for
+from tests.slack_support import Harness, harness, message, owner_question_answered_while_it_waits, wait_for
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -94,14 +94,7 @@ async def test_yes_no_and_a_default_date_show_what_they_stand_for(slack: Harness
 
 
 async def test_a_question_answered_before_it_got_out_shows_the_value_taken(slack: Harness, fake: FakeSlack) -> None:
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread = (await slack.posts(2))[0]["ts"]
-    await slack.event(message("UA", "We ship in March", thread_ts=thread))
-    fake.refuse("chat.postMessage", status=429, retry_after="1")  # the owner question waits in the outbox ...
-    await slack.event(message("UA", "Draft the plan", thread_ts=thread))
-    await wait_for(lambda: fake.of("chat.postMessage")[-1].result.get("ok") is False)
-    await slack.event(message("UA", "me", thread_ts=thread))  # ... and is answered meanwhile
-    owner = (await slack.posts(4))[3]
+    owner = await owner_question_answered_while_it_waits(slack, "me")
     assert owner["text"] == "<@UA> Action 1: Who owns 'Draft the plan'?\nAnswered by <@UA>: <@UA>"  # was ": me"
     assert widgets(owner) == []
     noted = await wait_for(lambda: slack.rows("SELECT status, answer FROM slack_prompts WHERE ts = ?", owner["ts"]))
