@@ -22,7 +22,7 @@ from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 from bot import channels, config, texts
 from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher, FlowCatalog
-from bot.engine import answers
+from bot.engine import dates
 from bot.outbox import OutboxLease, Sender
 from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
 from bot.store.group import GroupCommit, committed, track
@@ -91,7 +91,7 @@ def create_app(
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     # dateparser loads its data on first use (~0.3 s): pay it at start-up, not inside a turn
-    await asyncio.get_running_loop().run_in_executor(None, answers.warm_up)
+    await asyncio.get_running_loop().run_in_executor(None, dates.warm_up)
     services.http = ClientSession(
         connector=TCPConnector(limit=200, limit_per_host=100), timeout=ClientTimeout(total=30)
     )
