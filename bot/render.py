@@ -36,6 +36,7 @@ def render_run(detail: dict[str, Any]) -> str:
             a["step"] + (f"[{a['item']}]" if a["item"] is not None else "") + (f".{a['field']}" if a["field"] else "")
         )
         lines.append(f"  {slot} r{a['revision']} {a['kind']}: {_value(a['value'])}  (by {a['actor_id']}, {a['at']})")
+    names = {m["actor_id"]: m["actor_name"] for m in detail["messages"] if m["actor_id"] and m["actor_name"]}
     for d in detail["decisions"]:
         lines += [
             "",
@@ -44,7 +45,9 @@ def render_run(detail: dict[str, Any]) -> str:
         ]
         for act in d["actions"]:
             by = act.get("confirmed_by")  # a yes given in the owner's place (older ledgers: no column)
-            accepted = "accepted" if act["accepted_at"] else f"confirmed by {by}" if by else "not accepted"
+            accepted = (
+                "accepted" if act["accepted_at"] else f"confirmed by {names.get(by, by)}" if by else "not accepted"
+            )
             lines.append(
                 f"  action {act['item']}: {act['what']} - {act['owner_name']}, due {act['due'] or '-'}, {act['status']}, {accepted}"
             )

@@ -164,7 +164,7 @@ def test_what_people_typed_is_escaped_and_only_the_bots_mentions_are_live() -> N
     typed = Reply(7, ConversationKey("teams", CHANNEL), "Who owns '<b>x</b>'?", to=alice, expects={"type": "person"})
     card = acts.reply_activity(typed, bot=BOT, conversation=CHANNEL, message_id=5, mention=True)["attachments"][0]
     question = card["content"]["body"][1]["text"]
-    assert question == "<at>Alice Example</at> Who owns '&lt;b&gt;x&lt;/b&gt;'?"
+    assert question == "<at>Alice Example</at> Who owns '<b>x</b>'?"  # a card renders no HTML: as typed
     done = acts.answered_card(card["content"], "Eve [admin](https://e.example)", "**yes**")
     assert done["body"][-1]["text"] == r"Eve \[admin\](https://e.example) answered: \*\*yes\*\*"
 

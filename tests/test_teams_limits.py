@@ -111,7 +111,8 @@ async def test_links_emphasis_and_html_people_type_are_repeated_as_typed(tmp_pat
         owner = await h.next_post(2)
         shown = '&lt;a href="https://evil.example/x"&gt;https://intranet.example/plan&lt;/a&gt; &amp; review'
         assert owner.card is not None
-        assert owner.card["body"][1]["text"] == f"<at>Alice Example</at> Action 1: Who owns '{shown}'?"
+        # a card's TextBlock takes markdown, no HTML: shown as typed (an entity would show as written)
+        assert owner.card["body"][1]["text"] == f"<at>Alice Example</at> Action 1: Who owns '{action}'?"
         await h.send(submit(h.url, ALICE, owner, {"answer": "29:1bob"}))
         when = await h.next_post(3)
         await h.send(submit(h.url, ALICE, when, {"answer": "2030-01-15"}))
@@ -119,7 +120,7 @@ async def test_links_emphasis_and_html_people_type_are_repeated_as_typed(tmp_pat
         await h.send(submit(h.url, ALICE, more, {"say": "done"}))
         confirm = await h.next_post(5)
         assert confirm.conversation == "a:chat-with-29:1bob" and confirm.card is not None
-        assert f"'{shown}', due 2030-01-15" in confirm.card["body"][1]["text"]
+        assert f"'{action}', due 2030-01-15" in confirm.card["body"][1]["text"]
         await h.send(personal(h.url, BOB, "yes"))
         review = await h.next_post(6)
         await h.send(submit(h.url, ALICE, review, {"say": "ok"}))

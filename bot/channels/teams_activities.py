@@ -319,11 +319,16 @@ _ENVELOPE_BYTES = 4 * 1024
 
 
 def escape(text: str) -> str:
-    """Plain text (people's answers, titles and names among it) shown as typed: HTML and
-    markdown characters escaped, so ``[x](https://...)``, ``**bold**`` or ``<a href>`` someone
-    typed is never posted as a link, emphasis or markup under the bot's name."""
-    text = _MARKUP.sub(r"\\\g<0>", html.escape(text, quote=False))
-    return _HEADING.sub(r"\1\\#", text)
+    """Plain text (people's answers, titles and names among it) shown as typed in a message:
+    HTML and markdown characters escaped, so ``[x](https://...)``, ``**bold**`` or ``<a href>``
+    someone typed is never posted as a link, emphasis or markup under the bot's name."""
+    return card_text(html.escape(text, quote=False))
+
+
+def card_text(text: str) -> str:
+    """The same for a card's TextBlock, which takes markdown but no HTML: the markdown escaped
+    and nothing else (an entity such as ``&amp;`` would show as it is written)."""
+    return _HEADING.sub(r"\1\\#", _MARKUP.sub(r"\\\g<0>", text))
 
 
 def markdown(text: str) -> str:
@@ -371,7 +376,7 @@ def prompt_card(reply: Reply, message_id: int, people: Sequence[Actor], who: Act
     expects = reply.expects or {}
     data = {"decisionbot": {"run": reply.run_id, "message": message_id}}
     asked = card_question(reply)
-    question = f"<at>{who.name}</at> {escape(asked)}" if who else escape(asked)
+    question = f"<at>{who.name}</at> {card_text(asked)}" if who else card_text(asked)
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": texts.teams_card_header(reply.run_id), "size": "Small", "isSubtle": True},
         {"type": "TextBlock", "text": question, "wrap": True},
@@ -457,7 +462,7 @@ def _shortcuts(expects: Mapping[str, Any]) -> list[tuple[str, str]]:
 def answered_card(card: Mapping[str, Any], by: str, answer: str) -> dict[str, Any]:
     """The prompt's card once answered: its header and question, the answer, no inputs left."""
     kept = [b for b in card.get("body", []) if b.get("type") == "TextBlock" and "id" not in b][:2]
-    shown = texts.teams_answered(escape(by), escape(answer))
+    shown = texts.teams_answered(card_text(by), card_text(answer))
     kept.append({"type": "TextBlock", "text": shown, "wrap": True, "weight": "Bolder"})
     return {**card, "body": kept, "actions": []}  # the kept blocks are shared, never changed
 
