@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -45,7 +46,7 @@ def open_db(path: str | Path, *, migrate: bool = True, synchronous: str = "NORMA
     A path that cannot hold a ledger (a folder, a file that is not SQLite, another application's
     database) is refused with a ``ConfigError`` naming it, before anything is written to it."""
     conn = _connect(str(path))
-    conn.execute("PRAGMA journal_mode=WAL")
+    _wal(conn)
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
@@ -56,6 +57,20 @@ def open_db(path: str | Path, *, migrate: bool = True, synchronous: str = "NORMA
     if migrate:
         migrations.apply(db)
     return db
+
+
+def _wal(conn: sqlite3.Connection, tries: int = 100) -> None:
+    """WAL mode. A new file is switched to it under a lock of its own, and SQLite does not wait
+    for that lock (no busy handler): another process creating the same ledger at that moment
+    (the restarted server and cron's ``jobs run-due``) is waited for here, five seconds at most."""
+    for attempt in range(tries):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _connect(path: str) -> sqlite3.Connection:
