@@ -23,7 +23,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -138,6 +138,7 @@ class Sender:
         self.unmarked: dict[int, str | None] = {}  # delivered replies the ledger has not marked yet
         self.delivered = 0
         self.lease: OutboxLease | None = None  # in the server: sends only while this process holds it
+        self.in_flight = 0  # sends awaiting the platform
 
     def may_send(self) -> bool:
         return self.lease is None or self.lease.holds(self.channel.name)
@@ -201,6 +202,7 @@ class Sender:
             elif not self.may_send():  # the lease lapsed during this pass: the holder sends the rest
                 return None
             else:
+                self.in_flight += 1  # a stopping server waits for it (see bot.server)
                 try:
                     platform_id = await self.channel.deliver(item)
                 except RetryLater as exc:
@@ -225,6 +227,8 @@ class Sender:
                     with transaction(self.db):
                         mark_failed(self.db, item.id, f"retry: {error}")
                     return self._hold(key, backoff(item.attempts))
+                finally:
+                    self.in_flight -= 1  # the mark below is written before the next await
             self.unmarked[item.id] = platform_id  # sent: until the mark is committed, never sent again
             try:
                 with transaction(self.db):
@@ -282,10 +286,16 @@ class OutboxLease:
         self.now = now
         self.holder = secrets.token_hex(8)
         self.until: dict[str, float] = {}  # channel -> time.monotonic() it may send until
+        self.wall_until = datetime.min.replace(tzinfo=UTC)  # the same, by the wall clock
+        self.stopping = False  # the server is stopping: no new send, the leases kept until released
         self.told: dict[str, bool] = {}  # what the log last said of each channel
 
     def holds(self, channel: str) -> bool:
-        return self.until.get(channel, 0.0) > time.monotonic()
+        """Held by the monotonic clock and by the wall clock the other processes go by (a step
+        of the wall clock forward makes the lease another's: never two senders)."""
+        if self.stopping:
+            return False
+        return self.until.get(channel, 0.0) > time.monotonic() and self.now() < self.wall_until
 
     async def renew(self) -> list[str]:
         """Take or renew the lease of every channel; return the channels this process delivers now
@@ -299,6 +309,7 @@ class OutboxLease:
         gained = [c for c in held if not self.holds(c)]
         deadline = started + LEASE_FOR.total_seconds() - LEASE_MARGIN
         self.until = {c: deadline for c in held}
+        self.wall_until = now + LEASE_FOR - timedelta(seconds=LEASE_MARGIN)
         for channel in self.channels:
             if self.told.get(channel) != (channel in held):
                 self.told[channel] = channel in held

@@ -29,6 +29,10 @@ from bot.store.group import GroupCommit, committed, track
 
 log = logging.getLogger("decisionbot")
 
+#: Seconds a stopping server gives the replies it is sending to finish (and be marked sent), so
+#: that the process taking its outbox over does not send them again.
+STOP_GRACE = 5.0
+
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 CHANNELS = web.AppKey("channels", dict[str, Channel])
 SENDERS = web.AppKey("senders", dict[str, Sender])
@@ -113,6 +117,10 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     housekeeping = _housekeeping(services, app[GROUP], app[DB_PATH], lease)
     tasks.append(asyncio.create_task(housekeeping, name="housekeeping"))
     yield
+    lease.stopping = True  # no new send from here; a send in flight finishes and is marked before release
+    deadline = asyncio.get_running_loop().time() + STOP_GRACE
+    while any(s.in_flight for s in app[SENDERS].values()) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
     for task in tasks:
         task.cancel()
     for task in tasks:
@@ -142,17 +150,18 @@ async def _housekeeping(services: Services, group: GroupCommit, path: str, lease
     try:
         for tick in itertools.count(1):
             await asyncio.sleep(0.25)
+            renewed = not tick % 4 and bool(lease.channels)
+            if renewed:  # first, on its own: whatever else fails, replies keep going out
+                try:
+                    for channel in await lease.renew():
+                        services.notify(channel)
+                except Exception as exc:  # the leases lapse unless a later renewal works
+                    log.warning(texts.outbox_lease_failed(f"{type(exc).__name__}: {exc}"))
             try:
                 await group.settled()
                 migrations.upkeep(services.db)
                 if tick % 4:
                     continue
-                renewed = bool(lease.channels)
-                try:
-                    for channel in await lease.renew():
-                        services.notify(channel)
-                except sqlite3.Error as exc:  # the leases lapse unless a later renewal works
-                    log.warning(texts.outbox_lease_failed(str(exc)))
                 if not (dispatcher.turns_since_checkpoint or renewed):
                     continue
                 dispatcher.turns_since_checkpoint = 0

@@ -100,3 +100,48 @@ def test_a_lease_has_one_holder_until_it_expires_or_is_released(tmp_path: Path) 
     assert leases.holder(conn, "outbox:slack", now + timedelta(seconds=10)) is None
     assert leases.take(conn, "outbox:slack", "a", now + timedelta(seconds=10), now + timedelta(seconds=15))
     db.close()
+
+
+async def test_a_holder_stopping_while_a_send_is_in_flight_hands_over_without_a_repeat(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    first = await harness(tmp_path, fake)  # holds the lease: it started first
+    second = await harness(tmp_path, fake)
+    try:
+        fake.slow_down("chat.postMessage", 0.4)
+        await mention(first, 1)
+        await wait_for(lambda: fake.of("chat.postMessage"))  # Slack is taking the reply ...
+        await first.client.close()  # ... as the holder stops: before, cancelled mid-send, unmarked, sent again
+        fake.delays.clear()
+        await mention(second, 2)
+        await wait_for(lambda: second.rows(UNDELIVERED) == [(0,)], timeout=8)
+        counts = posted_per_reply(fake)
+        assert len(counts) == 2 and set(counts.values()) == {1}, counts
+    finally:
+        await first.client.close()
+        await second.client.close()
+
+
+async def test_replies_go_out_when_the_rest_of_housekeeping_fails(tmp_path: Path, fake: FakeSlack) -> None:
+    ledger = open_db(tmp_path / "slack.db")
+    ledger.conn.execute("DROP TABLE messages_fts")  # the full-text upkeep fails at every tick
+    ledger.close()
+    server = await harness(tmp_path, fake)
+    try:
+        await mention(server, 1)
+        await wait_for(lambda: server.rows(UNDELIVERED) == [(0,)])
+        await asyncio.sleep(6)  # past the lease's first term: before, never renewed, every sender quiet
+        await mention(server, 2)
+        await wait_for(lambda: server.rows(UNDELIVERED) == [(0,)], timeout=5)
+        assert len(posted_per_reply(fake)) == 2
+    finally:
+        await server.client.close()
+
+
+def test_a_lease_set_before_the_wall_clock_stepped_back_is_taken_over(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "leases.db")
+    now = utc_now()
+    assert leases.take(db.conn, "outbox:slack", "a", now + timedelta(hours=1), now + timedelta(hours=1, seconds=5))
+    # the clock stepped back an hour and "a" died: no live holder could have set that expiry
+    assert leases.take(db.conn, "outbox:slack", "b", now, now + timedelta(seconds=5))  # before: nobody for an hour
+    db.close()

@@ -13,12 +13,14 @@ from bot.store import iso
 
 def take(conn: sqlite3.Connection, name: str, holder: str, now: datetime, until: datetime) -> bool:
     """Take or renew ``name`` for ``holder`` until ``until``; False when another holder has it
-    and it has not expired at ``now``."""
+    and it has not expired at ``now``. A lease that ends after ``until`` was set before the wall
+    clock stepped back (no live holder could have set it): taken over, as expired."""
     row = conn.execute(
         "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)"
         " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at"
-        " WHERE leases.holder = excluded.holder OR leases.expires_at <= ? RETURNING holder",
-        (name, holder, iso(until), iso(now)),
+        " WHERE leases.holder = excluded.holder OR leases.expires_at <= ? OR leases.expires_at > ?"
+        " RETURNING holder",
+        (name, holder, iso(until), iso(now), iso(until)),
     ).fetchone()
     return row is not None
 

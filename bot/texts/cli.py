@@ -188,8 +188,8 @@ def outbox_lease_taken(channel: str) -> str:
 
 def outbox_lease_elsewhere(channel: str) -> str:
     return (
-        f"{channel}: another decisionbot process on this ledger delivers the outbox; replies written here"
-        " wait for it, and this process takes over within seconds once it stops"
+        f"{channel}: another decisionbot process on this ledger holds the outbox (or one that stopped without"
+        " giving it up); replies written here wait, and this process takes over within 6 seconds of it stopping"
     )
 
 
