@@ -6,6 +6,7 @@ import pytest
 
 from bot import texts
 from bot.channels import teams_activities as acts
+from bot.channels import teams_cards as cards
 from bot.model import Actor, ConversationKey, Reply
 from tests.teams_support import ALICE, BOB, BOT, CAROL, CHANNEL, TENANT, at, in_channel, installed, personal
 
@@ -97,7 +98,7 @@ def reply(expects: dict | None, kind: str = "prompt", to: Actor | None = None) -
 
 
 def inputs(expects: dict, people: tuple[Actor, ...] = ()) -> list[dict]:
-    activity = acts.reply_activity(reply(expects), bot=BOT, conversation=CHANNEL, message_id=5, people=people)
+    activity = cards.reply_activity(reply(expects), bot=BOT, conversation=CHANNEL, message_id=5, people=people)
     card = activity["attachments"][0]["content"]
     assert card["type"] == "AdaptiveCard" and card["actions"][0] == {
         "type": "Action.Submit",
@@ -127,45 +128,45 @@ def test_each_answer_type_gets_its_input() -> None:
 
 def test_plain_replies_mention_the_person_asked_in_group_conversations() -> None:
     alice = Actor("teams:29:1alice", "Alice Example")
-    out = acts.reply_activity(reply(None, "error", alice), bot=BOT, conversation=CHANNEL, message_id=1, mention=True)
+    out = cards.reply_activity(reply(None, "error", alice), bot=BOT, conversation=CHANNEL, message_id=1, mention=True)
     assert out["text"] == "<at>Alice Example</at> Pick one" and out["textFormat"] == "markdown"
     assert out["entities"] == [
         {"type": "mention", "text": "<at>Alice Example</at>", "mentioned": {"id": "29:1alice", "name": "Alice Example"}}
     ]
     summary = Reply(7, ConversationKey("teams", CHANNEL), "Decision recorded: x\nDecided: y", kind="summary")
     assert (
-        acts.reply_activity(summary, bot=BOT, conversation=CHANNEL, message_id=2)["text"]
+        cards.reply_activity(summary, bot=BOT, conversation=CHANNEL, message_id=2)["text"]
         == "Decision recorded: x\n\nDecided: y"
     )
 
 
 def test_an_answered_card_keeps_its_question_and_shows_the_answer() -> None:
-    activity = acts.reply_activity(reply({"type": "yes_no"}), bot=BOT, conversation=CHANNEL, message_id=5)
+    activity = cards.reply_activity(reply({"type": "yes_no"}), bot=BOT, conversation=CHANNEL, message_id=5)
     card = activity["attachments"][0]["content"]
-    done = acts.answered_card(card, "Bob Builder", acts.answer_display(True, {"type": "yes_no"}, "y"))
+    done = cards.answered_card(card, "Bob Builder", cards.answer_display(True, {"type": "yes_no"}, "y"))
     assert [b["text"] for b in done["body"]] == ["Decision run #7", "Pick one", "Bob Builder answered: Yes"]
     assert done["actions"] == [] and card["actions"] != []
     options = {"options": [{"value": "act", "label": "Act now"}]}
-    assert acts.answer_display("act", options, "act") == "Act now"
-    assert acts.answer_display({"id": "teams:29:1bob", "name": "Bob"}, None, "@Bob") == "Bob"
-    assert acts.answer_display(None, None, "done") == "done"
+    assert cards.answer_display("act", options, "act") == "Act now"
+    assert cards.answer_display({"id": "teams:29:1bob", "name": "Bob"}, None, "@Bob") == "Bob"
+    assert cards.answer_display(None, None, "done") == "done"
 
 
 def test_what_people_typed_is_escaped_and_only_the_bots_mentions_are_live() -> None:
-    assert acts.escape("[x](https://e.example) **b** _i_ `c` ~~s~~ a*b") == (
+    assert cards.escape("[x](https://e.example) **b** _i_ `c` ~~s~~ a*b") == (
         r"\[x\](https://e.example) \*\*b\*\* \_i\_ \`c\` \~\~s\~\~ a\*b"
     )
     # inside a word (URLs, mention tokens) an underscore is no emphasis and stays as it is
-    assert acts.escape("https://x.example/a_b_c @Bob_Builder") == "https://x.example/a_b_c @Bob_Builder"
-    assert acts.escape('<a href="u">t</a> & <at>Eve</at>\n# Title\n> quote') == (
+    assert cards.escape("https://x.example/a_b_c @Bob_Builder") == "https://x.example/a_b_c @Bob_Builder"
+    assert cards.escape('<a href="u">t</a> & <at>Eve</at>\n# Title\n> quote') == (
         '&lt;a href="u"&gt;t&lt;/a&gt; &amp; &lt;at&gt;Eve&lt;/at&gt;\n\\# Title\n&gt; quote'
     )
     alice = Actor("teams:29:1alice", "Alice Example")
     typed = Reply(7, ConversationKey("teams", CHANNEL), "Who owns '<b>x</b>'?", to=alice, expects={"type": "person"})
-    card = acts.reply_activity(typed, bot=BOT, conversation=CHANNEL, message_id=5, mention=True)["attachments"][0]
+    card = cards.reply_activity(typed, bot=BOT, conversation=CHANNEL, message_id=5, mention=True)["attachments"][0]
     question = card["content"]["body"][1]["text"]
     assert question == "<at>Alice Example</at> Who owns '<b>x</b>'?"  # a card renders no HTML: as typed
-    done = acts.answered_card(card["content"], "Eve [admin](https://e.example)", "**yes**")
+    done = cards.answered_card(card["content"], "Eve [admin](https://e.example)", "**yes**")
     assert done["body"][-1]["text"] == r"Eve \[admin\](https://e.example) answered: \*\*yes\*\*"
 
 
@@ -174,9 +175,9 @@ def test_a_card_too_big_for_teams_goes_as_text_with_its_options() -> None:
     expects = {"type": "choice", "options": options}
     labels = texts.options_line([o["label"] for o in options])
     small = Reply(7, ConversationKey("teams", CHANNEL), f"Which one?\n{labels}", step="s", expects=expects)
-    card = acts.reply_activity(small, bot=BOT, conversation=CHANNEL, message_id=5)["attachments"][0]["content"]
+    card = cards.reply_activity(small, bot=BOT, conversation=CHANNEL, message_id=5)["attachments"][0]["content"]
     assert card["body"][1]["text"] == card["fallbackText"] == "Which one?"  # the input lists the options
     big = Reply(7, ConversationKey("teams", CHANNEL), "Which one? " + "z" * 30_000 + f"\n{labels}", expects=expects)
-    out = acts.reply_activity(big, bot=BOT, conversation=CHANNEL, message_id=6)
-    assert "attachments" not in out and acts.utf16_size(out) < acts.MAX_ACTIVITY_BYTES
-    assert out["text"].endswith(acts.escape(labels)) and out["textFormat"] == "markdown"
+    out = cards.reply_activity(big, bot=BOT, conversation=CHANNEL, message_id=6)
+    assert "attachments" not in out and cards.utf16_size(out) < cards.MAX_ACTIVITY_BYTES
+    assert out["text"].endswith(cards.escape(labels)) and out["textFormat"] == "markdown"

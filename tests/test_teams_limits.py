@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.channels.teams_activities import MAX_ACTIVITY_BYTES
+from bot.channels.teams_cards import MAX_ACTIVITY_BYTES
 from tests.fakes.bot_connector import BODY, Call, FakeConnector
 from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit
 

@@ -43,6 +43,7 @@ from botframework.connector.auth import (
 from bot import inbound_json, texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register
 from bot.channels import teams_activities as acts
+from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, Tokens, auth_view
 from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
@@ -282,7 +283,7 @@ class TeamsChannel(Channel):
             "type": "message",
             "from": inbound.bot,
             "conversation": {"id": inbound.conversation_id},
-            "text": acts.markdown(text),
+            "text": cards.markdown(text),
             "textFormat": "markdown",
         }
         self._spawn(self._say_later(inbound.service_url, inbound.conversation_id, reply_to, activity))
@@ -366,7 +367,7 @@ class TeamsChannel(Channel):
         mine = [a for a in outcome.answers if a.get("actor") == message.actor.id]
         value = mine[-1]["value"] if mine else None
         for card in closed:
-            shown = acts.answer_display(value, card.expects, message.text)
+            shown = cards.answer_display(value, card.expects, message.text)
             assert self.outbound is not None
             self._spawn(self.outbound.update_card(card, message.actor.name, shown))
 

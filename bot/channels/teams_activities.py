@@ -1,12 +1,10 @@
 """Pure translators between Bot Framework activities (as Teams sends them) and neutral types.
 
-Inbound: an activity (its JSON) becomes an :class:`Inbound` holding a neutral
+An activity (its JSON) becomes an :class:`Inbound` holding a neutral
 :class:`~bot.model.Message`: the bot's own ``<at>`` mention is stripped, other mentions become
-``Message.mentions`` (``@Bob_Smith`` -> ``Actor("teams:29:...", "Bob Smith")``). Outbound: a
-neutral :class:`~bot.model.Reply` becomes an activity, with an Adaptive Card for every prompt that
-expects an answer, and :func:`answered_card` is the card that replaces a prompt once answered.
-The text is escaped (:func:`escape`): what people typed is shown as typed, never as markdown links
-or HTML under the bot's name; only the ``<at>`` mentions the bot adds are live. No I/O here: ``bot/channels/teams.py`` does the HTTP and the storing.
+``Message.mentions`` (``@Bob_Smith`` -> ``Actor("teams:29:...", "Bob Smith")``); what goes the
+other way is :mod:`bot.channels.teams_cards`. No I/O here: ``bot/channels/teams.py`` does the
+HTTP and the storing.
 
 Conversation keys: ``ConversationKey("teams", <conversation id without ;messageid=...>,
 thread=<root message id>)``. A ``/`` in a Teams id is written ``%2F`` (and ``%`` as ``%25``) so
@@ -16,19 +14,14 @@ the key's own ``/thread`` separator stays unambiguous.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot import texts
-from bot.model import Actor, ConversationKey, Message, Reply
+from bot.model import Actor, ConversationKey, Message
 
 CHANNEL = "teams"
-CARD_TYPE = "application/vnd.microsoft.card.adaptive"
-CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
-PEOPLE_DATASET = "graph.microsoft.com/users"
 _MESSAGE_ID = ";messageid="
 _AT_TAG = re.compile(r"<at>(.*?)</at>", re.S)
 
@@ -295,187 +288,3 @@ def card_ref(value: Mapping[str, Any]) -> tuple[int | None, int | None]:
         return None, None
     run, message = meta.get("run"), meta.get("message")
     return (run if isinstance(run, int) else None), (message if isinstance(message, int) else None)
-
-
-# --- outbound --------------------------------------------------------------------------------
-
-
-def mention_entity(person: Actor) -> dict[str, Any]:
-    return {
-        "type": "mention",
-        "text": f"<at>{person.name}</at>",
-        "mentioned": {"id": person.platform_id, "name": person.name},
-    }
-
-
-#: What Teams' markdown (messages and card TextBlocks) reads as formatting: emphasis, code, links,
-#: strike-through; ``_`` only where it can open or close emphasis (not inside a word, as in URLs).
-_MARKUP = re.compile(r"[\\`*\[\]~]|(?<![^\W_])_|_(?![^\W_])")
-_HEADING = re.compile(r"^(\s*)#", re.M)
-#: Teams refuses an activity above 100 KB (its JSON, counted as UTF-16) with 413 MessageSizeTooBig.
-MAX_ACTIVITY_BYTES = 100 * 1024
-#: Room kept for what wraps the activity (a new thread's parameters, the connector's own fields).
-_ENVELOPE_BYTES = 4 * 1024
-
-
-def escape(text: str) -> str:
-    """Plain text (people's answers, titles and names among it) shown as typed in a message:
-    HTML and markdown characters escaped, so ``[x](https://...)``, ``**bold**`` or ``<a href>``
-    someone typed is never posted as a link, emphasis or markup under the bot's name."""
-    return card_text(html.escape(text, quote=False))
-
-
-def card_text(text: str) -> str:
-    """The same for a card's TextBlock, which takes markdown but no HTML: the markdown escaped
-    and nothing else (an entity such as ``&amp;`` would show as it is written)."""
-    return _HEADING.sub(r"\1\\#", _MARKUP.sub(r"\\\g<0>", text))
-
-
-def markdown(text: str) -> str:
-    """Plain text as Teams markdown: escaped (see :func:`escape`); one line break needs a blank line."""
-    return escape(text).replace("\n", "\n\n")
-
-
-def utf16_size(payload: Any) -> int:
-    """The size Teams holds an activity to: its JSON, as UTF-16."""
-    return len(json.dumps(payload, ensure_ascii=False).encode("utf-16-le"))
-
-
-def reply_activity(
-    reply: Reply,
-    *,
-    bot: Mapping[str, str],
-    conversation: str,
-    message_id: int,
-    mention: bool = False,
-    people: Sequence[Actor] = (),
-) -> dict[str, Any]:
-    """The activity for one queued reply: a card for a prompt expecting an answer, else text. A
-    card Teams would refuse as too big (a long question, many long options) goes as text instead:
-    the question with its options listed, answered by typing."""
-    activity: dict[str, Any] = {
-        "type": "message",
-        "from": {"id": bot.get("id", ""), "name": bot.get("name", "")},
-        "conversation": {"id": conversation},
-    }
-    who = reply.to if mention and reply.to else None
-    if reply.kind == "prompt" and reply.expects:
-        card = prompt_card(reply, message_id, people, who)
-        carded = {**activity, "attachments": [{"contentType": CARD_TYPE, "content": card}]}
-        if utf16_size(carded) <= MAX_ACTIVITY_BYTES - _ENVELOPE_BYTES:
-            return carded
-    text = markdown(reply.text)
-    if who is not None:
-        text = f"<at>{who.name}</at> {text}"
-        activity["entities"] = [mention_entity(who)]
-    activity.update(text=text, textFormat="markdown")
-    return activity
-
-
-def prompt_card(reply: Reply, message_id: int, people: Sequence[Actor], who: Actor | None = None) -> dict[str, Any]:
-    expects = reply.expects or {}
-    data = {"decisionbot": {"run": reply.run_id, "message": message_id}}
-    asked = card_question(reply)
-    question = f"<at>{who.name}</at> {card_text(asked)}" if who else card_text(asked)
-    body: list[dict[str, Any]] = [
-        {"type": "TextBlock", "text": texts.teams_card_header(reply.run_id), "size": "Small", "isSubtle": True},
-        {"type": "TextBlock", "text": question, "wrap": True},
-        *answer_inputs(expects, people),
-    ]
-    actions = [{"type": "Action.Submit", "title": texts.teams_button_send(), "data": data}]
-    for title, word in _shortcuts(expects):
-        actions.append(
-            {"type": "Action.Submit", "title": title, "data": {**data, "say": word}, "associatedInputs": "none"}
-        )
-    card: dict[str, Any] = {
-        "type": "AdaptiveCard",
-        "$schema": CARD_SCHEMA,
-        "version": "1.5",
-        "fallbackText": asked,
-        "body": body,
-        "actions": actions,
-    }
-    if who is not None:
-        card["msteams"] = {"entities": [mention_entity(who)]}
-    return card
-
-
-def card_question(reply: Reply) -> str:
-    """A prompt's text on its card: without the line listing a choice's options, which the card's
-    input lists (each label once, so a card of many long options stays small)."""
-    expects = reply.expects or {}
-    options = expects.get("options") or []
-    if expects.get("type") != "choice" or not options:
-        return reply.text
-    line = texts.options_line([str(o.get("label")) for o in options])
-    return reply.text.replace(f"\n{line}", "", 1)
-
-
-def answer_inputs(expects: Mapping[str, Any], people: Sequence[Actor]) -> list[dict[str, Any]]:
-    """The input for an answer type: always ``id: answer``, validated again on the server."""
-    kind = expects.get("type")
-    base = {"id": "answer", "label": texts.teams_input_label(), "isRequired": not expects.get("optional")}
-    base["errorMessage"] = texts.expected(str(kind or "text"))
-    if kind in ("choice", "yes_no"):
-        options = expects.get("options") or []
-        choices = (
-            [{"title": str(o["label"]), "value": str(o["value"])} for o in options]
-            if kind == "choice"
-            else [{"title": texts.teams_yes(), "value": "yes"}, {"title": texts.teams_no(), "value": "no"}]
-        )
-        style = "expanded" if len(choices) <= 5 else "compact"
-        return [{"type": "Input.ChoiceSet", **base, "style": style, "choices": choices}]
-    if kind == "date":
-        date: dict[str, Any] = {"type": "Input.Date", **base}
-        if expects.get("not_before"):
-            date["min"] = expects["not_before"]
-        if expects.get("not_after"):
-            date["max"] = expects["not_after"]
-        return [date]
-    if kind == "number":
-        number: dict[str, Any] = {"type": "Input.Number", **base}
-        number.update({k: expects[k] for k in ("min", "max") if expects.get(k) is not None})
-        return [number]
-    if kind == "person":
-        picker = {
-            "type": "Input.ChoiceSet",
-            **base,
-            "style": "filtered",
-            "choices": [{"title": p.name, "value": p.platform_id} for p in people],
-            "choices.data": {"type": "Data.Query", "dataset": PEOPLE_DATASET},
-        }
-        return [picker, {"type": "TextBlock", "text": texts.teams_person_hint(), "isSubtle": True, "wrap": True}]
-    return [{"type": "Input.Text", **base, "isMultiline": True}]
-
-
-def _shortcuts(expects: Mapping[str, Any]) -> list[tuple[str, str]]:
-    out = []
-    if expects.get("done_words"):
-        out.append((texts.teams_button_done(), "done"))
-    if expects.get("default") is not None:
-        out.append((texts.teams_button_default(str(expects["default"])), "ok"))
-    if expects.get("optional"):
-        out.append((texts.teams_button_skip(), "skip"))
-    return out
-
-
-def answered_card(card: Mapping[str, Any], by: str, answer: str) -> dict[str, Any]:
-    """The prompt's card once answered: its header and question, the answer, no inputs left."""
-    kept = [b for b in card.get("body", []) if b.get("type") == "TextBlock" and "id" not in b][:2]
-    shown = texts.teams_answered(card_text(by), card_text(answer))
-    kept.append({"type": "TextBlock", "text": shown, "wrap": True, "weight": "Bolder"})
-    return {**card, "body": kept, "actions": []}  # the kept blocks are shared, never changed
-
-
-def answer_display(value: Any, expects: Mapping[str, Any] | None, typed: str) -> str:
-    """An accepted answer as people read it on the updated card."""
-    if isinstance(value, bool):
-        return texts.teams_yes() if value else texts.teams_no()
-    if isinstance(value, Mapping):
-        return str(value.get("name") or value.get("id") or typed)
-    for option in (expects or {}).get("options") or []:
-        if option.get("value") == value:
-            return str(option.get("label"))
-    if value is None:
-        return typed
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)

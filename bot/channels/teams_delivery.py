@@ -26,6 +26,7 @@ from typing import Any
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import teams_activities as acts
+from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.model import Actor, ConversationKey, Reply
@@ -88,7 +89,7 @@ class TeamsOutbound:
         reply = item.reply
         people = self.store.members(run_base) if (reply.expects or {}).get("type") == "person" else []
         bot = {"id": ref.bot_id, "name": ref.bot_name or ""}
-        activity = acts.reply_activity(
+        activity = cards.reply_activity(
             reply, bot=bot, conversation=target, message_id=item.id, mention=mention, people=people
         )
         attachments = activity.get("attachments") or []
@@ -99,8 +100,8 @@ class TeamsOutbound:
         )
         if late is not None:
             by, typed = late
-            shown = acts.answer_display(None, reply.expects, typed)
-            attachments[0] = {**attachments[0], "content": acts.answered_card(attachments[0]["content"], by, shown)}
+            shown = cards.answer_display(None, reply.expects, typed)
+            attachments[0] = {**attachments[0], "content": cards.answered_card(attachments[0]["content"], by, shown)}
         return activity, late is not None
 
     async def _post(self, item: Queued, ref: Reference, target: str, run_base: str, mention: bool) -> str:
@@ -207,12 +208,12 @@ class TeamsOutbound:
         late = transcript.answer_after(self.store.db.conn, card.run_id, card.step, card.to_id, card.message_id)
         if late is not None and self.store.close_card(card.message_id, self.clock()):
             by, typed = late
-            await self.update_card(card, by, acts.answer_display(None, card.expects, typed))
+            await self.update_card(card, by, cards.answer_display(None, card.expects, typed))
 
     async def update_card(self, card: Card, by: str, shown: str) -> None:
         """Replace a prompt's card with its question and the answer (best effort: logged)."""
-        content = acts.answered_card(card.card, by, shown)
-        activity = {"type": "message", "attachments": [{"contentType": acts.CARD_TYPE, "content": content}]}
+        content = cards.answered_card(card.card, by, shown)
+        activity = {"type": "message", "attachments": [{"contentType": cards.CARD_TYPE, "content": content}]}
         try:
             await self.connector.update(card.service_url, card.conversation_id, card.activity_id, activity)
         except (RetryLater, DeliveryFailed) as exc:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import texts
-from bot.channels.teams_activities import answer_inputs
+from bot.channels.teams_cards import answer_inputs
 from bot.dispatch import Dispatcher, FlowCatalog
 from bot.engine.answers import AnswerError, ParseContext, parse_date
 from bot.model import Actor, ConversationKey, Message, Trigger
