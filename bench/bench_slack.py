@@ -47,7 +47,7 @@ Key = tuple[str, str | None]  # the channel and thread a turn's reply goes to
 def serve_bot(args: argparse.Namespace) -> None:
     from collections.abc import AsyncIterator
 
-    from bot.channels.slack_send import Pacer
+    from bot.channels.slack_limits import Pacer
     from bot.server import CHANNELS
 
     env = {

@@ -19,7 +19,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from slack_sdk.signature import SignatureVerifier
 
-from bot.channels.slack_send import Pacer
+from bot.channels.slack_limits import Pacer
 from bot.server import CHANNELS, SERVICES, create_app
 from bot.store import utc_now
 from tests.fakes.slack_api import APP, TEAM, FakeSlack

@@ -13,7 +13,8 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
-from bot.channels.slack_send import Backlog, Pacer, slack_user
+from bot.channels.slack_limits import Backlog, Pacer
+from bot.channels.slack_send import slack_user
 from bot.model import Actor, ConversationKey, Reply
 from bot.store import open_db
 from bot.store.people import People, Person

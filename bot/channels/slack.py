@@ -38,7 +38,8 @@ from bot.channels import Channel, RetryLater, Services, register
 from bot.channels import slack_events as events
 from bot.channels.slack_events import Malformed
 from bot.channels.slack_inbound import NAME, Answer, Inbound
-from bot.channels.slack_send import CALL_TIMEOUT, Backlog, Poster, api_error
+from bot.channels.slack_limits import Backlog
+from bot.channels.slack_send import CALL_TIMEOUT, Poster, api_error
 from bot.errors import ConfigError
 from bot.model import Actor
 from bot.outbox import Queued

@@ -28,7 +28,8 @@ from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
 from bot.channels.slack_events import Said
-from bot.channels.slack_send import PLACEHOLDER, Backlog, Poster, call, is_dm, shown_value
+from bot.channels.slack_limits import Backlog
+from bot.channels.slack_send import PLACEHOLDER, Poster, call, is_dm, shown_value
 from bot.control import CommandResult, is_command, run_command
 from bot.dispatch import TurnResult
 from bot.engine.asking import Outcome

@@ -1,0 +1,77 @@
+"""What keeps the bot within Slack's limits: about one message a second per channel
+(:class:`Pacer`), and a bounded number of replies committed but not yet sent (:class:`Backlog`),
+so that a slow Slack holds new turns back briefly instead of letting the queue grow."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+
+class Pacer:
+    """Slack takes about one message per second per channel, with short bursts: a generic cell
+    rate per channel, ``burst`` messages at once, then one per ``interval`` seconds. A message
+    that has to wait gets a reserved slot, so its retry goes out without waiting again."""
+
+    def __init__(self, interval: float = 1.0, burst: int = 3, clock: Callable[[], float] = time.monotonic):
+        self.interval = interval
+        self.tolerance = interval * burst
+        self.clock = clock
+        self._tat: dict[str, float] = {}
+        self._reserved: dict[int, float] = {}
+
+    def wait(self, channel: str, ticket: int) -> float:
+        """Seconds ``ticket`` must wait before posting in ``channel``; 0 to go now."""
+        if self.interval <= 0:
+            return 0.0
+        now = self.clock()
+        if ticket in self._reserved:
+            at = self._reserved[ticket]
+            if at <= now:
+                del self._reserved[ticket]
+                return 0.0
+            return at - now
+        tat = max(self._tat.get(channel, now), now)
+        send_at = tat - self.tolerance
+        self._tat[channel] = tat + self.interval
+        if len(self._tat) > 10_000:
+            self._tat = {k: v for k, v in self._tat.items() if v > now}
+        if send_at <= now:
+            return 0.0
+        self._reserved[ticket] = send_at
+        return send_at - now
+
+    def hold(self, channel: str, seconds: float) -> None:
+        """Slack said 429 for ``channel``: nothing more goes there for ``seconds``."""
+        now = self.clock()
+        self._tat[channel] = max(self._tat.get(channel, now), now + seconds + self.tolerance)
+
+
+class Backlog:
+    """Replies committed but not yet delivered, bounded. When the outbox falls behind (Slack slow,
+    or more turns than replies can go out), new turns wait for room, at most ``patience`` seconds
+    (well inside Slack's 3 s), so the queue of unsent replies stays short instead of growing."""
+
+    def __init__(self, limit: int = 256, patience: float = 1.0):
+        self.limit = limit
+        self.patience = patience
+        self.count = 0
+        self._room = asyncio.Event()
+        self._room.set()
+
+    def add(self, n: int) -> None:
+        self.count += n
+        if self.count >= self.limit:
+            self._room.clear()
+
+    def done(self) -> None:
+        self.count = max(0, self.count - 1)
+        if self.count <= self.limit // 2:
+            self._room.set()
+
+    async def room(self) -> None:
+        if not self._room.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._room.wait(), self.patience)
