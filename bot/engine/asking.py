@@ -95,6 +95,10 @@ class TurnBase(ABC):
         self.out.transitions.append({"from": before, "to": after, "event": event, "actor": actor.id if actor else None})
         return after
 
+    def _close(self, prompt: Prompt) -> None:
+        if prompt in self.ctx.prompts:
+            self.ctx.prompts.remove(prompt)
+
     def guard_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {s.id: None for s in self.flow.steps}
         for key, value in self.ctx.answers.items():

@@ -18,6 +18,7 @@ from bot.engine.answers import AnswerError
 from bot.engine.asking import Outcome
 from bot.engine.commands import Command, classify, match_name
 from bot.engine.corrections import Corrections
+from bot.engine.going_back import GoingBack
 from bot.engine.model import Flow, Question, Step
 from bot.engine.record import build_record
 from bot.engine.state import Prompt, RunState
@@ -32,7 +33,7 @@ def keep_words(q: Question) -> frozenset[str]:
     return KEEP_WORDS - {"ok"} if q.type == "yes_no" else KEEP_WORDS
 
 
-class Turn(Corrections):
+class Turn(Corrections, GoingBack):
     # --- entry points ------------------------------------------------------------------------
 
     def start(self) -> Outcome:
@@ -192,10 +193,6 @@ class Turn(Corrections):
         self.ctx.prompts.append(Prompt(step=step.id, to=value, item=item))
         self.ask_waiting()
 
-    def _close(self, prompt: Prompt) -> None:
-        if prompt in self.ctx.prompts:
-            self.ctx.prompts.remove(prompt)
-
     def _invalid(self, prompt: Prompt, step: Step, q: Question, error: AnswerError, actor: Actor) -> None:
         self.out.inbound_kind = "invalid"
         prompt.fails += 1
@@ -333,69 +330,6 @@ class Turn(Corrections):
         prompt = self.ctx.prompt_for(actor.id)
         if prompt:
             self.ask(prompt, current=self.current_value(prompt))
-
-    def _back(self, prompt: Prompt, actor: Actor) -> None:
-        step = self.flow.step(prompt.step)
-        if step.type == "repeat" and self._back_in_repeat(prompt, step, actor):
-            return
-        if actor.id != self.ctx.facilitator.id:
-            self.say(texts.only_facilitator("go back a step", self.ctx.facilitator.name), to=actor, kind="error")
-            return
-        path = self.ctx.path
-        keep = len(path)
-        while keep and self.flow.step(path[keep - 1]).fan_out:
-            keep -= 1  # owners' answers are not the facilitator's to redo; hop over them
-        if not keep:  # nothing to go back to: the path (and the record built from it) stays as it is
-            self.say(texts.at_first_question(), to=actor, kind="error")
-            return
-        del path[keep:]
-        self._back_to(path, actor)
-
-    def _back_to(self, path: list[str], actor: Actor) -> None:
-        target = path.pop()
-        left = {self.state}
-        while self.state != target:
-            hop = self._hop_towards(target)
-            self.transition("back", actor, prev=hop)
-            left.add(self.state)
-        left.discard(target)
-        # every step gone back over is asked anew: none of its questions stays open, and owners
-        # confirm again (what they accepted may change on the way)
-        self.ctx.prompts = [p for p in self.ctx.prompts if p.step not in left]
-        for step_id in left:
-            if self.flow.has_step(step_id) and self.flow.step(step_id).fan_out:
-                self.ctx.answers.pop(step_id, None)
-        self.enter(target, actor, revisit=True)
-
-    def _hop_towards(self, target: str) -> str:
-        """The predecessor of the current state on the way back to ``target``."""
-        preds = self.interp.predecessors[self.state]
-        if target in preds:
-            return target
-        visited = self.ctx.path + [target]
-        for candidate in reversed(visited):
-            if candidate in preds:
-                return candidate
-        return preds[0]
-
-    def _back_in_repeat(self, prompt: Prompt, step: Step, actor: Actor) -> bool:
-        draft = self.ctx.draft
-        items = self.ctx.answers.setdefault(step.id, [])
-        if draft:
-            last = list(draft)[-1]
-            current = draft.pop(last)
-        elif items:
-            restored = items.pop()
-            last = step.fields[-1].id
-            current = restored.pop(last, None)
-            self.ctx.draft = restored
-        else:
-            return False
-        self._close(prompt)
-        q = step.field(last)
-        assert q is not None
-        self.open_field(step, q, len(items), actor, revisit=current)
-        return True
 
 
 def start_run(

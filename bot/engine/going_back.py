@@ -1,0 +1,75 @@
+"""Going back in a run ('back'): to the previous answer of a repeated item, or to the step before,
+over the steps in between (every step gone back over is asked anew; owners confirm again)."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.engine.asking import TurnBase
+from bot.engine.model import Step
+from bot.engine.state import Prompt
+from bot.model import Actor
+
+
+class GoingBack(TurnBase):
+    def _back(self, prompt: Prompt, actor: Actor) -> None:
+        step = self.flow.step(prompt.step)
+        if step.type == "repeat" and self._back_in_repeat(prompt, step, actor):
+            return
+        if actor.id != self.ctx.facilitator.id:
+            self.say(texts.only_facilitator("go back a step", self.ctx.facilitator.name), to=actor, kind="error")
+            return
+        path = self.ctx.path
+        keep = len(path)
+        while keep and self.flow.step(path[keep - 1]).fan_out:
+            keep -= 1  # owners' answers are not the facilitator's to redo; hop over them
+        if not keep:  # nothing to go back to: the path (and the record built from it) stays as it is
+            self.say(texts.at_first_question(), to=actor, kind="error")
+            return
+        del path[keep:]
+        self._back_to(path, actor)
+
+    def _back_to(self, path: list[str], actor: Actor) -> None:
+        target = path.pop()
+        left = {self.state}
+        while self.state != target:
+            hop = self._hop_towards(target)
+            self.transition("back", actor, prev=hop)
+            left.add(self.state)
+        left.discard(target)
+        # every step gone back over is asked anew: none of its questions stays open, and owners
+        # confirm again (what they accepted may change on the way)
+        self.ctx.prompts = [p for p in self.ctx.prompts if p.step not in left]
+        for step_id in left:
+            if self.flow.has_step(step_id) and self.flow.step(step_id).fan_out:
+                self.ctx.answers.pop(step_id, None)
+        self.enter(target, actor, revisit=True)
+
+    def _hop_towards(self, target: str) -> str:
+        """The predecessor of the current state on the way back to ``target``."""
+        preds = self.interp.predecessors[self.state]
+        if target in preds:
+            return target
+        visited = self.ctx.path + [target]
+        for candidate in reversed(visited):
+            if candidate in preds:
+                return candidate
+        return preds[0]
+
+    def _back_in_repeat(self, prompt: Prompt, step: Step, actor: Actor) -> bool:
+        draft = self.ctx.draft
+        items = self.ctx.answers.setdefault(step.id, [])
+        if draft:
+            last = list(draft)[-1]
+            current = draft.pop(last)
+        elif items:
+            restored = items.pop()
+            last = step.fields[-1].id
+            current = restored.pop(last, None)
+            self.ctx.draft = restored
+        else:
+            return False
+        self._close(prompt)
+        q = step.field(last)
+        assert q is not None
+        self.open_field(step, q, len(items), actor, revisit=current)
+        return True
