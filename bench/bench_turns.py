@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 from bot import outbox
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import open_db, utc_now
 

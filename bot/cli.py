@@ -82,13 +82,18 @@ class Context:
             raise FlowNotFound(texts.cli_unknown_flow_filter(flow, sorted(known), str(self.flows_dir)))
 
     def dispatcher(self, clock: Callable[[], datetime] | None = None) -> Dispatcher:
-        from bot.dispatch import Dispatcher, FlowCatalog  # the engine loads only for commands that need it
+        from bot.dispatch import Dispatcher  # the engine loads only for commands that need it
+        from bot.flow_catalog import FlowCatalog
         from bot.store.people import stored_zone
 
         folder = self.require_flows()  # before the ledger is opened (or made)
         db, tz = self.db, config.timezone()
         return Dispatcher(  # people's own zones, as their platforms reported them, as the server uses
-            db, FlowCatalog(folder, db), tz, clock=clock or utc_now, tz_for=lambda actor: stored_zone(db.conn, actor) or tz
+            db,
+            FlowCatalog(folder, db),
+            tz,
+            clock=clock or utc_now,
+            tz_for=lambda actor: stored_zone(db.conn, actor) or tz,
         )
 
 

@@ -34,7 +34,7 @@ def flows_list(obj: Context, as_json: bool) -> None:
     Example:
       decisionbot flows list --json
     """
-    from bot.dispatch import FlowCatalog
+    from bot.flow_catalog import FlowCatalog
 
     catalog = FlowCatalog(obj.require_flows(), obj.db)
     rows = [
@@ -77,7 +77,7 @@ def flows_show(obj: Context, flow: str) -> None:
     Example:
       decisionbot flows show post_meeting
     """
-    from bot.dispatch import FlowCatalog
+    from bot.flow_catalog import FlowCatalog
 
     f = FlowCatalog(obj.require_flows(), obj.db).get(flow)
     click.echo(f"{f.id} ({f.version}): {f.title}")
@@ -106,8 +106,8 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
     from statemachine.contrib.diagram import DotGraphMachine, MermaidGraphMachine
     from statemachine.contrib.diagram.graphviz import GraphvizError, GraphvizNotFoundError, run_graphviz
 
-    from bot.dispatch import FlowCatalog
     from bot.engine.compiler import compile_flow
+    from bot.flow_catalog import FlowCatalog
 
     machine = compile_flow(FlowCatalog(obj.require_flows(), obj.db).get(flow))
     if fmt == "mermaid":

@@ -126,7 +126,8 @@ def routes_test(obj: Context, payload_file: Path, hook: str | None, as_json: boo
     Example:
       decisionbot routes test data/samples/grafana_firing.json
     """
-    from bot.dispatch import Dispatcher, FlowCatalog
+    from bot.dispatch import Dispatcher
+    from bot.flow_catalog import FlowCatalog
 
     try:
         payload = json.loads(payload_file.read_text())

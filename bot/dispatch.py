@@ -12,52 +12,23 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 from statemachine.exceptions import TransitionNotAllowed
 
-from bot import config, ics, texts
+from bot import ics, texts
 from bot.engine import runtime, timers
 from bot.engine.asking import Outcome
 from bot.engine.model import Flow
-from bot.engine.reader import load_flows, read_flow_text
 from bot.engine.runtime import Turn
 from bot.engine.state import RunState
-from bot.errors import BotError, ConfigError, FlowNotFound
+from bot.errors import BotError
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger, placeholder_facilitator
 from bot.store import checkpoint, iso, jobs, ledger, migrations, runs, transaction, utc_now
 from bot.store.jobs import Job
 from bot.store.runs import KeyedEvent, RunRow
-
-
-class FlowCatalog:
-    """The flows in the folder, and every older version a run in the ledger started on."""
-
-    def __init__(self, folder: Path, db: Database):
-        self.folder = folder
-        self.db = db
-        self.current = load_flows(folder)
-        if not self.current:  # a mistyped --flows (or DECISIONBOT_FLOWS) would otherwise run nothing
-            raise ConfigError(texts.cli_no_flows(str(folder), folder.is_dir(), config.BY_NAME["flows"].env))
-        self._versions: dict[tuple[str, str], Flow] = {(f.id, f.version): f for f in self.current.values()}
-
-    def get(self, flow_id: str) -> Flow:
-        flow = self.current.get(flow_id)
-        if flow is None:
-            raise FlowNotFound(texts.cli_unknown_flow(flow_id, sorted(self.current), str(self.folder)))
-        return flow
-
-    def version(self, flow_id: str, version: str) -> Flow:
-        """The exact version a run started on: in-flight runs finish on their own version."""
-        found = self._versions.get((flow_id, version))
-        if found is None:
-            stored = runs.flow_text(self.db.conn, flow_id, version)
-            if stored is None:
-                raise FlowNotFound(f"Flow {flow_id} version {version} is not in the ledger.")
-            found = self._versions[(flow_id, version)] = read_flow_text(stored[0], stored[1], pinned=True)
-        return found
 
 
 @dataclass

@@ -21,8 +21,9 @@ from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
 from bot import channels, config, texts
 from bot.channels import REGISTRY, Channel, Services
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
 from bot.engine import dates
+from bot.flow_catalog import FlowCatalog
 from bot.outbox import OutboxLease, Sender
 from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
 from bot.store.group import GroupCommit, committed, track

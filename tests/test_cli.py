@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from bot import config
 from bot.cli import main
 from bot.control import run_command
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey
 from bot.store import open_db
 
@@ -115,7 +116,8 @@ def test_a_run_left_with_quit_is_continued_with_run_where_it_stopped(cli) -> Non
 def test_a_resumed_run_is_answered_however_many_other_terminal_runs_wait(cli, tmp_path: Path) -> None:
     from bot import config
     from bot.control import run_command
-    from bot.dispatch import Dispatcher, FlowCatalog
+    from bot.dispatch import Dispatcher
+    from bot.flow_catalog import FlowCatalog
     from bot.model import Actor, ConversationKey
     from bot.store import open_db
 

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.control import run_command
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey
 from bot.store import open_db
 

@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dispatch import Dispatcher, FlowCatalog, TurnResult
+from bot.dispatch import Dispatcher, TurnResult
 from bot.engine.reader import version_of
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import open_db
 
@@ -657,7 +658,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import open_db
 

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
 from bot.engine.reader import read_flow_file
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger
 from bot.store import open_db
 

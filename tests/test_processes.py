@@ -14,7 +14,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
+from bot.flow_catalog import FlowCatalog
 from bot.model import ConversationKey, Trigger
 from bot.scheduler import Scheduler
 from bot.store import migrations, open_db

@@ -139,14 +139,18 @@ async def test_a_click_on_a_nobodys_question_still_being_posted_closes_it_once_p
     slack: Harness, fake: FakeSlack
 ) -> None:
     fake.slow_down("chat.postMessage", 0.5)  # Slack has not answered with the question's ts yet
-    trigger = Trigger(flow="metric_breach", source="generic", title="Checkout", conversation=ConversationKey("slack", "C0123"))
+    trigger = Trigger(
+        flow="metric_breach", source="generic", title="Checkout", conversation=ConversationKey("slack", "C0123")
+    )
     slack.services.dispatcher.admit([Admission(trigger)])
     slack.services.notify("slack")
     sent = (await wait_for(lambda: fake.of("chat.postMessage")))[0].args
     question = {**sent, "ts": "1700000000.000001"}  # the ts the fake is about to answer with
     assert (await slack.click("UA", question, {"type": "users_select", "selected_user": "UA"})).status == 200
     assert slack.rows("SELECT facilitator_id FROM runs") == [("slack:UA",)]
-    rows = await wait_for(lambda: slack.rows("SELECT status, answered_by FROM slack_prompts WHERE ts = ?", question["ts"]))
+    rows = await wait_for(
+        lambda: slack.rows("SELECT status, answered_by FROM slack_prompts WHERE ts = ?", question["ts"])
+    )
     await wait_for(lambda: [u for u in fake.of("chat.update") if u.args["ts"] == question["ts"]])
     assert slack.rows("SELECT status, answered_by FROM slack_prompts WHERE ts = ?", question["ts"]) == [
         ("answered", "slack:UA")

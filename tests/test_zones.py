@@ -18,9 +18,10 @@ from click.testing import CliRunner
 
 from bot import ics
 from bot.cli import main
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
 from bot.engine.reader import load_flows, read_flow_text
 from bot.errors import FlowError
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.scheduler import Scheduler
 from bot.store import jobs, open_db, transaction

@@ -31,8 +31,9 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from bot import config, outbox, texts
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
 from bot.errors import BotError
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import iso, runs
 

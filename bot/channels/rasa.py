@@ -26,9 +26,10 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from bot import config, texts
 from bot.channels import rasa_replies as rr
 from bot.control import is_command, run_command
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
 from bot.errors import FlowNotFound
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
 from bot.store import migrations, open_db, utc_now

@@ -31,6 +31,8 @@ from bot.outbox import backoff
 log = logging.getLogger("decisionbot.teams")
 
 APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant", "userassignedmsi": "UserAssignedMSI"}
+
+
 @dataclass(frozen=True)
 class TeamsSettings:
     app_id: str

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from bot.analytics import schema, search
 from bot.cli import main
 from bot.control import run_command
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message
 from bot.server import SERVICES, create_app
 from bot.store import open_db

@@ -106,7 +106,8 @@ def _claimed_run(path: Path) -> None:
     """An alert starts a run nobody facilitates; alice, speaking first, takes the role."""
     from zoneinfo import ZoneInfo
 
-    from bot.dispatch import Admission, Dispatcher, FlowCatalog
+    from bot.dispatch import Admission, Dispatcher
+    from bot.flow_catalog import FlowCatalog
     from bot.model import Actor, ConversationKey, Message, Trigger
 
     db = open_db(path)

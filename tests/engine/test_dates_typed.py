@@ -16,8 +16,9 @@ import pytest
 
 from bot import texts
 from bot.channels.teams_cards import answer_inputs
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import open_db
 

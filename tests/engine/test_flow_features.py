@@ -219,7 +219,7 @@ record:
 
 def test_a_pinned_version_whose_record_todays_checks_refuse_still_completes(db, tmp_path):
     """Valid when its runs started (88ee75e): accepts naming a step asked once, a template name unknown."""
-    old = AGREE.replace("RECORD", "decision: \"{{ decision }}{{ note }}\"\n  accepts: agreed")
+    old = AGREE.replace("RECORD", 'decision: "{{ decision }}{{ note }}"\n  accepts: agreed')
     bot = pinned_bot(db, tmp_path, "agree", AGREE.replace("RECORD", "decision: decision"), old)
     # before: FlowError 'record.accepts names ...' on every turn and job, for good
     say(bot, ALICE, "Ship it")

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dispatch import Dispatcher, FlowCatalog
+from bot.dispatch import Dispatcher
+from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message
 from bot.scheduler import Scheduler
 from bot.store import open_db

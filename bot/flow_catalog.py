@@ -1,0 +1,42 @@
+"""The flows a server or command runs on: the folder's current versions, and every older version
+a run in the ledger started on (in-flight runs finish on the version they began with)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot import config, texts
+from bot.engine.model import Flow
+from bot.engine.reader import load_flows, read_flow_text
+from bot.errors import ConfigError, FlowNotFound
+from bot.store import runs
+
+
+class FlowCatalog:
+    """The flows in the folder, and every older version a run in the ledger started on."""
+
+    def __init__(self, folder: Path, db: Database):
+        self.folder = folder
+        self.db = db
+        self.current = load_flows(folder)
+        if not self.current:  # a mistyped --flows (or DECISIONBOT_FLOWS) would otherwise run nothing
+            raise ConfigError(texts.cli_no_flows(str(folder), folder.is_dir(), config.BY_NAME["flows"].env))
+        self._versions: dict[tuple[str, str], Flow] = {(f.id, f.version): f for f in self.current.values()}
+
+    def get(self, flow_id: str) -> Flow:
+        flow = self.current.get(flow_id)
+        if flow is None:
+            raise FlowNotFound(texts.cli_unknown_flow(flow_id, sorted(self.current), str(self.folder)))
+        return flow
+
+    def version(self, flow_id: str, version: str) -> Flow:
+        """The exact version a run started on: in-flight runs finish on their own version."""
+        found = self._versions.get((flow_id, version))
+        if found is None:
+            stored = runs.flow_text(self.db.conn, flow_id, version)
+            if stored is None:
+                raise FlowNotFound(f"Flow {flow_id} version {version} is not in the ledger.")
+            found = self._versions[(flow_id, version)] = read_flow_text(stored[0], stored[1], pinned=True)
+        return found
