@@ -26,7 +26,7 @@ from bot.engine import dates
 from bot.flow_catalog import FlowCatalog
 from bot.outbox import OutboxLease, Sender
 from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
-from bot.store.group import GroupCommit, committed, track
+from bot.store.group import GroupCommit, abandon, committed, track
 
 log = logging.getLogger("decisionbot")
 
@@ -184,12 +184,19 @@ async def _housekeeping(services: Services, group: GroupCommit, path: str, lease
 
 def _committed_first(group: GroupCommit) -> Callable[..., Any]:
     """Every response waits for the commit of what its request wrote (see bot.store.group):
-    nothing is acknowledged that is not stored. A failed commit answers 503, to be retried."""
+    nothing is acknowledged that is not stored. A failed commit answers 503, to be retried. A
+    handler that fails (aiohttp answers 500, which Slack, Teams and Alertmanager send again) leaves
+    nothing: the group holding what it wrote is rolled back (``abandon``), so its retry is carried
+    out, not dropped as a repeat."""
 
     @web.middleware
     async def committed_first(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
         written = track()
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except BaseException as exc:
+            abandon(written, exc)
+            raise
         try:
             await committed(written, group.conn)
         except sqlite3.Error:

@@ -350,6 +350,25 @@ def test_a_repeated_user_message_is_taken_once(server: Server) -> None:
     ]
 
 
+def test_a_command_whose_call_failed_leaves_no_message_id_and_is_carried_out_when_sent_again(server: Server) -> None:
+    """'start ...' from someone nothing waits for: the turn that finds no run records the message's
+    id, then the command fails (a fault in the ledger); nothing of the call is kept, so the same
+    message sent again starts the run."""
+    with sqlite3.connect(server.db) as conn:
+        conn.execute("CREATE TRIGGER boom BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
+    try:
+        status, _ = server.act("action_decision_answer", "hank", "start post_meeting Offsite", message_id="m-hank-1")
+    finally:
+        with sqlite3.connect(server.db) as conn:
+            conn.execute("DROP TRIGGER boom")
+    assert status == 500
+    assert server.sql("SELECT count(*) FROM deliveries WHERE delivery_id = 'm-hank-1'") == [(0,)]
+    _, started = server.act("action_decision_answer", "hank", "start post_meeting Offsite", message_id="m-hank-1")
+    rows = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:hank'")
+    assert len(rows) == 1
+    assert texts(started) == [f"Started run {rows[0][0]} (post_meeting).", "What was decided in Offsite?"]
+
+
 def test_without_an_open_run_messages_are_bot_commands(server: Server) -> None:
     _, hello = server.act("action_decision_answer", "frank", "hello")
     assert texts(hello) == ["Nothing is waiting for your answer. Ask for your open decisions, or start one."]

@@ -6,7 +6,9 @@ Each sender is one conversation (``rasa:<sender_id>``) and one person (``rasa:<s
 Messages go through the dispatcher like any channel's, so the transcript records them with
 channel ``rasa``. Rasa has no push: the replies a turn queues for the caller are returned as the
 action's responses and marked sent; those for someone else (an owner's confirmation) wait in the
-outbox until that person's sender id calls any of these actions.
+outbox until that person's sender id calls any of these actions. Each call is one transaction: a
+call that fails (rasa-sdk answers 500) leaves nothing, not its turn nor its message's id, so the
+same message sent again is taken, not dropped as a repeat.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bot.errors import FlowNotFound
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
-from bot.store import migrations, open_db, utc_now
+from bot.store import migrations, open_db, transaction, utc_now
 
 ACTION_NAMES = (
     "action_decision_start",
@@ -90,14 +92,16 @@ class DecisionAction(Action, ABC):
         caller = Caller(self.action_name, tracker, self.needs_text)
         bot = dispatcher()
         try:
-            return await self.act(bot, caller, dispatcher_)
+            with transaction(bot.db):  # all or nothing: a failed call leaves no turn and no delivery id
+                return self.act(bot, caller, dispatcher_)
         finally:  # no server housekeeping around an action server: index what was said now
             migrations.upkeep(bot.db)
             bot.maintain()
 
     @abstractmethod
-    async def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
-        """Do the action; utter what the caller should read; return Rasa events."""
+    def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
+        """Do the action; utter what the caller should read; return Rasa events. Synchronous: it
+        runs in one transaction, which must not stay open while other calls run."""
 
 
 def hand_over(bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> int:
@@ -118,7 +122,7 @@ class ActionDecisionStart(DecisionAction):
 
     action_name = "action_decision_start"
 
-    async def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
+    def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
         known = sorted(bot.catalog.current)
         flow = caller.slots.get("decision_flow")
         if not isinstance(flow, str) or not flow.strip():
@@ -151,7 +155,7 @@ class ActionDecisionAnswer(DecisionAction):
     action_name = "action_decision_answer"
     needs_text = True
 
-    async def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
+    def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
         unseen = rr.pending_for(bot.db, caller.actor, caller.conversation)
         if any(q.reply.kind == "prompt" for q in unseen):
             hand_over(bot, caller, out)
@@ -189,7 +193,7 @@ class ActionDecisionStatus(DecisionAction):
 
     action_name = "action_decision_status"
 
-    async def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
+    def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
         ids = rr.open_run_ids(bot.db, caller.actor, caller.conversation)
         lines = [run_command(bot, caller.actor, caller.conversation, f"status {i}").text for i in ids]
         out.utter_message(text=texts.rasa_open_runs(lines) if lines else texts.rasa_no_open_runs())
@@ -202,7 +206,7 @@ class ActionMyActions(DecisionAction):
 
     action_name = "action_my_actions"
 
-    async def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
+    def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
         rows = rr.open_actions(bot.db, caller.actor)
         out.utter_message(text=texts.rasa_actions(rows) if rows else texts.rasa_no_actions())
         hand_over(bot, caller, out)

@@ -191,6 +191,9 @@ class SlackChannel(Channel):
         except Malformed as exc:
             log.warning(texts.slack_refused_payload(exc.reason))
             answer = Answer(400)
+        except BaseException as exc:  # nothing of it kept, and not acknowledged: Slack sends it again
+            group.abandon(written, exc)
+            raise
         try:
             await group.committed(written, self.services.db.conn)
         except sqlite3.Error:

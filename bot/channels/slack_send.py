@@ -383,6 +383,14 @@ class Poster:
         self.spawn(self._side("chat.postMessage", self.side.chat_postMessage(channel=channel, text=mrkdwn)))
 
     async def _side(self, method: str, request: Awaitable[AsyncSlackResponse]) -> None:
+        """A side call made for a request (a command's answer, a redraw) goes once what the request
+        wrote is committed; not at all when it was lost (the request comes again)."""
+        try:
+            await group.request_stored()
+        except sqlite3.Error:
+            if asyncio.iscoroutine(request):
+                request.close()
+            return
         try:
             await call(request)
         except (RetryLater, DeliveryFailed, SlackClientError) as exc:  # (a file upload refused: SlackRequestError)

@@ -291,9 +291,9 @@ class TeamsChannel(Channel):
     async def _say_later(self, service_url: str, conversation: str, reply_to: str | None, activity: dict) -> None:
         assert self.connector is not None
         try:
-            await group.settled(self.services.db.conn)
+            await group.request_stored()
         except sqlite3.Error:
-            return  # not stored: the request was answered 503 and comes again
+            return  # not stored: the request was answered 5xx and comes again
         await self.connector.say(service_url, conversation, reply_to, activity, SAY_TRIES)
 
     async def _submit(self, inbound: acts.Inbound, body: dict[str, Any]) -> TurnResult | None:

@@ -6,6 +6,7 @@ same connection (sqlite-utils' ``Table.insert`` issues 6-11 statements per row).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import sqlite3
@@ -165,20 +166,37 @@ def transaction(db: Database) -> Iterator[sqlite3.Connection]:
     on one file serialise their turns instead of failing half-way. In the server (a
     :class:`~bot.store.group.GroupCommit` installed) it is a ``SAVEPOINT`` of the pass's group
     transaction instead: all or nothing on its own, committed with the group; so is a transaction
-    opened inside another."""
+    opened inside another. Never hold one across an ``await``: the savepoints of requests running
+    meanwhile would nest in it. A request whose handler fails after releasing one has the group
+    rolled back (:func:`bot.store.group.abandon`)."""
     conn = db.conn
     grouped = installed(conn)
-    if (grouped is not None and grouped.join()) or conn.in_transaction:  # a savepoint of the open one
+    if grouped is not None and grouped.join():  # a savepoint of the group open in this pass
         conn.execute("SAVEPOINT turn")
+        grouped.depth += 1
         try:
             yield conn
         except BaseException as exc:
+            grouped.depth = max(0, grouped.depth - 1)
             try:  # some errors (disk full, I/O) make SQLite roll back the whole transaction itself
                 conn.execute("ROLLBACK TO turn")
                 conn.execute("RELEASE turn")
             except sqlite3.Error:
-                if grouped is not None:
-                    grouped.fail(exc)
+                grouped.fail(exc)
+            raise
+        grouped.depth = max(0, grouped.depth - 1)
+        conn.execute("RELEASE turn")
+        if not grouped.depth:  # the request's own writes now: they go if the request fails
+            grouped.kept()
+        return
+    if conn.in_transaction:  # a savepoint of the open one
+        conn.execute("SAVEPOINT turn")
+        try:
+            yield conn
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back the whole transaction
+                conn.execute("ROLLBACK TO turn")
+                conn.execute("RELEASE turn")
             raise
         conn.execute("RELEASE turn")
         return

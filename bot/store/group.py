@@ -7,7 +7,13 @@ several requests arrive in the same pass of the event loop; their turns each run
 once per turn. Nothing is acknowledged before it is committed: the server's middleware awaits
 :meth:`GroupCommit.settled` before any response leaves, and the outbox never sends a reply of a
 group still open (:meth:`GroupCommit.horizon`). When a commit fails every turn of the group is
-lost together and every request waiting on it is answered 503, so the platform retries.
+lost together and every request waiting on it is answered 503, so the platform retries. So is it
+when a request fails after releasing writes into the open group (:func:`abandon`): a released
+savepoint cannot be taken out of the group again, and nothing of a failed request may be kept (its
+delivery id would make the platform's retry a dropped repeat). Its savepoints never span an
+``await``, so whatever a request writes between two awaits is in one group, still open when it
+fails there; what it wrote before an await may be committed by then (the Teams conversation
+reference and the people an activity names, which its retry writes again).
 
 Outside the server (the CLI, the console, tests calling the dispatcher directly) nothing is
 installed and :func:`bot.store.transaction` commits each transaction on its own.
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -36,6 +43,7 @@ class GroupCommit:
         self._done: asyncio.Future[None] | None = None
         self._horizon = 0
         self.commits = 0
+        self.depth = 0  # savepoints open now (never across an await: see bot.store.transaction)
         self._on_rollback: list[Callable[[], object]] = []
 
     @classmethod
@@ -74,6 +82,13 @@ class GroupCommit:
             written.append(self._done)
         return True
 
+    def kept(self) -> None:
+        """The current request's outermost savepoint was released into the open group: its writes
+        are the group's now, and go with the group if the request fails (see :func:`abandon`)."""
+        written = _WRITTEN.get()
+        if written is not None and self._done is not None and self._done not in written.kept:
+            written.kept.append(self._done)
+
     def on_rollback(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` whenever a group is lost (caches of rows it wrote must be dropped)."""
         self._on_rollback.append(callback)
@@ -93,11 +108,13 @@ class GroupCommit:
         self.commits += 1
         done.set_result(None)
 
-    def fail(self, exc: BaseException) -> None:
-        """The open group is lost (a failed commit, or SQLite rolled the whole transaction back
-        after an error): roll back what is left and tell everyone waiting on it."""
+    def fail(self, exc: BaseException, why: Callable[[str], str] = texts.group_commit_failed) -> None:
+        """The open group is lost (a failed commit, SQLite rolled the whole transaction back after
+        an error, or a request that wrote into it failed): roll back what is left and tell
+        everyone waiting on it."""
         done, self._done = self._done, None
-        log.error(texts.group_commit_failed(str(exc)))
+        self.depth = 0
+        log.error(why(str(exc)))
         with contextlib.suppress(Exception):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -127,13 +144,23 @@ class GroupCommit:
         return self._horizon if self._done is not None else None
 
 
-#: The groups the current request (an aiohttp handler's task, a Socket Mode ack) wrote into.
-_WRITTEN: ContextVar[list[asyncio.Future[None]] | None] = ContextVar("decisionbot_groups_written", default=None)
+class Written(list[asyncio.Future[None]]):
+    """The groups one request joined (its savepoints, kept or rolled back), and in ``kept`` those
+    that hold writes of it (an outermost savepoint released into them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: list[asyncio.Future[None]] = []
 
 
-def track() -> list[asyncio.Future[None]]:
+#: The groups the current request (an aiohttp handler's task, a Socket Mode ack) wrote into. Tasks
+#: a request spawns share it (they copy the context): their effects can wait for its commit.
+_WRITTEN: ContextVar[Written | None] = ContextVar("decisionbot_groups_written", default=None)
+
+
+def track() -> Written:
     """Start counting the groups this task (and what it awaits) writes into: see committed()."""
-    written: list[asyncio.Future[None]] = []
+    written = Written()
     _WRITTEN.set(written)
     return written
 
@@ -144,6 +171,30 @@ async def committed(written: list[asyncio.Future[None]], conn: sqlite3.Connectio
     for done in written:
         await asyncio.shield(done)
     await settled(conn)
+
+
+async def request_stored() -> None:
+    """In a task a request spawned (an answer to it, a redraw): return once what that request
+    wrote is committed; raise ``sqlite3.Error`` when it was lost (the request was answered 5xx and
+    comes again, or failed). At once outside a request."""
+    for done in list(_WRITTEN.get() or ()):
+        await asyncio.shield(done)
+
+
+def abandon(written: Written, exc: BaseException) -> bool:
+    """The request that wrote ``written`` failed: nothing of it may be committed. Its savepoints
+    that rolled back took their writes along; when it kept writes in a group still open, that
+    group is rolled back whole (savepoints, once released, cannot be taken out of it again), and
+    the other requests in it are answered 503 and sent again. True when a group was lost so."""
+    lost = False
+    for done in written.kept:
+        if done.done():  # committed already: written before an await (only facts the retry rewrites)
+            continue
+        for group in list(_INSTALLED.values()):
+            if group._done is done:
+                group.fail(exc, functools.partial(texts.request_failed_group_lost, type(exc).__name__))
+                lost = True
+    return lost
 
 
 def installed(conn: sqlite3.Connection) -> GroupCommit | None:

@@ -162,6 +162,13 @@ def group_commit_failed(problem: str) -> str:
     return f"A commit failed and the turns written with it were rolled back (answered 503, to be retried): {problem}"
 
 
+def request_failed_group_lost(kind: str, problem: str) -> str:
+    return (
+        f"A request failed ({kind}: {problem}) after writing into the open group commit: the group was rolled"
+        " back so that nothing of it is kept (the other turns in it are answered 503, to be retried)"
+    )
+
+
 def housekeeping_failed(problem: str) -> str:
     return f"Housekeeping (full-text index, WAL checkpoint) failed this time and will try again: {problem}"
 

@@ -1,0 +1,165 @@
+"""A Slack request whose handler fails part-way (after some of its writes were released into the
+pass's group commit) leaves nothing of its own: not the turn, not the delivery id, not the run a
+command started. It is answered 500 (not acknowledged over Socket Mode), so Slack sends it again,
+and that retry is carried out, once. Requests are signed for real; the fault is a function
+deep in the request raising once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.channels import slack_inbound
+from bot.channels.slack_inbound import Inbound
+from tests.fakes.slack_api import FakeSlack
+from tests.faults import Gate, fail_once
+from tests.slack_support import Harness, event_body, harness, message, sign, slash_body, wait_for
+
+DECIDED = "SELECT count(*) FROM answers WHERE step = 'decision'"
+SEEN = "SELECT delivery_id FROM deliveries WHERE delivery_id LIKE 'msg:%'"  # messages' ids (not the commands')
+
+
+def retried(body: bytes) -> dict[str, str]:
+    return {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+
+
+def committed(slack: Harness, sql: str) -> list[tuple]:
+    """What another connection sees: only what was committed."""
+    path = slack.services.db.conn.execute("PRAGMA database_list").fetchone()[2]
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+async def started(slack: Harness) -> str:
+    await slack.slash("UA", "start post_meeting Weekly")
+    return (await slack.posts(2))[0]["ts"]
+
+
+async def test_an_answer_whose_request_fails_after_its_turn_is_kept_by_nobody_and_taken_on_retry(
+    slack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    thread = await started(slack)
+    fail_once(monkeypatch, slack_inbound, "taken_value")  # after the turn's savepoint was released
+    event = message("UA", "We ship in March", thread_ts=thread)
+    body = event_body(event)
+    first = await slack.post(body)
+    assert first.status == 500
+    await asyncio.sleep(0.05)
+    assert committed(slack, DECIDED) == [(0,)]  # the turn went with the failed request
+    assert committed(slack, SEEN) == []  # so did its delivery id
+    assert committed(slack, "SELECT count(*) FROM messages WHERE direction = 'in'") == [(0,)]
+    retry = await slack.post(body, headers=retried(body))
+    assert retry.status == 200
+    assert committed(slack, DECIDED) == [(1,)]
+    assert (await slack.posts(3))[2]["text"] == "<@UA> Action 1: What is the action?"
+    again = await slack.post(body, headers=retried(body))  # a retry of the stored turn is dropped
+    assert again.status == 200
+    await asyncio.sleep(0.2)
+    assert committed(slack, DECIDED) == [(1,)]
+    assert len(slack.fake.posted()) == 3  # the next question, once
+
+
+async def test_a_click_whose_request_fails_after_its_turn_is_not_kept_and_the_next_click_counts(
+    slack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    thread = await started(slack)
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    await slack.event(message("UA", "Draft the plan", thread_ts=thread))
+    owner_prompt = (await slack.posts(4))[3]
+    fail_once(monkeypatch, slack_inbound, "taken_value")
+    resp = await slack.click("UA", owner_prompt, {"type": "users_select", "selected_user": "UB"})
+    assert resp.status == 500
+    await asyncio.sleep(0.2)
+    owner = "SELECT count(*) FROM answers WHERE step = 'actions'"
+    assert committed(slack, owner) == [(1,)]  # only the action's text: not the owner of the failed click
+    assert slack.fake.of("chat.update") == []  # no "answered by" for an answer not kept
+    assert len(slack.fake.posted()) == 4
+    resp = await slack.click("UA", owner_prompt, {"type": "users_select", "selected_user": "UB"})
+    assert resp.status == 200
+    assert committed(slack, owner) == [(2,)]
+    due = (await slack.posts(5))[4]
+    assert "By when" in due["text"]
+    await wait_for(lambda: slack.fake.of("chat.update"))
+
+
+async def test_a_slash_start_whose_request_fails_after_its_run_is_stored_keeps_no_run_and_no_root(
+    slack: Harness, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fail_once(monkeypatch, Inbound, "_after_command")  # the run and its thread are in the group by now
+    body = slash_body("UA", "start post_meeting Weekly")
+    assert (await slack.post(body, form=True)).status == 500
+    deleted = await wait_for(lambda: fake.of("chat.delete"))
+    assert deleted[0].args["ts"] == fake.of("chat.postMessage")[0].result["ts"]
+    assert committed(slack, "SELECT count(*) FROM runs") == [(0,)]
+    assert committed(slack, "SELECT count(*) FROM deliveries") == [(0,)]
+    resp = await slack.post(body, headers=retried(body), form=True)  # the person (or Slack) tries again
+    assert resp.status == 200
+    assert (await resp.json())["text"].startswith("Started run 1")
+    assert committed(slack, "SELECT count(*) FROM runs") == [(1,)]
+    root, question = await slack.posts(2)  # the first root is deleted: the second, and the first question
+    assert question["thread_ts"] == root["ts"]
+    await asyncio.sleep(0.2)
+    assert len(fake.posted()) == 2 and len(fake.of("chat.postMessage")) == 3
+
+
+async def test_a_request_in_the_group_of_a_failing_one_is_answered_503_told_nothing_and_taken_again(
+    slack: Harness, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Released savepoints cannot be taken out of a group: Bob's 'list', written in the group of
+    Alice's failing answer, is rolled back with it, answered 503 and not answered in Slack; both
+    are carried out when Slack sends them again."""
+    thread = await started(slack)
+    await slack.event(message("UB", "help", channel="DUB"))  # Bob is known: no users.info below
+    await wait_for(lambda: len(fake.of("chat.postMessage")) == 3)
+    gate = Gate(2)
+    monkeypatch.setattr(slack.channel.backlog, "room", gate.around(slack.channel.backlog.room))
+    fail_once(monkeypatch, slack_inbound, "taken_value")
+    answer = event_body(message("UA", "We ship in March", thread_ts=thread))
+    listing = event_body(message("UB", "list", channel="DUB"))
+    failing = asyncio.ensure_future(slack.post(answer))
+    await wait_for(lambda: gate.arrived == 1)
+    neighbour = await slack.post(listing)
+    assert ((await failing).status, neighbour.status) == (500, 503)
+    await asyncio.sleep(0.3)
+    assert len(fake.of("chat.postMessage")) == 3  # Bob is told nothing for a request not stored
+    assert committed(slack, DECIDED) == [(0,)]
+    assert (await slack.post(listing, headers=retried(listing))).status == 200
+    assert (await slack.post(answer, headers=retried(answer))).status == 200
+    await wait_for(lambda: len(fake.of("chat.postMessage")) == 5)
+    await asyncio.sleep(0.2)
+    told = [c.args["text"] for c in fake.of("chat.postMessage") if c.args["channel"] == "DUB"]
+    assert len(told) == 2 and told[1].startswith("No open decision runs")
+    assert committed(slack, DECIDED) == [(1,)]
+
+
+async def test_a_socket_mode_event_whose_request_fails_is_not_acknowledged_and_its_redelivery_is_taken(
+    tmp_path: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slack = await harness(tmp_path, fake, env={"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""})
+    try:
+        await fake.wait_connected()
+        slash = {"user_id": "UA", "channel_id": "C1", "text": "start post_meeting Sync", "trigger_id": "9.9.z",
+                 "team_id": "T111", "api_app_id": "A111", "command": "/decision"}  # fmt: skip
+        await fake.send_envelope({"envelope_id": "env-1", "type": "slash_commands", "payload": slash})
+        root = (await slack.posts(2))[0]
+        fail_once(monkeypatch, slack_inbound, "taken_value")
+        event = json.loads(event_body(message("UA", "We ship", thread_ts=root["ts"])))
+        envelope = {"envelope_id": "env-2", "type": "events_api", "payload": event, "retry_attempt": 0}
+        await fake.send_envelope(envelope)
+        await asyncio.sleep(0.3)
+        assert [a["envelope_id"] for a in fake.acks] == ["env-1"]  # not acknowledged
+        assert committed(slack, DECIDED) == [(0,)]
+        assert committed(slack, SEEN) == []
+        await fake.send_envelope({**envelope, "envelope_id": "env-3", "retry_attempt": 1})
+        await wait_for(lambda: len(fake.acks) == 2)
+        assert committed(slack, DECIDED) == [(1,)]
+        assert (await slack.posts(3))[2]["text"] == "<@UA> Action 1: What is the action?"
+    finally:
+        await slack.client.close()
