@@ -14,7 +14,7 @@ import pytest
 from bot.channels import teams_cards
 from bot.channels.teams_store import TeamsStore
 from tests.faults import Gate, fail_once
-from tests.teams_support import ALICE, CAROL, Harness, personal, wait_for
+from tests.teams_support import ALICE, CAROL, Harness, personal, submit, wait_for
 
 DECIDED = "SELECT count(*) FROM answers WHERE step = 'decision'"
 
@@ -85,3 +85,36 @@ async def test_a_command_answered_503_with_a_failed_neighbour_is_told_only_when_
         await h.settle()
         assert len(h.fake.posts()) == 4
         assert h.db(DECIDED) == [(1,)]
+
+
+async def test_a_card_answered_in_a_request_answered_503_is_not_shown_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice's card submit shares its group commit with Carol's failing 'list': the group is rolled
+    back, Alice's submit is answered 503 and her card keeps its inputs until the submit comes again."""
+    async with Harness(tmp_path) as h:
+        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+        await h.next_post(0)
+        await h.send(personal(h.url, ALICE, "We ship in March"))
+        card = await h.next_post(1)
+        await h.send(personal(h.url, CAROL, "hello"))  # Carol is known (no write of her own below)
+        await h.next_post(2)
+        await h.settle()
+        updates = len(h.fake.of("update"))
+        gate = Gate(2)
+        auth = h.channel.auth
+        monkeypatch.setattr(auth, "authenticate_request", gate.around(auth.authenticate_request))
+        fail_once(monkeypatch, teams_cards, "markdown")  # Carol's answer, after her command's savepoint
+        answer, listing = submit(h.url, ALICE, card, {"answer": "Draft the plan"}), personal(h.url, CAROL, "list")
+        failing = asyncio.ensure_future(h.post(listing))
+        await wait_for(lambda: gate.arrived == 1)
+        neighbour = await h.post(answer)
+        assert ((await failing).status, neighbour.status) == (500, 503)
+        await asyncio.sleep(0.3)
+        assert len(h.fake.of("update")) == updates  # not shown answered: the answer is not stored
+        assert h.db("SELECT count(*) FROM answers WHERE step = 'actions'") == [(0,)]
+        await h.send(answer)
+        await h.next_post(3)
+        await h.settle()
+        assert [u.activity_id for u in h.fake.of("update")[updates:]] == [card.answer_id]
+        assert h.db("SELECT count(*) FROM answers WHERE step = 'actions'") == [(1,)]

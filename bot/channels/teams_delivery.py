@@ -211,7 +211,12 @@ class TeamsOutbound:
             await self.update_card(card, by, cards.answer_display(None, card.expects, typed))
 
     async def update_card(self, card: Card, by: str, shown: str) -> None:
-        """Replace a prompt's card with its question and the answer (best effort: logged)."""
+        """Replace a prompt's card with its question and the answer (best effort: logged), once the
+        request that took the answer is committed; not when it was lost (it comes again)."""
+        try:
+            await group.request_stored()
+        except sqlite3.Error:
+            return
         content = cards.answered_card(card.card, by, shown)
         activity = {"type": "message", "attachments": [{"contentType": cards.CARD_TYPE, "content": content}]}
         try:
