@@ -117,7 +117,8 @@ def accept(state: HookState, name: str, body: bytes) -> web.Response:
         state.services.notify(channel)
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
-            log.warning(texts.trigger_unrouted(admission.trigger.title, admission.problem or texts.no_channel()))
+            trig, why = admission.trigger, admission.problem or texts.no_channel()
+            log.warning(texts.trigger_unrouted(trig.title, trig.source, result.event_id, why, str(state.router.path)))
     return web.json_response(summary(admissions, results))
 
 

@@ -1,0 +1,107 @@
+"""An alert's life as Alertmanager tells it, through the real server: it fires again after it
+resolved (a flap: the run is told), or from a new start without its resolution ever sent
+(``send_resolved: false``: a new incident, a new run once the cooldown has passed)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from bot.model import Actor
+from bot.server import SERVICES
+from tests.triggers.conftest import Clock
+from tests.triggers.test_hooks import ENV, counts, post, rows, sample, serve
+
+ROUTES = "routes:\n  - name: web\n    match: {source: alertmanager}\n    channel: console:ops\n    cooldown: 30m\n"
+
+
+def alert(starts_at: str, status: str = "firing") -> dict:
+    body = copy.deepcopy(sample("alertmanager_firing.json"))
+    body["status"] = body["alerts"][0]["status"] = status
+    body["alerts"][0]["startsAt"] = starts_at
+    if status == "resolved":
+        body["alerts"][0]["endsAt"] = "2026-11-26T16:00:00.000Z"
+    return body
+
+
+async def test_an_alert_firing_again_after_it_resolved_is_posted_into_its_run(tmp_path: Path, flows: Path) -> None:
+    (flows / "routes.yaml").write_text(ROUTES)
+    clock = Clock()
+    client = await serve(tmp_path, flows, clock=clock)
+    try:
+        assert (await post(client, "alertmanager", alert("2026-11-26T14:52:00Z")))[1]["started"] == [1]
+        clock.at(minutes=10)
+        assert (await post(client, "alertmanager", alert("2026-11-26T14:52:00Z", "resolved")))[1]["resolved"] == 1
+        clock.at(minutes=15)  # within the cooldown: the same incident, flapping
+        assert (await post(client, "alertmanager", alert("2026-11-26T15:14:00Z")))[1]["repeats"] == 1
+        clock.at(minutes=16)
+        assert (await post(client, "alertmanager", alert("2026-11-26T15:14:00Z")))[1]["repeats"] == 1
+        assert rows(client, "SELECT run_id, conversation, kind, text FROM messages WHERE id > 1") == [
+            (1, "console:ops", "info", "Resolved: Checkout error rate above 5%."),
+            (1, "console:ops", "info", "Firing again: Checkout error rate above 5% (CheckoutErrorRate is 7.3%)."),
+        ]  # once: the repeat that followed posted nothing
+        assert rows(client, "SELECT status, resolved_at, repeat_count FROM events") == [("firing", None, 2)]
+    finally:
+        await client.close()
+
+
+async def test_without_send_resolved_a_new_start_after_the_cooldown_is_a_new_incident(
+    tmp_path: Path, flows: Path
+) -> None:
+    (flows / "routes.yaml").write_text(ROUTES)
+    clock = Clock()
+    client = await serve(tmp_path, flows, clock=clock)
+    try:
+        assert (await post(client, "alertmanager", alert("2026-11-26T14:52:00Z")))[1]["started"] == [1]
+        client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:facilitator", "facilitator"))
+        clock.at(minutes=20)  # the same incident, still firing: joins the closed run
+        assert (await post(client, "alertmanager", alert("2026-11-26T14:52:00Z")))[1]["repeats"] == 1
+        clock.at(minutes=40)  # it ended unseen and fired again 20 minutes after it was last seen
+        assert (await post(client, "alertmanager", alert("2026-11-26T15:39:00Z")))[1]["repeats"] == 1
+        clock.at(hours=3)  # it ended unseen and fired again hours later: a new incident
+        body = (await post(client, "alertmanager", alert("2026-11-26T17:58:00Z")))[1]
+        assert body["started"] == [2]
+        assert rows(client, "SELECT id, status, resolved_at, repeat_count FROM events ORDER BY id") == [
+            (1, "resolved", "2026-11-26T15:40:00.000Z", 2),  # ended when it was last seen
+            (2, "firing", None, 0),
+        ]
+        assert counts(client)["runs"] == 2
+    finally:
+        await client.close()
+
+
+async def test_alerts_of_one_group_with_their_own_starts_share_the_groups_run(tmp_path: Path, flows: Path) -> None:
+    (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
+    clock = Clock()
+    client = await serve(tmp_path, flows, clock=clock)
+    try:
+        group = alert("2026-11-26T14:52:00Z")
+        second = copy.deepcopy(group["alerts"][0])
+        second.update(fingerprint="2b41cc0000000000", startsAt="2026-11-26T14:55:00Z")
+        group["alerts"].append(second)
+        assert (await post(client, "alertmanager", group))[1]["started"] == [1]
+        client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:facilitator", "facilitator"))
+        clock.at(hours=5)  # the group is still firing: the same incident
+        assert (await post(client, "alertmanager", group))[1]["started"] == []
+        assert counts(client)["runs"] == 1
+    finally:
+        await client.close()
+
+
+async def test_without_a_channel_an_alert_is_kept_and_the_log_says_what_to_do(tmp_path: Path, flows: Path, caplog):
+    client = await serve(tmp_path, flows, env={"DECISIONBOT_HOOK_TOKEN": ENV["DECISIONBOT_HOOK_TOKEN"]})
+    try:
+        body = alert("2026-11-26T14:52:00Z")
+        body["alerts"][0]["annotations"]["summary"] = "Checkout errors\nabove 5%"
+        status, answer = await post(client, "alertmanager", body)
+        assert status == 200 and len(answer["unrouted"]) == 1
+        [line] = [r.getMessage() for r in caplog.records if r.name == "decisionbot.hooks" and r.levelname == "WARNING"]
+        assert line == (
+            "Trigger 'Checkout errors above 5%' (alertmanager, event 1) started no run: no channel to post in:"
+            f" no route matched and DECISIONBOT_DEFAULT_CHANNEL is not set. Fix: add a route to {flows / 'routes.yaml'}"
+            " or set DECISIONBOT_DEFAULT_CHANNEL (try it with: decisionbot routes test PAYLOAD_FILE); its next"
+            " notification starts a run."
+        )
+        assert rows(client, "SELECT count(*) FROM events WHERE problem IS NOT NULL") == [(1,)]
+    finally:
+        await client.close()
