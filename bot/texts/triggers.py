@@ -173,7 +173,19 @@ def check_shape(rows: int, columns: int) -> str:
 
 
 def check_not_number(value: object) -> str:
-    return f"the query returned {value!r}, not a number"
+    shown = "NULL" if value is None else repr(value)
+    return f"the query returned {shown}, not a number"
+
+
+def check_failed_log(name: str, problem: str, path: str) -> str:
+    return (
+        f"Check '{name}' gave no value: {_one_line(problem)}. Fix its query or database in {path}"
+        " (try it with: decisionbot checks run --once); it is evaluated again on its schedule."
+    )
+
+
+def cli_checks_failed(failed: list[str], path: str) -> str:
+    return f"{len(failed)} check(s) gave no value: {_join(failed)}. Fix their query or database in {path}"
 
 
 def check_no_database(path: str) -> str:
