@@ -138,6 +138,13 @@ def hook_db_busy(problem: str) -> str:
     return f"A trigger was refused with 503 (it will be retried): the ledger is busy ({problem})."
 
 
+def hook_truncated(hook: str, left_out: int, group: str) -> str:
+    return (
+        f"The {hook} notification of group {_one_line(group)} left {left_out} alert(s) out (its max_alerts):"
+        " they start no run. Fix: set max_alerts to 0 (all) in the webhook's configuration."
+    )
+
+
 def trigger_unrouted(title: str, source: str, event_id: int, problem: str, routes: str) -> str:
     return (
         f"Trigger '{_one_line(title)}' ({source}, event {event_id}) started no run: {_one_line(problem)}."

@@ -24,11 +24,11 @@ def parse(body: Any) -> list[Trigger]:
         values = raw.get("values")
         if values is not None and not isinstance(values, dict):
             raise PayloadError(texts.payload_type(f"alerts[{i}].values", "an object of numbers"))
+        numbers = {k: v for k, v in (values or {}).items() if isinstance(v, int | float) and not isinstance(v, bool)}
         if values:
             trigger.data["values"] = values
-            if not trigger.data.get("value"):
-                first = sorted(values)[0]
-                trigger.data["value"] = _number(values[first])
+        if numbers and not trigger.data.get("value"):  # a query with no data has null values: no value
+            trigger.data["value"] = _number(numbers[sorted(numbers)[0]])
         if raw.get("valueString"):
             trigger.data["value_string"] = raw["valueString"]
         if obj.get("orgId") is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.model import Actor
 from bot.server import SERVICES
 from tests.triggers.conftest import Clock
-from tests.triggers.test_hooks import ENV, counts, post, rows, sample, serve
+from tests.triggers.test_hooks import ENV, client, counts, post, rows, sample, serve  # noqa: F401
 
 ROUTES = "routes:\n  - name: web\n    match: {source: alertmanager}\n    channel: console:ops\n    cooldown: 30m\n"
 
@@ -105,3 +105,39 @@ async def test_without_a_channel_an_alert_is_kept_and_the_log_says_what_to_do(tm
         assert rows(client, "SELECT count(*) FROM events WHERE problem IS NOT NULL") == [(1,)]
     finally:
         await client.close()
+
+
+async def test_a_notification_cut_by_max_alerts_is_logged_with_the_fix(client, caplog) -> None:
+    body = alert("2026-11-26T14:52:00Z")
+    body["truncatedAlerts"] = 40
+    assert (await post(client, "alertmanager", body))[1]["started"] == [1]
+    assert [r.getMessage() for r in caplog.records if r.name == "decisionbot.hooks"] == [
+        'The alertmanager notification of group {}/{team="payments"}:{alertname="CheckoutErrorRate"} left 40'
+        " alert(s) out (its max_alerts): they start no run. Fix: set max_alerts to 0 (all) in the webhook's"
+        " configuration."
+    ]
+
+
+async def test_grafana_alerts_with_and_without_data_fire_and_resolve(client) -> None:
+    body = sample("grafana_firing.json")
+    body["alerts"][0]["labels"]["team"] = "shop"  # not the shipped routes' team
+    nodata = copy.deepcopy(body["alerts"][0])
+    nodata.update(fingerprint="0d0d0d0d0d0d0d0d", values={"B": None, "C": None}, valueString="")
+    nodata["labels"] = {"alertname": "DatasourceNoData", "team": "shop"}
+    nodata["annotations"] = {"summary": "No data for checkout conversion"}
+    body["alerts"].append(nodata)
+    assert (await post(client, "grafana", body))[1]["started"] == [1, 2]
+    assert [t.splitlines()[0] for (t,) in rows(client, "SELECT text FROM messages ORDER BY id")] == [
+        "Checkout conversion fell below 2.5%: Checkout conversion is 1.9 (threshold 2.5%).",
+        "No data for checkout conversion: DatasourceNoData is ? (threshold ?).",
+    ]
+    assert rows(client, "SELECT DISTINCT json_extract(payload, '$.org_id') FROM events") == [(1,)]
+    body.update(status="resolved", state="ok", title="[RESOLVED] Checkout conversion Shop")
+    for item in body["alerts"]:
+        item.update(status="resolved", endsAt="2026-11-26T15:30:00Z")
+    body["alerts"][0]["values"] = {"B": 3.1, "C": 0}
+    assert (await post(client, "grafana", body))[1]["resolved"] == 2
+    assert rows(client, "SELECT text FROM messages WHERE kind = 'info' ORDER BY id") == [
+        ("Resolved: Checkout conversion fell below 2.5% (Checkout conversion is now 3.1).",),
+        ("Resolved: No data for checkout conversion.",),
+    ]
