@@ -102,6 +102,13 @@ def payload_version(source: str, got: object, expected: str) -> str:
     return f'{source} webhook version {got!r} is not supported: this hook takes version "{expected}"'
 
 
+def payload_grafana_legacy() -> str:
+    return (
+        "this is legacy Grafana alerting's body (ruleName, evalMatches), which this hook does not take:"
+        ' send Grafana-managed alerts through a webhook contact point (version "1")'
+    )
+
+
 def payload_schema(where: str, message: str) -> str:
     return f"'{where}': {message}"
 

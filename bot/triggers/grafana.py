@@ -18,6 +18,8 @@ from bot.triggers.alertmanager import need_object
 
 def parse(body: Any) -> list[Trigger]:
     obj = need_object(body, "body")
+    if "version" not in obj and ("evalMatches" in obj or "ruleName" in obj):
+        raise PayloadError(texts.payload_grafana_legacy())
     alertmanager.check_version(obj, "Grafana", "1")
     triggers = alertmanager.alerts(obj, "grafana")
     for i, (trigger, raw) in enumerate(zip(triggers, obj["alerts"], strict=True)):

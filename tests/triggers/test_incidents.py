@@ -141,3 +141,14 @@ async def test_grafana_alerts_with_and_without_data_fire_and_resolve(client) -> 
         ("Resolved: Checkout conversion fell below 2.5% (Checkout conversion is now 3.1).",),
         ("Resolved: No data for checkout conversion.",),
     ]
+
+
+async def test_a_legacy_grafana_body_is_refused_saying_what_to_send(client) -> None:
+    legacy = {"title": "[Alerting] Checkout", "ruleId": 1, "ruleName": "Checkout", "state": "alerting",
+              "evalMatches": [{"value": 1.9, "metric": "conversion", "tags": {}}], "message": "low"}  # fmt: skip
+    status, body = await post(client, "grafana", legacy)
+    assert (status, body) == (400, {"error": (
+        "this is legacy Grafana alerting's body (ruleName, evalMatches), which this hook does not take:"
+        ' send Grafana-managed alerts through a webhook contact point (version "1")'
+    )})  # fmt: skip
+    assert counts(client)["events"] == 0
