@@ -7,10 +7,20 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import pytest
+
 from bot.model import Actor
 from bot.server import SERVICES
 from tests.triggers.conftest import Clock
-from tests.triggers.test_hooks import ENV, client, counts, post, rows, sample, serve  # noqa: F401
+from tests.triggers.test_hooks import ENV, counts, post, rows, sample, serve
+
+
+@pytest.fixture
+async def hooks(tmp_path: Path, flows: Path):
+    c = await serve(tmp_path, flows)
+    yield c
+    await c.close()
+
 
 ROUTES = "routes:\n  - name: web\n    match: {source: alertmanager}\n    channel: console:ops\n    cooldown: 30m\n"
 
@@ -107,10 +117,10 @@ async def test_without_a_channel_an_alert_is_kept_and_the_log_says_what_to_do(tm
         await client.close()
 
 
-async def test_a_notification_cut_by_max_alerts_is_logged_with_the_fix(client, caplog) -> None:
+async def test_a_notification_cut_by_max_alerts_is_logged_with_the_fix(hooks, caplog) -> None:
     body = alert("2026-11-26T14:52:00Z")
     body["truncatedAlerts"] = 40
-    assert (await post(client, "alertmanager", body))[1]["started"] == [1]
+    assert (await post(hooks, "alertmanager", body))[1]["started"] == [1]
     assert [r.getMessage() for r in caplog.records if r.name == "decisionbot.hooks"] == [
         'The alertmanager notification of group {}/{team="payments"}:{alertname="CheckoutErrorRate"} left 40'
         " alert(s) out (its max_alerts): they start no run. Fix: set max_alerts to 0 (all) in the webhook's"
@@ -118,7 +128,7 @@ async def test_a_notification_cut_by_max_alerts_is_logged_with_the_fix(client, c
     ]
 
 
-async def test_grafana_alerts_with_and_without_data_fire_and_resolve(client) -> None:
+async def test_grafana_alerts_with_and_without_data_fire_and_resolve(hooks) -> None:
     body = sample("grafana_firing.json")
     body["alerts"][0]["labels"]["team"] = "shop"  # not the shipped routes' team
     nodata = copy.deepcopy(body["alerts"][0])
@@ -126,29 +136,29 @@ async def test_grafana_alerts_with_and_without_data_fire_and_resolve(client) -> 
     nodata["labels"] = {"alertname": "DatasourceNoData", "team": "shop"}
     nodata["annotations"] = {"summary": "No data for checkout conversion"}
     body["alerts"].append(nodata)
-    assert (await post(client, "grafana", body))[1]["started"] == [1, 2]
-    assert [t.splitlines()[0] for (t,) in rows(client, "SELECT text FROM messages ORDER BY id")] == [
+    assert (await post(hooks, "grafana", body))[1]["started"] == [1, 2]
+    assert [t.splitlines()[0] for (t,) in rows(hooks, "SELECT text FROM messages ORDER BY id")] == [
         "Checkout conversion fell below 2.5%: Checkout conversion is 1.9 (threshold 2.5%).",
         "No data for checkout conversion: DatasourceNoData is ? (threshold ?).",
     ]
-    assert rows(client, "SELECT DISTINCT json_extract(payload, '$.org_id') FROM events") == [(1,)]
+    assert rows(hooks, "SELECT DISTINCT json_extract(payload, '$.org_id') FROM events") == [(1,)]
     body.update(status="resolved", state="ok", title="[RESOLVED] Checkout conversion Shop")
     for item in body["alerts"]:
         item.update(status="resolved", endsAt="2026-11-26T15:30:00Z")
     body["alerts"][0]["values"] = {"B": 3.1, "C": 0}
-    assert (await post(client, "grafana", body))[1]["resolved"] == 2
-    assert rows(client, "SELECT text FROM messages WHERE kind = 'info' ORDER BY id") == [
+    assert (await post(hooks, "grafana", body))[1]["resolved"] == 2
+    assert rows(hooks, "SELECT text FROM messages WHERE kind = 'info' ORDER BY id") == [
         ("Resolved: Checkout conversion fell below 2.5% (Checkout conversion is now 3.1).",),
         ("Resolved: No data for checkout conversion.",),
     ]
 
 
-async def test_a_legacy_grafana_body_is_refused_saying_what_to_send(client) -> None:
+async def test_a_legacy_grafana_body_is_refused_saying_what_to_send(hooks) -> None:
     legacy = {"title": "[Alerting] Checkout", "ruleId": 1, "ruleName": "Checkout", "state": "alerting",
               "evalMatches": [{"value": 1.9, "metric": "conversion", "tags": {}}], "message": "low"}  # fmt: skip
-    status, body = await post(client, "grafana", legacy)
+    status, body = await post(hooks, "grafana", legacy)
     assert (status, body) == (400, {"error": (
         "this is legacy Grafana alerting's body (ruleName, evalMatches), which this hook does not take:"
         ' send Grafana-managed alerts through a webhook contact point (version "1")'
     )})  # fmt: skip
-    assert counts(client)["events"] == 0
+    assert counts(hooks)["events"] == 0
