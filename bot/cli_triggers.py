@@ -196,7 +196,8 @@ def checks_group() -> None:
 def checks_run(obj: Context, once: bool, as_json: bool) -> None:
     """Evaluate the checks: on their schedules (until stopped), or all of them now with --once.
 
-    Every evaluation is recorded; a breach starts (or joins) a run through the routes.
+    Every evaluation is recorded; a breach starts (or joins) a run through the routes. With
+    --once, a check whose query gave no value makes the exit status 1.
 
     \b
     Example:
@@ -222,6 +223,9 @@ def checks_run(obj: Context, once: bool, as_json: bool) -> None:
         click.echo(texts.cli_no_checks(str(scheduler.checks.path)))
     for row in [] if as_json else rows:
         click.echo(texts.cli_check_result(row))
+    failed = [r.check for r in results if r.error]
+    if failed:  # for cron and scripts: exit status 1 (each evaluation is recorded all the same)
+        raise BotError(texts.cli_checks_failed(failed, str(scheduler.checks.path)))
 
 
 # --- jobs --------------------------------------------------------------------------------------

@@ -264,10 +264,14 @@ class Dispatcher:
         if trigger.status == "resolved":
             return self._resolved(conn, item, last, now)
         routable = trigger.conversation is not None and item.problem is None
-        joins = last is not None and _joins(last, trigger.source in RESOLVING_SOURCES, item.cooldown, now)
+        joins = last is not None and _joins(last, trigger, item.cooldown, now)
         if last is not None and (joins or (last.run_id is None and not routable)):
             runs.repeat_event(conn, last.id, trigger.data, now)
+            if last.status == "resolved" and last.run_id is not None and last.conversation is not None:
+                return self._refired(conn, last, trigger, now)  # a flap: the run's people saw "Resolved"
             return Admitted(last.id, "repeat" if last.run_id else "unrouted", last.run_id)
+        if last is not None and last.status == "firing" and last.run_id and trigger.source in RESOLVING_SOURCES:
+            runs.end_incident(conn, last.id)  # a new start of the alert: that incident ended unseen
         if not routable or trigger.conversation is None:
             event_id = runs.insert_event(conn, trigger, now)
             runs.note_event(conn, event_id, item.route, item.problem or texts.no_channel())
@@ -281,6 +285,12 @@ class Dispatcher:
             runs.note_event(conn, event_id, item.route, None)
         return Admitted(event_id, "started", result.run_id, result.outbox, trigger.conversation.channel)
 
+    def _refired(self, conn: sqlite3.Connection, last: KeyedEvent, trigger: Trigger, now: datetime) -> Admitted:
+        assert last.run_id is not None and last.conversation is not None
+        text = texts.trigger_refired(last.title, {**last.payload, **trigger.data})
+        ids = runs.queue_replies(conn, [Reply(last.run_id, last.conversation, text, kind="info")], iso(now))
+        return Admitted(last.id, "repeat", last.run_id, ids, last.conversation.channel)
+
     def _resolved(self, conn: sqlite3.Connection, item: Admission, last: KeyedEvent | None, now: datetime) -> Admitted:
         trigger = item.trigger
         if last is None:
@@ -292,7 +302,7 @@ class Dispatcher:
         runs.resolve_event(conn, last.id, trigger.data, now)
         if already or last.run_id is None or last.conversation is None:
             return Admitted(last.id, "recorded", last.run_id)
-        text = texts.trigger_resolved(last.title, {**last.payload, **trigger.data})
+        text = texts.trigger_resolved(last.title, {**last.payload, **trigger.data}, trigger.source != "alertmanager")
         ids = runs.queue_replies(conn, [Reply(last.run_id, last.conversation, text, kind="info")], iso(now))
         return Admitted(last.id, "resolved", last.run_id, ids, last.conversation.channel)
 
@@ -361,17 +371,29 @@ class Dispatcher:
 RESOLVING_SOURCES = frozenset({"alertmanager", "grafana", "generic", "check"})
 
 
-def _joins(last: KeyedEvent, resolves: bool, cooldown: timedelta, now: datetime) -> bool:
+def _joins(last: KeyedEvent, trigger: Trigger, cooldown: timedelta, now: datetime) -> bool:
     """Whether a firing trigger joins the key's last event instead of opening a run: its run
-    is open; or, for a trigger that ``resolves``, the incident never resolved (an alert still
-    firing after its decision was made is the same incident), or it resolved less than
+    is open; or, for a trigger that resolves, the incident never resolved (an alert still firing
+    after its decision was made is the same incident), or it resolved less than ``cooldown``
+    ago. An alert that fires from a new start (``startsAt``) while its last incident never
+    resolved (``send_resolved: false``) is a new incident, unless it was last seen less than
     ``cooldown`` ago. A key that cannot resolve starts a new run once the old one is closed."""
     if last.run_id is None:
         return False
     if last.run_open:
         return True
-    if not resolves:
+    if trigger.source not in RESOLVING_SOURCES:
         return False
     if last.status == "firing":
-        return True
+        return not _new_start(last, trigger) or now - datetime.fromisoformat(last.last_seen_at) < cooldown
     return last.resolved_at is not None and now - datetime.fromisoformat(last.resolved_at) < cooldown
+
+
+def _new_start(last: KeyedEvent, trigger: Trigger) -> bool:
+    """Whether an alert says it started at another moment than the incident on record (an alert
+    of Alertmanager or Grafana that ended and fired again). Not for a whole alert group, whose
+    alerts each have their own start."""
+    if (trigger.dedup_key or "").startswith("alertmanager:group:"):
+        return False
+    was, started = last.payload.get("starts_at"), trigger.data.get("starts_at")
+    return bool(was and started and was != started)

@@ -276,6 +276,7 @@ class KeyedEvent:
     run_id: int | None
     run_status: str | None
     conversation: ConversationKey | None
+    last_seen_at: str = ""
 
     @property
     def run_open(self) -> bool:
@@ -284,15 +285,16 @@ class KeyedEvent:
 
 def latest_event(conn: sqlite3.Connection, dedup_key: str) -> KeyedEvent | None:
     row = conn.execute(
-        "SELECT e.id, e.status, e.resolved_at, e.title, e.payload, r.id, r.status, r.conversation FROM events e"
+        "SELECT e.id, e.status, e.resolved_at, e.title, e.payload, r.id, r.status, r.conversation, e.last_seen_at"
+        " FROM events e"
         " LEFT JOIN runs r ON r.event_id = e.id WHERE e.dedup_key = ? ORDER BY e.id DESC, r.id DESC LIMIT 1",
         (dedup_key,),
     ).fetchone()
     if row is None:
         return None
-    eid, status, resolved_at, title, payload, run_id, run_status, conversation = row
+    eid, status, resolved_at, title, payload, run_id, run_status, conversation, seen = row
     conv = ConversationKey.parse(conversation) if conversation else None
-    return KeyedEvent(eid, status, resolved_at, title, json.loads(payload), run_id, run_status, conv)
+    return KeyedEvent(eid, status, resolved_at, title, json.loads(payload), run_id, run_status, conv, seen)
 
 
 def note_event(conn: sqlite3.Connection, event_id: int, route: str | None, problem: str | None) -> None:
@@ -307,6 +309,12 @@ def repeat_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any], 
         " status = 'firing', resolved_at = NULL WHERE id = ?",
         (iso(now), json.dumps(data, default=str), event_id),
     )
+
+
+def end_incident(conn: sqlite3.Connection, event_id: int) -> None:
+    """An incident whose resolution never came (``send_resolved: false``) but which a new one
+    (the same alert firing again, from a new start) has replaced: resolved when last seen."""
+    conn.execute("UPDATE events SET status = 'resolved', resolved_at = last_seen_at WHERE id = ?", (event_id,))
 
 
 def resolve_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any], now: datetime) -> None:

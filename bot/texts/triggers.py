@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.texts._common import _join
+from bot.texts._common import _join, _one_line
 from bot.texts.chat import summary
 
 # --- triggers and timers ---------------------------------------------------------------------
@@ -49,10 +49,18 @@ def no_channel() -> str:
     return "no channel to post in: no route matched and DECISIONBOT_DEFAULT_CHANNEL is not set"
 
 
-def trigger_resolved(title: str, data: Mapping[str, Any]) -> str:
+def trigger_resolved(title: str, data: Mapping[str, Any], current: bool = True) -> str:
+    """``current``: whether the resolution's value is the value now (a check's, a sender's own);
+    Alertmanager's resolved alerts carry the annotations of their last firing evaluation."""
     value = data.get("value")
-    now = f" ({data.get('metric') or 'the value'} is now {value})" if value not in (None, "") else ""
+    now = f" ({data.get('metric') or 'the value'} is now {value})" if current and value not in (None, "") else ""
     return f"Resolved: {title}{now}."
+
+
+def trigger_refired(title: str, data: Mapping[str, Any]) -> str:
+    value = data.get("value")
+    now = f" ({data.get('metric') or 'the value'} is {value})" if value not in (None, "") else ""
+    return f"Firing again: {title}{now}."
 
 
 def latest_reading(reading: Mapping[str, Any]) -> str:
@@ -94,6 +102,13 @@ def payload_version(source: str, got: object, expected: str) -> str:
     return f'{source} webhook version {got!r} is not supported: this hook takes version "{expected}"'
 
 
+def payload_grafana_legacy() -> str:
+    return (
+        "this is legacy Grafana alerting's body (ruleName, evalMatches), which this hook does not take:"
+        ' send Grafana-managed alerts through a webhook contact point (version "1")'
+    )
+
+
 def payload_schema(where: str, message: str) -> str:
     return f"'{where}': {message}"
 
@@ -130,8 +145,19 @@ def hook_db_busy(problem: str) -> str:
     return f"A trigger was refused with 503 (it will be retried): the ledger is busy ({problem})."
 
 
-def trigger_unrouted(title: str, problem: str) -> str:
-    return f"Trigger '{title}' was recorded but started no run: {problem}."
+def hook_truncated(hook: str, left_out: int, group: str) -> str:
+    return (
+        f"The {hook} notification of group {_one_line(group)} left {left_out} alert(s) out (its max_alerts):"
+        " they start no run. Fix: set max_alerts to 0 (all) in the webhook's configuration."
+    )
+
+
+def trigger_unrouted(title: str, source: str, event_id: int, problem: str, routes: str) -> str:
+    return (
+        f"Trigger '{_one_line(title)}' ({source}, event {event_id}) started no run: {_one_line(problem)}."
+        f" Fix: add a route to {routes} or set DECISIONBOT_DEFAULT_CHANNEL (try it with: decisionbot routes test"
+        " PAYLOAD_FILE); its next notification starts a run."
+    )
 
 
 def unknown_route(name: str, known: list[str]) -> str:
@@ -161,7 +187,19 @@ def check_shape(rows: int, columns: int) -> str:
 
 
 def check_not_number(value: object) -> str:
-    return f"the query returned {value!r}, not a number"
+    shown = "NULL" if value is None else repr(value)
+    return f"the query returned {shown}, not a number"
+
+
+def check_failed_log(name: str, problem: str, path: str) -> str:
+    return (
+        f"Check '{name}' gave no value: {_one_line(problem)}. Fix its query or database in {path}"
+        " (try it with: decisionbot checks run --once); it is evaluated again on its schedule."
+    )
+
+
+def cli_checks_failed(failed: list[str], path: str) -> str:
+    return f"{len(failed)} check(s) gave no value: {_join(failed)}. Fix their query or database in {path}"
 
 
 def check_no_database(path: str) -> str:

@@ -10,6 +10,8 @@ query failed. SQLite files are built in; any other database is reached by a SQLA
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -34,6 +36,8 @@ from bot.triggers.router import Router
 CHECK_KEYS = {"name", "title", "sql", "threshold", "direction", "schedule", "database", "route", "metric", "link",
               "enabled", *HINTS}  # fmt: skip
 QUERY_SECONDS = 30.0
+
+log = logging.getLogger("decisionbot.checks")
 
 
 class CheckFailed(Exception):
@@ -159,9 +163,12 @@ def evaluate(check: Check) -> float:
     if isinstance(value, bool) or value is None:
         raise CheckFailed(texts.check_not_number(value))
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError) as exc:
         raise CheckFailed(texts.check_not_number(value)) from exc
+    if not math.isfinite(number):  # 'nan', 'inf' or 1e999: nothing to compare with a threshold
+        raise CheckFailed(texts.check_not_number(value))
+    return number
 
 
 def sqlite_path(database: str) -> str | None:
@@ -301,7 +308,10 @@ class CheckRunner:
             with transaction(self.dispatcher.db) as conn:
                 jobs.finish_job(conn, job.id, texts.job_unplanned(), self.dispatcher.clock())
             return texts.job_unplanned()
-        return (await self.run(check, job)).outcome
+        evaluation = await self.run(check, job)
+        if evaluation.error:  # the server's (and cron's) only word on it: checks run --once prints it
+            log.warning(texts.check_failed_log(check.name, evaluation.error, str(self.path)))
+        return evaluation.outcome
 
 
 def _was_breached(dispatcher: Dispatcher, name: str) -> bool:

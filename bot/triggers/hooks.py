@@ -100,6 +100,9 @@ def accept(state: HookState, name: str, body: bytes) -> web.Response:
         payload = inbound_json.loads(body)
     except ValueError as exc:  # not JSON, NaN, a lone surrogate, nested too deeply
         return problem(400, texts.hook_bad_json(str(exc)))
+    left_out = payload.get("truncatedAlerts") if isinstance(payload, dict) else None
+    if isinstance(left_out, int) and not isinstance(left_out, bool) and left_out > 0:  # max_alerts cut the group
+        log.warning(texts.hook_truncated(name, left_out, str(payload.get("groupKey") or "")))
     try:
         triggers = PARSERS[name](payload)
         admissions = [state.router.route(t) for t in triggers]
@@ -117,7 +120,8 @@ def accept(state: HookState, name: str, body: bytes) -> web.Response:
         state.services.notify(channel)
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
-            log.warning(texts.trigger_unrouted(admission.trigger.title, admission.problem or texts.no_channel()))
+            trig, why = admission.trigger, admission.problem or texts.no_channel()
+            log.warning(texts.trigger_unrouted(trig.title, trig.source, result.event_id, why, str(state.router.path)))
     return web.json_response(summary(admissions, results))
 
 

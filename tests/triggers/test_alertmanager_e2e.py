@@ -144,7 +144,7 @@ async def test_real_alertmanager_fires_repeats_and_resolves_into_one_run(tmp_pat
             await until(lambda: any(t.startswith("Resolved:") for *_, t in channel.sent), "the resolution")
         resolved = [s for s in channel.sent if s[2].startswith("Resolved:")]
         assert resolved == [
-            ("recorder:alerts", None, "Resolved: Checkout errors above 5% (CheckoutErrors is now 7.3%).")
+            ("recorder:alerts", None, "Resolved: Checkout errors above 5%.")  # not "is now 7.3%"
         ]
         assert one("SELECT status, resolved_at IS NOT NULL, source FROM events") == ("resolved", 1, "alertmanager")
         assert one("SELECT count(*), min(status) FROM runs") == (1, "active")

@@ -1,0 +1,164 @@
+"""An alert's life as Alertmanager tells it, through the real server: it fires again after it
+resolved (a flap: the run is told), or from a new start without its resolution ever sent
+(``send_resolved: false``: a new incident, a new run once the cooldown has passed)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from bot.model import Actor
+from bot.server import SERVICES
+from tests.triggers.conftest import Clock
+from tests.triggers.test_hooks import ENV, counts, post, rows, sample, serve
+
+
+@pytest.fixture
+async def hooks(tmp_path: Path, flows: Path):
+    c = await serve(tmp_path, flows)
+    yield c
+    await c.close()
+
+
+ROUTES = "routes:\n  - name: web\n    match: {source: alertmanager}\n    channel: console:ops\n    cooldown: 30m\n"
+
+
+def alert(starts_at: str, status: str = "firing") -> dict:
+    body = copy.deepcopy(sample("alertmanager_firing.json"))
+    body["status"] = body["alerts"][0]["status"] = status
+    body["alerts"][0]["startsAt"] = starts_at
+    if status == "resolved":
+        body["alerts"][0]["endsAt"] = "2026-11-26T16:00:00.000Z"
+    return body
+
+
+async def test_an_alert_firing_again_after_it_resolved_is_posted_into_its_run(tmp_path: Path, flows: Path) -> None:
+    (flows / "routes.yaml").write_text(ROUTES)
+    clock = Clock()
+    client = await serve(tmp_path, flows, clock=clock)
+    try:
+        assert (await post(client, "alertmanager", alert("2026-11-26T14:52:00Z")))[1]["started"] == [1]
+        clock.at(minutes=10)
+        assert (await post(client, "alertmanager", alert("2026-11-26T14:52:00Z", "resolved")))[1]["resolved"] == 1
+        clock.at(minutes=15)  # within the cooldown: the same incident, flapping
+        assert (await post(client, "alertmanager", alert("2026-11-26T15:14:00Z")))[1]["repeats"] == 1
+        clock.at(minutes=16)
+        assert (await post(client, "alertmanager", alert("2026-11-26T15:14:00Z")))[1]["repeats"] == 1
+        assert rows(client, "SELECT run_id, conversation, kind, text FROM messages WHERE id > 1") == [
+            (1, "console:ops", "info", "Resolved: Checkout error rate above 5%."),
+            (1, "console:ops", "info", "Firing again: Checkout error rate above 5% (CheckoutErrorRate is 7.3%)."),
+        ]  # once: the repeat that followed posted nothing
+        assert rows(client, "SELECT status, resolved_at, repeat_count FROM events") == [("firing", None, 2)]
+    finally:
+        await client.close()
+
+
+async def test_without_send_resolved_a_new_start_after_the_cooldown_is_a_new_incident(
+    tmp_path: Path, flows: Path
+) -> None:
+    (flows / "routes.yaml").write_text(ROUTES)
+    clock = Clock()
+    client = await serve(tmp_path, flows, clock=clock)
+    try:
+        assert (await post(client, "alertmanager", alert("2026-11-26T14:52:00Z")))[1]["started"] == [1]
+        client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:facilitator", "facilitator"))
+        clock.at(minutes=20)  # the same incident, still firing: joins the closed run
+        assert (await post(client, "alertmanager", alert("2026-11-26T14:52:00Z")))[1]["repeats"] == 1
+        clock.at(minutes=40)  # it ended unseen and fired again 20 minutes after it was last seen
+        assert (await post(client, "alertmanager", alert("2026-11-26T15:39:00Z")))[1]["repeats"] == 1
+        clock.at(hours=3)  # it ended unseen and fired again hours later: a new incident
+        body = (await post(client, "alertmanager", alert("2026-11-26T17:58:00Z")))[1]
+        assert body["started"] == [2]
+        assert rows(client, "SELECT id, status, resolved_at, repeat_count FROM events ORDER BY id") == [
+            (1, "resolved", "2026-11-26T15:40:00.000Z", 2),  # ended when it was last seen
+            (2, "firing", None, 0),
+        ]
+        assert counts(client)["runs"] == 2
+    finally:
+        await client.close()
+
+
+async def test_alerts_of_one_group_with_their_own_starts_share_the_groups_run(tmp_path: Path, flows: Path) -> None:
+    (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
+    clock = Clock()
+    client = await serve(tmp_path, flows, clock=clock)
+    try:
+        group = alert("2026-11-26T14:52:00Z")
+        second = copy.deepcopy(group["alerts"][0])
+        second.update(fingerprint="2b41cc0000000000", startsAt="2026-11-26T14:55:00Z")
+        group["alerts"].append(second)
+        assert (await post(client, "alertmanager", group))[1]["started"] == [1]
+        client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:facilitator", "facilitator"))
+        clock.at(hours=5)  # the group is still firing: the same incident
+        assert (await post(client, "alertmanager", group))[1]["started"] == []
+        assert counts(client)["runs"] == 1
+    finally:
+        await client.close()
+
+
+async def test_without_a_channel_an_alert_is_kept_and_the_log_says_what_to_do(tmp_path: Path, flows: Path, caplog):
+    client = await serve(tmp_path, flows, env={"DECISIONBOT_HOOK_TOKEN": ENV["DECISIONBOT_HOOK_TOKEN"]})
+    try:
+        body = alert("2026-11-26T14:52:00Z")
+        body["alerts"][0]["annotations"]["summary"] = "Checkout errors\nabove 5%"
+        status, answer = await post(client, "alertmanager", body)
+        assert status == 200 and len(answer["unrouted"]) == 1
+        [line] = [r.getMessage() for r in caplog.records if r.name == "decisionbot.hooks" and r.levelname == "WARNING"]
+        assert line == (
+            "Trigger 'Checkout errors above 5%' (alertmanager, event 1) started no run: no channel to post in:"
+            f" no route matched and DECISIONBOT_DEFAULT_CHANNEL is not set. Fix: add a route to {flows / 'routes.yaml'}"
+            " or set DECISIONBOT_DEFAULT_CHANNEL (try it with: decisionbot routes test PAYLOAD_FILE); its next"
+            " notification starts a run."
+        )
+        assert rows(client, "SELECT count(*) FROM events WHERE problem IS NOT NULL") == [(1,)]
+    finally:
+        await client.close()
+
+
+async def test_a_notification_cut_by_max_alerts_is_logged_with_the_fix(hooks, caplog) -> None:
+    body = alert("2026-11-26T14:52:00Z")
+    body["truncatedAlerts"] = 40
+    assert (await post(hooks, "alertmanager", body))[1]["started"] == [1]
+    assert [r.getMessage() for r in caplog.records if r.name == "decisionbot.hooks"] == [
+        'The alertmanager notification of group {}/{team="payments"}:{alertname="CheckoutErrorRate"} left 40'
+        " alert(s) out (its max_alerts): they start no run. Fix: set max_alerts to 0 (all) in the webhook's"
+        " configuration."
+    ]
+
+
+async def test_grafana_alerts_with_and_without_data_fire_and_resolve(hooks) -> None:
+    body = sample("grafana_firing.json")
+    body["alerts"][0]["labels"]["team"] = "shop"  # not the shipped routes' team
+    nodata = copy.deepcopy(body["alerts"][0])
+    nodata.update(fingerprint="0d0d0d0d0d0d0d0d", values={"B": None, "C": None}, valueString="")
+    nodata["labels"] = {"alertname": "DatasourceNoData", "team": "shop"}
+    nodata["annotations"] = {"summary": "No data for checkout conversion"}
+    body["alerts"].append(nodata)
+    assert (await post(hooks, "grafana", body))[1]["started"] == [1, 2]
+    assert [t.splitlines()[0] for (t,) in rows(hooks, "SELECT text FROM messages ORDER BY id")] == [
+        "Checkout conversion fell below 2.5%: Checkout conversion is 1.9 (threshold 2.5%).",
+        "No data for checkout conversion: DatasourceNoData is ? (threshold ?).",
+    ]
+    assert rows(hooks, "SELECT DISTINCT json_extract(payload, '$.org_id') FROM events") == [(1,)]
+    body.update(status="resolved", state="ok", title="[RESOLVED] Checkout conversion Shop")
+    for item in body["alerts"]:
+        item.update(status="resolved", endsAt="2026-11-26T15:30:00Z")
+    body["alerts"][0]["values"] = {"B": 3.1, "C": 0}
+    assert (await post(hooks, "grafana", body))[1]["resolved"] == 2
+    assert rows(hooks, "SELECT text FROM messages WHERE kind = 'info' ORDER BY id") == [
+        ("Resolved: Checkout conversion fell below 2.5% (Checkout conversion is now 3.1).",),
+        ("Resolved: No data for checkout conversion.",),
+    ]
+
+
+async def test_a_legacy_grafana_body_is_refused_saying_what_to_send(hooks) -> None:
+    legacy = {"title": "[Alerting] Checkout", "ruleId": 1, "ruleName": "Checkout", "state": "alerting",
+              "evalMatches": [{"value": 1.9, "metric": "conversion", "tags": {}}], "message": "low"}  # fmt: skip
+    status, body = await post(hooks, "grafana", legacy)
+    assert (status, body) == (400, {"error": (
+        "this is legacy Grafana alerting's body (ruleName, evalMatches), which this hook does not take:"
+        ' send Grafana-managed alerts through a webhook contact point (version "1")'
+    )})  # fmt: skip
+    assert counts(hooks)["events"] == 0
