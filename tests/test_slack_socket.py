@@ -69,3 +69,4 @@ async def test_a_refused_app_token_stops_the_start(tmp_path: Path, fake: FakeSla
     ):
         await TestServer(app).start_server()
     await app[SERVICES].http.close()
+    assert len(fake.of("apps.connections.open")) == 1  # not retried: the start stops

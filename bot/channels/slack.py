@@ -6,8 +6,12 @@ is verified (``SLACK_SIGNING_SECRET``), checked against the team and app the bot
 to (``auth.test`` and ``bots.info`` at start-up), turned into a neutral message and handed to
 the dispatcher; the turn is committed before Slack gets its 200 (a turn takes about a
 millisecond), so nothing is acknowledged that was not stored, and a retried delivery is
-dropped by its platform id. Replies leave through the outbox (``deliver``, see
-``slack_send``); widget answers are redrawn as "answered by" once taken.
+dropped by its platform id. Over Socket Mode the same holds for the envelope's
+acknowledgement: sent once the turn is committed, never before (a write lock held elsewhere makes
+it late; Slack's redelivery is then dropped by the id). A stopping server takes no new envelope,
+lets the turns in flight be committed and acknowledged, then closes the socket; slack_sdk
+reconnects when Slack drops the connection or asks for a new one. Replies leave through the
+outbox (``deliver``, see ``slack_send``); widget answers are redrawn as "answered by" once taken.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 import sqlite3
 from collections.abc import Coroutine, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -47,6 +52,14 @@ from bot.store import group
 from bot.store.people import People, Person
 
 log = logging.getLogger("decisionbot.slack")
+#: Seconds a stopping server gives the Socket Mode turns in flight to be committed and
+#: acknowledged before it closes the connection (what is cut short is not acknowledged: Slack
+#: sends it again, and what was stored of it drops the repeat by its id).
+SOCKET_STOP_GRACE = 5.0
+#: Seconds the start-up gives the first Socket Mode connection (slack_sdk retries it every 5 s,
+#: forever): a websocket that cannot be opened (a firewall letting HTTPS through, not wss) stops
+#: the start with a clear error instead of a server that never answers.
+SOCKET_START_TIMEOUT = 10.0
 #: slack_sdk formats every request and response for its debug log whenever its logger's own
 #: level is unset (``logger.level <= DEBUG``), whether or not DEBUG is on: about a fifth of the
 #: cost of a call. Its clients get this logger, at INFO unless configured otherwise.
@@ -81,6 +94,8 @@ class SlackChannel(Channel):
         self.app_id: str | None = None
         self.bot_user: str | None = None
         self.socket: SocketModeClient | None = None
+        self.handling: set[asyncio.Task[Any]] = set()  # Socket Mode envelopes being processed
+        self.stopping = False
         self.tasks: set[asyncio.Task[Any]] = set()
         self.people = People(services.db, self._fetch_person, clock=self.dispatcher.clock)
         self.backlog = Backlog()
@@ -137,9 +152,25 @@ class SlackChannel(Channel):
         self.socket = SocketModeClient(app_token=self.app_token, web_client=web_client)
         self.socket.wss_uri = opened["url"]
         self.socket.socket_mode_request_listeners.append(self.on_socket)
-        await self.socket.connect()
+        try:
+            await asyncio.wait_for(self.socket.connect(), SOCKET_START_TIMEOUT)
+        except TimeoutError as exc:
+            await self.socket.close()
+            where = urlsplit(str(opened["url"]))
+            address = f"{where.scheme}://{where.netloc}{where.path}"  # not the ticket
+            raise ConfigError(texts.slack_socket_unreachable(address, SOCKET_START_TIMEOUT)) from exc
 
     async def stop(self) -> None:
+        """Socket Mode: take no new envelope (unacknowledged, Slack sends it again), let the turns
+        in flight be committed and acknowledged, then close the connection."""
+        self.stopping = True
+        if self.handling:
+            _, late = await asyncio.wait(self.handling, timeout=SOCKET_STOP_GRACE)
+            if late:
+                log.warning(texts.slack_socket_turns_cut(len(late), SOCKET_STOP_GRACE))
+                for task in late:
+                    task.cancel()
+                await asyncio.wait(late)
         if self.socket is not None:
             await self.socket.close()
         if self.tasks:
@@ -185,6 +216,20 @@ class SlackChannel(Channel):
         return (await self.process(envelope)).response()
 
     async def on_socket(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
+        if self.stopping:
+            log.info(texts.slack_socket_envelope_left(request.envelope_id))
+            return  # not acknowledged: Slack sends it again (to another connection, or after the restart)
+        task = asyncio.current_task()
+        assert task is not None
+        self.handling.add(task)
+        try:
+            await self._socket_turn(client, request)
+        finally:
+            self.handling.discard(task)
+
+    async def _socket_turn(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
+        """The turn of one envelope, acknowledged once it is committed (never before: a lost
+        commit leaves it unacknowledged, and Slack sends it again)."""
         written = group.track()
         try:
             answer = await self.process(events.from_socket(request.type, request.payload))

@@ -168,15 +168,20 @@ class Inbound:
         """Post the thread's root in the channel, then start the run in that thread; all within
         SLASH_BUDGET of the command's arrival (Slack shows an error after 3 s). The root is
         deleted again when the run is not stored: its turn fails, it did not start, or the group
-        commit holding it is lost (Slack does not retry a slash command)."""
+        commit holding it is lost (Slack does not retry a slash command); so is a root Slack posts
+        only after the command gave up waiting for it (and answered that nothing was started)."""
         flow = self.dispatcher.catalog.get(words[1])
         title = " ".join(w for w in words[2:] if w not in mentions)
         root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
+        posting = asyncio.ensure_future(self.poster.post_now(command.channel, root))
         try:
             left = SLASH_BUDGET - (asyncio.get_running_loop().time() - arrived)
-            ts = await self.poster.post_now(command.channel, root, timeout=max(0.5, left))
-        except (RetryLater, DeliveryFailed) as exc:
+            ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
+        except (RetryLater, DeliveryFailed, TimeoutError) as exc:
             reason = str(exc)
+            if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
+                self.poster.spawn(self._take_back(command.channel, posting))
+                reason = texts.slack_post_timed_out()
             known = reason in ("not_in_channel", "channel_not_found")
             return Answer(
                 body=blocks.ephemeral(texts.slack_not_in_channel() if known else texts.slack_post_failed(reason))
@@ -204,6 +209,14 @@ class Inbound:
     def _delete_root(self, channel: str, ts: str) -> None:
         """Take back the "started" root of a run that was not stored (off the request)."""
         self.poster.spawn(self._delete(channel, ts))
+
+    async def _take_back(self, channel: str, posting: asyncio.Future[str]) -> None:
+        """A root posted after its command had given up (and said nothing was started) goes."""
+        try:
+            ts = await posting
+        except (RetryLater, DeliveryFailed):
+            return  # never posted
+        await self._delete(channel, ts)
 
     async def _delete(self, channel: str, ts: str) -> None:
         try:

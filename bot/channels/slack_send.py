@@ -314,9 +314,9 @@ class Poster:
             return str(sent["ts"])
         return str(sent.get("message_ts") or "") or None
 
-    async def post_now(self, channel: str, text: str, timeout: float = 2.0) -> str:
+    async def post_now(self, channel: str, text: str) -> str:
         """Post one message at once (the root of a run started by a slash command); its ts."""
-        sent = await call(self.client.chat_postMessage(channel=channel, text=text), timeout)
+        sent = await call(self.client.chat_postMessage(channel=channel, text=text))
         return str(sent["ts"])
 
     # --- off the hot path: redraw answered prompts, answer people privately ------------------

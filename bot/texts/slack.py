@@ -101,6 +101,10 @@ def slack_post_failed(error: str) -> str:
     return f"Slack refused my message ({error}); nothing was started. Please try again in a moment."
 
 
+def slack_post_timed_out() -> str:
+    return "no answer in time"
+
+
 def slack_off_without_token(present: list[str]) -> str:
     return (
         f"Slack is off: {' and '.join(present)} {'is' if len(present) == 1 else 'are'} set but SLACK_BOT_TOKEN is not."
@@ -117,6 +121,25 @@ def slack_needs_signing_secret() -> str:
 
 def slack_app_token_refused(error: str) -> str:
     return f"Slack refused SLACK_APP_TOKEN at start-up (apps.connections.open: {error}). Check the app-level token."
+
+
+def slack_socket_unreachable(address: str, seconds: float) -> str:
+    return (
+        f"Slack accepted SLACK_APP_TOKEN but its Socket Mode connection ({address}) could not be opened"
+        f" within {seconds:g} s. Check that outbound WebSocket (wss://) connections to Slack are allowed,"
+        " or serve Slack over HTTP (SLACK_SIGNING_SECRET, without SLACK_APP_TOKEN)."
+    )
+
+
+def slack_socket_envelope_left(envelope_id: str) -> str:
+    return f"Slack envelope {envelope_id} arrived while stopping: left unacknowledged, Slack sends it again."
+
+
+def slack_socket_turns_cut(count: int, seconds: float) -> str:
+    return (
+        f"{count} Slack Socket Mode turn(s) not finished {seconds:g} s into the stop: cut short and left"
+        " unacknowledged, Slack sends them again."
+    )
 
 
 def slack_auth_failed(error: str) -> str:

@@ -59,6 +59,7 @@ class FakeSlack(LoopbackServer):
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # by file id: name, content, where shared
     port: int = 0
     record: bool = True
+    refuse_websockets: bool = False  # the websocket upgrade answered 403, as by a proxy allowing HTTPS only
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -99,6 +100,11 @@ class FakeSlack(LoopbackServer):
         """Push a Socket Mode message to every connected client."""
         for ws in self._sockets:
             await ws.send_str(json.dumps(envelope))
+
+    async def drop(self) -> None:
+        """Close every Socket Mode connection from Slack's side (a restart of Slack's edge)."""
+        for ws in list(self._sockets):
+            await ws.close()
 
     async def wait_connected(self, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
@@ -198,7 +204,9 @@ class FakeSlack(LoopbackServer):
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket=t-{next(self._ts)}&app_id={APP}"}
         return {"ok": False, "error": "unknown_method"}
 
-    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+    async def _link(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_websockets:
+            return web.Response(status=403, text="websockets are not allowed here")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
