@@ -82,22 +82,23 @@ class Context:
         if flow not in known:
             raise FlowNotFound(texts.cli_unknown_flow_filter(flow, sorted(known), str(self.flows_dir)))
 
-    def catalog(self, db: Database | None = None) -> FlowCatalog:
+    def catalog(self, db: Database | None = None, flow: str | None = None) -> FlowCatalog:
         """The flows of the folder (on the ledger, or ``db``); a refused flow file is said on
-        standard error, once, and the other flows run."""
+        standard error, once, and the other flows run (``flow``, the one the command is about, is
+        not warned of: getting it says why it is refused)."""
         from bot.flow_catalog import FlowCatalog  # the engine loads only for commands that need it
 
         folder = self.require_flows()  # before the ledger is opened (or made)
         catalog = FlowCatalog(folder, self.db if db is None else db)
-        for refusal in catalog.refusals():
+        for refusal in catalog.refusals(but=flow):
             click.echo(texts.cli_warning(refusal), err=True)
         return catalog
 
-    def dispatcher(self, clock: Callable[[], datetime] | None = None) -> Dispatcher:
+    def dispatcher(self, clock: Callable[[], datetime] | None = None, flow: str | None = None) -> Dispatcher:
         from bot.dispatch import Dispatcher  # the engine loads only for commands that need it
         from bot.store.people import stored_zone
 
-        catalog = self.catalog()
+        catalog = self.catalog(flow=flow)
         db, tz = self.db, config.timezone()
         return Dispatcher(  # people's own zones, as their platforms reported them, as the server uses
             db,

@@ -18,6 +18,7 @@ from bot.store import runs
 
 if TYPE_CHECKING:
     from bot.channels.console import ConsoleSession
+    from bot.store.runs import RunRow
 
 
 @main.command()
@@ -52,13 +53,17 @@ def chat(
 
     if (flow is None) == (run_id is None) or (run_id is not None and (data or facilitator or participants)):
         raise click.UsageError(texts.cli_chat_flow_or_run())
-    session = ConsoleSession(obj.dispatcher(), sys.stdout, jsonl=jsonl)
+    session = ConsoleSession(obj.dispatcher(flow=flow), sys.stdout, jsonl=jsonl)
     if sys.stdin.isatty() and not jsonl:  # a newcomer learns the terminal's commands up front
         click.echo(texts.cli_chat_intro(), err=True)
     if run_id is not None:
-        row = session.resume(run_id)
-        if not jsonl:
-            click.echo(texts.cli_resumed(row.id, row.flow_id, ", ".join(row.context.addressees()) or None), err=True)
+
+        def announce(row: RunRow) -> None:  # before the questions it waits on are shown again
+            if not jsonl:
+                waiting = ", ".join(row.context.addressees()) or None
+                click.echo(texts.cli_resumed(row.id, row.flow_id, waiting), err=True)
+
+        session.resume(run_id, announce)
     else:
         assert flow is not None
         fields = _data(data)

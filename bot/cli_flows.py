@@ -87,7 +87,7 @@ def flows_show(obj: Context, flow: str) -> None:
     Example:
       decisionbot flows show post_meeting
     """
-    f = obj.catalog().get(flow)
+    f = obj.catalog(flow=flow).get(flow)
     click.echo(f"{f.id} ({f.version}): {f.title}")
     for i, step in enumerate(f.steps, 1):
         click.echo(f"  {i}. {step.id} [{step.type}] to {step.to}: {step.ask}".rstrip(": "))
@@ -116,7 +116,7 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
 
     from bot.engine.compiler import compile_flow
 
-    machine = compile_flow(obj.catalog().get(flow))
+    machine = compile_flow(obj.catalog(flow=flow).get(flow))
     if fmt == "mermaid":
         data: bytes = MermaidGraphMachine(machine).get_mermaid().encode()
     else:

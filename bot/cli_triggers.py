@@ -63,7 +63,7 @@ def trigger_cmd(
     fields["decision"] = {k: v for k, v in {**hints, "owners": owners}.items() if v}
     trig = Trigger(flow=flow, source="cli", kind="manual", title=title or fields.pop("title", ""), data=fields)
     trig.dedup_key = f"cli:{dedup_key}" if dedup_key else None
-    dispatcher = obj.dispatcher()
+    dispatcher = obj.dispatcher(flow=flow)
     dispatcher.catalog.get(flow)  # an unknown flow names the known ones (not a channel to try)
     admission = _router(obj, dispatcher).route(trig)
     if admission.problem:

@@ -51,6 +51,7 @@ class FlowCatalog:
             found = self._versions[(flow_id, version)] = read_flow_text(stored[0], stored[1], pinned=True)
         return found
 
-    def refusals(self) -> list[str]:
-        """One line per refused flow file, to say loudly where the catalog is used."""
-        return [texts.flow_refused(error) for error in self.refused.values()]
+    def refusals(self, but: str | None = None) -> list[str]:
+        """One line per refused flow file, to say loudly where the catalog is used; ``but`` the
+        flow about to be started, whose own error says it."""
+        return [texts.flow_refused(error) for name, error in self.refused.items() if name != but]

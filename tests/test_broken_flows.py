@@ -147,7 +147,10 @@ def test_each_broken_file_is_refused_with_its_file_step_and_fix(name: str, folde
     assert whole.exit_code == 1 and problem in whole.stderr and fix in whole.stderr
     own = cli(tmp_path, folder, "chat", name, "-f", "alice", "--jsonl", input="")
     assert own.exit_code == 1 and problem in own.stderr and fix in own.stderr
+    assert own.stderr.startswith("Error: ") and own.stderr.count(problem) == 1  # said once, as the error
     assert "No flow" not in own.stderr  # refused, not unknown: the operator is told what to fix
+    triggered = cli(tmp_path, folder, "trigger", name, "--channel", "console", "-f", "alice")
+    assert triggered.exit_code == 1 and triggered.stderr.startswith("Error: ") and problem in triggered.stderr
 
 
 @pytest.mark.parametrize("name", ["tabs", "unknown_type", "empty"])

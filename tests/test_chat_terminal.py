@@ -82,6 +82,8 @@ def test_ctrl_c_mid_flow_keeps_the_answers_and_says_how_to_continue(tmp_path: Pa
     assert answers == [("decision", None, "We ship in March"), ("actions", "what", "Draft the plan")]
     assert status == ("active", "actions")
     again = Terminal(tmp_path, "chat", "--run", "1")
-    assert "Who owns 'Draft the plan'?" in again.until("alice> ")  # the open question, asked again
+    shown = again.until("alice> ")
+    assert "Who owns 'Draft the plan'?" in shown  # the open question, asked again, after the run is named
+    assert shown.index("(run 1, post_meeting; waiting for alice)") < shown.index("Who owns 'Draft the plan'?")
     again.type("/quit")
     assert again.close() == 0
