@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import inspect
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ from click.core import ParameterSource
 
 from bot import config, texts
 from bot.cli_output import open_output as open_output  # every -o of every command
-from bot.errors import BotError, ConfigError, FlowNotFound, RunNotFound
+from bot.errors import BotError, ConfigError, FlowNotFound
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from bot.dispatch import Dispatcher
-from bot.render import render_run
+    from bot.flow_catalog import FlowCatalog
 from bot.store import migrations, open_db, transcript, utc_now
 
 
@@ -81,23 +82,62 @@ class Context:
         if flow not in known:
             raise FlowNotFound(texts.cli_unknown_flow_filter(flow, sorted(known), str(self.flows_dir)))
 
-    def dispatcher(self, clock: Callable[[], datetime] | None = None) -> Dispatcher:
-        from bot.dispatch import Dispatcher  # the engine loads only for commands that need it
-        from bot.flow_catalog import FlowCatalog
-        from bot.store.people import stored_zone
+    def catalog(self, db: Database | None = None, flow: str | None = None) -> FlowCatalog:
+        """The flows of the folder (on the ledger, or ``db``); a refused flow file is said on
+        standard error, once, and the other flows run (``flow``, the one the command is about, is
+        not warned of: getting it says why it is refused)."""
+        from bot.flow_catalog import FlowCatalog  # the engine loads only for commands that need it
 
         folder = self.require_flows()  # before the ledger is opened (or made)
+        catalog = FlowCatalog(folder, self.db if db is None else db)
+        for refusal in catalog.refusals(but=flow):
+            click.echo(texts.cli_warning(refusal), err=True)
+        return catalog
+
+    def dispatcher(self, clock: Callable[[], datetime] | None = None, flow: str | None = None) -> Dispatcher:
+        from bot.dispatch import Dispatcher  # the engine loads only for commands that need it
+        from bot.store.people import stored_zone
+
+        catalog = self.catalog(flow=flow)
         db, tz = self.db, config.timezone()
         return Dispatcher(  # people's own zones, as their platforms reported them, as the server uses
             db,
-            FlowCatalog(folder, db),
+            catalog,
             tz,
             clock=clock or utc_now,
             tz_for=lambda actor: stored_zone(db.conn, actor) or tz,
         )
 
 
-class Group(click.Group):
+def _example_as_epilog(kwargs: dict[str, Any]) -> None:
+    """A docstring's closing 'Example:' block becomes the epilog, so --help prints it after the
+    options (the docstring keeps it next to the code it shows)."""
+    text = inspect.cleandoc(kwargs.get("help") or "")
+    at = text.find("\b\nExample")
+    if at >= 0 and not kwargs.get("epilog"):
+        kwargs["help"], kwargs["epilog"] = text[:at].rstrip(), text[at:]
+
+
+class Command(click.Command):
+    """A command whose help ends with its example, after the options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _example_as_epilog(kwargs)
+        super().__init__(*args, **kwargs)
+
+
+class CommandGroup(click.Group):
+    """A group of commands (runs, flows, ...) whose help ends with its example, as its commands' do."""
+
+    command_class = Command
+    group_class: type[click.Group] | type[type] | None = type  # its subgroups are CommandGroups too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _example_as_epilog(kwargs)
+        super().__init__(*args, **kwargs)
+
+
+class Group(CommandGroup):
     """Translates BotError into a one-line message and exit status 1; so is an error of the
     system (a file or a port) nothing below translated, naming the file when it has one."""
 
@@ -118,6 +158,8 @@ class Group(click.Group):
                 with nullcontext() if ended else suppress(sqlite3.Error):  # never hide the command's own error
                     migrations.catch_up(obj._db)
         return result
+
+    group_class = CommandGroup  # its groups do not translate errors again: this one does
 
 
 class SettingOption(click.Option):
@@ -220,58 +262,6 @@ def _data(items: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-# --- runs --------------------------------------------------------------------------------------
-
-
-@main.group("runs")
-def runs_group() -> None:
-    """Look at runs: their status, transcript, answers and decision record.
-
-    \b
-    Example:
-      decisionbot runs list --status active
-    """
-
-
-@runs_group.command("list")
-@click.option("--status", type=click.Choice(["active", "completed", "cancelled", "stalled"]))
-@click.option("--flow", help="Only runs of this flow.")
-@click.option("--limit", default=100, show_default=True)
-@output_options
-@click.pass_obj
-def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as_json: bool) -> None:
-    """List runs, newest first.
-
-    \b
-    Example:
-      decisionbot runs list --status completed --json
-    """
-    conn = obj.ledger.conn
-    obj.check_flow(conn, flow)
-    rows = transcript.list_runs(conn, status, flow, limit)
-    _print_rows(rows, as_json, ["id", "flow", "status", "state", "channel", "title", "started_at"])
-
-
-@runs_group.command("show")
-@click.argument("run_id", type=int)
-@output_options
-@click.pass_obj
-def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
-    """Show one run: transcript, answers with their revisions, and the decision record.
-
-    \b
-    Example:
-      decisionbot runs show 1
-    """
-    detail = transcript.run_detail(obj.ledger.conn, run_id)
-    if detail is None:
-        raise RunNotFound(texts.cli_unknown_run(run_id))
-    if as_json:
-        click.echo(json.dumps(detail, indent=2, default=str))
-        return
-    click.echo(render_run(detail))
-
-
 # --- serve -------------------------------------------------------------------------------------
 
 
@@ -361,6 +351,7 @@ def _cell(value: Any) -> str:
 #: Modules that add commands to ``main`` (each defines its own ``@main.command`` / groups);
 #: imported last so they can import ``main`` from here.
 COMMAND_MODULES: tuple[str, ...] = (
+    "bot.cli_runs",
     "bot.cli_chat",
     "bot.cli_flows",
     "bot.cli_rasa",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,10 @@ from bot.cli import Context, _data, main
 from bot.errors import InputEnded
 from bot.model import Actor, Trigger
 from bot.store import runs
+
+if TYPE_CHECKING:
+    from bot.channels.console import ConsoleSession
+    from bot.store.runs import RunRow
 
 
 @main.command()
@@ -35,8 +40,8 @@ def chat(
 ) -> None:
     """Run FLOW as a conversation in the terminal, or continue open run N with --run N.
 
-    Answer the bot's questions; '/as NAME' switches who is speaking, '/quit' leaves (the run
-    stays open, to continue with --run). At the end the decision record is printed with where
+    Answer the bot's questions; '/as NAME' switches who is speaking, '/quit' or Ctrl-C leaves
+    (the run stays open with the answers so far, to continue with --run). At the end the decision record is printed with where
     it is stored.
 
     \b
@@ -48,11 +53,17 @@ def chat(
 
     if (flow is None) == (run_id is None) or (run_id is not None and (data or facilitator or participants)):
         raise click.UsageError(texts.cli_chat_flow_or_run())
-    session = ConsoleSession(obj.dispatcher(), sys.stdout, jsonl=jsonl)
+    session = ConsoleSession(obj.dispatcher(flow=flow), sys.stdout, jsonl=jsonl)
+    if sys.stdin.isatty() and not jsonl:  # a newcomer learns the terminal's commands up front
+        click.echo(texts.cli_chat_intro(), err=True)
     if run_id is not None:
-        row = session.resume(run_id)
-        if not jsonl:
-            click.echo(texts.cli_resumed(row.id, row.flow_id, ", ".join(row.context.addressees()) or None), err=True)
+
+        def announce(row: RunRow) -> None:  # before the questions it waits on are shown again
+            if not jsonl:
+                waiting = ", ".join(row.context.addressees()) or None
+                click.echo(texts.cli_resumed(row.id, row.flow_id, waiting), err=True)
+
+        session.resume(run_id, announce)
     else:
         assert flow is not None
         fields = _data(data)
@@ -68,6 +79,18 @@ def chat(
         )
         run_id = session.start(trigger)
     speaker = Actor.from_dict(_facilitator_of(obj, run_id))
+    try:
+        _converse(obj, session, run_id, speaker, jsonl)
+    except KeyboardInterrupt:  # Ctrl-C: every answer the bot replied to is stored; say how to go on
+        click.echo("", err=True)
+        click.echo(texts.cli_left_run(run_id), err=True)
+        raise click.exceptions.Exit(130) from None
+
+
+def _converse(obj: Context, session: ConsoleSession, run_id: int, speaker: Actor, jsonl: bool) -> None:
+    """Read answers until the run ends, /quit or the input ends (the run stays open)."""
+    from bot.channels.console import person
+
     lines = _input_lines(jsonl, speaker.name)
     while not session.done:
         line = next(lines, None)

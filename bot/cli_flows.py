@@ -34,9 +34,7 @@ def flows_list(obj: Context, as_json: bool) -> None:
     Example:
       decisionbot flows list --json
     """
-    from bot.flow_catalog import FlowCatalog
-
-    catalog = FlowCatalog(obj.require_flows(), obj.db)
+    catalog = obj.catalog()
     rows = [
         {"id": f.id, "title": f.title, "version": f.version, "steps": len(f.steps), "path": f.path}
         for f in catalog.current.values()
@@ -47,23 +45,35 @@ def flows_list(obj: Context, as_json: bool) -> None:
 @flows.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def flows_validate(paths: tuple[Path, ...]) -> None:
-    """Check flow files (default: every file in the flows folder, which must hold one); exit 1
-    on the first bad one.
+    """Check flow files (default: every file in the flows folder, which must hold one); name
+    every bad one with its file, step and fix, and exit 1 if there is one.
 
     \b
     Example:
       decisionbot flows validate flows/post_meeting.yaml
     """
-    from bot.engine.reader import flow_files, read_flow_in_folder
+    from bot.engine.reader import flow_files, load_folder, read_flow_in_folder
     from bot.engine.validate import check_references
+    from bot.errors import FlowError
 
     ctx = click.get_current_context()
     obj = ctx.find_object(Context)
     assert obj is not None
-    files = list(paths) or flow_files(obj.require_flows())  # a missing or empty folder is refused
-    for path in files:
-        flow = read_flow_in_folder(path)  # as loading the folder does: its id must be its file's name
-        check_references(flow, {p.stem for p in flow_files(path.parent)})  # the flows beside it
+    if paths:
+        files, refused = list(paths), []
+        for path in files:
+            try:
+                flow = read_flow_in_folder(path)  # as loading the folder does: its id must be its file's name
+                check_references(flow, {p.stem for p in flow_files(path.parent)})  # the flows beside it
+            except FlowError as exc:
+                refused.append(exc)
+    else:  # the folder as serve and chat load it: every file checked, not only up to the first bad one
+        files = flow_files(obj.require_flows())  # a missing or empty folder is refused
+        refused = list(load_folder(obj.flows_dir)[1].values())
+    if len(refused) == 1:
+        raise refused[0]
+    if refused:
+        raise BotError(texts.cli_flows_refused([str(e) for e in refused], len(files)))
     click.echo(texts.cli_flows_valid(len(files)))
 
 
@@ -77,9 +87,7 @@ def flows_show(obj: Context, flow: str) -> None:
     Example:
       decisionbot flows show post_meeting
     """
-    from bot.flow_catalog import FlowCatalog
-
-    f = FlowCatalog(obj.require_flows(), obj.db).get(flow)
+    f = obj.catalog(flow=flow).get(flow)
     click.echo(f"{f.id} ({f.version}): {f.title}")
     for i, step in enumerate(f.steps, 1):
         click.echo(f"  {i}. {step.id} [{step.type}] to {step.to}: {step.ask}".rstrip(": "))
@@ -107,9 +115,8 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
     from statemachine.contrib.diagram.graphviz import GraphvizError, GraphvizNotFoundError, run_graphviz
 
     from bot.engine.compiler import compile_flow
-    from bot.flow_catalog import FlowCatalog
 
-    machine = compile_flow(FlowCatalog(obj.require_flows(), obj.db).get(flow))
+    machine = compile_flow(obj.catalog(flow=flow).get(flow))
     if fmt == "mermaid":
         data: bytes = MermaidGraphMachine(machine).get_mermaid().encode()
     else:

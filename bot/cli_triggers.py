@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import config, ics, outbox, texts
-from bot.cli import Context, _data, _print_rows, main, open_output, output_options, runs_group
+from bot.cli import Context, _data, _print_rows, main, open_output, output_options
+from bot.cli_runs import runs_group
 from bot.errors import BotError, RunNotFound
 from bot.model import Trigger
 
@@ -62,7 +63,7 @@ def trigger_cmd(
     fields["decision"] = {k: v for k, v in {**hints, "owners": owners}.items() if v}
     trig = Trigger(flow=flow, source="cli", kind="manual", title=title or fields.pop("title", ""), data=fields)
     trig.dedup_key = f"cli:{dedup_key}" if dedup_key else None
-    dispatcher = obj.dispatcher()
+    dispatcher = obj.dispatcher(flow=flow)
     dispatcher.catalog.get(flow)  # an unknown flow names the known ones (not a channel to try)
     admission = _router(obj, dispatcher).route(trig)
     if admission.problem:
@@ -85,7 +86,7 @@ def _router(obj: Context, dispatcher: Dispatcher) -> Router:
     from bot.triggers.router import Router
 
     catalog = dispatcher.catalog
-    return Router(obj.flows_dir, os.environ, lambda: set(catalog.current))
+    return Router(obj.flows_dir, os.environ, lambda: set(catalog.current), lambda: catalog.refused)
 
 
 # --- routes ------------------------------------------------------------------------------------
@@ -127,7 +128,6 @@ def routes_test(obj: Context, payload_file: Path, hook: str | None, as_json: boo
       decisionbot routes test data/samples/grafana_firing.json
     """
     from bot.dispatch import Dispatcher
-    from bot.flow_catalog import FlowCatalog
 
     try:
         payload = json.loads(payload_file.read_text())
@@ -139,7 +139,7 @@ def routes_test(obj: Context, payload_file: Path, hook: str | None, as_json: boo
     except PayloadError as exc:
         raise BotError(f"{payload_file}: {exc}") from exc
     scratch = open_db(":memory:")
-    dispatcher = Dispatcher(scratch, FlowCatalog(obj.flows_dir, scratch), config.timezone())
+    dispatcher = Dispatcher(scratch, obj.catalog(scratch), config.timezone())
     router = _router(obj, dispatcher)
     rows = []
     for trig in triggers:

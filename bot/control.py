@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from bot import texts
 from bot.dispatch import Dispatcher, TurnResult
 from bot.engine.state import RunState
-from bot.errors import FlowNotFound
+from bot.errors import FlowNotFound, FlowRefused
 from bot.model import Actor, ConversationKey, Trigger
 from bot.store import runs, transcript
 
@@ -93,6 +93,8 @@ def _start(
     )
     try:
         started = dispatcher.start(trigger, conversation)
+    except FlowRefused:
+        return CommandResult(texts.command_flow_refused(flow), ok=False)
     except FlowNotFound:
         return CommandResult(texts.command_unknown_flow(flow, known), ok=False)
     return CommandResult(texts.run_started(started.run_id, flow), started=started)

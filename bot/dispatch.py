@@ -141,9 +141,10 @@ class Dispatcher:
         """One inbound message. None when it belongs to no open run or is a repeated delivery."""
         return self._turn(run_id, message, lambda turn: turn.handle(message))
 
-    def cancel(self, run_id: int, actor: Actor) -> TurnResult | None:
-        """Cancel a run at once (an explicit command, not the word 'cancel' in a conversation)."""
-        return self._turn(run_id, None, lambda turn: turn.cancel_by(actor))
+    def cancel(self, run_id: int, actor: Actor, operator: bool = False) -> TurnResult | None:
+        """Cancel a run at once (an explicit command, not the word 'cancel' in a conversation);
+        ``operator``: by whoever runs the bot, not someone in the conversation."""
+        return self._turn(run_id, None, lambda turn: turn.cancel_by(actor, operator))
 
     def _turn(self, run_id: int | None, message: Message | None, act: Callable[[Turn], Outcome]) -> TurnResult | None:
         if self.turns_since_checkpoint >= 5000:  # a backstop when nobody calls maintain()

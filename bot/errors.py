@@ -27,6 +27,11 @@ class FlowNotFound(BotError):
     """No flow with that id in the flows folder."""
 
 
+class FlowRefused(FlowNotFound):
+    """A flow whose file is refused at load (the other flows run): ``str()`` says why, with the
+    file, the step and the fix."""
+
+
 class RunNotFound(BotError):
     """No run with that id."""
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from bot import texts
 from bot.dispatch import Dispatcher
+from bot.errors import FlowRefused
 from bot.store import jobs, transaction
 from bot.store.jobs import Job
 from bot.triggers import checks, digest, next_time
@@ -112,6 +113,9 @@ class Scheduler:
             return self._fail(job, texts.job_unknown_kind(job.kind))
         except sqlite3.OperationalError as exc:  # locked: the claim lapses and the job runs later
             log.warning(texts.job_retry(job.id, str(exc)))
+            return "retry"
+        except FlowRefused as exc:  # its flow file is refused: the job waits for the fix, not lost
+            log.warning(texts.job_waits_for_flow(job.id, str(exc)))
             return "retry"
         except Exception as exc:  # a job that cannot run is marked failed, not retried forever
             log.exception(texts.job_failed(job.id, job.kind, str(exc)))

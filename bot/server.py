@@ -57,6 +57,8 @@ def create_app(
     path = str(db_path or config.get("db") or "data/decisions.db")
     db = open_db(path, synchronous=config.synchronous())
     catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
+    for refusal in catalog.refusals():  # the others run; this one is named at every start
+        log.error(refusal)
     dispatcher = Dispatcher(db, catalog, config.timezone(), clock=clock)
     group = GroupCommit.install(db.conn)
     app = web.Application(client_max_size=1024 * 1024, middlewares=[_committed_first(group)])
@@ -207,7 +209,11 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "channels": channel_names(request.app)})
+    refused = request.app[SERVICES].dispatcher.catalog.refused
+    body: dict[str, Any] = {"status": "ok", "channels": channel_names(request.app)}
+    if refused:  # the server runs the other flows; monitoring sees which file is wrong
+        body["flows_refused"] = {name: str(error) for name, error in refused.items()}
+    return web.json_response(body)
 
 
 def channel_names(app: web.Application) -> list[str]:

@@ -276,8 +276,13 @@ def _commands(group: click.Group, prefix: str = "decisionbot") -> list[tuple[str
 
 @pytest.mark.parametrize("path,command", _commands(main), ids=[p for p, _ in _commands(main)])
 def test_every_command_has_help_with_an_example_and_is_in_the_readme(path: str, command: click.Command) -> None:
-    assert command.help and "Example:" in command.help, f"{path} needs help ending in an example"
+    assert command.help and command.epilog and "Example:" in command.epilog, f"{path} needs help ending in an example"
     assert re.search(rf"`{re.escape(path)}[ `]", README), f"{path} is not documented in README.md"
+    shown = CliRunner().invoke(main, [*path.split()[1:], "--help"]).output
+    assert "Example:" not in shown.split("Options:")[0], f"{path} --help shows its example before the options"
+    assert shown.rstrip().endswith(command.epilog.splitlines()[-1].strip()), (
+        f"{path} --help does not end with its example"
+    )
 
 
 @pytest.mark.parametrize("setting", config.SETTINGS, ids=[s.env for s in config.SETTINGS])

@@ -516,5 +516,5 @@ def test_rasa_actions_help_ends_with_an_example() -> None:
     assert result.exit_code == 0
     assert "--port INTEGER" in result.output and "[default: 5055]" in result.output
     assert "action_decision_start, action_decision_answer" in result.output
-    description = result.output.split("Options:")[0].rstrip()
-    assert description.endswith("Example:\n    decisionbot --db data/decisions.db rasa-actions --port 5055")
+    assert result.output.endswith("Example:\n    decisionbot --db data/decisions.db rasa-actions --port 5055\n")
+    assert result.output.index("Options:") < result.output.index("Example:")

@@ -42,9 +42,10 @@ class ConsoleSession:
         self._after(result)
         return result.run_id
 
-    def resume(self, run_id: int) -> RunRow:
+    def resume(self, run_id: int, announce: Callable[[RunRow], None] | None = None) -> RunRow:
         """Continue an open run of the terminal (left with /quit, started by a trigger routed to
-        the console, a review): print what was queued for it since, then the questions it waits on."""
+        the console, a review): ``announce`` it, print what was queued for it since, then the
+        questions it waits on."""
         row = runs.load_run(self.dispatcher.db.conn, run_id)
         if row is None:
             raise BotError(texts.cli_unknown_run(run_id))
@@ -53,6 +54,8 @@ class ConsoleSession:
         if row.status in ("completed", "cancelled"):
             raise BotError(texts.cli_resume_ended(run_id, row.status))
         self.run_id, self.status, self.conversation = row.id, row.status, row.conversation
+        if announce is not None:
+            announce(row)
         queued = outbox.pending(self.dispatcher.db, CHANNEL, limit=100_000, run_id=run_id)
         self.deliver()
         if not any(q.reply.kind == "prompt" for q in queued):  # no new question: show again the open ones

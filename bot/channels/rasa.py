@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import zlib
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -30,7 +31,7 @@ from bot.channels import rasa_replies as rr
 from bot.control import is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
-from bot.errors import FlowNotFound
+from bot.errors import FlowNotFound, FlowRefused
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
@@ -50,6 +51,8 @@ def dispatcher() -> Dispatcher:
     """The process's dispatcher, built on first use from DECISIONBOT_DB, _FLOWS and _TIMEZONE."""
     db = open_db(config.get("db") or "data/decisions.db", synchronous=config.synchronous())
     catalog = FlowCatalog(Path(config.get("flows") or "flows"), db)
+    for refusal in catalog.refusals():  # the other flows run; this one is named
+        logging.getLogger("decisionbot").error(refusal)
     return Dispatcher(db, catalog, config.timezone())
 
 
@@ -140,6 +143,9 @@ class ActionDecisionStart(DecisionAction):
         )
         try:
             started = bot.start(trigger, caller.conversation)
+        except FlowRefused:
+            out.utter_message(text=texts.command_flow_refused(trigger.flow))
+            return []
         except FlowNotFound:
             out.utter_message(text=texts.command_unknown_flow(flow, known))
             return []

@@ -67,9 +67,14 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
         context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and start is not None and (mark is None or start.line != mark.line):
             problem += f" ({context} that starts at line {start.line + 1}, column {start.column + 1})"
+        fix = "indent with spaces, not tabs" if "'\\t'" in problem else "correct the indentation or quoting there"
+        raise FlowError(path, f"YAML syntax error{line}: {problem}", fix) from exc
+    if doc is None:
         raise FlowError(
-            path, f"YAML syntax error{line}: {problem}", "correct the indentation or quoting there"
-        ) from exc
+            path,
+            "the file is empty (or holds only comments)",
+            "write the flow: 'id:', 'title:', 'steps:' (see flows/post_meeting.yaml)",
+        )
     if not isinstance(doc, dict):
         raise FlowError(path, "the file is not a YAML mapping", "start with 'id:', 'title:', 'steps:'")
     doc = _dates_as_text(doc)
@@ -106,11 +111,11 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
         step = raw.get("id", f"#{where[1] + 1}") if isinstance(raw, dict) else f"#{where[1] + 1}"
     rest = where[2:] if step is not None else where
     field = ".".join(str(p) for p in rest if not isinstance(p, int)) or None
-    raise FlowError(path, _schema_problem(error, field), _schema_fix(error), step=step)
+    raise FlowError(path, _schema_problem(error, field, step is not None), _schema_fix(error), step=step)
 
 
-def _schema_problem(error: jsonschema.ValidationError, field: str | None) -> str:
-    at = f"'{field}' " if field else ""
+def _schema_problem(error: jsonschema.ValidationError, field: str | None, in_step: bool) -> str:
+    at = f"'{field}' " if field else ("the step " if in_step else "the flow ")
     if error.validator == "required":
         return f"{at}is missing a required key: {error.message.split(' is a required')[0]}"
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
@@ -230,9 +235,32 @@ def read_flow_in_folder(path: Path) -> Flow:
     return flow
 
 
+def load_folder(folder: Path) -> tuple[dict[str, Flow], dict[str, FlowError]]:
+    """The flows of ``folder`` that load, and why each other flow file is refused (by file name).
+
+    One bad file refuses that flow only: the others run (a typo in one flow must not stop every
+    conversation); a flow may schedule one that is refused (it is named, and refused, on its own)."""
+    flows: dict[str, Flow] = {}
+    refused: dict[str, FlowError] = {}
+    files = flow_files(folder)
+    for path in files:
+        try:
+            flows[path.stem] = read_flow_in_folder(path)
+        except FlowError as exc:
+            refused[path.stem] = exc
+    for name, flow in list(flows.items()):
+        try:
+            validate.check_references(flow, {p.stem for p in files})
+        except FlowError as exc:
+            refused[name] = exc
+            del flows[name]
+    return flows, dict(sorted(refused.items()))
+
+
 def load_flows(folder: Path) -> dict[str, Flow]:
-    """Every flow in ``folder`` (routes.yaml and checks.yaml are not flows)."""
-    flows = {flow.id: flow for flow in map(read_flow_in_folder, flow_files(folder))}
-    for flow in flows.values():
-        validate.check_references(flow, set(flows))
+    """Every flow in ``folder`` (routes.yaml and checks.yaml are not flows), all or nothing: the
+    first bad file raises its FlowError."""
+    flows, refused = load_folder(folder)
+    for error in refused.values():
+        raise error
     return flows

@@ -250,10 +250,15 @@ class Turn(Corrections, GoingBack):
             once.setdefault(person.id, person)
         return list(once.values())
 
-    def cancel_by(self, actor: Actor) -> Outcome:
-        """An explicit cancel (a slash command or a card button): no confirmation step."""
+    def cancel_by(self, actor: Actor, operator: bool = False) -> Outcome:
+        """An explicit cancel (a slash command or a card button): no confirmation step.
+        ``operator``: by whoever runs the bot (``decisionbot runs cancel``), who may cancel any
+        open run and is told on the command line, not in the conversation."""
         self.out.inbound_kind = "command"
-        if self.out.status in ("completed", "cancelled"):
+        if operator:
+            if self.out.status not in ("completed", "cancelled"):
+                self._cancel(actor, texts.cancelled_by_operator())
+        elif self.out.status in ("completed", "cancelled"):
             self.say(texts.run_closed(self.out.status), to=actor, kind="error", private=True)
         elif actor.id != self.ctx.facilitator.id:
             self.say(

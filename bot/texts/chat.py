@@ -197,6 +197,10 @@ def cancelled(by: str) -> str:
     return f"Run cancelled by {by}. The transcript is kept."
 
 
+def cancelled_by_operator() -> str:
+    return "Run cancelled by the bot's operator. The transcript is kept."
+
+
 def cancelled_by_branch(step: str) -> str:
     return f"Run ended without a decision: the flow stops here after '{step}'. The transcript is kept."
 
@@ -270,6 +274,10 @@ def command_unknown_flow(flow: str, flows: list[str]) -> str:
     return f"There is no flow '{flow}'. Flows: {_join(flows)}."
 
 
+def command_flow_refused(flow: str) -> str:
+    return f"The flow '{flow}' cannot start: its file has an error. Ask whoever runs decisionbot to check it with: decisionbot flows validate"
+
+
 def command_needs_run(verb: str) -> str:
     return f"Say which run: {verb} RUN (the number from 'list')."
 
@@ -324,6 +332,13 @@ def cli_resume_ended(run_id: int, status: str) -> str:
 def cli_resumed(run_id: int, flow: str, waiting: str | None) -> str:
     on = f"; waiting for {waiting}" if waiting else ""
     return f"(run {run_id}, {flow}{on})"
+
+
+def cli_chat_intro() -> str:
+    return (
+        "(type your answers; '/as NAME' answers as someone else when the bot asks them;"
+        " '/quit' or Ctrl-C leaves: the run stays open with the answers so far)"
+    )
 
 
 def cli_left_run(run_id: int) -> str:

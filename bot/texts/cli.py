@@ -59,6 +59,17 @@ def cli_unknown_run(run_id: Any) -> str:
     return f"No run {run_id}. Try: decisionbot runs list"
 
 
+def cli_cancel_closed(run_id: int, status: str) -> str:
+    return f"Run {run_id} is already {status}; nothing to cancel. See it with: decisionbot runs show {run_id}"
+
+
+def cli_cancelled(run_id: int, flow: str, step: str, conversation: str) -> str:
+    return (
+        f"Cancelled run {run_id} ({flow}) at step '{step}'; the transcript is kept."
+        f" The conversation ({conversation}) is told when its channel delivers."
+    )
+
+
 def cli_bad_data(item: str) -> str:
     return f"--data takes key=value, got '{item}'."
 
@@ -122,6 +133,25 @@ def cli_cannot_listen(host: str, port: int, problem: str, blame: str) -> str:
         "host": "Check --host: an address of this machine, e.g. 127.0.0.1, or 0.0.0.0 for all of them.",
     }[blame]
     return f"Cannot listen on {host}:{port}: {problem}. {fix}"
+
+
+def cli_warning(text: str) -> str:
+    return f"Warning: {text}"
+
+
+def flow_refused(error: object) -> str:
+    """A flow file that is refused while the others run (``error``: its FlowError, file, step and fix)."""
+    return f"Flow refused, the other flows run without it: {error}"
+
+
+def flows_all_refused(errors: list[str]) -> str:
+    return "No flow file loads; nothing to run:\n" + "\n".join(f"  {e}" for e in errors)
+
+
+def cli_flows_refused(errors: list[str], total: int) -> str:
+    good = total - len(errors)
+    valid = f"; the other {good} valid" if good else ""
+    return f"{len(errors)} of {total} flow files refused{valid}:\n" + "\n".join(f"  {e}" for e in errors)
 
 
 def cli_no_flows(folder: str, exists: bool, env: str) -> str:

@@ -164,6 +164,10 @@ def unknown_route(name: str, known: list[str]) -> str:
     return f"there is no route '{name}' (routes: {_join(known)})"
 
 
+def refused_flow_routed(flow: str, problem: str) -> str:
+    return f"the flow '{flow}' is refused until its file is fixed ({problem})"
+
+
 def unknown_flow_routed(flow: str, known: list[str]) -> str:
     return f"there is no flow '{flow}' (flows: {_join(known)})"
 
@@ -239,6 +243,10 @@ def job_unplanned() -> str:
 
 def job_unknown_kind(kind: str) -> str:
     return f"failed: unknown job kind '{kind}'"
+
+
+def job_waits_for_flow(job_id: int, problem: str) -> str:
+    return f"Job {job_id} waits for its flow to be fixed (it is retried every few minutes): {problem}"
 
 
 def job_retry(job_id: int, problem: str) -> str:

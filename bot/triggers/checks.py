@@ -254,7 +254,7 @@ class CheckRunner:
         self.dispatcher = dispatcher
         catalog = dispatcher.catalog
         self.path = catalog.folder / "checks.yaml"
-        self.router = Router(catalog.folder, env, lambda: set(catalog.current))
+        self.router = Router(catalog.folder, env, lambda: set(catalog.current), lambda: catalog.refused)
         self._loaded: tuple[float, ChecksFile] | None = None
 
     def config(self) -> ChecksFile:

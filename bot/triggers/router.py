@@ -71,8 +71,15 @@ def lookup(trigger: Trigger, key: str) -> str | None:
 class Router:
     """Reads ``routes.yaml`` from the flows folder (again whenever it changes)."""
 
-    def __init__(self, folder: Path, env: Mapping[str, str], known_flows: Callable[[], set[str]]):
-        """Raises ConfigError when DECISIONBOT_DEFAULT_CHANNEL is not a channel to post in."""
+    def __init__(
+        self,
+        folder: Path,
+        env: Mapping[str, str],
+        known_flows: Callable[[], set[str]],
+        refused_flows: Callable[[], Mapping[str, Exception]] = dict,
+    ):
+        """Raises ConfigError when DECISIONBOT_DEFAULT_CHANNEL is not a channel to post in.
+        ``refused_flows``: the flows whose files are refused, with why (the event names it)."""
         self.path = folder / "routes.yaml"
         self.default_channel = (env.get("DECISIONBOT_DEFAULT_CHANNEL") or "").strip() or None
         if self.default_channel:
@@ -81,6 +88,7 @@ class Router:
             except ValueError as exc:
                 raise ConfigError(texts.default_channel_error(str(exc))) from exc
         self.known_flows = known_flows
+        self.refused_flows = refused_flows
         self._loaded: tuple[float, list[Route]] | None = None
 
     def routes(self) -> list[Route]:
@@ -119,6 +127,9 @@ class Router:
         return Admission(trigger, chosen.name, chosen.cooldown, problem)
 
     def _fill(self, trigger: Trigger, route: Route, hints: Mapping[str, Any]) -> str | None:
+        refused = self.refused_flows().get(trigger.flow)
+        if refused is not None:
+            return texts.refused_flow_routed(trigger.flow, str(refused))
         if trigger.flow not in self.known_flows():
             return texts.unknown_flow_routed(trigger.flow, sorted(self.known_flows()))
         spec = hints.get("channel") or route.channel or self.default_channel

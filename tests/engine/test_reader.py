@@ -183,9 +183,14 @@ def test_missing_file_is_refused(tmp_path):
     refused(tmp_path / "absent.yaml", None, "cannot be read")
 
 
-@pytest.mark.parametrize("text", ["", "- id: mini\n", "just a string\n"], ids=["empty", "list", "scalar"])
+@pytest.mark.parametrize("text", ["- id: mini\n", "just a string\n"], ids=["list", "scalar"])
 def test_file_that_is_not_a_mapping_is_refused(tmp_path, text):
     refused(write(tmp_path, text), None, "not a YAML mapping")
+
+
+@pytest.mark.parametrize("text", ["", "# the review flow, to do\n"], ids=["empty", "comments"])
+def test_an_empty_file_is_refused_as_empty(tmp_path, text):
+    refused(write(tmp_path, text), None, "the file is empty (or holds only comments)")
 
 
 # 5. YAML syntax errors name the line

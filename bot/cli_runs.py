@@ -1,0 +1,95 @@
+"""``decisionbot runs ...``: list runs and show one (transcript, answers, decision record)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from bot import texts
+from bot.cli import Context, _print_rows, main, output_options
+from bot.errors import BotError, RunNotFound
+from bot.model import Actor
+from bot.render import render_run
+from bot.store import transcript
+
+#: Who cancels from the command line: the bot's operator, not a person of the conversation.
+OPERATOR = Actor("cli:operator", "operator")
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+@main.group("runs")
+def runs_group() -> None:
+    """Look at runs: their status, transcript, answers and decision record.
+
+    \b
+    Example:
+      decisionbot runs list --status active
+    """
+
+
+@runs_group.command("list")
+@click.option("--status", type=click.Choice(["active", "completed", "cancelled", "stalled"]))
+@click.option("--flow", help="Only runs of this flow.")
+@click.option("--limit", default=100, show_default=True)
+@output_options
+@click.pass_obj
+def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as_json: bool) -> None:
+    """List runs, newest first.
+
+    \b
+    Example:
+      decisionbot runs list --status completed --json
+    """
+    conn = obj.ledger.conn
+    obj.check_flow(conn, flow)
+    rows = transcript.list_runs(conn, status, flow, limit)
+    _print_rows(rows, as_json, ["id", "flow", "status", "state", "channel", "title", "started_at"])
+
+
+@runs_group.command("show")
+@click.argument("run_id", type=int)
+@output_options
+@click.pass_obj
+def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
+    """Show one run: transcript, answers with their revisions, and the decision record.
+
+    \b
+    Example:
+      decisionbot runs show 1
+    """
+    detail = transcript.run_detail(obj.ledger.conn, run_id)
+    if detail is None:
+        raise RunNotFound(texts.cli_unknown_run(run_id))
+    if as_json:
+        click.echo(json.dumps(detail, indent=2, default=str))
+        return
+    click.echo(render_run(detail))
+
+
+@runs_group.command("cancel")
+@click.argument("run_id", type=int)
+@click.pass_obj
+def runs_cancel(obj: Context, run_id: int) -> None:
+    """Cancel an open run (active or stalled), as the bot's operator: its conversation is told,
+    its reminders stop, the transcript and answers are kept. A finished run is refused.
+
+    \b
+    Example:
+      decisionbot runs cancel 3
+    """
+    from bot.store import runs
+
+    obj.existing_ledger()  # a mistyped --db is not a new, empty ledger
+    dispatcher = obj.dispatcher()
+    row = runs.load_run(dispatcher.db.conn, run_id)
+    if row is None:
+        raise RunNotFound(texts.cli_unknown_run(run_id))
+    if row.status in ("completed", "cancelled"):
+        raise BotError(texts.cli_cancel_closed(run_id, row.status))
+    result = dispatcher.cancel(run_id, OPERATOR, operator=True)
+    if result is None or result.outcome.status != "cancelled":  # it ended between the two reads
+        now = runs.load_run(dispatcher.db.conn, run_id)
+        raise BotError(texts.cli_cancel_closed(run_id, now.status if now else "gone"))
+    click.echo(texts.cli_cancelled(run_id, row.flow_id, row.state, str(row.conversation)))

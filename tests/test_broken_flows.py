@@ -1,0 +1,281 @@
+"""Broken flow files as people write them: each is refused at load with its file, step and fix,
+by `flows validate`, `chat`, `serve` and the triggers; the other flows of the folder run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.control import run_command
+from bot.dispatch import Admission
+from bot.model import Actor, ConversationKey, Trigger
+from bot.server import create_app
+from tests.triggers.conftest import ALICE, BOB, CONV, Clock, Process
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ONE_STEP = "  - id: decision\n    ask: What was decided?\n    type: text\n"
+
+#: name: (text, step named, what the problem says, what the fix says)
+BROKEN: dict[str, tuple[str, str | None, str, str]] = {
+    "yaml_syntax": (
+        'title: T\nsteps:\n  - id: decision\n    ask: "What was decided?\n    type: text\n',
+        None,
+        "YAML syntax error at line 7, column 1: found unexpected end of stream",
+        "correct the indentation or quoting there",
+    ),
+    "unknown_type": (
+        "title: T\nsteps:\n  - id: decision\n    ask: What?\n    type: txt\n",
+        "decision",
+        "'type' is invalid: 'txt' is not one of",
+        "use one of 'text', 'choice'",
+    ),
+    "missing_target": (
+        "title: T\nsteps:\n" + ONE_STEP + "    next: reveiw\n  - {id: review, ask: 'When?', type: date}\n",
+        "decision",
+        "branches to unknown step 'reveiw'",
+        "name a step of this flow, or completed",
+    ),
+    "unreachable": (
+        "title: T\nsteps:\n" + ONE_STEP + "    next: completed\n  - {id: orphan, ask: 'Never?', type: text}\n",
+        "orphan",
+        "this step is never reached",
+        "branch to it or remove it",
+    ),
+    "duplicate_ids": (
+        "title: T\nsteps:\n" + ONE_STEP + ONE_STEP,
+        "decision",
+        "the step id 'decision' is used twice",
+        "give every step its own id",
+    ),
+    "unknown_answer": (
+        "title: T\nsteps:\n" + ONE_STEP + '  - {id: confirm, ask: "You said {{ decison }}. Right?", type: yes_no}\n',
+        "confirm",
+        "the prompt of the step refers to unknown name(s) 'decison'",
+        "use trigger.<field>, a step id, or item.<field>",
+    ),
+    "bad_date_bound": (
+        "title: T\nsteps:\n  - {id: review_at, ask: 'When?', type: date, not_before: next tuesdy}\n",
+        "review_at",
+        "the date bound 'next tuesdy' is not understood",
+        "use today, tomorrow or an ISO date",
+    ),
+    "no_title": (
+        "steps:\n" + ONE_STEP,
+        None,
+        "the flow is missing a required key: 'title'",
+        "add it",
+    ),
+    "no_options": (
+        "title: T\nsteps:\n  - {id: response, ask: 'What now?', type: choice}\n",
+        "response",
+        "the step is a choice without options",
+        "add 'options: [a, b, c]'",
+    ),
+    "tabs": (
+        "title: T\nsteps:\n\t- id: decision\n\t  ask: What?\n\t  type: text\n",
+        None,
+        "YAML syntax error at line 4, column 1: found character '\\t' that cannot start any token",
+        "indent with spaces, not tabs",
+    ),
+    "empty": ("", None, "the file is empty", "write the flow: 'id:', 'title:', 'steps:'"),
+    "schedules_a_typo": (
+        "title: T\nsteps:\n  - {id: review_at, ask: 'When?', type: date}\n"
+        "on_complete:\n  - schedule_flow: {flow: decision_reveiw, at: review_at}\n",
+        None,
+        "schedule_flow names the flow 'decision_reveiw', which is not in the flows folder",
+        "use one of ",
+    ),
+}
+
+
+def write_broken(folder: Path, name: str) -> Path:
+    text = BROKEN[name][0]
+    path = folder / f"{name}.yaml"
+    path.write_text(f"id: {name}\n{text}" if text else "", encoding="utf-8")
+    return path
+
+
+def said(path: Path, name: str) -> str:
+    """The one line that refuses ``name``: file, step, problem, fix."""
+    _, step, problem, fix = BROKEN[name]
+    where = f"{path}, step '{step}'" if step else str(path)
+    return f"{where}: " + problem, f"Fix: {fix}"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    for name in ("post_meeting", "metric_breach", "decision_review"):
+        shutil.copy(ROOT / "flows" / f"{name}.yaml", flows)
+    return flows
+
+
+def cli(tmp_path: Path, flows: Path, *args: str, input: str | None = None):
+    base = ["--db", str(tmp_path / "cli.db"), "--flows", str(flows)]
+    return CliRunner().invoke(main, [*base, *args], input=input, catch_exceptions=False)
+
+
+POST_MEETING = [
+    {"text": "We ship in March"},
+    {"text": "Draft the plan"},
+    {"text": "@bob"},
+    {"text": "2030-01-10"},
+    {"text": "done"},
+    {"as": "bob", "text": "yes"},
+    {"as": "alice", "text": "2030-02-01"},
+]
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_each_broken_file_is_refused_with_its_file_step_and_fix(name: str, folder: Path, tmp_path: Path) -> None:
+    path = write_broken(folder, name)
+    problem, fix = said(path, name)
+    alone = cli(tmp_path, folder, "flows", "validate", str(path))
+    assert alone.exit_code == 1 and alone.stdout == ""
+    assert problem in alone.stderr and fix in alone.stderr, alone.stderr
+    whole = cli(tmp_path, folder, "flows", "validate")  # the folder: the good ones pass, this one is named
+    assert whole.exit_code == 1 and problem in whole.stderr and fix in whole.stderr
+    own = cli(tmp_path, folder, "chat", name, "-f", "alice", "--jsonl", input="")
+    assert own.exit_code == 1 and problem in own.stderr and fix in own.stderr
+    assert own.stderr.startswith("Error: ") and own.stderr.count(problem) == 1  # said once, as the error
+    assert "No flow" not in own.stderr  # refused, not unknown: the operator is told what to fix
+    triggered = cli(tmp_path, folder, "trigger", name, "--channel", "console", "-f", "alice")
+    assert triggered.exit_code == 1 and triggered.stderr.startswith("Error: ") and problem in triggered.stderr
+
+
+@pytest.mark.parametrize("name", ["tabs", "unknown_type", "empty"])
+def test_a_broken_flow_does_not_stop_chat_with_the_others_and_is_named(name: str, folder: Path, tmp_path: Path) -> None:
+    path = write_broken(folder, name)
+    problem, fix = said(path, name)
+    script = "".join(json.dumps(line) + "\n" for line in POST_MEETING)
+    result = cli(tmp_path, folder, "chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl", input=script)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[-1])["event"] == "completed"  # standard output stays JSON lines
+    assert result.stderr.startswith("Warning: Flow refused, the other flows run without it: ")
+    assert problem in result.stderr and fix in result.stderr
+    listed = cli(tmp_path, folder, "flows", "list", "--json")
+    assert listed.exit_code == 0 and {f["id"] for f in json.loads(listed.stdout)} == {
+        "post_meeting",
+        "metric_breach",
+        "decision_review",
+    }
+    assert problem in listed.stderr
+
+
+def test_flows_validate_names_every_broken_file_not_only_the_first(folder: Path, tmp_path: Path) -> None:
+    paths = [write_broken(folder, name) for name in ("tabs", "no_title", "unreachable")]
+    result = cli(tmp_path, folder, "flows", "validate")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Error: 3 of 6 flow files refused; the other 3 valid:"
+    for path, name in zip(paths, ("tabs", "no_title", "unreachable"), strict=True):
+        problem, fix = said(path, name)
+        assert any(line.startswith(f"  {problem}") and line.endswith(BROKEN[name][3]) for line in lines), name
+    given = cli(tmp_path, folder, "flows", "validate", *map(str, paths))
+    assert given.exit_code == 1 and given.stderr.startswith("Error: 3 of 3 flow files refused:")
+
+
+def test_a_folder_where_no_flow_loads_refuses_everything(tmp_path: Path) -> None:
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    paths = [write_broken(folder, name) for name in ("tabs", "no_title")]
+    result = cli(tmp_path, folder, "chat", "tabs", "--jsonl", input="")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == "Error: No flow file loads; nothing to run:"
+    assert all(str(p) in result.stderr for p in paths)
+
+
+def test_a_bom_at_the_start_of_a_flow_file_is_read_as_the_editor_meant(folder: Path, tmp_path: Path) -> None:
+    text = (folder / "post_meeting.yaml").read_text(encoding="utf-8")
+    (folder / "post_meeting.yaml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    result = cli(tmp_path, folder, "flows", "validate")
+    assert result.exit_code == 0 and result.stdout == "3 flow file(s) valid.\n"
+
+
+def test_serve_runs_the_good_flows_and_names_the_broken_one_in_its_log_and_healthz(
+    folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_broken(folder, "missing_target")
+    problem, fix = said(path, "missing_target")
+
+    async def check() -> None:
+        with caplog.at_level(logging.ERROR, logger="decisionbot"):
+            app = create_app(tmp_path / "s.db", folder, env={})
+        assert any(problem in r.getMessage() and fix in r.getMessage() for r in caplog.records)
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        try:
+            health = await (await client.get("/healthz")).json()
+        finally:
+            await client.close()
+        assert health["status"] == "ok"
+        assert problem in health["flows_refused"]["missing_target"]
+
+    asyncio.run(check())
+
+
+def test_starting_a_refused_flow_in_chat_says_it_is_refused_not_unknown(folder: Path, tmp_path: Path) -> None:
+    write_broken(folder, "no_options")
+    proc = Process(tmp_path / "t.db", folder, Clock())
+    try:
+        result = run_command(
+            proc.bot, Actor("console:alice", "alice"), ConversationKey("console", "r"), "start no_options"
+        )
+        assert not result.ok
+        assert result.text.startswith("The flow 'no_options' cannot start: its file has an error.")
+        started = run_command(
+            proc.bot, Actor("console:alice", "alice"), ConversationKey("console", "r"), "start post_meeting"
+        )
+        assert started.ok
+    finally:
+        proc.db.conn.close()
+
+
+def test_a_trigger_routed_to_a_refused_flow_is_kept_with_the_reason(folder: Path, tmp_path: Path) -> None:
+    path = write_broken(folder, "unknown_answer")
+    problem, _ = said(path, "unknown_answer")
+    payload = tmp_path / "event.json"
+    payload.write_text(
+        json.dumps({"title": "Drift", "flow": "unknown_answer", "channel": "console", "facilitator": "alice"})
+    )
+    result = cli(tmp_path, folder, "routes", "test", str(payload), "--json")
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert row["problem"].startswith(f"the flow 'unknown_answer' is refused until its file is fixed ({problem}")
+
+
+def test_a_review_whose_flow_is_refused_waits_for_the_fix(folder: Path, tmp_path: Path) -> None:
+    clock = Clock()
+    proc = Process(tmp_path / "t.db", folder, clock)
+
+    trigger = Trigger(flow="post_meeting", source="console", title="Sync", facilitator=ALICE, participants=[BOB],
+                      conversation=CONV)  # fmt: skip
+    proc.bot.admit([Admission(trigger)])
+    for who, text in (
+        (ALICE, "We ship"), (ALICE, "Plan"), (ALICE, "bob"), (ALICE, "2026-11-30"), (ALICE, "done"),
+        (BOB, "yes"), (ALICE, "2026-12-10"),
+    ):  # fmt: skip
+        proc.say(who, text)
+    good = (folder / "decision_review.yaml").read_text()
+    (folder / "decision_review.yaml").write_text(good.replace("type: yes_no", "type: yesno", 1))
+    proc = proc.restart()
+    clock.at(days=14)
+    ran = [(j.kind, outcome) for j, outcome in asyncio.run(proc.scheduler.run_due())]
+    assert ran == [("start_flow", "retry")]  # not marked failed: the review is not lost
+    assert proc.rows("SELECT done_at FROM jobs WHERE kind = 'start_flow'") == [(None,)]
+    (folder / "decision_review.yaml").write_text(good)
+    proc = proc.restart()
+    clock.at(days=14, minutes=10)  # the claim has lapsed
+    ran = [(j.kind, outcome) for j, outcome in asyncio.run(proc.scheduler.run_due())]
+    assert ("start_flow", "done: run 2") in ran
+    proc.db.conn.close()
