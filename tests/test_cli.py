@@ -318,3 +318,18 @@ def test_an_output_file_that_cannot_be_written_is_a_one_line_error(cli, tmp_path
     result = cli("flows", "diagram", "post_meeting", "-o", str(tmp_path / "plain" / "d.mmd"))
     assert result.exit_code == 1 and result.output.startswith(f"Error: Cannot write {tmp_path / 'plain' / 'd.mmd'}: ")
     assert len(result.output.splitlines()) == 1
+
+
+def test_python_dash_m_bot_is_the_same_command_line(tmp_path):
+    """For a venv whose bin/ is not on PATH: ``python -m bot`` runs the CLI under its own name."""
+    db = tmp_path / "m.db"
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(db), "flows", "list"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "post_meeting" in out.stdout
+    usage = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert usage.stdout.startswith("Usage: decisionbot ")
