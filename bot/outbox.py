@@ -3,8 +3,12 @@
 A crash between commit and delivery re-sends rather than loses: whatever is still undelivered
 is delivered again, in order, per conversation. A refusal for now (429, 5xx, a network error)
 is retried with backoff for as long as a day, so an outage loses nothing; a refusal for good
-(a channel that is gone) gives the reply up at once. A reply given up is marked ``failed_at``,
-with its last error, and the conversation's next reply goes on.
+(a channel that is gone, a message the platform will not take) gives the reply up at once. A
+reply given up is marked ``failed_at``, with its last error, logged with its run, and the
+conversation's next reply goes on.
+
+A reply too long for its platform is sent in parts (``Channel.parts``), each a message that fits,
+in order; ``parts_sent`` counts those delivered, so a retry goes on from the next part.
 
 Several processes on one ledger (two servers during a rolling restart) take turns by channel:
 only the process holding a channel's lease (:class:`OutboxLease`, the ``leases`` table) sends
@@ -22,7 +26,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -46,6 +50,13 @@ class Queued:
     reply: Reply
     attempts: int
     queued_at: str = ""  # created_at: how long it has waited
+    parts_sent: int = 0  # of a reply sent in parts: those delivered already
+    part: int = 0  # the part of the reply being delivered (``reply`` is then that part) ...
+    parts: int = 1  # ... of so many
+
+    @property
+    def last_part(self) -> bool:
+        return self.part == self.parts - 1
 
 
 def pending(
@@ -77,12 +88,14 @@ def latest_prompts(db: Database, run_id: int, actor_ids: list[str]) -> list[Queu
 
 #: The columns queued_from_row reads, in order.
 QUEUED_COLUMNS = (
-    "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, created_at"
+    "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, created_at,"
+    " parts_sent"
 )
 
 
 def queued_from_row(row: tuple[Any, ...]) -> Queued:
-    mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, at = row
+    *columns, parts = row
+    mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, at = columns
     to = Actor(actor_id, actor_name or actor_id) if actor_id else None
     reply = Reply(
         run_id=run_id,
@@ -95,7 +108,7 @@ def queued_from_row(row: tuple[Any, ...]) -> Queued:
         private=bool(private),
         attachments=list(json.loads(payload).get("attachments", [])) if payload else [],
     )
-    return Queued(mid, reply, attempts, at)
+    return Queued(mid, reply, attempts, at, parts or 0)
 
 
 def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[int, str] | None = None) -> None:
@@ -107,6 +120,11 @@ def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[in
         "UPDATE messages SET delivered_at = ?, attempts = attempts + 1, platform_id = coalesce(?, platform_id) WHERE id = ?",
         [(stamp, platform_ids.get(i), i) for i in ids],
     )
+
+
+def mark_part(db: Database, message_id: int, parts_sent: int) -> None:
+    """``parts_sent`` parts of a reply sent in parts are delivered: a retry goes on after them."""
+    db.conn.execute("UPDATE messages SET parts_sent = ? WHERE id = ?", (parts_sent, message_id))
 
 
 def mark_failed(db: Database, message_id: int, error: str, gave_up: datetime | None = None) -> None:
@@ -136,6 +154,7 @@ class Sender:
         self.wake = asyncio.Event()
         self.blocked_until: dict[str, float] = {}  # conversation -> monotonic time
         self.unmarked: dict[int, str | None] = {}  # delivered replies the ledger has not marked yet
+        self.parts_done: dict[int, int] = {}  # parts delivered of replies sent in parts, as the ledger may not say
         self.delivered = 0
         self.lease: OutboxLease | None = None  # in the server: sends only while this process holds it
         self.in_flight = 0  # sends awaiting the platform
@@ -204,7 +223,7 @@ class Sender:
             else:
                 self.in_flight += 1  # a stopping server waits for it (see bot.server)
                 try:
-                    platform_id = await self.channel.deliver(item)
+                    platform_id = await self._deliver(item)
                 except RetryLater as exc:
                     if not exc.attempt:  # held back by our own pacing: nothing was refused
                         return self._hold(key, exc.seconds)
@@ -244,6 +263,25 @@ class Sender:
             self.delivered += 1
         return None
 
+    async def _deliver(self, item: Queued) -> str | None:
+        """Deliver ``item``: in one message, or in the parts its channel cuts it into (a reply too
+        long for the platform), from the first not yet delivered; the last part's id."""
+        parts = self.channel.parts(item.reply)
+        if len(parts) == 1:
+            return await self.channel.deliver(item)
+        platform_id: str | None = None
+        for n in range(max(item.parts_sent, self.parts_done.get(item.id, 0)), len(parts)):
+            platform_id = await self.channel.deliver(replace(item, reply=parts[n], part=n, parts=len(parts)))
+            if n + 1 < len(parts):
+                self.parts_done[item.id] = n + 1
+                try:
+                    with transaction(self.db):
+                        mark_part(self.db, item.id, n + 1)
+                except sqlite3.Error:  # this process still knows: the part is not sent again by it
+                    log.exception(texts.delivery_unmarked(self.channel.name, item.id))
+        self.parts_done.pop(item.id, None)
+        return platform_id
+
     def _settled(self, message_id: int) -> None:
         """The group holding a reply's mark has committed, or was lost: then the reply is
         pending again, and the next pass marks it without sending it again."""
@@ -260,9 +298,10 @@ class Sender:
         return bool(item.queued_at) and item.queued_at < iso(self.clock() - RETRY_FOR)
 
     def _give_up(self, item: Queued, error: str) -> None:
+        self.parts_done.pop(item.id, None)
         with transaction(self.db):
             mark_failed(self.db, item.id, error, gave_up=self.clock())
-        log.warning(texts.delivery_given_up(self.channel.name, item.id, error))
+        log.warning(texts.delivery_given_up(self.channel.name, item.id, item.reply.run_id, item.reply.kind, error))
         self.channel.given_up(item)
 
 

@@ -1,5 +1,5 @@
-"""Teams' limits and what people type, end to end: a card kept under the 100 KB Teams takes (a
-connector that answers 413 MessageSizeTooBig above it, as Teams does), and text people typed
+"""Teams' limits and what people type, end to end: a card kept under the 100 KB Teams takes (the
+fake connector answers 413 MessageSizeTooBig above it, as Teams does), and text people typed
 repeated back without turning into links, emphasis or HTML."""
 
 from __future__ import annotations
@@ -9,25 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
+from bot.channels import teams_cards as cards
 from bot.channels.teams_cards import MAX_ACTIVITY_BYTES
-from tests.fakes.bot_connector import BODY, Call, FakeConnector
-from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit
-
-
-class SizedConnector(FakeConnector):
-    """The fake connector, refusing an activity above Teams' limit as Teams does."""
-
-    async def _record(self, request: web.Request, method: str) -> tuple[Call, web.Response | None]:
-        call, refused = await super()._record(request, method)
-        body = request[BODY]
-        if refused is None and body is not None and method in ("send", "reply", "create", "update"):
-            size = len(json.dumps(body, ensure_ascii=False).encode("utf-16-le"))
-            if size > MAX_ACTIVITY_BYTES:
-                error = {"error": {"code": "MessageSizeTooBig", "message": f"Message size too big ({size} bytes)"}}
-                return call, web.json_response(error, status=413)
-        return call, refused
+from tests.fakes.bot_connector import Call
+from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit, wait_for
 
 
 def choice_flow(tmp_path: Path, options: int, label_chars: int, ask: str = "Which one?") -> Path:
@@ -58,7 +43,6 @@ def size(call: Call) -> int:
 
 async def test_a_choice_of_many_long_options_lists_each_label_once_and_fits_a_card(tmp_path: Path) -> None:
     h = Harness(tmp_path, flows=choice_flow(tmp_path, 100, 195))
-    h.fake = SizedConnector()
     async with h:
         await h.send(installed(h.url, "channel", (ALICE, BOB)))
         await h.send(in_channel(h.url, ALICE, "start pick_one Pricing"))
@@ -79,7 +63,6 @@ async def test_a_choice_of_many_long_options_lists_each_label_once_and_fits_a_ca
 async def test_a_question_too_big_for_a_card_is_asked_as_text_and_answered_by_typing(tmp_path: Path) -> None:
     ask = "Which one? " + "Background of this choice, read it first. " * 600  # about 25,000 characters
     h = Harness(tmp_path, flows=choice_flow(tmp_path, 100, 60, ask))
-    h.fake = SizedConnector()
     async with h:
         await h.send(installed(h.url, "channel", (ALICE, BOB)))
         await h.send(in_channel(h.url, ALICE, "start pick_one Pricing"))
@@ -133,3 +116,72 @@ async def test_links_emphasis_and_html_people_type_are_repeated_as_typed(tmp_pat
         # stored as typed
         assert h.db("SELECT text FROM decisions") == [(decision,)]
         assert h.db("SELECT what FROM actions") == [(action,)]
+
+
+LONG = ("We ship in March & keep <the> EU price. " * 1600)[:60_000].strip()  # 60,000 characters: 120 KB as Teams counts
+
+
+async def test_a_60_000_character_answer_is_kept_whole_and_every_message_repeating_it_fits(tmp_path: Path) -> None:
+    """A decision and an action of 60,000 characters each typed in a channel thread: stored whole; the answered card shows
+    its start, the questions repeating it keep their question (and their card), the summary goes
+    in parts; Teams refuses none of it."""
+    typed = html.escape(LONG, quote=False)  # Teams delivers typed text HTML-escaped
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = (await h.next_post(0)).answer_id
+        await h.send(in_channel(h.url, ALICE, typed, root=root))
+        await h.next_post(1)
+        await h.send(in_channel(h.url, ALICE, typed, root=root))
+        owner = await h.next_post(2)
+        assert owner.card is not None and size(owner) < MAX_ACTIVITY_BYTES  # still a card with its picker
+        question = owner.card["body"][1]["text"]
+        assert question.startswith("<at>Alice Example</at> Action 1: Who owns 'We ship in March")
+        assert question.endswith(" EU price.'?") and " … " in question
+        await h.send(submit(h.url, ALICE, owner, {"answer": "29:1bob"}))
+        when = await h.next_post(3)
+        await h.send(submit(h.url, ALICE, when, {"answer": "2030-01-15"}))
+        more = await h.next_post(4)
+        await h.send(submit(h.url, ALICE, more, {"say": "done"}))
+        confirm = await h.next_post(5)
+        assert confirm.card is not None and size(confirm) < MAX_ACTIVITY_BYTES
+        await h.send(personal(h.url, BOB, "yes"))
+        review = await h.next_post(6)
+        await h.send(submit(h.url, ALICE, review, {"say": "ok"}))
+        await h.next_post(8)
+        await h.settle()
+        summary = h.fake.posts()[7:]
+        assert len(summary) >= 2 and summary[0].text.startswith("Decision recorded: Weekly sync")
+        assert "Review on " in summary[-1].text and all(size(part) < MAX_ACTIVITY_BYTES for part in summary)
+        assert all(part.conversation == f"{CHANNEL};messageid={root}" for part in summary)
+        shown = sum(part.text.count("EU price") for part in summary)
+        assert shown == 2 * LONG.count("EU price")  # the decision and the action, whole
+        updates = h.fake.of("update")
+        assert updates and all(size(update) < MAX_ACTIVITY_BYTES for update in updates)
+        answered = updates[0].card
+        assert answered is not None and answered["body"][-1]["text"].startswith("Alice Example answered: We ship")
+        assert h.db("SELECT text FROM decisions") == [(LONG,)] and h.db("SELECT what FROM actions") == [(LONG,)]
+        assert h.db("SELECT count(*) FROM messages WHERE failed_at IS NOT NULL") == [(0,)]
+        assert h.db("SELECT status FROM runs") == [("completed",)]
+
+
+async def test_the_list_of_a_busy_channel_is_answered_in_parts(tmp_path: Path) -> None:
+    from bot.model import Actor, ConversationKey, Trigger
+
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        alice = Actor("teams:29:1alice", "Alice Example")
+        titles = [f"Run {n}: " + "the quarterly pricing review of the EU region " * 90 for n in range(25)]
+        for title in titles:  # 25 open runs of long titles: about 210 KB to list, as Teams counts
+            trigger = Trigger("post_meeting", facilitator=alice, title=title)
+            h.services.dispatcher.start(trigger, ConversationKey("teams", CHANNEL))
+        h.services.notify("teams")
+        await h.settle()
+        before = len(h.fake.posts())
+        await h.send(in_channel(h.url, ALICE, "list"))
+        await wait_for(lambda: len(h.fake.posts()) >= before + 3)
+        said = h.fake.posts()[before:]
+        assert all(size(call) < MAX_ACTIVITY_BYTES for call in said)
+        listed = "\n\n".join(call.text for call in said)
+        assert said[0].text.startswith("Open decision runs here:")
+        assert all(cards.markdown(title.strip()) in listed for title in titles)

@@ -37,6 +37,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "payload": "in: the raw platform payload (JSON).", "created_at": "When written (UTC).",
         "delivered_at": "out: when delivered (NULL while in the outbox).", "attempts": "Delivery attempts.", "last_error": "Last delivery error.",
         "failed_at": "out: when the outbox gave it up (refused for good, or for now for a day).",
+        "parts_sent": "out: of a reply too long for its platform, sent in parts: the parts delivered so far.",
     }),
     "transitions": ("Every state change of a run.", {
         "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled.",

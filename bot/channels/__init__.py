@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from bot.dispatch import Dispatcher
+    from bot.model import Reply
     from bot.outbox import Queued
 
 #: Modules of the built-in channels served by ``decisionbot serve``; importing one registers it.
@@ -90,6 +91,11 @@ class Channel(ABC):
     async def deliver(self, item: Queued) -> str | None:
         """Send one queued reply; return the platform's message id. Raise :class:`RetryLater`
         or :class:`DeliveryFailed` when the platform refuses it."""
+
+    def parts(self, reply: Reply) -> list[Reply]:
+        """``reply`` as the messages it goes out in: itself, unless it is too long for the
+        platform (a summary of many long answers): then parts that each fit, in order."""
+        return [reply]
 
     def given_up(self, item: Queued) -> None:  # noqa: B027 - optional hook
         """The outbox stopped trying ``item`` (refused for good, or for now for too long)."""

@@ -40,13 +40,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import config, texts
 from bot.channels import Channel, RetryLater, Services, register
+from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
 from bot.channels.slack_events import Malformed
 from bot.channels.slack_inbound import NAME, Answer, Inbound
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import CALL_TIMEOUT, Poster, api_error
 from bot.errors import ConfigError
-from bot.model import Actor
+from bot.model import Actor, Reply
 from bot.outbox import Queued
 from bot.store import group
 from bot.store.people import People, Person
@@ -285,8 +286,12 @@ class SlackChannel(Channel):
         if self.poster is None:
             raise RetryLater(1.0, "Slack client not started", attempt=False)
         sent = await self.poster.deliver(item)
-        self.backlog.done()
+        if item.last_part:  # the backlog counts replies, not the parts of one
+            self.backlog.done()
         return sent
+
+    def parts(self, reply: Reply) -> list[Reply]:
+        return blocks.parts(reply)
 
     def given_up(self, item: Queued) -> None:
         self.backlog.done()

@@ -11,14 +11,22 @@ its run; what a widget stands for is the answer someone would type (see
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from bot import texts
+from bot.channels import long_text
 from bot.model import Reply
 
 BLOCK_PREFIX = "decisionbot"
 MAX_BUTTONS = 5
 SECTION_LIMIT = 3000
+#: Slack refuses (``msg_too_long``) or cuts a message's ``text`` above this many characters.
+TEXT_LIMIT = 40_000
+#: Room kept in each part of a long reply for the mention of whom it is for.
+_MENTION_ROOM = 100
+#: Room a question's text keeps for what its redraw adds (who answered what, why it was withdrawn).
+_REDRAW_ROOM = 1000
 LABEL_LIMIT = 75
 #: A user mention, the only markup an answer may carry into a message live.
 LIVE_MENTION = re.compile(r"<@[UW][A-Z0-9]+(\|[^<>]*)?>")
@@ -75,15 +83,41 @@ def fit(text: str, limit: int = SECTION_LIMIT) -> str:
     return text[:head] + gap + text[tail:]
 
 
+def parts(reply: Reply) -> list[Reply]:
+    """A reply too long for one message (over TEXT_LIMIT once escaped: a summary of long answers,
+    a busy channel's list) as parts that each fit, the files riding on the last; a question or an
+    error stays one message (:func:`message` shortens what it repeats)."""
+    if reply.kind in ("prompt", "error"):
+        return [reply]
+    pieces = long_text.split(reply.text, TEXT_LIMIT - _MENTION_ROOM, escaped_length)
+    if len(pieces) == 1:
+        return [reply]
+    last = len(pieces) - 1
+    return [replace(reply, text=p, attachments=reply.attachments if i == last else []) for i, p in enumerate(pieces)]
+
+
+def mrkdwn_parts(text: str) -> list[str]:
+    """Plain ``text`` as the escaped parts of one answer, each within Slack's limit (see parts)."""
+    return [escape(p) for p in long_text.split(text, TEXT_LIMIT - _MENTION_ROOM, escaped_length)]
+
+
+def escaped_length(text: str) -> int:
+    return len(escape(text))
+
+
 def message(reply: Reply, message_id: int, to_user: str | None = None) -> dict[str, Any]:
-    """``chat.postMessage`` arguments (without channel and thread) for one queued reply.
-    ``to_user`` is mentioned at the start (in a shared thread, so they are notified)."""
+    """``chat.postMessage`` arguments (without channel and thread) for one queued reply (or one
+    part of it, see :func:`parts`). ``to_user`` is mentioned at the start (in a shared thread, so
+    they are notified). Its text is kept within Slack's limit (a question with widgets leaves room
+    for its redraw), its section within a section's: what goes is the middle of what it repeats,
+    never the question."""
     text = escape(reply.text)
     if to_user:
         text = f"{mention(to_user)} {text}"
     elements = widgets(reply.expects, reply.text) if reply.kind == "prompt" else []
     if not elements:
-        return {"text": text}
+        return {"text": fit(text, TEXT_LIMIT)}
+    text = fit(text, TEXT_LIMIT - _REDRAW_ROOM)
     return {
         "text": text,
         "blocks": [
@@ -180,4 +214,4 @@ def answer_text(answer: str) -> str:
 
 def ephemeral(text: str) -> dict[str, Any]:
     """A slash command's immediate answer, seen only by the person who typed it."""
-    return {"response_type": "ephemeral", "text": escape(text)}
+    return {"response_type": "ephemeral", "text": fit(escape(text), TEXT_LIMIT)}

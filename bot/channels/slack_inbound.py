@@ -122,7 +122,7 @@ class Inbound:
             return
         if done is not None:
             self._after_command(done)
-            self.poster.say_later(said.channel, blocks.escape(done.text))
+            self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text))
         else:
             self.poster.say_later(said.channel, blocks.escape(texts.slack_nothing_waiting()))
 
@@ -140,7 +140,7 @@ class Inbound:
             return
         self._after_command(done)
         if done.started is None:
-            self.poster.ephemeral_later(said.channel, said.user, blocks.escape(done.text), said.thread_ts)
+            self.poster.ephemeral_later(said.channel, said.user, blocks.mrkdwn_parts(done.text), said.thread_ts)
 
     # --- slash commands ----------------------------------------------------------------------
 

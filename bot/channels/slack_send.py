@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -179,7 +180,7 @@ class Poster:
         if target.ephemeral_to:
             return await self._ephemeral(target, reply)
         user = slack_user(reply.to)
-        mention = user if user and not is_dm(target.channel) else None
+        mention = user if user and not is_dm(target.channel) and item.part == 0 else None
         payload = blocks.message(reply, item.id, mention)
         late = self._answered_already(item, payload)
         if late is not None:  # typed while it waited in the outbox: posted answered, no widgets
@@ -301,7 +302,7 @@ class Poster:
 
     async def _ephemeral(self, target: Target, reply: Reply) -> str | None:
         assert target.ephemeral_to is not None
-        text = blocks.escape(reply.text)
+        text = blocks.fit(blocks.escape(reply.text), blocks.TEXT_LIMIT)
         try:
             sent = await call(
                 self.client.chat_postEphemeral(
@@ -374,13 +375,18 @@ class Poster:
         )
         self.spawn(self._side("files.upload", request))
 
-    def ephemeral_later(self, channel: str, user: str, mrkdwn: str, thread_ts: str | None = None) -> None:
-        """Answer ``user`` privately (``mrkdwn``: anything people typed already escaped)."""
-        request = self.side.chat_postEphemeral(channel=channel, user=user, text=mrkdwn, thread_ts=thread_ts)
-        self.spawn(self._side("chat.postEphemeral", request))
+    def ephemeral_later(self, channel: str, user: str, mrkdwn: str | list[str], thread_ts: str | None = None) -> None:
+        """Answer ``user`` privately (``mrkdwn``: anything people typed already escaped; a list:
+        the parts of a long answer, see slack_blocks.mrkdwn_parts, posted in order)."""
+        post = partial(self.side.chat_postEphemeral, channel=channel, user=user, thread_ts=thread_ts)
+        self.spawn(self._in_order("chat.postEphemeral", mrkdwn, post))
 
-    def say_later(self, channel: str, mrkdwn: str) -> None:
-        self.spawn(self._side("chat.postMessage", self.side.chat_postMessage(channel=channel, text=mrkdwn)))
+    def say_later(self, channel: str, mrkdwn: str | list[str]) -> None:
+        self.spawn(self._in_order("chat.postMessage", mrkdwn, partial(self.side.chat_postMessage, channel=channel)))
+
+    async def _in_order(self, method: str, mrkdwn: str | list[str], post: Callable[..., Awaitable[Any]]) -> None:
+        for part in [mrkdwn] if isinstance(mrkdwn, str) else mrkdwn:
+            await self._side(method, post(text=part))
 
     async def _side(self, method: str, request: Awaitable[AsyncSlackResponse]) -> None:
         """A side call made for a request (a command's answer, a redraw) goes once what the request

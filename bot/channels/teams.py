@@ -51,7 +51,7 @@ from bot.channels.teams_switch import PARTS, asked_for
 from bot.control import CommandResult, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
-from bot.model import Actor, Message, placeholder_facilitator
+from bot.model import Actor, Message, Reply, placeholder_facilitator
 from bot.outbox import Queued
 from bot.store import group, runs, transaction, transcript
 
@@ -279,22 +279,19 @@ class TeamsChannel(Channel):
         once what the request wrote is committed (a lost commit answers 503 and Teams sends the
         activity again, so the answer goes out once), retrying 429, 5xx and network errors."""
         assert self.connector is not None
-        activity = {
-            "type": "message",
-            "from": inbound.bot,
-            "conversation": {"id": inbound.conversation_id},
-            "text": cards.markdown(text),
-            "textFormat": "markdown",
-        }
-        self._spawn(self._say_later(inbound.service_url, inbound.conversation_id, reply_to, activity))
+        base = {"type": "message", "from": inbound.bot, "conversation": {"id": inbound.conversation_id}}
+        said = [{**base, "text": cards.markdown(part), "textFormat": "markdown"} for part in cards.text_parts(text)]
+        self._spawn(self._say_later(inbound.service_url, inbound.conversation_id, reply_to, said))
 
-    async def _say_later(self, service_url: str, conversation: str, reply_to: str | None, activity: dict) -> None:
+    async def _say_later(self, service_url: str, conversation: str, reply_to: str | None, said: list[dict]) -> None:
+        """Post ``said`` (an answer, or the parts of a long one, in order) once committed."""
         assert self.connector is not None
         try:
             await group.request_stored()
         except sqlite3.Error:
             return  # not stored: the request was answered 5xx and comes again
-        await self.connector.say(service_url, conversation, reply_to, activity, SAY_TRIES)
+        for activity in said:
+            await self.connector.say(service_url, conversation, reply_to, activity, SAY_TRIES)
 
     async def _submit(self, inbound: acts.Inbound, body: dict[str, Any]) -> TurnResult | None:
         """A card's Action.Submit: its value becomes the typed answer, for the engine to check.
@@ -377,13 +374,8 @@ class TeamsChannel(Channel):
             return web.json_response({"error": texts.teams_unknown_invoke(inbound.name or "")}, status=501)
         if not self._seen(inbound):
             await self._submit(inbound, body)
-        return web.json_response(
-            {
-                "statusCode": 200,
-                "type": "application/vnd.microsoft.activity.message",
-                "value": texts.teams_invoke_done(),
-            }
-        )
+        done = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message"}
+        return web.json_response({**done, "value": texts.teams_invoke_done()})
 
     # --- outbound (the outbox) ---------------------------------------------------------------
 
@@ -391,6 +383,9 @@ class TeamsChannel(Channel):
         if self.outbound is None:
             raise RetryLater(1.0, "the Teams channel is not started yet", attempt=False)
         return await self.outbound.deliver(item)
+
+    def parts(self, reply: Reply) -> list[Reply]:
+        return cards.parts(reply)
 
 
 def _error(status: int, text: str) -> web.Response:

@@ -11,9 +11,11 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot import texts
+from bot.channels import long_text
 from bot.model import Actor, Reply
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -37,6 +39,13 @@ _HEADING = re.compile(r"^(\s*)#", re.M)
 MAX_ACTIVITY_BYTES = 100 * 1024
 #: Room kept for what wraps the activity (a new thread's parameters, the connector's own fields).
 _ENVELOPE_BYTES = 4 * 1024
+#: Room for a message's text (UTF-16 bytes, JSON-escaped): the activity's other fields take the rest.
+TEXT_ROOM = MAX_ACTIVITY_BYTES - _ENVELOPE_BYTES - 4 * 1024
+#: Room for a card's question (it is there twice, as the TextBlock and the fallback text): the
+#: rest of the card is for its inputs and options.
+QUESTION_ROOM = 24 * 1024
+#: How much of an answer the answered card repeats.
+ANSWER_SHOWN = 300
 
 
 def escape(text: str) -> str:
@@ -57,6 +66,34 @@ def markdown(text: str) -> str:
     return escape(text).replace("\n", "\n\n")
 
 
+def text_cost(text: str) -> int:
+    """What ``text`` weighs in a message's activity: as Teams markdown, JSON-escaped, in UTF-16."""
+    return utf16_size(markdown(text)) - 4  # the quotes around a JSON string
+
+
+def card_cost(text: str) -> int:
+    """The same for a card's TextBlock."""
+    return utf16_size(card_text(text)) - 4
+
+
+def parts(reply: Reply) -> list[Reply]:
+    """A reply too long for one activity (a summary of long answers, a busy channel's list) as
+    parts that each fit, the files riding on the last; a question or an error stays one message
+    (what it repeats is shortened, see :func:`reply_activity`)."""
+    if reply.kind in ("prompt", "error"):
+        return [reply]
+    pieces = text_parts(reply.text)
+    if len(pieces) == 1:
+        return [reply]
+    last = len(pieces) - 1
+    return [replace(reply, text=p, attachments=reply.attachments if i == last else []) for i, p in enumerate(pieces)]
+
+
+def text_parts(text: str) -> list[str]:
+    """``text`` in parts that each fit a message (one part when it fits already)."""
+    return long_text.split(text, TEXT_ROOM, text_cost)
+
+
 def utf16_size(payload: Any) -> int:
     """The size Teams holds an activity to: its JSON, as UTF-16."""
     return len(json.dumps(payload, ensure_ascii=False).encode("utf-16-le"))
@@ -73,7 +110,9 @@ def reply_activity(
 ) -> dict[str, Any]:
     """The activity for one queued reply: a card for a prompt expecting an answer, else text. A
     card Teams would refuse as too big (a long question, many long options) goes as text instead:
-    the question with its options listed, answered by typing."""
+    the question with its options listed, answered by typing. A question too long for that too (it
+    repeats a very long answer) keeps its card with the middle of what it repeats cut; what is
+    still too long for one message is cut the same way (the question at its end is kept)."""
     activity: dict[str, Any] = {
         "type": "message",
         "from": {"id": bot.get("id", ""), "name": bot.get("name", "")},
@@ -81,11 +120,14 @@ def reply_activity(
     }
     who = reply.to if mention and reply.to else None
     if reply.kind == "prompt" and reply.expects:
-        card = prompt_card(reply, message_id, people, who)
-        carded = {**activity, "attachments": [{"contentType": CARD_TYPE, "content": card}]}
-        if utf16_size(carded) <= MAX_ACTIVITY_BYTES - _ENVELOPE_BYTES:
-            return carded
-    text = markdown(reply.text)
+        for room in (None, QUESTION_ROOM):  # whole; then shortened, if not even text takes it whole
+            card = prompt_card(reply, message_id, people, who, room)
+            carded = {**activity, "attachments": [{"contentType": CARD_TYPE, "content": card}]}
+            if utf16_size(carded) <= MAX_ACTIVITY_BYTES - _ENVELOPE_BYTES:
+                return carded
+            if text_cost(reply.text) <= TEXT_ROOM:
+                break
+    text = markdown(long_text.shorten(reply.text, TEXT_ROOM, text_cost, texts.teams_cut()))
     if who is not None:
         text = f"<at>{who.name}</at> {text}"
         activity["entities"] = [mention_entity(who)]
@@ -93,10 +135,15 @@ def reply_activity(
     return activity
 
 
-def prompt_card(reply: Reply, message_id: int, people: Sequence[Actor], who: Actor | None = None) -> dict[str, Any]:
+def prompt_card(
+    reply: Reply, message_id: int, people: Sequence[Actor], who: Actor | None = None, room: int | None = None
+) -> dict[str, Any]:
+    """A prompt's card; with ``room``, its question cut to that (its middle, see long_text.shorten)."""
     expects = reply.expects or {}
     data = {"decisionbot": {"run": reply.run_id, "message": message_id}}
     asked = card_question(reply)
+    if room is not None:
+        asked = long_text.shorten(asked, room, card_cost, texts.teams_cut())
     question = f"<at>{who.name}</at> {card_text(asked)}" if who else card_text(asked)
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": texts.teams_card_header(reply.run_id), "size": "Small", "isSubtle": True},
@@ -181,8 +228,11 @@ def _shortcuts(expects: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def answered_card(card: Mapping[str, Any], by: str, answer: str) -> dict[str, Any]:
-    """The prompt's card once answered: its header and question, the answer, no inputs left."""
+    """The prompt's card once answered: its header and question, the answer (its start, when
+    long: the whole is in the ledger), no inputs left."""
     kept = [b for b in card.get("body", []) if b.get("type") == "TextBlock" and "id" not in b][:2]
+    if len(answer) > ANSWER_SHOWN:
+        answer = answer[: ANSWER_SHOWN - 3] + "..."
     shown = texts.teams_answered(card_text(by), card_text(answer))
     kept.append({"type": "TextBlock", "text": shown, "wrap": True, "weight": "Bolder"})
     return {**card, "body": kept, "actions": []}  # the kept blocks are shared, never changed

@@ -52,6 +52,7 @@ class TeamsOutbound:
         if ref is None:
             raise DeliveryFailed(texts.teams_no_reference(base))
         mention = reply.to is not None and reply.to.channel == acts.CHANNEL and ref.conversation_type != "personal"
+        mention = mention and item.part == 0  # a reply in parts names its person once
         if reply.conversation.thread:
             return await self._post(item, ref, acts.conversation_id(reply.conversation), base, mention)
         if ref.conversation_type == "channel":

@@ -84,7 +84,7 @@ def _fold(text: str) -> str:
 # --- text, choices, yes/no ---------------------------------------------------------------
 
 
-def parse_text(text: str, *, min_length: int = 1, max_length: int = 2000) -> str:
+def parse_text(text: str, *, min_length: int = 1, max_length: int = 100_000) -> str:
     value = _require(text)
     if len(value) < min_length:
         raise AnswerError("too_short", min=min_length)

@@ -210,6 +210,14 @@ def m004_leases(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_outbox_parts(db: Database) -> None:
+    """A reply too long for its platform goes out in parts (bot/outbox.py): ``parts_sent`` counts
+    the parts already delivered, so a retry (a 429 between two parts, a restart) goes on from the
+    next part instead of posting the first ones again."""
+    db.execute("ALTER TABLE messages ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0")
+
+
 #: Modules that own more tables, each with its own ``migrations = Migrations("decisionbot-<area>")``
 #: set; applied after the core set, in this order.
 AREA_SETS: tuple[str, ...] = (

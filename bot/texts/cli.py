@@ -203,8 +203,11 @@ def housekeeping_failed(problem: str) -> str:
     return f"Housekeeping (full-text index, WAL checkpoint) failed this time and will try again: {problem}"
 
 
-def delivery_given_up(channel: str, message_id: int, error: str) -> str:
-    return f"{channel}: reply {message_id} given up ({error}); the conversation's next reply goes on"
+def delivery_given_up(channel: str, message_id: int, run_id: int, kind: str, error: str) -> str:
+    return (
+        f"{channel}: reply {message_id} ({kind}) of run {run_id} given up, not delivered: {error}. The"
+        f" conversation's next reply goes on; the reply stays in the ledger: decisionbot runs show {run_id}"
+    )
 
 
 def delivery_crashed(channel: str, message_id: int) -> str:

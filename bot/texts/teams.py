@@ -142,3 +142,8 @@ def teams_text_only() -> str:
 
 def teams_not_your_card() -> str:
     return "That card asks someone else; it stays open for them. Answer on your own card, or type your answer."
+
+
+def teams_cut() -> str:
+    """What stands where the middle of a message too long for Teams was left out."""
+    return " … "

@@ -4,7 +4,8 @@ It answers what the bot uses, as the Teams connector does: ``POST /v3/conversati
 chat with ``members[0]``, or a new thread in ``channelData.channel.id``), ``POST
 /v3/conversations/{id}/activities[/{activityId}]`` (201 ``{"id": ...}``), ``PUT
 .../activities/{activityId}`` and ``GET .../members/{memberId}``. It can be told to refuse the
-next calls (a status and a ``Retry-After``).
+next calls (a status and a ``Retry-After``). Like Teams, it refuses an activity over 100 KB (its
+JSON, counted as UTF-16) with 413 ``MessageSizeTooBig``.
 
 :class:`OpenIdServer` serves OpenID metadata and a JWKS with one RSA signing key from a thread
 of its own (botbuilder fetches keys with a blocking ``requests.get`` on the event loop, so a
@@ -34,6 +35,8 @@ from jwt.algorithms import RSAAlgorithm
 from tests.fakes.loopback import LoopbackServer
 
 ISSUER = "https://api.botframework.com"
+#: Teams refuses a bot's activity above this size (its JSON as UTF-16) with 413 MessageSizeTooBig.
+ACTIVITY_LIMIT = 100 * 1024
 
 #: The JSON body a handler read, for the handler that answers.
 BODY = web.RequestKey("body", object)
@@ -132,6 +135,11 @@ class FakeConnector(LoopbackServer):
             headers = {"Retry-After": retry_after} if retry_after is not None else {}
             error = {"error": {"code": "Refused", "message": f"refused with {status}"}}
             return call, web.json_response(error, status=status, headers=headers)
+        if body is not None and method in ("send", "reply", "create", "update"):
+            size = len(json.dumps(body, ensure_ascii=False).encode("utf-16-le"))
+            if size > ACTIVITY_LIMIT:
+                error = {"error": {"code": "MessageSizeTooBig", "message": f"Message size too big ({size} bytes)"}}
+                return call, web.json_response(error, status=413)
         return call, None
 
     async def _send(self, request: web.Request) -> web.Response:

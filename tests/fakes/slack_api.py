@@ -3,6 +3,9 @@
 It answers the methods the bot uses as Slack does (JSON bodies for chat.*, query strings for
 auth.test, conversations.open, apps.connections.open), and can be told to refuse the next
 calls of a method: HTTP 429 with ``Retry-After``, ``ok: false`` with an error, or a 5xx.
+It refuses what Slack refuses for size (chat.postMessage, chat.postEphemeral, chat.update):
+``text`` over 40,000 characters is ``msg_too_long``; more than 50 blocks, or a block's text
+over 3,000 characters, is ``invalid_blocks``.
 ``apps.connections.open`` returns a ``ws://127.0.0.1:PORT/link/...`` URL served here too; a
 test pushes envelopes down it and reads the acknowledgements that come back. Files are shared
 as Slack's upload does: ``files.getUploadURLExternal`` hands out an upload URL here, the bytes
@@ -28,6 +31,9 @@ from aiohttp import WSMsgType, web
 from tests.fakes.loopback import LoopbackServer
 
 TEAM, APP, BOT_USER, BOT_ID = "T111", "A111", "UBOT", "BBOT"
+#: Slack's limits on a message (https://docs.slack.dev/reference/methods/chat.postMessage,
+#: https://docs.slack.dev/reference/block-kit/blocks): what the fake refuses above them.
+TEXT_LIMIT, BLOCKS_LIMIT, BLOCK_TEXT_LIMIT = 40_000, 50, 3_000
 
 
 @dataclass
@@ -53,7 +59,7 @@ class Refusal:
 class FakeSlack(LoopbackServer):
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
-    refusals: dict[str, list[Refusal]] = field(default_factory=dict)
+    refusals: dict[str, list[Refusal | None]] = field(default_factory=dict)  # None: answered
     delays: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
     acks: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # by file id: name, content, where shared
@@ -75,10 +81,11 @@ class FakeSlack(LoopbackServer):
     def add_user(self, user_id: str, name: str, tz: str = "UTC") -> None:
         self.users[user_id] = {"id": user_id, "name": name.lower(), "tz": tz, "profile": {"display_name": name}}
 
-    def refuse(self, method: str, times: int = 1, **how: Any) -> None:
-        """The next ``times`` calls of ``method`` are refused: ``status=429, retry_after="0"``,
-        ``error="channel_not_found"`` or ``status=503``."""
-        self.refusals.setdefault(method, []).extend(Refusal(**how) for _ in range(times))
+    def refuse(self, method: str, times: int = 1, after: int = 0, **how: Any) -> None:
+        """The next ``times`` calls of ``method`` (after ``after`` more answered as usual) are
+        refused: ``status=429, retry_after="0"``, ``error="channel_not_found"`` or ``status=503``."""
+        queue = self.refusals.setdefault(method, [])
+        queue.extend([None] * after + [Refusal(**how) for _ in range(times)])
 
     def slow_down(self, method: str, seconds: float) -> None:
         """Every later call of ``method`` waits ``seconds`` before its answer (Slack having a bad day)."""
@@ -149,8 +156,8 @@ class FakeSlack(LoopbackServer):
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
         queued = self.refusals.get(method)
-        if queued:
-            refusal = queued.pop(0)
+        refusal = queued.pop(0) if queued else None
+        if refusal is not None:
             headers = {"Retry-After": refusal.retry_after} if refusal.retry_after is not None else {}
             error = refusal.error or ("ratelimited" if refusal.status == 429 else "service_unavailable")
             call.result = {"ok": False, "error": error}
@@ -162,6 +169,10 @@ class FakeSlack(LoopbackServer):
         return f"1700000000.{next(self._ts):06d}"
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            too_big = oversized(args)
+            if too_big:
+                return {"ok": False, "error": too_big}
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "decisionbot",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID}  # fmt: skip
@@ -231,6 +242,23 @@ class FakeSlack(LoopbackServer):
     async def _reset(self, request: web.Request) -> web.Response:
         self.calls.clear()
         return web.json_response({"ok": True})
+
+
+def oversized(args: dict[str, Any]) -> str | None:
+    """The error Slack answers a message beyond its size limits with; None when it fits."""
+    if len(str(args.get("text") or "")) > TEXT_LIMIT:
+        return "msg_too_long"
+    blocks = args.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if len(blocks) > BLOCKS_LIMIT:
+        return "invalid_blocks"
+    for block in blocks:
+        texts = [block.get("text"), *(block.get("fields") or [])]
+        texts += [e for e in block.get("elements") or [] if e.get("type") in ("mrkdwn", "plain_text")]
+        if any(len(str(t.get("text") or "")) > BLOCK_TEXT_LIMIT for t in texts if isinstance(t, dict)):
+            return "invalid_blocks"
+    return None
 
 
 def main() -> None:
