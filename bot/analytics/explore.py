@@ -1,16 +1,20 @@
 """The ledger in Datasette (the optional ``explore`` extra), read-only.
 
-Datasette opens the file with ``mode=ro`` (or ``immutable=1`` for a copy nobody writes) and a
-plugin sets ``PRAGMA query_only`` on every connection to it, so no query, plugin or canned query
-can write. The metadata describes every table, column and view, and the canned queries are the
-standard measures.
+Every connection Datasette opens to the ledger is made here (:func:`_connect`): the file by its
+own name (``mode=ro``, or ``immutable=1`` for a copy nobody writes), ``PRAGMA query_only``, and
+no ``ATTACH`` (which would create a file), so no query, plugin or canned query can write; a
+writable connection is refused. Datasette's own would paste the path into a URI unquoted: a
+``?`` or ``#`` in it opened (and created) another, writable file. The metadata describes every
+table, column and view, and the canned queries are the standard measures.
 """
 
 from __future__ import annotations
 
-import types
+import re
+import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from bot import texts
 from bot.analytics.catalog import TABLES, VIEWS, describe, live_schema
@@ -66,38 +70,42 @@ def build(path: str | Path, immutable: bool = False) -> Any:
     wal = path.with_name(path.name + "-wal")
     if immutable and wal.exists() and wal.stat().st_size > 0:
         raise BotError(texts.analytics_wal_pending(str(path)))
-    name = path.stem
-    _register_read_only(name)
+    name = re.sub(r"[^\w.-]+", "-", path.stem)  # its URL: no '#', '?' or '/' in it
     db = open_readonly(path)
     schema = live_schema(db.conn)
     db.conn.close()
-    return Datasette(
-        files=[] if immutable else [str(path)],
-        immutables=[str(path)] if immutable else [],
-        metadata=metadata(name, schema),
-        settings={"sql_time_limit_ms": 10_000, "allow_download": False},
-    )
+    ds = Datasette(metadata=metadata(name, schema), settings={"sql_time_limit_ms": 10_000, "allow_download": False})
+    ds.remove_database("_memory")  # Datasette adds it when given no file; ours is added below
+    ds.add_database(_ledger_database(ds, path, immutable), name=name)
+    return ds
 
 
-_READ_ONLY: set[str] = set()
+def _ledger_database(ds: Any, path: Path, immutable: bool) -> Any:
+    """Datasette's database of the ledger, whose every connection is :func:`_connect`'s."""
+    from datasette.database import Database
+
+    class Ledger(Database):  # type: ignore[misc]
+        def connect(self, write: bool = False) -> sqlite3.Connection:
+            if write:
+                raise sqlite3.OperationalError("attempt to write a readonly database")
+            conn = _connect(path, immutable)
+            self._all_file_connections.append(conn)
+            return conn
+
+    return Ledger(ds, path=str(path), is_mutable=not immutable)
 
 
-def _register_read_only(name: str) -> None:
-    """Datasette's plugins are process-wide: one plugin, told which databases to lock."""
-    from datasette import hookimpl
-    from datasette.plugins import pm
+def _connect(path: Path, immutable: bool) -> sqlite3.Connection:
+    uri = f"file:{quote(str(path))}?{'immutable=1' if immutable else 'mode=ro'}"  # '#', '?' are the name's
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn.execute("PRAGMA query_only = ON")
+    conn.set_authorizer(_no_attach)
+    return conn
 
-    _READ_ONLY.add(name)
-    if pm.get_plugin("decisionbot_read_only") is not None:
-        return
 
-    def prepare_connection(conn: Any, database: str) -> None:
-        if database in _READ_ONLY:
-            conn.execute("PRAGMA query_only = ON")
-
-    plugin = types.ModuleType("decisionbot_read_only")
-    plugin.prepare_connection = hookimpl(prepare_connection)  # type: ignore[attr-defined]
-    pm.register(plugin, name="decisionbot_read_only")
+def _no_attach(action: int, *_: object) -> int:
+    """ATTACH (and VACUUM INTO, which attaches its target) would open, even create, another file."""
+    return sqlite3.SQLITE_DENY if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH) else sqlite3.SQLITE_OK
 
 
 def serve(path: str | Path, host: str, port: int, immutable: bool = False) -> None:

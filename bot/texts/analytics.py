@@ -70,8 +70,11 @@ def analytics_wal_pending(path: str) -> str:
     )
 
 
-def analytics_demo_not_empty(path: str, runs: int) -> str:
-    return f"{path} already holds {runs} run(s); demo-data only fills an empty ledger. Try: decisionbot --db demo.db demo-data"
+def analytics_demo_not_empty(path: str, runs: int, fresh: str) -> str:
+    return (
+        f"{path} already holds {runs} run(s); demo-data only fills an empty ledger."
+        f" Try a new file: decisionbot --db {fresh} demo-data"
+    )
 
 
 def analytics_demo_done(path: str, summary: Mapping[str, int]) -> str:

@@ -85,3 +85,19 @@ def test_docs_list_every_table_column_and_view(tmp_path: Path) -> None:
     for command in ("decisionbot report", "decisionbot transcripts search", "decisionbot export",
                     "decisionbot explore", "decisionbot demo-data"):  # fmt: skip
         assert command in DOCS
+
+
+async def test_datasette_reads_the_ledger_named_whatever_its_path_holds_and_creates_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "team?x#1.db"  # Datasette's own URI would open (and create) 'team', writable
+    build(path).conn.close()
+    ds = explore.build(path)
+    assert [n for n in ds.databases if n != "_internal"] == ["team-x-1"]  # a name a URL can hold
+    count = await ds.client.get("/team-x-1.json?sql=select+count(*)+as+n+from+runs&_shape=array")
+    assert count.json() == [{"n": 7}]
+    ledger = ds.get_database("team-x-1")
+    for sql in (f"ATTACH DATABASE '{tmp_path / 'new.db'}' AS x", f"VACUUM INTO '{tmp_path / 'copy.db'}'"):
+        with pytest.raises(sqlite3.DatabaseError):  # what Datasette's SQL check lets through, SQLite refuses
+            await ledger.execute(sql)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await ledger.execute("CREATE TEMP TABLE t (x)")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [path.name]
