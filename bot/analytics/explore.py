@@ -142,11 +142,18 @@ def _ledger_database(ds: Any, path: Path, immutable: bool) -> Any:
     return Ledger(ds, path=str(path), is_mutable=not immutable)
 
 
+#: The largest string or blob a query may make (SQLite's default is 1 GB, which one
+#: ``randomblob(999999999)`` allocates at once, before the time limit can stop it); the ledger's
+#: values are far smaller.
+MAX_VALUE = 32 * 1024 * 1024
+
+
 def _connect(path: Path, immutable: bool) -> sqlite3.Connection:
     uri = f"file:{quote(str(path))}?{'immutable=1' if immutable else 'mode=ro'}"  # '#', '?' are the name's
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_no_attach)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE)
     return conn
 
 

@@ -100,6 +100,8 @@ async def test_datasette_reads_the_ledger_named_whatever_its_path_holds_and_crea
             await ledger.execute(sql)
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await ledger.execute("CREATE TEMP TABLE t (x)")
+    with pytest.raises(sqlite3.DataError, match="too big"):  # not a gigabyte at once, past any time limit
+        await ledger.execute("SELECT length(randomblob(999999999))")
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [path.name]
 
 
