@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from bot import texts
 from bot.analytics.catalog import TABLES, VIEWS, describe, live_schema
+from bot.analytics.report import require_migrated
 from bot.analytics.sql import iso_week
 from bot.errors import BotError
 from bot.store import open_readonly
@@ -119,8 +120,11 @@ def build(path: str | Path, immutable: bool = False) -> Any:
         raise BotError(texts.analytics_wal_pending(str(path)))
     name = re.sub(r"[^\w.-]+", "-", path.stem)  # its URL: no '#', '?' or '/' in it
     db = open_readonly(path)
-    schema = live_schema(db.conn)
-    db.conn.close()
+    try:
+        require_migrated(db.conn, path)  # its views and summaries would be missing or stale
+        schema = live_schema(db.conn)
+    finally:
+        db.conn.close()
     ds = Datasette(metadata=metadata(name, schema), settings={"sql_time_limit_ms": 10_000, "allow_download": False})
     ds.remove_database("_memory")  # Datasette adds it when given no file; ours is added below
     ds.add_database(_ledger_database(ds, path, immutable), name=name)

@@ -242,3 +242,16 @@ def test_every_report_format_stays_well_formed_with_line_breaks_commas_and_pipes
     assert bob["share_dropped"] > 0 and rep["latency"][0]["p90_hours_to_first_answer"] is not None
     assert next(r for r in rep["review_adherence"] if r["flow_id"] == "metric_breach")["held_on_time"] == 0
     assert '"median_hours_to_first_answer": null' in run(db, *args, "--format", "json").output  # week W13: JSON's null
+
+
+def test_search_without_an_index_names_the_ledger_to_migrate(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    build(db).conn.close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("DROP TABLE messages_fts")  # a ledger from before the index
+    conn.close()
+    result = run(db, "transcripts", "search", "launch")
+    assert result.exit_code == 1
+    assert f"has no full-text index yet. Try: decisionbot --db {db} db migrate" in result.output

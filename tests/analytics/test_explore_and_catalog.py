@@ -120,3 +120,12 @@ def test_the_costly_canned_queries_read_the_summaries_and_agree_with_their_views
 
     assert len(rows(sql)) > 3 and rows(sql) == rows(f"SELECT * FROM {view}")
     conn.close()
+
+
+def test_explore_refuses_a_ledger_an_older_version_made_as_the_other_commands_do(ledger: Path) -> None:
+    conn = sqlite3.connect(ledger, isolation_level=None)
+    conn.execute("DROP TABLE analytics_people")  # as before m003: its canned queries would fail
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_summary_tables'")
+    conn.close()
+    with pytest.raises(BotError, match=f"Try: decisionbot --db {ledger} db migrate"):
+        explore.build(ledger)
