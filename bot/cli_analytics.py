@@ -141,7 +141,7 @@ def transcripts_search(obj: Context, query: str, flow: str | None, limit: int, r
     _print_rows(rows, as_json, ["run_id", "created_at", "who", "step", "snippet"])
     behind = searching.unindexed(conn)
     if behind:
-        click.echo(texts.analytics_index_behind(behind), err=True)
+        click.echo(texts.analytics_index_behind(behind, obj.db_path), err=True)
 
 
 @main.command("export")

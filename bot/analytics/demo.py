@@ -266,11 +266,20 @@ class Sim:
         self.at(self.later(plan.fac, 60 * 24 * nxt.slow_days + self.rnd.uniform(10, 300)), lambda: self.act(nxt))
 
 
+def _unused(path: Path) -> str:
+    """A file next to ``path`` that does not exist yet: ``demo-2.db``, ``demo-3.db``, ..."""
+    n = 2
+    while (fresh := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
+        n += 1
+    return str(fresh)
+
+
 def fill(db: Database, flows_dir: Path, runs: int, seed: int = 1, end: datetime | None = None) -> dict[str, int]:
     """Simulate ``runs`` triggered runs (plus the review runs they lead to) into an empty ledger."""
     existing = db.conn.execute("SELECT count(*) FROM runs").fetchone()[0]
     if existing:
-        raise BotError(texts.analytics_demo_not_empty(db.conn.execute("PRAGMA database_list").fetchone()[2], existing))
+        path = Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
+        raise BotError(texts.analytics_demo_not_empty(str(path), existing, _unused(path)))
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     sim = Sim(db, flows_dir, seed, end or today)
     span = (sim.end - timedelta(days=2) - sim.now).total_seconds()

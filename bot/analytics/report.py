@@ -164,14 +164,15 @@ def render(report: dict[str, Any], fmt: str) -> str:
 
 
 def cell(column: str, value: Any) -> str:
-    """A value as a person reads it: ratios as percentages, hours and days with one decimal."""
+    """A value as a person reads it, on one line of a table: ratios as percentages, hours and days
+    with one decimal; line breaks in a name (people type them) become spaces."""
     if value is None:
         return "-"
     if column in RATIOS and isinstance(value, int | float):
         return f"{100 * value:.0f}%"
     if isinstance(value, float):
         return f"{value:.1f}"
-    return str(value)
+    return " ".join(str(value).splitlines())
 
 
 def _header(report: dict[str, Any]) -> list[str]:

@@ -34,7 +34,7 @@ def search(
         raise BotError(texts.analytics_empty_query())
     has_index = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (FTS_TABLE,)).fetchone()
     if not has_index:
-        raise BotError(texts.analytics_no_index())
+        raise BotError(texts.analytics_no_index(conn.execute("PRAGMA database_list").fetchone()[2]))
     try:
         cur = conn.execute(_SQL, {"query": match, "flow": flow, "limit": limit})
     except sqlite3.OperationalError as exc:

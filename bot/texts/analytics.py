@@ -33,8 +33,8 @@ def analytics_empty_query() -> str:
     return "The search query is empty. Try: decisionbot transcripts search budget"
 
 
-def analytics_no_index() -> str:
-    return "This ledger has no full-text index yet. Try: decisionbot db migrate"
+def analytics_no_index(path: str) -> str:
+    return f"The ledger {path} has no full-text index yet. Try: decisionbot --db {path} db migrate"
 
 
 def analytics_not_migrated(path: str, pending: list[str]) -> str:
@@ -44,10 +44,10 @@ def analytics_not_migrated(path: str, pending: list[str]) -> str:
     )
 
 
-def analytics_index_behind(count: int) -> str:
+def analytics_index_behind(count: int, path: str) -> str:
     return (
         f"Note: the {count} newest message(s) are not in the full-text index yet (a running server indexes"
-        " them within a second). To index them now: decisionbot db migrate"
+        f" them within a second). To index them now: decisionbot --db {path} db migrate"
     )
 
 
@@ -70,8 +70,11 @@ def analytics_wal_pending(path: str) -> str:
     )
 
 
-def analytics_demo_not_empty(path: str, runs: int) -> str:
-    return f"{path} already holds {runs} run(s); demo-data only fills an empty ledger. Try: decisionbot --db demo.db demo-data"
+def analytics_demo_not_empty(path: str, runs: int, fresh: str) -> str:
+    return (
+        f"{path} already holds {runs} run(s); demo-data only fills an empty ledger."
+        f" Try a new file: decisionbot --db {fresh} demo-data"
+    )
 
 
 def analytics_demo_done(path: str, summary: Mapping[str, int]) -> str:

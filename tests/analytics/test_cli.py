@@ -75,6 +75,8 @@ def test_demo_data_refuses_a_ledger_that_has_runs(demo: Path) -> None:
     result = run(demo, "demo-data", "--runs", "2")
     assert result.exit_code == 1
     assert "already holds" in result.output and "demo-data only fills an empty ledger" in result.output
+    fresh = demo.with_name("demo-2.db")  # the advice names a new file, not the one refused
+    assert result.output.strip().endswith(f"Try a new file: decisionbot --db {fresh} demo-data") and not fresh.exists()
 
 
 def test_report_formats_and_output_file(demo: Path, tmp_path: Path) -> None:
@@ -211,3 +213,45 @@ def test_every_command_has_help_ending_with_an_example(path: list[str]) -> None:
     text = (command.help or "").strip()
     assert "Example:" in text
     assert text.split("Example:")[-1].strip().startswith("decisionbot") or "decisionbot" in text.split("Example:")[-1]
+
+
+def test_every_report_format_stays_well_formed_with_line_breaks_commas_and_pipes_in_names(tmp_path: Path) -> None:
+    from bot.store import open_db
+
+    db = tmp_path / "h.db"
+    build(db).conn.close()
+    name = 'Smith, John "JJ" | Jr\nsecond line'
+    ledger = open_db(db)
+    ledger.execute("UPDATE actions SET owner_name = ? WHERE owner_id = 'slack:dan'", (name,))
+    ledger.conn.close()
+    args = ("report", "--as-of", "2026-03-31")
+    table = run(db, *args).output.split("Action follow-through by owner\n")[1].split("\n\n")[0].splitlines()
+    assert len(table) == 1 + 1 + 3 and table[-1].startswith("slack:dan ")  # rule, header, bob, carol, dan
+    assert 'Smith, John "JJ" | Jr second line' in table[-1]
+    md = run(db, *args, "--format", "markdown").output.split("## Action follow-through by owner\n\n")[1]
+    md_rows = md.split("\n\n")[0].splitlines()
+    assert len(md_rows) == 2 + 3 and all(r.startswith("|") and r.endswith("|") for r in md_rows)
+    assert 'Smith, John "JJ" \\| Jr second line' in md_rows[-1]
+    rows = list(csv.reader(io.StringIO(run(db, *args, "--format", "csv").output)))
+    assert {len(r) for r in rows} == {4}
+    assert ["follow_through_by_owner", "slack:dan", "owner_name", name] in rows  # the name as it is
+    rep = json.loads(run(db, *args, "--format", "json").output)
+    dan = next(r for r in rep["follow_through_by_owner"] if r["owner_id"] == "slack:dan")
+    assert dan["owner_name"] == name and dan["median_days_late"] == 10.0
+    bob = next(r for r in rep["follow_through_by_owner"] if r["owner_id"] == "slack:bob")
+    assert bob["share_dropped"] > 0 and rep["latency"][0]["p90_hours_to_first_answer"] is not None
+    assert next(r for r in rep["review_adherence"] if r["flow_id"] == "metric_breach")["held_on_time"] == 0
+    assert '"median_hours_to_first_answer": null' in run(db, *args, "--format", "json").output  # week W13: JSON's null
+
+
+def test_search_without_an_index_names_the_ledger_to_migrate(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    build(db).conn.close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("DROP TABLE messages_fts")  # a ledger from before the index
+    conn.close()
+    result = run(db, "transcripts", "search", "launch")
+    assert result.exit_code == 1
+    assert f"has no full-text index yet. Try: decisionbot --db {db} db migrate" in result.output

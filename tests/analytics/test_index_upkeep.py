@@ -122,7 +122,7 @@ def test_search_says_when_the_index_is_behind_and_db_migrate_catches_up(tmp_path
     behind = CliRunner().invoke(main, [*args, "transcripts", "search", "echidna"])
     assert behind.exit_code == 0 and "(none)" in behind.output
     assert "the 3 newest message(s) are not in the full-text index yet" in behind.output
-    assert "decisionbot db migrate" in behind.output
+    assert f"To index them now: decisionbot --db {path} db migrate" in behind.output  # this ledger, not the default
     migrated = CliRunner().invoke(main, [*args, "db", "migrate"])
     assert migrated.exit_code == 0, migrated.output
     found = CliRunner().invoke(main, [*args, "transcripts", "search", "echidna"])
