@@ -48,8 +48,10 @@ def render_run(detail: dict[str, Any]) -> str:
             accepted = (
                 "accepted" if act["accepted_at"] else f"confirmed by {names.get(by, by)}" if by else "not accepted"
             )
+            done_by = act.get("done_confirmed_by")  # a "done" said in the owner's place
+            status = f"{act['status']} (confirmed by {names.get(done_by, done_by)})" if done_by else act["status"]
             lines.append(
-                f"  action {act['item']}: {act['what']} - {act['owner_name']}, due {act['due'] or '-'}, {act['status']}, {accepted}"
+                f"  action {act['item']}: {act['what']} - {act['owner_name']}, due {act['due'] or '-'}, {status}, {accepted}"
             )
         for r in d["reviews"]:
             lines.append(

@@ -383,3 +383,23 @@ async def test_a_review_invitation_is_shared_as_a_file_in_the_runs_thread(tmp_pa
         assert body.startswith("BEGIN:VCALENDAR") and "DTSTART:20300201T133000Z" in body
     finally:
         await slack.client.close()
+
+
+async def test_help_about_a_question_asked_by_direct_message_is_answered_where_it_was_asked(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Bob's question went to him by direct message: his 'help' in the run's thread is answered in
+    the thread (about that open question), in the direct message there (as on Teams)."""
+    await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    dm = (await slack.posts(7))[6]
+    assert dm["channel"] == "DUB"
+    await slack.event(message("UB", "help", thread_ts=thread))
+    here = (await slack.posts(8))[7]
+    assert (here["channel"], here.get("thread_ts")) == ("C1", thread)
+    assert here["text"].startswith("<@UB> Alice assigned you an action from 'Weekly sync': 'Draft the plan'")
+    await slack.event(message("UB", "help", channel="DUB"))
+    there = (await slack.posts(9))[8]
+    assert there["channel"] == "DUB" and there["text"].startswith("Alice assigned you an action")

@@ -46,10 +46,14 @@ async def test_an_owner_writing_in_his_personal_chat_is_answered_there_not_in_th
         refused = await h.next_post(8)
         assert refused.conversation == bob_chat and "can change 'decision'" in refused.text
 
-        # in the run's thread, while his question waits in private: the answer still goes to him alone
+        # 'help' in the run's thread, while his question waits in private: answered in the thread,
+        # where he asked (it went to his personal chat), and it is about that open question
         await h.send(in_channel(h.url, BOB, "help", root=root))
         again = await h.next_post(9)
-        assert again.conversation == bob_chat and secret in again.text
+        assert again.conversation == thread
+        assert again.text.startswith(
+            f"<at>Bob Builder</at> Alice Example assigned you an action from 'Weekly sync': '{secret}'"
+        )
 
         # the facilitator, in the thread, is answered in the thread
         await h.send(in_channel(h.url, ALICE, "change owner of action 7 to me", root=root))
@@ -64,10 +68,13 @@ async def test_an_owner_writing_in_his_personal_chat_is_answered_there_not_in_th
         assert summary.conversation == thread and summary.text.startswith("Decision recorded: Weekly sync")
         await h.settle()
 
-        # nothing of Bob's private question was posted in the channel while he was asked it
+        # nothing of Bob's private question was posted in the channel while he was asked it, but
+        # the help he asked for there
         in_channel_meanwhile = [c for c in h.fake.posts()[public:11] if c.conversation != bob_chat]
-        assert [c.text for c in in_channel_meanwhile] == [hers.text]
-        assert not any(
-            "assigned you an action" in (c.text or str(c.card)) for c in h.fake.posts() if c.conversation == thread
-        )
+        assert [c.text for c in in_channel_meanwhile] == [again.text, hers.text]
+        assert [
+            c.text
+            for c in h.fake.posts()
+            if c.conversation == thread and "assigned you an action" in (c.text or str(c.card))
+        ] == [again.text]
         assert h.db("SELECT status FROM runs") == [("completed",)]

@@ -24,7 +24,7 @@ from bot.errors import FlowError
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.scheduler import Scheduler
-from bot.store import jobs, open_db, transaction
+from bot.store import iso, jobs, open_db, transaction
 from bot.triggers import next_time
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,8 +229,17 @@ def test_a_daily_time_in_the_repeated_autumn_hour_runs_once() -> None:
     assert series("45 2 * * *", "2026-10-25T01:35:00+00:00", 1) == ["10-26T01:45Z"]
 
 
-def test_an_hourly_schedule_runs_each_wall_clock_hour_once_in_autumn() -> None:
-    assert series("0 * * * *", "2026-10-24T23:30:00+00:00", 3) == ["10-25T00:00Z", "10-25T02:00Z", "10-25T03:00Z"]
+def test_an_hourly_schedule_runs_in_both_repeated_hours_in_autumn() -> None:
+    # 02:00 CEST (00:00Z), 02:00 CET (01:00Z), 03:00 CET: elapsed hours; the second 02:00 was skipped
+    assert series("0 * * * *", "2026-10-24T23:30:00+00:00", 3) == ["10-25T00:00Z", "10-25T01:00Z", "10-25T02:00Z"]
+    assert series("0 * * * *", "2026-10-25T00:30:00+00:00", 2) == ["10-25T01:00Z", "10-25T02:00Z"]
+    assert series("*/30 * * * *", "2026-10-25T00:50:00+00:00", 3) == ["10-25T01:00Z", "10-25T01:30Z", "10-25T02:00Z"]
+
+
+def test_named_hours_in_the_repeated_autumn_hour_run_once() -> None:
+    # hours named (a range, a list): wall-clock times, as a daily one
+    assert series("0 2-3 * * *", "2026-10-24T23:30:00+00:00", 3) == ["10-25T00:00Z", "10-25T02:00Z", "10-26T01:00Z"]
+    assert series("*/30 2 * * *", "2026-10-24T23:30:00+00:00", 3) == ["10-25T00:00Z", "10-25T00:30Z", "10-26T01:00Z"]
 
 
 def test_a_time_the_spring_shift_skips_runs_once_just_after_it() -> None:
@@ -243,6 +252,20 @@ def test_a_time_the_spring_shift_skips_runs_once_just_after_it() -> None:
         "03-29T01:30Z",
         "03-29T02:00Z",
     ]
+
+
+def test_the_two_repeated_hours_are_stored_an_hour_apart() -> None:
+    first = datetime(2026, 10, 25, 2, 0, tzinfo=BERLIN)
+    assert (iso(first), iso(first.replace(fold=1))) == ("2026-10-25T00:00:00.000Z", "2026-10-25T01:00:00.000Z")
+
+
+def test_an_hourly_digest_job_runs_in_both_repeated_hours(tmp_path: Path) -> None:
+    bot = Bot(tmp_path, datetime(2026, 10, 24, 23, 30, tzinfo=UTC), "Europe/Berlin", {})
+    (tmp_path / "flows" / "checks.yaml").write_text('checks: []\ndigest:\n  schedule: "0 * * * *"\n')
+    Scheduler(bot.bot, {}).plan(bot.now)
+    for hour in (0, 1, 2):  # 02:00 CEST, 02:00 CET, 03:00 CET
+        assert bot.run_due(datetime(2026, 10, 25, hour, 0, tzinfo=UTC)) == [("digest", "done: 0 owner(s)")]
+    bot.db.conn.close()
 
 
 def test_the_digest_job_runs_once_on_the_autumn_day(tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ Where it goes:
 - a reply for one person alone (``Reply.private``) goes to the bot's personal chat with them,
   created proactively (``POST /v3/conversations``) the first time and remembered;
 - any other reply to one person but a question (a re-prompt, help, a correction's answer) goes
-  there too when they last wrote to the run from that chat, or when the run's latest question
-  to them was sent there: what was asked in private is not repeated in public;
+  where they last wrote to the run: there when it was that chat, to the run's thread when it was
+  the thread (help typed in the thread is answered in it, even while their question waits in
+  private); to that chat when they never wrote and the run's latest question to them was sent there;
 - in a channel, a run lives in the reply chain of the bot's first message of that run: the first
   reply opens a new thread (``POST /v3/conversations`` with the channel), the rest reply in it;
 - anywhere else, into the conversation, with an @mention of the person asked in group chats and
@@ -65,8 +66,9 @@ class TeamsOutbound:
     async def _to_personal_chat(self, reply: Reply, ref: Reference | None, run_base: str) -> Reference | None:
         """The personal chat a reply goes to instead of the run's conversation, or None: a reply
         for one person alone; and any other reply to someone (a re-prompt, help, a correction's
-        answer), but a question, when they last wrote to the run from their personal chat or the
-        run's latest question to them was sent there (it must not be repeated in public)."""
+        answer), but a question, when they last wrote to the run from their personal chat, or
+        never wrote and the run's latest question to them was sent there. Written to from the
+        run's conversation, they are answered there: where they asked."""
         to = reply.to
         if to is None or to.channel != acts.CHANNEL:
             return None
@@ -80,6 +82,7 @@ class TeamsOutbound:
             there = self.store.reference(acts.base_of(key)) if key.channel == acts.CHANNEL and not key.thread else None
             if there is not None and there.conversation_type == "personal":
                 return there
+            return None
         return await self._personal_chat(to, ref, run_base) if asked_alone else None
 
     def _activity(

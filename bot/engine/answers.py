@@ -175,6 +175,8 @@ def parse_date(
     invalid = AnswerError("date_invalid", today=ctx.today, not_before=not_before, not_after=not_after)
     try:
         found = dates.read(raw, ctx.local_now)
+    except dates.TimeAlone as exc:
+        raise AnswerError("date_time_alone", **invalid.params) from exc
     except (ValueError, OverflowError) as exc:
         raise invalid from exc
     if found is None:

@@ -27,6 +27,7 @@ _DAY_OFFSETS = {
     "eod": 0,
     "end of day": 0,
     "end of the day": 0,
+    "tonight": 0,
     "tomorrow": 1,
     "yesterday": -1,
     "next week": 7,
@@ -42,11 +43,16 @@ _END = re.compile(r"(?:the )?end of (?:the |this )?(next )?(week|month|quarter|y
 _BARE_NUMBER = re.compile(r"[+-]?\d+")
 # European day.month: "15.06.", "15.06.2027", "15.06.27" (dateparser would read "15.06" as 15:06).
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?")
-# A time of day and nothing else ("15:06", "3pm", "at 10:30 am", "noon"): not a date.
+# A time of day and nothing else ("15:06", "3pm", "at 10:30 am", "noon"; after a lead word too:
+# "by noon", "until 5pm"): not a day. Which day it is the speaker says ("today", "tomorrow 3pm").
 _TIME_ONLY = re.compile(
     r"(?:at |@ ?)?(?:noon|midday|midnight|\d{1,2}[:h]\d{2}(?::\d{2})?|\d{1,2}(?:[:.h]\d{2})?"
     r" ?(?:[ap]\.?m\.?|o'?clock))(?: ?(?:utc|gmt|z|[a-z]{2,3}t|[+-]\d{1,2}(?::?\d{2})?))?"
 )
+
+
+class TimeAlone(ValueError):
+    """The text is a time of day and names no day ("noon", "by 3pm", "midnight")."""
 
 
 def _add_months(day: date, months: int) -> date:
@@ -175,13 +181,19 @@ def warm_up() -> None:
 
 def read(raw: str, now: datetime) -> date | None:
     """The day ``raw`` names, said at ``now`` (aware, in the speaker's zone); None when it names
-    none. ValueError (or OverflowError) for a day that does not exist ("30.02.")."""
+    none. TimeAlone for a time of day without a day ("noon", "by 3pm": dateparser would make it
+    today's or tomorrow's, "by midnight" tomorrow's); words for the end of today ("eod", "end of
+    day", "tonight") are today. ValueError (or OverflowError) for a day that does not exist ("30.02.")."""
     phrase = " ".join(raw.casefold().split()).rstrip(".!?")
     found = _fast_date(phrase, now.date())
-    # dateparser would read a bare "5" as May, and a time alone ("15:06") as today
-    if found is None and not _BARE_NUMBER.fullmatch(phrase) and not _TIME_ONLY.fullmatch(phrase):
-        found = _slow_date(raw, now)
-    return found
+    if found is not None:
+        return found
+    bare = phrase[lead.end() :] if (lead := _LEAD.match(phrase)) else phrase
+    if _TIME_ONLY.fullmatch(bare):
+        raise TimeAlone(raw)
+    if _BARE_NUMBER.fullmatch(bare):  # dateparser would read "5" (and "by 5") as May
+        return None
+    return _slow_date(raw, now)
 
 
 def weekday_abbr(day: date) -> str:

@@ -43,9 +43,13 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         out["actions"].append(action)
     if rec.actions_done:
         done = _per_item(answers, rec.actions_done)
-        out["actions_done"] = [
-            {"action_id": a.get("id"), "done": done.get(str(i))} for i, a in enumerate(ctx.trigger.get("actions") or [])
-        ]
+        out["actions_done"] = []
+        for i, a in enumerate(ctx.trigger.get("actions") or []):
+            entry = {"action_id": a.get("id"), "done": done.get(str(i))}
+            owner = (a.get("owner") or {}).get("id")
+            if entry["done"] is not None and (by := _answered_for(ctx, (rec.actions_done, i, None), owner)):
+                entry["confirmed_by"] = by  # said in the owner's place, as a yes to take it (above)
+            out["actions_done"].append(entry)
         out["reviewed_decision"] = ctx.trigger.get("decision_id")
     out["schedule"] = [
         {"flow": a["schedule_flow"]["flow"], "at": answers.get(a["schedule_flow"]["at"])}

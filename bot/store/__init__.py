@@ -29,9 +29,15 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@functools.lru_cache(maxsize=256)  # a turn stamps every row with the same moment
 def iso(moment: datetime) -> str:
     """UTC ISO-8601 with milliseconds: 2026-11-28T10:15:00.123Z."""
+    # 02:00 and 02:00 (fold=1) of one zone compare equal (and hash alike) though they are an
+    # hour apart (the repeated autumn hour): the fold is part of the key
+    return _iso(moment, moment.fold)
+
+
+@functools.lru_cache(maxsize=256)  # a turn stamps every row with the same moment
+def _iso(moment: datetime, fold: int) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 

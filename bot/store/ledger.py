@@ -95,9 +95,11 @@ def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any],
         if entry.get("action_id") is None or entry.get("done") is None:
             continue
         if entry["done"]:
+            by = (entry.get("confirmed_by") or {}).get("id")  # said in the owner's place
             conn.execute(
-                "UPDATE actions SET status = 'done', done_at = coalesce(done_at, ?) WHERE id = ?",
-                (stamp, entry["action_id"]),
+                "UPDATE actions SET status = 'done', done_at = coalesce(done_at, ?),"
+                " done_confirmed_by = CASE WHEN done_at IS NULL THEN ? ELSE done_confirmed_by END WHERE id = ?",
+                (stamp, by, entry["action_id"]),
             )
         elif outcome == "dropped":
             conn.execute(

@@ -218,6 +218,22 @@ def m005_outbox_parts(db: Database) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations()
+def m006_actions_done_confirmed_for_the_owner(db: Database) -> None:
+    """A review's "done" for an action whose owner's question was handed to someone else (the
+    facilitator) is theirs, as a yes for the owner is (m003): ``done_confirmed_by`` says who; the
+    owner's own "done" leaves it empty. Rows written before are filled from the shipped review
+    flow's answers (``actions_done``): the last answer for the action, when not the owner's."""
+    db.execute("ALTER TABLE actions ADD COLUMN done_confirmed_by TEXT")  # actor id; NULL when the owner said so
+    db.execute(
+        "UPDATE actions SET done_confirmed_by = (SELECT CASE WHEN an.actor_id != actions.owner_id THEN an.actor_id END"
+        " FROM reviews rv JOIN runs ru ON ru.id = rv.run_id JOIN answers an ON an.run_id = ru.id"
+        " WHERE rv.decision_id = actions.decision_id AND rv.held_at = actions.done_at AND an.step = 'actions_done'"
+        " AND an.field IS NULL AND json_extract(ru.context, '$.trigger.actions[' || (an.item - 1) || '].id') = actions.id"
+        " ORDER BY an.id DESC LIMIT 1) WHERE status = 'done'"
+    )
+
+
 #: Modules that own more tables, each with its own ``migrations = Migrations("decisionbot-<area>")``
 #: set; applied after the core set, in this order.
 AREA_SETS: tuple[str, ...] = (

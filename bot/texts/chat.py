@@ -21,6 +21,8 @@ _ANSWER_ERRORS: dict[str, str] = {
     "number_too_small": "That is below {minimum}. Please give a number of at least {minimum}.",
     "number_too_large": "That is above {maximum}. Please give a number of at most {maximum}.",
     "date_invalid": "I can't read that as a date. Try 'next Friday', 'in 2 weeks', 'end of month' or {example}.",
+    "date_time_alone": "That is a time of day; this question takes a day. Say which day: 'today', 'tomorrow', "
+    "'next Friday' or {example}.",
     "date_too_early": "That date is too early: it can't be before {bound}.",
     "date_too_late": "That date is too late: it can't be after {bound}.",
     "person_unknown": "I don't know '{name}'. Name a participant ({known}), say 'me', or @mention someone.",
@@ -31,7 +33,7 @@ _ANSWER_ERRORS: dict[str, str] = {
 
 def answer_error(code: str, params: Mapping[str, Any]) -> str:
     shown = {k: _join(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
-    if code == "date_invalid":  # params: the speaker's today and the question's bounds
+    if code in ("date_invalid", "date_time_alone"):  # params: the speaker's today and the question's bounds
         today, low, high = params.get("today"), params.get("not_before"), params.get("not_after")
         shown["example"] = date_example(today, low, high) if today else _DATE_FORMAT
     template = _ANSWER_ERRORS.get(code, "That answer doesn't fit. Say 'help' to see what is expected.")

@@ -79,9 +79,11 @@ def people(value: Any, channel: str) -> list[Actor]:
 
 def next_time(schedule: str, after: datetime, tz: ZoneInfo) -> datetime:
     """The next moment of a schedule after ``after``: an interval (``5m``) or a cron expression
-    (``0 9 * * 1-5``, read in ``tz``). Each wall-clock time a cron expression names runs once: in
-    the hour an autumn clock change repeats, at its first occurrence only; a time a spring change
-    skips, at the first minute after the change (croniter's reading)."""
+    (``0 9 * * 1-5``, read in ``tz``). A cron expression whose hour is ``*`` (hourly, every 15
+    minutes) counts elapsed time: it runs in both hours an autumn clock change repeats. One that
+    names its hours (daily, weekly, ``0 9-17 * * *``) runs each wall-clock time once: in the
+    repeated hour, at its first occurrence only. A time a spring change skips runs at the first
+    minute after the change (croniter's reading)."""
     try:
         return after + parse_duration(schedule)
     except ValueError:
@@ -92,6 +94,8 @@ def next_time(schedule: str, after: datetime, tz: ZoneInfo) -> datetime:
         raise ValueError(texts.bad_schedule(schedule))
     times = croniter(schedule, after.astimezone(tz))
     found: datetime = times.get_next(datetime)
+    if schedule.split()[1] in ("*", "*/1"):  # every hour: the repeated hour is an hour too
+        return found
     while found.astimezone(tz).fold:  # the repeat of a wall-clock time that has run (or was due) already
         found = times.get_next(datetime)
     return found

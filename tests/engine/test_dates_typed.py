@@ -34,6 +34,7 @@ def ctx_at(now: str = "2026-03-04T10:00:00+00:00", tz: str = "Europe/Berlin") ->
 
 
 CTX = ctx_at()
+FRIDAY_NIGHT = ctx_at("2026-12-04T22:30:00+00:00")  # Friday 23:30 in Berlin
 
 
 def refused(text: str, ctx: ParseContext = CTX, **bounds) -> AnswerError:
@@ -116,9 +117,40 @@ def test_other_forms_still_read_the_same(text, expected):
     assert parse_date(text, CTX) == expected
 
 
-@pytest.mark.parametrize("text", ["15:06", "3pm", "3 p.m.", "at 3pm", "10:30 am", "15h30", "noon", "midnight"])
+TIMES_ALONE = ["15:06", "3pm", "3 p.m.", "at 3pm", "10:30 am", "15h30", "noon", "midnight", "at noon"]
+# after the words people put before a day: were read (by noon today, by midnight tomorrow, by 10am
+# said at 11:00 tomorrow) while the same time without "by" was refused
+TIMES_ALONE_AFTER_A_LEAD = ["by noon", "by midnight", "by 3pm", "by 10am", "until 5pm", "due noon", "by 15:00 utc"]
+
+
+@pytest.mark.parametrize("text", TIMES_ALONE + TIMES_ALONE_AFTER_A_LEAD)
 def test_a_time_alone_is_not_a_date(text):
-    assert refused(text).code == "date_invalid"  # was stored as today (or tomorrow)
+    error = refused(text)
+    assert error.code == "date_time_alone"  # was stored as today (or tomorrow)
+    reprompt = texts.answer_error(error.code, error.params)
+    assert reprompt == (
+        "That is a time of day; this question takes a day. Say which day: 'today', 'tomorrow', 'next Friday' or 2026-12-31."
+    )
+
+
+@pytest.mark.parametrize("text", ["by 5", "on 5"])
+def test_a_bare_number_after_a_lead_word_is_not_a_month(text):
+    assert refused(text).code == "date_invalid"  # "by 5" was stored as 2027-05-04
+
+
+@pytest.mark.parametrize(
+    "text", ["eod", "by eod", "end of day", "by end of day", "tonight", "by tonight", "today at noon", "noon today"]
+)
+def test_the_end_of_today_and_today_with_a_time_are_today(text):
+    assert parse_date(text, CTX) == MARCH_4
+    assert parse_date(text, FRIDAY_NIGHT) == date(2026, 12, 4)  # 23:30: still today
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("tomorrow noon", date(2026, 3, 5)), ("friday by noon", date(2026, 3, 6))]
+)
+def test_a_day_with_a_time_is_that_day(text, expected):
+    assert parse_date(text, CTX) == expected
 
 
 def test_in_the_speakers_zone_today_is_the_local_day():
@@ -225,17 +257,14 @@ def test_the_words_people_put_before_a_day_are_read(text: str, expected: date) -
     assert parse_date(text, CTX) == expected
 
 
-FRIDAY_NIGHT = ctx_at("2026-12-04T22:30:00+00:00")  # Friday 23:30 in Berlin
-
-
 @pytest.mark.parametrize("text", ["friday 3pm", "fri 3pm", "3pm friday", "friday morning"])
 def test_a_weekday_with_a_time_said_that_weekday_is_next_weeks(text: str) -> None:
     assert parse_date(text, FRIDAY_NIGHT) == date(2026, 12, 11)  # as plain "friday"; was today, past
 
 
-@pytest.mark.parametrize(("text", "expected"), [("3 hours", date(2026, 12, 5)), ("by noon", date(2026, 12, 5))])
+@pytest.mark.parametrize(("text", "expected"), [("3 hours", date(2026, 12, 5)), ("in 3 hours", date(2026, 12, 5))])
 def test_hours_ahead_said_late_in_the_evening_are_tomorrow(text: str, expected: date) -> None:
-    assert parse_date(text, FRIDAY_NIGHT) == expected  # was read as hours ago: today
+    assert parse_date(text, FRIDAY_NIGHT) == expected  # was read as hours ago: today ("by noon": a time alone)
 
 
 @pytest.mark.parametrize(("text", "expected"), [("48h", date(2026, 3, 6)), ("72h", date(2026, 3, 7))])
@@ -245,3 +274,30 @@ def test_a_count_of_hours_is_not_a_time_of_day(text: str, expected: date) -> Non
 
 def test_next_year_stays_next_year() -> None:
     assert parse_date("next year", CTX) == date(2027, 3, 4)
+
+
+def test_in_a_conversation_a_time_alone_asks_for_the_day(tmp_path):
+    """'by noon' was stored as today's date while 'noon' was refused: both now ask for the day."""
+    db = open_db(tmp_path / "t.db")
+    try:
+        clock = lambda: datetime(2026, 3, 4, 10, tzinfo=UTC)  # noqa: E731
+        bot = Dispatcher(db, FlowCatalog(FLOWS, db), ZoneInfo("UTC"), clock=clock)
+        bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=ALICE, participants=[BOB]), CONV)
+
+        def say(text: str) -> list[str]:
+            result = bot.handle(Message(CONV, ALICE, text))
+            assert result is not None
+            return [reply.text for reply in result.outcome.replies]
+
+        for text in ("We ship", "Plan", "@bob"):
+            say(text)
+        for text in ("by noon", "noon"):
+            assert say(text) == [
+                "That is a time of day; this question takes a day. Say which day: 'today', 'tomorrow', "
+                "'next Friday' or 2026-12-31."
+            ]
+        assert say("today")[0].startswith("Action 2: What is the action?")
+        due = db.conn.execute("SELECT value FROM answers WHERE field = 'due'").fetchall()
+        assert due == [('"2026-03-04"',)]
+    finally:
+        db.conn.close()
