@@ -42,10 +42,11 @@ from bot import config, texts
 from bot.channels import Channel, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
+from bot.channels.slack_calls import CALL_TIMEOUT, api_error
 from bot.channels.slack_events import Malformed
 from bot.channels.slack_inbound import NAME, Answer, Inbound
 from bot.channels.slack_limits import Backlog
-from bot.channels.slack_send import CALL_TIMEOUT, Poster, api_error
+from bot.channels.slack_send import Poster
 from bot.errors import ConfigError
 from bot.model import Actor, Reply
 from bot.outbox import Queued

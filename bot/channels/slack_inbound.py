@@ -27,9 +27,10 @@ from bot import texts
 from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
+from bot.channels.slack_calls import call
 from bot.channels.slack_events import Said
 from bot.channels.slack_limits import Backlog
-from bot.channels.slack_send import PLACEHOLDER, Poster, call, is_dm, shown_value
+from bot.channels.slack_send import PLACEHOLDER, Poster, is_dm, shown_value
 from bot.control import CommandResult, is_command, run_command
 from bot.dispatch import TurnResult
 from bot.engine.asking import Outcome

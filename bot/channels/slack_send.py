@@ -1,6 +1,5 @@
 """Outbound Slack: where each queued reply goes, pacing per channel, and Slack's refusals
-turned into the outbox's terms (:class:`RetryLater` on 429 and transient errors,
-:class:`DeliveryFailed` on permanent ones).
+turned into the outbox's terms (see :mod:`bot.channels.slack_calls`).
 
 Where a reply goes:
 - a private prompt (an owner's step) goes to its addressee by direct message;
@@ -26,8 +25,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlite_utils import Database
@@ -35,6 +33,7 @@ from sqlite_utils import Database
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
+from bot.channels.slack_calls import call
 from bot.channels.slack_limits import Pacer
 from bot.model import Actor, Reply, placeholder_facilitator
 from bot.outbox import Queued
@@ -44,45 +43,6 @@ from bot.store import slack as store
 log = logging.getLogger("decisionbot.slack")
 #: Whom a triggered run that named no facilitator asks, until someone claims it.
 PLACEHOLDER = placeholder_facilitator("slack")
-
-#: Errors worth another try; any other ``ok: false`` is permanent for that message.
-TRANSIENT = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
-)
-CALL_TIMEOUT = 10.0
-
-
-def api_error(exc: SlackApiError) -> str:
-    """Slack's error code (``channel_not_found``), or the HTTP status when the body had none."""
-    data = exc.response.data
-    error = data.get("error") if isinstance(data, dict) else None
-    return str(error or f"HTTP {exc.response.status_code}")
-
-
-def refusal(exc: SlackApiError) -> RetryLater | DeliveryFailed:
-    status = exc.response.status_code
-    error = api_error(exc)
-    if status == 429 or error == "ratelimited":
-        headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
-        try:
-            seconds = float(headers.get("retry-after", "1"))
-        except ValueError:
-            seconds = 1.0
-        return RetryLater(seconds, f"HTTP 429 {error}")
-    if status >= 500 or error in TRANSIENT:
-        return RetryLater(2.0, error)
-    return DeliveryFailed(error)
-
-
-async def call(request: Awaitable[AsyncSlackResponse], timeout: float | None = None) -> AsyncSlackResponse:
-    """One Web API call; Slack's refusals and network failures as the outbox understands them.
-    The clients time out after CALL_TIMEOUT; ``timeout`` is for a caller in a hurry."""
-    try:
-        return await (asyncio.wait_for(request, timeout) if timeout else request)
-    except SlackApiError as exc:
-        raise refusal(exc) from exc
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        raise RetryLater(2.0, f"network: {type(exc).__name__}") from exc
 
 
 @dataclass(frozen=True)

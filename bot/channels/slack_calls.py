@@ -1,0 +1,53 @@
+"""One Slack Web API call, and Slack's refusals in the outbox's terms: :class:`RetryLater` on 429
+(after ``Retry-After``), 5xx, transient errors and network failures; :class:`DeliveryFailed` on
+any other ``ok: false``, which no retry would change."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.channels import DeliveryFailed, RetryLater
+
+#: Errors worth another try; any other ``ok: false`` is permanent for that message.
+TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
+)
+CALL_TIMEOUT = 10.0
+
+
+def api_error(exc: SlackApiError) -> str:
+    """Slack's error code (``channel_not_found``), or the HTTP status when the body had none."""
+    data = exc.response.data
+    error = data.get("error") if isinstance(data, dict) else None
+    return str(error or f"HTTP {exc.response.status_code}")
+
+
+def refusal(exc: SlackApiError) -> RetryLater | DeliveryFailed:
+    status = exc.response.status_code
+    error = api_error(exc)
+    if status == 429 or error == "ratelimited":
+        headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+        try:
+            seconds = float(headers.get("retry-after", "1"))
+        except ValueError:
+            seconds = 1.0
+        return RetryLater(seconds, f"HTTP 429 {error}")
+    if status >= 500 or error in TRANSIENT:
+        return RetryLater(2.0, error)
+    return DeliveryFailed(error)
+
+
+async def call(request: Awaitable[AsyncSlackResponse], timeout: float | None = None) -> AsyncSlackResponse:
+    """One Web API call; Slack's refusals and network failures as the outbox understands them.
+    The clients time out after CALL_TIMEOUT; ``timeout`` is for a caller in a hurry."""
+    try:
+        return await (asyncio.wait_for(request, timeout) if timeout else request)
+    except SlackApiError as exc:
+        raise refusal(exc) from exc
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise RetryLater(2.0, f"network: {type(exc).__name__}") from exc
