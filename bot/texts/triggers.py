@@ -86,6 +86,11 @@ def untitled_alert() -> str:
     return "Alert"
 
 
+def alert_group_title(first: str, more: int) -> str:
+    """An Alertmanager group of alerts under one run: its first alert's title and how many more."""
+    return f"{first} (+{more} more)"
+
+
 def payload_missing(name: str) -> str:
     return f"'{name}' is missing"
 
@@ -285,6 +290,10 @@ def cli_trigger_repeat(run_id: int | None, event_id: int) -> str:
         f"Counted as a repeat of event {event_id} (run {run_id} is still open); no new run. "
         f"Once run {run_id} completes or is cancelled, the same key starts a new one."
     )
+
+
+def cli_route_test_empty(path: str, hook: str) -> str:
+    return f"{path}: the {hook} payload has no alerts: nothing to route."
 
 
 def cli_route_test(row: Mapping[str, Any]) -> str:
