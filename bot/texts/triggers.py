@@ -215,6 +215,10 @@ def check_no_database(path: str) -> str:
     return f"no SQLite file at {path}"
 
 
+def check_cannot_open(path: str, problem: str) -> str:
+    return f"the SQLite file {path} cannot be opened: {problem}"
+
+
 def check_timed_out(seconds: float) -> str:
     return f"the query did not finish within {seconds:g} s (the scheduler went on without it)"
 

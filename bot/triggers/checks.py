@@ -185,9 +185,12 @@ def sqlite_path(database: str) -> str | None:
 
 
 def _sqlite_rows(path: str, sql: str) -> list[tuple[Any, ...]]:
-    if not Path(path).is_file():
-        raise CheckFailed(texts.check_no_database(path))
-    conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    try:  # a name too long (for the system, or over SQLite's 512 bytes), not UTF-8, a NUL byte
+        if not Path(path).is_file():
+            raise CheckFailed(texts.check_no_database(path))
+        conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        raise CheckFailed(texts.check_cannot_open(path, str(exc))) from exc
     conn.set_authorizer(_reads_only)  # mode=ro alone still lets VACUUM INTO and ATTACH create files
     deadline = time.monotonic() + QUERY_SECONDS
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
