@@ -187,6 +187,21 @@ def checks_error(path: str, check: str | None, problem: str, fix: str) -> str:
     return f"{where}: {problem}. Fix: {fix}"
 
 
+def name_not_text(value: object) -> tuple[str, str]:
+    """The problem and the fix of a name YAML did not read as text (``name: yes``, ``name: 1``)."""
+    if value is None or isinstance(value, bool):
+        read = "null" if value is None else str(value).lower()
+    elif isinstance(value, int | float):
+        read = f"the number {value}"
+    else:
+        read = "a " + {"dict": "mapping"}.get(type(value).__name__, type(value).__name__)
+    return (
+        f"the name is read as {read}, not as text",
+        "put the name in quotes (name: 'yes'): YAML reads a bare yes, no, on, off, null, a number or a date"
+        " as something else",
+    )
+
+
 def bad_schedule(text: str) -> str:
     return f"'{text}' is neither an interval (5m, 1h, 1d) nor a cron expression (0 9 * * 1-5)"
 

@@ -200,7 +200,8 @@ def load_routes(path: Path) -> list[Route]:
 
 
 def _route(path: Path, index: int, raw: Any) -> Route:
-    name = str(raw.get("name") or f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+    given = raw.get("name") if isinstance(raw, dict) else None
+    name = given if isinstance(given, str) and given else f"#{index + 1}"
 
     def fail(problem: str, fix: str) -> ConfigError:
         return ConfigError(texts.routes_error(str(path), name, problem, fix))
@@ -210,6 +211,8 @@ def _route(path: Path, index: int, raw: Any) -> Route:
     unknown = sorted(set(raw) - ROUTE_KEYS)
     if unknown:
         raise fail(f"unknown key(s) {', '.join(unknown)}", f"use only {', '.join(sorted(ROUTE_KEYS))}")
+    if "name" in raw and not isinstance(raw["name"], str):  # name: no -> False; name: 1 -> 1
+        raise fail(*texts.name_not_text(raw["name"]))
     if raw.get("dedup", "fingerprint") not in ("fingerprint", "group"):
         raise fail(f"dedup is '{raw['dedup']}'", "use fingerprint or group")
     try:
