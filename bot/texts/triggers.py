@@ -11,7 +11,10 @@ from bot.texts.chat import summary
 # --- triggers and timers ---------------------------------------------------------------------
 
 
-def reminder(prompt: str) -> str:
+def reminder(prompt: str, latest: str | None = None) -> str:
+    """``latest``: the metric's latest reading, when it changed since the values the prompt shows."""
+    if latest:
+        return f"Reminder (values as when it fired; latest: {latest}):\n{prompt}"
     return f"Reminder: {prompt}"
 
 
