@@ -142,17 +142,18 @@ def routes_test(obj: Context, payload_file: Path, hook: str | None, as_json: boo
     dispatcher = Dispatcher(scratch, obj.catalog(scratch), config.timezone())
     router = _router(obj, dispatcher)
     rows = []
-    for trig in triggers:
-        admission = router.route(trig)
+    for admission in router.route_all(triggers):
         [result] = dispatcher.admit([admission])
         first = scratch.conn.execute(
             "SELECT actor_name, text FROM messages WHERE run_id = ? AND direction = 'out' ORDER BY id LIMIT 1",
             (result.run_id,),
         ).fetchone()
-        rows.append(_route_row(hook, trig, admission.route, admission.problem, result.outcome, first))
+        rows.append(_route_row(hook, admission.trigger, admission.route, admission.problem, result.outcome, first))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    if not rows:  # said, with exit status 0 (as a trigger that no route takes)
+        click.echo(texts.cli_route_test_empty(str(payload_file), hook))
     for row in rows:
         click.echo(texts.cli_route_test(row))
 

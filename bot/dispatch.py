@@ -320,11 +320,8 @@ class Dispatcher:
             if current.due_at > iso(now):  # a turn moved the chain while the job was claimed
                 jobs.release_job(conn, job.id)
                 return "moved"
-            outcome = (
-                self._start_flow(conn, current, now)
-                if current.kind == "start_flow"
-                else self._chase(conn, current, now)
-            )
+            start = current.kind == "start_flow"
+            outcome = self._start_flow(conn, current, now) if start else self._chase(conn, current, now)
             jobs.finish_job(conn, job.id, outcome, now)
             return outcome
 
@@ -338,7 +335,8 @@ class Dispatcher:
         if stage is None:
             return "skipped: no timers"
         turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
-        runs.write_turn(conn, row, timers.fire(turn, stage), None, now)
+        latest = runs.event_reading(conn, row.event_id)  # what a reminder says of the metric since it fired
+        runs.write_turn(conn, row, timers.fire(turn, stage, latest), None, now)
         following = timers.next_stage(flow.timers, stage) if turn.out.status == "active" else None
         if following is not None:
             jobs.add_job(conn, row.id, following[0], since + following[1], {"since": iso(since)}, now)

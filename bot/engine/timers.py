@@ -10,6 +10,7 @@ an expiry marks the run stalled (a late answer still resumes it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 from functools import lru_cache
@@ -65,9 +66,10 @@ def escalate_mode(flow: Flow) -> str:
     return _escalate_mode(flow.text)
 
 
-def fire(turn: TurnBase, stage: str) -> Outcome:
+def fire(turn: TurnBase, stage: str, latest: Mapping[str, Any] | None = None) -> Outcome:
+    """``latest``: the latest reading of the metric that started the run, if it was one's."""
     if stage == "remind":
-        remind(turn)
+        remind(turn, latest)
     elif stage == "escalate":
         escalate(turn)
     elif stage == "expire":
@@ -75,11 +77,16 @@ def fire(turn: TurnBase, stage: str) -> Outcome:
     return turn.out
 
 
-def remind(turn: TurnBase) -> None:
+def remind(turn: TurnBase, latest: Mapping[str, Any] | None = None) -> None:
+    """Re-send the open questions. They show the trigger's values as the run started: when the
+    metric has changed or resolved since, the reminder says so, with when it was last seen."""
+    started = turn.ctx.trigger.get("value")
+    moved = latest is not None and (latest.get("status") == "resolved" or str(latest.get("value")) != str(started))
+    since = texts.latest_reading(latest) if latest is not None and moved else None
     for prompt in [p for p in turn.ctx.prompts if p.asked]:
         turn.ask(prompt, current=turn.current_value(prompt))
         last = turn.out.replies[-1]
-        turn.out.replies[-1] = replace(last, text=texts.reminder(last.text))
+        turn.out.replies[-1] = replace(last, text=texts.reminder(last.text, since))
 
 
 def escalate(turn: TurnBase) -> None:

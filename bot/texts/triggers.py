@@ -11,7 +11,10 @@ from bot.texts.chat import summary
 # --- triggers and timers ---------------------------------------------------------------------
 
 
-def reminder(prompt: str) -> str:
+def reminder(prompt: str, latest: str | None = None) -> str:
+    """``latest``: the metric's latest reading, when it changed since the values the prompt shows."""
+    if latest:
+        return f"Reminder (values as when it fired; latest: {latest}):\n{prompt}"
     return f"Reminder: {prompt}"
 
 
@@ -84,6 +87,11 @@ def invite_attached(filename: str) -> str:
 
 def untitled_alert() -> str:
     return "Alert"
+
+
+def alert_group_title(first: str, more: int) -> str:
+    """An Alertmanager group of alerts under one run: its first alert's title and how many more."""
+    return f"{first} (+{more} more)"
 
 
 def payload_missing(name: str) -> str:
@@ -182,6 +190,21 @@ def checks_error(path: str, check: str | None, problem: str, fix: str) -> str:
     return f"{where}: {problem}. Fix: {fix}"
 
 
+def name_not_text(value: object) -> tuple[str, str]:
+    """The problem and the fix of a name YAML did not read as text (``name: yes``, ``name: 1``)."""
+    if value is None or isinstance(value, bool):
+        read = "null" if value is None else str(value).lower()
+    elif isinstance(value, int | float):
+        read = f"the number {value}"
+    else:
+        read = "a " + {"dict": "mapping"}.get(type(value).__name__, type(value).__name__)
+    return (
+        f"the name is read as {read}, not as text",
+        "put the name in quotes (name: 'yes'): YAML reads a bare yes, no, on, off, null, a number or a date"
+        " as something else",
+    )
+
+
 def bad_schedule(text: str) -> str:
     return f"'{text}' is neither an interval (5m, 1h, 1d) nor a cron expression (0 9 * * 1-5)"
 
@@ -208,6 +231,10 @@ def cli_checks_failed(failed: list[str], path: str) -> str:
 
 def check_no_database(path: str) -> str:
     return f"no SQLite file at {path}"
+
+
+def check_cannot_open(path: str, problem: str) -> str:
+    return f"the SQLite file {path} cannot be opened: {problem}"
 
 
 def check_timed_out(seconds: float) -> str:
@@ -285,6 +312,10 @@ def cli_trigger_repeat(run_id: int | None, event_id: int) -> str:
         f"Counted as a repeat of event {event_id} (run {run_id} is still open); no new run. "
         f"Once run {run_id} completes or is cancelled, the same key starts a new one."
     )
+
+
+def cli_route_test_empty(path: str, hook: str) -> str:
+    return f"{path}: the {hook} payload has no alerts: nothing to route."
 
 
 def cli_route_test(row: Mapping[str, Any]) -> str:

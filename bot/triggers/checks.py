@@ -89,7 +89,8 @@ def load(path: Path) -> ChecksFile:
 
 
 def _check(path: Path, index: int, raw: Any) -> Check:
-    name = str(raw.get("name") or f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+    given = raw.get("name") if isinstance(raw, dict) else None
+    name = given if isinstance(given, str) and given else f"#{index + 1}"
 
     def fail(problem: str, fix: str) -> ConfigError:
         return ConfigError(texts.checks_error(str(path), name, problem, fix))
@@ -99,6 +100,8 @@ def _check(path: Path, index: int, raw: Any) -> Check:
     missing = [k for k in ("name", "sql", "threshold", "direction", "schedule", "database") if k not in raw]
     if missing:
         raise fail(f"{', '.join(missing)} missing", "add them")
+    if not isinstance(raw["name"], str):  # as flow files refuse a bare yes where text is wanted
+        raise fail(*texts.name_not_text(raw["name"]))
     unknown = sorted(set(raw) - CHECK_KEYS)
     if unknown:
         raise fail(f"unknown key(s) {', '.join(unknown)}", f"use only {', '.join(sorted(CHECK_KEYS))}")
@@ -185,9 +188,12 @@ def sqlite_path(database: str) -> str | None:
 
 
 def _sqlite_rows(path: str, sql: str) -> list[tuple[Any, ...]]:
-    if not Path(path).is_file():
-        raise CheckFailed(texts.check_no_database(path))
-    conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    try:  # a name too long (for the system, or over SQLite's 512 bytes), not UTF-8, a NUL byte
+        if not Path(path).is_file():
+            raise CheckFailed(texts.check_no_database(path))
+        conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        raise CheckFailed(texts.check_cannot_open(path, str(exc))) from exc
     conn.set_authorizer(_reads_only)  # mode=ro alone still lets VACUUM INTO and ATTACH create files
     deadline = time.monotonic() + QUERY_SECONDS
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)

@@ -105,7 +105,7 @@ def accept(state: HookState, name: str, body: bytes) -> web.Response:
         log.warning(texts.hook_truncated(name, left_out, str(payload.get("groupKey") or "")))
     try:
         triggers = PARSERS[name](payload)
-        admissions = [state.router.route(t) for t in triggers]
+        admissions = state.router.route_all(triggers)
     except PayloadError as exc:
         return problem(400, str(exc))
     except ConfigError as exc:
@@ -122,11 +122,13 @@ def accept(state: HookState, name: str, body: bytes) -> web.Response:
         if result.outcome == "unrouted":
             trig, why = admission.trigger, admission.problem or texts.no_channel()
             log.warning(texts.trigger_unrouted(trig.title, trig.source, result.event_id, why, str(state.router.path)))
-    return web.json_response(summary(admissions, results))
+    return web.json_response(summary(len(triggers), admissions, results))
 
 
-def summary(admissions: list[Any], results: list[Admitted]) -> dict[str, Any]:
-    out: dict[str, Any] = {"received": len(results), "started": [], "repeats": 0, "resolved": 0, "unrouted": []}
+def summary(received: int, admissions: list[Any], results: list[Admitted]) -> dict[str, Any]:
+    """``received`` counts the alerts of the body, ``started``/``repeats``/... its admissions (an
+    alert group under ``dedup: group`` is one)."""
+    out: dict[str, Any] = {"received": received, "started": [], "repeats": 0, "resolved": 0, "unrouted": []}
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "started":
             out["started"].append(result.run_id)

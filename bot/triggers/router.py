@@ -12,7 +12,7 @@ routes file, or when nothing matches, the default route starts ``metric_breach``
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -126,6 +126,13 @@ class Router:
         problem = self._fill(trigger, chosen, hints)
         return Admission(trigger, chosen.name, chosen.cooldown, problem)
 
+    def route_all(self, triggers: Sequence[Trigger]) -> list[Admission]:
+        """Route the triggers of one body. The alerts of an Alertmanager group keyed by its
+        ``groupKey`` (``dedup: group``) are one admission: one notification is one event of the
+        group, titled by its first alert and how many more (Alertmanager's own says ``[FIRING:3]``)."""
+        statuses = [t.status for t in triggers]  # each alert's own: routing gives them the group's
+        return merge_groups([self.route(t) for t in triggers], statuses)
+
     def _fill(self, trigger: Trigger, route: Route, hints: Mapping[str, Any]) -> str | None:
         refused = self.refused_flows().get(trigger.flow)
         if refused is not None:
@@ -154,6 +161,26 @@ class Router:
         return None
 
 
+def merge_groups(admissions: list[Admission], statuses: Sequence[str]) -> list[Admission]:
+    """One admission per group key, where its first member was; the lead is the group's first
+    alert of the group's status (a firing group counts its firing alerts, as Alertmanager does)."""
+    members: dict[str, list[int]] = {}
+    for i, admission in enumerate(admissions):
+        if (key := admission.trigger.dedup_key or "").startswith("alertmanager:group:"):
+            members.setdefault(key, []).append(i)
+    out: list[Admission] = []
+    for i, admission in enumerate(admissions):
+        group = members.get(admission.trigger.dedup_key or "", [i])
+        if group[0] != i:
+            continue
+        counted = [m for m in group if statuses[m] == admission.trigger.status] or group
+        lead = admissions[counted[0]]
+        if len(counted) > 1:
+            lead.trigger.title = texts.alert_group_title(lead.trigger.title, len(counted) - 1)
+        out.append(lead)
+    return out
+
+
 def load_routes(path: Path) -> list[Route]:
     try:
         doc = yaml.safe_load(path.read_text()) or {}
@@ -173,7 +200,8 @@ def load_routes(path: Path) -> list[Route]:
 
 
 def _route(path: Path, index: int, raw: Any) -> Route:
-    name = str(raw.get("name") or f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+    given = raw.get("name") if isinstance(raw, dict) else None
+    name = given if isinstance(given, str) and given else f"#{index + 1}"
 
     def fail(problem: str, fix: str) -> ConfigError:
         return ConfigError(texts.routes_error(str(path), name, problem, fix))
@@ -183,6 +211,8 @@ def _route(path: Path, index: int, raw: Any) -> Route:
     unknown = sorted(set(raw) - ROUTE_KEYS)
     if unknown:
         raise fail(f"unknown key(s) {', '.join(unknown)}", f"use only {', '.join(sorted(ROUTE_KEYS))}")
+    if "name" in raw and not isinstance(raw["name"], str):  # name: no -> False; name: 1 -> 1
+        raise fail(*texts.name_not_text(raw["name"]))
     if raw.get("dedup", "fingerprint") not in ("fingerprint", "group"):
         raise fail(f"dedup is '{raw['dedup']}'", "use fingerprint or group")
     try:

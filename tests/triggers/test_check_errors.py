@@ -8,6 +8,8 @@ import logging
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.triggers.test_checks import run_due
 from tests.triggers.test_cli_triggers import cli, rows
 
@@ -75,3 +77,29 @@ def test_checks_run_once_exits_1_naming_the_checks_that_gave_no_value(tmp_path: 
         ("good", 0),
         ("nan", 1),
     ]
+
+
+def unopenable(tmp_path: Path, kind: str) -> Path:
+    """A SQLite file at a path over SQLite's 512 bytes (it is there: the system opens it), or a
+    name too long for the system itself."""
+    if kind == "too_long_for_the_system":
+        return tmp_path / ("x" * 300) / "shop.db"
+    deep = tmp_path.joinpath(*["d" * 200] * 3)
+    deep.mkdir(parents=True)
+    return shop(tmp_path).rename(deep / "shop.db")
+
+
+@pytest.mark.parametrize("kind", ["too_long_for_sqlite", "too_long_for_the_system"])
+def test_a_database_that_cannot_be_opened_is_an_evaluation_error(proc, flows, tmp_path, kind) -> None:
+    database = unopenable(tmp_path, kind)
+    checks_file(flows, database, ["good"])
+    proc = proc.restart()
+    proc.scheduler.plan()
+    assert run_due(proc) == [("check", "error")]
+    [(error,)] = proc.rows("SELECT error FROM check_evaluations")
+    assert error.startswith(f"the SQLite file {database} cannot be opened: ")
+    assert proc.rows("SELECT outcome FROM jobs WHERE kind = 'check' ORDER BY id") == [("error",), (None,)]
+    out = cli(tmp_path, flows, "checks", "run", "--once")
+    assert out.exit_code == 1
+    assert out.output.startswith(f"good: error: the SQLite file {database} cannot be opened: ")
+    assert out.output.splitlines()[-1].startswith("Error: 1 check(s) gave no value: good.")

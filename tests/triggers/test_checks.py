@@ -154,3 +154,25 @@ def test_bad_checks_files_are_refused_naming_the_check_and_the_fix(tmp_path: Pat
     with pytest.raises(ConfigError) as err:
         checks.load(tmp_path / "checks.yaml")
     assert says in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "read"),
+    [("yes", "true"), ("off", "false"), ("null", "null"), ("~", "null"), ("42", "the number 42"),
+     ("1.5", "the number 1.5"), ("2026-11-26", "a date")],
+)  # fmt: skip
+def test_a_check_name_yaml_does_not_read_as_text_is_refused_with_the_quotes_to_add(tmp_path, name, read) -> None:
+    (tmp_path / "checks.yaml").write_text(
+        "checks:\n  - {name: good, sql: s, threshold: 1, direction: above, schedule: 5m, database: d}\n"
+        f"  - {{name: {name}, sql: s, threshold: 1, direction: above, schedule: 5m, database: d}}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        checks.load(tmp_path / "checks.yaml")
+    assert str(err.value) == (
+        f"{tmp_path / 'checks.yaml'}, check '#2': the name is read as {read}, not as text. Fix: put the name in"
+        " quotes (name: 'yes'): YAML reads a bare yes, no, on, off, null, a number or a date as something else"
+    )
+    (tmp_path / "checks.yaml").write_text(
+        f"checks:\n  - {{name: '{name}', sql: s, threshold: 1, direction: above, schedule: 5m, database: d}}\n"
+    )
+    assert [c.name for c in checks.load(tmp_path / "checks.yaml").checks] == [name]

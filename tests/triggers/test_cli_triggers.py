@@ -189,3 +189,25 @@ def test_a_title_people_gave_is_text_in_the_invitation_not_a_template(tmp_path: 
     assert done.exit_code == 0, done.output
     body = cli(tmp_path, flows, "runs", "invite", "1").output.replace("\n ", "")
     assert "SUMMARY:Review: Fix {% the thing {{ decision }}" in body
+
+
+def test_routes_test_shows_an_alert_group_as_the_one_run_it_starts(tmp_path: Path) -> None:
+    body = json.loads((SAMPLES / "alertmanager_firing.json").read_text())
+    for fingerprint in ("2b41cc0000000001", "2b41cc0000000002"):
+        body["alerts"].append({**body["alerts"][0], "fingerprint": fingerprint})
+    (tmp_path / "group.json").write_text(json.dumps(body))
+    out = cli(tmp_path, ROOT / "flows", "routes", "test", str(tmp_path / "group.json"), "--json")
+    assert out.exit_code == 0, out.output
+    assert [(d["title"], d["route"], d["outcome"]) for d in json.loads(out.output)] == [
+        ("Checkout error rate above 5% (+2 more)", "payments-critical", "started")
+    ]
+
+
+def test_routes_test_of_a_payload_without_alerts_says_so(tmp_path: Path) -> None:
+    body = {**json.loads((SAMPLES / "alertmanager_firing.json").read_text()), "alerts": []}
+    (tmp_path / "empty.json").write_text(json.dumps(body))
+    out = cli(tmp_path, ROOT / "flows", "routes", "test", str(tmp_path / "empty.json"))
+    assert (out.exit_code, out.output) == (
+        0, f"{tmp_path / 'empty.json'}: the alertmanager payload has no alerts: nothing to route.\n"
+    )  # fmt: skip
+    assert cli(tmp_path, ROOT / "flows", "routes", "test", str(tmp_path / "empty.json"), "--json").output == "[]\n"

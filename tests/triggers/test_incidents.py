@@ -162,3 +162,33 @@ async def test_a_legacy_grafana_body_is_refused_saying_what_to_send(hooks) -> No
         ' send Grafana-managed alerts through a webhook contact point (version "1")'
     )})  # fmt: skip
     assert counts(hooks)["events"] == 0
+
+
+async def test_a_group_notification_is_one_event_of_the_group_titled_by_its_first_alert(
+    tmp_path: Path, flows: Path
+) -> None:
+    (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
+    client = await serve(tmp_path, flows, clock=Clock())
+    try:
+        group = alert("2026-11-26T14:52:00Z")
+        for n, instance in enumerate(["web-2", "web-3"]):
+            more = copy.deepcopy(group["alerts"][0])
+            more["labels"]["instance"] = instance
+            more.update(fingerprint=f"2b41cc000000000{n}", annotations={"summary": f"{instance} errors"})
+            group["alerts"].append(more)
+        group["alerts"][1]["status"] = "resolved"  # the group still fires: two of its alerts do
+        assert (await post(client, "alertmanager", group))[1] == {
+            "received": 3, "started": [1], "repeats": 0, "resolved": 0, "unrouted": []
+        }  # fmt: skip
+        assert rows(client, "SELECT title, repeat_count FROM events") == [("Checkout error rate above 5% (+1 more)", 0)]
+        [(prompt,)] = rows(client, "SELECT text FROM messages")
+        assert prompt.startswith("Checkout error rate above 5% (+1 more): CheckoutErrorRate is 7.3%")
+        assert (await post(client, "alertmanager", group))[1]["repeats"] == 1
+        for item in group["alerts"]:
+            item["status"] = "resolved"
+        group["status"] = "resolved"
+        assert (await post(client, "alertmanager", group))[1]["resolved"] == 1
+        assert rows(client, "SELECT status, repeat_count FROM events") == [("resolved", 1)]
+        assert rows(client, "SELECT count(*) FROM messages WHERE text LIKE 'Resolved:%'") == [(1,)]
+    finally:
+        await client.close()

@@ -111,6 +111,7 @@ def test_unknown_flows_channels_and_routes_are_problems_not_crashes(tmp_path: Pa
         ("routes:\n  - name: a\n    cooldown: soon\n", "route 'a': 'soon' is not a duration"),
         ("routes:\n  - name: a\n  - name: a\n", "route 'a': the name is used twice"),
         ("routes: [\n", "routes.yaml: it is not valid YAML"),
+        ("routes:\n  - name: no\n", "route '#1': the name is read as false, not as text. Fix: put the name in quotes"),
     ],
 )
 def test_bad_routes_files_are_refused_naming_the_route_and_the_fix(tmp_path: Path, text: str, says: str) -> None:

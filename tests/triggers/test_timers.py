@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from bot.model import Trigger
+from bot.model import ConversationKey, Trigger
 from tests.triggers.conftest import ALICE, BOB, CAROL, CONV, Process
 
 DECISION = "What was decided in Weekly sync?"
@@ -234,3 +234,38 @@ def test_a_review_starts_on_its_date_with_the_metrics_latest_value(proc: Process
     assert latest == "conversion 2.3% (threshold 2.5%), last seen 2026-11-26T15:00:00.000Z"
     assert reply[-1][2].startswith("Time to review the decision from 'Checkout conversion dropped': act: ")
     assert f"Latest value: {latest}\nDid it hold?" in reply[-1][2]
+
+
+def test_a_reminder_of_a_metric_run_says_when_the_metric_changed_or_resolved_since(proc: Process, clock) -> None:
+    from bot.dispatch import Admission
+
+    def conversion(key: str, value: str, status: str = "firing") -> Admission:
+        return Admission(Trigger(
+            flow="metric_breach", source="generic", kind="metric", title=f"Conversion dropped in {key}",
+            data={"metric": "conversion", "value": value, "threshold": "2.5%"}, facilitator=ALICE,
+            status=status, dedup_key=f"generic:{key}", conversation=ConversationKey("console", key),
+        ))  # fmt: skip
+
+    def reminded(**at: int) -> dict[int, str]:
+        seen = proc.last_message_id()
+        clock.at(**at)
+        assert {outcome for _, outcome in run_due(proc)} == {"done"}
+        return {run: text for run, _, _, _, text in proc.outbox(seen)}
+
+    proc.bot.admit([conversion("eu", "1.9%"), conversion("us", "1.9%")])
+    clock.at(minutes=30)
+    proc.bot.admit([conversion("eu", "1.9%"), conversion("us", "2.3%")])
+    first = "conversion is 1.9% (threshold 2.5%).\nWho takes this one?"
+    assert reminded(hours=1) == {
+        1: f"Reminder: Conversion dropped in eu: {first}",  # the same value since: the one shown is the latest
+        2: "Reminder (values as when it fired; latest: conversion 2.3% (threshold 2.5%), last seen"
+        f" 2026-11-26T15:30:00.000Z):\nConversion dropped in us: {first}",
+    }
+    clock.at(hours=1, minutes=10)
+    proc.say(ALICE, "me", conv=ConversationKey("console", "us"))
+    clock.at(hours=1, minutes=30)
+    assert proc.bot.admit([conversion("us", "2.7%", "resolved")])[0].outcome == "resolved"
+    assert reminded(hours=2, minutes=10)[2].startswith(
+        "Reminder (values as when it fired; latest: conversion 2.7% (threshold 2.5%), last seen"
+        " 2026-11-26T16:30:00.000Z, resolved since):\nWhat do we do about it?"
+    )
