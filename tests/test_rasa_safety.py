@@ -121,3 +121,16 @@ def test_rasa_actions_listens_beyond_loopback_only_with_a_token(
     monkeypatch.setenv("DECISIONBOT_RASA_TOKEN", TOKEN)
     assert CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", "0.0.0.0", "--port", "5099"]).exit_code == 0
     assert served == [("127.0.0.1", 5099), ("localhost", 5099), ("::1", 5099), ("0.0.0.0", 5099)]
+
+
+def test_ids_and_answers_older_than_a_week_are_forgotten(server: Server) -> None:
+    """rasa-actions has no server housekeeping: each call forgets what is past any retry."""
+    with sqlite3.connect(server.db) as conn:
+        conn.execute("INSERT INTO deliveries VALUES ('rasa', 'm-old', '2000-01-01T00:00:00.000Z')")
+        conn.execute("INSERT INTO rasa_calls VALUES ('action_my_actions:m-old', '{}', '2000-01-01T00:00:00.000Z')")
+    call = request("action_my_actions", "uma", "/my_actions", message_id="m-uma-1")
+    assert server.post(call)[0] == 200
+    assert server.sql("SELECT count(*) FROM deliveries WHERE delivery_id = 'm-old'") == [(0,)]
+    assert server.sql("SELECT call_id FROM rasa_calls WHERE call_id LIKE '%m-old' OR call_id LIKE '%m-uma-1'") == [
+        ("action_my_actions:m-uma-1",)
+    ]
