@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 import click
@@ -13,7 +14,12 @@ from bot.errors import BotError
 
 @main.command("rasa-actions")
 @click.option("--port", "-p", default=5055, show_default=True, type=PORT, help="Port Rasa's endpoints.yml points at.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0: every interface, needs DECISIONBOT_RASA_TOKEN).",
+)
 @click.pass_obj
 def rasa_actions(obj: Context, port: int, host: str) -> None:
     """Serve the Rasa actions: action_decision_start, action_decision_answer,
@@ -22,12 +28,17 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     This is rasa-sdk's own action server (POST /webhook, GET /health, GET /actions) with
     decisionbot's actions, and every action call checked first (400 naming what is missing).
     Point Rasa's endpoints.yml at it: action_endpoint: {url: "http://HOST:PORT/webhook"}.
+    With DECISIONBOT_RASA_TOKEN set, every call must carry it: add token: "<the same value>"
+    under action_endpoint (Rasa sends it as ?token=). Another --host than a loopback address
+    needs the token.
     Set ACTION_SERVER_SANIC_WORKERS for more than one worker process.
 
     \b
     Example:
       decisionbot --db data/decisions.db rasa-actions --port 5055
     """
+    if not config.get("rasa_token") and not loopback(host):
+        raise BotError(texts.rasa_open_without_token(host))
     try:
         from bot.channels import rasa
     except ModuleNotFoundError as exc:
@@ -40,3 +51,13 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     click.echo(texts.rasa_listening(host, port, obj.db_path, str(obj.flows_dir)), err=True)
     with listening(host, port):  # the bind fails before any worker starts
         rasa.serve(host, port)
+
+
+def loopback(host: str) -> bool:
+    """Only this machine can reach the address: localhost or a loopback IP."""
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

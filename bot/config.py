@@ -85,6 +85,13 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "rasa_token",
+        "DECISIONBOT_RASA_TOKEN",
+        None,
+        "Token `decisionbot rasa-actions` requires (Rasa sends endpoints.yml's action_endpoint token as ?token=).",
+        secret=True,
+    ),
+    Setting(
         "default_channel",
         "DECISIONBOT_DEFAULT_CHANNEL",
         None,

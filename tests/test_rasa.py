@@ -4,15 +4,9 @@ port and sent the requests Rasa sends (protocols.md §4); the ledger is read bac
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import sqlite3
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,125 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
-ACTIONS = [
-    "action_decision_answer",
-    "action_decision_start",
-    "action_decision_status",
-    "action_my_actions",
-    "validate_decision_form",
-]
-DOMAIN = {
-    "slots": {
-        "decision_flow": {"type": "text", "mappings": [{"type": "custom"}]},
-        "decision_due": {"type": "text", "mappings": [{"type": "from_text"}]},
-        "decision_owner": {"type": "text", "mappings": [{"type": "from_text"}]},
-    },
-    "forms": {"decision_form": {"required_slots": ["decision_due", "decision_owner"]}},
-    "responses": {},
-    "actions": ACTIONS,
-}
-
-
-class Server:
-    def __init__(self, port: int, proc: subprocess.Popen[bytes], db: Path, log: Path):
-        self.port, self.proc, self.db, self.log = port, proc, db, log
-
-    def post(self, body: Any, raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-        data = raw if raw is not None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/webhook",
-            data=data,
-            headers={"Content-Type": "application/json", **(headers or {})},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
-
-    def get(self, path: str) -> Any:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=30) as resp:
-            return json.loads(resp.read())
-
-    def act(self, action: str, sender: str, text: str | None = None, **kw: Any) -> tuple[int, Any]:
-        return self.post(request(action, sender, text, **kw))
-
-    def sql(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db) as conn:
-            return conn.execute(query, args).fetchall()
-
-
-def request(
-    action: str,
-    sender: str,
-    text: str | None = None,
-    slots: dict[str, Any] | None = None,
-    message_id: str | None = None,
-    events: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """An action call as Rasa 3.x sends it."""
-    latest = {"intent": {"name": "inform", "confidence": 0.97}, "entities": [], "text": text}
-    latest["message_id"] = message_id or f"{sender}-{time.monotonic_ns()}"
-    history = [{"event": "action", "name": "action_listen"}, {"event": "user", "text": text}]
-    return {
-        "next_action": action,
-        "sender_id": sender,
-        "version": "3.21.1",
-        "tracker": {
-            "sender_id": sender,
-            "slots": slots or {},
-            "latest_message": latest,
-            "events": history + (events or []),
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": "action_listen",
-        },
-        "domain": DOMAIN,
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(tmp: Path, command: list[str]) -> Server:
-    port = free_port()
-    db, log = tmp / "r.db", tmp / "server.log"
-    env = dict(os.environ)
-    env.update(
-        DECISIONBOT_DB=str(db),
-        DECISIONBOT_FLOWS=str(ROOT / "flows"),
-        DECISIONBOT_TIMEZONE="UTC",
-        SANIC_HOST="127.0.0.1",
-    )
-    with log.open("wb") as out:
-        proc = subprocess.Popen([*command, "-p", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
-    server = Server(port, proc, db, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the action server exited: {log.read_text()}")
-        try:
-            if server.get("/health") == {"status": "ok"}:
-                return server
-        except OSError:
-            time.sleep(0.1)
-    stop(server)
-    raise AssertionError(f"the action server did not answer /health: {log.read_text()}")
-
-
-def stop(server: Server) -> None:
-    server.proc.terminate()
-    try:
-        server.proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.wait(timeout=5)
+from tests.rasa_support import ACTIONS, YES_NO, Server, request, slot, start_server, stop, texts
 
 
 @pytest.fixture(scope="module")
@@ -150,17 +26,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server(tmp_path_factory.mktemp("rasa"), cli)
     yield running
     stop(running)
-
-
-def texts(body: dict[str, Any]) -> list[str]:
-    return [r["text"] for r in body["responses"]]
-
-
-def slot(name: str, value: Any) -> dict[str, Any]:
-    return {"event": "slot", "timestamp": None, "name": name, "value": value}
-
-
-YES_NO = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
 
 
 def test_health_and_the_actions_served(server: Server) -> None:
@@ -343,7 +208,7 @@ def test_a_repeated_user_message_is_taken_once(server: Server) -> None:
     run_id = started["events"][0]["value"]
     _, first = server.act("action_decision_answer", "erin", "Freeze hiring", message_id="m-erin-1")
     _, repeat = server.act("action_decision_answer", "erin", "Freeze hiring", message_id="m-erin-1")
-    assert texts(first) == ["Action 1: What is the action?"] and repeat == {"events": [], "responses": []}
+    assert texts(first) == ["Action 1: What is the action?"] and repeat == first  # the same answer again
     assert server.sql("SELECT count(*) FROM answers WHERE run_id = ?", run_id) == [(1,)]
     assert server.sql("SELECT platform_id FROM messages WHERE run_id = ? AND direction = 'in'", run_id) == [
         ("m-erin-1",)

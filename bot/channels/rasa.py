@@ -14,6 +14,7 @@ same message sent again is taken, not dropped as a repeat.
 from __future__ import annotations
 
 import functools
+import hmac
 import json
 import logging
 import zlib
@@ -28,6 +29,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 
 from bot import config, texts
 from bot.channels import rasa_replies as rr
+from bot.channels import rasa_store as store
 from bot.control import is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
@@ -36,6 +38,7 @@ from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
 from bot.store import migrations, open_db, transaction, utc_now
+from bot.store.runs import forget_deliveries
 
 ACTION_NAMES = (
     "action_decision_start",
@@ -92,19 +95,39 @@ class DecisionAction(Action, ABC):
         return self.action_name
 
     async def run(self, dispatcher_: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+        if config.get("rasa_token") and not _EDGE_CHECKED:
+            raise ActionExecutionRejection(self.action_name, texts.rasa_token_unchecked())
         caller = Caller(self.action_name, tracker, self.needs_text)
         bot = dispatcher()
-        try:
-            with transaction(bot.db):  # all or nothing: a failed call leaves no turn and no delivery id
-                return self.act(bot, caller, dispatcher_)
-        finally:  # no server housekeeping around an action server: index what was said now
-            migrations.upkeep(bot.db)
-            bot.maintain()
+        key = store.call_id(self.action_name, caller.latest.get("message_id"))
+        with transaction(bot.db):  # all or nothing: a failed call leaves no turn, no id, no answer
+            before = store.answered(bot.db, key) if key else None
+            if before is not None:  # the same call again (a retry): the same answer, nothing redone
+                dispatcher_.messages.extend(before["responses"])
+                events: list[Any] = before["events"]
+            else:
+                events = self.act(bot, caller, dispatcher_)
+                if key:
+                    store.remember(bot.db, key, events, dispatcher_.messages, bot.clock())
+        housekeeping(bot)
+        return events
 
     @abstractmethod
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
         """Do the action; utter what the caller should read; return Rasa events. Synchronous: it
         runs in one transaction, which must not stay open while other calls run."""
+
+
+def housekeeping(bot: Dispatcher) -> None:
+    """No server housekeeping around an action server: index what was said now, forget old ids.
+    After the commit, so a failure here is logged and the call still gets its answer."""
+    try:
+        migrations.upkeep(bot.db)
+        with transaction(bot.db) as conn:
+            forget_deliveries(conn, bot.clock())
+        bot.maintain()
+    except Exception:
+        logging.getLogger("decisionbot").exception(texts.rasa_housekeeping_failed())
 
 
 def hand_over(bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> int:
@@ -287,6 +310,17 @@ def refusal(call: Any) -> tuple[str | None, str] | None:
     return (name if isinstance(name, str) else None, problem) if problem else None
 
 
+#: True in a process serving build_app's app: the token and each call are checked at the edge.
+#: Under plain ``python -m rasa_sdk`` nothing checks the token, so the actions refuse to run.
+_EDGE_CHECKED = False
+
+
+def token_matches(token: str, given: list[str] | None) -> bool:
+    """Rasa sends endpoints.yml's ``token`` as the query parameter ``token``."""
+    found = given or []
+    return len(found) == 1 and hmac.compare_digest(found[0].encode(), token.encode())
+
+
 def _decoded(request: Any) -> Any:
     """The body as rasa-sdk reads it (inflated when deflated); Sanic caches the plain parse."""
     if request.headers.get("Content-Encoding") == "deflate":
@@ -299,10 +333,15 @@ def build_app(executor: Any) -> Any:
     from rasa_sdk.endpoint import create_app_for_serve
     from sanic import response
 
+    global _EDGE_CHECKED
+    _EDGE_CHECKED = True
     app = create_app_for_serve(executor, cors_origins=None)
+    token = config.get("rasa_token")
 
     @app.on_request
     async def refuse_bad_calls(request: Any) -> Any:
+        if token and request.path != "/health" and not token_matches(token, request.args.getlist("token")):
+            return response.json({"error": texts.rasa_bad_token(), "action_name": None}, status=401)
         if request.method != "POST" or request.path != "/webhook":
             return None
         try:

@@ -242,6 +242,7 @@ AREA_SETS: tuple[str, ...] = (
     "bot.store.people",
     "bot.store.slack",
     "bot.channels.teams_store",
+    "bot.channels.rasa_store",
 )
 
 

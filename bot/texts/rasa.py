@@ -59,3 +59,28 @@ def rasa_not_installed() -> str:
 
 def rasa_listening(host: str, port: int, db: str, flows: str) -> str:
     return f"decisionbot Rasa actions on http://{host}:{port}/webhook (ledger {db}, flows {flows})"
+
+
+def rasa_bad_token() -> str:
+    return (
+        "Missing or wrong token. Set action_endpoint's token in Rasa's endpoints.yml"
+        " to the value of DECISIONBOT_RASA_TOKEN."
+    )
+
+
+def rasa_token_unchecked() -> str:
+    return (
+        "DECISIONBOT_RASA_TOKEN is set but this server does not check it (python -m rasa_sdk)."
+        " Serve the actions with: decisionbot rasa-actions"
+    )
+
+
+def rasa_open_without_token(host: str) -> str:
+    return (
+        f"Refusing to listen on {host} without a token: anyone who can reach it could speak as any Rasa sender."
+        " Set DECISIONBOT_RASA_TOKEN (and action_endpoint's token in Rasa's endpoints.yml), or use --host 127.0.0.1."
+    )
+
+
+def rasa_housekeeping_failed() -> str:
+    return "Rasa action: housekeeping after the call failed (the call itself was stored and answered)"

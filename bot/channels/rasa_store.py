@@ -1,0 +1,66 @@
+"""What the Rasa channel remembers besides the run: the answer it gave each action call.
+
+``rasa_calls`` holds, per action and user message (``tracker.latest_message.message_id``), the
+events and responses the action returned. The same call again (Rasa, or the channel in front of
+it, sending it once more after a timeout) gets that answer back and changes nothing: a start
+does not start a second run, an answer is not taken twice, and the replies the first call marked
+sent reach the person after all. Rows are written in the call's own transaction and forgotten
+after a week, as delivery ids are.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.store import iso, transaction, utc_now
+from bot.store.runs import DELIVERY_MEMORY
+
+migrations = Migrations("decisionbot-rasa")
+
+
+@migrations()
+def m001_calls(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE rasa_calls (
+        call_id TEXT PRIMARY KEY,        -- <action name>:<message_id of the user message>
+        answer TEXT NOT NULL,            -- JSON: {"events": [...], "responses": [...]}
+        created_at TEXT NOT NULL
+    )"""
+    )
+
+
+def call_id(action: str, message_id: Any) -> str | None:
+    """The key of an action call, or None when the user message has no id (nothing to repeat)."""
+    return f"{action}:{message_id}" if isinstance(message_id, str | int) and str(message_id) else None
+
+
+def answered(db: Database, key: str) -> dict[str, Any] | None:
+    row = db.conn.execute("SELECT answer FROM rasa_calls WHERE call_id = ?", (key,)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def remember(db: Database, key: str, events: list[Any], responses: list[Any], now: datetime) -> None:
+    answer = json.dumps({"events": events, "responses": responses}, ensure_ascii=False)
+    db.conn.execute(
+        "INSERT OR REPLACE INTO rasa_calls (call_id, answer, created_at) VALUES (?, ?, ?)", (key, answer, iso(now))
+    )
+
+
+def upkeep(db: Database, batch: int = 1000) -> int:
+    """Forget up to ``batch`` answers older than a week (past any retry); returns how many."""
+    cutoff = iso(utc_now() - DELIVERY_MEMORY)
+    conn = db.conn
+    if conn.execute("SELECT 1 FROM rasa_calls WHERE created_at < ? LIMIT 1", (cutoff,)).fetchone() is None:
+        return 0
+    with transaction(db):
+        cur = conn.execute(
+            "DELETE FROM rasa_calls WHERE rowid IN (SELECT rowid FROM rasa_calls ORDER BY rowid LIMIT ?)"
+            " AND created_at < ?",
+            (batch, cutoff),
+        )
+    return cur.rowcount

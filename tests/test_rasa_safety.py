@@ -1,0 +1,136 @@
+"""The Rasa action server under retries, without a token, and when its housekeeping fails: the
+real rasa-sdk server in a subprocess (``decisionbot rasa-actions``), sent Rasa's requests."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.rasa_support import Server, request, slot, start_server, stop, texts
+
+CLI = [sys.executable, "-c", "from bot.cli import main; main()", "rasa-actions"]
+TOKEN = "rasa-token-7f3a"
+MEETING = {"decision_flow": "post_meeting", "decision_title": "Sync", "decision_participants": "bob"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start_server(tmp_path_factory.mktemp("rasa"), CLI)
+    yield running
+    stop(running)
+
+
+def test_a_retried_start_starts_one_run_and_gets_the_same_answer(server: Server) -> None:
+    """Rasa (or the channel before it) sends the call again after a timeout: the first call's
+    run is not started twice, and its answer, lost on the way, comes back."""
+    call = request("action_decision_start", "rita", "/decision_start", slots=MEETING, message_id="m-rita-1")
+    first, again = server.post(call), server.post(call)
+    assert first[0] == 200 and again == first
+    runs = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:rita'")
+    assert len(runs) == 1 and first[1]["events"] == [slot("decision_run", runs[0][0])]
+    assert texts(again[1]) == [f"Started run {runs[0][0]} (post_meeting).", "What was decided in Sync?"]
+
+    answer = request("action_decision_answer", "rita", "We ship in May", slots=MEETING, message_id="m-rita-2")
+    took, retried = server.post(answer), server.post(answer)
+    assert texts(took[1]) == ["Action 1: What is the action?"] and retried == took
+    assert server.sql("SELECT count(*) FROM answers WHERE run_id = ?", runs[0][0]) == [(1,)]
+    # another user message (a new id) is a new start
+    other = request("action_decision_start", "rita", "/decision_start", slots=MEETING, message_id="m-rita-3")
+    assert server.post(other)[0] == 200
+    assert len(server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:rita'")) == 2
+
+
+def test_a_failing_housekeeping_after_the_commit_does_not_lose_the_answer(server: Server) -> None:
+    """The full-text index is filled after the call's transaction; when that fails, the call was
+    stored and its replies marked sent, so Rasa must get them (not a 500)."""
+    server.act("action_decision_start", "sam", "/decision_start", slots=MEETING)
+    with sqlite3.connect(server.db) as conn:
+        conn.execute(
+            "CREATE TRIGGER stuck BEFORE UPDATE ON messages_fts_progress BEGIN SELECT RAISE(ABORT, 'index stuck'); END"
+        )
+    try:
+        status, body = server.act("action_decision_answer", "sam", "Hire two people", slots=MEETING)
+    finally:
+        with sqlite3.connect(server.db) as conn:
+            conn.execute("DROP TRIGGER stuck")
+    assert (status, texts(body)) == (200, ["Action 1: What is the action?"])
+    assert "index stuck" in server.log.read_text()
+
+
+def protected(tmp: Path, command: list[str]) -> Server:
+    return start_server(tmp, command, DECISIONBOT_RASA_TOKEN=TOKEN)
+
+
+def test_with_a_token_only_calls_carrying_it_run(tmp_path: Path) -> None:
+    """Rasa sends endpoints.yml's ``action_endpoint.token`` as ``?token=``."""
+    running = protected(tmp_path, CLI)
+    try:
+        call = request("action_decision_start", "tia", "/decision_start", slots=MEETING)
+        refused: dict[str, Any] = {
+            "error": "Missing or wrong token. Set action_endpoint's token in Rasa's endpoints.yml"
+            " to the value of DECISIONBOT_RASA_TOKEN.",
+            "action_name": None,
+        }
+        for query in ("", "?token=wrong", f"?token={TOKEN}x", f"?token=wrong&token={TOKEN}"):
+            assert running.post(call, query=query) == (401, refused), query
+        assert running.sql("SELECT count(*) FROM runs") == [(0,)]
+        assert running.get("/health") == {"status": "ok"}  # for the orchestrator's probe
+        status, body = running.post(call, query=f"?token={TOKEN}")
+        assert status == 200 and texts(body)[0] == "Started run 1 (post_meeting)."
+        assert TOKEN not in running.log.read_text()
+    finally:
+        stop(running)
+
+
+def test_python_m_rasa_sdk_with_a_token_refuses_every_call(tmp_path: Path) -> None:
+    """Plain rasa-sdk cannot check the token: the actions refuse to run rather than serve anyone."""
+    running = protected(tmp_path, [sys.executable, "-m", "rasa_sdk", "--actions", "bot.channels.rasa"])
+    try:
+        call = request("action_decision_start", "tia", "/decision_start", slots=MEETING)
+        status, body = running.post(call, query=f"?token={TOKEN}")
+        assert status == 400 and body["action_name"] == "action_decision_start"
+        assert body["error"].startswith("DECISIONBOT_RASA_TOKEN is set but this server does not check it")
+        assert not running.db.exists()  # refused before the ledger is opened
+    finally:
+        stop(running)
+
+
+def test_rasa_actions_listens_beyond_loopback_only_with_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels import rasa
+
+    served: list[tuple[str, int]] = []
+    monkeypatch.setattr(rasa, "serve", lambda host, port: served.append((host, port)))
+    monkeypatch.delenv("DECISIONBOT_RASA_TOKEN", raising=False)
+    db = str(tmp_path / "r.db")
+    for host in ("0.0.0.0", "192.0.2.7", "::", "rasa-actions.internal"):
+        result = CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", host, "--port", "5099"])
+        assert result.exit_code == 1, host
+        assert f"Refusing to listen on {host} without a token" in result.output
+    assert served == [] and not Path(db).exists()
+    for host in ("127.0.0.1", "localhost", "::1"):
+        assert CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", host, "--port", "5099"]).exit_code == 0
+    monkeypatch.setenv("DECISIONBOT_RASA_TOKEN", TOKEN)
+    assert CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", "0.0.0.0", "--port", "5099"]).exit_code == 0
+    assert served == [("127.0.0.1", 5099), ("localhost", 5099), ("::1", 5099), ("0.0.0.0", 5099)]
+
+
+def test_ids_and_answers_older_than_a_week_are_forgotten(server: Server) -> None:
+    """rasa-actions has no server housekeeping: each call forgets what is past any retry."""
+    with sqlite3.connect(server.db) as conn:
+        conn.execute("INSERT INTO deliveries VALUES ('rasa', 'm-old', '2000-01-01T00:00:00.000Z')")
+        conn.execute("INSERT INTO rasa_calls VALUES ('action_my_actions:m-old', '{}', '2000-01-01T00:00:00.000Z')")
+    call = request("action_my_actions", "uma", "/my_actions", message_id="m-uma-1")
+    assert server.post(call)[0] == 200
+    assert server.sql("SELECT count(*) FROM deliveries WHERE delivery_id = 'm-old'") == [(0,)]
+    assert server.sql("SELECT call_id FROM rasa_calls WHERE call_id LIKE '%m-old' OR call_id LIKE '%m-uma-1'") == [
+        ("action_my_actions:m-uma-1",)
+    ]
