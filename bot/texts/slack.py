@@ -132,7 +132,10 @@ def slack_socket_unreachable(address: str, seconds: float) -> str:
 
 
 def slack_socket_envelope_left(envelope_id: str) -> str:
-    return f"Slack envelope {envelope_id} arrived while stopping: left unacknowledged, Slack sends it again."
+    return (
+        f"Slack envelope {envelope_id} arrived while stopping: left unacknowledged (Slack sends an event again;"
+        " a command or a click shows its sender Slack's error, to be done again)."
+    )
 
 
 def slack_socket_turns_cut(count: int, seconds: float) -> str:
