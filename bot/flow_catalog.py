@@ -4,19 +4,66 @@ a run in the ledger started on (in-flight runs finish on the version they began 
 A flow file that is refused refuses that flow only: the others run, and the refused one is named
 (``refused``) for each edge to say loudly (the CLI on standard error, the server in its log and
 ``/healthz``); starting it raises its FlowError (file, step, fix). Only a folder where no flow
-loads refuses everything."""
+loads refuses everything.
+
+A long-running process loads the folder again when its flow files change (``scan``, then
+``apply``: the server looks once a second, and loads what looked the same twice), by the same
+rules, except that a folder where no flow loads any more keeps the last good flows
+(``Change.kept``) rather than stopping the process."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from bot import config, texts
 from bot.engine.model import Flow
-from bot.engine.reader import load_folder, read_flow_text
-from bot.errors import BotError, ConfigError, FlowNotFound, FlowRefused
+from bot.engine.reader import flow_files, load_folder, read_flow_text
+from bot.errors import BotError, ConfigError, FlowError, FlowNotFound, FlowRefused
 from bot.store import runs
+
+#: What a folder's flow files look like from outside: name, size and modification time of each.
+Stamp = tuple[tuple[str, int, int], ...]
+
+
+def folder_stamp(folder: Path) -> Stamp:
+    """A few ``stat`` calls: changes when a flow file is added, removed, written or replaced."""
+    out: list[tuple[str, int, int]] = []
+    for path in flow_files(folder):
+        try:
+            st = path.stat()
+        except OSError:  # removed between the listing and the stat: seen at the next look
+            continue
+        out.append((path.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The folder as loaded again: what ``apply`` makes current."""
+
+    stamp: Stamp
+    current: dict[str, Flow]
+    refused: dict[str, FlowError]
+
+
+@dataclass
+class Change:
+    """What a reload changed, by flow id. ``fixed``: refused before, loading now; ``refused``:
+    files refused now that were not, or not for the same reason; ``kept``: no flow loads any
+    more, so these, the last good flows, still run."""
+
+    added: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.fixed or self.updated or self.removed or self.refused or self.kept)
 
 
 class FlowCatalog:
@@ -25,6 +72,7 @@ class FlowCatalog:
     def __init__(self, folder: Path, db: Database):
         self.folder = folder
         self.db = db
+        self._stamp = self._seen = folder_stamp(folder)
         self.current, self.refused = load_folder(folder)
         if not self.current and self.refused:  # nothing would run: every file is wrong
             errors = list(self.refused.values())
@@ -55,3 +103,38 @@ class FlowCatalog:
         """One line per refused flow file, to say loudly where the catalog is used; ``but`` the
         flow about to be started, whose own error says it."""
         return [texts.flow_refused(error) for name, error in self.refused.items() if name != but]
+
+    # --- loading again when the files change ---------------------------------------------------
+
+    def scan(self) -> Scan | None:
+        """The folder loaded again when its flow files changed since it was last loaded (names,
+        sizes, modification times) and look the same as at the last call (a file half written,
+        a checkout half done, is not loaded: it is seen settled next time), else None. Changes
+        nothing but what it saw: for one caller at a time, in a worker thread if need be."""
+        stamp = folder_stamp(self.folder)  # before reading: a write meanwhile is seen next time
+        seen, self._seen = self._seen, stamp
+        if stamp == self._stamp or stamp != seen:
+            return None
+        current, refused = load_folder(self.folder)
+        return Scan(stamp, current, refused)
+
+    def apply(self, scan: Scan) -> Change:
+        """Make a scan current: good files are the flows new runs start on (runs in flight keep
+        their pinned versions), refused and removed files start none. When no flow loads any
+        more, the last good flows stay current (``Change.kept``) and the refusals are listed."""
+        before, was_refused = self.current, self.refused
+        self._stamp = scan.stamp
+        change = Change(refused=[n for n, e in scan.refused.items() if str(was_refused.get(n)) != str(e)])
+        self.refused = scan.refused
+        if not scan.current:
+            change.kept = sorted(before)
+            return change
+        self.current = scan.current
+        for flow in scan.current.values():
+            self._versions.setdefault((flow.id, flow.version), flow)
+        change.added = [n for n in scan.current if n not in before and n not in was_refused]
+        change.fixed = [n for n in scan.current if n in was_refused]
+        changed = [n for n, f in scan.current.items() if n in before and before[n].version != f.version]
+        change.updated = [n for n in changed if n not in was_refused]
+        change.removed = sorted(n for n in {*before, *was_refused} if n not in scan.current and n not in scan.refused)
+        return change

@@ -143,13 +143,15 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
 async def _housekeeping(services: Services, group: GroupCommit, path: str, lease: OutboxLease) -> None:
     """Off the turns' hot path: the areas' upkeep (new messages into the full-text index, in
     batches) four times a second; once a second the outbox leases are renewed (or taken over from
-    a process that stopped: its senders are woken), and when there were turns or leases, delivery
-    ids older than a week are forgotten (``runs.forget_deliveries``) and the WAL is checkpointed. The
+    a process that stopped: its senders are woken), the flows folder is loaded again if its flow
+    files changed (``reload_flows``), and when there were turns or leases, delivery ids older
+    than a week are forgotten (``runs.forget_deliveries``) and the WAL is checkpointed. The
     checkpoint copies pages on its own connection in a worker thread (SQLite does that I/O
     without the GIL), so turns go on meanwhile."""
     dispatcher = services.dispatcher
     copier = open_db(path, migrate=False) if path != ":memory:" else None
     copying: asyncio.Future[None] | None = None
+    reload_failed: str | None = None
     try:
         for tick in itertools.count(1):
             await asyncio.sleep(0.25)
@@ -160,6 +162,8 @@ async def _housekeeping(services: Services, group: GroupCommit, path: str, lease
                         services.notify(channel)
                 except Exception as exc:  # the leases lapse unless a later renewal works
                     log.warning(texts.outbox_lease_failed(f"{type(exc).__name__}: {exc}"))
+            if not tick % 4:  # a flow file fixed, changed, added or removed: the new runs see it
+                reload_failed = await reload_flows(dispatcher.catalog, reload_failed)
             try:
                 await group.settled()
                 migrations.upkeep(services.db)
@@ -182,6 +186,31 @@ async def _housekeeping(services: Services, group: GroupCommit, path: str, lease
             await asyncio.wait([copying])  # the thread still uses the connection
         if copier is not None:
             copier.close()
+
+
+async def reload_flows(catalog: FlowCatalog, failed: str | None = None) -> str | None:
+    """Load the flows folder again when its flow files changed (a few ``stat`` calls, and the
+    reading in a worker thread, off the event loop); log what changed, once per change. Returns
+    why looking failed (``failed``: the last time's, not logged again), or None."""
+    try:
+        scan = await asyncio.to_thread(catalog.scan)
+    except Exception as exc:  # an unreadable folder: the flows loaded last go on
+        problem = f"{type(exc).__name__}: {exc}"
+        if problem != failed:
+            log.warning(texts.flows_reload_failed(str(catalog.folder), problem))
+        return problem
+    if scan is None:
+        return None
+    change = catalog.apply(scan)
+    for name in change.refused:
+        log.error(texts.flows_reload_refused(catalog.refused[name]))
+    if change.kept:
+        errors = [str(e) for e in catalog.refused.values()]
+        log.error(texts.flows_all_refused_kept(str(catalog.folder), change.kept, errors))
+    elif change:
+        changed = {"added": change.added, "fixed": change.fixed, "updated": change.updated, "removed": change.removed}
+        log.info(texts.flows_reloaded(str(catalog.folder), {**changed, "refused": change.refused}))
+    return None
 
 
 def _committed_first(group: GroupCommit) -> Callable[..., Any]:

@@ -159,6 +159,30 @@ def cli_no_flows(folder: str, exists: bool, env: str) -> str:
     return f"The flows folder {folder} {why}. Point --flows (env {env}) at the folder of your flow files."
 
 
+def flows_reloaded(folder: str, changed: dict[str, list[str]]) -> str:
+    """One line per reload of a running server's flows folder; ``changed``: added, fixed, updated,
+    removed, refused, each with its flow ids."""
+    what = "; ".join(f"{how} {', '.join(names)}" for how, names in changed.items() if names)
+    return f"Flows reloaded from {folder}: {what}. Runs in flight go on with the version they started on."
+
+
+def flows_reload_refused(error: object) -> str:
+    return f"Flow refused on reload, new runs of it wait for the fix (the other flows run): {error}"
+
+
+def flows_all_refused_kept(folder: str, kept: list[str], errors: list[str]) -> str:
+    """A running server's flows folder where no flow file loads any more: the last good flows run."""
+    why = "\n".join(f"  {e}" for e in errors) if errors else "  it holds no flow file (*.yaml)"
+    return (
+        f"No flow file in {folder} loads any more; the server keeps running the last good versions"
+        f" of {', '.join(kept)} until one does. Fix the folder (decisionbot flows validate):\n{why}"
+    )
+
+
+def flows_reload_failed(folder: str, problem: str) -> str:
+    return f"Could not look at the flows folder {folder} (trying again in a second): {problem}"
+
+
 # --- the ledger file ---------------------------------------------------------------------------
 
 

@@ -134,11 +134,12 @@ class Router:
         return merge_groups([self.route(t) for t in triggers], statuses)
 
     def _fill(self, trigger: Trigger, route: Route, hints: Mapping[str, Any]) -> str | None:
-        refused = self.refused_flows().get(trigger.flow)
-        if refused is not None:
-            return texts.refused_flow_routed(trigger.flow, str(refused))
-        if trigger.flow not in self.known_flows():
-            return texts.unknown_flow_routed(trigger.flow, sorted(self.known_flows()))
+        known = self.known_flows()  # a server whose whole folder broke keeps its last good flows
+        if trigger.flow not in known:
+            refused = self.refused_flows().get(trigger.flow)
+            if refused is not None:
+                return texts.refused_flow_routed(trigger.flow, str(refused))
+            return texts.unknown_flow_routed(trigger.flow, sorted(known))
         spec = hints.get("channel") or route.channel or self.default_channel
         if not spec:
             return texts.no_channel()
