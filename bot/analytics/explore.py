@@ -55,7 +55,7 @@ ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THE
          g.key"""
 
 PARTICIPATION = """WITH people AS (
-    SELECT person, max(name) AS name, sum(inbound) AS inbound, sum(answers) AS answers, sum(addressed) AS addressed,
+    SELECT person, coalesce(max(name), max(prompt_name)) AS name, sum(inbound) AS inbound, sum(answers) AS answers, sum(addressed) AS addressed,
            sum(answered) AS answered, sum(facilitated) AS facilitated
     FROM analytics_people GROUP BY person),
 owned AS (SELECT owner_id AS person, max(owner_name) AS name, count(*) AS n FROM analytics_actions
