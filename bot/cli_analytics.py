@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from bot import texts
 from bot.analytics import export as exporting
@@ -209,5 +210,6 @@ def demo_data(obj: Context, runs: int, seed: int) -> None:
     from bot.analytics import demo
 
     flows = obj.require_flows()  # before the ledger is made
-    summary = demo.fill(obj.db, flows, runs=runs, seed=seed)
+    given = click.get_current_context().find_root().get_parameter_source("flows") is ParameterSource.COMMANDLINE
+    summary = demo.fill(obj.db, flows, runs=runs, seed=seed, flows_given=str(flows) if given else None)
     click.echo(texts.analytics_demo_done(obj.db_path, summary))
