@@ -42,6 +42,19 @@ def _iso(moment: datetime, fold: int) -> str:
 
 
 _DB_ENV = config.BY_NAME["db"].env
+#: How long a connection waits for the write lock another process holds before SQLite gives up
+#: with "database is locked" (``sqlite3.OperationalError``, SQLITE_BUSY).
+BUSY_TIMEOUT_MS = 30_000
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == sqlite3.SQLITE_BUSY
+    return "database is locked" in str(exc)
+
+
 #: The tables the first core migration creates: a file that has one without that migration's
 #: record was made by something else.
 CORE_TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", "\n".join(migrations.INITIAL)))
@@ -56,7 +69,7 @@ def open_db(path: str | Path, *, migrate: bool = True, synchronous: str = "NORMA
     _wal(conn)
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     # WAL checkpoints are run off the turn's hot path (see checkpoint()); left to SQLite they
     # land inside a random commit and put 3-5 ms on the p99 of turns.
     conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -82,12 +95,12 @@ def _wal(conn: sqlite3.Connection, tries: int = 100) -> None:
 
 def _connect(path: str) -> sqlite3.Connection:
     if path == ":memory:":
-        return sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        return sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     if Path(path).is_dir():
         raise ConfigError(texts.ledger_is_folder(path, _DB_ENV))
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     except (FileExistsError, NotADirectoryError) as exc:  # a file where its folder should be
         raise ConfigError(texts.ledger_cannot_open(path, f"{exc.filename} is not a folder", _DB_ENV)) from exc
     except (OSError, sqlite3.OperationalError) as exc:

@@ -116,6 +116,13 @@ def cli_system_error(problem: str, path: str | None) -> str:
     return f"{problem}{where}. Nothing more was done; check the path or setting named and try again."
 
 
+def cli_ledger_busy(path: str, waited_s: float) -> str:
+    return (
+        f"The ledger {path} is locked: another process is writing to it and did not finish within"
+        f" {waited_s:g} s. Try again in a moment."
+    )
+
+
 def cli_env_hint(env: str) -> str:
     """Who gave a bad value that came from the environment (not an option typed on the command line)."""
     return f"environment variable {env}"
