@@ -170,7 +170,11 @@ def export_command(obj: Context, name: str, fmt: str, output: Path | None) -> No
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=PORT, default=8001, show_default=True)
-@click.option("--immutable", is_flag=True, help="Open as immutable: only for a copy nobody writes to any more.")
+@click.option(
+    "--immutable",
+    is_flag=True,
+    help="Open as immutable: only for a copy nobody writes to any more (one on read-only storage too).",
+)
 @click.pass_obj
 def explore(obj: Context, host: str, port: int, immutable: bool) -> None:
     """Browse the ledger in Datasette, read-only, with every table and view described and

@@ -119,7 +119,7 @@ def build(path: str | Path, immutable: bool = False) -> Any:
     if immutable and wal.exists() and wal.stat().st_size > 0:
         raise BotError(texts.analytics_wal_pending(str(path)))
     name = re.sub(r"[^\w.-]+", "-", path.stem)  # its URL: no '#', '?' or '/' in it
-    db = open_readonly(path)
+    db = open_readonly(path, immutable)
     try:
         require_migrated(db.conn, path)  # its views and summaries would be missing or stale
         schema = live_schema(db.conn)

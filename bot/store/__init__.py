@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import re
 import sqlite3
 import time
@@ -155,21 +156,35 @@ def _foreign_tables(conn: sqlite3.Connection) -> set[str]:
     return tables
 
 
-def open_readonly(path: str | Path) -> Database:
+def open_readonly(path: str | Path, immutable: bool = False) -> Database:
     """A connection that cannot write: for analysts' queries and exports. A file that is not
-    SQLite is refused here (``ConfigError``), not at the first query."""
-    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"  # a '#' or '?' in the path is not the URI's
+    SQLite is refused here (``ConfigError``), not at the first query. ``immutable``: a copy
+    nobody writes to any more, read as it is (no lock, no ``-shm``), so it may sit on read-only
+    storage; without it, a ledger there (WAL mode: its readers share a ``-shm`` file beside it)
+    is refused with that said."""
+    uri = f"file:{quote(str(Path(path).resolve()))}?{'immutable=1' if immutable else 'mode=ro'}"  # '#', '?': the name's
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA query_only=ON")
     try:
         foreign = _foreign_tables(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if _on_read_only_storage(Path(path)) and getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CANTOPEN:
+            raise ConfigError(texts.ledger_read_only_storage(str(path))) from exc
         raise ConfigError(texts.ledger_not_sqlite(str(path), str(exc), _DB_ENV)) from exc
     if foreign:  # another application's file: not read as ours
         conn.close()
         raise ConfigError(texts.ledger_foreign(str(path), sorted(foreign)[:8], _DB_ENV))
     return Database(conn)
+
+
+def _on_read_only_storage(path: Path) -> bool:
+    """Whether the folder of ``path`` cannot be written: a read-only file system, or no permission."""
+    folder = path.resolve().parent
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
 
 
 def checkpoint(db: Database) -> None:

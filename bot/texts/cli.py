@@ -180,6 +180,14 @@ def ledger_is_folder(path: str, env: str) -> str:
     return f"The ledger {path} is a folder, not a file. Point --db (env {env}) at a file, e.g. {path}/decisions.db"
 
 
+def ledger_read_only_storage(path: str) -> str:
+    return (
+        f"Cannot read the ledger {path} where it is: its folder is on read-only storage, and a ledger in"
+        " WAL mode is read with a shared-memory file (-shm) beside it. Copy it to a folder you can write,"
+        " or, for a copy nobody writes to any more, open it with: decisionbot explore --immutable."
+    )
+
+
 def ledger_cannot_open(path: str, problem: str, env: str) -> str:
     return f"Cannot open the ledger {path}: {problem}. Point --db (env {env}) at a file in a folder you can write."
 
