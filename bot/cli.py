@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from bot.dispatch import Dispatcher
     from bot.flow_catalog import FlowCatalog
+from bot import store
 from bot.store import migrations, open_db, transcript, utc_now
 
 
@@ -139,9 +140,20 @@ class CommandGroup(click.Group):
 
 class Group(CommandGroup):
     """Translates BotError into a one-line message and exit status 1; so is an error of the
-    system (a file or a port) nothing below translated, naming the file when it has one."""
+    system (a file or a port) nothing below translated, naming the file when it has one; so is a
+    ledger another process keeps locked past the busy timeout, naming the ledger."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke(ctx)
+        except sqlite3.OperationalError as exc:
+            if not store.is_busy(exc):
+                raise
+            obj = ctx.find_object(Context)
+            path = obj.db_path if obj is not None else str(config.get("db"))
+            raise click.ClickException(texts.cli_ledger_busy(path, store.BUSY_TIMEOUT_MS / 1000)) from exc
+
+    def _invoke(self, ctx: click.Context) -> Any:
         ended = False
         try:
             result = super().invoke(ctx)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from bot import texts
 from bot.analytics import export as exporting
@@ -169,7 +170,11 @@ def export_command(obj: Context, name: str, fmt: str, output: Path | None) -> No
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=PORT, default=8001, show_default=True)
-@click.option("--immutable", is_flag=True, help="Open as immutable: only for a copy nobody writes to any more.")
+@click.option(
+    "--immutable",
+    is_flag=True,
+    help="Open as immutable: only for a copy nobody writes to any more (one on read-only storage too).",
+)
 @click.pass_obj
 def explore(obj: Context, host: str, port: int, immutable: bool) -> None:
     """Browse the ledger in Datasette, read-only, with every table and view described and
@@ -209,5 +214,6 @@ def demo_data(obj: Context, runs: int, seed: int) -> None:
     from bot.analytics import demo
 
     flows = obj.require_flows()  # before the ledger is made
-    summary = demo.fill(obj.db, flows, runs=runs, seed=seed)
+    given = click.get_current_context().find_root().get_parameter_source("flows") is ParameterSource.COMMANDLINE
+    summary = demo.fill(obj.db, flows, runs=runs, seed=seed, flows_given=str(flows) if given else None)
     click.echo(texts.analytics_demo_done(obj.db_path, summary))

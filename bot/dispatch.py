@@ -11,13 +11,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 from statemachine.exceptions import TransitionNotAllowed
 
 from bot import ics, texts
+from bot.admission import RESOLVING_SOURCES, Admission, Admitted, joins, stale
 from bot.engine import runtime, timers
 from bot.engine.asking import Outcome
 from bot.engine.model import Flow
@@ -38,29 +39,6 @@ class TurnResult:
     outbox: list[int] = field(default_factory=list)
     decision_id: int | None = None
     event_id: int | None = None
-
-
-@dataclass
-class Admission:
-    """A routed trigger on its way in. ``trigger.conversation`` None (or a ``problem``): it has
-    nowhere to go and is only recorded."""
-
-    trigger: Trigger
-    route: str | None = None
-    cooldown: timedelta = timedelta(0)
-    problem: str | None = None
-
-
-@dataclass
-class Admitted:
-    """What became of a trigger: started, repeat, resolved, recorded (a resolution with no run)
-    or unrouted."""
-
-    event_id: int
-    outcome: str
-    run_id: int | None = None
-    outbox: list[int] = field(default_factory=list)
-    channel: str | None = None  # where the outbox messages go
 
 
 class Dispatcher:
@@ -264,9 +242,12 @@ class Dispatcher:
         last = runs.latest_event(conn, trigger.dedup_key) if trigger.dedup_key else None
         if trigger.status == "resolved":
             return self._resolved(conn, item, last, now)
+        if last is not None and stale(last, trigger):  # an older notification, late: not a flap
+            runs.repeat_stale(conn, last.id, now)
+            return Admitted(last.id, "repeat", last.run_id)
         routable = trigger.conversation is not None and item.problem is None
-        joins = last is not None and _joins(last, trigger, item.cooldown, now)
-        if last is not None and (joins or (last.run_id is None and not routable)):
+        joined = last is not None and joins(last, trigger, item.cooldown, now)
+        if last is not None and (joined or (last.run_id is None and not routable)):
             runs.repeat_event(conn, last.id, trigger.data, now)
             if last.status == "resolved" and last.run_id is not None and last.conversation is not None:
                 return self._refired(conn, last, trigger, now)  # a flap: the run's people saw "Resolved"
@@ -363,36 +344,3 @@ class Dispatcher:
         result = self._start_in(conn, flow, trigger, where, now)
         runs.review_started(conn, decision_id, result.run_id)
         return f"done: run {result.run_id}"
-
-
-#: Sources whose triggers resolve (the same key comes with status resolved when it is over). A key
-#: from any other (``decisionbot trigger --dedup-key``) has no end but its run's.
-RESOLVING_SOURCES = frozenset({"alertmanager", "grafana", "generic", "check"})
-
-
-def _joins(last: KeyedEvent, trigger: Trigger, cooldown: timedelta, now: datetime) -> bool:
-    """Whether a firing trigger joins the key's last event instead of opening a run: its run
-    is open; or, for a trigger that resolves, the incident never resolved (an alert still firing
-    after its decision was made is the same incident), or it resolved less than ``cooldown``
-    ago. An alert that fires from a new start (``startsAt``) while its last incident never
-    resolved (``send_resolved: false``) is a new incident, unless it was last seen less than
-    ``cooldown`` ago. A key that cannot resolve starts a new run once the old one is closed."""
-    if last.run_id is None:
-        return False
-    if last.run_open:
-        return True
-    if trigger.source not in RESOLVING_SOURCES:
-        return False
-    if last.status == "firing":
-        return not _new_start(last, trigger) or now - datetime.fromisoformat(last.last_seen_at) < cooldown
-    return last.resolved_at is not None and now - datetime.fromisoformat(last.resolved_at) < cooldown
-
-
-def _new_start(last: KeyedEvent, trigger: Trigger) -> bool:
-    """Whether an alert says it started at another moment than the incident on record (an alert
-    of Alertmanager or Grafana that ended and fired again). Not for a whole alert group, whose
-    alerts each have their own start."""
-    if (trigger.dedup_key or "").startswith("alertmanager:group:"):
-        return False
-    was, started = last.payload.get("starts_at"), trigger.data.get("starts_at")
-    return bool(was and started and was != started)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.dispatch import Admission
+from bot.admission import Admission
 from bot.model import ConversationKey, Trigger
 from bot.store import slack as store
 from bot.store import transaction, utc_now

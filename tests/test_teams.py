@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.admission import Admission
 from bot.channels.teams_activities import key_for
-from bot.dispatch import Admission
 from bot.model import Actor, Trigger
 from bot.store import transaction
 from tests.teams_support import (

@@ -145,7 +145,9 @@ TABLES: dict[str, tuple[str, T]] = {
         "runs": "Its runs.", "decided_runs": "Its runs that wrote a decision.",
     }),
     "analytics_people": ("Counters per person, trigger day and flow, kept by triggers.", {
-        "person": "actor id.", "day": "Trigger day of the runs.", "flow_id": "Flow.", "name": "Display name.",
+        "person": "actor id.", "day": "Trigger day of the runs.", "flow_id": "Flow.",
+        "name": "Greatest display name of their inbound messages.",
+        "prompt_name": "Greatest display name of the prompts addressed to them.",
         "inbound": "Messages sent.", "answers": "Answers given.", "addressed": "Distinct (run, step) prompted.",
         "answered": "Of those, answered.", "facilitated": "Runs facilitated.",
     }),

@@ -274,12 +274,21 @@ def _unused(path: Path) -> str:
     return str(fresh)
 
 
-def fill(db: Database, flows_dir: Path, runs: int, seed: int = 1, end: datetime | None = None) -> dict[str, int]:
-    """Simulate ``runs`` triggered runs (plus the review runs they lead to) into an empty ledger."""
+def fill(
+    db: Database,
+    flows_dir: Path,
+    runs: int,
+    seed: int = 1,
+    end: datetime | None = None,
+    flows_given: str | None = None,
+) -> dict[str, int]:
+    """Simulate ``runs`` triggered runs (plus the review runs they lead to) into an empty ledger.
+    ``flows_given``: the flows folder as the command was told it, for the advice on a ledger
+    that is not empty."""
     existing = db.conn.execute("SELECT count(*) FROM runs").fetchone()[0]
     if existing:
         path = Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
-        raise BotError(texts.analytics_demo_not_empty(str(path), existing, _unused(path)))
+        raise BotError(texts.analytics_demo_not_empty(str(path), existing, _unused(path), flows_given))
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     sim = Sim(db, flows_dir, seed, end or today)
     span = (sim.end - timedelta(days=2) - sim.now).total_seconds()

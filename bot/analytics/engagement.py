@@ -38,7 +38,7 @@ def revisions(conn: sqlite3.Connection, params: Params) -> list[Row]:
     return rows
 
 
-PEOPLE = f"""SELECT person, max(name), sum(inbound), sum(answers), sum(addressed), sum(answered), sum(facilitated)
+PEOPLE = f"""SELECT person, coalesce(max(name), max(prompt_name)), sum(inbound), sum(answers), sum(addressed), sum(answered), sum(facilitated)
 FROM analytics_people f WHERE {SCOPE} GROUP BY person"""
 
 

@@ -55,7 +55,7 @@ ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THE
          g.key"""
 
 PARTICIPATION = """WITH people AS (
-    SELECT person, max(name) AS name, sum(inbound) AS inbound, sum(answers) AS answers, sum(addressed) AS addressed,
+    SELECT person, coalesce(max(name), max(prompt_name)) AS name, sum(inbound) AS inbound, sum(answers) AS answers, sum(addressed) AS addressed,
            sum(answered) AS answered, sum(facilitated) AS facilitated
     FROM analytics_people GROUP BY person),
 owned AS (SELECT owner_id AS person, max(owner_name) AS name, count(*) AS n FROM analytics_actions
@@ -119,7 +119,7 @@ def build(path: str | Path, immutable: bool = False) -> Any:
     if immutable and wal.exists() and wal.stat().st_size > 0:
         raise BotError(texts.analytics_wal_pending(str(path)))
     name = re.sub(r"[^\w.-]+", "-", path.stem)  # its URL: no '#', '?' or '/' in it
-    db = open_readonly(path)
+    db = open_readonly(path, immutable)
     try:
         require_migrated(db.conn, path)  # its views and summaries would be missing or stale
         schema = live_schema(db.conn)

@@ -82,6 +82,11 @@ def m005_claimed_runs(db: Database) -> None:
     summary.credit_claims(db)
 
 
+@migrations()
+def m006_people_names(db: Database) -> None:
+    summary.keep_names(db)
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

@@ -5,7 +5,9 @@ transitions: each insert adds to a counter (O(1) per write) and the report reads
   ``events.first_seen_at``, or of ``runs.started_at``), the first answer's time, the first
   decision's time, and ``reached``, every step a transition targeted (``' decision actions '``).
 - ``analytics_people``: per person, trigger day and flow of the run: inbound messages, answers,
-  prompts addressed and prompts answered (a prompt is a distinct person, run and step).
+  prompts addressed and prompts answered (a prompt is a distinct person, run and step); the
+  greatest display name of their inbound messages (``name``) and of their prompts
+  (``prompt_name``), as the participation view takes them.
 - ``analytics_prompts``: the distinct (person, run, step) prompted, and whether answered (its
   first prompt counts it as addressed; an answer after it, as answered).
 - ``analytics_revisions``: per flow, step, field and trigger day: answers with revision 1
@@ -83,6 +85,7 @@ TABLES = [
         addressed INTEGER NOT NULL DEFAULT 0,
         answered INTEGER NOT NULL DEFAULT 0,
         facilitated INTEGER NOT NULL DEFAULT 0,
+        prompt_name TEXT,
         PRIMARY KEY (person, day, flow_id)
     ) WITHOUT ROWID""",
     """CREATE TABLE analytics_prompts (
@@ -104,9 +107,13 @@ TABLES = [
     ) WITHOUT ROWID""",
 ]
 
+#: A name kept as the participation view takes it: the greatest (``max``) of those seen.
+_GREATEST = "{col} = coalesce(max({col}, excluded.{col}), {col}, excluded.{col})"
+
 _PEOPLE_ADD = """INSERT INTO analytics_people (person, day, flow_id, name, {col})
     SELECT {person}, day, flow_id, {name}, {value} FROM analytics_runs WHERE run_id = {run} AND true
-    ON CONFLICT DO UPDATE SET {col} = {col} + excluded.{col}, name = coalesce(excluded.name, name);"""
+    ON CONFLICT DO UPDATE SET {col} = {col} + excluded.{col},
+        name = coalesce(max(name, excluded.name), name, excluded.name);"""
 
 _ACTION_FACTS = """new.status, julianday(new.due) + 1.5, julianday(new.done_at),
     CASE WHEN new.status = 'done' AND julianday(new.done_at) >= julianday(new.due) + 1.5
@@ -191,13 +198,13 @@ TRIGGERS = [
     END""",
     f"""CREATE TRIGGER analytics_messages_prompt AFTER INSERT ON messages
     WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND new.direction = 'out' AND new.kind = 'prompt' BEGIN
-        INSERT INTO analytics_people (person, day, flow_id, name, addressed, answered)
+        INSERT INTO analytics_people (person, day, flow_id, prompt_name, addressed, answered)
             SELECT new.actor_id, day, flow_id, new.actor_name, p.fresh, p.fresh AND {_ANSWERED}
             FROM analytics_runs, (SELECT NOT EXISTS (SELECT 1 FROM analytics_prompts WHERE person = new.actor_id
                 AND run_id = new.run_id AND step = coalesce(new.step, '')) AS fresh) AS p
             WHERE run_id = new.run_id AND true
             ON CONFLICT DO UPDATE SET addressed = addressed + excluded.addressed,
-                answered = answered + excluded.answered, name = coalesce(excluded.name, name);
+                answered = answered + excluded.answered, {_GREATEST.format(col="prompt_name")};
         INSERT OR IGNORE INTO analytics_prompts (person, run_id, step, answered)
             VALUES (new.actor_id, new.run_id, coalesce(new.step, ''), {_ANSWERED});
     END""",
@@ -239,8 +246,10 @@ BACKFILL = [
         WHERE a.run_id = m.run_id AND a.step = m.step AND a.actor_id = m.actor_id)
     FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
     WHERE m.direction = 'out' AND m.kind = 'prompt' AND m.actor_id IS NOT NULL""",
-    """INSERT INTO analytics_people (person, day, flow_id, name, inbound, answers, addressed, answered, facilitated)
-    SELECT person, day, flow_id, max(name), sum(inbound), sum(answers), sum(addressed), sum(answered), sum(facilitated)
+    """INSERT INTO analytics_people (person, day, flow_id, name, prompt_name, inbound, answers, addressed, answered,
+        facilitated)
+    SELECT person, day, flow_id, max(CASE WHEN inbound THEN name END), max(CASE WHEN NOT inbound THEN name END),
+           sum(inbound), sum(answers), sum(addressed), sum(answered), sum(facilitated)
     FROM (
         SELECT m.actor_id AS person, f.day, f.flow_id, m.actor_name AS name, m.direction = 'in' AS inbound,
                0 AS answers, 0 AS addressed, 0 AS answered, 0 AS facilitated
@@ -301,3 +310,26 @@ def credit_claims(db: Database) -> None:
         " AND facilitated = 0"
     )
     db.execute(CLAIMED)
+
+
+#: Applied by a later migration (schema.m006) to a ledger made before: ``name`` was the latest
+#: name (of inbound messages and prompts alike), not the greatest as the participation view shows.
+NAMES = """UPDATE analytics_people SET name = n.name, prompt_name = n.prompt_name
+    FROM (SELECT m.actor_id AS person, f.day, f.flow_id,
+                 max(CASE WHEN m.direction = 'in' THEN m.actor_name END) AS name,
+                 max(CASE WHEN m.direction = 'out' THEN m.actor_name END) AS prompt_name
+          FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
+          WHERE m.actor_id IS NOT NULL AND (m.direction = 'in' OR m.kind = 'prompt') GROUP BY 1, 2, 3) AS n
+    WHERE n.person = analytics_people.person AND n.day = analytics_people.day AND n.flow_id = analytics_people.flow_id"""
+
+
+def keep_names(db: Database) -> None:
+    """The people's names as the participation view takes them, on a ledger made before: the
+    ``prompt_name`` column, the current triggers, the names of the rows there are."""
+    if "prompt_name" not in db.table("analytics_people").columns_dict:
+        db.execute("ALTER TABLE analytics_people ADD COLUMN prompt_name TEXT")
+    for trigger in TRIGGERS:
+        name = trigger.split()[2]
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        db.execute(trigger)
+    db.execute(NAMES)

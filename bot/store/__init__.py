@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import re
 import sqlite3
 import time
@@ -42,6 +43,19 @@ def _iso(moment: datetime, fold: int) -> str:
 
 
 _DB_ENV = config.BY_NAME["db"].env
+#: How long a connection waits for the write lock another process holds before SQLite gives up
+#: with "database is locked" (``sqlite3.OperationalError``, SQLITE_BUSY).
+BUSY_TIMEOUT_MS = 30_000
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == sqlite3.SQLITE_BUSY
+    return "database is locked" in str(exc)
+
+
 #: The tables the first core migration creates: a file that has one without that migration's
 #: record was made by something else.
 CORE_TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", "\n".join(migrations.INITIAL)))
@@ -56,7 +70,7 @@ def open_db(path: str | Path, *, migrate: bool = True, synchronous: str = "NORMA
     _wal(conn)
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     # WAL checkpoints are run off the turn's hot path (see checkpoint()); left to SQLite they
     # land inside a random commit and put 3-5 ms on the p99 of turns.
     conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -82,12 +96,12 @@ def _wal(conn: sqlite3.Connection, tries: int = 100) -> None:
 
 def _connect(path: str) -> sqlite3.Connection:
     if path == ":memory:":
-        return sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        return sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     if Path(path).is_dir():
         raise ConfigError(texts.ledger_is_folder(path, _DB_ENV))
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     except (FileExistsError, NotADirectoryError) as exc:  # a file where its folder should be
         raise ConfigError(texts.ledger_cannot_open(path, f"{exc.filename} is not a folder", _DB_ENV)) from exc
     except (OSError, sqlite3.OperationalError) as exc:
@@ -142,21 +156,35 @@ def _foreign_tables(conn: sqlite3.Connection) -> set[str]:
     return tables
 
 
-def open_readonly(path: str | Path) -> Database:
+def open_readonly(path: str | Path, immutable: bool = False) -> Database:
     """A connection that cannot write: for analysts' queries and exports. A file that is not
-    SQLite is refused here (``ConfigError``), not at the first query."""
-    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"  # a '#' or '?' in the path is not the URI's
+    SQLite is refused here (``ConfigError``), not at the first query. ``immutable``: a copy
+    nobody writes to any more, read as it is (no lock, no ``-shm``), so it may sit on read-only
+    storage; without it, a ledger there (WAL mode: its readers share a ``-shm`` file beside it)
+    is refused with that said."""
+    uri = f"file:{quote(str(Path(path).resolve()))}?{'immutable=1' if immutable else 'mode=ro'}"  # '#', '?': the name's
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA query_only=ON")
     try:
         foreign = _foreign_tables(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if _on_read_only_storage(Path(path)) and getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CANTOPEN:
+            raise ConfigError(texts.ledger_read_only_storage(str(path))) from exc
         raise ConfigError(texts.ledger_not_sqlite(str(path), str(exc), _DB_ENV)) from exc
     if foreign:  # another application's file: not read as ours
         conn.close()
         raise ConfigError(texts.ledger_foreign(str(path), sorted(foreign)[:8], _DB_ENV))
     return Database(conn)
+
+
+def _on_read_only_storage(path: Path) -> bool:
+    """Whether the folder of ``path`` cannot be written: a read-only file system, or no permission."""
+    folder = path.resolve().parent
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
 
 
 def checkpoint(db: Database) -> None:

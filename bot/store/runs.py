@@ -311,6 +311,13 @@ def repeat_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any], 
     )
 
 
+def repeat_stale(conn: sqlite3.Connection, event_id: int, now: datetime) -> None:
+    """A stale notification of an incident that has resolved: counted, its values and status kept."""
+    conn.execute(
+        "UPDATE events SET repeat_count = repeat_count + 1, last_seen_at = ? WHERE id = ?", (iso(now), event_id)
+    )
+
+
 def end_incident(conn: sqlite3.Connection, event_id: int) -> None:
     """An incident whose resolution never came (``send_resolved: false``) but which a new one
     (the same alert firing again, from a new start) has replaced: resolved when last seen."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 
 from bot.texts._common import _join
@@ -70,13 +71,15 @@ def analytics_wal_pending(path: str) -> str:
     )
 
 
-def analytics_demo_not_empty(path: str, runs: int, fresh: str) -> str:
+def analytics_demo_not_empty(path: str, runs: int, fresh: str, flows: str | None = None) -> str:
+    """``flows``: the --flows the command was given, kept in the command it advises."""
+    with_flows = f" --flows {shlex.quote(flows)}" if flows is not None else ""
     return (
         f"{path} already holds {runs} run(s); demo-data only fills an empty ledger."
-        f" Try a new file: decisionbot --db {fresh} demo-data"
+        f" Try a new file: decisionbot --db {shlex.quote(fresh)}{with_flows} demo-data"
     )
 
 
 def analytics_demo_done(path: str, summary: Mapping[str, int]) -> str:
     counts = ", ".join(f"{v} {k}" for k, v in summary.items())
-    return f"Demo history written to {path}: {counts}. Next: decisionbot --db {path} report"
+    return f"Demo history written to {path}: {counts}. Next: decisionbot --db {shlex.quote(path)} report"

@@ -116,6 +116,13 @@ def cli_system_error(problem: str, path: str | None) -> str:
     return f"{problem}{where}. Nothing more was done; check the path or setting named and try again."
 
 
+def cli_ledger_busy(path: str, waited_s: float) -> str:
+    return (
+        f"The ledger {path} is locked: another process is writing to it and did not finish within"
+        f" {waited_s:g} s. Try again in a moment."
+    )
+
+
 def cli_env_hint(env: str) -> str:
     """Who gave a bad value that came from the environment (not an option typed on the command line)."""
     return f"environment variable {env}"
@@ -195,6 +202,14 @@ def ledger_not_sqlite(path: str, problem: str, env: str) -> str:
 
 def ledger_is_folder(path: str, env: str) -> str:
     return f"The ledger {path} is a folder, not a file. Point --db (env {env}) at a file, e.g. {path}/decisions.db"
+
+
+def ledger_read_only_storage(path: str) -> str:
+    return (
+        f"Cannot read the ledger {path} where it is: its folder is on read-only storage, and a ledger in"
+        " WAL mode is read with a shared-memory file (-shm) beside it. Copy it to a folder you can write,"
+        " or, for a copy nobody writes to any more, open it with: decisionbot explore --immutable."
+    )
 
 
 def ledger_cannot_open(path: str, problem: str, env: str) -> str:

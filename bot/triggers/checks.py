@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot import texts
-from bot.dispatch import Admitted, Dispatcher
+from bot.admission import Admitted
+from bot.dispatch import Dispatcher
 from bot.errors import ConfigError
 from bot.model import Trigger
 from bot.store import iso, jobs, transaction

@@ -20,8 +20,8 @@ from typing import Any
 from aiohttp import web
 
 from bot import inbound_json, texts
+from bot.admission import Admitted
 from bot.channels import Services
-from bot.dispatch import Admitted
 from bot.errors import ConfigError
 from bot.model import Trigger
 from bot.scheduler import Scheduler

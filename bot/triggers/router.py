@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from bot import texts
-from bot.dispatch import Admission
+from bot.admission import Admission
 from bot.errors import ConfigError
 from bot.model import Trigger
 from bot.triggers import parse_channel, parse_duration, people, person

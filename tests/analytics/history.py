@@ -16,6 +16,7 @@ Runs (trigger time -> first answer -> decision):
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,22 @@ def build(path: Path) -> Database:
 
 def by(rows: list[dict[str, Any]], *keys: str) -> dict[Any, dict[str, Any]]:
     return {tuple(r[k] for k in keys) if len(keys) > 1 else r[keys[0]]: r for r in rows}
+
+
+def renamed(path: Path) -> None:
+    """People whose display name changed: dan writes as "Dan R." after "dan" (the view shows the
+    greatest of the names, "dan", not the latest); bob is prompted as "zz-bob" after he wrote
+    as "bob" (the view shows the name he wrote under); erin, who never wrote, is prompted as
+    "Erin" after "erin"."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for rid, direction, actor, name, kind, step in (
+        (5, "in", "dan", "Dan R.", "answer", "actions"),
+        (1, "out", "bob", "zz-bob", "prompt", "owner_accepts"),
+        (6, "out", "erin", "Erin", "prompt", "decision"),
+    ):
+        conn.execute(
+            "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind, text,"
+            " created_at) VALUES (?, ?, 'slack', 'slack:C', ?, ?, ?, ?, 'x', '2026-03-29T10:00:00.000Z')",
+            (rid, direction, f"slack:{actor}", name, step, kind),
+        )
+    conn.close()

@@ -6,6 +6,8 @@ import csv
 import hashlib
 import io
 import json
+import shlex
+import shutil
 from pathlib import Path
 
 import click
@@ -76,7 +78,23 @@ def test_demo_data_refuses_a_ledger_that_has_runs(demo: Path) -> None:
     assert result.exit_code == 1
     assert "already holds" in result.output and "demo-data only fills an empty ledger" in result.output
     fresh = demo.with_name("demo-2.db")  # the advice names a new file, not the one refused
-    assert result.output.strip().endswith(f"Try a new file: decisionbot --db {fresh} demo-data") and not fresh.exists()
+    advice = f"Try a new file: decisionbot --db {fresh} --flows {ROOT / 'flows'} demo-data"
+    assert result.output.strip().endswith(advice) and not fresh.exists()
+
+
+def test_demo_data_advice_is_a_command_to_paste_with_the_flows_it_was_given(tmp_path: Path) -> None:
+    folder = tmp_path / "my flows; rm -rf ~"
+    shutil.copytree(ROOT / "flows", folder)
+    ledger = tmp_path / "it's mine.db"
+    argv = ["--db", str(ledger), "--flows", str(folder), "demo-data", "--runs", "1"]
+    first = CliRunner().invoke(main, argv)
+    assert first.exit_code == 0, first.output
+    assert shlex.split(first.output.split("Next: ", 1)[1]) == ["decisionbot", "--db", str(ledger), "report"]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 1
+    advice = result.output.strip().split("Try a new file: ", 1)[1]
+    assert shlex.split(advice) == ["decisionbot", "--db", str(tmp_path / "it's mine-2.db"), "--flows", str(folder),
+                                   "demo-data"]  # fmt: skip
 
 
 def test_report_formats_and_output_file(demo: Path, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from bot.analytics import report, summary
 from bot.analytics.measures import Params
 from bot.analytics.sql import MEASURES
 from bot.store import open_db, open_readonly
-from tests.analytics.history import build
+from tests.analytics.history import build, renamed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,7 @@ def assert_views_match_report(path: Path) -> int:
         assert set(from_view) == set(from_report), section
         for key, row in from_report.items():
             for column, value in row.items():
-                if column in from_view[key] and column != "name":
+                if column in from_view[key]:
                     assert _same(from_view[key][column], value), (section, key, column)
                     compared += 1
     db.conn.close()
@@ -60,7 +60,34 @@ def assert_views_match_report(path: Path) -> int:
 def test_views_and_report_agree_on_the_hand_built_history(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
     build(path).conn.close()
+    renamed(path)  # the names of people who changed theirs, too
     assert assert_views_match_report(path) > 300
+
+
+def test_names_kept_before_the_fix_are_those_of_the_view_after_its_migration(tmp_path: Path) -> None:
+    """A ledger of the previous version kept the latest name, of inbound messages and prompts alike."""
+    kept = tmp_path / "kept.db"
+    build(kept).conn.close()
+    renamed(kept)
+    before = sqlite3.connect(kept)
+    expected = _snapshot(before)
+    before.close()
+    old = tmp_path / "old.db"
+    shutil.copy(kept, old)
+    conn = sqlite3.connect(old, isolation_level=None)
+    conn.execute("DROP TRIGGER analytics_messages_prompt")
+    conn.execute("ALTER TABLE analytics_people DROP COLUMN prompt_name")
+    conn.execute("UPDATE analytics_people SET name = 'latest' WHERE name IS NOT NULL")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_people_names'")
+    conn.close()
+    migrated = open_db(old)  # applies m006: the column, the names, the triggers
+    assert _snapshot(migrated.conn) == expected
+    assert {t.name for t in migrated.triggers if t.name.startswith("analytics_")} >= {
+        stmt.split()[2] for stmt in summary.TRIGGERS
+    }
+    migrated.conn.close()
+    renamed(old)  # written after the migration: kept by its triggers
+    assert assert_views_match_report(old) > 300
 
 
 def test_every_measure_has_a_view(tmp_path: Path) -> None:

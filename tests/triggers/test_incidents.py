@@ -55,6 +55,46 @@ async def test_an_alert_firing_again_after_it_resolved_is_posted_into_its_run(tm
         await client.close()
 
 
+@pytest.mark.parametrize("hook", ["alertmanager", "grafana"])
+async def test_a_stale_firing_with_the_resolved_start_only_repeats_the_resolved_incident(
+    tmp_path: Path, flows: Path, hook: str
+) -> None:
+    """An Alertmanager peer that has not yet heard of the resolution, or a late retry of an older
+    notification, sends the alert firing with the start of the incident that resolved: counted,
+    not a flap (no "Firing again", the event stays resolved), and after the cooldown no new run."""
+    (flows / "routes.yaml").write_text(ROUTES.replace("alertmanager", hook))
+    clock = Clock()
+    client = await serve(tmp_path, flows, clock=clock)
+    firing, resolved, again = (
+        alert("2026-11-26T14:52:00Z"),
+        alert("2026-11-26T14:52:00Z", "resolved"),
+        alert("2026-11-26T17:59:00Z"),
+    )
+    for body in (firing, resolved, again):
+        body["version"] = "1" if hook == "grafana" else "4"
+    try:
+        assert (await post(client, hook, firing))[1]["started"] == [1]
+        clock.at(minutes=10)
+        assert (await post(client, hook, resolved))[1]["resolved"] == 1
+        clock.at(minutes=11)  # within the cooldown, the run still open
+        assert (await post(client, hook, firing))[1]["repeats"] == 1
+        client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:facilitator", "facilitator"))
+        clock.at(hours=2)  # after the cooldown, the run closed
+        assert (await post(client, hook, firing))[1] == {
+            "received": 1, "started": [], "repeats": 1, "resolved": 0, "unrouted": []
+        }  # fmt: skip
+        [(posted,)] = rows(client, "SELECT text FROM messages WHERE kind = 'info'")
+        assert posted.startswith("Resolved: Checkout error rate above 5%"), posted
+        assert rows(client, "SELECT status, resolved_at, repeat_count FROM events") == [
+            ("resolved", "2026-11-26T15:10:00.000Z", 2)
+        ]
+        assert counts(client)["runs"] == 1
+        clock.at(hours=3)  # it really fires again: a new start, a new incident
+        assert (await post(client, hook, again))[1]["started"] == [2]
+    finally:
+        await client.close()
+
+
 async def test_without_send_resolved_a_new_start_after_the_cooldown_is_a_new_incident(
     tmp_path: Path, flows: Path
 ) -> None:

@@ -1,0 +1,83 @@
+"""Triggers on their way in: what a routed trigger is (``Admission``), what became of it
+(``Admitted``), and how a firing trigger relates to the last event of its dedup key (joins it,
+starts a new incident, or only repeats a notification of an incident that has resolved)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.model import Trigger
+from bot.store.runs import KeyedEvent
+
+
+@dataclass
+class Admission:
+    """A routed trigger on its way in. ``trigger.conversation`` None (or a ``problem``): it has
+    nowhere to go and is only recorded."""
+
+    trigger: Trigger
+    route: str | None = None
+    cooldown: timedelta = timedelta(0)
+    problem: str | None = None
+
+
+@dataclass
+class Admitted:
+    """What became of a trigger: started, repeat, resolved, recorded (a resolution with no run)
+    or unrouted."""
+
+    event_id: int
+    outcome: str
+    run_id: int | None = None
+    outbox: list[int] = field(default_factory=list)
+    channel: str | None = None  # where the outbox messages go
+
+
+#: Sources whose triggers resolve (the same key comes with status resolved when it is over). A key
+#: from any other (``decisionbot trigger --dedup-key``) has no end but its run's.
+RESOLVING_SOURCES = frozenset({"alertmanager", "grafana", "generic", "check"})
+
+#: Sources whose alerts say when they started (``startsAt``): a new start is a new incident.
+STARTING_SOURCES = frozenset({"alertmanager", "grafana"})
+
+
+def joins(last: KeyedEvent, trigger: Trigger, cooldown: timedelta, now: datetime) -> bool:
+    """Whether a firing trigger joins the key's last event instead of opening a run: its run
+    is open; or, for a trigger that resolves, the incident never resolved (an alert still firing
+    after its decision was made is the same incident), or it resolved less than ``cooldown``
+    ago. An alert that fires from a new start (``startsAt``) while its last incident never
+    resolved (``send_resolved: false``) is a new incident, unless it was last seen less than
+    ``cooldown`` ago. A key that cannot resolve starts a new run once the old one is closed."""
+    if last.run_id is None:
+        return False
+    if last.run_open:
+        return True
+    if trigger.source not in RESOLVING_SOURCES:
+        return False
+    if last.status == "firing":
+        return not new_start(last, trigger) or now - datetime.fromisoformat(last.last_seen_at) < cooldown
+    return last.resolved_at is not None and now - datetime.fromisoformat(last.resolved_at) < cooldown
+
+
+def new_start(last: KeyedEvent, trigger: Trigger) -> bool:
+    """Whether an alert says it started at another moment than the incident on record (an alert
+    of Alertmanager or Grafana that ended and fired again). Not for a whole alert group, whose
+    alerts each have their own start."""
+    if (trigger.dedup_key or "").startswith("alertmanager:group:"):
+        return False
+    was, started = last.payload.get("starts_at"), trigger.data.get("starts_at")
+    return bool(was and started and was != started)
+
+
+def stale(last: KeyedEvent, trigger: Trigger) -> bool:
+    """Whether a firing alert only repeats the incident that has resolved: an Alertmanager or
+    Grafana alert (per fingerprint) with the very start (``startsAt``) of that incident. An
+    Alertmanager peer that has not yet heard of the resolution, or a late retry of an older
+    notification, sends it; an alert that really fires again has a new start."""
+    if last.status != "resolved" or trigger.source not in STARTING_SOURCES:
+        return False
+    if (trigger.dedup_key or "").startswith("alertmanager:group:"):
+        return False
+    was, started = last.payload.get("starts_at"), trigger.data.get("starts_at")
+    return bool(was and started and was == started)
