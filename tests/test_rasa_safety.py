@@ -127,10 +127,28 @@ def test_ids_and_answers_older_than_a_week_are_forgotten(server: Server) -> None
     """rasa-actions has no server housekeeping: each call forgets what is past any retry."""
     with sqlite3.connect(server.db) as conn:
         conn.execute("INSERT INTO deliveries VALUES ('rasa', 'm-old', '2000-01-01T00:00:00.000Z')")
-        conn.execute("INSERT INTO rasa_calls VALUES ('action_my_actions:m-old', '{}', '2000-01-01T00:00:00.000Z')")
+        conn.execute("INSERT INTO rasa_calls VALUES ('[\"action_my_actions\", \"uma\", \"m-old\"]', '{}', '2000-01-01T00:00:00.000Z')")
     call = request("action_my_actions", "uma", "/my_actions", message_id="m-uma-1")
     assert server.post(call)[0] == 200
     assert server.sql("SELECT count(*) FROM deliveries WHERE delivery_id = 'm-old'") == [(0,)]
-    assert server.sql("SELECT call_id FROM rasa_calls WHERE call_id LIKE '%m-old' OR call_id LIKE '%m-uma-1'") == [
-        ("action_my_actions:m-uma-1",)
+    assert server.sql("SELECT call_id FROM rasa_calls WHERE call_id LIKE '%m-old%' OR call_id LIKE '%m-uma-1%'") == [
+        ('["action_my_actions", "uma", "m-uma-1"]',)
     ]
+
+
+def test_one_message_id_from_two_senders_is_two_calls(server: Server) -> None:
+    """Rasa's message ids are unique per sender at most (a connector may pass each chat's own
+    numbers): alice's answer is never given to mallory, nor mallory's call dropped as hers."""
+    slots = {"decision_flow": "post_meeting", "decision_title": "Sync", "decision_participants": "bob"}
+    _, alice = server.act("action_decision_start", "alice", "/decision_start", slots=slots, message_id="7")
+    _, mallory = server.act("action_decision_start", "mallory", "/decision_start", slots=slots, message_id="7")
+    assert server.sql("SELECT facilitator_id FROM runs WHERE facilitator_id IN ('rasa:alice', 'rasa:mallory')") == [
+        ("rasa:alice",),
+        ("rasa:mallory",),
+    ]
+    assert alice["events"][0]["value"] != mallory["events"][0]["value"]  # each their own run
+    _, said = server.act("action_decision_answer", "alice", "Ship it", message_id="8")
+    _, too = server.act("action_decision_answer", "mallory", "Hold it", message_id="8")
+    assert server.sql("SELECT value FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.facilitator_id IN"
+                      " ('rasa:alice', 'rasa:mallory') ORDER BY a.id") == [('"Ship it"',), ('"Hold it"',)]  # fmt: skip
+    assert said != too

@@ -75,7 +75,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "platform": "Platform.", "delivery_id": "Its delivery id.", "received_at": "When first received (UTC).",
     }),
     "rasa_calls": ("The answer given to each Rasa action call, returned again when the same call comes back (a retry); forgotten after a week.", {
-        "call_id": "<action name>:<message_id of the user message>.", "answer": "JSON: the events and responses returned.",
+        "call_id": "JSON [action name, sender_id, message_id of the user message]: ids are unique per sender only.", "answer": "JSON: the events and responses returned.",
         "created_at": "When first answered (UTC).",
     }),
     "leases": ("Work one process on the ledger does at a time: outbox:<channel>, the delivery of that channel's replies (two servers on one ledger never send a reply twice).", {

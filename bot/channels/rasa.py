@@ -99,7 +99,7 @@ class DecisionAction(Action, ABC):
             raise ActionExecutionRejection(self.action_name, texts.rasa_token_unchecked())
         caller = Caller(self.action_name, tracker, self.needs_text)
         bot = dispatcher()
-        key = store.call_id(self.action_name, caller.latest.get("message_id"))
+        key = store.call_id(self.action_name, caller.sender_id, caller.latest.get("message_id"))
         with transaction(bot.db):  # all or nothing: a failed call leaves no turn, no id, no answer
             before = store.answered(bot.db, key) if key else None
             if before is not None:  # the same call again (a retry): the same answer, nothing redone
@@ -190,8 +190,8 @@ class ActionDecisionAnswer(DecisionAction):
             hand_over(bot, caller, out)
             return run_slots(unseen[-1].reply.run_id)
         text = str(caller.latest["text"]).strip()
-        message_id = caller.latest.get("message_id")
-        platform_id = str(message_id) if message_id else None
+        message_id = caller.latest.get("message_id")  # unique per sender only, as far as Rasa promises
+        platform_id = json.dumps([caller.sender_id, str(message_id)], ensure_ascii=False) if message_id else None
         if platform_id and rr.already_seen(bot.db, platform_id):
             hand_over(bot, caller, out)  # the same user message again: nothing new to do
             return []

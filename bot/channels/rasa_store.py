@@ -1,6 +1,6 @@
 """What the Rasa channel remembers besides the run: the answer it gave each action call.
 
-``rasa_calls`` holds, per action and user message (``tracker.latest_message.message_id``), the
+``rasa_calls`` holds, per action, sender and user message (``tracker.latest_message.message_id``), the
 events and responses the action returned. The same call again (Rasa, or the channel in front of
 it, sending it once more after a timeout) gets that answer back and changes nothing: a start
 does not start a second run, an answer is not taken twice, and the replies the first call marked
@@ -27,16 +27,20 @@ migrations = Migrations("decisionbot-rasa")
 def m001_calls(db: Database) -> None:
     db.execute(
         """CREATE TABLE rasa_calls (
-        call_id TEXT PRIMARY KEY,        -- <action name>:<message_id of the user message>
+        call_id TEXT PRIMARY KEY,        -- JSON ["<action name>", "<sender_id>", "<message_id>"]
         answer TEXT NOT NULL,            -- JSON: {"events": [...], "responses": [...]}
         created_at TEXT NOT NULL
     )"""
     )
 
 
-def call_id(action: str, message_id: Any) -> str | None:
-    """The key of an action call, or None when the user message has no id (nothing to repeat)."""
-    return f"{action}:{message_id}" if isinstance(message_id, str | int) and str(message_id) else None
+def call_id(action: str, sender_id: str, message_id: Any) -> str | None:
+    """The key of an action call, or None when the user message has no id (nothing to repeat).
+    The sender is part of it: message ids need not be unique across senders (a connector passing
+    each chat's own message numbers), and one sender's answer is never given to another."""
+    if not (isinstance(message_id, str | int) and str(message_id)):
+        return None
+    return json.dumps([action, sender_id, str(message_id)], ensure_ascii=False)
 
 
 def answered(db: Database, key: str) -> dict[str, Any] | None:
