@@ -279,3 +279,38 @@ def test_a_review_whose_flow_is_refused_waits_for_the_fix(folder: Path, tmp_path
     ran = [(j.kind, outcome) for j, outcome in asyncio.run(proc.scheduler.run_due())]
     assert ("start_flow", "done: run 2") in ran
     proc.db.conn.close()
+
+
+def test_a_flow_file_not_in_utf8_is_refused_alone_and_a_running_server_still_reloads(
+    folder: Path, tmp_path: Path
+) -> None:
+    """A file saved as Latin-1 escaped as a UnicodeDecodeError: a traceback from the CLI, and a
+    running server's every reload failed without naming it (edits to good files never picked up)."""
+    import asyncio
+    import os
+
+    from bot.flow_catalog import FlowCatalog
+    from bot.server import reload_flows
+    from bot.store import open_db
+
+    latin = folder / "latin.yaml"
+    latin.write_bytes("id: latin\ntitle: Caf\xe9 review\nsteps: []\n".encode("latin-1"))
+    problem = f"{latin}: is not UTF-8 text (byte 0xe9 at offset 20)"
+    checked = cli(tmp_path, folder, "flows", "validate")
+    assert checked.exit_code == 1 and problem in checked.stderr and "save the file as UTF-8" in checked.stderr
+    listed = cli(tmp_path, folder, "flows", "list", "--json")
+    assert listed.exit_code == 0 and "latin" not in {f["id"] for f in json.loads(listed.stdout)}
+    assert problem in listed.stderr
+
+    latin.unlink()
+    catalog = FlowCatalog(folder, open_db(tmp_path / "reload.db"))
+    latin.write_bytes("id: latin\ntitle: Caf\xe9 review\nsteps: []\n".encode("latin-1"))
+    post = folder / "post_meeting.yaml"
+    post.write_text(post.read_text().replace("title: ", "title: Renamed ", 1))
+    stamp = post.stat()
+    os.utime(post, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 5_000_000_000))
+    failed = None
+    for _ in range(3):  # a change is taken once it looked the same twice
+        failed = asyncio.run(reload_flows(catalog, failed))
+    assert catalog.current["post_meeting"].title.startswith("Renamed ")
+    assert "latin" in catalog.refused and "not UTF-8" in str(catalog.refused["latin"])

@@ -52,6 +52,9 @@ def read_flow_file(path: Path) -> Flow:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise FlowError(str(path), f"cannot be read ({exc.strerror})", "check the path") from exc
+    except UnicodeDecodeError as exc:  # one file saved in another encoding: refused alone, like any broken file
+        problem = f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        raise FlowError(str(path), problem, "save the file as UTF-8 in your editor") from exc
     return read_flow_text(text, str(path))
 
 
