@@ -36,7 +36,7 @@ from sqlite_utils import Database
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.model import Actor, ConversationKey, Reply
-from bot.store import group, iso, leases, transaction, utc_now
+from bot.store import group, iso, kept_write, leases, transaction, utc_now
 
 if TYPE_CHECKING:
     from bot.channels import Channel
@@ -122,14 +122,14 @@ def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[in
     )
 
 
-def mark_part(db: Database, message_id: int, parts_sent: int) -> None:
+def mark_part(conn: sqlite3.Connection, message_id: int, parts_sent: int) -> None:
     """``parts_sent`` parts of a reply sent in parts are delivered: a retry goes on after them."""
-    db.conn.execute("UPDATE messages SET parts_sent = ? WHERE id = ?", (parts_sent, message_id))
+    conn.execute("UPDATE messages SET parts_sent = ? WHERE id = ?", (parts_sent, message_id))
 
 
-def mark_failed(db: Database, message_id: int, error: str, gave_up: datetime | None = None) -> None:
+def mark_failed(conn: sqlite3.Connection, message_id: int, error: str, gave_up: datetime | None = None) -> None:
     """One more refused attempt; with ``gave_up``, the outbox stops trying the reply then."""
-    db.conn.execute(
+    conn.execute(
         "UPDATE messages SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
         (error[:500], iso(gave_up) if gave_up else None, message_id),
     )
@@ -230,8 +230,7 @@ class Sender:
                     if self._expired(item):
                         self._give_up(item, f"gave up after {RETRY_FOR}: {exc.reason}")
                         continue
-                    with transaction(self.db):
-                        mark_failed(self.db, item.id, f"retry: {exc.reason}")
+                    kept_write(self.db, partial(mark_failed, message_id=item.id, error=f"retry: {exc.reason}"))
                     return self._hold(key, max(exc.seconds, backoff(item.attempts)))
                 except DeliveryFailed as exc:
                     self._give_up(item, f"failed: {exc}")
@@ -243,8 +242,7 @@ class Sender:
                     if self._expired(item) or item.attempts + 1 >= DEFECT_TRIES:
                         self._give_up(item, f"failed: {error}")
                         continue
-                    with transaction(self.db):
-                        mark_failed(self.db, item.id, f"retry: {error}")
+                    kept_write(self.db, partial(mark_failed, message_id=item.id, error=f"retry: {error}"))
                     return self._hold(key, backoff(item.attempts))
                 finally:
                     self.in_flight -= 1  # the mark below is written before the next await
@@ -275,8 +273,7 @@ class Sender:
             if n + 1 < len(parts):
                 self.parts_done[item.id] = n + 1
                 try:
-                    with transaction(self.db):
-                        mark_part(self.db, item.id, n + 1)
+                    kept_write(self.db, partial(mark_part, message_id=item.id, parts_sent=n + 1))
                 except sqlite3.Error:  # this process still knows: the part is not sent again by it
                     log.exception(texts.delivery_unmarked(self.channel.name, item.id))
         self.parts_done.pop(item.id, None)
@@ -299,8 +296,7 @@ class Sender:
 
     def _give_up(self, item: Queued, error: str) -> None:
         self.parts_done.pop(item.id, None)
-        with transaction(self.db):
-            mark_failed(self.db, item.id, error, gave_up=self.clock())
+        kept_write(self.db, partial(mark_failed, message_id=item.id, error=error, gave_up=self.clock()))
         log.warning(texts.delivery_given_up(self.channel.name, item.id, item.reply.run_id, item.reply.kind, error))
         self.channel.given_up(item)
 

@@ -39,12 +39,16 @@ class Gate:
         self.arrived = 0
         self.opened = asyncio.Event()
 
+    async def wait(self) -> None:
+        """Come to the gate; return once it is open (at once, without yielding, for the last)."""
+        self.arrived += 1
+        if self.arrived == self.count:
+            self.opened.set()
+        await self.opened.wait()
+
     def around(self, original: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def gated(*args: Any, **kwargs: Any) -> Any:
-            self.arrived += 1
-            if self.arrived == self.count:
-                self.opened.set()
-            await self.opened.wait()
+            await self.wait()
             return await original(*args, **kwargs)
 
         return gated

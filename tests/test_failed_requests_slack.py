@@ -10,11 +10,13 @@ import asyncio
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.channels import slack_inbound
+from bot.channels import slack_blocks, slack_inbound, slack_send
 from bot.channels.slack_inbound import Inbound
+from bot.model import Actor, ConversationKey, Trigger
 from tests.fakes.slack_api import FakeSlack
 from tests.faults import Gate, fail_once
 from tests.slack_support import Harness, event_body, harness, message, sign, slash_body, wait_for
@@ -163,3 +165,60 @@ async def test_a_socket_mode_event_whose_request_fails_is_not_acknowledged_and_i
         assert (await slack.posts(3))[2]["text"] == "<@UA> Action 1: What is the action?"
     finally:
         await slack.client.close()
+
+
+async def test_what_the_outbox_learnt_from_a_post_outlives_a_failing_request_in_its_group(
+    slack: Harness, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The outbox posts a triggered run's first message (it becomes the thread's root) and writes
+    that down in the same group as Bob's failing 'list': the group is rolled back, but the root
+    was posted and is marked delivered, so the ledger must keep knowing it is run 1's thread, or
+    Alice's answer typed in it would be ignored."""
+    await slack.event(message("UB", "help", channel="DUB"))  # Bob and Alice are known: no users.info below
+    await slack.event(message("UA", "help", channel="DUA"))
+    await wait_for(lambda: len(fake.of("chat.postMessage")) == 2)
+    await asyncio.sleep(0.2)
+    both = Gate(2)  # Bob's request, then the outbox's post: then both go on in one pass (one group commit)
+    request_held = both.around(slack.channel.backlog.room)
+    monkeypatch.setattr(slack.channel.backlog, "room", request_held)
+    post = slack_send.call
+
+    async def post_then_held(request: Any) -> Any:
+        answer = await post(request)
+        await both.wait()  # the outbox writes what the post taught in the pass Bob's request fails in
+        return answer
+
+    monkeypatch.setattr(slack_send, "call", post_then_held)
+    fail_once(monkeypatch, slack_blocks, "mrkdwn_parts")  # Bob's 'list' fails after its command's savepoint
+    failing = asyncio.ensure_future(slack.post(event_body(message("UB", "list", channel="DUB"))))
+    await wait_for(lambda: both.arrived == 1)
+    alice = Actor("slack:UA", "Alice")
+    slack.services.dispatcher.start(Trigger("post_meeting", facilitator=alice), ConversationKey("slack", "C2"))
+    slack.services.notify("slack")
+    assert (await failing).status == 500
+    assert "A request failed" in caplog.text  # its group, holding the outbox's writes, was rolled back
+    root = await wait_for(lambda: [c.result["ts"] for c in fake.of("chat.postMessage") if c.args["channel"] == "C2"])
+    await asyncio.sleep(0.3)
+    assert committed(slack, "SELECT channel, thread_ts, run_id FROM slack_threads") == [("C2", root[0], 1)]
+    assert committed(slack, "SELECT delivered_at IS NOT NULL FROM messages WHERE direction = 'out'")[-1] == (1,)
+    await slack.event(message("UA", "We ship in March", channel="C2", thread_ts=root[0]))
+    assert committed(slack, DECIDED) == [(1,)]
+
+
+async def test_replies_of_a_turn_rolled_back_are_not_counted_in_the_backlog(
+    slack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backlog counts replies committed and not yet sent: a failed request's turn queued none
+    (they went with its group), or it would hold every later event back once full."""
+    thread = await started(slack)
+    await asyncio.sleep(0.2)
+    backlog = slack.channel.backlog
+    assert backlog.count == 0
+    fail_once(monkeypatch, slack_inbound, "taken_value")  # after the turn (and its replies) was written
+    body = event_body(message("UA", "We ship in March", thread_ts=thread))
+    assert (await slack.post(body)).status == 500
+    await asyncio.sleep(0.1)
+    assert backlog.count == 0  # counted, its replies would never be sent and the count never given back
+    assert (await slack.post(body, headers=retried(body))).status == 200
+    await slack.posts(3)
+    await wait_for(lambda: backlog.count == 0)  # counted once committed, given back once sent

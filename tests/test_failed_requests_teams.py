@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.channels import teams_cards
 from bot.channels.teams_store import TeamsStore
-from tests.faults import Gate, fail_once
-from tests.teams_support import ALICE, CAROL, Harness, personal, submit, wait_for
+from tests.faults import Gate, Injected, fail_once
+from tests.teams_support import ALICE, BOB, CAROL, Harness, personal, submit, wait_for
 
 DECIDED = "SELECT count(*) FROM answers WHERE step = 'decision'"
 
@@ -118,3 +119,59 @@ async def test_a_card_answered_in_a_request_answered_503_is_not_shown_answered(
         await h.settle()
         assert [u.activity_id for u in h.fake.of("update")[updates:]] == [card.answer_id]
         assert h.db("SELECT count(*) FROM answers WHERE step = 'actions'") == [(1,)]
+
+
+async def test_a_card_the_outbox_posted_outlives_a_failing_request_in_its_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The outbox posts Alice's question card and writes it down (to take her submit) in the group
+    Carol's 'help' opened and Bob's failing 'list' writes into: the group is rolled back, but the
+    card is posted and marked delivered, so the ledger must keep it, or her submit would be
+    refused as no longer open."""
+    async with Harness(tmp_path) as h:
+        for who in (CAROL, BOB, ALICE):  # all known: nothing of theirs to remember below
+            await h.send(personal(h.url, who, "hello"))
+        await wait_for(lambda: len(h.fake.posts()) == 3)
+        await h.settle()
+        # the outbox's post, Bob's request, Carol's request: then Carol's goes on first (and opens a
+        # group commit), the outbox writes the card into it, Bob's writes into it and fails
+        gate = Gate(3)
+        auth, connector = h.channel.auth, h.channel.connector
+        check, send = auth.authenticate_request, connector.send
+
+        async def sent_then_held(url: str, conversation: str, activity: dict[str, Any]) -> Any:
+            posted = await send(url, conversation, activity)
+            if activity.get("attachments") and not gate.opened.is_set():  # Alice's card
+                await gate.wait()
+            return posted
+
+        async def checked_then_held(activity: Any, header: Any) -> Any:
+            claims = await check(activity, header)
+            if not gate.opened.is_set():
+                await gate.wait()
+            return claims
+
+        monkeypatch.setattr(connector, "send", sent_then_held)
+        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+        await wait_for(lambda: gate.arrived == 1)
+        monkeypatch.setattr(auth, "authenticate_request", checked_then_held)
+        markdown = teams_cards.markdown
+
+        def failing_for_bob(text: str) -> str:  # Bob's answer, after his command's savepoint
+            if text.startswith("No open decision runs"):
+                raise Injected("injected fault in Bob's answer")
+            return markdown(text)
+
+        monkeypatch.setattr(teams_cards, "markdown", failing_for_bob)
+        failing = asyncio.ensure_future(h.post(personal(h.url, BOB, "list")))
+        await wait_for(lambda: gate.arrived == 2)
+        neighbour = await h.post(personal(h.url, CAROL, "help"))
+        assert ((await failing).status, neighbour.status) == (500, 503)
+        assert "A request failed" in caplog.text  # the group holding the outbox's writes was rolled back
+        monkeypatch.setattr(teams_cards, "markdown", markdown)
+        card = await h.next_post(3)
+        await h.settle()
+        assert h.db("SELECT delivered_at IS NOT NULL FROM messages WHERE run_id = 1 AND direction = 'out'") == [(1,)]
+        assert h.db("SELECT count(*) FROM teams_cards WHERE answered_at IS NULL") == [(1,)]
+        await h.send(submit(h.url, ALICE, card, {"answer": "We ship in March"}))
+        assert h.db(DECIDED) == [(1,)]

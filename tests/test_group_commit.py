@@ -6,6 +6,8 @@ once. Driven through the real Slack path (signed requests, the fake Web API) and
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import sqlite3
 from pathlib import Path
 
@@ -14,8 +16,8 @@ import pytest
 from bot.channels.teams_store import Reference, TeamsStore
 from bot.outbox import pending
 from bot.server import GROUP, SENDERS
-from bot.store import open_db, transaction, utc_now
-from bot.store.group import GroupCommit, committed, track
+from bot.store import kept_write, open_db, transaction, utc_now
+from bot.store.group import _WRITTEN, KEPT_TRIES, GroupCommit, abandon, committed, track
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, event_body, message
 
@@ -202,6 +204,7 @@ async def test_caches_of_rows_a_lost_group_wrote_are_dropped(tmp_path: Path) -> 
     try:
         store = TeamsStore(db)
         db.conn.execute("CREATE TABLE doomed (run_id INTEGER REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED)")
+        track()  # an activity's request (background work's writes are kept: see the next tests)
         with transaction(db) as conn:
             conn.execute("INSERT INTO doomed VALUES (424242)")  # this group's commit will fail ...
         ref = Reference("19:room@thread.tacv2", "channel", "https://smba.example/", "tenant", "28:bot", "decisionbot")
@@ -214,5 +217,72 @@ async def test_caches_of_rows_a_lost_group_wrote_are_dropped(tmp_path: Path) -> 
         store.remember(ref, lambda: {"conversation": {"id": ref.conversation_id}}, [], utc_now())
         await group.settled()  # the next activity stores it for real
         assert db.conn.execute("SELECT count(*) FROM teams_conversations").fetchone() == (1,)
+    finally:
+        group.uninstall()
+
+
+async def test_a_background_write_outlives_the_loss_of_its_group_and_a_requests_does_not(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "k.db")
+    group = GroupCommit.install(db.conn)
+    add = "INSERT INTO deliveries (platform, delivery_id, received_at) VALUES ('t', ?, 'now')"
+    try:
+        db.conn.execute("CREATE TABLE doomed (run_id INTEGER REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED)")
+
+        def request() -> None:
+            track()
+            with transaction(db) as conn:
+                conn.execute("INSERT INTO doomed VALUES (424242)")  # this group's commit will fail ...
+            kept_write(db, lambda conn: conn.execute(add, ("request's",)))  # (a request's: it comes again)
+
+        contextvars.copy_context().run(request)  # in a context of its own, as a request's task
+        kept_write(db, lambda conn: conn.execute(add, ("posted",)))  # ... and holds the outbox's record of a post
+        with pytest.raises(sqlite3.Error):
+            await group.settled()
+        await group.settled()  # written again at once, in a new group, and committed with it
+        seen = sqlite3.connect(tmp_path / "k.db")
+        try:
+            assert seen.execute("SELECT delivery_id FROM deliveries").fetchall() == [("posted",)]
+            assert seen.execute("SELECT count(*) FROM doomed").fetchone() == (0,)
+        finally:
+            seen.close()
+    finally:
+        group.uninstall()
+
+
+async def test_a_background_write_lost_with_an_abandoned_group_is_written_again_before_anything_reads(
+    tmp_path: Path,
+) -> None:
+    db = open_db(tmp_path / "a.db")
+    group = GroupCommit.install(db.conn)
+    add = "INSERT INTO deliveries (platform, delivery_id, received_at) VALUES ('t', ?, 'now')"
+    try:
+        written = track()
+        with transaction(db) as conn:  # a request's write, released into the open group
+            conn.execute(add, ("request's",))
+        _WRITTEN.set(None)  # (the outbox's task is no request)
+        kept_write(db, lambda conn: conn.execute(add, ("posted",)))
+        assert abandon(written, RuntimeError("the request failed"))
+        rows = db.conn.execute("SELECT delivery_id FROM deliveries").fetchall()
+        assert rows == [("posted",)]  # the request's went, the post's record is there again at once
+        await group.settled()
+        assert db.conn.execute("SELECT delivery_id FROM deliveries").fetchall() == [("posted",)]
+    finally:
+        group.uninstall()
+
+
+async def test_a_background_write_whose_groups_keep_failing_is_given_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = open_db(tmp_path / "f.db")
+    group = GroupCommit.install(db.conn)
+    try:
+        db.conn.execute("CREATE TABLE doomed (run_id INTEGER REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED)")
+        kept_write(db, lambda conn: conn.execute("INSERT INTO doomed VALUES (424242)"))  # every commit fails
+        for _ in range(2 * KEPT_TRIES):
+            with contextlib.suppress(sqlite3.Error):
+                await group.settled()
+        assert not group.open  # not written a fifth time: no endless round of failing commits
+        assert caplog.text.count("A commit failed") == KEPT_TRIES + 1
+        assert f"lost {KEPT_TRIES} times in a row" in caplog.text
     finally:
         group.uninstall()

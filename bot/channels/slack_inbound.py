@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -281,7 +282,7 @@ class Inbound:
         and wake the outbox."""
         if result is None:
             return
-        self.backlog.add(len(result.outbox))
+        self._count(len(result.outbox))
         if result.outcome.inbound_kind == "answer":
             now = self.dispatcher.clock()
             value = taken_value(result.outcome, actor.id)
@@ -298,8 +299,14 @@ class Inbound:
     def _after_command(self, done: CommandResult) -> None:
         turn = done.started or done.cancelled
         if turn is not None:
-            self.backlog.add(len(turn.outbox))
+            self._count(len(turn.outbox))
             self.services.notify(NAME)
+
+    def _count(self, replies: int) -> None:
+        """The backlog counts a turn's replies once they are committed: a turn rolled back (its
+        request failed, or a neighbour's in its group commit) queued nothing that will be sent."""
+        if replies:
+            group.on_commit(self.services.db.conn, partial(self.backlog.add, replies))
 
     def _once(
         self, platform_id: str, actor: Actor, conversation: ConversationKey, text: str, mentions: dict[str, Actor]

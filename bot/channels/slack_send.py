@@ -37,7 +37,7 @@ from bot.channels.slack_calls import call
 from bot.channels.slack_limits import Pacer
 from bot.model import Actor, Reply, placeholder_facilitator
 from bot.outbox import Queued
-from bot.store import group, runs, transaction, transcript
+from bot.store import group, kept_write, runs, transcript
 from bot.store import slack as store
 
 log = logging.getLogger("decisionbot.slack")
@@ -198,25 +198,26 @@ class Poster:
         late = self._answered_already(item, payload)
         if late is None:
             return
-        with transaction(self.db) as conn:
-            taken = store.answer_prompt(conn, channel, ts, late.actor_id, late.text, self.clock())
-        if taken:
+        answer = partial(store.answer_prompt, channel=channel, ts=ts, actor_id=late.actor_id, answer=late.text)
+        if kept_write(self.db, partial(answer, now=self.clock())):  # kept: Slack shows it answered
             self.update_later(channel, ts, blocks.answered(payload["text"], late.user, late.text))
 
     def _remember(
         self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any], answered: Late | None = None
     ) -> None:
         """What Slack's answer teaches: a thread's root, a prompt with widgets (or a question that
-        supersedes one), a run's end (one commit). A question may move the run past the prompts of
-        others (handed to the facilitator) and a run's end closes all: their widgets go."""
+        supersedes one), a run's end (one commit, kept through the loss of its group commit: see
+        kept_write). A question may move the run past the prompts of others (handed to the
+        facilitator) and a run's end closes all: their widgets go."""
         question = reply.kind == "prompt" and reply.to is not None
         if not (target.becomes_root or "blocks" in payload or question or reply.kind == "summary"):
             return
         now = self.clock()
-        stale: list[store.PromptRow] = []
-        closed: list[store.PromptRow] = []
         actor = reply.to.id if reply.to else None
-        with transaction(self.db) as conn:
+
+        def write(conn: sqlite3.Connection) -> tuple[list[store.PromptRow], list[store.PromptRow]]:
+            stale: list[store.PromptRow] = []
+            closed: list[store.PromptRow] = []
             if target.becomes_root:
                 store.add_thread(conn, target.channel, ts, reply.run_id, now)
             if "blocks" in payload:
@@ -228,6 +229,9 @@ class Poster:
                 stale = store.supersede_prompts(conn, reply.run_id, actor, now)
             if reply.kind == "summary":
                 closed = store.close_run(conn, reply.run_id, now)
+            return stale, closed
+
+        stale, closed = kept_write(self.db, write)
         for row in stale:
             self.update_later(row.channel, row.ts, blocks.withdrawn(row.text))
         for row in closed:
@@ -287,20 +291,23 @@ class Poster:
         and take its widgets away."""
         if row is None or row.status != "open":
             return
-        with transaction(self.db) as conn:
-            taken = store.supersede_prompt(conn, row.channel, row.ts, self.clock())
-        if taken:
+        if kept_write(self.db, partial(store.supersede_prompt, channel=row.channel, ts=row.ts, now=self.clock())):
             self.update_later(row.channel, row.ts, blocks.withdrawn(row.text))
 
     def withdraw_unasked(self, run_id: int, keep: tuple[str, str] | None = None) -> dict[tuple[str, str], str]:
         """Close the open prompts of people the run no longer asks (their question was handed to
         the facilitator, or dropped) and take their widgets away, saying why. Returns why, by
         (channel, ts); ``keep``: a prompt just posted, left alone."""
-        with transaction(self.db) as conn:
-            gone = store.unasked_prompts(conn, run_id, PLACEHOLDER.id, self.clock(), keep)
-            run = runs.load_run(conn, run_id) if gone else None
+        found = store.unasked_prompts(self.db.conn, run_id, PLACEHOLDER.id, keep)
+        if not found:
+            return {}
+        prompts = [(row.channel, row.ts) for row, _ in found]
+        taken = kept_write(self.db, partial(store.supersede_these, prompts=prompts, now=self.clock()))
+        run = runs.load_run(self.db.conn, run_id)
         reasons: dict[tuple[str, str], str] = {}
-        for row, step in gone:
+        for row, step in found:
+            if (row.channel, row.ts) not in taken:
+                continue
             reason = _handed_over(run, row, step) or blocks.escape(texts.slack_prompt_not_asked())
             reasons[(row.channel, row.ts)] = reason
             self.update_later(row.channel, row.ts, _withdrawn(row.text, reason))

@@ -195,11 +195,8 @@ class TeamsOutbound:
             card=attachments[0]["content"],
             expects=reply.expects,
         )
-        self.store.save_card(card, self.clock())
-        if answered:
-            self.store.close_card(card.message_id, self.clock())
-            return None
-        return card
+        self.store.save_card(card, self.clock(), answered=answered)
+        return None if answered else card
 
     async def _answered_meanwhile(self, card: Card | None) -> None:
         """A question answered (typed) before its card got out: show the card answered at once."""

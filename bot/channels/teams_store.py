@@ -16,9 +16,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,7 +28,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.model import Actor
-from bot.store import group, iso, transaction
+from bot.store import group, iso, kept_write, transaction
 
 migrations = Migrations("decisionbot-teams")
 
@@ -176,7 +178,9 @@ class TeamsStore:
         if not (ref_changed or new_users or new_members):
             return
         stamp = iso(now)
-        with transaction(self.db) as conn:
+        reference = json.dumps(reference_json()) if ref_changed else ""
+
+        def write(conn: sqlite3.Connection) -> None:
             if ref_changed:
                 conn.execute(
                     "INSERT INTO teams_conversations (conversation_id, conversation_type, service_url, tenant_id,"
@@ -185,7 +189,7 @@ class TeamsStore:
                     " service_url = excluded.service_url, tenant_id = coalesce(excluded.tenant_id, tenant_id),"
                     " bot_id = excluded.bot_id, bot_name = excluded.bot_name, reference = excluded.reference,"
                     " installed = excluded.installed, updated_at = excluded.updated_at",
-                    (*_ref_row(ref), json.dumps(reference_json()), int(installed), stamp),
+                    (*_ref_row(ref), reference, int(installed), stamp),
                 )
             for person, aad in new_users:
                 conn.execute(
@@ -200,6 +204,8 @@ class TeamsStore:
                     [(ref.conversation_id, person.platform_id) for person, _ in people],
                 )
             conn.executemany("INSERT OR IGNORE INTO teams_members VALUES (?, ?)", new_members)
+
+        kept_write(self.db, write)  # the outbox's personal chat, created proactively, is kept (see kept_write)
         self._refs[ref.conversation_id] = (*ref.key(), installed)
         self._references[ref.conversation_id] = ref
         self._users.update({a.platform_id: (a.name, aad) for a, aad in new_users})
@@ -254,7 +260,8 @@ class TeamsStore:
     def set_zone(self, user_id: str, name: str) -> None:
         if self._zone_names.get(user_id) == name:
             return
-        self.db.conn.execute("UPDATE teams_users SET tz = ? WHERE user_id = ?", (name, user_id))
+        with transaction(self.db) as conn:
+            conn.execute("UPDATE teams_users SET tz = ? WHERE user_id = ?", (name, user_id))
         self._zone_names[user_id] = name
         self._zones[user_id] = _zone(name)
 
@@ -287,30 +294,31 @@ class TeamsStore:
         return int(row[0]) if row else None
 
     def save_thread(self, run_id: int, conversation_id: str, root_id: str, now: datetime) -> None:
-        self.db.conn.execute(
-            "INSERT OR IGNORE INTO teams_threads (run_id, conversation_id, root_id, created_at) VALUES (?, ?, ?, ?)",
-            (run_id, conversation_id, root_id, iso(now)),
-        )
+        """The outbox opened the run's thread: kept through the loss of its group (see kept_write)."""
+        sql = "INSERT OR IGNORE INTO teams_threads (run_id, conversation_id, root_id, created_at) VALUES (?, ?, ?, ?)"
+        kept_write(self.db, partial(_execute, sql=sql, args=(run_id, conversation_id, root_id, iso(now))))
         self._threads[(run_id, conversation_id)] = root_id
 
     # --- cards -------------------------------------------------------------------------------
 
-    def save_card(self, card: Card, now: datetime) -> None:
-        self.db.conn.execute(
-            f"INSERT OR REPLACE INTO teams_cards ({_CARD_COLUMNS}, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                card.message_id,
-                card.run_id,
-                card.step,
-                card.to_id,
-                card.conversation_id,
-                card.activity_id,
-                card.service_url,
-                json.dumps(card.card),
-                json.dumps(card.expects) if card.expects is not None else None,
-                iso(now),
-            ),
+    def save_card(self, card: Card, now: datetime, answered: bool = False) -> None:
+        """The outbox posted ``card`` (``answered``: posted answered already): kept through the
+        loss of its group (see kept_write), or its submit would be refused."""
+        sql = f"INSERT OR REPLACE INTO teams_cards ({_CARD_COLUMNS}, posted_at, answered_at) VALUES ({'?, ' * 10}?)"
+        row = (
+            card.message_id,
+            card.run_id,
+            card.step,
+            card.to_id,
+            card.conversation_id,
+            card.activity_id,
+            card.service_url,
+            json.dumps(card.card),
+            json.dumps(card.expects) if card.expects is not None else None,
+            iso(now),
+            iso(now) if answered else None,
         )
+        kept_write(self.db, partial(_execute, sql=sql, args=row))
 
     def card(self, message_id: int | None, activity_id: str | None) -> Card | None:
         """A posted card, by its outbox id (from the submit's data) or by its activity id."""
@@ -325,24 +333,25 @@ class TeamsStore:
         return _card(row) if row else None
 
     def close_card(self, message_id: int, now: datetime) -> bool:
-        cur = self.db.conn.execute(
-            "UPDATE teams_cards SET answered_at = ? WHERE message_id = ? AND answered_at IS NULL",
-            (iso(now), message_id),
-        )
-        return cur.rowcount > 0
+        """The card is answered; False when it was already. Kept through the loss of its group
+        when the outbox closes it (see kept_write)."""
+        sql = "UPDATE teams_cards SET answered_at = ? WHERE message_id = ? AND answered_at IS NULL"
+        return kept_write(self.db, partial(_execute, sql=sql, args=(iso(now), message_id))) > 0
 
     def close_cards(self, run_id: int, step: str, to_id: str, now: datetime) -> list[Card]:
         """Mark the open cards asking ``to_id`` about ``step`` answered; return them."""
-        rows = self.db.conn.execute(
-            f"SELECT {_CARD_COLUMNS} FROM teams_cards WHERE run_id = ? AND step = ? AND to_id = ?"
-            " AND answered_at IS NULL",
-            (run_id, step, to_id),
-        ).fetchall()
-        if rows:
-            self.db.conn.executemany(
-                "UPDATE teams_cards SET answered_at = ? WHERE message_id = ?", [(iso(now), r[0]) for r in rows]
-            )
+        with transaction(self.db) as conn:
+            rows = conn.execute(
+                "UPDATE teams_cards SET answered_at = ? WHERE run_id = ? AND step = ? AND to_id = ?"
+                f" AND answered_at IS NULL RETURNING {_CARD_COLUMNS}",
+                (iso(now), run_id, step, to_id),
+            ).fetchall()
         return [_card(r) for r in rows]
+
+
+def _execute(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> int:
+    """One statement; the rows it changed."""
+    return conn.execute(sql, args).rowcount
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

@@ -12,10 +12,11 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from sqlite_utils import Database
@@ -23,7 +24,9 @@ from sqlite_utils import Database
 from bot import config, texts
 from bot.errors import ConfigError
 from bot.store import migrations
-from bot.store.group import installed
+from bot.store.group import in_request, installed
+
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -241,3 +244,20 @@ def transaction(db: Database) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def kept_write(db: Database, write: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``write(conn)`` in :func:`transaction` and return what it returns: a write recording
+    what background work did outside the ledger (a message posted: its thread, its widgets, its
+    card), which nobody would do again. In the server, outside a request, ``write`` is kept with
+    the open group and run again after the group is lost (a failed request's abandon, a failed
+    commit; see :mod:`bot.store.group`), so the ledger keeps knowing what the platform shows.
+    ``write`` must write only what the caller knows in memory: it may run again after a rollback
+    has undone whatever else it could read. Inside a request, or inside another transaction, it is
+    an ordinary one (it goes with the request, which comes again)."""
+    with transaction(db) as conn:
+        result = write(conn)
+    grouped = installed(db.conn)
+    if grouped is not None and grouped.open and not grouped.depth and not in_request():
+        grouped.keep_write(write)
+    return result

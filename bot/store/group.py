@@ -15,6 +15,23 @@ delivery id would make the platform's retry a dropped repeat). Its savepoints ne
 fails there; what it wrote before an await may be committed by then (the Teams conversation
 reference and the people an activity names, which its retry writes again).
 
+Who writes into a group, and what a loss does to each:
+
+- a request (an aiohttp handler, a Socket Mode ack: :func:`track`) writes what it was sent; all of
+  it goes with a lost group, and the platform sends the request again;
+- background work that only works things out from the ledger (the scheduler's job turns and
+  claims, the housekeeping's upkeep, the outbox lease's renewal, which the lease believes only once
+  committed) writes into the group too; a lost group delays it: it is done again;
+- background work that records what already happened outside the ledger (what a post taught the
+  outbox: a Slack thread's root, a prompt with widgets, a run's thread closed, a Teams card or
+  thread; a refusal, the parts of a reply sent) must not lose it, since nobody does it again: it
+  writes through :func:`bot.store.kept_write`, whose closure is kept with the group and run again,
+  in a new group opened at once, before anything else reads the ledger, when the group is lost
+  (:meth:`GroupCommit.fail`: an abandon or a failed commit; after KEPT_TRIES losses in a row it is
+  given up, logged). A kept closure writes only what its caller knows in memory: it may run after
+  the rollback undid whatever else it could read. The outbox's mark of a delivered reply has its
+  own way back (``Sender.unmarked``, marked once its group is known committed): not run again here.
+
 Outside the server (the CLI, the console, tests calling the dispatcher directly) nothing is
 installed and :func:`bot.store.transaction` commits each transaction on its own.
 """
@@ -28,6 +45,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from bot import texts
 
@@ -35,6 +53,17 @@ log = logging.getLogger("decisionbot.store")
 
 #: The installed groups, by ``id()`` of their connection (sqlite3 connections take no weakref).
 _INSTALLED: dict[int, GroupCommit] = {}
+#: How many lost groups in a row a kept write is run again after (a commit that keeps failing).
+KEPT_TRIES = 3
+
+#: A write :func:`bot.store.kept_write` keeps: it writes into the connection it is given.
+Write = Callable[[sqlite3.Connection], object]
+
+
+@dataclass
+class Kept:
+    write: Write
+    losses: int = 0
 
 
 class GroupCommit:
@@ -45,6 +74,7 @@ class GroupCommit:
         self.commits = 0
         self.depth = 0  # savepoints open now (never across an await: see bot.store.transaction)
         self._on_rollback: list[Callable[[], object]] = []
+        self._kept: list[Kept] = []  # background writes to run again if the open group is lost
 
     @classmethod
     def install(cls, conn: sqlite3.Connection) -> GroupCommit:
@@ -68,19 +98,28 @@ class GroupCommit:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
                 return False
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self._horizon = int(row[0])
-            self._done = loop.create_future()
-            loop.call_soon(self._commit)
-        written = _WRITTEN.get()
-        if written is not None and self._done not in written:
-            written.append(self._done)
+            self._begin(loop)
+        written, done = _WRITTEN.get(), self._done
+        if written is not None and done is not None and done not in written:
+            written.append(done)
         return True
+
+    def _begin(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self._horizon = int(row[0])
+        self._done = loop.create_future()
+        loop.call_soon(self._commit)
+
+    def keep_write(self, write: Write) -> None:
+        """``write`` (a background write, just released into the open group) is run again if the
+        group is lost: see :func:`bot.store.kept_write`."""
+        if self._done is not None:
+            self._kept.append(Kept(write))
 
     def kept(self) -> None:
         """The current request's outermost savepoint was released into the open group: its writes
@@ -105,6 +144,7 @@ class GroupCommit:
             self.fail(exc)
             return
         self._done = None
+        self._kept.clear()
         self.commits += 1
         done.set_result(None)
 
@@ -113,6 +153,8 @@ class GroupCommit:
         an error, or a request that wrote into it failed): roll back what is left and tell
         everyone waiting on it."""
         done, self._done = self._done, None
+        kept, self._kept = self._kept, []
+        nested = self.depth > 0  # called from a savepoint's rollback with outer savepoints unwinding
         self.depth = 0
         log.error(why(str(exc)))
         with contextlib.suppress(Exception):
@@ -124,6 +166,40 @@ class GroupCommit:
         if done is not None and not done.done():
             done.set_exception(sqlite3.OperationalError(f"group commit lost: {exc}"))
             done.exception()  # waiters see it; nobody waiting is not an error of its own
+        if kept and nested:  # once the outer savepoints have gone (none spans an await)
+            asyncio.get_running_loop().call_soon(self._redo, kept)
+        elif kept:
+            self._redo(kept)
+
+    def _redo(self, kept: list[Kept]) -> None:
+        """Run the kept writes of a lost group again, each in a savepoint of a group opened now
+        (or open by now), and keep them with it; before anything else reads the ledger. A write
+        that fails, or whose group was lost KEPT_TRIES times, is given up (logged)."""
+        for entry in kept:
+            entry.losses += 1
+            if entry.losses > KEPT_TRIES:
+                log.error(texts.kept_write_lost(_name(entry.write), texts.kept_write_lost_too_often(KEPT_TRIES)))
+        kept = [entry for entry in kept if entry.losses <= KEPT_TRIES]
+        try:
+            if kept and self._done is None:
+                self._begin(asyncio.get_running_loop())
+        except (sqlite3.Error, RuntimeError) as exc:
+            log.error(texts.kept_writes_lost(len(kept), f"{type(exc).__name__}: {exc}"))
+            return
+        for entry in kept:
+            try:
+                self.conn.execute("SAVEPOINT kept")
+                try:
+                    entry.write(self.conn)
+                except BaseException:
+                    self.conn.execute("ROLLBACK TO kept")
+                    raise
+                finally:
+                    self.conn.execute("RELEASE kept")
+            except Exception as exc:
+                log.error(texts.kept_write_lost(_name(entry.write), f"{type(exc).__name__}: {exc}"))
+                continue
+            self._kept.append(entry)
 
     async def settled(self) -> None:
         """Return once everything written so far is committed; raise ``sqlite3.Error`` when that
@@ -137,6 +213,14 @@ class GroupCommit:
             callback()
         else:
             self._done.add_done_callback(lambda _: callback())
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the open group has committed, never when it is lost; at once
+        when none is open."""
+        if self._done is None:
+            callback()
+        else:
+            self._done.add_done_callback(lambda done: None if done.cancelled() or done.exception() else callback())
 
     def horizon(self) -> int | None:
         """The highest ``messages.id`` that is committed while a group is open (rows above it may
@@ -195,6 +279,26 @@ def abandon(written: Written, exc: BaseException) -> bool:
                 group.fail(exc, functools.partial(texts.request_failed_group_lost, type(exc).__name__))
                 lost = True
     return lost
+
+
+def in_request() -> bool:
+    """Whether the running code is a request's (or a task it spawned): see :func:`track`."""
+    return _WRITTEN.get() is not None
+
+
+def on_commit(conn: sqlite3.Connection, callback: Callable[[], object]) -> None:
+    """Call ``callback`` once what ``conn`` wrote so far is committed, never when it is lost; at
+    once where nothing is pending."""
+    group = installed(conn)
+    if group is None:
+        callback()
+    else:
+        group.on_commit(callback)
+
+
+def _name(write: Write) -> str:
+    func = write.func if isinstance(write, functools.partial) else write
+    return str(getattr(func, "__qualname__", None) or repr(func))
 
 
 def installed(conn: sqlite3.Connection) -> GroupCommit | None:

@@ -174,12 +174,12 @@ def supersede_prompts(conn: sqlite3.Connection, run_id: int, actor_id: str | Non
 
 
 def unasked_prompts(
-    conn: sqlite3.Connection, run_id: int, placeholder_id: str, now: datetime, keep: tuple[str, str] | None = None
+    conn: sqlite3.Connection, run_id: int, placeholder_id: str, keep: tuple[str, str] | None = None
 ) -> list[tuple[PromptRow, str | None]]:
     """Open prompts of a run that goes on whose person it no longer waits on (their question was
-    handed to the facilitator, or dropped by ``back``): superseded. A prompt asked of the
-    placeholder facilitator is the claimer's. ``keep``: (channel, ts) of a prompt posted now,
-    left alone. Returns them, each with the step it asked."""
+    handed to the facilitator, or dropped by ``back``), each with the step it asked; to be
+    superseded (:func:`supersede_these`). A prompt asked of the placeholder facilitator is the
+    claimer's. ``keep``: (channel, ts) of a prompt posted now, left alone."""
     found = conn.execute(
         f"SELECT {', '.join('p.' + c for c in _PROMPT_COLUMNS.split(', '))}, m.step FROM slack_prompts p"
         " JOIN runs r ON r.id = p.run_id LEFT JOIN messages m ON m.id = p.message_id"
@@ -187,8 +187,12 @@ def unasked_prompts(
         " AND instr(r.waiting_on, ' ' || CASE WHEN p.actor_id = ? THEN r.facilitator_id ELSE p.actor_id END || ' ') = 0",
         (run_id, placeholder_id),
     ).fetchall()
-    gone = [(_prompt(row[:-1]), row[-1]) for row in found if (row[0], row[1]) != keep]
-    return [(row, step) for row, step in gone if supersede_prompt(conn, row.channel, row.ts, now)]
+    return [(_prompt(row[:-1]), row[-1]) for row in found if (row[0], row[1]) != keep]
+
+
+def supersede_these(conn: sqlite3.Connection, prompts: list[tuple[str, str]], now: datetime) -> set[tuple[str, str]]:
+    """The prompts posted at these (channel, ts) are superseded; returns those that were open."""
+    return {(channel, ts) for channel, ts in prompts if supersede_prompt(conn, channel, ts, now)}
 
 
 def supersede_prompt(conn: sqlite3.Connection, channel: str, ts: str, now: datetime) -> bool:

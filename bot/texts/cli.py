@@ -238,6 +238,18 @@ def request_failed_group_lost(kind: str, problem: str) -> str:
     )
 
 
+def kept_write_lost(what: str, problem: str) -> str:
+    return f"A background write ({what}) of a lost group commit could not be written again, and is lost: {problem}"
+
+
+def kept_write_lost_too_often(times: int) -> str:
+    return f"its group was lost {times} times in a row"
+
+
+def kept_writes_lost(count: int, problem: str) -> str:
+    return f"{count} background writes of a lost group commit could not be written again, and are lost: {problem}"
+
+
 def housekeeping_failed(problem: str) -> str:
     return f"Housekeeping (full-text index, WAL checkpoint) failed this time and will try again: {problem}"
 
