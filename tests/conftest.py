@@ -3,13 +3,26 @@ which a module overrides with its own ``fake`` when it needs other people or tim
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Commands run in-process (click's CliRunner) may set variables for the processes they start
+    (``rasa-actions`` hands --db and --flows to rasa-sdk's workers through the environment): no
+    test sees another's."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture

@@ -117,7 +117,8 @@ def test_rasa_actions_listens_beyond_loopback_only_with_a_token(
         assert f"Refusing to listen on {host} without a token" in result.output
     assert served == [] and not Path(db).exists()
     for host in ("127.0.0.1", "localhost", "::1"):
-        assert CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", host, "--port", "5099"]).exit_code == 0
+        result = CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", host, "--port", "5099"])
+        assert result.exit_code == 0, (host, result.output, result.exception)
     monkeypatch.setenv("DECISIONBOT_RASA_TOKEN", TOKEN)
     assert CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", "0.0.0.0", "--port", "5099"]).exit_code == 0
     assert served == [("127.0.0.1", 5099), ("localhost", 5099), ("::1", 5099), ("0.0.0.0", 5099)]
