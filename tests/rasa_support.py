@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -113,7 +115,9 @@ def start_server(tmp: Path, command: list[str], **extra_env: str) -> Server:
         SANIC_HOST="127.0.0.1",
     )
     with log.open("wb") as out:
-        proc = subprocess.Popen([*command, "-p", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
+        proc = subprocess.Popen(  # a session of its own: stop() ends Sanic's worker processes too
+            [*command, "-p", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True
+        )
     server = Server(port, proc, db, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -129,12 +133,25 @@ def start_server(tmp: Path, command: list[str], **extra_env: str) -> Server:
 
 
 def stop(server: Server) -> None:
-    server.proc.terminate()
+    """End the server and every process it started (Sanic's workers outlived a terminated parent
+    and some spun a CPU for the rest of the test run)."""
+    group = server.proc.pid  # its own session: the process group has its id
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
     try:
         server.proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         server.proc.kill()
         server.proc.wait(timeout=5)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the workers end on their own after the SIGTERM
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
 
 
 def texts(body: dict[str, Any]) -> list[str]:
