@@ -19,7 +19,7 @@ from urllib.parse import quote
 from bot import texts
 from bot.analytics.catalog import TABLES, VIEWS, describe, live_schema
 from bot.analytics.report import require_migrated
-from bot.analytics.sql import iso_week
+from bot.analytics.sql import LATENCY_BY_DIMENSION, iso_week
 from bot.errors import BotError
 from bot.store import open_readonly
 
@@ -47,12 +47,7 @@ dims AS MATERIALIZED (
 groups AS (SELECT dimension, key, count(*) AS runs FROM dims GROUP BY dimension, key),
 fa AS ({_percentiles("fa")}),
 dec AS ({_percentiles("dec")})
-SELECT g.dimension, g.key, g.runs,
-       coalesce(fa.n, 0) AS answered, fa.median AS median_hours_to_first_answer, fa.p90 AS p90_hours_to_first_answer,
-       coalesce(dec.n, 0) AS decided, dec.median AS median_hours_to_decision, dec.p90 AS p90_hours_to_decision
-FROM groups g LEFT JOIN fa USING (dimension, key) LEFT JOIN dec USING (dimension, key)
-ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THEN 2 WHEN 'channel' THEN 3 ELSE 4 END,
-         g.key"""
+{LATENCY_BY_DIMENSION}"""
 
 PARTICIPATION = """WITH people AS (
     SELECT person, coalesce(max(name), max(prompt_name)) AS name, sum(inbound) AS inbound, sum(answers) AS answers, sum(addressed) AS addressed,

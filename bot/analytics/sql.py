@@ -69,6 +69,16 @@ FROM (SELECT {keys}, {value} AS v, row_number() OVER (PARTITION BY {keys} ORDER 
 GROUP BY {keys}"""
 
 
+#: The latency measure's rows, from CTEs ``groups`` (runs per dimension and key), ``fa`` and
+#: ``dec`` (first answer and decision: n, median, p90 in hours): the view's and explore's.
+LATENCY_BY_DIMENSION = """SELECT g.dimension, g.key, g.runs,
+       coalesce(fa.n, 0) AS answered, fa.median AS median_hours_to_first_answer, fa.p90 AS p90_hours_to_first_answer,
+       coalesce(dec.n, 0) AS decided, dec.median AS median_hours_to_decision, dec.p90 AS p90_hours_to_decision
+FROM groups g LEFT JOIN fa USING (dimension, key) LEFT JOIN dec USING (dimension, key)
+ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THEN 2 WHEN 'channel' THEN 3 ELSE 4 END,
+         g.key"""
+
+
 LATENCY_SUMMARY = f"""WITH facts AS ({RUN_LATENCY}),
 dims AS (
     SELECT 'all' AS dimension, '' AS key, hours_to_first_answer AS fa, hours_to_decision AS dec FROM facts
@@ -80,12 +90,7 @@ dims AS (
 groups AS (SELECT dimension, key, count(*) AS runs FROM dims GROUP BY dimension, key),
 fa AS ({_percentiles("dims", "fa", "dimension, key")}),
 dec AS ({_percentiles("dims", "dec", "dimension, key")})
-SELECT g.dimension, g.key, g.runs,
-       coalesce(fa.n, 0) AS answered, fa.median AS median_hours_to_first_answer, fa.p90 AS p90_hours_to_first_answer,
-       coalesce(dec.n, 0) AS decided, dec.median AS median_hours_to_decision, dec.p90 AS p90_hours_to_decision
-FROM groups g LEFT JOIN fa USING (dimension, key) LEFT JOIN dec USING (dimension, key)
-ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THEN 2 WHEN 'channel' THEN 3 ELSE 4 END,
-         g.key"""
+{LATENCY_BY_DIMENSION}"""
 
 ACTION_STATUS = f"""WITH {SCOPE}
 SELECT a.id AS action_id, a.decision_id, d.flow_id, a.owner_id, a.owner_name, a.what, a.due,
