@@ -25,8 +25,13 @@ class Terminal:
 
     def __init__(self, tmp_path: Path, *args: str):
         self.master, slave = pty.openpty()
-        env = {**os.environ, "DECISIONBOT_DB": str(tmp_path / "t.db"), "DECISIONBOT_FLOWS": str(ROOT / "flows")}
-        exe = Path(sys.executable).with_name("decisionbot")
+        self.exe = exe = Path(sys.executable).with_name("decisionbot")
+        env = {
+            **os.environ,
+            "DECISIONBOT_DB": str(tmp_path / "t.db"),
+            "DECISIONBOT_FLOWS": str(ROOT / "flows"),
+            "PATH": "/usr/bin:/bin",  # as after the README's install: the venv's bin/ is not on PATH
+        }
         self.proc = subprocess.Popen([str(exe), *args], stdin=slave, stdout=slave, stderr=slave, env=env)
         os.close(slave)
         self.seen = ""
@@ -71,7 +76,8 @@ def test_ctrl_c_mid_flow_keeps_the_answers_and_says_how_to_continue(tmp_path: Pa
     term.until("Who owns 'Draft the plan'?")
     term.proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
     assert term.close() == 130
-    assert "Left run 1; it stays open with the answers so far. Continue it with: decisionbot chat --run 1" in term.seen
+    # the command to paste is the one this terminal ran (decisionbot is not on its PATH)
+    assert f"Left run 1; it stays open with the answers so far. Continue it with: {term.exe} chat --run 1" in term.seen
     assert "Aborted!" not in term.seen and "Traceback" not in term.seen
     conn = sqlite3.connect(tmp_path / "t.db")
     try:

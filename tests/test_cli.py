@@ -333,3 +333,24 @@ def test_python_dash_m_bot_is_the_same_command_line(tmp_path):
         [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert usage.stdout.startswith("Usage: decisionbot ")
+
+
+def test_hints_name_the_command_as_this_terminal_runs_it(tmp_path, monkeypatch):
+    """After the README's install the venv's bin/ is not on PATH: 'See it again with: decisionbot
+    ...' did not work when pasted. A hint names decisionbot as it was run."""
+    from bot.texts._common import command
+
+    exe = Path(sys.executable).with_name("decisionbot")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr(sys, "argv", [".venv/bin/decisionbot", "chat"])
+    assert command() == ".venv/bin/decisionbot"
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "bot" / "__main__.py"), "runs"])
+    assert command() == f"{sys.executable} -m bot"
+    monkeypatch.setenv("PATH", f"{exe.parent}:/usr/bin:/bin")
+    monkeypatch.setattr(sys, "argv", [str(exe), "chat"])
+    assert command() == "decisionbot"  # on PATH: the short name works
+    out = subprocess.run(
+        [str(exe), "--db", str(tmp_path / "h.db"), "runs", "cancel", "7"],
+        capture_output=True, text=True, env={**os.environ, "PATH": "/usr/bin:/bin"}, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 1 and f"Try: {exe} --db " in out.stderr  # pasted, it works here

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.texts._common import _join
+from bot.texts._common import _join, command
 
 # --- answers that do not fit: a short re-prompt, not the whole question again ---------------
 
@@ -324,11 +324,11 @@ def summary(record: Mapping[str, Any]) -> str:
 
 
 def cli_resume_elsewhere(run_id: int, conversation: str) -> str:
-    return f"Run {run_id} lives in {conversation}, not in the terminal: answer it there. See it with: decisionbot runs show {run_id}"
+    return f"Run {run_id} lives in {conversation}, not in the terminal: answer it there. See it with: {command()} runs show {run_id}"
 
 
 def cli_resume_ended(run_id: int, status: str) -> str:
-    return f"Run {run_id} is {status}; nothing to answer. See it with: decisionbot runs show {run_id}"
+    return f"Run {run_id} is {status}; nothing to answer. See it with: {command()} runs show {run_id}"
 
 
 def cli_resumed(run_id: int, flow: str, waiting: str | None) -> str:
@@ -345,7 +345,7 @@ def cli_chat_intro() -> str:
 
 def cli_left_run(run_id: int) -> str:
     return (
-        f"Left run {run_id}; it stays open with the answers so far. Continue it with: decisionbot chat --run {run_id}"
+        f"Left run {run_id}; it stays open with the answers so far. Continue it with: {command()} chat --run {run_id}"
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.texts._common import command
+
 # --- server ----------------------------------------------------------------------------------
 
 
@@ -31,19 +33,19 @@ def channels_on(names: list[str], host: str, port: int) -> str:
 
 
 def cli_stored_at(path: str, run_id: int) -> str:
-    return f"Stored in {path} as run {run_id}. See it again with: decisionbot runs show {run_id}"
+    return f"Stored in {path} as run {run_id}. See it again with: {command()} runs show {run_id}"
 
 
 def cli_input_ended(run_id: int, step: str | None, to: str | None) -> str:
     where = f" at step '{step}', waiting for {to}" if step else ""
     return (
         f"Input ended before run {run_id} completed{where}. The run stays open; answers so far are stored."
-        f" Continue it with: decisionbot chat --run {run_id}"
+        f" Continue it with: {command()} chat --run {run_id}"
     )
 
 
 def cli_unknown_flow(flow: str, known: list[str], folder: str) -> str:
-    return f"No flow '{flow}' in {folder}. Known flows: {', '.join(known) or 'none'}. Try: decisionbot flows list"
+    return f"No flow '{flow}' in {folder}. Known flows: {', '.join(known) or 'none'}. Try: {command()} flows list"
 
 
 def cli_unknown_flow_filter(flow: str, known: list[str], folder: str) -> str:
@@ -52,15 +54,15 @@ def cli_unknown_flow_filter(flow: str, known: list[str], folder: str) -> str:
 
 
 def unknown_decision(decision_id: object) -> str:
-    return f"No decision {decision_id} in the ledger. Try: decisionbot runs list --status completed"
+    return f"No decision {decision_id} in the ledger. Try: {command()} runs list --status completed"
 
 
 def cli_unknown_run(run_id: Any) -> str:
-    return f"No run {run_id}. Try: decisionbot runs list"
+    return f"No run {run_id}. Try: {command()} runs list"
 
 
 def cli_cancel_closed(run_id: int, status: str) -> str:
-    return f"Run {run_id} is already {status}; nothing to cancel. See it with: decisionbot runs show {run_id}"
+    return f"Run {run_id} is already {status}; nothing to cancel. See it with: {command()} runs show {run_id}"
 
 
 def cli_cancelled(run_id: int, flow: str, step: str, conversation: str) -> str:
@@ -182,7 +184,7 @@ def flows_all_refused_kept(folder: str, kept: list[str], errors: list[str]) -> s
     why = "\n".join(f"  {e}" for e in errors) if errors else "  it holds no flow file (*.yaml)"
     return (
         f"No flow file in {folder} loads any more; the server keeps running the last good versions"
-        f" of {', '.join(kept)} until one does. Fix the folder (decisionbot flows validate):\n{why}"
+        f" of {', '.join(kept)} until one does. Fix the folder ({command()} flows validate):\n{why}"
     )
 
 
@@ -208,7 +210,7 @@ def ledger_read_only_storage(path: str) -> str:
     return (
         f"Cannot read the ledger {path} where it is: its folder is on read-only storage, and a ledger in"
         " WAL mode is read with a shared-memory file (-shm) beside it. Copy it to a folder you can write,"
-        " or, for a copy nobody writes to any more, open it with: decisionbot explore --immutable."
+        f" or, for a copy nobody writes to any more, open it with: {command()} explore --immutable."
     )
 
 
@@ -257,7 +259,7 @@ def housekeeping_failed(problem: str) -> str:
 def delivery_given_up(channel: str, message_id: int, run_id: int, kind: str, error: str) -> str:
     return (
         f"{channel}: reply {message_id} ({kind}) of run {run_id} given up, not delivered: {error}. The"
-        f" conversation's next reply goes on; the reply stays in the ledger: decisionbot runs show {run_id}"
+        f" conversation's next reply goes on; the reply stays in the ledger: {command()} runs show {run_id}"
     )
 
 
@@ -290,8 +292,8 @@ def outbox_lease_failed(problem: str) -> str:
 
 def channel_off_replies_wait(channel: str) -> str:
     later = (
-        "continue the run with: decisionbot chat --run N"
+        f"continue the run with: {command()} chat --run N"
         if channel == "console"
-        else "they go out once the channel is on (see decisionbot serve --help)"
+        else f"they go out once the channel is on (see {command()} serve --help)"
     )
     return f"Replies for '{channel}' wait in the outbox: that channel is not on in this server; {later}."

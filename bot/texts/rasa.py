@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.texts._common import _join
+from bot.texts._common import _join, command
 
 # --- rasa ---------------------------------------------------------------------------------------
 
@@ -71,7 +71,7 @@ def rasa_bad_token() -> str:
 def rasa_token_unchecked() -> str:
     return (
         "DECISIONBOT_RASA_TOKEN is set but this server does not check it (python -m rasa_sdk)."
-        " Serve the actions with: decisionbot rasa-actions"
+        f" Serve the actions with: {command()} rasa-actions"
     )
 
 

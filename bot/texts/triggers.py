@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.texts._common import _join, _one_line
+from bot.texts._common import _join, _one_line, command
 from bot.texts.chat import summary
 
 # --- triggers and timers ---------------------------------------------------------------------
@@ -163,7 +163,7 @@ def hook_truncated(hook: str, left_out: int, group: str) -> str:
 def trigger_unrouted(title: str, source: str, event_id: int, problem: str, routes: str) -> str:
     return (
         f"Trigger '{_one_line(title)}' ({source}, event {event_id}) started no run: {_one_line(problem)}."
-        f" Fix: add a route to {routes} or set DECISIONBOT_DEFAULT_CHANNEL (try it with: decisionbot routes test"
+        f" Fix: add a route to {routes} or set DECISIONBOT_DEFAULT_CHANNEL (try it with: {command()} routes test"
         " PAYLOAD_FILE); its next notification starts a run."
     )
 
@@ -221,7 +221,7 @@ def check_not_number(value: object) -> str:
 def check_failed_log(name: str, problem: str, path: str) -> str:
     return (
         f"Check '{name}' gave no value: {_one_line(problem)}. Fix its query or database in {path}"
-        " (try it with: decisionbot checks run --once); it is evaluated again on its schedule."
+        f" (try it with: {command()} checks run --once); it is evaluated again on its schedule."
     )
 
 
@@ -304,7 +304,7 @@ def cli_trigger_refused(problem: str) -> str:
 
 
 def cli_trigger_started(run_id: int, flow: str, conversation: str) -> str:
-    return f"Started run {run_id} ({flow}) in {conversation}. Follow it with: decisionbot runs show {run_id}"
+    return f"Started run {run_id} ({flow}) in {conversation}. Follow it with: {command()} runs show {run_id}"
 
 
 def cli_trigger_repeat(run_id: int | None, event_id: int) -> str:
