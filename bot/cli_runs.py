@@ -1,4 +1,4 @@
-"""``decisionbot runs ...``: list runs and show one (transcript, answers, decision record)."""
+"""``decisionbot runs ...``: list runs, show one (transcript, answers, decision record), cancel an open one as the operator."""
 
 from __future__ import annotations
 

@@ -216,9 +216,9 @@ async def reload_flows(catalog: FlowCatalog, failed: str | None = None) -> str |
 def _committed_first(group: GroupCommit) -> Callable[..., Any]:
     """Every response waits for the commit of what its request wrote (see bot.store.group):
     nothing is acknowledged that is not stored. A failed commit answers 503, to be retried. A
-    handler that fails (aiohttp answers 500, which Slack, Teams and Alertmanager send again) leaves
-    nothing: the group holding what it wrote is rolled back (``abandon``), so its retry is carried
-    out, not dropped as a repeat."""
+    handler that fails (aiohttp answers 500) leaves nothing: the group holding what it wrote is
+    rolled back (``abandon``), so a retry (Slack's events, Alertmanager's notifications; see the
+    README for who retries what) is carried out, not dropped as a repeat."""
 
     @web.middleware
     async def committed_first(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
