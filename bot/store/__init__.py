@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from bot import config, texts
 from bot.errors import ConfigError
 from bot.store import migrations
-from bot.store.group import in_request, installed
+from bot.store.group import commit_others, in_request, installed
 
 T = TypeVar("T")
 
@@ -237,6 +237,7 @@ def transaction(db: Database) -> Iterator[sqlite3.Connection]:
             raise
         conn.execute("RELEASE turn")
         return
+    commit_others(conn)  # a group of this thread holding the lock would never let it go meanwhile
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn

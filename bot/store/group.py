@@ -69,6 +69,8 @@ class Kept:
 class GroupCommit:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
+        self.file = _file(conn)  # "" for a database in memory: never another connection's
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the open group commits on
         self._done: asyncio.Future[None] | None = None
         self._horizon = 0
         self.commits = 0
@@ -105,6 +107,7 @@ class GroupCommit:
         return True
 
     def _begin(self, loop: asyncio.AbstractEventLoop) -> None:
+        commit_others(self.conn, self.file)
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
@@ -112,6 +115,7 @@ class GroupCommit:
             self.conn.execute("ROLLBACK")
             raise
         self._horizon = int(row[0])
+        self._loop = loop
         self._done = loop.create_future()
         loop.call_soon(self._commit)
 
@@ -299,6 +303,31 @@ def on_commit(conn: sqlite3.Connection, callback: Callable[[], object]) -> None:
 def _name(write: Write) -> str:
     func = write.func if isinstance(write, functools.partial) else write
     return str(getattr(func, "__qualname__", None) or repr(func))
+
+
+def commit_others(conn: sqlite3.Connection, file: str | None = None) -> None:
+    """Before ``conn`` takes the write lock: commit now the open groups of other connections of
+    this thread's event loop on the same file (two servers in one process on one ledger, as the
+    tests run a rolling restart). Their lock is released only by a commit this thread runs at its
+    next pass, so waiting for it here would wait for ourselves until the busy timeout and fail
+    with "database is locked". Committing a group early is safe: no savepoint of it is open
+    between two awaits. Another process's groups are waited for as usual (the busy timeout)."""
+    others = [g for g in _INSTALLED.values() if g.conn is not conn and g._done is not None and not g.depth]
+    if not others:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    file = _file(conn) if file is None else file
+    for other in others:
+        if file and other._loop is loop and other.file == file:
+            other._commit()
+
+
+def _file(conn: sqlite3.Connection) -> str:
+    """The file of ``conn``'s main database ("" for one in memory)."""
+    return str(conn.execute("PRAGMA database_list").fetchone()[2] or "")
 
 
 def installed(conn: sqlite3.Connection) -> GroupCommit | None:
