@@ -190,8 +190,7 @@ class ActionDecisionAnswer(DecisionAction):
             hand_over(bot, caller, out)
             return run_slots(unseen[-1].reply.run_id)
         text = str(caller.latest["text"]).strip()
-        message_id = caller.latest.get("message_id")  # unique per sender only, as far as Rasa promises
-        platform_id = json.dumps([caller.sender_id, str(message_id)], ensure_ascii=False) if message_id else None
+        platform_id = store.message_key(caller.sender_id, caller.latest.get("message_id"))
         if platform_id and rr.already_seen(bot.db, platform_id):
             hand_over(bot, caller, out)  # the same user message again: nothing new to do
             return []

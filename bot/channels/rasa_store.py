@@ -34,13 +34,21 @@ def m001_calls(db: Database) -> None:
     )
 
 
-def call_id(action: str, sender_id: str, message_id: Any) -> str | None:
-    """The key of an action call, or None when the user message has no id (nothing to repeat).
+def _key(*parts: str) -> str:
+    return json.dumps(list(parts), ensure_ascii=False)
+
+
+def message_key(sender_id: str, message_id: Any) -> str | None:
+    """A user message's id as the ledger keeps it (its delivery id), or None when it has none.
     The sender is part of it: message ids need not be unique across senders (a connector passing
-    each chat's own message numbers), and one sender's answer is never given to another."""
-    if not (isinstance(message_id, str | int) and str(message_id)):
-        return None
-    return json.dumps([action, sender_id, str(message_id)], ensure_ascii=False)
+    each chat's own message numbers)."""
+    return _key(sender_id, str(message_id)) if isinstance(message_id, str | int) and str(message_id) else None
+
+
+def call_id(action: str, sender_id: str, message_id: Any) -> str | None:
+    """The key of an action call, or None when the user message has no id (nothing to repeat):
+    one sender's answer is never given to another (see :func:`message_key`)."""
+    return _key(action, sender_id, str(message_id)) if message_key(sender_id, message_id) else None
 
 
 def answered(db: Database, key: str) -> dict[str, Any] | None:
