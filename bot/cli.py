@@ -49,11 +49,14 @@ class Context:
             self._db = open_db(self.db_path, synchronous=config.synchronous())
         return self._db
 
-    def existing_ledger(self) -> str:
+    def existing_ledger(self, for_analysts: bool = False) -> str:
         """The ledger's path, once it is known to exist: a command that only reads never creates
-        one (a mistyped --db would otherwise answer from a new, empty ledger)."""
+        one (a mistyped --db would otherwise answer from a new, empty ledger). The hint is the
+        operator's (the ledger ``serve`` writes), or for the analysts' commands, ``demo-data``."""
         if not Path(self.db_path).is_file():
-            raise BotError(texts.analytics_no_ledger(self.db_path))
+            if for_analysts:
+                raise BotError(texts.analytics_no_ledger(self.db_path))
+            raise BotError(texts.cli_no_ledger(self.db_path, config.BY_NAME["db"].env))
         return self.db_path
 
     @property

@@ -29,7 +29,7 @@ _INSTANT = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H
 
 def ledger(obj: Context) -> str:
     """The ledger's path, once it is known to exist (an analyst's command never creates one)."""
-    return obj.existing_ledger()
+    return obj.existing_ledger(for_analysts=True)
 
 
 def readonly(obj: Context) -> Any:

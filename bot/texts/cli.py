@@ -202,6 +202,10 @@ def ledger_not_sqlite(path: str, problem: str, env: str) -> str:
     )
 
 
+def cli_no_ledger(path: str, env: str) -> str:
+    return f"No ledger at {path}. Point --db (env {env}) at the ledger your server writes ({command()} serve --db PATH)"
+
+
 def ledger_is_folder(path: str, env: str) -> str:
     return f"The ledger {path} is a folder, not a file. Point --db (env {env}) at a file, e.g. {path}/decisions.db"
 
