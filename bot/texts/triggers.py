@@ -190,6 +190,10 @@ def checks_error(path: str, check: str | None, problem: str, fix: str) -> str:
     return f"{where}: {problem}. Fix: {fix}"
 
 
+def checks_broken_kept(problem: str) -> str:
+    return f"checks.yaml changed and is refused; the last good checks keep running until it is fixed: {problem}"
+
+
 def name_not_text(value: object) -> tuple[str, str]:
     """The problem and the fix of a name YAML did not read as text (``name: yes``, ``name: 1``)."""
     if value is None or isinstance(value, bool):

@@ -265,11 +265,20 @@ class CheckRunner:
         self._loaded: tuple[float, ChecksFile] | None = None
 
     def config(self) -> ChecksFile:
+        """checks.yaml as it is now, read again when it changes. A file broken while the process
+        runs keeps the last good checks running (as flow files do), with one warning per change;
+        broken from the first read (the start), it raises ``ConfigError`` naming check and fix."""
         if not self.path.is_file():
             return ChecksFile()
         stamp = self.path.stat().st_mtime
         if self._loaded is None or self._loaded[0] != stamp:
-            self._loaded = (stamp, load(self.path))
+            try:
+                self._loaded = (stamp, load(self.path))
+            except ConfigError as exc:
+                if self._loaded is None:
+                    raise
+                log.warning(texts.checks_broken_kept(str(exc)))
+                self._loaded = (stamp, self._loaded[1])
         return self._loaded[1]
 
     async def run(self, check: Check, job: Job | None = None) -> Evaluation:

@@ -176,3 +176,31 @@ def test_a_check_name_yaml_does_not_read_as_text_is_refused_with_the_quotes_to_a
         f"checks:\n  - {{name: '{name}', sql: s, threshold: 1, direction: above, schedule: 5m, database: d}}\n"
     )
     assert [c.name for c in checks.load(tmp_path / "checks.yaml").checks] == [name]
+
+
+def test_a_checks_file_broken_while_running_keeps_the_last_good_checks(proc, clock, flows, tmp_path, caplog) -> None:
+    import os
+
+    db = shop(tmp_path, 3.0)
+    write_checks(flows, db)
+    proc = proc.restart()
+    proc.scheduler.plan()
+    assert run_due(proc) == [("check", "ok")]
+    broken = flows / "checks.yaml"
+    broken.write_text(broken.read_text().replace("direction: below", "direction: sideways"))
+    os.utime(broken, (1, 1))  # a new mtime, however fast the file system's clock
+    clock.at(minutes=5)
+    proc.scheduler.plan()  # the minute's re-plan: not an error, the check keeps its job
+    proc.scheduler.plan()
+    assert run_due(proc) == [("check", "ok")]  # evaluated with the last good definition
+    warned = [r.getMessage() for r in caplog.records if "last good checks" in r.getMessage()]
+    assert len(warned) == 1 and "check 'conversion': direction is 'sideways'" in warned[0]
+    write_checks(flows, db, schedule="10m")  # fixed: taken at the next re-plan
+    os.utime(broken, (2, 2))
+    proc.scheduler.plan()
+    assert proc.rows("SELECT json_extract(payload, '$.schedule') FROM jobs WHERE kind = 'check' AND done_at IS NULL") == [
+        ("10m",)
+    ]
+    with pytest.raises(ConfigError, match="direction is 'sideways'"):  # broken at the start: refused, as before
+        broken.write_text(broken.read_text().replace("direction: below", "direction: sideways"))
+        proc.restart().scheduler.checks.config()
