@@ -198,9 +198,9 @@ def test_a_checks_file_broken_while_running_keeps_the_last_good_checks(proc, clo
     write_checks(flows, db, schedule="10m")  # fixed: taken at the next re-plan
     os.utime(broken, (2, 2))
     proc.scheduler.plan()
-    assert proc.rows("SELECT json_extract(payload, '$.schedule') FROM jobs WHERE kind = 'check' AND done_at IS NULL") == [
-        ("10m",)
-    ]
+    assert proc.rows(
+        "SELECT json_extract(payload, '$.schedule') FROM jobs WHERE kind = 'check' AND done_at IS NULL"
+    ) == [("10m",)]
     with pytest.raises(ConfigError, match="direction is 'sideways'"):  # broken at the start: refused, as before
         broken.write_text(broken.read_text().replace("direction: below", "direction: sideways"))
         proc.restart().scheduler.checks.config()
