@@ -514,6 +514,20 @@ async def test_an_answer_to_a_command_refused_for_now_is_sent_again(tmp_path: Pa
         assert h.fake.calls[2].text.startswith("No open decision runs here")
 
 
+async def test_a_card_update_refused_for_now_is_made_again(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+        first = await h.next_post(0)
+        await h.settle()
+        h.fake.refusals_of["update"] = [(429, "0"), (503, "0")]  # the answered card's update, twice
+        await h.send(personal(h.url, ALICE, "We ship in March"))
+        await h.next_post(1)
+        await wait_for(lambda: len(h.fake.of("update")) == 3)  # refused twice, then taken
+        update = h.fake.of("update")[-1]
+        assert update.activity_id == first.answer_id
+        assert update.card["body"][-1]["text"] == "Alice Example answered: We ship in March"
+
+
 VOTE = """\
 id: vote
 title: Vote

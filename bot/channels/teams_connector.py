@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -129,21 +129,32 @@ class Connector:
     ) -> None:
         """Post ``activity`` (in reply to ``reply_to`` when given), retrying 429, 5xx and network
         errors up to ``tries`` times; a last refusal is logged, not raised: nothing waits on it."""
+
+        async def post() -> None:
+            if reply_to:
+                await self.reply(service_url, conversation_id, reply_to, activity)
+            else:
+                await self.send(service_url, conversation_id, activity)
+
+        await self.retrying(post, tries, lambda problem: texts.teams_send_failed(conversation_id, problem))
+
+    async def retrying(self, call: Callable[[], Awaitable[Any]], tries: int, failed: Callable[[str], str]) -> bool:
+        """Make ``call`` (a side call outside the outbox: a command's answer, a card shown answered),
+        again after 429, 5xx and network errors (backing off, as ``Retry-After`` says), up to
+        ``tries`` times; a refusal for good or the last one is logged with ``failed(problem)``."""
         for attempt in range(1, tries + 1):
             try:
-                if reply_to:
-                    await self.reply(service_url, conversation_id, reply_to, activity)
-                else:
-                    await self.send(service_url, conversation_id, activity)
-                return
+                await call()
+                return True
             except RetryLater as exc:
                 if attempt == tries:
-                    log.warning(texts.teams_send_failed(conversation_id, str(exc)))
-                    return
+                    log.warning(failed(str(exc)))
+                    return False
                 await asyncio.sleep(min(max(exc.seconds, backoff(attempt)), 30.0))
             except DeliveryFailed as exc:
-                log.warning(texts.teams_send_failed(conversation_id, str(exc)))
-                return
+                log.warning(failed(str(exc)))
+                return False
+        return False
 
     async def update(self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]) -> None:
         body = {**activity, "id": activity_id}

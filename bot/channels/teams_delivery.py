@@ -22,10 +22,11 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from bot import texts
-from bot.channels import DeliveryFailed, RetryLater
+from bot.channels import DeliveryFailed
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
@@ -35,6 +36,10 @@ from bot.outbox import Queued
 from bot.store import group, transcript
 
 log = logging.getLogger("decisionbot.teams")
+
+#: Tries of a card update (showing an answer) refused for now (429, 5xx, network): with the
+#: backoff between them, about half a minute, as a command's answer (``SAY_TRIES``).
+UPDATE_TRIES = 4
 
 
 class TeamsOutbound:
@@ -212,15 +217,17 @@ class TeamsOutbound:
             await self.update_card(card, by, cards.answer_display(None, card.expects, typed))
 
     async def update_card(self, card: Card, by: str, shown: str) -> None:
-        """Replace a prompt's card with its question and the answer (best effort: logged), once the
-        request that took the answer is committed; not when it was lost (it comes again)."""
+        """Replace a prompt's card with its question and the answer, once the request that took the
+        answer is committed (not when it was lost: it comes again); 429, 5xx and network errors are
+        retried (``UPDATE_TRIES``), a last refusal is logged: the answer is stored either way."""
         try:
             await group.request_stored()
         except sqlite3.Error:
             return
         content = cards.answered_card(card.card, by, shown)
         activity = {"type": "message", "attachments": [{"contentType": cards.CARD_TYPE, "content": content}]}
-        try:
-            await self.connector.update(card.service_url, card.conversation_id, card.activity_id, activity)
-        except (RetryLater, DeliveryFailed) as exc:
-            log.warning(texts.teams_card_update_failed(str(exc)))
+        await self.connector.retrying(
+            partial(self.connector.update, card.service_url, card.conversation_id, card.activity_id, activity),
+            UPDATE_TRIES,
+            texts.teams_card_update_failed,
+        )

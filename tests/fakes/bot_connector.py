@@ -85,6 +85,7 @@ class FakeConnector(LoopbackServer):
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # by any id: 29:..., AAD id
     calls: list[Call] = field(default_factory=list)
     refusals: list[tuple[int, str | None]] = field(default_factory=list)  # (status, Retry-After)
+    refusals_of: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)  # by method: "update"
     port: int = 0
     record_bodies: bool = True
 
@@ -130,8 +131,9 @@ class FakeConnector(LoopbackServer):
             time.monotonic(),
         )
         self.calls.append(call)
-        if self.refusals:
-            status, retry_after = self.refusals.pop(0)
+        queue = self.refusals_of.get(method) or self.refusals
+        if queue:
+            status, retry_after = queue.pop(0)
             headers = {"Retry-After": retry_after} if retry_after is not None else {}
             error = {"error": {"code": "Refused", "message": f"refused with {status}"}}
             return call, web.json_response(error, status=status, headers=headers)
