@@ -284,6 +284,13 @@ async def test_a_triggered_run_posts_into_a_channel_after_a_restart(tmp_path: Pa
         second = await h.next_post(1)
         assert second.conversation == f"{CHANNEL};messageid={first.answer_id}"
         assert h.db("SELECT raw FROM answers") == [("Add a disk",)]
+        # a facilitator given by bare id (decisionbot trigger -f 29:1alice) is mentioned by her name
+        bare = Trigger(flow="post_meeting", title="Disk full again", facilitator=Actor("teams:29:1alice", "29:1alice"))
+        h.services.dispatcher.start(bare, key_for(CHANNEL))
+        h.services.notify("teams")
+        third = await h.next_post(2)
+        assert card_text(third.card) == "<at>Alice Example</at> What was decided in Disk full again?"
+        assert third.card["msteams"]["entities"][0]["text"] == "<at>Alice Example</at>"
 
 
 async def test_a_429_is_retried_no_sooner_than_its_retry_after(tmp_path: Path) -> None:

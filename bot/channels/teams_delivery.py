@@ -21,6 +21,7 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -90,12 +91,21 @@ class TeamsOutbound:
             return None
         return await self._personal_chat(to, ref, run_base) if asked_alone else None
 
+    def _named(self, reply: Reply) -> Reply:
+        """A person given by bare id (a trigger's ``--facilitator 29:1abc``) is mentioned by the name
+        Teams last told us: an ``<at>`` mention shows its text as typed, the raw id included."""
+        to = reply.to
+        if to is None or not to.id.startswith("teams:") or to.name not in (to.id, to.id.split(":", 1)[1]):
+            return reply
+        known = self.store.person(to.id.split(":", 1)[1])
+        return replace(reply, to=Actor(to.id, known.name)) if known is not None else reply
+
     def _activity(
         self, item: Queued, ref: Reference, target: str, run_base: str, mention: bool
     ) -> tuple[dict[str, Any], bool]:
         """The reply as an activity; a question already answered (typed while its card waited in
         the outbox) goes out as its answered card: one call instead of a post and an update."""
-        reply = item.reply
+        reply = self._named(item.reply) if mention else item.reply
         people = self.store.members(run_base) if (reply.expects or {}).get("type") == "person" else []
         bot = {"id": ref.bot_id, "name": ref.bot_name or ""}
         activity = cards.reply_activity(
