@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any
 
@@ -98,6 +98,19 @@ def untitled_alert() -> str:
 def alert_group_title(first: str, more: int) -> str:
     """An Alertmanager group of alerts under one run: its first alert's title and how many more."""
     return f"{first} (+{more} more)"
+
+
+def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int) -> str:
+    """The alerts of a group's run, one line each (``alerts``: the first of ``count``)."""
+    lines = [f"The {count} alerts of this group:"]
+    for a in alerts:
+        told = ", ".join(f"{k}={v}" for k, v in a["labels"].items())
+        threshold = f" (threshold {a['threshold']})" if a["threshold"] else ""
+        reading = f": {a['metric'] or 'value'} {a['value']}{threshold}" if a["value"] else ""
+        lines.append(f"- {a['title']}{f' [{told}]' if told else ''}{reading}")
+    if count > len(alerts):
+        lines.append(f"- and {count - len(alerts)} more")
+    return "\n".join(lines)
 
 
 def payload_missing(name: str) -> str:
