@@ -334,12 +334,13 @@ class Dispatcher:
         conversation, status, event_ids = origin
         if status in ("changed", "dropped"):
             return f"skipped: decision {status}"
-        data: dict[str, object] = {"decision_id": decision_id}
+        flow = self.catalog.get(job.payload.get("flow") or "decision_review")
+        trigger = Trigger(flow=flow.id, source="schedule", kind="review", data={"decision_id": decision_id})
+        self._add_decision(conn, trigger)  # its facilitator, in whose zone the reading is shown (again: no change)
         reading = next(filter(None, (runs.event_reading(conn, e) for e in event_ids)), None)
         if reading is not None:
-            data["latest"] = texts.latest_reading(reading)
-        flow = self.catalog.get(job.payload.get("flow") or "decision_review")
-        trigger = Trigger(flow=flow.id, source="schedule", kind="review", data=data)
+            zone = self.tz_for(trigger.facilitator) if trigger.facilitator else self.tz
+            trigger.data["latest"] = texts.latest_reading(reading, zone)
         where = ConversationKey(conversation.channel, conversation.conversation)
         result = self._start_in(conn, flow, trigger, where, now)
         runs.review_started(conn, decision_id, result.run_id)

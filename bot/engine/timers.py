@@ -71,7 +71,7 @@ def fire(turn: TurnBase, stage: str, latest: Mapping[str, Any] | None = None) ->
     if stage == "remind":
         remind(turn, latest)
     elif stage == "escalate":
-        escalate(turn)
+        escalate(turn, latest)
     elif stage == "expire":
         expire(turn)
     return turn.out
@@ -79,29 +79,32 @@ def fire(turn: TurnBase, stage: str, latest: Mapping[str, Any] | None = None) ->
 
 def remind(turn: TurnBase, latest: Mapping[str, Any] | None = None) -> None:
     """Re-send the open questions. They show the trigger's values as the run started: when the
-    metric has changed or resolved since, the reminder says so, with when it was last seen."""
-    started = turn.ctx.trigger.get("value")
-    moved = latest is not None and (latest.get("status") == "resolved" or str(latest.get("value")) != str(started))
-    since = texts.latest_reading(latest) if latest is not None and moved else None
+    metric has changed or resolved since, the reminder says so, with when it was last seen (in
+    the addressee's time zone)."""
+    moved = _moved(turn, latest)
     for prompt in [p for p in turn.ctx.prompts if p.asked]:
         turn.ask(prompt, current=turn.current_value(prompt))
         last = turn.out.replies[-1]
+        since = _since(turn, moved, Actor.from_dict(prompt.to))
         turn.out.replies[-1] = replace(last, text=texts.reminder(last.text, since))
 
 
-def escalate(turn: TurnBase) -> None:
+def escalate(turn: TurnBase, latest: Mapping[str, Any] | None = None) -> None:
+    """Tell who has not answered what, quoting the questions as asked; when the metric has
+    changed or resolved since the run started, with its latest reading, like a reminder."""
     silent = [p for p in turn.ctx.prompts if p.asked]
     if not silent:
         return
     fac = turn.ctx.facilitator
     backup = _backup(turn.ctx.trigger.get("escalate_to"))
     waiting = [(p.to["name"], _question_line(turn, p)) for p in silent]
+    moved = _moved(turn, latest)
     if backup is not None:
-        turn.say(texts.escalation(waiting, fac.name), to=backup)
-    elif any(p.to["id"] == fac.id for p in silent):
-        turn.say(texts.escalation(waiting, None))  # the facilitator is silent too: tell the room
+        turn.say(texts.escalation(waiting, fac.name, _since(turn, moved, backup)), to=backup)
+    elif any(p.to["id"] == fac.id for p in silent):  # the facilitator is silent too: tell the room
+        turn.say(texts.escalation(waiting, None, _since(turn, moved, fac)))  # in the run's (its facilitator's) zone
     else:
-        turn.say(texts.escalation(waiting, None), to=fac)
+        turn.say(texts.escalation(waiting, None, _since(turn, moved, fac)), to=fac)
     if escalate_mode(turn.flow) != "reassign":
         return
     for prompt in silent:
@@ -117,6 +120,20 @@ def expire(turn: TurnBase) -> None:
     turn.out.status = "stalled"
     turn.out.transitions.append({"from": state, "to": state, "event": "stall", "actor": None})
     turn.say(texts.stalled(turn.ctx.addressees()))
+
+
+def _moved(turn: TurnBase, latest: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The latest reading when the metric has changed or resolved since the run started, else None."""
+    if latest is None:
+        return None
+    started = turn.ctx.trigger.get("value")
+    if latest.get("status") == "resolved" or str(latest.get("value")) != str(started):
+        return latest
+    return None
+
+
+def _since(turn: TurnBase, moved: Mapping[str, Any] | None, reader: Actor) -> str | None:
+    return texts.latest_reading(moved, turn.tz_for(reader)) if moved is not None else None
 
 
 def _question_line(turn: TurnBase, prompt: Prompt) -> str:

@@ -7,7 +7,10 @@ import shlex
 import shutil
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _join(items: Iterable[Any]) -> str:
@@ -19,6 +22,21 @@ def _one_line(text: object, limit: int = 200) -> str:
     """``text`` on one line (a log line stays one line), cut at ``limit`` characters."""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def moment(at: datetime | str | None, tz: tzinfo) -> str:
+    """A moment as people read it, in their time zone: ``Thu 2026-11-26 16:30 CET`` (the
+    weekday and ISO date as dates are shown, the time to the minute, the zone's abbreviation).
+    ``at``: aware, or ISO 8601 as the ledger stores it (``2026-11-26T15:30:00.000Z``); text
+    that is not a moment is shown as it is."""
+    if at is None:
+        return "?"
+    try:
+        when = datetime.fromisoformat(at) if isinstance(at, str) else at
+    except ValueError:
+        return str(at)
+    local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(tz)
+    return f"{_WEEKDAYS[local.weekday()]} {local.date().isoformat()} {local:%H:%M} {local.tzname()}"
 
 
 def command() -> str:

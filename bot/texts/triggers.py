@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import tzinfo
 from typing import Any
 
-from bot.texts._common import _join, _one_line, command
+from bot.texts._common import _join, _one_line, command, moment
 from bot.texts.chat import summary
 
 # --- triggers and timers ---------------------------------------------------------------------
@@ -18,11 +19,14 @@ def reminder(prompt: str, latest: str | None = None) -> str:
     return f"Reminder: {prompt}"
 
 
-def escalation(waiting: list[tuple[str, str]], backup_for: str | None) -> str:
+def escalation(waiting: list[tuple[str, str]], backup_for: str | None, latest: str | None = None) -> str:
+    """``latest``: the metric's latest reading, when it changed since the values the questions show."""
     listed = "; ".join(f"{name} ('{question}')" for name, question in waiting)
+    shows = "The questions show" if len(waiting) > 1 else "The question shows"
+    since = f" {shows} the values as when it fired; latest: {latest}." if latest else ""
     if backup_for:
-        return f"Escalated to you as the backup for {backup_for}'s decision run. Still no answer from: {listed}."
-    return f"Still no answer from: {listed}."
+        return f"Escalated to you as the backup for {backup_for}'s decision run. Still no answer from: {listed}.{since}"
+    return f"Still no answer from: {listed}.{since}"
 
 
 def handed_over(facilitator: str) -> str:
@@ -66,11 +70,13 @@ def trigger_refired(title: str, data: Mapping[str, Any]) -> str:
     return f"Firing again: {title}{now}."
 
 
-def latest_reading(reading: Mapping[str, Any]) -> str:
+def latest_reading(reading: Mapping[str, Any], tz: tzinfo) -> str:
+    """``reading``: an event's latest values and ``last_seen_at`` (UTC, ISO 8601), shown in ``tz``
+    (the reader's time zone)."""
     threshold = f" (threshold {reading['threshold']})" if reading.get("threshold") not in (None, "") else ""
     state = ", resolved since" if reading.get("status") == "resolved" else ""
     metric = reading.get("metric") or "value"
-    return f"{metric} {reading['value']}{threshold}, last seen {reading.get('last_seen_at')}{state}"
+    return f"{metric} {reading['value']}{threshold}, last seen {moment(reading.get('last_seen_at'), tz)}{state}"
 
 
 def invite_title(title: str) -> str:
@@ -92,6 +98,19 @@ def untitled_alert() -> str:
 def alert_group_title(first: str, more: int) -> str:
     """An Alertmanager group of alerts under one run: its first alert's title and how many more."""
     return f"{first} (+{more} more)"
+
+
+def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int) -> str:
+    """The alerts of a group's run, one line each (``alerts``: the first of ``count``)."""
+    lines = [f"The {count} alerts of this group:"]
+    for a in alerts:
+        told = ", ".join(f"{k}={v}" for k, v in a["labels"].items())
+        threshold = f" (threshold {a['threshold']})" if a["threshold"] else ""
+        reading = f": {a['metric'] or 'value'} {a['value']}{threshold}" if a["value"] else ""
+        lines.append(f"- {a['title']}{f' [{told}]' if told else ''}{reading}")
+    if count > len(alerts):
+        lines.append(f"- and {count - len(alerts)} more")
+    return "\n".join(lines)
 
 
 def payload_missing(name: str) -> str:

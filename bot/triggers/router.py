@@ -33,6 +33,8 @@ ROUTE_KEYS = {
     "cooldown",
 }  # fmt: skip
 MATCH_KEYS = {"source", "kind", "title", "labels", "fields"}
+GROUP_LISTED = 10  # the alerts of a group a run lists (the rest are counted): a prompt stays readable
+GROUP_LABELS = 5  # the labels listed per alert: those that tell it from the group's others
 
 
 @dataclass(frozen=True)
@@ -171,15 +173,42 @@ def merge_groups(admissions: list[Admission], statuses: Sequence[str]) -> list[A
             members.setdefault(key, []).append(i)
     out: list[Admission] = []
     for i, admission in enumerate(admissions):
-        group = members.get(admission.trigger.dedup_key or "", [i])
+        key = admission.trigger.dedup_key or ""
+        group = members.get(key, [i])
         if group[0] != i:
             continue
         counted = [m for m in group if statuses[m] == admission.trigger.status] or group
         lead = admissions[counted[0]]
+        if key in members:
+            lead.trigger.data.update(group_alerts([admissions[m].trigger for m in counted]))
         if len(counted) > 1:
             lead.trigger.title = texts.alert_group_title(lead.trigger.title, len(counted) - 1)
         out.append(lead)
     return out
+
+
+def group_alerts(alerts: Sequence[Trigger]) -> dict[str, Any]:
+    """What a group's run shows of its alerts: ``alerts`` (the first ``GROUP_LISTED``, each with
+    its title, metric, value, threshold, link and the labels that tell it from the others),
+    ``alert_count`` (all of them) and ``alert_list`` (them as text, empty for a lone alert).
+    Written on every notification of the group, so a repeat's event holds its latest alerts."""
+    labels = [dict(a.data.get("labels") or {}) for a in alerts]
+    shared = set.intersection(*(set(each.items()) for each in labels))
+    listed: list[dict[str, Any]] = []
+    for alert, own in zip(alerts[:GROUP_LISTED], labels, strict=False):
+        telling = [(k, _short(v, 100)) for k, v in own.items() if (k, v) not in shared][:GROUP_LABELS]
+        listed.append({
+            "title": _short(alert.title, 160),
+            **{k: _short(alert.data.get(k), 200) for k in ("metric", "value", "threshold", "link")},
+            "labels": dict(telling),
+        })  # fmt: skip
+    text = texts.alert_group_list(listed, len(alerts)) if len(alerts) > 1 else ""
+    return {"alerts": listed, "alert_count": len(alerts), "alert_list": text}
+
+
+def _short(value: Any, limit: int) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def load_routes(path: Path) -> list[Route]:

@@ -5,6 +5,7 @@ resolved (a flap: the run is told), or from a new start without its resolution e
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -230,5 +231,49 @@ async def test_a_group_notification_is_one_event_of_the_group_titled_by_its_firs
         assert (await post(client, "alertmanager", group))[1]["resolved"] == 1
         assert rows(client, "SELECT status, repeat_count FROM events") == [("resolved", 1)]
         assert rows(client, "SELECT count(*) FROM messages WHERE text LIKE 'Resolved:%'") == [(1,)]
+    finally:
+        await client.close()
+
+
+async def test_a_group_run_shows_the_alerts_of_the_group_bounded_with_what_tells_them_apart(
+    tmp_path: Path, flows: Path
+) -> None:
+    (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
+    client = await serve(tmp_path, flows, clock=Clock())
+    try:
+        group = alert("2026-11-26T14:52:00Z")
+        for n in range(2, 14):  # web-2 .. web-13: 13 alerts, web-2 resolved
+            more = copy.deepcopy(group["alerts"][0])
+            more["labels"]["instance"] = f"web-{n}"
+            more["annotations"]["value"] = f"{n}.0%"
+            more.update(fingerprint=f"2b41cc00000000{n:02d}")
+            group["alerts"].append(more)
+        group["alerts"][1]["status"] = "resolved"
+        assert (await post(client, "alertmanager", group))[1]["started"] == [1]
+        listed = [f"- Checkout error rate above 5% [instance=web-{n}]: CheckoutErrorRate {n}.0% (threshold 5%)"
+                  for n in range(3, 12)]  # fmt: skip
+        [(prompt,)] = rows(client, "SELECT text FROM messages")
+        assert prompt.split("\n")[:14] == [
+            "Checkout error rate above 5% (+11 more): CheckoutErrorRate is 7.3% (threshold 5%).",
+            "The 12 alerts of this group:",
+            "- Checkout error rate above 5% [instance=web-1]: CheckoutErrorRate 7.3% (threshold 5%)",
+            *listed,  # the firing ones: web-2 resolved; ten at most
+            "- and 2 more",
+            "5xx ratio on /checkout has been above 5% for 10 minutes.",
+        ]
+        [(alerts, count)] = rows(
+            client, "SELECT json_extract(context, '$.trigger.alerts'), json_extract(context, '$.trigger.alert_count')"
+            " FROM runs"
+        )  # fmt: skip
+        assert count == 12 and len(json.loads(alerts)) == 10
+        assert json.loads(alerts)[1] == {
+            "title": "Checkout error rate above 5%", "metric": "CheckoutErrorRate", "value": "3.0%",
+            "threshold": "5%", "link": "https://runbooks.example/checkout-errors", "labels": {"instance": "web-3"},
+        }  # fmt: skip
+        del group["alerts"][2:]  # the group now: web-1 firing, web-2 resolved: the event keeps the latest
+        assert (await post(client, "alertmanager", group))[1]["repeats"] == 1
+        assert rows(
+            client, "SELECT json_array_length(payload, '$.alerts'), json_extract(payload, '$.alert_list') FROM events"
+        ) == [(1, "")]
     finally:
         await client.close()

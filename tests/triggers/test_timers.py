@@ -231,7 +231,7 @@ def test_a_review_starts_on_its_date_with_the_metrics_latest_value(proc: Process
     )  # fmt: skip
     reply = proc.say(BOB, "yes")
     latest = json.loads(proc.rows("SELECT context FROM runs WHERE id = 2")[0][0])["trigger"]["latest"]
-    assert latest == "conversion 2.3% (threshold 2.5%), last seen 2026-11-26T15:00:00.000Z"
+    assert latest == "conversion 2.3% (threshold 2.5%), last seen Thu 2026-11-26 16:00 CET"  # alice's zone, Paris
     assert reply[-1][2].startswith("Time to review the decision from 'Checkout conversion dropped': act: ")
     assert f"Latest value: {latest}\nDid it hold?" in reply[-1][2]
 
@@ -259,7 +259,7 @@ def test_a_reminder_of_a_metric_run_says_when_the_metric_changed_or_resolved_sin
     assert reminded(hours=1) == {
         1: f"Reminder: Conversion dropped in eu: {first}",  # the same value since: the one shown is the latest
         2: "Reminder (values as when it fired; latest: conversion 2.3% (threshold 2.5%), last seen"
-        f" 2026-11-26T15:30:00.000Z):\nConversion dropped in us: {first}",
+        f" Thu 2026-11-26 16:30 CET):\nConversion dropped in us: {first}",
     }
     clock.at(hours=1, minutes=10)
     proc.say(ALICE, "me", conv=ConversationKey("console", "us"))
@@ -267,5 +267,5 @@ def test_a_reminder_of_a_metric_run_says_when_the_metric_changed_or_resolved_sin
     assert proc.bot.admit([conversion("us", "2.7%", "resolved")])[0].outcome == "resolved"
     assert reminded(hours=2, minutes=10)[2].startswith(
         "Reminder (values as when it fired; latest: conversion 2.7% (threshold 2.5%), last seen"
-        " 2026-11-26T16:30:00.000Z, resolved since):\nWhat do we do about it?"
+        " Thu 2026-11-26 17:30 CET, resolved since):\nWhat do we do about it?"
     )
