@@ -5,7 +5,8 @@ is delivered again, in order, per conversation. A refusal for now (429, 5xx, a n
 is retried with backoff for as long as a day, so an outage loses nothing; a refusal for good
 (a channel that is gone, a message the platform will not take) gives the reply up at once. A
 reply given up is marked ``failed_at``, with its last error, logged with its run, and the
-conversation's next reply goes on.
+conversation's next reply goes on. A refusal of the channel itself (:class:`ChannelDown`, a token
+revoked) gives nothing up: the channel waits, trying one reply every few minutes (DOWN_FIRST).
 
 A reply too long for its platform is sent in parts (``Channel.parts``), each a message that fits,
 in order; ``parts_sent`` counts those delivered, so a retry goes on from the next part.
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from bot import texts
-from bot.channels import DeliveryFailed, RetryLater
+from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.model import Actor, ConversationKey, Reply
 from bot.store import group, iso, kept_write, leases, transaction, utc_now
 
@@ -140,6 +141,11 @@ def mark_failed(conn: sqlite3.Connection, message_id: int, error: str, gave_up: 
 RETRY_FOR = timedelta(days=1)
 #: How many times a reply whose delivery fails unexpectedly (a defect, not a refusal) is tried.
 DEFECT_TRIES = 5
+#: Seconds a channel whose credentials the platform refuses (ChannelDown) waits before one reply
+#: is tried again, doubling up to DOWN_MOST: the operator's fix is a restart with a working token,
+#: and a platform hiccup answered "invalid_auth" heals by itself within minutes.
+DOWN_FIRST = 60.0
+DOWN_MOST = 600.0
 
 
 class Sender:
@@ -158,6 +164,9 @@ class Sender:
         self.delivered = 0
         self.lease: OutboxLease | None = None  # in the server: sends only while this process holds it
         self.in_flight = 0  # sends awaiting the platform
+        self.down_until = 0.0  # the channel refused (ChannelDown): nothing tried before then (monotonic)
+        self.down_tries = 0  # refusals of the channel in a row: 0 while it works
+        self.down_first, self.down_most = DOWN_FIRST, DOWN_MOST
 
     def may_send(self) -> bool:
         return self.lease is None or self.lease.holds(self.channel.name)
@@ -183,6 +192,8 @@ class Sender:
         if not self.may_send():  # another process delivers this channel: woken again when it is ours
             return None
         loop = asyncio.get_running_loop()
+        if self.down_until > loop.time():  # the channel is refused: its replies wait, none is tried
+            return self.down_until - loop.time()
         upto = group.horizon(self.db.conn)
         items = pending(self.db, self.channel.name, upto=upto)
         grouped = group.installed(self.db.conn)
@@ -195,6 +206,9 @@ class Sender:
         for item in items:
             by_conversation.setdefault(str(item.reply.conversation), []).append(item)
         keys = list(by_conversation)
+        probing = self.down_tries > 0 and len(keys) > 1
+        if probing:  # the channel was refused: one conversation tries, the rest follow if it works
+            keys = keys[:1]
         results = await asyncio.gather(
             *(self._conversation(k, by_conversation[k], now) for k in keys), return_exceptions=True
         )
@@ -205,7 +219,18 @@ class Sender:
                 waits.append(self._hold(key, backoff(3)))
             elif result is not None:
                 waits.append(result)
+        if probing and not self.down_tries:  # the channel works again: the others now
+            waits.append(0.0)
         return min(waits) if waits else None
+
+    def _down(self) -> float:
+        """The platform refused the channel: hold all of it, longer each time in a row (once a pass)."""
+        now = asyncio.get_running_loop().time()
+        if self.down_until <= now:
+            self.down_tries += 1
+            wait = min(self.down_most, self.down_first * 2 ** (self.down_tries - 1))
+            self.down_until = now + wait
+        return self.down_until - now
 
     def _hold(self, key: str, wait: float) -> float:
         self.blocked_until[key] = asyncio.get_running_loop().time() + wait
@@ -216,6 +241,8 @@ class Sender:
         if held > 0:
             return held
         for item in items:
+            if self.down_until > asyncio.get_running_loop().time():  # refused meanwhile, in another conversation
+                return self.down_until - asyncio.get_running_loop().time()
             if item.id in self.unmarked:  # delivered, but the ledger would not say so: say it now
                 platform_id = self.unmarked[item.id]
             elif not self.may_send():  # the lease lapsed during this pass: the holder sends the rest
@@ -224,6 +251,10 @@ class Sender:
                 self.in_flight += 1  # a stopping server waits for it (see bot.server)
                 try:
                     platform_id = await self._deliver(item)
+                    self.down_tries = 0  # the channel works (again)
+                except ChannelDown as exc:  # not this reply's fault: kept, whatever its age
+                    kept_write(self.db, partial(mark_failed, message_id=item.id, error=f"retry: {exc.reason}"))
+                    return self._down()
                 except RetryLater as exc:
                     if not exc.attempt:  # held back by our own pacing: nothing was refused
                         return self._hold(key, exc.seconds)

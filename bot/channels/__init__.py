@@ -44,6 +44,15 @@ class RetryLater(Exception):
         self.attempt = attempt
 
 
+class ChannelDown(RetryLater):
+    """The platform refuses the channel itself, not the reply (its token revoked, the app
+    uninstalled): no reply can go out until the credentials work again. Nothing is given up: the
+    outbox holds the whole channel and tries one reply now and then (``seconds`` is decided there)."""
+
+    def __init__(self, reason: str):
+        super().__init__(0.0, reason)
+
+
 class DeliveryFailed(Exception):
     """A delivery the platform refused for good (a bad channel, a removed user): do not retry."""
 
@@ -96,6 +105,11 @@ class Channel(ABC):
         """``reply`` as the messages it goes out in: itself, unless it is too long for the
         platform (a summary of many long answers): then parts that each fit, in order."""
         return [reply]
+
+    def failing(self) -> str | None:
+        """Why the channel does not work now though it started (a credential the platform refused
+        while serving), for ``/healthz``; None while it works."""
+        return None
 
     def given_up(self, item: Queued) -> None:  # noqa: B027 - optional hook
         """The outbox stopped trying ``item`` (refused for good, or for now for too long)."""

@@ -12,6 +12,9 @@ it late; Slack's redelivery is then dropped by the id). A stopping server takes 
 lets the turns in flight be committed and acknowledged, then closes the socket; slack_sdk
 reconnects when Slack drops the connection or asks for a new one. Replies leave through the
 outbox (``deliver``, see ``slack_send``); widget answers are redrawn as "answered by" once taken.
+A token Slack refuses while serving (the app uninstalled, a token revoked) is logged once, naming
+its variable, and is what ``failing`` tells ``/healthz`` until Slack takes it again: the outbox
+keeps the replies (``ChannelDown``), Socket Mode asks again slowly (``slack_socket``).
 """
 
 from __future__ import annotations
@@ -32,14 +35,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.signature import SignatureVerifier
-from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import config, texts
-from bot.channels import Channel, RetryLater, Services, register
+from bot.channels import Channel, ChannelDown, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error
@@ -47,10 +49,11 @@ from bot.channels.slack_events import Malformed
 from bot.channels.slack_inbound import NAME, Answer, Inbound
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import Poster
+from bot.channels.slack_socket import SocketClient
 from bot.errors import ConfigError
 from bot.model import Actor, Reply
-from bot.outbox import Queued
-from bot.store import group
+from bot.outbox import DOWN_FIRST, DOWN_MOST, Queued
+from bot.store import group, iso, utc_now
 from bot.store.people import People, Person
 
 log = logging.getLogger("decisionbot.slack")
@@ -95,7 +98,8 @@ class SlackChannel(Channel):
         self.team_id: str | None = None
         self.app_id: str | None = None
         self.bot_user: str | None = None
-        self.socket: SocketModeClient | None = None
+        self.socket: SocketClient | None = None
+        self.refused: dict[str, tuple[str, str]] = {}  # a token Slack refuses while serving: its error, since
         self.handling: set[asyncio.Task[Any]] = set()  # Socket Mode envelopes being processed
         self.stopping = False
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -151,7 +155,9 @@ class SlackChannel(Channel):
             opened = await web_client.apps_connections_open(app_token=self.app_token)
         except SlackApiError as exc:
             raise ConfigError(texts.slack_app_token_refused(api_error(exc))) from exc
-        self.socket = SocketModeClient(app_token=self.app_token, web_client=web_client)
+        self.socket = SocketClient(
+            self.app_token, web_client, refused=self._app_token_refused, accepted=self._app_token_accepted
+        )
         self.socket.wss_uri = opened["url"]
         self.socket.socket_mode_request_listeners.append(self.on_socket)
         try:
@@ -161,6 +167,29 @@ class SlackChannel(Channel):
             where = urlsplit(str(opened["url"]))
             address = f"{where.scheme}://{where.netloc}{where.path}"  # not the ticket
             raise ConfigError(texts.slack_socket_unreachable(address, SOCKET_START_TIMEOUT)) from exc
+
+    # --- a token refused while serving -------------------------------------------------------
+
+    def failing(self) -> str | None:
+        told = [texts.slack_failing(name, error, since) for name, (error, since) in sorted(self.refused.items())]
+        return " ".join(told) or None
+
+    def _token_refused(self, variable: str, error: str, told: str) -> None:
+        if variable not in self.refused:  # one line an outage
+            self.refused[variable] = (error, iso(utc_now()))
+            log.error(told)
+
+    def _token_accepted(self, variable: str, told: str) -> None:
+        if self.refused.pop(variable, None) is not None:
+            log.info(told)
+
+    def _app_token_refused(self, error: str) -> None:
+        assert self.socket is not None
+        told = texts.slack_app_token_refused_serving(error, self.socket.retry_first, self.socket.retry_most)
+        self._token_refused("SLACK_APP_TOKEN", error, told)
+
+    def _app_token_accepted(self) -> None:
+        self._token_accepted("SLACK_APP_TOKEN", texts.slack_app_token_works_again())
 
     async def stop(self) -> None:
         """Socket Mode: take no new envelope (unacknowledged, Slack sends it again), let the turns
@@ -286,7 +315,14 @@ class SlackChannel(Channel):
     async def deliver(self, item: Queued) -> str | None:
         if self.poster is None:
             raise RetryLater(1.0, "Slack client not started", attempt=False)
-        sent = await self.poster.deliver(item)
+        try:
+            sent = await self.poster.deliver(item)
+        except ChannelDown as exc:  # the outbox keeps the replies and waits
+            self._token_refused(
+                "SLACK_BOT_TOKEN", exc.reason, texts.slack_bot_token_refused(exc.reason, DOWN_FIRST, DOWN_MOST)
+            )
+            raise
+        self._token_accepted("SLACK_BOT_TOKEN", texts.slack_bot_token_works_again())
         if item.last_part:  # the backlog counts replies, not the parts of one
             self.backlog.done()
         return sent

@@ -1,6 +1,7 @@
 """One Slack Web API call, and Slack's refusals in the outbox's terms: :class:`RetryLater` on 429
-(after ``Retry-After``), 5xx, transient errors and network failures; :class:`DeliveryFailed` on
-any other ``ok: false``, which no retry would change."""
+(after ``Retry-After``), 5xx, transient errors and network failures; :class:`ChannelDown` when Slack
+refuses the token itself (revoked, the app uninstalled: no message's fault, every call fails alike);
+:class:`DeliveryFailed` on any other ``ok: false``, which no retry would change."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.channels import DeliveryFailed, RetryLater
+from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 
 #: Errors worth another try; any other ``ok: false`` is permanent for that message.
 TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
 )
+#: Slack's refusals of the token a call was made with (revoked, expired, the app uninstalled, the
+#: workspace or the bot user deactivated): the channel is down, whatever the message.
+CREDENTIALS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
 CALL_TIMEOUT = 10.0
 
 
@@ -39,6 +43,8 @@ def refusal(exc: SlackApiError) -> RetryLater | DeliveryFailed:
         return RetryLater(seconds, f"HTTP 429 {error}")
     if status >= 500 or error in TRANSIENT:
         return RetryLater(2.0, error)
+    if error in CREDENTIALS:
+        return ChannelDown(error)
     return DeliveryFailed(error)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.texts._common import command
+
 # --- slack ---------------------------------------------------------------------------------------
 
 
@@ -174,3 +176,41 @@ def slack_posted_not_remembered(message_id: int, channel: str, ts: str) -> str:
 
 def slack_side_call_failed(method: str, error: str) -> str:
     return f"Slack {method} failed: {error}"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def slack_bot_token_refused(error: str, first: float, most: float) -> str:
+    return (
+        f"Slack refused SLACK_BOT_TOKEN while serving ({error}): the app was uninstalled or its bot token"
+        f" revoked. Replies wait in the outbox, none is given up: one is tried again in {_minutes(first)}, then"
+        f" every {_minutes(most)} at most. Set SLACK_BOT_TOKEN to the app's working bot token (xoxb-...;"
+        f" reinstall the app if it was removed) and restart {command()} serve: the waiting replies go out then."
+        " The other channels keep serving."
+    )
+
+
+def slack_bot_token_works_again() -> str:
+    return "Slack accepts SLACK_BOT_TOKEN again: the replies waiting in the outbox go out."
+
+
+def slack_app_token_refused_serving(error: str, first: float, most: float) -> str:
+    return (
+        f"Slack refused SLACK_APP_TOKEN while serving (apps.connections.open: {error}): the app-level token was"
+        " revoked or the app removed, so Socket Mode is disconnected and no Slack events, commands or clicks"
+        f" arrive. It asks again in {_minutes(first)}, then every {_minutes(most)} at most; replies still go out with SLACK_BOT_TOKEN."
+        " Set SLACK_APP_TOKEN to a working app-level token (xapp-..., scope connections:write) and restart"
+        f" {command()} serve. The other channels keep serving."
+    )
+
+
+def slack_app_token_works_again() -> str:
+    return "Slack accepts SLACK_APP_TOKEN again: Socket Mode is connected."
+
+
+def slack_failing(variable: str, error: str, since: str) -> str:
+    """What /healthz says of a Slack token refused while serving."""
+    waits = "replies wait in the outbox" if variable == "SLACK_BOT_TOKEN" else "no events arrive over Socket Mode"
+    return f"Slack refuses {variable} ({error}) since {since}: {waits}. Set a working {variable} and restart."
