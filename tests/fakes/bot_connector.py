@@ -4,7 +4,7 @@ It answers what the bot uses, as the Teams connector does: ``POST /v3/conversati
 chat with ``members[0]``, or a new thread in ``channelData.channel.id``), ``POST
 /v3/conversations/{id}/activities[/{activityId}]`` (201 ``{"id": ...}``), ``PUT
 .../activities/{activityId}`` and ``GET .../members/{memberId}``. It can be told to refuse the
-next calls (a status and a ``Retry-After``). Like Teams, it refuses an activity over 100 KB (its
+next calls (a status and a ``Retry-After``), or the next calls of one method (``refuse``). Like Teams, it refuses an activity over 100 KB (its
 JSON, counted as UTF-16) with 413 ``MessageSizeTooBig``.
 
 :class:`OpenIdServer` serves OpenID metadata and a JWKS with one RSA signing key from a thread
@@ -85,6 +85,7 @@ class FakeConnector(LoopbackServer):
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # by any id: 29:..., AAD id
     calls: list[Call] = field(default_factory=list)
     refusals: list[tuple[int, str | None]] = field(default_factory=list)  # (status, Retry-After)
+    refusals_of: dict[str, list[int]] = field(default_factory=dict)  # method -> statuses of its next calls
     port: int = 0
     record_bodies: bool = True
 
@@ -111,6 +112,11 @@ class FakeConnector(LoopbackServer):
         app.router.add_post("/_reset", self._reset)
         return app
 
+    def refuse(self, method: str, *statuses: int) -> None:
+        """The next calls of ``method`` (send, reply, create, update, member) are refused with
+        ``statuses``, in order; other calls are answered as usual."""
+        self.refusals_of.setdefault(method, []).extend(statuses)
+
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -130,6 +136,8 @@ class FakeConnector(LoopbackServer):
             time.monotonic(),
         )
         self.calls.append(call)
+        if self.refusals_of.get(method):
+            self.refusals.insert(0, (self.refusals_of[method].pop(0), None))
         if self.refusals:
             status, retry_after = self.refusals.pop(0)
             headers = {"Retry-After": retry_after} if retry_after is not None else {}
