@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from bot import texts
+from bot import notices, texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.model import Actor, ConversationKey, Reply
 from bot.store import group, iso, kept_write, leases, transaction, utc_now
@@ -259,19 +259,20 @@ class Sender:
                     if not exc.attempt:  # held back by our own pacing: nothing was refused
                         return self._hold(key, exc.seconds)
                     if self._expired(item):
-                        self._give_up(item, f"gave up after {RETRY_FOR}: {exc.reason}")
+                        why = texts.delivery_reason_expired(exc.reason)
+                        self._give_up(item, f"gave up after {RETRY_FOR}: {exc.reason}", plain=why)
                         continue
                     kept_write(self.db, partial(mark_failed, message_id=item.id, error=f"retry: {exc.reason}"))
                     return self._hold(key, max(exc.seconds, backoff(item.attempts)))
                 except DeliveryFailed as exc:
-                    self._give_up(item, f"failed: {exc}")
+                    self._give_up(item, f"failed: {exc}", exc)
                     continue
                 except Exception as exc:  # a defect in a channel: retried a few times, then given up
                     # (the platform may have taken it: a repeat is better than a question never asked)
                     log.exception(texts.delivery_crashed(self.channel.name, item.id))
                     error = f"{type(exc).__name__}: {exc}"
                     if self._expired(item) or item.attempts + 1 >= DEFECT_TRIES:
-                        self._give_up(item, f"failed: {error}")
+                        self._give_up(item, f"failed: {error}", plain=texts.delivery_reason_defect())
                         continue
                     kept_write(self.db, partial(mark_failed, message_id=item.id, error=f"retry: {error}"))
                     return self._hold(key, backoff(item.attempts))
@@ -325,10 +326,34 @@ class Sender:
     def _expired(self, item: Queued) -> bool:
         return bool(item.queued_at) and item.queued_at < iso(self.clock() - RETRY_FOR)
 
-    def _give_up(self, item: Queued, error: str) -> None:
+    def _give_up(
+        self, item: Queued, error: str, failure: DeliveryFailed | None = None, plain: str | None = None
+    ) -> None:
+        """Stop trying ``item``: marked failed, logged, and its run's facilitator told (see
+        :mod:`bot.notices`) in the same write, unless it was a notice itself."""
         self.parts_done.pop(item.id, None)
-        kept_write(self.db, partial(mark_failed, message_id=item.id, error=error, gave_up=self.clock()))
-        log.warning(texts.delivery_given_up(self.channel.name, item.id, item.reply.run_id, item.reply.kind, error))
+        reply, name, now = item.reply, self.channel.name, self.clock()
+        notice: notices.Notice | None = None
+        try:
+            notice = notices.plan(self.db.conn, item.id, reply, error, failure, self.channel.reaches_directly, plain)
+        except sqlite3.Error as exc:  # the mark goes on: a notice is worth less than the outbox moving
+            log.error(texts.notice_failed(name, reply.run_id, item.id, str(exc)))
+
+        def write(conn: sqlite3.Connection) -> int | None:
+            mark_failed(conn, item.id, error, now)
+            return notices.write(conn, notice, now) if notice is not None else None
+
+        queued = kept_write(self.db, write)
+        log.warning(texts.delivery_given_up(name, item.id, reply.run_id, reply.kind, error))
+        if reply.kind == notices.NOTICE:
+            log.warning(texts.notice_not_noticed(name, reply.run_id, item.id))
+        elif notice is not None and notice.reply is None:
+            log.warning(texts.notice_nowhere(name, reply.run_id, item.id, notice.facilitator.name))
+        elif notice is not None and queued is None:
+            log.info(texts.notice_already_told(name, reply.run_id, item.id, notice.about))
+        elif notice is not None and notice.reply is not None:
+            log.info(texts.notice_queued(name, reply.run_id, item.id, notice.facilitator.name, notice.reply.private))
+            self.wake.set()  # the notice goes out on the next pass (once its group, if any, commits)
         self.channel.given_up(item)
 
 

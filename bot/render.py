@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot import texts
+
 
 def _value(value: Any) -> str:
     if isinstance(value, dict) and set(value) <= {"id", "name"}:
@@ -30,6 +32,8 @@ def render_run(detail: dict[str, Any]) -> str:
         arrow = f"{who} >" if m["direction"] == "in" else f"bot -> {who}:"
         text = m["text"].replace("\n", "\n      ")
         lines.append(f"  {m['created_at'][11:19]} {arrow} {text}")
+        if m.get("failed_at"):  # given up by the outbox: never delivered
+            lines.append(f"      {texts.run_show_given_up(m['failed_at'], m.get('failed_because') or '')}")
     lines += ["", "Answers (every revision):"]
     for a in detail["answers"]:
         slot = (

@@ -140,8 +140,10 @@ async def test_a_reply_refused_for_good_is_failed_logged_with_its_run_and_the_co
             f"slack: reply {mid} (prompt) of run {run} given up, not delivered: failed: invalid_blocks. The"
             f" conversation's next reply goes on; the reply stays in the ledger: decisionbot runs show {run}"
         ]
+        told = (await slack.posts(3))[2]  # the facilitator is told by direct message
+        assert told["channel"] == "DUA" and "Slack refused the message's layout (invalid_blocks)" in told["text"]
         await slack.event(message("UA", "Draft the plan", thread_ts=thread))  # answered all the same
-        owner = (await slack.posts(3))[2]
+        owner = (await slack.posts(4))[3]
         assert owner["text"] == "<@UA> Action 1: Who owns 'Draft the plan'?" and owner["thread_ts"] == thread
     finally:
         await slack.client.close()

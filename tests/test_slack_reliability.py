@@ -129,11 +129,13 @@ async def test_a_channel_that_is_gone_is_given_up_without_blocking_others(slack:
     await wait_for(lambda: fake.of("chat.postMessage"))
     given_up = "SELECT attempts, last_error FROM messages WHERE delivered_at IS NULL AND failed_at IS NOT NULL"
     assert await wait_for(lambda: slack.rows(given_up)) == [(1, "failed: channel_not_found")]
+    told = await slack.posts(1)  # its facilitator is told by direct message
+    assert [p["channel"] for p in told] == ["DUA"] and "cannot post in its conversation" in told[0]["text"]
     dispatcher.start(Trigger("post_meeting", facilitator=alice), ConversationKey("slack", "C2"))
     slack.services.notify("slack")
-    posted = await slack.posts(1)
-    assert [p["channel"] for p in posted] == ["C2"]
-    assert len(fake.of("chat.postMessage")) == 2  # the refused one was not tried again
+    posted = await slack.posts(2)
+    assert [p["channel"] for p in posted] == ["DUA", "C2"]
+    assert len(fake.of("chat.postMessage")) == 3  # the refused one was not tried again
 
 
 async def test_a_reply_given_up_frees_its_room_in_the_backlog(slack: Harness, fake: FakeSlack) -> None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from bot.dispatch import Dispatcher
-    from bot.model import Reply
+    from bot.model import Actor, Reply
     from bot.outbox import Queued
 
 #: Modules of the built-in channels served by ``decisionbot serve``; importing one registers it.
@@ -54,7 +54,23 @@ class ChannelDown(RetryLater):
 
 
 class DeliveryFailed(Exception):
-    """A delivery the platform refused for good (a bad channel, a removed user): do not retry."""
+    """A delivery the platform refused for good (a bad channel, a removed user): do not retry.
+
+    What the channel knows of the refusal, for the notice the run's facilitator gets (see
+    :mod:`bot.notices`): ``code``, the platform's own (``cannot_dm_bot``, ``403``); ``where``, what
+    was refused: ``direct`` (a direct message or personal chat with the addressee), ``conversation``
+    (the run's own conversation: the bot removed, the channel archived or gone) or ``message`` (the
+    message itself: too long, malformed); ``plain``, the reason in plain words."""
+
+    def __init__(self, reason: str, code: str | None = None, where: str | None = None, plain: str | None = None):
+        super().__init__(reason)
+        self.code = code
+        self.where = where
+        self.plain = plain
+
+    def placed(self, where: str | None, plain: str | None) -> DeliveryFailed:
+        """The same refusal, with what was refused and why in plain words."""
+        return DeliveryFailed(str(self), self.code, where, plain)
 
 
 @dataclass
@@ -113,6 +129,12 @@ class Channel(ABC):
 
     def given_up(self, item: Queued) -> None:  # noqa: B027 - optional hook
         """The outbox stopped trying ``item`` (refused for good, or for now for too long)."""
+
+    def reaches_directly(self, person: Actor) -> bool:
+        """Whether a private reply to ``person`` reaches them alone, outside the run's conversation
+        (a direct message, a personal chat): how the facilitator hears that the run's conversation
+        refuses the bot. False: only the log says so."""
+        return False
 
 
 REGISTRY: dict[str, type[Channel]] = {}

@@ -48,7 +48,7 @@ from bot.channels.slack_calls import CALL_TIMEOUT, api_error
 from bot.channels.slack_events import Malformed
 from bot.channels.slack_inbound import NAME, Answer, Inbound
 from bot.channels.slack_limits import Backlog
-from bot.channels.slack_send import Poster
+from bot.channels.slack_send import Poster, slack_user
 from bot.channels.slack_socket import SocketClient
 from bot.errors import ConfigError
 from bot.model import Actor, Reply
@@ -332,3 +332,6 @@ class SlackChannel(Channel):
 
     def given_up(self, item: Queued) -> None:
         self.backlog.done()
+
+    def reaches_directly(self, person: Actor) -> bool:
+        return slack_user(person) is not None

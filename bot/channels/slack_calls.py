@@ -12,6 +12,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot import texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 
 #: Errors worth another try; any other ``ok: false`` is permanent for that message.
@@ -22,6 +23,23 @@ TRANSIENT = frozenset(
 #: workspace or the bot user deactivated): the channel is down, whatever the message.
 CREDENTIALS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
 CALL_TIMEOUT = 10.0
+
+
+#: Refusals that say the conversation itself will not take the bot's messages (not this message).
+CONVERSATION_REFUSED = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+#: Refusals that say the person cannot be written to.
+PERSON_REFUSED = frozenset({"cannot_dm_bot", "user_not_found", "user_disabled", "user_not_visible"})
+
+
+def placed(exc: DeliveryFailed, direct: bool) -> DeliveryFailed:
+    """A refusal of a message to a direct message (``direct``) or to the run's conversation, with
+    what was refused and why in plain words (for the notice the run's facilitator gets)."""
+    code = exc.code or str(exc)
+    if direct or code in PERSON_REFUSED:
+        where = "direct"
+    else:
+        where = "conversation" if code in CONVERSATION_REFUSED else "message"
+    return exc.placed(where, texts.slack_refusal(code, where == "direct"))
 
 
 def api_error(exc: SlackApiError) -> str:
@@ -45,7 +63,7 @@ def refusal(exc: SlackApiError) -> RetryLater | DeliveryFailed:
         return RetryLater(2.0, error)
     if error in CREDENTIALS:
         return ChannelDown(error)
-    return DeliveryFailed(error)
+    return DeliveryFailed(error, code=error)
 
 
 async def call(request: Awaitable[AsyncSlackResponse], timeout: float | None = None) -> AsyncSlackResponse:

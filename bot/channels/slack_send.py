@@ -33,7 +33,7 @@ from sqlite_utils import Database
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
-from bot.channels.slack_calls import call
+from bot.channels.slack_calls import call, placed
 from bot.channels.slack_limits import Pacer
 from bot.model import Actor, Reply, placeholder_facilitator
 from bot.outbox import Queued
@@ -136,7 +136,18 @@ class Poster:
         reply = item.reply
         if reply.conversation.channel != "slack":
             raise DeliveryFailed(f"not a Slack conversation: {reply.conversation}")
-        target = await self.target(reply)
+        try:
+            target = await self.target(reply)
+        except DeliveryFailed as exc:  # conversations.open refused: the person cannot be written to
+            raise placed(exc, direct=True) from exc
+        try:
+            return await self._post(item, target)
+        except DeliveryFailed as exc:
+            direct = bool(target.ephemeral_to) or target.channel != reply.conversation.conversation
+            raise placed(exc, direct) from exc
+
+    async def _post(self, item: Queued, target: Target) -> str | None:
+        reply = item.reply
         if target.ephemeral_to:
             return await self._ephemeral(target, reply)
         user = slack_user(reply.to)
@@ -242,7 +253,7 @@ class Poster:
     async def target(self, reply: Reply) -> Target:
         conv = reply.conversation
         user = slack_user(reply.to)
-        if user and not (reply.kind == "prompt" and not reply.private):
+        if user and (reply.private or reply.kind not in ("prompt", "notice")):  # a notice: where it says
             by_dm = store.talks_by_dm(self.db.conn, reply.run_id, reply.to.id) if reply.to else False
             if reply.private and reply.kind == "error" and not by_dm and not is_dm(conv.conversation):
                 return Target(conv.conversation, self._thread(reply), ephemeral_to=user)

@@ -387,6 +387,9 @@ class TeamsChannel(Channel):
     def parts(self, reply: Reply) -> list[Reply]:
         return cards.parts(reply)
 
+    def reaches_directly(self, person: Actor) -> bool:
+        return person.channel == acts.CHANNEL and person.id != placeholder_facilitator(self.name).id
+
 
 def _error(status: int, text: str) -> web.Response:
     return web.json_response({"error": text}, status=status)

@@ -190,7 +190,7 @@ class Connector:
         if resp.status == 401:  # a stale or refused token: fetch a fresh one next time
             self.tokens.forget()
             raise RetryLater(5.0, reason)
-        raise DeliveryFailed(reason)
+        raise DeliveryFailed(reason, code=str(resp.status))
 
 
 def _url(service_url: str, conversation_id: str, *parts: str) -> str:

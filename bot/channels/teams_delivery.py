@@ -50,12 +50,25 @@ class TeamsOutbound:
         self.clock = clock
 
     async def deliver(self, item: Queued) -> str:
+        """Deliver ``item``; a refusal says what was refused (a personal chat with the person, the
+        run's conversation, or the message) and why in plain words, for the facilitator's notice."""
         reply = item.reply
         base = acts.base_of(reply.conversation)
         ref = self.store.reference(base)
-        chat = await self._to_personal_chat(reply, ref, base)
-        if chat is not None:
-            return await self._post(item, chat, chat.conversation_id, base, mention=False)
+        try:
+            chat = await self._to_personal_chat(reply, ref, base)
+            if chat is not None:
+                return await self._post(item, chat, chat.conversation_id, base, mention=False)
+        except DeliveryFailed as exc:
+            raise _placed(exc, "direct") from exc
+        try:
+            return await self._to_conversation(item, ref, base)
+        except DeliveryFailed as exc:
+            where = "conversation" if exc.code in (None, "403", "404") else "message"
+            raise _placed(exc, where) from exc
+
+    async def _to_conversation(self, item: Queued, ref: Reference | None, base: str) -> str:
+        reply = item.reply
         if ref is None:
             raise DeliveryFailed(texts.teams_no_reference(base))
         mention = reply.to is not None and reply.to.channel == acts.CHANNEL and ref.conversation_type != "personal"
@@ -80,7 +93,7 @@ class TeamsOutbound:
             return None
         if reply.private:
             return await self._personal_chat(to, ref, run_base)
-        if reply.kind == "prompt":
+        if reply.kind in ("prompt", "notice"):  # a notice not private goes to the run's conversation
             return None
         spoke_in, asked_alone = self.store.heard_from(reply.run_id, to.id)
         if spoke_in is not None:
@@ -241,3 +254,7 @@ class TeamsOutbound:
             UPDATE_TRIES,
             texts.teams_card_update_failed,
         )
+
+
+def _placed(exc: DeliveryFailed, where: str) -> DeliveryFailed:
+    return exc.placed(where, texts.teams_refusal(exc.code, where))

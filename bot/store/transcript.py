@@ -86,8 +86,9 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
     detail: dict[str, Any] = {"run": run}
     detail["messages"] = _dicts(
         conn.execute(
-            "SELECT id, direction, actor_id, actor_name, step, kind, text, created_at, delivered_at"
-            " FROM messages WHERE run_id = ? ORDER BY id",
+            "SELECT id, direction, actor_id, actor_name, step, kind, text, created_at, delivered_at, failed_at,"
+            " CASE WHEN failed_at IS NOT NULL THEN last_error END AS failed_because FROM messages WHERE run_id = ?"
+            " ORDER BY id",
             (run_id,),
         )
     )

@@ -214,3 +214,28 @@ def slack_failing(variable: str, error: str, since: str) -> str:
     """What /healthz says of a Slack token refused while serving."""
     waits = "replies wait in the outbox" if variable == "SLACK_BOT_TOKEN" else "no events arrive over Socket Mode"
     return f"Slack refuses {variable} ({error}) since {since}: {waits}. Set a working {variable} and restart."
+
+
+# --- Slack's refusals in plain words (notices of undelivered replies) ----------------------------
+
+_SLACK_REFUSALS = {
+    "cannot_dm_bot": "Slack does not let the bot send them direct messages",
+    "user_not_found": "Slack does not know them, perhaps they left the workspace",
+    "user_disabled": "their Slack account is deactivated",
+    "user_not_visible": "Slack does not let the bot see them",
+    "messages_tab_disabled": "they have turned off direct messages from apps",
+    "not_in_channel": "the bot is not in the channel any more",
+    "channel_not_found": "Slack cannot find the channel; it was deleted, or it is private and the bot was removed",
+    "is_archived": "the channel is archived",
+    "restricted_action": "the channel does not let the bot post",
+    "msg_too_long": "Slack refused the message as too long",
+    "invalid_blocks": "Slack refused the message's layout",
+}
+
+
+def slack_refusal(code: str, direct: bool) -> str:
+    """Slack's error ``code`` in plain words; ``direct``: refused as a direct message."""
+    words = _SLACK_REFUSALS.get(code)
+    if words is None or (direct and code in ("not_in_channel", "channel_not_found", "is_archived")):
+        words = "Slack would not take a direct message to them" if direct else "Slack refused it"
+    return f"{words} ({code})"

@@ -147,3 +147,27 @@ def teams_not_your_card() -> str:
 def teams_cut() -> str:
     """What stands where the middle of a message too long for Teams was left out."""
     return " … "
+
+
+# --- Teams' refusals in plain words (notices of undelivered replies) -----------------------------
+
+
+def teams_refusal(status: str | None, where: str | None) -> str:
+    """The Bot Connector's refusal (HTTP ``status``) in plain words; ``where``: what it refused
+    (``direct``: a personal chat with the person; ``conversation``: the run's; else the message)."""
+    code = f"HTTP {status}" if status else "refused"
+    if where == "direct":
+        words = {
+            "403": "the app is not installed for them in Teams, or is blocked",
+            "404": "Teams does not know them, perhaps they left the organisation",
+        }.get(status or "", "Teams would not take a personal message to them")
+    elif where == "conversation":
+        words = {
+            "403": "the bot is no longer allowed in the conversation, perhaps removed from the team or chat",
+            "404": "Teams cannot find the conversation, perhaps it was deleted",
+        }.get(status or "", "Teams refused the conversation")
+    else:
+        words = {"413": "the message is too big for Teams", "400": "Teams refused the message as malformed"}.get(
+            status or "", "Teams refused the message"
+        )
+    return f"{words} ({code})"

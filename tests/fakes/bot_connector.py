@@ -4,7 +4,7 @@ It answers what the bot uses, as the Teams connector does: ``POST /v3/conversati
 chat with ``members[0]``, or a new thread in ``channelData.channel.id``), ``POST
 /v3/conversations/{id}/activities[/{activityId}]`` (201 ``{"id": ...}``), ``PUT
 .../activities/{activityId}`` and ``GET .../members/{memberId}``. It can be told to refuse the
-next calls (a status and a ``Retry-After``). Like Teams, it refuses an activity over 100 KB (its
+next calls (a status and a ``Retry-After``), or the next calls of one method (``refuse``). Like Teams, it refuses an activity over 100 KB (its
 JSON, counted as UTF-16) with 413 ``MessageSizeTooBig``.
 
 :class:`OpenIdServer` serves OpenID metadata and a JWKS with one RSA signing key from a thread
@@ -111,6 +111,11 @@ class FakeConnector(LoopbackServer):
         app.router.add_get("/_thread", self._thread)
         app.router.add_post("/_reset", self._reset)
         return app
+
+    def refuse(self, method: str, *statuses: int) -> None:
+        """The next calls of ``method`` (send, reply, create, update, member) are refused with
+        ``statuses``, in order; other calls are answered as usual."""
+        self.refusals_of.setdefault(method, []).extend((status, None) for status in statuses)
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

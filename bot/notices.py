@@ -1,0 +1,125 @@
+"""Telling a run's facilitator that one of its replies was given up (never delivered), so the run
+does not stall unnoticed: a question to an owner the bot cannot message, the bot removed from the
+run's channel, a message the platform refuses.
+
+The outbox asks :func:`plan` when it gives a reply up, and queues what it returns, in the same
+write as the mark (:func:`write`). Where the notice goes:
+
+- a reply that went elsewhere than the run's conversation (a direct message, a personal chat) or
+  to someone other than the facilitator: a notice to the facilitator in the run's conversation,
+  saying who was not reached, why, and what they can do (the person answers there, another owner,
+  ``cancel``);
+- a reply the run's own conversation refused (the bot removed, the channel archived or gone, or a
+  message to the facilitator or everyone refused there): a notice to the facilitator directly,
+  when the channel can reach them so (``Channel.reaches_directly``); else only the log says so.
+
+Never a loop, never a flood: a notice given up is only logged (no notice about a notice), and a
+run's facilitator is told at most once an hour about each target that fails (a person, or the
+run's conversation), however many of its replies fail meanwhile. Notices are outbound messages of
+kind ``notice``; what they are about is in their ``payload`` (``{"notice": {"about", "message"}}``).
+All of it is neutral: the channels say what was refused and why, in :class:`DeliveryFailed`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import texts
+from bot.channels import DeliveryFailed
+from bot.model import Actor, Reply
+from bot.store import iso, runs
+
+#: The kind of a notice in ``messages``.
+NOTICE = "notice"
+#: A facilitator hears about one failing target (a person, the run's conversation) once per this.
+NOTICE_EVERY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Notice:
+    message_id: int  # the reply given up
+    about: str  # what failed: the person not reached (an actor id) or "conversation <key>"
+    facilitator: Actor
+    reply: Reply | None  # None: the facilitator cannot be told (only the log says so)
+
+
+def plan(
+    conn: sqlite3.Connection,
+    message_id: int,
+    reply: Reply,
+    error: str,
+    failure: DeliveryFailed | None,
+    reaches_directly: Callable[[Actor], bool],
+    plain: str | None = None,
+) -> Notice | None:
+    """The notice to queue for reply ``message_id`` given up with ``error``; None when there is
+    nobody to tell (a notice itself, a run gone or cancelled). ``plain``: the reason in plain
+    words when ``failure`` carries none."""
+    if reply.kind == NOTICE:
+        return None
+    run = runs.load_run(conn, reply.run_id)
+    if run is None or run.status == "cancelled":
+        return None
+    fac = run.context.facilitator
+    where = failure.where if failure is not None else None
+    why = (failure.plain if failure is not None else None) or plain or texts.delivery_reason_unknown(error)
+    excerpt = texts.notice_excerpt(reply.text)
+    elsewhere = reply.private or reply.conversation.conversation != run.conversation.conversation
+    to_other = reply.to is not None and reply.to.id != fac.id
+    if where != "conversation" and (where == "direct" or elsewhere or to_other):
+        who = reply.to.name if reply.to is not None else ""
+        if reply.to is None:
+            text = texts.notice_everyone(why, excerpt)
+        else:
+            question = reply.kind == "prompt"
+            text = texts.notice_unreached(who, why, excerpt, question, you=reply.to.id == fac.id)
+        about = reply.to.id if reply.to is not None else f"conversation {run.conversation}"
+        notice = Reply(run.id, run.conversation, text, to=fac, step=reply.step, kind=NOTICE)
+        return Notice(message_id, about, fac, notice)
+    about = f"conversation {run.conversation}"
+    if not reaches_directly(fac):
+        return Notice(message_id, about, fac, None)
+    title = str(run.context.trigger.get("title") or run.flow_id)
+    text = texts.notice_conversation_refused(run.id, title, why, excerpt)
+    return Notice(message_id, about, fac, Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True))
+
+
+def told_lately(conn: sqlite3.Connection, run_id: int, about: str, now: datetime) -> bool:
+    """Whether the run's facilitator was told about ``about`` within NOTICE_EVERY."""
+    row = conn.execute(
+        "SELECT 1 FROM messages WHERE run_id = ? AND direction = 'out' AND kind = ? AND created_at > ?"
+        " AND json_extract(payload, '$.notice.about') = ? LIMIT 1",
+        (run_id, NOTICE, iso(now - NOTICE_EVERY), about),
+    ).fetchone()
+    return row is not None
+
+
+def write(conn: sqlite3.Connection, notice: Notice, now: datetime) -> int | None:
+    """Queue ``notice`` (unless told lately about the same target); its message id, or None."""
+    reply = notice.reply
+    if reply is None or told_lately(conn, reply.run_id, notice.about, now):
+        return None
+    payload = {"notice": {"about": notice.about, "message": notice.message_id}}
+    assert reply.to is not None
+    cur = conn.execute(
+        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind,"
+        " text, private, payload, created_at) VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            reply.run_id,
+            reply.conversation.channel,
+            str(reply.conversation),
+            reply.to.id,
+            reply.to.name,
+            reply.step,
+            reply.kind,
+            reply.text,
+            int(reply.private),
+            json.dumps(payload),
+            iso(now),
+        ),
+    )
+    return int(cur.lastrowid or 0)

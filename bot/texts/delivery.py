@@ -1,0 +1,95 @@
+"""What the facilitator of a run is told when one of its replies could not be delivered, and the
+log lines about those notices (see bot.notices)."""
+
+from __future__ import annotations
+
+from bot.texts._common import _one_line, command
+
+# --- notices of undelivered replies --------------------------------------------------------------
+
+
+def notice_excerpt(text: str) -> str:
+    """The undelivered reply as a notice quotes it: its first line, cut short."""
+    first = (text.strip().splitlines() or [""])[0]
+    return _one_line(first, 160)
+
+
+def notice_unreached(who: str, plain: str, excerpt: str, question: bool, you: bool) -> str:
+    """To the facilitator, in the run's conversation: ``who`` was not reached (their direct
+    message or personal chat refused, or the message itself). ``question``: what they missed asks
+    them something; ``you``: the facilitator is the one not reached (by direct message)."""
+    if you:
+        said = f'I could not send you a direct message: {plain}. You have not seen: "{excerpt}".'
+        return said + (" You can answer here instead." if question else "")
+    said = f'I could not reach {who}: {plain}. They have not seen: "{excerpt}".'
+    if not question:
+        return said
+    return (
+        f"{said} What you can do: {who} can answer here instead; or give their part to someone else by"
+        " correcting the answer that named them (for example 'change owner of action 1 to @someone');"
+        " or say 'cancel' to end the run."
+    )
+
+
+def notice_everyone(plain: str, excerpt: str) -> str:
+    """To the facilitator, in the run's conversation: a message for everyone was refused."""
+    return f'A message of this run could not be posted: {plain}. Nobody has seen: "{excerpt}".'
+
+
+def notice_conversation_refused(run_id: int, title: str, plain: str, excerpt: str) -> str:
+    """To the facilitator directly: the run's own conversation refuses the bot."""
+    return (
+        f"Run {run_id} ('{title}') cannot post in its conversation: {plain}. Nobody there has seen:"
+        f' "{excerpt}". Add the bot back to that conversation and the run goes on with its next message;'
+        f" or end the run with the bot's command 'cancel {run_id}'."
+    )
+
+
+def delivery_reason_expired(reason: str) -> str:
+    """Plain words for a reply refused for now, again and again, until the outbox gave it up."""
+    return f"the platform kept refusing it for a day: {reason}"
+
+
+def delivery_reason_defect() -> str:
+    """Plain words for a reply whose delivery kept failing inside the bot."""
+    return "the bot failed sending it; the server's log says why"
+
+
+def delivery_reason_unknown(error: str) -> str:
+    return f"the platform refused it: {error}"
+
+
+def notice_queued(channel: str, run_id: int, message_id: int, facilitator: str, private: bool) -> str:
+    where = "directly" if private else "in the run's conversation"
+    return f"{channel}: run {run_id}'s facilitator {facilitator} is told {where} that reply {message_id} was given up"
+
+
+def notice_already_told(channel: str, run_id: int, message_id: int, about: str) -> str:
+    return (
+        f"{channel}: reply {message_id} of run {run_id} given up; its facilitator was told about {about}"
+        " within the hour, so not again"
+    )
+
+
+def notice_nowhere(channel: str, run_id: int, message_id: int, facilitator: str) -> str:
+    return (
+        f"{channel}: run {run_id}'s own conversation refused reply {message_id}, and its facilitator"
+        f" {facilitator} cannot be reached directly on {channel}: only this log says so. See it with:"
+        f" {command()} runs show {run_id}"
+    )
+
+
+def notice_not_noticed(channel: str, run_id: int, message_id: int) -> str:
+    return (
+        f"{channel}: reply {message_id}, run {run_id}'s notice to its facilitator of an undelivered reply, was"
+        " not delivered either; no notice is sent about a notice"
+    )
+
+
+def notice_failed(channel: str, run_id: int, message_id: int, problem: str) -> str:
+    return f"{channel}: the notice about reply {message_id} of run {run_id} could not be queued: {problem}"
+
+
+def run_show_given_up(failed_at: str, error: str) -> str:
+    """Under an undelivered reply in ``runs show``."""
+    return f"^ NOT DELIVERED: given up {failed_at[:19]}, {error}"

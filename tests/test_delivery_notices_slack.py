@@ -1,0 +1,146 @@
+"""A reply the outbox gives up for good is told to the run's facilitator (bot.notices), with the
+real slack-sdk against the fake Web API answering ``ok: false`` on demand: an owner the bot cannot
+write to is named in the run's thread; a thread that refuses the bot is told by direct message; a
+notice that fails is only logged, and a facilitator is told once an hour per failing target."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, message, wait_for
+
+QUESTION = "Alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2030-01-15. Do you accept it?"
+
+
+@pytest.fixture
+async def fake():
+    fake = await FakeSlack().start()
+    fake.add_user("UA", "Alice")
+    fake.add_user("UB", "Bob")
+    yield fake
+    await fake.stop()
+
+
+async def start(slack: Harness) -> str:
+    await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
+    return str((await slack.posts(2))[0]["ts"])
+
+
+def notices(slack: Harness) -> list[tuple[str, int, str | None, str | None]]:
+    sql = "SELECT actor_id, private, delivered_at, failed_at FROM messages WHERE kind = 'notice' ORDER BY id"
+    return slack.rows(sql)
+
+
+async def test_an_owner_the_bot_cannot_write_to_is_named_to_the_facilitator_in_the_thread(
+    slack: Harness, fake: FakeSlack, tmp_path: Path
+) -> None:
+    thread = await start(slack)
+    fake.refuse("conversations.open", error="cannot_dm_bot")  # Bob's direct message cannot be opened
+    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    [told] = await wait_for(lambda: [p for p in fake.posted() if "could not reach" in p["text"]])
+    assert told["channel"] == "C1" and told["thread_ts"] == thread
+    assert told["text"] == (
+        "<@UA> I could not reach Bob: Slack does not let the bot send them direct messages (cannot_dm_bot)."
+        f' They have not seen: "{QUESTION}". What you can do: Bob can answer here instead; or give their'
+        " part to someone else by correcting the answer that named them (for example 'change owner of"
+        " action 1 to @someone'); or say 'cancel' to end the run."
+    )
+    assert not [p for p in fake.posted() if p["channel"].startswith("D")]
+    gone = slack.rows("SELECT actor_id, last_error FROM messages WHERE failed_at IS NOT NULL")
+    assert gone == [("slack:UB", "failed: cannot_dm_bot")]
+    await wait_for(lambda: notices(slack) and notices(slack)[0][2] is not None)
+    assert [(a, p) for a, p, _, _ in notices(slack)] == [("slack:UA", 0)]
+
+    # what the notice says is true: Bob answers in the thread, the run goes on
+    await slack.event(message("UB", "yes", thread_ts=thread))
+    review = await wait_for(lambda: [p for p in fake.posted() if "When should we review" in p["text"]])
+    assert review[0]["thread_ts"] == thread
+
+    # `decisionbot runs show` marks the reply that was never delivered, with its reason
+    shown = CliRunner().invoke(main, ["--db", str(tmp_path / "slack.db"), "runs", "show", "1"])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    asked = next(n for n, line in enumerate(lines) if line.endswith(f"bot -> Bob: {QUESTION}"))
+    assert lines[asked + 1].startswith("      ^ NOT DELIVERED: given up 20")
+    assert lines[asked + 1].endswith(", failed: cannot_dm_bot")
+    assert sum("NOT DELIVERED" in line for line in lines) == 1
+
+
+async def test_the_notice_goes_to_the_runs_thread_even_to_a_facilitator_writing_by_direct_message(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    thread = await start(slack)
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    await slack.posts(3)
+    for n, text in enumerate(("Draft the plan", "<@UB>", "2030-01-15")):  # Alice answers by direct message
+        await slack.event(message("UA", text, channel="DUA"))
+        await slack.posts(4 + n)
+    fake.refuse("conversations.open", error="user_disabled")  # Bob's direct message will not open
+    await slack.event(message("UA", "done", channel="DUA"))
+    [told] = await wait_for(lambda: [p for p in fake.posted() if "could not reach" in p["text"]])
+    assert told["channel"] == "C1" and told["thread_ts"] == thread
+    assert told["text"].startswith("<@UA> I could not reach Bob: their Slack account is deactivated (user_disabled).")
+
+
+async def test_a_thread_that_refuses_the_bot_is_told_to_the_facilitator_by_direct_message(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    thread = await start(slack)
+    fake.refuse("chat.postMessage", error="not_in_channel")  # the bot was removed from #C1
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
+    assert fake.of("conversations.open")[-1].args == {"users": "UA"}
+    assert told["text"] == (
+        "Run 1 ('Weekly sync') cannot post in its conversation: the bot is not in the channel any more"
+        ' (not_in_channel). Nobody there has seen: "Action 1: What is the action?". Add the bot back to that'
+        " conversation and the run goes on with its next message; or end the run with the bot's command"
+        " 'cancel 1'."
+    )
+    await wait_for(lambda: notices(slack) and notices(slack)[0][2] is not None)
+    assert [(a, p) for a, p, _, _ in notices(slack)] == [("slack:UA", 1)]
+
+
+async def test_a_notice_that_fails_is_only_logged_never_noticed_in_turn(
+    slack: Harness, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    thread = await start(slack)
+    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    await slack.posts(6)
+    fake.refuse("conversations.open", error="cannot_dm_bot")  # Bob cannot be written to ...
+    fake.refuse("chat.postMessage", error="not_in_channel")  # ... and the notice in the thread is refused too
+    with caplog.at_level(logging.INFO, logger="bot.outbox"):
+        await slack.event(message("UA", "done", thread_ts=thread))
+        failed = "SELECT kind, actor_id FROM messages WHERE failed_at IS NOT NULL ORDER BY id"
+        await wait_for(lambda: slack.rows(failed) == [("prompt", "slack:UB"), ("notice", "slack:UA")])
+        await wait_for(lambda: any("no notice is sent about a notice" in r.getMessage() for r in caplog.records))
+    await slack.event(message("UB", "yes", thread_ts=thread))  # the run goes on: its next reply is delivered
+    await wait_for(lambda: [p for p in fake.posted() if "When should we review" in p["text"]])
+    assert len(notices(slack)) == 1  # the thread refusing the notice is not told (by direct message) in turn
+    assert [c.args for c in fake.of("conversations.open")] == [{"users": "UB"}]
+
+
+async def test_one_failing_target_is_told_once_an_hour(
+    slack: Harness, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    thread = await start(slack)
+    fake.refuse("chat.postMessage", error="not_in_channel")  # a question in the thread
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    await wait_for(lambda: notices(slack) and notices(slack)[0][2] is not None)  # told by direct message
+    failed = "SELECT kind FROM messages WHERE failed_at IS NOT NULL ORDER BY id"
+    with caplog.at_level(logging.INFO, logger="bot.outbox"):
+        fake.refuse("chat.postMessage", error="not_in_channel")  # the thread still refuses the bot
+        await slack.event(message("UA", "Draft the plan", thread_ts=thread))
+        await wait_for(lambda: len(slack.rows(failed)) == 2)
+        said = [r.getMessage() for r in caplog.records]
+        assert any("was told about conversation slack:C1/" in line and "so not again" in line for line in said)
+    assert slack.rows(failed) == [("prompt",), ("prompt",)]
+    assert len(notices(slack)) == 1
+    assert len([p for p in fake.posted() if p["channel"] == "DUA"]) == 1

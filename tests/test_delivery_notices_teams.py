@@ -1,0 +1,86 @@
+"""A reply the outbox gives up for good is told to the run's facilitator (bot.notices), with real
+botbuilder against the fake Bot Connector refusing on demand: an owner the bot cannot open a
+personal chat with is named in the run's thread; a thread that refuses the bot is told to the
+facilitator in a personal chat."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from tests.fakes.bot_connector import Call
+from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit, wait_for
+
+
+async def up_to_the_last_action(h: Harness) -> tuple[str, Call]:
+    """post_meeting in a channel, up to "Action 2" (whose "done" asks Bob to confirm, in a
+    personal chat): the thread's root and that question's card."""
+    due = (date.today() + timedelta(days=30)).isoformat()
+    await h.send(installed(h.url, "channel", (ALICE, BOB)))
+    await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+    root = str((await h.next_post(0)).answer_id)
+    await h.send(in_channel(h.url, ALICE, "We move the launch to March", root=root))
+    await h.next_post(1)
+    await h.send(in_channel(h.url, ALICE, "Draft the plan", root=root))
+    owner = await h.next_post(2)
+    await h.send(submit(h.url, ALICE, owner, {"answer": "29:1bob"}))
+    when = await h.next_post(3)
+    await h.send(submit(h.url, ALICE, when, {"answer": due}))
+    return root, await h.next_post(4)
+
+
+async def test_an_owner_without_a_personal_chat_is_named_to_the_facilitator_in_the_thread(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        root, more = await up_to_the_last_action(h)
+        h.fake.refuse("create", 403)  # Bob's personal chat cannot be created: the app is not installed for him
+        await h.send(submit(h.url, ALICE, more, {"say": "done"}))
+        told = await h.next_post(5)
+        assert told.conversation == f"{CHANNEL};messageid={root}"
+        assert told.text.startswith(
+            "<at>Alice Example</at> I could not reach Bob Builder: the app is not installed for them in Teams,"
+            " or is blocked (HTTP 403). They have not seen: \"Alice Example assigned you an action from 'Weekly"
+            " sync': 'Draft the plan'"
+        )
+        assert told.text.endswith(
+            "What you can do: Bob Builder can answer here instead; or give their part to someone else by"
+            " correcting the answer that named them (for example 'change owner of action 1 to @someone'); or"
+            " say 'cancel' to end the run."
+        )
+        await h.settle()
+        gone = h.db("SELECT actor_id, substr(last_error, 1, 22) FROM messages WHERE failed_at IS NOT NULL")
+        assert gone == [("teams:29:1bob", "failed: HTTP 403 POST ")]
+        assert h.db("SELECT actor_id, private FROM messages WHERE kind = 'notice'") == [("teams:29:1alice", 0)]
+
+
+async def test_the_notice_goes_to_the_runs_thread_even_to_a_facilitator_writing_in_her_personal_chat(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        root, _ = await up_to_the_last_action(h)
+        h.fake.refuse("create", 404)  # Bob left the organisation
+        await h.send(personal(h.url, ALICE, "done"))  # Alice answers from her personal chat with the bot
+        told = await h.next_post(5)
+        assert told.conversation == f"{CHANNEL};messageid={root}"
+        assert told.text.startswith(
+            "<at>Alice Example</at> I could not reach Bob Builder: Teams does not know them, perhaps they left"
+            " the organisation (HTTP 404)."
+        )
+
+
+async def test_a_thread_that_refuses_the_bot_is_told_to_the_facilitator_in_a_personal_chat(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = str((await h.next_post(0)).answer_id)
+        h.fake.refuse("send", 403)  # the bot was removed from the team: its next post in the thread is refused
+        await h.send(in_channel(h.url, ALICE, "We move the launch to March", root=root))
+        await wait_for(lambda: bool(h.db("SELECT 1 FROM messages WHERE kind = 'notice' AND delivered_at IS NOT NULL")))
+        told = h.fake.posts()[-1]
+        assert told.conversation == "a:chat-with-29:1alice"
+        assert told.text == (
+            "Run 1 ('Weekly sync') cannot post in its conversation: the bot is no longer allowed in the"
+            ' conversation, perhaps removed from the team or chat (HTTP 403). Nobody there has seen: "Action 1:'
+            ' What is the action?". Add the bot back to that conversation and the run goes on with its next'
+            " message; or end the run with the bot's command 'cancel 1'."
+        )
+        assert h.db("SELECT actor_id, private FROM messages WHERE kind = 'notice'") == [("teams:29:1alice", 1)]
