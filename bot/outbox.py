@@ -12,7 +12,7 @@ A reply too long for its platform is sent in parts (``Channel.parts``), each a m
 in order; ``parts_sent`` counts those delivered, so a retry goes on from the next part.
 
 Several processes on one ledger (two servers during a rolling restart) take turns by channel:
-only the process holding a channel's lease (:class:`OutboxLease`, the ``leases`` table) sends
+only the process holding a channel's lease (:class:`~bot.outbox_lease.OutboxLease`, the ``leases`` table) sends
 its replies, so none is sent twice; the others' replies wait in the outbox for the holder, and
 when the holder stops (or dies, and its lease expires) another process takes over.
 """
@@ -23,12 +23,10 @@ import asyncio
 import json
 import logging
 import random
-import secrets
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +35,11 @@ from sqlite_utils import Database
 from bot import notices, texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.model import Actor, ConversationKey, Reply
-from bot.store import group, iso, kept_write, leases, transaction, utc_now
+from bot.store import group, iso, kept_write, transaction
 
 if TYPE_CHECKING:
     from bot.channels import Channel
+    from bot.outbox_lease import OutboxLease
 
 log = logging.getLogger(__name__)
 
@@ -355,67 +354,6 @@ class Sender:
             log.info(texts.notice_queued(name, reply.run_id, item.id, notice.facilitator.name, notice.reply.private))
             self.wake.set()  # the notice goes out on the next pass (once its group, if any, commits)
         self.channel.given_up(item)
-
-
-#: How long a process's lease on a channel's outbox lasts unless renewed (the server renews it
-#: every second): how soon another process on the ledger takes over from one that died.
-LEASE_FOR = timedelta(seconds=5)
-#: This process stops sending this long before its lease expires in the ledger (a send begun just
-#: before its end still finishes before another process may take over).
-LEASE_MARGIN = 1.5
-
-
-class OutboxLease:
-    """Which channels' outboxes this process delivers: each channel's lease (``outbox:<channel>``
-    in the ``leases`` table), taken at start-up and renewed every second by the server's
-    housekeeping, released at shutdown. Kept in memory as a deadline, so the senders check it
-    without a query; the ledger's times are the wall clock's, whatever clock runs the turns."""
-
-    def __init__(self, db: Database, channels: list[str], now: Callable[[], datetime] = utc_now):
-        self.db = db
-        self.channels = channels
-        self.now = now
-        self.holder = secrets.token_hex(8)
-        self.until: dict[str, float] = {}  # channel -> time.monotonic() it may send until
-        self.wall_until = datetime.min.replace(tzinfo=UTC)  # the same, by the wall clock
-        self.stopping = False  # the server is stopping: no new send, the leases kept until released
-        self.told: dict[str, bool] = {}  # what the log last said of each channel
-
-    def holds(self, channel: str) -> bool:
-        """Held by the monotonic clock and by the wall clock the other processes go by (a step
-        of the wall clock forward makes the lease another's: never two senders)."""
-        if self.stopping:
-            return False
-        return self.until.get(channel, 0.0) > time.monotonic() and self.now() < self.wall_until
-
-    async def renew(self) -> list[str]:
-        """Take or renew the lease of every channel; return the channels this process delivers now
-        and did not before (their senders are to be woken). Held only once committed."""
-        if not self.channels:
-            return []
-        started, now = time.monotonic(), self.now()
-        with transaction(self.db) as conn:
-            held = [c for c in self.channels if leases.take(conn, f"outbox:{c}", self.holder, now, now + LEASE_FOR)]
-        await group.settled(self.db.conn)
-        gained = [c for c in held if not self.holds(c)]
-        deadline = started + LEASE_FOR.total_seconds() - LEASE_MARGIN
-        self.until = {c: deadline for c in held}
-        self.wall_until = now + LEASE_FOR - timedelta(seconds=LEASE_MARGIN)
-        for channel in self.channels:
-            if self.told.get(channel) != (channel in held):
-                self.told[channel] = channel in held
-                told = texts.outbox_lease_taken if channel in held else texts.outbox_lease_elsewhere
-                log.info(told(channel))
-        return gained
-
-    def release(self) -> None:
-        """Give every lease up (at shutdown, once the senders have stopped): another process
-        takes over at its next renewal instead of when the leases expire."""
-        held, self.until = list(self.until), {}
-        if held:
-            with transaction(self.db) as conn:
-                for channel in held:
-                    leases.release(conn, f"outbox:{channel}", self.holder)
 
 
 def backoff(attempts: int) -> float:

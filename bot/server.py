@@ -24,7 +24,8 @@ from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher
 from bot.engine import dates
 from bot.flow_catalog import FlowCatalog
-from bot.outbox import OutboxLease, Sender
+from bot.outbox import Sender
+from bot.outbox_lease import OutboxLease
 from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
 from bot.store.group import GroupCommit, abandon, committed, track
 
