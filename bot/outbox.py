@@ -2,7 +2,7 @@
 
 A crash between commit and delivery re-sends rather than loses: whatever is still undelivered
 is delivered again, in order, per conversation. A refusal for now (429, 5xx, a network error)
-is retried with backoff for as long as a day, so an outage loses nothing; a refusal for good
+is retried with backoff for a day from its first refusal, so an outage loses nothing; a refusal for good
 (a channel that is gone, a message the platform will not take) gives the reply up at once. A
 reply given up is marked ``failed_at``, with its last error, logged with its run, and the
 conversation's next reply goes on. A refusal of the channel itself (:class:`ChannelDown`, a token
@@ -53,6 +53,9 @@ class Queued:
     parts_sent: int = 0  # of a reply sent in parts: those delivered already
     part: int = 0  # the part of the reply being delivered (``reply`` is then that part) ...
     parts: int = 1  # ... of so many
+    retry_since: str | None = (
+        None  # its first refusal for now (since its channel last worked): RETRY_FOR counts from it
+    )
 
     @property
     def last_part(self) -> bool:
@@ -89,12 +92,12 @@ def latest_prompts(db: Database, run_id: int, actor_ids: list[str]) -> list[Queu
 #: The columns queued_from_row reads, in order.
 QUEUED_COLUMNS = (
     "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, created_at,"
-    " parts_sent"
+    " parts_sent, retry_since"
 )
 
 
 def queued_from_row(row: tuple[Any, ...]) -> Queued:
-    *columns, parts = row
+    *columns, parts, retry_since = row
     mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, at = columns
     to = Actor(actor_id, actor_name or actor_id) if actor_id else None
     reply = Reply(
@@ -108,7 +111,7 @@ def queued_from_row(row: tuple[Any, ...]) -> Queued:
         private=bool(private),
         attachments=list(json.loads(payload).get("attachments", [])) if payload else [],
     )
-    return Queued(mid, reply, attempts, at, parts or 0)
+    return Queued(mid, reply, attempts, at, parts or 0, retry_since=retry_since)
 
 
 def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[int, str] | None = None) -> None:
@@ -127,11 +130,26 @@ def mark_part(conn: sqlite3.Connection, message_id: int, parts_sent: int) -> Non
     conn.execute("UPDATE messages SET parts_sent = ? WHERE id = ?", (parts_sent, message_id))
 
 
-def mark_failed(conn: sqlite3.Connection, message_id: int, error: str, gave_up: datetime | None = None) -> None:
-    """One more refused attempt; with ``gave_up``, the outbox stops trying the reply then."""
+def mark_channel_down(conn: sqlite3.Connection, channel: str, error: str) -> None:
+    """The platform refused ``channel`` as a whole (:class:`ChannelDown`): every reply it holds
+    says why it waits, and none has used any of its day of retries (``retry_since``: counted again
+    from the next refusal after the outage), nor an attempt (``attempts`` stays)."""
     conn.execute(
-        "UPDATE messages SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
-        (error[:500], iso(gave_up) if gave_up else None, message_id),
+        "UPDATE messages SET last_error = ?, retry_since = NULL WHERE direction = 'out' AND delivered_at IS NULL"
+        " AND failed_at IS NULL AND channel = ?",
+        (error[:500], channel),
+    )
+
+
+def mark_failed(
+    conn: sqlite3.Connection, message_id: int, error: str, gave_up: datetime | None = None, now: datetime | None = None
+) -> None:
+    """One more refused attempt; with ``gave_up``, the outbox stops trying the reply then; with
+    ``now``, a refusal for now: the reply's day of retries starts then, if it had not started."""
+    conn.execute(
+        "UPDATE messages SET attempts = attempts + 1, last_error = ?, failed_at = ?, retry_since = coalesce(retry_since, ?)"
+        " WHERE id = ?",
+        (error[:500], iso(gave_up) if gave_up else None, iso(now) if now else None, message_id),
     )
 
 
@@ -252,7 +270,9 @@ class Sender:
                     platform_id = await self._deliver(item)
                     self.down_tries = 0  # the channel works (again)
                 except ChannelDown as exc:  # not this reply's fault: kept, whatever its age
-                    kept_write(self.db, partial(mark_failed, message_id=item.id, error=f"retry: {exc.reason}"))
+                    kept_write(
+                        self.db, partial(mark_channel_down, channel=self.channel.name, error=f"retry: {exc.reason}")
+                    )
                     return self._down()
                 except RetryLater as exc:
                     if not exc.attempt:  # held back by our own pacing: nothing was refused
@@ -261,7 +281,8 @@ class Sender:
                         why = texts.delivery_reason_expired(exc.reason)
                         self._give_up(item, f"gave up after {RETRY_FOR}: {exc.reason}", plain=why)
                         continue
-                    kept_write(self.db, partial(mark_failed, message_id=item.id, error=f"retry: {exc.reason}"))
+                    failed = partial(mark_failed, message_id=item.id, error=f"retry: {exc.reason}")
+                    kept_write(self.db, partial(failed, now=self.clock()))
                     return self._hold(key, max(exc.seconds, backoff(item.attempts)))
                 except DeliveryFailed as exc:
                     self._give_up(item, f"failed: {exc}", exc)
@@ -273,7 +294,9 @@ class Sender:
                     if self._expired(item) or item.attempts + 1 >= DEFECT_TRIES:
                         self._give_up(item, f"failed: {error}", plain=texts.delivery_reason_defect())
                         continue
-                    kept_write(self.db, partial(mark_failed, message_id=item.id, error=f"retry: {error}"))
+                    kept_write(
+                        self.db, partial(mark_failed, message_id=item.id, error=f"retry: {error}", now=self.clock())
+                    )
                     return self._hold(key, backoff(item.attempts))
                 finally:
                     self.in_flight -= 1  # the mark below is written before the next await
@@ -323,7 +346,9 @@ class Sender:
             self.wake.set()
 
     def _expired(self, item: Queued) -> bool:
-        return bool(item.queued_at) and item.queued_at < iso(self.clock() - RETRY_FOR)
+        """Refused for now for longer than ``RETRY_FOR`` since its first refusal (not counting a
+        time its channel was refused as a whole, nor the time it waited before its first try)."""
+        return item.retry_since is not None and item.retry_since < iso(self.clock() - RETRY_FOR)
 
     def _give_up(
         self, item: Queued, error: str, failure: DeliveryFailed | None = None, plain: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from bot.model import Actor, ConversationKey, Trigger
 from bot.server import SENDERS
+from bot.store import utc_now
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
 from tests.test_slack_socket_life import SOCKET, acked, said, started
@@ -142,3 +144,46 @@ async def test_socket_mode_connects_again_once_slack_takes_the_app_token_again(
         await wait_for(lambda: acked(fake, "env-back"))
     finally:
         await slack.client.close()
+
+
+async def test_a_slack_hiccup_while_the_app_token_is_refused_does_not_stop_socket_mode_for_good(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    slack = await harness(tmp_path, fake, env=SOCKET)
+    try:
+        thread = await started(slack)
+        assert slack.channel.socket is not None
+        slack.channel.socket.retry_first = 0.3
+        fake.refuse("apps.connections.open", times=1, error="token_revoked")  # revoked ...
+        fake.refuse("apps.connections.open", times=1, status=503)  # ... then one hiccup of Slack's, then taken
+        await fake.drop()
+        await fake.wait_connected(timeout=20)  # slack_sdk's own reconnecting takes over after the hiccup
+        assert "channels_failing" not in await health(slack)
+        assert ours(caplog, "SLACK_APP_TOKEN")[-1] == "Slack accepts SLACK_APP_TOKEN again: Socket Mode is connected."
+        await fake.send_envelope(said("env-back", thread, "We ship"))
+        await wait_for(lambda: acked(fake, "env-back"))
+    finally:
+        await slack.client.close()
+
+
+async def test_replies_kept_over_a_weekend_outage_get_their_day_of_retries_after_it(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    first = await harness(tmp_path, fake)
+    try:
+        await first.slash("UA", "start post_meeting Weekly")
+        thread = (await first.posts(2))[0]["ts"]
+        fake.refuse("chat.postMessage", times=1000, error="token_revoked")  # Friday evening: the app uninstalled
+        await first.event(message("UA", "We ship", thread_ts=thread))
+        await wait_for(lambda: first.rows(OUT)[-1][2] == "retry: token_revoked")
+    finally:
+        await first.client.close()
+    fake.refusals.clear()  # Monday: a working token, a restart ...
+    fake.refuse("chat.postMessage", times=1, status=429, retry_after="0")  # ... and one 429 in the burst
+    second = await harness(tmp_path, fake, clock=lambda: utc_now() + timedelta(hours=60))
+    try:
+        await wait_for(lambda: all(r[0] or r[1] for r in second.rows(OUT)))  # each delivered or given up
+        assert [r[:2] for r in second.rows(OUT)] == [(1, None)] * len(second.rows(OUT))  # none too old
+    finally:
+        await second.client.close()

@@ -38,6 +38,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "delivered_at": "out: when delivered (NULL while in the outbox).", "attempts": "Delivery attempts.", "last_error": "Last delivery error.",
         "failed_at": "out: when the outbox gave it up (refused for good, or for now for a day).",
         "parts_sent": "out: of a reply too long for its platform, sent in parts: the parts delivered so far.",
+        "retry_since": "out: its first refusal for now (429, 5xx, network) since its channel last worked: the outbox gives it up a day after.",
     }),
     "transitions": ("Every state change of a run.", {
         "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled.",

@@ -40,25 +40,28 @@ class SocketClient(SocketModeClient):
 
     async def issue_new_wss_url(self) -> str:
         """A new connection's URL; while Slack refuses the token, asked again slowly (the wait is
-        cut short by ``close``, which cancels the task waiting)."""
+        cut short by ``close``, which cancels the task waiting). Whatever leaves here (the URL, or
+        another failure slack_sdk retries as usual) leaves slack_sdk's own reconnecting on."""
         tries = 0
-        while True:
-            try:
-                opened = await self.web_client.apps_connections_open(app_token=self.app_token)
-            except SlackApiError as exc:
-                error = api_error(exc)
-                if error == "ratelimited":  # as slack_sdk does
-                    headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
-                    wait = float(headers.get("retry-after") or 30)
-                elif error in CREDENTIALS:
-                    tries += 1
-                    self.refused(error)
-                    wait = min(self.retry_most, self.retry_first * 2 ** (tries - 1))
-                    self.auto_reconnect_enabled = False  # else its monitor logs "Reconnecting..." every 5 s
-                else:
-                    raise
-                await asyncio.sleep(wait)
-                continue
-            if tries:
-                self.accepted()
-            return str(opened["url"])
+        try:
+            while True:
+                try:
+                    opened = await self.web_client.apps_connections_open(app_token=self.app_token)
+                except SlackApiError as exc:
+                    error = api_error(exc)
+                    if error == "ratelimited":  # as slack_sdk does
+                        headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+                        wait = float(headers.get("retry-after") or 30)
+                    elif error in CREDENTIALS:
+                        tries += 1
+                        self.refused(error)
+                        wait = min(self.retry_most, self.retry_first * 2 ** (tries - 1))
+                        self.auto_reconnect_enabled = False  # else its monitor logs "Reconnecting..." every 5 s
+                    else:
+                        raise
+                    await asyncio.sleep(wait)
+                    continue
+                self.accepted()  # (the channel says so only after a refusal, perhaps of an earlier call)
+                return str(opened["url"])
+        finally:
+            self.auto_reconnect_enabled = self.default_auto_reconnect_enabled

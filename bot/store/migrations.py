@@ -234,6 +234,16 @@ def m006_actions_done_confirmed_for_the_owner(db: Database) -> None:
     )
 
 
+@migrations()
+def m007_outbox_retry_since(db: Database) -> None:
+    """A reply refused for now is retried for a day (bot/outbox.py ``RETRY_FOR``) from its first
+    refusal, ``retry_since``; a refusal of its whole channel (a token revoked, the app uninstalled)
+    clears it, so the replies kept through such an outage get their day of retries after it. The
+    day used to count from ``created_at``: a reply kept over a weekend was given up by the first 429
+    after the fix, and one queued while the server was stopped by the first after the restart."""
+    db.execute("ALTER TABLE messages ADD COLUMN retry_since TEXT")
+
+
 #: Modules that own more tables, each with its own ``migrations = Migrations("decisionbot-<area>")``
 #: set; applied after the core set, in this order.
 AREA_SETS: tuple[str, ...] = (
