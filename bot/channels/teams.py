@@ -44,10 +44,11 @@ from bot import inbound_json, texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
-from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, Tokens, auth_view
+from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view
 from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.channels.teams_switch import PARTS, asked_for
+from bot.channels.teams_tokens import Tokens
 from bot.control import CommandResult, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
@@ -116,10 +117,14 @@ class TeamsChannel(Channel):
             client = await self.auth.create_connector_factory(claims).create("https://smba.trafficmanager.net/", None)
             credentials = client.config.credentials
             await self._prefetch_keys()
-        self.connector = Connector(self.services.http, Tokens(credentials))
+        tenant = self.settings.tenant_id if self.settings.app_type == "SingleTenant" else ""  # else not asked
+        self.connector = Connector(self.services.http, Tokens(credentials, tenant))
         self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock)
         fallback = self.services.dispatcher.tz_for
         self.services.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)
+
+    def failing(self) -> str | None:  # the bot's credentials refused while serving (teams_tokens)
+        return self.connector.tokens.failing() if self.connector is not None else None
 
     def _zone(self, actor: Actor) -> ZoneInfo | None:
         return self.store.zone(actor.platform_id) if actor.channel == self.name else None

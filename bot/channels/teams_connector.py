@@ -4,9 +4,11 @@ read, and a thin Bot Connector REST client on the server's shared aiohttp sessio
 botbuilder's own ConnectorClient sends through ``requests`` in a thread pool with a client per
 turn; this one posts the same JSON on the shared session and turns the connector's refusals into
 the outbox's terms: 429 and 5xx (and network errors) are :class:`RetryLater` with the
-``Retry-After`` the service asked for, other 4xx are :class:`DeliveryFailed`. Outbound tokens come
-from botbuilder's credentials (MSAL; ``MicrosoftAppCredentials`` and friends); with no app id
-(local development) no Authorization header is sent, as botbuilder does.
+``Retry-After`` the service asked for, other 4xx are :class:`DeliveryFailed`. A 401 is tried once
+more with a token asked of Azure AD anew; a second one, like Azure AD refusing the bot's
+credentials, is :class:`ChannelDown` (see :mod:`bot.channels.teams_tokens`, which fetches the
+tokens from botbuilder's credentials); with no app id (local development) no Authorization header
+is sent, as botbuilder does.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,8 @@ from aiohttp import ClientError, ClientResponse, ClientSession
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot import texts
-from bot.channels import DeliveryFailed, RetryLater
+from bot.channels import ChannelDown, DeliveryFailed, RetryLater
+from bot.channels.teams_tokens import Tokens
 from bot.errors import ConfigError
 from bot.outbox import backoff
 
@@ -83,32 +85,6 @@ def auth_view(body: dict[str, Any]) -> Activity:
     )
 
 
-TOKEN_TTL = 600.0  # seconds a token is reused before asking MSAL again (it caches too)
-
-
-class Tokens:
-    """Bearer tokens for the connector from a botbuilder credentials object (None: auth off)."""
-
-    def __init__(self, credentials: Any | None):
-        self.credentials = credentials
-        self._token: str | None = None
-        self._until = 0.0
-
-    async def get(self) -> str | None:
-        if self.credentials is None:
-            return None
-        if self._token is None or time.monotonic() > self._until:
-            try:
-                self._token = await asyncio.to_thread(self.credentials.get_access_token)
-            except Exception as exc:  # MSAL and the network: try again later
-                raise RetryLater(30.0, f"token: {exc}") from exc
-            self._until = time.monotonic() + TOKEN_TTL
-        return self._token
-
-    def forget(self) -> None:
-        self._token = None
-
-
 class Connector:
     def __init__(self, http: ClientSession, tokens: Tokens):
         self.http = http
@@ -146,6 +122,9 @@ class Connector:
             try:
                 await call()
                 return True
+            except ChannelDown as exc:  # the credentials are refused: logged once already, no use asking again now
+                log.info(failed(str(exc)))
+                return False
             except RetryLater as exc:
                 if attempt == tries:
                     log.warning(failed(str(exc)))
@@ -169,26 +148,30 @@ class Connector:
         return await self._call("GET", _url(service_url, conversation_id, "members", member_id), None)
 
     async def _call(self, method: str, url: str, body: dict[str, Any] | None) -> dict[str, Any]:
-        headers = {}
-        token = await self.tokens.get()
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        try:
-            async with self.http.request(method, url, json=body, headers=headers) as resp:
-                if resp.status < 300:
-                    return _json(await resp.text())
-                await self._refused(resp)
-        except (TimeoutError, ClientError) as exc:
-            raise RetryLater(1.0, f"network: {exc.__class__.__name__}: {exc}") from exc
+        for again in (False, True):
+            token = await self.tokens.get()
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            try:
+                async with self.http.request(method, url, json=body, headers=headers) as resp:
+                    if resp.status < 300:
+                        self.tokens.accepted()
+                        return _json(await resp.text())
+                    if resp.status == 401 and token and not again:  # stale, or refused: once more, anew
+                        self.tokens.forget(fresh=True)
+                        continue
+                    await self._refused(resp, bool(token))
+            except (TimeoutError, ClientError) as exc:
+                raise RetryLater(1.0, f"network: {exc.__class__.__name__}: {exc}") from exc
         raise AssertionError("unreachable")  # _refused always raises
 
-    async def _refused(self, resp: ClientResponse) -> None:
+    async def _refused(self, resp: ClientResponse, authorized: bool) -> None:
         detail = (await resp.text())[:300]
         reason = f"HTTP {resp.status} {resp.method} {resp.url.path}: {detail}"
         if resp.status == 429 or resp.status >= 500:
             raise RetryLater(_retry_after(resp.headers.get("Retry-After")), reason)
-        if resp.status == 401:  # a stale or refused token: fetch a fresh one next time
-            self.tokens.forget()
+        if resp.status == 401 and authorized:  # again, right after a token fetched anew
+            raise self.tokens.connector_refused(reason)
+        if resp.status == 401:  # no token sent (authentication off): the connector wants one
             raise RetryLater(5.0, reason)
         raise DeliveryFailed(reason, code=str(resp.status))
 

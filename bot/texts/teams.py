@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.texts._common import command
+
 # --- teams ---------------------------------------------------------------------------------------
 
 
@@ -171,3 +173,44 @@ def teams_refusal(status: str | None, where: str | None) -> str:
             status or "", "Teams refused the message"
         )
     return f"{words} ({code})"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+_CREDENTIALS_FIX = {
+    "secret": "Azure AD refused MicrosoftAppPassword, the bot's client secret: it expired (client secrets"
+    " do after months) or was rotated or deleted. Add a new client secret to the app registration (Azure portal:"
+    " Microsoft Entra ID > App registrations > the bot's app > Certificates & secrets) and set"
+    " MicrosoftAppPassword to its value (not its ID)",
+    "app": "Azure AD does not know MicrosoftAppId (in that tenant) or has it disabled. Check {names} against the"
+    " Azure Bot's configuration",
+    "tenant": "Azure AD does not know MicrosoftAppTenantId. Set it to the tenant of the bot's app registration",
+    "connector": "The Bot Connector refused the bot's token (HTTP 401) again right after a new one from Azure AD:"
+    " the token is for an app or tenant the Azure Bot is not registered with. Check {names} against the Azure"
+    " Bot's configuration",
+}
+
+
+def teams_credentials_refused(kind: str, error: str, variables: tuple[str, ...], first: float, most: float) -> str:
+    fix = _CREDENTIALS_FIX[kind].format(names=", ".join(variables))
+    return (
+        f"Teams: the bot's credentials are refused while serving ({error}). {fix}; then restart {command()} serve."
+        f" Replies wait in the outbox, none is given up: one is tried again in {_minutes(first)}, then every"
+        f" {_minutes(most)} at most, and the waiting replies go out once one does. The other channels keep serving."
+    )
+
+
+def teams_credentials_work_again() -> str:
+    return "Teams: the bot's credentials work again: the replies waiting in the outbox go out."
+
+
+def teams_failing(kind: str, error: str, variables: tuple[str, ...], since: str) -> str:
+    """What /healthz says of Teams while the bot's credentials are refused."""
+    refused = (
+        "the Bot Connector refuses the bot's token" if kind == "connector" else "Azure AD refuses the bot's credentials"
+    )
+    return (
+        f"Teams: {refused} ({error}) since {since}: replies wait in the outbox. Fix {', '.join(variables)} and restart."
+    )

@@ -9,7 +9,12 @@ that answers every ``CONNECT`` itself, with a certificate for those hosts that a
 (``REQUESTS_CA_BUNDLE``). Behind it:
 
 - ``login.microsoftonline.com``: ``GET /{tenant}/v2.0/.well-known/openid-configuration`` and
-  ``POST /{tenant}/oauth2/v2.0/token`` (client credentials), recorded in :attr:`FakeLogin.tokens`;
+  ``POST /{tenant}/oauth2/v2.0/token`` (client credentials), recorded in :attr:`FakeLogin.tokens`.
+  Told a ``secret``, it refuses any other as Azure AD does (401 ``invalid_client``,
+  AADSTS7000215); told ``apps``, an app id not among them (400 ``unauthorized_client``,
+  AADSTS700016); told ``tenants``, the discovery of any other fails (400, AADSTS90002);
+  ``failures`` are statuses to answer the next token requests with (a 503); and
+  ``GET /common/discovery/instance``, which MSAL asks after a refused token request;
 - ``login.botframework.com``: the Bot Framework's OpenID metadata and the signing keys of an
   :class:`~tests.fakes.bot_connector.OpenIdServer` (which signs the inbound tokens).
 """
@@ -48,6 +53,10 @@ class FakeLogin:
         self.keys = keys
         self.tokens: list[TokenRequest] = []
         self.key_fetches = 0
+        self.secret: str | None = None  # the app's one working secret (None: any)
+        self.apps: set[str] | None = None  # the app ids registered (None: any)
+        self.tenants: set[str] | None = None  # the tenants there are (None: any)
+        self.failures: list[int] = []  # statuses for the next token requests
         self.ca_file = folder / "fake-login-ca.pem"
         self.context = self._certificate(folder)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._proxy())
@@ -102,15 +111,31 @@ class FakeLogin:
     def _answer(self, host: str, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         parts = [part for part in path.split("?")[0].split("/") if part]  # MSAL may double a slash
         if host == AAD and method == "GET" and parts[1:] == ["v2.0", ".well-known", "openid-configuration"]:
+            if self.tenants is not None and parts[0] not in self.tenants:
+                described = (
+                    f"AADSTS90002: Tenant '{parts[0]}' not found. Check to make sure you have the correct tenant ID."
+                )
+                return 400, {"error": "invalid_tenant", "error_description": described, "error_codes": [90002]}
             base = f"https://{AAD}/{parts[0]}"
             return 200, {
                 "issuer": f"https://{AAD}/{parts[0]}/v2.0",
                 "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
             }
+        if host == AAD and method == "GET" and parts == ["common", "discovery", "instance"]:
+            # MSAL asks for the authority's aliases after a token request Azure AD refused
+            aliases = [AAD, "login.windows.net", "login.microsoft.com", "sts.windows.net"]
+            return 200, {
+                "tenant_discovery_endpoint": f"https://{AAD}/common/v2.0/.well-known/openid-configuration",
+                "api-version": "1.1",
+                "metadata": [{"preferred_network": AAD, "preferred_cache": "login.windows.net", "aliases": aliases}],
+            }
         if host == AAD and method == "POST" and parts[1:] == ["oauth2", "v2.0", "token"]:
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             self.tokens.append(TokenRequest(parts[0], form))
+            refused = self._refusal(parts[0], form)
+            if refused is not None:
+                return refused
             token = f"token-{len(self.tokens)}-for-{form.get('client_id')}-from-{parts[0]}"
             return 200, {"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": token}
         if host == BOT_FRAMEWORK and method == "GET" and path == "/v1/.well-known/openidconfiguration":
@@ -120,6 +145,27 @@ class FakeLogin:
             self.key_fetches += 1
             return 200, self.keys.jwks
         return 404, {"error": "not_found", "error_description": f"{method} https://{host}{path}"}
+
+    def _refusal(self, tenant: str, form: dict[str, str]) -> tuple[int, dict[str, Any]] | None:
+        """Azure AD's answer to a token request it refuses (its texts, shortened), or None."""
+        app = form.get("client_id")
+        trace = "Trace ID: 0a1b2c3d Correlation ID: 4e5f6a7b Timestamp: 2026-11-28 10:00:00Z"
+        if self.failures:
+            status = self.failures.pop(0)
+            return status, {"error": "temporarily_unavailable", "error_description": "AADSTS90033: busy."}
+        if self.apps is not None and app not in self.apps:
+            described = (
+                f"AADSTS700016: Application with identifier '{app}' was not found in the directory '{tenant}'."
+                f" This can happen if the application has not been installed by the administrator of the tenant. {trace}"
+            )
+            return 400, {"error": "unauthorized_client", "error_description": described, "error_codes": [700016]}
+        if self.secret is not None and form.get("client_secret") != self.secret:
+            described = (
+                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the"
+                f" client secret value, not the client secret ID, for a secret added to app '{app}'. {trace}"
+            )
+            return 401, {"error": "invalid_client", "error_description": described, "error_codes": [7000215]}
+        return None
 
     def _proxy(self) -> type[BaseHTTPRequestHandler]:
         fake = self
