@@ -35,6 +35,13 @@ def is_command(text: str) -> bool:
     return bool(words) and words[0].lower() in VERBS
 
 
+def names_a_run(text: str) -> bool:
+    """Whether ``text`` is a command that names its run (``status N``, ``cancel N``, ``cancel #N``):
+    a command wherever it is typed, before any run's answer (a bare ``cancel`` is a run's word)."""
+    words = text.strip().split()
+    return len(words) == 2 and words[0].lower() in ("status", "cancel") and words[1].lstrip("#").isdigit()
+
+
 def run_command(
     dispatcher: Dispatcher,
     actor: Actor,

@@ -3,7 +3,7 @@ and widget clicks. Built by the Slack channel once it knows who the bot is (``au
 
 Which run a message belongs to: a thread reply goes to the run living in that thread
 (``slack_threads``), a direct message to the run waiting on its author (the dispatcher's
-fallback), a click to the run its block id names. Messages in other threads and the channel
+fallback) unless it is a command naming its run (``cancel 3``, ``status 3``), a click to the run its block id names. Messages in other threads and the channel
 itself are not the bot's business; a mention or ``/decision`` outside a run's thread is a
 command. Every turn is committed before this returns, so the 200 that follows means stored.
 
@@ -32,7 +32,7 @@ from bot.channels.slack_calls import call
 from bot.channels.slack_events import Said
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import PLACEHOLDER, Poster, is_dm, shown_value
-from bot.control import CommandResult, is_command, run_command
+from bot.control import CommandResult, is_command, names_a_run, run_command
 from bot.dispatch import TurnResult
 from bot.engine.asking import Outcome
 from bot.model import Actor, ConversationKey, Message
@@ -105,7 +105,8 @@ class Inbound:
         self._after_turn(self.dispatcher.handle(message, run_id=run_id), actor, text)
 
     async def _direct(self, said: Said, event: dict[str, Any]) -> None:
-        """A direct message: an owner's answer (the run waiting on them), or a command (in the
+        """A direct message: a command that names its run (``cancel 3``, ``status 3``, as Teams
+        takes them); else an owner's answer (the run waiting on them), or a command (in the
         savepoint of the turn that recorded the delivery id and found no run)."""
         text = events.without_mention(said.text, self.bot_user)
         actor, mentions = await self._people(said.user, text)
@@ -113,8 +114,14 @@ class Inbound:
         if self._seen(said.platform_id):
             return
         conversation = ConversationKey(NAME, said.channel)
-        message = Message(conversation, actor, text, platform_id=said.platform_id, mentions=mentions, raw=event)
         done = None
+        if names_a_run(text):  # never the answer to a question waiting on them
+            done = self._once(said.platform_id, actor, conversation, text, mentions)
+            if done is not None:
+                self._after_command(done)
+                self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text))
+            return
+        message = Message(conversation, actor, text, platform_id=said.platform_id, mentions=mentions, raw=event)
         with transaction(self.services.db):
             result = self.dispatcher.handle(message)
             if result is None and is_command(text):

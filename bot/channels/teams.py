@@ -49,7 +49,7 @@ from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.channels.teams_switch import PARTS, asked_for
 from bot.channels.teams_tokens import Tokens
-from bot.control import CommandResult, run_command
+from bot.control import CommandResult, names_a_run, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, Reply, placeholder_facilitator
@@ -233,9 +233,7 @@ class TeamsChannel(Channel):
             return len(words) >= 2 and words[1] in self.services.dispatcher.catalog.current
         if verb == "list":
             return len(words) == 1
-        if verb in ("status", "cancel"):
-            return len(words) == 2 and words[1].lstrip("#").isdigit()
-        return False
+        return names_a_run(text)
 
     async def _message(self, inbound: acts.Inbound) -> None:
         message = inbound.message
