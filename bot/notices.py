@@ -5,17 +5,23 @@ run's channel, a message the platform refuses.
 The outbox asks :func:`plan` when it gives a reply up, and queues what it returns, in the same
 write as the mark (:func:`write`). Where the notice goes:
 
-- a reply that went elsewhere than the run's conversation (a direct message, a personal chat) or
-  to someone other than the facilitator: a notice to the facilitator in the run's conversation,
+- a reply that went elsewhere than the run's conversation (a direct message, a personal chat), or
+  one the person's direct messages refuse: a notice to the facilitator in the run's conversation,
   saying who was not reached, why, and what they can do (the person answers there, another owner,
   ``cancel``);
-- a reply the run's own conversation refused (the bot removed, the channel archived or gone, or a
-  message to the facilitator or everyone refused there): a notice to the facilitator directly,
-  when the channel can reach them so (``Channel.reaches_directly``); else only the log says so.
+- a reply the run's own conversation refused (the bot removed, the channel archived or gone): a
+  notice to the facilitator directly, when the channel can reach them so
+  (``Channel.reaches_directly``); else only the log says so;
+- a message refused itself in the run's conversation, which still takes the bot's messages (its
+  layout, its size, a day of refusals for now, a defect): a notice to the facilitator there,
+  saying the message was refused and why.
+
+A run that has ended (completed) gets no advice that would not work any more: nothing to answer,
+no "goes on", no ``cancel``.
 
 Never a loop, never a flood: a notice given up is only logged (no notice about a notice), and a
-run's facilitator is told at most once an hour about each target that fails (a person, or the
-run's conversation), however many of its replies fail meanwhile. Notices are outbound messages of
+run's facilitator is told at most once an hour about each target that fails (a person, the run's
+conversation, or the messages refused in it), however many of its replies fail meanwhile. Notices are outbound messages of
 kind ``notice``; what they are about is in their ``payload`` (``{"notice": {"about", "message"}}``).
 All of it is neutral: the channels say what was refused and why, in :class:`DeliveryFailed`.
 """
@@ -68,24 +74,28 @@ def plan(
     where = failure.where if failure is not None else None
     why = (failure.plain if failure is not None else None) or plain or texts.delivery_reason_unknown(error)
     excerpt = texts.notice_excerpt(reply.text)
+    going = run.status in ("active", "stalled")  # else (completed): nothing to answer, nothing goes on
+    question = reply.kind == "prompt" and going
     elsewhere = reply.private or reply.conversation.conversation != run.conversation.conversation
-    to_other = reply.to is not None and reply.to.id != fac.id
-    if where != "conversation" and (where == "direct" or elsewhere or to_other):
-        who = reply.to.name if reply.to is not None else ""
-        if reply.to is None:
-            text = texts.notice_everyone(why, excerpt)
-        else:
-            question = reply.kind == "prompt"
-            text = texts.notice_unreached(who, why, excerpt, question, you=reply.to.id == fac.id)
-        about = reply.to.id if reply.to is not None else f"conversation {run.conversation}"
-        notice = Reply(run.id, run.conversation, text, to=fac, step=reply.step, kind=NOTICE)
-        return Notice(message_id, about, fac, notice)
-    about = f"conversation {run.conversation}"
-    if not reaches_directly(fac):
-        return Notice(message_id, about, fac, None)
-    title = str(run.context.trigger.get("title") or run.flow_id)
-    text = texts.notice_conversation_refused(run.id, title, why, excerpt)
-    return Notice(message_id, about, fac, Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True))
+    here = f"conversation {run.conversation}"
+    if where == "conversation":  # the run's conversation refuses the bot: tell the facilitator directly
+        if not reaches_directly(fac):
+            return Notice(message_id, here, fac, None)
+        title = str(run.context.trigger.get("title") or run.flow_id)
+        text = texts.notice_conversation_refused(run.id, title, why, excerpt, going)
+        return Notice(message_id, here, fac, Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True))
+    if reply.to is None:
+        text = texts.notice_everyone(why, excerpt)
+        about = here if elsewhere or where == "direct" else f"messages {run.conversation}"
+    elif where == "direct" or elsewhere:  # their direct message or personal chat (or this message there)
+        text = texts.notice_unreached(reply.to.name, why, excerpt, question, you=reply.to.id == fac.id)
+        about = reply.to.id
+    else:  # this message refused (its layout, its size, a day of refusals, a defect) where the bot still posts
+        who = "" if reply.to.id == fac.id else reply.to.name
+        text = texts.notice_message_refused(who, why, excerpt, question)
+        about = f"messages {run.conversation}"
+    notice = Reply(run.id, run.conversation, text, to=fac, step=reply.step, kind=NOTICE)
+    return Notice(message_id, about, fac, notice)
 
 
 def told_lately(conn: sqlite3.Connection, run_id: int, about: str, now: datetime) -> bool:

@@ -1,7 +1,10 @@
 """A reply the outbox gives up for good is told to the run's facilitator (bot.notices), with the
 real slack-sdk against the fake Web API answering ``ok: false`` on demand: an owner the bot cannot
 write to is named in the run's thread; a thread that refuses the bot is told by direct message; a
-notice that fails is only logged, and a facilitator is told once an hour per failing target."""
+message refused itself (its layout) is told in the run's thread, which still takes the bot; a run
+that has ended gets no advice that no longer works; ``cancel N`` typed in the direct message, as the
+notice says, cancels the run; a notice that fails is only logged, and a facilitator is told once an
+hour per failing target."""
 
 from __future__ import annotations
 
@@ -13,8 +16,20 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, message, wait_for
+from tests.slack_support import Harness, harness, message, wait_for
 
+TINY = """id: tiny
+title: Tiny
+roles:
+  facilitator: trigger.facilitator
+steps:
+  - id: decision
+    to: facilitator
+    ask: "What was decided?"
+    type: text
+on_complete:
+  - post_summary: conversation
+"""
 QUESTION = "Alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2030-01-15. Do you accept it?"
 
 
@@ -144,3 +159,77 @@ async def test_one_failing_target_is_told_once_an_hour(
     assert slack.rows(failed) == [("prompt",), ("prompt",)]
     assert len(notices(slack)) == 1
     assert len([p for p in fake.posted() if p["channel"] == "DUA"]) == 1
+
+
+async def test_cancel_n_typed_in_the_direct_message_as_the_notice_says_cancels_the_run(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    thread = await start(slack)
+    fake.refuse("chat.postMessage", error="not_in_channel")  # the thread refuses one question
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
+    assert told["text"].endswith("or end the run with the bot's command 'cancel 1'.")
+    # the question ("What is the action?") waits on Alice: 'status 1' and 'cancel 1' are not its answer
+    await slack.event(message("UA", "status 1", channel="DUA"))
+    [status] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run #1")])
+    assert status["channel"] == "DUA" and "waiting for Alice" in status["text"]
+    await slack.event(message("UA", "cancel 1", channel="DUA"))
+    await wait_for(lambda: slack.rows("SELECT status FROM runs WHERE id = 1") == [("cancelled",)])
+    [said] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run cancelled by Alice")])
+    assert said["channel"] == "DUA"
+    answers = "SELECT text FROM messages WHERE direction = 'in' AND kind = 'answer' ORDER BY id"
+    assert slack.rows(answers) == [("We ship in March",)]
+
+
+async def test_a_plain_answer_by_direct_message_still_answers_the_question_waiting(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    thread = await start(slack)
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    await slack.posts(3)
+    await slack.event(message("UA", "cancel the old plan", channel="DUA"))  # a command's word, not a command
+    owner = await slack.posts(4)
+    assert owner[3]["text"] == "<@UA> Action 1: Who owns 'cancel the old plan'?"
+
+
+async def test_a_message_refused_itself_is_told_in_the_thread_that_still_takes_the_bot(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    thread = await start(slack)
+    fake.refuse("chat.postMessage", error="msg_too_long")  # this question, not the thread
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    [told] = await wait_for(lambda: [p for p in fake.posted() if "was refused" in p["text"]])
+    assert told["channel"] == "C1" and told["thread_ts"] == thread
+    assert told["text"] == (
+        "<@UA> A message of this run to you was refused: Slack refused the message as too long (msg_too_long)."
+        ' You have not seen: "Action 1: What is the action?". You can answer it here all the same.'
+    )
+    assert not fake.of("conversations.open") and not [p for p in fake.posted() if p["channel"].startswith("D")]
+    await wait_for(lambda: notices(slack) and notices(slack)[0][2] is not None)
+    assert [(a, p) for a, p, _, _ in notices(slack)] == [("slack:UA", 0)]
+    await slack.event(message("UA", "Draft the plan", thread_ts=thread))  # as it says: answered here
+    assert await wait_for(lambda: [p for p in fake.posted() if "Who owns 'Draft the plan'" in p["text"]])
+
+
+async def test_a_run_that_has_ended_gets_no_advice_that_no_longer_works(tmp_path: Path, fake: FakeSlack) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "tiny.yaml").write_text(TINY)
+    slack = await harness(tmp_path, fake, flows=flows)
+    try:
+        await slack.slash("UA", "start tiny Weekly")
+        thread = str((await slack.posts(2))[0]["ts"])
+        fake.refuse("chat.postMessage", error="not_in_channel")  # the summary, the run completed
+        await slack.event(message("UA", "We ship in March", thread_ts=thread))
+        [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
+        assert slack.rows("SELECT status FROM runs WHERE id = 1") == [("completed",)]
+        assert told["text"] == (
+            "Run 1 ('Weekly') cannot post in its conversation: the bot is not in the channel any more"
+            ' (not_in_channel). Nobody there has seen: "Decision recorded: Weekly". The run has ended, so'
+            " nothing more is posted there; 'status 1' shows its record."
+        )
+        await slack.event(message("UA", "status 1", channel="DUA"))  # as it says
+        [status] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run #1")])
+        assert status["channel"] == "DUA" and ": completed" in status["text"]
+    finally:
+        await slack.client.close()

@@ -84,3 +84,47 @@ async def test_a_thread_that_refuses_the_bot_is_told_to_the_facilitator_in_a_per
             " message; or end the run with the bot's command 'cancel 1'."
         )
         assert h.db("SELECT actor_id, private FROM messages WHERE kind = 'notice'") == [("teams:29:1alice", 1)]
+
+
+NOTICED = "SELECT 1 FROM messages WHERE kind = 'notice' AND delivered_at IS NOT NULL"
+
+
+async def test_a_message_refused_itself_is_told_in_the_thread_that_still_takes_the_bot(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = str((await h.next_post(0)).answer_id)
+        h.fake.refuse("send", 400)  # Teams refuses this one question as malformed; the bot is still in the team
+        await h.send(in_channel(h.url, ALICE, "We move the launch to March", root=root))
+        await wait_for(lambda: bool(h.db(NOTICED)))
+        [told] = [p for p in h.fake.posts() if "was refused" in (p.text or "")]
+        assert told.conversation == f"{CHANNEL};messageid={root}"
+        assert told.text == (
+            "<at>Alice Example</at> A message of this run to you was refused: Teams refused the message as"
+            ' malformed (HTTP 400). You have not seen: "Action 1: What is the action?". You can answer it here'
+            " all the same."
+        )
+        assert h.db("SELECT actor_id, private FROM messages WHERE kind = 'notice'") == [("teams:29:1alice", 0)]
+        assert not [c for c in h.fake.of("create") if not c.activity]  # no personal chat: nothing said there
+        n = len(h.fake.posts())
+        await h.send(in_channel(h.url, ALICE, "Draft the plan", root=root))  # as it says: answered here
+        owner = await h.next_post(n)  # the next question (a people picker): the run went on
+        assert owner.card is not None and owner.conversation == f"{CHANNEL};messageid={root}"
+        assert h.db("SELECT text FROM messages WHERE direction = 'in' AND kind = 'answer' ORDER BY id")[-1] == (
+            "Draft the plan",
+        )
+
+
+async def test_a_message_refused_in_a_working_personal_chat_does_not_blame_the_person(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        root, more = await up_to_the_last_action(h)
+        h.fake.refuse("send", 400)  # Bob's personal chat is created; Teams refuses the question in it
+        await h.send(submit(h.url, ALICE, more, {"say": "done"}))
+        await wait_for(lambda: bool(h.db(NOTICED)))
+        [told] = [p for p in h.fake.posts() if "could not reach" in (p.text or "")]
+        assert told.conversation == f"{CHANNEL};messageid={root}"
+        assert told.text.startswith(
+            "<at>Alice Example</at> I could not reach Bob Builder: Teams refused the message as malformed"
+            " (HTTP 400). They have not seen:"
+        )
+        assert told.text.endswith("or say 'cancel' to end the run.")

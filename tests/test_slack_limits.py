@@ -140,8 +140,12 @@ async def test_a_reply_refused_for_good_is_failed_logged_with_its_run_and_the_co
             f"slack: reply {mid} (prompt) of run {run} given up, not delivered: failed: invalid_blocks. The"
             f" conversation's next reply goes on; the reply stays in the ledger: decisionbot runs show {run}"
         ]
-        told = (await slack.posts(3))[2]  # the facilitator is told by direct message
-        assert told["channel"] == "DUA" and "Slack refused the message's layout (invalid_blocks)" in told["text"]
+        told = (await slack.posts(3))[2]  # the facilitator is told in the thread, which still takes the bot
+        assert told["channel"] == "C1" and told["thread_ts"] == thread
+        assert told["text"] == (
+            "<@UA> A message of this run to you was refused: Slack refused the message's layout (invalid_blocks)."
+            ' You have not seen: "Action 1: What is the action?". You can answer it here all the same.'
+        )
         await slack.event(message("UA", "Draft the plan", thread_ts=thread))  # answered all the same
         owner = (await slack.posts(4))[3]
         assert owner["text"] == "<@UA> Action 1: Who owns 'Draft the plan'?" and owner["thread_ts"] == thread

@@ -57,10 +57,13 @@ class TeamsOutbound:
         ref = self.store.reference(base)
         try:
             chat = await self._to_personal_chat(reply, ref, base)
-            if chat is not None:
-                return await self._post(item, chat, chat.conversation_id, base, mention=False)
-        except DeliveryFailed as exc:
+        except DeliveryFailed as exc:  # no personal chat with them
             raise _placed(exc, "direct") from exc
+        if chat is not None:
+            try:
+                return await self._post(item, chat, chat.conversation_id, base, mention=False)
+            except DeliveryFailed as exc:  # their chat refuses the bot (403, 404), or this message (400, 413)
+                raise _placed(exc, "direct" if exc.code in (None, "403", "404") else "message") from exc
         try:
             return await self._to_conversation(item, ref, base)
         except DeliveryFailed as exc:

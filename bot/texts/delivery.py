@@ -36,11 +36,25 @@ def notice_everyone(plain: str, excerpt: str) -> str:
     return f'A message of this run could not be posted: {plain}. Nobody has seen: "{excerpt}".'
 
 
-def notice_conversation_refused(run_id: int, title: str, plain: str, excerpt: str) -> str:
-    """To the facilitator directly: the run's own conversation refuses the bot."""
+def notice_message_refused(who: str, plain: str, excerpt: str, question: bool) -> str:
+    """To the facilitator, in the run's conversation (which still takes the bot's messages): one
+    message there, to ``who`` (empty: to the facilitator), was refused itself. ``question``: it
+    asks something of a run still going."""
+    if not who:
+        said = f'A message of this run to you was refused: {plain}. You have not seen: "{excerpt}".'
+        return said + (" You can answer it here all the same." if question else "")
+    said = f'A message of this run to {who} was refused: {plain}. They have not seen: "{excerpt}".'
+    return said + (f" {who} can answer it here all the same." if question else "")
+
+
+def notice_conversation_refused(run_id: int, title: str, plain: str, excerpt: str, going: bool) -> str:
+    """To the facilitator directly: the run's own conversation refuses the bot. ``going``: the run
+    is still active or stalled (else it has ended, and nothing more is posted there)."""
+    said = f"Run {run_id} ('{title}') cannot post in its conversation: {plain}. Nobody there has seen: \"{excerpt}\"."
+    if not going:
+        return f"{said} The run has ended, so nothing more is posted there; 'status {run_id}' shows its record."
     return (
-        f"Run {run_id} ('{title}') cannot post in its conversation: {plain}. Nobody there has seen:"
-        f' "{excerpt}". Add the bot back to that conversation and the run goes on with its next message;'
+        f"{said} Add the bot back to that conversation and the run goes on with its next message;"
         f" or end the run with the bot's command 'cancel {run_id}'."
     )
 
