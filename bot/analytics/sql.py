@@ -224,16 +224,21 @@ MEASURES: dict[str, str] = {
     "trigger_quality": TRIGGER_QUALITY,
 }
 
-#: The views of ``latency_summary`` and ``participation``: the same rows as their definitions
-#: above, read from the summary tables (:mod:`bot.analytics.summary`) instead of every answer and
-#: message (7-20 s on 100,000 runs; well under 1 s this way). Latency: the runs per group from
-#: ``analytics_runs``; the values from ``analytics_latency``, one row per run, dimension and
+#: The views of ``run_latency``, ``latency_summary`` and ``participation``: the same rows as their
+#: definitions above, read from the summary tables (:mod:`bot.analytics.summary`) instead of every
+#: answer and message (7-20 s on 100,000 runs; well under 1 s this way). Latency: the runs per
+#: group from ``analytics_runs``; the values from ``analytics_latency``, one row per run, dimension and
 #: measure, whose primary key keeps each group's milliseconds in ascending order: the values at
 #: the median's and p90's ranks are picked from that order (a window function over 1,000,000
 #: rows costs seconds). ``ms / 3600000.0`` is the definition's hours, to the bit.
 #: ``group_concat`` takes the rows in the order the GROUP BY reads them, the primary key's here
 #: (SQLite < 3.44 has no ``ORDER BY`` inside an aggregate); the tests compare every value with
 #: the definition's.
+RUN_LATENCY_VIEW = f"""WITH weeks AS (SELECT day, {iso_week("day")} AS week FROM (SELECT DISTINCT day FROM analytics_runs))
+SELECT f.run_id, f.flow_id, f.source, f.channel, w.week, f.triggered_at, f.first_answer_at, f.decided_at,
+       f.first_answer_ms / 3600000.0 AS hours_to_first_answer, f.decided_ms / 3600000.0 AS hours_to_decision
+FROM analytics_runs f JOIN weeks w USING (day) ORDER BY f.run_id"""
+
 LATENCY_SUMMARY_VIEW = f"""WITH weeks AS (SELECT day, {iso_week("day")} AS week FROM (SELECT DISTINCT day FROM analytics_runs)),
 groups AS (
     SELECT 'all' AS dimension, '' AS key, count(*) AS runs FROM analytics_runs HAVING count(*) > 0
@@ -271,6 +276,7 @@ ORDER BY p.person"""
 #: name -> the SQL of its view: the definition, or the same rows from the summaries.
 VIEWS: dict[str, str] = {
     **MEASURES,
+    "run_latency": RUN_LATENCY_VIEW,
     "latency_summary": LATENCY_SUMMARY_VIEW,
     "participation": PARTICIPATION_VIEW,
 }

@@ -1,4 +1,4 @@
-"""The views ``latency_summary`` and ``participation`` read the summary tables, not every answer
+"""The views ``run_latency``, ``latency_summary`` and ``participation`` read the summary tables, not every answer
 and message, and show exactly the rows of their definitions (:data:`bot.analytics.sql.MEASURES`):
 the same values, to the bit, in the same order."""
 
@@ -12,7 +12,7 @@ from bot.analytics.sql import MEASURES, VIEWS, as_view
 from bot.store import open_db
 from tests.analytics.history import before_fast_views, build, renamed
 
-FAST = ("latency_summary", "participation")
+FAST = ("run_latency", "latency_summary", "participation")
 
 
 def assert_views_are_their_definitions(path: Path) -> int:
