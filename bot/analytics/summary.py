@@ -363,19 +363,23 @@ def _dimensions(row: str) -> str:
 
 
 def latency_triggers() -> list[str]:
-    """Kept from ``analytics_runs``: a run's first time of a measure (once per run; again only
-    when an earlier answer arrives later) moves its rows."""
-    return [
-        f"""CREATE TRIGGER analytics_latency_{measure} AFTER UPDATE OF {column} ON analytics_runs
-    WHEN old.{column} IS NOT new.{column} BEGIN
-        DELETE FROM analytics_latency WHERE old.{column} IS NOT NULL AND measure = '{measure}'
-            AND ms = old.{column} AND run_id = old.run_id AND (dimension, key) IN ({_dimensions("old")});
+    """Kept from ``analytics_runs``: a run's first time of a measure (once per run) adds its rows;
+    an earlier one written later (rare) moves them. Two triggers, so the common case does not
+    evaluate the move."""
+    out = []
+    for measure, column in LATENCY_MEASURES.items():
+        changed = f"old.{column} IS NOT new.{column}"
+        out.append(f"""CREATE TRIGGER analytics_latency_{measure} AFTER UPDATE OF {column} ON analytics_runs
+    WHEN new.{column} IS NOT NULL AND {changed} BEGIN
         INSERT INTO analytics_latency (dimension, key, measure, ms, run_id)
-            SELECT column1, column2, '{measure}', new.{column}, new.run_id FROM ({_dimensions("new")})
-            WHERE new.{column} IS NOT NULL;
-    END"""
-        for measure, column in LATENCY_MEASURES.items()
-    ]
+            SELECT column1, column2, '{measure}', new.{column}, new.run_id FROM ({_dimensions("new")});
+    END""")
+        out.append(f"""CREATE TRIGGER analytics_latency_{measure}_moved AFTER UPDATE OF {column} ON analytics_runs
+    WHEN old.{column} IS NOT NULL AND {changed} BEGIN
+        DELETE FROM analytics_latency WHERE measure = '{measure}' AND ms = old.{column} AND run_id = old.run_id
+            AND (dimension, key) IN ({_dimensions("old")});
+    END""")
+    return out
 
 
 def keep_latency(db: Database) -> None:
