@@ -158,10 +158,6 @@ TABLES: dict[str, tuple[str, T]] = {
         "flow_id": "Flow.", "step": "Step.", "field": "Field ('' without).", "day": "Trigger day.",
         "slots": "Answers with revision 1.", "revised_slots": "Answers with revision 2.", "revisions": "Answers with revision > 1.",
     }),
-    "analytics_latency": ("Each run's latency values per dimension, in order, kept by triggers (the latency view's medians).", {
-        "dimension": "all, flow, source, channel or week.", "key": "Its value ('' for all; the ISO week).",
-        "measure": "first_answer or decision.", "ms": "Milliseconds from the trigger.", "run_id": "Run.",
-    }),
     "messages_fts": ("Full-text index (FTS5, Porter stemming) of messages.text, filled in batches by upkeep.", {"text": "Message text."}),
     "_sqlite_migrations": ("Migrations applied, per set.", {
         "id": "Row id.", "migration_set": "Set name.", "name": "Migration.", "applied_at": "When applied.",

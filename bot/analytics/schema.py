@@ -89,9 +89,8 @@ def m006_people_names(db: Database) -> None:
 
 @migrations()
 def m007_fast_views(db: Database) -> None:
-    """``run_latency``, ``latency_summary`` and ``participation`` read the summaries (the ordered
-    latency values are kept from here on), not every answer and message."""
-    summary.keep_latency(db)
+    """``run_latency``, ``latency_summary`` and ``participation`` read the summaries, not every
+    answer and message."""
     create_views(db, VIEWS)
 
 

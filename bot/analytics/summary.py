@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from bot.analytics.sql import iso_week
-
 TABLES = [
     """CREATE TABLE analytics_runs (
         run_id INTEGER PRIMARY KEY,  -- runs.id
@@ -335,62 +333,3 @@ def keep_names(db: Database) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
         db.execute(trigger)
     db.execute(NAMES)
-
-
-# --- latency values in order (schema.m007) ------------------------------------------------------
-
-#: One row per run, dimension of the latency view (``all``, ``flow``, ``source``, ``channel``,
-#: ``week``) and measure (``first_answer``, ``decision``) the run has a time for: its milliseconds
-#: (``analytics_runs.first_answer_ms``, ``decided_ms``). The primary key holds each group's values
-#: in ascending order, so the view reads its medians and p90s without sorting.
-LATENCY_TABLE = """CREATE TABLE analytics_latency (
-    dimension TEXT NOT NULL,
-    key TEXT NOT NULL,
-    measure TEXT NOT NULL,           -- first_answer | decision
-    ms INTEGER NOT NULL,
-    run_id INTEGER NOT NULL,
-    PRIMARY KEY (dimension, key, measure, ms, run_id)
-) WITHOUT ROWID"""
-
-LATENCY_MEASURES = {"first_answer": "first_answer_ms", "decision": "decided_ms"}
-
-
-def _dimensions(row: str) -> str:
-    return (
-        f"VALUES ('all', ''), ('flow', {row}.flow_id), ('source', {row}.source), ('channel', {row}.channel),"
-        f" ('week', {iso_week(row + '.day')})"
-    )
-
-
-def latency_triggers() -> list[str]:
-    """Kept from ``analytics_runs``: a run's first time of a measure (once per run) adds its rows;
-    an earlier one written later (rare) moves them. Two triggers, so the common case does not
-    evaluate the move."""
-    out = []
-    for measure, column in LATENCY_MEASURES.items():
-        changed = f"old.{column} IS NOT new.{column}"
-        out.append(f"""CREATE TRIGGER analytics_latency_{measure} AFTER UPDATE OF {column} ON analytics_runs
-    WHEN new.{column} IS NOT NULL AND {changed} BEGIN
-        INSERT INTO analytics_latency (dimension, key, measure, ms, run_id)
-            SELECT column1, column2, '{measure}', new.{column}, new.run_id FROM ({_dimensions("new")});
-    END""")
-        out.append(f"""CREATE TRIGGER analytics_latency_{measure}_moved AFTER UPDATE OF {column} ON analytics_runs
-    WHEN old.{column} IS NOT NULL AND {changed} BEGIN
-        DELETE FROM analytics_latency WHERE measure = '{measure}' AND ms = old.{column} AND run_id = old.run_id
-            AND (dimension, key) IN ({_dimensions("old")});
-    END""")
-    return out
-
-
-def keep_latency(db: Database) -> None:
-    """The ordered latency values: the table, those of the runs there are, the triggers."""
-    db.execute(LATENCY_TABLE)
-    keys = {"all": "''", "flow": "flow_id", "source": "source", "channel": "channel", "week": iso_week("day")}
-    for measure, column in LATENCY_MEASURES.items():
-        for dimension, key in keys.items():
-            db.execute(
-                f"INSERT INTO analytics_latency (dimension, key, measure, ms, run_id) SELECT '{dimension}', {key},"
-                f" '{measure}', {column}, run_id FROM analytics_runs WHERE {column} IS NOT NULL"
-            )
-    for trigger in latency_triggers():
-        db.execute(trigger)

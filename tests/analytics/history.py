@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.analytics import summary
 from bot.analytics.sql import MEASURES, as_view
 from bot.store import migrations, open_db
 
@@ -195,11 +194,8 @@ def renamed(path: Path) -> None:
 
 
 def before_fast_views(conn: sqlite3.Connection) -> None:
-    """Make a ledger what the version before ``m007_fast_views`` left: no ordered latency
-    values, and every view its definition over the raw tables."""
-    for trigger in summary.latency_triggers():
-        conn.execute(f"DROP TRIGGER {trigger.split()[2]}")
-    conn.execute("DROP TABLE analytics_latency")
+    """Make a ledger what the version before ``m007_fast_views`` left: every view its
+    definition over the raw tables."""
     for name, sql in MEASURES.items():
         conn.execute(f"DROP VIEW {name}")
         conn.execute(f"CREATE VIEW {name} AS {as_view(sql)}")

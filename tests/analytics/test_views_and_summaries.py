@@ -76,14 +76,13 @@ def test_names_kept_before_the_fix_are_those_of_the_view_after_its_migration(tmp
     shutil.copy(kept, old)
     conn = sqlite3.connect(old, isolation_level=None)
     before_fast_views(conn)
-    expected.pop("analytics_latency")
     conn.execute("DROP TRIGGER analytics_messages_prompt")
     conn.execute("ALTER TABLE analytics_people DROP COLUMN prompt_name")
     conn.execute("UPDATE analytics_people SET name = 'latest' WHERE name IS NOT NULL")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_people_names'")
     conn.close()
     migrated = open_db(old)  # applies m006: the column, the names, the triggers (and m007)
-    assert {t: rows for t, rows in _snapshot(migrated.conn).items() if t != "analytics_latency"} == expected
+    assert _snapshot(migrated.conn) == expected
     assert {t.name for t in migrated.triggers if t.name.startswith("analytics_")} >= {
         stmt.split()[2] for stmt in summary.TRIGGERS
     }
@@ -112,7 +111,7 @@ def test_backfill_on_an_existing_ledger_equals_what_triggers_kept(tmp_path: Path
     before = sqlite3.connect(kept)
     expected = _snapshot(before)
     before.close()
-    assert len(expected) == 8 and all(expected.values())
+    assert len(expected) == 7 and all(expected.values())
     old = tmp_path / "old.db"
     shutil.copy(kept, old)
     conn = sqlite3.connect(old, isolation_level=None)
@@ -122,12 +121,12 @@ def test_backfill_on_an_existing_ledger_equals_what_triggers_kept(tmp_path: Path
         conn.execute(f"DROP TRIGGER {name}")
     for table in expected:
         conn.execute(f"DROP TABLE {table}")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m003_summary_tables', 'm007_fast_views')")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_summary_tables'")
     conn.close()
-    migrated = open_db(old)  # applies m003 and m007 again: tables, back-fill, triggers
+    migrated = open_db(old)  # applies m003 again: tables, back-fill, triggers
     assert _snapshot(migrated.conn) == expected
     assert {t.name for t in migrated.triggers if t.name.startswith("analytics_")} == {
-        stmt.split()[2] for stmt in summary.TRIGGERS + summary.latency_triggers()
+        stmt.split()[2] for stmt in summary.TRIGGERS
     }
 
 
