@@ -13,9 +13,12 @@ Timed, medians of ``--rounds`` rounds (3 by default):
 - the CLI as a user runs it: ``decisionbot --db FILE report --format json`` in a subprocess;
 - in-process: ``report.build`` on a read-only connection plus the JSON rendering;
 - the floors in the same run: the subprocess start-up of ``python -c "import bot.cli"`` and a
-  full scan of the messages table (``SELECT count(*), sum(length(text)) FROM messages``).
+  full scan of the messages table (``SELECT count(*), sum(length(text)) FROM messages``);
+- every view (unless ``--no-views``): ``decisionbot --db FILE export VIEW --format csv`` in a
+  subprocess, ``SELECT * FROM VIEW`` in-process, and for a view that reads the summaries, its
+  definition over the raw tables (``bot.analytics.sql.MEASURES``) in-process.
 
-    python bench/bench_report.py [--runs 100000] [--messages-per-run 10] [--rounds 3] [--db FILE]
+    python bench/bench_report.py [--runs 100000] [--messages-per-run 10] [--rounds 3] [--db FILE] [--no-views]
 
 With ``--db`` the ledger is kept (and reused when it already holds the runs asked for).
 """
@@ -35,6 +38,7 @@ from pathlib import Path
 
 from bot.analytics import report
 from bot.analytics.measures import Params
+from bot.analytics.sql import MEASURES, VIEWS, as_view
 from bot.store import iso, open_db, open_readonly
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,6 +191,7 @@ def main() -> None:
     ap.add_argument("--messages-per-run", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--db", type=Path, help="Keep the generated ledger here (reused when it matches).")
+    ap.add_argument("--no-views", action="store_true", help="Do not time the views.")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     path = args.db or Path(tmp.name) / "report-bench.db"
@@ -229,6 +234,32 @@ def main() -> None:
     values = list(figures.values())
     print(f"in-process / message-scan floor: {values[1] / values[3]:.1f}x;"
           f" subprocess - start-up floor: {values[0] - values[2]:.3f} s; target: subprocess < 2 s")  # fmt: skip
+    if not args.no_views:
+        time_views(path, command, args.rounds)
+
+
+def time_views(path: Path, command: list[str], rounds: int) -> None:
+    """Each view: exported by the CLI (subprocess), read in-process, and its definition when the
+    view reads the summaries instead."""
+    print(f"{'view':26s} {'export (CLI)':>13s} {'in-process':>11s} {'definition':>11s}  rows (median of {rounds})")
+    for name in MEASURES:
+
+        def export(name: str = name) -> None:
+            cli = [*command, "--db", str(path), "export", name, "--format", "csv", "-o", "/dev/null"]
+            subprocess.run(cli, capture_output=True, check=True)
+
+        def read(sql: str) -> None:
+            conn = open_readonly(path).conn
+            conn.execute(sql).fetchall()
+            conn.close()
+
+        rows = open_readonly(path).conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        cli_s = _median_time(export, rounds)
+        view_s = _median_time(lambda name=name: read(f"SELECT * FROM {name}"), rounds)
+        definition = "-"
+        if VIEWS[name] != MEASURES[name]:
+            definition = f"{_median_time(lambda name=name: read(as_view(MEASURES[name])), rounds):9.3f} s"
+        print(f"{name:26s} {cli_s:11.3f} s {view_s:9.3f} s {definition:>11s}  {rows:,}")
 
 
 if __name__ == "__main__":

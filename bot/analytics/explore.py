@@ -19,53 +19,11 @@ from urllib.parse import quote
 from bot import texts
 from bot.analytics.catalog import TABLES, VIEWS, describe, live_schema
 from bot.analytics.report import require_migrated
-from bot.analytics.sql import LATENCY_BY_DIMENSION, iso_week
 from bot.errors import BotError
 from bot.store import open_readonly
 
-
-def _percentiles(value: str) -> str:
-    """Median and p90 (nearest rank) of ``value`` per dimension and key, in hours: as the views."""
-    return f"""SELECT dimension, key, count(*) AS n,
-       avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN v END) / 3600000.0 AS median,
-       max(CASE WHEN rn = (9 * cnt + 9) / 10 THEN v END) / 3600000.0 AS p90
-FROM (SELECT dimension, key, {value} AS v, row_number() OVER w AS rn,
-             count(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS cnt
-      FROM dims WHERE {value} IS NOT NULL WINDOW w AS (PARTITION BY dimension, key ORDER BY {value}))
-GROUP BY dimension, key"""
-
-
-#: ``latency_summary`` and ``participation`` computed from the summary tables, as the report does
-#: (the views read every answer and message: over Datasette's 10 s on 100,000 runs).
-LATENCY = f"""WITH weeks AS (SELECT day, {iso_week("day")} AS week FROM (SELECT DISTINCT day FROM analytics_runs)),
-dims AS MATERIALIZED (
-    SELECT 'all' AS dimension, '' AS key, first_answer_ms AS fa, decided_ms AS dec FROM analytics_runs
-    UNION ALL SELECT 'flow', flow_id, first_answer_ms, decided_ms FROM analytics_runs
-    UNION ALL SELECT 'source', source, first_answer_ms, decided_ms FROM analytics_runs
-    UNION ALL SELECT 'channel', channel, first_answer_ms, decided_ms FROM analytics_runs
-    UNION ALL SELECT 'week', w.week, first_answer_ms, decided_ms FROM analytics_runs JOIN weeks w USING (day)),
-groups AS (SELECT dimension, key, count(*) AS runs FROM dims GROUP BY dimension, key),
-fa AS ({_percentiles("fa")}),
-dec AS ({_percentiles("dec")})
-{LATENCY_BY_DIMENSION}"""
-
-PARTICIPATION = """WITH people AS (
-    SELECT person, coalesce(max(name), max(prompt_name)) AS name, sum(inbound) AS inbound, sum(answers) AS answers, sum(addressed) AS addressed,
-           sum(answered) AS answered, sum(facilitated) AS facilitated
-    FROM analytics_people GROUP BY person),
-owned AS (SELECT owner_id AS person, max(owner_name) AS name, count(*) AS n FROM analytics_actions
-          WHERE owner_id IS NOT NULL GROUP BY owner_id),
-everyone AS (SELECT person FROM people UNION SELECT person FROM owned)
-SELECT e.person, coalesce(p.name, o.name, substr(e.person, instr(e.person, ':') + 1)) AS name,
-       coalesce(p.inbound, 0) AS inbound_messages, coalesce(p.answers, 0) AS answers,
-       coalesce(p.addressed, 0) AS prompts_addressed, coalesce(p.answered, 0) AS prompts_answered,
-       CAST(p.answered AS REAL) / nullif(p.addressed, 0) AS response_rate,
-       coalesce(p.facilitated, 0) AS runs_facilitated, coalesce(o.n, 0) AS actions_owned
-FROM everyone e LEFT JOIN people p ON p.person = e.person LEFT JOIN owned o ON o.person = e.person
-ORDER BY answers DESC, e.person"""
-
 CANNED: dict[str, tuple[str, str]] = {
-    "latency": ("Decision latency", LATENCY),
+    "latency": ("Decision latency", "SELECT * FROM latency_summary"),
     "follow_through_by_owner": ("Follow-through by owner", "SELECT * FROM follow_through_by_owner ORDER BY due DESC"),
     "overdue_actions": (
         "Overdue open actions",
@@ -75,7 +33,7 @@ CANNED: dict[str, tuple[str, str]] = {
     "missed_reviews": ("Missed reviews", "SELECT * FROM review_status WHERE state = 'missed' ORDER BY due_at"),
     "dropoff": ("Drop-off per step", "SELECT * FROM step_dropoff"),
     "revisions": ("Revisions per step", "SELECT * FROM answer_revisions ORDER BY revisions DESC"),
-    "participation": ("Participation per person", PARTICIPATION),
+    "participation": ("Participation per person", "SELECT * FROM participation ORDER BY answers DESC, person"),
     "trigger_quality": ("Trigger quality", "SELECT * FROM trigger_quality"),
     "search": (
         "Search the transcripts",

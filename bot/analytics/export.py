@@ -31,8 +31,8 @@ def export(conn: sqlite3.Connection, name: str, fmt: str, out: IO[str]) -> int:
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
-        for row in cur:
-            writer.writerow([csv_cell(v) for v in row])
+        for row in cur:  # csv_cell inlined: a call per cell took longer than the query
+            writer.writerow([f"'{v}" if v.__class__ is str and v.startswith(FORMULA_START) else v for v in row])
             count += 1
         return count
     out.write("[")

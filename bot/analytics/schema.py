@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.analytics import summary
-from bot.analytics.sql import MEASURES, as_view
+from bot.analytics.sql import MEASURES, VIEWS, as_view
 from bot.store import transaction
 
 migrations = Migrations("decisionbot-analytics")
@@ -36,16 +36,16 @@ _UPDATE_TRIGGER = """CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages
 END"""
 
 
-def create_views(db: Database) -> None:
-    """(Re)create every measure view from its current definition."""
-    for name, sql in MEASURES.items():
+def create_views(db: Database, views: dict[str, str]) -> None:
+    """(Re)create every measure view from ``views`` (name -> SQL with parameters)."""
+    for name, sql in views.items():
         db.execute(f"DROP VIEW IF EXISTS {name}")
         db.execute(f"CREATE VIEW {name} AS {as_view(sql)}")
 
 
 @migrations()
 def m001_measure_views(db: Database) -> None:
-    create_views(db)
+    create_views(db, MEASURES)
 
 
 @migrations()
@@ -85,6 +85,13 @@ def m005_claimed_runs(db: Database) -> None:
 @migrations()
 def m006_people_names(db: Database) -> None:
     summary.keep_names(db)
+
+
+@migrations()
+def m007_fast_views(db: Database) -> None:
+    """``run_latency``, ``latency_summary`` and ``participation`` read the summaries, not every
+    answer and message."""
+    create_views(db, VIEWS)
 
 
 def unindexed(conn: sqlite3.Connection) -> int:

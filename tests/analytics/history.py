@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.analytics.sql import MEASURES, as_view
 from bot.store import migrations, open_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,3 +191,12 @@ def renamed(path: Path) -> None:
             (rid, direction, f"slack:{actor}", name, step, kind),
         )
     conn.close()
+
+
+def before_fast_views(conn: sqlite3.Connection) -> None:
+    """Make a ledger what the version before ``m007_fast_views`` left: every view its
+    definition over the raw tables."""
+    for name, sql in MEASURES.items():
+        conn.execute(f"DROP VIEW {name}")
+        conn.execute(f"CREATE VIEW {name} AS {as_view(sql)}")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_fast_views'")

@@ -15,7 +15,7 @@ from bot.analytics import report, summary
 from bot.analytics.measures import Params
 from bot.analytics.sql import MEASURES
 from bot.store import open_db, open_readonly
-from tests.analytics.history import build, renamed
+from tests.analytics.history import before_fast_views, build, renamed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,12 +75,13 @@ def test_names_kept_before_the_fix_are_those_of_the_view_after_its_migration(tmp
     old = tmp_path / "old.db"
     shutil.copy(kept, old)
     conn = sqlite3.connect(old, isolation_level=None)
+    before_fast_views(conn)
     conn.execute("DROP TRIGGER analytics_messages_prompt")
     conn.execute("ALTER TABLE analytics_people DROP COLUMN prompt_name")
     conn.execute("UPDATE analytics_people SET name = 'latest' WHERE name IS NOT NULL")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_people_names'")
     conn.close()
-    migrated = open_db(old)  # applies m006: the column, the names, the triggers
+    migrated = open_db(old)  # applies m006: the column, the names, the triggers (and m007)
     assert _snapshot(migrated.conn) == expected
     assert {t.name for t in migrated.triggers if t.name.startswith("analytics_")} >= {
         stmt.split()[2] for stmt in summary.TRIGGERS
