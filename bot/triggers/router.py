@@ -35,6 +35,7 @@ ROUTE_KEYS = {
 MATCH_KEYS = {"source", "kind", "title", "labels", "fields"}
 GROUP_LISTED = 10  # the alerts of a group a run lists (the rest are counted): a prompt stays readable
 GROUP_LABELS = 5  # the labels listed per alert: those that tell it from the group's others
+GROUP_LIST_CHARS = 1500  # the list's text at most (the rest counted): with its question, within a Slack section
 
 
 @dataclass(frozen=True)
@@ -190,19 +191,24 @@ def merge_groups(admissions: list[Admission], statuses: Sequence[str]) -> list[A
 def group_alerts(alerts: Sequence[Trigger]) -> dict[str, Any]:
     """What a group's run shows of its alerts: ``alerts`` (the first ``GROUP_LISTED``, each with
     its title, metric, value, threshold, link and the labels that tell it from the others),
-    ``alert_count`` (all of them) and ``alert_list`` (them as text, empty for a lone alert).
+    ``alert_count`` (all of them) and ``alert_list`` (them as text, as many as GROUP_LIST_CHARS
+    holds and the rest counted; empty for a lone alert).
     Written on every notification of the group, so a repeat's event holds its latest alerts."""
     labels = [dict(a.data.get("labels") or {}) for a in alerts]
     shared = set.intersection(*(set(each.items()) for each in labels))
     listed: list[dict[str, Any]] = []
     for alert, own in zip(alerts[:GROUP_LISTED], labels, strict=False):
-        telling = [(k, _short(v, 100)) for k, v in own.items() if (k, v) not in shared][:GROUP_LABELS]
+        telling = [
+            (_short(k, 40), _short(v, 100))
+            for k, v in own.items()
+            if (k, v) not in shared and str(v) not in alert.title
+        ][:GROUP_LABELS]  # (a label its title names already tells nothing more)
         listed.append({
             "title": _short(alert.title, 160),
             **{k: _short(alert.data.get(k), 200) for k in ("metric", "value", "threshold", "link")},
             "labels": dict(telling),
         })  # fmt: skip
-    text = texts.alert_group_list(listed, len(alerts)) if len(alerts) > 1 else ""
+    text = texts.alert_group_list(listed, len(alerts), GROUP_LIST_CHARS) if len(alerts) > 1 else ""
     return {"alerts": listed, "alert_count": len(alerts), "alert_list": text}
 
 

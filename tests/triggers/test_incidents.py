@@ -277,3 +277,45 @@ async def test_a_group_run_shows_the_alerts_of_the_group_bounded_with_what_tells
         ) == [(1, "")]
     finally:
         await client.close()
+
+
+def _pod_alert(n: int) -> dict:
+    """A crash-looping pod as Alertmanager sends it: many labels, long values."""
+    alert = copy.deepcopy(sample("alertmanager_firing.json")["alerts"][0])
+    pod = f"checkout-api-7d9f8c6b5{n:02d}-x2x9z"
+    alert["labels"] = {
+        "alertname": "KubePodCrashLooping", "team": "payments", "severity": "critical", "namespace": "checkout-prod",
+        "pod": pod, "container": "server", "instance": f"10.42.{n}.17:8080",
+        "uid": f"5b1f3c2e-9d4a-4e0b-8a61-{n:012d}", "node": f"ip-10-0-{n}-23.eu-west-1.compute.internal",
+    }  # fmt: skip
+    alert["annotations"] = {
+        "summary": f"Pod checkout-prod/{pod} (server) is restarting 4.1 times / 10 minutes",
+        "value": "4.1", "threshold": "0",
+        "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping",
+    }  # fmt: skip
+    alert["fingerprint"] = f"2b41cc00000000{n:02d}"
+    return alert
+
+
+async def test_a_group_of_long_alerts_lists_whole_lines_that_fit_a_slack_question(tmp_path: Path, flows) -> None:
+    from bot.channels import slack_blocks
+    from bot.model import ConversationKey, Reply
+
+    (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
+    client = await serve(tmp_path, flows, clock=Clock())
+    try:
+        body = copy.deepcopy(sample("alertmanager_firing.json"))
+        body["alerts"] = [_pod_alert(n) for n in range(1, 11)]
+        assert (await post(client, "alertmanager", body))[1]["started"] == [1]
+        [(prompt,)] = rows(client, "SELECT text FROM messages")
+        listed = [line for line in prompt.splitlines() if line.startswith("- Pod ")]
+        more = [line for line in prompt.splitlines() if line.startswith("- and ")]
+        assert "The 10 alerts of this group:" in prompt and more == [f"- and {10 - len(listed)} more"]
+        assert all("pod=" not in line for line in listed)  # the title names the pod already
+        section = slack_blocks.message(
+            Reply(1, ConversationKey("slack", "C0OPS"), prompt, expects={"type": "person"}), 7
+        )
+        shown = section["blocks"][0]["text"]["text"]
+        assert [line for line in shown.split("\n") if line.startswith("- ")] == listed + more  # whole, none cut
+    finally:
+        await client.close()

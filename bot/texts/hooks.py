@@ -1,0 +1,80 @@
+"""What the trigger hooks (Alertmanager, Grafana, the generic one) answer and log: refused payloads, their limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.texts._common import _one_line
+
+
+def payload_missing(name: str) -> str:
+    return f"'{name}' is missing"
+
+
+def payload_type(name: str, kind: str) -> str:
+    return f"'{name}' must be {kind}"
+
+
+def payload_enum(name: str, got: object, allowed: Iterable[str]) -> str:
+    return f"'{name}' is {got!r}; expected one of {', '.join(allowed)}"
+
+
+def payload_version(source: str, got: object, expected: str) -> str:
+    return f'{source} webhook version {got!r} is not supported: this hook takes version "{expected}"'
+
+
+def payload_grafana_legacy() -> str:
+    return (
+        "this is legacy Grafana alerting's body (ruleName, evalMatches), which this hook does not take:"
+        ' send Grafana-managed alerts through a webhook contact point (version "1")'
+    )
+
+
+def payload_schema(where: str, message: str) -> str:
+    return f"'{where}': {message}"
+
+
+def payload_events_shape(limit: int) -> str:
+    return f"the body must be one event (a JSON object) or a list of 1 to {limit} events"
+
+
+def hooks_off() -> str:
+    return "Trigger hooks are off: DECISIONBOT_HOOK_TOKEN is not set (timers and checks still run)."
+
+
+def hooks_on(paths: list[str]) -> str:
+    return f"Trigger hooks on: {', '.join(paths)} (bearer token from DECISIONBOT_HOOK_TOKEN)."
+
+
+def hook_unauthorized() -> str:
+    return "Missing or wrong bearer token: send Authorization: Bearer <DECISIONBOT_HOOK_TOKEN>."
+
+
+def hook_busy() -> str:
+    return "The bot is busy; try again shortly."
+
+
+def hook_too_large(limit: int) -> str:
+    return f"The body is larger than {limit} bytes."
+
+
+def hook_bad_json(problem: str) -> str:
+    return f"The body is not JSON: {problem}"
+
+
+def hook_db_busy(problem: str) -> str:
+    return f"A trigger was refused with 503 (it will be retried): the ledger is busy ({problem})."
+
+
+def hook_truncated(hook: str, left_out: int, group: str) -> str:
+    return (
+        f"The {hook} notification of group {_one_line(group)} left {left_out} alert(s) out (its max_alerts):"
+        " they start no run. Fix: set max_alerts to 0 (all) in the webhook's configuration."
+    )
+
+
+def payload_reserved(where: str) -> str:
+    return (
+        f"{where} is a name decisionbot uses itself; rename it (a decision's hints go in the top-level"
+        " fields: facilitator, participants, channel, flow)"
+    )
