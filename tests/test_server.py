@@ -119,13 +119,15 @@ async def test_a_reply_refused_for_good_is_not_retried_and_does_not_block_the_ne
         run_command(services.dispatcher, ALICE, CONV, "start post_meeting", {})
         run_command(services.dispatcher, ALICE, ConversationKey("recorder", "room-2"), "start post_meeting", {})
         services.notify("recorder")
-        await wait_for(lambda: len(channel.sent) == 1)
+        await wait_for(lambda: len(channel.sent) == 2)  # room-2's question, and room-1's notice of the refusal
         await app[SENDERS]["recorder"].drain()
-        assert len(channel.sent) == 1
+        assert len(channel.sent) == 2  # the refused one is not tried again
         failed = services.db.execute(
             "SELECT attempts, last_error, failed_at IS NOT NULL FROM messages WHERE delivered_at IS NULL"
         ).fetchall()
         assert failed == [(1, "failed: channel_not_found", 1)]
+        (notice,) = [s for s in channel.sent if s[0] == "recorder:room-1"]
+        assert notice[1] == "alice" and notice[2].startswith("A message of this run to you was refused: ")
 
 
 async def test_an_unexpected_error_in_a_delivery_is_retried_and_stops_no_other_reply(tmp_path: Path, recorder) -> None:
@@ -156,8 +158,9 @@ async def test_a_reply_that_fails_unexpectedly_again_and_again_is_given_up(tmp_p
         Recorder.refusals = [KeyError("a defect")]
         run_command(services.dispatcher, BOB, ConversationKey("recorder", "room-2"), "start post_meeting", {})
         services.notify("recorder")
-        await wait_for(lambda: len(channel.sent) == 1)  # room-2's; room-1's is given up, not retried for ever
+        await wait_for(lambda: len(channel.sent) == 2)  # room-2's, and room-1's notice: given up, not retried for ever
         await app[SENDERS]["recorder"].drain()
+        assert [s[0] for s in channel.sent if s[0] == "recorder:room-1"] == ["recorder:room-1"]  # only the notice
         given_up = services.db.execute(
             "SELECT conversation, last_error FROM messages WHERE failed_at IS NOT NULL AND direction = 'out'"
         ).fetchall()
