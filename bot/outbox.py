@@ -184,6 +184,8 @@ class Sender:
         self.down_until = 0.0  # the channel refused (ChannelDown): nothing tried before then (monotonic)
         self.down_tries = 0  # refusals of the channel in a row: 0 while it works
         self.down_first, self.down_most = DOWN_FIRST, DOWN_MOST
+        self.down_why: str | None = None  # what the channel said failed when it was refused
+        self.probes = 0  # probes of a refused channel: each tries the next held conversation
 
     def may_send(self) -> bool:
         return self.lease is None or self.lease.holds(self.channel.name)
@@ -209,7 +211,7 @@ class Sender:
         if not self.may_send():  # another process delivers this channel: woken again when it is ours
             return None
         loop = asyncio.get_running_loop()
-        if self.down_until > loop.time():  # the channel is refused: its replies wait, none is tried
+        if self.down_until > loop.time() and self._still_down():  # refused: its replies wait, none is tried
             return self.down_until - loop.time()
         upto = group.horizon(self.db.conn)
         items = pending(self.db, self.channel.name, upto=upto)
@@ -224,8 +226,9 @@ class Sender:
             by_conversation.setdefault(str(item.reply.conversation), []).append(item)
         keys = list(by_conversation)
         probing = self.down_tries > 0 and len(keys) > 1
-        if probing:  # the channel was refused: one conversation tries, the rest follow if it works
-            keys = keys[:1]
+        if probing:  # the channel was refused: one conversation tries, the rest follow if it works;
+            keys = [keys[self.probes % len(keys)]]  # each probe the next, so no one conversation stands for all
+            self.probes += 1
         results = await asyncio.gather(
             *(self._conversation(k, by_conversation[k], now) for k in keys), return_exceptions=True
         )
@@ -240,8 +243,17 @@ class Sender:
             waits.append(0.0)
         return min(waits) if waits else None
 
+    def _still_down(self) -> bool:
+        """Whether the hold stands: not once the channel, which said why it failed, says it works
+        (a call outside the outbox went through; the channel wakes its sender: ``Services.notify``)."""
+        if self.down_why is not None and self.channel.failing() is None:
+            self.down_until, self.down_why = 0.0, None
+            return False
+        return True
+
     def _down(self) -> float:
         """The platform refused the channel: hold all of it, longer each time in a row (once a pass)."""
+        self.down_why = self.channel.failing()
         now = asyncio.get_running_loop().time()
         if self.down_until <= now:
             self.down_tries += 1

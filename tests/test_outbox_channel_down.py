@@ -70,3 +70,44 @@ async def test_one_defect_after_an_outage_is_retried_like_any(tmp_path: Path, fl
         assert services.db.execute(query).fetchone() == (2, 1, 0)  # delivered at its second try, not given up
     finally:
         await client.close()
+
+
+class Picky(Channel):
+    """Refused as a whole whenever it tries the conversation ``bad`` (a ChannelDown that comes
+    from one conversation), working for every other."""
+
+    name = "picky"
+    tries: list[str] = []
+
+    @classmethod
+    def configured(cls, env: Mapping[str, str]) -> bool:
+        return env.get("PICKY") == "on"
+
+    async def deliver(self, item: Queued) -> str | None:
+        self.tries.append(item.reply.conversation.conversation)
+        if item.reply.conversation.conversation == "bad":
+            raise ChannelDown("invalid_auth")
+        return f"msg-{item.id}"
+
+
+async def test_probing_a_held_channel_turns_to_the_next_conversation_each_time(tmp_path: Path) -> None:
+    register(Picky)
+    Picky.tries = []
+    app = create_app(tmp_path / "s.db", ROOT / "flows", env={"PICKY": "on"})
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        sender = app[SENDERS]["picky"]
+        sender.down_first = sender.down_most = 0.05
+        services = app[SERVICES]
+        for room in ("bad", "good"):  # the refused conversation's reply is the oldest
+            actor = Actor(f"picky:{room}", room)
+            run_command(services.dispatcher, actor, ConversationKey("picky", room), "start post_meeting", {})
+        services.notify("picky")
+        query = "SELECT conversation, delivered_at IS NOT NULL, failed_at FROM messages WHERE direction = 'out'"
+        await wait_for(lambda: "good" in Picky.tries, timeout=5)  # not the oldest conversation probed for ever
+        await wait_for(lambda: ["picky:good", 1, None] in [list(r) for r in services.db.execute(query)], timeout=5)
+        assert ["picky:bad", 0, None] in [list(r) for r in services.db.execute(query)]  # kept, not given up
+    finally:
+        await client.close()
+        REGISTRY.pop("picky", None)

@@ -14,12 +14,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import msal
 import pytest
+from aiohttp import web
+from botframework.connector.auth import ManagedIdentityAppCredentials
 
 from bot.server import SENDERS
-from tests.fakes.bot_connector import OpenIdServer
+from tests.fakes.bot_connector import FakeConnector, OpenIdServer
+from tests.fakes.imds import Imds
 from tests.fakes.login import FakeLogin
-from tests.teams_support import ALICE, Harness, personal, wait_for
+from tests.teams_support import ALICE, BOB, Harness, personal, wait_for
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -163,13 +167,12 @@ async def test_a_refusal_that_heals_keeps_even_old_replies_and_is_tried_slowly_t
         assert len(ours(caplog)) == 2
 
 
-async def test_a_bot_connector_401_again_after_a_new_token_holds_the_channel_a_single_one_is_a_stale_token(
+async def test_a_bot_connector_401_again_after_a_new_token_is_that_replys_retry_a_single_one_is_a_stale_token(
     tmp_path: Path, login: FakeLogin, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
     async with Harness(tmp_path, dict(ENV)) as h:
         sender = h.client.server.app[SENDERS]["teams"]  # type: ignore[union-attr]
-        sender.down_first = 0.5
         h.fake.refusals = [(401, None)]  # a token the connector no longer takes: asked anew, sent at once
         await say(h, login, "start post_meeting Weekly sync")
         await h.settle()
@@ -182,21 +185,51 @@ async def test_a_bot_connector_401_again_after_a_new_token_holds_the_channel_a_s
         await say(h, login, "We ship in March")
         await wait_for(lambda: len(ours(caplog)) == 1)
         await asyncio.sleep(0.2)
-        assert len(h.fake.of("send")) == 4  # the reply: once, again with a new token, then the channel waits
-        (line,) = ours(caplog)
-        assert "The Bot Connector refused the bot's token (HTTP 401) again right after a new one" in line
+        assert len(h.fake.of("send")) == 4  # the reply: once, again with a new token, then it waits its turn
+        (line,) = ours(caplog)  # a warning (Azure AD took the credentials), once for that service URL
+        assert f"the Bot Connector at {h.url.rstrip('/')} refused the bot's token (HTTP 401) again" in line
         assert "MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId" in line
-        failing = (await health(h))["channels_failing"]["teams"]
-        assert failing.startswith("Teams: the Bot Connector refuses the bot's token (HTTP 401 ")
-        assert h.db(OUT)[1] == (0, None, h.db(OUT)[1][2]) and h.db(OUT)[1][2].startswith("retry: connector: HTTP 401")
+        loud = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name != "decisionbot.hooks"]
+        assert [(r.levelno, r.getMessage()) for r in loud] == [(logging.WARNING, line)]
+        assert "channels_failing" not in await health(h)  # a reply's refusal, not the channel's
+        assert sender.down_tries == 0
+        sent, failed, error = h.db(OUT)[1]
+        assert (sent, failed) == (0, None) and error.startswith("retry: connector: HTTP 401")
+        (since,) = h.db("SELECT retry_since FROM messages WHERE direction = 'out' AND delivered_at IS NULL")[0]
+        assert since is not None  # its day of retries counts
         h.fake.refusals.clear()  # the registration put right
-        await h.settle()  # tried again after the wait
+        await h.settle()  # tried again after its backoff
         assert [(sent, failed) for sent, failed, _ in h.db(OUT)] == [(1, None), (1, None)]
-        assert len(h.fake.of("send")) == 5
-        assert "channels_failing" not in await health(h)
-        assert ours(caplog)[1:] == [
-            "Teams: the bot's credentials work again: the replies waiting in the outbox go out."
-        ]
+        assert len(ours(caplog)) == 1
+
+
+async def test_one_conversation_whose_service_url_refuses_the_token_holds_no_other(
+    tmp_path: Path, login: FakeLogin, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    other = FakeConnector()  # another service URL, answering 401 to the bot's (good) token
+    await other.start()
+    other.refusals = [(401, None)] * 10_000
+    query = "SELECT conversation, delivered_at IS NOT NULL, failed_at, last_error FROM messages WHERE direction = 'out'"
+    try:
+        async with Harness(tmp_path, dict(ENV)) as h:
+            sender = h.client.server.app[SENDERS]["teams"]  # type: ignore[union-attr]
+            bob = personal(other.url, BOB, "start post_meeting Bob's sync")  # Bob first, from the refusing URL
+            resp = await h.post(bob, {"Authorization": f"Bearer {login.keys.token(APP_ID, other.url)}"})
+            assert resp.status == 201
+            await wait_for(lambda: len(ours(caplog)) == 1)
+            await say(h, login, "start post_meeting Alice's sync")
+            await say(h, login, "list")  # a command's answer (a side call) goes out too
+            await wait_for(lambda: len(h.fake.posts()) == 2)
+            await wait_for(lambda: all(sent for conv, sent, _, _ in h.db(query) if "alice" in conv))
+            bobs = [row for row in h.db(query) if "bob" in row[0]]
+            assert bobs and all(not sent and failed is None for _, sent, failed, _ in bobs)  # retried, not given up
+            assert bobs[0][3].startswith("retry: connector: HTTP 401")
+            assert sender.down_tries == 0 and "channels_failing" not in await health(h)
+            (line,) = ours(caplog)  # one warning, no error, no "work again"
+            assert line.startswith(f"Teams: the Bot Connector at {other.url.rstrip('/')} refused")
+    finally:
+        await other.stop()
 
 
 @pytest.mark.parametrize("trouble", ["Azure AD 503", "network"])
@@ -218,3 +251,115 @@ async def test_azure_ad_failing_or_unreachable_is_a_plain_retry(
         assert "channels_failing" not in await health(h)
         sender = h.client.server.app[SENDERS]["teams"]  # type: ignore[union-attr]
         assert sender.down_tries == 0  # a retry of that reply, not the channel held
+
+
+class StaleRefusingConnector(FakeConnector):
+    """The Bot Connector refusing one (stale) token, taking any other."""
+
+    async def _record(self, request: web.Request, method: str):  # type: ignore[no-untyped-def]
+        call, refused = await super()._record(request, method)
+        if refused is None and request.headers.get("Authorization") == "Bearer mi-token-1":
+            return call, web.json_response({"error": {"code": "Unauthorized"}}, status=401)
+        return call, refused
+
+
+MSI_ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppTenantId": TENANT_ID}
+
+
+async def test_a_managed_identitys_stale_token_is_asked_anew_after_a_401(
+    tmp_path: Path, login: FakeLogin, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO)
+    imds = Imds()  # botbuilder keeps managed identity tokens class-wide: dropping the client is not enough
+    imds.install(monkeypatch)
+    h = Harness(tmp_path, dict(MSI_ENV))
+    h.fake = StaleRefusingConnector()
+    try:
+        async with h:
+            await say(h, login, "start post_meeting Weekly sync")
+            await h.settle()
+            assert [c.authorization for c in h.fake.calls] == ["Bearer mi-token-1", "Bearer mi-token-2"]
+            assert ours(caplog) == [] and imds.asked == 2
+    finally:
+        imds.stop()
+
+
+@pytest.mark.parametrize("status", [400, 500])
+async def test_a_managed_identity_the_host_does_not_have_is_refused_credentials_a_500_a_retry(
+    tmp_path: Path, login: FakeLogin, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    caplog.set_level(logging.INFO)
+    ManagedIdentityAppCredentials.global_token_cache = msal.TokenCache()  # no token of an earlier test
+    imds = Imds()
+    imds.install(monkeypatch)
+    imds.refusals = [status] * 1000
+    try:
+        async with Harness(tmp_path, dict(MSI_ENV)) as h:
+            await say(h, login, "start post_meeting Weekly sync")
+            await wait_for(lambda: any(row[2] for row in h.db(OUT)))
+            ((sent, failed, error),) = h.db(OUT)
+            assert (sent, failed) == (0, None)
+            failing = (await health(h)).get("channels_failing")
+            if status == 500:  # the endpoint failing: a plain retry
+                assert error.startswith("retry: token: ") and ours(caplog) == [] and failing is None
+                return
+            assert error.startswith("retry: token: invalid_scope 400, No managed identity found")
+            (line,) = ours(caplog)
+            assert "The host has no managed identity with the client id MicrosoftAppId" in line
+            assert "MicrosoftAppType, MicrosoftAppId" in line and "MicrosoftAppPassword" not in line
+            assert failing["teams"].startswith("Teams: the managed identity endpoint refuses the bot's identity")
+            imds.refusals.clear()  # the identity assigned to the host
+            await say(h, login, "list")  # a command's answer goes through: the hold ends at once
+            await wait_for(lambda: all(sent for sent, _, _ in h.db(OUT)), timeout=5)  # (not after DOWN_FIRST)
+    finally:
+        imds.stop()
+
+
+class ThrottlingLogin(FakeLogin):
+    throttle = 1  # the next tenant discoveries answered 429 Too Many Requests
+
+    def _answer(self, host: str, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        if method == "GET" and path.endswith("/v2.0/.well-known/openid-configuration") and self.throttle:
+            self.throttle -= 1
+            return 429, {"error": "too_many_requests", "error_description": "Throttled"}
+        return super()._answer(host, method, path, body)
+
+
+async def test_a_throttled_tenant_discovery_is_a_retry_not_a_tenant_unknown(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO)
+    with OpenIdServer() as keys, ThrottlingLogin(tmp_path, keys) as login:
+        for name, value in login.env().items():
+            monkeypatch.setenv(name, value)
+        async with Harness(
+            tmp_path, {**ENV, "MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": TENANT_ID}
+        ) as h:
+            await say(h, login, "start post_meeting Weekly sync")
+            await wait_for(lambda: any(row[2] for row in h.db(OUT)))
+            ((sent, failed, error),) = h.db(OUT)
+            assert (sent, failed) == (0, None) and error.startswith(
+                "retry: token: Unable to get authority configuration"
+            )
+            assert ours(caplog) == [] and "channels_failing" not in await health(h)
+            sender = h.client.server.app[SENDERS]["teams"]  # type: ignore[union-attr]
+            assert sender.down_tries == 0  # the reply is retried (in 30 s), the channel not held
+
+
+async def test_credentials_working_again_in_a_side_call_end_the_outboxs_hold_at_once(
+    tmp_path: Path, login: FakeLogin, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    login.apps = set()  # an app registration not replicated yet
+    async with Harness(tmp_path, dict(ENV)) as h:  # production DOWN_FIRST: a minute before the next try
+        await say(h, login, "start post_meeting Weekly sync")
+        await wait_for(lambda: any(row[2] for row in h.db(OUT)))
+        await asyncio.sleep(2.0)  # the outbox settled in its hold (a minute)
+        login.apps = None  # it heals
+        assert h.channel.connector is not None  # a card shown answered, after its turn's commit woke the outbox:
+        await h.channel.connector.say(h.url, "a:chat-with-29:1alice", None, {"type": "message", "text": "hi"}, 1)
+        await wait_for(lambda: all(sent for sent, _, _ in h.db(OUT)), timeout=5)  # the held reply goes out too
+        assert ours(caplog)[1:] == [
+            "Teams: the bot's credentials work again: the replies waiting in the outbox go out."
+        ]
+        assert "channels_failing" not in await health(h)

@@ -118,7 +118,8 @@ class TeamsChannel(Channel):
             credentials = client.config.credentials
             await self._prefetch_keys()
         tenant = self.settings.tenant_id if self.settings.app_type == "SingleTenant" else ""  # else not asked
-        self.connector = Connector(self.services.http, Tokens(credentials, tenant))
+        tokens = Tokens(credentials, tenant, on_accepted=lambda: self.services.notify(self.name))
+        self.connector = Connector(self.services.http, tokens)
         self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock)
         fallback = self.services.dispatcher.tz_for
         self.services.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)

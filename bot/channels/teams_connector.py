@@ -5,9 +5,10 @@ botbuilder's own ConnectorClient sends through ``requests`` in a thread pool wit
 turn; this one posts the same JSON on the shared session and turns the connector's refusals into
 the outbox's terms: 429 and 5xx (and network errors) are :class:`RetryLater` with the
 ``Retry-After`` the service asked for, other 4xx are :class:`DeliveryFailed`. A 401 is tried once
-more with a token asked of Azure AD anew; a second one, like Azure AD refusing the bot's
-credentials, is :class:`ChannelDown` (see :mod:`bot.channels.teams_tokens`, which fetches the
-tokens from botbuilder's credentials); with no app id (local development) no Authorization header
+more with a token asked of Azure AD anew; a second one is that reply's :class:`RetryLater` (Azure AD
+took the credentials: one service URL refuses them), Azure AD refusing the bot's credentials is
+:class:`ChannelDown` (see :mod:`bot.channels.teams_tokens`, which fetches the tokens from
+botbuilder's credentials); with no app id (local development) no Authorization header
 is sent, as botbuilder does.
 """
 
@@ -169,8 +170,8 @@ class Connector:
         reason = f"HTTP {resp.status} {resp.method} {resp.url.path}: {detail}"
         if resp.status == 429 or resp.status >= 500:
             raise RetryLater(_retry_after(resp.headers.get("Retry-After")), reason)
-        if resp.status == 401 and authorized:  # again, right after a token fetched anew
-            raise self.tokens.connector_refused(reason)
+        if resp.status == 401 and authorized:  # again, right after a token fetched anew: this URL's refusal
+            raise self.tokens.connector_refused(_service(str(resp.url)), reason)
         if resp.status == 401:  # no token sent (authentication off): the connector wants one
             raise RetryLater(5.0, reason)
         raise DeliveryFailed(reason, code=str(resp.status))
@@ -179,6 +180,11 @@ class Connector:
 def _url(service_url: str, conversation_id: str, *parts: str) -> str:
     path = "/".join(quote(p, safe="") for p in (conversation_id, *parts))
     return f"{service_url.rstrip('/')}/v3/conversations/{path}"
+
+
+def _service(url: str) -> str:
+    """The service URL a Bot Connector call went to (a conversation's, or a region's)."""
+    return url.split("/v3/", 1)[0]
 
 
 def _json(text: str) -> dict[str, Any]:

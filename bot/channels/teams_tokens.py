@@ -5,11 +5,15 @@ AD with ``MicrosoftAppId`` and ``MicrosoftAppPassword``). Azure AD refusing them
 secret expired or rotated: ``invalid_client`` AADSTS7000215/7000222; the app unknown or disabled:
 ``unauthorized_client`` AADSTS700016/7000112; ``invalid_grant``; the tenant unknown) is not a
 reply's fault and heals only when an operator acts, so it is :class:`ChannelDown`: the outbox
-keeps every reply and tries one now and then. So is a Bot Connector 401 that comes again right
-after a token fetched anew (``connector_refused``): the token is for an app the Azure Bot is not.
-Network errors and Azure AD's 5xx stay :class:`RetryLater`. Each outage is one error of ours
-naming the variables to fix (never the secret), ``failing`` tells ``/healthz`` until a call goes
-through again, and that is one info line.
+keeps every reply and tries one now and then. So is a managed identity (``UserAssignedMSI``) the
+host does not have. A Bot Connector 401 that comes again right after a token fetched anew
+(``connector_refused``) is not: Azure AD accepted the credentials, and one conversation's service
+URL refusing them says nothing of the others', so it is that reply's :class:`RetryLater` (its day
+of retries counting) and one warning for that URL. Network errors, Azure AD's 5xx and a throttled
+tenant discovery (429) stay :class:`RetryLater`. Each outage is one error of ours naming the
+variables to fix (never the secret), ``failing`` tells ``/healthz`` until a call goes through
+again, and that is one info line and ``on_accepted`` (the channel's outbox sender woken: it ends
+its hold at once).
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from botframework.connector.auth import ManagedIdentityAppCredentials
 
 from bot import texts
 from bot.channels import ChannelDown, RetryLater
@@ -29,15 +36,33 @@ from bot.store import iso, utc_now
 log = logging.getLogger("decisionbot.teams")
 
 TOKEN_TTL = 600.0  # seconds a token is reused before asking MSAL again (it caches too)
+WARN_EVERY = 3600.0  # seconds between warnings of one service URL's connector 401
 
 #: OAuth errors of Azure AD's token endpoint that refuse the bot's own credentials.
 REFUSED = {"invalid_client", "unauthorized_client", "invalid_grant", "invalid_tenant"}
 #: AADSTS codes saying the app id is not known (in that tenant), or the tenant is not.
 APP_UNKNOWN = {"700016"}
 TENANT_UNKNOWN = {"90002", "900023"}
+#: HTTP statuses of MSAL's tenant discovery saying the tenant is not known (a 429 or a 408 does not).
+DISCOVERY_UNKNOWN = {400, 404}
+#: OAuth errors a managed identity endpoint (IMDS) answers for an identity the host does not have.
+MSI_REFUSED = {"invalid_request", "invalid_client", "unauthorized_client", "invalid_grant", "access_denied"}
+#: What a managed identity refused is fixed with.
+MSI_VARIABLES = ("MicrosoftAppType", "MicrosoftAppId")
 
 _MSAL_ERROR = re.compile(r"error: (?P<error>[\w.-]+), error_description: (?P<description>.*)", re.DOTALL)
 _AADSTS = re.compile(r"AADSTS(\d+)")
+_DISCOVERY = re.compile(r"OIDC Discovery failed on .*?HTTP status: (?P<status>\d+)", re.DOTALL)
+_STATUS = re.compile(r"^\s*(\d{3})\b")  # App Service's identity endpoint: "400, No managed identity found ..."
+
+
+class MsiRefused(Exception):
+    """The managed identity endpoint answered an error, not a token (botbuilder's KeyError)."""
+
+    def __init__(self, result: dict[str, Any]):
+        self.error = str(result.get("error") or "")
+        self.description = str(result.get("error_description") or "")
+        super().__init__(f"{self.error}: {self.description}"[:300])
 
 
 @dataclass(frozen=True)
@@ -49,9 +74,14 @@ class Refusal:
 
 def aad_refusal(exc: BaseException, tenant_id: str) -> Refusal | None:
     """What a failure of ``get_access_token`` says of the credentials, if it refuses them."""
-    if isinstance(exc, ValueError) and tenant_id and "OIDC Discovery failed" in str(exc.__context__ or ""):
-        # MSAL could not discover the tenant: a 4xx for a tenant Azure AD does not know
-        return Refusal("tenant", "tenant not found", ("MicrosoftAppTenantId",))
+    if isinstance(exc, MsiRefused):
+        return msi_refusal(exc)
+    discovery = _DISCOVERY.search(str(exc.__context__ or "")) if isinstance(exc, ValueError) and tenant_id else None
+    if discovery is not None:  # MSAL could not discover the tenant: any 4xx, a throttle (429) too
+        codes = set(_AADSTS.findall(str(exc.__context__)))
+        if int(discovery["status"]) in DISCOVERY_UNKNOWN or codes & TENANT_UNKNOWN:
+            return Refusal("tenant", "tenant not found", ("MicrosoftAppTenantId",))
+        return None
     if not isinstance(exc, PermissionError):
         return None
     found = _MSAL_ERROR.search(str(exc))
@@ -71,23 +101,41 @@ def aad_refusal(exc: BaseException, tenant_id: str) -> Refusal | None:
     return None
 
 
+def msi_refusal(exc: MsiRefused) -> Refusal | None:
+    """A managed identity endpoint's error: the identity refused (400/404: the host does not have
+    it), or for now (429, 5xx: the endpoint busy or failing)."""
+    said = f"{exc.error} {exc.description[:200]}".strip()
+    status = _STATUS.match(exc.description)
+    if status is not None:  # App Service / Functions: the endpoint's own status first
+        code = int(status.group(1))
+        refused = 400 <= code < 500 and code not in (408, 429)
+    else:  # a VM's IMDS: OAuth errors
+        refused = exc.error in MSI_REFUSED
+    return Refusal("identity", said, MSI_VARIABLES) if refused else None
+
+
 class Tokens:
     """Bearer tokens for the connector from a botbuilder credentials object (None: auth off),
     and whether the credentials are refused now."""
 
-    def __init__(self, credentials: Any | None, tenant_id: str = ""):
+    def __init__(
+        self, credentials: Any | None, tenant_id: str = "", on_accepted: Callable[[], None] | None = None
+    ) -> None:
         self.credentials = credentials
         self.tenant_id = tenant_id
+        self.on_accepted = on_accepted  # the credentials work again: the channel's outbox may send
         self._token: str | None = None
         self._until = 0.0
         self.refusal: tuple[Refusal, str] | None = None  # refused since (iso); None while they work
+        self.warned: dict[str, float] = {}  # service URL -> when its connector 401 was told (monotonic)
+        self.msi = isinstance(credentials, ManagedIdentityAppCredentials)
 
     async def get(self) -> str | None:
         if self.credentials is None:
             return None
         if self._token is None or time.monotonic() > self._until:
             try:
-                self._token = await asyncio.to_thread(self.credentials.get_access_token)
+                self._token = await asyncio.to_thread(self._fetch)
             except Exception as exc:  # MSAL and the network: try again later
                 refusal = aad_refusal(exc, self.tenant_id)
                 if refusal is None:
@@ -96,6 +144,19 @@ class Tokens:
                 raise self.refused(refusal) from exc
             self._until = time.monotonic() + TOKEN_TTL
         return self._token
+
+    def _fetch(self) -> str:
+        credentials: Any = self.credentials
+        try:
+            return str(credentials.get_access_token())
+        except KeyError:  # botbuilder's managed identity: MSAL answered an error, not a token; ask why
+            app = getattr(credentials, "app", None) if self.msi else None
+            if app is None:
+                raise
+            result = app.acquire_token_for_client(resource=credentials.oauth_scope)
+            if "access_token" in result:  # it went through this time
+                return str(result["access_token"])
+            raise MsiRefused(result) from None
 
     def forget(self, fresh: bool = False) -> None:
         """Drop the token; ``fresh``: MSAL's copy too, so the next one is asked of Azure AD."""
@@ -107,12 +168,27 @@ class Tokens:
         credentials: Any = self.credentials
         if getattr(credentials, "app", None) is not None:  # botbuilder's MSAL client, with its caches
             credentials.app = None
+        if self.msi:  # its tokens are kept class-wide, not in the client: the next one is asked anew
+            cache = ManagedIdentityAppCredentials.global_token_cache
+            for token in list(cache.search(cache.CredentialType.ACCESS_TOKEN)):
+                cache.remove_at(token)
 
-    def connector_refused(self, reason: str) -> ChannelDown:
-        """The Bot Connector said 401 to a token just fetched anew."""
-        variables = ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppType", "MicrosoftAppTenantId")
+    def connector_refused(self, service_url: str, reason: str) -> RetryLater:
+        """The Bot Connector said 401 to a token just fetched anew: Azure AD took the credentials, so
+        this reply (its conversation's service URL) is refused, not the channel. One warning a
+        service URL an hour (other conversations there may work: this one's retries are not told)."""
+        if self.msi:
+            variables: tuple[str, ...] = ("MicrosoftAppId", "MicrosoftAppType", "MicrosoftAppTenantId")
+        else:
+            variables = ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppType", "MicrosoftAppTenantId")
         self.forget(fresh=True)
-        return self.refused(Refusal("connector", reason[:300], variables))
+        now = time.monotonic()
+        if now - self.warned.get(service_url, -WARN_EVERY) >= WARN_EVERY:
+            if len(self.warned) >= 1000:  # a bound, not a memory of every service URL ever refused
+                self.warned.clear()
+            self.warned[service_url] = now
+            log.warning(texts.teams_connector_refused(service_url, reason[:300], variables))
+        return RetryLater(5.0, f"connector: {reason[:300]}")
 
     def refused(self, refusal: Refusal) -> ChannelDown:
         """Note the refusal (one error line an outage, naming what to fix); the outbox's ChannelDown."""
@@ -122,13 +198,15 @@ class Tokens:
                 refusal.kind, refusal.error, refusal.variables, DOWN_FIRST, DOWN_MOST
             )
             log.error(told)
-        return ChannelDown(f"{'token' if refusal.kind != 'connector' else 'connector'}: {refusal.error}")
+        return ChannelDown(f"token: {refusal.error}")
 
     def accepted(self) -> None:
-        """A call went through: the credentials work (again)."""
+        """A call went through: the credentials work (again); the outbox's hold ends now."""
         if self.refusal is not None:
             self.refusal = None
             log.info(texts.teams_credentials_work_again())
+            if self.on_accepted is not None:
+                self.on_accepted()
 
     def failing(self) -> str | None:
         if self.refusal is None:

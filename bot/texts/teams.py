@@ -187,9 +187,9 @@ _CREDENTIALS_FIX = {
     "app": "Azure AD does not know MicrosoftAppId (in that tenant) or has it disabled. Check {names} against the"
     " Azure Bot's configuration",
     "tenant": "Azure AD does not know MicrosoftAppTenantId. Set it to the tenant of the bot's app registration",
-    "connector": "The Bot Connector refused the bot's token (HTTP 401) again right after a new one from Azure AD:"
-    " the token is for an app or tenant the Azure Bot is not registered with. Check {names} against the Azure"
-    " Bot's configuration",
+    "identity": "The host has no managed identity with the client id MicrosoftAppId (MicrosoftAppType is"
+    " UserAssignedMSI), or may not use it. Assign the user-assigned identity to this App Service, VM or container,"
+    " or check {names}",
 }
 
 
@@ -202,6 +202,17 @@ def teams_credentials_refused(kind: str, error: str, variables: tuple[str, ...],
     )
 
 
+def teams_connector_refused(service_url: str, reason: str, variables: tuple[str, ...]) -> str:
+    """A Bot Connector 401 to a token just fetched anew from Azure AD (once a service URL)."""
+    return (
+        f"Teams: the Bot Connector at {service_url} refused the bot's token (HTTP 401) again right after a new one"
+        f" from Azure AD, which accepted the credentials ({reason}). If every conversation's replies are refused so,"
+        f" the token is for an app or tenant the Azure Bot is not registered with: check {', '.join(variables)}"
+        " against the Azure Bot's configuration. The reply is retried with backoff, for a day; the other"
+        " conversations' replies go on."
+    )
+
+
 def teams_credentials_work_again() -> str:
     return "Teams: the bot's credentials work again: the replies waiting in the outbox go out."
 
@@ -209,7 +220,9 @@ def teams_credentials_work_again() -> str:
 def teams_failing(kind: str, error: str, variables: tuple[str, ...], since: str) -> str:
     """What /healthz says of Teams while the bot's credentials are refused."""
     refused = (
-        "the Bot Connector refuses the bot's token" if kind == "connector" else "Azure AD refuses the bot's credentials"
+        "the managed identity endpoint refuses the bot's identity"
+        if kind == "identity"
+        else "Azure AD refuses the bot's credentials"
     )
     return (
         f"Teams: {refused} ({error}) since {since}: replies wait in the outbox. Fix {', '.join(variables)} and restart."
