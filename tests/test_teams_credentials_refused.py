@@ -266,8 +266,17 @@ class StaleRefusingConnector(FakeConnector):
 MSI_ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppTenantId": TENANT_ID}
 
 
+@pytest.fixture
+def msi_cache() -> Iterator[None]:
+    """botbuilder keeps managed identity tokens class-wide: each test starts with none, and leaves none."""
+    kept = ManagedIdentityAppCredentials.global_token_cache
+    ManagedIdentityAppCredentials.global_token_cache = msal.TokenCache()
+    yield
+    ManagedIdentityAppCredentials.global_token_cache = kept
+
+
 async def test_a_managed_identitys_stale_token_is_asked_anew_after_a_401(
-    tmp_path: Path, login: FakeLogin, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, login: FakeLogin, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, msi_cache: None
 ) -> None:
     caplog.set_level(logging.INFO)
     imds = Imds()  # botbuilder keeps managed identity tokens class-wide: dropping the client is not enough
@@ -286,10 +295,14 @@ async def test_a_managed_identitys_stale_token_is_asked_anew_after_a_401(
 
 @pytest.mark.parametrize("status", [400, 500])
 async def test_a_managed_identity_the_host_does_not_have_is_refused_credentials_a_500_a_retry(
-    tmp_path: Path, login: FakeLogin, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, status: int
+    tmp_path: Path,
+    login: FakeLogin,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    msi_cache: None,
 ) -> None:
     caplog.set_level(logging.INFO)
-    ManagedIdentityAppCredentials.global_token_cache = msal.TokenCache()  # no token of an earlier test
     imds = Imds()
     imds.install(monkeypatch)
     imds.refusals = [status] * 1000

@@ -102,8 +102,9 @@ def aad_refusal(exc: BaseException, tenant_id: str) -> Refusal | None:
 
 
 def msi_refusal(exc: MsiRefused) -> Refusal | None:
-    """A managed identity endpoint's error: the identity refused (400/404: the host does not have
-    it), or for now (429, 5xx: the endpoint busy or failing)."""
+    """A managed identity endpoint's error: the identity refused (a 4xx: 400/404 the host does not
+    have it, 401/403 the endpoint refused the request's header), or for now (408, 429, 5xx: the
+    endpoint busy or failing)."""
     said = f"{exc.error} {exc.description[:200]}".strip()
     status = _STATUS.match(exc.description)
     if status is not None:  # App Service / Functions: the endpoint's own status first
