@@ -114,22 +114,4 @@ def write(conn: sqlite3.Connection, notice: Notice, now: datetime) -> int | None
     if reply is None or told_lately(conn, reply.run_id, notice.about, now):
         return None
     payload = {"notice": {"about": notice.about, "message": notice.message_id}}
-    assert reply.to is not None
-    cur = conn.execute(
-        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind,"
-        " text, private, payload, created_at) VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            reply.run_id,
-            reply.conversation.channel,
-            str(reply.conversation),
-            reply.to.id,
-            reply.to.name,
-            reply.step,
-            reply.kind,
-            reply.text,
-            int(reply.private),
-            json.dumps(payload),
-            iso(now),
-        ),
-    )
-    return int(cur.lastrowid or 0)
+    return runs.queue_replies(conn, [reply], iso(now), json.dumps(payload))[0]

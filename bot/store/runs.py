@@ -189,12 +189,13 @@ def waiting_on(ctx: RunState) -> str:
     return f" {' '.join(ids)} " if ids else ""
 
 
-def queue_replies(conn: sqlite3.Connection, replies: list[Reply], stamp: str) -> list[int]:
+def queue_replies(conn: sqlite3.Connection, replies: list[Reply], stamp: str, payload: str | None = None) -> list[int]:
+    """Queue ``replies`` in the outbox (``payload``: JSON kept with each, e.g. what a notice is about)."""
     ids = []
     for reply in replies:
         cur = conn.execute(
             "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind,"
-            " text, expects, private, created_at) VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " text, expects, private, payload, created_at) VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 reply.run_id,
                 reply.conversation.channel,
@@ -206,6 +207,7 @@ def queue_replies(conn: sqlite3.Connection, replies: list[Reply], stamp: str) ->
                 reply.text,
                 json.dumps(reply.expects) if reply.expects is not None else None,
                 int(reply.private),
+                payload,
                 stamp,
             ),
         )
