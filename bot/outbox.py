@@ -20,21 +20,30 @@ when the holder stops (or dies, and its lease expires) another process takes ove
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
 from bot import notices, texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
-from bot.model import Actor, ConversationKey, Reply
+from bot.outbox_rows import (
+    QUEUED_COLUMNS,
+    Queued,
+    latest_prompts,
+    mark_channel_down,
+    mark_failed,
+    mark_part,
+    mark_sent,
+    pending,
+    queued_from_row,
+)
 from bot.store import group, iso, kept_write, transaction
 
 if TYPE_CHECKING:
@@ -43,114 +52,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Queued:
-    id: int
-    reply: Reply
-    attempts: int
-    queued_at: str = ""  # created_at: how long it has waited
-    parts_sent: int = 0  # of a reply sent in parts: those delivered already
-    part: int = 0  # the part of the reply being delivered (``reply`` is then that part) ...
-    parts: int = 1  # ... of so many
-    retry_since: str | None = (
-        None  # its first refusal for now (since its channel last worked): RETRY_FOR counts from it
-    )
-
-    @property
-    def last_part(self) -> bool:
-        return self.part == self.parts - 1
-
-
-def pending(
-    db: Database, channel: str, limit: int = 500, upto: int | None = None, run_id: int | None = None
-) -> list[Queued]:
-    """Undelivered replies of ``channel`` (of one run, with ``run_id``) not given up, oldest first;
-    only ids up to ``upto`` when given (the rows above it belong to a group commit still open)."""
-    rows = db.conn.execute(
-        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
-        " AND failed_at IS NULL AND channel = ? AND id <= ? AND (? IS NULL OR run_id = ?) ORDER BY id LIMIT ?",
-        (channel, upto if upto is not None else 1 << 62, run_id, run_id, limit),
-    ).fetchall()
-    return [queued_from_row(row) for row in rows]
-
-
-def latest_prompts(db: Database, run_id: int, actor_ids: list[str]) -> list[Queued]:
-    """The newest question the run sent (or queued) to each of ``actor_ids``, oldest first: what
-    they are being asked now, to show again to someone coming back to the run."""
-    if not actor_ids:
-        return []
-    rows = db.conn.execute(
-        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE id IN (SELECT max(id) FROM messages WHERE run_id = ?"
-        f" AND direction = 'out' AND kind = 'prompt' AND actor_id IN ({', '.join('?' * len(actor_ids))})"
-        " GROUP BY actor_id) ORDER BY id",
-        (run_id, *actor_ids),
-    ).fetchall()
-    return [queued_from_row(row) for row in rows]
-
-
-#: The columns queued_from_row reads, in order.
-QUEUED_COLUMNS = (
-    "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, created_at,"
-    " parts_sent, retry_since"
-)
-
-
-def queued_from_row(row: tuple[Any, ...]) -> Queued:
-    *columns, parts, retry_since = row
-    mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, at = columns
-    to = Actor(actor_id, actor_name or actor_id) if actor_id else None
-    reply = Reply(
-        run_id=run_id,
-        conversation=ConversationKey.parse(conversation),
-        text=text,
-        to=to,
-        step=step,
-        expects=json.loads(expects) if expects else None,
-        kind=kind,
-        private=bool(private),
-        attachments=list(json.loads(payload).get("attachments", [])) if payload else [],
-    )
-    return Queued(mid, reply, attempts, at, parts or 0, retry_since=retry_since)
-
-
-def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[int, str] | None = None) -> None:
-    if not ids:
-        return
-    stamp = iso(now)
-    platform_ids = platform_ids or {}
-    db.conn.executemany(
-        "UPDATE messages SET delivered_at = ?, attempts = attempts + 1, platform_id = coalesce(?, platform_id) WHERE id = ?",
-        [(stamp, platform_ids.get(i), i) for i in ids],
-    )
-
-
-def mark_part(conn: sqlite3.Connection, message_id: int, parts_sent: int) -> None:
-    """``parts_sent`` parts of a reply sent in parts are delivered: a retry goes on after them."""
-    conn.execute("UPDATE messages SET parts_sent = ? WHERE id = ?", (parts_sent, message_id))
-
-
-def mark_channel_down(conn: sqlite3.Connection, channel: str, error: str) -> None:
-    """The platform refused ``channel`` as a whole (:class:`ChannelDown`): every reply it holds
-    says why it waits, and none has used any of its day of retries (``retry_since``: counted again
-    from the next refusal after the outage), nor an attempt (``attempts`` stays)."""
-    conn.execute(
-        "UPDATE messages SET last_error = ?, retry_since = NULL WHERE direction = 'out' AND delivered_at IS NULL"
-        " AND failed_at IS NULL AND channel = ?",
-        (error[:500], channel),
-    )
-
-
-def mark_failed(
-    conn: sqlite3.Connection, message_id: int, error: str, gave_up: datetime | None = None, now: datetime | None = None
-) -> None:
-    """One more refused attempt; with ``gave_up``, the outbox stops trying the reply then; with
-    ``now``, a refusal for now: the reply's day of retries starts then, if it had not started."""
-    conn.execute(
-        "UPDATE messages SET attempts = attempts + 1, last_error = ?, failed_at = ?, retry_since = coalesce(retry_since, ?)"
-        " WHERE id = ?",
-        (error[:500], iso(gave_up) if gave_up else None, iso(now) if now else None, message_id),
-    )
+#: The outbox's rows (bot.outbox_rows), read from here by the channels and commands.
+__all__ = [
+    "QUEUED_COLUMNS",
+    "Queued",
+    "latest_prompts",
+    "mark_channel_down",
+    "mark_failed",
+    "mark_part",
+    "mark_sent",
+    "pending",
+    "queued_from_row",
+    "Sender",
+    "RETRY_FOR",
+    "DEFECT_TRIES",
+    "DOWN_FIRST",
+    "DOWN_MOST",
+    "backoff",
+    "doubling",
+]
 
 
 #: How long a reply refused for now (429, 5xx, network) is retried before it is given up: far
@@ -257,7 +177,7 @@ class Sender:
         now = asyncio.get_running_loop().time()
         if self.down_until <= now:
             self.down_tries += 1
-            wait = min(self.down_most, self.down_first * 2 ** (self.down_tries - 1))
+            wait = doubling(self.down_tries, self.down_first, self.down_most)
             self.down_until = now + wait
         return self.down_until - now
 
@@ -391,6 +311,12 @@ class Sender:
             log.info(texts.notice_queued(name, reply.run_id, item.id, notice.facilitator.name, notice.reply.private))
             self.wake.set()  # the notice goes out on the next pass (once its group, if any, commits)
         self.channel.given_up(item)
+
+
+def doubling(tries: int, first: float, most: float) -> float:
+    """Seconds before asking again after ``tries`` refusals in a row of something that only an
+    operator's fix mends (a token refused): ``first``, then twice as long each time, ``most`` at most."""
+    return min(most, first * 2 ** (tries - 1))
 
 
 def backoff(attempts: int) -> float:

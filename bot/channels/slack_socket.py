@@ -18,6 +18,7 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_calls import CREDENTIALS, api_error
+from bot.outbox import doubling
 
 #: Seconds before Socket Mode asks Slack again for a connection after it refused the app token,
 #: doubling up to RETRY_MOST.
@@ -55,7 +56,7 @@ class SocketClient(SocketModeClient):
                     elif error in CREDENTIALS:
                         tries += 1
                         self.refused(error)
-                        wait = min(self.retry_most, self.retry_first * 2 ** (tries - 1))
+                        wait = doubling(tries, self.retry_first, self.retry_most)
                         self.auto_reconnect_enabled = False  # else its monitor logs "Reconnecting..." every 5 s
                     else:
                         raise

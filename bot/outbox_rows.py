@@ -1,0 +1,124 @@
+"""The outbox's rows: outbound ``messages`` not yet delivered, read as :class:`Queued`, and the
+marks the sender writes (sent, a part sent, refused for now or given up, the channel down).
+:mod:`bot.outbox` delivers them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.model import Actor, ConversationKey, Reply
+from bot.store import iso
+
+
+@dataclass(frozen=True)
+class Queued:
+    id: int
+    reply: Reply
+    attempts: int
+    queued_at: str = ""  # created_at: how long it has waited
+    parts_sent: int = 0  # of a reply sent in parts: those delivered already
+    part: int = 0  # the part of the reply being delivered (``reply`` is then that part) ...
+    parts: int = 1  # ... of so many
+    #: its first refusal for now (since its channel last worked): RETRY_FOR counts from it
+    retry_since: str | None = None
+
+    @property
+    def last_part(self) -> bool:
+        return self.part == self.parts - 1
+
+
+def pending(
+    db: Database, channel: str, limit: int = 500, upto: int | None = None, run_id: int | None = None
+) -> list[Queued]:
+    """Undelivered replies of ``channel`` (of one run, with ``run_id``) not given up, oldest first;
+    only ids up to ``upto`` when given (the rows above it belong to a group commit still open)."""
+    rows = db.conn.execute(
+        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
+        " AND failed_at IS NULL AND channel = ? AND id <= ? AND (? IS NULL OR run_id = ?) ORDER BY id LIMIT ?",
+        (channel, upto if upto is not None else 1 << 62, run_id, run_id, limit),
+    ).fetchall()
+    return [queued_from_row(row) for row in rows]
+
+
+def latest_prompts(db: Database, run_id: int, actor_ids: list[str]) -> list[Queued]:
+    """The newest question the run sent (or queued) to each of ``actor_ids``, oldest first: what
+    they are being asked now, to show again to someone coming back to the run."""
+    if not actor_ids:
+        return []
+    rows = db.conn.execute(
+        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE id IN (SELECT max(id) FROM messages WHERE run_id = ?"
+        f" AND direction = 'out' AND kind = 'prompt' AND actor_id IN ({', '.join('?' * len(actor_ids))})"
+        " GROUP BY actor_id) ORDER BY id",
+        (run_id, *actor_ids),
+    ).fetchall()
+    return [queued_from_row(row) for row in rows]
+
+
+#: The columns queued_from_row reads, in order.
+QUEUED_COLUMNS = (
+    "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, created_at,"
+    " parts_sent, retry_since"
+)
+
+
+def queued_from_row(row: tuple[Any, ...]) -> Queued:
+    *columns, parts, retry_since = row
+    mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, at = columns
+    to = Actor(actor_id, actor_name or actor_id) if actor_id else None
+    reply = Reply(
+        run_id=run_id,
+        conversation=ConversationKey.parse(conversation),
+        text=text,
+        to=to,
+        step=step,
+        expects=json.loads(expects) if expects else None,
+        kind=kind,
+        private=bool(private),
+        attachments=list(json.loads(payload).get("attachments", [])) if payload else [],
+    )
+    return Queued(mid, reply, attempts, at, parts or 0, retry_since=retry_since)
+
+
+def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[int, str] | None = None) -> None:
+    if not ids:
+        return
+    stamp = iso(now)
+    platform_ids = platform_ids or {}
+    db.conn.executemany(
+        "UPDATE messages SET delivered_at = ?, attempts = attempts + 1, platform_id = coalesce(?, platform_id) WHERE id = ?",
+        [(stamp, platform_ids.get(i), i) for i in ids],
+    )
+
+
+def mark_part(conn: sqlite3.Connection, message_id: int, parts_sent: int) -> None:
+    """``parts_sent`` parts of a reply sent in parts are delivered: a retry goes on after them."""
+    conn.execute("UPDATE messages SET parts_sent = ? WHERE id = ?", (parts_sent, message_id))
+
+
+def mark_channel_down(conn: sqlite3.Connection, channel: str, error: str) -> None:
+    """The platform refused ``channel`` as a whole (:class:`ChannelDown`): every reply it holds
+    says why it waits, and none has used any of its day of retries (``retry_since``: counted again
+    from the next refusal after the outage), nor an attempt (``attempts`` stays)."""
+    conn.execute(
+        "UPDATE messages SET last_error = ?, retry_since = NULL WHERE direction = 'out' AND delivered_at IS NULL"
+        " AND failed_at IS NULL AND channel = ?",
+        (error[:500], channel),
+    )
+
+
+def mark_failed(
+    conn: sqlite3.Connection, message_id: int, error: str, gave_up: datetime | None = None, now: datetime | None = None
+) -> None:
+    """One more refused attempt; with ``gave_up``, the outbox stops trying the reply then; with
+    ``now``, a refusal for now: the reply's day of retries starts then, if it had not started."""
+    conn.execute(
+        "UPDATE messages SET attempts = attempts + 1, last_error = ?, failed_at = ?, retry_since = coalesce(retry_since, ?)"
+        " WHERE id = ?",
+        (error[:500], iso(gave_up) if gave_up else None, iso(now) if now else None, message_id),
+    )
