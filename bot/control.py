@@ -1,4 +1,4 @@
-"""Bot commands people type on any chat platform: start, list, status, cancel, help.
+"""Bot commands people type on any chat platform: start, list, status, cancel, actions, done, help.
 
 Slack's ``/decision ...`` and ``@decisionbot ...``, Teams' ``@decisionbot ...`` and Rasa actions
 all come here with a neutral actor and conversation, so the verbs mean the same everywhere.
@@ -14,9 +14,9 @@ from bot.dispatch import Dispatcher, TurnResult
 from bot.engine.state import RunState
 from bot.errors import FlowNotFound, FlowRefused
 from bot.model import Actor, ConversationKey, Trigger
-from bot.store import runs, transcript
+from bot.store import actions, runs, transaction, transcript
 
-VERBS = ("start", "list", "status", "cancel", "help")
+VERBS = ("start", "list", "status", "cancel", "actions", "done", "help")
 
 
 @dataclass
@@ -36,10 +36,11 @@ def is_command(text: str) -> bool:
 
 
 def names_a_run(text: str) -> bool:
-    """Whether ``text`` is a command that names its run (``status N``, ``cancel N``, ``cancel #N``):
-    a command wherever it is typed, before any run's answer (a bare ``cancel`` is a run's word)."""
+    """Whether ``text`` is a command that names its run or action (``status N``, ``cancel N``,
+    ``cancel #N``, ``done N``): a command wherever it is typed, before any run's answer (a bare
+    ``cancel`` or ``done`` is a run's word)."""
     words = text.strip().split()
-    return len(words) == 2 and words[0].lower() in ("status", "cancel") and words[1].lstrip("#").isdigit()
+    return len(words) == 2 and words[0].lower() in ("status", "cancel", "done") and words[1].lstrip("#").isdigit()
 
 
 def run_command(
@@ -71,6 +72,10 @@ def run_command(
             return CommandResult(texts.chat_unknown_run(run_id), ok=False)
         error = next((r.text for r in result.outcome.replies if r.kind == "error"), None)
         return CommandResult(error or texts.cancelled(actor.name), ok=error is None, cancelled=result)
+    if verb == "actions":
+        return _open_actions(dispatcher, actor)
+    if verb == "done":
+        return _done(dispatcher, actor, conversation, text, args)
     if verb == "help":
         return CommandResult(texts.command_help(sorted(dispatcher.catalog.current)))
     return CommandResult(texts.command_unknown(verb, sorted(dispatcher.catalog.current)), ok=False)
@@ -105,6 +110,38 @@ def _start(
     except FlowNotFound:
         return CommandResult(texts.command_unknown_flow(flow, known), ok=False)
     return CommandResult(texts.run_started(started.run_id, flow), started=started)
+
+
+def _open_actions(dispatcher: Dispatcher, actor: Actor) -> CommandResult:
+    """The caller's open actions, numbered for ``done N``; overdue by their own calendar."""
+    rows = actions.open_actions(dispatcher.db.conn, actor.id)
+    if not rows:
+        return CommandResult(texts.no_open_actions())
+    today = dispatcher.clock().astimezone(dispatcher.tz_for(actor)).date().isoformat()
+    return CommandResult(texts.owner_digest(actor.name, actions.listed(rows, today)))
+
+
+def _done(
+    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, args: list[str]
+) -> CommandResult:
+    """``done N``: the owner of action N (or its decision's facilitator, in their place) reports it
+    done; anyone else is told there is no such action of theirs."""
+    action_id = _run_id(args)
+    if action_id is None:
+        return CommandResult(texts.command_needs_action(), ok=False)
+    with transaction(dispatcher.db) as conn:
+        action = actions.load_action(conn, action_id)
+        if action is None or actor.id not in (action.owner_id, action.facilitator_id):
+            return CommandResult(texts.action_unknown(action_id), ok=False)
+        if action.status == "done":
+            return CommandResult(texts.action_already_done(action.what, (action.done_at or "")[:10]))
+        if action.status != "open":
+            return CommandResult(texts.action_dropped(action.what), ok=False)
+        actions.mark_done(conn, action, actor, conversation, text.strip(), None, dispatcher.clock())
+    owner = action.owner_name or action.owner_id or ""
+    return CommandResult(
+        texts.action_marked_done(action.what, action.title, None if actor.id == action.owner_id else owner)
+    )
 
 
 def _run_id(args: list[str]) -> int | None:

@@ -170,12 +170,17 @@ def test_a_whole_post_meeting_run_through_action_decision_answer(server: Server)
     prompt_alice, prompt_bob = ("rasa", "rasa:alice", "prompt", 1), ("rasa", "rasa:bob", "prompt", 1)
     assert outbound == [prompt_alice] * 5 + [prompt_bob, prompt_alice, ("rasa", None, "summary", 1)]
 
+    [(action_id,)] = server.sql("SELECT id FROM actions WHERE decision_id = ?", decision[0][0])
     _, mine = server.act("action_my_actions", "bob", "/my_actions")
     assert texts(mine) == [
-        f"Your open action items:\n  1. Draft the plan - due 2099-01-15 (decision #{decision[0][0]}: Weekly sync)"
+        f"bob, your open actions (1):\n  {action_id}. Draft the plan ('Weekly sync'), due 2099-01-15\n"
+        f"When one is done, tell me: done {action_id} (its number). Stuck? Tell the facilitator."
     ]
     _, none = server.act("action_my_actions", "alice", "/my_actions")
-    assert texts(none) == ["You have no open action items."]
+    assert texts(none) == ["You have no open actions."]
+    _, done = server.act("action_decision_answer", "bob", f"done {action_id}")  # free text, no run waiting
+    assert texts(done) == ["Marked done: 'Draft the plan' (from 'Weekly sync')."]
+    assert server.sql("SELECT status, done_confirmed_by FROM actions WHERE id = ?", action_id) == [("done", None)]
     _, status_after = server.act("action_decision_status", "alice", "/decision_status")
     assert texts(status_after) == ["You have no open decision runs."]
 

@@ -128,7 +128,9 @@ def test_ids_and_answers_older_than_a_week_are_forgotten(server: Server) -> None
     """rasa-actions has no server housekeeping: each call forgets what is past any retry."""
     with sqlite3.connect(server.db) as conn:
         conn.execute("INSERT INTO deliveries VALUES ('rasa', 'm-old', '2000-01-01T00:00:00.000Z')")
-        conn.execute("INSERT INTO rasa_calls VALUES ('[\"action_my_actions\", \"uma\", \"m-old\"]', '{}', '2000-01-01T00:00:00.000Z')")
+        conn.execute(
+            "INSERT INTO rasa_calls VALUES ('[\"action_my_actions\", \"uma\", \"m-old\"]', '{}', '2000-01-01T00:00:00.000Z')"
+        )
     call = request("action_my_actions", "uma", "/my_actions", message_id="m-uma-1")
     assert server.post(call)[0] == 200
     assert server.sql("SELECT count(*) FROM deliveries WHERE delivery_id = 'm-old'") == [(0,)]

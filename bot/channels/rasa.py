@@ -230,13 +230,12 @@ class ActionDecisionStatus(DecisionAction):
 
 
 class ActionMyActions(DecisionAction):
-    """The caller's open action items with their due dates."""
+    """The caller's open action items with their numbers and due dates (the ``actions`` command)."""
 
     action_name = "action_my_actions"
 
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
-        rows = rr.open_actions(bot.db, caller.actor)
-        out.utter_message(text=texts.rasa_actions(rows) if rows else texts.rasa_no_actions())
+        out.utter_message(text=run_command(bot, caller.actor, caller.conversation, "actions").text)
         hand_over(bot, caller, out)
         return []
 

@@ -165,13 +165,3 @@ def open_run_ids(db: Database, actor: Actor, conversation: ConversationKey) -> l
         (CHANNEL, str(conversation), actor.id, f" {actor.id} "),
     ).fetchall()
     return [r[0] for r in rows]
-
-
-def open_actions(db: Database, actor: Actor) -> list[dict[str, Any]]:
-    """This person's open action items, soonest due first (no due date last)."""
-    rows = db.conn.execute(
-        "SELECT a.what, a.due, a.decision_id, d.title FROM actions a JOIN decisions d ON d.id = a.decision_id"
-        " WHERE a.owner_id = ? AND a.status = 'open' ORDER BY a.due IS NULL, a.due, a.id",
-        (actor.id,),
-    ).fetchall()
-    return [{"what": r[0], "due": r[1], "decision_id": r[2], "title": r[3]} for r in rows]

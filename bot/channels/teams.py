@@ -9,7 +9,7 @@ and the server says so at start-up. The activity is then translated by
 (:mod:`bot.control`), in the request, so a 201 means the turn is stored. Replies leave through the
 outbox (:meth:`TeamsChannel.deliver`) on :mod:`bot.channels.teams_connector`.
 
-Routing: ``start FLOW ...`` (a known flow), ``list``, ``status N`` and ``cancel N`` are commands;
+Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``, ``cancel N`` and ``done N`` are commands;
 other text goes to the run of the conversation first (``help``, ``back``, answers ...) and to the
 commands when there is none. In a channel a run lives in the reply chain of the bot's first
 message of that run (``teams_threads``); messages elsewhere in the channel are commands only.
@@ -232,7 +232,7 @@ class TeamsChannel(Channel):
         verb = words[0].lower() if words else ""
         if verb == "start":
             return len(words) >= 2 and words[1] in self.services.dispatcher.catalog.current
-        if verb == "list":
+        if verb in ("list", "actions"):
             return len(words) == 1
         return names_a_run(text)
 

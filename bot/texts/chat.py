@@ -259,7 +259,7 @@ def resumed() -> str:
 
 def command_help(flows: list[str]) -> str:
     return (
-        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | help.\n"
+        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION | help.\n"
         f"Flows: {_join(flows)}. Example: start post_meeting @bob @carol Weekly sync"
     )
 
@@ -282,6 +282,31 @@ def command_flow_refused(flow: str) -> str:
 
 def command_needs_run(verb: str) -> str:
     return f"Say which run: {verb} RUN (the number from 'list')."
+
+
+def command_needs_action() -> str:
+    return "Say which action: done N (the number from 'actions')."
+
+
+def no_open_actions() -> str:
+    return "You have no open actions."
+
+
+def action_unknown(action_id: int) -> str:
+    return f"No action {action_id} of yours (or of a decision you lead). Say 'actions' to see yours."
+
+
+def action_already_done(what: str, day: str) -> str:
+    return f"'{what}' was already marked done ({day})."
+
+
+def action_dropped(what: str) -> str:
+    return f"'{what}' was dropped at its decision's review: there is nothing to mark done."
+
+
+def action_marked_done(what: str, title: str, in_place_of: str | None) -> str:
+    whose = f" in {in_place_of}'s place" if in_place_of else ""
+    return f"Marked done{whose}: '{what}' (from '{title}')."
 
 
 def run_started(run_id: int, flow: str) -> str:

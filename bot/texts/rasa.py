@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.texts._common import _join, command
 
 # --- rasa ---------------------------------------------------------------------------------------
@@ -39,18 +37,6 @@ def rasa_no_open_runs() -> str:
 
 def rasa_open_runs(lines: list[str]) -> str:
     return "Your open decision runs:\n" + "\n".join(f"  {line}" for line in lines)
-
-
-def rasa_no_actions() -> str:
-    return "You have no open action items."
-
-
-def rasa_actions(rows: list[dict[str, Any]]) -> str:
-    lines = ["Your open action items:"]
-    for i, r in enumerate(rows, 1):
-        due = f"due {r['due']}" if r["due"] else "no due date"
-        lines.append(f"  {i}. {r['what']} - {due} (decision #{r['decision_id']}: {r['title']})")
-    return "\n".join(lines)
 
 
 def rasa_not_installed() -> str:

@@ -242,14 +242,15 @@ def scheduler_error(problem: str) -> str:
     return f"The job loop hit an error and carries on: {problem}"
 
 
-def owner_digest(name: str, items: list[tuple[str, str, str | None, bool]]) -> str:
+def owner_digest(name: str, items: list[tuple[int, str, str, str | None, bool]]) -> str:
+    """The digest and the answer to ``actions``: each action with its number, for ``done N``."""
     overdue = sum(1 for *_, late in items if late)
     head = f"{name}, your open actions ({len(items)}" + (f", {overdue} overdue" if overdue else "") + "):"
     lines = [head]
-    for what, title, due, late in items:
+    for number, what, title, due, late in items:
         when = f"due {due}" if due else "no due date"
-        lines.append(f"  - {what} ('{title}'), {when}" + (" - overdue" if late else ""))
-    lines.append("Say which are done in the review, or tell the facilitator if one is stuck.")
+        lines.append(f"  {number}. {what} ('{title}'), {when}" + (" - overdue" if late else ""))
+    lines.append(f"When one is done, tell me: done {items[0][0]} (its number). Stuck? Tell the facilitator.")
     return "\n".join(lines)
 
 

@@ -13,29 +13,24 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.dispatch import Dispatcher
 from bot.model import Actor, ConversationKey, Reply
-from bot.store import iso, jobs, runs, transaction
+from bot.store import actions, iso, jobs, runs, transaction
 from bot.store.jobs import Job
 from bot.triggers import next_time
 
 
 def digests(conn: sqlite3.Connection, now: datetime, zone_of: Callable[[Actor], ZoneInfo]) -> list[Reply]:
     """An action is overdue once its owner's own calendar (``zone_of``) has left its due date."""
-    rows = conn.execute(
-        "SELECT a.owner_id, a.owner_name, a.what, a.due, d.title, d.run_id, r.conversation FROM actions a"
-        " JOIN decisions d ON d.id = a.decision_id JOIN runs r ON r.id = d.run_id"
-        " WHERE a.status = 'open' AND a.owner_id IS NOT NULL ORDER BY a.owner_id, a.due IS NULL, a.due, a.id"
-    ).fetchall()
-    by_owner: dict[str, list[tuple[str, str | None, str, int, str, str]]] = {}
-    for owner_id, owner_name, what, due, title, run_id, conversation in rows:
-        by_owner.setdefault(owner_id, []).append((owner_name or owner_id, due, what, run_id, conversation, title))
+    by_owner: dict[str, list[actions.ActionRow]] = {}
+    for row in actions.open_actions(conn):
+        by_owner.setdefault(row.owner_id or "", []).append(row)
     replies = []
     for owner_id, items in by_owner.items():
-        newest = max(items, key=lambda i: i[3])
-        owner = Actor(owner_id, items[0][0])
+        newest = max(items, key=lambda a: a.run_id)
+        owner = Actor(owner_id, items[0].owner_name or owner_id)
         today = now.astimezone(zone_of(owner)).date().isoformat()
-        lines = [(what, title, due, bool(due and due < today)) for _, due, what, _, _, title in items]
-        text = texts.owner_digest(owner.name, lines)
-        replies.append(Reply(newest[3], ConversationKey.parse(newest[4]), text, to=owner, kind="info", private=True))
+        text = texts.owner_digest(owner.name, actions.listed(items, today))
+        conversation = ConversationKey.parse(newest.conversation)
+        replies.append(Reply(newest.run_id, conversation, text, to=owner, kind="info", private=True))
     return replies
 
 

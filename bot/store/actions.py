@@ -1,0 +1,85 @@
+"""Action items after their decision: a person's open ones, and an owner reporting one done.
+
+Actions are written when their run completes (:mod:`bot.store.ledger`); from then on their owner
+(or the decision's facilitator, in the owner's place) may report one done from chat, with
+``done N``, instead of waiting for the review to ask. The review asks only about the actions
+still open, and keeps the first ``done_at``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.model import Actor, ConversationKey
+from bot.store import iso
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    id: int
+    what: str
+    due: str | None  # a local date
+    status: str  # open | done | dropped
+    done_at: str | None
+    title: str  # the decision's
+    run_id: int  # the run that made the decision
+    conversation: str  # that run's
+    owner_id: str | None
+    owner_name: str | None
+    facilitator_id: str | None  # the decision's
+
+
+_COLUMNS = (
+    "a.id, a.what, a.due, a.status, a.done_at, d.title, d.run_id, r.conversation, a.owner_id, a.owner_name,"
+    " d.decided_by"
+)
+_FROM = " FROM actions a JOIN decisions d ON d.id = a.decision_id JOIN runs r ON r.id = d.run_id"
+
+
+def open_actions(conn: sqlite3.Connection, owner_id: str | None = None) -> list[ActionRow]:
+    """Open actions with an owner (of ``owner_id`` only, when given): by owner, soonest due first,
+    no due date last."""
+    where = " WHERE a.status = 'open' AND a.owner_id IS NOT NULL" + (" AND a.owner_id = ?" if owner_id else "")
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}{_FROM}{where} ORDER BY a.owner_id, a.due IS NULL, a.due, a.id",
+        (owner_id,) if owner_id else (),
+    ).fetchall()
+    return [ActionRow(*row) for row in rows]
+
+
+def load_action(conn: sqlite3.Connection, action_id: int) -> ActionRow | None:
+    row = conn.execute(f"SELECT {_COLUMNS}{_FROM} WHERE a.id = ?", (action_id,)).fetchone()
+    return ActionRow(*row) if row else None
+
+
+def mark_done(
+    conn: sqlite3.Connection,
+    action: ActionRow,
+    actor: Actor,
+    conversation: ConversationKey,
+    said: str,
+    platform_id: str | None,
+    now: datetime,
+) -> None:
+    """``actor`` reports ``action`` done with ``said``, in the caller's transaction: the action's
+    status and ``done_at`` (``done_confirmed_by`` when it is not the owner who says so), and what
+    they typed in the transcript of the decision's run, as a command."""
+    stamp = iso(now)
+    by = None if actor.id == action.owner_id else actor.id
+    conn.execute(
+        "UPDATE actions SET status = 'done', done_at = ?, done_confirmed_by = ? WHERE id = ? AND status = 'open'",
+        (stamp, by, action.id),
+    )
+    conn.execute(
+        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, platform_id, kind,"
+        " text, created_at) VALUES (?, 'in', ?, ?, ?, ?, ?, 'command', ?, ?)",
+        (action.run_id, conversation.channel, str(conversation), actor.id, actor.name, platform_id, said, stamp),
+    )
+
+
+def listed(rows: list[ActionRow], today: str) -> list[tuple[int, str, str, str | None, bool]]:
+    """What a list of actions shows of each: number, what, decision, due date, and whether it is
+    overdue on ``today`` (the owner's own calendar date)."""
+    return [(a.id, a.what, a.title, a.due, bool(a.due and a.due < today)) for a in rows]

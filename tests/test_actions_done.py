@@ -1,0 +1,184 @@
+"""Owners report their actions done from chat (``actions``, ``done N``), not only at the review:
+the commands as every platform runs them (bot.control), on a real SQLite ledger; what the ledger,
+the digest, the review and the analysts' views make of it. The platforms' own paths (a Slack DM,
+a slash command, a Teams personal chat) are in tests/test_actions_done_chat.py."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.control import is_command, names_a_run, run_command
+from bot.dispatch import Dispatcher
+from bot.flow_catalog import FlowCatalog
+from bot.model import Actor, ConversationKey, Message, Trigger
+from bot.store import open_db, transaction
+from bot.triggers.digest import digests
+
+ROOT = Path(__file__).resolve().parents[1]
+ALICE, BOB, CAROL = Actor("console:alice", "alice"), Actor("console:bob", "bob"), Actor("console:carol", "carol")
+ROOM, DM = ConversationKey("console", "room"), ConversationKey("console", "bob-dm")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def bot(tmp_path: Path, clock: Clock) -> Dispatcher:
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    for name in ("post_meeting.yaml", "decision_review.yaml"):
+        shutil.copy(ROOT / "flows" / name, folder)
+    db = open_db(tmp_path / "ledger.db")
+    yield Dispatcher(db, FlowCatalog(folder, db), ZoneInfo("Europe/Berlin"), clock=clock)
+    db.conn.close()
+
+
+def decide(bot: Dispatcher, items: list[tuple[str, Actor, str]]) -> int:
+    """A post_meeting run by alice, completed, with ``items`` (what, owner, due) accepted; its decision id."""
+    people = {f"@{p.name}": p for _, p, _ in items}
+    bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=ALICE, participants=[BOB, CAROL]), ROOM)
+    bot.handle(Message(ROOM, ALICE, "We ship in March"))
+    for what, owner, due in items:
+        for text in (what, f"@{owner.name}", due):
+            bot.handle(Message(ROOM, ALICE, text, mentions=people))
+    bot.handle(Message(ROOM, ALICE, "done"))
+    for _, owner, _ in items:
+        bot.handle(Message(ROOM, owner, "yes"))
+    bot.handle(Message(ROOM, ALICE, "ok"))
+    return int(bot.db.conn.execute("SELECT max(id) FROM decisions").fetchone()[0])
+
+
+def rows(bot: Dispatcher, sql: str, *args: object) -> list[tuple]:
+    return bot.db.conn.execute(sql, args).fetchall()
+
+
+def say(bot: Dispatcher, actor: Actor, text: str, where: ConversationKey = DM) -> str:
+    with transaction(bot.db):  # as the channels do: the command in the savepoint of its request
+        return run_command(bot, actor, where, text).text
+
+
+def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, clock: Clock) -> None:
+    decide(bot, [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", BOB, "2026-12-02")])
+    clock.now += timedelta(days=2)
+    assert say(bot, BOB, "actions") == (
+        "bob, your open actions (2, 1 overdue):\n"
+        "  2. Book the venue ('Weekly sync'), due 2026-12-02 - overdue\n"
+        "  1. Draft the plan ('Weekly sync'), due 2026-12-10\n"
+        "When one is done, tell me: done 2 (its number). Stuck? Tell the facilitator."
+    )
+    assert say(bot, CAROL, "actions") == "You have no open actions."
+
+    assert say(bot, BOB, "done 1") == "Marked done: 'Draft the plan' (from 'Weekly sync')."
+    assert rows(bot, "SELECT id, status, done_at, done_confirmed_by FROM actions ORDER BY id") == [
+        (1, "done", "2026-12-03T09:00:00.000Z", None),
+        (2, "open", None, None),
+    ]
+    run_id = rows(bot, "SELECT run_id FROM decisions")[0][0]
+    assert rows(
+        bot, "SELECT run_id, channel, conversation, actor_id, kind, text FROM messages ORDER BY id DESC LIMIT 1"
+    ) == [
+        (run_id, "console", "console:bob-dm", "console:bob", "command", "done 1")
+    ]  # fmt: skip: in the transcript of the run that made the decision
+    assert say(bot, BOB, "actions").startswith("bob, your open actions (1, 1 overdue):\n  2. Book the venue")
+
+    clock.now += timedelta(days=1)
+    assert say(bot, BOB, "done #1") == "'Draft the plan' was already marked done (2026-12-03)."
+    assert rows(bot, "SELECT done_at FROM actions WHERE id = 1") == [("2026-12-03T09:00:00.000Z",)]
+
+
+def test_the_facilitator_may_report_it_in_the_owners_place_and_nobody_else_may(bot: Dispatcher) -> None:
+    decide(bot, [("Draft the plan", BOB, "2026-12-10")])
+    before = rows(bot, "SELECT count(*) FROM messages")
+    assert say(bot, CAROL, "done 1") == (
+        "No action 1 of yours (or of a decision you lead). Say 'actions' to see yours."
+    )  # a participant of the meeting, not its owner: as if there were none
+    assert (
+        say(bot, CAROL, "done 99") == "No action 99 of yours (or of a decision you lead). Say 'actions' to see yours."
+    )
+    assert rows(bot, "SELECT status FROM actions") == [("open",)]
+    assert rows(bot, "SELECT count(*) FROM messages") == before  # nothing written for a refusal
+
+    assert say(bot, ALICE, "done 1", ROOM) == "Marked done in bob's place: 'Draft the plan' (from 'Weekly sync')."
+    assert rows(bot, "SELECT status, done_confirmed_by FROM actions") == [("done", "console:alice")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("done", "Say which action: done N (the number from 'actions')."),
+        ("done two", "Say which action: done N (the number from 'actions')."),
+        ("done 1" + "0" * 30, "Say which action: done N (the number from 'actions')."),
+    ],
+)
+def test_done_without_a_number_says_what_is_expected(bot: Dispatcher, text: str, expected: str) -> None:
+    decide(bot, [("Draft the plan", BOB, "2026-12-10")])
+    assert say(bot, BOB, text) == expected
+    assert rows(bot, "SELECT status FROM actions") == [("open",)]
+
+
+def test_done_n_is_a_command_wherever_it_is_typed_but_a_bare_done_stays_a_runs_word() -> None:
+    assert names_a_run("done 12") and names_a_run("Done #12")
+    assert not names_a_run("done") and not names_a_run("done soon")
+    assert is_command("actions") and is_command("done 3")
+
+
+def test_done_in_a_room_while_a_question_waits_answers_the_run_not_the_command(bot: Dispatcher) -> None:
+    """'done' ends the list of actions in post_meeting: a run's answer comes first."""
+    bot.start(Trigger(flow="post_meeting", title="Retro", facilitator=ALICE, participants=[BOB]), ROOM)
+    bot.handle(Message(ROOM, ALICE, "We keep the format"))
+    result = bot.handle(Message(ROOM, ALICE, "done"))
+    assert result is not None and result.outcome.status == "active"
+
+
+def test_the_digest_and_the_review_leave_out_an_action_reported_done(bot: Dispatcher, clock: Clock) -> None:
+    decision = decide(bot, [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", CAROL, "2026-12-11")])
+    say(bot, BOB, "done 1")
+    with transaction(bot.db) as conn:
+        sent = digests(conn, clock.now, bot.tz_for)
+    assert [(r.to.name if r.to else None, "Draft the plan" in r.text) for r in sent] == [("carol", False)]
+
+    clock.now += timedelta(days=20)
+    started = bot.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
+    asked = [r.text for r in started.outcome.replies]
+    assert any("'Book the venue'" in t for t in asked) and not any("'Draft the plan'" in t for t in asked)
+    bot.handle(Message(ROOM, CAROL, "yes"))
+    bot.handle(Message(ROOM, ALICE, "keep"))
+    bot.handle(Message(ROOM, ALICE, "ok"))
+    assert rows(bot, "SELECT id, status, substr(done_at, 1, 10), done_confirmed_by FROM actions ORDER BY id") == [
+        (1, "done", "2026-12-01", None),  # when bob said so, not the review's day
+        (2, "done", "2026-12-21", None),
+    ]
+
+
+def test_an_action_dropped_at_its_review_cannot_be_reported_done(bot: Dispatcher) -> None:
+    decide(bot, [("Draft the plan", BOB, "2026-12-10")])
+    bot.db.conn.execute("UPDATE actions SET status = 'dropped'")
+    assert (
+        say(bot, BOB, "done 1")
+        == "'Draft the plan' was dropped at its decision's review: there is nothing to mark done."
+    )
+    assert rows(bot, "SELECT status, done_at FROM actions") == [("dropped", None)]
+
+
+def test_the_analysts_see_it_done_on_time_by_its_owner(bot: Dispatcher, clock: Clock) -> None:
+    decide(bot, [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", BOB, "2026-12-02")])
+    say(bot, BOB, "done 1")
+    clock.now += timedelta(days=5)
+    say(bot, BOB, "done 2")
+    view = rows(bot, "SELECT action_id, status, on_time, days_late FROM action_status ORDER BY action_id")
+    assert view == [(1, "done", 1, None), (2, "done", 0, 4)]

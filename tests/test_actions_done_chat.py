@@ -1,0 +1,104 @@
+"""``actions`` and ``done N`` where owners type them: a Slack direct message, the slash command and
+a mention (the real server and slack_sdk against the fake Web API, requests signed for real), and
+a Teams personal chat (real botbuilder against the fake Bot Connector). The decision they report
+on is made by the server's own dispatcher, as a finished meeting would have left it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.model import Actor, ConversationKey, Message, Trigger
+from tests.fakes.slack_api import BOT_USER, FakeSlack
+from tests.slack_support import Harness, event_body, message, sign, wait_for
+from tests.teams_support import ALICE as TEAMS_ALICE
+from tests.teams_support import BOB as TEAMS_BOB
+from tests.teams_support import Harness as TeamsHarness
+from tests.teams_support import personal
+
+DUE = (date.today() + timedelta(days=30)).isoformat()
+
+
+def decide(dispatcher: Any, channel: str, room: str, facilitator: Actor, owner: Actor) -> None:
+    """A post_meeting run in ``room``, completed with one action of ``owner``'s, accepted."""
+    conv = ConversationKey(channel, room)
+    people = {"@owner": owner}
+    dispatcher.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=facilitator), conv)
+    for text in ("We ship in March", "Draft the plan", "@owner", DUE, "done"):
+        dispatcher.handle(Message(conv, facilitator, text, mentions=people))
+    dispatcher.handle(Message(conv, owner, "yes"))
+    dispatcher.handle(Message(conv, facilitator, "ok"))
+    assert dispatcher.db.conn.execute("SELECT id, status FROM actions").fetchall() == [(1, "open")]
+
+
+@pytest.fixture
+async def fake():
+    fake = await FakeSlack().start()
+    fake.add_user("UA", "Alice")
+    fake.add_user("UB", "Bob")
+    fake.add_user("UC", "Carol")
+    yield fake
+    await fake.stop()
+
+
+async def test_a_slack_owner_reports_it_done_in_a_direct_message_once_though_slack_retries(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    decide(slack.services.dispatcher, "slack", "C1", Actor("slack:UA", "Alice"), Actor("slack:UB", "Bob"))
+    before = len(fake.posted())
+    body = event_body(message("UB", "done 1", channel="DUB"), event_id="EvDone1")
+    assert (await slack.post(body)).status == 200
+    said = (await slack.posts(before + 1))[before]
+    assert (said["channel"], said["text"]) == ("DUB", "Marked done: 'Draft the plan' (from 'Weekly sync').")
+    assert slack.rows("SELECT status, done_confirmed_by FROM actions") == [("done", None)]
+
+    retry = sign(body)
+    assert (await slack.post(body, headers={**retry, "X-Slack-Retry-Num": "1"})).status == 200
+    assert slack.rows("SELECT count(*) FROM messages WHERE kind = 'command' AND text = 'done 1'") == [(1,)]
+    await slack.event(message("UB", "actions", channel="DUB"))  # nothing waits on him: a command
+    listed = await wait_for(lambda: [p for p in fake.posted()[before + 1 :] if p["channel"] == "DUB"])
+    assert [p["text"] for p in listed] == ["You have no open actions."]  # the retry said nothing twice
+
+
+async def test_slack_slash_command_and_mention_list_and_mark_and_refuse_a_stranger(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    decide(slack.services.dispatcher, "slack", "C1", Actor("slack:UA", "Alice"), Actor("slack:UB", "Bob"))
+    listed = await slack.slash("UB", "actions")
+    assert listed["response_type"] == "ephemeral"
+    assert listed["text"].startswith("Bob, your open actions (1):\n  1. Draft the plan ('Weekly sync'), due ")
+
+    refused = await slack.slash("UC", "done 1")
+    assert refused["text"] == "No action 1 of yours (or of a decision you lead). Say 'actions' to see yours."
+    assert slack.rows("SELECT status FROM actions") == [("open",)]
+
+    await slack.event(message("UA", f"<@{BOT_USER}> done 1", type="app_mention"))  # the facilitator
+    answer = await wait_for(lambda: fake.of("chat.postEphemeral"))
+    assert (answer[0].args["user"], answer[0].args["text"]) == (
+        "UA",
+        "Marked done in Bob's place: 'Draft the plan' (from 'Weekly sync').",
+    )
+    assert slack.rows("SELECT status, done_confirmed_by FROM actions") == [("done", "slack:UA")]
+    assert (await slack.slash("UA", "help"))["text"].startswith(
+        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION | help."
+    )
+
+
+async def test_a_teams_owner_lists_and_reports_it_done_in_his_personal_chat(tmp_path: Path) -> None:
+    async with TeamsHarness(tmp_path) as h:
+        alice = Actor(f"teams:{TEAMS_ALICE['id']}", TEAMS_ALICE["name"])
+        bob = Actor(f"teams:{TEAMS_BOB['id']}", TEAMS_BOB["name"])
+        decide(h.services.dispatcher, "teams", "19:room@thread.tacv2", alice, bob)
+        chat = f"a:chat-with-{TEAMS_BOB['id']}"
+        sent = len(h.fake.posts())
+        await h.send(personal(h.url, TEAMS_BOB, "actions"))
+        listed = await h.next_post(sent)
+        assert listed.conversation == chat
+        assert listed.text.startswith(f"{TEAMS_BOB['name']}, your open actions (1):")
+        await h.send(personal(h.url, TEAMS_BOB, "done 1"))
+        done = await h.next_post(sent + 1)
+        assert (done.conversation, done.text) == (chat, "Marked done: 'Draft the plan' (from 'Weekly sync').")
+        assert h.db("SELECT status, done_confirmed_by FROM actions") == [("done", None)]
