@@ -9,7 +9,8 @@ messages, answers and revisions, transitions, decisions, actions and reviews.
 
 Scripted fates: most runs complete; some are abandoned mid-way or cancelled; facilitators correct
 decisions, owners and dates; owners decline and actions are reassigned; alerts repeat while their
-run is open. At each review date the review run starts (the demo plays the scheduler's part: it
+run is open. Some owners report their action done in chat (``done N``, through the same command
+every platform runs), before its due date or after it. At each review date the review run starts (the demo plays the scheduler's part: it
 marks the ``start_flow`` job done and sets the review's ``run_id``; for repeats it plays the
 router's, counting ``repeat_count``); it is answered on time, late, or never; owners say whether
 their action was done, so actions end done on time, done late, open or dropped.
@@ -31,11 +32,12 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from bot import config, outbox, texts
+from bot.control import run_command
 from bot.dispatch import Dispatcher
 from bot.errors import BotError
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
-from bot.store import iso, runs
+from bot.store import iso, runs, transaction
 
 #: One team per platform; everyone in their own time zone.
 TEAMS = {
@@ -86,6 +88,7 @@ class Sim:
     def __init__(self, db: Database, flows_dir: Path, seed: int, end: datetime):
         self.db = db
         self.rnd = random.Random(seed)
+        self.owners_rnd = random.Random(seed + 1)  # its own draws: the rest of the history is as before
         self.end = end
         self.now = end - timedelta(weeks=13)
         self.queue: list[tuple[datetime, int, Callable[[], None]]] = []
@@ -239,7 +242,9 @@ class Sim:
     # --- reviews -----------------------------------------------------------------------------
 
     def completed(self, plan: Plan) -> None:
-        """Start the review runs the completed run scheduled, at their time (the scheduler's part)."""
+        """Start the review runs the completed run scheduled, at their time (the scheduler's part);
+        some owners report their action done before then, on time or late."""
+        self.report_done(plan)
         jobs = self.db.conn.execute(
             "SELECT id, due_at FROM jobs WHERE run_id = ? AND kind = 'start_flow' AND done_at IS NULL",
             (plan.run_id,),
@@ -247,6 +252,30 @@ class Sim:
         for job_id, due_at in jobs:
             when = datetime.fromisoformat(due_at.replace("Z", "+00:00"))
             self.at(when, functools.partial(self.review, job_id, plan))
+
+    def report_done(self, plan: Plan) -> None:
+        """About half the owners say ``done N`` themselves, most before the due date, some after."""
+        rnd = self.owners_rnd
+        people = {p.id: p for p in [plan.fac, *plan.team]}
+        rows = self.db.conn.execute(
+            "SELECT a.id, a.owner_id, a.due FROM actions a JOIN decisions d ON d.id = a.decision_id"
+            " WHERE d.run_id = ? AND a.status = 'open' ORDER BY a.id",
+            (plan.run_id,),
+        ).fetchall()
+        for action_id, owner_id, due in rows:
+            owner = people.get(owner_id)
+            if owner is None or not due or rnd.random() < 0.5:
+                continue
+            deadline = datetime.fromisoformat(f"{due}T17:00:00").replace(tzinfo=self.zone_of(owner))
+            when = deadline + timedelta(days=rnd.choice([-6, -3, -2, -1, -1, 0, 0, 2, 5]))
+            if when > self.now:
+                self.at(self.working_time(owner, when), functools.partial(self.say_done, owner, action_id))
+
+    def say_done(self, owner: Actor, action_id: int) -> None:
+        with transaction(self.db):
+            run_command(
+                self.dispatcher, owner, ConversationKey(owner.id.split(":")[0], f"dm-{owner.name}"), f"done {action_id}"
+            )
 
     def review(self, job_id: int, plan: Plan) -> None:
         payload = self.db.conn.execute("SELECT payload FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]

@@ -55,3 +55,19 @@ def test_every_review_run_is_the_run_of_exactly_one_review(ledger: Path) -> None
     review_runs = rows(ledger, "SELECT id FROM runs WHERE json_extract(context, '$.trigger.decision_id') IS NOT NULL")
     linked = rows(ledger, "SELECT run_id FROM reviews WHERE run_id IS NOT NULL")
     assert review_runs and sorted(review_runs) == sorted(linked)
+
+
+def test_owners_report_some_actions_done_in_chat_before_or_after_their_due_date(ledger: Path) -> None:
+    """As the ``done N`` command does in production: the action's done_at is when the owner said
+    it, in the transcript of the run that made the decision, not the day of a review."""
+    reported = rows(
+        ledger,
+        "SELECT a.id, a.due, a.done_at, m.created_at, m.actor_id = a.owner_id, m.run_id = d.run_id,"
+        " a.done_confirmed_by FROM messages m JOIN actions a ON m.text = 'done ' || a.id"
+        " JOIN decisions d ON d.id = a.decision_id WHERE m.kind = 'command' AND m.direction = 'in' ORDER BY a.id",
+    )
+    assert len(reported) >= 3, "the demo's owners reported nothing done: pick another seed"
+    assert all(done_at == said and by_owner and in_its_run and confirmed is None
+               for _, _, done_at, said, by_owner, in_its_run, confirmed in reported)  # fmt: skip
+    assert any(said[:10] <= due for _, due, _, said, *_ in reported)
+    assert any(said[:10] > due for _, due, _, said, *_ in reported)
