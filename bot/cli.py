@@ -310,34 +310,6 @@ def serve(obj: Context, host: str, port: int) -> None:
         web.run_app(app, host=host, port=port, print=announce)
 
 
-# --- db ----------------------------------------------------------------------------------------
-
-
-@main.group("db")
-def db_group() -> None:
-    """Manage the SQLite ledger.
-
-    \b
-    Example:
-      decisionbot db migrate
-    """
-
-
-@db_group.command("migrate")
-@click.pass_obj
-def db_migrate(obj: Context) -> None:
-    """Create the ledger or bring its schema up to date, and index new messages (safe to repeat).
-
-    \b
-    Example:
-      decisionbot --db data/decisions.db db migrate
-    """
-    db = open_db(obj.db_path, migrate=False)
-    applied = migrations.apply(db)
-    migrations.catch_up(db)
-    click.echo(texts.cli_migrated(obj.db_path, applied))
-
-
 # --- output ------------------------------------------------------------------------------------
 
 
@@ -373,6 +345,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli_analytics",
     "bot.cli_triggers",
     "bot.cli_teams",
+    "bot.cli_db",
 )
 
 for _module in COMMAND_MODULES:

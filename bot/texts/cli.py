@@ -94,6 +94,22 @@ def cli_migrated(path: str, applied: list[str]) -> str:
     return f"{path}: applied {', '.join(applied)}."
 
 
+def cli_backed_up(ledger: str, copy: str, runs: int, size: int) -> str:
+    return f"Backed up {ledger} to {copy}: {runs} runs, {size / 1e6:.1f} MB, checked."
+
+
+def cli_backup_not_a_file(path: str) -> str:
+    return f"{path}: a backup goes to a file (SQLite writes it page by page), not a pipe or a device."
+
+
+def cli_backup_damaged(problems: list[str]) -> str:
+    return "The copy failed SQLite's check, so nothing was written: " + "; ".join(problems)
+
+
+def cli_backup_failed(problem: str) -> str:
+    return f"The backup failed, so nothing was written: {problem}"
+
+
 def cli_no_graphviz(fmt: str) -> str:
     return (
         f"Graphviz ('dot') is not installed, so there is no {fmt} image; nothing was written."
@@ -110,7 +126,7 @@ def cli_cannot_write(path: str, problem: str) -> str:
 
 
 def cli_output_is_ledger(path: str, ledger: str) -> str:
-    return f"Refusing to write {path}: it is the ledger {ledger} (or its journal); nothing was written. Try another -o path."
+    return f"Refusing to write {path}: it is the ledger {ledger} (or its journal); nothing was written. Write to another path."
 
 
 def cli_system_error(problem: str, path: str | None) -> str:

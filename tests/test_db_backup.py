@@ -1,0 +1,118 @@
+"""``decisionbot db backup FILE``: a consistent copy of a ledger that is being written to, one
+self-contained file, written all or nothing and never over the ledger; real SQLite files, the
+real CLI (click's runner) and a writer in another thread as the server would be."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TRIGGER = ["trigger", "post_meeting", "--channel", "console", "-f", "alice", "--data", "title=Weekly"]
+
+
+def run(db: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--db", str(db), "--flows", str(ROOT / "flows"), *args])
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    db = tmp_path / "ledger.db"
+    for _ in range(3):
+        assert run(db, *TRIGGER).exit_code == 0
+    return db
+
+
+def test_a_backup_is_one_checked_file_with_every_run(ledger: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "backups" / "ledger-copy.db"
+    result = run(ledger, "db", "backup", str(copy))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Backed up {ledger} to {copy}: 3 runs, ")
+    assert result.output.rstrip().endswith("MB, checked.")
+    assert not Path(f"{copy}-wal").exists() and not list(copy.parent.glob(".*.tmp"))
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert conn.execute("SELECT id, status FROM runs ORDER BY id").fetchall() == [(i, "active") for i in (1, 2, 3)]
+    conn.close()
+    listed = run(copy, "runs", "list", "--json")  # the copy is a ledger the CLI reads as it is
+    assert listed.exit_code == 0 and '"flow": "post_meeting"' in listed.output
+
+
+def test_a_backup_taken_while_another_connection_writes_holds_whole_transactions(ledger: Path, tmp_path: Path) -> None:
+    """Each transaction of the writer adds two rows: a copy holding an odd count would hold half
+    of one. The writer does not stop for the backup, and the backup does not wait for it."""
+    stop = threading.Event()
+    written = [0]
+
+    def writer() -> None:
+        conn = sqlite3.connect(ledger, isolation_level=None, timeout=30)
+        try:
+            while not stop.is_set():
+                k = written[0]
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute(
+                    "INSERT INTO deliveries (platform, delivery_id, received_at) VALUES ('t', ?, 'x'), ('t', ?, 'x')",
+                    (f"{k}-a", f"{k}-b"),
+                )
+                conn.execute("COMMIT")
+                written[0] += 1
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while written[0] < 50:
+            threading.Event().wait(0.01)
+        copies = [tmp_path / f"copy-{i}.db" for i in range(3)]
+        for copy in copies:
+            assert run(ledger, "db", "backup", str(copy)).exit_code == 0
+    finally:
+        stop.set()
+        thread.join()
+    counts = [sqlite3.connect(c).execute("SELECT count(*) FROM deliveries").fetchone()[0] for c in copies]
+    assert all(n % 2 == 0 and n >= 100 for n in counts), counts
+    assert counts == sorted(counts) and written[0] * 2 >= counts[-1]
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
+def test_the_ledger_itself_is_never_the_backup(ledger: Path, suffix: str) -> None:
+    target = Path(f"{ledger}{suffix}")
+    before = target.read_bytes() if target.exists() else None
+    result = run(ledger, "db", "backup", str(target))
+    assert result.exit_code == 1
+    assert f"Refusing to write {target}: it is the ledger {ledger} (or its journal)" in result.output
+    assert (target.read_bytes() if target.exists() else None) == before
+    assert sqlite3.connect(ledger).execute("SELECT count(*) FROM runs").fetchone() == (3,)
+
+
+def test_a_failed_backup_leaves_an_existing_file_as_it_was(tmp_path: Path) -> None:
+    not_a_ledger = tmp_path / "notes.db"
+    not_a_ledger.write_text("these are my notes, not SQLite\n" * 100)
+    old = tmp_path / "last-week.db"
+    old.write_bytes(b"last week's backup")
+    result = run(not_a_ledger, "db", "backup", str(old))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert old.read_bytes() == b"last week's backup"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last-week.db", "notes.db"]
+
+
+def test_no_ledger_no_backup_file(tmp_path: Path) -> None:
+    result = run(tmp_path / "missing.db", "db", "backup", str(tmp_path / "copy.db"))
+    assert result.exit_code == 1
+    assert "DECISIONBOT_DB" in result.output  # where the server's ledger is said to be
+    assert not (tmp_path / "copy.db").exists() and not (tmp_path / "missing.db").exists()
+
+
+def test_a_pipe_or_device_is_refused(ledger: Path) -> None:
+    result = run(ledger, "db", "backup", "/dev/null")
+    assert result.exit_code == 1
+    assert result.output.strip().endswith(
+        "a backup goes to a file (SQLite writes it page by page), not a pipe or a device."
+    )
