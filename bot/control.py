@@ -13,8 +13,8 @@ from bot import texts
 from bot.dispatch import Dispatcher, TurnResult
 from bot.engine.state import RunState
 from bot.errors import FlowNotFound, FlowRefused
-from bot.model import Actor, ConversationKey, Trigger
-from bot.store import actions, runs, transaction, transcript
+from bot.model import Actor, ConversationKey, Reply, Trigger
+from bot.store import actions, iso, runs, transaction, transcript
 
 VERBS = ("start", "list", "status", "cancel", "actions", "done", "help")
 
@@ -28,6 +28,7 @@ class CommandResult:
     started: TurnResult | None = None
     cancelled: TurnResult | None = None
     runs: list[dict[str, object]] = field(default_factory=list)
+    queued_on: str | None = None  # a channel the command queued a reply on (its outbox to wake)
 
 
 def is_command(text: str) -> bool:
@@ -125,7 +126,8 @@ def _done(
     dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, args: list[str]
 ) -> CommandResult:
     """``done N``: the owner of action N (or its decision's facilitator, in their place) reports it
-    done; anyone else is told there is no such action of theirs."""
+    done; anyone else is told there is no such action of theirs. The decision's own conversation
+    is told (unless that is where it was said), so the team sees the work done."""
     action_id = _run_id(args)
     if action_id is None:
         return CommandResult(texts.command_needs_action(), ok=False)
@@ -137,11 +139,16 @@ def _done(
             return CommandResult(texts.action_already_done(action.what, (action.done_at or "")[:10]))
         if action.status != "open":
             return CommandResult(texts.action_dropped(action.what), ok=False)
-        actions.mark_done(conn, action, actor, conversation, text.strip(), None, dispatcher.clock())
-    owner = action.owner_name or action.owner_id or ""
-    return CommandResult(
-        texts.action_marked_done(action.what, action.title, None if actor.id == action.owner_id else owner)
-    )
+        now = dispatcher.clock()
+        actions.mark_done(conn, action, actor, conversation, text.strip(), None, now)
+        owner = None if actor.id == action.owner_id else (action.owner_name or action.owner_id or "")
+        home = ConversationKey.parse(action.conversation)
+        told = None
+        if str(conversation) != action.conversation:
+            notice = texts.action_reported_done(actor.name, owner, action.what, action.title)
+            runs.queue_replies(conn, [Reply(action.run_id, home, notice, kind="info")], iso(now))
+            told = home.channel
+    return CommandResult(texts.action_marked_done(action.what, action.title, owner), queued_on=told)
 
 
 def _run_id(args: list[str]) -> int | None:

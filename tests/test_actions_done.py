@@ -89,11 +89,18 @@ def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, cloc
         (2, "open", None, None),
     ]
     run_id = rows(bot, "SELECT run_id FROM decisions")[0][0]
-    assert rows(
-        bot, "SELECT run_id, channel, conversation, actor_id, kind, text FROM messages ORDER BY id DESC LIMIT 1"
-    ) == [
-        (run_id, "console", "console:bob-dm", "console:bob", "command", "done 1")
-    ]  # fmt: skip: in the transcript of the run that made the decision
+    last = "SELECT run_id, direction, conversation, actor_id, kind, text FROM messages ORDER BY id DESC LIMIT 2"
+    assert rows(bot, last) == [
+        (
+            run_id,
+            "out",
+            "console:room",
+            None,
+            "info",
+            "bob reported their action done: 'Draft the plan' (from 'Weekly sync').",
+        ),
+        (run_id, "in", "console:bob-dm", "console:bob", "command", "done 1"),
+    ]  # fmt: skip: in the transcript of the run that made the decision; its conversation is told
     assert say(bot, BOB, "actions").startswith("bob, your open actions (1, 1 overdue):\n  2. Book the venue")
 
     clock.now += timedelta(days=1)
@@ -113,8 +120,10 @@ def test_the_facilitator_may_report_it_in_the_owners_place_and_nobody_else_may(b
     assert rows(bot, "SELECT status FROM actions") == [("open",)]
     assert rows(bot, "SELECT count(*) FROM messages") == before  # nothing written for a refusal
 
+    told = rows(bot, "SELECT count(*) FROM messages WHERE kind = 'info'")
     assert say(bot, ALICE, "done 1", ROOM) == "Marked done in bob's place: 'Draft the plan' (from 'Weekly sync')."
     assert rows(bot, "SELECT status, done_confirmed_by FROM actions") == [("done", "console:alice")]
+    assert rows(bot, "SELECT count(*) FROM messages WHERE kind = 'info'") == told  # said where the answer is seen
 
 
 @pytest.mark.parametrize(

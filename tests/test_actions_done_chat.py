@@ -16,9 +16,10 @@ from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness, event_body, message, sign, wait_for
 from tests.teams_support import ALICE as TEAMS_ALICE
 from tests.teams_support import BOB as TEAMS_BOB
+from tests.teams_support import CHANNEL, installed, personal
 from tests.teams_support import Harness as TeamsHarness
-from tests.teams_support import personal
 
+UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
 DUE = (date.today() + timedelta(days=30)).isoformat()
 
 
@@ -48,19 +49,24 @@ async def test_a_slack_owner_reports_it_done_in_a_direct_message_once_though_sla
     slack: Harness, fake: FakeSlack
 ) -> None:
     decide(slack.services.dispatcher, "slack", "C1", Actor("slack:UA", "Alice"), Actor("slack:UB", "Bob"))
+    slack.services.notify("slack")
+    await wait_for(lambda: slack.rows(UNSENT) == [(0,)])  # the meeting's own messages are out
     before = len(fake.posted())
     body = event_body(message("UB", "done 1", channel="DUB"), event_id="EvDone1")
     assert (await slack.post(body)).status == 200
-    said = (await slack.posts(before + 1))[before]
-    assert (said["channel"], said["text"]) == ("DUB", "Marked done: 'Draft the plan' (from 'Weekly sync').")
+    said = await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "DUB"])
+    assert [p["text"] for p in said] == ["Marked done: 'Draft the plan' (from 'Weekly sync')."]
+    told = await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "C1"])
+    assert [p["text"] for p in told] == ["Bob reported their action done: 'Draft the plan' (from 'Weekly sync')."]
     assert slack.rows("SELECT status, done_confirmed_by FROM actions") == [("done", None)]
 
     retry = sign(body)
     assert (await slack.post(body, headers={**retry, "X-Slack-Retry-Num": "1"})).status == 200
     assert slack.rows("SELECT count(*) FROM messages WHERE kind = 'command' AND text = 'done 1'") == [(1,)]
     await slack.event(message("UB", "actions", channel="DUB"))  # nothing waits on him: a command
-    listed = await wait_for(lambda: [p for p in fake.posted()[before + 1 :] if p["channel"] == "DUB"])
+    listed = await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "DUB"][1:])
     assert [p["text"] for p in listed] == ["You have no open actions."]  # the retry said nothing twice
+    assert len([p for p in fake.posted()[before:] if p["channel"] == "C1"]) == 1
 
 
 async def test_slack_slash_command_and_mention_list_and_mark_and_refuse_a_stranger(
@@ -91,7 +97,9 @@ async def test_a_teams_owner_lists_and_reports_it_done_in_his_personal_chat(tmp_
     async with TeamsHarness(tmp_path) as h:
         alice = Actor(f"teams:{TEAMS_ALICE['id']}", TEAMS_ALICE["name"])
         bob = Actor(f"teams:{TEAMS_BOB['id']}", TEAMS_BOB["name"])
-        decide(h.services.dispatcher, "teams", "19:room@thread.tacv2", alice, bob)
+        await h.send(installed(h.url, "channel", (TEAMS_ALICE, TEAMS_BOB)))
+        decide(h.services.dispatcher, "teams", CHANNEL, alice, bob)
+        await h.settle()
         chat = f"a:chat-with-{TEAMS_BOB['id']}"
         sent = len(h.fake.posts())
         await h.send(personal(h.url, TEAMS_BOB, "actions"))
@@ -99,6 +107,10 @@ async def test_a_teams_owner_lists_and_reports_it_done_in_his_personal_chat(tmp_
         assert listed.conversation == chat
         assert listed.text.startswith(f"{TEAMS_BOB['name']}, your open actions (1):")
         await h.send(personal(h.url, TEAMS_BOB, "done 1"))
-        done = await h.next_post(sent + 1)
-        assert (done.conversation, done.text) == (chat, "Marked done: 'Draft the plan' (from 'Weekly sync').")
+        await h.next_post(sent + 2)
+        said = {c.conversation.split(";")[0]: c.text for c in h.fake.posts()[sent + 1 :]}
+        assert said == {
+            chat: "Marked done: 'Draft the plan' (from 'Weekly sync').",
+            CHANNEL: f"{TEAMS_BOB['name']} reported their action done: 'Draft the plan' (from 'Weekly sync').",
+        }
         assert h.db("SELECT status, done_confirmed_by FROM actions") == [("done", None)]

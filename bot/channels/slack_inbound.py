@@ -308,6 +308,10 @@ class Inbound:
         if turn is not None:
             self._count(len(turn.outbox))
             self.services.notify(NAME)
+        if done.queued_on is not None:  # e.g. 'done N' tells the decision's conversation
+            if done.queued_on == NAME:
+                self._count(1)
+            self.services.notify(done.queued_on)
 
     def _count(self, replies: int) -> None:
         """The backlog counts a turn's replies once they are committed: a turn rolled back (its

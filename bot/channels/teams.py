@@ -188,14 +188,8 @@ class TeamsChannel(Channel):
         return web.Response(status=201)
 
     def _remember(self, inbound: acts.Inbound, body: dict[str, Any]) -> None:
-        ref = Reference(
-            inbound.base_id,
-            inbound.conversation_type,
-            inbound.service_url,
-            inbound.tenant_id,
-            inbound.bot["id"],
-            inbound.bot["name"],
-        )
+        i = inbound
+        ref = Reference(i.base_id, i.conversation_type, i.service_url, i.tenant_id, i.bot["id"], i.bot["name"])
         people: list[tuple[Actor, str | None]] = []
         if inbound.actor is not None:
             people.append((inbound.actor, inbound.aad_object_id))
@@ -273,6 +267,8 @@ class TeamsChannel(Channel):
                 result = run_command(dispatcher, message.actor, key, message.text, message.mentions)
             except BotError as exc:  # e.g. a review of a decision not in the ledger (the id stays)
                 result = CommandResult(str(exc), ok=False)
+        if result.queued_on is not None:  # e.g. 'done N' tells the decision's conversation
+            self.services.notify(result.queued_on)
         if result.started is not None or result.cancelled is not None:
             self.services.notify(self.name)
             return

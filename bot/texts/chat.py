@@ -309,6 +309,11 @@ def action_marked_done(what: str, title: str, in_place_of: str | None) -> str:
     return f"Marked done{whose}: '{what}' (from '{title}')."
 
 
+def action_reported_done(by: str, in_place_of: str | None, what: str, title: str) -> str:
+    whose = f"{in_place_of}'s action" if in_place_of else "their action"
+    return f"{by} reported {whose} done: '{what}' (from '{title}')."
+
+
 def run_started(run_id: int, flow: str) -> str:
     return f"Started run {run_id} ({flow})."
 
