@@ -7,12 +7,15 @@ A flow file that is refused refuses that flow only: the others run, and the refu
 loads refuses everything.
 
 A long-running process loads the folder again when its flow files change (``scan``, then
-``apply``: the server looks once a second, and loads what looked the same twice), by the same
-rules, except that a folder where no flow loads any more keeps the last good flows
-(``Change.kept``) rather than stopping the process."""
+``apply``: ``reload_flows`` once a second, from the server's housekeeping or ``watch_flows`` in
+``decisionbot rasa-actions``; what looked the same twice is loaded), by the same rules, except
+that a folder where no flow loads any more keeps the last good flows (``Change.kept``) rather
+than stopping the process."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +26,12 @@ from bot.engine.model import Flow
 from bot.engine.reader import flow_files, load_folder, read_flow_text
 from bot.errors import BotError, ConfigError, FlowError, FlowNotFound, FlowRefused
 from bot.store import runs
+
+log = logging.getLogger("decisionbot")
+
+#: Seconds between two looks at the folder of a running process (a change is loaded once it
+#: looked the same twice: within two looks).
+LOOK_EVERY = 1.0
 
 #: What a folder's flow files look like from outside: name, size and modification time of each.
 Stamp = tuple[tuple[str, int, int], ...]
@@ -138,3 +147,37 @@ class FlowCatalog:
         change.updated = [n for n in changed if n not in was_refused]
         change.removed = sorted(n for n in {*before, *was_refused} if n not in scan.current and n not in scan.refused)
         return change
+
+
+async def reload_flows(catalog: FlowCatalog, failed: str | None = None) -> str | None:
+    """Load the flows folder again when its flow files changed (a few ``stat`` calls, and the
+    reading in a worker thread, off the event loop); log what changed, once per change. Returns
+    why looking failed (``failed``: the last time's, not logged again), or None."""
+    try:
+        scan = await asyncio.to_thread(catalog.scan)
+    except Exception as exc:  # an unreadable folder: the flows loaded last go on
+        problem = f"{type(exc).__name__}: {exc}"
+        if problem != failed:
+            log.warning(texts.flows_reload_failed(str(catalog.folder), problem))
+        return problem
+    if scan is None:
+        return None
+    change = catalog.apply(scan)  # on the event loop, between two turns: a turn sees one catalog
+    for name in change.refused:
+        log.error(texts.flows_reload_refused(catalog.refused[name]))
+    if change.kept:
+        errors = [str(e) for e in catalog.refused.values()]
+        log.error(texts.flows_all_refused_kept(str(catalog.folder), change.kept, errors))
+    elif change:
+        changed = {"added": change.added, "fixed": change.fixed, "updated": change.updated, "removed": change.removed}
+        log.info(texts.flows_reloaded(str(catalog.folder), {**changed, "refused": change.refused}))
+    return None
+
+
+async def watch_flows(catalog: FlowCatalog, every: float = LOOK_EVERY) -> None:
+    """``reload_flows`` every ``every`` seconds until cancelled: for a process without the
+    server's housekeeping (``decisionbot rasa-actions``, one per worker process)."""
+    failed: str | None = None
+    while True:
+        await asyncio.sleep(every)
+        failed = await reload_flows(catalog, failed)

@@ -23,7 +23,7 @@ from bot import channels, config, texts
 from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher
 from bot.engine import dates
-from bot.flow_catalog import FlowCatalog
+from bot.flow_catalog import FlowCatalog, reload_flows
 from bot.outbox import Sender
 from bot.outbox_lease import OutboxLease
 from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
@@ -187,31 +187,6 @@ async def _housekeeping(services: Services, group: GroupCommit, path: str, lease
             await asyncio.wait([copying])  # the thread still uses the connection
         if copier is not None:
             copier.close()
-
-
-async def reload_flows(catalog: FlowCatalog, failed: str | None = None) -> str | None:
-    """Load the flows folder again when its flow files changed (a few ``stat`` calls, and the
-    reading in a worker thread, off the event loop); log what changed, once per change. Returns
-    why looking failed (``failed``: the last time's, not logged again), or None."""
-    try:
-        scan = await asyncio.to_thread(catalog.scan)
-    except Exception as exc:  # an unreadable folder: the flows loaded last go on
-        problem = f"{type(exc).__name__}: {exc}"
-        if problem != failed:
-            log.warning(texts.flows_reload_failed(str(catalog.folder), problem))
-        return problem
-    if scan is None:
-        return None
-    change = catalog.apply(scan)
-    for name in change.refused:
-        log.error(texts.flows_reload_refused(catalog.refused[name]))
-    if change.kept:
-        errors = [str(e) for e in catalog.refused.values()]
-        log.error(texts.flows_all_refused_kept(str(catalog.folder), change.kept, errors))
-    elif change:
-        changed = {"added": change.added, "fixed": change.fixed, "updated": change.updated, "removed": change.removed}
-        log.info(texts.flows_reloaded(str(catalog.folder), {**changed, "refused": change.refused}))
-    return None
 
 
 def _committed_first(group: GroupCommit) -> Callable[..., Any]:

@@ -103,14 +103,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(tmp: Path, command: list[str], **extra_env: str) -> Server:
+def start_server(tmp: Path, command: list[str], flows: Path = ROOT / "flows", **extra_env: str) -> Server:
     port = free_port()
     db, log = tmp / "r.db", tmp / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "DECISIONBOT_RASA_TOKEN"}
     env.update(extra_env)
     env.update(
         DECISIONBOT_DB=str(db),
-        DECISIONBOT_FLOWS=str(ROOT / "flows"),
+        DECISIONBOT_FLOWS=str(flows),
         DECISIONBOT_TIMEZONE="UTC",
         SANIC_HOST="127.0.0.1",
     )

@@ -289,8 +289,7 @@ def test_a_flow_file_not_in_utf8_is_refused_alone_and_a_running_server_still_rel
     import asyncio
     import os
 
-    from bot.flow_catalog import FlowCatalog
-    from bot.server import reload_flows
+    from bot.flow_catalog import FlowCatalog, reload_flows
     from bot.store import open_db
 
     latin = folder / "latin.yaml"

@@ -34,7 +34,7 @@ from bot.control import is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
 from bot.errors import FlowNotFound, FlowRefused
-from bot.flow_catalog import FlowCatalog
+from bot.flow_catalog import FlowCatalog, watch_flows
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
 from bot.store import migrations, open_db, transaction, utc_now
@@ -327,7 +327,8 @@ def _decoded(request: Any) -> Any:
 
 
 def build_app(executor: Any) -> Any:
-    """rasa-sdk's own Sanic app, plus the check of every /webhook body before rasa-sdk reads it."""
+    """rasa-sdk's own Sanic app, plus the check of every /webhook body before rasa-sdk reads it
+    and the flows folder loaded again when its files change."""
     from rasa_sdk.endpoint import create_app_for_serve
     from sanic import response
 
@@ -335,6 +336,17 @@ def build_app(executor: Any) -> Any:
     _EDGE_CHECKED = True
     app = create_app_for_serve(executor, cors_origins=None)
     token = config.get("rasa_token")
+
+    @app.before_server_start
+    async def log_as_the_primary(_: Any) -> None:
+        configure_logging()  # a worker process is spawned: its INFO lines were lost
+
+    @app.after_server_start
+    async def reload_flows_when_changed(running: Any) -> None:
+        """As ``decisionbot serve`` does: each worker looks at its flows folder once a second and
+        loads it again when it changed (the reading in a thread; runs in flight keep their
+        version). Sanic cancels the task at shutdown."""
+        running.add_task(watch_flows(dispatcher().catalog), name="decisionbot-flows")
 
     @app.on_request
     async def refuse_bad_calls(request: Any) -> Any:
@@ -361,11 +373,18 @@ def serve(host: str, port: int) -> None:
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
-    utils.configure_colored_logging("INFO")
-    utils.update_sanic_log_level()
+    configure_logging()
     executor = ActionExecutor()
     executor.register_package(__name__)
     loader = AppLoader(factory=functools.partial(build_app, executor))
     app = loader.load()
     app.prepare(host=host, port=port, workers=utils.number_of_sanic_workers())
     Sanic.serve(primary=app, app_loader=loader)
+
+
+def configure_logging() -> None:
+    """rasa-sdk's logging (INFO and up, Sanic's own at LOG_LEVEL_LIBRARIES), in every process."""
+    from rasa_sdk import utils
+
+    utils.configure_colored_logging("INFO")
+    utils.update_sanic_log_level()
