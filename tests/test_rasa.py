@@ -182,7 +182,10 @@ def test_a_whole_post_meeting_run_through_action_decision_answer(server: Server)
     assert texts(done) == ["Marked done: 'Draft the plan' (from 'Weekly sync')."]
     assert server.sql("SELECT status, done_confirmed_by FROM actions WHERE id = ?", action_id) == [("done", None)]
     _, status_after = server.act("action_decision_status", "alice", "/decision_status")
-    assert texts(status_after) == ["You have no open decision runs."]
+    assert texts(status_after) == [  # and the meeting's conversation (alice's) is told of bob's done
+        "You have no open decision runs.",
+        "bob reported their action done: 'Draft the plan' (from 'Weekly sync').",
+    ]
 
 
 def test_status_lists_open_runs_and_hands_over_a_waiting_question(server: Server) -> None:
