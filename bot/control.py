@@ -13,7 +13,7 @@ from bot import texts
 from bot.dispatch import Dispatcher, TurnResult
 from bot.engine.state import RunState
 from bot.errors import FlowNotFound, FlowRefused
-from bot.model import Actor, ConversationKey, Reply, Trigger
+from bot.model import Actor, ConversationKey, Message, Reply, Trigger
 from bot.store import actions, iso, runs, transaction, transcript
 
 VERBS = ("start", "list", "status", "cancel", "actions", "done", "help")
@@ -38,10 +38,15 @@ def is_command(text: str) -> bool:
 
 def names_a_run(text: str) -> bool:
     """Whether ``text`` is a command that names its run or action (``status N``, ``cancel N``,
-    ``cancel #N``, ``done N``): a command wherever it is typed, before any run's answer (a bare
-    ``cancel`` or ``done`` is a run's word)."""
+    ``cancel #N``, ``done A12``): a command wherever it is typed, before any run's answer (a bare
+    ``cancel`` or ``done`` is a run's word, and so is ``done 1``)."""
     words = text.strip().split()
-    return len(words) == 2 and words[0].lower() in ("status", "cancel", "done") and words[1].lstrip("#").isdigit()
+    if len(words) != 2:
+        return False
+    verb = words[0].lower()
+    if verb == "done":
+        return _action_id(words[1:]) is not None
+    return verb in ("status", "cancel") and words[1].lstrip("#").isdigit()
 
 
 def run_command(
@@ -114,21 +119,27 @@ def _start(
 
 
 def _open_actions(dispatcher: Dispatcher, actor: Actor) -> CommandResult:
-    """The caller's open actions, numbered for ``done N``; overdue by their own calendar."""
-    rows = actions.open_actions(dispatcher.db.conn, actor.id)
-    if not rows:
+    """The caller's open actions, and those of the decisions they lead (which they may report
+    done in the owner's place), each with its code for ``done A12``; overdue by the caller's
+    own calendar."""
+    conn = dispatcher.db.conn
+    own, led = actions.open_actions(conn, actor.id), actions.led_by(conn, actor.id)
+    if not own and not led:
         return CommandResult(texts.no_open_actions())
     today = dispatcher.clock().astimezone(dispatcher.tz_for(actor)).date().isoformat()
-    return CommandResult(texts.owner_digest(actor.name, actions.listed(rows, today)))
+    parts = [texts.owner_digest(actor.name, actions.listed(own, today))] if own else []
+    if led:
+        parts.append(texts.actions_led(actions.listed(led, today), [a.owner_name or a.owner_id or "" for a in led]))
+    return CommandResult("\n".join(parts))
 
 
 def _done(
     dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, args: list[str]
 ) -> CommandResult:
-    """``done N``: the owner of action N (or its decision's facilitator, in their place) reports it
+    """``done A12``: the owner of action A12 (or its decision's facilitator, in their place) reports it
     done; anyone else is told there is no such action of theirs. The decision's own conversation
     is told (unless that is where it was said), so the team sees the work done."""
-    action_id = _run_id(args)
+    action_id = _action_id(args)
     if action_id is None:
         return CommandResult(texts.command_needs_action(), ok=False)
     with transaction(dispatcher.db) as conn:
@@ -148,7 +159,33 @@ def _done(
             notice = texts.action_reported_done(actor.name, owner, action.what, action.title)
             runs.queue_replies(conn, [Reply(action.run_id, home, notice, kind="info")], iso(now))
             told = home.channel
+        if owner is None:  # the owner said it: a review asking them about it takes it as their yes
+            told = _answer_review(dispatcher, conn, action, actor) or told
     return CommandResult(texts.action_marked_done(action.what, action.title, owner), queued_on=told)
+
+
+def _answer_review(
+    dispatcher: Dispatcher, conn: sqlite3.Connection, action: actions.ActionRow, owner: Actor
+) -> str | None:
+    """A review of the action's decision under way, asking ``owner`` now (their first open
+    question) whether it was done: answered yes, as if they had said it there. The channel of
+    the review's conversation when so (its next question is queued there)."""
+    for run_id, item in actions.reviews_asking(conn, action):
+        row = runs.load_run(conn, run_id)
+        asked = next((p for p in row.context.prompts if p.asked and p.to["id"] == owner.id), None) if row else None
+        if row is None or asked is None or asked.item != item:
+            continue
+        step = dispatcher.catalog.version(row.flow_id, row.flow_version).step(asked.step)
+        if step.type == "yes_no" and dispatcher.handle(Message(row.conversation, owner, "yes"), run_id=run_id):
+            return row.conversation.channel
+    return None
+
+
+def _action_id(args: list[str]) -> int | None:
+    """An action's code, ``A12`` (or ``a12``, ``#A12``): never a bare number, which in a run's
+    summary and its corrections ("action 2") is the item of that run, not an action of the ledger."""
+    token = args[0].lstrip("#") if args else ""
+    return _run_id([token[1:]]) if token[:1] in ("A", "a") else None
 
 
 def _run_id(args: list[str]) -> int | None:

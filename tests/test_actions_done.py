@@ -77,13 +77,13 @@ def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, cloc
     clock.now += timedelta(days=2)
     assert say(bot, BOB, "actions") == (
         "bob, your open actions (2, 1 overdue):\n"
-        "  2. Book the venue ('Weekly sync'), due 2026-12-02 - overdue\n"
-        "  1. Draft the plan ('Weekly sync'), due 2026-12-10\n"
-        "When one is done, tell me: done 2 (its number). Stuck? Tell the facilitator."
+        "  A2 Book the venue ('Weekly sync'), due 2026-12-02 - overdue\n"
+        "  A1 Draft the plan ('Weekly sync'), due 2026-12-10\n"
+        "When one is done, tell me: done A2 (its code). Stuck? Tell the facilitator."
     )
     assert say(bot, CAROL, "actions") == "You have no open actions."
 
-    assert say(bot, BOB, "done 1") == "Marked done: 'Draft the plan' (from 'Weekly sync')."
+    assert say(bot, BOB, "done A1") == "Marked done: 'Draft the plan' (from 'Weekly sync')."
     assert rows(bot, "SELECT id, status, done_at, done_confirmed_by FROM actions ORDER BY id") == [
         (1, "done", "2026-12-03T09:00:00.000Z", None),
         (2, "open", None, None),
@@ -99,29 +99,29 @@ def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, cloc
             "info",
             "bob reported their action done: 'Draft the plan' (from 'Weekly sync').",
         ),
-        (run_id, "in", "console:bob-dm", "console:bob", "command", "done 1"),
+        (run_id, "in", "console:bob-dm", "console:bob", "command", "done A1"),
     ]  # fmt: skip: in the transcript of the run that made the decision; its conversation is told
-    assert say(bot, BOB, "actions").startswith("bob, your open actions (1, 1 overdue):\n  2. Book the venue")
+    assert say(bot, BOB, "actions").startswith("bob, your open actions (1, 1 overdue):\n  A2 Book the venue")
 
     clock.now += timedelta(days=1)
-    assert say(bot, BOB, "done #1") == "'Draft the plan' was already marked done (2026-12-03)."
+    assert say(bot, BOB, "done #a1") == "'Draft the plan' was already marked done (2026-12-03)."
     assert rows(bot, "SELECT done_at FROM actions WHERE id = 1") == [("2026-12-03T09:00:00.000Z",)]
 
 
 def test_the_facilitator_may_report_it_in_the_owners_place_and_nobody_else_may(bot: Dispatcher) -> None:
     decide(bot, [("Draft the plan", BOB, "2026-12-10")])
     before = rows(bot, "SELECT count(*) FROM messages")
-    assert say(bot, CAROL, "done 1") == (
-        "No action 1 of yours (or of a decision you lead). Say 'actions' to see yours."
+    assert say(bot, CAROL, "done A1") == (
+        "No action A1 of yours (or of a decision you lead). Say 'actions' to see yours."
     )  # a participant of the meeting, not its owner: as if there were none
     assert (
-        say(bot, CAROL, "done 99") == "No action 99 of yours (or of a decision you lead). Say 'actions' to see yours."
+        say(bot, CAROL, "done A99") == "No action A99 of yours (or of a decision you lead). Say 'actions' to see yours."
     )
     assert rows(bot, "SELECT status FROM actions") == [("open",)]
     assert rows(bot, "SELECT count(*) FROM messages") == before  # nothing written for a refusal
 
     told = rows(bot, "SELECT count(*) FROM messages WHERE kind = 'info'")
-    assert say(bot, ALICE, "done 1", ROOM) == "Marked done in bob's place: 'Draft the plan' (from 'Weekly sync')."
+    assert say(bot, ALICE, "done A1", ROOM) == "Marked done in bob's place: 'Draft the plan' (from 'Weekly sync')."
     assert rows(bot, "SELECT status, done_confirmed_by FROM actions") == [("done", "console:alice")]
     assert rows(bot, "SELECT count(*) FROM messages WHERE kind = 'info'") == told  # said where the answer is seen
 
@@ -129,9 +129,10 @@ def test_the_facilitator_may_report_it_in_the_owners_place_and_nobody_else_may(b
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("done", "Say which action: done N (the number from 'actions')."),
-        ("done two", "Say which action: done N (the number from 'actions')."),
-        ("done 1" + "0" * 30, "Say which action: done N (the number from 'actions')."),
+        ("done", "Say which action by its code, as 'actions' and the digest show it: done A12."),
+        ("done two", "Say which action by its code, as 'actions' and the digest show it: done A12."),
+        ("done 1", "Say which action by its code, as 'actions' and the digest show it: done A12."),
+        ("done A1" + "0" * 30, "Say which action by its code, as 'actions' and the digest show it: done A12."),
     ],
 )
 def test_done_without_a_number_says_what_is_expected(bot: Dispatcher, text: str, expected: str) -> None:
@@ -141,9 +142,9 @@ def test_done_without_a_number_says_what_is_expected(bot: Dispatcher, text: str,
 
 
 def test_done_n_is_a_command_wherever_it_is_typed_but_a_bare_done_stays_a_runs_word() -> None:
-    assert names_a_run("done 12") and names_a_run("Done #12")
-    assert not names_a_run("done") and not names_a_run("done soon")
-    assert is_command("actions") and is_command("done 3")
+    assert names_a_run("done A12") and names_a_run("Done #a12")
+    assert not names_a_run("done") and not names_a_run("done soon") and not names_a_run("done 1")
+    assert is_command("actions") and is_command("done A3")
 
 
 def test_done_in_a_room_while_a_question_waits_answers_the_run_not_the_command(bot: Dispatcher) -> None:
@@ -156,7 +157,7 @@ def test_done_in_a_room_while_a_question_waits_answers_the_run_not_the_command(b
 
 def test_the_digest_and_the_review_leave_out_an_action_reported_done(bot: Dispatcher, clock: Clock) -> None:
     decision = decide(bot, [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", CAROL, "2026-12-11")])
-    say(bot, BOB, "done 1")
+    say(bot, BOB, "done A1")
     with transaction(bot.db) as conn:
         sent = digests(conn, clock.now, bot.tz_for)
     assert [(r.to.name if r.to else None, "Draft the plan" in r.text) for r in sent] == [("carol", False)]
@@ -178,7 +179,7 @@ def test_an_action_dropped_at_its_review_cannot_be_reported_done(bot: Dispatcher
     decide(bot, [("Draft the plan", BOB, "2026-12-10")])
     bot.db.conn.execute("UPDATE actions SET status = 'dropped'")
     assert (
-        say(bot, BOB, "done 1")
+        say(bot, BOB, "done A1")
         == "'Draft the plan' was dropped at its decision's review: there is nothing to mark done."
     )
     assert rows(bot, "SELECT status, done_at FROM actions") == [("dropped", None)]
@@ -186,8 +187,8 @@ def test_an_action_dropped_at_its_review_cannot_be_reported_done(bot: Dispatcher
 
 def test_the_analysts_see_it_done_on_time_by_its_owner(bot: Dispatcher, clock: Clock) -> None:
     decide(bot, [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", BOB, "2026-12-02")])
-    say(bot, BOB, "done 1")
+    say(bot, BOB, "done A1")
     clock.now += timedelta(days=5)
-    say(bot, BOB, "done 2")
+    say(bot, BOB, "done A2")
     view = rows(bot, "SELECT action_id, status, on_time, days_late FROM action_status ORDER BY action_id")
     assert view == [(1, "done", 1, None), (2, "done", 0, 4)]

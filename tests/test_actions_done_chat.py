@@ -52,7 +52,7 @@ async def test_a_slack_owner_reports_it_done_in_a_direct_message_once_though_sla
     slack.services.notify("slack")
     await wait_for(lambda: slack.rows(UNSENT) == [(0,)])  # the meeting's own messages are out
     before = len(fake.posted())
-    body = event_body(message("UB", "done 1", channel="DUB"), event_id="EvDone1")
+    body = event_body(message("UB", "done A1", channel="DUB"), event_id="EvDone1")
     assert (await slack.post(body)).status == 200
     said = await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "DUB"])
     assert [p["text"] for p in said] == ["Marked done: 'Draft the plan' (from 'Weekly sync')."]
@@ -62,7 +62,7 @@ async def test_a_slack_owner_reports_it_done_in_a_direct_message_once_though_sla
 
     retry = sign(body)
     assert (await slack.post(body, headers={**retry, "X-Slack-Retry-Num": "1"})).status == 200
-    assert slack.rows("SELECT count(*) FROM messages WHERE kind = 'command' AND text = 'done 1'") == [(1,)]
+    assert slack.rows("SELECT count(*) FROM messages WHERE kind = 'command' AND text = 'done A1'") == [(1,)]
     await slack.event(message("UB", "actions", channel="DUB"))  # nothing waits on him: a command
     listed = await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "DUB"][1:])
     assert [p["text"] for p in listed] == ["You have no open actions."]  # the retry said nothing twice
@@ -75,13 +75,13 @@ async def test_slack_slash_command_and_mention_list_and_mark_and_refuse_a_strang
     decide(slack.services.dispatcher, "slack", "C1", Actor("slack:UA", "Alice"), Actor("slack:UB", "Bob"))
     listed = await slack.slash("UB", "actions")
     assert listed["response_type"] == "ephemeral"
-    assert listed["text"].startswith("Bob, your open actions (1):\n  1. Draft the plan ('Weekly sync'), due ")
+    assert listed["text"].startswith("Bob, your open actions (1):\n  A1 Draft the plan ('Weekly sync'), due ")
 
-    refused = await slack.slash("UC", "done 1")
-    assert refused["text"] == "No action 1 of yours (or of a decision you lead). Say 'actions' to see yours."
+    refused = await slack.slash("UC", "done A1")
+    assert refused["text"] == "No action A1 of yours (or of a decision you lead). Say 'actions' to see yours."
     assert slack.rows("SELECT status FROM actions") == [("open",)]
 
-    await slack.event(message("UA", f"<@{BOT_USER}> done 1", type="app_mention"))  # the facilitator
+    await slack.event(message("UA", f"<@{BOT_USER}> done A1", type="app_mention"))  # the facilitator
     answer = await wait_for(lambda: fake.of("chat.postEphemeral"))
     assert (answer[0].args["user"], answer[0].args["text"]) == (
         "UA",
@@ -106,7 +106,7 @@ async def test_a_teams_owner_lists_and_reports_it_done_in_his_personal_chat(tmp_
         listed = await h.next_post(sent)
         assert listed.conversation == chat
         assert listed.text.startswith(f"{TEAMS_BOB['name']}, your open actions (1):")
-        await h.send(personal(h.url, TEAMS_BOB, "done 1"))
+        await h.send(personal(h.url, TEAMS_BOB, "done A1"))
         await h.next_post(sent + 2)
         said = {c.conversation.split(";")[0]: c.text for c in h.fake.posts()[sent + 1 :]}
         assert said == {

@@ -173,12 +173,17 @@ def test_a_whole_post_meeting_run_through_action_decision_answer(server: Server)
     [(action_id,)] = server.sql("SELECT id FROM actions WHERE decision_id = ?", decision[0][0])
     _, mine = server.act("action_my_actions", "bob", "/my_actions")
     assert texts(mine) == [
-        f"bob, your open actions (1):\n  {action_id}. Draft the plan ('Weekly sync'), due 2099-01-15\n"
-        f"When one is done, tell me: done {action_id} (its number). Stuck? Tell the facilitator."
+        f"bob, your open actions (1):\n  A{action_id} Draft the plan ('Weekly sync'), due 2099-01-15\n"
+        f"When one is done, tell me: done A{action_id} (its code). Stuck? Tell the facilitator."
     ]
-    _, none = server.act("action_my_actions", "alice", "/my_actions")
+    _, led = server.act("action_my_actions", "alice", "/my_actions")  # she owns none; she leads the decision
+    assert texts(led) == [
+        f"Open actions of decisions you lead (1):\n  A{action_id} Draft the plan - bob ('Weekly sync'), due 2099-01-15\n"
+        f"You may report one done in its owner's place: done A{action_id}."
+    ]
+    _, none = server.act("action_my_actions", "carol", "/my_actions")
     assert texts(none) == ["You have no open actions."]
-    _, done = server.act("action_decision_answer", "bob", f"done {action_id}")  # free text, no run waiting
+    _, done = server.act("action_decision_answer", "bob", f"done A{action_id}")  # free text, no run waiting
     assert texts(done) == ["Marked done: 'Draft the plan' (from 'Weekly sync')."]
     assert server.sql("SELECT status, done_confirmed_by FROM actions WHERE id = ?", action_id) == [("done", None)]
     _, status_after = server.act("action_decision_status", "alice", "/decision_status")

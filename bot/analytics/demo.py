@@ -9,7 +9,7 @@ messages, answers and revisions, transitions, decisions, actions and reviews.
 
 Scripted fates: most runs complete; some are abandoned mid-way or cancelled; facilitators correct
 decisions, owners and dates; owners decline and actions are reassigned; alerts repeat while their
-run is open. Some owners report their action done in chat (``done N``, through the same command
+run is open. Some owners report their action done in chat (``done A12``, through the same command
 every platform runs), before its due date or after it. At each review date the review run starts (the demo plays the scheduler's part: it
 marks the ``start_flow`` job done and sets the review's ``run_id``; for repeats it plays the
 router's, counting ``repeat_count``); it is answered on time, late, or never; owners say whether
@@ -254,7 +254,7 @@ class Sim:
             self.at(when, functools.partial(self.review, job_id, plan))
 
     def report_done(self, plan: Plan) -> None:
-        """About half the owners say ``done N`` themselves, most before the due date, some after."""
+        """About half the owners say ``done A12`` themselves, most before the due date, some after."""
         rnd = self.owners_rnd
         people = {p.id: p for p in [plan.fac, *plan.team]}
         rows = self.db.conn.execute(
@@ -274,7 +274,10 @@ class Sim:
     def say_done(self, owner: Actor, action_id: int) -> None:
         with transaction(self.db):
             run_command(
-                self.dispatcher, owner, ConversationKey(owner.id.split(":")[0], f"dm-{owner.name}"), f"done {action_id}"
+                self.dispatcher,
+                owner,
+                ConversationKey(owner.id.split(":")[0], f"dm-{owner.name}"),
+                f"done A{action_id}",
             )
 
     def review(self, job_id: int, plan: Plan) -> None:

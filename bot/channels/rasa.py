@@ -30,14 +30,14 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from bot import config, texts
 from bot.channels import rasa_replies as rr
 from bot.channels import rasa_store as store
-from bot.control import is_command, run_command
+from bot.control import is_command, names_a_run, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
 from bot.errors import FlowNotFound, FlowRefused
 from bot.flow_catalog import FlowCatalog, watch_flows
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
-from bot.store import migrations, open_db, transaction, utc_now
+from bot.store import migrations, open_db, runs, transaction, utc_now
 from bot.store.runs import forget_deliveries
 
 ACTION_NAMES = (
@@ -202,6 +202,13 @@ class ActionDecisionAnswer(DecisionAction):
             mentions=rr.mentions(text, caller.known_people(self.action_name)),
             raw=caller.latest,
         )
+        if names_a_run(text):  # 'status 3', 'done A12': a command before any run's answer
+            with transaction(bot.db) as conn:
+                if not platform_id or not runs.seen_delivery(conn, rr.CHANNEL, platform_id, bot.clock()):
+                    done = run_command(bot, caller.actor, caller.conversation, text, message.mentions)
+                    out.utter_message(text=done.text)
+            hand_over(bot, caller, out)
+            return []
         result = bot.handle(message)
         if result is None:
             if is_command(text):

@@ -98,9 +98,19 @@ class Inbound:
             await self._answer(said, event, thread_run, said.text)
 
     async def _answer(self, said: Said, event: dict[str, Any], run_id: int, text: str) -> None:
+        """A reply in a run's thread: its answer, unless it is a command that names its run or
+        action (``status 3``, ``done A12``), answered to its writer alone, as Teams takes them."""
         actor, mentions = await self._people(said.user, text)
         text, mentions = events.named(text, mentions)
         conversation = ConversationKey(NAME, said.channel, said.thread_ts)
+        if names_a_run(text):
+            if self._seen(said.platform_id):
+                return
+            done = self._once(said.platform_id, actor, ConversationKey(NAME, said.channel), text, mentions)
+            if done is not None:
+                self._after_command(done)
+                self.poster.ephemeral_later(said.channel, said.user, blocks.mrkdwn_parts(done.text), said.thread_ts)
+            return
         message = Message(conversation, actor, text, platform_id=said.platform_id, mentions=mentions, raw=event)
         self._after_turn(self.dispatcher.handle(message, run_id=run_id), actor, text)
 
@@ -308,7 +318,7 @@ class Inbound:
         if turn is not None:
             self._count(len(turn.outbox))
             self.services.notify(NAME)
-        if done.queued_on is not None:  # e.g. 'done N' tells the decision's conversation
+        if done.queued_on is not None:  # e.g. 'done A12' tells the decision's conversation
             if done.queued_on == NAME:
                 self._count(1)
             self.services.notify(done.queued_on)

@@ -9,7 +9,7 @@ and the server says so at start-up. The activity is then translated by
 (:mod:`bot.control`), in the request, so a 201 means the turn is stored. Replies leave through the
 outbox (:meth:`TeamsChannel.deliver`) on :mod:`bot.channels.teams_connector`.
 
-Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``, ``cancel N`` and ``done N`` are commands;
+Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``, ``cancel N`` and ``done A12`` are commands;
 other text goes to the run of the conversation first (``help``, ``back``, answers ...) and to the
 commands when there is none. In a channel a run lives in the reply chain of the bot's first
 message of that run (``teams_threads``); messages elsewhere in the channel are commands only.
@@ -267,7 +267,7 @@ class TeamsChannel(Channel):
                 result = run_command(dispatcher, message.actor, key, message.text, message.mentions)
             except BotError as exc:  # e.g. a review of a decision not in the ledger (the id stays)
                 result = CommandResult(str(exc), ok=False)
-        if result.queued_on is not None:  # e.g. 'done N' tells the decision's conversation
+        if result.queued_on is not None:  # e.g. 'done A12' tells the decision's conversation
             self.services.notify(result.queued_on)
         if result.started is not None or result.cancelled is not None:
             self.services.notify(self.name)

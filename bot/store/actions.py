@@ -2,7 +2,7 @@
 
 Actions are written when their run completes (:mod:`bot.store.ledger`); from then on their owner
 (or the decision's facilitator, in the owner's place) may report one done from chat, with
-``done N``, instead of waiting for the review to ask. The review asks only about the actions
+``done A12``, instead of waiting for the review to ask. The review asks only about the actions
 still open, and keeps the first ``done_at``.
 """
 
@@ -29,11 +29,12 @@ class ActionRow:
     owner_id: str | None
     owner_name: str | None
     facilitator_id: str | None  # the decision's
+    decision_id: int
 
 
 _COLUMNS = (
     "a.id, a.what, a.due, a.status, a.done_at, d.title, d.run_id, r.conversation, a.owner_id, a.owner_name,"
-    " d.decided_by"
+    " d.decided_by, a.decision_id"
 )
 _FROM = " FROM actions a JOIN decisions d ON d.id = a.decision_id JOIN runs r ON r.id = d.run_id"
 
@@ -45,6 +46,16 @@ def open_actions(conn: sqlite3.Connection, owner_id: str | None = None) -> list[
     rows = conn.execute(
         f"SELECT {_COLUMNS}{_FROM}{where} ORDER BY a.owner_id, a.due IS NULL, a.due, a.id",
         (owner_id,) if owner_id else (),
+    ).fetchall()
+    return [ActionRow(*row) for row in rows]
+
+
+def led_by(conn: sqlite3.Connection, facilitator_id: str) -> list[ActionRow]:
+    """The open actions of the decisions ``facilitator_id`` leads that others own."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}{_FROM} WHERE d.decided_by = ? AND a.status = 'open' AND coalesce(a.owner_id, '') != ?"
+        " ORDER BY a.due IS NULL, a.due, a.id",
+        (facilitator_id, facilitator_id),
     ).fetchall()
     return [ActionRow(*row) for row in rows]
 
@@ -77,6 +88,18 @@ def mark_done(
         " text, created_at) VALUES (?, 'in', ?, ?, ?, ?, ?, 'command', ?, ?)",
         (action.run_id, conversation.channel, str(conversation), actor.id, actor.name, platform_id, said, stamp),
     )
+
+
+def reviews_asking(conn: sqlite3.Connection, action: ActionRow) -> list[tuple[int, int]]:
+    """The open review runs of ``action``'s decision, each with the 0-based item its trigger
+    gives the action (a review asks one question per open action)."""
+    rows = conn.execute(
+        "SELECT r.id, a.key FROM runs r, json_each(r.context, '$.trigger.actions') a WHERE r.status IN"
+        " ('active', 'stalled') AND json_extract(r.context, '$.trigger.decision_id') = ?"
+        " AND json_extract(a.value, '$.id') = ?",
+        (action.decision_id, action.id),
+    ).fetchall()
+    return [(int(run_id), int(item)) for run_id, item in rows]
 
 
 def listed(rows: list[ActionRow], today: str) -> list[tuple[int, str, str, str | None, bool]]:

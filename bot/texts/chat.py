@@ -285,7 +285,7 @@ def command_needs_run(verb: str) -> str:
 
 
 def command_needs_action() -> str:
-    return "Say which action: done N (the number from 'actions')."
+    return "Say which action by its code, as 'actions' and the digest show it: done A12."
 
 
 def no_open_actions() -> str:
@@ -293,7 +293,7 @@ def no_open_actions() -> str:
 
 
 def action_unknown(action_id: int) -> str:
-    return f"No action {action_id} of yours (or of a decision you lead). Say 'actions' to see yours."
+    return f"No action A{action_id} of yours (or of a decision you lead). Say 'actions' to see yours."
 
 
 def action_already_done(what: str, day: str) -> str:

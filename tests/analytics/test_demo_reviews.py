@@ -63,7 +63,7 @@ def test_owners_report_some_actions_done_in_chat_before_or_after_their_due_date(
     reported = rows(
         ledger,
         "SELECT a.id, a.due, a.done_at, m.created_at, m.actor_id = a.owner_id, m.run_id = d.run_id,"
-        " a.done_confirmed_by FROM messages m JOIN actions a ON m.text = 'done ' || a.id"
+        " a.done_confirmed_by FROM messages m JOIN actions a ON m.text = 'done A' || a.id"
         " JOIN decisions d ON d.id = a.decision_id WHERE m.kind = 'command' AND m.direction = 'in' ORDER BY a.id",
     )
     assert len(reported) >= 3, "the demo's owners reported nothing done: pick another seed"

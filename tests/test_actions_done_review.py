@@ -1,0 +1,174 @@
+"""``actions`` and ``done A12`` where a review found them wrong: a facilitator's view of the
+actions they lead, a run's item numbers never taken for action codes, a review under way; and
+what was found right: the analysts' measures, a claimed triggered run, a 'no' at a review. On a
+real SQLite ledger, driven through the dispatcher and the shared commands as the platforms do."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.analytics import report
+from bot.analytics.measures import Params
+from bot.analytics.sql import MEASURES
+from bot.control import run_command
+from bot.dispatch import Dispatcher
+from bot.flow_catalog import FlowCatalog
+from bot.model import Actor, ConversationKey, Message, Trigger
+from bot.store import open_db, transaction
+
+ROOT = Path(__file__).resolve().parents[1]
+ALICE, BOB, CAROL = Actor("console:alice", "alice"), Actor("console:bob", "bob"), Actor("console:carol", "carol")
+ROOM, DM = ConversationKey("console", "room"), ConversationKey("console", "dm")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def bot(tmp_path: Path, clock: Clock) -> Dispatcher:
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    for name in ("post_meeting.yaml", "decision_review.yaml"):
+        shutil.copy(ROOT / "flows" / name, folder)
+    db = open_db(tmp_path / "ledger.db")
+    yield Dispatcher(db, FlowCatalog(folder, db), ZoneInfo("Europe/Berlin"), clock=clock)
+    db.conn.close()
+
+
+def decide(bot: Dispatcher, title: str, items: list[tuple[str, Actor, str]]) -> tuple[int, str]:
+    """A post_meeting run by alice, completed; its decision id and the summary the room was sent."""
+    people = {f"@{p.name}": p for _, p, _ in items}
+    bot.start(Trigger(flow="post_meeting", title=title, facilitator=ALICE, participants=[BOB, CAROL]), ROOM)
+    bot.handle(Message(ROOM, ALICE, "We ship in March"))
+    for what, owner, due in items:
+        for text in (what, f"@{owner.name}", due):
+            bot.handle(Message(ROOM, ALICE, text, mentions=people))
+    bot.handle(Message(ROOM, ALICE, "done"))
+    for _, owner, _ in items:
+        bot.handle(Message(ROOM, owner, "yes"))
+    last = bot.handle(Message(ROOM, ALICE, "ok"))
+    assert last is not None
+    summary = next(r.text for r in last.outcome.replies if r.kind == "summary")
+    return int(bot.db.conn.execute("SELECT max(id) FROM decisions").fetchone()[0]), summary
+
+
+def say(bot: Dispatcher, actor: Actor, text: str, where: ConversationKey = DM) -> str:
+    with transaction(bot.db):
+        return run_command(bot, actor, where, text).text
+
+
+def test_the_facilitator_learns_the_codes_of_the_actions_of_the_decisions_she_leads(bot: Dispatcher) -> None:
+    """Alice leads two meetings and owns no action: 'actions' shows her theirs, with their owners
+    and the codes 'done' takes in an owner's place."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    decide(bot, "Venue meeting", [("Book the venue", CAROL, "2026-12-11")])
+    assert say(bot, ALICE, "actions") == (
+        "Open actions of decisions you lead (2):\n"
+        "  A1 Draft the plan - bob ('Weekly sync'), due 2026-12-10\n"
+        "  A2 Book the venue - carol ('Venue meeting'), due 2026-12-11\n"
+        "You may report one done in its owner's place: done A1."
+    )
+
+
+def test_the_summarys_item_number_is_never_taken_for_an_action_code(bot: Dispatcher) -> None:
+    """The summary of the second meeting numbers carol's action '1.': 'done 1' marks nothing
+    (before, it marked bob's action 1 of the other meeting); its code does."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    _, summary = decide(bot, "Venue meeting", [("Book the venue", CAROL, "2026-12-11")])
+    assert "  1. Book the venue - carol" in summary
+    assert say(bot, ALICE, "done 1") == "Say which action by its code, as 'actions' and the digest show it: done A12."
+    assert say(bot, ALICE, "done A2") == "Marked done in carol's place: 'Book the venue' (from 'Venue meeting')."
+    rows = bot.db.conn.execute("SELECT what, status FROM actions ORDER BY id").fetchall()
+    assert rows == [("Draft the plan", "open"), ("Book the venue", "done")]
+
+
+def test_a_review_in_flight_stops_asking_an_owner_who_reported_it_done(bot: Dispatcher, clock: Clock) -> None:
+    """A review under way asking bob whether his action was done takes his 'done A1' as his yes
+    there: it stops waiting on him (it used to remind him, then hand the question on)."""
+    decision, _ = decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    clock.now += timedelta(days=20)
+    review = bot.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
+    assert any("'Draft the plan'" in r.text for r in review.outcome.replies)
+    assert say(bot, BOB, "done A1") == "Marked done: 'Draft the plan' (from 'Weekly sync')."
+    status = say(bot, ALICE, f"status {review.run_id}", ROOM)
+    assert "waiting for bob" not in status and "waiting for alice" in status, status
+    asked = bot.db.conn.execute(
+        "SELECT actor_id, value FROM answers WHERE run_id = ? AND step = 'actions_done'", (review.run_id,)
+    ).fetchall()
+    assert asked == [("console:bob", "true")]
+
+
+def test_report_participation_and_latency_equal_their_definitions_after_done(bot: Dispatcher, clock: Clock) -> None:
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    clock.now += timedelta(days=3)
+    say(bot, BOB, "done A1")
+    params = Params(as_of=clock.now + timedelta(days=1))
+    rep = report.build(bot.db.conn, params)
+    args = {
+        "since": "",
+        "until": "9999",
+        "flow": None,
+        "as_of": "2026-12-05T09:00:00.000Z",
+        "grace_days": 2,
+        "idle_days": 7,
+    }
+    cur = bot.db.conn.execute(MEASURES["participation"], args)
+    names = [d[0] for d in cur.description]
+    defined = {r[0]: dict(zip(names, r, strict=True)) for r in cur}
+    for row in rep["participation"]:
+        for column, value in row.items():
+            if column in defined[row["person"]]:
+                assert defined[row["person"]][column] == value, (row["person"], column)
+    assert defined["console:bob"]["inbound_messages"] == 2  # his 'yes' and his 'done A1'
+    cur = bot.db.conn.execute(MEASURES["follow_through_by_owner"], args)
+    names = [d[0] for d in cur.description]
+    bob = next(dict(zip(names, r, strict=True)) for r in cur if r[0] == "console:bob")
+    assert (bob["due"], bob["done_on_time"], bob["follow_through"]) == (1, 1, 1.0)
+
+
+def test_the_claimer_of_a_triggered_run_may_report_its_action_done(tmp_path: Path, clock: Clock) -> None:
+    from bot.admission import Admission
+
+    folder = tmp_path / "flows2"
+    folder.mkdir()
+    for name in ("metric_breach.yaml", "decision_review.yaml"):
+        shutil.copy(ROOT / "flows" / name, folder)
+    db = open_db(tmp_path / "claimed.db")
+    bot = Dispatcher(db, FlowCatalog(folder, db), ZoneInfo("Europe/Berlin"), clock=clock)
+    trig = Trigger(flow="metric_breach", source="generic", title="Checkout", conversation=ROOM)
+    bot.admit([Admission(trig)])
+    people = {"@bob": BOB}
+    for text in ("me", "act", "Roll back", "Revert", "@bob", "2026-12-10", "done"):
+        bot.handle(Message(ROOM, CAROL, text, mentions=people))
+    bot.handle(Message(ROOM, BOB, "yes"))
+    bot.handle(Message(ROOM, CAROL, "ok"))
+    assert db.conn.execute("SELECT decided_by FROM decisions").fetchall() == [("console:carol",)]
+    assert say(bot, CAROL, "done A1") == "Marked done in bob's place: 'Revert' (from 'Checkout')."
+    db.conn.close()
+
+
+def test_an_owners_no_at_a_review_in_flight_keeps_the_done_they_reported(bot: Dispatcher, clock: Clock) -> None:
+    decision, _ = decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    clock.now += timedelta(days=20)
+    bot.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
+    say(bot, BOB, "done A1")
+    bot.handle(Message(ROOM, BOB, "no"))
+    bot.handle(Message(ROOM, ALICE, "drop"))
+    rows = bot.db.conn.execute("SELECT status, done_at, done_confirmed_by FROM actions").fetchall()
+    assert rows == [("done", "2026-12-21T09:00:00.000Z", None)]
+    assert bot.db.conn.execute("SELECT status FROM decisions WHERE id = ?", (decision,)).fetchall() == [("dropped",)]

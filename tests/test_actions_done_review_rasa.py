@@ -1,0 +1,46 @@
+"""``done A12`` said to action_decision_answer while a run waits on the speaker: a command first,
+not the run's answer; against the real rasa-sdk action server in a subprocess."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests.rasa_support import Server, start_server, stop, texts
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    cli = [sys.executable, "-c", "from bot.cli import main; main()", "rasa-actions"]
+    running = start_server(tmp_path_factory.mktemp("rasa"), cli)
+    yield running
+    stop(running)
+
+
+def test_done_said_while_a_question_waits_is_a_command_not_its_answer(server: Server) -> None:
+    """Alice leads a decision with Bob's action; she starts another meeting, and while its first
+    question waits she says 'done A1' for Bob (the facilitator may, in his place): the action is
+    done and the new meeting's question still waits (before, 'done N' became its decision)."""
+    slots = {"decision_flow": "post_meeting", "decision_title": "Weekly sync", "decision_participants": "bob"}
+    server.act("action_decision_start", "alice", "/decision_start", slots=slots)
+    for text in ("We ship in March", "Draft the plan", "@bob", "2099-01-15", "done"):
+        server.act("action_decision_answer", "alice", text, slots=slots)
+    server.act("action_decision_answer", "bob", "hi")
+    server.act("action_decision_answer", "bob", "yes")
+    server.act("action_decision_answer", "alice", "hello again", slots=slots)
+    server.act("action_decision_answer", "alice", "2099-02-01", slots=slots)
+    [(action_id,)] = server.sql("SELECT id FROM actions WHERE status = 'open'")
+
+    retro = {"decision_flow": "post_meeting", "decision_title": "Retro", "decision_participants": "bob"}
+    _, started = server.act("action_decision_start", "alice", "/decision_start", slots=retro)
+    assert texts(started)[-1] == "What was decided in Retro?"
+    _, said = server.act("action_decision_answer", "alice", f"done A{action_id}", slots=retro)
+    decided = server.sql("SELECT raw FROM answers WHERE step = 'decision' ORDER BY id DESC LIMIT 1")
+    status = server.sql("SELECT status, done_confirmed_by FROM actions WHERE id = ?", action_id)
+    assert (texts(said)[0], decided, status) == (
+        "Marked done in bob's place: 'Draft the plan' (from 'Weekly sync').",
+        [("We ship in March",)],
+        [("done", "rasa:alice")],
+    )
