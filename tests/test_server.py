@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels import REGISTRY, Channel, DeliveryFailed, RetryLater, register
 from bot.control import run_command
+from bot.errors import ConfigError
 from bot.model import Actor, ConversationKey
 from bot.outbox import DEFECT_TRIES, Queued
 from bot.server import CHANNELS, SENDERS, SERVICES, create_app
@@ -370,14 +371,26 @@ def test_an_app_without_channels_still_serves_health(tmp_path: Path) -> None:
     assert app[CHANNELS] == {}
 
 
-def test_slack_left_off_for_want_of_its_bot_token_says_so(tmp_path: Path, caplog) -> None:
-    app = create_app(tmp_path / "x.db", ROOT / "flows", env={"SLACK_SIGNING_SECRET": "s3cret"})
-    assert app[CHANNELS] == {}
-    assert (
-        "Slack is off: SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not. Set SLACK_BOT_TOKEN (xoxb-...)"
-        in caplog.text
-    )
-    assert "s3cret" not in caplog.text
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"SLACK_SIGNING_SECRET": "s3cret"}, "SLACK_SIGNING_SECRET is set"),
+        ({"SLACK_APP_TOKEN": "xapp-s3cret"}, "SLACK_APP_TOKEN is set"),
+        (
+            {"SLACK_SIGNING_SECRET": "s3cret", "SLACK_APP_TOKEN": "xapp-s3cret"},
+            "SLACK_SIGNING_SECRET and SLACK_APP_TOKEN are set",
+        ),
+    ],
+)
+def test_a_slack_variable_without_the_bot_token_stops_the_start_naming_it(
+    tmp_path: Path, env: dict[str, str], said: str
+) -> None:
+    """The issue: a missing secret fails at start-up, naming the variable; only without any Slack
+    variable is Slack simply off. (It used to warn and serve with no channel.)"""
+    with pytest.raises(ConfigError) as refused:
+        create_app(tmp_path / "x.db", ROOT / "flows", env=env)
+    assert str(refused.value).startswith(f"SLACK_BOT_TOKEN is required: {said}, so Slack is meant to be on.")
+    assert "s3cret" not in str(refused.value)
 
 
 async def test_delivery_ids_are_forgotten_after_a_week_not_before(tmp_path: Path) -> None:

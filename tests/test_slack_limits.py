@@ -7,11 +7,13 @@ good is marked failed, logged with its run, and the conversation goes on."""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.channels.slack_blocks import escape
+from bot.channels.slack_limits import Pacer
 from tests.fakes.slack_api import BLOCK_TEXT_LIMIT, BOT_USER, TEXT_LIMIT, FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
 
@@ -169,5 +171,27 @@ async def test_the_list_of_a_busy_channel_is_answered_in_parts(tmp_path: Path, f
         assert all(c.result.get("ok") for c in said) and all(len(c.args["text"]) <= TEXT_LIMIT for c in said)
         listed = "\n".join(c.args["text"] for c in said)
         assert listed.startswith("Open decision runs here:") and all(title.strip() in listed for title in titles)
+    finally:
+        await slack.client.close()
+
+
+async def test_a_burst_of_slash_starts_in_one_channel_is_paced_roots_and_all(tmp_path: Path, fake: FakeSlack) -> None:
+    """About one message a second per channel after a short burst: the roots /decision start posts
+    take their turn too (they went out at once, uncounted: 8 starts put 12 messages in C1 in 46 ms).
+    Each start is still answered within Slack's 3 s."""
+    slack = await harness(tmp_path, fake)
+    slack.channel.poster.pacer = Pacer()  # the server's own pacing, as in production
+    try:
+        for i in range(6):
+            began = time.monotonic()
+            answer = await slack.slash("UA", f"start post_meeting Sync {i}")
+            assert answer["text"].startswith("Started run") and time.monotonic() - began < 2.5
+        await slack.posts(12, timeout=20)
+        at = sorted(c.at for c in fake.of("chat.postMessage") if c.args.get("channel") == "C1")
+        assert len([t for t in at if t - at[0] < 0.9]) <= 4  # the burst
+        assert at[-1] - at[0] >= len(at) - 4 - 1  # then about one a second (a root waits 1 s at most)
+        assert all(b - a > 0.5 for a, b in zip(at[4::2], at[6::2], strict=False))  # never more than 2 a second
+        roots = [c.args["text"] for c in fake.of("chat.postMessage") if "thread_ts" not in c.args]
+        assert len(roots) == 6
     finally:
         await slack.client.close()

@@ -77,16 +77,15 @@ class SlackChannel(Channel):
 
     @classmethod
     def configured(cls, env: Mapping[str, str]) -> bool:
-        return bool(env.get("SLACK_BOT_TOKEN"))
-
-    @classmethod
-    def half_configured(cls, env: Mapping[str, str]) -> str | None:
-        present = [name for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN") if env.get(name)]
-        return texts.slack_off_without_token(present) if present and not cls.configured(env) else None
+        """Any Slack variable turns Slack on; one missing then stops the start, naming it."""
+        return any(env.get(name) for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"))
 
     def __init__(self, services: Services):
         super().__init__(services)
         env = services.env
+        present = [name for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN") if env.get(name)]
+        if not env.get("SLACK_BOT_TOKEN"):
+            raise ConfigError(texts.slack_needs_bot_token(present))
         self.token = env["SLACK_BOT_TOKEN"]
         self.app_token = env.get("SLACK_APP_TOKEN") or None
         secret = env.get("SLACK_SIGNING_SECRET") or None

@@ -43,6 +43,10 @@ class Pacer:
         self._reserved[ticket] = send_at
         return send_at - now
 
+    def forget(self, ticket: int) -> None:
+        """``ticket`` went out before its reserved slot (it could wait no longer)."""
+        self._reserved.pop(ticket, None)
+
     def hold(self, channel: str, seconds: float) -> None:
         """Slack said 429 for ``channel``: nothing more goes there for ``seconds``."""
         now = self.clock()

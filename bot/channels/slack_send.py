@@ -45,6 +45,11 @@ log = logging.getLogger("decisionbot.slack")
 PLACEHOLDER = placeholder_facilitator("slack")
 
 
+#: How long the root of a run started by a slash command waits for its turn in its channel's
+#: pacing at most (Slack shows an error when the command is not answered within 3 s).
+ROOT_WAIT = 1.0
+
+
 @dataclass(frozen=True)
 class Target:
     channel: str
@@ -131,6 +136,7 @@ class Poster:
         self.spawn = spawn
         self.pacer = pacer or Pacer()
         self._dms: dict[str, str] = {}
+        self._roots = 0
 
     async def deliver(self, item: Queued) -> str | None:
         reply = item.reply
@@ -291,8 +297,20 @@ class Poster:
         return str(sent.get("message_ts") or "") or None
 
     async def post_now(self, channel: str, text: str) -> str:
-        """Post one message at once (the root of a run started by a slash command); its ts."""
-        sent = await call(self.client.chat_postMessage(channel=channel, text=text))
+        """Post one message now (the root of a run started by a slash command, within Slack's 3 s);
+        its ts. It takes its turn in the channel's pacing, waiting up to ``ROOT_WAIT`` for it, so a
+        burst of starts is spread out and what follows in the channel is paced after it."""
+        self._roots -= 1  # a ticket of its own (outbox ids are positive)
+        wait = self.pacer.wait(channel, self._roots)
+        if wait > 0:
+            await asyncio.sleep(min(wait, ROOT_WAIT))
+            self.pacer.forget(self._roots)
+        try:
+            sent = await call(self.client.chat_postMessage(channel=channel, text=text))
+        except RetryLater as exc:
+            if exc.reason.startswith("HTTP 429"):
+                self.pacer.hold(channel, exc.seconds)
+            raise
         return str(sent["ts"])
 
     # --- off the hot path: redraw answered prompts, answer people privately ------------------

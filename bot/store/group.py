@@ -43,7 +43,7 @@ import contextlib
 import functools
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -55,6 +55,9 @@ log = logging.getLogger("decisionbot.store")
 _INSTALLED: dict[int, GroupCommit] = {}
 #: How many lost groups in a row a kept write is run again after (a commit that keeps failing).
 KEPT_TRIES = 3
+#: After a write found the lock held by another process, for this long (seconds) requests wait for
+#: it without stopping the event loop before they write (:func:`writable`).
+CONTENDED_FOR = 30.0
 
 #: A write :func:`bot.store.kept_write` keeps: it writes into the connection it is given.
 Write = Callable[[sqlite3.Connection], object]
@@ -77,6 +80,7 @@ class GroupCommit:
         self.depth = 0  # savepoints open now (never across an await: see bot.store.transaction)
         self._on_rollback: list[Callable[[], object]] = []
         self._kept: list[Kept] = []  # background writes to run again if the open group is lost
+        self.contended_until = 0.0  # loop time: till then, requests wait for the lock first
 
     @classmethod
     def install(cls, conn: sqlite3.Connection) -> GroupCommit:
@@ -108,7 +112,13 @@ class GroupCommit:
 
     def _begin(self, loop: asyncio.AbstractEventLoop) -> None:
         commit_others(self.conn, self.file)
-        self.conn.execute("BEGIN IMMEDIATE")
+        with self._patient(loop.time() >= self.contended_until):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if is_busy(exc):  # another process holds the lock: for a while, nobody waits for it here
+                    self.contended_until = loop.time() + CONTENDED_FOR
+                raise
         try:
             row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
         except BaseException:
@@ -118,6 +128,21 @@ class GroupCommit:
         self._loop = loop
         self._done = loop.create_future()
         loop.call_soon(self._commit)
+
+    @contextlib.contextmanager
+    def _patient(self, patient: bool) -> Iterator[None]:
+        """The connection's busy wait (``patient``), or none: fail at once when the lock is held
+        (while another process has been found holding it lately, the event loop must not stop:
+        requests wait for it in :func:`writable`, background writes are tried again later)."""
+        if patient:
+            yield
+            return
+        (waits,) = self.conn.execute("PRAGMA busy_timeout").fetchone()
+        self.conn.execute("PRAGMA busy_timeout=0")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout={int(waits)}")
 
     def keep_write(self, write: Write) -> None:
         """``write`` (a background write, just released into the open group) is run again if the
@@ -283,6 +308,39 @@ def abandon(written: Written, exc: BaseException) -> bool:
                 group.fail(exc, functools.partial(texts.request_failed_group_lost, type(exc).__name__))
                 lost = True
     return lost
+
+
+async def writable(conn: sqlite3.Connection, patience: float) -> bool:
+    """While another process has been found holding the write lock lately (cron's ``jobs
+    run-due``, ``decisionbot trigger``: see ``CONTENDED_FOR``), take it for the group of this pass
+    before a request writes, waiting for it without stopping the event loop: tried with no busy
+    wait, again after short sleeps, for ``patience`` seconds at most. False when it is still held
+    then (the request is answered 503 and sent again). At once True otherwise, or when the group is
+    open already (a request then writes as usual, waiting the connection's busy timeout)."""
+    group = installed(conn)
+    loop = asyncio.get_running_loop()
+    if group is None or group.open or loop.time() > group.contended_until:
+        return True
+    give_up, pause = loop.time() + patience, 0.002
+    while True:
+        try:
+            group.join()  # no busy wait while contended (see GroupCommit._begin)
+            return True
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+        if loop.time() + pause > give_up:
+            return False
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == sqlite3.SQLITE_BUSY
+    return "database is locked" in str(exc)
 
 
 def in_request() -> bool:

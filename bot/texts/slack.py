@@ -107,10 +107,11 @@ def slack_post_timed_out() -> str:
     return "no answer in time"
 
 
-def slack_off_without_token(present: list[str]) -> str:
+def slack_needs_bot_token(present: list[str]) -> str:
     return (
-        f"Slack is off: {' and '.join(present)} {'is' if len(present) == 1 else 'are'} set but SLACK_BOT_TOKEN is not."
-        " Set SLACK_BOT_TOKEN (xoxb-...) to turn Slack on."
+        f"SLACK_BOT_TOKEN is required: {' and '.join(present)} {'is' if len(present) == 1 else 'are'} set, so Slack"
+        " is meant to be on. Set SLACK_BOT_TOKEN (xoxb-..., the app's Bot User OAuth Token), or unset"
+        f" {' and '.join(present)} to serve without Slack."
     )
 
 

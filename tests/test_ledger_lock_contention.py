@@ -1,0 +1,126 @@
+"""Another process writing to the ledger while the server runs (cron's ``jobs run-due``,
+``decisionbot trigger``, a second server in a rolling restart): Slack still gets its answer
+within 3 s, the server keeps serving meanwhile, and nothing is acknowledged that was not stored.
+The real server and slack_sdk against the fake Web API, requests signed for real; the other
+writer is a SQLite connection of its own in a thread, holding the write lock."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.server import LOCK_PATIENCE, SERVER_BUSY_MS
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, event_body, harness, message, sign, wait_for
+
+
+@pytest.fixture
+async def fake():
+    fake = await FakeSlack().start()
+    fake.add_user("UA", "Alice")
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def slack(tmp_path: Path, fake: FakeSlack):
+    h = await harness(tmp_path, fake)
+    yield h
+    await h.client.close()
+
+
+class Holder:
+    """Another writer: takes the write lock, holds it ``seconds``, commits."""
+
+    def __init__(self, db: Path, seconds: float):
+        self.db, self.seconds = db, seconds
+        self.held = threading.Event()
+        self.thread = threading.Thread(target=self._hold)
+
+    def _hold(self) -> None:
+        conn = sqlite3.connect(self.db, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO deliveries (platform, delivery_id, received_at) VALUES ('cron', 'x', 'x')")
+        self.held.set()
+        time.sleep(self.seconds)
+        conn.execute("COMMIT")
+        conn.close()
+
+    async def __aenter__(self) -> Holder:
+        self.thread.start()
+        await asyncio.get_running_loop().run_in_executor(None, self.held.wait)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.thread.join)
+
+
+async def started(slack: Harness) -> str:
+    await slack.slash("UA", "start post_meeting Sync")
+    return (await slack.posts(2))[0]["ts"]
+
+
+async def test_a_lock_held_long_is_answered_503_in_time_the_loop_serves_and_slacks_retry_is_taken_once(
+    slack: Harness, tmp_path: Path
+) -> None:
+    """The first write to find the lock held waits for it a second (the event loop stops), then
+    is answered 503; from then on requests wait for it without stopping the loop, up to
+    LOCK_PATIENCE, then 503. Before, every request waited inside the event loop for 30 s (500)."""
+    thread = await started(slack)
+    body = event_body(message("UA", "We ship in March", thread_ts=thread), event_id="EvLocked")
+    retry = {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+    async with Holder(tmp_path / "slack.db", SERVER_BUSY_MS / 1000 + LOCK_PATIENCE + 1.5):
+        began = time.monotonic()
+        first = await slack.post(body)
+        assert first.status == 503 and first.headers["Retry-After"] == "1"
+        assert time.monotonic() - began < SERVER_BUSY_MS / 1000 + 0.5
+        assert (await first.json())["error"].startswith("Another process is writing to the ledger")
+
+        began = time.monotonic()
+        posting = asyncio.ensure_future(slack.post(body, headers=retry))  # Slack's retry, at once
+        await asyncio.sleep(0.3)
+        health_began = time.monotonic()
+        health = await slack.client.get("/healthz")  # the event loop serves while the retry waits
+        assert health.status == 200 and time.monotonic() - health_began < 0.3
+        second = await posting
+        assert second.status == 503 and LOCK_PATIENCE - 0.1 < time.monotonic() - began < 3.0
+    assert slack.rows("SELECT count(*) FROM answers") == [(0,)]  # nothing kept of it, not even its id
+    assert slack.rows("SELECT count(*) FROM deliveries WHERE delivery_id = 'EvLocked'") == [(0,)]
+
+    assert (await slack.post(body, headers=retry)).status == 200  # the lock is free: stored
+    assert (await slack.post(body, headers=retry)).status == 200  # and again: a repeat, dropped
+    assert slack.rows("SELECT step, raw FROM answers") == [("decision", "We ship in March")]
+    await slack.posts(3)
+
+
+async def test_a_short_hold_is_waited_out_and_the_event_is_stored_before_its_200(
+    slack: Harness, tmp_path: Path, fake: FakeSlack
+) -> None:
+    thread = await started(slack)
+    async with Holder(tmp_path / "slack.db", 0.4):
+        began = time.monotonic()
+        resp = await slack.event(message("UA", "We ship in March", thread_ts=thread))
+        took = time.monotonic() - began
+        assert resp.status == 200
+        assert 0.2 < took < SERVER_BUSY_MS / 1000, took
+        assert slack.rows("SELECT step, raw FROM answers") == [("decision", "We ship in March")]
+    posted = await slack.posts(3)
+    assert posted[2]["text"].endswith("Action 1: What is the action?")
+
+
+async def test_the_outbox_carries_on_once_the_other_writer_is_done(slack: Harness, tmp_path: Path) -> None:
+    """A reply posted while the lock is held cannot be marked sent then: it is marked later, and
+    never posted twice."""
+    thread = await started(slack)
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    async with Holder(tmp_path / "slack.db", 1.0):
+        await asyncio.sleep(0.1)
+    unsent = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
+    await wait_for(lambda: slack.rows(unsent) == [(0,)])
+    texts = [p["text"] for p in slack.fake.posted()]
+    assert len(texts) == len(set(texts)) == 3
