@@ -290,7 +290,8 @@ def serve(obj: Context, host: str, port: int) -> None:
     Channels turn on from the environment (Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or
     SLACK_APP_TOKEN for Socket Mode; Teams: MicrosoftAppId / MicrosoftAppPassword, or
     DECISIONBOT_TEAMS=on for local development without authentication); a channel
-    whose secrets are incomplete stops the start with the name of the missing variable.
+    whose secrets are incomplete, or refused at start-up (Slack's token, the Teams bot's
+    credentials by Azure AD), stops the start with the name of the variable to fix.
 
     \b
     Example:

@@ -122,7 +122,9 @@ def test_the_server_says_when_authentication_is_off(tmp_path: Path, caplog: pyte
     ]
 
 
-async def test_when_the_signing_keys_cannot_be_fetched_a_token_is_not_taken_on_trust(tmp_path: Path) -> None:
+async def test_when_the_signing_keys_cannot_be_fetched_a_token_is_not_taken_on_trust(
+    tmp_path: Path, login: FakeLogin
+) -> None:
     original = REGISTRY["teams"]
     with OpenIdServer() as server:
         signer = server

@@ -4,7 +4,9 @@ MicrosoftAppCredentials and MSAL asking the fake Azure AD of tests/fakes/login.p
 Bot Connector: the replies are kept (none given up, however old) until the credentials work
 again or the server restarts with working ones; each outage is one log line of ours naming the
 variables to fix, and ``/healthz`` says Teams is failing until then. Azure AD's 5xx and network
-errors stay plain retries."""
+errors stay plain retries. Each server starts with working credentials (refused ones stop the
+start: tests/test_teams_startup_check.py); they break while it serves, and the token it asked at
+start-up expires (``token_expired``), so the next call asks Azure AD."""
 
 from __future__ import annotations
 
@@ -56,6 +58,11 @@ async def health(h: Harness) -> dict[str, Any]:
 async def say(h: Harness, login: FakeLogin, text: str) -> None:
     resp = await h.post(personal(h.url, ALICE, text), {"Authorization": f"Bearer {login.keys.token(APP_ID, h.url)}"})
     assert resp.status == 201, await resp.text()
+
+
+def token_expired(h: Harness) -> None:
+    """The token asked at start-up (and MSAL's copy of it) expired: the next call asks Azure AD."""
+    h.channel.connector.tokens.forget(fresh=True)
 
 
 def secret_rotated(login: FakeLogin, h: Harness) -> None:
@@ -111,6 +118,7 @@ async def test_replies_while_azure_ad_refuses_the_credentials_are_kept_and_go_ou
     caplog.set_level(logging.INFO)
     async with Harness(tmp_path, dict(env)) as h:
         breaks(login, h)
+        token_expired(h)
         await say(h, login, "start post_meeting Weekly sync")
         await wait_for(lambda: any(row[2] for row in h.db(OUT)))
         await say(h, login, "We ship in March")  # its reply waits behind the first
@@ -146,8 +154,9 @@ async def test_a_refusal_that_heals_keeps_even_old_replies_and_is_tried_slowly_t
     tmp_path: Path, login: FakeLogin, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    login.apps = set()  # a new app registration Azure AD has not replicated yet (or one disabled for a while)
     async with Harness(tmp_path, dict(ENV)) as h:
+        login.apps = set()  # a new app registration Azure AD has not replicated yet (or one disabled for a while)
+        token_expired(h)
         sender = h.client.server.app[SENDERS]["teams"]  # type: ignore[union-attr]
         sender.down_first = 0.5  # (a minute in production, then longer)
         await say(h, login, "start post_meeting Weekly sync")
@@ -243,6 +252,7 @@ async def test_azure_ad_failing_or_unreachable_is_a_plain_retry(
             monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
         else:
             login.failures = [503] * 3
+        token_expired(h)
         await say(h, login, "start post_meeting Weekly sync")
         await wait_for(lambda: any(row[2] for row in h.db(OUT)))
         (row,) = h.db(OUT)
@@ -305,9 +315,10 @@ async def test_a_managed_identity_the_host_does_not_have_is_refused_credentials_
     caplog.set_level(logging.INFO)
     imds = Imds()
     imds.install(monkeypatch)
-    imds.refusals = [status] * 1000
     try:
         async with Harness(tmp_path, dict(MSI_ENV)) as h:
+            imds.refusals = [status] * 1000
+            token_expired(h)
             await say(h, login, "start post_meeting Weekly sync")
             await wait_for(lambda: any(row[2] for row in h.db(OUT)))
             ((sent, failed, error),) = h.db(OUT)
@@ -329,7 +340,7 @@ async def test_a_managed_identity_the_host_does_not_have_is_refused_credentials_
 
 
 class ThrottlingLogin(FakeLogin):
-    throttle = 1  # the next tenant discoveries answered 429 Too Many Requests
+    throttle = 0  # the next tenant discoveries answered 429 Too Many Requests
 
     def _answer(self, host: str, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         if method == "GET" and path.endswith("/v2.0/.well-known/openid-configuration") and self.throttle:
@@ -348,6 +359,8 @@ async def test_a_throttled_tenant_discovery_is_a_retry_not_a_tenant_unknown(
         async with Harness(
             tmp_path, {**ENV, "MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": TENANT_ID}
         ) as h:
+            login.throttle = 1
+            token_expired(h)
             await say(h, login, "start post_meeting Weekly sync")
             await wait_for(lambda: any(row[2] for row in h.db(OUT)))
             ((sent, failed, error),) = h.db(OUT)
@@ -363,8 +376,9 @@ async def test_credentials_working_again_in_a_side_call_end_the_outboxs_hold_at_
     tmp_path: Path, login: FakeLogin, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    login.apps = set()  # an app registration not replicated yet
     async with Harness(tmp_path, dict(ENV)) as h:  # production DOWN_FIRST: a minute before the next try
+        login.apps = set()  # an app registration not replicated yet
+        token_expired(h)
         await say(h, login, "start post_meeting Weekly sync")
         await wait_for(lambda: any(row[2] for row in h.db(OUT)))
         await asyncio.sleep(2.0)  # the outbox settled in its hold (a minute)

@@ -33,12 +33,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
     ConfigurationServiceClientCredentialFactory,
 )
-from botframework.connector.auth import (
-    AuthenticationConstants,
-    ClaimsIdentity,
-    JwtTokenExtractor,
-    ServiceClientCredentialsFactory,
-)
+from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor, ServiceClientCredentialsFactory
 
 from bot import inbound_json, texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register
@@ -48,7 +43,7 @@ from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, a
 from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.channels.teams_switch import PARTS, asked_for
-from bot.channels.teams_tokens import Tokens
+from bot.channels.teams_tokens import Tokens, bot_credentials
 from bot.control import CommandResult, names_a_run, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
@@ -105,20 +100,12 @@ class TeamsChannel(Channel):
         return [web.post("/api/messages", self.messages)]
 
     async def start(self) -> None:
-        credentials = None
-        if self.settings.app_id:
-            claims = ClaimsIdentity(
-                {
-                    AuthenticationConstants.AUDIENCE_CLAIM: self.settings.app_id,
-                    AuthenticationConstants.APP_ID_CLAIM: self.settings.app_id,
-                },
-                True,
-            )
-            client = await self.auth.create_connector_factory(claims).create("https://smba.trafficmanager.net/", None)
-            credentials = client.config.credentials
-            await self._prefetch_keys()
+        credentials = await bot_credentials(self.auth, self.settings.app_id) if self.settings.app_id else None
         tenant = self.settings.tenant_id if self.settings.app_type == "SingleTenant" else ""  # else not asked
         tokens = Tokens(credentials, tenant, on_accepted=lambda: self.services.notify(self.name))
+        await tokens.check()  # one token, kept for the first reply; credentials refused stop the start
+        if credentials is not None:
+            await self._prefetch_keys()
         self.connector = Connector(self.services.http, tokens)
         self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock)
         fallback = self.services.dispatcher.tz_for

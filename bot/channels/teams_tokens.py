@@ -14,22 +14,31 @@ tenant discovery (429) stay :class:`RetryLater`. Each outage is one error of our
 variables to fix (never the secret), ``failing`` tells ``/healthz`` until a call goes through
 again, and that is one info line and ``on_accepted`` (the channel's outbox sender woken: it ends
 its hold at once).
+
+At start-up (:meth:`Tokens.check`) one token is asked and kept for the first reply: the same
+refusals stop the start (a ConfigError naming the variables, as Slack's refused token does);
+Azure AD unreachable, failing or slow is one warning, and the credentials are tried at the first
+reply.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botframework.connector.auth import ManagedIdentityAppCredentials
+from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity, ManagedIdentityAppCredentials
 
 from bot import texts
 from bot.channels import ChannelDown, RetryLater
+from bot.errors import ConfigError
 from bot.outbox import DOWN_FIRST, DOWN_MOST
 from bot.store import iso, utc_now
 
@@ -37,6 +46,8 @@ log = logging.getLogger("decisionbot.teams")
 
 TOKEN_TTL = 600.0  # seconds a token is reused before asking MSAL again (it caches too)
 WARN_EVERY = 3600.0  # seconds between warnings of one service URL's connector 401
+#: Seconds the start-up waits for Azure AD's answer to the credentials before serving without it.
+CHECK_TIMEOUT = 5.0
 
 #: OAuth errors of Azure AD's token endpoint that refuse the bot's own credentials.
 REFUSED = {"invalid_client", "unauthorized_client", "invalid_grant", "invalid_tenant"}
@@ -115,6 +126,16 @@ def msi_refusal(exc: MsiRefused) -> Refusal | None:
     return Refusal("identity", said, MSI_VARIABLES) if refused else None
 
 
+async def bot_credentials(auth: Any, app_id: str) -> Any:
+    """botbuilder's credentials for the bot's own calls (``MicrosoftAppCredentials``, or
+    ``ManagedIdentityAppCredentials``), as its connector factory makes them for a turn."""
+    claims = ClaimsIdentity(
+        {AuthenticationConstants.AUDIENCE_CLAIM: app_id, AuthenticationConstants.APP_ID_CLAIM: app_id}, True
+    )
+    client = await auth.create_connector_factory(claims).create("https://smba.trafficmanager.net/", None)
+    return client.config.credentials
+
+
 class Tokens:
     """Bearer tokens for the connector from a botbuilder credentials object (None: auth off),
     and whether the credentials are refused now."""
@@ -145,6 +166,29 @@ class Tokens:
                 raise self.refused(refusal) from exc
             self._until = time.monotonic() + TOKEN_TTL
         return self._token
+
+    async def check(self, timeout: float = CHECK_TIMEOUT) -> None:
+        """At start-up: one token, kept for the first reply. Credentials refused (what ``get``
+        holds the channel for) are a ConfigError naming what to fix: serve does not start. Azure
+        AD (or the identity endpoint) unreachable, failing (5xx, 429) or silent for ``timeout``
+        seconds: one warning, and the first reply tries them. Asked in a daemon thread of its own:
+        an endpoint that never answers holds neither the start nor the process's exit."""
+        if self.credentials is None:  # authentication off (DECISIONBOT_TEAMS=on): nothing to check
+            return
+        try:
+            token = await asyncio.wait_for(_in_a_thread(self._fetch), timeout)
+        except TimeoutError:  # its answer, when it comes, stays in MSAL's cache for the first reply
+            log.warning(texts.teams_credentials_unchecked(self.msi, None, timeout))
+            return
+        except Exception as exc:
+            self._drop_client()  # the first reply asks anew (not MSAL's memory of a refusal or a 5xx)
+            refusal = aad_refusal(exc, self.tenant_id)
+            if refusal is None:
+                log.warning(texts.teams_credentials_unchecked(self.msi, f"{type(exc).__name__}: {exc}"[:300], timeout))
+                return
+            told = texts.teams_credentials_refused_at_start(refusal.kind, refusal.error, refusal.variables)
+            raise ConfigError(told) from exc
+        self._token, self._until = token, time.monotonic() + TOKEN_TTL
 
     def _fetch(self) -> str:
         credentials: Any = self.credentials
@@ -214,3 +258,25 @@ class Tokens:
             return None
         refusal, since = self.refusal
         return texts.teams_failing(refusal.kind, refusal.error, refusal.variables, since)
+
+
+def _in_a_thread(fetch: Callable[[], str]) -> asyncio.Future[str]:
+    """``fetch()`` in a daemon thread, as a future of the running loop (the default executor's
+    threads are waited for at exit: a login endpoint that never answers would hold it)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+            loop.call_soon_threadsafe(lambda: None if future.done() else outcome())  # done: timed out
+
+    def run() -> None:
+        try:
+            token = fetch()
+        except BaseException as exc:  # handed to the waiting start-up, as to_thread would
+            settle(functools.partial(future.set_exception, exc))  # (exc is unbound after the except)
+        else:
+            settle(functools.partial(future.set_result, token))
+
+    threading.Thread(target=run, name="teams-credentials-check", daemon=True).start()
+    return future

@@ -202,6 +202,25 @@ def teams_credentials_refused(kind: str, error: str, variables: tuple[str, ...],
     )
 
 
+def teams_credentials_refused_at_start(kind: str, error: str, variables: tuple[str, ...]) -> str:
+    """Why ``serve`` does not start: the credentials checked at start-up were refused."""
+    by = "the managed identity endpoint" if kind == "identity" else "Azure AD"
+    fix = _CREDENTIALS_FIX[kind].format(names=", ".join(variables))
+    return (
+        f"Teams: {by} refused the bot's credentials at start-up ({error}). {fix}; then start {command()} serve again."
+    )
+
+
+def teams_credentials_unchecked(msi: bool, problem: str | None, seconds: float) -> str:
+    """The credentials could not be checked at start-up (``problem`` None: no answer in time)."""
+    by = "the managed identity endpoint" if msi else "Azure AD"
+    why = problem if problem is not None else f"no answer within {seconds:g} s"
+    return (
+        f"Teams: could not check the bot's credentials with {by} at start-up ({why}). Serving anyway:"
+        " they are tried at the first reply, and a refusal then is logged naming what to fix."
+    )
+
+
 def teams_connector_refused(service_url: str, reason: str, variables: tuple[str, ...]) -> str:
     """A Bot Connector 401 to a token just fetched anew from Azure AD (once a service URL)."""
     return (

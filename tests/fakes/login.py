@@ -13,7 +13,9 @@ that answers every ``CONNECT`` itself, with a certificate for those hosts that a
   Told a ``secret``, it refuses any other as Azure AD does (401 ``invalid_client``,
   AADSTS7000215); told ``apps``, an app id not among them (400 ``unauthorized_client``,
   AADSTS700016); told ``tenants``, the discovery of any other fails (400, AADSTS90002);
-  ``failures`` are statuses to answer the next token requests with (a 503); and
+  ``failures`` are statuses to answer the next token requests with (a 503); ``delay`` seconds it
+  takes to answer one (an endpoint slower than the start-up waits); ``unreachable`` hosts the
+  proxy answers 502 for (Azure AD out of reach); and
   ``GET /common/discovery/instance``, which MSAL asks after a refused token request;
 - ``login.botframework.com``: the Bot Framework's OpenID metadata and the signing keys of an
   :class:`~tests.fakes.bot_connector.OpenIdServer` (which signs the inbound tokens).
@@ -25,6 +27,7 @@ import datetime
 import json
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -57,6 +60,8 @@ class FakeLogin:
         self.apps: set[str] | None = None  # the app ids registered (None: any)
         self.tenants: set[str] | None = None  # the tenants there are (None: any)
         self.failures: list[int] = []  # statuses for the next token requests
+        self.delay = 0.0  # seconds before a token request is answered
+        self.unreachable: set[str] = set()  # hosts the proxy cannot reach (502 to their CONNECT)
         self.ca_file = folder / "fake-login-ca.pem"
         self.context = self._certificate(folder)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._proxy())
@@ -132,6 +137,7 @@ class FakeLogin:
             }
         if host == AAD and method == "POST" and parts[1:] == ["oauth2", "v2.0", "token"]:
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            time.sleep(self.delay)
             self.tokens.append(TokenRequest(parts[0], form))
             refused = self._refusal(parts[0], form)
             if refused is not None:
@@ -194,6 +200,11 @@ class FakeLogin:
         class Proxy(BaseHTTPRequestHandler):
             def do_CONNECT(self) -> None:  # noqa: N802 - http.server's name
                 host = self.path.split(":")[0]
+                if host in fake.unreachable:  # as a proxy answers when the host does not
+                    self.send_response(502, "Bad Gateway")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(200, "Connection established")
                 self.end_headers()
                 self.close_connection = True
