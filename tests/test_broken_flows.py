@@ -80,6 +80,12 @@ BROKEN: dict[str, tuple[str, str | None, str, str]] = {
         "the step is a choice without options",
         "add 'options: [a, b, c]'",
     ),
+    "reserved_step_id": (  # valid to the schema, and crashed the turn that moved to it
+        "title: T\nsteps:\n" + ONE_STEP + "  - {id: next, ask: 'What happens next?', type: text}\n",
+        "next",
+        "the step id 'next' is a reserved name: the engine moves every run on with an event of that name",
+        "rename it, e.g. 'next_step', wherever the flow names it",
+    ),
     "tabs": (
         "title: T\nsteps:\n\t- id: decision\n\t  ask: What?\n\t  type: text\n",
         None,
@@ -202,11 +208,12 @@ def test_a_bom_at_the_start_of_a_flow_file_is_read_as_the_editor_meant(folder: P
     assert result.exit_code == 0 and result.stdout == "3 flow file(s) valid.\n"
 
 
+@pytest.mark.parametrize("name", ["missing_target", "reserved_step_id"])
 def test_serve_runs_the_good_flows_and_names_the_broken_one_in_its_log_and_healthz(
-    folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    name: str, folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    path = write_broken(folder, "missing_target")
-    problem, fix = said(path, "missing_target")
+    path = write_broken(folder, name)
+    problem, fix = said(path, name)
 
     async def check() -> None:
         with caplog.at_level(logging.ERROR, logger="decisionbot"):
@@ -219,7 +226,7 @@ def test_serve_runs_the_good_flows_and_names_the_broken_one_in_its_log_and_healt
         finally:
             await client.close()
         assert health["status"] == "ok"
-        assert problem in health["flows_refused"]["missing_target"]
+        assert problem in health["flows_refused"][name]
 
     asyncio.run(check())
 

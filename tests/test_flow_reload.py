@@ -224,3 +224,37 @@ def test_a_file_is_loaded_once_it_looks_the_same_twice_not_half_written(folder: 
         assert catalog.scan() is None  # nothing new
     finally:
         db.conn.close()
+
+
+async def test_a_step_renamed_to_a_reserved_id_while_serving_is_refused_on_reload_and_runs_once_renamed(
+    folder: Path,  # noqa: F811
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="decisionbot")
+    client = await serve(tmp_path, folder)
+    try:
+        good = (folder / "post_meeting.yaml").read_text()
+        (folder / "post_meeting.yaml").write_text(good.replace("owner_accepts", "next"))
+        body = await healthz_until(client, lambda h: "post_meeting" in h.get("flows_refused", {}))
+        where = f"{folder / 'post_meeting.yaml'}, step 'next': the step id 'next' is a reserved name"
+        fix = "Fix: rename it, e.g. 'next_step', wherever the flow names it"
+        assert where in body["flows_refused"]["post_meeting"]
+        [refusal] = lines(caplog, "Flow refused on reload")
+        assert where in refusal and fix in refusal  # the same words as flows validate and chat
+        with pytest.raises(FlowNotFound, match="reserved name"):
+            dispatcher(client).catalog.get("post_meeting")
+        assert {"decision_review", "metric_breach"} <= set(dispatcher(client).catalog.current)  # the others run
+
+        (folder / "post_meeting.yaml").write_text(good.replace("owner_accepts", "next_step"))
+        await healthz_until(client, lambda h: "flows_refused" not in h)
+        post_meeting(client)
+        for who, text in (
+            (ALICE, "We ship"), (ALICE, "Plan"), (ALICE, "bob"), (ALICE, "2030-01-10"), (ALICE, "done"),
+            (BOB, "yes"), (ALICE, "2030-02-01"),
+        ):  # fmt: skip
+            say(client, who, text)
+        assert rows(client, "SELECT state, status FROM runs") == [("completed", "completed")]
+        assert rows(client, "SELECT value FROM answers WHERE step = 'next_step'") == [("true",)]
+    finally:
+        await client.close()

@@ -1,7 +1,7 @@
-"""What a flow file means, checked once its structure passed the schema: unique step ids,
-questions with their defaults and bounds, who is asked, branches and their conditions, prompt
-templates, reachability and the ledger mapping. Each problem is a FlowError naming the file, the
-step and the fix."""
+"""What a flow file means, checked once its structure passed the schema: unique step ids the
+engine can use (not reserved: :mod:`bot.engine.reserved`), questions with their defaults and
+bounds, who is asked, branches and their conditions, prompt templates, reachability and the
+ledger mapping. Each problem is a FlowError naming the file, the step and the fix."""
 
 from __future__ import annotations
 
@@ -13,14 +13,11 @@ from zoneinfo import ZoneInfo
 from statemachine.exceptions import InvalidDefinition
 from statemachine.io.evaluators import RestrictedEvaluator, normalize_cond
 
-from bot.engine import templates
+from bot import texts
+from bot.engine import reserved, templates
 from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
 from bot.errors import FlowError
 from bot.model import Actor
-
-RESERVED_IDS = {"trigger", "answers", "item", "n", "run", "flow", "now", "completed", "cancelled"}
-# names python-statemachine hands to guards itself; a step may not shadow them
-RESERVED_IDS |= {"event", "machine", "model", "source", "state", "target", "transition"}
 
 #: The names every prompt and the record's decision template are rendered with, besides step ids.
 PROMPT_NAMES = frozenset({"trigger", "run", "answers"})
@@ -37,8 +34,9 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
         fail = _failer(flow, step.id)
         if step.id in seen:
             fail(f"the step id '{step.id}' is used twice", "give every step its own id")
-        if step.id in RESERVED_IDS:
-            fail(f"'{step.id}' is a reserved name", "rename the step")
+        kind = reserved.kind_of(step.id, pinned)
+        if kind:
+            fail(texts.step_id_reserved(step.id, kind), texts.step_id_reserved_fix(step.id))
         seen.add(step.id)
         _check_question(flow, step, step)
         _check_to(flow, step, seen)

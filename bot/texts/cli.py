@@ -164,6 +164,29 @@ def cli_warning(text: str) -> str:
     return f"Warning: {text}"
 
 
+#: Why a step id is reserved, by its kind in bot/engine/reserved.py.
+_RESERVED_BECAUSE = {
+    "end": "runs end in a state of that name",
+    "event": "the engine moves every run on with an event of that name",
+    "template": "prompts and templates have a variable of that name",
+    "argument": "the engine and python-statemachine pass an argument of that name with the answers,"
+    " so a run could not move on from it or a condition could not read it",
+    "machine": "it is a name of python-statemachine's state machine (a method, attribute or setting),"
+    " which a step of that name would replace",
+    "constant": "conditions or prompts read it as a constant (true, false, none), not as the step's answer",
+    "keyword": "it is a Python keyword, which a branch condition cannot name",
+}
+
+
+def step_id_reserved(step_id: str, kind: str) -> str:
+    """A flow file's step id the engine cannot use (``kind``: why, from bot/engine/reserved.py)."""
+    return f"the step id '{step_id}' is a reserved name: {_RESERVED_BECAUSE[kind]}"
+
+
+def step_id_reserved_fix(step_id: str) -> str:
+    return f"rename it, e.g. '{step_id}_step', wherever the flow names it (id, goto, when, prompts, record)"
+
+
 def flow_refused(error: object) -> str:
     """A flow file that is refused while the others run (``error``: its FlowError, file, step and fix)."""
     return f"Flow refused, the other flows run without it: {error}"
