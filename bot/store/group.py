@@ -55,8 +55,7 @@ log = logging.getLogger("decisionbot.store")
 _INSTALLED: dict[int, GroupCommit] = {}
 #: How many lost groups in a row a kept write is run again after (a commit that keeps failing).
 KEPT_TRIES = 3
-#: After a write found the lock held by another process, for this long (seconds) requests wait for
-#: it without stopping the event loop before they write (:func:`writable`).
+#: Seconds after a write found the lock held by another process that requests wait in writable().
 CONTENDED_FOR = 30.0
 
 #: A write :func:`bot.store.kept_write` keeps: it writes into the connection it is given.
@@ -131,9 +130,8 @@ class GroupCommit:
 
     @contextlib.contextmanager
     def _patient(self, patient: bool) -> Iterator[None]:
-        """The connection's busy wait (``patient``), or none: fail at once when the lock is held
-        (while another process has been found holding it lately, the event loop must not stop:
-        requests wait for it in :func:`writable`, background writes are tried again later)."""
+        """The connection's busy wait, or (not ``patient``: the lock was found held lately) none:
+        requests wait in :func:`writable` instead, background writes are tried again later."""
         if patient:
             yield
             return
@@ -311,12 +309,10 @@ def abandon(written: Written, exc: BaseException) -> bool:
 
 
 async def writable(conn: sqlite3.Connection, patience: float) -> bool:
-    """While another process has been found holding the write lock lately (cron's ``jobs
-    run-due``, ``decisionbot trigger``: see ``CONTENDED_FOR``), take it for the group of this pass
-    before a request writes, waiting for it without stopping the event loop: tried with no busy
-    wait, again after short sleeps, for ``patience`` seconds at most. False when it is still held
-    then (the request is answered 503 and sent again). At once True otherwise, or when the group is
-    open already (a request then writes as usual, waiting the connection's busy timeout)."""
+    """While another process has been found holding the write lock lately (``CONTENDED_FOR``),
+    take it for this pass's group before a request writes, without stopping the event loop: tried
+    again after short sleeps, ``patience`` seconds at most; False when still held (the request is
+    answered 503). At once True otherwise (the request writes as usual)."""
     group = installed(conn)
     loop = asyncio.get_running_loop()
     if group is None or group.open or loop.time() > group.contended_until:
@@ -324,8 +320,7 @@ async def writable(conn: sqlite3.Connection, patience: float) -> bool:
     give_up, pause = loop.time() + patience, 0.002
     while True:
         try:
-            group.join()  # no busy wait while contended (see GroupCommit._begin)
-            return True
+            return group.join()  # no busy wait while contended (see GroupCommit._begin)
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
                 raise
