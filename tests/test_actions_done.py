@@ -5,31 +5,18 @@ a slash command, a Teams personal chat) are in tests/test_actions_done_chat.py."
 
 from __future__ import annotations
 
-import shutil
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.control import is_command, names_a_run, run_command
+from bot.control import is_command, names_a_run
 from bot.dispatch import Dispatcher
-from bot.flow_catalog import FlowCatalog
-from bot.model import Actor, ConversationKey, Message, Trigger
-from bot.store import open_db, transaction
+from bot.model import Message, Trigger
+from bot.store import transaction
 from bot.triggers.digest import digests
-
-ROOT = Path(__file__).resolve().parents[1]
-ALICE, BOB, CAROL = Actor("console:alice", "alice"), Actor("console:bob", "bob"), Actor("console:carol", "carol")
-ROOM, DM = ConversationKey("console", "room"), ConversationKey("console", "bob-dm")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.actions_support import ALICE, BOB, CAROL, ROOM, Clock, decide, dispatcher, say
 
 
 @pytest.fixture
@@ -38,42 +25,16 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def bot(tmp_path: Path, clock: Clock) -> Dispatcher:
-    folder = tmp_path / "flows"
-    folder.mkdir()
-    for name in ("post_meeting.yaml", "decision_review.yaml"):
-        shutil.copy(ROOT / "flows" / name, folder)
-    db = open_db(tmp_path / "ledger.db")
-    yield Dispatcher(db, FlowCatalog(folder, db), ZoneInfo("Europe/Berlin"), clock=clock)
-    db.conn.close()
-
-
-def decide(bot: Dispatcher, items: list[tuple[str, Actor, str]]) -> int:
-    """A post_meeting run by alice, completed, with ``items`` (what, owner, due) accepted; its decision id."""
-    people = {f"@{p.name}": p for _, p, _ in items}
-    bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=ALICE, participants=[BOB, CAROL]), ROOM)
-    bot.handle(Message(ROOM, ALICE, "We ship in March"))
-    for what, owner, due in items:
-        for text in (what, f"@{owner.name}", due):
-            bot.handle(Message(ROOM, ALICE, text, mentions=people))
-    bot.handle(Message(ROOM, ALICE, "done"))
-    for _, owner, _ in items:
-        bot.handle(Message(ROOM, owner, "yes"))
-    bot.handle(Message(ROOM, ALICE, "ok"))
-    return int(bot.db.conn.execute("SELECT max(id) FROM decisions").fetchone()[0])
+def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
+    yield from dispatcher(tmp_path, clock)
 
 
 def rows(bot: Dispatcher, sql: str, *args: object) -> list[tuple]:
     return bot.db.conn.execute(sql, args).fetchall()
 
 
-def say(bot: Dispatcher, actor: Actor, text: str, where: ConversationKey = DM) -> str:
-    with transaction(bot.db):  # as the channels do: the command in the savepoint of its request
-        return run_command(bot, actor, where, text).text
-
-
 def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, clock: Clock) -> None:
-    decide(bot, [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", BOB, "2026-12-02")])
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", BOB, "2026-12-02")])
     clock.now += timedelta(days=2)
     assert say(bot, BOB, "actions") == (
         "bob, your open actions (2, 1 overdue):\n"
@@ -109,7 +70,7 @@ def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, cloc
 
 
 def test_the_facilitator_may_report_it_in_the_owners_place_and_nobody_else_may(bot: Dispatcher) -> None:
-    decide(bot, [("Draft the plan", BOB, "2026-12-10")])
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
     before = rows(bot, "SELECT count(*) FROM messages")
     assert say(bot, CAROL, "done A1") == (
         "No action A1 of yours (or of a decision you lead). Say 'actions' to see yours."
@@ -136,7 +97,7 @@ def test_the_facilitator_may_report_it_in_the_owners_place_and_nobody_else_may(b
     ],
 )
 def test_done_without_a_number_says_what_is_expected(bot: Dispatcher, text: str, expected: str) -> None:
-    decide(bot, [("Draft the plan", BOB, "2026-12-10")])
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
     assert say(bot, BOB, text) == expected
     assert rows(bot, "SELECT status FROM actions") == [("open",)]
 
@@ -156,7 +117,9 @@ def test_done_in_a_room_while_a_question_waits_answers_the_run_not_the_command(b
 
 
 def test_the_digest_and_the_review_leave_out_an_action_reported_done(bot: Dispatcher, clock: Clock) -> None:
-    decision = decide(bot, [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", CAROL, "2026-12-11")])
+    decision, _ = decide(
+        bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", CAROL, "2026-12-11")]
+    )
     say(bot, BOB, "done A1")
     with transaction(bot.db) as conn:
         sent = digests(conn, clock.now, bot.tz_for)
@@ -176,7 +139,7 @@ def test_the_digest_and_the_review_leave_out_an_action_reported_done(bot: Dispat
 
 
 def test_an_action_dropped_at_its_review_cannot_be_reported_done(bot: Dispatcher) -> None:
-    decide(bot, [("Draft the plan", BOB, "2026-12-10")])
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
     bot.db.conn.execute("UPDATE actions SET status = 'dropped'")
     assert (
         say(bot, BOB, "done A1")
@@ -186,7 +149,7 @@ def test_an_action_dropped_at_its_review_cannot_be_reported_done(bot: Dispatcher
 
 
 def test_the_analysts_see_it_done_on_time_by_its_owner(bot: Dispatcher, clock: Clock) -> None:
-    decide(bot, [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", BOB, "2026-12-02")])
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", BOB, "2026-12-02")])
     say(bot, BOB, "done A1")
     clock.now += timedelta(days=5)
     say(bot, BOB, "done A2")

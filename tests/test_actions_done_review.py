@@ -6,7 +6,8 @@ real SQLite ledger, driven through the dispatcher and the shared commands as the
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,23 +16,11 @@ import pytest
 from bot.analytics import report
 from bot.analytics.measures import Params
 from bot.analytics.sql import MEASURES
-from bot.control import run_command
 from bot.dispatch import Dispatcher
 from bot.flow_catalog import FlowCatalog
-from bot.model import Actor, ConversationKey, Message, Trigger
-from bot.store import open_db, transaction
-
-ROOT = Path(__file__).resolve().parents[1]
-ALICE, BOB, CAROL = Actor("console:alice", "alice"), Actor("console:bob", "bob"), Actor("console:carol", "carol")
-ROOM, DM = ConversationKey("console", "room"), ConversationKey("console", "dm")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from bot.model import Message, Trigger
+from bot.store import open_db
+from tests.actions_support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide, dispatcher, say
 
 
 @pytest.fixture
@@ -40,36 +29,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def bot(tmp_path: Path, clock: Clock) -> Dispatcher:
-    folder = tmp_path / "flows"
-    folder.mkdir()
-    for name in ("post_meeting.yaml", "decision_review.yaml"):
-        shutil.copy(ROOT / "flows" / name, folder)
-    db = open_db(tmp_path / "ledger.db")
-    yield Dispatcher(db, FlowCatalog(folder, db), ZoneInfo("Europe/Berlin"), clock=clock)
-    db.conn.close()
-
-
-def decide(bot: Dispatcher, title: str, items: list[tuple[str, Actor, str]]) -> tuple[int, str]:
-    """A post_meeting run by alice, completed; its decision id and the summary the room was sent."""
-    people = {f"@{p.name}": p for _, p, _ in items}
-    bot.start(Trigger(flow="post_meeting", title=title, facilitator=ALICE, participants=[BOB, CAROL]), ROOM)
-    bot.handle(Message(ROOM, ALICE, "We ship in March"))
-    for what, owner, due in items:
-        for text in (what, f"@{owner.name}", due):
-            bot.handle(Message(ROOM, ALICE, text, mentions=people))
-    bot.handle(Message(ROOM, ALICE, "done"))
-    for _, owner, _ in items:
-        bot.handle(Message(ROOM, owner, "yes"))
-    last = bot.handle(Message(ROOM, ALICE, "ok"))
-    assert last is not None
-    summary = next(r.text for r in last.outcome.replies if r.kind == "summary")
-    return int(bot.db.conn.execute("SELECT max(id) FROM decisions").fetchone()[0]), summary
-
-
-def say(bot: Dispatcher, actor: Actor, text: str, where: ConversationKey = DM) -> str:
-    with transaction(bot.db):
-        return run_command(bot, actor, where, text).text
+def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
+    yield from dispatcher(tmp_path, clock)
 
 
 def test_the_facilitator_learns_the_codes_of_the_actions_of_the_decisions_she_leads(bot: Dispatcher) -> None:
