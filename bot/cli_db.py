@@ -3,6 +3,7 @@ server runs."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -49,16 +50,19 @@ def db_backup(obj: Context, file: Path) -> None:
 
     SQLite's online backup takes one consistent snapshot (every committed turn, the WAL's
     included) without stopping the server. The copy is checked (PRAGMA quick_check) and made a
-    single file before it replaces FILE: all or nothing, never over the ledger itself. To restore,
-    stop the server and put the copy in the ledger's place.
+    single file before it replaces FILE: all or nothing, never over the ledger itself, with the
+    ledger's own permissions. To restore: stop the server, move the ledger's -wal and -shm files
+    aside (SQLite would read a leftover -wal on top of the copy), put the copy in the ledger's
+    place, start the server.
 
     \b
     Example:
       decisionbot --db data/decisions.db db backup backups/decisions-$(date +%F).db
     """
-    source = open_readonly(obj.existing_ledger()).conn
-    try:
-        output = open_output(file, binary=True)
+    ledger = obj.existing_ledger()
+    source = open_readonly(ledger).conn
+    try:  # the copy is as private as the ledger (a ledger only its owner reads: so is the copy)
+        output = open_output(file, binary=True, mode=os.stat(ledger).st_mode & 0o777)
         with output:
             if output.temp is None:  # a pipe or a device: SQLite writes files
                 raise BotError(texts.cli_backup_not_a_file(str(file)))

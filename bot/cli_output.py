@@ -21,9 +21,10 @@ class Output:
     points to is replaced. ``/dev/stdout``, ``/proc/self/fd/1``, a device or a pipe is written
     directly, never replaced."""
 
-    def __init__(self, path: Path, binary: bool = False):
+    def __init__(self, path: Path, binary: bool = False, mode: int | None = None):
         self.path = path
         self.binary = binary
+        self.mode = mode  # the new file's permissions (a copy of the ledger: the ledger's own)
         self.temp: Path | None = None
         self.target = path
         self.stream: IO[Any] | None = None
@@ -54,7 +55,7 @@ class Output:
             if kind is not None:
                 self.temp.unlink(missing_ok=True)
                 return
-            _set_mode(self.temp, self.target)
+            _set_mode(self.temp, self.target, self.mode)
             os.replace(self.temp, self.target)
         except OSError as exc:
             if self.temp is not None:
@@ -82,19 +83,19 @@ def _is_stream(path: Path) -> bool:
     return real.exists() and not real.is_file()
 
 
-def _set_mode(temp: Path, target: Path) -> None:
-    """The mode ``open()`` would have left: the replaced file's, or the default less the umask
-    (``mkstemp`` makes files only their owner can read)."""
-    if target.exists():
+def _set_mode(temp: Path, target: Path, mode: int | None = None) -> None:
+    """``mode``, else the mode ``open()`` would have left: the replaced file's, or the default
+    less the umask (``mkstemp`` makes files only their owner can read)."""
+    if mode is None and target.exists():
         mode = target.stat().st_mode & 0o7777
-    else:
+    elif mode is None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
     os.chmod(temp, mode)
 
 
-def open_output(path: Path, binary: bool = False) -> Output:
+def open_output(path: Path, binary: bool = False, mode: int | None = None) -> Output:
     """The file of an ``-o`` option (see ``Output``), its folder made first (every ``-o`` does,
     ``teams package`` too). A path that cannot be written is a one-line error, and so is the
     ledger itself (or its -wal, -shm or -journal file): no command overwrites it."""
@@ -102,7 +103,7 @@ def open_output(path: Path, binary: bool = False) -> Output:
     ledger = getattr(ctx.find_root().obj, "db_path", None) if ctx else None  # the CLI's --db
     if ledger is not None and _is_ledger(path, Path(ledger)):
         raise BotError(texts.cli_output_is_ledger(str(path), ledger))
-    return Output(path, binary)
+    return Output(path, binary, mode)
 
 
 def _is_ledger(path: Path, ledger: Path) -> bool:

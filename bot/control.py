@@ -13,7 +13,7 @@ from bot import texts
 from bot.dispatch import Dispatcher, TurnResult
 from bot.engine.state import RunState
 from bot.errors import FlowNotFound, FlowRefused
-from bot.model import Actor, ConversationKey, Message, Reply, Trigger
+from bot.model import Actor, ConversationKey, Reply, Trigger
 from bot.store import actions, iso, runs, transaction, transcript
 
 VERBS = ("start", "list", "status", "cancel", "actions", "done", "help")
@@ -138,7 +138,7 @@ def _done(
 ) -> CommandResult:
     """``done A12``: the owner of action A12 (or its decision's facilitator, in their place) reports it
     done; anyone else is told there is no such action of theirs. The decision's own conversation
-    is told (unless that is where it was said), so the team sees the work done."""
+    is told, so the team sees the work done (the answer may be private to whoever said it)."""
     action_id = _action_id(args)
     if action_id is None:
         return CommandResult(texts.command_needs_action(), ok=False)
@@ -154,31 +154,9 @@ def _done(
         actions.mark_done(conn, action, actor, conversation, text.strip(), None, now)
         owner = None if actor.id == action.owner_id else (action.owner_name or action.owner_id or "")
         home = ConversationKey.parse(action.conversation)
-        told = None
-        if str(conversation) != action.conversation:
-            notice = texts.action_reported_done(actor.name, owner, action.what, action.title)
-            runs.queue_replies(conn, [Reply(action.run_id, home, notice, kind="info")], iso(now))
-            told = home.channel
-        if owner is None:  # the owner said it: a review asking them about it takes it as their yes
-            told = _answer_review(dispatcher, conn, action, actor) or told
-    return CommandResult(texts.action_marked_done(action.what, action.title, owner), queued_on=told)
-
-
-def _answer_review(
-    dispatcher: Dispatcher, conn: sqlite3.Connection, action: actions.ActionRow, owner: Actor
-) -> str | None:
-    """A review of the action's decision under way, asking ``owner`` now (their first open
-    question) whether it was done: answered yes, as if they had said it there. The channel of
-    the review's conversation when so (its next question is queued there)."""
-    for run_id, item in actions.reviews_asking(conn, action):
-        row = runs.load_run(conn, run_id)
-        asked = next((p for p in row.context.prompts if p.asked and p.to["id"] == owner.id), None) if row else None
-        if row is None or asked is None or asked.item != item:
-            continue
-        step = dispatcher.catalog.version(row.flow_id, row.flow_version).step(asked.step)
-        if step.type == "yes_no" and dispatcher.handle(Message(row.conversation, owner, "yes"), run_id=run_id):
-            return row.conversation.channel
-    return None
+        notice = texts.action_reported_done(actor.name, owner, action.what, action.title)
+        runs.queue_replies(conn, [Reply(action.run_id, home, notice, kind="info")], iso(now))
+    return CommandResult(texts.action_marked_done(action.what, action.title, owner), queued_on=home.channel)
 
 
 def _action_id(args: list[str]) -> int | None:

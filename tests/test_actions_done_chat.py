@@ -16,7 +16,7 @@ from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness, event_body, message, sign, wait_for
 from tests.teams_support import ALICE as TEAMS_ALICE
 from tests.teams_support import BOB as TEAMS_BOB
-from tests.teams_support import CHANNEL, installed, personal
+from tests.teams_support import CHANNEL, in_channel, installed, personal
 from tests.teams_support import Harness as TeamsHarness
 
 UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
@@ -114,3 +114,26 @@ async def test_a_teams_owner_lists_and_reports_it_done_in_his_personal_chat(tmp_
             CHANNEL: f"{TEAMS_BOB['name']} reported their action done: 'Draft the plan' (from 'Weekly sync').",
         }
         assert h.db("SELECT status, done_confirmed_by FROM actions") == [("done", None)]
+
+
+async def test_a_teams_done_said_in_another_post_of_the_channel_is_told_in_the_runs_reply_chain(
+    tmp_path: Path,
+) -> None:
+    """The meeting ran in its reply chain of the channel; Bob mentions the bot with 'done A1' in a
+    new post of that channel: his post is answered, and the run's reply chain is told (it was not:
+    the channel counted as where it was said)."""
+    async with TeamsHarness(tmp_path) as h:
+        alice = Actor(f"teams:{TEAMS_ALICE['id']}", TEAMS_ALICE["name"])
+        bob = Actor(f"teams:{TEAMS_BOB['id']}", TEAMS_BOB["name"])
+        await h.send(installed(h.url, "channel", (TEAMS_ALICE, TEAMS_BOB)))
+        decide(h.services.dispatcher, "teams", CHANNEL, alice, bob)
+        await h.settle()
+        thread = {c.conversation for c in h.fake.posts() if c.conversation and ";messageid=" in c.conversation}
+        assert len(thread) == 1, thread
+        sent = len(h.fake.posts())
+        await h.send(in_channel(h.url, TEAMS_BOB, "done A1"))
+        await h.next_post(sent)
+        await h.settle()
+        assert h.db("SELECT status FROM actions") == [("done",)]
+        told = [c.text for c in h.fake.posts()[sent:] if c.conversation in thread]
+        assert told == [f"{TEAMS_BOB['name']} reported their action done: 'Draft the plan' (from 'Weekly sync')."]

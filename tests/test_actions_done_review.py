@@ -58,20 +58,23 @@ def test_the_summarys_item_number_is_never_taken_for_an_action_code(bot: Dispatc
     assert rows == [("Draft the plan", "open"), ("Book the venue", "done")]
 
 
-def test_a_review_in_flight_stops_asking_an_owner_who_reported_it_done(bot: Dispatcher, clock: Clock) -> None:
-    """A review under way asking bob whether his action was done takes his 'done A1' as his yes
-    there: it stops waiting on him (it used to remind him, then hand the question on)."""
+def test_a_review_under_way_still_asks_and_its_yes_keeps_the_earlier_done(bot: Dispatcher, clock: Clock) -> None:
+    """A review already asking bob whether his action was done is left as it is by his 'done A1'
+    (no answer is made up in his name: a review run of another step, a pending 'cancel?', a custom
+    review's other yes/no question would take it); his yes there keeps the time he reported it."""
     decision, _ = decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
     clock.now += timedelta(days=20)
     review = bot.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
     assert any("'Draft the plan'" in r.text for r in review.outcome.replies)
     assert say(bot, BOB, "done A1") == "Marked done: 'Draft the plan' (from 'Weekly sync')."
-    status = say(bot, ALICE, f"status {review.run_id}", ROOM)
-    assert "waiting for bob" not in status and "waiting for alice" in status, status
-    asked = bot.db.conn.execute(
-        "SELECT actor_id, value FROM answers WHERE run_id = ? AND step = 'actions_done'", (review.run_id,)
-    ).fetchall()
-    assert asked == [("console:bob", "true")]
+    reported = bot.db.conn.execute("SELECT done_at FROM actions").fetchall()
+    assert "waiting for bob" in say(bot, ALICE, f"status {review.run_id}", ROOM)
+    assert bot.db.conn.execute("SELECT count(*) FROM answers WHERE run_id = ?", (review.run_id,)).fetchone() == (0,)
+    clock.now += timedelta(hours=2)
+    bot.handle(Message(ROOM, BOB, "yes"))
+    bot.handle(Message(ROOM, ALICE, "keep"))
+    bot.handle(Message(ROOM, ALICE, "ok"))
+    assert bot.db.conn.execute("SELECT status, done_at FROM actions").fetchall() == [("done", reported[0][0])]
 
 
 def test_report_participation_and_latency_equal_their_definitions_after_done(bot: Dispatcher, clock: Clock) -> None:
@@ -133,3 +136,56 @@ def test_an_owners_no_at_a_review_in_flight_keeps_the_done_they_reported(bot: Di
     rows = bot.db.conn.execute("SELECT status, done_at, done_confirmed_by FROM actions").fetchall()
     assert rows == [("done", "2026-12-21T09:00:00.000Z", None)]
     assert bot.db.conn.execute("SELECT status FROM decisions WHERE id = ?", (decision,)).fetchall() == [("dropped",)]
+
+
+def test_done_never_confirms_a_pending_cancel_of_the_review(bot: Dispatcher, clock: Clock) -> None:
+    """Alice leads the decision and owns A1 herself. In the review she types 'cancel' (asked: are
+    you sure?), then reports A1 done from her DM: the review stays (a done once answered the question in front
+    of her, here 'Cancel this run?', with a made-up yes)."""
+    decision, _ = decide(bot, "Weekly sync", [("Draft the plan", ALICE, "2026-12-10")])
+    clock.now += timedelta(days=20)
+    review = bot.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
+    bot.handle(Message(ROOM, ALICE, "cancel"))  # "Cancel this run? yes/no"
+    say(bot, ALICE, "done A1")
+    status = bot.db.conn.execute("SELECT status FROM runs WHERE id = ?", (review.run_id,)).fetchone()[0]
+    assert status == "active"
+
+
+def test_done_answers_no_question_of_a_custom_review(tmp_path: Path, clock: Clock) -> None:
+    """A custom review flow asks each owner first 'is it still needed?' (yes/no, over the same
+    actions), then whether it was done. Bob's 'done A1' answers neither (it used to answer 'still needed?')."""
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    shutil.copy(ROOT / "flows" / "post_meeting.yaml", folder)
+    text = (ROOT / "flows" / "decision_review.yaml").read_text()
+    extra = (
+        "steps:\n  - id: still_needed\n    to: each trigger.actions.owner\n"
+        "    ask: \"Is '{{ item.what }}' still needed?\"\n    type: yes_no\n"
+    )
+    (folder / "decision_review.yaml").write_text(text.replace("steps:\n", extra, 1))
+    db = open_db(tmp_path / "ledger.db")
+    d = Dispatcher(db, FlowCatalog(folder, db), ZoneInfo("Europe/Berlin"), clock=clock)
+    decision, _ = decide(d, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    clock.now += timedelta(days=20)
+    review = d.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
+    say(d, BOB, "done A1")
+    taken = db.conn.execute("SELECT step, value FROM answers WHERE run_id = ?", (review.run_id,)).fetchall()
+    db.conn.close()
+    assert taken == [], taken
+
+
+def test_participation_counts_no_message_bob_never_sent(bot: Dispatcher, clock: Clock) -> None:
+    """Bob sends two messages (his acceptance 'yes', then 'done A1' while the review asks him);
+    the report says two (it said three: a made-up 'yes' of his in the review's transcript)."""
+    decision, _ = decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    clock.now += timedelta(days=20)
+    review = bot.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
+    say(bot, BOB, "done A1")
+    rows = bot.db.conn.execute(
+        "SELECT run_id, conversation, text FROM messages WHERE direction = 'in' AND actor_id = ? ORDER BY id",
+        (BOB.id,),
+    ).fetchall()
+    rep = report.build(bot.db.conn, Params(as_of=clock.now + timedelta(days=1)))
+    bob = next(r for r in rep["participation"] if r["person"] == BOB.id)
+    assert bob["inbound_messages"] == 2, rows
+    assert (review.run_id, "console:room", "yes") not in rows

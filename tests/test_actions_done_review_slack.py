@@ -15,6 +15,9 @@ FAIL_COMMAND = (
 )
 
 
+UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
+
+
 async def decided(slack: Harness) -> str:
     """post_meeting in C1 by Alice, one action of Bob's, accepted, completed; the run's thread."""
     await slack.slash("UA", "start post_meeting Weekly sync")
@@ -102,3 +105,20 @@ async def test_a_teams_done_whose_write_fails_is_carried_out_when_sent_again(tmp
         await h.next_post(sent)
         await h.settle()
         assert [p.text for p in h.fake.posts()[sent:]] == ["Marked done: 'Draft the plan' (from 'Weekly sync')."]
+
+
+async def test_done_replied_in_the_finished_meetings_thread_is_carried_out_and_told_there(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Bob replies 'done A1' (no mention) in the meeting's thread, where the summary is: it is
+    marked, he is answered privately, and the thread is told for all to see (before, a reply in a
+    finished run's thread was ignored: nothing marked, nobody answered)."""
+    thread = await decided(slack)
+    await wait_for(lambda: slack.rows(UNSENT) == [(0,)])
+    before = len(fake.posted())
+    assert (await slack.event(message("UB", "done A1", thread_ts=thread))).status == 200
+    answer = await wait_for(lambda: fake.of("chat.postEphemeral"))
+    assert answer[0].args["text"] == "Marked done: 'Draft the plan' (from 'Weekly sync')."
+    told = await wait_for(lambda: [p["text"] for p in fake.posted()[before:] if p.get("thread_ts") == thread])
+    assert told == ["Bob reported their action done: 'Draft the plan' (from 'Weekly sync')."]
+    assert slack.rows("SELECT status FROM actions") == [("done",)]

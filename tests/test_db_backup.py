@@ -4,7 +4,10 @@ real CLI (click's runner) and a writer in another thread as the server would be.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -116,3 +119,40 @@ def test_a_pipe_or_device_is_refused(ledger: Path) -> None:
     assert result.output.strip().endswith(
         "a backup goes to a file (SQLite writes it page by page), not a pipe or a device."
     )
+
+
+CRASH = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA wal_autocheckpoint=0")
+conn.execute("UPDATE runs SET status = 'cancelled'")
+os._exit(0)  # the server dies: its -wal stays beside the ledger
+"""
+
+
+def test_a_restore_as_the_readme_says_after_a_crash_reads_the_backup(ledger: Path, tmp_path: Path) -> None:
+    """After a crash (the usual reason to restore) the ledger's -wal is still there: the README's
+    steps move it aside with the -shm, else SQLite lays its pages over the restored copy."""
+    copy = tmp_path / "copy.db"
+    assert run(ledger, "db", "backup", str(copy)).exit_code == 0
+    subprocess.run([sys.executable, "-c", CRASH, str(ledger)], check=True)
+    assert Path(f"{ledger}-wal").stat().st_size > 0
+    aside = tmp_path / "crashed"
+    aside.mkdir()
+    for suffix in ("-wal", "-shm"):
+        if Path(f"{ledger}{suffix}").exists():
+            shutil.move(f"{ledger}{suffix}", aside)
+    shutil.move(copy, ledger)
+    conn = sqlite3.connect(ledger)
+    assert conn.execute("SELECT id, status FROM runs ORDER BY id").fetchall() == [(i, "active") for i in (1, 2, 3)]
+    conn.close()
+    assert run(ledger, "runs", "list", "--json").exit_code == 0
+
+
+def test_a_backup_of_a_private_ledger_is_private(ledger: Path, tmp_path: Path) -> None:
+    """The operator keeps the ledger (every transcript) to themself (0600): so is the copy (it was
+    0644, 0666 less the umask: anyone on the host could read it)."""
+    ledger.chmod(0o600)
+    copy = tmp_path / "backups" / "copy.db"
+    assert run(ledger, "db", "backup", str(copy)).exit_code == 0
+    assert oct(copy.stat().st_mode & 0o777) == oct(0o600)

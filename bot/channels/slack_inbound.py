@@ -96,23 +96,32 @@ class Inbound:
             await self._direct(said, event)
         elif thread_run is not None:
             await self._answer(said, event, thread_run, said.text)
+        elif said.thread_ts and names_a_run(said.text):  # a finished run's thread: 'done A12' there too
+            await self._thread_command(said, said.text)
 
     async def _answer(self, said: Said, event: dict[str, Any], run_id: int, text: str) -> None:
         """A reply in a run's thread: its answer, unless it is a command that names its run or
         action (``status 3``, ``done A12``), answered to its writer alone, as Teams takes them."""
+        if names_a_run(text):
+            await self._thread_command(said, text)
+            return
         actor, mentions = await self._people(said.user, text)
         text, mentions = events.named(text, mentions)
         conversation = ConversationKey(NAME, said.channel, said.thread_ts)
-        if names_a_run(text):
-            if self._seen(said.platform_id):
-                return
-            done = self._once(said.platform_id, actor, ConversationKey(NAME, said.channel), text, mentions)
-            if done is not None:
-                self._after_command(done)
-                self.poster.ephemeral_later(said.channel, said.user, blocks.mrkdwn_parts(done.text), said.thread_ts)
-            return
         message = Message(conversation, actor, text, platform_id=said.platform_id, mentions=mentions, raw=event)
         self._after_turn(self.dispatcher.handle(message, run_id=run_id), actor, text)
+
+    async def _thread_command(self, said: Said, text: str) -> None:
+        """A command that names its run or action, typed in a thread (a run's, open or finished):
+        carried out once, answered to its writer alone, in the thread."""
+        actor, mentions = await self._people(said.user, text)
+        text, mentions = events.named(text, mentions)
+        if self._seen(said.platform_id):
+            return
+        done = self._once(said.platform_id, actor, ConversationKey(NAME, said.channel), text, mentions)
+        if done is not None:
+            self._after_command(done)
+            self.poster.ephemeral_later(said.channel, said.user, blocks.mrkdwn_parts(done.text), said.thread_ts)
 
     async def _direct(self, said: Said, event: dict[str, Any]) -> None:
         """A direct message: a command that names its run (``cancel 3``, ``status 3``, as Teams
@@ -149,6 +158,9 @@ class Inbound:
         """``@decisionbot start ...`` and the other commands; a run started so lives in the
         thread of the mention."""
         text = events.without_mention(said.text, self.bot_user)
+        if said.thread_ts and names_a_run(text):
+            await self._thread_command(said, text)
+            return
         actor, mentions = await self._people(said.user, text)
         text, mentions = events.named(text, mentions)
         words = text.split()

@@ -90,18 +90,6 @@ def mark_done(
     )
 
 
-def reviews_asking(conn: sqlite3.Connection, action: ActionRow) -> list[tuple[int, int]]:
-    """The open review runs of ``action``'s decision, each with the 0-based item its trigger
-    gives the action (a review asks one question per open action)."""
-    rows = conn.execute(
-        "SELECT r.id, a.key FROM runs r, json_each(r.context, '$.trigger.actions') a WHERE r.status IN"
-        " ('active', 'stalled') AND json_extract(r.context, '$.trigger.decision_id') = ?"
-        " AND json_extract(a.value, '$.id') = ?",
-        (action.decision_id, action.id),
-    ).fetchall()
-    return [(int(run_id), int(item)) for run_id, item in rows]
-
-
 def listed(rows: list[ActionRow], today: str) -> list[tuple[int, str, str, str | None, bool]]:
     """What a list of actions shows of each: number, what, decision, due date, and whether it is
     overdue on ``today`` (the owner's own calendar date)."""
