@@ -31,24 +31,43 @@ EVENT_ARGUMENTS = frozenset(
     | {"event_data", "machine", "model", "transition", "source", "target"}
 )
 
-#: python-statemachine's own names on a machine (its methods, attributes, settings and what its
-#: metaclass reads and sets, and the settings the compiler passes): a step replaces them.
+#: python-statemachine's own names on a machine that break a run when a step takes them (its
+#: methods and attributes the engine or the library use while a run moves): a step replaces them.
 MACHINE_NAMES = frozenset(
     {
-        "activate_initial_state",
-        "active_listeners",
         "add_event",
         "add_from_attributes",
         "add_inherited",
-        "add_listener",
         "add_state",
+        "configuration",
+        "history_values",
+        "listeners",
+        "model",
+        "prepare",
+        "send",
+        "start_configuration_values",
+        "state_field",
+        "states",
+        "states_map",
+        "validate_trap_states",
+    }
+)
+
+#: The library's other names on a machine: a step of such a name replaces it, and a run through
+#: it (a first and a middle step, read by a condition and a prompt, ``back`` into it, ``cancel``,
+#: the diagrams) completes, so they are not refused (``name`` and ``id`` are natural step ids). A
+#: name the library adds in a new version is neither: a test says so, to be tried and sorted.
+MACHINE_NAMES_TRIED_HARMLESS = frozenset(
+    {
+        "activate_initial_state",
+        "active_listeners",
+        "add_listener",
         "allow_event_without_transition",
         "allowed_events",
         "atomic_configuration_update",
         "bind_events_to",
         "cancel_event",
         "catch_errors_as_events",
-        "configuration",
         "configuration_values",
         "current_state",
         "current_state_value",
@@ -56,26 +75,20 @@ MACHINE_NAMES = frozenset(
         "enabled_events",
         "events",
         "final_states",
-        "history_values",
         "id",
         "initial_state",
         "is_terminated",
-        "listeners",
         "listeners_inherit",
-        "model",
         "name",
-        "prepare",
         "raise_",
-        "send",
-        "start_configuration_values",
-        "state_field",
-        "states",
-        "states_map",
         "validate_disconnected_states",
         "validate_final_reachability",
-        "validate_trap_states",
     }
 )
+
+#: A repeat's item is a dict in prompts (``item.<field>``): a field of one of its methods' names
+#: reads as the method, not the answer.
+ITEM_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
 
 #: Read as constants, not as a step's answer: by branch conditions (true, false, null) or by
 #: prompts (true, false, none).

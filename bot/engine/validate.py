@@ -45,10 +45,19 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
     _check_record(flow, pinned)
     if not pinned:
         for step in flow.steps:
+            _check_field_ids(flow, step)
             _check_strands(flow, step)
             _check_menus(flow, step)
         _check_ends(flow)
         _check_invite(flow)
+
+
+def _check_field_ids(flow: Flow, step: Step) -> None:
+    """A repeat field a prompt reads as ``item.<field>``: Jinja finds a method of the item by that
+    name first (``item.items`` showed ``<built-in method items ...>``)."""
+    for f in step.fields:
+        if f.id in reserved.ITEM_METHODS:
+            _failer(flow, step.id)(texts.field_id_reserved(f.id), texts.field_id_reserved_fix(f.id))
 
 
 def _failer(flow: Flow, step: str | None):

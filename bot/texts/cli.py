@@ -183,6 +183,16 @@ def step_id_reserved(step_id: str, kind: str) -> str:
     return f"the step id '{step_id}' is a reserved name: {_RESERVED_BECAUSE[kind]}"
 
 
+def field_id_reserved(field_id: str) -> str:
+    return (
+        f"the field id '{field_id}' is a reserved name: a prompt's item.{field_id} would read a method, not the answer"
+    )
+
+
+def field_id_reserved_fix(field_id: str) -> str:
+    return f"rename it, e.g. '{field_id}_text', wherever the flow names it (fields, prompts, record)"
+
+
 def step_id_reserved_fix(step_id: str) -> str:
     return f"rename it, e.g. '{step_id}_step', wherever the flow names it (id, goto, when, prompts, record)"
 
