@@ -27,7 +27,7 @@ from bot.flow_catalog import FlowCatalog, reload_flows
 from bot.outbox import Sender
 from bot.outbox_lease import OutboxLease
 from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
-from bot.store.group import GroupCommit, abandon, committed, is_busy, track, writable
+from bot.store.group import GroupCommit, abandon, committed, track
 
 log = logging.getLogger("decisionbot")
 
@@ -46,17 +46,6 @@ DB_PATH = web.AppKey("db_path", str)
 MOUNTS: tuple[str, ...] = ("bot.triggers.hooks",)
 
 
-#: How long a write of the server waits for the write lock another process holds on the ledger
-#: (cron's ``jobs run-due``, ``decisionbot trigger``, a second server in a rolling restart): the
-#: event loop stops while it waits. A request that gives up is answered 503 (sent again); the
-#: outbox's marks and the job loop are tried again later.
-SERVER_BUSY_MS = 1000
-#: Once that has happened, for a while (``group.CONTENDED_FOR``) a request waits for the lock
-#: before it writes without stopping the event loop, this long at most, then is answered 503:
-#: inside Slack's 3 s with the first wait.
-LOCK_PATIENCE = 1.5
-
-
 def create_app(
     db_path: str | Path | None = None,
     flows_dir: str | Path | None = None,
@@ -68,7 +57,6 @@ def create_app(
     env = dict(os.environ if env is None else env)
     path = str(db_path or config.get("db") or "data/decisions.db")
     db = open_db(path, synchronous=config.synchronous())
-    db.conn.execute(f"PRAGMA busy_timeout={SERVER_BUSY_MS}")  # the event loop stops while it waits
     catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
     for refusal in catalog.refusals():  # the others run; this one is named at every start
         log.error(refusal)
@@ -212,14 +200,7 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
     async def committed_first(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
         written = track()
         try:
-            if request.method not in ("GET", "HEAD") and not await writable(group.conn, LOCK_PATIENCE):
-                return _busy()  # another process holds the ledger: answered in time, sent again
             response = await handler(request)
-        except sqlite3.OperationalError as exc:
-            abandon(written, exc)
-            if is_busy(exc):  # a write after an await found the lock taken meanwhile
-                return _busy()
-            raise
         except BaseException as exc:
             abandon(written, exc)
             raise
@@ -230,10 +211,6 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
         return response
 
     return committed_first
-
-
-def _busy() -> web.Response:
-    return web.json_response({"error": texts.store_busy()}, status=503, headers={"Retry-After": "1"})
 
 
 async def _healthz(request: web.Request) -> web.Response:

@@ -1,6 +1,6 @@
 """Another process writing to the ledger while the server runs (cron's ``jobs run-due``,
-``decisionbot trigger``, a second server in a rolling restart): Slack still gets its answer
-within 3 s, the server keeps serving meanwhile, and nothing is acknowledged that was not stored.
+``decisionbot trigger``, a second server in a rolling restart) for a moment: the server waits
+for it, and nothing is acknowledged that was not stored, nothing posted twice.
 The real server and slack_sdk against the fake Web API, requests signed for real; the other
 writer is a SQLite connection of its own in a thread, holding the write lock."""
 
@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.server import LOCK_PATIENCE, SERVER_BUSY_MS
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, event_body, harness, message, sign, wait_for
+from tests.slack_support import Harness, harness, message, wait_for
 
 
 @pytest.fixture
@@ -65,39 +64,6 @@ async def started(slack: Harness) -> str:
     return (await slack.posts(2))[0]["ts"]
 
 
-async def test_a_lock_held_long_is_answered_503_in_time_the_loop_serves_and_slacks_retry_is_taken_once(
-    slack: Harness, tmp_path: Path
-) -> None:
-    """The first write to find the lock held waits for it a second (the event loop stops), then
-    is answered 503; from then on requests wait for it without stopping the loop, up to
-    LOCK_PATIENCE, then 503. Before, every request waited inside the event loop for 30 s (500)."""
-    thread = await started(slack)
-    body = event_body(message("UA", "We ship in March", thread_ts=thread), event_id="EvLocked")
-    retry = {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
-    async with Holder(tmp_path / "slack.db", SERVER_BUSY_MS / 1000 + LOCK_PATIENCE + 1.5):
-        began = time.monotonic()
-        first = await slack.post(body)
-        assert first.status == 503 and first.headers["Retry-After"] == "1"
-        assert time.monotonic() - began < SERVER_BUSY_MS / 1000 + 0.5
-        assert (await first.json())["error"].startswith("Another process is writing to the ledger")
-
-        began = time.monotonic()
-        posting = asyncio.ensure_future(slack.post(body, headers=retry))  # Slack's retry, at once
-        await asyncio.sleep(0.3)
-        health_began = time.monotonic()
-        health = await slack.client.get("/healthz")  # the event loop serves while the retry waits
-        assert health.status == 200 and time.monotonic() - health_began < 0.3
-        second = await posting
-        assert second.status == 503 and LOCK_PATIENCE - 0.1 < time.monotonic() - began < 3.0
-    assert slack.rows("SELECT count(*) FROM answers") == [(0,)]  # nothing kept of it, not even its id
-    assert slack.rows("SELECT count(*) FROM deliveries WHERE delivery_id = 'EvLocked'") == [(0,)]
-
-    assert (await slack.post(body, headers=retry)).status == 200  # the lock is free: stored
-    assert (await slack.post(body, headers=retry)).status == 200  # and again: a repeat, dropped
-    assert slack.rows("SELECT step, raw FROM answers") == [("decision", "We ship in March")]
-    await slack.posts(3)
-
-
 async def test_a_short_hold_is_waited_out_and_the_event_is_stored_before_its_200(
     slack: Harness, tmp_path: Path, fake: FakeSlack
 ) -> None:
@@ -107,7 +73,7 @@ async def test_a_short_hold_is_waited_out_and_the_event_is_stored_before_its_200
         resp = await slack.event(message("UA", "We ship in March", thread_ts=thread))
         took = time.monotonic() - began
         assert resp.status == 200
-        assert 0.2 < took < SERVER_BUSY_MS / 1000, took
+        assert 0.2 < took < 2.0, took
         assert slack.rows("SELECT step, raw FROM answers") == [("decision", "We ship in March")]
     posted = await slack.posts(3)
     assert posted[2]["text"].endswith("Action 1: What is the action?")

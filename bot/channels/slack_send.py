@@ -300,11 +300,12 @@ class Poster:
         """Post one message now (the root of a run started by a slash command, within Slack's 3 s);
         its ts. It takes its turn in the channel's pacing, waiting up to ``ROOT_WAIT`` for it, so a
         burst of starts is spread out and what follows in the channel is paced after it."""
-        self._roots -= 1  # a ticket of its own (outbox ids are positive)
-        wait = self.pacer.wait(channel, self._roots)
+        self._roots -= 1
+        ticket = self._roots  # its own: outbox ids are positive, and the next root takes the next
+        wait = self.pacer.wait(channel, ticket)
         if wait > 0:
             await asyncio.sleep(min(wait, ROOT_WAIT))
-            self.pacer.forget(self._roots)
+            self.pacer.forget(ticket)
         try:
             sent = await call(self.client.chat_postMessage(channel=channel, text=text))
         except RetryLater as exc:

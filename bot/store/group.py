@@ -43,7 +43,7 @@ import contextlib
 import functools
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -55,8 +55,6 @@ log = logging.getLogger("decisionbot.store")
 _INSTALLED: dict[int, GroupCommit] = {}
 #: How many lost groups in a row a kept write is run again after (a commit that keeps failing).
 KEPT_TRIES = 3
-#: Seconds after a write found the lock held by another process that requests wait in writable().
-CONTENDED_FOR = 30.0
 
 #: A write :func:`bot.store.kept_write` keeps: it writes into the connection it is given.
 Write = Callable[[sqlite3.Connection], object]
@@ -79,7 +77,6 @@ class GroupCommit:
         self.depth = 0  # savepoints open now (never across an await: see bot.store.transaction)
         self._on_rollback: list[Callable[[], object]] = []
         self._kept: list[Kept] = []  # background writes to run again if the open group is lost
-        self.contended_until = 0.0  # loop time: till then, requests wait for the lock first
 
     @classmethod
     def install(cls, conn: sqlite3.Connection) -> GroupCommit:
@@ -111,13 +108,7 @@ class GroupCommit:
 
     def _begin(self, loop: asyncio.AbstractEventLoop) -> None:
         commit_others(self.conn, self.file)
-        with self._patient(loop.time() >= self.contended_until):
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if is_busy(exc):  # another process holds the lock: for a while, nobody waits for it here
-                    self.contended_until = loop.time() + CONTENDED_FOR
-                raise
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
             row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
         except BaseException:
@@ -127,20 +118,6 @@ class GroupCommit:
         self._loop = loop
         self._done = loop.create_future()
         loop.call_soon(self._commit)
-
-    @contextlib.contextmanager
-    def _patient(self, patient: bool) -> Iterator[None]:
-        """The connection's busy wait, or (not ``patient``: the lock was found held lately) none:
-        requests wait in :func:`writable` instead, background writes are tried again later."""
-        if patient:
-            yield
-            return
-        (waits,) = self.conn.execute("PRAGMA busy_timeout").fetchone()
-        self.conn.execute("PRAGMA busy_timeout=0")
-        try:
-            yield
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout={int(waits)}")
 
     def keep_write(self, write: Write) -> None:
         """``write`` (a background write, just released into the open group) is run again if the
@@ -306,36 +283,6 @@ def abandon(written: Written, exc: BaseException) -> bool:
                 group.fail(exc, functools.partial(texts.request_failed_group_lost, type(exc).__name__))
                 lost = True
     return lost
-
-
-async def writable(conn: sqlite3.Connection, patience: float) -> bool:
-    """While another process has been found holding the write lock lately (``CONTENDED_FOR``),
-    take it for this pass's group before a request writes, without stopping the event loop: tried
-    again after short sleeps, ``patience`` seconds at most; False when still held (the request is
-    answered 503). At once True otherwise (the request writes as usual)."""
-    group = installed(conn)
-    loop = asyncio.get_running_loop()
-    if group is None or group.open or loop.time() > group.contended_until:
-        return True
-    give_up, pause = loop.time() + patience, 0.002
-    while True:
-        try:
-            return group.join()  # no busy wait while contended (see GroupCommit._begin)
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
-        if loop.time() + pause > give_up:
-            return False
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, 0.05)
-
-
-def is_busy(exc: sqlite3.Error) -> bool:
-    """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF == sqlite3.SQLITE_BUSY
-    return "database is locked" in str(exc)
 
 
 def in_request() -> bool:

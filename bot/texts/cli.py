@@ -278,10 +278,6 @@ def ledger_foreign(path: str, tables: list[str], env: str) -> str:
     )
 
 
-def store_busy() -> str:
-    return "Another process is writing to the ledger; nothing was kept. Send it again in a moment."
-
-
 def store_unavailable() -> str:
     return "The ledger could not store this request; nothing was kept. Try again shortly."
 
