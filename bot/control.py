@@ -151,7 +151,7 @@ def _done(
         if action.status != "open":
             return CommandResult(texts.action_dropped(action.what), ok=False)
         now = dispatcher.clock()
-        actions.mark_done(conn, action, actor, conversation, text.strip(), None, now)
+        actions.mark_done(conn, action, actor, conversation, text.strip(), now)
         owner = None if actor.id == action.owner_id else (action.owner_name or action.owner_id or "")
         home = ConversationKey.parse(action.conversation)
         notice = texts.action_reported_done(actor.name, owner, action.what, action.title)

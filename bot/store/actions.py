@@ -2,8 +2,8 @@
 
 Actions are written when their run completes (:mod:`bot.store.ledger`); from then on their owner
 (or the decision's facilitator, in the owner's place) may report one done from chat, with
-``done A12``, instead of waiting for the review to ask. The review asks only about the actions
-still open, and keeps the first ``done_at``.
+``done A12``, instead of waiting for the review to ask. A review that starts later asks only
+about the actions still open; one under way still asks, and keeps the first ``done_at``.
 """
 
 from __future__ import annotations
@@ -71,7 +71,6 @@ def mark_done(
     actor: Actor,
     conversation: ConversationKey,
     said: str,
-    platform_id: str | None,
     now: datetime,
 ) -> None:
     """``actor`` reports ``action`` done with ``said``, in the caller's transaction: the action's
@@ -84,9 +83,9 @@ def mark_done(
         (stamp, by, action.id),
     )
     conn.execute(
-        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, platform_id, kind,"
-        " text, created_at) VALUES (?, 'in', ?, ?, ?, ?, ?, 'command', ?, ?)",
-        (action.run_id, conversation.channel, str(conversation), actor.id, actor.name, platform_id, said, stamp),
+        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, kind, text,"
+        " created_at) VALUES (?, 'in', ?, ?, ?, ?, 'command', ?, ?)",
+        (action.run_id, conversation.channel, str(conversation), actor.id, actor.name, said, stamp),
     )
 
 
