@@ -181,8 +181,9 @@ async def test_replies_left_in_the_outbox_are_sent_in_order_after_a_restart(tmp_
 def test_a_missing_secret_fails_at_start_naming_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="^SLACK_SIGNING_SECRET is required"):
         create_app(tmp_path / "x.db", ROOT / "flows", env={"SLACK_BOT_TOKEN": "xoxb-test"})
-    app = create_app(tmp_path / "x.db", ROOT / "flows", env={"SLACK_SIGNING_SECRET": SECRET})
-    assert "slack" not in app[CHANNELS]  # no bot token: the channel is simply off
+    with pytest.raises(ConfigError, match="^SLACK_BOT_TOKEN is required: SLACK_SIGNING_SECRET is set"):
+        create_app(tmp_path / "x.db", ROOT / "flows", env={"SLACK_SIGNING_SECRET": SECRET})  # was: Slack off
+    assert "slack" not in create_app(tmp_path / "x.db", ROOT / "flows", env={})[CHANNELS]  # no Slack variable
     socket_only = create_app(
         tmp_path / "x.db", ROOT / "flows", env={"SLACK_BOT_TOKEN": "x", "SLACK_APP_TOKEN": "xapp-1"}
     )
