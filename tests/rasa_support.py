@@ -10,11 +10,15 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIONS = [
@@ -163,3 +167,14 @@ def slot(name: str, value: Any) -> dict[str, Any]:
 
 
 YES_NO = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+
+
+#: ``decisionbot rasa-actions`` as a user runs it, in a subprocess.
+RASA_ACTIONS = [sys.executable, "-c", "from bot.cli import main; main()", "rasa-actions"]
+
+
+def running_actions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """For a module's ``server`` fixture: ``rasa-actions`` on a ledger of its own, stopped after."""
+    running = start_server(tmp_path_factory.mktemp("rasa"), RASA_ACTIONS)
+    yield running
+    stop(running)

@@ -3,20 +3,16 @@ not the run's answer; against the real rasa-sdk action server in a subprocess.""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
 import pytest
 
-from tests.rasa_support import Server, start_server, stop, texts
+from tests.rasa_support import Server, running_actions, texts
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    cli = [sys.executable, "-c", "from bot.cli import main; main()", "rasa-actions"]
-    running = start_server(tmp_path_factory.mktemp("rasa"), cli)
-    yield running
-    stop(running)
+    yield from running_actions(tmp_path_factory)
 
 
 def test_done_said_while_a_question_waits_is_a_command_not_its_answer(server: Server) -> None:

@@ -17,15 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from tests.rasa_support import ACTIONS, YES_NO, Server, request, slot, start_server, stop, texts
+from tests.rasa_support import ACTIONS, YES_NO, Server, request, running_actions, slot, start_server, stop, texts
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    cli = [sys.executable, "-c", "from bot.cli import main; main()", "rasa-actions"]
-    running = start_server(tmp_path_factory.mktemp("rasa"), cli)
-    yield running
-    stop(running)
+    yield from running_actions(tmp_path_factory)
 
 
 def test_health_and_the_actions_served(server: Server) -> None:

@@ -5,7 +5,6 @@ subprocess on a folder of its own, sent Rasa's requests; what it logged read fro
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.rasa_support import ROOT, Server, start_server, stop, texts
+from tests.rasa_support import RASA_ACTIONS, ROOT, Server, start_server, stop, texts
 
-CLI = [sys.executable, "-c", "from bot.cli import main; main()", "rasa-actions"]
+CLI = RASA_ACTIONS
 PICKED_UP = 15.0  # seconds a change may take to be seen (looked for once a second, loaded once settled)
 SHIPPED = ("post_meeting", "metric_breach", "decision_review")
 IN_FLIGHT = " Runs in flight go on with the version they started on."

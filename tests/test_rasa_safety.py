@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from tests.rasa_support import Server, request, slot, start_server, stop, texts
+from tests.rasa_support import RASA_ACTIONS, Server, request, slot, start_server, stop, texts
 
-CLI = [sys.executable, "-c", "from bot.cli import main; main()", "rasa-actions"]
+CLI = RASA_ACTIONS
 TOKEN = "rasa-token-7f3a"
 MEETING = {"decision_flow": "post_meeting", "decision_title": "Sync", "decision_participants": "bob"}
 

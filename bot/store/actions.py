@@ -29,12 +29,11 @@ class ActionRow:
     owner_id: str | None
     owner_name: str | None
     facilitator_id: str | None  # the decision's
-    decision_id: int
 
 
 _COLUMNS = (
     "a.id, a.what, a.due, a.status, a.done_at, d.title, d.run_id, r.conversation, a.owner_id, a.owner_name,"
-    " d.decided_by, a.decision_id"
+    " d.decided_by"
 )
 _FROM = " FROM actions a JOIN decisions d ON d.id = a.decision_id JOIN runs r ON r.id = d.run_id"
 
