@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import sqlite3
 from collections.abc import Callable
@@ -194,12 +195,20 @@ class Sender:
                 return self.down_until - asyncio.get_running_loop().time()
             if item.id in self.unmarked:  # delivered, but the ledger would not say so: say it now
                 platform_id = self.unmarked[item.id]
+                await group.writable(self.db.conn, math.inf)
             elif not self.may_send():  # the lease lapsed during this pass: the holder sends the rest
                 return None
             else:
                 self.in_flight += 1  # a stopping server waits for it (see bot.server)
                 try:
-                    platform_id = await self._deliver(item)
+                    # what the post or its refusal teaches is written next, the write lock taken
+                    # first: the loop serves the others while another process holds it
+                    try:
+                        platform_id = await self._deliver(item)
+                    except Exception:
+                        await group.writable(self.db.conn, math.inf)
+                        raise
+                    await group.writable(self.db.conn, math.inf)
                     self.down_tries = 0  # the channel works (again)
                 except ChannelDown as exc:  # not this reply's fault: kept, whatever its age
                     kept_write(
@@ -259,6 +268,7 @@ class Sender:
             if n + 1 < len(parts):
                 self.parts_done[item.id] = n + 1
                 try:
+                    await group.writable(self.db.conn, math.inf)
                     kept_write(self.db, partial(mark_part, message_id=item.id, parts_sent=n + 1))
                 except sqlite3.Error:  # this process still knows: the part is not sent again by it
                     log.exception(texts.delivery_unmarked(self.channel.name, item.id))

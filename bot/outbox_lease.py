@@ -27,6 +27,8 @@ LEASE_FOR = timedelta(seconds=5)
 #: This process stops sending this long before its lease expires in the ledger (a send begun just
 #: before its end still finishes before another process may take over).
 LEASE_MARGIN = 1.5
+#: Seconds a stopping server waits for the write lock to give its leases up.
+RELEASE_WAIT = 1.0
 
 
 class OutboxLease:
@@ -57,6 +59,7 @@ class OutboxLease:
         and did not before (their senders are to be woken). Held only once committed."""
         if not self.channels:
             return []
+        await group.writable(self.db.conn)  # the lock first: the lease runs from when it is written
         started, now = time.monotonic(), self.now()
         with transaction(self.db) as conn:
             held = [c for c in self.channels if leases.take(conn, f"outbox:{c}", self.holder, now, now + LEASE_FOR)]
@@ -72,11 +75,13 @@ class OutboxLease:
                 log.info(told(channel))
         return gained
 
-    def release(self) -> None:
+    async def release(self) -> None:
         """Give every lease up (at shutdown, once the senders have stopped): another process
-        takes over at its next renewal instead of when the leases expire."""
+        takes over at its next renewal instead of when the leases expire (which they do within
+        seconds all the same: the write lock is waited for RELEASE_WAIT at most)."""
         held, self.until = list(self.until), {}
         if held:
+            await group.writable(self.db.conn, RELEASE_WAIT)
             with transaction(self.db) as conn:
                 for channel in held:
                     leases.release(conn, f"outbox:{channel}", self.holder)

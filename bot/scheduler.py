@@ -22,7 +22,7 @@ from typing import Any
 from bot import texts
 from bot.dispatch import Dispatcher
 from bot.errors import FlowRefused
-from bot.store import jobs, transaction
+from bot.store import group, is_busy, jobs, transaction
 from bot.store.jobs import Job
 from bot.triggers import checks, digest, next_time
 
@@ -94,6 +94,7 @@ class Scheduler:
         now = now or self.dispatcher.clock()
         ran: list[tuple[Job, str]] = []
         while True:
+            await group.writable(self.dispatcher.db.conn)  # no-op outside the server (the CLI, cron)
             with transaction(self.dispatcher.db) as conn:
                 claimed = jobs.claim_due(conn, now, self.batch, now - self.lease, kinds)
             if not claimed:
@@ -104,6 +105,7 @@ class Scheduler:
 
     async def _run(self, job: Job) -> str:
         try:
+            await group.writable(self.dispatcher.db.conn)
             if job.kind in RUN_KINDS:
                 return self.dispatcher.run_job(job)
             if job.kind == "digest":
@@ -146,8 +148,13 @@ class Scheduler:
             try:
                 if planned_at is None or loop.time() - planned_at > 60:
                     planned_at = loop.time()
+                    await group.writable(self.dispatcher.db.conn)  # the loop serves requests meanwhile
                     self.plan()
                 await self.run_due(kinds=kinds)
+            except sqlite3.OperationalError as exc:  # another process held the write lock all along
+                if not is_busy(exc):
+                    raise
+                log.warning(texts.scheduler_error(str(exc)))
             except Exception as exc:  # keep the loop alive: the next round may work
                 log.exception(texts.scheduler_error(str(exc)))
             if self.notify is not None:

@@ -27,7 +27,7 @@ from bot.flow_catalog import FlowCatalog, reload_flows
 from bot.outbox import Sender
 from bot.outbox_lease import OutboxLease
 from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
-from bot.store.group import GroupCommit, abandon, committed, track
+from bot.store.group import GroupCommit, LedgerBusy, abandon, committed, track
 
 log = logging.getLogger("decisionbot")
 
@@ -134,7 +134,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         await channel.stop()
     await services.http.close()
     with contextlib.suppress(Exception):  # not released: it expires within seconds all the same
-        lease.release()
+        await lease.release()
     with contextlib.suppress(Exception):
         await app[GROUP].settled()
     app[GROUP].uninstall()
@@ -167,6 +167,7 @@ async def _housekeeping(services: Services, group: GroupCommit, path: str, lease
                 reload_failed = await reload_flows(dispatcher.catalog, reload_failed)
             try:
                 await group.settled()
+                await group.writable()  # another process's write lock waited for off the loop
                 migrations.upkeep(services.db)
                 if tick % 4:
                     continue
@@ -194,13 +195,19 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
     nothing is acknowledged that is not stored. A failed commit answers 503, to be retried. A
     handler that fails (aiohttp answers 500) leaves nothing: the group holding what it wrote is
     rolled back (``abandon``), so a retry (Slack's events, Alertmanager's notifications; see the
-    README for who retries what) is carried out, not dropped as a repeat."""
+    README for who retries what) is carried out, not dropped as a repeat. A handler that waited
+    too long for another process's write lock (``LedgerBusy``: see ``GroupCommit.writable``) is
+    answered 503 the same way, with nothing of it kept."""
 
     @web.middleware
     async def committed_first(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
         written = track()
         try:
             response = await handler(request)
+        except LedgerBusy as exc:  # another process held the write lock past the request's wait
+            abandon(written, exc)
+            log.warning(texts.request_waited_for_lock(request.path, str(exc)))
+            return web.json_response({"error": texts.store_unavailable()}, status=503, headers={"Retry-After": "1"})
         except BaseException as exc:
             abandon(written, exc)
             raise

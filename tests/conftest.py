@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.store import group
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness
 
@@ -23,6 +24,18 @@ def _environment_restored() -> Iterator[None]:
     if os.environ != saved:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _writes_wait_off_the_loop() -> Iterator[None]:
+    """In the server every write takes the ledger's write lock through ``GroupCommit.writable``,
+    so another process holding it is waited for with the event loop serving the rest (see
+    bot.store.group): a write that would take it with SQLite's busy wait, stopping the loop, fails
+    the test that made it, naming where it is."""
+    group.UNGATED = []
+    yield
+    found, group.UNGATED = group.UNGATED, None
+    assert not found, "writes that wait for the lock with the loop stopped:\n" + "\n".join(dict.fromkeys(found))
 
 
 @pytest.fixture

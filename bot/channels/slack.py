@@ -46,7 +46,7 @@ from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error
 from bot.channels.slack_events import Malformed
-from bot.channels.slack_inbound import NAME, Answer, Inbound
+from bot.channels.slack_inbound import LOCK_WAIT, NAME, Answer, Inbound
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import Poster, slack_user
 from bot.channels.slack_socket import SocketClient
@@ -266,6 +266,10 @@ class SlackChannel(Channel):
         except Malformed as exc:
             log.warning(texts.slack_refused_payload(exc.reason))
             answer = Answer(400)
+        except group.LedgerBusy as exc:  # nothing of it kept, and not acknowledged: Slack sends it again
+            group.abandon(written, exc)
+            log.warning(texts.slack_envelope_ledger_busy(request.envelope_id, str(exc)))
+            return
         except BaseException as exc:  # nothing of it kept, and not acknowledged: Slack sends it again
             group.abandon(written, exc)
             raise
@@ -286,6 +290,7 @@ class SlackChannel(Channel):
             log.warning(texts.slack_refused_payload(problem))
             return Answer(400, {"error": problem})
         assert self.inbound is not None
+        group.wait_for_lock_until(LOCK_WAIT)
         if envelope.kind != "command":  # a slash command answers in its response, within Slack's 3 s
             await self.backlog.room()
         try:
@@ -300,6 +305,11 @@ class SlackChannel(Channel):
         except Malformed as exc:
             log.warning(texts.slack_refused_payload(exc.reason))
             return Answer(400, {"error": exc.reason})
+        except group.LedgerBusy as exc:
+            if envelope.kind != "command":
+                raise  # answered 503 (not acknowledged over Socket Mode): Slack sends an event again
+            log.warning(texts.slack_command_ledger_busy(str(exc)))  # Slack never sends a command again: say so
+            return Answer(body=blocks.ephemeral(texts.slack_ledger_busy()))
         return Answer()
 
     def _origin_problem(self, envelope: events.Envelope) -> str | None:

@@ -43,6 +43,11 @@ from bot.store.people import People
 NAME = "slack"
 log = logging.getLogger("decisionbot.slack")
 
+#: Seconds a request may wait in all for the ledger's write lock while another process holds it
+#: (see ``GroupCommit.writable``): then an event or a click is answered 503 and nothing is stored
+#: (Slack sends an event again), a slash command is told to try again. Inside Slack's 3 s.
+LOCK_WAIT = 2.0
+
 #: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack
 #: shows the user an error after 3 s even when the command went through.
 SLASH_BUDGET = 2.5
@@ -74,6 +79,7 @@ class Inbound:
         """The speaker and the people ``text`` mentions, with names (fetched once)."""
         ids = [user, *(u for u in events.mention_ids(text) if u != self.bot_user)]
         found = await self.people.ensure(f"slack:{u}" for u in ids)
+        await group.writable(self.services.db.conn)  # what the caller writes next waits here, not on the loop
         actors = {u: found[f"slack:{u}"].actor if f"slack:{u}" in found else Actor(f"slack:{u}", u) for u in ids}
         return actors[user], events.mentions(text, actors)
 
@@ -219,6 +225,7 @@ class Inbound:
             )
         conversation = ConversationKey(NAME, command.channel, ts)
         try:
+            await group.writable(self.services.db.conn)
             done = self._once(command.platform_id, actor, conversation, command.text, mentions)
         except Exception:
             self._delete_root(command.channel, ts)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine
@@ -175,6 +176,7 @@ class Poster:
             raise
         ts = str(sent["ts"])
         try:  # Slack has it: a ledger error from here on must not post it again
+            await group.writable(self.db.conn, math.inf)  # what it teaches is kept, however long that takes
             self._remember(item, reply, target, ts, payload, answered=late)
             if late is None and "blocks" in payload:
                 await self._answered_meanwhile(item, target.channel, ts, payload)
@@ -216,6 +218,7 @@ class Poster:
         if late is None:
             return
         answer = partial(store.answer_prompt, channel=channel, ts=ts, actor_id=late.actor_id, answer=late.text)
+        await group.writable(self.db.conn, math.inf)
         if kept_write(self.db, partial(answer, now=self.clock())):  # kept: Slack shows it answered
             self.update_later(channel, ts, blocks.answered(payload["text"], late.user, late.text))
 

@@ -163,6 +163,7 @@ class TeamsChannel(Channel):
             inbound = acts.parse(body)
         except acts.ActivityError as exc:
             return _error(400, texts.teams_bad_request(str(exc)))
+        await group.writable(self.services.db.conn)  # another process's write lock waited for off the loop
         self._remember(inbound, body)
         if inbound.kind == "invoke":
             return await self._invoke(inbound, body)
@@ -289,6 +290,7 @@ class TeamsChannel(Channel):
         reply_to = None if message_id else body.get("replyToId")
         seen = self.store.card(message_id, reply_to)
         people = await self._people_in(value, seen, inbound) if seen is not None and not seen.answered else {}
+        await group.writable(self.services.db.conn)
         card = self.store.card(message_id, reply_to)
         if card is None or card.answered or acts.split_conversation(card.conversation_id)[0] != inbound.base_id:
             if self._first_delivery(inbound.delivery_id):
@@ -333,6 +335,7 @@ class TeamsChannel(Channel):
                     found = acts.actor(member)
                     ref = self.store.reference(inbound.base_id)
                     if ref is not None:
+                        await group.writable(self.services.db.conn)
                         now = self.services.dispatcher.clock()
                         self.store.remember(ref, lambda: {}, [(found, member.get("aadObjectId"))], now)
         return {picked: found} if found else {}

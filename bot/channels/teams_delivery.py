@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
@@ -142,6 +143,7 @@ class TeamsOutbound:
     async def _post(self, item: Queued, ref: Reference, target: str, run_base: str, mention: bool) -> str:
         activity, answered = self._activity(item, ref, target, run_base, mention)
         activity_id = await self.connector.send(ref.service_url, target, activity)
+        await group.writable(self.store.db.conn, math.inf)  # what it teaches is kept, the loop serving meanwhile
         card = self._remember_card(item, activity, ref.service_url, target, activity_id, answered)
         await self._answered_meanwhile(card)
         return activity_id
@@ -160,6 +162,7 @@ class TeamsOutbound:
         root = str(created.get("activityId") or acts.split_conversation(str(created.get("id") or ""))[1] or "")
         if not root:
             raise DeliveryFailed(f"POST /v3/conversations gave no thread id: {created}")
+        await group.writable(self.store.db.conn, math.inf)
         self.store.save_thread(item.reply.run_id, ref.conversation_id, root, self.clock())
         thread = f"{ref.conversation_id};messageid={root}"
         await self._answered_meanwhile(self._remember_card(item, activity, ref.service_url, thread, root, answered))
@@ -198,6 +201,7 @@ class TeamsOutbound:
             "channelId": "msteams",
             "serviceUrl": chat.service_url,
         }
+        await group.writable(self.store.db.conn, math.inf)
         self.store.remember(chat, lambda: reference, [(person, None)], self.clock())
         return chat
 
@@ -238,6 +242,8 @@ class TeamsOutbound:
         with contextlib.suppress(sqlite3.Error):
             await group.settled(self.store.db.conn)
         late = transcript.answer_after(self.store.db.conn, card.run_id, card.step, card.to_id, card.message_id)
+        if late is not None:
+            await group.writable(self.store.db.conn, math.inf)
         if late is not None and self.store.close_card(card.message_id, self.clock()):
             by, typed = late
             await self.update_card(card, by, cards.answer_display(None, card.expects, typed))

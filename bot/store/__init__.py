@@ -25,6 +25,7 @@ from bot import config, texts
 from bot.errors import ConfigError
 from bot.store import migrations
 from bot.store.group import commit_others, in_request, installed
+from bot.store.group import is_busy as is_busy  # the store's word for "locked by another connection"
 
 T = TypeVar("T")
 
@@ -49,14 +50,6 @@ _DB_ENV = config.BY_NAME["db"].env
 #: How long a connection waits for the write lock another process holds before SQLite gives up
 #: with "database is locked" (``sqlite3.OperationalError``, SQLITE_BUSY).
 BUSY_TIMEOUT_MS = 30_000
-
-
-def is_busy(exc: sqlite3.Error) -> bool:
-    """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF == sqlite3.SQLITE_BUSY
-    return "database is locked" in str(exc)
 
 
 #: The tables the first core migration creates: a file that has one without that migration's

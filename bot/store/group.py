@@ -42,7 +42,9 @@ import asyncio
 import contextlib
 import functools
 import logging
+import re
 import sqlite3
+import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -56,8 +58,24 @@ _INSTALLED: dict[int, GroupCommit] = {}
 #: How many lost groups in a row a kept write is run again after (a commit that keeps failing).
 KEPT_TRIES = 3
 
+#: When a list (the tests make it one): where a group was opened by SQLite's busy wait, the event
+#: loop stopped, instead of :meth:`GroupCommit.writable` (see there).
+UNGATED: list[str] | None = None
+
 #: A write :func:`bot.store.kept_write` keeps: it writes into the connection it is given.
 Write = Callable[[sqlite3.Connection], object]
+
+
+class LedgerBusy(sqlite3.OperationalError):
+    """Another process held the ledger's write lock for longer than the caller could wait."""
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
+    return "database is locked" in str(exc)
 
 
 @dataclass
@@ -77,6 +95,9 @@ class GroupCommit:
         self.depth = 0  # savepoints open now (never across an await: see bot.store.transaction)
         self._on_rollback: list[Callable[[], object]] = []
         self._kept: list[Kept] = []  # background writes to run again if the open group is lost
+        self.busy_timeout_ms = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        if UNGATED is not None:  # a write outside any transaction takes the lock with SQLite's busy wait too
+            conn.set_trace_callback(functools.partial(_autocommit_write, conn))
 
     @classmethod
     def install(cls, conn: sqlite3.Connection) -> GroupCommit:
@@ -106,9 +127,18 @@ class GroupCommit:
             written.append(done)
         return True
 
-    def _begin(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _begin(self, loop: asyncio.AbstractEventLoop, wait: bool = True) -> None:
         commit_others(self.conn, self.file)
-        self.conn.execute("BEGIN IMMEDIATE")
+        if wait:
+            if UNGATED is not None and (caller := _caller()) is not None:
+                UNGATED.append(caller)
+            self.conn.execute("BEGIN IMMEDIATE")
+        else:
+            self.conn.execute("PRAGMA busy_timeout=0")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
         try:
             row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
         except BaseException:
@@ -118,6 +148,16 @@ class GroupCommit:
         self._loop = loop
         self._done = loop.create_future()
         loop.call_soon(self._commit)
+
+    def _free(self) -> bool:
+        """Whether the write lock was free just now: the group is then open (see _redo)."""
+        try:
+            self._begin(asyncio.get_running_loop(), wait=False)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            return False
+        return True
 
     def keep_write(self, write: Write) -> None:
         """``write`` (a background write, just released into the open group) is run again if the
@@ -185,7 +225,8 @@ class GroupCommit:
                 log.error(texts.kept_write_lost(_name(entry.write), texts.kept_write_lost_too_often(KEPT_TRIES)))
         kept = [entry for entry in kept if entry.losses <= KEPT_TRIES]
         try:
-            if kept and self._done is None:
+            if kept and self._done is None and not self._free():  # at once, before anything else
+                # reads the ledger: the loop waits for another process's lock here (rare; see writable)
                 self._begin(asyncio.get_running_loop())
         except (sqlite3.Error, RuntimeError) as exc:
             log.error(texts.kept_writes_lost(len(kept), f"{type(exc).__name__}: {exc}"))
@@ -204,6 +245,36 @@ class GroupCommit:
                 log.error(texts.kept_write_lost(_name(entry.write), f"{type(exc).__name__}: {exc}"))
                 continue
             self._kept.append(entry)
+
+    async def writable(self, within: float | None = None) -> None:
+        """Make sure a group transaction is open, holding the ledger's write lock, without stopping
+        the event loop while another process holds that lock: the lock is asked for without SQLite's
+        busy wait, and asked again after a short sleep (the loop serves everything else meanwhile),
+        for ``within`` seconds at most, then :class:`LedgerBusy`. By default: what is left of the
+        current request's wait (:func:`wait_for_lock_until`), else the connection's busy timeout. Call it right before code that writes, with no ``await`` between:
+        the group it opened is then still open there. Code that writes without it first still
+        works: its transaction waits for the lock with the loop stopped (SQLite's busy wait)."""
+        if self._done is not None:
+            return
+        loop = asyncio.get_running_loop()
+        if within is None:
+            within = _request_wait(loop)
+        if within is None:
+            within = self.busy_timeout_ms / 1000
+        limit = loop.time() + within
+        pause = 0.002
+        while self._done is None:
+            try:
+                self._begin(loop, wait=False)
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+            left = limit - loop.time()
+            if left <= 0:
+                raise LedgerBusy(texts.ledger_busy(within))
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
 
     async def settled(self) -> None:
         """Return once everything written so far is committed; raise ``sqlite3.Error`` when that
@@ -340,8 +411,55 @@ def horizon(conn: sqlite3.Connection) -> int | None:
     return group.horizon() if group is not None else None
 
 
+#: How long the current request may wait for the write lock: until this loop time, in this task
+#: (the tasks it spawns wait as background work does).
+_LOCK_DEADLINE: ContextVar[tuple[asyncio.Task[object] | None, float] | None] = ContextVar(
+    "decisionbot_lock_deadline", default=None
+)
+
+
+def wait_for_lock_until(seconds: float) -> None:
+    """The current request waits for the write lock ``seconds`` from now at most, all its writes
+    together (a platform that wants its answer in 3 s: Slack); then :class:`LedgerBusy`."""
+    loop = asyncio.get_running_loop()
+    _LOCK_DEADLINE.set((asyncio.current_task(loop), loop.time() + seconds))
+
+
+def _request_wait(loop: asyncio.AbstractEventLoop) -> float | None:
+    deadline = _LOCK_DEADLINE.get()
+    if deadline is None or deadline[0] is not asyncio.current_task(loop):
+        return None
+    return max(0.0, deadline[1] - loop.time())
+
+
+async def writable(conn: sqlite3.Connection, within: float | None = None) -> None:
+    """:meth:`GroupCommit.writable` of the group installed on ``conn``; at once where none is."""
+    group = installed(conn)
+    if group is not None:
+        await group.writable(within)
+
+
 async def settled(conn: sqlite3.Connection) -> None:
     """What ``conn`` wrote so far is committed (a no-op where no group is installed)."""
     group = installed(conn)
     if group is not None:
         await group.settled()
+
+
+def _autocommit_write(conn: sqlite3.Connection, statement: str) -> None:
+    written = UNGATED is not None and not conn.in_transaction and _WRITES.match(statement)
+    if written and (caller := _caller()) is not None and UNGATED is not None:
+        UNGATED.append(f"{statement[:60]!r} outside a transaction: {caller}")
+
+
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def _caller() -> str | None:
+    """Where the code that wrote is: the innermost frames of the project outside the store; None
+    for a test's own call into the server's parts (a test's frame on the stack)."""
+    stack = traceback.extract_stack()
+    if any("/tests/" in f.filename for f in stack):
+        return None
+    frames = [f for f in stack if "/bot/" in f.filename and "/bot/store/" not in f.filename]
+    return " <- ".join(f"{f.filename.rsplit('/bot/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames[-4:]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -20,8 +21,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot import texts
 from bot.model import Actor
-from bot.store import group, iso, utc_now
+from bot.store import group, iso, transaction, utc_now
+
+log = logging.getLogger("decisionbot.store")
 
 migrations = Migrations("decisionbot-people")
 
@@ -70,6 +74,7 @@ class People:
         self._zones: dict[str, ZoneInfo | None] = {}
         self._failed: dict[str, float] = {}
         self._pending: dict[str, asyncio.Future[Person | None]] = {}
+        self._saving: set[asyncio.Future[None]] = set()
         grouped = group.installed(db.conn)
         if grouped is not None:
             grouped.on_rollback(self.forget)
@@ -127,11 +132,23 @@ class People:
             return self.known(actor_id)
         now = self.clock()
         self._known[actor_id] = (person, now)
-        self.db.conn.execute(
-            "INSERT OR REPLACE INTO people (id, name, tz, fetched_at) VALUES (?, ?, ?, ?)",
-            (person.id, person.name, person.tz, iso(now)),
-        )
+        saving = asyncio.ensure_future(self._save(person, now))  # the caller goes on meanwhile
+        self._saving.add(saving)
+        saving.add_done_callback(self._saving.discard)
         return person
+
+    async def _save(self, person: Person, fetched_at: datetime) -> None:
+        """Keep a fetched person in the table (for the next start, and the CLI's dates), once the
+        write lock is free: a cache, written off the path of the request that asked."""
+        try:
+            await group.writable(self.db.conn)
+            with transaction(self.db) as conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO people (id, name, tz, fetched_at) VALUES (?, ?, ?, ?)",
+                    (person.id, person.name, person.tz, iso(fetched_at)),
+                )
+        except sqlite3.Error as exc:  # kept in memory; fetched and saved again after a restart
+            log.warning(texts.person_not_saved(person.id, f"{type(exc).__name__}: {exc}"))
 
     async def ensure(self, actor_ids: Iterable[str]) -> dict[str, Person]:
         """The people with these ids, fetching (concurrently) those not cached or stale."""

@@ -282,6 +282,18 @@ def store_unavailable() -> str:
     return "The ledger could not store this request; nothing was kept. Try again shortly."
 
 
+def request_waited_for_lock(path: str, problem: str) -> str:
+    return f"{path}: answered 503 (to be sent again), nothing stored: {problem}"
+
+
+def person_not_saved(person: str, problem: str) -> str:
+    return f"{person}'s name and time zone are kept in memory only (fetched again after a restart): {problem}"
+
+
+def ledger_busy(seconds: float) -> str:
+    return f"database is locked: another process held the ledger's write lock for over {seconds:g} s"
+
+
 def group_commit_failed(problem: str) -> str:
     return f"A commit failed and the turns written with it were rolled back (answered 503, to be retried): {problem}"
 

@@ -103,6 +103,18 @@ def slack_post_failed(error: str) -> str:
     return f"Slack refused my message ({error}); nothing was started. Please try again in a moment."
 
 
+def slack_ledger_busy() -> str:
+    return "The decision ledger is busy (another job is writing to it); nothing was done. Please try again in a moment."
+
+
+def slack_command_ledger_busy(problem: str) -> str:
+    return f"A slash command was told to try again, nothing stored: {problem}"
+
+
+def slack_envelope_ledger_busy(envelope_id: str, problem: str) -> str:
+    return f"Socket Mode envelope {envelope_id} left unacknowledged (Slack sends it again), nothing stored: {problem}"
+
+
 def slack_post_timed_out() -> str:
     return "no answer in time"
 

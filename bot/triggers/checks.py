@@ -28,7 +28,7 @@ from bot.admission import Admitted
 from bot.dispatch import Dispatcher
 from bot.errors import ConfigError
 from bot.model import Trigger
-from bot.store import iso, jobs, transaction
+from bot.store import group, iso, jobs, transaction
 from bot.store.jobs import Job
 from bot.triggers import next_time
 from bot.triggers.alertmanager import HINTS
@@ -311,6 +311,7 @@ class CheckRunner:
                 due = next_time(check.schedule, now, self.dispatcher.tz)  # only the process that finished it plans on
                 jobs.add_job(conn, None, "check", due, job_payload(check), now)
 
+        await group.writable(self.dispatcher.db.conn)  # no-op outside the server
         results = self.dispatcher.admit(items, record)
         outcome = results[0].outcome if results else ("error" if error else "ok")
         return Evaluation(check.name, value, breached, error, outcome)

@@ -25,6 +25,7 @@ from bot.channels import Services
 from bot.errors import ConfigError
 from bot.model import Trigger
 from bot.scheduler import Scheduler
+from bot.store import group
 from bot.triggers import PayloadError, alertmanager, generic, grafana
 from bot.triggers.router import Router
 
@@ -89,6 +90,11 @@ async def receive(request: web.Request, name: str) -> web.Response:
         body = await read_limited(request, state.max_body)
         if body is None:
             return problem(413, texts.hook_too_large(state.max_body))
+        try:  # another process's write lock waited for off the loop (its busy wait would stop it)
+            await group.writable(state.services.db.conn)
+        except sqlite3.OperationalError as exc:
+            log.warning(texts.hook_db_busy(str(exc)))
+            return problem(503, texts.hook_busy(), retry_after=5)
         return accept(state, name, body)
     finally:
         state.inflight -= 1
