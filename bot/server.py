@@ -27,7 +27,8 @@ from bot.flow_catalog import FlowCatalog, reload_flows
 from bot.outbox import Sender
 from bot.outbox_lease import OutboxLease
 from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
-from bot.store.group import GroupCommit, LedgerBusy, abandon, committed, track
+from bot.store.group import GroupCommit, abandon, committed, track
+from bot.store.write_lock import LedgerBusy
 
 log = logging.getLogger("decisionbot")
 

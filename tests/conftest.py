@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import group
+from bot.store import write_lock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness
 
@@ -32,9 +32,9 @@ def _writes_wait_off_the_loop() -> Iterator[None]:
     so another process holding it is waited for with the event loop serving the rest (see
     bot.store.group): a write that would take it with SQLite's busy wait, stopping the loop, fails
     the test that made it, naming where it is."""
-    group.UNGATED = []
+    write_lock.UNGATED = []
     yield
-    found, group.UNGATED = group.UNGATED, None
+    found, write_lock.UNGATED = write_lock.UNGATED, None
     assert not found, "writes that wait for the lock with the loop stopped:\n" + "\n".join(dict.fromkeys(found))
 
 

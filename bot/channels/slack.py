@@ -53,7 +53,7 @@ from bot.channels.slack_socket import SocketClient
 from bot.errors import ConfigError
 from bot.model import Actor, Reply
 from bot.outbox import DOWN_FIRST, DOWN_MOST, Queued
-from bot.store import group, iso, utc_now
+from bot.store import group, iso, utc_now, write_lock
 from bot.store.people import People, Person
 
 log = logging.getLogger("decisionbot.slack")
@@ -266,7 +266,7 @@ class SlackChannel(Channel):
         except Malformed as exc:
             log.warning(texts.slack_refused_payload(exc.reason))
             answer = Answer(400)
-        except group.LedgerBusy as exc:  # nothing of it kept, and not acknowledged: Slack sends it again
+        except write_lock.LedgerBusy as exc:  # nothing of it kept, and not acknowledged: Slack sends it again
             group.abandon(written, exc)
             log.warning(texts.slack_envelope_ledger_busy(request.envelope_id, str(exc)))
             return
@@ -290,7 +290,7 @@ class SlackChannel(Channel):
             log.warning(texts.slack_refused_payload(problem))
             return Answer(400, {"error": problem})
         assert self.inbound is not None
-        group.wait_for_lock_until(LOCK_WAIT)
+        write_lock.wait_for_lock_until(LOCK_WAIT)
         if envelope.kind != "command":  # a slash command answers in its response, within Slack's 3 s
             await self.backlog.room()
         try:
@@ -305,7 +305,7 @@ class SlackChannel(Channel):
         except Malformed as exc:
             log.warning(texts.slack_refused_payload(exc.reason))
             return Answer(400, {"error": exc.reason})
-        except group.LedgerBusy as exc:
+        except write_lock.LedgerBusy as exc:
             if envelope.kind != "command":
                 raise  # answered 503 (not acknowledged over Socket Mode): Slack sends an event again
             log.warning(texts.slack_command_ledger_busy(str(exc)))  # Slack never sends a command again: say so

@@ -198,9 +198,13 @@ def answered(question: str, by_user: str, answer: str) -> dict[str, Any]:
     }
 
 
-def withdrawn(question: str) -> dict[str, Any]:
-    """``chat.update`` arguments for a prompt the conversation moved past: no widgets."""
-    return {"text": question, "blocks": [_section(question)]}
+def withdrawn(question: str, reason: str | None = None) -> dict[str, Any]:
+    """``chat.update`` arguments for a prompt the conversation moved past, or taken away from its
+    person (then why: ``reason``, mrkdwn): no widgets."""
+    if reason is None:
+        return {"text": question, "blocks": [_section(question)]}
+    line = {"type": "context", "elements": [{"type": "mrkdwn", "text": reason}]}
+    return {"text": f"{question}\n{reason}", "blocks": [_section(question), line]}
 
 
 def answer_text(answer: str) -> str:

@@ -101,14 +101,6 @@ def shown_value(value: Any, expects: dict[str, Any] | None, typed: str) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-def _withdrawn(question: str, reason: str) -> dict[str, Any]:
-    """``chat.update`` arguments for a prompt taken away from its person: the question, why
-    (``reason``, mrkdwn), no widgets."""
-    payload = blocks.withdrawn(question)
-    line = {"type": "context", "elements": [{"type": "mrkdwn", "text": reason}]}
-    return {"text": f"{payload['text']}\n{reason}", "blocks": [*payload["blocks"], line]}
-
-
 def _handed_over(run: runs.RunRow | None, row: store.PromptRow, step: str | None) -> str | None:
     """The "handed to <@U..>" reason when the run now asks someone else ``row``'s question
     (``step``), escalated to them; None otherwise (mrkdwn)."""
@@ -255,7 +247,9 @@ class Poster:
         for row in stale:
             self.update_later(row.channel, row.ts, blocks.withdrawn(row.text))
         for row in closed:
-            self.update_later(row.channel, row.ts, _withdrawn(row.text, blocks.escape(texts.slack_prompt_run_ended())))
+            self.update_later(
+                row.channel, row.ts, blocks.withdrawn(row.text, blocks.escape(texts.slack_prompt_run_ended()))
+            )
         if question:
             self.withdraw_unasked(reply.run_id, keep=(target.channel, ts))
 
@@ -343,7 +337,7 @@ class Poster:
                 continue
             reason = _handed_over(run, row, step) or blocks.escape(texts.slack_prompt_not_asked())
             reasons[(row.channel, row.ts)] = reason
-            self.update_later(row.channel, row.ts, _withdrawn(row.text, reason))
+            self.update_later(row.channel, row.ts, blocks.withdrawn(row.text, reason))
         return reasons
 
     def why_gone(self, row: store.PromptRow) -> str | None:

@@ -42,14 +42,13 @@ import asyncio
 import contextlib
 import functools
 import logging
-import re
 import sqlite3
-import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from bot import texts
+from bot.store import write_lock
 
 log = logging.getLogger("decisionbot.store")
 
@@ -58,24 +57,8 @@ _INSTALLED: dict[int, GroupCommit] = {}
 #: How many lost groups in a row a kept write is run again after (a commit that keeps failing).
 KEPT_TRIES = 3
 
-#: When a list (the tests make it one): where a group was opened by SQLite's busy wait, the event
-#: loop stopped, instead of :meth:`GroupCommit.writable` (see there).
-UNGATED: list[str] | None = None
-
 #: A write :func:`bot.store.kept_write` keeps: it writes into the connection it is given.
 Write = Callable[[sqlite3.Connection], object]
-
-
-class LedgerBusy(sqlite3.OperationalError):
-    """Another process held the ledger's write lock for longer than the caller could wait."""
-
-
-def is_busy(exc: sqlite3.Error) -> bool:
-    """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
-    return "database is locked" in str(exc)
 
 
 @dataclass
@@ -96,8 +79,7 @@ class GroupCommit:
         self._on_rollback: list[Callable[[], object]] = []
         self._kept: list[Kept] = []  # background writes to run again if the open group is lost
         self.busy_timeout_ms = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
-        if UNGATED is not None:  # a write outside any transaction takes the lock with SQLite's busy wait too
-            conn.set_trace_callback(functools.partial(_autocommit_write, conn))
+        write_lock.watch(conn)  # in the tests: a write outside any transaction takes the lock with the loop stopped
 
     @classmethod
     def install(cls, conn: sqlite3.Connection) -> GroupCommit:
@@ -130,8 +112,7 @@ class GroupCommit:
     def _begin(self, loop: asyncio.AbstractEventLoop, wait: bool = True) -> None:
         commit_others(self.conn, self.file)
         if wait:
-            if UNGATED is not None and (caller := _caller()) is not None:
-                UNGATED.append(caller)
+            write_lock.blocking()
             self.conn.execute("BEGIN IMMEDIATE")
         else:
             self.conn.execute("PRAGMA busy_timeout=0")
@@ -154,7 +135,7 @@ class GroupCommit:
         try:
             self._begin(asyncio.get_running_loop(), wait=False)
         except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
+            if not write_lock.is_busy(exc):
                 raise
             return False
         return True
@@ -248,33 +229,15 @@ class GroupCommit:
 
     async def writable(self, within: float | None = None) -> None:
         """Make sure a group transaction is open, holding the ledger's write lock, without stopping
-        the event loop while another process holds that lock: the lock is asked for without SQLite's
-        busy wait, and asked again after a short sleep (the loop serves everything else meanwhile),
-        for ``within`` seconds at most, then :class:`LedgerBusy`. By default: what is left of the
-        current request's wait (:func:`wait_for_lock_until`), else the connection's busy timeout. Call it right before code that writes, with no ``await`` between:
-        the group it opened is then still open there. Code that writes without it first still
-        works: its transaction waits for the lock with the loop stopped (SQLite's busy wait)."""
-        if self._done is not None:
-            return
-        loop = asyncio.get_running_loop()
-        if within is None:
-            within = _request_wait(loop)
-        if within is None:
-            within = self.busy_timeout_ms / 1000
-        limit = loop.time() + within
-        pause = 0.002
-        while self._done is None:
-            try:
-                self._begin(loop, wait=False)
-                return
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc):
-                    raise
-            left = limit - loop.time()
-            if left <= 0:
-                raise LedgerBusy(texts.ledger_busy(within))
-            await asyncio.sleep(min(pause, left))
-            pause = min(pause * 2, 0.05)
+        the event loop while another process holds that lock (see :func:`bot.store.write_lock.take`:
+        ``within`` seconds at most, by default what is left of the current request's wait, else the
+        busy timeout; then ``LedgerBusy``). Call it right before code that writes, with no
+        ``await`` between: the group it opened is still open there. Code that writes without it
+        first still works: its transaction waits for the lock with the loop stopped."""
+        if self._done is None:
+            loop = asyncio.get_running_loop()
+            opened = functools.partial(self._begin, loop, wait=False)
+            await write_lock.take(opened, lambda: self._done is not None, within, self.busy_timeout_ms / 1000)
 
     async def settled(self) -> None:
         """Return once everything written so far is committed; raise ``sqlite3.Error`` when that
@@ -411,27 +374,6 @@ def horizon(conn: sqlite3.Connection) -> int | None:
     return group.horizon() if group is not None else None
 
 
-#: How long the current request may wait for the write lock: until this loop time, in this task
-#: (the tasks it spawns wait as background work does).
-_LOCK_DEADLINE: ContextVar[tuple[asyncio.Task[object] | None, float] | None] = ContextVar(
-    "decisionbot_lock_deadline", default=None
-)
-
-
-def wait_for_lock_until(seconds: float) -> None:
-    """The current request waits for the write lock ``seconds`` from now at most, all its writes
-    together (a platform that wants its answer in 3 s: Slack); then :class:`LedgerBusy`."""
-    loop = asyncio.get_running_loop()
-    _LOCK_DEADLINE.set((asyncio.current_task(loop), loop.time() + seconds))
-
-
-def _request_wait(loop: asyncio.AbstractEventLoop) -> float | None:
-    deadline = _LOCK_DEADLINE.get()
-    if deadline is None or deadline[0] is not asyncio.current_task(loop):
-        return None
-    return max(0.0, deadline[1] - loop.time())
-
-
 async def writable(conn: sqlite3.Connection, within: float | None = None) -> None:
     """:meth:`GroupCommit.writable` of the group installed on ``conn``; at once where none is."""
     group = installed(conn)
@@ -444,22 +386,3 @@ async def settled(conn: sqlite3.Connection) -> None:
     group = installed(conn)
     if group is not None:
         await group.settled()
-
-
-def _autocommit_write(conn: sqlite3.Connection, statement: str) -> None:
-    written = UNGATED is not None and not conn.in_transaction and _WRITES.match(statement)
-    if written and (caller := _caller()) is not None and UNGATED is not None:
-        UNGATED.append(f"{statement[:60]!r} outside a transaction: {caller}")
-
-
-_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
-
-
-def _caller() -> str | None:
-    """Where the code that wrote is: the innermost frames of the project outside the store; None
-    for a test's own call into the server's parts (a test's frame on the stack)."""
-    stack = traceback.extract_stack()
-    if any("/tests/" in f.filename for f in stack):
-        return None
-    frames = [f for f in stack if "/bot/" in f.filename and "/bot/store/" not in f.filename]
-    return " <- ".join(f"{f.filename.rsplit('/bot/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames[-4:]))
