@@ -176,3 +176,17 @@ async def owner_question_answered_while_it_waits(slack: Harness, answer: str) ->
     await wait_for(lambda: slack.fake.of("chat.postMessage")[-1].result.get("ok") is False)
     await slack.event(message("UA", answer, thread_ts=thread))  # ... and is answered meanwhile
     return (await slack.posts(4))[3]
+
+
+#: A server on Socket Mode (no HTTP route, no signing secret).
+SOCKET = {"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""}
+
+
+async def started_over_socket(slack: Harness) -> dict[str, Any]:
+    """Over Socket Mode, Alice's ``/decision start post_meeting Sync`` (envelope env-1); the run's
+    root, as the fake recorded it (Slack's first post)."""
+    await slack.fake.wait_connected()
+    slash = {"user_id": "UA", "channel_id": "C1", "text": "start post_meeting Sync", "trigger_id": "9.9.z",
+             "team_id": "T111", "api_app_id": "A111", "command": "/decision"}  # fmt: skip
+    await slack.fake.send_envelope({"envelope_id": "env-1", "type": "slash_commands", "payload": slash})
+    return (await slack.posts(2))[0]

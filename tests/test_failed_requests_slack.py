@@ -19,7 +19,17 @@ from bot.channels.slack_inbound import Inbound
 from bot.model import Actor, ConversationKey, Trigger
 from tests.fakes.slack_api import FakeSlack
 from tests.faults import Gate, fail_once
-from tests.slack_support import Harness, event_body, harness, message, sign, slash_body, wait_for
+from tests.slack_support import (
+    SOCKET,
+    Harness,
+    event_body,
+    harness,
+    message,
+    sign,
+    slash_body,
+    started_over_socket,
+    wait_for,
+)
 
 DECIDED = "SELECT count(*) FROM answers WHERE step = 'decision'"
 SEEN = "SELECT delivery_id FROM deliveries WHERE delivery_id LIKE 'msg:%'"  # messages' ids (not the commands')
@@ -144,13 +154,9 @@ async def test_a_request_in_the_group_of_a_failing_one_is_answered_503_told_noth
 async def test_a_socket_mode_event_whose_request_fails_is_not_acknowledged_and_its_redelivery_is_taken(
     tmp_path: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slack = await harness(tmp_path, fake, env={"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""})
+    slack = await harness(tmp_path, fake, env=SOCKET)
     try:
-        await fake.wait_connected()
-        slash = {"user_id": "UA", "channel_id": "C1", "text": "start post_meeting Sync", "trigger_id": "9.9.z",
-                 "team_id": "T111", "api_app_id": "A111", "command": "/decision"}  # fmt: skip
-        await fake.send_envelope({"envelope_id": "env-1", "type": "slash_commands", "payload": slash})
-        root = (await slack.posts(2))[0]
+        root = await started_over_socket(slack)
         fail_once(monkeypatch, slack_inbound, "taken_value")
         event = json.loads(event_body(message("UA", "We ship", thread_ts=root["ts"])))
         envelope = {"envelope_id": "env-2", "type": "events_api", "payload": event, "retry_attempt": 0}

@@ -23,7 +23,17 @@ from bot.server import create_app
 from bot.store import group
 from tests.fakes.bot_connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, event_body, harness, message, sign, slash_body, wait_for
+from tests.slack_support import (
+    SOCKET,
+    Harness,
+    event_body,
+    harness,
+    message,
+    sign,
+    slash_body,
+    started_over_socket,
+    wait_for,
+)
 from tests.teams_support import ALICE, installed, personal
 
 HOLD = """
@@ -150,13 +160,9 @@ async def test_what_a_post_teaches_waits_for_the_lock_and_is_kept(slack: Harness
 async def test_a_socket_mode_event_is_left_unacknowledged_and_its_redelivery_taken(
     tmp_path: Path, fake: FakeSlack
 ) -> None:
-    slack = await harness(tmp_path, fake, env={"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""})
+    slack = await harness(tmp_path, fake, env=SOCKET)
     try:
-        await fake.wait_connected()
-        slash = {"user_id": "UA", "channel_id": "C1", "text": "start post_meeting Sync", "trigger_id": "9.9.z",
-                 "team_id": "T111", "api_app_id": "A111", "command": "/decision"}  # fmt: skip
-        await fake.send_envelope({"envelope_id": "env-1", "type": "slash_commands", "payload": slash})
-        root = (await slack.posts(2))[0]
+        root = await started_over_socket(slack)
         event = json.loads(event_body(message("UA", "We ship", thread_ts=root["ts"])))
         envelope = {"envelope_id": "env-2", "type": "events_api", "payload": event, "retry_attempt": 0}
         async with OtherProcess(tmp_path / "slack.db", 4.0):
