@@ -26,7 +26,7 @@ from bot.engine import dates
 from bot.flow_catalog import FlowCatalog, reload_flows
 from bot.outbox import Sender
 from bot.outbox_lease import OutboxLease
-from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now
+from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now, write_lock
 from bot.store.group import GroupCommit, abandon, committed, track
 from bot.store.write_lock import LedgerBusy
 
@@ -123,8 +123,14 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     tasks.append(asyncio.create_task(housekeeping, name="housekeeping"))
     yield
     lease.stopping = True  # no new send from here; a send in flight finishes and is marked before release
-    deadline = asyncio.get_running_loop().time() + STOP_GRACE
-    while any(s.in_flight for s in app[SENDERS].values()) and asyncio.get_running_loop().time() < deadline:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STOP_GRACE
+    # a send Slack or Teams took, waiting for another process's write lock to record that (its
+    # thread, its mark), is waited for up to the busy timeout more: cut off, it is sent again
+    locked_deadline = deadline + app[GROUP].busy_timeout_ms / 1000
+    while any(s.in_flight for s in app[SENDERS].values()) and (
+        loop.time() < deadline or (write_lock.waiting() and loop.time() < locked_deadline)
+    ):
         await asyncio.sleep(0.02)
     for task in tasks:
         task.cancel()

@@ -177,8 +177,9 @@ async def test_a_socket_mode_event_is_left_unacknowledged_and_its_redelivery_tak
         await slack.client.close()
 
 
-async def test_background_work_waits_for_the_lock_without_a_deadline(slack: Harness, tmp_path: Path) -> None:
-    """Outside a request nothing gives up at 2 s: a write waits as long as the lock is held."""
+async def test_background_work_waits_for_the_lock_past_a_requests_deadline(slack: Harness, tmp_path: Path) -> None:
+    """Outside a request nothing gives up at 2 s: a write waits the busy timeout (30 s), and what
+    records a post as long as the lock is held."""
     conn = slack.services.db.conn
     await group.settled(conn)
     async with OtherProcess(tmp_path / "slack.db", 2.5):
@@ -218,3 +219,32 @@ async def test_teams_and_the_hooks_wait_for_the_lock_and_are_stored(tmp_path: Pa
     finally:
         await client.close()
         await connector.stop()
+
+
+async def test_a_server_stopped_while_the_lock_is_held_keeps_what_a_post_taught(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """A deploy stops the server just after Slack took a triggered run's first message, while
+    another process holds the lock for 8 s: the stop waits for the lock (past its 5 s grace for
+    sends) and records the thread and the mark, so the restarted server does not post it again."""
+    db = tmp_path / "slack.db"
+    slack = await harness(tmp_path, fake)
+    fake.slow_down("chat.postMessage", 1.0)
+    await group.writable(slack.services.db.conn)
+    alice = Actor("slack:UA", "Alice")
+    slack.services.dispatcher.start(
+        Trigger("post_meeting", facilitator=alice, title="Outage"), ConversationKey("slack", "C1")
+    )
+    slack.services.notify("slack")
+    await wait_for(lambda: fake.of("chat.postMessage"))
+    async with OtherProcess(db, 8.0):
+        await wait_for(lambda: fake.of("chat.postMessage")[0].result is not None)  # Slack has the post
+        await slack.client.close()  # the server stops while the lock is held
+    assert committed(db, "SELECT count(*) FROM slack_threads") == [(1,)]
+    fake.slow_down("chat.postMessage", 0.0)
+    again = await harness(tmp_path, fake)  # the restart
+    try:
+        await asyncio.sleep(1.5)
+        assert [p["text"] for p in fake.posted()] == ["<@UA> What was decided in Outage?"]  # not posted again
+    finally:
+        await again.client.close()

@@ -37,6 +37,16 @@ _DEADLINE: ContextVar[tuple[asyncio.Task[object] | None, float] | None] = Contex
 )
 
 
+#: Tasks asking for the lock again after a sleep now (another process holds it): see waiting().
+_waiting = 0
+
+
+def waiting() -> int:
+    """How many tasks of this process wait for another process's write lock now (a stopping
+    server lets the outbox's wait out: what a post taught is written before it stops)."""
+    return _waiting
+
+
 class LedgerBusy(sqlite3.OperationalError):
     """Another process held the ledger's write lock for longer than the caller could wait."""
 
@@ -75,18 +85,26 @@ async def take(begin: Callable[[], None], taken: Callable[[], bool], within: flo
         within = default
     limit = loop.time() + within
     pause = 0.002
-    while not taken():
-        try:
-            begin()
-            return
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
-        left = limit - loop.time()
-        if left <= 0:
-            raise LedgerBusy(texts.ledger_busy(within))
-        await asyncio.sleep(min(pause, left))
-        pause = min(pause * 2, 0.05)
+    global _waiting
+    counted = False
+    try:
+        while not taken():
+            try:
+                begin()
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+            left = limit - loop.time()
+            if left <= 0:
+                raise LedgerBusy(texts.ledger_busy(within))
+            if not counted:
+                counted, _waiting = True, _waiting + 1
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
+    finally:
+        if counted:
+            _waiting -= 1
 
 
 # --- the tests' watch ----------------------------------------------------------------------------
