@@ -7,7 +7,9 @@ provides:
 - ports and processes: :func:`free_port`, :func:`wait_port`, :func:`cpu_seconds`, and
   :func:`one_round`, which starts the fake platform API, the server under test and the load
   process, and collects the load process's figures (plus server CPU per turn if asked);
-- the servers under test: :func:`run_bot` (``decisionbot serve`` with a given environment) and
+- the servers under test: :func:`run_bot` (``decisionbot serve`` with a given environment; with
+  ``DECISIONBOT_BENCH_PROFILE=FILE`` set, the server runs under cProfile and writes its stats
+  there when it stops) and
   :class:`Floor` (a bare aiohttp handler: one SQLite row committed per request, one reply posted
   in the background);
 - the load generator: :class:`Conversation` (turn/run bookkeeping), :func:`timed_post`,
@@ -93,7 +95,15 @@ def run_bot(port: int, db: str, env: Mapping[str, str], setup: Callable[[web.App
     app = create_app(db, ROOT / "flows", env=dict(env))
     if setup is not None:
         setup(app)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    profile = os.environ.get("DECISIONBOT_BENCH_PROFILE")  # a file: the server's cProfile stats, at exit
+    if not profile:
+        web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+        return
+    import cProfile
+
+    with cProfile.Profile() as profiler:
+        web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    profiler.dump_stats(profile)
 
 
 class Floor:

@@ -208,8 +208,13 @@ class Sender:
                     except Exception:
                         await group.writable(self.db.conn, math.inf)
                         raise
-                    await group.writable(self.db.conn, math.inf)
                     self.down_tries = 0  # the channel works (again)
+                    self.unmarked[item.id] = platform_id  # sent: until the mark is committed, never sent again
+                    try:
+                        await group.writable(self.db.conn, math.inf)
+                    except sqlite3.Error:  # sent, not marked: marked on a later pass (of this process)
+                        log.exception(texts.delivery_unmarked(self.channel.name, item.id))
+                        return self._hold(key, backoff(3))
                 except ChannelDown as exc:  # not this reply's fault: kept, whatever its age
                     kept_write(
                         self.db, partial(mark_channel_down, channel=self.channel.name, error=f"retry: {exc.reason}")

@@ -94,6 +94,8 @@ class Scheduler:
         now = now or self.dispatcher.clock()
         ran: list[tuple[Job, str]] = []
         while True:
+            if not jobs.any_due(self.dispatcher.db.conn, now, now - self.lease, kinds):
+                return ran  # the write lock only for a claim to make
             await group.writable(self.dispatcher.db.conn)  # no-op outside the server (the CLI, cron)
             with transaction(self.dispatcher.db) as conn:
                 claimed = jobs.claim_due(conn, now, self.batch, now - self.lease, kinds)

@@ -174,13 +174,15 @@ async def _housekeeping(services: Services, group: GroupCommit, path: str, lease
                 reload_failed = await reload_flows(dispatcher.catalog, reload_failed)
             try:
                 await group.settled()
-                await group.writable()  # another process's write lock waited for off the loop
-                migrations.upkeep(services.db)
+                if migrations.upkeep_due(services.db):  # the write lock only for work to do
+                    await group.writable()  # another process's write lock waited for off the loop
+                    migrations.upkeep(services.db)
                 if tick % 4:
                     continue
                 if not (dispatcher.turns_since_checkpoint or renewed):
                     continue
                 dispatcher.turns_since_checkpoint = 0
+                await group.writable()
                 with transaction(services.db) as conn:  # delivery ids past any platform's retries
                     runs.forget_deliveries(conn, dispatcher.clock())
                 if copier is None:

@@ -16,10 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot import outbox
 from bot.model import Actor, ConversationKey, Trigger
-from bot.server import create_app
+from bot.server import GROUP, create_app
 from bot.store import group
 from tests.fakes.bot_connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
@@ -248,3 +250,51 @@ async def test_a_server_stopped_while_the_lock_is_held_keeps_what_a_post_taught(
         assert [p["text"] for p in fake.posted()] == ["<@UA> What was decided in Outage?"]  # not posted again
     finally:
         await again.client.close()
+
+
+async def test_an_idle_server_leaves_the_write_lock_to_others(tmp_path: Path) -> None:
+    """Housekeeping and the scheduler take the lock only for work to do (before, an idle server
+    committed an empty transaction five times a second)."""
+    app = create_app(tmp_path / "idle.db", env={})
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        await asyncio.sleep(1.0)  # start-up's own writes (plans, leases) done
+        before = app[GROUP].commits
+        await asyncio.sleep(2.0)
+        assert app[GROUP].commits == before
+    finally:
+        await client.close()
+
+
+async def test_a_ledger_error_right_after_a_post_marks_it_later_never_posts_it_again(
+    slack: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write lock cannot be taken after Slack took a reply (a disk error, not another
+    process): the reply is marked sent on a later pass, not posted again as if it had failed."""
+    thread = await started(slack)
+    unsent = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
+    await wait_for(lambda: committed(tmp_path / "slack.db", unsent) == [(0,)])
+    failing = Flaky()
+    monkeypatch.setattr(outbox, "group", failing)
+    assert (await slack.event(message("UA", "We ship in March", thread_ts=thread))).status == 200
+    await wait_for(lambda: failing.failed, timeout=5)
+    await wait_for(lambda: committed(tmp_path / "slack.db", unsent) == [(0,)], timeout=10)
+    texts = [p["text"] for p in slack.fake.posted()]
+    assert len(texts) == 3 and texts[2].endswith("Action 1: What is the action?")
+
+
+class Flaky:
+    """The outbox's view of bot.store.group, whose first ``writable`` fails as a disk would."""
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(group, name)
+
+    async def writable(self, conn: sqlite3.Connection, within: float | None = None) -> None:
+        if not self.failed:
+            self.failed = True
+            raise sqlite3.OperationalError("disk I/O error")
+        await group.writable(conn, within)

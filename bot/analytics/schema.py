@@ -103,12 +103,17 @@ def unindexed(conn: sqlite3.Connection) -> int:
     return int(row[0])
 
 
+def upkeep_due(db: Database) -> bool:
+    """Whether messages wait for the full-text index (read without the write lock)."""
+    (upto,) = db.conn.execute(f"SELECT upto FROM {PROGRESS_TABLE}").fetchone()
+    (last,) = db.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
+    return bool(last > upto)
+
+
 def upkeep(db: Database, batch: int = INDEX_BATCH) -> int:
     """Index the messages written since the last call, ``batch`` at most; returns how many."""
     conn = db.conn
-    (upto,) = conn.execute(f"SELECT upto FROM {PROGRESS_TABLE}").fetchone()
-    (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
-    if last <= upto:
+    if not upkeep_due(db):
         return 0
     with transaction(db):
         (upto,) = conn.execute(f"SELECT upto FROM {PROGRESS_TABLE}").fetchone()  # under the lock

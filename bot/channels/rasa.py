@@ -37,7 +37,7 @@ from bot.errors import FlowNotFound, FlowRefused
 from bot.flow_catalog import FlowCatalog, watch_flows
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
-from bot.store import migrations, open_db, runs, transaction, utc_now
+from bot.store import migrations, open_db, runs, transaction, utc_now, write_lock
 from bot.store.runs import forget_deliveries
 
 ACTION_NAMES = (
@@ -100,7 +100,9 @@ class DecisionAction(Action, ABC):
         caller = Caller(self.action_name, tracker, self.needs_text)
         bot = dispatcher()
         key = store.call_id(self.action_name, caller.sender_id, caller.latest.get("message_id"))
-        with transaction(bot.db):  # all or nothing: a failed call leaves no turn, no id, no answer
+        # all or nothing: a failed call leaves no turn, no id, no answer; another process's write
+        # lock is waited for with the action server's loop serving the other calls
+        async with write_lock.holding(bot.db.conn):
             before = store.answered(bot.db, key) if key else None
             if before is not None:  # the same call again (a retry): the same answer, nothing redone
                 dispatcher_.messages.extend(before["responses"])
@@ -109,7 +111,7 @@ class DecisionAction(Action, ABC):
                 events = self.act(bot, caller, dispatcher_)
                 if key:
                     store.remember(bot.db, key, events, dispatcher_.messages, bot.clock())
-        housekeeping(bot)
+        await housekeeping(bot)
         return events
 
     @abstractmethod
@@ -118,13 +120,14 @@ class DecisionAction(Action, ABC):
         runs in one transaction, which must not stay open while other calls run."""
 
 
-def housekeeping(bot: Dispatcher) -> None:
+async def housekeeping(bot: Dispatcher) -> None:
     """No server housekeeping around an action server: index what was said now, forget old ids.
     After the commit, so a failure here is logged and the call still gets its answer."""
     try:
-        migrations.upkeep(bot.db)
-        with transaction(bot.db) as conn:
-            forget_deliveries(conn, bot.clock())
+        async with write_lock.holding(bot.db.conn):
+            migrations.upkeep(bot.db)
+            with transaction(bot.db) as conn:
+                forget_deliveries(conn, bot.clock())
         bot.maintain()
     except Exception:
         logging.getLogger("decisionbot").exception(texts.rasa_housekeeping_failed())

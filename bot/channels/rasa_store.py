@@ -63,11 +63,17 @@ def remember(db: Database, key: str, events: list[Any], responses: list[Any], no
     )
 
 
+def upkeep_due(db: Database) -> bool:
+    """Whether answers older than a week wait to be forgotten (read without the write lock)."""
+    cutoff = iso(utc_now() - DELIVERY_MEMORY)
+    return db.conn.execute("SELECT 1 FROM rasa_calls WHERE created_at < ? LIMIT 1", (cutoff,)).fetchone() is not None
+
+
 def upkeep(db: Database, batch: int = 1000) -> int:
     """Forget up to ``batch`` answers older than a week (past any retry); returns how many."""
     cutoff = iso(utc_now() - DELIVERY_MEMORY)
     conn = db.conn
-    if conn.execute("SELECT 1 FROM rasa_calls WHERE created_at < ? LIMIT 1", (cutoff,)).fetchone() is None:
+    if not upkeep_due(db):
         return 0
     with transaction(db):
         cur = conn.execute(

@@ -36,7 +36,7 @@ from botbuilder.integration.aiohttp import (
 from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor, ServiceClientCredentialsFactory
 
 from bot import inbound_json, texts
-from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register
+from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view
@@ -124,15 +124,16 @@ class TeamsChannel(Channel):
             task.cancel()
 
     async def _prefetch_keys(self) -> None:
-        """Fetch the signing keys off the event loop now: botbuilder fetches them with a blocking
-        ``requests.get`` on the first request otherwise (then once a day)."""
+        """Fetch the signing keys now, off the event loop and within a time limit, as every later
+        fetch is (see teams_keys): a failure is one warning, and the first request tries again."""
+        teams_keys.off_the_loop()
         url = getattr(self.config, "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", None)
         metadata = JwtTokenExtractor.get_open_id_metadata(
             url or AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
         )
         try:
-            await asyncio.to_thread(asyncio.run, metadata._refresh())
-        except Exception as exc:  # the first request tries again
+            await teams_keys.refresh(metadata)
+        except Exception as exc:  # the first request tries again (503 while the keys cannot be had)
             log.warning(texts.teams_keys_prefetch_failed(str(exc)))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:

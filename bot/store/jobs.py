@@ -31,16 +31,23 @@ def _job(row: tuple[Any, ...]) -> Job:
     return Job(jid, run_id, kind, due_at, json.loads(payload or "{}"), created_at, done_at)
 
 
+def _due(kinds: tuple[str, ...]) -> str:
+    only = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
+    return f"SELECT id FROM jobs WHERE done_at IS NULL AND due_at <= ? AND (claimed_at IS NULL OR claimed_at < ?){only}"
+
+
+def any_due(conn: sqlite3.Connection, now: datetime, stale_before: datetime, kinds: tuple[str, ...] = ()) -> bool:
+    """Whether a job is there to claim (read without the write lock: the claim decides)."""
+    return conn.execute(f"{_due(kinds)} LIMIT 1", (iso(now), iso(stale_before), *kinds)).fetchone() is not None
+
+
 def claim_due(
     conn: sqlite3.Connection, now: datetime, limit: int, stale_before: datetime, kinds: tuple[str, ...] = ()
 ) -> list[Job]:
     """Claim up to ``limit`` due jobs (of ``kinds``, or any) atomically: another process never
     gets the same one. A claim older than ``stale_before`` is a dead process's and is taken over."""
-    only = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
     rows = conn.execute(
-        f"UPDATE jobs SET claimed_at = ? WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND due_at <= ?"
-        f" AND (claimed_at IS NULL OR claimed_at < ?){only} ORDER BY due_at, id LIMIT ?)"
-        f" RETURNING {_JOB_COLUMNS}",
+        f"UPDATE jobs SET claimed_at = ? WHERE id IN ({_due(kinds)} ORDER BY due_at, id LIMIT ?) RETURNING {_JOB_COLUMNS}",
         (iso(now), iso(now), iso(stale_before), *kinds, limit),
     ).fetchall()
     return sorted((_job(r) for r in rows), key=lambda j: (j.due_at, j.id))

@@ -268,6 +268,16 @@ def upkeep(db: Database) -> int:
     return done
 
 
+def upkeep_due(db: Database) -> bool:
+    """Whether an area's upkeep has work now (its ``upkeep_due(db)``, read without the write lock;
+    an area with ``upkeep`` but no ``upkeep_due``: always), so the server takes the lock for it."""
+    for module in AREA_SETS:
+        area = importlib.import_module(module)
+        if hasattr(area, "upkeep") and getattr(area, "upkeep_due", lambda _: True)(db):
+            return True
+    return False
+
+
 def catch_up(db: Database) -> None:
     """Upkeep until nothing is left, still batch by batch: after a CLI command and ``db migrate``,
     which have no housekeeping to finish the work later."""

@@ -17,11 +17,12 @@ that writes outside any transaction) is noted there, and fails the test that mad
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
 import sqlite3
 import traceback
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 
 from bot import texts
@@ -105,6 +106,32 @@ async def take(begin: Callable[[], None], taken: Callable[[], bool], within: flo
     finally:
         if counted:
             _waiting -= 1
+
+
+def begin_now(conn: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE`` without SQLite's busy wait: at once, or "database is locked"."""
+    timeout = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={timeout}")
+
+
+@contextlib.asynccontextmanager
+async def holding(conn: sqlite3.Connection, within: float | None = None) -> AsyncIterator[None]:
+    """For a connection no group commit serves (``rasa-actions``): its own ``BEGIN IMMEDIATE``,
+    the lock waited for as :func:`take` does (the busy timeout at most), ``COMMIT`` at the end
+    (``ROLLBACK`` on an error). The transactions opened inside are savepoints of it."""
+    default = int(conn.execute("PRAGMA busy_timeout").fetchone()[0]) / 1000
+    await take(functools.partial(begin_now, conn), lambda: False, within, default)
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 # --- the tests' watch ----------------------------------------------------------------------------
