@@ -1,25 +1,30 @@
-"""The Bot Framework's signing keys from an endpoint that takes the connection and never answers:
-botbuilder fetched them with a blocking ``requests.get`` and no timeout, so the start (and, once a
-day, the running server) stopped for good. Now the fetch runs off the event loop within
-``KEYS_TIMEOUT``: the start goes on with a warning, a request that needs the keys gets 503 with
-nothing stored, and the server answers everything else meanwhile."""
+"""The Bot Framework's signing keys: botbuilder fetched them with a blocking ``requests.get`` and
+no timeout, so an endpoint that never answered stopped the start (and, once a day, the running
+server) for good. Now the fetch runs off the event loop with a time limit: the start goes on with a
+warning, a request that needs the keys gets 503 with nothing stored (an endpoint silent, slow, or
+answering something that is not keys), the server answers everything else meanwhile, and a token
+signed with a newly rotated key fetches the keys again."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botframework.connector.auth import JwtTokenExtractor
 
 from bot.channels import REGISTRY, teams_keys
 from tests.fakes.bot_connector import OpenIdServer
 from tests.teams_support import ALICE, Harness, personal
-from tests.test_teams_auth import APP_ID, ENV, LocalKeysTeams, login, nothing_stored  # noqa: F401 - login: a fixture
+from tests.test_teams_auth import APP_ID, ENV, LocalKeysTeams, login, nothing_stored, openid  # noqa: F401 - fixtures
 
 
 @contextmanager
@@ -59,3 +64,108 @@ async def test_a_silent_keys_endpoint_neither_holds_the_start_nor_stops_the_serv
             assert resp.status == 503 and took < 4, took
             assert (await resp.json())["error"].startswith("Cannot check the token now")
             assert nothing_stored(h)
+
+
+async def test_a_token_signed_with_a_rotated_key_is_accepted_once_the_keys_are_an_hour_old(
+    tmp_path: Path,
+    openid: OpenIdServer,  # noqa: F811 - the fixture
+) -> None:
+    """docs/teams.md: the keys are fetched 'again once a day and for a key they do not know yet'
+    (botbuilder: once an hour at most). Microsoft rotates its signing key: the new kid appears in
+    the JWKS and tokens are signed with it."""
+    async with Harness(tmp_path, ENV) as h:
+        metadata = JwtTokenExtractor.get_open_id_metadata(openid.metadata_url)
+        metadata.last_updated = datetime.now() - timedelta(hours=2)  # fetched 2 h ago: past the hour
+        rotated = OpenIdServer(kid="k2")  # the new key (its own HTTP server unused)
+        rotated.httpd.server_close()
+        openid.jwks = {"keys": [*openid.jwks["keys"], *rotated.jwks["keys"]]}
+        body = personal(h.url, ALICE, "start post_meeting Weekly sync")
+        resp = await h.post(body, {"Authorization": f"Bearer {rotated.token(APP_ID, h.url)}"})
+        assert resp.status == 201, (resp.status, await resp.text())
+
+
+@contextmanager
+def trickling(seconds: float) -> Iterator[str]:
+    """An OpenID metadata URL that answers at once, then sends its body a byte every 0.3 s for
+    ``seconds`` (a slow endpoint: never ``KEYS_TIMEOUT`` between two bytes)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            ends = time.monotonic() + seconds
+            try:
+                while time.monotonic() < ends:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.3)
+                self.wfile.write(b"{}")
+            except OSError:
+                pass
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/openid"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.usefixtures("login")
+async def test_a_slow_keys_endpoint_does_not_hold_the_start_past_the_time_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/teams.md: 'always off the event loop and within 5 s: a slow or silent Microsoft
+    endpoint holds neither the start nor the other requests'."""
+    monkeypatch.setattr(teams_keys, "KEYS_TIMEOUT", 1.0)
+    monkeypatch.setitem(REGISTRY, "teams", LocalKeysTeams)
+    with trickling(8.0) as url:
+        LocalKeysTeams.openid_url = url
+        began = time.monotonic()
+        async with Harness(tmp_path, ENV):
+            took = time.monotonic() - began
+            assert took < 5, f"the start waited {took:.1f} s for the keys (KEYS_TIMEOUT 1 s)"
+
+
+@contextmanager
+def metadata_without_jwks_uri() -> Iterator[str]:
+    """An OpenID metadata URL answering 200 with JSON that names no ``jwks_uri``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            raw = b'{"error": "temporarily unavailable"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/openid"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.usefixtures("login")
+async def test_keys_that_cannot_be_had_answer_503_not_401(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """teams_keys.refresh: 'Raises requests.RequestException when they cannot be had' (503)."""
+    monkeypatch.setitem(REGISTRY, "teams", LocalKeysTeams)
+    with metadata_without_jwks_uri() as url, OpenIdServer() as signer:
+        LocalKeysTeams.openid_url = url
+        async with Harness(tmp_path, ENV) as h:
+            body = personal(h.url, ALICE, "list")
+            resp = await h.post(body, {"Authorization": f"Bearer {signer.token(APP_ID, h.url)}"})
+            assert resp.status == 503, (resp.status, await resp.text())

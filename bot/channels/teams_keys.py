@@ -7,8 +7,9 @@ key it does not know (once an hour at most). A slow endpoint stopped the whole s
 as it took; one that took the connection and never answered stopped it for good.
 
 :func:`off_the_loop` replaces that fetch (for every metadata URL botbuilder uses) with one that
-runs in a worker thread, each request waiting ``KEYS_TIMEOUT`` seconds at most for an answer, and
-shared by the requests that need the keys meanwhile. While the keys cannot be had, those requests
+runs in a worker thread, shared by the requests that need the keys meanwhile, each waiting
+``2 * KEYS_TIMEOUT`` seconds at most; and botbuilder's key lookup with one that lets a token
+signed with a key not known yet fetch the keys again (once an hour at most: a rotation). While the keys cannot be had, those requests
 are answered 503 and nothing is stored (``requests.RequestException``, see ``TeamsChannel``); the
 event loop serves everything else.
 """
@@ -27,27 +28,50 @@ KEYS_TIMEOUT = 5.0
 
 
 def off_the_loop() -> None:
-    """Make every ``_OpenIdMetadata`` fetch its keys as :func:`refresh` does (once per process)."""
+    """Make every ``_OpenIdMetadata`` fetch its keys as :func:`refresh` does, and find a key as
+    :func:`find` does (once per process)."""
     if _OpenIdMetadata._refresh is not refresh:
         _OpenIdMetadata._refresh = refresh
+        _OpenIdMetadata._find = find
 
 
 async def refresh(metadata: Any) -> None:
     """Fetch the metadata's keys in a worker thread; requests arriving meanwhile wait for the same
-    fetch. Raises ``requests.RequestException`` when they cannot be had (the old keys stay)."""
+    fetch, each ``2 * KEYS_TIMEOUT`` at most (an endpoint that answers a byte at a time is never
+    silent for ``KEYS_TIMEOUT``; the thread finishes on its own). Raises
+    ``requests.RequestException`` when they cannot be had (the old keys stay)."""
     pending: asyncio.Future[list[dict[str, Any]]] | None = getattr(metadata, "_decisionbot_fetch", None)
-    if pending is None or pending.done():
+    if pending is None or pending.done() or pending.get_loop() is not asyncio.get_running_loop():
         pending = asyncio.ensure_future(asyncio.to_thread(fetch, metadata.url, KEYS_TIMEOUT))
         metadata._decisionbot_fetch = pending
-    keys = await asyncio.shield(pending)
+    try:
+        keys = await asyncio.wait_for(asyncio.shield(pending), 2 * KEYS_TIMEOUT)
+    except TimeoutError as exc:
+        raise requests.Timeout(f"no keys from {metadata.url} within {2 * KEYS_TIMEOUT:g} s") from exc
     metadata.keys, metadata.last_updated = keys, datetime.now()
 
 
+def find(metadata: Any, key_id: str) -> Any:
+    """botbuilder's own lookup, but None for a key it does not know (botbuilder's raised
+    IndexError, so a token signed with a newly rotated key was refused before its ``get``
+    fetched the keys again, once an hour at most, as it means to)."""
+    if not any(key.get("kid") == key_id for key in metadata.keys or ()):
+        return None
+    return _FIND(metadata, key_id)
+
+
+_FIND = _OpenIdMetadata._find
+
+
 def fetch(url: str, timeout: float) -> list[dict[str, Any]]:
-    """The OpenID metadata at ``url``, then the keys its ``jwks_uri`` names (blocking: a thread's)."""
-    response = requests.get(url, timeout=timeout)
-    response.raise_for_status()
-    keys_url = response.json()["jwks_uri"]
-    answer = requests.get(keys_url, timeout=timeout)
-    answer.raise_for_status()
-    return list(answer.json()["keys"])
+    """The OpenID metadata at ``url``, then the keys its ``jwks_uri`` names (blocking: a thread's).
+    An answer that names no keys is ``requests.RequestException`` too: they cannot be had."""
+    try:
+        response = requests.get(url, timeout=timeout)
+        response.raise_for_status()
+        keys_url = response.json()["jwks_uri"]
+        answer = requests.get(keys_url, timeout=timeout)
+        answer.raise_for_status()
+        return list(answer.json()["keys"])
+    except (KeyError, TypeError, ValueError) as exc:  # 200, but not OpenID metadata or a JWKS
+        raise requests.RequestException(f"{url}: no signing keys in the answer ({type(exc).__name__}: {exc})") from exc
