@@ -120,15 +120,22 @@ class DecisionAction(Action, ABC):
         runs in one transaction, which must not stay open while other calls run."""
 
 
+#: Seconds a call's housekeeping waits for another process's write lock before leaving it to the
+#: next call (the call's answer waits for it).
+HOUSEKEEPING_WAIT = 1.0
+
+
 async def housekeeping(bot: Dispatcher) -> None:
     """No server housekeeping around an action server: index what was said now, forget old ids.
     After the commit, so a failure here is logged and the call still gets its answer."""
     try:
-        async with write_lock.holding(bot.db.conn):
+        async with write_lock.holding(bot.db.conn, HOUSEKEEPING_WAIT):
             migrations.upkeep(bot.db)
             with transaction(bot.db) as conn:
                 forget_deliveries(conn, bot.clock())
         bot.maintain()
+    except write_lock.LedgerBusy:  # another process holds the lock: the next call does it
+        return
     except Exception:
         logging.getLogger("decisionbot").exception(texts.rasa_housekeeping_failed())
 
