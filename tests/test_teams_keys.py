@@ -85,6 +85,19 @@ async def test_a_token_signed_with_a_rotated_key_is_accepted_once_the_keys_are_a
 
 
 @contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An OpenID metadata URL served on 127.0.0.1 by ``handler``, from a thread."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/openid"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextmanager
 def trickling(seconds: float) -> Iterator[str]:
     """An OpenID metadata URL that answers at once, then sends its body a byte every 0.3 s for
     ``seconds`` (a slow endpoint: never ``KEYS_TIMEOUT`` between two bytes)."""
@@ -107,23 +120,16 @@ def trickling(seconds: float) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/openid"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(Handler) as url:
+        yield url
 
 
 @pytest.mark.usefixtures("login")
 async def test_a_slow_keys_endpoint_does_not_hold_the_start_past_the_time_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """docs/teams.md: 'always off the event loop and within 5 s: a slow or silent Microsoft
-    endpoint holds neither the start nor the other requests'."""
+    """An endpoint that answers a byte at a time is never silent for KEYS_TIMEOUT: the wait is cut
+    at twice that all the same."""
     monkeypatch.setattr(teams_keys, "KEYS_TIMEOUT", 1.0)
     monkeypatch.setitem(REGISTRY, "teams", LocalKeysTeams)
     with trickling(8.0) as url:
@@ -150,18 +156,14 @@ def metadata_without_jwks_uri() -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/openid"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(Handler) as url:
+        yield url
 
 
 @pytest.mark.usefixtures("login")
 async def test_keys_that_cannot_be_had_answer_503_not_401(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """teams_keys.refresh: 'Raises requests.RequestException when they cannot be had' (503)."""
+    """An answer that is not OpenID metadata: the keys cannot be had, 503 (Teams does not send a
+    message again after a 401)."""
     monkeypatch.setitem(REGISTRY, "teams", LocalKeysTeams)
     with metadata_without_jwks_uri() as url, OpenIdServer() as signer:
         LocalKeysTeams.openid_url = url
