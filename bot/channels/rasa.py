@@ -37,8 +37,7 @@ from bot.errors import FlowNotFound, FlowRefused
 from bot.flow_catalog import FlowCatalog, watch_flows
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
-from bot.store import migrations, open_db, runs, transaction, utc_now, write_lock
-from bot.store.runs import forget_deliveries
+from bot.store import open_db, runs, transaction, utc_now, write_lock
 
 ACTION_NAMES = (
     "action_decision_start",
@@ -111,33 +110,13 @@ class DecisionAction(Action, ABC):
                 events = self.act(bot, caller, dispatcher_)
                 if key:
                     store.remember(bot.db, key, events, dispatcher_.messages, bot.clock())
-        await housekeeping(bot)
+        await store.housekeeping(bot)
         return events
 
     @abstractmethod
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
         """Do the action; utter what the caller should read; return Rasa events. Synchronous: it
         runs in one transaction, which must not stay open while other calls run."""
-
-
-#: Seconds a call's housekeeping waits for another process's write lock before leaving it to the
-#: next call (the call's answer waits for it).
-HOUSEKEEPING_WAIT = 1.0
-
-
-async def housekeeping(bot: Dispatcher) -> None:
-    """No server housekeeping around an action server: index what was said now, forget old ids.
-    After the commit, so a failure here is logged and the call still gets its answer."""
-    try:
-        async with write_lock.holding(bot.db.conn, HOUSEKEEPING_WAIT):
-            migrations.upkeep(bot.db)
-            with transaction(bot.db) as conn:
-                forget_deliveries(conn, bot.clock())
-        bot.maintain()
-    except write_lock.LedgerBusy:  # another process holds the lock: the next call does it
-        return
-    except Exception:
-        logging.getLogger("decisionbot").exception(texts.rasa_housekeeping_failed())
 
 
 def hand_over(bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> int:

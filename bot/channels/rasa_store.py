@@ -5,20 +5,27 @@ events and responses the action returned. The same call again (Rasa, or the chan
 it, sending it once more after a timeout) gets that answer back and changes nothing: a start
 does not start a second run, an answer is not taken twice, and the replies the first call marked
 sent reach the person after all. Rows are written in the call's own transaction and forgotten
-after a week, as delivery ids are.
+after a week, as delivery ids are (:func:`housekeeping`, after each call: an action server has no
+server housekeeping around it).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store import iso, transaction, utc_now
-from bot.store.runs import DELIVERY_MEMORY
+from bot import texts
+from bot.store import iso, transaction, utc_now, write_lock
+from bot.store import migrations as store_migrations
+from bot.store.runs import DELIVERY_MEMORY, forget_deliveries
+
+if TYPE_CHECKING:
+    from bot.dispatch import Dispatcher
 
 migrations = Migrations("decisionbot-rasa")
 
@@ -82,3 +89,23 @@ def upkeep(db: Database, batch: int = 1000) -> int:
             (batch, cutoff),
         )
     return cur.rowcount
+
+
+#: Seconds a call's housekeeping waits for another process's write lock before leaving it to the
+#: next call (the call's answer waits for it).
+HOUSEKEEPING_WAIT = 1.0
+
+
+async def housekeeping(bot: Dispatcher) -> None:
+    """No server housekeeping around an action server: index what was said now, forget old ids.
+    After the commit, so a failure here is logged and the call still gets its answer."""
+    try:
+        async with write_lock.holding(bot.db.conn, HOUSEKEEPING_WAIT):
+            store_migrations.upkeep(bot.db)
+            with transaction(bot.db) as conn:
+                forget_deliveries(conn, bot.clock())
+        bot.maintain()
+    except write_lock.LedgerBusy:  # another process holds the lock: the next call does it
+        return
+    except Exception:
+        logging.getLogger("decisionbot").exception(texts.rasa_housekeeping_failed())
