@@ -115,11 +115,7 @@ class GroupCommit:
             write_lock.blocking()
             self.conn.execute("BEGIN IMMEDIATE")
         else:
-            self.conn.execute("PRAGMA busy_timeout=0")
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            finally:
-                self.conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
+            write_lock.begin_now(self.conn, self.busy_timeout_ms)
         try:
             row = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
         except BaseException:

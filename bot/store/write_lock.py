@@ -108,9 +108,11 @@ async def take(begin: Callable[[], None], taken: Callable[[], bool], within: flo
             _waiting -= 1
 
 
-def begin_now(conn: sqlite3.Connection) -> None:
-    """``BEGIN IMMEDIATE`` without SQLite's busy wait: at once, or "database is locked"."""
-    timeout = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+def begin_now(conn: sqlite3.Connection, timeout: int | None = None) -> None:
+    """``BEGIN IMMEDIATE`` without SQLite's busy wait: at once, or "database is locked"; the
+    connection's busy timeout (``timeout`` ms, read when not given) is put back after."""
+    if timeout is None:
+        timeout = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
     conn.execute("PRAGMA busy_timeout=0")
     try:
         conn.execute("BEGIN IMMEDIATE")
