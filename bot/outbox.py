@@ -246,7 +246,6 @@ class Sender:
                     return self._hold(key, backoff(item.attempts))
                 finally:
                     self.in_flight -= 1  # the mark below is written before the next await
-            self.unmarked[item.id] = platform_id  # sent: until the mark is committed, never sent again
             try:
                 with transaction(self.db):
                     mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)

@@ -153,12 +153,11 @@ class Scheduler:
                     await group.writable(self.dispatcher.db.conn)  # the loop serves requests meanwhile
                     self.plan()
                 await self.run_due(kinds=kinds)
-            except sqlite3.OperationalError as exc:  # another process held the write lock all along
-                if not is_busy(exc):
-                    raise
-                log.warning(texts.scheduler_error(str(exc)))
             except Exception as exc:  # keep the loop alive: the next round may work
-                log.exception(texts.scheduler_error(str(exc)))
+                if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):  # another process's lock, all along
+                    log.warning(texts.scheduler_error(str(exc)))
+                else:
+                    log.exception(texts.scheduler_error(str(exc)))
             if self.notify is not None:
                 for channel in channels():
                     self.notify(channel)

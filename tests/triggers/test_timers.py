@@ -8,7 +8,12 @@ on Thursday 2026-11-26 15:00 UTC (16:00 in Paris, the dispatcher's zone).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
+from typing import Any
+
+import pytest
 
 from bot.model import ConversationKey, Trigger
 from tests.triggers.conftest import ALICE, BOB, CAROL, CONV, Process
@@ -269,3 +274,31 @@ def test_a_reminder_of_a_metric_run_says_when_the_metric_changed_or_resolved_sin
         "Reminder (values as when it fired; latest: conversion 2.7% (threshold 2.5%), last seen"
         " Thu 2026-11-26 17:30 CET, resolved since):\nWhat do we do about it?"
     )
+
+
+async def test_a_ledger_error_in_one_round_leaves_the_scheduler_running(
+    proc: Process, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A round that fails on the ledger (not busy: a disk error) is logged; the next round runs."""
+    scheduler = proc.scheduler
+    scheduler.poll = 0.01
+    rounds: list[int] = []
+    original = scheduler.run_due
+
+    async def run_due(**kwargs: Any) -> list:
+        rounds.append(1)
+        if len(rounds) == 1:
+            raise sqlite3.OperationalError("disk I/O error")
+        return await original(**kwargs)
+
+    monkeypatch.setattr(scheduler, "run_due", run_due)
+    task = asyncio.create_task(scheduler.forever(lambda: []))
+    try:
+        for _ in range(200):
+            if len(rounds) >= 3 or task.done():
+                break
+            await asyncio.sleep(0.01)
+        assert not task.done() and len(rounds) >= 3
+    finally:
+        task.cancel()
+    assert "disk I/O error" in caplog.text
