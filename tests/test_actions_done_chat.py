@@ -93,13 +93,18 @@ async def test_slack_slash_command_and_mention_list_and_mark_and_refuse_a_strang
     )
 
 
+async def decided_in_the_channel(h: TeamsHarness) -> None:
+    """The bot installed in the team's channel; a meeting there decided, Bob owning action A1."""
+    alice = Actor(f"teams:{TEAMS_ALICE['id']}", TEAMS_ALICE["name"])
+    bob = Actor(f"teams:{TEAMS_BOB['id']}", TEAMS_BOB["name"])
+    await h.send(installed(h.url, "channel", (TEAMS_ALICE, TEAMS_BOB)))
+    decide(h.services.dispatcher, "teams", CHANNEL, alice, bob)
+    await h.settle()
+
+
 async def test_a_teams_owner_lists_and_reports_it_done_in_his_personal_chat(tmp_path: Path) -> None:
     async with TeamsHarness(tmp_path) as h:
-        alice = Actor(f"teams:{TEAMS_ALICE['id']}", TEAMS_ALICE["name"])
-        bob = Actor(f"teams:{TEAMS_BOB['id']}", TEAMS_BOB["name"])
-        await h.send(installed(h.url, "channel", (TEAMS_ALICE, TEAMS_BOB)))
-        decide(h.services.dispatcher, "teams", CHANNEL, alice, bob)
-        await h.settle()
+        await decided_in_the_channel(h)
         chat = f"a:chat-with-{TEAMS_BOB['id']}"
         sent = len(h.fake.posts())
         await h.send(personal(h.url, TEAMS_BOB, "actions"))
@@ -123,11 +128,7 @@ async def test_a_teams_done_said_in_another_post_of_the_channel_is_told_in_the_r
     new post of that channel: his post is answered, and the run's reply chain is told (it was not:
     the channel counted as where it was said)."""
     async with TeamsHarness(tmp_path) as h:
-        alice = Actor(f"teams:{TEAMS_ALICE['id']}", TEAMS_ALICE["name"])
-        bob = Actor(f"teams:{TEAMS_BOB['id']}", TEAMS_BOB["name"])
-        await h.send(installed(h.url, "channel", (TEAMS_ALICE, TEAMS_BOB)))
-        decide(h.services.dispatcher, "teams", CHANNEL, alice, bob)
-        await h.settle()
+        await decided_in_the_channel(h)
         thread = {c.conversation for c in h.fake.posts() if c.conversation and ";messageid=" in c.conversation}
         assert len(thread) == 1, thread
         sent = len(h.fake.posts())
