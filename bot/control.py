@@ -7,6 +7,7 @@ all come here with a neutral actor and conversation, so the verbs mean the same 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bot import texts
@@ -47,6 +48,19 @@ def names_a_run(text: str) -> bool:
     if verb == "done":
         return _action_id(words[1:]) is not None
     return verb in ("status", "cancel") and words[1].lstrip("#").isdigit()
+
+
+def comes_first(text: str, flows: Collection[str]) -> bool:
+    """Whether ``text`` is a command even where a question waits on its writer (a direct message, a
+    Teams chat): one that names its run or action, ``start`` with a flow of ``flows``, or a bare
+    ``list`` or ``actions``; no question takes these as its answer."""
+    words = text.split()
+    verb = words[0].lower() if words else ""
+    if verb == "start":
+        return len(words) >= 2 and words[1] in flows
+    if verb in ("list", "actions"):
+        return len(words) == 1
+    return names_a_run(text)
 
 
 def run_command(

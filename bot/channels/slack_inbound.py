@@ -32,7 +32,7 @@ from bot.channels.slack_calls import call
 from bot.channels.slack_events import Said
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import PLACEHOLDER, Poster, is_dm, shown_value
-from bot.control import CommandResult, is_command, names_a_run, run_command
+from bot.control import CommandResult, comes_first, is_command, names_a_run, run_command
 from bot.dispatch import TurnResult
 from bot.engine.asking import Outcome
 from bot.model import Actor, ConversationKey, Message
@@ -130,9 +130,10 @@ class Inbound:
             self.poster.ephemeral_later(said.channel, said.user, blocks.mrkdwn_parts(done.text), said.thread_ts)
 
     async def _direct(self, said: Said, event: dict[str, Any]) -> None:
-        """A direct message: a command that names its run (``cancel 3``, ``status 3``, as Teams
-        takes them); else an owner's answer (the run waiting on them), or a command (in the
-        savepoint of the turn that recorded the delivery id and found no run)."""
+        """A direct message: a command that no question takes as its answer (``cancel 3``,
+        ``status 3``, ``start FLOW``, ``actions``, as Teams takes them); else an owner's answer (the
+        run waiting on them), or a command (in the savepoint of the turn that recorded the delivery
+        id and found no run)."""
         text = events.without_mention(said.text, self.bot_user)
         actor, mentions = await self._people(said.user, text)
         text, mentions = events.named(text, mentions)
@@ -140,7 +141,7 @@ class Inbound:
             return
         conversation = ConversationKey(NAME, said.channel)
         done = None
-        if names_a_run(text):  # never the answer to a question waiting on them
+        if comes_first(text, self.dispatcher.catalog.current):  # never the answer to a question waiting
             done = self._once(said.platform_id, actor, conversation, text, mentions)
             if done is not None:
                 self._after_command(done)

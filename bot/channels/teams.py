@@ -44,7 +44,7 @@ from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.channels.teams_switch import PARTS, asked_for
 from bot.channels.teams_tokens import Tokens, bot_credentials
-from bot.control import CommandResult, names_a_run, run_command
+from bot.control import CommandResult, comes_first, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, Reply, placeholder_facilitator
@@ -210,15 +210,6 @@ class TeamsChannel(Channel):
         with transaction(self.services.db) as conn:
             return not runs.seen_delivery(conn, self.name, delivery_id, self.services.dispatcher.clock())
 
-    def _is_command(self, text: str) -> bool:
-        words = text.split()
-        verb = words[0].lower() if words else ""
-        if verb == "start":
-            return len(words) >= 2 and words[1] in self.services.dispatcher.catalog.current
-        if verb in ("list", "actions"):
-            return len(words) == 1
-        return names_a_run(text)
-
     async def _message(self, inbound: acts.Inbound) -> None:
         message = inbound.message
         assert message is not None
@@ -226,7 +217,7 @@ class TeamsChannel(Channel):
             if self._first_delivery(message.platform_id):
                 self._say(inbound, inbound.activity_id, texts.teams_text_only())
             return
-        if self._is_command(message.text):
+        if comes_first(message.text, self.services.dispatcher.catalog.current):
             self._command(inbound, message)
             return
         run_id = None
