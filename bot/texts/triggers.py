@@ -48,6 +48,14 @@ def bad_channel(spec: str, known: list[str]) -> str:
     )
 
 
+def slack_channel_by_name(spec: str) -> str:
+    return (
+        f"'{spec}' names a Slack channel by its name: use its ID, e.g. slack:C0123ABCD (in Slack, the"
+        " channel's details show it at the bottom). Slack names the channel by its ID in every answer,"
+        " so a run posted by name would not know its own thread"
+    )
+
+
 def default_channel_error(problem: str) -> str:
     return f"DECISIONBOT_DEFAULT_CHANNEL: {problem}. Fix: correct the variable, or unset it"
 

@@ -43,6 +43,12 @@ def channel_names() -> set[str]:
     return set(KNOWN_CHANNELS) | set(REGISTRY)
 
 
+#: A Slack conversation's id (C: a channel, G: a private one made before 2021, D: a direct message).
+#: Slack answers events and clicks with the id, never the name: a run posted to a name would
+#: not know its own thread.
+SLACK_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
+
+
 def parse_channel(spec: str) -> ConversationKey:
     """``slack:C0123``, ``teams:<conversation>``, ``console`` or ``console:<room>``."""
     spec = spec.strip()
@@ -53,7 +59,10 @@ def parse_channel(spec: str) -> ConversationKey:
         if channel != "console":
             raise ValueError(texts.bad_channel(spec, sorted(channel_names())))
         return ConversationKey("console", "triggers")
-    return ConversationKey.parse(spec)
+    key = ConversationKey.parse(spec)
+    if channel == "slack" and not SLACK_CHANNEL_ID.fullmatch(key.conversation):
+        raise ValueError(texts.slack_channel_by_name(spec))
+    return key
 
 
 def person(value: Any, channel: str) -> Actor:

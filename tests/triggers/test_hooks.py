@@ -288,3 +288,18 @@ async def test_the_first_person_to_answer_an_alert_without_a_facilitator_takes_i
         "What do we do about it?\n1) Act now  2) Watch it  3) Ignore it"
     ]
     assert rows(client, "SELECT facilitator_id, waiting_on FROM runs") == [("console:bob", " console:bob ")]
+
+
+@pytest.mark.parametrize("channel", ["slack:#general", "slack:general", "slack:c0123"])
+def test_a_slack_channel_named_by_name_is_refused_saying_to_use_its_id(tmp_path: Path, flows: Path, channel) -> None:
+    """Slack names a channel by its ID in every event and click: a run posted by name would not
+    find its own thread again."""
+    with pytest.raises(ConfigError) as err:
+        create_app(tmp_path / "h.db", flows, env={"DECISIONBOT_DEFAULT_CHANNEL": channel})
+    assert str(err.value).startswith(f"DECISIONBOT_DEFAULT_CHANNEL: '{channel}' names a Slack channel by its name:")
+    assert "use its ID, e.g. slack:C0123ABCD" in str(err.value)
+    (flows / "routes.yaml").write_text(f"routes:\n  - name: ops\n    channel: '{channel}'\n")
+    with pytest.raises(ConfigError, match="route 'ops'.*names a Slack channel by its name"):
+        create_app(tmp_path / "h.db", flows, env={})
+    (flows / "routes.yaml").write_text("routes:\n  - name: ops\n    channel: slack:C0123ABCD/1800000000.000100\n")
+    create_app(tmp_path / "h.db", flows, env={"DECISIONBOT_DEFAULT_CHANNEL": "slack:G0PRIVATE"})  # IDs start

@@ -97,6 +97,9 @@ def test_unknown_flows_channels_and_routes_are_problems_not_crashes(tmp_path: Pa
     assert r.route(am({"alertname": "E", "decision_channel": "slak:C1"})).problem.startswith(
         "'slak:C1' is not a channel"
     )
+    assert r.route(am({"alertname": "E", "decision_channel": "slack:#ops"})).problem.startswith(
+        "'slack:#ops' names a Slack channel by its name: use its ID"
+    )
     assert r.route(generic.parse({"title": "x", "route": "zzz"})[0]).problem == (
         "there is no route 'zzz' (routes: payments, models, rest)"
     )
