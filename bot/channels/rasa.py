@@ -30,7 +30,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from bot import config, texts
 from bot.channels import rasa_replies as rr
 from bot.channels import rasa_store as store
-from bot.control import is_command, names_a_run, run_command
+from bot.control import comes_first, is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
 from bot.errors import FlowNotFound, FlowRefused
@@ -191,7 +191,7 @@ class ActionDecisionAnswer(DecisionAction):
             mentions=rr.mentions(text, caller.known_people(self.action_name)),
             raw=caller.latest,
         )
-        if names_a_run(text):  # 'status 3', 'done A12': a command before any run's answer
+        if comes_first(text, bot.catalog.current):  # 'status 3', 'done A12', 'actions': never an answer
             with transaction(bot.db) as conn:
                 if not platform_id or not runs.seen_delivery(conn, rr.CHANNEL, platform_id, bot.clock()):
                     done = run_command(bot, caller.actor, caller.conversation, text, message.mentions)

@@ -1,0 +1,33 @@
+"""Commands typed to the Rasa assistant while a question waits on the person: those no question
+takes as its answer (``start FLOW``, a bare ``actions`` or ``list``, ``status N``) stay commands, as
+in Slack's direct messages and Teams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.rasa_support import Server, running_actions, texts
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from running_actions(tmp_path_factory)
+
+
+def test_actions_and_start_are_commands_while_a_question_waits(server: Server) -> None:
+    slots = {"decision_flow": "post_meeting", "decision_title": "Weekly sync"}
+    _, first = server.act("action_decision_start", "ivy", "/decision_start", slots=slots)
+    assert texts(first)[-1] == "What was decided in Weekly sync?"
+    _, listed = server.act("action_decision_answer", "ivy", "actions")
+    assert texts(listed)[0] == "You have no open actions."
+    _, started = server.act("action_decision_answer", "ivy", "start post_meeting Retro")
+    [(second,)] = server.sql(
+        "SELECT id FROM runs WHERE facilitator_id = 'rasa:ivy' AND id > ?", first["events"][0]["value"]
+    )
+    assert texts(started)[0] == f"Started run {second} (post_meeting)."
+    assert server.sql("SELECT count(*) FROM answers WHERE actor_id = 'rasa:ivy'") == [(0,)]
+    _, answered = server.act("action_decision_answer", "ivy", "actions first, then the plan")  # not a bare word
+    assert server.sql("SELECT value FROM answers WHERE actor_id = 'rasa:ivy'") == [('"actions first, then the plan"',)]
+    assert texts(answered)[0] == "Action 1: What is the action?"
