@@ -6,8 +6,9 @@ all come here with a neutral actor and conversation, so the verbs mean the same 
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from bot import texts
@@ -69,13 +70,15 @@ def run_command(
     conversation: ConversationKey,
     text: str,
     mentions: dict[str, Actor] | None = None,
+    not_people: Mapping[str, str] | None = None,
 ) -> CommandResult:
-    """Carry out ``text`` (without the bot's own mention or the slash command's name)."""
+    """Carry out ``text`` (without the bot's own mention or the slash command's name).
+    ``not_people`` are the words of ``text`` that name no one person (see :func:`start_arguments`)."""
     words = text.strip().split()
     verb = words[0].lower() if words else "help"
     args = words[1:]
     if verb == "start":
-        return _start(dispatcher, actor, conversation, args, mentions or {})
+        return _start(dispatcher, actor, conversation, args, mentions or {}, not_people or {})
     if verb == "list":
         rows = _open_runs(dispatcher.db.conn, conversation)
         return CommandResult(texts.run_list(rows), runs=rows)
@@ -101,27 +104,66 @@ def run_command(
     return CommandResult(texts.command_unknown(verb, sorted(dispatcher.catalog.current)), ok=False)
 
 
+#: What separates the participants of ``start``: ``@bob, @carol;`` and ``@bob,@carol`` list two.
+_SEPARATORS = re.compile(r"[,;]")
+
+
+@dataclass(frozen=True)
+class StartArguments:
+    """``start FLOW``'s words after the flow: its participants and its title."""
+
+    people: list[Actor]
+    title: str
+    refused: tuple[str, str] | None = None  # (word, kind) of the first named that is not one person
+
+
+def start_arguments(words: list[str], mentions: Mapping[str, Actor], not_people: Mapping[str, str]) -> StartArguments:
+    """The participants are the people mentioned: the leading mentions (commas and semicolons
+    between or after them are separators) and those in the title, which is the rest, from the
+    first other word (mentions there stay in it: "Retro with @bob"). A leading word the platform
+    says names no one person (``not_people``: a word to its kind, ``group``, ``channel``,
+    ``everyone`` or ``bot``) is refused; in the title it is only words ("about #pricing")."""
+    people: dict[str, Actor] = {}
+    refused: tuple[str, str] | None = None
+    taken = 0
+    for word in words:
+        parts = [part for part in _SEPARATORS.split(word) if part]
+        if not all(part in mentions or part in not_people for part in parts):
+            break
+        taken += 1
+        for part in parts:
+            if part in not_people:
+                refused = refused or (part, not_people[part])
+            else:
+                people.setdefault(mentions[part].id, mentions[part])
+    for word in words[taken:]:
+        for part in _SEPARATORS.split(word):
+            if part in mentions and part not in not_people:
+                people.setdefault(mentions[part].id, mentions[part])
+    return StartArguments(list(people.values()), " ".join(words[taken:]), refused)
+
+
 def _start(
-    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, args: list[str], mentions: dict[str, Actor]
+    dispatcher: Dispatcher,
+    actor: Actor,
+    conversation: ConversationKey,
+    args: list[str],
+    mentions: Mapping[str, Actor],
+    not_people: Mapping[str, str],
 ) -> CommandResult:
     known = sorted(dispatcher.catalog.current)
     if not args:
         return CommandResult(texts.command_start_usage(known), ok=False)
-    flow, rest = args[0], args[1:]
-    participants: list[Actor] = []
-    title_words: list[str] = []
-    for word in rest:
-        person = mentions.get(word)
-        if person is not None and person.id != actor.id and person not in participants:
-            participants.append(person)
-        elif person is None:
-            title_words.append(word)
+    flow = args[0]
+    parsed = start_arguments(args[1:], mentions, not_people)
+    if parsed.refused is not None:
+        return CommandResult(texts.command_not_a_person(*parsed.refused), ok=False)
     trigger = Trigger(
         flow=flow,
         source=conversation.channel,
-        title=" ".join(title_words),
+        title=parsed.title,
         facilitator=actor,
-        participants=participants,
+        participants=[person for person in parsed.people if person.id != actor.id],
     )
     try:
         started = dispatcher.start(trigger, conversation)

@@ -18,7 +18,7 @@ from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 
 CHANNEL = "rasa"
-_MENTION = re.compile(r"(?<!\S)@([\w.\-]+)")
+_MENTION = re.compile(r"(?<![^\s,;])@([\w.\-]+)")
 
 
 class BadCall(ValueError):

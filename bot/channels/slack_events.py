@@ -241,11 +241,28 @@ def mention_ids(text: str) -> list[str]:
     return list(dict.fromkeys(MENTION.findall(text)))
 
 
-def without_mention(text: str, user_id: str | None) -> str:
-    """The text with the bot's own mention taken out."""
+def without_mention(text: str, user_id: str | None, count: int = 0) -> str:
+    """The text with the bot's own mention taken out (the first ``count`` of them; 0: all)."""
     if not user_id:
         return text.strip()
-    return re.sub(rf"<@{re.escape(user_id)}(?:\|[^>]*)?>", " ", text).strip()
+    return re.sub(rf"<@{re.escape(user_id)}(?:\|[^>]*)?>", " ", text, count=count).strip()
+
+
+def not_people(text: str, found: Mapping[str, Actor], bot_user_id: str | None) -> dict[str, str]:
+    """What ``text`` (as Slack sent it) names that is not one person, each as :func:`typed` and
+    :func:`named` write it, to its kind: a user group, a channel, ``@here`` and the other
+    special mentions (``everyone``), and the bot itself (``bot``, a mention of ``found``)."""
+    kinds: dict[str, str] = {}
+    for match in _MARKUP.finditer(text):
+        target = match.group(1)
+        name = target[1:].partition("^")[0] if target.startswith("!") else ""
+        kind = "channel" if target.startswith("#") else "group" if name == "subteam" else ""
+        kind = kind or ("everyone" if name in ("here", "channel", "everyone") else "")
+        if kind:
+            kinds[_read(match)] = kind
+    bot = f"slack:{bot_user_id}" if bot_user_id else None
+    kinds.update({word: "bot" for word, actor in found.items() if actor.id == bot})
+    return kinds
 
 
 def mentions(text: str, people: Mapping[str, Actor]) -> dict[str, Actor]:

@@ -32,7 +32,7 @@ from bot.channels.slack_calls import call
 from bot.channels.slack_events import Said
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import PLACEHOLDER, Poster, is_dm, shown_value
-from bot.control import CommandResult, comes_first, is_command, names_a_run, run_command
+from bot.control import CommandResult, comes_first, is_command, names_a_run, run_command, start_arguments
 from bot.dispatch import TurnResult
 from bot.engine.asking import Outcome
 from bot.model import Actor, ConversationKey, Message
@@ -95,7 +95,7 @@ class Inbound:
             if thread_run is not None:
                 await self._answer(said, event, thread_run, events.without_mention(said.text, self.bot_user))
             else:
-                await self._mention_command(said)
+                await self._mention_command(said, event)
         elif said.mentions_bot and not said.dm:
             return  # its app_mention twin carries it
         elif said.dm:
@@ -151,7 +151,8 @@ class Inbound:
         with transaction(self.services.db):
             result = self.dispatcher.handle(message)
             if result is None and is_command(text):
-                done = run_command(self.dispatcher, actor, conversation, text, mentions)
+                others = events.not_people(str(event.get("text") or ""), mentions, self.bot_user)
+                done = run_command(self.dispatcher, actor, conversation, text, mentions, others)
         if result is not None:
             self._after_turn(result, actor, text)
             return
@@ -161,10 +162,10 @@ class Inbound:
         else:
             self.poster.say_later(said.channel, blocks.escape(texts.slack_nothing_waiting()))
 
-    async def _mention_command(self, said: Said) -> None:
+    async def _mention_command(self, said: Said, event: dict[str, Any]) -> None:
         """``@decisionbot start ...`` and the other commands; a run started so lives in the
-        thread of the mention."""
-        text = events.without_mention(said.text, self.bot_user)
+        thread of the mention (the bot named again, as a participant, is refused)."""
+        text = events.without_mention(said.text, self.bot_user, count=1)
         if said.thread_ts and names_a_run(text):
             await self._thread_command(said, text)
             return
@@ -173,7 +174,8 @@ class Inbound:
         words = text.split()
         starts = bool(words) and words[0].lower() == "start"
         conversation = ConversationKey(NAME, said.channel, (said.thread_ts or said.ts) if starts else None)
-        done = self._once(said.platform_id, actor, conversation, text, mentions)
+        others = events.not_people(str(event.get("text") or ""), mentions, self.bot_user)
+        done = self._once(said.platform_id, actor, conversation, text, mentions, others)
         if done is None:
             return
         self._after_command(done)
@@ -190,26 +192,28 @@ class Inbound:
         command = replace(command, text=text)
         if self._seen(command.platform_id):
             return Answer()
+        others = events.not_people(form.get("text", ""), mentions, self.bot_user)
         words = command.text.split()
         if len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current:
-            return await self._slash_start(command, actor, mentions, words, arrived)
+            parsed = start_arguments(words[2:], mentions, others)
+            if parsed.refused is None:  # else refused below, before any root is posted
+                return await self._slash_start(command, actor, mentions, words[1], parsed.title, arrived)
         conversation = ConversationKey(NAME, command.channel)
-        done = self._once(command.platform_id, actor, conversation, command.text, mentions)
+        done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
         if done is None:
             return Answer()
         self._after_command(done)
         return Answer(body=blocks.ephemeral(done.text))
 
     async def _slash_start(
-        self, command: events.Slash, actor: Actor, mentions: dict[str, Actor], words: list[str], arrived: float
+        self, command: events.Slash, actor: Actor, mentions: dict[str, Actor], flow_id: str, title: str, arrived: float
     ) -> Answer:
         """Post the thread's root in the channel, then start the run in that thread; all within
         SLASH_BUDGET of the command's arrival (Slack shows an error after 3 s). The root is
         deleted again when the run is not stored: its turn fails, it did not start, or the group
         commit holding it is lost (Slack does not retry a slash command); so is a root Slack posts
         only after the command gave up waiting for it (and answered that nothing was started)."""
-        flow = self.dispatcher.catalog.get(words[1])
-        title = " ".join(w for w in words[2:] if w not in mentions)
+        flow = self.dispatcher.catalog.get(flow_id)
         root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
         posting = asyncio.ensure_future(self.poster.post_now(command.channel, root))
         try:
@@ -350,7 +354,13 @@ class Inbound:
             group.on_commit(self.services.db.conn, partial(self.backlog.add, replies))
 
     def _once(
-        self, platform_id: str, actor: Actor, conversation: ConversationKey, text: str, mentions: dict[str, Actor]
+        self,
+        platform_id: str,
+        actor: Actor,
+        conversation: ConversationKey,
+        text: str,
+        mentions: dict[str, Actor],
+        not_people: dict[str, str] | None = None,
     ) -> CommandResult | None:
         """Carry out a command in the savepoint that records its delivery id, with the thread of a
         run it starts: when it fails the id goes too, so Slack's retry is carried out. None for a
@@ -364,7 +374,7 @@ class Inbound:
             held = store.thread_holder(conn, conversation.conversation, thread) if thread else None
             if held is not None:
                 return CommandResult(texts.slack_thread_has_run(held), ok=False)
-            done = run_command(self.dispatcher, actor, conversation, text, mentions)
+            done = run_command(self.dispatcher, actor, conversation, text, mentions, not_people)
             if done.started is not None and conversation.thread:
                 store.add_thread(conn, conversation.conversation, conversation.thread, done.started.run_id, now)
             return done

@@ -272,6 +272,15 @@ def command_start_usage(flows: list[str]) -> str:
     return f"Say which flow to start: start FLOW [@people ...] [title]. Flows: {_join(flows)}."
 
 
+def command_not_a_person(word: str, kind: str) -> str:
+    what = {"group": "a user group", "channel": "a channel", "everyone": "everyone here"}.get(kind, "that is me")
+    why = "I cannot answer my own questions" if kind == "bot" else "groups and channels cannot be participants"
+    return (
+        f"Nothing started: {word} is not a person ({what}: {why}). Name the people one by one with @person:"
+        " start FLOW @bob @carol [title], or start FLOW @bob, @carol [title]."
+    )
+
+
 def command_unknown_flow(flow: str, flows: list[str]) -> str:
     return f"There is no flow '{flow}'. Flows: {_join(flows)}."
 
