@@ -30,10 +30,6 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -122,8 +118,8 @@ class SlackChannel(Channel):
         )
 
     async def start(self) -> None:
+        # the side client's refusals are retried by slack_side (a 429 holding the channel's pacing)
         client, side = self._client(self.token), self._client(self.token)
-        side.retry_handlers = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
         self.poster = Poster(self.services.db, client, side, self.dispatcher.clock, self.spawn)
         await self._identify(client)
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
@@ -205,8 +201,11 @@ class SlackChannel(Channel):
             await self.socket.close()
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=2.0)
-        for task in self.tasks:
+        cut = list(self.tasks)  # side calls still waiting to try again: each logs what it did not make
+        for task in cut:
             task.cancel()
+        if cut:
+            await asyncio.wait(cut, timeout=1.0)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(work)

@@ -28,7 +28,6 @@ from bot import texts
 from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
-from bot.channels.slack_calls import call
 from bot.channels.slack_events import Said
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import PLACEHOLDER, Poster, is_dm, shown_value
@@ -262,10 +261,7 @@ class Inbound:
         await self._delete(channel, ts)
 
     async def _delete(self, channel: str, ts: str) -> None:
-        try:
-            await call(self.poster.side.chat_delete(channel=channel, ts=ts))
-        except (RetryLater, DeliveryFailed) as exc:
-            log.warning(texts.slack_side_call_failed("chat.delete", str(exc)))
+        await self.poster.retried("chat.delete", partial(self.poster.side.chat_delete, channel=channel, ts=ts), channel)
 
     # --- widgets -----------------------------------------------------------------------------
 

@@ -20,15 +20,13 @@ import logging
 import math
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlite_utils import Database
 
 from bot import texts
@@ -36,6 +34,7 @@ from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_calls import call, placed
 from bot.channels.slack_limits import Pacer
+from bot.channels.slack_side import SIDE_RETRY_FOR, SideCalls
 from bot.model import Actor, Reply, placeholder_facilitator
 from bot.outbox import Queued
 from bot.store import group, kept_write, runs, transcript
@@ -112,7 +111,7 @@ def _handed_over(run: runs.RunRow | None, row: store.PromptRow, step: str | None
     return texts.slack_prompt_handed_over(blocks.mention(user) if user else blocks.escape(to.name))
 
 
-class Poster:
+class Poster(SideCalls):
     def __init__(
         self,
         db: Database,
@@ -124,7 +123,8 @@ class Poster:
     ):
         self.db = db
         self.client = client  # refusals raise: the outbox retries in order
-        self.side = side  # updates and ephemeral answers: retries 429 itself, off the hot path
+        self.side = side  # updates and answers to commands, off the hot path: see slack_side
+        self.side_retry_for = SIDE_RETRY_FOR
         self.clock = clock
         self.spawn = spawn
         self.pacer = pacer or Pacer()
@@ -352,46 +352,3 @@ class Poster:
         if handed is None and row.actor_id not in (PLACEHOLDER.id, *run.context.asked_ids()):
             return blocks.escape(texts.slack_prompt_not_asked())
         return handed
-
-    def update_later(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
-        self.spawn(self._side("chat.update", self.side.chat_update(channel=channel, ts=ts, **payload)))
-
-    def upload_later(self, channel: str, thread_ts: str, attachment: dict[str, str]) -> None:
-        """Share a file in a thread (files.getUploadURLExternal, the upload, files.completeUploadExternal).
-        Best effort after the message it belongs to: a failure is logged, the file stays in the
-        ledger (``decisionbot runs invite RUN``)."""
-        request = self.side.files_upload_v2(
-            channel=channel,
-            thread_ts=thread_ts,
-            filename=attachment["filename"],
-            title=attachment["filename"],
-            content=attachment["content"],
-        )
-        self.spawn(self._side("files.upload", request))
-
-    def ephemeral_later(self, channel: str, user: str, mrkdwn: str | list[str], thread_ts: str | None = None) -> None:
-        """Answer ``user`` privately (``mrkdwn``: anything people typed already escaped; a list:
-        the parts of a long answer, see slack_blocks.mrkdwn_parts, posted in order)."""
-        post = partial(self.side.chat_postEphemeral, channel=channel, user=user, thread_ts=thread_ts)
-        self.spawn(self._in_order("chat.postEphemeral", mrkdwn, post))
-
-    def say_later(self, channel: str, mrkdwn: str | list[str]) -> None:
-        self.spawn(self._in_order("chat.postMessage", mrkdwn, partial(self.side.chat_postMessage, channel=channel)))
-
-    async def _in_order(self, method: str, mrkdwn: str | list[str], post: Callable[..., Awaitable[Any]]) -> None:
-        for part in [mrkdwn] if isinstance(mrkdwn, str) else mrkdwn:
-            await self._side(method, post(text=part))
-
-    async def _side(self, method: str, request: Awaitable[AsyncSlackResponse]) -> None:
-        """A side call made for a request (a command's answer, a redraw) goes once what the request
-        wrote is committed; not at all when it was lost (the request comes again)."""
-        try:
-            await group.request_stored()
-        except sqlite3.Error:
-            if asyncio.iscoroutine(request):
-                request.close()
-            return
-        try:
-            await call(request)
-        except (RetryLater, DeliveryFailed, SlackClientError) as exc:  # (a file upload refused: SlackRequestError)
-            log.warning(texts.slack_side_call_failed(method, str(exc)))

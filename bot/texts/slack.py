@@ -191,6 +191,10 @@ def slack_side_call_failed(method: str, error: str) -> str:
     return f"Slack {method} failed: {error}"
 
 
+def slack_side_call_stopped(method: str, error: str) -> str:
+    return f"Slack {method} was not made: the server stopped while it waited to try again (last refused: {error})"
+
+
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 

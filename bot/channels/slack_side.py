@@ -1,0 +1,138 @@
+"""Slack calls made on the side of the outbox: a command's answer, a question redrawn once
+answered or taken away, a file shared in a thread, a root taken back. They are not queued in the
+ledger, so they are retried here, in their own task: a 429 waits ``Retry-After`` (and holds the
+channel in the pacing the outbox's posts take, so those wait too), a 5xx or a network error waits
+a backoff, until ``SIDE_RETRY_FOR`` has passed; a refusal for good (``channel_not_found``, a token
+refused, a file upload's bad request) is not retried. What is given up is logged, as is a wait
+cut short by a stopping server (the call is then not made)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
+from typing import Any
+
+from slack_sdk.errors import SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot import texts
+from bot.channels import ChannelDown, DeliveryFailed, RetryLater
+from bot.channels.slack_calls import call
+from bot.channels.slack_limits import Pacer
+from bot.store import group
+
+log = logging.getLogger("decisionbot.slack")
+
+#: How long a side call is retried. What it carries is for someone now (the answer to a command
+#: they just typed, a question's widgets taken away once answered); ten minutes outlasts Slack's
+#: rate-limit windows (a minute) and a short outage, while an answer arriving later than that
+#: would surprise more than help (the person has asked again, or the outbox's own replies, kept
+#: for a day, have moved the run on).
+SIDE_RETRY_FOR = 600.0
+#: The first wait before a retry, doubled after each refusal up to SIDE_BACKOFF_MOST; a 429
+#: waits at least its ``Retry-After``, so a storm of ``Retry-After: 0`` does not spin.
+SIDE_BACKOFF_FIRST = 0.5
+SIDE_BACKOFF_MOST = 30.0
+
+#: A call to make (again): a coroutine cannot be awaited twice, so each try makes a new one.
+Request = Callable[[], Awaitable[AsyncSlackResponse]]
+
+
+async def side_call(
+    method: str, request: Request, pacer: Pacer, channel: str | None, retry_for: float = SIDE_RETRY_FOR
+) -> bool:
+    """Make ``request`` (Slack's ``method``, in ``channel``), retrying what Slack refused for now
+    for ``retry_for`` seconds at most; whether Slack took it (a refusal is logged)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + retry_for
+    backoff = SIDE_BACKOFF_FIRST
+    while True:
+        try:
+            await call(request())
+            return True
+        except ChannelDown as exc:  # the token refused: the outbox tells of it and holds its replies
+            refused: Exception = exc
+        except RetryLater as exc:
+            if exc.reason.startswith("HTTP 429") and channel:
+                pacer.hold(channel, exc.seconds)
+            wait = max(exc.seconds, backoff)
+            if loop.time() + wait > deadline:
+                refused = exc
+            else:
+                backoff = min(backoff * 2, SIDE_BACKOFF_MOST)
+                try:
+                    await asyncio.sleep(wait)
+                except asyncio.CancelledError:
+                    log.warning(texts.slack_side_call_stopped(method, str(exc)))
+                    raise
+                continue
+        except (DeliveryFailed, SlackClientError) as exc:  # (a file upload refused: SlackRequestError)
+            refused = exc
+        log.warning(texts.slack_side_call_failed(method, str(refused)))
+        return False
+
+
+class SideCalls:
+    """The side calls of :class:`bot.channels.slack_send.Poster`, each in a task of its own
+    (``spawn``) on the ``side`` client; ``side_retry_for``: how long each is retried."""
+
+    side: AsyncWebClient
+    pacer: Pacer
+    spawn: Callable[[Coroutine[Any, Any, Any]], None]
+    side_retry_for: float
+
+    def update_later(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
+        self.spawn(
+            self._side("chat.update", partial(self.side.chat_update, channel=channel, ts=ts, **payload), channel)
+        )
+
+    def upload_later(self, channel: str, thread_ts: str, attachment: dict[str, str]) -> None:
+        """Share a file in a thread (files.getUploadURLExternal, the upload, files.completeUploadExternal).
+        Best effort after the message it belongs to: a failure is logged, the file stays in the
+        ledger (``decisionbot runs invite RUN``)."""
+        request = partial(
+            self.side.files_upload_v2,
+            channel=channel,
+            thread_ts=thread_ts,
+            filename=attachment["filename"],
+            title=attachment["filename"],
+            content=attachment["content"],
+        )
+        self.spawn(self._side("files.upload", request, channel))
+
+    def ephemeral_later(self, channel: str, user: str, mrkdwn: str | list[str], thread_ts: str | None = None) -> None:
+        """Answer ``user`` privately (``mrkdwn``: anything people typed already escaped; a list:
+        the parts of a long answer, see slack_blocks.mrkdwn_parts, posted in order)."""
+        post = partial(self.side.chat_postEphemeral, channel=channel, user=user, thread_ts=thread_ts)
+        self.spawn(self._in_order("chat.postEphemeral", channel, mrkdwn, post))
+
+    def say_later(self, channel: str, mrkdwn: str | list[str]) -> None:
+        post = partial(self.side.chat_postMessage, channel=channel)
+        self.spawn(self._in_order("chat.postMessage", channel, mrkdwn, post))
+
+    async def _in_order(
+        self, method: str, channel: str, mrkdwn: str | list[str], post: Callable[..., Awaitable[AsyncSlackResponse]]
+    ) -> None:
+        """The parts one after the other, each retried until Slack takes it; the rest not at all
+        once one is given up (they would read out of order, a part missing)."""
+        for part in [mrkdwn] if isinstance(mrkdwn, str) else mrkdwn:
+            if not await self._side(method, partial(post, text=part), channel):
+                return
+
+    async def _side(self, method: str, request: Request, channel: str) -> bool:
+        """A side call made for a request (a command's answer, a redraw) goes once what the request
+        wrote is committed; not at all when it was lost (the request comes again). Retried while
+        Slack refuses it for now (see :mod:`bot.channels.slack_side`); whether Slack took it."""
+        try:
+            await group.request_stored()
+        except sqlite3.Error:
+            return False
+        return await self.retried(method, request, channel)
+
+    async def retried(self, method: str, request: Request, channel: str) -> bool:
+        """``request`` made now, retried while Slack refuses it for now; whether Slack took it."""
+        return await side_call(method, request, self.pacer, channel, self.side_retry_for)
