@@ -16,9 +16,11 @@ Timed, medians of ``--rounds`` rounds (3 by default):
   full scan of the messages table (``SELECT count(*), sum(length(text)) FROM messages``);
 - every view (unless ``--no-views``): ``decisionbot --db FILE export VIEW --format csv`` in a
   subprocess, ``SELECT * FROM VIEW`` in-process, and for a view that reads the summaries, its
-  definition over the raw tables (``bot.analytics.sql.MEASURES``) in-process.
+  definition over the raw tables (``bot.analytics.sql.MEASURES``) in-process (``--views`` names
+  the views to time, e.g. ``--views latency_summary step_dropoff``).
 
     python bench/bench_report.py [--runs 100000] [--messages-per-run 10] [--rounds 3] [--db FILE] [--no-views]
+                                 [--views VIEW ...]
 
 With ``--db`` the ledger is kept (and reused when it already holds the runs asked for).
 """
@@ -192,6 +194,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--db", type=Path, help="Keep the generated ledger here (reused when it matches).")
     ap.add_argument("--no-views", action="store_true", help="Do not time the views.")
+    ap.add_argument("--views", nargs="+", choices=list(MEASURES), metavar="VIEW", help="Time only these views.")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     path = args.db or Path(tmp.name) / "report-bench.db"
@@ -235,14 +238,14 @@ def main() -> None:
     print(f"in-process / message-scan floor: {values[1] / values[3]:.1f}x;"
           f" subprocess - start-up floor: {values[0] - values[2]:.3f} s; target: subprocess < 2 s")  # fmt: skip
     if not args.no_views:
-        time_views(path, command, args.rounds)
+        time_views(path, command, args.rounds, args.views or list(MEASURES))
 
 
-def time_views(path: Path, command: list[str], rounds: int) -> None:
-    """Each view: exported by the CLI (subprocess), read in-process, and its definition when the
-    view reads the summaries instead."""
+def time_views(path: Path, command: list[str], rounds: int, names: list[str]) -> None:
+    """Each view of ``names``: exported by the CLI (subprocess), read in-process, and its definition
+    when the view reads the summaries instead."""
     print(f"{'view':26s} {'export (CLI)':>13s} {'in-process':>11s} {'definition':>11s}  rows (median of {rounds})")
-    for name in MEASURES:
+    for name in names:
 
         def export(name: str = name) -> None:
             cli = [*command, "--db", str(path), "export", name, "--format", "csv", "-o", "/dev/null"]
