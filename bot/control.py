@@ -140,7 +140,26 @@ def start_arguments(words: list[str], mentions: Mapping[str, Actor], not_people:
         for part in _SEPARATORS.split(word):
             if part in mentions and part not in not_people:
                 people.setdefault(mentions[part].id, mentions[part])
-    return StartArguments(list(people.values()), " ".join(words[taken:]), refused)
+    return StartArguments(list(people.values()), unquoted(" ".join(words[taken:])), refused)
+
+
+#: Quotes people put around a title of several words, straight or curly (as phones type them).
+_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb"}
+
+
+def unquoted(title: str) -> str:
+    """``title`` without one pair of quotes around all of it (``"Weekly sync"``: Weekly sync)."""
+    close = _QUOTES.get(title[:1])
+    inside = title[1:-1]
+    if (
+        close is not None
+        and len(title) > 1
+        and title.endswith(close)
+        and close not in inside
+        and title[0] not in inside
+    ):
+        return title[1:-1].strip()
+    return title
 
 
 def _start(

@@ -124,3 +124,11 @@ def test_every_platform_lists_participants_the_same_way() -> None:
     parsed = start_arguments(["@Bob", "#design", "Weekly"], mentions, {"#design": "channel"})
     assert parsed.refused == ("#design", "channel")
     assert set(rasa_replies.mentions("start post_meeting @gina,@hank; Planning", [])) == {"@gina", "@hank"}
+
+
+async def test_a_title_in_quotes_is_kept_without_them(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", 'start post_meeting <@UB|bob> "Weekly sync"')
+    await slack.slash("UA", "start post_meeting \u201cQ3 pricing\u201d")
+    await slack.slash("UA", 'start post_meeting "Retro" and "Q4"')  # quotes inside: the words as typed
+    assert [title(slack, n) for n in (1, 2, 3)] == ["Weekly sync", "Q3 pricing", '"Retro" and "Q4"']
+    assert participants(slack, 1) == ["slack:UB"]
