@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.analytics.sql import LATENCY_INDEXES, MEASURES, as_view
+from bot.analytics.sql import MEASURES, as_view
 from bot.store import migrations, open_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -202,13 +202,10 @@ def before_fast_views(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_fast_views'")
 
 
-def before_views_in_order(conn: sqlite3.Connection) -> None:
-    """Make a ledger what the version before ``m008_latency_and_dropoff_in_order`` left: no indexes
-    for them, ``latency_summary`` ranking with window functions and ``step_dropoff`` its definition
-    over the raw tables (here both their definitions: the same rows, as the tests then checked)."""
-    for name in (*LATENCY_INDEXES, "transitions_target"):
-        conn.execute(f"DROP INDEX {name}")
-    for name in ("latency_summary", "step_dropoff"):
-        conn.execute(f"DROP VIEW {name}")
-        conn.execute(f"CREATE VIEW {name} AS {as_view(MEASURES[name])}")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_latency_and_dropoff_in_order'")
+def before_dropoff_from_summary(conn: sqlite3.Connection) -> None:
+    """Make a ledger what the version before ``m008_dropoff_from_summary`` left: no
+    ``transitions_target``, ``step_dropoff`` its definition over the raw tables."""
+    conn.execute("DROP INDEX transitions_target")
+    conn.execute("DROP VIEW step_dropoff")
+    conn.execute(f"CREATE VIEW step_dropoff AS {as_view(MEASURES['step_dropoff'])}")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_dropoff_from_summary'")
