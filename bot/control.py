@@ -106,6 +106,8 @@ def run_command(
 
 #: What separates the participants of ``start``: ``@bob, @carol;`` and ``@bob,@carol`` list two.
 _SEPARATORS = re.compile(r"[,;]")
+#: What people write around a mention in a title: brackets, quotes, a full stop.
+_AROUND = "()[]{}<>.:!?\"'\u201c\u201d\u2018\u2019"
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ def start_arguments(words: list[str], mentions: Mapping[str, Actor], not_people:
                 people.setdefault(mentions[part].id, mentions[part])
     for word in words[taken:]:
         for part in _SEPARATORS.split(word):
+            part = part if part in mentions else part.strip(_AROUND)  # "(with @bob)", "@bob."
             if part in mentions and part not in not_people:
                 people.setdefault(mentions[part].id, mentions[part])
     return StartArguments(list(people.values()), unquoted(" ".join(words[taken:])), refused)

@@ -132,3 +132,22 @@ async def test_a_title_in_quotes_is_kept_without_them(slack: Harness, fake: Fake
     await slack.slash("UA", 'start post_meeting "Retro" and "Q4"')  # quotes inside: the words as typed
     assert [title(slack, n) for n in (1, 2, 3)] == ["Weekly sync", "Q3 pricing", '"Retro" and "Q4"']
     assert participants(slack, 1) == ["slack:UB"]
+
+
+@pytest.mark.parametrize("named", ["<!subteam^S0DESIGN|@design-team>", "<#C0DESIGN|design>", "<!here>"])
+async def test_a_direct_message_start_naming_a_group_is_refused_too(
+    slack: Harness, fake: FakeSlack, named: str
+) -> None:
+    await slack.event(message("UA", f"start post_meeting {named} Weekly", channel="DUA"))
+    [said] = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUA"])
+    assert said.startswith("Nothing started: ") and slack.rows("SELECT count(*) FROM runs") == [(0,)]
+
+
+async def test_the_bot_or_punctuation_in_a_title_leaves_the_right_people_taking_part(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    await slack.slash("UA", f"start post_meeting Retro about <@{BOT_USER}|decisionbot> with <@UB|bob>")
+    await slack.slash("UA", "start post_meeting Retro (with <@UB|bob>)")
+    await slack.slash("UA", 'start post_meeting "Retro with <@UB|bob>."')
+    assert [participants(slack, n) for n in (1, 2, 3)] == [["slack:UB"]] * 3
+    assert title(slack, 2) == "Retro (with @Bob)"

@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import aiohttp
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
 
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_limits import Pacer
 from bot.channels.slack_send import Poster
+from bot.channels.slack_side import side_call
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
@@ -109,3 +112,33 @@ async def test_a_stopping_server_ends_a_side_calls_wait_with_a_log_line(
     assert any("Slack chat.postMessage was not made" in line and "stopped" in line for line in said), said
     assert not [line for line in said if "destroyed" in line or "exception was never retrieved" in line]
     assert len(fake.of("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "method", "calls"),
+    [
+        (TimeoutError(), "chat.postMessage", 1),  # its answer timed out: Slack may have posted it
+        (aiohttp.ServerDisconnectedError(), "chat.postEphemeral", 1),  # cut off after it was sent
+        (TimeoutError(), "chat.update", 2),  # a redraw made twice shows once
+        (
+            aiohttp.ClientConnectorError(
+                ConnectionKey("slack.com", 443, True, True, None, None, None), OSError(111, "refused")
+            ),
+            "chat.postMessage",
+            2,
+        ),
+    ],
+)
+async def test_a_post_slack_may_have_taken_is_not_made_again(failure: Exception, method: str, calls: int) -> None:
+    """A side post whose answer timed out or was cut off is given up (made again it would show
+    twice); a redraw is made again, and so is a post that never reached Slack (connection refused)."""
+    made: list[int] = []
+
+    async def request() -> dict[str, bool]:
+        made.append(1)
+        if len(made) == 1:
+            raise failure
+        return {"ok": True}
+
+    taken = await side_call(method, request, Pacer(), "C1")  # type: ignore[arg-type]
+    assert (taken, len(made)) == (calls == 2, calls)

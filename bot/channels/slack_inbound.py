@@ -141,7 +141,8 @@ class Inbound:
         conversation = ConversationKey(NAME, said.channel)
         done = None
         if comes_first(text, self.dispatcher.catalog.current):  # never the answer to a question waiting
-            done = self._once(said.platform_id, actor, conversation, text, mentions)
+            others = events.not_people(str(event.get("text") or ""), mentions, self.bot_user)
+            done = self._once(said.platform_id, actor, conversation, text, mentions, others)
             if done is not None:
                 self._after_command(done)
                 self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text))
@@ -196,7 +197,7 @@ class Inbound:
         if len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current:
             parsed = start_arguments(words[2:], mentions, others)
             if parsed.refused is None:  # else refused below, before any root is posted
-                return await self._slash_start(command, actor, mentions, words[1], parsed.title, arrived)
+                return await self._slash_start(command, actor, mentions, words[1], parsed.title, arrived, others)
         conversation = ConversationKey(NAME, command.channel)
         done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
         if done is None:
@@ -205,7 +206,14 @@ class Inbound:
         return Answer(body=blocks.ephemeral(done.text))
 
     async def _slash_start(
-        self, command: events.Slash, actor: Actor, mentions: dict[str, Actor], flow_id: str, title: str, arrived: float
+        self,
+        command: events.Slash,
+        actor: Actor,
+        mentions: dict[str, Actor],
+        flow_id: str,
+        title: str,
+        arrived: float,
+        others: dict[str, str] | None = None,
     ) -> Answer:
         """Post the thread's root in the channel, then start the run in that thread; all within
         SLASH_BUDGET of the command's arrival (Slack shows an error after 3 s). The root is
@@ -230,7 +238,7 @@ class Inbound:
         conversation = ConversationKey(NAME, command.channel, ts)
         try:
             await group.writable(self.services.db.conn)
-            done = self._once(command.platform_id, actor, conversation, command.text, mentions)
+            done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
         except Exception:
             self._delete_root(command.channel, ts)
             raise

@@ -2,7 +2,8 @@
 answered or taken away, a file shared in a thread, a root taken back. They are not queued in the
 ledger, so they are retried here, in their own task: a 429 waits ``Retry-After`` (and holds the
 channel in the pacing the outbox's posts take, so those wait too), a 5xx or a network error waits
-a backoff, until ``SIDE_RETRY_FOR`` has passed; a refusal for good (``channel_not_found``, a token
+a backoff, until ``SIDE_RETRY_FOR`` has passed; a post whose answer timed out or was cut off is
+not made again (Slack may have taken it: it would show twice), a redraw or a deletion is; a refusal for good (``channel_not_found``, a token
 refused, a file upload's bad request) is not retried. What is given up is logged, as is a wait
 cut short by a stopping server (the call is then not made)."""
 
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -38,6 +40,21 @@ SIDE_RETRY_FOR = 600.0
 SIDE_BACKOFF_FIRST = 0.5
 SIDE_BACKOFF_MOST = 30.0
 
+#: The side calls that change nothing more when made twice (a redraw, a deletion): retried also
+#: after a failure that leaves it unknown whether Slack took the first (a timeout, a dropped answer).
+IDEMPOTENT = frozenset({"chat.update", "chat.delete"})
+
+
+def maybe_taken(exc: RetryLater) -> bool:
+    """Whether Slack may have taken a call refused with ``exc``: its answer timed out or was cut
+    off (a refused connection, or a connection that timed out, never reached Slack; nor did a 429)."""
+    cause = exc.__cause__
+    if isinstance(cause, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)):
+        return False
+    return isinstance(cause, (TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError,
+                              aiohttp.ClientOSError))  # fmt: skip
+
+
 #: A call to make (again): a coroutine cannot be awaited twice, so each try makes a new one.
 Request = Callable[[], Awaitable[AsyncSlackResponse]]
 
@@ -57,6 +74,9 @@ async def side_call(
         except ChannelDown as exc:  # the token refused: the outbox tells of it and holds its replies
             refused: Exception = exc
         except RetryLater as exc:
+            if method not in IDEMPOTENT and maybe_taken(exc):
+                log.warning(texts.slack_side_call_failed(method, str(exc)))
+                return False  # Slack may have taken it: a post made again would show twice
             if exc.reason.startswith("HTTP 429") and channel:
                 pacer.hold(channel, exc.seconds)
             wait = max(exc.seconds, backoff)

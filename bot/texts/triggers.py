@@ -56,6 +56,14 @@ def slack_channel_by_name(spec: str) -> str:
     )
 
 
+def slack_channel_not_an_id(spec: str) -> str:
+    return (
+        f"'{spec}' is not the ID of a Slack channel: a channel's ID starts with C (G for an older private"
+        " channel, D for a direct message) and is in capitals, e.g. slack:C0123ABCD (in Slack, the channel's"
+        " details show it at the bottom)"
+    )
+
+
 def default_channel_error(problem: str) -> str:
     return f"DECISIONBOT_DEFAULT_CHANNEL: {problem}. Fix: correct the variable, or unset it"
 

@@ -61,6 +61,10 @@ def parse_channel(spec: str) -> ConversationKey:
         return ConversationKey("console", "triggers")
     key = ConversationKey.parse(spec)
     if channel == "slack" and not SLACK_CHANNEL_ID.fullmatch(key.conversation):
+        if re.fullmatch(
+            r"[A-Z][A-Z0-9]+|[A-Za-z][A-Za-z0-9]*[0-9][A-Za-z0-9]*", key.conversation
+        ):  # an ID, not a channel's
+            raise ValueError(texts.slack_channel_not_an_id(spec))
         raise ValueError(texts.slack_channel_by_name(spec))
     return key
 

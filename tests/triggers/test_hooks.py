@@ -290,7 +290,7 @@ async def test_the_first_person_to_answer_an_alert_without_a_facilitator_takes_i
     assert rows(client, "SELECT facilitator_id, waiting_on FROM runs") == [("console:bob", " console:bob ")]
 
 
-@pytest.mark.parametrize("channel", ["slack:#general", "slack:general", "slack:c0123"])
+@pytest.mark.parametrize("channel", ["slack:#general", "slack:general", "slack:ops-room"])
 def test_a_slack_channel_named_by_name_is_refused_saying_to_use_its_id(tmp_path: Path, flows: Path, channel) -> None:
     """Slack names a channel by its ID in every event and click: a run posted by name would not
     find its own thread again."""

@@ -100,6 +100,10 @@ def test_unknown_flows_channels_and_routes_are_problems_not_crashes(tmp_path: Pa
     assert r.route(am({"alertname": "E", "decision_channel": "slack:#ops"})).problem.startswith(
         "'slack:#ops' names a Slack channel by its name: use its ID"
     )
+    for spec in ("slack:U0ALICE", "slack:c0123abcd"):  # an ID, but not a channel's
+        assert r.route(am({"alertname": "E", "decision_channel": spec})).problem.startswith(
+            f"'{spec}' is not the ID of a Slack channel: a channel's ID starts with C"
+        )
     assert r.route(generic.parse({"title": "x", "route": "zzz"})[0]).problem == (
         "there is no route 'zzz' (routes: payments, models, rest)"
     )
