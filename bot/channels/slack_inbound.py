@@ -139,9 +139,9 @@ class Inbound:
         if self._seen(said.platform_id):
             return
         conversation = ConversationKey(NAME, said.channel)
+        others = events.not_people(str(event.get("text") or ""), mentions, self.bot_user)  # for a start
         done = None
         if comes_first(text, self.dispatcher.catalog.current):  # never the answer to a question waiting
-            others = events.not_people(str(event.get("text") or ""), mentions, self.bot_user)
             done = self._once(said.platform_id, actor, conversation, text, mentions, others)
             if done is not None:
                 self._after_command(done)
@@ -151,7 +151,6 @@ class Inbound:
         with transaction(self.services.db):
             result = self.dispatcher.handle(message)
             if result is None and is_command(text):
-                others = events.not_people(str(event.get("text") or ""), mentions, self.bot_user)
                 done = run_command(self.dispatcher, actor, conversation, text, mentions, others)
         if result is not None:
             self._after_turn(result, actor, text)

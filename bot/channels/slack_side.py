@@ -2,10 +2,11 @@
 answered or taken away, a file shared in a thread, a root taken back. They are not queued in the
 ledger, so they are retried here, in their own task: a 429 waits ``Retry-After`` (and holds the
 channel in the pacing the outbox's posts take, so those wait too), a 5xx or a network error waits
-a backoff, until ``SIDE_RETRY_FOR`` has passed; a post whose answer timed out or was cut off is
-not made again (Slack may have taken it: it would show twice), a redraw or a deletion is; a refusal for good (``channel_not_found``, a token
-refused, a file upload's bad request) is not retried. What is given up is logged, as is a wait
-cut short by a stopping server (the call is then not made)."""
+a backoff, until ``SIDE_RETRY_FOR`` has passed. A post whose answer timed out or was cut off is
+not made again (Slack may have taken it: it would show twice); a redraw or a deletion is. A
+refusal for good (``channel_not_found``, a token refused, a file upload's bad request) is not
+retried. What is given up is logged, as is a wait cut short by a stopping server (the call is
+then not made)."""
 
 from __future__ import annotations
 
@@ -51,8 +52,8 @@ def maybe_taken(exc: RetryLater) -> bool:
     cause = exc.__cause__
     if isinstance(cause, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)):
         return False
-    return isinstance(cause, (TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError,
-                              aiohttp.ClientOSError))  # fmt: skip
+    cut_off = (TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError)
+    return isinstance(cause, cut_off)
 
 
 #: A call to make (again): a coroutine cannot be awaited twice, so each try makes a new one.
