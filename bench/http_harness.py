@@ -92,7 +92,7 @@ def run_bot(port: int, db: str, env: Mapping[str, str], setup: Callable[[web.App
     from bot.server import create_app
 
     logging.basicConfig(level=logging.ERROR)
-    app = create_app(db, ROOT / "flows", env=dict(env))
+    app = create_app(db, ROOT / "flows", env=dict(env), settle_heap=True)  # as decisionbot serve
     if setup is not None:
         setup(app)
     profile = os.environ.get("DECISIONBOT_BENCH_PROFILE")  # a file: the server's cProfile stats, at exit

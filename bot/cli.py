@@ -302,7 +302,7 @@ def serve(obj: Context, host: str, port: int) -> None:
     from bot.server import channel_names, create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(obj.db_path, obj.require_flows())
+    app = create_app(obj.db_path, obj.require_flows(), settle_heap=True)
 
     def announce(_banner: str) -> None:  # once the channels have started and the port is listened on
         click.echo(texts.channels_on(channel_names(app), host, port))

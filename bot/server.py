@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import itertools
 import logging
@@ -52,9 +53,12 @@ def create_app(
     flows_dir: str | Path | None = None,
     env: Mapping[str, str] | None = None,
     clock: Callable[[], datetime] = utc_now,
+    settle_heap: bool = False,
 ) -> web.Application:
     """Build the app. Configuration comes from ``env`` (default: the process environment); a
-    configured channel with a missing secret raises ConfigError naming the variable."""
+    configured channel with a missing secret raises ConfigError naming the variable.
+    ``settle_heap``: once started, the objects the start made are left out of garbage collection
+    (:func:`_settle_heap`; ``decisionbot serve`` does it, the tests' many apps do not)."""
     env = dict(os.environ if env is None else env)
     path = str(db_path or config.get("db") or "data/decisions.db")
     db = open_db(path, synchronous=config.synchronous())
@@ -94,7 +98,19 @@ def create_app(
     app[DB_PATH] = path
     app.router.add_get("/healthz", _healthz)
     app.cleanup_ctx.append(_lifecycle)
+    if settle_heap:
+        app.on_startup.append(_settle_heap)  # after the channels' start (the cleanup contexts)
     return app
+
+
+async def _settle_heap(_app: web.Application) -> None:
+    """Leave what the start made (flows, dateparser's data, the platform SDKs: about a million
+    objects) out of Python's full garbage collections. Each scanned them all: 60-90 ms every second
+    or two under load, every request held meanwhile (bench_slack at 200 turns/s offered: ack p99
+    95-118 ms). Frozen once started, a full collection scans only what the server made since:
+    10-14 ms (ack p99 64 ms)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
