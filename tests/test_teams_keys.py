@@ -23,6 +23,7 @@ from botframework.connector.auth import JwtTokenExtractor
 
 from bot.channels import REGISTRY, teams_keys
 from tests.fakes.bot_connector import OpenIdServer
+from tests.fakes.loopback import QuietJsonHandler
 from tests.teams_support import ALICE, Harness, personal
 from tests.test_teams_auth import APP_ID, ENV, LocalKeysTeams, login, nothing_stored, openid  # noqa: F401 - fixtures
 
@@ -102,7 +103,7 @@ def trickling(seconds: float) -> Iterator[str]:
     """An OpenID metadata URL that answers at once, then sends its body a byte every 0.3 s for
     ``seconds`` (a slow endpoint: never ``KEYS_TIMEOUT`` between two bytes)."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietJsonHandler):
         def do_GET(self) -> None:  # noqa: N802
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -116,9 +117,6 @@ def trickling(seconds: float) -> Iterator[str]:
                 self.wfile.write(b"{}")
             except OSError:
                 pass
-
-        def log_message(self, *args: Any) -> None:
-            pass
 
     with serving(Handler) as url:
         yield url
@@ -144,17 +142,9 @@ async def test_a_slow_keys_endpoint_does_not_hold_the_start_past_the_time_limit(
 def metadata_without_jwks_uri() -> Iterator[str]:
     """An OpenID metadata URL answering 200 with JSON that names no ``jwks_uri``."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietJsonHandler):
         def do_GET(self) -> None:  # noqa: N802
-            raw = b'{"error": "temporarily unavailable"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            self.send_json(200, {"error": "temporarily unavailable"})
 
     with serving(Handler) as url:
         yield url

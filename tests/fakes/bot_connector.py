@@ -32,7 +32,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from tests.fakes.loopback import LoopbackServer
+from tests.fakes.loopback import LoopbackServer, QuietJsonHandler
 
 ISSUER = "https://api.botframework.com"
 #: Teams refuses a bot's activity above this size (its JSON as UTF-16) with 413 MessageSizeTooBig.
@@ -238,22 +238,14 @@ class OpenIdServer:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietJsonHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 server.fetches += 1
                 if self.path == "/openid":
                     data: dict[str, Any] = {"issuer": ISSUER, "jwks_uri": f"http://127.0.0.1:{server.port}/keys"}
                 else:
                     data = server.jwks
-                raw = json.dumps(data).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args: Any) -> None:
-                pass
+                self.send_json(200, data)
 
         return Handler
 

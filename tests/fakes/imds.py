@@ -4,12 +4,13 @@ error it answers for an identity the host does not have (400) or when it fails (
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
+
+from tests.fakes.loopback import QuietJsonHandler
 
 
 class Imds:
@@ -19,7 +20,7 @@ class Imds:
         self.refusals: list[int] = []  # statuses to answer next, each once (400: no such identity)
         imds = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietJsonHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 imds.asked += 1
                 if imds.refusals:
@@ -35,15 +36,7 @@ class Imds:
                         "resource": "https://api.botframework.com",
                         "token_type": "Bearer",
                     }
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args: object) -> None:
-                pass
+                self.send_json(status, body)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

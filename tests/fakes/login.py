@@ -24,7 +24,6 @@ that answers every ``CONNECT`` itself, with a certificate for those hosts that a
 from __future__ import annotations
 
 import datetime
-import json
 import ssl
 import threading
 import time
@@ -40,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from tests.fakes.bot_connector import OpenIdServer
+from tests.fakes.loopback import QuietJsonHandler
 
 AAD = "login.microsoftonline.com"
 BOT_FRAMEWORK = "login.botframework.com"
@@ -176,7 +176,7 @@ class FakeLogin:
     def _proxy(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Service(BaseHTTPRequestHandler):
+        class Service(QuietJsonHandler):
             """One host's HTTPS service, on the connection a CONNECT opened."""
 
             protocol_version = "HTTP/1.1"
@@ -184,18 +184,9 @@ class FakeLogin:
 
             def _reply(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                status, data = fake._answer(self.host, self.command, self.path, self.rfile.read(length))
-                raw = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                self.send_json(*fake._answer(self.host, self.command, self.path, self.rfile.read(length)))
 
             do_GET = do_POST = _reply  # noqa: N815 - http.server's names
-
-            def log_message(self, *args: Any) -> None:
-                pass
 
         class Proxy(BaseHTTPRequestHandler):
             def do_CONNECT(self) -> None:  # noqa: N802 - http.server's name

@@ -1,8 +1,11 @@
-"""What every fake platform server shares: serving its app on 127.0.0.1, and stopping."""
+"""What every fake platform server shares: serving its app on 127.0.0.1, and stopping; and, for
+the fakes served by http.server (token and key endpoints), a handler that answers JSON quietly."""
 
 from __future__ import annotations
 
-from typing import Self
+import json
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -32,3 +35,18 @@ class LoopbackServer:
         await self.before_stop()
         if self.runner is not None:
             await self.runner.cleanup()
+
+
+class QuietJsonHandler(BaseHTTPRequestHandler):
+    """An http.server handler that answers with JSON (``send_json``) and logs nothing."""
+
+    def send_json(self, status: int, data: Any) -> None:
+        raw = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args: Any) -> None:
+        pass
