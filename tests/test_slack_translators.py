@@ -52,7 +52,7 @@ def test_the_test_vector_is_a_slash_command() -> None:
     envelope = events.parse(VECTOR_BODY, "application/x-www-form-urlencoded")
     assert (envelope.kind, envelope.team_id) == ("command", "T1DC2JH3J")
     assert events.slash(envelope.payload) == events.Slash(
-        "U2CERLKJA", "G8PSS9T3V", "", "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+        "U2CERLKJA", "G8PSS9T3V", "", "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c", "foobar"
     )
 
 

@@ -300,7 +300,7 @@ class SlackChannel(Channel):
             elif envelope.kind == "command":
                 return await self.inbound.on_command(envelope.payload)
             elif envelope.kind == "rate_limited":
-                log.warning(texts.slack_rate_limited(envelope.payload))
+                log.warning(texts.slack_rate_limited(envelope.payload.get("minute_rate_limited")))
         except Malformed as exc:
             log.warning(texts.slack_refused_payload(exc.reason))
             return Answer(400, {"error": exc.reason})

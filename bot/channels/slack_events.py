@@ -114,10 +114,20 @@ def from_json(data: Any) -> Envelope:
     if kind == "event_callback":
         if not isinstance(data.get("event"), dict) or not isinstance(data.get("event_id"), str):
             raise Malformed("event_callback without event or event_id")
-        return Envelope("event", data, _str(data.get("team_id")), _str(data.get("api_app_id")))
+        return Envelope("event", data, _installation_team(data), _str(data.get("api_app_id")))
     if kind == "app_rate_limited":
         return Envelope("rate_limited", data, _str(data.get("team_id")), _str(data.get("api_app_id")))
     raise Malformed(f"unknown event type '{kind}'")
+
+
+def _installation_team(data: dict[str, Any]) -> str | None:
+    """The workspace an event is delivered for. In a channel another workspace owns (Slack
+    Connect, a channel shared across an Enterprise Grid) the envelope's ``team_id`` is the
+    owner's; the installation is ``authorizations[0]`` (bolt-python's ``extract_team_id`` reads
+    it first "for shared channels"; java-slack-sdk#629). Both are in the same signed body."""
+    authorizations = data.get("authorizations")
+    first = _dict(authorizations[0]) if isinstance(authorizations, list) and authorizations else {}
+    return _str(first.get("team_id")) or _str(data.get("team_id"))
 
 
 def from_interactive(payload: Any) -> Envelope:
@@ -187,17 +197,21 @@ def said(event: Mapping[str, Any], bot_user_id: str | None) -> Said | None:
         return None
     if bot_user_id and user == bot_user_id:
         return None
-    text = event.get("text") if isinstance(event.get("text"), str) else ""
+    text = event.get("text")
+    if (
+        not isinstance(text, str) or not text.strip()
+    ):  # a file shared without a caption: nothing typed, so no answer attempt
+        return None
     thread = event.get("thread_ts")
     return Said(
         kind=str(kind),
         channel=channel,
         user=user,
-        text=typed(str(text)),
+        text=typed(text),
         ts=ts,
         thread_ts=thread if isinstance(thread, str) and thread != ts else None,
         dm=event.get("channel_type") == "im" or channel.startswith("D"),
-        mentions_bot=bool(bot_user_id) and f"<@{bot_user_id}" in str(text),
+        mentions_bot=bool(bot_user_id) and f"<@{bot_user_id}" in text,
     )
 
 
@@ -378,12 +392,20 @@ class Slash:
     channel: str
     text: str
     trigger_id: str
+    channel_name: str = ""  # "directmessage" in a DM, "mpdm-..." in a group DM
 
     @property
     def platform_id(self) -> str:
         return f"cmd:{self.trigger_id}"
 
+    @property
+    def between_people(self) -> bool:
+        """Typed in a DM or a group DM (no app can be added to either; the bot's own DM aside)."""
+        name = self.channel_name
+        return self.channel.startswith("D") or name == "directmessage" or name.startswith("mpdm-")
+
 
 def slash(form: Mapping[str, str]) -> Slash:
     """The command's text as typed (:func:`typed`: Slack escapes it as it does messages)."""
-    return Slash(form["user_id"], form["channel_id"], typed(form.get("text", "")).strip(), form["trigger_id"])
+    text = typed(form.get("text", "")).strip()
+    return Slash(form["user_id"], form["channel_id"], text, form["trigger_id"], form.get("channel_name", ""))

@@ -65,6 +65,15 @@ class Answer:
         return web.json_response(self.body, status=self.status)
 
 
+def _not_posted(reason: str, command: events.Slash) -> str:
+    """What the caller of a ``/decision start`` is told when its thread's root was not posted."""
+    if reason not in ("not_in_channel", "channel_not_found"):
+        return texts.slack_post_failed(reason)
+    if command.between_people:  # no app can be invited into a DM or a group DM
+        return texts.slack_start_not_in_a_dm()
+    return texts.slack_not_in_channel()
+
+
 class Inbound:
     def __init__(self, services: Services, poster: Poster, people: People, backlog: Backlog, bot_user: str | None):
         self.services = services
@@ -230,10 +239,7 @@ class Inbound:
             if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
                 self.poster.spawn(self._take_back(command.channel, posting))
                 reason = texts.slack_post_timed_out()
-            known = reason in ("not_in_channel", "channel_not_found")
-            return Answer(
-                body=blocks.ephemeral(texts.slack_not_in_channel() if known else texts.slack_post_failed(reason))
-            )
+            return Answer(body=blocks.ephemeral(_not_posted(reason, command)))
         conversation = ConversationKey(NAME, command.channel, ts)
         try:
             await group.writable(self.services.db.conn)

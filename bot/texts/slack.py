@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.texts._common import command
 
 # --- slack ---------------------------------------------------------------------------------------
@@ -99,6 +101,13 @@ def slack_not_in_channel() -> str:
     return "I can't post in this channel yet. Invite me first (/invite @decisionbot), then try again."
 
 
+def slack_start_not_in_a_dm() -> str:
+    return (
+        "I can't start a run in a direct message between people (no app can be added there), so"
+        " nothing was started. Start it in a channel I'm in, or in your direct message with me."
+    )
+
+
 def slack_post_failed(error: str) -> str:
     return f"Slack refused my message ({error}); nothing was started. Please try again in a moment."
 
@@ -176,8 +185,14 @@ def slack_no_app_check(error: str) -> str:
     return f"Could not learn this app's id (bots.info: {error}); requests are checked by team only."
 
 
-def slack_rate_limited(payload: object) -> str:
-    return f"Slack stopped sending events for a while (app_rate_limited): {payload}"
+def slack_rate_limited(minute: object) -> str:
+    when = ""
+    if isinstance(minute, int) and not isinstance(minute, bool):
+        when = f" in the minute from {datetime.fromtimestamp(minute, UTC):%Y-%m-%d %H:%M} UTC"
+    return (
+        f"Slack did not deliver this app's events{when} (app_rate_limited: over 30,000 events an hour):"
+        " answers typed then were not received; their runs wait for them again"
+    )
 
 
 def slack_posted_not_remembered(message_id: int, channel: str, ts: str) -> str:
