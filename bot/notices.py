@@ -82,7 +82,8 @@ def plan(
         if not reaches_directly(fac):
             return Notice(message_id, here, fac, None)
         title = str(run.context.trigger.get("title") or run.flow_id)
-        text = texts.notice_conversation_refused(run.id, title, why, excerpt, going)
+        remedy = failure.remedy if failure is not None else None
+        text = texts.notice_conversation_refused(run.id, title, why, excerpt, going, remedy)
         return Notice(message_id, here, fac, Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True))
     if reply.to is None:
         text = texts.notice_everyone(why, excerpt)

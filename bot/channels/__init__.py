@@ -60,17 +60,27 @@ class DeliveryFailed(Exception):
     :mod:`bot.notices`): ``code``, the platform's own (``cannot_dm_bot``, ``403``); ``where``, what
     was refused: ``direct`` (a direct message or personal chat with the addressee), ``conversation``
     (the run's own conversation: the bot removed, the channel archived or gone) or ``message`` (the
-    message itself: too long, malformed); ``plain``, the reason in plain words."""
+    message itself: too long, malformed); ``plain``, the reason in plain words; ``remedy``, for a
+    refused conversation, what lets the bot post there again ("Unarchive the channel"; "": nothing
+    does; None: add the bot back, which fits most)."""
 
-    def __init__(self, reason: str, code: str | None = None, where: str | None = None, plain: str | None = None):
+    def __init__(
+        self,
+        reason: str,
+        code: str | None = None,
+        where: str | None = None,
+        plain: str | None = None,
+        remedy: str | None = None,
+    ):
         super().__init__(reason)
         self.code = code
         self.where = where
         self.plain = plain
+        self.remedy = remedy
 
-    def placed(self, where: str | None, plain: str | None) -> DeliveryFailed:
-        """The same refusal, with what was refused and why in plain words."""
-        return DeliveryFailed(str(self), self.code, where, plain)
+    def placed(self, where: str | None, plain: str | None, remedy: str | None = None) -> DeliveryFailed:
+        """The same refusal, with what was refused, why in plain words, and what fixes it."""
+        return DeliveryFailed(str(self), self.code, where, plain, remedy)
 
 
 @dataclass

@@ -28,7 +28,9 @@ CALL_TIMEOUT = 10.0
 
 
 #: Refusals that say the conversation itself will not take the bot's messages (not this message).
-CONVERSATION_REFUSED = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+CONVERSATION_REFUSED = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "thread_not_found"}
+)
 #: Refusals that say the person cannot be written to.
 PERSON_REFUSED = frozenset({"cannot_dm_bot", "user_not_found", "user_disabled", "user_not_visible"})
 
@@ -41,7 +43,8 @@ def placed(exc: DeliveryFailed, direct: bool) -> DeliveryFailed:
         where = "direct"
     else:
         where = "conversation" if code in CONVERSATION_REFUSED else "message"
-    return exc.placed(where, texts.slack_refusal(code, where == "direct"))
+    remedy = texts.slack_remedy(code) if where == "conversation" else None
+    return exc.placed(where, texts.slack_refusal(code, where == "direct"), remedy)
 
 
 def api_error(exc: SlackApiError) -> str:

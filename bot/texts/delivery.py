@@ -47,14 +47,19 @@ def notice_message_refused(who: str, plain: str, excerpt: str, question: bool) -
     return said + (f" {who} can answer it here all the same." if question else "")
 
 
-def notice_conversation_refused(run_id: int, title: str, plain: str, excerpt: str, going: bool) -> str:
+def notice_conversation_refused(
+    run_id: int, title: str, plain: str, excerpt: str, going: bool, remedy: str | None = None
+) -> str:
     """To the facilitator directly: the run's own conversation refuses the bot. ``going``: the run
-    is still active or stalled (else it has ended, and nothing more is posted there)."""
+    is still active or stalled (else it has ended, and nothing more is posted there). ``remedy``:
+    what lets the bot post there again, from the channel ("": nothing; None: adding the bot back)."""
     said = f"Run {run_id} ('{title}') cannot post in its conversation: {plain}. Nobody there has seen: \"{excerpt}\"."
     if not going:
         return f"{said} The run has ended, so nothing more is posted there; 'status {run_id}' shows its record."
+    if remedy == "":
+        return f"{said} The run cannot go on there: end it with the bot's command 'cancel {run_id}'."
     return (
-        f"{said} Add the bot back to that conversation and the run goes on with its next message;"
+        f"{said} {remedy or 'Add the bot back to that conversation'} and the run goes on with its next message;"
         f" or end the run with the bot's command 'cancel {run_id}'."
     )
 

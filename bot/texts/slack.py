@@ -256,13 +256,28 @@ _SLACK_REFUSALS = {
     "user_disabled": "their Slack account is deactivated",
     "user_not_visible": "Slack does not let the bot see them",
     "messages_tab_disabled": "they have turned off direct messages from apps",
-    "not_in_channel": "the bot is not in the channel any more",
+    "not_in_channel": "the bot is not in the channel",
     "channel_not_found": "Slack cannot find the channel; it was deleted, or it is private and the bot was removed",
     "is_archived": "the channel is archived",
     "restricted_action": "the channel does not let the bot post",
+    "thread_not_found": "the run's thread is gone (its first message was deleted)",
     "msg_too_long": "Slack refused the message as too long",
     "invalid_blocks": "Slack refused the message's layout",
 }
+
+
+_SLACK_REMEDIES = {
+    "not_in_channel": "Invite the bot to that channel (/invite @decisionbot)",
+    "is_archived": "Unarchive the channel",
+    "restricted_action": "Let the bot post in that channel (its posting permissions)",
+    "thread_not_found": "",  # a deleted thread does not come back
+}
+
+
+def slack_remedy(code: str) -> str | None:
+    """What lets the bot post in a run's conversation Slack refused with ``code`` ("": nothing
+    does; None: the usual, adding the bot back)."""
+    return _SLACK_REMEDIES.get(code)
 
 
 def slack_refusal(code: str, direct: bool) -> str:

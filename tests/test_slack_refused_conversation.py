@@ -1,0 +1,55 @@
+"""A run's Slack conversation refusing the bot is told to the facilitator by direct message with
+advice that works for that refusal (an acceptance review found "Add the bot back" given for an
+archived channel, and a deleted thread's refusals sent to that same thread): the real slack-sdk
+against the fake Web API answering ``ok: false`` with each of Slack's codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, message, wait_for
+
+SAID = (
+    "Run 1 ('Weekly sync') cannot post in its conversation: {plain} ({code}). Nobody there has seen:"
+    ' "Action 1: What is the action?". '
+)
+GOES_ON = "{fix} and the run goes on with its next message; or end the run with the bot's command 'cancel 1'."
+
+
+@pytest.mark.parametrize(
+    ("code", "plain", "advice"),
+    [
+        (
+            "not_in_channel",
+            "the bot is not in the channel",
+            GOES_ON.format(fix="Invite the bot to that channel (/invite @decisionbot)"),
+        ),
+        ("is_archived", "the channel is archived", GOES_ON.format(fix="Unarchive the channel")),
+        (
+            "restricted_action",
+            "the channel does not let the bot post",
+            GOES_ON.format(fix="Let the bot post in that channel (its posting permissions)"),
+        ),
+        (
+            "channel_not_found",
+            "Slack cannot find the channel; it was deleted, or it is private and the bot was removed",
+            GOES_ON.format(fix="Add the bot back to that conversation"),
+        ),
+        (
+            "thread_not_found",
+            "the run's thread is gone (its first message was deleted)",
+            "The run cannot go on there: end it with the bot's command 'cancel 1'.",
+        ),
+    ],
+)
+async def test_a_refused_conversation_is_told_with_advice_for_that_refusal(
+    slack: Harness, fake: FakeSlack, code: str, plain: str, advice: str
+) -> None:
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = str((await slack.posts(2))[0]["ts"])
+    fake.refuse("chat.postMessage", error=code)  # the run's next question, in its thread
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
+    assert told["text"] == SAID.format(plain=plain, code=code) + advice
+    assert "thread_ts" not in told  # a direct message, not the thread that refuses the bot
