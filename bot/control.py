@@ -31,6 +31,7 @@ class CommandResult:
     cancelled: TurnResult | None = None
     runs: list[dict[str, object]] = field(default_factory=list)
     queued_on: str | None = None  # a channel the command queued a reply on (its outbox to wake)
+    private: bool = False  # the caller's own business (their actions): never for a whole channel
 
 
 def is_command(text: str) -> bool:
@@ -124,7 +125,8 @@ def start_arguments(words: list[str], mentions: Mapping[str, Actor], not_people:
     between or after them are separators) and those in the title, which is the rest, from the
     first other word (mentions there stay in it: "Retro with @bob"). A leading word the platform
     says names no one person (``not_people``: a word to its kind, ``group``, ``channel``,
-    ``everyone`` or ``bot``) is refused; in the title it is only words ("about #pricing")."""
+    ``team``, ``everyone``, ``bot`` (this one) or ``app`` (another)) is refused; in the title it
+    is only words ("about #pricing")."""
     people: dict[str, Actor] = {}
     refused: tuple[str, str] | None = None
     taken = 0
@@ -203,12 +205,12 @@ def _open_actions(dispatcher: Dispatcher, actor: Actor) -> CommandResult:
     conn = dispatcher.db.conn
     own, led = actions.open_actions(conn, actor.id), actions.led_by(conn, actor.id)
     if not own and not led:
-        return CommandResult(texts.no_open_actions())
+        return CommandResult(texts.no_open_actions(), private=True)
     today = dispatcher.clock().astimezone(dispatcher.tz_for(actor)).date().isoformat()
     parts = [texts.owner_digest(actor.name, actions.listed(own, today))] if own else []
     if led:
         parts.append(texts.actions_led(actions.listed(led, today), [a.owner_name or a.owner_id or "" for a in led]))
-    return CommandResult("\n".join(parts))
+    return CommandResult("\n".join(parts), private=True)
 
 
 def _done(

@@ -62,7 +62,9 @@ class Message:
     """One inbound message, as every channel hands it to the dispatcher.
 
     ``value`` carries a structured answer from a widget (a button, a date picker, a card);
-    ``mentions`` maps the mention tokens found in ``text`` to the people they name.
+    ``mentions`` maps the mention tokens found in ``text`` to the people they name;
+    ``not_people`` maps those that name no one person (a group, a channel, everyone, a bot) to
+    that kind: neither a participant of ``start`` nor the answer to a person question.
     """
 
     conversation: ConversationKey
@@ -72,6 +74,7 @@ class Message:
     value: Any = None
     mentions: dict[str, Actor] = field(default_factory=dict)
     raw: dict[str, Any] | None = None
+    not_people: dict[str, str] = field(default_factory=dict)
 
 
 def placeholder_facilitator(channel: str) -> Actor:

@@ -13,6 +13,8 @@ Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``,
 other text goes to the run of the conversation first (``help``, ``back``, answers ...) and to the
 commands when there is none. In a channel a run lives in the reply chain of the bot's first
 message of that run (``teams_threads``); messages elsewhere in the channel are commands only.
+What is the caller's alone (``actions``), asked in a channel or a group chat, is answered in their
+personal chat, with a pointer to it where they asked.
 Invokes are answered here directly, never by botbuilder's CloudAdapter (4.17.1 answers every
 invoke with a 500).
 """
@@ -244,13 +246,16 @@ class TeamsChannel(Channel):
             if delivery and runs.seen_delivery(conn, self.name, delivery, dispatcher.clock()):
                 return
             try:
-                result = run_command(dispatcher, message.actor, key, message.text, message.mentions)
+                result = run_command(dispatcher, message.actor, key, message.text, message.mentions, message.not_people)
             except BotError as exc:  # e.g. a review of a decision not in the ledger (the id stays)
                 result = CommandResult(str(exc), ok=False)
         if result.queued_on is not None:  # e.g. 'done A12' tells the decision's conversation
             self.services.notify(result.queued_on)
         if result.started is not None or result.cancelled is not None:
             self.services.notify(self.name)
+            return
+        if result.private and inbound.conversation_type != "personal":
+            self._spawn(self._tell_alone(inbound, message.actor, result.text))
             return
         self._say(inbound, inbound.activity_id, result.text)
 
@@ -272,6 +277,18 @@ class TeamsChannel(Channel):
             return  # not stored: the request was answered 5xx and comes again
         for activity in said:
             await self.connector.say(service_url, conversation, reply_to, activity, SAY_TRIES)
+
+    async def _tell_alone(self, inbound: acts.Inbound, person: Actor, text: str) -> None:
+        """An answer for its caller alone (their actions) asked in a channel or a group chat: to
+        their personal chat, once committed (as :meth:`_say`); where they asked, a short pointer
+        to it, or that it could not be had."""
+        assert self.outbound is not None
+        try:
+            await group.request_stored()
+        except sqlite3.Error:
+            return  # not stored: the request was answered 5xx and comes again
+        told = await self.outbound.tell_alone(person, inbound.base_id, text, SAY_TRIES)
+        self._say(inbound, inbound.activity_id, texts.teams_told_alone() if told else texts.teams_not_told_alone())
 
     async def _submit(self, inbound: acts.Inbound, body: dict[str, Any]) -> TurnResult | None:
         """A card's Action.Submit: its value becomes the typed answer, for the engine to check.

@@ -2,7 +2,9 @@
 
 An activity (its JSON) becomes an :class:`Inbound` holding a neutral
 :class:`~bot.model.Message`: the bot's own ``<at>`` mention is stripped, other mentions become
-``Message.mentions`` (``@Bob_Smith`` -> ``Actor("teams:29:...", "Bob Smith")``); what goes the
+``Message.mentions`` (``@Bob_Smith`` -> ``Actor("teams:29:...", "Bob Smith")``), or
+``Message.not_people`` when they name no one person (a tag, a channel, everyone, a bot: see
+:func:`mention_kind`, with what Teams sends for each); what goes the
 other way is :mod:`bot.channels.teams_cards`. No I/O here: ``bot/channels/teams.py`` does the
 HTTP and the storing.
 
@@ -24,6 +26,7 @@ from bot.model import Actor, ConversationKey, Message
 CHANNEL = "teams"
 _MESSAGE_ID = ";messageid="
 _AT_TAG = re.compile(r"<at>(.*?)</at>", re.S)
+_MARKUP = re.compile(r"<[^<>]*>")
 
 
 class ActivityError(ValueError):
@@ -138,16 +141,19 @@ def parse(activity: Mapping[str, Any]) -> Inbound:
     value = activity.get("value")
     if isinstance(value, Mapping):
         return Inbound("submit", value=_card_data(value, "value."), addressed=True, **common)
-    text, mentions, mentioned = clean_text(str(activity.get("text") or ""), entities, bot)
+    personal = common["conversation_type"] == "personal"
+    here = base if common["conversation_type"] == "groupChat" else ""
+    cleaned = clean_text(str(activity.get("text") or ""), entities, bot, here, personal)
     message = Message(
         conversation=key_for(base, thread),
         actor=who,
-        text=text,
+        text=cleaned.text,
         platform_id=f"{base}|{activity['id']}" if activity.get("id") else None,  # Inbound.delivery_id
-        mentions=mentions,
+        mentions=cleaned.mentions,
         raw=dict(activity),
+        not_people=cleaned.not_people,
     )
-    addressed = mentioned or common["conversation_type"] == "personal"
+    addressed = cleaned.addressed or personal
     return Inbound("message", message=message, addressed=addressed, **common)
 
 
@@ -236,11 +242,79 @@ def _timezone(activity: Mapping[str, Any]) -> str | None:
     return None
 
 
+#: What a mention names when it names no one person, as Teams sends it (``entities[]``, each
+#: ``{"type": "mention", "text": "<at>Name</at>", "mentioned": {...}}``), by the kind
+#: :func:`bot.control.start_arguments` refuses and :func:`bot.texts.command_not_a_person` names:
+#:
+#: - a person: ``{"id": "29:...", "name": "Bob Smith"}`` (learn.microsoft.com, "Channel and group
+#:   chat conversations with a bot", Retrieve mentions). The Microsoft 365 Agents Playground sends
+#:   its own ids (``user-id-0``; protocols.md §6) and the Emulator GUIDs: anything not below is a
+#:   person, as before;
+#: - a tag (``group``): ``{"id": "<Graph tag id, base64>", "name": "Design", "type": "tag"}``
+#:   (MicrosoftDocs/msteams-docs PR #8650, "Bots can mention tag"; OfficeDev/Microsoft-Teams-Samples
+#:   ``samples/bot-tag-mention`` reads a tag's ``mentioned.id`` from the mention it receives and
+#:   posts it back with ``"type": "tag"``). In 2020 a tag came with a ``29:`` id and no type
+#:   (microsoft/botframework-sdk#5975, botbuilder-js#2662): such a mention cannot be told from a
+#:   person and is taken as one;
+#: - a channel or a team (``channel``, ``team``): ``mentioned`` is the conversation's account, its
+#:   id the thread's ``19:...@thread.skype`` / ``@thread.tacv2`` (microsoft/BotBuilder-Samples#2077:
+#:   ``@Bot @General`` gives the channel's account, good for mentioning it back); Graph and the
+#:   message-action payload name it ``{"id", "displayName", "conversationIdentityType":
+#:   "channel" | "team"}`` (Graph ``chatMessageMentionedIdentitySet.conversation``; botframework
+#:   schema ``ConversationIdentityType``), which is honoured when present (directly or under
+#:   ``conversation``). A team's id is its General channel's, so only that field tells a team;
+#: - everyone in a group chat (``everyone``): Graph names a mentioned chat with
+#:   ``conversationIdentityType: "chat"``; as an activity's mention its account is the chat's own
+#:   ``19:...@thread.v2`` id (msteams-docs#10968: bots are not said to receive it; if one comes it
+#:   is refused, not taken for a person);
+#: - a bot (``bot``: this one, after its first mention, which addresses it; ``app``: another):
+#:   bots' ids are ``28:<app id>`` (protocols.md §2.1), or an account with ``"role": "bot"``.
+_THREAD = re.compile(r"^19:.*@thread\.", re.I)
+_IDENTITY_KINDS = {"channel": "channel", "team": "team", "chat": "everyone"}
+
+
+def mention_kind(who: Mapping[str, Any], bot_id: str | None, here: str = "") -> str | None:
+    """What ``who`` (a mention's ``mentioned``) names when it is not one person, else None;
+    ``here`` is a group chat's id, which a mention of everyone in it names."""
+    uid = str(who.get("id") or "")
+    if bot_id and uid == bot_id:
+        return "bot"
+    if str(who.get("type") or "").lower() == "tag":
+        return "group"
+    conversation = who.get("conversation")
+    identity = who.get("conversationIdentityType") or (
+        conversation.get("conversationIdentityType") if isinstance(conversation, Mapping) else None
+    )
+    if isinstance(identity, str) and identity.lower() in _IDENTITY_KINDS:
+        return _IDENTITY_KINDS[identity.lower()]
+    if here and uid == here:
+        return "everyone"
+    if _THREAD.match(uid):
+        return "channel"
+    if uid.startswith("28:") or str(who.get("role") or "").lower() == "bot":
+        return "app"
+    return None
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """A message's text as the bot reads it, and what its mentions name."""
+
+    text: str
+    mentions: dict[str, Actor]  # token -> the person it names
+    not_people: dict[str, str]  # token -> what it names instead (see :func:`mention_kind`)
+    addressed: bool  # the bot was mentioned
+
+
 def clean_text(
-    text: str, entities: Sequence[Mapping[str, Any]], bot: Mapping[str, Any]
-) -> tuple[str, dict[str, Actor], bool]:
-    """Strip the bot's mention; turn other mentions into tokens. Returns (text, mentions, bot mentioned)."""
+    text: str, entities: Sequence[Mapping[str, Any]], bot: Mapping[str, Any], here: str = "", personal: bool = False
+) -> Cleaned:
+    """Strip the bot's mention that addresses it (its first; in a personal chat, where none is
+    needed, only one the text starts with); turn the other mentions into ``@Name`` tokens: people
+    into ``mentions``, what names no one person (the bot named again included) into
+    ``not_people``. ``here``: a group chat's id (see :func:`mention_kind`)."""
     mentions: dict[str, Actor] = {}
+    not_people: dict[str, str] = {}
     mentioned = False
     for entity in entities:
         if not isinstance(entity, Mapping) or entity.get("type") != "mention":
@@ -249,18 +323,30 @@ def clean_text(
         if not who.get("id"):
             continue
         tag = str(entity.get("text") or f"<at>{who.get('name') or ''}</at>")
-        if who["id"] == bot.get("id"):
+        kind = mention_kind(who, bot.get("id"), here)
+        if kind == "bot" and not mentioned:
             mentioned = True
-            text = text.replace(tag, " ")
-            continue
-        person = actor(who)
-        token = mention_token(person.name)
-        mentions[token] = person
+            if not personal or _leads(text, tag):
+                text = text.replace(tag, " ", 1)
+        if kind is None:
+            person = actor(who)
+            token = mention_token(person.name)
+            mentions[token] = person
+        else:
+            token = mention_token(str(who.get("name") or who.get("displayName") or _AT_TAG.sub(r"\1", tag)))
+            if tag in text:
+                not_people[token] = kind
         text = text.replace(tag, f" {token} ")
     text = _AT_TAG.sub(lambda m: m.group(1), text)
     text = html.unescape(text).replace("\xa0", " ")
     lines = [" ".join(line.split()) for line in text.strip().splitlines()]
-    return "\n".join(line for line in lines if line), mentions, mentioned
+    return Cleaned("\n".join(line for line in lines if line), mentions, not_people, mentioned)
+
+
+def _leads(text: str, tag: str) -> bool:
+    """Whether ``tag`` is the first thing ``text`` says (markup and spaces before it aside)."""
+    at = text.find(tag)
+    return at >= 0 and not html.unescape(_MARKUP.sub("", text[:at])).strip()
 
 
 def submitted_answer(

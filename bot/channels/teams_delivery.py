@@ -168,6 +168,28 @@ class TeamsOutbound:
         await self._answered_meanwhile(self._remember_card(item, activity, ref.service_url, thread, root, answered))
         return root
 
+    async def tell_alone(self, person: Actor, base: str, text: str, tries: int) -> bool:
+        """``text`` for ``person`` alone, off the outbox (a command's answer asked in the
+        conversation ``base``: their actions), in their personal chat, created the first time;
+        429, 5xx and network errors tried again up to ``tries`` times. False when that chat could
+        not be had, or the text not posted there (logged)."""
+        chats: list[Reference] = []
+
+        async def find() -> None:
+            chats.append(await self._personal_chat(person, self.store.reference(base), base))
+
+        if not await self.connector.retrying(find, tries, partial(texts.teams_personal_chat_failed, person.id)):
+            return False
+        chat = chats[0]
+        bot = {"id": chat.bot_id, "name": chat.bot_name or ""}
+        for part in cards.text_parts(text):
+            activity = {"type": "message", "from": bot, "conversation": {"id": chat.conversation_id}}
+            activity.update(text=cards.markdown(part), textFormat="markdown")
+            send = partial(self.connector.send, chat.service_url, chat.conversation_id, activity)
+            if not await self.connector.retrying(send, tries, partial(texts.teams_send_failed, chat.conversation_id)):
+                return False
+        return True
+
     async def _personal_chat(self, person: Actor, ref: Reference | None, run_base: str) -> Reference:
         """The bot's 1:1 chat with ``person``; created through the connector the first time."""
         known = self.store.personal_chat(person.platform_id)

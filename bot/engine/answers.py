@@ -47,6 +47,7 @@ class ParseContext:
     people: tuple[Actor, ...] = ()
     mentions: Mapping[str, Actor] = field(default_factory=dict)
     channel: str = "console"
+    not_people: Mapping[str, str] = field(default_factory=dict)  # mention tokens naming no one person
 
     @property
     def local_now(self) -> datetime:
@@ -263,11 +264,16 @@ def _by_name(raw: str, ctx: ParseContext, pool: Sequence[Actor]) -> Actor:
 
 
 def parse_person(text: str, ctx: ParseContext) -> Actor:
-    """Find "me", a mention, a Slack ``<@U1>``, a neutral id or a (prefix of a) known name."""
+    """Find "me", a mention, a Slack ``<@U1>``, a neutral id or a (prefix of a) known name. A
+    mention the platform says names no one person (a tag, a channel, everyone, a bot) is no one
+    known: never read as a name, which a person's could start with."""
     raw = _require(text)
     if raw.casefold() in _SELF:
         return ctx.speaker
     pool = _pool(ctx)
+    named = raw.rstrip(".,;:!?")
+    if named in ctx.not_people and named not in ctx.mentions:
+        raise AnswerError("person_unknown", name=named.removeprefix("@"), known=[a.name for a in pool])
     found = _by_mention(raw, ctx, pool)
     if found:
         return found

@@ -76,7 +76,8 @@ class TurnBase(ABC):
         return self.state if self.flow.has_step(self.state) else None
 
     def pctx(self, actor: Actor) -> ParseContext:
-        mentions = self.message.mentions if self.message and self.message.actor == actor else {}
+        said = self.message if self.message and self.message.actor == actor else None
+        mentions = said.mentions if said else {}
         return ParseContext(
             now=self.now,
             tz=self.tz_for(actor),
@@ -84,6 +85,7 @@ class TurnBase(ABC):
             people=self.ctx.known_people(),
             mentions=mentions,
             channel=self.conversation.channel,
+            not_people=said.not_people if said else {},
         )
 
     # --- moving the machine ------------------------------------------------------------------

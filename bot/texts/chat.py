@@ -273,8 +273,9 @@ def command_start_usage(flows: list[str]) -> str:
 
 
 def command_not_a_person(word: str, kind: str) -> str:
-    what = {"group": "a user group", "channel": "a channel", "everyone": "everyone here"}.get(kind, "that is me")
-    why = "I cannot answer my own questions" if kind == "bot" else "groups and channels cannot be participants"
+    what = {"group": "a user group", "channel": "a channel", "team": "a team", "everyone": "everyone here"}.get(kind)
+    why = "groups and channels cannot be participants" if what else "I cannot answer my own questions"
+    what, why = (what or "that is me", why) if kind != "app" else ("another bot", "only people can take part")
     return (
         f"Nothing started: {word} is not a person ({what}: {why}). Name the people one by one with @person:"
         " start FLOW @bob @carol [title], or start FLOW @bob, @carol [title]."

@@ -123,6 +123,21 @@ def teams_send_failed(conversation: str, problem: str) -> str:
     return f"Teams: could not answer in {conversation}: {problem}"
 
 
+def teams_told_alone() -> str:
+    return "I sent you your actions in our personal chat."
+
+
+def teams_not_told_alone() -> str:
+    return (
+        "I could not open a personal chat with you for your actions (they are yours alone)."
+        " Open a chat with me and say 'actions' there."
+    )
+
+
+def teams_personal_chat_failed(person: str, problem: str) -> str:
+    return f"Teams: could not open a personal chat with {person}: {problem}"
+
+
 def teams_card_update_failed(problem: str) -> str:
     return f"Teams: could not update an answered card: {problem}"
 
