@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot import config, texts
+from bot.engine.compiler import forget
 from bot.engine.model import Flow
 from bot.engine.reader import flow_files, load_folder, read_flow_text
 from bot.errors import BotError, ConfigError, FlowError, FlowNotFound, FlowRefused
@@ -89,6 +90,8 @@ class FlowCatalog:
         if not self.current:  # a mistyped --flows (or DECISIONBOT_FLOWS) would otherwise run nothing
             raise ConfigError(texts.cli_no_flows(str(folder), folder.is_dir(), config.BY_NAME["flows"].env))
         self._versions: dict[tuple[str, str], Flow] = {(f.id, f.version): f for f in self.current.values()}
+        #: Scans made current (``apply``): each edit of the folder a long-running process saw.
+        self.reloads = 0
 
     def get(self, flow_id: str) -> Flow:
         flow = self.current.get(flow_id)
@@ -130,17 +133,27 @@ class FlowCatalog:
     def apply(self, scan: Scan) -> Change:
         """Make a scan current: good files are the flows new runs start on (runs in flight keep
         their pinned versions), refused and removed files start none. When no flow loads any
-        more, the last good flows stay current (``Change.kept``) and the refusals are listed."""
+        more, the last good flows stay current (``Change.kept``) and the refusals are listed.
+
+        Only the current versions stay loaded: an older one (and its compiled machine) is let go,
+        and read again from the ledger at the next turn of a run still on it (``version``), so
+        a server whose flows are edited for months does not keep every version it ever ran."""
         before, was_refused = self.current, self.refused
         self._stamp = scan.stamp
+        self.reloads += 1
         change = Change(refused=[n for n, e in scan.refused.items() if str(was_refused.get(n)) != str(e)])
         self.refused = scan.refused
         if not scan.current:
             change.kept = sorted(before)
             return change
-        self.current = scan.current
-        for flow in scan.current.values():
-            self._versions.setdefault((flow.id, flow.version), flow)
+        # a flow whose file did not change stays the same object (and keeps its compiled machine)
+        self.current = {
+            n: before[n] if n in before and before[n].version == f.version else f for n, f in scan.current.items()
+        }
+        versions = {(f.id, f.version): f for f in self.current.values()}
+        for flow_id, version in self._versions.keys() - versions.keys():
+            forget(flow_id, version)
+        self._versions = versions
         change.added = [n for n in scan.current if n not in before and n not in was_refused]
         change.fixed = [n for n in scan.current if n in was_refused]
         changed = [n for n, f in scan.current.items() if n in before and before[n].version != f.version]

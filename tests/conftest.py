@@ -1,5 +1,7 @@
 """Fixtures shared by the Slack test modules: a fake Web API that knows Alice (UA) and Bob (UB),
-which a module overrides with its own ``fake`` when it needs other people or time zones."""
+which a module overrides with its own ``fake`` when it needs other people or time zones; and by
+the engine's turn-by-turn modules (tests/test_engine_turns*.py): a ledger (``db``) and the
+dispatcher of the shipped flows on it (``bot``)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
-from bot.store import write_lock
+from bot.dispatch import Dispatcher
+from bot.store import open_db, write_lock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness
+from tests.test_engine_turns import make_bot
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +58,15 @@ async def slack(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[Harness]:
     h = await harness(tmp_path, fake)
     yield h
     await h.client.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = open_db(tmp_path / "t.db")
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture
+def bot(db: Database) -> Dispatcher:
+    return make_bot(db)

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
-from bot.store import migrations, open_db
+from bot.store import open_db
 from tests.analytics.history import build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -263,24 +263,6 @@ def test_commands_that_only_read_the_ledger_need_no_flows_folder(ledger: Path, t
         assert result.exit_code == 0, (command, result.output)
 
 
-# --- 5. the report on an older ledger, or on a file that is not one ------------------------------
-
-
-@pytest.mark.parametrize("command", [["report"], ["export", "analytics_people"]], ids=" ".join)
-def test_analysts_commands_on_a_ledger_not_migrated_say_to_migrate(tmp_path: Path, command: list[str]) -> None:
-    old = tmp_path / "old.db"
-    db = open_db(old, migrate=False)
-    migrations.migrations.apply(db)  # the core set only: a ledger of a version before analytics
-    db.conn.close()
-    before = fingerprint(old)
-    line = one_line_error(run(old, *command))  # export: before, stale summary counts a migration corrects
-    assert line.startswith(f"Error: The ledger {old} is not up to date: an older decisionbot made it")
-    assert line.endswith(f"Try: decisionbot --db {old} db migrate")
-    assert fingerprint(old) == before
-    assert run(old, "db", "migrate").exit_code == 0
-    assert run(old, *command).exit_code == 0
-
-
 # --- 6. table output ------------------------------------------------------------------------------
 
 
@@ -384,18 +366,6 @@ def test_the_port_type_shows_its_metavar_under_click_8_1_and_8_2() -> None:
 
     option = next(p for p in main.commands["serve"].params if p.name == "port")
     assert PORT.get_metavar(option) == PORT.get_metavar(option, None) == "INTEGER"
-
-
-def test_analysts_commands_refuse_another_applications_database(tmp_path: Path) -> None:
-    shop = tmp_path / "shop.db"
-    with sqlite3.connect(shop) as conn:
-        conn.execute("CREATE TABLE customers (id)")
-        conn.execute("CREATE TABLE runs (id, name)")
-    before = fingerprint(shop)
-    for command in (["export", "runs"], ["report"], ["transcripts", "search", "x"], ["runs", "list"]):
-        line = one_line_error(run(shop, *command))
-        assert "is not a decisionbot ledger" in line and "runs)" in line, command
-    assert fingerprint(shop) == before
 
 
 def test_explore_on_a_port_in_use_says_so(ledger: Path, taken_port: int) -> None:

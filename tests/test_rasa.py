@@ -251,7 +251,7 @@ def test_without_an_open_run_messages_are_bot_commands(server: Server) -> None:
     assert texts(helped)[0].startswith("Commands: start FLOW [@people ...] [title] | list | status RUN")
     _, started = server.act("action_decision_answer", "frank", "start post_meeting @gina Planning")
     rows = server.sql("SELECT id, context FROM runs WHERE facilitator_id = 'rasa:frank'")
-    assert len(rows) == 1 and started["events"] == []
+    assert len(rows) == 1 and [(e["name"], e["value"]) for e in started["events"]] == [("decision_run", rows[0][0])]
     assert texts(started) == [f"Started run {rows[0][0]} (post_meeting).", "What was decided in Planning?"]
     assert json.loads(rows[0][1])["roles"]["participants"] == [{"id": "rasa:gina", "name": "gina"}]
 

@@ -5,6 +5,7 @@ in Slack's direct messages and Teams."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -31,3 +32,20 @@ def test_actions_and_start_are_commands_while_a_question_waits(server: Server) -
     _, answered = server.act("action_decision_answer", "ivy", "actions first, then the plan")  # not a bare word
     assert server.sql("SELECT value FROM answers WHERE actor_id = 'rasa:ivy'") == [('"actions first, then the plan"',)]
     assert texts(answered)[0] == "Action 1: What is the action?"
+
+
+def slots_set(answer: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(e["name"], e["value"]) for e in answer["events"] if e["event"] == "slot"]
+
+
+def test_a_start_typed_while_a_question_waits_sets_decision_run_to_the_new_run(server: Server) -> None:
+    slots = {"decision_flow": "post_meeting", "decision_title": "Planning"}
+    _, first = server.act("action_decision_start", "jo", "/decision_start", slots=slots)
+    [(run,)] = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:jo'")
+    assert slots_set(first) == [("decision_run", run)]
+    _, started = server.act("action_decision_answer", "jo", "start post_meeting Retro")  # the question waits
+    [(second,)] = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:jo' AND id > ?", run)
+    assert texts(started)[0] == f"Started run {second} (post_meeting)."
+    assert slots_set(started) == [("decision_run", second)]
+    _, listed = server.act("action_decision_answer", "jo", "actions")  # another command: the slot stays
+    assert slots_set(listed) == []

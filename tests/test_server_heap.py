@@ -1,14 +1,20 @@
 """``decisionbot serve`` leaves the objects its start made out of Python's full garbage
-collections (they held every request 60-90 ms every second or two under load)."""
+collections (they held every request 60-90 ms every second or two under load); the flows an edit
+of the flows folder replaces are let go all the same."""
 
 from __future__ import annotations
 
 import gc
+import weakref
 from pathlib import Path
 
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestClient, TestServer
 
-from bot.server import create_app
+from bot.engine.compiler import interpreter
+from bot.server import SERVICES, create_app
+from tests.test_broken_flows import folder  # noqa: F401 - the fixture: the shipped flows, no routes
+from tests.test_flow_reload import TINY, post_meeting, rows, say, until
+from tests.triggers.conftest import ALICE
 
 FLOWS = Path(__file__).resolve().parents[1] / "flows"
 
@@ -27,3 +33,53 @@ async def test_the_start_is_frozen_out_of_garbage_collection_when_asked(tmp_path
     finally:
         await server.close()
         gc.unfreeze()
+
+
+async def edited_while_serving(tmp_path: Path, flows: Path, settle_heap: bool) -> None:
+    """A server started with one flow file refused and a flow compiled before the start's freeze
+    (as a turn at the start compiles it: the scheduler's due jobs); both files edited while a run
+    is on that flow: the old flow, its compiled machine and the refusal are freed, and the run
+    goes on, on its version."""
+    (flows / "typo.yaml").write_text(TINY.format(id="typo", title="T").replace("type: text", "type: txt"))
+    app = create_app(tmp_path / "h.db", flows, env={}, settle_heap=settle_heap)
+    catalog = app[SERVICES].dispatcher.catalog
+    old = catalog.get("post_meeting")
+    machine = interpreter(old)
+    gone = [
+        weakref.ref(old),
+        weakref.ref(machine),
+        weakref.ref(machine.machine_class),
+        weakref.ref(catalog.refused["typo"]),
+    ]
+    del old, machine
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        post_meeting(client)
+        say(client, ALICE, "We ship")
+        text = (flows / "post_meeting.yaml").read_text()
+        (flows / "post_meeting.yaml").write_text(text.replace("title: ", "title: Renamed ", 1))
+        (flows / "typo.yaml").write_text(TINY.format(id="typo", title="T"))
+        await until(lambda: "typo" in catalog.current)  # (a settled server collected in that step)
+        gc.collect()
+        assert [ref() for ref in gone] == [None, None, None, None]
+        say(client, ALICE, "Plan")  # the run in flight goes on, on its version read again from the ledger
+        assert rows(client, "SELECT count(*) FROM answers WHERE run_id = 1") == [(2,)]
+        assert catalog.get("post_meeting").version != rows(client, "SELECT flow_version FROM runs")[0][0]
+    finally:
+        await client.close()
+        if settle_heap:
+            gc.unfreeze()
+
+
+async def test_flows_replaced_while_a_settled_server_runs_are_freed(tmp_path: Path, folder: Path) -> None:  # noqa: F811
+    await edited_while_serving(tmp_path, folder, settle_heap=True)
+
+
+async def test_flows_replaced_while_a_tests_app_runs_are_freed_and_nothing_is_frozen(
+    tmp_path: Path,
+    folder: Path,  # noqa: F811
+) -> None:
+    before = gc.get_freeze_count()
+    await edited_while_serving(tmp_path, folder, settle_heap=False)
+    assert gc.get_freeze_count() == before

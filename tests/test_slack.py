@@ -4,14 +4,12 @@ widgets (users_select, datepicker, buttons) and an owner's direct message."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from bot.store import jobs
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.slack_support import ROOT, Harness, harness, message, owner_question_answered_while_it_waits, wait_for
+from tests.slack_support import Harness, harness, message, owner_question_answered_while_it_waits, wait_for
 
 
 @pytest.fixture
@@ -333,58 +331,6 @@ async def test_a_question_answered_before_it_got_out_is_posted_answered(slack: H
     assert blocks_of(due) == ["datepicker"]
     assert fake.of("chat.update") == []  # posted once, as it ends up
     assert slack.rows("SELECT status, answer FROM slack_prompts WHERE ts = ?", owner["ts"]) == [("answered", "<@UB>")]
-
-
-async def test_a_review_starts_in_a_thread_of_its_own_and_takes_typed_answers(slack: Harness, fake: FakeSlack) -> None:
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread = (await slack.posts(2))[0]["ts"]
-    for n, text in enumerate(["We ship", "Draft the plan", "<@UA>", "2030-01-10", "done", "yes", "2030-02-01"]):
-        await slack.event(message("UA", text, thread_ts=thread))
-        await slack.posts(3 + n)
-    await wait_for(lambda: slack.rows("SELECT closed_at IS NOT NULL FROM slack_threads") == [(1,)])
-    with slack.services.db.conn:  # the review date has come
-        slack.services.db.conn.execute("UPDATE jobs SET due_at = '2000-01-01T00:00:00.000Z' WHERE kind = 'start_flow'")
-    (job,) = jobs.pending_jobs(slack.services.db.conn, "start_flow")
-    assert slack.services.dispatcher.run_job(job) == "done: run 2"
-    slack.services.notify("slack")
-    await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Review of 'Weekly sync'")])
-    await slack.event(message("UA", "yes", channel="DUA"))  # the owner, by direct message
-    review = await wait_for(lambda: [p for p in fake.posted() if "Time to review" in p["text"]])
-    assert review[0]["channel"] == "C1" and "thread_ts" not in review[0]  # before: in run 1's closed thread
-    await wait_for(lambda: slack.rows("SELECT run_id FROM slack_threads WHERE closed_at IS NULL") == [(2,)])
-    await slack.event(message("UA", "keep", thread_ts=review[0]["ts"]))  # before: ignored, run 1's thread
-    await wait_for(lambda: slack.rows("SELECT count(*) FROM answers WHERE run_id = 2") != [(0,)])
-
-
-async def test_a_review_invitation_is_shared_as_a_file_in_the_runs_thread(tmp_path: Path, fake: FakeSlack) -> None:
-    flows = tmp_path / "flows"
-    shutil.copytree(ROOT / "flows", flows)
-    meeting = flows / "post_meeting.yaml"
-    meeting.write_text(meeting.read_text().replace(
-        "  - post_summary: conversation\n",
-        "  - post_summary: conversation\n  - calendar_invite: {at: review_at, time: '14:30', duration: 45m}\n",
-    ))  # fmt: skip
-    slack = await harness(tmp_path, fake, flows=flows)
-    try:
-        await slack.slash("UA", "start post_meeting Weekly sync")
-        thread = (await slack.posts(2))[0]["ts"]
-        for n, text in enumerate(["We ship", "Draft the plan", "<@UA>", "2030-01-10", "done"]):
-            await slack.event(message("UA", text, thread_ts=thread))
-            await slack.posts(3 + n)
-        await slack.event(message("UA", "yes", thread_ts=thread))  # the owner (UA too) accepts
-        await slack.posts(8)
-        await slack.event(message("UA", "2030-02-01", thread_ts=thread))  # the review date
-        summary = (await slack.posts(9))[8]
-        assert summary["text"].startswith("Decision recorded: Weekly sync") and summary["thread_ts"] == thread
-        shared = await wait_for(lambda: [f for f in fake.files.values() if f.get("channel")])
-        assert [(f["filename"], f["channel"], f["thread_ts"]) for f in shared] == [
-            ("review-2030-02-01.ics", "C1", thread)
-        ]
-        body = shared[0]["content"].decode()
-        # 14:30 on the facilitator's calendar: Alice is in Europe/Paris (UTC+1 in February)
-        assert body.startswith("BEGIN:VCALENDAR") and "DTSTART:20300201T133000Z" in body
-    finally:
-        await slack.client.close()
 
 
 async def test_help_about_a_question_asked_by_direct_message_is_answered_where_it_was_asked(

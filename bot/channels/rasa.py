@@ -30,7 +30,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from bot import config, texts
 from bot.channels import rasa_replies as rr
 from bot.channels import rasa_store as store
-from bot.control import comes_first, is_command, run_command
+from bot.control import CommandResult, comes_first, is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
 from bot.errors import FlowNotFound, FlowRefused
@@ -132,6 +132,11 @@ def run_slots(run_id: int | None) -> list[Any]:
     return [SlotSet("decision_run", run_id)]
 
 
+def started_slots(done: CommandResult | None) -> list[Any]:
+    """``start FLOW`` typed to the assistant: ``decision_run`` is the new run, as after ``action_decision_start``."""
+    return run_slots(done.started.run_id) if done is not None and done.started is not None else []
+
+
 class ActionDecisionStart(DecisionAction):
     """Start slot ``decision_flow`` with the caller as facilitator; respond with the first prompt."""
 
@@ -191,21 +196,23 @@ class ActionDecisionAnswer(DecisionAction):
             mentions=rr.mentions(text, caller.known_people(self.action_name)),
             raw=caller.latest,
         )
+        done: CommandResult | None = None
         if comes_first(text, bot.catalog.current):  # 'status 3', 'done A12', 'actions': never an answer
             with transaction(bot.db) as conn:
                 if not platform_id or not runs.seen_delivery(conn, rr.CHANNEL, platform_id, bot.clock()):
                     done = run_command(bot, caller.actor, caller.conversation, text, message.mentions)
                     out.utter_message(text=done.text)
             hand_over(bot, caller, out)
-            return []
+            return started_slots(done)
         result = bot.handle(message)
         if result is None:
             if is_command(text):
-                out.utter_message(text=run_command(bot, caller.actor, caller.conversation, text, message.mentions).text)
+                done = run_command(bot, caller.actor, caller.conversation, text, message.mentions)
+                out.utter_message(text=done.text)
             else:
                 out.utter_message(text=texts.rasa_nothing_waiting())
             hand_over(bot, caller, out)
-            return []
+            return started_slots(done)
         if not hand_over(bot, caller, out) and result.outcome.status in ("active", "stalled"):
             status = run_command(bot, caller.actor, caller.conversation, f"status {result.run_id}")
             out.utter_message(text=status.text)

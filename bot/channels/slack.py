@@ -102,6 +102,7 @@ class SlackChannel(Channel):
         self.backlog = Backlog()
         self.poster: Poster | None = None
         self.inbound: Inbound | None = None
+        self.http: aiohttp.ClientSession | None = None  # the Web API calls' session (``_client``)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/slack/events", self.on_http)] if self.verifier else []
@@ -109,12 +110,18 @@ class SlackChannel(Channel):
     # --- start and stop ----------------------------------------------------------------------
 
     def _client(self, token: str | None) -> AsyncWebClient:
-        """A Web API client on the server's shared connection pool."""
+        """A Web API client on the server's shared connection pool, its calls given up after
+        CALL_TIMEOUT: slack_sdk passes its ``timeout`` only to a session it opens itself, so the
+        calls go through a session of the channel's own on that pool, with that timeout."""
         if api_log.level == logging.NOTSET:
             api_log.setLevel(logging.INFO)
-        http = self.services.http
+        if self.http is None:
+            timeout = aiohttp.ClientTimeout(total=CALL_TIMEOUT)
+            self.http = aiohttp.ClientSession(
+                connector=self.services.http.connector, connector_owner=False, timeout=timeout
+            )
         return AsyncWebClient(
-            token=token, base_url=self.api_url, session=http, timeout=int(CALL_TIMEOUT), logger=api_log
+            token=token, base_url=self.api_url, session=self.http, timeout=int(CALL_TIMEOUT), logger=api_log
         )
 
     async def start(self) -> None:
@@ -206,6 +213,8 @@ class SlackChannel(Channel):
             task.cancel()
         if cut:
             await asyncio.wait(cut, timeout=1.0)
+        if self.http is not None:
+            await self.http.close()  # (not the pool: the server's, closed after every channel stopped)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(work)

@@ -22,8 +22,10 @@ TRANSIENT = frozenset(
 #: Slack's refusals of the token a call was made with (revoked, expired, the app uninstalled, the
 #: workspace or the bot user deactivated): the channel is down, whatever the message.
 CREDENTIALS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
-#: The clients' own timeout: slack_sdk applies it only to a session it opens itself (a file's
-#: upload); the calls on the server's shared session time out with that session (30 s).
+#: Seconds a Web API call waits for Slack's answer, then is given up as a network failure (the
+#: outbox tries again; a side post is not made again: slack_side). The timeout of the session the
+#: Slack channel's clients call through (slack_sdk applies its own ``timeout`` argument only to a
+#: session it opens itself).
 CALL_TIMEOUT = 10.0
 
 
@@ -73,7 +75,7 @@ def refusal(exc: SlackApiError) -> RetryLater | DeliveryFailed:
 
 async def call(request: Awaitable[AsyncSlackResponse], timeout: float | None = None) -> AsyncSlackResponse:
     """One Web API call; Slack's refusals and network failures as the outbox understands them.
-    The calls time out with the server's shared session (30 s); ``timeout`` is for a caller in a hurry."""
+    The calls time out after CALL_TIMEOUT (their session's); ``timeout`` is for a caller in a hurry."""
     try:
         return await (asyncio.wait_for(request, timeout) if timeout else request)
     except SlackApiError as exc:

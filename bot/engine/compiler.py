@@ -24,9 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from statemachine import StateChart
+from statemachine import StateChart, registry
 from statemachine.io import create_machine_class_from_definition
 from statemachine.io.evaluators import RestrictedEvaluator
+from statemachine.utils import qualname
 
 from bot.engine.model import FINAL_STATES, Flow
 
@@ -104,6 +105,10 @@ def compile_flow(flow: Flow) -> type[StateChart]:
         validate_trap_states=False,
         validate_final_reachability=False,
     )
+    # python-statemachine registers every machine class by name for the life of the process
+    # (for its Django mixin, which looks machines up by name). The engine never does, and a
+    # class left there would outlive its flow version when the flows folder is edited.
+    registry._REGISTRY.pop(qualname(cls), None)
     return cls
 
 
@@ -134,3 +139,9 @@ def interpreter(flow: Flow) -> Interpreter:
     if found is None:
         found = _cache[key] = Interpreter(flow)
     return found
+
+
+def forget(flow_id: str, version: str) -> None:
+    """Let a flow version's interpreter go (a catalog no longer holds that version): built
+    again if a run on it takes another turn."""
+    _cache.pop(f"{flow_id}@{version}", None)

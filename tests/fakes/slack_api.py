@@ -2,7 +2,8 @@
 
 It answers the methods the bot uses as Slack does (JSON bodies for chat.*, query strings for
 auth.test, conversations.open, apps.connections.open), and can be told to refuse the next
-calls of a method: HTTP 429 with ``Retry-After``, ``ok: false`` with an error, or a 5xx.
+calls of a method: HTTP 429 with ``Retry-After``, ``ok: false`` with an error, or a 5xx; or to
+answer them late (``slow_down``), or never (``hang``).
 It refuses what Slack refuses for size (chat.postMessage, chat.postEphemeral, chat.update):
 ``text`` over 40,000 characters is ``msg_too_long``; more than 50 blocks, or a block's text
 over 3,000 characters, is ``invalid_blocks``.
@@ -61,6 +62,7 @@ class FakeSlack(LoopbackServer):
     calls: list[Call] = field(default_factory=list)
     refusals: dict[str, list[Refusal | None]] = field(default_factory=dict)  # None: answered
     delays: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
+    hangs: dict[str, int] = field(default_factory=dict)  # method -> how many more calls never answered
     acks: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # by file id: name, content, where shared
     port: int = 0
@@ -71,6 +73,7 @@ class FakeSlack(LoopbackServer):
         self._ts = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self.runner: web.AppRunner | None = None
+        self._stopping = asyncio.Event()  # what releases the calls that hang
 
     # --- what tests use ----------------------------------------------------------------------
 
@@ -90,6 +93,11 @@ class FakeSlack(LoopbackServer):
     def slow_down(self, method: str, seconds: float) -> None:
         """Every later call of ``method`` waits ``seconds`` before its answer (Slack having a bad day)."""
         self.delays[method] = seconds
+
+    def hang(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` are never answered (until the fake stops): Slack
+        that took the request and went silent; the calls after them are answered as usual."""
+        self.hangs[method] = self.hangs.get(method, 0) + times
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -133,6 +141,7 @@ class FakeSlack(LoopbackServer):
         return app
 
     async def before_stop(self) -> None:
+        self._stopping.set()
         for ws in list(self._sockets):
             await ws.close()
 
@@ -155,6 +164,10 @@ class FakeSlack(LoopbackServer):
             self.calls.append(call)
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
+        if self.hangs.get(method):
+            self.hangs[method] -= 1
+            await self._stopping.wait()
+            raise web.HTTPServiceUnavailable()  # (the caller gave up long ago)
         queued = self.refusals.get(method)
         refusal = queued.pop(0) if queued else None
         if refusal is not None:

@@ -1,0 +1,102 @@
+"""bot.engine.answers: the person parser (me, mentions, ids, names; ambiguous and unknown people).
+Helpers in tests/engine/test_answers.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.answers import parse_person
+from bot.model import Actor
+from tests.engine.test_answers import ALICE, BOB, BOBBY, CAROL, DAVE, error_of, make_ctx
+
+# --- people -----------------------------------------------------------------------------------
+
+PEOPLE = (ALICE, BOB, BOBBY, CAROL, DAVE)
+
+
+@pytest.mark.parametrize("text", ["me", "Me", "myself", "I"])
+def test_person_me(text):
+    assert parse_person(text, make_ctx(people=PEOPLE)) == ALICE
+
+
+def test_person_mention_token():
+    ctx = make_ctx(people=PEOPLE, mentions={"@bob": BOB, "<at>Dave</at>": DAVE})
+    assert parse_person("@bob", ctx) == BOB
+    assert parse_person("<at>Dave</at>", ctx) == DAVE
+    assert parse_person("it's <at>Dave</at> please", ctx) == DAVE
+
+
+def test_person_two_mentions_are_ambiguous():
+    ctx = make_ctx(people=PEOPLE, mentions={"@bob": BOB, "@carol": CAROL})
+    err = error_of(parse_person, "@bob or @carol", ctx)
+    assert err.code == "person_ambiguous"
+    assert err.params == {"name": "@bob or @carol", "candidates": ["bob", "carol"]}
+
+
+def test_person_slack_raw_mention():
+    ctx = make_ctx(people=PEOPLE, channel="slack")
+    assert parse_person("<@U0CAROL>", ctx) == CAROL
+    assert parse_person("<@U0ZED|zed>", ctx) == Actor("slack:U0ZED", "zed")
+    assert parse_person("<@U0ZED>", ctx) == Actor("slack:U0ZED", "U0ZED")
+
+
+def test_person_neutral_id():
+    ctx = make_ctx(people=PEOPLE)
+    assert parse_person("console:bob", ctx) == BOB
+    assert parse_person("slack:U0DAVE", ctx) == DAVE
+    assert parse_person("teams:29:1abc", ctx) == Actor("teams:29:1abc", "29:1abc")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bob", BOB),
+        ("@BOB", BOB),
+        ("bobby", BOBBY),
+        ("Car", CAROL),
+        ("@da", DAVE),
+        ("u0dave", DAVE),
+        ("alice", ALICE),
+    ],
+)
+def test_person_by_name(text, expected):
+    assert parse_person(text, make_ctx(people=PEOPLE)) == expected
+
+
+def test_person_same_name_on_two_channels_is_ambiguous():
+    ctx = make_ctx(people=(BOB, Actor("slack:U0BOB", "Bob")))
+    err = error_of(parse_person, "bob", ctx)
+    assert (err.code, err.params) == (
+        "person_ambiguous",
+        {"name": "bob", "candidates": ["bob", "Bob"]},
+    )
+
+
+def test_person_exact_beats_prefix_and_prefix_can_be_ambiguous():
+    ctx = make_ctx(people=(BOB, BOBBY))
+    assert parse_person("bob", ctx) == BOB
+    err = error_of(parse_person, "@bo", ctx)
+    assert err.code == "person_ambiguous"
+    assert err.params == {"name": "bo", "candidates": ["bob", "Bobby"]}
+
+
+def test_person_unknown_on_console_with_at_is_created():
+    ctx = make_ctx(people=PEOPLE)
+    assert parse_person("@Zed", ctx) == Actor("console:zed", "Zed")
+
+
+def test_person_unknown_on_console_without_at():
+    err = error_of(parse_person, "zed", make_ctx(people=(BOB,)))
+    assert err.code == "person_unknown"
+    assert err.params == {"name": "zed", "known": ["bob", "alice"]}
+
+
+def test_person_unknown_on_slack():
+    err = error_of(parse_person, "@zed", make_ctx(people=(CAROL,), channel="slack"))
+    assert err.code == "person_unknown"
+    assert err.params == {"name": "zed", "known": ["carol", "alice"]}
+
+
+@pytest.mark.parametrize(("text", "code"), [("", "empty"), ("@", "empty")])
+def test_person_empty(text, code):
+    assert error_of(parse_person, text, make_ctx(people=PEOPLE)).code == code

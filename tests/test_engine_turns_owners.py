@@ -1,0 +1,90 @@
+"""Conversations of flows/post_meeting.yaml with several action owners, and with people a
+question is not for. Helpers, and the fixed clock, in tests/test_engine_turns.py."""
+
+from __future__ import annotations
+
+from tests.test_engine_turns import (
+    ALICE,
+    BOB,
+    CAROL,
+    DRAFT,
+    NOT_FOR_YOU,
+    REVIEW_PROMPT,
+    STAMP,
+    VENUE,
+    accept_prompt,
+    answers,
+    person,
+    rows,
+    run_row,
+    say,
+    start,
+    to_owners,
+)
+
+# --- 7. several owners -----------------------------------------------------------------------
+
+MINUTES = ("Send minutes", "bob", "in 2 weeks")  # due 2026-12-10
+
+
+def test_owners_answer_in_any_order_one_question_each_at_a_time(db, bot):
+    to_owners(bot, DRAFT, VENUE, MINUTES)
+    # bob's second action waits until he has answered the first
+    outbox = rows(db, "SELECT actor_name, text FROM messages WHERE direction = 'out' AND step = 'owner_accepts'")
+    assert outbox == [
+        ("bob", accept_prompt("Draft plan", "2026-11-27")),
+        ("carol", accept_prompt("Book venue", "2026-12-10")),
+    ]
+    assert rows(db, "SELECT waiting_on FROM runs") == [(" console:bob console:carol ",)]
+
+    assert say(bot, BOB, "yes") == [("bob", "prompt", accept_prompt("Send minutes", "2026-12-10"))]
+    assert run_row(db) == ("owner_accepts", "active")
+    assert say(bot, CAROL, "yes") == []
+    assert run_row(db) == ("owner_accepts", "active")
+    assert rows(db, "SELECT waiting_on FROM runs") == [(" console:bob ",)]
+    assert say(bot, BOB, "yes") == [("alice", "prompt", REVIEW_PROMPT)]
+    assert run_row(db) == ("review_at", "active")
+    assert rows(db, "SELECT item, actor_id, value FROM answers WHERE step = 'owner_accepts' ORDER BY id") == [
+        (1, "console:bob", "true"),
+        (2, "console:carol", "true"),
+        (3, "console:bob", "true"),
+    ]
+
+
+def test_a_declined_action_is_reassigned_by_the_facilitator(db, bot):
+    to_owners(bot)
+    assert say(bot, CAROL, "yes") == []
+    assert say(bot, BOB, "no") == [
+        ("bob", "info", "Noted. I'll ask alice to reassign it."),
+        ("alice", "prompt", "bob declined Action 1 ('Draft plan'). Who should own it instead?"),
+    ]
+    assert run_row(db) == ("owner_accepts", "active")
+    assert say(bot, ALICE, "carol") == [("carol", "prompt", accept_prompt("Draft plan", "2026-11-27"))]
+    assert say(bot, CAROL, "yes") == [("alice", "prompt", REVIEW_PROMPT)]
+    assert answers(db)[-4:] == [
+        ("owner_accepts", 2, None, "console:carol", "true", "answer", 1),
+        ("owner_accepts", 1, None, "console:bob", "false", "answer", 1),
+        ("actions", 1, "owner", "console:alice", person(CAROL), "correction", 2),
+        ("owner_accepts", 1, None, "console:carol", "true", "answer", 2),
+    ]
+    say(bot, ALICE, "ok")
+    assert rows(db, "SELECT item, owner_id, accepted_at FROM actions ORDER BY item") == [
+        (1, "console:carol", STAMP),
+        (2, "console:carol", STAMP),
+    ]
+
+
+# --- 8. people the question is not for -------------------------------------------------------
+
+
+def test_a_message_from_someone_not_asked_is_refused_and_recorded(db, bot):
+    start(bot)
+    assert say(bot, CAROL, "We ship in April") == [("carol", "error", NOT_FOR_YOU.format("alice"))]
+    assert rows(db, "SELECT actor_id, actor_name, step, kind, text FROM messages WHERE direction = 'in'") == [
+        ("console:carol", "carol", "decision", "refused", "We ship in April")
+    ]
+    assert rows(
+        db, "SELECT actor_id, kind, private FROM messages WHERE direction = 'out' ORDER BY id DESC LIMIT 1"
+    ) == [("console:carol", "error", 1)]
+    assert answers(db) == []
+    assert run_row(db) == ("decision", "active")
