@@ -108,7 +108,8 @@ def compile_flow(flow: Flow) -> type[StateChart]:
     # python-statemachine registers every machine class by name for the life of the process
     # (for its Django mixin, which looks machines up by name). The engine never does, and a
     # class left there would outlive its flow version when the flows folder is edited.
-    registry._REGISTRY.pop(qualname(cls), None)
+    # A private name (the version is pinned below 3.3): should it move, the class just stays.
+    getattr(registry, "_REGISTRY", {}).pop(qualname(cls), None)
     return cls
 
 
