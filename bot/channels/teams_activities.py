@@ -26,6 +26,18 @@ from bot.model import Actor, ConversationKey, Message
 CHANNEL = "teams"
 _MESSAGE_ID = ";messageid="
 _AT_TAG = re.compile(r"<at>(.*?)</at>", re.S)
+#: The placeholder a quoted reply leads its text with (``<quoted messageId="1772050244572"/> yes``;
+#: the quoted message itself comes as a ``quotedReply`` entity: microsoft/teams.net PR #389).
+_QUOTED = re.compile(r"<quoted\b[^<>]*/>", re.I)
+#: A character reference as Teams escapes text (``&amp;``, ``&lt;``, ``&#39;``): only with its
+#: semicolon, so what someone typed (``Ops&registry``) is not read as ``&reg`` (html.unescape's
+#: legacy names without one).
+_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def unescaped(text: str) -> str:
+    """``text`` with its character references (each ending in ``;``) read."""
+    return _REFERENCE.sub(lambda m: html.unescape(m.group()), text)
 _MARKUP = re.compile(r"<[^<>]*>")
 
 
@@ -316,6 +328,7 @@ def clean_text(
     mentions: dict[str, Actor] = {}
     not_people: dict[str, str] = {}
     mentioned = False
+    text = _QUOTED.sub(" ", text)  # a quoted reply: what was typed is the message
     for entity in entities:
         if not isinstance(entity, Mapping) or entity.get("type") != "mention":
             continue
@@ -338,7 +351,7 @@ def clean_text(
                 not_people[token] = kind
         text = text.replace(tag, f" {token} ")
     text = _AT_TAG.sub(lambda m: m.group(1), text)
-    text = html.unescape(text).replace("\xa0", " ")
+    text = unescaped(text).replace("\xa0", " ")
     lines = [" ".join(line.split()) for line in text.strip().splitlines()]
     return Cleaned("\n".join(line for line in lines if line), mentions, not_people, mentioned)
 
@@ -346,7 +359,7 @@ def clean_text(
 def _leads(text: str, tag: str) -> bool:
     """Whether ``tag`` is the first thing ``text`` says (markup and spaces before it aside)."""
     at = text.find(tag)
-    return at >= 0 and not html.unescape(_MARKUP.sub("", text[:at])).strip()
+    return at >= 0 and not unescaped(_MARKUP.sub("", text[:at])).strip()
 
 
 def submitted_answer(
