@@ -1,6 +1,7 @@
-"""Payload shapes a real workspace sends (an acceptance review found each mishandled): events
-from a channel another workspace owns, files shared without text, a start in a DM between
-people, and Slack's app_rate_limited notice (its verification token never logged)."""
+"""Payload shapes a real workspace sends (acceptance and diff reviews found each mishandled): events
+from a channel another workspace owns, files shared without text or a bare mention of the bot
+(no answer attempt), a user group typed as an owner (no person), a start in a DM between people,
+and Slack's app_rate_limited notice (its verification token never logged)."""
 
 from __future__ import annotations
 
@@ -108,3 +109,42 @@ async def test_app_rate_limited_does_not_log_the_verification_token(slack: Harne
     assert "app_rate_limited" in caplog.text
     assert "Jhj5dZrVaK7ZwHHjRyZWjbDl" not in caplog.text  # main logged the whole payload, token included
     assert "in the minute from 2018-02-12 20:37 UTC" in caplog.text
+
+
+def bare_mention(user: str, thread: str) -> dict:
+    """``@decisionbot`` and nothing else, typed in a run's thread (Slack's app_mention)."""
+    event = message(user, f"<@{BOT_USER}>", thread_ts=thread)
+    event["type"] = "app_mention"
+    return event
+
+
+async def test_a_bare_mention_of_the_bot_in_a_runs_thread_is_not_a_missed_answer(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """As a file shared without text: nothing typed, so no answer attempt. Bob pings the
+    bot in the run's thread while his yes/no question waits; each ping is a wrong answer, and the
+    third hands his question to Alice."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    await slack.posts(7)
+    for _ in range(3):
+        await slack.event(bare_mention("UB", thread))
+    await asyncio.sleep(1.0)
+    said = [p["text"] for p in fake.posted()[7:]]
+    assert said == [], said
+    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND text = ''") == [(0,)]
+
+
+async def test_a_user_group_given_as_an_owner_on_slack_is_asked_again(slack: Harness, fake: FakeSlack) -> None:
+    """A user group typed as an owner is no person (it became Designer Dan, whose name it starts)."""
+    fake.add_user("UD", "Designer Dan")
+    await slack.slash("UA", "start post_meeting <@UD> Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    for text in ("We ship in March", "Draft the plan"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    await slack.posts(4)  # who owns it?
+    await slack.event(message("UA", "<!subteam^S0DESIGN|@design>", thread_ts=thread))
+    again = (await slack.posts(5))[4]["text"]
+    assert "I don't know" in again, again

@@ -9,7 +9,7 @@ import json
 import re
 
 from bot.channels import slack_blocks as blocks
-from bot.channels import slack_events as events
+from bot.channels import slack_messages as messages
 from bot.model import Actor, ConversationKey, Reply
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
@@ -97,10 +97,10 @@ def test_slack_markup_reads_as_typed() -> None:
         "<@UB> and <@W2|bob> stay": "<@UB> and <@W2|bob> stay",
     }
     for slack_text, typed in cases.items():
-        assert events.typed(slack_text) == typed, slack_text
+        assert messages.typed(slack_text) == typed, slack_text
     form = {"user_id": "UA", "channel_id": "C1", "trigger_id": "t", "text": " start x Q&amp;A <!here> "}
-    assert events.slash(form).text == "start x Q&A @here"
-    said = events.said({"type": "message", "user": "UA", "channel": "C1", "ts": "1.0", "text": "R&amp;D"}, "UBOT")
+    assert messages.slash(form).text == "start x Q&A @here"
+    said = messages.said({"type": "message", "user": "UA", "channel": "C1", "ts": "1.0", "text": "R&amp;D"}, "UBOT")
     assert said is not None and said.text == "R&D"
 
 
@@ -108,10 +108,10 @@ def test_mentions_are_stored_as_names_and_still_name_their_person() -> None:
     bob, other_bob = Actor("slack:UB", "Bob Smith"), Actor("slack:UC", "Bob Smith")
     carol = Actor("slack:UD", "Carol")
     text = "<@UB> leads, <@UD|carol> helps"
-    named, people = events.named(text, events.mentions(text, {"UB": bob, "UD": carol}))
+    named, people = messages.named(text, messages.mentions(text, {"UB": bob, "UD": carol}))
     assert (named, people) == ("@Bob_Smith leads, @Carol helps", {"@Bob_Smith": bob, "@Carol": carol})
     both = "<@UB> or <@UC>"
-    assert events.named(both, events.mentions(both, {"UB": bob, "UC": other_bob})) == (
+    assert messages.named(both, messages.mentions(both, {"UB": bob, "UC": other_bob})) == (
         both,
         {"<@UB>": bob, "<@UC>": other_bob},
     )

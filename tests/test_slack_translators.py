@@ -13,6 +13,7 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
+from bot.channels import slack_messages as messages
 from bot.channels.slack_limits import Backlog, Pacer
 from bot.channels.slack_send import slack_user
 from bot.model import Actor, ConversationKey, Reply
@@ -51,7 +52,7 @@ def test_signature_check_with_slacks_test_vector_and_its_five_minute_window() ->
 def test_the_test_vector_is_a_slash_command() -> None:
     envelope = events.parse(VECTOR_BODY, "application/x-www-form-urlencoded")
     assert (envelope.kind, envelope.team_id) == ("command", "T1DC2JH3J")
-    assert events.slash(envelope.payload) == events.Slash(
+    assert messages.slash(envelope.payload) == messages.Slash(
         "U2CERLKJA", "G8PSS9T3V", "", "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c", "foobar"
     )
 
@@ -87,23 +88,23 @@ def test_payloads_are_classified_or_refused_with_a_reason() -> None:
 
 def test_only_messages_people_typed_are_taken() -> None:
     base = {"type": "message", "user": "U1", "text": "hi <@UBOT>", "channel": "C1", "ts": "2.0", "thread_ts": "1.0"}
-    said = events.said(base, "UBOT")
-    assert said == events.Said("message", "C1", "U1", "hi <@UBOT>", "2.0", "1.0", dm=False, mentions_bot=True)
+    said = messages.said(base, "UBOT")
+    assert said == messages.Said("message", "C1", "U1", "hi <@UBOT>", "2.0", "1.0", dm=False, mentions_bot=True)
     assert said is not None and said.platform_id == "msg:C1:2.0"
-    assert events.said({**base, "thread_ts": "2.0"}, "UBOT").thread_ts is None  # a thread's root is not a reply
-    assert events.said({**base, "channel": "D1", "channel_type": "im"}, "UBOT").dm
-    assert events.said({**base, "subtype": "thread_broadcast"}, "UBOT") is not None
+    assert messages.said({**base, "thread_ts": "2.0"}, "UBOT").thread_ts is None  # a thread's root is not a reply
+    assert messages.said({**base, "channel": "D1", "channel_type": "im"}, "UBOT").dm
+    assert messages.said({**base, "subtype": "thread_broadcast"}, "UBOT") is not None
     for ignored in ({"bot_id": "B1"}, {"subtype": "message_changed"}, {"subtype": "channel_join"}, {"user": "UBOT"}):
-        assert events.said({**base, **ignored}, "UBOT") is None
-    assert events.said({"type": "reaction_added", "user": "U1"}, "UBOT") is None
+        assert messages.said({**base, **ignored}, "UBOT") is None
+    assert messages.said({"type": "reaction_added", "user": "U1"}, "UBOT") is None
 
 
 def test_mentions_become_people() -> None:
     text = "<@UBOT> start post_meeting <@U2|bob> <@W3> Weekly"
-    assert events.mention_ids(text) == ["UBOT", "U2", "W3"]
-    assert events.without_mention(text, "UBOT") == "start post_meeting <@U2|bob> <@W3> Weekly"
+    assert messages.mention_ids(text) == ["UBOT", "U2", "W3"]
+    assert messages.without_mention(text, "UBOT") == "start post_meeting <@U2|bob> <@W3> Weekly"
     people = {"U2": Actor("slack:U2", "Bob")}
-    assert events.mentions(text, people) == {
+    assert messages.mentions(text, people) == {
         "<@UBOT>": Actor("slack:UBOT", "UBOT"),
         "<@U2|bob>": Actor("slack:U2", "Bob"),
         "<@W3>": Actor("slack:W3", "W3"),

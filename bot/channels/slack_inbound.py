@@ -28,12 +28,13 @@ from bot import texts
 from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
-from bot.channels.slack_events import Said
+from bot.channels import slack_messages as messages
 from bot.channels.slack_limits import Backlog
+from bot.channels.slack_messages import Said
 from bot.channels.slack_send import PLACEHOLDER, Poster, is_dm, shown_value
 from bot.control import CommandResult, comes_first, is_command, names_a_run, run_command, start_arguments
 from bot.dispatch import TurnResult
-from bot.engine.asking import Outcome
+from bot.engine.asking import taken_value
 from bot.model import Actor, ConversationKey, Message
 from bot.store import group, runs, transaction, transcript
 from bot.store import slack as store
@@ -65,15 +66,6 @@ class Answer:
         return web.json_response(self.body, status=self.status)
 
 
-def _not_posted(reason: str, command: events.Slash) -> str:
-    """What the caller of a ``/decision start`` is told when its thread's root was not posted."""
-    if reason not in ("not_in_channel", "channel_not_found"):
-        return texts.slack_post_failed(reason)
-    if command.between_people:  # no app can be invited into a DM or a group DM
-        return texts.slack_start_not_in_a_dm()
-    return texts.slack_not_in_channel()
-
-
 class Inbound:
     def __init__(self, services: Services, poster: Poster, people: People, backlog: Backlog, bot_user: str | None):
         self.services = services
@@ -85,23 +77,23 @@ class Inbound:
 
     async def _people(self, user: str, text: str) -> tuple[Actor, dict[str, Actor]]:
         """The speaker and the people ``text`` mentions, with names (fetched once)."""
-        ids = [user, *(u for u in events.mention_ids(text) if u != self.bot_user)]
+        ids = [user, *(u for u in messages.mention_ids(text) if u != self.bot_user)]
         found = await self.people.ensure(f"slack:{u}" for u in ids)
         await group.writable(self.services.db.conn)  # what the caller writes next waits here, not on the loop
         actors = {u: found[f"slack:{u}"].actor if f"slack:{u}" in found else Actor(f"slack:{u}", u) for u in ids}
-        return actors[user], events.mentions(text, actors)
+        return actors[user], messages.mentions(text, actors)
 
     # --- events: thread replies, direct messages, mentions -----------------------------------
 
     async def on_event(self, data: dict[str, Any]) -> None:
         event = data["event"]
-        said = events.said(event, self.bot_user)
+        said = messages.said(event, self.bot_user)
         if said is None:
             return
         thread_run = store.thread_run(self.services.db.conn, said.channel, said.thread_ts) if said.thread_ts else None
         if said.kind == "app_mention":
             if thread_run is not None:
-                await self._answer(said, event, thread_run, events.without_mention(said.text, self.bot_user))
+                await self._answer(said, event, thread_run, messages.without_mention(said.text, self.bot_user))
             else:
                 await self._mention_command(said, event)
         elif said.mentions_bot and not said.dm:
@@ -116,20 +108,23 @@ class Inbound:
     async def _answer(self, said: Said, event: dict[str, Any], run_id: int, text: str) -> None:
         """A reply in a run's thread: its answer, unless it is a command that names its run or
         action (``status 3``, ``done A12``), answered to its writer alone, as Teams takes them."""
+        if not text.strip():  # the bot mentioned and nothing typed: no answer attempt
+            return
         if names_a_run(text):
             await self._thread_command(said, text)
             return
         actor, mentions = await self._people(said.user, text)
-        text, mentions = events.named(text, mentions)
+        text, mentions = messages.named(text, mentions)
         conversation = ConversationKey(NAME, said.channel, said.thread_ts)
-        message = Message(conversation, actor, text, platform_id=said.platform_id, mentions=mentions, raw=event)
+        others = messages.not_people(str(event.get("text") or ""), mentions, self.bot_user)  # "@design" as an owner
+        message = Message(conversation, actor, text, said.platform_id, mentions=mentions, not_people=others, raw=event)
         self._after_turn(self.dispatcher.handle(message, run_id=run_id), actor, text)
 
     async def _thread_command(self, said: Said, text: str) -> None:
         """A command that names its run or action, typed in a thread (a run's, open or finished):
         carried out once, answered to its writer alone, in the thread."""
         actor, mentions = await self._people(said.user, text)
-        text, mentions = events.named(text, mentions)
+        text, mentions = messages.named(text, mentions)
         if self._seen(said.platform_id):
             return
         done = self._once(said.platform_id, actor, ConversationKey(NAME, said.channel), text, mentions)
@@ -142,13 +137,15 @@ class Inbound:
         ``status 3``, ``start FLOW``, ``actions``, as Teams takes them); else an owner's answer (the
         run waiting on them), or a command (in the savepoint of the turn that recorded the delivery
         id and found no run)."""
-        text = events.without_mention(said.text, self.bot_user)
+        text = messages.without_mention(said.text, self.bot_user)
+        if not text.strip():  # the bot mentioned and nothing typed
+            return
         actor, mentions = await self._people(said.user, text)
-        text, mentions = events.named(text, mentions)
+        text, mentions = messages.named(text, mentions)
         if self._seen(said.platform_id):
             return
         conversation = ConversationKey(NAME, said.channel)
-        others = events.not_people(str(event.get("text") or ""), mentions, self.bot_user)  # for a start
+        others = messages.not_people(str(event.get("text") or ""), mentions, self.bot_user)  # a start, an owner
         done = None
         if comes_first(text, self.dispatcher.catalog.current):  # never the answer to a question waiting
             done = self._once(said.platform_id, actor, conversation, text, mentions, others)
@@ -156,7 +153,7 @@ class Inbound:
                 self._after_command(done)
                 self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text))
             return
-        message = Message(conversation, actor, text, platform_id=said.platform_id, mentions=mentions, raw=event)
+        message = Message(conversation, actor, text, said.platform_id, mentions=mentions, not_people=others, raw=event)
         with transaction(self.services.db):
             result = self.dispatcher.handle(message)
             if result is None and is_command(text):
@@ -173,16 +170,16 @@ class Inbound:
     async def _mention_command(self, said: Said, event: dict[str, Any]) -> None:
         """``@decisionbot start ...`` and the other commands; a run started so lives in the
         thread of the mention (the bot named again, as a participant, is refused)."""
-        text = events.without_mention(said.text, self.bot_user, count=1)
+        text = messages.without_mention(said.text, self.bot_user, count=1)
         if said.thread_ts and names_a_run(text):
             await self._thread_command(said, text)
             return
         actor, mentions = await self._people(said.user, text)
-        text, mentions = events.named(text, mentions)
+        text, mentions = messages.named(text, mentions)
         words = text.split()
         starts = bool(words) and words[0].lower() == "start"
         conversation = ConversationKey(NAME, said.channel, (said.thread_ts or said.ts) if starts else None)
-        others = events.not_people(str(event.get("text") or ""), mentions, self.bot_user)
+        others = messages.not_people(str(event.get("text") or ""), mentions, self.bot_user)
         done = self._once(said.platform_id, actor, conversation, text, mentions, others)
         if done is None:
             return
@@ -194,13 +191,13 @@ class Inbound:
 
     async def on_command(self, form: dict[str, str]) -> Answer:
         arrived = asyncio.get_running_loop().time()
-        command = events.slash(form)
+        command = messages.slash(form)
         actor, mentions = await self._people(command.user, command.text)
-        text, mentions = events.named(command.text, mentions)
+        text, mentions = messages.named(command.text, mentions)
         command = replace(command, text=text)
         if self._seen(command.platform_id):
             return Answer()
-        others = events.not_people(form.get("text", ""), mentions, self.bot_user)
+        others = messages.not_people(form.get("text", ""), mentions, self.bot_user)
         words = command.text.split()
         if len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current:
             parsed = start_arguments(words[2:], mentions, others)
@@ -215,7 +212,7 @@ class Inbound:
 
     async def _slash_start(
         self,
-        command: events.Slash,
+        command: messages.Slash,
         actor: Actor,
         mentions: dict[str, Actor],
         flow_id: str,
@@ -239,7 +236,7 @@ class Inbound:
             if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
                 self.poster.spawn(self._take_back(command.channel, posting))
                 reason = texts.slack_post_timed_out()
-            return Answer(body=blocks.ephemeral(_not_posted(reason, command)))
+            return Answer(body=blocks.ephemeral(texts.slack_root_not_posted(reason, command.between_people)))
         conversation = ConversationKey(NAME, command.channel, ts)
         try:
             await group.writable(self.services.db.conn)
@@ -393,11 +390,3 @@ class Inbound:
             "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?", (NAME, platform_id)
         ).fetchone()
         return row is not None
-
-
-def taken_value(outcome: Outcome, actor_id: str) -> Any:
-    """The value a turn took from ``actor_id``: their answer to the step they answered (a
-    reassigned owner is recorded on the step it came from); None when it took none (a 'done')."""
-    mine = [a for a in outcome.answers if a.get("actor") == actor_id]
-    here = [a for a in mine if a.get("step") == outcome.inbound_step] or mine
-    return here[-1]["value"] if here else None

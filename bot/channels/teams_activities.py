@@ -38,6 +38,8 @@ _REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 def unescaped(text: str) -> str:
     """``text`` with its character references (each ending in ``;``) read."""
     return _REFERENCE.sub(lambda m: html.unescape(m.group()), text)
+
+
 _MARKUP = re.compile(r"<[^<>]*>")
 
 

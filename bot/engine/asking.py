@@ -36,6 +36,14 @@ class Outcome:
     completion: dict[str, Any] | None = None
 
 
+def taken_value(outcome: Outcome, actor_id: str) -> Any:
+    """The value a turn took from ``actor_id``: their answer to the step they answered (a
+    reassigned owner is recorded on the step it came from); None when it took none (a 'done')."""
+    mine = [a for a in outcome.answers if a.get("actor") == actor_id]
+    here = [a for a in mine if a.get("step") == outcome.inbound_step] or mine
+    return here[-1]["value"] if here else None
+
+
 REASSIGN = Question(id="owner", ask="", type="person")
 
 

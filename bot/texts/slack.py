@@ -108,6 +108,14 @@ def slack_start_not_in_a_dm() -> str:
     )
 
 
+def slack_root_not_posted(error: str, between_people: bool) -> str:
+    """To the caller of a ``/decision start`` whose thread's root Slack refused (``between_people``:
+    typed in a DM or a group DM, where no app can be invited)."""
+    if error not in ("not_in_channel", "channel_not_found"):
+        return slack_post_failed(error)
+    return slack_start_not_in_a_dm() if between_people else slack_not_in_channel()
+
+
 def slack_post_failed(error: str) -> str:
     return f"Slack refused my message ({error}); nothing was started. Please try again in a moment."
 

@@ -1,0 +1,197 @@
+"""What people type in Slack, read as they typed it: messages (a thread reply, a direct message,
+a mention of the bot) and slash commands, Slack's markup (mentions, links, escapes) turned back
+into text, and the people a text mentions. Pure, no I/O; the envelopes around them are
+:mod:`bot.channels.slack_events`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.channels.slack_events import Malformed
+from bot.model import Actor
+
+# --- messages people type ------------------------------------------------------------------
+
+#: Message subtypes that are still someone typing (a thread reply also sent to the channel, a
+#: message with a file); edits, deletions, joins and bot messages are not.
+TYPED_SUBTYPES = frozenset({"thread_broadcast", "file_share"})
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class Said:
+    """A message someone typed: in a channel, in a thread, or to the bot directly."""
+
+    kind: str  # message | app_mention
+    channel: str
+    user: str
+    text: str
+    ts: str
+    thread_ts: str | None
+    dm: bool
+    mentions_bot: bool
+
+    @property
+    def platform_id(self) -> str:
+        """One id per message, shared by its retries and by its app_mention twin."""
+        return f"msg:{self.channel}:{self.ts}"
+
+
+def said(event: Mapping[str, Any], bot_user_id: str | None) -> Said | None:
+    """The typed message in ``event``; None for the bot's own, edits, deletions and the rest."""
+    kind = event.get("type")
+    if kind not in ("message", "app_mention"):
+        return None
+    subtype = event.get("subtype")
+    if subtype is not None and not isinstance(subtype, str):
+        raise Malformed("event subtype is not a string")
+    if event.get("bot_id") or (subtype and subtype not in TYPED_SUBTYPES):
+        return None
+    user, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
+    if not isinstance(user, str) or not isinstance(channel, str) or not isinstance(ts, str):
+        return None
+    if bot_user_id and user == bot_user_id:
+        return None
+    text = event.get("text")
+    if (
+        not isinstance(text, str) or not text.strip()
+    ):  # a file shared without a caption: nothing typed, so no answer attempt
+        return None
+    thread = event.get("thread_ts")
+    return Said(
+        kind=str(kind),
+        channel=channel,
+        user=user,
+        text=typed(text),
+        ts=ts,
+        thread_ts=thread if isinstance(thread, str) and thread != ts else None,
+        dm=event.get("channel_type") == "im" or channel.startswith("D"),
+        mentions_bot=bool(bot_user_id) and f"<@{bot_user_id}" in text,
+    )
+
+
+#: What Slack writes between ``<`` and ``>`` in message text: ``@U..`` (a user), ``#C..`` (a
+#: channel), ``!here`` and the other special mentions, ``!date^..``, or a link; maybe ``|label``.
+_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_CHARACTERS = {"amp": "&", "lt": "<", "gt": ">"}
+_SCHEMES = ("https://", "http://", "mailto:", "tel:")
+
+
+def typed(text: str) -> str:
+    """Message text as its author typed it, from Slack's markup ("Formatting text for app
+    surfaces"), for every inbound text path (messages, mentions, slash commands). User mentions
+    stay ``<@U..>`` tokens for :func:`mentions`; a link reads as its label, or ``label (url)`` when
+    they differ; a channel as ``#name``; ``<!here>``, ``<!channel>``, ``<!everyone>`` and user
+    groups as plain ``@here``... (posted again they are escaped: never a live ping); a date as its
+    fallback. ``&lt;``, ``&gt;`` and ``&amp;`` are unescaped last, in one pass."""
+    return _ENTITY.sub(lambda m: _CHARACTERS[m.group(1)], _MARKUP.sub(_read, text))
+
+
+def _read(match: re.Match[str]) -> str:
+    target, label = match.group(1), match.group(2) or ""
+    if MENTION.fullmatch(match.group(0)):
+        return match.group(0)
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!"):
+        name, _, ref = target[1:].partition("^")
+        if name in ("here", "channel", "everyone"):
+            return f"@{name}"
+        if name == "subteam":
+            return label if label.startswith("@") else f"@{label or ref}"
+        return label or ("" if name == "date" else name)
+    if not label or label == target or any(target == scheme + label for scheme in _SCHEMES):
+        return label or target
+    return f"{label} ({target})"
+
+
+def mention_ids(text: str) -> list[str]:
+    return list(dict.fromkeys(MENTION.findall(text)))
+
+
+def without_mention(text: str, user_id: str | None, count: int = 0) -> str:
+    """The text with the bot's own mention taken out (the first ``count`` of them; 0: all)."""
+    if not user_id:
+        return text.strip()
+    return re.sub(rf"<@{re.escape(user_id)}(?:\|[^>]*)?>", " ", text, count=count).strip()
+
+
+def not_people(text: str, found: Mapping[str, Actor], bot_user_id: str | None) -> dict[str, str]:
+    """What ``text`` (as Slack sent it) names that is not one person, each as :func:`typed` and
+    :func:`named` write it, to its kind: a user group, a channel, ``@here`` and the other
+    special mentions (``everyone``), and the bot itself (``bot``, a mention of ``found``)."""
+    kinds: dict[str, str] = {}
+    for match in _MARKUP.finditer(text):
+        target = match.group(1)
+        name = target[1:].partition("^")[0] if target.startswith("!") else ""
+        kind = "channel" if target.startswith("#") else "group" if name == "subteam" else ""
+        kind = kind or ("everyone" if name in ("here", "channel", "everyone") else "")
+        if kind:
+            kinds[_read(match)] = kind
+    bot = f"slack:{bot_user_id}" if bot_user_id else None
+    kinds.update({word: "bot" for word, actor in found.items() if actor.id == bot})
+    return kinds
+
+
+def mentions(text: str, people: Mapping[str, Actor]) -> dict[str, Actor]:
+    """Each ``<@U..>`` token in ``text`` mapped to the person it names (``people`` by user id)."""
+    found: dict[str, Actor] = {}
+    for match in MENTION.finditer(text):
+        uid = match.group(1)
+        found[match.group(0)] = people.get(uid) or Actor(f"slack:{uid}", uid)
+    return found
+
+
+def named(text: str, found: Mapping[str, Actor]) -> tuple[str, dict[str, Actor]]:
+    """``text`` with each ``<@U..>`` token of ``found`` (from :func:`mentions`) written as
+    ``@Name`` (as the Teams channel writes them: spaces as underscores), and the mentions keyed
+    by those names: stored text reads as people read it, and a person answer still names its
+    person. Two people of one name keep their ``<@U..>`` tokens (still understood)."""
+    names = {token: "@" + "_".join((actor.name or actor.platform_id).split()) for token, actor in found.items()}
+    holders: dict[str, set[str]] = {}
+    for token, name in names.items():
+        holders.setdefault(name, set()).add(found[token].id)
+    kept: dict[str, Actor] = {}
+
+    def swap(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token not in found:
+            return token
+        shown = names[token] if len(holders[names[token]]) == 1 else token
+        kept[shown] = found[token]
+        return shown
+
+    return MENTION.sub(swap, text), kept
+
+
+# --- slash commands ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slash:
+    user: str
+    channel: str
+    text: str
+    trigger_id: str
+    channel_name: str = ""  # "directmessage" in a DM, "mpdm-..." in a group DM
+
+    @property
+    def platform_id(self) -> str:
+        return f"cmd:{self.trigger_id}"
+
+    @property
+    def between_people(self) -> bool:
+        """Typed in a DM or a group DM (no app can be added to either; the bot's own DM aside)."""
+        name = self.channel_name
+        return self.channel.startswith("D") or name == "directmessage" or name.startswith("mpdm-")
+
+
+def slash(form: Mapping[str, str]) -> Slash:
+    """The command's text as typed (:func:`typed`: Slack escapes it as it does messages)."""
+    text = typed(form.get("text", "")).strip()
+    return Slash(form["user_id"], form["channel_id"], text, form["trigger_id"], form.get("channel_name", ""))
