@@ -142,7 +142,7 @@ class Dispatcher:
                 return None
             flow = self.catalog.version(row.flow_id, row.flow_version)
             if message is not None:
-                self._claim(conn, row, message.actor)
+                self._claim(conn, row, message)
             turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
             try:
                 outcome = act(turn)
@@ -150,7 +150,7 @@ class Dispatcher:
                 if message is None:
                     raise
                 row = runs.load_run(conn, row.id) or row  # as stored: the turn's changes are dropped
-                self._claim(conn, row, message.actor)
+                self._claim(conn, row, message)
                 turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
                 outcome = turn.no_way_on(message)
             if row.status == "stalled" and outcome.status == "active" and message is not None:
@@ -160,9 +160,14 @@ class Dispatcher:
             return self._commit(conn, row, flow, outcome, message, now)
 
     @staticmethod
-    def _claim(conn: sqlite3.Connection, row: RunRow, actor: Actor) -> None:
-        """A triggered run that named no facilitator: the first person to speak in it takes the role."""
+    def _claim(conn: sqlite3.Connection, row: RunRow, message: Message) -> None:
+        """The people a message names (its speaker, whom it mentions) learnt where the run knew
+        them only by their platform ids (a trigger's). A triggered run that named no facilitator:
+        the first person to speak in it takes the role."""
         ctx = row.context
+        actor = message.actor
+        for person in (actor, *message.mentions.values()):
+            ctx.learn(person)
         placeholder = ctx.facilitator
         if not ctx.trigger.get("claimable") or actor.id == placeholder.id:
             return

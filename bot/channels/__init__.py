@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -139,6 +139,13 @@ class Channel(ABC):
 
     def given_up(self, item: Queued) -> None:  # noqa: B027 - optional hook
         """The outbox stopped trying ``item`` (refused for good, or for now for too long)."""
+
+    async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
+        """The people a trigger names on this channel by their platform ids, as the platform
+        knows them: by id, each with their name (and their time zone kept for ``tz_for``); those
+        it cannot name left out. Asked before a triggered run starts, for a second or two at
+        most (``bot.triggers.naming``): a slow lookup may be cut short. Default: nobody."""
+        return {}
 
     def reaches_directly(self, person: Actor) -> bool:
         """Whether a private reply to ``person`` reaches them alone, outside the run's conversation

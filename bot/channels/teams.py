@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,6 +115,11 @@ class TeamsChannel(Channel):
 
     def failing(self) -> str | None:  # the bot's credentials refused while serving (teams_tokens)
         return self.connector.tokens.failing() if self.connector is not None else None
+
+    async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
+        """People a trigger names whom the bot has heard from (their names as Teams sent them)."""
+        seen = {p.id: self.store.person(p.platform_id) for p in people if p.channel == self.name}
+        return {i: Actor(i, found.name) for i, found in seen.items() if found is not None}
 
     def _zone(self, actor: Actor) -> ZoneInfo | None:
         return self.store.zone(actor.platform_id) if actor.channel == self.name else None

@@ -71,6 +71,30 @@ class RunState:
             seen.setdefault(actor.id, actor)
         return tuple(seen.values())
 
+    def learn(self, actor: Actor) -> bool:
+        """Name ``actor`` wherever the run knows them only by their platform id (a trigger named
+        them before their platform said who they are): roles, prompts, the backup, and the
+        trigger's names prompts show. Whether anything changed."""
+        unnamed = (actor.id, actor.platform_id)
+        if actor.name in unnamed:
+            return False
+        entries = [self.roles["facilitator"], *self.roles.get("participants", []), *self.people]
+        entries += [p.to for p in self.prompts]
+        if isinstance(self.trigger.get("escalate_to"), dict):
+            entries.append(self.trigger["escalate_to"])
+        renamed = [e for e in entries if e.get("id") == actor.id and e.get("name") in unnamed]
+        for entry in renamed:
+            entry["name"] = actor.name
+        if not renamed:
+            return False
+        if self.facilitator.id == actor.id and self.trigger.get("facilitator") in unnamed:
+            self.trigger["facilitator"] = actor.name
+        for key in ("participants", "owners"):  # names joined by ", " (bot.model.Trigger.fields, the router)
+            if isinstance(self.trigger.get(key), str) and self.trigger[key]:
+                names = self.trigger[key].split(", ")
+                self.trigger[key] = ", ".join(actor.name if n in unnamed else n for n in names)
+        return True
+
     def remember(self, actor: Actor) -> None:
         if all(p["id"] != actor.id for p in self.people) and actor.id != self.facilitator.id:
             self.people.append(actor.to_dict())

@@ -141,6 +141,18 @@ def trigger_unrouted(title: str, source: str, event_id: int, problem: str, route
     )
 
 
+def people_not_named(ids: Sequence[str], seconds: float) -> str:
+    return (
+        f"A trigger's people were not named by their platform within {seconds:g} s: {_join(list(ids))} kept"
+        " by their ids (their names are taken when they speak in the run; times in DECISIONBOT_TIMEZONE until"
+        " their platform says their zone)."
+    )
+
+
+def people_lookup_failed(channel: str, error: str) -> str:
+    return f"Looking up a trigger's people on {channel} failed: {_one_line(error)}"
+
+
 def unknown_route(name: str, known: list[str]) -> str:
     return f"there is no route '{name}' (routes: {_join(known)})"
 

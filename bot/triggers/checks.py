@@ -14,6 +14,7 @@ import logging
 import math
 import sqlite3
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +31,7 @@ from bot.errors import ConfigError
 from bot.model import Trigger
 from bot.store import group, iso, jobs, transaction
 from bot.store.jobs import Job
-from bot.triggers import next_time
+from bot.triggers import naming, next_time
 from bot.triggers.alertmanager import HINTS
 from bot.triggers.router import Router
 
@@ -263,6 +264,7 @@ class CheckRunner:
         self.path = catalog.folder / "checks.yaml"
         self.router = Router(catalog.folder, env, lambda: set(catalog.current), lambda: catalog.refused)
         self._loaded: tuple[float, ChecksFile] | None = None
+        self.learners: Mapping[str, naming.Learn] = {}  # the server's channels, to name a breach's people
 
     def config(self) -> ChecksFile:
         """checks.yaml as it is now, read again when it changes. A file broken while the process
@@ -311,6 +313,7 @@ class CheckRunner:
                 due = next_time(check.schedule, now, self.dispatcher.tz)  # only the process that finished it plans on
                 jobs.add_job(conn, None, "check", due, job_payload(check), now)
 
+        await naming.learn(items, self.learners)  # the people named by id, named (in the server)
         await group.writable(self.dispatcher.db.conn)  # no-op outside the server
         results = self.dispatcher.admit(items, record)
         outcome = results[0].outcome if results else ("error" if error else "ok")

@@ -4,8 +4,9 @@ and ``/hooks/events``, and the job scheduler that keeps runs moving.
 Each hook wants ``Authorization: Bearer $DECISIONBOT_HOOK_TOKEN`` (401 without it; with the
 variable unset the hooks are not mounted). A malformed body gets 400 naming the problem, a body
 over the limit 413, a busy bot 503 (Alertmanager retries 5xx and drops 4xx); on every error
-nothing is stored. A good body is routed and admitted in one transaction: new runs start,
-repeats and resolutions join the open run of their dedup key.
+nothing is stored. A good body is routed, the people it names by id are named by their channels
+(``naming``: 1.5 s at most), and it is admitted in one transaction: new runs start, repeats and
+resolutions join the open run of their dedup key.
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ from __future__ import annotations
 import hmac
 import logging
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from bot import inbound_json, texts
-from bot.admission import Admitted
+from bot.admission import Admission, Admitted
 from bot.channels import Services
 from bot.errors import ConfigError
 from bot.model import Trigger
 from bot.scheduler import Scheduler
 from bot.store import group
-from bot.triggers import PayloadError, alertmanager, generic, grafana
+from bot.triggers import PayloadError, alertmanager, generic, grafana, naming
 from bot.triggers.router import Router
 
 log = logging.getLogger("decisionbot.hooks")
@@ -46,6 +47,7 @@ class HookState:
     max_body: int = 8 * 1024 * 1024
     max_inflight: int = 64
     inflight: int = 0
+    learners: Mapping[str, naming.Learn] = field(default_factory=dict)  # the served channels'
 
 
 HOOKS = web.AppKey("hooks", HookState)
@@ -90,18 +92,22 @@ async def receive(request: web.Request, name: str) -> web.Response:
         body = await read_limited(request, state.max_body)
         if body is None:
             return problem(413, texts.hook_too_large(state.max_body))
+        routed = route(state, name, body)
+        if isinstance(routed, web.Response):
+            return routed
+        await naming.learn(routed[1], state.learners)  # the people named by id, named (WAIT s at most)
         try:  # another process's write lock waited for off the loop (its busy wait would stop it)
             await group.writable(state.services.db.conn)
         except sqlite3.OperationalError as exc:
             log.warning(texts.hook_db_busy(str(exc)))
             return problem(503, texts.hook_busy(), retry_after=5)
-        return accept(state, name, body)
+        return admit(state, *routed)
     finally:
         state.inflight -= 1
 
 
-def accept(state: HookState, name: str, body: bytes) -> web.Response:
-    """Parse, route and admit one body: all of it, or (on an error) nothing."""
+def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list[Admission]] | web.Response:
+    """Parse and route one body: its triggers and where they go, or the answer refusing it."""
     try:
         payload = inbound_json.loads(body)
     except ValueError as exc:  # not JSON, NaN, a lone surrogate, nested too deeply
@@ -117,6 +123,11 @@ def accept(state: HookState, name: str, body: bytes) -> web.Response:
     except ConfigError as exc:
         log.error("%s", exc)
         return problem(500, str(exc))
+    return triggers, admissions
+
+
+def admit(state: HookState, triggers: list[Trigger], admissions: list[Admission]) -> web.Response:
+    """Admit one routed body: all of it, or (on an error) nothing."""
     try:
         results = state.services.dispatcher.admit(admissions)
     except sqlite3.OperationalError as exc:  # the ledger is locked by a long writer: try later
@@ -181,6 +192,10 @@ async def _start_scheduler(app: web.Application) -> None:
     from bot.server import CHANNELS
 
     active: dict[str, Any] = app[CHANNELS]
+    learners = naming.learners(active)  # a trigger's people named by the channels served
+    app[SCHEDULER].checks.learners = learners
+    if HOOKS in app:
+        app[HOOKS].learners = learners
     app[SCHEDULER].start(lambda: list(active))
 
 

@@ -1,0 +1,95 @@
+"""The people a trigger names, known by their names before its run starts.
+
+A route or a trigger's ``decision_*`` labels name people by their platform ids (``U0123``,
+``slack:U0123``): the router makes them Actors named by those ids. Before the runs start, the
+channel each person is on is asked who they are (:meth:`bot.channels.Channel.learn`: Slack's
+``users.info``, kept in ``people`` with their time zone; Teams: the people it has seen), for
+``WAIT`` seconds at most, all channels at once: the run's prompts, reminders and escalations then
+name them, and the times they are told are in their zone. Whoever is not learnt by then keeps
+their id as their name (logged), and the run takes their name when they speak in it or are
+mentioned (:meth:`bot.engine.state.RunState.learn`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from bot import texts
+from bot.admission import Admission
+from bot.model import Actor, Trigger
+
+log = logging.getLogger("decisionbot.triggers")
+
+#: Seconds the people of a body's triggers are looked up for, at most, before its runs start (and
+#: the hook answers): Slack's ``users.info`` is given 1 s of it. Alertmanager waits 10 s at least.
+WAIT = 1.5
+
+#: A channel's :meth:`~bot.channels.Channel.learn`: the people it could name, by id.
+Learn = Callable[[Sequence[Actor]], Awaitable[Mapping[str, Actor]]]
+
+
+def unnamed(actor: Actor) -> bool:
+    """Whether ``actor`` is named by their id (as a trigger names people)."""
+    return actor.name in (actor.id, actor.platform_id)
+
+
+def named_by_id(trigger: Trigger) -> list[Actor]:
+    """The people ``trigger`` names by their ids: facilitator, participants and owners, backup."""
+    found = [trigger.facilitator, *trigger.participants]
+    backup = trigger.data.get("escalate_to")
+    if isinstance(backup, dict) and backup.get("id"):
+        found.append(Actor.from_dict(backup))
+    return list(dict.fromkeys(a for a in found if a is not None and unnamed(a)))
+
+
+def rename(trigger: Trigger, learnt: Mapping[str, Actor]) -> None:
+    """The people of ``trigger`` named as ``learnt`` says (by id), wherever the trigger names them."""
+    was = {a.name: learnt[a.id].name for a in named_by_id(trigger) if a.id in learnt}
+    if not was:
+        return
+    if trigger.facilitator is not None:
+        trigger.facilitator = learnt.get(trigger.facilitator.id, trigger.facilitator)
+    trigger.participants = [learnt.get(p.id, p) for p in trigger.participants]
+    backup = trigger.data.get("escalate_to")
+    if isinstance(backup, dict) and backup.get("id") in learnt:
+        trigger.data["escalate_to"] = learnt[backup["id"]].to_dict()
+    if isinstance(trigger.data.get("owners"), str):  # the router's ", "-joined names
+        trigger.data["owners"] = ", ".join(was.get(n, n) for n in trigger.data["owners"].split(", "))
+
+
+async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learn], wait: float = WAIT) -> None:
+    """Name the people the admissions' runs would start with, as their channels know them (those
+    of the channels given: the ones this process serves). A lookup that fails or is late leaves
+    the id as the name; Slack's lookup goes on and keeps what it learns (their zone, for timers)."""
+    starting = [a.trigger for a in admissions if a.problem is None and a.trigger.conversation is not None]
+    starting = [t for t in starting if t.status != "resolved"]
+    wanted = {a.id: a for t in starting for a in named_by_id(t) if a.channel in channels}
+    if not wanted:
+        return
+    by_channel: dict[str, list[Actor]] = {}
+    for actor in wanted.values():
+        by_channel.setdefault(actor.channel, []).append(actor)
+    asked: dict[asyncio.Future[Mapping[str, Actor]], str] = {
+        asyncio.ensure_future(channels[name](people)): name for name, people in by_channel.items()
+    }
+    done, late = await asyncio.wait(list(asked), timeout=wait)
+    for task in late:
+        task.cancel()
+    learnt: dict[str, Actor] = {}
+    for task in done:
+        if (error := task.exception()) is not None:
+            log.warning(texts.people_lookup_failed(asked[task], f"{type(error).__name__}: {error}"))
+            continue
+        learnt.update({i: a for i, a in task.result().items() if i in wanted and not unnamed(a)})
+    for trigger in starting:
+        rename(trigger, learnt)
+    if missing := [i for i in wanted if i not in learnt]:
+        log.warning(texts.people_not_named(missing, wait))
+
+
+def learners(channels: Mapping[str, Any]) -> dict[str, Learn]:
+    """What ``learn`` asks, from the server's channels (by name)."""
+    return {name: channel.learn for name, channel in channels.items()}
