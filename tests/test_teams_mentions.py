@@ -232,3 +232,17 @@ async def test_actions_never_go_to_the_channel_when_no_personal_chat_can_be_had(
         assert (told.conversation, told.text) == (f"{CHANNEL};messageid={asked['id']}", pointer)
         assert len(h.fake.posts()) == sent + 1
         assert not [c for c in h.fake.posts() if "Draft the plan" in c.text and "Open actions" in c.text]
+
+
+async def test_a_directory_name_with_a_comma_is_one_participant(tmp_path: Path) -> None:
+    """Directories often name people "Smith, John": their mention is one word (``@Smith_John``),
+    not split at the comma that separates participants (John was dropped from the run)."""
+    smith = {"id": "29:1smith", "name": "Smith, John", "aadObjectId": "00000000-0000-0000-0000-0000000000d4"}
+    assert acts.mention_token(smith["name"]) == "@Smith_John"
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB, smith)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(smith)}, {at(BOB)} Retro", smith, BOB))
+        await h.next_post(0)
+        assert h.db("SELECT title FROM events") == [("Retro",)]
+        context = str(h.db("SELECT context FROM runs"))
+        assert "29:1smith" in context and "29:1bob" in context

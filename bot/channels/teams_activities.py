@@ -104,8 +104,10 @@ def actor(account: Mapping[str, Any]) -> Actor:
 
 
 def mention_token(name: str) -> str:
-    """How a mention reads in the neutral text: ``<at>Bob Smith</at>`` -> ``@Bob_Smith``."""
-    return "@" + "_".join(name.split())
+    """How a mention reads in the neutral text: ``<at>Bob Smith</at>`` -> ``@Bob_Smith``; one
+    word, without the commas and semicolons that separate participants (a directory's "Smith,
+    John" reads ``@Smith_John``)."""
+    return "@" + "_".join(name.replace(",", " ").replace(";", " ").split())
 
 
 # --- inbound ---------------------------------------------------------------------------------
