@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
     from bot.triggers.router import Router
 from bot.store import open_db, utc_now
-from bot.triggers import PayloadError, alertmanager, generic, grafana
+from bot.store.people import stored_names
+from bot.triggers import PayloadError, alertmanager, generic, grafana, naming
 
 # --- trigger -----------------------------------------------------------------------------------
 
@@ -68,6 +69,7 @@ def trigger_cmd(
     admission = _router(obj, dispatcher).route(trig)
     if admission.problem:
         raise BotError(texts.cli_trigger_refused(admission.problem))
+    naming.rename(trig, stored_names(obj.db.conn, naming.named_by_id(trig)))  # as the server learnt them
     [result] = dispatcher.admit([admission])
     if result.outcome == "repeat":
         click.echo(texts.cli_trigger_repeat(result.run_id, result.event_id))

@@ -160,6 +160,21 @@ class People:
         return {i: p for i, p in found.items() if p is not None}
 
 
+def stored_names(conn: sqlite3.Connection, actors: Iterable[Actor]) -> dict[str, Actor]:
+    """``actors`` by id, named as the ledger knows them (Slack's ``users.info`` in ``people``, the
+    Teams people the bot has heard from in ``teams_users``): for commands that run without the
+    channels, as ``decisionbot trigger``. Those it does not know are left out."""
+    found: dict[str, Actor] = {}
+    for actor in actors:
+        row = conn.execute("SELECT name FROM people WHERE id = ?", (actor.id,)).fetchone()
+        if not (row and row[0]) and actor.channel == "teams":
+            with contextlib.suppress(sqlite3.OperationalError):  # a ledger without the Teams tables
+                row = conn.execute("SELECT name FROM teams_users WHERE user_id = ?", (actor.platform_id,)).fetchone()
+        if row and row[0]:
+            found[actor.id] = Actor(actor.id, str(row[0]))
+    return found
+
+
 def stored_zone(conn: sqlite3.Connection, actor: Actor) -> ZoneInfo | None:
     """The time zone a platform reported for ``actor`` as the ledger keeps it (Slack's
     ``users.info`` in ``people``, a Teams client's in ``teams_users``): for commands that run

@@ -211,3 +211,21 @@ def test_routes_test_of_a_payload_without_alerts_says_so(tmp_path: Path) -> None
         0, f"{tmp_path / 'empty.json'}: the alertmanager payload has no alerts: nothing to route.\n"
     )  # fmt: skip
     assert cli(tmp_path, ROOT / "flows", "routes", "test", str(tmp_path / "empty.json"), "--json").output == "[]\n"
+
+
+def test_trigger_names_people_as_the_server_learnt_them(tmp_path: Path, flows: Path) -> None:
+    """People given by id (-f U0ALICE) are named as the ledger knows them: Slack's users.info as
+    `serve` kept it in `people`; one it never met keeps their id."""
+    assert cli(tmp_path, flows, "trigger", "post_meeting", "-c", "console", "-f", "alice").exit_code == 0  # the ledger
+    conn = sqlite3.connect(tmp_path / "cli.db")
+    with conn:
+        conn.execute("INSERT INTO people (id, name, tz, fetched_at) VALUES ('slack:U0ALICE', 'Alice Example',"
+                     " 'Asia/Tokyo', '2026-11-29T00:00:00.000Z')")  # fmt: skip
+    conn.close()
+    out = cli(tmp_path, flows, "trigger", "post_meeting", "-c", "slack:C0123", "-f", "U0ALICE", "-p", "U0BOB")
+    assert out.exit_code == 0, out.output
+    [(context,)] = rows(tmp_path, "SELECT context FROM runs WHERE id = 2")
+    roles = json.loads(context)["roles"]
+    assert roles["facilitator"] == {"id": "slack:U0ALICE", "name": "Alice Example"}
+    assert roles["participants"] == [{"id": "slack:U0BOB", "name": "U0BOB"}]
+    assert json.loads(context)["trigger"]["facilitator"] == "Alice Example"
