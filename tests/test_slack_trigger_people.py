@@ -133,7 +133,7 @@ async def test_a_slow_users_info_does_not_hold_the_alert_and_the_name_comes_when
         began = time.monotonic()
         assert (await hook(slack, alert(**LABELS)))["started"] == [1]
         assert time.monotonic() - began < 2.5
-    assert any("slack:UT kept by their ids" in r.getMessage() for r in caplog.records), caplog.text
+    assert "named by their ids: slack:UT (their platform did not name them" in caplog.text
     [root] = await slack.posts(1)
     [(context,)] = slack.rows("SELECT context FROM runs")
     assert json.loads(context)["roles"]["facilitator"] == {"id": "slack:UT", "name": "UT"}
@@ -148,11 +148,15 @@ async def test_a_slow_users_info_does_not_hold_the_alert_and_the_name_comes_when
 async def test_a_person_slack_does_not_know_keeps_their_id(
     slack: Harness, fake: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """users.info refuses the backup (user_not_found): the run starts, the id stays the name."""
+    """users.info refuses the backup (user_not_found): the run starts, the id stays the name,
+    logged once as not known (not as late); a repeat of the alert starts nothing and says nothing
+    again (it was logged at every repeat notification)."""
     fake.refuse("users.info", error="user_not_found", after=1)  # Taro found, then UGONE refused
     with caplog.at_level(logging.WARNING):
         assert (await hook(slack, alert(**LABELS, decision_backup="UGONE")))["started"] == [1]
-    assert "slack:UGONE kept by their ids" in caplog.text
+        repeat = await hook(slack, alert(value="9.9%", **LABELS, decision_backup="UGONE"))
+    assert repeat["started"] == [] and repeat["repeats"] == 1
+    assert caplog.text.count("named by their ids: slack:UGONE (their platform did not name them") == 1, caplog.text
     [(context,)] = slack.rows("SELECT context FROM runs")
     trigger = json.loads(context)["trigger"]
     assert trigger["facilitator"] == "Taro"

@@ -143,9 +143,9 @@ def trigger_unrouted(title: str, source: str, event_id: int, problem: str, route
 
 def people_not_named(ids: Sequence[str], seconds: float) -> str:
     return (
-        f"A trigger's people were not named by their platform within {seconds:g} s: {_join(list(ids))} kept"
-        " by their ids (their names are taken when they speak in the run; times in DECISIONBOT_TIMEZONE until"
-        " their platform says their zone)."
+        f"A run started with people named by their ids: {_join(list(ids))} (their platform did not name them:"
+        f" not known to it, or no answer within {seconds:g} s). Their names are taken when they speak in the"
+        " run; times are in DECISIONBOT_TIMEZONE until their platform says their zone."
     )
 
 

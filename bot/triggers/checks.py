@@ -313,9 +313,10 @@ class CheckRunner:
                 due = next_time(check.schedule, now, self.dispatcher.tz)  # only the process that finished it plans on
                 jobs.add_job(conn, None, "check", due, job_payload(check), now)
 
-        await naming.learn(items, self.learners)  # the people named by id, named (in the server)
+        unnamed = await naming.learn(items, self.learners)  # the people named by id, named (in the server)
         await group.writable(self.dispatcher.db.conn)  # no-op outside the server
         results = self.dispatcher.admit(items, record)
+        naming.tell_unnamed(items, [r.outcome for r in results], unnamed)
         outcome = results[0].outcome if results else ("error" if error else "ok")
         return Evaluation(check.name, value, breached, error, outcome)
 

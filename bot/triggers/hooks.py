@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,13 +95,13 @@ async def receive(request: web.Request, name: str) -> web.Response:
         routed = route(state, name, body)
         if isinstance(routed, web.Response):
             return routed
-        await naming.learn(routed[1], state.learners)  # the people named by id, named (WAIT s at most)
+        unnamed = await naming.learn(routed[1], state.learners)  # the people named by id, named (WAIT s at most)
         try:  # another process's write lock waited for off the loop (its busy wait would stop it)
             await group.writable(state.services.db.conn)
         except sqlite3.OperationalError as exc:
             log.warning(texts.hook_db_busy(str(exc)))
             return problem(503, texts.hook_busy(), retry_after=5)
-        return admit(state, *routed)
+        return admit(state, *routed, unnamed)
     finally:
         state.inflight -= 1
 
@@ -126,8 +126,11 @@ def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list
     return triggers, admissions
 
 
-def admit(state: HookState, triggers: list[Trigger], admissions: list[Admission]) -> web.Response:
-    """Admit one routed body: all of it, or (on an error) nothing."""
+def admit(
+    state: HookState, triggers: list[Trigger], admissions: list[Admission], unnamed: Set[str] = frozenset()
+) -> web.Response:
+    """Admit one routed body: all of it, or (on an error) nothing. ``unnamed``: the people
+    :func:`naming.learn` could not name (logged for the runs started with them)."""
     try:
         results = state.services.dispatcher.admit(admissions)
     except sqlite3.OperationalError as exc:  # the ledger is locked by a long writer: try later
@@ -135,6 +138,7 @@ def admit(state: HookState, triggers: list[Trigger], admissions: list[Admission]
         return problem(503, texts.hook_busy(), retry_after=5)
     for channel in {r.channel for r in results if r.outbox and r.channel}:
         state.services.notify(channel)
+    naming.tell_unnamed(admissions, [r.outcome for r in results], unnamed)
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
             trig, why = admission.trigger, admission.problem or texts.no_channel()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
 from typing import Any
 
 from bot import texts
@@ -60,15 +60,16 @@ def rename(trigger: Trigger, learnt: Mapping[str, Actor]) -> None:
         trigger.data["owners"] = ", ".join(was.get(n, n) for n in trigger.data["owners"].split(", "))
 
 
-async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learn], wait: float = WAIT) -> None:
+async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learn], wait: float = WAIT) -> set[str]:
     """Name the people the admissions' runs would start with, as their channels know them (those
     of the channels given: the ones this process serves). A lookup that fails or is late leaves
-    the id as the name; Slack's lookup goes on and keeps what it learns (their zone, for timers)."""
+    the id as the name; Slack's lookup goes on and keeps what it learns (their zone, for timers).
+    Returns the ids left unnamed (for :func:`tell_unnamed`)."""
     starting = [a.trigger for a in admissions if a.problem is None and a.trigger.conversation is not None]
     starting = [t for t in starting if t.status != "resolved"]
     wanted = {a.id: a for t in starting for a in named_by_id(t) if a.channel in channels}
     if not wanted:
-        return
+        return set()
     by_channel: dict[str, list[Actor]] = {}
     for actor in wanted.values():
         by_channel.setdefault(actor.channel, []).append(actor)
@@ -86,8 +87,16 @@ async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learn], 
         learnt.update({i: a for i, a in task.result().items() if i in wanted and not unnamed(a)})
     for trigger in starting:
         rename(trigger, learnt)
-    if missing := [i for i in wanted if i not in learnt]:
-        log.warning(texts.people_not_named(missing, wait))
+    return {i for i in wanted if i not in learnt}
+
+
+def tell_unnamed(admissions: Sequence[Admission], outcomes: Sequence[str], unnamed_ids: Set[str]) -> None:
+    """Log the people ``learn`` could not name, for the runs that did start with them (a repeat
+    of an open run's alert starts none, and says nothing again)."""
+    for admission, outcome in zip(admissions, outcomes, strict=True):
+        ids = [a.id for a in named_by_id(admission.trigger) if a.id in unnamed_ids]
+        if outcome == "started" and ids:
+            log.warning(texts.people_not_named(ids, WAIT))
 
 
 def learners(channels: Mapping[str, Any]) -> dict[str, Learn]:
