@@ -81,7 +81,7 @@ SETTINGS: tuple[Setting, ...] = (
         "hook_token",
         "DECISIONBOT_HOOK_TOKEN",
         None,
-        "Bearer token every trigger hook requires; hooks are off without it.",
+        "Bearer token every trigger hook requires (whitespace around it stripped); hooks are off without it.",
         secret=True,
     ),
     Setting(

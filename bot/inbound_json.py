@@ -1,31 +1,43 @@
 """Inbound JSON as the bot takes it, from every platform and hook: standard JSON only (no NaN or
-Infinity, which Python reads but SQLite's JSON functions refuse later), text that can be stored
-(no lone surrogate from a ``\\ud800`` escape), nesting Python's parser can follow. Each problem is
-a ValueError whose message names it, for the caller's 400."""
+Infinity, nor a number too large for a float, which Python reads as infinity: SQLite's JSON
+functions refuse them later), text that can be stored (no lone surrogate from a ``\\ud800``
+escape), nesting Python's parser can follow. Each problem is a ValueError whose message names
+it (``bot.texts``), for the caller's 400."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
+
+from bot import texts
 
 #: Only a JSON escape of a surrogate (\ud800-\udfff) can put a lone one in the text read.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise ValueError(texts.json_not_a_number(name))
+
+
+def _finite(text: str) -> float:
+    """A JSON number with a fraction or an exponent; ``1e400`` overflows to infinity: refused."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(texts.json_number_too_large(text))
+    return value
 
 
 def loads(body: bytes) -> Any:
     """``body`` parsed; ValueError naming what is wrong with it."""
     try:
-        value = json.loads(body, parse_constant=_refuse_constant)
+        value = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite)
     except RecursionError:
-        raise ValueError("nested too deeply") from None
+        raise ValueError(texts.json_nested_too_deeply()) from None
     if _SURROGATE_ESCAPE.search(body):  # rare (emoji escaped as pairs): checked only then
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError("a string holds a lone surrogate (an unpaired \\ud800-\\udfff escape)") from None
+            raise ValueError(texts.json_lone_surrogate()) from None
     return value

@@ -81,6 +81,11 @@ def slack_cases(thread: str) -> dict[str, tuple[bytes, bool, str]]:
             False,
             "body is not valid JSON: NaN is not a JSON number",
         ),
+        "a number too large for a float": (  # Python reads it as infinity, which SQLite's JSON refuses
+            event_body(in_thread).replace(b'"event_time"', b'"x": 1e400, "event_time"'),
+            False,
+            "body is not valid JSON: the number 1e400 is too large (beyond about 1.8e308): send it as a string",
+        ),
         "subtype a list": (event_body({**in_thread, "subtype": ["a"]}), False, "event subtype is not a string"),
         "subtype an object": (event_body({**in_thread, "subtype": {}}), False, "event subtype is not a string"),
         "lone surrogate in a thread reply": (event_body({**in_thread, "text": "\ud800 <@UA>"}), False, SURROGATE),
@@ -234,6 +239,7 @@ def raw_activity(edit: str) -> bytes:
 TEAMS_BODIES = {
     "nested too deeply": (b'{"type":"message","a":' + DEEP + b"}", "nested too deeply"),
     "NaN": (raw_activity('"x", "z": NaN'), "NaN is not a JSON number"),
+    "a number too large": (raw_activity('"x", "z": -1e400'), "the number -1e400 is too large"),
     "lone surrogate in text": (raw_activity('"\\ud800"'), "lone surrogate"),
     "lone surrogate in from.id": (
         raw_activity('"x"').replace(b'"29:1alice"', b'"29:\\udfff"'),

@@ -306,7 +306,7 @@ def test_bad_calls_get_a_clear_error_and_write_nothing(server: Server) -> None:
         # before: a 500 inside rasa-sdk, each of these
         ({**good, "domain": []}, "domain must be an object"),
         ({**good, "tracker": {**good["tracker"], "events": [{"event": "slot", "name": "x"}]}}, "every slot event"),
-        ({**good, "tracker": {**good["tracker"], "latest_message": {"text": "hi \ud800"}}}, "tracker.sender_id or"),
+        ({**good, "tracker": {**good["tracker"], "latest_message": {"text": "hi \ud800"}}}, "the body is not JSON: a"),
     ]
     for body, problem in cases:
         status, answer = server.post(body)
@@ -325,10 +325,14 @@ def test_bad_calls_get_a_clear_error_and_write_nothing(server: Server) -> None:
             "action_name": None,
         },
     )
-    assert server.post(None, raw=b"{not json") == (
-        400,
-        {"error": "Bad action call: the body is not JSON.", "action_name": None},
-    )
+    overflowing = json.dumps(good).replace('"confidence": 0.97', '"confidence": 1e400').encode()  # read as inf
+    for raw, problem, name in (
+        (b"{not json", "Expecting property name", None),
+        (overflowing, "the number 1e400 is too large", "action_decision_answer"),
+    ):
+        status, answer = server.post(None, raw=raw)  # every inbound body parsed by bot.inbound_json
+        assert status == 400 and answer["action_name"] == name
+        assert answer["error"].startswith(f"Bad action call: the body is not JSON: {problem}"), answer
     assert server.post({**good, "next_action": ""})[1]["error"] == "Bad action call: next_action is missing."
     spaced = request(
         "action_decision_start",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import json
 import logging
 import zlib
 from abc import ABC, abstractmethod
@@ -27,7 +26,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
-from bot import config, texts
+from bot import config, inbound_json, texts
 from bot.channels import rasa_replies as rr
 from bot.channels import rasa_store as store
 from bot.control import CommandResult, comes_first, is_command, run_command
@@ -323,10 +322,13 @@ def token_matches(token: str, given: list[str] | None) -> bool:
 
 
 def _decoded(request: Any) -> Any:
-    """The body as rasa-sdk reads it (inflated when deflated); Sanic caches the plain parse."""
+    """The body as rasa-sdk reads it (inflated when deflated), parsed as every inbound body is
+    (:mod:`bot.inbound_json`: a ValueError naming NaN, a number too large, a lone surrogate); the
+    plain parse is handed to Sanic, so rasa-sdk reads the same value without parsing again."""
     if request.headers.get("Content-Encoding") == "deflate":
-        return json.loads(zlib.decompress(request.body))
-    return request.json
+        return inbound_json.loads(zlib.decompress(request.body))
+    request.parsed_json = call = inbound_json.loads(request.body)
+    return call
 
 
 def build_app(executor: Any) -> Any:
@@ -359,8 +361,10 @@ def build_app(executor: Any) -> Any:
             return None
         try:
             found = refusal(_decoded(request))
-        except Exception:  # Sanic's BadRequest, ValueError, zlib.error: not JSON at all
-            found = (None, "the body is not JSON")
+        except ValueError as exc:  # not JSON, NaN, a number too large, a lone surrogate, nested too deeply
+            found = (rr.action_named(request.body), texts.rasa_not_json(str(exc)))
+        except zlib.error:  # "deflated" but not
+            found = (None, texts.rasa_not_json(None))
         if found is None:
             return None
         name, problem = found

@@ -7,6 +7,7 @@ action, and are handed over as that action's responses (see ``bot.channels.rasa`
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -39,6 +40,17 @@ def call_problem(call: Any, *, needs_text: bool = False) -> str | None:
     if call.get("domain") is not None and not isinstance(call["domain"], Mapping):
         return "domain must be an object"
     return tracker_problem(call["tracker"], needs_text=needs_text)
+
+
+def action_named(body: bytes) -> str | None:
+    """The action a body refused by :mod:`bot.inbound_json` calls, when Python's own parser reads
+    it (NaN, a lone surrogate): its 400 names it."""
+    try:
+        call = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    name = call.get("next_action") if isinstance(call, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _unstorable(text: str) -> bool:

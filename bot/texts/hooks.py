@@ -39,7 +39,7 @@ def payload_events_shape(limit: int) -> str:
 
 
 def hooks_off() -> str:
-    return "Trigger hooks are off: DECISIONBOT_HOOK_TOKEN is not set (timers and checks still run)."
+    return "Trigger hooks are off: DECISIONBOT_HOOK_TOKEN is not set or blank (timers and checks still run)."
 
 
 def hooks_on(paths: list[str]) -> str:
@@ -70,6 +70,20 @@ def hook_truncated(hook: str, left_out: int, group: str) -> str:
     return (
         f"The {hook} notification of group {_one_line(group)} left {left_out} alert(s) out (its max_alerts):"
         " they start no run. Fix: set max_alerts to 0 (all) in the webhook's configuration."
+    )
+
+
+def grafana_test_received(route: str | None, channel: str, flow: str) -> str:
+    return (
+        f"Grafana contact-point test received (route {route or 'default'}): its alerts start {flow} in {channel}."
+        " No run started for the test."
+    )
+
+
+def grafana_test_unrouted(route: str | None, problem: str) -> str:
+    return (
+        f"Grafana contact-point test received (route {route or 'default'}), but its alerts would start no run:"
+        f" {_one_line(problem)}. Fix: add a route or set DECISIONBOT_DEFAULT_CHANNEL."
     )
 
 

@@ -11,6 +11,11 @@ def rasa_bad_call(problem: str) -> str:
     return f"Bad action call: {problem.rstrip('.')}."
 
 
+def rasa_not_json(problem: str | None) -> str:
+    """Why an action call's body was not read (``problem``: what the parser said, if anything)."""
+    return f"the body is not JSON: {problem}" if problem else "the body is not JSON"
+
+
 def rasa_button_yes() -> str:
     return "Yes"
 

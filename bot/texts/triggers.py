@@ -116,10 +116,11 @@ def alert_group_title(first: str, more: int) -> str:
     return f"{first} (+{more} more)"
 
 
-def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int, budget: int) -> str:
-    """The alerts of a group's run, one line each (``alerts``: the first of ``count``), as many as
-    ``budget`` characters hold; the others counted."""
-    lines = [f"The {count} alerts of this group:"]
+def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int, budget: int, left_out: int = 0) -> str:
+    """The alerts of a group's run, one line each (``alerts``: the first of the ``count`` sent), as
+    many as ``budget`` characters hold; the others counted, and the ``left_out`` ones the sender's
+    max_alerts cut."""
+    lines = [f"The {count + left_out} alerts of this group:"]
     for a in alerts:
         told = ", ".join(f"{k}={v}" for k, v in a["labels"].items())
         threshold = f" (threshold {a['threshold']})" if a["threshold"] else ""
@@ -130,6 +131,8 @@ def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int, budget: in
         lines.append(line)
     if count > len(lines) - 1:
         lines.append(f"- and {count - (len(lines) - 1)} more")
+    if left_out:
+        lines.append(f"- and {left_out} more left out by max_alerts")
     return "\n".join(lines)
 
 

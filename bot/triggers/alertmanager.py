@@ -5,6 +5,7 @@ alert name), ``metric``, ``value``, ``threshold``, ``summary``, ``link`` (dashbo
 generator URL) and every URL by its own name. ``decision_*`` labels or annotations (flow,
 channel, facilitator, participants, owners, backup, route) go to ``data["decision"]`` for the
 router. The dedup key is the alert's fingerprint; a route may group by ``groupKey`` instead.
+``truncated_alerts`` counts the alerts of the notification its ``max_alerts`` left out.
 """
 
 from __future__ import annotations
@@ -47,8 +48,15 @@ def alerts(obj: Mapping[str, Any], source: str) -> list[Trigger]:
         "group_key": str(obj.get("groupKey") or ""),
         "group_status": group_status,
         "externalURL": obj.get("externalURL"),
+        "truncated_alerts": left_out(obj),
     }
     return [alert(need_object(a, f"alerts[{i}]"), f"alerts[{i}]", source, common) for i, a in enumerate(items)]
+
+
+def left_out(obj: Mapping[str, Any]) -> int:
+    """The alerts the sender's ``max_alerts`` left out of this notification (``truncatedAlerts``)."""
+    count = obj.get("truncatedAlerts")
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
 
 
 def alert(item: Mapping[str, Any], where: str, source: str, common: Mapping[str, Any]) -> Trigger:

@@ -3,17 +3,29 @@
 The body has Alertmanager's shape (see :mod:`bot.triggers.alertmanager`) plus, per alert,
 ``values`` (refId -> number), ``valueString``, ``dashboardURL``, ``panelURL`` and
 ``silenceURL``. The value prompts show is the ``value`` annotation, else the first of ``values``
-by refId; all of them are in ``values``. The dedup key is the alert's fingerprint.
+by refId (all of them are in ``values``), else the first number of ``valueString`` (Grafana
+8.x to 9.5 send only that: ``[ metric='' labels={} value=14151.33 ]``). The dedup key is the
+alert's fingerprint.
+
+A contact point's "Test" button posts Grafana's test alert (labels ``alertname=TestAlert``,
+``instance=Grafana``, annotation ``summary=Notification test``): :func:`is_test` tells it.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from bot import texts
 from bot.model import Trigger
 from bot.triggers import PayloadError, alertmanager
 from bot.triggers.alertmanager import need_object
+
+#: The labels of the alert Grafana's contact-point test sends (grafana/alerting, notify's
+#: newTestAlert), unless the tester gives their own.
+TEST_LABELS = {"alertname": "TestAlert", "instance": "Grafana"}
 
 
 def parse(body: Any) -> list[Trigger]:
@@ -33,12 +45,37 @@ def parse(body: Any) -> list[Trigger]:
             trigger.data["value"] = _number(numbers[sorted(numbers)[0]])
         if raw.get("valueString"):
             trigger.data["value_string"] = raw["valueString"]
+            if not trigger.data.get("value"):  # Grafana 8.x-9.5: no values, only this text
+                trigger.data["value"] = first_value(str(raw["valueString"]))
         if obj.get("orgId") is not None:
             trigger.data["org_id"] = obj["orgId"]
     return triggers
+
+
+#: One evaluation in ``valueString``: ``[ var='B' labels={instance=web-1} value=1.9 ]`` (8.x: ``metric=``).
+_EVALUATION = re.compile(r"labels=\{[^}]*\} value=([^\s\]]+)")
+
+
+def first_value(value_string: str) -> str:
+    """The first number ``valueString`` shows ('' when it shows none: ``value=null``, no data)."""
+    for found in _EVALUATION.finditer(value_string):
+        try:
+            number = float(found.group(1))
+        except ValueError:
+            continue
+        if math.isfinite(number):
+            return found.group(1)
+    return ""
 
 
 def _number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def is_test(triggers: Sequence[Trigger]) -> bool:
+    """Whether a body's alerts are Grafana's contact-point test (all of them: there is one)."""
+    return bool(triggers) and all(
+        all((t.data.get("labels") or {}).get(k) == v for k, v in TEST_LABELS.items()) for t in triggers
+    )

@@ -1,12 +1,13 @@
 """The trigger hooks on ``decisionbot serve``: ``POST /hooks/alertmanager``, ``/hooks/grafana``
 and ``/hooks/events``, and the job scheduler that keeps runs moving.
 
-Each hook wants ``Authorization: Bearer $DECISIONBOT_HOOK_TOKEN`` (401 without it; with the
-variable unset the hooks are not mounted). A malformed body gets 400 naming the problem, a body
-over the limit 413, a busy bot 503 (Alertmanager retries 5xx and drops 4xx); on every error
-nothing is stored. A good body is routed, the people it names by id are named by their channels
-(``naming``: 1.5 s at most), and it is admitted in one transaction: new runs start, repeats and
-resolutions join the open run of their dedup key.
+Each hook wants ``Authorization: Bearer $DECISIONBOT_HOOK_TOKEN`` (401 without it; the
+variable's surrounding whitespace is stripped, and unset or blank the hooks are not mounted). A
+malformed body gets 400 naming the problem, a body over the limit 413, a busy bot 503
+(Alertmanager retries 5xx and drops 4xx); on every error nothing is stored. A good body is
+routed, the people it names by id are named by their channels (``naming``: 1.5 s at most), and it
+is admitted in one transaction: new runs start, repeats and resolutions join the open run of their
+dedup key. Grafana's contact-point test (:func:`tested`) starts nothing: 200 ``{"test": true}``.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 
 
 def mount(app: web.Application, services: Services) -> None:
-    """The scheduler always; the hooks when DECISIONBOT_HOOK_TOKEN is set. A broken routes file,
-    checks file or DECISIONBOT_DEFAULT_CHANNEL stops the start either way (checks route too)."""
+    """The scheduler always; the hooks when DECISIONBOT_HOOK_TOKEN is set (its surrounding
+    whitespace stripped: no header can carry a token read with its file's newline; a token of
+    whitespace alone is unset). A broken routes file, checks file or DECISIONBOT_DEFAULT_CHANNEL
+    stops the start either way (checks route too)."""
     scheduler = Scheduler(services.dispatcher, services.env, notify=services.notify)
     scheduler.checks.config()  # a broken checks file stops the start, naming the check and the fix
     router = scheduler.checks.router
@@ -64,7 +67,7 @@ def mount(app: web.Application, services: Services) -> None:
     app[SCHEDULER] = scheduler
     app.on_startup.append(_start_scheduler)
     app.on_shutdown.append(_stop_scheduler)
-    token = services.env.get("DECISIONBOT_HOOK_TOKEN") or ""
+    token = (services.env.get("DECISIONBOT_HOOK_TOKEN") or "").strip()  # a file's or secret's "\n" goes
     if not token:
         log.warning(texts.hooks_off())
         return
@@ -107,13 +110,14 @@ async def receive(request: web.Request, name: str) -> web.Response:
 
 
 def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list[Admission]] | web.Response:
-    """Parse and route one body: its triggers and where they go, or the answer refusing it."""
+    """Parse and route one body: its triggers and where they go, or the answer to give at once
+    (refusing it, or to Grafana's contact-point test)."""
     try:
         payload = inbound_json.loads(body)
     except ValueError as exc:  # not JSON, NaN, a lone surrogate, nested too deeply
         return problem(400, texts.hook_bad_json(str(exc)))
-    left_out = payload.get("truncatedAlerts") if isinstance(payload, dict) else None
-    if isinstance(left_out, int) and not isinstance(left_out, bool) and left_out > 0:  # max_alerts cut the group
+    left_out = alertmanager.left_out(payload) if isinstance(payload, dict) else 0
+    if left_out:  # max_alerts cut the group
         log.warning(texts.hook_truncated(name, left_out, str(payload.get("groupKey") or "")))
     try:
         triggers = PARSERS[name](payload)
@@ -123,7 +127,23 @@ def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list
     except ConfigError as exc:
         log.error("%s", exc)
         return problem(500, str(exc))
+    if name == "grafana" and grafana.is_test(triggers):
+        return tested(len(triggers), admissions[0])
     return triggers, admissions
+
+
+def tested(received: int, admission: Admission) -> web.Response:
+    """Grafana's contact-point test: no run and nothing stored (a run would remind and escalate
+    for an alert that never fired); where the route's alerts go is answered and logged."""
+    conversation = admission.trigger.conversation
+    answer: dict[str, Any] = {"test": True, "received": received, "route": admission.route}
+    if conversation is None or admission.problem:
+        answer["problem"] = why = admission.problem or texts.no_channel()
+        log.warning(texts.grafana_test_unrouted(admission.route, why))
+    else:
+        answer.update(channel=str(conversation), flow=admission.trigger.flow)
+        log.info(texts.grafana_test_received(admission.route, str(conversation), admission.trigger.flow))
+    return web.json_response(answer)
 
 
 def admit(

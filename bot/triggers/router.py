@@ -167,7 +167,8 @@ class Router:
 
 def merge_groups(admissions: list[Admission], statuses: Sequence[str]) -> list[Admission]:
     """One admission per group key, where its first member was; the lead is the group's first
-    alert of the group's status (a firing group counts its firing alerts, as Alertmanager does)."""
+    alert of the group's status (a firing group counts its firing alerts, as Alertmanager does,
+    and the alerts its ``max_alerts`` left out, whose status the notification does not tell)."""
     members: dict[str, list[int]] = {}
     for i, admission in enumerate(admissions):
         if (key := admission.trigger.dedup_key or "").startswith("alertmanager:group:"):
@@ -180,19 +181,21 @@ def merge_groups(admissions: list[Admission], statuses: Sequence[str]) -> list[A
             continue
         counted = [m for m in group if statuses[m] == admission.trigger.status] or group
         lead = admissions[counted[0]]
+        left_out = int(lead.trigger.data.get("truncated_alerts") or 0) if key in members else 0
         if key in members:
-            lead.trigger.data.update(group_alerts([admissions[m].trigger for m in counted]))
-        if len(counted) > 1:
-            lead.trigger.title = texts.alert_group_title(lead.trigger.title, len(counted) - 1)
+            lead.trigger.data.update(group_alerts([admissions[m].trigger for m in counted], left_out))
+        if len(counted) + left_out > 1:
+            lead.trigger.title = texts.alert_group_title(lead.trigger.title, len(counted) - 1 + left_out)
         out.append(lead)
     return out
 
 
-def group_alerts(alerts: Sequence[Trigger]) -> dict[str, Any]:
+def group_alerts(alerts: Sequence[Trigger], left_out: int = 0) -> dict[str, Any]:
     """What a group's run shows of its alerts: ``alerts`` (the first ``GROUP_LISTED``, each with
     its title, metric, value, threshold, link and the labels that tell it from the others),
-    ``alert_count`` (all of them) and ``alert_list`` (them as text, as many as GROUP_LIST_CHARS
-    holds and the rest counted; empty for a lone alert).
+    ``alert_count`` (all of them, with the ``left_out`` ones the sender's max_alerts cut) and
+    ``alert_list`` (them as text, as many as GROUP_LIST_CHARS holds and the rest counted, those
+    left out said so; empty for a lone alert).
     Written on every notification of the group, so a repeat's event holds its latest alerts."""
     labels = [dict(a.data.get("labels") or {}) for a in alerts]
     shared = set.intersection(*(set(each.items()) for each in labels))
@@ -208,8 +211,9 @@ def group_alerts(alerts: Sequence[Trigger]) -> dict[str, Any]:
             **{k: _short(alert.data.get(k), 200) for k in ("metric", "value", "threshold", "link")},
             "labels": dict(telling),
         })  # fmt: skip
-    text = texts.alert_group_list(listed, len(alerts), GROUP_LIST_CHARS) if len(alerts) > 1 else ""
-    return {"alerts": listed, "alert_count": len(alerts), "alert_list": text}
+    count = len(alerts) + left_out
+    text = texts.alert_group_list(listed, len(alerts), GROUP_LIST_CHARS, left_out) if count > 1 else ""
+    return {"alerts": listed, "alert_count": count, "alert_list": text}
 
 
 def _short(value: Any, limit: int) -> str:

@@ -10,10 +10,12 @@ is delivered into the run's conversation. Needs tests/setup/triggers.sh.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,7 +52,7 @@ route:
   group_by: [alertname]
   group_wait: 1s
   group_interval: 1s
-  repeat_interval: 2s
+  repeat_interval: {repeat}
 receivers:
   - name: decisionbot
     webhook_configs:
@@ -58,7 +60,50 @@ receivers:
         send_resolved: true
         http_config:
           authorization: {{credentials: {token}}}
-"""
+{extra}"""
+
+
+@contextlib.asynccontextmanager
+async def alertmanager(
+    tmp_path: Path, flows: Path, env: dict[str, str], extra: str = "", repeat: str = "2s"
+) -> AsyncIterator[tuple[TestClient, str]]:
+    """The bot's server (``env``, with the hook token) and a real Alertmanager whose webhook posts
+    to it (``extra``: more lines of its webhook_configs entry): (the bot's client, the API's URL)."""
+    exe = binary()
+    client = TestClient(TestServer(create_app(tmp_path / "am.db", flows, env=env), host="127.0.0.1"))
+    await client.start_server()
+    am_port = free_port()
+    config = tmp_path / "alertmanager.yml"
+    config.write_text(CONFIG.format(port=client.server.port, token=TOKEN, repeat=repeat, extra=extra))
+    log = (tmp_path / "am.log").open("wb")
+    proc = subprocess.Popen(
+        [exe, f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
+         f"--web.listen-address=127.0.0.1:{am_port}", "--cluster.listen-address=", "--log.level=warn"],
+        stdout=subprocess.DEVNULL, stderr=log,
+    )  # fmt: skip
+    api = f"http://127.0.0.1:{am_port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                with contextlib.suppress(aiohttp.ClientConnectionError):
+                    async with http.get(f"{api}/-/ready") as resp:
+                        if resp.status == 200:
+                            break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError((tmp_path / "am.log").read_text())
+        yield client, api
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+        await client.close()
+
+
+async def inject(api: str, alerts: list[dict]) -> None:
+    """Alerts posted to Alertmanager's API, as Prometheus posts them."""
+    async with aiohttp.ClientSession() as http, http.post(f"{api}/api/v2/alerts", json=alerts) as resp:
+        assert resp.status == 200, await resp.text()
 
 
 async def until(predicate, what: str, timeout: float = 30.0) -> None:
@@ -83,73 +128,66 @@ def recorder():
 
 
 async def test_real_alertmanager_fires_repeats_and_resolves_into_one_run(tmp_path: Path, flows: Path, recorder) -> None:
-    exe = binary()
     env = {"DECISIONBOT_HOOK_TOKEN": TOKEN, "DECISIONBOT_DEFAULT_CHANNEL": "recorder:alerts", "RECORDER": "on"}
-    client = TestClient(TestServer(create_app(tmp_path / "am.db", flows, env=env), host="127.0.0.1"))
-    await client.start_server()
-    am_port = free_port()
-    config = tmp_path / "alertmanager.yml"
-    config.write_text(CONFIG.format(port=client.server.port, token=TOKEN))
-    log = (tmp_path / "am.log").open("wb")
-    proc = subprocess.Popen(
-        [exe, f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
-         f"--web.listen-address=127.0.0.1:{am_port}", "--cluster.listen-address=", "--log.level=warn"],
-        stdout=subprocess.DEVNULL, stderr=log,
-    )  # fmt: skip
-    api = f"http://127.0.0.1:{am_port}"
-    db = client.server.app[SERVICES].db
-    channel = client.server.app[CHANNELS]["recorder"]
+    async with alertmanager(tmp_path, flows, env) as (client, api):
+        db = client.server.app[SERVICES].db
+        channel = client.server.app[CHANNELS]["recorder"]
 
-    def one(sql: str):
-        return db.execute(sql).fetchone()
+        def one(sql: str):
+            return db.execute(sql).fetchone()
 
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(100):
-                try:
-                    async with http.get(f"{api}/-/ready") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError((tmp_path / "am.log").read_text())
-            alert = {
-                "labels": {"alertname": "CheckoutErrors", "severity": "critical", "decision_facilitator": "alice"},
-                "annotations": {"summary": "Checkout errors above 5%", "value": "7.3%", "threshold": "5%"},
-                "startsAt": stamp(datetime.now(UTC)),
-                "generatorURL": "http://prometheus.test/graph?g0.expr=checkout_errors",
-            }
-            async with http.post(f"{api}/api/v2/alerts", json=[alert]) as resp:
-                assert resp.status == 200, await resp.text()
-            await until(lambda: len(channel.sent) >= 1, "the first prompt")
-            assert channel.sent[0] == (
-                "recorder:alerts",
-                "alice",
-                "Checkout errors above 5%: CheckoutErrors is 7.3% (threshold 5%).\n"
-                "Details: http://prometheus.test/graph?g0.expr=checkout_errors\nWho takes this one?",
-            )
-            assert one("SELECT count(*), min(facilitator_id) FROM runs") == (1, "recorder:alice")
+        alert = {
+            "labels": {"alertname": "CheckoutErrors", "severity": "critical", "decision_facilitator": "alice"},
+            "annotations": {"summary": "Checkout errors above 5%", "value": "7.3%", "threshold": "5%"},
+            "startsAt": stamp(datetime.now(UTC)),
+            "generatorURL": "http://prometheus.test/graph?g0.expr=checkout_errors",
+        }
+        await inject(api, [alert])
+        await until(lambda: len(channel.sent) >= 1, "the first prompt")
+        assert channel.sent[0] == (
+            "recorder:alerts",
+            "alice",
+            "Checkout errors above 5%: CheckoutErrors is 7.3% (threshold 5%).\n"
+            "Details: http://prometheus.test/graph?g0.expr=checkout_errors\nWho takes this one?",
+        )
+        assert one("SELECT count(*), min(facilitator_id) FROM runs") == (1, "recorder:alice")
 
-            async with http.post(f"{api}/api/v2/alerts", json=[alert]) as resp:  # the same alert again
-                assert resp.status == 200
-            await until(lambda: one("SELECT repeat_count FROM events")[0] >= 1, "a repeat notification")
-            assert one("SELECT count(*) FROM runs") == (1,)
-            assert one("SELECT count(*) FROM events") == (1,)
+        await inject(api, [alert])  # the same alert again
+        await until(lambda: one("SELECT repeat_count FROM events")[0] >= 1, "a repeat notification")
+        assert one("SELECT count(*) FROM runs") == (1,)
+        assert one("SELECT count(*) FROM events") == (1,)
 
-            ended = {**alert, "endsAt": stamp(datetime.now(UTC) - timedelta(seconds=1))}
-            async with http.post(f"{api}/api/v2/alerts", json=[ended]) as resp:
-                assert resp.status == 200
-            await until(lambda: any(t.startswith("Resolved:") for *_, t in channel.sent), "the resolution")
+        await inject(api, [{**alert, "endsAt": stamp(datetime.now(UTC) - timedelta(seconds=1))}])
+        await until(lambda: any(t.startswith("Resolved:") for *_, t in channel.sent), "the resolution")
         resolved = [s for s in channel.sent if s[2].startswith("Resolved:")]
         assert resolved == [
             ("recorder:alerts", None, "Resolved: Checkout errors above 5%.")  # not "is now 7.3%"
         ]
         assert one("SELECT status, resolved_at IS NOT NULL, source FROM events") == ("resolved", 1, "alertmanager")
         assert one("SELECT count(*), min(status) FROM runs") == (1, "active")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-        await client.close()
+
+
+async def test_a_group_cut_by_max_alerts_counts_the_alerts_left_out(tmp_path: Path, flows: Path) -> None:
+    """Five alerts of one group fire; the webhook's ``max_alerts: 2`` sends two and
+    ``truncatedAlerts: 3``. The group's run (``dedup: group``) counts all five: its title says
+    "(+4 more)", its list "The 5 alerts of this group" and the three left out, ``alert_count`` is
+    5 (review-trigger-shapes: it said "(+1 more)" and "The 2 alerts")."""
+    (flows / "routes.yaml").write_text("routes:\n  - name: all\n    channel: console:alerts\n    dedup: group\n")
+    env = {"DECISIONBOT_HOOK_TOKEN": TOKEN, "DECISIONBOT_DEFAULT_CHANNEL": "console:alerts"}
+    async with alertmanager(tmp_path, flows, env, extra="        max_alerts: 2\n", repeat="1h") as (client, api):
+        now = stamp(datetime.now(UTC))
+        await inject(api, [
+            {"labels": {"alertname": "DiskFull", "instance": f"web-{i}"},
+             "annotations": {"summary": "Disk full", "value": f"{90 + i}%"}, "startsAt": now}
+            for i in range(5)
+        ])  # fmt: skip
+        db = client.server.app[SERVICES].db
+        await until(lambda: db.execute("SELECT count(*) FROM messages").fetchone()[0], "the first prompt")
+        [(title, count, left_out, prompt)] = db.execute(
+            "SELECT e.title, json_extract(r.context, '$.trigger.alert_count'),"
+            " json_extract(e.payload, '$.truncated_alerts'), m.text FROM events e, runs r, messages m"
+        ).fetchall()
+    assert (title, count, left_out) == ("Disk full (+4 more)", 5, 3)
+    shown = [line for line in prompt.splitlines() if line.startswith("- ")]
+    assert "The 5 alerts of this group:" in prompt and len(shown) == 3, prompt
+    assert shown[-1] == "- and 3 more left out by max_alerts", prompt

@@ -19,7 +19,7 @@ from bot.store.runs import RunRow
 from bot.triggers import checks
 from tests.triggers.conftest import Process
 from tests.triggers.test_checks import shop, write_checks
-from tests.triggers.test_hooks import AUTH, serve
+from tests.triggers.test_hooks import AUTH, post, serve
 from tests.triggers.test_timers import start
 
 
@@ -179,5 +179,25 @@ async def test_json_python_reads_but_the_ledger_cannot_store_is_a_400(tmp_path: 
         assert resp.status == 400 and named in (await resp.json())["error"]  # before: 200, then 503 for every repeat
         clean = await client.post("/hooks/events", json={"title": "drift", "dedup_key": "k"}, headers=AUTH)
         assert clean.status == 200 and (await clean.json())["started"]  # nothing was stored for the refused one
+    finally:
+        await client.close()
+
+
+async def test_a_number_too_large_for_a_float_is_a_400_naming_it_and_its_key_keeps_working(
+    tmp_path: Path, flows: Path
+) -> None:
+    """``1e400`` is valid JSON that Python reads as infinity; stored as ``Infinity``, SQLite's
+    json_patch refused it and every later notification of its dedup key got a 503, for ever.
+    Now it is a 400 naming the number, nothing is stored, and the key's repeats and resolution go
+    through (review-trigger-shapes)."""
+    client = await serve(tmp_path, flows)
+    try:
+        first = await post(client, "events", b'{"title": "drift", "dedup_key": "k", "data": {"psi": 1e400}}')
+        assert first == (400, {"error": "The body is not JSON: the number 1e400 is too large"
+                                        " (beyond about 1.8e308): send it as a string"})  # fmt: skip
+        fired = await post(client, "events", {"title": "drift", "dedup_key": "k"})
+        repeat = await post(client, "events", {"title": "drift", "dedup_key": "k"})
+        resolved = await post(client, "events", {"title": "drift", "dedup_key": "k", "status": "resolved"})
+        assert (fired[1]["started"], repeat[1]["repeats"], resolved[1]["resolved"]) == ([1], 1, 1)
     finally:
         await client.close()

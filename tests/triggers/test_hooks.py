@@ -303,3 +303,27 @@ def test_a_slack_channel_named_by_name_is_refused_saying_to_use_its_id(tmp_path:
         create_app(tmp_path / "h.db", flows, env={})
     (flows / "routes.yaml").write_text("routes:\n  - name: ops\n    channel: slack:C0123ABCD/1800000000.000100\n")
     create_app(tmp_path / "h.db", flows, env={"DECISIONBOT_DEFAULT_CHANNEL": "slack:G0PRIVATE"})  # IDs start
+
+
+@pytest.mark.parametrize("read", ["{}\n", " {}\r\n", "\t{} "])
+async def test_a_hook_token_read_with_its_files_newline_is_taken_without_it(tmp_path: Path, flows: Path, read) -> None:
+    """A token from a file or a Kubernetes secret often ends in a newline, which no header can
+    carry: every sender got 401, for ever, while the server logged "Trigger hooks on". Now the
+    token's surrounding whitespace is stripped at start (review-trigger-shapes)."""
+    client = await serve(tmp_path, flows, env={**ENV, "DECISIONBOT_HOOK_TOKEN": read.format(TOKEN)})
+    try:
+        assert (await post(client, "events", {"title": "x"}))[0] == 200
+    finally:
+        await client.close()
+
+
+async def test_a_hook_token_of_whitespace_alone_keeps_the_hooks_off(tmp_path: Path, flows: Path, caplog) -> None:
+    caplog.set_level(logging.WARNING)
+    client = await serve(tmp_path, flows, env={**ENV, "DECISIONBOT_HOOK_TOKEN": " \n"})
+    try:
+        assert (
+            await client.post("/hooks/events", json={"title": "x"}, headers={"Authorization": "Bearer "})
+        ).status == 404
+        assert "Trigger hooks are off: DECISIONBOT_HOOK_TOKEN is not set or blank" in caplog.text
+    finally:
+        await client.close()

@@ -1,0 +1,23 @@
+"""Why inbound JSON is refused, on every platform and hook (:mod:`bot.inbound_json`): each is the
+end of a 400's message."""
+
+from __future__ import annotations
+
+SHOWN = 40  # the characters of a number shown: a number may be any length
+
+
+def json_not_a_number(name: str) -> str:
+    return f"{name} is not a JSON number"
+
+
+def json_number_too_large(text: str) -> str:
+    shown = text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
+    return f"the number {shown} is too large (beyond about 1.8e308): send it as a string"
+
+
+def json_nested_too_deeply() -> str:
+    return "nested too deeply"
+
+
+def json_lone_surrogate() -> str:
+    return "a string holds a lone surrogate (an unpaired \\ud800-\\udfff escape)"

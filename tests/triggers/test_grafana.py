@@ -1,0 +1,94 @@
+"""Grafana's webhook through the real server: what Grafana versions send, and its contact point's
+"Test" button."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from tests.triggers.test_hooks import ENV, counts, post, rows, sample, serve
+
+#: The body Grafana's "Test" button posts (unified alerting, grafana/alerting's newTestAlert).
+TEST_ALERT = {
+    "receiver": "decisionbot",
+    "status": "firing",
+    "orgId": 1,
+    "alerts": [
+        {
+            "status": "firing",
+            "labels": {"alertname": "TestAlert", "instance": "Grafana"},
+            "annotations": {"summary": "Notification test"},
+            "startsAt": "2026-11-26T14:00:00Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "",
+            "fingerprint": "57c6d9296de2ad39",
+            "silenceURL": "https://grafana.example/alerting/silence/new?alertmanager=grafana",
+            "dashboardURL": "",
+            "panelURL": "",
+            "values": None,
+            "valueString": "[ metric='foo' labels={instance=bar} value=10 ]",
+        }
+    ],
+    "groupLabels": {"alertname": "TestAlert", "instance": "Grafana"},
+    "commonLabels": {"alertname": "TestAlert", "instance": "Grafana"},
+    "commonAnnotations": {"summary": "Notification test"},
+    "externalURL": "https://grafana.example/",
+    "version": "1",
+    "groupKey": "test-57c6d9296de2ad39-1764165600",
+    "truncatedAlerts": 0,
+    "title": "[FIRING:1] TestAlert Grafana ",
+    "state": "alerting",
+    "message": "**Firing**\n\nValue: [no value]\nLabels:\n - alertname = TestAlert\n - instance = Grafana\n",
+}
+
+
+async def test_grafana_9_value_string_is_the_value_prompts_show(tmp_path: Path, flows: Path) -> None:
+    """Grafana 8.x-9.5 send ``valueString`` only (no ``values``): the prompt shows its first
+    number (review-trigger-shapes: it said "is ?")."""
+    client = await serve(tmp_path, flows)
+    try:
+        body = sample("grafana_firing.json")
+        body["alerts"][0].pop("values")
+        body["alerts"][0]["labels"]["team"] = "shop"  # not the shipped routes' team
+        body["alerts"][0]["valueString"] = "[ metric='' labels={} value=1.9 ]"
+        assert (await post(client, "grafana", body))[1]["started"] == [1]
+        [(prompt,)] = rows(client, "SELECT text FROM messages")
+        assert prompt.startswith("Checkout conversion fell below 2.5%: Checkout conversion is 1.9 "), prompt
+        body["alerts"][0]["fingerprint"] = "nodata"  # a query with no data: no number to show
+        body["alerts"][0]["valueString"] = "[ var='B' labels={} value=null ]"
+        await post(client, "grafana", body)
+        assert rows(client, "SELECT json_extract(payload, '$.value') FROM events WHERE id = 2") == [("",)]
+    finally:
+        await client.close()
+
+
+async def test_grafanas_test_button_starts_no_run_and_says_where_alerts_go(tmp_path: Path, flows: Path, caplog) -> None:
+    """The contact point's "Test" button posts a test alert; it started a real metric_breach run
+    (reminders, escalation). Now nothing is stored and the answer (and an INFO line) says where
+    the route's alerts start their decisions."""
+    caplog.set_level(logging.INFO, logger="decisionbot.hooks")
+    client = await serve(tmp_path, flows)
+    try:
+        before = counts(client)
+        assert await post(client, "grafana", TEST_ALERT) == (
+            200,
+            {"test": True, "received": 1, "route": "default", "channel": "console:alerts", "flow": "metric_breach"},
+        )
+        assert counts(client) == before
+        assert "Grafana contact-point test received (route default): its alerts start metric_breach in" in caplog.text
+        real = sample("grafana_firing.json")  # a real alert still starts its run
+        real["alerts"][0]["labels"]["team"] = "shop"
+        assert (await post(client, "grafana", real))[1]["started"] == [1]
+    finally:
+        await client.close()
+
+
+async def test_grafanas_test_button_with_nowhere_to_go_says_why(tmp_path: Path, flows: Path, caplog) -> None:
+    client = await serve(tmp_path, flows, env={"DECISIONBOT_HOOK_TOKEN": ENV["DECISIONBOT_HOOK_TOKEN"]})
+    try:
+        status, answer = await post(client, "grafana", TEST_ALERT)
+        assert (status, answer["test"]) == (200, True) and answer["problem"].startswith("no channel to post in")
+        assert "but its alerts would start no run" in caplog.text
+        assert counts(client)["events"] == 0
+    finally:
+        await client.close()
