@@ -37,14 +37,13 @@ def test_start_responds_with_the_first_prompt(server: Server) -> None:
     run_id = body["events"][0]["value"]
     assert body["events"] == [slot("decision_run", run_id)]
     assert texts(body) == [f"Started run {run_id} (post_meeting).", "What was decided in Weekly sync?"]
-    assert body["responses"][1]["custom"] == {
-        "decisionbot": {
-            "run": run_id,
-            "step": "decision",
-            "kind": "prompt",
-            "expects": {"type": "text", "optional": False},
-        }
+    assert body["responses"][1]["decisionbot"] == {  # kept out of what Rasa's channels show
+        "run": run_id,
+        "step": "decision",
+        "kind": "prompt",
+        "expects": {"type": "text", "optional": False},
     }
+    assert body["responses"][1]["custom"] == {}
     row = server.sql("SELECT channel, conversation, facilitator_id, state, status FROM runs WHERE id = ?", run_id)
     assert row == [("rasa", "rasa:s_start", "rasa:s_start", "decision", "active")]
     roles = json.loads(server.sql("SELECT context FROM runs WHERE id = ?", run_id)[0][0])["roles"]
@@ -279,7 +278,9 @@ def test_validate_decision_form_uses_the_engine_parsers(server: Server) -> None:
     assert re.fullmatch(  # the example: a December 31st the bot takes today (real clock)
         r"I can't read that as a date\. Try 'next Friday', 'in 2 weeks', 'end of month' or 20\d\d-12-31\.", said[0]
     ), said[0]
-    assert said[1:] == ["I don't know 'zed'. Name a participant (bob, henry), say 'me', or @mention someone."]
+    assert said[1:] == [
+        "I don't know 'zed'. Name a participant (bob, henry), say 'me', or give their sender id as @id."
+    ]
     assert bad["events"] == [slot("decision_due", None), slot("decision_owner", None), slot("decision_owner_id", None)]
     today = datetime.now(UTC).date().isoformat()
     _, early = server.post(form_call("henry", "2000-01-01", "@zoe"))

@@ -274,7 +274,7 @@ class ValidateDecisionForm(FormValidationAction):
         try:
             due = parse_date(_slot_text(value), ctx, not_before=ctx.today)
         except AnswerError as exc:
-            out.utter_message(text=texts.answer_error(exc.code, exc.params))
+            out.utter_message(text=texts.answer_error(exc.code, exc.params, rr.CHANNEL))
             return {"decision_due": None}
         return {"decision_due": due.isoformat()}
 
@@ -285,7 +285,7 @@ class ValidateDecisionForm(FormValidationAction):
         try:
             owner = parse_person(_slot_text(value), ctx)
         except AnswerError as exc:
-            out.utter_message(text=texts.answer_error(exc.code, exc.params))
+            out.utter_message(text=texts.answer_error(exc.code, exc.params, rr.CHANNEL))
             return {"decision_owner": None, "decision_owner_id": None}
         return {"decision_owner": owner.name, "decision_owner_id": owner.id}
 

@@ -20,6 +20,10 @@ from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 
 CHANNEL = "rasa"
 _MENTION = re.compile(r"(?<![^\s,;])@([\w.\-]+)")
+#: A person in Slack's markup, as Rasa's Slack connector passes the text on: <@U0BOB>, <@U0BOB|bob>.
+_SLACK_PERSON = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")
+#: A Teams mention, as Rasa's Bot Framework connector passes the text on: <at>Bob Smith</at>.
+_TEAMS_PERSON = re.compile(r"<at>([^<]+)</at>")
 
 
 class BadCall(ValueError):
@@ -96,18 +100,31 @@ def conversation_of(sender_id: str) -> ConversationKey:
     return ConversationKey(CHANNEL, sender_id.replace("%", "%25").replace("/", "%2F"))
 
 
+def _sender(text: str) -> tuple[str, str | None]:
+    """A sender id as written, and its label: ``<@U0BOB|bob>`` (Slack's markup, which Rasa's Slack
+    connector passes on) is ``U0BOB`` labelled ``bob``; ``@bob`` and ``bob`` are ``bob``."""
+    text = text.strip()
+    slack = _SLACK_PERSON.fullmatch(text)
+    if slack:
+        return slack[1], (slack[2] or "").strip() or None
+    return text.removeprefix("@"), None
+
+
 def participants(value: Any) -> list[Actor]:
-    """Slot ``decision_participants``: a list or a comma-separated string of sender ids, or a list
-    of ``{"id", "name"}`` objects. Raises BadCall naming an entry that is not an id."""
+    """Slot ``decision_participants``: a list or a comma-separated string of sender ids (``bob``,
+    ``@bob``, Slack's ``<@U0BOB>``), or a list of ``{"id", "name"}`` objects. Raises BadCall naming
+    an entry that is not an id."""
     if value is not None and not isinstance(value, str | list | tuple):
         raise BadCall(texts.rasa_bad_participant(str(value)))
     entries = value.split(",") if isinstance(value, str) else list(value or [])
     found: dict[str, Actor] = {}
     for entry in entries:
         if isinstance(entry, Mapping) and entry.get("id"):
-            sender, name = str(entry["id"]), str(entry.get("name") or entry["id"])
+            sender, label = _sender(str(entry["id"]))
+            name = str(entry.get("name") or label or sender)
         else:
-            sender = name = str(entry).strip().removeprefix("@")
+            sender, label = _sender(str(entry))
+            name = label or sender
         if not sender:
             continue
         if any(ch.isspace() for ch in sender):
@@ -117,12 +134,23 @@ def participants(value: Any) -> list[Actor]:
 
 
 def mentions(text: str, known: list[Actor]) -> dict[str, Actor]:
-    """``@id`` tokens: a known participant with that sender id, else the sender id itself."""
+    """The people ``text`` names, by the token naming them. ``@id``, and Slack's ``<@ID>`` or
+    ``<@ID|label>`` (Rasa's Slack connector passes the text on as Slack wrote it, and its sender ids
+    are Slack's user ids): a known participant with that sender id, else the sender id itself.
+    Teams' ``<at>Name</at>`` (Rasa's Bot Framework connector): the one known participant of that
+    name; no one else, a name being no sender id."""
     by_id = {a.platform_id.casefold(): a for a in known}
     out: dict[str, Actor] = {}
     for handle in _MENTION.findall(text):
         handle = handle.rstrip(".,;:!?")
         out[f"@{handle}"] = by_id.get(handle.casefold()) or Actor(f"{CHANNEL}:{handle}", handle)
+    for token in _SLACK_PERSON.finditer(text):
+        sender, label = _sender(token[0])
+        out[token[0]] = by_id.get(sender.casefold()) or Actor(f"{CHANNEL}:{sender}", label or sender)
+    for token in _TEAMS_PERSON.finditer(text):
+        named = {a.id: a for a in known if a.name.casefold() == token[1].strip().casefold()}
+        if len(named) == 1:
+            out[token[0]] = next(iter(named.values()))
     return out
 
 
@@ -144,9 +172,12 @@ def buttons(expects: Mapping[str, Any] | None) -> list[dict[str, str]]:
 
 
 def response(reply: Reply) -> dict[str, Any]:
-    """The keyword arguments of ``CollectingDispatcher.utter_message`` for one reply."""
+    """The keyword arguments of ``CollectingDispatcher.utter_message`` for one reply. The run, step,
+    kind and expectation go in a key of their own, ``decisionbot``: Rasa keeps a key it does not
+    know in the bot utterance's metadata, which no channel shows, whereas ``custom`` (``json_message``)
+    is sent to the person as a message of its own (raw JSON on text channels)."""
     meta = {"run": reply.run_id, "step": reply.step, "kind": reply.kind, "expects": reply.expects}
-    return {"text": reply.text, "buttons": buttons(reply.expects), "json_message": {"decisionbot": meta}}
+    return {"text": reply.text, "buttons": buttons(reply.expects), "decisionbot": meta}
 
 
 def pending_for(db: Database, actor: Actor, conversation: ConversationKey) -> list[Queued]:

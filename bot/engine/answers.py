@@ -239,6 +239,18 @@ def _by_id(actor_id: str, pool: Sequence[Actor], name: str | None = None) -> Act
     return Actor(actor_id, name or actor_id.split(":", 1)[1])
 
 
+def _by_neutral_id(raw: str, pool: Sequence[Actor]) -> Actor:
+    """Text shaped as a neutral id: the known person of that id (``slack:U0BOB``); else the one
+    known person whose platform id it is, for a platform whose ids have that shape (a Rasa
+    sender relayed from Twilio, ``whatsapp:+14155550002``, is ``rasa:whatsapp:+14155550002``);
+    else the person of that id."""
+    if not any(actor.id.casefold() == raw.casefold() for actor in pool):
+        found = _one([actor for actor in pool if actor.platform_id == raw], raw)
+        if found:
+            return found
+    return _by_id(raw, pool)
+
+
 def _by_mention(raw: str, ctx: ParseContext, pool: Sequence[Actor]) -> Actor | None:
     if raw in ctx.mentions:
         return ctx.mentions[raw]
@@ -278,5 +290,5 @@ def parse_person(text: str, ctx: ParseContext) -> Actor:
     if found:
         return found
     if _NEUTRAL_ID.fullmatch(raw):
-        return _by_id(raw, pool)
+        return _by_neutral_id(raw, pool)
     return _by_name(raw, ctx, pool)

@@ -55,7 +55,7 @@ class Corrections(TurnBase):
         try:
             value = questions.parse(q, command.value or "", self.pctx(actor))
         except AnswerError as error:
-            self.say(texts.answer_error(error.code, error.params), to=actor, kind="error")
+            self.say(texts.answer_error(error.code, error.params, self.conversation.channel), to=actor, kind="error")
             return
         old = self._set_slot(slot, value)
         self._record(slot, actor, value, command.value or "", "correction")

@@ -197,7 +197,7 @@ class Turn(Corrections, GoingBack):
         self.out.inbound_kind = "invalid"
         prompt.fails += 1
         if prompt.fails < step.max_failures:
-            self.say(texts.answer_error(error.code, error.params), to=actor, kind="error")
+            self.say(texts.answer_error(error.code, error.params, self.conversation.channel), to=actor, kind="error")
             return
         prompt.fails = 0
         if step.on_fail == "skip" and q.optional:
@@ -325,7 +325,7 @@ class Turn(Corrections, GoingBack):
         try:
             yes = questions.parse(Question(id="confirm", ask="", type="yes_no"), text, self.pctx(actor))
         except AnswerError as error:
-            self.say(texts.answer_error(error.code, error.params), to=actor, kind="error")
+            self.say(texts.answer_error(error.code, error.params, self.conversation.channel), to=actor, kind="error")
             return
         self.ctx.confirm = None
         if yes:

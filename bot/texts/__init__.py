@@ -5,6 +5,7 @@ One module per area; ``from bot import texts`` gives them all: ``texts.cannot_sk
 """
 
 from bot.texts.analytics import *  # noqa: F403
+from bot.texts.answers import *  # noqa: F403
 from bot.texts.chat import *  # noqa: F403
 from bot.texts.cli import *  # noqa: F403
 from bot.texts.delivery import *  # noqa: F403

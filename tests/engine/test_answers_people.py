@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import texts
 from bot.engine.answers import parse_person
 from bot.model import Actor
 from tests.engine.test_answers import ALICE, BOB, BOBBY, CAROL, DAVE, error_of, make_ctx
@@ -100,3 +101,24 @@ def test_person_unknown_on_slack():
 @pytest.mark.parametrize(("text", "code"), [("", "empty"), ("@", "empty")])
 def test_person_empty(text, code):
     assert error_of(parse_person, text, make_ctx(people=PEOPLE)).code == code
+
+
+def test_person_whose_platform_id_is_the_whole_text():
+    """A sender id shaped as a neutral id (Twilio's, through Rasa) names the known person with that
+    platform id, not a person of a channel the bot has none of; a known id still comes first."""
+    wendy = Actor("rasa:whatsapp:+14155550002", "Wendy")
+    ctx = make_ctx(people=(*PEOPLE, wendy), channel="rasa")
+    assert parse_person("whatsapp:+14155550002", ctx) == wendy
+    assert parse_person("rasa:whatsapp:+14155550002", ctx) == wendy
+    assert parse_person("whatsapp:+14155550009", ctx) == Actor("whatsapp:+14155550009", "+14155550009")
+    shadow = Actor("rasa:slack:U0DAVE", "Not Dave")
+    assert parse_person("slack:U0DAVE", make_ctx(people=(*PEOPLE, shadow))) == DAVE
+
+
+def test_person_unknown_through_rasa_says_what_works_there():
+    params = {"name": "<at>Zed</at>", "known": ["bob", "alice"]}
+    assert texts.answer_error("person_unknown", params, "rasa") == (
+        "I don't know '<at>Zed</at>'. Name a participant (bob, alice), say 'me', or give their sender id as @id."
+    )
+    for channel in ("slack", "teams", "console", None):
+        assert texts.answer_error("person_unknown", params, channel).endswith("say 'me', or @mention someone.")
