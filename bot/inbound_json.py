@@ -13,8 +13,10 @@ from typing import Any
 
 from bot import texts
 
-#: Only a JSON escape of a surrogate (\ud800-\udfff) can put a lone one in the text read.
+#: Once the bytes are strict UTF-8, only a JSON escape of a surrogate (\ud800-\udfff) can put a lone one in the text read.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+#: A surrogate's own UTF-8 bytes (ED A0 80 - ED BF BF), which strict UTF-8 refuses.
+_RAW_SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")
 
 
 def _refuse_constant(name: str) -> Any:
@@ -30,9 +32,16 @@ def _finite(text: str) -> float:
 
 
 def loads(body: bytes) -> Any:
-    """``body`` parsed; ValueError naming what is wrong with it."""
+    """``body`` parsed; ValueError naming what is wrong with it. The bytes are decoded strictly
+    first: ``json.loads`` given bytes decodes UTF-8 with ``surrogatepass``, which lets the raw bytes
+    of a lone surrogate (ED A0 80) through."""
     try:
-        value = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite)
+        text = body.decode(json.detect_encoding(body))
+    except UnicodeDecodeError as exc:
+        surrogate = _RAW_SURROGATE.match(body, exc.start) is not None
+        raise ValueError(texts.json_lone_surrogate() if surrogate else texts.json_not_text(str(exc))) from None
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except RecursionError:
         raise ValueError(texts.json_nested_too_deeply()) from None
     if _SURROGATE_ESCAPE.search(body):  # rare (emoji escaped as pairs): checked only then

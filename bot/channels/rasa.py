@@ -272,7 +272,7 @@ class ValidateDecisionForm(FormValidationAction):
     ) -> dict[str, Any]:
         ctx, _ = self._context(tracker)
         try:
-            due = parse_date(_slot_text(value), ctx, not_before=ctx.today)
+            due = parse_date(rr.slot_text(value), ctx, not_before=ctx.today)
         except AnswerError as exc:
             out.utter_message(text=texts.answer_error(exc.code, exc.params, rr.CHANNEL))
             return {"decision_due": None}
@@ -283,18 +283,11 @@ class ValidateDecisionForm(FormValidationAction):
     ) -> dict[str, Any]:
         ctx, _ = self._context(tracker)
         try:
-            owner = parse_person(_slot_text(value), ctx)
+            owner = parse_person(rr.slot_text(value), ctx)
         except AnswerError as exc:
             out.utter_message(text=texts.answer_error(exc.code, exc.params, rr.CHANNEL))
             return {"decision_owner": None, "decision_owner_id": None}
         return {"decision_owner": owner.name, "decision_owner_id": owner.id}
-
-
-def _slot_text(value: Any) -> str:
-    """A slot value as typed text: entity extractors may give a list; the first item counts."""
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return "" if value is None else str(value)
 
 
 # --- the server: rasa-sdk's, with action calls checked at the edge ------------------------------
@@ -321,13 +314,20 @@ def token_matches(token: str, given: list[str] | None) -> bool:
     return len(found) == 1 and hmac.compare_digest(found[0].encode(), token.encode())
 
 
-def _decoded(request: Any) -> Any:
-    """The body as rasa-sdk reads it (inflated when deflated), parsed as every inbound body is
-    (:mod:`bot.inbound_json`: a ValueError naming NaN, a number too large, a lone surrogate); the
-    plain parse is handed to Sanic, so rasa-sdk reads the same value without parsing again."""
+def _inflated(request: Any) -> bytes:
+    """The body as rasa-sdk reads it: inflated when Rasa deflated it (zlib.error when it is not)."""
     if request.headers.get("Content-Encoding") == "deflate":
-        return inbound_json.loads(zlib.decompress(request.body))
-    request.parsed_json = call = inbound_json.loads(request.body)
+        return zlib.decompress(request.body)
+    return bytes(request.body)
+
+
+def _decoded(request: Any, body: bytes) -> Any:
+    """``body`` (:func:`_inflated`) parsed as every inbound body is (:mod:`bot.inbound_json`: a
+    ValueError naming NaN, a number too large, a lone surrogate); a plain body's parse is handed
+    to Sanic, so rasa-sdk reads the same value without parsing again."""
+    call = inbound_json.loads(body)
+    if request.headers.get("Content-Encoding") != "deflate":
+        request.parsed_json = call
     return call
 
 
@@ -357,14 +357,16 @@ def build_app(executor: Any) -> Any:
     async def refuse_bad_calls(request: Any) -> Any:
         if token and request.path != "/health" and not token_matches(token, request.args.getlist("token")):
             return response.json({"error": texts.rasa_bad_token(), "action_name": None}, status=401)
-        if request.method != "POST" or request.path != "/webhook":
+        if request.method != "POST" or request.path.rstrip("/") != "/webhook":  # rasa-sdk serves /webhook/ too
             return None
         try:
-            found = refusal(_decoded(request))
-        except ValueError as exc:  # not JSON, NaN, a number too large, a lone surrogate, nested too deeply
-            found = (rr.action_named(request.body), texts.rasa_not_json(str(exc)))
+            body = _inflated(request)
         except zlib.error:  # "deflated" but not
-            found = (None, texts.rasa_not_json(None))
+            return response.json({"error": texts.rasa_bad_call(texts.rasa_not_json(None)), "action_name": None}, 400)
+        try:
+            found = refusal(_decoded(request, body))
+        except ValueError as exc:  # not JSON, NaN, a number too large, a lone surrogate, nested too deeply
+            found = (rr.action_named(body), texts.rasa_not_json(str(exc)))
         if found is None:
             return None
         name, problem = found

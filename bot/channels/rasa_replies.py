@@ -19,7 +19,8 @@ from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 
 CHANNEL = "rasa"
-_MENTION = re.compile(r"(?<![^\s,;])@([\w.\-]+)")
+#: ``@id``: sender ids behind Rasa may hold ``:``, ``+`` and ``@`` (``@29:1abc``, ``@whatsapp:+1415...``).
+_MENTION = re.compile(r"(?<![^\s,;])@([\w.\-:+@]+)")
 #: A person in Slack's markup, as Rasa's Slack connector passes the text on: <@U0BOB>, <@U0BOB|bob>.
 _SLACK_PERSON = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")
 #: A Teams mention, as Rasa's Bot Framework connector passes the text on: <at>Bob Smith</at>.
@@ -44,6 +45,13 @@ def call_problem(call: Any, *, needs_text: bool = False) -> str | None:
     if call.get("domain") is not None and not isinstance(call["domain"], Mapping):
         return "domain must be an object"
     return tracker_problem(call["tracker"], needs_text=needs_text)
+
+
+def slot_text(value: Any) -> str:
+    """A slot value as typed text: entity extractors may give a list; the first item counts."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return "" if value is None else str(value)
 
 
 def action_named(body: bytes) -> str | None:

@@ -69,7 +69,8 @@ def hook_db_busy(problem: str) -> str:
 def hook_truncated(hook: str, left_out: int, group: str) -> str:
     return (
         f"The {hook} notification of group {_one_line(group)} left {left_out} alert(s) out (its max_alerts):"
-        " they start no run. Fix: set max_alerts to 0 (all) in the webhook's configuration."
+        " they start no run of their own (a route with dedup: group counts them in its run). Fix: set"
+        " max_alerts to 0 (all) in the webhook's configuration."
     )
 
 

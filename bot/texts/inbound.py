@@ -19,5 +19,9 @@ def json_nested_too_deeply() -> str:
     return "nested too deeply"
 
 
+def json_not_text(reason: str) -> str:
+    return f"the body is not UTF-8 text ({reason})"
+
+
 def json_lone_surrogate() -> str:
     return "a string holds a lone surrogate (an unpaired \\ud800-\\udfff escape)"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from bot import texts
@@ -53,7 +52,9 @@ def parse(body: Any) -> list[Trigger]:
 
 
 #: One evaluation in ``valueString``: ``[ var='B' labels={instance=web-1} value=1.9 ]`` (8.x: ``metric=``).
-_EVALUATION = re.compile(r"labels=\{[^}]*\} value=([^\s\]]+)")
+#: Grafana prints label values unquoted, braces and all (``handler=/items/{id}``): the labels end
+#: at the first ``} value=``.
+_EVALUATION = re.compile(r"labels=\{.*?\} value=([^\s\]]+)")
 
 
 def first_value(value_string: str) -> str:
@@ -74,8 +75,17 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def is_test(triggers: Sequence[Trigger]) -> bool:
-    """Whether a body's alerts are Grafana's contact-point test (all of them: there is one)."""
-    return bool(triggers) and all(
-        all((t.data.get("labels") or {}).get(k) == v for k, v in TEST_LABELS.items()) for t in triggers
-    )
+def is_test(body: Any) -> bool:
+    """Whether a body is Grafana's contact-point test: its alerts carry the test's labels and none
+    comes from a rule (Grafana 9-11 give every Grafana-managed alert a ``grafana_folder`` label and
+    a ``ruleUID``; a real rule named TestAlert is not the test)."""
+    alerts = body.get("alerts") if isinstance(body, dict) else None
+    if not isinstance(alerts, list) or not alerts:
+        return False
+    for alert in alerts:
+        labels = alert.get("labels") if isinstance(alert, dict) else None
+        if not isinstance(labels, dict) or any(labels.get(k) != v for k, v in TEST_LABELS.items()):
+            return False
+        if "grafana_folder" in labels or alert.get("ruleUID"):
+            return False
+    return True

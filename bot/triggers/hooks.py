@@ -127,7 +127,7 @@ def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list
     except ConfigError as exc:
         log.error("%s", exc)
         return problem(500, str(exc))
-    if name == "grafana" and grafana.is_test(triggers):
+    if name == "grafana" and grafana.is_test(payload):
         return tested(len(triggers), admissions[0])
     return triggers, admissions
 

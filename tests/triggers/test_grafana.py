@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from pathlib import Path
 
@@ -90,5 +91,42 @@ async def test_grafanas_test_button_with_nowhere_to_go_says_why(tmp_path: Path, 
         assert (status, answer["test"]) == (200, True) and answer["problem"].startswith("no channel to post in")
         assert "but its alerts would start no run" in caplog.text
         assert counts(client)["events"] == 0
+    finally:
+        await client.close()
+
+
+async def test_grafana_value_string_whose_label_holds_a_brace_still_gives_the_value(
+    tmp_path: Path, flows: Path
+) -> None:
+    """Grafana 8.x-9.5 print labels unquoted: an HTTP route label such as handler=/items/{id}
+    (FastAPI, Spring...) puts a '}' inside labels={...}; the value must still be read."""
+    client = await serve(tmp_path, flows)
+    try:
+        body = sample("grafana_firing.json")
+        body["alerts"][0].pop("values")
+        body["alerts"][0]["labels"]["team"] = "shop"
+        body["alerts"][0]["valueString"] = "[ var='B' labels={handler=/items/{item_id}} value=1.9 ]"
+        assert (await post(client, "grafana", body))[1]["started"] == [1]
+        [(prompt,)] = rows(client, "SELECT text FROM messages")
+        assert prompt.startswith("Checkout conversion fell below 2.5%: Checkout conversion is 1.9 "), prompt
+    finally:
+        await client.close()
+
+
+async def test_a_real_grafana_alert_named_testalert_starts_its_run(tmp_path: Path, flows: Path) -> None:
+    """A real Grafana-managed alert (Grafana 9-11 add grafana_folder and ruleUID to every one) whose
+    rule is named TestAlert with a label instance=Grafana is not the contact point's test: its own
+    summary, folder and rule. It must start a run, not be answered {"test": true} and dropped."""
+    client = await serve(tmp_path, flows)
+    try:
+        real = copy.deepcopy(TEST_ALERT)
+        alert = real["alerts"][0]
+        alert["labels"] = {"alertname": "TestAlert", "grafana_folder": "Platform", "instance": "Grafana"}
+        alert["annotations"] = {"summary": "Grafana is not answering"}
+        alert["ruleUID"] = "c8f1b0a2"
+        alert["values"] = {"B": 0}
+        status, answer = await post(client, "grafana", real)
+        assert (status, answer.get("test"), answer.get("started")) == (200, None, [1]), answer
+        assert counts(client)["runs"] == 1
     finally:
         await client.close()

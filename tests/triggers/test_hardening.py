@@ -201,3 +201,16 @@ async def test_a_number_too_large_for_a_float_is_a_400_naming_it_and_its_key_kee
         assert (fired[1]["started"], repeat[1]["repeats"], resolved[1]["resolved"]) == ([1], 1, 1)
     finally:
         await client.close()
+
+
+async def test_a_lone_surrogate_sent_as_raw_utf8_bytes_is_a_400_too(tmp_path: Path, flows: Path) -> None:
+    """bot.inbound_json promises no lone surrogate; it checks only the \\ud800 escape, but Python's
+    json reads bytes with 'surrogatepass', so the raw bytes ED A0 80 give one too."""
+    client = await serve(tmp_path, flows)
+    try:
+        status, answer = await post(client, "events", b'{"title": "drift \xed\xa0\x80", "dedup_key": "k"}')
+        assert status == 400 and "lone surrogate" in answer["error"], (status, answer)
+        fired = await post(client, "events", {"title": "drift", "dedup_key": "k"})
+        assert fired[1]["started"] == [1], fired
+    finally:
+        await client.close()
