@@ -15,14 +15,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot import texts
+from bot.engine.answers import SLACK_MENTION
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 
 CHANNEL = "rasa"
 #: ``@id``: sender ids behind Rasa may hold ``:``, ``+`` and ``@`` (``@29:1abc``, ``@whatsapp:+1415...``).
 _MENTION = re.compile(r"(?<![^\s,;])@([\w.\-:+@]+)")
-#: A person in Slack's markup, as Rasa's Slack connector passes the text on: <@U0BOB>, <@U0BOB|bob>.
-_SLACK_PERSON = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")
 #: A Teams mention, as Rasa's Bot Framework connector passes the text on: <at>Bob Smith</at>.
 _TEAMS_PERSON = re.compile(r"<at>([^<]+)</at>")
 
@@ -112,7 +111,7 @@ def _sender(text: str) -> tuple[str, str | None]:
     """A sender id as written, and its label: ``<@U0BOB|bob>`` (Slack's markup, which Rasa's Slack
     connector passes on) is ``U0BOB`` labelled ``bob``; ``@bob`` and ``bob`` are ``bob``."""
     text = text.strip()
-    slack = _SLACK_PERSON.fullmatch(text)
+    slack = SLACK_MENTION.fullmatch(text)
     if slack:
         return slack[1], (slack[2] or "").strip() or None
     return text.removeprefix("@"), None
@@ -152,7 +151,7 @@ def mentions(text: str, known: list[Actor]) -> dict[str, Actor]:
     for handle in _MENTION.findall(text):
         handle = handle.rstrip(".,;:!?")
         out[f"@{handle}"] = by_id.get(handle.casefold()) or Actor(f"{CHANNEL}:{handle}", handle)
-    for token in _SLACK_PERSON.finditer(text):
+    for token in SLACK_MENTION.finditer(text):
         sender, label = _sender(token[0])
         out[token[0]] = by_id.get(sender.casefold()) or Actor(f"{CHANNEL}:{sender}", label or sender)
     for token in _TEAMS_PERSON.finditer(text):

@@ -269,8 +269,7 @@ class TeamsChannel(Channel):
         once what the request wrote is committed (a lost commit answers 503 and Teams sends the
         activity again, so the answer goes out once), retrying 429, 5xx and network errors."""
         assert self.connector is not None
-        base = {"type": "message", "from": inbound.bot, "conversation": {"id": inbound.conversation_id}}
-        said = [{**base, "text": cards.markdown(part), "textFormat": "markdown"} for part in cards.text_parts(text)]
+        said = cards.text_messages(inbound.bot, inbound.conversation_id, text)
         self._spawn(self._say_later(inbound.service_url, inbound.conversation_id, reply_to, said))
 
     async def _say_later(self, service_url: str, conversation: str, reply_to: str | None, said: list[dict]) -> None:

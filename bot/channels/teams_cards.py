@@ -94,6 +94,13 @@ def text_parts(text: str) -> list[str]:
     return long_text.split(text, TEXT_ROOM, text_cost)
 
 
+def text_messages(bot: Mapping[str, Any], conversation_id: str, text: str) -> list[dict[str, Any]]:
+    """``text`` as the message activities the bot posts in ``conversation_id``: markdown, in the
+    parts that each fit a message (a command's answer, said off the outbox)."""
+    base = {"type": "message", "from": dict(bot), "conversation": {"id": conversation_id}}
+    return [{**base, "text": markdown(part), "textFormat": "markdown"} for part in text_parts(text)]
+
+
 def utf16_size(payload: Any) -> int:
     """The size Teams holds an activity to: its JSON, as UTF-16."""
     return len(json.dumps(payload, ensure_ascii=False).encode("utf-16-le"))

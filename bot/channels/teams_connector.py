@@ -103,9 +103,9 @@ class Connector:
 
     async def say(
         self, service_url: str, conversation_id: str, reply_to: str | None, activity: dict[str, Any], tries: int
-    ) -> None:
+    ) -> bool:
         """Post ``activity`` (in reply to ``reply_to`` when given), retrying 429, 5xx and network
-        errors up to ``tries`` times; a last refusal is logged, not raised: nothing waits on it."""
+        errors up to ``tries`` times; a last refusal is logged, not raised: whether it was posted."""
 
         async def post() -> None:
             if reply_to:
@@ -113,7 +113,7 @@ class Connector:
             else:
                 await self.send(service_url, conversation_id, activity)
 
-        await self.retrying(post, tries, lambda problem: texts.teams_send_failed(conversation_id, problem))
+        return await self.retrying(post, tries, lambda problem: texts.teams_send_failed(conversation_id, problem))
 
     async def retrying(self, call: Callable[[], Awaitable[Any]], tries: int, failed: Callable[[str], str]) -> bool:
         """Make ``call`` (a side call outside the outbox: a command's answer, a card shown answered),

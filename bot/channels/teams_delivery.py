@@ -182,11 +182,8 @@ class TeamsOutbound:
             return False
         chat = chats[0]
         bot = {"id": chat.bot_id, "name": chat.bot_name or ""}
-        for part in cards.text_parts(text):
-            activity = {"type": "message", "from": bot, "conversation": {"id": chat.conversation_id}}
-            activity.update(text=cards.markdown(part), textFormat="markdown")
-            send = partial(self.connector.send, chat.service_url, chat.conversation_id, activity)
-            if not await self.connector.retrying(send, tries, partial(texts.teams_send_failed, chat.conversation_id)):
+        for activity in cards.text_messages(bot, chat.conversation_id, text):
+            if not await self.connector.say(chat.service_url, chat.conversation_id, None, activity, tries):
                 return False
         return True
 

@@ -208,7 +208,8 @@ def describe_date(d: date, ctx: ParseContext) -> str:
 # --- people ----------------------------------------------------------------------------------
 
 _SELF = frozenset({"me", "myself", "i"})
-_SLACK_MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")
+#: A person in Slack's markup: <@U0BOB>, <@U0BOB|bob> (also as Rasa's Slack connector passes it on).
+SLACK_MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")
 _NEUTRAL_ID = re.compile(r"[a-z][a-z0-9_-]*:\S+")
 _HANDLE = re.compile(r"[\w.\-]+")
 
@@ -255,7 +256,7 @@ def _by_mention(raw: str, ctx: ParseContext, pool: Sequence[Actor]) -> Actor | N
     if raw in ctx.mentions:
         return ctx.mentions[raw]
     tagged = [actor for token, actor in ctx.mentions.items() if token and token in raw]
-    slack = [_by_id(f"slack:{uid}", pool, label) for uid, label in _SLACK_MENTION.findall(raw)]
+    slack = [_by_id(f"slack:{uid}", pool, label) for uid, label in SLACK_MENTION.findall(raw)]
     return _one(tagged, raw) or _one(slack, raw)
 
 
