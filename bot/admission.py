@@ -64,7 +64,7 @@ def new_start(last: KeyedEvent, trigger: Trigger) -> bool:
     """Whether an alert says it started at another moment than the incident on record (an alert
     of Alertmanager or Grafana that ended and fired again). Not for a whole alert group, whose
     alerts each have their own start."""
-    if (trigger.dedup_key or "").startswith("alertmanager:group:"):
+    if trigger.grouped:
         return False
     was, started = last.payload.get("starts_at"), trigger.data.get("starts_at")
     return bool(was and started and was != started)
@@ -77,7 +77,7 @@ def stale(last: KeyedEvent, trigger: Trigger) -> bool:
     notification, sends it; an alert that really fires again has a new start."""
     if last.status != "resolved" or trigger.source not in STARTING_SOURCES:
         return False
-    if (trigger.dedup_key or "").startswith("alertmanager:group:"):
+    if trigger.grouped:
         return False
     was, started = last.payload.get("starts_at"), trigger.data.get("starts_at")
     return bool(was and started and was == started)

@@ -112,6 +112,19 @@ class Reply:
         }
 
 
+#: The senders whose notifications carry an alert group's ``groupKey`` (``dedup: group``).
+GROUPING_SOURCES = ("alertmanager", "grafana")
+
+
+def group_key(source: str, key: str) -> str:
+    """The dedup key of an alert group: ``alertmanager:group:<groupKey>``, ``grafana:group:...``."""
+    return f"{source}:group:{key}"
+
+
+def is_group_key(dedup_key: str | None) -> bool:
+    return any((dedup_key or "").startswith(group_key(s, "")) for s in GROUPING_SOURCES)
+
+
 @dataclass
 class Trigger:
     """Something happened that needs a decision: an alert, a metric check, a facilitator."""
@@ -126,6 +139,12 @@ class Trigger:
     dedup_key: str | None = None
     conversation: ConversationKey | None = None
     status: str = "firing"
+
+    @property
+    def grouped(self) -> bool:
+        """Whether the trigger stands for a whole alert group (``dedup: group``: keyed by the
+        notification's ``groupKey``, Alertmanager's or Grafana's), not for one alert."""
+        return is_group_key(self.dedup_key)
 
     def fields(self) -> dict[str, Any]:
         """The trigger as prompt templates see it: ``trigger.title``, ``trigger.value``, ..."""

@@ -74,6 +74,7 @@ def mount(app: web.Application, services: Services) -> None:
     app[HOOKS] = HookState(token, router, services)
     for name in PARSERS:
         app.router.add_post(f"/hooks/{name}", _handler(name))
+    app.router.add_put("/hooks/grafana", _handler("grafana"))  # its contact point's "HTTP Method: PUT"
     log.info(texts.hooks_on(sorted(f"/hooks/{n}" for n in PARSERS)))
 
 

@@ -23,7 +23,7 @@ import yaml
 from bot import texts
 from bot.admission import Admission
 from bot.errors import ConfigError
-from bot.model import Trigger
+from bot.model import GROUPING_SOURCES, Trigger, group_key
 from bot.triggers import parse_channel, parse_duration, people, person
 
 DEFAULT_FLOW = "metric_breach"
@@ -47,7 +47,7 @@ class Route:
     participants: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
     backup: str | None = None
-    dedup: str = "fingerprint"  # fingerprint | group (Alertmanager's groupKey)
+    dedup: str = "fingerprint"  # fingerprint | group (the groupKey of Alertmanager or Grafana)
     cooldown: timedelta = DEFAULT_COOLDOWN
     exact: dict[str, str] = field(default_factory=dict)  # "source", "labels.team", "fields.metric" -> value
     regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
@@ -123,14 +123,14 @@ class Router:
             return Admission(trigger, None, DEFAULT_COOLDOWN, chosen)
         hints = trigger.data.get("decision") or {}
         trigger.flow = hints.get("flow") or chosen.flow
-        if chosen.dedup == "group" and trigger.source == "alertmanager" and trigger.data.get("group_key"):
-            trigger.dedup_key = f"alertmanager:group:{trigger.data['group_key']}"
+        if chosen.dedup == "group" and trigger.source in GROUPING_SOURCES and trigger.data.get("group_key"):
+            trigger.dedup_key = group_key(trigger.source, trigger.data["group_key"])
             trigger.status = trigger.data.get("group_status") or trigger.status
         problem = self._fill(trigger, chosen, hints)
         return Admission(trigger, chosen.name, chosen.cooldown, problem)
 
     def route_all(self, triggers: Sequence[Trigger]) -> list[Admission]:
-        """Route the triggers of one body. The alerts of an Alertmanager group keyed by its
+        """Route the triggers of one body. The alerts of an Alertmanager or Grafana group keyed by its
         ``groupKey`` (``dedup: group``) are one admission: one notification is one event of the
         group, titled by its first alert and how many more (Alertmanager's own says ``[FIRING:3]``)."""
         statuses = [t.status for t in triggers]  # each alert's own: routing gives them the group's
@@ -171,8 +171,8 @@ def merge_groups(admissions: list[Admission], statuses: Sequence[str]) -> list[A
     and the alerts its ``max_alerts`` left out, whose status the notification does not tell)."""
     members: dict[str, list[int]] = {}
     for i, admission in enumerate(admissions):
-        if (key := admission.trigger.dedup_key or "").startswith("alertmanager:group:"):
-            members.setdefault(key, []).append(i)
+        if admission.trigger.grouped:
+            members.setdefault(admission.trigger.dedup_key or "", []).append(i)
     out: list[Admission] = []
     for i, admission in enumerate(admissions):
         key = admission.trigger.dedup_key or ""

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from pathlib import Path
 
-from tests.triggers.test_hooks import ENV, counts, post, rows, sample, serve
+from tests.triggers.test_hooks import AUTH, ENV, counts, post, rows, sample, serve
 
 #: The body Grafana's "Test" button posts (unified alerting, grafana/alerting's newTestAlert).
 TEST_ALERT = {
@@ -127,6 +128,50 @@ async def test_a_real_grafana_alert_named_testalert_starts_its_run(tmp_path: Pat
         alert["values"] = {"B": 0}
         status, answer = await post(client, "grafana", real)
         assert (status, answer.get("test"), answer.get("started")) == (200, None, [1]), answer
+        assert counts(client)["runs"] == 1
+    finally:
+        await client.close()
+
+
+async def test_grafana_contact_point_set_to_put_is_served_as_post(tmp_path: Path, flows: Path) -> None:
+    """Grafana's webhook contact point offers "HTTP Method: POST or PUT"; PUT was a 405 and the alert was lost."""
+    client = await serve(tmp_path, flows)
+    try:
+        body = sample("grafana_firing.json")
+        body["alerts"][0]["labels"]["team"] = "shop"
+        resp = await client.put(
+            "/hooks/grafana", data=json.dumps(body), headers={**AUTH, "Content-Type": "application/json"}
+        )
+        assert resp.status == 200, await resp.text()
+        assert (await resp.json())["started"] == [1]
+        assert counts(client)["runs"] == 1
+        resp = await client.put("/hooks/alertmanager", data=json.dumps(body), headers=AUTH)
+        assert resp.status == 405  # Alertmanager only ever POSTs
+    finally:
+        await client.close()
+
+
+async def test_a_grafana_route_with_dedup_group_keeps_one_run_per_alert_group(tmp_path: Path, flows: Path) -> None:
+    """``dedup: group`` keyed Alertmanager's groupKey only: a Grafana route with it started one run
+    per alert, silently (Grafana's body has the same groupKey)."""
+    (flows / "routes.yaml").write_text(
+        "routes:\n  - name: shop\n    match: {source: grafana}\n    channel: console:ops\n    dedup: group\n"
+    )
+    client = await serve(tmp_path, flows)
+    try:
+        body = sample("grafana_firing.json")
+        second = copy.deepcopy(body["alerts"][0])
+        second["labels"]["instance"] = "web-2"
+        second["fingerprint"] = "0000000000000002"
+        body["alerts"].append(second)
+        assert (await post(client, "grafana", body))[1]["started"] == [1]
+        [(key, title)] = rows(client, "SELECT dedup_key, title FROM events")
+        assert key == f"grafana:group:{body['groupKey']}" and title.endswith("(+1 more)")
+        assert (await post(client, "grafana", body))[1]["repeats"] == 1
+        for item in body["alerts"]:
+            item["status"] = "resolved"
+        body["status"] = "resolved"
+        assert (await post(client, "grafana", body))[1]["resolved"] == 1
         assert counts(client)["runs"] == 1
     finally:
         await client.close()
