@@ -16,11 +16,17 @@ def payload_type(name: str, kind: str) -> str:
 
 
 def payload_enum(name: str, got: object, allowed: Iterable[str]) -> str:
-    return f"'{name}' is {got!r}; expected one of {', '.join(allowed)}"
+    return f"'{name}' is {_quoted(got)}; expected one of {', '.join(allowed)}"
 
 
 def payload_version(source: str, got: object, expected: str) -> str:
-    return f'{source} webhook version {got!r} is not supported: this hook takes version "{expected}"'
+    return f'{source} webhook version {_quoted(got)} is not supported: this hook takes version "{expected}"'
+
+
+def _quoted(value: object, limit: int = 60) -> str:
+    """A refused value as a 400 repeats it: its start only, however long it was."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def payload_grafana_legacy() -> str:
@@ -32,6 +38,15 @@ def payload_grafana_legacy() -> str:
 
 def payload_schema(where: str, message: str) -> str:
     return f"'{where}': {message}"
+
+
+def payload_too_long(length: int, limit: int) -> str:
+    return f"is {length} characters long, {limit} at most"
+
+
+def payload_shortened(message: str, limit: int) -> str:
+    """A schema error's message whose quoted value is long: its start, so that the 400 stays short."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def payload_events_shape(limit: int) -> str:

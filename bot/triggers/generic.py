@@ -48,11 +48,21 @@ def parse(body: Any) -> list[Trigger]:
         prefix = f"[{i}]" if isinstance(body, list) else ""
         if error is not None:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-            raise PayloadError(texts.payload_schema((prefix + where).lstrip(".") or "body", error.message))
+            raise PayloadError(texts.payload_schema((prefix + where).lstrip(".") or "body", _problem(error)))
         taken = sorted(RESERVED & set(item.get("data") or {}))
         if taken:
             raise PayloadError(texts.payload_reserved(f"{prefix}.data.{taken[0]}".lstrip(".")))
     return [event(item) for item in items]
+
+
+#: How much of a refused value a 400 repeats (jsonschema quotes the whole value in its message).
+MAX_PROBLEM = 200
+
+
+def _problem(error: jsonschema.ValidationError) -> str:
+    if error.validator == "maxLength" and isinstance(error.instance, str):
+        return texts.payload_too_long(len(error.instance), int(error.validator_value))
+    return texts.payload_shortened(error.message, MAX_PROBLEM)
 
 
 def event(item: dict[str, Any]) -> Trigger:

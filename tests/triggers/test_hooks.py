@@ -163,6 +163,17 @@ def bad_cases() -> list[tuple[str, str, object, dict, int, str]]:
         ("grafana", "missing field", gr_missing, AUTH, 400, "'alerts[0].labels' is missing"),
         ("events", "missing field", {"flow": "metric_breach"}, AUTH, 400, "'title' is a required property"),
         ("events", "wrong type", [{"title": "ok"}, {"title": "x", "value": []}], AUTH, 400, "'[1].value'"),
+        (
+            "events",
+            "title too long",
+            {"title": "x" * 20_000},
+            AUTH,
+            400,
+            "'title': is 20000 characters long, 500 at most",
+        ),
+        ("alertmanager", "long version", {**am, "version": "4" * 20_000}, AUTH, 400, "version '444"),
+        ("alertmanager", "long status", {**am, "status": "f" * 20_000}, AUTH, 400, "'status' is 'fff"),
+        ("events", "long value echoed", {"title": "x", "labels": "y" * 20_000}, AUTH, 400, "'labels': 'yyy"),
     ]
     return out
 
@@ -174,6 +185,7 @@ async def test_bad_input_gets_the_right_status_and_stores_nothing(client, hook, 
     got, answer = await post(client, hook, body, headers)
     assert got == status
     assert says in answer["error"]
+    assert len(answer["error"]) < 300  # a long refused value is not repeated back whole
     assert counts(client) == before
 
 
