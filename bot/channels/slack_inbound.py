@@ -137,9 +137,7 @@ class Inbound:
         ``status 3``, ``start FLOW``, ``actions``, as Teams takes them); else an owner's answer (the
         run waiting on them), or a command (in the savepoint of the turn that recorded the delivery
         id and found no run)."""
-        text = messages.without_mention(said.text, self.bot_user)
-        if not text.strip():  # the bot mentioned and nothing typed
-            return
+        text = messages.without_mention(said.text, self.bot_user) or "help"  # a bare @decisionbot: what it can do
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
         if self._seen(said.platform_id):
