@@ -1,0 +1,74 @@
+"""The review loop over days and weeks, with the shipped flows on a real SQLite ledger and the
+scheduler's own jobs fired by a clock the tests move: a review whose owner never answers (he left
+the company), when an action counts as reported done at a review, and a review held by hand
+before its date. post_meeting's review defaults to 4 weeks: decided on 2026-12-01, the review job
+is due 2026-12-29 at 09:00 in Berlin (08:00 UTC); decision_review reminds after 1 day and
+escalates after 3."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.dispatch import Dispatcher
+from bot.model import Message
+from bot.scheduler import Scheduler
+from tests.actions_support import ALICE, BOB, CAROL, ROOM, Clock, decide, dispatcher
+
+REVIEW_DAY = datetime(2026, 12, 29, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
+    yield from dispatcher(tmp_path, clock)
+
+
+def run_due(bot: Dispatcher) -> list[tuple[str, str]]:
+    return [(job.kind, outcome) for job, outcome in asyncio.run(Scheduler(bot).run_due())]
+
+
+def told(bot: Dispatcher, who: str, after: int) -> list[str]:
+    rows = bot.db.conn.execute(
+        "SELECT text FROM messages WHERE direction = 'out' AND actor_name = ? AND id > ? ORDER BY id", (who, after)
+    )
+    return [text for (text,) in rows]
+
+
+def last_message(bot: Dispatcher) -> int:
+    return int(bot.db.conn.execute("SELECT max(id) FROM messages").fetchone()[0])
+
+
+def reviewed(bot: Dispatcher, clock: Clock) -> None:
+    """Bob's and carol's decision, its review started by the job on its day."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", CAROL, "2026-12-11")])
+    clock.now = REVIEW_DAY
+    assert run_due(bot) == [("start_flow", "done: run 2")]
+
+
+def test_a_review_an_owner_never_answers_comes_to_the_facilitator_who_holds_it(bot: Dispatcher, clock: Clock) -> None:
+    """Bob has left: his review question is reminded, then handed to alice with the escalation
+    (before, it stayed his and the review could only stall); her yes is the done, confirmed by her."""
+    reviewed(bot, clock)
+    bot.handle(Message(ROOM, CAROL, "yes"))
+    seen = last_message(bot)
+    clock.now = REVIEW_DAY + timedelta(days=3)
+    assert run_due(bot) == [("remind", "done: escalate")]
+    assert told(bot, "alice", seen)[-1] == (
+        "bob could not answer this one, so it comes to you: did bob do the action 'Draft the plan' (due 2026-12-10)?"
+    )
+    for text in ("yes", "keep", "ok"):
+        bot.handle(Message(ROOM, ALICE, text))
+    rows = bot.db.conn.execute("SELECT what, status, done_confirmed_by FROM actions ORDER BY id").fetchall()
+    assert rows == [("Draft the plan", "done", "console:alice"), ("Book the venue", "done", None)]
+    assert bot.db.conn.execute("SELECT outcome, held_at FROM reviews WHERE run_id = 2").fetchall() == [
+        ("kept", "2027-01-01T08:00:00.000Z")
+    ]
