@@ -72,3 +72,21 @@ def test_a_review_an_owner_never_answers_comes_to_the_facilitator_who_holds_it(b
     assert bot.db.conn.execute("SELECT outcome, held_at FROM reviews WHERE run_id = 2").fetchall() == [
         ("kept", "2027-01-01T08:00:00.000Z")
     ]
+
+
+def test_an_action_counts_as_done_when_its_owner_said_so_at_the_review(bot: Dispatcher, clock: Clock) -> None:
+    """Carol says yes on the review's first morning; alice holds the review two days later: carol's
+    action was reported done when she said it (before, when the review ended)."""
+    reviewed(bot, clock)
+    clock.now = REVIEW_DAY + timedelta(hours=1)
+    bot.handle(Message(ROOM, CAROL, "yes"))
+    clock.now = REVIEW_DAY + timedelta(hours=3)
+    bot.handle(Message(ROOM, BOB, "yes"))
+    clock.now = REVIEW_DAY + timedelta(days=2)
+    for text in ("keep", "ok"):
+        bot.handle(Message(ROOM, ALICE, text))
+    rows = bot.db.conn.execute("SELECT owner_name, done_at FROM actions ORDER BY id").fetchall()
+    assert rows == [("bob", "2026-12-29T11:00:00.000Z"), ("carol", "2026-12-29T09:00:00.000Z")]
+    assert bot.db.conn.execute("SELECT held_at FROM reviews WHERE run_id = 2").fetchone() == (
+        "2026-12-31T08:00:00.000Z",
+    )

@@ -47,7 +47,7 @@ def write_completion(
         ),
     )
     decision_id = int(cur.lastrowid or 0)
-    accepts = _accepted_times(conn, run.id, record.get("accepts_step"))
+    accepts = _yes_times(conn, run.id, record.get("accepts_step"))
     rows = []
     for i, a in enumerate(record.get("actions") or [], 1):
         at = accepts.get(i) if a["accepted"] else None
@@ -91,7 +91,8 @@ def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any],
         " SELECT id FROM reviews WHERE decision_id = ? AND held_at IS NULL ORDER BY due_at LIMIT 1)",
         (stamp, outcome, run.id, decision_id),
     )
-    for entry in record.get("actions_done") or []:
+    said_done = _yes_times(conn, run.id, record.get("actions_done_step"))  # reported done then, not at the end
+    for item, entry in enumerate(record.get("actions_done") or [], 1):
         if entry.get("action_id") is None or entry.get("done") is None:
             continue
         if entry["done"]:
@@ -99,7 +100,7 @@ def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any],
             conn.execute(
                 "UPDATE actions SET status = 'done', done_at = coalesce(done_at, ?),"
                 " done_confirmed_by = CASE WHEN done_at IS NULL THEN ? ELSE done_confirmed_by END WHERE id = ?",
-                (stamp, by, entry["action_id"]),
+                (said_done.get(item, stamp), by, entry["action_id"]),
             )
         elif outcome == "dropped":
             conn.execute(
@@ -120,8 +121,9 @@ def _answered_at(conn: sqlite3.Connection, run_id: int, steps: list[str]) -> str
     return row[0] if row else None
 
 
-def _accepted_times(conn: sqlite3.Connection, run_id: int, step: str | None) -> dict[int, str]:
-    """When each action (by 1-based item) was last accepted, from the answers of the run."""
+def _yes_times(conn: sqlite3.Connection, run_id: int, step: str | None) -> dict[int, str]:
+    """When each item (1-based) of a per-owner yes/no step was last answered yes, from the
+    answers of the run: an action accepted, or reported done at a review."""
     rows = conn.execute(
         "SELECT item, at FROM answers WHERE run_id = ? AND step = ? AND value = 'true' AND item IS NOT NULL"
         " ORDER BY id",
