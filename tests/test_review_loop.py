@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.dispatch import Dispatcher
-from bot.model import Message
+from bot.model import Message, Trigger
 from bot.scheduler import Scheduler
 from tests.actions_support import ALICE, BOB, CAROL, ROOM, Clock, decide, dispatcher
 
@@ -90,3 +90,20 @@ def test_an_action_counts_as_done_when_its_owner_said_so_at_the_review(bot: Disp
     assert bot.db.conn.execute("SELECT held_at FROM reviews WHERE run_id = 2").fetchone() == (
         "2026-12-31T08:00:00.000Z",
     )
+
+
+def test_a_review_held_by_hand_before_its_date_replaces_the_scheduled_one(bot: Dispatcher, clock: Clock) -> None:
+    """Alice reviews the decision a week early and keeps it until 2027-02-01: the job of
+    2026-12-29 starts no second review (before, it did, and took the February review's row)."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    clock.now = REVIEW_DAY - timedelta(days=7)
+    bot.start(Trigger(flow="decision_review", data={"decision_id": 1}, facilitator=ALICE), ROOM)
+    for who, text in ((BOB, "yes"), (ALICE, "keep"), (ALICE, "2027-02-01")):
+        bot.handle(Message(ROOM, who, text))
+    clock.now = REVIEW_DAY
+    assert run_due(bot) == []
+    clock.now = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
+    assert run_due(bot) == [("start_flow", "done: run 3")]
+    reviews = bot.db.conn.execute("SELECT due_at, run_id, outcome FROM reviews ORDER BY id").fetchall()
+    assert reviews == [("2026-12-29", 2, "kept"), ("2027-02-01", 3, None)]
+    assert bot.db.conn.execute("SELECT count(*) FROM runs WHERE flow_id = 'decision_review'").fetchone() == (2,)

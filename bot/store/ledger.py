@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import texts
 from bot.store import iso
 from bot.store.runs import RunRow
 
@@ -85,6 +86,7 @@ def _schedule_reviews(
 
 def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any], decision_id: int, stamp: str) -> None:
     outcome = OUTCOME_STATUS.get(record.get("outcome") or "", "kept")
+    _drop_planned_reviews(conn, run, decision_id, stamp)
     conn.execute("UPDATE decisions SET status = ?, updated_at = ? WHERE id = ?", (outcome, stamp, decision_id))
     conn.execute(
         "UPDATE reviews SET held_at = ?, outcome = ?, run_id = ? WHERE id = ("
@@ -106,6 +108,16 @@ def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any],
             conn.execute(
                 "UPDATE actions SET status = 'dropped' WHERE id = ? AND status = 'open'", (entry["action_id"],)
             )
+
+
+def _drop_planned_reviews(conn: sqlite3.Connection, run: RunRow, decision_id: int, stamp: str) -> None:
+    """The decision's reviews of this run's flow still to start (one held by hand before its date
+    replaces the scheduled one): what this review decided (a next date, or none) is the plan now."""
+    conn.execute(
+        "UPDATE jobs SET done_at = ?, outcome = ? WHERE kind = 'start_flow' AND done_at IS NULL"
+        " AND json_extract(payload, '$.decision_id') = ? AND json_extract(payload, '$.flow') = ?",
+        (stamp, texts.job_review_held(run.id), decision_id, run.flow_id),
+    )
 
 
 def _answered_at(conn: sqlite3.Connection, run_id: int, steps: list[str]) -> str | None:
