@@ -8,16 +8,20 @@ escalates after 3."""
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from bot.cli import main
 from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
 from bot.scheduler import Scheduler
-from tests.actions_support import ALICE, BOB, CAROL, ROOM, Clock, decide, dispatcher
+from tests.actions_support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide, dispatcher
 
 REVIEW_DAY = datetime(2026, 12, 29, 8, 0, tzinfo=UTC)
 
@@ -107,3 +111,40 @@ def test_a_review_held_by_hand_before_its_date_replaces_the_scheduled_one(bot: D
     reviews = bot.db.conn.execute("SELECT due_at, run_id, outcome FROM reviews ORDER BY id").fetchall()
     assert reviews == [("2026-12-29", 2, "kept"), ("2027-02-01", 3, None)]
     assert bot.db.conn.execute("SELECT count(*) FROM runs WHERE flow_id = 'decision_review'").fetchone() == (2,)
+
+
+def test_a_review_triggered_from_the_command_line_is_led_by_the_decisions_facilitator(tmp_path: Path) -> None:
+    """``decisionbot trigger decision_review --data decision_id=1`` names no facilitator: the
+    decision's leads the review (before, the first owner to answer took her place and was asked
+    whether the decision held)."""
+    db = tmp_path / "t.db"
+    cli(db, "chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl", lines=MEETING)
+    started = cli(db, "trigger", "decision_review", "--channel", "console", "--data", "decision_id=1")
+    assert "bot -> bob: Review of 'Post-meeting decision check'" in started
+    out = cli(db, "chat", "--run", "2", "--jsonl", lines=[{"as": "bob", "text": "yes"}], code=1)
+    asked = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert (asked[-1]["to"], asked[-1]["step"]) == ("console:alice", "outcome")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT facilitator_id FROM runs WHERE id = 2").fetchone() == ("console:alice",)
+
+
+MEETING = [
+    {"text": "We ship in March"},
+    {"text": "Draft the plan"},
+    {"text": "@bob"},
+    {"text": "2030-01-15"},
+    {"text": "done"},
+    {"as": "bob", "text": "yes"},
+    {"as": "alice", "text": "ok"},
+]
+
+
+def cli(db: Path, *args: str, lines: list[dict[str, str]] | None = None, code: int = 0) -> str:
+    result = CliRunner().invoke(
+        main,
+        ["--db", str(db), "--flows", str(ROOT / "flows"), *args],
+        input="".join(json.dumps(line) + "\n" for line in lines or []),
+        catch_exceptions=False,
+    )
+    assert result.exit_code == code, result.output
+    return result.output
