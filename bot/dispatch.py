@@ -112,6 +112,7 @@ class Dispatcher:
         trigger.title = trigger.title or found["title"]
         if trigger.facilitator is None and found["facilitator"]:
             trigger.facilitator = Actor.from_dict(found["facilitator"])
+            trigger.data.pop("claimable", None)  # led by the decision's facilitator, not its first speaker
         if not trigger.participants:
             trigger.participants = [Actor.from_dict(p) for p in found["participants"]]
 

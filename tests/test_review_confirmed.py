@@ -80,6 +80,8 @@ def test_the_migration_fills_in_who_said_done_for_the_owner(tmp_path: Path) -> N
     with db.conn:
         db.execute("ALTER TABLE actions DROP COLUMN done_confirmed_by")
         db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_actions_done_confirmed_for_the_owner'")
+        # the code of then dated a review's "done" when the review was held, not when it was said
+        db.execute("UPDATE actions SET done_at = (SELECT max(held_at) FROM reviews) WHERE status = 'done'")
     db.conn.close()
     again = open_db(path)
     try:

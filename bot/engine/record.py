@@ -21,6 +21,7 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         "decision": _decision_text(rec.decision, ctx, answers),
         "decision_steps": [step for step in _decision_steps(flow, rec.decision) if step in taken],
         "accepts_step": rec.accepts,
+        "actions_done_step": rec.actions_done,
         "actions": [],
         "review_at": answers.get(rec.review_at) if rec.review_at else None,
         "outcome": answers.get(rec.outcome) if rec.outcome else None,

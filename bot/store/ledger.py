@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import texts
 from bot.store import iso
 from bot.store.runs import RunRow
 
@@ -47,7 +48,7 @@ def write_completion(
         ),
     )
     decision_id = int(cur.lastrowid or 0)
-    accepts = _accepted_times(conn, run.id, record.get("accepts_step"))
+    accepts = _yes_times(conn, run.id, record.get("accepts_step"))
     rows = []
     for i, a in enumerate(record.get("actions") or [], 1):
         at = accepts.get(i) if a["accepted"] else None
@@ -85,13 +86,15 @@ def _schedule_reviews(
 
 def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any], decision_id: int, stamp: str) -> None:
     outcome = OUTCOME_STATUS.get(record.get("outcome") or "", "kept")
+    _drop_planned_reviews(conn, run, decision_id, stamp)
     conn.execute("UPDATE decisions SET status = ?, updated_at = ? WHERE id = ?", (outcome, stamp, decision_id))
     conn.execute(
         "UPDATE reviews SET held_at = ?, outcome = ?, run_id = ? WHERE id = ("
         " SELECT id FROM reviews WHERE decision_id = ? AND held_at IS NULL ORDER BY due_at LIMIT 1)",
         (stamp, outcome, run.id, decision_id),
     )
-    for entry in record.get("actions_done") or []:
+    said_done = _yes_times(conn, run.id, record.get("actions_done_step"))  # reported done then, not at the end
+    for item, entry in enumerate(record.get("actions_done") or [], 1):
         if entry.get("action_id") is None or entry.get("done") is None:
             continue
         if entry["done"]:
@@ -99,12 +102,22 @@ def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any],
             conn.execute(
                 "UPDATE actions SET status = 'done', done_at = coalesce(done_at, ?),"
                 " done_confirmed_by = CASE WHEN done_at IS NULL THEN ? ELSE done_confirmed_by END WHERE id = ?",
-                (stamp, by, entry["action_id"]),
+                (said_done.get(item, stamp), by, entry["action_id"]),
             )
         elif outcome == "dropped":
             conn.execute(
                 "UPDATE actions SET status = 'dropped' WHERE id = ? AND status = 'open'", (entry["action_id"],)
             )
+
+
+def _drop_planned_reviews(conn: sqlite3.Connection, run: RunRow, decision_id: int, stamp: str) -> None:
+    """The decision's reviews of this run's flow still to start (one held by hand before its date
+    replaces the scheduled one): what this review decided (a next date, or none) is the plan now."""
+    conn.execute(
+        "UPDATE jobs SET done_at = ?, outcome = ? WHERE kind = 'start_flow' AND done_at IS NULL"
+        " AND json_extract(payload, '$.decision_id') = ? AND json_extract(payload, '$.flow') = ?",
+        (stamp, texts.job_review_held(run.id), decision_id, run.flow_id),
+    )
 
 
 def _answered_at(conn: sqlite3.Connection, run_id: int, steps: list[str]) -> str | None:
@@ -120,8 +133,9 @@ def _answered_at(conn: sqlite3.Connection, run_id: int, steps: list[str]) -> str
     return row[0] if row else None
 
 
-def _accepted_times(conn: sqlite3.Connection, run_id: int, step: str | None) -> dict[int, str]:
-    """When each action (by 1-based item) was last accepted, from the answers of the run."""
+def _yes_times(conn: sqlite3.Connection, run_id: int, step: str | None) -> dict[int, str]:
+    """When each item (1-based) of a per-owner yes/no step was last answered yes, from the
+    answers of the run: an action accepted, or reported done at a review."""
     rows = conn.execute(
         "SELECT item, at FROM answers WHERE run_id = ? AND step = ? AND value = 'true' AND item IS NOT NULL"
         " ORDER BY id",

@@ -253,6 +253,11 @@ def job_unplanned() -> str:
     return "cancelled: no longer in checks.yaml"
 
 
+def job_review_held(run_id: int) -> str:
+    """A scheduled review's job when the decision was reviewed first (by hand, before its date)."""
+    return f"cancelled: the review was held by run {run_id}"
+
+
 def job_unknown_kind(kind: str) -> str:
     return f"failed: unknown job kind '{kind}'"
 
