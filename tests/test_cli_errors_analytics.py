@@ -5,11 +5,14 @@ tests/test_cli_errors.py."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import bot.store
 from bot.store import migrations, open_db
+from tests.analytics.history import build
 from tests.test_cli_errors import fingerprint, one_line_error, run
 
 # --- 5. the report on an older ledger, or on a file that is not one ------------------------------
@@ -40,3 +43,40 @@ def test_analysts_commands_refuse_another_applications_database(tmp_path: Path) 
         line = one_line_error(run(shop, *command))
         assert "is not a decisionbot ledger" in line and "runs)" in line, command
     assert fingerprint(shop) == before
+
+
+# --- 6. a ledger another process is writing to, in rollback mode (as `db backup` writes a copy) ---
+
+
+@pytest.fixture
+def copy_being_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A backup copy of a ledger (one file, rollback journal: readers wait while it is written)
+    that another process is writing to; the commands wait 0.2 s for it, not 30."""
+    live, copy = tmp_path / "live.db", tmp_path / "copy.db"
+    build(live).conn.close()
+    assert run(live, "db", "backup", str(copy)).exit_code == 0
+    monkeypatch.setattr(bot.store, "BUSY_TIMEOUT_MS", 200)
+    other = sqlite3.connect(copy, isolation_level=None)
+    assert other.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("UPDATE runs SET updated_at = updated_at")
+    yield copy
+    other.execute("ROLLBACK")
+    other.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["report"], ["export", "actions"], ["transcripts", "search", "launch"]],
+    ids=" ".join,
+)
+def test_analysts_commands_on_a_ledger_being_written_say_it_is_locked(
+    copy_being_written: Path, command: list[str]
+) -> None:
+    before = fingerprint(copy_being_written)
+    line = one_line_error(run(copy_being_written, *command))
+    assert line == (
+        f"Error: The ledger {copy_being_written} is locked: another process is writing to it and did not"
+        " finish within 0.2 s. Try again in a moment."
+    )  # was: "... is not a decisionbot ledger (database is locked)", after Python's 5 s
+    assert fingerprint(copy_being_written) == before
