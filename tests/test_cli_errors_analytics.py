@@ -13,6 +13,7 @@ import pytest
 import bot.store
 from bot.store import migrations, open_db
 from tests.analytics.history import build
+from tests.rasa_support import free_port
 from tests.test_cli_errors import fingerprint, one_line_error, run
 
 # --- 5. the report on an older ledger, or on a file that is not one ------------------------------
@@ -67,16 +68,26 @@ def copy_being_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 @pytest.mark.parametrize(
     "command",
-    [["report"], ["export", "actions"], ["transcripts", "search", "launch"]],
+    [["report"], ["export", "actions"], ["transcripts", "search", "launch"], ["explore", "--port", "PORT"]],
     ids=" ".join,
 )
 def test_analysts_commands_on_a_ledger_being_written_say_it_is_locked(
     copy_being_written: Path, command: list[str]
 ) -> None:
     before = fingerprint(copy_being_written)
+    command = [str(free_port()) if word == "PORT" else word for word in command]
     line = one_line_error(run(copy_being_written, *command))
     assert line == (
         f"Error: The ledger {copy_being_written} is locked: another process is writing to it and did not"
         " finish within 0.2 s. Try again in a moment."
     )  # was: "... is not a decisionbot ledger (database is locked)", after Python's 5 s
     assert fingerprint(copy_being_written) == before
+
+
+def test_explore_refuses_a_ledger_it_cannot_serve_without_first_saying_it_serves_it(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    db = open_db(old, migrate=False)
+    migrations.migrations.apply(db)  # the core set only: a ledger of a version before analytics
+    db.conn.close()
+    line = one_line_error(run(old, "explore", "--port", str(free_port())))  # was: "Datasette on http://..." first
+    assert line.startswith(f"Error: The ledger {old} is not up to date")
