@@ -4,6 +4,8 @@ tests/test_cli_errors.py."""
 
 from __future__ import annotations
 
+import re
+import shlex
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,3 +93,36 @@ def test_explore_refuses_a_ledger_it_cannot_serve_without_first_saying_it_serves
     db.conn.close()
     line = one_line_error(run(old, "explore", "--port", str(free_port())))  # was: "Datasette on http://..." first
     assert line.startswith(f"Error: The ledger {old} is not up to date")
+
+
+# --- 7. the command a hint names can be pasted, whatever the ledger's path holds ------------------
+
+
+def _pasted_db(text: str) -> str:
+    """The --db of the command after 'Try:' (or 'now:'), as a shell reads it when pasted."""
+    words = shlex.split(re.split(r"Try: |now: ", text)[1].split(" (")[0])
+    return words[words.index("--db") + 1]
+
+
+def test_every_analysts_hint_names_a_ledger_with_spaces_as_one_word(tmp_path: Path) -> None:
+    folder = tmp_path / "team share"
+    folder.mkdir()
+    missing = folder / "my ledger.db"
+    assert _pasted_db(one_line_error(run(missing, "report"))) == str(missing)  # was: --db .../team share/my ...
+    old = folder / "old ledger.db"
+    db = open_db(old, migrate=False)
+    migrations.migrations.apply(db)
+    db.conn.close()
+    assert _pasted_db(one_line_error(run(old, "report"))) == str(old)
+    unindexed = folder / "new ledger.db"
+    build(unindexed).conn.close()
+    conn = sqlite3.connect(unindexed, isolation_level=None)  # another program writes a message
+    conn.execute(
+        "INSERT INTO messages (run_id, direction, channel, conversation, kind, text, created_at)"
+        " SELECT run_id, direction, channel, conversation, kind, 'launch again', created_at FROM messages LIMIT 1"
+    )
+    result = run(unindexed, "transcripts", "search", "launch")
+    assert result.exit_code == 0 and _pasted_db(result.output.splitlines()[-1]) == str(unindexed)
+    conn.execute("DROP TABLE messages_fts")
+    conn.close()
+    assert _pasted_db(one_line_error(run(unindexed, "transcripts", "search", "launch"))) == str(unindexed)
