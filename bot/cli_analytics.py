@@ -191,8 +191,9 @@ def explore(obj: Context, host: str, port: int, immutable: bool) -> None:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         with listening(host, port):
             probe.bind((host, port))
+    app = exploring.build(obj.db_path, immutable).app()  # a ledger it cannot serve is refused before "Datasette on"
     click.echo(texts.analytics_exploring(host, port, obj.db_path), err=True)
-    exploring.serve(obj.db_path, host, port, immutable=immutable)
+    exploring.serve(app, host, port)
 
 
 @main.command("demo-data")

@@ -4,12 +4,18 @@ tests/test_cli_errors.py."""
 
 from __future__ import annotations
 
+import re
+import shlex
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import bot.store
 from bot.store import migrations, open_db
+from tests.analytics.history import build
+from tests.rasa_support import free_port
 from tests.test_cli_errors import fingerprint, one_line_error, run
 
 # --- 5. the report on an older ledger, or on a file that is not one ------------------------------
@@ -40,3 +46,83 @@ def test_analysts_commands_refuse_another_applications_database(tmp_path: Path) 
         line = one_line_error(run(shop, *command))
         assert "is not a decisionbot ledger" in line and "runs)" in line, command
     assert fingerprint(shop) == before
+
+
+# --- 6. a ledger another process is writing to, in rollback mode (as `db backup` writes a copy) ---
+
+
+@pytest.fixture
+def copy_being_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A backup copy of a ledger (one file, rollback journal: readers wait while it is written)
+    that another process is writing to; the commands wait 0.2 s for it, not 30."""
+    live, copy = tmp_path / "live.db", tmp_path / "copy.db"
+    build(live).conn.close()
+    assert run(live, "db", "backup", str(copy)).exit_code == 0
+    monkeypatch.setattr(bot.store, "BUSY_TIMEOUT_MS", 200)
+    other = sqlite3.connect(copy, isolation_level=None)
+    assert other.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("UPDATE runs SET updated_at = updated_at")
+    yield copy
+    other.execute("ROLLBACK")
+    other.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["report"], ["export", "actions"], ["transcripts", "search", "launch"], ["explore", "--port", "PORT"]],
+    ids=" ".join,
+)
+def test_analysts_commands_on_a_ledger_being_written_say_it_is_locked(
+    copy_being_written: Path, command: list[str]
+) -> None:
+    before = fingerprint(copy_being_written)
+    command = [str(free_port()) if word == "PORT" else word for word in command]
+    line = one_line_error(run(copy_being_written, *command))
+    assert line == (
+        f"Error: The ledger {copy_being_written} is locked: another process is writing to it and did not"
+        " finish within 0.2 s. Try again in a moment."
+    )  # was: "... is not a decisionbot ledger (database is locked)", after Python's 5 s
+    assert fingerprint(copy_being_written) == before
+
+
+def test_explore_refuses_a_ledger_it_cannot_serve_without_first_saying_it_serves_it(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    db = open_db(old, migrate=False)
+    migrations.migrations.apply(db)  # the core set only: a ledger of a version before analytics
+    db.conn.close()
+    line = one_line_error(run(old, "explore", "--port", str(free_port())))  # was: "Datasette on http://..." first
+    assert line.startswith(f"Error: The ledger {old} is not up to date")
+
+
+# --- 7. the command a hint names can be pasted, whatever the ledger's path holds ------------------
+
+
+def _pasted_db(text: str) -> str:
+    """The --db of the command after 'Try:' (or 'now:'), as a shell reads it when pasted."""
+    words = shlex.split(re.split(r"Try: |now: ", text)[1].split(" (")[0])
+    return words[words.index("--db") + 1]
+
+
+def test_every_analysts_hint_names_a_ledger_with_spaces_as_one_word(tmp_path: Path) -> None:
+    folder = tmp_path / "team share"
+    folder.mkdir()
+    missing = folder / "my ledger.db"
+    assert _pasted_db(one_line_error(run(missing, "report"))) == str(missing)  # was: --db .../team share/my ...
+    old = folder / "old ledger.db"
+    db = open_db(old, migrate=False)
+    migrations.migrations.apply(db)
+    db.conn.close()
+    assert _pasted_db(one_line_error(run(old, "report"))) == str(old)
+    unindexed = folder / "new ledger.db"
+    build(unindexed).conn.close()
+    conn = sqlite3.connect(unindexed, isolation_level=None)  # another program writes a message
+    conn.execute(
+        "INSERT INTO messages (run_id, direction, channel, conversation, kind, text, created_at)"
+        " SELECT run_id, direction, channel, conversation, kind, 'launch again', created_at FROM messages LIMIT 1"
+    )
+    result = run(unindexed, "transcripts", "search", "launch")
+    assert result.exit_code == 0 and _pasted_db(result.output.splitlines()[-1]) == str(unindexed)
+    conn.execute("DROP TABLE messages_fts")
+    conn.close()
+    assert _pasted_db(one_line_error(run(unindexed, "transcripts", "search", "launch"))) == str(unindexed)

@@ -119,7 +119,8 @@ def _no_attach(action: int, *_: object) -> int:
     return sqlite3.SQLITE_DENY if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH) else sqlite3.SQLITE_OK
 
 
-def serve(path: str | Path, host: str, port: int, immutable: bool = False) -> None:
+def serve(app: Any, host: str, port: int) -> None:
+    """Serve Datasette's ``app`` (of :func:`build`) until interrupted."""
     import uvicorn
 
-    uvicorn.run(build(path, immutable).app(), host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -159,12 +159,15 @@ def open_readonly(path: str | Path, immutable: bool = False) -> Database:
     storage; without it, a ledger there (WAL mode: its readers share a ``-shm`` file beside it)
     is refused with that said."""
     uri = f"file:{quote(str(Path(path).resolve()))}?{'immutable=1' if immutable else 'mode=ro'}"  # '#', '?': the name's
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    timeout = BUSY_TIMEOUT_MS / 1000  # a writer of a ledger in rollback mode (a backup copy) locks out readers
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=timeout)
     conn.execute("PRAGMA query_only=ON")
     try:
         foreign = _foreign_tables(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if is_busy(exc):  # a ledger, locked: said as such at the edge, not as "not a ledger"
+            raise
         if _on_read_only_storage(Path(path)) and getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CANTOPEN:
             raise ConfigError(texts.ledger_read_only_storage(str(path))) from exc
         raise ConfigError(texts.ledger_not_sqlite(str(path), str(exc), _DB_ENV)) from exc

@@ -11,7 +11,10 @@ from bot.texts._common import _join, command
 
 
 def analytics_no_ledger(path: str) -> str:
-    return f"No ledger at {path}. Try: {command()} --db {path} demo-data --runs 30 (or point --db at your ledger)"
+    return (
+        f"No ledger at {path}. Try: {command()} --db {shlex.quote(path)} demo-data --runs 30"
+        " (or point --db at your ledger)"
+    )
 
 
 def analytics_bad_window() -> str:
@@ -35,20 +38,20 @@ def analytics_empty_query() -> str:
 
 
 def analytics_no_index(path: str) -> str:
-    return f"The ledger {path} has no full-text index yet. Try: {command()} --db {path} db migrate"
+    return f"The ledger {path} has no full-text index yet. Try: {command()} --db {shlex.quote(path)} db migrate"
 
 
 def analytics_not_migrated(path: str, pending: list[str]) -> str:
     return (
         f"The ledger {path} is not up to date: an older decisionbot made it ({len(pending)}"
-        f" migration(s) to apply; analysts' commands never change a ledger). Try: {command()} --db {path} db migrate"
+        f" migration(s) to apply; analysts' commands never change a ledger). Try: {command()} --db {shlex.quote(path)} db migrate"
     )
 
 
 def analytics_index_behind(count: int, path: str) -> str:
     return (
         f"Note: the {count} newest message(s) are not in the full-text index yet (a running server indexes"
-        f" them within a second). To index them now: {command()} --db {path} db migrate"
+        f" them within a second). To index them now: {command()} --db {shlex.quote(path)} db migrate"
     )
 
 
