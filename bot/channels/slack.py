@@ -95,6 +95,7 @@ class SlackChannel(Channel):
         self.bot_user: str | None = None
         self.socket: SocketClient | None = None
         self.refused: dict[str, tuple[str, str]] = {}  # a token Slack refuses while serving: its error, since
+        self.socket_off: str | None = None  # since when Slack has Socket Mode turned off for the app
         self.handling: set[asyncio.Task[Any]] = set()  # Socket Mode envelopes being processed
         self.stopping = False
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -158,7 +159,12 @@ class SlackChannel(Channel):
         except SlackApiError as exc:
             raise ConfigError(texts.slack_app_token_refused(api_error(exc))) from exc
         self.socket = SocketClient(
-            self.app_token, web_client, refused=self._app_token_refused, accepted=self._app_token_accepted
+            self.app_token,
+            web_client,
+            refused=self._app_token_refused,
+            accepted=self._app_token_accepted,
+            turned_off=self._socket_mode_off,
+            turned_on=self._socket_mode_on,
         )
         self.socket.wss_uri = opened["url"]
         self.socket.socket_mode_request_listeners.append(self.on_socket)
@@ -174,6 +180,8 @@ class SlackChannel(Channel):
 
     def failing(self) -> str | None:
         told = [texts.slack_failing(name, error, since) for name, (error, since) in sorted(self.refused.items())]
+        if self.socket_off is not None:
+            told.append(texts.slack_socket_mode_off_failing(self.socket_off))
         return " ".join(told) or None
 
     def _token_refused(self, variable: str, error: str, told: str) -> None:
@@ -192,6 +200,17 @@ class SlackChannel(Channel):
 
     def _app_token_accepted(self) -> None:
         self._token_accepted("SLACK_APP_TOKEN", texts.slack_app_token_works_again())
+
+    def _socket_mode_off(self) -> None:
+        if self.socket_off is None:  # one line an outage
+            assert self.socket is not None
+            self.socket_off = iso(utc_now())
+            log.error(texts.slack_socket_mode_off(self.socket.retry_first, self.socket.retry_most))
+
+    def _socket_mode_on(self) -> None:
+        if self.socket_off is not None:
+            self.socket_off = None
+            log.info(texts.slack_socket_mode_on_again())
 
     async def stop(self) -> None:
         """Socket Mode: take no new envelope (unacknowledged, Slack sends it again), let the turns

@@ -250,6 +250,28 @@ def slack_app_token_works_again() -> str:
     return "Slack accepts SLACK_APP_TOKEN again: Socket Mode is connected."
 
 
+def slack_socket_mode_off(first: float, most: float) -> str:
+    return (
+        "Slack turned Socket Mode off for this app (disconnect: link_disabled): no Slack events, commands or"
+        f" clicks arrive. It connects again in {_minutes(first)}, then every {_minutes(most)} at most; replies still"
+        " go out with SLACK_BOT_TOKEN. Turn Socket Mode back on in the app's settings (https://api.slack.com/apps,"
+        " Socket Mode), or serve Slack over HTTP (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN, the app's request"
+        " URLs at /slack/events). The other channels keep serving."
+    )
+
+
+def slack_socket_mode_on_again() -> str:
+    return "Slack's Socket Mode is on again for this app: connected, events arrive."
+
+
+def slack_socket_mode_off_failing(since: str) -> str:
+    """What /healthz says while Slack has Socket Mode turned off for the app."""
+    return (
+        f"Slack has Socket Mode turned off for this app (link_disabled) since {since}: no events arrive."
+        " Turn Socket Mode on in the app's settings."
+    )
+
+
 def slack_failing(variable: str, error: str, since: str) -> str:
     """What /healthz says of a Slack token refused while serving."""
     waits = "replies wait in the outbox" if variable == "SLACK_BOT_TOKEN" else "no events arrive over Socket Mode"
