@@ -45,7 +45,7 @@ from bot.channels.slack_events import Malformed
 from bot.channels.slack_inbound import LOCK_WAIT, NAME, Answer, Inbound
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import Poster, slack_user
-from bot.channels.slack_socket import SocketClient
+from bot.channels.slack_socket import SocketClient, first_url
 from bot.errors import ConfigError
 from bot.model import Actor, Reply
 from bot.outbox import DOWN_FIRST, DOWN_MOST, Queued
@@ -154,10 +154,7 @@ class SlackChannel(Channel):
     async def _connect_socket(self) -> None:
         assert self.app_token is not None
         web_client = self._client(None)
-        try:
-            opened = await web_client.apps_connections_open(app_token=self.app_token)
-        except SlackApiError as exc:
-            raise ConfigError(texts.slack_app_token_refused(api_error(exc))) from exc
+        url = await first_url(web_client, self.app_token, SOCKET_START_TIMEOUT)
         self.socket = SocketClient(
             self.app_token,
             web_client,
@@ -166,13 +163,13 @@ class SlackChannel(Channel):
             turned_off=self._socket_mode_off,
             turned_on=self._socket_mode_on,
         )
-        self.socket.wss_uri = opened["url"]
+        self.socket.wss_uri = url
         self.socket.socket_mode_request_listeners.append(self.on_socket)
         try:
             await asyncio.wait_for(self.socket.connect(), SOCKET_START_TIMEOUT)
         except TimeoutError as exc:
             await self.socket.close()
-            where = urlsplit(str(opened["url"]))
+            where = urlsplit(url)
             address = f"{where.scheme}://{where.netloc}{where.path}"  # not the ticket
             raise ConfigError(texts.slack_socket_unreachable(address, SOCKET_START_TIMEOUT)) from exc
 

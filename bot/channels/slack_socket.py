@@ -22,11 +22,15 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack_calls import CREDENTIALS, api_error
+from bot import texts
+from bot.channels import ChannelDown, RetryLater
+from bot.channels.slack_calls import CREDENTIALS, api_error, refusal
+from bot.errors import ConfigError
 from bot.outbox import doubling
 
 #: Seconds before Socket Mode asks Slack again for a connection after it refused the app token,
@@ -36,6 +40,29 @@ RETRY_MOST = 600.0
 #: Seconds a connection opened after ``link_disabled`` stays open without another one before
 #: Socket Mode counts as on again.
 SETTLE = 5.0
+
+
+async def first_url(web_client: AsyncWebClient, app_token: str, within: float) -> str:
+    """The first connection's URL, at start-up: a token Slack refuses (or any refusal no retry
+    changes) stops the start naming SLACK_APP_TOKEN; Slack's passing failures (429 after its
+    ``Retry-After``, 5xx, the network) are asked again for ``within`` seconds, then stop the start
+    saying what failed, not blaming the token."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        try:
+            opened = await web_client.apps_connections_open(app_token=app_token)
+            return str(opened["url"])
+        except SlackApiError as exc:
+            passing = refusal(exc)
+            if isinstance(passing, ChannelDown) or not isinstance(passing, RetryLater):
+                raise ConfigError(texts.slack_app_token_refused(api_error(exc))) from exc
+            failure, wait = api_error(exc), passing.seconds
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            failure, wait = type(exc).__name__, 1.0
+        if loop.time() + wait > deadline:
+            raise ConfigError(texts.slack_socket_open_failed(failure, within))
+        await asyncio.sleep(wait)
 
 
 class SocketClient(SocketModeClient):

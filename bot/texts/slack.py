@@ -155,6 +155,14 @@ def slack_app_token_refused(error: str) -> str:
     return f"Slack refused SLACK_APP_TOKEN at start-up (apps.connections.open: {error}). Check the app-level token."
 
 
+def slack_socket_open_failed(error: str, seconds: float) -> str:
+    return (
+        f"Slack did not open a Socket Mode connection at start-up (apps.connections.open: {error}, still after"
+        f" {seconds:g} s): a failure on Slack's side or the network's, not a refused SLACK_APP_TOKEN. Start"
+        f" {command()} serve again in a moment."
+    )
+
+
 def slack_socket_unreachable(address: str, seconds: float) -> str:
     return (
         f"Slack accepted SLACK_APP_TOKEN but its Socket Mode connection ({address}) could not be opened"
