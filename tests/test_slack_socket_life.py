@@ -272,6 +272,33 @@ async def test_the_bot_reconnects_and_a_turn_across_the_drop_is_done_once(
         await slack.client.close()
 
 
+async def test_an_acknowledgement_the_cut_connection_cannot_carry_is_a_clear_warning(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The network cuts the connection while a turn is done: the turn is stored, its
+    acknowledgement cannot be sent. That is one warning saying what happens next (it was an error
+    with a traceback from slack_sdk: "Failed to run a request listener"), and Slack's redelivery
+    over the new connection is acknowledged and dropped."""
+    slack = await harness(tmp_path, fake, env=SOCKET)
+    try:
+        thread = await started(slack)
+        fake.slow_down("users.info", 0.5)
+        envelope = said("env-2", thread, "We ship with <@UNEW>")
+        await fake.send_envelope(envelope)
+        await wait_for(lambda: fake.of("users.info") and fake.of("users.info")[-1].args.get("user") == "UNEW")
+        fake.abort()  # no close frame: the bot learns it when it writes
+        await wait_for(lambda: "its acknowledgement was not sent" in caplog.text)
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert slack.rows(INBOUND) == [(1,)] and not acked(fake, "env-2")
+        await wait_for(lambda: fake.connections == 2)  # slack_sdk's monitor connects again (5 s)
+        await fake.wait_connected()
+        await fake.send_envelope(redelivered(envelope, "env-2-again"))
+        await wait_for(lambda: acked(fake, "env-2-again"))
+        assert slack.rows(INBOUND) == [(1,)]
+    finally:
+        await slack.client.close()
+
+
 LINK_DISABLED = {"type": "disconnect", "reason": "link_disabled", "debug_info": {"host": "wss-1"}}
 
 

@@ -308,7 +308,10 @@ class SlackChannel(Channel):
         except sqlite3.Error:
             return  # not acknowledged: Slack sends it again
         payload = answer.body if request.type == "slash_commands" and answer.status == 200 else None
-        await client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id, payload=payload))
+        try:
+            await client.send_socket_mode_response(SocketModeResponse(request.envelope_id, payload))
+        except (ConnectionError, aiohttp.ClientError) as exc:  # the connection went while the turn was done
+            log.warning(texts.slack_socket_ack_lost(request.envelope_id, f"{type(exc).__name__}: {exc}"))
 
     async def process(self, envelope: events.Envelope) -> Answer:
         if envelope.kind == "url_verification":

@@ -178,6 +178,14 @@ def slack_socket_envelope_left(envelope_id: str) -> str:
     )
 
 
+def slack_socket_ack_lost(envelope_id: str, error: str) -> str:
+    return (
+        f"Slack envelope {envelope_id} was carried out and stored, but its acknowledgement was not sent: the"
+        f" Socket Mode connection closed ({error}). Slack sends an event again (the repeat is dropped, already"
+        " stored); a command or a click shows its sender Slack's error though it was done."
+    )
+
+
 def slack_socket_turns_cut(count: int, seconds: float) -> str:
     return (
         f"{count} Slack Socket Mode turn(s) not finished {seconds:g} s into the stop: cut short and left"
