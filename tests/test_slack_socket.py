@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +71,43 @@ async def test_a_refused_app_token_stops_the_start(tmp_path: Path, fake: FakeSla
         await TestServer(app).start_server()
     await app[SERVICES].http.close()
     assert len(fake.of("apps.connections.open")) == 1  # not retried: the start stops
+
+
+@pytest.mark.parametrize("how", [{"status": 429, "retry_after": "0"}, {"status": 503}, {"error": "internal_error"}])
+async def test_slacks_passing_failure_at_start_up_is_asked_again_not_blamed_on_the_app_token(
+    tmp_path: Path, fake: FakeSlack, how: dict[str, Any]
+) -> None:
+    """apps.connections.open answered 429 (rate limited) or 5xx as the server starts: asked again
+    (after Retry-After), and the server connects; it used to stop the start with "Slack refused
+    SLACK_APP_TOKEN ... Check the app-level token"."""
+    fake.refuse("apps.connections.open", **how)
+    slack = await harness(tmp_path, fake, env={"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""})
+    try:
+        await fake.wait_connected()
+        assert [c.result["ok"] for c in fake.of("apps.connections.open")] == [False, True]
+    finally:
+        await slack.client.close()
+
+
+async def test_slack_failing_all_through_the_start_stops_it_saying_so(
+    tmp_path: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from bot.channels import slack as slack_channel
+    from bot.errors import ConfigError
+    from bot.server import SERVICES, create_app
+    from tests.slack_support import ROOT
+
+    monkeypatch.setattr(slack_channel, "SOCKET_START_TIMEOUT", 3.0)  # (10 s)
+    fake.refuse("apps.connections.open", times=100, status=503)
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test", "SLACK_API_URL": fake.url}
+    app = create_app(tmp_path / "x.db", ROOT / "flows", env=env)
+    with pytest.raises(ConfigError) as raised:
+        await TestServer(app).start_server()
+    await app[SERVICES].http.close()
+    assert str(raised.value).startswith(
+        "Slack did not open a Socket Mode connection at start-up (apps.connections.open: service_unavailable,"
+        " still after 3 s): a failure on Slack's side or the network's, not a refused SLACK_APP_TOKEN."
+    )
+    assert len(fake.of("apps.connections.open")) == 2  # at once, and 2 s later (5xx)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
@@ -267,6 +268,67 @@ async def test_the_bot_reconnects_and_a_turn_across_the_drop_is_done_once(
             ("We ship with @unew",), ("Draft the plan",)
         ]  # fmt: skip
         assert len(fake._sockets) == 1
+    finally:
+        await slack.client.close()
+
+
+async def test_an_acknowledgement_the_cut_connection_cannot_carry_is_a_clear_warning(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The network cuts the connection while a turn is done: the turn is stored, its
+    acknowledgement cannot be sent. That is one warning saying what happens next (it was an error
+    with a traceback from slack_sdk: "Failed to run a request listener"), and Slack's redelivery
+    over the new connection is acknowledged and dropped."""
+    slack = await harness(tmp_path, fake, env=SOCKET)
+    try:
+        thread = await started(slack)
+        fake.slow_down("users.info", 0.5)
+        envelope = said("env-2", thread, "We ship with <@UNEW>")
+        await fake.send_envelope(envelope)
+        await wait_for(lambda: fake.of("users.info") and fake.of("users.info")[-1].args.get("user") == "UNEW")
+        fake.abort()  # no close frame: the bot learns it when it writes
+        await wait_for(lambda: "its acknowledgement was not sent" in caplog.text)
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert slack.rows(INBOUND) == [(1,)] and not acked(fake, "env-2")
+        await wait_for(lambda: fake.connections == 2)  # slack_sdk's monitor connects again (5 s)
+        await fake.wait_connected()
+        await fake.send_envelope(redelivered(envelope, "env-2-again"))
+        await wait_for(lambda: acked(fake, "env-2-again"))
+        assert slack.rows(INBOUND) == [(1,)]
+    finally:
+        await slack.client.close()
+
+
+LINK_DISABLED = {"type": "disconnect", "reason": "link_disabled", "debug_info": {"host": "wss-1"}}
+
+
+async def test_socket_mode_turned_off_in_the_app_is_waited_out_not_reconnected_in_a_loop(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Socket Mode turned off in the app's settings: Slack says ``link_disabled``, on every new
+    connection too. slack_sdk alone connected again at once, hundreds of times a second; the bot
+    waits (a minute, then doubling: 0.3 s here), says so once and in /healthz, and carries on
+    once a connection stays open (Socket Mode turned on again)."""
+    caplog.set_level(logging.INFO)
+    slack = await harness(tmp_path, fake, env=SOCKET)
+    try:
+        thread = await started(slack)
+        assert slack.channel.socket is not None
+        slack.channel.socket.retry_first, slack.channel.socket.settle = 0.3, 0.3
+        fake.after_hello.append(LINK_DISABLED)  # every new connection is disabled at once
+        await fake.send_envelope(LINK_DISABLED)
+        await asyncio.sleep(2.0)
+        assert len(fake.of("apps.connections.open")) <= 4  # at start-up, then 0.3, 0.9 and 2.1 s later
+        health = await (await slack.client.get("/healthz")).json()
+        assert health["channels_failing"]["slack"].startswith("Slack has Socket Mode turned off for this app")
+        off = [r.getMessage() for r in caplog.records if "link_disabled" in r.getMessage()]
+        assert len(off) == 1 and "Turn Socket Mode back on in the app's settings" in off[0]
+        fake.after_hello.clear()  # turned on again
+        await wait_for(lambda: slack.channel.failing() is None, timeout=15)
+        assert "Slack's Socket Mode is on again for this app" in caplog.text
+        await fake.send_envelope(said("env-2", thread, "We ship"))
+        await wait_for(lambda: acked(fake, "env-2"))
+        assert slack.rows(INBOUND) == [(1,)] and len(fake._sockets) == 1
     finally:
         await slack.client.close()
 

@@ -45,7 +45,7 @@ from bot.channels.slack_events import Malformed
 from bot.channels.slack_inbound import LOCK_WAIT, NAME, Answer, Inbound
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import Poster, slack_user
-from bot.channels.slack_socket import SocketClient
+from bot.channels.slack_socket import SocketClient, first_url
 from bot.errors import ConfigError
 from bot.model import Actor, Reply
 from bot.outbox import DOWN_FIRST, DOWN_MOST, Queued
@@ -95,6 +95,7 @@ class SlackChannel(Channel):
         self.bot_user: str | None = None
         self.socket: SocketClient | None = None
         self.refused: dict[str, tuple[str, str]] = {}  # a token Slack refuses while serving: its error, since
+        self.socket_off: str | None = None  # since when Slack has Socket Mode turned off for the app
         self.handling: set[asyncio.Task[Any]] = set()  # Socket Mode envelopes being processed
         self.stopping = False
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -153,20 +154,22 @@ class SlackChannel(Channel):
     async def _connect_socket(self) -> None:
         assert self.app_token is not None
         web_client = self._client(None)
-        try:
-            opened = await web_client.apps_connections_open(app_token=self.app_token)
-        except SlackApiError as exc:
-            raise ConfigError(texts.slack_app_token_refused(api_error(exc))) from exc
+        url = await first_url(web_client, self.app_token, SOCKET_START_TIMEOUT)
         self.socket = SocketClient(
-            self.app_token, web_client, refused=self._app_token_refused, accepted=self._app_token_accepted
+            self.app_token,
+            web_client,
+            refused=self._app_token_refused,
+            accepted=self._app_token_accepted,
+            turned_off=self._socket_mode_off,
+            turned_on=self._socket_mode_on,
         )
-        self.socket.wss_uri = opened["url"]
+        self.socket.wss_uri = url
         self.socket.socket_mode_request_listeners.append(self.on_socket)
         try:
             await asyncio.wait_for(self.socket.connect(), SOCKET_START_TIMEOUT)
         except TimeoutError as exc:
             await self.socket.close()
-            where = urlsplit(str(opened["url"]))
+            where = urlsplit(url)
             address = f"{where.scheme}://{where.netloc}{where.path}"  # not the ticket
             raise ConfigError(texts.slack_socket_unreachable(address, SOCKET_START_TIMEOUT)) from exc
 
@@ -174,6 +177,8 @@ class SlackChannel(Channel):
 
     def failing(self) -> str | None:
         told = [texts.slack_failing(name, error, since) for name, (error, since) in sorted(self.refused.items())]
+        if self.socket_off is not None:
+            told.append(texts.slack_socket_mode_off_failing(self.socket_off))
         return " ".join(told) or None
 
     def _token_refused(self, variable: str, error: str, told: str) -> None:
@@ -192,6 +197,17 @@ class SlackChannel(Channel):
 
     def _app_token_accepted(self) -> None:
         self._token_accepted("SLACK_APP_TOKEN", texts.slack_app_token_works_again())
+
+    def _socket_mode_off(self) -> None:
+        if self.socket_off is None:  # one line an outage
+            assert self.socket is not None
+            self.socket_off = iso(utc_now())
+            log.error(texts.slack_socket_mode_off(self.socket.retry_first, self.socket.retry_most))
+
+    def _socket_mode_on(self) -> None:
+        if self.socket_off is not None:
+            self.socket_off = None
+            log.info(texts.slack_socket_mode_on_again())
 
     async def stop(self) -> None:
         """Socket Mode: take no new envelope (unacknowledged, Slack sends it again), let the turns
@@ -292,7 +308,10 @@ class SlackChannel(Channel):
         except sqlite3.Error:
             return  # not acknowledged: Slack sends it again
         payload = answer.body if request.type == "slash_commands" and answer.status == 200 else None
-        await client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id, payload=payload))
+        try:
+            await client.send_socket_mode_response(SocketModeResponse(request.envelope_id, payload))
+        except (ConnectionError, aiohttp.ClientError) as exc:  # the connection went while the turn was done
+            log.warning(texts.slack_socket_ack_lost(request.envelope_id, f"{type(exc).__name__}: {exc}"))
 
     async def process(self, envelope: events.Envelope) -> Answer:
         if envelope.kind == "url_verification":

@@ -1,4 +1,5 @@
-"""Socket Mode's connection: slack_sdk's client, but patient with a refused SLACK_APP_TOKEN.
+"""Socket Mode's connection: slack_sdk's client, but patient with a refused SLACK_APP_TOKEN and
+with Socket Mode turned off in the app's settings.
 
 When Slack drops the websocket or asks for a new one, slack_sdk opens another connection
 (``apps.connections.open``). Once the app-level token is revoked (or the app removed) that call is
@@ -6,24 +7,62 @@ refused, and slack_sdk asks again every 5 s, forever, logging its own errors tha
 setting. This client waits instead: a minute, then twice as long each time up to ten minutes,
 and tells the channel (``refused``: our log line naming SLACK_APP_TOKEN, ``/healthz``) until Slack
 takes the token again (``accepted``). Other failures go on as slack_sdk handles them.
+
+Socket Mode turned off in the app's settings is Slack's ``disconnect`` with reason
+``link_disabled``; slack_sdk takes it as any other ``disconnect`` and connects again at once,
+and a connection Slack disables again as soon as it opens made that a loop of hundreds of
+connections a second. This client waits as for a refused token (``turned_off``), and tells the
+channel once a connection has stayed open ``settle`` seconds without another ``link_disabled``
+(``turned_on``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack_calls import CREDENTIALS, api_error
+from bot import texts
+from bot.channels import ChannelDown, RetryLater
+from bot.channels.slack_calls import CREDENTIALS, api_error, refusal
+from bot.errors import ConfigError
 from bot.outbox import doubling
 
 #: Seconds before Socket Mode asks Slack again for a connection after it refused the app token,
-#: doubling up to RETRY_MOST.
+#: or said Socket Mode is turned off for the app (``link_disabled``), doubling up to RETRY_MOST.
 RETRY_FIRST = 60.0
 RETRY_MOST = 600.0
+#: Seconds a connection opened after ``link_disabled`` stays open without another one before
+#: Socket Mode counts as on again.
+SETTLE = 5.0
+
+
+async def first_url(web_client: AsyncWebClient, app_token: str, within: float) -> str:
+    """The first connection's URL, at start-up: a token Slack refuses (or any refusal no retry
+    changes) stops the start naming SLACK_APP_TOKEN; Slack's passing failures (429 after its
+    ``Retry-After``, 5xx, the network) are asked again for ``within`` seconds, then stop the start
+    saying what failed, not blaming the token."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        try:
+            opened = await web_client.apps_connections_open(app_token=app_token)
+            return str(opened["url"])
+        except SlackApiError as exc:
+            passing = refusal(exc)
+            if isinstance(passing, ChannelDown) or not isinstance(passing, RetryLater):
+                raise ConfigError(texts.slack_app_token_refused(api_error(exc))) from exc
+            failure, wait = api_error(exc), passing.seconds
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            failure, wait = type(exc).__name__, 1.0
+        if loop.time() + wait > deadline:
+            raise ConfigError(texts.slack_socket_open_failed(failure, within))
+        await asyncio.sleep(wait)
 
 
 class SocketClient(SocketModeClient):
@@ -33,18 +72,47 @@ class SocketClient(SocketModeClient):
         web_client: AsyncWebClient,
         refused: Callable[[str], None],
         accepted: Callable[[], None],
+        turned_off: Callable[[], None],
+        turned_on: Callable[[], None],
     ):
         super().__init__(app_token=app_token, web_client=web_client)
-        self.refused = refused
-        self.accepted = accepted
-        self.retry_first, self.retry_most = RETRY_FIRST, RETRY_MOST
+        self.refused, self.accepted = refused, accepted
+        self.turned_off, self.turned_on = turned_off, turned_on
+        self.retry_first, self.retry_most, self.settle = RETRY_FIRST, RETRY_MOST, SETTLE
+        self.disabled = 0  # link_disabled in a row
+
+    async def run_message_listeners(self, message: dict[str, Any], raw_message: str) -> None:
+        if message.get("type") == "disconnect" and message.get("reason") == "link_disabled":
+            await self._link_disabled()
+            return  # not slack_sdk's way (a new connection at once)
+        if message.get("type") == "hello" and self.disabled:
+            asyncio.get_running_loop().call_later(self.settle, self._settled, self.disabled)
+        await super().run_message_listeners(message, raw_message)
+
+    async def _link_disabled(self) -> None:
+        """Slack turned Socket Mode off for the app: this connection is closed, and the next is
+        asked for after a wait (in ``issue_new_wss_url``), unless another reconnection is under way."""
+        self.disabled += 1
+        self.turned_off()
+        if self.current_session is not None:
+            await self.current_session.close()
+        await self.connect_to_new_endpoint()
+
+    def _settled(self, disabled: int) -> None:
+        if self.disabled == disabled and not self.closed:  # no link_disabled since that hello
+            self.disabled = 0
+            self.turned_on()
 
     async def issue_new_wss_url(self) -> str:
-        """A new connection's URL; while Slack refuses the token, asked again slowly (the wait is
-        cut short by ``close``, which cancels the task waiting). Whatever leaves here (the URL, or
-        another failure slack_sdk retries as usual) leaves slack_sdk's own reconnecting on."""
+        """A new connection's URL; while Slack refuses the token, asked again slowly, and asked for
+        only after a wait while Slack has Socket Mode turned off (the wait is cut short by
+        ``close``, which cancels the task waiting). Whatever leaves here (the URL, or another
+        failure slack_sdk retries as usual) leaves slack_sdk's own reconnecting on."""
         tries = 0
         try:
+            if self.disabled:
+                self.auto_reconnect_enabled = False  # else its monitor logs "Reconnecting..." every 5 s
+                await asyncio.sleep(doubling(self.disabled, self.retry_first, self.retry_most))
             while True:
                 try:
                     opened = await self.web_client.apps_connections_open(app_token=self.app_token)

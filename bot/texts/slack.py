@@ -155,6 +155,14 @@ def slack_app_token_refused(error: str) -> str:
     return f"Slack refused SLACK_APP_TOKEN at start-up (apps.connections.open: {error}). Check the app-level token."
 
 
+def slack_socket_open_failed(error: str, seconds: float) -> str:
+    return (
+        f"Slack did not open a Socket Mode connection at start-up (apps.connections.open: {error}, still after"
+        f" {seconds:g} s): a failure on Slack's side or the network's, not a refused SLACK_APP_TOKEN. Start"
+        f" {command()} serve again in a moment."
+    )
+
+
 def slack_socket_unreachable(address: str, seconds: float) -> str:
     return (
         f"Slack accepted SLACK_APP_TOKEN but its Socket Mode connection ({address}) could not be opened"
@@ -167,6 +175,14 @@ def slack_socket_envelope_left(envelope_id: str) -> str:
     return (
         f"Slack envelope {envelope_id} arrived while stopping: left unacknowledged (Slack sends an event again;"
         " a command or a click shows its sender Slack's error, to be done again)."
+    )
+
+
+def slack_socket_ack_lost(envelope_id: str, error: str) -> str:
+    return (
+        f"Slack envelope {envelope_id} was carried out and stored, but its acknowledgement was not sent: the"
+        f" Socket Mode connection closed ({error}). Slack sends an event again (the repeat is dropped, already"
+        " stored); a command or a click shows its sender Slack's error though it was done."
     )
 
 
@@ -248,6 +264,28 @@ def slack_app_token_refused_serving(error: str, first: float, most: float) -> st
 
 def slack_app_token_works_again() -> str:
     return "Slack accepts SLACK_APP_TOKEN again: Socket Mode is connected."
+
+
+def slack_socket_mode_off(first: float, most: float) -> str:
+    return (
+        "Slack turned Socket Mode off for this app (disconnect: link_disabled): no Slack events, commands or"
+        f" clicks arrive. It connects again in {_minutes(first)}, then every {_minutes(most)} at most; replies still"
+        " go out with SLACK_BOT_TOKEN. Turn Socket Mode back on in the app's settings (https://api.slack.com/apps,"
+        " Socket Mode), or serve Slack over HTTP (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN, the app's request"
+        " URLs at /slack/events). The other channels keep serving."
+    )
+
+
+def slack_socket_mode_on_again() -> str:
+    return "Slack's Socket Mode is on again for this app: connected, events arrive."
+
+
+def slack_socket_mode_off_failing(since: str) -> str:
+    """What /healthz says while Slack has Socket Mode turned off for the app."""
+    return (
+        f"Slack has Socket Mode turned off for this app (link_disabled) since {since}: no events arrive."
+        " Turn Socket Mode on in the app's settings."
+    )
 
 
 def slack_failing(variable: str, error: str, since: str) -> str:

@@ -68,6 +68,8 @@ class FakeSlack(LoopbackServer):
     port: int = 0
     record: bool = True
     refuse_websockets: bool = False  # the websocket upgrade answered 403, as by a proxy allowing HTTPS only
+    after_hello: list[dict[str, Any]] = field(default_factory=list)  # sent on every new connection after hello
+    connections: int = 0  # websockets opened so far
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -113,8 +115,19 @@ class FakeSlack(LoopbackServer):
 
     async def send_envelope(self, envelope: dict[str, Any]) -> None:
         """Push a Socket Mode message to every connected client."""
-        for ws in self._sockets:
-            await ws.send_str(json.dumps(envelope))
+        await self.send_raw(json.dumps(envelope))
+
+    async def send_raw(self, frame: str) -> None:
+        """Push a text frame as it is (not necessarily JSON) to every connected client."""
+        for ws in list(self._sockets):
+            await ws.send_str(frame)
+
+    def abort(self) -> None:
+        """Cut every Socket Mode connection without a close frame (a network failure)."""
+        for ws in list(self._sockets):
+            transport = ws._req.transport if ws._req is not None else None
+            if transport is not None:
+                transport.abort()
 
     async def drop(self) -> None:
         """Close every Socket Mode connection from Slack's side (a restart of Slack's edge)."""
@@ -234,11 +247,17 @@ class FakeSlack(LoopbackServer):
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": APP}}))
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT:
-                self.acks.append(json.loads(msg.data))
-        self._sockets.remove(ws)
+        self.connections += 1
+        hello = {"type": "hello", "num_connections": len(self._sockets), "connection_info": {"app_id": APP}}
+        await ws.send_str(json.dumps(hello))
+        for message in self.after_hello:
+            await ws.send_str(json.dumps(message))
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    self.acks.append(json.loads(msg.data))
+        finally:
+            self._sockets.remove(ws)
         return ws
 
     async def _upload(self, request: web.Request) -> web.Response:
