@@ -1,4 +1,5 @@
-"""Bot commands people type on any chat platform: start, list, status, cancel, actions, done, help.
+"""Bot commands people type on any chat platform: start, list, status, cancel, actions, done,
+due, drop, help (the verbs on actions are :mod:`bot.action_commands`).
 
 Slack's ``/decision ...`` and ``@decisionbot ...``, Teams' ``@decisionbot ...`` and Rasa actions
 all come here with a neutral actor and conversation, so the verbs mean the same everywhere.
@@ -9,29 +10,20 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot import texts
-from bot.dispatch import Dispatcher, TurnResult
+from bot.action_commands import drop, move_due, open_actions, report_done
+from bot.command_result import CommandResult, action_id_of, run_id_of
+from bot.dispatch import Dispatcher
 from bot.engine.state import RunState
 from bot.errors import FlowNotFound, FlowRefused
-from bot.model import Actor, ConversationKey, Reply, Trigger
-from bot.store import actions, iso, runs, transaction, transcript
+from bot.model import Actor, ConversationKey, Trigger
+from bot.store import runs, transcript
 
-VERBS = ("start", "list", "status", "cancel", "actions", "done", "help")
+VERBS = ("start", "list", "status", "cancel", "actions", "done", "due", "drop", "help")
 
-
-@dataclass
-class CommandResult:
-    """What to answer the person who typed the command (privately where the platform can)."""
-
-    text: str
-    ok: bool = True
-    started: TurnResult | None = None
-    cancelled: TurnResult | None = None
-    runs: list[dict[str, object]] = field(default_factory=list)
-    queued_on: str | None = None  # a channel the command queued a reply on (its outbox to wake)
-    private: bool = False  # the caller's own business (their actions): never for a whole channel
+__all__ = ["CommandResult", "VERBS", "comes_first", "is_command", "names_a_run", "run_command", "start_arguments"]
 
 
 def is_command(text: str) -> bool:
@@ -41,14 +33,16 @@ def is_command(text: str) -> bool:
 
 def names_a_run(text: str) -> bool:
     """Whether ``text`` is a command that names its run or action (``status N``, ``cancel N``,
-    ``cancel #N``, ``done A12``): a command wherever it is typed, before any run's answer (a bare
+    ``cancel #N``, ``done A12``, ``due A12 DATE``, ``drop A12 [why]``): a command wherever it is typed, before any run's answer (a bare
     ``cancel`` or ``done`` is a run's word, and so is ``done 1``)."""
     words = text.strip().split()
+    verb = words[0].lower() if words else ""
+    if verb in ("due", "drop"):  # due A12 DATE, drop A12 [why]
+        return len(words) >= (3 if verb == "due" else 2) and action_id_of(words[1:2]) is not None
     if len(words) != 2:
         return False
-    verb = words[0].lower()
     if verb == "done":
-        return _action_id(words[1:]) is not None
+        return action_id_of(words[1:]) is not None
     return verb in ("status", "cancel") and words[1].lstrip("#").isdigit()
 
 
@@ -84,7 +78,7 @@ def run_command(
         rows = _open_runs(dispatcher.db.conn, conversation)
         return CommandResult(texts.run_list(rows), runs=rows)
     if verb in ("status", "cancel"):
-        run_id = _run_id(args)
+        run_id = run_id_of(args)
         if run_id is None:
             return CommandResult(texts.command_needs_run(verb), ok=False)
         if not _may_see(dispatcher.db.conn, run_id, actor, conversation):
@@ -97,9 +91,13 @@ def run_command(
         error = next((r.text for r in result.outcome.replies if r.kind == "error"), None)
         return CommandResult(error or texts.cancelled(actor.name), ok=error is None, cancelled=result)
     if verb == "actions":
-        return _open_actions(dispatcher, actor)
+        return open_actions(dispatcher, actor)
     if verb == "done":
-        return _done(dispatcher, actor, conversation, text, args)
+        return report_done(dispatcher, actor, conversation, text, args)
+    if verb == "due":
+        return move_due(dispatcher, actor, conversation, text, args)
+    if verb == "drop":
+        return drop(dispatcher, actor, conversation, text, args)
     if verb == "help":
         return CommandResult(texts.command_help(sorted(dispatcher.catalog.current)))
     return CommandResult(texts.command_unknown(verb, sorted(dispatcher.catalog.current)), ok=False)
@@ -196,61 +194,6 @@ def _start(
     except FlowNotFound:
         return CommandResult(texts.command_unknown_flow(flow, known), ok=False)
     return CommandResult(texts.run_started(started.run_id, flow), started=started)
-
-
-def _open_actions(dispatcher: Dispatcher, actor: Actor) -> CommandResult:
-    """The caller's open actions, and those of the decisions they lead (which they may report
-    done in the owner's place), each with its code for ``done A12``; overdue by the caller's
-    own calendar."""
-    conn = dispatcher.db.conn
-    own, led = actions.open_actions(conn, actor.id), actions.led_by(conn, actor.id)
-    if not own and not led:
-        return CommandResult(texts.no_open_actions(), private=True)
-    today = dispatcher.clock().astimezone(dispatcher.tz_for(actor)).date().isoformat()
-    parts = [texts.owner_digest(actor.name, actions.listed(own, today))] if own else []
-    if led:
-        parts.append(texts.actions_led(actions.listed(led, today), [a.owner_name or a.owner_id or "" for a in led]))
-    return CommandResult("\n".join(parts), private=True)
-
-
-def _done(
-    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, args: list[str]
-) -> CommandResult:
-    """``done A12``: the owner of action A12 (or its decision's facilitator, in their place) reports it
-    done; anyone else is told there is no such action of theirs. The decision's own conversation
-    is told, so the team sees the work done (the answer may be private to whoever said it)."""
-    action_id = _action_id(args)
-    if action_id is None:
-        return CommandResult(texts.command_needs_action(), ok=False)
-    with transaction(dispatcher.db) as conn:
-        action = actions.load_action(conn, action_id)
-        if action is None or actor.id not in (action.owner_id, action.facilitator_id):
-            return CommandResult(texts.action_unknown(action_id), ok=False)
-        if action.status == "done":
-            return CommandResult(texts.action_already_done(action.what, (action.done_at or "")[:10]))
-        if action.status != "open":
-            return CommandResult(texts.action_dropped(action.what), ok=False)
-        now = dispatcher.clock()
-        actions.mark_done(conn, action, actor, conversation, text.strip(), now)
-        owner = None if actor.id == action.owner_id else (action.owner_name or action.owner_id or "")
-        home = ConversationKey.parse(action.conversation)
-        notice = texts.action_reported_done(actor.name, owner, action.what, action.title)
-        runs.queue_replies(conn, [Reply(action.run_id, home, notice, kind="info")], iso(now))
-    return CommandResult(texts.action_marked_done(action.what, action.title, owner), queued_on=home.channel)
-
-
-def _action_id(args: list[str]) -> int | None:
-    """An action's code, ``A12`` (or ``a12``, ``#A12``): never a bare number, which in a run's
-    summary and its corrections ("action 2") is the item of that run, not an action of the ledger."""
-    token = args[0].lstrip("#") if args else ""
-    return _run_id([token[1:]]) if token[:1] in ("A", "a") else None
-
-
-def _run_id(args: list[str]) -> int | None:
-    if not args:
-        return None
-    token = args[0].lstrip("#")  # ASCII digits that fit the ledger's ids: '²' and 10**30 name no run
-    return int(token) if token.isascii() and token.isdigit() and len(token) <= 18 else None
 
 
 def _open_runs(conn: sqlite3.Connection, conversation: ConversationKey) -> list[dict[str, object]]:

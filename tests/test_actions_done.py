@@ -40,7 +40,7 @@ def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, cloc
         "bob, your open actions (2, 1 overdue):\n"
         "  A2 Book the venue ('Weekly sync'), due 2026-12-02 - overdue\n"
         "  A1 Draft the plan ('Weekly sync'), due 2026-12-10\n"
-        "When one is done, tell me: done A2 (its code). Stuck? Tell the facilitator."
+        "When one is done, tell me: done A2 (its code). More time: due A2 DATE. Stuck? Tell the facilitator."
     )
     assert say(bot, CAROL, "actions") == "You have no open actions."
 
@@ -142,10 +142,7 @@ def test_the_digest_and_the_review_leave_out_an_action_reported_done(bot: Dispat
 def test_an_action_dropped_at_its_review_cannot_be_reported_done(bot: Dispatcher) -> None:
     decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
     bot.db.conn.execute("UPDATE actions SET status = 'dropped'")
-    assert (
-        say(bot, BOB, "done A1")
-        == "'Draft the plan' was dropped at its decision's review: there is nothing to mark done."
-    )
+    assert say(bot, BOB, "done A1") == "'Draft the plan' was dropped: there is nothing more to do about it."
     assert rows(bot, "SELECT status, done_at FROM actions") == [("dropped", None)]
 
 

@@ -89,7 +89,7 @@ async def test_slack_slash_command_and_mention_list_and_mark_and_refuse_a_strang
     )
     assert slack.rows("SELECT status, done_confirmed_by FROM actions") == [("done", "slack:UA")]
     assert (await slack.slash("UA", "help"))["text"].startswith(
-        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION | help."
+        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION | due ACTION"
     )
 
 
@@ -138,3 +138,25 @@ async def test_a_teams_done_said_in_another_post_of_the_channel_is_told_in_the_r
         assert h.db("SELECT status FROM actions") == [("done",)]
         told = [c.text for c in h.fake.posts()[sent:] if c.conversation in thread]
         assert told == [f"{TEAMS_BOB['name']} reported their action done: 'Draft the plan' (from 'Weekly sync')."]
+
+
+async def test_slack_moves_a_due_date_by_slash_command_and_drops_by_dm_while_a_question_waits(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """``/decision due A1 DATE`` answers its caller alone; ``drop A1 why`` in a DM is a command even
+    while a run's question waits on its writer (never taken as that answer)."""
+    decide(slack.services.dispatcher, "slack", "C1", Actor("slack:UA", "Alice"), Actor("slack:UB", "Bob"))
+    moved = await slack.slash("UB", "due A1 2030-02-01")
+    assert moved["response_type"] == "ephemeral"
+    assert moved["text"] == f"'Draft the plan' is now due on 2030-02-01 (was {DUE})."
+    told = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "C1"])
+    assert told[-1]["text"].startswith("Bob moved the due date of their action 'Draft the plan'")
+    await slack.slash("UA", "start post_meeting Retro")  # a question now waits on Alice
+    await wait_for(lambda: any("What was decided in Retro?" in p["text"] for p in fake.posted()))
+    answers = slack.rows("SELECT count(*) FROM messages WHERE kind = 'answer'")
+    await slack.event(message("UA", "drop A1 Bob moved to another team", channel="DUA"))
+    await wait_for(lambda: slack.rows("SELECT status FROM actions") == [("dropped",)])
+    assert slack.rows("SELECT reason, actor_id FROM action_changes WHERE field = 'status'") == [
+        ("Bob moved to another team", "slack:UA")
+    ]
+    assert slack.rows("SELECT count(*) FROM messages WHERE kind = 'answer'") == answers  # not the Retro's answer

@@ -192,7 +192,7 @@ async def test_someone_else_cannot_click_your_question(slack: Harness, fake: Fak
 async def test_commands_list_status_cancel_help_and_bad_ones(slack: Harness, fake: FakeSlack) -> None:
     help_text = (await slack.slash("UA", "help"))["text"]
     assert help_text.startswith(
-        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION | help."
+        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION | due ACTION DATE"
     )
     assert (await slack.slash("UA", "start nope"))["text"] == (
         "There is no flow 'nope'. Flows: decision_review, metric_breach, post_meeting."

@@ -53,5 +53,7 @@ async def test_a_bare_mention_of_the_bot_in_its_dm_is_answered_as_help(slack: Ha
     await slack.posts(4)  # the root, and "What was decided in Weekly?" waits on Alice
     await slack.event(message("UA", f"<@{BOT_USER}>", channel="DUA"))
     await wait_for(lambda: len(in_dm(fake)) == 3)
-    assert in_dm(fake)[2].startswith("What was decided in Weekly?\n"), in_dm(fake)[2]  # the help of the question waiting on her
+    assert in_dm(fake)[2].startswith("What was decided in Weekly?\n"), in_dm(fake)[
+        2
+    ]  # the help of the question waiting on her
     assert slack.rows(ANSWERS) == []  # no answer taken, no miss counted

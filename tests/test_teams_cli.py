@@ -34,7 +34,18 @@ def test_package_zips_the_manifest_with_the_app_id_and_both_icons(tmp_path: Path
         assert png_size(archive.read("outline.png")) == (32, 32)
     assert manifest["id"] == APP_ID and manifest["bots"][0]["botId"] == APP_ID
     commands = manifest["bots"][0]["commandLists"][0]["commands"]
-    assert [c["title"] for c in commands] == ["start", "list", "status", "cancel", "help"]
+    assert [c["title"] for c in commands] == [
+        "start",
+        "list",
+        "status",
+        "cancel",
+        "actions",
+        "done",
+        "due",
+        "drop",
+        "help",
+    ]
+    assert len(commands) <= 10  # Teams shows at most 10 per list
     assert all(len(c["description"]) <= 128 and len(c["title"]) <= 32 for c in commands)
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
 

@@ -1,4 +1,5 @@
-"""Action items after their decision: a person's open ones, and an owner reporting one done.
+"""Action items after their decision: a person's open ones, and an owner reporting one done,
+moving its due date or dropping it (each change kept in ``action_changes``).
 
 Actions are written when their run completes (:mod:`bot.store.ledger`); from then on their owner
 (or the decision's facilitator, in the owner's place) may report one done from chat, with
@@ -81,6 +82,64 @@ def mark_done(
         "UPDATE actions SET status = 'done', done_at = ?, done_confirmed_by = ? WHERE id = ? AND status = 'open'",
         (stamp, by, action.id),
     )
+    _typed(conn, action, actor, conversation, said, stamp)
+
+
+def move_due(
+    conn: sqlite3.Connection,
+    action: ActionRow,
+    actor: Actor,
+    conversation: ConversationKey,
+    said: str,
+    due: str,
+    now: datetime,
+) -> None:
+    """``actor`` moves ``action``'s due date to ``due`` (``due A12 DATE``): the action's ``due``, the
+    change in ``action_changes`` (the date it replaced, who, when) and what they typed."""
+    stamp = iso(now)
+    conn.execute("UPDATE actions SET due = ? WHERE id = ? AND status = 'open'", (due, action.id))
+    _changed(conn, action, "due", action.due, due, actor, "", stamp)
+    _typed(conn, action, actor, conversation, said, stamp)
+
+
+def drop(
+    conn: sqlite3.Connection,
+    action: ActionRow,
+    actor: Actor,
+    conversation: ConversationKey,
+    said: str,
+    why: str,
+    now: datetime,
+) -> None:
+    """``actor`` drops ``action`` (``drop A12 [why]``): status ``dropped``, the change with its
+    reason in ``action_changes``, and what they typed."""
+    stamp = iso(now)
+    conn.execute("UPDATE actions SET status = 'dropped' WHERE id = ? AND status = 'open'", (action.id,))
+    _changed(conn, action, "status", action.status, "dropped", actor, why, stamp)
+    _typed(conn, action, actor, conversation, said, stamp)
+
+
+def _changed(
+    conn: sqlite3.Connection,
+    action: ActionRow,
+    what: str,
+    old: str | None,
+    new: str,
+    actor: Actor,
+    why: str,
+    stamp: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO action_changes (action_id, field, old, new, reason, actor_id, actor_name, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (action.id, what, old, new, why or None, actor.id, actor.name, stamp),
+    )
+
+
+def _typed(
+    conn: sqlite3.Connection, action: ActionRow, actor: Actor, conversation: ConversationKey, said: str, stamp: str
+) -> None:
+    """What ``actor`` typed about ``action``, in the transcript of the run that made its decision."""
     conn.execute(
         "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, kind, text,"
         " created_at) VALUES (?, 'in', ?, ?, ?, ?, 'command', ?, ?)",

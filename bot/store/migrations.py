@@ -244,6 +244,27 @@ def m007_outbox_retry_since(db: Database) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN retry_since TEXT")
 
 
+@migrations()
+def m008_action_changes(db: Database) -> None:
+    """Actions change after their decision: ``due A12 DATE`` moves the due date, ``drop A12`` drops
+    it. Each change is a row (the field, its old and new value, why, who, when), so the first due
+    date and who dropped what stay known."""
+    db.execute(
+        """CREATE TABLE action_changes (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES actions(id),
+            field TEXT NOT NULL,             -- due | status
+            old TEXT,
+            new TEXT,
+            reason TEXT,                     -- what the person said after 'drop A12'
+            actor_id TEXT NOT NULL,
+            actor_name TEXT,
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX action_changes_action ON action_changes(action_id)")
+
+
 #: Modules that own more tables, each with its own ``migrations = Migrations("decisionbot-<area>")``
 #: set; applied after the core set, in this order.
 AREA_SETS: tuple[str, ...] = (

@@ -4,6 +4,7 @@ Small functions with arguments, so wording is reviewed in one place and can be t
 One module per area; ``from bot import texts`` gives them all: ``texts.cannot_skip()``.
 """
 
+from bot.texts.actions import *  # noqa: F403
 from bot.texts.analytics import *  # noqa: F403
 from bot.texts.answers import *  # noqa: F403
 from bot.texts.chat import *  # noqa: F403

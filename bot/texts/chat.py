@@ -157,7 +157,8 @@ def resumed() -> str:
 
 def command_help(flows: list[str]) -> str:
     return (
-        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION | help.\n"
+        "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION"
+        " | due ACTION DATE | drop ACTION [why] | help.\n"
         f"Flows: {_join(flows)}. Example: start post_meeting @bob @carol Weekly sync"
     )
 
@@ -209,7 +210,7 @@ def action_already_done(what: str, day: str) -> str:
 
 
 def action_dropped(what: str) -> str:
-    return f"'{what}' was dropped at its decision's review: there is nothing to mark done."
+    return f"'{what}' was dropped: there is nothing more to do about it."
 
 
 def action_marked_done(what: str, title: str, in_place_of: str | None) -> str:

@@ -284,7 +284,10 @@ def owner_digest(name: str, items: list[tuple[int, str, str, str | None, bool]])
     head = f"{name}, your open actions ({len(items)}" + (f", {overdue} overdue" if overdue else "") + "):"
     lines = [head]
     lines.extend(_action_line(item) for item in items)
-    lines.append(f"When one is done, tell me: done A{items[0][0]} (its code). Stuck? Tell the facilitator.")
+    code = f"A{items[0][0]}"
+    lines.append(
+        f"When one is done, tell me: done {code} (its code). More time: due {code} DATE. Stuck? Tell the facilitator."
+    )
     return "\n".join(lines)
 
 

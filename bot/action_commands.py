@@ -1,0 +1,137 @@
+"""The chat commands on actions after their decision: ``actions`` (the caller's open ones and
+those of the decisions they lead), ``done A12`` (reported done), ``due A12 DATE`` (its due date
+moved) and ``drop A12 [why]`` (dropped: it will not be done). The owner or the decision's
+facilitator may do each; anyone else is told there is no such action of theirs. The decision's
+own conversation is told of each change, so the team sees the work move; the ledger keeps every
+change (``action_changes``) and what was typed (the run's transcript)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+
+from bot import texts
+from bot.command_result import CommandResult, action_id_of
+from bot.dispatch import Dispatcher
+from bot.engine import dates
+from bot.model import Actor, ConversationKey, Reply
+from bot.store import actions, iso, runs, transaction
+from bot.store.actions import ActionRow
+
+
+def open_actions(dispatcher: Dispatcher, actor: Actor) -> CommandResult:
+    """The caller's open actions, and those of the decisions they lead (which they may report
+    done in the owner's place), each with its code for ``done A12``; overdue by the caller's
+    own calendar."""
+    conn = dispatcher.db.conn
+    own, led = actions.open_actions(conn, actor.id), actions.led_by(conn, actor.id)
+    if not own and not led:
+        return CommandResult(texts.no_open_actions(), private=True)
+    today = dispatcher.clock().astimezone(dispatcher.tz_for(actor)).date().isoformat()
+    parts = [texts.owner_digest(actor.name, actions.listed(own, today))] if own else []
+    if led:
+        parts.append(texts.actions_led(actions.listed(led, today), [a.owner_name or a.owner_id or "" for a in led]))
+    return CommandResult("\n".join(parts), private=True)
+
+
+def report_done(
+    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, args: list[str]
+) -> CommandResult:
+    """``done A12``: the owner of action A12 (or its decision's facilitator, in their place) reports it done."""
+    action_id = action_id_of(args)
+    if action_id is None:
+        return CommandResult(texts.command_needs_action(), ok=False)
+    with transaction(dispatcher.db) as conn:
+        action = _open_action(conn, action_id, actor)
+        if isinstance(action, CommandResult):
+            return action
+        now = dispatcher.clock()
+        actions.mark_done(conn, action, actor, conversation, text.strip(), now)
+        owner = _in_place_of(action, actor)
+        notice = texts.action_reported_done(actor.name, owner, action.what, action.title)
+        home = _tell_the_decision(conn, action, notice, iso(now))
+    return CommandResult(texts.action_marked_done(action.what, action.title, owner), queued_on=home.channel)
+
+
+def move_due(
+    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, args: list[str]
+) -> CommandResult:
+    """``due A12 next friday``: the action's due date moves (later or earlier, not into the past of
+    the caller's calendar); the date is read as answers to a date question are."""
+    action_id, phrase = action_id_of(args), " ".join(args[1:])
+    if action_id is None or not phrase:
+        return CommandResult(texts.command_needs_due(), ok=False)
+    with transaction(dispatcher.db) as conn:
+        action = _open_action(conn, action_id, actor)
+        if isinstance(action, CommandResult):
+            return action
+        now = dispatcher.clock()
+        local = now.astimezone(dispatcher.tz_for(actor))
+        day = _day(phrase, local)
+        if isinstance(day, str):
+            return CommandResult(day, ok=False)
+        if day < local.date():
+            return CommandResult(texts.action_due_past(day.isoformat(), local.date().isoformat()), ok=False)
+        if day.isoformat() == action.due:
+            return CommandResult(texts.action_due_unchanged(action.what, action.due))
+        actions.move_due(conn, action, actor, conversation, text.strip(), day.isoformat(), now)
+        owner = _in_place_of(action, actor)
+        notice = texts.action_due_moved(actor.name, owner, action.what, action.title, action.due, day.isoformat())
+        home = _tell_the_decision(conn, action, notice, iso(now))
+    return CommandResult(texts.action_due_set(action.what, action.due, day.isoformat()), queued_on=home.channel)
+
+
+def drop(
+    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, args: list[str]
+) -> CommandResult:
+    """``drop A12 [why]``: the action will not be done (its owner left, the plan changed); the
+    digest and ``actions`` no longer list it, and analysts count it dropped, with who and why."""
+    action_id = action_id_of(args)
+    if action_id is None:
+        return CommandResult(texts.command_needs_action_to_drop(), ok=False)
+    why = " ".join(args[1:]).strip()
+    with transaction(dispatcher.db) as conn:
+        action = _open_action(conn, action_id, actor)
+        if isinstance(action, CommandResult):
+            return action
+        now = dispatcher.clock()
+        actions.drop(conn, action, actor, conversation, text.strip(), why, now)
+        owner = _in_place_of(action, actor)
+        notice = texts.action_dropped_notice(actor.name, owner, action.what, action.title, why)
+        home = _tell_the_decision(conn, action, notice, iso(now))
+    return CommandResult(texts.action_dropped_now(action.what, action.title), queued_on=home.channel)
+
+
+def _open_action(conn: sqlite3.Connection, action_id: int, actor: Actor) -> ActionRow | CommandResult:
+    """Action ``action_id`` if ``actor`` owns it or leads its decision and it is still open; else
+    the answer that says why not (no such action of theirs, already done, dropped)."""
+    action = actions.load_action(conn, action_id)
+    if action is None or actor.id not in (action.owner_id, action.facilitator_id):
+        return CommandResult(texts.action_unknown(action_id), ok=False)
+    if action.status == "done":
+        return CommandResult(texts.action_already_done(action.what, (action.done_at or "")[:10]))
+    if action.status != "open":
+        return CommandResult(texts.action_dropped(action.what), ok=False)
+    return action
+
+
+def _in_place_of(action: ActionRow, actor: Actor) -> str | None:
+    """The owner's name when someone else (the facilitator) acts on their action."""
+    return None if actor.id == action.owner_id else (action.owner_name or action.owner_id or "")
+
+
+def _tell_the_decision(conn: sqlite3.Connection, action: ActionRow, notice: str, stamp: str) -> ConversationKey:
+    home = ConversationKey.parse(action.conversation)
+    runs.queue_replies(conn, [Reply(action.run_id, home, notice, kind="info")], stamp)
+    return home
+
+
+def _day(phrase: str, local: datetime) -> date | str:
+    """The day ``phrase`` names, said at ``local``; else the re-prompt that says what is expected."""
+    try:
+        day = dates.read(phrase, local)
+    except dates.TimeAlone:
+        return texts.command_needs_due()
+    except (ValueError, OverflowError):
+        day = None
+    return day if day is not None else texts.action_due_unreadable(phrase)

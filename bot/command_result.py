@@ -1,0 +1,35 @@
+"""What a chat command answers (:class:`CommandResult`), and the codes commands name runs and
+actions by: ``3`` or ``#3`` for a run, ``A12`` for an action of the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.dispatch import TurnResult
+
+
+@dataclass
+class CommandResult:
+    """What to answer the person who typed the command (privately where the platform can)."""
+
+    text: str
+    ok: bool = True
+    started: TurnResult | None = None
+    cancelled: TurnResult | None = None
+    runs: list[dict[str, object]] = field(default_factory=list)
+    queued_on: str | None = None  # a channel the command queued a reply on (its outbox to wake)
+    private: bool = False  # the caller's own business (their actions): never for a whole channel
+
+
+def run_id_of(args: list[str]) -> int | None:
+    if not args:
+        return None
+    token = args[0].lstrip("#")  # ASCII digits that fit the ledger's ids: '²' and 10**30 name no run
+    return int(token) if token.isascii() and token.isdigit() and len(token) <= 18 else None
+
+
+def action_id_of(args: list[str]) -> int | None:
+    """An action's code, ``A12`` (or ``a12``, ``#A12``): never a bare number, which in a run's
+    summary and its corrections ("action 2") is the item of that run, not an action of the ledger."""
+    token = args[0].lstrip("#") if args else ""
+    return run_id_of([token[1:]]) if token[:1] in ("A", "a") else None

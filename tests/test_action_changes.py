@@ -1,0 +1,126 @@
+"""After their decision, actions change: ``due A12 DATE`` moves one's due date, ``drop A12 [why]``
+drops one (its owner left, the plan changed). The commands as every platform runs them
+(bot.control), on a real SQLite ledger; what the ledger, the digest, ``actions`` and the
+analysts' tables make of them. The Slack path is at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.control import names_a_run
+from bot.dispatch import Dispatcher
+from bot.model import Actor
+from bot.triggers.digest import digests
+from tests.actions_support import ALICE, BOB, CAROL, Clock, decide, dispatcher, say
+
+CHANGES = "SELECT action_id, field, old, new, reason, actor_id FROM action_changes ORDER BY id"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
+    yield from dispatcher(tmp_path, clock)
+
+
+def rows(bot: Dispatcher, sql: str, *args: object) -> list[tuple]:
+    return bot.db.conn.execute(sql, args).fetchall()
+
+
+def test_an_owner_moves_the_due_date_and_everything_after_goes_by_it(bot: Dispatcher, clock: Clock) -> None:
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    clock.now += timedelta(days=3)  # 2026-12-04: overdue
+    assert "overdue" in say(bot, BOB, "actions")
+    assert say(bot, BOB, "due A1 2026-12-18") == "'Draft the plan' is now due on 2026-12-18 (was 2026-12-03)."
+    assert rows(bot, "SELECT due, status FROM actions") == [("2026-12-18", "open")]
+    assert rows(bot, CHANGES) == [(1, "due", "2026-12-03", "2026-12-18", None, "console:bob")]
+    last = "SELECT direction, conversation, kind, text FROM messages ORDER BY id DESC LIMIT 2"
+    assert rows(bot, last) == [
+        (
+            "out",
+            "console:room",
+            "info",
+            "bob moved the due date of their action 'Draft the plan' (from 'Weekly sync') to 2026-12-18 (was 2026-12-03).",
+        ),
+        ("in", "console:bob-dm", "command", "due A1 2026-12-18"),
+    ]  # fmt: skip: in the transcript of the run that made the decision; its conversation is told
+    assert "overdue" not in say(bot, BOB, "actions")
+    [digest] = digests(bot.db.conn, clock.now, lambda _: ZoneInfo("Europe/Berlin"))
+    assert "due 2026-12-18" in digest.text and "overdue" not in digest.text
+    # analysts' follow-through goes by the date in force; the first one stays in action_changes
+    assert rows(bot, "SELECT julianday(due) + 1.5 = deadline_jd FROM actions JOIN analytics_actions ON action_id = id")
+    assert rows(bot, "SELECT count(*) FROM analytics_actions WHERE deadline_jd = julianday('2026-12-18') + 1.5") == [
+        (1,)
+    ]
+
+
+def test_a_due_date_said_in_words_is_read_on_the_callers_calendar(bot: Dispatcher, clock: Clock) -> None:
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])  # Tuesday 2026-12-01, 09:00 UTC
+    assert say(bot, BOB, "due A1 in 2 weeks") == "'Draft the plan' is now due on 2026-12-15 (was 2026-12-03)."
+    assert say(bot, ALICE, "due a1 end of month").startswith("'Draft the plan' is now due on 2026-12-31")
+    assert rows(bot, CHANGES)[-1] == (1, "due", "2026-12-15", "2026-12-31", None, "console:alice")  # the facilitator
+    assert rows(bot, "SELECT text FROM messages ORDER BY id DESC LIMIT 1")[0][0].startswith(
+        "alice moved the due date of bob's action 'Draft the plan'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "text", "says"),
+    [
+        (BOB, "due A1", "Say which action and its new due date: due A12 next friday"),
+        (BOB, "due next friday", "Say which action and its new due date"),
+        (BOB, "due A1 whenever", "I can't read 'whenever' as a date."),
+        (BOB, "due A1 noon", "Say which action and its new due date"),
+        (BOB, "due A1 2026-11-30", "2026-11-30 has passed (today is 2026-12-01). Give a date from today on."),
+        (BOB, "due A1 2026-12-03", "'Draft the plan' is already due on 2026-12-03."),
+        (CAROL, "due A1 2026-12-20", "No action A1 of yours (or of a decision you lead)."),
+        (BOB, "due A9 2026-12-20", "No action A9 of yours"),
+        (CAROL, "drop A1", "No action A1 of yours"),
+        (BOB, "drop", "Say which action by its code, as 'actions' shows it, and why if you like: drop A12"),
+        (BOB, "drop 1", "Say which action by its code"),
+    ],
+)
+def test_what_cannot_change_an_action_says_why_and_writes_nothing(
+    bot: Dispatcher, who: Actor, text: str, says: str
+) -> None:
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    before = rows(bot, "SELECT count(*) FROM messages")
+    assert say(bot, who, text).startswith(says)
+    assert rows(bot, "SELECT due, status FROM actions") == [("2026-12-03", "open")]
+    assert rows(bot, CHANGES) == []
+    assert rows(bot, "SELECT count(*) FROM messages") == before
+
+
+def test_the_facilitator_drops_an_action_whose_owner_left(bot: Dispatcher, clock: Clock) -> None:
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03"), ("Book the venue", CAROL, "2026-12-05")])
+    clock.now += timedelta(days=10)
+    assert say(bot, ALICE, "drop A1 bob left the company") == (
+        "Dropped: 'Draft the plan' (from 'Weekly sync'). It is no longer listed or chased."
+    )
+    assert rows(bot, "SELECT id, status, done_at FROM actions ORDER BY id") == [(1, "dropped", None), (2, "open", None)]
+    assert rows(bot, CHANGES) == [(1, "status", "open", "dropped", "bob left the company", "console:alice")]
+    assert rows(bot, "SELECT text FROM messages WHERE kind = 'info' ORDER BY id DESC LIMIT 1") == [
+        ("alice dropped bob's action 'Draft the plan' (from 'Weekly sync'): bob left the company",)
+    ]
+    assert say(bot, BOB, "actions") == "You have no open actions."
+    assert [r.to for r in digests(bot.db.conn, clock.now, lambda _: ZoneInfo("UTC"))] == [CAROL]
+    assert say(bot, BOB, "done A1") == "'Draft the plan' was dropped: there is nothing more to do about it."
+    assert say(bot, ALICE, "due A1 2027-01-10") == "'Draft the plan' was dropped: there is nothing more to do about it."
+    assert rows(bot, "SELECT status FROM analytics_actions WHERE action_id = 1") == [("dropped",)]
+    assert say(bot, CAROL, "drop A2").startswith("Dropped: 'Book the venue'")  # an owner may, without a reason
+    assert rows(bot, CHANGES)[-1] == (2, "status", "open", "dropped", None, "console:carol")
+
+
+def test_due_and_drop_with_their_action_are_commands_wherever_typed() -> None:
+    """Typed in a run's thread or while a question waits, they are never taken as its answer; the
+    bare words are (the review's keep / change / drop)."""
+    assert names_a_run("due A3 next friday") and names_a_run("drop A3") and names_a_run("drop #a3 the vendor left")
+    assert not names_a_run("drop") and not names_a_run("due A3") and not names_a_run("due by friday")
