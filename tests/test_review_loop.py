@@ -148,3 +148,24 @@ def cli(db: Path, *args: str, lines: list[dict[str, str]] | None = None, code: i
     )
     assert result.exit_code == code, result.output
     return result.output
+
+
+def test_a_held_review_says_what_was_decided_of_each_action_and_moves_the_decisions_review_date(
+    bot: Dispatcher, clock: Clock
+) -> None:
+    """The review's summary began "Decision recorded" whatever it decided and said nothing of the
+    actions; a kept decision's ``review_at`` kept the old date (the next one was only in reviews)."""
+    reviewed(bot, clock)
+    bot.handle(Message(ROOM, CAROL, "yes"))
+    bot.handle(Message(ROOM, BOB, "no"))
+    bot.handle(Message(ROOM, ALICE, "keep"))
+    last = bot.handle(Message(ROOM, ALICE, "2027-02-01"))
+    assert last is not None
+    [summary] = [r.text for r in last.outcome.replies if r.kind == "summary"]
+    assert summary == (
+        "Review recorded: Weekly sync - kept\n"
+        "  - Draft the plan - bob: not done\n"
+        "  - Book the venue - carol: done\n"
+        "Next review on 2027-02-01."
+    )
+    assert bot.db.conn.execute("SELECT review_at FROM decisions").fetchall() == [("2027-02-01",)]

@@ -46,7 +46,8 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         done = _per_item(answers, rec.actions_done)
         out["actions_done"] = []
         for i, a in enumerate(ctx.trigger.get("actions") or []):
-            entry = {"action_id": a.get("id"), "done": done.get(str(i))}
+            entry = {"action_id": a.get("id"), "done": done.get(str(i)), "what": a.get("what")}
+            entry["owner_name"] = (a.get("owner") or {}).get("name")
             owner = (a.get("owner") or {}).get("id")
             if entry["done"] is not None and (by := _answered_for(ctx, (rec.actions_done, i, None), owner)):
                 entry["confirmed_by"] = by  # said in the owner's place, as a yes to take it (above)

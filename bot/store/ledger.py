@@ -28,6 +28,7 @@ def write_completion(
     if reviewed and record.get("outcome") != "change":
         if record.get("outcome") == "keep" and record.get("review_at"):
             _schedule_reviews(conn, int(reviewed), run.id, record, tz, stamp)
+            conn.execute("UPDATE decisions SET review_at = ? WHERE id = ?", (record["review_at"], int(reviewed)))
         return None
     if not record.get("decision") and not record.get("actions"):
         return None

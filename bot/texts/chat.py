@@ -246,6 +246,8 @@ def run_status(run_id: int, flow: str, title: str | None, status: str, state: st
 
 
 def summary(record: Mapping[str, Any]) -> str:
+    if record.get("reviewed_decision") is not None:
+        return review_summary(record)
     lines = [f"Decision recorded: {record.get('title')}"]
     if record.get("decision"):
         lines.append(f"Decided: {record['decision']}")
@@ -259,6 +261,26 @@ def summary(record: Mapping[str, Any]) -> str:
         lines.append(f"Review on {record['review_at']}.")
     if record.get("outcome"):
         lines.append(f"Review outcome: {record['outcome']}.")
+    return "\n".join(lines)
+
+
+_OUTCOMES = {"keep": "kept", "change": "changed", "drop": "dropped"}
+
+
+def review_summary(record: Mapping[str, Any]) -> str:
+    """What a review ends with: the decision kept, changed or dropped, what each owner said of
+    their action, and the next review."""
+    outcome = record.get("outcome")
+    lines = [f"Review recorded: {record.get('title')} - " + _OUTCOMES.get(str(outcome), "held")]
+    if outcome == "change" and record.get("decision"):
+        lines.append(f"New decision: {record['decision']}")
+    for entry in record.get("actions_done") or []:
+        said = {True: "done", False: "not done", None: "no answer"}[entry.get("done")]
+        if entry.get("confirmed_by") and entry.get("done") is not None:
+            said += f" (said by {entry['confirmed_by']['name']})"
+        lines.append(f"  - {entry.get('what') or 'action'} - {entry.get('owner_name') or '?'}: {said}")
+    if record.get("review_at"):
+        lines.append(f"Next review on {record['review_at']}.")
     return "\n".join(lines)
 
 
