@@ -139,7 +139,27 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
         step = raw.get("id", f"#{where[1] + 1}") if isinstance(raw, dict) else f"#{where[1] + 1}"
     rest = where[2:] if step is not None else where
     field = ".".join(str(p) for p in rest if not isinstance(p, int)) or None
-    raise FlowError(path, _schema_problem(error, field, step is not None), _schema_fix(error), step=step)
+    problem, fix = _schema_problem(error, field, step is not None), _schema_fix(error)
+    strays = _unknown_keys(error.instance, where) if error.validator == "required" else []
+    if strays:  # 'tpye: text': the key it misses is most likely one of these, misspelt
+        problem, fix = texts.required_key_misspelt(problem, strays), texts.required_key_misspelt_fix(strays)
+    raise FlowError(path, problem, fix, step=step)
+
+
+def _unknown_keys(instance: Any, where: list[Any]) -> list[str]:
+    """The keys of a flow, step or field (``where``: its path) that the format does not know."""
+    defs, shape = schema()["$defs"], [p if isinstance(p, str) else 0 for p in where]
+    if not isinstance(instance, dict):
+        return []
+    if not where:
+        known = set(schema()["properties"])
+    elif shape == ["steps", 0]:
+        known = set(defs["question"]["properties"]) | set(defs["step"]["properties"])
+    elif shape == ["steps", 0, "fields", 0]:
+        known = set(defs["question"]["properties"])
+    else:
+        return []
+    return [str(k) for k in instance if k not in known]
 
 
 def _schema_problem(error: jsonschema.ValidationError, field: str | None, in_step: bool) -> str:

@@ -167,10 +167,7 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
     fan = step.fan_out
     if fan is None:
         if step.to not in flow.roles:
-            fail(
-                f"'to: {step.to}' names no role",
-                "use one of " + ", ".join(sorted(flow.roles)) + " or 'each <step>.<field>'",
-            )
+            fail(f"'to: {step.to}' names no role", texts.role_missing_fix(step.to, sorted(flow.roles)))
         return
     source, field = fan
     if step.type == "repeat":

@@ -89,3 +89,24 @@ def template_syntax_fix() -> str:
 
 def item_field_unknown_fix() -> str:
     return "name one of the item's fields, or add the field to the repeat step"
+
+
+def required_key_misspelt(problem: str, strays: list[str]) -> str:
+    keys = ", ".join(f"'{k}'" for k in strays)
+    return f"{problem}, and has {keys}, which the flow format does not know (misspelt?)"
+
+
+def required_key_misspelt_fix(strays: list[str]) -> str:
+    keys = ", ".join(f"'{k}'" for k in strays)
+    return f"correct the spelling of {keys}, or add the missing key"
+
+
+#: The roles a flow may declare, as ``roles:`` maps them from the trigger.
+ROLES = {"facilitator": "trigger.facilitator", "participants": "trigger.participants"}
+
+
+def role_missing_fix(to: str, roles: list[str]) -> str:
+    usable = "use one of " + ", ".join(roles) + " or 'each <step>.<person field>'"
+    if to in ROLES:
+        return f"declare it under roles: ('{to}: {ROLES[to]}'), or {usable}"
+    return usable

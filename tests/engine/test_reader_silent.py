@@ -155,3 +155,34 @@ def test_a_flow_of_thousands_of_steps_is_checked_in_seconds(tmp_path):
     started = time.perf_counter()
     assert len(read_flow_file(path).steps) == 2000  # was cubic in the steps: minutes
     assert time.perf_counter() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("text", "step", "problem", "fix"),
+    [
+        (
+            with_steps('  - {id: decision, ask: "What?", tpye: text}\n'),
+            "decision",
+            "the step is missing a required key: 'type', and has 'tpye', which the flow format does not know",
+            "correct the spelling of 'tpye', or add the missing key",
+        ),
+        (
+            "id: mini\ntitel: Mini\nsteps:\n" + '  - {id: decision, ask: "What?", type: text}\n',
+            None,
+            "the flow is missing a required key: 'title', and has 'titel'",
+            "correct the spelling of 'titel'",
+        ),
+    ],
+)
+def test_a_misspelt_required_key_is_named_with_the_key_it_misses(tmp_path, text, step, problem, fix):
+    err = refused(write(tmp_path, text), step, problem)
+    assert fix in err.fix
+
+
+def test_a_step_to_participants_without_the_role_says_how_to_declare_it(tmp_path):
+    err = refused(
+        write(tmp_path, with_steps('  - {id: mood, to: participants, ask: "How?", type: text}\n')),
+        "mood",
+        "'to: participants' names no role",
+    )
+    assert err.fix.startswith("declare it under roles: ('participants: trigger.participants')")
