@@ -176,6 +176,8 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
     wants_text = kind != "type" or "string" in error.validator_value
     if isinstance(error.instance, bool) and wants_text:  # YAML reads bare yes/no/on/off as booleans
         return "put the word in quotes ('yes', 'no', 'on', 'off'): YAML reads them bare as true or false"
+    if kind == "oneOf" and "options" in error.absolute_path and isinstance(error.instance, int | float):
+        return texts.number_option_fix(error.instance)  # options: [1, 2, 3]: YAML reads them as numbers
     if kind == "enum":
         return "use one of " + ", ".join(repr(v) for v in error.validator_value)
     if kind == "required":

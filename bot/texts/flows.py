@@ -110,3 +110,7 @@ def role_missing_fix(to: str, roles: list[str]) -> str:
     if to in ROLES:
         return f"declare it under roles: ('{to}: {ROLES[to]}'), or {usable}"
     return usable
+
+
+def number_option_fix(option: object) -> str:
+    return f"options are text: put the number in quotes ('{option}'), or ask a number step with min and max"

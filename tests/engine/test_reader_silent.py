@@ -186,3 +186,12 @@ def test_a_step_to_participants_without_the_role_says_how_to_declare_it(tmp_path
         "'to: participants' names no role",
     )
     assert err.fix.startswith("declare it under roles: ('participants: trigger.participants')")
+
+
+def test_numbers_as_options_say_to_quote_them(tmp_path):
+    err = refused(
+        write(tmp_path, with_steps('  - {id: rating, ask: "How was it?", type: choice, options: [1, 2, 3]}\n')),
+        "rating",
+        "'options' is invalid",
+    )
+    assert err.fix.startswith("options are text: put the number in quotes (")
