@@ -93,6 +93,22 @@ BROKEN: dict[str, tuple[str, str | None, str, str]] = {
         "indent with spaces, not tabs",
     ),
     "empty": ("", None, "the file is empty", "write the flow: 'id:', 'title:', 'steps:'"),
+    "branch_never_taken": (  # an option's value misspelt in a condition: the branch was silently never taken
+        "title: T\nsteps:\n  - {id: response, ask: 'What now?', type: choice, options: [act, ignore],"
+        " next: [{when: \"response == 'ignor'\", goto: reason}, {goto: completed}]}\n"
+        "  - {id: reason, ask: 'Why?', type: text}\n",
+        "response",
+        "the condition \"response == 'ignor'\" compares 'response' with 'ignor', which a choice answer never is",
+        "compare 'response' with one of 'act', 'ignore'",
+    ),
+    "key_twice": (  # YAML kept the second 'next:' silently
+        "title: T\nsteps:\n"
+        + ONE_STEP
+        + "    next: completed\n    next: review\n  - {id: review, ask: 'When?', type: date}\n",
+        None,
+        "the key 'next' is written twice in one mapping, at lines 7 and 8: YAML keeps only the last",
+        "keep one of them",
+    ),
     "schedules_a_typo": (
         "title: T\nsteps:\n  - {id: review_at, ask: 'When?', type: date}\n"
         "on_complete:\n  - schedule_flow: {flow: decision_reveiw, at: review_at}\n",

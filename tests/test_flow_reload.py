@@ -109,6 +109,7 @@ async def test_a_review_waiting_on_a_refused_flow_starts_once_the_file_is_fixed(
 async def test_a_trigger_unrouted_for_a_refused_flow_starts_a_run_at_its_next_notification_once_fixed(
     folder: Path,  # noqa: F811
     tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     good = (folder / "metric_breach.yaml").read_text()  # the default route's flow
     (folder / "metric_breach.yaml").write_text(good.replace("type: yes_no", "type: yesno", 1))
@@ -117,6 +118,10 @@ async def test_a_trigger_unrouted_for_a_refused_flow_starts_a_run_at_its_next_no
         status, body = await post(client, "events", {"title": "Drift", "dedup_key": "drift"})
         assert status == 200 and body["started"] == []
         assert body["unrouted"][0]["problem"].startswith("the flow 'metric_breach' is refused until its file is fixed")
+        [logged] = lines(caplog, "Trigger 'Drift'")  # the file's own fix, whole; not "add a route" (it has one)
+        assert "Fix: use one of 'text', 'choice', 'yes_no', 'person', 'date', 'number', 'repeat')" in logged
+        assert "Fix: correct the flow file as said (check it with: " in logged and "flows validate" in logged
+        assert "add a route" not in logged
 
         (folder / "metric_breach.yaml").write_text(good)
         await healthz_until(client, lambda h: "flows_refused" not in h)

@@ -96,9 +96,11 @@ class Flow:
     on_complete: tuple[dict[str, Any], ...] = ()
     description: str = ""
     _index: dict[str, Step] = field(default_factory=dict, compare=False, repr=False)
+    _position: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update({s.id: s for s in self.steps})
+        self._position.update({s.id: i for i, s in reversed(list(enumerate(self.steps)))})  # a twice-used id: its first
 
     def step(self, step_id: str) -> Step:
         return self._index[step_id]
@@ -127,5 +129,5 @@ class Flow:
         """Every step (or final state) that can follow ``step``."""
         if step.next:
             return [b.goto for b in step.next]
-        pos = self.steps.index(step)
+        pos = self._position[step.id]
         return [self.steps[pos + 1].id] if pos + 1 < len(self.steps) else ["completed"]

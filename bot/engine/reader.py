@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from bot import texts
 from bot.engine import validate
 from bot.engine.model import (
     Branch,
@@ -61,8 +62,9 @@ def read_flow_file(path: Path) -> Flow:
 def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
     """The flow in ``text``; ``pinned`` for a version runs are pinned to: it was checked when it
     was current, and the checks that only foresee a stranded run must not strand the runs on it."""
+    loader = _Loader(text)
     try:
-        doc = yaml.safe_load(text)
+        doc = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -72,6 +74,11 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
             problem += f" ({context} that starts at line {start.line + 1}, column {start.column + 1})"
         fix = "indent with spaces, not tabs" if "'\\t'" in problem else "correct the indentation or quoting there"
         raise FlowError(path, f"YAML syntax error{line}: {problem}", fix) from exc
+    finally:
+        loader.dispose()
+    if loader.twice and not pinned:  # YAML keeps the last silently: a second 'next:' or 'ask:' lost the first
+        key, at, first = loader.twice[0]
+        raise FlowError(path, texts.yaml_key_twice(key, at, first), texts.yaml_key_twice_fix())
     if doc is None:
         raise FlowError(
             path,
@@ -85,6 +92,24 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
     flow = _build(doc, text, path)
     validate.check_meaning(flow, pinned)
     return flow
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, noting each key written twice in one mapping (key, line, first line)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.twice: list[tuple[str, int, int]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[tuple[str, str], int] = {}
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                line = key.start_mark.line + 1
+                if (key.tag, key.value) in seen:
+                    self.twice.append((key.value, line, seen[(key.tag, key.value)]))
+                seen.setdefault((key.tag, key.value), line)
+        return super().construct_mapping(node, deep)
 
 
 def _dates_as_text(value: Any) -> Any:
@@ -114,7 +139,27 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
         step = raw.get("id", f"#{where[1] + 1}") if isinstance(raw, dict) else f"#{where[1] + 1}"
     rest = where[2:] if step is not None else where
     field = ".".join(str(p) for p in rest if not isinstance(p, int)) or None
-    raise FlowError(path, _schema_problem(error, field, step is not None), _schema_fix(error), step=step)
+    problem, fix = _schema_problem(error, field, step is not None), _schema_fix(error)
+    strays = _unknown_keys(error.instance, where) if error.validator == "required" else []
+    if strays:  # 'tpye: text': the key it misses is most likely one of these, misspelt
+        problem, fix = texts.required_key_misspelt(problem, strays), texts.required_key_misspelt_fix(strays)
+    raise FlowError(path, problem, fix, step=step)
+
+
+def _unknown_keys(instance: Any, where: list[Any]) -> list[str]:
+    """The keys of a flow, step or field (``where``: its path) that the format does not know."""
+    defs, shape = schema()["$defs"], [p if isinstance(p, str) else 0 for p in where]
+    if not isinstance(instance, dict):
+        return []
+    if not where:
+        known = set(schema()["properties"])
+    elif shape == ["steps", 0]:
+        known = set(defs["question"]["properties"]) | set(defs["step"]["properties"])
+    elif shape == ["steps", 0, "fields", 0]:
+        known = set(defs["question"]["properties"])
+    else:
+        return []
+    return [str(k) for k in instance if k not in known]
 
 
 def _schema_problem(error: jsonschema.ValidationError, field: str | None, in_step: bool) -> str:
@@ -131,6 +176,8 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
     wants_text = kind != "type" or "string" in error.validator_value
     if isinstance(error.instance, bool) and wants_text:  # YAML reads bare yes/no/on/off as booleans
         return "put the word in quotes ('yes', 'no', 'on', 'off'): YAML reads them bare as true or false"
+    if kind == "oneOf" and "options" in error.absolute_path and isinstance(error.instance, int | float):
+        return texts.number_option_fix(error.instance)  # options: [1, 2, 3]: YAML reads them as numbers
     if kind == "enum":
         return "use one of " + ", ".join(repr(v) for v in error.validator_value)
     if kind == "required":

@@ -9,6 +9,9 @@ from jinja2 import meta, nodes
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+#: How :func:`check` starts the problem of a text Jinja cannot parse.
+NOT_A_TEMPLATE = "is not a valid template"
+
 _env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
 
 
@@ -24,12 +27,17 @@ def render(text: str, context: dict[str, Any]) -> str:
     return str(_compile(text).render(context))
 
 
+def parse(text: str) -> nodes.Template:
+    """The syntax tree of a (valid) template."""
+    return _env.parse(text)
+
+
 def check(text: str, known: set[str]) -> str | None:
     """Why ``text`` is not a usable template (a phrase completing "the prompt ..."), or None."""
     try:
         parsed: nodes.Template = _env.parse(text)
     except TemplateError as exc:
-        return f"is not a valid template ({exc})"
+        return f"{NOT_A_TEMPLATE} ({exc})"
     unknown = sorted(meta.find_undeclared_variables(parsed) - known)
     if unknown:
         return "refers to unknown name(s) " + ", ".join(f"'{name}'" for name in unknown)

@@ -14,7 +14,7 @@ from statemachine.exceptions import InvalidDefinition
 from statemachine.io.evaluators import RestrictedEvaluator, normalize_cond
 
 from bot import texts
-from bot.engine import reserved, templates
+from bot.engine import reserved, templates, validate_silent
 from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
 from bot.errors import FlowError
 from bot.model import Actor
@@ -50,6 +50,7 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
             _check_menus(flow, step)
         _check_ends(flow)
         _check_invite(flow)
+        validate_silent.check(flow)
 
 
 def _check_field_ids(flow: Flow, step: Step) -> None:
@@ -96,18 +97,21 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
     if q.ask:
         problem = templates.check(q.ask, _template_names(flow, step, q))
         if problem:
-            fail(f"the prompt of {what} {problem}", "use trigger.<field>, a step id, or item.<field>")
+            syntax = problem.startswith(templates.NOT_A_TEMPLATE)
+            fail(
+                f"the prompt of {what} {problem}", texts.template_syntax_fix() if syntax else texts.template_names_fix()
+            )
     why = (
         _default_refused(q)
         if q.default is not None and q.type in ("text", "choice", "yes_no", "number", "date")
         else None
     )
     if why:
-        fail(f"the default '{q.default}' of {what} is not an answer it takes ({why})", "give a default it accepts")
+        fail(texts.default_not_taken(q.default, what, why), texts.default_not_taken_fix())
 
 
 def _default_refused(q: Question) -> str | None:
-    """Why the question's own check refuses its default (read as if said today), or None."""
+    """What the question says to its default (read as if said today) when it refuses it, or None."""
     from bot.engine import answers, questions
 
     ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
@@ -115,7 +119,7 @@ def _default_refused(q: Question) -> str | None:
     try:
         questions.parse(unbounded, str(q.default), ctx)
     except answers.AnswerError as exc:
-        return str(exc.code)
+        return texts.answer_error(exc.code, exc.params)
     return None
 
 
@@ -163,10 +167,7 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
     fan = step.fan_out
     if fan is None:
         if step.to not in flow.roles:
-            fail(
-                f"'to: {step.to}' names no role",
-                "use one of " + ", ".join(sorted(flow.roles)) + " or 'each <step>.<field>'",
-            )
+            fail(f"'to: {step.to}' names no role", texts.role_missing_fix(step.to, sorted(flow.roles)))
         return
     source, field = fan
     if step.type == "repeat":
@@ -318,13 +319,16 @@ def _check_strands(flow: Flow, step: Step) -> None:
 
 def _check_ends(flow: Flow) -> None:
     """Every step can lead to an end (completed, or cancelled): no loop without a way out."""
-    ends, grew = set(FINAL_STATES), True  # the steps from which the run can end (completed, cancelled)
-    while grew:
-        grew = False
-        for step in flow.steps:
-            if step.id not in ends and any(s in ends for s in flow.successors(step)):
-                ends.add(step.id)
-                grew = True
+    before: dict[str, list[str]] = {}  # each step or end: the steps that can lead to it
+    for step in flow.steps:
+        for after in flow.successors(step):
+            before.setdefault(after, []).append(step.id)
+    ends, todo = set(FINAL_STATES), list(FINAL_STATES)  # the steps from which the run can end
+    while todo:
+        for earlier in before.get(todo.pop(), ()):
+            if earlier not in ends:
+                ends.add(earlier)
+                todo.append(earlier)
     for step in flow.steps:
         if step.id not in ends:
             raise FlowError(

@@ -136,12 +136,24 @@ def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int, budget: in
     return "\n".join(lines)
 
 
-def trigger_unrouted(title: str, source: str, event_id: int, problem: str, routes: str) -> str:
+def trigger_unrouted(title: str, source: str, event_id: int, problem: str, fix: str) -> str:
+    """``fix``: :func:`unrouted_fix_route`, or :func:`unrouted_fix_flow_file` for a refused flow,
+    whose problem (the file's own file, step and fix) is said whole."""
     return (
-        f"Trigger '{_one_line(title)}' ({source}, event {event_id}) started no run: {_one_line(problem)}."
-        f" Fix: add a route to {routes} or set DECISIONBOT_DEFAULT_CHANNEL (try it with: {command()} routes test"
-        " PAYLOAD_FILE); its next notification starts a run."
+        f"Trigger '{_one_line(title)}' ({source}, event {event_id}) started no run:"
+        f" {_one_line(problem, limit=1000)}. Fix: {fix}; its next notification starts a run."
     )
+
+
+def unrouted_fix_route(routes: str) -> str:
+    return (
+        f"add a route to {routes} or set DECISIONBOT_DEFAULT_CHANNEL (try it with: {command()} routes test"
+        " PAYLOAD_FILE)"
+    )
+
+
+def unrouted_fix_flow_file() -> str:
+    return f"correct the flow file as said (check it with: {command()} flows validate)"
 
 
 def people_not_named(ids: Sequence[str], seconds: float) -> str:

@@ -163,7 +163,9 @@ def admit(
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
             trig, why = admission.trigger, admission.problem or texts.no_channel()
-            log.warning(texts.trigger_unrouted(trig.title, trig.source, result.event_id, why, str(state.router.path)))
+            refused = bool(admission.problem) and trig.flow in state.router.refused_flows()
+            fix = texts.unrouted_fix_flow_file() if refused else texts.unrouted_fix_route(str(state.router.path))
+            log.warning(texts.trigger_unrouted(trig.title, trig.source, result.event_id, why, fix))
     return web.json_response(summary(len(triggers), admissions, results))
 
 

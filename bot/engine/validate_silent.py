@@ -1,0 +1,161 @@
+"""What a flow file says that a run would silently not do, refused at load like any other mistake:
+a key that does nothing on its step's answer type, a branch condition comparing an answer with a
+value it never has (the branch is never taken), a prompt reading an item field that does not exist
+(it shows nothing). Checked on a flow's current version only (a pinned version runs as it ran)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from jinja2 import nodes
+from statemachine.io.evaluators import normalize_cond
+
+from bot import texts
+from bot.engine import templates
+from bot.engine.model import Flow, Question, Step
+from bot.errors import FlowError
+
+Fail = Callable[[str, str], None]
+
+#: Keys each answer type alone reads: (model attribute, key as written, the type it works on).
+_TYPED_KEYS = (("minimum", "min", "number"), ("maximum", "max", "number"))
+_REPEAT_KEYS = (("fields", "fields"), ("min_items", "min_items"), ("item_label", "item_label"))
+
+
+def check(flow: Flow) -> None:
+    for step in flow.steps:
+        fail = _failer(flow, step)
+        for q in (step, *step.fields):
+            _check_typed_keys(q, step, fail)
+        _check_step_keys(step, fail)
+        _check_conditions(flow, step, fail)
+        _check_item_fields(flow, step, fail)
+
+
+def _failer(flow: Flow, step: Step) -> Fail:
+    def fail(problem: str, fix: str) -> None:
+        raise FlowError(flow.path, problem, fix, step=step.id)
+
+    return fail
+
+
+def _what(q: Question, step: Step) -> str:
+    return "the step" if q is step else f"field '{q.id}'"
+
+
+def _check_typed_keys(q: Question, step: Step, fail: Fail) -> None:
+    for attr, key, kind in _TYPED_KEYS:
+        if getattr(q, attr) is not None and q.type != kind:
+            fail(
+                texts.key_does_nothing(key, _what(q, step), q.type, f"type {kind}"),
+                texts.key_does_nothing_fix(key, f"type {kind}"),
+            )
+
+
+def _check_step_keys(step: Step, fail: Fail) -> None:
+    if step.type != "repeat":
+        defaults = Step(id="", ask="", type="")
+        for attr, key in _REPEAT_KEYS:
+            if getattr(step, attr) != getattr(defaults, attr):
+                fail(
+                    texts.key_does_nothing(key, "the step", step.type, "type repeat"),
+                    texts.key_does_nothing_fix(key, "type repeat"),
+                )
+    if step.type == "repeat" and step.default is not None:
+        fail(texts.repeat_default(), texts.repeat_default_fix())
+    if step.type == "repeat" and step.optional:
+        fail(texts.repeat_optional(), texts.repeat_optional_fix())
+    if step.complete_when != "all" and step.fan_out is None:
+        fail(texts.complete_when_alone("the step"), texts.complete_when_alone_fix())
+    if step.on_fail == "skip" and not any(q.optional for q in (step, *step.fields)):
+        fail(texts.skip_on_fail_not_optional(), texts.skip_on_fail_not_optional_fix())
+
+
+def _takes(step: Step) -> tuple[list[str], type | tuple[type, ...]] | None:
+    """What a condition sees of ``step``'s answer (shown, and as Python types), for the types whose
+    values are known at load: a choice's option values, yes/no's true and false, a number's numbers."""
+    if step.fan_out is not None:
+        return None  # an answer per item, not one value
+    if step.type == "choice":
+        return [repr(o.value) for o in step.options], str
+    if step.type == "yes_no":
+        return ["true", "false"], bool
+    if step.type == "number":
+        return ["a number"], (int, float)
+    return None
+
+
+def _check_conditions(flow: Flow, step: Step, fail: Fail) -> None:
+    for branch in step.next:
+        if branch.when is None:
+            continue
+        for name, value in _compared(branch.when):
+            if not flow.has_step(name) or value is None:
+                continue  # an unknown step is refused elsewhere; none is "not answered"
+            other = flow.step(name)
+            takes = _takes(other)
+            if takes is None or _fits(other, value, takes[1]):
+                continue
+            fail(
+                texts.condition_never_true(branch.when, name, value, other.type, takes[0]),
+                texts.condition_never_true_fix(name, takes[0]),
+            )
+
+
+def _fits(step: Step, value: object, kinds: type | tuple[type, ...]) -> bool:
+    if step.type == "choice":
+        return isinstance(value, str) and value in {o.value for o in step.options}
+    if step.type == "number" and isinstance(value, bool):
+        return False
+    return isinstance(value, kinds)
+
+
+def _compared(expr: str) -> list[tuple[str, object]]:
+    """Each (step name, literal) a condition compares with == or !=, either way round."""
+    tree = ast.parse(normalize_cond(expr), mode="eval")
+    out: list[tuple[str, object]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        for op, left, right in zip(node.ops, sides, sides[1:], strict=False):
+            if not isinstance(op, ast.Eq | ast.NotEq):
+                continue
+            for a, b in ((left, right), (right, left)):
+                if isinstance(a, ast.Name) and isinstance(b, ast.Constant):
+                    out.append((a.id, b.value))
+    return out
+
+
+def _item_fields(flow: Flow, step: Step) -> list[str] | None:
+    """The fields ``item`` has in ``step``'s prompts, or None when not known at load (a review's
+    ``trigger.actions``) or not rendered with one."""
+    if step.type == "repeat":
+        return [f.id for f in step.fields]
+    source = step.fan_out[0] if step.fan_out else None
+    if source and flow.has_step(source):
+        return [f.id for f in flow.step(source).fields]
+    return None
+
+
+def _check_item_fields(flow: Flow, step: Step, fail: Fail) -> None:
+    fields = _item_fields(flow, step)
+    if fields is None:
+        return
+    for q in (step, *step.fields):
+        for name in _item_names(q.ask):
+            if name not in fields:
+                fail(texts.item_field_unknown(_what(q, step), name, fields), texts.item_field_unknown_fix())
+
+
+def _item_names(text: str) -> list[str]:
+    """The names a (valid) template reads of ``item``: ``item.what``, ``item['what']``."""
+    if "item" not in text:
+        return []
+    parsed = templates.parse(text)
+    names = [a.attr for a in parsed.find_all(nodes.Getattr) if isinstance(a.node, nodes.Name) and a.node.name == "item"]
+    for got in parsed.find_all(nodes.Getitem):
+        if isinstance(got.node, nodes.Name) and got.node.name == "item" and isinstance(got.arg, nodes.Const):
+            names.append(str(got.arg.value))
+    return names

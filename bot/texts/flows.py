@@ -1,0 +1,116 @@
+"""What a flow file's author is told when a file is refused at load: the problem and its fix
+(the file and the step are added by FlowError)."""
+
+from __future__ import annotations
+
+from bot.texts._common import _join
+
+
+def default_not_taken(default: object, what: str, why: str) -> str:
+    """``why``: the re-prompt its question gives that answer, e.g. 'That is above 5. Please ...'."""
+    return f"the default '{default}' of {what} is not an answer it takes: {why.rstrip('.')}"
+
+
+def default_not_taken_fix() -> str:
+    return "change it to an answer the question takes, or remove it"
+
+
+def yaml_key_twice(key: object, line: int, first: int) -> str:
+    where = f"line {line}" if line == first else f"lines {first} and {line}"
+    return f"the key '{key}' is written twice in one mapping, at {where}: YAML keeps only the last"
+
+
+def yaml_key_twice_fix() -> str:
+    return "keep one of them (a second step needs its own '- id: ...' item)"
+
+
+def key_does_nothing(key: str, what: str, kind: str, works_on: str) -> str:
+    return f"{what} has '{key}', which does nothing on a {kind} question (it works on {works_on})"
+
+
+def key_does_nothing_fix(key: str, works_on: str) -> str:
+    return f"remove '{key}', or make the question {works_on}"
+
+
+def repeat_default() -> str:
+    return "the step has 'default', which does nothing on a repeat step (its fields are asked, one by one)"
+
+
+def repeat_default_fix() -> str:
+    return "remove it, or give a field of the step its own default"
+
+
+def repeat_optional() -> str:
+    return "the step has 'optional', which does nothing on a repeat step: 'skip' is refused there"
+
+
+def repeat_optional_fix() -> str:
+    return "remove it: saying 'done' at the first item leaves the list empty (unless min_items is set)"
+
+
+def complete_when_alone(what: str) -> str:
+    return f"{what} has 'complete_when', which does nothing on a step asked of one person (it works on 'to: each ...')"
+
+
+def complete_when_alone_fix() -> str:
+    return "remove 'complete_when', or fan the step out with 'to: each <step>.<person field>'"
+
+
+def skip_on_fail_not_optional() -> str:
+    return "the step has 'on_fail: skip' but nothing in it is optional, so it can never be skipped"
+
+
+def skip_on_fail_not_optional_fix() -> str:
+    return "add 'optional: true', or use on_fail escalate or cancel"
+
+
+def condition_never_true(when: str, step: str, value: object, kind: str, takes: list[str]) -> str:
+    return (
+        f"the condition \"{when}\" compares '{step}' with {value!r}, which a {kind} answer never is"
+        f" (it is one of {_join(takes)}), so the branch is never taken"
+    )
+
+
+def condition_never_true_fix(step: str, takes: list[str]) -> str:
+    return f"compare '{step}' with one of {_join(takes)}"
+
+
+def item_field_unknown(what: str, name: str, fields: list[str]) -> str:
+    return f"the prompt of {what} reads item.{name}, which is not a field of the items (fields: {_join(fields)})"
+
+
+def template_names_fix() -> str:
+    return "use trigger.<field>, a step id, or item.<field>"
+
+
+def template_syntax_fix() -> str:
+    return "correct the template: {{ name }} for a value, {% if ... %}...{% endif %} for a condition"
+
+
+def item_field_unknown_fix() -> str:
+    return "name one of the item's fields, or add the field to the repeat step"
+
+
+def required_key_misspelt(problem: str, strays: list[str]) -> str:
+    keys = ", ".join(f"'{k}'" for k in strays)
+    return f"{problem}, and has {keys}, which the flow format does not know (misspelt?)"
+
+
+def required_key_misspelt_fix(strays: list[str]) -> str:
+    keys = ", ".join(f"'{k}'" for k in strays)
+    return f"correct the spelling of {keys}, or add the missing key"
+
+
+#: The roles a flow may declare, as ``roles:`` maps them from the trigger.
+ROLES = {"facilitator": "trigger.facilitator", "participants": "trigger.participants"}
+
+
+def role_missing_fix(to: str, roles: list[str]) -> str:
+    usable = "use one of " + ", ".join(roles) + " or 'each <step>.<person field>'"
+    if to in ROLES:
+        return f"declare it under roles: ('{to}: {ROLES[to]}'), or {usable}"
+    return usable
+
+
+def number_option_fix(option: object) -> str:
+    return f"options are text: put the number in quotes ('{option}'), or ask a number step with min and max"

@@ -1,0 +1,197 @@
+"""bot.engine.reader: what a flow file says that a run would silently not do is refused at load,
+with the step and a fix (a flow author's walkthrough). Helpers in tests/engine/test_reader.py."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.engine.reader import read_flow_file, read_flow_text
+from tests.engine.test_reader import actions_step, refused, with_steps, write
+
+ASK_PICK = '{id: pick, ask: "Which?", type: choice, options: [act, ignore]'
+
+
+def branching(step: str, when: str) -> str:
+    """``step`` (a flow-style mapping without its closing brace), branching on ``when``."""
+    return with_steps(
+        f'  - {step}, next: [{{when: "{when}", goto: why}}, {{goto: completed}}]}}\n'
+        '  - {id: why, ask: "Why?", type: text}\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("step", "when", "problem"),
+    [
+        (ASK_PICK, "pick == 'ignor'", "compares 'pick' with 'ignor', which a choice answer never is"),
+        (ASK_PICK, "'Ignore' != pick", "compares 'pick' with 'Ignore', which a choice answer never is"),
+        ('{id: ok, ask: "Ship?", type: yes_no', "ok == 'no'", "compares 'ok' with 'no', which a yes_no answer never"),
+        ('{id: size, ask: "How many?", type: number', "size == '5'", "compares 'size' with '5', which a number"),
+    ],
+)
+def test_a_condition_comparing_an_answer_with_a_value_it_never_has_is_refused(tmp_path, step, when, problem):
+    err = refused(write(tmp_path, branching(step, when)), step.split(",")[0].split()[-1], problem)
+    assert "so the branch is never taken" in err.problem and "compare" in err.fix
+
+
+@pytest.mark.parametrize(
+    ("step", "when"),
+    [
+        (ASK_PICK, "pick == 'ignore'"),
+        (ASK_PICK, "pick != 'act' and 'ignore' == pick"),
+        ('{id: ok, ask: "Ship?", type: yes_no', "ok == false"),
+        ('{id: ok, ask: "Ship?", type: yes_no', "not ok"),
+        ('{id: size, ask: "How many?", type: number', "size == 5 or size > 10.5"),
+        ('{id: notes, ask: "Notes?", type: text', "notes == 'n/a'"),
+    ],
+)
+def test_a_condition_comparing_with_a_value_the_answer_can_have_loads(tmp_path, step, when):
+    read_flow_file(write(tmp_path, branching(step, when)))
+
+
+@pytest.mark.parametrize(
+    ("step", "problem"),
+    [
+        ('{id: notes, ask: "Notes?", type: text, min: 3}', "the step has 'min', which does nothing on a text question"),
+        ('{id: when, ask: "When?", type: date, max: 5}', "the step has 'max', which does nothing on a date question"),
+        ('{id: notes, ask: "Notes?", type: text, min_items: 2}', "the step has 'min_items', which does nothing"),
+        ('{id: notes, ask: "Notes?", type: text, item_label: Task}', "the step has 'item_label', which does nothing"),
+        (
+            '{id: notes, ask: "Notes?", type: text, fields: [{id: a, ask: "A?", type: text}]}',
+            "the step has 'fields', which does nothing",
+        ),
+        ('{id: notes, ask: "Notes?", type: text, complete_when: any}', "'complete_when', which does nothing"),
+        ('{id: notes, ask: "Notes?", type: number, on_fail: skip}', "'on_fail: skip' but nothing in it is optional"),
+    ],
+)
+def test_a_key_that_does_nothing_on_its_step_is_refused(tmp_path, step, problem):
+    refused(write(tmp_path, with_steps(f"  - {step}\n")), "notes" if "notes" in step else "when", problem)
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("optional: true", "the step has 'optional', which does nothing on a repeat step"),
+        ("default: none", "the step has 'default', which does nothing on a repeat step"),
+    ],
+)
+def test_optional_or_default_on_a_repeat_step_is_refused(tmp_path, key, problem):
+    steps = actions_step().replace("    type: repeat\n", f"    type: repeat\n    {key}\n")
+    refused(write(tmp_path, with_steps(steps)), "actions", problem)
+
+
+def test_a_field_of_a_repeat_read_by_a_misspelt_name_is_refused(tmp_path):
+    steps = actions_step().replace("{{ item.what }}", "{{ item.wat }}")
+    err = refused(write(tmp_path, with_steps(steps)), "actions", "field 'owner' reads item.wat")
+    assert "fields: what, owner, due" in err.problem
+
+
+def test_a_fan_out_reading_an_item_field_its_source_lacks_is_refused(tmp_path):
+    fan = "  - {id: accepts, to: each actions.owner, ask: \"Do you take {{ item['task'] }}?\", type: yes_no}\n"
+    refused(write(tmp_path, with_steps(actions_step() + fan)), "accepts", "the prompt of the step reads item.task")
+
+
+def test_on_fail_skip_on_an_optional_step_loads(tmp_path):
+    read_flow_file(
+        write(tmp_path, with_steps('  - {id: notes, ask: "Notes?", type: text, optional: true, on_fail: skip}\n'))
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "  - id: decision\n    ask: What?\n    type: text\n    next: completed\n    next: review\n"
+            "  - {id: review, ask: 'When?', type: date}\n",
+            "the key 'next' is written twice in one mapping, at lines 7 and 8: YAML keeps only the last",
+        ),
+        (
+            "  - {id: decision, ask: 'What?', type: text, id: other}\n",
+            "the key 'id' is written twice in one mapping, at line 4",
+        ),
+    ],
+)
+def test_a_key_written_twice_is_refused_with_its_lines(tmp_path, text, problem):
+    err = refused(write(tmp_path, with_steps(text)), None, problem)
+    assert "keep one of them" in err.fix
+
+
+def test_a_version_runs_are_on_is_read_even_with_a_key_written_twice():
+    text = with_steps("  - id: decision\n    ask: What?\n    ask: What was decided?\n    type: text\n")
+    flow = read_flow_text(text, "flows/mini.yaml", pinned=True)  # checked when it was current: runs go on
+    assert flow.step("decision").ask == "What was decided?"
+
+
+@pytest.mark.parametrize(
+    ("step", "said"),
+    [
+        ('{id: pick, ask: "Which?", type: choice, options: [a, b], default: c}', "Please pick one of: a, b"),
+        ('{id: size, ask: "How many?", type: number, min: 1, max: 5, default: 9}', "at most 5"),
+        ('{id: ok, ask: "Ship?", type: yes_no, default: perhaps}', "Please answer yes or no"),
+    ],
+)
+def test_a_refused_default_says_what_the_question_takes_not_a_code(tmp_path, step, said):
+    err = refused(
+        write(tmp_path, with_steps(f"  - {step}\n")), step.split(",")[0].split()[-1], "is not an answer it takes"
+    )
+    assert said in err.problem
+    assert "(choice_unknown)" not in err.problem and "_" not in err.problem.split("takes")[1]
+    assert err.fix == "change it to an answer the question takes, or remove it"
+
+
+def test_a_prompt_that_is_not_a_template_gets_a_syntax_fix(tmp_path):
+    err = refused(
+        write(tmp_path, with_steps('  - {id: decision, ask: "About {{ trigger.title }?", type: text}\n')),
+        "decision",
+        "is not a valid template",
+    )
+    assert "{{ name }}" in err.fix and "step id" not in err.fix
+
+
+def test_a_flow_of_thousands_of_steps_is_checked_in_seconds(tmp_path):
+    steps = "".join(f'  - {{id: s{i}, ask: "Q{i}?", type: text}}\n' for i in range(2000))
+    path = write(tmp_path, with_steps(steps))
+    started = time.perf_counter()
+    assert len(read_flow_file(path).steps) == 2000  # was cubic in the steps: minutes
+    assert time.perf_counter() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("text", "step", "problem", "fix"),
+    [
+        (
+            with_steps('  - {id: decision, ask: "What?", tpye: text}\n'),
+            "decision",
+            "the step is missing a required key: 'type', and has 'tpye', which the flow format does not know",
+            "correct the spelling of 'tpye', or add the missing key",
+        ),
+        (
+            "id: mini\ntitel: Mini\nsteps:\n" + '  - {id: decision, ask: "What?", type: text}\n',
+            None,
+            "the flow is missing a required key: 'title', and has 'titel'",
+            "correct the spelling of 'titel'",
+        ),
+    ],
+)
+def test_a_misspelt_required_key_is_named_with_the_key_it_misses(tmp_path, text, step, problem, fix):
+    err = refused(write(tmp_path, text), step, problem)
+    assert fix in err.fix
+
+
+def test_a_step_to_participants_without_the_role_says_how_to_declare_it(tmp_path):
+    err = refused(
+        write(tmp_path, with_steps('  - {id: mood, to: participants, ask: "How?", type: text}\n')),
+        "mood",
+        "'to: participants' names no role",
+    )
+    assert err.fix.startswith("declare it under roles: ('participants: trigger.participants')")
+
+
+def test_numbers_as_options_say_to_quote_them(tmp_path):
+    err = refused(
+        write(tmp_path, with_steps('  - {id: rating, ask: "How was it?", type: choice, options: [1, 2, 3]}\n')),
+        "rating",
+        "'options' is invalid",
+    )
+    assert err.fix.startswith("options are text: put the number in quotes (")
