@@ -60,7 +60,7 @@ def create_app(
     configured channel with a missing secret raises ConfigError naming the variable.
     ``settle_heap``: once started, the objects the start made are left out of garbage collection
     (:func:`_settle_heap`; ``decisionbot serve`` does it, the tests' many apps do not)."""
-    env = dict(os.environ if env is None else env)
+    env = config.environment(os.environ if env is None else env)  # secrets without their whitespace
     path = str(db_path or config.get("db") or "data/decisions.db")
     db = open_db(path, synchronous=config.synchronous())
     catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
