@@ -218,7 +218,10 @@ def test_commands_that_only_read_refuse_a_ledger_that_does_not_exist(command: li
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: No ledger at {typo}. ") and len(result.output.splitlines()) == 1
     # an operator's command points at the server's ledger, not at the analysts' synthetic history
-    assert "DECISIONBOT_DB" in result.output and "serve --db" in result.output and "demo-data" not in result.output
+    assert "DECISIONBOT_DB" in result.output and "demo-data" not in result.output
+    hinted = result.output.rsplit("(", 1)[1].split(")")[0].split()  # '<decisionbot> --db PATH serve'
+    assert hinted[1:] == ["--db", "PATH", "serve"]  # --db comes before the command: pasted, it parses
+    assert CliRunner().invoke(main, [*hinted[1:], "--help"]).exit_code == 0
     assert not typo.parent.exists()
 
 
@@ -355,4 +358,4 @@ def test_hints_name_the_command_as_this_terminal_runs_it(tmp_path, monkeypatch):
         [str(exe), "--db", str(tmp_path / "h.db"), "runs", "cancel", "7"],
         capture_output=True, text=True, env={**os.environ, "PATH": "/usr/bin:/bin"}, timeout=60,
     )  # fmt: skip
-    assert out.returncode == 1 and f"({exe} serve --db PATH)" in out.stderr  # pasted, it works here
+    assert out.returncode == 1 and f"({exe} --db PATH serve)" in out.stderr  # pasted, it works here
