@@ -144,16 +144,19 @@ class CommandGroup(click.Group):
 class Group(CommandGroup):
     """Translates BotError into a one-line message and exit status 1; so is an error of the
     system (a file or a port) nothing below translated, naming the file when it has one; so is a
-    ledger another process keeps locked past the busy timeout, naming the ledger."""
+    ledger another process keeps locked past the busy timeout, or one this user may only read,
+    naming the ledger."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return self._invoke(ctx)
         except sqlite3.OperationalError as exc:
-            if not store.is_busy(exc):
-                raise
             obj = ctx.find_object(Context)
             path = obj.db_path if obj is not None else str(config.get("db"))
+            if store.is_read_only(exc):  # a ledger this user may only read, for a command that writes
+                raise click.ClickException(texts.ledger_read_only(path, None, config.BY_NAME["db"].env)) from exc
+            if not store.is_busy(exc):
+                raise
             raise click.ClickException(texts.cli_ledger_busy(path, store.BUSY_TIMEOUT_MS / 1000)) from exc
 
     def _invoke(self, ctx: click.Context) -> Any:
