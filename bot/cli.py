@@ -24,6 +24,7 @@ from click.core import ParameterSource
 from bot import config, texts
 from bot.cli_output import open_output as open_output  # every -o of every command
 from bot.errors import BotError, ConfigError, FlowNotFound
+from bot.texts import _common
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -171,6 +172,7 @@ class Group(CommandGroup):
                 raise
             raise click.ClickException(texts.cli_system_error(exc.strerror or str(exc), exc.filename)) from exc
         finally:  # what the command wrote, even one that stopped half-way, is searchable at once
+            _common.typed_options.clear()  # this command's: not a later one's in the same process
             obj = ctx.find_object(Context)
             if obj is not None and obj._db is not None:
                 with nullcontext() if ended else suppress(sqlite3.Error):  # never hide the command's own error
@@ -268,6 +270,11 @@ def main(ctx: click.Context, db: str, flows: str) -> None:
       decisionbot chat post_meeting --data title="Weekly sync"
     """
     ctx.obj = Context(db, flows)
+    typed: list[str] = []  # pasted, a hint runs on this ledger and these flows too
+    for name, value in (("db", db), ("flows", flows)):
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            typed += [f"--{name}", value]
+    _common.typed_options[:] = typed
 
 
 def _data(items: tuple[str, ...]) -> dict[str, str]:

@@ -98,7 +98,9 @@ def test_a_run_left_with_quit_is_continued_with_run_where_it_stopped(cli) -> Non
     left = cli("chat", "post_meeting", "-f", "alice", "-p", "bob", input="We ship in March\n/help\n/quit\n")
     assert left.exit_code == 0
     assert "no terminal command /help" in left.output
-    assert "Left run 1; it stays open" in left.output and "decisionbot chat --run 1" in left.output
+    assert "Left run 1; it stays open" in left.output
+    hint = left.output.rsplit("Continue it with: decisionbot ", 1)[1].split()
+    assert hint[0] == "--db" and hint[-3:] == ["chat", "--run", "1"]  # pasted, on this ledger
     answers = json.loads(cli("runs", "show", "1", "--json").output)["answers"]
     assert [a["value"] for a in answers] == ["We ship in March"]  # '/help' was not taken as an answer
     rest = "Draft the plan\n@bob\n2030-01-10\ndone\n/as bob\nyes\n/as alice\n2030-02-01\n"

@@ -252,7 +252,7 @@ def ledger_not_sqlite(path: str, problem: str, env: str) -> str:
 
 
 def cli_no_ledger(path: str, env: str) -> str:
-    return f"No ledger at {path}. Point --db (env {env}) at the ledger your server writes ({command()} --db PATH serve)"
+    return f"No ledger at {path}. Point --db (env {env}) at the ledger your server writes ({command(options=False)} --db PATH serve)"
 
 
 def ledger_is_folder(path: str, env: str) -> str:
