@@ -24,6 +24,7 @@ from click.core import ParameterSource
 from bot import config, texts
 from bot.cli_output import open_output as open_output  # every -o of every command
 from bot.errors import BotError, ConfigError, FlowNotFound
+from bot.texts import _common
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -144,16 +145,19 @@ class CommandGroup(click.Group):
 class Group(CommandGroup):
     """Translates BotError into a one-line message and exit status 1; so is an error of the
     system (a file or a port) nothing below translated, naming the file when it has one; so is a
-    ledger another process keeps locked past the busy timeout, naming the ledger."""
+    ledger another process keeps locked past the busy timeout, or one this user may only read,
+    naming the ledger."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return self._invoke(ctx)
         except sqlite3.OperationalError as exc:
-            if not store.is_busy(exc):
-                raise
             obj = ctx.find_object(Context)
             path = obj.db_path if obj is not None else str(config.get("db"))
+            if store.is_read_only(exc):  # a ledger this user may only read, for a command that writes
+                raise click.ClickException(texts.ledger_read_only(path, None, config.BY_NAME["db"].env)) from exc
+            if not store.is_busy(exc):
+                raise
             raise click.ClickException(texts.cli_ledger_busy(path, store.BUSY_TIMEOUT_MS / 1000)) from exc
 
     def _invoke(self, ctx: click.Context) -> Any:
@@ -168,6 +172,7 @@ class Group(CommandGroup):
                 raise
             raise click.ClickException(texts.cli_system_error(exc.strerror or str(exc), exc.filename)) from exc
         finally:  # what the command wrote, even one that stopped half-way, is searchable at once
+            _common.typed_options.clear()  # this command's: not a later one's in the same process
             obj = ctx.find_object(Context)
             if obj is not None and obj._db is not None:
                 with nullcontext() if ended else suppress(sqlite3.Error):  # never hide the command's own error
@@ -265,6 +270,11 @@ def main(ctx: click.Context, db: str, flows: str) -> None:
       decisionbot chat post_meeting --data title="Weekly sync"
     """
     ctx.obj = Context(db, flows)
+    typed: list[str] = []  # pasted, a hint runs on this ledger and these flows too
+    for name, value in (("db", db), ("flows", flows)):
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            typed += [f"--{name}", value]
+    _common.typed_options[:] = typed
 
 
 def _data(items: tuple[str, ...]) -> dict[str, str]:

@@ -7,7 +7,7 @@ import os
 
 import click
 
-from bot import config, texts
+from bot import config, store, texts
 from bot.cli import PORT, Context, listening, main
 from bot.errors import BotError
 
@@ -47,6 +47,7 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
         raise BotError(texts.rasa_not_installed()) from exc
     os.environ[config.BY_NAME["db"].env] = obj.db_path
     os.environ[config.BY_NAME["flows"].env] = str(obj.flows_dir)
+    store.refuse_read_only(obj.db_path)
     obj.dispatcher()  # refuse a bad flow file, time zone or ledger now, not at the first call
     click.echo(texts.rasa_listening(host, port, obj.db_path, str(obj.flows_dir)), err=True)
     with listening(host, port):  # the bind fails before any worker starts

@@ -32,7 +32,7 @@ def runs_group() -> None:
 @runs_group.command("list")
 @click.option("--status", type=click.Choice(["active", "completed", "cancelled", "stalled"]))
 @click.option("--flow", help="Only runs of this flow.")
-@click.option("--limit", default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most this many.")
 @output_options
 @click.pass_obj
 def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as_json: bool) -> None:

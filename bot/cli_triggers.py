@@ -280,7 +280,7 @@ def _moment(text: str) -> datetime:
 
 @jobs_group.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Done jobs too (default: pending only).")
-@click.option("--limit", default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most this many.")
 @output_options
 @click.pass_obj
 def jobs_list(obj: Context, show_all: bool, limit: int, as_json: bool) -> None:

@@ -7,6 +7,7 @@ it) and start-up checks. Secrets have no default and are read only from the envi
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,12 +109,29 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME = {s.name: s for s in SETTINGS}
 
 
+#: The environment variables that hold secrets.
+SECRETS = frozenset(s.env for s in SETTINGS if s.secret)
+
+
 def get(name: str) -> str | None:
     setting = BY_NAME[name]
-    value = os.environ.get(setting.env)
+    value = _value(setting.env, os.environ.get(setting.env))
     if value is None or value == "":
         return setting.default
     return value
+
+
+def environment(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` as the channels and hooks read it: a secret's surrounding whitespace (the newline
+    of a secrets file, a stray space) is not part of it, and a blank secret is not set."""
+    read = {name: _value(name, value) for name, value in env.items()}
+    return {name: value for name, value in read.items() if value is not None}
+
+
+def _value(env: str, value: str | None) -> str | None:
+    if value is None or env not in SECRETS:
+        return value
+    return value.strip() or None
 
 
 def timezone(name: str | None = None) -> ZoneInfo:

@@ -27,7 +27,7 @@ from bot.engine import dates
 from bot.flow_catalog import FlowCatalog, reload_flows
 from bot.outbox import Sender
 from bot.outbox_lease import OutboxLease
-from bot.store import checkpoint, migrations, open_db, runs, transaction, utc_now, write_lock
+from bot.store import checkpoint, migrations, open_db, refuse_read_only, runs, transaction, utc_now, write_lock
 from bot.store.group import GroupCommit, abandon, committed, track
 from bot.store.write_lock import LedgerBusy
 
@@ -60,8 +60,9 @@ def create_app(
     configured channel with a missing secret raises ConfigError naming the variable.
     ``settle_heap``: once started, the objects the start made are left out of garbage collection
     (:func:`_settle_heap`; ``decisionbot serve`` does it, the tests' many apps do not)."""
-    env = dict(os.environ if env is None else env)
+    env = config.environment(os.environ if env is None else env)  # secrets without their whitespace
     path = str(db_path or config.get("db") or "data/decisions.db")
+    refuse_read_only(path)  # not a server whose every turn fails
     db = open_db(path, synchronous=config.synchronous())
     catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
     for refusal in catalog.refusals():  # the others run; this one is named at every start

@@ -98,7 +98,9 @@ def test_a_run_left_with_quit_is_continued_with_run_where_it_stopped(cli) -> Non
     left = cli("chat", "post_meeting", "-f", "alice", "-p", "bob", input="We ship in March\n/help\n/quit\n")
     assert left.exit_code == 0
     assert "no terminal command /help" in left.output
-    assert "Left run 1; it stays open" in left.output and "decisionbot chat --run 1" in left.output
+    assert "Left run 1; it stays open" in left.output
+    hint = left.output.rsplit("Continue it with: decisionbot ", 1)[1].split()
+    assert hint[0] == "--db" and hint[-3:] == ["chat", "--run", "1"]  # pasted, on this ledger
     answers = json.loads(cli("runs", "show", "1", "--json").output)["answers"]
     assert [a["value"] for a in answers] == ["We ship in March"]  # '/help' was not taken as an answer
     rest = "Draft the plan\n@bob\n2030-01-10\ndone\n/as bob\nyes\n/as alice\n2030-02-01\n"
@@ -218,7 +220,10 @@ def test_commands_that_only_read_refuse_a_ledger_that_does_not_exist(command: li
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: No ledger at {typo}. ") and len(result.output.splitlines()) == 1
     # an operator's command points at the server's ledger, not at the analysts' synthetic history
-    assert "DECISIONBOT_DB" in result.output and "serve --db" in result.output and "demo-data" not in result.output
+    assert "DECISIONBOT_DB" in result.output and "demo-data" not in result.output
+    hinted = result.output.rsplit("(", 1)[1].split(")")[0].split()  # '<decisionbot> --db PATH serve'
+    assert hinted[1:] == ["--db", "PATH", "serve"]  # --db comes before the command: pasted, it parses
+    assert CliRunner().invoke(main, [*hinted[1:], "--help"]).exit_code == 0
     assert not typo.parent.exists()
 
 
@@ -355,4 +360,4 @@ def test_hints_name_the_command_as_this_terminal_runs_it(tmp_path, monkeypatch):
         [str(exe), "--db", str(tmp_path / "h.db"), "runs", "cancel", "7"],
         capture_output=True, text=True, env={**os.environ, "PATH": "/usr/bin:/bin"}, timeout=60,
     )  # fmt: skip
-    assert out.returncode == 1 and f"({exe} serve --db PATH)" in out.stderr  # pasted, it works here
+    assert out.returncode == 1 and f"({exe} --db PATH serve)" in out.stderr  # pasted, it works here

@@ -208,6 +208,14 @@ def test_a_port_out_of_range_is_a_usage_error(tmp_path: Path, command: list[str]
     assert not (tmp_path / "p.db").exists()
 
 
+@pytest.mark.parametrize("command", [["runs", "list"], ["jobs", "list"]], ids=" ".join)
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_a_limit_below_one_is_a_usage_error(ledger: Path, command: list[str], limit: str) -> None:
+    """--limit -1 listed every row (SQLite's LIMIT -1: no limit), --limit 0 none, both without a word."""
+    result = run(ledger, *command, "--limit", limit)
+    assert result.exit_code == 2 and f"Invalid value for '--limit': {limit} is not in the range x>=1." in result.output
+
+
 # --- 3. a bad value from the environment names the variable --------------------------------------
 
 

@@ -138,7 +138,7 @@ def test_a_copy_on_read_only_storage_is_explored_with_immutable_and_otherwise_sa
         " ledger in WAL mode is read with a shared-memory file (-shm) beside it. Copy it to a folder you can write,"
         " or, for a copy nobody writes to any more, open it with: "
     )
-    assert said[0].endswith(" -m bot explore --immutable.")  # the command as run here (python -m bot)
+    assert said[0].endswith(f" -m bot --db {mount / ledger.name} explore --immutable.")  # as run here
     assert sorted(p.name for p in ledger.parent.iterdir()) == ["ledger.db"]
 
 

@@ -51,12 +51,13 @@ def test_runs_cancel_refuses_a_finished_run_and_an_unknown_one_and_changes_nothi
     before = rows(tmp_path, "SELECT count(*) FROM messages")
     again = cli(tmp_path, "runs", "cancel", "1")
     assert again.exit_code == 1
+    typed = f"--db {tmp_path / 'cli.db'} --flows {ROOT / 'flows'}"  # pasted, on this ledger
     assert again.output == (
-        "Error: Run 1 is already cancelled; nothing to cancel. See it with: decisionbot runs show 1\n"
+        f"Error: Run 1 is already cancelled; nothing to cancel. See it with: decisionbot {typed} runs show 1\n"
     )
     assert rows(tmp_path, "SELECT count(*) FROM messages") == before  # no reply to anyone about it
     missing = cli(tmp_path, "runs", "cancel", "7")
-    assert missing.exit_code == 1 and missing.output == "Error: No run 7. Try: decisionbot runs list\n"
+    assert missing.exit_code == 1 and missing.output == f"Error: No run 7. Try: decisionbot {typed} runs list\n"
     typo = CliRunner().invoke(main, ["--db", str(tmp_path / "typo.db"), "runs", "cancel", "1"])
     assert typo.exit_code == 1 and typo.output.startswith(f"Error: No ledger at {tmp_path / 'typo.db'}.")
     assert not (tmp_path / "typo.db").exists()

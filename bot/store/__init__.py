@@ -152,6 +152,23 @@ def _foreign_tables(conn: sqlite3.Connection) -> set[str]:
     return tables
 
 
+def refuse_read_only(path: str | Path) -> None:
+    """Refuse, with a ``ConfigError`` naming it, a ledger this process may not write (the file, or
+    the ``-wal``/``-shm`` beside it: read-only for this user, or on read-only storage): SQLite would
+    open it for reading only, and every write to it would fail, long after the start said all was
+    well. For the processes that write turns (``serve``, ``rasa-actions``)."""
+    if str(path) == ":memory:":
+        return
+    for file in (str(path), f"{path}-wal", f"{path}-shm"):
+        if os.path.exists(file) and not os.access(file, os.W_OK):
+            raise ConfigError(texts.ledger_read_only(str(path), file, _DB_ENV))
+
+
+def is_read_only(exc: sqlite3.Error) -> bool:
+    """Whether SQLite refused a write to a ledger it could open only for reading (SQLITE_READONLY)."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_READONLY
+
+
 def open_readonly(path: str | Path, immutable: bool = False) -> Database:
     """A connection that cannot write: for analysts' queries and exports. A file that is not
     SQLite is refused here (``ConfigError``), not at the first query. ``immutable``: a copy

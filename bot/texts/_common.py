@@ -39,10 +39,21 @@ def moment(at: datetime | str | None, tz: tzinfo) -> str:
     return f"{_WEEKDAYS[local.weekday()]} {local.date().isoformat()} {local:%H:%M} {local.tzname()}"
 
 
-def command() -> str:
+#: The ledger and flows options typed before the command being run (``--db x.db``): a hint to
+#: paste names them too, or it would run on the default ledger. Set by the CLI for one command.
+typed_options: list[str] = []
+
+
+def command(options: bool = True) -> str:
     """How the person at this terminal runs decisionbot, for the commands a hint tells them to
     paste: ``decisionbot`` when that is on PATH; else as they ran it (``.venv/bin/decisionbot``
-    after the README's install, ``.venv/bin/python -m bot``)."""
+    after the README's install, ``.venv/bin/python -m bot``); followed by the ``--db`` and
+    ``--flows`` they typed (``options=False``: a hint that names its own)."""
+    typed = "".join(f" {shlex.quote(o)}" for o in typed_options) if options else ""
+    return _program() + typed
+
+
+def _program() -> str:
     ran = sys.argv[0] if sys.argv else ""
     if os.path.basename(ran) == "decisionbot":
         found = shutil.which("decisionbot")

@@ -12,7 +12,7 @@ from bot.texts._common import _join, command
 
 def analytics_no_ledger(path: str) -> str:
     return (
-        f"No ledger at {path}. Try: {command()} --db {shlex.quote(path)} demo-data --runs 30"
+        f"No ledger at {path}. Try: {command(options=False)} --db {shlex.quote(path)} demo-data --runs 30"
         " (or point --db at your ledger)"
     )
 
@@ -38,20 +38,20 @@ def analytics_empty_query() -> str:
 
 
 def analytics_no_index(path: str) -> str:
-    return f"The ledger {path} has no full-text index yet. Try: {command()} --db {shlex.quote(path)} db migrate"
+    return f"The ledger {path} has no full-text index yet. Try: {command(options=False)} --db {shlex.quote(path)} db migrate"
 
 
 def analytics_not_migrated(path: str, pending: list[str]) -> str:
     return (
         f"The ledger {path} is not up to date: an older decisionbot made it ({len(pending)}"
-        f" migration(s) to apply; analysts' commands never change a ledger). Try: {command()} --db {shlex.quote(path)} db migrate"
+        f" migration(s) to apply; analysts' commands never change a ledger). Try: {command(options=False)} --db {shlex.quote(path)} db migrate"
     )
 
 
 def analytics_index_behind(count: int, path: str) -> str:
     return (
         f"Note: the {count} newest message(s) are not in the full-text index yet (a running server indexes"
-        f" them within a second). To index them now: {command()} --db {shlex.quote(path)} db migrate"
+        f" them within a second). To index them now: {command(options=False)} --db {shlex.quote(path)} db migrate"
     )
 
 
@@ -79,10 +79,10 @@ def analytics_demo_not_empty(path: str, runs: int, fresh: str, flows: str | None
     with_flows = f" --flows {shlex.quote(flows)}" if flows is not None else ""
     return (
         f"{path} already holds {runs} run(s); demo-data only fills an empty ledger."
-        f" Try a new file: {command()} --db {shlex.quote(fresh)}{with_flows} demo-data"
+        f" Try a new file: {command(options=False)} --db {shlex.quote(fresh)}{with_flows} demo-data"
     )
 
 
 def analytics_demo_done(path: str, summary: Mapping[str, int]) -> str:
     counts = ", ".join(f"{v} {k}" for k, v in summary.items())
-    return f"Demo history written to {path}: {counts}. Next: {command()} --db {shlex.quote(path)} report"
+    return f"Demo history written to {path}: {counts}. Next: {command(options=False)} --db {shlex.quote(path)} report"

@@ -252,7 +252,7 @@ def ledger_not_sqlite(path: str, problem: str, env: str) -> str:
 
 
 def cli_no_ledger(path: str, env: str) -> str:
-    return f"No ledger at {path}. Point --db (env {env}) at the ledger your server writes ({command()} serve --db PATH)"
+    return f"No ledger at {path}. Point --db (env {env}) at the ledger your server writes ({command(options=False)} --db PATH serve)"
 
 
 def ledger_is_folder(path: str, env: str) -> str:
@@ -269,6 +269,16 @@ def ledger_read_only_storage(path: str) -> str:
 
 def ledger_cannot_open(path: str, problem: str, env: str) -> str:
     return f"Cannot open the ledger {path}: {problem}. Point --db (env {env}) at a file in a folder you can write."
+
+
+def ledger_read_only(path: str, file: str | None, env: str) -> str:
+    """A ledger SQLite could open only for reading: every turn written to it would fail."""
+    which = f" ({file} is read-only for this user)" if file else ""
+    return (
+        f"The ledger {path} cannot be written{which}. Give the user decisionbot runs as write access to it,"
+        f" to its folder and to the -wal and -shm files beside it, or point --db (env {env}) at a ledger it can"
+        " write."
+    )
 
 
 def ledger_foreign(path: str, tables: list[str], env: str) -> str:

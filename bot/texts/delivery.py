@@ -112,3 +112,15 @@ def notice_failed(channel: str, run_id: int, message_id: int, problem: str) -> s
 def run_show_given_up(failed_at: str, error: str) -> str:
     """Under an undelivered reply in ``runs show``."""
     return f"^ NOT DELIVERED: given up {failed_at[:19]}, {error}"
+
+
+def delivery_outage(channel: str, reason: str, since: str) -> str:
+    return (
+        f"{channel}: no reply delivered since {since}, each refused for now (last: {reason}). They wait in the"
+        " outbox and are tried again with backoff, each for a day from its first refusal; check the"
+        " platform's status and this host's network."
+    )
+
+
+def delivery_outage_over(channel: str, since: str) -> str:
+    return f"{channel}: replies are delivered again (refused for now since {since}); those waiting go out."

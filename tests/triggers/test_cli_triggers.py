@@ -32,7 +32,8 @@ def test_trigger_starts_a_run_in_the_channel_and_counts_repeats(tmp_path: Path, 
               "--data", "title=Weekly sync", "--dedup-key", "weekly")  # fmt: skip
     assert out.exit_code == 0, out.output
     assert out.output == (
-        "Started run 1 (post_meeting) in console:triggers. Follow it with: decisionbot runs show 1\n"
+        "Started run 1 (post_meeting) in console:triggers. Follow it with:"
+        f" decisionbot --db {tmp_path / 'cli.db'} --flows {flows} runs show 1\n"
         "bot -> alice: What was decided in Weekly sync?\n"
     )
     again = cli(

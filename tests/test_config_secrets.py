@@ -1,0 +1,63 @@
+"""A secret as operators hand it over: from a secrets file or a Kubernetes secret, with the file's
+trailing newline, or left blank. Its surrounding whitespace is not part of it, and a blank secret is
+not set (the start says which variable is missing), as the hook token has always been read."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import SECRET, harness, slash_body
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOWS = str(ROOT / "flows")
+
+
+@pytest.fixture
+async def fake():
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+async def test_slack_secrets_read_from_files_with_their_newline_work(tmp_path: Path, fake: FakeSlack) -> None:
+    """SLACK_SIGNING_SECRET with a trailing newline refused every request from Slack (401: the
+    newline was part of the HMAC key); the bot token went out as it is set in Slack."""
+    env = {"SLACK_SIGNING_SECRET": f"{SECRET}\n", "SLACK_BOT_TOKEN": " xoxb-test\n"}
+    slack = await harness(tmp_path, fake, env=env)
+    try:
+        resp = await slack.post(slash_body("UA", "help"), form=True)  # signed with the secret itself
+        assert resp.status == 200
+        assert fake.of("auth.test")[0].token == "xoxb-test"
+    finally:
+        await slack.client.close()
+
+
+def test_a_blank_signing_secret_stops_the_start_naming_it(tmp_path: Path, monkeypatch) -> None:
+    """A signing secret of spaces was a traceback from slack_sdk (ValueError: signing_secret must
+    not be empty)."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "  ")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:1/api/")
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "s.db"), "--flows", FLOWS, "serve", "--port", "1"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    lines = result.output.strip().splitlines()
+    assert lines[-1].startswith("Error: SLACK_SIGNING_SECRET is required"), result.output
+
+
+def test_a_blank_rasa_token_does_not_open_the_action_server_to_the_network(tmp_path: Path) -> None:
+    """A token of spaces counted as a token: rasa-actions listened on every interface."""
+    args = [sys.executable, "-c", "from bot.cli import main; main()"]
+    args += ["--db", str(tmp_path / "r.db"), "--flows", FLOWS, "rasa-actions", "--host", "0.0.0.0", "--port", "1"]
+    env = {**os.environ, "DECISIONBOT_RASA_TOKEN": " \n"}
+    out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 1, out.stderr
+    assert "DECISIONBOT_RASA_TOKEN" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,52 @@
+"""A platform that refuses every reply for now (Slack answering 503, the network gone) was retried
+for a day without a line in the log: the operator had nothing to go on while nobody got a question.
+Now a channel none of whose replies has gone through for a minute is logged once, and once more
+when replies go through again; a passing refusal stays quiet."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import harness, message, wait_for
+
+
+@pytest.fixture
+async def fake():
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+def outbox_lines(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "bot.outbox" and r.levelno == level]
+
+
+async def test_an_outage_is_logged_once_and_its_end_once(tmp_path: Path, fake: FakeSlack, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    now = [datetime(2026, 11, 30, 9, 0, tzinfo=UTC)]
+    slack = await harness(tmp_path, fake, clock=lambda: now[0])
+    try:
+        await slack.slash("UA", "start post_meeting Weekly sync")
+        thread = (await slack.posts(2))[0]["ts"]
+        fake.refuse("chat.postMessage", times=3, status=503)  # Slack down: the next question waits
+        await slack.event(message("UA", "We ship in March", thread_ts=thread))
+        for tries in (3, 4):  # refused at 09:00:00, then at 09:00:40: a hiccup, nothing said
+            await wait_for(lambda n=tries: len(fake.of("chat.postMessage")) >= n)
+            assert outbox_lines(caplog, logging.WARNING) == []
+            now[0] += timedelta(seconds=40)
+        await slack.posts(3)  # refused again at 09:01:20 (said), then delivered (said)
+        assert outbox_lines(caplog, logging.WARNING) == [
+            "slack: no reply delivered since 2026-11-30T09:00:00.000Z, each refused for now (last: service_unavailable). They"
+            " wait in the outbox and are tried again with backoff, each for a day from its first refusal; check the"
+            " platform's status and this host's network."
+        ]
+        assert "slack: replies are delivered again (refused for now since 2026-11-30T09:00:00.000Z)" in " ".join(
+            outbox_lines(caplog, logging.INFO)
+        )
+    finally:
+        await slack.client.close()
