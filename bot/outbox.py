@@ -112,6 +112,7 @@ class Sender:
         self.probes = 0  # probes of a refused channel: each tries the next held conversation
         self.refused_since: datetime | None = None  # replies refused for now, none delivered, since (wall clock)
         self.outage_told = False  # the log said so (once an outage; once more when one goes through)
+        self.refused_why = ""  # the last refusal's reason
 
     def may_send(self) -> bool:
         return self.lease is None or self.lease.holds(self.channel.name)
@@ -191,11 +192,19 @@ class Sender:
         """A reply refused for now: retried quietly, but a channel none of whose replies has gone
         through for OUTAGE_TOLD_AFTER is logged, once (its replies wait in the outbox)."""
         now = self.clock()
+        self.refused_why = reason
         if self.refused_since is None:
             self.refused_since = now
         elif not self.outage_told and now - self.refused_since >= OUTAGE_TOLD_AFTER:
             self.outage_told = True
             log.warning(texts.delivery_outage(self.channel.name, reason, iso(self.refused_since)))
+
+    def outage(self) -> str | None:
+        """For ``/healthz``: what the log told of an outage still under way (no reply delivered
+        for OUTAGE_TOLD_AFTER, each refused for now); None while replies go through."""
+        if not self.outage_told or self.refused_since is None:
+            return None
+        return texts.delivery_outage_health(iso(self.refused_since), self.refused_why)
 
     def _works(self) -> None:
         """A reply went through: an outage the log told of is said to be over."""

@@ -267,8 +267,13 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
 async def _healthz(request: web.Request) -> web.Response:
     refused = request.app[SERVICES].dispatcher.catalog.refused
     body: dict[str, Any] = {"status": "ok", "channels": channel_names(request.app)}
-    failing = {name: why for name, channel in request.app[CHANNELS].items() if (why := channel.failing())}
-    if failing:  # on, but not working (a token refused while serving): the other channels serve
+    senders = request.app[SENDERS]
+    failing = {
+        name: why
+        for name, channel in request.app[CHANNELS].items()
+        if (why := channel.failing() or (senders[name].outage() if name in senders else None))
+    }
+    if failing:  # on, but not working (a token refused, the platform down): the other channels serve
         body["channels_failing"] = failing
     if refused:  # the server runs the other flows; monitoring sees which file is wrong
         body["flows_refused"] = {name: str(error) for name, error in refused.items()}

@@ -50,3 +50,28 @@ async def test_an_outage_is_logged_once_and_its_end_once(tmp_path: Path, fake: F
         )
     finally:
         await slack.client.close()
+
+
+async def test_an_outage_under_way_is_in_healthz_until_replies_go_through(tmp_path: Path, fake: FakeSlack) -> None:
+    """The warning was in the log only: monitoring that reads /healthz saw "ok" all through."""
+    now = [datetime(2026, 11, 30, 9, 0, tzinfo=UTC)]
+    slack = await harness(tmp_path, fake, clock=lambda: now[0])
+    try:
+        await slack.slash("UA", "start post_meeting Weekly sync")
+        thread = (await slack.posts(2))[0]["ts"]
+        fake.refuse("chat.postMessage", times=4, status=503)
+        await slack.event(message("UA", "We ship in March", thread_ts=thread))
+        for tries in (3, 4, 5):  # refused at 09:00:00, 09:00:40 and 09:01:20 (the outage told)
+            await wait_for(lambda n=tries: len(fake.of("chat.postMessage")) >= n)
+            if tries < 5:
+                assert "channels_failing" not in await (await slack.client.get("/healthz")).json()
+            now[0] += timedelta(seconds=40)
+        body = await (await slack.client.get("/healthz")).json()
+        assert body["channels_failing"] == {
+            "slack": "no reply delivered since 2026-11-30T09:00:00.000Z, each refused for now"
+            " (last: service_unavailable); they wait in the outbox"
+        }, body
+        await slack.posts(3)  # the fifth try goes through
+        assert "channels_failing" not in await (await slack.client.get("/healthz")).json()
+    finally:
+        await slack.client.close()

@@ -122,5 +122,9 @@ def delivery_outage(channel: str, reason: str, since: str) -> str:
     )
 
 
+def delivery_outage_health(since: str, reason: str) -> str:
+    return f"no reply delivered since {since}, each refused for now (last: {reason}); they wait in the outbox"
+
+
 def delivery_outage_over(channel: str, since: str) -> str:
     return f"{channel}: replies are delivered again (refused for now since {since}); those waiting go out."
