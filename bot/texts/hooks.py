@@ -36,6 +36,11 @@ def payload_grafana_legacy() -> str:
     )
 
 
+def hook_refused(hook: str, status: int, error: str, left_out: int) -> str:
+    more = f" ({left_out} more refused like it in the last minute, not logged)" if left_out else ""
+    return f"/hooks/{hook} refused a request: {status} {error}{more}"
+
+
 def payload_schema(where: str, message: str) -> str:
     return f"'{where}': {message}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import sys
 import time
@@ -11,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.engine.state import RunState
 from bot.errors import ConfigError
 from bot.model import ConversationKey
 from bot.store import jobs, ledger, transaction
 from bot.store.runs import RunRow
-from bot.triggers import checks
+from bot.triggers import checks, hooks
 from tests.triggers.conftest import Process
 from tests.triggers.test_checks import shop, write_checks
 from tests.triggers.test_hooks import AUTH, post, serve
@@ -212,5 +214,30 @@ async def test_a_lone_surrogate_sent_as_raw_utf8_bytes_is_a_400_too(tmp_path: Pa
         assert status == 400 and "lone surrogate" in answer["error"], (status, answer)
         fired = await post(client, "events", {"title": "drift", "dedup_key": "k"})
         assert fired[1]["started"] == [1], fired
+    finally:
+        await client.close()
+
+
+async def test_a_refused_hook_request_is_logged_with_its_reason_at_most_once_a_minute(
+    tmp_path: Path, flows: Path, caplog, monkeypatch
+) -> None:
+    """A 400 or 401 showed in the access log only, without its reason (in the body Alertmanager got):
+    now one warning per hook and kind a minute, counting the ones it left out; never the token."""
+    caplog.set_level(logging.WARNING, logger="decisionbot.hooks")
+    client = await serve(tmp_path, flows)
+    try:
+        for _ in range(3):
+            assert (await post(client, "alertmanager", {"version": "4", "status": "firing"}))[0] == 400
+        assert (await post(client, "alertmanager", {}, {"Authorization": "Bearer s3cret-hook-tokenX"}))[0] == 401
+        lines = [r.getMessage() for r in caplog.records if r.name == "decisionbot.hooks"]
+        assert lines == [
+            "/hooks/alertmanager refused a request: 400 'alerts' is missing",
+            "/hooks/alertmanager refused a request: 401 " + texts.hook_unauthorized(),
+        ]
+        monkeypatch.setattr(hooks, "REFUSALS_TOLD_EVERY", 0.0)  # a minute later
+        await post(client, "alertmanager", {"version": "4", "status": "firing"})
+        last = [r.getMessage() for r in caplog.records if r.name == "decisionbot.hooks"][-1]
+        assert last.endswith("400 'alerts' is missing (2 more refused like it in the last minute, not logged)")
+        assert "s3cret" not in caplog.text
     finally:
         await client.close()
