@@ -46,6 +46,18 @@ def pending(
     return [queued_from_row(row) for row in rows]
 
 
+def waiting(conn: sqlite3.Connection) -> int:
+    """Replies of the served channels still to send (the console's wait for ``chat --run``)."""
+    try:
+        row = conn.execute(
+            "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL"
+            " AND channel != 'console'"
+        ).fetchone()
+    except sqlite3.Error:  # the ledger gone or locked as the server stops: nothing to count on
+        return 0
+    return int(row[0])
+
+
 def latest_prompts(db: Database, run_id: int, actor_ids: list[str]) -> list[Queued]:
     """The newest question the run sent (or queued) to each of ``actor_ids``, oldest first: what
     they are being asked now, to show again to someone coming back to the run."""

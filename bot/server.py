@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
-from bot import channels, config, texts
+from bot import channels, config, outbox_rows, texts
 from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher
 from bot.engine import dates
@@ -174,6 +174,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(Exception):
         await app[GROUP].settled()
     app[GROUP].uninstall()
+    log.info(texts.server_stopped(outbox_rows.waiting(services.db.conn)))
     services.db.close()
 
 

@@ -75,3 +75,23 @@ async def test_an_outage_under_way_is_in_healthz_until_replies_go_through(tmp_pa
         assert "channels_failing" not in await (await slack.client.get("/healthz")).json()
     finally:
         await slack.client.close()
+
+
+async def test_a_stopping_server_says_how_many_replies_wait_in_the_outbox(
+    tmp_path: Path, fake: FakeSlack, caplog
+) -> None:
+    """``serve`` stopped without a word: the operator restarting it could not tell whether replies
+    were left to send."""
+    caplog.set_level(logging.INFO, logger="decisionbot")
+    slack = await harness(tmp_path, fake)
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    fake.refuse("chat.postMessage", times=100, status=503)
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    await wait_for(lambda: len(fake.of("chat.postMessage")) >= 3)  # refused: it waits
+    await slack.client.close()
+    stopped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("decisionbot stopped")]
+    assert stopped == [
+        "decisionbot stopped: 1 reply waits in the outbox; another server on this ledger sends them within a"
+        " second, else the next start does."
+    ]

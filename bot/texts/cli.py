@@ -29,6 +29,15 @@ def channels_on(names: list[str], host: str, port: int) -> str:
     return f"decisionbot serving on http://{host}:{port} - channels: {on}"
 
 
+def server_stopped(waiting: int) -> str:
+    if not waiting:
+        return "decisionbot stopped: every reply was delivered."
+    return (
+        f"decisionbot stopped: {waiting} repl{'y waits' if waiting == 1 else 'ies wait'} in the outbox; another"
+        " server on this ledger sends them within a second, else the next start does."
+    )
+
+
 # --- CLI -------------------------------------------------------------------------------------
 
 
