@@ -205,6 +205,9 @@ def _setting_option(name: str, flag: str, **kwargs: Any) -> Any:
     )
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
 class PortType(click.types.IntParamType):
     """A TCP port, 1 to 65535 (bind() would fail with a traceback on anything else)."""
 
@@ -293,8 +296,9 @@ def _data(items: tuple[str, ...]) -> dict[str, str]:
 @main.command()
 @_setting_option("host", "--host")
 @_setting_option("port", "--port", type=PORT)
+@_setting_option("log_level", "--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False))
 @click.pass_obj
-def serve(obj: Context, host: str, port: int) -> None:
+def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     """Serve the chat channels and trigger hooks over HTTP, with /healthz.
 
     Channels turn on from the environment (Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or
@@ -302,6 +306,8 @@ def serve(obj: Context, host: str, port: int) -> None:
     DECISIONBOT_TEAMS=on for local development without authentication); a channel
     whose secrets are incomplete, or refused at start-up (Slack's token, the Teams bot's
     credentials by Azure AD), stops the start with the name of the variable to fix.
+
+    Secrets are never logged, at any level.
 
     \b
     Example:
@@ -311,7 +317,7 @@ def serve(obj: Context, host: str, port: int) -> None:
 
     from bot.server import channel_names, create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(obj.db_path, obj.require_flows(), settle_heap=True)
 
     def announce(_banner: str) -> None:  # once the channels have started and the port is listened on

@@ -99,6 +99,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Where alerts without a route go, e.g. slack:C0123 or teams:<conversation>.",
     ),
     Setting(
+        "log_level",
+        "DECISIONBOT_LOG_LEVEL",
+        "INFO",
+        "What serve logs: DEBUG, INFO, WARNING or ERROR (and worse).",
+    ),
+    Setting(
         "synchronous",
         "DECISIONBOT_SYNCHRONOUS",
         "NORMAL",

@@ -5,6 +5,8 @@ not set (the start says which variable is missing), as the hook token has always
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +63,35 @@ def test_a_blank_rasa_token_does_not_open_the_action_server_to_the_network(tmp_p
     out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=30)
     assert out.returncode == 1, out.stderr
     assert "DECISIONBOT_RASA_TOKEN" in out.stderr and "Traceback" not in out.stderr
+
+
+def serve_logs(tmp_path: Path, **env: str) -> str:
+    """What ``decisionbot serve`` logs from its start to its stop (SIGTERM once it serves)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = [sys.executable, "-c", "from bot.cli import main; main()", "--db", str(tmp_path / "l.db")]
+    args += ["--flows", FLOWS, "serve", "--port", str(port)]
+    full = {**os.environ, "DECISIONBOT_HOOK_TOKEN": "s3cret-hook-token", **env}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full)
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+        assert "serving on" in banner, banner
+        proc.send_signal(signal.SIGTERM)
+        _, logs = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    return logs
+
+
+def test_the_log_level_is_set_by_option_or_environment(tmp_path: Path) -> None:
+    """serve always logged at INFO: an operator could neither quiet it nor turn on DEBUG."""
+    default = serve_logs(tmp_path)
+    assert " INFO decisionbot.hooks: " in default and " INFO decisionbot: decisionbot stopped" in default
+    quiet = serve_logs(tmp_path, DECISIONBOT_LOG_LEVEL="warning")
+    assert " INFO " not in quiet and " WARNING " not in quiet  # nothing wrong, nothing said
+    verbose = serve_logs(tmp_path, DECISIONBOT_LOG_LEVEL="DEBUG")
+    assert " DEBUG " in verbose and "s3cret-hook-token" not in verbose
+    bad = CliRunner().invoke(main, ["--db", str(tmp_path / "b.db"), "serve", "--log-level", "loud"])
+    assert bad.exit_code == 2 and "'loud' is not one of" in bad.output
