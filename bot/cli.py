@@ -111,6 +111,7 @@ class Context:
             tz,
             clock=clock or utc_now,
             tz_for=lambda actor: stored_zone(db.conn, actor) or tz,
+            quiet=config.quiet_hours(),
         )
 
 

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import texts
 from bot.errors import ConfigError
+from bot.quiet_hours import QuietHours
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,13 @@ SETTINGS: tuple[Setting, ...] = (
         "What serve logs: DEBUG, INFO, WARNING or ERROR (and worse).",
     ),
     Setting(
+        "quiet_hours",
+        "DECISIONBOT_QUIET_HOURS",
+        None,
+        "Hours of each day runs' reminders, escalations and expiries wait out, on the facilitator's clock,"
+        " e.g. 20:00-08:00 (default: none).",
+    ),
+    Setting(
         "synchronous",
         "DECISIONBOT_SYNCHRONOUS",
         "NORMAL",
@@ -148,6 +157,16 @@ def timezone(name: str | None = None) -> ZoneInfo:
         raise ConfigError(
             f"Unknown time zone '{tz_name}' (DECISIONBOT_TIMEZONE). Use an IANA name such as Europe/Paris."
         ) from exc
+
+
+def quiet_hours() -> QuietHours | None:
+    value = (get("quiet_hours") or "").strip()
+    if not value:
+        return None
+    try:
+        return QuietHours.parse(value)
+    except ValueError as exc:
+        raise ConfigError(texts.quiet_hours_bad(value)) from exc
 
 
 def synchronous() -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -27,6 +27,7 @@ from bot.engine.state import RunState
 from bot.errors import BotError
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger, placeholder_facilitator
+from bot.quiet_hours import QuietHours
 from bot.store import checkpoint, iso, jobs, ledger, migrations, runs, transaction, utc_now
 from bot.store.jobs import Job
 from bot.store.runs import KeyedEvent, RunRow
@@ -49,12 +50,14 @@ class Dispatcher:
         tz: ZoneInfo,
         clock: Callable[[], datetime] = utc_now,
         tz_for: Callable[[Actor], ZoneInfo] | None = None,
+        quiet: QuietHours | None = None,
     ):
         self.db = db
         self.catalog = catalog
         self.tz = tz
         self.clock = clock
         self.tz_for = tz_for or (lambda actor: tz)
+        self.quiet = quiet  # hours of the day chase timers wait out (DECISIONBOT_QUIET_HOURS)
         self.turns_since_checkpoint = 0
 
     def maintain(self, every: int = 200) -> None:
@@ -318,6 +321,11 @@ class Dispatcher:
             return f"skipped: run {row.status if row else 'missing'}"
         flow = self.catalog.version(row.flow_id, row.flow_version)
         since = datetime.fromisoformat(job.payload.get("since") or job.created_at)
+        later = self.quiet.until(now.astimezone(self.tz_for(row.context.facilitator))) if self.quiet else None
+        if later is not None:  # put off, and the chain with it: quiet hours are no silence
+            since += later - now
+            jobs.add_job(conn, row.id, job.kind, later.astimezone(UTC), {"since": iso(since)}, now)
+            return f"put off: quiet hours until {iso(later)}"
         stage = timers.stage_at(flow.timers, job.kind, now - since)
         if stage is None:
             return "skipped: no timers"

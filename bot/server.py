@@ -67,7 +67,7 @@ def create_app(
     catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
     for refusal in catalog.refusals():  # the others run; this one is named at every start
         log.error(refusal)
-    dispatcher = Dispatcher(db, catalog, config.timezone(), clock=clock)
+    dispatcher = Dispatcher(db, catalog, config.timezone(), clock=clock, quiet=config.quiet_hours())
     group = GroupCommit.install(db.conn)
     app = web.Application(client_max_size=1024 * 1024, middlewares=[_committed_first(group)])
     senders: dict[str, Sender] = {}

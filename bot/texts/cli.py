@@ -29,6 +29,10 @@ def channels_on(names: list[str], host: str, port: int) -> str:
     return f"decisionbot serving on http://{host}:{port} - channels: {on}"
 
 
+def quiet_hours_bad(value: str) -> str:
+    return f"DECISIONBOT_QUIET_HOURS must be a span of the day such as 20:00-08:00, not '{value}'."
+
+
 def server_stopped(waiting: int) -> str:
     if not waiting:
         return "decisionbot stopped: every reply was delivered."
