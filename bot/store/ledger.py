@@ -100,9 +100,10 @@ def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any],
             continue
         if entry["done"]:
             by = (entry.get("confirmed_by") or {}).get("id")  # said in the owner's place
-            conn.execute(
+            conn.execute(  # an action dropped meanwhile ('drop A12') stays dropped
                 "UPDATE actions SET status = 'done', done_at = coalesce(done_at, ?),"
-                " done_confirmed_by = CASE WHEN done_at IS NULL THEN ? ELSE done_confirmed_by END WHERE id = ?",
+                " done_confirmed_by = CASE WHEN done_at IS NULL THEN ? ELSE done_confirmed_by END"
+                " WHERE id = ? AND status != 'dropped'",
                 (said_done.get(item, stamp), by, entry["action_id"]),
             )
         elif outcome == "dropped":
