@@ -122,6 +122,17 @@ def _drop_planned_reviews(conn: sqlite3.Connection, run: RunRow, decision_id: in
     )
 
 
+def review_under_way(conn: sqlite3.Connection, decision_id: int, flow_id: str) -> int | None:
+    """The active run of ``flow_id`` reviewing decision ``decision_id`` (one started by hand
+    before its date), if any: a review job of that date starts no second one."""
+    row = conn.execute(
+        "SELECT id FROM runs WHERE status = 'active' AND flow_id = ?"
+        " AND json_extract(context, '$.trigger.decision_id') = ? ORDER BY id LIMIT 1",
+        (flow_id, decision_id),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
 def _answered_at(conn: sqlite3.Connection, run_id: int, steps: list[str]) -> str | None:
     """When the decision was made: the latest of the last revisions of the steps it is made of."""
     if not steps:
