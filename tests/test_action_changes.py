@@ -1,7 +1,7 @@
 """After their decision, actions change: ``due A12 DATE`` moves one's due date, ``drop A12 [why]``
 drops one (its owner left, the plan changed). The commands as every platform runs them
 (bot.control), on a real SQLite ledger; what the ledger, the digest, ``actions`` and the
-analysts' tables make of them. The Slack path is at the end."""
+analysts' tables make of them. The Slack path is in test_actions_done_chat.py."""
 
 from __future__ import annotations
 
