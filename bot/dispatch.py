@@ -349,6 +349,8 @@ class Dispatcher:
         if status in ("changed", "dropped"):
             return f"skipped: decision {status}"
         flow = self.catalog.get(job.payload.get("flow") or "decision_review")
+        if (under_way := ledger.review_under_way(conn, decision_id, flow.id)) is not None:
+            return texts.job_review_under_way(decision_id, under_way)  # started by hand, before its date
         trigger = Trigger(flow=flow.id, source="schedule", kind="review", data={"decision_id": decision_id})
         self._add_decision(conn, trigger)  # its facilitator, in whose zone the reading is shown (again: no change)
         reading = next(filter(None, (runs.event_reading(conn, e) for e in event_ids)), None)

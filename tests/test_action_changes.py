@@ -1,7 +1,7 @@
 """After their decision, actions change: ``due A12 DATE`` moves one's due date, ``drop A12 [why]``
 drops one (its owner left, the plan changed). The commands as every platform runs them
 (bot.control), on a real SQLite ledger; what the ledger, the digest, ``actions`` and the
-analysts' tables make of them. The Slack path is at the end."""
+analysts' tables make of them. The Slack path is in test_actions_done_chat.py."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 
 from bot.control import names_a_run
 from bot.dispatch import Dispatcher
-from bot.model import Actor
+from bot.model import Actor, Message, Trigger
 from bot.triggers.digest import digests
-from tests.actions_support import ALICE, BOB, CAROL, Clock, decide, dispatcher, say
+from tests.actions_support import ALICE, BOB, CAROL, ROOM, Clock, decide, dispatcher, say
 
 CHANGES = "SELECT action_id, field, old, new, reason, actor_id FROM action_changes ORDER BY id"
 
@@ -124,3 +124,20 @@ def test_due_and_drop_with_their_action_are_commands_wherever_typed() -> None:
     bare words are (the review's keep / change / drop)."""
     assert names_a_run("due A3 next friday") and names_a_run("drop A3") and names_a_run("drop #a3 the vendor left")
     assert not names_a_run("drop") and not names_a_run("due A3") and not names_a_run("due by friday")
+
+
+def test_an_action_dropped_while_its_review_is_under_way_stays_dropped(bot: Dispatcher, clock: Clock) -> None:
+    """Bob said yes at the review, then alice dropped his action (the plan changed) before she
+    held the review: it ends dropped, as action_changes says (before, the review's end marked it done)."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03"), ("Book the venue", CAROL, "2026-12-05")])
+    clock.now += timedelta(days=7)
+    bot.start(Trigger(flow="decision_review", data={"decision_id": 1}, facilitator=ALICE), ROOM)
+    bot.handle(Message(ROOM, BOB, "yes"))
+    assert say(bot, ALICE, "drop A1 the plan changed").startswith("Dropped: 'Draft the plan'")
+    for who, text in ((CAROL, "yes"), (ALICE, "keep"), (ALICE, "ok")):
+        bot.handle(Message(ROOM, who, text))
+    assert rows(bot, "SELECT id, status, done_at IS NULL FROM actions ORDER BY id") == [
+        (1, "dropped", 1),
+        (2, "done", 0),
+    ]
+    assert rows(bot, "SELECT status FROM analytics_actions ORDER BY action_id") == [("dropped",), ("done",)]

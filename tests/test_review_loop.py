@@ -169,3 +169,23 @@ def test_a_held_review_says_what_was_decided_of_each_action_and_moves_the_decisi
         "Next review on 2027-02-01."
     )
     assert bot.db.conn.execute("SELECT review_at FROM decisions").fetchall() == [("2027-02-01",)]
+
+
+def test_a_review_held_by_hand_still_under_way_on_the_review_date_is_not_started_twice(
+    bot: Dispatcher, clock: Clock
+) -> None:
+    """Alice starts the review two days early; bob answers only after the review date. The job of
+    that date starts no second review (before, it did: bob was asked twice, and the later review
+    took the next review's row), and the review held by hand is the one recorded."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    clock.now = REVIEW_DAY - timedelta(days=2)
+    bot.start(Trigger(flow="decision_review", data={"decision_id": 1}, facilitator=ALICE), ROOM)
+    clock.now = REVIEW_DAY
+    assert ("start_flow", "skipped: a review of decision 1 is under way (run 2)") in run_due(bot)
+    assert bot.db.conn.execute("SELECT count(*) FROM runs WHERE flow_id = 'decision_review'").fetchone() == (1,)
+    clock.now = REVIEW_DAY + timedelta(hours=2)
+    for who, text in ((BOB, "yes"), (ALICE, "keep"), (ALICE, "2027-02-01")):
+        bot.handle(Message(ROOM, who, text))
+    reviews = bot.db.conn.execute("SELECT due_at, run_id, outcome FROM reviews ORDER BY id").fetchall()
+    assert reviews == [("2026-12-29", 2, "kept"), ("2027-02-01", None, None)]
+    assert bot.db.conn.execute("SELECT status FROM runs WHERE id = 2").fetchone() == ("completed",)

@@ -4,7 +4,8 @@ moving its due date or dropping it (each change kept in ``action_changes``).
 Actions are written when their run completes (:mod:`bot.store.ledger`); from then on their owner
 (or the decision's facilitator, in the owner's place) may report one done from chat, with
 ``done A12``, instead of waiting for the review to ask. A review that starts later asks only
-about the actions still open; one under way still asks, and keeps the first ``done_at``.
+about the actions still open; one under way still asks, keeps the first ``done_at`` and leaves a
+dropped action dropped.
 """
 
 from __future__ import annotations

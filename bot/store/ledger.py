@@ -100,9 +100,10 @@ def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any],
             continue
         if entry["done"]:
             by = (entry.get("confirmed_by") or {}).get("id")  # said in the owner's place
-            conn.execute(
+            conn.execute(  # an action dropped meanwhile ('drop A12') stays dropped
                 "UPDATE actions SET status = 'done', done_at = coalesce(done_at, ?),"
-                " done_confirmed_by = CASE WHEN done_at IS NULL THEN ? ELSE done_confirmed_by END WHERE id = ?",
+                " done_confirmed_by = CASE WHEN done_at IS NULL THEN ? ELSE done_confirmed_by END"
+                " WHERE id = ? AND status != 'dropped'",
                 (said_done.get(item, stamp), by, entry["action_id"]),
             )
         elif outcome == "dropped":
@@ -119,6 +120,17 @@ def _drop_planned_reviews(conn: sqlite3.Connection, run: RunRow, decision_id: in
         " AND json_extract(payload, '$.decision_id') = ? AND json_extract(payload, '$.flow') = ?",
         (stamp, texts.job_review_held(run.id), decision_id, run.flow_id),
     )
+
+
+def review_under_way(conn: sqlite3.Connection, decision_id: int, flow_id: str) -> int | None:
+    """The active run of ``flow_id`` reviewing decision ``decision_id`` (one started by hand
+    before its date), if any: a review job of that date starts no second one."""
+    row = conn.execute(
+        "SELECT id FROM runs WHERE status = 'active' AND flow_id = ?"
+        " AND json_extract(context, '$.trigger.decision_id') = ? ORDER BY id LIMIT 1",
+        (flow_id, decision_id),
+    ).fetchone()
+    return int(row[0]) if row else None
 
 
 def _answered_at(conn: sqlite3.Connection, run_id: int, steps: list[str]) -> str | None:

@@ -270,6 +270,11 @@ def job_review_held(run_id: int) -> str:
     return f"cancelled: the review was held by run {run_id}"
 
 
+def job_review_under_way(decision_id: int, run_id: int) -> str:
+    """A review's job when a review of the decision, started by hand before its date, is still going."""
+    return f"skipped: a review of decision {decision_id} is under way (run {run_id})"
+
+
 def job_unknown_kind(kind: str) -> str:
     return f"failed: unknown job kind '{kind}'"
 

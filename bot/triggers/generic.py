@@ -48,7 +48,8 @@ def parse(body: Any) -> list[Trigger]:
         prefix = f"[{i}]" if isinstance(body, list) else ""
         if error is not None:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-            raise PayloadError(texts.payload_schema((prefix + where).lstrip(".") or "body", _problem(error)))
+            field = texts.payload_shortened((prefix + where).lstrip(".") or "body", MAX_FIELD)  # a label's long name
+            raise PayloadError(texts.payload_schema(field, _problem(error)))
         taken = sorted(RESERVED & set(item.get("data") or {}))
         if taken:
             raise PayloadError(texts.payload_reserved(f"{prefix}.data.{taken[0]}".lstrip(".")))
@@ -57,6 +58,8 @@ def parse(body: Any) -> list[Trigger]:
 
 #: How much of a refused value a 400 repeats (jsonschema quotes the whole value in its message).
 MAX_PROBLEM = 200
+#: How much of the refused field's path it repeats (a key of ``labels`` may be as long as the body).
+MAX_FIELD = 80
 
 
 def _problem(error: jsonschema.ValidationError) -> str:

@@ -174,6 +174,7 @@ def bad_cases() -> list[tuple[str, str, object, dict, int, str]]:
         ("alertmanager", "long version", {**am, "version": "4" * 20_000}, AUTH, 400, "version '444"),
         ("alertmanager", "long status", {**am, "status": "f" * 20_000}, AUTH, 400, "'status' is 'fff"),
         ("events", "long value echoed", {"title": "x", "labels": "y" * 20_000}, AUTH, 400, "'labels': 'yyy"),
+        ("events", "long label name", {"title": "x", "labels": {"k" * 20_000: 1}}, AUTH, 400, "'labels.kkk"),
     ]
     return out
 
