@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from bot import texts
@@ -19,11 +19,20 @@ from bot.dispatch import Dispatcher
 from bot.engine.state import RunState
 from bot.errors import FlowNotFound, FlowRefused
 from bot.model import Actor, ConversationKey, Trigger
-from bot.store import runs, transcript
+from bot.store import actions, runs, transcript
 
 VERBS = ("start", "list", "status", "cancel", "actions", "done", "due", "drop", "help")
 
-__all__ = ["CommandResult", "VERBS", "comes_first", "is_command", "names_a_run", "run_command", "start_arguments"]
+__all__ = [
+    "CommandResult",
+    "VERBS",
+    "actions_of",
+    "comes_first",
+    "is_command",
+    "names_a_run",
+    "run_command",
+    "start_arguments",
+]
 
 
 def is_command(text: str) -> bool:
@@ -31,14 +40,17 @@ def is_command(text: str) -> bool:
     return bool(words) and words[0].lower() in VERBS
 
 
-def names_a_run(text: str) -> bool:
+def names_a_run(text: str, mine: Callable[[int], bool] | None = None) -> bool:
     """Whether ``text`` is a command that names its run or action (``status N``, ``cancel N``,
     ``cancel #N``, ``done A12``, ``due A12 DATE``, ``drop A12 [why]``): a command wherever it is typed, before any run's answer (a bare
     ``cancel`` or ``done`` is a run's word, and so is ``done 1``)."""
     words = text.strip().split()
     verb = words[0].lower() if words else ""
-    if verb in ("due", "drop"):  # due A12 DATE, drop A12 [why]
-        return len(words) >= (3 if verb == "due" else 2) and action_id_of(words[1:2]) is not None
+    if verb in ("due", "drop"):  # due A12 DATE, drop A12 [why]: sentences too ("Drop A4 paper, print on Letter")
+        action_id = action_id_of(words[1:2])
+        if len(words) < (3 if verb == "due" else 2) or action_id is None:
+            return False
+        return mine is None or mine(action_id)
     if len(words) != 2:
         return False
     if verb == "done":
@@ -46,7 +58,7 @@ def names_a_run(text: str) -> bool:
     return verb in ("status", "cancel") and words[1].lstrip("#").isdigit()
 
 
-def comes_first(text: str, flows: Collection[str]) -> bool:
+def comes_first(text: str, flows: Collection[str], mine: Callable[[int], bool] | None = None) -> bool:
     """Whether ``text`` is a command even where a question waits on its writer (a direct message, a
     Teams chat): one that names its run or action, ``start`` with a flow of ``flows``, or a bare
     ``list`` or ``actions``; no question takes these as its answer."""
@@ -56,7 +68,14 @@ def comes_first(text: str, flows: Collection[str]) -> bool:
         return len(words) >= 2 and words[1] in flows
     if verb in ("list", "actions"):
         return len(words) == 1
-    return names_a_run(text)
+    return names_a_run(text, mine)
+
+
+def actions_of(dispatcher: Dispatcher, actor_id: str) -> Callable[[int], bool]:
+    """For :func:`names_a_run`: whether an action is ``actor_id``'s to change (they own it, or lead its
+    decision), so that ``due A4 ...``/``drop A4 ...`` typed where a question waits on them is a
+    command only then, and an answer that merely starts so ("Drop A4 paper") stays an answer."""
+    return lambda action_id: actions.may_change(dispatcher.db.conn, action_id, actor_id)
 
 
 def run_command(

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.control import names_a_run
+from bot.control import actions_of, comes_first, names_a_run
 from bot.dispatch import Dispatcher
 from bot.model import Actor, Message, Trigger
 from bot.triggers.digest import digests
@@ -124,6 +124,20 @@ def test_due_and_drop_with_their_action_are_commands_wherever_typed() -> None:
     bare words are (the review's keep / change / drop)."""
     assert names_a_run("due A3 next friday") and names_a_run("drop A3") and names_a_run("drop #a3 the vendor left")
     assert not names_a_run("drop") and not names_a_run("due A3") and not names_a_run("due by friday")
+
+
+def test_a_sentence_that_starts_like_due_or_drop_is_a_command_only_for_the_speakers_actions(
+    bot: Dispatcher,
+) -> None:
+    """ "Drop A1 paper, print on Letter" typed as an answer was taken as a drop command ("No action
+    A1 of yours") and never recorded: it is a command only when the action is the speaker's (they
+    own it or lead its decision)."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    carols, bobs, alices = (actions_of(bot, p.id) for p in (CAROL, BOB, ALICE))
+    assert not names_a_run("Drop A1 paper, print on Letter", carols)
+    assert not comes_first("due A1 review moved to Q3", {"post_meeting"}, carols)
+    assert names_a_run("drop A1 the plan changed", bobs) and names_a_run("due A1 next friday", alices)
+    assert not names_a_run("drop A9", bobs)  # no such action: words, not a command
 
 
 def test_an_action_dropped_while_its_review_is_under_way_stays_dropped(bot: Dispatcher, clock: Clock) -> None:

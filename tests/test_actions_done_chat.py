@@ -160,3 +160,15 @@ async def test_slack_moves_a_due_date_by_slash_command_and_drops_by_dm_while_a_q
         ("Bob moved to another team", "slack:UA")
     ]
     assert slack.rows("SELECT count(*) FROM messages WHERE kind = 'answer'") == answers  # not the Retro's answer
+
+
+async def test_an_answer_in_a_thread_that_starts_like_drop_is_still_an_answer(slack: Harness, fake: FakeSlack) -> None:
+    """Carol's answer "Drop A1 paper, print on Letter" named Bob's action A1: it was taken as a drop
+    command ("No action A1 of yours") and the question kept waiting."""
+    decide(slack.services.dispatcher, "slack", "C1", Actor("slack:UA", "Alice"), Actor("slack:UB", "Bob"))
+    await slack.slash("UC", "start post_meeting Print run")
+    thread = (await wait_for(lambda: [p for p in fake.posted() if "Print run" in p["text"]]))[0]["ts"]
+    await slack.event(message("UC", "Drop A1 paper, print on Letter", thread_ts=thread))
+    answered = "SELECT raw FROM answers WHERE step = 'decision' ORDER BY id DESC LIMIT 1"
+    await wait_for(lambda: slack.rows(answered) == [("Drop A1 paper, print on Letter",)])
+    assert slack.rows("SELECT status FROM actions") == [("open",)]

@@ -29,7 +29,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from bot import config, inbound_json, texts
 from bot.channels import rasa_replies as rr
 from bot.channels import rasa_store as store
-from bot.control import CommandResult, comes_first, is_command, run_command
+from bot.control import CommandResult, actions_of, comes_first, is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
 from bot.errors import FlowNotFound, FlowRefused
@@ -196,7 +196,7 @@ class ActionDecisionAnswer(DecisionAction):
             raw=caller.latest,
         )
         done: CommandResult | None = None
-        if comes_first(text, bot.catalog.current):  # 'status 3', 'done A12', 'actions': never an answer
+        if comes_first(text, bot.catalog.current, actions_of(bot, caller.actor.id)):  # 'done A12': never an answer
             with transaction(bot.db) as conn:
                 if not platform_id or not runs.seen_delivery(conn, rr.CHANNEL, platform_id, bot.clock()):
                     done = run_command(bot, caller.actor, caller.conversation, text, message.mentions)

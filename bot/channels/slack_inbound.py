@@ -1,11 +1,11 @@
 """Slack payloads turned into turns: thread replies, direct messages, mentions, slash commands
 and widget clicks. Built by the Slack channel once it knows who the bot is (``auth.test``).
 
-Which run a message belongs to: a thread reply goes to the run living in that thread
-(``slack_threads``), a direct message to the run waiting on its author (the dispatcher's
-fallback) unless it is a command naming its run (``cancel 3``, ``status 3``), a click to the run its block id names. Messages in other threads and the channel
-itself are not the bot's business; a mention or ``/decision`` outside a run's thread is a
-command. Every turn is committed before this returns, so the 200 that follows means stored.
+Which run a message belongs to: a thread reply goes to the run living in that thread (``slack_threads``),
+a direct message to the run waiting on its author (the dispatcher's fallback) unless it is a command
+naming its run or the author's action (``cancel 3``, ``due A4 ...``), a click to the run its block id
+names. Messages in other threads and the channel itself are not the bot's business; a mention or
+``/decision`` outside a run's thread is a command. Every turn is committed before this returns.
 
 A command is carried out in the savepoint that records its delivery id (the savepoints of its
 turn nest in it, as every write of the server's pass is a savepoint of the group commit): a
@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from aiohttp import web
 
-from bot import texts
+from bot import control, texts
 from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
@@ -102,15 +103,18 @@ class Inbound:
             await self._direct(said, event)
         elif thread_run is not None:
             await self._answer(said, event, thread_run, said.text)
-        elif said.thread_ts and names_a_run(said.text):  # a finished run's thread: 'done A12' there too
+        elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
             await self._thread_command(said, said.text)
+
+    def _mine(self, said: Said) -> Callable[[int], bool]:
+        return control.actions_of(self.dispatcher, f"{NAME}:{said.user}")  # the actions 'due A4 ...' may name
 
     async def _answer(self, said: Said, event: dict[str, Any], run_id: int, text: str) -> None:
         """A reply in a run's thread: its answer, unless it is a command that names its run or
         action (``status 3``, ``done A12``), answered to its writer alone, as Teams takes them."""
         if not text.strip():  # the bot mentioned and nothing typed: no answer attempt
             return
-        if names_a_run(text):
+        if names_a_run(text, self._mine(said)):
             await self._thread_command(said, text)
             return
         actor, mentions = await self._people(said.user, text)
@@ -144,21 +148,21 @@ class Inbound:
             return
         conversation = ConversationKey(NAME, said.channel)
         others = messages.not_people(str(event.get("text") or ""), mentions, self.bot_user)  # a start, an owner
-        done = None
-        if comes_first(text, self.dispatcher.catalog.current):  # never the answer to a question waiting
+        done: CommandResult | None = None
+        if comes_first(text, self.dispatcher.catalog.current, self._mine(said)):  # never an answer to a question
             done = self._once(said.platform_id, actor, conversation, text, mentions, others)
-            if done is not None:
-                self._after_command(done)
-                self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text))
-            return
-        message = Message(conversation, actor, text, said.platform_id, mentions=mentions, not_people=others, raw=event)
-        with transaction(self.services.db):
-            result = self.dispatcher.handle(message)
-            if result is None and is_command(text):
-                done = run_command(self.dispatcher, actor, conversation, text, mentions, others)
-        if result is not None:
-            self._after_turn(result, actor, text)
-            return
+            if done is None:
+                return
+        else:
+            typed = Message(
+                conversation, actor, text, said.platform_id, mentions=mentions, not_people=others, raw=event
+            )
+            with transaction(self.services.db):
+                result = self.dispatcher.handle(typed)
+                if result is None and is_command(text):
+                    done = run_command(self.dispatcher, actor, conversation, text, mentions, others)
+            if result is not None:
+                return self._after_turn(result, actor, text)
         if done is not None:
             self._after_command(done)
             self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text))

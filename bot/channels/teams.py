@@ -46,7 +46,7 @@ from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.channels.teams_switch import PARTS, asked_for
 from bot.channels.teams_tokens import Tokens, bot_credentials
-from bot.control import CommandResult, comes_first, run_command
+from bot.control import CommandResult, actions_of, comes_first, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, Reply, placeholder_facilitator
@@ -224,7 +224,8 @@ class TeamsChannel(Channel):
             if self._first_delivery(message.platform_id):
                 self._say(inbound, inbound.activity_id, texts.teams_text_only())
             return
-        if comes_first(message.text, self.services.dispatcher.catalog.current):
+        bot = self.services.dispatcher
+        if comes_first(message.text, bot.catalog.current, actions_of(bot, message.actor.id)):
             self._command(inbound, message)
             return
         run_id = None

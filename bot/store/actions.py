@@ -61,6 +61,16 @@ def led_by(conn: sqlite3.Connection, facilitator_id: str) -> list[ActionRow]:
     return [ActionRow(*row) for row in rows]
 
 
+def may_change(conn: sqlite3.Connection, action_id: int, actor_id: str) -> bool:
+    """Whether ``actor_id`` owns action ``action_id`` or leads its decision (whatever its status)."""
+    row = conn.execute(
+        "SELECT 1 FROM actions a JOIN decisions d ON d.id = a.decision_id WHERE a.id = ?"
+        " AND (a.owner_id = ? OR d.decided_by = ?)",
+        (action_id, actor_id, actor_id),
+    ).fetchone()
+    return row is not None
+
+
 def load_action(conn: sqlite3.Connection, action_id: int) -> ActionRow | None:
     row = conn.execute(f"SELECT {_COLUMNS}{_FROM} WHERE a.id = ?", (action_id,)).fetchone()
     return ActionRow(*row) if row else None
