@@ -48,6 +48,11 @@ def teams_bad_request(problem: str) -> str:
     return f"Not a usable activity: {problem}."
 
 
+def teams_other_channel(channel_id: object, served: str) -> str:
+    """Why an activity of another Bot Framework channel (Web Chat, Direct Line ...) is refused."""
+    return f"channelId is {channel_id!r}: this bot serves Microsoft Teams ('{served}') only"
+
+
 def teams_unauthorized(reason: str) -> str:
     return f"Unauthorized: {reason}"
 
