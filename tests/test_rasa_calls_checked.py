@@ -64,6 +64,15 @@ def test_a_deflated_call_inflating_past_the_body_limit_is_a_413_and_starts_nothi
     assert server.post(None, raw=truncated, headers={"Content-Encoding": "deflate"})[0] == 400
 
 
+def test_a_title_slot_longer_than_500_characters_starts_nothing_and_says_why(server: Server) -> None:
+    """Rasa fills decision_title from what its user typed: 30 MB of it started a run whose every
+    question repeated it (30 MB answered back, stored again with each)."""
+    slots = {"decision_flow": "post_meeting", "decision_title": "T" * 5_000}
+    status, answer = server.act("action_decision_start", "long_title", "/decision_start", slots=slots)
+    assert (status, texts(answer)) == (200, ["Nothing started: that title is too long (5000 characters; 500 at most)."])
+    assert server.sql("SELECT count(*) FROM runs WHERE facilitator_id = 'rasa:long_title'") == [(0,)]
+
+
 def test_a_lone_surrogate_as_raw_utf8_bytes_in_a_slot_is_a_400(server: Server) -> None:
     """The commit: "a lone surrogate anywhere in a call [is] a 400". As raw bytes (ED A0 80) it is
     read by Python's json ('surrogatepass') and passes bot.inbound_json's escape-only check."""

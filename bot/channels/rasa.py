@@ -29,7 +29,7 @@ from bot import config, texts
 from bot.channels import rasa_replies as rr
 from bot.channels import rasa_store as store
 from bot.channels.rasa_edge import InflatedTooLarge, decoded, inflated, token_matches
-from bot.control import CommandResult, comes_first, is_command, run_command
+from bot.control import TITLE_MAX, CommandResult, comes_first, is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
 from bot.errors import FlowNotFound, FlowRefused
@@ -149,10 +149,14 @@ class ActionDecisionStart(DecisionAction):
             return []
         people = [p for p in caller.known_people(self.action_name) if p.id != caller.actor.id]
         data = caller.slots.get("decision_data")
+        title = str(caller.slots.get("decision_title") or "")
+        if len(title) > TITLE_MAX:
+            out.utter_message(text=texts.command_title_too_long(len(title), TITLE_MAX))
+            return []
         trigger = Trigger(
             flow=flow.strip(),
             source=rr.CHANNEL,
-            title=str(caller.slots.get("decision_title") or ""),
+            title=title,
             data=dict(data) if isinstance(data, dict) else {},
             facilitator=caller.actor,
             participants=people,
