@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import importlib
 import inspect
+import ipaddress
 import json
 import logging
 import os
@@ -257,6 +258,16 @@ def listening(host: str, port: int) -> Iterator[None]:
         raise refused from exc
 
 
+def loopback(host: str) -> bool:
+    """Only this machine can reach the address: localhost or a loopback IP."""
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def output_options(fn: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(fn)
 
@@ -304,7 +315,8 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
 
     Channels turn on from the environment (Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or
     SLACK_APP_TOKEN for Socket Mode; Teams: MicrosoftAppId / MicrosoftAppPassword, or
-    DECISIONBOT_TEAMS=on for local development without authentication); a channel
+    DECISIONBOT_TEAMS=on for local development without authentication, on a loopback --host
+    only); a channel
     whose secrets are incomplete, or refused at start-up (Slack's token, the Teams bot's
     credentials by Azure AD), stops the start with the name of the variable to fix.
 
@@ -316,8 +328,11 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     """
     from aiohttp import web
 
+    from bot.channels.teams_switch import SWITCH, asked_by
     from bot.server import channel_names, create_app
 
+    if asked_by(os.environ) == SWITCH and not loopback(host):  # Teams without authentication
+        raise BotError(texts.teams_open_without_auth(host))
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(obj.db_path, obj.require_flows(), settle_heap=True)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
 import click
 
 from bot import config, store, texts
-from bot.cli import PORT, Context, listening, main
+from bot.cli import PORT, Context, listening, loopback, main
 from bot.errors import BotError
 
 
@@ -52,13 +51,3 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     click.echo(texts.rasa_listening(host, port, obj.db_path, str(obj.flows_dir)), err=True)
     with listening(host, port):  # the bind fails before any worker starts
         rasa.serve(host, port)
-
-
-def loopback(host: str) -> bool:
-    """Only this machine can reach the address: localhost or a loopback IP."""
-    if host.casefold() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

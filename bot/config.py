@@ -77,7 +77,7 @@ SETTINGS: tuple[Setting, ...] = (
         "teams",
         "DECISIONBOT_TEAMS",
         "off",
-        "on: serve Teams at /api/messages with MicrosoftAppId empty (local development, no auth).",
+        "on: serve Teams at /api/messages with MicrosoftAppId empty (local development, no auth; loopback --host only).",
     ),
     # Trigger hooks (bot/triggers/)
     Setting(

@@ -22,6 +22,10 @@ from bot.model import Actor, ConversationKey, Trigger
 from bot.store import actions, runs, transcript
 
 VERBS = ("start", "list", "status", "cancel", "actions", "done", "due", "drop", "help")
+#: The longest title a run started in chat takes (the generic trigger hook's limit too): every
+#: question of the run may repeat it, so a title of a whole request (a MB on Teams, 100 MB over
+#: Rasa) would be stored again with each.
+TITLE_MAX = 500
 
 __all__ = [
     "CommandResult",
@@ -199,6 +203,8 @@ def _start(
     parsed = start_arguments(args[1:], mentions, not_people)
     if parsed.refused is not None:
         return CommandResult(texts.command_not_a_person(*parsed.refused), ok=False)
+    if len(parsed.title) > TITLE_MAX:
+        return CommandResult(texts.command_title_too_long(len(parsed.title), TITLE_MAX), ok=False)
     trigger = Trigger(
         flow=flow,
         source=conversation.channel,

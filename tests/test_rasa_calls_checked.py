@@ -45,6 +45,34 @@ def test_a_deflated_call_refused_by_the_loader_names_its_action(server: Server) 
     assert answer["action_name"] == "action_decision_start", answer
 
 
+def test_a_deflated_call_inflating_past_the_body_limit_is_a_413_and_starts_nothing(server: Server) -> None:
+    """A 120 KB deflated call of 120 MB (a padded start) was inflated whole, by the edge check and
+    again by rasa-sdk: a worker held GBs for a few hundred KB sent (600 KB: 1.9 GB). It is now
+    inflated up to the size Sanic allows a plain body (100 MB) and refused past it."""
+    call = _start_call("bomb", "1").replace(
+        b'"decision_title": "T"', b'"decision_title": "T' + b" " * 120_000_000 + b'"'
+    )
+    status, answer = server.post(None, raw=zlib.compress(call, 9), headers={"Content-Encoding": "deflate"})
+    assert (status, answer) == (
+        413,
+        {"error": "Bad action call: the deflated body inflates to more than 100000000 bytes.", "action_name": None},
+    )
+    assert server.sql("SELECT count(*) FROM runs WHERE facilitator_id = 'rasa:bomb'") == [(0,)]
+    fits = zlib.compress(_start_call("bomb", "1"))
+    assert server.post(None, raw=fits, headers={"Content-Encoding": "deflate"})[0] == 200
+    truncated = fits[:-6]  # "deflated", but its end lost
+    assert server.post(None, raw=truncated, headers={"Content-Encoding": "deflate"})[0] == 400
+
+
+def test_a_title_slot_longer_than_500_characters_starts_nothing_and_says_why(server: Server) -> None:
+    """Rasa fills decision_title from what its user typed: 30 MB of it started a run whose every
+    question repeated it (30 MB answered back, stored again with each)."""
+    slots = {"decision_flow": "post_meeting", "decision_title": "T" * 5_000}
+    status, answer = server.act("action_decision_start", "long_title", "/decision_start", slots=slots)
+    assert (status, texts(answer)) == (200, ["Nothing started: that title is too long (5000 characters; 500 at most)."])
+    assert server.sql("SELECT count(*) FROM runs WHERE facilitator_id = 'rasa:long_title'") == [(0,)]
+
+
 def test_a_lone_surrogate_as_raw_utf8_bytes_in_a_slot_is_a_400(server: Server) -> None:
     """The commit: "a lone surrogate anywhere in a call [is] a 400". As raw bytes (ED A0 80) it is
     read by Python's json ('surrogatepass') and passes bot.inbound_json's escape-only check."""

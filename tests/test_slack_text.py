@@ -69,9 +69,9 @@ async def test_typed_text_is_stored_as_typed_and_posted_escaped_once(slack: Harn
 async def test_a_long_question_keeps_its_end(slack: Harness, fake: FakeSlack) -> None:
     """An owner's question echoing a long title and action: the section loses their middle, not
     the question (which its Yes/No buttons answer)."""
-    await slack.slash("UA", "start post_meeting <@UB> " + "Q&amp;A review " * 80)
+    await slack.slash("UA", "start post_meeting <@UB> " + "Q&amp;A review " * 45)  # 495 characters: 500 at most
     thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship", "Fix R&amp;D item " * 120, "<@UB>", "2030-01-15", "done"):
+    for text in ("We ship", "Fix R&amp;D item " * 160, "<@UB>", "2030-01-15", "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     dm = (await slack.posts(7))[6]
     assert dm["channel"] == "DUB" and len(dm["text"]) > blocks.SECTION_LIMIT

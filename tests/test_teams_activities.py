@@ -57,7 +57,7 @@ def test_installs_submits_and_invokes_are_told_apart() -> None:
     sub["type"] = "typing"
     assert acts.parse(sub).kind == "ignore"
     with pytest.raises(acts.ActivityError, match="serviceUrl is missing"):
-        acts.parse({"type": "message", "conversation": {"id": "a:1"}})
+        acts.parse({"type": "message", "channelId": "msteams", "conversation": {"id": "a:1"}})
 
 
 def test_conversation_ids_round_trip_through_keys() -> None:

@@ -141,6 +141,37 @@ async def test_when_the_signing_keys_cannot_be_fetched_a_token_is_not_taken_on_t
         REGISTRY["teams"] = original
 
 
+@pytest.mark.parametrize("channel_id", ["webchat", "directline", None])
+async def test_an_activity_of_another_bot_framework_channel_is_refused_and_nothing_is_stored(
+    tmp_path: Path, login: FakeLogin, channel_id: str | None
+) -> None:
+    """An Azure Bot has Web Chat on by default (Direct Line too, once added): the Bot Framework
+    signs their activities as it signs Teams', but there the client says who it is. An activity
+    naming Alice's Teams id from Web Chat was taken as Alice (her runs started, answered, her
+    actions reported done)."""
+    original = REGISTRY["teams"]
+    with OpenIdServer(endorsements=("msteams", "webchat", "directline")) as server:
+        LocalKeysTeams.openid_url = server.metadata_url
+        REGISTRY["teams"] = LocalKeysTeams
+        try:
+            async with Harness(tmp_path, ENV) as h:
+                body = personal(h.url, ALICE, "start post_meeting Weekly sync", chat="dl-conversation-1")
+                body["channelId"] = channel_id
+                resp = await h.post(body, {"Authorization": f"Bearer {server.token(APP_ID, h.url)}"})
+                assert resp.status == 400
+                assert (await resp.json())["error"] == (
+                    f"Not a usable activity: channelId is {channel_id!r}: this bot serves Microsoft Teams"
+                    " ('msteams') only."
+                )
+                assert nothing_stored(h)
+                assert h.fake.calls == []
+                teams = personal(h.url, ALICE, "start post_meeting Weekly sync")
+                ok = await h.post(teams, {"Authorization": f"Bearer {server.token(APP_ID, h.url)}"})
+                assert ok.status == 201 and h.db("SELECT count(*) FROM runs") == [(1,)]
+        finally:
+            REGISTRY["teams"] = original
+
+
 @pytest.mark.parametrize(
     ("app_type", "tenant", "login_tenant"),
     [("MultiTenant", None, "botframework.com"), ("SingleTenant", TENANT_ID, TENANT_ID)],

@@ -129,3 +129,43 @@ def test_serve_asked_for_teams_without_botbuilder_names_the_extra(
         f"Error: The teams channel is on ({setting} is set), but botbuilder is not installed."
         f" Install it with: pip install 'decisionbot[teams]', or unset {setting}."
     )
+
+
+def _serve(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "SLACK_", "DECISIONBOT_"))}
+    command = [str(Path(sys.executable).with_name("decisionbot")), "--db", str(tmp_path / "x.db"), "serve", *args]
+    return subprocess.Popen(
+        command, env={**clean, **env}, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.7", "decisionbot.internal"])
+def test_teams_without_authentication_is_served_on_a_loopback_address_only(tmp_path: Path, host: str) -> None:
+    """DECISIONBOT_TEAMS=on with MicrosoftAppId empty (a secret store that lost it) on a reachable
+    address took any activity from the network: anyone spoke as any Teams user, and the bot posted
+    its replies to whatever serviceUrl they named (a request to an internal address)."""
+    proc = _serve(tmp_path, "--host", host, "--port", "39751", DECISIONBOT_TEAMS="on")
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:  # before the fix it served, until stopped
+        proc.kill()
+    assert proc.returncode == 1, err
+    assert err.strip().splitlines()[-1] == (
+        f"Error: Refusing to serve Teams on {host} without authentication (DECISIONBOT_TEAMS=on, MicrosoftAppId"
+        " empty): anyone who can reach it could speak as any Teams user, and have the bot post to any URL they"
+        " name. Set MicrosoftAppId and MicrosoftAppPassword, or use --host 127.0.0.1."
+    )
+    assert not (tmp_path / "x.db").exists()  # refused before the ledger is opened
+
+
+def test_teams_without_authentication_is_served_on_loopback(tmp_path: Path) -> None:
+    from tests.rasa_support import free_port
+
+    port = free_port()
+    proc = _serve(tmp_path, "--port", str(port), DECISIONBOT_TEAMS="on")  # the default host: 127.0.0.1
+    try:
+        out = proc.stdout.readline() if proc.stdout else ""
+        assert out.startswith(f"decisionbot serving on http://127.0.0.1:{port} - channels: teams"), out
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)

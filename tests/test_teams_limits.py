@@ -185,3 +185,16 @@ async def test_the_list_of_a_busy_channel_is_answered_in_parts(tmp_path: Path) -
         listed = "\n\n".join(call.text for call in said)
         assert said[0].text.startswith("Open decision runs here:")
         assert all(cards.markdown(title.strip()) in listed for title in titles)
+
+
+async def test_a_title_longer_than_500_characters_starts_nothing_and_says_why(tmp_path: Path) -> None:
+    """A request's worth of title (900,000 characters) started a run and was stored again with each
+    question repeating it: a MB a question, from one message."""
+    async with Harness(tmp_path) as h:
+        await h.send(personal(h.url, ALICE, "start post_meeting " + "T" * 900_000))
+        refused = await h.next_post(0)
+        assert refused.text == "Nothing started: that title is too long (900000 characters; 500 at most)."
+        assert h.db("SELECT count(*) FROM runs") == [(0,)] and h.db("SELECT count(*) FROM events") == [(0,)]
+        await h.send(personal(h.url, ALICE, "start post_meeting " + "T" * 500))
+        await h.next_post(1)
+        assert h.db("SELECT length(title) FROM events") == [(500,)]

@@ -14,7 +14,6 @@ same message sent again is taken, not dropped as a repeat.
 from __future__ import annotations
 
 import functools
-import hmac
 import logging
 import zlib
 from abc import ABC, abstractmethod
@@ -26,10 +25,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
-from bot import config, inbound_json, texts
+from bot import config, texts
 from bot.channels import rasa_replies as rr
 from bot.channels import rasa_store as store
-from bot.control import CommandResult, actions_of, comes_first, is_command, run_command
+from bot.channels.rasa_edge import InflatedTooLarge, decoded, inflated, token_matches
+from bot.control import TITLE_MAX, CommandResult, actions_of, comes_first, is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
 from bot.errors import FlowNotFound, FlowRefused
@@ -149,10 +149,14 @@ class ActionDecisionStart(DecisionAction):
             return []
         people = [p for p in caller.known_people(self.action_name) if p.id != caller.actor.id]
         data = caller.slots.get("decision_data")
+        title = str(caller.slots.get("decision_title") or "")
+        if len(title) > TITLE_MAX:
+            out.utter_message(text=texts.command_title_too_long(len(title), TITLE_MAX))
+            return []
         trigger = Trigger(
             flow=flow.strip(),
             source=rr.CHANNEL,
-            title=str(caller.slots.get("decision_title") or ""),
+            title=title,
             data=dict(data) if isinstance(data, dict) else {},
             facilitator=caller.actor,
             participants=people,
@@ -308,29 +312,6 @@ def refusal(call: Any) -> tuple[str | None, str] | None:
 _EDGE_CHECKED = False
 
 
-def token_matches(token: str, given: list[str] | None) -> bool:
-    """Rasa sends endpoints.yml's ``token`` as the query parameter ``token``."""
-    found = given or []
-    return len(found) == 1 and hmac.compare_digest(found[0].encode(), token.encode())
-
-
-def _inflated(request: Any) -> bytes:
-    """The body as rasa-sdk reads it: inflated when Rasa deflated it (zlib.error when it is not)."""
-    if request.headers.get("Content-Encoding") == "deflate":
-        return zlib.decompress(request.body)
-    return bytes(request.body)
-
-
-def _decoded(request: Any, body: bytes) -> Any:
-    """``body`` (:func:`_inflated`) parsed as every inbound body is (:mod:`bot.inbound_json`: a
-    ValueError naming NaN, a number too large, a lone surrogate); a plain body's parse is handed
-    to Sanic, so rasa-sdk reads the same value without parsing again."""
-    call = inbound_json.loads(body)
-    if request.headers.get("Content-Encoding") != "deflate":
-        request.parsed_json = call
-    return call
-
-
 def build_app(executor: Any) -> Any:
     """rasa-sdk's own Sanic app, plus the check of every /webhook body before rasa-sdk reads it
     and the flows folder loaded again when its files change."""
@@ -360,11 +341,13 @@ def build_app(executor: Any) -> Any:
         if request.method != "POST" or request.path.rstrip("/") != "/webhook":  # rasa-sdk serves /webhook/ too
             return None
         try:
-            body = _inflated(request)
+            body = inflated(request, app.config.REQUEST_MAX_SIZE)  # as large as a plain body may be
+        except InflatedTooLarge as exc:
+            return response.json({"error": texts.rasa_bad_call(str(exc)), "action_name": None}, 413)
         except zlib.error:  # "deflated" but not
             return response.json({"error": texts.rasa_bad_call(texts.rasa_not_json(None)), "action_name": None}, 400)
         try:
-            found = refusal(_decoded(request, body))
+            found = refusal(decoded(request, body))
         except ValueError as exc:  # not JSON, NaN, a number too large, a lone surrogate, nested too deeply
             found = (rr.action_named(body), texts.rasa_not_json(str(exc)))
         if found is None:

@@ -21,9 +21,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot import texts
 from bot.model import Actor, ConversationKey, Message
 
 CHANNEL = "teams"
+#: The Bot Framework channel this bot serves. A token the Bot Framework signed for another of the
+#: bot's channels (Web Chat, on by default on an Azure Bot; Direct Line) is as valid, but there
+#: the client says who speaks: ``from.id`` would be anyone's Teams id.
+TEAMS_CHANNEL_ID = "msteams"
 _MESSAGE_ID = ";messageid="
 _AT_TAG = re.compile(r"<at>(.*?)</at>", re.S)
 #: The placeholder a quoted reply leads its text with (``<quoted messageId="1772050244572"/> yes``;
@@ -116,6 +121,8 @@ def mention_token(name: str) -> str:
 def parse(activity: Mapping[str, Any]) -> Inbound:
     """Translate one activity; :class:`ActivityError` names what a usable one lacks, or the field
     of the wrong type: raised before the channel writes anything."""
+    if activity.get("channelId") != TEAMS_CHANNEL_ID:
+        raise ActivityError(texts.teams_other_channel(activity.get("channelId"), TEAMS_CHANNEL_ID))
     kind = str(activity.get("type") or "")
     conv = _object(activity, "conversation")
     conversation = _string(conv, "id", "conversation.")

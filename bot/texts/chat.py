@@ -171,6 +171,10 @@ def command_start_usage(flows: list[str]) -> str:
     return f"Say which flow to start: start FLOW [@people ...] [title]. Flows: {_join(flows)}."
 
 
+def command_title_too_long(length: int, limit: int) -> str:
+    return f"Nothing started: that title is too long ({length} characters; {limit} at most)."
+
+
 def command_not_a_person(word: str, kind: str) -> str:
     what = {"group": "a user group", "channel": "a channel", "team": "a team", "everyone": "everyone here"}.get(kind)
     why = "groups and channels cannot be participants" if what else "I cannot answer my own questions"

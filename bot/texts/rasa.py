@@ -11,6 +11,10 @@ def rasa_bad_call(problem: str) -> str:
     return f"Bad action call: {problem.rstrip('.')}."
 
 
+def rasa_inflated_too_large(limit: int) -> str:
+    return f"the deflated body inflates to more than {limit} bytes"
+
+
 def rasa_not_json(problem: str | None) -> str:
     """Why an action call's body was not read (``problem``: what the parser said, if anything)."""
     return f"the body is not JSON: {problem}" if problem else "the body is not JSON"

@@ -14,6 +14,14 @@ def teams_auth_off() -> str:
     )
 
 
+def teams_open_without_auth(host: str) -> str:
+    return (
+        f"Refusing to serve Teams on {host} without authentication (DECISIONBOT_TEAMS=on, MicrosoftAppId empty):"
+        " anyone who can reach it could speak as any Teams user, and have the bot post to any URL they name."
+        " Set MicrosoftAppId and MicrosoftAppPassword, or use --host 127.0.0.1."
+    )
+
+
 def teams_auth_on(app_id: str, app_type: str) -> str:
     return f"Teams: every request to /api/messages must carry a Bot Framework token for app {app_id} ({app_type})."
 
@@ -46,6 +54,11 @@ def teams_needs(variable: str, app_type: str) -> str:
 
 def teams_bad_request(problem: str) -> str:
     return f"Not a usable activity: {problem}."
+
+
+def teams_other_channel(channel_id: object, served: str) -> str:
+    """Why an activity of another Bot Framework channel (Web Chat, Direct Line ...) is refused."""
+    return f"channelId is {channel_id!r}: this bot serves Microsoft Teams ('{served}') only"
 
 
 def teams_unauthorized(reason: str) -> str:
