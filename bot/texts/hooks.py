@@ -94,6 +94,14 @@ def hook_truncated(hook: str, left_out: int, group: str) -> str:
     )
 
 
+def hook_shed(hook: str, extra: int, kept: int, group: str) -> str:
+    return (
+        f"The {hook} notification of group {_one_line(group)} held {kept + extra} alerts: the first {kept} are"
+        f" taken, {extra} left out (they start no run of their own; a route with dedup: group counts them in its"
+        " run). An alert storm: set the route's group_by so that each notification holds fewer."
+    )
+
+
 def grafana_test_received(route: str | None, channel: str, flow: str) -> str:
     return (
         f"Grafana contact-point test received (route {route or 'default'}): its alerts start {flow} in {channel}."

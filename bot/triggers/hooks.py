@@ -143,6 +143,8 @@ def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list
     left_out = alertmanager.left_out(payload) if isinstance(payload, dict) else 0
     if left_out:  # max_alerts cut the group
         log.warning(texts.hook_truncated(name, left_out, str(payload.get("groupKey") or "")))
+    if name in ("alertmanager", "grafana") and isinstance(payload, dict):
+        shed(payload, name)
     try:
         triggers = PARSERS[name](payload)
         admissions = state.router.route_all(triggers)
@@ -154,6 +156,23 @@ def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list
     if name == "grafana" and grafana.is_test(payload):
         return tested(len(triggers), admissions[0])
     return triggers, admissions
+
+
+#: The alerts of one notification taken: an alert storm beyond it (Alertmanager's ``max_alerts``
+#: is 0, all, by default) would hold the server for seconds (20,000 alerts: ~5 s), and no team
+#: holds a thousand decisions at once. Those left out count as ``max_alerts`` ones do.
+MAX_ALERTS = 1000
+
+
+def shed(payload: dict[str, Any], hook: str) -> None:
+    """Keep the first MAX_ALERTS alerts of a notification; count the rest in ``truncatedAlerts``."""
+    alerts = payload.get("alerts")
+    if not isinstance(alerts, list) or len(alerts) <= MAX_ALERTS:
+        return
+    extra = len(alerts) - MAX_ALERTS
+    payload["alerts"] = alerts[:MAX_ALERTS]
+    payload["truncatedAlerts"] = alertmanager.left_out(payload) + extra
+    log.warning(texts.hook_shed(hook, extra, MAX_ALERTS, str(payload.get("groupKey") or "")))
 
 
 def tested(received: int, admission: Admission) -> web.Response:

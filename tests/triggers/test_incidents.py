@@ -319,3 +319,23 @@ async def test_a_group_of_long_alerts_lists_whole_lines_that_fit_a_slack_questio
         assert [line for line in shown.split("\n") if line.startswith("- ")] == listed + more  # whole, none cut
     finally:
         await client.close()
+
+
+async def test_an_alert_storm_is_taken_up_to_a_thousand_alerts_and_the_rest_counted(
+    tmp_path: Path, flows: Path, caplog
+) -> None:
+    """A notification of 20,000 alerts held the server for ~5 s (Alertmanager's max_alerts is 0, all,
+    by default): the first 1,000 are taken, the rest counted as max_alerts' left-out ones are."""
+    (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
+    client = await serve(tmp_path, flows, clock=Clock())
+    try:
+        storm = alert("2026-11-26T14:52:00Z")
+        first = storm["alerts"][0]
+        storm["alerts"] = [{**first, "fingerprint": f"{n:016x}", "labels": {**first["labels"], "n": str(n)}}
+                           for n in range(1200)]  # fmt: skip
+        answer = (await post(client, "alertmanager", storm))[1]
+        assert (answer["received"], answer["started"]) == (1000, [1])
+        assert rows(client, "SELECT title FROM events") == [("Checkout error rate above 5% (+1199 more)",)]
+        assert "held 1200 alerts: the first 1000 are taken, 200 left out" in caplog.text
+    finally:
+        await client.close()
