@@ -6,10 +6,12 @@ it (``bot.texts``), for the caller's 400."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from bot import texts
 
@@ -17,6 +19,24 @@ from bot import texts
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 #: A surrogate's own UTF-8 bytes (ED A0 80 - ED BF BF), which strict UTF-8 refuses.
 _RAW_SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")
+
+
+#: Seconds a client has to send a request's whole body once its headers came (Slack, Teams, the
+#: hooks): a body trickled byte by byte would hold a connection, and the hooks' room, for good.
+BODY_WITHIN = 10.0
+
+T = TypeVar("T")
+
+
+class BodyTooSlow(Exception):
+    """The body did not arrive within BODY_WITHIN: the caller answers 408."""
+
+
+async def body_within(read: Awaitable[T]) -> T:
+    try:
+        return await asyncio.wait_for(read, BODY_WITHIN)
+    except TimeoutError as exc:
+        raise BodyTooSlow(texts.body_too_slow(BODY_WITHIN)) from exc
 
 
 def _refuse_constant(name: str) -> Any:

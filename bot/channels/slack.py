@@ -36,7 +36,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import config, texts
+from bot import config, inbound_json, texts
 from bot.channels import Channel, ChannelDown, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
@@ -263,7 +263,10 @@ class SlackChannel(Channel):
     # --- inbound: HTTP and Socket Mode -------------------------------------------------------
 
     async def on_http(self, request: web.Request) -> web.Response:
-        body = await request.read()
+        try:
+            body = await inbound_json.body_within(request.read())
+        except inbound_json.BodyTooSlow as exc:
+            return web.json_response({"error": str(exc)}, status=408)
         assert self.verifier is not None
         if not events.verify(self.verifier, body, request.headers):
             log.warning(texts.slack_bad_signature(request.remote))

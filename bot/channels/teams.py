@@ -9,14 +9,13 @@ and the server says so at start-up. The activity is then translated by
 (:mod:`bot.control`), in the request, so a 201 means the turn is stored. Replies leave through the
 outbox (:meth:`TeamsChannel.deliver`) on :mod:`bot.channels.teams_connector`.
 
-Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``, ``cancel N`` and ``done A12`` are commands;
-other text goes to the run of the conversation first (``help``, ``back``, answers ...) and to the
-commands when there is none. In a channel a run lives in the reply chain of the bot's first
-message of that run (``teams_threads``); messages elsewhere in the channel are commands only.
-What is the caller's alone (``actions``), asked in a channel or a group chat, is answered in their
-personal chat, with a pointer to it where they asked.
-Invokes are answered here directly, never by botbuilder's CloudAdapter (4.17.1 answers every
-invoke with a 500).
+Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``, ``cancel N``, ``done A12``
+(``due``/``drop A12 ...`` of one's own actions) are commands; other text goes to the run of the conversation
+first (``help``, ``back``, answers ...) and to the commands when there is none. In a channel a run lives in
+the reply chain of the bot's first message of that run (``teams_threads``); messages elsewhere in the
+channel are commands only. What is the caller's alone (``actions``), asked in a channel or a group chat,
+is answered in their personal chat. Invokes are answered here, never by botbuilder's CloudAdapter (4.17.1
+answers every invoke with a 500).
 """
 
 from __future__ import annotations
@@ -154,7 +153,9 @@ class TeamsChannel(Channel):
         if request.content_type != "application/json":
             return _error(415, texts.teams_bad_request("Content-Type must be application/json"))
         try:
-            body = inbound_json.loads(await request.read())
+            body = inbound_json.loads(await inbound_json.body_within(request.read()))
+        except inbound_json.BodyTooSlow as exc:
+            return _error(408, str(exc))
         except ValueError as exc:  # not JSON, not UTF-8, NaN, a lone surrogate, nested too deeply
             return _error(400, texts.teams_bad_request(f"the body is not JSON ({exc})"))
         if not isinstance(body, dict) or not body.get("type"):

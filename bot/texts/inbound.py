@@ -6,6 +6,10 @@ from __future__ import annotations
 SHOWN = 40  # the characters of a number shown: a number may be any length
 
 
+def body_too_slow(seconds: float) -> str:
+    return f"The request body did not arrive within {seconds:g} s of its headers."
+
+
 def json_not_a_number(name: str) -> str:
     return f"{name} is not a JSON number"
 

@@ -116,7 +116,10 @@ async def receive(request: web.Request, name: str) -> web.Response:
         return problem(503, texts.hook_busy(), retry_after=2)
     state.inflight += 1
     try:
-        body = await read_limited(request, state.max_body)
+        try:
+            body = await inbound_json.body_within(read_limited(request, state.max_body))
+        except inbound_json.BodyTooSlow as exc:
+            return problem(408, str(exc))
         if body is None:
             return problem(413, texts.hook_too_large(state.max_body))
         routed = route(state, name, body)
