@@ -10,30 +10,18 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
 from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
 from bot.scheduler import Scheduler
-from tests.actions_support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide, dispatcher
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide
 
 REVIEW_DAY = datetime(2026, 12, 29, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
-    yield from dispatcher(tmp_path, clock)
 
 
 def run_due(bot: Dispatcher) -> list[tuple[str, str]]:

@@ -5,9 +5,7 @@ analysts' tables make of them. The Slack path is in test_actions_done_chat.py.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,23 +14,9 @@ from bot.control import actions_of, comes_first, names_a_run
 from bot.dispatch import Dispatcher
 from bot.model import Actor, Message, Trigger
 from bot.triggers.digest import digests
-from tests.actions_support import ALICE, BOB, CAROL, ROOM, Clock, decide, dispatcher, say
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, Clock, decide, rows, say
 
 CHANGES = "SELECT action_id, field, old, new, reason, actor_id FROM action_changes ORDER BY id"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
-    yield from dispatcher(tmp_path, clock)
-
-
-def rows(bot: Dispatcher, sql: str, *args: object) -> list[tuple]:
-    return bot.db.conn.execute(sql, args).fetchall()
 
 
 def test_an_owner_moves_the_due_date_and_everything_after_goes_by_it(bot: Dispatcher, clock: Clock) -> None:

@@ -6,12 +6,9 @@ real SQLite ledger, driven through the dispatcher and the shared commands as the
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from bot.analytics import report
 from bot.analytics.measures import Params
@@ -20,17 +17,7 @@ from bot.dispatch import Dispatcher
 from bot.flow_catalog import FlowCatalog
 from bot.model import Message, Trigger
 from bot.store import open_db
-from tests.actions_support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide, dispatcher, say
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
-    yield from dispatcher(tmp_path, clock)
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide, say
 
 
 def test_the_facilitator_learns_the_codes_of_the_actions_of_the_decisions_she_leads(bot: Dispatcher) -> None:

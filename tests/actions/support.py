@@ -15,7 +15,7 @@ from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import open_db, transaction
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ALICE, BOB, CAROL = Actor("console:alice", "alice"), Actor("console:bob", "bob"), Actor("console:carol", "carol")
 ROOM, DM = ConversationKey("console", "room"), ConversationKey("console", "bob-dm")
 
@@ -60,3 +60,7 @@ def decide(bot: Dispatcher, title: str, items: list[tuple[str, Actor, str]]) -> 
 def say(bot: Dispatcher, actor: Actor, text: str, where: ConversationKey = DM) -> str:
     with transaction(bot.db):  # as the channels do: the command in the savepoint of its request
         return run_command(bot, actor, where, text).text
+
+
+def rows(bot: Dispatcher, sql: str, *args: object) -> list[tuple]:
+    return bot.db.conn.execute(sql, args).fetchall()

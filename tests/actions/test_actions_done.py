@@ -5,9 +5,7 @@ a slash command, a Teams personal chat) are in tests/test_actions_done_chat.py."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,21 +14,7 @@ from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
 from bot.store import transaction
 from bot.triggers.digest import digests
-from tests.actions_support import ALICE, BOB, CAROL, ROOM, Clock, decide, dispatcher, say
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
-    yield from dispatcher(tmp_path, clock)
-
-
-def rows(bot: Dispatcher, sql: str, *args: object) -> list[tuple]:
-    return bot.db.conn.execute(sql, args).fetchall()
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, Clock, decide, rows, say
 
 
 def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, clock: Clock) -> None:
