@@ -351,3 +351,24 @@ async def test_a_websocket_that_cannot_be_opened_stops_the_start(tmp_path: Path,
     with pytest.raises(ConfigError, match=r"Socket Mode connection \(ws://127.0.0.1:\d+/link/\) could not be opened"):
         await asyncio.wait_for(_start(tmp_path, fake), 30)  # slack_sdk alone retries it forever
     assert time.monotonic() - began < 15
+
+
+async def test_a_handshake_that_fails_once_is_tried_again_with_a_new_ticket(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack's Socket Mode URL is a ticket for one connection. slack_sdk tried a failed handshake
+    again with the same URL, every 5 s for good: one blip of a proxy as the bot reconnected left
+    it deaf (the fake, as Slack, refuses a spent ticket). Each try now asks for a new one."""
+    slack = await harness(tmp_path, fake, env=SOCKET)
+    try:
+        thread = await started(slack)
+        fake.fail_upgrades = 1  # the next handshake fails
+        await fake.drop()  # Slack's edge restarts: the bot connects again
+        await wait_for(lambda: fake.connections == 2, timeout=20)  # after slack_sdk's 5 s between tries
+        await fake.wait_connected()
+        await fake.send_envelope(said("env-2", thread, "We ship"))
+        await wait_for(lambda: acked(fake, "env-2"))
+        assert slack.rows(INBOUND) == [(1,)]
+        assert len(fake.of("apps.connections.open")) == 3  # start-up, the reconnection, its second try
+    finally:
+        await slack.client.close()

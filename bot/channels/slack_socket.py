@@ -65,6 +65,26 @@ async def first_url(web_client: AsyncWebClient, app_token: str, within: float) -
         await asyncio.sleep(wait)
 
 
+class _TicketSpending:
+    """The client's aiohttp session as slack_sdk uses it, but a handshake that fails spends its
+    URL: slack_sdk's ``connect()`` tries a failed handshake again with the URL it had, every 5 s
+    for good, and a Socket Mode URL is a ticket for one connection (Slack refuses it again), so
+    one blip as the bot reconnected left it deaf. With the URL spent, the next try asks for a new one."""
+
+    def __init__(self, session: aiohttp.ClientSession, client: SocketClient):
+        self._session, self._client = session, client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    async def ws_connect(self, url: str, **kwargs: Any) -> aiohttp.ClientWebSocketResponse:
+        try:
+            return await self._session.ws_connect(url, **kwargs)
+        except Exception:
+            self._client.wss_uri = None  # spent: slack_sdk asks apps.connections.open before its next try
+            raise
+
+
 class SocketClient(SocketModeClient):
     def __init__(
         self,
@@ -80,6 +100,14 @@ class SocketClient(SocketModeClient):
         self.turned_off, self.turned_on = turned_off, turned_on
         self.retry_first, self.retry_most, self.settle = RETRY_FIRST, RETRY_MOST, SETTLE
         self.disabled = 0  # link_disabled in a row
+
+    @property  # type: ignore[override]
+    def aiohttp_client_session(self) -> Any:  # slack_sdk's own, or the new one it makes once that closed
+        return _TicketSpending(self._session, self)
+
+    @aiohttp_client_session.setter
+    def aiohttp_client_session(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
 
     async def run_message_listeners(self, message: dict[str, Any], raw_message: str) -> None:
         if message.get("type") == "disconnect" and message.get("reason") == "link_disabled":

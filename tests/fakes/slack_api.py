@@ -68,6 +68,8 @@ class FakeSlack(LoopbackServer):
     port: int = 0
     record: bool = True
     refuse_websockets: bool = False  # the websocket upgrade answered 403, as by a proxy allowing HTTPS only
+    fail_upgrades: int = 0  # the next upgrades answered 503 (a proxy's or Slack's edge's blip); the ticket is spent
+    tickets_spent: set[str] = field(default_factory=set)  # a ticket opens one connection: tried again, 401
     after_hello: list[dict[str, Any]] = field(default_factory=list)  # sent on every new connection after hello
     connections: int = 0  # websockets opened so far
 
@@ -244,6 +246,13 @@ class FakeSlack(LoopbackServer):
     async def _link(self, request: web.Request) -> web.StreamResponse:
         if self.refuse_websockets:
             return web.Response(status=403, text="websockets are not allowed here")
+        ticket = request.query.get("ticket", "")
+        if ticket in self.tickets_spent:
+            return web.Response(status=401, text="this ticket was used: ask apps.connections.open for another")
+        self.tickets_spent.add(ticket)
+        if self.fail_upgrades:
+            self.fail_upgrades -= 1
+            return web.Response(status=503, text="try again")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
