@@ -139,7 +139,7 @@ def transcripts_search(obj: Context, query: str, flow: str | None, limit: int, r
     conn = readonly(obj).conn
     obj.check_flow(conn, flow)
     rows = searching.search(conn, query, flow=flow, limit=limit, raw=raw)
-    _print_rows(rows, as_json, ["run_id", "created_at", "who", "step", "snippet"])
+    _print_rows(rows, as_json, ["run_id", "created_at", "direction", "who", "step", "snippet"])
     behind = searching.unindexed(conn)
     if behind:
         click.echo(texts.analytics_index_behind(behind, obj.db_path), err=True)

@@ -197,7 +197,8 @@ def test_search_finds_a_word_typed_in_a_chat(tmp_path: Path) -> None:
     assert found[1]["text"].startswith("Decision recorded: ")
     stemmed = json.loads(run(db, "transcripts", "search", "launches", "--json").output)
     assert [r["message_id"] for r in stemmed] == [r["message_id"] for r in found]
-    assert "quokka" in run(db, "transcripts", "search", "quokka march").output
+    table = run(db, "transcripts", "search", "quokka march").output
+    assert "quokka" in table and "direction" in table.splitlines()[0]  # a bot message is not its addressee's
     assert run(db, "transcripts", "search", "quokka", "--flow", "metric_breach").output.strip() == "(none)"
     assert json.loads(run(db, "transcripts", "search", "quok*", "--raw", "--json").output)[0]["run_id"] == 1
     bad = run(db, "transcripts", "search", '"unbalanced', "--raw")
