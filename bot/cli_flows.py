@@ -81,7 +81,8 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
 @click.argument("flow")
 @click.pass_obj
 def flows_show(obj: Context, flow: str) -> None:
-    """Print a flow's steps: who is asked what, with which answer type.
+    """Print a flow's steps: who is asked what, with which answer type (its options, bounds,
+    default, and whether it may be skipped) and where each goes next.
 
     \b
     Example:
@@ -90,9 +91,9 @@ def flows_show(obj: Context, flow: str) -> None:
     f = obj.catalog(flow=flow).get(flow)
     click.echo(f"{f.id} ({f.version}): {f.title}")
     for i, step in enumerate(f.steps, 1):
-        click.echo(f"  {i}. {step.id} [{step.type}] to {step.to}: {step.ask}".rstrip(": "))
+        click.echo(f"  {i}. {step.id} {texts.question_terms(step)} to {step.to}: {step.ask}".rstrip(": "))
         for fld in step.fields:
-            click.echo(f"       - {fld.id} [{fld.type}]: {fld.ask}")
+            click.echo(f"       - {fld.id} {texts.question_terms(fld)}: {fld.ask}")
         for branch in step.next:
             click.echo(f"       -> {branch.goto}" + (f" when {branch.when}" if branch.when else ""))
 

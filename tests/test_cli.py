@@ -174,6 +174,10 @@ def test_flows_list_validate_show_and_diagram(cli, tmp_path: Path) -> None:
     assert cli("flows", "validate").output.strip().endswith("flow file(s) valid.")
     shown = cli("flows", "show", "post_meeting").output
     assert "owner_accepts [yes_no] to each actions.owner" in shown
+    assert "review_at [date; from tomorrow; default in 4 weeks] to facilitator" in shown  # was "[date]" alone
+    assert "- due [date; from today]: By when" in shown
+    breach = cli("flows", "show", "metric_breach").output
+    assert "response [choice: act | watch | ignore] to facilitator" in breach
     mermaid = cli("flows", "diagram", "metric_breach").output
     assert "stateDiagram" in mermaid and "ignore_reason" in mermaid
     bad = tmp_path / "bad.yaml"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.texts._common import _join
 
 
@@ -114,3 +116,21 @@ def role_missing_fix(to: str, roles: list[str]) -> str:
 
 def number_option_fix(option: object) -> str:
     return f"options are text: put the number in quotes ('{option}'), or ask a number step with min and max"
+
+
+def question_terms(question: Any) -> str:
+    """What ``flows show`` says of a question's answer (a step or a repeat's field): its type, and
+    its options, bounds, default and whether it may be skipped, as the file gives them."""
+    terms = [question.type + (": " + " | ".join(o.value for o in question.options) if question.options else "")]
+    low, high = question.minimum, question.maximum
+    if low is not None or high is not None:
+        terms.append(f"{'' if low is None else f'{low:g}'}..{'' if high is None else f'{high:g}'}")
+    if question.not_before:
+        terms.append(f"from {question.not_before}")
+    if question.not_after:
+        terms.append(f"until {question.not_after}")
+    if question.default is not None:
+        terms.append(f"default {question.default}")
+    if question.optional:
+        terms.append("optional")
+    return "[" + "; ".join(terms) + "]"
