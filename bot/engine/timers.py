@@ -107,12 +107,19 @@ def escalate(turn: TurnBase, latest: Mapping[str, Any] | None = None) -> None:
         turn.say(texts.escalation(waiting, None, _since(turn, moved, fac)), to=fac)
     if escalate_mode(turn.flow) != "reassign":
         return
-    for prompt in silent:
-        if prompt.to["id"] == fac.id or prompt.purpose != "answer":
-            continue
-        turn.say(texts.handed_over(fac.name), to=prompt.actor, private=True)
-        prompt.to, prompt.escalated, prompt.asked = fac.to_dict(), True, False
+    _hand_over(turn, {p.to["id"] for p in silent} - {fac.id}, fac)
     turn.ask_waiting()
+
+
+def _hand_over(turn: TurnBase, silent: set[str], fac: Actor) -> None:
+    """Every question of the silent owners goes to the facilitator: the one they left unanswered
+    and those still to come (an owner of several actions is asked one at a time), so the run can
+    go on without them; each owner is told once."""
+    handed = [p for p in turn.ctx.prompts if p.to["id"] in silent and p.purpose == "answer"]
+    for owner in {p.to["id"]: p.actor for p in handed}.values():
+        turn.say(texts.handed_over(fac.name, sum(p.to["id"] == owner.id for p in handed)), to=owner, private=True)
+    for prompt in handed:
+        prompt.to, prompt.escalated, prompt.asked = fac.to_dict(), True, False
 
 
 def expire(turn: TurnBase) -> None:

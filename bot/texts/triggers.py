@@ -29,8 +29,9 @@ def escalation(waiting: list[tuple[str, str]], backup_for: str | None, latest: s
     return f"Still no answer from: {listed}.{since}"
 
 
-def handed_over(facilitator: str) -> str:
-    return f"No answer came in time, so I've handed this question to {facilitator}."
+def handed_over(facilitator: str, questions: int = 1) -> str:
+    what = "this question" if questions == 1 else f"your {questions} questions"
+    return f"No answer came in time, so I've handed {what} to {facilitator}."
 
 
 def stalled(names: list[str]) -> str:

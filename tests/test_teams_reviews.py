@@ -1,0 +1,83 @@
+"""A decision's life after the meeting in a Teams channel, through the real server and the fake
+Bot Connector: its owner's ``done``/``due``/``drop`` told in the meeting's reply chain, and its
+review started on its date in a reply chain of its own, where an owner who never answers is
+handed to the facilitator by the escalation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.scheduler import Scheduler
+from tests.teams_support import ALICE, BOB, CAROL, CHANNEL, Harness, at, in_channel, installed, personal
+
+THREAD = f"{CHANNEL};messageid="
+
+
+async def decided(h: Harness) -> str:
+    """Alice's post_meeting in the channel: two actions of Bob's, accepted in his personal chat;
+    the meeting's root message id."""
+    await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+    await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+    root = (await h.next_post(0)).answer_id
+    assert root is not None
+    answers = ["We ship in March", "Draft the plan", at(BOB), "2030-01-15", "Book the venue", at(BOB), "2030-01-20"]
+    for n, text in enumerate([*answers, "done"], start=1):
+        await h.send(in_channel(h.url, ALICE, text, *([BOB] if text == at(BOB) else []), root=root))
+        await h.next_post(n)
+    for n in (9, 10):
+        await h.send(personal(h.url, BOB, "yes"))
+        await h.next_post(n)
+    await h.send(in_channel(h.url, ALICE, "ok", root=root))
+    await h.next_post(11)
+    await h.settle()
+    assert h.db("SELECT id, status FROM actions") == [(1, "open"), (2, "open")]
+    return root
+
+
+async def fire(h: Harness, kind: str) -> None:
+    """The job of ``kind`` is due now (a review date come, three days of silence ...)."""
+    with h.services.db.conn:
+        h.services.db.conn.execute(
+            "UPDATE jobs SET due_at = '2000-01-01T00:00:00.000Z' WHERE kind = ? AND done_at IS NULL", (kind,)
+        )
+    assert [o for _, o in await Scheduler(h.services.dispatcher, {}).run_due(kinds=(kind,))] == [
+        "done: run 2" if kind == "start_flow" else "done"
+    ]
+    h.services.notify("teams")
+    await h.settle()
+
+
+async def test_an_owner_who_never_answers_the_review_has_all_his_questions_handed_to_the_facilitator(
+    tmp_path: Path,
+) -> None:
+    """Bob owns two actions and never answers the review. Before, the escalation handed the
+    facilitator his first question only, then asked Bob the second with no timer left but the
+    expiry: the review stalled instead of being held without him."""
+    async with Harness(tmp_path) as h:
+        await decided(h)
+        await fire(h, "start_flow")
+        asked = h.fake.posts()[12:]
+        assert [c.conversation for c in asked] == ["a:chat-with-29:1bob"]  # his first question, in private
+        await fire(h, "remind")
+        await fire(h, "escalate")
+        (thread,) = h.db("SELECT root_id FROM teams_threads WHERE run_id = 2")
+        review = THREAD + thread[0]
+        after = h.fake.posts()[14:]
+        cards = [c for c in after if c.card is not None]
+        assert [c.conversation for c in cards] == [review]  # nothing more asked of Bob
+        to_bob = [c.text for c in after if c.conversation == "a:chat-with-29:1bob"]
+        assert to_bob == ["No answer came in time, so I've handed your 2 questions to Alice Example."]
+        assert "did Bob Builder do the action 'Draft the plan'" in cards[0].card["body"][1]["text"]
+        for text in ["yes", "no", "keep", "ok"]:
+            count = len(h.fake.posts())
+            await h.send(in_channel(h.url, ALICE, text, root=thread[0]))
+            said = await h.next_post(count)
+            assert said.conversation == review
+        assert said.text.startswith("Review recorded: Weekly sync - kept")
+        assert "Draft the plan - Bob Builder: done (said by Alice Example)" in said.text
+        assert "Book the venue - Bob Builder: not done (said by Alice Example)" in said.text
+        assert h.db("SELECT outcome FROM reviews WHERE run_id = 2") == [("kept",)]
+        assert h.db("SELECT step, item, raw, actor_id FROM answers WHERE run_id = 2 AND step = 'actions_done'") == [
+            ("actions_done", 1, "yes", "teams:29:1alice"),
+            ("actions_done", 2, "no", "teams:29:1alice"),
+        ]
