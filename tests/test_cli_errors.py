@@ -287,7 +287,7 @@ def test_search_table_keeps_the_match_and_one_line_per_row(tmp_path: Path) -> No
     out = run(db, "transcripts", "search", "quokka")
     assert out.exit_code == 0, out.output
     lines = out.output.splitlines()
-    assert lines[0].split() == ["run_id", "created_at", "who", "step", "snippet"]
+    assert lines[0].split() == ["run_id", "created_at", "direction", "who", "step", "snippet"]
     assert len(lines) == 2 and "[quokka]" in lines[1] and "\n" not in lines[1]
     assert "length and in the end we move" in lines[1]
 
