@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -193,6 +193,11 @@ class Dispatcher:
         now: datetime,
     ) -> TurnResult:
         self.turns_since_checkpoint += 1
+        if outcome.completion is not None and ledger.note_dropped(conn, outcome.completion):
+            outcome.replies = [
+                replace(r, text=texts.summary(outcome.completion)) if r.kind == "summary" else r
+                for r in outcome.replies
+            ]
         outbox = runs.write_turn(conn, row, outcome, message, now)
         remind = timers.first_delay(flow.timers)
         active = outcome.status == "active" and row.context.prompts

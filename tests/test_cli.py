@@ -176,6 +176,7 @@ def test_flows_list_validate_show_and_diagram(cli, tmp_path: Path) -> None:
     assert "owner_accepts [yes_no] to each actions.owner" in shown
     assert "review_at [date; from tomorrow; default in 4 weeks] to facilitator" in shown  # was "[date]" alone
     assert "- due [date; from today]: By when" in shown
+    assert "actions [repeat; at least 1] to facilitator" in shown  # min_items: 1 was not shown
     breach = cli("flows", "show", "metric_breach").output
     assert "response [choice: act | watch | ignore] to facilitator" in breach
     mermaid = cli("flows", "diagram", "metric_breach").output

@@ -85,6 +85,19 @@ def _schedule_reviews(
         )
 
 
+def note_dropped(conn: sqlite3.Connection, record: dict[str, Any]) -> bool:
+    """Mark the review's actions dropped in the ledger while it was under way ('drop A12'), for its
+    summary to say so whatever was answered about them; True when there is one."""
+    noted = False
+    for entry in record.get("actions_done") or []:
+        if entry.get("action_id") is None:
+            continue
+        found = conn.execute("SELECT status FROM actions WHERE id = ?", (entry["action_id"],)).fetchone()
+        if found and found[0] == "dropped":
+            entry["dropped"] = noted = True
+    return noted
+
+
 def _close_review(conn: sqlite3.Connection, run: RunRow, record: dict[str, Any], decision_id: int, stamp: str) -> None:
     outcome = OUTCOME_STATUS.get(record.get("outcome") or "", "kept")
     _drop_planned_reviews(conn, run, decision_id, stamp)

@@ -129,6 +129,8 @@ def question_terms(question: Any) -> str:
         terms.append(f"from {question.not_before}")
     if question.not_after:
         terms.append(f"until {question.not_after}")
+    if getattr(question, "min_items", 0):  # a repeat step's bound
+        terms.append(f"at least {question.min_items}")
     if question.default is not None:
         terms.append(f"default {question.default}")
     if question.optional:

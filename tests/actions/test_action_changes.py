@@ -139,3 +139,19 @@ def test_an_action_dropped_while_its_review_is_under_way_stays_dropped(bot: Disp
         (2, "done", 0),
     ]
     assert rows(bot, "SELECT status FROM analytics_actions ORDER BY action_id") == [("dropped",), ("done",)]
+
+
+def test_the_review_summary_says_an_action_dropped_while_it_was_under_way_is_dropped(
+    bot: Dispatcher, clock: Clock
+) -> None:
+    """Bob said yes at the review, then alice dropped his action: the review's summary says it was
+    dropped, as the ledger has it (it said 'Draft the plan - bob: done')."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03"), ("Book the venue", CAROL, "2026-12-05")])
+    clock.now += timedelta(days=7)
+    bot.start(Trigger(flow="decision_review", data={"decision_id": 1}, facilitator=ALICE), ROOM)
+    bot.handle(Message(ROOM, BOB, "yes"))
+    say(bot, ALICE, "drop A1 the plan changed")
+    for who, text in ((CAROL, "yes"), (ALICE, "keep"), (ALICE, "ok")):
+        bot.handle(Message(ROOM, who, text))
+    (summary,) = rows(bot, "SELECT text FROM messages WHERE kind = 'summary' AND run_id = 2")
+    assert "  - Draft the plan - bob: dropped" in summary[0] and "  - Book the venue - carol: done" in summary[0]
