@@ -137,11 +137,13 @@ def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int, budget: in
     return "\n".join(lines)
 
 
-def trigger_unrouted(title: str, source: str, event_id: int, problem: str, fix: str) -> str:
+def trigger_unrouted(title: str, source: str, event_id: int, problem: str, fix: str, alike: int = 0) -> str:
     """``fix``: :func:`unrouted_fix_route`, or :func:`unrouted_fix_flow_file` for a refused flow,
-    whose problem (the file's own file, step and fix) is said whole."""
+    whose problem (the file's own file, step and fix) is said whole. ``alike``: the other triggers
+    of the same body that started none for the same reason (one line for an alert storm)."""
+    more = f" (and {alike} more of this notification, for the same reason)" if alike else ""
     return (
-        f"Trigger '{_one_line(title)}' ({source}, event {event_id}) started no run:"
+        f"Trigger '{_one_line(title)}' ({source}, event {event_id}){more} started no run:"
         f" {_one_line(problem, limit=1000)}. Fix: {fix}; its next notification starts a run."
     )
 

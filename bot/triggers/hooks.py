@@ -205,12 +205,16 @@ def admit(
     for channel in {r.channel for r in results if r.outbox and r.channel}:
         state.services.notify(channel)
     naming.tell_unnamed(admissions, [r.outcome for r in results], unnamed)
+    unrouted: dict[tuple[str, str], list[tuple[Trigger, int]]] = {}  # one line per reason, not per alert
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
             trig, why = admission.trigger, admission.problem or texts.no_channel()
             refused = bool(admission.problem) and trig.flow in state.router.refused_flows()
             fix = texts.unrouted_fix_flow_file() if refused else texts.unrouted_fix_route(str(state.router.path))
-            log.warning(texts.trigger_unrouted(trig.title, trig.source, result.event_id, why, fix))
+            unrouted.setdefault((why, fix), []).append((trig, result.event_id))
+    for (why, fix), alike in unrouted.items():
+        trig, event_id = alike[0]
+        log.warning(texts.trigger_unrouted(trig.title, trig.source, event_id, why, fix, len(alike) - 1))
     return web.json_response(summary(len(triggers), admissions, results))
 
 

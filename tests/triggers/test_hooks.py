@@ -340,3 +340,18 @@ async def test_a_hook_token_of_whitespace_alone_keeps_the_hooks_off(tmp_path: Pa
         assert "Trigger hooks are off: DECISIONBOT_HOOK_TOKEN is not set or blank" in caplog.text
     finally:
         await client.close()
+
+
+async def test_an_unrouted_storm_is_one_log_line_per_reason(tmp_path: Path, flows: Path, caplog) -> None:
+    """Each unrouted trigger of a body logged its own warning: 1,000 lines for one notification."""
+    caplog.set_level(logging.WARNING, logger="decisionbot.hooks")
+    client = await serve(tmp_path, flows, env={"DECISIONBOT_HOOK_TOKEN": TOKEN})
+    try:
+        body = [{"title": f"Load {n} failed", "dedup_key": f"load-{n}"} for n in range(30)]
+        status, answer = await post(client, "events", body)
+        assert status == 200 and len(answer["unrouted"]) == 30
+        lines = [r.getMessage() for r in caplog.records if "started no run" in r.getMessage()]
+        assert len(lines) == 1, lines
+        assert lines[0].startswith("Trigger 'Load 0 failed' (generic, event 1) (and 29 more of this notification")
+    finally:
+        await client.close()
