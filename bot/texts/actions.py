@@ -1,5 +1,5 @@
-"""What the bot says when an action changes after its decision: its due date moved (``due A12
-DATE``) or the action dropped (``drop A12 [why]``)."""
+"""What the bot says of actions after their decision: the owner digest and ``actions`` (each with
+its code), and an action changed: its due date moved (``due A12 DATE``) or dropped (``drop A12 [why]``)."""
 
 from __future__ import annotations
 
@@ -41,3 +41,31 @@ def action_dropped_now(what: str, title: str) -> str:
 def action_dropped_notice(by: str, in_place_of: str | None, what: str, title: str, why: str) -> str:
     whose = f"{in_place_of}'s action" if in_place_of else "their action"
     return f"{by} dropped {whose} '{what}' (from '{title}')" + (f": {why}" if why else ".")
+
+
+def owner_digest(name: str, items: list[tuple[int, str, str, str | None, bool]]) -> str:
+    """The digest and the answer to ``actions``: each action with its code, for ``done A12``."""
+    overdue = sum(1 for *_, late in items if late)
+    head = f"{name}, your open actions ({len(items)}" + (f", {overdue} overdue" if overdue else "") + "):"
+    lines = [head]
+    lines.extend(_action_line(item) for item in items)
+    code = f"A{items[0][0]}"
+    lines.append(
+        f"When one is done, tell me: done {code} (its code). More time: due {code} DATE. Stuck? Tell the facilitator."
+    )
+    return "\n".join(lines)
+
+
+def actions_led(items: list[tuple[int, str, str, str | None, bool]], owners: list[str]) -> str:
+    """The open actions of the decisions someone leads, with their owners: they may say ``done``."""
+    lines = [f"Open actions of decisions you lead ({len(items)}):"]
+    lines.extend(_action_line(item, owner) for item, owner in zip(items, owners, strict=True))
+    lines.append(f"You may report one done in its owner's place: done A{items[0][0]}.")
+    return "\n".join(lines)
+
+
+def _action_line(item: tuple[int, str, str, str | None, bool], owner: str | None = None) -> str:
+    code, what, title, due, late = item
+    when = f"due {due}" if due else "no due date"
+    whose = f" - {owner}" if owner else ""
+    return f"  A{code} {what}{whose} ('{title}'), {when}" + (" - overdue" if late else "")

@@ -298,34 +298,6 @@ def scheduler_error(problem: str) -> str:
     return f"The job loop hit an error and carries on: {problem}"
 
 
-def owner_digest(name: str, items: list[tuple[int, str, str, str | None, bool]]) -> str:
-    """The digest and the answer to ``actions``: each action with its code, for ``done A12``."""
-    overdue = sum(1 for *_, late in items if late)
-    head = f"{name}, your open actions ({len(items)}" + (f", {overdue} overdue" if overdue else "") + "):"
-    lines = [head]
-    lines.extend(_action_line(item) for item in items)
-    code = f"A{items[0][0]}"
-    lines.append(
-        f"When one is done, tell me: done {code} (its code). More time: due {code} DATE. Stuck? Tell the facilitator."
-    )
-    return "\n".join(lines)
-
-
-def actions_led(items: list[tuple[int, str, str, str | None, bool]], owners: list[str]) -> str:
-    """The open actions of the decisions someone leads, with their owners: they may say ``done``."""
-    lines = [f"Open actions of decisions you lead ({len(items)}):"]
-    lines.extend(_action_line(item, owner) for item, owner in zip(items, owners, strict=True))
-    lines.append(f"You may report one done in its owner's place: done A{items[0][0]}.")
-    return "\n".join(lines)
-
-
-def _action_line(item: tuple[int, str, str, str | None, bool], owner: str | None = None) -> str:
-    code, what, title, due, late = item
-    when = f"due {due}" if due else "no due date"
-    whose = f" - {owner}" if owner else ""
-    return f"  A{code} {what}{whose} ('{title}'), {when}" + (" - overdue" if late else "")
-
-
 def cli_trigger_refused(problem: str) -> str:
     return f"No run started: {problem}. Try: --channel slack:C0123 (or set DECISIONBOT_DEFAULT_CHANNEL)"
 
