@@ -33,14 +33,18 @@ class Queued:
         return self.part == self.parts - 1
 
 
+#: A reply still to send: queued, neither delivered nor given up.
+UNSENT = "direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL"
+
+
 def pending(
     db: Database, channel: str, limit: int = 500, upto: int | None = None, run_id: int | None = None
 ) -> list[Queued]:
     """Undelivered replies of ``channel`` (of one run, with ``run_id``) not given up, oldest first;
     only ids up to ``upto`` when given (the rows above it belong to a group commit still open)."""
     rows = db.conn.execute(
-        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
-        " AND failed_at IS NULL AND channel = ? AND id <= ? AND (? IS NULL OR run_id = ?) ORDER BY id LIMIT ?",
+        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE {UNSENT}"
+        " AND channel = ? AND id <= ? AND (? IS NULL OR run_id = ?) ORDER BY id LIMIT ?",
         (channel, upto if upto is not None else 1 << 62, run_id, run_id, limit),
     ).fetchall()
     return [queued_from_row(row) for row in rows]
@@ -49,10 +53,7 @@ def pending(
 def waiting(conn: sqlite3.Connection) -> int:
     """Replies of the served channels still to send (the console's wait for ``chat --run``)."""
     try:
-        row = conn.execute(
-            "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL"
-            " AND channel != 'console'"
-        ).fetchone()
+        row = conn.execute(f"SELECT count(*) FROM messages WHERE {UNSENT} AND channel != 'console'").fetchone()
     except sqlite3.Error:  # the ledger gone or locked as the server stops: nothing to count on
         return 0
     return int(row[0])
@@ -118,8 +119,7 @@ def mark_channel_down(conn: sqlite3.Connection, channel: str, error: str) -> Non
     says why it waits, and none has used any of its day of retries (``retry_since``: counted again
     from the next refusal after the outage), nor an attempt (``attempts`` stays)."""
     conn.execute(
-        "UPDATE messages SET last_error = ?, retry_since = NULL WHERE direction = 'out' AND delivered_at IS NULL"
-        " AND failed_at IS NULL AND channel = ?",
+        f"UPDATE messages SET last_error = ?, retry_since = NULL WHERE {UNSENT} AND channel = ?",
         (error[:500], channel),
     )
 
