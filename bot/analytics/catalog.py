@@ -52,7 +52,7 @@ TABLES: dict[str, tuple[str, T]] = {
     "decisions": ("One row per decision recorded.", {
         "id": "Decision id.", "run_id": "Run that recorded it.", "flow_id": "Its flow.", "title": "Title.", "text": "What was decided.",
         "decided_by": "Facilitator.", "decided_at": "Time of the decision (UTC): the latest answer, as last revised, of the steps record.decision uses on the route the run took (the step it names, or the step ids its template reads); the completion time when none was answered.", "review_at": "Next review date (local date): the one set with the decision, moved by each review that keeps it (every date is in reviews).",
-        "status": "open, kept, changed or dropped.", "revises": "The decision it replaces.", "updated_at": "Last change (UTC).",
+        "status": "open, kept, changed or dropped.", "revises": "The decision it replaces (changed at its review). That decision's actions still open keep their `decision_id` and are asked about at this one's reviews.", "updated_at": "Last change (UTC).",
     }),
     "actions": ("One row per action item of a decision.", {
         "id": "Action id.", "decision_id": "Decision.", "item": "1-based item number.", "what": "The action.", "owner_id": "Owner.",

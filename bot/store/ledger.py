@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.store import iso
-from bot.store.runs import RunRow
+from bot.store.runs import DECISION_CHAIN, RunRow
 
 OUTCOME_STATUS = {"keep": "kept", "change": "changed", "drop": "dropped"}
 REVIEW_HOUR = time(9, 0)
@@ -171,7 +171,8 @@ def _yes_times(conn: sqlite3.Connection, run_id: int, step: str | None) -> dict[
 
 
 def decision_context(conn: sqlite3.Connection, decision_id: int) -> dict[str, Any] | None:
-    """What a review flow's trigger carries: the decision, its actions and who to ask."""
+    """What a review flow's trigger carries: the decision, its actions still open (with those of
+    the decisions it revises: a change at a review leaves them to the new decision) and who to ask."""
     row = conn.execute(
         "SELECT d.id, d.title, d.text, d.decided_by, d.review_at, r.facilitator_id, r.context"
         " FROM decisions d JOIN runs r ON r.id = d.run_id WHERE d.id = ?",
@@ -179,9 +180,9 @@ def decision_context(conn: sqlite3.Connection, decision_id: int) -> dict[str, An
     ).fetchone()
     if row is None:
         return None
-    actions = conn.execute(
-        "SELECT id, item, what, owner_id, owner_name, due, status FROM actions WHERE decision_id = ? AND status = 'open'"
-        " ORDER BY item",
+    actions = conn.execute(  # a changed decision's actions still open go on with the new one
+        f"{DECISION_CHAIN} SELECT a.id, a.item, a.what, a.owner_id, a.owner_name, a.due, a.status FROM chain c"
+        " JOIN actions a ON a.decision_id = c.id WHERE a.status = 'open' ORDER BY a.id",
         (decision_id,),
     ).fetchall()
     roles = json.loads(row[6]).get("roles", {})

@@ -355,6 +355,15 @@ def attach_to_message(conn: sqlite3.Connection, message_id: int, payload: dict[s
 # --- decisions: where a review starts ----------------------------------------------------------
 
 
+#: The decision bound to ``?`` and those it revises, older and older (``chain``: id, revises, depth;
+#: depth 0 is the decision itself). A changed decision carries on the one it replaced.
+DECISION_CHAIN = (
+    "WITH RECURSIVE chain(id, revises, depth) AS (SELECT id, revises, 0 FROM decisions WHERE id = ?"
+    " UNION ALL SELECT d.id, d.revises, depth + 1 FROM decisions d JOIN chain c ON d.id = c.revises"
+    " WHERE depth < 50)"
+)
+
+
 def decision_origin(conn: sqlite3.Connection, decision_id: int) -> tuple[ConversationKey, str, list[int]] | None:
     """The conversation of the decision's run, its status, and the events along the decisions it
     revises (newest first): where the metric behind it, if any, was seen."""
@@ -367,9 +376,7 @@ def decision_origin(conn: sqlite3.Connection, decision_id: int) -> tuple[Convers
     events = [
         e
         for (e,) in conn.execute(
-            "WITH RECURSIVE chain(id, revises, depth) AS (SELECT id, revises, 0 FROM decisions WHERE id = ?"
-            " UNION ALL SELECT d.id, d.revises, depth + 1 FROM decisions d JOIN chain c ON d.id = c.revises"
-            " WHERE depth < 50) SELECT r.event_id FROM chain c JOIN decisions d ON d.id = c.id"
+            f"{DECISION_CHAIN} SELECT r.event_id FROM chain c JOIN decisions d ON d.id = c.id"
             " JOIN runs r ON r.id = d.run_id ORDER BY c.depth",
             (decision_id,),
         )

@@ -285,9 +285,24 @@ def review_summary(record: Mapping[str, Any]) -> str:
         if entry.get("dropped"):  # 'drop A12' while the review was under way
             said = "dropped"
         lines.append(f"  - {entry.get('what') or 'action'} - {entry.get('owner_name') or '?'}: {said}")
+    if outcome == "change":
+        lines.extend(_carried_on(record.get("actions_done") or []))
     if record.get("review_at"):
         lines.append(f"Next review on {record['review_at']}.")
     return "\n".join(lines)
+
+
+def _carried_on(entries: list[Mapping[str, Any]]) -> list[str]:
+    """The line of a changed decision's summary naming the actions still open, which the new
+    decision's review asks about, and how to drop one that no longer applies."""
+    still = [
+        e for e in entries if e.get("action_id") is not None and e.get("done") is not True and not e.get("dropped")
+    ]
+    if not still:
+        return []
+    named = ", ".join(f"A{e['action_id']} {e.get('what') or 'action'} ({e.get('owner_name') or '?'})" for e in still)
+    code = f"A{still[0]['action_id']}"
+    return [f"Still open, and reviewed with the new decision: {named}. If one no longer applies: drop {code} [why]"]
 
 
 def cli_resume_elsewhere(run_id: int, conversation: str) -> str:
