@@ -93,9 +93,10 @@ class Inbound:
             return
         thread_run = store.thread_run(self.services.db.conn, said.channel, said.thread_ts) if said.thread_ts else None
         if said.kind == "app_mention":
-            if thread_run is not None:
-                await self._answer(said, event, thread_run, messages.without_mention(said.text, self.bot_user))
-            else:
+            text = messages.without_mention(said.text, self.bot_user)
+            if thread_run is not None and not self._starts(text):
+                await self._answer(said, event, thread_run, text)
+            else:  # a start in a run's thread gets the note naming the run, as in an ended run's
                 await self._mention_command(said, event)
         elif said.mentions_bot and not said.dm:
             return  # its app_mention twin carries it
@@ -105,6 +106,11 @@ class Inbound:
             await self._answer(said, event, thread_run, said.text)
         elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
             await self._thread_command(said, said.text)
+
+    def _starts(self, text: str) -> bool:
+        """``start FLOW ...`` naming a flow the bot has ("start the migration" stays an answer)."""
+        words = text.split()
+        return len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current
 
     def _mine(self, said: Said) -> Callable[[int], bool]:
         return control.actions_of(self.dispatcher, f"{NAME}:{said.user}")  # the actions 'due A4 ...' may name
