@@ -209,6 +209,18 @@ def slack_no_app_check(error: str) -> str:
     return f"Could not learn this app's id (bots.info: {error}); requests are checked by team only."
 
 
+def slack_person_unknown(user: str, error: str) -> str:
+    """users.info refused or failed: the person goes by their user id until it answers (asked again
+    the next time they are seen)."""
+    said = (
+        f"Slack users.info failed for {user}: {error}. Until it answers, they go by their user id,"
+        " and the dates they type are read in DECISIONBOT_TIMEZONE."
+    )
+    if error == "missing_scope":
+        return f"{said} The app lacks the users:read scope: add it (slack/manifest.yaml has it) and reinstall the app."
+    return said
+
+
 def slack_rate_limited(minute: object) -> str:
     when = ""
     if isinstance(minute, int) and not isinstance(minute, bool):
