@@ -28,6 +28,7 @@ from aiohttp import web
 from bot import control, texts
 from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
+from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
 from bot.channels import slack_messages as messages
 from bot.channels.slack_limits import Backlog
@@ -88,6 +89,8 @@ class Inbound:
 
     async def on_event(self, data: dict[str, Any]) -> None:
         event = data["event"]
+        if (change := edits.changed(event, self.bot_user)) is not None:
+            return await edits.tell(self.services.db, self.poster, self.dispatcher.clock, change)
         said = messages.said(event, self.bot_user)
         if said is None:
             return
@@ -96,7 +99,7 @@ class Inbound:
             text = messages.without_mention(said.text, self.bot_user)
             if thread_run is not None and not self._starts(text):
                 await self._answer(said, event, thread_run, text)
-            else:  # a start in a run's thread gets the note naming the run, as in an ended run's
+            else:  # a start in a run's thread: the note naming its run
                 await self._mention_command(said, event)
         elif said.mentions_bot and not said.dm:
             return  # its app_mention twin carries it
@@ -107,8 +110,7 @@ class Inbound:
         elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
             await self._thread_command(said, said.text)
 
-    def _starts(self, text: str) -> bool:
-        """``start FLOW ...`` naming a flow the bot has ("start the migration" stays an answer)."""
+    def _starts(self, text: str) -> bool:  # 'start FLOW ...' of a flow it has ('start the migration': an answer)
         words = text.split()
         return len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current
 
@@ -394,7 +396,5 @@ class Inbound:
             return done
 
     def _seen(self, platform_id: str) -> bool:
-        row = self.services.db.conn.execute(
-            "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?", (NAME, platform_id)
-        ).fetchone()
-        return row is not None
+        sql = "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?"
+        return self.services.db.conn.execute(sql, (NAME, platform_id)).fetchone() is not None
