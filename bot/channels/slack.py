@@ -241,15 +241,17 @@ class SlackChannel(Channel):
 
     async def _fetch_person(self, actor_id: str) -> Person | None:
         assert self.poster is not None
+        user_id = actor_id.split(":", 1)[1]
         try:
-            found = await asyncio.wait_for(self.poster.side.users_info(user=actor_id.split(":", 1)[1]), 1.0)
+            found = await asyncio.wait_for(self.poster.side.users_info(user=user_id), 1.0)
         except (TimeoutError, SlackApiError, OSError) as exc:
-            log.warning(texts.slack_side_call_failed("users.info", type(exc).__name__))
+            error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning(texts.slack_person_unknown(user_id, error))
             return None
         user = found.get("user") or {}
         profile = user.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
-        return Person(actor_id, str(name or actor_id.split(":", 1)[1]), user.get("tz"))
+        return Person(actor_id, str(name or user_id), user.get("tz"))
 
     async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
         """Slack users named by a trigger, by ``users.info`` (1 s each, all at once), into the

@@ -28,6 +28,7 @@ from aiohttp import web
 from bot import control, texts
 from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
+from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
 from bot.channels import slack_messages as messages
 from bot.channels.slack_limits import Backlog
@@ -88,14 +89,17 @@ class Inbound:
 
     async def on_event(self, data: dict[str, Any]) -> None:
         event = data["event"]
+        if (change := edits.changed(event, self.bot_user)) is not None:
+            return await edits.tell(self.services.db, self.poster, self.dispatcher.clock, change)
         said = messages.said(event, self.bot_user)
         if said is None:
             return
         thread_run = store.thread_run(self.services.db.conn, said.channel, said.thread_ts) if said.thread_ts else None
         if said.kind == "app_mention":
-            if thread_run is not None:
-                await self._answer(said, event, thread_run, messages.without_mention(said.text, self.bot_user))
-            else:
+            text = messages.without_mention(said.text, self.bot_user)
+            if thread_run is not None and not self._starts(text):
+                await self._answer(said, event, thread_run, text)
+            else:  # a start in a run's thread: the note naming its run
                 await self._mention_command(said, event)
         elif said.mentions_bot and not said.dm:
             return  # its app_mention twin carries it
@@ -105,6 +109,10 @@ class Inbound:
             await self._answer(said, event, thread_run, said.text)
         elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
             await self._thread_command(said, said.text)
+
+    def _starts(self, text: str) -> bool:  # 'start FLOW ...' of a flow it has ('start the migration': an answer)
+        words = text.split()
+        return len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current
 
     def _mine(self, said: Said) -> Callable[[int], bool]:
         return control.actions_of(self.dispatcher, f"{NAME}:{said.user}")  # the actions 'due A4 ...' may name
@@ -388,7 +396,5 @@ class Inbound:
             return done
 
     def _seen(self, platform_id: str) -> bool:
-        row = self.services.db.conn.execute(
-            "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?", (NAME, platform_id)
-        ).fetchone()
-        return row is not None
+        sql = "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?"
+        return self.services.db.conn.execute(sql, (NAME, platform_id)).fetchone() is not None

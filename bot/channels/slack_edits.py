@@ -1,0 +1,97 @@
+"""Edits and deletions of messages a run has (Slack's ``message_changed`` and
+``message_deleted``, delivered under the subscriptions that bring the messages themselves).
+
+A run keeps what was first sent: an edited answer changes nothing in the ledger, and a deleted one
+is not taken back. So that nobody believes otherwise (Slack shows the edited text; the record
+keeps the first), the writer is told, privately, once per edit, and how to change an answer.
+Changes of other messages (outside run threads, the bot's own, a link preview arriving or a
+thread's reply count, which leave the text as it was) are not the bot's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot import texts
+from bot.channels import slack_blocks as blocks
+from bot.channels.slack_messages import typed
+from bot.channels.slack_send import Poster, is_dm
+from bot.store import group, runs, transaction
+from bot.texts._common import _one_line
+
+#: How much of the first text the note quotes.
+QUOTED = 160
+
+
+@dataclass(frozen=True)
+class Changed:
+    """Someone's message edited or deleted."""
+
+    deleted: bool
+    channel: str
+    user: str  # who wrote it
+    ts: str  # the message's
+    thread_ts: str | None
+    change_ts: str  # the edit's or the deletion's own
+
+    @property
+    def message_id(self) -> str:
+        """The message's platform id, as its turn stored it (see slack_messages.Said)."""
+        return f"msg:{self.channel}:{self.ts}"
+
+    @property
+    def delivery_id(self) -> str:
+        return f"{'deleted' if self.deleted else 'edited'}:{self.channel}:{self.change_ts}"
+
+
+def changed(event: Mapping[str, Any], bot_user: str | None) -> Changed | None:
+    """The edit or deletion ``event`` is, of a message someone typed; None for anything else."""
+    subtype = event.get("subtype")
+    if subtype not in ("message_changed", "message_deleted"):
+        return None
+    before, after = _dict(event.get("previous_message")), _dict(event.get("message"))
+    deleted = subtype == "message_deleted"
+    if not deleted and typed(str(before.get("text") or "")) == typed(str(after.get("text") or "")):
+        return None  # a preview unfurled, a reply counted: nothing typed changed
+    user, ts, channel = before.get("user"), before.get("ts"), event.get("channel")
+    change_ts = event.get("ts") or event.get("event_ts")
+    fields = (user, ts, channel, change_ts)
+    if before.get("bot_id") or user == bot_user or not all(isinstance(f, str) and f for f in fields):
+        return None
+    thread = after.get("thread_ts") or before.get("thread_ts")
+    thread = thread if isinstance(thread, str) and thread != ts else None
+    return Changed(deleted, str(channel), str(user), str(ts), thread, str(change_ts))
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+async def tell(db: Database, poster: Poster, now: Callable[[], datetime], change: Changed) -> None:
+    """Tell the writer that the run keeps their message as first sent (once: Slack's retry of
+    the event is dropped by its id). Nothing to tell of a message no run has."""
+    row = db.conn.execute(
+        "SELECT kind, text FROM messages WHERE direction = 'in' AND channel = 'slack' AND platform_id = ?"
+        " AND run_id IS NOT NULL ORDER BY id LIMIT 1",
+        (change.message_id,),
+    ).fetchone()
+    kinds = ("answer",) if change.deleted else ("answer", "invalid")  # an answer taken, or asked again
+    if row is None or row[0] not in kinds:
+        return
+    await group.writable(db.conn)  # the lock is waited for here, not on the loop
+    with transaction(db) as conn:
+        if runs.seen_delivery(conn, "slack", change.delivery_id, now()):
+            return
+    first = _one_line(row[1], QUOTED)
+    note = (
+        texts.slack_delete_not_read(first) if change.deleted else texts.slack_edit_not_read(first, row[0] == "answer")
+    )
+    if is_dm(change.channel):
+        poster.say_later(change.channel, blocks.escape(note))
+    else:
+        poster.ephemeral_later(change.channel, change.user, blocks.escape(note), change.thread_ts)

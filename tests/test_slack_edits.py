@@ -1,0 +1,125 @@
+"""An answer edited or deleted in Slack (``message_changed``, ``message_deleted``, which the
+manifest's message subscriptions deliver): the run keeps what was first sent, and its writer is
+told so, privately, once, with how to change an answer; the ledger is untouched. Signed requests
+to the real server, the fake Web API."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, message, wait_for
+
+_ts = itertools.count(1)
+
+
+def edited(original: dict[str, Any], text: str, **extra: Any) -> dict[str, Any]:
+    """Slack's message_changed event for ``original`` (a message event) now reading ``text``."""
+    at = f"1800000900.{next(_ts):06d}"
+    inner = {k: original[k] for k in ("type", "user", "text", "ts", "thread_ts") if k in original}
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": original["channel"],
+        "channel_type": original["channel_type"],
+        "ts": at,
+        "event_ts": at,
+        "message": {**inner, "text": text, "edited": {"user": original["user"], "ts": at}, **extra},
+        "previous_message": inner,
+    }
+
+
+def deleted(original: dict[str, Any]) -> dict[str, Any]:
+    at = f"1800000900.{next(_ts):06d}"
+    inner = {k: original[k] for k in ("type", "user", "text", "ts", "thread_ts") if k in original}
+    return {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": original["channel"],
+        "channel_type": original["channel_type"],
+        "ts": at,
+        "event_ts": at,
+        "deleted_ts": original["ts"],
+        "previous_message": inner,
+    }
+
+
+def notes(fake: FakeSlack) -> list[tuple[str, str, str | None]]:
+    return [(c.args["user"], c.args["text"], c.args.get("thread_ts")) for c in fake.of("chat.postEphemeral")]
+
+
+async def thread_of_a_run(slack: Harness) -> str:
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    return (await slack.posts(2))[0]["ts"]
+
+
+async def test_an_edited_answer_is_kept_as_first_sent_and_its_writer_told_once(slack: Harness, fake: FakeSlack) -> None:
+    thread = await thread_of_a_run(slack)
+    answer = message("UA", "We ship in March", thread_ts=thread)
+    await slack.event(answer)
+    edit = edited(answer, "We ship in May")
+    assert (await slack.event(edit)).status == 200
+    assert (await slack.event(edit)).status == 200  # Slack's retry (a new event id): told once
+    told = await wait_for(lambda: notes(fake))
+    assert told == [
+        (
+            "UA",
+            'I don\'t read edits: the run keeps your answer as first sent ("We ship in March"). To change it,'
+            " say so in a new message: 'back', or 'change ... to ...' ('help' shows how).",
+            thread,
+        )
+    ]
+    assert slack.rows("SELECT step, raw, revision FROM answers") == [("decision", "We ship in March", 1)]
+    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in'") == [(1,)]
+    # the run goes on from the answer it kept
+    assert slack.rows("SELECT state FROM runs") == [("actions",)]
+
+
+async def test_a_change_that_leaves_the_text_is_no_edit(slack: Harness, fake: FakeSlack) -> None:
+    thread = await thread_of_a_run(slack)
+    answer = message("UA", "We ship in March, see https://example.com", thread_ts=thread)
+    await slack.event(answer)
+    unfurled = edited(answer, answer["text"], attachments=[{"title": "Example"}])  # a link preview arrived
+    await slack.event(unfurled)
+    outside = message("UA", "lunch?", channel="C1")  # the channel, outside any run's thread
+    await slack.event(outside)
+    await slack.event(edited(outside, "lunch at noon?"))
+    await slack.event(message("UA", "Draft the plan", thread_ts=thread))  # a later turn: notes are out by then
+    await wait_for(lambda: len(fake.posted()) >= 3)
+    assert notes(fake) == []
+
+
+async def test_an_edited_answer_the_run_did_not_take_asks_for_it_again(slack: Harness, fake: FakeSlack) -> None:
+    thread = await thread_of_a_run(slack)
+    await slack.event(message("UA", "We ship", thread_ts=thread))
+    await slack.event(message("UA", "Draft the plan", thread_ts=thread))
+    await slack.event(message("UA", "@bob", thread_ts=thread))
+    typo = message("UA", "next fridya", thread_ts=thread)  # not a date: asked again
+    await slack.event(typo)
+    await slack.event(edited(typo, "next friday"))
+    told = await wait_for(lambda: notes(fake))
+    assert (
+        told[-1][1] == 'I don\'t read edits: your message stays as first sent ("next fridya"). Send the answer again.'
+    )
+    assert slack.rows("SELECT count(*) FROM answers WHERE field = 'due'") == [(0,)]
+
+
+async def test_a_deleted_direct_answer_is_not_taken_back_and_its_writer_told(slack: Harness, fake: FakeSlack) -> None:
+    thread = await thread_of_a_run(slack)
+    for text in ("We ship", "Draft the plan", "<@UB>", "next friday", "done"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    await wait_for(lambda: any(p["channel"] == "DUB" for p in fake.posted()))
+    yes = message("UB", "yes", channel="DUB")
+    await slack.event(yes)
+    await slack.event(deleted(yes))
+    said = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUB"][1:])
+    assert said == [
+        'Deleting a message does not take back its answer: the run keeps "yes". To change it, say so in'
+        " a new message: 'back', or 'change ... to ...' ('help' shows how)."
+    ]
+    assert slack.rows("SELECT step, actor_id, raw FROM answers WHERE step = 'owner_accepts'") == [
+        ("owner_accepts", "slack:UB", "yes")
+    ]
