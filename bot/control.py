@@ -12,10 +12,10 @@ import sqlite3
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from bot import texts
+from bot import outbox_rows, texts
 from bot.action_commands import drop, move_due, open_actions, report_done
 from bot.command_result import CommandResult, action_id_of, run_id_of
-from bot.dispatch import Dispatcher
+from bot.dispatch import Dispatcher, TurnResult
 from bot.engine.state import RunState
 from bot.errors import FlowNotFound, FlowRefused
 from bot.model import Actor, ConversationKey, Trigger
@@ -111,8 +111,7 @@ def run_command(
         result = dispatcher.cancel(run_id, actor)
         if result is None:
             return CommandResult(texts.chat_unknown_run(run_id), ok=False)
-        error = next((r.text for r in result.outcome.replies if r.kind == "error"), None)
-        return CommandResult(error or texts.cancelled(actor.name), ok=error is None, cancelled=result)
+        return _cancelled(dispatcher, result, actor)
     if verb == "actions":
         return open_actions(dispatcher, actor)
     if verb == "done":
@@ -219,6 +218,17 @@ def _start(
     except FlowNotFound:
         return CommandResult(texts.command_unknown_flow(flow, known), ok=False)
     return CommandResult(texts.run_started(started.run_id, flow), started=started)
+
+
+def _cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> CommandResult:
+    """A cancel's answer. Refused (not the facilitator, a run that ended), the refusal is the
+    command's own answer, given where it was typed as other refusals are; the turn's copy of it
+    stays in the run's transcript, marked said, so the outbox does not say it a second time."""
+    error = next((r.text for r in result.outcome.replies if r.kind == "error"), None)
+    if error is None:
+        return CommandResult(texts.cancelled(actor.name), cancelled=result)
+    outbox_rows.mark_sent(dispatcher.db, result.outbox, dispatcher.clock())
+    return CommandResult(error, ok=False)
 
 
 def _open_runs(conn: sqlite3.Connection, conversation: ConversationKey) -> list[dict[str, object]]:

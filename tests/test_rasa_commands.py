@@ -49,3 +49,15 @@ def test_a_start_typed_while_a_question_waits_sets_decision_run_to_the_new_run(s
     assert slots_set(started) == [("decision_run", second)]
     _, listed = server.act("action_decision_answer", "jo", "actions")  # another command: the slot stays
     assert slots_set(listed) == []
+
+
+def test_a_refused_cancel_is_said_once(server: Server) -> None:
+    """Cancelling a run that has ended: the refusal was said twice (the command's answer, then the
+    turn's copy of it from the outbox); it is said once and stays in the run's transcript."""
+    slots = {"decision_flow": "post_meeting", "decision_title": "Offsite"}
+    server.act("action_decision_start", "kai", "/decision_start", slots=slots)
+    [(run,)] = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:kai'")
+    server.act("action_decision_answer", "kai", f"cancel {run}")
+    _, again = server.act("action_decision_answer", "kai", f"cancel {run}")
+    assert texts(again) == ["This run is cancelled; nothing more to answer. Start a new one to decide again."]
+    assert server.sql("SELECT count(*) FROM messages WHERE run_id = ? AND kind = 'error'", run) == [(1,)]

@@ -1,0 +1,58 @@
+"""A refused ``cancel N`` (by someone who does not lead the run, or of a run that has ended) is
+answered once, where it was typed. Before, its writer got the command's answer and then the same
+text again from the outbox (an ephemeral in the run's thread). The refusal stays in the run's
+transcript. Signed requests to the real server, the fake Web API."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness
+from tests.test_slack_thread_start import mention
+
+REFUSED = "Only the facilitator (Alice) can cancel the run."
+
+
+async def started(slack: Harness) -> str:
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    return (await slack.posts(2))[0]["ts"]
+
+
+def ephemeral_texts(fake: FakeSlack) -> list[str]:
+    return [c.args["text"] for c in fake.of("chat.postEphemeral")]
+
+
+async def settled(slack: Harness) -> None:
+    """Until the outbox has nothing left to send (what it would send twice is sent by then)."""
+    for _ in range(100):
+        if slack.rows("SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL") == [(0,)]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox never settled")
+
+
+async def test_a_refused_slash_cancel_is_said_once(slack: Harness, fake: FakeSlack) -> None:
+    await started(slack)
+    assert (await slack.slash("UB", "cancel 1"))["text"] == REFUSED
+    await settled(slack)
+    assert ephemeral_texts(fake) == []
+    assert slack.rows("SELECT actor_id, kind, text FROM messages WHERE kind = 'error'") == [
+        ("slack:UB", "error", REFUSED)
+    ]
+
+
+async def test_a_refused_cancel_typed_in_the_runs_thread_is_said_once(slack: Harness, fake: FakeSlack) -> None:
+    thread = await started(slack)
+    await slack.event(mention("UB", "cancel 1", thread))
+    await settled(slack)
+    assert ephemeral_texts(fake) == [REFUSED]
+
+
+async def test_a_cancel_of_an_ended_run_is_said_once(slack: Harness, fake: FakeSlack) -> None:
+    await started(slack)
+    await slack.slash("UA", "cancel 1")
+    again = (await slack.slash("UA", "cancel 1"))["text"]
+    assert again == "This run is cancelled; nothing more to answer. Start a new one to decide again."
+    await settled(slack)
+    assert ephemeral_texts(fake) == []
