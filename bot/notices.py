@@ -83,7 +83,9 @@ def plan(
             return Notice(message_id, here, fac, None)
         title = str(run.context.trigger.get("title") or run.flow_id)
         remedy = failure.remedy if failure is not None else None
-        text = texts.notice_conversation_refused(run.id, title, why, excerpt, going, remedy)
+        asks = ("you" if reply.to is not None and reply.to.id == fac.id else "them") if question else ""
+        quoted = texts.notice_question(reply.text) if question else excerpt
+        text = texts.notice_conversation_refused(run.id, title, why, quoted, going, remedy, asks)
         return Notice(message_id, here, fac, Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True))
     if reply.to is None:
         text = texts.notice_everyone(why, excerpt)

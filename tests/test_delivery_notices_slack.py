@@ -114,9 +114,9 @@ async def test_a_thread_that_refuses_the_bot_is_told_to_the_facilitator_by_direc
     assert fake.of("conversations.open")[-1].args == {"users": "UA"}
     assert told["text"] == (
         "Run 1 ('Weekly sync') cannot post in its conversation: the bot is not in the channel"
-        ' (not_in_channel). Nobody there has seen: "Action 1: What is the action?". Invite the bot to'
-        " that channel (/invite @decisionbot) and the run goes on with its next message; or end the run with"
-        " the bot's command 'cancel 1'."
+        ' (not_in_channel). Nobody there has seen its question: "Action 1: What is the action?". You can answer'
+        " it here, in this chat. Invite the bot to that channel (/invite @decisionbot) and the run goes on there"
+        " (its next reminder asks again); or end the run with the bot's command 'cancel 1'."
     )
     await wait_for(lambda: notices(slack) and notices(slack)[0][2] is not None)
     assert [(a, p) for a, p, _, _ in notices(slack)] == [("slack:UA", 1)]

@@ -79,11 +79,14 @@ async def test_a_thread_that_refuses_the_bot_is_told_to_the_facilitator_in_a_per
         assert told.conversation == "a:chat-with-29:1alice"
         assert told.text == (
             "Run 1 ('Weekly sync') cannot post in its conversation: the bot is no longer allowed in the"
-            ' conversation, perhaps removed from the team or chat (HTTP 403). Nobody there has seen: "Action 1:'
-            ' What is the action?". Add the bot back to that conversation and the run goes on with its next'
-            " message; or end the run with the bot's command 'cancel 1'."
+            " conversation, perhaps removed from the team or chat (HTTP 403). Nobody there has seen its question:"
+            ' "Action 1: What is the action?". You can answer it here, in this chat. Add the bot back to that'
+            " conversation and the run goes on there (its next reminder asks again); or end the run with the"
+            " bot's command 'cancel 1'."
         )
         assert h.db("SELECT actor_id, private FROM messages WHERE kind = 'notice'") == [("teams:29:1alice", 1)]
+        await h.send(personal(h.url, ALICE, "Draft the plan"))  # as the notice says: she answers there
+        assert h.db("SELECT step, raw FROM answers WHERE raw = 'Draft the plan'") == [("actions", "Draft the plan")]
 
 
 NOTICED = "SELECT 1 FROM messages WHERE kind = 'notice' AND delivered_at IS NOT NULL"

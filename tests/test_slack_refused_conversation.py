@@ -11,10 +11,13 @@ from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
 SAID = (
-    "Run 1 ('Weekly sync') cannot post in its conversation: {plain} ({code}). Nobody there has seen:"
+    "Run 1 ('Weekly sync') cannot post in its conversation: {plain} ({code}). Nobody there has seen its question:"
     ' "Action 1: What is the action?". '
 )
-GOES_ON = "{fix} and the run goes on with its next message; or end the run with the bot's command 'cancel 1'."
+GOES_ON = (
+    "You can answer it here, in this chat. {fix} and the run goes on there (its next reminder asks again);"
+    " or end the run with the bot's command 'cancel 1'."
+)
 
 
 @pytest.mark.parametrize(
@@ -53,3 +56,19 @@ async def test_a_refused_conversation_is_told_with_advice_for_that_refusal(
     [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
     assert told["text"] == SAID.format(plain=plain, code=code) + advice
     assert "thread_ts" not in told  # a direct message, not the thread that refuses the bot
+
+
+async def test_the_facilitator_answers_the_question_nobody_saw_in_the_direct_message(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """The notice says she can answer there (an acceptance review found it said "the run goes on
+    with its next message" while the run waited for an answer nobody had seen), and it holds."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = str((await slack.posts(2))[0]["ts"])
+    fake.refuse("chat.postMessage", error="not_in_channel")
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
+    assert "You can answer it here, in this chat." in told["text"]
+    await slack.event(message("UA", "Draft the plan", channel="DUA", channel_type="im"))
+    answered = await wait_for(lambda: slack.rows("SELECT step, raw FROM answers WHERE raw = 'Draft the plan'"))
+    assert answered == [("actions", "Draft the plan")]

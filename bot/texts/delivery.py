@@ -47,19 +47,38 @@ def notice_message_refused(who: str, plain: str, excerpt: str, question: bool) -
     return said + (f" {who} can answer it here all the same." if question else "")
 
 
+def notice_question(text: str) -> str:
+    """An undelivered question as a notice quotes it: whole (its question may be on its last
+    line), on one line, cut short."""
+    return _one_line(text, 300)
+
+
 def notice_conversation_refused(
-    run_id: int, title: str, plain: str, excerpt: str, going: bool, remedy: str | None = None
+    run_id: int,
+    title: str,
+    plain: str,
+    excerpt: str,
+    going: bool,
+    remedy: str | None = None,
+    question: str = "",
 ) -> str:
     """To the facilitator directly: the run's own conversation refuses the bot. ``going``: the run
     is still active or stalled (else it has ended, and nothing more is posted there). ``remedy``:
-    what lets the bot post there again, from the channel ("": nothing; None: adding the bot back)."""
-    said = f"Run {run_id} ('{title}') cannot post in its conversation: {plain}. Nobody there has seen: \"{excerpt}\"."
+    what lets the bot post there again, from the channel ("": nothing; None: adding the bot back).
+    ``question``: what was refused asks something, of ``"you"`` (the facilitator, who may answer
+    where this notice is) or ``"them"`` (the run waits for the answer nobody saw)."""
+    seen = " its question" if question else ""
+    said = f"Run {run_id} ('{title}') cannot post in its conversation: {plain}. Nobody there has seen{seen}: \"{excerpt}\"."
     if not going:
         return f"{said} The run has ended, so nothing more is posted there; 'status {run_id}' shows its record."
     if remedy == "":
         return f"{said} The run cannot go on there: end it with the bot's command 'cancel {run_id}'."
+    fix = remedy or "Add the bot back to that conversation"
+    if not question:
+        return f"{said} {fix} and the run goes on with its next message; or end the run with the bot's command 'cancel {run_id}'."
+    answer = " You can answer it here, in this chat." if question == "you" else " The run waits for that answer."
     return (
-        f"{said} {remedy or 'Add the bot back to that conversation'} and the run goes on with its next message;"
+        f"{said}{answer} {fix} and the run goes on there (its next reminder asks again);"
         f" or end the run with the bot's command 'cancel {run_id}'."
     )
 
