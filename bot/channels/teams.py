@@ -38,7 +38,7 @@ from botbuilder.integration.aiohttp import (
 from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor, ServiceClientCredentialsFactory
 
 from bot import inbound_json, texts
-from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys
+from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view
@@ -51,7 +51,7 @@ from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, Reply, placeholder_facilitator
 from bot.outbox import Queued
-from bot.store import group, runs, transaction, transcript
+from bot.store import group, runs, transaction
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -315,11 +315,10 @@ class TeamsChannel(Channel):
             if self._first_delivery(inbound.delivery_id):  # someone else's card: theirs stays open
                 self._say(inbound, body.get("id"), texts.teams_not_your_card())
             return None
-        # the run asked them something newer (after 'back', a claim ...), sent or still queued
-        if transcript.asked_since(self.services.db.conn, card.run_id, card.message_id, inbound.actor.id):
-            self.store.close_card(card.message_id, self.services.dispatcher.clock())
+        if (closed := teams_stale.why_closed(self.services.db.conn, card, inbound.actor.id)) is not None:
+            self.store.close_card(card.message_id, self.services.dispatcher.clock())  # asked newer, or handed on
             if self._first_delivery(inbound.delivery_id):
-                self._say(inbound, body.get("id"), texts.teams_card_closed())
+                self._say(inbound, body.get("id"), closed)
             return None
         text, mentions = acts.submitted_answer(value, card.expects, people)
         message = Message(
