@@ -50,7 +50,7 @@ def report_done(
         owner = _in_place_of(action, actor)
         notice = texts.action_reported_done(actor.name, owner, action.what, action.title)
         home = _tell_the_decision(conn, action, notice, iso(now))
-    return CommandResult(texts.action_marked_done(action.what, action.title, owner), queued_on=home.channel)
+    return _told(texts.action_marked_done(action.what, action.title, owner), home, action)
 
 
 def move_due(
@@ -78,7 +78,7 @@ def move_due(
         owner = _in_place_of(action, actor)
         notice = texts.action_due_moved(actor.name, owner, action.what, action.title, action.due, day.isoformat())
         home = _tell_the_decision(conn, action, notice, iso(now))
-    return CommandResult(texts.action_due_set(action.what, action.due, day.isoformat()), queued_on=home.channel)
+    return _told(texts.action_due_set(action.what, action.due, day.isoformat()), home, action)
 
 
 def drop(
@@ -99,7 +99,7 @@ def drop(
         owner = _in_place_of(action, actor)
         notice = texts.action_dropped_notice(actor.name, owner, action.what, action.title, why)
         home = _tell_the_decision(conn, action, notice, iso(now))
-    return CommandResult(texts.action_dropped_now(action.what, action.title), queued_on=home.channel)
+    return _told(texts.action_dropped_now(action.what, action.title), home, action)
 
 
 def _open_action(conn: sqlite3.Connection, action_id: int, actor: Actor) -> ActionRow | CommandResult:
@@ -124,6 +124,12 @@ def _tell_the_decision(conn: sqlite3.Connection, action: ActionRow, notice: str,
     home = ConversationKey.parse(action.conversation)
     runs.queue_replies(conn, [Reply(action.run_id, home, notice, kind="info")], stamp)
     return home
+
+
+def _told(answer: str, home: ConversationKey, action: ActionRow) -> CommandResult:
+    """The caller's answer, with where the decision's conversation was told (see
+    :meth:`CommandResult.told_where_typed`)."""
+    return CommandResult(answer, queued_on=home.channel, told=home, told_run=action.run_id)
 
 
 def _day(phrase: str, local: datetime) -> date | str:

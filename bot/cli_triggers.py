@@ -21,7 +21,7 @@ from bot.model import Trigger
 if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
     from bot.triggers.router import Router
-from bot.store import open_db, utc_now
+from bot.store import open_db, runs, utc_now
 from bot.store.people import stored_names
 from bot.triggers import PayloadError, alertmanager, generic, grafana, naming
 
@@ -30,7 +30,11 @@ from bot.triggers import PayloadError, alertmanager, generic, grafana, naming
 
 @main.command("trigger")
 @click.argument("flow")
-@click.option("--channel", "-c", help="slack:C0123, teams:<conversation> or console (default: the routes').")
+@click.option(
+    "--channel",
+    "-c",
+    help="slack:C0123, teams:<conversation> or console (default: the routes'; with --data decision_id=N, the decision's).",
+)
 @click.option("--facilitator", "-f", help="Who leads the run: a platform user id (U0123) or channel:id.")
 @click.option("--participants", "-p", default="", help="Comma-separated ids of the other people.")
 @click.option("--owners", default="", help="Comma-separated ids of the people who own the outcome.")
@@ -60,11 +64,12 @@ def trigger_cmd(
       decisionbot trigger post_meeting --channel slack:C0123 -f U0ALICE -p U0BOB,U0CAROL --data title="Weekly sync"
     """
     fields: dict[str, Any] = dict(_data(data))
+    dispatcher = obj.dispatcher(flow=flow)
+    channel = channel or _decisions_conversation(dispatcher, fields.get("decision_id"))
     hints = {"flow": flow, "channel": channel, "facilitator": facilitator, "participants": participants}
     fields["decision"] = {k: v for k, v in {**hints, "owners": owners}.items() if v}
     trig = Trigger(flow=flow, source="cli", kind="manual", title=title or fields.pop("title", ""), data=fields)
     trig.dedup_key = f"cli:{dedup_key}" if dedup_key else None
-    dispatcher = obj.dispatcher(flow=flow)
     dispatcher.catalog.get(flow)  # an unknown flow names the known ones (not a channel to try)
     admission = _router(obj, dispatcher).route(trig)
     if admission.problem:
@@ -82,6 +87,18 @@ def trigger_cmd(
             who = f" -> {item.reply.to.name}" if item.reply.to else ""
             click.echo(f"bot{who}: {item.reply.text}")
         outbox.mark_sent(obj.db, [q.id for q in queued], utc_now())
+
+
+def _decisions_conversation(dispatcher: Dispatcher, decision_id: str | None) -> str | None:
+    """Where a review started by hand (``--data decision_id=N``) goes without ``--channel``: the
+    decision's own conversation, as the scheduled review's (no thread of the meeting's)."""
+    if decision_id is None:
+        return None
+    origin = runs.decision_origin(dispatcher.db.conn, int(decision_id)) if decision_id.isdigit() else None
+    if origin is None:
+        raise BotError(texts.unknown_decision(decision_id))
+    where = origin[0]
+    return f"{where.channel}:{where.conversation}"
 
 
 def _router(obj: Context, dispatcher: Dispatcher) -> Router:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.dispatch import TurnResult
+from bot.model import ConversationKey
 
 
 @dataclass
@@ -19,6 +20,16 @@ class CommandResult:
     runs: list[dict[str, object]] = field(default_factory=list)
     queued_on: str | None = None  # a channel the command queued a reply on (its outbox to wake)
     private: bool = False  # the caller's own business (their actions): never for a whole channel
+    told: ConversationKey | None = None  # the decision's conversation, told of a change to its action
+    told_run: int | None = None  # the run that made that decision
+
+    def told_where_typed(self, typed: ConversationKey, thread_run: int | None) -> bool:
+        """Whether the notice to the decision's conversation goes where the command was typed
+        (``typed``, with its thread; ``thread_run`` the run that thread belongs to): that notice
+        is then the one message there, and the command's own answer would repeat it."""
+        if self.told is None:
+            return False
+        return self.told == typed or (thread_run is not None and thread_run == self.told_run)
 
 
 def run_id_of(args: list[str]) -> int | None:

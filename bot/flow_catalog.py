@@ -116,6 +116,11 @@ class FlowCatalog:
         flow about to be started, whose own error says it."""
         return [texts.flow_refused(error) for name, error in self.refused.items() if name != but]
 
+    def refused_within(self) -> dict[str, str]:
+        """The refused flows' errors, each file named within the flows folder (``x.yaml``), not by
+        its path on the server: for ``/healthz``, which anyone who reaches the server may read."""
+        return {name: str(_within(error, self.folder)) for name, error in self.refused.items()}
+
     # --- loading again when the files change ---------------------------------------------------
 
     def scan(self) -> Scan | None:
@@ -160,6 +165,13 @@ class FlowCatalog:
         change.updated = [n for n in changed if n not in was_refused]
         change.removed = sorted(n for n in {*before, *was_refused} if n not in scan.current and n not in scan.refused)
         return change
+
+
+def _within(error: FlowError, folder: Path) -> FlowError:
+    """``error`` with its file named relative to ``folder`` (its bare name if it is elsewhere)."""
+    path = Path(error.path)
+    shown = path.relative_to(folder) if path.is_relative_to(folder) else Path(path.name)
+    return FlowError(str(shown), error.problem, error.fix, error.step)
 
 
 async def reload_flows(catalog: FlowCatalog, failed: str | None = None) -> str | None:

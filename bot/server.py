@@ -266,7 +266,7 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    refused = request.app[SERVICES].dispatcher.catalog.refused
+    refused = request.app[SERVICES].dispatcher.catalog.refused_within()  # x.yaml, not the server's paths
     body: dict[str, Any] = {"status": "ok", "channels": channel_names(request.app)}
     senders = request.app[SENDERS]
     failing = {
@@ -277,7 +277,7 @@ async def _healthz(request: web.Request) -> web.Response:
     if failing:  # on, but not working (a token refused, the platform down): the other channels serve
         body["channels_failing"] = failing
     if refused:  # the server runs the other flows; monitoring sees which file is wrong
-        body["flows_refused"] = {name: str(error) for name, error in refused.items()}
+        body["flows_refused"] = refused
     return web.json_response(body)
 
 

@@ -140,6 +140,27 @@ async def test_a_teams_done_said_in_another_post_of_the_channel_is_told_in_the_r
         assert told == [f"{TEAMS_BOB['name']} reported their action done: 'Draft the plan' (from 'Weekly sync')."]
 
 
+async def test_a_teams_change_typed_in_the_decisions_own_reply_chain_is_told_there_once(tmp_path: Path) -> None:
+    """Bob replies 'due A1 ...', then 'done A1', in the reply chain where the meeting decided: each is
+    carried out and said there once, for all to see (before, his answer and the notice to the
+    decision's conversation came one after the other, the same news twice)."""
+    async with TeamsHarness(tmp_path) as h:
+        await decided_in_the_channel(h)
+        [thread] = {c.conversation for c in h.fake.posts() if c.conversation and ";messageid=" in c.conversation}
+        sent = len(h.fake.posts())
+        for text in ("due A1 2030-06-01", "done A1"):
+            await h.send(in_channel(h.url, TEAMS_BOB, text, root=thread.split(";messageid=")[1]))
+            await h.next_post(sent)
+            await h.settle()
+        name = TEAMS_BOB["name"]
+        assert [(c.conversation, c.text) for c in h.fake.posts()[sent:]] == [
+            (thread, f"{name} moved the due date of their action 'Draft the plan' (from 'Weekly sync') to 2030-06-01"
+             f" (was {DUE})."),
+            (thread, f"{name} reported their action done: 'Draft the plan' (from 'Weekly sync')."),
+        ]  # fmt: skip
+        assert h.db("SELECT status, due FROM actions") == [("done", "2030-06-01")]
+
+
 async def test_slack_moves_a_due_date_by_slash_command_and_drops_by_dm_while_a_question_waits(
     slack: Harness, fake: FakeSlack
 ) -> None:

@@ -34,15 +34,20 @@ async def decided(slack: Harness) -> str:
 
 async def test_done_mentioned_in_the_meetings_thread_is_a_command(slack: Harness, fake: FakeSlack) -> None:
     """Bob reads the summary in the meeting's thread and tells the bot there: a command (as on
-    Teams), answered to him alone; before, the finished run said it had nothing more to answer."""
+    Teams), answered once, by what the thread is told; before, the finished run said it had nothing
+    more to answer (and then he was answered twice: privately, and with the thread)."""
     thread = await decided(slack)
+    await wait_for(lambda: slack.rows(UNSENT) == [(0,)])
+    before = len(fake.posted())
     resp = await slack.event(message("UB", f"<@{BOT_USER}> done A1", thread_ts=thread, type="app_mention"))
     assert resp.status == 200
-    told = await wait_for(lambda: [c.args["text"] for c in fake.of("chat.postEphemeral")])
+    told = await wait_for(lambda: [p["text"] for p in fake.posted()[before:] if p.get("thread_ts") == thread])
+    await asyncio.sleep(0.3)
     assert (slack.rows("SELECT status FROM actions"), told) == (
         [("done",)],
-        ["Marked done: 'Draft the plan' (from 'Weekly sync')."],
+        ["Bob reported their action done: 'Draft the plan' (from 'Weekly sync')."],
     )
+    assert fake.of("chat.postEphemeral") == [] and len(fake.posted()) == before + 1
 
 
 async def test_done_in_a_run_thread_while_a_text_question_waits_is_a_command_not_the_answer(
@@ -110,15 +115,20 @@ async def test_a_teams_done_whose_write_fails_is_carried_out_when_sent_again(tmp
 async def test_done_replied_in_the_finished_meetings_thread_is_carried_out_and_told_there(
     slack: Harness, fake: FakeSlack
 ) -> None:
-    """Bob replies 'done A1' (no mention) in the meeting's thread, where the summary is: it is
-    marked, he is answered privately, and the thread is told for all to see (before, a reply in a
-    finished run's thread was ignored: nothing marked, nobody answered)."""
+    """Bob replies 'done A1' (no mention), then 'due A1 ...' in the meeting's thread, where the
+    summary is: each is carried out and the thread is told for all to see, once (before, a reply in
+    a finished run's thread was ignored; then he was also answered privately, the same news twice)."""
     thread = await decided(slack)
     await wait_for(lambda: slack.rows(UNSENT) == [(0,)])
     before = len(fake.posted())
+    assert (await slack.event(message("UB", "due A1 2030-02-01", thread_ts=thread))).status == 200
     assert (await slack.event(message("UB", "done A1", thread_ts=thread))).status == 200
-    answer = await wait_for(lambda: fake.of("chat.postEphemeral"))
-    assert answer[0].args["text"] == "Marked done: 'Draft the plan' (from 'Weekly sync')."
-    told = await wait_for(lambda: [p["text"] for p in fake.posted()[before:] if p.get("thread_ts") == thread])
-    assert told == ["Bob reported their action done: 'Draft the plan' (from 'Weekly sync')."]
-    assert slack.rows("SELECT status FROM actions") == [("done",)]
+    await wait_for(lambda: slack.rows("SELECT status FROM actions") == [("done",)] and slack.rows(UNSENT) == [(0,)])
+    await asyncio.sleep(0.3)
+    told = [p["text"] for p in fake.posted()[before:] if p.get("thread_ts") == thread]
+    assert told == [
+        "Bob moved the due date of their action 'Draft the plan' (from 'Weekly sync') to 2030-02-01 (was 2030-01-15).",
+        "Bob reported their action done: 'Draft the plan' (from 'Weekly sync').",
+    ]
+    assert fake.of("chat.postEphemeral") == [] and len(fake.posted()) == before + 2
+    assert slack.rows("SELECT status, due FROM actions") == [("done", "2030-02-01")]

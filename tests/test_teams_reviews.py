@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.scheduler import Scheduler
-from tests.teams_support import ALICE, BOB, CAROL, CHANNEL, Harness, at, in_channel, installed, personal
+from tests.teams_support import ALICE, BOB, CAROL, CHANNEL, Harness, at, in_channel, installed, personal, submit
 
 THREAD = f"{CHANNEL};messageid="
 
@@ -80,4 +80,36 @@ async def test_an_owner_who_never_answers_the_review_has_all_his_questions_hande
         assert h.db("SELECT step, item, raw, actor_id FROM answers WHERE run_id = 2 AND step = 'actions_done'") == [
             ("actions_done", 1, "yes", "teams:29:1alice"),
             ("actions_done", 2, "no", "teams:29:1alice"),
+        ]
+
+
+async def test_the_old_owners_card_after_the_hand_over_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    """Bob's review question was handed to Alice by the escalation; his card (the reminder's)
+    stayed in his personal chat. A late click on it is told the card is no longer his and changes
+    nothing, before and after Alice answered (before, it was taken to the run: a 'refused' message,
+    an error reply and, to Bob, 'This question is for Alice Example ...')."""
+    async with Harness(tmp_path) as h:
+        await decided(h)
+        await fire(h, "start_flow")
+        await fire(h, "remind")
+        bobs_card = [c for c in h.fake.posts()[12:] if c.card is not None][-1]
+        assert bobs_card.conversation == "a:chat-with-29:1bob"
+        await fire(h, "escalate")
+        (thread,) = h.db("SELECT root_id FROM teams_threads WHERE run_id = 2")
+        transcript = "SELECT count(*) FROM messages WHERE run_id = 2"
+        for refusal, alice_says in (
+            ("That card is no longer yours: its question was handed to Alice Example, who answers it now.", "yes"),
+            ("That card is no longer open. Type your answer instead, or say 'help'.", "no"),
+        ):
+            count, written = len(h.fake.posts()), h.db(transcript)
+            await h.send(submit(h.url, BOB, bobs_card, {"answer": "yes"}))
+            said = await h.next_post(count)
+            await h.settle()
+            assert (said.conversation, said.text) == ("a:chat-with-29:1bob", refusal)
+            assert (len(h.fake.posts()), h.db(transcript)) == (count + 1, written)
+            await h.send(in_channel(h.url, ALICE, alice_says, root=thread[0]))
+            await h.next_post(count + 1)
+        assert h.db("SELECT item, raw, actor_id FROM answers WHERE run_id = 2") == [
+            (1, "yes", "teams:29:1alice"),
+            (2, "no", "teams:29:1alice"),
         ]

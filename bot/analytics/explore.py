@@ -5,7 +5,8 @@ own name (``mode=ro``, or ``immutable=1`` for a copy nobody writes), ``PRAGMA qu
 no ``ATTACH`` (which would create a file), so no query, plugin or canned query can write; a
 writable connection is refused. Datasette's own would paste the path into a URI unquoted: a
 ``?`` or ``#`` in it opened (and created) another, writable file. The metadata describes every
-table, column and view, and the canned queries are the standard measures.
+table, column and view, and the canned queries are the standard measures. Its CSV downloads
+escape what a spreadsheet would read as a formula (:mod:`bot.analytics.explore_csv`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import quote
 
 from bot import texts
 from bot.analytics.catalog import TABLES, VIEWS, describe, live_schema
+from bot.analytics.explore_csv import guard_csv
 from bot.analytics.report import require_migrated
 from bot.errors import BotError
 from bot.store import open_readonly
@@ -78,7 +80,13 @@ def build(path: str | Path, immutable: bool = False) -> Any:
         schema = live_schema(db.conn)
     finally:
         db.conn.close()
-    ds = Datasette(metadata=metadata(name, schema), settings={"sql_time_limit_ms": 10_000, "allow_download": False})
+
+    class LedgerDatasette(Datasette):  # type: ignore[misc]
+        def app(self) -> Any:
+            return guard_csv(super().app())  # its CSV downloads as safe as 'decisionbot export's
+
+    settings = {"sql_time_limit_ms": 10_000, "allow_download": False}
+    ds = LedgerDatasette(metadata=metadata(name, schema), settings=settings)
     ds.remove_database("_memory")  # Datasette adds it when given no file; ours is added below
     ds.add_database(_ledger_database(ds, path, immutable), name=name)
     return ds

@@ -134,14 +134,18 @@ class Inbound:
 
     async def _thread_command(self, said: Said, text: str) -> None:
         """A command that names its run or action, typed in a thread (a run's, open or finished):
-        carried out once, answered to its writer alone, in the thread."""
+        carried out once, answered to its writer alone, in the thread; in its decision's own thread,
+        ``done``/``due``/``drop A12`` are answered by the notice to the decision alone."""
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
         if self._seen(said.platform_id):
             return
         done = self._once(said.platform_id, actor, ConversationKey(NAME, said.channel), text, mentions)
-        if done is not None:
-            self._after_command(done)
+        if done is None:
+            return
+        self._after_command(done)
+        thread_run = store.thread_holder(self.services.db.conn, said.channel, said.thread_ts or "")
+        if not done.told_where_typed(ConversationKey(NAME, said.channel, said.thread_ts), thread_run):
             self.poster.ephemeral_later(said.channel, said.user, blocks.mrkdwn_parts(done.text), said.thread_ts)
 
     async def _direct(self, said: Said, event: dict[str, Any]) -> None:
@@ -173,7 +177,8 @@ class Inbound:
                 return self._after_turn(result, actor, text)
         if done is not None:
             self._after_command(done)
-            self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text))
+            if not done.told_where_typed(conversation, None):  # else the notice to the decision is the one
+                self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text))
         else:
             self.poster.say_later(said.channel, blocks.escape(texts.slack_nothing_waiting()))
 

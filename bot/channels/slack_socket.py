@@ -1,5 +1,10 @@
 """Socket Mode's connection: slack_sdk's client, but patient with a refused SLACK_APP_TOKEN and
-with Socket Mode turned off in the app's settings.
+with Slack out of reach (the network, Slack's edge down): slack_sdk tries again every 5 s and logged an
+ERROR each time (and an INFO "Reconnecting..."), thousands an hour. This client says it once
+(``Outage``: a warning when it starts, one at most a minute while it lasts, an info line when a
+connection opens again) and quiets slack_sdk's own lines meanwhile.
+
+Socket Mode turned off in the app's settings.
 
 When Slack drops the websocket or asks for a new one, slack_sdk opens another connection
 (``apps.connections.open``). Once the app-level token is revoked (or the app removed) that call is
@@ -19,6 +24,8 @@ channel once a connection has stayed open ``settle`` seconds without another ``l
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +47,12 @@ RETRY_MOST = 600.0
 #: Seconds a connection opened after ``link_disabled`` stays open without another one before
 #: Socket Mode counts as on again.
 SETTLE = 5.0
+#: Seconds between the warnings that Slack is still out of reach (the first is at once).
+OUTAGE_REPEAT = 60.0
+#: What a try to reach Slack fails with when the network or Slack's edge is down.
+UNREACHABLE = (aiohttp.ClientError, OSError, TimeoutError)
+
+log = logging.getLogger("decisionbot.slack")
 
 
 async def first_url(web_client: AsyncWebClient, app_token: str, within: float) -> str:
@@ -65,6 +78,48 @@ async def first_url(web_client: AsyncWebClient, app_token: str, within: float) -
         await asyncio.sleep(wait)
 
 
+class Outage:
+    """Slack out of reach: one warning when it starts, then one at most every ``repeat`` seconds
+    while the tries fail, and one info line when a connection opens again."""
+
+    def __init__(self, every: Callable[[], float], repeat: float = OUTAGE_REPEAT):
+        self.every, self.repeat = every, repeat  # every: how often slack_sdk tries again
+        self.since: float | None = None
+        self.told_at = 0.0
+        self.tries = 0
+
+    @property
+    def on(self) -> bool:
+        return self.since is not None
+
+    def failed(self, exc: BaseException) -> None:
+        now, failure = time.monotonic(), f"{type(exc).__name__}: {exc}"
+        self.tries += 1
+        if self.since is None:
+            self.since = self.told_at = now
+            log.warning(texts.slack_socket_out_of_reach(failure, self.every(), self.repeat))
+        elif now - self.told_at >= self.repeat:
+            self.told_at = now
+            log.warning(texts.slack_socket_still_out_of_reach(failure, now - self.since, self.tries))
+
+    def ended(self) -> None:
+        if self.since is not None:
+            log.info(texts.slack_socket_reached_again(time.monotonic() - self.since, self.tries))
+            self.since, self.tries = None, 0
+
+
+class _QuietWhileOut(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """slack_sdk's logger, its lines (an ERROR every 5 s, "Reconnecting...") DEBUG while Slack is
+    out of reach: the Outage says it instead."""
+
+    def __init__(self, logger: logging.Logger, outage: Outage):
+        super().__init__(logger, {})
+        self.outage = outage
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        super().log(logging.DEBUG if self.outage.on else level, msg, *args, **kwargs)
+
+
 class _TicketSpending:
     """The client's aiohttp session as slack_sdk uses it, but a handshake that fails spends its
     URL: slack_sdk's ``connect()`` tries a failed handshake again with the URL it had, every 5 s
@@ -80,8 +135,10 @@ class _TicketSpending:
     async def ws_connect(self, url: str, **kwargs: Any) -> aiohttp.ClientWebSocketResponse:
         try:
             return await self._session.ws_connect(url, **kwargs)
-        except Exception:
+        except Exception as exc:
             self._client.wss_uri = None  # spent: slack_sdk asks apps.connections.open before its next try
+            if isinstance(exc, UNREACHABLE):
+                self._client.outage.failed(exc)
             raise
 
 
@@ -95,7 +152,9 @@ class SocketClient(SocketModeClient):
         turned_off: Callable[[], None],
         turned_on: Callable[[], None],
     ):
-        super().__init__(app_token=app_token, web_client=web_client)
+        self.outage = Outage(every=lambda: self.ping_interval)
+        sdk_log = logging.getLogger("slack_sdk.socket_mode.aiohttp")
+        super().__init__(app_token=app_token, web_client=web_client, logger=_QuietWhileOut(sdk_log, self.outage))  # type: ignore[arg-type]
         self.refused, self.accepted = refused, accepted
         self.turned_off, self.turned_on = turned_off, turned_on
         self.retry_first, self.retry_most, self.settle = RETRY_FIRST, RETRY_MOST, SETTLE
@@ -113,6 +172,8 @@ class SocketClient(SocketModeClient):
         if message.get("type") == "disconnect" and message.get("reason") == "link_disabled":
             await self._link_disabled()
             return  # not slack_sdk's way (a new connection at once)
+        if message.get("type") == "hello":
+            self.outage.ended()
         if message.get("type") == "hello" and self.disabled:
             asyncio.get_running_loop().call_later(self.settle, self._settled, self.disabled)
         await super().run_message_listeners(message, raw_message)
@@ -144,6 +205,9 @@ class SocketClient(SocketModeClient):
             while True:
                 try:
                     opened = await self.web_client.apps_connections_open(app_token=self.app_token)
+                except UNREACHABLE as exc:
+                    self.outage.failed(exc)  # slack_sdk tries again (every 5 s), quietly meanwhile
+                    raise
                 except SlackApiError as exc:
                     error = api_error(exc)
                     if error == "ratelimited":  # as slack_sdk does

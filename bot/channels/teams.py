@@ -14,8 +14,9 @@ Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``,
 first (``help``, ``back``, answers ...) and to the commands when there is none. In a channel a run lives in
 the reply chain of the bot's first message of that run (``teams_threads``); messages elsewhere in the
 channel are commands only. What is the caller's alone (``actions``), asked in a channel or a group chat,
-is answered in their personal chat. Invokes are answered here, never by botbuilder's CloudAdapter (4.17.1
-answers every invoke with a 500).
+is answered in their personal chat; ``done``/``due``/``drop A12`` typed where its decision was made is
+answered by the notice to the decision alone. Invokes are answered here, never by botbuilder (4.17.1's
+CloudAdapter answers every invoke with a 500).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from botbuilder.integration.aiohttp import (
 from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor, ServiceClientCredentialsFactory
 
 from bot import inbound_json, texts
-from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys
+from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view
@@ -50,7 +51,7 @@ from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, Reply, placeholder_facilitator
 from bot.outbox import Queued
-from bot.store import group, runs, transaction, transcript
+from bot.store import group, runs, transaction
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -134,9 +135,8 @@ class TeamsChannel(Channel):
         fetch is (see teams_keys): a failure is one warning, and the first request tries again."""
         teams_keys.off_the_loop()
         url = getattr(self.config, "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", None)
-        metadata = JwtTokenExtractor.get_open_id_metadata(
-            url or AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
-        )
+        default = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+        metadata = JwtTokenExtractor.get_open_id_metadata(url or default)
         try:
             await teams_keys.refresh(metadata)
         except Exception as exc:  # the first request tries again (503 while the keys cannot be had)
@@ -187,9 +187,7 @@ class TeamsChannel(Channel):
     def _remember(self, inbound: acts.Inbound, body: dict[str, Any]) -> None:
         i = inbound
         ref = Reference(i.base_id, i.conversation_type, i.service_url, i.tenant_id, i.bot["id"], i.bot["name"])
-        people: list[tuple[Actor, str | None]] = []
-        if inbound.actor is not None:
-            people.append((inbound.actor, inbound.aad_object_id))
+        people = [(inbound.actor, inbound.aad_object_id)] if inbound.actor is not None else []
         if inbound.message is not None:
             people.extend((who, None) for who in inbound.message.mentions.values())
         for member in body.get("membersAdded") or []:
@@ -203,9 +201,8 @@ class TeamsChannel(Channel):
             self.store.set_zone(inbound.actor.platform_id, inbound.timezone)
 
     def _seen(self, inbound: acts.Inbound) -> bool:
-        # Ids stored before deliveries were keyed by conversation were bare activity ids: a
-        # platform retry of one of those is still dropped (new activity ids never match them,
-        # being later timestamps; forget_deliveries drops them within a week).
+        # Ids stored before deliveries were keyed by conversation were bare activity ids: a platform retry of
+        # one of those is still dropped (new ids, later timestamps, never match; forget_deliveries drops them).
         row = self.services.db.conn.execute(
             "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id IN (?, ?)",
             (self.name, inbound.delivery_id or "", inbound.activity_id or ""),
@@ -264,7 +261,9 @@ class TeamsChannel(Channel):
         if result.private and inbound.conversation_type != "personal":
             self._spawn(self._tell_alone(inbound, message.actor, result.text))
             return
-        self._say(inbound, inbound.activity_id, result.text)
+        thread_run = self.store.run_in_thread(inbound.base_id, inbound.thread or "")
+        if not result.told_where_typed(acts.key_for(inbound.base_id, inbound.thread), thread_run):
+            self._say(inbound, inbound.activity_id, result.text)  # else the notice to the decision is the one
 
     def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str) -> None:
         """Answer a command in its own conversation (in a channel: in its thread), off the request:
@@ -316,11 +315,10 @@ class TeamsChannel(Channel):
             if self._first_delivery(inbound.delivery_id):  # someone else's card: theirs stays open
                 self._say(inbound, body.get("id"), texts.teams_not_your_card())
             return None
-        # the run asked them something newer (after 'back', a claim ...), sent or still queued
-        if transcript.asked_since(self.services.db.conn, card.run_id, card.message_id, inbound.actor.id):
-            self.store.close_card(card.message_id, self.services.dispatcher.clock())
+        if (closed := teams_stale.why_closed(self.services.db.conn, card, inbound.actor.id)) is not None:
+            self.store.close_card(card.message_id, self.services.dispatcher.clock())  # asked newer, or handed on
             if self._first_delivery(inbound.delivery_id):
-                self._say(inbound, body.get("id"), texts.teams_card_closed())
+                self._say(inbound, body.get("id"), closed)
             return None
         text, mentions = acts.submitted_answer(value, card.expects, people)
         message = Message(

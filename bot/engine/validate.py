@@ -108,6 +108,9 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
     )
     if why:
         fail(texts.default_not_taken(q.default, what, why), texts.default_not_taken_fix())
+    unread = _person_default_unread(q.default) if q.default is not None and q.type == "person" else None
+    if unread:
+        fail(texts.default_not_taken(q.default, what, unread), texts.person_default_fix())
 
 
 def _default_refused(q: Question) -> str | None:
@@ -120,6 +123,24 @@ def _default_refused(q: Question) -> str | None:
         questions.parse(unbounded, str(q.default), ctx)
     except answers.AnswerError as exc:
         return texts.answer_error(exc.code, exc.params)
+    return None
+
+
+def _person_default_unread(default: object) -> str | None:
+    """Why no run can read a person question's default, or None. Whom a name or a handle stands
+    for depends on the people of the run, so only what no run reads is refused: not text, a
+    template (defaults are taken as written), or words that name nobody (empty, punctuation)."""
+    from bot.engine import answers
+
+    if not isinstance(default, str):
+        return texts.person_default_not_text()
+    if "{{" in default or "{%" in default:
+        return texts.person_default_template()
+    ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
+    try:
+        answers.parse_person(default, ctx)
+    except answers.AnswerError as exc:
+        return None if exc.code == "person_unknown" else texts.person_default_names_nobody()
     return None
 
 

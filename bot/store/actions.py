@@ -4,8 +4,8 @@ moving its due date or dropping it (each change kept in ``action_changes``).
 Actions are written when their run completes (:mod:`bot.store.ledger`); from then on their owner
 (or the decision's facilitator, in the owner's place) may report one done from chat, with
 ``done A12``, instead of waiting for the review to ask. A review that starts later asks only
-about the actions still open; one under way still asks, keeps the first ``done_at`` and leaves a
-dropped action dropped.
+about the actions still open; one under way still asks, keeps the first ``done_at``, leaves a
+dropped action dropped and asks again with a due date moved since it began.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.engine.state import RunState
 from bot.model import Actor, ConversationKey
 from bot.store import iso
 
@@ -111,6 +112,7 @@ def move_due(
     conn.execute("UPDATE actions SET due = ? WHERE id = ? AND status = 'open'", (due, action.id))
     _changed(conn, action, "due", action.due, due, actor, "", stamp)
     _typed(conn, action, actor, conversation, said, stamp)
+    _reviews_ask_with(conn, action.id, due)
 
 
 def drop(
@@ -145,6 +147,21 @@ def _changed(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (action.id, what, old, new, why or None, actor.id, actor.name, stamp),
     )
+
+
+def _reviews_ask_with(conn: sqlite3.Connection, action_id: int, due: str) -> None:
+    """A review under way asks about ``action_id`` with the due date now in force: its run's copy of
+    the action (``trigger.actions``, taken when the review started) follows the move, so that a
+    question asked again (a reminder, 'help', the facilitator's after an escalation) names it."""
+    found = conn.execute(
+        "SELECT r.id, r.context, a.key FROM runs r, json_each(r.context, '$.trigger.actions') a"
+        " WHERE r.status = 'active' AND json_extract(a.value, '$.id') = ?",
+        (action_id,),
+    ).fetchall()
+    for run_id, context, item in found:
+        state = RunState.loads(context)
+        state.trigger["actions"][item]["due"] = due
+        conn.execute("UPDATE runs SET context = ? WHERE id = ?", (state.dumps(), run_id))
 
 
 def _typed(

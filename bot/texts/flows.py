@@ -17,6 +17,25 @@ def default_not_taken_fix() -> str:
     return "change it to an answer the question takes, or remove it"
 
 
+def person_default_not_text() -> str:
+    return "a person is named by text"
+
+
+def person_default_names_nobody() -> str:
+    return "it names nobody"
+
+
+def person_default_template() -> str:
+    return "a default is taken as written, not filled in as a template"
+
+
+def person_default_fix() -> str:
+    return (
+        "name someone a run can read: me (whoever answers), an id such as slack:U0123 or teams:29:1abc,"
+        " or a name or @handle of the run's people; or remove it"
+    )
+
+
 def yaml_key_twice(key: object, line: int, first: int) -> str:
     where = f"line {line}" if line == first else f"lines {first} and {line}"
     return f"the key '{key}' is written twice in one mapping, at {where}: YAML keeps only the last"

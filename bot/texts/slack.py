@@ -171,6 +171,21 @@ def slack_socket_unreachable(address: str, seconds: float) -> str:
     )
 
 
+def slack_socket_out_of_reach(failure: str, every: float, repeat: float) -> str:
+    return (
+        f"Slack is out of reach: its Socket Mode connection is down ({failure}). Trying again every"
+        f" {_minutes(every)}; said again at most every {_minutes(repeat)} while it lasts."
+    )
+
+
+def slack_socket_still_out_of_reach(failure: str, seconds: float, tries: int) -> str:
+    return f"Slack is still out of reach after {_minutes(round(seconds))} and {tries} tries (last: {failure})."
+
+
+def slack_socket_reached_again(seconds: float, tries: int) -> str:
+    return f"Slack is reachable again: Socket Mode connected after {_minutes(round(seconds))} out of reach ({tries} tries)."
+
+
 def slack_socket_envelope_left(envelope_id: str) -> str:
     return (
         f"Slack envelope {envelope_id} arrived while stopping: left unacknowledged (Slack sends an event again;"

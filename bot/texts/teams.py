@@ -121,6 +121,10 @@ def teams_card_closed() -> str:
     return "That card is no longer open. Type your answer instead, or say 'help'."
 
 
+def teams_card_handed_over(to: str) -> str:
+    return f"That card is no longer yours: its question was handed to {to}, who answers it now."
+
+
 def teams_invoke_done() -> str:
     return "Got it."
 

@@ -39,19 +39,21 @@ def dispatcher(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
     db.conn.close()
 
 
-def decide(bot: Dispatcher, title: str, items: list[tuple[str, Actor, str]]) -> tuple[int, str]:
-    """A post_meeting run by alice, completed, with ``items`` (what, owner, due) accepted; its
-    decision id and the summary the room was sent."""
+def decide(
+    bot: Dispatcher, title: str, items: list[tuple[str, Actor, str]], where: ConversationKey = ROOM
+) -> tuple[int, str]:
+    """A post_meeting run by alice in ``where``, completed, with ``items`` (what, owner, due)
+    accepted; its decision id and the summary the room was sent."""
     people = {f"@{p.name}": p for _, p, _ in items}
-    bot.start(Trigger(flow="post_meeting", title=title, facilitator=ALICE, participants=[BOB, CAROL]), ROOM)
-    bot.handle(Message(ROOM, ALICE, "We ship in March"))
+    bot.start(Trigger(flow="post_meeting", title=title, facilitator=ALICE, participants=[BOB, CAROL]), where)
+    bot.handle(Message(where, ALICE, "We ship in March"))
     for what, owner, due in items:
         for text in (what, f"@{owner.name}", due):
-            bot.handle(Message(ROOM, ALICE, text, mentions=people))
-    bot.handle(Message(ROOM, ALICE, "done"))
+            bot.handle(Message(where, ALICE, text, mentions=people))
+    bot.handle(Message(where, ALICE, "done"))
     for _, owner, _ in items:
-        bot.handle(Message(ROOM, owner, "yes"))
-    last = bot.handle(Message(ROOM, ALICE, "ok"))
+        bot.handle(Message(where, owner, "yes"))
+    last = bot.handle(Message(where, ALICE, "ok"))
     assert last is not None
     summary = next(r.text for r in last.outcome.replies if r.kind == "summary")
     return int(bot.db.conn.execute("SELECT max(id) FROM decisions").fetchone()[0]), summary

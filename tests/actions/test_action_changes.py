@@ -13,6 +13,7 @@ import pytest
 from bot.control import actions_of, comes_first, names_a_run
 from bot.dispatch import Dispatcher
 from bot.model import Actor, Message, Trigger
+from bot.store.jobs import claim_due
 from bot.triggers.digest import digests
 from tests.actions.support import ALICE, BOB, CAROL, ROOM, Clock, decide, rows, say
 
@@ -155,3 +156,23 @@ def test_the_review_summary_says_an_action_dropped_while_it_was_under_way_is_dro
         bot.handle(Message(ROOM, who, text))
     (summary,) = rows(bot, "SELECT text FROM messages WHERE kind = 'summary' AND run_id = 2")
     assert "  - Draft the plan - bob: dropped" in summary[0] and "  - Book the venue - carol: done" in summary[0]
+
+
+def test_a_review_under_way_asks_again_with_the_due_date_moved_since_it_began(bot: Dispatcher, clock: Clock) -> None:
+    """The review asked bob about his action due 2026-12-03; he moved it to 2026-12-18 (``due A1``):
+    'help' and the reminder ask with 2026-12-18 (they named 2026-12-03, as the review began)."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    clock.now += timedelta(days=7)
+    started = bot.start(Trigger(flow="decision_review", data={"decision_id": 1}, facilitator=ALICE), ROOM)
+    assert "(due 2026-12-03)" in started.outcome.replies[0].text
+    say(bot, BOB, "due A1 2026-12-18")
+    helped = bot.handle(Message(ROOM, BOB, "help"))
+    assert helped is not None
+    assert helped.outcome.replies[0].text.splitlines()[0] == (
+        "Review of 'Weekly sync': was your action 'Draft the plan' (due 2026-12-18) done?"
+    )
+    clock.now += timedelta(days=1, minutes=1)
+    [reminder] = claim_due(bot.db.conn, clock.now, 10, clock.now, ("remind",))
+    assert bot.run_job(reminder) == "done"
+    (reminded,) = rows(bot, "SELECT text FROM messages WHERE direction = 'out' ORDER BY id DESC LIMIT 1")
+    assert "(due 2026-12-18)" in reminded[0] and "2026-12-03" not in reminded[0]

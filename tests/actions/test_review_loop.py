@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.dispatch import Dispatcher
-from bot.model import Message, Trigger
+from bot.model import ConversationKey, Message, Trigger
 from bot.scheduler import Scheduler
-from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide, dispatcher
 
 REVIEW_DAY = datetime(2026, 12, 29, 8, 0, tzinfo=UTC)
 
@@ -114,6 +114,29 @@ def test_a_review_triggered_from_the_command_line_is_led_by_the_decisions_facili
     assert (asked[-1]["to"], asked[-1]["step"]) == ("console:alice", "outcome")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT facilitator_id FROM runs WHERE id = 2").fetchone() == ("console:alice",)
+
+
+def test_a_review_triggered_without_a_channel_goes_to_the_decisions_conversation(tmp_path: Path, clock: Clock) -> None:
+    """``trigger decision_review --data decision_id=N`` without ``--channel`` starts where the
+    scheduled review would: the decision's conversation, out of the meeting's Slack thread (before,
+    it was refused for want of a channel unless a route or DECISIONBOT_DEFAULT_CHANNEL gave one);
+    ``--channel`` still wins, and a decision not in the ledger is named."""
+    db = tmp_path / "ledger.db"
+    bot = next(dispatcher(tmp_path, clock))
+    meeting = ConversationKey("slack", "C0ROOM", "1764579600.000100")
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")], where=meeting)
+    bot.db.conn.close()
+    started = cli(db, "trigger", "decision_review", "--data", "decision_id=1")
+    assert "Started run 2 (decision_review) in slack:C0ROOM." in started
+    cli(db, "trigger", "decision_review", "--channel", "console:elsewhere", "--data", "decision_id=1")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT id, conversation FROM runs ORDER BY id").fetchall() == [
+            (1, "slack:C0ROOM/1764579600.000100"),
+            (2, "slack:C0ROOM"),
+            (3, "console:elsewhere"),
+        ]
+    refused = cli(db, "trigger", "decision_review", "--data", "decision_id=7", code=1)
+    assert "No decision 7 in the ledger." in refused
 
 
 MEETING = [

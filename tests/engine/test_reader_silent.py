@@ -140,6 +140,32 @@ def test_a_refused_default_says_what_the_question_takes_not_a_code(tmp_path, ste
     assert err.fix == "change it to an answer the question takes, or remove it"
 
 
+@pytest.mark.parametrize(
+    ("default", "said"),
+    [
+        ("'{{ trigger.facilitator }}'", "a default is taken as written, not filled in as a template"),
+        ("''", "it names nobody"),
+        ("'@'", "it names nobody"),
+        ("[bob, carol]", "a person is named by text"),
+    ],
+)
+def test_a_person_default_no_run_can_read_is_refused(tmp_path, default, said):
+    """Before, these loaded, and every run's 'ok' to the question was refused ("I don't know
+    '{{ trigger.facilitator }}'", "Please give an answer") as the other types' defaults are not."""
+    step = f"  - {{id: lead, ask: 'Who leads?', type: person, default: {default}}}\n"
+    err = refused(write(tmp_path, with_steps(step)), "lead", "is not an answer it takes")
+    assert said in err.problem and "me (whoever answers)" in err.fix
+
+
+@pytest.mark.parametrize("default", ["me", "slack:U0123", "bob", "'<@U0BOB>'"])
+def test_a_person_default_some_run_can_read_is_taken(tmp_path, default):
+    """A name or handle is read where that person is one of the run's people: not refused."""
+    flow = read_flow_file(
+        write(tmp_path, with_steps(f"  - {{id: lead, ask: 'Who?', type: person, default: {default}}}\n"))
+    )
+    assert flow.step("lead").default == default.strip("'")
+
+
 def test_a_prompt_that_is_not_a_template_gets_a_syntax_fix(tmp_path):
     err = refused(
         write(tmp_path, with_steps('  - {id: decision, ask: "About {{ trigger.title }?", type: text}\n')),

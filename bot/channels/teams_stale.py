@@ -1,0 +1,28 @@
+"""Why a Teams card no longer takes the answer of the person it asked: the run has asked them
+something newer since (after 'back', a claim ...), or handed its question to someone else (an
+escalation: ``escalate: reassign``, or an owner's misses), or no longer asks them that question at
+all (the one it was handed to has answered it). A late click on it changes nothing and is told
+so, as Slack's buttons are (``bot.channels.slack_send``)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot import texts
+from bot.channels.teams_store import Card
+from bot.store import runs, transcript
+
+
+def why_closed(conn: sqlite3.Connection, card: Card, actor_id: str) -> str | None:
+    """What to answer ``actor_id``'s submit of ``card`` (theirs, still open) when it is stale;
+    None when the run still asks them (or has ended, which the run's turn says)."""
+    if transcript.asked_since(conn, card.run_id, card.message_id, actor_id):  # sent or still queued
+        return texts.teams_card_closed()
+    run = runs.load_run(conn, card.run_id)
+    if run is None or run.status != "active" or card.to_id != actor_id:
+        return None
+    prompts = run.context.prompts
+    if any(p.step == card.step and p.to["id"] == actor_id for p in prompts):
+        return None
+    to = next((p.actor for p in prompts if p.escalated and p.step == card.step), None)
+    return texts.teams_card_handed_over(to.name) if to is not None else texts.teams_card_closed()
