@@ -160,7 +160,7 @@ def _new_owner(
 ) -> Actor | CommandResult:
     """Whom ``named`` names, read as the answer to an owner question of the action's decision is
     (a mention, Slack's ``<@U..>``, a known name, ``me``); else the answer that says why not."""
-    if named in not_people and named not in mentions:
+    if named in not_people:  # a group, a channel, everyone, this bot or another
         return CommandResult(texts.give_not_a_person(named, not_people[named]), ok=False)
     decision = runs.load_run(conn, action.run_id)
     known = tuple(decision.context.known_people()) if decision else ()

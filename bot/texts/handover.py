@@ -11,8 +11,8 @@ def command_needs_person_to_give() -> str:
 
 def give_not_a_person(word: str, kind: str) -> str:
     what = {"group": "a user group", "channel": "a channel", "team": "a team", "everyone": "everyone here"}.get(kind)
-    what = what or ("another bot" if kind == "app" else "me")
-    return f"{word} is {what}: only a person can own an action. Name one person: give A12 @carol."
+    what = what or ("another bot" if kind == "app" else "me, the bot")
+    return f"{word} names {what}: only a person can own an action. Name one person: give A12 @carol."
 
 
 def give_who_unknown(problem: str) -> str:
