@@ -13,11 +13,12 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from bot import texts
-from bot.action_commands import HANDOVER_FLOW, drop, give, move_due, open_actions, report_done
+from bot.action_commands import drop, give, move_due, open_actions, report_done
 from bot.command_result import CommandResult, action_id_of, run_id_of
 from bot.dispatch import Dispatcher
 from bot.engine.state import RunState
 from bot.errors import FlowNotFound, FlowRefused
+from bot.flow_catalog import BOT_STARTED
 from bot.model import Actor, ConversationKey, Trigger
 from bot.store import actions, runs, transcript
 
@@ -128,8 +129,8 @@ def run_command(
     if verb == "give":
         return give(dispatcher, actor, conversation, text, args, mentions or {}, not_people or {})
     if verb == "help":
-        return CommandResult(texts.command_help(sorted(dispatcher.catalog.current)))
-    return CommandResult(texts.command_unknown(verb, sorted(dispatcher.catalog.current)), ok=False)
+        return CommandResult(texts.command_help(dispatcher.catalog.startable()))
+    return CommandResult(texts.command_unknown(verb, dispatcher.catalog.startable()), ok=False)
 
 
 #: What separates the participants of ``start``: ``@bob, @carol;`` and ``@bob,@carol`` list two.
@@ -202,11 +203,11 @@ def _start(
     mentions: Mapping[str, Actor],
     not_people: Mapping[str, str],
 ) -> CommandResult:
-    known = sorted(dispatcher.catalog.current)
+    known = dispatcher.catalog.startable()
     if not args:
         return CommandResult(texts.command_start_usage(known), ok=False)
     flow = args[0]
-    if flow == HANDOVER_FLOW:  # it needs the action 'give' names
+    if flow in BOT_STARTED:  # action_handover: for the action 'give' names
         return CommandResult(texts.handover_not_started(), ok=False)
     parsed = start_arguments(args[1:], mentions, not_people)
     if parsed.refused is not None:
