@@ -197,3 +197,18 @@ def test_the_handover_flow_is_not_started_by_hand(bot: Dispatcher) -> None:
         "Nothing started: an action is handed over with give A12"
     )
     assert rows(bot, "SELECT count(*) FROM runs") == [(0,)]
+
+
+def test_a_handover_is_no_trigger_in_the_trigger_quality_of_all_events(bot: Dispatcher) -> None:
+    """The handover run's event (kind 'handover') never writes a decision, as it should not: the
+    '(all)' row, which leaves reviews out, counted it as a trigger that led to no decision."""
+    from bot.analytics.engagement import trigger_quality
+    from bot.analytics.measures import Params
+
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    say(bot, BOB, "give A1 @carol")
+    bot.handle(Message(DM, CAROL, "yes"))
+    every = [r for r in trigger_quality(bot.db.conn, Params()) if r["source"] == "(all)"]
+    assert [(r["events"], r["decided"], r["share_decided"]) for r in every] == [(1, 1, 1.0)]
+    view = "SELECT events, decided FROM trigger_quality WHERE source = '(all)'"
+    assert rows(bot, view) == [(1, 1)]
