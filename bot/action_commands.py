@@ -174,10 +174,13 @@ def _new_owner(
         not_people=dict(not_people),
     )
     try:
-        return answers.parse_person(named, ctx)
+        found = answers.parse_person(named, ctx)
     except answers.AnswerError as exc:
         problem = texts.answer_error(exc.code, exc.params, ctx.channel)
         return CommandResult(texts.give_who_unknown(problem), ok=False)
+    if found.channel != ctx.channel:  # 'teams:29:x' named on Slack: the question could not reach them
+        return CommandResult(texts.give_elsewhere(found.id, ctx.channel), ok=False)
+    return found
 
 
 def _handover_trigger(action: ActionRow, asker: Actor, new: Actor, why: str, home: ConversationKey) -> Trigger:

@@ -147,3 +147,25 @@ async def test_teams_a_person_mentioned_in_someones_personal_chat_is_still_told_
         await h.settle()
         alone = [c for c in h.fake.posts()[sent:] if c.text == "You have no open actions."]
         assert [c.conversation for c in alone] == [f"a:chat-with-{TEAMS_CAROL['id']}"]
+
+
+async def test_slack_give_typed_in_the_decisions_thread_is_told_in_that_thread(slack: Harness, fake: FakeSlack) -> None:
+    """A meeting held in its thread (``/decision start``); Bob types the command in that thread,
+    Carol answers in her direct messages: the thread hears it, and nothing is taken as the
+    finished run's answer."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    for n, text in enumerate(["We ship", "Draft the plan", "<@UB>", "2030-01-10", "done"]):
+        await slack.event(message("UA", text, thread_ts=thread))
+        await slack.posts(3 + n)
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await slack.event(message("UA", "2030-02-01", thread_ts=thread))
+    await wait_for(lambda: slack.rows("SELECT count(*) FROM actions") == [(1,)])
+    await slack.event(message("UB", "give A1 <@UC> new team", thread_ts=thread))
+    told = await wait_for(lambda: fake.of("chat.postEphemeral"))
+    assert told[-1].args["text"].startswith("Asked Carol to take over 'Draft the plan'")
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC"])
+    await slack.event(message("UC", "yes", channel="DUC"))
+    notice = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Carol took over")])
+    assert (notice[0]["channel"], notice[0]["thread_ts"]) == ("C1", thread)
+    assert slack.rows("SELECT owner_id FROM actions") == [("slack:UC",)]

@@ -75,3 +75,7 @@ def give_flow_missing(flow: str) -> str:
 
 def handover_not_started() -> str:
     return "Nothing started: an action is handed over with give A12 @person [why], which starts that flow for it."
+
+
+def give_elsewhere(who: str, channel: str) -> str:
+    return f"{who} is not on {channel}, where the decision was made: the new owner must be asked there. Name someone on {channel}."

@@ -146,6 +146,7 @@ def test_no_answer_reminds_then_expires_changing_nothing_and_the_asker_is_told(b
         (CAROL, "give A1 @carol", "No action A1 of yours (or of a decision you lead)."),
         (BOB, "give A9 @carol", "No action A9 of yours"),
         (BOB, "give A1 zed", "Who should take it over? I don't know 'zed'."),
+        (BOB, "give A1 slack:UC", "slack:UC is not on console, where the decision was made"),
     ],
 )
 def test_what_cannot_be_given_says_why_and_starts_nothing(bot: Dispatcher, who: Actor, text: str, says: str) -> None:
