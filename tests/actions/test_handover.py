@@ -15,7 +15,7 @@ import pytest
 
 from bot.control import actions_of, comes_first, names_a_run
 from bot.dispatch import Dispatcher
-from bot.model import Actor, Message
+from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import jobs
 from tests.actions.support import ALICE, BOB, CAROL, DM, ROOM, Clock, decide, dispatcher, rows, say
 
@@ -86,8 +86,9 @@ def test_the_new_owner_says_yes_and_the_action_is_theirs(bot: Dispatcher, clock:
 def test_the_facilitator_gives_it_away_and_only_the_new_owner_may_answer(bot: Dispatcher) -> None:
     decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
     assert say(bot, ALICE, "give a1 carol").startswith("Asked carol to take over")  # a known name, as typed
-    refused = bot.handle(Message(ROOM, BOB, "yes"))  # the old owner cannot accept for her
-    assert refused is not None and refused.outcome.inbound_kind == "refused"
+    assert bot.handle(Message(ROOM, BOB, "yes")) is None  # the old owner cannot accept for her: nothing asks him
+    assert bot.handle(Message(ROOM, BOB, "yes"), run_id=2).outcome.inbound_kind == "refused"  # nor by its run
+    assert rows(bot, OWNER)[0][0] == "console:bob"
     bot.handle(Message(DM, CAROL, "yes"))
     assert rows(bot, OWNER)[0][0] == "console:carol"
     assert rows(bot, CHANGES) == [(1, "owner", "console:bob", "console:carol", None, "console:alice")]
@@ -213,3 +214,17 @@ def test_a_handover_is_no_trigger_in_the_trigger_quality_of_all_events(bot: Disp
     assert [(r["events"], r["decided"], r["share_decided"]) for r in every] == [(1, 1, 1.0)]
     view = "SELECT events, decided FROM trigger_quality WHERE source = '(all)'"
     assert rows(bot, view) == [(1, 1)]
+
+
+def test_a_pending_handover_takes_nothing_said_in_the_decisions_conversation_but_its_answer(bot: Dispatcher) -> None:
+    """The handover run lives in the decision's conversation (here the room; a Rasa sender's, a
+    Teams personal chat): it was the newest run there, so alice's answer to the retro she runs
+    from there was refused as 'This question is for carol'."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    retro = bot.start(Trigger(flow="post_meeting", title="Retro", facilitator=ALICE), ConversationKey("console", "x"))
+    say(bot, BOB, "give A1 @carol")
+    taken = bot.handle(Message(ROOM, ALICE, "We keep the retro"))
+    assert taken is not None and (taken.run_id, taken.outcome.inbound_kind) == (retro.run_id, "answer")
+    answered = bot.handle(Message(ROOM, CAROL, "yes"))  # said in the room, to the question sent to her alone
+    assert answered is not None and answered.outcome.inbound_kind == "answer"
+    assert rows(bot, OWNER)[0][0] == "console:carol"
