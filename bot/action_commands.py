@@ -1,6 +1,7 @@
 """The chat commands on actions after their decision: ``actions`` (the caller's open ones and
 those of the decisions they lead), ``done A12`` (reported done), ``due A12 DATE`` (its due date
-moved) and ``drop A12 [why]`` (dropped: it will not be done). The owner or the decision's
+moved), ``drop A12 [why]`` (dropped: it will not be done) and ``give A12 @person [why]`` (offered
+to someone else, who takes it over by saying yes). The owner or the decision's
 facilitator may do each; anyone else is told there is no such action of theirs. The decision's
 own conversation is told of each change, so the team sees the work move; the ledger keeps every
 change (``action_changes``) and what was typed (the run's transcript)."""
@@ -8,13 +9,16 @@ change (``action_changes``) and what was typed (the run's transcript)."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from bot import texts
 from bot.command_result import CommandResult, action_id_of
 from bot.dispatch import Dispatcher
-from bot.engine import dates
-from bot.model import Actor, ConversationKey, Reply
+from bot.engine import answers, dates
+from bot.engine.answers import ParseContext
+from bot.errors import FlowNotFound, FlowRefused
+from bot.model import Actor, ConversationKey, Reply, Trigger
 from bot.store import actions, iso, runs, transaction
 from bot.store.actions import ActionRow
 
@@ -100,6 +104,99 @@ def drop(
         notice = texts.action_dropped_notice(actor.name, owner, action.what, action.title, why)
         home = _tell_the_decision(conn, action, notice, iso(now))
     return _told(texts.action_dropped_now(action.what, action.title), home, action)
+
+
+#: The built-in flow that asks the new owner of an action handed over (flows/action_handover.yaml).
+HANDOVER_FLOW = "action_handover"
+
+
+def give(
+    dispatcher: Dispatcher,
+    actor: Actor,
+    conversation: ConversationKey,
+    text: str,
+    args: list[str],
+    mentions: Mapping[str, Actor],
+    not_people: Mapping[str, str],
+) -> CommandResult:
+    """``give A12 @carol [why]``: ask someone to take the action over. Owners confirm what they own,
+    so nothing changes yet: a run of the handover flow asks the new owner as owners are asked (in
+    the decision's conversation, the question by direct message), and its end writes the outcome
+    (:mod:`bot.store.handover`)."""
+    action_id = action_id_of(args)
+    if action_id is None or len(args) < 2:
+        return CommandResult(texts.command_needs_person_to_give(), ok=False)
+    named, why = args[1], " ".join(args[2:]).strip()
+    with transaction(dispatcher.db) as conn:
+        action = _open_action(conn, action_id, actor)
+        if isinstance(action, CommandResult):
+            return action
+        new = _new_owner(dispatcher, conn, action, actor, named, mentions, not_people)
+        if isinstance(new, CommandResult):
+            return new
+        if new.id == action.owner_id:
+            return CommandResult(texts.give_to_owner(action.what, new.name), ok=False)
+        if (pending := actions.handover_pending(conn, action.id)) is not None:
+            return CommandResult(texts.give_already_asked(action.what, pending[1], pending[0]), ok=False)
+        actions.give_asked(conn, action, actor, conversation, text.strip(), dispatcher.clock())
+        home = ConversationKey.parse(action.conversation)
+        try:
+            started = dispatcher.start(_handover_trigger(action, actor, new, why, home), home)
+        except FlowRefused:
+            return CommandResult(texts.command_flow_refused(HANDOVER_FLOW), ok=False)
+        except FlowNotFound:
+            return CommandResult(texts.give_flow_missing(HANDOVER_FLOW), ok=False)
+    return CommandResult(texts.give_asked(new.name, action.what, started.run_id), queued_on=home.channel)
+
+
+def _new_owner(
+    dispatcher: Dispatcher,
+    conn: sqlite3.Connection,
+    action: ActionRow,
+    actor: Actor,
+    named: str,
+    mentions: Mapping[str, Actor],
+    not_people: Mapping[str, str],
+) -> Actor | CommandResult:
+    """Whom ``named`` names, read as the answer to an owner question of the action's decision is
+    (a mention, Slack's ``<@U..>``, a known name, ``me``); else the answer that says why not."""
+    if named in not_people:  # a group, a channel, everyone, this bot or another
+        return CommandResult(texts.give_not_a_person(named, not_people[named]), ok=False)
+    decision = runs.load_run(conn, action.run_id)
+    known = tuple(decision.context.known_people()) if decision else ()
+    ctx = ParseContext(
+        now=dispatcher.clock(),
+        tz=dispatcher.tz_for(actor),
+        speaker=actor,
+        people=known,
+        mentions=dict(mentions),
+        channel=ConversationKey.parse(action.conversation).channel,
+        not_people=dict(not_people),
+    )
+    try:
+        found = answers.parse_person(named, ctx)
+    except answers.AnswerError as exc:
+        problem = texts.answer_error(exc.code, exc.params, ctx.channel)
+        return CommandResult(texts.give_who_unknown(problem), ok=False)
+    if found.channel != ctx.channel:  # 'teams:29:x' named on Slack: the question could not reach them
+        return CommandResult(texts.give_elsewhere(found.id, ctx.channel), ok=False)
+    return found
+
+
+def _handover_trigger(action: ActionRow, asker: Actor, new: Actor, why: str, home: ConversationKey) -> Trigger:
+    """The handover run's trigger: the action as its one item, owned by whom it is offered to (the
+    flow asks ``each trigger.actions.owner``), and the handover for the ledger and the timers."""
+    old = {"id": action.owner_id or "", "name": action.owner_name or action.owner_id or ""}
+    handover = {"action_id": action.id, "what": action.what, "by": asker.to_dict(), "from": old, "to": new.to_dict()}
+    item = {"id": action.id, "what": action.what, "due": action.due, "owner": new.to_dict()}
+    return Trigger(
+        flow=HANDOVER_FLOW,
+        source=home.channel,
+        kind="handover",
+        title=action.title,
+        facilitator=asker,
+        data={"handover": {**handover, "why": why}, "actions": [item]},
+    )
 
 
 def _open_action(conn: sqlite3.Connection, action_id: int, actor: Actor) -> ActionRow | CommandResult:

@@ -1,5 +1,5 @@
 """Bot commands people type on any chat platform: start, list, status, cancel, actions, done,
-due, drop, help (the verbs on actions are :mod:`bot.action_commands`).
+due, drop, give, help (the verbs on actions are :mod:`bot.action_commands`).
 
 Slack's ``/decision ...`` and ``@decisionbot ...``, Teams' ``@decisionbot ...`` and Rasa actions
 all come here with a neutral actor and conversation, so the verbs mean the same everywhere.
@@ -13,15 +13,16 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from bot import outbox_rows, texts
-from bot.action_commands import drop, move_due, open_actions, report_done
+from bot.action_commands import drop, give, move_due, open_actions, report_done
 from bot.command_result import CommandResult, action_id_of, run_id_of
 from bot.dispatch import Dispatcher, TurnResult
 from bot.engine.state import RunState
 from bot.errors import FlowNotFound, FlowRefused
+from bot.flow_catalog import BOT_STARTED
 from bot.model import Actor, ConversationKey, Trigger
 from bot.store import actions, runs, transcript
 
-VERBS = ("start", "list", "status", "cancel", "actions", "done", "due", "drop", "help")
+VERBS = ("start", "list", "status", "cancel", "actions", "done", "due", "drop", "give", "help")
 #: The longest title a run started in chat takes (the generic trigger hook's limit too): every
 #: question of the run may repeat it, so a title of a whole request (a MB on Teams, 100 MB over
 #: Rasa) would be stored again with each.
@@ -46,13 +47,17 @@ def is_command(text: str) -> bool:
 
 def names_a_run(text: str, mine: Callable[[int], bool] | None = None) -> bool:
     """Whether ``text`` is a command that names its run or action (``status N``, ``cancel N``,
-    ``cancel #N``, ``done A12``, ``due A12 DATE``, ``drop A12 [why]``): a command wherever it is typed, before any run's answer (a bare
-    ``cancel`` or ``done`` is a run's word, and so is ``done 1``)."""
+    ``cancel #N``, ``done A12``, ``due A12 DATE``, ``drop A12 [why]``, ``give A12 @person [why]``): a command
+    wherever it is typed, before any run's answer (a bare ``cancel`` or ``done`` is a run's word, and so is ``done 1``)."""
     words = text.strip().split()
     verb = words[0].lower() if words else ""
-    if verb in ("due", "drop"):  # due A12 DATE, drop A12 [why]: sentences too ("Drop A4 paper, print on Letter")
+    if verb in (
+        "due",
+        "drop",
+        "give",
+    ):  # due A12 DATE, drop A12 [why]: sentences too ("Drop A4 paper, print on Letter")
         action_id = action_id_of(words[1:2])
-        if len(words) < (3 if verb == "due" else 2) or action_id is None:
+        if len(words) < (2 if verb == "drop" else 3) or action_id is None:
             return False
         return mine is None or mine(action_id)
     if len(words) != 2:
@@ -77,7 +82,7 @@ def comes_first(text: str, flows: Collection[str], mine: Callable[[int], bool] |
 
 def actions_of(dispatcher: Dispatcher, actor_id: str) -> Callable[[int], bool]:
     """For :func:`names_a_run`: whether an action is ``actor_id``'s to change (they own it, or lead its
-    decision), so that ``due A4 ...``/``drop A4 ...`` typed where a question waits on them is a
+    decision), so that ``due A4 ...``/``drop A4 ...``/``give A4 ...`` typed where a question waits on them is a
     command only then, and an answer that merely starts so ("Drop A4 paper") stays an answer."""
     return lambda action_id: actions.may_change(dispatcher.db.conn, action_id, actor_id)
 
@@ -120,9 +125,11 @@ def run_command(
         return move_due(dispatcher, actor, conversation, text, args)
     if verb == "drop":
         return drop(dispatcher, actor, conversation, text, args)
+    if verb == "give":
+        return give(dispatcher, actor, conversation, text, args, mentions or {}, not_people or {})
     if verb == "help":
-        return CommandResult(texts.command_help(sorted(dispatcher.catalog.current)))
-    return CommandResult(texts.command_unknown(verb, sorted(dispatcher.catalog.current)), ok=False)
+        return CommandResult(texts.command_help(dispatcher.catalog.startable()))
+    return CommandResult(texts.command_unknown(verb, dispatcher.catalog.startable()), ok=False)
 
 
 #: What separates the participants of ``start``: ``@bob, @carol;`` and ``@bob,@carol`` list two.
@@ -195,10 +202,12 @@ def _start(
     mentions: Mapping[str, Actor],
     not_people: Mapping[str, str],
 ) -> CommandResult:
-    known = sorted(dispatcher.catalog.current)
+    known = dispatcher.catalog.startable()
     if not args:
         return CommandResult(texts.command_start_usage(known), ok=False)
     flow = args[0]
+    if flow in BOT_STARTED:  # action_handover: for the action 'give' names
+        return CommandResult(texts.handover_not_started(), ok=False)
     parsed = start_arguments(args[1:], mentions, not_people)
     if parsed.refused is not None:
         return CommandResult(texts.command_not_a_person(*parsed.refused), ok=False)

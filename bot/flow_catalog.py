@@ -76,6 +76,11 @@ class Change:
         return bool(self.added or self.fixed or self.updated or self.removed or self.refused or self.kept)
 
 
+#: Flows the bot starts itself, for what a command names; never by ``start`` (in chat, or Rasa's
+#: slot): ``give A12 @person`` fills in the action and its owners for action_handover.
+BOT_STARTED = frozenset({"action_handover"})
+
+
 class FlowCatalog:
     """The flows in the folder, and every older version a run in the ledger started on."""
 
@@ -92,6 +97,10 @@ class FlowCatalog:
         self._versions: dict[tuple[str, str], Flow] = {(f.id, f.version): f for f in self.current.values()}
         #: Scans made current (``apply``): each edit of the folder a long-running process saw.
         self.reloads = 0
+
+    def startable(self) -> list[str]:
+        """The flows people may start by name, sorted."""
+        return sorted(f for f in self.current if f not in BOT_STARTED)
 
     def get(self, flow_id: str) -> Flow:
         flow = self.current.get(flow_id)

@@ -170,7 +170,7 @@ def test_a_whole_post_meeting_run_through_action_decision_answer(server: Server)
     _, mine = server.act("action_my_actions", "bob", "/my_actions")
     assert texts(mine) == [
         f"bob, your open actions (1):\n  A{action_id} Draft the plan ('Weekly sync'), due 2099-01-15\n"
-        f"When one is done, tell me: done A{action_id} (its code). More time: due A{action_id} DATE. Stuck? Tell the facilitator."
+        f"When one is done, tell me: done A{action_id} (its code). More time: due A{action_id} DATE. Someone else's now? give A{action_id} @person. Stuck? Tell the facilitator."
     ]
     _, led = server.act("action_my_actions", "alice", "/my_actions")  # she owns none; she leads the decision
     assert texts(led) == [

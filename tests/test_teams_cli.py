@@ -43,6 +43,7 @@ def test_package_zips_the_manifest_with_the_app_id_and_both_icons(tmp_path: Path
         "done",
         "due",
         "drop",
+        "give",
         "help",
     ]
     assert len(commands) <= 10  # Teams shows at most 10 per list

@@ -55,18 +55,18 @@ TABLES: dict[str, tuple[str, T]] = {
         "status": "open, kept, changed or dropped.", "revises": "The decision it replaces (changed at its review). That decision's actions still open keep their `decision_id` and are asked about at this one's reviews.", "updated_at": "Last change (UTC).",
     }),
     "actions": ("One row per action item of a decision.", {
-        "id": "Action id.", "decision_id": "Decision.", "item": "1-based item number.", "what": "The action.", "owner_id": "Owner.",
+        "id": "Action id.", "decision_id": "Decision.", "item": "1-based item number.", "what": "The action.", "owner_id": "Owner in force: `give A12 @person` replaces it once they say yes (the earlier ones are in action_changes).",
         "owner_name": "Owner's name.", "due": "Due date (local date), as last moved by `due A12 DATE` (the earlier ones are in action_changes).",
-        "accepted_at": "When the owner accepted (UTC); empty when someone else said yes in their place (confirmed_by).",
+        "accepted_at": "When the owner accepted (UTC): their yes to the action, or to taking it over (`give A12`); empty when someone else said yes in their place (confirmed_by).",
         "status": "open, done or dropped (at its review, or by `drop A12` in chat: see action_changes).", "done_at": "When reported done (UTC): when its owner (or the decision's facilitator) said `done A12` in chat, else at its review.",
         "confirmed_by": "Who said yes in the owner's place: the facilitator the owner's question was handed to (after the owner's misses, or by the escalation timer); empty when the owner accepted.",
         "confirmed_at": "When confirmed_by said yes (UTC).",
         "done_confirmed_by": "Who said the action was done in the owner's place: the decision's facilitator (`done A12` in chat), or at its review the facilitator the owner's question was handed to; empty when the owner said so (or it is not done).",
     }),
-    "action_changes": ("One row per change to an action after its decision: its due date moved (`due A12 DATE`) or the action dropped (`drop A12 [why]`), said in chat by its owner or the decision's facilitator. The first due date of an action is the `old` of its first `due` change.", {
-        "id": "Change id.", "action_id": "Action.", "field": "due or status.", "old": "The value before (a local date, or open).",
-        "new": "The value after (a local date, or dropped).", "reason": "What they said after `drop A12`; empty when nothing.",
-        "actor_id": "Who changed it.", "actor_name": "Their name.", "at": "When (UTC).",
+    "action_changes": ("One row per change to an action after its decision: its due date moved (`due A12 DATE`), the action dropped (`drop A12 [why]`) or handed to someone else (`give A12 @person [why]`, written when they say yes), said in chat by its owner or the decision's facilitator. The first due date of an action is the `old` of its first `due` change; its first owner, the `old` of its first `owner` change.", {
+        "id": "Change id.", "action_id": "Action.", "field": "due, status or owner.", "old": "The value before (a local date, open, or the owner's id).",
+        "new": "The value after (a local date, dropped, or the new owner's id).", "reason": "What they said after `drop A12` or `give A12 @person`; empty when nothing.",
+        "actor_id": "Who changed it (an owner change: who asked; `at` is when the new owner said yes).", "actor_name": "Their name.", "at": "When (UTC).",
     }),
     "reviews": ("One row per review of a decision.", {
         "id": "Review id.", "decision_id": "Decision.", "due_at": "Review date (local date).", "run_id": "The review run: set when the scheduler starts it (held_at stays empty until it completes); for a review run started by hand, when held.",

@@ -102,6 +102,13 @@ def m008_dropoff_from_summary(db: Database) -> None:
     create_views(db, VIEWS)
 
 
+@migrations()
+def m009_trigger_quality_without_handovers(db: Database) -> None:
+    """``trigger_quality``'s ``(all)`` leaves out an action's handover (``give A12 @person``), as it
+    leaves out reviews: no trigger of a decision."""
+    create_views(db, {"trigger_quality": VIEWS["trigger_quality"]})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

@@ -202,7 +202,8 @@ ev AS (SELECT e.source, e.kind, e.repeat_count, coalesce(p.runs, 0) AS runs, coa
        FROM events e LEFT JOIN per_event p ON p.event_id = e.id
        WHERE e.first_seen_at >= :since AND e.first_seen_at < :until AND (:flow IS NULL OR p.runs > 0)),
 per AS (SELECT source, kind, runs, decided, repeat_count FROM ev
-        UNION ALL SELECT '(all)', '(not review)', runs, decided, repeat_count FROM ev WHERE kind != 'review')
+        UNION ALL SELECT '(all)', '(not review)', runs, decided, repeat_count FROM ev
+        WHERE kind NOT IN ('review', 'handover'))
 SELECT source, kind, count(*) AS events, sum(runs > 0) AS with_run, sum(decided) AS decided,
        CAST(sum(decided) AS REAL) / count(*) AS share_decided, sum(runs) AS runs, sum(repeat_count) AS repeats,
        CAST(sum(CASE WHEN runs > 0 THEN repeat_count END) AS REAL) / nullif(sum(runs), 0) AS repeats_per_run

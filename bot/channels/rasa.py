@@ -33,7 +33,7 @@ from bot.control import TITLE_MAX, CommandResult, actions_of, comes_first, is_co
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
 from bot.errors import FlowNotFound, FlowRefused
-from bot.flow_catalog import FlowCatalog, watch_flows
+from bot.flow_catalog import BOT_STARTED, FlowCatalog, watch_flows
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
 from bot.store import open_db, runs, transaction, utc_now, write_lock
@@ -142,10 +142,13 @@ class ActionDecisionStart(DecisionAction):
     action_name = "action_decision_start"
 
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
-        known = sorted(bot.catalog.current)
+        known = bot.catalog.startable()
         flow = caller.slots.get("decision_flow")
         if not isinstance(flow, str) or not flow.strip():
             out.utter_message(text=texts.rasa_start_needs_flow(known))
+            return []
+        if flow.strip() in BOT_STARTED:  # its trigger data would hand any action to anyone
+            out.utter_message(text=texts.handover_not_started())
             return []
         people = [p for p in caller.known_people(self.action_name) if p.id != caller.actor.id]
         data = caller.slots.get("decision_data")

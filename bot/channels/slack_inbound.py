@@ -214,7 +214,7 @@ class Inbound:
             return Answer()
         others = messages.not_people(form.get("text", ""), mentions, self.bot_user)
         words = command.text.split()
-        if len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current:
+        if len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.startable():
             parsed = start_arguments(words[2:], mentions, others)
             if parsed.refused is None:  # else refused below, before any root is posted
                 return await self._slash_start(command, actor, mentions, words[1], parsed.title, arrived, others)

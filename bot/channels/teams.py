@@ -187,16 +187,18 @@ class TeamsChannel(Channel):
     def _remember(self, inbound: acts.Inbound, body: dict[str, Any]) -> None:
         i = inbound
         ref = Reference(i.base_id, i.conversation_type, i.service_url, i.tenant_id, i.bot["id"], i.bot["name"])
-        people = [(inbound.actor, inbound.aad_object_id)] if inbound.actor is not None else []
-        if inbound.message is not None:
-            people.extend((who, None) for who in inbound.message.mentions.values())
+        people: list[tuple[Actor, str | None]] = [(inbound.actor, inbound.aad_object_id)] if inbound.actor else []
+        named = list(inbound.message.mentions.values()) if inbound.message is not None else []
+        people.extend((who, None) for who in named)
+        mentioned = frozenset(w.platform_id for w in named if w != inbound.actor)  # their personal chat is elsewhere
         for member in body.get("membersAdded") or []:
             if member.get("id") and member["id"] != inbound.bot["id"]:
                 people.append((acts.actor(member), member.get("aadObjectId")))
         removed = body.get("action") == "remove" or any(
             m.get("id") == inbound.bot["id"] for m in body.get("membersRemoved") or []
         )
-        self.store.remember(ref, lambda: acts.reference_of(body), people, self.services.dispatcher.clock(), not removed)
+        now = self.services.dispatcher.clock()
+        self.store.remember(ref, lambda: acts.reference_of(body), people, now, not removed, mentioned)
         if inbound.actor is not None and inbound.timezone:
             self.store.set_zone(inbound.actor.platform_id, inbound.timezone)
 

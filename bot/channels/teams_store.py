@@ -169,8 +169,11 @@ class TeamsStore:
         people: list[tuple[Actor, str | None]],
         now: datetime,
         installed: bool = True,
+        mentioned: frozenset[str] = frozenset(),
     ) -> None:
-        """Save the conversation's reference and the people seen in it, when anything changed."""
+        """Save the conversation's reference and the people seen in it, when anything changed. A
+        personal chat is its user's, never that of someone ``mentioned`` there (platform ids): the
+        bot's messages to them would go to the chat of whoever mentioned them."""
         ref_changed = self._refs.get(ref.conversation_id) != (*ref.key(), installed)
         new_users = [(a, aad) for a, aad in people if self._users.get(a.platform_id) != (a.name, aad)]
         new_members = [(ref.conversation_id, a.platform_id) for a, _ in people]
@@ -201,7 +204,7 @@ class TeamsStore:
             if ref.conversation_type == "personal":
                 conn.executemany(
                     "UPDATE teams_users SET personal_conversation_id = ? WHERE user_id = ?",
-                    [(ref.conversation_id, person.platform_id) for person, _ in people],
+                    [(ref.conversation_id, p.platform_id) for p, _ in people if p.platform_id not in mentioned],
                 )
             conn.executemany("INSERT OR IGNORE INTO teams_members VALUES (?, ?)", new_members)
 

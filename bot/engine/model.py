@@ -80,6 +80,8 @@ class Record:
     # review flows: the decision under review (from the trigger) and what became of it
     outcome: str | None = None  # a choice step answering keep | change | drop
     actions_done: str | None = None  # a fan-out yes/no step over trigger.actions
+    # action handover flows ('give A12 @person'): the new owner's yes/no over trigger.actions
+    handover: str | None = None
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,8 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
                 entry["confirmed_by"] = by  # said in the owner's place, as a yes to take it (above)
             out["actions_done"].append(entry)
         out["reviewed_decision"] = ctx.trigger.get("decision_id")
+    if rec.handover:  # 'give A12 @person': the action, its owners and the new owner's answer
+        out["handover"] = {**(ctx.trigger.get("handover") or {}), "accepted": _per_item(answers, rec.handover).get("0")}
     out["schedule"] = [
         {"flow": a["schedule_flow"]["flow"], "at": answers.get(a["schedule_flow"]["at"])}
         for a in flow.on_complete

@@ -5,7 +5,8 @@ The chain is timed from the run's last activity (a turn): ``remind_after``, then
 stage that is due. A reminder re-sends each open question to its addressee; an escalation tells
 the facilitator (or the trigger's ``escalate_to`` backup) who has not answered what and, where
 the flow's ``timers.escalate`` is ``reassign``, hands the owners' questions to the facilitator;
-an expiry marks the run stalled (a late answer still resumes it).
+an expiry marks the run stalled (a late answer still resumes it); an unanswered handover
+(``give A12 @person``) tells its asker alone.
 """
 
 from __future__ import annotations
@@ -126,6 +127,13 @@ def expire(turn: TurnBase) -> None:
     state = turn.state
     turn.out.status = "stalled"
     turn.out.transitions.append({"from": state, "to": state, "event": "stall", "actor": None})
+    handover = turn.ctx.trigger.get("handover") if turn.flow.record.handover else None
+    if handover:  # 'give A12 @person' unanswered: nothing changed; the asker alone hears it
+        text = texts.handover_unanswered(
+            handover["to"]["name"], handover["what"], handover["from"]["name"], turn.run_id
+        )
+        turn.say(text, to=turn.ctx.facilitator, private=True)
+        return
     turn.say(texts.stalled(turn.ctx.addressees()))
 
 

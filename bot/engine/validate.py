@@ -262,6 +262,7 @@ def _check_record(flow: Flow, pinned: bool) -> None:
         "review_at": "date",
         "outcome": "choice",
         "actions_done": "yes_no",
+        "handover": "yes_no",
     }
     for key, kind in wanted.items():
         ref = getattr(rec, key)
@@ -269,7 +270,7 @@ def _check_record(flow: Flow, pinned: bool) -> None:
             continue
         if not flow.has_step(ref) or flow.step(ref).type != kind:
             fail(f"record.{key} names '{ref}', which is not a {kind} step", f"name a {kind} step")
-        if key in ("accepts", "actions_done") and flow.step(ref).fan_out is None and not pinned:
+        if key in ("accepts", "actions_done", "handover") and flow.step(ref).fan_out is None and not pinned:
             fail(
                 f"record.{key} names '{ref}', which asks no one per action",
                 "name a yes_no step with 'to: each <actions step>.owner' (as owner_accepts in post_meeting.yaml)",

@@ -1,5 +1,5 @@
 """Action items after their decision: a person's open ones, and an owner reporting one done,
-moving its due date or dropping it (each change kept in ``action_changes``).
+moving its due date, dropping it or handing it to someone else (each change kept in ``action_changes``).
 
 Actions are written when their run completes (:mod:`bot.store.ledger`); from then on their owner
 (or the decision's facilitator, in the owner's place) may report one done from chat, with
@@ -130,6 +130,41 @@ def drop(
     conn.execute("UPDATE actions SET status = 'dropped' WHERE id = ? AND status = 'open'", (action.id,))
     _changed(conn, action, "status", action.status, "dropped", actor, why, stamp)
     _typed(conn, action, actor, conversation, said, stamp)
+
+
+def handover_pending(conn: sqlite3.Connection, action_id: int) -> tuple[int, str] | None:
+    """The open handover of action ``action_id`` (``give A12 @person``, not yet answered, or
+    stalled for want of an answer): its run and the name of whom it asks."""
+    row = conn.execute(
+        "SELECT id, json_extract(context, '$.trigger.handover.to.name') FROM runs WHERE status IN ('active', 'stalled')"
+        " AND json_extract(context, '$.trigger.handover.action_id') = ? ORDER BY id LIMIT 1",
+        (action_id,),
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def give_asked(
+    conn: sqlite3.Connection, action: ActionRow, actor: Actor, conversation: ConversationKey, said: str, now: datetime
+) -> None:
+    """``actor`` asked someone to take ``action`` over (``give A12 @person``): what they typed, in the
+    transcript of the decision's run; nothing changes until the new owner says yes."""
+    _typed(conn, action, actor, conversation, said, iso(now))
+
+
+def hand_over(conn: sqlite3.Connection, action: ActionRow, new: Actor, asker: Actor, why: str, now: datetime) -> bool:
+    """``new`` said yes to taking ``action`` over, as ``asker`` asked: the action's owner (accepted
+    by them now, as an owner's yes to a new action is) and the change in ``action_changes`` (old
+    and new owner ids, why, who asked, when it changed hands). False, changing nothing, when the
+    action is no longer open or no longer its old owner's."""
+    stamp = iso(now)
+    changed = conn.execute(
+        "UPDATE actions SET owner_id = ?, owner_name = ?, accepted_at = ?, confirmed_by = NULL, confirmed_at = NULL"
+        " WHERE id = ? AND status = 'open' AND owner_id IS ?",
+        (new.id, new.name, stamp, action.id, action.owner_id),
+    ).rowcount
+    if changed:
+        _changed(conn, action, "owner", action.owner_id, new.id, asker, why, stamp)
+    return bool(changed)
 
 
 def _changed(

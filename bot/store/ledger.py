@@ -1,4 +1,5 @@
-"""The decision ledger: decisions, their actions and reviews, written when a run completes."""
+"""The decision ledger: decisions, their actions and reviews, written when a run completes (an
+action handed over: :mod:`bot.store.handover`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.store import iso
+from bot.store import handover, iso
 from bot.store.runs import DECISION_CHAIN, RunRow
 
 OUTCOME_STATUS = {"keep": "kept", "change": "changed", "drop": "dropped"}
@@ -21,6 +22,9 @@ def write_completion(
 ) -> int | None:
     """Write the record of a completed run; return the decision id it created, if any. ``tz`` is
     the facilitator's zone: a review job starts at ``REVIEW_HOUR`` on their calendar's date."""
+    if record.get("handover") is not None:  # 'give A12 @person': no decision, an action changes hands
+        handover.write(conn, run, record["handover"], now)
+        return None
     stamp = iso(now)
     reviewed = record.get("reviewed_decision")
     if reviewed:

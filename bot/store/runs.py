@@ -108,10 +108,12 @@ def load_run(conn: sqlite3.Connection, run_id: int) -> RunRow | None:
 
 def find_run(conn: sqlite3.Connection, conversation: ConversationKey, actor_id: str) -> RunRow | None:
     """The open run this message belongs to: the newest open run in the conversation, else the
-    newest open run where someone is waiting for this person's answer (a direct message)."""
+    newest open run where someone is waiting for this person's answer (a direct message). A
+    handover's run (``give A12 @person``) lives in the decision's conversation but asks one person
+    alone: only whom it waits on finds it, so it never takes what others say there."""
     row = conn.execute(
         f"SELECT {_RUN_COLUMNS} FROM runs WHERE conversation = ? AND status IN ('active', 'stalled')"
-        " ORDER BY id DESC LIMIT 1",
+        " AND json_extract(context, '$.trigger.handover') IS NULL ORDER BY id DESC LIMIT 1",
         (str(conversation),),
     ).fetchone()
     if row is None:

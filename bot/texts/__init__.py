@@ -11,6 +11,7 @@ from bot.texts.chat import *  # noqa: F403
 from bot.texts.cli import *  # noqa: F403
 from bot.texts.delivery import *  # noqa: F403
 from bot.texts.flows import *  # noqa: F403
+from bot.texts.handover import *  # noqa: F403
 from bot.texts.hooks import *  # noqa: F403
 from bot.texts.inbound import *  # noqa: F403
 from bot.texts.rasa import *  # noqa: F403

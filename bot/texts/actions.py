@@ -51,7 +51,8 @@ def owner_digest(name: str, items: list[tuple[int, str, str, str | None, bool]])
     lines.extend(_action_line(item) for item in items)
     code = f"A{items[0][0]}"
     lines.append(
-        f"When one is done, tell me: done {code} (its code). More time: due {code} DATE. Stuck? Tell the facilitator."
+        f"When one is done, tell me: done {code} (its code). More time: due {code} DATE."
+        f" Someone else's now? give {code} @person. Stuck? Tell the facilitator."
     )
     return "\n".join(lines)
 

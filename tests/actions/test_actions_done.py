@@ -24,7 +24,7 @@ def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, cloc
         "bob, your open actions (2, 1 overdue):\n"
         "  A2 Book the venue ('Weekly sync'), due 2026-12-02 - overdue\n"
         "  A1 Draft the plan ('Weekly sync'), due 2026-12-10\n"
-        "When one is done, tell me: done A2 (its code). More time: due A2 DATE. Stuck? Tell the facilitator."
+        "When one is done, tell me: done A2 (its code). More time: due A2 DATE. Someone else's now? give A2 @person. Stuck? Tell the facilitator."
     )
     assert say(bot, CAROL, "actions") == "You have no open actions."
 

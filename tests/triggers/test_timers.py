@@ -185,11 +185,11 @@ def test_the_owner_digest_is_one_message_per_owner(proc: Process, clock, flows) 
          "bob, your open actions (2, 1 overdue):\n"
          "  A1 Draft plan ('Weekly sync'), due 2026-11-27 - overdue\n"
          "  A3 Cut costs ('Budget review'), due 2026-12-01\n"
-         "When one is done, tell me: done A1 (its code). More time: due A1 DATE. Stuck? Tell the facilitator."),
+         "When one is done, tell me: done A1 (its code). More time: due A1 DATE. Someone else's now? give A1 @person. Stuck? Tell the facilitator."),
         (1, "carol", "info", 1,
          "carol, your open actions (1):\n"
          "  A2 Book venue ('Weekly sync'), due 2026-12-10\n"
-         "When one is done, tell me: done A2 (its code). More time: due A2 DATE. Stuck? Tell the facilitator."),
+         "When one is done, tell me: done A2 (its code). More time: due A2 DATE. Someone else's now? give A2 @person. Stuck? Tell the facilitator."),
     ]  # fmt: skip
     assert proc.rows("SELECT due_at FROM jobs WHERE kind = 'digest' AND done_at IS NULL") == [
         ("2026-12-02T08:00:00.000Z",)

@@ -1,0 +1,48 @@
+"""An action handed over (``give A12 @person [why]``), written when its run completes: the new
+owner's yes gives them the action; a no changes nothing. Everyone concerned is told, each where
+owners are told things: the asker, the old and the new owner by direct message (the platform's
+own), the decision's conversation in it.
+
+The run's trigger carries ``handover``: ``action_id``, ``by`` (the asker), ``from`` (the owner
+when asked), ``to`` (the new owner), ``why``; the record adds ``accepted`` (the new owner's answer).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from bot import texts
+from bot.model import Actor, ConversationKey, Reply
+from bot.store import actions, iso, runs
+from bot.store.runs import RunRow
+
+
+def write(conn: sqlite3.Connection, run: RunRow, handover: dict[str, Any], now: datetime) -> None:
+    """The outcome of handover run ``run``, in its completing turn's transaction."""
+    action_id = handover.get("action_id")
+    if action_id is None or handover.get("accepted") is None:  # started by hand, with no action to give
+        return
+    asker, old, new = (Actor.from_dict(handover[k]) for k in ("by", "from", "to"))
+    action = actions.load_action(conn, int(action_id))
+    what = action.what if action else str(handover.get("what") or "")
+    stamp = iso(now)
+    if not handover["accepted"]:
+        _tell(conn, run, asker, texts.handover_declined(new.name, what, old.name), stamp)
+        return
+    still_theirs = action is not None and action.status == "open" and action.owner_id == old.id
+    if action is None or not still_theirs or not actions.hand_over(conn, action, new, asker, handover["why"], now):
+        for person in dict.fromkeys((asker, new)):
+            _tell(conn, run, person, texts.handover_void(what), stamp)
+        return
+    notice = texts.handover_taken_notice(new.name, old.name, what, action.title, asker.name, handover["why"])
+    home = ConversationKey.parse(action.conversation)
+    runs.queue_replies(conn, [Reply(action.run_id, home, notice, kind="info")], stamp)
+    _tell(conn, run, old, texts.handover_taken_by(new.name, what, action.title), stamp)
+    _tell(conn, run, new, texts.handover_yours(action.id, what, action.title, action.due), stamp)
+
+
+def _tell(conn: sqlite3.Connection, run: RunRow, person: Actor, text: str, stamp: str) -> None:
+    """``text`` for ``person`` alone (a direct message where the platform has them)."""
+    runs.queue_replies(conn, [Reply(run.id, run.conversation, text, to=person, kind="info", private=True)], stamp)
