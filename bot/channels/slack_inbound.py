@@ -7,11 +7,10 @@ naming its run or the author's action (``cancel 3``, ``due A4 ...``), a click to
 names. Messages in other threads and the channel itself are not the bot's business; a mention or
 ``/decision`` outside a run's thread is a command. Every turn is committed before this returns.
 
-A command is carried out in the savepoint that records its delivery id (the savepoints of its
-turn nest in it, as every write of the server's pass is a savepoint of the group commit): a
-command that fails leaves no id, so Slack's retry is carried out, not dropped. A run a command
-starts is stored with its thread in that one savepoint too, and the "started" root a slash command
-posts first is deleted again when the run is not stored after all.
+A command is carried out in the savepoint that records its delivery id (its turn's savepoints nest
+in it): one that fails leaves no id, so Slack's retry is carried out, not dropped. A run it starts
+is stored with its thread in that savepoint; a slash command's "started" root is deleted again
+when the run is not stored after all.
 """
 
 from __future__ import annotations
@@ -97,7 +96,7 @@ class Inbound:
         thread_run = store.thread_run(self.services.db.conn, said.channel, said.thread_ts) if said.thread_ts else None
         if said.kind == "app_mention":
             text = messages.without_mention(said.text, self.bot_user)
-            if thread_run is not None and not self._starts(text):
+            if thread_run is not None and not self._starts(text.split()):
                 await self._answer(said, event, thread_run, text)
             else:  # a start in a run's thread: the note naming its run
                 await self._mention_command(said, event)
@@ -110,9 +109,8 @@ class Inbound:
         elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
             await self._thread_command(said, said.text)
 
-    def _starts(self, text: str) -> bool:  # 'start FLOW ...' of a flow it has ('start the migration': an answer)
-        words = text.split()
-        return len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.current
+    def _starts(self, words: list[str]) -> bool:  # 'start FLOW ...' of a flow it has ('start the migration': an answer)
+        return len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.startable()
 
     def _mine(self, said: Said) -> Callable[[int], bool]:
         return control.actions_of(self.dispatcher, f"{NAME}:{said.user}")  # the actions 'due A4 ...' may name
@@ -133,9 +131,8 @@ class Inbound:
         self._after_turn(self.dispatcher.handle(message, run_id=run_id), actor, text)
 
     async def _thread_command(self, said: Said, text: str) -> None:
-        """A command that names its run or action, typed in a thread (a run's, open or finished):
-        carried out once, answered to its writer alone, in the thread; in its decision's own thread,
-        ``done``/``due``/``drop A12`` are answered by the notice to the decision alone."""
+        """A command naming its run or action, typed in a thread (a run's, open or finished): carried
+        out once, answered to its writer alone there (in its decision's thread: by the notice alone)."""
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
         if self._seen(said.platform_id):
@@ -213,8 +210,7 @@ class Inbound:
         if self._seen(command.platform_id):
             return Answer()
         others = messages.not_people(form.get("text", ""), mentions, self.bot_user)
-        words = command.text.split()
-        if len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.startable():
+        if self._starts(words := command.text.split()):
             parsed = start_arguments(words[2:], mentions, others)
             if parsed.refused is None:  # else refused below, before any root is posted
                 return await self._slash_start(command, actor, mentions, words[1], parsed.title, arrived, others)
@@ -401,5 +397,4 @@ class Inbound:
             return done
 
     def _seen(self, platform_id: str) -> bool:
-        sql = "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?"
-        return self.services.db.conn.execute(sql, (NAME, platform_id)).fetchone() is not None
+        return store.delivered(self.services.db.conn, NAME, platform_id)

@@ -265,3 +265,9 @@ def talks_by_dm(conn: sqlite3.Connection, run_id: int, actor_id: str) -> bool:
         (run_id, actor_id),
     ).fetchone()
     return bool(row) and str(row[0]).startswith("slack:D")
+
+
+def delivered(conn: sqlite3.Connection, platform: str, delivery_id: str) -> bool:
+    """Whether the delivery was seen already (a retry of an event, a click, a command)."""
+    sql = "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?"
+    return conn.execute(sql, (platform, delivery_id)).fetchone() is not None
