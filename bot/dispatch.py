@@ -83,7 +83,9 @@ class Dispatcher:
         conversation: ConversationKey,
         now: datetime,
     ) -> TurnResult:
-        if trigger.data.get("decision_id"):
+        if trigger.data.get("decision_id"):  # a review: never two of one decision at once
+            if under_way := ledger.review_under_way(conn, int(trigger.data["decision_id"]), flow.id):
+                raise BotError(texts.review_already_under_way(int(trigger.data["decision_id"]), under_way))
             self._add_decision(conn, trigger)
         trigger.title = trigger.title or flow.title
         facilitator = trigger.facilitator or placeholder_facilitator(conversation.channel)

@@ -273,6 +273,14 @@ def job_review_held(run_id: int) -> str:
     return f"cancelled: the review was held by run {run_id}"
 
 
+def review_already_under_way(decision_id: int, run_id: int) -> str:
+    """A review started by hand while another of the decision is under way."""
+    return (
+        f"A review of decision {decision_id} is under way (run {run_id}): answer it, or cancel it with"
+        f" 'cancel {run_id}' before starting another."
+    )
+
+
 def job_review_under_way(decision_id: int, run_id: int) -> str:
     """A review's job when a review of the decision, started by hand before its date, is still going."""
     return f"skipped: a review of decision {decision_id} is under way (run {run_id})"
