@@ -218,3 +218,19 @@ async def test_a_whole_post_meeting_flow_through_the_agents_playground(playgroun
         "SELECT count(*) FROM messages WHERE direction = 'in' AND kind = 'answer' AND payload LIKE '%msteams%'"
     ).fetchone()
     assert kinds == (7,)
+
+    # after the decision, in its thread: the owner moves the due date, then reports the action done;
+    # each time the thread's notice is the one answer, and the ledger keeps the change
+    [(action,)] = services.db.execute("SELECT id FROM actions").fetchall()
+    later = (date.today() + timedelta(days=28)).isoformat()
+    await say(thread, f"due A{action} {later}")
+    moved = await pg.bot_says(thread, "moved the due date")
+    assert moved["message"]["text"] == (
+        f"Alex Wilber moved the due date of their action 'Draft the revised plan' (from 'Weekly sync') to {later}"
+        f" (was {due})."
+    )
+    await say(thread, f"done A{action}")
+    await pg.bot_says(thread, "reported their action done: 'Draft the revised plan'")
+    changes = services.db.execute("SELECT field, old, new FROM action_changes").fetchall()
+    assert changes == [("due", due, later)]
+    assert services.db.execute("SELECT status, due FROM actions").fetchall() == [("done", later)]
