@@ -43,6 +43,26 @@ def write(conn: sqlite3.Connection, run: RunRow, handover: dict[str, Any], now: 
     _tell(conn, run, new, texts.handover_yours(action.id, what, action.title, action.due), stamp)
 
 
+def taken(conn: sqlite3.Connection, record: dict[str, Any]) -> tuple[int, Actor, Actor, list[int]] | None:
+    """When completed run's ``record`` handed its action over (a yes, and the action is now the new
+    owner's): the action, its old and new owner, and the runs under way that ask about it (a
+    review: its ``trigger.actions``), for them to ask the new owner instead."""
+    handed = record.get("handover") or {}
+    if not handed.get("accepted") or handed.get("action_id") is None:
+        return None
+    action = actions.load_action(conn, int(handed["action_id"]))
+    new = Actor.from_dict(handed["to"])
+    if action is None or action.status != "open" or action.owner_id != new.id:
+        return None
+    asking = conn.execute(
+        "SELECT DISTINCT r.id FROM runs r, json_each(r.context, '$.trigger.actions') a WHERE r.status = 'active'"
+        " AND json_extract(r.context, '$.trigger.handover') IS NULL AND json_extract(a.value, '$.id') = ?"
+        " ORDER BY r.id",
+        (action.id,),
+    ).fetchall()
+    return action.id, Actor.from_dict(handed["from"]), new, [run_id for (run_id,) in asking]
+
+
 def _tell(conn: sqlite3.Connection, run: RunRow, person: Actor, text: str, stamp: str) -> None:
     """``text`` for ``person`` alone (a direct message where the platform has them)."""
     runs.queue_replies(conn, [Reply(run.id, run.conversation, text, to=person, kind="info", private=True)], stamp)
