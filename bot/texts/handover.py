@@ -77,5 +77,12 @@ def handover_not_started() -> str:
     return "Nothing started: an action is handed over with give A12 @person [why], which starts that flow for it."
 
 
+def handover_not_triggered(flow: str) -> str:
+    return (
+        f"flow '{flow}' is started only by 'give A12 @person' in chat, for the action it names; a trigger"
+        " or route cannot start it"
+    )
+
+
 def give_elsewhere(who: str, channel: str) -> str:
     return f"{who} is not on {channel}, where the decision was made: the new owner must be asked there. Name someone on {channel}."
