@@ -62,6 +62,10 @@ def handover_unanswered(new: str, what: str, old: str, run_id: int) -> str:
     )
 
 
+def handover_not_theirs(new: str, what: str, action_id: int) -> str:
+    return f"Only {new} can take over '{what}': nothing was handed over. To ask again: give A{action_id} @{new}"
+
+
 def handover_void(what: str) -> str:
     return f"'{what}' changed since it was offered (done, dropped or given to someone else): nothing was handed over."
 

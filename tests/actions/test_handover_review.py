@@ -65,3 +65,21 @@ def test_a_question_bob_answered_before_the_handover_stays_answered(bot: Dispatc
     bot.handle(Message(DM, CAROL, "yes"))
     assert asked(bot, review.run_id, seen) == []  # nothing asked again: the review is at its outcome
     assert rows(bot, ACTIONS) == [("console:carol", "open", None)]
+
+
+def test_a_yes_in_the_new_owners_place_hands_nothing_over(bot: Dispatcher) -> None:
+    """Carol answers her question unclearly three times: as any owner's, it goes to the run's
+    facilitator, here bob, who asked. Before, his yes in her place handed his action to her,
+    stamped as accepted by her; owners confirm what they own, so now it hands nothing over."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    say(bot, BOB, "give A1 @carol")
+    for text in ("hmm", "not sure", "what is this"):
+        bot.handle(Message(DM, CAROL, text))
+    seen = int(rows(bot, "SELECT max(id) FROM messages")[0][0])
+    taken = bot.handle(Message(ROOM, BOB, "yes"))
+    assert taken is not None and (taken.run_id, taken.outcome.inbound_kind) == (2, "answer")
+    assert rows(bot, "SELECT owner_id, accepted_at IS NOT NULL FROM actions") == [("console:bob", 1)]
+    assert rows(bot, "SELECT count(*) FROM action_changes") == [(0,)]
+    told = "SELECT actor_id, text FROM messages WHERE direction = 'out' AND id > ? ORDER BY id"
+    only = "Only carol can take over 'Draft the plan': nothing was handed over. To ask again: give A1 @carol"
+    assert rows(bot, told, seen) == [("console:bob", only), ("console:carol", only)]
