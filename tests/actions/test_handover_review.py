@@ -1,5 +1,6 @@
 """A review under way while one of its actions changes hands (``give A12 @person``, then the new
-owner's yes): the review asks the owner in force, on a real SQLite ledger with the shipped flows."""
+owner's yes): the review asks the owner in force; and a yes given in the new owner's place hands
+nothing over. On a real SQLite ledger with the shipped flows."""
 
 from __future__ import annotations
 
