@@ -138,7 +138,6 @@ def give(
             return CommandResult(texts.give_to_owner(action.what, new.name), ok=False)
         if (pending := actions.handover_pending(conn, action.id)) is not None:
             return CommandResult(texts.give_already_asked(action.what, pending[1], pending[0]), ok=False)
-        actions.give_asked(conn, action, actor, conversation, text.strip(), dispatcher.clock())
         home = ConversationKey.parse(action.conversation)
         try:
             started = dispatcher.start(_handover_trigger(action, actor, new, why, home), home)
@@ -146,6 +145,7 @@ def give(
             return CommandResult(texts.command_flow_refused(HANDOVER_FLOW), ok=False)
         except FlowNotFound:
             return CommandResult(texts.give_flow_missing(HANDOVER_FLOW), ok=False)
+        actions.give_asked(conn, action, actor, conversation, text.strip(), dispatcher.clock())
     return CommandResult(texts.give_asked(new.name, action.what, started.run_id), queued_on=home.channel)
 
 

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -19,7 +20,7 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from bot import ics, texts
 from bot.admission import RESOLVING_SOURCES, Admission, Admitted, joins, stale
-from bot.engine import runtime, timers
+from bot.engine import handed, runtime, timers
 from bot.engine.asking import Outcome
 from bot.engine.model import Flow
 from bot.engine.runtime import Turn
@@ -28,7 +29,7 @@ from bot.errors import BotError
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger, placeholder_facilitator
 from bot.quiet_hours import QuietHours
-from bot.store import checkpoint, iso, jobs, ledger, migrations, runs, transaction, utc_now
+from bot.store import checkpoint, handover, iso, jobs, ledger, migrations, runs, transaction, utc_now
 from bot.store.jobs import Job
 from bot.store.runs import KeyedEvent, RunRow
 
@@ -213,7 +214,25 @@ class Dispatcher:
             invite = ics.review_invite(flow, outcome.completion, row.context.participants, decision_id, zone, now)
             if invite is not None:
                 outbox += self._attach(conn, row, outcome, outbox, invite, now)
+            outbox += self._ask_new_owner(conn, outcome.completion, now)
         return TurnResult(row.id, outcome, outbox, decision_id)
+
+    def _ask_new_owner(self, conn: sqlite3.Connection, record: dict[str, Any], now: datetime) -> list[int]:
+        """An action handed over (``give A12 @person``, accepted): each run under way that asks
+        about it (its review) asks the new owner instead of the old one. The outbox ids queued."""
+        taken = handover.taken(conn, record)
+        if taken is None:
+            return []
+        action_id, old, new, asking = taken
+        queued: list[int] = []
+        for run_id in asking:
+            row = runs.load_run(conn, run_id)
+            if row is None:
+                continue
+            flow = self.catalog.version(row.flow_id, row.flow_version)
+            turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
+            queued += runs.write_turn(conn, row, handed.ask_new_owner(turn, action_id, old, new), None, now)
+        return queued
 
     @staticmethod
     def _attach(

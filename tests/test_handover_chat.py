@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.model import Actor
+from bot.model import Actor, ConversationKey, Trigger
+from tests.actions.support import decide as decide_items
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness, message, wait_for
 from tests.teams_support import ALICE as TEAMS_ALICE
@@ -169,3 +170,35 @@ async def test_slack_give_typed_in_the_decisions_thread_is_told_in_that_thread(s
     notice = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Carol took over")])
     assert (notice[0]["channel"], notice[0]["thread_ts"]) == ("C1", thread)
     assert slack.rows("SELECT owner_id FROM actions") == [("slack:UC",)]
+
+
+async def test_slack_a_review_under_way_asks_carol_once_she_took_over_and_bobs_old_buttons_are_closed(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Bob owns two actions under review, asked about A1 first; he gives A1 to Carol, who clicks
+    yes: the review asks her about A1 and him about A2; his click on the old A1 question is stale."""
+    bot, where, bob = slack.services.dispatcher, ConversationKey("slack", "C1"), Actor("slack:UB", "Bob")
+    decision, _ = decide_items(bot, "Weekly sync", [("Draft the plan", bob, DUE), ("Book the venue", bob, DUE)], where)
+    bot.start(
+        Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=Actor("slack:UA", "Alice")), where
+    )
+    slack.services.notify("slack")
+    await wait_for(lambda: slack.rows(UNSENT) == [(0,)])
+    (first,) = [p for p in fake.posted() if p["channel"] == "DUB" and p["text"].startswith("Review of")]
+    before = len(fake.posted())
+    await slack.slash("UB", "give A1 <@UC>")
+    offer = (await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "DUC"]))[0]
+    await slack.click("UC", offer, {"type": "button", "value": "yes"})
+    review = "Review of 'Weekly sync': was your action '{}' (due " + DUE + ") done?"
+    asked = await wait_for(
+        lambda: (
+            (found := [(p["channel"], p["text"]) for p in fake.posted()[before:] if p["text"].startswith("Review")])
+            and len(found) == 2
+            and found
+        )
+    )
+    assert sorted(asked) == [("DUB", review.format("Book the venue")), ("DUC", review.format("Draft the plan"))]
+    assert (await slack.click("UB", first, {"type": "button", "value": "yes"})).status == 200
+    stale = await wait_for(lambda: fake.of("chat.postEphemeral"))
+    assert stale[-1].args["text"].startswith("This question is no longer open")
+    assert slack.rows("SELECT count(*) FROM answers WHERE run_id = 2") == [(0,)]

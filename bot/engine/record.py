@@ -54,7 +54,10 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
             out["actions_done"].append(entry)
         out["reviewed_decision"] = ctx.trigger.get("decision_id")
     if rec.handover:  # 'give A12 @person': the action, its owners and the new owner's answer
-        out["handover"] = {**(ctx.trigger.get("handover") or {}), "accepted": _per_item(answers, rec.handover).get("0")}
+        handover = ctx.trigger.get("handover") or {}
+        stand_in = _answered_for(ctx, (rec.handover, 0, None), (handover.get("to") or {}).get("id"))
+        answer = _per_item(answers, rec.handover).get("0")
+        out["handover"] = {**handover, "accepted": answer, "answered_by": stand_in}  # by: someone in their place
     out["schedule"] = [
         {"flow": a["schedule_flow"]["flow"], "at": answers.get(a["schedule_flow"]["at"])}
         for a in flow.on_complete

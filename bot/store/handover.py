@@ -1,10 +1,12 @@
 """An action handed over (``give A12 @person [why]``), written when its run completes: the new
 owner's yes gives them the action; a no changes nothing. Everyone concerned is told, each where
 owners are told things: the asker, the old and the new owner by direct message (the platform's
-own), the decision's conversation in it.
+own), the decision's conversation in it. Only the new owner's own answer counts: one given in their
+place (their question handed to the asker after their misses) hands nothing over.
 
 The run's trigger carries ``handover``: ``action_id``, ``by`` (the asker), ``from`` (the owner
-when asked), ``to`` (the new owner), ``why``; the record adds ``accepted`` (the new owner's answer).
+when asked), ``to`` (the new owner), ``why``; the record adds ``accepted`` (the answer) and ``answered_by`` (who gave it in the
+new owner's place, if anyone).
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ def write(conn: sqlite3.Connection, run: RunRow, handover: dict[str, Any], now: 
     action = actions.load_action(conn, int(action_id))
     what = action.what if action else str(handover.get("what") or "")
     stamp = iso(now)
+    if handover.get("answered_by"):  # their question went to the asker (their misses): owners confirm what they own
+        for person in dict.fromkeys((asker, new)):
+            _tell(conn, run, person, texts.handover_not_theirs(new.name, what, int(action_id)), stamp)
+        return
     if not handover["accepted"]:
         _tell(conn, run, asker, texts.handover_declined(new.name, what, old.name), stamp)
         return
@@ -41,6 +47,26 @@ def write(conn: sqlite3.Connection, run: RunRow, handover: dict[str, Any], now: 
     runs.queue_replies(conn, [Reply(action.run_id, home, notice, kind="info")], stamp)
     _tell(conn, run, old, texts.handover_taken_by(new.name, what, action.title), stamp)
     _tell(conn, run, new, texts.handover_yours(action.id, what, action.title, action.due), stamp)
+
+
+def taken(conn: sqlite3.Connection, record: dict[str, Any]) -> tuple[int, Actor, Actor, list[int]] | None:
+    """When completed run's ``record`` handed its action over (a yes, and the action is now the new
+    owner's): the action, its old and new owner, and the runs under way that ask about it (a
+    review: its ``trigger.actions``), for them to ask the new owner instead."""
+    handed = record.get("handover") or {}
+    if not handed.get("accepted") or handed.get("action_id") is None:
+        return None
+    action = actions.load_action(conn, int(handed["action_id"]))
+    new = Actor.from_dict(handed["to"])
+    if action is None or action.status != "open" or action.owner_id != new.id:
+        return None
+    asking = conn.execute(
+        "SELECT DISTINCT r.id FROM runs r, json_each(r.context, '$.trigger.actions') a WHERE r.status = 'active'"
+        " AND json_extract(r.context, '$.trigger.handover') IS NULL AND json_extract(a.value, '$.id') = ?"
+        " ORDER BY r.id",
+        (action.id,),
+    ).fetchall()
+    return action.id, Actor.from_dict(handed["from"]), new, [run_id for (run_id,) in asking]
 
 
 def _tell(conn: sqlite3.Connection, run: RunRow, person: Actor, text: str, stamp: str) -> None:

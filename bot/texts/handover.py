@@ -62,6 +62,10 @@ def handover_unanswered(new: str, what: str, old: str, run_id: int) -> str:
     )
 
 
+def handover_not_theirs(new: str, what: str, action_id: int) -> str:
+    return f"Only {new} can take over '{what}': nothing was handed over. To ask again: give A{action_id} @{new}"
+
+
 def handover_void(what: str) -> str:
     return f"'{what}' changed since it was offered (done, dropped or given to someone else): nothing was handed over."
 
@@ -75,6 +79,13 @@ def give_flow_missing(flow: str) -> str:
 
 def handover_not_started() -> str:
     return "Nothing started: an action is handed over with give A12 @person [why], which starts that flow for it."
+
+
+def handover_not_triggered(flow: str) -> str:
+    return (
+        f"flow '{flow}' is started only by 'give A12 @person' in chat, for the action it names; a trigger"
+        " or route cannot start it"
+    )
 
 
 def give_elsewhere(who: str, channel: str) -> str:

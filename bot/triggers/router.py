@@ -23,6 +23,7 @@ import yaml
 from bot import texts
 from bot.admission import Admission
 from bot.errors import ConfigError
+from bot.flow_catalog import BOT_STARTED
 from bot.model import GROUPING_SOURCES, Trigger, group_key
 from bot.triggers import parse_channel, parse_duration, people, person
 
@@ -138,6 +139,8 @@ class Router:
 
     def _fill(self, trigger: Trigger, route: Route, hints: Mapping[str, Any]) -> str | None:
         known = self.known_flows()  # a server whose whole folder broke keeps its last good flows
+        if trigger.flow in BOT_STARTED:  # its data would hand any action to whomever it names
+            return texts.handover_not_triggered(trigger.flow)
         if trigger.flow not in known:
             refused = self.refused_flows().get(trigger.flow)
             if refused is not None:

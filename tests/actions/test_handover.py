@@ -228,3 +228,15 @@ def test_a_pending_handover_takes_nothing_said_in_the_decisions_conversation_but
     answered = bot.handle(Message(ROOM, CAROL, "yes"))  # said in the room, to the question sent to her alone
     assert answered is not None and answered.outcome.inbound_kind == "answer"
     assert rows(bot, OWNER)[0][0] == "console:carol"
+
+
+def test_a_give_refused_for_want_of_the_flow_leaves_no_trace_in_the_transcript(tmp_path: Path, clock: Clock) -> None:
+    """Without flows/action_handover.yaml in the folder, 'give' is refused: before, the decision's
+    transcript still kept 'give A1 @carol' as a command, as though Carol had been asked."""
+    it = dispatcher(tmp_path, clock)
+    plain = next(it)
+    decide(plain, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    assert say(plain, BOB, "give A1 @carol").startswith("I can't ask anyone to take it over")
+    assert rows(plain, "SELECT count(*) FROM messages WHERE text LIKE 'give A1%'") == [(0,)]
+    assert rows(plain, "SELECT count(*) FROM runs") == [(1,)]
+    next(it, None)

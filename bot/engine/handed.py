@@ -1,0 +1,25 @@
+"""An action a run asks about changed hands while the run was under way (``give A12 @person``,
+accepted): a review asking its owner whether it was done asks the owner in force instead."""
+
+from __future__ import annotations
+
+from bot.engine.asking import Outcome, TurnBase
+from bot.model import Actor
+
+
+def ask_new_owner(turn: TurnBase, action_id: int, old: Actor, new: Actor) -> Outcome:
+    """The run's copy of action ``action_id`` (in ``trigger.actions``) names ``new`` as its owner
+    where no answer was given about it yet, and an open question to ``old`` about it goes to
+    ``new`` (asked in their turn; one handed to the facilitator by an escalation stays there).
+    An answer already given stays, as given."""
+    items = [i for i, a in enumerate(turn.ctx.trigger.get("actions") or []) if a.get("id") == action_id]
+    fanned = [s.id for s in turn.flow.steps if s.fan_out and s.fan_out[0] == "trigger.actions"]
+    unanswered = [i for i in items if all(str(i) not in (turn.ctx.answers.get(s) or {}) for s in fanned)]
+    for i in unanswered:
+        turn.ctx.trigger["actions"][i]["owner"] = new.to_dict()
+    for prompt in turn.ctx.prompts:
+        moves = prompt.step in fanned and prompt.item in unanswered and prompt.purpose == "answer"
+        if moves and prompt.to["id"] == old.id and not prompt.escalated:
+            prompt.to, prompt.asked = new.to_dict(), False
+    turn.ask_waiting()
+    return turn.out

@@ -1,0 +1,86 @@
+"""A review under way while one of its actions changes hands (``give A12 @person``, then the new
+owner's yes): the review asks the owner in force; and a yes given in the new owner's place hands
+nothing over. On a real SQLite ledger with the shipped flows."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.dispatch import Dispatcher
+from bot.model import Message, Trigger
+from tests.actions.support import ALICE, BOB, CAROL, DM, ROOM, ROOT, Clock, decide, dispatcher, rows, say
+
+ACTIONS = "SELECT owner_id, status, done_confirmed_by FROM actions ORDER BY id"
+
+
+@pytest.fixture
+def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
+    it = dispatcher(tmp_path, clock)
+    bot = next(it)
+    shutil.copy(ROOT / "flows" / "action_handover.yaml", tmp_path / "flows")
+    bot.catalog = type(bot.catalog)(tmp_path / "flows", bot.db)
+    yield bot
+    next(it, None)
+
+
+def asked(bot: Dispatcher, run_id: int, after: int) -> list[tuple[str, str]]:
+    sql = "SELECT actor_id, text FROM messages WHERE run_id = ? AND kind = 'prompt' AND id > ? ORDER BY id"
+    return rows(bot, sql, run_id, after)
+
+
+def test_the_review_asks_the_new_owner_once_the_action_changed_hands(bot: Dispatcher) -> None:
+    """Before, the review kept asking bob about the action carol had taken over: carol's answer
+    was refused ('This question is for bob'), bob's yes closed it as done by its owner, and the
+    summary named bob."""
+    decision, _ = decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    review = bot.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
+    say(bot, BOB, "give A1 @carol")
+    seen = int(rows(bot, "SELECT max(id) FROM messages")[0][0])
+    bot.handle(Message(DM, CAROL, "yes"))
+    assert asked(bot, review.run_id, seen) == [
+        ("console:carol", "Review of 'Weekly sync': was your action 'Draft the plan' (due 2026-12-03) done?")
+    ]
+    assert "waiting for carol" in say(bot, ALICE, f"status {review.run_id}", ROOM)
+    bobs = bot.handle(Message(ROOM, BOB, "yes"), run_id=review.run_id)
+    assert bobs is not None and bobs.outcome.inbound_kind == "refused"  # no longer his to answer
+    carols = bot.handle(Message(ROOM, CAROL, "yes"))
+    assert carols is not None and (carols.run_id, carols.outcome.inbound_kind) == (review.run_id, "answer")
+    bot.handle(Message(ROOM, ALICE, "keep"))
+    done = bot.handle(Message(ROOM, ALICE, "ok"))
+    assert done is not None
+    summary = next(r.text for r in done.outcome.replies if r.kind == "summary")
+    assert "Draft the plan - carol: done" in summary
+    assert rows(bot, ACTIONS) == [("console:carol", "done", None)]  # said by its owner in force
+
+
+def test_a_question_bob_answered_before_the_handover_stays_answered(bot: Dispatcher) -> None:
+    decision, _ = decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    review = bot.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
+    bot.handle(Message(ROOM, BOB, "no"))
+    say(bot, BOB, "give A1 @carol")
+    seen = int(rows(bot, "SELECT max(id) FROM messages")[0][0])
+    bot.handle(Message(DM, CAROL, "yes"))
+    assert asked(bot, review.run_id, seen) == []  # nothing asked again: the review is at its outcome
+    assert rows(bot, ACTIONS) == [("console:carol", "open", None)]
+
+
+def test_a_yes_in_the_new_owners_place_hands_nothing_over(bot: Dispatcher) -> None:
+    """Carol answers her question unclearly three times: as any owner's, it goes to the run's
+    facilitator, here bob, who asked. Before, his yes in her place handed his action to her,
+    stamped as accepted by her; owners confirm what they own, so now it hands nothing over."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    say(bot, BOB, "give A1 @carol")
+    for text in ("hmm", "not sure", "what is this"):
+        bot.handle(Message(DM, CAROL, text))
+    seen = int(rows(bot, "SELECT max(id) FROM messages")[0][0])
+    taken = bot.handle(Message(ROOM, BOB, "yes"))
+    assert taken is not None and (taken.run_id, taken.outcome.inbound_kind) == (2, "answer")
+    assert rows(bot, "SELECT owner_id, accepted_at IS NOT NULL FROM actions") == [("console:bob", 1)]
+    assert rows(bot, "SELECT count(*) FROM action_changes") == [(0,)]
+    told = "SELECT actor_id, text FROM messages WHERE direction = 'out' AND id > ? ORDER BY id"
+    only = "Only carol can take over 'Draft the plan': nothing was handed over. To ask again: give A1 @carol"
+    assert rows(bot, told, seen) == [("console:bob", only), ("console:carol", only)]

@@ -1,0 +1,33 @@
+"""The handover flow (flows/action_handover.yaml) is started by ``give A12 @person`` alone: a
+trigger naming it (the generic hook's ``flow``, a route's, Alertmanager's label) would hand any
+action to whomever its data names, on their own yes. Through the real server's hook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.model import Actor, ConversationKey, Message
+from bot.server import SERVICES
+from tests.actions.support import BOB, decide
+from tests.triggers.test_hooks import ROOT, post, rows, serve
+
+MALLORY = {"id": "console:mallory", "name": "mallory"}
+
+
+async def test_a_hook_event_naming_the_handover_flow_starts_nothing(tmp_path: Path) -> None:
+    client = await serve(tmp_path, ROOT / "flows")
+    try:
+        bot = client.server.app[SERVICES].dispatcher
+        decide(bot, "Weekly sync", [("Draft the plan", BOB, "2030-12-03")], where=ConversationKey("console", "alerts"))
+        handover = {"action_id": 1, "what": "Draft the plan", "by": MALLORY, "from": BOB.to_dict(), "to": MALLORY}
+        item = {"id": 1, "what": "Draft the plan", "due": "2030-12-03", "owner": MALLORY}
+        body = {"title": "x", "flow": "action_handover", "data": {"handover": handover, "actions": [item]}}
+        status, answer = await post(client, "events", body)
+        assert (status, answer["started"]) == (200, [])
+        assert "give A12 @person" in str(answer["unrouted"])
+        assert rows(client, "SELECT flow_id FROM runs") == [("post_meeting",)]
+        bot.handle(Message(ConversationKey("console", "m"), Actor.from_dict(MALLORY), "yes"))
+        assert rows(client, "SELECT owner_id FROM actions") == [("console:bob",)]
+        assert rows(client, "SELECT count(*) FROM action_changes") == [(0,)]
+    finally:
+        await client.close()
