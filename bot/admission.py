@@ -14,12 +14,14 @@ from bot.store.runs import KeyedEvent
 @dataclass
 class Admission:
     """A routed trigger on its way in. ``trigger.conversation`` None (or a ``problem``): it has
-    nowhere to go and is only recorded."""
+    nowhere to go and is only recorded. ``no_channel``: the problem is where to post (no channel
+    given, or one that is not a channel), not its flow or route."""
 
     trigger: Trigger
     route: str | None = None
     cooldown: timedelta = timedelta(0)
     problem: str | None = None
+    no_channel: bool = False
 
 
 @dataclass

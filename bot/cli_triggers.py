@@ -73,7 +73,7 @@ def trigger_cmd(
     dispatcher.catalog.get(flow)  # an unknown flow names the known ones (not a channel to try)
     admission = _router(obj, dispatcher).route(trig)
     if admission.problem:
-        raise BotError(texts.cli_trigger_refused(admission.problem))
+        raise BotError(texts.cli_trigger_refused(admission.problem, admission.no_channel))
     naming.rename(trig, stored_names(obj.db.conn, naming.named_by_id(trig)))  # as the server learnt them
     [result] = dispatcher.admit([admission])
     if result.outcome == "repeat":

@@ -306,8 +306,10 @@ def scheduler_error(problem: str) -> str:
     return f"The job loop hit an error and carries on: {problem}"
 
 
-def cli_trigger_refused(problem: str) -> str:
-    return f"No run started: {problem}. Try: --channel slack:C0123 (or set DECISIONBOT_DEFAULT_CHANNEL)"
+def cli_trigger_refused(problem: str, no_channel: bool) -> str:
+    """``no_channel``: the problem is where to post, which --channel answers."""
+    hint = " Try: --channel slack:C0123 (or set DECISIONBOT_DEFAULT_CHANNEL)" if no_channel else ""
+    return f"No run started: {problem}.{hint}"
 
 
 def cli_trigger_started(run_id: int, flow: str, conversation: str) -> str:

@@ -127,8 +127,10 @@ class Router:
         if chosen.dedup == "group" and trigger.source in GROUPING_SOURCES and trigger.data.get("group_key"):
             trigger.dedup_key = group_key(trigger.source, trigger.data["group_key"])
             trigger.status = trigger.data.get("group_status") or trigger.status
+        if problem := self._flow_problem(trigger):
+            return Admission(trigger, chosen.name, chosen.cooldown, problem)
         problem = self._fill(trigger, chosen, hints)
-        return Admission(trigger, chosen.name, chosen.cooldown, problem)
+        return Admission(trigger, chosen.name, chosen.cooldown, problem, no_channel=problem is not None)
 
     def route_all(self, triggers: Sequence[Trigger]) -> list[Admission]:
         """Route the triggers of one body. The alerts of an Alertmanager or Grafana group keyed by its
@@ -137,7 +139,8 @@ class Router:
         statuses = [t.status for t in triggers]  # each alert's own: routing gives them the group's
         return merge_groups([self.route(t) for t in triggers], statuses)
 
-    def _fill(self, trigger: Trigger, route: Route, hints: Mapping[str, Any]) -> str | None:
+    def _flow_problem(self, trigger: Trigger) -> str | None:
+        """Why the trigger's flow cannot start from a trigger, if it cannot."""
         known = self.known_flows()  # a server whose whole folder broke keeps its last good flows
         if trigger.flow in BOT_STARTED:  # its data would hand any action to whomever it names
             return texts.handover_not_triggered(trigger.flow)
@@ -146,6 +149,11 @@ class Router:
             if refused is not None:
                 return texts.refused_flow_routed(trigger.flow, str(refused))
             return texts.unknown_flow_routed(trigger.flow, sorted(known))
+        return None
+
+    def _fill(self, trigger: Trigger, route: Route, hints: Mapping[str, Any]) -> str | None:
+        """The trigger's conversation and people, from its hints and route; the problem with
+        where to post, if any."""
         spec = hints.get("channel") or route.channel or self.default_channel
         if not spec:
             return texts.no_channel()

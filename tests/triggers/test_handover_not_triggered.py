@@ -31,3 +31,15 @@ async def test_a_hook_event_naming_the_handover_flow_starts_nothing(tmp_path: Pa
         assert rows(client, "SELECT count(*) FROM action_changes") == [(0,)]
     finally:
         await client.close()
+
+
+def test_the_command_line_refuses_it_without_a_channel_hint_that_cannot_help(tmp_path: Path) -> None:
+    """``decisionbot trigger action_handover --channel console`` is refused naming 'give'; the
+    hint to pass --channel (given with every refusal before) is for a trigger with nowhere to post."""
+    from tests.triggers.test_cli_triggers import cli
+
+    refused = cli(tmp_path, ROOT / "flows", "trigger", "action_handover", "--channel", "console")
+    assert refused.exit_code == 1 and "give A12 @person" in refused.output
+    assert "--channel" not in refused.output
+    nowhere = cli(tmp_path, ROOT / "flows", "trigger", "post_meeting", "-f", "alice")
+    assert "Try: --channel slack:C0123 (or set DECISIONBOT_DEFAULT_CHANNEL)" in nowhere.output
