@@ -128,6 +128,7 @@ def test_a_review_triggered_without_a_channel_goes_to_the_decisions_conversation
     bot.db.conn.close()
     started = cli(db, "trigger", "decision_review", "--data", "decision_id=1")
     assert "Started run 2 (decision_review) in slack:C0ROOM." in started
+    cli(db, "runs", "cancel", "2")  # one review of a decision at a time
     cli(db, "trigger", "decision_review", "--channel", "console:elsewhere", "--data", "decision_id=1")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT id, conversation FROM runs ORDER BY id").fetchall() == [
