@@ -13,7 +13,8 @@ as Slack's upload does: ``files.getUploadURLExternal`` hands out an upload URL h
 are POSTed to it, ``files.completeUploadExternal`` shares them in a channel or thread (``files``).
 
 Also a process of its own for benchmarks: ``python -m tests.fakes.slack_api --port P``, with
-``GET /_calls`` (the calls so far, with their arrival times) and ``POST /_reset``.
+``GET /_calls`` (the calls so far, with their arrival times and the ts a post was given),
+``POST /_reset``, and ``--slow METHOD=SECONDS`` (every call of METHOD answered that late).
 """
 
 from __future__ import annotations
@@ -46,7 +47,13 @@ class Call:
     result: dict[str, Any] = field(default_factory=dict)  # what the fake answered
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "args": self.args, "at": self.at, "ok": self.result.get("ok")}
+        return {
+            "method": self.method,
+            "args": self.args,
+            "at": self.at,
+            "ok": self.result.get("ok"),
+            "ts": self.result.get("ts"),
+        }
 
 
 @dataclass
@@ -305,8 +312,14 @@ def oversized(args: dict[str, Any]) -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="A fake Slack Web API on 127.0.0.1 (for benchmarks).")
     parser.add_argument("--port", type=int, required=True)
-    port = parser.parse_args().port
-    web.run_app(FakeSlack(port=port).app(), host="127.0.0.1", port=port, print=None, access_log=None)
+    parser.add_argument("--slow", action="append", default=[], metavar="METHOD=SECONDS",
+                        help="answer every call of METHOD SECONDS late (slow_down)")  # fmt: skip
+    args = parser.parse_args()
+    fake = FakeSlack(port=args.port)
+    for item in args.slow:
+        method, _, seconds = item.partition("=")
+        fake.slow_down(method, float(seconds))
+    web.run_app(fake.app(), host="127.0.0.1", port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":

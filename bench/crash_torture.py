@@ -1,0 +1,392 @@
+"""Crash torture of the Slack path: ``decisionbot serve`` killed with SIGKILL under load, restarted
+on the same ledger, every event not acknowledged with 200 sent again as Slack does; then the
+promises checked on the real SQLite ledger and the fake Web API's recorded calls.
+
+K conversations (a channel each, facilitator UF<k>, owner UO<k>) run post_meeting R times each
+(eight signed events a run, as bench/bench_slack.py sends them). A conversation sends its next
+event once the previous one was acknowledged with 200; an event refused (the server dead, 5xx,
+a dropped connection) is sent again with the same body and event_id and ``X-Slack-Retry-Num``
+(Slack's own retries wait a minute or more; here they follow at once, so more of them land on a
+server that just restarted). Meanwhile the server is killed (SIGKILL) N times at random moments
+and restarted on the same ledger each time (``python -m bot --db ... serve``, the Slack channel
+on, its pacing as shipped). After the last restart the load finishes, the outbox drains, and:
+
+- every event acknowledged with 200 has its turn in the ledger (its inbound message);
+- no event's turn is recorded twice (inbound messages, answers), no run advanced twice;
+- every reply in the outbox is delivered (none undelivered, none given up);
+- the fake's chat.postMessage calls: each outbox reply reached it (its ``platform_id`` is a
+  ts the fake gave), duplicates (a reply posted again: same channel, thread and text) counted;
+- per outbox conversation, replies reached Slack in the order they were queued;
+- completed runs = conversations x rounds, none left open.
+
+    python bench/crash_torture.py [--conversations 20] [--rounds 4] [--kills 15] [--seed 1]
+
+Exit status 0 when every invariant holds (duplicates within the documented window are reported,
+not failed: a reply being posted as the server died), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aiohttp import ClientError, ClientSession, ClientTimeout  # noqa: E402
+from slack_sdk.signature import SignatureVerifier  # noqa: E402
+
+from bench.http_harness import free_port, wait_port  # noqa: E402
+
+SECRET = "torture-signing-secret"
+TEAM, APP, BOT_USER = "T111", "A111", "UBOT"
+TURNS = 8
+
+
+class Server:
+    """``decisionbot serve`` on one ledger, killed and started again."""
+
+    def __init__(self, db: str, port: int, api_port: int, log: Path) -> None:
+        self.db, self.port, self.log = db, port, log
+        self.env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-torture", "SLACK_SIGNING_SECRET": SECRET,
+                    "SLACK_API_URL": f"http://127.0.0.1:{api_port}/api/"}  # fmt: skip
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        self.killed_at: list[float] = []  # time.monotonic() of each SIGKILL (the fake's clock too)
+
+    def start(self, port: int | None = None) -> None:
+        """Start a server (on ``port``, else the current one); the load is sent to it once it listens."""
+        port = port or self.port
+        self.starts += 1
+        with self.log.open("ab") as out:
+            out.write(f"--- start {self.starts} at {time.time():.3f}\n".encode())
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "--db", self.db, "--flows", str(ROOT / "flows"), "serve",
+                 "--port", str(port), "--log-level", "WARNING"],
+                cwd=ROOT, env=self.env, stdout=out, stderr=out,
+            )  # fmt: skip
+        wait_port(port, timeout=60)
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.killed_at.append(time.monotonic())
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def replace(self) -> None:
+        """A rolling restart cut short: a new server on another port takes the load (the old one
+        still serving, still holding the outbox lease), then the old one is killed."""
+        old = self.proc
+        self.start(free_port())
+        assert old is not None
+        self.killed_at.append(time.monotonic())
+        old.send_signal(signal.SIGKILL)
+        old.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+
+class Conversation:
+    """Conversation k: run r's turn i is one event, sent until acknowledged with 200."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+    def event(self, run: int, i: int) -> dict[str, Any]:
+        k = self.k
+        thread, owner, channel = f"{1800000000 + run}.{k:06d}", f"UO{k}", f"C{k}"
+        ts = f"{1900000000 + run * 10 + i}.{k:06d}"
+        if i == 0:
+            text = f"<@{BOT_USER}> start post_meeting <@{owner}> Torture {k}-{run}"
+            return {"type": "app_mention", "user": f"UF{k}", "text": text, "channel": channel, "ts": thread}
+        if i == 6:
+            return {"type": "message", "channel_type": "im", "user": owner, "text": "yes", "channel": f"D{owner}",
+                    "ts": ts}  # fmt: skip
+        texts = ["", f"We decide {k}-{run}", f"Draft plan {k}-{run}", f"<@{owner}>", "2030-01-15", "done", "", "ok"]
+        return {"type": "message", "channel_type": "channel", "user": f"UF{k}", "text": texts[i], "channel": channel,
+                "ts": ts, "thread_ts": thread}  # fmt: skip
+
+
+class Load:
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.events = 0
+        self.acked: list[dict[str, Any]] = []  # events acknowledged with 200
+        self.retries = 0
+        self.statuses: Counter[str] = Counter()
+        self.runs = 0  # runs the load went through to their last event
+
+    async def send(self, session: ClientSession, k: int, n: int, event: dict[str, Any]) -> None:
+        """One event until it is acknowledged with 200, as Slack retries it (same body, same id)."""
+        self.events += 1
+        event_id = f"Ev{k:03d}x{n:04d}"
+        body = json.dumps({"token": "x", "team_id": TEAM, "api_app_id": APP, "type": "event_callback",
+                           "event": event, "event_id": event_id, "event_time": int(time.time())}).encode()  # fmt: skip
+        attempt = 0
+        while True:
+            ts = str(int(time.time()))
+            headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
+                       "X-Slack-Signature": str(SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body))}  # fmt: skip
+            if attempt:
+                headers |= {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_error"}
+            try:
+                async with session.post(self.server.url, data=body, headers=headers) as resp:
+                    await resp.read()
+                    self.statuses[str(resp.status)] += 1
+                    if resp.status == 200:
+                        self.acked.append({"event_id": event_id, "event": event, "attempts": attempt + 1})
+                        return
+            except (TimeoutError, ClientError, OSError) as exc:
+                self.statuses[type(exc).__name__] += 1
+            attempt += 1
+            self.retries += 1
+            await asyncio.sleep(0.2)
+
+    async def conversation(
+        self, session: ClientSession, conv: Conversation, rounds: int, kills: asyncio.Task[int]
+    ) -> None:
+        """``rounds`` runs of post_meeting, and more while the server is still to be killed."""
+        run = 0
+        while run < rounds or not kills.done():
+            for i in range(TURNS):
+                await self.send(session, conv.k, run * TURNS + i, conv.event(run, i))
+                await asyncio.sleep(random.uniform(0.0, 0.15))
+            run += 1
+            self.runs += 1
+
+
+async def killer(server: Server, kills: int, gap: tuple[float, float], overlap: bool) -> int:
+    """SIGKILL the server at random moments, restarting it at once on the same ledger (with
+    ``overlap``, starting the new one first, as in a rolling restart)."""
+    n = 0
+    while n < kills:
+        await asyncio.sleep(random.uniform(*gap))
+        n += 1
+        if overlap:
+            await asyncio.to_thread(server.replace)
+            continue
+        server.kill()
+        await asyncio.to_thread(server.start)
+    return n
+
+
+async def fake_calls(api: str) -> list[dict[str, Any]]:
+    async with ClientSession() as session, session.get(f"{api}/_calls") as resp:
+        return list(await resp.json())
+
+
+def undelivered(db: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
+                                " AND failed_at IS NULL AND channel = 'slack'").fetchone()[0])  # fmt: skip
+
+
+async def settle(db: str, stall: float) -> None:
+    """Wait until the outbox is empty, or has not moved for ``stall`` seconds (the pacing of one
+    message a second per Slack channel drains a long backlog slowly)."""
+    left, moved = undelivered(db), time.monotonic()
+    while left and time.monotonic() - moved < stall:
+        await asyncio.sleep(1.0)
+        now_left = undelivered(db)
+        if now_left < left:
+            moved = time.monotonic()
+        left = now_left
+    await asyncio.sleep(2.0)  # late calls reach the fake
+
+
+def check(
+    db: str, acked: list[dict[str, Any]], calls: list[dict[str, Any]], expected_runs: int, killed_at: list[float]
+) -> dict[str, Any]:
+    """The invariants, on the ledger and the fake's calls."""
+    conn = sqlite3.connect(db)
+    out: dict[str, Any] = {}
+    inbound = Counter(
+        row[0] for row in conn.execute("SELECT platform_id FROM messages WHERE direction = 'in' AND channel = 'slack'")
+    )
+    threads = {row[0] for row in conn.execute("SELECT conversation FROM runs")}
+
+    def stored(event: dict[str, Any]) -> bool:
+        """A start's turn is its run in the mention's thread; an answer's, its inbound message."""
+        if event["type"] == "app_mention":
+            return f"slack:{event['channel']}/{event['ts']}" in threads
+        return inbound[f"msg:{event['channel']}:{event['ts']}"] > 0
+
+    out["acked_without_turn"] = [a["event_id"] for a in acked if not stored(a["event"])]
+    out["turns_recorded_twice"] = sorted(p for p, n in inbound.items() if n > 1)
+    out["answers_twice"] = conn.execute(
+        "SELECT count(*) FROM (SELECT count(*) n FROM answers GROUP BY run_id, step, item, field, revision HAVING n > 1)"
+    ).fetchone()[0]
+    # every run walks the same eight turns: one that did not (a turn done twice, or lost) stands out
+    shapes = Counter(
+        conn.execute(
+            "SELECT (SELECT count(*) FROM answers a WHERE a.run_id = r.id),"
+            " (SELECT count(*) FROM transitions t WHERE t.run_id = r.id),"
+            " (SELECT count(*) FROM messages m WHERE m.run_id = r.id AND m.direction = 'out') FROM runs r"
+        ).fetchall()
+    )
+    out["run_shapes"] = {f"answers={a} transitions={t} replies={m}": n for (a, t, m), n in shapes.items()}
+    statuses = dict(conn.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
+    out["runs_by_status"] = statuses
+    out["runs_ok"] = statuses.get("completed", 0) == expected_runs and sum(statuses.values()) == expected_runs
+    rows = conn.execute(
+        "SELECT id, conversation, platform_id, text, delivered_at, failed_at FROM messages"
+        " WHERE direction = 'out' AND channel = 'slack' ORDER BY id"
+    ).fetchall()
+    out["replies"] = len(rows)
+    out["lost"] = [r[0] for r in rows if r[4] is None]
+    out["given_up"] = [r[0] for r in rows if r[5] is not None]
+    posts = [c for c in calls if c["method"] == "chat.postMessage" and c.get("ok")]
+    by_ts = {c["ts"]: n for n, c in enumerate(posts)}
+    by_text: dict[str, list[int]] = {}
+    for n, c in enumerate(posts):
+        by_text.setdefault(str(c["args"].get("text")), []).append(n)
+    matched: set[int] = set()
+    first_arrival: dict[int, int] = {}
+    for msg_id, _conv, platform_id, _text, _d, _f in rows:
+        found = by_ts.get(platform_id)
+        if found is None:
+            continue
+        n = found
+        matched.add(n)
+        # the reply's copies: the posts of the same text to the same place (the delivered one among them)
+        same = [m for m in by_text[str(posts[n]["args"].get("text"))]
+                if posts[m]["args"].get("channel") == posts[n]["args"].get("channel")
+                and posts[m]["args"].get("thread_ts") == posts[n]["args"].get("thread_ts")]  # fmt: skip
+        first_arrival[msg_id] = min(same)
+    out["not_at_fake"] = [r[0] for r in rows if r[4] is not None and r[2] not in by_ts]
+    extra = [n for n in range(len(posts)) if n not in matched]
+    out["duplicates_at_fake"] = len(extra)
+    out["duplicates"] = duplicates([posts[n] for n in extra], killed_at)
+    out["kill_to_next_post_s"] = silence_after_kills(posts, killed_at)
+    out["duplicate_texts"] = [str(posts[n]["args"].get("text"))[:60] for n in extra][:20]
+    disorder = []
+    last: dict[str, tuple[int, int]] = {}
+    for msg_id, conv, *_ in rows:
+        if msg_id not in first_arrival:
+            continue
+        if conv in last and first_arrival[msg_id] < last[conv][1]:
+            disorder.append((conv, last[conv][0], msg_id))
+        last[conv] = (msg_id, first_arrival[msg_id])
+    out["out_of_order"] = disorder[:20]
+    out["integrity_check"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    conn.close()
+    return out
+
+
+def duplicates(extra: list[dict[str, Any]], killed_at: list[float]) -> dict[str, Any]:
+    """Where the posts no outbox row records fell: each against the kill nearest to it. A post in
+    flight as its server died (the fake took it, the server never committed its mark) lies within
+    a post's round trip and the mark's commit of its kill (the fake may stamp it a little after
+    the kill: its loop reads the requests the dead server had sent); at most one per Slack
+    conversation (channel and thread) and kill, since a conversation's replies go one at a time."""
+    gaps: list[float] = []
+    per_kill: Counter[tuple[float, Any, Any]] = Counter()
+    for post in extra:
+        if not killed_at:
+            gaps.append(float("inf"))
+            continue
+        kill = min(killed_at, key=lambda k: abs(k - post["at"]))
+        gaps.append(abs(kill - post["at"]))
+        per_kill[(kill, post["args"].get("channel"), post["args"].get("thread_ts"))] += 1
+    return {
+        "farthest_from_a_kill_s": round(max(gaps), 3) if gaps else None,
+        "kills_with_duplicates": len({k for k, _, _ in per_kill}),
+        "most_in_one_conversation_at_one_kill": max(per_kill.values(), default=0),
+    }
+
+
+def silence_after_kills(posts: list[dict[str, Any]], killed_at: list[float]) -> dict[str, float | None]:
+    """Seconds from each kill to the next reply reaching the fake (the restart, then the dead
+    server's outbox lease expiring: README says within 6 s)."""
+    gaps = []
+    for k in killed_at:
+        later = [p["at"] for p in posts if p["at"] > k]
+        if later:
+            gaps.append(min(later) - k)
+    if not gaps:
+        return {"median": None, "max": None}
+    return {"median": round(sorted(gaps)[len(gaps) // 2], 2), "max": round(max(gaps), 2)}
+
+
+async def torture(args: argparse.Namespace) -> int:
+    random.seed(args.seed)
+    tmp = Path(tempfile.mkdtemp(prefix="crash-torture-"))
+    db, log = str(tmp / "ledger.db"), tmp / "server.log"
+    api_port, port = free_port(), free_port()
+    slow = ["--slow", f"chat.postMessage={args.post_delay}"] if args.post_delay else []
+    fake = subprocess.Popen([sys.executable, "-m", "tests.fakes.slack_api", "--port", str(api_port), *slow], cwd=ROOT)
+    server = Server(db, port, api_port, log)
+    try:
+        wait_port(api_port)
+        server.start()
+        load = Load(server)
+        began = time.monotonic()
+        async with ClientSession(timeout=ClientTimeout(total=10)) as session:
+            kills = asyncio.create_task(killer(server, args.kills, (args.min_gap, args.max_gap), args.overlap))
+            await asyncio.gather(*(load.conversation(session, Conversation(k), args.rounds, kills)
+                                   for k in range(args.conversations)))  # fmt: skip
+            killed = await kills
+        loaded = time.monotonic() - began
+        await settle(db, args.settle)
+        calls = await fake_calls(f"http://127.0.0.1:{api_port}")
+        (tmp / "calls.json").write_text(json.dumps(calls))
+        (tmp / "kills.json").write_text(json.dumps(server.killed_at))
+        result = check(db, load.acked, calls, load.runs, server.killed_at)
+    finally:
+        server.stop()
+        fake.terminate()
+        fake.wait(timeout=10)
+    figures = {"kills": killed, "server_starts": server.starts, "seconds_under_load": round(loaded, 1),
+               "runs_driven": load.runs, "events": load.events, "acks": len(load.acked), "retries": load.retries,
+               "acked_after_retry": sum(1 for a in load.acked if a["attempts"] > 1),
+               "responses": dict(load.statuses), **result, "ledger": db, "server_log": str(log)}  # fmt: skip
+    print(json.dumps(figures, indent=1))
+    broken = (result["acked_without_turn"] or result["turns_recorded_twice"] or result["answers_twice"]
+              or len(result["run_shapes"]) > 1 or not result["runs_ok"] or result["lost"] or result["given_up"]
+              or result["not_at_fake"]
+        or result["integrity_check"] != "ok" or result["out_of_order"])  # fmt: skip
+    return 1 if broken else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="runs per conversation at least (more while kills remain)"
+    )
+    parser.add_argument("--kills", type=int, default=15)
+    parser.add_argument("--min-gap", type=float, default=0.5, help="seconds between kills, at least")
+    parser.add_argument("--max-gap", type=float, default=3.0, help="seconds between kills, at most")
+    parser.add_argument(
+        "--settle", type=float, default=30.0, help="seconds the outbox may stand still before a reply counts as lost"
+    )
+    parser.add_argument("--post-delay", type=float, default=0.0,
+                        help="seconds the fake takes to answer chat.postMessage (kills then land mid-post)")  # fmt: skip
+    parser.add_argument("--overlap", action="store_true",
+                        help="start each new server before the old one is killed (a rolling restart)")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=1)
+    sys.exit(asyncio.run(torture(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
