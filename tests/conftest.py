@@ -53,6 +53,13 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
+async def fake_with_carol(fake: FakeSlack) -> FakeSlack:
+    """The fake Web API knowing Carol (UC) too; a module that needs her overrides ``fake`` with it."""
+    fake.add_user("UC", "Carol")
+    return fake
+
+
+@pytest.fixture
 async def slack(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[Harness]:
     """The real server with the Slack channel on, talking to this module's ``fake``."""
     h = await harness(tmp_path, fake)

@@ -36,12 +36,8 @@ def committed_rows(slack: Harness, sql: str) -> list[tuple]:
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    for user, name in (("UA", "Alice"), ("UB", "Bob"), ("UC", "Carol")):
-        fake.add_user(user, name)
-    yield fake
-    await fake.stop()
+def fake(fake_with_carol: FakeSlack) -> FakeSlack:
+    return fake_with_carol
 
 
 async def threads(slack: Harness, count: int) -> list[str]:

@@ -25,12 +25,8 @@ UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    for user, name in (("UA", "Alice"), ("UB", "Bob"), ("UC", "Carol")):
-        fake.add_user(user, name)
-    yield fake
-    await fake.stop()
+def fake(fake_with_carol: FakeSlack) -> FakeSlack:
+    return fake_with_carol
 
 
 async def decided(slack: Harness) -> int:
