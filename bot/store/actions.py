@@ -184,16 +184,24 @@ def _changed(
     )
 
 
+def asked_about(conn: sqlite3.Connection, action_id: int, handovers: bool = True) -> list[tuple[int, str, int]]:
+    """The runs under way that carry action ``action_id`` in their ``trigger.actions`` (a review
+    asking its owner; a pending handover, unless ``handovers`` is False): each run's id, stored
+    context and the action's index there."""
+    sql = (
+        "SELECT r.id, r.context, a.key FROM runs r, json_each(r.context, '$.trigger.actions') a"
+        " WHERE r.status = 'active' AND json_extract(a.value, '$.id') = ?"
+    )
+    if not handovers:
+        sql += " AND json_extract(r.context, '$.trigger.handover') IS NULL"
+    return conn.execute(sql + " ORDER BY r.id", (action_id,)).fetchall()
+
+
 def _reviews_ask_with(conn: sqlite3.Connection, action_id: int, due: str) -> None:
     """A review under way asks about ``action_id`` with the due date now in force: its run's copy of
     the action (``trigger.actions``, taken when the review started) follows the move, so that a
     question asked again (a reminder, 'help', the facilitator's after an escalation) names it."""
-    found = conn.execute(
-        "SELECT r.id, r.context, a.key FROM runs r, json_each(r.context, '$.trigger.actions') a"
-        " WHERE r.status = 'active' AND json_extract(a.value, '$.id') = ?",
-        (action_id,),
-    ).fetchall()
-    for run_id, context, item in found:
+    for run_id, context, item in asked_about(conn, action_id):
         state = RunState.loads(context)
         state.trigger["actions"][item]["due"] = due
         conn.execute("UPDATE runs SET context = ? WHERE id = ?", (state.dumps(), run_id))

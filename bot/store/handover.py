@@ -60,13 +60,8 @@ def taken(conn: sqlite3.Connection, record: dict[str, Any]) -> tuple[int, Actor,
     new = Actor.from_dict(handed["to"])
     if action is None or action.status != "open" or action.owner_id != new.id:
         return None
-    asking = conn.execute(
-        "SELECT DISTINCT r.id FROM runs r, json_each(r.context, '$.trigger.actions') a WHERE r.status = 'active'"
-        " AND json_extract(r.context, '$.trigger.handover') IS NULL AND json_extract(a.value, '$.id') = ?"
-        " ORDER BY r.id",
-        (action.id,),
-    ).fetchall()
-    return action.id, Actor.from_dict(handed["from"]), new, [run_id for (run_id,) in asking]
+    asking = dict.fromkeys(run_id for run_id, _, _ in actions.asked_about(conn, action.id, handovers=False))
+    return action.id, Actor.from_dict(handed["from"]), new, list(asking)
 
 
 def _tell(conn: sqlite3.Connection, run: RunRow, person: Actor, text: str, stamp: str) -> None:
