@@ -16,33 +16,27 @@ _ts = itertools.count(1)
 
 def edited(original: dict[str, Any], text: str, **extra: Any) -> dict[str, Any]:
     """Slack's message_changed event for ``original`` (a message event) now reading ``text``."""
-    at = f"1800000900.{next(_ts):06d}"
-    inner = {k: original[k] for k in ("type", "user", "text", "ts", "thread_ts") if k in original}
-    return {
-        "type": "message",
-        "subtype": "message_changed",
-        "hidden": True,
-        "channel": original["channel"],
-        "channel_type": original["channel_type"],
-        "ts": at,
-        "event_ts": at,
-        "message": {**inner, "text": text, "edited": {"user": original["user"], "ts": at}, **extra},
-        "previous_message": inner,
-    }
+    event = _change(original, "message_changed")
+    at, inner = event["ts"], event["previous_message"]
+    return {**event, "message": {**inner, "text": text, "edited": {"user": original["user"], "ts": at}, **extra}}
 
 
 def deleted(original: dict[str, Any]) -> dict[str, Any]:
+    return {**_change(original, "message_deleted"), "deleted_ts": original["ts"]}
+
+
+def _change(original: dict[str, Any], subtype: str) -> dict[str, Any]:
+    """What Slack's message_changed and message_deleted events share: the message as it was."""
     at = f"1800000900.{next(_ts):06d}"
     inner = {k: original[k] for k in ("type", "user", "text", "ts", "thread_ts") if k in original}
     return {
         "type": "message",
-        "subtype": "message_deleted",
+        "subtype": subtype,
         "hidden": True,
         "channel": original["channel"],
         "channel_type": original["channel_type"],
         "ts": at,
         "event_ts": at,
-        "deleted_ts": original["ts"],
         "previous_message": inner,
     }
 

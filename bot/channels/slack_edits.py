@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from bot import texts
 from bot.channels import slack_blocks as blocks
-from bot.channels.slack_messages import typed
+from bot.channels.slack_messages import message_id, typed
 from bot.channels.slack_send import Poster, is_dm
 from bot.store import group, runs, transaction
 from bot.texts._common import _one_line
@@ -41,8 +41,8 @@ class Changed:
 
     @property
     def message_id(self) -> str:
-        """The message's platform id, as its turn stored it (see slack_messages.Said)."""
-        return f"msg:{self.channel}:{self.ts}"
+        """The message's platform id, as its turn stored it."""
+        return message_id(self.channel, self.ts)
 
     @property
     def delivery_id(self) -> str:

@@ -38,7 +38,12 @@ class Said:
     @property
     def platform_id(self) -> str:
         """One id per message, shared by its retries and by its app_mention twin."""
-        return f"msg:{self.channel}:{self.ts}"
+        return message_id(self.channel, self.ts)
+
+
+def message_id(channel: str, ts: str) -> str:
+    """The platform id a typed message's turn stores (and an edit of it looks up)."""
+    return f"msg:{channel}:{ts}"
 
 
 def said(event: Mapping[str, Any], bot_user_id: str | None) -> Said | None:
