@@ -15,7 +15,7 @@ import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from bot.analytics.export import FORMULA_START
+from bot.analytics.export import csv_cell
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -102,8 +102,8 @@ class CsvGuard:
 
     def _end_cell(self, out: list[str]) -> None:
         value = "".join(self.cell)
-        if value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
-            value = "'" + value
+        if not _NUMBER.fullmatch(value):  # '-3' is a number here, as export's typed values are
+            value = str(csv_cell(value))
         if self.quoted or any(c in value for c in ',"\r\n'):
             value = '"' + value.replace('"', '""') + '"'
         out.append(value)
