@@ -186,11 +186,11 @@ def _changed(
 
 def asked_about(conn: sqlite3.Connection, action_id: int, handovers: bool = True) -> list[tuple[int, str, int]]:
     """The runs under way that carry action ``action_id`` in their ``trigger.actions`` (a review
-    asking its owner; a pending handover, unless ``handovers`` is False): each run's id, stored
-    context and the action's index there."""
+    asking its owner; a pending handover, unless ``handovers`` is False), stalled ones too (a late
+    answer still resumes them): each run's id, stored context and the action's index there."""
     sql = (
         "SELECT r.id, r.context, a.key FROM runs r, json_each(r.context, '$.trigger.actions') a"
-        " WHERE r.status = 'active' AND json_extract(a.value, '$.id') = ?"
+        " WHERE r.status IN ('active', 'stalled') AND json_extract(a.value, '$.id') = ?"
     )
     if not handovers:
         sql += " AND json_extract(r.context, '$.trigger.handover') IS NULL"

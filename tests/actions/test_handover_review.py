@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
+from bot.store import jobs
 from tests.actions.support import ALICE, BOB, CAROL, DM, ROOM, ROOT, Clock, decide, dispatcher, rows, say
 
 ACTIONS = "SELECT owner_id, status, done_confirmed_by FROM actions ORDER BY id"
@@ -84,3 +86,32 @@ def test_a_yes_in_the_new_owners_place_hands_nothing_over(bot: Dispatcher) -> No
     told = "SELECT actor_id, text FROM messages WHERE direction = 'out' AND id > ? ORDER BY id"
     only = "Only carol can take over 'Draft the plan': nothing was handed over. To ask again: give A1 @carol"
     assert rows(bot, told, seen) == [("console:bob", only), ("console:carol", only)]
+
+
+def test_a_stalled_review_asks_the_new_owner_too(bot: Dispatcher, clock: Clock) -> None:
+    """A review whose flow does not hand a silent owner's question to the facilitator stalls
+    waiting on bob. Before, the handover left it waiting on bob, who no longer owns the action;
+    now carol is asked, and her answer resumes the review."""
+    review_flow = bot.catalog.folder / "decision_review.yaml"
+    review_flow.write_text(
+        review_flow.read_text().replace("escalate_after: 3d, ", "").replace(", escalate: reassign", "")
+    )
+    bot.catalog = type(bot.catalog)(bot.catalog.folder, bot.db)
+    decision, _ = decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    review = bot.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
+    clock.now += timedelta(days=15)
+    for kind in ("remind", "expire"):
+        for job in jobs.pending_jobs(bot.db.conn, kind):
+            bot.run_job(job)
+    assert rows(bot, "SELECT status, waiting_on FROM runs WHERE id = ?", review.run_id) == [
+        ("stalled", " console:bob ")
+    ]
+    say(bot, BOB, "give A1 @carol")
+    seen = int(rows(bot, "SELECT max(id) FROM messages")[0][0])
+    bot.handle(Message(DM, CAROL, "yes"))
+    assert asked(bot, review.run_id, seen) == [
+        ("console:carol", "Review of 'Weekly sync': was your action 'Draft the plan' (due 2026-12-03) done?")
+    ]
+    carols = bot.handle(Message(ROOM, CAROL, "yes"))
+    assert carols is not None and (carols.run_id, carols.outcome.inbound_kind) == (review.run_id, "answer")
+    assert rows(bot, "SELECT status FROM runs WHERE id = ?", review.run_id) == [("active",)]
