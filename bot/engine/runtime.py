@@ -204,13 +204,13 @@ class Turn(Corrections, GoingBack):
             self._accept(prompt, step, q, None, actor, "", kind="skip")
         elif step.on_fail == "cancel":
             self._cancel(actor, texts.cancelled_after_failures(step.id))
-        elif prompt.to["id"] != self.ctx.facilitator.id:
+        elif step.on_fail != "help" and prompt.to["id"] != self.ctx.facilitator.id:
             fac = self.ctx.facilitator
             self.say(texts.escalation_notice(actor.name, fac.name), to=actor, private=True)
             prompt.to, prompt.escalated, prompt.asked = fac.to_dict(), True, False
             self.ask_waiting()
-        else:
-            self._help(prompt, actor)  # three misses by the facilitator: the whole question, with help
+        else:  # three misses by the facilitator, or on_fail: help: the whole question, with help
+            self._help(prompt, actor)
 
     # --- leaving a step ----------------------------------------------------------------------
 

@@ -82,7 +82,7 @@ def skip_on_fail_not_optional() -> str:
 
 
 def skip_on_fail_not_optional_fix() -> str:
-    return "add 'optional: true', or use on_fail escalate or cancel"
+    return "add 'optional: true', or use on_fail escalate, cancel or help"
 
 
 def condition_never_true(when: str, step: str, value: object, kind: str, takes: list[str]) -> str:

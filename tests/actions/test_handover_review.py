@@ -70,10 +70,34 @@ def test_a_question_bob_answered_before_the_handover_stays_answered(bot: Dispatc
     assert rows(bot, ACTIONS) == [("console:carol", "open", None)]
 
 
+def test_three_unclear_answers_ask_the_new_owner_again_with_help(bot: Dispatcher) -> None:
+    """Only carol can take the action over, so her question stays hers (``on_fail: help``): after
+    three unclear answers she gets it whole, with help. Before, it went to bob, who asked, and
+    whose yes could only void the handover."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    say(bot, BOB, "give A1 @carol")
+    seen = int(rows(bot, "SELECT max(id) FROM messages")[0][0])
+    for text in ("hmm", "not sure", "what is this"):
+        bot.handle(Message(DM, CAROL, text))
+    told = "SELECT actor_id, text FROM messages WHERE direction = 'out' AND id > ? ORDER BY id"
+    said = rows(bot, told, seen)
+    assert [who for who, _ in said] == ["console:carol"] * 3  # nothing to bob
+    assert said[2][1].startswith("bob asks you to take over action 'Draft the plan' (due 2026-12-03)")
+    assert "yes or no" in said[2][1].lower()
+    assert "waiting for carol" in say(bot, BOB, "status 2")
+    taken = bot.handle(Message(DM, CAROL, "yes"))
+    assert taken is not None and (taken.run_id, taken.outcome.inbound_kind) == (2, "answer")
+    assert rows(bot, "SELECT owner_id FROM actions") == [("console:carol",)]
+
+
 def test_a_yes_in_the_new_owners_place_hands_nothing_over(bot: Dispatcher) -> None:
-    """Carol answers her question unclearly three times: as any owner's, it goes to the run's
-    facilitator, here bob, who asked. Before, his yes in her place handed his action to her,
-    stamped as accepted by her; owners confirm what they own, so now it hands nothing over."""
+    """A handover flow written to escalate (``on_fail: escalate``): carol answers her question
+    unclearly three times and, as any owner's, it goes to the run's facilitator, here bob, who
+    asked. Before, his yes in her place handed his action to her, stamped as accepted by her;
+    owners confirm what they own, so now it hands nothing over."""
+    flow = bot.catalog.folder / "action_handover.yaml"
+    flow.write_text(flow.read_text().replace("on_fail: help", "on_fail: escalate"))
+    bot.catalog = type(bot.catalog)(bot.catalog.folder, bot.db)
     decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
     say(bot, BOB, "give A1 @carol")
     for text in ("hmm", "not sure", "what is this"):
