@@ -106,6 +106,25 @@ async def test_slack_give_refuses_the_bot_by_slash_command_and_a_second_handover
     assert slack.rows("SELECT count(*) FROM runs WHERE flow_id = 'action_handover'") == [(1,)]
 
 
+async def test_slack_give_to_the_bot_in_a_direct_message_or_a_top_level_mention_names_the_bot(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Before, the bot's mention was taken out of the text as the way it is addressed, leaving
+    'give A1': the usage hint, as if no one had been named."""
+    before = await decided(slack)
+    await slack.event(message("UB", f"give A1 <@{BOT_USER}>", channel="DUB"))
+    await slack.event(message("UB", f"<@{BOT_USER}> give A1 <@{BOT_USER}>", channel="DUB"))
+    await slack.event(message("UB", f"give A1 <@{BOT_USER}>", type="app_mention"))
+    refusal = f"@{BOT_USER} names me, the bot: only a person can own an action. Name one person: give A12 @carol."
+    said = await wait_for(
+        lambda: len(found := [p for p in fake.posted()[before:] if p["channel"] == "DUB"]) >= 2 and found
+    )
+    assert [p["text"] for p in said] == [refusal, refusal]
+    told = await wait_for(lambda: fake.of("chat.postEphemeral"))
+    assert told[0].args["text"] == refusal
+    assert slack.rows("SELECT count(*) FROM runs WHERE flow_id = 'action_handover'") == [(0,)]
+
+
 async def test_teams_give_in_a_personal_chat_and_the_new_owner_accepts_in_hers(tmp_path: Path) -> None:
     async with TeamsHarness(tmp_path) as h:
         alice = Actor(f"teams:{TEAMS_ALICE['id']}", TEAMS_ALICE["name"])

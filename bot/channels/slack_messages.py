@@ -120,10 +120,16 @@ def mention_ids(text: str) -> list[str]:
 
 
 def without_mention(text: str, user_id: str | None, count: int = 0) -> str:
-    """The text with the bot's own mention taken out (the first ``count`` of them; 0: all)."""
+    """The text with the bot's own mention taken out (the first ``count`` of them; 0: all). In a
+    ``give`` the bot named after the leading mention that addresses it stays: it is named as the
+    new owner (``give A1 @decisionbot``), and refused as one."""
     if not user_id:
         return text.strip()
-    return re.sub(rf"<@{re.escape(user_id)}(?:\|[^>]*)?>", " ", text, count=count).strip()
+    mention = rf"<@{re.escape(user_id)}(?:\|[^>]*)?>"
+    addressed = re.sub(rf"^\s*{mention}", " ", text).strip()
+    if addressed.lower().split(maxsplit=1)[:1] == ["give"]:
+        return addressed
+    return re.sub(mention, " ", text, count=count).strip()
 
 
 def not_people(text: str, found: Mapping[str, Actor], bot_user_id: str | None) -> dict[str, str]:
