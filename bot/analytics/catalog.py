@@ -63,10 +63,13 @@ TABLES: dict[str, tuple[str, T]] = {
         "confirmed_at": "When confirmed_by said yes (UTC).",
         "done_confirmed_by": "Who said the action was done in the owner's place: the decision's facilitator (`done A12` in chat), or at its review the facilitator the owner's question was handed to; empty when the owner said so (or it is not done).",
     }),
-    "action_changes": ("One row per change to an action after its decision: its due date moved (`due A12 DATE`), the action dropped (`drop A12 [why]`) or handed to someone else (`give A12 @person [why]`, written when they say yes), said in chat by its owner or the decision's facilitator. The first due date of an action is the `old` of its first `due` change; its first owner, the `old` of its first `owner` change.", {
+    "action_changes": ("One row per change to an action after its decision: its due date moved (`due A12 DATE`), the action dropped (`drop A12 [why]`) or handed to someone else (`give A12 @person [why]`, written when they say yes), said in chat by its owner or the decision's facilitator. The first due date of an action is the `old` of its first `due` change; its first owner, the `old` of its first `owner` change, and when they accepted it, its `old_accepted_at` (the action's `accepted_at` is the owner in force's).", {
         "id": "Change id.", "action_id": "Action.", "field": "due, status or owner.", "old": "The value before (a local date, open, or the owner's id).",
         "new": "The value after (a local date, dropped, or the new owner's id).", "reason": "What they said after `drop A12` or `give A12 @person`; empty when nothing.",
         "actor_id": "Who changed it (an owner change: who asked; `at` is when the new owner said yes).", "actor_name": "Their name.", "at": "When (UTC).",
+        "old_accepted_at": "An owner change: when the old owner had accepted the action (their own yes: the action's `accepted_at` before the new owner's replaced it); empty when someone said yes in their place, or for other changes.",
+        "old_confirmed_by": "An owner change: who had said yes in the old owner's place (the action's `confirmed_by` before), if anyone.",
+        "old_confirmed_at": "An owner change: when old_confirmed_by said yes (UTC).",
     }),
     "reviews": ("One row per review of a decision.", {
         "id": "Review id.", "decision_id": "Decision.", "due_at": "Review date (local date).", "run_id": "The review run: set when the scheduler starts it (held_at stays empty until it completes); for a review run started by hand, when held.",
