@@ -30,6 +30,8 @@ def render_run(detail: dict[str, Any]) -> str:
     for m in detail["messages"]:
         who = m["actor_name"] or m["actor_id"] or "everyone"
         arrow = f"{who} >" if m["direction"] == "in" else f"bot -> {who}:"
+        if m["kind"] in ("edited", "deleted"):  # a change to a message above, kept as first sent
+            arrow = f"{who} {texts.run_show_changed(m['kind'] == 'deleted')} >"
         text = m["text"].replace("\n", "\n      ")
         lines.append(f"  {m['created_at'][11:19]} {arrow} {text}")
         if m.get("failed_at"):  # given up by the outbox: never delivered

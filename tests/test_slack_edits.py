@@ -1,13 +1,17 @@
 """An answer edited or deleted in Slack (``message_changed``, ``message_deleted``, which the
 manifest's message subscriptions deliver): the run keeps what was first sent, and its writer is
-told so, privately, once, with how to change an answer; the ledger is untouched. Signed requests
-to the real server, the fake Web API."""
+told so, privately, once, with how to change an answer; the transcript keeps the change as a row of
+its own (kind ``edited`` or ``deleted``), which no measure counts as a message or an answer.
+Signed requests to the real server, the fake Web API."""
 
 from __future__ import annotations
 
 import itertools
 from typing import Any
 
+from bot.analytics.sql import MEASURES, as_view
+from bot.render import render_run
+from bot.store.transcript import run_detail
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
@@ -67,7 +71,10 @@ async def test_an_edited_answer_is_kept_as_first_sent_and_its_writer_told_once(s
         )
     ]
     assert slack.rows("SELECT step, raw, revision FROM answers") == [("decision", "We ship in March", 1)]
-    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in'") == [(1,)]
+    assert slack.rows("SELECT kind, text FROM messages WHERE direction = 'in'") == [
+        ("answer", "We ship in March"),
+        ("edited", "We ship in May"),
+    ]  # the answer as first sent, and the edit after it (once)
     # the run goes on from the answer it kept
     assert slack.rows("SELECT state FROM runs") == [("actions",)]
 
@@ -117,3 +124,48 @@ async def test_a_deleted_direct_answer_is_not_taken_back_and_its_writer_told(sla
     assert slack.rows("SELECT step, actor_id, raw FROM answers WHERE step = 'owner_accepts'") == [
         ("owner_accepts", "slack:UB", "yes")
     ]
+
+
+CHANGES = (
+    "SELECT c.run_id, c.actor_id, c.step, c.kind, c.text, c.platform_id = m.platform_id, m.kind FROM messages c"
+    " JOIN messages m ON m.id = json_extract(c.payload, '$.original') WHERE c.kind IN ('edited', 'deleted') ORDER BY c.id"
+)
+
+
+async def test_edits_and_deletions_are_kept_in_the_transcript_once_and_counted_as_no_message(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Before, the transcript had no trace of them: analysts could not see people correct themselves."""
+    thread = await thread_of_a_run(slack)
+    answer = message("UA", "We ship in <https://example.com|March>", thread_ts=thread)
+    await slack.event(answer)
+    edit = edited(answer, "We ship in <https://example.com|May>")
+    await slack.event(edit, event_id="Ev0EDIT1")
+    await slack.event(edit, event_id="Ev0EDIT1")  # Slack's retry of the same event
+    await slack.event(deleted(answer))
+    kept = await wait_for(lambda: slack.rows(CHANGES)[1:] and slack.rows(CHANGES))
+    assert kept == [
+        (1, "slack:UA", "decision", "edited", "We ship in May (https://example.com)", 1, "answer"),  # as typed
+        (1, "slack:UA", "decision", "deleted", "", 1, "answer"),
+    ]
+    assert slack.rows("SELECT step, raw FROM answers") == [
+        ("decision", "We ship in March (https://example.com)")
+    ]  # the run's answer
+    assert slack.rows("SELECT state FROM runs") == [("actions",)]
+    # participation counts messages sent: the answer, not its edit or its deletion
+    assert slack.rows("SELECT inbound, answers FROM analytics_people WHERE person = 'slack:UA'") == [(1, 1)]
+    defined = f"SELECT inbound_messages FROM ({as_view(MEASURES['participation'])}) WHERE person = 'slack:UA'"
+    assert slack.rows(defined) == [(1,)] == slack.rows("SELECT inbound_messages FROM participation")
+    shown = render_run(run_detail(slack.services.db.conn, 1) or {})
+    assert "Alice (edited their message to) > We ship in May" in shown and "Alice (deleted their message) >" in shown
+
+
+async def test_an_edit_of_a_message_the_ledger_does_not_have_is_not_kept(slack: Harness, fake: FakeSlack) -> None:
+    outside = message("UA", "lunch?", channel="C1")  # the channel, outside any run's thread
+    await slack.event(outside)
+    await slack.event(edited(outside, "lunch at noon?"))
+    await slack.event(deleted(outside))
+    thread = await thread_of_a_run(slack)  # a later turn: the changes are handled by then
+    await slack.event(message("UA", "We ship", thread_ts=thread))
+    await wait_for(lambda: slack.rows("SELECT 1 FROM answers"))
+    assert slack.rows("SELECT count(*) FROM messages WHERE kind IN ('edited', 'deleted')") == [(0,)]

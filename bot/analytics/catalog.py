@@ -32,9 +32,9 @@ TABLES: dict[str, tuple[str, T]] = {
         "id": "Message id.", "run_id": "Run.", "direction": "in or out.", "channel": "Channel.", "conversation": "Conversation key.",
         "actor_id": "in: the sender; out: the addressee (NULL: everyone).", "actor_name": "Their display name.",
         "platform_id": "The platform's message id.", "step": "Step it belongs to.",
-        "kind": "in: answer, command, invalid, refused, closed, start; out: prompt, info, error, summary, notice (a reply given up, told to the run's facilitator).", "text": "Text.",
+        "kind": "in: answer, command, invalid, refused, closed, start, and edited or deleted (a Slack message edited or deleted by its writer, a row after it with its run, step and platform_id: `text` as edited, '' when deleted; the run keeps the message as first sent, and no measure counts these rows as messages or answers); out: prompt, info, error, summary, notice (a reply given up, told to the run's facilitator).", "text": "Text.",
         "expects": "out: the answer expected (JSON).", "private": "1 when sent to the addressee alone.",
-        "payload": "in: the raw platform payload (JSON); out: files riding on it (a review's .ics), what a notice is about (`notice.about`).", "created_at": "When written (UTC).",
+        "payload": "in: the raw platform payload (JSON); edited, deleted: `{\"original\": the messages.id of the message changed}`; out: files riding on it (a review's .ics), what a notice is about (`notice.about`).", "created_at": "When written (UTC).",
         "delivered_at": "out: when delivered (NULL while in the outbox).", "attempts": "Delivery attempts.", "last_error": "Last delivery error.",
         "failed_at": "out: when the outbox gave it up (refused for good, or for now for a day).",
         "parts_sent": "out: of a reply too long for its platform, sent in parts: the parts delivered so far.",
@@ -63,10 +63,13 @@ TABLES: dict[str, tuple[str, T]] = {
         "confirmed_at": "When confirmed_by said yes (UTC).",
         "done_confirmed_by": "Who said the action was done in the owner's place: the decision's facilitator (`done A12` in chat), or at its review the facilitator the owner's question was handed to; empty when the owner said so (or it is not done).",
     }),
-    "action_changes": ("One row per change to an action after its decision: its due date moved (`due A12 DATE`), the action dropped (`drop A12 [why]`) or handed to someone else (`give A12 @person [why]`, written when they say yes), said in chat by its owner or the decision's facilitator. The first due date of an action is the `old` of its first `due` change; its first owner, the `old` of its first `owner` change.", {
+    "action_changes": ("One row per change to an action after its decision: its due date moved (`due A12 DATE`), the action dropped (`drop A12 [why]`) or handed to someone else (`give A12 @person [why]`, written when they say yes), said in chat by its owner or the decision's facilitator. The first due date of an action is the `old` of its first `due` change; its first owner, the `old` of its first `owner` change, and when they accepted it, its `old_accepted_at` (the action's `accepted_at` is the owner in force's).", {
         "id": "Change id.", "action_id": "Action.", "field": "due, status or owner.", "old": "The value before (a local date, open, or the owner's id).",
         "new": "The value after (a local date, dropped, or the new owner's id).", "reason": "What they said after `drop A12` or `give A12 @person`; empty when nothing.",
         "actor_id": "Who changed it (an owner change: who asked; `at` is when the new owner said yes).", "actor_name": "Their name.", "at": "When (UTC).",
+        "old_accepted_at": "An owner change: when the old owner had accepted the action (their own yes: the action's `accepted_at` before the new owner's replaced it); empty when someone said yes in their place, or for other changes.",
+        "old_confirmed_by": "An owner change: who had said yes in the old owner's place (the action's `confirmed_by` before), if anyone.",
+        "old_confirmed_at": "An owner change: when old_confirmed_by said yes (UTC).",
     }),
     "reviews": ("One row per review of a decision.", {
         "id": "Review id.", "decision_id": "Decision.", "due_at": "Review date (local date).", "run_id": "The review run: set when the scheduler starts it (held_at stays empty until it completes); for a review run started by hand, when held.",

@@ -11,7 +11,8 @@ import csv
 import io
 import json
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,14 @@ SECTIONS: tuple[Section, ...] = (
 def build(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
     """Every measure of the runs in scope, as plain data (what ``--format json`` prints).
 
-    The runs' pass and the other measures run at once, on two read-only connections (SQLite
-    works outside Python's lock, so a second core helps)."""
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        others = pool.submit(_others, path, params) if path else None
+    Every query runs in one read transaction on ``conn``, so the figures agree with one another
+    (the runs, their actions, the totals) while a server writes to the ledger: each part read in
+    its own transaction (as they were, the runs' pass on a second connection at the same time) saw
+    the writes committed between them."""
+    with snapshot(conn):
         facts = measures.runs(conn, params)
-        rest = others.result() if others else _others_on(conn, params)
+        rest = _others_on(conn, params)
+        dropoff = _in_flow_order(conn, facts.dropoff)
     actions, reviews = rest["follow_through"], rest["review_adherence"]
     totals = dict(facts.totals)
     totals["decisions"] = sum(r["decided"] for r in facts.latency if r["dimension"] == "all")
@@ -79,11 +81,26 @@ def build(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
         "follow_through_by_owner": actions["by_owner"],
         "follow_through_by_flow": actions["by_flow"],
         "review_adherence": reviews,
-        "dropoff": _in_flow_order(conn, facts.dropoff),
+        "dropoff": dropoff,
         "revisions": rest["revisions"],
         "participation": rest["participation"],
         "trigger_quality": rest["trigger_quality"],
     }
+
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction on ``conn`` (autocommit, read-only) for what runs inside: one snapshot of
+    the ledger (WAL: a writer's commits after its first read are not seen). Inside a transaction
+    already open, that one."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -112,14 +129,6 @@ def _connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA mmap_size = 1073741824")
     conn.execute("PRAGMA cache_size = -65536")
     return conn
-
-
-def _others(path: str, params: Params) -> dict[str, Any]:
-    conn = _connect(path)
-    try:
-        return _others_on(conn, params)
-    finally:
-        conn.close()
 
 
 def _others_on(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:

@@ -109,6 +109,14 @@ def m009_trigger_quality_without_handovers(db: Database) -> None:
     create_views(db, {"trigger_quality": VIEWS["trigger_quality"]})
 
 
+@migrations()
+def m010_edits_are_no_messages_sent(db: Database) -> None:
+    """An edit or deletion of a message is kept in the transcript as a row of its own (kind
+    ``edited`` or ``deleted``, bot/channels/slack_edits.py); ``participation`` counts messages
+    sent, so the trigger that counts them leaves those rows out."""
+    summary.recreate_trigger(db, "analytics_messages_in")
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import re
 
+#: The kinds of inbound rows that keep a change to a message someone sent (an edit, a deletion:
+#: bot/channels/slack_edits.py), not a message sent: no measure counts them as messages.
+NOT_SENT = "('edited', 'deleted')"
+
 #: A timestamp's ISO week as ``2026-W48``: the year and week of the Thursday of its week.
 #: (SQLite < 3.46 has no ``%V``.)
 _THURSDAY = "date({t}, '-' || ((CAST(strftime('%w', {t}) AS INTEGER) + 6) % 7) || ' days', '+3 days')"
@@ -167,7 +171,7 @@ GROUP BY s.flow_id, a.step, coalesce(a.field, '') ORDER BY s.flow_id, a.step, fi
 PARTICIPATION = f"""WITH {SCOPE},
 inbound AS (SELECT m.actor_id AS person, count(*) AS n, max(m.actor_name) AS name
             FROM messages m JOIN scope s ON s.run_id = m.run_id
-            WHERE m.direction = 'in' AND m.actor_id IS NOT NULL GROUP BY m.actor_id),
+            WHERE m.direction = 'in' AND m.kind NOT IN {NOT_SENT} AND m.actor_id IS NOT NULL GROUP BY m.actor_id),
 given AS (SELECT a.actor_id AS person, count(*) AS n FROM answers a JOIN scope s ON s.run_id = a.run_id
           GROUP BY a.actor_id),
 asked AS (SELECT m.actor_id AS person, m.run_id, m.step, max(m.actor_name) AS name

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from bot.analytics.sql import NOT_SENT
+
 TABLES = [
     """CREATE TABLE analytics_runs (
         run_id INTEGER PRIMARY KEY,  -- runs.id
@@ -193,7 +195,8 @@ TRIGGERS = [
         WHERE person = new.actor_id AND run_id = new.run_id AND step = new.step AND answered = 0;
     END""",
     f"""CREATE TRIGGER analytics_messages_in AFTER INSERT ON messages
-    WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND new.direction = 'in' BEGIN
+    WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND new.direction = 'in'
+        AND new.kind NOT IN {NOT_SENT} BEGIN
         {_PEOPLE_ADD.format(col="inbound", person="new.actor_id", name="new.actor_name", value="1", run="new.run_id")}
     END""",
     f"""CREATE TRIGGER analytics_messages_prompt AFTER INSERT ON messages
@@ -246,7 +249,7 @@ BACKFILL = [
         WHERE a.run_id = m.run_id AND a.step = m.step AND a.actor_id = m.actor_id)
     FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
     WHERE m.direction = 'out' AND m.kind = 'prompt' AND m.actor_id IS NOT NULL""",
-    """INSERT INTO analytics_people (person, day, flow_id, name, prompt_name, inbound, answers, addressed, answered,
+    f"""INSERT INTO analytics_people (person, day, flow_id, name, prompt_name, inbound, answers, addressed, answered,
         facilitated)
     SELECT person, day, flow_id, max(CASE WHEN inbound THEN name END), max(CASE WHEN NOT inbound THEN name END),
            sum(inbound), sum(answers), sum(addressed), sum(answered), sum(facilitated)
@@ -254,7 +257,7 @@ BACKFILL = [
         SELECT m.actor_id AS person, f.day, f.flow_id, m.actor_name AS name, m.direction = 'in' AS inbound,
                0 AS answers, 0 AS addressed, 0 AS answered, 0 AS facilitated
         FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
-        WHERE m.actor_id IS NOT NULL AND (m.direction = 'in' OR m.kind = 'prompt')
+        WHERE m.actor_id IS NOT NULL AND (m.direction = 'in' AND m.kind NOT IN {NOT_SENT} OR m.kind = 'prompt')
         UNION ALL SELECT a.actor_id, f.day, f.flow_id, NULL, 0, 1, 0, 0, 0
         FROM answers a JOIN analytics_runs f ON f.run_id = a.run_id
         UNION ALL SELECT p.person, f.day, f.flow_id, NULL, 0, 0, 1, p.answered, 0
@@ -333,3 +336,10 @@ def keep_names(db: Database) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
         db.execute(trigger)
     db.execute(NAMES)
+
+
+def recreate_trigger(db: Database, name: str) -> None:
+    """Trigger ``name`` as :data:`TRIGGERS` has it now, in place of the one a ledger has."""
+    (trigger,) = (t for t in TRIGGERS if t.split()[2] == name)
+    db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute(trigger)

@@ -1,9 +1,11 @@
 """Edits and deletions of messages a run has (Slack's ``message_changed`` and
 ``message_deleted``, delivered under the subscriptions that bring the messages themselves).
 
-A run keeps what was first sent: an edited answer changes nothing in the ledger, and a deleted one
-is not taken back. So that nobody believes otherwise (Slack shows the edited text; the record
-keeps the first), the writer is told, privately, once per edit, and how to change an answer.
+A run keeps what was first sent: an edited answer changes no answer, and a deleted one is not
+taken back. So that nobody believes otherwise (Slack shows the edited text; the record keeps the
+first), the writer is told, privately, once per edit, and how to change an answer. The transcript
+keeps the change, so analysts see people correct themselves: a row of its own (kind ``edited`` with
+the new text, or ``deleted``) after the message it changes, which stays as first sent.
 Changes of other messages (outside run threads, the bot's own, a link preview arriving or a
 thread's reply count, which leave the text as it was) are not the bot's business.
 """
@@ -22,6 +24,7 @@ from bot.channels import slack_blocks as blocks
 from bot.channels.slack_messages import message_id, typed
 from bot.channels.slack_send import Poster, is_dm
 from bot.store import group, runs, transaction
+from bot.store import slack as slack_store
 from bot.texts._common import _one_line
 
 #: How much of the first text the note quotes.
@@ -38,6 +41,7 @@ class Changed:
     ts: str  # the message's
     thread_ts: str | None
     change_ts: str  # the edit's or the deletion's own
+    text: str  # as edited, as typed (Slack's markup read); '' when deleted
 
     @property
     def message_id(self) -> str:
@@ -65,7 +69,8 @@ def changed(event: Mapping[str, Any], bot_user: str | None) -> Changed | None:
         return None
     thread = after.get("thread_ts") or before.get("thread_ts")
     thread = thread if isinstance(thread, str) and thread != ts else None
-    return Changed(deleted, str(channel), str(user), str(ts), thread, str(change_ts))
+    text = "" if deleted else typed(str(after.get("text") or ""))
+    return Changed(deleted, str(channel), str(user), str(ts), thread, str(change_ts), text)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -73,24 +78,30 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 async def tell(db: Database, poster: Poster, now: Callable[[], datetime], change: Changed) -> None:
-    """Tell the writer that the run keeps their message as first sent (once: Slack's retry of
-    the event is dropped by its id). Nothing to tell of a message no run has."""
+    """Keep the change in the transcript, and tell the writer that the run keeps their message as
+    first sent (once: Slack's retry of the event is dropped by its id). Nothing to keep of a
+    message the ledger does not have; nothing to tell of one no run took or asked again."""
     row = db.conn.execute(
-        "SELECT kind, text FROM messages WHERE direction = 'in' AND channel = 'slack' AND platform_id = ?"
-        " AND run_id IS NOT NULL ORDER BY id LIMIT 1",
+        "SELECT id, kind, text, run_id FROM messages WHERE direction = 'in' AND channel = 'slack' AND platform_id = ?"
+        " ORDER BY id LIMIT 1",
         (change.message_id,),
     ).fetchone()
-    kinds = ("answer",) if change.deleted else ("answer", "invalid")  # an answer taken, or asked again
-    if row is None or row[0] not in kinds:
+    if row is None:
         return
+    original, kind, first_text, run_id = row
     await group.writable(db.conn)  # the lock is waited for here, not on the loop
     with transaction(db) as conn:
         if runs.seen_delivery(conn, "slack", change.delivery_id, now()):
             return
-    first = _one_line(row[1], QUOTED)
-    note = (
-        texts.slack_delete_not_read(first) if change.deleted else texts.slack_edit_not_read(first, row[0] == "answer")
-    )
+        slack_store.record_change(conn, original, change.deleted, change.text, now())
+    kinds = ("answer",) if change.deleted else ("answer", "invalid")  # an answer taken, or asked again
+    if run_id is not None and kind in kinds:
+        _note(poster, change, kind, first_text)
+
+
+def _note(poster: Poster, change: Changed, kind: str, first_text: str) -> None:
+    first = _one_line(first_text, QUOTED)
+    note = texts.slack_delete_not_read(first) if change.deleted else texts.slack_edit_not_read(first, kind == "answer")
     if is_dm(change.channel):
         poster.say_later(change.channel, blocks.escape(note))
     else:

@@ -154,16 +154,19 @@ def give_asked(
 def hand_over(conn: sqlite3.Connection, action: ActionRow, new: Actor, asker: Actor, why: str, now: datetime) -> bool:
     """``new`` said yes to taking ``action`` over, as ``asker`` asked: the action's owner (accepted
     by them now, as an owner's yes to a new action is) and the change in ``action_changes`` (old
-    and new owner ids, why, who asked, when it changed hands). False, changing nothing, when the
-    action is no longer open or no longer its old owner's."""
+    and new owner ids, why, who asked, when it changed hands, and the old owner's acceptance it
+    replaces). False, changing nothing, when the action is no longer open or no longer its old owner's."""
     stamp = iso(now)
+    kept = conn.execute(
+        "SELECT accepted_at, confirmed_by, confirmed_at FROM actions WHERE id = ?", (action.id,)
+    ).fetchone()
     changed = conn.execute(
         "UPDATE actions SET owner_id = ?, owner_name = ?, accepted_at = ?, confirmed_by = NULL, confirmed_at = NULL"
         " WHERE id = ? AND status = 'open' AND owner_id IS ?",
         (new.id, new.name, stamp, action.id, action.owner_id),
     ).rowcount
     if changed:
-        _changed(conn, action, "owner", action.owner_id, new.id, asker, why, stamp)
+        _changed(conn, action, "owner", action.owner_id, new.id, asker, why, stamp, old_acceptance=tuple(kept))
     return bool(changed)
 
 
@@ -176,11 +179,14 @@ def _changed(
     actor: Actor,
     why: str,
     stamp: str,
+    old_acceptance: tuple[str | None, ...] = (None, None, None),
 ) -> None:
+    """One row of ``action_changes``; an owner change also keeps the old owner's acceptance
+    (``accepted_at``, ``confirmed_by``, ``confirmed_at``), which the new owner's replaces."""
     conn.execute(
-        "INSERT INTO action_changes (action_id, field, old, new, reason, actor_id, actor_name, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (action.id, what, old, new, why or None, actor.id, actor.name, stamp),
+        "INSERT INTO action_changes (action_id, field, old, new, reason, actor_id, actor_name, at, old_accepted_at,"
+        " old_confirmed_by, old_confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (action.id, what, old, new, why or None, actor.id, actor.name, stamp, *old_acceptance),
     )
 
 

@@ -265,6 +265,39 @@ def m008_action_changes(db: Database) -> None:
     db.execute("CREATE INDEX action_changes_action ON action_changes(action_id)")
 
 
+@migrations()
+def m009_handover_keeps_the_old_acceptance(db: Database) -> None:
+    """A handover (``give A12 @person``, then their yes) sets the action's ``accepted_at`` to the new
+    owner's yes and clears ``confirmed_by``/``confirmed_at``: the old owner's own yes (or the
+    confirmation given in their place) was kept nowhere. The owner change's row keeps it now.
+    Rows written before are filled: after an earlier handover, the old owner's yes was that
+    change's ``at``; the first owner's, from the shipped flows' ``owner_accepts`` answers of the
+    decision's run (the last yes for the item before the change: theirs, or one in their place)."""
+    for column in ("old_accepted_at", "old_confirmed_by", "old_confirmed_at"):
+        db.execute(f"ALTER TABLE action_changes ADD COLUMN {column} TEXT")
+    db.execute(
+        "UPDATE action_changes SET old_accepted_at = (SELECT p.at FROM action_changes p WHERE p.field = 'owner'"
+        " AND p.action_id = action_changes.action_id AND p.id < action_changes.id ORDER BY p.id DESC LIMIT 1)"
+        " WHERE field = 'owner'"
+    )
+    by, at = _first_owners_yes("an.actor_id"), _first_owners_yes("an.at")
+    first = "field = 'owner' AND old_accepted_at IS NULL"
+    db.execute(
+        f"UPDATE action_changes SET old_confirmed_by = {by}, old_confirmed_at = {at} WHERE {first} AND old IS NOT {by}"
+    )
+    db.execute(f"UPDATE action_changes SET old_accepted_at = {at} WHERE {first} AND old_confirmed_by IS NULL")
+
+
+def _first_owners_yes(column: str) -> str:
+    """SQL: ``column`` of the last yes to the action of an ``action_changes`` row given before it in
+    its decision's run (the shipped flows' ``owner_accepts`` step)."""
+    return (
+        f"(SELECT {column} FROM answers an JOIN decisions d ON d.run_id = an.run_id JOIN actions a ON a.decision_id = d.id"
+        " WHERE a.id = action_changes.action_id AND an.step = 'owner_accepts' AND an.item = a.item"
+        " AND an.field IS NULL AND an.value = 'true' AND an.at <= action_changes.at ORDER BY an.id DESC LIMIT 1)"
+    )
+
+
 #: Modules that own more tables, each with its own ``migrations = Migrations("decisionbot-<area>")``
 #: set; applied after the core set, in this order.
 AREA_SETS: tuple[str, ...] = (

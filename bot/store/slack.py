@@ -271,3 +271,15 @@ def delivered(conn: sqlite3.Connection, platform: str, delivery_id: str) -> bool
     """Whether the delivery was seen already (a retry of an event, a click, a command)."""
     sql = "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?"
     return conn.execute(sql, (platform, delivery_id)).fetchone() is not None
+
+
+def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: str, now: datetime) -> None:
+    """An edit (``text``: as edited) or a deletion of inbound message ``original``, in the
+    transcript: a row of kind ``edited`` or ``deleted`` with the original's run, conversation,
+    writer, step and platform id, and ``payload`` ``{"original": its id}``. The original stays."""
+    conn.execute(
+        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, platform_id, step,"
+        " kind, text, payload, created_at) SELECT run_id, 'in', channel, conversation, actor_id, actor_name,"
+        " platform_id, step, ?, ?, json_object('original', id), ? FROM messages WHERE id = ?",
+        ("deleted" if deleted else "edited", text, iso(now), original),
+    )

@@ -128,6 +128,12 @@ def notice_failed(channel: str, run_id: int, message_id: int, problem: str) -> s
     return f"{channel}: the notice about reply {message_id} of run {run_id} could not be queued: {problem}"
 
 
+def run_show_changed(deleted: bool) -> str:
+    """In ``runs show``, for a message edited or deleted after it was sent (the row after it:
+    the new text, or nothing); the run kept it as first sent."""
+    return "(deleted their message)" if deleted else "(edited their message to)"
+
+
 def run_show_given_up(failed_at: str, error: str) -> str:
     """Under an undelivered reply in ``runs show``."""
     return f"^ NOT DELIVERED: given up {failed_at[:19]}, {error}"
