@@ -156,7 +156,12 @@ async def test_a_widget_of_a_question_the_run_moved_past_answers_nothing(slack: 
     await slack.click("UA", owner_prompt, {"type": "users_select", "selected_user": "UB"})
     ephemeral = await wait_for(lambda: fake.of("chat.postEphemeral"))
     assert ephemeral[0].args["text"].startswith("This question is no longer open")
-    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND text = '<@UB>'") == [(0,)]
+    assert slack.rows(
+        "SELECT count(*) FROM messages WHERE direction = 'in' AND text = '<@UB>' AND kind <> 'refused'"
+    ) == [(0,)]
+    assert slack.rows("SELECT kind, json_extract(payload, '$.widget') FROM messages WHERE text = '<@UB>'") == [
+        ("refused", "closed")
+    ]  # kept in the transcript, the run untouched
     await slack.event(message("UA", "Write the plan", thread_ts=thread))  # the question asked now still works
     assert "Who owns 'Write the plan'?" in (await slack.posts(6))[5]["text"]
 

@@ -112,7 +112,10 @@ async def test_the_question_of_a_run_nobody_facilitates_is_answered_by_the_first
     update = (await wait_for(lambda: fake.of("chat.update")))[0]
     assert update.args["ts"] == question["ts"]
     assert update.args["blocks"][1]["elements"][0]["text"] == f"Answered by <@{first}>: <@{first}>"
-    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in'") == [(1,)]
+    assert slack.rows("SELECT kind, actor_id FROM messages WHERE direction = 'in' ORDER BY id") == [
+        ("answer", claimer),
+        ("refused", f"slack:{other}"),
+    ]  # the second click kept as refused
 
 
 async def test_once_claimed_the_question_belongs_to_the_claimer(slack: Harness, fake: FakeSlack) -> None:

@@ -91,9 +91,15 @@ async def test_a_card_for_someone_else_answers_nothing_and_stays_open_for_them(t
         await h.settle()
         to = {c.card["msteams"]["entities"][0]["mentioned"]["id"]: c for c in cards}
         bobs, carols = to[BOB["id"]], to[CAROL["id"]]
-        await h.send(submit(h.url, CAROL, bobs, {"answer": "yes"}))  # Carol clicks Bob's card by mistake
+        mistake = submit(h.url, CAROL, bobs, {"answer": "yes"})  # Carol clicks Bob's card by mistake
+        await h.send(mistake)
         await wait_for(lambda: any("asks someone else" in (c.text or "") for c in h.fake.calls))
         assert h.db("SELECT count(*) FROM answers") == [(0,)]
+        await h.send(mistake)  # Teams delivers it again: kept and told once
+        await h.settle()
+        kept = "SELECT actor_id, kind, text, json_extract(payload, '$.widget') FROM messages WHERE kind = 'refused'"
+        assert h.db(kept) == [("teams:29:1carol", "refused", "yes", "not_theirs")]  # the attempt, in the transcript
+        assert sum("asks someone else" in (c.text or "") for c in h.fake.calls) == 1
         await h.send(submit(h.url, BOB, bobs, {"answer": "no"}))  # Bob's card still takes his answer
         await h.send(submit(h.url, CAROL, carols, {"answer": "yes"}))
         await h.settle()

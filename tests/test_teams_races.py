@@ -21,7 +21,8 @@ async def test_a_card_submitted_twice_at_once_is_answered_once(tmp_path: Path) -
         await h.next_post(2)
         await h.settle()
         assert h.db("SELECT step, kind, text FROM messages WHERE direction = 'in' ORDER BY id") == [
-            ("acknowledge", "answer", "@Carol_Chen")
+            ("acknowledge", "answer", "@Carol_Chen"),
+            ("acknowledge", "refused", "@Carol_Chen"),  # the second submit, kept, answering nothing
         ]
         assert h.db("SELECT step, value FROM answers") == [
             ("acknowledge", json.dumps({"id": "teams:29:1carol", "name": "Carol Chen"}))

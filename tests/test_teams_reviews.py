@@ -106,7 +106,10 @@ async def test_the_old_owners_card_after_the_hand_over_is_refused_and_changes_no
             said = await h.next_post(count)
             await h.settle()
             assert (said.conversation, said.text) == ("a:chat-with-29:1bob", refusal)
-            assert (len(h.fake.posts()), h.db(transcript)) == (count + 1, written)
+            assert (len(h.fake.posts()), h.db(transcript)) == (count + 1, [(written[0][0] + 1,)])  # kept, refused
+            assert h.db("SELECT kind, actor_id FROM messages WHERE run_id = 2 ORDER BY id DESC LIMIT 1") == [
+                ("refused", "teams:29:1bob")
+            ]
             await h.send(in_channel(h.url, ALICE, alice_says, root=thread[0]))
             await h.next_post(count + 1)
         assert h.db("SELECT item, raw, actor_id FROM answers WHERE run_id = 2") == [

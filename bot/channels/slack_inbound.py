@@ -27,6 +27,7 @@ from aiohttp import web
 from bot import control, texts
 from bot.channels import DeliveryFailed, RetryLater, Services
 from bot.channels import slack_blocks as blocks
+from bot.channels import slack_clicks as clicks
 from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
 from bot.channels import slack_messages as messages
@@ -37,7 +38,7 @@ from bot.control import CommandResult, comes_first, is_command, names_a_run, run
 from bot.dispatch import TurnResult
 from bot.engine.asking import taken_value
 from bot.model import Actor, ConversationKey, Message
-from bot.store import group, runs, transaction, transcript
+from bot.store import group, runs, transaction, widgets
 from bot.store import slack as store
 from bot.store.people import People
 
@@ -292,28 +293,22 @@ class Inbound:
             return
         actor, mentions = await self._people(click.user, click.answer)
         row = store.prompt(self.services.db.conn, click.channel, click.message_ts)
-        refusal = None
-        if row is not None and row.status == "answered":
-            by = blocks.mention((row.answered_by or "").split(":", 1)[-1])
-            refusal = texts.slack_already_answered(by, blocks.answer_text(row.answer or ""))
-        elif row is not None and row.status == "closed":
-            refusal = blocks.escape(texts.slack_prompt_run_ended())
-        elif row is not None and row.status != "open":
-            refusal = self.poster.why_gone(row) or blocks.escape(texts.slack_prompt_closed())
-        elif row is not None and (gone := self.poster.withdraw_unasked(row.run_id).get((row.channel, row.ts))):
-            refusal = gone  # handed to the facilitator (its redraw had not gone out yet)
-        elif row is not None and (to := self._addressee(row)) and to != actor.id:
-            refusal = texts.slack_not_your_prompt(blocks.mention(to.split(":", 1)[-1]))
-        elif transcript.asked_since(self.services.db.conn, click.run_id, click.message_id, actor.id):
-            refusal = blocks.escape(texts.slack_prompt_closed())  # the run asked them something newer
-            self.poster.withdraw(row)
-        if refusal:
-            self.poster.ephemeral_later(click.channel, click.user, refusal, click.thread_ts)
-            return
         thread = None if is_dm(click.channel) else (click.thread_ts or click.message_ts)
+        conversation = ConversationKey(NAME, click.channel, thread)
+        refused = clicks.refusal(self.services.db.conn, self.poster, click, row, actor)
+        if refused is not None:  # kept in the transcript, and told once (a retry adds nothing)
+            why, told = refused
+            with transaction(self.services.db) as conn:
+                now = self.dispatcher.clock()
+                first = widgets.refused(
+                    conn, click.message_id, actor, conversation, click.answer, click.platform_id, why, now
+                )
+            if first:
+                self.poster.ephemeral_later(click.channel, click.user, told, click.thread_ts)
+            return
         raw = {"type": "block_actions", "user": click.user, "action": click.value, "message_ts": click.message_ts}
         message = Message(
-            ConversationKey(NAME, click.channel, thread),
+            conversation,
             actor,
             click.answer,
             platform_id=click.platform_id,
@@ -322,16 +317,6 @@ class Inbound:
             raw=raw,
         )
         self._after_turn(self.dispatcher.handle(message, run_id=click.run_id), actor, click.answer)
-
-    def _addressee(self, row: store.PromptRow) -> str | None:
-        """Who may use a prompt's widgets: the person it asks. A question asked of the placeholder
-        facilitator of a triggered run that named none is for whoever has claimed the run, and
-        open to anyone until someone has (the dispatcher hands the role to the first speaker)."""
-        if row.actor_id != PLACEHOLDER.id:
-            return row.actor_id
-        run = runs.load_run(self.services.db.conn, row.run_id)
-        holder = run.context.facilitator.id if run is not None else None
-        return None if holder == PLACEHOLDER.id else holder
 
     # --- after a turn ------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
     ConfigurationServiceClientCredentialFactory,
 )
-from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor, ServiceClientCredentialsFactory
+from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot import inbound_json, texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys, teams_stale
@@ -43,6 +43,7 @@ from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view
 from bot.channels.teams_delivery import TeamsOutbound
+from bot.channels.teams_stale import Refusal
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.channels.teams_switch import PARTS, asked_for
 from bot.channels.teams_tokens import Tokens, bot_credentials
@@ -51,7 +52,7 @@ from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, Reply, placeholder_facilitator
 from bot.outbox import Queued
-from bot.store import group, runs, transaction
+from bot.store import group, runs, transaction, widgets
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -107,7 +108,7 @@ class TeamsChannel(Channel):
         tokens = Tokens(credentials, tenant, on_accepted=lambda: self.services.notify(self.name))
         await tokens.check()  # one token, kept for the first reply; credentials refused stop the start
         if credentials is not None:
-            await self._prefetch_keys()
+            await teams_keys.prefetch(self.config)
         self.connector = Connector(self.services.http, tokens)
         self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock)
         fallback = self.services.dispatcher.tz_for
@@ -129,18 +130,6 @@ class TeamsChannel(Channel):
             await asyncio.wait(list(self.tasks), timeout=5)
         for task in list(self.tasks):
             task.cancel()
-
-    async def _prefetch_keys(self) -> None:
-        """Fetch the signing keys now, off the event loop and within a time limit, as every later
-        fetch is (see teams_keys): a failure is one warning, and the first request tries again."""
-        teams_keys.off_the_loop()
-        url = getattr(self.config, "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", None)
-        default = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
-        metadata = JwtTokenExtractor.get_open_id_metadata(url or default)
-        try:
-            await teams_keys.refresh(metadata)
-        except Exception as exc:  # the first request tries again (503 while the keys cannot be had)
-            log.warning(texts.teams_keys_prefetch_failed(str(exc)))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -308,20 +297,14 @@ class TeamsChannel(Channel):
         people = await self._people_in(value, seen, inbound) if seen is not None and not seen.answered else {}
         await group.writable(self.services.db.conn)
         card = self.store.card(message_id, reply_to)
-        if card is None or card.answered or acts.split_conversation(card.conversation_id)[0] != inbound.base_id:
-            if self._first_delivery(inbound.delivery_id):
-                self._say(inbound, body.get("id"), texts.teams_card_closed())
-            return None
         assert inbound.actor is not None
-        if card.to_id not in (None, inbound.actor.id, placeholder_facilitator(self.name).id):
-            if self._first_delivery(inbound.delivery_id):  # someone else's card: theirs stays open
-                self._say(inbound, body.get("id"), texts.teams_not_your_card())
+        anyone = placeholder_facilitator(self.name).id
+        refused = teams_stale.refusal(self.services.db.conn, card, inbound.base_id, inbound.actor.id, anyone)
+        if refused is not None:
+            said = acts.submitted_answer(value, card.expects if card else None, people)[0]
+            self._refuse(inbound, body.get("id"), card, refused, said)
             return None
-        if (closed := teams_stale.why_closed(self.services.db.conn, card, inbound.actor.id)) is not None:
-            self.store.close_card(card.message_id, self.services.dispatcher.clock())  # asked newer, or handed on
-            if self._first_delivery(inbound.delivery_id):
-                self._say(inbound, body.get("id"), closed)
-            return None
+        assert card is not None
         text, mentions = acts.submitted_answer(value, card.expects, people)
         message = Message(
             conversation=acts.key_for(inbound.base_id, inbound.thread),
@@ -336,6 +319,21 @@ class TeamsChannel(Channel):
         if result is not None:
             self._after_turn(result, message, card)
         return result
+
+    def _refuse(self, inbound: acts.Inbound, reply_to: str | None, card: Card | None, no: Refusal, said: str) -> None:
+        """A submit that answers nothing: kept in the transcript with its card's question (a stale
+        card closed), told once (a retry of the delivery adds nothing)."""
+        if card is None or inbound.actor is None:
+            first = self._first_delivery(inbound.delivery_id)
+        else:
+            where, who = acts.key_for(inbound.base_id, inbound.thread), inbound.actor
+            with transaction(self.services.db) as conn:
+                now = self.services.dispatcher.clock()
+                first = widgets.refused(conn, card.message_id, who, where, said, inbound.delivery_id, no.why, now)
+                if no.stale:
+                    self.store.close_card(card.message_id, now)
+        if first:
+            self._say(inbound, reply_to, no.told)
 
     async def _people_in(self, value: Mapping[str, Any], card: Card, inbound: acts.Inbound) -> dict[str, Actor]:
         """The person a people picker returned: someone seen, or a member the connector knows."""

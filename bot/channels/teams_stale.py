@@ -7,8 +7,10 @@ so, as Slack's buttons are (``bot.channels.slack_send``)."""
 from __future__ import annotations
 
 import sqlite3
+from typing import NamedTuple
 
 from bot import texts
+from bot.channels import teams_activities as acts
 from bot.channels.teams_store import Card
 from bot.store import runs, transcript
 
@@ -26,3 +28,23 @@ def why_closed(conn: sqlite3.Connection, card: Card, actor_id: str) -> str | Non
         return None
     to = next((p.actor for p in prompts if p.escalated and p.step == card.step), None)
     return texts.teams_card_handed_over(to.name) if to is not None else texts.teams_card_closed()
+
+
+class Refusal(NamedTuple):
+    why: str  # bot.store.widgets.WHY
+    told: str  # what the person who submitted is told
+    stale: bool = False  # the card is to be closed: the run asked its person newer, or handed it on
+
+
+def refusal(conn: sqlite3.Connection, card: Card | None, base_id: str, actor_id: str, anyone: str) -> Refusal | None:
+    """Why ``actor_id``'s submit of ``card`` (found by its submit data, in conversation ``base_id``)
+    answers nothing; None when it may answer. ``anyone``: the placeholder facilitator, whose cards
+    anyone may answer until the run is claimed."""
+    if card is None or card.answered or acts.split_conversation(card.conversation_id)[0] != base_id:
+        return Refusal("answered" if card is not None and card.answered else "closed", texts.teams_card_closed())
+    if card.to_id not in (None, actor_id, anyone):
+        return Refusal("not_theirs", texts.teams_not_your_card())  # someone else's card: theirs stays open
+    if transcript.asked_since(conn, card.run_id, card.message_id, actor_id):  # sent or still queued
+        return Refusal("asked_since", texts.teams_card_closed(), stale=True)
+    closed = why_closed(conn, card, actor_id)
+    return Refusal("closed", closed, stale=True) if closed is not None else None

@@ -1,0 +1,48 @@
+"""Whether a click on a prompt's widget (a button, a menu, a date or person picker) may answer its
+question, and if not, why (``bot.store.widgets.WHY``) and what its user is told: the question was
+answered already, is closed (the run ended, or moved on), is someone else's, or the run has asked
+its user something newer since."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot import texts
+from bot.channels import slack_blocks as blocks
+from bot.channels.slack_events import Clicked
+from bot.channels.slack_send import PLACEHOLDER, Poster
+from bot.model import Actor
+from bot.store import runs, transcript
+from bot.store import slack as store
+
+
+def refusal(
+    conn: sqlite3.Connection, poster: Poster, click: Clicked, row: store.PromptRow | None, actor: Actor
+) -> tuple[str, str] | None:
+    """(why, what to tell the clicker, mrkdwn) when the click answers nothing; None when it may."""
+    if row is not None and row.status == "answered":
+        by = blocks.mention((row.answered_by or "").split(":", 1)[-1])
+        return "answered", texts.slack_already_answered(by, blocks.answer_text(row.answer or ""))
+    if row is not None and row.status == "closed":
+        return "closed", blocks.escape(texts.slack_prompt_run_ended())
+    if row is not None and row.status != "open":
+        return "closed", poster.why_gone(row) or blocks.escape(texts.slack_prompt_closed())
+    if row is not None and (gone := poster.withdraw_unasked(row.run_id).get((row.channel, row.ts))):
+        return "closed", gone  # handed to the facilitator (its redraw had not gone out yet)
+    if row is not None and (to := addressee(conn, row)) and to != actor.id:
+        return "not_theirs", texts.slack_not_your_prompt(blocks.mention(to.split(":", 1)[-1]))
+    if transcript.asked_since(conn, click.run_id, click.message_id, actor.id):
+        poster.withdraw(row)
+        return "asked_since", blocks.escape(texts.slack_prompt_closed())  # the run asked them something newer
+    return None
+
+
+def addressee(conn: sqlite3.Connection, row: store.PromptRow) -> str | None:
+    """Who may use a prompt's widgets: the person it asks. A question asked of the placeholder
+    facilitator of a triggered run that named none is for whoever has claimed the run, and
+    open to anyone until someone has (the dispatcher hands the role to the first speaker)."""
+    if row.actor_id != PLACEHOLDER.id:
+        return row.actor_id
+    run = runs.load_run(conn, row.run_id)
+    holder = run.context.facilitator.id if run is not None else None
+    return None if holder == PLACEHOLDER.id else holder
