@@ -215,11 +215,9 @@ def test_a_command_typed_instead_of_an_answer_is_carried_out_and_done_stays_an_a
 
 def test_after_the_run_the_interactive_terminal_says_so_and_waits_for_commands(tmp_path: Path) -> None:
     term = Terminal(tmp_path, "chat", *CHAT)
-    for answer, next_question in zip(MEETING, [*MEETING[1:], None], strict=True):
-        term.until("> ")
-        term.type(answer)
-        if next_question is None:
-            break
+    term.until("alice> ")
+    for line in MEETING:  # typed ahead, as the terminal buffers them
+        term.type(line)
     shown = term.until("(run 1 is completed; you can still type commands: actions, done A1")
     term.until("alice> ")  # still reading
     term.type("done A1")
@@ -252,3 +250,15 @@ def test_jsonl_commands_are_answered_as_json_and_the_runs_end_stays_the_last_lin
     assert status["text"].startswith("Run #1 post_meeting")
     assert lines[-1]["event"] == "completed" and lines[-1]["record"]["decision"] == "We drop the beta"
     assert ledger(tmp_path, "SELECT status FROM actions WHERE id = 1") == [("open",)]
+
+
+def test_cancel_n_typed_instead_of_an_answer_cancels_the_run_and_says_so_once(tmp_path: Path) -> None:
+    out = piped(tmp_path, ["We ship", "cancel 1", "list"])
+    assert out.returncode == 0, out.stderr  # the run ended: nothing stays open
+    said = out.stdout
+    assert "alice> cancel 1\nbot: Run cancelled by alice. The transcript is kept.\nStored in" in said
+    assert said.count("Run cancelled by alice") == 1  # the run's own word in this terminal is the answer
+    assert "alice> list\nbot -> alice: No open decision runs in this terminal. Start one with:" in said
+    assert "(run 1 is cancelled; you can still type commands" in out.stderr
+    assert ledger(tmp_path, "SELECT status FROM runs WHERE id = 1") == [("cancelled",)]
+    assert [r[0] for r in ledger(tmp_path, "SELECT raw FROM answers")] == ["We ship"]

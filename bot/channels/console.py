@@ -87,22 +87,35 @@ class ConsoleSession:
     def command(self, speaker: Actor, text: str) -> None:
         """Carry out a chat command as ``speaker`` and print its answer, then what it queued here
         (the notice to the decision's conversation, the question of a handover)."""
-        verb = text.split()[0].lower()
-        if verb == "help":
-            done = CommandResult(texts.console_help())
-        elif verb == "start":  # a second run in this terminal would take this run's answers
-            done = CommandResult(texts.console_start_elsewhere(), ok=False)
-        else:
-            try:
-                done = run_command(self.dispatcher, speaker, self.conversation, text)
-            except BotError as exc:
-                done = CommandResult(str(exc), ok=False)
-        if self.jsonl or not done.told_where_typed(self.conversation, None):  # else the notice next is the one
+        done = self._carry_out(speaker, text)
+        if self.jsonl or not self._said_here(done):  # else what is printed next says it
             self._answer(speaker, done)
         if done.cancelled is not None and done.cancelled.run_id == self.run_id:
             self._after(done.cancelled)  # this terminal's run ended
         else:
             self.deliver()
+
+    def _carry_out(self, speaker: Actor, text: str) -> CommandResult:
+        verb = text.split()[0].lower()
+        if verb == "help":
+            return CommandResult(texts.console_help())
+        if verb == "start":  # a second run in this terminal would take this run's answers
+            return CommandResult(texts.console_start_elsewhere(), ok=False)
+        try:
+            done = run_command(self.dispatcher, speaker, self.conversation, text)
+        except BotError as exc:
+            return CommandResult(str(exc), ok=False)
+        if verb == "list" and not done.runs:  # its hint names the chat platforms' 'start'
+            return CommandResult(texts.console_no_open_runs())
+        return done
+
+    def _said_here(self, done: CommandResult) -> bool:
+        """Whether what the command queued in this terminal says what its answer would: the notice
+        to the decision's conversation (as in its Slack thread), a run cancelled here its own word."""
+        if done.told_where_typed(self.conversation, None):
+            return True
+        cancelled = runs.load_run(self.dispatcher.db.conn, done.cancelled.run_id) if done.cancelled else None
+        return cancelled is not None and cancelled.conversation == self.conversation
 
     def say(self, speaker: Actor, text: str, run_id: int | None = None) -> TurnResult | None:
         message = Message(conversation=self.conversation, actor=speaker, text=text)

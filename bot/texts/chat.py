@@ -368,6 +368,10 @@ def console_help() -> str:
     )
 
 
+def console_no_open_runs() -> str:
+    return f"No open decision runs in this terminal. Start one with: {command()} chat FLOW"
+
+
 def console_start_elsewhere() -> str:
     return (
         f"Nothing started: the terminal holds one run. Start another flow with: {command()} chat FLOW -f NAME -p NAMES"
