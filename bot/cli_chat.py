@@ -44,6 +44,11 @@ def chat(
     (the run stays open with the answers so far, to continue with --run). At the end the decision record is printed with where
     it is stored.
 
+    The chat commands of Slack, Teams and Rasa work here too, during the run where no question
+    takes them as an answer and after its end, until /quit or the input ends: actions, done A1,
+    due A1 DATE, drop A1 [why], give A1 NAME [why] (NAME asked, answered after '/as NAME'),
+    status N, list, cancel N, help. With --jsonl the run's end is the last line.
+
     \b
     Example:
       decisionbot chat post_meeting -f alice -p bob,carol --data title="Weekly sync"
@@ -83,16 +88,25 @@ def chat(
         _converse(obj, session, run_id, speaker, jsonl)
     except KeyboardInterrupt:  # Ctrl-C: every answer the bot replied to is stored; say how to go on
         click.echo("", err=True)
+        if session.done:  # after the run's end: leaving, as /quit does
+            return
         click.echo(texts.cli_left_run(run_id), err=True)
         raise click.exceptions.Exit(130) from None
 
 
 def _converse(obj: Context, session: ConsoleSession, run_id: int, speaker: Actor, jsonl: bool) -> None:
-    """Read answers until the run ends, /quit or the input ends (the run stays open)."""
+    """Read lines until /quit or the input ends: answers, and the chat commands (``actions``,
+    ``done A1``...), which the terminal takes during the run and after it (the run's end is said
+    once, with the commands; ``--jsonl`` ends with the run, its last line). Input ending before
+    the run's end: the run stays open."""
     from bot.channels.console import person
 
     lines = _input_lines(jsonl, speaker.name)
-    while not session.done:
+    ended = False
+    while not (jsonl and session.done):  # a script's last line is the run's end
+        if session.done and not ended:
+            ended = True
+            _run_ended(obj, session, run_id)
         line = next(lines, None)
         if line is None:
             break
@@ -107,16 +121,22 @@ def _converse(obj: Context, session: ConsoleSession, run_id: int, speaker: Actor
                 click.echo(texts.cli_switched(speaker.name), err=True)
             continue
         if command == "/quit":
-            click.echo(texts.cli_left_run(run_id), err=True)
+            if not session.done:
+                click.echo(texts.cli_left_run(run_id), err=True)
             return
         if re.fullmatch(r"/[A-Za-z]+", command):  # a typo of a terminal command ('/help') is not an answer
             click.echo(texts.cli_console_command(command), err=True)
             continue
-        session.say(speaker, text)
+        if command or not session.done:  # an empty line after the run's end asks nothing
+            session.take(speaker, text)
     if not session.done:
         raise InputEnded(_input_ended(obj, run_id))
-    if not jsonl:
-        click.echo(texts.cli_stored_at(obj.db_path, run_id))
+
+
+def _run_ended(obj: Context, session: ConsoleSession, run_id: int) -> None:
+    """Where the run is stored, and that the terminal still takes commands."""
+    click.echo(texts.cli_stored_at(obj.db_path, run_id))
+    click.echo(texts.cli_chat_after_run(run_id, session.status), err=True)
 
 
 def _facilitator_of(obj: Context, run_id: int) -> dict[str, str]:

@@ -38,14 +38,20 @@ UNSENT = "direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL"
 
 
 def pending(
-    db: Database, channel: str, limit: int = 500, upto: int | None = None, run_id: int | None = None
+    db: Database,
+    channel: str,
+    limit: int = 500,
+    upto: int | None = None,
+    run_id: int | None = None,
+    conversation: str | None = None,
 ) -> list[Queued]:
-    """Undelivered replies of ``channel`` (of one run, with ``run_id``) not given up, oldest first;
-    only ids up to ``upto`` when given (the rows above it belong to a group commit still open)."""
+    """Undelivered replies of ``channel`` (of one run, with ``run_id``; of one conversation, with
+    ``conversation``) not given up, oldest first; only ids up to ``upto`` when given (the rows
+    above it belong to a group commit still open)."""
     rows = db.conn.execute(
-        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE {UNSENT}"
-        " AND channel = ? AND id <= ? AND (? IS NULL OR run_id = ?) ORDER BY id LIMIT ?",
-        (channel, upto if upto is not None else 1 << 62, run_id, run_id, limit),
+        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE {UNSENT} AND channel = ? AND id <= ?"
+        " AND (? IS NULL OR run_id = ?) AND (? IS NULL OR conversation = ?) ORDER BY id LIMIT ?",
+        (channel, upto if upto is not None else 1 << 62, run_id, run_id, conversation, conversation, limit),
     ).fetchall()
     return [queued_from_row(row) for row in rows]
 

@@ -1,8 +1,12 @@
-"""`decisionbot chat` in a real terminal (a pseudo-terminal): what a newcomer is told, and Ctrl-C
-in the middle of a flow, which loses no answer the bot replied to and says how to go on."""
+"""`decisionbot chat` in a real terminal (a pseudo-terminal) and piped, as the README runs it: what
+a newcomer is told; Ctrl-C in the middle of a flow, which loses no answer the bot replied to and
+says how to go on; and the chat commands of Slack, Teams and Rasa (``actions``, ``done A1``,
+``due A1 DATE``, ``give A1 NAME``, ``status N`` ...), taken during the run where no question takes
+the line as its answer, and after the run's end until /quit or the input ends."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -12,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,19 +25,22 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 
 
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DECISIONBOT_DB": str(tmp_path / "t.db"),
+        "DECISIONBOT_FLOWS": str(ROOT / "flows"),
+        "PATH": "/usr/bin:/bin",  # as after the README's install: the venv's bin/ is not on PATH
+    }
+
+
 class Terminal:
     """`decisionbot ARGS` with a pseudo-terminal as its standard input, output and error."""
 
     def __init__(self, tmp_path: Path, *args: str):
         self.master, slave = pty.openpty()
         self.exe = exe = Path(sys.executable).with_name("decisionbot")
-        env = {
-            **os.environ,
-            "DECISIONBOT_DB": str(tmp_path / "t.db"),
-            "DECISIONBOT_FLOWS": str(ROOT / "flows"),
-            "PATH": "/usr/bin:/bin",  # as after the README's install: the venv's bin/ is not on PATH
-        }
-        self.proc = subprocess.Popen([str(exe), *args], stdin=slave, stdout=slave, stderr=slave, env=env)
+        self.proc = subprocess.Popen([str(exe), *args], stdin=slave, stdout=slave, stderr=slave, env=_env(tmp_path))
         os.close(slave)
         self.seen = ""
 
@@ -113,3 +121,144 @@ def test_ctrl_c_mid_flow_keeps_the_answers_and_says_how_to_continue(tmp_path: Pa
     assert shown.index("(run 1, post_meeting; waiting for alice)") < shown.index("Who owns 'Draft the plan'?")
     again.type("/quit")
     assert again.close() == 0
+
+
+# --- the chat commands in the terminal --------------------------------------------------------
+
+#: The README's session, with ISO dates: the decision, one action owned by bob, the review date.
+MEETING = ["We ship in March", "Draft the plan", "@bob", "2030-01-10", "done", "/as bob", "yes", "/as alice", "ok"]
+
+
+def piped(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`decisionbot chat post_meeting -f alice -p bob,carol` with ``lines`` piped in, then EOF."""
+    command = [str(Path(sys.executable).with_name("decisionbot")), "chat", *(args or CHAT)]
+    text = "".join(line + "\n" for line in lines)
+    return subprocess.run(command, input=text, capture_output=True, text=True, env=_env(tmp_path), timeout=60)
+
+
+CHAT = ("post_meeting", "-f", "alice", "-p", "bob,carol")
+
+
+def ledger(tmp_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(tmp_path / "t.db")
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def test_after_the_run_the_terminal_takes_the_commands_it_names_and_exits_0_at_eof(tmp_path: Path) -> None:
+    after = ["actions", "due A1 2030-02-15", "hello", "/as bob", "actions", "done A1", "status 1"]
+    out = piped(tmp_path, [*MEETING, *after])
+    assert out.returncode == 0, out.stderr
+    said = out.stdout
+    # the run's end is said once, with what can be typed now
+    assert out.stderr.count("(run 1 is completed; you can still type commands: actions, done A1,") == 1
+    assert said.index("Stored in") < said.index("alice> actions")
+    assert "bot -> alice: Open actions of decisions you lead (1):\n      A1 Draft the plan - bob" in said
+    # typed in the decision's own conversation, the notice to it is the one answer (as in its Slack thread)
+    moved = "bot: alice moved the due date of bob's action 'Draft the plan' (from 'Post-meeting decision check')"
+    assert f"alice> due A1 2030-02-15\n{moved} to 2030-02-15 (was 2030-01-10)." in said
+    assert "alice> hello\nbot -> alice: Nothing waits for your answer here: run 1 is completed." in said
+    assert "bob> actions\nbot -> bob: bob, your open actions (1):\n      A1 Draft the plan" in said
+    assert "bob> done A1\nbot: bob reported their action done: 'Draft the plan'" in said
+    assert "bob> status 1\nbot -> bob: Run #1 post_meeting 'Post-meeting decision check': completed" in said
+    assert ledger(tmp_path, "SELECT status, due, done_confirmed_by FROM actions WHERE id = 1") == [
+        ("done", "2030-02-15", None)
+    ]
+    changes = ledger(tmp_path, "SELECT field, old, new, actor_id FROM action_changes ORDER BY id")
+    assert changes[0] == ("due", "2030-01-10", "2030-02-15", "console:alice")
+    typed = ledger(tmp_path, "SELECT actor_id, text FROM messages WHERE direction = 'in' AND text LIKE '%A1%'")
+    assert typed == [("console:alice", "due A1 2030-02-15"), ("console:bob", "done A1")]  # in the transcript
+
+
+def test_give_in_the_terminal_asks_the_new_owner_who_answers_after_as(tmp_path: Path) -> None:
+    after = ["give A1 carol she runs the vendor now", "/as carol", "yes", "done A1", "/quit", "actions"]
+    out = piped(tmp_path, [*MEETING, *after])
+    assert out.returncode == 0, out.stderr
+    said = out.stdout
+    assert "bot -> alice: Asked carol to take over 'Draft the plan'." in said  # named as -p names her
+    asked = "bot -> carol: alice asks you to take over action 'Draft the plan' (due 2030-01-10)"
+    assert said.index(asked) < said.index("carol> yes")
+    assert "bot: carol took over bob's action 'Draft the plan'" in said
+    assert "bot -> bob: carol took over your action 'Draft the plan'" in said
+    assert "carol> done A1\nbot: carol reported their action done" in said
+    assert "alice> actions" not in said and "carol> actions" not in said  # /quit left: nothing read after it
+    assert "Left run" not in out.stderr  # the run had ended: nothing stays open
+    assert ledger(tmp_path, "SELECT owner_id, status FROM actions WHERE id = 1") == [("console:carol", "done")]
+    changes = ledger(tmp_path, "SELECT field, old, new, reason, actor_id FROM action_changes ORDER BY id")
+    assert changes[0] == ("owner", "console:bob", "console:carol", "she runs the vendor now", "console:alice")
+    handover = ledger(tmp_path, "SELECT flow_id, status, conversation FROM runs WHERE id = 2")
+    decision = ledger(tmp_path, "SELECT conversation FROM runs WHERE id = 1")
+    assert handover == [("action_handover", "completed", decision[0][0])]  # asked in this terminal
+
+
+def test_a_command_typed_instead_of_an_answer_is_carried_out_and_done_stays_an_answer(tmp_path: Path) -> None:
+    first = piped(tmp_path, MEETING)
+    assert first.returncode == 0, first.stderr
+    # the next meeting: a command where a question waits, as a Slack or Teams direct message takes it
+    lines = ["status 1", "list", "We drop the beta", "actions", "Tell the team", "@carol", "2030-03-01", "done"]
+    out = piped(tmp_path, [*lines, "/as carol", "yes", "/as alice", "done A1", "ok"])
+    assert out.returncode == 0, out.stderr
+    said = out.stdout
+    assert "alice> status 1\nbot -> alice: Run #1 post_meeting 'Post-meeting decision check': completed" in said
+    assert "alice> list\nbot -> alice: Open decision runs here:\n      #2 post_meeting" in said
+    assert "alice> actions\nbot -> alice: Open actions of decisions you lead (1):" in said
+    # 'done' ends the list of actions, as before; 'done A1' reports action A1 (of run 1) done
+    assert "alice> done\nbot -> carol: alice assigned you an action" in said
+    assert "alice> done A1\nbot -> alice: Marked done in bob's place: 'Draft the plan'" in said
+    answers = ledger(tmp_path, "SELECT step, field, raw FROM answers WHERE run_id = 2 ORDER BY id")
+    assert [a[2] for a in answers] == ["We drop the beta", "Tell the team", "@carol", "2030-03-01", "yes", "ok"]
+    assert ledger(tmp_path, "SELECT id, status FROM actions ORDER BY id") == [(1, "done"), (2, "open")]
+    assert ledger(tmp_path, "SELECT status FROM runs WHERE id = 2") == [("completed",)]
+
+
+def test_after_the_run_the_interactive_terminal_says_so_and_waits_for_commands(tmp_path: Path) -> None:
+    term = Terminal(tmp_path, "chat", *CHAT)
+    term.until("alice> ")
+    for line in MEETING:  # typed ahead, as the terminal buffers them
+        term.type(line)
+    shown = term.until("(run 1 is completed; you can still type commands: actions, done A1")
+    term.until("alice> ")  # still reading
+    term.type("done A1")
+    term.until("alice reported bob's action done")
+    os.write(term.master, b"\x04")  # Ctrl-D
+    assert term.close() == 0
+    assert "Stored in" in shown and "Traceback" not in term.seen and "Left run" not in term.seen
+    assert ledger(tmp_path, "SELECT status, done_confirmed_by FROM actions") == [("done", "console:alice")]
+
+
+def test_jsonl_commands_are_answered_as_json_and_the_runs_end_stays_the_last_line(tmp_path: Path) -> None:
+    first = piped(tmp_path, MEETING)
+    assert first.returncode == 0, first.stderr
+    script = [
+        {"text": "status 1"},
+        {"text": "We drop the beta"},
+        {"text": "Tell the team"},
+        {"text": "me"},
+        {"text": "2030-03-01"},
+        {"text": "done"},
+        {"text": "yes"},
+        {"text": "2030-04-01"},
+        {"text": "done A1"},  # after the run's end: not read (its completed line is the last)
+    ]
+    out = piped(tmp_path, [json.dumps(line) for line in script], "post_meeting", "-f", "alice", "--jsonl")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    status = lines[1]
+    assert status["event"] == "command" and status["to"] == "console:alice" and status["ok"] is True
+    assert status["text"].startswith("Run #1 post_meeting")
+    assert lines[-1]["event"] == "completed" and lines[-1]["record"]["decision"] == "We drop the beta"
+    assert ledger(tmp_path, "SELECT status FROM actions WHERE id = 1") == [("open",)]
+
+
+def test_cancel_n_typed_instead_of_an_answer_cancels_the_run_and_says_so_once(tmp_path: Path) -> None:
+    out = piped(tmp_path, ["We ship", "cancel 1", "list"])
+    assert out.returncode == 0, out.stderr  # the run ended: nothing stays open
+    said = out.stdout
+    assert "alice> cancel 1\nbot: Run cancelled by alice. The transcript is kept.\nStored in" in said
+    assert said.count("Run cancelled by alice") == 1  # the run's own word in this terminal is the answer
+    assert "alice> list\nbot -> alice: No open decision runs in this terminal. Start one with:" in said
+    assert "(run 1 is cancelled; you can still type commands" in out.stderr
+    assert ledger(tmp_path, "SELECT status FROM runs WHERE id = 1") == [("cancelled",)]
+    assert [r[0] for r in ledger(tmp_path, "SELECT raw FROM answers")] == ["We ship"]

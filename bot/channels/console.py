@@ -2,6 +2,8 @@
 
 Everyone shares one conversation; ``/as NAME`` switches who is speaking. Replies go through the
 outbox like every channel's: queued by the turn, printed after the commit, marked delivered.
+A line is a chat command (``actions``, ``done A12``, ``status 3``...) where a direct message on
+Slack or Teams would be one (:meth:`ConsoleSession.take`), so the terminal takes them too.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from bot import outbox, texts
+from bot.control import CommandResult, actions_of, comes_first, is_command, run_command
 from bot.dispatch import Dispatcher, TurnResult
 from bot.errors import BotError
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger
-from bot.store import runs, utc_now
+from bot.store import runs, transcript, utc_now
 from bot.store.runs import RunRow
 
 CHANNEL = "console"
@@ -63,12 +66,70 @@ class ConsoleSession:
                 self._show(item.reply)
         return row
 
-    def say(self, speaker: Actor, text: str) -> TurnResult | None:
+    def take(self, speaker: Actor, text: str) -> None:
+        """One line ``speaker`` typed, read as a direct message on Slack or Teams is: a command no
+        question takes as its answer (``status 3``, ``done A12``, a bare ``actions`` or ``list``)
+        is carried out; else it answers this terminal's run while that is open (as it always
+        did), or once it has ended the run here waiting on ``speaker`` (a handover asked of
+        them); with none, a command again (``help``, ``cancel 3``), else they are told nothing waits."""
+        bot = self.dispatcher
+        if comes_first(text, bot.catalog.current, actions_of(bot, speaker.id)):
+            self.command(speaker, text)
+            return
+        waiting = self.run_id if not self.done else self._waiting_on(speaker)
+        if waiting is not None and self.say(speaker, text, waiting) is not None:
+            return
+        if is_command(text):
+            self.command(speaker, text)
+        else:
+            self._answer(speaker, CommandResult(texts.console_nothing_waiting(self.run_id, self.status), ok=False))
+
+    def command(self, speaker: Actor, text: str) -> None:
+        """Carry out a chat command as ``speaker`` and print its answer, then what it queued here
+        (the notice to the decision's conversation, the question of a handover)."""
+        done = self._carry_out(speaker, text)
+        if self.jsonl or not self._said_here(done):  # else what is printed next says it
+            self._answer(speaker, done)
+        if done.cancelled is not None and done.cancelled.run_id == self.run_id:
+            self._after(done.cancelled)  # this terminal's run ended
+        else:
+            self.deliver()
+
+    def _carry_out(self, speaker: Actor, text: str) -> CommandResult:
+        verb = text.split()[0].lower()
+        if verb == "help":
+            return CommandResult(texts.console_help())
+        if verb == "start":  # a second run in this terminal would take this run's answers
+            return CommandResult(texts.console_start_elsewhere(), ok=False)
+        try:
+            done = run_command(self.dispatcher, speaker, self.conversation, text)
+        except BotError as exc:
+            return CommandResult(str(exc), ok=False)
+        if verb == "list" and not done.runs:  # its hint names the chat platforms' 'start'
+            return CommandResult(texts.console_no_open_runs())
+        return done
+
+    def _said_here(self, done: CommandResult) -> bool:
+        """Whether what the command queued in this terminal says what its answer would: the notice
+        to the decision's conversation (as in its Slack thread), a run cancelled here its own word."""
+        if done.told_where_typed(self.conversation, None):
+            return True
+        cancelled = runs.load_run(self.dispatcher.db.conn, done.cancelled.run_id) if done.cancelled else None
+        return cancelled is not None and cancelled.conversation == self.conversation
+
+    def say(self, speaker: Actor, text: str, run_id: int | None = None) -> TurnResult | None:
         message = Message(conversation=self.conversation, actor=speaker, text=text)
-        result = self.dispatcher.handle(message, run_id=self.run_id)
-        if result is not None:
+        result = self.dispatcher.handle(message, run_id=run_id or self.run_id)
+        if result is None:
+            return None
+        if result.run_id == self.run_id:
             self._after(result)
+        else:
+            self.deliver()
         return result
+
+    def _waiting_on(self, speaker: Actor) -> int | None:
+        return transcript.waiting_here(self.dispatcher.db.conn, str(self.conversation), speaker.id)
 
     @property
     def done(self) -> bool:
@@ -84,8 +145,10 @@ class ConsoleSession:
             self._write(json.dumps(event, default=str))
 
     def deliver(self) -> None:
+        """Print what is queued in this terminal's conversation: its run's replies, and those of a
+        command (a notice to the decision, a handover's question)."""
         db = self.dispatcher.db
-        queued = outbox.pending(db, CHANNEL, limit=100_000, run_id=self.run_id)
+        queued = outbox.pending(db, CHANNEL, limit=100_000, conversation=str(self.conversation))
         for item in queued:
             self._show(item.reply)
         outbox.mark_sent(db, [q.id for q in queued], utc_now())
@@ -98,6 +161,14 @@ class ConsoleSession:
         to = f" -> {reply.to.name}" if reply.to else ""
         for i, line in enumerate(reply.text.splitlines() or [""]):
             self._write(f"bot{to}: {line}" if i == 0 else f"    {line}")
+
+    def _answer(self, speaker: Actor, done: CommandResult) -> None:
+        """A command's answer, to whom typed it (a JSON line: ``{"event": "command", ...}``)."""
+        if self.jsonl:
+            said = {"event": "command", "to": speaker.id, "to_name": speaker.name, "ok": done.ok, "text": done.text}
+            self._write(json.dumps(said))
+            return
+        self._show(Reply(self.run_id or 0, self.conversation, done.text, to=speaker, kind="info"))
 
     def _write(self, line: str) -> None:
         self.out.write(line + "\n")

@@ -340,3 +340,39 @@ def cli_console_command(command: str) -> str:
 
 def cli_chat_flow_or_run() -> str:
     return "Name a FLOW to start, or --run N to continue an open run (not both, and --data, -f, -p only with FLOW)."
+
+
+#: The chat commands the terminal takes (where no question takes the line as its answer).
+_CONSOLE_COMMANDS = "actions, done A1, due A1 DATE, drop A1 [why], give A1 NAME [why], status N, list, cancel N, help"
+
+
+def cli_chat_after_run(run_id: int, status: str) -> str:
+    return (
+        f"(run {run_id} is {status}; you can still type commands: {_CONSOLE_COMMANDS};"
+        " '/as NAME' switches who is speaking, '/quit' or Ctrl-D leaves)"
+    )
+
+
+def console_nothing_waiting(run_id: int | None, status: str) -> str:
+    return (
+        f"Nothing waits for your answer here: run {run_id} is {status}."
+        f" Type a command ({_CONSOLE_COMMANDS}), or /quit to leave."
+    )
+
+
+def console_help() -> str:
+    return (
+        "Commands: actions | done ACTION | due ACTION DATE | drop ACTION [why] | give ACTION NAME [why]"
+        " | status RUN | list | cancel RUN | help. ACTION is an action's code from 'actions' (A12), RUN a run's"
+        f" number. '/as NAME' switches who is speaking, '/quit' leaves. Another flow: {command()} chat FLOW"
+    )
+
+
+def console_no_open_runs() -> str:
+    return f"No open decision runs in this terminal. Start one with: {command()} chat FLOW"
+
+
+def console_start_elsewhere() -> str:
+    return (
+        f"Nothing started: the terminal holds one run. Start another flow with: {command()} chat FLOW -f NAME -p NAMES"
+    )
