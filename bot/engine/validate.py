@@ -14,7 +14,7 @@ from statemachine.exceptions import InvalidDefinition
 from statemachine.io.evaluators import RestrictedEvaluator, normalize_cond
 
 from bot import texts
-from bot.engine import reserved, templates, validate_silent
+from bot.engine import dates, reserved, templates, validate_silent
 from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
 from bot.errors import FlowError
 from bot.model import Actor
@@ -155,17 +155,14 @@ def _bound_ok(bound: str) -> bool:
     return True
 
 
-#: Relative bounds that are a fixed number of days from today, so two of them compare the same
-#: whatever the day ("end of month" against "tomorrow" does not).
-_FIXED_OFFSETS = {"yesterday": -1, "today": 0, "tomorrow": 1}
-
-
 def _bounds_crossed(first: str, last: str) -> bool:
     """Whether ``first`` falls after ``last`` whatever the day: both ISO dates, or both a fixed
-    number of days from today; any other pair is judged on the day the answer comes."""
+    number of days from today ("tomorrow", "in 2 weeks"); any other pair ("tomorrow" against "end
+    of month") is judged on the day the answer comes."""
     a, b = first.strip().casefold(), last.strip().casefold()
-    if a in _FIXED_OFFSETS and b in _FIXED_OFFSETS:
-        return _FIXED_OFFSETS[a] > _FIXED_OFFSETS[b]
+    days_a, days_b = dates.fixed_offset(a), dates.fixed_offset(b)
+    if days_a is not None and days_b is not None:
+        return days_a > days_b
     try:
         return date.fromisoformat(a) > date.fromisoformat(b)
     except ValueError:

@@ -161,6 +161,8 @@ def test_a_scheduled_flow_must_be_in_the_folder(tmp_path):
         ("type: number\n    min: 10\n    max: 1", "min 10 above max 1"),
         ("type: date\n    not_before: 2027-03-01\n    not_after: 2027-01-01", "not_before 2027-03-01 later than"),
         ("type: date\n    not_before: tomorrow\n    not_after: today", "not_before tomorrow later than"),
+        ("type: date\n    not_before: in 2 weeks\n    not_after: tomorrow", "not_before in 2 weeks later than"),
+        ("type: date\n    not_before: in 8 days\n    not_after: in 1 week", "not_before in 8 days later than"),
     ],
 )
 def test_bounds_that_accept_no_answer_are_refused(tmp_path, bounds, problem):
@@ -171,8 +173,9 @@ def test_bounds_that_accept_no_answer_are_refused(tmp_path, bounds, problem):
 
 @pytest.mark.parametrize(
     ("first", "last"),
-    [("today", "2020-01-01"), ("tomorrow", "end of month"), ("in 3 weeks", "end of quarter")],
-)
+    [("today", "2020-01-01"), ("tomorrow", "end of month"), ("in 3 weeks", "end of quarter"),
+     ("in 30 days", "in 1 month"), ("in 1 week", "in 7 days")],
+)  # fmt: skip
 def test_bounds_whose_order_depends_on_the_day_are_judged_when_answered(tmp_path, first, last):
     text = MINIMAL.replace("type: yes_no", f"type: date\n    not_before: {first}\n    not_after: {last}")
     assert read_flow_file(write(tmp_path, text)).step("confirm").not_after == last
