@@ -192,12 +192,18 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
         fail("a repeat step cannot be fanned out", "address it to the facilitator")
     if source == "trigger.actions" and field == "owner":
         return
+    if not source:  # 'each lead': no dot, no field
+        fail(texts.fan_out_no_field(step.to), texts.fan_out_no_field_fix())
     if source not in seen or source == step.id:
         fail(f"'to: {step.to}' fans out over '{source}', not an earlier step", "name an earlier repeat step")
     src = flow.step(source)
     target = src.field(field)
     if src.type != "repeat" or target is None or target.type != "person":
-        fail(f"'to: {step.to}' needs a person field of a repeat step", f"use 'each {source}.<person field>'")
+        people = [f.id for f in src.fields if f.type == "person"]
+        fail(
+            texts.fan_out_not_a_person_field(step.to, source, src.type),
+            texts.fan_out_person_field_fix(source, src.type, people),
+        )
 
 
 def _check_next(flow: Flow, step: Step) -> None:

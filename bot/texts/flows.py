@@ -155,3 +155,26 @@ def question_terms(question: Any) -> str:
     if question.optional:
         terms.append("optional")
     return "[" + "; ".join(terms) + "]"
+
+
+def fan_out_no_field(to: str) -> str:
+    return f"'to: {to}' names no field to fan out over"
+
+
+def fan_out_no_field_fix() -> str:
+    return "write 'each <repeat step>.<person field>', e.g. 'each actions.owner'"
+
+
+def fan_out_not_a_person_field(to: str, source: str, source_type: str) -> str:
+    problem = f"'to: {to}' needs a person field of a repeat step"
+    return problem if source_type == "repeat" else f"{problem}: '{source}' is a {source_type} step"
+
+
+def fan_out_person_field_fix(source: str, source_type: str, person_fields: list[str]) -> str:
+    if source_type != "repeat":
+        return (
+            "ask for the people in a repeat step with a person field and fan out over it, or address the step to a role"
+        )
+    if not person_fields:
+        return f"add a field of type person to '{source}' and fan out over it"
+    return "use " + " or ".join(f"'each {source}.{f}'" for f in person_fields)
