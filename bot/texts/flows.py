@@ -139,7 +139,8 @@ def number_option_fix(option: object) -> str:
 
 def question_terms(question: Any) -> str:
     """What ``flows show`` says of a question's answer (a step or a repeat's field): its type, and
-    its options, bounds, default and whether it may be skipped, as the file gives them."""
+    its options, bounds, default, whether it may be skipped and whether a fan-out's first answer
+    ends it, as the file gives them."""
     terms = [question.type + (": " + " | ".join(o.value for o in question.options) if question.options else "")]
     low, high = question.minimum, question.maximum
     if low is not None or high is not None:
@@ -154,6 +155,8 @@ def question_terms(question: Any) -> str:
         terms.append(f"default {question.default}")
     if question.optional:
         terms.append("optional")
+    if getattr(question, "complete_when", "all") == "any":  # a fan-out step's
+        terms.append("the first answer ends it")
     return "[" + "; ".join(terms) + "]"
 
 
