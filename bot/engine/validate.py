@@ -95,12 +95,13 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
         if bound is not None and not _bound_ok(bound):
             fail(f"the date bound '{bound}' is not understood", "use today, tomorrow or an ISO date")
     if q.ask:
-        problem = templates.check(q.ask, _template_names(flow, step, q))
+        names = _template_names(flow, step, q)
+        problem = templates.check(q.ask, names)
         if problem:
             syntax = problem.startswith(templates.NOT_A_TEMPLATE)
-            fail(
-                f"the prompt of {what} {problem}", texts.template_syntax_fix() if syntax else texts.template_names_fix()
-            )
+            misplaced = not syntax and "item" not in names and "item" in templates.names_read(q.ask)
+            fix = texts.template_syntax_fix() if syntax else texts.template_names_fix(item_misplaced=misplaced)
+            fail(f"the prompt of {what} {problem}", fix)
     why = (
         _default_refused(q)
         if q.default is not None and q.type in ("text", "choice", "yes_no", "number", "date")

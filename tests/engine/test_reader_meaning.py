@@ -19,6 +19,18 @@ def test_a_prompt_naming_what_it_is_not_rendered_with_is_refused(tmp_path, name)
     refused(write(tmp_path, text), "confirm", f"unknown name(s) '{name}'")
 
 
+def test_item_outside_a_repeat_or_a_fan_out_is_refused_with_where_it_can_be_used(tmp_path):
+    """The fix said to use item.<field>, which was what the prompt did."""
+    text = MINIMAL.replace("Is '{{ decision }}' right?", "Is '{{ item.what }}' right?")
+    err = refused(write(tmp_path, text), "confirm", "unknown name(s) 'item'")
+    assert err.fix == (
+        "use trigger.<field> or a step id: item.<field> is only in a repeat's fields and in a step"
+        " asked of each person ('to: each <step>.<person field>')"
+    )
+    other = refused(write(tmp_path, MINIMAL.replace("{{ decision }}", "{{ decison }}")), "confirm", "'decison'")
+    assert other.fix == "use trigger.<field>, a step id, or item.<field>"
+
+
 @pytest.mark.parametrize(
     ("template", "problem"),
     [("{{ decision }: done", "is not a valid template"), ("{{ decison }}", "unknown name(s) 'decison'")],
