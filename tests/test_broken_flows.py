@@ -62,6 +62,12 @@ BROKEN: dict[str, tuple[str, str | None, str, str]] = {
         "the prompt of the step refers to unknown name(s) 'decison'",
         "use trigger.<field>, a step id, or item.<field>",
     ),
+    "impossible_date": (  # YAML's own date reading raised ValueError: a traceback, and no flow of the folder loaded
+        "title: T\nsteps:\n  - {id: review_at, ask: 'When?', type: date, not_before: 2027-02-30}\n",
+        "review_at",
+        "the date bound '2027-02-30' is not understood",
+        "use today, tomorrow or an ISO date",
+    ),
     "bad_date_bound": (
         "title: T\nsteps:\n  - {id: review_at, ask: 'When?', type: date, not_before: next tuesdy}\n",
         "review_at",
@@ -175,7 +181,7 @@ def test_each_broken_file_is_refused_with_its_file_step_and_fix(name: str, folde
     assert triggered.exit_code == 1 and triggered.stderr.startswith("Error: ") and problem in triggered.stderr
 
 
-@pytest.mark.parametrize("name", ["tabs", "unknown_type", "empty"])
+@pytest.mark.parametrize("name", ["tabs", "unknown_type", "empty", "impossible_date"])
 def test_a_broken_flow_does_not_stop_chat_with_the_others_and_is_named(name: str, folder: Path, tmp_path: Path) -> None:
     path = write_broken(folder, name)
     problem, fix = said(path, name)

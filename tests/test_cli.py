@@ -188,6 +188,22 @@ def test_flows_list_validate_show_and_diagram(cli, tmp_path: Path) -> None:
     assert f"{bad}, step 'a': the step has no prompt. Fix: add 'ask: <the question>'" in result.output
 
 
+def test_flows_show_says_a_fan_out_that_the_first_answer_ends(tmp_path: Path) -> None:
+    """complete_when: any was not shown: the approvers' step read like one that waits for all."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "vendor.yaml").write_text(
+        "id: vendor\ntitle: Vendor approval\nroles: {facilitator: trigger.facilitator}\nsteps:\n"
+        "  - id: approvers\n    type: repeat\n    fields: [{id: who, ask: 'Who approves?', type: person}]\n"
+        "  - {id: approval, to: each approvers.who, ask: 'Approve?', type: yes_no, complete_when: any}\n"
+        "  - {id: check, to: each approvers.who, ask: 'Checked?', type: yes_no}\n"
+    )
+    base = ["--db", str(tmp_path / "x.db"), "--flows", str(flows)]
+    shown = CliRunner().invoke(main, [*base, "flows", "show", "vendor"]).output
+    assert "approval [yes_no; the first answer ends it] to each approvers.who: Approve?" in shown
+    assert "check [yes_no] to each approvers.who: Checked?" in shown
+
+
 def test_runs_list_and_show(cli) -> None:
     cli("chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl", input=jsonl(*POST_MEETING))
     listed = json.loads(cli("runs", "list", "--status", "completed", "--json").output)

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from sqlite_utils import Database
 
-from bot import texts
+from bot import texts, yaml_text
 from bot.analytics import engagement, measures
 from bot.analytics import schema as analytics_schema
 from bot.analytics.export import csv_cell
@@ -148,7 +148,7 @@ def _in_flow_order(conn: sqlite3.Connection, rows: list[Row]) -> list[Row]:
     order: dict[str, dict[str, int]] = {}
     for flow_id, text in conn.execute("SELECT flow_id, text FROM flow_versions ORDER BY first_loaded_at"):
         try:
-            steps = (yaml.safe_load(text) or {}).get("steps") or []
+            steps = (yaml_text.safe_load(text) or {}).get("steps") or []
         except yaml.YAMLError:
             continue
         order[flow_id] = {str(s.get("id")): i for i, s in enumerate(steps) if isinstance(s, dict)}

@@ -196,6 +196,18 @@ def read(raw: str, now: datetime) -> date | None:
     return _slow_date(raw, now)
 
 
+def fixed_offset(phrase: str) -> int | None:
+    """How many days from today ``phrase`` names whatever the day ("tomorrow" 1, "in 2 weeks" 14),
+    or None when that depends on the day ("next friday", "end of month", "in 1 month", a date)."""
+    phrase = " ".join(phrase.casefold().split())
+    if phrase in _DAY_OFFSETS:
+        return _DAY_OFFSETS[phrase]
+    match = _RELATIVE.fullmatch(phrase)
+    if match is None or match.group(2) not in ("day", "week"):
+        return None
+    return (_relative(match.group(1), match.group(2), date.min) - date.min).days
+
+
 def weekday_abbr(day: date) -> str:
     """The English abbreviation of ``day``'s weekday, whatever the locale: "Fri"."""
     return _WEEKDAY_ABBR[day.weekday()]

@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from bot import texts
+from bot import texts, yaml_text
 from bot.engine import validate
 from bot.engine.model import (
     Branch,
@@ -94,8 +94,9 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
     return flow
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, noting each key written twice in one mapping (key, line, first line)."""
+class _Loader(yaml_text.SafeLoader):
+    """Our safe loader (impossible dates kept as text), noting each key written twice in one
+    mapping (key, line, first line)."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)

@@ -17,9 +17,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
-from bot import texts
+from bot import texts, yaml_text
 from bot.engine.asking import Outcome, TurnBase
 from bot.engine.model import Flow, Timers
 from bot.engine.state import Prompt
@@ -58,7 +56,7 @@ def next_stage(timers: Timers, stage: str) -> tuple[str, timedelta] | None:
 
 @lru_cache(maxsize=256)
 def _escalate_mode(text: str) -> str:
-    doc = yaml.safe_load(text) or {}
+    doc = yaml_text.safe_load(text) or {}
     return str((doc.get("timers") or {}).get("escalate") or "notify")
 
 

@@ -14,7 +14,7 @@ from statemachine.exceptions import InvalidDefinition
 from statemachine.io.evaluators import RestrictedEvaluator, normalize_cond
 
 from bot import texts
-from bot.engine import reserved, templates, validate_silent
+from bot.engine import dates, reserved, templates, validate_silent
 from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
 from bot.errors import FlowError
 from bot.model import Actor
@@ -95,12 +95,13 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
         if bound is not None and not _bound_ok(bound):
             fail(f"the date bound '{bound}' is not understood", "use today, tomorrow or an ISO date")
     if q.ask:
-        problem = templates.check(q.ask, _template_names(flow, step, q))
+        names = _template_names(flow, step, q)
+        problem = templates.check(q.ask, names)
         if problem:
             syntax = problem.startswith(templates.NOT_A_TEMPLATE)
-            fail(
-                f"the prompt of {what} {problem}", texts.template_syntax_fix() if syntax else texts.template_names_fix()
-            )
+            misplaced = not syntax and "item" not in names and "item" in templates.names_read(q.ask)
+            fix = texts.template_syntax_fix() if syntax else texts.template_names_fix(item_misplaced=misplaced)
+            fail(f"the prompt of {what} {problem}", fix)
     why = (
         _default_refused(q)
         if q.default is not None and q.type in ("text", "choice", "yes_no", "number", "date")
@@ -155,17 +156,14 @@ def _bound_ok(bound: str) -> bool:
     return True
 
 
-#: Relative bounds that are a fixed number of days from today, so two of them compare the same
-#: whatever the day ("end of month" against "tomorrow" does not).
-_FIXED_OFFSETS = {"yesterday": -1, "today": 0, "tomorrow": 1}
-
-
 def _bounds_crossed(first: str, last: str) -> bool:
     """Whether ``first`` falls after ``last`` whatever the day: both ISO dates, or both a fixed
-    number of days from today; any other pair is judged on the day the answer comes."""
+    number of days from today ("tomorrow", "in 2 weeks"); any other pair ("tomorrow" against "end
+    of month") is judged on the day the answer comes."""
     a, b = first.strip().casefold(), last.strip().casefold()
-    if a in _FIXED_OFFSETS and b in _FIXED_OFFSETS:
-        return _FIXED_OFFSETS[a] > _FIXED_OFFSETS[b]
+    days_a, days_b = dates.fixed_offset(a), dates.fixed_offset(b)
+    if days_a is not None and days_b is not None:
+        return days_a > days_b
     try:
         return date.fromisoformat(a) > date.fromisoformat(b)
     except ValueError:
@@ -195,12 +193,18 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
         fail("a repeat step cannot be fanned out", "address it to the facilitator")
     if source == "trigger.actions" and field == "owner":
         return
+    if not source:  # 'each lead': no dot, no field
+        fail(texts.fan_out_no_field(step.to), texts.fan_out_no_field_fix())
     if source not in seen or source == step.id:
         fail(f"'to: {step.to}' fans out over '{source}', not an earlier step", "name an earlier repeat step")
     src = flow.step(source)
     target = src.field(field)
     if src.type != "repeat" or target is None or target.type != "person":
-        fail(f"'to: {step.to}' needs a person field of a repeat step", f"use 'each {source}.<person field>'")
+        people = [f.id for f in src.fields if f.type == "person"]
+        fail(
+            texts.fan_out_not_a_person_field(step.to, source, src.type),
+            texts.fan_out_person_field_fix(source, src.type, people),
+        )
 
 
 def _check_next(flow: Flow, step: Step) -> None:

@@ -90,13 +90,13 @@ def _check_conditions(flow: Flow, step: Step, fail: Fail) -> None:
     for branch in step.next:
         if branch.when is None:
             continue
-        for name, value in _compared(branch.when):
+        for name, value, equality in _compared(branch.when):
             if not flow.has_step(name) or value is None:
                 continue  # an unknown step is refused elsewhere; none is "not answered"
             other = flow.step(name)
             takes = _takes(other)
-            if takes is None or _fits(other, value, takes[1]):
-                continue
+            if takes is None or (not equality and other.type != "number") or _fits(other, value, takes[1]):
+                continue  # ordered (<, >=, ...): only a number's is known never to hold (Python refuses 5 > '1')
             fail(
                 texts.condition_never_true(branch.when, name, value, other.type, takes[0]),
                 texts.condition_never_true_fix(name, takes[0]),
@@ -111,20 +111,20 @@ def _fits(step: Step, value: object, kinds: type | tuple[type, ...]) -> bool:
     return isinstance(value, kinds)
 
 
-def _compared(expr: str) -> list[tuple[str, object]]:
-    """Each (step name, literal) a condition compares with == or !=, either way round."""
+def _compared(expr: str) -> list[tuple[str, object, bool]]:
+    """Each (step name, literal, whether with == or !=) a condition compares, either way round."""
     tree = ast.parse(normalize_cond(expr), mode="eval")
-    out: list[tuple[str, object]] = []
+    out: list[tuple[str, object, bool]] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Compare):
             continue
         sides = [node.left, *node.comparators]
         for op, left, right in zip(node.ops, sides, sides[1:], strict=False):
-            if not isinstance(op, ast.Eq | ast.NotEq):
+            if not isinstance(op, ast.Eq | ast.NotEq | ast.Lt | ast.LtE | ast.Gt | ast.GtE):
                 continue
             for a, b in ((left, right), (right, left)):
                 if isinstance(a, ast.Name) and isinstance(b, ast.Constant):
-                    out.append((a.id, b.value))
+                    out.append((a.id, b.value, isinstance(op, ast.Eq | ast.NotEq)))
     return out
 
 

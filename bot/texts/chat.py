@@ -125,12 +125,17 @@ def corrected(target: str, old: str, new: str) -> str:
     return f"Changed {target}: {old} -> {new}."
 
 
+def _item_named(label: str, number: int, what: str) -> str:
+    """``Action 2 ('Book venue')``; ``Approver 2`` when the items have no ``what`` field."""
+    return f"{label} {number} ('{what}')" if what else f"{label} {number}"
+
+
 def owner_changed_notice(label: str, number: int, what: str) -> str:
-    return f"{label} {number} ('{what}') has a new owner, who will be asked to confirm it."
+    return f"{_item_named(label, number, what)} has a new owner, who will be asked to confirm it."
 
 
 def terms_changed_notice(label: str, number: int, what: str) -> str:
-    return f"{label} {number} ('{what}') changed; its owner will be asked to confirm it again."
+    return f"{_item_named(label, number, what)} changed; its owner will be asked to confirm it again."
 
 
 def waiting_for_confirmations(names: list[str]) -> str:

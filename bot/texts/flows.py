@@ -100,8 +100,13 @@ def item_field_unknown(what: str, name: str, fields: list[str]) -> str:
     return f"the prompt of {what} reads item.{name}, which is not a field of the items (fields: {_join(fields)})"
 
 
-def template_names_fix() -> str:
-    return "use trigger.<field>, a step id, or item.<field>"
+def template_names_fix(item_misplaced: bool = False) -> str:
+    if not item_misplaced:
+        return "use trigger.<field>, a step id, or item.<field>"
+    return (
+        "use trigger.<field> or a step id: item.<field> is only in a repeat's fields and in a step"
+        " asked of each person ('to: each <step>.<person field>')"
+    )
 
 
 def template_syntax_fix() -> str:
@@ -139,7 +144,8 @@ def number_option_fix(option: object) -> str:
 
 def question_terms(question: Any) -> str:
     """What ``flows show`` says of a question's answer (a step or a repeat's field): its type, and
-    its options, bounds, default and whether it may be skipped, as the file gives them."""
+    its options, bounds, default, whether it may be skipped and whether a fan-out's first answer
+    ends it, as the file gives them."""
     terms = [question.type + (": " + " | ".join(o.value for o in question.options) if question.options else "")]
     low, high = question.minimum, question.maximum
     if low is not None or high is not None:
@@ -154,4 +160,29 @@ def question_terms(question: Any) -> str:
         terms.append(f"default {question.default}")
     if question.optional:
         terms.append("optional")
+    if getattr(question, "complete_when", "all") == "any":  # a fan-out step's
+        terms.append("the first answer ends it")
     return "[" + "; ".join(terms) + "]"
+
+
+def fan_out_no_field(to: str) -> str:
+    return f"'to: {to}' names no field to fan out over"
+
+
+def fan_out_no_field_fix() -> str:
+    return "write 'each <repeat step>.<person field>', e.g. 'each actions.owner'"
+
+
+def fan_out_not_a_person_field(to: str, source: str, source_type: str) -> str:
+    problem = f"'to: {to}' needs a person field of a repeat step"
+    return problem if source_type == "repeat" else f"{problem}: '{source}' is a {source_type} step"
+
+
+def fan_out_person_field_fix(source: str, source_type: str, person_fields: list[str]) -> str:
+    if source_type != "repeat":
+        return (
+            "ask for the people in a repeat step with a person field and fan out over it, or address the step to a role"
+        )
+    if not person_fields:
+        return f"add a field of type person to '{source}' and fan out over it"
+    return "use " + " or ".join(f"'each {source}.{f}'" for f in person_fields)

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot import texts
+from bot import texts, yaml_text
 from bot.admission import Admitted
 from bot.dispatch import Dispatcher
 from bot.errors import ConfigError
@@ -74,7 +74,7 @@ def load(path: Path) -> ChecksFile:
     if not path.is_file():
         return ChecksFile()
     try:
-        doc = yaml.safe_load(path.read_text()) or {}
+        doc = yaml_text.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(
             texts.checks_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax")

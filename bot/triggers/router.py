@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from bot import texts
+from bot import texts, yaml_text
 from bot.admission import Admission
 from bot.errors import ConfigError
 from bot.flow_catalog import BOT_STARTED
@@ -234,7 +234,7 @@ def _short(value: Any, limit: int) -> str:
 
 def load_routes(path: Path) -> list[Route]:
     try:
-        doc = yaml.safe_load(path.read_text()) or {}
+        doc = yaml_text.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(
             texts.routes_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax")

@@ -77,6 +77,37 @@ def test_the_summary_goes_where_the_flow_says(db, tmp_path, where, readers):
     assert stored == [(name, int(where != "conversation")) for name in readers]
 
 
+APPROVAL = """\
+id: approval
+title: Vendor approval
+roles: {facilitator: trigger.facilitator}
+steps:
+  - id: approvers
+    type: repeat
+    item_label: Approver
+    fields: [{id: who, ask: "Who approves?", type: person}, {id: limit, ask: "Up to how much?", type: number}]
+  - {id: approve, to: each approvers.who, ask: "Do you approve?", type: yes_no}
+"""
+
+
+def test_a_changed_item_without_a_what_is_named_by_its_number(db, tmp_path):
+    """Items without a 'what' field were named ('') in the notices of a changed owner or terms."""
+    bot = make_bot(db, flows(tmp_path, APPROVAL, "approval"))
+    bot.start(Trigger(flow="approval", title="Globex", facilitator=ALICE), CONV)
+    for text in ("@bob", "100", "@carol", "200", "done"):
+        say(bot, ALICE, text)
+    assert say(bot, ALICE, "change who of approver 2 to @dave")[1] == (
+        None,
+        "info",
+        "Approver 2 has a new owner, who will be asked to confirm it.",
+    )
+    assert say(bot, ALICE, "change limit of approver 1 to 150")[1] == (
+        None,
+        "info",
+        "Approver 1 changed; its owner will be asked to confirm it again.",
+    )
+
+
 def test_corrections_and_notices_call_items_by_the_flows_label(db, tmp_path):
     bot = make_bot(db, flows(tmp_path, HIRING.replace("SUMMARY", "conversation"), "hiring"))
     hire_until_owners(bot)

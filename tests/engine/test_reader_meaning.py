@@ -19,6 +19,18 @@ def test_a_prompt_naming_what_it_is_not_rendered_with_is_refused(tmp_path, name)
     refused(write(tmp_path, text), "confirm", f"unknown name(s) '{name}'")
 
 
+def test_item_outside_a_repeat_or_a_fan_out_is_refused_with_where_it_can_be_used(tmp_path):
+    """The fix said to use item.<field>, which was what the prompt did."""
+    text = MINIMAL.replace("Is '{{ decision }}' right?", "Is '{{ item.what }}' right?")
+    err = refused(write(tmp_path, text), "confirm", "unknown name(s) 'item'")
+    assert err.fix == (
+        "use trigger.<field> or a step id: item.<field> is only in a repeat's fields and in a step"
+        " asked of each person ('to: each <step>.<person field>')"
+    )
+    other = refused(write(tmp_path, MINIMAL.replace("{{ decision }}", "{{ decison }}")), "confirm", "'decison'")
+    assert other.fix == "use trigger.<field>, a step id, or item.<field>"
+
+
 @pytest.mark.parametrize(
     ("template", "problem"),
     [("{{ decision }: done", "is not a valid template"), ("{{ decison }}", "unknown name(s) 'decison'")],
@@ -161,6 +173,8 @@ def test_a_scheduled_flow_must_be_in_the_folder(tmp_path):
         ("type: number\n    min: 10\n    max: 1", "min 10 above max 1"),
         ("type: date\n    not_before: 2027-03-01\n    not_after: 2027-01-01", "not_before 2027-03-01 later than"),
         ("type: date\n    not_before: tomorrow\n    not_after: today", "not_before tomorrow later than"),
+        ("type: date\n    not_before: in 2 weeks\n    not_after: tomorrow", "not_before in 2 weeks later than"),
+        ("type: date\n    not_before: in 8 days\n    not_after: in 1 week", "not_before in 8 days later than"),
     ],
 )
 def test_bounds_that_accept_no_answer_are_refused(tmp_path, bounds, problem):
@@ -171,8 +185,9 @@ def test_bounds_that_accept_no_answer_are_refused(tmp_path, bounds, problem):
 
 @pytest.mark.parametrize(
     ("first", "last"),
-    [("today", "2020-01-01"), ("tomorrow", "end of month"), ("in 3 weeks", "end of quarter")],
-)
+    [("today", "2020-01-01"), ("tomorrow", "end of month"), ("in 3 weeks", "end of quarter"),
+     ("in 30 days", "in 1 month"), ("in 1 week", "in 7 days")],
+)  # fmt: skip
 def test_bounds_whose_order_depends_on_the_day_are_judged_when_answered(tmp_path, first, last):
     text = MINIMAL.replace("type: yes_no", f"type: date\n    not_before: {first}\n    not_after: {last}")
     assert read_flow_file(write(tmp_path, text)).step("confirm").not_after == last

@@ -28,6 +28,9 @@ def branching(step: str, when: str) -> str:
         (ASK_PICK, "'Ignore' != pick", "compares 'pick' with 'Ignore', which a choice answer never is"),
         ('{id: ok, ask: "Ship?", type: yes_no', "ok == 'no'", "compares 'ok' with 'no', which a yes_no answer never"),
         ('{id: size, ask: "How many?", type: number', "size == '5'", "compares 'size' with '5', which a number"),
+        # a number ordered against a text: Python refuses the comparison, the guard is false, every time
+        ('{id: size, ask: "How many?", type: number', "size > '100'", "compares 'size' with '100', which a number"),
+        ('{id: size, ask: "How many?", type: number', "'10' <= size", "compares 'size' with '10', which a number"),
     ],
 )
 def test_a_condition_comparing_an_answer_with_a_value_it_never_has_is_refused(tmp_path, step, when, problem):

@@ -219,6 +219,41 @@ def test_bad_fan_out_is_refused(tmp_path, steps, problem):
     assert "'to: each " in err.problem
 
 
+@pytest.mark.parametrize(
+    ("steps", "problem", "fix"),
+    [
+        pytest.param(  # said it fanned out over '' (the text before a dot that is not there)
+            "  - {id: lead, ask: 'Who leads?', type: person}\n" + FAN_OUT.format(to="each lead"),
+            "'to: each lead' names no field to fan out over",
+            "write 'each <repeat step>.<person field>', e.g. 'each actions.owner'",
+            id="no-field",
+        ),
+        pytest.param(  # the fix said to use 'each lead.<person field>', which a person step has none of
+            "  - {id: lead, ask: 'Who leads?', type: person}\n" + FAN_OUT.format(to="each lead.who"),
+            "'to: each lead.who' needs a person field of a repeat step: 'lead' is a person step",
+            "ask for the people in a repeat step with a person field and fan out over it, or address the step to"
+            " a role",
+            id="source-not-repeat",
+        ),
+        pytest.param(
+            actions_step() + FAN_OUT.format(to="each actions.boss"),
+            "'to: each actions.boss' needs a person field of a repeat step",
+            "use 'each actions.owner'",
+            id="no-such-field",
+        ),
+        pytest.param(
+            actions_step(GOOD_FIELDS.replace("type: person", "type: text")) + FAN_OUT.format(to="each actions.owner"),
+            "'to: each actions.owner' needs a person field of a repeat step",
+            "add a field of type person to 'actions' and fan out over it",
+            id="no-person-field",
+        ),
+    ],
+)
+def test_a_bad_fan_out_says_what_to_write(tmp_path, steps, problem, fix):
+    err = refused(write(tmp_path, with_steps(steps)), "owner_accepts", problem)
+    assert err.fix == fix
+
+
 def test_repeat_step_cannot_be_fanned_out(tmp_path):
     fan_repeat = actions_step().replace("    type: repeat\n", "    type: repeat\n    to: each actions.owner\n")
     steps = actions_step() + fan_repeat.replace("id: actions", "id: more")

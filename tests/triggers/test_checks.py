@@ -147,6 +147,10 @@ def test_a_cron_schedule_runs_in_the_bots_time_zone(proc, clock, flows, tmp_path
             "checks:\n  - {name: x, sql: s, threshold: 1, direction: above, schedule: often, database: d}\n",
             "'often' is neither an interval (5m, 1h, 1d) nor a cron expression",
         ),
+        (  # a date YAML cannot build raised ValueError, a traceback past the loader
+            "checks:\n  - {name: x, sql: s, threshold: 1, direction: above, schedule: 2027-02-30, database: d}\n",
+            "'2027-02-30' is neither an interval (5m, 1h, 1d) nor a cron expression",
+        ),
     ],
 )
 def test_bad_checks_files_are_refused_naming_the_check_and_the_fix(tmp_path: Path, text: str, says: str) -> None:

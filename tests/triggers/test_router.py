@@ -116,6 +116,7 @@ def test_unknown_flows_channels_and_routes_are_problems_not_crashes(tmp_path: Pa
         ("routes:\n  - name: a\n    dedup: title\n", "route 'a': dedup is 'title'. Fix: use fingerprint or group"),
         ("routes:\n  - name: a\n    match_re: {title: '('}\n", "route 'a': missing ), unterminated subpattern"),
         ("routes:\n  - name: a\n    cooldown: soon\n", "route 'a': 'soon' is not a duration"),
+        ("routes:\n  - name: a\n    cooldown: 2027-02-30\n", "route 'a': '2027-02-30' is not a duration"),
         ("routes:\n  - name: a\n  - name: a\n", "route 'a': the name is used twice"),
         ("routes: [\n", "routes.yaml: it is not valid YAML"),
         ("routes:\n  - name: no\n", "route '#1': the name is read as false, not as text. Fix: put the name in quotes"),

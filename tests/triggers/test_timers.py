@@ -115,6 +115,19 @@ def test_a_flow_that_says_reassign_hands_the_owners_question_to_the_facilitator(
     ]
 
 
+def test_a_flow_with_a_date_yaml_cannot_build_escalates(proc: Process, clock, flows) -> None:
+    """A bare 2027-02-30 (an example, kept as text) raised ValueError where the timers read the flow."""
+    text = (flows / "post_meeting.yaml").read_text()
+    (flows / "post_meeting.yaml").write_text(
+        text.replace("example: We move the launch to March and cut the mobile scope.", "example: 2027-02-30")
+    )
+    proc = proc.restart()
+    to_owner(proc)
+    proc = proc.restart()
+    clock.at(days=1, hours=1)
+    assert run_due(proc) == [("remind", "done: escalate")]
+
+
 def test_an_expired_run_stalls_and_a_late_answer_resumes_it(proc: Process, clock) -> None:
     start(proc)
     proc = proc.restart()
