@@ -10,8 +10,9 @@ and the server says so at start-up. The activity is then translated by
 outbox (:meth:`TeamsChannel.deliver`) on :mod:`bot.channels.teams_connector`.
 
 Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``, ``cancel N``, ``done A12``
-(``due``/``drop A12 ...`` of one's own actions) are commands; other text goes to the run of the conversation
-first (``help``, ``back``, answers ...) and to the commands when there is none. In a channel a run lives in
+(``due``/``drop A12 ...`` of one's own actions) are commands; other text goes to the run the dispatcher
+places it in (``#12 yes``, the conversation's run, the one run waiting on its writer: with several
+waiting, they are asked which) and to the commands when there is none. In a channel a run lives in
 the reply chain of the bot's first message of that run (``teams_threads``); messages elsewhere in the
 channel are commands only. What is the caller's alone (``actions``), asked in a channel or a group chat,
 is answered in their personal chat; ``done``/``due``/``drop A12`` typed where its decision was made is
@@ -35,7 +36,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
     ConfigurationServiceClientCredentialFactory,
 )
-from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor, ServiceClientCredentialsFactory
+from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot import inbound_json, texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys, teams_stale
@@ -52,6 +53,7 @@ from bot.errors import BotError
 from bot.model import Actor, Message, Reply, placeholder_facilitator
 from bot.outbox import Queued
 from bot.store import group, runs, transaction
+from bot.store.placing import Unplaced
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -107,7 +109,7 @@ class TeamsChannel(Channel):
         tokens = Tokens(credentials, tenant, on_accepted=lambda: self.services.notify(self.name))
         await tokens.check()  # one token, kept for the first reply; credentials refused stop the start
         if credentials is not None:
-            await self._prefetch_keys()
+            await teams_keys.prefetch(self.config)
         self.connector = Connector(self.services.http, tokens)
         self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock)
         fallback = self.services.dispatcher.tz_for
@@ -129,18 +131,6 @@ class TeamsChannel(Channel):
             await asyncio.wait(list(self.tasks), timeout=5)
         for task in list(self.tasks):
             task.cancel()
-
-    async def _prefetch_keys(self) -> None:
-        """Fetch the signing keys now, off the event loop and within a time limit, as every later
-        fetch is (see teams_keys): a failure is one warning, and the first request tries again."""
-        teams_keys.off_the_loop()
-        url = getattr(self.config, "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", None)
-        default = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
-        metadata = JwtTokenExtractor.get_open_id_metadata(url or default)
-        try:
-            await teams_keys.refresh(metadata)
-        except Exception as exc:  # the first request tries again (503 while the keys cannot be had)
-            log.warning(texts.teams_keys_prefetch_failed(str(exc)))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -235,10 +225,13 @@ class TeamsChannel(Channel):
                 self._command(inbound, message)
                 return
         with transaction(self.services.db):  # no run found: the command shares the turn's savepoint
-            result = self.services.dispatcher.handle(message, run_id)
+            result = bot.handle(message, run_id) if run_id is not None else bot.answer(message)
             if result is None:
                 self._command(inbound, message, dedup=False)
-        if result is not None:
+        if isinstance(result, Unplaced):  # several questions wait on them: which one (listed in private only)
+            private = inbound.conversation_type == "personal"
+            self._say(inbound, inbound.activity_id, result.told("card") if private else texts.teams_which_in_private())
+        elif result is not None:
             self._after_turn(result, message)
 
     def _command(self, inbound: acts.Inbound, message: Message, dedup: bool = True) -> None:
@@ -369,7 +362,7 @@ class TeamsChannel(Channel):
         mine = [a for a in outcome.answers if a.get("actor") == message.actor.id]
         value = mine[-1]["value"] if mine else None
         for card in closed:
-            shown = cards.answer_display(value, card.expects, message.text)
+            shown = cards.answer_display(value, card.expects, result.text)
             assert self.outbound is not None
             self._spawn(self.outbound.update_card(card, message.actor.name, shown))
 

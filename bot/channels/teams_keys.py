@@ -17,11 +17,17 @@ event loop serves everything else.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any
 
 import requests
+from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor
 from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
+
+from bot import texts
+
+log = logging.getLogger("decisionbot.teams")
 
 #: Seconds to connect to, and then between bytes of, each of the two answers (the metadata, the keys).
 KEYS_TIMEOUT = 5.0
@@ -75,3 +81,16 @@ def fetch(url: str, timeout: float) -> list[dict[str, Any]]:
         return list(answer.json()["keys"])
     except (KeyError, TypeError, ValueError) as exc:  # 200, but not OpenID metadata or a JWKS
         raise requests.RequestException(f"{url}: no signing keys in the answer ({type(exc).__name__}: {exc})") from exc
+
+
+async def prefetch(config: Any) -> None:
+    """Fetch the signing keys of ``config``'s OpenID metadata now, off the event loop and within a
+    time limit, as every later fetch is: a failure is one warning, and the first request tries again."""
+    off_the_loop()
+    url = getattr(config, "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", None)
+    default = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+    metadata = JwtTokenExtractor.get_open_id_metadata(url or default)
+    try:
+        await refresh(metadata)
+    except Exception as exc:  # the first request tries again (503 while the keys cannot be had)
+        log.warning(texts.teams_keys_prefetch_failed(str(exc)))

@@ -271,3 +271,15 @@ def delivered(conn: sqlite3.Connection, platform: str, delivery_id: str) -> bool
     """Whether the delivery was seen already (a retry of an event, a click, a command)."""
     sql = "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id = ?"
     return conn.execute(sql, (platform, delivery_id)).fetchone() is not None
+
+
+def question_run(conn: sqlite3.Connection, ts: str, actor_id: str) -> int | None:
+    """The open run that sent ``actor_id`` the message posted at ``ts`` (a question in their
+    direct message, or its reminder) and waits on them still: a reply in its thread answers it."""
+    row = conn.execute(
+        "SELECT m.run_id FROM runs r JOIN messages m ON m.run_id = r.id WHERE r.status IN ('active', 'stalled')"
+        " AND r.channel = 'slack' AND instr(r.waiting_on, ?) > 0 AND m.direction = 'out' AND m.platform_id = ?"
+        " AND m.actor_id = ? LIMIT 1",
+        (f" {actor_id} ", ts, actor_id),
+    ).fetchone()
+    return int(row[0]) if row else None
