@@ -29,8 +29,9 @@ from bot.errors import BotError
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger, placeholder_facilitator
 from bot.quiet_hours import QuietHours
-from bot.store import checkpoint, handover, iso, jobs, ledger, migrations, runs, transaction, utc_now
+from bot.store import checkpoint, handover, iso, jobs, ledger, migrations, placing, runs, transaction, utc_now
 from bot.store.jobs import Job
+from bot.store.placing import Unplaced
 from bot.store.runs import KeyedEvent, RunRow
 
 
@@ -41,6 +42,7 @@ class TurnResult:
     outbox: list[int] = field(default_factory=list)
     decision_id: int | None = None
     event_id: int | None = None
+    text: str = ""  # the words the run took (a message's, without the '#12' that named its run)
 
 
 class Dispatcher:
@@ -123,15 +125,30 @@ class Dispatcher:
             trigger.participants = [Actor.from_dict(p) for p in found["participants"]]
 
     def handle(self, message: Message, run_id: int | None = None) -> TurnResult | None:
-        """One inbound message. None when it belongs to no open run or is a repeated delivery."""
-        return self._turn(run_id, message, lambda turn: turn.handle(message))
+        """One inbound message to run ``run_id`` (None: the run :meth:`answer` places it in). None
+        when it belongs to no open run (or to no one run of several) or is a repeated delivery."""
+        found = self._turn(run_id, message)
+        return None if isinstance(found, Unplaced) else found
+
+    def answer(self, message: Message, replying_to: int | None = None) -> TurnResult | Unplaced | None:
+        """A typed message naming no run (a DM, a Teams chat, Rasa), placed by ``placing.place``
+        (``replying_to``: the run whose question it replies to). Unplaced: only its delivery id is
+        stored (as for one no run takes); the channel asks which question it answers."""
+        return self._turn(None, message, replying_to=replying_to)
 
     def cancel(self, run_id: int, actor: Actor, operator: bool = False) -> TurnResult | None:
         """Cancel a run at once (an explicit command, not the word 'cancel' in a conversation);
         ``operator``: by whoever runs the bot, not someone in the conversation."""
-        return self._turn(run_id, None, lambda turn: turn.cancel_by(actor, operator))
+        found = self._turn(run_id, None, lambda turn: turn.cancel_by(actor, operator))
+        return None if isinstance(found, Unplaced) else found
 
-    def _turn(self, run_id: int | None, message: Message | None, act: Callable[[Turn], Outcome]) -> TurnResult | None:
+    def _turn(
+        self,
+        run_id: int | None,
+        message: Message | None,
+        act: Callable[[Turn], Outcome] | None = None,
+        replying_to: int | None = None,
+    ) -> TurnResult | Unplaced | None:  # act: else the message is handled
         if self.turns_since_checkpoint >= 5000:  # a backstop when nobody calls maintain()
             self.maintain()
         now = self.clock()
@@ -139,52 +156,34 @@ class Dispatcher:
             channel = message.conversation.channel if message else ""
             if message and message.platform_id and runs.seen_delivery(conn, channel, message.platform_id, now):
                 return None
-            if run_id is not None:
-                row = runs.load_run(conn, run_id)
-            elif message is not None:
-                row = runs.find_run(conn, message.conversation, message.actor.id)
-            else:
-                row = None
+            row = runs.load_run(conn, run_id) if run_id is not None else None
+            if run_id is None and message is not None:
+                placed = placing.place(conn, message.conversation, message.actor.id, message.text, replying_to)
+                if not isinstance(placed, placing.Placed):
+                    return placed
+                row, message = placed.row, replace(message, text=placed.text)
             if row is None:
                 return None
             flow = self.catalog.version(row.flow_id, row.flow_version)
             if message is not None:
-                self._claim(conn, row, message)
+                placing.claim(conn, row, message)
             turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
             try:
-                outcome = act(turn)
+                outcome = act(turn) if act is not None else turn.handle(placing.given(message))
             except TransitionNotAllowed:
                 if message is None:
                     raise
                 row = runs.load_run(conn, row.id) or row  # as stored: the turn's changes are dropped
-                self._claim(conn, row, message)
+                placing.claim(conn, row, message)
                 turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
                 outcome = turn.no_way_on(message)
             if row.status == "stalled" and outcome.status == "active" and message is not None:
                 outcome.transitions.insert(
                     0, {"from": row.state, "to": row.state, "event": "resume", "actor": message.actor.id}
                 )
-            return self._commit(conn, row, flow, outcome, message, now)
-
-    @staticmethod
-    def _claim(conn: sqlite3.Connection, row: RunRow, message: Message) -> None:
-        """The people a message names (its speaker, whom it mentions) learnt where the run knew
-        them only by their platform ids (a trigger's). A triggered run that named no facilitator:
-        the first person to speak in it takes the role."""
-        ctx = row.context
-        actor = message.actor
-        for person in (actor, *message.mentions.values()):
-            ctx.learn(person)
-        placeholder = ctx.facilitator
-        if not ctx.trigger.get("claimable") or actor.id == placeholder.id:
-            return
-        ctx.trigger.pop("claimable")
-        ctx.trigger["facilitator"] = actor.name
-        ctx.roles["facilitator"] = actor.to_dict()
-        for prompt in ctx.prompts:
-            if prompt.to["id"] == placeholder.id:
-                prompt.to = actor.to_dict()
-        conn.execute("UPDATE runs SET facilitator_id = ? WHERE id = ?", (actor.id, row.id))
+            result = self._commit(conn, row, flow, outcome, message, now)
+            result.text = message.text if message is not None else ""
+            return result
 
     def _commit(
         self,

@@ -37,6 +37,7 @@ from bot.flow_catalog import BOT_STARTED, FlowCatalog, watch_flows
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
 from bot.store import open_db, runs, transaction, utc_now, write_lock
+from bot.store.placing import Unplaced
 
 ACTION_NAMES = (
     "action_decision_start",
@@ -178,8 +179,9 @@ class ActionDecisionStart(DecisionAction):
 
 
 class ActionDecisionAnswer(DecisionAction):
-    """The latest user message, as an answer in the caller's active run (or a bot command when
-    nothing waits for them). A question nobody showed them yet is handed over first instead."""
+    """The latest user message, as an answer in the run the dispatcher places it in (``#12 yes``,
+    the caller's conversation's, the one waiting on them; several waiting: which one), or a bot
+    command when nothing waits for them. A question nobody showed them yet is handed over first."""
 
     action_name = "action_decision_answer"
     needs_text = True
@@ -210,7 +212,11 @@ class ActionDecisionAnswer(DecisionAction):
                     out.utter_message(text=done.text)
             hand_over(bot, caller, out)
             return started_slots(done)
-        result = bot.handle(message)
+        result = bot.answer(message)
+        if isinstance(result, Unplaced):  # several questions wait on them: which one
+            out.utter_message(text=result.told(None))  # its buttons' payloads name no run
+            hand_over(bot, caller, out)
+            return []
         if result is None:
             if is_command(text):
                 done = run_command(bot, caller.actor, caller.conversation, text, message.mentions)

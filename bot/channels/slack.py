@@ -41,8 +41,8 @@ from bot.channels import Channel, ChannelDown, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error
-from bot.channels.slack_events import Malformed
-from bot.channels.slack_inbound import LOCK_WAIT, NAME, Answer, Inbound
+from bot.channels.slack_events import Answer, Malformed
+from bot.channels.slack_inbound import LOCK_WAIT, NAME, Inbound
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import Poster, slack_user
 from bot.channels.slack_socket import SocketClient, first_url

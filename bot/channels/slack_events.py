@@ -13,10 +13,24 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bot import inbound_json
 from bot.channels.slack_blocks import parse_block_id
+
+
+@dataclass
+class Answer:
+    """What Slack gets back: a status and maybe a JSON body (a challenge, an ephemeral reply)."""
+
+    status: int = 200
+    body: dict[str, Any] | None = None
+
+    def response(self) -> web.Response:
+        if self.body is None:
+            return web.Response(status=self.status)
+        return web.json_response(self.body, status=self.status)
 
 
 class Malformed(ValueError):

@@ -2,9 +2,10 @@
 and widget clicks. Built by the Slack channel once it knows who the bot is (``auth.test``).
 
 Which run a message belongs to: a thread reply goes to the run living in that thread (``slack_threads``),
-a direct message to the run waiting on its author (the dispatcher's fallback) unless it is a command
-naming its run or the author's action (``cancel 3``, ``due A4 ...``), a click to the run its block id
-names. Messages in other threads and the channel itself are not the bot's business; a mention or
+a direct message to the run the dispatcher places it in (``#12 yes``; in a question's thread, that
+question's; the one waiting on its author; several waiting: which one) unless it is a command naming
+its run or the author's action (``cancel 3``, ``due A4 ...``), a click to the run its block id names.
+Messages in other threads and the channel itself are not the bot's business; a mention or
 ``/decision`` outside a run's thread is a command. Every turn is committed before this returns.
 
 A command is carried out in the savepoint that records its delivery id (its turn's savepoints nest
@@ -18,11 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any
-
-from aiohttp import web
 
 from bot import control, texts
 from bot.channels import DeliveryFailed, RetryLater, Services
@@ -31,6 +30,7 @@ from bot.channels import slack_clicks as clicks
 from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
 from bot.channels import slack_messages as messages
+from bot.channels.slack_events import Answer
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_messages import Said
 from bot.channels.slack_send import PLACEHOLDER, Poster, is_dm, shown_value
@@ -41,6 +41,7 @@ from bot.model import Actor, ConversationKey, Message
 from bot.store import group, runs, transaction, widgets
 from bot.store import slack as store
 from bot.store.people import People
+from bot.store.placing import Unplaced
 
 NAME = "slack"
 log = logging.getLogger("decisionbot.slack")
@@ -53,19 +54,6 @@ LOCK_WAIT = 2.0
 #: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack
 #: shows the user an error after 3 s even when the command went through.
 SLASH_BUDGET = 2.5
-
-
-@dataclass
-class Answer:
-    """What Slack gets back: a status and maybe a JSON body (a challenge, an ephemeral reply)."""
-
-    status: int = 200
-    body: dict[str, Any] | None = None
-
-    def response(self) -> web.Response:
-        if self.body is None:
-            return web.Response(status=self.status)
-        return web.json_response(self.body, status=self.status)
 
 
 class Inbound:
@@ -147,10 +135,10 @@ class Inbound:
             self.poster.ephemeral_later(said.channel, said.user, blocks.mrkdwn_parts(done.text), said.thread_ts)
 
     async def _direct(self, said: Said, event: dict[str, Any]) -> None:
-        """A direct message: a command that no question takes as its answer (``cancel 3``,
-        ``status 3``, ``start FLOW``, ``actions``, as Teams takes them); else an owner's answer (the
-        run waiting on them), or a command (in the savepoint of the turn that recorded the delivery
-        id and found no run)."""
+        """A direct message: a command no question takes as its answer (``cancel 3``, ``start FLOW``,
+        ``actions``, as Teams takes them); else an answer to the run the dispatcher places it in (a
+        reply in a question's thread: that question's), or which question it is for (several wait),
+        or a command (in the savepoint of the turn that recorded the delivery id and found no run)."""
         text = messages.without_mention(said.text, self.bot_user) or "help"  # a bare @decisionbot: what it can do
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
@@ -167,12 +155,15 @@ class Inbound:
             typed = Message(
                 conversation, actor, text, said.platform_id, mentions=mentions, not_people=others, raw=event
             )
+            asked = store.question_run(self.services.db.conn, said.thread_ts, actor.id) if said.thread_ts else None
             with transaction(self.services.db):
-                result = self.dispatcher.handle(typed)
+                result = self.dispatcher.answer(typed, asked)
                 if result is None and is_command(text):
                     done = run_command(self.dispatcher, actor, conversation, text, mentions, others)
+            if isinstance(result, Unplaced):  # several questions wait: which one
+                return self.poster.say_later(said.channel, blocks.mrkdwn_parts(result.told("buttons", thread=True)))
             if result is not None:
-                return self._after_turn(result, actor, text)
+                return self._after_turn(result, actor, result.text)
         if done is not None:
             self._after_command(done)
             if not done.told_where_typed(conversation, None):  # else the notice to the decision is the one

@@ -10,8 +10,9 @@ and the server says so at start-up. The activity is then translated by
 outbox (:meth:`TeamsChannel.deliver`) on :mod:`bot.channels.teams_connector`.
 
 Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``, ``cancel N``, ``done A12``
-(``due``/``drop A12 ...`` of one's own actions) are commands; other text goes to the run of the conversation
-first (``help``, ``back``, answers ...) and to the commands when there is none. In a channel a run lives in
+(``due``/``drop A12 ...`` of one's own actions) are commands; other text goes to the run the dispatcher
+places it in (``#12 yes``, the conversation's run, the one run waiting on its writer: with several
+waiting, they are asked which) and to the commands when there is none. In a channel a run lives in
 the reply chain of the bot's first message of that run (``teams_threads``); messages elsewhere in the
 channel are commands only. What is the caller's alone (``actions``), asked in a channel or a group chat,
 is answered in their personal chat; ``done``/``due``/``drop A12`` typed where its decision was made is
@@ -53,6 +54,7 @@ from bot.errors import BotError
 from bot.model import Actor, Message, Reply, placeholder_facilitator
 from bot.outbox import Queued
 from bot.store import group, runs, transaction, widgets
+from bot.store.placing import Unplaced
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -224,10 +226,13 @@ class TeamsChannel(Channel):
                 self._command(inbound, message)
                 return
         with transaction(self.services.db):  # no run found: the command shares the turn's savepoint
-            result = self.services.dispatcher.handle(message, run_id)
+            result = bot.handle(message, run_id) if run_id is not None else bot.answer(message)
             if result is None:
                 self._command(inbound, message, dedup=False)
-        if result is not None:
+        if isinstance(result, Unplaced):  # several questions wait on them: which one (listed in private only)
+            private = inbound.conversation_type == "personal"
+            self._say(inbound, inbound.activity_id, result.told("card") if private else texts.teams_which_in_private())
+        elif result is not None:
             self._after_turn(result, message)
 
     def _command(self, inbound: acts.Inbound, message: Message, dedup: bool = True) -> None:
@@ -300,21 +305,13 @@ class TeamsChannel(Channel):
         assert inbound.actor is not None
         anyone = placeholder_facilitator(self.name).id
         refused = teams_stale.refusal(self.services.db.conn, card, inbound.base_id, inbound.actor.id, anyone)
+        text, mentions = acts.submitted_answer(value, card.expects if card else None, people)
         if refused is not None:
-            said = acts.submitted_answer(value, card.expects if card else None, people)[0]
-            self._refuse(inbound, body.get("id"), card, refused, said)
+            self._refuse(inbound, body.get("id"), card, refused, text)
             return None
         assert card is not None
-        text, mentions = acts.submitted_answer(value, card.expects, people)
-        message = Message(
-            conversation=acts.key_for(inbound.base_id, inbound.thread),
-            actor=inbound.actor,
-            text=text,
-            platform_id=inbound.delivery_id,
-            value=value,
-            mentions=mentions,
-            raw=body,
-        )
+        where = acts.key_for(inbound.base_id, inbound.thread)
+        message = Message(where, inbound.actor, text, inbound.delivery_id, value=value, mentions=mentions, raw=body)
         result = self.services.dispatcher.handle(message, card.run_id)
         if result is not None:
             self._after_turn(result, message, card)
@@ -367,7 +364,7 @@ class TeamsChannel(Channel):
         mine = [a for a in outcome.answers if a.get("actor") == message.actor.id]
         value = mine[-1]["value"] if mine else None
         for card in closed:
-            shown = cards.answer_display(value, card.expects, message.text)
+            shown = cards.answer_display(value, card.expects, result.text)
             assert self.outbound is not None
             self._spawn(self.outbound.update_card(card, message.actor.name, shown))
 

@@ -84,14 +84,13 @@ def fetch(url: str, timeout: float) -> list[dict[str, Any]]:
 
 
 async def prefetch(config: Any) -> None:
-    """Fetch the signing keys now (as the server starts), off the event loop and within a time
-    limit, as every later fetch is: a failure is one warning, and the first request tries again
-    (answered 503 while the keys cannot be had)."""
+    """Fetch the signing keys of ``config``'s OpenID metadata now, off the event loop and within a
+    time limit, as every later fetch is: a failure is one warning, and the first request tries again."""
     off_the_loop()
     url = getattr(config, "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", None)
     default = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
     metadata = JwtTokenExtractor.get_open_id_metadata(url or default)
     try:
         await refresh(metadata)
-    except Exception as exc:
+    except Exception as exc:  # the first request tries again (503 while the keys cannot be had)
         log.warning(texts.teams_keys_prefetch_failed(str(exc)))

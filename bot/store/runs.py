@@ -36,7 +36,7 @@ class RunRow:
         )
 
 
-_RUN_COLUMNS = "id, flow_id, flow_version, conversation, state, status, context, event_id"
+RUN_COLUMNS = "id, flow_id, flow_version, conversation, state, status, context, event_id"
 
 
 def ensure_flow_version(conn: sqlite3.Connection, flow: Flow, now: datetime) -> None:
@@ -102,26 +102,7 @@ def insert_run(
 
 
 def load_run(conn: sqlite3.Connection, run_id: int) -> RunRow | None:
-    row = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
-    return RunRow.from_row(row) if row else None
-
-
-def find_run(conn: sqlite3.Connection, conversation: ConversationKey, actor_id: str) -> RunRow | None:
-    """The open run this message belongs to: the newest open run in the conversation, else the
-    newest open run where someone is waiting for this person's answer (a direct message). A
-    handover's run (``give A12 @person``) lives in the decision's conversation but asks one person
-    alone: only whom it waits on finds it, so it never takes what others say there."""
-    row = conn.execute(
-        f"SELECT {_RUN_COLUMNS} FROM runs WHERE conversation = ? AND status IN ('active', 'stalled')"
-        " AND json_extract(context, '$.trigger.handover') IS NULL ORDER BY id DESC LIMIT 1",
-        (str(conversation),),
-    ).fetchone()
-    if row is None:
-        row = conn.execute(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE status IN ('active', 'stalled') AND channel = ?"
-            " AND instr(waiting_on, ?) > 0 ORDER BY id DESC LIMIT 1",
-            (conversation.channel, f" {actor_id} "),
-        ).fetchone()
+    row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
     return RunRow.from_row(row) if row else None
 
 

@@ -283,3 +283,15 @@ def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: 
         " platform_id, step, ?, ?, json_object('original', id), ? FROM messages WHERE id = ?",
         ("deleted" if deleted else "edited", text, iso(now), original),
     )
+
+
+def question_run(conn: sqlite3.Connection, ts: str, actor_id: str) -> int | None:
+    """The open run that sent ``actor_id`` the message posted at ``ts`` (a question in their
+    direct message, or its reminder) and waits on them still: a reply in its thread answers it."""
+    row = conn.execute(
+        "SELECT m.run_id FROM runs r JOIN messages m ON m.run_id = r.id WHERE r.status IN ('active', 'stalled')"
+        " AND r.channel = 'slack' AND instr(r.waiting_on, ?) > 0 AND m.direction = 'out' AND m.platform_id = ?"
+        " AND m.actor_id = ? LIMIT 1",
+        (f" {actor_id} ", ts, actor_id),
+    ).fetchone()
+    return int(row[0]) if row else None

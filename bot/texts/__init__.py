@@ -18,3 +18,4 @@ from bot.texts.rasa import *  # noqa: F403
 from bot.texts.slack import *  # noqa: F403
 from bot.texts.teams import *  # noqa: F403
 from bot.texts.triggers import *  # noqa: F403
+from bot.texts.which import *  # noqa: F403

@@ -140,6 +140,16 @@ def teams_send_failed(conversation: str, problem: str) -> str:
     return f"Teams: could not answer in {conversation}: {problem}"
 
 
+def teams_which_in_private() -> str:
+    """A typed answer in a group chat that no one question of its writer's takes (two or more could,
+    or its ``#N`` names a run that does not wait on them): the questions are not listed there (they
+    are theirs alone)."""
+    return (
+        "I could not tell which of your questions that answers, so I did not take it. Answer one on its card,"
+        " or say it in our personal chat, where I list them."
+    )
+
+
 def teams_told_alone() -> str:
     return "I sent you your actions in our personal chat."
 

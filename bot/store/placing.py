@@ -1,0 +1,159 @@
+"""Which open run a typed message belongs to when it names none (a direct message, a Teams chat,
+a Rasa conversation): one place for every channel, so a person asked by two runs at once is
+never answered for silently.
+
+In order: ``#12 yes`` answers run 12 when it waits on its writer; a reply to a question (a Slack
+thread of a question in a direct message) answers that question's run while it still waits on
+them; else the run of the message's own conversation takes it; else the one run waiting on its
+writer in that channel. When two or more wait there, or ``#12`` names a run that does not wait on
+them, nothing is answered: :class:`Unplaced` lists the questions waiting (for the channel to ask
+which one is meant). A message placed teaches the run the people it names (:func:`claim`).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from bot import texts
+from bot.model import ConversationKey, Message
+from bot.store.runs import RUN_COLUMNS, RunRow
+
+#: ``#12 yes`` (also ``#12: yes``): run 12 and the answer. No command starts so (a command starts
+#: with its verb: ``status #12``), nor does a Slack channel link (``<#C123|name>``).
+_TAGGED = re.compile(r"#(\d{1,18}):?\s+(\S.*)", re.S)
+
+
+@dataclass(frozen=True)
+class Asking:
+    """A question waiting on someone: its run, the run's title and the question as last asked."""
+
+    run_id: int
+    title: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """A typed message no run takes: several runs wait on its writer and it names none of them,
+    or it names by ``#N`` a run (``named``) that does not wait on them. ``asking``: what waits."""
+
+    asking: list[Asking]
+    named: int | None = None
+
+    def told(self, buttons: str | None, thread: bool = False) -> str:
+        """What its writer is told (plain text): the questions waiting and how to answer one, by
+        the channel's ``buttons`` (None: none that name their run), a ``thread`` reply (Slack)
+        or ``#N answer``."""
+        listed = [(a.run_id, a.title, a.question) for a in self.asking]
+        first = self.asking[0].run_id if self.asking else (self.named or 1)
+        return texts.which_question(listed, self.named, texts.which_ways(first, buttons, thread))
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The run a message answers, and its answer (without a ``#N`` naming the run)."""
+
+    row: RunRow
+    text: str
+
+
+def tagged(text: str) -> tuple[int, str] | None:
+    """``#12 yes``: (12, "yes"); None for text that names no run so."""
+    found = _TAGGED.fullmatch(text.strip())
+    return (int(found[1]), found[2].strip()) if found else None
+
+
+def place(
+    conn: sqlite3.Connection,
+    conversation: ConversationKey,
+    actor_id: str,
+    text: str,
+    replying_to: int | None = None,
+) -> Placed | Unplaced | None:
+    """The run a typed message by ``actor_id`` answers (see the module's docstring); None when
+    none is open there and none waits on them. ``replying_to``: the run whose question it replies to."""
+    named = tagged(text)
+    own = run_of_conversation(conn, conversation)
+    if own is not None and named is None and replying_to is None:
+        return Placed(own, text)  # the common case: one query
+    waiting = runs_waiting_on(conn, conversation.channel, actor_id)
+    if named is not None and (row := _among(waiting, named[0])) is not None:
+        return Placed(row, named[1])
+    if replying_to is not None and (row := _among(waiting, replying_to)) is not None:
+        return Placed(row, text)
+    if own is not None:
+        return Placed(own, text)
+    if named is not None:
+        return Unplaced(asking(conn, waiting, actor_id), named[0])
+    if len(waiting) > 1:
+        return Unplaced(asking(conn, waiting, actor_id))
+    return Placed(waiting[0], text) if waiting else None
+
+
+def _among(rows: list[RunRow], run_id: int) -> RunRow | None:
+    return next((row for row in rows if row.id == run_id), None)
+
+
+def run_of_conversation(conn: sqlite3.Connection, conversation: ConversationKey) -> RunRow | None:
+    """The newest open run living in the conversation. A handover's run (``give A12 @person``)
+    lives in the decision's conversation but asks one person alone: only whom it waits on finds
+    it, so it never takes what others say there."""
+    row = conn.execute(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE conversation = ? AND status IN ('active', 'stalled')"
+        " AND json_extract(context, '$.trigger.handover') IS NULL ORDER BY id DESC LIMIT 1",
+        (str(conversation),),
+    ).fetchone()
+    return RunRow.from_row(row) if row else None
+
+
+def runs_waiting_on(conn: sqlite3.Connection, channel: str, actor_id: str) -> list[RunRow]:
+    """The open runs of ``channel`` waiting for this person's answer, oldest first."""
+    rows = conn.execute(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE status IN ('active', 'stalled') AND channel = ?"
+        " AND instr(waiting_on, ?) > 0 ORDER BY id",
+        (channel, f" {actor_id} "),
+    ).fetchall()
+    return [RunRow.from_row(row) for row in rows]
+
+
+def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[Asking]:
+    """What each of ``rows`` asks this person: the question as the outbox last queued it for them."""
+    found = []
+    for row in rows:
+        prompt = row.context.prompt_for(actor_id)
+        question = conn.execute(
+            "SELECT text FROM messages WHERE run_id = ? AND direction = 'out' AND actor_id = ? AND kind = 'prompt'"
+            " AND step IS ? ORDER BY id DESC LIMIT 1",
+            (row.id, actor_id, prompt.step if prompt else None),
+        ).fetchone()
+        title = str(row.context.trigger.get("title") or row.flow_id)
+        found.append(Asking(row.id, title, str(question[0]) if question else ""))
+    return found
+
+
+def claim(conn: sqlite3.Connection, row: RunRow, message: Message) -> None:
+    """The people a message names (its speaker, whom it mentions) learnt where the run knew
+    them only by their platform ids (a trigger's). A triggered run that named no facilitator:
+    the first person to speak in it takes the role."""
+    ctx = row.context
+    actor = message.actor
+    for person in (actor, *message.mentions.values()):
+        ctx.learn(person)
+    placeholder = ctx.facilitator
+    if not ctx.trigger.get("claimable") or actor.id == placeholder.id:
+        return
+    ctx.trigger.pop("claimable")
+    ctx.trigger["facilitator"] = actor.name
+    ctx.roles["facilitator"] = actor.to_dict()
+    for prompt in ctx.prompts:
+        if prompt.to["id"] == placeholder.id:
+            prompt.to = actor.to_dict()
+    conn.execute("UPDATE runs SET facilitator_id = ? WHERE id = ?", (actor.id, row.id))
+
+
+def given(message: Message | None) -> Message:
+    """The message a turn without an act of its own handles (there is always one)."""
+    assert message is not None
+    return message

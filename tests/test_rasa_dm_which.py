@@ -1,0 +1,49 @@
+"""Two runs ask bob the same question through Rasa (he owns an action from each meeting): a typed
+"yes" named neither and went to the newer run. It now gets the questions waiting and how to
+answer one (``#N yes``), which answers run N; with one question waiting a "yes" still answers it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.rasa_support import Server, running_actions, texts
+
+OWNER_ANSWERS = "SELECT run_id, raw FROM answers WHERE step = 'owner_accepts' ORDER BY id"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from running_actions(tmp_path_factory)
+
+
+def ask_bob(server: Server, facilitator: str, title: str, what: str) -> int:
+    """``facilitator``'s post_meeting ``title`` up to bob's "Do you accept" for ``what``; its run."""
+    slots = {"decision_flow": "post_meeting", "decision_title": title, "decision_participants": ["bob"]}
+    _, started = server.act("action_decision_start", facilitator, "/decision_start", slots=slots)
+    for text in ("We ship", what, "@bob", "2099-01-15", "done"):
+        status, _ = server.act("action_decision_answer", facilitator, text, slots=slots)
+        assert status == 200
+    return int(started["events"][0]["value"])
+
+
+def test_a_typed_yes_with_two_questions_waiting_is_asked_which_then_answers_by_number(server: Server) -> None:
+    weekly = ask_bob(server, "alice", "Weekly", "Draft the plan")
+    retro = ask_bob(server, "carol", "Retro", "Book the room")
+    _, shown = server.act("action_decision_answer", "bob", "hi")  # his two questions, not seen yet
+    assert len(texts(shown)) == 2
+    _, which = server.act("action_decision_answer", "bob", "yes")
+    told = texts(which)
+    assert len(told) == 1 and told[0].startswith("Two or more questions wait on you"), told
+    assert f"• #{weekly} Weekly: alice assigned you an action from 'Weekly': 'Draft the plan'" in told[0]
+    assert f"• #{retro} Retro: carol assigned you an action from 'Retro': 'Book the room'" in told[0]
+    assert f"Answer one by typing its number before your answer (#{weekly} yes)." in told[0]
+    assert server.sql(OWNER_ANSWERS) == []
+
+    _, accepted = server.act("action_decision_answer", "bob", f"#{weekly} yes")
+    assert texts(accepted) == [f"Run #{weekly} post_meeting 'Weekly': active, at review_at; waiting for alice."]
+    assert server.sql(OWNER_ANSWERS) == [(weekly, "yes")]
+    _, second = server.act("action_decision_answer", "bob", "yes")  # one question waits now
+    assert texts(second) == [f"Run #{retro} post_meeting 'Retro': active, at review_at; waiting for carol."]
+    assert server.sql(OWNER_ANSWERS) == [(weekly, "yes"), (retro, "yes")]
