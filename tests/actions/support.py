@@ -28,11 +28,12 @@ class Clock:
         return self.now
 
 
-def dispatcher(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
-    """For a ``bot`` fixture: the dispatcher, its ledger closed after the test."""
+def dispatcher(tmp_path: Path, clock: Clock, *more: str) -> Iterator[Dispatcher]:
+    """For a ``bot`` fixture: the dispatcher, its ledger closed after the test; ``more``: shipped
+    flows besides post_meeting and decision_review (``action_handover.yaml``)."""
     folder = tmp_path / "flows"
     folder.mkdir()
-    for name in ("post_meeting.yaml", "decision_review.yaml"):
+    for name in ("post_meeting.yaml", "decision_review.yaml", *more):
         shutil.copy(ROOT / "flows" / name, folder)
     db = open_db(tmp_path / "ledger.db")
     yield Dispatcher(db, FlowCatalog(folder, db), ZoneInfo("Europe/Berlin"), clock=clock)

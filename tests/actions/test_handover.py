@@ -6,7 +6,6 @@ and Teams paths are in tests/test_handover_chat.py."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -28,12 +27,7 @@ TOLD = "SELECT actor_id, private, text FROM messages WHERE direction = 'out' AND
 @pytest.fixture
 def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
     """The shipped post_meeting and decision_review flows, and the handover flow."""
-    it = dispatcher(tmp_path, clock)
-    bot = next(it)
-    shutil.copy(Path(__file__).resolve().parents[2] / "flows" / "action_handover.yaml", tmp_path / "flows")
-    bot.catalog = type(bot.catalog)(tmp_path / "flows", bot.db)
-    yield bot
-    next(it, None)
+    yield from dispatcher(tmp_path, clock, "action_handover.yaml")
 
 
 def last_out(bot: Dispatcher) -> int:

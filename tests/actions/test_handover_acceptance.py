@@ -5,7 +5,6 @@ from before gets the rows it already has filled by migration m009."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlite_utils import Database
 from bot.dispatch import Dispatcher
 from bot.model import Actor, Message
 from bot.store import migrations
-from tests.actions.support import ALICE, BOB, CAROL, DM, ROOT, Clock, decide, dispatcher, rows, say
+from tests.actions.support import ALICE, BOB, CAROL, DM, Clock, decide, dispatcher, rows, say
 
 DAVE = Actor("console:dave", "dave")
 KEPT = "SELECT old, new, at, old_accepted_at, old_confirmed_by, old_confirmed_at FROM action_changes ORDER BY id"
@@ -24,12 +23,7 @@ KEPT = "SELECT old, new, at, old_accepted_at, old_confirmed_by, old_confirmed_at
 
 @pytest.fixture
 def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
-    it = dispatcher(tmp_path, clock)
-    bot = next(it)
-    shutil.copy(ROOT / "flows" / "action_handover.yaml", tmp_path / "flows")
-    bot.catalog = type(bot.catalog)(tmp_path / "flows", bot.db)
-    yield bot
-    next(it, None)
+    yield from dispatcher(tmp_path, clock, "action_handover.yaml")
 
 
 def hand(bot: Dispatcher, clock: Clock, giver: Actor, taker: Actor) -> None:

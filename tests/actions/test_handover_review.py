@@ -4,7 +4,6 @@ nothing over. On a real SQLite ledger with the shipped flows."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,19 +13,14 @@ import pytest
 from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
 from bot.store import jobs
-from tests.actions.support import ALICE, BOB, CAROL, DM, ROOM, ROOT, Clock, decide, dispatcher, rows, say
+from tests.actions.support import ALICE, BOB, CAROL, DM, ROOM, Clock, decide, dispatcher, rows, say
 
 ACTIONS = "SELECT owner_id, status, done_confirmed_by FROM actions ORDER BY id"
 
 
 @pytest.fixture
 def bot(tmp_path: Path, clock: Clock) -> Iterator[Dispatcher]:
-    it = dispatcher(tmp_path, clock)
-    bot = next(it)
-    shutil.copy(ROOT / "flows" / "action_handover.yaml", tmp_path / "flows")
-    bot.catalog = type(bot.catalog)(tmp_path / "flows", bot.db)
-    yield bot
-    next(it, None)
+    yield from dispatcher(tmp_path, clock, "action_handover.yaml")
 
 
 def asked(bot: Dispatcher, run_id: int, after: int) -> list[tuple[str, str]]:
