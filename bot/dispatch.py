@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -167,9 +168,11 @@ class Dispatcher:
             flow = self.catalog.version(row.flow_id, row.flow_version)
             if message is not None:
                 placing.claim(conn, row, message)
+                act = act or partial(Turn.handle, message=message)  # none of its own: the turn handles the message
+            assert act is not None
             turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
             try:
-                outcome = act(turn) if act is not None else turn.handle(placing.given(message))
+                outcome = act(turn)
             except TransitionNotAllowed:
                 if message is None:
                     raise

@@ -151,9 +151,3 @@ def claim(conn: sqlite3.Connection, row: RunRow, message: Message) -> None:
         if prompt.to["id"] == placeholder.id:
             prompt.to = actor.to_dict()
     conn.execute("UPDATE runs SET facilitator_id = ? WHERE id = ?", (actor.id, row.id))
-
-
-def given(message: Message | None) -> Message:
-    """The message a turn without an act of its own handles (there is always one)."""
-    assert message is not None
-    return message
