@@ -133,6 +133,10 @@ def terms_changed_notice(label: str, number: int, what: str) -> str:
     return f"{label} {number} ('{what}') changed; its owner will be asked to confirm it again."
 
 
+def quoted_terms_changed_notice(target: str, names: list[str]) -> str:
+    return f"{target} changed, so {_join(names)} will be asked again: an earlier answer was for other terms."
+
+
 def waiting_for_confirmations(names: list[str]) -> str:
     return f"Thanks. The decision is recorded once {_join(names)} confirm(s)."
 
