@@ -1,6 +1,7 @@
 """A question fanned out to approvers on Slack (their direct messages, yes/no buttons), with the
-real server and slack_sdk against the fake Web API: the question asked again after a correction
-of what it quotes is the approver's one live widget."""
+real server and slack_sdk against the fake Web API: a question another's answer closed
+(``complete_when: any``) says why, on its widget and to a late typed answer; the question asked
+again after a correction of what it quotes is the approver's one live widget."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from tests.engine.test_fan_out_terms import VENDOR
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
+
+CLOSED = "That question closed: Carol answered first (no). Nothing waits on you in this run now."
 
 
 @pytest.fixture
@@ -44,6 +47,17 @@ async def to_approvers(slack: Harness) -> tuple[str, dict, dict]:
     carol = next(p for p in posted if p["channel"] == "DUC")
     assert live(bob) and live(carol) and bob["text"].endswith("Do you approve Acme for 5000?")
     return thread, bob, carol
+
+
+async def test_a_question_another_answer_closed_says_why(slack: Harness, fake: FakeSlack) -> None:
+    thread, bob, _ = await to_approvers(slack)
+    await slack.event(message("UC", "no", channel="DUC"))
+    update = await wait_for(lambda: [u for u in fake.of("chat.update") if u.args["ts"] == bob["ts"]])
+    assert update[-1].args["blocks"][-1]["elements"][0]["text"] == CLOSED  # its buttons taken away, and why
+    await slack.event(message("UB", "yes", thread_ts=thread))  # typed late, in the run's thread
+    told = await wait_for(lambda: [c for c in fake.of("chat.postEphemeral") if c.args["text"] == CLOSED])
+    assert told[0].args["user"] == "UB"
+    assert slack.rows("SELECT actor_id, value FROM answers WHERE step = 'approve'") == [("slack:UC", "false")]
 
 
 async def test_approvers_asked_again_after_a_correction_have_one_live_widget(slack: Harness, fake: FakeSlack) -> None:

@@ -202,6 +202,7 @@ class TurnBase(ABC):
 
     def ask(self, prompt: Prompt, current: Any = None, note: str | None = None) -> None:
         prompt.asked = True
+        self.ctx.closed.pop(prompt.to["id"], None)  # asked anew: what closed before is past
         step = self.flow.step(prompt.step)
         q = self.question_of(prompt)
         who = prompt.actor

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.engine import questions
 from bot.engine.answers import AnswerError
-from bot.engine.asking import Outcome
+from bot.engine.asking import Outcome, taken_value
 from bot.engine.commands import Command, classify, match_name
 from bot.engine.corrections import Corrections
 from bot.engine.going_back import GoingBack
@@ -66,7 +66,7 @@ class Turn(Corrections, GoingBack):
             self._command(command, actor, prompt)
         elif prompt is None:
             self.out.inbound_kind = "refused"
-            self.say(texts.not_for_you(self.ctx.addressees()), to=actor, kind="error", private=True)
+            self.say(self._nothing_for(actor), to=actor, kind="error", private=True)
         else:
             self._answer(prompt, actor, text)
         return self.out
@@ -179,10 +179,27 @@ class Turn(Corrections, GoingBack):
                 self.ask_waiting()
             return
         if not open_here or (step.complete_when == "any" and self.ctx.answers.get(step.id)):
-            self.ctx.prompts = [p for p in self.ctx.prompts if p.step != step.id]
+            self._close_for_others(open_here, actor)
             self.complete_step(step, actor)
         else:
             self.ask_waiting()
+
+    def _close_for_others(self, open_here: list[Prompt], actor: Actor) -> None:
+        """One answer closed a ``complete_when: any`` step: the others' questions are withdrawn,
+        and what closed them is kept, so a late answer is told why rather than refused."""
+        answer = questions.display(taken_value(self.out, actor.id))
+        for prompt in open_here:
+            self.ctx.prompts.remove(prompt)
+            if prompt.asked and prompt.to["id"] != actor.id:
+                self.ctx.closed[prompt.to["id"]] = {"by": actor.name, "answer": answer}
+
+    def _nothing_for(self, actor: Actor) -> str:
+        """Why ``actor``'s message is no answer: a question of theirs another's answer closed, or
+        the question is someone else's."""
+        closed = self.ctx.closed.get(actor.id)
+        if closed:
+            return texts.question_closed_by(closed["by"], closed["answer"])
+        return texts.not_for_you(self.ctx.addressees())
 
     def _reassign(self, prompt: Prompt, step: Step, value: Any, actor: Actor, raw: str) -> None:
         source, fld = step.fan_out or ("", "owner")

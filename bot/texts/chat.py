@@ -69,6 +69,10 @@ def not_for_you(addressees: list[str]) -> str:
     return f"This question is for {_join(addressees)}. Your message was noted but not taken as an answer."
 
 
+def question_closed_by(by: str, answer: str) -> str:
+    return f"That question closed: {by} answered first ({answer}). Nothing waits on you in this run now."
+
+
 def cannot_skip() -> str:
     return "This question can't be skipped. Say 'help' to see what is expected."
 

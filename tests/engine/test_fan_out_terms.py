@@ -1,6 +1,7 @@
 """A question fanned out to a list of people (``to: each approvers.who``), as a vendor approval
 uses it, through the dispatcher against a real SQLite ledger: a correction of what the question
-quotes asks those who answered again."""
+quotes asks those who answered again, and a late answer after ``complete_when: any`` closed the
+step is told why."""
 
 from __future__ import annotations
 
@@ -92,3 +93,12 @@ def test_a_changed_amount_after_any_closed_the_step_asks_who_answered_again(db, 
     say(bot, CAROL, "yes")
     assert rows(db, "SELECT status FROM runs") == [("completed",)]
     assert rows(db, "SELECT text FROM decisions") == [("Acme for 4000",)]
+
+
+def test_a_late_answer_after_another_closed_the_step_is_told_why(db, tmp_path):
+    bot = vendor_bot(db, tmp_path, "any")
+    say(bot, CAROL, "no")
+    assert say(bot, BOB, "yes") == [
+        ("bob", "error", "That question closed: carol answered first (no). Nothing waits on you in this run now.")
+    ]
+    assert approvals(db) == [(2, "console:carol", "false", 1)]
