@@ -1,7 +1,8 @@
 """A question fanned out to approvers on Slack (their direct messages, yes/no buttons), with the
 real server and slack_sdk against the fake Web API: a question another's answer closed
 (``complete_when: any``) says why, on its widget and to a late typed answer; the question asked
-again after a correction of what it quotes is the approver's one live widget."""
+again after a correction of what it quotes is the approver's one live widget, and so is the
+facilitator's question put back after a correction."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from tests.engine.test_fan_out_terms import VENDOR
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, harness, message, wait_for
+from tests.slack_support import ROOT, Harness, harness, message, wait_for
 
 CLOSED = "That question closed: Carol answered first (no). Nothing waits on you in this run now."
 
@@ -69,3 +70,23 @@ async def test_approvers_asked_again_after_a_correction_have_one_live_widget(sla
     assert live(again[0])
     update = await wait_for(lambda: [u for u in fake.of("chat.update") if u.args["ts"] == bob["ts"]])
     assert not [b for b in update[-1].args["blocks"] if b["type"] == "actions"]  # the old buttons went
+
+
+async def test_the_question_put_back_after_a_correction_is_the_one_live_widget(tmp_path: Path, fake: FakeSlack) -> None:
+    slack = await harness(tmp_path, fake, flows=ROOT / "flows", db_name="meeting.db")
+    try:
+        await slack.slash("UA", "start post_meeting <@UB> Weekly sync")
+        thread = (await slack.posts(2))[0]["ts"]
+        for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+            await slack.event(message("UA", text, thread_ts=thread))
+        await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
+        await slack.event(message("UB", "yes", channel="DUB"))
+        review = await wait_for(lambda: [p for p in fake.posted() if "When should we review" in p["text"]])
+        assert live(review[0])
+        await slack.event(message("UA", "change decision to We ship in April", thread_ts=thread))
+        again = await wait_for(lambda: [p for p in fake.posted() if "Back to: When should we review" in p["text"]])
+        assert live(again[0])  # the question, with its date picker, after "Changed decision: ..."
+        update = await wait_for(lambda: [u for u in fake.of("chat.update") if u.args["ts"] == review[0]["ts"]])
+        assert not [b for b in update[-1].args["blocks"] if b["type"] == "actions"]  # one live picker, not two
+    finally:
+        await slack.client.close()

@@ -39,24 +39,25 @@ class Corrections(TurnBase):
             return slot_key(slot)
         return texts.item_field(fld or step, self.flow.item_label_of(self.flow.step(step)), item + 1)
 
-    def _correct(self, command: Command, actor: Actor) -> None:
+    def _correct(self, command: Command, actor: Actor) -> bool:
+        """Change an earlier answer; whether it changed (a refusal says why)."""
         found = self._find_slot(command)
         if found is None:
             names = [slot_key((s, None, None)) for s in self.ctx.answers]
             self.say(texts.correction_target_unknown(command.target or "", names), to=actor, kind="error")
-            return
+            return False
         slot, q = found
         by = self.ctx.answered_by.get(slot_key(slot))
         label = self._slot_words(slot)
         if actor.id != self.ctx.facilitator.id and by != actor.id:
             name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
             self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
-            return
+            return False
         try:
             value = questions.parse(q, command.value or "", self.pctx(actor))
         except AnswerError as error:
             self.say(texts.answer_error(error.code, error.params, self.conversation.channel), to=actor, kind="error")
-            return
+            return False
         old = self._set_slot(slot, value)
         self._record(slot, actor, value, command.value or "", "correction")
         self.say(texts.corrected(label, questions.display(old), questions.display(value)), to=actor)
@@ -66,6 +67,7 @@ class Corrections(TurnBase):
         else:
             self._terms_changed(slot)
         self._quoted_terms_changed(slot, label)
+        return True
 
     def _find_slot(self, command: Command) -> tuple[tuple[str, int | None, str | None], Question] | None:
         target = command.target or ""

@@ -303,7 +303,9 @@ class Turn(Corrections, GoingBack):
     def _command(self, command: Command, actor: Actor, prompt: Prompt | None) -> None:
         fac = self.ctx.facilitator
         if command.kind == "correct":
-            self._correct(command, actor)
+            since = len(self.out.replies)
+            if self._correct(command, actor):
+                self._back_to_question(actor, since)
         elif command.kind == "cancel":
             if actor.id != fac.id:
                 self.say(texts.only_facilitator("cancel the run", fac.name), to=actor, kind="error", private=True)
@@ -322,6 +324,15 @@ class Turn(Corrections, GoingBack):
             self._accept(prompt, self.flow.step(prompt.step), q, None, actor, "skip", kind="skip")
         elif command.kind == "back":
             self._back(prompt, actor)
+
+    def _back_to_question(self, actor: Actor, since: int) -> None:
+        """After a correction, the question ``actor`` was answering is put before them again,
+        unless the correction asked them something already (replies from ``since`` on). It goes
+        out as a question, so a chat's widgets move to it (Slack withdraws the older ones)."""
+        prompt = self.ctx.prompt_for(actor.id)
+        asked = any(r.kind == "prompt" and r.to is not None and r.to.id == actor.id for r in self.out.replies[since:])
+        if prompt is not None and not asked:
+            self.ask(prompt, current=self.current_value(prompt), lead=texts.back_to())
 
     def _help(self, prompt: Prompt, actor: Actor) -> None:
         step, q = self.flow.step(prompt.step), self.question_of(prompt)

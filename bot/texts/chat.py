@@ -137,6 +137,10 @@ def terms_changed_notice(label: str, number: int, what: str) -> str:
     return f"{label} {number} ('{what}') changed; its owner will be asked to confirm it again."
 
 
+def back_to() -> str:
+    return "Back to:"
+
+
 def quoted_terms_changed_notice(target: str, names: list[str]) -> str:
     return f"{target} changed, so {_join(names)} will be asked again: an earlier answer was for other terms."
 

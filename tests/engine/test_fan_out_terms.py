@@ -1,7 +1,7 @@
 """A question fanned out to a list of people (``to: each approvers.who``), as a vendor approval
 uses it, through the dispatcher against a real SQLite ledger: a correction of what the question
-quotes asks those who answered again, and a late answer after ``complete_when: any`` closed the
-step is told why."""
+quotes asks those who answered again, a late answer after ``complete_when: any`` closed the step
+is told why, and whoever corrected something is put back to the question they were answering."""
 
 from __future__ import annotations
 
@@ -102,3 +102,9 @@ def test_a_late_answer_after_another_closed_the_step_is_told_why(db, tmp_path):
         ("bob", "error", "That question closed: carol answered first (no). Nothing waits on you in this run now.")
     ]
     assert approvals(db) == [(2, "console:carol", "false", 1)]
+
+
+def test_the_question_is_put_back_after_a_correction(db, tmp_path):
+    bot = vendor_bot(db, tmp_path, "any")
+    say(bot, CAROL, "yes")
+    assert say(bot, ALICE, "change vendor to Acme Ltd")[-1] == ("alice", "prompt", "Back to: Any notes?")
