@@ -97,7 +97,8 @@ def test_correcting_an_owner_during_the_actions_step_asks_the_new_owner(db, bot)
     say_all(bot, action_lines(DRAFT, VENUE)[:-1])  # Action 3 is being asked
 
     assert say(bot, ALICE, "change owner of action 2 to @dave") == [
-        ("alice", "info", "Changed owner of Action 2: carol -> dave.")
+        ("alice", "info", "Changed owner of Action 2: carol -> dave."),
+        ("alice", "prompt", "Back to: Action 3: What is the action? (say 'done' when there are no more)"),
     ]
     assert answers(db)[-1] == ("actions", 2, "owner", "console:alice", person(DAVE), "correction", 2)
     assert rows(db, "SELECT raw FROM answers WHERE kind = 'correction'") == [("@dave",)]
@@ -182,6 +183,7 @@ def test_a_new_owner_named_after_the_owners_step_still_has_to_confirm(db, bot):
         ("alice", "info", "Changed owner of Action 2: carol -> dave."),
         (None, "info", "Action 2 ('Book venue') has a new owner, who will be asked to confirm it."),
         ("dave", "prompt", accept_prompt("Book venue", "2026-12-10")),
+        ("alice", "prompt", "Back to: " + REVIEW_PROMPT),  # what alice was answering, put before her again
     ]
     # the review date is the last step, but the run waits for dave before recording anything
     assert "summary" not in [kind for _, kind, _ in say(bot, ALICE, "ok")]

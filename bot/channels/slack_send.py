@@ -111,6 +111,13 @@ def _handed_over(run: runs.RunRow | None, row: store.PromptRow, step: str | None
     return texts.slack_prompt_handed_over(blocks.mention(user) if user else blocks.escape(to.name))
 
 
+def _closed_by_answer(run: runs.RunRow | None, row: store.PromptRow) -> str | None:
+    """Why ``row``'s person is asked nothing now when another's answer closed their question
+    (``complete_when: any``), in the engine's words (mrkdwn); None otherwise."""
+    closed = run.context.closed.get(row.actor_id or "") if run is not None else None
+    return blocks.escape(texts.question_closed_by(closed["by"], closed["answer"])) if closed else None
+
+
 class Poster(SideCalls):
     def __init__(
         self,
@@ -335,7 +342,11 @@ class Poster(SideCalls):
         for row, step in found:
             if (row.channel, row.ts) not in taken:
                 continue
-            reason = _handed_over(run, row, step) or blocks.escape(texts.slack_prompt_not_asked())
+            reason = (
+                _handed_over(run, row, step)
+                or _closed_by_answer(run, row)
+                or blocks.escape(texts.slack_prompt_not_asked())
+            )
             reasons[(row.channel, row.ts)] = reason
             self.update_later(row.channel, row.ts, blocks.withdrawn(row.text, reason))
         return reasons
@@ -350,5 +361,5 @@ class Poster(SideCalls):
             return blocks.escape(texts.slack_prompt_run_ended())
         handed = _handed_over(run, row, store.prompt_step(conn, row.channel, row.ts))
         if handed is None and row.actor_id not in (PLACEHOLDER.id, *run.context.asked_ids()):
-            return blocks.escape(texts.slack_prompt_not_asked())
+            return _closed_by_answer(run, row) or blocks.escape(texts.slack_prompt_not_asked())
         return handed

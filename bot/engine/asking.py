@@ -200,8 +200,9 @@ class TurnBase(ABC):
             return found
         return step
 
-    def ask(self, prompt: Prompt, current: Any = None, note: str | None = None) -> None:
+    def ask(self, prompt: Prompt, current: Any = None, lead: str | None = None) -> None:
         prompt.asked = True
+        self.ctx.closed.pop(prompt.to["id"], None)  # asked anew: what closed before is past
         step = self.flow.step(prompt.step)
         q = self.question_of(prompt)
         who = prompt.actor
@@ -209,8 +210,8 @@ class TurnBase(ABC):
         if prompt.escalated:
             owner = self.fan_owner_name(prompt)
             text = texts.escalated_prompt(owner, text)
-        if note:
-            text = f"{note}\n{text}"
+        if lead:  # words before the question, on its line ("Back to: ...")
+            text = f"{lead} {text}"
         expects = questions.expects(q, self.pctx(who), repeat=step.type == "repeat" and q is step.fields[0])
         private = step.fan_out is not None and prompt.purpose == "answer" and not prompt.escalated
         self.out.replies.append(

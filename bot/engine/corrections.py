@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import texts
-from bot.engine import questions
+from bot.engine import questions, templates
 from bot.engine.answers import AnswerError
 from bot.engine.asking import TurnBase
 from bot.engine.commands import Command, item_word, match_name
@@ -39,24 +39,25 @@ class Corrections(TurnBase):
             return slot_key(slot)
         return texts.item_field(fld or step, self.flow.item_label_of(self.flow.step(step)), item + 1)
 
-    def _correct(self, command: Command, actor: Actor) -> None:
+    def _correct(self, command: Command, actor: Actor) -> bool:
+        """Change an earlier answer; whether it changed (a refusal says why)."""
         found = self._find_slot(command)
         if found is None:
             names = [slot_key((s, None, None)) for s in self.ctx.answers]
             self.say(texts.correction_target_unknown(command.target or "", names), to=actor, kind="error")
-            return
+            return False
         slot, q = found
         by = self.ctx.answered_by.get(slot_key(slot))
         label = self._slot_words(slot)
         if actor.id != self.ctx.facilitator.id and by != actor.id:
             name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
             self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
-            return
+            return False
         try:
             value = questions.parse(q, command.value or "", self.pctx(actor))
         except AnswerError as error:
             self.say(texts.answer_error(error.code, error.params, self.conversation.channel), to=actor, kind="error")
-            return
+            return False
         old = self._set_slot(slot, value)
         self._record(slot, actor, value, command.value or "", "correction")
         self.say(texts.corrected(label, questions.display(old), questions.display(value)), to=actor)
@@ -65,6 +66,8 @@ class Corrections(TurnBase):
             self._owner_changed(slot, value)
         else:
             self._terms_changed(slot)
+        self._quoted_terms_changed(slot, label)
+        return True
 
     def _find_slot(self, command: Command) -> tuple[tuple[str, int | None, str | None], Question] | None:
         target = command.target or ""
@@ -120,12 +123,48 @@ class Corrections(TurnBase):
                 notice = texts.terms_changed_notice(self.flow.item_label_of(step), item + 1, entry.get("what", ""))
                 self._confirm_again(step.id, item, owner, notice)
 
-    def _confirm_again(self, step_id: str, item: int, owner: dict[str, str], notice: str) -> None:
+    def _quoted_terms_changed(self, slot: tuple[str, int | None, str | None], label: str) -> None:
+        """An answer a fan-out's question quotes changed (``Do you approve {{ vendor }} for {{ amount
+        }}?``): those who answered it are asked again (their answers stay as earlier revisions, and
+        no longer count) and those it is open to see it anew, since what they were shown was other
+        terms. A fan-out over the changed item's own list is ``_terms_changed``'s."""
+        source, item, _ = slot
+        for step in self.flow.steps:
+            if not step.fan_out or (item is not None and step.fan_out[0] == source):
+                continue
+            if source not in templates.names_read(step.ask):
+                continue
+            answered = self._answerers(step.id)
+            open_now = [p for p in self.ctx.prompts if p.step == step.id and p.asked and p.purpose == "answer"]
+            if not answered and not open_now:
+                continue
+            for number, owner in answered:
+                self._confirm_again(step.id, number, owner, notice=None)
+            for prompt in open_now:
+                prompt.asked = False  # asked again below, worded with the new terms
+            names = [owner["name"] for _, owner in answered] + [p.to["name"] for p in open_now]
+            self.say(texts.quoted_terms_changed_notice(label, list(dict.fromkeys(names))))
+            self.ask_waiting()
+
+    def _answerers(self, step_id: str) -> list[tuple[int, dict[str, str]]]:
+        """The items of a fan-out step answered so far, each with the person it asks."""
+        step = self.flow.step(step_id)
+        field = step.fan_out[1] if step.fan_out else ""
+        items = self.fan_items(step)
+        out = []
+        for key in self.ctx.answers.get(step_id) or {}:
+            owner = items[int(key)].get(field) if int(key) < len(items) else None
+            if isinstance(owner, dict) and owner.get("id"):
+                out.append((int(key), owner))
+        return out
+
+    def _confirm_again(self, step_id: str, item: int, owner: dict[str, str], notice: str | None) -> None:
         """Drop the item's answer to the fan-out step and, once that step is reached, ask ``owner``."""
         reached = step_id in self.ctx.path or self.state == step_id
         (self.ctx.answers.get(step_id) or {}).pop(str(item), None)
         self.ctx.prompts = [p for p in self.ctx.prompts if not (p.step == step_id and p.item == item)]
         if reached:
             self.ctx.prompts.append(Prompt(step=step_id, to=owner, item=item))
-            self.say(notice)
-            self.ask_waiting()
+            if notice:
+                self.say(notice)
+                self.ask_waiting()

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.engine import questions
 from bot.engine.answers import AnswerError
-from bot.engine.asking import Outcome
+from bot.engine.asking import Outcome, taken_value
 from bot.engine.commands import Command, classify, match_name
 from bot.engine.corrections import Corrections
 from bot.engine.going_back import GoingBack
@@ -66,7 +66,7 @@ class Turn(Corrections, GoingBack):
             self._command(command, actor, prompt)
         elif prompt is None:
             self.out.inbound_kind = "refused"
-            self.say(texts.not_for_you(self.ctx.addressees()), to=actor, kind="error", private=True)
+            self.say(self._nothing_for(actor), to=actor, kind="error", private=True)
         else:
             self._answer(prompt, actor, text)
         return self.out
@@ -179,10 +179,27 @@ class Turn(Corrections, GoingBack):
                 self.ask_waiting()
             return
         if not open_here or (step.complete_when == "any" and self.ctx.answers.get(step.id)):
-            self.ctx.prompts = [p for p in self.ctx.prompts if p.step != step.id]
+            self._close_for_others(open_here, actor)
             self.complete_step(step, actor)
         else:
             self.ask_waiting()
+
+    def _close_for_others(self, open_here: list[Prompt], actor: Actor) -> None:
+        """One answer closed a ``complete_when: any`` step: the others' questions are withdrawn,
+        and what closed them is kept, so a late answer is told why rather than refused."""
+        answer = questions.display(taken_value(self.out, actor.id))
+        for prompt in open_here:
+            self.ctx.prompts.remove(prompt)
+            if prompt.asked and prompt.to["id"] != actor.id:
+                self.ctx.closed[prompt.to["id"]] = {"by": actor.name, "answer": answer}
+
+    def _nothing_for(self, actor: Actor) -> str:
+        """Why ``actor``'s message is no answer: a question of theirs another's answer closed, or
+        the question is someone else's."""
+        closed = self.ctx.closed.get(actor.id)
+        if closed:
+            return texts.question_closed_by(closed["by"], closed["answer"])
+        return texts.not_for_you(self.ctx.addressees())
 
     def _reassign(self, prompt: Prompt, step: Step, value: Any, actor: Actor, raw: str) -> None:
         source, fld = step.fan_out or ("", "owner")
@@ -286,7 +303,9 @@ class Turn(Corrections, GoingBack):
     def _command(self, command: Command, actor: Actor, prompt: Prompt | None) -> None:
         fac = self.ctx.facilitator
         if command.kind == "correct":
-            self._correct(command, actor)
+            since = len(self.out.replies)
+            if self._correct(command, actor):
+                self._back_to_question(actor, since)
         elif command.kind == "cancel":
             if actor.id != fac.id:
                 self.say(texts.only_facilitator("cancel the run", fac.name), to=actor, kind="error", private=True)
@@ -305,6 +324,15 @@ class Turn(Corrections, GoingBack):
             self._accept(prompt, self.flow.step(prompt.step), q, None, actor, "skip", kind="skip")
         elif command.kind == "back":
             self._back(prompt, actor)
+
+    def _back_to_question(self, actor: Actor, since: int) -> None:
+        """After a correction, the question ``actor`` was answering is put before them again,
+        unless the correction asked them something already (replies from ``since`` on). It goes
+        out as a question, so a chat's widgets move to it (Slack withdraws the older ones)."""
+        prompt = self.ctx.prompt_for(actor.id)
+        asked = any(r.kind == "prompt" and r.to is not None and r.to.id == actor.id for r in self.out.replies[since:])
+        if prompt is not None and not asked:
+            self.ask(prompt, current=self.current_value(prompt), lead=texts.back_to())
 
     def _help(self, prompt: Prompt, actor: Actor) -> None:
         step, q = self.flow.step(prompt.step), self.question_of(prompt)

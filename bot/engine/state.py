@@ -2,7 +2,9 @@
 
 The machine holds which step the run is at; this holds the answers given so far, the path
 taken (for ``back``), the open prompts (who is being asked what), a repeat step's draft item
-and a pending confirmation. It is loaded and saved with the run's row in every turn.
+a pending confirmation, and
+the questions closed under people by someone else's answer (``complete_when: any``), so a late
+answer is told why. It is loaded and saved with the run's row in every turn.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class RunState:
     revisions: dict[str, int] = field(default_factory=dict)
     answered_by: dict[str, str] = field(default_factory=dict)
     people: list[dict[str, str]] = field(default_factory=list)
+    closed: dict[str, dict[str, str]] = field(default_factory=dict)
 
     # --- roles and people -------------------------------------------------------------------
 

@@ -69,6 +69,10 @@ def not_for_you(addressees: list[str]) -> str:
     return f"This question is for {_join(addressees)}. Your message was noted but not taken as an answer."
 
 
+def question_closed_by(by: str, answer: str) -> str:
+    return f"That question closed: {by} answered first ({answer}). Nothing waits on you in this run now."
+
+
 def cannot_skip() -> str:
     return "This question can't be skipped. Say 'help' to see what is expected."
 
@@ -136,6 +140,14 @@ def owner_changed_notice(label: str, number: int, what: str) -> str:
 
 def terms_changed_notice(label: str, number: int, what: str) -> str:
     return f"{_item_named(label, number, what)} changed; its owner will be asked to confirm it again."
+
+
+def back_to() -> str:
+    return "Back to:"
+
+
+def quoted_terms_changed_notice(target: str, names: list[str]) -> str:
+    return f"{target} changed, so {_join(names)} will be asked again: an earlier answer was for other terms."
 
 
 def waiting_for_confirmations(names: list[str]) -> str:
