@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
     if fmt == "mermaid":
         data: bytes = MermaidGraphMachine(machine).get_mermaid().encode()
     else:
-        dot = DotGraphMachine(machine)().to_string()
+        dot = _numbered_ids(DotGraphMachine(machine)().to_string())
         try:
             data = dot.encode() if fmt == "dot" else run_graphviz(dot, fmt)
         except GraphvizNotFoundError as exc:
@@ -133,3 +134,11 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
             out.write(data)
     else:
         sys.stdout.buffer.write(data + (b"\n" if not data.endswith(b"\n") else b""))
+
+
+def _numbered_ids(dot: str) -> str:
+    """python-statemachine names the DOT graph's start point and clusters after Python object ids
+    (``__initial_140369...``), new at every run: number them in order of appearance instead, so
+    the same flow draws the same text (and image) every time."""
+    numbers: dict[str, str] = {}
+    return re.sub(r"(__initial_|__atomic_)(\d+)", lambda m: m[1] + numbers.setdefault(m[2], str(len(numbers) + 1)), dot)
