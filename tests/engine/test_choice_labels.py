@@ -104,3 +104,18 @@ def test_a_choice_field_a_default_and_a_decision_step_read_as_labels(db, tmp_pat
     )
     assert say(bot, ALICE, "ok")[-1] == (None, "summary", "Decision recorded: T\nDecided: Go ahead")
     assert rows(db, "SELECT text FROM decisions") == [("Go ahead",)]
+
+
+def test_a_corrected_choice_is_reported_by_its_labels(db, tmp_path):
+    bot = bot_for(db, tmp_path, "incident", INCIDENT)
+    say(bot, ALICE, "2")
+    # before: "Changed severity: sev2 -> sev1."
+    assert say(bot, ALICE, "change severity to 1")[0] == (
+        "alice",
+        "info",
+        "Changed severity: SEV2 - degraded -> SEV1 - down.",
+    )
+    assert rows(db, "SELECT value, kind FROM answers WHERE step = 'severity' ORDER BY id") == [
+        ('"sev2"', "answer"),
+        ('"sev1"', "correction"),
+    ]
