@@ -92,11 +92,17 @@ def flows_show(obj: Context, flow: str) -> None:
     f = obj.catalog(flow=flow).get(flow)
     click.echo(f"{f.id} ({f.version}): {f.title}")
     for i, step in enumerate(f.steps, 1):
-        click.echo(f"  {i}. {step.id} {texts.question_terms(step)} to {step.to}: {step.ask}".rstrip(": "))
+        click.echo(_indented(f"  {i}. {step.id} {texts.question_terms(step)} to {step.to}: {step.ask}".rstrip(": "), 9))
         for fld in step.fields:
-            click.echo(f"       - {fld.id} {texts.question_terms(fld)}: {fld.ask}")
+            click.echo(_indented(f"       - {fld.id} {texts.question_terms(fld)}: {fld.ask}", 11))
         for branch in step.next:
             click.echo(f"       -> {branch.goto}" + (f" when {branch.when}" if branch.when else ""))
+
+
+def _indented(line: str, by: int) -> str:
+    """A step's line with the later lines of a prompt of several lines indented under it, not
+    at the margin where they would read as lines of their own."""
+    return line.replace("\n", "\n" + " " * by)
 
 
 @flows.command("diagram")
