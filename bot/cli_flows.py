@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import click
 
 from bot import texts
 from bot.cli import Context, _print_rows, main, open_output, output_options
-from bot.errors import BotError
+from bot.errors import BotError, FlowError
 
 # --- flows -------------------------------------------------------------------------------------
 
@@ -45,28 +46,20 @@ def flows_list(obj: Context, as_json: bool) -> None:
 @flows.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def flows_validate(paths: tuple[Path, ...]) -> None:
-    """Check flow files (default: every file in the flows folder, which must hold one); name
-    every bad one with its file, step and fix, and exit 1 if there is one.
+    """Check flow files, or folders of them (default: every file in the flows folder, which must
+    hold one); name every bad one with its file, step and fix, and exit 1 if there is one.
 
     \b
     Example:
       decisionbot flows validate flows/post_meeting.yaml
     """
-    from bot.engine.reader import flow_files, load_folder, read_flow_in_folder
-    from bot.engine.validate import check_references
-    from bot.errors import FlowError
+    from bot.engine.reader import flow_files, load_folder
 
     ctx = click.get_current_context()
     obj = ctx.find_object(Context)
     assert obj is not None
     if paths:
-        files, refused = list(paths), []
-        for path in files:
-            try:
-                flow = read_flow_in_folder(path)  # as loading the folder does: its id must be its file's name
-                check_references(flow, {p.stem for p in flow_files(path.parent)})  # the flows beside it
-            except FlowError as exc:
-                refused.append(exc)
+        files, refused = _check_paths(paths)
     else:  # the folder as serve and chat load it: every file checked, not only up to the first bad one
         files = flow_files(obj.require_flows())  # a missing or empty folder is refused
         refused = list(load_folder(obj.flows_dir)[1].values())
@@ -91,11 +84,41 @@ def flows_show(obj: Context, flow: str) -> None:
     f = obj.catalog(flow=flow).get(flow)
     click.echo(f"{f.id} ({f.version}): {f.title}")
     for i, step in enumerate(f.steps, 1):
-        click.echo(f"  {i}. {step.id} {texts.question_terms(step)} to {step.to}: {step.ask}".rstrip(": "))
+        click.echo(_indented(f"  {i}. {step.id} {texts.question_terms(step)} to {step.to}: {step.ask}".rstrip(": "), 9))
         for fld in step.fields:
-            click.echo(f"       - {fld.id} {texts.question_terms(fld)}: {fld.ask}")
+            click.echo(_indented(f"       - {fld.id} {texts.question_terms(fld)}: {fld.ask}", 11))
         for branch in step.next:
             click.echo(f"       -> {branch.goto}" + (f" when {branch.when}" if branch.when else ""))
+
+
+def _check_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[FlowError]]:
+    """The files ``flows validate PATH ...`` checks, and why each bad one is refused: a file as the
+    folder beside it would load it, a folder as serve would load it."""
+    from bot.engine.reader import flow_files, load_folder, read_flow_in_folder
+    from bot.engine.validate import check_references
+
+    files: list[Path] = []
+    refused: list[FlowError] = []
+    for path in paths:
+        if path.is_dir():
+            found = flow_files(path)
+            files += found or [path]
+            empty = FlowError(str(path), texts.flows_folder_empty(), texts.flows_folder_empty_fix())
+            refused += list(load_folder(path)[1].values()) if found else [empty]
+            continue
+        files.append(path)
+        try:
+            flow = read_flow_in_folder(path)  # as loading the folder does: its id must be its file's name
+            check_references(flow, {p.stem for p in flow_files(path.parent)})  # the flows beside it
+        except FlowError as exc:
+            refused.append(exc)
+    return files, refused
+
+
+def _indented(line: str, by: int) -> str:
+    """A step's line with the later lines of a prompt of several lines indented under it, not
+    at the margin where they would read as lines of their own."""
+    return line.replace("\n", "\n" + " " * by)
 
 
 @flows.command("diagram")
@@ -121,7 +144,7 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
     if fmt == "mermaid":
         data: bytes = MermaidGraphMachine(machine).get_mermaid().encode()
     else:
-        dot = DotGraphMachine(machine)().to_string()
+        dot = _numbered_ids(DotGraphMachine(machine)().to_string())
         try:
             data = dot.encode() if fmt == "dot" else run_graphviz(dot, fmt)
         except GraphvizNotFoundError as exc:
@@ -133,3 +156,11 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
             out.write(data)
     else:
         sys.stdout.buffer.write(data + (b"\n" if not data.endswith(b"\n") else b""))
+
+
+def _numbered_ids(dot: str) -> str:
+    """python-statemachine names the DOT graph's start point and clusters after Python object ids
+    (``__initial_140369...``), new at every run: number them in order of appearance instead, so
+    the same flow draws the same text (and image) every time."""
+    numbers: dict[str, str] = {}
+    return re.sub(r"(__initial_|__atomic_)(\d+)", lambda m: m[1] + numbers.setdefault(m[2], str(len(numbers) + 1)), dot)

@@ -382,3 +382,11 @@ def test_hints_name_the_command_as_this_terminal_runs_it(tmp_path, monkeypatch):
         capture_output=True, text=True, env={**os.environ, "PATH": "/usr/bin:/bin"}, timeout=60,
     )  # fmt: skip
     assert out.returncode == 1 and f"({exe} --db PATH serve)" in out.stderr  # pasted, it works here
+
+
+def test_a_dot_diagram_is_the_same_text_at_every_run(cli) -> None:
+    first = cli("flows", "diagram", "metric_breach", "--format", "dot").output
+    second = cli("flows", "diagram", "metric_breach", "--format", "dot").output
+    assert first == second
+    assert re.search(r"_\d{6,}", first) is None  # no Python object ids, which differ between processes
+    assert "__initial_1 -> acknowledge" in first

@@ -86,7 +86,7 @@ def test_a_templated_decision_is_dated_by_its_answers_not_by_the_owners_and_the_
     say(bot, BOB, "yes")  # bob confirms his action the next morning
     completed = clock.at(30)
     say(bot, ALICE, "ok")  # the review date, hours later still
-    assert decision(db) == ("act: Roll back the release", decided, completed)
+    assert decision(db) == ("Act now: Roll back the release", decided, completed)
 
 
 def test_a_corrected_decision_answer_dates_the_decision(db, bot, clock):
@@ -101,7 +101,7 @@ def test_a_corrected_decision_answer_dates_the_decision(db, bot, clock):
     say(bot, ALICE, "change plan to Conversion under 1.5%")
     completed = clock.at(9)
     say(bot, ALICE, "ok")
-    assert decision(db) == ("watch: Conversion under 1.5%", corrected, completed)
+    assert decision(db) == ("Watch it: Conversion under 1.5%", corrected, completed)
 
 
 def test_a_step_left_with_back_does_not_date_the_decision(db, bot, clock):
@@ -119,4 +119,4 @@ def test_a_step_left_with_back_does_not_date_the_decision(db, bot, clock):
     say(bot, ALICE, "ignore")
     decided = clock.at(4)
     say(bot, ALICE, "False alarm")
-    assert decision(db)[:2] == ("ignore: False alarm", decided)
+    assert decision(db)[:2] == ("Ignore it: False alarm", decided)

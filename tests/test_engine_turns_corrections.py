@@ -338,7 +338,7 @@ def test_an_answer_on_a_branch_left_with_back_is_not_in_the_record(db, bot):
     say_all(bot, [(ALICE, "me"), (ALICE, "act"), (ALICE, "Roll back the release")])
     say_all(bot, [(ALICE, "back"), (ALICE, "back"), (ALICE, "ignore"), (ALICE, "False alarm")])
     assert run_row(db) == ("completed", "completed")
-    assert rows(db, "SELECT text FROM decisions") == [("ignore: False alarm",)]
+    assert rows(db, "SELECT text FROM decisions") == [("Ignore it: False alarm",)]
 
 
 def test_a_refused_back_leaves_the_owners_answers_in_the_record(db, bot):

@@ -54,7 +54,7 @@ async def test_a_choice_of_many_long_options_lists_each_label_once_and_fits_a_ca
         assert card["body"][1]["text"] == "<at>Alice Example</at> Which one?" and card["fallbackText"] == "Which one?"
         await h.send(submit(h.url, ALICE, first, {"answer": "v42"}))
         summary = await h.next_post(1)
-        assert summary.text.startswith("Decision recorded: Pricing\n\nDecided: v42")
+        assert summary.text.startswith("Decision recorded: Pricing\n\nDecided: Option 42: keep")  # its label
         await h.settle()
         assert h.db("SELECT status FROM runs") == [("completed",)]
         assert h.db("SELECT count(*) FROM messages WHERE failed_at IS NOT NULL") == [(0,)]
@@ -74,7 +74,7 @@ async def test_a_question_too_big_for_a_card_is_asked_as_text_and_answered_by_ty
         await h.send(in_channel(h.url, ALICE, "v7", root=root))
         summary = await h.next_post(1)
         assert summary.conversation == f"{CHANNEL};messageid={root}"
-        assert summary.text.startswith("Decision recorded: Pricing\n\nDecided: v7")
+        assert summary.text.startswith("Decision recorded: Pricing\n\nDecided: Option 7: keep")  # its label
         await h.settle()
         assert h.db("SELECT status FROM runs") == [("completed",)]
         assert h.db("SELECT count(*) FROM messages WHERE failed_at IS NOT NULL") == [(0,)]

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.engine import questions, templates
+from bot.engine import questions, shown, templates
 from bot.engine.answers import ParseContext
 from bot.engine.compiler import interpreter
 from bot.engine.model import Flow, Question, Step
@@ -231,7 +231,7 @@ class TurnBase(ABC):
         timer), worded for that person: the owner's own wording says "you"."""
         number = prompt.item or 0
         items = self.fan_items(step)
-        item = self._show(items[number]) if number < len(items) else {}
+        item = self._item_shown(step, items[number]) if number < len(items) else {}
         rec = self.flow.record
         role = {rec.accepts: "accepts", rec.actions_done: "done"}.get(step.id) if q.type == "yes_no" else None
         return texts.asked_for_owner(
@@ -265,9 +265,9 @@ class TurnBase(ABC):
             hints.append(texts.options_line([o.label for o in q.options]))
         yes_no = q.type == "yes_no"  # where 'ok' means yes
         if current is not None:
-            hints.append(texts.currently(questions.display(current), "same" if yes_no else "ok"))
+            hints.append(texts.currently(shown.display(q, current), "same" if yes_no else "ok"))
         elif q.default is not None:
-            hints.append(texts.default_hint(questions.display(q.default), "default" if yes_no else "ok"))
+            hints.append(texts.default_hint(shown.display(q, q.default), "default" if yes_no else "ok"))
         if q.optional:
             hints.append(texts.optional_hint())
         return "\n".join([text, *hints])
@@ -275,21 +275,22 @@ class TurnBase(ABC):
     def render(self, text: str, item: int | None, step: Step | None = None) -> str:
         if "{" not in text:
             return text
-        shown = {k: self._show(v) for k, v in self.ctx.answers.items()}
-        context: dict[str, Any] = {"trigger": self.ctx.trigger, "run": self.run_id, "answers": shown, **shown}
+        answers = shown.answers(self.flow, self.ctx.answers)
+        context: dict[str, Any] = {"trigger": self.ctx.trigger, "run": self.run_id, "answers": answers, **answers}
         if step is not None and step.type == "repeat":
-            context["item"] = {k: questions.template_value(v) for k, v in self.ctx.draft.items()}
+            context["item"] = shown.item(step, self.ctx.draft)
         elif step is not None and item is not None and step.fan_out:
-            context["item"] = self._show(self.fan_items(step)[item])
+            context["item"] = self._item_shown(step, self.fan_items(step)[item])
             context["n"] = item + 1
         return templates.render(text, context)
 
-    def _show(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self._show(v) for v in value]
-        if isinstance(value, dict) and not questions.is_person(value):
-            return {k: self._show(v) for k, v in value.items()}
-        return questions.template_value(value)
+    def _item_shown(self, step: Step, values: dict[str, Any]) -> dict[str, Any]:
+        """An item a fan-out ``step`` asks about, as its prompt sees it: a field of the repeat step
+        it comes from by that field's question (a choice by its label), trigger data as it is."""
+        source = step.fan_out[0] if step.fan_out else ""
+        if self.flow.has_step(source):
+            return shown.item(self.flow.step(source), values)
+        return shown.plain(values)
 
     def current_value(self, prompt: Prompt) -> Any:
         value = self.ctx.answers.get(prompt.step)

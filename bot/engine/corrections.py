@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import texts
-from bot.engine import questions, templates
+from bot.engine import questions, shown, templates
 from bot.engine.answers import AnswerError
 from bot.engine.asking import TurnBase
 from bot.engine.commands import Command, item_word, match_name
@@ -60,7 +60,7 @@ class Corrections(TurnBase):
             return False
         old = self._set_slot(slot, value)
         self._record(slot, actor, value, command.value or "", "correction")
-        self.say(texts.corrected(label, questions.display(old), questions.display(value)), to=actor)
+        self.say(texts.corrected(label, shown.display(q, old), shown.display(q, value)), to=actor)
         if q.type == "person":
             self.ctx.remember(Actor.from_dict(value))
             self._owner_changed(slot, value)

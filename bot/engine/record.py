@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.engine import questions, templates
+from bot.engine import questions, shown, templates
 from bot.engine.model import Flow
 from bot.engine.state import RunState, slot_key
 
@@ -18,7 +18,7 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         "flow": flow.id,
         "title": ctx.trigger.get("title") or flow.title,
         "facilitator": ctx.roles["facilitator"],
-        "decision": _decision_text(rec.decision, ctx, answers),
+        "decision": _decision_text(flow, ctx, answers),
         "decision_steps": [step for step in _decision_steps(flow, rec.decision) if step in taken],
         "accepts_step": rec.accepts,
         "actions_done_step": rec.actions_done,
@@ -83,14 +83,19 @@ def _answered_for(ctx: RunState, slot: tuple[str, int | None, str | None], owner
     return {"id": by, "name": known.get(by, by)}
 
 
-def _decision_text(spec: str | None, ctx: RunState, answers: dict[str, Any]) -> str | None:
+def _decision_text(flow: Flow, ctx: RunState, answers: dict[str, Any]) -> str | None:
+    """The decision as people read it: ``record.decision``'s step answer or its template filled,
+    a choice by its label."""
+    spec = flow.record.decision
     if not spec:
         return None
     if "{{" not in spec:
         value = answers.get(spec)
-        return None if value is None else questions.display(value)
-    shown = {k: questions.template_value(v) for k, v in answers.items() if not isinstance(v, list) and not _fanned(v)}
-    return templates.render(spec, {"trigger": ctx.trigger, "answers": shown, **shown}).strip() or None
+        step = flow.step(spec) if flow.has_step(spec) else None
+        return None if value is None else shown.display(step, value)
+    single = {k: v for k, v in answers.items() if not isinstance(v, list) and not _fanned(v)}
+    seen = shown.answers(flow, single)
+    return templates.render(spec, {"trigger": ctx.trigger, "answers": seen, **seen}).strip() or None
 
 
 def _decision_steps(flow: Flow, spec: str | None) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.engine import questions
+from bot.engine import questions, shown
 from bot.engine.answers import AnswerError
 from bot.engine.asking import Outcome, taken_value
 from bot.engine.commands import Command, classify, match_name
@@ -179,15 +179,16 @@ class Turn(Corrections, GoingBack):
                 self.ask_waiting()
             return
         if not open_here or (step.complete_when == "any" and self.ctx.answers.get(step.id)):
-            self._close_for_others(open_here, actor)
+            self._close_for_others(step, open_here, actor)
             self.complete_step(step, actor)
         else:
             self.ask_waiting()
 
-    def _close_for_others(self, open_here: list[Prompt], actor: Actor) -> None:
+    def _close_for_others(self, step: Step, open_here: list[Prompt], actor: Actor) -> None:
         """One answer closed a ``complete_when: any`` step: the others' questions are withdrawn,
-        and what closed them is kept, so a late answer is told why rather than refused."""
-        answer = questions.display(taken_value(self.out, actor.id))
+        and what closed them is kept (a choice by its label), so a late answer is told why rather
+        than refused."""
+        answer = shown.display(step, taken_value(self.out, actor.id))
         for prompt in open_here:
             self.ctx.prompts.remove(prompt)
             if prompt.asked and prompt.to["id"] != actor.id:

@@ -14,7 +14,7 @@ from statemachine.exceptions import InvalidDefinition
 from statemachine.io.evaluators import RestrictedEvaluator, normalize_cond
 
 from bot import texts
-from bot.engine import dates, reserved, templates, validate_silent
+from bot.engine import dates, reserved, templates, validate_menus, validate_silent
 from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
 from bot.errors import FlowError
 from bot.model import Actor
@@ -47,7 +47,7 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
         for step in flow.steps:
             _check_field_ids(flow, step)
             _check_strands(flow, step)
-            _check_menus(flow, step)
+            validate_menus.check(flow, step)
         _check_ends(flow)
         _check_invite(flow)
         validate_silent.check(flow)
@@ -298,29 +298,6 @@ def _check_record(flow: Flow, pinned: bool) -> None:
         at = action.get("schedule_flow", {}).get("at")
         if at and (not flow.has_step(at) or flow.step(at).type != "date"):
             fail(f"schedule_flow.at names '{at}', which is not a date step", "name a date step")
-
-
-#: Options a chat menu shows (Slack's static_select), and the characters of a label it shows.
-MAX_OPTIONS, LABEL_SHOWN = 100, 75
-
-
-def _check_menus(flow: Flow, step: Step) -> None:
-    """A choice the platforms can show: options beyond a menu's hundred, or labels that read the
-    same where a menu cuts them, leave people guessing."""
-    fail = _failer(flow, step.id)
-    for q in (step, *step.fields):
-        what = f"field '{q.id}'" if q is not step else "the step"
-        if len(q.options) > MAX_OPTIONS:
-            fail(
-                f"{what} has {len(q.options)} options; chat menus show {MAX_OPTIONS} at most",
-                "split the choice over two steps, or ask for text",
-            )
-        shown = [option.label[:LABEL_SHOWN].casefold() for option in q.options]
-        if len(set(shown)) < len(shown):
-            fail(
-                f"{what} has options whose labels read the same in a menu, which shows {LABEL_SHOWN} characters",
-                "make the labels differ within their first words",
-            )
 
 
 def _check_strands(flow: Flow, step: Step) -> None:

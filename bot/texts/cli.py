@@ -225,6 +225,14 @@ def cli_flows_refused(errors: list[str], total: int) -> str:
     return f"{len(errors)} of {total} flow files refused{valid}:\n" + "\n".join(f"  {e}" for e in errors)
 
 
+def flows_folder_empty() -> str:
+    return "the folder holds no flow file (*.yaml)"
+
+
+def flows_folder_empty_fix() -> str:
+    return "name a flows folder or flow files"
+
+
 def cli_no_flows(folder: str, exists: bool, env: str) -> str:
     why = "holds no flow file (*.yaml)" if exists else "does not exist"
     return f"The flows folder {folder} {why}. Point --flows (env {env}) at the folder of your flow files."

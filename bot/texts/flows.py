@@ -142,6 +142,39 @@ def number_option_fix(option: object) -> str:
     return f"options are text: put the number in quotes ('{option}'), or ask a number step with min and max"
 
 
+def too_many_options(what: str, count: int, most: int) -> str:
+    return f"{what} has {count} options; chat menus show {most} at most"
+
+
+def too_many_options_fix() -> str:
+    return "split the choice over two steps, or ask for text"
+
+
+def option_twice(what: str, label: str) -> str:
+    return f"{what} lists the option '{label}' twice"
+
+
+def option_twice_fix(label: str) -> str:
+    return f"remove the second '{label}' from its options"
+
+
+def option_value_twice(what: str, value: str, labels: list[str]) -> str:
+    named = " and ".join(f"'{label}'" for label in labels)
+    return f"{what} has options {named} with the same value '{value}': either answer is recorded as '{value}'"
+
+
+def option_value_twice_fix() -> str:
+    return "give each option its own value"
+
+
+def labels_read_alike(what: str, shown: int) -> str:
+    return f"{what} has options whose labels read the same in a menu, which shows {shown} characters"
+
+
+def labels_read_alike_fix() -> str:
+    return "make the labels differ within their first words"
+
+
 def question_terms(question: Any) -> str:
     """What ``flows show`` says of a question's answer (a step or a repeat's field): its type, and
     its options, bounds, default, whether it may be skipped and whether a fan-out's first answer

@@ -231,3 +231,13 @@ def test_a_choice_a_chat_menu_cannot_show_is_refused(tmp_path):
 """
     )  # before: a Slack menu of identical entries (labels cut at 75 characters)
     refused(write(tmp_path, text), "pick", "the step has options whose labels read the same in a menu")
+
+
+def test_an_option_written_twice_is_named_as_such(tmp_path):
+    text = with_steps("  - {id: pick, ask: 'Which?', type: choice, options: [a, b, a]}\n")
+    err = refused(write(tmp_path, text), "pick", "the step lists the option 'a' twice")
+    assert err.fix == "remove the second 'a' from its options"  # before: labels that "read the same in a menu"
+    one_value = "options: [{value: a, label: Alpha}, {value: a, label: Again}]"
+    err = refused(write(tmp_path, with_steps(f"  - {{id: pick, ask: 'Which?', type: choice, {one_value}}}\n")),
+                  "pick", "the step has options 'Alpha' and 'Again' with the same value 'a'")  # fmt: skip
+    assert err.fix == "give each option its own value"

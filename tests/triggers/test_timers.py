@@ -250,7 +250,7 @@ def test_a_review_starts_on_its_date_with_the_metrics_latest_value(proc: Process
     reply = proc.say(BOB, "yes")
     latest = json.loads(proc.rows("SELECT context FROM runs WHERE id = 2")[0][0])["trigger"]["latest"]
     assert latest == "conversion 2.3% (threshold 2.5%), last seen Thu 2026-11-26 16:00 CET"  # alice's zone, Paris
-    assert reply[-1][2].startswith("Time to review the decision from 'Checkout conversion dropped': act: ")
+    assert reply[-1][2].startswith("Time to review the decision from 'Checkout conversion dropped': Act now: ")
     assert f"Latest value: {latest}\nDid it hold?" in reply[-1][2]
 
 

@@ -1,0 +1,46 @@
+"""Choices a chat menu can show and people can tell apart, refused at load otherwise: more options
+than a menu holds, labels a menu cuts to the same text, an option written twice."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.engine.answers import Option
+from bot.engine.model import Flow, Step
+from bot.errors import FlowError
+
+#: Options a chat menu shows (Slack's static_select), and the characters of a label it shows.
+MAX_OPTIONS, LABEL_SHOWN = 100, 75
+
+
+def check(flow: Flow, step: Step) -> None:
+    """Refuse a choice of ``step`` (or of its fields) that leaves people guessing."""
+    for q in (step, *step.fields):
+        what = f"field '{q.id}'" if q is not step else "the step"
+        problem = _menu_problem(what, q.options)
+        if problem is not None:
+            raise FlowError(flow.path, *problem, step=step.id)
+
+
+def _menu_problem(what: str, options: tuple[Option, ...]) -> tuple[str, str] | None:
+    if len(options) > MAX_OPTIONS:
+        return texts.too_many_options(what, len(options), MAX_OPTIONS), texts.too_many_options_fix()
+    twice = _repeated_value(options)
+    if twice is not None:
+        labels = list(dict.fromkeys(o.label for o in options if o.value == twice))
+        if len(labels) == 1:  # options: [a, b, a]
+            return texts.option_twice(what, labels[0]), texts.option_twice_fix(labels[0])
+        return texts.option_value_twice(what, twice, labels), texts.option_value_twice_fix()
+    shown = [option.label[:LABEL_SHOWN].casefold() for option in options]
+    if len(set(shown)) < len(shown):
+        return texts.labels_read_alike(what, LABEL_SHOWN), texts.labels_read_alike_fix()
+    return None
+
+
+def _repeated_value(options: tuple[Option, ...]) -> str | None:
+    """The first value two options share, or None."""
+    seen: set[str] = set()
+    for option in options:
+        if option.value in seen:
+            return option.value
+        seen.add(option.value)
+    return None
