@@ -108,3 +108,23 @@ def test_the_question_is_put_back_after_a_correction(db, tmp_path):
     bot = vendor_bot(db, tmp_path, "any")
     say(bot, CAROL, "yes")
     assert say(bot, ALICE, "change vendor to Acme Ltd")[-1] == ("alice", "prompt", "Back to: Any notes?")
+
+
+def test_a_late_answer_is_told_the_closing_choice_by_its_label(db, tmp_path):
+    """A choice that closed the step is named as people chose it, not by its stored value."""
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    choice = '    type: choice\n    options: [{value: ok, label: "Approved as quoted"}, {value: rework, label: "Send it back"}]\n'
+    (folder / "vendor.yaml").write_text(VENDOR.replace("WHEN", "any").replace("    type: yes_no\n", choice, 1))
+    bot = make_bot(db, folder)
+    bot.start(Trigger(flow="vendor", title="Acme", facilitator=ALICE, participants=[BOB, CAROL]), CONV)
+    for text in ("Acme", "5000", "@bob", "@carol", "done"):
+        say(bot, ALICE, text)
+    say(bot, CAROL, "rework")
+    assert say(bot, BOB, "ok") == [
+        (
+            "bob",
+            "error",
+            "That question closed: carol answered first (Send it back). Nothing waits on you in this run now.",
+        )
+    ]
