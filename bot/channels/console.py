@@ -17,6 +17,7 @@ from bot.control import CommandResult, actions_of, comes_first, is_command, run_
 from bot.dispatch import Dispatcher, TurnResult
 from bot.errors import BotError
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger
+from bot.outbox import Queued
 from bot.store import runs, transcript, utc_now
 from bot.store.runs import RunRow
 
@@ -59,9 +60,8 @@ class ConsoleSession:
         self.run_id, self.status, self.conversation = row.id, row.status, row.conversation
         if announce is not None:
             announce(row)
-        queued = outbox.pending(self.dispatcher.db, CHANNEL, limit=100_000, run_id=run_id)
-        self.deliver()
-        if not any(q.reply.kind == "prompt" for q in queued):  # no new question: show again the open ones
+        queued = self.deliver()
+        if not any(q.reply.kind == "prompt" and q.reply.run_id == run_id for q in queued):  # none new: the open ones
             for item in outbox.latest_prompts(self.dispatcher.db, row.id, row.context.asked_ids()):
                 self._show(item.reply)
         return row
@@ -144,15 +144,16 @@ class ConsoleSession:
             event = {"event": self.status, "run": self.run_id, "record": self.record}
             self._write(json.dumps(event, default=str))
 
-    def deliver(self) -> None:
+    def deliver(self) -> list[Queued]:
         """Print what is queued in this terminal's conversation: its run's replies, and those of a
-        command (a notice to the decision, a handover's question)."""
+        command (a notice to the decision, a handover's question); what was printed."""
         db = self.dispatcher.db
         queued = outbox.pending(db, CHANNEL, limit=100_000, conversation=str(self.conversation))
         for item in queued:
             self._show(item.reply)
         outbox.mark_sent(db, [q.id for q in queued], utc_now())
         self.dispatcher.maintain()
+        return queued
 
     def _show(self, reply: Reply) -> None:
         if self.jsonl:
