@@ -15,11 +15,10 @@ from bot.channels.teams_store import Card
 from bot.store import runs, transcript
 
 
-def why_closed(conn: sqlite3.Connection, card: Card, actor_id: str) -> str | None:
-    """What to answer ``actor_id``'s submit of ``card`` (theirs, still open) when it is stale;
-    None when the run still asks them (or has ended, which the run's turn says)."""
-    if transcript.asked_since(conn, card.run_id, card.message_id, actor_id):  # sent or still queued
-        return texts.teams_card_closed()
+def _why_closed(conn: sqlite3.Connection, card: Card, actor_id: str) -> str | None:
+    """What to answer ``actor_id``'s submit of ``card`` (theirs, still open, asked nothing newer
+    since) when the run no longer asks them its question; None when it does (or has ended, which
+    the run's turn says)."""
     run = runs.load_run(conn, card.run_id)
     if run is None or run.status != "active" or card.to_id != actor_id:
         return None
@@ -49,5 +48,5 @@ def refusal(conn: sqlite3.Connection, card: Card | None, base_id: str, actor_id:
         return Refusal("not_theirs", texts.teams_not_your_card())  # someone else's card: theirs stays open
     if transcript.asked_since(conn, card.run_id, card.message_id, actor_id):  # sent or still queued
         return Refusal("asked_since", texts.teams_card_closed(), stale=True)
-    closed = why_closed(conn, card, actor_id)
+    closed = _why_closed(conn, card, actor_id)
     return Refusal("closed", closed, stale=True) if closed is not None else None
