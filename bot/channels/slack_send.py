@@ -114,8 +114,8 @@ def _handed_over(run: runs.RunRow | None, row: store.PromptRow, step: str | None
 def _closed_by_answer(run: runs.RunRow | None, row: store.PromptRow) -> str | None:
     """Why ``row``'s person is asked nothing now when another's answer closed their question
     (``complete_when: any``), in the engine's words (mrkdwn); None otherwise."""
-    closed = run.context.closed.get(row.actor_id or "") if run is not None else None
-    return blocks.escape(texts.question_closed_by(closed["by"], closed["answer"])) if closed else None
+    closed = run.context.closed_note(row.actor_id or "") if run is not None else None
+    return blocks.escape(closed) if closed else None
 
 
 class Poster(SideCalls):

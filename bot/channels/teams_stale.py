@@ -25,9 +25,9 @@ def _why_closed(conn: sqlite3.Connection, card: Card, actor_id: str) -> str | No
     prompts = run.context.prompts
     if any(p.step == card.step and p.to["id"] == actor_id for p in prompts):
         return None
-    closed = run.context.closed.get(actor_id)
+    closed = run.context.closed_note(actor_id)
     if closed:  # another's answer closed it (complete_when: any)
-        return texts.question_closed_by(closed["by"], closed["answer"])
+        return closed
     to = next((p.actor for p in prompts if p.escalated and p.step == card.step), None)
     return texts.teams_card_handed_over(to.name) if to is not None else texts.teams_card_closed()
 

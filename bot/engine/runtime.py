@@ -197,10 +197,7 @@ class Turn(Corrections, GoingBack):
     def _nothing_for(self, actor: Actor) -> str:
         """Why ``actor``'s message is no answer: a question of theirs another's answer closed, or
         the question is someone else's."""
-        closed = self.ctx.closed.get(actor.id)
-        if closed:
-            return texts.question_closed_by(closed["by"], closed["answer"])
-        return texts.not_for_you(self.ctx.addressees())
+        return self.ctx.closed_note(actor.id) or texts.not_for_you(self.ctx.addressees())
 
     def _reassign(self, prompt: Prompt, step: Step, value: Any, actor: Actor, raw: str) -> None:
         source, fld = step.fan_out or ("", "owner")

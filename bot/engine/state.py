@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from bot import texts
 from bot.model import Actor
 
 
@@ -114,6 +115,12 @@ class RunState:
             if p.asked and p.to["name"] not in names:
                 names.append(p.to["name"])
         return names
+
+    def closed_note(self, actor_id: str) -> str | None:
+        """Why ``actor_id`` is asked nothing now when another's answer closed their question
+        (``complete_when: any``): who answered and with what; None otherwise."""
+        closed = self.closed.get(actor_id)
+        return texts.question_closed_by(closed["by"], closed["answer"]) if closed else None
 
     def asked_ids(self) -> list[str]:
         """The people a question is in front of now, by id."""
