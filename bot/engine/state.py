@@ -1,10 +1,9 @@
 """A run's state between turns: what the machine does not hold, kept as JSON in ``runs.context``.
 
 The machine holds which step the run is at; this holds the answers given so far, the path
-taken (for ``back``), the open prompts (who is being asked what), a repeat step's draft item
-a pending confirmation, and
-the questions closed under people by someone else's answer (``complete_when: any``), so a late
-answer is told why. It is loaded and saved with the run's row in every turn.
+taken (for ``back``), the open prompts (who is being asked what), a repeat step's draft item,
+a pending confirmation, and the questions closed under people by someone else's answer
+(``complete_when: any``), so a late answer is told why. It is loaded and saved with the run's row in every turn.
 """
 
 from __future__ import annotations
