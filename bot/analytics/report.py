@@ -107,7 +107,9 @@ def connect(path: str | Path) -> sqlite3.Connection:
     """A read-only connection tuned for reading much: memory-mapped, with a larger page cache.
     A ledger whose schema is behind (an older version made it; the report never migrates) is
     refused with the command that brings it up to date."""
-    conn = _connect(path)
+    conn = open_readonly(path).conn
+    conn.execute("PRAGMA mmap_size = 1073741824")
+    conn.execute("PRAGMA cache_size = -65536")
     try:
         require_migrated(conn, path)
     except BotError:
@@ -122,13 +124,6 @@ def require_migrated(conn: sqlite3.Connection, path: str | Path) -> None:
     pending = [m.name for mset in SCHEMA for m in mset.pending(Database(conn))]
     if pending:
         raise BotError(texts.analytics_not_migrated(str(path), pending))
-
-
-def _connect(path: str | Path) -> sqlite3.Connection:
-    conn = open_readonly(path).conn
-    conn.execute("PRAGMA mmap_size = 1073741824")
-    conn.execute("PRAGMA cache_size = -65536")
-    return conn
 
 
 def _others_on(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
