@@ -18,7 +18,7 @@ from bot.dispatch import Dispatcher, TurnResult
 from bot.errors import BotError
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger
 from bot.outbox import Queued
-from bot.store import runs, transcript, utc_now
+from bot.store import placing, runs, utc_now
 from bot.store.runs import RunRow
 
 CHANNEL = "console"
@@ -129,7 +129,7 @@ class ConsoleSession:
         return result
 
     def _waiting_on(self, speaker: Actor) -> int | None:
-        return transcript.waiting_here(self.dispatcher.db.conn, str(self.conversation), speaker.id)
+        return placing.run_waiting_in(self.dispatcher.db.conn, self.conversation, speaker.id)
 
     @property
     def done(self) -> bool:

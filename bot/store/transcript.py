@@ -1,5 +1,4 @@
-"""Reading runs back: the list of runs, one run's transcript, answers and decision record, and
-which run of a conversation waits on a person."""
+"""Reading runs back: the list of runs, and one run's transcript, answers and decision record."""
 
 from __future__ import annotations
 
@@ -24,17 +23,6 @@ def answer_after(
         (run_id, message_id, upto if upto is not None else 1 << 62, step, actor_id),
     ).fetchone()
     return (str(row[0] or actor_id), str(row[1])) if row else None
-
-
-def waiting_here(conn: sqlite3.Connection, conversation: str, actor_id: str) -> int | None:
-    """The newest open run of ``conversation`` that waits on ``actor_id``'s answer (in the
-    terminal, after its own run ended: the handover ``give A12 bob`` asked of bob there)."""
-    row = conn.execute(
-        "SELECT id FROM runs WHERE conversation = ? AND status IN ('active', 'stalled')"
-        " AND instr(waiting_on, ?) > 0 ORDER BY id DESC LIMIT 1",
-        (conversation, f" {actor_id} "),
-    ).fetchone()
-    return int(row[0]) if row else None
 
 
 def asked_since(conn: sqlite3.Connection, run_id: int, message_id: int, *actor_ids: str | None) -> bool:
