@@ -81,11 +81,7 @@ async def tell(db: Database, poster: Poster, now: Callable[[], datetime], change
     """Keep the change in the transcript, and tell the writer that the run keeps their message as
     first sent (once: Slack's retry of the event is dropped by its id). Nothing to keep of a
     message the ledger does not have; nothing to tell of one no run took or asked again."""
-    row = db.conn.execute(
-        "SELECT id, kind, text, run_id FROM messages WHERE direction = 'in' AND channel = 'slack' AND platform_id = ?"
-        " ORDER BY id LIMIT 1",
-        (change.message_id,),
-    ).fetchone()
+    row = db.conn.execute(slack_store.HELD_MESSAGE, (change.message_id,)).fetchone()
     if row is None:
         return
     original, kind, first_text, run_id = row

@@ -273,6 +273,14 @@ def delivered(conn: sqlite3.Connection, platform: str, delivery_id: str) -> bool
     return conn.execute(sql, (platform, delivery_id)).fetchone() is not None
 
 
+#: The inbound message a Slack message id names (``msg:CHANNEL:TS``): its row id, kind, text and
+#: run. Found by the partial index ``messages_inbound_platform`` (an edit of any message is looked up).
+HELD_MESSAGE = (
+    "SELECT id, kind, text, run_id FROM messages WHERE direction = 'in' AND channel = 'slack' AND platform_id = ?"
+    " ORDER BY id LIMIT 1"
+)
+
+
 def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: str, now: datetime) -> None:
     """An edit (``text``: as edited) or a deletion of inbound message ``original``, in the
     transcript: a row of kind ``edited`` or ``deleted`` with the original's run, conversation,
