@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from jinja2 import nodes
+from jinja2 import TemplateError, nodes
 from statemachine.io.evaluators import normalize_cond
 
 from bot import texts
@@ -30,6 +30,7 @@ def check(flow: Flow) -> None:
             _check_typed_keys(q, step, fail)
         _check_step_keys(step, fail)
         _check_conditions(flow, step, fail)
+        _check_template_choices(flow, step, fail)
         _check_item_fields(flow, step, fail)
 
 
@@ -101,6 +102,28 @@ def _check_conditions(flow: Flow, step: Step, fail: Fail) -> None:
                 texts.condition_never_true(branch.when, name, value, other.type, takes[0]),
                 texts.condition_never_true_fix(name, takes[0]),
             )
+
+
+def _check_template_choices(flow: Flow, step: Step, fail: Fail) -> None:
+    """A prompt's ``{% if severity == 'SEV2 - degraded' %}``: a template compares a choice by its
+    value, as a condition does (it shows its label), so a text that is no value is never equal."""
+    for q in (step, *step.fields):
+        try:
+            parsed = templates.parse(q.ask)
+        except TemplateError:
+            continue  # not a template: refused elsewhere
+        for compare in parsed.find_all(nodes.Compare):
+            sides = [compare.expr, *(operand.expr for operand in compare.ops)]
+            for a, b in [pair for x, y in zip(sides, sides[1:], strict=False) for pair in ((x, y), (y, x))]:
+                if not (isinstance(a, nodes.Name) and isinstance(b, nodes.Const) and flow.has_step(a.name)):
+                    continue
+                other = flow.step(a.name)
+                if other.type == "choice" and other.fan_out is None and not _fits(other, b.value, str):
+                    values = [repr(o.value) for o in other.options]
+                    fail(
+                        texts.template_choice_never(a.name, b.value, values),
+                        texts.condition_never_true_fix(a.name, values),
+                    )
 
 
 def _fits(step: Step, value: object, kinds: type | tuple[type, ...]) -> bool:

@@ -92,6 +92,13 @@ def condition_never_true(when: str, step: str, value: object, kind: str, takes: 
     )
 
 
+def template_choice_never(step: str, value: object, takes: list[str]) -> str:
+    return (
+        f"the prompt compares the choice '{step}' with {value!r}, which it never equals: a template compares a"
+        f" choice by its value (one of {_join(takes)}), though it shows its label"
+    )
+
+
 def condition_never_true_fix(step: str, takes: list[str]) -> str:
     return f"compare '{step}' with one of {_join(takes)}"
 

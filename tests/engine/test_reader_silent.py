@@ -224,3 +224,23 @@ def test_numbers_as_options_say_to_quote_them(tmp_path):
         "'options' is invalid",
     )
     assert err.fix.startswith("options are text: put the number in quotes (")
+
+
+SEVERITY = (
+    '  - {id: severity, ask: "How bad?", type: choice,'
+    ' options: [{value: sev1, label: "SEV1 - down"}, {value: sev2, label: "SEV2 - degraded"}]}\n'
+)
+
+
+def test_a_prompt_comparing_a_choice_with_its_label_is_refused(tmp_path):
+    """Templates show a choice by its label but compare it by its value, as conditions do: before,
+    ``{% if severity == 'SEV2 - degraded' %}`` loaded and was never true."""
+    ask = "{% if severity == 'SEV2 - degraded' %}Page the owner. {% endif %}Who owns the fix?"
+    text = with_steps(SEVERITY + f'  - {{id: owner, ask: "{ask}", type: text}}\n')
+    err = refused(write(tmp_path, text), "owner", "compares the choice 'severity' with 'SEV2 - degraded'")
+    assert "'sev1'" in err.fix and "'sev2'" in err.fix
+
+
+def test_a_prompt_comparing_a_choice_with_its_value_loads(tmp_path):
+    ask = "{% if 'sev1' == severity or severity != 'sev2' %}Page the owner. {% endif %}Who owns the fix?"
+    read_flow_file(write(tmp_path, with_steps(SEVERITY + f'  - {{id: owner, ask: "{ask}", type: text}}\n')))
