@@ -16,7 +16,7 @@ import pytest
 from bot.dispatch import Dispatcher
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
-from bot.store import iso, open_db
+from bot.store import iso
 
 FLOWS = Path(__file__).parents[1] / "flows"
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # a Thursday
@@ -36,13 +36,6 @@ class Clock:
         """Move to ``hours`` after T0; the stamp the ledger writes for that moment."""
         self.now = T0 + timedelta(hours=hours)
         return iso(self.now)
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_db(tmp_path / "t.db")
-    yield database
-    database.conn.close()
 
 
 @pytest.fixture

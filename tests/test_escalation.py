@@ -42,13 +42,6 @@ MISSES = [(BOB, "maybe"), (BOB, "perhaps")]  # the third miss hands the question
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_db(tmp_path / "t.db")
-    yield database
-    database.conn.close()
-
-
-@pytest.fixture
 def bot(db):
     return make_bot(db)
 

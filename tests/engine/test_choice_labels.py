@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from bot.model import Trigger
-from bot.store import open_db
 from tests.test_engine_turns import ALICE, BOB, CONV, make_bot, rows, say
 
 INCIDENT = """\
@@ -55,13 +52,6 @@ record: {decision: verdict}
 on_complete:
   - post_summary: conversation
 """
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_db(tmp_path / "t.db")
-    yield database
-    database.conn.close()
 
 
 def bot_for(db, tmp_path: Path, flow_id: str, text: str):

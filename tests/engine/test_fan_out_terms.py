@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from bot.model import Trigger
-from bot.store import open_db
 from tests.test_engine_turns import ALICE, BOB, CAROL, CONV, make_bot, rows, say
 
 VENDOR = """\
@@ -34,13 +31,6 @@ steps:
   - {id: notes, ask: "Any notes?", type: text}
 record: {decision: "{{ vendor }} for {{ amount }}"}
 """
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_db(tmp_path / "t.db")
-    yield database
-    database.conn.close()
 
 
 def vendor_bot(db, tmp_path: Path, when: str):

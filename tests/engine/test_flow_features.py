@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.engine.reader import version_of
 from bot.model import Trigger
-from bot.store import open_db
 from tests.test_engine_turns import ALICE, BOB, CAROL, CONV, DAVE, make_bot, rows, say, turn
 
 HIRING = """\
@@ -34,13 +33,6 @@ record: {decision: verdict, actions: tasks, accepts: owner_ok}
 on_complete:
   - post_summary: SUMMARY
 """
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_db(tmp_path / "t.db")
-    yield database
-    database.conn.close()
 
 
 def flows(tmp_path: Path, text: str, name: str) -> Path:
