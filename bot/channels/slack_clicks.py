@@ -14,26 +14,27 @@ from bot.channels.slack_send import PLACEHOLDER, Poster
 from bot.model import Actor
 from bot.store import runs, transcript
 from bot.store import slack as store
+from bot.store.widgets import Refusal
 
 
 def refusal(
     conn: sqlite3.Connection, poster: Poster, click: Clicked, row: store.PromptRow | None, actor: Actor
-) -> tuple[str, str] | None:
-    """(why, what to tell the clicker, mrkdwn) when the click answers nothing; None when it may."""
+) -> Refusal | None:
+    """Why the click answers nothing and what the clicker is told (mrkdwn); None when it may."""
     if row is not None and row.status == "answered":
         by = blocks.mention((row.answered_by or "").split(":", 1)[-1])
-        return "answered", texts.slack_already_answered(by, blocks.answer_text(row.answer or ""))
+        return Refusal("answered", texts.slack_already_answered(by, blocks.answer_text(row.answer or "")))
     if row is not None and row.status == "closed":
-        return "closed", blocks.escape(texts.slack_prompt_run_ended())
+        return Refusal("closed", blocks.escape(texts.slack_prompt_run_ended()))
     if row is not None and row.status != "open":
-        return "closed", poster.why_gone(row) or blocks.escape(texts.slack_prompt_closed())
+        return Refusal("closed", poster.why_gone(row) or blocks.escape(texts.slack_prompt_closed()))
     if row is not None and (gone := poster.withdraw_unasked(row.run_id).get((row.channel, row.ts))):
-        return "closed", gone  # handed to the facilitator (its redraw had not gone out yet)
+        return Refusal("closed", gone)  # handed to the facilitator (its redraw had not gone out yet)
     if row is not None and (to := addressee(conn, row)) and to != actor.id:
-        return "not_theirs", texts.slack_not_your_prompt(blocks.mention(to.split(":", 1)[-1]))
+        return Refusal("not_theirs", texts.slack_not_your_prompt(blocks.mention(to.split(":", 1)[-1])))
     if transcript.asked_since(conn, click.run_id, click.message_id, actor.id):
         poster.withdraw(row)
-        return "asked_since", blocks.escape(texts.slack_prompt_closed())  # the run asked them something newer
+        return Refusal("asked_since", blocks.escape(texts.slack_prompt_closed()))  # the run asked them something newer
     return None
 
 

@@ -288,14 +288,13 @@ class Inbound:
         conversation = ConversationKey(NAME, click.channel, thread)
         refused = clicks.refusal(self.services.db.conn, self.poster, click, row, actor)
         if refused is not None:  # kept in the transcript, and told once (a retry adds nothing)
-            why, told = refused
             with transaction(self.services.db) as conn:
                 now = self.dispatcher.clock()
                 first = widgets.refused(
-                    conn, click.message_id, actor, conversation, click.answer, click.platform_id, why, now
+                    conn, click.message_id, actor, conversation, click.answer, click.platform_id, refused.why, now
                 )
             if first:
-                self.poster.ephemeral_later(click.channel, click.user, told, click.thread_ts)
+                self.poster.ephemeral_later(click.channel, click.user, refused.told, click.thread_ts)
             return
         raw = {"type": "block_actions", "user": click.user, "action": click.value, "message_ts": click.message_ts}
         message = Message(

@@ -44,7 +44,6 @@ from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view
 from bot.channels.teams_delivery import TeamsOutbound
-from bot.channels.teams_stale import Refusal
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.channels.teams_switch import PARTS, asked_for
 from bot.channels.teams_tokens import Tokens, bot_credentials
@@ -55,6 +54,7 @@ from bot.model import Actor, Message, Reply, placeholder_facilitator
 from bot.outbox import Queued
 from bot.store import group, runs, transaction, widgets
 from bot.store.placing import Unplaced
+from bot.store.widgets import Refusal
 
 log = logging.getLogger("decisionbot.teams")
 

@@ -7,12 +7,12 @@ so, as Slack's buttons are (``bot.channels.slack_send``)."""
 from __future__ import annotations
 
 import sqlite3
-from typing import NamedTuple
 
 from bot import texts
 from bot.channels import teams_activities as acts
 from bot.channels.teams_store import Card
 from bot.store import runs, transcript
+from bot.store.widgets import Refusal
 
 
 def _why_closed(conn: sqlite3.Connection, card: Card, actor_id: str) -> str | None:
@@ -30,12 +30,6 @@ def _why_closed(conn: sqlite3.Connection, card: Card, actor_id: str) -> str | No
         return closed
     to = next((p.actor for p in prompts if p.escalated and p.step == card.step), None)
     return texts.teams_card_handed_over(to.name) if to is not None else texts.teams_card_closed()
-
-
-class Refusal(NamedTuple):
-    why: str  # bot.store.widgets.WHY
-    told: str  # what the person who submitted is told
-    stale: bool = False  # the card is to be closed: the run asked its person newer, or handed it on
 
 
 def refusal(conn: sqlite3.Connection, card: Card | None, base_id: str, actor_id: str, anyone: str) -> Refusal | None:

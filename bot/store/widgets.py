@@ -8,12 +8,23 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
+from typing import NamedTuple
 
 from bot.model import Actor, ConversationKey
 from bot.store import iso, runs
 
 #: Why a widget was refused, as ``payload.widget`` says it.
 WHY = ("not_theirs", "answered", "closed", "asked_since")
+
+
+class Refusal(NamedTuple):
+    """Why a widget answers nothing (one of WHY), what its user is told (in the platform's
+    markup), and whether the question it belongs to is to be closed (the run asked its person
+    something newer, or handed it on)."""
+
+    why: str
+    told: str
+    stale: bool = False
 
 
 def refused(
