@@ -3,6 +3,7 @@ lines; ``--run N`` continues an open run of the terminal."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 @click.option("--data", "-d", multiple=True, metavar="KEY=VALUE", help="A trigger field prompts can use (repeatable).")
 @click.option("--facilitator", "-f", help="Who starts the run (default: 'facilitator', or a reviewed decision's).")
 @click.option("--participants", "-p", default="", help="Comma-separated names of the other people.")
+@click.option(
+    "--as", "speaker_name", metavar="NAME", help="Without FLOW or --run: who types the commands (default: facilitator)."
+)
 @click.option("--jsonl", is_flag=True, help='Scripting: read {"as": NAME, "text": ANSWER} lines, write JSON lines.')
 @click.pass_obj
 def chat(
@@ -36,9 +40,11 @@ def chat(
     data: tuple[str, ...],
     facilitator: str,
     participants: str,
+    speaker_name: str | None,
     jsonl: bool,
 ) -> None:
-    """Run FLOW as a conversation in the terminal, or continue open run N with --run N.
+    """Run FLOW as a conversation in the terminal, continue open run N with --run N, or, with
+    neither, type chat commands only.
 
     Answer the bot's questions; '/as NAME' switches who is speaking, '/quit' or Ctrl-C leaves
     (the run stays open with the answers so far, to continue with --run). At the end the decision record is printed with where
@@ -47,18 +53,31 @@ def chat(
     The chat commands of Slack, Teams and Rasa work here too, during the run where no question
     takes them as an answer and after its end, until /quit or the input ends: actions, done A1,
     due A1 DATE, drop A1 [why], give A1 NAME [why] (NAME asked, answered after '/as NAME'),
-    status N, list, cancel N, help. With --jsonl the run's end is the last line.
+    status N, list, cancel N, help. With --jsonl the run's end is the last line. Without FLOW or
+    --run, the session has no run: the same commands, as --as NAME (a week later: done A1), and
+    the question of a handover asked there ('give A1 carol', then '/as carol').
 
     \b
     Example:
       decisionbot chat post_meeting -f alice -p bob,carol --data title="Weekly sync"
       decisionbot chat --run 3
+      decisionbot chat --as bob
     """
     from bot.channels.console import ConsoleSession, person
 
-    if (flow is None) == (run_id is None) or (run_id is not None and (data or facilitator or participants)):
+    commands_only = flow is None and run_id is None
+    if (flow is not None and run_id is not None) or ((data or facilitator or participants) and flow is None):
+        raise click.UsageError(texts.cli_chat_flow_or_run())
+    if speaker_name is not None and not commands_only:
         raise click.UsageError(texts.cli_chat_flow_or_run())
     session = ConsoleSession(obj.dispatcher(flow=flow), sys.stdout, jsonl=jsonl)
+    if commands_only:
+        speaker = person(speaker_name or "facilitator")
+        if not jsonl:
+            click.echo(texts.cli_chat_commands_only(speaker.name), err=True)
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: leaving, as /quit does
+            _converse(obj, session, None, speaker, jsonl)
+        return
     if sys.stdin.isatty() and not jsonl:  # a newcomer learns the terminal's commands up front
         click.echo(texts.cli_chat_intro(), err=True)
     if run_id is not None:
@@ -94,17 +113,17 @@ def chat(
         raise click.exceptions.Exit(130) from None
 
 
-def _converse(obj: Context, session: ConsoleSession, run_id: int, speaker: Actor, jsonl: bool) -> None:
+def _converse(obj: Context, session: ConsoleSession, run_id: int | None, speaker: Actor, jsonl: bool) -> None:
     """Read lines until /quit or the input ends: answers, and the chat commands (``actions``,
     ``done A1``...), which the terminal takes during the run and after it (the run's end is said
     once, with the commands; ``--jsonl`` ends with the run, its last line). Input ending before
-    the run's end: the run stays open."""
+    the run's end: the run stays open. ``run_id`` None: a session of commands only."""
     from bot.channels.console import person
 
     lines = _input_lines(jsonl, speaker.name)
-    ended = False
-    while not (jsonl and session.done):  # a script's last line is the run's end
-        if session.done and not ended:
+    ended = run_id is None  # no run: no end to say
+    while not (jsonl and session.done and not ended):  # a script's last line is the run's end
+        if session.done and not ended and run_id is not None:
             ended = True
             _run_ended(obj, session, run_id)
         line = next(lines, None)
@@ -121,7 +140,7 @@ def _converse(obj: Context, session: ConsoleSession, run_id: int, speaker: Actor
                 click.echo(texts.cli_switched(speaker.name), err=True)
             continue
         if command == "/quit":
-            if not session.done:
+            if not session.done and run_id is not None:
                 click.echo(texts.cli_left_run(run_id), err=True)
             return
         if re.fullmatch(r"/[A-Za-z]+", command):  # a typo of a terminal command ('/help') is not an answer
@@ -129,7 +148,7 @@ def _converse(obj: Context, session: ConsoleSession, run_id: int, speaker: Actor
             continue
         if command or not session.done:  # an empty line after the run's end asks nothing
             session.take(speaker, text)
-    if not session.done:
+    if not session.done and run_id is not None:
         raise InputEnded(_input_ended(obj, run_id))
 
 

@@ -103,7 +103,7 @@ def run_command(
     if verb == "start":
         return _start(dispatcher, actor, conversation, args, mentions or {}, not_people or {})
     if verb == "list":
-        rows = _open_runs(dispatcher.db.conn, conversation)
+        rows = open_runs(dispatcher.db.conn, conversation)
         return CommandResult(texts.run_list(rows), runs=rows)
     if verb in ("status", "cancel"):
         run_id = run_id_of(args)
@@ -240,13 +240,25 @@ def _cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> Comm
     return CommandResult(error, ok=False)
 
 
-def _open_runs(conn: sqlite3.Connection, conversation: ConversationKey) -> list[dict[str, object]]:
-    base = f"{conversation.channel}:{conversation.conversation}"
+def open_runs(conn: sqlite3.Connection, conversation: ConversationKey | str) -> list[dict[str, object]]:
+    """The open runs of ``conversation`` (its threads too), or of a whole channel named alone
+    (``"console"``: every terminal session's)."""
+    where, params = "r.channel = ?", [conversation]
+    if isinstance(conversation, ConversationKey):
+        base = f"{conversation.channel}:{conversation.conversation}"
+        where, params = (
+            "r.channel = ? AND (r.conversation = ? OR r.conversation LIKE ?)",
+            [
+                conversation.channel,
+                base,
+                f"{base}/%",
+            ],
+        )
     rows = conn.execute(
         "SELECT r.id, r.flow_id, r.state, r.status, r.context, e.title FROM runs r"
-        " LEFT JOIN events e ON e.id = r.event_id WHERE r.channel = ? AND (r.conversation = ? OR r.conversation LIKE ?)"
+        f" LEFT JOIN events e ON e.id = r.event_id WHERE {where}"
         " AND r.status IN ('active', 'stalled') ORDER BY r.id",
-        (conversation.channel, base, f"{base}/%"),
+        params,
     ).fetchall()
     return [
         {

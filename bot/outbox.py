@@ -37,6 +37,7 @@ from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.outbox_rows import (
     QUEUED_COLUMNS,
     Queued,
+    last_id,
     latest_prompts,
     mark_channel_down,
     mark_failed,
@@ -57,6 +58,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "QUEUED_COLUMNS",
     "Queued",
+    "last_id",
     "latest_prompts",
     "mark_channel_down",
     "mark_failed",

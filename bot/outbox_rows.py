@@ -44,16 +44,24 @@ def pending(
     upto: int | None = None,
     run_id: int | None = None,
     conversation: str | None = None,
+    after: int = 0,
 ) -> list[Queued]:
     """Undelivered replies of ``channel`` (of one run, with ``run_id``; of one conversation, with
     ``conversation``) not given up, oldest first; only ids up to ``upto`` when given (the rows
-    above it belong to a group commit still open)."""
+    above it belong to a group commit still open), and above ``after``."""
     rows = db.conn.execute(
-        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE {UNSENT} AND channel = ? AND id <= ?"
+        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE {UNSENT} AND channel = ? AND id > ? AND id <= ?"
         " AND (? IS NULL OR run_id = ?) AND (? IS NULL OR conversation = ?) ORDER BY id LIMIT ?",
-        (channel, upto if upto is not None else 1 << 62, run_id, run_id, conversation, conversation, limit),
+        (channel, after, upto if upto is not None else 1 << 62, run_id, run_id, conversation, conversation, limit),
     ).fetchall()
     return [queued_from_row(row) for row in rows]
+
+
+def last_id(db: Database) -> int:
+    """The id of the newest message of the ledger (0 for none): what was queued after a moment
+    has ids above it."""
+    row = db.conn.execute("SELECT max(id) FROM messages").fetchone()
+    return int(row[0] or 0)
 
 
 def waiting(conn: sqlite3.Connection) -> int:

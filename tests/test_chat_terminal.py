@@ -202,11 +202,12 @@ def test_a_command_typed_instead_of_an_answer_is_carried_out_and_done_stays_an_a
     assert out.returncode == 0, out.stderr
     said = out.stdout
     assert "alice> status 1\nbot -> alice: Run #1 post_meeting 'Post-meeting decision check': completed" in said
-    assert "alice> list\nbot -> alice: Open decision runs here:\n      #2 post_meeting" in said
+    assert "alice> list\nbot -> alice: Open decision runs in the terminal:\n      #2 post_meeting" in said
     assert "alice> actions\nbot -> alice: Open actions of decisions you lead (1):" in said
     # 'done' ends the list of actions, as before; 'done A1' reports action A1 (of run 1) done
     assert "alice> done\nbot -> carol: alice assigned you an action" in said
-    assert "alice> done A1\nbot -> alice: Marked done in bob's place: 'Draft the plan'" in said
+    # run 1's conversation (the first session's) is told, here, as nobody reads that session now
+    assert "alice> done A1\nbot: alice reported bob's action done: 'Draft the plan'" in said
     answers = ledger(tmp_path, "SELECT step, field, raw FROM answers WHERE run_id = 2 ORDER BY id")
     assert [a[2] for a in answers] == ["We drop the beta", "Tell the team", "@carol", "2030-03-01", "yes", "ok"]
     assert ledger(tmp_path, "SELECT id, status FROM actions ORDER BY id") == [(1, "done"), (2, "open")]
@@ -258,7 +259,77 @@ def test_cancel_n_typed_instead_of_an_answer_cancels_the_run_and_says_so_once(tm
     said = out.stdout
     assert "alice> cancel 1\nbot: Run cancelled by alice. The transcript is kept.\nStored in" in said
     assert said.count("Run cancelled by alice") == 1  # the run's own word in this terminal is the answer
-    assert "alice> list\nbot -> alice: No open decision runs in this terminal. Start one with:" in said
+    assert "alice> list\nbot -> alice: No open decision runs in the terminal. Start one with:" in said
     assert "(run 1 is cancelled; you can still type commands" in out.stderr
     assert ledger(tmp_path, "SELECT status FROM runs WHERE id = 1") == [("cancelled",)]
     assert [r[0] for r in ledger(tmp_path, "SELECT raw FROM answers")] == ["We ship"]
+
+
+# --- a session of commands only: `decisionbot chat --as NAME` ------------------------------------
+
+
+def test_a_week_later_chat_as_bob_takes_his_commands_with_no_run(tmp_path: Path) -> None:
+    first = piped(tmp_path, MEETING)
+    assert first.returncode == 0, first.stderr
+    out = piped(tmp_path, ["actions", "hello", "done A1", "list"], "--as", "bob")
+    assert out.returncode == 0, out.stderr
+    said = out.stdout
+    assert "(no run in this session: type commands as bob: actions, done A1," in out.stderr
+    assert "bob> actions\nbot -> bob: bob, your open actions (1):\n      A1 Draft the plan" in said
+    assert "bob> hello\nbot -> bob: Nothing waits for your answer here: this session has no run." in said
+    # the decision's conversation (the first session's) is told, here, once: nobody reads that session now
+    assert "bob> done A1\nbot: bob reported their action done: 'Draft the plan'" in said
+    assert said.count("reported their action done") == 1
+    assert "bob> list\nbot -> bob: No open decision runs in the terminal." in said
+    assert ledger(tmp_path, "SELECT status FROM actions WHERE id = 1") == [("done",)]
+    assert ledger(tmp_path, "SELECT count(*) FROM runs") == [(1,)]  # no run started for the session
+    notice = ledger(tmp_path, "SELECT delivered_at IS NOT NULL FROM messages WHERE text LIKE 'bob reported%'")
+    assert notice == [(1,)]  # printed, so marked sent: `chat --run` would not show it again
+
+
+def test_give_in_a_session_of_commands_asks_carol_there_and_her_yes_is_taken(tmp_path: Path) -> None:
+    assert piped(tmp_path, MEETING).returncode == 0
+    left = piped(tmp_path, ["We drop the beta", "/quit"])  # run 2 stays open, waiting on alice
+    assert left.returncode == 0, left.stderr
+    out = piped(tmp_path, ["list", "give A1 carol she runs the vendor now", "/as carol", "yes"], "--as", "bob")
+    assert out.returncode == 0, out.stderr
+    said = out.stdout
+    assert "Open decision runs in the terminal:\n      #2 post_meeting" in said
+    assert "Continue one with:" in said and "chat --run N" in said
+    asked = "bot -> carol: bob asks you to take over action 'Draft the plan' (due 2030-01-10)"
+    assert said.index(asked) < said.index("carol> yes")  # the question, queued in run 1's conversation
+    assert "carol> yes\nbot: carol took over bob's action 'Draft the plan'" in said
+    assert ledger(tmp_path, "SELECT owner_id FROM actions WHERE id = 1") == [("console:carol",)]
+    assert ledger(tmp_path, "SELECT flow_id, status FROM runs WHERE id = 3") == [("action_handover", "completed")]
+
+
+def test_with_two_questions_waiting_a_bare_answer_lists_them_and_hash_n_answers_one(tmp_path: Path) -> None:
+    assert piped(tmp_path, MEETING).returncode == 0
+    second = ["We drop the beta", "Tell the team", "@bob", "2030-03-01", "done", "/as bob", "yes", "/as alice", "ok"]
+    assert piped(tmp_path, second).returncode == 0
+    offers = ["give A1 carol", "give A2 carol"]
+    out = piped(tmp_path, [*offers, "/as carol", "yes", "#4 no", "#3 yes"], "--as", "bob")
+    assert out.returncode == 0, out.stderr
+    said = out.stdout
+    assert "carol> yes\nbot -> carol: " in said and "#3 " in said and "#4 " in said  # which one? both listed
+    assert ledger(tmp_path, "SELECT id, owner_id FROM actions ORDER BY id") == [
+        (1, "console:carol"),
+        (2, "console:bob"),
+    ]
+    assert ledger(tmp_path, "SELECT id, status FROM runs WHERE id IN (3, 4) ORDER BY id") == [
+        (3, "completed"),
+        (4, "completed"),
+    ]
+
+
+def test_jsonl_session_of_commands_answers_each_line_as_json(tmp_path: Path) -> None:
+    assert piped(tmp_path, MEETING).returncode == 0
+    script = [{"as": "bob", "text": "actions"}, {"as": "bob", "text": "done A1"}]
+    out = piped(tmp_path, [json.dumps(line) for line in script], "--jsonl")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert (
+        lines[0]["event"] == "command" and lines[0]["to"] == "console:bob" and "A1 Draft the plan" in lines[0]["text"]
+    )
+    assert lines[-1]["kind"] == "info" and "bob reported their action done" in lines[-1]["text"]
+    assert ledger(tmp_path, "SELECT status FROM actions WHERE id = 1") == [("done",)]

@@ -136,9 +136,15 @@ def test_a_resumed_run_is_answered_however_many_other_terminal_runs_wait(cli, tm
 
 
 def test_chat_takes_a_flow_or_a_run_not_both(cli) -> None:
-    for args in (["chat"], ["chat", "post_meeting", "--run", "1"], ["chat", "--run", "1", "-f", "alice"]):
+    refused = (
+        ["chat", "post_meeting", "--run", "1"],
+        ["chat", "--run", "1", "-f", "alice"],
+        ["chat", "-p", "bob"],  # no FLOW: nobody to take part in
+        ["chat", "post_meeting", "--as", "bob"],  # --as is for a session of commands only
+    )
+    for args in refused:
         result = cli(*args)
-        assert result.exit_code == 2 and "Name a FLOW to start, or --run N" in result.output
+        assert result.exit_code == 2 and "Name a FLOW to start, --run N to continue an open run" in result.output
     assert "No run 7" in cli("chat", "--run", "7").output
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from bot import outbox, texts
-from bot.control import CommandResult, actions_of, comes_first, is_command, run_command
+from bot.control import CommandResult, actions_of, comes_first, is_command, open_runs, run_command
 from bot.dispatch import Dispatcher, TurnResult
 from bot.errors import BotError
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger
@@ -35,7 +35,7 @@ class ConsoleSession:
         self.dispatcher = dispatcher
         self.out = out
         self.jsonl = jsonl
-        self.run_id: int | None = None
+        self.run_id: int | None = None  # None: a session of commands only (no FLOW, no --run)
         self.status = "active"
         self.record: dict[str, Any] | None = None
         self.conversation = ConversationKey(CHANNEL, f"terminal-{utc_now().strftime('%Y%m%dT%H%M%S%f')}")
@@ -70,19 +70,35 @@ class ConsoleSession:
         """One line ``speaker`` typed, read as a direct message on Slack or Teams is: a command no
         question takes as its answer (``status 3``, ``done A12``, a bare ``actions`` or ``list``)
         is carried out; else it answers this terminal's run while that is open (as it always
-        did), or once it has ended the run here waiting on ``speaker`` (a handover asked of
-        them); with none, a command again (``help``, ``cancel 3``), else they are told nothing waits."""
+        did), or, once it has ended or in a session of commands only, the run of the terminal
+        waiting on ``speaker`` (a handover asked of them; ``#N answer`` where several wait, as
+        in a direct message); with none, a command again (``help``, ``cancel 3``), else they are
+        told nothing waits. What the line queued in another terminal session's conversation (the
+        notice to a decision made there, a handover's question, its run's replies) is printed
+        here: nobody reads that session now."""
+        mark = outbox.last_id(self.dispatcher.db)
+        self._take(speaker, text)
+        self._deliver_elsewhere(mark)
+
+    def _take(self, speaker: Actor, text: str) -> None:
         bot = self.dispatcher
         if comes_first(text, bot.catalog.current, actions_of(bot, speaker.id)):
             self.command(speaker, text)
             return
-        waiting = self.run_id if not self.done else self._waiting_on(speaker)
-        if waiting is not None and self.say(speaker, text, waiting) is not None:
-            return
+        if not self.done:
+            if self.say(speaker, text) is not None:
+                return
+        else:
+            placed = placing.place(bot.db.conn, self.conversation, speaker.id, text)
+            if isinstance(placed, placing.Unplaced) and not is_command(text):
+                self._answer(speaker, CommandResult(placed.told(None), ok=False))
+                return
+            if isinstance(placed, placing.Placed) and self.say(speaker, placed.text, placed.row.id) is not None:
+                return
         if is_command(text):
             self.command(speaker, text)
         else:
-            self._answer(speaker, CommandResult(texts.console_nothing_waiting(self.run_id, self.status), ok=False))
+            self._answer(speaker, CommandResult(self._nothing_waiting(), ok=False))
 
     def command(self, speaker: Actor, text: str) -> None:
         """Carry out a chat command as ``speaker`` and print its answer, then what it queued here
@@ -105,14 +121,15 @@ class ConsoleSession:
             done = run_command(self.dispatcher, speaker, self.conversation, text)
         except BotError as exc:
             return CommandResult(str(exc), ok=False)
-        if verb == "list" and not done.runs:  # its hint names the chat platforms' 'start'
-            return CommandResult(texts.console_no_open_runs())
+        if verb == "list":  # the open runs of every terminal session: each continues with --run N
+            rows = open_runs(self.dispatcher.db.conn, CHANNEL)
+            return CommandResult(texts.console_open_runs(rows), runs=rows)
         return done
 
     def _said_here(self, done: CommandResult) -> bool:
         """Whether what the command queued in this terminal says what its answer would: the notice
         to the decision's conversation (as in its Slack thread), a run cancelled here its own word."""
-        if done.told_where_typed(self.conversation, None):
+        if done.told is not None and done.told.channel == CHANNEL:  # printed here, from any session
             return True
         cancelled = runs.load_run(self.dispatcher.db.conn, done.cancelled.run_id) if done.cancelled else None
         return cancelled is not None and cancelled.conversation == self.conversation
@@ -128,12 +145,15 @@ class ConsoleSession:
             self.deliver()
         return result
 
-    def _waiting_on(self, speaker: Actor) -> int | None:
-        return placing.run_waiting_in(self.dispatcher.db.conn, self.conversation, speaker.id)
+    def _nothing_waiting(self) -> str:
+        if self.run_id is None:
+            return texts.console_nothing_waiting_no_run()
+        return texts.console_nothing_waiting(self.run_id, self.status)
 
     @property
     def done(self) -> bool:
-        return self.status in ("completed", "cancelled")
+        """Whether no run of this session takes answers: it ended, or there is none."""
+        return self.run_id is None or self.status in ("completed", "cancelled")
 
     def _after(self, result: TurnResult) -> None:
         self.status = result.outcome.status
@@ -148,10 +168,18 @@ class ConsoleSession:
         """Print what is queued in this terminal's conversation: its run's replies, and those of a
         command (a notice to the decision, a handover's question); what was printed."""
         db = self.dispatcher.db
-        queued = outbox.pending(db, CHANNEL, limit=100_000, conversation=str(self.conversation))
+        return self._print(outbox.pending(db, CHANNEL, limit=100_000, conversation=str(self.conversation)))
+
+    def _deliver_elsewhere(self, after: int) -> None:
+        """Print what was queued above message ``after`` in other terminal sessions' conversations."""
+        queued = outbox.pending(self.dispatcher.db, CHANNEL, limit=100_000, after=after)
+        if elsewhere := [q for q in queued if q.reply.conversation != self.conversation]:
+            self._print(elsewhere)
+
+    def _print(self, queued: list[Queued]) -> list[Queued]:
         for item in queued:
             self._show(item.reply)
-        outbox.mark_sent(db, [q.id for q in queued], utc_now())
+        outbox.mark_sent(self.dispatcher.db, [q.id for q in queued], utc_now())
         self.dispatcher.maintain()
         return queued
 

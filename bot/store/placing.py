@@ -118,17 +118,6 @@ def runs_waiting_on(conn: sqlite3.Connection, channel: str, actor_id: str) -> li
     return [RunRow.from_row(row) for row in rows]
 
 
-def run_waiting_in(conn: sqlite3.Connection, conversation: ConversationKey, actor_id: str) -> int | None:
-    """The newest open run of ``conversation`` that waits on ``actor_id``'s answer, a handover's
-    too (in the terminal, after its own run ended: ``give A12 bob`` asked of bob there)."""
-    row = conn.execute(
-        "SELECT id FROM runs WHERE conversation = ? AND status IN ('active', 'stalled')"
-        " AND instr(waiting_on, ?) > 0 ORDER BY id DESC LIMIT 1",
-        (str(conversation), f" {actor_id} "),
-    ).fetchone()
-    return int(row[0]) if row else None
-
-
 def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[Asking]:
     """What each of ``rows`` asks this person: the question as the outbox last queued it for them."""
     found = []

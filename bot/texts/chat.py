@@ -251,11 +251,15 @@ def run_started(run_id: int, flow: str) -> str:
 def run_list(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "No open decision runs here. Start one with: start FLOW [@people ...] [title]"
-    lines = ["Open decision runs here:"]
+    return "\n".join(["Open decision runs here:", *_run_lines(rows)])
+
+
+def _run_lines(rows: list[dict[str, Any]]) -> list[str]:
+    lines = []
     for r in rows:
         waiting = f", waiting for {_join(r['waiting_on'])}" if r["waiting_on"] else ""
         lines.append(f"  #{r['id']} {r['flow']}: {r['title'] or ''} (at {r['state']}{waiting}, {r['status']})")
-    return "\n".join(lines)
+    return lines
 
 
 def run_status(run_id: int, flow: str, title: str | None, status: str, state: str, waiting: list[str]) -> str:
@@ -356,7 +360,10 @@ def cli_console_command(command: str) -> str:
 
 
 def cli_chat_flow_or_run() -> str:
-    return "Name a FLOW to start, or --run N to continue an open run (not both, and --data, -f, -p only with FLOW)."
+    return (
+        "Name a FLOW to start, --run N to continue an open run, or neither for a session of commands"
+        " (not FLOW and --run both; --data, -f, -p only with FLOW; --as only with neither)."
+    )
 
 
 #: The chat commands the terminal takes (where no question takes the line as its answer).
@@ -385,8 +392,26 @@ def console_help() -> str:
     )
 
 
-def console_no_open_runs() -> str:
-    return f"No open decision runs in this terminal. Start one with: {command()} chat FLOW"
+def console_open_runs(rows: list[dict[str, Any]]) -> str:
+    """``list`` in the terminal: the open runs of every terminal session, and how to go on with one."""
+    if not rows:
+        return f"No open decision runs in the terminal. Start one with: {command()} chat FLOW"
+    continued = f"Continue one with: {command()} chat --run N"
+    return "\n".join(["Open decision runs in the terminal:", *_run_lines(rows), continued])
+
+
+def console_nothing_waiting_no_run() -> str:
+    return (
+        f"Nothing waits for your answer here: this session has no run. Type a command ({_CONSOLE_COMMANDS}),"
+        f" or /quit to leave. Start a run with: {command()} chat FLOW"
+    )
+
+
+def cli_chat_commands_only(speaker: str) -> str:
+    return (
+        f"(no run in this session: type commands as {speaker}: {_CONSOLE_COMMANDS};"
+        " '/as NAME' switches who is speaking, '/quit' or Ctrl-D leaves)"
+    )
 
 
 def console_start_elsewhere() -> str:
