@@ -20,7 +20,7 @@ from bot.engine.state import RunState
 from bot.errors import FlowNotFound, FlowRefused
 from bot.flow_catalog import BOT_STARTED
 from bot.model import Actor, ConversationKey, Trigger
-from bot.store import actions, runs, transcript
+from bot.store import actions, placing, runs, transcript
 
 VERBS = ("start", "list", "status", "cancel", "actions", "done", "due", "drop", "give", "help")
 #: The longest title a run started in chat takes (the generic trigger hook's limit too): every
@@ -129,6 +129,8 @@ def run_command(
         return give(dispatcher, actor, conversation, text, args, mentions or {}, not_people or {})
     if verb == "help":
         return CommandResult(texts.command_help(dispatcher.catalog.startable()))
+    if closed := placing.closed_for(dispatcher.db.conn, conversation.channel, actor.id):  # a late answer
+        return CommandResult(closed, ok=False)
     return CommandResult(texts.command_unknown(verb, dispatcher.catalog.startable()), ok=False)
 
 

@@ -123,6 +123,14 @@ def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[in
     )
 
 
+def mark_withdrawn(db: Database, ids: list[int], why: str, now: datetime) -> None:
+    """Replies given up unsent because what they ask is no longer asked (a question closed before
+    its person could be shown it): ``failed_at`` and ``why``, no attempt counted."""
+    db.conn.executemany(
+        "UPDATE messages SET failed_at = ?, last_error = ? WHERE id = ?", [(iso(now), why[:500], i) for i in ids]
+    )
+
+
 def mark_part(conn: sqlite3.Connection, message_id: int, parts_sent: int) -> None:
     """``parts_sent`` parts of a reply sent in parts are delivered: a retry goes on after them."""
     conn.execute("UPDATE messages SET parts_sent = ? WHERE id = ?", (parts_sent, message_id))

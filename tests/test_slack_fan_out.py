@@ -61,6 +61,19 @@ async def test_a_question_another_answer_closed_says_why(slack: Harness, fake: F
     assert slack.rows("SELECT actor_id, value FROM answers WHERE step = 'approve'") == [("slack:UC", "false")]
 
 
+async def test_a_late_yes_typed_in_a_direct_message_says_why_the_question_closed(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    await to_approvers(slack)
+    await slack.event(message("UC", "no", channel="DUC"))
+    await wait_for(lambda: [p for p in fake.posted() if p["text"].endswith("Any notes?")])  # the run went on
+    await slack.event(message("UB", "yes", channel="DUB"))  # typed late, in his DM: nothing waits on him
+    told = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB" and p["text"] == CLOSED])
+    assert len(told) == 1  # why, not "Nothing is waiting for your answer here"
+    assert not [p for p in fake.posted() if p["channel"] == "DUB" and "Nothing is waiting" in p["text"]]
+    assert slack.rows("SELECT actor_id, value FROM answers WHERE step = 'approve'") == [("slack:UC", "false")]
+
+
 async def test_approvers_asked_again_after_a_correction_have_one_live_widget(slack: Harness, fake: FakeSlack) -> None:
     thread, bob, _ = await to_approvers(slack)
     await slack.event(message("UA", "change amount to 4000", thread_ts=thread))

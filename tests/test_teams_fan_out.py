@@ -33,3 +33,20 @@ async def test_a_card_another_answer_closed_says_why(tmp_path: Path) -> None:
         await h.send(submit(h.url, BOB, bobs, {"answer": "yes"}))  # Bob's card, used late
         await wait_for(lambda: any(c.text == CLOSED for c in h.fake.posts()))
         assert h.db("SELECT actor_id, value FROM answers WHERE step = 'approve'") == [("teams:29:1carol", "false")]
+
+
+async def test_a_late_yes_typed_in_a_personal_chat_says_why_the_question_closed(tmp_path: Path) -> None:
+    async with Harness(tmp_path, flows=vendor_flows(tmp_path)) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+        await h.send(in_channel(h.url, ALICE, "start vendor Acme"))
+        root = (await h.next_post(0)).answer_id
+        for text, people in (("Acme", ()), ("5000", ()), (at(BOB), (BOB,)), (at(CAROL), (CAROL,)), ("done", ())):
+            await h.send(in_channel(h.url, ALICE, text, *people, root=root))
+        await wait_for(lambda: len([c for c in h.fake.posts() if c.conversation.startswith("a:chat-with")]) == 2)
+        await h.send(personal(h.url, CAROL, "no"))
+        await h.settle()
+        await h.send(personal(h.url, BOB, "yes"))  # typed late: nothing waits on him now
+        await wait_for(lambda: any(c.text == CLOSED for c in h.fake.posts()))
+        told = [c.conversation for c in h.fake.posts() if c.text == CLOSED]
+        assert told == [f"a:chat-with-{BOB['id']}"]  # why, not that 'yes' is no command
+        assert h.db("SELECT actor_id, value FROM answers WHERE step = 'approve'") == [("teams:29:1carol", "false")]

@@ -98,7 +98,7 @@ class ConsoleSession:
         if is_command(text):
             self.command(speaker, text)
         else:
-            self._answer(speaker, CommandResult(self._nothing_waiting(), ok=False))
+            self._answer(speaker, CommandResult(self._nothing_waiting(speaker), ok=False))
 
     def command(self, speaker: Actor, text: str) -> None:
         """Carry out a chat command as ``speaker`` and print its answer, then what it queued here
@@ -145,7 +145,9 @@ class ConsoleSession:
             self.deliver()
         return result
 
-    def _nothing_waiting(self) -> str:
+    def _nothing_waiting(self, speaker: Actor) -> str:
+        if closed := placing.closed_for(self.dispatcher.db.conn, CHANNEL, speaker.id):
+            return closed
         if self.run_id is None:
             return texts.console_nothing_waiting_no_run()
         return texts.console_nothing_waiting(self.run_id, self.status)

@@ -36,7 +36,7 @@ from bot.errors import FlowNotFound, FlowRefused
 from bot.flow_catalog import BOT_STARTED, FlowCatalog, watch_flows
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
-from bot.store import open_db, runs, transaction, utc_now, write_lock
+from bot.store import open_db, placing, runs, transaction, utc_now, write_lock
 from bot.store.placing import Unplaced
 
 ACTION_NAMES = (
@@ -121,7 +121,7 @@ class DecisionAction(Action, ABC):
 
 def hand_over(bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> int:
     """Utter the caller's queued replies, oldest first, and mark them sent. Returns how many."""
-    queued = rr.pending_for(bot.db, caller.actor, caller.conversation)
+    queued = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
     for item in queued:
         out.utter_message(**rr.response(item.reply))
     mark_sent(bot.db, [q.id for q in queued], bot.clock())
@@ -187,7 +187,7 @@ class ActionDecisionAnswer(DecisionAction):
     needs_text = True
 
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
-        unseen = rr.pending_for(bot.db, caller.actor, caller.conversation)
+        unseen = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
         if any(q.reply.kind == "prompt" for q in unseen):
             hand_over(bot, caller, out)
             return run_slots(unseen[-1].reply.run_id)
@@ -222,7 +222,8 @@ class ActionDecisionAnswer(DecisionAction):
                 done = run_command(bot, caller.actor, caller.conversation, text, message.mentions)
                 out.utter_message(text=done.text)
             else:
-                out.utter_message(text=texts.rasa_nothing_waiting())
+                closed = placing.closed_for(bot.db.conn, caller.conversation.channel, caller.actor.id)
+                out.utter_message(text=closed or texts.rasa_nothing_waiting())
             hand_over(bot, caller, out)
             return started_slots(done)
         if not hand_over(bot, caller, out) and result.outcome.status in ("active", "stalled"):

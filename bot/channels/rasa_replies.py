@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -18,6 +19,8 @@ from bot import texts
 from bot.engine.answers import SLACK_MENTION
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
+from bot.outbox_rows import mark_withdrawn
+from bot.store import runs
 
 CHANNEL = "rasa"
 #: ``@id``: sender ids behind Rasa may hold ``:``, ``+`` and ``@`` (``@29:1abc``, ``@whatsapp:+1415...``).
@@ -187,14 +190,28 @@ def response(reply: Reply) -> dict[str, Any]:
     return {"text": reply.text, "buttons": buttons(reply.expects), "decisionbot": meta}
 
 
-def pending_for(db: Database, actor: Actor, conversation: ConversationKey) -> list[Queued]:
-    """Undelivered replies for this person: addressed to them, or to everyone in their conversation."""
+def pending_for(db: Database, actor: Actor, conversation: ConversationKey, now: datetime) -> list[Queued]:
+    """Undelivered replies for this person: addressed to them, or to everyone in their conversation.
+    A question no longer asked of them by the time they call (the run ended, or moved on: another's
+    answer closed it, ``complete_when: any``) is withdrawn, not shown: their answer to it would be
+    refused (typed anyway, they are told why it closed)."""
     rows = db.conn.execute(
-        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND channel = ?"
-        " AND (actor_id = ? OR (actor_id IS NULL AND conversation = ?)) ORDER BY id",
+        f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
+        " AND failed_at IS NULL AND channel = ? AND (actor_id = ? OR (actor_id IS NULL AND conversation = ?)) ORDER BY id",
         (CHANNEL, actor.id, str(conversation)),
     ).fetchall()
-    return [queued_from_row(row) for row in rows]
+    queued = [queued_from_row(row) for row in rows]
+    gone = [q.id for q in queued if q.reply.kind == "prompt" and not _still_asked(db, q.reply, actor.id)]
+    if gone:
+        mark_withdrawn(db, gone, texts.rasa_question_withdrawn(), now)
+    return [q for q in queued if q.id not in gone]
+
+
+def _still_asked(db: Database, reply: Reply, actor_id: str) -> bool:
+    run = runs.load_run(db.conn, reply.run_id)
+    if run is None or run.status not in ("active", "stalled"):
+        return False
+    return any(p.asked and p.to["id"] == actor_id and p.step == reply.step for p in run.context.prompts)
 
 
 # --- ledger reads ----------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from bot.control import CommandResult, comes_first, is_command, names_a_run, run
 from bot.dispatch import TurnResult
 from bot.engine.asking import taken_value
 from bot.model import Actor, ConversationKey, Message
-from bot.store import group, runs, transaction, widgets
+from bot.store import group, placing, runs, transaction, widgets
 from bot.store import slack as store
 from bot.store.people import People
 from bot.store.placing import Unplaced
@@ -169,7 +169,8 @@ class Inbound:
             if not done.told_where_typed(conversation, None):  # else the notice to the decision is the one
                 self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text))
         else:
-            self.poster.say_later(said.channel, blocks.escape(texts.slack_nothing_waiting()))
+            closed = placing.closed_for(self.dispatcher.db.conn, conversation.channel, actor.id)
+            self.poster.say_later(said.channel, blocks.escape(closed or texts.slack_nothing_waiting()))
 
     async def _mention_command(self, said: Said, event: dict[str, Any]) -> None:
         """``@decisionbot start ...`` and the other commands; a run started so lives in the

@@ -118,6 +118,19 @@ def runs_waiting_on(conn: sqlite3.Connection, channel: str, actor_id: str) -> li
     return [RunRow.from_row(row) for row in rows]
 
 
+def closed_for(conn: sqlite3.Connection, channel: str, actor_id: str) -> str | None:
+    """Why nothing waits on ``actor_id`` in ``channel`` when another's answer closed their question
+    in an open run there (``complete_when: any``): who answered first and with what, for a late
+    answer typed where nothing takes it; None otherwise. Off the hot path: only once nothing
+    took the message."""
+    row = conn.execute(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE status IN ('active', 'stalled') AND channel = ?"
+        " AND json_extract(context, ?) IS NOT NULL ORDER BY id DESC LIMIT 1",
+        (channel, f'$.closed."{actor_id}"'),
+    ).fetchone()
+    return RunRow.from_row(row).context.closed_note(actor_id) if row else None
+
+
 def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[Asking]:
     """What each of ``rows`` asks this person: the question as the outbox last queued it for them."""
     found = []

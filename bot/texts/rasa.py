@@ -36,6 +36,11 @@ def rasa_bad_participant(entry: str) -> str:
     return f"'{entry}' is not a sender id (ids have no spaces). List participants as ids, e.g. bob, carol."
 
 
+def rasa_question_withdrawn() -> str:
+    """Kept on a question given up unsent (``messages.last_error``), for analysts."""
+    return "withdrawn: no longer asked of its person when they next called (the run ended or moved on)"
+
+
 def rasa_nothing_waiting() -> str:
     return "Nothing is waiting for your answer. Ask for your open decisions, or start one."
 
