@@ -120,6 +120,14 @@ def template_syntax_fix() -> str:
     return "correct the template: {{ name }} for a value, {% if ... %}...{% endif %} for a condition"
 
 
+def prompt_reads_later_step(what: str, step: str) -> str:
+    return f"the prompt of {what} reads '{step}', which no route asks before it: it would show nothing in every run"
+
+
+def prompt_reads_later_step_fix(step: str, reader: str) -> str:
+    return f"ask '{step}' before '{reader}', or read '{step}' in a prompt asked after it"
+
+
 def item_field_unknown_fix() -> str:
     return "name one of the item's fields, or add the field to the repeat step"
 
