@@ -49,3 +49,17 @@ def test_validate_takes_a_folder_as_serve_loads_it(tmp_path):
         1,
         f"Error: {empty}: the folder holds no flow file (*.yaml). Fix: name a flows folder or flow files\n",
     )
+
+
+def test_a_mermaid_diagram_marks_where_runs_end(tmp_path):
+    lines = run(tmp_path, "flows", "diagram", "metric_breach").output.splitlines()
+    # before: "[*] --> acknowledge" alone, completed and cancelled drawn as plain steps
+    assert "    [*] --> acknowledge" in lines
+    assert "    completed --> [*]" in lines and "    cancelled --> [*]" in lines
+    assert "    ignore_reason --> completed : Next" in lines
+    dot = run(tmp_path, "flows", "diagram", "metric_breach", "--format", "dot").output
+    assert (
+        "completed [label=completed" in dot
+        and "peripheries=2" in dot.split("completed [label=completed")[1].split("\n")[0]
+    )
+    assert dot == run(tmp_path, "flows", "diagram", "metric_breach", "--format", "dot").output
