@@ -140,7 +140,7 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
 
     from bot.engine.compiler import compile_flow
 
-    machine = compile_flow(obj.catalog(flow=flow).get(flow))
+    machine = compile_flow(obj.catalog(flow=flow).get(flow), drawn=True)
     if fmt == "mermaid":
         data: bytes = MermaidGraphMachine(machine).get_mermaid().encode()
     else:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot import texts
 from bot.cli import Context, _print_rows, main, output_options
-from bot.errors import BotError, RunNotFound
+from bot.errors import BotError, FlowError, RunNotFound
 from bot.model import Actor
-from bot.render import render_run
+from bot.render import choices_of, render_run
 from bot.store import transcript
+
+if TYPE_CHECKING:
+    from bot.engine.model import Flow
 
 #: Who cancels from the command line: the bot's operator, not a person of the conversation.
 OPERATOR = Actor("cli:operator", "operator")
@@ -65,7 +69,19 @@ def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(detail, indent=2, default=str))
         return
-    click.echo(render_run(detail))
+    click.echo(render_run(detail, choices_of(_flow_of(obj, detail["run"]))))
+
+
+def _flow_of(obj: Context, run: dict[str, Any]) -> Flow | None:
+    """The flow version a run is on, as the ledger keeps it (None if it is not there or not read)."""
+    from bot.engine.reader import read_flow_text
+    from bot.store import runs
+
+    stored = runs.flow_text(obj.ledger.conn, run["flow"], run["version"])
+    try:
+        return read_flow_text(stored[0], stored[1], pinned=True) if stored else None
+    except FlowError:
+        return None
 
 
 @runs_group.command("cancel")

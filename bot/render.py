@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import texts
+
+if TYPE_CHECKING:
+    from bot.engine.model import Flow
 
 
 def _value(value: Any) -> str:
@@ -16,7 +19,27 @@ def _value(value: Any) -> str:
     return "(none)" if value is None else str(value) if not isinstance(value, dict | list) else json.dumps(value)
 
 
-def render_run(detail: dict[str, Any]) -> str:
+#: Each choice question's labels by value, by (step, repeat field or None): see :func:`choices_of`.
+Choices = dict[tuple[str, str | None], dict[str, str]]
+
+
+def choices_of(flow: Flow | None) -> Choices:
+    """The labels of the choices of ``flow`` (the version a run is on), by question."""
+    out: Choices = {}
+    for step in flow.steps if flow is not None else ():
+        for q in (step, *step.fields):
+            if q.type == "choice":
+                out[(step.id, None if q is step else q.id)] = {o.value: o.label for o in q.options}
+    return out
+
+
+def _answer(a: dict[str, Any], choices: Choices) -> str:
+    """An answer as the chat showed it: a choice by its label, with the value the ledger keeps."""
+    label = choices.get((a["step"], a["field"] or None), {}).get(a["value"]) if isinstance(a["value"], str) else None
+    return _value(a["value"]) if label is None else texts.option_shown(label, a["value"])
+
+
+def render_run(detail: dict[str, Any], choices: Choices | None = None) -> str:
     run = detail["run"]
     at = "" if run["state"] == run["status"] else f" at step '{run['state']}'"  # a finished run is at no step
     ended = f", {run['status']} {run['completed_at']}" if run["completed_at"] else ""  # completed or cancelled
@@ -41,7 +64,9 @@ def render_run(detail: dict[str, Any]) -> str:
         slot = (
             a["step"] + (f"[{a['item']}]" if a["item"] is not None else "") + (f".{a['field']}" if a["field"] else "")
         )
-        lines.append(f"  {slot} r{a['revision']} {a['kind']}: {_value(a['value'])}  (by {a['actor_id']}, {a['at']})")
+        lines.append(
+            f"  {slot} r{a['revision']} {a['kind']}: {_answer(a, choices or {})}  (by {a['actor_id']}, {a['at']})"
+        )
     names = {m["actor_id"]: m["actor_name"] for m in detail["messages"] if m["actor_id"] and m["actor_name"]}
     for d in detail["decisions"]:
         lines += [

@@ -184,7 +184,7 @@ def test_flows_list_validate_show_and_diagram(cli, tmp_path: Path) -> None:
     assert "- due [date; from today]: By when" in shown
     assert "actions [repeat; at least 1] to facilitator" in shown  # min_items: 1 was not shown
     breach = cli("flows", "show", "metric_breach").output
-    assert "response [choice: act | watch | ignore] to facilitator" in breach
+    assert "response [choice: Act now (act) | Watch it (watch) | Ignore it (ignore)] to facilitator" in breach
     mermaid = cli("flows", "diagram", "metric_breach").output
     assert "stateDiagram" in mermaid and "ignore_reason" in mermaid
     bad = tmp_path / "bad.yaml"

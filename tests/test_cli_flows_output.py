@@ -1,4 +1,5 @@
-"""What ``flows show`` and ``flows validate`` print for a flow author, run as the CLI is run."""
+"""What ``flows show``, ``flows validate`` and ``runs show`` print for a flow author or a facilitator,
+run as the CLI is run."""
 
 from __future__ import annotations
 
@@ -11,16 +12,20 @@ from bot.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(tmp_path: Path, *args: str, flows: Path = ROOT / "flows"):
+def run(tmp_path: Path, *args: str, flows: Path = ROOT / "flows", input: str | None = None):
     base = ["--db", str(tmp_path / "cli.db"), "--flows", str(flows)]
-    return CliRunner().invoke(main, [*base, *args], catch_exceptions=False)
+    return CliRunner().invoke(main, [*base, *args], input=input, catch_exceptions=False)
 
 
 def test_a_prompt_of_several_lines_is_indented_under_its_step(tmp_path):
     result = run(tmp_path, "flows", "show", "decision_review")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("  2. outcome [choice: keep | change | drop]"))
+    at = next(
+        i
+        for i, line in enumerate(lines)
+        if line.startswith("  2. outcome [choice: Keep it (keep) | Change it (change) | Drop it (drop)]")
+    )
     assert lines[at + 1 : at + 4] == [  # before: these two lines began at the margin
         "         {% if trigger.latest %}Latest value: {{ trigger.latest }}",
         "         {% endif %}Did it hold?",
@@ -49,3 +54,40 @@ def test_validate_takes_a_folder_as_serve_loads_it(tmp_path):
         1,
         f"Error: {empty}: the folder holds no flow file (*.yaml). Fix: name a flows folder or flow files\n",
     )
+
+
+def test_show_names_a_choice_by_the_label_people_pick_and_the_value_conditions_compare(tmp_path):
+    result = run(tmp_path, "flows", "show", "metric_breach")
+    # before: "[choice: act | watch | ignore]", while the chat offers "1) Act now  2) Watch it  3) Ignore it"
+    assert (
+        "  2. response [choice: Act now (act) | Watch it (watch) | Ignore it (ignore)] to facilitator" in result.output
+    )
+    assert "       -> ignore_reason when response == 'ignore'" in result.output
+
+
+def test_runs_show_names_a_choice_answer_by_its_label_and_value(tmp_path):
+    said = run(
+        tmp_path, "chat", "metric_breach", "-f", "alice", "--data", "title=Conversion", input="me\n2\nWatch EU\nok\n"
+    )
+    assert said.exit_code == 0, said.output
+    assert "2) Watch it" in said.output
+    shown = run(tmp_path, "runs", "show", "1").output
+    # before: "response r1 answer: watch", a value the chat never showed
+    assert "  response r1 answer: Watch it (watch)  (by console:alice, " in shown
+    assert "  plan r1 answer: Watch EU  (by console:alice, " in shown
+    as_json = run(tmp_path, "runs", "show", "1", "--json").output
+    assert '"value": "watch"' in as_json  # the ledger's value, for analysts
+
+
+def test_a_mermaid_diagram_marks_where_runs_end(tmp_path):
+    lines = run(tmp_path, "flows", "diagram", "metric_breach").output.splitlines()
+    # before: "[*] --> acknowledge" alone, completed and cancelled drawn as plain steps
+    assert "    [*] --> acknowledge" in lines
+    assert "    completed --> [*]" in lines and "    cancelled --> [*]" in lines
+    assert "    ignore_reason --> completed : Next" in lines
+    dot = run(tmp_path, "flows", "diagram", "metric_breach", "--format", "dot").output
+    assert (
+        "completed [label=completed" in dot
+        and "peripheries=2" in dot.split("completed [label=completed")[1].split("\n")[0]
+    )
+    assert dot == run(tmp_path, "flows", "diagram", "metric_breach", "--format", "dot").output

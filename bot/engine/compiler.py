@@ -72,7 +72,8 @@ def _unanswered_is_false(cond: Callable[..., bool], when: str) -> Callable[..., 
     return check
 
 
-def compile_flow(flow: Flow) -> type[StateChart]:
+def compile_flow(flow: Flow, drawn: bool = False) -> type[StateChart]:
+    """The machine of ``flow``; ``drawn``: for a diagram only, its ends marked final (see below)."""
     evaluator = RestrictedEvaluator()
     preds = predecessors(flow)
     states: dict[str, Any] = {}
@@ -96,7 +97,8 @@ def compile_flow(flow: Flow) -> type[StateChart]:
         # Ends of the flow, but not ``final`` for python-statemachine: a StateChart that reaches a
         # final state stops for good, and the cached interpreter serves every run of the version.
         # Nothing leaves them, and the run's status says the run is over.
-        states[final] = {"name": final}
+        # A diagram marks them as ends all the same ([*] in Mermaid, a double border in DOT).
+        states[final] = {"name": final, "final": True} if drawn else {"name": final}
     cls = create_machine_class_from_definition(
         f"Flow_{flow.id}_{flow.version}",
         states,

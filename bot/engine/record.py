@@ -25,6 +25,7 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         "actions": [],
         "review_at": answers.get(rec.review_at) if rec.review_at else None,
         "outcome": answers.get(rec.outcome) if rec.outcome else None,
+        "outcome_shown": _shown(flow, rec.outcome, answers),
         "answers": answers,
     }
     accepted = _per_item(answers, rec.accepts)
@@ -64,6 +65,12 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         if "schedule_flow" in a and answers.get(a["schedule_flow"]["at"])
     ]
     return out
+
+
+def _shown(flow: Flow, step: str | None, answers: dict[str, Any]) -> str | None:
+    """A step's answer as people read it (a choice by its label), None when not answered."""
+    value = answers.get(step) if step else None
+    return None if value is None or step is None else shown.display(flow.step(step), value)
 
 
 def _per_item(answers: dict[str, Any], step: str | None) -> dict[str, Any]:

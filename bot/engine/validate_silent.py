@@ -1,7 +1,7 @@
 """What a flow file says that a run would silently not do, refused at load like any other mistake:
 a key that does nothing on its step's answer type, a branch condition comparing an answer with a
 value it never has (the branch is never taken), a prompt reading an item field that does not exist
-(it shows nothing). Checked on a flow's current version only (a pinned version runs as it ran)."""
+or a step no route answers before it (it shows nothing). Checked on a flow's current version only (a pinned version runs as it ran)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ _REPEAT_KEYS = (("fields", "fields"), ("min_items", "min_items"), ("item_label",
 
 
 def check(flow: Flow) -> None:
+    reached: dict[str, set[str]] = {}
     for step in flow.steps:
         fail = _failer(flow, step)
         for q in (step, *step.fields):
@@ -32,6 +33,7 @@ def check(flow: Flow) -> None:
         _check_conditions(flow, step, fail)
         _check_template_choices(flow, step, fail)
         _check_item_fields(flow, step, fail)
+        _check_steps_read(flow, step, fail, reached)
 
 
 def _failer(flow: Flow, step: Step) -> Fail:
@@ -182,3 +184,33 @@ def _item_names(text: str) -> list[str]:
         if isinstance(got.node, nodes.Name) and got.node.name == "item" and isinstance(got.arg, nodes.Const):
             names.append(str(got.arg.value))
     return names
+
+
+def _check_steps_read(flow: Flow, step: Step, fail: Fail, reached: dict[str, set[str]]) -> None:
+    """A prompt reading a step that no route answers before this one is asked (``{{ owner }}`` in a
+    step asked before ``owner``, with no loop back): it shows nothing in every run. A step a loop
+    comes back from, and the step's own answers (a repeat's items so far), may have a value."""
+    for q in (step, *step.fields):
+        for name in templates.names_read(q.ask) if q.ask else ():
+            if name == step.id or not flow.has_step(name):
+                continue
+            if step.id not in _reached_from(flow, name, reached):
+                fail(
+                    texts.prompt_reads_later_step(_what(q, step), name),
+                    texts.prompt_reads_later_step_fix(name, step.id),
+                )
+
+
+def _reached_from(flow: Flow, start: str, reached: dict[str, set[str]]) -> set[str]:
+    """The steps a run can go on to after ``start`` is answered, by its branches (cached per flow check)."""
+    if start not in reached:
+        seen: set[str] = set()
+        todo = list(flow.successors(flow.step(start)))
+        while todo:
+            current = todo.pop()
+            if current in seen or not flow.has_step(current):
+                continue  # an end (completed, cancelled)
+            seen.add(current)
+            todo.extend(flow.successors(flow.step(current)))
+        reached[start] = seen
+    return reached[start]

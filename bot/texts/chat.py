@@ -285,7 +285,7 @@ def summary(record: Mapping[str, Any]) -> str:
     if record.get("review_at"):
         lines.append(f"Review on {record['review_at']}.")
     if record.get("outcome"):
-        lines.append(f"Review outcome: {record['outcome']}.")
+        lines.append(f"Review outcome: {record.get('outcome_shown') or record['outcome']}.")
     return "\n".join(lines)
 
 

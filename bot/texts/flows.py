@@ -120,6 +120,14 @@ def template_syntax_fix() -> str:
     return "correct the template: {{ name }} for a value, {% if ... %}...{% endif %} for a condition"
 
 
+def prompt_reads_later_step(what: str, step: str) -> str:
+    return f"the prompt of {what} reads '{step}', which no route asks before it: it would show nothing in every run"
+
+
+def prompt_reads_later_step_fix(step: str, reader: str) -> str:
+    return f"ask '{step}' before '{reader}', or read '{step}' in a prompt asked after it"
+
+
 def item_field_unknown_fix() -> str:
     return "name one of the item's fields, or add the field to the repeat step"
 
@@ -182,11 +190,18 @@ def labels_read_alike_fix() -> str:
     return "make the labels differ within their first words"
 
 
+def option_shown(label: str, value: str) -> str:
+    """A choice's option for a flow author or an analyst: the label people pick, and the value
+    conditions compare and the ledger keeps when it differs."""
+    return value if label == value else f"{label} ({value})"
+
+
 def question_terms(question: Any) -> str:
     """What ``flows show`` says of a question's answer (a step or a repeat's field): its type, and
     its options, bounds, default, whether it may be skipped and whether a fan-out's first answer
     ends it, as the file gives them."""
-    terms = [question.type + (": " + " | ".join(o.value for o in question.options) if question.options else "")]
+    options = " | ".join(option_shown(o.label, o.value) for o in question.options)
+    terms = [question.type + (": " + options if options else "")]
     low, high = question.minimum, question.maximum
     if low is not None or high is not None:
         terms.append(f"{'' if low is None else f'{low:g}'}..{'' if high is None else f'{high:g}'}")

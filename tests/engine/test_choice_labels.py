@@ -109,3 +109,15 @@ def test_a_corrected_choice_is_reported_by_its_labels(db, tmp_path):
         ('"sev2"', "answer"),
         ('"sev1"', "correction"),
     ]
+
+
+def test_a_flow_of_its_own_recording_an_outcome_sums_it_up_by_its_label(db, tmp_path):
+    """``record.outcome`` outside a review: the summary's line named the option's value ('go')."""
+    text = TASKS.replace("record: {decision: verdict}", "record: {decision: verdict, outcome: verdict}")
+    bot = bot_for(db, tmp_path, "tasks", text)
+    for said in ("Patch the parser", "@bob", "1", "done"):
+        say(bot, ALICE, said)
+    say(bot, BOB, "yes")
+    summary = say(bot, ALICE, "2")[-1]
+    assert summary[:2] == (None, "summary") and summary[2].endswith("\nReview outcome: Stop here.")
+    assert rows(db, "SELECT value FROM answers WHERE step = 'verdict'") == [('"stop"',)]

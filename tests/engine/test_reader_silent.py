@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.engine.reader import read_flow_file, read_flow_text
-from tests.engine.test_reader import actions_step, refused, with_steps, write
+from tests.engine.test_reader import GOOD_FIELDS, actions_step, refused, with_steps, write
 
 ASK_PICK = '{id: pick, ask: "Which?", type: choice, options: [act, ignore]'
 
@@ -244,3 +244,50 @@ def test_a_prompt_comparing_a_choice_with_its_label_is_refused(tmp_path):
 def test_a_prompt_comparing_a_choice_with_its_value_loads(tmp_path):
     ask = "{% if 'sev1' == severity or severity != 'sev2' %}Page the owner. {% endif %}Who owns the fix?"
     read_flow_file(write(tmp_path, with_steps(SEVERITY + f'  - {{id: owner, ask: "{ask}", type: text}}\n')))
+
+
+LATER_OWNER = '  - {id: owner, ask: "Who owns it?", type: person}\n'
+
+
+@pytest.mark.parametrize(
+    "ask", ["Owner: {{ owner }}. What was decided?", "{% if answers.owner %}Owner set. {% endif %}What was decided?"]
+)
+def test_a_prompt_reading_a_step_asked_after_it_is_refused(tmp_path, ask):
+    """Before, ``{{ owner }}`` in a step asked before ``owner`` loaded and showed nothing in every run."""
+    text = with_steps(f'  - {{id: decision, ask: "{ask}", type: text}}\n' + LATER_OWNER)
+    err = refused(write(tmp_path, text), "decision", "reads 'owner', which no route asks before it")
+    assert "ask 'owner' before 'decision'" in err.fix
+
+
+def test_a_repeat_field_reading_a_later_step_is_refused(tmp_path):
+    fields = GOOD_FIELDS.replace("By when?", "By when? (owner: {{ owner }})")
+    text = with_steps(actions_step(fields) + '  - {id: owner, ask: "Who leads?", type: person}\n')
+    err = refused(write(tmp_path, text), "actions", "the prompt of field 'due' reads 'owner'")
+    assert "'actions'" in err.fix
+
+
+def test_a_branch_left_before_a_step_is_never_read_there(tmp_path):
+    """``why`` ends the run on its own branch: the step on the other branch never has it."""
+    text = with_steps(
+        '  - {id: pick, ask: "Which?", type: choice, options: [act, ignore],'
+        " next: [{when: \"pick == 'ignore'\", goto: why}, {goto: plan}]}\n"
+        '  - {id: why, ask: "Why?", type: text, next: completed}\n'
+        '  - {id: plan, ask: "Plan, given {{ why }}?", type: text}\n'
+    )
+    refused(write(tmp_path, text), "plan", "reads 'why'")
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        # a loop: the step asked again after 'note', which it shows from the round before
+        '  - {id: decision, ask: "Decided?{% if note %} Last time: {{ note }}{% endif %}", type: text}\n'
+        '  - {id: note, ask: "Note?", type: text}\n'
+        "  - {id: again, ask: \"Again?\", type: yes_no, next: [{when: 'again', goto: decision}, {goto: completed}]}\n",
+        # a repeat's field reading its own step (the items so far), a fan-out its own step's answers
+        actions_step(GOOD_FIELDS.replace("What is the action?", "What is action {{ actions | length + 1 }}?"))
+        + '  - {id: ok, to: "each actions.owner", ask: "{{ item.what }} ({{ ok }})?", type: yes_no}\n',
+    ],
+)
+def test_a_prompt_reading_a_step_a_route_answers_before_it_loads(tmp_path, steps):
+    read_flow_file(write(tmp_path, with_steps(steps)))
