@@ -214,7 +214,7 @@ class ActionDecisionAnswer(DecisionAction):
             return started_slots(done)
         result = bot.answer(message)
         if isinstance(result, Unplaced):  # several questions wait on them: which one
-            out.utter_message(text=result.told(None))  # its buttons' payloads name no run
+            out.utter_message(text=result.told("buttons"))  # each button's payload names its run
             hand_over(bot, caller, out)
             return []
         if result is None:
