@@ -3,10 +3,12 @@ actions by: ``3`` or ``#3`` for a run, ``A12`` for an action of the ledger."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 
 from bot.dispatch import TurnResult
 from bot.model import ConversationKey
+from bot.store import runs
 
 
 @dataclass
@@ -30,6 +32,15 @@ class CommandResult:
         if self.told is None:
             return False
         return self.told == typed or (thread_run is not None and thread_run == self.told_run)
+
+    def said_by_notice(self, conn: sqlite3.Connection, typed: ConversationKey) -> bool:
+        """Whether what the command queued for the conversation it was ``typed`` in (no threads:
+        a Rasa sender's) says what its answer would: the notice to the decision's conversation,
+        or the cancel of that conversation's run."""
+        if self.told_where_typed(typed, None):
+            return True
+        cancelled = runs.load_run(conn, self.cancelled.run_id) if self.cancelled else None
+        return cancelled is not None and cancelled.conversation == typed
 
 
 def run_id_of(args: list[str]) -> int | None:

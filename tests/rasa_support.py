@@ -166,7 +166,9 @@ def slot(name: str, value: Any) -> dict[str, Any]:
     return {"event": "slot", "timestamp": None, "name": name, "value": value}
 
 
-YES_NO = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+def yes_no(run_id: int) -> list[dict[str, str]]:
+    """A yes/no question's buttons: their payloads name the question's run."""
+    return [{"title": "Yes", "payload": f"#{run_id} yes"}, {"title": "No", "payload": f"#{run_id} no"}]
 
 
 #: ``decisionbot rasa-actions`` as a user runs it, in a subprocess.

@@ -35,8 +35,8 @@ def test_done_said_while_a_question_waits_is_a_command_not_its_answer(server: Se
     _, said = server.act("action_decision_answer", "alice", f"done A{action_id}", slots=retro)
     decided = server.sql("SELECT raw FROM answers WHERE step = 'decision' ORDER BY id DESC LIMIT 1")
     status = server.sql("SELECT status, done_confirmed_by FROM actions WHERE id = ?", action_id)
-    assert (texts(said)[0], decided, status) == (
-        "Marked done in bob's place: 'Draft the plan' (from 'Weekly sync').",
+    assert (texts(said), decided, status) == (
+        ["alice reported bob's action done: 'Draft the plan' (from 'Weekly sync')."],  # the decision's notice, once
         [("We ship in March",)],
         [("done", "rasa:alice")],
     )

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from tests.rasa_support import ACTIONS, YES_NO, Server, request, running_actions, slot, start_server, stop, texts
+from tests.rasa_support import ACTIONS, Server, request, running_actions, slot, start_server, stop, texts, yes_no
 
 
 @pytest.fixture(scope="module")
@@ -77,16 +77,16 @@ def test_choices_carry_buttons_and_a_button_payload_answers(server: Server) -> N
     }
     _, started = server.act("action_decision_start", "oncall", "/decision_start", slots=slots)
     assert texts(started)[1] == "Checkout conversion dropped: conversion is 1.9% (threshold 2.5%).\nWho takes this one?"
+    run_id = started["events"][0]["value"]
     _, choice = server.act("action_decision_answer", "oncall", "me")
     assert texts(choice) == ["What do we do about it?\n1) Act now  2) Watch it  3) Ignore it"]
     assert choice["responses"][0]["buttons"] == [
-        {"title": "Act now", "payload": "act"},
-        {"title": "Watch it", "payload": "watch"},
-        {"title": "Ignore it", "payload": "ignore"},
+        {"title": "Act now", "payload": f"#{run_id} act"},
+        {"title": "Watch it", "payload": f"#{run_id} watch"},
+        {"title": "Ignore it", "payload": f"#{run_id} ignore"},
     ]
-    _, watched = server.act("action_decision_answer", "oncall", "watch")
+    _, watched = server.act("action_decision_answer", "oncall", f"#{run_id} watch")  # the button pressed
     assert texts(watched) == ["What do we watch for, and what would make us act?"]
-    run_id = started["events"][0]["value"]
     answers = server.sql("SELECT step, actor_id, value FROM answers WHERE run_id = ? ORDER BY id", run_id)
     assert answers == [
         ("acknowledge", "rasa:oncall", '{"id": "rasa:oncall", "name": "oncall"}'),
@@ -113,7 +113,7 @@ def test_a_whole_post_meeting_run_through_action_decision_answer(server: Server)
     _, first = server.act("action_decision_answer", "bob", "hi")  # bob has not seen his question yet
     question = "alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2099-01-15. Do you accept it?"
     assert texts(first) == [question]
-    assert first["responses"][0]["buttons"] == YES_NO
+    assert first["responses"][0]["buttons"] == yes_no(run_id)
     assert server.sql("SELECT count(*) FROM answers WHERE actor_id = 'rasa:bob'") == [(0,)]
     _, accepted = server.act("action_decision_answer", "bob", "yes")
     assert texts(accepted) == [f"Run #{run_id} post_meeting 'Weekly sync': active, at review_at; waiting for alice."]
@@ -204,7 +204,7 @@ def test_status_lists_open_runs_and_hands_over_a_waiting_question(server: Server
         f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active, at owner_accepts; waiting for dave.",
         "carol assigned you an action from 'Retro': 'Book the room', due 2099-03-01. Do you accept it?",
     ]
-    assert dave["responses"][1]["buttons"] == YES_NO
+    assert dave["responses"][1]["buttons"] == yes_no(run_id)
     _, again = server.act("action_decision_status", "dave", "/decision_status")
     assert len(again["responses"]) == 1  # handed over once, then marked sent
     _, declined = server.act("action_decision_answer", "dave", "no")

@@ -61,3 +61,64 @@ def test_a_refused_cancel_is_said_once(server: Server) -> None:
     _, again = server.act("action_decision_answer", "kai", f"cancel {run}")
     assert texts(again) == ["This run is cancelled; nothing more to answer. Start a new one to decide again."]
     assert server.sql("SELECT count(*) FROM messages WHERE run_id = ? AND kind = 'error'", run) == [(1,)]
+
+
+def test_a_cancel_typed_in_its_own_conversation_is_said_once_and_empties_decision_run(server: Server) -> None:
+    """``cancel N`` of the run in the sender's own conversation: the line "Run cancelled by ..." came
+    twice (the command's answer, then the run's notice to the conversation), and ``decision_run``
+    kept naming the cancelled run. It is said once, as in the terminal, Slack and Teams, and the
+    slot is emptied."""
+    slots = {"decision_flow": "post_meeting", "decision_title": "Standup"}
+    _, started = server.act("action_decision_start", "lee", "/decision_start", slots=slots)
+    run = started["events"][0]["value"]
+    _, cancelled = server.act("action_decision_answer", "lee", f"cancel {run}", slots={**slots, "decision_run": run})
+    assert texts(cancelled) == ["Run cancelled by lee. The transcript is kept."]
+    assert slots_set(cancelled) == [("decision_run", None)]
+    assert server.sql("SELECT status FROM runs WHERE id = ?", run) == [("cancelled",)]
+
+
+def decide_with_owner(server: Server, facilitator: str, owner: str, title: str) -> int:
+    """``facilitator``'s post_meeting ``title``, recorded with one action owned (and accepted) by
+    ``owner``: the action's id."""
+    slots = {"decision_flow": "post_meeting", "decision_title": title, "decision_participants": [owner]}
+    server.act("action_decision_start", facilitator, "/decision_start", slots=slots)
+    for text in ("We ship", "Draft the plan", f"@{owner}", "2099-01-15", "done"):
+        server.act("action_decision_answer", facilitator, text, slots=slots)
+    server.act("action_decision_answer", owner, "hi")  # shown the question
+    server.act("action_decision_answer", owner, "yes")
+    server.act("action_decision_answer", facilitator, "hi")  # shown the review date's question
+    server.act("action_decision_answer", facilitator, "2099-02-01")
+    [(action,)] = server.sql(
+        "SELECT a.id FROM actions a JOIN decisions d ON d.id = a.decision_id WHERE d.title = ?", title
+    )
+    return int(action)
+
+
+def test_a_change_typed_in_the_decisions_conversation_is_said_once(server: Server) -> None:
+    """The facilitator moving an action's due date from their own conversation (the decision's):
+    they read the change twice, the command's answer and the notice to the decision's
+    conversation. The notice is the one answer there, as in Slack's thread and Teams."""
+    action = decide_with_owner(server, "mo", "nia", "Roadmap")
+    _, moved = server.act("action_decision_answer", "mo", f"due A{action} 2099-01-20")
+    assert texts(moved) == [
+        "mo moved the due date of nia's action 'Draft the plan' (from 'Roadmap') to 2099-01-20 (was 2099-01-15)."
+    ]
+    _, told = server.act("action_decision_answer", "nia", f"done A{action}")  # the owner, elsewhere
+    assert texts(told) == ["Marked done: 'Draft the plan' (from 'Roadmap')."]
+
+
+def test_a_command_typed_before_a_question_was_shown_is_carried_out(server: Server) -> None:
+    """A question queued for the sender (their owner's question) was handed over instead of
+    carrying out the command they typed (``done A12``): the command was dropped without a word.
+    Such a command is carried out, and the question shown after its answer."""
+    action = decide_with_owner(server, "oli", "pat", "Hiring")
+    slots = {"decision_flow": "post_meeting", "decision_title": "Budget", "decision_participants": ["pat"]}
+    server.act("action_decision_start", "oli", "/decision_start", slots=slots)
+    for text in ("We cut travel", "Book the room", "@pat", "2099-03-01", "done"):
+        server.act("action_decision_answer", "oli", text, slots=slots)
+    _, done = server.act("action_decision_answer", "pat", f"done A{action}")  # his new question unseen
+    assert texts(done) == [
+        "Marked done: 'Draft the plan' (from 'Hiring').",
+        "oli assigned you an action from 'Budget': 'Book the room', due 2099-03-01. Do you accept it?",
+    ]
+    assert server.sql("SELECT status FROM actions WHERE id = ?", action) == [("done",)]

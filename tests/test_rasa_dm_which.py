@@ -38,7 +38,7 @@ def test_a_typed_yes_with_two_questions_waiting_is_asked_which_then_answers_by_n
     assert len(told) == 1 and told[0].startswith("Two or more questions wait on you"), told
     assert f"• #{weekly} Weekly: alice assigned you an action from 'Weekly': 'Draft the plan'" in told[0]
     assert f"• #{retro} Retro: carol assigned you an action from 'Retro': 'Book the room'" in told[0]
-    assert f"Answer one by typing its number before your answer (#{weekly} yes)." in told[0]
+    assert f"Answer one with its buttons, or by typing its number before your answer (#{weekly} yes)." in told[0]
     assert server.sql(OWNER_ANSWERS) == []
 
     _, accepted = server.act("action_decision_answer", "bob", f"#{weekly} yes")
@@ -47,3 +47,30 @@ def test_a_typed_yes_with_two_questions_waiting_is_asked_which_then_answers_by_n
     _, second = server.act("action_decision_answer", "bob", "yes")  # one question waits now
     assert texts(second) == [f"Run #{retro} post_meeting 'Retro': active, at review_at; waiting for carol."]
     assert server.sql(OWNER_ANSWERS) == [(weekly, "yes"), (retro, "yes")]
+
+
+def test_a_yes_button_answers_its_own_question_not_the_run_open_in_the_conversation(server: Server) -> None:
+    """Ivy runs a meeting of her own and owns an action from Hank's. The Yes button under Hank's
+    question sent a bare ``yes``, which her own open run took as what was decided there, while
+    Hank's question went on waiting. A button's payload names its run (``#N yes``): the press
+    answers the question it was shown under."""
+    hanks = ask(server, "hank", "Hank's sync", "Ship it", "ivy")
+    own = {"decision_flow": "post_meeting", "decision_title": "Ivy's retro"}
+    _, started = server.act("action_decision_start", "ivy", "/decision_start", slots=own)
+    ivys = int(started["events"][0]["value"])
+    question = next(r for r in started["responses"] if r.get("buttons"))
+    assert question["decisionbot"]["run"] == hanks
+    yes = next(b for b in question["buttons"] if b["title"] == "Yes")
+    _, pressed = server.act("action_decision_answer", "ivy", yes["payload"])
+    assert texts(pressed) == [f"Run #{hanks} post_meeting 'Hank's sync': active, at review_at; waiting for hank."]
+    assert server.sql("SELECT run_id, raw FROM answers WHERE actor_id = 'rasa:ivy'") == [(hanks, "yes")]
+    assert server.sql("SELECT state FROM runs WHERE id = ?", ivys) == [("decision",)]
+
+
+def ask(server: Server, facilitator: str, title: str, what: str, owner: str) -> int:
+    """``facilitator``'s post_meeting ``title`` up to ``owner``'s "Do you accept" for ``what``."""
+    slots = {"decision_flow": "post_meeting", "decision_title": title, "decision_participants": [owner]}
+    _, started = server.act("action_decision_start", facilitator, "/decision_start", slots=slots)
+    for text in ("We ship", what, f"@{owner}", "2099-01-15", "done"):
+        server.act("action_decision_answer", facilitator, text, slots=slots)
+    return int(started["events"][0]["value"])

@@ -28,7 +28,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from bot import config, texts
 from bot.channels import rasa_replies as rr
 from bot.channels import rasa_store as store
-from bot.channels.rasa_edge import InflatedTooLarge, decoded, inflated, token_matches
+from bot.channels.rasa_edge import InflatedTooLarge, call_refusal, decoded, inflated, token_matches
 from bot.control import TITLE_MAX, CommandResult, actions_of, comes_first, is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
@@ -38,14 +38,6 @@ from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import mark_sent
 from bot.store import open_db, placing, runs, transaction, utc_now, write_lock
 from bot.store.placing import Unplaced
-
-ACTION_NAMES = (
-    "action_decision_start",
-    "action_decision_answer",
-    "action_decision_status",
-    "action_my_actions",
-    "validate_decision_form",
-)
 
 
 @functools.cache
@@ -132,9 +124,14 @@ def run_slots(run_id: int | None) -> list[Any]:
     return [SlotSet("decision_run", run_id)]
 
 
-def started_slots(done: CommandResult | None) -> list[Any]:
-    """``start FLOW`` typed to the assistant: ``decision_run`` is the new run, as after ``action_decision_start``."""
-    return run_slots(done.started.run_id) if done is not None and done.started is not None else []
+def command_slots(done: CommandResult | None, decision_run: Any) -> list[Any]:
+    """``start FLOW`` typed to the assistant: ``decision_run`` is the new run, as after
+    ``action_decision_start``; ``cancel N`` of the run it names: empty, as after a run's end."""
+    if done is not None and done.started is not None:
+        return run_slots(done.started.run_id)
+    if done is not None and done.cancelled is not None and done.cancelled.run_id == decision_run:
+        return run_slots(None)
+    return []
 
 
 class ActionDecisionStart(DecisionAction):
@@ -181,16 +178,13 @@ class ActionDecisionStart(DecisionAction):
 class ActionDecisionAnswer(DecisionAction):
     """The latest user message, as an answer in the run the dispatcher places it in (``#12 yes``,
     the caller's conversation's, the one waiting on them; several waiting: which one), or a bot
-    command when nothing waits for them. A question nobody showed them yet is handed over first."""
+    command when nothing waits for them. A question nobody showed them yet is handed over first
+    (a command that answers no question, ``done A12``, is carried out before it)."""
 
     action_name = "action_decision_answer"
     needs_text = True
 
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
-        unseen = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
-        if any(q.reply.kind == "prompt" for q in unseen):
-            hand_over(bot, caller, out)
-            return run_slots(unseen[-1].reply.run_id)
         text = str(caller.latest["text"]).strip()
         platform_id = store.message_key(caller.sender_id, caller.latest.get("message_id"))
         if platform_id and rr.already_seen(bot.db, platform_id):
@@ -204,32 +198,42 @@ class ActionDecisionAnswer(DecisionAction):
             mentions=rr.mentions(text, caller.known_people(self.action_name)),
             raw=caller.latest,
         )
-        done: CommandResult | None = None
         if comes_first(text, bot.catalog.current, actions_of(bot, caller.actor.id)):  # 'done A12': never an answer
             with transaction(bot.db) as conn:
-                if not platform_id or not runs.seen_delivery(conn, rr.CHANNEL, platform_id, bot.clock()):
-                    done = run_command(bot, caller.actor, caller.conversation, text, message.mentions)
-                    out.utter_message(text=done.text)
+                seen = platform_id is not None and runs.seen_delivery(conn, rr.CHANNEL, platform_id, bot.clock())
+                done = None if seen else run_command(bot, caller.actor, caller.conversation, text, message.mentions)
+            return carry_out(bot, caller, out, done)
+        unseen = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
+        if any(q.reply.kind == "prompt" for q in unseen):  # not taken as an answer to a question never shown
             hand_over(bot, caller, out)
-            return started_slots(done)
+            return run_slots(unseen[-1].reply.run_id)
         result = bot.answer(message)
         if isinstance(result, Unplaced):  # several questions wait on them: which one
-            out.utter_message(text=result.told(None))  # its buttons' payloads name no run
+            out.utter_message(text=result.told("buttons"))  # each button's payload names its run
             hand_over(bot, caller, out)
             return []
+        if result is None and is_command(text):
+            return carry_out(
+                bot, caller, out, run_command(bot, caller.actor, caller.conversation, text, message.mentions)
+            )
         if result is None:
-            if is_command(text):
-                done = run_command(bot, caller.actor, caller.conversation, text, message.mentions)
-                out.utter_message(text=done.text)
-            else:
-                closed = placing.closed_for(bot.db.conn, caller.conversation.channel, caller.actor.id)
-                out.utter_message(text=closed or texts.rasa_nothing_waiting())
+            closed = placing.closed_for(bot.db.conn, caller.conversation.channel, caller.actor.id)
+            out.utter_message(text=closed or texts.rasa_nothing_waiting())
             hand_over(bot, caller, out)
-            return started_slots(done)
+            return []
         if not hand_over(bot, caller, out) and result.outcome.status in ("active", "stalled"):
             status = run_command(bot, caller.actor, caller.conversation, f"status {result.run_id}")
             out.utter_message(text=status.text)
         return run_slots(result.run_id if result.outcome.status == "active" else None)
+
+
+def carry_out(bot: Dispatcher, caller: Caller, out: CollectingDispatcher, done: CommandResult | None) -> list[Any]:
+    """A command's answer (None: given already), unless what it queued for the caller says it; then
+    their queued replies. ``decision_run`` follows a run started or cancelled."""
+    if done is not None and not done.said_by_notice(bot.db.conn, caller.conversation):
+        out.utter_message(text=done.text)
+    hand_over(bot, caller, out)
+    return command_slots(done, caller.slots.get("decision_run"))
 
 
 class ActionDecisionStatus(DecisionAction):
@@ -307,16 +311,6 @@ class ValidateDecisionForm(FormValidationAction):
 # --- the server: rasa-sdk's, with action calls checked at the edge ------------------------------
 
 
-def refusal(call: Any) -> tuple[str | None, str] | None:
-    """The action name and the problem of an action call that should get a 400, or None to let
-    rasa-sdk answer (a good call, or an action that is not ours: 404)."""
-    name = call.get("next_action") if isinstance(call, dict) else None
-    if isinstance(call, dict) and name and name not in ACTION_NAMES:
-        return None
-    problem = rr.call_problem(call, needs_text=name == "action_decision_answer")
-    return (name if isinstance(name, str) else None, problem) if problem else None
-
-
 #: True in a process serving build_app's app: the token and each call are checked at the edge.
 #: Under plain ``python -m rasa_sdk`` nothing checks the token, so the actions refuse to run.
 _EDGE_CHECKED = False
@@ -357,7 +351,7 @@ def build_app(executor: Any) -> Any:
         except zlib.error:  # "deflated" but not
             return response.json({"error": texts.rasa_bad_call(texts.rasa_not_json(None)), "action_name": None}, 400)
         try:
-            found = refusal(decoded(request, body))
+            found = call_refusal(decoded(request, body))
         except ValueError as exc:  # not JSON, NaN, a number too large, a lone surrogate, nested too deeply
             found = (rr.action_named(body), texts.rasa_not_json(str(exc)))
         if found is None:

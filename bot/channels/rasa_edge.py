@@ -8,6 +8,15 @@ import zlib
 from typing import Any
 
 from bot import inbound_json, texts
+from bot.channels import rasa_replies as rr
+
+ACTION_NAMES = (
+    "action_decision_start",
+    "action_decision_answer",
+    "action_decision_status",
+    "action_my_actions",
+    "validate_decision_form",
+)
 
 
 def token_matches(token: str, given: list[str] | None) -> bool:
@@ -43,3 +52,13 @@ def decoded(request: Any, body: bytes) -> Any:
     if request.headers.get("Content-Encoding") != "deflate":
         request.parsed_json = call
     return call
+
+
+def call_refusal(call: Any) -> tuple[str | None, str] | None:
+    """The action name and the problem of an action call that should get a 400, or None to let
+    rasa-sdk answer (a good call, or an action that is not ours: 404)."""
+    name = call.get("next_action") if isinstance(call, dict) else None
+    if isinstance(call, dict) and name and name not in ACTION_NAMES:
+        return None
+    problem = rr.call_problem(call, needs_text=name == "action_decision_answer")
+    return (name if isinstance(name, str) else None, problem) if problem else None

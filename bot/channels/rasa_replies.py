@@ -167,16 +167,19 @@ def mentions(text: str, known: list[Actor]) -> dict[str, Actor]:
 # --- replies ---------------------------------------------------------------------------------
 
 
-def buttons(expects: Mapping[str, Any] | None) -> list[dict[str, str]]:
-    """Buttons for a question: a choice's options, or yes and no. Their payload is the answer."""
+def buttons(expects: Mapping[str, Any] | None, run_id: int | None = None) -> list[dict[str, str]]:
+    """Buttons for a question: a choice's options, or yes and no. Their payload is the answer after
+    its run's number (``#12 yes``), as typed to answer one question of several: a press answers the
+    question it was shown under, not the run open in the sender's conversation."""
     if not expects:
         return []
+    tag = f"#{run_id} " if run_id is not None else ""
     if expects.get("type") == "choice":
-        return [{"title": str(o["label"]), "payload": str(o["value"])} for o in expects.get("options") or []]
+        return [{"title": str(o["label"]), "payload": f"{tag}{o['value']}"} for o in expects.get("options") or []]
     if expects.get("type") == "yes_no":
         return [
-            {"title": texts.rasa_button_yes(), "payload": "yes"},
-            {"title": texts.rasa_button_no(), "payload": "no"},
+            {"title": texts.rasa_button_yes(), "payload": f"{tag}yes"},
+            {"title": texts.rasa_button_no(), "payload": f"{tag}no"},
         ]
     return []
 
@@ -187,7 +190,7 @@ def response(reply: Reply) -> dict[str, Any]:
     know in the bot utterance's metadata, which no channel shows, whereas ``custom`` (``json_message``)
     is sent to the person as a message of its own (raw JSON on text channels)."""
     meta = {"run": reply.run_id, "step": reply.step, "kind": reply.kind, "expects": reply.expects}
-    return {"text": reply.text, "buttons": buttons(reply.expects), "decisionbot": meta}
+    return {"text": reply.text, "buttons": buttons(reply.expects, reply.run_id), "decisionbot": meta}
 
 
 def pending_for(db: Database, actor: Actor, conversation: ConversationKey, now: datetime) -> list[Queued]:
