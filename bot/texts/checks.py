@@ -4,6 +4,7 @@ reads in a prompt, and what ``checks run`` prints."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from bot.texts._common import _join, _one_line, command
@@ -82,4 +83,15 @@ def cli_check_result(row: Mapping[str, Any]) -> str:
     if row["error"]:
         return f"{row['check']}: error: {row['error']}"
     state = "breach" if row["breached"] else "ok"
-    return f"{row['check']}: {row['value']:g} ({state}) -> {row['outcome']}"
+    return f"{row['check']}: {check_number(row['value'])} ({state}) -> {row['outcome']}"
+
+
+def check_number(value: float) -> str:
+    """A check's value or threshold as prompts, resolutions and ``checks run`` show it: six
+    significant digits (1.90476), written out: 1234567, not 1.23457e+06; 0.00005, not 5e-05."""
+    short = f"{value:.6g}"
+    if "e" not in short:
+        return short
+    if abs(value) >= 1:  # every digit of a large count
+        return f"{value:.0f}"
+    return format(Decimal(short), "f")

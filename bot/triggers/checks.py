@@ -231,12 +231,13 @@ def _sqlalchemy_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
 
 
 def trigger_for(check: Check, value: float, status: str) -> Trigger:
+    shown, threshold = texts.check_number(value), texts.check_number(check.threshold)
     data: dict[str, Any] = {
         "metric": check.metric,
-        "value": f"{value:g}",
-        "threshold": f"{check.threshold:g}",
+        "value": shown,
+        "threshold": threshold,
         "direction": check.direction,
-        "summary": texts.check_summary(check.metric, f"{value:g}", check.direction, f"{check.threshold:g}"),
+        "summary": texts.check_summary(check.metric, shown, check.direction, threshold),
         "check": check.name,
         "decision": dict(check.hints),
     }
