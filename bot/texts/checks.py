@@ -83,7 +83,17 @@ def cli_check_result(row: Mapping[str, Any]) -> str:
     if row["error"]:
         return f"{row['check']}: error: {row['error']}"
     state = "breach" if row["breached"] else "ok"
-    return f"{row['check']}: {check_number(row['value'])} ({state}) -> {row['outcome']}"
+    why = f": {row['problem']}" if row.get("problem") else ""
+    return f"{row['check']}: {check_number(row['value'])} ({state}) -> {row['outcome']}{why}"
+
+
+def check_unrouted(name: str, value: str, problem: str, checks: str, routes: str) -> str:
+    """A breach that started no run (as :func:`trigger_unrouted` says of an alert's)."""
+    return (
+        f"Check '{name}' breached ({value}) and started no run: {_one_line(problem, limit=1000)}. Fix: give the"
+        f" check a channel, or a route of {routes}, in {checks}, or set DECISIONBOT_DEFAULT_CHANNEL (try it with:"
+        f" {command()} checks run --once); its next breach starts a run."
+    )
 
 
 def check_number(value: float) -> str:

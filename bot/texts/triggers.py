@@ -172,7 +172,7 @@ def people_lookup_failed(channel: str, error: str) -> str:
 
 
 def unknown_route(name: str, known: list[str]) -> str:
-    return f"there is no route '{name}' (routes: {_join(known)})"
+    return f"there is no route '{name}' ({f'routes: {_join(known)}' if known else 'routes.yaml has none'})"
 
 
 def refused_flow_routed(flow: str, problem: str) -> str:
