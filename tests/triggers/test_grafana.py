@@ -175,3 +175,24 @@ async def test_a_grafana_route_with_dedup_group_keeps_one_run_per_alert_group(tm
         assert counts(client)["runs"] == 1
     finally:
         await client.close()
+
+
+async def test_a_body_posted_to_the_other_alerting_hook_is_refused_naming_the_right_one(
+    tmp_path: Path, flows: Path
+) -> None:
+    """A Grafana contact point given Alertmanager's URL (or the other way round) gets a 400 that
+    says which hook takes it (review-rv-alerts: "Alertmanager webhook version '1' is not
+    supported" sent its reader after an Alertmanager upgrade that would change nothing)."""
+    client = await serve(tmp_path, flows)
+    try:
+        assert await post(client, "alertmanager", sample("grafana_firing.json")) == (400, {"error": (
+            "Alertmanager webhook version '1' is not supported: this hook takes version \"4\". Version \"1\" is"
+            " Grafana's webhook: point its contact point at /hooks/grafana"
+        )})  # fmt: skip
+        assert await post(client, "grafana", sample("alertmanager_firing.json")) == (400, {"error": (
+            "Grafana webhook version '4' is not supported: this hook takes version \"1\". Version \"4\" is"
+            " Alertmanager's webhook: point its receiver at /hooks/alertmanager"
+        )})  # fmt: skip
+        assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}
+    finally:
+        await client.close()
