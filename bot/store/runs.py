@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import texts
 from bot.engine.state import RunState
 from bot.model import ConversationKey, Message, Reply, Trigger
 from bot.store import iso
@@ -316,37 +315,6 @@ def resolve_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any],
         " payload = json_patch(payload, ?) WHERE id = ?",
         (iso(now), iso(now), json.dumps(data, default=str), event_id),
     )
-
-
-def event_reading(conn: sqlite3.Connection, event_id: int | None) -> dict[str, Any] | None:
-    """The latest reading an event carries (metric, value, threshold, when), if it is a metric's."""
-    if event_id is None:
-        return None
-    row = conn.execute("SELECT payload, last_seen_at, status, source FROM events WHERE id = ?", (event_id,)).fetchone()
-    if row is None:
-        return None
-    payload = json.loads(row[0])
-    if payload.get("value") in (None, ""):
-        return None
-    reading = {**payload, "last_seen_at": row[1], "status": row[2]}
-    if row[3] == "check" and payload.get("check"):  # evaluated since: within bounds, or a new breach
-        reading.update(check_reading(conn, str(payload["check"]), row[1]) or {})
-    return reading
-
-
-def check_reading(conn: sqlite3.Connection, check: str, after: str) -> dict[str, Any] | None:
-    """A check's last evaluation that read a value, if it came after ``after``: an evaluation
-    within bounds feeds no event, so its event's reading stops at the recovery."""
-    row = conn.execute(
-        "SELECT value, threshold, breached, at FROM check_evaluations WHERE check_name = ? AND value IS NOT NULL"
-        " AND error IS NULL ORDER BY id DESC LIMIT 1",
-        (check,),
-    ).fetchone()
-    if row is None or row[3] <= after:
-        return None
-    status = "firing" if row[2] else "resolved"
-    return {"value": texts.check_number(row[0]), "threshold": texts.check_number(row[1]), "last_seen_at": row[3],
-            "status": status}  # fmt: skip
 
 
 def attach_to_message(conn: sqlite3.Connection, message_id: int, payload: dict[str, Any]) -> None:
