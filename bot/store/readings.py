@@ -45,5 +45,5 @@ def check_reading(conn: sqlite3.Connection, check: str, after: str) -> dict[str,
     if row is None or row[3] <= after:
         return None
     status = "firing" if row[2] else "resolved"
-    return {"value": texts.check_number(row[0]), "threshold": texts.check_number(row[1]), "last_seen_at": row[3],
+    return {"value": texts.metric_number(row[0]), "threshold": texts.metric_number(row[1]), "last_seen_at": row[3],
             "status": status}  # fmt: skip

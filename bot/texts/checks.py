@@ -84,7 +84,7 @@ def cli_check_result(row: Mapping[str, Any]) -> str:
         return f"{row['check']}: error: {row['error']}"
     state = "breach" if row["breached"] else "ok"
     why = f": {row['problem']}" if row.get("problem") else ""
-    return f"{row['check']}: {check_number(row['value'])} ({state}) -> {row['outcome']}{why}"
+    return f"{row['check']}: {metric_number(row['value'])} ({state}) -> {row['outcome']}{why}"
 
 
 def check_unrouted(name: str, value: str, problem: str, checks: str, routes: str) -> str:
@@ -96,9 +96,10 @@ def check_unrouted(name: str, value: str, problem: str, checks: str, routes: str
     )
 
 
-def check_number(value: float) -> str:
-    """A check's value or threshold as prompts, resolutions and ``checks run`` show it: six
-    significant digits (1.90476), written out: 1234567, not 1.23457e+06; 0.00005, not 5e-05."""
+def metric_number(value: float) -> str:
+    """A check's value or threshold (or a number of Grafana's ``values``) as prompts, resolutions
+    and ``checks run`` show it: six significant digits (1.90476), written out: 1234567, not
+    1.23457e+06; 0.00005, not 5e-05."""
     short = f"{value:.6g}"
     if "e" not in short:
         return short

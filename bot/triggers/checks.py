@@ -231,7 +231,7 @@ def _sqlalchemy_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
 
 
 def trigger_for(check: Check, value: float, status: str) -> Trigger:
-    shown, threshold = texts.check_number(value), texts.check_number(check.threshold)
+    shown, threshold = texts.metric_number(value), texts.metric_number(check.threshold)
     data: dict[str, Any] = {
         "metric": check.metric,
         "value": shown,

@@ -64,6 +64,22 @@ async def test_grafana_9_value_string_is_the_value_prompts_show(tmp_path: Path, 
         await client.close()
 
 
+async def test_a_grafana_value_is_shown_as_a_checks_is_and_kept_whole_in_values(tmp_path: Path, flows: Path) -> None:
+    """A computed value (a ratio, a mean) reads with six significant digits in the prompt; every
+    digit stays in ``trigger.values`` (review-rv-alerts: "Checkout conversion is 0.9523809523809523")."""
+    client = await serve(tmp_path, flows)
+    try:
+        body = sample("grafana_firing.json")
+        body["alerts"][0]["labels"]["team"] = "shop"
+        body["alerts"][0]["values"] = {"B": 0.9523809523809523, "C": 1}
+        assert (await post(client, "grafana", body))[1]["started"] == [1]
+        [(prompt,)] = rows(client, "SELECT text FROM messages")
+        assert prompt.startswith("Checkout conversion fell below 2.5%: Checkout conversion is 0.952381 "), prompt
+        assert rows(client, "SELECT json_extract(payload, '$.values.B') FROM events") == [(0.9523809523809523,)]
+    finally:
+        await client.close()
+
+
 async def test_grafanas_test_button_starts_no_run_and_says_where_alerts_go(tmp_path: Path, flows: Path, caplog) -> None:
     """The contact point's "Test" button posts a test alert; it started a real metric_breach run
     (reminders, escalation). Now nothing is stored and the answer (and an INFO line) says where
