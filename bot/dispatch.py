@@ -30,7 +30,7 @@ from bot.errors import BotError
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger, placeholder_facilitator
 from bot.quiet_hours import QuietHours
-from bot.store import checkpoint, handover, iso, jobs, ledger, migrations, placing, runs, transaction, utc_now
+from bot.store import checkpoint, handover, iso, jobs, ledger, migrations, placing, readings, runs, transaction, utc_now
 from bot.store.jobs import Job
 from bot.store.placing import Unplaced
 from bot.store.runs import KeyedEvent, RunRow
@@ -358,7 +358,7 @@ class Dispatcher:
         if stage is None:
             return "skipped: no timers"
         turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
-        latest = runs.event_reading(conn, row.event_id)  # what a reminder says of the metric since it fired
+        latest = readings.event_reading(conn, row.event_id)  # what a reminder says of the metric since it fired
         runs.write_turn(conn, row, timers.fire(turn, stage, latest), None, now)
         following = timers.next_stage(flow.timers, stage) if turn.out.status == "active" else None
         if following is not None:
@@ -381,7 +381,7 @@ class Dispatcher:
             return texts.job_review_under_way(decision_id, under_way)  # started by hand, before its date
         trigger = Trigger(flow=flow.id, source="schedule", kind="review", data={"decision_id": decision_id})
         self._add_decision(conn, trigger)  # its facilitator, in whose zone the reading is shown (again: no change)
-        reading = next(filter(None, (runs.event_reading(conn, e) for e in event_ids)), None)
+        reading = next(filter(None, (readings.event_reading(conn, e) for e in event_ids)), None)
         if reading is not None:
             zone = self.tz_for(trigger.facilitator) if trigger.facilitator else self.tz
             trigger.data["latest"] = texts.latest_reading(reading, zone)

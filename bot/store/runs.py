@@ -317,19 +317,6 @@ def resolve_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any],
     )
 
 
-def event_reading(conn: sqlite3.Connection, event_id: int | None) -> dict[str, Any] | None:
-    """The latest reading an event carries (metric, value, threshold, when), if it is a metric's."""
-    if event_id is None:
-        return None
-    row = conn.execute("SELECT payload, last_seen_at, status FROM events WHERE id = ?", (event_id,)).fetchone()
-    if row is None:
-        return None
-    payload = json.loads(row[0])
-    if payload.get("value") in (None, ""):
-        return None
-    return {**payload, "last_seen_at": row[1], "status": row[2]}
-
-
 def attach_to_message(conn: sqlite3.Connection, message_id: int, payload: dict[str, Any]) -> None:
     """Extra content delivered with an outbound message (for example an .ics attachment)."""
     conn.execute("UPDATE messages SET payload = ? WHERE id = ?", (json.dumps(payload), message_id))

@@ -19,8 +19,21 @@ def payload_enum(name: str, got: object, allowed: Iterable[str]) -> str:
     return f"'{name}' is {_quoted(got)}; expected one of {', '.join(allowed)}"
 
 
+#: The alerting webhooks by version: whose it is, what posts it, the hook that takes it.
+_ALERTING_VERSIONS = {
+    "4": ("Alertmanager", "receiver", "/hooks/alertmanager"),
+    "1": ("Grafana", "contact point", "/hooks/grafana"),
+}
+
+
 def payload_version(source: str, got: object, expected: str) -> str:
-    return f'{source} webhook version {_quoted(got)} is not supported: this hook takes version "{expected}"'
+    """``got``: the other alerting hook's version (a Grafana contact point given Alertmanager's
+    URL) is named, with the hook that takes it."""
+    refused = f'{source} webhook version {_quoted(got)} is not supported: this hook takes version "{expected}"'
+    if not isinstance(got, str) or got == expected or got not in _ALERTING_VERSIONS:
+        return refused
+    sender, sends, hook = _ALERTING_VERSIONS[got]
+    return f'{refused}. Version "{got}" is {sender}\'s webhook: point its {sends} at {hook}'
 
 
 def _quoted(value: object, limit: int = 60) -> str:

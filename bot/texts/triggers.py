@@ -1,4 +1,4 @@
-"""What trigger hooks, routes, checks and timers say."""
+"""What trigger hooks, routes and timers say (checks: bot/texts/checks.py)."""
 
 from __future__ import annotations
 
@@ -172,7 +172,7 @@ def people_lookup_failed(channel: str, error: str) -> str:
 
 
 def unknown_route(name: str, known: list[str]) -> str:
-    return f"there is no route '{name}' (routes: {_join(known)})"
+    return f"there is no route '{name}' ({f'routes: {_join(known)}' if known else 'routes.yaml has none'})"
 
 
 def refused_flow_routed(flow: str, problem: str) -> str:
@@ -186,15 +186,6 @@ def unknown_flow_routed(flow: str, known: list[str]) -> str:
 def routes_error(path: str, route: str | None, problem: str, fix: str) -> str:
     where = f"{path}, route '{route}'" if route else path
     return f"{where}: {problem}. Fix: {fix}"
-
-
-def checks_error(path: str, check: str | None, problem: str, fix: str) -> str:
-    where = f"{path}, check '{check}'" if check else path
-    return f"{where}: {problem}. Fix: {fix}"
-
-
-def checks_broken_kept(problem: str) -> str:
-    return f"checks.yaml changed and is refused; the last good checks keep running until it is fixed: {problem}"
 
 
 def name_not_text(value: object) -> tuple[str, str]:
@@ -214,58 +205,6 @@ def name_not_text(value: object) -> tuple[str, str]:
 
 def bad_schedule(text: str) -> str:
     return f"'{text}' is neither an interval (5m, 1h, 1d) nor a cron expression (0 9 * * 1-5)"
-
-
-def check_shape(rows: int, columns: int) -> str:
-    return f"the query must return one row with one number; it returned {rows} row(s) of {columns} column(s)"
-
-
-def check_not_number(value: object) -> str:
-    shown = "NULL" if value is None else repr(value)
-    return f"the query returned {shown}, not a number"
-
-
-def check_failed_log(name: str, problem: str, path: str) -> str:
-    return (
-        f"Check '{name}' gave no value: {_one_line(problem)}. Fix its query or database in {path}"
-        f" (try it with: {command()} checks run --once); it is evaluated again on its schedule."
-    )
-
-
-def cli_checks_failed(failed: list[str], path: str) -> str:
-    return f"{len(failed)} check(s) gave no value: {_join(failed)}. Fix their query or database in {path}"
-
-
-def check_no_database(path: str) -> str:
-    return f"no SQLite file at {path}"
-
-
-def check_cannot_open(path: str, problem: str) -> str:
-    return f"the SQLite file {path} cannot be opened: {problem}"
-
-
-def check_timed_out(seconds: float) -> str:
-    return f"the query did not finish within {seconds:g} s (the scheduler went on without it)"
-
-
-def schedule_too_short(schedule: str) -> str:
-    return f"schedule '{schedule}' evaluates the check more than once a minute"
-
-
-def check_query_failed(problem: str) -> str:
-    return f"the query failed: {problem}"
-
-
-def check_needs_sqlalchemy() -> str:
-    return "this database URL needs SQLAlchemy: pip install 'decisionbot[sql]' and the database's driver"
-
-
-def check_summary(metric: str, value: str, direction: str, threshold: str) -> str:
-    return f"{metric} is {value}, {direction} the threshold of {threshold}."
-
-
-def job_unplanned() -> str:
-    return "cancelled: no longer in checks.yaml"
 
 
 def job_review_held(run_id: int) -> str:
@@ -344,21 +283,6 @@ def cli_route_test(row: Mapping[str, Any]) -> str:
         shown = "\n    ".join(first["text"].splitlines())
         lines.append(f"  first message to {first['to'] or 'everyone'}:\n    {shown}")
     return "\n".join(lines)
-
-
-def cli_checks_looping(path: str) -> str:
-    return f"Evaluating the checks of {path} on their schedules; Ctrl-C to stop."
-
-
-def cli_no_checks(path: str) -> str:
-    return f"No enabled checks in {path}."
-
-
-def cli_check_result(row: Mapping[str, Any]) -> str:
-    if row["error"]:
-        return f"{row['check']}: error: {row['error']}"
-    state = "breach" if row["breached"] else "ok"
-    return f"{row['check']}: {row['value']:g} ({state}) -> {row['outcome']}"
 
 
 def cli_jobs_ran(count: int) -> str:

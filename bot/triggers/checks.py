@@ -231,12 +231,13 @@ def _sqlalchemy_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
 
 
 def trigger_for(check: Check, value: float, status: str) -> Trigger:
+    shown, threshold = texts.metric_number(value), texts.metric_number(check.threshold)
     data: dict[str, Any] = {
         "metric": check.metric,
-        "value": f"{value:g}",
-        "threshold": f"{check.threshold:g}",
+        "value": shown,
+        "threshold": threshold,
         "direction": check.direction,
-        "summary": texts.check_summary(check.metric, f"{value:g}", check.direction, f"{check.threshold:g}"),
+        "summary": texts.check_summary(check.metric, shown, check.direction, threshold),
         "check": check.name,
         "decision": dict(check.hints),
     }
@@ -253,6 +254,7 @@ class Evaluation:
     breached: bool
     error: str | None
     outcome: str  # started, repeat, resolved, unrouted, ok, error
+    problem: str | None = None  # why a breach started no run (unrouted)
 
 
 class CheckRunner:
@@ -318,7 +320,14 @@ class CheckRunner:
         results = self.dispatcher.admit(items, record)
         naming.tell_unnamed(items, [r.outcome for r in results], unnamed)
         outcome = results[0].outcome if results else ("error" if error else "ok")
-        return Evaluation(check.name, value, breached, error, outcome)
+        problem = (items[0].problem or texts.no_channel()) if outcome == "unrouted" else None
+        if problem:  # nobody is told of this breach: the log says why, as for an alert
+            log.warning(self._unrouted(check, items[0].trigger, problem))
+        return Evaluation(check.name, value, breached, error, outcome, problem)
+
+    def _unrouted(self, check: Check, trigger: Trigger, problem: str) -> str:
+        value = str(trigger.data.get("value", ""))
+        return texts.check_unrouted(check.name, value, problem, str(self.path), str(self.router.path))
 
     async def run_job(self, job: Job) -> str:
         current = jobs.load_job(self.dispatcher.db.conn, job.id)

@@ -70,9 +70,9 @@ def first_value(value_string: str) -> str:
 
 
 def _number(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    """As a check's number reads: six significant digits, written out (0.952381, not
+    0.9523809523809523); every digit stays in ``values``."""
+    return str(value) if isinstance(value, int) else texts.metric_number(float(value))
 
 
 def is_test(body: Any) -> bool:

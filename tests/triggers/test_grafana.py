@@ -64,6 +64,22 @@ async def test_grafana_9_value_string_is_the_value_prompts_show(tmp_path: Path, 
         await client.close()
 
 
+async def test_a_grafana_value_is_shown_as_a_checks_is_and_kept_whole_in_values(tmp_path: Path, flows: Path) -> None:
+    """A computed value (a ratio, a mean) reads with six significant digits in the prompt; every
+    digit stays in ``trigger.values`` (review-rv-alerts: "Checkout conversion is 0.9523809523809523")."""
+    client = await serve(tmp_path, flows)
+    try:
+        body = sample("grafana_firing.json")
+        body["alerts"][0]["labels"]["team"] = "shop"
+        body["alerts"][0]["values"] = {"B": 0.9523809523809523, "C": 1}
+        assert (await post(client, "grafana", body))[1]["started"] == [1]
+        [(prompt,)] = rows(client, "SELECT text FROM messages")
+        assert prompt.startswith("Checkout conversion fell below 2.5%: Checkout conversion is 0.952381 "), prompt
+        assert rows(client, "SELECT json_extract(payload, '$.values.B') FROM events") == [(0.9523809523809523,)]
+    finally:
+        await client.close()
+
+
 async def test_grafanas_test_button_starts_no_run_and_says_where_alerts_go(tmp_path: Path, flows: Path, caplog) -> None:
     """The contact point's "Test" button posts a test alert; it started a real metric_breach run
     (reminders, escalation). Now nothing is stored and the answer (and an INFO line) says where
@@ -173,5 +189,26 @@ async def test_a_grafana_route_with_dedup_group_keeps_one_run_per_alert_group(tm
         body["status"] = "resolved"
         assert (await post(client, "grafana", body))[1]["resolved"] == 1
         assert counts(client)["runs"] == 1
+    finally:
+        await client.close()
+
+
+async def test_a_body_posted_to_the_other_alerting_hook_is_refused_naming_the_right_one(
+    tmp_path: Path, flows: Path
+) -> None:
+    """A Grafana contact point given Alertmanager's URL (or the other way round) gets a 400 that
+    says which hook takes it (review-rv-alerts: "Alertmanager webhook version '1' is not
+    supported" sent its reader after an Alertmanager upgrade that would change nothing)."""
+    client = await serve(tmp_path, flows)
+    try:
+        assert await post(client, "alertmanager", sample("grafana_firing.json")) == (400, {"error": (
+            "Alertmanager webhook version '1' is not supported: this hook takes version \"4\". Version \"1\" is"
+            " Grafana's webhook: point its contact point at /hooks/grafana"
+        )})  # fmt: skip
+        assert await post(client, "grafana", sample("alertmanager_firing.json")) == (400, {"error": (
+            "Grafana webhook version '4' is not supported: this hook takes version \"1\". Version \"4\" is"
+            " Alertmanager's webhook: point its receiver at /hooks/alertmanager"
+        )})  # fmt: skip
+        assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}
     finally:
         await client.close()

@@ -55,3 +55,25 @@ def test_an_escalation_gives_the_latest_reading_when_the_metric_moved_in_the_rea
          " fired; latest: conversion 2.7% (threshold 2.5%), last seen Thu 2026-11-26 16:45 CET, resolved since."),
         (3, None, "info", 0, f"Still no answer from: alice ('{QUESTION.format(key='ch')}')."),  # the same value since
     ]  # fmt: skip
+
+
+def test_a_review_gives_the_latest_reading_of_its_alert_firing_again_in_a_new_run(proc: Process, clock) -> None:
+    """The alert behind a decision resolved, then fired again days later (after its cooldown: a
+    new run of its own): the decision's review shows that reading, not the old incident's
+    (review-rv-alerts: it said "last seen" on the day of the resolution, "resolved since", while the
+    alert was firing again)."""
+    proc.bot.admit([conversion("us", "1.9%")])
+    for answer in ("me", "watch", "act if it stays below 2% for a day", "2026-12-03"):
+        proc.say(ALICE, answer, ConversationKey("console", "us"))
+    clock.at(minutes=10)
+    proc.bot.admit([conversion("us", "2.7%", "resolved")])
+    clock.at(days=2)
+    [again] = proc.bot.admit([conversion("us", "1.5%")])
+    assert (again.outcome, again.run_id) == ("started", 2)
+    clock.at(days=6, hours=17)  # Thursday 2026-12-03 09:00 in Paris: the review starts
+    asyncio.run(proc.scheduler.run_due())
+    [(question,)] = proc.rows("SELECT m.text FROM messages m JOIN runs r ON r.id = m.run_id"
+                              " WHERE r.flow_id = 'decision_review' AND m.kind = 'prompt'")  # fmt: skip
+    assert question.splitlines()[1] == (
+        "Latest value: conversion 1.5% (threshold 2.5%), last seen Sat 2026-11-28 16:00 CET"
+    )
