@@ -357,7 +357,9 @@ class Dispatcher:
         flow = self.catalog.get(job.payload.get("flow") or "decision_review")
         if (under_way := ledger.review_under_way(conn, decision_id, flow.id)) is not None:
             return texts.job_review_under_way(decision_id, under_way)  # started by hand, before its date
+        lead = job.payload.get("facilitator")  # who set its date (none on jobs of older releases: the decision's)
         trigger = Trigger(flow=flow.id, source="schedule", kind="review", data={"decision_id": decision_id})
+        trigger.facilitator = Actor.from_dict(lead) if lead else None
         self._add_decision(conn, trigger)  # its facilitator, in whose zone the reading is shown (again: no change)
         reading = next(filter(None, (runs.event_reading(conn, e) for e in event_ids)), None)
         if reading is not None:
