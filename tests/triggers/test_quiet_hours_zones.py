@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.scheduler import Scheduler
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
 
@@ -130,3 +131,46 @@ async def test_an_answer_meanwhile_restarts_the_chain_and_drops_a_waiting_remind
     await slack.event(message("UN", "yes", channel="DUN"))  # Nate accepts: the run's chain starts again
     await wait_for(lambda: [j[0] for j in pending(slack)] == ["remind"])
     assert pending(slack) == [("remind", "2027-03-15T18:00:00.000Z", {})]  # one reminder, not two
+
+
+def digests_to(slack: Harness, channel: str) -> list[str]:
+    return [text for text in to(slack, channel) if "your open actions" in text]
+
+
+async def test_the_owner_digest_waits_for_each_owners_morning(team: tuple[Harness, Clock]) -> None:
+    slack, clock = team
+    thread = await meeting(slack)
+    clock.now = datetime(2027, 3, 15, 13, 0, tzinfo=UTC)  # both accept; Anna sets the review date
+    await slack.event(message("UN", "yes", channel="DUN"))
+    await slack.event(message("US", "yes", channel="DUS"))
+    await wait_for(lambda: "When should we review" in slack.fake.posted()[-1]["text"])
+    await slack.event(message("UA", "2027-04-12", thread_ts=thread))
+    await wait_for(lambda: slack.rows("SELECT count(*) FROM actions") == [(2,)])
+    # the digest at 09:00 in Berlin (08:00Z): 16:00 in Singapore, 04:00 in New York
+    await due_run(slack, clock, datetime(2027, 3, 16, 8, 0, tzinfo=UTC))
+    assert len(digests_to(slack, "DUS")) == 1
+    assert digests_to(slack, "DUN") == []  # before: at 04:00 in New York, every working day
+    assert slack.rows("SELECT outcome FROM jobs WHERE kind = 'digest' AND due_at = '2027-03-16T08:00:00.000Z'") == [
+        ("done: 1 owner(s); 1 put off for their quiet hours",)
+    ]
+    waiting = "SELECT due_at, payload FROM jobs WHERE kind = 'digest' AND done_at IS NULL AND payload LIKE '%\"to\"%'"
+    assert slack.rows(waiting) == [("2027-03-16T12:00:00.000Z", '{"to": ["slack:UN"]}')]
+    Scheduler(slack.services.dispatcher).plan()  # as the server does each minute: Nate's digest is kept
+    assert slack.rows(waiting) == [("2027-03-16T12:00:00.000Z", '{"to": ["slack:UN"]}')]
+    # another digest meanwhile (an hourly schedule) does not put off a second one for Nate
+    with slack.services.db.conn:
+        slack.services.db.conn.execute(
+            "INSERT INTO jobs (kind, due_at, payload, created_at) VALUES ('digest', ?, '{}', ?)",
+            ("2027-03-16T09:00:00.000Z", "2027-03-16T09:00:00.000Z"),
+        )
+    await due_run(slack, clock, datetime(2027, 3, 16, 9, 0, tzinfo=UTC))
+    assert len(digests_to(slack, "DUS")) == 2 and slack.rows(waiting) == [
+        ("2027-03-16T12:00:00.000Z", '{"to": ["slack:UN"]}')
+    ]
+    await due_run(slack, clock, datetime(2027, 3, 16, 12, 0, tzinfo=UTC))  # 08:00 in New York
+    assert digests_to(slack, "DUN") == [
+        "Nate, your open actions (1):\n  A1 Draft plan ('Weekly sync'), due 2027-03-19\n"
+        "When one is done, tell me: done A1 (its code). More time: due A1 DATE."
+        " Someone else's now? give A1 @person. Stuck? Tell the facilitator."
+    ]
+    assert len(digests_to(slack, "DUS")) == 2  # Siti's came at her own hour, once
