@@ -110,8 +110,8 @@ SETTINGS: tuple[Setting, ...] = (
         "quiet_hours",
         "DECISIONBOT_QUIET_HOURS",
         None,
-        "Hours of each day runs' reminders, escalations and expiries wait out, on the facilitator's clock,"
-        " e.g. 20:00-08:00 (default: none).",
+        "Hours of each day runs' reminders, escalations and expiries, and owner digests, wait out, on the"
+        " clock of whoever they reach, e.g. 20:00-08:00 (default: none).",
     ),
     Setting(
         "synchronous",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 from statemachine.exceptions import TransitionNotAllowed
 
-from bot import ics, texts
+from bot import chase, ics, texts
 from bot.admission import RESOLVING_SOURCES, Admission, Admitted, joins, stale
 from bot.engine import handed, runtime, timers
 from bot.engine.asking import Outcome
@@ -339,31 +339,9 @@ class Dispatcher:
                 jobs.release_job(conn, job.id)
                 return "moved"
             start = current.kind == "start_flow"
-            outcome = self._start_flow(conn, current, now) if start else self._chase(conn, current, now)
+            outcome = self._start_flow(conn, current, now) if start else chase.chase(self, conn, current, now)
             jobs.finish_job(conn, job.id, outcome, now)
             return outcome
-
-    def _chase(self, conn: sqlite3.Connection, job: Job, now: datetime) -> str:
-        row = runs.load_run(conn, job.run_id) if job.run_id is not None else None
-        if row is None or row.status != "active":
-            return f"skipped: run {row.status if row else 'missing'}"
-        flow = self.catalog.version(row.flow_id, row.flow_version)
-        since = datetime.fromisoformat(job.payload.get("since") or job.created_at)
-        later = self.quiet.until(now.astimezone(self.tz_for(row.context.facilitator))) if self.quiet else None
-        if later is not None:  # put off, and the chain with it: quiet hours are no silence
-            since += later - now
-            jobs.add_job(conn, row.id, job.kind, later.astimezone(UTC), {"since": iso(since)}, now)
-            return f"put off: quiet hours until {iso(later)}"
-        stage = timers.stage_at(flow.timers, job.kind, now - since)
-        if stage is None:
-            return "skipped: no timers"
-        turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
-        latest = readings.event_reading(conn, row.event_id)  # what a reminder says of the metric since it fired
-        runs.write_turn(conn, row, timers.fire(turn, stage, latest), None, now)
-        following = timers.next_stage(flow.timers, stage) if turn.out.status == "active" else None
-        if following is not None:
-            jobs.add_job(conn, row.id, following[0], since + following[1], {"since": iso(since)}, now)
-        return "done" if stage == job.kind else f"done: {stage}"
 
     def _start_flow(self, conn: sqlite3.Connection, job: Job, now: datetime) -> str:
         """A review date has come: the review flow starts where the decision was made (the
@@ -379,7 +357,9 @@ class Dispatcher:
         flow = self.catalog.get(job.payload.get("flow") or "decision_review")
         if (under_way := ledger.review_under_way(conn, decision_id, flow.id)) is not None:
             return texts.job_review_under_way(decision_id, under_way)  # started by hand, before its date
+        lead = job.payload.get("facilitator")  # who set its date (none on jobs of older releases: the decision's)
         trigger = Trigger(flow=flow.id, source="schedule", kind="review", data={"decision_id": decision_id})
+        trigger.facilitator = Actor.from_dict(lead) if lead else None
         self._add_decision(conn, trigger)  # its facilitator, in whose zone the reading is shown (again: no change)
         reading = next(filter(None, (readings.event_reading(conn, e) for e in event_ids)), None)
         if reading is not None:

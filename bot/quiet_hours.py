@@ -1,5 +1,5 @@
 """Quiet hours: the part of each day a run's reminders, escalations and expiries wait out, on the
-run's clock (its facilitator's zone): ``DECISIONBOT_QUIET_HOURS=20:00-08:00``. A chase timer
+clock of the person each reaches (see ``bot.chase``): ``DECISIONBOT_QUIET_HOURS=20:00-08:00``. A chase timer
 falling due then is put off to the end of the quiet hours, and the rest of its chain with it: the
 quiet hours do not count as silence, so an alert at 19:30 reminded after an hour is reminded at
 08:00, and escalated the hours after that its flow says, not at the same moment."""
@@ -31,7 +31,7 @@ class QuietHours:
         return cls(start, end)
 
     def until(self, moment: datetime) -> datetime | None:
-        """When the quiet hours ``moment`` (aware, on the run's clock) falls in end, on that
+        """When the quiet hours ``moment`` (aware, on a person's clock) falls in end, on that
         clock; None when it falls in none."""
         now = moment.timetz().replace(tzinfo=None)
         if self.start < self.end:

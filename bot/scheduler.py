@@ -74,7 +74,7 @@ class Scheduler:
             for check in wanted.values():
                 if check.name not in kept:
                     jobs.add_job(conn, None, "check", now, checks.job_payload(check), now)
-            pending = jobs.pending_jobs(conn, "digest")
+            pending = [j for j in jobs.pending_jobs(conn, "digest") if "to" not in j.payload]  # not one put off
             for job in pending:
                 if job.payload.get("schedule") != config.digest:
                     jobs.finish_job(conn, job.id, texts.job_unplanned(), now)

@@ -187,7 +187,14 @@ def test_happy_path_records_decision_actions_review_and_transcript(db, bot):
     # the review starts at 09:00 Paris time (08:00 UTC in December); the reminder chain ended
     assert rows(db, "SELECT run_id, kind, due_at, payload, done_at, outcome FROM jobs ORDER BY id") == [
         (1, "remind", "2026-11-26T19:00:00.000Z", "{}", STAMP, "superseded"),
-        (1, "start_flow", "2026-12-24T08:00:00.000Z", '{"flow": "decision_review", "decision_id": 1}', None, None),
+        (
+            1,
+            "start_flow",
+            "2026-12-24T08:00:00.000Z",
+            '{"flow": "decision_review", "decision_id": 1, "facilitator": {"id": "console:alice", "name": "alice"}}',
+            None,
+            None,
+        ),
     ]
     assert answers(db) == [
         ("decision", None, None, "console:alice", '"We ship in March"', "answer", 1),

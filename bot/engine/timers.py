@@ -11,7 +11,7 @@ an expiry marks the run stalled (a late answer still resumes it); an unanswered 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from functools import lru_cache
@@ -65,10 +65,13 @@ def escalate_mode(flow: Flow) -> str:
     return _escalate_mode(flow.text)
 
 
-def fire(turn: TurnBase, stage: str, latest: Mapping[str, Any] | None = None) -> Outcome:
-    """``latest``: the latest reading of the metric that started the run, if it was one's."""
+def fire(
+    turn: TurnBase, stage: str, latest: Mapping[str, Any] | None = None, only: Collection[str] | None = None
+) -> Outcome:
+    """``latest``: the latest reading of the metric that started the run, if it was one's;
+    ``only``: the ids of the people a reminder goes to (default: all a question waits on)."""
     if stage == "remind":
-        remind(turn, latest)
+        remind(turn, latest, only)
     elif stage == "escalate":
         escalate(turn, latest)
     elif stage == "expire":
@@ -76,12 +79,12 @@ def fire(turn: TurnBase, stage: str, latest: Mapping[str, Any] | None = None) ->
     return turn.out
 
 
-def remind(turn: TurnBase, latest: Mapping[str, Any] | None = None) -> None:
-    """Re-send the open questions. They show the trigger's values as the run started: when the
-    metric has changed or resolved since, the reminder says so, with when it was last seen (in
-    the addressee's time zone)."""
+def remind(turn: TurnBase, latest: Mapping[str, Any] | None = None, only: Collection[str] | None = None) -> None:
+    """Re-send the open questions (those to ``only``, when given). They show the trigger's values
+    as the run started: when the metric has changed or resolved since, the reminder says so, with
+    when it was last seen (in the addressee's time zone)."""
     moved = _moved(turn, latest)
-    for prompt in [p for p in turn.ctx.prompts if p.asked]:
+    for prompt in [p for p in turn.ctx.prompts if p.asked and (only is None or p.to["id"] in only)]:
         turn.ask(prompt, current=turn.current_value(prompt))
         last = turn.out.replies[-1]
         since = _since(turn, moved, Actor.from_dict(prompt.to))
@@ -95,7 +98,7 @@ def escalate(turn: TurnBase, latest: Mapping[str, Any] | None = None) -> None:
     if not silent:
         return
     fac = turn.ctx.facilitator
-    backup = _backup(turn.ctx.trigger.get("escalate_to"))
+    backup = backup_of(turn.ctx.trigger.get("escalate_to"))
     waiting = [(p.to["name"], _question_line(turn, p)) for p in silent]
     moved = _moved(turn, latest)
     if backup is not None:
@@ -155,7 +158,8 @@ def _question_line(turn: TurnBase, prompt: Prompt) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _backup(value: Any) -> Actor | None:
+def backup_of(value: Any) -> Actor | None:
+    """The backup escalations go to (the trigger's ``escalate_to``), if the run has one."""
     if isinstance(value, dict) and value.get("id"):
         return Actor.from_dict(value)
     return None

@@ -73,7 +73,9 @@ def _schedule_reviews(
     conn: sqlite3.Connection, decision_id: int, run_id: int, record: dict[str, Any], tz: ZoneInfo, stamp: str
 ) -> None:
     """The review date, and a job per flow to start: each ``schedule_flow`` on its own ``at`` date
-    (the review date when it names none), or decision_review on the review date."""
+    (the review date when it names none), or decision_review on the review date; led by this run's
+    facilitator, on whose calendar the date was given (a review held by another lead, the
+    decision's facilitator gone, hands the next to them)."""
     review = record.get("review_at")
     if review:
         conn.execute("INSERT INTO reviews (decision_id, due_at) VALUES (?, ?)", (decision_id, review))
@@ -85,7 +87,12 @@ def _schedule_reviews(
         at = datetime.combine(date.fromisoformat(str(day)[:10]), REVIEW_HOUR, tzinfo=tz)
         conn.execute(
             "INSERT INTO jobs (run_id, kind, due_at, payload, created_at) VALUES (?, 'start_flow', ?, ?, ?)",
-            (run_id, iso(at), json.dumps({"flow": entry["flow"], "decision_id": decision_id}), stamp),
+            (
+                run_id,
+                iso(at),
+                json.dumps({"flow": entry["flow"], "decision_id": decision_id, "facilitator": record["facilitator"]}),
+                stamp,
+            ),
         )
 
 

@@ -201,7 +201,14 @@ def queue_replies(conn: sqlite3.Connection, replies: list[Reply], stamp: str, pa
 def reset_chase_jobs(conn: sqlite3.Connection, run_id: int, due: datetime | None, now: datetime) -> None:
     """Restart the run's reminder chain at ``due`` (a reminder), or end it when ``due`` is None.
 
-    ``created_at`` is the last activity: the chain (remind, escalate, expire) is timed from it."""
+    ``created_at`` is the last activity: the chain (remind, escalate, expire) is timed from it.
+    A reminder put off for some people's quiet hours (``payload.to``) is dropped: the new chain
+    reminds them in its turn."""
+    conn.execute(
+        "UPDATE jobs SET done_at = ?, outcome = 'superseded' WHERE run_id = ? AND done_at IS NULL"
+        " AND kind = 'remind' AND json_extract(payload, '$.to') IS NOT NULL",
+        (iso(now), run_id),
+    )
     if due is None:
         conn.execute(
             "UPDATE jobs SET done_at = ?, outcome = 'superseded' WHERE run_id = ? AND done_at IS NULL"

@@ -215,8 +215,9 @@ def job_review_held(run_id: int) -> str:
 def review_already_under_way(decision_id: int, run_id: int) -> str:
     """A review started by hand while another of the decision is under way."""
     return (
-        f"A review of decision {decision_id} is under way (run {run_id}): answer it, or cancel it with"
-        f" 'cancel {run_id}' before starting another."
+        f"A review of decision {decision_id} is under way (run {run_id}): answer it, or cancel it before starting"
+        f" another ('cancel {run_id}' in chat, by its facilitator; `decisionbot runs cancel {run_id}` as the bot's"
+        " operator)."
     )
 
 

@@ -1,13 +1,17 @@
 """The owner digest: one message per owner listing their open actions, overdue ones (by the
 owner's own calendar) marked, instead of one reminder per action. A recurring ``digest`` job
 (``digest: {schedule: ...}`` in ``flows/checks.yaml``) sends it; each message goes privately to
-the owner in the conversation of their newest decision, through the outbox like any reply."""
+the owner in the conversation of their newest decision, through the outbox like any reply.
+
+With quiet hours (``DECISIONBOT_QUIET_HOURS``), an owner within them on their own clock gets
+theirs when they end, by a ``digest`` job of its own (``payload.to``): a digest at 09:00 in
+Berlin does not wake an owner in New York at 03:00."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot import texts
@@ -18,11 +22,15 @@ from bot.store.jobs import Job
 from bot.triggers import next_time
 
 
-def digests(conn: sqlite3.Connection, now: datetime, zone_of: Callable[[Actor], ZoneInfo]) -> list[Reply]:
-    """An action is overdue once its owner's own calendar (``zone_of``) has left its due date."""
+def digests(
+    conn: sqlite3.Connection, now: datetime, zone_of: Callable[[Actor], ZoneInfo], only: list[str] | None = None
+) -> list[Reply]:
+    """An action is overdue once its owner's own calendar (``zone_of``) has left its due date.
+    ``only``: the ids of the owners to send it to (default: all with an open action)."""
     by_owner: dict[str, list[actions.ActionRow]] = {}
     for row in actions.open_actions(conn):
-        by_owner.setdefault(row.owner_id or "", []).append(row)
+        if only is None or row.owner_id in only:
+            by_owner.setdefault(row.owner_id or "", []).append(row)
     replies = []
     for owner_id, items in by_owner.items():
         newest = max(items, key=lambda a: a.run_id)
@@ -41,11 +49,34 @@ def run_job(dispatcher: Dispatcher, job: Job) -> str:
         current = jobs.load_job(conn, job.id)
         if current is None or current.done_at is not None:
             return "gone"
-        replies = digests(conn, now, dispatcher.tz_for)
+        replies = digests(conn, now, dispatcher.tz_for, job.payload.get("to"))
+        asleep = put_off(conn, dispatcher, job.id, [r.to for r in replies if r.to is not None], now)
+        replies = [r for r in replies if r.to is None or r.to.id not in asleep]
         runs.queue_replies(conn, replies, iso(now))
-        outcome = f"done: {len(replies)} owner(s)"
+        outcome = f"done: {len(replies)} owner(s)" + (
+            f"; {len(asleep)} put off for their quiet hours" if asleep else ""
+        )
         jobs.finish_job(conn, job.id, outcome, now)
         schedule = job.payload.get("schedule")
         if schedule:
             jobs.add_job(conn, None, "digest", next_time(schedule, now, dispatcher.tz), {"schedule": schedule}, now)
     return outcome
+
+
+def put_off(
+    conn: sqlite3.Connection, dispatcher: Dispatcher, job_id: int, owners: list[Actor], now: datetime
+) -> set[str]:
+    """The ids of ``owners`` within their quiet hours at ``now``, on their own clock: each gets
+    the digest when these end, by a job of its own (one at a time: not again while one waits)."""
+    if dispatcher.quiet is None:
+        return set()
+    waits: dict[datetime, list[str]] = {}
+    for owner in owners:
+        until = dispatcher.quiet.until(now.astimezone(dispatcher.tz_for(owner)))
+        if until is not None:
+            waits.setdefault(until.astimezone(UTC), []).append(owner.id)
+    pending = {i for j in jobs.pending_jobs(conn, "digest") if j.id != job_id for i in j.payload.get("to") or ()}
+    for when, ids in waits.items():
+        if fresh := sorted(set(ids) - pending):
+            jobs.add_job(conn, None, "digest", when, {"to": fresh}, now)
+    return {i for ids in waits.values() for i in ids}

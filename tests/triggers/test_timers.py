@@ -232,7 +232,11 @@ def test_a_review_starts_on_its_date_with_the_metrics_latest_value(proc: Process
                      data={"value": "2.3%"}, dedup_key="generic:conv", conversation=CONV)  # fmt: skip
     assert proc.bot.admit([Admission(repeat)])[0].outcome == "repeat"  # the incident is still firing
     assert proc.rows("SELECT kind, due_at, payload FROM jobs WHERE kind = 'start_flow'") == [
-        ("start_flow", "2026-12-10T08:00:00.000Z", '{"flow": "decision_review", "decision_id": 1}')
+        (
+            "start_flow",
+            "2026-12-10T08:00:00.000Z",
+            '{"flow": "decision_review", "decision_id": 1, "facilitator": {"id": "console:alice", "name": "alice"}}',
+        )
     ]
     proc = proc.restart()
     clock.at(days=13, hours=17)  # 2026-12-10 08:00 UTC = 09:00 Paris

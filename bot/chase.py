@@ -1,0 +1,86 @@
+"""Chasing a run when its timer falls due: the reminder, escalation or expiry of a ``jobs`` row,
+with the quiet hours (``DECISIONBOT_QUIET_HOURS``) on the clock of each person it reaches.
+
+A reminder goes to each person a question waits on, so each is reminded in their own day: those
+in their quiet hours are reminded when these end, by a job of their own (``remind`` with
+``payload.to``), while the others are reminded now and the chain goes on. When everyone it
+reaches is in their quiet hours, the job and the rest of its chain wait until the first of them
+wakes: the quiet hours do not count as silence. An escalation waits for the morning of the one
+it goes to (the backup, else the facilitator); an expiry, told to the run's conversation, for the
+facilitator's. A turn of the run (an answer) restarts the chain and drops a reminder still waiting.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bot.engine import timers
+from bot.engine.runtime import Turn
+from bot.engine.state import RunState
+from bot.model import Actor
+from bot.store import iso, jobs, readings, runs
+from bot.store.jobs import Job
+
+if TYPE_CHECKING:
+    from bot.dispatch import Dispatcher
+
+
+def chase(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime) -> str:
+    """Fire the chase job ``job`` of a run in ``conn``'s transaction; the outcome to write on it."""
+    row = runs.load_run(conn, job.run_id) if job.run_id is not None else None
+    if row is None or row.status != "active":
+        return f"skipped: run {row.status if row else 'missing'}"
+    flow = bot.catalog.version(row.flow_id, row.flow_version)
+    since = datetime.fromisoformat(job.payload.get("since") or job.created_at)
+    only = job.payload.get("to")  # a reminder put off for these people alone: the chain goes on apart
+    stage = "remind" if only else timers.stage_at(flow.timers, job.kind, now - since)
+    if stage is None:
+        return "skipped: no timers"
+    reached = reached_by(row.context, stage, only)
+    if only and not reached:
+        return "skipped: no question waits on them"
+    asleep = quiet_until(bot, reached, now)
+    if asleep and len(asleep) == len(reached):  # nobody to tell now: the job waits for the first to wake
+        later = min(asleep.values())
+        if not only:
+            since += later - now  # and the chain with it: quiet hours are no silence
+        jobs.add_job(conn, row.id, job.kind, later, {**job.payload, "since": iso(since)}, now)
+        return f"put off: quiet hours until {iso(later)}"
+    if asleep:  # a reminder: each of those in their quiet hours is reminded when these end
+        payload = {"since": iso(since), "to": sorted(asleep)}
+        jobs.add_job(conn, row.id, "remind", min(asleep.values()), payload, now)
+    turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, bot.tz_for)
+    latest = readings.event_reading(conn, row.event_id)  # what a reminder says of the metric since it fired
+    awake = [actor_id for actor_id in reached if actor_id not in asleep]
+    runs.write_turn(conn, row, timers.fire(turn, stage, latest, awake if stage == "remind" else None), None, now)
+    following = timers.next_stage(flow.timers, stage) if turn.out.status == "active" and not only else None
+    if following is not None:
+        jobs.add_job(conn, row.id, following[0], since + following[1], {"since": iso(since)}, now)
+    return "done" if stage == job.kind else f"done: {stage}"
+
+
+def reached_by(ctx: RunState, stage: str, only: list[str] | None = None) -> dict[str, Actor]:
+    """Who ``stage`` tells, by id: a reminder each person a question waits on (of ``only``, when
+    given), an escalation the backup or the facilitator, an expiry the run's conversation, on its
+    facilitator's clock (theirs, too, for a reminder with no question asked)."""
+    if stage == "remind":
+        asked = {p.to["id"]: p.actor for p in ctx.prompts if p.asked and (only is None or p.to["id"] in only)}
+        if asked or only:
+            return asked
+    backup = timers.backup_of(ctx.trigger.get("escalate_to")) if stage == "escalate" else None
+    person = backup or ctx.facilitator
+    return {person.id: person}
+
+
+def quiet_until(bot: Dispatcher, people: dict[str, Actor], now: datetime) -> dict[str, datetime]:
+    """Those of ``people`` in their quiet hours at ``now``, on their own clock: when these end (UTC)."""
+    if bot.quiet is None:
+        return {}
+    found: dict[str, datetime] = {}
+    for actor_id, actor in people.items():
+        until = bot.quiet.until(now.astimezone(bot.tz_for(actor)))
+        if until is not None:
+            found[actor_id] = until.astimezone(UTC)
+    return found
