@@ -111,9 +111,15 @@ class TurnBase(ABC):
 
     def guard_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {s.id: None for s in self.flow.steps}
-        for key, value in self.ctx.answers.items():
+        for key, value in self.on_route().items():
             values[key] = value["id"] if questions.is_person(value) else value
         return values
+
+    def on_route(self) -> dict[str, Any]:
+        """The answers conditions and prompts read: of the steps on the route taken and the step
+        the run is at, not of a branch left by 'back' (kept to show as 'currently' if taken again)."""
+        taken = {*self.ctx.path, self.state}
+        return {step: value for step, value in self.ctx.answers.items() if step in taken}
 
     # --- entering a step ---------------------------------------------------------------------
 
@@ -275,7 +281,7 @@ class TurnBase(ABC):
     def render(self, text: str, item: int | None, step: Step | None = None) -> str:
         if "{" not in text:
             return text
-        answers = shown.answers(self.flow, self.ctx.answers)
+        answers = shown.answers(self.flow, self.on_route())
         context: dict[str, Any] = {"trigger": self.ctx.trigger, "run": self.run_id, "answers": answers, **answers}
         if step is not None and step.type == "repeat":
             context["item"] = shown.item(step, self.ctx.draft)

@@ -14,7 +14,7 @@ from statemachine.exceptions import InvalidDefinition
 from statemachine.io.evaluators import RestrictedEvaluator, normalize_cond
 
 from bot import texts
-from bot.engine import dates, reserved, templates, validate_menus, validate_silent
+from bot.engine import dates, reserved, templates, validate_menus, validate_record, validate_silent
 from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
 from bot.errors import FlowError
 from bot.model import Actor
@@ -50,6 +50,7 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
             validate_menus.check(flow, step)
         _check_ends(flow)
         _check_invite(flow)
+        validate_record.check(flow)
         validate_silent.check(flow)
 
 

@@ -1,7 +1,8 @@
 """What a flow file says that a run would silently not do, refused at load like any other mistake:
 a key that does nothing on its step's answer type, a branch condition comparing an answer with a
 value it never has (the branch is never taken), a prompt reading an item field that does not exist
-or a step no route answers before it (it shows nothing). Checked on a flow's current version only (a pinned version runs as it ran)."""
+or a step no route answers before it (it shows nothing), a condition reading such a step (its
+branch is decided without it). Checked on a flow's current version only (a pinned version runs as it ran)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def check(flow: Flow) -> None:
         _check_template_choices(flow, step, fail)
         _check_item_fields(flow, step, fail)
         _check_steps_read(flow, step, fail, reached)
+        _check_conditions_read(flow, step, fail, reached)
 
 
 def _failer(flow: Flow, step: Step) -> Fail:
@@ -199,6 +201,25 @@ def _check_steps_read(flow: Flow, step: Step, fail: Fail, reached: dict[str, set
                     texts.prompt_reads_later_step(_what(q, step), name),
                     texts.prompt_reads_later_step_fix(name, step.id),
                 )
+
+
+def _check_conditions_read(flow: Flow, step: Step, fail: Fail, reached: dict[str, set[str]]) -> None:
+    """A branch condition reading a step that no route answers before this one branches
+    (``owner == 'me'`` on a step asked before ``owner``): it is empty there in every run, so the
+    branch is never taken (or, with ``not``, always)."""
+    for branch in step.next:
+        for name in _names_in(branch.when) if branch.when else ():
+            if name != step.id and flow.has_step(name) and step.id not in _reached_from(flow, name, reached):
+                fail(
+                    texts.condition_reads_later_step(branch.when or "", name),
+                    texts.condition_reads_later_step_fix(name, step.id),
+                )
+
+
+def _names_in(expr: str) -> list[str]:
+    """The names a condition reads, in order, once each."""
+    tree = ast.parse(normalize_cond(expr), mode="eval")
+    return list(dict.fromkeys(node.id for node in ast.walk(tree) if isinstance(node, ast.Name)))
 
 
 def _reached_from(flow: Flow, start: str, reached: dict[str, set[str]]) -> set[str]:

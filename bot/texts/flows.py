@@ -124,6 +124,25 @@ def prompt_reads_later_step(what: str, step: str) -> str:
     return f"the prompt of {what} reads '{step}', which no route asks before it: it would show nothing in every run"
 
 
+def condition_reads_later_step(when: str, step: str) -> str:
+    return (
+        f"the condition \"{when}\" reads '{step}', which no route asks before it: it is empty there in every run,"
+        " so the branch is decided without it (never taken, or always with 'not')"
+    )
+
+
+def condition_reads_later_step_fix(step: str, reader: str) -> str:
+    return f"ask '{step}' before '{reader}', or branch on '{step}' at a step asked after it"
+
+
+def record_reads_per_item(where: str, step: str) -> str:
+    return f"{where} '{step}', which answers once per item, where the record reads one answer"
+
+
+def record_reads_per_item_fix() -> str:
+    return "name a step asked once (not a repeat, no 'to: each'); a repeat's items go in record.actions"
+
+
 def prompt_reads_later_step_fix(step: str, reader: str) -> str:
     return f"ask '{step}' before '{reader}', or read '{step}' in a prompt asked after it"
 
