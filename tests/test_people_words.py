@@ -1,0 +1,99 @@
+"""What people who never read the docs answer, as they answer it: "Nope." to end a list of
+actions, "Yes, I can take that on." to an owner's question, a typo of a button's label, a review
+started by hand; in the terminal (piped, as a script or a newcomer runs it) and on Slack (the real
+server and slack_sdk against the fake Web API, requests signed for real). Each asserts on what
+the bot says back and on the ledger."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, message
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def chat(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`decisionbot chat ARGS` with ``lines`` piped in, then EOF, on a ledger in ``tmp_path``."""
+    env = {**os.environ, "DECISIONBOT_DB": str(tmp_path / "t.db"), "DECISIONBOT_FLOWS": str(ROOT / "flows")}
+    command = [str(Path(sys.executable).with_name("decisionbot")), "chat", *args]
+    text = "".join(line + "\n" for line in lines)
+    return subprocess.run(command, input=text, capture_output=True, text=True, env=env, timeout=60)
+
+
+def ledger(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(tmp_path / "t.db")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+MEETING = ("post_meeting", "-f", "alice", "-p", "bob", "--data", "title=Weekly sync")
+
+
+@pytest.mark.parametrize("no_more", ["Nope.", "nah", "n/a", "that's it", "Done 👍"])
+def test_a_no_more_in_other_words_ends_the_list_of_actions(tmp_path: Path, no_more: str) -> None:
+    lines = ["We ship in March", "Draft the plan", "@bob", "2030-01-10", no_more, "/as bob", "yes", "/as alice", "ok"]
+    out = chat(tmp_path, lines, *MEETING)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"alice> {no_more}\nbot -> bob: alice assigned you an action from 'Weekly sync'" in out.stdout
+    assert "Who owns" not in out.stdout.split(f"alice> {no_more}")[1]
+    assert ledger(tmp_path, "SELECT what FROM actions") == [("Draft the plan",)]
+
+
+@pytest.mark.parametrize(("said", "accepted"), [("Yes, I can take that on.", 1), ("No, sorry - I'm out.", 0)])
+def test_an_owner_who_answers_in_a_sentence_is_understood(tmp_path: Path, said: str, accepted: int) -> None:
+    lines = ["We ship in March", "Draft the plan", "@bob", "2030-01-10", "done", "/as bob", said]
+    out = chat(tmp_path, [*lines, "/as alice", "ok"] if accepted else lines, *MEETING)
+    after = out.stdout.split(f"bob> {said}\n")[1]
+    assert not after.startswith("bot -> bob: Please answer yes or no."), out.stdout
+    if accepted:
+        assert "1. Draft the plan - bob, due 2030-01-10 (accepted)" in out.stdout
+    else:  # a decline goes back to the facilitator, who reassigns
+        assert after.startswith(
+            "bot -> bob: Noted. I'll ask alice to reassign it.\nbot -> alice: bob declined Action 1"
+        )
+
+
+def test_a_typo_of_an_option_is_taken_as_that_option(tmp_path: Path) -> None:
+    lines = ["me", "wacth it", "if it recovers by monday", "ok"]
+    out = chat(tmp_path, lines, "metric_breach", "-f", "alice", "--data", "title=Checkout conversion dropped")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "alice> wacth it\nbot -> alice: What do we watch for, and what would make us act?" in out.stdout
+    assert "Decided: Watch it: if it recovers by monday" in out.stdout
+
+
+@pytest.fixture
+async def fake():
+    fake = await FakeSlack().start()
+    fake.add_user("UA", "Alice", tz="Europe/Paris")
+    fake.add_user("UB", "Bob", tz="America/New_York")
+    yield fake
+    await fake.stop()
+
+
+async def test_on_slack_nope_ends_the_actions_and_a_typo_picks_an_option(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start metric_breach <@UB> Checkout conversion dropped")
+    thread = (await slack.posts(2))[0]["ts"]
+    for answer in ("me", "act nwo", "Roll back the release", "Roll back", "<@UB>", "2030-01-10", "Nope."):
+        await slack.event(message("UA", answer, thread_ts=thread))
+    dm = (await slack.posts(9))[8]
+    assert dm["channel"] == "DUB" and "Do you accept it?" in dm["text"]
+    said = [p["text"] for p in fake.posted()]
+    assert "<@UA> What is the decision?" in said  # "act nwo" was Act now
+    assert not [t for t in said if "Who owns 'Nope.'" in t]
+    await slack.event(message("UB", "Yes, I can do that.", channel="DUB"))
+    review = (await slack.posts(10))[9]
+    assert review["text"].startswith("<@UA> When should we look at this metric again?")
+    await slack.event(message("UA", "ok", thread_ts=thread))
+    summary = (await slack.posts(11))[10]["text"]
+    assert "Decided: Act now: Roll back the release\n  1. Roll back - Bob, due 2030-01-10 (accepted)" in summary
