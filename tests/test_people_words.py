@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.slack_api import FakeSlack
+from tests.rasa_support import running_actions, texts
 from tests.slack_support import Harness, message
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,6 +73,25 @@ def test_a_typo_of_an_option_is_taken_as_that_option(tmp_path: Path) -> None:
     assert "Decided: Watch it: if it recovers by monday" in out.stdout
 
 
+def test_a_review_started_in_the_terminal_without_its_decision_is_refused_saying_how(tmp_path: Path) -> None:
+    out = chat(tmp_path, ["keep", "ok"], "decision_review", "-f", "alice")
+    assert out.returncode == 1
+    assert "Decision recorded" not in out.stdout and "Did it hold?" not in out.stdout
+    assert "decision_review reviews a recorded decision: name it with --data decision_id=N" in out.stderr
+    assert ledger(tmp_path, "SELECT count(*) FROM runs") == [(0,)]
+
+
+def test_through_rasa_a_review_without_its_decision_starts_nothing(tmp_path_factory: pytest.TempPathFactory) -> None:
+    for server in running_actions(tmp_path_factory):
+        slots = {"decision_flow": "decision_review", "decision_title": "Weekly sync"}
+        _, body = server.act("action_decision_start", "s_review", "/decision_start", slots=slots)
+        assert texts(body) == [
+            "Nothing started: decision_review reviews a recorded decision, and starts by itself on that"
+            " decision's review date (its summary names the day)."
+        ]
+        assert body["events"] == [] and server.sql("SELECT count(*) FROM runs") == [(0,)]
+
+
 @pytest.fixture
 async def fake():
     fake = await FakeSlack().start()
@@ -79,6 +99,15 @@ async def fake():
     fake.add_user("UB", "Bob", tz="America/New_York")
     yield fake
     await fake.stop()
+
+
+async def test_on_slack_a_review_started_by_hand_is_refused_and_posts_nothing(slack: Harness, fake: FakeSlack) -> None:
+    answer = await slack.slash("UA", "start decision_review")
+    assert answer["text"] == (
+        "Nothing started: decision_review reviews a recorded decision, and starts by itself on that"
+        " decision's review date (its summary names the day)."
+    )
+    assert fake.posted() == [] and slack.rows("SELECT count(*) FROM runs") == [(0,)]
 
 
 async def test_on_slack_nope_ends_the_actions_and_a_typo_picks_an_option(slack: Harness, fake: FakeSlack) -> None:
