@@ -110,7 +110,9 @@ async def test_on_slack_a_review_started_by_hand_is_refused_and_posts_nothing(sl
     assert fake.posted() == [] and slack.rows("SELECT count(*) FROM runs") == [(0,)]
 
 
-async def test_on_slack_nope_ends_the_actions_and_a_typo_picks_an_option(slack: Harness, fake: FakeSlack) -> None:
+async def test_on_slack_nope_ends_the_actions_a_typo_picks_an_option_and_status_says_no_step_once_ended(
+    slack: Harness, fake: FakeSlack
+) -> None:
     await slack.slash("UA", "start metric_breach <@UB> Checkout conversion dropped")
     thread = (await slack.posts(2))[0]["ts"]
     for answer in ("me", "act nwo", "Roll back the release", "Roll back", "<@UB>", "2030-01-10", "Nope."):
@@ -126,3 +128,5 @@ async def test_on_slack_nope_ends_the_actions_and_a_typo_picks_an_option(slack: 
     await slack.event(message("UA", "ok", thread_ts=thread))
     summary = (await slack.posts(11))[10]["text"]
     assert "Decided: Act now: Roll back the release\n  1. Roll back - Bob, due 2030-01-10 (accepted)" in summary
+    status = await slack.slash("UB", "status 1")
+    assert status["text"] == "Run #1 metric_breach 'Checkout conversion dropped': completed."  # not "at completed"
