@@ -130,3 +130,25 @@ async def test_on_slack_nope_ends_the_actions_a_typo_picks_an_option_and_status_
     assert "Decided: Act now: Roll back the release\n  1. Roll back - Bob, due 2030-01-10 (accepted)" in summary
     status = await slack.slash("UB", "status 1")
     assert status["text"] == "Run #1 metric_breach 'Checkout conversion dropped': completed."  # not "at completed"
+
+
+async def test_on_slack_help_names_only_the_commands_the_asked_person_can_use(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start post_meeting <@UB> Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    for answer in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-10", "done"):
+        await slack.event(message("UA", answer, thread_ts=thread))
+    await slack.posts(7)  # the last, Bob's question in a direct message
+    await slack.event(message("UB", "help", channel="DUB"))
+    owners_help = (await slack.posts(8))[7]["text"]
+    assert owners_help == (
+        "Alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2030-01-10. Do you accept it?\n"
+        "Expected: yes or no."
+    )  # not 'back', 'cancel' or 'change owner of action 2 to @bob': the facilitator's, refused to Bob
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await slack.posts(9)  # the review date's question
+    await slack.event(message("UA", "help", thread_ts=thread))
+    facilitators_help = (await slack.posts(10))[9]["text"]
+    assert facilitators_help.endswith(
+        "You can also say: 'back' (change the previous answer), 'cancel' (end the run), or correct an earlier"
+        " answer, e.g. 'change owner of action 2 to @bob'."
+    )
