@@ -10,6 +10,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 
 from tests.fakes.slack_api import FakeSlack
 from tests.rasa_support import running_actions, texts
-from tests.slack_support import Harness, message
+from tests.slack_support import Harness, harness, message, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,3 +153,20 @@ async def test_on_slack_help_names_only_the_commands_the_asked_person_can_use(sl
         "You can also say: 'back' (change the previous answer), 'cancel' (end the run), or correct an earlier"
         " answer, e.g. 'change owner of action 2 to @bob'."
     )
+
+
+@pytest.mark.parametrize("typed", ["tmrw", "by tomorow", "Tommorow."])
+async def test_on_slack_tomorrow_typed_in_a_hurry_is_tomorrow(tmp_path: Path, fake: FakeSlack, typed: str) -> None:
+    thursday = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # 16:00 in Paris, Alice's zone
+    slack = await harness(tmp_path, fake, clock=lambda: thursday)
+    try:
+        await slack.slash("UA", "start post_meeting <@UB> Weekly sync")
+        thread = (await slack.posts(2))[0]["ts"]
+        for answer in ("We ship in March", "Draft the plan", "<@UB>", typed):
+            await slack.event(message("UA", answer, thread_ts=thread))
+        said = (await slack.posts(6))[5]["text"]
+        assert said.startswith("<@UA> Action 2: What is the action?"), said  # not "I can't read that as a date"
+        answered = await wait_for(lambda: [u for u in fake.of("chat.update") if "2026-11-27" in str(u.args)])
+        assert "Answered by <@UA>: 2026-11-27" in str(answered[0].args["blocks"])
+    finally:
+        await slack.client.close()
