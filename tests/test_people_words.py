@@ -170,3 +170,13 @@ async def test_on_slack_tomorrow_typed_in_a_hurry_is_tomorrow(tmp_path: Path, fa
         assert "Answered by <@UA>: 2026-11-27" in str(answered[0].args["blocks"])
     finally:
         await slack.client.close()
+
+
+@pytest.mark.parametrize("agreed", ["OK.", "okay", "yes", "👍", "Sure!"])
+def test_a_default_is_taken_with_an_ok_in_other_words(tmp_path: Path, agreed: str) -> None:
+    lines = ["We ship in March", "Draft the plan", "@bob", "2030-01-10", "done", "/as bob", "yes", "/as alice", agreed]
+    out = chat(tmp_path, lines, *MEETING)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "(default: in 4 weeks; say 'ok' to take it)" in out.stdout
+    assert f"alice> {agreed}\nbot: Decision recorded: Weekly sync" in out.stdout  # not "I can't read that as a date"
+    assert ledger(tmp_path, "SELECT kind FROM answers WHERE step = 'review_at'") == [("default",)]
