@@ -180,3 +180,23 @@ def test_a_default_is_taken_with_an_ok_in_other_words(tmp_path: Path, agreed: st
     assert "(default: in 4 weeks; say 'ok' to take it)" in out.stdout
     assert f"alice> {agreed}\nbot: Decision recorded: Weekly sync" in out.stdout  # not "I can't read that as a date"
     assert ledger(tmp_path, "SELECT kind FROM answers WHERE step = 'review_at'") == [("default",)]
+
+
+async def test_on_slack_give_and_due_take_the_to_people_say(slack: Harness, fake: FakeSlack) -> None:
+    fake.add_user("UC", "Carol", tz="Asia/Tokyo")
+    await slack.slash("UA", "start post_meeting <@UB> Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    for answer in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-10", "done"):
+        await slack.event(message("UA", answer, thread_ts=thread))
+    await slack.posts(7)
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await slack.posts(8)
+    await slack.event(message("UA", "ok", thread_ts=thread))
+    await slack.posts(9)  # the summary
+    moved = await slack.slash("UB", "due A1 to 2030-02-01")
+    assert moved["text"] == "'Draft the plan' is now due on 2030-02-01 (was 2030-01-10)."
+    assert slack.rows("SELECT due FROM actions WHERE id = 1") == [("2030-02-01",)]
+    asked = await slack.slash("UB", "give A1 to <@UC> she runs the vendor now")
+    assert asked["text"].startswith("Asked Carol to take over 'Draft the plan'."), asked
+    question = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC"])
+    assert question[0]["text"].startswith("Bob asks you to take over action 'Draft the plan' (due 2030-02-01)")
