@@ -63,6 +63,7 @@ def move_due(
     """``due A12 next friday``: the action's due date moves (later or earlier, not into the past of
     the caller's calendar); the date is read as answers to a date question are."""
     action_id, phrase = action_id_of(args), " ".join(args[1:])
+    phrase = phrase[3:] if phrase[:3].casefold() == "to " else phrase  # "due A12 to next friday"
     if action_id is None or not phrase:
         return CommandResult(texts.command_needs_due(), ok=False)
     with transaction(dispatcher.db) as conn:
@@ -124,6 +125,8 @@ def give(
     the decision's conversation, the question by direct message), and its end writes the outcome
     (:mod:`bot.store.handover`)."""
     action_id = action_id_of(args)
+    if len(args) > 2 and args[1].casefold() == "to":  # "give A12 to @carol", as it is said
+        args = [args[0], *args[2:]]
     if action_id is None or len(args) < 2:
         return CommandResult(texts.command_needs_person_to_give(), ok=False)
     named, why = args[1], " ".join(args[2:]).strip()

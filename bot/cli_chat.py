@@ -13,7 +13,7 @@ import click
 
 from bot import texts
 from bot.cli import Context, _data, main
-from bot.errors import InputEnded
+from bot.errors import BotError, InputEnded
 from bot.model import Actor, Trigger
 from bot.store import runs
 
@@ -101,6 +101,8 @@ def chat(
             facilitator=fac,
             participants=others,
         )
+        if session.dispatcher.catalog.get(flow).reviews_a_decision and not fields.get("decision_id"):
+            raise BotError(texts.cli_review_needs_decision(flow))
         run_id = session.start(trigger)
     speaker = Actor.from_dict(_facilitator_of(obj, run_id))
     try:

@@ -223,6 +223,8 @@ def _start(
         participants=[person for person in parsed.people if person.id != actor.id],
     )
     try:
+        if dispatcher.catalog.get(flow).reviews_a_decision:  # a chat start names no decision
+            return CommandResult(texts.review_needs_decision(flow), ok=False)
         started = dispatcher.start(trigger, conversation)
     except FlowRefused:
         return CommandResult(texts.command_flow_refused(flow), ok=False)

@@ -163,6 +163,9 @@ class ActionDecisionStart(DecisionAction):
             participants=people,
         )
         try:
+            if bot.catalog.get(trigger.flow).reviews_a_decision and not trigger.data.get("decision_id"):
+                out.utter_message(text=texts.review_needs_decision(trigger.flow))
+                return []
             started = bot.start(trigger, caller.conversation)
         except FlowRefused:
             out.utter_message(text=texts.command_flow_refused(trigger.flow))

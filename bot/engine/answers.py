@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from difflib import SequenceMatcher
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,7 +77,7 @@ def _require(text: str | None) -> str:
     return stripped
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Case-fold, collapse spaces and drop punctuation or emoji at the edges."""
     folded = " ".join(text.casefold().split())
     return _EDGES.sub("", folded) or folded
@@ -97,40 +98,85 @@ def parse_text(text: str, *, min_length: int = 1, max_length: int = 100_000) -> 
 def parse_choice(text: str, options: Sequence[Option]) -> str:
     """An option by value or label (exact, then unique prefix of 2+ chars) or 1-based number."""
     raw = _require(text)
-    key = _fold(raw)
+    key = fold(raw)
     for attr in ("value", "label"):
         for option in options:
-            if _fold(getattr(option, attr)) == key:
+            if fold(getattr(option, attr)) == key:
                 return option.value
     number = re.fullmatch(r"#?(\d{1,4})[.)]?", raw)
     if number and 1 <= int(number[1]) <= len(options):
         return options[int(number[1]) - 1].value
     if len(key) >= 2:
-        hits = [o for o in options if _fold(o.value).startswith(key) or _fold(o.label).startswith(key)]
+        hits = [o for o in options if fold(o.value).startswith(key) or fold(o.label).startswith(key)]
         if len(hits) == 1:
             return hits[0].value
         if hits:
             raise AnswerError("choice_ambiguous", candidates=[o.label for o in hits])
+    typo = _misspelt(key, options)
+    if typo is not None:
+        return typo.value
     raise AnswerError("choice_unknown", options=[o.label for o in options])
+
+
+def _misspelt(key: str, options: Sequence[Option]) -> Option | None:
+    """The one option ``key`` is a typo of ("wacth it", "kep", "act nwo"): its label or value at
+    least 80% alike (difflib's ratio), and no other option so; None otherwise."""
+    if len(key) < 3:
+        return None
+    close = [o for o in options if max(_alike(key, o.label), _alike(key, o.value)) >= 0.8]
+    return close[0] if len(close) == 1 else None
+
+
+def _alike(key: str, name: str) -> float:
+    return SequenceMatcher(None, key, fold(name)).ratio()
 
 
 _YES = frozenset(
     ["yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "true", "👍", "✅"]
     + ["accept", "accepted", "agree", "agreed", "confirm", "confirmed"]
+    + ["yes please", "sure thing", "will do", "of course", "absolutely", "definitely", "i accept", "i do"]
 )
 _NO = frozenset(
-    ["no", "n", "nope", "nah", "false", "👎", "❌"] + ["decline", "declined", "reject", "rejected", "refuse", "refused"]
+    ["no", "n", "nope", "nah", "false", "👎", "❌"]
+    + ["decline", "declined", "reject", "rejected", "refuse", "refused"]
+    + ["no thanks", "no way", "not really", "i decline", "i don't", "i do not"]
 )
 _EMOJI_MODIFIERS = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")
 
 
+_CLAUSES = re.compile(r"[,.;:!?()\u2013\u2014]+|\s+-+\s+")
+
+
+def without_emoji_modifiers(text: str) -> str:
+    """``text`` without skin tones and emoji presentation selectors (👍🏽 is 👍)."""
+    return _EMOJI_MODIFIERS.sub("", text)
+
+
 def parse_yes_no(text: str) -> bool:
-    word = _EMOJI_MODIFIERS.sub("", _require(text).casefold()).rstrip(".!?,;: ")
-    if word in _YES:
+    """Yes or no: a word of either (any case, punctuation or an emoji around it), or a sentence whose
+    first clause is one ("Yes, I can take that on.", "No, sorry", "ok 👍") and no later clause the
+    other ("Yes. No." is neither)."""
+    said = without_emoji_modifiers(_require(text).casefold())
+    whole = _sense(said.rstrip(".!?,;: "))
+    if whole is not None:
+        return whole
+    first, *rest = [c.strip() for c in _CLAUSES.split(said) if c.strip()] or [""]
+    sense = _sense(first)
+    if sense is None or any(_sense(clause) is (not sense) for clause in rest):
+        raise AnswerError("yes_no")
+    return sense
+
+
+def _sense(clause: str) -> bool | None:
+    """True or False for a clause of yes words (``ok 👍``) or of no words; None otherwise."""
+    if clause in _YES or clause in _NO:
+        return clause in _YES
+    words = clause.split()
+    if words and all(w in _YES for w in words):
         return True
-    if word in _NO:
+    if words and all(w in _NO for w in words):
         return False
-    raise AnswerError("yes_no")
+    return None
 
 
 # --- numbers ---------------------------------------------------------------------------------

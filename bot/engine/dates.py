@@ -32,6 +32,8 @@ _DAY_OFFSETS = {
     "yesterday": -1,
     "next week": 7,
 }
+# "tomorrow" as people type it in a hurry: read as the word (dateparser knows none of them)
+_TOMORROW_TYPED = re.compile(r"\b(?:tmrw|tmr|2morrow|tomm?orr?r?ow)\b")
 # "by friday", "on the 4th", "due tomorrow": the day itself
 _LEAD = re.compile(r"(?:due (?:by |on )?|by |on |until |till )")
 # A day of the month: "the 4th", "21st", "the 31st of the month" (dateparser reads "the 4th" as April)
@@ -184,7 +186,8 @@ def read(raw: str, now: datetime) -> date | None:
     none. TimeAlone for a time of day without a day ("noon", "by 3pm": dateparser would make it
     today's or tomorrow's, "by midnight" tomorrow's); words for the end of today ("eod", "end of
     day", "tonight") are today. ValueError (or OverflowError) for a day that does not exist ("30.02.")."""
-    phrase = " ".join(raw.casefold().split()).rstrip(".!?")
+    raw = _TOMORROW_TYPED.sub("tomorrow", raw.casefold())
+    phrase = " ".join(raw.split()).rstrip(".!?")
     found = _fast_date(phrase, now.date())
     if found is not None:
         return found

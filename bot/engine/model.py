@@ -115,6 +115,12 @@ class Flow:
         return self.steps[0]
 
     @property
+    def reviews_a_decision(self) -> bool:
+        """A review flow (``decision_review``): it asks about a recorded decision, which its trigger
+        names (``decision_id``); started without one it would review nothing."""
+        return self.record.actions_done is not None or self.record.outcome is not None
+
+    @property
     def item_labels(self) -> tuple[str, ...]:
         """What the items of the flow's repeat steps are called ("Action", "Task")."""
         return tuple(dict.fromkeys(s.item_label for s in self.steps if s.type == "repeat"))

@@ -56,11 +56,16 @@ def expects(q: Question, ctx: ParseContext, *, repeat: bool = False) -> dict[str
     return out
 
 
-DONE_WORDS = frozenset({"done", "no more", "none", "nothing", "that's all", "thats all", "finished", "no"})
+DONE_WORDS = frozenset(
+    {"done", "no more", "none", "nothing", "nothing else", "that's all", "thats all", "that's it", "thats it"}
+    | {"all done", "finished", "no", "nope", "nah", "n", "n/a", "na", "👍", "✅"}
+)
 
 
 def is_done_word(text: str) -> bool:
-    return " ".join(text.casefold().split()).rstrip(".!") in DONE_WORDS
+    """``text`` ends a repeat's list: a done word, in any case, with punctuation or an emoji at its
+    edges ("Nope.", "done 👍"): the words people answer "(say 'done' when there are no more)" with."""
+    return answers.fold(answers.without_emoji_modifiers(text)) in DONE_WORDS
 
 
 def display(value: Any) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.engine import questions, shown
+from bot.engine import answers, questions, shown
 from bot.engine.answers import AnswerError
 from bot.engine.asking import Outcome, taken_value
 from bot.engine.commands import Command, classify, match_name
@@ -24,13 +24,18 @@ from bot.engine.record import build_record
 from bot.engine.state import Prompt, RunState
 from bot.model import Actor, ConversationKey, Message
 
-KEEP_WORDS = frozenset({"ok", "keep", "default", "same"})
+KEEP_WORDS = frozenset({"ok", "okay", "👍", "keep", "default", "same"})
+#: What else says "ok" to a default or a current value where it can be no answer of its own.
+_AGREED = frozenset({"yes", "y", "yep", "yeah", "sure", "fine"})
 
 
 def keep_words(q: Question) -> frozenset[str]:
     """The words that keep the current value or take the default: on a yes/no question 'ok' is a
-    yes, so there it is 'same', 'keep' or 'default'."""
-    return KEEP_WORDS - {"ok"} if q.type == "yes_no" else KEEP_WORDS
+    yes, so there it is 'same', 'keep' or 'default'; where a yes is no answer (a date, a number, a
+    person), a yes takes it too."""
+    if q.type == "yes_no":
+        return KEEP_WORDS - {"ok", "okay", "👍"}
+    return KEEP_WORDS | _AGREED if q.type in ("date", "number", "person") else KEEP_WORDS
 
 
 class Turn(Corrections, GoingBack):
@@ -86,7 +91,7 @@ class Turn(Corrections, GoingBack):
     def _answer(self, prompt: Prompt, actor: Actor, text: str) -> None:
         step = self.flow.step(prompt.step)
         q = self.question_of(prompt)
-        folded = " ".join(text.casefold().split())
+        folded = answers.fold(answers.without_emoji_modifiers(text))  # "OK." and "ok 👍🏽" are ok
         if step.type == "repeat" and q is step.fields[0] and not self.ctx.draft and questions.is_done_word(text):
             self._finish_repeat(prompt, step, actor)
             return
@@ -344,7 +349,9 @@ class Turn(Corrections, GoingBack):
         if prompt.escalated:  # an owner's question handed over reads on after a colon: "does bob take ..."
             question = question[:1].upper() + question[1:]
         bounds = texts.bounds_text(low, high)
-        self.say(texts.help_text(q.type, question, q.help, q.example, bounds, example_date), to=actor)
+        label = next(iter(self.flow.item_labels), None)
+        commands = texts.commands_help(actor.id == self.ctx.facilitator.id, q.optional, label)
+        self.say(texts.help_text(q.type, question, q.help, q.example, bounds, example_date, commands), to=actor)
 
     def _confirming(self, actor: Actor, text: str) -> None:
         self.out.inbound_kind = "command"

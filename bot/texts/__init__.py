@@ -17,6 +17,7 @@ from bot.texts.hooks import *  # noqa: F403
 from bot.texts.inbound import *  # noqa: F403
 from bot.texts.rasa import *  # noqa: F403
 from bot.texts.slack import *  # noqa: F403
+from bot.texts.starts import *  # noqa: F403
 from bot.texts.teams import *  # noqa: F403
 from bot.texts.triggers import *  # noqa: F403
 from bot.texts.which import *  # noqa: F403

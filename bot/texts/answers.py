@@ -66,10 +66,18 @@ _EXPECTS = {
     "repeat": "one item at a time; say 'done' when there are no more",
 }
 
-COMMANDS_HELP = (
-    "You can also say: 'back' (change the previous answer), 'skip' (optional questions), "
-    "'cancel' (facilitator), or correct an earlier answer, e.g. 'change owner of action 2 to @bob'."
-)
+
+def commands_help(facilitator: bool, optional: bool, item_label: str | None) -> str | None:
+    """The commands 'help' names besides the answer: those the asked person can use on this
+    question ('back', 'cancel' and corrections of others' answers are the facilitator's; 'skip'
+    is for an optional question), with a correction of the flow's own items as the example."""
+    said = ["'skip' (leave this one out)"] if optional else []
+    if facilitator:
+        said = ["'back' (change the previous answer)", *said, "'cancel' (end the run)"]
+        label = (item_label or "").lower()
+        example = f", e.g. 'change owner of {label} 2 to @bob'" if label else " ('change ... to ...')"
+        return f"You can also say: {', '.join(said)}, or correct an earlier answer{example}."
+    return f"You can also say: {said[0]}." if said else None
 
 
 _DATE_FORMAT = "a date as YYYY-MM-DD"
@@ -95,14 +103,22 @@ def expected(kind: str, example_date: str | None = None) -> str:
 
 
 def help_text(
-    kind: str, question: str, extra: str | None, example: str | None, bounds: str, example_date: str | None = None
+    kind: str,
+    question: str,
+    extra: str | None,
+    example: str | None,
+    bounds: str,
+    example_date: str | None = None,
+    commands: str | None = None,
 ) -> str:
+    """'help' on a question; ``commands``: what :func:`commands_help` says the person can also say."""
     lines = [f"{question}", f"Expected: {expected(kind, example_date)}{bounds}."]
     if extra:
         lines.append(extra)
     if example:
         lines.append(f"For example: {example}")
-    lines.append(COMMANDS_HELP)
+    if commands:
+        lines.append(commands)
     return "\n".join(lines)
 
 

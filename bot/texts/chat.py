@@ -263,8 +263,11 @@ def _run_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def run_status(run_id: int, flow: str, title: str | None, status: str, state: str, waiting: list[str]) -> str:
+    """A run's status; the step it is at while it goes on (an ended run is at none: its state is
+    where it ended, ``completed``, which its status says)."""
+    at = f", at {state}" if status in ("active", "stalled") else ""
     who = f"; waiting for {_join(waiting)}" if waiting else ""
-    return f"Run #{run_id} {flow} '{title or ''}': {status}, at {state}{who}."
+    return f"Run #{run_id} {flow} '{title or ''}': {status}{at}{who}."
 
 
 # --- completion ------------------------------------------------------------------------------

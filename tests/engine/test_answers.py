@@ -126,11 +126,19 @@ def test_choice_ambiguous_prefix():
     assert err.params == {"candidates": ["Fix forward", "Fire drill"]}
 
 
-@pytest.mark.parametrize("text", ["5", "0", "r", "maybe", "rollbackx"])
+@pytest.mark.parametrize("text", ["5", "0", "r", "maybe", "launch", "fxi"])
 def test_choice_unknown(text):
     err = error_of(parse_choice, text, OPTIONS)
     assert err.code == "choice_unknown"
     assert err.params == {"options": ["Roll back", "Fix forward", "Fire drill", "✅ Wait and see"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("rollbackx", "rollback"), ("rol back", "rollback"), ("fix froward", "fix_forward"), ("fire dril", "fire_drill")],
+)
+def test_choice_takes_a_typo_of_one_option(text, expected):
+    assert parse_choice(text, OPTIONS) == expected
 
 
 def test_choice_empty():
@@ -179,7 +187,20 @@ def test_no(text):
     assert parse_yes_no(text) is False
 
 
-@pytest.mark.parametrize(("text", "code"), [("maybe", "yes_no"), ("  ", "empty")])
+@pytest.mark.parametrize("text", ["Yes, I can take that on.", "ok 👍", "yes please", "Sure - by Friday", "Of course!"])
+def test_yes_in_a_sentence(text):
+    assert parse_yes_no(text) is True
+
+
+@pytest.mark.parametrize("text", ["No, sorry.", "nope - I'm away", "no thanks", "Not really"])
+def test_no_in_a_sentence(text):
+    assert parse_yes_no(text) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("maybe", "yes_no"), ("  ", "empty"), ("no problem", "yes_no"), ("no idea", "yes_no"), ("Yes. No.", "yes_no")],
+)
 def test_yes_no_errors(text, code):
     assert error_of(parse_yes_no, text).code == code
 
