@@ -75,9 +75,19 @@ class TurnBase(ABC):
 
     # --- replies ----------------------------------------------------------------------------
 
-    def say(self, text: str, to: Actor | None = None, kind: str = "info", private: bool = False) -> None:
+    def say(
+        self,
+        text: str,
+        to: Actor | None = None,
+        kind: str = "info",
+        private: bool = False,
+        expects: dict[str, Any] | None = None,
+    ) -> None:
+        """A reply; ``expects`` is the question it is about (``help``'s: a chat that gives a
+        question's buttons with every message, Rasa, gives them again)."""
+        step = self._step_id()
         self.out.replies.append(
-            Reply(self.run_id, self.conversation, text, to=to, step=self._step_id(), kind=kind, private=private)
+            Reply(self.run_id, self.conversation, text, to=to, step=step, kind=kind, private=private, expects=expects)
         )
 
     def _step_id(self) -> str | None:

@@ -344,7 +344,8 @@ class Turn(Corrections, GoingBack):
         if prompt.escalated:  # an owner's question handed over reads on after a colon: "does bob take ..."
             question = question[:1].upper() + question[1:]
         bounds = texts.bounds_text(low, high)
-        self.say(texts.help_text(q.type, question, q.help, q.example, bounds, example_date), to=actor)
+        said = texts.help_text(q.type, question, q.help, q.example, bounds, example_date)
+        self.say(said, to=actor, expects=info)
 
     def _confirming(self, actor: Actor, text: str) -> None:
         self.out.inbound_kind = "command"
