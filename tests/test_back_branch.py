@@ -66,3 +66,34 @@ def test_back_over_a_branch_leaves_its_answers_out_of_prompts_and_conditions(db,
     state, status = db.execute("SELECT state, status FROM runs").fetchone()
     assert (state, status) == ("completed", "completed")
     assert db.execute("SELECT text FROM decisions").fetchone()[0] == "act  roll back"
+
+
+def branchy_bot(db, tmp_path) -> Dispatcher:
+    (tmp_path / "branchy.yaml").write_text(FLOW, encoding="utf-8")
+    clock = lambda: datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # noqa: E731
+    bot = Dispatcher(db, FlowCatalog(tmp_path, db), ZoneInfo("Europe/Paris"), clock=clock)
+    bot.start(Trigger(flow="branchy", title="Noise", facilitator=ALICE, participants=[]), CONV)
+    return bot
+
+
+def test_a_correction_of_a_branch_left_by_back_is_refused(db, tmp_path):
+    """Before, 'change why to loud' after leaving 'why' was accepted ('Changed why: too noisy ->
+    loud.') though nothing the run reads took it."""
+    bot = branchy_bot(db, tmp_path)
+    for text in ("ignore", "too noisy", "back", "back", "act"):
+        say(bot, text)
+    assert say(bot, "change why to loud") == [
+        "'why' is not on this run's route now (left with 'back'): take that branch again to change it."
+    ]
+    revisions = db.execute("SELECT count(*) FROM answers WHERE step = 'why'").fetchone()[0]
+    assert revisions == 1  # the first answer only: no correction recorded
+    assert say(bot, "change decision to x")[0] == "I can't find 'decision' to change. Answers so far: pick."
+
+
+def test_taking_a_branch_left_by_back_again_shows_the_answer_ok_keeps(db, tmp_path):
+    """Before, 'Why ignore?' came without its 'currently' hint, though 'ok' kept 'too noisy'."""
+    bot = branchy_bot(db, tmp_path)
+    for text in ("ignore", "too noisy", "back", "back", "act", "back"):
+        say(bot, text)
+    assert say(bot, "ignore") == ["Why ignore?\n(currently: too noisy; say 'ok' to keep it)"]
+    assert say(bot, "ok") == ["Confirm: ignore, because too noisy?"]

@@ -35,7 +35,7 @@ from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_pers
 from bot.errors import FlowNotFound, FlowRefused
 from bot.flow_catalog import BOT_STARTED, FlowCatalog, watch_flows
 from bot.model import Actor, ConversationKey, Message, Trigger
-from bot.outbox import mark_sent
+from bot.outbox import Queued, mark_sent
 from bot.store import open_db, placing, runs, transaction, utc_now, write_lock
 from bot.store.placing import Unplaced
 
@@ -111,17 +111,24 @@ class DecisionAction(Action, ABC):
         runs in one transaction, which must not stay open while other calls run."""
 
 
-def hand_over(bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> int:
-    """Utter the caller's queued replies, oldest first, and mark them sent. Returns how many."""
+def hand_over(bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Queued]:
+    """Utter the caller's queued replies, oldest first, and mark them sent. Returns them."""
     queued = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
     for item in queued:
         out.utter_message(**rr.response(item.reply))
     mark_sent(bot.db, [q.id for q in queued], bot.clock())
-    return len(queued)
+    return queued
 
 
 def run_slots(run_id: int | None) -> list[Any]:
     return [SlotSet("decision_run", run_id)]
+
+
+def asked_run_slots(handed: list[Queued]) -> list[Any]:
+    """``decision_run`` = the run of the last question handed over, as an answer's call sets it
+    (the caller's next answer goes there); nothing when no question was handed over."""
+    asked = [q.reply.run_id for q in handed if q.reply.kind == "prompt"]
+    return run_slots(asked[-1]) if asked else []
 
 
 def command_slots(done: CommandResult | None, decision_run: Any) -> list[Any]:
@@ -248,8 +255,7 @@ class ActionDecisionStatus(DecisionAction):
         ids = rr.open_run_ids(bot.db, caller.actor, caller.conversation)
         lines = [run_command(bot, caller.actor, caller.conversation, f"status {i}").text for i in ids]
         out.utter_message(text=texts.rasa_open_runs(lines) if lines else texts.rasa_no_open_runs())
-        hand_over(bot, caller, out)
-        return []
+        return asked_run_slots(hand_over(bot, caller, out))
 
 
 class ActionMyActions(DecisionAction):
@@ -259,8 +265,7 @@ class ActionMyActions(DecisionAction):
 
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
         out.utter_message(text=run_command(bot, caller.actor, caller.conversation, "actions").text)
-        hand_over(bot, caller, out)
-        return []
+        return asked_run_slots(hand_over(bot, caller, out))
 
 
 class ValidateDecisionForm(FormValidationAction):

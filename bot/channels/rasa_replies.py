@@ -123,13 +123,15 @@ def _sender(text: str) -> tuple[str, str | None]:
 def participants(value: Any) -> list[Actor]:
     """Slot ``decision_participants``: a list or a comma-separated string of sender ids (``bob``,
     ``@bob``, Slack's ``<@U0BOB>``), or a list of ``{"id", "name"}`` objects. Raises BadCall naming
-    an entry that is not an id."""
+    an entry that is not an id, or saying what is expected of a value of another shape."""
     if value is not None and not isinstance(value, str | list | tuple):
-        raise BadCall(texts.rasa_bad_participant(str(value)))
+        raise BadCall(texts.rasa_participants_not_a_list(_json_kind(value)))
     entries = value.split(",") if isinstance(value, str) else list(value or [])
     found: dict[str, Actor] = {}
     for entry in entries:
-        if isinstance(entry, Mapping) and entry.get("id"):
+        if isinstance(entry, Mapping) and not entry.get("id"):
+            raise BadCall(texts.rasa_participant_without_id())
+        if isinstance(entry, Mapping):
             sender, label = _sender(str(entry["id"]))
             name = str(entry.get("name") or label or sender)
         else:
@@ -141,6 +143,15 @@ def participants(value: Any) -> list[Actor]:
             raise BadCall(texts.rasa_bad_participant(sender))
         found.setdefault(sender, Actor(f"{CHANNEL}:{sender}", name))
     return list(found.values())
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, as a sentence names it: "an object", "a number", "true"."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
 
 
 def mentions(text: str, known: list[Actor]) -> dict[str, Actor]:

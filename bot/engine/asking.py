@@ -75,9 +75,19 @@ class TurnBase(ABC):
 
     # --- replies ----------------------------------------------------------------------------
 
-    def say(self, text: str, to: Actor | None = None, kind: str = "info", private: bool = False) -> None:
+    def say(
+        self,
+        text: str,
+        to: Actor | None = None,
+        kind: str = "info",
+        private: bool = False,
+        expects: dict[str, Any] | None = None,
+    ) -> None:
+        """A reply; ``expects`` is the question it is about (``help``'s: a chat that gives a
+        question's buttons with every message, Rasa, gives them again)."""
+        step = self._step_id()
         self.out.replies.append(
-            Reply(self.run_id, self.conversation, text, to=to, step=self._step_id(), kind=kind, private=private)
+            Reply(self.run_id, self.conversation, text, to=to, step=step, kind=kind, private=private, expects=expects)
         )
 
     def _step_id(self) -> str | None:
@@ -134,7 +144,7 @@ class TurnBase(ABC):
             return
         for who, item in targets:
             self.ctx.prompts.append(Prompt(step=step.id, to=who.to_dict(), item=item))
-        self.ask_waiting(revisit=revisit)
+        self.ask_waiting()
 
     def _open_repeat(self, step: Step, revisit: bool) -> None:
         if step.ask and not revisit:
@@ -186,13 +196,14 @@ class TurnBase(ABC):
         self.ctx.prompts.insert(0, prompt)
         self.ask(prompt, current=revisit)
 
-    def ask_waiting(self, revisit: bool = False) -> None:
-        """Ask everyone who has an open prompt but no question in front of them."""
+    def ask_waiting(self) -> None:
+        """Ask everyone who has an open prompt but no question in front of them; an answer the
+        question has already (gone back to, or on a branch 'back' left and taken again) is shown
+        as 'currently', since 'ok' keeps it."""
         for actor_id in list(dict.fromkeys(p.to["id"] for p in self.ctx.prompts)):
             waiting = self.ctx.next_unasked(actor_id)
             if waiting:
-                current = self.current_value(waiting) if revisit else None
-                self.ask(waiting, current=current)
+                self.ask(waiting, current=self.current_value(waiting))
 
     # --- rendering a prompt ------------------------------------------------------------------
 

@@ -43,12 +43,15 @@ class Corrections(TurnBase):
         """Change an earlier answer; whether it changed (a refusal says why)."""
         found = self._find_slot(command)
         if found is None:
-            names = [slot_key((s, None, None)) for s in self.ctx.answers]
+            names = [slot_key((s, None, None)) for s in self.on_route()]
             self.say(texts.correction_target_unknown(command.target or "", names), to=actor, kind="error")
             return False
         slot, q = found
         by = self.ctx.answered_by.get(slot_key(slot))
         label = self._slot_words(slot)
+        if slot[0] not in self.on_route():  # left by 'back': nothing the run reads would take it
+            self.say(texts.correction_off_route(label), to=actor, kind="error")
+            return False
         if actor.id != self.ctx.facilitator.id and by != actor.id:
             name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
             self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")

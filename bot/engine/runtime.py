@@ -351,7 +351,8 @@ class Turn(Corrections, GoingBack):
         bounds = texts.bounds_text(low, high)
         label = next(iter(self.flow.item_labels), None)
         commands = texts.commands_help(actor.id == self.ctx.facilitator.id, q.optional, label)
-        self.say(texts.help_text(q.type, question, q.help, q.example, bounds, example_date, commands), to=actor)
+        said = texts.help_text(q.type, question, q.help, q.example, bounds, example_date, commands)
+        self.say(said, to=actor, expects=info)
 
     def _confirming(self, actor: Actor, text: str) -> None:
         self.out.inbound_kind = "command"

@@ -36,6 +36,19 @@ def rasa_bad_participant(entry: str) -> str:
     return f"'{entry}' is not a sender id (ids have no spaces). List participants as ids, e.g. bob, carol."
 
 
+def rasa_participants_not_a_list(kind: str) -> str:
+    """``decision_participants`` of another type (``kind``: "an object", "a number", ...)."""
+    one = ': one person is [{"id": "bob"}]' if kind == "an object" else ""
+    return (
+        'decision_participants must be a list of sender ids or of {"id", "name"} objects, or a'
+        f" comma-separated string of ids, not {kind}{one}"
+    )
+
+
+def rasa_participant_without_id() -> str:
+    return "an entry of decision_participants has no 'id'"
+
+
 def rasa_question_withdrawn() -> str:
     """Kept on a question given up unsent (``messages.last_error``), for analysts."""
     return "withdrawn: no longer asked of its person when they next called (the run ended or moved on)"

@@ -1,0 +1,44 @@
+"""What the bot says of a correction of an earlier answer ("change owner of action 2 to @bob"):
+the change, its refusals, and who confirms again."""
+
+from __future__ import annotations
+
+from bot.texts._common import _join
+
+
+def correction_target_unknown(target: str, known: list[str]) -> str:
+    return f"I can't find '{target}' to change. Answers so far: {_join(known)}."
+
+
+def correction_not_allowed(target: str, by: str) -> str:
+    return f"Only the facilitator or {by}, who gave it, can change '{target}'."
+
+
+def item_field(field: str, label: str, number: int) -> str:
+    return f"{field} of {label} {number}"
+
+
+def corrected(target: str, old: str, new: str) -> str:
+    return f"Changed {target}: {old} -> {new}."
+
+
+def _item_named(label: str, number: int, what: str) -> str:
+    """``Action 2 ('Book venue')``; ``Approver 2`` when the items have no ``what`` field."""
+    return f"{label} {number} ('{what}')" if what else f"{label} {number}"
+
+
+def owner_changed_notice(label: str, number: int, what: str) -> str:
+    return f"{_item_named(label, number, what)} has a new owner, who will be asked to confirm it."
+
+
+def terms_changed_notice(label: str, number: int, what: str) -> str:
+    return f"{_item_named(label, number, what)} changed; its owner will be asked to confirm it again."
+
+
+def correction_off_route(target: str) -> str:
+    """A step on a branch the run left with 'back': nothing the run reads takes its answer."""
+    return f"'{target}' is not on this run's route now (left with 'back'): take that branch again to change it."
+
+
+def quoted_terms_changed_notice(target: str, names: list[str]) -> str:
+    return f"{target} changed, so {_join(names)} will be asked again: an earlier answer was for other terms."
