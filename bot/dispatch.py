@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from statemachine.exceptions import TransitionNotAllowed
 
 from bot import chase, ics, texts
-from bot.admission import RESOLVING_SOURCES, Admission, Admitted, joins, stale
+from bot.admission import RESOLVING_SOURCES, Admission, Admitted, joins, new_start, stale
 from bot.engine import handed, runtime, timers
 from bot.engine.asking import Outcome
 from bot.engine.model import Flow
@@ -86,7 +86,9 @@ class Dispatcher:
         trigger: Trigger,
         conversation: ConversationKey,
         now: datetime,
+        event_id: int | None = None,
     ) -> TurnResult:
+        """``event_id``: the unrouted event of the trigger's key the run starts on, else a new one."""
         if trigger.data.get("decision_id"):  # a review: never two of one decision at once
             if under_way := ledger.review_under_way(conn, int(trigger.data["decision_id"]), flow.id):
                 raise BotError(texts.review_already_under_way(int(trigger.data["decision_id"]), under_way))
@@ -102,7 +104,10 @@ class Dispatcher:
         )
         ctx.trigger.setdefault("facilitator", facilitator.name)  # prompts name the placeholder until a claim
         runs.ensure_flow_version(conn, flow, now)
-        event_id = runs.insert_event(conn, trigger, now)
+        if event_id is None:
+            event_id = runs.insert_event(conn, trigger, now)
+        else:
+            runs.take_over_event(conn, event_id, trigger, now)
         run_id = runs.insert_run(conn, flow, event_id, conversation, ctx, now)
         outcome = runtime.start_run(flow, run_id, ctx, conversation, now, self.tz_for)
         outcome.transitions.insert(0, {"from": "", "to": flow.first.id, "event": "start", "actor": facilitator.id})
@@ -289,7 +294,9 @@ class Dispatcher:
             if last.status == "resolved" and last.run_id is not None and last.conversation is not None:
                 return self._refired(conn, last, trigger, now)  # a flap: the run's people saw "Resolved"
             return Admitted(last.id, "repeat" if last.run_id else "unrouted", last.run_id)
-        if last is not None and last.status == "firing" and last.run_id and trigger.source in RESOLVING_SOURCES:
+        unrouted = last is not None and last.status == "firing" and last.run_id is None
+        taken = last.id if last is not None and unrouted and not new_start(last, trigger) else None
+        if last is not None and last.status == "firing" and taken is None and trigger.source in RESOLVING_SOURCES:
             runs.end_incident(conn, last.id)  # a new start of the alert: that incident ended unseen
         if not routable or trigger.conversation is None:
             event_id = runs.insert_event(conn, trigger, now)
@@ -298,9 +305,9 @@ class Dispatcher:
         flow = self.catalog.get(trigger.flow)
         if trigger.facilitator is None:
             trigger.data["claimable"] = True
-        result = self._start_in(conn, flow, trigger, trigger.conversation, now)
+        result = self._start_in(conn, flow, trigger, trigger.conversation, now, taken)  # on its unrouted event
         event_id = result.event_id or 0
-        if item.route:
+        if item.route or taken:
             runs.note_event(conn, event_id, item.route, None)
         return Admitted(event_id, "started", result.run_id, result.outbox, trigger.conversation.channel)
 

@@ -107,7 +107,7 @@ class FlowCatalog:
         if flow is None and flow_id in self.refused:
             raise FlowRefused(str(self.refused[flow_id])) from self.refused[flow_id]
         if flow is None:
-            raise FlowNotFound(texts.cli_unknown_flow(flow_id, sorted(self.current), str(self.folder)))
+            raise FlowNotFound(texts.cli_unknown_flow(flow_id, self.startable(), str(self.folder)))
         return flow
 
     def version(self, flow_id: str, version: str) -> Flow:

@@ -303,6 +303,16 @@ def repeat_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any], 
     )
 
 
+def take_over_event(conn: sqlite3.Connection, event_id: int, trigger: Trigger, now: datetime) -> None:
+    """An unrouted event's alert, routed now: its run starts on that event (one event per incident,
+    first seen when it first came), with this notification's title and values, counted as a repeat."""
+    conn.execute(
+        "UPDATE events SET repeat_count = repeat_count + 1, last_seen_at = ?, title = ?, payload = ?,"
+        " status = 'firing', resolved_at = NULL WHERE id = ?",
+        (iso(now), trigger.title, json.dumps(trigger.data, default=str), event_id),
+    )
+
+
 def repeat_stale(conn: sqlite3.Connection, event_id: int, now: datetime) -> None:
     """A stale notification of an incident that has resolved: counted, its values and status kept."""
     conn.execute(

@@ -15,8 +15,18 @@ def checks_error(path: str, check: str | None, problem: str, fix: str) -> str:
     return f"{where}: {problem}. Fix: {fix}"
 
 
-def checks_broken_kept(problem: str) -> str:
-    return f"checks.yaml changed and is refused; the last good checks keep running until it is fixed: {problem}"
+def checks_broken_kept(problem: str, routes_changed: bool = False) -> str:
+    what = "routes.yaml changed and checks.yaml is refused" if routes_changed else "checks.yaml changed and is refused"
+    return f"{what}; the last good checks keep running until it is fixed: {problem}"
+
+
+def check_route_unknown(route: str, routes: str, known: list[str]) -> tuple[str, str]:
+    """The problem and the fix of a check whose ``route`` names no route of routes.yaml."""
+    there = f"routes: {', '.join(known)}" if known else "routes.yaml has no routes"
+    return (
+        f"its route '{route}' is not in {routes} ({there})",
+        f"name one of them, add the route to {routes}, or give the check a channel instead",
+    )
 
 
 def check_shape(rows: int, columns: int) -> str:

@@ -87,8 +87,17 @@ def hook_busy() -> str:
     return "The bot is busy; try again shortly."
 
 
-def hook_too_large(limit: int) -> str:
-    return f"The body is larger than {limit} bytes."
+def hook_too_large(hook: str, limit: int, alerts: int) -> str:
+    """A body over the limit; at /hooks/alertmanager, an alert storm Alertmanager sent whole (its
+    ``max_alerts`` is 0, all, by default), which it drops on this 4xx."""
+    refused = f"The body is larger than {limit} bytes."
+    if hook != "alertmanager":
+        return refused
+    return (
+        f"{refused} Alertmanager drops it (it retries no 4xx): set max_alerts: {alerts} in the webhook_configs entry"
+        f" of decisionbot's receiver, so that a notification holds {alerts} alerts at most (decisionbot takes no"
+        " more of one) and counts the others."
+    )
 
 
 def hook_bad_json(problem: str) -> str:
@@ -99,19 +108,26 @@ def hook_db_busy(problem: str) -> str:
     return f"A trigger was refused with 503 (it will be retried): the ledger is busy ({problem})."
 
 
-def hook_truncated(hook: str, left_out: int, group: str) -> str:
+def hook_truncated(hook: str, left_out: int, group: str, most: int) -> str:
     return (
         f"The {hook} notification of group {_one_line(group)} left {left_out} alert(s) out (its max_alerts):"
-        " they start no run of their own (a route with dedup: group counts them in its run). Fix: set"
-        " max_alerts to 0 (all) in the webhook's configuration."
+        " they start no run of their own (a route with dedup: group counts them in its run). Fix: raise max_alerts"
+        f" in the webhook's configuration (up to {most}, all decisionbot takes of one notification), or add labels to"
+        " the Alertmanager route's group_by so that each notification holds fewer alerts."
     )
 
 
 def hook_shed(hook: str, extra: int, kept: int, group: str) -> str:
+    cap = (
+        f", and max_alerts: {kept} in the webhook's configuration (a notification over the body limit is refused"
+        " with 413, which Alertmanager drops)"
+        if hook == "alertmanager"
+        else ""
+    )
     return (
         f"The {hook} notification of group {_one_line(group)} held {kept + extra} alerts: the first {kept} are"
         f" taken, {extra} left out (they start no run of their own; a route with dedup: group counts them in its"
-        " run). An alert storm: set the route's group_by so that each notification holds fewer."
+        f" run). An alert storm: set the route's group_by so that each notification holds fewer{cap}."
     )
 
 

@@ -265,7 +265,7 @@ class CheckRunner:
         catalog = dispatcher.catalog
         self.path = catalog.folder / "checks.yaml"
         self.router = Router(catalog.folder, env, lambda: set(catalog.current), lambda: catalog.refused)
-        self._loaded: tuple[float, ChecksFile] | None = None
+        self._loaded: tuple[tuple[float, float | None], ChecksFile] | None = None  # (mtime, routes.yaml mtime)
         self.learners: Mapping[str, naming.Learn] = {}  # the server's channels, to name a breach's people
 
     def config(self) -> ChecksFile:
@@ -274,16 +274,28 @@ class CheckRunner:
         broken from the first read (the start), it raises ``ConfigError`` naming check and fix."""
         if not self.path.is_file():
             return ChecksFile()
-        stamp = self.path.stat().st_mtime
+        routes = self.router.path
+        stamp = (self.path.stat().st_mtime, routes.stat().st_mtime if routes.is_file() else None)
         if self._loaded is None or self._loaded[0] != stamp:
             try:
-                self._loaded = (stamp, load(self.path))
+                self._loaded = (stamp, self._routed(load(self.path)))
             except ConfigError as exc:
                 if self._loaded is None:
                     raise
-                log.warning(texts.checks_broken_kept(str(exc)))
+                log.warning(texts.checks_broken_kept(str(exc), self._loaded[0][0] == stamp[0]))
                 self._loaded = (stamp, self._loaded[1])
         return self._loaded[1]
+
+    def _routed(self, loaded: ChecksFile) -> ChecksFile:
+        """``loaded``, once every check's ``route`` is one of routes.yaml (enabled or not, as a
+        flow file's typo is refused); else ConfigError naming the file, the check and the routes."""
+        named = [c for c in loaded.checks if c.hints.get("route")]
+        known = [r.name for r in self.router.routes()] if named else []
+        for check in named:
+            if str(check.hints["route"]) not in known:
+                problem = texts.check_route_unknown(str(check.hints["route"]), str(self.router.path), known)
+                raise ConfigError(texts.checks_error(str(self.path), check.name, *problem))
+        return loaded
 
     async def run(self, check: Check, job: Job | None = None) -> Evaluation:
         """Evaluate ``check`` now and record it (and, for a job, schedule the next)."""

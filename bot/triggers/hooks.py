@@ -121,7 +121,7 @@ async def receive(request: web.Request, name: str) -> web.Response:
         except inbound_json.BodyTooSlow as exc:
             return problem(408, str(exc))
         if body is None:
-            return problem(413, texts.hook_too_large(state.max_body))
+            return problem(413, texts.hook_too_large(name, state.max_body, MAX_ALERTS))
         routed = route(state, name, body)
         if isinstance(routed, web.Response):
             return routed
@@ -145,7 +145,7 @@ def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list
         return problem(400, texts.hook_bad_json(str(exc)))
     left_out = alertmanager.left_out(payload) if isinstance(payload, dict) else 0
     if left_out:  # max_alerts cut the group
-        log.warning(texts.hook_truncated(name, left_out, str(payload.get("groupKey") or "")))
+        log.warning(texts.hook_truncated(name, left_out, str(payload.get("groupKey") or ""), MAX_ALERTS))
     if name in ("alertmanager", "grafana") and isinstance(payload, dict):
         shed(payload, name)
     try:

@@ -148,7 +148,7 @@ class Router:
             refused = self.refused_flows().get(trigger.flow)
             if refused is not None:
                 return texts.refused_flow_routed(trigger.flow, str(refused))
-            return texts.unknown_flow_routed(trigger.flow, sorted(known))
+            return texts.unknown_flow_routed(trigger.flow, sorted(known - BOT_STARTED))  # those it may start
         return None
 
     def _fill(self, trigger: Trigger, route: Route, hints: Mapping[str, Any]) -> str | None:

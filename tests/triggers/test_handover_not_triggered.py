@@ -43,3 +43,24 @@ def test_the_command_line_refuses_it_without_a_channel_hint_that_cannot_help(tmp
     assert "--channel" not in refused.output
     nowhere = cli(tmp_path, ROOT / "flows", "trigger", "post_meeting", "-f", "alice")
     assert "Try: --channel slack:C0123 (or set DECISIONBOT_DEFAULT_CHANNEL)" in nowhere.output
+
+
+async def test_a_trigger_naming_no_flow_lists_only_the_flows_a_trigger_can_start(tmp_path: Path) -> None:
+    """ "there is no flow 'nosuch' (flows: action_handover, decision_review, ...)" offered the one
+    flow a trigger is refused (review-trigfix): the hook's answer, a route's flow and the command
+    line list the startable flows only."""
+    startable = "decision_review, metric_breach, post_meeting"
+    client = await serve(tmp_path, ROOT / "flows")
+    try:
+        status, answer = await post(client, "events", {"title": "x", "flow": "nosuch", "channel": "console:a"})
+        assert (status, answer["unrouted"]) == (
+            200,
+            [{"title": "x", "problem": f"there is no flow 'nosuch' (flows: {startable})"}],
+        )
+    finally:
+        await client.close()
+    from tests.triggers.test_cli_triggers import cli
+
+    refused = cli(tmp_path, ROOT / "flows", "trigger", "nosuch", "--channel", "console")
+    assert refused.exit_code == 1, refused.output
+    assert f"Known flows: {startable}." in refused.output

@@ -21,7 +21,7 @@ from bot.store.runs import RunRow
 from bot.triggers import checks, hooks
 from tests.triggers.conftest import Process
 from tests.triggers.test_checks import shop, write_checks
-from tests.triggers.test_hooks import AUTH, post, serve
+from tests.triggers.test_hooks import AUTH, counts, post, serve
 from tests.triggers.test_timers import start
 
 
@@ -239,5 +239,29 @@ async def test_a_refused_hook_request_is_logged_with_its_reason_at_most_once_a_m
         last = [r.getMessage() for r in caplog.records if r.name == "decisionbot.hooks"][-1]
         assert last.endswith("400 'alerts' is missing (2 more refused like it in the last minute, not logged)")
         assert "s3cret" not in caplog.text
+    finally:
+        await client.close()
+
+
+async def test_a_storm_too_large_for_the_alertmanager_hook_says_to_set_max_alerts(
+    tmp_path: Path, flows: Path, caplog
+) -> None:
+    """An alert storm Alertmanager sends whole (``max_alerts`` is 0 by default) is over the body
+    limit: the 413, which Alertmanager drops, said only "The body is larger than 8388608 bytes."
+    (review-trigfix); its answer and the log line say to set max_alerts. Other hooks' do not."""
+    caplog.set_level(logging.WARNING, logger="decisionbot.hooks")
+    client = await serve(tmp_path, flows)
+    huge = b'{"version": "4", "alerts": [' + b'{"labels": {}}, ' * 600_000 + b"{}]}"
+    try:
+        status, answer = await post(client, "alertmanager", huge)
+        assert status == 413
+        assert answer["error"] == (
+            "The body is larger than 8388608 bytes. Alertmanager drops it (it retries no 4xx): set max_alerts: 1000"
+            " in the webhook_configs entry of decisionbot's receiver, so that a notification holds 1000 alerts at"
+            " most (decisionbot takes no more of one) and counts the others."
+        )
+        assert f"/hooks/alertmanager refused a request: 413 {answer['error']}" in caplog.text
+        assert await post(client, "events", huge) == (413, {"error": "The body is larger than 8388608 bytes."})
+        assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}
     finally:
         await client.close()

@@ -165,7 +165,9 @@ async def test_a_notification_cut_by_max_alerts_is_logged_with_the_fix(hooks, ca
     assert [r.getMessage() for r in caplog.records if r.name == "decisionbot.hooks"] == [
         'The alertmanager notification of group {}/{team="payments"}:{alertname="CheckoutErrorRate"} left 40'
         " alert(s) out (its max_alerts): they start no run of their own (a route with dedup: group counts them"
-        " in its run). Fix: set max_alerts to 0 (all) in the webhook's configuration."
+        " in its run). Fix: raise max_alerts in the webhook's configuration (up to 1000, all decisionbot takes of"
+        " one notification), or add labels to the Alertmanager route's group_by so that each notification holds"
+        " fewer alerts."
     ]
 
 
