@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import texts
+from bot.chase import quiet_until
 from bot.dispatch import Dispatcher
 from bot.model import Actor, ConversationKey, Reply
 from bot.store import actions, iso, jobs, runs, transaction
@@ -68,15 +69,14 @@ def put_off(
 ) -> set[str]:
     """The ids of ``owners`` within their quiet hours at ``now``, on their own clock: each gets
     the digest when these end, by a job of its own (one at a time: not again while one waits)."""
-    if dispatcher.quiet is None:
+    asleep = quiet_until(dispatcher, {o.id: o for o in owners}, now)
+    if not asleep:
         return set()
     waits: dict[datetime, list[str]] = {}
-    for owner in owners:
-        until = dispatcher.quiet.until(now.astimezone(dispatcher.tz_for(owner)))
-        if until is not None:
-            waits.setdefault(until.astimezone(UTC), []).append(owner.id)
+    for owner_id, until in asleep.items():
+        waits.setdefault(until, []).append(owner_id)
     pending = {i for j in jobs.pending_jobs(conn, "digest") if j.id != job_id for i in j.payload.get("to") or ()}
     for when, ids in waits.items():
         if fresh := sorted(set(ids) - pending):
             jobs.add_job(conn, None, "digest", when, {"to": fresh}, now)
-    return {i for ids in waits.values() for i in ids}
+    return set(asleep)
