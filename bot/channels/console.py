@@ -131,8 +131,7 @@ class ConsoleSession:
         to the decision's conversation (as in its Slack thread), a run cancelled here its own word."""
         if done.told is not None and done.told.channel == CHANNEL:  # printed here, from any session
             return True
-        cancelled = runs.load_run(self.dispatcher.db.conn, done.cancelled.run_id) if done.cancelled else None
-        return cancelled is not None and cancelled.conversation == self.conversation
+        return done.said_by_notice(self.dispatcher.db.conn, self.conversation)
 
     def say(self, speaker: Actor, text: str, run_id: int | None = None) -> TurnResult | None:
         message = Message(conversation=self.conversation, actor=speaker, text=text)
