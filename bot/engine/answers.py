@@ -246,11 +246,6 @@ def resolve_bound(spec: str | date | None, ctx: ParseContext) -> date | None:
     return parse_date(spec, ctx)
 
 
-def describe_date(d: date, ctx: ParseContext) -> str:
-    """``"Fri 2026-12-04"``: English weekday abbreviation (locale-independent) and ISO date."""
-    return f"{dates.weekday_abbr(d)} {d.isoformat()}"
-
-
 # --- people ----------------------------------------------------------------------------------
 
 _SELF = frozenset({"me", "myself", "i"})

@@ -11,7 +11,6 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-_WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY_NAMES = (
     ("monday", "mon"),
     ("tuesday", "tue", "tues"),
@@ -209,8 +208,3 @@ def fixed_offset(phrase: str) -> int | None:
     if match is None or match.group(2) not in ("day", "week"):
         return None
     return (_relative(match.group(1), match.group(2), date.min) - date.min).days
-
-
-def weekday_abbr(day: date) -> str:
-    """The English abbreviation of ``day``'s weekday, whatever the locale: "Fri"."""
-    return _WEEKDAY_ABBR[day.weekday()]

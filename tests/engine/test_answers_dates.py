@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.engine.answers import ParseContext, describe_date, parse_date, resolve_bound
+from bot.engine.answers import ParseContext, parse_date, resolve_bound
 from tests.engine.test_answers import ALICE, CTX, error_of, make_ctx
 
 # --- dates: fast paths ------------------------------------------------------------------------
@@ -147,8 +147,3 @@ def test_resolve_bound():
     instant = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)
     assert resolve_bound(instant, CTX) == date(2026, 11, 27)  # 00:30 in Paris
     assert error_of(resolve_bound, "whenever", CTX).code == "date_invalid"
-
-
-def test_describe_date():
-    assert describe_date(date(2026, 12, 4), CTX) == "Fri 2026-12-04"
-    assert describe_date(date(2026, 11, 30), CTX) == "Mon 2026-11-30"
