@@ -125,7 +125,7 @@ def participants(value: Any) -> list[Actor]:
     ``@bob``, Slack's ``<@U0BOB>``), or a list of ``{"id", "name"}`` objects. Raises BadCall naming
     an entry that is not an id, or saying what is expected of a value of another shape."""
     if value is not None and not isinstance(value, str | list | tuple):
-        raise BadCall(texts.rasa_participants_not_a_list(_json_kind(value)))
+        raise BadCall(texts.rasa_participants_not_a_list(value))
     entries = value.split(",") if isinstance(value, str) else list(value or [])
     found: dict[str, Actor] = {}
     for entry in entries:
@@ -143,15 +143,6 @@ def participants(value: Any) -> list[Actor]:
             raise BadCall(texts.rasa_bad_participant(sender))
         found.setdefault(sender, Actor(f"{CHANNEL}:{sender}", name))
     return list(found.values())
-
-
-def _json_kind(value: Any) -> str:
-    """What a JSON value is, as a sentence names it: "an object", "a number", "true"."""
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
 
 
 def mentions(text: str, known: list[Actor]) -> dict[str, Actor]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.texts._common import _join, command
 
 # --- rasa ---------------------------------------------------------------------------------------
@@ -36,13 +38,22 @@ def rasa_bad_participant(entry: str) -> str:
     return f"'{entry}' is not a sender id (ids have no spaces). List participants as ids, e.g. bob, carol."
 
 
-def rasa_participants_not_a_list(kind: str) -> str:
-    """``decision_participants`` of another type (``kind``: "an object", "a number", ...)."""
-    one = ': one person is [{"id": "bob"}]' if kind == "an object" else ""
+def rasa_participants_not_a_list(value: object) -> str:
+    """``decision_participants`` of another type: an object, a number, true..."""
+    one = ': one person is [{"id": "bob"}]' if isinstance(value, Mapping) else ""
     return (
         'decision_participants must be a list of sender ids or of {"id", "name"} objects, or a'
-        f" comma-separated string of ids, not {kind}{one}"
+        f" comma-separated string of ids, not {_json_kind(value)}{one}"
     )
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, as a sentence names it: "an object", "a number", "true"."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
 
 
 def rasa_participant_without_id() -> str:
