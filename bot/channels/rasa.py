@@ -111,9 +111,13 @@ class DecisionAction(Action, ABC):
         runs in one transaction, which must not stay open while other calls run."""
 
 
-def hand_over(bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Queued]:
-    """Utter the caller's queued replies, oldest first, and mark them sent. Returns them."""
-    queued = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
+def hand_over(
+    bot: Dispatcher, caller: Caller, out: CollectingDispatcher, queued: list[Queued] | None = None
+) -> list[Queued]:
+    """Utter the caller's queued replies (``queued``, when just read), oldest first, and mark them
+    sent. Returns them."""
+    if queued is None:
+        queued = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
     for item in queued:
         out.utter_message(**rr.response(item.reply))
     mark_sent(bot.db, [q.id for q in queued], bot.clock())
@@ -215,7 +219,7 @@ class ActionDecisionAnswer(DecisionAction):
             return carry_out(bot, caller, out, done)
         unseen = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
         if any(q.reply.kind == "prompt" for q in unseen):  # not taken as an answer to a question never shown
-            hand_over(bot, caller, out)
+            hand_over(bot, caller, out, unseen)
             return run_slots(unseen[-1].reply.run_id)
         result = bot.answer(message)
         if isinstance(result, Unplaced):  # several questions wait on them: which one
