@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -139,3 +140,16 @@ class Flow:
             return [b.goto for b in step.next]
         pos = self._position[step.id]
         return [self.steps[pos + 1].id] if pos + 1 < len(self.steps) else ["completed"]
+
+    def reachable(self, starts: Iterable[str]) -> set[str]:
+        """The steps a run can be at from ``starts`` (themselves included) by the branches; the
+        ends (completed, cancelled) aside."""
+        seen: set[str] = set()
+        todo = list(starts)
+        while todo:
+            current = todo.pop()
+            if current in seen or not self.has_step(current):
+                continue
+            seen.add(current)
+            todo.extend(self.successors(self.step(current)))
+        return seen

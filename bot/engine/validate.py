@@ -243,13 +243,7 @@ def _condition_names(expr: str) -> set[str]:
 
 
 def _check_reachable(flow: Flow) -> None:
-    reached, todo = set(), [flow.first.id]
-    while todo:
-        current = todo.pop()
-        if current in reached or current in FINAL_STATES:
-            continue
-        reached.add(current)
-        todo.extend(flow.successors(flow.step(current)))
+    reached = flow.reachable([flow.first.id])
     for step in flow.steps:
         if step.id not in reached:
             raise FlowError(flow.path, "this step is never reached", "branch to it or remove it", step=step.id)

@@ -225,13 +225,5 @@ def _names_in(expr: str) -> list[str]:
 def _reached_from(flow: Flow, start: str, reached: dict[str, set[str]]) -> set[str]:
     """The steps a run can go on to after ``start`` is answered, by its branches (cached per flow check)."""
     if start not in reached:
-        seen: set[str] = set()
-        todo = list(flow.successors(flow.step(start)))
-        while todo:
-            current = todo.pop()
-            if current in seen or not flow.has_step(current):
-                continue  # an end (completed, cancelled)
-            seen.add(current)
-            todo.extend(flow.successors(flow.step(current)))
-        reached[start] = seen
+        reached[start] = flow.reachable(flow.successors(flow.step(start)))
     return reached[start]
