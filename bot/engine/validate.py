@@ -5,13 +5,12 @@ ledger mapping. Each problem is a FlowError naming the file, the step and the fi
 
 from __future__ import annotations
 
-import ast
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from statemachine.exceptions import InvalidDefinition
-from statemachine.io.evaluators import RestrictedEvaluator, normalize_cond
+from statemachine.io.evaluators import RestrictedEvaluator
 
 from bot import texts
 from bot.engine import dates, reserved, templates, validate_menus, validate_record, validate_silent
@@ -227,19 +226,12 @@ def _check_next(flow: Flow, step: Step) -> None:
                     "a condition may only compare step answers (by step id) with ==, !=, <, >, <=, >=,"
                     " and, or, not, e.g. when: \"response == 'act'\"",
                 )
-            unknown = sorted(_condition_names(branch.when) - {s.id for s in flow.steps})
+            unknown = sorted(set(validate_silent.condition_names(branch.when)) - {s.id for s in flow.steps})
             if unknown:
                 fail(
                     f"the condition '{branch.when}' names no step: " + ", ".join(unknown),
                     "compare the answers of this flow's steps, by step id",
                 )
-
-
-def _condition_names(expr: str) -> set[str]:
-    """The names a (structurally valid) condition reads; the names of called functions (In) aside."""
-    tree = ast.parse(normalize_cond(expr), mode="eval")
-    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
 
 
 def _check_reachable(flow: Flow) -> None:

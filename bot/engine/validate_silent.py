@@ -208,7 +208,7 @@ def _check_conditions_read(flow: Flow, step: Step, fail: Fail, reached: dict[str
     (``owner == 'me'`` on a step asked before ``owner``): it is empty there in every run, so the
     branch is never taken (or, with ``not``, always)."""
     for branch in step.next:
-        for name in _names_in(branch.when) if branch.when else ():
+        for name in condition_names(branch.when) if branch.when else ():
             if name != step.id and flow.has_step(name) and step.id not in _reached_from(flow, name, reached):
                 fail(
                     texts.condition_reads_later_step(branch.when or "", name),
@@ -216,10 +216,12 @@ def _check_conditions_read(flow: Flow, step: Step, fail: Fail, reached: dict[str
                 )
 
 
-def _names_in(expr: str) -> list[str]:
-    """The names a condition reads, in order, once each."""
+def condition_names(expr: str) -> list[str]:
+    """The names a (structurally valid) condition reads, in order, once each; the names of called
+    functions (In) aside."""
     tree = ast.parse(normalize_cond(expr), mode="eval")
-    return list(dict.fromkeys(node.id for node in ast.walk(tree) if isinstance(node, ast.Name)))
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return list(dict.fromkeys(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called))
 
 
 def _reached_from(flow: Flow, start: str, reached: dict[str, set[str]]) -> set[str]:
