@@ -77,7 +77,7 @@ TABLES: dict[str, tuple[str, T]] = {
     }),
     "jobs": ("Durable timers: reminders, escalations, expiries, review starts, owner digests, metric checks.", {
         "id": "Job id.", "run_id": "Run (empty for digest and check).", "kind": "remind, escalate, expire, start_flow, digest or check.", "due_at": "When due (UTC).",
-        "payload": "Arguments (JSON): a chase's `since` (the last activity its chain is timed from); a reminder or digest put off for some people's quiet hours, `to` (their ids).", "created_at": "Created (UTC).", "claimed_at": "Claimed (UTC).", "done_at": "Done (UTC).",
+        "payload": "Arguments (JSON): a chase's `since` (the last activity its chain is timed from); a reminder or digest put off for some people's quiet hours, `to` (their ids); a review start's `flow`, `decision_id` and `facilitator` (who set its date and leads it; absent on jobs of older releases); a check's `check` and `schedule`, a recurring digest's `schedule`.", "created_at": "Created (UTC).", "claimed_at": "Claimed (UTC).", "done_at": "Done (UTC).",
         "outcome": "done; done: <stage> (a chase whose later stage was due); done: run N (a review started); done: N owner(s) (a digest; with '; M put off for their quiet hours' when some owners get it later); a check's ok, error, started, repeat, resolved or unrouted; skipped: ...; put off: quiet hours until ... (a new job carries it); cancelled: the review was held by run N; superseded; or failed: ...",
     }),
     "deliveries": ("Platform delivery ids already seen (retries are dropped); forgotten after a week.", {
