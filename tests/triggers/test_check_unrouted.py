@@ -9,27 +9,17 @@ the server logged nothing and ``checks run --once`` printed only "-> unrouted").
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.errors import ConfigError
 from bot.server import create_app
+from tests.triggers.test_check_errors import shop
 from tests.triggers.test_checks import run_due
 from tests.triggers.test_cli_triggers import cli
 
 NO_CHANNEL = "no channel to post in: no route matched and DECISIONBOT_DEFAULT_CHANNEL is not set"
-
-
-def orders_db(tmp_path: Path) -> Path:
-    path = tmp_path / "orders.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE kpi (v)")
-    conn.execute("INSERT INTO kpi VALUES (9)")
-    conn.commit()
-    conn.close()
-    return path
 
 
 def check_file(flows: Path, database: Path, where: str) -> None:
@@ -52,7 +42,7 @@ def refusal(flows: Path) -> str:
 
 def test_a_check_naming_no_route_is_refused_by_checks_run_and_by_the_server(tmp_path: Path, flows: Path) -> None:
     (flows / "routes.yaml").write_text(ROUTES)
-    check_file(flows, orders_db(tmp_path), ", route: nope, enabled: false")  # disabled: a typo all the same
+    check_file(flows, shop(tmp_path), ", route: nope, enabled: false")  # disabled: a typo all the same
     out = cli(tmp_path, flows, "checks", "run", "--once")
     assert out.exit_code == 1
     assert refusal(flows) in out.output
@@ -70,7 +60,7 @@ def test_a_route_removed_while_the_server_runs_keeps_the_checks_and_the_breach_i
     """The route goes from routes.yaml after start-up: the change is refused with one warning
     naming the check (the last good checks run on), and its breach is unrouted, logged with the fix."""
     (flows / "routes.yaml").write_text(ROUTES.replace("checkout", "nope"))
-    check_file(flows, orders_db(tmp_path), ", route: nope")
+    check_file(flows, shop(tmp_path), ", route: nope")
     proc = proc.restart()
     proc.scheduler.plan()
     (flows / "routes.yaml").write_text(ROUTES)
@@ -89,7 +79,7 @@ def test_a_route_removed_while_the_server_runs_keeps_the_checks_and_the_breach_i
 
 
 def test_a_breach_with_nowhere_to_go_is_logged_with_the_reason_and_the_fix(proc, flows, tmp_path, caplog):
-    check_file(flows, orders_db(tmp_path), "")
+    check_file(flows, shop(tmp_path), "")
     proc = proc.restart()
     proc.scheduler.plan()
     with caplog.at_level(logging.WARNING, logger="decisionbot.checks"):
@@ -104,7 +94,7 @@ def test_a_breach_with_nowhere_to_go_is_logged_with_the_reason_and_the_fix(proc,
 
 
 def test_checks_run_once_says_why_a_breach_started_no_run(tmp_path: Path, flows: Path) -> None:
-    check_file(flows, orders_db(tmp_path), "")
+    check_file(flows, shop(tmp_path), "")
     out = cli(tmp_path, flows, "checks", "run", "--once")
     assert out.exit_code == 0
     assert out.output.splitlines()[-1] == f"orders: 9 (breach) -> unrouted: {NO_CHANNEL}"
