@@ -19,14 +19,20 @@ def vendor_flows(tmp_path: Path) -> Path:
     return flows
 
 
+async def ask_bob_and_carol(h: Harness) -> None:
+    """Alice starts the vendor flow in a channel; its approval goes to Bob and Carol, each asked
+    in their personal chat."""
+    await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+    await h.send(in_channel(h.url, ALICE, "start vendor Acme"))
+    root = (await h.next_post(0)).answer_id
+    for text, people in (("Acme", ()), ("5000", ()), (at(BOB), (BOB,)), (at(CAROL), (CAROL,)), ("done", ())):
+        await h.send(in_channel(h.url, ALICE, text, *people, root=root))
+    await wait_for(lambda: len([c for c in h.fake.posts() if c.conversation.startswith("a:chat-with")]) == 2)
+
+
 async def test_a_card_another_answer_closed_says_why(tmp_path: Path) -> None:
     async with Harness(tmp_path, flows=vendor_flows(tmp_path)) as h:
-        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
-        await h.send(in_channel(h.url, ALICE, "start vendor Acme"))
-        root = (await h.next_post(0)).answer_id
-        for text, people in (("Acme", ()), ("5000", ()), (at(BOB), (BOB,)), (at(CAROL), (CAROL,)), ("done", ())):
-            await h.send(in_channel(h.url, ALICE, text, *people, root=root))
-        await wait_for(lambda: len([c for c in h.fake.posts() if c.conversation.startswith("a:chat-with")]) == 2)
+        await ask_bob_and_carol(h)
         bobs = next(c for c in h.fake.posts() if c.conversation == f"a:chat-with-{BOB['id']}")
         await h.send(personal(h.url, CAROL, "no"))  # the step closes on Carol's answer
         await h.settle()
@@ -37,12 +43,7 @@ async def test_a_card_another_answer_closed_says_why(tmp_path: Path) -> None:
 
 async def test_a_late_yes_typed_in_a_personal_chat_says_why_the_question_closed(tmp_path: Path) -> None:
     async with Harness(tmp_path, flows=vendor_flows(tmp_path)) as h:
-        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
-        await h.send(in_channel(h.url, ALICE, "start vendor Acme"))
-        root = (await h.next_post(0)).answer_id
-        for text, people in (("Acme", ()), ("5000", ()), (at(BOB), (BOB,)), (at(CAROL), (CAROL,)), ("done", ())):
-            await h.send(in_channel(h.url, ALICE, text, *people, root=root))
-        await wait_for(lambda: len([c for c in h.fake.posts() if c.conversation.startswith("a:chat-with")]) == 2)
+        await ask_bob_and_carol(h)
         await h.send(personal(h.url, CAROL, "no"))
         await h.settle()
         await h.send(personal(h.url, BOB, "yes"))  # typed late: nothing waits on him now

@@ -21,6 +21,20 @@ def decide_to_watch(proc, review_on: str) -> None:
         proc.say(ALICE, answer, SHOP)
 
 
+def decided_then_resolved(proc, clock, flows, tmp_path: Path):
+    """The check breaches (1.9 under 2.5), Alice decides to watch it with a review on Thursday
+    2026-12-03, and it recovers (3.1) five minutes later. The process restarted to read the check."""
+    write_checks(flows, shop(tmp_path, 1.9))
+    proc = proc.restart()
+    proc.scheduler.plan()
+    assert run_due(proc) == [("check", "started")]
+    decide_to_watch(proc, "2026-12-03")
+    shop(tmp_path, 3.1)
+    clock.at(minutes=5)
+    assert run_due(proc) == [("check", "resolved")]
+    return proc
+
+
 def review_question(proc) -> str:
     [(text,)] = proc.rows(
         "SELECT m.text FROM messages m JOIN runs r ON r.id = m.run_id"
@@ -30,14 +44,7 @@ def review_question(proc) -> str:
 
 
 def test_a_reviews_latest_value_is_the_checks_last_evaluation(proc, clock, flows, tmp_path: Path) -> None:
-    write_checks(flows, shop(tmp_path, 1.9))
-    proc = proc.restart()
-    proc.scheduler.plan()
-    assert run_due(proc) == [("check", "started")]
-    decide_to_watch(proc, "2026-12-03")
-    shop(tmp_path, 3.1)
-    clock.at(minutes=5)
-    assert run_due(proc) == [("check", "resolved")]
+    proc = decided_then_resolved(proc, clock, flows, tmp_path)
     shop(tmp_path, 4.2)
     clock.at(days=6, hours=17)  # Thursday 2026-12-03 08:00 UTC, 09:00 in Paris: the review's start
     assert sorted(run_due(proc)) == [("check", "ok"), ("start_flow", "done: run 2")]
@@ -47,14 +54,7 @@ def test_a_reviews_latest_value_is_the_checks_last_evaluation(proc, clock, flows
 
 
 def test_a_check_breaching_again_shows_as_firing_at_the_review(proc, clock, flows, tmp_path: Path) -> None:
-    write_checks(flows, shop(tmp_path, 1.9))
-    proc = proc.restart()
-    proc.scheduler.plan()
-    assert run_due(proc) == [("check", "started")]
-    decide_to_watch(proc, "2026-12-03")
-    shop(tmp_path, 3.1)
-    clock.at(minutes=5)
-    assert run_due(proc) == [("check", "resolved")]
+    proc = decided_then_resolved(proc, clock, flows, tmp_path)
     shop(tmp_path, 1.2)  # below again days later: a new incident, a new run; the review says the value now
     clock.at(days=6, hours=17)
     assert sorted(run_due(proc)) == [("check", "started"), ("start_flow", "done: run 3")]
