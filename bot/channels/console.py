@@ -85,20 +85,23 @@ class ConsoleSession:
         if comes_first(text, bot.catalog.current, actions_of(bot, speaker.id)):
             self.command(speaker, text)
             return
-        if not self.done:
-            if self.say(speaker, text) is not None:
-                return
-        else:
-            placed = placing.place(bot.db.conn, self.conversation, speaker.id, text)
-            if isinstance(placed, placing.Unplaced) and not is_command(text):
-                self._answer(speaker, CommandResult(placed.told(None), ok=False))
-                return
-            if isinstance(placed, placing.Placed) and self.say(speaker, placed.text, placed.row.id) is not None:
-                return
+        if self._answered(speaker, text):
+            return
         if is_command(text):
             self.command(speaker, text)
         else:
             self._answer(speaker, CommandResult(self._nothing_waiting(speaker), ok=False))
+
+    def _answered(self, speaker: Actor, text: str) -> bool:
+        """Whether the line answered this session's open run, or once it has none, the run waiting
+        on ``speaker`` (told which, when several wait and it is no command)."""
+        if not self.done:
+            return self.say(speaker, text) is not None
+        placed = placing.place(self.dispatcher.db.conn, self.conversation, speaker.id, text)
+        if isinstance(placed, placing.Unplaced) and not is_command(text):
+            self._answer(speaker, CommandResult(placed.told(None), ok=False))
+            return True
+        return isinstance(placed, placing.Placed) and self.say(speaker, placed.text, placed.row.id) is not None
 
     def command(self, speaker: Actor, text: str) -> None:
         """Carry out a chat command as ``speaker`` and print its answer, then what it queued here
