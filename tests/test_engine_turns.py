@@ -352,3 +352,15 @@ def test_back_at_the_first_question_and_back_by_an_owner_are_refused(db, bot):
     assert say(bot, BOB, "back") == [("bob", "error", "Only the facilitator (alice) can go back a step.")]
     assert run_row(db) == ("owner_accepts", "active")
     assert answers(db)[-1][0] == "actions"
+
+
+def test_an_answer_moves_the_reminder_chain_in_one_write_of_jobs(db, bot):
+    """Every answer restarts the chain (and drops a reminder put off for quiet hours): one statement
+    on jobs, on the benchmarked path of every turn."""
+    start(bot)
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    turn(bot, ALICE, "We move the launch to March")
+    db.conn.set_trace_callback(None)
+    assert [s.split(" SET ")[0] for s in statements if " jobs " in s] == ["UPDATE jobs"]
+    assert rows(db, "SELECT kind, due_at, done_at FROM jobs") == [("remind", "2026-11-26T19:00:00.000Z", None)]

@@ -198,17 +198,17 @@ def queue_replies(conn: sqlite3.Connection, replies: list[Reply], stamp: str, pa
     return ids
 
 
+#: A reminder put off for some people's quiet hours (``payload.to``, see :mod:`bot.chase`).
+_PUT_OFF = "json_extract(payload, '$.to') IS NOT NULL"
+
+
 def reset_chase_jobs(conn: sqlite3.Connection, run_id: int, due: datetime | None, now: datetime) -> None:
     """Restart the run's reminder chain at ``due`` (a reminder), or end it when ``due`` is None.
 
     ``created_at`` is the last activity: the chain (remind, escalate, expire) is timed from it.
-    A reminder put off for some people's quiet hours (``payload.to``) is dropped: the new chain
-    reminds them in its turn."""
-    conn.execute(
-        "UPDATE jobs SET done_at = ?, outcome = 'superseded' WHERE run_id = ? AND done_at IS NULL"
-        " AND kind = 'remind' AND json_extract(payload, '$.to') IS NOT NULL",
-        (iso(now), run_id),
-    )
+    A reminder put off for some people's quiet hours is dropped: the new chain reminds them in its
+    turn. One statement on a turn's path (the chain's job moved and those put off dropped at once),
+    and an INSERT when the run had no chain job."""
     if due is None:
         conn.execute(
             "UPDATE jobs SET done_at = ?, outcome = 'superseded' WHERE run_id = ? AND done_at IS NULL"
@@ -216,12 +216,18 @@ def reset_chase_jobs(conn: sqlite3.Connection, run_id: int, due: datetime | None
             (iso(now), run_id),
         )
         return
-    cur = conn.execute(
-        "UPDATE jobs SET kind = 'remind', due_at = ?, created_at = ?, payload = '{}', claimed_at = NULL"
-        " WHERE run_id = ? AND done_at IS NULL AND kind IN ('remind', 'escalate', 'expire')",
-        (iso(due), iso(now), run_id),
-    )
-    if cur.rowcount == 0:
+    moved = conn.execute(
+        f"UPDATE jobs SET done_at = CASE WHEN {_PUT_OFF} THEN :now END,"
+        f" outcome = CASE WHEN {_PUT_OFF} THEN 'superseded' END, kind = 'remind',"
+        f" due_at = CASE WHEN {_PUT_OFF} THEN due_at ELSE :due END,"
+        f" created_at = CASE WHEN {_PUT_OFF} THEN created_at ELSE :now END,"
+        f" payload = CASE WHEN {_PUT_OFF} THEN payload ELSE '{{}}' END,"
+        f" claimed_at = CASE WHEN {_PUT_OFF} THEN claimed_at END"
+        " WHERE run_id = :run AND done_at IS NULL AND kind IN ('remind', 'escalate', 'expire')"
+        " RETURNING done_at IS NULL",
+        {"now": iso(now), "due": iso(due), "run": run_id},
+    ).fetchall()
+    if not any(chain for (chain,) in moved):
         conn.execute(
             "INSERT INTO jobs (run_id, kind, due_at, created_at) VALUES (?, 'remind', ?, ?)",
             (run_id, iso(due), iso(now)),
