@@ -13,7 +13,7 @@ import click
 
 from bot import texts
 from bot.cli import Context, _data, main
-from bot.errors import BotError, InputEnded
+from bot.errors import BotError, InputEnded, NoDecisionToReview
 from bot.model import Actor, Trigger
 from bot.store import runs
 
@@ -101,9 +101,10 @@ def chat(
             facilitator=fac,
             participants=others,
         )
-        if session.dispatcher.catalog.get(flow).reviews_a_decision and not fields.get("decision_id"):
-            raise BotError(texts.cli_review_needs_decision(flow))
-        run_id = session.start(trigger)
+        try:
+            run_id = session.start(trigger)
+        except NoDecisionToReview:
+            raise BotError(texts.cli_review_needs_decision(flow)) from None
     speaker = Actor.from_dict(_facilitator_of(obj, run_id))
     try:
         _converse(obj, session, run_id, speaker, jsonl)

@@ -15,7 +15,7 @@ import click
 from bot import config, ics, outbox, texts
 from bot.cli import Context, _data, _print_rows, main, open_output, output_options
 from bot.cli_runs import runs_group
-from bot.errors import BotError, RunNotFound
+from bot.errors import BotError, NoDecisionToReview, RunNotFound
 from bot.model import Trigger
 
 if TYPE_CHECKING:
@@ -75,7 +75,10 @@ def trigger_cmd(
     if admission.problem:
         raise BotError(texts.cli_trigger_refused(admission.problem, admission.no_channel))
     naming.rename(trig, stored_names(obj.db.conn, naming.named_by_id(trig)))  # as the server learnt them
-    [result] = dispatcher.admit([admission])
+    try:
+        [result] = dispatcher.admit([admission])
+    except NoDecisionToReview:
+        raise BotError(texts.cli_review_needs_decision(flow)) from None
     if result.outcome == "repeat":
         click.echo(texts.cli_trigger_repeat(result.run_id, result.event_id))
         return

@@ -17,7 +17,7 @@ from bot.action_commands import drop, give, move_due, open_actions, report_done
 from bot.command_result import CommandResult, action_id_of, run_id_of
 from bot.dispatch import Dispatcher, TurnResult
 from bot.engine.state import RunState
-from bot.errors import FlowNotFound, FlowRefused
+from bot.errors import FlowNotFound, FlowRefused, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
 from bot.model import Actor, ConversationKey, Trigger
 from bot.store import actions, placing, runs, transcript
@@ -223,9 +223,9 @@ def _start(
         participants=[person for person in parsed.people if person.id != actor.id],
     )
     try:
-        if dispatcher.catalog.get(flow).reviews_a_decision:  # a chat start names no decision
-            return CommandResult(texts.review_needs_decision(flow), ok=False)
         started = dispatcher.start(trigger, conversation)
+    except NoDecisionToReview as exc:  # a chat start names no decision
+        return CommandResult(str(exc), ok=False)
     except FlowRefused:
         return CommandResult(texts.command_flow_refused(flow), ok=False)
     except FlowNotFound:

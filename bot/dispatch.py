@@ -26,7 +26,7 @@ from bot.engine.asking import Outcome
 from bot.engine.model import Flow
 from bot.engine.runtime import Turn
 from bot.engine.state import RunState
-from bot.errors import BotError
+from bot.errors import BotError, NoDecisionToReview
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger, placeholder_facilitator
 from bot.quiet_hours import QuietHours
@@ -89,6 +89,8 @@ class Dispatcher:
         event_id: int | None = None,
     ) -> TurnResult:
         """``event_id``: the unrouted event of the trigger's key the run starts on, else a new one."""
+        if flow.reviews_a_decision and not trigger.data.get("decision_id"):  # it would review nothing
+            raise NoDecisionToReview(texts.review_needs_decision(flow.id))
         if trigger.data.get("decision_id"):  # a review: never two of one decision at once
             if under_way := ledger.review_under_way(conn, int(trigger.data["decision_id"]), flow.id):
                 raise BotError(texts.review_already_under_way(int(trigger.data["decision_id"]), under_way))

@@ -32,6 +32,11 @@ class FlowRefused(FlowNotFound):
     file, the step and the fix."""
 
 
+class NoDecisionToReview(BotError):
+    """A review flow started without the decision it reviews (``decision_id``): nothing starts.
+    ``str()`` is what chat says; each edge may word it its own way (the CLI names ``--data``)."""
+
+
 class RunNotFound(BotError):
     """No run with that id."""
 

@@ -32,7 +32,7 @@ from bot.channels.rasa_edge import InflatedTooLarge, call_refusal, decoded, infl
 from bot.control import TITLE_MAX, CommandResult, actions_of, comes_first, is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
-from bot.errors import FlowNotFound, FlowRefused
+from bot.errors import FlowNotFound, FlowRefused, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED, FlowCatalog, watch_flows
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.outbox import Queued, mark_sent
@@ -174,10 +174,10 @@ class ActionDecisionStart(DecisionAction):
             participants=people,
         )
         try:
-            if bot.catalog.get(trigger.flow).reviews_a_decision and not trigger.data.get("decision_id"):
-                out.utter_message(text=texts.review_needs_decision(trigger.flow))
-                return []
             started = bot.start(trigger, caller.conversation)
+        except NoDecisionToReview as exc:
+            out.utter_message(text=str(exc))
+            return []
         except FlowRefused:
             out.utter_message(text=texts.command_flow_refused(trigger.flow))
             return []

@@ -27,7 +27,7 @@ from aiohttp import web
 from bot import inbound_json, texts
 from bot.admission import Admission, Admitted
 from bot.channels import Services
-from bot.errors import ConfigError
+from bot.errors import ConfigError, NoDecisionToReview
 from bot.model import Trigger
 from bot.scheduler import Scheduler
 from bot.store import group
@@ -202,6 +202,8 @@ def admit(
     except sqlite3.OperationalError as exc:  # the ledger is locked by a long writer: try later
         log.warning(texts.hook_db_busy(str(exc)))
         return problem(503, texts.hook_busy(), retry_after=5)
+    except NoDecisionToReview as exc:  # a review flow named by a hook (logged as refused): nothing kept
+        return problem(400, str(exc))
     for channel in {r.channel for r in results if r.outbox and r.channel}:
         state.services.notify(channel)
     naming.tell_unnamed(admissions, [r.outcome for r in results], unnamed)
