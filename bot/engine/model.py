@@ -117,9 +117,11 @@ class Flow:
 
     @property
     def reviews_a_decision(self) -> bool:
-        """A review flow (``decision_review``): it asks about a recorded decision, which its trigger
-        names (``decision_id``); started without one it would review nothing."""
-        return self.record.actions_done is not None or self.record.outcome is not None
+        """A review flow (``decision_review``): it asks the owners of a recorded decision, which its
+        trigger names (``decision_id``), about their actions (``record.actions_done``); started
+        without one it would review nothing. ``record.outcome`` alone does not make one: a flow of
+        a company's own may record an outcome of its own choice."""
+        return self.record.actions_done is not None
 
     @property
     def item_labels(self) -> tuple[str, ...]:
