@@ -40,8 +40,16 @@ __all__ = [
 ]
 
 
-def is_command(text: str) -> bool:
+def command_words(text: str) -> list[str]:
+    """The words of a command; ``A12 done`` (the code first, as people also say it) is ``done A12``."""
     words = text.strip().split()
+    if len(words) == 2 and words[1].lower().rstrip(".!") == "done" and action_id_of(words[:1]) is not None:
+        return ["done", words[0]]
+    return words
+
+
+def is_command(text: str) -> bool:
+    words = command_words(text)
     return bool(words) and words[0].lower() in VERBS
 
 
@@ -49,7 +57,7 @@ def names_a_run(text: str, mine: Callable[[int], bool] | None = None) -> bool:
     """Whether ``text`` is a command that names its run or action (``status N``, ``cancel N``,
     ``cancel #N``, ``done A12``, ``due A12 DATE``, ``drop A12 [why]``, ``give A12 @person [why]``): a command
     wherever it is typed, before any run's answer (a bare ``cancel`` or ``done`` is a run's word, and so is ``done 1``)."""
-    words = text.strip().split()
+    words = command_words(text)
     verb = words[0].lower() if words else ""
     if verb in (
         "due",
@@ -71,7 +79,7 @@ def comes_first(text: str, flows: Collection[str], mine: Callable[[int], bool] |
     """Whether ``text`` is a command even where a question waits on its writer (a direct message, a
     Teams chat): one that names its run or action, ``start`` with a flow of ``flows``, or a bare
     ``list`` or ``actions``; no question takes these as its answer."""
-    words = text.split()
+    words = command_words(text)
     verb = words[0].lower() if words else ""
     if verb == "start":
         return len(words) >= 2 and words[1] in flows
@@ -97,7 +105,7 @@ def run_command(
 ) -> CommandResult:
     """Carry out ``text`` (without the bot's own mention or the slash command's name).
     ``not_people`` are the words of ``text`` that name no one person (see :func:`start_arguments`)."""
-    words = text.strip().split()
+    words = command_words(text)
     verb = words[0].lower() if words else "help"
     args = words[1:]
     if verb == "start":

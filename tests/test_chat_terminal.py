@@ -333,3 +333,12 @@ def test_jsonl_session_of_commands_answers_each_line_as_json(tmp_path: Path) -> 
     )
     assert lines[-1]["kind"] == "info" and "bob reported their action done" in lines[-1]["text"]
     assert ledger(tmp_path, "SELECT status FROM actions WHERE id = 1") == [("done",)]
+
+
+def test_a1_done_with_the_code_first_reports_it_done_as_done_a1_does(tmp_path: Path) -> None:
+    """People also say it code first ("A1 done"): it was 'Nothing waits for your answer here'."""
+    assert piped(tmp_path, MEETING).returncode == 0
+    out = piped(tmp_path, ["A1 done."], "--as", "bob")
+    assert out.returncode == 0, out.stderr
+    assert "bob> A1 done.\nbot: bob reported their action done: 'Draft the plan'" in out.stdout
+    assert ledger(tmp_path, "SELECT status FROM actions WHERE id = 1") == [("done",)]
