@@ -136,10 +136,10 @@ def run_command(
     if verb == "give":
         return give(dispatcher, actor, conversation, text, args, mentions or {}, not_people or {})
     if verb == "help":
-        return CommandResult(texts.command_help(dispatcher.catalog.startable()))
+        return CommandResult(texts.command_help(dispatcher.catalog.startable_in_chat()))
     if closed := placing.closed_for(dispatcher.db.conn, conversation.channel, actor.id):  # a late answer
         return CommandResult(closed, ok=False)
-    return CommandResult(texts.command_unknown(verb, dispatcher.catalog.startable()), ok=False)
+    return CommandResult(texts.command_unknown(verb, dispatcher.catalog.startable_in_chat()), ok=False)
 
 
 #: What separates the participants of ``start``: ``@bob, @carol;`` and ``@bob,@carol`` list two.
@@ -212,7 +212,7 @@ def _start(
     mentions: Mapping[str, Actor],
     not_people: Mapping[str, str],
 ) -> CommandResult:
-    known = dispatcher.catalog.startable()
+    known = dispatcher.catalog.startable_in_chat()
     if not args:
         return CommandResult(texts.command_start_usage(known), ok=False)
     flow = args[0]

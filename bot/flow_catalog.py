@@ -102,6 +102,11 @@ class FlowCatalog:
         """The flows people may start by name, sorted."""
         return sorted(f for f in self.current if f not in BOT_STARTED)
 
+    def startable_in_chat(self) -> list[str]:
+        """The flows a chat ``start FLOW`` can start, sorted: not a review, which needs the id of
+        the decision it reviews (a chat start names none; it starts on the decision's review date)."""
+        return [f for f in self.startable() if not self.current[f].reviews_a_decision]
+
     def get(self, flow_id: str) -> Flow:
         flow = self.current.get(flow_id)
         if flow is None and flow_id in self.refused:
