@@ -4,12 +4,9 @@ took a branch on it (the sign-off asked of an 'act'), though the record already 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 from bot.dispatch import Dispatcher
-from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
+from tests.test_engine_turns import make_bot
 
 ALICE = Actor("console:alice", "alice")
 CONV = ConversationKey("console", "t1")
@@ -51,11 +48,16 @@ def say(bot: Dispatcher, text: str) -> list[str]:
     return [r.text for r in result.outcome.replies]
 
 
-def test_back_over_a_branch_leaves_its_answers_out_of_prompts_and_conditions(db, tmp_path):
+def branchy_bot(db, tmp_path) -> Dispatcher:
+    """The dispatcher of tests/test_engine_turns.py on the flow above, its run started."""
     (tmp_path / "branchy.yaml").write_text(FLOW, encoding="utf-8")
-    clock = lambda: datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # noqa: E731
-    bot = Dispatcher(db, FlowCatalog(tmp_path, db), ZoneInfo("Europe/Paris"), clock=clock)
+    bot = make_bot(db, tmp_path)
     bot.start(Trigger(flow="branchy", title="Noise", facilitator=ALICE, participants=[]), CONV)
+    return bot
+
+
+def test_back_over_a_branch_leaves_its_answers_out_of_prompts_and_conditions(db, tmp_path):
+    bot = branchy_bot(db, tmp_path)
     for text in ("ignore", "too noisy"):
         say(bot, text)
     assert say(bot, "back")[0].startswith("Why ignore?")
@@ -66,14 +68,6 @@ def test_back_over_a_branch_leaves_its_answers_out_of_prompts_and_conditions(db,
     state, status = db.execute("SELECT state, status FROM runs").fetchone()
     assert (state, status) == ("completed", "completed")
     assert db.execute("SELECT text FROM decisions").fetchone()[0] == "act  roll back"
-
-
-def branchy_bot(db, tmp_path) -> Dispatcher:
-    (tmp_path / "branchy.yaml").write_text(FLOW, encoding="utf-8")
-    clock = lambda: datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # noqa: E731
-    bot = Dispatcher(db, FlowCatalog(tmp_path, db), ZoneInfo("Europe/Paris"), clock=clock)
-    bot.start(Trigger(flow="branchy", title="Noise", facilitator=ALICE, participants=[]), CONV)
-    return bot
 
 
 def test_a_correction_of_a_branch_left_by_back_is_refused(db, tmp_path):
