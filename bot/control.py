@@ -255,22 +255,14 @@ def _cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> Comm
 def open_runs(conn: sqlite3.Connection, conversation: ConversationKey | str) -> list[dict[str, object]]:
     """The open runs of ``conversation`` (its threads too), or of a whole channel named alone
     (``"console"``: every terminal session's)."""
-    where, params = "r.channel = ?", [conversation]
-    if isinstance(conversation, ConversationKey):
-        base = f"{conversation.channel}:{conversation.conversation}"
-        where, params = (
-            "r.channel = ? AND (r.conversation = ? OR r.conversation LIKE ?)",
-            [
-                conversation.channel,
-                base,
-                f"{base}/%",
-            ],
-        )
+    channel = conversation if isinstance(conversation, str) else conversation.channel
+    base = None if isinstance(conversation, str) else f"{conversation.channel}:{conversation.conversation}"
     rows = conn.execute(
         "SELECT r.id, r.flow_id, r.state, r.status, r.context, e.title FROM runs r"
-        f" LEFT JOIN events e ON e.id = r.event_id WHERE {where}"
+        " LEFT JOIN events e ON e.id = r.event_id WHERE r.channel = ?"
+        " AND (? IS NULL OR r.conversation = ? OR r.conversation LIKE ? || '/%')"
         " AND r.status IN ('active', 'stalled') ORDER BY r.id",
-        params,
+        (channel, base, base, base),
     ).fetchall()
     return [
         {
