@@ -51,6 +51,17 @@ _DB_ENV = config.BY_NAME["db"].env
 #: with "database is locked" (``sqlite3.OperationalError``, SQLITE_BUSY).
 BUSY_TIMEOUT_MS = 30_000
 
+#: The WAL is started over once it holds more than this, and its file cut back to it. Under
+#: steady writes a passive checkpoint never finds the WAL all copied with no write begun, so
+#: SQLite never starts it over by itself: a server answering 300 Slack turns a second grew it by
+#: 40 MB a second (a turn commits about thirty pages of tables and indexes), past a gigabyte in
+#: a minute, and the file kept its largest size for good.
+WAL_KEEP_BYTES = 256 * 1024 * 1024
+
+#: How long starting the WAL over waits for other connections' writes and reads to end (in a
+#: worker thread in the server, so the loop goes on; busy after that: the next checkpoint tries).
+WAL_RESTART_WAIT_MS = 100
+
 
 #: The tables the first core migration creates: a file that has one without that migration's
 #: record was made by something else.
@@ -70,6 +81,7 @@ def open_db(path: str | Path, *, migrate: bool = True, synchronous: str = "NORMA
     # WAL checkpoints are run off the turn's hot path (see checkpoint()); left to SQLite they
     # land inside a random commit and put 3-5 ms on the p99 of turns.
     conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
     db = Database(conn)
     if migrate:
         migrations.apply(db)
@@ -205,9 +217,21 @@ def _on_read_only_storage(path: Path) -> bool:
 
 def checkpoint(db: Database) -> None:
     """Copy the WAL back into the database file without waiting for readers (not while a
-    transaction of this connection is open: then at the next call)."""
-    if not db.conn.in_transaction:
-        db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    transaction of this connection is open: then at the next call). A WAL grown past
+    :data:`WAL_KEEP_BYTES` is then started over (``RESTART``: what was left to copy is copied
+    first, holding the write lock a moment, so nothing written is lost); the next write cuts its
+    file back (``journal_size_limit``)."""
+    conn = db.conn
+    if conn.in_transaction:
+        return
+    _busy, wal_pages, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    if wal_pages * conn.execute("PRAGMA page_size").fetchone()[0] <= WAL_KEEP_BYTES:
+        return
+    conn.execute(f"PRAGMA busy_timeout={WAL_RESTART_WAIT_MS}")
+    try:
+        conn.execute("PRAGMA wal_checkpoint(RESTART)")
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
 
 
 @contextmanager
