@@ -39,6 +39,9 @@ SECRET = "bench-signing-secret"
 TEAM, APP, BOT_USER = "T111", "A111", "UBOT"
 
 Key = tuple[str, str | None]  # the channel and thread a turn's reply goes to
+# Each load process numbers its threads, messages and event ids from its own start time, so that load
+# processes run one after another against one server (a soak) send new events, not retries.
+BASE = int(time.time()) % 100_000 * 1000
 
 
 # --- the servers under test ----------------------------------------------------------------------
@@ -94,12 +97,12 @@ class SlackConversation(Conversation[Key]):
     """Conversation k: channel C<k>, facilitator UF<k>, owner UO<k> (direct messages in DUO<k>)."""
 
     def thread(self) -> str:
-        return f"{1800000000 + self.run}.{self.k:06d}"
+        return f"{1800000000 + BASE + self.run}.{self.k:06d}"
 
     def event(self) -> tuple[dict[str, Any], tuple[str, str | None]]:
         k, i, thread = self.k, self.turn, self.thread()
         channel, owner = f"C{k}", f"UO{k}"
-        ts = f"{1900000000 + self.run * 10 + i}.{k:06d}"
+        ts = f"{1900000000 + (BASE + self.run) * 10 + i}.{k:06d}"
         texts = ["", "We decide to ship", f"Draft plan {k}", f"<@{owner}>", "2030-01-15", "done", "yes", "ok"]
         if i == 0:
             text = f"<@{BOT_USER}> start post_meeting <@{owner}> Bench {k}-{self.run}"
@@ -127,7 +130,7 @@ async def send(session: ClientSession, url: str, conv: SlackConversation, measur
     event, key = conv.event()
     counter[0] += 1
     body = json.dumps({"token": "x", "team_id": TEAM, "api_app_id": APP, "type": "event_callback", "event": event,
-                       "event_id": f"Ev{conv.k}-{counter[0]}", "event_time": int(time.time())}).encode()  # fmt: skip
+                       "event_id": f"Ev{BASE}-{conv.k}-{counter[0]}", "event_time": int(time.time())}).encode()  # fmt: skip
     ts = str(int(time.time()))
     headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
                "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)}  # fmt: skip
