@@ -28,6 +28,7 @@ from bot import texts, yaml_text
 from bot.admission import Admitted
 from bot.dispatch import Dispatcher
 from bot.errors import ConfigError
+from bot.flow_catalog import BOT_STARTED
 from bot.model import Trigger
 from bot.store import group, iso, jobs, transaction
 from bot.store.jobs import Job
@@ -264,7 +265,9 @@ class CheckRunner:
         self.dispatcher = dispatcher
         catalog = dispatcher.catalog
         self.path = catalog.folder / "checks.yaml"
-        self.router = Router(catalog.folder, env, lambda: set(catalog.current), lambda: catalog.refused)
+        self.router = Router(
+            catalog.folder, env, lambda: set(catalog.current), lambda: catalog.refused, catalog.review_flows
+        )
         self._loaded: tuple[tuple[float, float | None], ChecksFile] | None = None  # (mtime, routes.yaml mtime)
         self.learners: Mapping[str, naming.Learn] = {}  # the server's channels, to name a breach's people
 
@@ -288,7 +291,14 @@ class CheckRunner:
 
     def _routed(self, loaded: ChecksFile) -> ChecksFile:
         """``loaded``, once every check's ``route`` is one of routes.yaml (enabled or not, as a
-        flow file's typo is refused); else ConfigError naming the file, the check and the routes."""
+        flow file's typo is refused) and no check names a flow a trigger cannot start; else
+        ConfigError naming the file, the check and the routes (or the fix)."""
+        reviews = self.router.review_flows()
+        for check in loaded.checks:  # no check can start a review (it names no decision) or the handover
+            flow = str(check.hints.get("flow") or "")
+            if flow in BOT_STARTED or flow in reviews:
+                problem = texts.flow_not_triggered(flow, flow in reviews)
+                raise ConfigError(texts.checks_error(str(self.path), check.name, *problem))
         named = [c for c in loaded.checks if c.hints.get("route")]
         known = [r.name for r in self.router.routes()] if named else []
         for check in named:

@@ -12,7 +12,7 @@ routes file, or when nothing matches, the default route starts ``metric_breach``
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +34,9 @@ ROUTE_KEYS = {
     "cooldown",
 }  # fmt: skip
 MATCH_KEYS = {"source", "kind", "title", "labels", "fields"}
+#: Sources whose senders drop a refused (4xx) notification, or that no sender sees: a trigger of
+#: theirs that names a flow it cannot start is recorded as unrouted (200), never refused.
+RECORDED_SOURCES = frozenset({"alertmanager", "grafana", "check"})
 GROUP_LISTED = 10  # the alerts of a group a run lists (the rest are counted): a prompt stays readable
 GROUP_LABELS = 5  # the labels listed per alert: those that tell it from the group's others
 GROUP_LIST_CHARS = 1500  # the list's text at most (the rest counted): with its question, within a Slack section
@@ -81,9 +84,11 @@ class Router:
         env: Mapping[str, str],
         known_flows: Callable[[], set[str]],
         refused_flows: Callable[[], Mapping[str, Exception]] = dict,
+        review_flows: Callable[[], Set[str]] = frozenset,
     ):
         """Raises ConfigError when DECISIONBOT_DEFAULT_CHANNEL is not a channel to post in.
-        ``refused_flows``: the flows whose files are refused, with why (the event names it)."""
+        ``refused_flows``: the flows whose files are refused, with why (the event names it);
+        ``review_flows``: those that review a recorded decision, which no alert names."""
         self.path = folder / "routes.yaml"
         self.default_channel = (env.get("DECISIONBOT_DEFAULT_CHANNEL") or "").strip() or None
         if self.default_channel:
@@ -93,6 +98,7 @@ class Router:
                 raise ConfigError(texts.default_channel_error(str(exc))) from exc
         self.known_flows = known_flows
         self.refused_flows = refused_flows
+        self.review_flows = review_flows
         self._loaded: tuple[float, list[Route]] | None = None
 
     def routes(self) -> list[Route]:
@@ -101,7 +107,7 @@ class Router:
             return []
         stamp = self.path.stat().st_mtime
         if self._loaded is None or self._loaded[0] != stamp:
-            self._loaded = (stamp, load_routes(self.path))
+            self._loaded = (stamp, load_routes(self.path, self.review_flows()))
         return self._loaded[1]
 
     def default(self) -> Route:
@@ -144,6 +150,8 @@ class Router:
         known = self.known_flows()  # a server whose whole folder broke keeps its last good flows
         if trigger.flow in BOT_STARTED:  # its data would hand any action to whomever it names
             return texts.handover_not_triggered(trigger.flow)
+        if trigger.source in RECORDED_SOURCES and trigger.flow in self.review_flows():
+            return texts.review_not_triggered(trigger.flow)  # an alert's decision_flow label: recorded, not a 400
         if trigger.flow not in known:
             refused = self.refused_flows().get(trigger.flow)
             if refused is not None:
@@ -232,7 +240,9 @@ def _short(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def load_routes(path: Path) -> list[Route]:
+def load_routes(path: Path, review_flows: Set[str] = frozenset()) -> list[Route]:
+    """The routes of ``path``; ConfigError naming the file, the route and the fix. A route may not
+    name a flow no trigger can start (``review_flows``, or the handover)."""
     try:
         doc = yaml_text.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
@@ -244,6 +254,9 @@ def load_routes(path: Path) -> list[Route]:
     out: list[Route] = []
     for i, raw in enumerate(doc.get("routes") or []):
         route = _route(path, i, raw)
+        if route.flow in BOT_STARTED or route.flow in review_flows:
+            problem = texts.flow_not_triggered(route.flow, route.flow in review_flows)
+            raise ConfigError(texts.routes_error(str(path), route.name, *problem))
         if any(r.name == route.name for r in out):
             raise ConfigError(texts.routes_error(str(path), route.name, "the name is used twice", "rename one"))
         out.append(route)
