@@ -15,29 +15,22 @@ import math
 import sqlite3
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-import yaml
-
-from bot import texts, yaml_text
+from bot import texts
 from bot.admission import Admitted
 from bot.dispatch import Dispatcher
 from bot.errors import ConfigError
-from bot.flow_catalog import BOT_STARTED
 from bot.model import Trigger
 from bot.store import group, iso, jobs, transaction
 from bot.store.jobs import Job
 from bot.triggers import naming, next_time
-from bot.triggers.alertmanager import HINTS
+from bot.triggers.checks_file import Check, ChecksFile, job_payload, load, refusal
 from bot.triggers.router import Router
 
-CHECK_KEYS = {"name", "title", "sql", "threshold", "direction", "schedule", "database", "route", "metric", "link",
-              "enabled", *HINTS}  # fmt: skip
 QUERY_SECONDS = 30.0
 
 log = logging.getLogger("decisionbot.checks")
@@ -45,115 +38,6 @@ log = logging.getLogger("decisionbot.checks")
 
 class CheckFailed(Exception):
     """The query could not give one number; ``str()`` says why."""
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    sql: str
-    threshold: float
-    direction: str  # above | below: a breach is a value above (below) the threshold
-    schedule: str  # an interval (5m) or a cron expression
-    database: str  # a SQLite file, or a SQLAlchemy URL
-    title: str = ""
-    metric: str = ""
-    link: str = ""
-    hints: dict[str, Any] = field(default_factory=dict)  # route, flow, channel, facilitator, ...
-    enabled: bool = True
-
-    def breached(self, value: float) -> bool:
-        return value > self.threshold if self.direction == "above" else value < self.threshold
-
-
-@dataclass
-class ChecksFile:
-    checks: list[Check] = field(default_factory=list)
-    digest: str | None = None  # when owners get their digest of open actions
-
-
-def load(path: Path) -> ChecksFile:
-    if not path.is_file():
-        return ChecksFile()
-    try:
-        doc = yaml_text.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(
-            texts.checks_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax")
-        ) from exc
-    out = ChecksFile(digest=(doc.get("digest") or {}).get("schedule") if isinstance(doc, dict) else None)
-    for i, raw in enumerate((doc.get("checks") if isinstance(doc, dict) else None) or []):
-        check = _check(path, i, raw)
-        if any(c.name == check.name for c in out.checks):
-            raise ConfigError(texts.checks_error(str(path), check.name, "the name is used twice", "rename one"))
-        out.checks.append(check)
-    if out.digest:
-        _schedule_ok(path, "digest", out.digest)
-    return out
-
-
-def _check(path: Path, index: int, raw: Any) -> Check:
-    given = raw.get("name") if isinstance(raw, dict) else None
-    name = given if isinstance(given, str) and given else f"#{index + 1}"
-
-    def fail(problem: str, fix: str) -> ConfigError:
-        return ConfigError(texts.checks_error(str(path), name, problem, fix))
-
-    if not isinstance(raw, dict):
-        raise fail("a check must be a mapping", "write name:, sql:, threshold:, direction:, schedule:, database:")
-    missing = [k for k in ("name", "sql", "threshold", "direction", "schedule", "database") if k not in raw]
-    if missing:
-        raise fail(f"{', '.join(missing)} missing", "add them")
-    if not isinstance(raw["name"], str):  # as flow files refuse a bare yes where text is wanted
-        raise fail(*texts.name_not_text(raw["name"]))
-    unknown = sorted(set(raw) - CHECK_KEYS)
-    if unknown:
-        raise fail(f"unknown key(s) {', '.join(unknown)}", f"use only {', '.join(sorted(CHECK_KEYS))}")
-    if raw["direction"] not in ("above", "below"):
-        raise fail(f"direction is '{raw['direction']}'", "use above or below")
-    if not isinstance(raw["threshold"], int | float) or isinstance(raw["threshold"], bool):
-        raise fail("threshold is not a number", "write a number, like 2.5")
-    _schedule_ok(path, name, str(raw["schedule"]))
-    hints = {k: raw[k] for k in HINTS if raw.get(k)}
-    return Check(
-        name=name,
-        sql=str(raw["sql"]),
-        threshold=float(raw["threshold"]),
-        direction=raw["direction"],
-        schedule=str(raw["schedule"]),
-        database=str(raw["database"]),
-        title=str(raw.get("title") or name),
-        metric=str(raw.get("metric") or name),
-        link=str(raw.get("link") or ""),
-        hints=hints,
-        enabled=bool(raw.get("enabled", True)),
-    )
-
-
-#: The shortest interval between two evaluations of a check.
-MIN_INTERVAL = timedelta(minutes=1)
-
-
-def _schedule_ok(path: Path, name: str, schedule: str) -> None:
-    start, utc = datetime(2026, 1, 5, tzinfo=UTC), ZoneInfo("UTC")
-    try:
-        next_time(schedule, start, utc)
-    except ValueError as exc:
-        raise ConfigError(texts.checks_error(str(path), name, str(exc), "use 5m, 1h or a cron expression")) from exc
-    # the shortest gap between two runs: an interval's own; a five-field cron's is a minute at
-    # least; a cron with a seconds field is sampled at every hour of a week (it may fire every
-    # second on Saturdays only, or during one hour)
-    hours = range(7 * 24) if len(schedule.split()) > 5 else range(1)
-    gaps = []
-    for hour in hours:
-        first = next_time(schedule, start + timedelta(hours=hour), utc)
-        gaps.append(next_time(schedule, first, utc) - first)
-    if min(gaps) < MIN_INTERVAL:
-        raise ConfigError(texts.checks_error(str(path), name, texts.schedule_too_short(schedule), "use 1m or more"))
-
-
-def job_payload(check: Check) -> dict[str, str]:
-    """A check's pending job says its schedule too, so a changed schedule is planned anew."""
-    return {"check": check.name, "schedule": check.schedule}
 
 
 # --- evaluating --------------------------------------------------------------------------------
@@ -290,21 +174,14 @@ class CheckRunner:
         return self._loaded[1]
 
     def _routed(self, loaded: ChecksFile) -> ChecksFile:
-        """``loaded``, once every check's ``route`` is one of routes.yaml (enabled or not, as a
-        flow file's typo is refused) and no check names a flow a trigger cannot start; else
-        ConfigError naming the file, the check and the routes (or the fix)."""
-        reviews = self.router.review_flows()
-        for check in loaded.checks:  # no check can start a review (it names no decision) or the handover
-            flow = str(check.hints.get("flow") or "")
-            if flow in BOT_STARTED or flow in reviews:
-                problem = texts.flow_not_triggered(flow, flow in reviews)
-                raise ConfigError(texts.checks_error(str(self.path), check.name, *problem))
-        named = [c for c in loaded.checks if c.hints.get("route")]
+        """``loaded``, once every check can be routed (:func:`refusal`); else ConfigError naming
+        the file, the check and the routes (or the fix)."""
+        named = any(c.hints.get("route") for c in loaded.checks)
         known = [r.name for r in self.router.routes()] if named else []
-        for check in named:
-            if str(check.hints["route"]) not in known:
-                problem = texts.check_route_unknown(str(check.hints["route"]), str(self.router.path), known)
-                raise ConfigError(texts.checks_error(str(self.path), check.name, *problem))
+        reviews = self.router.review_flows()
+        for check in loaded.checks:
+            if error := refusal(check, self.path, self.router.path, known, reviews):
+                raise error
         return loaded
 
     async def run(self, check: Check, job: Job | None = None) -> Evaluation:

@@ -241,26 +241,40 @@ def _short(value: Any, limit: int) -> str:
 
 
 def load_routes(path: Path, review_flows: Set[str] = frozenset()) -> list[Route]:
-    """The routes of ``path``; ConfigError naming the file, the route and the fix. A route may not
-    name a flow no trigger can start (``review_flows``, or the handover)."""
+    """The routes of ``path``; ConfigError naming the file, the route and the fix (the first
+    problem: :func:`read_routes` gives them all). A route may not name a flow no trigger can
+    start (``review_flows``, or the handover)."""
+    routes, problems = read_routes(path, review_flows)
+    if problems:
+        raise problems[0]
+    return routes
+
+
+def read_routes(path: Path, review_flows: Set[str] = frozenset()) -> tuple[list[Route], list[ConfigError]]:
+    """The good routes of ``path``, and a ConfigError for each problem (a file that is not
+    YAML, or not a list of routes, is one problem)."""
     try:
         doc = yaml_text.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(
-            texts.routes_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax")
-        ) from exc
+        return [], [ConfigError(texts.routes_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax"))]
     if not isinstance(doc, dict) or not isinstance(doc.get("routes", []), list):
-        raise ConfigError(texts.routes_error(str(path), None, "'routes' must be a list", "write routes: [- name: ...]"))
+        fix = "write routes: [- name: ...]"
+        return [], [ConfigError(texts.routes_error(str(path), None, "'routes' must be a list", fix))]
     out: list[Route] = []
+    problems: list[ConfigError] = []
     for i, raw in enumerate(doc.get("routes") or []):
-        route = _route(path, i, raw)
-        if route.flow in BOT_STARTED or route.flow in review_flows:
-            problem = texts.flow_not_triggered(route.flow, route.flow in review_flows)
-            raise ConfigError(texts.routes_error(str(path), route.name, *problem))
-        if any(r.name == route.name for r in out):
-            raise ConfigError(texts.routes_error(str(path), route.name, "the name is used twice", "rename one"))
+        try:
+            route = _route(path, i, raw)
+            if route.flow in BOT_STARTED or route.flow in review_flows:
+                problem = texts.flow_not_triggered(route.flow, route.flow in review_flows)
+                raise ConfigError(texts.routes_error(str(path), route.name, *problem))
+            if any(r.name == route.name for r in out):
+                raise ConfigError(texts.routes_error(str(path), route.name, "the name is used twice", "rename one"))
+        except ConfigError as exc:
+            problems.append(exc)
+            continue
         out.append(route)
-    return out
+    return out, problems
 
 
 def _route(path: Path, index: int, raw: Any) -> Route:
