@@ -1,6 +1,7 @@
 """SQL metric checks (``flows/checks.yaml``): a query returning one number, compared with a
 threshold on a schedule; a breach is a trigger like an alert (same routes, same dedup: one open
-run per check), and the first evaluation back within bounds resolves it.
+run per check), and the first evaluation back within bounds resolves it
+(with ``clear_after: N``, the N-th in a row: a flapping metric stays one open breach).
 
 Every evaluation is recorded in ``check_evaluations``, breach or not, with the error when the
 query failed. SQLite files are built in; any other database is reached by a SQLAlchemy URL
@@ -138,7 +139,7 @@ class Evaluation:
     value: float | None
     breached: bool
     error: str | None
-    outcome: str  # started, repeat, resolved, unrouted, ok, error
+    outcome: str  # started, repeat, resolved, unrouted, ok, held (clear_after), error
     problem: str | None = None  # why a breach started no run (unrouted)
 
 
@@ -194,9 +195,10 @@ class CheckRunner:
         except TimeoutError:
             value, error = None, texts.check_timed_out(QUERY_SECONDS)
         breached = value is not None and check.breached(value)
-        was = _was_breached(self.dispatcher, check.name)
+        still_open, within = _open_breach(self.dispatcher, check.name)
+        clears = value is not None and not breached and still_open and within + 1 >= check.clear_after
         items = []
-        if value is not None and (breached or was):
+        if value is not None and (breached or clears):
             try:  # routes.yaml broken since start-up: the evaluation is recorded with the reason
                 items.append(self.router.route(trigger_for(check, value, "firing" if breached else "resolved")))
             except ConfigError as exc:
@@ -218,7 +220,8 @@ class CheckRunner:
         await group.writable(self.dispatcher.db.conn)  # no-op outside the server
         results = self.dispatcher.admit(items, record)
         naming.tell_unnamed(items, [r.outcome for r in results], unnamed)
-        outcome = results[0].outcome if results else ("error" if error else "ok")
+        held = value is not None and not breached and still_open and not clears  # clear_after: not yet
+        outcome = results[0].outcome if results else ("error" if error else "held" if held else "ok")
         problem = (items[0].problem or texts.no_channel()) if outcome == "unrouted" else None
         if problem:  # nobody is told of this breach: the log says why, as for an alert
             log.warning(self._unrouted(check, items[0].trigger, problem))
@@ -243,11 +246,17 @@ class CheckRunner:
         return evaluation.outcome
 
 
-def _was_breached(dispatcher: Dispatcher, name: str) -> bool:
-    """As the last evaluation that went through says (one that could not be routed fed nothing)."""
-    row = dispatcher.db.conn.execute(
-        "SELECT breached FROM check_evaluations WHERE check_name = ? AND value IS NOT NULL AND error IS NULL"
-        " ORDER BY id DESC LIMIT 1",
-        (name,),
+def _open_breach(dispatcher: Dispatcher, name: str) -> tuple[bool, int]:
+    """Whether the check's last breach is still open (no evaluation since fed its resolution),
+    and how many evaluations within bounds came since it. Evaluations that gave no value, or
+    whose trigger could not be routed (a broken routes.yaml), count for nothing."""
+    conn, valid = dispatcher.db.conn, "check_name = ? AND value IS NOT NULL AND error IS NULL"
+    breach = conn.execute(f"SELECT max(id) FROM check_evaluations WHERE {valid} AND breached = 1", (name,)).fetchone()[
+        0
+    ]
+    if breach is None:
+        return False, 0
+    within, resolved = conn.execute(
+        f"SELECT count(*), count(event_id) FROM check_evaluations WHERE {valid} AND id > ?", (name, breach)
     ).fetchone()
-    return bool(row and row[0])
+    return not resolved, within

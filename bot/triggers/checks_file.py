@@ -3,7 +3,7 @@ where a breach goes, refused at load with the file, the check and the fix."""
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,7 @@ from bot.triggers import next_time
 from bot.triggers.alertmanager import HINTS
 
 CHECK_KEYS = {"name", "title", "sql", "threshold", "direction", "schedule", "database", "route", "metric", "link",
-              "enabled", *HINTS}  # fmt: skip
+              "enabled", "clear_after", *HINTS}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Check:
     link: str = ""
     hints: dict[str, Any] = field(default_factory=dict)  # route, flow, channel, facilitator, ...
     enabled: bool = True
+    clear_after: int = 1  # evaluations in a row within bounds that resolve a breach (a flapping metric's one event)
 
     def breached(self, value: float) -> bool:
         return value > self.threshold if self.direction == "above" else value < self.threshold
@@ -133,7 +134,16 @@ def _check(path: Path, index: int, raw: Any) -> Check:
         link=str(raw.get("link") or ""),
         hints=hints,
         enabled=bool(raw.get("enabled", True)),
+        clear_after=_clear_after(raw.get("clear_after", 1), fail),
     )
+
+
+def _clear_after(value: Any, fail: Callable[[str, str], ConfigError]) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise fail(
+            f"clear_after is {value!r}", "write how many evaluations in a row within bounds resolve a breach: 1 or more"
+        )
+    return value
 
 
 #: The shortest interval between two evaluations of a check.
