@@ -300,12 +300,15 @@ def note_event(conn: sqlite3.Connection, event_id: int, route: str | None, probl
     conn.execute("UPDATE events SET route = ?, problem = ? WHERE id = ?", (route, problem, event_id))
 
 
-def repeat_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any], now: datetime) -> None:
-    """A repeat of a firing trigger: count it, keep the latest values; a flap re-opens it."""
+def repeat_event(
+    conn: sqlite3.Connection, event_id: int, data: dict[str, Any], now: datetime, title: str | None = None
+) -> None:
+    """A repeat of a firing trigger: count it, keep the latest values (and ``title``, an alert
+    group's, which counts its alerts: "Disk full (+4 more)"); a flap re-opens it."""
     conn.execute(
         "UPDATE events SET repeat_count = repeat_count + 1, last_seen_at = ?, payload = json_patch(payload, ?),"
-        " status = 'firing', resolved_at = NULL WHERE id = ?",
-        (iso(now), json.dumps(data, default=str), event_id),
+        " title = coalesce(?, title), status = 'firing', resolved_at = NULL WHERE id = ?",
+        (iso(now), json.dumps(data, default=str), title, event_id),
     )
 
 
