@@ -283,6 +283,8 @@ class Dispatcher:
 
     def _admit(self, conn: sqlite3.Connection, item: Admission, now: datetime) -> Admitted:
         trigger = item.trigger
+        if trigger.conversation is not None and item.problem is None:
+            runs.end_unrouted(conn, item.alert_keys)  # its group's run takes them: one incident, one open event
         last = runs.latest_event(conn, trigger.dedup_key) if trigger.dedup_key else None
         if trigger.status == "resolved":
             return self._resolved(conn, item, last, now)

@@ -130,13 +130,15 @@ class Router:
             return Admission(trigger, None, DEFAULT_COOLDOWN, chosen)
         hints = trigger.data.get("decision") or {}
         trigger.flow = hints.get("flow") or chosen.flow
+        alert_keys: tuple[str, ...] = ()
         if chosen.dedup == "group" and trigger.source in GROUPING_SOURCES and trigger.data.get("group_key"):
+            alert_keys = (trigger.dedup_key,) if trigger.dedup_key else ()
             trigger.dedup_key = group_key(trigger.source, trigger.data["group_key"])
             trigger.status = trigger.data.get("group_status") or trigger.status
         if problem := self._flow_problem(trigger):
-            return Admission(trigger, chosen.name, chosen.cooldown, problem)
+            return Admission(trigger, chosen.name, chosen.cooldown, problem, alert_keys=alert_keys)
         problem = self._fill(trigger, chosen, hints)
-        return Admission(trigger, chosen.name, chosen.cooldown, problem, no_channel=problem is not None)
+        return Admission(trigger, chosen.name, chosen.cooldown, problem, problem is not None, alert_keys)
 
     def route_all(self, triggers: Sequence[Trigger]) -> list[Admission]:
         """Route the triggers of one body. The alerts of an Alertmanager or Grafana group keyed by its
@@ -203,6 +205,7 @@ def merge_groups(admissions: list[Admission], statuses: Sequence[str]) -> list[A
         left_out = int(lead.trigger.data.get("truncated_alerts") or 0) if key in members else 0
         if key in members:
             lead.trigger.data.update(group_alerts([admissions[m].trigger for m in counted], left_out))
+            lead.alert_keys = tuple(k for m in group for k in admissions[m].alert_keys)
         if len(counted) + left_out > 1:
             lead.trigger.title = texts.alert_group_title(lead.trigger.title, len(counted) - 1 + left_out)
         out.append(lead)
