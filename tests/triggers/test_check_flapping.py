@@ -77,3 +77,18 @@ def test_checks_run_says_why_a_recovery_is_held(tmp_path: Path, flows: Path) -> 
     assert cli(tmp_path, flows, "checks", "run", "--once").output == (
         "conversion: 2.6 (ok) -> held: the breach stays open until clear_after evaluations in a row are within bounds\n"
     )
+
+
+def test_a_reminder_while_a_breach_is_held_does_not_call_it_resolved(proc, clock, flows, tmp_path) -> None:
+    """While ``clear_after`` holds the breach open, the latest reading is within bounds but the
+    breach is not over: a reminder gives the reading without "resolved since"."""
+    write_checks(flows, shop(tmp_path, 3.0))
+    (flows / "checks.yaml").write_text((flows / "checks.yaml").read_text() + "    clear_after: 3\n")
+    proc = proc.restart()
+    proc.scheduler.plan()
+    assert evaluate(proc, clock, [1.9, 2.6], tmp_path) == ["started", "held"]
+    clock.at(minutes=66)  # remind_after: 1h (the check's one evaluation due meanwhile: held again)
+    assert sorted(o for _, o in asyncio.run(proc.scheduler.run_due())) == ["done", "held"]
+    reminder = proc.outbox()[-1][4]
+    assert reminder.startswith("Reminder (values as when it fired; latest: conversion 2.6 (threshold 2.5), last seen")
+    assert "resolved since" not in reminder
