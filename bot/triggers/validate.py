@@ -81,7 +81,8 @@ def checks(folder: Path, flows: Flows) -> Report:
     for check in loaded.checks:
         if problem := _check_problem(check, path, routes_path, names, flows):
             report.problems.append(problem)
-    if routes_problems and report.problems:  # a route it names may be one of the broken ones
+    missing = any(c.hints.get("route") and str(c.hints["route"]) not in names for c in loaded.checks)
+    if routes_problems and missing:  # a route it names may be one of the broken ones
         report.problems.append(texts.validate_routes_broken(str(routes_path), len(routes_problems)))
     report.count = len(loaded.checks)
     report.enabled = sum(c.enabled for c in loaded.checks)
