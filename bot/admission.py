@@ -15,13 +15,16 @@ from bot.store.runs import KeyedEvent
 class Admission:
     """A routed trigger on its way in. ``trigger.conversation`` None (or a ``problem``): it has
     nowhere to go and is only recorded. ``no_channel``: the problem is where to post (no channel
-    given, or one that is not a channel), not its flow or route."""
+    given, or one that is not a channel), not its flow or route. ``alert_keys``: for an alert
+    group (``dedup: group``), the keys its alerts have on their own (``alertmanager:<fingerprint>``),
+    whose unrouted events its run takes over."""
 
     trigger: Trigger
     route: str | None = None
     cooldown: timedelta = timedelta(0)
     problem: str | None = None
     no_channel: bool = False
+    alert_keys: tuple[str, ...] = ()
 
 
 @dataclass

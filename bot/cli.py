@@ -377,6 +377,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli_rasa",
     "bot.cli_analytics",
     "bot.cli_triggers",
+    "bot.cli_validate",
     "bot.cli_teams",
     "bot.cli_db",
 )

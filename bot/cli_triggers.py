@@ -108,7 +108,9 @@ def _router(obj: Context, dispatcher: Dispatcher) -> Router:
     from bot.triggers.router import Router
 
     catalog = dispatcher.catalog
-    return Router(obj.flows_dir, os.environ, lambda: set(catalog.current), lambda: catalog.refused)
+    return Router(
+        obj.flows_dir, os.environ, lambda: set(catalog.current), lambda: catalog.refused, catalog.review_flows
+    )
 
 
 # --- routes ------------------------------------------------------------------------------------

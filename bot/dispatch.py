@@ -283,6 +283,8 @@ class Dispatcher:
 
     def _admit(self, conn: sqlite3.Connection, item: Admission, now: datetime) -> Admitted:
         trigger = item.trigger
+        if trigger.conversation is not None and item.problem is None:
+            runs.end_unrouted(conn, item.alert_keys)  # its group's run takes them: one incident, one open event
         last = runs.latest_event(conn, trigger.dedup_key) if trigger.dedup_key else None
         if trigger.status == "resolved":
             return self._resolved(conn, item, last, now)
@@ -292,7 +294,7 @@ class Dispatcher:
         routable = trigger.conversation is not None and item.problem is None
         joined = last is not None and joins(last, trigger, item.cooldown, now)
         if last is not None and (joined or (last.run_id is None and not routable)):
-            runs.repeat_event(conn, last.id, trigger.data, now)
+            runs.repeat_event(conn, last.id, trigger.data, now, trigger.title if trigger.grouped else None)
             if last.status == "resolved" and last.run_id is not None and last.conversation is not None:
                 return self._refired(conn, last, trigger, now)  # a flap: the run's people saw "Resolved"
             return Admitted(last.id, "repeat" if last.run_id else "unrouted", last.run_id)
@@ -315,7 +317,8 @@ class Dispatcher:
 
     def _refired(self, conn: sqlite3.Connection, last: KeyedEvent, trigger: Trigger, now: datetime) -> Admitted:
         assert last.run_id is not None and last.conversation is not None
-        text = texts.trigger_refired(last.title, {**last.payload, **trigger.data})
+        title = trigger.title if trigger.grouped else last.title  # a group's counts its alerts of now
+        text = texts.trigger_refired(title, {**last.payload, **trigger.data})
         ids = runs.queue_replies(conn, [Reply(last.run_id, last.conversation, text, kind="info")], iso(now))
         return Admitted(last.id, "repeat", last.run_id, ids, last.conversation.channel)
 

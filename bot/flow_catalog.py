@@ -105,7 +105,12 @@ class FlowCatalog:
     def startable_in_chat(self) -> list[str]:
         """The flows a chat ``start FLOW`` can start, sorted: not a review, which needs the id of
         the decision it reviews (a chat start names none; it starts on the decision's review date)."""
-        return [f for f in self.startable() if not self.current[f].reviews_a_decision]
+        return [f for f in self.startable() if f not in self.review_flows()]
+
+    def review_flows(self) -> set[str]:
+        """The flows that review a recorded decision: only a trigger that names the decision
+        (its review date, ``--data decision_id=N``) starts one; never an alert or a route."""
+        return {f for f, flow in self.current.items() if flow.reviews_a_decision}
 
     def get(self, flow_id: str) -> Flow:
         flow = self.current.get(flow_id)

@@ -31,12 +31,13 @@ def event_reading(conn: sqlite3.Connection, event_id: int | None) -> dict[str, A
     payload = json.loads(row[0])
     reading = {**payload, "last_seen_at": row[1], "status": row[2]}
     if row[3] == "check" and payload.get("check"):  # evaluated since: within bounds, or a new breach
-        reading.update(check_reading(conn, str(payload["check"]), row[1]) or {})
+        reading.update(check_reading(conn, str(payload["check"]), row[1], row[2]) or {})
     return reading
 
 
-def check_reading(conn: sqlite3.Connection, check: str, after: str) -> dict[str, Any] | None:
-    """A check's last evaluation that read a value, if it came after ``after``."""
+def check_reading(conn: sqlite3.Connection, check: str, after: str, event_status: str) -> dict[str, Any] | None:
+    """A check's last evaluation that read a value, if it came after ``after``. One within bounds
+    is resolved only when its event is (``clear_after`` may hold the breach open)."""
     row = conn.execute(
         "SELECT value, threshold, breached, at FROM check_evaluations WHERE check_name = ? AND value IS NOT NULL"
         " AND error IS NULL ORDER BY id DESC LIMIT 1",
@@ -44,6 +45,6 @@ def check_reading(conn: sqlite3.Connection, check: str, after: str) -> dict[str,
     ).fetchone()
     if row is None or row[3] <= after:
         return None
-    status = "firing" if row[2] else "resolved"
+    status = "firing" if row[2] else event_status
     return {"value": texts.metric_number(row[0]), "threshold": texts.metric_number(row[1]), "last_seen_at": row[3],
             "status": status}  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -300,12 +301,15 @@ def note_event(conn: sqlite3.Connection, event_id: int, route: str | None, probl
     conn.execute("UPDATE events SET route = ?, problem = ? WHERE id = ?", (route, problem, event_id))
 
 
-def repeat_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any], now: datetime) -> None:
-    """A repeat of a firing trigger: count it, keep the latest values; a flap re-opens it."""
+def repeat_event(
+    conn: sqlite3.Connection, event_id: int, data: dict[str, Any], now: datetime, title: str | None = None
+) -> None:
+    """A repeat of a firing trigger: count it, keep the latest values (and ``title``, an alert
+    group's, which counts its alerts: "Disk full (+4 more)"); a flap re-opens it."""
     conn.execute(
         "UPDATE events SET repeat_count = repeat_count + 1, last_seen_at = ?, payload = json_patch(payload, ?),"
-        " status = 'firing', resolved_at = NULL WHERE id = ?",
-        (iso(now), json.dumps(data, default=str), event_id),
+        " title = coalesce(?, title), status = 'firing', resolved_at = NULL WHERE id = ?",
+        (iso(now), json.dumps(data, default=str), title, event_id),
     )
 
 
@@ -330,6 +334,18 @@ def end_incident(conn: sqlite3.Connection, event_id: int) -> None:
     """An incident whose resolution never came (``send_resolved: false``) but which a new one
     (the same alert firing again, from a new start) has replaced: resolved when last seen."""
     conn.execute("UPDATE events SET status = 'resolved', resolved_at = last_seen_at WHERE id = ?", (event_id,))
+
+
+def end_unrouted(conn: sqlite3.Connection, dedup_keys: Sequence[str]) -> None:
+    """The unrouted events of these keys (alerts stored before a ``dedup: group`` route took
+    them), now that their group's event stands for them: resolved when last seen, as an
+    incident another replaced (their ``problem`` says why they started no run)."""
+    for key in dedup_keys:
+        conn.execute(
+            "UPDATE events SET status = 'resolved', resolved_at = last_seen_at WHERE dedup_key = ?"
+            " AND status = 'firing' AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.event_id = events.id)",
+            (key,),
+        )
 
 
 def resolve_event(conn: sqlite3.Connection, event_id: int, data: dict[str, Any], now: datetime) -> None:

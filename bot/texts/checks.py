@@ -94,6 +94,8 @@ def cli_check_result(row: Mapping[str, Any]) -> str:
         return f"{row['check']}: error: {row['error']}"
     state = "breach" if row["breached"] else "ok"
     why = f": {row['problem']}" if row.get("problem") else ""
+    if row["outcome"] == "held":
+        why = ": the breach stays open until clear_after evaluations in a row are within bounds"
     return f"{row['check']}: {metric_number(row['value'])} ({state}) -> {row['outcome']}{why}"
 
 

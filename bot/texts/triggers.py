@@ -155,6 +155,12 @@ def unrouted_fix_route(routes: str) -> str:
     )
 
 
+def unrouted_fix_flow_label() -> str:
+    """The fix of a trigger that names a flow no trigger can start itself (routes naming one are
+    refused at load): an alert's ``decision_flow``, the generic hook's ``flow``."""
+    return "name another flow in the alert's decision_flow label (the event's flow), or leave it out for the route's"
+
+
 def unrouted_fix_flow_file() -> str:
     return f"correct the flow file as said (check it with: {command()} flows validate)"
 
@@ -181,6 +187,28 @@ def refused_flow_routed(flow: str, problem: str) -> str:
 
 def unknown_flow_routed(flow: str, known: list[str]) -> str:
     return f"there is no flow '{flow}' (flows: {_join(known)})"
+
+
+def flow_not_triggered(flow: str, reviews: bool) -> tuple[str, str]:
+    """The problem and the fix of a route (or a check) naming a flow no trigger can start: a review,
+    which needs the decision it reviews (no alert names one: each would be refused, and
+    Alertmanager drops a refused notification without retrying), or the handover."""
+    if reviews:
+        return (
+            f"its flow '{flow}' reviews a recorded decision, which no alert names: every trigger it takes"
+            " would be refused, and lost (Alertmanager does not resend a refused notification)",
+            f"name another flow (metric_breach, the default); {flow} starts by itself on each decision's review date",
+        )
+    return (
+        f"its flow '{flow}' is started only by 'give A12 @person' in chat: no trigger can start it",
+        "name another flow (metric_breach, the default)",
+    )
+
+
+def review_not_triggered(flow: str) -> str:
+    """An alert whose ``decision_flow`` label names a review flow: recorded, not refused (a 400
+    would lose the whole notification, its other alerts too)."""
+    return f"the flow '{flow}' reviews a recorded decision, which an alert does not name: it starts on that decision's review date"
 
 
 def routes_error(path: str, route: str | None, problem: str, fix: str) -> str:

@@ -1,6 +1,7 @@
 """SQL metric checks (``flows/checks.yaml``): a query returning one number, compared with a
 threshold on a schedule; a breach is a trigger like an alert (same routes, same dedup: one open
-run per check), and the first evaluation back within bounds resolves it.
+run per check), and the first evaluation back within bounds resolves it
+(with ``clear_after: N``, the N-th in a row: a flapping metric stays one open breach).
 
 Every evaluation is recorded in ``check_evaluations``, breach or not, with the error when the
 query failed. SQLite files are built in; any other database is reached by a SQLAlchemy URL
@@ -15,16 +16,12 @@ import math
 import sqlite3
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-import yaml
-
-from bot import texts, yaml_text
+from bot import texts
 from bot.admission import Admitted
 from bot.dispatch import Dispatcher
 from bot.errors import ConfigError
@@ -32,11 +29,9 @@ from bot.model import Trigger
 from bot.store import group, iso, jobs, transaction
 from bot.store.jobs import Job
 from bot.triggers import naming, next_time
-from bot.triggers.alertmanager import HINTS
+from bot.triggers.checks_file import Check, ChecksFile, job_payload, load, refusal
 from bot.triggers.router import Router
 
-CHECK_KEYS = {"name", "title", "sql", "threshold", "direction", "schedule", "database", "route", "metric", "link",
-              "enabled", *HINTS}  # fmt: skip
 QUERY_SECONDS = 30.0
 
 log = logging.getLogger("decisionbot.checks")
@@ -44,115 +39,6 @@ log = logging.getLogger("decisionbot.checks")
 
 class CheckFailed(Exception):
     """The query could not give one number; ``str()`` says why."""
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    sql: str
-    threshold: float
-    direction: str  # above | below: a breach is a value above (below) the threshold
-    schedule: str  # an interval (5m) or a cron expression
-    database: str  # a SQLite file, or a SQLAlchemy URL
-    title: str = ""
-    metric: str = ""
-    link: str = ""
-    hints: dict[str, Any] = field(default_factory=dict)  # route, flow, channel, facilitator, ...
-    enabled: bool = True
-
-    def breached(self, value: float) -> bool:
-        return value > self.threshold if self.direction == "above" else value < self.threshold
-
-
-@dataclass
-class ChecksFile:
-    checks: list[Check] = field(default_factory=list)
-    digest: str | None = None  # when owners get their digest of open actions
-
-
-def load(path: Path) -> ChecksFile:
-    if not path.is_file():
-        return ChecksFile()
-    try:
-        doc = yaml_text.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(
-            texts.checks_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax")
-        ) from exc
-    out = ChecksFile(digest=(doc.get("digest") or {}).get("schedule") if isinstance(doc, dict) else None)
-    for i, raw in enumerate((doc.get("checks") if isinstance(doc, dict) else None) or []):
-        check = _check(path, i, raw)
-        if any(c.name == check.name for c in out.checks):
-            raise ConfigError(texts.checks_error(str(path), check.name, "the name is used twice", "rename one"))
-        out.checks.append(check)
-    if out.digest:
-        _schedule_ok(path, "digest", out.digest)
-    return out
-
-
-def _check(path: Path, index: int, raw: Any) -> Check:
-    given = raw.get("name") if isinstance(raw, dict) else None
-    name = given if isinstance(given, str) and given else f"#{index + 1}"
-
-    def fail(problem: str, fix: str) -> ConfigError:
-        return ConfigError(texts.checks_error(str(path), name, problem, fix))
-
-    if not isinstance(raw, dict):
-        raise fail("a check must be a mapping", "write name:, sql:, threshold:, direction:, schedule:, database:")
-    missing = [k for k in ("name", "sql", "threshold", "direction", "schedule", "database") if k not in raw]
-    if missing:
-        raise fail(f"{', '.join(missing)} missing", "add them")
-    if not isinstance(raw["name"], str):  # as flow files refuse a bare yes where text is wanted
-        raise fail(*texts.name_not_text(raw["name"]))
-    unknown = sorted(set(raw) - CHECK_KEYS)
-    if unknown:
-        raise fail(f"unknown key(s) {', '.join(unknown)}", f"use only {', '.join(sorted(CHECK_KEYS))}")
-    if raw["direction"] not in ("above", "below"):
-        raise fail(f"direction is '{raw['direction']}'", "use above or below")
-    if not isinstance(raw["threshold"], int | float) or isinstance(raw["threshold"], bool):
-        raise fail("threshold is not a number", "write a number, like 2.5")
-    _schedule_ok(path, name, str(raw["schedule"]))
-    hints = {k: raw[k] for k in HINTS if raw.get(k)}
-    return Check(
-        name=name,
-        sql=str(raw["sql"]),
-        threshold=float(raw["threshold"]),
-        direction=raw["direction"],
-        schedule=str(raw["schedule"]),
-        database=str(raw["database"]),
-        title=str(raw.get("title") or name),
-        metric=str(raw.get("metric") or name),
-        link=str(raw.get("link") or ""),
-        hints=hints,
-        enabled=bool(raw.get("enabled", True)),
-    )
-
-
-#: The shortest interval between two evaluations of a check.
-MIN_INTERVAL = timedelta(minutes=1)
-
-
-def _schedule_ok(path: Path, name: str, schedule: str) -> None:
-    start, utc = datetime(2026, 1, 5, tzinfo=UTC), ZoneInfo("UTC")
-    try:
-        next_time(schedule, start, utc)
-    except ValueError as exc:
-        raise ConfigError(texts.checks_error(str(path), name, str(exc), "use 5m, 1h or a cron expression")) from exc
-    # the shortest gap between two runs: an interval's own; a five-field cron's is a minute at
-    # least; a cron with a seconds field is sampled at every hour of a week (it may fire every
-    # second on Saturdays only, or during one hour)
-    hours = range(7 * 24) if len(schedule.split()) > 5 else range(1)
-    gaps = []
-    for hour in hours:
-        first = next_time(schedule, start + timedelta(hours=hour), utc)
-        gaps.append(next_time(schedule, first, utc) - first)
-    if min(gaps) < MIN_INTERVAL:
-        raise ConfigError(texts.checks_error(str(path), name, texts.schedule_too_short(schedule), "use 1m or more"))
-
-
-def job_payload(check: Check) -> dict[str, str]:
-    """A check's pending job says its schedule too, so a changed schedule is planned anew."""
-    return {"check": check.name, "schedule": check.schedule}
 
 
 # --- evaluating --------------------------------------------------------------------------------
@@ -253,7 +139,7 @@ class Evaluation:
     value: float | None
     breached: bool
     error: str | None
-    outcome: str  # started, repeat, resolved, unrouted, ok, error
+    outcome: str  # started, repeat, resolved, unrouted, ok, held (clear_after), error
     problem: str | None = None  # why a breach started no run (unrouted)
 
 
@@ -264,7 +150,9 @@ class CheckRunner:
         self.dispatcher = dispatcher
         catalog = dispatcher.catalog
         self.path = catalog.folder / "checks.yaml"
-        self.router = Router(catalog.folder, env, lambda: set(catalog.current), lambda: catalog.refused)
+        self.router = Router(
+            catalog.folder, env, lambda: set(catalog.current), lambda: catalog.refused, catalog.review_flows
+        )
         self._loaded: tuple[tuple[float, float | None], ChecksFile] | None = None  # (mtime, routes.yaml mtime)
         self.learners: Mapping[str, naming.Learn] = {}  # the server's channels, to name a breach's people
 
@@ -287,14 +175,14 @@ class CheckRunner:
         return self._loaded[1]
 
     def _routed(self, loaded: ChecksFile) -> ChecksFile:
-        """``loaded``, once every check's ``route`` is one of routes.yaml (enabled or not, as a
-        flow file's typo is refused); else ConfigError naming the file, the check and the routes."""
-        named = [c for c in loaded.checks if c.hints.get("route")]
+        """``loaded``, once every check can be routed (:func:`refusal`); else ConfigError naming
+        the file, the check and the routes (or the fix)."""
+        named = any(c.hints.get("route") for c in loaded.checks)
         known = [r.name for r in self.router.routes()] if named else []
-        for check in named:
-            if str(check.hints["route"]) not in known:
-                problem = texts.check_route_unknown(str(check.hints["route"]), str(self.router.path), known)
-                raise ConfigError(texts.checks_error(str(self.path), check.name, *problem))
+        reviews = self.router.review_flows()
+        for check in loaded.checks:
+            if error := refusal(check, self.path, self.router.path, known, reviews):
+                raise error
         return loaded
 
     async def run(self, check: Check, job: Job | None = None) -> Evaluation:
@@ -307,9 +195,10 @@ class CheckRunner:
         except TimeoutError:
             value, error = None, texts.check_timed_out(QUERY_SECONDS)
         breached = value is not None and check.breached(value)
-        was = _was_breached(self.dispatcher, check.name)
+        still_open, within = _open_breach(self.dispatcher, check.name)
+        clears = value is not None and not breached and still_open and within + 1 >= check.clear_after
         items = []
-        if value is not None and (breached or was):
+        if value is not None and (breached or clears):
             try:  # routes.yaml broken since start-up: the evaluation is recorded with the reason
                 items.append(self.router.route(trigger_for(check, value, "firing" if breached else "resolved")))
             except ConfigError as exc:
@@ -331,7 +220,8 @@ class CheckRunner:
         await group.writable(self.dispatcher.db.conn)  # no-op outside the server
         results = self.dispatcher.admit(items, record)
         naming.tell_unnamed(items, [r.outcome for r in results], unnamed)
-        outcome = results[0].outcome if results else ("error" if error else "ok")
+        held = value is not None and not breached and still_open and not clears  # clear_after: not yet
+        outcome = results[0].outcome if results else ("error" if error else "held" if held else "ok")
         problem = (items[0].problem or texts.no_channel()) if outcome == "unrouted" else None
         if problem:  # nobody is told of this breach: the log says why, as for an alert
             log.warning(self._unrouted(check, items[0].trigger, problem))
@@ -356,11 +246,17 @@ class CheckRunner:
         return evaluation.outcome
 
 
-def _was_breached(dispatcher: Dispatcher, name: str) -> bool:
-    """As the last evaluation that went through says (one that could not be routed fed nothing)."""
-    row = dispatcher.db.conn.execute(
-        "SELECT breached FROM check_evaluations WHERE check_name = ? AND value IS NOT NULL AND error IS NULL"
-        " ORDER BY id DESC LIMIT 1",
-        (name,),
+def _open_breach(dispatcher: Dispatcher, name: str) -> tuple[bool, int]:
+    """Whether the check's last breach is still open (no evaluation since fed its resolution),
+    and how many evaluations within bounds came since it. Evaluations that gave no value, or
+    whose trigger could not be routed (a broken routes.yaml), count for nothing."""
+    conn, valid = dispatcher.db.conn, "check_name = ? AND value IS NOT NULL AND error IS NULL"
+    breach = conn.execute(f"SELECT max(id) FROM check_evaluations WHERE {valid} AND breached = 1", (name,)).fetchone()[
+        0
+    ]
+    if breach is None:
+        return False, 0
+    within, resolved = conn.execute(
+        f"SELECT count(*), count(event_id) FROM check_evaluations WHERE {valid} AND id > ?", (name, breach)
     ).fetchone()
-    return bool(row and row[0])
+    return not resolved, within

@@ -28,6 +28,7 @@ from bot import inbound_json, texts
 from bot.admission import Admission, Admitted
 from bot.channels import Services
 from bot.errors import ConfigError, NoDecisionToReview
+from bot.flow_catalog import BOT_STARTED
 from bot.model import Trigger
 from bot.scheduler import Scheduler
 from bot.store import group
@@ -211,13 +212,22 @@ def admit(
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
             trig, why = admission.trigger, admission.problem or texts.no_channel()
-            refused = bool(admission.problem) and trig.flow in state.router.refused_flows()
-            fix = texts.unrouted_fix_flow_file() if refused else texts.unrouted_fix_route(str(state.router.path))
+            fix = unrouted_fix(state.router, admission)
             unrouted.setdefault((why, fix), []).append((trig, result.event_id))
     for (why, fix), alike in unrouted.items():
         trig, event_id = alike[0]
         log.warning(texts.trigger_unrouted(trig.title, trig.source, event_id, why, fix, len(alike) - 1))
     return web.json_response(summary(len(triggers), admissions, results))
+
+
+def unrouted_fix(router: Router, admission: Admission) -> str:
+    """What to do about a trigger that started no run: its flow's file, its own flow label, or a route."""
+    flow = admission.trigger.flow
+    if admission.problem and flow in router.refused_flows():
+        return texts.unrouted_fix_flow_file()
+    if admission.problem and (flow in BOT_STARTED or flow in router.review_flows()):
+        return texts.unrouted_fix_flow_label()  # routes naming them are refused at load: a label's
+    return texts.unrouted_fix_route(str(router.path))
 
 
 def summary(received: int, admissions: list[Any], results: list[Admitted]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ routes file, or when nothing matches, the default route starts ``metric_breach``
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +34,9 @@ ROUTE_KEYS = {
     "cooldown",
 }  # fmt: skip
 MATCH_KEYS = {"source", "kind", "title", "labels", "fields"}
+#: Sources whose senders drop a refused (4xx) notification, or that no sender sees: a trigger of
+#: theirs that names a flow it cannot start is recorded as unrouted (200), never refused.
+RECORDED_SOURCES = frozenset({"alertmanager", "grafana", "check"})
 GROUP_LISTED = 10  # the alerts of a group a run lists (the rest are counted): a prompt stays readable
 GROUP_LABELS = 5  # the labels listed per alert: those that tell it from the group's others
 GROUP_LIST_CHARS = 1500  # the list's text at most (the rest counted): with its question, within a Slack section
@@ -81,9 +84,11 @@ class Router:
         env: Mapping[str, str],
         known_flows: Callable[[], set[str]],
         refused_flows: Callable[[], Mapping[str, Exception]] = dict,
+        review_flows: Callable[[], Set[str]] = frozenset,
     ):
         """Raises ConfigError when DECISIONBOT_DEFAULT_CHANNEL is not a channel to post in.
-        ``refused_flows``: the flows whose files are refused, with why (the event names it)."""
+        ``refused_flows``: the flows whose files are refused, with why (the event names it);
+        ``review_flows``: those that review a recorded decision, which no alert names."""
         self.path = folder / "routes.yaml"
         self.default_channel = (env.get("DECISIONBOT_DEFAULT_CHANNEL") or "").strip() or None
         if self.default_channel:
@@ -93,6 +98,7 @@ class Router:
                 raise ConfigError(texts.default_channel_error(str(exc))) from exc
         self.known_flows = known_flows
         self.refused_flows = refused_flows
+        self.review_flows = review_flows
         self._loaded: tuple[float, list[Route]] | None = None
 
     def routes(self) -> list[Route]:
@@ -101,7 +107,7 @@ class Router:
             return []
         stamp = self.path.stat().st_mtime
         if self._loaded is None or self._loaded[0] != stamp:
-            self._loaded = (stamp, load_routes(self.path))
+            self._loaded = (stamp, load_routes(self.path, self.review_flows()))
         return self._loaded[1]
 
     def default(self) -> Route:
@@ -124,13 +130,15 @@ class Router:
             return Admission(trigger, None, DEFAULT_COOLDOWN, chosen)
         hints = trigger.data.get("decision") or {}
         trigger.flow = hints.get("flow") or chosen.flow
+        alert_keys: tuple[str, ...] = ()
         if chosen.dedup == "group" and trigger.source in GROUPING_SOURCES and trigger.data.get("group_key"):
+            alert_keys = (trigger.dedup_key,) if trigger.dedup_key else ()
             trigger.dedup_key = group_key(trigger.source, trigger.data["group_key"])
             trigger.status = trigger.data.get("group_status") or trigger.status
         if problem := self._flow_problem(trigger):
-            return Admission(trigger, chosen.name, chosen.cooldown, problem)
+            return Admission(trigger, chosen.name, chosen.cooldown, problem, alert_keys=alert_keys)
         problem = self._fill(trigger, chosen, hints)
-        return Admission(trigger, chosen.name, chosen.cooldown, problem, no_channel=problem is not None)
+        return Admission(trigger, chosen.name, chosen.cooldown, problem, problem is not None, alert_keys)
 
     def route_all(self, triggers: Sequence[Trigger]) -> list[Admission]:
         """Route the triggers of one body. The alerts of an Alertmanager or Grafana group keyed by its
@@ -144,6 +152,8 @@ class Router:
         known = self.known_flows()  # a server whose whole folder broke keeps its last good flows
         if trigger.flow in BOT_STARTED:  # its data would hand any action to whomever it names
             return texts.handover_not_triggered(trigger.flow)
+        if trigger.source in RECORDED_SOURCES and trigger.flow in self.review_flows():
+            return texts.review_not_triggered(trigger.flow)  # an alert's decision_flow label: recorded, not a 400
         if trigger.flow not in known:
             refused = self.refused_flows().get(trigger.flow)
             if refused is not None:
@@ -195,6 +205,7 @@ def merge_groups(admissions: list[Admission], statuses: Sequence[str]) -> list[A
         left_out = int(lead.trigger.data.get("truncated_alerts") or 0) if key in members else 0
         if key in members:
             lead.trigger.data.update(group_alerts([admissions[m].trigger for m in counted], left_out))
+            lead.alert_keys = tuple(k for m in group for k in admissions[m].alert_keys)
         if len(counted) + left_out > 1:
             lead.trigger.title = texts.alert_group_title(lead.trigger.title, len(counted) - 1 + left_out)
         out.append(lead)
@@ -232,22 +243,41 @@ def _short(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def load_routes(path: Path) -> list[Route]:
+def load_routes(path: Path, review_flows: Set[str] = frozenset()) -> list[Route]:
+    """The routes of ``path``; ConfigError naming the file, the route and the fix (the first
+    problem: :func:`read_routes` gives them all). A route may not name a flow no trigger can
+    start (``review_flows``, or the handover)."""
+    routes, problems = read_routes(path, review_flows)
+    if problems:
+        raise problems[0]
+    return routes
+
+
+def read_routes(path: Path, review_flows: Set[str] = frozenset()) -> tuple[list[Route], list[ConfigError]]:
+    """The good routes of ``path``, and a ConfigError for each problem (a file that is not
+    YAML, or not a list of routes, is one problem)."""
     try:
         doc = yaml_text.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(
-            texts.routes_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax")
-        ) from exc
+        return [], [ConfigError(texts.routes_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax"))]
     if not isinstance(doc, dict) or not isinstance(doc.get("routes", []), list):
-        raise ConfigError(texts.routes_error(str(path), None, "'routes' must be a list", "write routes: [- name: ...]"))
+        fix = "write routes: [- name: ...]"
+        return [], [ConfigError(texts.routes_error(str(path), None, "'routes' must be a list", fix))]
     out: list[Route] = []
+    problems: list[ConfigError] = []
     for i, raw in enumerate(doc.get("routes") or []):
-        route = _route(path, i, raw)
-        if any(r.name == route.name for r in out):
-            raise ConfigError(texts.routes_error(str(path), route.name, "the name is used twice", "rename one"))
+        try:
+            route = _route(path, i, raw)
+            if route.flow in BOT_STARTED or route.flow in review_flows:
+                problem = texts.flow_not_triggered(route.flow, route.flow in review_flows)
+                raise ConfigError(texts.routes_error(str(path), route.name, *problem))
+            if any(r.name == route.name for r in out):
+                raise ConfigError(texts.routes_error(str(path), route.name, "the name is used twice", "rename one"))
+        except ConfigError as exc:
+            problems.append(exc)
+            continue
         out.append(route)
-    return out
+    return out, problems
 
 
 def _route(path: Path, index: int, raw: Any) -> Route:

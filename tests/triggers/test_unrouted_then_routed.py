@@ -63,3 +63,25 @@ async def test_an_unrouted_alert_that_fires_again_from_a_new_start_is_ended_not_
         assert rows(client, "SELECT event_id FROM runs") == [(2,)]
     finally:
         await client.close()
+
+
+async def test_unrouted_alerts_taken_by_a_group_route_end_when_its_run_starts(tmp_path: Path, flows: Path) -> None:
+    """Under ``dedup: group`` the run has its group's event, so the alerts' own unrouted events stayed
+    ``firing`` forever, after the group resolved too (review alerts2): they are resolved when last
+    seen once their group's run starts, their ``problem`` kept (why they started no run)."""
+    from tests.triggers.test_group_title import notification
+
+    client = await serve(tmp_path, flows, env=ENV)
+    try:
+        assert len((await post(client, "alertmanager", notification("firing", 2)))[1]["unrouted"]) == 2
+        (flows / "routes.yaml").write_text("routes:\n  - name: all\n    channel: console:alerts\n    dedup: group\n")
+        assert (await post(client, "alertmanager", notification("firing", 2)))[1]["started"] == [1]
+        assert rows(
+            client, "SELECT dedup_key, status, resolved_at = last_seen_at, problem IS NOT NULL FROM events ORDER BY id"
+        ) == [
+            ("alertmanager:f000000000000000", "resolved", 1, 1),
+            ("alertmanager:f000000000000001", "resolved", 1, 1),
+            ('alertmanager:group:{}:{alertname="DiskFull"}', "firing", None, 0),
+        ]
+    finally:
+        await client.close()

@@ -1,0 +1,173 @@
+"""The checks file (``flows/checks.yaml``) read: each check's query, threshold, schedule and
+where a breach goes, refused at load with the file, the check and the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Set
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from bot import texts, yaml_text
+from bot.errors import ConfigError
+from bot.flow_catalog import BOT_STARTED
+from bot.triggers import next_time
+from bot.triggers.alertmanager import HINTS
+
+CHECK_KEYS = {"name", "title", "sql", "threshold", "direction", "schedule", "database", "route", "metric", "link",
+              "enabled", "clear_after", *HINTS}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    sql: str
+    threshold: float
+    direction: str  # above | below: a breach is a value above (below) the threshold
+    schedule: str  # an interval (5m) or a cron expression
+    database: str  # a SQLite file, or a SQLAlchemy URL
+    title: str = ""
+    metric: str = ""
+    link: str = ""
+    hints: dict[str, Any] = field(default_factory=dict)  # route, flow, channel, facilitator, ...
+    enabled: bool = True
+    clear_after: int = 1  # evaluations in a row within bounds that resolve a breach (a flapping metric's one event)
+
+    def breached(self, value: float) -> bool:
+        return value > self.threshold if self.direction == "above" else value < self.threshold
+
+
+@dataclass
+class ChecksFile:
+    checks: list[Check] = field(default_factory=list)
+    digest: str | None = None  # when owners get their digest of open actions
+
+
+def load(path: Path) -> ChecksFile:
+    """The checks of ``path``; ConfigError naming the file, the check and the fix (the first
+    problem: :func:`read` gives them all)."""
+    loaded, problems = read(path)
+    if problems:
+        raise problems[0]
+    return loaded
+
+
+def read(path: Path) -> tuple[ChecksFile, list[ConfigError]]:
+    """The good checks of ``path``, and a ConfigError for each problem."""
+    if not path.is_file():
+        return ChecksFile(), []
+    try:
+        doc = yaml_text.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        return ChecksFile(), [
+            ConfigError(texts.checks_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax"))
+        ]
+    out = ChecksFile(digest=(doc.get("digest") or {}).get("schedule") if isinstance(doc, dict) else None)
+    problems: list[ConfigError] = []
+    for i, raw in enumerate((doc.get("checks") if isinstance(doc, dict) else None) or []):
+        try:
+            check = _check(path, i, raw)
+            if any(c.name == check.name for c in out.checks):
+                raise ConfigError(texts.checks_error(str(path), check.name, "the name is used twice", "rename one"))
+        except ConfigError as exc:
+            problems.append(exc)
+            continue
+        out.checks.append(check)
+    try:
+        if out.digest:
+            _schedule_ok(path, "digest", out.digest)
+    except ConfigError as exc:
+        problems.append(exc)
+    return out, problems
+
+
+def refusal(check: Check, path: Path, routes: Path, route_names: list[str], reviews: Set[str]) -> ConfigError | None:
+    """Why ``check`` (of ``path``) cannot be routed, if it cannot: its ``route`` is not one of
+    ``route_names`` (those of ``routes``; enabled or not, as a flow file's typo is refused), or
+    its flow is one no trigger can start (a review, which names a decision; the handover)."""
+    flow = str(check.hints.get("flow") or "")
+    if flow in BOT_STARTED or flow in reviews:
+        return ConfigError(texts.checks_error(str(path), check.name, *texts.flow_not_triggered(flow, flow in reviews)))
+    route = str(check.hints.get("route") or "")
+    if route and route not in route_names:
+        problem = texts.check_route_unknown(route, str(routes), route_names)
+        return ConfigError(texts.checks_error(str(path), check.name, *problem))
+    return None
+
+
+def _check(path: Path, index: int, raw: Any) -> Check:
+    given = raw.get("name") if isinstance(raw, dict) else None
+    name = given if isinstance(given, str) and given else f"#{index + 1}"
+
+    def fail(problem: str, fix: str) -> ConfigError:
+        return ConfigError(texts.checks_error(str(path), name, problem, fix))
+
+    if not isinstance(raw, dict):
+        raise fail("a check must be a mapping", "write name:, sql:, threshold:, direction:, schedule:, database:")
+    missing = [k for k in ("name", "sql", "threshold", "direction", "schedule", "database") if k not in raw]
+    if missing:
+        raise fail(f"{', '.join(missing)} missing", "add them")
+    if not isinstance(raw["name"], str):  # as flow files refuse a bare yes where text is wanted
+        raise fail(*texts.name_not_text(raw["name"]))
+    unknown = sorted(set(raw) - CHECK_KEYS)
+    if unknown:
+        raise fail(f"unknown key(s) {', '.join(unknown)}", f"use only {', '.join(sorted(CHECK_KEYS))}")
+    if raw["direction"] not in ("above", "below"):
+        raise fail(f"direction is '{raw['direction']}'", "use above or below")
+    if not isinstance(raw["threshold"], int | float) or isinstance(raw["threshold"], bool):
+        raise fail("threshold is not a number", "write a number, like 2.5")
+    _schedule_ok(path, name, str(raw["schedule"]))
+    hints = {k: raw[k] for k in HINTS if raw.get(k)}
+    return Check(
+        name=name,
+        sql=str(raw["sql"]),
+        threshold=float(raw["threshold"]),
+        direction=raw["direction"],
+        schedule=str(raw["schedule"]),
+        database=str(raw["database"]),
+        title=str(raw.get("title") or name),
+        metric=str(raw.get("metric") or name),
+        link=str(raw.get("link") or ""),
+        hints=hints,
+        enabled=bool(raw.get("enabled", True)),
+        clear_after=_clear_after(raw.get("clear_after", 1), fail),
+    )
+
+
+def _clear_after(value: Any, fail: Callable[[str, str], ConfigError]) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise fail(
+            f"clear_after is {value!r}", "write how many evaluations in a row within bounds resolve a breach: 1 or more"
+        )
+    return value
+
+
+#: The shortest interval between two evaluations of a check.
+MIN_INTERVAL = timedelta(minutes=1)
+
+
+def _schedule_ok(path: Path, name: str, schedule: str) -> None:
+    start, utc = datetime(2026, 1, 5, tzinfo=UTC), ZoneInfo("UTC")
+    try:
+        next_time(schedule, start, utc)
+    except ValueError as exc:
+        raise ConfigError(texts.checks_error(str(path), name, str(exc), "use 5m, 1h or a cron expression")) from exc
+    # the shortest gap between two runs: an interval's own; a five-field cron's is a minute at
+    # least; a cron with a seconds field is sampled at every hour of a week (it may fire every
+    # second on Saturdays only, or during one hour)
+    hours = range(7 * 24) if len(schedule.split()) > 5 else range(1)
+    gaps = []
+    for hour in hours:
+        first = next_time(schedule, start + timedelta(hours=hour), utc)
+        gaps.append(next_time(schedule, first, utc) - first)
+    if min(gaps) < MIN_INTERVAL:
+        raise ConfigError(texts.checks_error(str(path), name, texts.schedule_too_short(schedule), "use 1m or more"))
+
+
+def job_payload(check: Check) -> dict[str, str]:
+    """A check's pending job says its schedule too, so a changed schedule is planned anew."""
+    return {"check": check.name, "schedule": check.schedule}
