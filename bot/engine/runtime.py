@@ -307,8 +307,8 @@ class Turn(Corrections, GoingBack):
         fac = self.ctx.facilitator
         if command.kind == "correct":
             since = len(self.out.replies)
-            if self._correct(command, actor):
-                self._back_to_question(actor, since)
+            self._correct(command, actor)  # changed or refused, the question waiting is shown again
+            self._back_to_question(actor, since)
         elif command.kind == "cancel":
             if actor.id != fac.id:
                 self.say(texts.only_facilitator("cancel the run", fac.name), to=actor, kind="error", private=True)
@@ -329,8 +329,8 @@ class Turn(Corrections, GoingBack):
             self._back(prompt, actor)
 
     def _back_to_question(self, actor: Actor, since: int) -> None:
-        """After a correction, the question ``actor`` was answering is put before them again,
-        unless the correction asked them something already (replies from ``since`` on). It goes
+        """After a correction, made or refused, the question ``actor`` was answering is put before
+        them again, unless the correction asked them something already (replies from ``since`` on). It goes
         out as a question, so a chat's widgets move to it (Slack withdraws the older ones)."""
         prompt = self.ctx.prompt_for(actor.id)
         asked = any(r.kind == "prompt" and r.to is not None and r.to.id == actor.id for r in self.out.replies[since:])
