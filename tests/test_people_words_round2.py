@@ -159,3 +159,23 @@ def test_through_rasa_an_owner_saying_no_problem_or_i_cant_is_understood(
     assert not any("Please answer yes or no" in t for t in said_back), said_back
     stored = server.sql("SELECT value FROM answers WHERE step = 'owner_accepts' AND actor_id = ?", f"rasa:{bob}")
     assert stored == [("true" if accepted else "false",)]
+
+
+@pytest.mark.parametrize("taker", ["Me!", "I'll take it."])
+def test_who_takes_it_answered_me_or_ill_take_it_is_the_speaker(tmp_path: Path, taker: str) -> None:
+    out = chat(tmp_path, [taker, "ignore", "known flake"], "metric_breach", "-f", "alice", "--data", "title=Conv")
+    assert out.returncode == 0, out.stdout + out.stderr  # not "I don't know 'Me'"
+    assert f"alice> {taker}\nbot -> alice: What do we do about it?" in out.stdout
+    assert ledger(tmp_path, "SELECT value FROM answers WHERE step = 'acknowledge'") == [
+        ('{"id": "console:alice", "name": "alice"}',)
+    ]
+
+
+def test_a_phones_apostrophe_ends_the_list_and_a_day_with_eod_is_that_day(tmp_path: Path) -> None:
+    tomorrow = (_today("UTC") + timedelta(days=1)).isoformat()
+    lines = [*OWNED, "tomorrow EOD", "that’s all", "/as bob", "no sorry"]
+    out = chat(tmp_path, lines, *MEETING)
+    assert "alice> tomorrow EOD\nbot -> alice: Action 2: What is the action?" in out.stdout  # a date, not refused
+    assert "alice> that’s all\nbot -> bob: alice assigned you an action" in out.stdout  # not an action 'that’s all'
+    assert "bob> no sorry\nbot -> bob: Noted. I'll ask alice to reassign it." in out.stdout
+    assert ledger(tmp_path, "SELECT value FROM answers WHERE field = 'due'") == [(f'"{tomorrow}"',)]

@@ -136,13 +136,14 @@ _YES = frozenset(
     + ["accept", "accepted", "agree", "agreed", "confirm", "confirmed"]
     + ["yes please", "sure thing", "will do", "of course", "absolutely", "definitely", "i accept", "i do"]
     + ["no problem", "no problem at all", "no worries", "np", "can do", "i can", "happy to", "i will", "on it"]
-    + ["i'm on it", "i'll do it", "i'll take it", "i can do that", "i can do it", "sounds good"]
+    + ["i'm on it", "i'll do it", "i'll take it", "i can do that", "i can do it", "sounds good", "lgtm", "k", "kk"]
 )
 _NO = frozenset(
     ["no", "n", "nope", "nah", "false", "👎", "❌"]
     + ["decline", "declined", "reject", "rejected", "refuse", "refused"]
     + ["no thanks", "no way", "not really", "i decline", "i don't", "i do not"]
     + ["can't", "cannot", "can not", "i can't", "i cannot", "i can not", "no can do", "not me", "won't", "i won't"]
+    + ["no sorry", "sorry no", "nope sorry", "can't do", "can't do it", "i can't do it", "i can't take it"]
 )
 # Courtesy before the answer ("Sorry, I can't", "Thanks, will do"): a first clause of these is passed over
 _COURTESY = frozenset(["sorry", "thanks", "thank you", "thx", "ty", "hi", "hey", "hello", "oh"])
@@ -267,7 +268,9 @@ def resolve_bound(spec: str | date | None, ctx: ParseContext) -> date | None:
 
 # --- people ----------------------------------------------------------------------------------
 
-_SELF = frozenset({"me", "myself", "i"})
+_SELF = frozenset(
+    {"me", "myself", "i", "mine", "i will", "i'll take it", "i'll take this", "i'll do it", "i'll own it"}
+)
 #: A person in Slack's markup: <@U0BOB>, <@U0BOB|bob> (also as Rasa's Slack connector passes it on).
 SLACK_MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")
 _NEUTRAL_ID = re.compile(r"[a-z][a-z0-9_-]*:\S+")
@@ -341,7 +344,7 @@ def parse_person(text: str, ctx: ParseContext) -> Actor:
     mention the platform says names no one person (a tag, a channel, everyone, a bot) is no one
     known: never read as a name, which a person's could start with."""
     raw = _require(text)
-    if raw.casefold() in _SELF:
+    if fold(raw.replace("\u2019", "'")) in _SELF:  # "Me!", "I'll take it."
         return ctx.speaker
     pool = _pool(ctx)
     named = raw.rstrip(".,;:!?")

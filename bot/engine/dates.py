@@ -26,6 +26,8 @@ _DAY_OFFSETS = {
     "eod": 0,
     "end of day": 0,
     "end of the day": 0,
+    "cob": 0,
+    "close of business": 0,
     "tonight": 0,
     "tomorrow": 1,
     "yesterday": -1,
@@ -33,6 +35,9 @@ _DAY_OFFSETS = {
 }
 # "tomorrow" as people type it in a hurry: read as the word (dateparser knows none of them)
 _TOMORROW_TYPED = re.compile(r"\b(?:tmrw|tmr|2morrow|tomm?orr?r?ow)\b")
+# The end of a day said beside the day ("tomorrow eod", "friday cob", "by end of day monday"): the day
+_DAY_END_WORDS = r"(?:eod|cob|end of (?:the )?day|close of business)"
+_BESIDE_DAY_END = re.compile(rf"^(?:by )?{_DAY_END_WORDS},? (?=\S)|(?<=\S),? (?:by |at )?{_DAY_END_WORDS}$")
 # "by friday", "on the 4th", "due tomorrow": the day itself
 _LEAD = re.compile(r"(?:due (?:by |on )?|by |on |until |till )")
 # A day of the month: "the 4th", "21st", "the 31st of the month" (dateparser reads "the 4th" as April)
@@ -206,6 +211,13 @@ def _fast_short_or_month(phrase: str, today: date) -> date | None:
     return None
 
 
+def _without_day_end(phrase: str) -> str:
+    """``phrase`` without the end of day said beside its day ("tomorrow eod" is tomorrow); "by
+    eod" alone stays: it is today's end."""
+    bare = _BESIDE_DAY_END.sub("", phrase)
+    return phrase if not _LEAD.sub("", bare + " ", count=1).strip() else bare
+
+
 def _dateparser(text: str, now: datetime, prefer: str) -> date | None:
     from dateparser.conf import settings as defaults  # lazy: ~100 ms to import
     from dateparser.date import DateDataParser
@@ -249,7 +261,7 @@ def read(raw: str, now: datetime) -> date | None:
     today's or tomorrow's, "by midnight" tomorrow's); words for the end of today ("eod", "end of
     day", "tonight") are today. ValueError (or OverflowError) for a day that does not exist ("30.02.")."""
     raw = _TOMORROW_TYPED.sub("tomorrow", raw.casefold())
-    phrase = " ".join(raw.split()).rstrip(".!?")
+    raw = phrase = _without_day_end(" ".join(raw.split()).rstrip(".!?"))
     found = _fast_date(phrase, now.date())
     if found is not None:
         return found

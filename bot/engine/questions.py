@@ -59,13 +59,14 @@ def expects(q: Question, ctx: ParseContext, *, repeat: bool = False) -> dict[str
 DONE_WORDS = frozenset(
     {"done", "no more", "none", "nothing", "nothing else", "that's all", "thats all", "that's it", "thats it"}
     | {"all done", "finished", "no", "nope", "nah", "n", "n/a", "na", "👍", "✅"}
+    | {"that is all", "that is it", "we're done", "we are done", "nothing more", "no more actions", "no others"}
 )
 
 
 def is_done_word(text: str) -> bool:
     """``text`` ends a repeat's list: a done word, in any case, with punctuation or an emoji at its
-    edges ("Nope.", "done 👍"): the words people answer "(say 'done' when there are no more)" with."""
-    return answers.fold(answers.without_emoji_modifiers(text)) in DONE_WORDS
+    edges ("Nope.", "done 👍"), typed with a phone's apostrophe too ("that’s all"): the words people answer "(say 'done' when there are no more)" with."""
+    return answers.fold(answers.without_emoji_modifiers(text).replace("\u2019", "'")) in DONE_WORDS
 
 
 def display(value: Any) -> str:

@@ -199,7 +199,17 @@ def test_no_in_a_sentence(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["no problem", "No problem!", "No worries", "sure thing", "Will do.", "will do 👍", "Yes I can", "Thanks, will do"],
+    [
+        "no problem",
+        "No problem!",
+        "No worries",
+        "sure thing",
+        "Will do.",
+        "will do 👍",
+        "Yes I can",
+        "Thanks, will do",
+        "lgtm",
+    ],
 )
 def test_yes_in_other_words(text):
     assert parse_yes_no(text) is True

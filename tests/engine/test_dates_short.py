@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.engine.answers import AnswerError, ParseContext, parse_date
+from bot.engine.questions import is_done_word
 from bot.model import Actor
 
 NOW = "2026-11-29T23:30:00+00:00"
@@ -76,3 +77,24 @@ def test_words_that_name_no_month_or_unit_are_not_dates(text):
     with pytest.raises(AnswerError) as info:
         parse_date(text, ctx_at(tz="UTC"))
     assert info.value.code == "date_invalid"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow eod", date(2026, 11, 30)),
+        ("Tomorrow EOD.", date(2026, 11, 30)),
+        ("by end of day tomorrow", date(2026, 11, 30)),
+        ("friday cob", date(2026, 12, 4)),
+        ("eod friday", date(2026, 12, 4)),
+        ("monday, by eod", date(2026, 11, 30)),
+        ("cob", date(2026, 11, 29)),
+    ],
+)
+def test_the_end_of_a_day_said_beside_the_day_is_that_day(text, expected):
+    assert parse_date(text, ctx_at(tz="UTC")) == expected
+
+
+@pytest.mark.parametrize("text", ["that’s all", "That’s it.", "that is all", "we're done", "No more actions"])
+def test_more_ways_to_end_a_list_are_done_words(text):
+    assert is_done_word(text)
