@@ -179,3 +179,21 @@ def test_a_phones_apostrophe_ends_the_list_and_a_day_with_eod_is_that_day(tmp_pa
     assert "alice> that’s all\nbot -> bob: alice assigned you an action" in out.stdout  # not an action 'that’s all'
     assert "bob> no sorry\nbot -> bob: Noted. I'll ask alice to reassign it." in out.stdout
     assert ledger(tmp_path, "SELECT value FROM answers WHERE field = 'due'") == [(f'"{tomorrow}"',)]
+
+
+@pytest.mark.parametrize("agreed", ["sounds good", "ok thanks", "Perfect!", "that works", "keep it"])
+def test_a_default_is_taken_with_more_ways_to_agree(tmp_path: Path, agreed: str) -> None:
+    lines = [*OWNED, "2030-01-10", "done", "/as bob", "yes", "/as alice", agreed]
+    out = chat(tmp_path, lines, *MEETING)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"alice> {agreed}\nbot: Decision recorded: Weekly sync" in out.stdout  # not "I can't read that as a date"
+    assert ledger(tmp_path, "SELECT kind FROM answers WHERE step = 'review_at'") == [("default",)]
+
+
+def test_i_can_to_an_owner_question_gone_back_to_is_the_speaker_not_the_owner_kept(tmp_path: Path) -> None:
+    lines = [*OWNED, "back", "I can"]
+    out = chat(tmp_path, lines, *MEETING)
+    assert "(currently: bob; say 'ok' to keep it)\nalice> I can\nbot -> alice: Action 1: By when" in out.stdout
+    assert ledger(tmp_path, "SELECT value FROM answers WHERE field = 'owner' ORDER BY id DESC LIMIT 1") == [
+        ('{"id": "console:alice", "name": "alice"}',)
+    ]

@@ -137,6 +137,7 @@ _YES = frozenset(
     + ["yes please", "sure thing", "will do", "of course", "absolutely", "definitely", "i accept", "i do"]
     + ["no problem", "no problem at all", "no worries", "np", "can do", "i can", "happy to", "i will", "on it"]
     + ["i'm on it", "i'll do it", "i'll take it", "i can do that", "i can do it", "sounds good", "lgtm", "k", "kk"]
+    + ["fine", "fine by me", "perfect", "great", "that works", "works for me", "ok thanks", "ok thank you"]
 )
 _NO = frozenset(
     ["no", "n", "nope", "nah", "false", "👎", "❌"]
@@ -269,7 +270,8 @@ def resolve_bound(spec: str | date | None, ctx: ParseContext) -> date | None:
 # --- people ----------------------------------------------------------------------------------
 
 _SELF = frozenset(
-    {"me", "myself", "i", "mine", "i will", "i'll take it", "i'll take this", "i'll do it", "i'll own it"}
+    ["me", "myself", "i", "mine", "i will", "i can", "i do", "i'm on it", "i can take it", "i can do it"]
+    + ["i'll take it", "i'll take this", "i'll do it", "i'll own it"]
 )
 #: A person in Slack's markup: <@U0BOB>, <@U0BOB|bob> (also as Rasa's Slack connector passes it on).
 SLACK_MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")
@@ -339,12 +341,17 @@ def _by_name(raw: str, ctx: ParseContext, pool: Sequence[Actor]) -> Actor:
     raise AnswerError("person_unknown", name=name, known=[a.name for a in pool])
 
 
+def names_self(text: str) -> bool:
+    """``text`` names the speaker: "me", "Me!", "I'll take it."."""
+    return fold(text.replace("\u2019", "'")) in _SELF
+
+
 def parse_person(text: str, ctx: ParseContext) -> Actor:
     """Find "me", a mention, a Slack ``<@U1>``, a neutral id or a (prefix of a) known name. A
     mention the platform says names no one person (a tag, a channel, everyone, a bot) is no one
     known: never read as a name, which a person's could start with."""
     raw = _require(text)
-    if fold(raw.replace("\u2019", "'")) in _SELF:  # "Me!", "I'll take it."
+    if names_self(raw):
         return ctx.speaker
     pool = _pool(ctx)
     named = raw.rstrip(".,;:!?")

@@ -24,19 +24,6 @@ from bot.engine.record import build_record
 from bot.engine.state import Prompt, RunState
 from bot.model import Actor, ConversationKey, Message
 
-KEEP_WORDS = frozenset({"ok", "okay", "👍", "keep", "default", "same"})
-#: What else says "ok" to a default or a current value where it can be no answer of its own.
-_AGREED = frozenset({"yes", "y", "yep", "yeah", "sure", "fine"})
-
-
-def keep_words(q: Question) -> frozenset[str]:
-    """The words that keep the current value or take the default: on a yes/no question 'ok' is a
-    yes, so there it is 'same', 'keep' or 'default'; where a yes is no answer (a date, a number, a
-    person), a yes takes it too."""
-    if q.type == "yes_no":
-        return KEEP_WORDS - {"ok", "okay", "👍"}
-    return KEEP_WORDS | _AGREED if q.type in ("date", "number", "person") else KEEP_WORDS
-
 
 class Turn(Corrections, GoingBack):
     # --- entry points ------------------------------------------------------------------------
@@ -97,7 +84,7 @@ class Turn(Corrections, GoingBack):
             return
         current = self.current_value(prompt)
         typed = text
-        if folded in keep_words(q) | {""} and not (q.options and folded and self._is_option(q, text, actor)):
+        if questions.agrees(q, text) and not (q.options and folded and self._is_option(q, text, actor)):
             if current is not None and folded != "default":
                 self._accept(prompt, step, q, current, actor, typed, kind="kept")
                 return
