@@ -61,9 +61,11 @@ def test_an_owner_saying_no_problem_or_cant_is_understood(tmp_path: Path, said: 
         assert after.startswith("bot -> bob: Noted. I'll ask alice to reassign it.")
 
 
-def test_yes_then_no_is_still_neither(tmp_path: Path) -> None:
-    out = chat(tmp_path, [*OWNED, "2030-01-10", "done", "/as bob", "Yes. No."], *MEETING)
-    assert "bob> Yes. No.\nbot -> bob: Please answer yes or no." in out.stdout
+@pytest.mark.parametrize("said", ["Yes. No.", "Sure, but no"])
+def test_yes_then_no_is_still_neither(tmp_path: Path, said: str) -> None:
+    out = chat(tmp_path, [*OWNED, "2030-01-10", "done", "/as bob", said], *MEETING)
+    assert f"bob> {said}\nbot -> bob: Please answer yes or no." in out.stdout
+    assert ledger(tmp_path, "SELECT count(*) FROM answers WHERE step = 'owner_accepts'") == [(0,)]
 
 
 REVIEW_QUESTION = "When should we review this decision?\n    (default: in 4 weeks; say 'ok' to take it)"

@@ -151,6 +151,8 @@ _COURTESY = frozenset(["sorry", "thanks", "thank you", "thx", "ty", "hi", "hey",
 _EMOJI_MODIFIERS = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")
 
 
+# A later clause's opening word that links it to the first ("Sure, but no" says no too)
+_LINKED = re.compile(r"^(?:but|and|or|actually|well|so)\s+")
 _CLAUSES = re.compile(r"[,.;:!?()\u2013\u2014]+|\s+-+\s+")
 
 
@@ -173,7 +175,7 @@ def parse_yes_no(text: str) -> bool:
         clauses = clauses[1:]
     first, *rest = clauses or [""]
     sense = _sense(first)
-    if sense is None or any(_sense(clause) is (not sense) for clause in rest):
+    if sense is None or any(_sense(_LINKED.sub("", clause)) is (not sense) for clause in rest):
         raise AnswerError("yes_no")
     return sense
 

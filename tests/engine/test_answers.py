@@ -235,7 +235,7 @@ def test_no_in_other_words(text):
 @pytest.mark.parametrize(
     ("text", "code"),
     [("maybe", "yes_no"), ("  ", "empty"), ("no idea", "yes_no"), ("Yes. No.", "yes_no")]
-    + [("yes no", "yes_no"), ("sorry", "yes_no"), ("Can't. Yes!", "yes_no")],
+    + [("yes no", "yes_no"), ("sorry", "yes_no"), ("Can't. Yes!", "yes_no"), ("Sure, but no", "yes_no")],
 )
 def test_yes_no_errors(text, code):
     assert error_of(parse_yes_no, text).code == code
