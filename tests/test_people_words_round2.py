@@ -163,7 +163,7 @@ def test_through_rasa_an_owner_saying_no_problem_or_i_cant_is_understood(
     assert stored == [("true" if accepted else "false",)]
 
 
-@pytest.mark.parametrize("taker", ["Me!", "I'll take it."])
+@pytest.mark.parametrize("taker", ["Me!", "I'll take it.", "I got it"])
 def test_who_takes_it_answered_me_or_ill_take_it_is_the_speaker(tmp_path: Path, taker: str) -> None:
     out = chat(tmp_path, [taker, "ignore", "known flake"], "metric_breach", "-f", "alice", "--data", "title=Conv")
     assert out.returncode == 0, out.stdout + out.stderr  # not "I don't know 'Me'"

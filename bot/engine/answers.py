@@ -273,7 +273,8 @@ def resolve_bound(spec: str | date | None, ctx: ParseContext) -> date | None:
 
 _SELF = frozenset(
     ["me", "myself", "i", "mine", "i will", "i can", "i do", "i'm on it", "i can take it", "i can do it"]
-    + ["i'll take it", "i'll take this", "i'll do it", "i'll own it"]
+    + ["i'll take it", "i'll take this", "i'll do it", "i'll own it", "i'll handle it", "i'll look into it"]
+    + ["on it", "i got it", "i've got it", "i've got this", "i got this"]
 )
 #: A person in Slack's markup: <@U0BOB>, <@U0BOB|bob> (also as Rasa's Slack connector passes it on).
 SLACK_MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")

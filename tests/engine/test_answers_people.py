@@ -16,7 +16,22 @@ PEOPLE = (ALICE, BOB, BOBBY, CAROL, DAVE)
 
 
 @pytest.mark.parametrize(
-    "text", ["me", "Me", "myself", "I", "Me!", "me.", "mine", "I will", "I'll take it.", "I’ll do it"]
+    "text",
+    [
+        "me",
+        "Me",
+        "myself",
+        "I",
+        "Me!",
+        "me.",
+        "mine",
+        "I will",
+        "I'll take it.",
+        "I’ll do it",
+        "on it",
+        "I got it",
+        "I've got this",
+    ],
 )
 def test_person_me(text):
     assert parse_person(text, make_ctx(people=PEOPLE)) == ALICE
