@@ -65,7 +65,8 @@ DONE_WORDS = frozenset(
 
 def is_done_word(text: str) -> bool:
     """``text`` ends a repeat's list: a done word, in any case, with punctuation or an emoji at its
-    edges ("Nope.", "done 👍"), typed with a phone's apostrophe too ("that’s all"): the words people answer "(say 'done' when there are no more)" with."""
+    edges ("Nope.", "done 👍"), typed with a phone's apostrophe too ("that’s all"): the words people
+    answer "(say 'done' when there are no more)" with."""
     return answers.fold(answers.without_emoji_modifiers(text).replace("\u2019", "'")) in DONE_WORDS
 
 

@@ -317,8 +317,9 @@ class Turn(Corrections, GoingBack):
 
     def _back_to_question(self, actor: Actor, since: int) -> None:
         """After a correction, made or refused, the question ``actor`` was answering is put before
-        them again, unless the correction asked them something already (replies from ``since`` on). It goes
-        out as a question, so a chat's widgets move to it (Slack withdraws the older ones)."""
+        them again, unless the correction asked them something already (replies from ``since``
+        on). It goes out as a question, so a chat's widgets move to it (Slack withdraws the older
+        ones)."""
         prompt = self.ctx.prompt_for(actor.id)
         asked = any(r.kind == "prompt" and r.to is not None and r.to.id == actor.id for r in self.out.replies[since:])
         if prompt is not None and not asked:
