@@ -315,7 +315,8 @@ def test_back_from_review_reopens_the_last_action_and_stores_a_revision(db, bot)
     assert say(bot, CAROL, "yes") == [("alice", "prompt", REVIEW_PROMPT)]
 
     prompt = "Action 2: By when should 'Book venue' be done?\n(currently: 2026-12-10; say 'ok' to keep it)"
-    assert say(bot, ALICE, "back") == [("alice", "prompt", prompt)]
+    listed = "Listed so far:\n  Action 1: Draft plan (owner: bob, due: 2026-11-27)\n  Action 2: Book venue (owner: carol, due: 2026-12-10)"
+    assert say(bot, ALICE, "back") == [("alice", "info", listed), ("alice", "prompt", prompt)]
     assert run_row(db) == ("actions", "active")
     assert transitions(db)[-2:] == [
         ("review_at", "owner_accepts", "back", "console:alice"),

@@ -165,7 +165,8 @@ def test_corrections_by_others_and_of_unknown_answers_are_refused(db, bot):
     assert replies[0][2].endswith(", who gave it, can change 'decision'.")
 
     assert say(bot, ALICE, "change nonsense to 3") == [
-        ("alice", "error", "I can't find 'nonsense' to change. Answers so far: decision, actions.")
+        ("alice", "error", "I can't find 'nonsense' to change. Answers so far: decision, actions."),
+        ("alice", "prompt", "Back to: Action 1: Who owns 'Draft plan'?"),  # what is asked now
     ]
     assert rows(db, "SELECT count(*) FROM answers WHERE kind = 'correction'") == [(0,)]
     assert rows(db, "SELECT actor_id, kind FROM messages WHERE direction = 'in' AND text LIKE 'change %'") == [

@@ -45,11 +45,14 @@ async def test_an_owner_writing_in_his_personal_chat_is_answered_there_not_in_th
         await h.send(personal(h.url, BOB, "change decision to nothing"))
         refused = await h.next_post(8)
         assert refused.conversation == bob_chat and "can change 'decision'" in refused.text
+        reasked = await h.next_post(9)  # his question, still waiting, shown again with its card
+        assert reasked.conversation == bob_chat and reasked.card is not None
+        assert f"Back to: Alice Example assigned you an action from 'Weekly sync': '{secret}'" in str(reasked.card)
 
         # 'help' in the run's thread, while his question waits in private: answered in the thread,
         # where he asked (it went to his personal chat), and it is about that open question
         await h.send(in_channel(h.url, BOB, "help", root=root))
-        again = await h.next_post(9)
+        again = await h.next_post(10)
         assert again.conversation == thread
         assert again.text.startswith(
             f"<at>Bob Builder</at> Alice Example assigned you an action from 'Weekly sync': '{secret}'"
@@ -57,20 +60,20 @@ async def test_an_owner_writing_in_his_personal_chat_is_answered_there_not_in_th
 
         # the facilitator, in the thread, is answered in the thread
         await h.send(in_channel(h.url, ALICE, "change owner of action 7 to me", root=root))
-        hers = await h.next_post(10)
+        hers = await h.next_post(11)
         assert hers.conversation == thread and hers.text.startswith("<at>Alice Example</at> ")
 
-        await h.send(submit(h.url, BOB, confirm, {"answer": "yes"}))
-        review = await h.next_post(11)
+        await h.send(submit(h.url, BOB, reasked, {"answer": "yes"}))
+        review = await h.next_post(12)
         assert review.conversation == thread
         await h.send(submit(h.url, ALICE, review, {"say": "ok"}))
-        summary = await h.next_post(12)
+        summary = await h.next_post(13)
         assert summary.conversation == thread and summary.text.startswith("Decision recorded: Weekly sync")
         await h.settle()
 
         # nothing of Bob's private question was posted in the channel while he was asked it, but
         # the help he asked for there
-        in_channel_meanwhile = [c for c in h.fake.posts()[public:11] if c.conversation != bob_chat]
+        in_channel_meanwhile = [c for c in h.fake.posts()[public:12] if c.conversation != bob_chat]
         assert [c.text for c in in_channel_meanwhile] == [again.text, hers.text]
         assert [
             c.text

@@ -135,15 +135,24 @@ _YES = frozenset(
     ["yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "true", "👍", "✅"]
     + ["accept", "accepted", "agree", "agreed", "confirm", "confirmed"]
     + ["yes please", "sure thing", "will do", "of course", "absolutely", "definitely", "i accept", "i do"]
+    + ["no problem", "no problem at all", "no worries", "np", "can do", "i can", "happy to", "i will", "on it"]
+    + ["i'm on it", "i'll do it", "i'll take it", "i can do that", "i can do it", "sounds good", "lgtm", "k", "kk"]
+    + ["fine", "fine by me", "perfect", "great", "that works", "works for me", "ok thanks", "ok thank you"]
 )
 _NO = frozenset(
     ["no", "n", "nope", "nah", "false", "👎", "❌"]
     + ["decline", "declined", "reject", "rejected", "refuse", "refused"]
     + ["no thanks", "no way", "not really", "i decline", "i don't", "i do not"]
+    + ["can't", "cannot", "can not", "i can't", "i cannot", "i can not", "no can do", "not me", "won't", "i won't"]
+    + ["no sorry", "sorry no", "nope sorry", "can't do", "can't do it", "i can't do it", "i can't take it"]
 )
+# Courtesy before the answer ("Sorry, I can't", "Thanks, will do"): a first clause of these is passed over
+_COURTESY = frozenset(["sorry", "thanks", "thank you", "thx", "ty", "hi", "hey", "hello", "oh"])
 _EMOJI_MODIFIERS = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")
 
 
+# A later clause's opening word that links it to the first ("Sure, but no" says no too)
+_LINKED = re.compile(r"^(?:but|and|or|actually|well|so)\s+")
 _CLAUSES = re.compile(r"[,.;:!?()\u2013\u2014]+|\s+-+\s+")
 
 
@@ -154,29 +163,43 @@ def without_emoji_modifiers(text: str) -> str:
 
 def parse_yes_no(text: str) -> bool:
     """Yes or no: a word of either (any case, punctuation or an emoji around it), or a sentence whose
-    first clause is one ("Yes, I can take that on.", "No, sorry", "ok 👍") and no later clause the
-    other ("Yes. No." is neither)."""
-    said = without_emoji_modifiers(_require(text).casefold())
+    first clause is one ("Yes, I can take that on.", "No, sorry", "ok 👍"; after a "Sorry," or a
+    "Thanks," that opens it: "Sorry, I can't") and no later clause the other ("Yes. No." is neither).
+    A typographic apostrophe is one ("can’t", as phones type it)."""
+    said = without_emoji_modifiers(_require(text).casefold()).replace("\u2019", "'")
     whole = _sense(said.rstrip(".!?,;: "))
     if whole is not None:
         return whole
-    first, *rest = [c.strip() for c in _CLAUSES.split(said) if c.strip()] or [""]
+    clauses = [c.strip() for c in _CLAUSES.split(said) if c.strip()]
+    if len(clauses) > 1 and clauses[0] in _COURTESY:
+        clauses = clauses[1:]
+    first, *rest = clauses or [""]
     sense = _sense(first)
-    if sense is None or any(_sense(clause) is (not sense) for clause in rest):
+    if sense is None or any(_sense(_LINKED.sub("", clause)) is (not sense) for clause in rest):
         raise AnswerError("yes_no")
     return sense
 
 
 def _sense(clause: str) -> bool | None:
-    """True or False for a clause of yes words (``ok 👍``) or of no words; None otherwise."""
-    if clause in _YES or clause in _NO:
-        return clause in _YES
+    """True or False for a clause made of yes words and phrases (``ok 👍``, ``yes i can``,
+    ``will do 👍``) or of no ones; None otherwise."""
     words = clause.split()
-    if words and all(w in _YES for w in words):
+    if _made_of(words, _YES):
         return True
-    if words and all(w in _NO for w in words):
+    if _made_of(words, _NO):
         return False
     return None
+
+
+def _made_of(words: list[str], phrases: frozenset[str]) -> bool:
+    """``words`` are, in order, one or more of ``phrases`` (each up to four words long)."""
+    if not words:
+        return False
+    reach = [True] + [False] * len(words)  # reach[i]: words[:i] is made of phrases
+    for end in range(1, len(words) + 1):
+        starts = range(max(0, end - 4), end)
+        reach[end] = any(reach[start] and " ".join(words[start:end]) in phrases for start in starts)
+    return reach[-1]
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -248,7 +271,11 @@ def resolve_bound(spec: str | date | None, ctx: ParseContext) -> date | None:
 
 # --- people ----------------------------------------------------------------------------------
 
-_SELF = frozenset({"me", "myself", "i"})
+_SELF = frozenset(
+    ["me", "myself", "i", "mine", "i will", "i can", "i do", "i'm on it", "i can take it", "i can do it"]
+    + ["i'll take it", "i'll take this", "i'll do it", "i'll own it", "i'll handle it", "i'll look into it"]
+    + ["on it", "i got it", "i've got it", "i've got this", "i got this"]
+)
 #: A person in Slack's markup: <@U0BOB>, <@U0BOB|bob> (also as Rasa's Slack connector passes it on).
 SLACK_MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")
 _NEUTRAL_ID = re.compile(r"[a-z][a-z0-9_-]*:\S+")
@@ -317,12 +344,17 @@ def _by_name(raw: str, ctx: ParseContext, pool: Sequence[Actor]) -> Actor:
     raise AnswerError("person_unknown", name=name, known=[a.name for a in pool])
 
 
+def names_self(text: str) -> bool:
+    """``text`` names the speaker: "me", "Me!", "I'll take it."."""
+    return fold(text.replace("\u2019", "'")) in _SELF
+
+
 def parse_person(text: str, ctx: ParseContext) -> Actor:
     """Find "me", a mention, a Slack ``<@U1>``, a neutral id or a (prefix of a) known name. A
     mention the platform says names no one person (a tag, a channel, everyone, a bot) is no one
     known: never read as a name, which a person's could start with."""
     raw = _require(text)
-    if raw.casefold() in _SELF:
+    if names_self(raw):
         return ctx.speaker
     pool = _pool(ctx)
     named = raw.rstrip(".,;:!?")

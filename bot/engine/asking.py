@@ -151,7 +151,8 @@ class TurnBase(ABC):
             self.say(self.render(step.ask, None), to=self.ctx.facilitator)
         items = self.ctx.answers.setdefault(step.id, [])
         who = self.facilitator_of(step)
-        if revisit and items:  # back into the list: change its last answer first
+        if revisit and items:  # back into the list: shown whole, then its last answer to change
+            self.say(self._items_so_far(step, items), to=who)
             last = step.fields[-1]
             self.ctx.draft = dict(items.pop())
             current = self.ctx.draft.pop(last.id, None)
@@ -159,6 +160,14 @@ class TurnBase(ABC):
             return
         self.ctx.draft = {}
         self.open_field(step, step.fields[0], len(items), who)
+
+    def _items_so_far(self, step: Step, items: list[dict[str, Any]]) -> str:
+        listed = []
+        for values in items:
+            shown_values = [(f.id, shown.display(f, values[f.id])) for f in step.fields if values.get(f.id) is not None]
+            first, *others = shown_values or [("", "")]
+            listed.append((first[1], others))
+        return texts.items_so_far(step.item_label, listed)
 
     def facilitator_of(self, step: Step) -> Actor:
         return self.role_actors(step.to)[0] if not step.fan_out else self.ctx.facilitator

@@ -26,6 +26,8 @@ _DAY_OFFSETS = {
     "eod": 0,
     "end of day": 0,
     "end of the day": 0,
+    "cob": 0,
+    "close of business": 0,
     "tonight": 0,
     "tomorrow": 1,
     "yesterday": -1,
@@ -33,6 +35,9 @@ _DAY_OFFSETS = {
 }
 # "tomorrow" as people type it in a hurry: read as the word (dateparser knows none of them)
 _TOMORROW_TYPED = re.compile(r"\b(?:tmrw|tmr|2morrow|tomm?orr?r?ow)\b")
+# The end of a day said beside the day ("tomorrow eod", "friday cob", "by end of day monday"): the day
+_DAY_END_WORDS = r"(?:eod|cob|end of (?:the )?day|close of business)"
+_BESIDE_DAY_END = re.compile(rf"^(?:by )?{_DAY_END_WORDS},? (?=\S)|(?<=\S),? (?:by |at )?{_DAY_END_WORDS}$")
 # "by friday", "on the 4th", "due tomorrow": the day itself
 _LEAD = re.compile(r"(?:due (?:by |on )?|by |on |until |till )")
 # A day of the month: "the 4th", "21st", "the 31st of the month" (dateparser reads "the 4th" as April)
@@ -42,6 +47,22 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RELATIVE = re.compile(r"(?:in )?(\d{1,4}|an?|one) (day|week|month|year)s?(?: from (?:now|today))?")
 _END = re.compile(r"(?:the )?end of (?:the |this )?(next )?(week|month|quarter|year)")
 _BARE_NUMBER = re.compile(r"[+-]?\d+")
+# Short forms: "2w", "3d", "in 2 wks", "1m" (a month: a due date is no minute away), "1y"
+_SHORT = re.compile(r"(?:in )?(\d{1,4}) ?(d|days?|w|wks?|m|mos?|y|yrs?)")
+_SHORT_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
+# A weekday of next week: "friday next week", "next week friday", "friday of next week"
+_IN_NEXT_WEEK = re.compile(r"(?:(\w+)(?: of)? next week|next week(?: on)? (\w+))")
+_MONTHS = {
+    name: number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number].lower(), calendar.month_abbr[number].lower())
+} | {"sept": 9}
+# A month alone, its middle, its start or its end: "january", "in jan", "mid december",
+# "mid-dec", "end of january", "beginning of march"; also "mid next month", "start of next month"
+_IN_MONTH = re.compile(
+    r"(?:(?P<mid>mid-? ?|middle of )|(?P<end>(?:the )?end of )|(?P<start>(?:the )?(?:beginning|start) of )|in )?"
+    r"(?P<month>[a-z]+|next month)"
+)
 # European day.month: "15.06.", "15.06.2027", "15.06.27" (dateparser would read "15.06" as 15:06).
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?")
 # A time of day and nothing else ("15:06", "3pm", "at 10:30 am", "noon"; after a lead word too:
@@ -117,6 +138,42 @@ def _day_of_month(day: int, today: date) -> date:
     raise ValueError(f"no day {day} of a month")
 
 
+def _next_week_day(name: str, today: date) -> date | None:
+    """The day named ``name`` in the week after this one (weeks start on Monday)."""
+    weekday = _WEEKDAYS.get(name)
+    if weekday is None:
+        return None
+    return today + timedelta(days=7 - today.weekday() + weekday)
+
+
+def _month_start(month: int, today: date) -> date:
+    """The 1st of the next ``month`` to start after ``today`` ("january" said in November is the
+    coming one; "november" said in November is next year's: this one has started)."""
+    year = today.year if month > today.month else today.year + 1
+    return date(year, month, 1)
+
+
+def _in_month(match: re.Match[str], today: date) -> date | None:
+    """A month alone (its 1st), its middle (the 15th), its start or its end, the next one to come;
+    "next month" with its middle, start or end. None for a word that names no month."""
+    name = match["month"]
+    if name == "next month":
+        first = _add_months(today.replace(day=1), 1)
+        if match["mid"]:
+            return first.replace(day=15)
+        if match["end"]:
+            return _month_end(first)
+        return first if match["start"] else None
+    month = _MONTHS.get(name)
+    if month is None:
+        return None
+    if match["mid"]:
+        return _day_month(15, month, today)
+    if match["end"]:  # "end of november" said in November is this one's
+        return _month_end(_day_month(1, month, today.replace(day=1)))
+    return _month_start(month, today)
+
+
 def _fast_date(phrase: str, today: date) -> date | None:
     """The common phrases, without dateparser; ``None`` when the phrase is not one of them."""
     if lead := _LEAD.match(phrase):
@@ -140,7 +197,25 @@ def _fast_date(phrase: str, today: date) -> date | None:
         return _end_of(match[2], today, 1 if match[1] else 0)
     if match := _RELATIVE.fullmatch(phrase):
         return _relative(match[1], match[2], today)
+    return _fast_short_or_month(phrase, today)
+
+
+def _fast_short_or_month(phrase: str, today: date) -> date | None:
+    """The shorter phrases: "2w", "friday next week", "january", "mid december"."""
+    if match := _SHORT.fullmatch(phrase):
+        return _relative(match[1], _SHORT_UNITS[match[2][0]], today)
+    if match := _IN_NEXT_WEEK.fullmatch(phrase):
+        return _next_week_day(match[1] or match[2], today)
+    if match := _IN_MONTH.fullmatch(phrase):
+        return _in_month(match, today)
     return None
+
+
+def _without_day_end(phrase: str) -> str:
+    """``phrase`` without the end of day said beside its day ("tomorrow eod" is tomorrow); "by
+    eod" alone stays: it is today's end."""
+    bare = _BESIDE_DAY_END.sub("", phrase)
+    return phrase if not _LEAD.sub("", bare + " ", count=1).strip() else bare
 
 
 def _dateparser(text: str, now: datetime, prefer: str) -> date | None:
@@ -186,7 +261,7 @@ def read(raw: str, now: datetime) -> date | None:
     today's or tomorrow's, "by midnight" tomorrow's); words for the end of today ("eod", "end of
     day", "tonight") are today. ValueError (or OverflowError) for a day that does not exist ("30.02.")."""
     raw = _TOMORROW_TYPED.sub("tomorrow", raw.casefold())
-    phrase = " ".join(raw.split()).rstrip(".!?")
+    raw = phrase = _without_day_end(" ".join(raw.split()).rstrip(".!?"))
     found = _fast_date(phrase, now.date())
     if found is not None:
         return found

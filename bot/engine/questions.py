@@ -59,13 +59,15 @@ def expects(q: Question, ctx: ParseContext, *, repeat: bool = False) -> dict[str
 DONE_WORDS = frozenset(
     {"done", "no more", "none", "nothing", "nothing else", "that's all", "thats all", "that's it", "thats it"}
     | {"all done", "finished", "no", "nope", "nah", "n", "n/a", "na", "👍", "✅"}
+    | {"that is all", "that is it", "we're done", "we are done", "nothing more", "no more actions", "no others"}
 )
 
 
 def is_done_word(text: str) -> bool:
     """``text`` ends a repeat's list: a done word, in any case, with punctuation or an emoji at its
-    edges ("Nope.", "done 👍"): the words people answer "(say 'done' when there are no more)" with."""
-    return answers.fold(answers.without_emoji_modifiers(text)) in DONE_WORDS
+    edges ("Nope.", "done 👍"), typed with a phone's apostrophe too ("that’s all"): the words people
+    answer "(say 'done' when there are no more)" with."""
+    return answers.fold(answers.without_emoji_modifiers(text).replace("\u2019", "'")) in DONE_WORDS
 
 
 def display(value: Any) -> str:
@@ -94,3 +96,34 @@ def as_actor(value: Any) -> Actor | None:
 def is_person(value: Any) -> bool:
     """People are kept as ``{"id", "name"}``; any other dict is an item or a fan-out's answers."""
     return isinstance(value, dict) and "id" in value and set(value) <= {"id", "name"}
+
+
+KEEP_WORDS = frozenset({"ok", "okay", "👍", "keep", "keep it", "default", "same"})
+
+
+def keep_words(q: Question) -> frozenset[str]:
+    """The words that keep the current value or take the default: on a yes/no question 'ok' is a
+    yes, so there it is 'same', 'keep' or 'default'."""
+    if q.type == "yes_no":
+        return KEEP_WORDS - {"ok", "okay", "👍"}
+    return KEEP_WORDS
+
+
+def agrees(q: Question, text: str) -> bool:
+    """``text`` keeps the current value or takes the default: a keep word; where a yes is no
+    answer (a date, a number, a person), any yes too ("sure", "sounds good", "ok thanks")."""
+    if answers.fold(answers.without_emoji_modifiers(text)) in keep_words(q) | {""}:
+        return True
+    if q.type not in ("date", "number", "person") or (q.type == "person" and _first_person(text)):
+        return False
+    try:
+        return answers.parse_yes_no(text)
+    except AnswerError:
+        return False
+
+
+def _first_person(text: str) -> bool:
+    """``text`` names the speaker ("I can", "I'll take it", "me" to "Who owns it?"): no yes to
+    the question's default or current answer."""
+    words = answers.fold(text.replace("\u2019", "'")).split()
+    return answers.names_self(text) or (bool(words) and words[0] in ("i", "i'm", "i'll", "me"))

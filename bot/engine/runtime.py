@@ -24,19 +24,6 @@ from bot.engine.record import build_record
 from bot.engine.state import Prompt, RunState
 from bot.model import Actor, ConversationKey, Message
 
-KEEP_WORDS = frozenset({"ok", "okay", "👍", "keep", "default", "same"})
-#: What else says "ok" to a default or a current value where it can be no answer of its own.
-_AGREED = frozenset({"yes", "y", "yep", "yeah", "sure", "fine"})
-
-
-def keep_words(q: Question) -> frozenset[str]:
-    """The words that keep the current value or take the default: on a yes/no question 'ok' is a
-    yes, so there it is 'same', 'keep' or 'default'; where a yes is no answer (a date, a number, a
-    person), a yes takes it too."""
-    if q.type == "yes_no":
-        return KEEP_WORDS - {"ok", "okay", "👍"}
-    return KEEP_WORDS | _AGREED if q.type in ("date", "number", "person") else KEEP_WORDS
-
 
 class Turn(Corrections, GoingBack):
     # --- entry points ------------------------------------------------------------------------
@@ -97,7 +84,7 @@ class Turn(Corrections, GoingBack):
             return
         current = self.current_value(prompt)
         typed = text
-        if folded in keep_words(q) | {""} and not (q.options and folded and self._is_option(q, text, actor)):
+        if questions.agrees(q, text) and not (q.options and folded and self._is_option(q, text, actor)):
             if current is not None and folded != "default":
                 self._accept(prompt, step, q, current, actor, typed, kind="kept")
                 return
@@ -307,8 +294,8 @@ class Turn(Corrections, GoingBack):
         fac = self.ctx.facilitator
         if command.kind == "correct":
             since = len(self.out.replies)
-            if self._correct(command, actor):
-                self._back_to_question(actor, since)
+            self._correct(command, actor)  # changed or refused, the question waiting is shown again
+            self._back_to_question(actor, since)
         elif command.kind == "cancel":
             if actor.id != fac.id:
                 self.say(texts.only_facilitator("cancel the run", fac.name), to=actor, kind="error", private=True)
@@ -329,9 +316,10 @@ class Turn(Corrections, GoingBack):
             self._back(prompt, actor)
 
     def _back_to_question(self, actor: Actor, since: int) -> None:
-        """After a correction, the question ``actor`` was answering is put before them again,
-        unless the correction asked them something already (replies from ``since`` on). It goes
-        out as a question, so a chat's widgets move to it (Slack withdraws the older ones)."""
+        """After a correction, made or refused, the question ``actor`` was answering is put before
+        them again, unless the correction asked them something already (replies from ``since``
+        on). It goes out as a question, so a chat's widgets move to it (Slack withdraws the older
+        ones)."""
         prompt = self.ctx.prompt_for(actor.id)
         asked = any(r.kind == "prompt" and r.to is not None and r.to.id == actor.id for r in self.out.replies[since:])
         if prompt is not None and not asked:

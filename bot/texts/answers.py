@@ -134,3 +134,13 @@ def bounds_text(minimum: Any = None, maximum: Any = None) -> str:
 
 def options_line(labels: list[str]) -> str:
     return "  ".join(f"{i}) {label}" for i, label in enumerate(labels, 1))
+
+
+def items_so_far(label: str, items: list[tuple[str, list[tuple[str, str]]]]) -> str:
+    """The items of a list gone back into ('back' from a later step), each its first answer and the
+    others by name: ``Action 1: Draft the plan (owner: bob, due: 2030-01-10)``."""
+    lines = []
+    for number, (first, others) in enumerate(items, 1):
+        rest = ", ".join(f"{name}: {value}" for name, value in others)
+        lines.append(f"  {label} {number}: {first}" + (f" ({rest})" if rest else ""))
+    return "\n".join(["Listed so far:", *lines])

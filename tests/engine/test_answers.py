@@ -198,8 +198,44 @@ def test_no_in_a_sentence(text):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "no problem",
+        "No problem!",
+        "No worries",
+        "sure thing",
+        "Will do.",
+        "will do 👍",
+        "Yes I can",
+        "Thanks, will do",
+        "lgtm",
+    ],
+)
+def test_yes_in_other_words(text):
+    assert parse_yes_no(text) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can't",
+        "Can\u2019t",
+        "cannot",
+        "not me",
+        "Not me.",
+        "Sorry, I can't",
+        "I can't, I'm out next week",
+        "Nope, not me",
+    ],
+)
+def test_no_in_other_words(text):
+    assert parse_yes_no(text) is False
+
+
+@pytest.mark.parametrize(
     ("text", "code"),
-    [("maybe", "yes_no"), ("  ", "empty"), ("no problem", "yes_no"), ("no idea", "yes_no"), ("Yes. No.", "yes_no")],
+    [("maybe", "yes_no"), ("  ", "empty"), ("no idea", "yes_no"), ("Yes. No.", "yes_no")]
+    + [("yes no", "yes_no"), ("sorry", "yes_no"), ("Can't. Yes!", "yes_no"), ("Sure, but no", "yes_no")],
 )
 def test_yes_no_errors(text, code):
     assert error_of(parse_yes_no, text).code == code

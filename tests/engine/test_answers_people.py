@@ -15,7 +15,24 @@ from tests.engine.test_answers import ALICE, BOB, BOBBY, CAROL, DAVE, error_of, 
 PEOPLE = (ALICE, BOB, BOBBY, CAROL, DAVE)
 
 
-@pytest.mark.parametrize("text", ["me", "Me", "myself", "I"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me",
+        "Me",
+        "myself",
+        "I",
+        "Me!",
+        "me.",
+        "mine",
+        "I will",
+        "I'll take it.",
+        "I’ll do it",
+        "on it",
+        "I got it",
+        "I've got this",
+    ],
+)
 def test_person_me(text):
     assert parse_person(text, make_ctx(people=PEOPLE)) == ALICE
 
