@@ -251,7 +251,7 @@ class SlackChannel(Channel):
         user = found.get("user") or {}
         profile = user.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
-        return Person(actor_id, str(name or user_id), user.get("tz"))
+        return Person(actor_id, str(name or user_id), user.get("tz"), deactivated=bool(user.get("deleted")))
 
     async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
         """Slack users named by a trigger, by ``users.info`` (1 s each, all at once), into the

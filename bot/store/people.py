@@ -42,11 +42,17 @@ def m001_people(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_people_deactivated(db: Database) -> None:
+    db.execute("ALTER TABLE people ADD COLUMN deactivated INTEGER NOT NULL DEFAULT 0")
+
+
 @dataclass(frozen=True)
 class Person:
     id: str
     name: str
     tz: str | None = None
+    deactivated: bool = False  # the platform says the account is deactivated (Slack: users.info's deleted)
 
     @property
     def actor(self) -> Actor:
@@ -88,10 +94,13 @@ class People:
         """The cached person, from memory or the table; None when never fetched."""
         hit = self._known.get(actor_id)
         if hit is None:
-            row = self.db.conn.execute("SELECT name, tz, fetched_at FROM people WHERE id = ?", (actor_id,)).fetchone()
+            row = self.db.conn.execute(
+                "SELECT name, tz, fetched_at, deactivated FROM people WHERE id = ?", (actor_id,)
+            ).fetchone()
             if row is None:
                 return None
-            hit = (Person(actor_id, row[0], row[1]), datetime.fromisoformat(row[2].replace("Z", "+00:00")))
+            person = Person(actor_id, row[0], row[1], bool(row[3]))
+            hit = (person, datetime.fromisoformat(row[2].replace("Z", "+00:00")))
             self._known[actor_id] = hit
         return hit[0]
 
@@ -144,8 +153,8 @@ class People:
             await group.writable(self.db.conn)
             with transaction(self.db) as conn:
                 conn.execute(
-                    "INSERT OR REPLACE INTO people (id, name, tz, fetched_at) VALUES (?, ?, ?, ?)",
-                    (person.id, person.name, person.tz, iso(fetched_at)),
+                    "INSERT OR REPLACE INTO people (id, name, tz, fetched_at, deactivated) VALUES (?, ?, ?, ?, ?)",
+                    (person.id, person.name, person.tz, iso(fetched_at), int(person.deactivated)),
                 )
         except sqlite3.Error as exc:  # kept in memory; fetched and saved again after a restart
             log.warning(texts.person_not_saved(person.id, f"{type(exc).__name__}: {exc}"))

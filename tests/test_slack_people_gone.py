@@ -1,0 +1,84 @@
+"""People who leave the workspace: a deactivated Slack account (``users.info`` says ``deleted:
+true``; its direct message cannot be opened, ``user_disabled``) is refused wherever someone names
+a person who is to answer or own something: a person question (with a re-prompt, and the run goes
+on with someone else), ``give A1 @person``, and ``start FLOW @person``. The real server, signed
+requests, the real slack-sdk against the fake Web API. (From the acceptance review of branch
+slackpeople.)"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, message, wait_for
+
+DAN_LEFT = (
+    "<@UA> Dan's account is deactivated: they cannot be asked or own anything now. Name someone else: an"
+    " @mention, a participant's name, or 'me'."
+)
+
+
+@pytest.fixture
+async def fake(fake: FakeSlack) -> AsyncIterator[FakeSlack]:
+    fake.add_user("UD", "Dan")
+    fake.deactivate("UD")
+    yield fake
+
+
+async def say(slack: Harness, thread: str, *answers: str, user: str = "UA") -> None:
+    for text in answers:
+        n = len(slack.fake.posted())
+        await slack.event(message(user, text, thread_ts=thread))
+        await wait_for(lambda n=n: len(slack.fake.posted()) > n)
+
+
+async def started(slack: Harness) -> str:
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    return str((await slack.posts(2))[0]["ts"])
+
+
+async def test_a_deactivated_person_named_as_an_owner_is_refused_and_another_can_be_named(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    thread = await started(slack)
+    await say(slack, thread, "We ship in March", "Draft the plan", "<@UD>")
+    assert fake.posted()[-1]["text"] == DAN_LEFT
+    assert fake.posted()[-1]["thread_ts"] == thread
+    assert slack.rows("SELECT deactivated FROM people WHERE id = 'slack:UD'") == [(1,)]  # kept across a restart
+    await say(slack, thread, "<@UB>", "2030-01-15", "done")
+    [asked] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
+    assert asked["text"].startswith("Alice assigned you an action from 'Weekly sync': 'Draft the plan'")
+    assert [c.args["users"] for c in fake.of("conversations.open")] == ["UB"]  # Dan was never asked
+
+
+async def test_a_deactivated_person_picked_in_the_people_picker_is_refused(slack: Harness, fake: FakeSlack) -> None:
+    thread = await started(slack)
+    await say(slack, thread, "We ship in March", "Draft the plan")
+    question = fake.posted()[-1]
+    await slack.click("UA", question, {"type": "users_select", "selected_user": "UD"})
+    told = await wait_for(lambda: [p for p in fake.posted() if "deactivated" in p["text"]])
+    assert told[0]["text"] == DAN_LEFT
+
+
+async def test_an_action_is_not_given_to_a_deactivated_person(slack: Harness, fake: FakeSlack) -> None:
+    thread = await started(slack)
+    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await wait_for(lambda: "When should we review" in fake.posted()[-1]["text"])
+    await say(slack, thread, "ok")
+    answer = await slack.slash("UB", "give A1 <@UD|dan> he runs it now")
+    assert (
+        answer["text"]
+        == "@Dan's account is deactivated: they cannot take an action over. Name someone else: give A12 @carol."
+    )
+    assert slack.rows("SELECT owner_id FROM actions") == [("slack:UB",)]
+    assert slack.rows("SELECT count(*) FROM runs") == [(1,)]  # no handover run asks Dan
+
+
+async def test_a_run_is_not_started_with_a_deactivated_participant(slack: Harness, fake: FakeSlack) -> None:
+    answer = await slack.slash("UA", "start post_meeting <@UB> <@UD> Weekly sync")
+    assert answer["text"].startswith("Nothing started: @Dan's account is deactivated, so they cannot take part.")
+    assert slack.rows("SELECT count(*) FROM runs") == [(0,)]
