@@ -91,7 +91,8 @@ def plan(
         text = texts.notice_everyone(why, excerpt)
         about = here if elsewhere or where == "direct" else f"messages {run.conversation}"
     elif where == "direct" or elsewhere:  # their direct message or personal chat (or this message there)
-        text = texts.notice_unreached(reply.to.name, why, excerpt, question, you=reply.to.id == fac.id)
+        gone = failure is not None and failure.remedy == ""  # they left: nobody can answer in their place
+        text = texts.notice_unreached(reply.to.name, why, excerpt, question, you=reply.to.id == fac.id, gone=gone)
         about = reply.to.id
     else:  # this message refused (its layout, its size, a day of refusals, a defect) where the bot still posts
         who = "" if reply.to.id == fac.id else reply.to.name

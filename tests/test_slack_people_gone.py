@@ -82,3 +82,31 @@ async def test_a_run_is_not_started_with_a_deactivated_participant(slack: Harnes
     answer = await slack.slash("UA", "start post_meeting <@UB> <@UD> Weekly sync")
     assert answer["text"].startswith("Nothing started: @Dan's account is deactivated, so they cannot take part.")
     assert slack.rows("SELECT count(*) FROM runs") == [(0,)]
+
+
+async def test_an_owner_who_leaves_before_being_asked_is_told_to_the_facilitator_once_without_retries(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Bob is named (his account works), then deactivated before his question goes: his direct
+    message is refused (user_disabled), given up at once, and Alice is told in the thread that he
+    cannot answer anywhere, not that he can answer there; she names Carol instead."""
+    fake.add_user("UC", "Carol")
+    thread = await started(slack)
+    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15")
+    fake.deactivate("UB")
+    await say(slack, thread, "done")
+    [told] = await wait_for(lambda: [p for p in fake.posted() if "could not reach" in p["text"]])
+    assert told["thread_ts"] == thread
+    assert told["text"] == (
+        "<@UA> I could not reach Bob: their Slack account is deactivated (user_disabled). They have not seen:"
+        " \"Alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2030-01-15. Do you accept it?\"."
+        " They cannot answer anywhere now. What you can do: give their part to someone else by correcting the"
+        " answer that named them (for example 'change owner of action 1 to @someone'); or say 'cancel' to end"
+        " the run."
+    )
+    gone = "SELECT actor_id, last_error FROM messages WHERE failed_at IS NOT NULL"
+    assert slack.rows(gone) == [("slack:UB", "failed: user_disabled")]
+    assert len(fake.of("conversations.open")) == 1  # given up at once, not retried
+    await say(slack, thread, "change owner of action 1 to <@UC>")
+    [asked] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC"])
+    assert asked["text"].startswith("Alice assigned you an action from 'Weekly sync': 'Draft the plan'")
