@@ -40,6 +40,7 @@ from bot import config, inbound_json, texts
 from bot.channels import Channel, ChannelDown, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
+from bot.channels import slack_messages as messages
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error
 from bot.channels.slack_events import Answer, Malformed
 from bot.channels.slack_inbound import LOCK_WAIT, NAME, Inbound
@@ -248,10 +249,7 @@ class SlackChannel(Channel):
             error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
             log.warning(texts.slack_person_unknown(user_id, error))
             return None
-        user = found.get("user") or {}
-        profile = user.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
-        return Person(actor_id, str(name or user_id), user.get("tz"), deactivated=bool(user.get("deleted")))
+        return messages.person({"id": user_id, **(found.get("user") or {})})
 
     async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
         """Slack users named by a trigger, by ``users.info`` (1 s each, all at once), into the

@@ -2,8 +2,9 @@
 
 A channel gives :class:`People` a ``fetch`` coroutine (Slack: ``users.info``); names and time
 zones are then served from memory, backed by the ``people`` table so a restart does not fetch
-them again. Entries older than ``max_age`` are fetched again on next use; a failed fetch is not
-retried for a minute, and callers fall back to the platform id as the name.
+them again. Entries older than ``max_age`` (a day) are fetched again on next use, and a channel
+that hears of a change (Slack's ``user_change``) keeps it at once; a failed fetch is not retried
+for a minute, and callers fall back to the platform id as the name.
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ class Person:
 Fetch = Callable[[str], Awaitable["Person | None"]]
 
 RETRY_FAILED_AFTER = 60.0
+#: How long a fetched name is used before it is fetched again on next use: a person renamed (or
+#: deactivated) is known by a day later at most, at once where the platform says so (Slack's
+#: ``user_change``: :meth:`People.learned`).
+MAX_AGE = timedelta(days=1)
 
 
 class People:
@@ -70,7 +75,7 @@ class People:
         db: Database,
         fetch: Fetch,
         clock: Callable[[], datetime] = utc_now,
-        max_age: timedelta = timedelta(days=7),
+        max_age: timedelta = MAX_AGE,
     ):
         self.db = db
         self.fetch = fetch
@@ -139,12 +144,17 @@ class People:
         if person is None:
             self._failed[actor_id] = time.monotonic()
             return self.known(actor_id)
+        self.learned(person)
+        return person
+
+    def learned(self, person: Person) -> None:
+        """Keep what the platform says of ``person`` now (fetched, or told: a profile changed)."""
         now = self.clock()
-        self._known[actor_id] = (person, now)
+        self._known[person.id] = (person, now)
+        self._failed.pop(person.id, None)
         saving = asyncio.ensure_future(self._save(person, now))  # the caller goes on meanwhile
         self._saving.add(saving)
         saving.add_done_callback(self._saving.discard)
-        return person
 
     async def _save(self, person: Person, fetched_at: datetime) -> None:
         """Keep a fetched person in the table (for the next start, and the CLI's dates), once the
