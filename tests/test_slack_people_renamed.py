@@ -7,13 +7,14 @@ signed requests, the fake Web API. (From the acceptance review of branch slackpe
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from bot.store.people import People, Person
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, message, wait_for
+from tests.slack_support import Harness, harness, message, wait_for
 
 
 def user_change(fake: FakeSlack, user_id: str) -> dict[str, Any]:
@@ -71,3 +72,39 @@ async def test_names_are_looked_up_again_after_a_day_without_the_event(db: Datab
     now[0] += timedelta(hours=2)
     assert (await cache.get("slack:UB")).name == "Robert"  # type: ignore[union-attr]
     assert asked == ["slack:UB", "slack:UB"]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_a_reminder_to_an_owner_deactivated_since_is_not_posted_to_nobody(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Bob was asked by direct message, then left: Slack takes a post in that direct message all the
+    same (python-slack-sdk#1156), so the reminder would reach nobody. Known by user_change, he is not
+    written to: the reminder is given up (user_disabled) and Alice is told in the thread."""
+    clock = Clock()
+    slack = await harness(tmp_path, fake, clock=clock)
+    try:
+        await owner_named(slack, fake, "<@UB>")
+        thread = fake.posted()[-1]["thread_ts"]
+        for text in ("2030-01-15", "done"):
+            n = len(fake.posted())
+            await slack.event(message("UA", text, thread_ts=thread))
+            await wait_for(lambda n=n: len(fake.posted()) > n)
+        await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
+        fake.deactivate("UB")
+        await slack.event(user_change(fake, "UB"))
+        clock.now += timedelta(hours=4, minutes=1)
+        [told] = await wait_for(lambda: [p for p in fake.posted() if "could not reach" in p["text"]])
+        assert told["thread_ts"] == thread
+        assert "their Slack account is deactivated (user_disabled)" in told["text"]
+        assert "They cannot answer anywhere now." in told["text"]
+        assert len([p for p in fake.posted() if p["channel"] == "DUB"]) == 1  # the question; no reminder
+    finally:
+        await slack.client.close()

@@ -130,6 +130,7 @@ class SlackChannel(Channel):
         # the side client's refusals are retried by slack_side (a 429 holding the channel's pacing)
         client, side = self._client(self.token), self._client(self.token)
         self.poster = Poster(self.services.db, client, side, self.dispatcher.clock, self.spawn)
+        self.poster.deactivated = self._deactivated
         await self._identify(client)
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         fallback = self.dispatcher.tz_for
@@ -256,6 +257,10 @@ class SlackChannel(Channel):
         cache speakers' names and zones are kept in: their zones are then known to ``tz_for``."""
         found = await self.people.ensure(p.id for p in people if slack_user(p) is not None)
         return {i: person.actor for i, person in found.items()}
+
+    def _deactivated(self, user_id: str) -> bool:
+        person = self.people.known(f"{NAME}:{user_id}")
+        return person is not None and person.deactivated
 
     def _zone(self, actor: Actor) -> ZoneInfo | None:
         return self.people.zone(actor.id) if actor.channel == NAME else None

@@ -157,6 +157,9 @@ class Poster(SideCalls):
         self.pacer = pacer or Pacer()
         self._dms: dict[str, str] = {}
         self._roots = 0
+        #: Whether a Slack user's account is deactivated, as far as the channel knows (``users.info``,
+        #: ``user_change``): Slack takes a post in their direct message all the same, read by nobody.
+        self.deactivated: Callable[[str], bool] = lambda user: False
 
     async def deliver(self, item: Queued) -> str | None:
         reply = item.reply
@@ -307,6 +310,8 @@ class Poster(SideCalls):
         return store.run_thread(self.db.conn, reply.run_id, reply.conversation.conversation)
 
     async def dm_channel(self, user: str) -> str:
+        if self.deactivated(user):
+            raise DeliveryFailed("user_disabled", code="user_disabled")
         found = self._dms.get(user)
         if found is None:
             opened = await call(self.client.conversations_open(users=user))
