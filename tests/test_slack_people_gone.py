@@ -110,3 +110,31 @@ async def test_an_owner_who_leaves_before_being_asked_is_told_to_the_facilitator
     await say(slack, thread, "change owner of action 1 to <@UC>")
     [asked] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC"])
     assert asked["text"].startswith("Alice assigned you an action from 'Weekly sync': 'Draft the plan'")
+
+
+async def test_an_action_of_an_owner_who_left_is_given_to_another_and_nobody_is_told_he_missed_the_news(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Bob owns A1 and leaves; Alice, the facilitator, gives it to Carol, who takes it. The old owner's
+    'no longer yours' cannot reach Bob: given up and logged, not a notice to Alice about it."""
+    fake.add_user("UC", "Carol")
+    thread = await started(slack)
+    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await wait_for(lambda: "When should we review" in fake.posted()[-1]["text"])
+    await say(slack, thread, "ok")
+    fake.deactivate("UB")
+    await slack.event({"type": "user_change", "user": fake.users["UB"], "event_ts": "1800000000.1"})
+    answer = await slack.slash("UA", "give A1 <@UC|carol> Bob left")
+    assert answer["text"].startswith("Asked Carol to take over 'Draft the plan'.")
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC"])
+    await slack.event(message("UC", "yes", channel="DUC"))
+    await wait_for(
+        lambda: slack.rows("SELECT failed_at FROM messages WHERE actor_id = 'slack:UB' AND failed_at IS NOT NULL")
+    )
+    assert slack.rows("SELECT owner_id FROM actions") == [("slack:UC",)]
+    assert [p["text"] for p in fake.posted() if p["text"].startswith("Carol took over")] == [
+        "Carol took over Bob's action 'Draft the plan' (from 'Weekly sync'), as Alice asked: Bob left"
+    ]
+    assert slack.rows("SELECT count(*) FROM messages WHERE kind = 'notice'") == [(0,)]
