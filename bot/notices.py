@@ -17,7 +17,8 @@ write as the mark (:func:`write`). Where the notice goes:
   saying the message was refused and why.
 
 A run that has ended (completed) gets no advice that would not work any more: nothing to answer,
-no "goes on", no ``cancel``.
+no "goes on", no ``cancel``. News for a person who left (their account deactivated) that asks
+them nothing is only logged: nobody waits on it.
 
 Never a loop, never a flood: a notice given up is only logged (no notice about a notice), and a
 run's facilitator is told at most once an hour about each target that fails (a person, the run's
@@ -91,7 +92,10 @@ def plan(
         text = texts.notice_everyone(why, excerpt)
         about = here if elsewhere or where == "direct" else f"messages {run.conversation}"
     elif where == "direct" or elsewhere:  # their direct message or personal chat (or this message there)
-        text = texts.notice_unreached(reply.to.name, why, excerpt, question, you=reply.to.id == fac.id)
+        gone = failure is not None and failure.remedy == ""  # they left: nobody can answer in their place
+        if gone and not question:  # news for someone who left ('your action is Carol's now'): only logged
+            return None
+        text = texts.notice_unreached(reply.to.name, why, excerpt, question, you=reply.to.id == fac.id, gone=gone)
         about = reply.to.id
     else:  # this message refused (its layout, its size, a day of refusals, a defect) where the bot still posts
         who = "" if reply.to.id == fac.id else reply.to.name

@@ -229,6 +229,7 @@ def test_the_manifest_asks_for_what_the_channel_uses() -> None:
         "message.channels",
         "message.groups",
         "message.im",
+        "user_change",  # a person renamed or deactivated (tests/test_slack_people_renamed.py)
     }
     command = features["slash_commands"][0]
     assert command["command"] == "/decision" and command["should_escape"] is True

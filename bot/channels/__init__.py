@@ -62,7 +62,8 @@ class DeliveryFailed(Exception):
     (the run's own conversation: the bot removed, the channel archived or gone) or ``message`` (the
     message itself: too long, malformed); ``plain``, the reason in plain words; ``remedy``, for a
     refused conversation, what lets the bot post there again ("Unarchive the channel"; "": nothing
-    does; None: add the bot back, which fits most)."""
+    does; None: add the bot back, which fits most); for a refused person, "" when they cannot
+    answer anywhere (they left: their account deactivated), None otherwise."""
 
     def __init__(
         self,

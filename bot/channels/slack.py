@@ -40,6 +40,7 @@ from bot import config, inbound_json, texts
 from bot.channels import Channel, ChannelDown, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
+from bot.channels import slack_messages as messages
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error
 from bot.channels.slack_events import Answer, Malformed
 from bot.channels.slack_inbound import LOCK_WAIT, NAME, Inbound
@@ -129,6 +130,7 @@ class SlackChannel(Channel):
         # the side client's refusals are retried by slack_side (a 429 holding the channel's pacing)
         client, side = self._client(self.token), self._client(self.token)
         self.poster = Poster(self.services.db, client, side, self.dispatcher.clock, self.spawn)
+        self.poster.deactivated = self._deactivated
         await self._identify(client)
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         fallback = self.dispatcher.tz_for
@@ -248,16 +250,17 @@ class SlackChannel(Channel):
             error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
             log.warning(texts.slack_person_unknown(user_id, error))
             return None
-        user = found.get("user") or {}
-        profile = user.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
-        return Person(actor_id, str(name or user_id), user.get("tz"))
+        return messages.person({"id": user_id, **(found.get("user") or {})})
 
     async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
         """Slack users named by a trigger, by ``users.info`` (1 s each, all at once), into the
         cache speakers' names and zones are kept in: their zones are then known to ``tz_for``."""
         found = await self.people.ensure(p.id for p in people if slack_user(p) is not None)
         return {i: person.actor for i, person in found.items()}
+
+    def _deactivated(self, user_id: str) -> bool:
+        person = self.people.known(f"{NAME}:{user_id}")
+        return person is not None and person.deactivated
 
     def _zone(self, actor: Actor) -> ZoneInfo | None:
         return self.people.zone(actor.id) if actor.channel == NAME else None

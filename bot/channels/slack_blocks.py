@@ -11,6 +11,7 @@ its run; what a widget stands for is the answer someone would type (see
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
@@ -30,6 +31,9 @@ _REDRAW_ROOM = 1000
 LABEL_LIMIT = 75
 #: A user mention, the only markup an answer may carry into a message live.
 LIVE_MENTION = re.compile(r"<@[UW][A-Z0-9]+(\|[^<>]*)?>")
+#: A mention of a person Slack did not name, as ``slack_messages.named`` writes it: their user id
+#: after an @ (``@U0123ABCD``: U or W, then 8 to 11 capitals and digits).
+_UNNAMED_MENTION = re.compile(r"(?<![\w<@&;])@([UW](?=[A-Z]*\d)[A-Z0-9]{8,11})(?!\w)")
 #: What a cut must not split: an escaped character or a mention.
 _WHOLE = re.compile(r"&(?:amp|lt|gt);|<[^<>]*>")
 
@@ -54,6 +58,17 @@ def escape(text: str) -> str:
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+def live_people(text: str, unnamed: Collection[str] = ()) -> str:
+    """Escaped ``text`` with the people it names by their Slack user id (Slack's ``users.info``
+    did not answer when they were named: ``unnamed``, and mentions typed of them) as live
+    mentions, which Slack shows by their names: never a bare ``U0123ABCD``."""
+    text = _UNNAMED_MENTION.sub(r"<@\1>", text)
+    if not unnamed:
+        return text
+    ids = "|".join(re.escape(i) for i in sorted(unnamed, key=len, reverse=True))
+    return re.sub(rf"(?<![\w<@&;])@?({ids})(?!\w)", r"<@\1>", text)
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -105,13 +120,13 @@ def escaped_length(text: str) -> int:
     return len(escape(text))
 
 
-def message(reply: Reply, message_id: int, to_user: str | None = None) -> dict[str, Any]:
+def message(reply: Reply, message_id: int, to_user: str | None = None, unnamed: Collection[str] = ()) -> dict[str, Any]:
     """``chat.postMessage`` arguments (without channel and thread) for one queued reply (or one
     part of it, see :func:`parts`). ``to_user`` is mentioned at the start (in a shared thread, so
-    they are notified). Its text is kept within Slack's limit (a question with widgets leaves room
-    for its redraw), its section within a section's: what goes is the middle of what it repeats,
-    never the question."""
-    text = escape(reply.text)
+    they are notified); the people named by their user id (``unnamed``) are mentions. Its text is
+    kept within Slack's limit (a question with widgets leaves room for its redraw), its section
+    within a section's: what goes is the middle of what it repeats, never the question."""
+    text = live_people(escape(reply.text), unnamed)
     if to_user:
         text = f"{mention(to_user)} {text}"
     elements = widgets(reply.expects, reply.text) if reply.kind == "prompt" else []

@@ -35,6 +35,8 @@ CONVERSATION_REFUSED = frozenset(
 )
 #: Refusals that say the person cannot be written to.
 PERSON_REFUSED = frozenset({"cannot_dm_bot", "user_not_found", "user_disabled", "user_not_visible"})
+#: ... because they left the workspace: they cannot answer anywhere (no remedy).
+PERSON_GONE = frozenset({"user_not_found", "user_disabled"})
 
 
 def placed(exc: DeliveryFailed, direct: bool) -> DeliveryFailed:
@@ -45,7 +47,7 @@ def placed(exc: DeliveryFailed, direct: bool) -> DeliveryFailed:
         where = "direct"
     else:
         where = "conversation" if code in CONVERSATION_REFUSED else "message"
-    remedy = texts.slack_remedy(code) if where == "conversation" else None
+    remedy = texts.slack_remedy(code) if where == "conversation" else "" if code in PERSON_GONE else None
     return exc.placed(where, texts.slack_refusal(code, where == "direct"), remedy)
 
 

@@ -73,10 +73,23 @@ class Inbound:
         actors = {u: found[f"slack:{u}"].actor if f"slack:{u}" in found else Actor(f"slack:{u}", u) for u in ids}
         return actors[user], messages.mentions(text, actors)
 
+    def _not_people(self, raw: str, mentions: dict[str, Actor]) -> dict[str, str]:
+        """What ``raw`` (as Slack sent it) names that is not one person who can take part: a group,
+        a channel, everyone, the bot (:func:`messages.not_people`), and a person whose account is
+        deactivated (``users.info`` says ``deleted``): they can neither answer nor own anything."""
+        kinds = messages.not_people(raw, mentions, self.bot_user)
+        for word, actor in mentions.items():
+            person = self.people.known(actor.id)
+            if person is not None and person.deactivated:
+                kinds.setdefault(word, "deactivated")
+        return kinds
+
     # --- events: thread replies, direct messages, mentions -----------------------------------
 
     async def on_event(self, data: dict[str, Any]) -> None:
         event = data["event"]
+        if event.get("type") == "user_change" and isinstance(event.get("user"), dict):
+            return self.people.learned(messages.person(event["user"]))  # renamed, deactivated: from now on
         if (change := edits.changed(event, self.bot_user)) is not None:
             return await edits.tell(self.services.db, self.poster, self.dispatcher.clock, change)
         said = messages.said(event, self.bot_user)
@@ -115,7 +128,7 @@ class Inbound:
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
         conversation = ConversationKey(NAME, said.channel, said.thread_ts)
-        others = messages.not_people(str(event.get("text") or ""), mentions, self.bot_user)  # "@design" as an owner
+        others = self._not_people(str(event.get("text") or ""), mentions)  # "@design" as an owner
         message = Message(conversation, actor, text, said.platform_id, mentions=mentions, not_people=others, raw=event)
         self._after_turn(self.dispatcher.handle(message, run_id=run_id), actor, text)
 
@@ -126,7 +139,8 @@ class Inbound:
         text, mentions = messages.named(text, mentions)
         if self._seen(said.platform_id):
             return
-        done = self._once(said.platform_id, actor, ConversationKey(NAME, said.channel), text, mentions)
+        others = self._not_people(said.text, mentions)  # 'give A1 @someone' who has left
+        done = self._once(said.platform_id, actor, ConversationKey(NAME, said.channel), text, mentions, others)
         if done is None:
             return
         self._after_command(done)
@@ -145,7 +159,7 @@ class Inbound:
         if self._seen(said.platform_id):
             return
         conversation = ConversationKey(NAME, said.channel)
-        others = messages.not_people(str(event.get("text") or ""), mentions, self.bot_user)  # a start, an owner
+        others = self._not_people(str(event.get("text") or ""), mentions)  # a start, an owner
         done: CommandResult | None = None
         if comes_first(text, self.dispatcher.catalog.current, self._mine(said)):  # never an answer to a question
             done = self._once(said.platform_id, actor, conversation, text, mentions, others)
@@ -184,7 +198,7 @@ class Inbound:
         words = text.split()
         starts = bool(words) and words[0].lower() == "start"
         conversation = ConversationKey(NAME, said.channel, (said.thread_ts or said.ts) if starts else None)
-        others = messages.not_people(str(event.get("text") or ""), mentions, self.bot_user)
+        others = self._not_people(str(event.get("text") or ""), mentions)
         done = self._once(said.platform_id, actor, conversation, text, mentions, others)
         if done is None:
             return
@@ -202,7 +216,7 @@ class Inbound:
         command = replace(command, text=text)
         if self._seen(command.platform_id):
             return Answer()
-        others = messages.not_people(form.get("text", ""), mentions, self.bot_user)
+        others = self._not_people(form.get("text", ""), mentions)
         if self._starts(words := command.text.split()):
             parsed = start_arguments(words[2:], mentions, others)
             if parsed.refused is None:  # else refused below, before any root is posted
@@ -306,6 +320,7 @@ class Inbound:
             value=click.value,
             mentions=mentions,
             raw=raw,
+            not_people=self._not_people(click.answer, mentions),
         )
         self._after_turn(self.dispatcher.handle(message, run_id=click.run_id), actor, click.answer)
 

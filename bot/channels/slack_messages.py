@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.channels.slack_events import Malformed
 from bot.model import Actor
+from bot.store.people import Person
 
 # --- messages people type ------------------------------------------------------------------
 
@@ -39,6 +40,16 @@ class Said:
     def platform_id(self) -> str:
         """One id per message, shared by its retries and by its app_mention twin."""
         return message_id(self.channel, self.ts)
+
+
+def person(user: Mapping[str, Any]) -> Person:
+    """A Slack user object (``users.info``'s ``user``, ``user_change``'s) as the people cache keeps
+    it: the display name (else the real name, else the handle), time zone, and whether the account
+    is deactivated (``deleted``)."""
+    user_id = str(user.get("id"))
+    profile = user.get("profile") or {}
+    name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
+    return Person(f"slack:{user_id}", str(name or user_id), user.get("tz"), deactivated=bool(user.get("deleted")))
 
 
 def message_id(channel: str, ts: str) -> str:

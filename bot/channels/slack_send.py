@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import re
@@ -48,6 +49,25 @@ PLACEHOLDER = placeholder_facilitator("slack")
 #: How long the root of a run started by a slash command waits for its turn in its channel's
 #: pacing at most (Slack shows an error when the command is not answered within 3 s).
 ROOT_WAIT = 1.0
+
+
+#: A word that may be a Slack user id (``U0123ABCD``, ``W..``).
+_MAYBE_ID = re.compile(r"\b[UW][A-Z0-9]+\b")
+
+
+def unnamed_in(found: Any) -> set[str]:
+    """The Slack user ids of the people in a run's context (roles, answers, prompts) named by
+    their id: ``{"id": "slack:U0123", "name": "U0123"}``."""
+    if isinstance(found, list):
+        return set().union(*(unnamed_in(v) for v in found))
+    if not isinstance(found, dict):
+        return set()
+    ids = set().union(*(unnamed_in(v) for v in found.values()))
+    actor_id, name = found.get("id"), found.get("name")
+    user = actor_id[6:] if isinstance(actor_id, str) and actor_id.startswith("slack:") else ""
+    if _MAYBE_ID.fullmatch(user) and name in (actor_id, user):  # (not the placeholder 'facilitator')
+        ids.add(user)
+    return ids
 
 
 @dataclass(frozen=True)
@@ -137,6 +157,9 @@ class Poster(SideCalls):
         self.pacer = pacer or Pacer()
         self._dms: dict[str, str] = {}
         self._roots = 0
+        #: Whether a Slack user's account is deactivated, as far as the channel knows (``users.info``,
+        #: ``user_change``): Slack takes a post in their direct message all the same, read by nobody.
+        self.deactivated: Callable[[str], bool] = lambda user: False
 
     async def deliver(self, item: Queued) -> str | None:
         reply = item.reply
@@ -158,7 +181,7 @@ class Poster(SideCalls):
             return await self._ephemeral(target, reply)
         user = slack_user(reply.to)
         mention = user if user and not is_dm(target.channel) and item.part == 0 else None
-        payload = blocks.message(reply, item.id, mention)
+        payload = blocks.message(reply, item.id, mention, self._unnamed(reply))
         late = self._answered_already(item, payload)
         if late is not None:  # typed while it waited in the outbox: posted answered, no widgets
             payload = blocks.answered(payload["text"], late.user, late.text)
@@ -184,6 +207,14 @@ class Poster(SideCalls):
         for attachment in reply.attachments:  # a review's .ics: a file in the same thread
             self.upload_later(target.channel, target.thread_ts or ts, attachment)
         return ts
+
+    def _unnamed(self, reply: Reply) -> frozenset[str]:
+        """The Slack user ids of the people ``reply``'s run knows only by them (their name was not
+        found when they were named), when its text may name one: shown as live mentions."""
+        if not _MAYBE_ID.search(reply.text):
+            return frozenset()
+        row = self.db.conn.execute("SELECT context FROM runs WHERE id = ?", (reply.run_id,)).fetchone()
+        return frozenset(unnamed_in(json.loads(row[0]))) if row else frozenset()
 
     def _answered_already(self, item: Queued, payload: dict[str, Any]) -> Late | None:
         """Who answered a question with widgets already, and what they typed (a committed
@@ -279,6 +310,8 @@ class Poster(SideCalls):
         return store.run_thread(self.db.conn, reply.run_id, reply.conversation.conversation)
 
     async def dm_channel(self, user: str) -> str:
+        if self.deactivated(user):
+            raise DeliveryFailed("user_disabled", code="user_disabled")
         found = self._dms.get(user)
         if found is None:
             opened = await call(self.client.conversations_open(users=user))
@@ -287,7 +320,7 @@ class Poster(SideCalls):
 
     async def _ephemeral(self, target: Target, reply: Reply) -> str | None:
         assert target.ephemeral_to is not None
-        text = blocks.fit(blocks.escape(reply.text), blocks.TEXT_LIMIT)
+        text = blocks.fit(blocks.live_people(blocks.escape(reply.text), self._unnamed(reply)), blocks.TEXT_LIMIT)
         try:
             sent = await call(
                 self.client.chat_postEphemeral(

@@ -352,12 +352,16 @@ def names_self(text: str) -> bool:
 def parse_person(text: str, ctx: ParseContext) -> Actor:
     """Find "me", a mention, a Slack ``<@U1>``, a neutral id or a (prefix of a) known name. A
     mention the platform says names no one person (a tag, a channel, everyone, a bot) is no one
-    known: never read as a name, which a person's could start with."""
+    known: never read as a name, which a person's could start with; one of a person whose account
+    is deactivated (``deactivated``) is refused as such."""
     raw = _require(text)
     if names_self(raw):
         return ctx.speaker
     pool = _pool(ctx)
     named = raw.rstrip(".,;:!?")
+    if ctx.not_people.get(named) == "deactivated":  # a person who left: nobody can reach them
+        gone = ctx.mentions.get(named)
+        raise AnswerError("person_deactivated", name=gone.name if gone else named.removeprefix("@"))
     if named in ctx.not_people and named not in ctx.mentions:
         raise AnswerError("person_unknown", name=named.removeprefix("@"), known=[a.name for a in pool])
     found = _by_mention(raw, ctx, pool)

@@ -2,8 +2,9 @@
 
 A channel gives :class:`People` a ``fetch`` coroutine (Slack: ``users.info``); names and time
 zones are then served from memory, backed by the ``people`` table so a restart does not fetch
-them again. Entries older than ``max_age`` are fetched again on next use; a failed fetch is not
-retried for a minute, and callers fall back to the platform id as the name.
+them again. Entries older than ``max_age`` (a day) are fetched again on next use, and a channel
+that hears of a change (Slack's ``user_change``) keeps it at once; a failed fetch is not retried
+for a minute, and callers fall back to the platform id as the name.
 """
 
 from __future__ import annotations
@@ -42,11 +43,17 @@ def m001_people(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_people_deactivated(db: Database) -> None:
+    db.execute("ALTER TABLE people ADD COLUMN deactivated INTEGER NOT NULL DEFAULT 0")
+
+
 @dataclass(frozen=True)
 class Person:
     id: str
     name: str
     tz: str | None = None
+    deactivated: bool = False  # the platform says the account is deactivated (Slack: users.info's deleted)
 
     @property
     def actor(self) -> Actor:
@@ -56,6 +63,10 @@ class Person:
 Fetch = Callable[[str], Awaitable["Person | None"]]
 
 RETRY_FAILED_AFTER = 60.0
+#: How long a fetched name is used before it is fetched again on next use: a person renamed (or
+#: deactivated) is known by a day later at most, at once where the platform says so (Slack's
+#: ``user_change``: :meth:`People.learned`).
+MAX_AGE = timedelta(days=1)
 
 
 class People:
@@ -64,7 +75,7 @@ class People:
         db: Database,
         fetch: Fetch,
         clock: Callable[[], datetime] = utc_now,
-        max_age: timedelta = timedelta(days=7),
+        max_age: timedelta = MAX_AGE,
     ):
         self.db = db
         self.fetch = fetch
@@ -88,10 +99,13 @@ class People:
         """The cached person, from memory or the table; None when never fetched."""
         hit = self._known.get(actor_id)
         if hit is None:
-            row = self.db.conn.execute("SELECT name, tz, fetched_at FROM people WHERE id = ?", (actor_id,)).fetchone()
+            row = self.db.conn.execute(
+                "SELECT name, tz, fetched_at, deactivated FROM people WHERE id = ?", (actor_id,)
+            ).fetchone()
             if row is None:
                 return None
-            hit = (Person(actor_id, row[0], row[1]), datetime.fromisoformat(row[2].replace("Z", "+00:00")))
+            person = Person(actor_id, row[0], row[1], bool(row[3]))
+            hit = (person, datetime.fromisoformat(row[2].replace("Z", "+00:00")))
             self._known[actor_id] = hit
         return hit[0]
 
@@ -130,12 +144,17 @@ class People:
         if person is None:
             self._failed[actor_id] = time.monotonic()
             return self.known(actor_id)
+        self.learned(person)
+        return person
+
+    def learned(self, person: Person) -> None:
+        """Keep what the platform says of ``person`` now (fetched, or told: a profile changed)."""
         now = self.clock()
-        self._known[actor_id] = (person, now)
+        self._known[person.id] = (person, now)
+        self._failed.pop(person.id, None)
         saving = asyncio.ensure_future(self._save(person, now))  # the caller goes on meanwhile
         self._saving.add(saving)
         saving.add_done_callback(self._saving.discard)
-        return person
 
     async def _save(self, person: Person, fetched_at: datetime) -> None:
         """Keep a fetched person in the table (for the next start, and the CLI's dates), once the
@@ -144,8 +163,8 @@ class People:
             await group.writable(self.db.conn)
             with transaction(self.db) as conn:
                 conn.execute(
-                    "INSERT OR REPLACE INTO people (id, name, tz, fetched_at) VALUES (?, ?, ?, ?)",
-                    (person.id, person.name, person.tz, iso(fetched_at)),
+                    "INSERT OR REPLACE INTO people (id, name, tz, fetched_at, deactivated) VALUES (?, ?, ?, ?, ?)",
+                    (person.id, person.name, person.tz, iso(fetched_at), int(person.deactivated)),
                 )
         except sqlite3.Error as exc:  # kept in memory; fetched and saved again after a restart
             log.warning(texts.person_not_saved(person.id, f"{type(exc).__name__}: {exc}"))

@@ -27,6 +27,8 @@ _ANSWER_ERRORS: dict[str, str] = {
     "date_too_early": "That date is too early: it can't be before {bound}.",
     "date_too_late": "That date is too late: it can't be after {bound}.",
     "person_unknown": "I don't know '{name}'. Name a participant ({known}), say 'me', or @mention someone.",
+    "person_deactivated": "{name}'s account is deactivated: they cannot be asked or own anything now. Name someone"
+    " else: an @mention, a participant's name, or 'me'.",
     "person_ambiguous": "'{name}' could be {candidates}. Which one?",
     "min_items": "Please give at least {count} item(s) before saying done.",
 }

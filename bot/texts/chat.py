@@ -160,6 +160,11 @@ def command_title_too_long(length: int, limit: int) -> str:
 
 
 def command_not_a_person(word: str, kind: str) -> str:
+    if kind == "deactivated":
+        return (
+            f"Nothing started: {word}'s account is deactivated, so they cannot take part. Name the people"
+            " who can, one by one with @person: start FLOW @bob @carol [title]."
+        )
     what = {"group": "a user group", "channel": "a channel", "team": "a team", "everyone": "everyone here"}.get(kind)
     why = "groups and channels cannot be participants" if what else "I cannot answer my own questions"
     what, why = (what or "that is me", why) if kind != "app" else ("another bot", "only people can take part")

@@ -10,6 +10,8 @@ def command_needs_person_to_give() -> str:
 
 
 def give_not_a_person(word: str, kind: str) -> str:
+    if kind == "deactivated":
+        return f"{word}'s account is deactivated: they cannot take an action over. Name someone else: give A12 @carol."
     what = {"group": "a user group", "channel": "a channel", "team": "a team", "everyone": "everyone here"}.get(kind)
     what = what or ("another bot" if kind == "app" else "me, the bot")
     return f"{word} names {what}: only a person can own an action. Name one person: give A12 @carol."

@@ -95,6 +95,15 @@ class FakeSlack(LoopbackServer):
     def add_user(self, user_id: str, name: str, tz: str = "UTC") -> None:
         self.users[user_id] = {"id": user_id, "name": name.lower(), "tz": tz, "profile": {"display_name": name}}
 
+    def deactivate(self, user_id: str) -> None:
+        """The person left: ``users.info`` says ``deleted: true``, and their direct message cannot be
+        opened (``conversations.open``: ``user_disabled``), as Slack answers for a deactivated account."""
+        self.users[user_id]["deleted"] = True
+
+    def rename(self, user_id: str, name: str) -> None:
+        """The person changed their display name in their Slack profile."""
+        self.users[user_id]["profile"]["display_name"] = name
+
     def refuse(self, method: str, times: int = 1, after: int = 0, **how: Any) -> None:
         """The next ``times`` calls of ``method`` (after ``after`` more answered as usual) are
         refused: ``status=429, retry_after="0"``, ``error="channel_not_found"`` or ``status=503``."""
@@ -224,6 +233,8 @@ class FakeSlack(LoopbackServer):
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "conversations.open":
+            if any(self.users.get(u, {}).get("deleted") for u in str(args.get("users", "")).split(",")):
+                return {"ok": False, "error": "user_disabled"}
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
         if method == "users.info":
             user = self.users.get(str(args.get("user")))

@@ -1,0 +1,61 @@
+"""People Slack did not name: ``users.info`` refused (``user_not_found``) or failing (500) when
+someone mentions them. The run goes on with their user id as their name (tests/
+test_slack_people_refused.py), and what the bot posts shows them as live mentions, which Slack
+renders by their names: never a bare ``U0BOB12345``. The real server, signed requests, the real
+slack-sdk against the fake Web API. (From the acceptance review of branch slackpeople.)"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, message, wait_for
+
+BOB = "U0BOB12345"  # as Slack's ids are: the fake does not know him
+
+
+@pytest.mark.parametrize("refusal", [{"error": "user_not_found"}, {"status": 500}])
+async def test_a_person_slack_did_not_name_is_a_live_mention_in_what_the_bot_posts(
+    slack: Harness, fake: FakeSlack, refusal: dict[str, Any]
+) -> None:
+    fake.refuse("users.info", after=1, times=10, **refusal)  # Alice is named; Bob's lookups fail
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = str((await slack.posts(2))[0]["ts"])
+    for text in (f"<@{BOB}> leads the launch", "Draft the plan", f"<@{BOB}>", "2030-01-15", "done"):
+        n = len(fake.posted())
+        await slack.event(message("UA", text, thread_ts=thread))
+        await wait_for(lambda n=n: len(fake.posted()) > n)
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == f"D{BOB}"])
+    await slack.event(message(BOB, "yes", channel=f"D{BOB}"))
+    await wait_for(lambda: "When should we review" in fake.posted()[-1]["text"])
+    await slack.event(message("UA", "ok", thread_ts=thread))
+    [summary] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Decision recorded")])
+    assert summary["text"].splitlines()[:3] == [
+        "Decision recorded: Weekly sync",
+        f"Decided: <@{BOB}> leads the launch",
+        f"  1. Draft the plan - <@{BOB}>, due 2030-01-15 (accepted)",
+    ]
+    bare = [p["text"] for p in fake.posted() if re.search(rf"(?<!<@){BOB}", p["text"])]
+    assert bare == []
+    assert slack.rows("SELECT text FROM decisions") == [(f"@{BOB} leads the launch",)]  # the ledger: as typed
+
+
+async def test_a_word_that_only_looks_like_an_id_stays_text(slack: Harness, fake: FakeSlack) -> None:
+    """Ticket W123 and UTC are words, as typed: only a person the run names by their id is a mention."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = str((await slack.posts(2))[0]["ts"])
+    for text in ("Close W12345678 by 10:00 UTC", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+        n = len(fake.posted())
+        await slack.event(message("UA", text, thread_ts=thread))
+        await wait_for(lambda n=n: len(fake.posted()) > n)
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await wait_for(lambda: "When should we review" in fake.posted()[-1]["text"])
+    await slack.event(message("UA", "ok", thread_ts=thread))
+    [summary] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Decision recorded")])
+    assert summary["text"].splitlines()[1:3] == [
+        "Decided: Close W12345678 by 10:00 UTC",
+        "  1. Draft the plan - Bob, due 2030-01-15 (accepted)",
+    ]
