@@ -16,9 +16,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner, Result
 
 from bot.cli import main
+from bot.server import create_app
 from bot.store import open_db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,3 +120,26 @@ def test_a_run_answered_after_the_upgrade_keeps_to_the_keys_the_old_version_read
     assert run(old_ledger, "chat", "--run", "1", answers="@bob\n").exit_code == 1  # answered, still open
     assert keys() <= written_by_the_old_version
 
+
+async def _start_server(ledger: Path) -> None:
+    client = TestClient(TestServer(create_app(ledger, ROOT / "flows", env={})))
+    await client.start_server()
+    await client.close()
+
+
+async def test_the_server_names_the_ledger_it_writes_with_its_open_runs(
+    old_ledger: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="decisionbot"):
+        await _start_server(old_ledger)
+    assert f"Ledger {old_ledger.resolve()}: 1 run(s) open." in caplog.messages
+
+
+async def test_a_server_started_on_a_ledger_it_creates_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The new version installed in another folder, started there: data/decisions.db of that folder."""
+    with caplog.at_level(logging.INFO, logger="decisionbot"):
+        await _start_server(tmp_path / "data" / "decisions.db")
+    said = [m for m in caplog.messages if m.startswith(f"Ledger {tmp_path.resolve()}")]
+    assert said and "new, created now (no runs yet)" in said[0] and "DECISIONBOT_DB" in said[0]
