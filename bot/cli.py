@@ -39,6 +39,11 @@ from bot import store
 from bot.store import migrations, open_db, transcript, utc_now
 
 
+def _say_on_stderr(line: str) -> None:
+    """A note beside the command's output (``--jsonl`` and ``--json`` keep standard output clean)."""
+    click.echo(line, err=True)
+
+
 class Context:
     def __init__(self, db_path: str, flows_dir: str):
         self.db_path = db_path
@@ -48,7 +53,7 @@ class Context:
     @property
     def db(self):
         if self._db is None:
-            self._db = open_db(self.db_path, synchronous=config.synchronous())
+            self._db = open_db(self.db_path, synchronous=config.synchronous(), say=_say_on_stderr)
         return self._db
 
     def existing_ledger(self, for_analysts: bool = False) -> str:

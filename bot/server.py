@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
+from sqlite_utils import Database
 
 from bot import channels, config, outbox_rows, texts
 from bot.channels import REGISTRY, Channel, Services
@@ -49,6 +50,15 @@ SETTLE_HEAP = web.AppKey("settle_heap", bool)
 MOUNTS: tuple[str, ...] = ("bot.triggers.hooks",)
 
 
+def _say_ledger(db: Database, path: str, new: bool) -> None:
+    """Which ledger the server writes, with its open runs: one created now (``serve`` started in
+    another folder than the one the runs in flight are in, or with another --db) says so."""
+    if path == ":memory:":
+        return
+    (open_runs,) = db.conn.execute("SELECT count(*) FROM runs WHERE status IN ('active', 'stalled')").fetchone()
+    log.info(texts.ledger_in_use(str(Path(path).resolve()), open_runs, new, config.BY_NAME["db"].env))
+
+
 def create_app(
     db_path: str | Path | None = None,
     flows_dir: str | Path | None = None,
@@ -63,7 +73,9 @@ def create_app(
     env = config.environment(os.environ if env is None else env)  # secrets without their whitespace
     path = str(db_path or config.get("db") or "data/decisions.db")
     refuse_read_only(path)  # not a server whose every turn fails
+    new = path != ":memory:" and not Path(path).exists()
     db = open_db(path, synchronous=config.synchronous())
+    _say_ledger(db, path, new)
     catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
     for refusal in catalog.refusals():  # the others run; this one is named at every start
         log.error(refusal)

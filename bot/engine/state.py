@@ -142,6 +142,8 @@ class RunState:
 
     def dumps(self) -> str:
         data = {name: getattr(self, name) for name in _FIELDS}
+        if not self.closed:  # as the versions before it wrote it: their server, beside this one in a
+            del data["closed"]  # rolling restart onto this version, reads the run (unknown keys: refused)
         data["prompts"] = [vars(p) for p in self.prompts]  # asdict() deep-copies: 10x slower
         return json.dumps(data, separators=(",", ":"), default=str)
 

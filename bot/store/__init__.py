@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import re
 import sqlite3
@@ -47,6 +48,7 @@ def _iso(moment: datetime, fold: int) -> str:
 
 
 _DB_ENV = config.BY_NAME["db"].env
+_log = logging.getLogger("decisionbot")
 #: How long a connection waits for the write lock another process holds before SQLite gives up
 #: with "database is locked" (``sqlite3.OperationalError``, SQLITE_BUSY).
 BUSY_TIMEOUT_MS = 30_000
@@ -68,11 +70,19 @@ WAL_RESTART_WAIT_MS = 100
 CORE_TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", "\n".join(migrations.INITIAL)))
 
 
-def open_db(path: str | Path, *, migrate: bool = True, synchronous: str = "NORMAL") -> Database:
-    """Open (creating if needed) the ledger at ``path`` and bring its schema up to date.
+def open_db(
+    path: str | Path,
+    *,
+    migrate: bool = True,
+    synchronous: str = "NORMAL",
+    say: Callable[[str], None] = _log.info,
+) -> Database:
+    """Open (creating if needed) the ledger at ``path`` and bring its schema up to date; ``say``
+    is told what an upgrade applied to a ledger an older version made (a new one: nothing).
 
     A path that cannot hold a ledger (a folder, a file that is not SQLite, another application's
-    database) is refused with a ``ConfigError`` naming it, before anything is written to it."""
+    database, a ledger a newer version brought up to date) is refused with a ``ConfigError``
+    naming it, before anything is written to it."""
     conn = _connect(str(path))
     _wal(conn)
     conn.execute(f"PRAGMA synchronous={synchronous}")
@@ -84,7 +94,10 @@ def open_db(path: str | Path, *, migrate: bool = True, synchronous: str = "NORMA
     conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
     db = Database(conn)
     if migrate:
-        migrations.apply(db)
+        upgrade = bool(migrations.migrations.applied(db))  # a ledger already, not a new file
+        applied = migrations.apply(db)
+        if applied and upgrade:
+            say(texts.ledger_migrated(str(path), applied))
     return db
 
 
@@ -117,6 +130,7 @@ def _connect(path: str) -> sqlite3.Connection:
         raise ConfigError(texts.ledger_cannot_open(path, problem, _DB_ENV)) from exc
     try:
         _refuse_foreign(conn, path)
+        _refuse_newer(conn, path)
     except sqlite3.OperationalError as exc:  # SQLite, but not readable now (locked, no permission)
         conn.close()
         raise ConfigError(texts.ledger_cannot_open(path, str(exc), _DB_ENV)) from exc
@@ -149,6 +163,14 @@ def _refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
     finally:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+
+
+def _refuse_newer(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse a ledger a newer version brought up to date (a downgrade): this version would write
+    rows that version's code and views do not expect. Decided before anything is written to it."""
+    unknown = migrations.unknown(Database(conn))
+    if unknown:
+        raise ConfigError(texts.ledger_newer(path, unknown, _DB_ENV))
 
 
 def _foreign_tables(conn: sqlite3.Connection) -> set[str]:

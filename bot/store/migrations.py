@@ -355,6 +355,16 @@ def all_sets() -> list[Migrations]:
     return [migrations, *(importlib.import_module(m).migrations for m in AREA_SETS)]
 
 
+def unknown(db: Database) -> list[str]:
+    """The migrations the ledger records that this version does not have: a newer version
+    applied them (sqlite-utils keeps a set's migrations in ``_migrations``; it has no public list)."""
+    found: list[str] = []
+    for mset in all_sets():
+        known = {m.name for m in mset._migrations}
+        found.extend(a.name for a in mset.applied(db) if a.name not in known)
+    return found
+
+
 def apply(db: Database) -> list[str]:
     """Apply pending migrations of every set; return the names applied.
 

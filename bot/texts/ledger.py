@@ -1,0 +1,26 @@
+"""What is said of the ledger across versions: the one a server writes, an upgrade bringing it up
+to date, a downgrade refused."""
+
+from __future__ import annotations
+
+
+def ledger_migrated(path: str, applied: list[str]) -> str:
+    return f"The ledger {path} was made by an older decisionbot: brought up to date ({', '.join(applied)})."
+
+
+def ledger_newer(path: str, unknown: list[str], env: str) -> str:
+    return (
+        f"The ledger {path} was brought up to date by a newer decisionbot (migration(s) this version does not"
+        f" have: {', '.join(unknown)}): this version would write rows that one does not expect, so nothing was"
+        " changed. Run the newer decisionbot on it; to go back to this version, restore the backup taken before"
+        f" the upgrade (README, 'Backups'), or point --db (env {env}) at another ledger."
+    )
+
+
+def ledger_in_use(path: str, open_runs: int, new: bool, env: str) -> str:
+    if new:
+        return (
+            f"Ledger {path}: new, created now (no runs yet). If the runs you expect are in another ledger,"
+            f" stop and point --db (env {env}) at it."
+        )
+    return f"Ledger {path}: {open_runs} run(s) open."

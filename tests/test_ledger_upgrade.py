@@ -1,0 +1,145 @@
+"""Upgrading decisionbot with work in flight, and going back.
+
+``tests/fixtures/ledger-956d256.db.gz`` is a ledger commit 956d256 wrote through its own command
+line (``decisionbot chat post_meeting``, answers piped): run 1 half answered (the decision and the
+first action's text), run 2 completed with its review scheduled. It lacks six migrations of this
+version (``action_changes`` among them)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from bot.server import create_app
+from bot.store import open_db
+
+ROOT = Path(__file__).resolve().parents[1]
+OLD_LEDGER = ROOT / "tests" / "fixtures" / "ledger-956d256.db.gz"
+UPGRADED = "was made by an older decisionbot: brought up to date (m008_action_changes"
+
+
+@pytest.fixture
+def old_ledger(tmp_path: Path) -> Path:
+    path = tmp_path / "decisions.db"
+    with gzip.open(OLD_LEDGER) as packed, path.open("wb") as out:
+        shutil.copyfileobj(packed, out)
+    return path
+
+
+def run(db: Path, *args: str, answers: str | None = None) -> Result:
+    return CliRunner().invoke(main, ["--db", str(db), "--flows", str(ROOT / "flows"), *args], input=answers)
+
+
+def test_the_first_command_after_an_upgrade_says_what_it_applied_and_the_next_ones_do_not(old_ledger: Path) -> None:
+    first = run(old_ledger, "runs", "list", "--json")
+    assert first.exit_code == 0, first.output
+    assert UPGRADED in first.stderr
+    assert '"status": "active"' in first.stdout  # standard output stays the command's own
+    again = run(old_ledger, "runs", "list")
+    assert again.exit_code == 0 and "brought up to date" not in again.stderr
+    assert run(old_ledger, "db", "migrate").stdout.strip().endswith("schema up to date.")
+
+
+def test_a_new_ledger_is_created_without_an_upgrade_note(tmp_path: Path) -> None:
+    result = run(tmp_path / "new.db", "trigger", "post_meeting", "--channel", "console", "-f", "alice")
+    assert result.exit_code == 0 and "brought up to date" not in result.stderr
+
+
+def test_the_server_logs_what_it_applied(old_ledger: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``serve`` and ``rasa-actions`` open the ledger with the default: the process's log."""
+    with caplog.at_level(logging.INFO, logger="decisionbot"):
+        open_db(old_ledger).conn.close()
+        open_db(old_ledger).conn.close()
+    said = [r.getMessage() for r in caplog.records if "brought up to date" in r.getMessage()]
+    assert len(said) == 1 and UPGRADED in said[0]
+
+
+def test_a_run_half_answered_before_the_upgrade_goes_on_where_it_was(old_ledger: Path) -> None:
+    result = run(old_ledger, "chat", "--run", "1", answers="@bob\nnext friday\ndone\n/as bob\nyes\n/as alice\nok\n")
+    assert result.exit_code == 0, result.output
+    assert "Decided: We move the launch to March" in result.stdout
+    assert "1. Draft the plan - bob" in result.stdout
+    conn = sqlite3.connect(old_ledger)
+    assert conn.execute("SELECT status FROM runs WHERE id = 1").fetchone() == ("completed",)
+    kept = conn.execute("SELECT raw, revision FROM answers WHERE run_id = 1 AND step = 'decision'").fetchall()
+    assert kept == [("We move the launch to March", 1)]
+    conn.close()
+
+
+def _newer(ledger: Path) -> str:
+    """``ledger`` as a newer version left it: a migration this version does not have recorded. Its hash."""
+    open_db(ledger).conn.close()  # brought up to date by this version, its WAL written back: no connection left
+    conn = sqlite3.connect(ledger)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('decisionbot', 'm099_later', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    return hashlib.sha256(ledger.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["runs", "list"], ["chat", "--run", "1"], ["jobs", "run-due"], ["db", "migrate"]],
+    ids=" ".join,
+)
+def test_a_ledger_a_newer_version_migrated_is_refused_and_left_as_it_was(old_ledger: Path, command: list[str]) -> None:
+    before = _newer(old_ledger)
+    result = run(old_ledger, *command, answers="@bob\n")
+    assert result.exit_code == 1
+    assert "was brought up to date by a newer decisionbot" in result.output
+    assert "m099_later" in result.output and "nothing was changed" in result.output
+    assert "Traceback" not in result.output
+    assert hashlib.sha256(old_ledger.read_bytes()).hexdigest() == before
+    conn = sqlite3.connect(old_ledger)
+    assert conn.execute("SELECT count(*) FROM answers WHERE run_id = 1").fetchone() == (2,)
+    conn.close()
+
+
+def test_a_run_answered_after_the_upgrade_keeps_to_the_keys_the_old_version_reads(old_ledger: Path) -> None:
+    """In a rolling restart onto this version, the old server still serving reads the run the new
+    one answered: its ``RunState.loads`` refuses a key it does not know (a traceback, a 500 to Slack)."""
+
+    def keys() -> set[str]:
+        conn = sqlite3.connect(old_ledger)
+        (context,) = conn.execute("SELECT context FROM runs WHERE id = 1").fetchone()
+        conn.close()
+        return set(json.loads(context))
+
+    written_by_the_old_version = keys()
+    assert run(old_ledger, "chat", "--run", "1", answers="@bob\n").exit_code == 1  # answered, still open
+    assert keys() <= written_by_the_old_version
+
+
+async def _start_server(ledger: Path) -> None:
+    client = TestClient(TestServer(create_app(ledger, ROOT / "flows", env={})))
+    await client.start_server()
+    await client.close()
+
+
+async def test_the_server_names_the_ledger_it_writes_with_its_open_runs(
+    old_ledger: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="decisionbot"):
+        await _start_server(old_ledger)
+    assert f"Ledger {old_ledger.resolve()}: 1 run(s) open." in caplog.messages
+
+
+async def test_a_server_started_on_a_ledger_it_creates_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The new version installed in another folder, started there: data/decisions.db of that folder."""
+    with caplog.at_level(logging.INFO, logger="decisionbot"):
+        await _start_server(tmp_path / "data" / "decisions.db")
+    said = [m for m in caplog.messages if m.startswith(f"Ledger {tmp_path.resolve()}")]
+    assert said and "new, created now (no runs yet)" in said[0] and "DECISIONBOT_DB" in said[0]
