@@ -36,7 +36,7 @@ def test_start_responds_with_the_first_prompt(server: Server) -> None:
     assert status == 200
     run_id = body["events"][0]["value"]
     assert body["events"] == [slot("decision_run", run_id)]
-    assert texts(body) == [f"Started run {run_id} (post_meeting).", "What was decided in Weekly sync?"]
+    assert texts(body) == [f"Started run #{run_id} (post_meeting).", "What was decided in Weekly sync?"]
     assert body["responses"][1]["decisionbot"] == {  # kept out of what Rasa's channels show
         "run": run_id,
         "step": "decision",
@@ -240,7 +240,7 @@ def test_a_command_whose_call_failed_leaves_no_message_id_and_is_carried_out_whe
     _, started = server.act("action_decision_answer", "hank", "start post_meeting Offsite", message_id="m-hank-1")
     rows = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:hank'")
     assert len(rows) == 1
-    assert texts(started) == [f"Started run {rows[0][0]} (post_meeting).", "What was decided in Offsite?"]
+    assert texts(started) == [f"Started run #{rows[0][0]} (post_meeting).", "What was decided in Offsite?"]
 
 
 def test_without_an_open_run_messages_are_bot_commands(server: Server) -> None:
@@ -251,7 +251,7 @@ def test_without_an_open_run_messages_are_bot_commands(server: Server) -> None:
     _, started = server.act("action_decision_answer", "frank", "start post_meeting @gina Planning")
     rows = server.sql("SELECT id, context FROM runs WHERE facilitator_id = 'rasa:frank'")
     assert len(rows) == 1 and [(e["name"], e["value"]) for e in started["events"]] == [("decision_run", rows[0][0])]
-    assert texts(started) == [f"Started run {rows[0][0]} (post_meeting).", "What was decided in Planning?"]
+    assert texts(started) == [f"Started run #{rows[0][0]} (post_meeting).", "What was decided in Planning?"]
     assert json.loads(rows[0][1])["roles"]["participants"] == [{"id": "rasa:gina", "name": "gina"}]
 
 
@@ -372,7 +372,7 @@ def test_python_m_rasa_sdk_serves_the_same_actions(tmp_path: Path) -> None:
         assert sorted(a["name"] for a in running.get("/actions")) == ACTIONS
         slots = {"decision_flow": "post_meeting", "decision_title": "Offsite"}
         status, body = running.act("action_decision_start", "kim", "/decision_start", slots=slots)
-        assert status == 200 and texts(body) == ["Started run 1 (post_meeting).", "What was decided in Offsite?"]
+        assert status == 200 and texts(body) == ["Started run #1 (post_meeting).", "What was decided in Offsite?"]
         no_text = request("action_decision_answer", "kim", None)
         assert running.post(no_text) == (
             400,

@@ -27,7 +27,7 @@ def blocks_of(posted: dict) -> list[str]:
 
 async def test_a_whole_post_meeting_run_through_the_slash_command(slack: Harness, fake: FakeSlack) -> None:
     answer = await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
-    assert answer == {"response_type": "ephemeral", "text": "Started run 1 (post_meeting)."}
+    assert answer == {"response_type": "ephemeral", "text": "Started run #1 (post_meeting)."}
     root, first = await slack.posts(2)
     assert root["channel"] == "C1" and "thread_ts" not in root
     assert root["text"] == (
@@ -227,7 +227,7 @@ async def test_status_of_a_run_is_told_only_to_its_people_and_its_own_channel(sl
     await slack.slash("UA", "start post_meeting Acquisition of Initech", channel="GBOARD")
     root = (await slack.posts(2))[0]
     unknown = (await slack.slash("UZ", "status 99", channel="CRANDOM"))["text"]
-    assert unknown == "No run 99 here. Say 'list' for the open runs of this conversation."
+    assert unknown == "No run #99 here. Say 'list' for the open runs of this conversation."
     # a stranger elsewhere learns nothing, not even that the run exists
     for verb in ("status", "cancel"):
         assert (await slack.slash("UZ", f"{verb} 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")

@@ -253,8 +253,8 @@ async def test_status_of_a_channel_run_is_not_told_to_a_stranger_in_a_personal_c
         await h.send(personal(h.url, CAROL, "status 1"))
         hidden = await h.next_post(2)
         assert hidden.conversation == "a:chat-with-29:1carol"
-        assert unknown.text == "No run 99 here. Say 'list' for the open runs of this conversation."
-        assert hidden.text == "No run 1 here. Say 'list' for the open runs of this conversation."
+        assert unknown.text == "No run #99 here. Say 'list' for the open runs of this conversation."
+        assert hidden.text == "No run #1 here. Say 'list' for the open runs of this conversation."
         await h.send(personal(h.url, ALICE, "status 1"))  # its facilitator, anywhere
         told = await h.next_post(3)
         assert told.text.startswith("Run #1 post_meeting 'Acquisition of Initech': active, at decision; waiting for")

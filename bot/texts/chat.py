@@ -94,7 +94,7 @@ def cancel_kept() -> str:
 
 
 def chat_unknown_run(run_id: object) -> str:
-    return f"No run {run_id} here. Say 'list' for the open runs of this conversation."
+    return f"No run #{run_id} here. Say 'list' for the open runs of this conversation."
 
 
 def cancelled(by: str) -> str:
@@ -212,7 +212,7 @@ def action_reported_done(by: str, in_place_of: str | None, what: str, title: str
 
 
 def run_started(run_id: int, flow: str) -> str:
-    return f"Started run {run_id} ({flow})."
+    return f"Started run #{run_id} ({flow})."
 
 
 def run_list(rows: list[dict[str, Any]]) -> str:
@@ -297,16 +297,16 @@ def _carried_on(entries: list[Mapping[str, Any]]) -> list[str]:
 
 
 def cli_resume_elsewhere(run_id: int, conversation: str) -> str:
-    return f"Run {run_id} lives in {conversation}, not in the terminal: answer it there. See it with: {command()} runs show {run_id}"
+    return f"Run #{run_id} lives in {conversation}, not in the terminal: answer it there. See it with: {command()} runs show {run_id}"
 
 
 def cli_resume_ended(run_id: int, status: str) -> str:
-    return f"Run {run_id} is {status}; nothing to answer. See it with: {command()} runs show {run_id}"
+    return f"Run #{run_id} is {status}; nothing to answer. See it with: {command()} runs show {run_id}"
 
 
 def cli_resumed(run_id: int, flow: str, waiting: str | None) -> str:
     on = f"; waiting for {waiting}" if waiting else ""
-    return f"(run {run_id}, {flow}{on})"
+    return f"(run #{run_id}, {flow}{on})"
 
 
 def cli_chat_intro() -> str:
@@ -318,7 +318,7 @@ def cli_chat_intro() -> str:
 
 def cli_left_run(run_id: int) -> str:
     return (
-        f"Left run {run_id}; it stays open with the answers so far. Continue it with: {command()} chat --run {run_id}"
+        f"Left run #{run_id}; it stays open with the answers so far. Continue it with: {command()} chat --run {run_id}"
     )
 
 
@@ -342,14 +342,14 @@ _CONSOLE_COMMANDS = "actions, done A1, due A1 DATE, drop A1 [why], give A1 NAME 
 
 def cli_chat_after_run(run_id: int, status: str) -> str:
     return (
-        f"(run {run_id} is {status}; you can still type commands: {_CONSOLE_COMMANDS};"
+        f"(run #{run_id} is {status}; you can still type commands: {_CONSOLE_COMMANDS};"
         " '/as NAME' switches who is speaking, '/quit' or Ctrl-D leaves)"
     )
 
 
 def console_nothing_waiting(run_id: int | None, status: str) -> str:
     return (
-        f"Nothing waits for your answer here: run {run_id} is {status}."
+        f"Nothing waits for your answer here: run #{run_id} is {status}."
         f" Type a command ({_CONSOLE_COMMANDS}), or /quit to leave."
     )
 
