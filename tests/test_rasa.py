@@ -108,7 +108,9 @@ def test_a_whole_post_meeting_run_through_action_decision_answer(server: Server)
     assert alice("Draft the plan") == ["Action 1: Who owns 'Draft the plan'?"]
     assert alice("@bob") == ["Action 1: By when should 'Draft the plan' be done?"]
     assert alice("2099-01-15") == ["Action 2: What is the action? (say 'done' when there are no more)"]
-    assert alice("done") == [f"Run #{run_id} post_meeting 'Weekly sync': active, at owner_accepts; waiting for bob."]
+    assert alice("done") == [
+        f"Run #{run_id} post_meeting 'Weekly sync': active; waiting for bob to accept 'Draft the plan'."
+    ]
 
     _, first = server.act("action_decision_answer", "bob", "hi")  # bob has not seen his question yet
     question = "alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2099-01-15. Do you accept it?"
@@ -116,7 +118,9 @@ def test_a_whole_post_meeting_run_through_action_decision_answer(server: Server)
     assert first["responses"][0]["buttons"] == yes_no(run_id)
     assert server.sql("SELECT count(*) FROM answers WHERE actor_id = 'rasa:bob'") == [(0,)]
     _, accepted = server.act("action_decision_answer", "bob", "yes")
-    assert texts(accepted) == [f"Run #{run_id} post_meeting 'Weekly sync': active, at review_at; waiting for alice."]
+    assert texts(accepted) == [
+        f"Run #{run_id} post_meeting 'Weekly sync': active; waiting for alice to answer \"When should we review this decision?\"."
+    ]
 
     assert alice("hello again") == ["When should we review this decision?\n(default: in 4 weeks; say 'ok' to take it)"]
     status, done = server.act("action_decision_answer", "alice", "2099-02-01", slots=slots)
@@ -195,13 +199,13 @@ def test_status_lists_open_runs_and_hands_over_a_waiting_question(server: Server
     run_id = started["events"][0]["value"]
     _, status = server.act("action_decision_status", "carol", "/decision_status")
     assert texts(status) == [
-        f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active, at decision; waiting for carol."
+        f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active; waiting for carol to answer \"What was decided in Retro?\"."
     ]
     for answer in ("Keep the retro weekly", "Book the room", "dave", "2099-03-01", "done"):
         server.act("action_decision_answer", "carol", answer, slots=slots)
     _, dave = server.act("action_decision_status", "dave", "/decision_status")
     assert texts(dave) == [
-        f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active, at owner_accepts; waiting for dave.",
+        f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active; waiting for dave to accept 'Book the room'.",
         "carol assigned you an action from 'Retro': 'Book the room', due 2099-03-01. Do you accept it?",
     ]
     assert dave["responses"][1]["buttons"] == yes_no(run_id)

@@ -349,7 +349,10 @@ async def test_commands_start_list_status_cancel_help(tmp_path: Path, recorder) 
         listed = run_command(dispatcher, ALICE, CONV, "list")
         assert listed.runs[0]["id"] == 1 and "#1 post_meeting: Weekly sync" in listed.text
         status = run_command(dispatcher, BOB, CONV, "status 1")
-        assert status.text == "Run #1 post_meeting 'Weekly sync': active, at decision; waiting for alice."
+        assert (
+            status.text
+            == "Run #1 post_meeting 'Weekly sync': active; waiting for alice to answer \"What was decided in Weekly sync?\"."
+        )
         refused = run_command(dispatcher, BOB, CONV, "cancel 1")
         assert not refused.ok and "Only the facilitator (alice)" in refused.text
         assert (

@@ -220,7 +220,10 @@ async def test_commands_in_a_channel_answer_in_their_thread_and_only_mentions_co
         first = await h.next_post(1)
         await h.send(in_channel(h.url, BOB, "status 1"))
         status = await h.next_post(2)
-        assert status.text == "Run #1 post_meeting 'Launch review': active, at decision; waiting for Alice Example."
+        assert (
+            status.text
+            == "Run #1 post_meeting 'Launch review': active; waiting for Alice Example to answer \"What was decided in Launch review?\"."
+        )
         await h.send(in_channel(h.url, BOB, "hello there"))  # not in the run's thread: a command or nothing
         unknown = await h.next_post(3)
         assert unknown.text.startswith("I don't know 'hello'. Commands: start FLOW")
@@ -257,7 +260,7 @@ async def test_status_of_a_channel_run_is_not_told_to_a_stranger_in_a_personal_c
         assert hidden.text == "No run #1 here. Say 'list' for the open runs of this conversation."
         await h.send(personal(h.url, ALICE, "status 1"))  # its facilitator, anywhere
         told = await h.next_post(3)
-        assert told.text.startswith("Run #1 post_meeting 'Acquisition of Initech': active, at decision; waiting for")
+        assert told.text.startswith("Run #1 post_meeting 'Acquisition of Initech': active; waiting for")
 
 
 def _routed(trigger: Trigger) -> Trigger:

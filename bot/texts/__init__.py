@@ -21,4 +21,5 @@ from bot.texts.slack import *  # noqa: F403
 from bot.texts.starts import *  # noqa: F403
 from bot.texts.teams import *  # noqa: F403
 from bot.texts.triggers import *  # noqa: F403
+from bot.texts.waiting import *  # noqa: F403
 from bot.texts.which import *  # noqa: F403

@@ -224,17 +224,16 @@ def run_list(rows: list[dict[str, Any]]) -> str:
 def _run_lines(rows: list[dict[str, Any]]) -> list[str]:
     lines = []
     for r in rows:
-        waiting = f", waiting for {_join(r['waiting_on'])}" if r["waiting_on"] else ""
-        lines.append(f"  #{r['id']} {r['flow']}: {r['title'] or ''} (at {r['state']}{waiting}, {r['status']})")
+        waiting = f"; waiting for {_join(r['waiting_for'])}" if r["waiting_for"] else ""
+        lines.append(f"  #{r['id']} {r['flow']}: {r['title'] or ''} ({r['status']}{waiting})")
     return lines
 
 
-def run_status(run_id: int, flow: str, title: str | None, status: str, state: str, waiting: list[str]) -> str:
-    """A run's status; the step it is at while it goes on (an ended run is at none: its state is
-    where it ended, ``completed``, which its status says)."""
-    at = f", at {state}" if status in ("active", "stalled") else ""
+def run_status(run_id: int, flow: str, title: str | None, status: str, waiting: list[str]) -> str:
+    """A run's status and, while it goes on, what it waits for in words ("bob to accept 'Draft
+    the plan'"), not the id of the step it is at."""
     who = f"; waiting for {_join(waiting)}" if waiting else ""
-    return f"Run #{run_id} {flow} '{title or ''}': {status}{at}{who}."
+    return f"Run #{run_id} {flow} '{title or ''}': {status}{who}."
 
 
 # --- completion ------------------------------------------------------------------------------
