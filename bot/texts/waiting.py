@@ -27,3 +27,8 @@ def task_on_item(role: str, what: str, owner: str | None) -> str:
 
 def task_reassign(what: str, declined_by: str) -> str:
     return f"name a new owner for '{what}' ({declined_by} declined it)"
+
+
+def run_show_waiting(names: list[str]) -> str:
+    """In ``runs show``'s first line, after the step an open run is at: whom it waits for."""
+    return f", waiting for {', '.join(names)}"

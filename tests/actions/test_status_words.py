@@ -6,6 +6,7 @@ in the terminal itself, piped as the README runs it."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import timedelta
@@ -63,23 +64,31 @@ def test_a_review_says_whose_action_it_asks_about(bot: Dispatcher, clock: Clock)
     )
 
 
+def decisionbot(tmp_path: Path, *args: str, lines: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    exe = str(Path(sys.executable).with_name("decisionbot"))
+    command = [exe, "--db", str(tmp_path / "t.db"), "--flows", str(ROOT / "flows"), *args]
+    text = "".join(line + "\n" for line in lines)
+    return subprocess.run(command, input=text, capture_output=True, text=True, timeout=60)
+
+
 def test_the_terminal_says_it_too(tmp_path: Path) -> None:
-    lines = ["We ship in March", "Draft the plan", "@bob", "2099-01-15", "done", "status 1", "list"]
-    out = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("decisionbot")),
-            "--db",
-            str(tmp_path / "t.db"),
-            "--flows",
-            str(ROOT / "flows"),
-        ]
-        + ["chat", "post_meeting", "-f", "alice", "-p", "bob"],
-        input="".join(line + "\n" for line in lines),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    lines = ("We ship in March", "Draft the plan", "@bob", "2099-01-15", "done", "status 1", "list")
+    out = decisionbot(tmp_path, "chat", "post_meeting", "-f", "alice", "-p", "bob", lines=lines)
     waits = "waiting for bob to accept 'Draft the plan'"
     assert f"bot -> alice: Run #1 post_meeting 'Post-meeting decision check': active; {waits}." in out.stdout
     assert f"#1 post_meeting: Post-meeting decision check (active; {waits})" in out.stdout
     assert "owner_accepts" not in out.stdout
+
+
+def test_the_operators_runs_list_and_runs_show_name_the_step_and_whom_it_waits_for(tmp_path: Path) -> None:
+    """Before, neither said whom a run waited for (the chat's status did): the operator asked why
+    a run stands still had to read its context JSON."""
+    lines = ("We ship in March", "Draft the plan", "@bob", "2099-01-15", "done")
+    decisionbot(tmp_path, "chat", "post_meeting", "-f", "alice", "-p", "bob", lines=lines)
+    listed = decisionbot(tmp_path, "runs", "list").stdout.splitlines()
+    assert listed[0].split() == ["id", "flow", "status", "state", "waiting_for", "channel", "title", "started_at"]
+    assert listed[1].split()[:6] == ["1", "post_meeting", "active", "owner_accepts", "bob", "console"]
+    shown = decisionbot(tmp_path, "runs", "show", "1").stdout.splitlines()[0]
+    assert shown.endswith("active at step 'owner_accepts', waiting for bob"), shown
+    [run] = json.loads(decisionbot(tmp_path, "runs", "list", "--json").stdout)
+    assert run["state"] == "owner_accepts" and run["waiting_for"] == ["bob"]
