@@ -67,7 +67,10 @@ def cli_unknown_flow_filter(flow: str, known: list[str], folder: str) -> str:
 
 
 def unknown_decision(decision_id: object) -> str:
-    return f"No decision {decision_id} in the ledger. Try: {command()} runs list --status completed"
+    return (
+        f"No decision {decision_id} in the ledger: decisions are numbered apart from runs"
+        f" ('runs show RUN' names a run's decision). Try: {command()} export decisions"
+    )
 
 
 def cli_unknown_run(run_id: Any) -> str:

@@ -137,7 +137,7 @@ def test_a_review_triggered_without_a_channel_goes_to_the_decisions_conversation
             (3, "console:elsewhere"),
         ]
     refused = cli(db, "trigger", "decision_review", "--data", "decision_id=7", code=1)
-    assert "No decision 7 in the ledger." in refused
+    assert "No decision 7 in the ledger: " in refused
 
 
 MEETING = [
