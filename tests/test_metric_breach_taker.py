@@ -131,3 +131,25 @@ async def test_in_slack_the_person_named_is_asked_by_direct_message_and_reminded
     [next_question] = await wait_for(lambda: [p for p in fake.posted() if "What do we do about it?" in p["text"]])
     assert next_question["channel"] == "C0OPS" and next_question.get("thread_ts") == root["ts"]
     assert slack.rows("SELECT actor_id, value FROM answers WHERE step = 'takes_it'") == [("slack:UB", "true")]
+
+
+def test_a_correction_of_the_person_named_is_refused_once_they_were_asked_and_back_renames(tmp_path: Path) -> None:
+    """Before, 'change acknowledge to @carol' after bob took it left bob's yes standing for carol,
+    who was never asked; now it is refused, and 'back' goes over bob's answer to the naming."""
+    said = chat(
+        tmp_path,
+        [
+            {"as": "alice", "text": "@bob"},
+            {"as": "bob", "text": "yes"},
+            {"as": "alice", "text": "change acknowledge to @carol"},
+            {"as": "alice", "text": "back"},
+            {"as": "alice", "text": "@carol"},
+        ],
+    )
+    refused = [m["text"] for m in said if m.get("kind") == "error"]
+    assert refused == [
+        "'acknowledge' named bob, and the question for the person named there has come since: a correction would"
+        " leave it with bob. Say 'back' until 'acknowledge' is asked again, and name someone else there."
+    ]
+    asked = [(m["to_name"], m["step"]) for m in said if m.get("kind") == "prompt"]
+    assert asked[-2:] == [("alice", "acknowledge"), ("carol", "takes_it")]
