@@ -369,7 +369,10 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | 
 
 
 def _cell(value: Any) -> str:
-    """A value on one line of a table: line breaks (a message of several lines) become spaces."""
+    """A value on one line of a table: line breaks (a message of several lines) become spaces; a
+    list (whom a run waits for) its items, comma-separated."""
+    if isinstance(value, list):
+        value = ", ".join(map(str, value))
     return " ".join(str(value or "").splitlines())
 
 

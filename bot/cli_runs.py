@@ -49,7 +49,7 @@ def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as
     conn = obj.ledger.conn
     obj.check_flow(conn, flow)
     rows = transcript.list_runs(conn, status, flow, limit)
-    _print_rows(rows, as_json, ["id", "flow", "status", "state", "channel", "title", "started_at"])
+    _print_rows(rows, as_json, ["id", "flow", "status", "state", "waiting_for", "channel", "title", "started_at"])
 
 
 @runs_group.command("show")

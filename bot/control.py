@@ -16,11 +16,13 @@ from bot import outbox_rows, texts
 from bot.action_commands import drop, give, move_due, open_actions, report_done
 from bot.command_result import CommandResult, action_id_of, run_id_of
 from bot.dispatch import Dispatcher, TurnResult
-from bot.engine.state import RunState
-from bot.errors import FlowNotFound, FlowRefused, NoDecisionToReview
+from bot.engine import waiting
+from bot.engine.runtime import Turn
+from bot.errors import FlowError, FlowNotFound, FlowRefused, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
 from bot.model import Actor, ConversationKey, Trigger
 from bot.store import actions, placing, runs, transcript
+from bot.store.runs import RUN_COLUMNS
 
 VERBS = ("start", "list", "status", "cancel", "actions", "done", "due", "drop", "give", "help")
 #: The longest title a run started in chat takes (the generic trigger hook's limit too): every
@@ -111,7 +113,7 @@ def run_command(
     if verb == "start":
         return _start(dispatcher, actor, conversation, args, mentions or {}, not_people or {})
     if verb == "list":
-        rows = open_runs(dispatcher.db.conn, conversation)
+        rows = open_runs(dispatcher, conversation)
         return CommandResult(texts.run_list(rows), runs=rows)
     if verb in ("status", "cancel"):
         run_id = run_id_of(args)
@@ -120,7 +122,7 @@ def run_command(
         if not _may_see(dispatcher.db.conn, run_id, actor, conversation):
             return CommandResult(texts.chat_unknown_run(run_id), ok=False)  # as if there were no such run
         if verb == "status":
-            return _status(dispatcher.db.conn, run_id)
+            return _status(dispatcher, run_id)
         result = dispatcher.cancel(run_id, actor)
         if result is None:
             return CommandResult(texts.chat_unknown_run(run_id), ok=False)
@@ -252,29 +254,47 @@ def _cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> Comm
     return CommandResult(error, ok=False)
 
 
-def open_runs(conn: sqlite3.Connection, conversation: ConversationKey | str) -> list[dict[str, object]]:
+def open_runs(dispatcher: Dispatcher, conversation: ConversationKey | str) -> list[dict[str, object]]:
     """The open runs of ``conversation`` (its threads too), or of a whole channel named alone
-    (``"console"``: every terminal session's)."""
+    (``"console"``: every terminal session's), each with what it waits for in words."""
+    conn = dispatcher.db.conn
     channel = conversation if isinstance(conversation, str) else conversation.channel
     base = None if isinstance(conversation, str) else f"{conversation.channel}:{conversation.conversation}"
     rows = conn.execute(
-        "SELECT r.id, r.flow_id, r.state, r.status, r.context, e.title FROM runs r"
+        f"SELECT {', '.join('r.' + c for c in RUN_COLUMNS.split(', '))}, e.title FROM runs r"
         " LEFT JOIN events e ON e.id = r.event_id WHERE r.channel = ?"
         " AND (? IS NULL OR r.conversation = ? OR r.conversation LIKE ? || '/%')"
         " AND r.status IN ('active', 'stalled') ORDER BY r.id",
         (channel, base, base, base),
     ).fetchall()
-    return [
-        {
-            "id": r[0],
-            "flow": r[1],
-            "state": r[2],
-            "status": r[3],
-            "waiting_on": RunState.loads(r[4]).addressees(),
-            "title": r[5],
-        }
-        for r in rows
-    ]
+    found = []
+    for r in rows:
+        row = runs.RunRow.from_row(r[:-1])
+        found.append(
+            {
+                "id": row.id,
+                "flow": row.flow_id,
+                "state": row.state,
+                "status": row.status,
+                "waiting_on": row.context.addressees(),
+                "waiting_for": waiting_for(dispatcher, row),
+                "title": r[-1],
+            }
+        )
+    return found
+
+
+def waiting_for(dispatcher: Dispatcher, row: runs.RunRow) -> list[str]:
+    """What ``row`` waits for, in words ("bob to accept 'Draft the plan'"); by name alone when
+    the run's flow version cannot be read."""
+    try:
+        flow = dispatcher.catalog.version(row.flow_id, row.flow_version)
+    except (FlowError, FlowNotFound):  # a version the ledger lacks, or no longer reads
+        return row.context.addressees()
+    turn = Turn(
+        flow, row.id, row.state, row.status, row.context, row.conversation, dispatcher.clock(), dispatcher.tz_for
+    )
+    return waiting.waiting_for(turn)
 
 
 def _may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: ConversationKey) -> bool:
@@ -294,11 +314,12 @@ def _may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: 
     return spoken.fetchone() is not None
 
 
-def _status(conn: sqlite3.Connection, run_id: int) -> CommandResult:
+def _status(dispatcher: Dispatcher, run_id: int) -> CommandResult:
+    conn = dispatcher.db.conn
     detail = transcript.run_detail(conn, run_id)
-    if detail is None:
-        return CommandResult(texts.chat_unknown_run(run_id), ok=False)
     row = runs.load_run(conn, run_id)
-    waiting = row.context.addressees() if row else []
+    if detail is None or row is None:
+        return CommandResult(texts.chat_unknown_run(run_id), ok=False)
+    waiting = waiting_for(dispatcher, row) if row.status in ("active", "stalled") else []
     run = detail["run"]
-    return CommandResult(texts.run_status(run_id, run["flow"], run["title"], run["status"], run["state"], waiting))
+    return CommandResult(texts.run_status(run_id, run["flow"], run["title"], run["status"], waiting))

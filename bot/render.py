@@ -42,9 +42,11 @@ def _answer(a: dict[str, Any], choices: Choices) -> str:
 def render_run(detail: dict[str, Any], choices: Choices | None = None) -> str:
     run = detail["run"]
     at = "" if run["state"] == run["status"] else f" at step '{run['state']}'"  # a finished run is at no step
+    if run.get("waiting_for"):
+        at += texts.run_show_waiting(run["waiting_for"])
     ended = f", {run['status']} {run['completed_at']}" if run["completed_at"] else ""  # completed or cancelled
     lines = [
-        f"Run {run['id']}: {run['flow']} ({run['version']}), {run['status']}{at}",
+        f"Run #{run['id']}: {run['flow']} ({run['version']}), {run['status']}{at}",
         f"  title: {run.get('title') or ''}   channel: {run['conversation']}   facilitator: {run['facilitator']}",
         f"  started {run['started_at']}, updated {run['updated_at']}{ended}",
         "",

@@ -105,7 +105,7 @@ def test_ctrl_c_mid_flow_keeps_the_answers_and_says_how_to_continue(tmp_path: Pa
     term.ctrl_c(after="Who owns 'Draft the plan'?")
     assert term.close() == 130
     # the command to paste is the one this terminal ran (decisionbot is not on its PATH)
-    assert f"Left run 1; it stays open with the answers so far. Continue it with: {term.exe} chat --run 1" in term.seen
+    assert f"Left run #1; it stays open with the answers so far. Continue it with: {term.exe} chat --run 1" in term.seen
     assert "Aborted!" not in term.seen and "Traceback" not in term.seen
     conn = sqlite3.connect(tmp_path / "t.db")
     try:
@@ -118,7 +118,7 @@ def test_ctrl_c_mid_flow_keeps_the_answers_and_says_how_to_continue(tmp_path: Pa
     again = Terminal(tmp_path, "chat", "--run", "1")
     shown = again.until("alice> ")
     assert "Who owns 'Draft the plan'?" in shown  # the open question, asked again, after the run is named
-    assert shown.index("(run 1, post_meeting; waiting for alice)") < shown.index("Who owns 'Draft the plan'?")
+    assert shown.index("(run #1, post_meeting; waiting for alice)") < shown.index("Who owns 'Draft the plan'?")
     again.type("/quit")
     assert again.close() == 0
 
@@ -153,13 +153,13 @@ def test_after_the_run_the_terminal_takes_the_commands_it_names_and_exits_0_at_e
     assert out.returncode == 0, out.stderr
     said = out.stdout
     # the run's end is said once, with what can be typed now
-    assert out.stderr.count("(run 1 is completed; you can still type commands: actions, done A1,") == 1
+    assert out.stderr.count("(run #1 is completed; you can still type commands: actions, done A1,") == 1
     assert said.index("Stored in") < said.index("alice> actions")
     assert "bot -> alice: Open actions of decisions you lead (1):\n      A1 Draft the plan - bob" in said
     # typed in the decision's own conversation, the notice to it is the one answer (as in its Slack thread)
     moved = "bot: alice moved the due date of bob's action 'Draft the plan' (from 'Post-meeting decision check')"
     assert f"alice> due A1 2030-02-15\n{moved} to 2030-02-15 (was 2030-01-10)." in said
-    assert "alice> hello\nbot -> alice: Nothing waits for your answer here: run 1 is completed." in said
+    assert "alice> hello\nbot -> alice: Nothing waits for your answer here: run #1 is completed." in said
     assert "bob> actions\nbot -> bob: bob, your open actions (1):\n      A1 Draft the plan" in said
     assert "bob> done A1\nbot: bob reported their action done: 'Draft the plan'" in said
     assert "bob> status 1\nbot -> bob: Run #1 post_meeting 'Post-meeting decision check': completed" in said
@@ -219,7 +219,7 @@ def test_after_the_run_the_interactive_terminal_says_so_and_waits_for_commands(t
     term.until("alice> ")
     for line in MEETING:  # typed ahead, as the terminal buffers them
         term.type(line)
-    shown = term.until("(run 1 is completed; you can still type commands: actions, done A1")
+    shown = term.until("(run #1 is completed; you can still type commands: actions, done A1")
     term.until("alice> ")  # still reading
     term.type("done A1")
     term.until("alice reported bob's action done")
@@ -260,7 +260,7 @@ def test_cancel_n_typed_instead_of_an_answer_cancels_the_run_and_says_so_once(tm
     assert "alice> cancel 1\nbot: Run cancelled by alice. The transcript is kept.\nStored in" in said
     assert said.count("Run cancelled by alice") == 1  # the run's own word in this terminal is the answer
     assert "alice> list\nbot -> alice: No open decision runs in the terminal. Start one with:" in said
-    assert "(run 1 is cancelled; you can still type commands" in out.stderr
+    assert "(run #1 is cancelled; you can still type commands" in out.stderr
     assert ledger(tmp_path, "SELECT status FROM runs WHERE id = 1") == [("cancelled",)]
     assert [r[0] for r in ledger(tmp_path, "SELECT raw FROM answers")] == ["We ship"]
 

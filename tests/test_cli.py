@@ -87,7 +87,7 @@ def test_chat_jsonl_runs_to_completion_and_prints_one_json_object_per_line(cli, 
 def test_chat_jsonl_input_ending_early_exits_non_zero_and_keeps_answers(cli) -> None:
     result = cli("chat", "post_meeting", "-f", "alice", "--jsonl", input=jsonl((None, "We ship")))
     assert result.exit_code == 1
-    assert "Input ended before run 1 completed at step 'actions', waiting for alice" in result.output
+    assert "Input ended before run #1 completed at step 'actions', waiting for alice" in result.output
     shown = cli("runs", "show", "1", "--json")
     detail = json.loads(shown.output)
     assert detail["run"]["status"] == "active"
@@ -98,7 +98,7 @@ def test_a_run_left_with_quit_is_continued_with_run_where_it_stopped(cli) -> Non
     left = cli("chat", "post_meeting", "-f", "alice", "-p", "bob", input="We ship in March\n/help\n/quit\n")
     assert left.exit_code == 0
     assert "no terminal command /help" in left.output
-    assert "Left run 1; it stays open" in left.output
+    assert "Left run #1; it stays open" in left.output
     hint = left.output.rsplit("Continue it with: decisionbot ", 1)[1].split()
     assert hint[0] == "--db" and hint[-3:] == ["chat", "--run", "1"]  # pasted, on this ledger
     answers = json.loads(cli("runs", "show", "1", "--json").output)["answers"]
@@ -106,13 +106,13 @@ def test_a_run_left_with_quit_is_continued_with_run_where_it_stopped(cli) -> Non
     rest = "Draft the plan\n@bob\n2030-01-10\ndone\n/as bob\nyes\n/as alice\n2030-02-01\n"
     resumed = cli("chat", "--run", "1", input=rest)
     assert resumed.exit_code == 0, resumed.output
-    assert "(run 1, post_meeting; waiting for alice)" in resumed.output
+    assert "(run #1, post_meeting; waiting for alice)" in resumed.output
     shown = [line for line in resumed.output.splitlines() if line.startswith("bot")]
     assert shown[0] == "bot -> alice: Action 1: What is the action?"
     assert "Decision recorded" in resumed.output
     assert json.loads(cli("runs", "show", "1", "--json").output)["run"]["status"] == "completed"
     again = cli("chat", "--run", "1", input="")
-    assert again.exit_code != 0 and "Run 1 is completed; nothing to answer" in again.output
+    assert again.exit_code != 0 and "Run #1 is completed; nothing to answer" in again.output
 
 
 def test_a_resumed_run_is_answered_however_many_other_terminal_runs_wait(cli, tmp_path: Path) -> None:
@@ -145,7 +145,7 @@ def test_chat_takes_a_flow_or_a_run_not_both(cli) -> None:
     for args in refused:
         result = cli(*args)
         assert result.exit_code == 2 and "Name a FLOW to start, --run N to continue an open run" in result.output
-    assert "No run 7" in cli("chat", "--run", "7").output
+    assert "No run #7" in cli("chat", "--run", "7").output
 
 
 def test_chat_jsonl_rejects_a_line_that_is_not_json(cli) -> None:
@@ -160,7 +160,7 @@ def test_chat_piped_plain_text_switches_speaker_with_as(cli) -> None:
     assert result.exit_code == 0, result.output
     assert "bot -> bob: alice assigned you an action" in result.output
     assert "Decided: We ship" in result.output
-    assert "Stored in" in result.output and "as run 1" in result.output
+    assert "Stored in" in result.output and "as run #1" in result.output
 
 
 def test_chat_unknown_flow_names_the_known_ones(cli) -> None:
@@ -219,7 +219,7 @@ def test_runs_list_and_show(cli) -> None:
     assert "Decision 1 (open): We ship in March" in text
     assert "action 1: Draft the plan - bob, due 2030-01-10, open, accepted" in text
     missing = cli("runs", "show", "99")
-    assert missing.exit_code == 1 and "No run 99" in missing.output
+    assert missing.exit_code == 1 and "No run #99" in missing.output
 
 
 def test_runs_show_says_how_a_run_ended_and_where_an_open_one_is(cli, tmp_path: Path) -> None:
@@ -233,7 +233,7 @@ def test_runs_show_says_how_a_run_ended_and_where_an_open_one_is(cli, tmp_path: 
     db.conn.close()
     completed, active, cancelled = (cli("runs", "show", n).output.splitlines()[:3] for n in ("1", "2", "3"))
     assert completed[0].endswith(", completed") and ", completed 20" in completed[2]
-    assert active[0].endswith(", active at step 'decision'") and "completed" not in active[2]
+    assert active[0].endswith(", active at step 'decision', waiting for alice") and "completed" not in active[2]
     assert cancelled[0].endswith(", cancelled") and ", cancelled 20" in cancelled[2]
     assert "completed" not in cancelled[2]
 

@@ -297,7 +297,7 @@ def test_what_a_chat_that_stopped_half_way_stored_is_searchable_at_once(tmp_path
     stopped = CliRunner().invoke(
         main, ["--db", str(db), "--flows", FLOWS, "chat", "post_meeting", "-f", "alice"], input="Launch in Zanzibar\n"
     )
-    assert stopped.exit_code == 1 and "Input ended before run 1 completed" in stopped.output
+    assert stopped.exit_code == 1 and "Input ended before run #1 completed" in stopped.output
     found = run(db, "transcripts", "search", "zanzibar", "--json")
     assert found.exit_code == 0, found.output
     assert [hit["run_id"] for hit in json.loads(found.output)] == [1]

@@ -60,7 +60,7 @@ def test_show_names_a_choice_by_the_label_people_pick_and_the_value_conditions_c
     result = run(tmp_path, "flows", "show", "metric_breach")
     # before: "[choice: act | watch | ignore]", while the chat offers "1) Act now  2) Watch it  3) Ignore it"
     assert (
-        "  2. response [choice: Act now (act) | Watch it (watch) | Ignore it (ignore)] to facilitator" in result.output
+        "  3. response [choice: Act now (act) | Watch it (watch) | Ignore it (ignore)] to facilitator" in result.output
     )
     assert "       -> ignore_reason when response == 'ignore'" in result.output
 

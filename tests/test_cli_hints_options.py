@@ -58,4 +58,4 @@ def test_only_the_options_typed_are_named(tmp_path: Path, monkeypatch) -> None:
     open_db(db).conn.close()
     monkeypatch.setenv("DECISIONBOT_FLOWS", FLOWS)  # from the environment: not repeated
     result = CliRunner().invoke(main, ["--db", str(db), "runs", "show", "3"])
-    assert result.output.strip() == f"Error: No run 3. Try: {command(options=False)} --db {db} runs list"
+    assert result.output.strip() == f"Error: No run #3. Try: {command(options=False)} --db {db} runs list"

@@ -113,7 +113,7 @@ async def test_a_thread_that_refuses_the_bot_is_told_to_the_facilitator_by_direc
     [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
     assert fake.of("conversations.open")[-1].args == {"users": "UA"}
     assert told["text"] == (
-        "Run 1 ('Weekly sync') cannot post in its conversation: the bot is not in the channel"
+        "Run #1 ('Weekly sync') cannot post in its conversation: the bot is not in the channel"
         ' (not_in_channel). Nobody there has seen its question: "Action 1: What is the action?". You can answer'
         " it here, in this chat. Invite the bot to that channel (/invite @decisionbot) and the run goes on there"
         " (its next reminder asks again); or end the run with the bot's command 'cancel 1'."
@@ -171,7 +171,7 @@ async def test_cancel_n_typed_in_the_direct_message_as_the_notice_says_cancels_t
     assert told["text"].endswith("or end the run with the bot's command 'cancel 1'.")
     # the question ("What is the action?") waits on Alice: 'status 1' and 'cancel 1' are not its answer
     await slack.event(message("UA", "status 1", channel="DUA"))
-    [status] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run #1")])
+    [status] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run #1 post_meeting")])
     assert status["channel"] == "DUA" and "waiting for Alice" in status["text"]
     await slack.event(message("UA", "cancel 1", channel="DUA"))
     await wait_for(lambda: slack.rows("SELECT status FROM runs WHERE id = 1") == [("cancelled",)])
@@ -224,12 +224,12 @@ async def test_a_run_that_has_ended_gets_no_advice_that_no_longer_works(tmp_path
         [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
         assert slack.rows("SELECT status FROM runs WHERE id = 1") == [("completed",)]
         assert told["text"] == (
-            "Run 1 ('Weekly') cannot post in its conversation: the bot is not in the channel"
+            "Run #1 ('Weekly') cannot post in its conversation: the bot is not in the channel"
             ' (not_in_channel). Nobody there has seen: "Decision recorded: Weekly". The run has ended, so'
             " nothing more is posted there; 'status 1' shows its record."
         )
         await slack.event(message("UA", "status 1", channel="DUA"))  # as it says
-        [status] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run #1")])
+        [status] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run #1 tiny")])
         assert status["channel"] == "DUA" and ": completed" in status["text"]
     finally:
         await slack.client.close()

@@ -78,7 +78,7 @@ async def test_a_thread_that_refuses_the_bot_is_told_to_the_facilitator_in_a_per
         told = h.fake.posts()[-1]
         assert told.conversation == "a:chat-with-29:1alice"
         assert told.text == (
-            "Run 1 ('Weekly sync') cannot post in its conversation: the bot is no longer allowed in the"
+            "Run #1 ('Weekly sync') cannot post in its conversation: the bot is no longer allowed in the"
             " conversation, perhaps removed from the team or chat (HTTP 403). Nobody there has seen its question:"
             ' "Action 1: What is the action?". You can answer it here, in this chat. Add the bot back to that'
             " conversation and the run goes on there (its next reminder asks again); or end the run with the"

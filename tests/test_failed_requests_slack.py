@@ -113,7 +113,7 @@ async def test_a_slash_start_whose_request_fails_after_its_run_is_stored_keeps_n
     assert committed(slack, "SELECT count(*) FROM deliveries") == [(0,)]
     resp = await slack.post(body, headers=retried(body), form=True)  # the person (or Slack) tries again
     assert resp.status == 200
-    assert (await resp.json())["text"].startswith("Started run 1")
+    assert (await resp.json())["text"].startswith("Started run #1")
     assert committed(slack, "SELECT count(*) FROM runs") == [(1,)]
     root, question = await slack.posts(2)  # the first root is deleted: the second, and the first question
     assert question["thread_ts"] == root["ts"]

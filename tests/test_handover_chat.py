@@ -101,7 +101,7 @@ async def test_slack_give_refuses_the_bot_by_slash_command_and_a_second_handover
     texts = [p["text"] for p in said]
     assert texts[0].startswith("Asked Carol to take over 'Draft the plan'")
     assert texts[1] == (
-        "Carol is already asked to take over 'Draft the plan' (run 2). Wait for the answer, or withdraw it with: cancel 2"
+        "Carol is already asked to take over 'Draft the plan' (run #2). Wait for the answer, or withdraw it with: cancel 2"
     )
     assert slack.rows("SELECT count(*) FROM runs WHERE flow_id = 'action_handover'") == [(1,)]
 

@@ -36,7 +36,7 @@ def test_start_responds_with_the_first_prompt(server: Server) -> None:
     assert status == 200
     run_id = body["events"][0]["value"]
     assert body["events"] == [slot("decision_run", run_id)]
-    assert texts(body) == [f"Started run {run_id} (post_meeting).", "What was decided in Weekly sync?"]
+    assert texts(body) == [f"Started run #{run_id} (post_meeting).", "What was decided in Weekly sync?"]
     assert body["responses"][1]["decisionbot"] == {  # kept out of what Rasa's channels show
         "run": run_id,
         "step": "decision",
@@ -108,7 +108,9 @@ def test_a_whole_post_meeting_run_through_action_decision_answer(server: Server)
     assert alice("Draft the plan") == ["Action 1: Who owns 'Draft the plan'?"]
     assert alice("@bob") == ["Action 1: By when should 'Draft the plan' be done?"]
     assert alice("2099-01-15") == ["Action 2: What is the action? (say 'done' when there are no more)"]
-    assert alice("done") == [f"Run #{run_id} post_meeting 'Weekly sync': active, at owner_accepts; waiting for bob."]
+    assert alice("done") == [
+        f"Run #{run_id} post_meeting 'Weekly sync': active; waiting for bob to accept 'Draft the plan'."
+    ]
 
     _, first = server.act("action_decision_answer", "bob", "hi")  # bob has not seen his question yet
     question = "alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2099-01-15. Do you accept it?"
@@ -116,7 +118,9 @@ def test_a_whole_post_meeting_run_through_action_decision_answer(server: Server)
     assert first["responses"][0]["buttons"] == yes_no(run_id)
     assert server.sql("SELECT count(*) FROM answers WHERE actor_id = 'rasa:bob'") == [(0,)]
     _, accepted = server.act("action_decision_answer", "bob", "yes")
-    assert texts(accepted) == [f"Run #{run_id} post_meeting 'Weekly sync': active, at review_at; waiting for alice."]
+    assert texts(accepted) == [
+        f"Run #{run_id} post_meeting 'Weekly sync': active; waiting for alice to answer \"When should we review this decision?\"."
+    ]
 
     assert alice("hello again") == ["When should we review this decision?\n(default: in 4 weeks; say 'ok' to take it)"]
     status, done = server.act("action_decision_answer", "alice", "2099-02-01", slots=slots)
@@ -195,13 +199,13 @@ def test_status_lists_open_runs_and_hands_over_a_waiting_question(server: Server
     run_id = started["events"][0]["value"]
     _, status = server.act("action_decision_status", "carol", "/decision_status")
     assert texts(status) == [
-        f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active, at decision; waiting for carol."
+        f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active; waiting for carol to answer \"What was decided in Retro?\"."
     ]
     for answer in ("Keep the retro weekly", "Book the room", "dave", "2099-03-01", "done"):
         server.act("action_decision_answer", "carol", answer, slots=slots)
     _, dave = server.act("action_decision_status", "dave", "/decision_status")
     assert texts(dave) == [
-        f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active, at owner_accepts; waiting for dave.",
+        f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active; waiting for dave to accept 'Book the room'.",
         "carol assigned you an action from 'Retro': 'Book the room', due 2099-03-01. Do you accept it?",
     ]
     assert dave["responses"][1]["buttons"] == yes_no(run_id)
@@ -240,7 +244,7 @@ def test_a_command_whose_call_failed_leaves_no_message_id_and_is_carried_out_whe
     _, started = server.act("action_decision_answer", "hank", "start post_meeting Offsite", message_id="m-hank-1")
     rows = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:hank'")
     assert len(rows) == 1
-    assert texts(started) == [f"Started run {rows[0][0]} (post_meeting).", "What was decided in Offsite?"]
+    assert texts(started) == [f"Started run #{rows[0][0]} (post_meeting).", "What was decided in Offsite?"]
 
 
 def test_without_an_open_run_messages_are_bot_commands(server: Server) -> None:
@@ -251,7 +255,7 @@ def test_without_an_open_run_messages_are_bot_commands(server: Server) -> None:
     _, started = server.act("action_decision_answer", "frank", "start post_meeting @gina Planning")
     rows = server.sql("SELECT id, context FROM runs WHERE facilitator_id = 'rasa:frank'")
     assert len(rows) == 1 and [(e["name"], e["value"]) for e in started["events"]] == [("decision_run", rows[0][0])]
-    assert texts(started) == [f"Started run {rows[0][0]} (post_meeting).", "What was decided in Planning?"]
+    assert texts(started) == [f"Started run #{rows[0][0]} (post_meeting).", "What was decided in Planning?"]
     assert json.loads(rows[0][1])["roles"]["participants"] == [{"id": "rasa:gina", "name": "gina"}]
 
 
@@ -372,7 +376,7 @@ def test_python_m_rasa_sdk_serves_the_same_actions(tmp_path: Path) -> None:
         assert sorted(a["name"] for a in running.get("/actions")) == ACTIONS
         slots = {"decision_flow": "post_meeting", "decision_title": "Offsite"}
         status, body = running.act("action_decision_start", "kim", "/decision_start", slots=slots)
-        assert status == 200 and texts(body) == ["Started run 1 (post_meeting).", "What was decided in Offsite?"]
+        assert status == 200 and texts(body) == ["Started run #1 (post_meeting).", "What was decided in Offsite?"]
         no_text = request("action_decision_answer", "kim", None)
         assert running.post(no_text) == (
             400,

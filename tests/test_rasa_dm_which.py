@@ -42,10 +42,14 @@ def test_a_typed_yes_with_two_questions_waiting_is_asked_which_then_answers_by_n
     assert server.sql(OWNER_ANSWERS) == []
 
     _, accepted = server.act("action_decision_answer", "bob", f"#{weekly} yes")
-    assert texts(accepted) == [f"Run #{weekly} post_meeting 'Weekly': active, at review_at; waiting for alice."]
+    assert texts(accepted) == [
+        f"Run #{weekly} post_meeting 'Weekly': active; waiting for alice to answer \"When should we review this decision?\"."
+    ]
     assert server.sql(OWNER_ANSWERS) == [(weekly, "yes")]
     _, second = server.act("action_decision_answer", "bob", "yes")  # one question waits now
-    assert texts(second) == [f"Run #{retro} post_meeting 'Retro': active, at review_at; waiting for carol."]
+    assert texts(second) == [
+        f"Run #{retro} post_meeting 'Retro': active; waiting for carol to answer \"When should we review this decision?\"."
+    ]
     assert server.sql(OWNER_ANSWERS) == [(weekly, "yes"), (retro, "yes")]
 
 
@@ -62,7 +66,9 @@ def test_a_yes_button_answers_its_own_question_not_the_run_open_in_the_conversat
     assert question["decisionbot"]["run"] == hanks
     yes = next(b for b in question["buttons"] if b["title"] == "Yes")
     _, pressed = server.act("action_decision_answer", "ivy", yes["payload"])
-    assert texts(pressed) == [f"Run #{hanks} post_meeting 'Hank's sync': active, at review_at; waiting for hank."]
+    assert texts(pressed) == [
+        f"Run #{hanks} post_meeting 'Hank's sync': active; waiting for hank to answer \"When should we review this decision?\"."
+    ]
     assert server.sql("SELECT run_id, raw FROM answers WHERE actor_id = 'rasa:ivy'") == [(hanks, "yes")]
     assert server.sql("SELECT state FROM runs WHERE id = ?", ivys) == [("decision",)]
 

@@ -86,7 +86,7 @@ def test_a_flow_file_added_while_running_starts_without_a_restart(server: Server
     assert line.endswith(f"INFO     decisionbot  - Flows reloaded from {flows}: added quick.{IN_FLIGHT}")
 
     run_id, said = start(server, "ann", "quick", title="")
-    assert said == [f"Started run {run_id} (quick).", "What was decided?"]
+    assert said == [f"Started run #{run_id} (quick).", "What was decided?"]
     assert answer(server, "ann", "We ship") == ["What happens next?"]
     assert server.sql("SELECT flow_id, status FROM runs WHERE id = ?", run_id) == [("quick", "active")]
 
@@ -108,7 +108,7 @@ def test_an_edited_question_is_asked_by_new_runs_while_a_run_started_before_keep
     assert line.endswith(f"Flows reloaded from {flows}: updated post_meeting.{IN_FLIGHT}")
 
     after, said = start(server, "nick", "post_meeting")
-    assert said == [f"Started run {after} (post_meeting).", "What did we decide in Weekly sync?"]
+    assert said == [f"Started run #{after} (post_meeting).", "What did we decide in Weekly sync?"]
     assert answer(server, "nick", "We ship in March") == ["Action 1: What needs doing?"]
     assert answer(server, "olga", "We ship in March") == ["Action 1: What is the action?"]  # its own version
     versions = server.sql("SELECT flow_version FROM runs WHERE id IN (?, ?) ORDER BY id", before, after)
@@ -123,7 +123,7 @@ def test_a_flow_file_broken_while_running_is_one_error_naming_file_step_and_fix_
     path.write_text(TWO_STEPS)
     wait_logged(server, since, "added steady")
     run_id, said = start(server, "pat", "steady")
-    assert said == [f"Started run {run_id} (steady).", "What was decided?"]
+    assert said == [f"Started run #{run_id} (steady).", "What was decided?"]
 
     since = mark(server)
     path.write_text(TWO_STEPS[: TWO_STEPS.rindex("type: text")] + "type: txt\n")  # step 'follow_up' broken
@@ -142,7 +142,7 @@ def test_a_flow_file_broken_while_running_is_one_error_naming_file_step_and_fix_
         " Ask whoever runs decisionbot to check it with: decisionbot flows validate"
     ]
     other, said = start(server, "quinn", "metric_breach", title="Drift")  # the other flows run
-    assert said[0] == f"Started run {other} (metric_breach)."
+    assert said[0] == f"Started run #{other} (metric_breach)."
     time.sleep(2.5)  # looked at twice more: said once
     assert len(logged(server, since, "Flow refused on reload")) == 1
     assert len(logged(server, since, "Flows reloaded from ")) == 1
@@ -158,7 +158,7 @@ def test_a_folder_where_no_flow_loads_any_more_keeps_the_last_good_flows_answeri
         assert " ERROR    decisionbot  - " in said
         assert "keeps running the last good versions of decision_review, metric_breach, post_meeting, quick" in said
         run_id, started = start(server, "rosa", "post_meeting")
-        assert started == [f"Started run {run_id} (post_meeting).", "What did we decide in Weekly sync?"]
+        assert started == [f"Started run #{run_id} (post_meeting).", "What did we decide in Weekly sync?"]
     finally:
         for path, text in good.items():
             path.write_text(text)

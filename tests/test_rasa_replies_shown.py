@@ -56,7 +56,7 @@ def test_a_prompt_reaches_the_rasa_user_as_its_text_only(server: Server) -> None
     run_id = body["events"][0]["value"]
     seen = rest_channel_messages(body["responses"], "rv_custom")
     assert seen == [
-        {"recipient_id": "rv_custom", "text": f"Started run {run_id} (post_meeting)."},
+        {"recipient_id": "rv_custom", "text": f"Started run #{run_id} (post_meeting)."},
         {"recipient_id": "rv_custom", "text": "What was decided in Weekly sync?"},
     ]  # no bare {"custom": {"decisionbot": ...}} message
     assert shown(body["responses"]) == {"text"}

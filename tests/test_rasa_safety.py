@@ -35,7 +35,7 @@ def test_a_retried_start_starts_one_run_and_gets_the_same_answer(server: Server)
     assert first[0] == 200 and again == first
     runs = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:rita'")
     assert len(runs) == 1 and first[1]["events"] == [slot("decision_run", runs[0][0])]
-    assert texts(again[1]) == [f"Started run {runs[0][0]} (post_meeting).", "What was decided in Sync?"]
+    assert texts(again[1]) == [f"Started run #{runs[0][0]} (post_meeting).", "What was decided in Sync?"]
 
     answer = request("action_decision_answer", "rita", "We ship in May", slots=MEETING, message_id="m-rita-2")
     took, retried = server.post(answer), server.post(answer)
@@ -83,7 +83,7 @@ def test_with_a_token_only_calls_carrying_it_run(tmp_path: Path) -> None:
         assert running.sql("SELECT count(*) FROM runs") == [(0,)]
         assert running.get("/health") == {"status": "ok"}  # for the orchestrator's probe
         status, body = running.post(call, query=f"?token={TOKEN}")
-        assert status == 200 and texts(body)[0] == "Started run 1 (post_meeting)."
+        assert status == 200 and texts(body)[0] == "Started run #1 (post_meeting)."
         assert TOKEN not in running.log.read_text()
     finally:
         stop(running)

@@ -27,12 +27,12 @@ def rows(tmp_path: Path, sql: str) -> list[tuple]:
 
 def test_runs_cancel_stops_an_open_run_tells_its_conversation_and_stops_its_reminders(tmp_path: Path) -> None:
     started = cli(tmp_path, "trigger", "post_meeting", "--channel", "slack:C0123", "-f", "U0ALICE", "--title", "Sync")
-    assert started.output.startswith("Started run 1 ")
+    assert started.output.startswith("Started run #1 ")
     assert rows(tmp_path, "SELECT kind FROM jobs WHERE run_id = 1 AND done_at IS NULL") == [("remind",)]
     result = cli(tmp_path, "runs", "cancel", "1")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "Cancelled run 1 (post_meeting) at step 'decision'; the transcript is kept."
+        "Cancelled run #1 (post_meeting) at step 'decision'; the transcript is kept."
         " The conversation (slack:C0123) is told when its channel delivers.\n"
     )
     assert rows(tmp_path, "SELECT status, state FROM runs WHERE id = 1") == [("cancelled", "cancelled")]
@@ -53,11 +53,11 @@ def test_runs_cancel_refuses_a_finished_run_and_an_unknown_one_and_changes_nothi
     assert again.exit_code == 1
     typed = f"--db {tmp_path / 'cli.db'} --flows {ROOT / 'flows'}"  # pasted, on this ledger
     assert again.output == (
-        f"Error: Run 1 is already cancelled; nothing to cancel. See it with: decisionbot {typed} runs show 1\n"
+        f"Error: Run #1 is already cancelled; nothing to cancel. See it with: decisionbot {typed} runs show 1\n"
     )
     assert rows(tmp_path, "SELECT count(*) FROM messages") == before  # no reply to anyone about it
     missing = cli(tmp_path, "runs", "cancel", "7")
-    assert missing.exit_code == 1 and missing.output == f"Error: No run 7. Try: decisionbot {typed} runs list\n"
+    assert missing.exit_code == 1 and missing.output == f"Error: No run #7. Try: decisionbot {typed} runs list\n"
     typo = CliRunner().invoke(main, ["--db", str(tmp_path / "typo.db"), "runs", "cancel", "1"])
     assert typo.exit_code == 1 and typo.output.startswith(f"Error: No ledger at {tmp_path / 'typo.db'}.")
     assert not (tmp_path / "typo.db").exists()

@@ -27,7 +27,7 @@ async def test_slack_token_and_signing_secret_are_never_logged(tmp_path: Path, f
     slack = await harness(tmp_path, fake)
     try:
         answer = await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
-        assert answer["text"] == "Started run 1 (post_meeting)."
+        assert answer["text"] == "Started run #1 (post_meeting)."
         root, _ = await slack.posts(2)
         await slack.event(message("UA", "We ship in March", thread_ts=root["ts"]))
         await slack.posts(3)

@@ -27,7 +27,7 @@ def blocks_of(posted: dict) -> list[str]:
 
 async def test_a_whole_post_meeting_run_through_the_slash_command(slack: Harness, fake: FakeSlack) -> None:
     answer = await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
-    assert answer == {"response_type": "ephemeral", "text": "Started run 1 (post_meeting)."}
+    assert answer == {"response_type": "ephemeral", "text": "Started run #1 (post_meeting)."}
     root, first = await slack.posts(2)
     assert root["channel"] == "C1" and "thread_ts" not in root
     assert root["text"] == (
@@ -205,9 +205,9 @@ async def test_commands_list_status_cancel_help_and_bad_ones(slack: Harness, fak
     assert fake.posted() == []  # nothing posted for a refused start
     await slack.slash("UA", "start post_meeting Weekly")
     listed = (await slack.slash("UB", "list"))["text"]
-    assert "#1 post_meeting: Weekly (at decision, waiting for Alice, active)" in listed
+    assert '#1 post_meeting: Weekly (active; waiting for Alice to answer "What was decided in Weekly?")' in listed
     assert (await slack.slash("UB", "status 1"))["text"] == (
-        "Run #1 post_meeting 'Weekly': active, at decision; waiting for Alice."
+        "Run #1 post_meeting 'Weekly': active; waiting for Alice to answer \"What was decided in Weekly?\"."
     )
     assert "Only the facilitator (Alice)" in (await slack.slash("UB", "cancel 1"))["text"]
     assert (await slack.slash("UA", "cancel 1"))["text"] == "Run cancelled by Alice. The transcript is kept."
@@ -227,18 +227,18 @@ async def test_status_of_a_run_is_told_only_to_its_people_and_its_own_channel(sl
     await slack.slash("UA", "start post_meeting Acquisition of Initech", channel="GBOARD")
     root = (await slack.posts(2))[0]
     unknown = (await slack.slash("UZ", "status 99", channel="CRANDOM"))["text"]
-    assert unknown == "No run 99 here. Say 'list' for the open runs of this conversation."
+    assert unknown == "No run #99 here. Say 'list' for the open runs of this conversation."
     # a stranger elsewhere learns nothing, not even that the run exists
     for verb in ("status", "cancel"):
         assert (await slack.slash("UZ", f"{verb} 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
-    told = "Run #1 post_meeting 'Acquisition of Initech': active, at decision; waiting for Alice."
+    told = "Run #1 post_meeting 'Acquisition of Initech': active; waiting for Alice to answer \"What was decided in Acquisition of Initech?\"."
     assert (await slack.slash("UZ", "status 1", channel="GBOARD"))["text"] == told  # in the run's channel
     assert (await slack.slash("UA", "status 1", channel="CRANDOM"))["text"] == told  # its facilitator
     assert (await slack.slash("UB", "status 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
     for text in ("We buy it", "Draft the offer", "<@UB>", "2030-02-01", "done"):
         await slack.event(message("UA", text, channel="GBOARD", thread_ts=root["ts"]))
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
-    asked = "Run #1 post_meeting 'Acquisition of Initech': active, at owner_accepts; waiting for Bob."
+    asked = "Run #1 post_meeting 'Acquisition of Initech': active; waiting for Bob to accept 'Draft the offer'."
     assert (await slack.slash("UB", "status 1", channel="CRANDOM"))["text"] == asked  # the owner it asks
     assert (await slack.slash("UZ", "status 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
 

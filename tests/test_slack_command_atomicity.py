@@ -101,7 +101,7 @@ async def test_a_slash_start_whose_group_commit_is_lost_takes_its_root_back(slac
 
 async def test_a_slash_start_that_is_stored_keeps_its_root(slack: Harness, fake: FakeSlack) -> None:
     answer = await slack.slash("UA", "start post_meeting Weekly")
-    assert answer["text"].startswith("Started run 1")
+    assert answer["text"].startswith("Started run #1")
     posted = await slack.posts(2)
     root = posted[0]
     assert slack.rows(THREADS) == [("C1", root["ts"], 1)]

@@ -76,6 +76,6 @@ async def test_a_number_of_a_run_that_does_not_wait_on_bob_is_refused(slack: Har
     await ask_bob(slack, fake, "Weekly", "Draft the plan")
     await slack.event(message("UB", "#7 yes", channel="DUB"))
     refused = (await wait_for(lambda: len(in_dm(fake)) == 2 and in_dm(fake)))[-1]
-    assert refused["text"].startswith("Run 7 does not wait on you."), refused["text"]
+    assert refused["text"].startswith("Run #7 does not wait on you."), refused["text"]
     assert "#1 Weekly: Alice assigned you an action" in refused["text"]
     assert slack.rows(OWNER_ANSWERS) == []

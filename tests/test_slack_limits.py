@@ -139,7 +139,7 @@ async def test_a_reply_refused_for_good_is_failed_logged_with_its_run_and_the_co
         assert error == "failed: invalid_blocks"
         said = [r.getMessage() for r in caplog.records if "given up" in r.getMessage()]
         assert said == [
-            f"slack: reply {mid} (prompt) of run {run} given up, not delivered: failed: invalid_blocks. The"
+            f"slack: reply {mid} (prompt) of run #{run} given up, not delivered: failed: invalid_blocks. The"
             f" conversation's next reply goes on; the reply stays in the ledger: decisionbot runs show {run}"
         ]
         told = (await slack.posts(3))[2]  # the facilitator is told in the thread, which still takes the bot

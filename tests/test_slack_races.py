@@ -19,7 +19,7 @@ from tests.slack_support import Harness, message, wait_for
 
 ROOT_TS = "1800000000.900000"
 THREAD_HAS_RUN = (
-    "This thread already belongs to run 1, so nothing was started. To start another run,"
+    "This thread already belongs to run #1, so nothing was started. To start another run,"
     " use /decision start, or mention me in a new message in the channel."
 )
 
@@ -67,7 +67,7 @@ async def test_a_thread_that_belongs_to_a_run_refuses_another(slack: Harness) ->
     await slack.event(mention_start("UA"))
     conn = slack.services.db.conn
     store.add_thread(conn, "C1", ROOT_TS, 1, utc_now())  # the same run again: nothing to do
-    with pytest.raises(store.ThreadTaken, match=f"C1 {ROOT_TS} already belongs to run 1; run 2 cannot"):
+    with pytest.raises(store.ThreadTaken, match=f"C1 {ROOT_TS} already belongs to run #1; run #2 cannot"):
         store.add_thread(conn, "C1", ROOT_TS, 2, utc_now())
     assert slack.rows("SELECT channel, thread_ts, run_id FROM slack_threads") == [("C1", ROOT_TS, 1)]
 

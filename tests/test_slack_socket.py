@@ -28,7 +28,10 @@ async def test_events_and_slash_commands_over_socket_mode(tmp_path: Path, fake: 
                                   "accepts_response_payload": True})  # fmt: skip
         ack = await wait_for(lambda: fake.acks)
         assert ack == [
-            {"envelope_id": "env-1", "payload": {"response_type": "ephemeral", "text": "Started run 1 (post_meeting)."}}
+            {
+                "envelope_id": "env-1",
+                "payload": {"response_type": "ephemeral", "text": "Started run #1 (post_meeting)."},
+            }
         ]
         root, first = await slack.posts(2)
         assert first["thread_ts"] == root["ts"] and first["text"] == "<@UA> What was decided in Sync?"

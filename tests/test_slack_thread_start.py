@@ -11,7 +11,7 @@ from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
 THREAD_HAS_RUN = (
-    "This thread already belongs to run 1, so nothing was started. To start another run,"
+    "This thread already belongs to run #1, so nothing was started. To start another run,"
     " use /decision start, or mention me in a new message in the channel."
 )
 

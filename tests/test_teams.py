@@ -135,7 +135,10 @@ async def test_a_card_submit_is_validated_on_the_server_and_the_card_updated(tmp
         assert ack.method == "send" and ack.conversation == "a:chat-with-29:1alice"
         # a people picker returns an Azure AD object id: the connector says who that is
         await h.send(submit(h.url, ALICE, ack, {"answer": CAROL["aadObjectId"]}))
-        choice = await h.next_post(1)
+        takes = await h.next_post(1)  # the person named is asked, in private, whether she takes it
+        assert takes.conversation != ack.conversation and card_text(takes.card).endswith("Do you take it?")
+        await h.send(submit(h.url, CAROL, takes, {"answer": "yes"}))
+        choice = await h.next_post(2)
         member = h.fake.of("member")
         assert [(m.conversation, m.activity_id) for m in member] == [("a:chat-with-29:1alice", CAROL["aadObjectId"])]
         assert h.db("SELECT value FROM answers WHERE step = 'acknowledge'") == [
@@ -150,15 +153,18 @@ async def test_a_card_submit_is_validated_on_the_server_and_the_card_updated(tmp
         ]
         # Teams' own required-field check is not trusted: a value that is not an option is refused
         await h.send(submit(h.url, ALICE, choice, {"answer": "explode"}))
-        refused = await h.next_post(2)
+        refused = await h.next_post(3)
         assert refused.text == "Please pick one of: Act now, Watch it, Ignore it (a number or a word)."
         await h.send(submit(h.url, ALICE, choice, {}))
-        empty = await h.next_post(3)
+        empty = await h.next_post(4)
         assert empty.text == "Please give an answer (or say 'help')."
         await h.settle()
-        assert [u.activity_id for u in h.fake.of("update")] == [ack.answer_id]  # the choice card is still open
+        assert [u.activity_id for u in h.fake.of("update")] == [
+            ack.answer_id,
+            takes.answer_id,
+        ]  # the choice card is still open
         await h.send(submit(h.url, ALICE, choice, {"answer": "watch"}))
-        plan = await h.next_post(4)
+        plan = await h.next_post(5)
         assert card_text(plan.card) == "What do we watch for, and what would make us act?"
         await h.settle()
         update = h.fake.of("update")[-1]
@@ -171,7 +177,7 @@ async def test_a_card_submit_is_validated_on_the_server_and_the_card_updated(tmp
         ]
         # a submit on a card that is answered already, or unknown, gets a short note
         await h.send(submit(h.url, ALICE, choice, {"answer": "act"}))
-        note = await h.next_post(5)
+        note = await h.next_post(6)
         assert (
             note.method == "reply"
             and note.text == "That card is no longer open. Type your answer instead, or say 'help'."
@@ -220,7 +226,10 @@ async def test_commands_in_a_channel_answer_in_their_thread_and_only_mentions_co
         first = await h.next_post(1)
         await h.send(in_channel(h.url, BOB, "status 1"))
         status = await h.next_post(2)
-        assert status.text == "Run #1 post_meeting 'Launch review': active, at decision; waiting for Alice Example."
+        assert (
+            status.text
+            == "Run #1 post_meeting 'Launch review': active; waiting for Alice Example to answer \"What was decided in Launch review?\"."
+        )
         await h.send(in_channel(h.url, BOB, "hello there"))  # not in the run's thread: a command or nothing
         unknown = await h.next_post(3)
         assert unknown.text.startswith("I don't know 'hello'. Commands: start FLOW")
@@ -253,11 +262,11 @@ async def test_status_of_a_channel_run_is_not_told_to_a_stranger_in_a_personal_c
         await h.send(personal(h.url, CAROL, "status 1"))
         hidden = await h.next_post(2)
         assert hidden.conversation == "a:chat-with-29:1carol"
-        assert unknown.text == "No run 99 here. Say 'list' for the open runs of this conversation."
-        assert hidden.text == "No run 1 here. Say 'list' for the open runs of this conversation."
+        assert unknown.text == "No run #99 here. Say 'list' for the open runs of this conversation."
+        assert hidden.text == "No run #1 here. Say 'list' for the open runs of this conversation."
         await h.send(personal(h.url, ALICE, "status 1"))  # its facilitator, anywhere
         told = await h.next_post(3)
-        assert told.text.startswith("Run #1 post_meeting 'Acquisition of Initech': active, at decision; waiting for")
+        assert told.text.startswith("Run #1 post_meeting 'Acquisition of Initech': active; waiting for")
 
 
 def _routed(trigger: Trigger) -> Trigger:

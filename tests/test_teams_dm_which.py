@@ -79,7 +79,7 @@ async def test_a_number_of_a_run_that_does_not_wait_on_bob_is_refused(tmp_path: 
         await h.send(personal(h.url, BOB, "#5 yes"))
         refused = await h.next_post(seen)
         assert refused.conversation == BOB_CHAT
-        assert refused.text.startswith("Run 5 does not wait on you. Open question:"), refused.text
+        assert refused.text.startswith("Run #5 does not wait on you. Open question:"), refused.text
         assert "\n• #1 Weekly: Alice Example assigned you an action" in refused.text
         assert h.db(OWNER_ANSWERS) == []
 

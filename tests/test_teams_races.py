@@ -27,9 +27,9 @@ async def test_a_card_submitted_twice_at_once_is_answered_once(tmp_path: Path) -
         assert h.db("SELECT step, value FROM answers") == [
             ("acknowledge", json.dumps({"id": "teams:29:1carol", "name": "Carol Chen"}))
         ]
-        assert len(h.fake.posts()) == 3  # the two cards, and one note to the second submit
+        assert len(h.fake.posts()) == 3  # the two cards (Alice's, then Carol's), and one note to the second submit
         assert [c.text for c in h.fake.posts() if c.method == "reply"] == [
             "That card is no longer open. Type your answer instead, or say 'help'."
         ]
-        assert h.db("SELECT state FROM runs") == [("response",)]  # the next question is still unanswered
+        assert h.db("SELECT state FROM runs") == [("takes_it",)]  # the next question (Carol's) is still unanswered
         assert len(h.fake.of("update")) == 1

@@ -125,7 +125,7 @@ class ConsoleSession:
         except BotError as exc:
             return CommandResult(str(exc), ok=False)
         if verb == "list":  # the open runs of every terminal session: each continues with --run N
-            rows = open_runs(self.dispatcher.db.conn, CHANNEL)
+            rows = open_runs(self.dispatcher, CHANNEL)
             return CommandResult(texts.console_open_runs(rows), runs=rows)
         return done
 

@@ -347,7 +347,10 @@ class TeamsChannel(Channel):
                     if ref is not None:
                         await group.writable(self.services.db.conn)
                         now = self.services.dispatcher.clock()
-                        self.store.remember(ref, lambda: {}, [(found, member.get("aadObjectId"))], now)
+                        picked_by = frozenset({found.platform_id})  # picked here: this chat is not theirs
+                        self.store.remember(
+                            ref, lambda: {}, [(found, member.get("aadObjectId"))], now, mentioned=picked_by
+                        )
         return {picked: found} if found else {}
 
     def _after_turn(self, result: TurnResult, message: Message, submitted: Card | None = None) -> None:

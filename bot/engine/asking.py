@@ -175,6 +175,9 @@ class TurnBase(ABC):
     def role_actors(self, role: str) -> list[Actor]:
         if role == "participants":
             return self.ctx.participants or [self.ctx.facilitator]
+        if self.flow.has_step(role) and role not in self.flow.roles:  # 'to: <person step>': whom it named
+            named = questions.as_actor(self.on_route().get(role))
+            return [named or self.ctx.facilitator]
         return [self.ctx.facilitator]
 
     def targets(self, step: Step) -> list[tuple[Actor, int | None]]:
@@ -183,6 +186,8 @@ class TurnBase(ABC):
         done = self.ctx.answers.get(step.id) or {}
         fan = step.fan_out
         if fan is None:
+            if self.named_themselves(step):
+                return []
             actors = self.role_actors(step.to)
             if len(actors) == 1 and step.to != "participants":
                 return [(actors[0], None)]
@@ -193,6 +198,14 @@ class TurnBase(ABC):
             if owner and str(i) not in done:
                 out.append((owner, i))
         return out
+
+    def named_themselves(self, step: Step) -> bool:
+        """A yes/no ``to: <person step>`` (that person's confirmation) when whoever answered that
+        step named themselves (``me``): naming themselves was their yes, so it is not asked."""
+        if step.type != "yes_no" or step.fan_out is not None or not self.flow.asks_named(step):
+            return False
+        named = questions.as_actor(self.on_route().get(step.to))
+        return named is not None and named.id == self.ctx.answered_by.get(step.to)
 
     def fan_items(self, step: Step) -> list[dict[str, Any]]:
         source, _ = step.fan_out or ("", "")
@@ -239,13 +252,16 @@ class TurnBase(ABC):
         if lead:  # words before the question, on its line ("Back to: ...")
             text = f"{lead} {text}"
         expects = questions.expects(q, self.pctx(who), repeat=step.type == "repeat" and q is step.fields[0])
-        private = step.fan_out is not None and prompt.purpose == "answer" and not prompt.escalated
+        private = self.flow.asks_named(step) and prompt.purpose == "answer" and not prompt.escalated
         self.out.replies.append(
             Reply(self.run_id, self.conversation, text, to=who, step=step.id, expects=expects, private=private)
         )
 
     def fan_owner_name(self, prompt: Prompt) -> str:
         step = self.flow.step(prompt.step)
+        if step.fan_out is None and self.flow.asks_named(step):  # to: <person step>
+            named = questions.as_actor(self.on_route().get(step.to))
+            return named.name if named else "Someone"
         if step.fan_out and prompt.item is not None:
             items = self.fan_items(step)
             if prompt.item < len(items):
@@ -324,7 +340,8 @@ class TurnBase(ABC):
             return self.ctx.draft.get(prompt.field, prompt.current)
         if isinstance(value, dict) and not questions.is_person(value):
             return value.get(str(prompt.item))
-        return value
+        by = self.ctx.answered_by.get(prompt.step)
+        return None if by and by != prompt.to["id"] else value  # another's answer is not theirs to keep
 
     @abstractmethod
     def complete_step(self, step: Step, actor: Actor | None) -> None:

@@ -52,6 +52,10 @@ class Corrections(TurnBase):
         if slot[0] not in self.on_route():  # left by 'back': nothing the run reads would take it
             self.say(texts.correction_off_route(label), to=actor, kind="error")
             return False
+        confirmed = self._confirmed_by_named(slot)
+        if confirmed:
+            self.say(texts.correction_confirmed_by_named(label, confirmed), to=actor, kind="error")
+            return False
         if actor.id != self.ctx.facilitator.id and by != actor.id:
             name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
             self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
@@ -71,6 +75,19 @@ class Corrections(TurnBase):
             self._terms_changed(slot)
         self._quoted_terms_changed(slot, label)
         return True
+
+    def _confirmed_by_named(self, slot: tuple[str, int | None, str | None]) -> str | None:
+        """Whom this slot named, when a step asked of them (``to: <person step>``, 'Do you take
+        it?') has been reached since: a correction would leave that question, or their answer (or
+        their naming themselves), standing for someone else."""
+        step_id, item, _ = slot
+        if item is not None:
+            return None
+        for step in self.flow.steps:
+            if step.to == step_id and step.fan_out is None and (step.id in self.ctx.path or self.state == step.id):
+                named = questions.as_actor(self.ctx.answers.get(step_id))
+                return named.name if named else step_id
+        return None
 
     def _find_slot(self, command: Command) -> tuple[tuple[str, int | None, str | None], Question] | None:
         target = command.target or ""

@@ -20,7 +20,7 @@ class GoingBack(TurnBase):
             return
         path = self.ctx.path
         keep = len(path)
-        while keep and self.flow.step(path[keep - 1]).fan_out:
+        while keep and self.flow.asks_named(self.flow.step(path[keep - 1])):
             keep -= 1  # owners' answers are not the facilitator's to redo; hop over them
         if not keep:  # nothing to go back to: the path (and the record built from it) stays as it is
             self.say(texts.at_first_question(), to=actor, kind="error")
@@ -40,7 +40,7 @@ class GoingBack(TurnBase):
         # confirm again (what they accepted may change on the way)
         self.ctx.prompts = [p for p in self.ctx.prompts if p.step not in left]
         for step_id in left:
-            if self.flow.has_step(step_id) and self.flow.step(step_id).fan_out:
+            if self.flow.has_step(step_id) and self.flow.asks_named(self.flow.step(step_id)):
                 self.ctx.answers.pop(step_id, None)
         self.enter(target, actor, revisit=True)
 

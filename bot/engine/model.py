@@ -128,6 +128,11 @@ class Flow:
         """What the items of the flow's repeat steps are called ("Action", "Task")."""
         return tuple(dict.fromkeys(s.item_label for s in self.steps if s.type == "repeat"))
 
+    def asks_named(self, step: Step) -> bool:
+        """Whether ``step`` is asked of people an earlier answer named (a fan-out over owners, or
+        ``to: <person step>``), in private: their answers, not the facilitator's to redo."""
+        return step.fan_out is not None or (self.has_step(step.to) and step.to not in self.roles)
+
     def item_label_of(self, step: Step) -> str:
         """What an item of ``step`` is called; for a fan-out, its source step's items (the actions
         of ``trigger.actions`` that a review reopens are called Action)."""

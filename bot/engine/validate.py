@@ -185,7 +185,9 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
     fail = _failer(flow, step.id)
     fan = step.fan_out
     if fan is None:
-        if step.to not in flow.roles:
+        if flow.has_step(step.to) and step.to not in flow.roles:
+            _check_to_person(flow, step, seen)
+        elif step.to not in flow.roles:
             fail(f"'to: {step.to}' names no role", texts.role_missing_fix(step.to, sorted(flow.roles)))
         return
     source, field = fan
@@ -205,6 +207,20 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
             texts.fan_out_not_a_person_field(step.to, source, src.type),
             texts.fan_out_person_field_fix(source, src.type, people),
         )
+
+
+def _check_to_person(flow: Flow, step: Step, seen: set[str]) -> None:
+    """``to: <step>``: the one person an earlier ``person`` step named (asked once, not a repeat's
+    field or a fan-out), asked in private as an owner is."""
+    fail = _failer(flow, step.id)
+    src = flow.step(step.to)
+    if step.type == "repeat":
+        fail(texts.to_person_repeat(step.to), texts.to_person_repeat_fix())
+    if step.to not in seen or step.to == step.id:
+        fail(texts.to_person_not_before(step.to), texts.to_person_not_before_fix(step.to))
+    if src.type != "person" or src.fan_out is not None:
+        kind = "fanned-out" if src.fan_out is not None else src.type
+        fail(texts.to_person_not_a_person(step.to, kind), texts.to_person_not_a_person_fix())
 
 
 def _check_next(flow: Flow, step: Step) -> None:

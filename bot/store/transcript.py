@@ -55,7 +55,7 @@ def list_runs(
 ) -> list[dict[str, Any]]:
     sql = (
         "SELECT r.id, r.flow_id AS flow, r.flow_version AS version, r.status, r.state, r.channel,"
-        " r.facilitator_id AS facilitator, e.title, r.started_at, r.updated_at, r.completed_at"
+        " r.facilitator_id AS facilitator, e.title, r.started_at, r.updated_at, r.completed_at, r.context"
         " FROM runs r LEFT JOIN events e ON e.id = r.event_id WHERE 1 = 1"
     )
     args: list[Any] = []
@@ -67,7 +67,18 @@ def list_runs(
         args.append(flow)
     sql += " ORDER BY r.id DESC LIMIT ?"
     args.append(limit)
-    return _dicts(conn.execute(sql, args))
+    found = _dicts(conn.execute(sql, args))
+    for run in found:
+        run["waiting_for"] = _waiting_for(run.pop("context"), run["status"])
+    return found
+
+
+def _waiting_for(context: str, status: str) -> list[str]:
+    """Whom an open run waits for, by name (a question in front of them); nobody once it ended."""
+    if status not in ("active", "stalled"):
+        return []
+    prompts = json.loads(context or "{}").get("prompts") or []  # as RunState.addressees() reads them
+    return list(dict.fromkeys(p["to"]["name"] for p in prompts if p.get("asked")))
 
 
 def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
@@ -75,7 +86,7 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
         conn.execute(
             "SELECT r.id, r.flow_id AS flow, r.flow_version AS version, r.status, r.state, r.channel, r.conversation,"
             " r.facilitator_id AS facilitator, r.started_at, r.updated_at, r.completed_at, e.title, e.source,"
-            " e.payload AS trigger FROM runs r LEFT JOIN events e ON e.id = r.event_id WHERE r.id = ?",
+            " e.payload AS trigger, r.context FROM runs r LEFT JOIN events e ON e.id = r.event_id WHERE r.id = ?",
             (run_id,),
         )
     )
@@ -83,6 +94,7 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
         return None
     run = runs[0]
     run["trigger"] = json.loads(run["trigger"] or "{}")
+    run["waiting_for"] = _waiting_for(run.pop("context"), run["status"])
     detail: dict[str, Any] = {"run": run}
     detail["messages"] = _dicts(
         conn.execute(

@@ -23,4 +23,5 @@ from bot.texts.starts import *  # noqa: F403
 from bot.texts.teams import *  # noqa: F403
 from bot.texts.triggers import *  # noqa: F403
 from bot.texts.validate import *  # noqa: F403
+from bot.texts.waiting import *  # noqa: F403
 from bot.texts.which import *  # noqa: F403

@@ -94,7 +94,7 @@ def cancel_kept() -> str:
 
 
 def chat_unknown_run(run_id: object) -> str:
-    return f"No run {run_id} here. Say 'list' for the open runs of this conversation."
+    return f"No run #{run_id} here. Say 'list' for the open runs of this conversation."
 
 
 def cancelled(by: str) -> str:
@@ -217,7 +217,7 @@ def action_reported_done(by: str, in_place_of: str | None, what: str, title: str
 
 
 def run_started(run_id: int, flow: str) -> str:
-    return f"Started run {run_id} ({flow})."
+    return f"Started run #{run_id} ({flow})."
 
 
 def run_list(rows: list[dict[str, Any]]) -> str:
@@ -229,17 +229,16 @@ def run_list(rows: list[dict[str, Any]]) -> str:
 def _run_lines(rows: list[dict[str, Any]]) -> list[str]:
     lines = []
     for r in rows:
-        waiting = f", waiting for {_join(r['waiting_on'])}" if r["waiting_on"] else ""
-        lines.append(f"  #{r['id']} {r['flow']}: {r['title'] or ''} (at {r['state']}{waiting}, {r['status']})")
+        waiting = f"; waiting for {_join(r['waiting_for'])}" if r["waiting_for"] else ""
+        lines.append(f"  #{r['id']} {r['flow']}: {r['title'] or ''} ({r['status']}{waiting})")
     return lines
 
 
-def run_status(run_id: int, flow: str, title: str | None, status: str, state: str, waiting: list[str]) -> str:
-    """A run's status; the step it is at while it goes on (an ended run is at none: its state is
-    where it ended, ``completed``, which its status says)."""
-    at = f", at {state}" if status in ("active", "stalled") else ""
+def run_status(run_id: int, flow: str, title: str | None, status: str, waiting: list[str]) -> str:
+    """A run's status and, while it goes on, what it waits for in words ("bob to accept 'Draft
+    the plan'"), not the id of the step it is at."""
     who = f"; waiting for {_join(waiting)}" if waiting else ""
-    return f"Run #{run_id} {flow} '{title or ''}': {status}{at}{who}."
+    return f"Run #{run_id} {flow} '{title or ''}': {status}{who}."
 
 
 # --- completion ------------------------------------------------------------------------------
@@ -302,16 +301,16 @@ def _carried_on(entries: list[Mapping[str, Any]]) -> list[str]:
 
 
 def cli_resume_elsewhere(run_id: int, conversation: str) -> str:
-    return f"Run {run_id} lives in {conversation}, not in the terminal: answer it there. See it with: {command()} runs show {run_id}"
+    return f"Run #{run_id} lives in {conversation}, not in the terminal: answer it there. See it with: {command()} runs show {run_id}"
 
 
 def cli_resume_ended(run_id: int, status: str) -> str:
-    return f"Run {run_id} is {status}; nothing to answer. See it with: {command()} runs show {run_id}"
+    return f"Run #{run_id} is {status}; nothing to answer. See it with: {command()} runs show {run_id}"
 
 
 def cli_resumed(run_id: int, flow: str, waiting: str | None) -> str:
     on = f"; waiting for {waiting}" if waiting else ""
-    return f"(run {run_id}, {flow}{on})"
+    return f"(run #{run_id}, {flow}{on})"
 
 
 def cli_chat_intro() -> str:
@@ -323,7 +322,7 @@ def cli_chat_intro() -> str:
 
 def cli_left_run(run_id: int) -> str:
     return (
-        f"Left run {run_id}; it stays open with the answers so far. Continue it with: {command()} chat --run {run_id}"
+        f"Left run #{run_id}; it stays open with the answers so far. Continue it with: {command()} chat --run {run_id}"
     )
 
 
@@ -347,14 +346,14 @@ _CONSOLE_COMMANDS = "actions, done A1, due A1 DATE, drop A1 [why], give A1 NAME 
 
 def cli_chat_after_run(run_id: int, status: str) -> str:
     return (
-        f"(run {run_id} is {status}; you can still type commands: {_CONSOLE_COMMANDS};"
+        f"(run #{run_id} is {status}; you can still type commands: {_CONSOLE_COMMANDS};"
         " '/as NAME' switches who is speaking, '/quit' or Ctrl-D leaves)"
     )
 
 
 def console_nothing_waiting(run_id: int | None, status: str) -> str:
     return (
-        f"Nothing waits for your answer here: run {run_id} is {status}."
+        f"Nothing waits for your answer here: run #{run_id} is {status}."
         f" Type a command ({_CONSOLE_COMMANDS}), or /quit to leave."
     )
 

@@ -46,13 +46,13 @@ def server_stopped(waiting: int) -> str:
 
 
 def cli_stored_at(path: str, run_id: int) -> str:
-    return f"Stored in {path} as run {run_id}. See it again with: {command()} runs show {run_id}"
+    return f"Stored in {path} as run #{run_id}. See it again with: {command()} runs show {run_id}"
 
 
 def cli_input_ended(run_id: int, step: str | None, to: str | None) -> str:
     where = f" at step '{step}', waiting for {to}" if step else ""
     return (
-        f"Input ended before run {run_id} completed{where}. The run stays open; answers so far are stored."
+        f"Input ended before run #{run_id} completed{where}. The run stays open; answers so far are stored."
         f" Continue it with: {command()} chat --run {run_id}"
     )
 
@@ -67,20 +67,23 @@ def cli_unknown_flow_filter(flow: str, known: list[str], folder: str) -> str:
 
 
 def unknown_decision(decision_id: object) -> str:
-    return f"No decision {decision_id} in the ledger. Try: {command()} runs list --status completed"
+    return (
+        f"No decision {decision_id} in the ledger: decisions are numbered apart from runs"
+        f" ('runs show RUN' names a run's decision). Try: {command()} export decisions"
+    )
 
 
 def cli_unknown_run(run_id: Any) -> str:
-    return f"No run {run_id}. Try: {command()} runs list"
+    return f"No run #{run_id}. Try: {command()} runs list"
 
 
 def cli_cancel_closed(run_id: int, status: str) -> str:
-    return f"Run {run_id} is already {status}; nothing to cancel. See it with: {command()} runs show {run_id}"
+    return f"Run #{run_id} is already {status}; nothing to cancel. See it with: {command()} runs show {run_id}"
 
 
 def cli_cancelled(run_id: int, flow: str, step: str, conversation: str) -> str:
     return (
-        f"Cancelled run {run_id} ({flow}) at step '{step}'; the transcript is kept."
+        f"Cancelled run #{run_id} ({flow}) at step '{step}'; the transcript is kept."
         f" The conversation ({conversation}) is told when its channel delivers."
     )
 
@@ -354,7 +357,7 @@ def housekeeping_failed(problem: str) -> str:
 
 def delivery_given_up(channel: str, message_id: int, run_id: int, kind: str, error: str) -> str:
     return (
-        f"{channel}: reply {message_id} ({kind}) of run {run_id} given up, not delivered: {error}. The"
+        f"{channel}: reply {message_id} ({kind}) of run #{run_id} given up, not delivered: {error}. The"
         f" conversation's next reply goes on; the reply stays in the ledger: {command()} runs show {run_id}"
     )
 

@@ -42,3 +42,11 @@ def correction_off_route(target: str) -> str:
 
 def quoted_terms_changed_notice(target: str, names: list[str]) -> str:
     return f"{target} changed, so {_join(names)} will be asked again: an earlier answer was for other terms."
+
+
+def correction_confirmed_by_named(target: str, name: str) -> str:
+    """A person step whose person has been asked since (``to: <step>``, 'Do you take it?')."""
+    return (
+        f"'{target}' named {name}, and the question for the person named there has come since: a correction"
+        f" would leave it with {name}. Say 'back' until '{target}' is asked again, and name someone else there."
+    )

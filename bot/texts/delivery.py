@@ -75,7 +75,7 @@ def notice_conversation_refused(
     ``question``: what was refused asks something, of ``"you"`` (the facilitator, who may answer
     where this notice is) or ``"them"`` (the run waits for the answer nobody saw)."""
     seen = " its question" if question else ""
-    said = f"Run {run_id} ('{title}') cannot post in its conversation: {plain}. Nobody there has seen{seen}: \"{excerpt}\"."
+    said = f"Run #{run_id} ('{title}') cannot post in its conversation: {plain}. Nobody there has seen{seen}: \"{excerpt}\"."
     if not going:
         return f"{said} The run has ended, so nothing more is posted there; 'status {run_id}' shows its record."
     if remedy == "":
@@ -106,19 +106,19 @@ def delivery_reason_unknown(error: str) -> str:
 
 def notice_queued(channel: str, run_id: int, message_id: int, facilitator: str, private: bool) -> str:
     where = "directly" if private else "in the run's conversation"
-    return f"{channel}: run {run_id}'s facilitator {facilitator} is told {where} that reply {message_id} was given up"
+    return f"{channel}: run #{run_id}'s facilitator {facilitator} is told {where} that reply {message_id} was given up"
 
 
 def notice_already_told(channel: str, run_id: int, message_id: int, about: str) -> str:
     return (
-        f"{channel}: reply {message_id} of run {run_id} given up; its facilitator was told about {about}"
+        f"{channel}: reply {message_id} of run #{run_id} given up; its facilitator was told about {about}"
         " within the hour, so not again"
     )
 
 
 def notice_nowhere(channel: str, run_id: int, message_id: int, facilitator: str) -> str:
     return (
-        f"{channel}: run {run_id}'s own conversation refused reply {message_id}, and its facilitator"
+        f"{channel}: run #{run_id}'s own conversation refused reply {message_id}, and its facilitator"
         f" {facilitator} cannot be reached directly on {channel}: only this log says so. See it with:"
         f" {command()} runs show {run_id}"
     )
@@ -126,13 +126,13 @@ def notice_nowhere(channel: str, run_id: int, message_id: int, facilitator: str)
 
 def notice_not_noticed(channel: str, run_id: int, message_id: int) -> str:
     return (
-        f"{channel}: reply {message_id}, run {run_id}'s notice to its facilitator of an undelivered reply, was"
+        f"{channel}: reply {message_id}, run #{run_id}'s notice to its facilitator of an undelivered reply, was"
         " not delivered either; no notice is sent about a notice"
     )
 
 
 def notice_failed(channel: str, run_id: int, message_id: int, problem: str) -> str:
-    return f"{channel}: the notice about reply {message_id} of run {run_id} could not be queued: {problem}"
+    return f"{channel}: the notice about reply {message_id} of run #{run_id} could not be queued: {problem}"
 
 
 def run_show_changed(deleted: bool) -> str:

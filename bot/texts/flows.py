@@ -166,7 +166,7 @@ ROLES = {"facilitator": "trigger.facilitator", "participants": "trigger.particip
 
 
 def role_missing_fix(to: str, roles: list[str]) -> str:
-    usable = "use one of " + ", ".join(roles) + " or 'each <step>.<person field>'"
+    usable = "use one of " + ", ".join(roles) + ", an earlier person step's id, or 'each <step>.<person field>'"
     if to in ROLES:
         return f"declare it under roles: ('{to}: {ROLES[to]}'), or {usable}"
     return usable
@@ -260,3 +260,27 @@ def fan_out_person_field_fix(source: str, source_type: str, person_fields: list[
     if not person_fields:
         return f"add a field of type person to '{source}' and fan out over it"
     return "use " + " or ".join(f"'each {source}.{f}'" for f in person_fields)
+
+
+def to_person_repeat(to: str) -> str:
+    return f"'to: {to}' addresses a repeat step to one person, but a repeat is the facilitator's list"
+
+
+def to_person_repeat_fix() -> str:
+    return "address it to the facilitator"
+
+
+def to_person_not_before(to: str) -> str:
+    return f"'to: {to}' names a step that is not asked before this one"
+
+
+def to_person_not_before_fix(to: str) -> str:
+    return f"move '{to}' before this step, or name a role"
+
+
+def to_person_not_a_person(to: str, source_type: str) -> str:
+    return f"'to: {to}' needs a step whose answer is one person, and '{to}' is a {source_type} step"
+
+
+def to_person_not_a_person_fix() -> str:
+    return "name a 'type: person' step asked once, or 'each <repeat step>.<person field>' for a repeat's people"

@@ -27,7 +27,7 @@ def give_to_owner(what: str, name: str) -> str:
 
 def give_already_asked(what: str, name: str, run_id: int) -> str:
     return (
-        f"{name} is already asked to take over '{what}' (run {run_id}). Wait for the answer, or withdraw it"
+        f"{name} is already asked to take over '{what}' (run #{run_id}). Wait for the answer, or withdraw it"
         f" with: cancel {run_id}"
     )
 
@@ -35,7 +35,7 @@ def give_already_asked(what: str, name: str, run_id: int) -> str:
 def give_asked(name: str, what: str, run_id: int) -> str:
     return (
         f"Asked {name} to take over '{what}'. It changes hands only when they say yes; I'll tell you their"
-        f" answer. (Run {run_id}: cancel {run_id} withdraws it.)"
+        f" answer. (Run #{run_id}: cancel {run_id} withdraws it.)"
     )
 
 

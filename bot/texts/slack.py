@@ -76,14 +76,14 @@ def slack_not_your_prompt(to: str) -> str:
 
 def slack_thread_has_run(run_id: int) -> str:
     return (
-        f"This thread already belongs to run {run_id}, so nothing was started. To start another run,"
+        f"This thread already belongs to run #{run_id}, so nothing was started. To start another run,"
         " use /decision start, or mention me in a new message in the channel."
     )
 
 
 def slack_thread_taken(channel: str, thread_ts: str, run_id: int, held_by: int) -> str:
     return (
-        f"Slack thread {channel} {thread_ts} already belongs to run {held_by}; run {run_id} cannot live"
+        f"Slack thread {channel} {thread_ts} already belongs to run #{held_by}; run #{run_id} cannot live"
         " in it too (its thread replies would never reach it)"
     )
 

@@ -243,7 +243,7 @@ def job_review_held(run_id: int) -> str:
 def review_already_under_way(decision_id: int, run_id: int) -> str:
     """A review started by hand while another of the decision is under way."""
     return (
-        f"A review of decision {decision_id} is under way (run {run_id}): answer it, or cancel it before starting"
+        f"A review of decision {decision_id} is under way (run #{run_id}): answer it, or cancel it before starting"
         f" another ('cancel {run_id}' in chat, by its facilitator; `decisionbot runs cancel {run_id}` as the bot's"
         " operator)."
     )
@@ -281,13 +281,13 @@ def cli_trigger_refused(problem: str, no_channel: bool) -> str:
 
 
 def cli_trigger_started(run_id: int, flow: str, conversation: str) -> str:
-    return f"Started run {run_id} ({flow}) in {conversation}. Follow it with: {command()} runs show {run_id}"
+    return f"Started run #{run_id} ({flow}) in {conversation}. Follow it with: {command()} runs show {run_id}"
 
 
 def cli_trigger_repeat(run_id: int | None, event_id: int) -> str:
     return (
-        f"Counted as a repeat of event {event_id} (run {run_id} is still open); no new run. "
-        f"Once run {run_id} completes or is cancelled, the same key starts a new one."
+        f"Counted as a repeat of event {event_id} (run #{run_id} is still open); no new run. "
+        f"Once run #{run_id} completes or is cancelled, the same key starts a new one."
     )
 
 
@@ -323,7 +323,7 @@ def cli_bad_moment(text: str) -> str:
 
 
 def cli_no_invite(run_id: int) -> str:
-    return f"Run {run_id} has no calendar invitation. Add calendar_invite to the flow's on_complete (see docs/triggers.md)."
+    return f"Run #{run_id} has no calendar invitation. Add calendar_invite to the flow's on_complete (see docs/triggers.md)."
 
 
 def cli_invite_written(path: str) -> str:

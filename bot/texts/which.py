@@ -13,7 +13,7 @@ def which_question(asking: Sequence[tuple[int, str, str]], named: int | None, wa
     writer; ``named`` a run its ``#N`` named that does not wait on them; ``ways`` how to answer
     (the channel's own, see :func:`which_ways`)."""
     if named is not None:
-        head = f"Run {named} does not wait on you."
+        head = f"Run #{named} does not wait on you."
         if not asking:
             return f"{head} Nothing is waiting for your answer here."
         head += " Open questions:" if len(asking) > 1 else " Open question:"

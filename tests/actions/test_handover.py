@@ -40,7 +40,7 @@ def test_the_new_owner_says_yes_and_the_action_is_theirs(bot: Dispatcher, clock:
     said = say(bot, BOB, "give A1 @carol I am off to the Lisbon office")
     assert said == (
         "Asked carol to take over 'Draft the plan'. It changes hands only when they say yes; I'll tell you their"
-        " answer. (Run 2: cancel 2 withdraws it.)"
+        " answer. (Run #2: cancel 2 withdraws it.)"
     )
     assert rows(bot, OWNER)[0][:2] == ("console:bob", "bob")  # nothing changes before her yes
     (asked,) = rows(bot, "SELECT actor_id, private, text FROM messages WHERE run_id = 2 AND kind = 'prompt'")
@@ -126,7 +126,7 @@ def test_no_answer_reminds_then_expires_changing_nothing_and_the_asker_is_told(b
         )
     ]
     assert rows(bot, OWNER)[0][0] == "console:bob" and rows(bot, CHANGES) == []
-    assert say(bot, BOB, "give A1 @dave").startswith("carol is already asked to take over 'Draft the plan' (run 2)")
+    assert say(bot, BOB, "give A1 @dave").startswith("carol is already asked to take over 'Draft the plan' (run #2)")
     assert say(bot, BOB, "cancel 2", ROOM) == "Run cancelled by bob. The transcript is kept."
     assert say(bot, BOB, "give A1 @dave").startswith("Asked dave")
 
@@ -156,7 +156,7 @@ def test_a_second_handover_of_the_same_action_waits_for_the_first(bot: Dispatche
     decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
     say(bot, BOB, "give A1 @carol")
     assert say(bot, ALICE, "give A1 @dave") == (
-        "carol is already asked to take over 'Draft the plan' (run 2). Wait for the answer, or withdraw it with: cancel 2"
+        "carol is already asked to take over 'Draft the plan' (run #2). Wait for the answer, or withdraw it with: cancel 2"
     )
     assert rows(bot, "SELECT count(*) FROM runs") == [(2,)]
 

@@ -127,7 +127,7 @@ def test_a_review_triggered_without_a_channel_goes_to_the_decisions_conversation
     decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")], where=meeting)
     bot.db.conn.close()
     started = cli(db, "trigger", "decision_review", "--data", "decision_id=1")
-    assert "Started run 2 (decision_review) in slack:C0ROOM." in started
+    assert "Started run #2 (decision_review) in slack:C0ROOM." in started
     cli(db, "runs", "cancel", "2")  # one review of a decision at a time
     cli(db, "trigger", "decision_review", "--channel", "console:elsewhere", "--data", "decision_id=1")
     with sqlite3.connect(db) as conn:
@@ -137,7 +137,7 @@ def test_a_review_triggered_without_a_channel_goes_to_the_decisions_conversation
             (3, "console:elsewhere"),
         ]
     refused = cli(db, "trigger", "decision_review", "--data", "decision_id=7", code=1)
-    assert "No decision 7 in the ledger." in refused
+    assert "No decision 7 in the ledger: " in refused
 
 
 MEETING = [

@@ -32,7 +32,7 @@ def test_trigger_starts_a_run_in_the_channel_and_counts_repeats(tmp_path: Path, 
               "--data", "title=Weekly sync", "--dedup-key", "weekly")  # fmt: skip
     assert out.exit_code == 0, out.output
     assert out.output == (
-        "Started run 1 (post_meeting) in console:triggers. Follow it with:"
+        "Started run #1 (post_meeting) in console:triggers. Follow it with:"
         f" decisionbot --db {tmp_path / 'cli.db'} --flows {flows} runs show 1\n"
         "bot -> alice: What was decided in Weekly sync?\n"
     )
@@ -40,11 +40,11 @@ def test_trigger_starts_a_run_in_the_channel_and_counts_repeats(tmp_path: Path, 
         tmp_path, flows, "trigger", "post_meeting", "--channel", "console", "-f", "alice", "--dedup-key", "weekly"
     )
     assert again.output == (
-        "Counted as a repeat of event 1 (run 1 is still open); no new run. "
-        "Once run 1 completes or is cancelled, the same key starts a new one.\n"
+        "Counted as a repeat of event 1 (run #1 is still open); no new run. "
+        "Once run #1 completes or is cancelled, the same key starts a new one.\n"
     )
     slack = cli(tmp_path, flows, "trigger", "metric_breach", "-c", "slack:C0123", "-f", "U0ALICE", "-d", "metric=nps")
-    assert slack.output.startswith("Started run 2 (metric_breach) in slack:C0123.")
+    assert slack.output.startswith("Started run #2 (metric_breach) in slack:C0123.")
     assert rows(tmp_path, "SELECT r.conversation, facilitator_id, delivered_at IS NULL FROM runs r"
                           " JOIN messages m ON m.run_id = r.id WHERE r.id = 2") == [("slack:C0123", "slack:U0ALICE", 1)]  # fmt: skip
     bad = cli(tmp_path, flows, "trigger", "post_meeting", "--channel", "slak:C1")
@@ -54,14 +54,14 @@ def test_trigger_starts_a_run_in_the_channel_and_counts_repeats(tmp_path: Path, 
 
 def test_a_dedup_key_of_a_completed_run_starts_a_new_run(tmp_path: Path, flows: Path) -> None:
     trigger = ("trigger", "post_meeting", "-c", "console", "-f", "alice", "-p", "bob", "--dedup-key", "K1")
-    assert cli(tmp_path, flows, *trigger).output.startswith("Started run 1 ")
+    assert cli(tmp_path, flows, *trigger).output.startswith("Started run #1 ")
     answers = ["We ship", "Plan", "@bob", "next friday", "done"]
     script = [json.dumps({"text": a}) for a in answers]
     script += [json.dumps({"as": "bob", "text": "yes"}), json.dumps({"as": "alice", "text": "ok"})]
     done = cli(tmp_path, flows, "chat", "--run", "1", "--jsonl", input="\n".join(script) + "\n")
     assert done.exit_code == 0, done.output
-    assert cli(tmp_path, flows, *trigger).output.startswith("Started run 2 (post_meeting)")
-    assert cli(tmp_path, flows, *trigger).output.startswith("Counted as a repeat of event 2 (run 2 is still open)")
+    assert cli(tmp_path, flows, *trigger).output.startswith("Started run #2 (post_meeting)")
+    assert cli(tmp_path, flows, *trigger).output.startswith("Counted as a repeat of event 2 (run #2 is still open)")
     assert rows(tmp_path, "SELECT e.id, e.status, e.repeat_count, r.id, r.status FROM events e"
                           " JOIN runs r ON r.event_id = e.id ORDER BY e.id") == [
         (1, "firing", 0, 1, "completed"), (2, "firing", 1, 2, "active")
@@ -170,7 +170,7 @@ def test_a_flow_can_attach_a_calendar_invitation_for_the_review(tmp_path: Path, 
     )
     assert kinds == [("summary", "review-2030-02-01.ics")]
     none = cli(tmp_path, flows, "runs", "invite", "99")
-    assert none.exit_code == 1 and "Run 99 has no calendar invitation" in none.output
+    assert none.exit_code == 1 and "Run #99 has no calendar invitation" in none.output
 
 
 def test_a_title_people_gave_is_text_in_the_invitation_not_a_template(tmp_path: Path, flows: Path) -> None:

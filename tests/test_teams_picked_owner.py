@@ -1,0 +1,31 @@
+"""An owner picked with a card's people picker in the facilitator's personal chat is asked to
+accept their action in their own personal chat (before: the picker's member lookup recorded the
+facilitator's chat as theirs, so "Do you accept it?" went to the facilitator). The real server
+against the fake Bot Connector."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.teams_support import ALICE, CAROL, Harness, personal, submit
+
+
+async def test_an_owner_picked_in_a_personal_chat_is_asked_in_their_own(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        h.fake.members[CAROL["aadObjectId"]] = {**CAROL, "userPrincipalName": "carol@example.com"}
+        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+        await h.next_post(0)
+        await h.send(personal(h.url, ALICE, "We ship in March"))
+        await h.next_post(1)
+        await h.send(personal(h.url, ALICE, "Draft the plan"))
+        owner = await h.next_post(2)
+        await h.send(submit(h.url, ALICE, owner, {"answer": CAROL["aadObjectId"]}))  # the people picker
+        await h.next_post(3)
+        await h.send(personal(h.url, ALICE, "2099-01-15"))
+        await h.next_post(4)
+        await h.send(personal(h.url, ALICE, "done"))
+        asked = await h.next_post(5)
+        assert h.db("SELECT actor_id FROM messages WHERE direction = 'out' AND step = 'owner_accepts'") == [
+            ("teams:29:1carol",)
+        ]
+        assert asked.conversation == f"a:chat-with-{CAROL['id']}", asked.conversation
