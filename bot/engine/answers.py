@@ -138,6 +138,7 @@ _YES = frozenset(
     + ["no problem", "no problem at all", "no worries", "np", "can do", "i can", "happy to", "i will", "on it"]
     + ["i'm on it", "i'll do it", "i'll take it", "i can do that", "i can do it", "sounds good", "lgtm", "k", "kk"]
     + ["fine", "fine by me", "perfect", "great", "that works", "works for me", "ok thanks", "ok thank you"]
+    + ["i can take it on", "i'll take it on", "i can take that on", "i'll take that on"]
 )
 _NO = frozenset(
     ["no", "n", "nope", "nah", "false", "👎", "❌"]
@@ -145,6 +146,8 @@ _NO = frozenset(
     + ["no thanks", "no way", "not really", "i decline", "i don't", "i do not"]
     + ["can't", "cannot", "can not", "i can't", "i cannot", "i can not", "no can do", "not me", "won't", "i won't"]
     + ["no sorry", "sorry no", "nope sorry", "can't do", "can't do it", "i can't do it", "i can't take it"]
+    + ["i can't take it on", "can't take it on", "i can't take that on", "i can't take this on"]
+    + ["cant", "i cant", "wont", "i wont", "not this week", "not now", "not today", "not right now"]
 )
 # Courtesy before the answer ("Sorry, I can't", "Thanks, will do"): a first clause of these is passed over
 _COURTESY = frozenset(["sorry", "thanks", "thank you", "thx", "ty", "hi", "hey", "hello", "oh"])
@@ -192,12 +195,12 @@ def _sense(clause: str) -> bool | None:
 
 
 def _made_of(words: list[str], phrases: frozenset[str]) -> bool:
-    """``words`` are, in order, one or more of ``phrases`` (each up to four words long)."""
+    """``words`` are, in order, one or more of ``phrases`` (each up to five words long)."""
     if not words:
         return False
     reach = [True] + [False] * len(words)  # reach[i]: words[:i] is made of phrases
     for end in range(1, len(words) + 1):
-        starts = range(max(0, end - 4), end)
+        starts = range(max(0, end - 5), end)
         reach[end] = any(reach[start] and " ".join(words[start:end]) in phrases for start in starts)
     return reach[-1]
 
@@ -247,6 +250,8 @@ def parse_date(
         found = dates.read(raw, ctx.local_now)
     except dates.TimeAlone as exc:
         raise AnswerError("date_time_alone", **invalid.params) from exc
+    except dates.NoDayYet as exc:
+        raise AnswerError("date_no_day_yet", **invalid.params) from exc
     except (ValueError, OverflowError) as exc:
         raise invalid from exc
     if found is None:
@@ -274,8 +279,10 @@ def resolve_bound(spec: str | date | None, ctx: ParseContext) -> date | None:
 _SELF = frozenset(
     ["me", "myself", "i", "mine", "i will", "i can", "i do", "i'm on it", "i can take it", "i can do it"]
     + ["i'll take it", "i'll take this", "i'll do it", "i'll own it", "i'll handle it", "i'll look into it"]
-    + ["on it", "i got it", "i've got it", "i've got this", "i got this"]
+    + ["on it", "i got it", "i've got it", "i've got this", "i got this", "i can take it on", "i'll take it on"]
 )
+# A word after the one person named, as people add it: "bob will", "@bob please", "carol can"
+_FILLER_AFTER = re.compile(r",?\s+(?:will|please|pls|plz|can|could)$", re.IGNORECASE)
 #: A person in Slack's markup: <@U0BOB>, <@U0BOB|bob> (also as Rasa's Slack connector passes it on).
 SLACK_MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")
 _NEUTRAL_ID = re.compile(r"[a-z][a-z0-9_-]*:\S+")
@@ -350,10 +357,21 @@ def names_self(text: str) -> bool:
 
 
 def parse_person(text: str, ctx: ParseContext) -> Actor:
-    """Find "me", a mention, a Slack ``<@U1>``, a neutral id or a (prefix of a) known name. A
-    mention the platform says names no one person (a tag, a channel, everyone, a bot) is no one
-    known: never read as a name, which a person's could start with; one of a person whose account
-    is deactivated (``deactivated``) is refused as such."""
+    """Find "me", a mention, a Slack ``<@U1>``, a neutral id or a (prefix of a) known name, also
+    with a word after it ("bob will", "@bob please": unless that names someone whole). A mention
+    the platform says names no one person (a tag, a channel, everyone, a bot) is no one known:
+    never read as a name, which a person's could start with; one of a person whose account is
+    deactivated (``deactivated``) is refused as such."""
+    try:
+        return _one_person(text, ctx)
+    except AnswerError as refused:
+        bare = _FILLER_AFTER.sub("", (text or "").strip().rstrip(".,;:!?"))
+        if refused.code != "person_unknown" or bare == (text or "").strip().rstrip(".,;:!?"):
+            raise
+        return _one_person(bare, ctx)
+
+
+def _one_person(text: str, ctx: ParseContext) -> Actor:
     raw = _require(text)
     if names_self(raw):
         return ctx.speaker

@@ -50,17 +50,22 @@ _BARE_NUMBER = re.compile(r"[+-]?\d+")
 # Short forms: "2w", "3d", "in 2 wks", "1m" (a month: a due date is no minute away), "1y"
 _SHORT = re.compile(r"(?:in )?(\d{1,4}) ?(d|days?|w|wks?|m|mos?|y|yrs?)")
 _SHORT_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
-# A weekday of next week: "friday next week", "next week friday", "friday of next week"
-_IN_NEXT_WEEK = re.compile(r"(?:(\w+)(?: of)? next week|next week(?: on)? (\w+))")
+# A weekday of next week: "friday next week", "next week friday", "friday of next week", "friday week"
+_IN_NEXT_WEEK = re.compile(r"(?:(\w+)(?: of)? next week|next week(?: on)? (\w+)|(\w+) week)")
+# "This week" as a due date: its end, as "end of week" (on a weekend, the coming Friday)
+_THIS_WEEK = re.compile(r"(?:(?:later |sometime )?this|within the|within this) week")
+# "As soon as possible" names no day to hold anyone to: refused with a hint to say which
+_NO_DAY_YET = re.compile(r"a\.?s\.?a\.?p\.?|as soon as (?:possible|you can|we can)|soonest")
 _MONTHS = {
     name: number
     for number in range(1, 13)
     for name in (calendar.month_name[number].lower(), calendar.month_abbr[number].lower())
 } | {"sept": 9}
 # A month alone, its middle, its start or its end: "january", "in jan", "mid december",
-# "mid-dec", "end of january", "beginning of march"; also "mid next month", "start of next month"
+# "mid-dec", "end of january", "beginning of march" (or "early march": its 1st, the earliest day
+# "early" allows, "late march" its end); also "mid next month", "start of next month"
 _IN_MONTH = re.compile(
-    r"(?:(?P<mid>mid-? ?|middle of )|(?P<end>(?:the )?end of )|(?P<start>(?:the )?(?:beginning|start) of )|in )?"
+    r"(?:(?P<mid>mid-? ?|middle of )|(?P<end>(?:the )?end of |late )|(?P<start>(?:the )?(?:beginning|start) of |early )|in )?"
     r"(?P<month>[a-z]+|next month)"
 )
 # European day.month: "15.06.", "15.06.2027", "15.06.27" (dateparser would read "15.06" as 15:06).
@@ -75,6 +80,10 @@ _TIME_ONLY = re.compile(
 
 class TimeAlone(ValueError):
     """The text is a time of day and names no day ("noon", "by 3pm", "midnight")."""
+
+
+class NoDayYet(ValueError):
+    """The text asks for speed and names no day ("asap", "as soon as possible")."""
 
 
 def _add_months(day: date, months: int) -> date:
@@ -201,11 +210,16 @@ def _fast_date(phrase: str, today: date) -> date | None:
 
 
 def _fast_short_or_month(phrase: str, today: date) -> date | None:
-    """The shorter phrases: "2w", "friday next week", "january", "mid december"."""
+    """The shorter phrases: "2w", "this week", "friday next week", "friday week", "january",
+    "mid december"."""
     if match := _SHORT.fullmatch(phrase):
         return _relative(match[1], _SHORT_UNITS[match[2][0]], today)
-    if match := _IN_NEXT_WEEK.fullmatch(phrase):
-        return _next_week_day(match[1] or match[2], today)
+    if _THIS_WEEK.fullmatch(phrase):
+        return _end_of("week", today, 0)
+    if (match := _IN_NEXT_WEEK.fullmatch(phrase)) and (
+        day := _next_week_day(next(filter(None, match.groups())), today)
+    ):
+        return day
     if match := _IN_MONTH.fullmatch(phrase):
         return _in_month(match, today)
     return None
@@ -258,7 +272,7 @@ def warm_up() -> None:
 def read(raw: str, now: datetime) -> date | None:
     """The day ``raw`` names, said at ``now`` (aware, in the speaker's zone); None when it names
     none. TimeAlone for a time of day without a day ("noon", "by 3pm": dateparser would make it
-    today's or tomorrow's, "by midnight" tomorrow's); words for the end of today ("eod", "end of
+    today's or tomorrow's, "by midnight" tomorrow's); NoDayYet for "asap"; words for the end of today ("eod", "end of
     day", "tonight") are today. ValueError (or OverflowError) for a day that does not exist ("30.02.")."""
     raw = _TOMORROW_TYPED.sub("tomorrow", raw.casefold())
     raw = phrase = _without_day_end(" ".join(raw.split()).rstrip(".!?"))
@@ -268,6 +282,8 @@ def read(raw: str, now: datetime) -> date | None:
     bare = phrase[lead.end() :] if (lead := _LEAD.match(phrase)) else phrase
     if _TIME_ONLY.fullmatch(bare):
         raise TimeAlone(raw)
+    if _NO_DAY_YET.fullmatch(bare):
+        raise NoDayYet(raw)
     if _BARE_NUMBER.fullmatch(bare):  # dateparser would read "5" (and "by 5") as May
         return None
     return _slow_date(raw, now)

@@ -24,6 +24,8 @@ _ANSWER_ERRORS: dict[str, str] = {
     "date_invalid": "I can't read that as a date. Try 'next Friday', 'in 2 weeks', 'end of month' or {example}.",
     "date_time_alone": "That is a time of day; this question takes a day. Say which day: 'today', 'tomorrow', "
     "'next Friday' or {example}.",
+    "date_no_day_yet": "'As soon as possible' needs a day here: say the soonest it can be, 'today', 'tomorrow', "
+    "'friday' or {example}.",
     "date_too_early": "That date is too early: it can't be before {bound}.",
     "date_too_late": "That date is too late: it can't be after {bound}.",
     "person_unknown": "I don't know '{name}'. Name a participant ({known}), say 'me', or @mention someone.",
@@ -44,7 +46,11 @@ _ANSWER_ERRORS_ON: dict[tuple[str, str], str] = {
 def answer_error(code: str, params: Mapping[str, Any], channel: str | None = None) -> str:
     """The short re-prompt for an answer that does not fit, as said on ``channel``."""
     shown = {k: _join(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
-    if code in ("date_invalid", "date_time_alone"):  # params: the speaker's today and the question's bounds
+    if code in (
+        "date_invalid",
+        "date_time_alone",
+        "date_no_day_yet",
+    ):  # params: the speaker's today and the question's bounds
         today, low, high = params.get("today"), params.get("not_before"), params.get("not_after")
         shown["example"] = date_example(today, low, high) if today else _DATE_FORMAT
     template = _ANSWER_ERRORS_ON.get((code, channel or "")) or _ANSWER_ERRORS.get(
