@@ -154,11 +154,11 @@ class TurnBase(ABC):
         if revisit and items:  # back into the list: shown whole, then its last answer to change
             self.say(self._items_so_far(step, items), to=who)
             last = step.fields[-1]
-            self.ctx.draft = dict(items.pop())
+            self.ctx.draft, self.ctx.kept = dict(items.pop()), {}
             current = self.ctx.draft.pop(last.id, None)
             self.open_field(step, last, len(items), who, revisit=current)
             return
-        self.ctx.draft = {}
+        self.ctx.draft, self.ctx.kept = {}, {}
         self.open_field(step, step.fields[0], len(items), who)
 
     def _items_so_far(self, step: Step, items: list[dict[str, Any]]) -> str:

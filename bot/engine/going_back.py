@@ -62,12 +62,15 @@ class GoingBack(TurnBase):
             last = list(draft)[-1]
             current = draft.pop(last)
         elif items:
+            self.ctx.kept = {}  # the next item's fields, not this one's
             restored = items.pop()
             last = step.fields[-1].id
             current = restored.pop(last, None)
             self.ctx.draft = restored
         else:
             return False
+        if prompt.field is not None and prompt.current is not None:  # gone back over: kept to offer again
+            self.ctx.kept[prompt.field] = prompt.current
         self._close(prompt)
         q = step.field(last)
         assert q is not None

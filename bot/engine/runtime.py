@@ -146,11 +146,11 @@ class Turn(Corrections, GoingBack):
         self.ctx.draft[q.id] = value
         items = self.ctx.answers.setdefault(step.id, [])
         remaining = [f for f in step.fields if f.id not in self.ctx.draft]
-        if remaining:
-            self.open_field(step, remaining[0], len(items), actor)
+        if remaining:  # a field gone back over shows its answer as 'currently'
+            self.open_field(step, remaining[0], len(items), actor, revisit=self.ctx.kept.pop(remaining[0].id, None))
             return
         items.append(dict(self.ctx.draft))
-        self.ctx.draft = {}
+        self.ctx.draft, self.ctx.kept = {}, {}
         self.open_field(step, step.fields[0], len(items), actor)
 
     def _fan_answer(self, prompt: Prompt, step: Step, value: Any, actor: Actor) -> None:

@@ -57,6 +57,8 @@ class RunState:
     answered_by: dict[str, str] = field(default_factory=dict)
     people: list[dict[str, str]] = field(default_factory=list)
     closed: dict[str, dict[str, str]] = field(default_factory=dict)
+    # the draft item's later fields gone back over with 'back': shown as 'currently' when asked again
+    kept: dict[str, Any] = field(default_factory=dict)
 
     # --- roles and people -------------------------------------------------------------------
 
@@ -142,8 +144,9 @@ class RunState:
 
     def dumps(self) -> str:
         data = {name: getattr(self, name) for name in _FIELDS}
-        if not self.closed:  # as the versions before it wrote it: their server, beside this one in a
-            del data["closed"]  # rolling restart onto this version, reads the run (unknown keys: refused)
+        for optional in ("closed", "kept"):  # as the versions before them wrote it: their server, beside
+            if not data[optional]:  # this one in a rolling restart onto this version, reads the run
+                del data[optional]  # (unknown keys: refused)
         data["prompts"] = [vars(p) for p in self.prompts]  # asdict() deep-copies: 10x slower
         return json.dumps(data, separators=(",", ":"), default=str)
 
