@@ -51,6 +51,27 @@ def test_in_the_terminal_the_person_named_is_asked_in_private_and_a_no_asks_agai
     assert asked[4][:3] == ("alice", "response", "What do we do about it?\n1) Act now  2) Watch it  3) Ignore it")
 
 
+def test_in_the_terminal_the_person_who_declined_is_not_offered_again_as_the_answer_to_keep(tmp_path: Path) -> None:
+    """Before, the naming question came back with "(currently: bob; say 'ok' to keep it)", so
+    'ok' asked bob again; now it names no one to keep, and 'ok' names no one."""
+    said = chat(
+        tmp_path,
+        [
+            {"as": "alice", "text": "@bob"},
+            {"as": "bob", "text": "no"},
+            {"as": "alice", "text": "ok"},
+            {"as": "alice", "text": "@carol"},
+        ],
+    )
+    again = [m["text"] for m in said if m.get("kind") == "prompt" and m["step"] == "acknowledge"][1]
+    assert again.endswith("bob cannot take it. Who takes this one?"), again
+    assert [m["text"] for m in said if m.get("kind") == "error"] == [
+        "I don't know 'ok'. Name a participant (alice, bob, carol), say 'me', or @mention someone."
+    ]
+    asked = [(m["to_name"], m["step"]) for m in said if m.get("kind") == "prompt"]
+    assert asked[-1] == ("carol", "takes_it")
+
+
 def test_in_the_terminal_naming_oneself_is_ones_yes(tmp_path: Path) -> None:
     said = chat(tmp_path, [{"text": "me"}, {"text": "back"}, {"text": "me"}])
     steps = [m["step"] for m in said if m.get("kind") == "prompt"]
@@ -131,6 +152,20 @@ async def test_in_slack_the_person_named_is_asked_by_direct_message_and_reminded
     [next_question] = await wait_for(lambda: [p for p in fake.posted() if "What do we do about it?" in p["text"]])
     assert next_question["channel"] == "C0OPS" and next_question.get("thread_ts") == root["ts"]
     assert slack.rows("SELECT actor_id, value FROM answers WHERE step = 'takes_it'") == [("slack:UB", "true")]
+
+
+async def test_in_slack_after_a_no_the_facilitator_is_not_offered_the_decliner(slack: Harness, fake: FakeSlack) -> None:
+    body = {"title": "Checkout conversion dropped", "channel": "slack:C0OPS", "facilitator": "UA"}
+    resp = await slack.client.post("/hooks/events", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert resp.status == 200, await resp.text()
+    [root] = await slack.posts(1)
+    await slack.event(message("UA", "<@UB>", channel="C0OPS", thread_ts=root["ts"]))
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
+    await slack.event(message("UB", "no", channel="DUB"))
+    [again] = await wait_for(lambda: [p for p in fake.posted() if "Bob cannot take it." in p["text"]])
+    assert again["channel"] == "C0OPS" and again.get("thread_ts") == root["ts"]
+    assert again["text"].endswith("Bob cannot take it. Who takes this one?"), again["text"]
+    assert "currently" not in json.dumps(again.get("blocks") or [])
 
 
 def test_a_correction_of_the_person_named_is_refused_once_they_were_asked_and_back_renames(tmp_path: Path) -> None:

@@ -341,7 +341,18 @@ class TurnBase(ABC):
         if isinstance(value, dict) and not questions.is_person(value):
             return value.get(str(prompt.item))
         by = self.ctx.answered_by.get(prompt.step)
-        return None if by and by != prompt.to["id"] else value  # another's answer is not theirs to keep
+        if by and by != prompt.to["id"]:  # another's answer is not theirs to keep
+            return None
+        return None if self.declined_by_named(prompt.step) else value
+
+    def declined_by_named(self, step_id: str) -> bool:
+        """The person ``step_id`` named said no to their confirmation (a yes/no ``to: <step_id>``):
+        not offered again as the answer to keep ('ok' would ask them again)."""
+        said = self.on_route()
+        return any(
+            s.to == step_id and s.type == "yes_no" and self.flow.asks_named(s) and said.get(s.id) is False
+            for s in self.flow.steps
+        )
 
     @abstractmethod
     def complete_step(self, step: Step, actor: Actor | None) -> None:
