@@ -43,11 +43,11 @@ async def test_a_person_slack_did_not_name_is_a_live_mention_in_what_the_bot_pos
     assert slack.rows("SELECT text FROM decisions") == [(f"@{BOB} leads the launch",)]  # the ledger: as typed
 
 
-async def test_a_word_that_only_looks_like_an_id_stays_text(slack: Harness, fake: FakeSlack) -> None:
-    """Ticket W123 and UTC are words, as typed: only a person the run names by their id is a mention."""
+async def decided_by_alice_with_bob(slack: Harness, fake: FakeSlack, decision: str) -> str:
+    """A post_meeting run to its end: ``decision``, one action Bob owns; the summary's text."""
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = str((await slack.posts(2))[0]["ts"])
-    for text in ("Close W12345678 by 10:00 UTC", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+    for text in (decision, "Draft the plan", "<@UB>", "2030-01-15", "done"):
         n = len(fake.posted())
         await slack.event(message("UA", text, thread_ts=thread))
         await wait_for(lambda n=n: len(fake.posted()) > n)
@@ -55,7 +55,26 @@ async def test_a_word_that_only_looks_like_an_id_stays_text(slack: Harness, fake
     await wait_for(lambda: "When should we review" in fake.posted()[-1]["text"])
     await slack.event(message("UA", "ok", thread_ts=thread))
     [summary] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Decision recorded")])
-    assert summary["text"].splitlines()[1:3] == [
+    return str(summary["text"])
+
+
+async def test_a_word_that_only_looks_like_an_id_stays_text(slack: Harness, fake: FakeSlack) -> None:
+    """Ticket W123 and UTC are words, as typed: only a person the run names by their id is a mention."""
+    summary = await decided_by_alice_with_bob(slack, fake, "Close W12345678 by 10:00 UTC")
+    assert summary.splitlines()[1:3] == [
         "Decided: Close W12345678 by 10:00 UTC",
         "  1. Draft the plan - Bob, due 2030-01-15 (accepted)",
     ]
+
+
+async def test_words_not_shaped_like_a_slack_id_read_no_run(slack: Harness, fake: FakeSlack) -> None:
+    """UTC, UK, WIP are no Slack ids (those have a digit and 9 to 12 characters): posting a reply
+    that says them reads nothing more from the ledger (the run's people are read only for a word
+    that could be one)."""
+    reads: list[str] = []
+    slack.services.db.conn.set_trace_callback(
+        lambda sql: reads.append(sql) if "SELECT context FROM runs" in sql else None
+    )
+    summary = await decided_by_alice_with_bob(slack, fake, "Ship the UK WIP by 10:00 UTC")
+    assert summary.splitlines()[1] == "Decided: Ship the UK WIP by 10:00 UTC"
+    assert reads == []

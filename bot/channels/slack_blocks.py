@@ -31,9 +31,13 @@ _REDRAW_ROOM = 1000
 LABEL_LIMIT = 75
 #: A user mention, the only markup an answer may carry into a message live.
 LIVE_MENTION = re.compile(r"<@[UW][A-Z0-9]+(\|[^<>]*)?>")
+#: A Slack user id: U or W, then 8 to 11 capitals and digits, a digit among them (``U0123ABCD``;
+#: never a word like UTC, UK or WIP).
+_USER_ID = r"[UW](?=[A-Z]*\d)[A-Z0-9]{8,11}"
+_MAYBE_USER_ID = re.compile(rf"\b{_USER_ID}\b")
 #: A mention of a person Slack did not name, as ``slack_messages.named`` writes it: their user id
-#: after an @ (``@U0123ABCD``: U or W, then 8 to 11 capitals and digits).
-_UNNAMED_MENTION = re.compile(r"(?<![\w<@&;])@([UW](?=[A-Z]*\d)[A-Z0-9]{8,11})(?!\w)")
+#: after an @ (``@U0123ABCD``).
+_UNNAMED_MENTION = re.compile(rf"(?<![\w<@&;])@({_USER_ID})(?!\w)")
 #: What a cut must not split: an escaped character or a mention.
 _WHOLE = re.compile(r"&(?:amp|lt|gt);|<[^<>]*>")
 
@@ -58,6 +62,26 @@ def escape(text: str) -> str:
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+def may_name_someone(text: str) -> bool:
+    """``text`` has a word shaped like a Slack user id: it may name a person by it."""
+    return _MAYBE_USER_ID.search(text) is not None
+
+
+def unnamed_in(found: Any) -> set[str]:
+    """The Slack user ids of the people in a run's context (roles, answers, prompts) named by
+    their id: ``{"id": "slack:U0123ABCD", "name": "U0123ABCD"}``."""
+    if isinstance(found, list):
+        return set().union(*(unnamed_in(v) for v in found))
+    if not isinstance(found, dict):
+        return set()
+    ids = set().union(*(unnamed_in(v) for v in found.values()))
+    actor_id, name = found.get("id"), found.get("name")
+    user = actor_id[6:] if isinstance(actor_id, str) and actor_id.startswith("slack:") else ""
+    if _MAYBE_USER_ID.fullmatch(user) and name in (actor_id, user):  # (not the placeholder 'facilitator')
+        ids.add(user)
+    return ids
 
 
 def live_people(text: str, unnamed: Collection[str] = ()) -> str:

@@ -51,25 +51,6 @@ PLACEHOLDER = placeholder_facilitator("slack")
 ROOT_WAIT = 1.0
 
 
-#: A word that may be a Slack user id (``U0123ABCD``, ``W..``).
-_MAYBE_ID = re.compile(r"\b[UW][A-Z0-9]+\b")
-
-
-def unnamed_in(found: Any) -> set[str]:
-    """The Slack user ids of the people in a run's context (roles, answers, prompts) named by
-    their id: ``{"id": "slack:U0123", "name": "U0123"}``."""
-    if isinstance(found, list):
-        return set().union(*(unnamed_in(v) for v in found))
-    if not isinstance(found, dict):
-        return set()
-    ids = set().union(*(unnamed_in(v) for v in found.values()))
-    actor_id, name = found.get("id"), found.get("name")
-    user = actor_id[6:] if isinstance(actor_id, str) and actor_id.startswith("slack:") else ""
-    if _MAYBE_ID.fullmatch(user) and name in (actor_id, user):  # (not the placeholder 'facilitator')
-        ids.add(user)
-    return ids
-
-
 @dataclass(frozen=True)
 class Target:
     channel: str
@@ -211,10 +192,10 @@ class Poster(SideCalls):
     def _unnamed(self, reply: Reply) -> frozenset[str]:
         """The Slack user ids of the people ``reply``'s run knows only by them (their name was not
         found when they were named), when its text may name one: shown as live mentions."""
-        if not _MAYBE_ID.search(reply.text):
+        if not blocks.may_name_someone(reply.text):
             return frozenset()
         row = self.db.conn.execute("SELECT context FROM runs WHERE id = ?", (reply.run_id,)).fetchone()
-        return frozenset(unnamed_in(json.loads(row[0]))) if row else frozenset()
+        return frozenset(blocks.unnamed_in(json.loads(row[0]))) if row else frozenset()
 
     def _answered_already(self, item: Queued, payload: dict[str, Any]) -> Late | None:
         """Who answered a question with widgets already, and what they typed (a committed
