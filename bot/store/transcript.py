@@ -6,6 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
+from bot.engine.state import RunState
 from bot.store import group
 
 
@@ -75,10 +76,7 @@ def list_runs(
 
 def _waiting_for(context: str, status: str) -> list[str]:
     """Whom an open run waits for, by name (a question in front of them); nobody once it ended."""
-    if status not in ("active", "stalled"):
-        return []
-    prompts = json.loads(context or "{}").get("prompts") or []  # as RunState.addressees() reads them
-    return list(dict.fromkeys(p["to"]["name"] for p in prompts if p.get("asked")))
+    return RunState.loads(context).addressees() if status in ("active", "stalled") else []
 
 
 def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
