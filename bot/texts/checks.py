@@ -65,6 +65,11 @@ def schedule_too_short(schedule: str) -> str:
     return f"schedule '{schedule}' evaluates the check more than once a minute"
 
 
+def clear_after_not_a_count(value: object) -> tuple[str, str]:
+    """The problem and the fix of a check's ``clear_after`` that is not a whole number, 1 or more."""
+    return f"clear_after is {value!r}", "write how many evaluations in a row within bounds resolve a breach: 1 or more"
+
+
 def check_query_failed(problem: str) -> str:
     return f"the query failed: {problem}"
 

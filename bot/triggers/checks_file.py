@@ -140,9 +140,7 @@ def _check(path: Path, index: int, raw: Any) -> Check:
 
 def _clear_after(value: Any, fail: Callable[[str, str], ConfigError]) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise fail(
-            f"clear_after is {value!r}", "write how many evaluations in a row within bounds resolve a breach: 1 or more"
-        )
+        raise fail(*texts.clear_after_not_a_count(value))
     return value
 
 
