@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +82,20 @@ class Change:
 BOT_STARTED = frozenset({"action_handover"})
 
 
+def review_flows(flows: Mapping[str, Flow]) -> set[str]:
+    """The flows that review a recorded decision: only a trigger that names the decision
+    (its review date, ``--data decision_id=N``) starts one; never an alert or a route."""
+    return {f for f, flow in flows.items() if flow.reviews_a_decision}
+
+
+def not_triggered(flow: str, reviews: Set[str]) -> tuple[str, str] | None:
+    """Why a route or a check may not name ``flow`` (the problem and the fix), if it may not: a
+    review (one of ``reviews``: it needs the decision it reviews), or a flow the bot starts."""
+    if flow in BOT_STARTED or flow in reviews:
+        return texts.flow_not_triggered(flow, flow in reviews)
+    return None
+
+
 class FlowCatalog:
     """The flows in the folder, and every older version a run in the ledger started on."""
 
@@ -108,9 +123,7 @@ class FlowCatalog:
         return [f for f in self.startable() if f not in self.review_flows()]
 
     def review_flows(self) -> set[str]:
-        """The flows that review a recorded decision: only a trigger that names the decision
-        (its review date, ``--data decision_id=N``) starts one; never an alert or a route."""
-        return {f for f, flow in self.current.items() if flow.reviews_a_decision}
+        return review_flows(self.current)
 
     def get(self, flow_id: str) -> Flow:
         flow = self.current.get(flow_id)

@@ -14,7 +14,7 @@ import yaml
 
 from bot import texts, yaml_text
 from bot.errors import ConfigError
-from bot.flow_catalog import BOT_STARTED
+from bot.flow_catalog import not_triggered
 from bot.triggers import next_time
 from bot.triggers.alertmanager import HINTS
 
@@ -90,8 +90,8 @@ def refusal(check: Check, path: Path, routes: Path, route_names: list[str], revi
     ``route_names`` (those of ``routes``; enabled or not, as a flow file's typo is refused), or
     its flow is one no trigger can start (a review, which names a decision; the handover)."""
     flow = str(check.hints.get("flow") or "")
-    if flow in BOT_STARTED or flow in reviews:
-        return ConfigError(texts.checks_error(str(path), check.name, *texts.flow_not_triggered(flow, flow in reviews)))
+    if problem := not_triggered(flow, reviews):
+        return ConfigError(texts.checks_error(str(path), check.name, *problem))
     route = str(check.hints.get("route") or "")
     if route and route not in route_names:
         problem = texts.check_route_unknown(route, str(routes), route_names)

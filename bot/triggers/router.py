@@ -23,7 +23,7 @@ import yaml
 from bot import texts, yaml_text
 from bot.admission import Admission
 from bot.errors import ConfigError
-from bot.flow_catalog import BOT_STARTED
+from bot.flow_catalog import BOT_STARTED, not_triggered
 from bot.model import GROUPING_SOURCES, Trigger, group_key
 from bot.triggers import parse_channel, parse_duration, people, person
 
@@ -268,8 +268,7 @@ def read_routes(path: Path, review_flows: Set[str] = frozenset()) -> tuple[list[
     for i, raw in enumerate(doc.get("routes") or []):
         try:
             route = _route(path, i, raw)
-            if route.flow in BOT_STARTED or route.flow in review_flows:
-                problem = texts.flow_not_triggered(route.flow, route.flow in review_flows)
+            if problem := not_triggered(route.flow, review_flows):
                 raise ConfigError(texts.routes_error(str(path), route.name, *problem))
             if any(r.name == route.name for r in out):
                 raise ConfigError(texts.routes_error(str(path), route.name, "the name is used twice", "rename one"))

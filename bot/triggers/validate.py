@@ -15,7 +15,7 @@ from pathlib import Path
 from bot import texts
 from bot.engine.model import Flow
 from bot.errors import ConfigError, FlowError
-from bot.flow_catalog import BOT_STARTED
+from bot.flow_catalog import BOT_STARTED, review_flows
 from bot.triggers import parse_channel
 from bot.triggers.checks_file import Check, read, refusal
 from bot.triggers.router import DEFAULT_FLOW, Router, read_routes
@@ -40,7 +40,7 @@ class Flows:
     refused: Mapping[str, FlowError]
 
     def reviews(self) -> set[str]:
-        return {f for f, flow in self.current.items() if flow.reviews_a_decision}
+        return review_flows(self.current)
 
     def problem(self, flow: str) -> tuple[str, str] | None:
         """Why a route's or a check's flow would start nothing, if it would not."""
