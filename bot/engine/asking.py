@@ -175,7 +175,7 @@ class TurnBase(ABC):
     def role_actors(self, role: str) -> list[Actor]:
         if role == "participants":
             return self.ctx.participants or [self.ctx.facilitator]
-        if self.flow.has_step(role) and role not in self.flow.roles:  # 'to: <person step>': whom it named
+        if self.flow.to_person_step(role):  # whom that step named
             named = questions.as_actor(self.on_route().get(role))
             return [named or self.ctx.facilitator]
         return [self.ctx.facilitator]
@@ -202,7 +202,7 @@ class TurnBase(ABC):
     def named_themselves(self, step: Step) -> bool:
         """A yes/no ``to: <person step>`` (that person's confirmation) when whoever answered that
         step named themselves (``me``): naming themselves was their yes, so it is not asked."""
-        if step.type != "yes_no" or step.fan_out is not None or not self.flow.asks_named(step):
+        if step.type != "yes_no" or not self.flow.to_person_step(step.to):
             return False
         named = questions.as_actor(self.on_route().get(step.to))
         return named is not None and named.id == self.ctx.answered_by.get(step.to)
@@ -259,7 +259,7 @@ class TurnBase(ABC):
 
     def fan_owner_name(self, prompt: Prompt) -> str:
         step = self.flow.step(prompt.step)
-        if step.fan_out is None and self.flow.asks_named(step):  # to: <person step>
+        if self.flow.to_person_step(step.to):
             named = questions.as_actor(self.on_route().get(step.to))
             return named.name if named else "Someone"
         if step.fan_out and prompt.item is not None:

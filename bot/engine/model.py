@@ -131,7 +131,12 @@ class Flow:
     def asks_named(self, step: Step) -> bool:
         """Whether ``step`` is asked of people an earlier answer named (a fan-out over owners, or
         ``to: <person step>``), in private: their answers, not the facilitator's to redo."""
-        return step.fan_out is not None or (self.has_step(step.to) and step.to not in self.roles)
+        return step.fan_out is not None or self.to_person_step(step.to)
+
+    def to_person_step(self, to: str) -> bool:
+        """``to`` names an earlier ``person`` step (``to: acknowledge``), not a role: the one
+        person that step named is asked."""
+        return self.has_step(to) and to not in self.roles
 
     def item_label_of(self, step: Step) -> str:
         """What an item of ``step`` is called; for a fan-out, its source step's items (the actions

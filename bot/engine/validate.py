@@ -185,7 +185,7 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
     fail = _failer(flow, step.id)
     fan = step.fan_out
     if fan is None:
-        if flow.has_step(step.to) and step.to not in flow.roles:
+        if flow.to_person_step(step.to):
             _check_to_person(flow, step, seen)
         elif step.to not in flow.roles:
             fail(f"'to: {step.to}' names no role", texts.role_missing_fix(step.to, sorted(flow.roles)))
