@@ -261,10 +261,9 @@ def open_runs(dispatcher: Dispatcher, conversation: ConversationKey | str) -> li
     channel = conversation if isinstance(conversation, str) else conversation.channel
     base = None if isinstance(conversation, str) else f"{conversation.channel}:{conversation.conversation}"
     rows = conn.execute(
-        f"SELECT {', '.join('r.' + c for c in RUN_COLUMNS.split(', '))}, e.title FROM runs r"
-        " LEFT JOIN events e ON e.id = r.event_id WHERE r.channel = ?"
-        " AND (? IS NULL OR r.conversation = ? OR r.conversation LIKE ? || '/%')"
-        " AND r.status IN ('active', 'stalled') ORDER BY r.id",
+        f"SELECT {RUN_COLUMNS}, (SELECT title FROM events e WHERE e.id = runs.event_id) FROM runs WHERE channel = ?"
+        " AND (? IS NULL OR conversation = ? OR conversation LIKE ? || '/%')"
+        " AND status IN ('active', 'stalled') ORDER BY id",
         (channel, base, base, base),
     ).fetchall()
     found = []
