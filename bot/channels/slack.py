@@ -259,8 +259,7 @@ class SlackChannel(Channel):
         return {i: person.actor for i, person in found.items()}
 
     def _deactivated(self, user_id: str) -> bool:
-        person = self.people.known(f"{NAME}:{user_id}")
-        return person is not None and person.deactivated
+        return self.people.deactivated(f"{NAME}:{user_id}")
 
     def _zone(self, actor: Actor) -> ZoneInfo | None:
         return self.people.zone(actor.id) if actor.channel == NAME else None

@@ -79,8 +79,7 @@ class Inbound:
         deactivated (``users.info`` says ``deleted``): they can neither answer nor own anything."""
         kinds = messages.not_people(raw, mentions, self.bot_user)
         for word, actor in mentions.items():
-            person = self.people.known(actor.id)
-            if person is not None and person.deactivated:
+            if self.people.deactivated(actor.id):
                 kinds.setdefault(word, "deactivated")
         return kinds
 

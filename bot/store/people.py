@@ -109,6 +109,11 @@ class People:
             self._known[actor_id] = hit
         return hit[0]
 
+    def deactivated(self, actor_id: str) -> bool:
+        """The platform said the person's account is deactivated (they left)."""
+        person = self.known(actor_id)
+        return person is not None and person.deactivated
+
     def zone(self, actor_id: str) -> ZoneInfo | None:
         person = self.known(actor_id)
         if person is None or not person.tz:
