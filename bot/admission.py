@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.model import Trigger
-from bot.store.runs import KeyedEvent
+from bot.store.events import KeyedEvent
 
 
 @dataclass

@@ -31,9 +31,11 @@ from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger, placeholder_facilitator
 from bot.quiet_hours import QuietHours
 from bot.store import checkpoint, handover, iso, jobs, ledger, migrations, placing, readings, runs, transaction, utc_now
+from bot.store import events as trigger_events
+from bot.store.events import KeyedEvent
 from bot.store.jobs import Job
 from bot.store.placing import Unplaced
-from bot.store.runs import KeyedEvent, RunRow
+from bot.store.runs import RunRow
 
 
 @dataclass
@@ -107,9 +109,9 @@ class Dispatcher:
         ctx.trigger.setdefault("facilitator", facilitator.name)  # prompts name the placeholder until a claim
         runs.ensure_flow_version(conn, flow, now)
         if event_id is None:
-            event_id = runs.insert_event(conn, trigger, now)
+            event_id = trigger_events.insert_event(conn, trigger, now)
         else:
-            runs.take_over_event(conn, event_id, trigger, now)
+            trigger_events.take_over_event(conn, event_id, trigger, now)
         run_id = runs.insert_run(conn, flow, event_id, conversation, ctx, now)
         outcome = runtime.start_run(flow, run_id, ctx, conversation, now, self.tz_for)
         outcome.transitions.insert(0, {"from": "", "to": flow.first.id, "event": "start", "actor": facilitator.id})
@@ -284,27 +286,28 @@ class Dispatcher:
     def _admit(self, conn: sqlite3.Connection, item: Admission, now: datetime) -> Admitted:
         trigger = item.trigger
         if trigger.conversation is not None and item.problem is None:
-            runs.end_unrouted(conn, item.alert_keys)  # its group's run takes them: one incident, one open event
-        last = runs.latest_event(conn, trigger.dedup_key) if trigger.dedup_key else None
+            # the unrouted events of a group's alerts: its run takes them (one incident, one open event)
+            trigger_events.end_unrouted(conn, item.alert_keys)
+        last = trigger_events.latest_event(conn, trigger.dedup_key) if trigger.dedup_key else None
         if trigger.status == "resolved":
             return self._resolved(conn, item, last, now)
         if last is not None and stale(last, trigger):  # an older notification, late: not a flap
-            runs.repeat_stale(conn, last.id, now)
+            trigger_events.repeat_stale(conn, last.id, now)
             return Admitted(last.id, "repeat", last.run_id)
         routable = trigger.conversation is not None and item.problem is None
         joined = last is not None and joins(last, trigger, item.cooldown, now)
         if last is not None and (joined or (last.run_id is None and not routable)):
-            runs.repeat_event(conn, last.id, trigger.data, now, trigger.title if trigger.grouped else None)
+            trigger_events.repeat_event(conn, last.id, trigger.data, now, trigger.title if trigger.grouped else None)
             if last.status == "resolved" and last.run_id is not None and last.conversation is not None:
                 return self._refired(conn, last, trigger, now)  # a flap: the run's people saw "Resolved"
             return Admitted(last.id, "repeat" if last.run_id else "unrouted", last.run_id)
         unrouted = last is not None and last.status == "firing" and last.run_id is None
         taken = last.id if last is not None and unrouted and not new_start(last, trigger) else None
         if last is not None and last.status == "firing" and taken is None and trigger.source in RESOLVING_SOURCES:
-            runs.end_incident(conn, last.id)  # a new start of the alert: that incident ended unseen
+            trigger_events.end_incident(conn, last.id)  # a new start of the alert: that incident ended unseen
         if not routable or trigger.conversation is None:
-            event_id = runs.insert_event(conn, trigger, now)
-            runs.note_event(conn, event_id, item.route, item.problem or texts.no_channel())
+            event_id = trigger_events.insert_event(conn, trigger, now)
+            trigger_events.note_event(conn, event_id, item.route, item.problem or texts.no_channel())
             return Admitted(event_id, "unrouted")
         flow = self.catalog.get(trigger.flow)
         if trigger.facilitator is None:
@@ -312,7 +315,7 @@ class Dispatcher:
         result = self._start_in(conn, flow, trigger, trigger.conversation, now, taken)  # on its unrouted event
         event_id = result.event_id or 0
         if item.route or taken:
-            runs.note_event(conn, event_id, item.route, None)
+            trigger_events.note_event(conn, event_id, item.route, None)
         return Admitted(event_id, "started", result.run_id, result.outbox, trigger.conversation.channel)
 
     def _refired(self, conn: sqlite3.Connection, last: KeyedEvent, trigger: Trigger, now: datetime) -> Admitted:
@@ -325,12 +328,12 @@ class Dispatcher:
     def _resolved(self, conn: sqlite3.Connection, item: Admission, last: KeyedEvent | None, now: datetime) -> Admitted:
         trigger = item.trigger
         if last is None:
-            event_id = runs.insert_event(conn, trigger, now)
-            runs.resolve_event(conn, event_id, {}, now)
-            runs.note_event(conn, event_id, item.route, None)
+            event_id = trigger_events.insert_event(conn, trigger, now)
+            trigger_events.resolve_event(conn, event_id, {}, now)
+            trigger_events.note_event(conn, event_id, item.route, None)
             return Admitted(event_id, "recorded")
         already = last.status == "resolved"
-        runs.resolve_event(conn, last.id, trigger.data, now)
+        trigger_events.resolve_event(conn, last.id, trigger.data, now)
         if already or last.run_id is None or last.conversation is None:
             return Admitted(last.id, "recorded", last.run_id)
         text = texts.trigger_resolved(last.title, {**last.payload, **trigger.data}, trigger.source != "alertmanager")
