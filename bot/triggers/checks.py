@@ -251,9 +251,8 @@ def _open_breach(dispatcher: Dispatcher, name: str) -> tuple[bool, int]:
     and how many evaluations within bounds came since it. Evaluations that gave no value, or
     whose trigger could not be routed (a broken routes.yaml), count for nothing."""
     conn, valid = dispatcher.db.conn, "check_name = ? AND value IS NOT NULL AND error IS NULL"
-    breach = conn.execute(f"SELECT max(id) FROM check_evaluations WHERE {valid} AND breached = 1", (name,)).fetchone()[
-        0
-    ]
+    last_breach = f"SELECT max(id) FROM check_evaluations WHERE {valid} AND breached = 1"
+    (breach,) = conn.execute(last_breach, (name,)).fetchone()
     if breach is None:
         return False, 0
     within, resolved = conn.execute(
