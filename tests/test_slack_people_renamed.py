@@ -48,6 +48,19 @@ async def test_a_display_name_changed_in_slack_is_used_from_the_next_mention(sla
     assert [c.args["user"] for c in fake.of("users.info")].count("UB") == 1  # the event told it: no lookup
 
 
+async def test_a_change_of_someone_the_bot_never_met_is_not_kept(slack: Harness, fake: FakeSlack) -> None:
+    """Slack sends ``user_change`` for every member of the workspace, at each status or profile
+    edit: the ledger keeps only the people the bot has met (a stranger is looked up when named)."""
+    await owner_named(slack, fake, "<@UB>")
+    fake.add_user("UZ", "Zoe")
+    fake.rename("UB", "Robert")
+    for user in ("UZ", "UB"):
+        assert (await slack.event(user_change(fake, user))).status == 200
+    await wait_for(lambda: slack.rows("SELECT name FROM people WHERE id = 'slack:UB'") == [("Robert",)])
+    assert slack.rows("SELECT id FROM people WHERE id = 'slack:UZ'") == []
+    assert slack.channel.people.known("slack:UZ") is None
+
+
 async def test_a_person_deactivated_while_the_bot_runs_is_refused_at_once(slack: Harness, fake: FakeSlack) -> None:
     await owner_named(slack, fake, "<@UB>")
     fake.deactivate("UB")

@@ -88,7 +88,7 @@ class Inbound:
     async def on_event(self, data: dict[str, Any]) -> None:
         event = data["event"]
         if event.get("type") == "user_change" and isinstance(event.get("user"), dict):
-            return self.people.learned(messages.person(event["user"]))  # renamed, deactivated: from now on
+            return self.people.changed(messages.person(event["user"]))  # renamed, deactivated: from now on
         if (change := edits.changed(event, self.bot_user)) is not None:
             return await edits.tell(self.services.db, self.poster, self.dispatcher.clock, change)
         said = messages.said(event, self.bot_user)

@@ -152,6 +152,13 @@ class People:
         self.learned(person)
         return person
 
+    def changed(self, person: Person) -> None:
+        """What the platform tells of a profile changed (Slack's ``user_change``, sent for every
+        member of the workspace at each edit): kept for a person the bot has met, or failed to
+        name; anyone else is fetched when first named."""
+        if person.id in self._failed or self.known(person.id) is not None:
+            self.learned(person)
+
     def learned(self, person: Person) -> None:
         """Keep what the platform says of ``person`` now (fetched, or told: a profile changed)."""
         now = self.clock()
