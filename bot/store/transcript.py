@@ -6,7 +6,6 @@ import json
 import sqlite3
 from typing import Any
 
-from bot.engine.state import RunState
 from bot.store import group
 
 
@@ -76,7 +75,11 @@ def list_runs(
 
 def _waiting_for(context: str, status: str) -> list[str]:
     """Whom an open run waits for, by name (a question in front of them); nobody once it ended."""
-    return RunState.loads(context).addressees() if status in ("active", "stalled") else []
+    if status not in ("active", "stalled"):
+        return []
+    # as RunState.addressees() reads them, from whatever the context holds: one odd row fails no listing
+    prompts = json.loads(context or "{}").get("prompts") or []
+    return list(dict.fromkeys(p["to"]["name"] for p in prompts if p.get("asked")))
 
 
 def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
