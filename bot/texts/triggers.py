@@ -117,6 +117,11 @@ def alert_group_title(first: str, more: int) -> str:
     return f"{first} (+{more} more)"
 
 
+def alert_told_apart(title: str, labels: Mapping[str, str]) -> str:
+    """An alert's title with the labels that tell it from the others of its notification."""
+    return f"{title} [{', '.join(f'{k}={v}' for k, v in labels.items())}]"
+
+
 def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int, budget: int, left_out: int = 0) -> str:
     """The alerts of a group's run, one line each (``alerts``: the first of the ``count`` sent), as
     many as ``budget`` characters hold; the others counted, and the ``left_out`` ones the sender's

@@ -39,6 +39,7 @@ MATCH_KEYS = {"source", "kind", "title", "labels", "fields"}
 RECORDED_SOURCES = frozenset({"alertmanager", "grafana", "check"})
 GROUP_LISTED = 10  # the alerts of a group a run lists (the rest are counted): a prompt stays readable
 GROUP_LABELS = 5  # the labels listed per alert: those that tell it from the group's others
+TITLE_LABELS = 3  # the labels a title names to tell its alert from the others of its notification
 GROUP_LIST_CHARS = 1500  # the list's text at most (the rest counted): with its question, within a Slack section
 
 
@@ -145,7 +146,9 @@ class Router:
         ``groupKey`` (``dedup: group``) are one admission: one notification is one event of the
         group, titled by its first alert and how many more (Alertmanager's own says ``[FIRING:3]``)."""
         statuses = [t.status for t in triggers]  # each alert's own: routing gives them the group's
-        return merge_groups([self.route(t) for t in triggers], statuses)
+        admissions = merge_groups([self.route(t) for t in triggers], statuses)
+        tell_apart([a.trigger for a in admissions if a.trigger.source in GROUPING_SOURCES and not a.trigger.grouped])
+        return admissions
 
     def _flow_problem(self, trigger: Trigger) -> str | None:
         """Why the trigger's flow cannot start from a trigger, if it cannot."""
@@ -212,6 +215,38 @@ def merge_groups(admissions: list[Admission], statuses: Sequence[str]) -> list[A
     return out
 
 
+def tell_apart(alerts: Sequence[Trigger]) -> None:
+    """Alerts of one notification that start runs of their own under one title: each title names
+    the labels that tell its alert from the others of that title (``Disk full [instance=web-2]``),
+    so the runs, and their first prompts, can be told apart."""
+    by_title: dict[str, list[Trigger]] = {}
+    for alert in alerts:
+        by_title.setdefault(alert.title, []).append(alert)
+    for same in by_title.values():
+        if len(same) < 2:
+            continue
+        for alert, telling in zip(same, telling_labels(same, TITLE_LABELS), strict=True):
+            if telling:
+                alert.title = texts.alert_told_apart(alert.title, telling)
+
+
+def telling_labels(alerts: Sequence[Trigger], most: int) -> list[dict[str, str]]:
+    """Per alert, the labels (``most`` at most, shortened) that tell it from the others: those
+    not shared by all of them, nor named by its title already."""
+    labels = [dict(a.data.get("labels") or {}) for a in alerts]
+    shared = set.intersection(*(set(each.items()) for each in labels))
+    return [
+        dict(
+            [
+                (_short(k, 40), _short(v, 100))
+                for k, v in own.items()
+                if (k, v) not in shared and str(v) not in alert.title
+            ][:most]
+        )
+        for alert, own in zip(alerts, labels, strict=True)
+    ]
+
+
 def group_alerts(alerts: Sequence[Trigger], left_out: int = 0) -> dict[str, Any]:
     """What a group's run shows of its alerts: ``alerts`` (the first ``GROUP_LISTED``, each with
     its title, metric, value, threshold, link and the labels that tell it from the others),
@@ -219,19 +254,12 @@ def group_alerts(alerts: Sequence[Trigger], left_out: int = 0) -> dict[str, Any]
     ``alert_list`` (them as text, as many as GROUP_LIST_CHARS holds and the rest counted, those
     left out said so; empty for a lone alert).
     Written on every notification of the group, so a repeat's event holds its latest alerts."""
-    labels = [dict(a.data.get("labels") or {}) for a in alerts]
-    shared = set.intersection(*(set(each.items()) for each in labels))
     listed: list[dict[str, Any]] = []
-    for alert, own in zip(alerts[:GROUP_LISTED], labels, strict=False):
-        telling = [
-            (_short(k, 40), _short(v, 100))
-            for k, v in own.items()
-            if (k, v) not in shared and str(v) not in alert.title
-        ][:GROUP_LABELS]  # (a label its title names already tells nothing more)
+    for alert, telling in zip(alerts[:GROUP_LISTED], telling_labels(alerts, GROUP_LABELS), strict=False):
         listed.append({
             "title": _short(alert.title, 160),
             **{k: _short(alert.data.get(k), 200) for k in ("metric", "value", "threshold", "link")},
-            "labels": dict(telling),
+            "labels": telling,
         })  # fmt: skip
     count = len(alerts) + left_out
     text = texts.alert_group_list(listed, len(alerts), GROUP_LIST_CHARS, left_out) if count > 1 else ""

@@ -1,0 +1,75 @@
+"""Several alerts of one Grafana or Alertmanager notification, each starting a run of its own (no
+``dedup: group``): every run had the same title, and its first prompt showed no label, so the people
+on call could not tell the runs apart. Each run's title now names the labels that tell its alert
+from the others of the notification ("... [instance=web-2]"). A group's resolution said the first
+alert's value ("is now 1") under the count of its last firing; it now says what resolved."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from tests.triggers.test_hooks import post, rows, sample, serve
+
+
+def grafana_body(instances: list[str]) -> dict:
+    body = sample("grafana_firing.json")
+    first = body["alerts"][0]
+    body["alerts"] = []
+    for instance in instances:
+        alert = copy.deepcopy(first)
+        alert["labels"]["instance"] = instance
+        alert["fingerprint"] = f"{instance:0>16}"
+        body["alerts"].append(alert)
+    return body
+
+
+def first_prompts(client) -> list[str]:
+    return [t for (t,) in rows(client, "SELECT text FROM messages WHERE kind = 'prompt' ORDER BY run_id, id")]
+
+
+async def test_grafana_alerts_of_one_body_start_runs_titled_apart(tmp_path: Path, flows: Path) -> None:
+    client = await serve(tmp_path, flows)
+    try:
+        assert (await post(client, "grafana", grafana_body(["web-1", "web-2"])))[1]["started"] == [1, 2]
+        assert rows(client, "SELECT title FROM events ORDER BY id") == [
+            ("Checkout conversion fell below 2.5% [instance=web-1]",),
+            ("Checkout conversion fell below 2.5% [instance=web-2]",),
+        ]
+        prompts = first_prompts(client)
+        assert prompts[0].startswith("Checkout conversion fell below 2.5% [instance=web-1]: ")
+        assert prompts[1].startswith("Checkout conversion fell below 2.5% [instance=web-2]: ")
+    finally:
+        await client.close()
+
+
+async def test_alertmanager_alerts_of_one_body_start_runs_titled_apart(tmp_path: Path, flows: Path) -> None:
+    body = sample("alertmanager_firing.json")
+    second = copy.deepcopy(body["alerts"][0])
+    second["labels"] = {**second["labels"], "instance": "db-2", "pod": "api-7"}
+    second["fingerprint"] = "ffff000000000002"
+    body["alerts"].append(second)
+    client = await serve(tmp_path, flows)
+    try:
+        assert len((await post(client, "alertmanager", body))[1]["started"]) == 2
+        first, other = (t for (t,) in rows(client, "SELECT title FROM events ORDER BY id"))
+        assert first != other and "db-2" in other and "pod=api-7" in other
+    finally:
+        await client.close()
+
+
+async def test_a_lone_alert_and_alerts_of_different_titles_keep_their_titles(tmp_path: Path, flows: Path) -> None:
+    client = await serve(tmp_path, flows)
+    try:
+        await post(client, "grafana", grafana_body(["web-1"]))
+        body = grafana_body(["web-2", "web-3"])
+        body["alerts"][1]["annotations"]["summary"] = "Checkout latency above 2 s"
+        await post(client, "grafana", body)
+        assert rows(client, "SELECT title FROM events ORDER BY id") == [
+            ("Checkout conversion fell below 2.5%",),
+            ("Checkout conversion fell below 2.5%",),
+            ("Checkout latency above 2 s",),
+        ]
+    finally:
+        await client.close()
+
