@@ -336,7 +336,11 @@ class Dispatcher:
         trigger_events.resolve_event(conn, last.id, trigger.data, now)
         if already or last.run_id is None or last.conversation is None:
             return Admitted(last.id, "recorded", last.run_id)
-        text = texts.trigger_resolved(last.title, {**last.payload, **trigger.data}, trigger.source != "alertmanager")
+        # a group's resolution counts the alerts that resolved, and has no one value to tell (its
+        # first alert's is not the group's); Alertmanager's carry their last firing value
+        title = trigger.title if trigger.grouped else last.title
+        current = trigger.source != "alertmanager" and not trigger.grouped
+        text = texts.trigger_resolved(title, {**last.payload, **trigger.data}, current)
         ids = runs.queue_replies(conn, [Reply(last.run_id, last.conversation, text, kind="info")], iso(now))
         return Admitted(last.id, "resolved", last.run_id, ids, last.conversation.channel)
 

@@ -73,3 +73,22 @@ async def test_a_lone_alert_and_alerts_of_different_titles_keep_their_titles(tmp
     finally:
         await client.close()
 
+
+async def test_a_groups_resolution_says_what_resolved(tmp_path: Path, flows: Path) -> None:
+    (flows / "routes.yaml").write_text("routes:\n  - name: shop\n    channel: console:ops\n    dedup: group\n")
+    client = await serve(tmp_path, flows)
+    try:
+        body = grafana_body(["web-1", "web-2", "web-3"])
+        assert (await post(client, "grafana", body))[1]["started"] == [1]
+        body["alerts"][2]["status"] = "resolved"  # web-3 is over first: the group fires with two
+        assert (await post(client, "grafana", body))[1]["repeats"] == 1
+        body["status"] = "resolved"
+        for alert in body["alerts"]:
+            alert["status"] = "resolved"
+            alert["values"] = {"B": 3.2, "C": 0}
+        assert (await post(client, "grafana", body))[1]["resolved"] == 1
+        assert rows(client, "SELECT text FROM messages WHERE kind = 'info'") == [
+            ("Resolved: Checkout conversion fell below 2.5% (+2 more).",)
+        ]
+    finally:
+        await client.close()
