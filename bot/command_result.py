@@ -24,6 +24,7 @@ class CommandResult:
     private: bool = False  # the caller's own business (their actions): never for a whole channel
     told: ConversationKey | None = None  # the decision's conversation, told of a change to its action
     told_run: int | None = None  # the run that made that decision
+    about: tuple[int, ...] = ()  # the runs the answer speaks of (a channel may name their people)
 
     def told_where_typed(self, typed: ConversationKey, thread_run: int | None) -> bool:
         """Whether the notice to the decision's conversation goes where the command was typed

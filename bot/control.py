@@ -114,7 +114,7 @@ def run_command(
         return _start(dispatcher, actor, conversation, args, mentions or {}, not_people or {})
     if verb == "list":
         rows = open_runs(dispatcher, conversation)
-        return CommandResult(texts.run_list(rows), runs=rows)
+        return CommandResult(texts.run_list(rows), runs=rows, about=tuple(int(str(r["id"])) for r in rows))
     if verb in ("status", "cancel"):
         run_id = run_id_of(args)
         if run_id is None:
@@ -321,4 +321,5 @@ def _status(dispatcher: Dispatcher, run_id: int) -> CommandResult:
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)
     waiting = waiting_for(dispatcher, row) if row.status in ("active", "stalled") else []
     run = detail["run"]
-    return CommandResult(texts.run_status(run_id, run["flow"], run["title"], run["status"], waiting))
+    told = texts.run_status(run_id, run["flow"], run["title"], run["status"], waiting)
+    return CommandResult(told, about=(run_id,))

@@ -135,9 +135,11 @@ def parts(reply: Reply) -> list[Reply]:
     return [replace(reply, text=p, attachments=reply.attachments if i == last else []) for i, p in enumerate(pieces)]
 
 
-def mrkdwn_parts(text: str) -> list[str]:
-    """Plain ``text`` as the escaped parts of one answer, each within Slack's limit (see parts)."""
-    return [escape(p) for p in long_text.split(text, TEXT_LIMIT - _MENTION_ROOM, escaped_length)]
+def mrkdwn_parts(text: str, unnamed: Collection[str] = ()) -> list[str]:
+    """Plain ``text`` as the escaped parts of one answer, each within Slack's limit (see parts);
+    the ``unnamed`` people it names by their ids as live mentions."""
+    pieces = long_text.split(text, TEXT_LIMIT - _MENTION_ROOM, escaped_length)
+    return [live_people(escape(p), unnamed) if unnamed else escape(p) for p in pieces]
 
 
 def escaped_length(text: str) -> int:
@@ -255,6 +257,8 @@ def answer_text(answer: str) -> str:
     return escape(short)
 
 
-def ephemeral(text: str) -> dict[str, Any]:
-    """A slash command's immediate answer, seen only by the person who typed it."""
-    return {"response_type": "ephemeral", "text": fit(escape(text), TEXT_LIMIT)}
+def ephemeral(text: str, unnamed: Collection[str] = ()) -> dict[str, Any]:
+    """A slash command's immediate answer, seen only by the person who typed it; the ``unnamed``
+    people it names by their ids as live mentions."""
+    told = live_people(escape(text), unnamed) if unnamed else escape(text)
+    return {"response_type": "ephemeral", "text": fit(told, TEXT_LIMIT)}

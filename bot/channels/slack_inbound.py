@@ -145,7 +145,9 @@ class Inbound:
         self._after_command(done)
         thread_run = store.thread_holder(self.services.db.conn, said.channel, said.thread_ts or "")
         if not done.told_where_typed(ConversationKey(NAME, said.channel, said.thread_ts), thread_run):
-            self.poster.ephemeral_later(said.channel, said.user, blocks.mrkdwn_parts(done.text), said.thread_ts)
+            self.poster.ephemeral_later(
+                said.channel, said.user, blocks.mrkdwn_parts(done.text, self._unnamed(done)), said.thread_ts
+            )
 
     async def _direct(self, said: Said, event: dict[str, Any]) -> None:
         """A direct message: a command no question takes as its answer (``cancel 3``, ``start FLOW``,
@@ -180,7 +182,7 @@ class Inbound:
         if done is not None:
             self._after_command(done)
             if not done.told_where_typed(conversation, None):  # else the notice to the decision is the one
-                self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text))
+                self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text, self._unnamed(done)))
         else:
             closed = placing.closed_for(self.dispatcher.db.conn, conversation.channel, actor.id)
             self.poster.say_later(said.channel, blocks.escape(closed or texts.slack_nothing_waiting()))
@@ -203,7 +205,9 @@ class Inbound:
             return
         self._after_command(done)
         if done.started is None:
-            self.poster.ephemeral_later(said.channel, said.user, blocks.mrkdwn_parts(done.text), said.thread_ts)
+            self.poster.ephemeral_later(
+                said.channel, said.user, blocks.mrkdwn_parts(done.text, self._unnamed(done)), said.thread_ts
+            )
 
     # --- slash commands ----------------------------------------------------------------------
 
@@ -225,7 +229,7 @@ class Inbound:
         if done is None:
             return Answer()
         self._after_command(done)
-        return Answer(body=blocks.ephemeral(done.text))
+        return Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
 
     async def _slash_start(
         self,
@@ -263,12 +267,12 @@ class Inbound:
             raise
         if done is None or done.started is None:  # a repeat of a command carried out, or no run
             self._delete_root(command.channel, ts)
-            return Answer() if done is None else Answer(body=blocks.ephemeral(done.text))
+            return Answer() if done is None else Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
         grouped = group.installed(self.services.db.conn)
         if grouped is not None:
             grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, ts))
         self._after_command(done)
-        return Answer(body=blocks.ephemeral(done.text))
+        return Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
 
     def _delete_root_unless_stored(self, channel: str, ts: str) -> None:
         """After the commit (or its loss): a root whose run's thread is not in the ledger goes."""
@@ -343,6 +347,10 @@ class Inbound:
             for row, shown in answered:
                 self.poster.update_later(row.channel, row.ts, blocks.answered(row.text, actor.platform_id, shown))
         self.services.notify(NAME)
+
+    def _unnamed(self, done: CommandResult) -> frozenset[str]:
+        """Whom the answer names by their ids, of the runs it speaks of: live mentions."""
+        return self.poster.unnamed_of(done.text, done.about)
 
     def _after_command(self, done: CommandResult) -> None:
         turn = done.started or done.cancelled

@@ -21,7 +21,7 @@ import logging
 import math
 import re
 import sqlite3
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -190,12 +190,16 @@ class Poster(SideCalls):
         return ts
 
     def _unnamed(self, reply: Reply) -> frozenset[str]:
-        """The Slack user ids of the people ``reply``'s run knows only by them (their name was not
-        found when they were named), when its text may name one: shown as live mentions."""
-        if not blocks.may_name_someone(reply.text):
+        return self.unnamed_of(reply.text, (reply.run_id,))
+
+    def unnamed_of(self, text: str, run_ids: Sequence[int]) -> frozenset[str]:
+        """The Slack user ids of the people the runs ``run_ids`` know only by them (their name was
+        not found when they were named), when ``text`` may name one: shown as live mentions."""
+        if not run_ids or not blocks.may_name_someone(text):
             return frozenset()
-        row = self.db.conn.execute("SELECT context FROM runs WHERE id = ?", (reply.run_id,)).fetchone()
-        return frozenset(blocks.unnamed_in(json.loads(row[0]))) if row else frozenset()
+        marks = ", ".join("?" * len(run_ids))
+        found = self.db.conn.execute(f"SELECT context FROM runs WHERE id IN ({marks})", tuple(run_ids)).fetchall()
+        return frozenset(blocks.unnamed_in([json.loads(row[0]) for row in found]))
 
     def _answered_already(self, item: Queued, payload: dict[str, Any]) -> Late | None:
         """Who answered a question with widgets already, and what they typed (a committed
