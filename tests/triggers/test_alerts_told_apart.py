@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from bot.server import SERVICES
 from tests.triggers.test_hooks import post, rows, sample, serve
 
 
@@ -92,3 +93,20 @@ async def test_a_groups_resolution_says_what_resolved(tmp_path: Path, flows: Pat
         ]
     finally:
         await client.close()
+
+
+async def test_a_real_alertmanagers_alerts_of_one_notification_start_runs_titled_apart(
+    tmp_path: Path, flows: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.triggers.test_alertmanager_e2e import TOKEN, alertmanager, inject, stamp, until
+    from tests.triggers.test_group_title import disk
+
+    env = {"DECISIONBOT_HOOK_TOKEN": TOKEN, "DECISIONBOT_DEFAULT_CHANNEL": "console:alerts"}
+    async with alertmanager(tmp_path, flows, env, repeat="1h") as (client, api):
+        db = client.server.app[SERVICES].db
+        await inject(api, [disk(i, stamp(datetime.now(UTC))) for i in (1, 2)])
+        await until(lambda: db.execute("SELECT count(*) FROM runs").fetchone()[0] == 2, "the two runs")
+        titles = sorted(t for (t,) in db.execute("SELECT title FROM events"))
+        assert titles == ["Disk full [instance=web-1]", "Disk full [instance=web-2]"]
