@@ -53,16 +53,23 @@ _log = logging.getLogger("decisionbot")
 #: with "database is locked" (``sqlite3.OperationalError``, SQLITE_BUSY).
 BUSY_TIMEOUT_MS = 30_000
 
-#: The WAL is started over once it holds more than this, and its file cut back to it. Under
-#: steady writes a passive checkpoint never finds the WAL all copied with no write begun, so
-#: SQLite never starts it over by itself: a server answering 300 Slack turns a second grew it by
-#: 40 MB a second (a turn commits about thirty pages of tables and indexes), past a gigabyte in
-#: a minute, and the file kept its largest size for good.
-WAL_KEEP_BYTES = 256 * 1024 * 1024
+#: What the WAL file keeps of its size when SQLite starts the WAL over (``journal_size_limit``):
+#: after a burst of turns, at the first pause long enough for a checkpoint to copy it all, the
+#: file is cut back to this instead of keeping its largest size for good.
+WAL_KEEP_BYTES = 64 * 1024 * 1024
 
-#: How long starting the WAL over waits for other connections' writes and reads to end (in a
+#: Past this the WAL is emptied though turns keep coming. Under steady writes a passive
+#: checkpoint never finds the WAL all copied with no write begun, so SQLite never starts it over
+#: by itself: a server answering 300 Slack turns a second without pause grew it by 40 MB a second
+#: (a turn commits about thirty pages of tables and indexes), past a gigabyte in a minute.
+#: Emptying it holds the write lock meanwhile (starting it over at 256 MB, every few seconds
+#: under that load, took the p99 acknowledgement at 500 turns/s from 5-10 ms to 15-27 ms), hence
+#: the high mark: a bound for load that never pauses, not a routine.
+WAL_BOUND_BYTES = 1024 * 1024 * 1024
+
+#: How long emptying the WAL waits for other connections' writes and reads to end (in a
 #: worker thread in the server, so the loop goes on; busy after that: the next checkpoint tries).
-WAL_RESTART_WAIT_MS = 100
+WAL_EMPTY_WAIT_MS = 100
 
 
 #: The tables the first core migration creates: a file that has one without that migration's
@@ -239,21 +246,32 @@ def _on_read_only_storage(path: Path) -> bool:
 
 def checkpoint(db: Database) -> None:
     """Copy the WAL back into the database file without waiting for readers (not while a
-    transaction of this connection is open: then at the next call). A WAL grown past
-    :data:`WAL_KEEP_BYTES` is then started over (``RESTART``: what was left to copy is copied
-    first, holding the write lock a moment, so nothing written is lost); the next write cuts its
-    file back (``journal_size_limit``)."""
+    transaction of this connection is open: then at the next call). Then the WAL is emptied
+    (``TRUNCATE``, waiting a moment for the write lock and readers; what was left to copy is
+    copied first, so nothing written is lost) when it has grown past :data:`WAL_BOUND_BYTES`,
+    or when it was all copied (a pause in the writes) and its file is larger than
+    :data:`WAL_KEEP_BYTES`: cutting a large file takes a while, done here, in the server's
+    checkpoint thread, rather than by the next write on the event loop."""
     conn = db.conn
     if conn.in_transaction:
         return
-    _busy, wal_pages, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    if wal_pages * conn.execute("PRAGMA page_size").fetchone()[0] <= WAL_KEEP_BYTES:
+    _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    grown = frames * conn.execute("PRAGMA page_size").fetchone()[0] > WAL_BOUND_BYTES
+    if not grown and not (frames == copied and _wal_file_size(conn) > WAL_KEEP_BYTES):
         return
-    conn.execute(f"PRAGMA busy_timeout={WAL_RESTART_WAIT_MS}")
+    conn.execute(f"PRAGMA busy_timeout={WAL_EMPTY_WAIT_MS}")
     try:
-        conn.execute("PRAGMA wal_checkpoint(RESTART)")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
+
+
+def _wal_file_size(conn: sqlite3.Connection) -> int:
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    try:
+        return os.path.getsize(f"{path}-wal") if path else 0
+    except OSError:
+        return 0
 
 
 @contextmanager
