@@ -53,10 +53,11 @@ _log = logging.getLogger("decisionbot")
 #: with "database is locked" (``sqlite3.OperationalError``, SQLITE_BUSY).
 BUSY_TIMEOUT_MS = 30_000
 
-#: What the WAL file keeps of its size when SQLite starts the WAL over (``journal_size_limit``):
-#: after a burst of turns, at the first pause long enough for a checkpoint to copy it all, the
-#: file is cut back to this instead of keeping its largest size for good.
-WAL_KEEP_BYTES = 64 * 1024 * 1024
+#: What the WAL file keeps of its size when SQLite starts the WAL over, at the first write after
+#: a checkpoint copied it whole (``journal_size_limit``): after a burst of turns the file is cut
+#: back to this instead of keeping its largest size for good. (Smaller, the cut comes more often,
+#: on the event loop, where the next write does it.)
+WAL_KEEP_BYTES = 256 * 1024 * 1024
 
 #: Past this the WAL is emptied though turns keep coming. Under steady writes a passive
 #: checkpoint never finds the WAL all copied with no write begun, so SQLite never starts it over
@@ -246,32 +247,20 @@ def _on_read_only_storage(path: Path) -> bool:
 
 def checkpoint(db: Database) -> None:
     """Copy the WAL back into the database file without waiting for readers (not while a
-    transaction of this connection is open: then at the next call). Then the WAL is emptied
-    (``TRUNCATE``, waiting a moment for the write lock and readers; what was left to copy is
-    copied first, so nothing written is lost) when it has grown past :data:`WAL_BOUND_BYTES`,
-    or when it was all copied (a pause in the writes) and its file is larger than
-    :data:`WAL_KEEP_BYTES`: cutting a large file takes a while, done here, in the server's
-    checkpoint thread, rather than by the next write on the event loop."""
+    transaction of this connection is open: then at the next call). A WAL grown past
+    :data:`WAL_BOUND_BYTES` is then emptied (``TRUNCATE``, waiting a moment for the write lock
+    and readers; what was left to copy is copied first, so nothing written is lost)."""
     conn = db.conn
     if conn.in_transaction:
         return
-    _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    grown = frames * conn.execute("PRAGMA page_size").fetchone()[0] > WAL_BOUND_BYTES
-    if not grown and not (frames == copied and _wal_file_size(conn) > WAL_KEEP_BYTES):
+    _busy, frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    if frames * conn.execute("PRAGMA page_size").fetchone()[0] <= WAL_BOUND_BYTES:
         return
     conn.execute(f"PRAGMA busy_timeout={WAL_EMPTY_WAIT_MS}")
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
-
-
-def _wal_file_size(conn: sqlite3.Connection) -> int:
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    try:
-        return os.path.getsize(f"{path}-wal") if path else 0
-    except OSError:
-        return 0
 
 
 @contextmanager
