@@ -53,24 +53,19 @@ _log = logging.getLogger("decisionbot")
 #: with "database is locked" (``sqlite3.OperationalError``, SQLITE_BUSY).
 BUSY_TIMEOUT_MS = 30_000
 
-#: What the WAL file keeps of its size when SQLite starts the WAL over, at the first write after
-#: a checkpoint copied it whole (``journal_size_limit``): after a burst of turns the file is cut
-#: back to this instead of keeping its largest size for good. (Smaller, the cut comes more often,
-#: on the event loop, where the next write does it.)
-WAL_KEEP_BYTES = 256 * 1024 * 1024
-
-#: Past this the WAL is emptied though turns keep coming. Under steady writes a passive
-#: checkpoint never finds the WAL all copied with no write begun, so SQLite never starts it over
-#: by itself: a server answering 300 Slack turns a second without pause grew it by 40 MB a second
-#: (a turn commits about thirty pages of tables and indexes), past a gigabyte in a minute.
-#: Emptying it holds the write lock meanwhile (starting it over at 256 MB, every few seconds
-#: under that load, took the p99 acknowledgement at 500 turns/s from 5-10 ms to 15-27 ms), hence
-#: the high mark: a bound for load that never pauses, not a routine.
+#: How large the WAL may grow. Under steady writes a passive checkpoint never finds the WAL all
+#: copied with no write begun, so SQLite never starts it over by itself: a server answering 300
+#: Slack turns a second without pause grew it by 40 MB a second (a turn commits about thirty pages
+#: of tables and indexes), past a gigabyte in a minute, and the file kept its largest size for
+#: good. Past this a checkpoint starts it over (see :func:`checkpoint`), and SQLite cuts the file
+#: back to this when it does (``journal_size_limit``). A high mark, not a routine: starting over
+#: holds the write lock for 3-30 ms, and cutting a file back takes the next write a while (at
+#: 256 MB, under that load, the p99 acknowledgement at 500 turns/s went from 5-15 ms to 17-40 ms).
 WAL_BOUND_BYTES = 1024 * 1024 * 1024
 
-#: How long emptying the WAL waits for other connections' writes and reads to end (in a
+#: How long starting the WAL over waits for other connections' writes and reads to end (in a
 #: worker thread in the server, so the loop goes on; busy after that: the next checkpoint tries).
-WAL_EMPTY_WAIT_MS = 100
+WAL_RESTART_WAIT_MS = 100
 
 
 #: The tables the first core migration creates: a file that has one without that migration's
@@ -99,7 +94,7 @@ def open_db(
     # WAL checkpoints are run off the turn's hot path (see checkpoint()); left to SQLite they
     # land inside a random commit and put 3-5 ms on the p99 of turns.
     conn.execute("PRAGMA wal_autocheckpoint=0")
-    conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
+    conn.execute(f"PRAGMA journal_size_limit={WAL_BOUND_BYTES}")
     db = Database(conn)
     if migrate:
         upgrade = bool(migrations.migrations.applied(db))  # a ledger already, not a new file
@@ -248,17 +243,17 @@ def _on_read_only_storage(path: Path) -> bool:
 def checkpoint(db: Database) -> None:
     """Copy the WAL back into the database file without waiting for readers (not while a
     transaction of this connection is open: then at the next call). A WAL grown past
-    :data:`WAL_BOUND_BYTES` is then emptied (``TRUNCATE``, waiting a moment for the write lock
-    and readers; what was left to copy is copied first, so nothing written is lost)."""
+    :data:`WAL_BOUND_BYTES` is then started over (``RESTART``, waiting a moment for the write
+    lock and readers; what was left to copy is copied first, so nothing written is lost)."""
     conn = db.conn
     if conn.in_transaction:
         return
     _busy, frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     if frames * conn.execute("PRAGMA page_size").fetchone()[0] <= WAL_BOUND_BYTES:
         return
-    conn.execute(f"PRAGMA busy_timeout={WAL_EMPTY_WAIT_MS}")
+    conn.execute(f"PRAGMA busy_timeout={WAL_RESTART_WAIT_MS}")
     try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA wal_checkpoint(RESTART)")
     finally:
         conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
 
