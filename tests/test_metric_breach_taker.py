@@ -17,6 +17,7 @@ import pytest
 
 from bot.engine.reader import read_flow_text
 from bot.errors import FlowError
+from tests.clock import Clock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import ROOT, Harness, harness, message, wait_for
 
@@ -101,26 +102,9 @@ steps:
 # --- Slack ---------------------------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice")
-    fake.add_user("UB", "Bob")
-    yield fake
-    await fake.stop()
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.store.people import People, Person
+from tests.clock import Clock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
 
@@ -87,21 +88,13 @@ async def test_names_are_looked_up_again_after_a_day_without_the_event(db: Datab
     assert asked == ["slack:UB", "slack:UB"]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 async def test_a_reminder_to_an_owner_deactivated_since_is_not_posted_to_nobody(
     tmp_path: Path, fake: FakeSlack
 ) -> None:
     """Bob was asked by direct message, then left: Slack takes a post in that direct message all the
     same (python-slack-sdk#1156), so the reminder would reach nobody. Known by user_change, he is not
     written to: the reminder is given up (user_disabled) and Alice is told in the thread."""
-    clock = Clock()
+    clock = Clock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     slack = await harness(tmp_path, fake, clock=clock)
     try:
         await owner_named(slack, fake, "<@UB>")
