@@ -90,6 +90,12 @@ def serve_floor(args: argparse.Namespace) -> None:
     floor.run(args.port, "/slack/events", handler)
 
 
+def serve_stack(args: argparse.Namespace) -> None:
+    from bench.stack_floor import serve_stack
+
+    serve_stack(args, SECRET)
+
+
 # --- the load generator --------------------------------------------------------------------------
 
 
@@ -161,7 +167,7 @@ BENCH = Bench(
     path="Slack",
     script=__file__,
     fake_module="tests.fakes.slack_api",
-    serve={"bot": serve_bot, "floor": serve_floor},
+    serve={"bot": serve_bot, "floor": serve_floor, "stack": serve_stack},
     load=load,
     measure_cpu=True,
 )

@@ -286,8 +286,10 @@ async def run_load(
             total = sum(len(c.sent) for c in convs)
             calls = await wait_replies(session, api, reply_key, total)
             acks, replies, missing = latencies(convs, calls, reply_key, debug_missing)
+            replied = sum(1 for call in calls if began <= call["at"] <= until)
             out[mode] = {
                 "turns_per_s": total / elapsed,
+                "replied_per_s": replied / (until - began),  # replies that reached the API in the window
                 "ack_p50_ms": percentile(acks, 0.5) * 1000,
                 "ack_p99_ms": percentile(acks, 0.99) * 1000,
                 "reply_p50_ms": percentile(replies, 0.5) * 1000,
@@ -370,15 +372,19 @@ def report(bench: Bench, results: dict[str, list[Figures]], args: argparse.Names
         for target in results:
             cpu = statistics.median(r["cpu_ms_per_turn"] for r in results[target])
             print(f"{target}: server CPU {cpu:.2f} ms per turn (all turns of the round, warm-up included)")
-    if "bot" in results and "floor" in results:
-        ratio = med("bot", "saturation", "turns_per_s") / med("floor", "saturation", "turns_per_s")
-        print(f"bot/floor acknowledged turns/s at saturation: {ratio:.2f}")
+    for target in results:
+        replied = med(target, "saturation", "replied_per_s")
+        print(f"{target}: at saturation, {replied:.0f} replies/s reached the API within the window")
+    for target in [t for t in results if t != "floor" and "floor" in results]:
+        acked, replied = (med(target, "saturation", key) / med("floor", "saturation", key)
+                          for key in ("turns_per_s", "replied_per_s"))  # fmt: skip
+        print(f"{target}/floor at saturation: acknowledged turns/s {acked:.2f}, replies/s {replied:.2f}")
 
 
 def main(bench: Bench, doc: str | None) -> None:
     """The benchmark's command line: the main role runs the rounds and prints the table."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--role", default="main", choices=["main", "bot", "floor", "load"])
+    parser.add_argument("--role", default="main", choices=["main", "bot", "floor", "stack", "load"])
     parser.add_argument("--target", default="bot")
     parser.add_argument("--port", type=int)
     parser.add_argument("--api-port", type=int)
@@ -389,7 +395,7 @@ def main(bench: Bench, doc: str | None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--targets", default="floor,bot")
     args = parser.parse_args()
-    if args.role in ("bot", "floor"):
+    if args.role in bench.serve:
         bench.serve[args.role](args)
     elif args.role == "load":
         print(json.dumps(asyncio.run(bench.load(args))))
