@@ -270,7 +270,8 @@ async def run_load(
         for _ in range(Conversation.TURNS):  # warm-up: one whole run each (names, DM channels, caches)
             await asyncio.gather(*(counted(session, c, False) for c in convs))
         await wait_replies(session, api, reply_key, Conversation.TURNS * len(convs))
-        for mode, period in (("offered", len(convs) / args.rate), ("saturation", None)):
+        periods = {"offered": len(convs) / args.rate, "saturation": None}
+        for mode, period in ((mode, periods[mode]) for mode in args.modes.split(",")):
             for conv in convs:
                 conv.sent = []
             await session.post(f"{api}/_reset")
@@ -394,6 +395,7 @@ def main(bench: Bench, doc: str | None) -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--targets", default="floor,bot")
+    parser.add_argument("--modes", default="offered,saturation", help="the load role's: a soak runs offered alone")
     args = parser.parse_args()
     if args.role in bench.serve:
         bench.serve[args.role](args)

@@ -290,6 +290,8 @@ def main(ctx: click.Context, db: str, flows: str) -> None:
       decisionbot chat post_meeting --data title="Weekly sync"
     """
     ctx.obj = Context(db, flows)
+    for name, meant in config.misnamed(os.environ):  # the option it was meant for stays at its default
+        click.echo(texts.setting_misnamed(name, meant), err=True)
     typed: list[str] = []  # pasted, a hint runs on this ledger and these flows too
     for name, value in (("db", db), ("flows", flows)):
         if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:

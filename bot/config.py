@@ -6,6 +6,7 @@ it) and start-up checks. Secrets have no default and are read only from the envi
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -126,6 +127,35 @@ BY_NAME = {s.name: s for s in SETTINGS}
 
 #: The environment variables that hold secrets.
 SECRETS = frozenset(s.env for s in SETTINGS if s.secret)
+
+#: How alike (difflib's ratio, on names upper-cased without underscores) a variable's name must be
+#: to a setting's to be taken for a misspelling of it: SLACK_TOKEN for SLACK_BOT_TOKEN (0.87), not
+#: SLACK_WEBHOOK_URL for SLACK_API_URL (0.69).
+LIKENESS = 0.85
+
+
+def misnamed(env: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """The variables of ``env`` that look meant for decisionbot but name no setting, each with the
+    setting it most likely meant (None: none close). Ours are every ``DECISIONBOT_*`` name, and
+    any name close to a setting's: ``MICROSOFT_APP_ID`` for ``MicrosoftAppId``, ``SLACK_TOKEN``
+    for ``SLACK_BOT_TOKEN``. Such a variable is ignored, so the channel or option it was meant for
+    silently stays off or at its default."""
+    known = {_plain(s.env): s.env for s in SETTINGS}
+    found: list[tuple[str, str | None]] = []
+    for name in sorted(env):
+        if name in BY_ENV:
+            continue
+        close = difflib.get_close_matches(_plain(name), known, n=1, cutoff=LIKENESS)
+        if close or name.upper().startswith("DECISIONBOT_"):
+            found.append((name, known[close[0]] if close else None))
+    return found
+
+
+def _plain(name: str) -> str:
+    return name.upper().replace("_", "")
+
+
+BY_ENV = {s.env: s for s in SETTINGS}
 
 
 def get(name: str) -> str | None:
