@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,6 +56,22 @@ def test_the_environment_file_names_every_setting_once_and_nothing_else() -> Non
         assert "#" not in value, f"{name}: systemd would take the comment as part of the value"
         assert not active, f"{name} is set in the example: every setting there is commented out"
     assert config.misnamed(dict.fromkeys(names, "x")) == []
+
+
+def test_systemd_takes_the_unit_without_a_warning(tmp_path: Path) -> None:
+    """``systemd-analyze verify``: every section and key known, the command found (the unit's paths
+    moved to a temporary checkout with this venv's decisionbot)."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        if os.environ.get("CI"):
+            pytest.fail("systemd-analyze is not installed: run tests/setup/deploy.sh")
+        pytest.skip("systemd-analyze is not installed (run tests/setup/deploy.sh)")
+    (tmp_path / "data").mkdir()
+    text = UNIT.read_text().replace(f"{HOME}/.venv/bin/decisionbot", str(CLI)).replace(HOME, str(tmp_path))
+    moved = tmp_path / "decisionbot.service"
+    moved.write_text(text)
+    done = subprocess.run([analyze, "verify", str(moved)], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
 
 
 def test_the_unit_starts_serve_writes_its_ledger_in_data_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
