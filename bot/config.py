@@ -89,6 +89,13 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "metrics_token",
+        "DECISIONBOT_METRICS_TOKEN",
+        None,
+        "Bearer token Prometheus sends to scrape GET /metrics (whitespace around it stripped); /metrics is off without it.",
+        secret=True,
+    ),
+    Setting(
         "rasa_token",
         "DECISIONBOT_RASA_TOKEN",
         None,

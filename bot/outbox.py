@@ -105,6 +105,7 @@ class Sender:
         self.unmarked: dict[int, str | None] = {}  # delivered replies the ledger has not marked yet
         self.parts_done: dict[int, int] = {}  # parts delivered of replies sent in parts, as the ledger may not say
         self.delivered = 0
+        self.given_up = 0  # replies given up since the start (for /metrics)
         self.lease: OutboxLease | None = None  # in the server: sends only while this process holds it
         self.in_flight = 0  # sends awaiting the platform
         self.down_until = 0.0  # the channel refused (ChannelDown): nothing tried before then (monotonic)
@@ -336,6 +337,7 @@ class Sender:
         """Stop trying ``item``: marked failed, logged, and its run's facilitator told (see
         :mod:`bot.notices`) in the same write, unless it was a notice itself."""
         self.parts_done.pop(item.id, None)
+        self.given_up += 1
         reply, name, now = item.reply, self.channel.name, self.clock()
         notice: notices.Notice | None = None
         try:

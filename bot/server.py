@@ -47,7 +47,7 @@ SETTLE_HEAP = web.AppKey("settle_heap", bool)
 
 #: Modules with a ``mount(app, services)`` function that adds routes and background work (the
 #: trigger hooks, the job scheduler). Listed here, imported at start-up, like the channels.
-MOUNTS: tuple[str, ...] = ("bot.triggers.hooks",)
+MOUNTS: tuple[str, ...] = ("bot.triggers.hooks", "bot.metrics")
 
 
 def _say_ledger(db: Database, path: str, new: bool) -> None:

@@ -54,3 +54,20 @@ async def test_the_hook_token_is_never_logged(tmp_path: Path, caplog) -> None:
         await client.close()
     assert caplog.records
     assert token not in caplog.text
+
+
+async def test_the_metrics_token_is_never_logged_nor_served(tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = "metrics-token-77ab"
+    app = create_app(tmp_path / "m.db", ROOT / "flows", env={"DECISIONBOT_METRICS_TOKEN": token})
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        ok = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert ok.status == 200 and token not in await ok.text()
+        bad = await client.get("/metrics", headers={"Authorization": f"Bearer {token}x"})
+        assert bad.status == 401 and token not in await bad.text()
+    finally:
+        await client.close()
+    assert caplog.records
+    assert token not in caplog.text

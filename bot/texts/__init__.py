@@ -17,6 +17,7 @@ from bot.texts.handover import *  # noqa: F403
 from bot.texts.hooks import *  # noqa: F403
 from bot.texts.inbound import *  # noqa: F403
 from bot.texts.ledger import *  # noqa: F403
+from bot.texts.metrics import *  # noqa: F403
 from bot.texts.rasa import *  # noqa: F403
 from bot.texts.settings import *  # noqa: F403
 from bot.texts.slack import *  # noqa: F403

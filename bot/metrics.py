@@ -1,0 +1,190 @@
+"""``GET /metrics``: the server's state in Prometheus' text format, so the Prometheus that watches
+what decisionbot turns into decisions can watch decisionbot too.
+
+Mounted when ``DECISIONBOT_METRICS_TOKEN`` is set; every scrape must send it as a bearer token
+(Prometheus' ``authorization: {credentials: ...}``), else 401. What a scrape reads:
+
+- from the ledger, at each scrape, through its indexes (the outbox's partial index, ``runs_status``,
+  ``jobs_due``): the replies waiting in the outbox per channel and the age of the oldest, the runs
+  open by status, the timers overdue;
+- from the server: each channel failing or not (as ``/healthz`` lists it), the flow files refused,
+  the replies each channel's sender delivered and gave up since the start, and the requests
+  answered, by route and status.
+
+A ledger the scrape cannot read (another process holding it in a way that fails the read) still
+answers, without the ledger's figures: ``decisionbot_ledger_readable`` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, disable_created_metrics, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from bot import texts
+from bot.channels import Services
+from bot.store import iso
+from bot.triggers.hooks import authorized
+
+log = logging.getLogger("decisionbot.metrics")
+
+TOKEN_ENV = "DECISIONBOT_METRICS_TOKEN"
+disable_created_metrics()  # no *_created series beside each counter: Prometheus does not need them
+
+#: The text format every Prometheus reads, 2.x and 3.x (the client's newest, 1.0.0, is for UTF-8
+#: names, which these are not).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: A timer due longer ago than this and not run is overdue (the scheduler polls every second).
+OVERDUE_AFTER = timedelta(minutes=1)
+
+
+class Metrics:
+    """The server's registry: its collector and the requests counter the middleware feeds."""
+
+    def __init__(self, app: web.Application, services: Services, token: str):
+        self.token = token
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(ServerCollector(app, services))
+        self.requests = Counter(
+            "decisionbot_http_requests",
+            "HTTP requests answered, by route (its path pattern) and status.",
+            ["route", "status"],
+            registry=self.registry,
+        )
+
+
+METRICS = web.AppKey("metrics", Metrics)
+
+
+def mount(app: web.Application, services: Services) -> None:
+    token = (services.env.get(TOKEN_ENV) or "").strip()
+    if not token:
+        return
+    metrics = app[METRICS] = Metrics(app, services, token)
+    app.middlewares.insert(0, _counted(metrics.requests))  # outermost: the status the client got
+    app.router.add_get("/metrics", _scrape)
+    log.info(texts.metrics_on())
+
+
+async def _scrape(request: web.Request) -> web.Response:
+    metrics = request.app[METRICS]
+    if not authorized(request.headers.get("Authorization", ""), metrics.token):
+        return web.json_response({"error": texts.metrics_unauthorized()}, status=401)
+    body = generate_latest(metrics.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
+def _counted(requests: Counter) -> Callable[..., Any]:
+    @web.middleware
+    async def counted(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+        route = request.match_info.route.resource
+        pattern = route.canonical if route is not None else "unmatched"  # a bounded set of labels
+        status = 500
+        try:
+            response: web.StreamResponse = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            requests.labels(pattern, str(status)).inc()
+
+    return counted
+
+
+class ServerCollector(Collector):
+    def __init__(self, app: web.Application, services: Services):
+        self.app = app
+        self.services = services
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._server()
+        now = self.services.dispatcher.clock()
+        try:
+            figures = list(self._ledger(self.services.db.conn, now))
+        except sqlite3.Error as exc:
+            log.warning(texts.metrics_ledger_unread(str(exc)))
+            figures = []
+        yield GaugeMetricFamily(
+            "decisionbot_ledger_readable", "1 when this scrape read the ledger's figures, else 0.", int(bool(figures))
+        )
+        yield from figures
+
+    def _server(self) -> Iterator[Metric]:
+        from bot.server import CHANNELS, SENDERS  # the server imports this module's mount
+
+        channels, senders = self.app[CHANNELS], self.app[SENDERS]
+        failing = GaugeMetricFamily(
+            "decisionbot_channel_failing",
+            "1 while a channel that is on does not work (as /healthz's channels_failing), else 0.",
+            labels=["channel"],
+        )
+        delivered = CounterMetricFamily(
+            "decisionbot_replies_delivered", "Replies this server delivered since it started.", labels=["channel"]
+        )
+        given_up = CounterMetricFamily(
+            "decisionbot_replies_given_up",
+            "Replies this server gave up since it started (refused for good, or retried for a day).",
+            labels=["channel"],
+        )
+        for name, channel in sorted(channels.items()):
+            sender = senders.get(name)
+            down = channel.failing() or (sender.outage() if sender is not None else None)
+            failing.add_metric([name], int(down is not None))
+            if sender is not None:
+                delivered.add_metric([name], sender.delivered)
+                given_up.add_metric([name], sender.given_up)
+        refused = self.services.dispatcher.catalog.refused_within()
+        yield failing
+        yield delivered
+        yield given_up
+        yield GaugeMetricFamily("decisionbot_flows_refused", "Flow files refused at their last load.", len(refused))
+
+    @staticmethod
+    def _ledger(conn: sqlite3.Connection, now: datetime) -> Iterator[Metric]:
+        waiting = GaugeMetricFamily(
+            "decisionbot_outbox_waiting", "Replies stored and not yet delivered nor given up.", labels=["channel"]
+        )
+        oldest = GaugeMetricFamily(
+            "decisionbot_outbox_oldest_age_seconds",
+            "How long the oldest reply waiting in the outbox has waited.",
+            labels=["channel"],
+        )
+        outbox = conn.execute(
+            "SELECT channel, count(*), min(created_at) FROM messages"
+            " WHERE direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL GROUP BY channel"
+        ).fetchall()
+        for channel, count, first in outbox:
+            waiting.add_metric([channel], count)
+            oldest.add_metric([channel], max(0.0, (now - datetime.fromisoformat(first)).total_seconds()))
+        runs = GaugeMetricFamily("decisionbot_runs_open", "Runs not ended, by status.", labels=["status"])
+        counts = dict(
+            conn.execute(
+                "SELECT status, count(*) FROM runs WHERE status IN ('active', 'stalled') GROUP BY status"
+            ).fetchall()
+        )
+        for status in ("active", "stalled"):
+            runs.add_metric([status], counts.get(status, 0))
+        (overdue,) = conn.execute(
+            "SELECT count(*) FROM jobs WHERE done_at IS NULL AND due_at <= ?", (iso(now - OVERDUE_AFTER),)
+        ).fetchone()
+        return iter(
+            [
+                waiting,
+                oldest,
+                runs,
+                GaugeMetricFamily(
+                    "decisionbot_jobs_overdue",
+                    "Timers (reminders, escalations, expiries, reviews, checks, digests) due over a minute ago, not run.",
+                    overdue,
+                ),
+            ]
+        )
