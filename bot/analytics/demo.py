@@ -7,7 +7,8 @@ in several time zones who answer inside their working hours. Each person answers
 asked them (read from the run's open prompts), so the history is what the engine really wrote:
 messages, answers and revisions, transitions, decisions, actions and reviews.
 
-Scripted fates: most runs complete; some are abandoned mid-way or cancelled; facilitators correct
+Scripted fates: most runs complete; some are abandoned mid-way (the real scheduler fires their
+reminders, escalations and expiry at each job's time, so they end stalled) or cancelled; facilitators correct
 decisions, owners and dates; owners decline and actions are reassigned; alerts repeat while their
 run is open. Some owners report their action done in chat (``done A12``, through the same command
 every platform runs), before its due date or after it. At each review date the review run starts (the demo plays the scheduler's part: it
@@ -18,6 +19,7 @@ their action was done, so actions end done on time, done late, open or dropped.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import heapq
 import json
@@ -37,6 +39,7 @@ from bot.dispatch import Dispatcher
 from bot.errors import BotError
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
+from bot.scheduler import Scheduler
 from bot.store import iso, runs, transaction
 
 #: One team per platform; everyone in their own time zone.
@@ -65,6 +68,8 @@ ACTIONS = [
 DUES = ["next friday", "in 10 days", "in 2 weeks", "in 3 weeks", "end of month", "in 5 weeks", "in 6 weeks"]
 METRICS = [("conversion", "1.9%", "2.5%"), ("p95 latency", "870 ms", "500 ms"), ("churn", "4.1%", "3%")]
 SOURCES = {"alertmanager": "alert", "grafana": "alert", "check": "metric"}
+#: The timers the scheduler fires on a run that waits: reminders, escalations and expiries.
+CHASES = ("remind", "escalate", "expire")
 
 
 @dataclass
@@ -98,6 +103,7 @@ class Sim:
         self.dispatcher = Dispatcher(
             db, FlowCatalog(flows_dir, db), config.timezone(), clock=lambda: self.now, tz_for=self.zone_of
         )
+        self.scheduler = Scheduler(self.dispatcher)
 
     def zone_of(self, actor: Actor) -> ZoneInfo:
         return self.zones.get(actor.name, ZoneInfo("UTC"))
@@ -111,9 +117,29 @@ class Sim:
 
     def run(self) -> None:
         while self.queue:
+            if self.chase(before=self.queue[0][0]):
+                continue
             when, _, act = heapq.heappop(self.queue)
             self.now = max(self.now, when)
             act()
+        while self.chase(before=self.end):
+            pass
+
+    def chase(self, before: datetime) -> bool:
+        """The scheduler's part: the first reminder, escalation or expiry due before ``before``
+        fires at its time, through the real scheduler; False when none is due by then."""
+        (due,) = self.db.conn.execute(
+            f"SELECT min(due_at) FROM jobs WHERE kind IN ({', '.join('?' * len(CHASES))})"
+            " AND claimed_at IS NULL AND done_at IS NULL",
+            CHASES,
+        ).fetchone()
+        if due is None or (when := datetime.fromisoformat(due.replace("Z", "+00:00"))) >= before:
+            return False
+        self.now = max(self.now, when)
+        asyncio.run(self.scheduler.run_due(self.now, CHASES))
+        for channel in TEAMS:
+            self.delivered(channel)
+        return True
 
     def working_time(self, actor: Actor, after: datetime) -> datetime:
         """``after``, or 09:00-ish on the person's next working morning when it falls at night."""
@@ -171,7 +197,7 @@ class Sim:
     def act(self, plan: Plan) -> None:
         """Answer the first open question of the run, then come back for the next one."""
         row = runs.load_run(self.db.conn, plan.run_id)
-        if row is None or row.status != "active":
+        if row is None or row.status not in ("active", "stalled"):  # a late answer picks a stalled run up
             return
         if plan.fate in ("abandon", "silent") and plan.answered >= plan.stop_after:
             return
