@@ -49,6 +49,7 @@ class Context:
         self.db_path = db_path
         self.flows_dir = Path(flows_dir)
         self._db = None
+        self._ledger: Database | None = None
 
     @property
     def db(self):
@@ -68,9 +69,22 @@ class Context:
 
     @property
     def ledger(self) -> Database:
-        """The ledger, for a command that only reads: it must exist (see ``existing_ledger``)."""
-        self.existing_ledger()
-        return self.db
+        """The ledger, for a command that only reads (``runs list|show|invite``, ``jobs list``): it
+        must exist (see ``existing_ledger``), and it is read as it is, never written, nor migrated:
+        a newer decisionbot (an analyst's) would bring the server's ledger up to date under it, and
+        the server's version would then refuse it. One an older version made is refused, naming
+        ``db migrate``, as the analysts' commands refuse it."""
+        if self._ledger is None:
+            from bot.analytics.report import require_migrated  # loaded by the commands that read only
+
+            ledger = store.open_readonly(self.existing_ledger())
+            try:
+                require_migrated(ledger.conn, self.db_path)
+            except BotError:
+                ledger.conn.close()
+                raise
+            self._ledger = ledger
+        return self._ledger
 
     def require_flows(self) -> Path:
         """The flows folder, for a command that runs flows: it must exist and hold a flow file
