@@ -69,21 +69,12 @@ class Context:
 
     @property
     def ledger(self) -> Database:
-        """The ledger, for a command that only reads (``runs list|show|invite``, ``jobs list``): it
-        must exist (see ``existing_ledger``), and it is read as it is, never written, nor migrated:
-        a newer decisionbot (an analyst's) would bring the server's ledger up to date under it, and
-        the server's version would then refuse it. One an older version made is refused, naming
-        ``db migrate``, as the analysts' commands refuse it."""
+        """The ledger, for a command that only reads (``runs list|show|invite``, ``jobs list``): read
+        as it is, never migrated (a newer decisionbot would upgrade the server's ledger under it)."""
         if self._ledger is None:
-            from bot.analytics.report import require_migrated  # loaded by the commands that read only
+            from bot.analytics.report import connect  # read-only; refuses an out-of-date ledger
 
-            ledger = store.open_readonly(self.existing_ledger())
-            try:
-                require_migrated(ledger.conn, self.db_path)
-            except BotError:
-                ledger.conn.close()
-                raise
-            self._ledger = ledger
+            self._ledger = store.Database(connect(self.existing_ledger()))
         return self._ledger
 
     def require_flows(self) -> Path:
