@@ -49,6 +49,7 @@ class Context:
         self.db_path = db_path
         self.flows_dir = Path(flows_dir)
         self._db = None
+        self._ledger: Database | None = None
 
     @property
     def db(self):
@@ -68,9 +69,13 @@ class Context:
 
     @property
     def ledger(self) -> Database:
-        """The ledger, for a command that only reads: it must exist (see ``existing_ledger``)."""
-        self.existing_ledger()
-        return self.db
+        """The ledger, for a command that only reads (``runs list|show|invite``, ``jobs list``): read
+        as it is, never migrated (a newer decisionbot would upgrade the server's ledger under it)."""
+        if self._ledger is None:
+            from bot.analytics.report import connect  # read-only; refuses an out-of-date ledger
+
+            self._ledger = store.Database(connect(self.existing_ledger()))
+        return self._ledger
 
     def require_flows(self) -> Path:
         """The flows folder, for a command that runs flows: it must exist and hold a flow file

@@ -97,6 +97,8 @@ class Dispatcher:
             if under_way := ledger.review_under_way(conn, int(trigger.data["decision_id"]), flow.id):
                 raise BotError(texts.review_already_under_way(int(trigger.data["decision_id"]), under_way))
             self._add_decision(conn, trigger)
+            if flow.reviews_a_decision:  # held by hand before its date too: a review, not a new trigger
+                trigger.kind = "review"
         trigger.title = trigger.title or flow.title
         facilitator = trigger.facilitator or placeholder_facilitator(conversation.channel)
         ctx = RunState(

@@ -83,6 +83,11 @@ def placeholder_facilitator(channel: str) -> Actor:
     return Actor(f"{channel}:facilitator", "facilitator")
 
 
+def is_placeholder(actor_id: str) -> bool:
+    """Whether ``actor_id`` is a channel's placeholder facilitator rather than a person."""
+    return actor_id.split(":", 1)[-1] == "facilitator"
+
+
 @dataclass(frozen=True)
 class Reply:
     """One outbound message queued by a turn, delivered after the turn commits."""

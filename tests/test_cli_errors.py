@@ -153,7 +153,7 @@ def test_another_applications_database_is_refused_unchanged(tmp_path: Path, tabl
     for command in (["db", "migrate"], ["runs", "list"]):
         line = one_line_error(run(other, *command))
         assert line.startswith(f"Error: {other} is not a decisionbot ledger: it already has table(s) decisionbot's")
-        assert f"({name}); nothing was changed." in line
+        assert f"{name}); nothing was changed." in line  # runs list reads it as it is: (customers, {name})
     assert _schema(other) == before
     with sqlite3.connect(other) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,9 +135,10 @@ def test_a_copy_on_read_only_storage_is_explored_with_immutable_and_otherwise_sa
     assert reported.returncode == 1 and reported.stdout == "", reported.stderr
     said = reported.stderr.splitlines()
     assert len(said) == 1 and said[0].startswith(
-        f"Error: Cannot read the ledger {mount / ledger.name} where it is: its folder is on read-only storage, and a"
-        " ledger in WAL mode is read with a shared-memory file (-shm) beside it. Copy it to a folder you can write,"
-        " or, for a copy nobody writes to any more, open it with: "
+        f"Error: Cannot read the ledger {mount / ledger.name} where it is: its folder is read-only here (read-only"
+        " storage, or no permission to write it), and a ledger in WAL mode is read with a shared-memory file (-shm)"
+        " beside it, there only while a decisionbot process has it open. Read it while the server runs, copy it to"
+        " a folder you can write, or, for a copy nobody writes to any more, open it with: "
     )
     assert said[0].endswith(f" -m bot --db {mount / ledger.name} explore --immutable.")  # as run here
     assert sorted(p.name for p in ledger.parent.iterdir()) == ["ledger.db"]
@@ -152,3 +154,41 @@ async def test_explore_immutable_needs_no_shared_memory_file(tmp_path: Path) -> 
     ds = explore.build(ledger, immutable=True)
     people = (await ds.client.get("/ledger/participation.json?_shape=array")).json()
     assert len(people) > 3
+
+
+# --- a ledger whose folder the analyst may not write ---------------------------------------------
+
+
+@pytest.fixture
+def unwritable(tmp_path: Path) -> Iterator[tuple[Path, list[str]]]:
+    """The bot's ledger, stopped (no -wal, no -shm), in a folder an analyst may read but not write,
+    and how to run a command as that analyst: the ``nobody`` account when the tests run as root
+    (``setpriv``), else the tests' own user, the folder made read-only."""
+    if os.geteuid() == 0 and not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: cannot run a command as someone else")
+    folder = Path(tempfile.mkdtemp(prefix="ledger-"))  # not under tmp_path: its parents are private
+    shutil.copy(_copy(tmp_path), folder / "ledger.db")
+    (folder / "ledger.db").chmod(0o644)
+    folder.chmod(0o755 if os.geteuid() == 0 else 0o555)
+    root = os.geteuid() == 0
+    yield folder / "ledger.db", (["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] if root else [])
+    folder.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+def test_a_stopped_ledger_in_a_folder_the_analyst_may_not_write_is_said_so_not_called_foreign(
+    unwritable: tuple[Path, list[str]],
+) -> None:
+    ledger, as_analyst = unwritable
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for command in (["report"], ["export", "runs"], ["transcripts", "search", "plan"]):
+        argv = [*as_analyst, sys.executable, "-m", "bot", "--db", str(ledger), *command]
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd="/", timeout=120)
+        assert done.returncode == 1 and done.stdout == "", done.stderr
+        said = done.stderr.splitlines()
+        assert len(said) == 1 and said[0].startswith(
+            f"Error: Cannot read the ledger {ledger} where it is: its folder is read-only here (read-only storage,"
+            " or no permission to write it)"
+        ), said
+        assert "not a decisionbot ledger" not in said[0]
+    assert sorted(p.name for p in ledger.parent.iterdir()) == ["ledger.db"]

@@ -10,7 +10,7 @@ T = dict[str, str]
 TABLES: dict[str, tuple[str, T]] = {
     "events": ("One row per trigger received (alert, metric check, facilitator, review date).", {
         "id": "Event id.", "source": "Where it came from: cli, console, slack, teams, rasa, alertmanager, grafana, generic, check, schedule.",
-        "kind": "manual, alert, metric or review.", "dedup_key": "Key that ties repeats of one alert to one open run.",
+        "kind": "`manual` (a person started it: chat, `start`, `decisionbot trigger`), `alert`, `metric`, `review` (a review's date came, or a review was started by hand), `handover` (`give A12 @person`), or a generic event's own `kind` (default `event`).", "dedup_key": "Key that ties repeats of one alert to one open run.",
         "status": "firing or resolved.", "title": "Short title shown in prompts.", "payload": "The trigger's fields (JSON).",
         "first_seen_at": "When it was first received (UTC): the trigger time of its runs.", "last_seen_at": "When it was last received (UTC).",
         "repeat_count": "How many more times it came without starting a new run: while its run was open; for alerts, checks and generic events also until they resolved, or within the route's cooldown after.", "route": "The route the trigger took.",
@@ -170,7 +170,7 @@ TABLES: dict[str, tuple[str, T]] = {
     }),
     "messages_fts": ("Full-text index (FTS5, Porter stemming) of messages.text, filled in batches by upkeep.", {"text": "Message text."}),
     "_sqlite_migrations": ("Migrations applied, per set.", {
-        "id": "Row id.", "migration_set": "Set name.", "name": "Migration.", "applied_at": "When applied.",
+        "id": "Row id.", "migration_set": "Set name.", "name": "Migration.", "applied_at": "When applied (UTC, in sqlite-utils' own format: `2026-11-29 17:09:25.110142+00:00`, not the ISO-8601 `Z` of the other tables).",
     }),
 }  # fmt: skip
 

@@ -7,9 +7,11 @@ in several time zones who answer inside their working hours. Each person answers
 asked them (read from the run's open prompts), so the history is what the engine really wrote:
 messages, answers and revisions, transitions, decisions, actions and reviews.
 
-Scripted fates: most runs complete; some are abandoned mid-way or cancelled; facilitators correct
+Scripted fates: most runs complete; some are abandoned mid-way (the real scheduler fires their
+reminders, escalations and expiry at each job's time, so they end stalled) or cancelled; facilitators correct
 decisions, owners and dates; owners decline and actions are reassigned; alerts repeat while their
-run is open. Some owners report their action done in chat (``done A12``, through the same command
+run is open. After the meeting, some owners move a due date or hand the action to a teammate, and
+some facilitators drop one (``due A12``, ``give A12``, ``drop A12``). Some owners report their action done in chat (``done A12``, through the same command
 every platform runs), before its due date or after it. At each review date the review run starts (the demo plays the scheduler's part: it
 marks the ``start_flow`` job done and sets the review's ``run_id``; for repeats it plays the
 router's, counting ``repeat_count``); it is answered on time, late, or never; owners say whether
@@ -18,6 +20,7 @@ their action was done, so actions end done on time, done late, open or dropped.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import heapq
 import json
@@ -37,6 +40,7 @@ from bot.dispatch import Dispatcher
 from bot.errors import BotError
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
+from bot.scheduler import Scheduler
 from bot.store import iso, runs, transaction
 
 #: One team per platform; everyone in their own time zone.
@@ -65,6 +69,8 @@ ACTIONS = [
 DUES = ["next friday", "in 10 days", "in 2 weeks", "in 3 weeks", "end of month", "in 5 weeks", "in 6 weeks"]
 METRICS = [("conversion", "1.9%", "2.5%"), ("p95 latency", "870 ms", "500 ms"), ("churn", "4.1%", "3%")]
 SOURCES = {"alertmanager": "alert", "grafana": "alert", "check": "metric"}
+#: The timers the scheduler fires on a run that waits: reminders, escalations and expiries.
+CHASES = ("remind", "escalate", "expire")
 
 
 @dataclass
@@ -89,6 +95,7 @@ class Sim:
         self.db = db
         self.rnd = random.Random(seed)
         self.owners_rnd = random.Random(seed + 1)  # its own draws: the rest of the history is as before
+        self.changes_rnd = random.Random(seed + 2)  # so are the changes to actions after their meeting
         self.end = end
         self.now = end - timedelta(weeks=13)
         self.queue: list[tuple[datetime, int, Callable[[], None]]] = []
@@ -98,6 +105,7 @@ class Sim:
         self.dispatcher = Dispatcher(
             db, FlowCatalog(flows_dir, db), config.timezone(), clock=lambda: self.now, tz_for=self.zone_of
         )
+        self.scheduler = Scheduler(self.dispatcher)
 
     def zone_of(self, actor: Actor) -> ZoneInfo:
         return self.zones.get(actor.name, ZoneInfo("UTC"))
@@ -111,11 +119,31 @@ class Sim:
 
     def run(self) -> None:
         while self.queue:
+            if self.chase(before=self.queue[0][0]):
+                continue
             when, _, act = heapq.heappop(self.queue)
             self.now = max(self.now, when)
             act()
+        while self.chase(before=self.end):
+            pass
 
-    def working_time(self, actor: Actor, after: datetime) -> datetime:
+    def chase(self, before: datetime) -> bool:
+        """The scheduler's part: the first reminder, escalation or expiry due before ``before``
+        fires at its time, through the real scheduler; False when none is due by then."""
+        (due,) = self.db.conn.execute(
+            f"SELECT min(due_at) FROM jobs WHERE kind IN ({', '.join('?' * len(CHASES))})"
+            " AND claimed_at IS NULL AND done_at IS NULL",
+            CHASES,
+        ).fetchone()
+        if due is None or (when := datetime.fromisoformat(due.replace("Z", "+00:00"))) >= before:
+            return False
+        self.now = max(self.now, when)
+        asyncio.run(self.scheduler.run_due(self.now, CHASES))
+        for channel in TEAMS:
+            self.delivered(channel)
+        return True
+
+    def working_time(self, actor: Actor, after: datetime, rnd: random.Random | None = None) -> datetime:
         """``after``, or 09:00-ish on the person's next working morning when it falls at night."""
         local = after.astimezone(self.zone_of(actor))
         if local.weekday() < 5 and time(8) <= local.time() <= time(19):
@@ -123,7 +151,9 @@ class Sim:
         day = local.date() + timedelta(days=0 if local.time() < time(8) else 1)
         while day.weekday() >= 5:
             day += timedelta(days=1)
-        start = datetime.combine(day, time(9), tzinfo=local.tzinfo) + timedelta(minutes=self.rnd.randint(0, 90))
+        start = datetime.combine(day, time(9), tzinfo=local.tzinfo) + timedelta(
+            minutes=(rnd or self.rnd).randint(0, 90)
+        )
         return start.astimezone(UTC)
 
     def later(self, actor: Actor, minutes: float) -> datetime:
@@ -171,7 +201,7 @@ class Sim:
     def act(self, plan: Plan) -> None:
         """Answer the first open question of the run, then come back for the next one."""
         row = runs.load_run(self.db.conn, plan.run_id)
-        if row is None or row.status != "active":
+        if row is None or row.status not in ("active", "stalled"):  # a late answer picks a stalled run up
             return
         if plan.fate in ("abandon", "silent") and plan.answered >= plan.stop_after:
             return
@@ -236,6 +266,7 @@ class Sim:
             "next_review": lambda: rnd.choice(["ok", "in 3 weeks"]),
             "actions_done": lambda: "yes" if rnd.random() < 0.7 else "no",
             "outcome": lambda: rnd.choices(["keep", "change", "drop"], weights=[60, 25, 15])[0],
+            "takes_over": lambda: "no" if self.changes_rnd.random() < 0.2 else "yes",
         }
         return choices.get(step, lambda: "ok")()
 
@@ -265,6 +296,8 @@ class Sim:
         for action_id, owner_id, due in rows:
             owner = people.get(owner_id)
             if owner is None or not due or rnd.random() < 0.5:
+                if owner is not None and due:
+                    self.plan_change(plan, owner, action_id, due)
                 continue
             deadline = datetime.fromisoformat(f"{due}T17:00:00").replace(tzinfo=self.zone_of(owner))
             when = deadline + timedelta(days=rnd.choice([-6, -3, -2, -1, -1, 0, 0, 2, 5]))
@@ -272,12 +305,39 @@ class Sim:
                 self.at(self.working_time(owner, when), functools.partial(self.say_done, owner, action_id))
 
     def say_done(self, owner: Actor, action_id: int) -> None:
+        self.say_command(owner, f"done A{action_id}")
+
+    def say_command(self, who: Actor, text: str) -> None:
         with transaction(self.db):
-            run_command(
-                self.dispatcher,
-                owner,
-                ConversationKey(owner.id.split(":")[0], f"dm-{owner.name}"),
-                f"done A{action_id}",
+            run_command(self.dispatcher, who, ConversationKey(who.id.split(":")[0], f"dm-{who.name}"), text)
+
+    def plan_change(self, plan: Plan, owner: Actor, action_id: int, due: str) -> None:
+        """Plans change after the meeting, a few days before the due date: an owner moves it or
+        hands the action to a teammate, who says yes or no (``due A12``, ``give A12``), or the
+        facilitator drops it (``drop A12``)."""
+        rnd = self.changes_rnd
+        change = rnd.choices(["none", "due", "give", "drop"], weights=[64, 14, 12, 10])[0]
+        others = [p for p in plan.team if p.id != owner.id]
+        said = {
+            "due": (owner, f"due A{action_id} in 2 weeks"),
+            "give": (owner, f"give A{action_id} {rnd.choice(others or [owner]).name} I am away next month"),
+            "drop": (plan.fac, f"drop A{action_id} the plan changed"),
+        }.get(change)
+        when = datetime.fromisoformat(f"{due}T12:00:00").replace(tzinfo=UTC) - timedelta(days=rnd.randint(1, 5))
+        if said and when > self.now and (change != "give" or others):
+            self.at(self.working_time(said[0], when, rnd), functools.partial(self.say_change, plan, *said))
+
+    def say_change(self, plan: Plan, who: Actor, text: str) -> None:
+        (before,) = self.db.conn.execute("SELECT max(id) FROM runs").fetchone()
+        self.say_command(who, text)
+        self.delivered(plan.conversation.channel)
+        handover = runs.load_run(self.db.conn, before + 1)  # give: the question to the teammate, a run
+        if handover is not None:
+            asked = Plan(handover.id, handover.flow_id, handover.conversation, who, plan.team)
+            rnd = self.changes_rnd
+            self.at(
+                self.working_time(who, self.now + timedelta(minutes=rnd.lognormvariate(5, 1)), rnd),
+                lambda: self.act(asked),
             )
 
     def review(self, job_id: int, plan: Plan) -> None:

@@ -9,6 +9,7 @@ import sqlite3
 from typing import Any
 
 from bot.analytics.measures import SCOPE, Params, Row, ratio
+from bot.model import is_placeholder
 
 REVISIONS = f"""SELECT flow_id, step, field, sum(slots) AS slots, sum(revised_slots) AS revised_slots,
        sum(revisions) AS revisions
@@ -47,12 +48,13 @@ def participation(conn: sqlite3.Connection, params: Params, owned: dict[str, tup
     ``answers`` they gave (every revision counts); ``prompts_addressed`` = distinct (run, step)
     where a prompt was sent to them; ``prompts_answered`` = those where they answered that step of
     that run; ``response_rate`` = answered / addressed; ``runs_facilitated``; ``actions_owned``.
-    ``owned`` (name, count per owner) comes from the actions' pass."""
+    ``owned`` (name, count per owner) comes from the actions' pass. The placeholder facilitator of
+    a triggered run that named none (until someone claims it) is no person: left out."""
     found: dict[str, list[Any]] = {}
     for person, *counts in conn.execute(PEOPLE, params.bind()):
         found[person] = counts
     rows = []
-    for person in sorted(set(found) | {p for p in owned if p}):
+    for person in sorted(p for p in set(found) | set(owned) if p and not is_placeholder(p)):
         name, inbound, answers, addressed, answered, facilitated = found.get(person, [None, 0, 0, 0, 0, 0])
         owner_name, actions = owned.get(person, (None, 0))
         rows.append(

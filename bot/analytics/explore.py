@@ -40,7 +40,9 @@ CANNED: dict[str, tuple[str, str]] = {
     "search": (
         "Search the transcripts",
         "SELECT m.run_id, m.created_at, m.actor_name, m.step, m.text FROM messages_fts"
-        " JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH :words ORDER BY rank LIMIT 100",
+        " JOIN messages m ON m.id = messages_fts.rowid"
+        # the page runs it as it opens, before any words are typed: an empty phrase matches nothing
+        " WHERE messages_fts MATCH coalesce(nullif(trim(:words), ''), '\"\"') ORDER BY rank LIMIT 100",
     ),
 }
 

@@ -117,6 +117,13 @@ def m010_edits_are_no_messages_sent(db: Database) -> None:
     summary.recreate_trigger(db, "analytics_messages_in")
 
 
+@migrations()
+def m011_participation_of_people_only(db: Database) -> None:
+    """``participation`` leaves out the placeholder facilitator (``slack:facilitator``) that a
+    triggered run naming none asks until someone claims it: it listed it as a person."""
+    create_views(db, {"participation": VIEWS["participation"]})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

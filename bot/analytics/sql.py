@@ -168,6 +168,10 @@ SELECT s.flow_id, a.step, coalesce(a.field, '') AS field, sum(a.revision = 1) AS
 FROM answers a JOIN scope s ON s.run_id = a.run_id
 GROUP BY s.flow_id, a.step, coalesce(a.field, '') ORDER BY s.flow_id, a.step, field"""
 
+#: A person, not the placeholder facilitator (``slack:facilitator``, bot.model.placeholder_facilitator)
+#: that a triggered run naming none asks until someone claims it: it is nobody's participation.
+A_PERSON = "substr(p.person, instr(p.person, ':') + 1) != 'facilitator'"
+
 PARTICIPATION = f"""WITH {SCOPE},
 inbound AS (SELECT m.actor_id AS person, count(*) AS n, max(m.actor_name) AS name
             FROM messages m JOIN scope s ON s.run_id = m.run_id
@@ -196,6 +200,7 @@ SELECT p.person, coalesce(i.name, pr.name, o.name, substr(p.person, instr(p.pers
 FROM people p LEFT JOIN inbound i ON i.person = p.person LEFT JOIN given g ON g.person = p.person
      LEFT JOIN prompts pr ON pr.person = p.person LEFT JOIN led l ON l.person = p.person
      LEFT JOIN owned o ON o.person = p.person
+WHERE {A_PERSON}
 ORDER BY p.person"""
 
 TRIGGER_QUALITY = """WITH decided_runs AS (SELECT DISTINCT run_id FROM decisions),
@@ -301,7 +306,7 @@ ORDER BY flow_id, reached DESC,
          (SELECT t.id FROM transitions t WHERE t.target = c.step
               AND (SELECT r.flow_id FROM runs r WHERE r.id = t.run_id) = c.flow_id ORDER BY t.id LIMIT 1)"""
 
-PARTICIPATION_VIEW = """WITH counted AS (
+PARTICIPATION_VIEW = f"""WITH counted AS (
     SELECT person, coalesce(max(name), max(prompt_name)) AS name, sum(inbound) AS inbound, sum(answers) AS answers,
            sum(addressed) AS addressed, sum(answered) AS answered, sum(facilitated) AS facilitated
     FROM analytics_people GROUP BY person),
@@ -314,6 +319,7 @@ SELECT p.person, coalesce(c.name, o.name, substr(p.person, instr(p.person, ':') 
        CAST(c.answered AS REAL) / nullif(c.addressed, 0) AS response_rate,
        coalesce(c.facilitated, 0) AS runs_facilitated, coalesce(o.n, 0) AS actions_owned
 FROM people p LEFT JOIN counted c ON c.person = p.person LEFT JOIN owned o ON o.person = p.person
+WHERE {A_PERSON}
 ORDER BY p.person"""
 
 #: name -> the SQL of its view: the definition, or the same rows from the summaries.

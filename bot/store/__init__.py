@@ -222,13 +222,19 @@ def open_readonly(path: str | Path, immutable: bool = False) -> Database:
         conn.close()
         if is_busy(exc):  # a ledger, locked: said as such at the edge, not as "not a ledger"
             raise
-        if _on_read_only_storage(Path(path)) and getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CANTOPEN:
+        if _on_read_only_storage(Path(path)) and _cannot_make_shm(exc):
             raise ConfigError(texts.ledger_read_only_storage(str(path))) from exc
         raise ConfigError(texts.ledger_not_sqlite(str(path), str(exc), _DB_ENV)) from exc
     if foreign:  # another application's file: not read as ours
         conn.close()
         raise ConfigError(texts.ledger_foreign(str(path), sorted(foreign)[:8], _DB_ENV))
     return Database(conn)
+
+
+def _cannot_make_shm(exc: sqlite3.DatabaseError) -> bool:
+    """SQLite's answer when a WAL ledger's ``-shm`` cannot be made beside it: it cannot open it
+    (read-only storage), or the folder is read-only to this user (``SQLITE_READONLY_DIRECTORY``)."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY)
 
 
 def _on_read_only_storage(path: Path) -> bool:

@@ -44,7 +44,7 @@ def analytics_no_index(path: str) -> str:
 def analytics_not_migrated(path: str, pending: list[str]) -> str:
     return (
         f"The ledger {path} is not up to date: an older decisionbot made it ({len(pending)}"
-        f" migration(s) to apply; analysts' commands never change a ledger). Try: {command(options=False)} --db {shlex.quote(path)} db migrate"
+        f" migration(s) to apply; commands that only read never change a ledger). Try: {command(options=False)} --db {shlex.quote(path)} db migrate"
     )
 
 

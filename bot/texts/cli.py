@@ -285,9 +285,10 @@ def ledger_is_folder(path: str, env: str) -> str:
 
 def ledger_read_only_storage(path: str) -> str:
     return (
-        f"Cannot read the ledger {path} where it is: its folder is on read-only storage, and a ledger in"
-        " WAL mode is read with a shared-memory file (-shm) beside it. Copy it to a folder you can write,"
-        f" or, for a copy nobody writes to any more, open it with: {command()} explore --immutable."
+        f"Cannot read the ledger {path} where it is: its folder is read-only here (read-only storage, or no"
+        " permission to write it), and a ledger in WAL mode is read with a shared-memory file (-shm) beside it,"
+        " there only while a decisionbot process has it open. Read it while the server runs, copy it to a folder"
+        f" you can write, or, for a copy nobody writes to any more, open it with: {command()} explore --immutable."
     )
 
 

@@ -133,3 +133,15 @@ def test_explore_refuses_a_ledger_an_older_version_made_as_the_other_commands_do
     conn.close()
     with pytest.raises(BotError, match=f"Try: decisionbot --db {ledger} db migrate"):
         explore.build(ledger)
+
+
+async def test_the_search_page_opened_before_any_words_are_typed_shows_no_error(ledger: Path) -> None:
+    """Datasette runs a canned query as soon as its page opens, with its parameters empty: an empty
+    FTS5 query is a syntax error, which is what the search page showed first."""
+    ds = explore.build(ledger)
+    page = await ds.client.get("/ledger/search")
+    assert page.status_code == 200 and "syntax error" not in page.text
+    empty = await ds.client.get("/ledger/search.json?words=")
+    assert empty.status_code == 200 and empty.json()["ok"] is True and empty.json()["rows"] == []
+    found = (await ds.client.get("/ledger/search.json?_shape=array&words=referral")).json()
+    assert [f["run_id"] for f in found] == [5]
