@@ -295,8 +295,7 @@ def main(ctx: click.Context, db: str, flows: str) -> None:
       decisionbot chat post_meeting --data title="Weekly sync"
     """
     ctx.obj = Context(db, flows)
-    for name, meant in config.misnamed(os.environ):  # the option it was meant for stays at its default
-        click.echo(texts.setting_misnamed(name, meant), err=True)
+    config.say_misnamed(os.environ, _say_on_stderr)  # the option each was meant for stays at its default
     typed: list[str] = []  # pasted, a hint runs on this ledger and these flows too
     for name, value in (("db", db), ("flows", flows)):
         if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:

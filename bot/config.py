@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -156,6 +156,12 @@ def misnamed(env: Mapping[str, str]) -> list[tuple[str, str | None]]:
         if close or name.upper().startswith("DECISIONBOT_"):
             found.append((name, known[close[0]] if close else None))
     return found
+
+
+def say_misnamed(env: Mapping[str, str], say: Callable[[str], object]) -> None:
+    """Say each of :func:`misnamed`'s variables (its name and the setting meant, never its value)."""
+    for name, meant in misnamed(env):
+        say(texts.setting_misnamed(name, meant))
 
 
 def _plain(name: str) -> str:
