@@ -14,9 +14,14 @@ turn before sending the next). Figures per target:
 Targets: ``bot`` (decisionbot serve, Slack channel on, pacing per channel off: the load sends
 ~5 messages/s into each channel, beyond Slack's own limit, and the floor does not pace either)
 and ``floor`` (a bare aiohttp handler: verify the signature, insert one row and commit, answer
-200, post one reply with a raw aiohttp call). Medians over rounds; ratio bot/floor.
+200, post one reply with a raw aiohttp call); and, with ``--targets floor,stack,bot``, ``stack``
+(bench/stack_floor.py: the least any bot on this project's fixed parts does for a turn, python-
+statemachine, a turn-sized SQLite transaction and slack-sdk's AsyncWebClient, and nothing more).
+Medians over rounds; each target's ratio to the floor, of turns acknowledged and of replies that
+reached the fake API within the saturation window.
 
     python bench/bench_slack.py [--conversations 100] [--rate 500] [--seconds 8] [--rounds 3]
+                                [--targets floor,stack,bot]
 """
 
 from __future__ import annotations
