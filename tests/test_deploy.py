@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot import config
+from tests.binaries import require
 from tests.rasa_support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,11 +61,7 @@ def test_the_environment_file_names_every_setting_once_and_nothing_else() -> Non
 def test_systemd_takes_the_unit_without_a_warning(tmp_path: Path) -> None:
     """``systemd-analyze verify``: every section and key known, the command found (the unit's paths
     moved to a temporary checkout with this venv's decisionbot)."""
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        if os.environ.get("CI"):
-            pytest.fail("systemd-analyze is not installed: run tests/setup/deploy.sh")
-        pytest.skip("systemd-analyze is not installed (run tests/setup/deploy.sh)")
+    analyze = require("systemd-analyze", "deploy.sh")
     (tmp_path / "data").mkdir()
     text = UNIT.read_text().replace(f"{HOME}/.venv/bin/decisionbot", str(CLI)).replace(HOME, str(tmp_path))
     moved = tmp_path / "decisionbot.service"

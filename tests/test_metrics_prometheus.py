@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.server import create_app
+from tests.binaries import require
 from tests.rasa_support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,19 +31,10 @@ scrape_configs:
 """
 
 
-def binary() -> str:
-    found = shutil.which("prometheus")
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail("prometheus is not installed: run tests/setup/metrics.sh")
-    pytest.skip("prometheus is not installed (run tests/setup/metrics.sh)")
-
-
 @contextlib.asynccontextmanager
 async def prometheus(tmp_path: Path, port: int, token: str) -> AsyncIterator[str]:
     """A real Prometheus scraping 127.0.0.1:``port`` every second with ``token``: its API's URL."""
-    exe = binary()
+    exe = require("prometheus", "metrics.sh")
     config = tmp_path / "prometheus.yml"
     config.write_text(CONFIG.format(token=token, port=port))
     api_port = free_port()

@@ -6,17 +6,14 @@ run). Every request the page makes is routed through the test: only the file its
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
-
-import pytest
 
 from bot.analytics import report
 from bot.analytics.measures import Params
 from bot.store import open_db, open_readonly
 from tests.analytics.history import build
 from tests.analytics.test_measures import AS_OF
+from tests.binaries import require
 
 ARGS = [
     "--no-sandbox",
@@ -28,12 +25,7 @@ ARGS = [
 
 
 def chromium() -> str:
-    path = shutil.which("chromium")
-    if path:
-        return path
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed: run tests/setup/analytics.sh")
-    pytest.skip("chromium is not installed (run tests/setup/analytics.sh)")
+    return require("chromium", "analytics.sh")
 
 
 def render(db_path: Path, out: Path) -> str:

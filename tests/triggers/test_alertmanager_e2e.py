@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
 import socket
 import subprocess
 from collections.abc import AsyncIterator, Callable
@@ -26,6 +24,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels import REGISTRY, register
 from bot.server import CHANNELS, SERVICES, create_app
+from tests.binaries import require
 from tests.test_server import Recorder
 
 BINARY = "prometheus-alertmanager"
@@ -33,12 +32,7 @@ TOKEN = "am-e2e-token"
 
 
 def binary() -> str:
-    found = shutil.which(BINARY)
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail(f"{BINARY} is not installed: run tests/setup/triggers.sh")
-    pytest.skip(f"{BINARY} is not installed (run tests/setup/triggers.sh)")
+    return require(BINARY, "triggers.sh")
 
 
 def free_port() -> int:
