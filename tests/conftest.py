@@ -1,7 +1,8 @@
-"""Fixtures shared by the Slack test modules: a fake Web API that knows Alice (UA) and Bob (UB),
-which a module overrides with its own ``fake`` when it needs other people or time zones; and by
+"""Fixtures shared by the Slack test modules: a fake Web API that knows ``slack_people``, Alice
+(UA) and Bob (UB) unless a module overrides that fixture with other people or time zones; and by
 the engine's turn-by-turn modules (tests/test_engine_turns*.py): a ledger (``db``) and the
-dispatcher of the shipped flows on it (``bot``)."""
+dispatcher of the shipped flows on it (``bot``); and by the server's modules: the channel that
+records what it is sent (``recorder``)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from bot.channels import REGISTRY, register
 from bot.dispatch import Dispatcher
 from bot.store import open_db, write_lock
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, harness
+from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, harness
 from tests.test_engine_turns import make_bot
+from tests.test_server import Recorder
 
 
 @pytest.fixture(autouse=True)
@@ -44,19 +47,27 @@ def _writes_wait_off_the_loop() -> Iterator[None]:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice")
-    fake.add_user("UB", "Bob")
-    yield fake
-    await fake.stop()
+def recorder() -> Iterator[type[Recorder]]:
+    """The channel that records what it is sent (tests/test_server.py), registered for the test."""
+    register(Recorder)
+    Recorder.refusals = []
+    yield Recorder
+    REGISTRY.pop("recorder", None)
 
 
 @pytest.fixture
-async def fake_with_carol(fake: FakeSlack) -> FakeSlack:
-    """The fake Web API knowing Carol (UC) too; a module that needs her overrides ``fake`` with it."""
-    fake.add_user("UC", "Carol")
-    return fake
+def slack_people() -> SlackPeople:
+    """Whom the fake Web API knows; a module that needs other people or zones overrides this."""
+    return dict(ALICE_AND_BOB)
+
+
+@pytest.fixture
+async def fake(slack_people: SlackPeople) -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    for user_id, (name, tz) in slack_people.items():
+        fake.add_user(user_id, name, tz=tz)
+    yield fake
+    await fake.stop()
 
 
 @pytest.fixture

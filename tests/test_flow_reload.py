@@ -19,8 +19,9 @@ from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.server import SERVICES
 from bot.store import open_db
+from tests.clock import Clock
 from tests.test_broken_flows import folder  # noqa: F401 - the fixture: the shipped flows, no routes
-from tests.triggers.conftest import ALICE, BOB, CONV, Clock
+from tests.triggers.conftest import ALICE, BOB, CONV, NOW
 from tests.triggers.test_hooks import ENV, post, rows, serve
 
 PICKED_UP = 10.0  # seconds a change may take to be seen (looked for once a second, loaded once settled)
@@ -75,7 +76,7 @@ async def test_a_review_waiting_on_a_refused_flow_starts_once_the_file_is_fixed(
 ) -> None:
     good = (folder / "decision_review.yaml").read_text()
     (folder / "decision_review.yaml").write_text(good.replace("type: yes_no", "type: yesno", 1))
-    clock = Clock()
+    clock = Clock(NOW)
     caplog.set_level(logging.INFO, logger="decisionbot")
     client = await serve(tmp_path, folder, clock=clock)  # the server starts with the file broken
     try:

@@ -9,16 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.slack_support import Harness, harness, message, owner_question_answered_while_it_waits, wait_for
+from tests.slack_support import Harness, SlackPeople, harness, message, owner_question_answered_while_it_waits, wait_for
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice", tz="Europe/Paris")
-    fake.add_user("UB", "Bob", tz="America/New_York")
-    yield fake
-    await fake.stop()
+def slack_people() -> SlackPeople:
+    return {"UA": ("Alice", "Europe/Paris"), "UB": ("Bob", "America/New_York")}
 
 
 def blocks_of(posted: dict) -> list[str]:
