@@ -33,6 +33,7 @@ SlackPeople = dict[str, tuple[str, str]]
 """Whom the fake Web API knows: Slack user id to (display name, time zone); the ``slack_people``
 fixture of tests/conftest.py, which a module overrides to know other people or zones."""
 ALICE_AND_BOB: SlackPeople = {"UA": ("Alice", "UTC"), "UB": ("Bob", "UTC")}
+ALICE_IN_PARIS_BOB_IN_NEW_YORK: SlackPeople = {"UA": ("Alice", "Europe/Paris"), "UB": ("Bob", "America/New_York")}
 
 
 def sign(body: bytes, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:

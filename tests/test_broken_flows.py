@@ -18,7 +18,6 @@ from bot.dispatch import Admission
 from bot.model import Actor, ConversationKey, Trigger
 from bot.server import create_app
 from tests.clock import Clock
-from tests.flows_support import shipped_flows
 from tests.triggers.conftest import ALICE, BOB, CONV, NOW, Process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,11 +137,6 @@ def said(path: Path, name: str) -> str:
     _, step, problem, fix = BROKEN[name]
     where = f"{path}, step '{step}'" if step else str(path)
     return f"{where}: " + problem, f"Fix: {fix}"
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    return shipped_flows(tmp_path / "flows")
 
 
 def cli(tmp_path: Path, flows: Path, *args: str, input: str | None = None):

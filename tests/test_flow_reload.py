@@ -20,7 +20,6 @@ from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.server import SERVICES
 from bot.store import open_db
 from tests.clock import Clock
-from tests.test_broken_flows import folder  # noqa: F401 - the fixture: the shipped flows, no routes
 from tests.triggers.conftest import ALICE, BOB, CONV, NOW
 from tests.triggers.test_hooks import ENV, post, rows, serve
 
@@ -70,7 +69,7 @@ def post_meeting(client: TestClient, room: ConversationKey = CONV) -> None:
 
 
 async def test_a_review_waiting_on_a_refused_flow_starts_once_the_file_is_fixed(
-    folder: Path,  # noqa: F811
+    folder: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -108,7 +107,7 @@ async def test_a_review_waiting_on_a_refused_flow_starts_once_the_file_is_fixed(
 
 
 async def test_a_trigger_unrouted_for_a_refused_flow_starts_a_run_at_its_next_notification_once_fixed(
-    folder: Path,  # noqa: F811
+    folder: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -134,7 +133,7 @@ async def test_a_trigger_unrouted_for_a_refused_flow_starts_a_run_at_its_next_no
 
 
 async def test_a_flow_changed_added_refused_or_removed_is_seen_once_and_runs_in_flight_keep_their_version(
-    folder: Path,  # noqa: F811
+    folder: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -183,7 +182,7 @@ async def test_a_flow_changed_added_refused_or_removed_is_seen_once_and_runs_in_
 
 
 async def test_a_folder_that_becomes_entirely_broken_keeps_the_last_good_flows_and_says_so(
-    folder: Path,  # noqa: F811
+    folder: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -214,7 +213,7 @@ async def test_a_folder_that_becomes_entirely_broken_keeps_the_last_good_flows_a
         await client.close()
 
 
-def test_a_file_is_loaded_once_it_looks_the_same_twice_not_half_written(folder: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_a_file_is_loaded_once_it_looks_the_same_twice_not_half_written(folder: Path, tmp_path: Path) -> None:
     db = open_db(tmp_path / "c.db")
     try:
         catalog = FlowCatalog(folder, db)
@@ -233,7 +232,7 @@ def test_a_file_is_loaded_once_it_looks_the_same_twice_not_half_written(folder: 
 
 
 async def test_a_step_renamed_to_a_reserved_id_while_serving_is_refused_on_reload_and_runs_once_renamed(
-    folder: Path,  # noqa: F811
+    folder: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:

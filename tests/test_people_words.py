@@ -18,7 +18,7 @@ import pytest
 
 from tests.fakes.slack_api import FakeSlack
 from tests.rasa_support import running_actions, texts
-from tests.slack_support import Harness, SlackPeople, harness, message, wait_for
+from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, Harness, SlackPeople, harness, message, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,7 +95,7 @@ def test_through_rasa_a_review_without_its_decision_starts_nothing(tmp_path_fact
 
 @pytest.fixture
 def slack_people() -> SlackPeople:
-    return {"UA": ("Alice", "Europe/Paris"), "UB": ("Bob", "America/New_York")}
+    return ALICE_IN_PARIS_BOB_IN_NEW_YORK
 
 
 async def test_on_slack_a_review_started_by_hand_is_refused_and_posts_nothing(slack: Harness, fake: FakeSlack) -> None:

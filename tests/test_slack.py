@@ -9,12 +9,20 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.slack_support import Harness, SlackPeople, harness, message, owner_question_answered_while_it_waits, wait_for
+from tests.slack_support import (
+    ALICE_IN_PARIS_BOB_IN_NEW_YORK,
+    Harness,
+    SlackPeople,
+    harness,
+    message,
+    owner_question_answered_while_it_waits,
+    wait_for,
+)
 
 
 @pytest.fixture
 def slack_people() -> SlackPeople:
-    return {"UA": ("Alice", "Europe/Paris"), "UB": ("Bob", "America/New_York")}
+    return ALICE_IN_PARIS_BOB_IN_NEW_YORK
 
 
 def blocks_of(posted: dict) -> list[str]:

@@ -17,7 +17,7 @@ import bot.store.people
 from tests.clock import Clock
 from tests.fakes.slack_api import FakeSlack
 from tests.flows_support import shipped_flows
-from tests.slack_support import ROOT, Harness, SlackPeople, harness, message, wait_for
+from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, ROOT, Harness, SlackPeople, harness, message, wait_for
 
 TOKEN = "hook-token"
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # a Thursday; 00:00 on Friday in Tokyo
@@ -34,12 +34,7 @@ def alert(status: str = "firing", value: str = "7.3%", **labels: str) -> dict:
 
 @pytest.fixture
 def slack_people() -> SlackPeople:
-    return {
-        "UA": ("Alice", "Europe/Paris"),
-        "UB": ("Bob", "America/New_York"),
-        "UT": ("Taro", "Asia/Tokyo"),
-        "UM": ("Mia", "Asia/Tokyo"),
-    }
+    return {**ALICE_IN_PARIS_BOB_IN_NEW_YORK, "UT": ("Taro", "Asia/Tokyo"), "UM": ("Mia", "Asia/Tokyo")}
 
 
 @pytest.fixture
