@@ -1,7 +1,12 @@
-"""Fixtures shared by the Slack test modules: a fake Web API that knows Alice (UA) and Bob (UB),
-which a module overrides with its own ``fake`` when it needs other people or time zones; and by
-the engine's turn-by-turn modules (tests/test_engine_turns*.py): a ledger (``db``) and the
-dispatcher of the shipped flows on it (``bot``)."""
+"""Fixtures shared by the test modules:
+- Slack: a fake Web API (``fake``) that knows ``slack_people``, Alice (UA) and Bob (UB) unless a
+  module overrides that fixture with other people or time zones;
+- the engine's turn-by-turn modules (tests/test_engine_turns*.py): a ledger (``db``) and the
+  dispatcher of the shipped flows on it (``bot``);
+- the server: the channel that records what it is sent (``recorder``), and a flows folder of the
+  test's own (``folder``);
+- Teams with authentication on: Microsoft's login faked (``login``), and the keys that sign tokens
+  served locally (``openid``)."""
 
 from __future__ import annotations
 
@@ -12,11 +17,17 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from bot.channels import REGISTRY, register
 from bot.dispatch import Dispatcher
 from bot.store import open_db, write_lock
+from tests.fakes.bot_connector import OpenIdServer
+from tests.fakes.login import FakeLogin
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, harness
+from tests.flows_support import shipped_flows
+from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, harness
+from tests.teams_support import LocalKeysTeams
 from tests.test_engine_turns import make_bot
+from tests.test_server import Recorder
 
 
 @pytest.fixture(autouse=True)
@@ -44,19 +55,48 @@ def _writes_wait_off_the_loop() -> Iterator[None]:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice")
-    fake.add_user("UB", "Bob")
-    yield fake
-    await fake.stop()
+def recorder() -> Iterator[type[Recorder]]:
+    """The channel that records what it is sent (tests/test_server.py), registered for the test."""
+    register(Recorder)
+    Recorder.refusals = []
+    yield Recorder
+    REGISTRY.pop("recorder", None)
 
 
 @pytest.fixture
-async def fake_with_carol(fake: FakeSlack) -> FakeSlack:
-    """The fake Web API knowing Carol (UC) too; a module that needs her overrides ``fake`` with it."""
-    fake.add_user("UC", "Carol")
-    return fake
+def login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLogin]:
+    """Microsoft's login services, faked behind an HTTPS proxy that botbuilder's and MSAL's
+    ``requests`` go through (the environment says so; nothing of the bot is replaced)."""
+    with OpenIdServer() as keys, FakeLogin(tmp_path, keys) as fake:
+        for name, value in fake.env().items():
+            monkeypatch.setenv(name, value)
+        yield fake
+
+
+@pytest.fixture
+def openid(login: FakeLogin) -> Iterator[OpenIdServer]:
+    """Teams with authentication on, taking its signing keys from this local OpenID server."""
+    original = REGISTRY["teams"]
+    with OpenIdServer() as server:
+        LocalKeysTeams.openid_url = server.metadata_url
+        REGISTRY["teams"] = LocalKeysTeams
+        yield server
+    REGISTRY["teams"] = original
+
+
+@pytest.fixture
+def slack_people() -> SlackPeople:
+    """Whom the fake Web API knows; a module that needs other people or zones overrides this."""
+    return dict(ALICE_AND_BOB)
+
+
+@pytest.fixture
+async def fake(slack_people: SlackPeople) -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    for user_id, (name, tz) in slack_people.items():
+        fake.add_user(user_id, name, tz=tz)
+    yield fake
+    await fake.stop()
 
 
 @pytest.fixture
@@ -65,6 +105,12 @@ async def slack(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[Harness]:
     h = await harness(tmp_path, fake)
     yield h
     await h.client.close()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A flows folder of the test's own: the shipped flows without routes, checks or handovers."""
+    return shipped_flows(tmp_path / "flows")
 
 
 @pytest.fixture

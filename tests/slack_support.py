@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,12 @@ from tests.fakes.slack_api import APP, TEAM, FakeSlack
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 _ids = itertools.count(1)
+
+SlackPeople = dict[str, tuple[str, str]]
+"""Whom the fake Web API knows: Slack user id to (display name, time zone); the ``slack_people``
+fixture of tests/conftest.py, which a module overrides to know other people or zones."""
+ALICE_AND_BOB: SlackPeople = {"UA": ("Alice", "UTC"), "UB": ("Bob", "UTC")}
+ALICE_IN_PARIS_BOB_IN_NEW_YORK: SlackPeople = {"UA": ("Alice", "Europe/Paris"), "UB": ("Bob", "America/New_York")}
 
 
 def sign(body: bytes, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -144,6 +151,17 @@ class Harness:
     async def posts(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Wait until at least ``count`` messages were posted; each with its ts."""
         return await wait_for(lambda: len(self.fake.posted()) >= count and self.fake.posted(), timeout)
+
+
+def committed_rows(slack: Harness, sql: str) -> list[tuple[Any, ...]]:
+    """Rows as another connection sees them: only what was committed (``slack.rows`` reads on the
+    server's own connection, which also sees what its open transaction has not committed yet)."""
+    path = slack.services.db.conn.execute("PRAGMA database_list").fetchone()[2]
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 async def harness(

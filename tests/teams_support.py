@@ -12,8 +12,9 @@ from typing import Any
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.channels.teams import TeamsChannel
 from bot.server import CHANNELS, SERVICES, create_app
-from tests.fakes.bot_connector import Call, FakeConnector
+from tests.fakes.bot_connector import ISSUER, Call, FakeConnector
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT = {"id": "28:11111111-2222-3333-4444-555555555555", "name": "DecisionBot"}
@@ -134,6 +135,18 @@ def installed(service_url: str, kind: str = "channel", members: tuple[Mapping[st
     if kind == "channel":
         act["channelData"]["eventType"] = "teamMemberAdded"
     return act
+
+
+class LocalKeysTeams(TeamsChannel):
+    """The real channel, told to take its signing keys from a local OpenID server."""
+
+    openid_url = ""
+
+    def auth_config(self):  # type: ignore[no-untyped-def]
+        config = super().auth_config()
+        config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = self.openid_url
+        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = ISSUER
+        return config
 
 
 class Harness:

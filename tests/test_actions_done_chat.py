@@ -13,7 +13,7 @@ import pytest
 
 from bot.model import Actor, ConversationKey, Message, Trigger
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.slack_support import Harness, event_body, message, sign, wait_for
+from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, event_body, message, sign, wait_for
 from tests.teams_support import ALICE as TEAMS_ALICE
 from tests.teams_support import BOB as TEAMS_BOB
 from tests.teams_support import CHANNEL, in_channel, installed, personal
@@ -36,13 +36,8 @@ def decide(dispatcher: Any, channel: str, room: str, facilitator: Actor, owner: 
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice")
-    fake.add_user("UB", "Bob")
-    fake.add_user("UC", "Carol")
-    yield fake
-    await fake.stop()
+def slack_people() -> SlackPeople:
+    return {**ALICE_AND_BOB, "UC": ("Carol", "UTC")}
 
 
 async def test_a_slack_owner_reports_it_done_in_a_direct_message_once_though_slack_retries(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,8 @@ from bot.control import run_command
 from bot.dispatch import Admission
 from bot.model import Actor, ConversationKey, Trigger
 from bot.server import create_app
-from tests.triggers.conftest import ALICE, BOB, CONV, Clock, Process
+from tests.clock import Clock
+from tests.triggers.conftest import ALICE, BOB, CONV, NOW, Process
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,15 +139,6 @@ def said(path: Path, name: str) -> str:
     return f"{where}: " + problem, f"Fix: {fix}"
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    for name in ("post_meeting", "metric_breach", "decision_review"):
-        shutil.copy(ROOT / "flows" / f"{name}.yaml", flows)
-    return flows
-
-
 def cli(tmp_path: Path, flows: Path, *args: str, input: str | None = None):
     base = ["--db", str(tmp_path / "cli.db"), "--flows", str(flows)]
     return CliRunner().invoke(main, [*base, *args], input=input, catch_exceptions=False)
@@ -258,7 +249,7 @@ def test_serve_runs_the_good_flows_and_names_the_broken_one_in_its_log_and_healt
 
 def test_starting_a_refused_flow_in_chat_says_it_is_refused_not_unknown(folder: Path, tmp_path: Path) -> None:
     write_broken(folder, "no_options")
-    proc = Process(tmp_path / "t.db", folder, Clock())
+    proc = Process(tmp_path / "t.db", folder, Clock(NOW))
     try:
         result = run_command(
             proc.bot, Actor("console:alice", "alice"), ConversationKey("console", "r"), "start no_options"
@@ -287,7 +278,7 @@ def test_a_trigger_routed_to_a_refused_flow_is_kept_with_the_reason(folder: Path
 
 
 def test_a_review_whose_flow_is_refused_waits_for_the_fix(folder: Path, tmp_path: Path) -> None:
-    clock = Clock()
+    clock = Clock(NOW)
     proc = Process(tmp_path / "t.db", folder, clock)
 
     trigger = Trigger(flow="post_meeting", source="console", title="Sync", facilitator=ALICE, participants=[BOB],

@@ -16,17 +16,15 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import SECRET, harness, slash_body
+from tests.slack_support import SECRET, SlackPeople, harness, slash_body
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWS = str(ROOT / "flows")
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.stop()
+def slack_people() -> SlackPeople:
+    return {}
 
 
 async def test_slack_secrets_read_from_files_with_their_newline_work(tmp_path: Path, fake: FakeSlack) -> None:

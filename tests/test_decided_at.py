@@ -7,7 +7,7 @@ steps ``record.decision`` uses, not the completion time.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from bot.dispatch import Dispatcher
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import iso
+from tests.clock import Clock
 
 FLOWS = Path(__file__).parents[1] / "flows"
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # a Thursday
@@ -25,22 +26,9 @@ BOB = Actor("console:bob", "bob")
 CONV = ConversationKey("console", "t1")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, hours: float) -> str:
-        """Move to ``hours`` after T0; the stamp the ledger writes for that moment."""
-        self.now = T0 + timedelta(hours=hours)
-        return iso(self.now)
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture
@@ -66,50 +54,50 @@ def breach(bot: Dispatcher) -> None:
 
 def test_a_templated_decision_is_dated_by_its_answers_not_by_the_owners_and_the_review(db, bot, clock):
     breach(bot)
-    clock.at(0.5)
+    clock.at(hours=0.5)
     say(bot, ALICE, "me")
-    clock.at(1)
+    clock.at(hours=1)
     say(bot, ALICE, "act")
-    decided = clock.at(2)
+    decided = iso(clock.at(hours=2))
     say(bot, ALICE, "Roll back the release")
-    clock.at(2.5)
+    clock.at(hours=2.5)
     for text in ("Roll back", "@bob", "next friday", "done"):
         say(bot, ALICE, text)
-    clock.at(20)
+    clock.at(hours=20)
     say(bot, BOB, "yes")  # bob confirms his action the next morning
-    completed = clock.at(30)
+    completed = iso(clock.at(hours=30))
     say(bot, ALICE, "ok")  # the review date, hours later still
     assert decision(db) == ("Act now: Roll back the release", decided, completed)
 
 
 def test_a_corrected_decision_answer_dates_the_decision(db, bot, clock):
     breach(bot)
-    clock.at(0.5)
+    clock.at(hours=0.5)
     say(bot, ALICE, "me")
-    clock.at(1)
+    clock.at(hours=1)
     say(bot, ALICE, "watch")
-    clock.at(2)
+    clock.at(hours=2)
     say(bot, ALICE, "Conversion under 2%")
-    corrected = clock.at(3)
+    corrected = iso(clock.at(hours=3))
     say(bot, ALICE, "change plan to Conversion under 1.5%")
-    completed = clock.at(9)
+    completed = iso(clock.at(hours=9))
     say(bot, ALICE, "ok")
     assert decision(db) == ("Watch it: Conversion under 1.5%", corrected, completed)
 
 
 def test_a_step_left_with_back_does_not_date_the_decision(db, bot, clock):
     breach(bot)
-    clock.at(0.5)
+    clock.at(hours=0.5)
     say(bot, ALICE, "me")
-    clock.at(1)
+    clock.at(hours=1)
     say(bot, ALICE, "watch")
-    clock.at(5)
+    clock.at(hours=5)
     say(bot, ALICE, "Conversion under 2%")  # plan, then left: back to the response
-    clock.at(6)
+    clock.at(hours=6)
     say(bot, ALICE, "back")
     say(bot, ALICE, "back")
-    clock.at(3)  # another process's clock, behind: plan's answer (5 h) is later than any on the route
+    clock.at(hours=3)  # another process's clock, behind: plan's answer (5 h) is later than any on the route
     say(bot, ALICE, "ignore")
-    decided = clock.at(4)
+    decided = iso(clock.at(hours=4))
     say(bot, ALICE, "False alarm")
     assert decision(db)[:2] == ("Ignore it: False alarm", decided)

@@ -33,15 +33,6 @@ on_complete:
 QUESTION = "Alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2030-01-15. Do you accept it?"
 
 
-@pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice")
-    fake.add_user("UB", "Bob")
-    yield fake
-    await fake.stop()
-
-
 async def start(slack: Harness) -> str:
     await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
     return str((await slack.posts(2))[0]["ts"])

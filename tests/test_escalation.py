@@ -9,7 +9,6 @@ Console channel and a real SQLite ledger, driven as in test_engine_turns.py (sam
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from bot.model import ConversationKey, Trigger
 from bot.render import render_run
 from bot.store import open_db, transcript
+from tests.clock import Clock
 from tests.test_engine_turns import (
     ALICE,
     BOB,
@@ -166,14 +166,14 @@ def test_the_migration_moves_an_earlier_yes_given_for_the_owner_out_of_accepted_
     this schema, then put back as the previous version wrote it (columns gone, migration undone)."""
     path = tmp_path / "old.db"
     db = open_db(path)
-    now = [NOW]
-    bot = make_bot(db, clock=lambda: now[0])
+    clock = Clock(NOW)
+    bot = make_bot(db, clock=clock)
     start(bot)
     say(bot, ALICE, "We ship in March")
     say_all(bot, action_lines(DRAFT, ("Book venue", "carol", "2026-12-10")))
-    now[0] = NOW + timedelta(minutes=5)
+    clock.at(minutes=5)
     say_all(bot, [*MISSES, (BOB, "dunno"), (ALICE, "yes")])
-    now[0] = NOW + timedelta(minutes=9)
+    clock.at(minutes=9)
     say_all(bot, [(CAROL, "yes"), (ALICE, "ok")])
     with db.conn:
         db.execute("UPDATE actions SET accepted_at = coalesce(accepted_at, confirmed_at)")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from tests.faults import Gate, fail_once
 from tests.slack_support import (
     SOCKET,
     Harness,
+    committed_rows,
     event_body,
     harness,
     message,
@@ -39,16 +39,6 @@ def retried(body: bytes) -> dict[str, str]:
     return {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
 
 
-def committed(slack: Harness, sql: str) -> list[tuple]:
-    """What another connection sees: only what was committed."""
-    path = slack.services.db.conn.execute("PRAGMA database_list").fetchone()[2]
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
 async def started(slack: Harness) -> str:
     await slack.slash("UA", "start post_meeting Weekly")
     return (await slack.posts(2))[0]["ts"]
@@ -64,17 +54,17 @@ async def test_an_answer_whose_request_fails_after_its_turn_is_kept_by_nobody_an
     first = await slack.post(body)
     assert first.status == 500
     await asyncio.sleep(0.05)
-    assert committed(slack, DECIDED) == [(0,)]  # the turn went with the failed request
-    assert committed(slack, SEEN) == []  # so did its delivery id
-    assert committed(slack, "SELECT count(*) FROM messages WHERE direction = 'in'") == [(0,)]
+    assert committed_rows(slack, DECIDED) == [(0,)]  # the turn went with the failed request
+    assert committed_rows(slack, SEEN) == []  # so did its delivery id
+    assert committed_rows(slack, "SELECT count(*) FROM messages WHERE direction = 'in'") == [(0,)]
     retry = await slack.post(body, headers=retried(body))
     assert retry.status == 200
-    assert committed(slack, DECIDED) == [(1,)]
+    assert committed_rows(slack, DECIDED) == [(1,)]
     assert (await slack.posts(3))[2]["text"] == "<@UA> Action 1: What is the action?"
     again = await slack.post(body, headers=retried(body))  # a retry of the stored turn is dropped
     assert again.status == 200
     await asyncio.sleep(0.2)
-    assert committed(slack, DECIDED) == [(1,)]
+    assert committed_rows(slack, DECIDED) == [(1,)]
     assert len(slack.fake.posted()) == 3  # the next question, once
 
 
@@ -90,12 +80,12 @@ async def test_a_click_whose_request_fails_after_its_turn_is_not_kept_and_the_ne
     assert resp.status == 500
     await asyncio.sleep(0.2)
     owner = "SELECT count(*) FROM answers WHERE step = 'actions'"
-    assert committed(slack, owner) == [(1,)]  # only the action's text: not the owner of the failed click
+    assert committed_rows(slack, owner) == [(1,)]  # only the action's text: not the owner of the failed click
     assert slack.fake.of("chat.update") == []  # no "answered by" for an answer not kept
     assert len(slack.fake.posted()) == 4
     resp = await slack.click("UA", owner_prompt, {"type": "users_select", "selected_user": "UB"})
     assert resp.status == 200
-    assert committed(slack, owner) == [(2,)]
+    assert committed_rows(slack, owner) == [(2,)]
     due = (await slack.posts(5))[4]
     assert "By when" in due["text"]
     await wait_for(lambda: slack.fake.of("chat.update"))
@@ -109,12 +99,12 @@ async def test_a_slash_start_whose_request_fails_after_its_run_is_stored_keeps_n
     assert (await slack.post(body, form=True)).status == 500
     deleted = await wait_for(lambda: fake.of("chat.delete"))
     assert deleted[0].args["ts"] == fake.of("chat.postMessage")[0].result["ts"]
-    assert committed(slack, "SELECT count(*) FROM runs") == [(0,)]
-    assert committed(slack, "SELECT count(*) FROM deliveries") == [(0,)]
+    assert committed_rows(slack, "SELECT count(*) FROM runs") == [(0,)]
+    assert committed_rows(slack, "SELECT count(*) FROM deliveries") == [(0,)]
     resp = await slack.post(body, headers=retried(body), form=True)  # the person (or Slack) tries again
     assert resp.status == 200
     assert (await resp.json())["text"].startswith("Started run #1")
-    assert committed(slack, "SELECT count(*) FROM runs") == [(1,)]
+    assert committed_rows(slack, "SELECT count(*) FROM runs") == [(1,)]
     root, question = await slack.posts(2)  # the first root is deleted: the second, and the first question
     assert question["thread_ts"] == root["ts"]
     await asyncio.sleep(0.2)
@@ -141,14 +131,14 @@ async def test_a_request_in_the_group_of_a_failing_one_is_answered_503_told_noth
     assert ((await failing).status, neighbour.status) == (500, 503)
     await asyncio.sleep(0.3)
     assert len(fake.of("chat.postMessage")) == 3  # Bob is told nothing for a request not stored
-    assert committed(slack, DECIDED) == [(0,)]
+    assert committed_rows(slack, DECIDED) == [(0,)]
     assert (await slack.post(listing, headers=retried(listing))).status == 200
     assert (await slack.post(answer, headers=retried(answer))).status == 200
     await wait_for(lambda: len(fake.of("chat.postMessage")) == 5)
     await asyncio.sleep(0.2)
     told = [c.args["text"] for c in fake.of("chat.postMessage") if c.args["channel"] == "DUB"]
     assert len(told) == 2 and told[1].startswith("No open decision runs")
-    assert committed(slack, DECIDED) == [(1,)]
+    assert committed_rows(slack, DECIDED) == [(1,)]
 
 
 async def test_a_socket_mode_event_whose_request_fails_is_not_acknowledged_and_its_redelivery_is_taken(
@@ -163,11 +153,11 @@ async def test_a_socket_mode_event_whose_request_fails_is_not_acknowledged_and_i
         await fake.send_envelope(envelope)
         await asyncio.sleep(0.3)
         assert [a["envelope_id"] for a in fake.acks] == ["env-1"]  # not acknowledged
-        assert committed(slack, DECIDED) == [(0,)]
-        assert committed(slack, SEEN) == []
+        assert committed_rows(slack, DECIDED) == [(0,)]
+        assert committed_rows(slack, SEEN) == []
         await fake.send_envelope({**envelope, "envelope_id": "env-3", "retry_attempt": 1})
         await wait_for(lambda: len(fake.acks) == 2)
-        assert committed(slack, DECIDED) == [(1,)]
+        assert committed_rows(slack, DECIDED) == [(1,)]
         assert (await slack.posts(3))[2]["text"] == "<@UA> Action 1: What is the action?"
     finally:
         await slack.client.close()
@@ -205,10 +195,10 @@ async def test_what_the_outbox_learnt_from_a_post_outlives_a_failing_request_in_
     assert "A request failed" in caplog.text  # its group, holding the outbox's writes, was rolled back
     root = await wait_for(lambda: [c.result["ts"] for c in fake.of("chat.postMessage") if c.args["channel"] == "C2"])
     await asyncio.sleep(0.3)
-    assert committed(slack, "SELECT channel, thread_ts, run_id FROM slack_threads") == [("C2", root[0], 1)]
-    assert committed(slack, "SELECT delivered_at IS NOT NULL FROM messages WHERE direction = 'out'")[-1] == (1,)
+    assert committed_rows(slack, "SELECT channel, thread_ts, run_id FROM slack_threads") == [("C2", root[0], 1)]
+    assert committed_rows(slack, "SELECT delivered_at IS NOT NULL FROM messages WHERE direction = 'out'")[-1] == (1,)
     await slack.event(message("UA", "We ship in March", channel="C2", thread_ts=root[0]))
-    assert committed(slack, DECIDED) == [(1,)]
+    assert committed_rows(slack, DECIDED) == [(1,)]
 
 
 async def test_replies_of_a_turn_rolled_back_are_not_counted_in_the_backlog(

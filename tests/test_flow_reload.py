@@ -19,8 +19,8 @@ from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.server import SERVICES
 from bot.store import open_db
-from tests.test_broken_flows import folder  # noqa: F401 - the fixture: the shipped flows, no routes
-from tests.triggers.conftest import ALICE, BOB, CONV, Clock
+from tests.clock import Clock
+from tests.triggers.conftest import ALICE, BOB, CONV, NOW
 from tests.triggers.test_hooks import ENV, post, rows, serve
 
 PICKED_UP = 10.0  # seconds a change may take to be seen (looked for once a second, loaded once settled)
@@ -69,13 +69,13 @@ def post_meeting(client: TestClient, room: ConversationKey = CONV) -> None:
 
 
 async def test_a_review_waiting_on_a_refused_flow_starts_once_the_file_is_fixed(
-    folder: Path,  # noqa: F811
+    folder: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     good = (folder / "decision_review.yaml").read_text()
     (folder / "decision_review.yaml").write_text(good.replace("type: yes_no", "type: yesno", 1))
-    clock = Clock()
+    clock = Clock(NOW)
     caplog.set_level(logging.INFO, logger="decisionbot")
     client = await serve(tmp_path, folder, clock=clock)  # the server starts with the file broken
     try:
@@ -107,7 +107,7 @@ async def test_a_review_waiting_on_a_refused_flow_starts_once_the_file_is_fixed(
 
 
 async def test_a_trigger_unrouted_for_a_refused_flow_starts_a_run_at_its_next_notification_once_fixed(
-    folder: Path,  # noqa: F811
+    folder: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -133,7 +133,7 @@ async def test_a_trigger_unrouted_for_a_refused_flow_starts_a_run_at_its_next_no
 
 
 async def test_a_flow_changed_added_refused_or_removed_is_seen_once_and_runs_in_flight_keep_their_version(
-    folder: Path,  # noqa: F811
+    folder: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -182,7 +182,7 @@ async def test_a_flow_changed_added_refused_or_removed_is_seen_once_and_runs_in_
 
 
 async def test_a_folder_that_becomes_entirely_broken_keeps_the_last_good_flows_and_says_so(
-    folder: Path,  # noqa: F811
+    folder: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -213,7 +213,7 @@ async def test_a_folder_that_becomes_entirely_broken_keeps_the_last_good_flows_a
         await client.close()
 
 
-def test_a_file_is_loaded_once_it_looks_the_same_twice_not_half_written(folder: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_a_file_is_loaded_once_it_looks_the_same_twice_not_half_written(folder: Path, tmp_path: Path) -> None:
     db = open_db(tmp_path / "c.db")
     try:
         catalog = FlowCatalog(folder, db)
@@ -232,7 +232,7 @@ def test_a_file_is_loaded_once_it_looks_the_same_twice_not_half_written(folder: 
 
 
 async def test_a_step_renamed_to_a_reserved_id_while_serving_is_refused_on_reload_and_runs_once_renamed(
-    folder: Path,  # noqa: F811
+    folder: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -18,26 +18,14 @@ from bot.outbox import pending
 from bot.server import GROUP, SENDERS
 from bot.store import kept_write, open_db, transaction, utc_now
 from bot.store.group import _WRITTEN, KEPT_TRIES, GroupCommit, abandon, committed, track
-from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, event_body, message
+from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, committed_rows, event_body, message
 
 ANSWERS = "SELECT count(*) FROM messages WHERE direction = 'in'"
 
 
-def committed_rows(slack: Harness, sql: str) -> list[tuple]:
-    """Rows as another connection sees them: only what was committed (``slack.rows`` reads on the
-    server's own connection, which also sees what its open transaction has not committed yet)."""
-    path = slack.services.db.conn.execute("PRAGMA database_list").fetchone()[2]
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
 @pytest.fixture
-def fake(fake_with_carol: FakeSlack) -> FakeSlack:
-    return fake_with_carol
+def slack_people() -> SlackPeople:
+    return {**ALICE_AND_BOB, "UC": ("Carol", "UTC")}
 
 
 async def threads(slack: Harness, count: int) -> list[str]:

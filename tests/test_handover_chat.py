@@ -13,7 +13,7 @@ import pytest
 from bot.model import Actor, ConversationKey, Trigger
 from tests.actions.support import decide as decide_items
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.slack_support import Harness, message, wait_for
+from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, message, wait_for
 from tests.teams_support import ALICE as TEAMS_ALICE
 from tests.teams_support import BOB as TEAMS_BOB
 from tests.teams_support import CAROL as TEAMS_CAROL
@@ -25,8 +25,8 @@ UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at
 
 
 @pytest.fixture
-def fake(fake_with_carol: FakeSlack) -> FakeSlack:
-    return fake_with_carol
+def slack_people() -> SlackPeople:
+    return {**ALICE_AND_BOB, "UC": ("Carol", "UTC")}
 
 
 async def decided(slack: Harness) -> int:

@@ -15,15 +15,12 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, harness, message, wait_for
+from tests.slack_support import Harness, SlackPeople, harness, message, wait_for
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice")
-    yield fake
-    await fake.stop()
+def slack_people() -> SlackPeople:
+    return {"UA": ("Alice", "UTC")}
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ it) and in Slack (the real server and its scheduler on a test clock, against the
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from bot.engine.reader import read_flow_text
 from bot.errors import FlowError
 from tests.clock import Clock
 from tests.fakes.slack_api import FakeSlack
+from tests.flows_support import shipped_flows
 from tests.slack_support import ROOT, Harness, harness, message, wait_for
 
 TOKEN = "hook-token"
@@ -109,10 +109,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def slack(tmp_path: Path, fake: FakeSlack, clock: Clock):
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    for name in ("metric_breach", "decision_review"):
-        shutil.copy(ROOT / "flows" / f"{name}.yaml", flows)
+    flows = shipped_flows(tmp_path / "flows", ("metric_breach", "decision_review"))
     h = await harness(tmp_path, fake, env={"DECISIONBOT_HOOK_TOKEN": TOKEN}, clock=clock, flows=flows)
     yield h
     await h.client.close()

@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import Clock
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import harness, message, wait_for
+from tests.slack_support import SlackPeople, harness, message, wait_for
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.stop()
+def slack_people() -> SlackPeople:
+    return {}
 
 
 def outbox_lines(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
@@ -28,8 +27,8 @@ def outbox_lines(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
 
 async def test_an_outage_is_logged_once_and_its_end_once(tmp_path: Path, fake: FakeSlack, caplog) -> None:
     caplog.set_level(logging.INFO)
-    now = [datetime(2026, 11, 30, 9, 0, tzinfo=UTC)]
-    slack = await harness(tmp_path, fake, clock=lambda: now[0])
+    clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    slack = await harness(tmp_path, fake, clock=clock)
     try:
         await slack.slash("UA", "start post_meeting Weekly sync")
         thread = (await slack.posts(2))[0]["ts"]
@@ -38,7 +37,7 @@ async def test_an_outage_is_logged_once_and_its_end_once(tmp_path: Path, fake: F
         for tries in (3, 4):  # refused at 09:00:00, then at 09:00:40: a hiccup, nothing said
             await wait_for(lambda n=tries: len(fake.of("chat.postMessage")) >= n)
             assert outbox_lines(caplog, logging.WARNING) == []
-            now[0] += timedelta(seconds=40)
+            clock.now += timedelta(seconds=40)
         await slack.posts(3)  # refused again at 09:01:20 (said), then delivered (said)
         assert outbox_lines(caplog, logging.WARNING) == [
             "slack: no reply delivered since 2026-11-30T09:00:00.000Z, each refused for now (last: service_unavailable). They"
@@ -54,8 +53,8 @@ async def test_an_outage_is_logged_once_and_its_end_once(tmp_path: Path, fake: F
 
 async def test_an_outage_under_way_is_in_healthz_until_replies_go_through(tmp_path: Path, fake: FakeSlack) -> None:
     """The warning was in the log only: monitoring that reads /healthz saw "ok" all through."""
-    now = [datetime(2026, 11, 30, 9, 0, tzinfo=UTC)]
-    slack = await harness(tmp_path, fake, clock=lambda: now[0])
+    clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    slack = await harness(tmp_path, fake, clock=clock)
     try:
         await slack.slash("UA", "start post_meeting Weekly sync")
         thread = (await slack.posts(2))[0]["ts"]
@@ -65,7 +64,7 @@ async def test_an_outage_under_way_is_in_healthz_until_replies_go_through(tmp_pa
             await wait_for(lambda n=tries: len(fake.of("chat.postMessage")) >= n)
             if tries < 5:
                 assert "channels_failing" not in await (await slack.client.get("/healthz")).json()
-            now[0] += timedelta(seconds=40)
+            clock.now += timedelta(seconds=40)
         body = await (await slack.client.get("/healthz")).json()
         assert body["channels_failing"] == {
             "slack": "no reply delivered since 2026-11-30T09:00:00.000Z, each refused for now"

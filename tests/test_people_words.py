@@ -18,7 +18,7 @@ import pytest
 
 from tests.fakes.slack_api import FakeSlack
 from tests.rasa_support import running_actions, texts
-from tests.slack_support import Harness, harness, message, wait_for
+from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, Harness, SlackPeople, harness, message, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,12 +94,8 @@ def test_through_rasa_a_review_without_its_decision_starts_nothing(tmp_path_fact
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice", tz="Europe/Paris")
-    fake.add_user("UB", "Bob", tz="America/New_York")
-    yield fake
-    await fake.stop()
+def slack_people() -> SlackPeople:
+    return ALICE_IN_PARIS_BOB_IN_NEW_YORK
 
 
 async def test_on_slack_a_review_started_by_hand_is_refused_and_posts_nothing(slack: Harness, fake: FakeSlack) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.fakes.slack_api import FakeSlack
 from tests.rasa_support import Server, running_actions, texts
-from tests.slack_support import harness, message, wait_for
+from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, SlackPeople, harness, message, wait_for
 from tests.test_people_words import MEETING, chat, ledger
 
 KIRITIMATI = "Pacific/Kiritimati"  # UTC+14: its day is ahead of UTC's for ten hours of each day
@@ -109,12 +109,8 @@ def test_a_list_gone_back_into_shows_its_items_with_the_question(tmp_path: Path)
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice", tz="Europe/Paris")
-    fake.add_user("UB", "Bob", tz="America/New_York")
-    yield fake
-    await fake.stop()
+def slack_people() -> SlackPeople:
+    return ALICE_IN_PARIS_BOB_IN_NEW_YORK
 
 
 async def test_on_slack_dates_are_alices_no_problem_is_bobs_yes_and_a_refused_correction_reasks(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,9 @@ from bot.model import ConversationKey, Trigger
 from bot.scheduler import Scheduler
 from bot.store import migrations, open_db
 from bot.store.group import GroupCommit
-from tests.triggers.conftest import ALICE, BOB, PARIS, ROOT, Clock
+from tests.clock import Clock
+from tests.flows_support import shipped_flows
+from tests.triggers.conftest import ALICE, BOB, NOW, PARIS
 
 CLI = Path(sys.executable).with_name("decisionbot")
 
@@ -45,15 +46,6 @@ def records(path: Path) -> list[tuple[str, str, int]]:
 
 def every_migration() -> list[tuple[str, str, int]]:
     return sorted((s.name, m.name, 1) for s in migrations.all_sets() for m in s._migrations)
-
-
-def shipped_flows(tmp_path: Path) -> Path:
-    """The shipped flows, without routes and checks."""
-    flows = tmp_path / "flows"
-    flows.mkdir(exist_ok=True)
-    for name in ("post_meeting", "metric_breach", "decision_review"):
-        shutil.copy(ROOT / "flows" / f"{name}.yaml", flows)
-    return flows
 
 
 def old_ledger(path: Path) -> None:
@@ -98,7 +90,7 @@ def test_processes_migrating_one_ledger_at_once_each_apply_a_migration_once(tmp_
 def test_cron_and_an_operator_upgrading_one_ledger_at_once_both_succeed(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old_ledger(path)
-    env = {**os.environ, "DECISIONBOT_FLOWS": str(shipped_flows(tmp_path))}
+    env = {**os.environ, "DECISIONBOT_FLOWS": str(shipped_flows(tmp_path / "flows"))}
     commands = [["jobs", "run-due"], ["jobs", "run-due"], ["db", "migrate"], ["db", "migrate"]]
     started = [
         subprocess.Popen([str(CLI), "--db", str(path), *c], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -115,8 +107,8 @@ def test_cron_and_an_operator_upgrading_one_ledger_at_once_both_succeed(tmp_path
 
 
 async def test_the_servers_scheduler_lets_requests_in_between_due_jobs(tmp_path: Path) -> None:
-    flows = shipped_flows(tmp_path)
-    clock = Clock()
+    flows = shipped_flows(tmp_path / "flows")
+    clock = Clock(NOW)
     db = open_db(tmp_path / "s.db")
     bot = Dispatcher(db, FlowCatalog(flows, db), PARIS, clock=clock)
     for n in range(40):  # 40 runs: a reminder each, all due in 4 hours

@@ -29,7 +29,7 @@ def test_the_next_review_is_led_by_whoever_held_the_last(tmp_path: Path) -> None
     assert bot.run_due(datetime(2027, 4, 12, 7, 0, tzinfo=UTC)) == [("start_flow", "done: run 2")]  # 09:00 Berlin
     assert facilitator_of(bot, 2) == ALICE.id
     # alice has left: the operator cancels the review she cannot hold, carol holds it by hand
-    bot.now = datetime(2027, 4, 13, 14, 0, tzinfo=UTC)
+    bot.clock.now = datetime(2027, 4, 13, 14, 0, tzinfo=UTC)
     assert bot.bot.cancel(2, OPERATOR, operator=True) is not None
     held = bot.bot.start(Trigger(flow="decision_review", facilitator=CAROL, data={"decision_id": 1}), CONV)
     for who, text in [(BOB, "yes"), (CAROL, "keep"), (CAROL, "2027-05-10")]:

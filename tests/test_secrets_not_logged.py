@@ -10,16 +10,14 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.server import create_app
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import SECRET, harness, message
+from tests.slack_support import SECRET, SlackPeople, harness, message
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.stop()
+def slack_people() -> SlackPeople:
+    return {}
 
 
 async def test_slack_token_and_signing_secret_are_never_logged(tmp_path: Path, fake: FakeSlack, caplog) -> None:

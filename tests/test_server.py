@@ -14,11 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels import REGISTRY, Channel, DeliveryFailed, RetryLater, register
+from bot.channels import Channel, DeliveryFailed, RetryLater
 from bot.control import run_command
 from bot.model import Actor, ConversationKey
 from bot.outbox import DEFECT_TRIES, Queued
@@ -48,14 +47,6 @@ class Recorder(Channel):
             raise self.refusals.pop(0)
         self.sent.append((str(item.reply.conversation), item.reply.to.name if item.reply.to else None, item.reply.text))
         return f"msg-{item.id}"
-
-
-@pytest.fixture
-def recorder():
-    register(Recorder)
-    Recorder.refusals = []
-    yield Recorder
-    REGISTRY.pop("recorder", None)
 
 
 async def started(tmp_path: Path, env: dict[str, str]) -> TestClient:

@@ -12,7 +12,6 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.engine.compiler import interpreter
 from bot.server import SERVICES, create_app
-from tests.test_broken_flows import folder  # noqa: F401 - the fixture: the shipped flows, no routes
 from tests.test_flow_reload import TINY, post_meeting, rows, say, until
 from tests.triggers.conftest import ALICE
 
@@ -72,13 +71,13 @@ async def edited_while_serving(tmp_path: Path, flows: Path, settle_heap: bool) -
             gc.unfreeze()
 
 
-async def test_flows_replaced_while_a_settled_server_runs_are_freed(tmp_path: Path, folder: Path) -> None:  # noqa: F811
+async def test_flows_replaced_while_a_settled_server_runs_are_freed(tmp_path: Path, folder: Path) -> None:
     await edited_while_serving(tmp_path, folder, settle_heap=True)
 
 
 async def test_flows_replaced_while_a_tests_app_runs_are_freed_and_nothing_is_frozen(
     tmp_path: Path,
-    folder: Path,  # noqa: F811
+    folder: Path,
 ) -> None:
     before = gc.get_freeze_count()
     await edited_while_serving(tmp_path, folder, settle_heap=False)

@@ -9,16 +9,20 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.slack_support import Harness, harness, message, owner_question_answered_while_it_waits, wait_for
+from tests.slack_support import (
+    ALICE_IN_PARIS_BOB_IN_NEW_YORK,
+    Harness,
+    SlackPeople,
+    harness,
+    message,
+    owner_question_answered_while_it_waits,
+    wait_for,
+)
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice", tz="Europe/Paris")
-    fake.add_user("UB", "Bob", tz="America/New_York")
-    yield fake
-    await fake.stop()
+def slack_people() -> SlackPeople:
+    return ALICE_IN_PARIS_BOB_IN_NEW_YORK
 
 
 def blocks_of(posted: dict) -> list[str]:

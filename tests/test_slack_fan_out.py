@@ -12,14 +12,14 @@ import pytest
 
 from tests.engine.test_fan_out_terms import VENDOR
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import ROOT, Harness, harness, message, wait_for
+from tests.slack_support import ALICE_AND_BOB, ROOT, Harness, SlackPeople, harness, message, wait_for
 
 CLOSED = "That question closed: Carol answered first (no). Nothing waits on you in this run now."
 
 
 @pytest.fixture
-async def fake(fake_with_carol: FakeSlack) -> FakeSlack:
-    return fake_with_carol
+def slack_people() -> SlackPeople:
+    return {**ALICE_AND_BOB, "UC": ("Carol", "UTC")}
 
 
 @pytest.fixture

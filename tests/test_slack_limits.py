@@ -21,15 +21,6 @@ UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at
 LONG = ("We ship in March & keep <the> EU price. " * 1300)[:50_000].strip()  # as typed: Slack escapes it
 
 
-@pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice")
-    fake.add_user("UB", "Bob")
-    yield fake
-    await fake.stop()
-
-
 async def run_to_summary(slack: Harness, decision: str, what: str = "Draft the plan") -> str:
     """post_meeting from the slash command to its summary; the thread's ts."""
     await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")

@@ -39,6 +39,16 @@ async def started(slack: Harness) -> str:
     return str((await slack.posts(2))[0]["ts"])
 
 
+async def decided_with_an_action_bob_took(slack: Harness) -> None:
+    """Alice's meeting decided, with one action (A1) that Bob took by direct message."""
+    thread = await started(slack)
+    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
+    await wait_for(lambda: [p for p in slack.fake.posted() if p["channel"] == "DUB"])
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await wait_for(lambda: "When should we review" in slack.fake.posted()[-1]["text"])
+    await say(slack, thread, "ok")
+
+
 async def test_a_deactivated_person_named_as_an_owner_is_refused_and_another_can_be_named(
     slack: Harness, fake: FakeSlack
 ) -> None:
@@ -63,12 +73,7 @@ async def test_a_deactivated_person_picked_in_the_people_picker_is_refused(slack
 
 
 async def test_an_action_is_not_given_to_a_deactivated_person(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
-    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
-    await slack.event(message("UB", "yes", channel="DUB"))
-    await wait_for(lambda: "When should we review" in fake.posted()[-1]["text"])
-    await say(slack, thread, "ok")
+    await decided_with_an_action_bob_took(slack)
     answer = await slack.slash("UB", "give A1 <@UD|dan> he runs it now")
     assert (
         answer["text"]
@@ -118,12 +123,7 @@ async def test_an_action_of_an_owner_who_left_is_given_to_another_and_nobody_is_
     """Bob owns A1 and leaves; Alice, the facilitator, gives it to Carol, who takes it. The old owner's
     'no longer yours' cannot reach Bob: given up and logged, not a notice to Alice about it."""
     fake.add_user("UC", "Carol")
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
-    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
-    await slack.event(message("UB", "yes", channel="DUB"))
-    await wait_for(lambda: "When should we review" in fake.posted()[-1]["text"])
-    await say(slack, thread, "ok")
+    await decided_with_an_action_bob_took(slack)
     fake.deactivate("UB")
     await slack.event({"type": "user_change", "user": fake.users["UB"], "event_ts": "1800000000.1"})
     answer = await slack.slash("UA", "give A1 <@UC|carol> Bob left")

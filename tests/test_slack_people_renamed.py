@@ -72,18 +72,18 @@ async def test_a_person_deactivated_while_the_bot_runs_is_refused_at_once(slack:
 
 async def test_names_are_looked_up_again_after_a_day_without_the_event(db: Database) -> None:
     """An app whose manifest lacks the event: a name cached a day ago is asked of Slack again."""
-    now = [datetime(2026, 11, 29, 9, 0, tzinfo=UTC)]
+    clock = Clock(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
     asked: list[str] = []
 
     async def fetch(actor_id: str) -> Person:
         asked.append(actor_id)
         return Person(actor_id, "Bob" if len(asked) == 1 else "Robert")
 
-    cache = People(db, fetch, clock=lambda: now[0])
+    cache = People(db, fetch, clock=clock)
     assert (await cache.get("slack:UB")).name == "Bob"  # type: ignore[union-attr]
-    now[0] += timedelta(hours=23)
+    clock.now += timedelta(hours=23)
     assert (await cache.get("slack:UB")).name == "Bob"  # type: ignore[union-attr]
-    now[0] += timedelta(hours=2)
+    clock.now += timedelta(hours=2)
     assert (await cache.get("slack:UB")).name == "Robert"  # type: ignore[union-attr]
     assert asked == ["slack:UB", "slack:UB"]
 

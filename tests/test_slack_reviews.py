@@ -1,21 +1,27 @@
 """A decision's review in Slack, end to end: it starts in a thread of its own and takes typed
-answers; its invitation is shared as a file in the run's thread. The people of
-tests/test_slack.py (Alice in Paris, Bob in New York)."""
+answers; its invitation is shared as a file in the run's thread. Alice is in Paris, Bob in New
+York, as in tests/test_slack.py."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import pytest
+
 from bot.store import jobs
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import ROOT, Harness, harness, message, wait_for
-from tests.test_slack import fake  # noqa: F401 - the fixture: Alice in Paris, Bob in New York
+from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, ROOT, Harness, SlackPeople, harness, message, wait_for
+
+
+@pytest.fixture
+def slack_people() -> SlackPeople:
+    return ALICE_IN_PARIS_BOB_IN_NEW_YORK
 
 
 async def test_a_review_starts_in_a_thread_of_its_own_and_takes_typed_answers(
     slack: Harness,
-    fake: FakeSlack,  # noqa: F811
+    fake: FakeSlack,
 ) -> None:
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
@@ -39,7 +45,7 @@ async def test_a_review_starts_in_a_thread_of_its_own_and_takes_typed_answers(
 
 async def test_a_review_invitation_is_shared_as_a_file_in_the_runs_thread(
     tmp_path: Path,
-    fake: FakeSlack,  # noqa: F811
+    fake: FakeSlack,
 ) -> None:
     flows = tmp_path / "flows"
     shutil.copytree(ROOT / "flows", flows)

@@ -7,30 +7,20 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import bot.store.people
+from tests.clock import Clock
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import ROOT, Harness, harness, message, wait_for
+from tests.flows_support import shipped_flows
+from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, ROOT, Harness, SlackPeople, harness, message, wait_for
 
 TOKEN = "hook-token"
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # a Thursday; 00:00 on Friday in Tokyo
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, **delta: float) -> None:
-        self.now = NOW + timedelta(**delta)
 
 
 def alert(status: str = "firing", value: str = "7.3%", **labels: str) -> dict:
@@ -43,27 +33,18 @@ def alert(status: str = "firing", value: str = "7.3%", **labels: str) -> dict:
 
 
 @pytest.fixture
-async def fake():
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Alice", tz="Europe/Paris")
-    fake.add_user("UB", "Bob", tz="America/New_York")
-    fake.add_user("UT", "Taro", tz="Asia/Tokyo")
-    fake.add_user("UM", "Mia", tz="Asia/Tokyo")
-    yield fake
-    await fake.stop()
+def slack_people() -> SlackPeople:
+    return {**ALICE_IN_PARIS_BOB_IN_NEW_YORK, "UT": ("Taro", "Asia/Tokyo"), "UM": ("Mia", "Asia/Tokyo")}
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture
 async def slack(tmp_path: Path, fake: FakeSlack, clock: Clock):
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    for name in ("post_meeting", "metric_breach", "decision_review"):
-        shutil.copy(ROOT / "flows" / f"{name}.yaml", flows)
+    flows = shipped_flows(tmp_path / "flows")
     env = {"DECISIONBOT_HOOK_TOKEN": TOKEN, "DECISIONBOT_TIMEZONE": "UTC"}
     h = await harness(tmp_path, fake, env=env, clock=clock, flows=flows)
     yield h

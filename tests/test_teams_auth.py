@@ -6,7 +6,6 @@ credentials (MSAL) fetch from a fake of Microsoft's login service (tests/fakes/l
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,45 +14,13 @@ from bot.channels import REGISTRY
 from bot.channels.teams import TeamsChannel
 from bot.errors import ConfigError
 from bot.server import create_app
-from tests.fakes.bot_connector import ISSUER, OpenIdServer
+from tests.fakes.bot_connector import OpenIdServer
 from tests.fakes.login import FakeLogin
-from tests.teams_support import ALICE, ROOT, Harness, personal
+from tests.teams_support import ALICE, ROOT, Harness, LocalKeysTeams, personal
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 SECRET = "not-a-real-secret"
-
-
-class LocalKeysTeams(TeamsChannel):
-    """The real channel, told to take its signing keys from a local OpenID server."""
-
-    openid_url = ""
-
-    def auth_config(self):  # type: ignore[no-untyped-def]
-        config = super().auth_config()
-        config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = self.openid_url
-        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = ISSUER
-        return config
-
-
-@pytest.fixture
-def login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLogin]:
-    """Microsoft's login services, faked behind an HTTPS proxy that botbuilder's and MSAL's
-    ``requests`` go through (the environment says so; nothing of the bot is replaced)."""
-    with OpenIdServer() as keys, FakeLogin(tmp_path, keys) as fake:
-        for name, value in fake.env().items():
-            monkeypatch.setenv(name, value)
-        yield fake
-
-
-@pytest.fixture
-def openid(login: FakeLogin) -> Iterator[OpenIdServer]:
-    original = REGISTRY["teams"]
-    with OpenIdServer() as server:
-        LocalKeysTeams.openid_url = server.metadata_url
-        REGISTRY["teams"] = LocalKeysTeams
-        yield server
-    REGISTRY["teams"] = original
 
 
 ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": SECRET}

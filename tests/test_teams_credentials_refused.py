@@ -35,15 +35,6 @@ ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": OLD_SECRET}
 OUT = "SELECT delivered_at IS NOT NULL, failed_at, last_error FROM messages WHERE direction = 'out' ORDER BY id"
 
 
-@pytest.fixture
-def login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLogin]:
-    """Microsoft's login services, faked behind the HTTPS proxy MSAL's ``requests`` go through."""
-    with OpenIdServer() as keys, FakeLogin(tmp_path, keys) as fake:
-        for name, value in fake.env().items():
-            monkeypatch.setenv(name, value)
-        yield fake
-
-
 def ours(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "decisionbot.teams" and "credentials" in r.getMessage()]
 

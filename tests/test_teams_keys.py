@@ -24,8 +24,8 @@ from botframework.connector.auth import JwtTokenExtractor
 from bot.channels import REGISTRY, teams_keys
 from tests.fakes.bot_connector import OpenIdServer
 from tests.fakes.loopback import QuietJsonHandler
-from tests.teams_support import ALICE, Harness, personal
-from tests.test_teams_auth import APP_ID, ENV, LocalKeysTeams, login, nothing_stored, openid  # noqa: F401 - fixtures
+from tests.teams_support import ALICE, Harness, LocalKeysTeams, personal
+from tests.test_teams_auth import APP_ID, ENV, nothing_stored
 
 
 @contextmanager
@@ -69,7 +69,7 @@ async def test_a_silent_keys_endpoint_neither_holds_the_start_nor_stops_the_serv
 
 async def test_a_token_signed_with_a_rotated_key_is_accepted_once_the_keys_are_an_hour_old(
     tmp_path: Path,
-    openid: OpenIdServer,  # noqa: F811 - the fixture
+    openid: OpenIdServer,
 ) -> None:
     """docs/teams.md: the keys are fetched 'again once a day and for a key they do not know yet'
     (botbuilder: once an hour at most). Microsoft rotates its signing key: the new kid appears in

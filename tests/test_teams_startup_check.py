@@ -24,7 +24,7 @@ from botframework.connector.auth import ManagedIdentityAppCredentials
 from bot.channels.teams_tokens import CHECK_TIMEOUT
 from bot.errors import ConfigError
 from bot.server import SERVICES, create_app
-from tests.fakes.bot_connector import FakeConnector, OpenIdServer
+from tests.fakes.bot_connector import FakeConnector
 from tests.fakes.imds import Imds
 from tests.fakes.login import AAD, FakeLogin
 from tests.teams_support import ALICE, ROOT, Harness, personal
@@ -37,15 +37,6 @@ ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": OLD_SECRET}
 SINGLE = {**ENV, "MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": TENANT_ID}
 MSI_ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppTenantId": TENANT_ID}
 UNCHECKED = "Teams: could not check the bot's credentials with Azure AD at start-up ("
-
-
-@pytest.fixture
-def login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLogin]:
-    """Microsoft's login services, faked behind the HTTPS proxy MSAL's ``requests`` go through."""
-    with OpenIdServer() as keys, FakeLogin(tmp_path, keys) as fake:
-        for name, value in fake.env().items():
-            monkeypatch.setenv(name, value)
-        yield fake
 
 
 @pytest.fixture

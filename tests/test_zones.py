@@ -26,6 +26,7 @@ from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.scheduler import Scheduler
 from bot.store import iso, jobs, open_db, transaction
 from bot.triggers import next_time
+from tests.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[1]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -50,14 +51,14 @@ class Bot:
     """A dispatcher in ``bot_tz`` whose people live in ``zones`` (by name), on a moving clock."""
 
     def __init__(self, tmp: Path, now: datetime, bot_tz: str, zones: dict[str, str], invite: str | None = None):
-        self.now = now
+        self.clock = Clock(now)
         self.db = open_db(tmp / "ledger.db")
         catalog = FlowCatalog(flows_with(tmp / "flows", invite), self.db)
         self.bot = Dispatcher(
             self.db,
             catalog,
             ZoneInfo(bot_tz),
-            clock=lambda: self.now,
+            clock=self.clock,
             tz_for=lambda actor: ZoneInfo(zones.get(actor.name, bot_tz)),
         )
 
@@ -74,7 +75,7 @@ class Bot:
         return run.run_id
 
     def run_due(self, at: datetime) -> list[tuple[str, str]]:
-        self.now = at
+        self.clock.now = at
         return [(j.kind, outcome) for j, outcome in asyncio.run(Scheduler(self.bot, {}).run_due(at))]
 
     def rows(self, sql: str, *params: object) -> list[tuple]:
@@ -262,7 +263,7 @@ def test_the_two_repeated_hours_are_stored_an_hour_apart() -> None:
 def test_an_hourly_digest_job_runs_in_both_repeated_hours(tmp_path: Path) -> None:
     bot = Bot(tmp_path, datetime(2026, 10, 24, 23, 30, tzinfo=UTC), "Europe/Berlin", {})
     (tmp_path / "flows" / "checks.yaml").write_text('checks: []\ndigest:\n  schedule: "0 * * * *"\n')
-    Scheduler(bot.bot, {}).plan(bot.now)
+    Scheduler(bot.bot, {}).plan(bot.clock.now)
     for hour in (0, 1, 2):  # 02:00 CEST, 02:00 CET, 03:00 CET
         assert bot.run_due(datetime(2026, 10, 25, hour, 0, tzinfo=UTC)) == [("digest", "done: 0 owner(s)")]
     bot.db.conn.close()
@@ -271,7 +272,7 @@ def test_an_hourly_digest_job_runs_in_both_repeated_hours(tmp_path: Path) -> Non
 def test_the_digest_job_runs_once_on_the_autumn_day(tmp_path: Path) -> None:
     bot = Bot(tmp_path, datetime(2026, 10, 24, 12, 0, tzinfo=UTC), "Europe/Berlin", {})
     (tmp_path / "flows" / "checks.yaml").write_text('checks: []\ndigest:\n  schedule: "30 2 * * *"\n')
-    Scheduler(bot.bot, {}).plan(bot.now)
+    Scheduler(bot.bot, {}).plan(bot.clock.now)
     assert bot.run_due(datetime(2026, 10, 25, 0, 30, tzinfo=UTC)) == [("digest", "done: 0 owner(s)")]
     assert bot.run_due(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == []
     assert bot.rows("SELECT due_at FROM jobs WHERE kind = 'digest' AND done_at IS NULL") == [

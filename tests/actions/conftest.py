@@ -1,4 +1,4 @@
-"""The fixtures of the tests of actions and reviews: a clock the tests move, and a dispatcher on a
+"""The fixtures of the tests of actions and reviews: a clock the tests move (tests/clock.py), and a dispatcher on a
 real ledger with the shipped post_meeting and decision_review flows (tests/actions/support.py)."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from bot.dispatch import Dispatcher
-from tests.actions.support import Clock, dispatcher
+from tests.actions.support import START, dispatcher
+from tests.clock import Clock
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

@@ -14,18 +14,12 @@ from bot.dispatch import Dispatcher
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import open_db, transaction
+from tests.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 ALICE, BOB, CAROL = Actor("console:alice", "alice"), Actor("console:bob", "bob"), Actor("console:carol", "carol")
 ROOM, DM = ConversationKey("console", "room"), ConversationKey("console", "bob-dm")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # where the tests' clock starts
 
 
 def dispatcher(tmp_path: Path, clock: Clock, *more: str) -> Iterator[Dispatcher]:

@@ -15,7 +15,8 @@ from bot.dispatch import Dispatcher
 from bot.model import Actor, Message, Trigger
 from bot.store.jobs import claim_due
 from bot.triggers.digest import digests
-from tests.actions.support import ALICE, BOB, CAROL, ROOM, Clock, decide, rows, say
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, decide, rows, say
+from tests.clock import Clock
 
 CHANGES = "SELECT action_id, field, old, new, reason, actor_id FROM action_changes ORDER BY id"
 

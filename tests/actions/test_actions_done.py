@@ -14,7 +14,8 @@ from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
 from bot.store import transaction
 from bot.triggers.digest import digests
-from tests.actions.support import ALICE, BOB, CAROL, ROOM, Clock, decide, rows, say
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, decide, rows, say
+from tests.clock import Clock
 
 
 def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, clock: Clock) -> None:

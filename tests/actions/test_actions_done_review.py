@@ -17,7 +17,8 @@ from bot.dispatch import Dispatcher
 from bot.flow_catalog import FlowCatalog
 from bot.model import Message, Trigger
 from bot.store import open_db
-from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide, say
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, decide, say
+from tests.clock import Clock
 
 
 def test_the_facilitator_learns_the_codes_of_the_actions_of_the_decisions_she_leads(bot: Dispatcher) -> None:

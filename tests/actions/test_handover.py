@@ -16,7 +16,8 @@ from bot.control import actions_of, comes_first, names_a_run
 from bot.dispatch import Dispatcher
 from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.store import jobs
-from tests.actions.support import ALICE, BOB, CAROL, DM, ROOM, Clock, decide, dispatcher, rows, say
+from tests.actions.support import ALICE, BOB, CAROL, DM, ROOM, decide, dispatcher, rows, say
+from tests.clock import Clock
 
 DAVE = Actor("console:dave", "dave")
 CHANGES = "SELECT action_id, field, old, new, reason, actor_id FROM action_changes ORDER BY id"

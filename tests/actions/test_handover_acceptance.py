@@ -15,7 +15,8 @@ from sqlite_utils import Database
 from bot.dispatch import Dispatcher
 from bot.model import Actor, Message
 from bot.store import migrations
-from tests.actions.support import ALICE, BOB, CAROL, DM, Clock, decide, dispatcher, rows, say
+from tests.actions.support import ALICE, BOB, CAROL, DM, decide, dispatcher, rows, say
+from tests.clock import Clock
 
 DAVE = Actor("console:dave", "dave")
 KEPT = "SELECT old, new, at, old_accepted_at, old_confirmed_by, old_confirmed_at FROM action_changes ORDER BY id"

@@ -13,7 +13,8 @@ import pytest
 from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
 from bot.store import jobs
-from tests.actions.support import ALICE, BOB, CAROL, DM, ROOM, Clock, decide, dispatcher, rows, say
+from tests.actions.support import ALICE, BOB, CAROL, DM, ROOM, decide, dispatcher, rows, say
+from tests.clock import Clock
 
 ACTIONS = "SELECT owner_id, status, done_confirmed_by FROM actions ORDER BY id"
 

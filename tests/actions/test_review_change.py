@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from bot.dispatch import Dispatcher
 from bot.model import Message
-from tests.actions.support import ALICE, BOB, CAROL, ROOM, Clock, rows
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, rows
 from tests.actions.test_review_loop import reviewed, run_due, told
+from tests.clock import Clock
 
 
 def changed(bot: Dispatcher, clock: Clock) -> str:

@@ -19,7 +19,8 @@ from bot.cli import main
 from bot.dispatch import Dispatcher
 from bot.model import ConversationKey, Message, Trigger
 from bot.scheduler import Scheduler
-from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide, dispatcher
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, decide, dispatcher
+from tests.clock import Clock
 
 REVIEW_DAY = datetime(2026, 12, 29, 8, 0, tzinfo=UTC)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
-from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, Clock, decide, say
+from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, decide, say
+from tests.clock import Clock
 
 STEP_IDS = ("owner_accepts", "review_at", "actions_done", ", at ")
 

@@ -16,14 +16,15 @@ from bot.analytics import report
 from bot.analytics.measures import Params
 from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
-from tests.actions.support import ALICE, BOB, ROOM, Clock, decide, dispatcher
+from tests.actions.support import ALICE, BOB, ROOM, START, decide, dispatcher
+from tests.clock import Clock
 
 PARAMS = Params(as_of=datetime(2026, 12, 10, tzinfo=UTC))
 
 
 @pytest.fixture
 def bot(tmp_path: Path) -> Iterator[Dispatcher]:
-    yield from dispatcher(tmp_path, Clock())
+    yield from dispatcher(tmp_path, Clock(START))
 
 
 def figures(conn: Any) -> dict[str, Any]:

@@ -8,11 +8,14 @@ next year's, and European dotted dates ("15.06.") are never read as a time (15:0
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlite_utils import Database
 
 from bot import texts
 from bot.channels.teams_cards import answer_inputs
@@ -199,12 +202,13 @@ def test_date_texts_without_a_day_hard_code_no_year():
     assert card_input["type"] == "Input.Date" and not re.search(r"\d{4}", card_input["errorMessage"])
 
 
-def test_in_a_conversation_in_2027_the_bot_suggests_a_date_it_takes(tmp_path):
-    """The reviewer's run: on 2027-01-05 the help said '2026-12-31' and then refused it."""
+@contextmanager
+def asked_the_due_date(tmp_path: Path, now: datetime) -> Iterator[tuple[Database, Callable[[str], list[str]]]]:
+    """Alice's post_meeting on a ledger whose clock reads ``now``, at the first action's due date:
+    the ledger, and ``say``: what alice says, the texts of the replies."""
     db = open_db(tmp_path / "t.db")
     try:
-        clock = lambda: datetime(2027, 1, 5, 10, tzinfo=UTC)  # noqa: E731
-        bot = Dispatcher(db, FlowCatalog(FLOWS, db), ZoneInfo("UTC"), clock=clock)
+        bot = Dispatcher(db, FlowCatalog(FLOWS, db), ZoneInfo("UTC"), clock=lambda: now)
         bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=ALICE, participants=[BOB]), CONV)
 
         def say(text: str) -> list[str]:
@@ -214,11 +218,17 @@ def test_in_a_conversation_in_2027_the_bot_suggests_a_date_it_takes(tmp_path):
 
         for text in ("We ship", "Plan", "@bob"):
             say(text)
+        yield db, say
+    finally:
+        db.conn.close()
+
+
+def test_in_a_conversation_in_2027_the_bot_suggests_a_date_it_takes(tmp_path):
+    """The reviewer's run: on 2027-01-05 the help said '2026-12-31' and then refused it."""
+    with asked_the_due_date(tmp_path, datetime(2027, 1, 5, 10, tzinfo=UTC)) as (_, say):
         suggested = [re.findall(r"\d{4}-\d{2}-\d{2}", line) for line in say("soonish") + say("help")]
         assert suggested == [["2027-12-31"], ["2027-12-31", "2027-01-05"]]  # help: example, then the bound
         assert say("2027-12-31")[0].startswith("Action 2: What is the action?")
-    finally:
-        db.conn.close()
 
 
 @pytest.mark.parametrize(
@@ -278,19 +288,7 @@ def test_next_year_stays_next_year() -> None:
 
 def test_in_a_conversation_a_time_alone_asks_for_the_day(tmp_path):
     """'by noon' was stored as today's date while 'noon' was refused: both now ask for the day."""
-    db = open_db(tmp_path / "t.db")
-    try:
-        clock = lambda: datetime(2026, 3, 4, 10, tzinfo=UTC)  # noqa: E731
-        bot = Dispatcher(db, FlowCatalog(FLOWS, db), ZoneInfo("UTC"), clock=clock)
-        bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=ALICE, participants=[BOB]), CONV)
-
-        def say(text: str) -> list[str]:
-            result = bot.handle(Message(CONV, ALICE, text))
-            assert result is not None
-            return [reply.text for reply in result.outcome.replies]
-
-        for text in ("We ship", "Plan", "@bob"):
-            say(text)
+    with asked_the_due_date(tmp_path, datetime(2026, 3, 4, 10, tzinfo=UTC)) as (db, say):
         for text in ("by noon", "noon"):
             assert say(text) == [
                 "That is a time of day; this question takes a day. Say which day: 'today', 'tomorrow', "
@@ -299,5 +297,3 @@ def test_in_a_conversation_a_time_alone_asks_for_the_day(tmp_path):
         assert say("today")[0].startswith("Action 2: What is the action?")
         due = db.conn.execute("SELECT value FROM answers WHERE field = 'due'").fetchall()
         assert due == [('"2026-03-04"',)]
-    finally:
-        db.conn.close()

@@ -1,10 +1,9 @@
-"""Shared helpers: a fixed clock, a ledger that can be closed and reopened ("a process
-restart"), and a Dispatcher + Scheduler built anew on each open."""
+"""Shared helpers: the tests' clock at NOW (tests/clock.py), a ledger that can be closed and
+reopened ("a process restart"), and a Dispatcher + Scheduler built anew on each open."""
 
 from __future__ import annotations
 
-import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,8 @@ from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message
 from bot.scheduler import Scheduler
 from bot.store import open_db
+from tests.clock import Clock
+from tests.flows_support import shipped_flows
 
 ROOT = Path(__file__).resolve().parents[2]
 PARIS = ZoneInfo("Europe/Paris")
@@ -23,18 +24,6 @@ ALICE = Actor("console:alice", "alice")
 BOB = Actor("console:bob", "bob")
 CAROL = Actor("console:carol", "carol")
 CONV = ConversationKey("console", "room")
-
-
-class Clock:
-    def __init__(self, now: datetime = NOW):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, **delta: float) -> datetime:
-        self.now = NOW + timedelta(**delta)
-        return self.now
 
 
 class Process:
@@ -70,17 +59,13 @@ class Process:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture
 def flows(tmp_path: Path) -> Path:
     """A copy of the shipped flows without routes.yaml and checks.yaml (tests write their own)."""
-    folder = tmp_path / "flows"
-    folder.mkdir()
-    for name in ("post_meeting", "metric_breach", "decision_review"):
-        shutil.copy(ROOT / "flows" / f"{name}.yaml", folder)
-    return folder
+    return shipped_flows(tmp_path / "flows")
 
 
 @pytest.fixture

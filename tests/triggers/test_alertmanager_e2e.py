@@ -18,14 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels import REGISTRY, register
 from bot.server import CHANNELS, SERVICES, create_app
 from tests.binaries import require
-from tests.test_server import Recorder
 
 BINARY = "prometheus-alertmanager"
 TOKEN = "am-e2e-token"
@@ -119,14 +116,6 @@ async def until(predicate, what: str, timeout: float = 30.0) -> None:
 
 def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@pytest.fixture
-def recorder():
-    register(Recorder)
-    Recorder.refusals = []
-    yield Recorder
-    REGISTRY.pop("recorder", None)
 
 
 async def test_real_alertmanager_fires_repeats_and_resolves_into_one_run(tmp_path: Path, flows: Path, recorder) -> None:

@@ -15,7 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.errors import ConfigError
 from bot.server import SERVICES, create_app
 from bot.triggers.hooks import HOOKS
-from tests.triggers.conftest import ROOT, Clock
+from tests.clock import Clock
+from tests.triggers.conftest import NOW, ROOT
 
 SAMPLES = ROOT / "data" / "samples"
 TOKEN = "s3cret-hook-token"
@@ -255,7 +256,7 @@ async def test_a_resolved_then_refired_trigger_waits_out_the_routes_cooldown(tmp
     (flows / "routes.yaml").write_text(
         "routes:\n  - name: ops\n    match: {source: generic}\n    channel: console:ops\n    cooldown: 10m\n"
     )
-    clock = Clock()
+    clock = Clock(NOW)
     client = await serve(tmp_path, flows, clock=clock)
     try:
         fire = {"title": "Queue backlog", "dedup_key": "queue", "facilitator": "alice", "value": "900"}

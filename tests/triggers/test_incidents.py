@@ -12,7 +12,8 @@ import pytest
 
 from bot.model import Actor
 from bot.server import SERVICES
-from tests.triggers.conftest import Clock
+from tests.clock import Clock
+from tests.triggers.conftest import NOW
 from tests.triggers.test_hooks import ENV, counts, post, rows, sample, serve
 
 
@@ -37,7 +38,7 @@ def alert(starts_at: str, status: str = "firing") -> dict:
 
 async def test_an_alert_firing_again_after_it_resolved_is_posted_into_its_run(tmp_path: Path, flows: Path) -> None:
     (flows / "routes.yaml").write_text(ROUTES)
-    clock = Clock()
+    clock = Clock(NOW)
     client = await serve(tmp_path, flows, clock=clock)
     try:
         assert (await post(client, "alertmanager", alert("2026-11-26T14:52:00Z")))[1]["started"] == [1]
@@ -64,7 +65,7 @@ async def test_a_stale_firing_with_the_resolved_start_only_repeats_the_resolved_
     notification, sends the alert firing with the start of the incident that resolved: counted,
     not a flap (no "Firing again", the event stays resolved), and after the cooldown no new run."""
     (flows / "routes.yaml").write_text(ROUTES.replace("alertmanager", hook))
-    clock = Clock()
+    clock = Clock(NOW)
     client = await serve(tmp_path, flows, clock=clock)
     firing, resolved, again = (
         alert("2026-11-26T14:52:00Z"),
@@ -100,7 +101,7 @@ async def test_without_send_resolved_a_new_start_after_the_cooldown_is_a_new_inc
     tmp_path: Path, flows: Path
 ) -> None:
     (flows / "routes.yaml").write_text(ROUTES)
-    clock = Clock()
+    clock = Clock(NOW)
     client = await serve(tmp_path, flows, clock=clock)
     try:
         assert (await post(client, "alertmanager", alert("2026-11-26T14:52:00Z")))[1]["started"] == [1]
@@ -123,7 +124,7 @@ async def test_without_send_resolved_a_new_start_after_the_cooldown_is_a_new_inc
 
 async def test_alerts_of_one_group_with_their_own_starts_share_the_groups_run(tmp_path: Path, flows: Path) -> None:
     (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
-    clock = Clock()
+    clock = Clock(NOW)
     client = await serve(tmp_path, flows, clock=clock)
     try:
         group = alert("2026-11-26T14:52:00Z")
@@ -211,7 +212,7 @@ async def test_a_group_notification_is_one_event_of_the_group_titled_by_its_firs
     tmp_path: Path, flows: Path
 ) -> None:
     (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
-    client = await serve(tmp_path, flows, clock=Clock())
+    client = await serve(tmp_path, flows, clock=Clock(NOW))
     try:
         group = alert("2026-11-26T14:52:00Z")
         for n, instance in enumerate(["web-2", "web-3"]):
@@ -241,7 +242,7 @@ async def test_a_group_run_shows_the_alerts_of_the_group_bounded_with_what_tells
     tmp_path: Path, flows: Path
 ) -> None:
     (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
-    client = await serve(tmp_path, flows, clock=Clock())
+    client = await serve(tmp_path, flows, clock=Clock(NOW))
     try:
         group = alert("2026-11-26T14:52:00Z")
         for n in range(2, 14):  # web-2 .. web-13: 13 alerts, web-2 resolved
@@ -304,7 +305,7 @@ async def test_a_group_of_long_alerts_lists_whole_lines_that_fit_a_slack_questio
     from bot.model import ConversationKey, Reply
 
     (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
-    client = await serve(tmp_path, flows, clock=Clock())
+    client = await serve(tmp_path, flows, clock=Clock(NOW))
     try:
         body = copy.deepcopy(sample("alertmanager_firing.json"))
         body["alerts"] = [_pod_alert(n) for n in range(1, 11)]
@@ -329,7 +330,7 @@ async def test_an_alert_storm_is_taken_up_to_a_thousand_alerts_and_the_rest_coun
     """A notification of 20,000 alerts held the server for ~5 s (Alertmanager's max_alerts is 0, all,
     by default): the first 1,000 are taken, the rest counted as max_alerts' left-out ones are."""
     (flows / "routes.yaml").write_text(ROUTES.replace("cooldown", "dedup: group\n    cooldown"))
-    client = await serve(tmp_path, flows, clock=Clock())
+    client = await serve(tmp_path, flows, clock=Clock(NOW))
     try:
         storm = alert("2026-11-26T14:52:00Z")
         first = storm["alerts"][0]

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.model import Trigger
 from bot.quiet_hours import QuietHours
-from tests.triggers.conftest import ALICE, BOB, CONV, Clock, Process
+from tests.clock import Clock
+from tests.triggers.conftest import ALICE, BOB, CONV, Process
 
 PARIS = ZoneInfo("Europe/Paris")
 

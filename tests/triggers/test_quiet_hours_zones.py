@@ -15,34 +15,29 @@ from typing import Any
 import pytest
 
 from bot.scheduler import Scheduler
+from tests.clock import Clock
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, harness, message, wait_for
+from tests.slack_support import Harness, SlackPeople, harness, message, wait_for
 
 QUIET = "20:00-08:00"
 STARTED = datetime(2027, 3, 15, 8, 0, tzinfo=UTC)  # Mon 09:00 in Berlin, 04:00 in New York (EDT), 16:00 in Singapore
 
 
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture
+def slack_people() -> SlackPeople:
+    return {"UA": ("Anna", "Europe/Berlin"), "UN": ("Nate", "America/New_York"), "US": ("Siti", "Asia/Singapore")}
 
 
 @pytest.fixture
-async def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[Harness, Clock]]:
+async def team(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeSlack
+) -> AsyncIterator[tuple[Harness, Clock]]:
     monkeypatch.setenv("DECISIONBOT_QUIET_HOURS", QUIET)
     monkeypatch.setenv("DECISIONBOT_TIMEZONE", "Europe/Berlin")
-    fake = await FakeSlack().start()
-    fake.add_user("UA", "Anna", tz="Europe/Berlin")
-    fake.add_user("UN", "Nate", tz="America/New_York")
-    fake.add_user("US", "Siti", tz="Asia/Singapore")
     clock = Clock(STARTED)
     slack = await harness(tmp_path, fake, clock=clock)
     yield slack, clock
     await slack.client.close()
-    await fake.stop()
 
 
 async def meeting(slack: Harness) -> str:
