@@ -131,3 +131,32 @@ async def test_a_message_refused_in_a_working_personal_chat_does_not_blame_the_p
             " (HTTP 400). They have not seen:"
         )
         assert told.text.endswith("or say 'cancel' to end the run.")
+
+
+async def test_the_end_of_a_run_its_conversation_refuses_is_told_even_just_after_its_question_was(
+    tmp_path: Path,
+) -> None:
+    """The bot removed from the team while Bob's confirmation waits: Alice is told of the review
+    question nobody saw and answers it in her personal chat, as the notice says. The summary is
+    refused in turn; before, a notice about the same conversation within the hour was swallowed,
+    and Alice never learnt whether anything was recorded."""
+    async with Harness(tmp_path) as h:
+        root, more = await up_to_the_last_action(h)
+        await h.send(submit(h.url, ALICE, more, {"say": "done"}))
+        await h.next_post(5)  # Bob's "Do you accept it?", in his personal chat
+        h.fake.refused_in[f"{CHANNEL};messageid={root}"] = 403  # the bot removed from the team
+        await h.send(personal(h.url, BOB, "yes"))
+        await wait_for(lambda: bool(h.db(NOTICED)))
+        asked = h.fake.posts()[-1]
+        assert asked.conversation == "a:chat-with-29:1alice" and "You can answer it here" in asked.text
+        await h.send(personal(h.url, ALICE, "ok"))  # the review date, answered where the notice is
+        await wait_for(lambda: len(h.db(NOTICED)) == 2)
+        ended = h.fake.posts()[-1]
+        assert ended.conversation == "a:chat-with-29:1alice"
+        assert ended.text == (
+            "Run #1 ('Weekly sync') cannot post in its conversation: the bot is no longer allowed in the"
+            ' conversation, perhaps removed from the team or chat (HTTP 403). Nobody there has seen: "Decision'
+            " recorded: Weekly sync\". The run has ended, so nothing more is posted there; 'status 1' shows its"
+            " record."
+        )
+        assert h.db("SELECT status FROM runs") == [("completed",)]
