@@ -18,7 +18,8 @@ write as the mark (:func:`write`). Where the notice goes:
 
 A run that has ended (completed) gets no advice that would not work any more: nothing to answer,
 no "goes on", no ``cancel``. News for a person who left (their account deactivated) that asks
-them nothing is only logged: nobody waits on it.
+them nothing is only logged: nobody waits on it; so is what the bot tells someone alone whom the
+run asks nothing (a bystander typing in its thread: ``This question is for Alice``).
 
 Never a loop, never a flood: a notice given up is only logged (no notice about a notice), and a
 run's facilitator is told at most once an hour about each target that fails (a person, the run's
@@ -73,6 +74,8 @@ def plan(
     run = runs.load_run(conn, reply.run_id)
     if run is None or run.status == "cancelled":
         return None
+    if reply.kind == "error" and reply.private and reply.to is not None and run.context.prompt_for(reply.to.id) is None:
+        return None  # told alone that their message answers nothing ('This question is for ...'): nobody waits on it
     fac = run.context.facilitator
     where = failure.where if failure is not None else None
     why = (failure.plain if failure is not None else None) or plain or texts.delivery_reason_unknown(error)

@@ -9,7 +9,19 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from tests.fakes.bot_connector import Call
-from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit, wait_for
+from tests.teams_support import (
+    ALICE,
+    BOB,
+    CAROL,
+    CHANNEL,
+    Harness,
+    at,
+    in_channel,
+    installed,
+    personal,
+    submit,
+    wait_for,
+)
 
 
 async def up_to_the_last_action(h: Harness) -> tuple[str, Call]:
@@ -160,3 +172,20 @@ async def test_the_end_of_a_run_its_conversation_refuses_is_told_even_just_after
             " record."
         )
         assert h.db("SELECT status FROM runs") == [("completed",)]
+
+
+async def test_a_bystander_the_bot_cannot_write_to_alone_is_no_news_for_the_facilitator(tmp_path: Path) -> None:
+    """Carol, asked nothing by the run, types in its thread; the bot tells her alone that the
+    question is Alice's, and Teams refuses her personal chat. Before, Alice was told in the thread
+    that Carol could not be reached and had not seen 'This question is for Alice Example'."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = str((await h.next_post(0)).answer_id)
+        h.fake.refuse("create", 403)  # no personal chat with Carol
+        await h.send(in_channel(h.url, CAROL, "I think we decided to ship", root=root))
+        await wait_for(lambda: bool(h.db("SELECT 1 FROM messages WHERE failed_at IS NOT NULL")))
+        await h.settle()
+        assert h.db("SELECT kind, actor_id FROM messages WHERE failed_at IS NOT NULL") == [("error", "teams:29:1carol")]
+        assert h.db("SELECT count(*) FROM messages WHERE kind = 'notice'") == [(0,)]
+        assert len(h.fake.posts()) == 1  # the run's first question only
