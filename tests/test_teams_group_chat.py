@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.channels.teams_activities import key_for
+from bot.model import Trigger
 from tests.teams_support import ALICE, BOB, BOT, CAROL, TENANT, Harness, activity, at, mention
 
 MEETING_CHAT = "19:meeting_NzE4ZDk0YjQtOTk0Yi00@thread.v2"
@@ -52,3 +54,22 @@ async def test_two_facilitators_in_one_meeting_chat_each_answer_their_own_run(tm
         await h.send(in_meeting_chat(h.url, ALICE, "yes"))
         await h.settle()
         assert h.db("SELECT id, status FROM runs ORDER BY id") == [(1, "cancelled"), (2, "active")]
+
+
+async def test_a_run_an_alert_started_there_naming_nobody_is_still_claimed_by_who_speaks_first(tmp_path: Path) -> None:
+    """An alert's run that names no facilitator waits on whoever speaks first: a run waiting on
+    Alice in the same chat does not take her words from it (the newest of the two takes them)."""
+    async with Harness(tmp_path) as h:
+        await h.send(in_meeting_chat(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        await h.settle()
+        alert = Trigger(flow="post_meeting", title="Disk full", data={"claimable": True})  # as admission starts it
+        h.services.dispatcher.start(alert, key_for(MEETING_CHAT))
+        h.services.notify("teams")
+        await h.settle()
+        await h.send(in_meeting_chat(h.url, ALICE, "We add a disk"))
+        await h.settle()
+        assert h.db("SELECT run_id, step, raw FROM answers") == [(2, "decision", "We add a disk")]
+        assert h.db("SELECT id, facilitator_id FROM runs ORDER BY id") == [
+            (1, "teams:29:1alice"),
+            (2, "teams:29:1alice"),
+        ]

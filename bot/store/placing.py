@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot import texts
-from bot.model import ConversationKey, Message
+from bot.model import ConversationKey, Message, placeholder_facilitator
 from bot.store.runs import RUN_COLUMNS, RunRow
 
 #: ``#12 yes`` (also ``#12: yes``): run 12 and the answer. No command starts so (a command starts
@@ -97,16 +97,18 @@ def _among(rows: list[RunRow], run_id: int) -> RunRow | None:
 
 
 def run_of_conversation(conn: sqlite3.Connection, conversation: ConversationKey, actor_id: str) -> RunRow | None:
-    """The open run living in the conversation that waits on ``actor_id`` (the newest of them),
-    else the newest open run there: runs sharing a conversation (two facilitators' in one Teams
-    group chat, a review started beside a meeting's run) each get their own people's answers. A
-    handover's run (``give A12 @person``) lives in the decision's conversation but asks one
-    person alone: only whom it waits on finds it, so it never takes what others say there."""
+    """The open run living in the conversation that waits on ``actor_id`` or on whoever speaks
+    first (a triggered run that named nobody; the newest of them), else the newest open run there:
+    runs sharing a conversation (two facilitators' in one Teams group chat, a review started beside
+    a meeting's run) each get their own people's answers. A handover's run (``give A12 @person``)
+    lives in the decision's conversation but asks one person alone: only whom it waits on finds
+    it, so it never takes what others say there."""
+    anyone = placeholder_facilitator(conversation.channel).id
     row = conn.execute(
         f"SELECT {RUN_COLUMNS} FROM runs WHERE conversation = ? AND status IN ('active', 'stalled')"
         " AND json_extract(context, '$.trigger.handover') IS NULL"
-        " ORDER BY instr(waiting_on, ?) > 0 DESC, id DESC LIMIT 1",
-        (str(conversation), f" {actor_id} "),
+        " ORDER BY (instr(waiting_on, ?) > 0 OR instr(waiting_on, ?) > 0) DESC, id DESC LIMIT 1",
+        (str(conversation), f" {actor_id} ", f" {anyone} "),
     ).fetchone()
     return RunRow.from_row(row) if row else None
 
