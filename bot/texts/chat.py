@@ -154,8 +154,8 @@ def command_unknown(verb: str, flows: list[str]) -> str:
 def command_unknown_beside_thread(verb: str, run_id: int, title: str, flows: list[str]) -> str:
     """Words no command knows, typed in a channel beside the thread of a run that waits on them."""
     return (
-        f"I don't know '{verb}'. Run #{run_id} ('{title}') waits for your answer in its own thread:"
-        f" answer on its card there, or reply in that thread (mentioning me). " + command_help(flows)
+        f"I don't know '{verb}'. Run #{run_id} ('{title}') waits for your answer: give it on its card, or"
+        f" reply in the run's own thread (mentioning me). " + command_help(flows)
     )
 
 
