@@ -18,11 +18,14 @@ write as the mark (:func:`write`). Where the notice goes:
 
 A run that has ended (completed) gets no advice that would not work any more: nothing to answer,
 no "goes on", no ``cancel``. News for a person who left (their account deactivated) that asks
-them nothing is only logged: nobody waits on it.
+them nothing is only logged: nobody waits on it; so is what the bot tells someone alone whom the
+run asks nothing (a bystander typing in its thread: ``This question is for Alice``).
 
 Never a loop, never a flood: a notice given up is only logged (no notice about a notice), and a
 run's facilitator is told at most once an hour about each target that fails (a person, the run's
-conversation, or the messages refused in it), however many of its replies fail meanwhile. Notices are outbound messages of
+conversation, or the messages refused in it), however many of its replies fail meanwhile; the run's
+end refused by its conversation (its summary) is a target of its own, so a facilitator who answered
+the question she was told of where the notice was learns that the run ended, and where to see it. Notices are outbound messages of
 kind ``notice``; what they are about is in their ``payload`` (``{"notice": {"about", "message"}}``).
 All of it is neutral: the channels say what was refused and why, in :class:`DeliveryFailed`.
 """
@@ -71,6 +74,8 @@ def plan(
     run = runs.load_run(conn, reply.run_id)
     if run is None or run.status == "cancelled":
         return None
+    if reply.kind == "error" and reply.private and reply.to is not None and run.context.prompt_for(reply.to.id) is None:
+        return None  # told alone that their message answers nothing ('This question is for ...'): nobody waits on it
     fac = run.context.facilitator
     where = failure.where if failure is not None else None
     why = (failure.plain if failure is not None else None) or plain or texts.delivery_reason_unknown(error)
@@ -87,7 +92,8 @@ def plan(
         asks = ("you" if reply.to is not None and reply.to.id == fac.id else "them") if question else ""
         quoted = texts.notice_question(reply.text) if question else excerpt
         text = texts.notice_conversation_refused(run.id, title, why, quoted, going, remedy, asks)
-        return Notice(message_id, here, fac, Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True))
+        about = here if going else f"end of {here}"  # its end is told even just after a question was
+        return Notice(message_id, about, fac, Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True))
     if reply.to is None:
         text = texts.notice_everyone(why, excerpt)
         about = here if elsewhere or where == "direct" else f"messages {run.conversation}"

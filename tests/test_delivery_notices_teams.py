@@ -9,7 +9,19 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from tests.fakes.bot_connector import Call
-from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit, wait_for
+from tests.teams_support import (
+    ALICE,
+    BOB,
+    CAROL,
+    CHANNEL,
+    Harness,
+    at,
+    in_channel,
+    installed,
+    personal,
+    submit,
+    wait_for,
+)
 
 
 async def up_to_the_last_action(h: Harness) -> tuple[str, Call]:
@@ -131,3 +143,49 @@ async def test_a_message_refused_in_a_working_personal_chat_does_not_blame_the_p
             " (HTTP 400). They have not seen:"
         )
         assert told.text.endswith("or say 'cancel' to end the run.")
+
+
+async def test_the_end_of_a_run_its_conversation_refuses_is_told_even_just_after_its_question_was(
+    tmp_path: Path,
+) -> None:
+    """The bot removed from the team while Bob's confirmation waits: Alice is told of the review
+    question nobody saw and answers it in her personal chat, as the notice says. The summary is
+    refused in turn; before, a notice about the same conversation within the hour was swallowed,
+    and Alice never learnt whether anything was recorded."""
+    async with Harness(tmp_path) as h:
+        root, more = await up_to_the_last_action(h)
+        await h.send(submit(h.url, ALICE, more, {"say": "done"}))
+        await h.next_post(5)  # Bob's "Do you accept it?", in his personal chat
+        h.fake.refused_in[f"{CHANNEL};messageid={root}"] = 403  # the bot removed from the team
+        await h.send(personal(h.url, BOB, "yes"))
+        await wait_for(lambda: bool(h.db(NOTICED)))
+        asked = h.fake.posts()[-1]
+        assert asked.conversation == "a:chat-with-29:1alice" and "You can answer it here" in asked.text
+        await h.send(personal(h.url, ALICE, "ok"))  # the review date, answered where the notice is
+        await wait_for(lambda: len(h.db(NOTICED)) == 2)
+        ended = h.fake.posts()[-1]
+        assert ended.conversation == "a:chat-with-29:1alice"
+        assert ended.text == (
+            "Run #1 ('Weekly sync') cannot post in its conversation: the bot is no longer allowed in the"
+            ' conversation, perhaps removed from the team or chat (HTTP 403). Nobody there has seen: "Decision'
+            " recorded: Weekly sync\". The run has ended, so nothing more is posted there; 'status 1' shows its"
+            " record."
+        )
+        assert h.db("SELECT status FROM runs") == [("completed",)]
+
+
+async def test_a_bystander_the_bot_cannot_write_to_alone_is_no_news_for_the_facilitator(tmp_path: Path) -> None:
+    """Carol, asked nothing by the run, types in its thread; the bot tells her alone that the
+    question is Alice's, and Teams refuses her personal chat. Before, Alice was told in the thread
+    that Carol could not be reached and had not seen 'This question is for Alice Example'."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = str((await h.next_post(0)).answer_id)
+        h.fake.refuse("create", 403)  # no personal chat with Carol
+        await h.send(in_channel(h.url, CAROL, "I think we decided to ship", root=root))
+        await wait_for(lambda: bool(h.db("SELECT 1 FROM messages WHERE failed_at IS NOT NULL")))
+        await h.settle()
+        assert h.db("SELECT kind, actor_id FROM messages WHERE failed_at IS NOT NULL") == [("error", "teams:29:1carol")]
+        assert h.db("SELECT count(*) FROM messages WHERE kind = 'notice'") == [(0,)]
+        assert len(h.fake.posts()) == 1  # the run's first question only

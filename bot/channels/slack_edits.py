@@ -23,7 +23,7 @@ from bot import texts
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_messages import message_id, typed
 from bot.channels.slack_send import Poster, is_dm
-from bot.store import group, runs, transaction
+from bot.store import group, runs, transaction, transcript
 from bot.store import slack as slack_store
 from bot.texts._common import _one_line
 
@@ -89,7 +89,7 @@ async def tell(db: Database, poster: Poster, now: Callable[[], datetime], change
     with transaction(db) as conn:
         if runs.seen_delivery(conn, "slack", change.delivery_id, now()):
             return
-        slack_store.record_change(conn, original, change.deleted, change.text, now())
+        transcript.record_change(conn, original, change.deleted, change.text, now())
     kinds = ("answer",) if change.deleted else ("answer", "invalid")  # an answer taken, or asked again
     if run_id is not None and kind in kinds:
         _note(poster, change, kind, first_text)
@@ -97,7 +97,7 @@ async def tell(db: Database, poster: Poster, now: Callable[[], datetime], change
 
 def _note(poster: Poster, change: Changed, kind: str, first_text: str) -> None:
     first = _one_line(first_text, QUOTED)
-    note = texts.slack_delete_not_read(first) if change.deleted else texts.slack_edit_not_read(first, kind == "answer")
+    note = texts.delete_not_read(first) if change.deleted else texts.edit_not_read(first, kind == "answer")
     if is_dm(change.channel):
         poster.say_later(change.channel, blocks.escape(note))
     else:

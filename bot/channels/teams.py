@@ -14,9 +14,9 @@ Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``,
 places it in (``#12 yes``, the conversation's run, the one run waiting on its writer: with several
 waiting, they are asked which) and to the commands when there is none. In a channel a run lives in
 the reply chain of the bot's first message of that run (``teams_threads``); messages elsewhere in the
-channel are commands only. What is the caller's alone (``actions``), asked in a channel or a group chat,
-is answered in their personal chat; ``done``/``due``/``drop A12`` typed where its decision was made is
-answered by the notice to the decision alone. Invokes are answered here, never by botbuilder (4.17.1's
+channel are commands only. ``actions`` asked in a channel or a group chat is answered in a personal chat;
+``done``/``due``/``drop A12`` where its decision was made by the notice to the decision alone. Edits and
+deletions: :mod:`bot.channels.teams_edits`. Invokes are answered here, not by botbuilder (4.17.1's
 CloudAdapter answers every invoke with a 500).
 """
 
@@ -39,7 +39,7 @@ from botbuilder.integration.aiohttp import (
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot import inbound_json, texts
-from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys, teams_stale
+from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_edits, teams_keys, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view
@@ -167,11 +167,13 @@ class TeamsChannel(Channel):
         self._remember(inbound, body)
         if inbound.kind == "invoke":
             return await self._invoke(inbound, body)
-        if self._seen(inbound):
-            return web.Response(status=201)
-        if inbound.kind == "submit":
+        if inbound.kind == "ignore":  # an edit or a deletion of a message a run has: kept, its writer told
+            note = teams_edits.kept(self.services.db, body, inbound, self.services.dispatcher.clock())
+            if note is not None:
+                self._say(inbound, inbound.activity_id, note)
+        elif inbound.kind == "submit" and not self._seen(inbound):
             await self._submit(inbound, body)
-        elif inbound.kind == "message" and inbound.addressed:
+        elif inbound.kind == "message" and inbound.addressed and not self._seen(inbound):
             await self._message(inbound)
         return web.Response(status=201)
 

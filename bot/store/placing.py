@@ -4,8 +4,8 @@ never answered for silently.
 
 In order: ``#12 yes`` answers run 12 when it waits on its writer; a reply to a question (a Slack
 thread of a question in a direct message) answers that question's run while it still waits on
-them; else the run of the message's own conversation takes it; else the one run waiting on its
-writer in that channel. When two or more wait there, or ``#12`` names a run that does not wait on
+them; else the run of the message's own conversation takes it (of several there, the one waiting
+on its writer); else the one run waiting on its writer in that channel. When two or more wait there, or ``#12`` names a run that does not wait on
 them, nothing is answered: :class:`Unplaced` lists the questions waiting (for the channel to ask
 which one is meant). A message placed teaches the run the people it names (:func:`claim`).
 """
@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot import texts
-from bot.model import ConversationKey, Message
+from bot.model import ConversationKey, Message, placeholder_facilitator
 from bot.store.runs import RUN_COLUMNS, RunRow
 
 #: ``#12 yes`` (also ``#12: yes``): run 12 and the answer. No command starts so (a command starts
@@ -75,7 +75,7 @@ def place(
     """The run a typed message by ``actor_id`` answers (see the module's docstring); None when
     none is open there and none waits on them. ``replying_to``: the run whose question it replies to."""
     named = tagged(text)
-    own = run_of_conversation(conn, conversation)
+    own = run_of_conversation(conn, conversation, actor_id)
     if own is not None and named is None and replying_to is None:
         return Placed(own, text)  # the common case: one query
     waiting = runs_waiting_on(conn, conversation.channel, actor_id)
@@ -96,14 +96,19 @@ def _among(rows: list[RunRow], run_id: int) -> RunRow | None:
     return next((row for row in rows if row.id == run_id), None)
 
 
-def run_of_conversation(conn: sqlite3.Connection, conversation: ConversationKey) -> RunRow | None:
-    """The newest open run living in the conversation. A handover's run (``give A12 @person``)
+def run_of_conversation(conn: sqlite3.Connection, conversation: ConversationKey, actor_id: str) -> RunRow | None:
+    """The open run living in the conversation that waits on ``actor_id`` or on whoever speaks
+    first (a triggered run that named nobody; the newest of them), else the newest open run there:
+    runs sharing a conversation (two facilitators' in one Teams group chat, a review started beside
+    a meeting's run) each get their own people's answers. A handover's run (``give A12 @person``)
     lives in the decision's conversation but asks one person alone: only whom it waits on finds
     it, so it never takes what others say there."""
+    anyone = placeholder_facilitator(conversation.channel).id
     row = conn.execute(
         f"SELECT {RUN_COLUMNS} FROM runs WHERE conversation = ? AND status IN ('active', 'stalled')"
-        " AND json_extract(context, '$.trigger.handover') IS NULL ORDER BY id DESC LIMIT 1",
-        (str(conversation),),
+        " AND json_extract(context, '$.trigger.handover') IS NULL"
+        " ORDER BY (instr(waiting_on, ?) > 0 OR instr(waiting_on, ?) > 0) DESC, id DESC LIMIT 1",
+        (str(conversation), f" {actor_id} ", f" {anyone} "),
     ).fetchone()
     return RunRow.from_row(row) if row else None
 

@@ -281,18 +281,6 @@ HELD_MESSAGE = (
 )
 
 
-def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: str, now: datetime) -> None:
-    """An edit (``text``: as edited) or a deletion of inbound message ``original``, in the
-    transcript: a row of kind ``edited`` or ``deleted`` with the original's run, conversation,
-    writer, step and platform id, and ``payload`` ``{"original": its id}``. The original stays."""
-    conn.execute(
-        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, platform_id, step,"
-        " kind, text, payload, created_at) SELECT run_id, 'in', channel, conversation, actor_id, actor_name,"
-        " platform_id, step, ?, ?, json_object('original', id), ? FROM messages WHERE id = ?",
-        ("deleted" if deleted else "edited", text, iso(now), original),
-    )
-
-
 def question_run(conn: sqlite3.Connection, ts: str, actor_id: str) -> int | None:
     """The open run that sent ``actor_id`` the message posted at ``ts`` (a question in their
     direct message, or its reminder) and waits on them still: a reply in its thread answers it."""

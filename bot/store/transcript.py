@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 from typing import Any
 
-from bot.store import group
+from bot.store import group, iso
 
 
 def answer_after(
@@ -126,3 +127,25 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
         d["reviews"] = _dicts(conn.execute("SELECT * FROM reviews WHERE decision_id = ? ORDER BY due_at", (d["id"],)))
     detail["decisions"] = decisions
     return detail
+
+
+def held_message(conn: sqlite3.Connection, channel: str, platform_id: str) -> tuple[int, str, str, int | None] | None:
+    """(id, kind, text, run id) of the first inbound row of ``channel``'s message ``platform_id``."""
+    row = conn.execute(
+        "SELECT id, kind, text, run_id FROM messages WHERE direction = 'in' AND channel = ? AND platform_id = ?"
+        " ORDER BY id LIMIT 1",
+        (channel, platform_id),
+    ).fetchone()
+    return (int(row[0]), str(row[1]), str(row[2] or ""), row[3]) if row else None
+
+
+def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: str, now: datetime) -> None:
+    """An edit (``text``: as edited) or a deletion of inbound message ``original``, in the
+    transcript: a row of kind ``edited`` or ``deleted`` with the original's run, conversation,
+    writer, step and platform id, and ``payload`` ``{"original": its id}``. The original stays."""
+    conn.execute(
+        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, platform_id, step,"
+        " kind, text, payload, created_at) SELECT run_id, 'in', channel, conversation, actor_id, actor_name,"
+        " platform_id, step, ?, ?, json_object('original', id), ? FROM messages WHERE id = ?",
+        ("deleted" if deleted else "edited", text, iso(now), original),
+    )

@@ -151,6 +151,14 @@ def command_unknown(verb: str, flows: list[str]) -> str:
     return f"I don't know '{verb}'. " + command_help(flows)
 
 
+def command_unknown_beside_thread(verb: str, run_id: int, title: str, flows: list[str]) -> str:
+    """Words no command knows, typed in a channel beside the thread of a run that waits on them."""
+    return (
+        f"I don't know '{verb}'. Run #{run_id} ('{title}') waits for your answer: give it on its card, or"
+        f" reply in the run's own thread (mentioning me). " + command_help(flows)
+    )
+
+
 def command_start_usage(flows: list[str]) -> str:
     return f"Say which flow to start: start FLOW [@people ...] [title]. Flows: {_join(flows)}."
 

@@ -50,3 +50,25 @@ def correction_confirmed_by_named(target: str, name: str) -> str:
         f"'{target}' named {name}, and the question for the person named there has come since: a correction"
         f" would leave it with {name}. Say 'back' until '{target}' is asked again, and name someone else there."
     )
+
+
+# --- edits and deletions of messages a run has (Slack, Teams) ----------------------------------
+
+
+def edit_not_read(first: str, taken: bool) -> str:
+    """To whoever edited a message a run has (``first``: as first sent, on one line). ``taken``:
+    the run took it as their answer; else it did not take it, and asked again."""
+    if not taken:
+        return f'I don\'t read edits: your message stays as first sent ("{first}"). Send the answer again.'
+    return (
+        f'I don\'t read edits: the run keeps your answer as first sent ("{first}"). To change it, say so in'
+        " a new message: 'back', or 'change ... to ...' ('help' shows how)."
+    )
+
+
+def delete_not_read(first: str) -> str:
+    """To whoever deleted a message a run took as their answer (``first``: its text, on one line)."""
+    return (
+        f'Deleting a message does not take back its answer: the run keeps "{first}". To change it, say'
+        " so in a new message: 'back', or 'change ... to ...' ('help' shows how)."
+    )

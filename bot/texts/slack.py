@@ -359,25 +359,3 @@ def slack_refusal(code: str, direct: bool) -> str:
     if words is None or (direct and code in ("not_in_channel", "channel_not_found", "is_archived")):
         words = "Slack would not take a direct message to them" if direct else "Slack refused it"
     return f"{words} ({code})"
-
-
-# --- edits and deletions of messages the bot took --------------------------------------------
-
-
-def slack_edit_not_read(first: str, taken: bool) -> str:
-    """To whoever edited a message a run has (``first``: as first sent, on one line). ``taken``:
-    the run took it as their answer; else it did not take it, and asked again."""
-    if not taken:
-        return f'I don\'t read edits: your message stays as first sent ("{first}"). Send the answer again.'
-    return (
-        f'I don\'t read edits: the run keeps your answer as first sent ("{first}"). To change it, say so in'
-        " a new message: 'back', or 'change ... to ...' ('help' shows how)."
-    )
-
-
-def slack_delete_not_read(first: str) -> str:
-    """To whoever deleted a message a run took as their answer (``first``: its text, on one line)."""
-    return (
-        f'Deleting a message does not take back its answer: the run keeps "{first}". To change it, say'
-        " so in a new message: 'back', or 'change ... to ...' ('help' shows how)."
-    )

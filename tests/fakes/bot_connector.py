@@ -4,7 +4,8 @@ It answers what the bot uses, as the Teams connector does: ``POST /v3/conversati
 chat with ``members[0]``, or a new thread in ``channelData.channel.id``), ``POST
 /v3/conversations/{id}/activities[/{activityId}]`` (201 ``{"id": ...}``), ``PUT
 .../activities/{activityId}`` and ``GET .../members/{memberId}``. It can be told to refuse the
-next calls (a status and a ``Retry-After``), or the next calls of one method (``refuse``). Like Teams, it refuses an activity over 100 KB (its
+next calls (a status and a ``Retry-After``), the next calls of one method (``refuse``), or every
+call in one conversation (``refused_in``: the bot removed from it). Like Teams, it refuses an activity over 100 KB (its
 JSON, counted as UTF-16) with 413 ``MessageSizeTooBig``.
 
 :class:`OpenIdServer` serves OpenID metadata and a JWKS with one RSA signing key from a thread
@@ -86,6 +87,7 @@ class FakeConnector(LoopbackServer):
     calls: list[Call] = field(default_factory=list)
     refusals: list[tuple[int, str | None]] = field(default_factory=list)  # (status, Retry-After)
     refusals_of: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)  # by method: "update"
+    refused_in: dict[str, int] = field(default_factory=dict)  # conversation -> the status every call there gets
     port: int = 0
     record_bodies: bool = True
 
@@ -136,6 +138,9 @@ class FakeConnector(LoopbackServer):
             time.monotonic(),
         )
         self.calls.append(call)
+        if call.conversation in self.refused_in:  # the bot removed from it: every call there refused
+            error = {"error": {"code": "BotNotInConversationRoster", "message": "The bot is not in the roster."}}
+            return call, web.json_response(error, status=self.refused_in[call.conversation])
         queue = self.refusals_of.get(method) or self.refusals
         if queue:
             status, retry_after = queue.pop(0)
