@@ -1,5 +1,5 @@
 """What the bot says of actions after their decision: the owner digest and ``actions`` (each with
-its code), and an action changed: its due date moved (``due A12 DATE``) or dropped (``drop A12 [why]``)."""
+its code), ``done A12`` and its refusals, and an action changed: its due date moved (``due A12 DATE``) or dropped (``drop A12 [why]``)."""
 
 from __future__ import annotations
 
@@ -70,3 +70,36 @@ def _action_line(item: tuple[int, str, str, str | None, bool], owner: str | None
     when = f"due {due}" if due else "no due date"
     whose = f" - {owner}" if owner else ""
     return f"  A{code} {what}{whose} ('{title}'), {when}" + (" - overdue" if late else "")
+
+
+# --- done A12 and its refusals ----------------------------------------------------------------
+
+
+def command_needs_action() -> str:
+    return "Say which action by its code, as 'actions' and the digest show it: done A12."
+
+
+def no_open_actions() -> str:
+    return "You have no open actions."
+
+
+def action_unknown(action_id: int) -> str:
+    return f"No action A{action_id} of yours (or of a decision you lead). Say 'actions' to see yours."
+
+
+def action_already_done(what: str, day: str) -> str:
+    return f"'{what}' was already marked done ({day})."
+
+
+def action_dropped(what: str) -> str:
+    return f"'{what}' was dropped: there is nothing more to do about it."
+
+
+def action_marked_done(what: str, title: str, in_place_of: str | None) -> str:
+    whose = f" in {in_place_of}'s place" if in_place_of else ""
+    return f"Marked done{whose}: '{what}' (from '{title}')."
+
+
+def action_reported_done(by: str, in_place_of: str | None, what: str, title: str) -> str:
+    whose = f"{in_place_of}'s action" if in_place_of else "their action"
+    return f"{by} reported {whose} done: '{what}' (from '{title}')."

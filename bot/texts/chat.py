@@ -194,36 +194,6 @@ def command_needs_run(verb: str) -> str:
     return f"Say which run: {verb} RUN (the number from 'list')."
 
 
-def command_needs_action() -> str:
-    return "Say which action by its code, as 'actions' and the digest show it: done A12."
-
-
-def no_open_actions() -> str:
-    return "You have no open actions."
-
-
-def action_unknown(action_id: int) -> str:
-    return f"No action A{action_id} of yours (or of a decision you lead). Say 'actions' to see yours."
-
-
-def action_already_done(what: str, day: str) -> str:
-    return f"'{what}' was already marked done ({day})."
-
-
-def action_dropped(what: str) -> str:
-    return f"'{what}' was dropped: there is nothing more to do about it."
-
-
-def action_marked_done(what: str, title: str, in_place_of: str | None) -> str:
-    whose = f" in {in_place_of}'s place" if in_place_of else ""
-    return f"Marked done{whose}: '{what}' (from '{title}')."
-
-
-def action_reported_done(by: str, in_place_of: str | None, what: str, title: str) -> str:
-    whose = f"{in_place_of}'s action" if in_place_of else "their action"
-    return f"{by} reported {whose} done: '{what}' (from '{title}')."
-
-
 def run_started(run_id: int, flow: str) -> str:
     return f"Started run #{run_id} ({flow})."
 
