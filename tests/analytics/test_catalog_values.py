@@ -13,14 +13,15 @@ from bot.analytics import catalog
 from bot.dispatch import Dispatcher
 from bot.model import ConversationKey, Message
 from bot.triggers import generic
-from tests.actions.support import BOB, CAROL, Clock, decide, dispatcher, rows, say
+from tests.actions.support import BOB, CAROL, START, decide, dispatcher, rows, say
+from tests.clock import Clock
 
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "analytics.md").read_text()
 
 
 @pytest.fixture
 def bot(tmp_path: Path) -> Iterator[Dispatcher]:
-    yield from dispatcher(tmp_path, Clock(), "action_handover.yaml", "metric_breach.yaml")
+    yield from dispatcher(tmp_path, Clock(START), "action_handover.yaml", "metric_breach.yaml")
 
 
 def test_every_kind_of_event_the_ledger_writes_is_named_in_the_catalog(bot: Dispatcher) -> None:

@@ -17,14 +17,15 @@ from bot.analytics.measures import Params
 from bot.dispatch import Dispatcher
 from bot.model import ConversationKey, Message, Trigger
 from bot.store import open_readonly
-from tests.actions.support import BOB, Clock, dispatcher
+from tests.actions.support import BOB, START, dispatcher
+from tests.clock import Clock
 
 ALERTS = ConversationKey("console", "alerts")
 
 
 @pytest.fixture
 def bot(tmp_path: Path) -> Iterator[Dispatcher]:
-    yield from dispatcher(tmp_path, Clock(), "metric_breach.yaml")
+    yield from dispatcher(tmp_path, Clock(START), "metric_breach.yaml")
 
 
 def test_the_placeholder_facilitator_of_an_unnamed_run_is_nobodys_participation(

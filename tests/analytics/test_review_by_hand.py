@@ -16,12 +16,13 @@ from bot.analytics.measures import Params
 from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
 from bot.store import open_readonly
-from tests.actions.support import ALICE, BOB, ROOM, Clock, decide, dispatcher, rows
+from tests.actions.support import ALICE, BOB, ROOM, START, decide, dispatcher, rows
+from tests.clock import Clock
 
 
 @pytest.fixture
 def bot(tmp_path: Path) -> Iterator[Dispatcher]:
-    yield from dispatcher(tmp_path, Clock())
+    yield from dispatcher(tmp_path, Clock(START))
 
 
 def test_a_review_started_by_hand_is_a_review_not_a_manual_trigger(bot: Dispatcher, tmp_path: Path) -> None:
