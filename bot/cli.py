@@ -327,9 +327,8 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     Channels turn on from the environment (Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or
     SLACK_APP_TOKEN for Socket Mode; Teams: MicrosoftAppId / MicrosoftAppPassword, or
     DECISIONBOT_TEAMS=on for local development without authentication, on a loopback --host
-    only); a channel
-    whose secrets are incomplete, or refused at start-up (Slack's token, the Teams bot's
-    credentials by Azure AD), stops the start with the name of the variable to fix.
+    only); a channel whose secrets are incomplete, or refused at start-up (Slack's token, the
+    Teams bot's credentials by Azure AD), stops the start with the name of the variable to fix.
 
     Secrets are never logged, at any level.
 
@@ -339,6 +338,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     """
     from aiohttp import web
 
+    from bot.access_log import AccessLog
     from bot.channels.teams_switch import SWITCH, asked_by
     from bot.server import channel_names, create_app
 
@@ -351,7 +351,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
         click.echo(texts.channels_on(channel_names(app), host, port))
 
     with listening(host, port):  # binding the port (a channel's start-up errors pass through)
-        web.run_app(app, host=host, port=port, print=announce)
+        web.run_app(app, host=host, port=port, print=announce, access_log_class=AccessLog)
 
 
 # --- output ------------------------------------------------------------------------------------
