@@ -52,6 +52,7 @@ from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, Reply, placeholder_facilitator
 from bot.outbox import Queued
+from bot.refusals import RefusalLog
 from bot.store import group, runs, transaction, widgets
 from bot.store.placing import Unplaced
 from bot.store.widgets import Refusal
@@ -86,6 +87,7 @@ class TeamsChannel(Channel):
         self.connector: Connector | None = None
         self.outbound: TeamsOutbound | None = None
         self.tasks: set[asyncio.Task[None]] = set()
+        self.unverified = RefusalLog(log, logging.INFO)  # tokens that do not verify: a line a minute per kind
         if self.settings.app_id:
             log.info(texts.teams_auth_on(self.settings.app_id, self.settings.app_type))
         else:
@@ -157,8 +159,8 @@ class TeamsChannel(Channel):
         except requests.RequestException as exc:
             return _error(503, texts.teams_keys_unavailable(exc.__class__.__name__))
         except Exception as exc:  # PermissionError, a malformed or unverifiable JWT, an unknown key
-            log.info("teams: refused a request: %s: %s", exc.__class__.__name__, exc)
-            return _error(401, texts.teams_unauthorized(exc.__class__.__name__))
+            self.unverified.tell(kind := exc.__class__.__name__, texts.teams_request_refused, kind, str(exc))
+            return _error(401, texts.teams_unauthorized(kind))
         try:
             inbound = acts.parse(body)
         except acts.ActivityError as exc:
