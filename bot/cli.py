@@ -23,8 +23,8 @@ import click
 from click.core import ParameterSource
 
 from bot import config, texts
-from bot.cli_output import open_output as open_output  # every -o of every command
 from bot.errors import BotError, ConfigError, FlowNotFound
+from bot.render import terminal_safe
 from bot.texts import _common
 
 if TYPE_CHECKING:
@@ -375,11 +375,11 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | 
 
 
 def _cell(value: Any) -> str:
-    """A value on one line of a table: line breaks (a message of several lines) become spaces; a
-    list (whom a run waits for) its items, comma-separated."""
+    """A value on one line of a table: line breaks become spaces, a list (whom a run waits for)
+    its items comma-separated, control characters their escapes (``terminal_safe``)."""
     if isinstance(value, list):
         value = ", ".join(map(str, value))
-    return " ".join(str(value or "").splitlines())
+    return terminal_safe(" ".join(str(value or "").splitlines()))
 
 
 #: Modules that add commands to ``main`` (each defines its own ``@main.command`` / groups);
