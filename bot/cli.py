@@ -23,8 +23,8 @@ import click
 from click.core import ParameterSource
 
 from bot import config, texts
-from bot.cli_output import open_output as open_output  # every -o of every command
 from bot.errors import BotError, ConfigError, FlowNotFound
+from bot.render import terminal_safe
 from bot.texts import _common
 
 if TYPE_CHECKING:
@@ -327,9 +327,8 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     Channels turn on from the environment (Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or
     SLACK_APP_TOKEN for Socket Mode; Teams: MicrosoftAppId / MicrosoftAppPassword, or
     DECISIONBOT_TEAMS=on for local development without authentication, on a loopback --host
-    only); a channel
-    whose secrets are incomplete, or refused at start-up (Slack's token, the Teams bot's
-    credentials by Azure AD), stops the start with the name of the variable to fix.
+    only); a channel whose secrets are incomplete, or refused at start-up (Slack's token, the
+    Teams bot's credentials by Azure AD), stops the start with the name of the variable to fix.
 
     Secrets are never logged, at any level.
 
@@ -339,6 +338,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     """
     from aiohttp import web
 
+    from bot.access_log import AccessLog
     from bot.channels.teams_switch import SWITCH, asked_by
     from bot.server import channel_names, create_app
 
@@ -351,7 +351,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
         click.echo(texts.channels_on(channel_names(app), host, port))
 
     with listening(host, port):  # binding the port (a channel's start-up errors pass through)
-        web.run_app(app, host=host, port=port, print=announce)
+        web.run_app(app, host=host, port=port, print=announce, access_log_class=AccessLog)
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -375,11 +375,11 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str] | 
 
 
 def _cell(value: Any) -> str:
-    """A value on one line of a table: line breaks (a message of several lines) become spaces; a
-    list (whom a run waits for) its items, comma-separated."""
+    """A value on one line of a table: line breaks become spaces, a list (whom a run waits for)
+    its items comma-separated, control characters their escapes (``terminal_safe``)."""
     if isinstance(value, list):
         value = ", ".join(map(str, value))
-    return " ".join(str(value or "").splitlines())
+    return terminal_safe(" ".join(str(value or "").splitlines()))
 
 
 #: Modules that add commands to ``main`` (each defines its own ``@main.command`` / groups);

@@ -20,7 +20,9 @@ from bot.analytics import export as exporting
 from bot.analytics import report as reporting
 from bot.analytics import search as searching
 from bot.analytics.measures import Params
-from bot.cli import PORT, Context, _print_rows, listening, main, open_output, output_options
+from bot.cli import PORT, Context, _print_rows, listening, main, output_options
+from bot.cli_output import open_output
+from bot.render import terminal_safe
 from bot.store import open_readonly
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -105,7 +107,7 @@ def report(
             out.write(text)
         click.echo(texts.analytics_written(str(output)), err=True)
     else:
-        click.echo(text, nl=False)
+        click.echo(terminal_safe(text), nl=False)
 
 
 def _day(value: datetime | None) -> date | None:

@@ -11,7 +11,7 @@ from bot import texts
 from bot.cli import Context, _print_rows, main, output_options
 from bot.errors import BotError, FlowError, RunNotFound
 from bot.model import Actor
-from bot.render import choices_of, render_run
+from bot.render import choices_of, render_run, terminal_safe
 from bot.store import transcript
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(detail, indent=2, default=str))
         return
-    click.echo(render_run(detail, choices_of(_flow_of(obj, detail["run"]))))
+    click.echo(terminal_safe(render_run(detail, choices_of(_flow_of(obj, detail["run"])))))
 
 
 def _flow_of(obj: Context, run: dict[str, Any]) -> Flow | None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from bot import texts
-from bot.cli import main, open_output
+from bot.cli import main
+from bot.cli_output import open_output
 from bot.errors import BotError
 
 #: The app's manifest and icons, kept in the repository's teams/ folder.

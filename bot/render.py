@@ -1,8 +1,10 @@
-"""One run as text for the terminal: transcript, answers with revisions, decision record."""
+"""One run as text for the terminal: transcript, answers with revisions, decision record; and
+what the ledger holds made safe to print on a terminal (:func:`terminal_safe`)."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
@@ -91,3 +93,16 @@ def render_run(detail: dict[str, Any], choices: Choices | None = None) -> str:
                 f"  review due {r['due_at']}" + (f", held {r['held_at']}: {r['outcome']}" if r["held_at"] else "")
             )
     return "\n".join(lines)
+
+
+#: Control characters a terminal acts on (C0 but tab and line feed, DEL, C1): ESC starts the
+#: sequences that clear the screen, recolour or hide text, set the window title or write the
+#: clipboard (OSC 52); U+009B is CSI on its own.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` (what people typed, an alert's title: anything) with every control character a
+    terminal would act on shown as its escape (``\\x1b``), so printing a run cannot drive the
+    operator's terminal."""
+    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)

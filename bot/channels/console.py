@@ -18,6 +18,7 @@ from bot.dispatch import Dispatcher, TurnResult
 from bot.errors import BotError
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger
 from bot.outbox import Queued
+from bot.render import terminal_safe
 from bot.store import placing, runs, utc_now
 from bot.store.runs import RunRow
 
@@ -204,7 +205,7 @@ class ConsoleSession:
         self._show(Reply(self.run_id or 0, self.conversation, done.text, to=speaker, kind="info"))
 
     def _write(self, line: str) -> None:
-        self.out.write(line + "\n")
+        self.out.write(terminal_safe(line) + "\n")  # what people typed cannot drive the terminal
         self.out.flush()
 
 

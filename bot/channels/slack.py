@@ -50,6 +50,7 @@ from bot.channels.slack_socket import SocketClient, first_url
 from bot.errors import ConfigError
 from bot.model import Actor, Reply
 from bot.outbox import DOWN_FIRST, DOWN_MOST, Queued
+from bot.refusals import RefusalLog
 from bot.store import group, iso, utc_now, write_lock
 from bot.store.people import People, Person
 
@@ -97,6 +98,7 @@ class SlackChannel(Channel):
         self.socket: SocketClient | None = None
         self.refused: dict[str, tuple[str, str]] = {}  # a token Slack refuses while serving: its error, since
         self.socket_off: str | None = None  # since when Slack has Socket Mode turned off for the app
+        self.forged = RefusalLog(log)  # requests whose signature does not verify: a line a minute
         self.handling: set[asyncio.Task[Any]] = set()  # Socket Mode envelopes being processed
         self.stopping = False
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -273,8 +275,8 @@ class SlackChannel(Channel):
             return web.json_response({"error": str(exc)}, status=408)
         assert self.verifier is not None
         if not events.verify(self.verifier, body, request.headers):
-            log.warning(texts.slack_bad_signature(request.remote))
-            return web.json_response({"error": "invalid signature"}, status=401)
+            self.forged.tell("signature", texts.slack_bad_signature, request.remote)
+            return web.json_response({"error": texts.slack_invalid_signature()}, status=401)
         try:
             envelope = events.parse(body, request.content_type)
         except Malformed as exc:

@@ -28,7 +28,6 @@ import logging
 import sqlite3
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import requests
 from aiohttp import web
@@ -52,6 +51,7 @@ from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, Reply, placeholder_facilitator
 from bot.outbox import Queued
+from bot.refusals import RefusalLog
 from bot.store import group, runs, transaction, widgets
 from bot.store.placing import Unplaced
 from bot.store.widgets import Refusal
@@ -86,6 +86,7 @@ class TeamsChannel(Channel):
         self.connector: Connector | None = None
         self.outbound: TeamsOutbound | None = None
         self.tasks: set[asyncio.Task[None]] = set()
+        self.unverified = RefusalLog(log, logging.INFO)  # tokens that do not verify: a line a minute per kind
         if self.settings.app_id:
             log.info(texts.teams_auth_on(self.settings.app_id, self.settings.app_type))
         else:
@@ -113,8 +114,9 @@ class TeamsChannel(Channel):
             await teams_keys.prefetch(self.config)
         self.connector = Connector(self.services.http, tokens)
         self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock)
-        fallback = self.services.dispatcher.tz_for
-        self.services.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)
+        dispatcher = self.services.dispatcher  # a Teams person's zone: the one their client sent
+        fallback, zone = dispatcher.tz_for, self.store.zone
+        dispatcher.tz_for = lambda a: (zone(a.platform_id) if a.channel == acts.CHANNEL else None) or fallback(a)
 
     def failing(self) -> str | None:  # the bot's credentials refused while serving (teams_tokens)
         return self.connector.tokens.failing() if self.connector is not None else None
@@ -123,9 +125,6 @@ class TeamsChannel(Channel):
         """People a trigger names whom the bot has heard from (their names as Teams sent them)."""
         seen = {p.id: self.store.person(p.platform_id) for p in people if p.channel == self.name}
         return {i: Actor(i, found.name) for i, found in seen.items() if found is not None}
-
-    def _zone(self, actor: Actor) -> ZoneInfo | None:
-        return self.store.zone(actor.platform_id) if actor.channel == self.name else None
 
     async def stop(self) -> None:
         if self.tasks:
@@ -157,8 +156,8 @@ class TeamsChannel(Channel):
         except requests.RequestException as exc:
             return _error(503, texts.teams_keys_unavailable(exc.__class__.__name__))
         except Exception as exc:  # PermissionError, a malformed or unverifiable JWT, an unknown key
-            log.info("teams: refused a request: %s: %s", exc.__class__.__name__, exc)
-            return _error(401, texts.teams_unauthorized(exc.__class__.__name__))
+            self.unverified.tell(kind := exc.__class__.__name__, texts.teams_request_refused, kind, str(exc))
+            return _error(401, texts.teams_unauthorized(kind))
         try:
             inbound = acts.parse(body)
         except acts.ActivityError as exc:

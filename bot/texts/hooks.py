@@ -150,3 +150,8 @@ def payload_reserved(where: str) -> str:
         f"{where} is a name decisionbot uses itself; rename it (a decision's hints go in the top-level"
         " fields: facilitator, participants, channel, flow)"
     )
+
+
+def query_not_logged() -> str:
+    """What stands for a request's query string in the access log (a token may be in it)."""
+    return "(query string not logged)"

@@ -212,8 +212,14 @@ def slack_auth_failed(error: str) -> str:
     return f"Slack refused SLACK_BOT_TOKEN at start-up (auth.test: {error}). Check the bot token of the app."
 
 
-def slack_bad_signature(remote: str | None) -> str:
-    return f"Slack request from {remote or 'unknown'} refused: bad or stale signature."
+def slack_bad_signature(remote: str | None, left_out: int = 0) -> str:
+    more = f" ({left_out} more refused like it in the last minute, not logged)" if left_out else ""
+    return f"Slack request from {remote or 'unknown'} refused: bad or stale signature.{more}"
+
+
+def slack_invalid_signature() -> str:
+    """The 401's body for a Slack request whose signature does not verify."""
+    return "invalid signature"
 
 
 def slack_refused_payload(reason: str) -> str:

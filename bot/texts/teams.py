@@ -65,6 +65,11 @@ def teams_unauthorized(reason: str) -> str:
     return f"Unauthorized: {reason}"
 
 
+def teams_request_refused(kind: str, error: str, left_out: int = 0) -> str:
+    more = f" ({left_out} more refused like it in the last minute, not logged)" if left_out else ""
+    return f"teams: refused a request: {kind}: {error}{more}"
+
+
 def teams_keys_unavailable(problem: str) -> str:
     return f"Cannot check the token now: the Bot Framework signing keys could not be fetched ({problem})."
 

@@ -12,11 +12,9 @@ dedup key. Grafana's contact-point test (:func:`tested`) starts nothing: 200 ``{
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
-import math
 import sqlite3
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from bot.channels import Services
 from bot.errors import ConfigError, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
 from bot.model import Trigger
+from bot.refusals import RefusalLog
 from bot.scheduler import Scheduler
 from bot.store import group
 from bot.triggers import PayloadError, alertmanager, generic, grafana, naming
@@ -53,23 +52,14 @@ class HookState:
     max_inflight: int = 64
     inflight: int = 0
     learners: Mapping[str, naming.Learn] = field(default_factory=dict)  # the served channels'
-    told: dict[tuple[str, int], float] = field(default_factory=dict)  # (hook, status) -> when last logged
-    untold: dict[tuple[str, int], int] = field(default_factory=dict)  # refusals since, not logged
+    refusals: RefusalLog = field(default_factory=lambda: RefusalLog(log))
 
-    def refused(self, hook: str, status: int, error: str, now: float) -> None:
+    def refused(self, hook: str, status: int, error: str) -> None:
         """A request the hook refused (400, 401, 413), logged with its reason: the sender's
         operator sees only the status. At most one line a minute per hook and status (a sender
         retrying, or someone probing, cannot flood the log); that line counts the ones left out."""
-        key = (hook, status)
-        if now - self.told.get(key, -math.inf) < REFUSALS_TOLD_EVERY:
-            self.untold[key] = self.untold.get(key, 0) + 1
-            return
-        self.told[key] = now
-        log.warning(texts.hook_refused(hook, status, error, self.untold.pop(key, 0)))
+        self.refusals.tell((hook, status), texts.hook_refused, hook, status, error)
 
-
-#: Seconds between two log lines of one hook's refusals of one kind.
-REFUSALS_TOLD_EVERY = 60.0
 
 HOOKS = web.AppKey("hooks", HookState)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
@@ -103,7 +93,7 @@ def _handler(name: str) -> Callable[[web.Request], Any]:
         response = await receive(request, name)
         if response.status in (400, 401, 413):
             error = json.loads(response.text or "{}").get("error", "")
-            request.app[HOOKS].refused(name, response.status, error, asyncio.get_running_loop().time())
+            request.app[HOOKS].refused(name, response.status, error)
         return response
 
     return handle

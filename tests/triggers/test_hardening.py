@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
+from bot import refusals, texts
 from bot.engine.state import RunState
 from bot.errors import ConfigError
 from bot.model import ConversationKey
 from bot.store import jobs, ledger, transaction
 from bot.store.runs import RunRow
-from bot.triggers import checks, hooks
+from bot.triggers import checks
 from tests.triggers.conftest import Process
 from tests.triggers.test_checks import shop, write_checks
 from tests.triggers.test_hooks import AUTH, counts, post, serve
@@ -234,7 +234,7 @@ async def test_a_refused_hook_request_is_logged_with_its_reason_at_most_once_a_m
             "/hooks/alertmanager refused a request: 400 'alerts' is missing",
             "/hooks/alertmanager refused a request: 401 " + texts.hook_unauthorized(),
         ]
-        monkeypatch.setattr(hooks, "REFUSALS_TOLD_EVERY", 0.0)  # a minute later
+        monkeypatch.setattr(refusals, "TOLD_EVERY", 0.0)  # a minute later
         await post(client, "alertmanager", {"version": "4", "status": "firing"})
         last = [r.getMessage() for r in caplog.records if r.name == "decisionbot.hooks"][-1]
         assert last.endswith("400 'alerts' is missing (2 more refused like it in the last minute, not logged)")

@@ -1,0 +1,71 @@
+"""Requests anyone can send, refused at the edge (a Slack signature or a Teams token that does not
+verify), are logged at most once a minute per kind: a line each let one client flood the journal
+(500 forged requests in a tenth of a second were 500 warnings; journald then drops the service's
+lines, real errors among them). The next line counts those left out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from bot import refusals
+from tests.fakes.bot_connector import OpenIdServer
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import event_body, harness, message
+from tests.teams_support import ALICE, Harness, personal
+from tests.test_teams_auth import APP_ID, ENV, login, openid  # noqa: F401 - the fixtures
+
+FORGED = 200
+
+
+def lines(caplog: pytest.LogCaptureFixture, logger: str, words: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == logger and words in r.getMessage()]
+
+
+async def test_forged_slack_requests_are_one_warning_a_minute(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slack = await harness(tmp_path, fake)
+    caplog.set_level(logging.INFO)
+    body = event_body(message("UA", "hello"))
+    forged = {"X-Slack-Signature": "v0=00", "X-Slack-Request-Timestamp": str(int(time.time()))}
+    try:
+        for _ in range(FORGED):
+            assert (await slack.post(body, forged)).status == 401
+        assert lines(caplog, "decisionbot.slack", "refused") == [
+            "Slack request from 127.0.0.1 refused: bad or stale signature."
+        ]
+        monkeypatch.setattr(refusals, "TOLD_EVERY", 0.0)  # a minute later
+        assert (await slack.post(body, forged)).status == 401
+        assert lines(caplog, "decisionbot.slack", "refused")[-1].endswith(
+            f"bad or stale signature. ({FORGED - 1} more refused like it in the last minute, not logged)"
+        )
+        assert (await slack.post(body)).status == 200  # a signed request is served as ever
+    finally:
+        await slack.client.close()
+
+
+async def test_teams_requests_whose_token_does_not_verify_are_one_line_a_minute_per_kind(
+    tmp_path: Path,
+    openid: OpenIdServer,  # noqa: F811 - the fixture
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with Harness(tmp_path, ENV) as h:
+        body = personal(h.url, ALICE, "start post_meeting Weekly sync")
+        wrong_audience = {"Authorization": f"Bearer {openid.token('someone-else', h.url)}"}
+        for _ in range(FORGED):
+            assert (await h.post(body, {"Authorization": "Bearer garbage"})).status == 401
+            assert (await h.post(body, wrong_audience)).status == 401
+        told = lines(caplog, "decisionbot.teams", "refused a request")
+        assert len(told) == 2, told  # one per kind: a token that is no JWT, one for another audience
+        monkeypatch.setattr(refusals, "TOLD_EVERY", 0.0)
+        assert (await h.post(body, {"Authorization": "Bearer garbage"})).status == 401
+        last = lines(caplog, "decisionbot.teams", "refused a request")[-1]
+        assert last.endswith(f"({FORGED - 1} more refused like it in the last minute, not logged)")
+        good = {"Authorization": f"Bearer {openid.token(APP_ID, h.url)}"}
+        assert (await h.post(body, good)).status == 201
