@@ -16,7 +16,7 @@ from tests.fakes.bot_connector import OpenIdServer
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import event_body, harness, message
 from tests.teams_support import ALICE, Harness, personal
-from tests.test_teams_auth import APP_ID, ENV, login, openid  # noqa: F401 - the fixtures
+from tests.test_teams_auth import APP_ID, ENV
 
 FORGED = 200
 
@@ -50,7 +50,7 @@ async def test_forged_slack_requests_are_one_warning_a_minute(
 
 async def test_teams_requests_whose_token_does_not_verify_are_one_line_a_minute_per_kind(
     tmp_path: Path,
-    openid: OpenIdServer,  # noqa: F811 - the fixture
+    openid: OpenIdServer,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
