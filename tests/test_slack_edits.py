@@ -12,8 +12,7 @@ from typing import Any
 
 from bot.analytics.sql import MEASURES, as_view
 from bot.render import render_run
-from bot.store import open_db
-from bot.store import slack as slack_store
+from bot.store import open_db, transcript
 from bot.store.transcript import run_detail
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
@@ -178,6 +177,6 @@ def test_an_edit_finds_its_message_by_an_index_not_by_reading_every_message(tmp_
     """Slack sends an edit event for many messages (link previews too); before, each read the whole
     messages table on the event loop (about 66 ms at a million rows)."""
     db = open_db(tmp_path / "ledger.db")
-    plan = db.conn.execute("EXPLAIN QUERY PLAN " + slack_store.HELD_MESSAGE, ("msg:C1:1.0",)).fetchall()
+    plan = db.conn.execute("EXPLAIN QUERY PLAN " + transcript.HELD_MESSAGE, ("slack", "msg:C1:1.0")).fetchall()
     assert [step[3] for step in plan] == ["SEARCH messages USING INDEX messages_inbound_platform (platform_id=?)"]
     db.conn.close()

@@ -19,16 +19,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot import texts
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_messages import message_id, typed
 from bot.channels.slack_send import Poster, is_dm
 from bot.store import group, runs, transaction, transcript
-from bot.store import slack as slack_store
-from bot.texts._common import _one_line
-
-#: How much of the first text the note quotes.
-QUOTED = 160
 
 
 @dataclass(frozen=True)
@@ -81,23 +75,20 @@ async def tell(db: Database, poster: Poster, now: Callable[[], datetime], change
     """Keep the change in the transcript, and tell the writer that the run keeps their message as
     first sent (once: Slack's retry of the event is dropped by its id). Nothing to keep of a
     message the ledger does not have; nothing to tell of one no run took or asked again."""
-    row = db.conn.execute(slack_store.HELD_MESSAGE, (change.message_id,)).fetchone()
-    if row is None:
+    held = transcript.held_message(db.conn, "slack", change.message_id)
+    if held is None:
         return
-    original, kind, first_text, run_id = row
+    original, kind, first_text, run_id = held
     await group.writable(db.conn)  # the lock is waited for here, not on the loop
     with transaction(db) as conn:
         if runs.seen_delivery(conn, "slack", change.delivery_id, now()):
             return
         transcript.record_change(conn, original, change.deleted, change.text, now())
-    kinds = ("answer",) if change.deleted else ("answer", "invalid")  # an answer taken, or asked again
-    if run_id is not None and kind in kinds:
-        _note(poster, change, kind, first_text)
+    if (note := transcript.change_note(kind, first_text, run_id, change.deleted)) is not None:
+        _tell(poster, change, note)
 
 
-def _note(poster: Poster, change: Changed, kind: str, first_text: str) -> None:
-    first = _one_line(first_text, QUOTED)
-    note = texts.delete_not_read(first) if change.deleted else texts.edit_not_read(first, kind == "answer")
+def _tell(poster: Poster, change: Changed, note: str) -> None:
     if is_dm(change.channel):
         poster.say_later(change.channel, blocks.escape(note))
     else:

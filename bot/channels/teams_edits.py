@@ -19,13 +19,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot import texts
 from bot.channels import teams_activities as acts
 from bot.store import runs, transaction, transcript
-from bot.texts._common import _one_line
 
-#: How much of the first text the note quotes.
-QUOTED = 160
 #: (activity type, channelData.eventType) of the changes read.
 _CHANGES = {("messageUpdate", "editMessage"): False, ("messageDelete", "softDeleteMessage"): True}
 
@@ -79,8 +75,4 @@ def kept(db: Database, body: Mapping[str, Any], inbound: acts.Inbound, now: date
         if runs.seen_delivery(conn, acts.CHANNEL, change.delivery_id, now):
             return None
         transcript.record_change(conn, original, change.deleted, change.text, now)
-    kinds = ("answer",) if change.deleted else ("answer", "invalid")  # an answer taken, or asked again
-    if run_id is None or kind not in kinds:
-        return None
-    first = _one_line(first_text, QUOTED)
-    return texts.delete_not_read(first) if change.deleted else texts.edit_not_read(first, kind == "answer")
+    return transcript.change_note(kind, first_text, run_id, change.deleted)

@@ -273,14 +273,6 @@ def delivered(conn: sqlite3.Connection, platform: str, delivery_id: str) -> bool
     return conn.execute(sql, (platform, delivery_id)).fetchone() is not None
 
 
-#: The inbound message a Slack message id names (``msg:CHANNEL:TS``): its row id, kind, text and
-#: run. Found by the partial index ``messages_inbound_platform`` (an edit of any message is looked up).
-HELD_MESSAGE = (
-    "SELECT id, kind, text, run_id FROM messages WHERE direction = 'in' AND channel = 'slack' AND platform_id = ?"
-    " ORDER BY id LIMIT 1"
-)
-
-
 def question_run(conn: sqlite3.Connection, ts: str, actor_id: str) -> int | None:
     """The open run that sent ``actor_id`` the message posted at ``ts`` (a question in their
     direct message, or its reminder) and waits on them still: a reply in its thread answers it."""

@@ -7,7 +7,9 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from bot import texts
 from bot.store import group, iso
+from bot.texts._common import _one_line
 
 
 def answer_after(
@@ -129,13 +131,17 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
     return detail
 
 
+HELD_MESSAGE = (
+    "SELECT id, kind, text, run_id FROM messages WHERE direction = 'in' AND channel = ? AND platform_id = ?"
+    " ORDER BY id LIMIT 1"
+)
+
+
 def held_message(conn: sqlite3.Connection, channel: str, platform_id: str) -> tuple[int, str, str, int | None] | None:
-    """(id, kind, text, run id) of the first inbound row of ``channel``'s message ``platform_id``."""
-    row = conn.execute(
-        "SELECT id, kind, text, run_id FROM messages WHERE direction = 'in' AND channel = ? AND platform_id = ?"
-        " ORDER BY id LIMIT 1",
-        (channel, platform_id),
-    ).fetchone()
+    """(id, kind, text, run id) of the first inbound row of ``channel``'s message ``platform_id``
+    (Slack's ``msg:CHANNEL:TS``, Teams' ``<conversation>|<activity id>``), through the partial
+    index ``messages_inbound_platform``: every edit of any message is looked up."""
+    row = conn.execute(HELD_MESSAGE, (channel, platform_id)).fetchone()
     return (int(row[0]), str(row[1]), str(row[2] or ""), row[3]) if row else None
 
 
@@ -149,3 +155,18 @@ def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: 
         " platform_id, step, ?, ?, json_object('original', id), ? FROM messages WHERE id = ?",
         ("deleted" if deleted else "edited", text, iso(now), original),
     )
+
+
+#: How much of a changed message's first text the note to its writer quotes.
+QUOTED = 160
+
+
+def change_note(kind: str, first_text: str, run_id: int | None, deleted: bool) -> str | None:
+    """What the writer of inbound message (``kind``, ``first_text``, ``run_id``: as
+    :func:`held_message` has it) is told of its edit or deletion (Slack, Teams): that the run keeps
+    it as first sent, and how to change an answer. None when no run took it as their answer nor,
+    for an edit, asked again after it: then nobody believes it changed anything."""
+    if run_id is None or kind not in (("answer",) if deleted else ("answer", "invalid")):
+        return None
+    first = _one_line(first_text, QUOTED)
+    return texts.delete_not_read(first) if deleted else texts.edit_not_read(first, kind == "answer")
