@@ -6,11 +6,14 @@
 - the server: the channel that records what it is sent (``recorder``), and a flows folder of the
   test's own (``folder``);
 - Teams with authentication on: Microsoft's login faked (``login``), and the keys that sign tokens
-  served locally (``openid``)."""
+  served locally (``openid``);
+- a ledger an older decisionbot wrote (``old_ledger``: see tests/test_ledger_upgrade.py)."""
 
 from __future__ import annotations
 
+import gzip
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -123,3 +126,16 @@ def db(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def bot(db: Database) -> Dispatcher:
     return make_bot(db)
+
+
+#: A ledger commit 956d256 wrote, six migrations behind (tests/test_ledger_upgrade.py says what it holds).
+OLD_LEDGER = Path(__file__).resolve().parent / "fixtures" / "ledger-956d256.db.gz"
+
+
+@pytest.fixture
+def old_ledger(tmp_path: Path) -> Path:
+    """A copy of ``OLD_LEDGER``, unpacked, for the test to open."""
+    path = tmp_path / "decisions.db"
+    with gzip.open(OLD_LEDGER) as packed, path.open("wb") as out:
+        shutil.copyfileobj(packed, out)
+    return path

@@ -7,11 +7,9 @@ version (``action_changes`` among them)."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import logging
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -24,16 +22,7 @@ from bot.server import create_app
 from bot.store import open_db
 
 ROOT = Path(__file__).resolve().parents[1]
-OLD_LEDGER = ROOT / "tests" / "fixtures" / "ledger-956d256.db.gz"
 UPGRADED = "was made by an older decisionbot: brought up to date (m008_action_changes"
-
-
-@pytest.fixture
-def old_ledger(tmp_path: Path) -> Path:
-    path = tmp_path / "decisions.db"
-    with gzip.open(OLD_LEDGER) as packed, path.open("wb") as out:
-        shutil.copyfileobj(packed, out)
-    return path
 
 
 def run(db: Path, *args: str, answers: str | None = None) -> Result:

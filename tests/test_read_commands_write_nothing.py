@@ -8,9 +8,7 @@ as before."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,6 @@ from click.testing import CliRunner, Result
 from bot.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-OLD_LEDGER = ROOT / "tests" / "fixtures" / "ledger-956d256.db.gz"  # see tests/test_ledger_upgrade.py
 READS = [["runs", "list"], ["runs", "show", "2"], ["runs", "invite", "2"], ["jobs", "list"]]
 
 
@@ -32,14 +29,6 @@ def files(db: Path) -> tuple[str, bytes]:
     empty -wal and the -shm behind: it cannot delete them, and they hold nothing)."""
     wal = db.with_name(db.name + "-wal")
     return hashlib.sha256(db.read_bytes()).hexdigest(), wal.read_bytes() if wal.exists() else b""
-
-
-@pytest.fixture
-def old_ledger(tmp_path: Path) -> Path:
-    path = tmp_path / "decisions.db"
-    with gzip.open(OLD_LEDGER) as packed, path.open("wb") as out:
-        shutil.copyfileobj(packed, out)
-    return path
 
 
 @pytest.mark.parametrize("command", READS, ids=" ".join)
