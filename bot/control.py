@@ -143,7 +143,7 @@ def run_command(
         return CommandResult(closed, ok=False)
     flows = dispatcher.catalog.startable_in_chat()
     if beside := _waiting_in_a_thread(dispatcher.db.conn, conversation, actor.id):  # an answer typed beside it
-        return CommandResult(texts.command_unknown_beside_thread(verb, *beside, flows), ok=False)
+        return CommandResult(texts.command_unknown_beside_thread(verb, *beside, flows, conversation.channel), ok=False)
     return CommandResult(texts.command_unknown(verb, flows), ok=False)
 
 
@@ -151,8 +151,9 @@ def _waiting_in_a_thread(
     conn: sqlite3.Connection, conversation: ConversationKey, actor_id: str
 ) -> tuple[int, str] | None:
     """(run id, title) of a run of this conversation's threads waiting on ``actor_id`` (a Teams
-    channel's: there, a run lives in the reply chain of its first message, and a new post in the
-    channel is read as a command), for words typed outside that thread."""
+    channel's, or a Slack channel's a trigger started: there, a run lives in the thread of its
+    first message, and a new post in the channel is read as a command), for words typed outside
+    that thread."""
     for row in placing.runs_waiting_on(conn, conversation.channel, actor_id):
         if row.conversation == conversation and conversation.thread is None:
             return row.id, str(row.context.trigger.get("title") or row.flow_id)

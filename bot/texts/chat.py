@@ -151,12 +151,15 @@ def command_unknown(verb: str, flows: list[str]) -> str:
     return f"I don't know '{verb}'. " + command_help(flows)
 
 
-def command_unknown_beside_thread(verb: str, run_id: int, title: str, flows: list[str]) -> str:
-    """Words no command knows, typed in a channel beside the thread of a run that waits on them."""
-    return (
-        f"I don't know '{verb}'. Run #{run_id} ('{title}') waits for your answer: give it on its card, or"
-        f" reply in the run's own thread (mentioning me). " + command_help(flows)
-    )
+def command_unknown_beside_thread(verb: str, run_id: int, title: str, flows: list[str], channel: str) -> str:
+    """Words no command knows, typed in a channel beside the thread of a run that waits on them;
+    ``channel``: where, said in its own terms (a Slack thread reply needs no mention; Teams
+    delivers one only with it, and asks on cards)."""
+    if channel == "slack":
+        where = "answer in the run's own thread, or in our direct message if it asked you there"
+    else:
+        where = "give it on its card, or reply in the run's own thread (mentioning me)"
+    return f"I don't know '{verb}'. Run #{run_id} ('{title}') waits for your answer: {where}. " + command_help(flows)
 
 
 def command_start_usage(flows: list[str]) -> str:
