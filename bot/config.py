@@ -130,6 +130,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
+BY_ENV = {s.env: s for s in SETTINGS}
 
 
 #: The environment variables that hold secrets.
@@ -166,9 +167,6 @@ def say_misnamed(env: Mapping[str, str], say: Callable[[str], object]) -> None:
 
 def _plain(name: str) -> str:
     return name.upper().replace("_", "")
-
-
-BY_ENV = {s.env: s for s in SETTINGS}
 
 
 def get(name: str) -> str | None:

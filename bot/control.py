@@ -154,10 +154,11 @@ def _waiting_in_a_thread(
     channel's, or a Slack channel's a trigger started: there, a run lives in the thread of its
     first message, and a new post in the channel is read as a command), for words typed outside
     that thread."""
-    for row in placing.runs_waiting_on(conn, conversation.channel, actor_id):
-        if row.conversation == conversation and conversation.thread is None:
-            return row.id, str(row.context.trigger.get("title") or row.flow_id)
-    return None
+    if conversation.thread is not None:
+        return None
+    rows = placing.runs_waiting_on(conn, conversation.channel, actor_id)
+    row = next((row for row in rows if row.conversation == conversation), None)
+    return (row.id, str(row.context.trigger.get("title") or row.flow_id)) if row is not None else None
 
 
 #: What separates the participants of ``start``: ``@bob, @carol;`` and ``@bob,@carol`` list two.

@@ -109,7 +109,7 @@ class ServerCollector(Collector):
         yield from self._server()
         now = self.services.dispatcher.clock()
         try:
-            figures = list(self._ledger(self.services.db.conn, now))
+            figures = self._ledger(self.services.db.conn, now)
         except sqlite3.Error as exc:
             log.warning(texts.metrics_ledger_unread(str(exc)))
             figures = []
@@ -149,7 +149,7 @@ class ServerCollector(Collector):
         yield GaugeMetricFamily("decisionbot_flows_refused", "Flow files refused at their last load.", len(refused))
 
     @staticmethod
-    def _ledger(conn: sqlite3.Connection, now: datetime) -> Iterator[Metric]:
+    def _ledger(conn: sqlite3.Connection, now: datetime) -> list[Metric]:
         waiting = GaugeMetricFamily(
             "decisionbot_outbox_waiting", "Replies stored and not yet delivered nor given up.", labels=["channel"]
         )
@@ -176,15 +176,9 @@ class ServerCollector(Collector):
         (overdue,) = conn.execute(
             "SELECT count(*) FROM jobs WHERE done_at IS NULL AND due_at <= ?", (iso(now - OVERDUE_AFTER),)
         ).fetchone()
-        return iter(
-            [
-                waiting,
-                oldest,
-                runs,
-                GaugeMetricFamily(
-                    "decisionbot_jobs_overdue",
-                    "Timers (reminders, escalations, expiries, reviews, checks, digests) due over a minute ago, not run.",
-                    overdue,
-                ),
-            ]
+        overdue_jobs = GaugeMetricFamily(
+            "decisionbot_jobs_overdue",
+            "Timers (reminders, escalations, expiries, reviews, checks, digests) due over a minute ago, not run.",
+            overdue,
         )
+        return [waiting, oldest, runs, overdue_jobs]
