@@ -18,6 +18,11 @@ def _join(items: Iterable[Any]) -> str:
     return ", ".join(items) if items else "nobody yet"
 
 
+def _left_out(count: int) -> str:
+    """The end of a refusal's log line (bot/refusals.py): how many like it were not logged since the last."""
+    return f" ({count} more refused like it in the last minute, not logged)" if count else ""
+
+
 def _one_line(text: object, limit: int = 200) -> str:
     """``text`` on one line (a log line stays one line), cut at ``limit`` characters."""
     flat = " ".join(str(text).split())

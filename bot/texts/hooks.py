@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.texts._common import _one_line
+from bot.texts._common import _left_out, _one_line
 
 
 def payload_missing(name: str) -> str:
@@ -50,8 +50,7 @@ def payload_grafana_legacy() -> str:
 
 
 def hook_refused(hook: str, status: int, error: str, left_out: int) -> str:
-    more = f" ({left_out} more refused like it in the last minute, not logged)" if left_out else ""
-    return f"/hooks/{hook} refused a request: {status} {error}{more}"
+    return f"/hooks/{hook} refused a request: {status} {error}{_left_out(left_out)}"
 
 
 def payload_schema(where: str, message: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.texts._common import command
+from bot.texts._common import _left_out, command
 
 # --- slack ---------------------------------------------------------------------------------------
 
@@ -213,8 +213,7 @@ def slack_auth_failed(error: str) -> str:
 
 
 def slack_bad_signature(remote: str | None, left_out: int = 0) -> str:
-    more = f" ({left_out} more refused like it in the last minute, not logged)" if left_out else ""
-    return f"Slack request from {remote or 'unknown'} refused: bad or stale signature.{more}"
+    return f"Slack request from {remote or 'unknown'} refused: bad or stale signature.{_left_out(left_out)}"
 
 
 def slack_invalid_signature() -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts._common import command
+from bot.texts._common import _left_out, command
 
 # --- teams ---------------------------------------------------------------------------------------
 
@@ -66,8 +66,7 @@ def teams_unauthorized(reason: str) -> str:
 
 
 def teams_request_refused(kind: str, error: str, left_out: int = 0) -> str:
-    more = f" ({left_out} more refused like it in the last minute, not logged)" if left_out else ""
-    return f"teams: refused a request: {kind}: {error}{more}"
+    return f"teams: refused a request: {kind}: {error}{_left_out(left_out)}"
 
 
 def teams_keys_unavailable(problem: str) -> str:
