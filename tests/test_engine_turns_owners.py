@@ -88,3 +88,20 @@ def test_a_message_from_someone_not_asked_is_refused_and_recorded(db, bot):
     ) == [("console:carol", "error", 1)]
     assert answers(db) == []
     assert run_row(db) == ("decision", "active")
+
+
+def test_help_from_someone_the_run_asks_nothing_says_what_it_waits_for(db, bot):
+    """A participant (or an owner whose turn is later) typing 'help' in the run's conversation was
+    told 'This question is for alice. Your message was noted but not taken as an answer.'"""
+    start(bot)
+    say(bot, ALICE, "We ship in March")
+    assert say(bot, CAROL, "help") == [
+        (
+            "carol",
+            "info",
+            'This run asks you nothing right now. It waits for alice to answer "Action 1: What is the action?".'
+            " When it asks you something, 'help' explains the question. You can still correct an answer of"
+            " yours, e.g. 'change owner of action 2 to @bob'.",
+        )
+    ]
+    assert say(bot, CAROL, "We ship in April") == [("carol", "error", NOT_FOR_YOU.format("alice"))]  # as before

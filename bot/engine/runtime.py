@@ -22,6 +22,7 @@ from bot.engine.going_back import GoingBack
 from bot.engine.model import Flow, Question, Step
 from bot.engine.record import build_record
 from bot.engine.state import Prompt, RunState
+from bot.engine.waiting import waiting_for
 from bot.model import Actor, ConversationKey, Message
 
 
@@ -302,6 +303,8 @@ class Turn(Corrections, GoingBack):
                 return
             self.ctx.confirm = {"kind": "cancel", "actor": actor.id}
             self.say(texts.confirm_cancel(), to=actor, kind="prompt")
+        elif prompt is None and command.kind == "help":  # what the run is doing, not a refusal
+            self.say(texts.help_nothing_asked(waiting_for(self)), to=actor, private=True)
         elif prompt is None:
             self.say(texts.not_for_you(self.ctx.addressees()), to=actor, kind="error", private=True)
         elif command.kind == "help":

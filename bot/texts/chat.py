@@ -69,6 +69,15 @@ def not_for_you(addressees: list[str]) -> str:
     return f"This question is for {_join(addressees)}. Your message was noted but not taken as an answer."
 
 
+def help_nothing_asked(waiting: list[str]) -> str:
+    """``help`` from someone the run asks nothing now (a participant, an owner whose turn is later)."""
+    now = f"It waits for {_join(waiting)}." if waiting else "It waits for nobody's answer right now."
+    return (
+        f"This run asks you nothing right now. {now} When it asks you something, 'help' explains the"
+        " question. You can still correct an answer of yours, e.g. 'change owner of action 2 to @bob'."
+    )
+
+
 def question_closed_by(by: str, answer: str) -> str:
     return f"That question closed: {by} answered first ({answer}). Nothing waits on you in this run now."
 
