@@ -20,8 +20,9 @@ from bot.analytics import export as exporting
 from bot.analytics import report as reporting
 from bot.analytics import search as searching
 from bot.analytics.measures import Params
-from bot.cli import PORT, Context, _print_rows, listening, main, output_options
+from bot.cli import PORT, Context, _print_rows, listening, loopback, main, output_options
 from bot.cli_output import open_output
+from bot.errors import BotError
 from bot.render import terminal_safe
 from bot.store import open_readonly
 
@@ -177,8 +178,13 @@ def export_command(obj: Context, name: str, fmt: str, output: Path | None) -> No
     is_flag=True,
     help="Open as immutable: only for a copy nobody writes to any more (one on read-only storage too).",
 )
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Let another --host than a loopback address serve it: every answer, private ones too, without a login.",
+)
 @click.pass_obj
-def explore(obj: Context, host: str, port: int, immutable: bool) -> None:
+def explore(obj: Context, host: str, port: int, immutable: bool, public: bool) -> None:
     """Browse the ledger in Datasette, read-only, with every table and view described and
     canned queries for the standard measures (needs the 'explore' extra).
 
@@ -188,6 +194,8 @@ def explore(obj: Context, host: str, port: int, immutable: bool) -> None:
     """
     from bot.analytics import explore as exploring
 
+    if not public and not loopback(host):  # Datasette has no login: the network would read it all
+        raise BotError(texts.analytics_explore_public(host))
     ledger(obj)
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:  # uvicorn would log it, exit 3
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

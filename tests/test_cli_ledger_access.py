@@ -192,3 +192,15 @@ def test_a_stopped_ledger_in_a_folder_the_analyst_may_not_write_is_said_so_not_c
         ), said
         assert "not a decisionbot ledger" not in said[0]
     assert sorted(p.name for p in ledger.parent.iterdir()) == ["ledger.db"]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
+def test_explore_refuses_to_serve_the_ledger_beyond_this_machine_unless_told_public(tmp_path: Path, host: str) -> None:
+    """Datasette has no login: `explore --host 0.0.0.0` served every run, private answers
+    included, to anyone who could reach the port, without a word."""
+    ledger = tmp_path / "d.db"
+    cli = [sys.executable, "-m", "bot", "--db", str(ledger)]
+    subprocess.run([*cli, "db", "migrate"], check=True, capture_output=True)
+    done = subprocess.run([*cli, "explore", "--host", host], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"Refusing to serve the ledger on {host}" in done.stderr and "--public" in done.stderr

@@ -63,6 +63,14 @@ def analytics_exploring(host: str, port: int, path: str) -> str:
     return f"Datasette on http://{host}:{port}/ (read-only) over {path}; Ctrl-C stops it."
 
 
+def analytics_explore_public(host: str) -> str:
+    return (
+        f"Refusing to serve the ledger on {host}: Datasette has no login, so anyone who can reach it would read"
+        " every run, private answers included. Use --host 127.0.0.1 (an SSH tunnel for others), or add --public"
+        " behind your own authenticating proxy."
+    )
+
+
 def analytics_no_datasette() -> str:
     return "Datasette is not installed. Try: pip install 'decisionbot[explore]'"
 
