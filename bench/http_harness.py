@@ -8,7 +8,7 @@ provides:
   :func:`one_round`, which starts the fake platform API, the server under test and the load
   process, and collects the load process's figures (plus server CPU per turn if asked);
 - the servers under test: :func:`run_bot` (``decisionbot serve`` with a given environment; with
-  ``DECISIONBOT_BENCH_PROFILE=FILE`` set, the server runs under cProfile and writes its stats
+  ``BENCH_PROFILE=FILE`` set, the server runs under cProfile and writes its stats
   there when it stops) and
   :class:`Floor` (a bare aiohttp handler: one SQLite row committed per request, one reply posted
   in the background);
@@ -95,7 +95,7 @@ def run_bot(port: int, db: str, env: Mapping[str, str], setup: Callable[[web.App
     app = create_app(db, ROOT / "flows", env=dict(env), settle_heap=True)  # as decisionbot serve
     if setup is not None:
         setup(app)
-    profile = os.environ.get("DECISIONBOT_BENCH_PROFILE")  # a file: the server's cProfile stats, at exit
+    profile = os.environ.get("BENCH_PROFILE")  # a file: the server's cProfile stats, at exit
     if not profile:
         web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
         return
