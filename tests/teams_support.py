@@ -114,8 +114,11 @@ def submit(service_url: str, sender: Mapping[str, Any], card_call: Call, value: 
     data = dict(card["actions"][0]["data"])
     data.update(value)
     conv_id = card_call.conversation or ""
-    kind = "channel" if ";messageid=" in conv_id else "personal"
+    # a channel's thread, a personal chat (a:...), else a group or meeting chat (19:...@thread.v2)
+    kind = "channel" if ";messageid=" in conv_id else "personal" if conv_id.startswith("a:") else "groupChat"
     conv: dict[str, Any] = {"id": conv_id, "conversationType": kind, "tenantId": TENANT}
+    if kind != "personal":
+        conv["isGroup"] = True
     act = activity(service_url, sender, conv, "", None, value=data, replyToId=card_call.answer_id)
     act["channelData"]["source"] = {"name": "message"}
     act.pop("text")
