@@ -13,11 +13,13 @@ from tests.test_engine_turns import (
     STAMP,
     VENUE,
     accept_prompt,
+    action_lines,
     answers,
     person,
     rows,
     run_row,
     say,
+    say_all,
     start,
     to_owners,
 )
@@ -92,16 +94,22 @@ def test_a_message_from_someone_not_asked_is_refused_and_recorded(db, bot):
 
 def test_help_from_someone_the_run_asks_nothing_says_what_it_waits_for(db, bot):
     """A participant (or an owner whose turn is later) typing 'help' in the run's conversation was
-    told 'This question is for alice. Your message was noted but not taken as an answer.'"""
+    told 'This question is for alice. Your message was noted but not taken as an answer.'; the
+    facilitator, while the owners answer, is told what they may still do."""
     start(bot)
     say(bot, ALICE, "We ship in March")
+    nothing = "This run asks you nothing right now. It waits for {}. When it asks you something, 'help' explains the question."
     assert say(bot, CAROL, "help") == [
-        (
-            "carol",
-            "info",
-            'This run asks you nothing right now. It waits for alice to answer "Action 1: What is the action?".'
-            " When it asks you something, 'help' explains the question. You can still correct an answer of"
-            " yours, e.g. 'change owner of action 2 to @bob'.",
-        )
+        ("carol", "info", nothing.format('alice to answer "Action 1: What is the action?"'))
     ]
     assert say(bot, CAROL, "We ship in April") == [("carol", "error", NOT_FOR_YOU.format("alice"))]  # as before
+    say_all(bot, action_lines(("Draft the plan", "@bob", "2030-01-15")))
+    assert say(bot, ALICE, "help") == [
+        (
+            "alice",
+            "info",
+            nothing.format("bob to accept 'Draft the plan'")
+            + " Meanwhile you can say 'cancel' (end the run) or correct an earlier answer,"
+            " e.g. 'change owner of action 2 to @bob'.",
+        )
+    ]

@@ -304,7 +304,9 @@ class Turn(Corrections, GoingBack):
             self.ctx.confirm = {"kind": "cancel", "actor": actor.id}
             self.say(texts.confirm_cancel(), to=actor, kind="prompt")
         elif prompt is None and command.kind == "help":  # what the run is doing, not a refusal
-            self.say(texts.help_nothing_asked(waiting_for(self)), to=actor, private=True)
+            label = next(iter(self.flow.item_labels), None)
+            said = texts.help_nothing_asked(waiting_for(self), actor.id == fac.id, label)
+            self.say(said, to=actor, private=True)
         elif prompt is None:
             self.say(texts.not_for_you(self.ctx.addressees()), to=actor, kind="error", private=True)
         elif command.kind == "help":

@@ -69,13 +69,16 @@ def not_for_you(addressees: list[str]) -> str:
     return f"This question is for {_join(addressees)}. Your message was noted but not taken as an answer."
 
 
-def help_nothing_asked(waiting: list[str]) -> str:
-    """``help`` from someone the run asks nothing now (a participant, an owner whose turn is later)."""
+def help_nothing_asked(waiting: list[str], facilitator: bool, item_label: str | None) -> str:
+    """``help`` from someone the run asks nothing now (a participant, an owner whose turn is later,
+    the facilitator while owners answer): what it waits for, and what they can say meanwhile."""
     now = f"It waits for {_join(waiting)}." if waiting else "It waits for nobody's answer right now."
-    return (
-        f"This run asks you nothing right now. {now} When it asks you something, 'help' explains the"
-        " question. You can still correct an answer of yours, e.g. 'change owner of action 2 to @bob'."
-    )
+    said = f"This run asks you nothing right now. {now} When it asks you something, 'help' explains the question."
+    if not facilitator:
+        return said
+    label = (item_label or "").lower()
+    example = f", e.g. 'change owner of {label} 2 to @bob'" if label else " ('change ... to ...')"
+    return f"{said} Meanwhile you can say 'cancel' (end the run) or correct an earlier answer{example}."
 
 
 def question_closed_by(by: str, answer: str) -> str:
