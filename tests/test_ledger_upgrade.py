@@ -30,7 +30,9 @@ def run(db: Path, *args: str, answers: str | None = None) -> Result:
 
 
 def test_the_first_command_after_an_upgrade_says_what_it_applied_and_the_next_ones_do_not(old_ledger: Path) -> None:
-    first = run(old_ledger, "jobs", "run-due", "--json")
+    # a moment before the ledger's timers: its reminder fell due at 18:37 UTC on 2026-11-29, and
+    # from then on a run-due at the wall clock's time ran it (a time bomb this test once held)
+    first = run(old_ledger, "jobs", "run-due", "--json", "--now", "2026-01-01T00:00:00Z")
     assert first.exit_code == 0, first.output
     assert UPGRADED in first.stderr
     assert first.stdout == "[]\n"  # standard output stays the command's own
