@@ -82,10 +82,14 @@ def commands_help(facilitator: bool, optional: bool, item_label: str | None) -> 
     said = ["'skip' (leave this one out)"] if optional else []
     if facilitator:
         said = ["'back' (change the previous answer)", *said, "'cancel' (end the run)"]
-        label = (item_label or "").lower()
-        example = f", e.g. 'change owner of {label} 2 to @bob'" if label else " ('change ... to ...')"
-        return f"You can also say: {', '.join(said)}, or correct an earlier answer{example}."
+        return f"You can also say: {', '.join(said)}, or correct an earlier answer{correction_example(item_label)}."
     return f"You can also say: {said[0]}." if said else None
+
+
+def correction_example(item_label: str | None) -> str:
+    """How a correction is said, on the flow's own items when it has a list of them."""
+    label = (item_label or "").lower()
+    return f", e.g. 'change owner of {label} 2 to @bob'" if label else " ('change ... to ...')"
 
 
 _DATE_FORMAT = "a date as YYYY-MM-DD"

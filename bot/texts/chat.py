@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.texts._common import _join, command
+from bot.texts.answers import correction_example
 
 # --- prompts ---------------------------------------------------------------------------------
 
@@ -76,9 +77,7 @@ def help_nothing_asked(waiting: list[str], facilitator: bool, item_label: str | 
     said = f"This run asks you nothing right now. {now} When it asks you something, 'help' explains the question."
     if not facilitator:
         return said
-    label = (item_label or "").lower()
-    example = f", e.g. 'change owner of {label} 2 to @bob'" if label else " ('change ... to ...')"
-    return f"{said} Meanwhile you can say 'cancel' (end the run) or correct an earlier answer{example}."
+    return f"{said} Meanwhile you can say 'cancel' (end the run) or correct an earlier answer{correction_example(item_label)}."
 
 
 def question_closed_by(by: str, answer: str) -> str:
