@@ -30,6 +30,7 @@ from prometheus_client.registry import Collector
 
 from bot import texts
 from bot.channels import Services
+from bot.outbox_rows import UNSENT
 from bot.store import iso
 from bot.triggers.hooks import authorized
 
@@ -119,9 +120,9 @@ class ServerCollector(Collector):
         yield from figures
 
     def _server(self) -> Iterator[Metric]:
-        from bot.server import CHANNELS, SENDERS  # the server imports this module's mount
+        from bot.server import CHANNELS, SENDERS, channels_failing  # the server imports this module's mount
 
-        channels, senders = self.app[CHANNELS], self.app[SENDERS]
+        channels, senders, down = self.app[CHANNELS], self.app[SENDERS], channels_failing(self.app)
         failing = GaugeMetricFamily(
             "decisionbot_channel_failing",
             "1 while a channel that is on does not work (as /healthz's channels_failing), else 0.",
@@ -135,11 +136,9 @@ class ServerCollector(Collector):
             "Replies this server gave up since it started (refused for good, or retried for a day).",
             labels=["channel"],
         )
-        for name, channel in sorted(channels.items()):
-            sender = senders.get(name)
-            down = channel.failing() or (sender.outage() if sender is not None else None)
-            failing.add_metric([name], int(down is not None))
-            if sender is not None:
+        for name in sorted(channels):
+            failing.add_metric([name], int(name in down))
+            if (sender := senders.get(name)) is not None:
                 delivered.add_metric([name], sender.delivered)
                 given_up.add_metric([name], sender.given_up)
         refused = self.services.dispatcher.catalog.refused_within()
@@ -159,8 +158,7 @@ class ServerCollector(Collector):
             labels=["channel"],
         )
         outbox = conn.execute(
-            "SELECT channel, count(*), min(created_at) FROM messages"
-            " WHERE direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL GROUP BY channel"
+            f"SELECT channel, count(*), min(created_at) FROM messages WHERE {UNSENT} GROUP BY channel"
         ).fetchall()
         for channel, count, first in outbox:
             waiting.add_metric([channel], count)

@@ -280,17 +280,23 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
 async def _healthz(request: web.Request) -> web.Response:
     refused = request.app[SERVICES].dispatcher.catalog.refused_within()  # x.yaml, not the server's paths
     body: dict[str, Any] = {"status": "ok", "channels": channel_names(request.app)}
-    senders = request.app[SENDERS]
-    failing = {
-        name: why
-        for name, channel in request.app[CHANNELS].items()
-        if (why := channel.failing() or (senders[name].outage() if name in senders else None))
-    }
+    failing = channels_failing(request.app)
     if failing:  # on, but not working (a token refused, the platform down): the other channels serve
         body["channels_failing"] = failing
     if refused:  # the server runs the other flows; monitoring sees which file is wrong
         body["flows_refused"] = refused
     return web.json_response(body)
+
+
+def channels_failing(app: web.Application) -> dict[str, str]:
+    """The channels that are on but do not work now (a token refused, no reply delivered for a
+    minute), each with why: ``/healthz``'s ``channels_failing`` and ``/metrics``."""
+    senders = app[SENDERS]
+    return {
+        name: why
+        for name, channel in app[CHANNELS].items()
+        if (why := channel.failing() or (senders[name].outage() if name in senders else None))
+    }
 
 
 def channel_names(app: web.Application) -> list[str]:
