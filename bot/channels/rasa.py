@@ -28,7 +28,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from bot import config, texts
 from bot.channels import rasa_replies as rr
 from bot.channels import rasa_store as store
-from bot.channels.rasa_edge import InflatedTooLarge, call_refusal, decoded, inflated, token_matches
+from bot.channels.rasa_edge import InflatedTooLarge, call_refusal, decoded, inflated, log_refusals, token_matches
 from bot.control import TITLE_MAX, CommandResult, actions_of, comes_first, is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
@@ -338,6 +338,7 @@ def build_app(executor: Any) -> Any:
     _EDGE_CHECKED = True
     app = create_app_for_serve(executor, cors_origins=None)
     token = config.get("rasa_token")
+    log_refusals(app)  # Rasa's log says "check the logs of your action server"
 
     @app.before_server_start
     async def log_as_the_primary(_: Any) -> None:

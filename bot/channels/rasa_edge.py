@@ -4,11 +4,14 @@ the body (inflated within a limit when Rasa deflated it, then parsed as every in
 from __future__ import annotations
 
 import hmac
+import json
+import logging
 import zlib
 from typing import Any
 
 from bot import inbound_json, texts
 from bot.channels import rasa_replies as rr
+from bot.refusals import RefusalLog
 
 ACTION_NAMES = (
     "action_decision_start",
@@ -17,6 +20,31 @@ ACTION_NAMES = (
     "action_my_actions",
     "validate_decision_form",
 )
+
+
+#: The statuses of a call refused before any action ran (449, "send the domain", is Rasa's protocol;
+#: rasa-sdk logs its own 404). Rasa's log says "check the logs of your action server": they say why.
+REFUSED = (400, 401, 413)
+
+
+def log_refusals(app: Any) -> None:
+    """Log each refused call at most once a minute per status, naming who sent it and why (never
+    the URL: the token is in its query string). Rasa only logs that the action failed."""
+    refused = RefusalLog(logging.getLogger("decisionbot.rasa"))
+
+    @app.on_response
+    async def tell_refused(request: Any, answer: Any) -> None:
+        if answer.status in REFUSED:
+            refused.tell(answer.status, texts.rasa_call_refused, request.ip, answer.status, _error_of(answer.body))
+
+
+def _error_of(body: bytes | None) -> str:
+    """The ``error`` of a refusal's JSON body (what the caller was told)."""
+    try:
+        found = json.loads(body or b"").get("error")
+    except (ValueError, AttributeError):
+        found = None
+    return str(found or "")
 
 
 def token_matches(token: str, given: list[str] | None) -> bool:

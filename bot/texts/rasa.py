@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.texts._common import _join, command
+from bot.texts._common import _join, _left_out, _one_line, command
 
 # --- rasa ---------------------------------------------------------------------------------------
 
@@ -90,6 +90,11 @@ def rasa_bad_token() -> str:
         "Missing or wrong token. Set action_endpoint's token in Rasa's endpoints.yml"
         " to the value of DECISIONBOT_RASA_TOKEN."
     )
+
+
+def rasa_call_refused(remote: str | None, status: int, error: str, left_out: int) -> str:
+    """The log line of an action call refused (bot/refusals.py: one a minute per status)."""
+    return f"Rasa action call from {remote or 'unknown'} refused: {status} {_one_line(error)}{_left_out(left_out)}"
 
 
 def rasa_token_unchecked() -> str:
