@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from bot.channels.rasa_edge import ACTION_NAMES
 from bot.cli import main
 from tests.rasa_support import RASA_ACTIONS, Server, request, slot, start_server, stop, texts
 
@@ -93,10 +94,12 @@ def test_python_m_rasa_sdk_with_a_token_refuses_every_call(tmp_path: Path) -> No
     """Plain rasa-sdk cannot check the token: the actions refuse to run rather than serve anyone."""
     running = protected(tmp_path, [sys.executable, "-m", "rasa_sdk", "--actions", "bot.channels.rasa"])
     try:
-        call = request("action_decision_start", "tia", "/decision_start", slots=MEETING)
-        status, body = running.post(call, query=f"?token={TOKEN}")
-        assert status == 400 and body["action_name"] == "action_decision_start"
-        assert body["error"].startswith("DECISIONBOT_RASA_TOKEN is set but this server does not check it")
+        for name in ACTION_NAMES:  # the form's validation too, which answered as if nothing were set
+            due = [slot("requested_slot", "decision_due"), slot("decision_due", "next friday")]
+            call = request(name, "tia", "next friday", slots={**MEETING, "decision_due": "next friday"}, events=due)
+            status, body = running.post(call, query=f"?token={TOKEN}")
+            assert status == 400 and body["action_name"] == name, (name, body)
+            assert body["error"].startswith("DECISIONBOT_RASA_TOKEN is set but this server does not check it")
         assert not running.db.exists()  # refused before the ledger is opened
     finally:
         stop(running)

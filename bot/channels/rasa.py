@@ -54,6 +54,8 @@ class Caller:
     """Who called an action, read from the tracker: the person and their conversation."""
 
     def __init__(self, action: str, tracker: Tracker, needs_text: bool = False):
+        if config.get("rasa_token") and not _EDGE_CHECKED:  # every action, the form's validation too
+            raise ActionExecutionRejection(action, texts.rasa_token_unchecked())
         state = {
             "sender_id": tracker.sender_id,
             "slots": tracker.slots,
@@ -86,8 +88,6 @@ class DecisionAction(Action, ABC):
         return self.action_name
 
     async def run(self, dispatcher_: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        if config.get("rasa_token") and not _EDGE_CHECKED:
-            raise ActionExecutionRejection(self.action_name, texts.rasa_token_unchecked())
         caller = Caller(self.action_name, tracker, self.needs_text)
         bot = dispatcher()
         key = store.call_id(self.action_name, caller.sender_id, caller.latest.get("message_id"))
