@@ -64,10 +64,17 @@ def last_id(db: Database) -> int:
     return int(row[0] or 0)
 
 
+#: Channels whose replies no server sends: they wait to be read, the console's by ``chat --run``, a
+#: Rasa sender's at their next call of a decisionbot action (``decisionbot rasa-actions``).
+READ_NOT_SENT = "('console', 'rasa')"
+
+
 def waiting(conn: sqlite3.Connection) -> int:
-    """Replies of the served channels still to send (the console's wait for ``chat --run``)."""
+    """Replies of the served channels still to send (not those waiting to be read: READ_NOT_SENT)."""
     try:
-        row = conn.execute(f"SELECT count(*) FROM messages WHERE {UNSENT} AND channel != 'console'").fetchone()
+        row = conn.execute(
+            f"SELECT count(*) FROM messages WHERE {UNSENT} AND channel NOT IN {READ_NOT_SENT}"
+        ).fetchone()
     except sqlite3.Error:  # the ledger gone or locked as the server stops: nothing to count on
         return 0
     return int(row[0])

@@ -1,0 +1,36 @@
+"""``decisionbot serve`` beside ``decisionbot rasa-actions`` on one ledger (docs/rasa.md: the
+timers run by ``serve`` or by cron): a Rasa sender's questions wait in the outbox for their next
+action call, which no server sends. ``serve``'s last line counted them as replies "another server
+on this ledger sends within a second, else the next start does": an operator restarting it looked
+for replies that were never its to send."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.control import run_command
+from bot.model import Actor, ConversationKey
+from bot.server import SERVICES, create_app
+from tests.rasa_support import ROOT
+
+ALICE = Actor("rasa:alice", "Alice")
+
+
+async def test_a_rasa_senders_waiting_question_is_not_counted_as_a_reply_serve_leaves_unsent(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="decisionbot")
+    client = TestClient(TestServer(create_app(tmp_path / "s.db", ROOT / "flows", env={})))
+    await client.start_server()
+    services = client.server.app[SERVICES]
+    started = run_command(services.dispatcher, ALICE, ConversationKey("rasa", "alice"), "start post_meeting Sync")
+    assert started.started is not None
+    unread = services.db.execute("SELECT count(*) FROM messages WHERE channel = 'rasa' AND delivered_at IS NULL")
+    assert unread.fetchone() == (1,)  # her first question, until she calls an action
+    await client.close()
+    stopped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("decisionbot stopped")]
+    assert stopped == ["decisionbot stopped: every reply was delivered."]
