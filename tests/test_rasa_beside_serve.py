@@ -2,7 +2,8 @@
 timers run by ``serve`` or by cron): a Rasa sender's questions wait in the outbox for their next
 action call, which no server sends. ``serve``'s last line counted them as replies "another server
 on this ledger sends within a second, else the next start does": an operator restarting it looked
-for replies that were never its to send."""
+for replies that were never its to send; and an alert routed to a Rasa sender was logged as
+replies "that go out once the channel is on", which it never is in ``serve``."""
 
 from __future__ import annotations
 
@@ -34,3 +35,27 @@ async def test_a_rasa_senders_waiting_question_is_not_counted_as_a_reply_serve_l
     await client.close()
     stopped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("decisionbot stopped")]
     assert stopped == ["decisionbot stopped: every reply was delivered."]
+
+
+async def test_an_alert_routed_to_a_rasa_sender_says_the_question_waits_for_their_next_call(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="decisionbot")
+    app = create_app(tmp_path / "s.db", ROOT / "flows", env={"DECISIONBOT_HOOK_TOKEN": "hook-token-1"})
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        event = {"title": "Conversion dropped", "dedup_key": "conv-eu", "metric": "conversion", "value": 1.9}
+        posted = await client.post(
+            "/hooks/events",
+            json={**event, "threshold": 2.5, "channel": "rasa:ops1", "facilitator": "ops1"},
+            headers={"Authorization": "Bearer hook-token-1"},
+        )
+        assert posted.status == 200 and (await posted.json())["started"] == [1]
+    finally:
+        await client.close()
+    said = [r.getMessage() for r in caplog.records if "wait in the outbox" in r.getMessage()]
+    assert said == [
+        "Replies for 'rasa' wait in the outbox for each Rasa sender's next call of a decisionbot action"
+        " (decisionbot rasa-actions hands them over; no server sends them)."
+    ]

@@ -391,6 +391,11 @@ def outbox_lease_failed(problem: str) -> str:
 
 
 def channel_off_replies_wait(channel: str) -> str:
+    if channel == "rasa":  # no server sends them: Rasa has no push
+        return (
+            "Replies for 'rasa' wait in the outbox for each Rasa sender's next call of a decisionbot action"
+            f" ({command()} rasa-actions hands them over; no server sends them)."
+        )
     later = (
         f"continue the run with: {command()} chat --run N"
         if channel == "console"
