@@ -40,3 +40,26 @@ def test_done_said_while_a_question_waits_is_a_command_not_its_answer(server: Se
         [("We ship in March",)],
         [("done", "rasa:alice")],
     )
+
+
+def test_a_review_started_through_rasa_says_whom_it_waits_for(server: Server) -> None:
+    """``decision_flow: decision_review`` with the decision in ``decision_data``: its first question
+    is for the action's owner, so the starter read "Started run #N (decision_review)." and nothing
+    of where it stands (docs/rasa.md: the start responds with the first prompt)."""
+    slots = {"decision_flow": "post_meeting", "decision_title": "Launch", "decision_participants": "dan"}
+    server.act("action_decision_start", "erin", "/decision_start", slots=slots)
+    for text in ("We launch in May", "Book the venue", "@dan", "2099-03-01", "done"):
+        server.act("action_decision_answer", "erin", text, slots=slots)
+    server.act("action_decision_answer", "dan", "hi")
+    server.act("action_decision_answer", "dan", "yes")
+    server.act("action_decision_answer", "erin", "hello", slots=slots)
+    server.act("action_decision_answer", "erin", "2099-04-01", slots=slots)
+    [(decision_id,)] = server.sql("SELECT id FROM decisions WHERE title = 'Launch'")
+
+    review = {"decision_flow": "decision_review", "decision_data": {"decision_id": decision_id}}
+    status, started = server.act("action_decision_start", "erin", "/decision_start", slots=review)
+    [(run_id,)] = server.sql("SELECT max(id) FROM runs")
+    assert status == 200 and texts(started) == [
+        f"Started run #{run_id} (decision_review).",
+        f"Run #{run_id} decision_review 'Launch': active; waiting for dan to say whether 'Book the venue' was done.",
+    ]

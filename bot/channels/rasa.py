@@ -185,7 +185,8 @@ class ActionDecisionStart(DecisionAction):
             out.utter_message(text=texts.command_unknown_flow(flow, known))
             return []
         out.utter_message(text=texts.run_started(started.run_id, trigger.flow))
-        hand_over(bot, caller, out)
+        if not hand_over(bot, caller, out):  # its first question is for others (a review's owners)
+            out.utter_message(text=rr.where_it_stands(bot, caller.actor, caller.conversation, started.run_id))
         return run_slots(started.run_id)
 
 
@@ -236,8 +237,7 @@ class ActionDecisionAnswer(DecisionAction):
             hand_over(bot, caller, out)
             return []
         if not hand_over(bot, caller, out) and result.outcome.status in ("active", "stalled"):
-            status = run_command(bot, caller.actor, caller.conversation, f"status {result.run_id}")
-            out.utter_message(text=status.text)
+            out.utter_message(text=rr.where_it_stands(bot, caller.actor, caller.conversation, result.run_id))
         return run_slots(result.run_id if result.outcome.status == "active" else None)
 
 
@@ -257,7 +257,7 @@ class ActionDecisionStatus(DecisionAction):
 
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
         ids = rr.open_run_ids(bot.db, caller.actor, caller.conversation)
-        lines = [run_command(bot, caller.actor, caller.conversation, f"status {i}").text for i in ids]
+        lines = [rr.where_it_stands(bot, caller.actor, caller.conversation, i) for i in ids]
         out.utter_message(text=texts.rasa_open_runs(lines) if lines else texts.rasa_no_open_runs())
         return asked_run_slots(hand_over(bot, caller, out))
 

@@ -16,6 +16,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot import texts
+from bot.control import run_command
+from bot.dispatch import Dispatcher
 from bot.engine.answers import SLACK_MENTION
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
@@ -237,3 +239,8 @@ def open_run_ids(db: Database, actor: Actor, conversation: ConversationKey) -> l
         (CHANNEL, str(conversation), actor.id, f" {actor.id} "),
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def where_it_stands(bot: Dispatcher, actor: Actor, conversation: ConversationKey, run_id: int) -> str:
+    """The run's status in words, as ``status N`` says it to ``actor`` (whom it waits for)."""
+    return run_command(bot, actor, conversation, f"status {run_id}").text
