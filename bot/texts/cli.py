@@ -388,17 +388,3 @@ def outbox_lease_elsewhere(channel: str) -> str:
 
 def outbox_lease_failed(problem: str) -> str:
     return f"The outbox leases could not be taken or renewed this time; trying again in a second: {problem}"
-
-
-def channel_off_replies_wait(channel: str) -> str:
-    if channel == "rasa":  # no server sends them: Rasa has no push
-        return (
-            "Replies for 'rasa' wait in the outbox for each Rasa sender's next call of a decisionbot action"
-            f" ({command()} rasa-actions hands them over; no server sends them)."
-        )
-    later = (
-        f"continue the run with: {command()} chat --run N"
-        if channel == "console"
-        else f"they go out once the channel is on (see {command()} serve --help)"
-    )
-    return f"Replies for '{channel}' wait in the outbox: that channel is not on in this server; {later}."

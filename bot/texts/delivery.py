@@ -1,5 +1,5 @@
 """What the facilitator of a run is told when one of its replies could not be delivered, and the
-log lines about those notices (see bot.notices)."""
+log lines about those notices (see bot.notices); the log line for replies this server does not send."""
 
 from __future__ import annotations
 
@@ -160,3 +160,20 @@ def delivery_outage_health(since: str, reason: str) -> str:
 
 def delivery_outage_over(channel: str, since: str) -> str:
     return f"{channel}: replies are delivered again (refused for now since {since}); those waiting go out."
+
+
+# --- replies for a channel this server does not send -------------------------------------------
+
+
+def channel_off_replies_wait(channel: str) -> str:
+    if channel == "rasa":  # no server sends them: Rasa has no push
+        return (
+            "Replies for 'rasa' wait in the outbox for each Rasa sender's next call of a decisionbot action"
+            f" ({command()} rasa-actions hands them over; no server sends them)."
+        )
+    later = (
+        f"continue the run with: {command()} chat --run N"
+        if channel == "console"
+        else f"they go out once the channel is on (see {command()} serve --help)"
+    )
+    return f"Replies for '{channel}' wait in the outbox: that channel is not on in this server; {later}."
