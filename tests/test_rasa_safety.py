@@ -3,6 +3,7 @@ real rasa-sdk server in a subprocess (``decisionbot rasa-actions``), sent Rasa's
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from tests.edge_support import answer_to_headers_alone
 from tests.rasa_support import RASA_ACTIONS, Server, request, slot, start_server, stop, texts
 
 CLI = RASA_ACTIONS
@@ -155,3 +157,16 @@ def test_one_message_id_from_two_senders_is_two_calls(server: Server) -> None:
     assert server.sql("SELECT value FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.facilitator_id IN"
                       " ('rasa:alice', 'rasa:mallory') ORDER BY a.id") == [('"Ship it"',), ('"Hold it"',)]  # fmt: skip
     assert said != too
+
+
+def test_a_call_without_the_token_is_refused_before_its_body_is_read(tmp_path: Path) -> None:
+    running = protected(tmp_path, CLI)
+    try:
+        for query in ("", "?token=wrong"):
+            path = f"/webhook{query}"
+            json_type = {"Content-Type": "application/json"}
+            status, took = asyncio.run(answer_to_headers_alone("127.0.0.1", running.port, path, json_type))
+            assert (status, took < 2) == (401, True), query
+        assert not running.db.exists() or running.sql("SELECT count(*) FROM runs") == [(0,)]
+    finally:
+        stop(running)

@@ -41,7 +41,7 @@ from bot import inbound_json, texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_edits, teams_keys, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
-from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view
+from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view, refused_unread
 from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.channels.teams_switch import PARTS, asked_for
@@ -140,8 +140,8 @@ class TeamsChannel(Channel):
     # --- inbound -----------------------------------------------------------------------------
 
     async def messages(self, request: web.Request) -> web.Response:
-        if request.content_type != "application/json":
-            return _error(415, texts.teams_bad_request("Content-Type must be application/json"))
+        if (refused := refused_unread(request, bool(self.settings.app_id), self.unverified)) is not None:
+            return refused
         try:
             body = inbound_json.loads(await inbound_json.body_within(request.read()))
         except inbound_json.BodyTooSlow as exc:
