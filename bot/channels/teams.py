@@ -169,7 +169,7 @@ class TeamsChannel(Channel):
         if inbound.kind == "ignore":  # an edit or a deletion of a message a run has: kept, its writer told
             note = teams_edits.kept(self.services.db, body, inbound, self.services.dispatcher.clock())
             if note is not None:
-                self._say(inbound, inbound.activity_id, note)
+                self._say(inbound, inbound.activity_id, note, teams_edits.mentioned(body, inbound))
         elif inbound.kind == "submit" and not self._seen(inbound):
             await self._submit(inbound, body)
         elif inbound.kind == "message" and inbound.addressed and not self._seen(inbound):
@@ -262,12 +262,12 @@ class TeamsChannel(Channel):
         if not result.told_where_typed(acts.key_for(inbound.base_id, inbound.thread), thread_run):
             self._say(inbound, inbound.activity_id, result.text)  # else the notice to the decision is the one
 
-    def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str) -> None:
+    def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str, to: Actor | None = None) -> None:
         """Answer a command in its own conversation (in a channel: in its thread), off the request:
         once what the request wrote is committed (a lost commit answers 503 and Teams sends the
         activity again, so the answer goes out once), retrying 429, 5xx and network errors."""
         assert self.connector is not None
-        said = cards.text_messages(inbound.bot, inbound.conversation_id, text)
+        said = cards.text_messages(inbound.bot, inbound.conversation_id, text, to)  # to: @mentioned
         self._spawn(self._say_later(inbound.service_url, inbound.conversation_id, reply_to, said))
 
     async def _say_later(self, service_url: str, conversation: str, reply_to: str | None, said: list[dict]) -> None:

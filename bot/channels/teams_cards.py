@@ -106,11 +106,17 @@ def text_parts(text: str) -> list[str]:
     return long_text.split(text, TEXT_ROOM, text_cost)
 
 
-def text_messages(bot: Mapping[str, Any], conversation_id: str, text: str) -> list[dict[str, Any]]:
+def text_messages(
+    bot: Mapping[str, Any], conversation_id: str, text: str, to: Actor | None = None
+) -> list[dict[str, Any]]:
     """``text`` as the message activities the bot posts in ``conversation_id``: markdown, in the
-    parts that each fit a message (a command's answer, said off the outbox)."""
-    base = {"type": "message", "from": dict(bot), "conversation": {"id": conversation_id}}
-    return [{**base, "text": markdown(part), "textFormat": "markdown"} for part in text_parts(text)]
+    parts that each fit a message (a command's answer, said off the outbox); the first one
+    @mentions ``to``, when given (what is said to one person where others read it)."""
+    base: dict[str, Any] = {"type": "message", "from": dict(bot), "conversation": {"id": conversation_id}}
+    said = [{**base, "text": markdown(part), "textFormat": "markdown"} for part in text_parts(text)]
+    if to is not None:
+        said[0].update(text=f"{mention_tag(to)} {said[0]['text']}", entities=[mention_entity(to)])
+    return said
 
 
 def utf16_size(payload: Any) -> int:
