@@ -168,5 +168,7 @@ def test_a_call_without_the_token_is_refused_before_its_body_is_read(tmp_path: P
             status, took = asyncio.run(answer_to_headers_alone("127.0.0.1", running.port, path, json_type))
             assert (status, took < 2) == (401, True), query
         assert not running.db.exists() or running.sql("SELECT count(*) FROM runs") == [(0,)]
+        logged = running.log.read_text()
+        assert logged.count("Rasa call from 127.0.0.1 refused: missing or wrong token (its body not read).") == 1
     finally:
         stop(running)

@@ -4,11 +4,13 @@ the body (inflated within a limit when Rasa deflated it, then parsed as every in
 from __future__ import annotations
 
 import hmac
+import logging
 import zlib
 from typing import Any
 
 from bot import inbound_json, texts
 from bot.channels import rasa_replies as rr
+from bot.refusals import RefusalLog
 
 ACTION_NAMES = (
     "action_decision_start",
@@ -83,11 +85,13 @@ def refuse_calls_without(token: str | None, app: Any) -> None:
 
     if not token:
         return
+    refusals = RefusalLog(logging.getLogger("decisionbot.rasa"))  # a line a minute: anyone can send them
 
     @app.signal("http.routing.after")
     async def check_token(request: Any, **_: Any) -> None:
         if request.path != "/health" and not token_matches(token, request.args.getlist("token")):
             request.ctx.token_refused = True
+            refusals.tell("token", texts.rasa_token_refused, request.remote_addr or request.ip)
             raise TokenRefused
 
     @app.exception(TokenRefused)

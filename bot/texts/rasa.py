@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.texts._common import _join, command
+from bot.texts._common import _join, _left_out, command
 
 # --- rasa ---------------------------------------------------------------------------------------
 
@@ -108,3 +108,7 @@ def rasa_open_without_token(host: str) -> str:
 
 def rasa_housekeeping_failed() -> str:
     return "Rasa action: housekeeping after the call failed (the call itself was stored and answered)"
+
+
+def rasa_token_refused(remote: str | None, left_out: int = 0) -> str:
+    return f"Rasa call from {remote or 'unknown'} refused: missing or wrong token (its body not read).{_left_out(left_out)}"
