@@ -336,11 +336,8 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     Example:
       SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... decisionbot serve --port 3978
     """
-    from aiohttp import web
-
-    from bot.access_log import AccessLog
     from bot.channels.teams_switch import SWITCH, asked_by
-    from bot.server import channel_names, create_app
+    from bot.server import channel_names, create_app, run
 
     if asked_by(os.environ) == SWITCH and not loopback(host):  # Teams without authentication
         raise BotError(texts.teams_open_without_auth(host))
@@ -351,7 +348,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
         click.echo(texts.channels_on(channel_names(app), host, port))
 
     with listening(host, port):  # binding the port (a channel's start-up errors pass through)
-        web.run_app(app, host=host, port=port, print=announce, access_log_class=AccessLog)
+        run(app, host, port, announce)
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import importlib
 import itertools
 import logging
 import os
+import resource
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
@@ -302,3 +303,24 @@ def channels_failing(app: web.Application) -> dict[str, str]:
 def channel_names(app: web.Application) -> list[str]:
     active: dict[str, Channel] = app[CHANNELS]
     return sorted(active)
+
+
+def open_files_for_clients() -> int:
+    """The soft open-files limit raised to the hard one, and returned. Every client connection
+    holds a file descriptor, one trickling its headers (slowloris) until aiohttp's keep-alive
+    timeout closes it (75 s); at the soft limit systemd gives a service by default (1024; the hard
+    one is 524288) a thousand such connections left the server unable to accept anyone (its
+    requests timed out, asyncio logged "Too many open files" thousands of times a second)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        with contextlib.suppress(ValueError, OSError):  # a sandbox refusing it keeps the soft limit
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def run(app: web.Application, host: str, port: int, announce: Callable[[str], None]) -> None:
+    """Serve ``app`` until stopped (``decisionbot serve``), with room for many client connections."""
+    from bot.access_log import AccessLog
+
+    open_files_for_clients()
+    web.run_app(app, host=host, port=port, print=announce, access_log_class=AccessLog)

@@ -3,6 +3,7 @@ real rasa-sdk server in a subprocess (``decisionbot rasa-actions``), sent Rasa's
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from bot.channels.rasa_edge import ACTION_NAMES
 from bot.cli import main
+from tests.edge_support import answer_to_headers_alone
 from tests.rasa_support import RASA_ACTIONS, Server, request, slot, start_server, stop, texts
 
 CLI = RASA_ACTIONS
@@ -158,3 +160,18 @@ def test_one_message_id_from_two_senders_is_two_calls(server: Server) -> None:
     assert server.sql("SELECT value FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.facilitator_id IN"
                       " ('rasa:alice', 'rasa:mallory') ORDER BY a.id") == [('"Ship it"',), ('"Hold it"',)]  # fmt: skip
     assert said != too
+
+
+def test_a_call_without_the_token_is_refused_before_its_body_is_read(tmp_path: Path) -> None:
+    running = protected(tmp_path, CLI)
+    try:
+        for query in ("", "?token=wrong"):
+            path = f"/webhook{query}"
+            json_type = {"Content-Type": "application/json"}
+            status, took = asyncio.run(answer_to_headers_alone("127.0.0.1", running.port, path, json_type))
+            assert (status, took < 2) == (401, True), query
+        assert not running.db.exists() or running.sql("SELECT count(*) FROM runs") == [(0,)]
+        logged = running.log.read_text()
+        assert logged.count("Rasa action call from 127.0.0.1 refused: 401 Missing or wrong token.") == 1
+    finally:
+        stop(running)

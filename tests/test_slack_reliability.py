@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.errors import ConfigError
 from bot.server import CHANNELS, SERVICES, create_app
+from tests.edge_support import answer_to_headers_alone
 from tests.fakes.slack_api import BOT_ID, BOT_USER, FakeSlack
 from tests.slack_support import ROOT, SECRET, Harness, event_body, harness, message, sign, wait_for
 
@@ -215,3 +216,19 @@ async def test_a_question_slack_took_is_not_posted_again_when_the_ledger_refuses
     assert [row[1:] for row in slack.rows(sql)] == [(1, 1)] * 3  # delivered, none given up
     texts = [p["text"] for p in fake.posted()]
     assert texts == [p["text"] for p in posted] and texts[-1] == "<@UA> Action 1: Who owns 'Draft the plan'?"
+
+
+async def test_a_request_without_a_usable_signature_is_refused_before_its_body_is_read(slack: Harness) -> None:
+    host, port = str(slack.client.host), int(slack.client.port or 0)
+    now = str(int(time.time()))
+    for headers in (
+        {},  # unsigned
+        {"X-Slack-Request-Timestamp": now},  # no signature
+        {"X-Slack-Signature": "v0=" + "0" * 64},  # no timestamp
+        {"X-Slack-Signature": "v0=" + "0" * 64, "X-Slack-Request-Timestamp": str(int(time.time()) - 301)},  # stale
+        {"X-Slack-Signature": "v0=" + "0" * 64, "X-Slack-Request-Timestamp": "12a"},
+    ):
+        typed = {"Content-Type": "application/json", **headers}
+        status, took = await answer_to_headers_alone(host, port, "/slack/events", typed)
+        assert (status, took < 2) == (401, True), headers
+    assert slack.rows(STORED) == [(0, 0, 0, 0)]

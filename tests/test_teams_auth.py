@@ -14,6 +14,7 @@ from bot.channels import REGISTRY
 from bot.channels.teams import TeamsChannel
 from bot.errors import ConfigError
 from bot.server import create_app
+from tests.edge_support import answer_to_headers_alone
 from tests.fakes.bot_connector import OpenIdServer
 from tests.fakes.login import FakeLogin
 from tests.teams_support import ALICE, ROOT, Harness, LocalKeysTeams, personal
@@ -162,3 +163,18 @@ async def test_each_app_type_starts_as_deployed_and_replies_with_a_token_from_it
         asked = [(t.tenant, t.form.get("client_id"), t.form.get("client_secret")) for t in login.tokens]
         assert asked == [(login_tenant, APP_ID, SECRET)]
         assert login.tokens[0].form.get("scope") == "https://api.botframework.com/.default"
+
+
+async def test_a_request_without_a_bearer_token_is_refused_before_its_body_is_read(
+    tmp_path: Path, openid: OpenIdServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with Harness(tmp_path, ENV) as h:
+        assert h.client is not None
+        host, port = str(h.client.host), int(h.client.port or 0)
+        json_type = {"Content-Type": "application/json"}
+        for headers in ({}, {"Authorization": "Basic YWxpY2U6c2VjcmV0"}, {"Authorization": "Bearer not a token"}):
+            with caplog.at_level(logging.INFO, logger="decisionbot.teams"):
+                status, took = await answer_to_headers_alone(host, port, "/api/messages", {**json_type, **headers})
+            assert (status, took < 2) == (401, True), headers
+        assert any("teams: refused a request: NoBearerToken" in r.getMessage() for r in caplog.records)
+        assert nothing_stored(h) and h.fake.calls == []

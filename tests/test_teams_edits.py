@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.teams_support import ALICE, BOB, BOT, Harness, at, in_channel, installed, personal
+from tests.teams_support import mention as person_mention
 from tests.test_teams_dm_which import ask_bob
 
 EDIT_NOTE = (
@@ -51,7 +52,9 @@ async def test_an_answer_edited_in_a_channel_thread_is_kept_as_first_sent_and_it
         await h.send(edit)  # Teams sent it again: told once
         note = await h.next_post(2)
         assert note.conversation == answer["conversation"]["id"] and note.activity_id == answer["id"]  # in the thread
-        assert note.text == EDIT_NOTE.format(first="We move the launch to March")
+        # in the thread, where others read it too, it names whose answer it is (Alice is notified)
+        assert note.text == f"{at(ALICE)} " + EDIT_NOTE.format(first="We move the launch to March")
+        assert note.activity["entities"] == [person_mention(ALICE)]
         await h.settle()
         assert len(h.fake.posts()) == 3
         assert h.db("SELECT step, raw FROM answers") == [("decision", "We move the launch to March")]
@@ -65,7 +68,7 @@ async def test_an_answer_edited_in_a_channel_thread_is_kept_as_first_sent_and_it
         assert again.text == note.text
         await h.send(deleted(answer))
         gone = await h.next_post(4)
-        assert gone.text == (
+        assert gone.text == f"{at(ALICE)} " + (
             'Deleting a message does not take back its answer: the run keeps "We move the launch to March". To'
             " change it, say so in a new message: 'back', or 'change ... to ...' ('help' shows how)."
         )
@@ -89,6 +92,7 @@ async def test_an_owners_answer_edited_in_his_personal_chat_is_told_there(tmp_pa
         await h.send(edited(yes, "no"))
         note = await h.next_post(seen + 1)
         assert note.conversation == "a:chat-with-29:1bob" and note.text == EDIT_NOTE.format(first="yes")
+        assert "entities" not in note.activity  # no @mention in his personal chat
         assert h.db("SELECT raw FROM answers WHERE step = 'owner_accepts'") == [("yes",)]
 
 

@@ -26,9 +26,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
 from bot import config, texts
+from bot.channels import rasa_edge as edge
 from bot.channels import rasa_replies as rr
 from bot.channels import rasa_store as store
-from bot.channels.rasa_edge import InflatedTooLarge, call_refusal, decoded, inflated, log_refusals, token_matches
+from bot.channels.rasa_edge import InflatedTooLarge, call_refusal, decoded, inflated, log_refusals
 from bot.control import TITLE_MAX, CommandResult, actions_of, comes_first, is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
@@ -337,7 +338,7 @@ def build_app(executor: Any) -> Any:
     global _EDGE_CHECKED
     _EDGE_CHECKED = True
     app = create_app_for_serve(executor, cors_origins=None)
-    token = config.get("rasa_token")
+    edge.refuse_calls_without(config.get("rasa_token"), app)  # before the body is read
     log_refusals(app)  # Rasa's log says "check the logs of your action server"
 
     @app.before_server_start
@@ -353,10 +354,8 @@ def build_app(executor: Any) -> Any:
 
     @app.on_request
     async def refuse_bad_calls(request: Any) -> Any:
-        if token and request.path != "/health" and not token_matches(token, request.args.getlist("token")):
-            return response.json({"error": texts.rasa_bad_token(), "action_name": None}, status=401)
-        if request.method != "POST" or request.path.rstrip("/") != "/webhook":  # rasa-sdk serves /webhook/ too
-            return None
+        if edge.token_refused(request) or request.method != "POST" or request.path.rstrip("/") != "/webhook":
+            return None  # refused already (a 401), or no call (rasa-sdk serves /webhook/ too)
         try:
             body = inflated(request, app.config.REQUEST_MAX_SIZE)  # as large as a plain body may be
         except InflatedTooLarge as exc:

@@ -34,7 +34,7 @@ def log_refusals(app: Any) -> None:
 
     @app.on_response
     async def tell_refused(request: Any, answer: Any) -> None:
-        if answer.status in REFUSED:
+        if answer.status in REFUSED and not token_refused(request):  # that one is logged already
             refused.tell(answer.status, texts.rasa_call_refused, request.ip, answer.status, _error_of(answer.body))
 
 
@@ -90,3 +90,37 @@ def call_refusal(call: Any) -> tuple[str | None, str] | None:
         return None
     problem = rr.call_problem(call, needs_text=name == "action_decision_answer")
     return (name if isinstance(name, str) else None, problem) if problem else None
+
+
+class TokenRefused(Exception):
+    """A call without DECISIONBOT_RASA_TOKEN (or with another): answered 401."""
+
+
+def token_refused(request: Any) -> bool:
+    """Whether :func:`refuse_calls_without` refused ``request`` (Sanic still runs the request
+    middleware on the way to the 401, with no body read: it has nothing to check)."""
+    return bool(getattr(request.ctx, "token_refused", False))
+
+
+def refuse_calls_without(token: str | None, app: Any) -> None:
+    """Check ``token`` as soon as Sanic has routed a request (its ``http.routing.after`` signal):
+    Sanic reads a body (up to ``REQUEST_MAX_SIZE``) before any request middleware runs, so a call
+    without the token is refused before its body is read. ``/health`` stays open for the
+    orchestrator's probe."""
+    from sanic import response
+
+    if not token:
+        return
+    refusals = RefusalLog(logging.getLogger("decisionbot.rasa"))  # a line a minute: anyone can send them
+
+    @app.signal("http.routing.after")
+    async def check_token(request: Any, **_: Any) -> None:
+        if request.path != "/health" and not token_matches(token, request.args.getlist("token")):
+            request.ctx.token_refused = True
+            remote = request.remote_addr or request.ip
+            refusals.tell(401, texts.rasa_call_refused, remote, 401, texts.rasa_bad_token())
+            raise TokenRefused
+
+    @app.exception(TokenRefused)
+    async def refused(request: Any, exc: TokenRefused) -> Any:
+        return response.json({"error": texts.rasa_bad_token(), "action_name": None}, status=401)

@@ -269,12 +269,16 @@ class SlackChannel(Channel):
     # --- inbound: HTTP and Socket Mode -------------------------------------------------------
 
     async def on_http(self, request: web.Request) -> web.Response:
-        try:
-            body = await inbound_json.body_within(request.read())
-        except inbound_json.BodyTooSlow as exc:
-            return web.json_response({"error": str(exc)}, status=408)
+        """A request whose headers cannot hold a signature (missing, stale) is refused before its
+        body is read; the others once the body's signature is checked."""
         assert self.verifier is not None
-        if not events.verify(self.verifier, body, request.headers):
+        body, signed = b"", events.signed_headers(request.headers, self.verifier.clock.now())
+        if signed:
+            try:
+                body = await inbound_json.body_within(request.read())
+            except inbound_json.BodyTooSlow as exc:
+                return web.json_response({"error": str(exc)}, status=408)
+        if not signed or not events.verify(self.verifier, body, request.headers):
             self.forged.tell("signature", texts.slack_bad_signature, request.remote)
             return web.json_response({"error": texts.slack_invalid_signature()}, status=401)
         try:

@@ -41,7 +41,7 @@ from bot import inbound_json, texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_edits, teams_keys, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
-from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view
+from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view, refused_unread
 from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.channels.teams_switch import PARTS, asked_for
@@ -140,8 +140,8 @@ class TeamsChannel(Channel):
     # --- inbound -----------------------------------------------------------------------------
 
     async def messages(self, request: web.Request) -> web.Response:
-        if request.content_type != "application/json":
-            return _error(415, texts.teams_bad_request("Content-Type must be application/json"))
+        if (refused := refused_unread(request, bool(self.settings.app_id), self.unverified)) is not None:
+            return refused
         try:
             body = inbound_json.loads(await inbound_json.body_within(request.read()))
         except inbound_json.BodyTooSlow as exc:
@@ -169,7 +169,7 @@ class TeamsChannel(Channel):
         if inbound.kind == "ignore":  # an edit or a deletion of a message a run has: kept, its writer told
             note = teams_edits.kept(self.services.db, body, inbound, self.services.dispatcher.clock())
             if note is not None:
-                self._say(inbound, inbound.activity_id, note)
+                self._say(inbound, inbound.activity_id, note, teams_edits.mentioned(body, inbound))
         elif inbound.kind == "submit" and not self._seen(inbound):
             await self._submit(inbound, body)
         elif inbound.kind == "message" and inbound.addressed and not self._seen(inbound):
@@ -262,12 +262,12 @@ class TeamsChannel(Channel):
         if not result.told_where_typed(acts.key_for(inbound.base_id, inbound.thread), thread_run):
             self._say(inbound, inbound.activity_id, result.text)  # else the notice to the decision is the one
 
-    def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str) -> None:
+    def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str, to: Actor | None = None) -> None:
         """Answer a command in its own conversation (in a channel: in its thread), off the request:
         once what the request wrote is committed (a lost commit answers 503 and Teams sends the
         activity again, so the answer goes out once), retrying 429, 5xx and network errors."""
         assert self.connector is not None
-        said = cards.text_messages(inbound.bot, inbound.conversation_id, text)
+        said = cards.text_messages(inbound.bot, inbound.conversation_id, text, to)  # to: @mentioned
         self._spawn(self._say_later(inbound.service_url, inbound.conversation_id, reply_to, said))
 
     async def _say_later(self, service_url: str, conversation: str, reply_to: str | None, said: list[dict]) -> None:

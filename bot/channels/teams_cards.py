@@ -23,10 +23,22 @@ CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 PEOPLE_DATASET = "graph.microsoft.com/users"
 
 
-def mention_entity(person: Actor) -> dict[str, Any]:
+def mention_tag(person: Actor, *, markup: bool = True) -> str:
+    """How the bot @mentions ``person``. In a message's text (``markup``: Teams reads it as HTML-ish
+    markup) the name is XML-escaped, so ``&``, ``<`` or ``</at>`` in a display name cannot end the
+    tag early or open one of its own (Teams' docs: mention text "should be XML encoded",
+    MicrosoftDocs/msteams-docs#1143; a raw ``&`` is refused, botbuilder-js#2111); a card's
+    TextBlock takes no HTML and gets the name as it is."""
+    name = html.escape(person.name, quote=False) if markup else person.name
+    return f"<at>{name}</at>"
+
+
+def mention_entity(person: Actor, *, markup: bool = True) -> dict[str, Any]:
+    """The mention's entity: its ``text`` identical to the tag in the text (Teams ignores or
+    refuses one that is not); ``mentioned.name`` the name itself."""
     return {
         "type": "mention",
-        "text": f"<at>{person.name}</at>",
+        "text": mention_tag(person, markup=markup),
         "mentioned": {"id": person.platform_id, "name": person.name},
     }
 
@@ -94,11 +106,17 @@ def text_parts(text: str) -> list[str]:
     return long_text.split(text, TEXT_ROOM, text_cost)
 
 
-def text_messages(bot: Mapping[str, Any], conversation_id: str, text: str) -> list[dict[str, Any]]:
+def text_messages(
+    bot: Mapping[str, Any], conversation_id: str, text: str, to: Actor | None = None
+) -> list[dict[str, Any]]:
     """``text`` as the message activities the bot posts in ``conversation_id``: markdown, in the
-    parts that each fit a message (a command's answer, said off the outbox)."""
-    base = {"type": "message", "from": dict(bot), "conversation": {"id": conversation_id}}
-    return [{**base, "text": markdown(part), "textFormat": "markdown"} for part in text_parts(text)]
+    parts that each fit a message (a command's answer, said off the outbox); the first one
+    @mentions ``to``, when given (what is said to one person where others read it)."""
+    base: dict[str, Any] = {"type": "message", "from": dict(bot), "conversation": {"id": conversation_id}}
+    said = [{**base, "text": markdown(part), "textFormat": "markdown"} for part in text_parts(text)]
+    if to is not None:
+        said[0].update(text=f"{mention_tag(to)} {said[0]['text']}", entities=[mention_entity(to)])
+    return said
 
 
 def utf16_size(payload: Any) -> int:
@@ -136,7 +154,7 @@ def reply_activity(
                 break
     text = markdown(long_text.shorten(reply.text, TEXT_ROOM, text_cost, texts.teams_cut()))
     if who is not None:
-        text = f"<at>{who.name}</at> {text}"
+        text = f"{mention_tag(who)} {text}"
         activity["entities"] = [mention_entity(who)]
     activity.update(text=text, textFormat="markdown")
     return activity
@@ -151,7 +169,7 @@ def prompt_card(
     asked = card_question(reply)
     if room is not None:
         asked = long_text.shorten(asked, room, card_cost, texts.teams_cut())
-    question = f"<at>{who.name}</at> {card_text(asked)}" if who else card_text(asked)
+    question = f"{mention_tag(who, markup=False)} {card_text(asked)}" if who else card_text(asked)
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": texts.teams_card_header(reply.run_id), "size": "Small", "isSubtle": True},
         {"type": "TextBlock", "text": question, "wrap": True},
@@ -171,7 +189,7 @@ def prompt_card(
         "actions": actions,
     }
     if who is not None:
-        card["msteams"] = {"entities": [mention_entity(who)]}
+        card["msteams"] = {"entities": [mention_entity(who, markup=False)]}
     return card
 
 

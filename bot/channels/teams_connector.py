@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from aiohttp import ClientError, ClientResponse, ClientSession
+from aiohttp import ClientError, ClientResponse, ClientSession, web
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot import texts
@@ -30,6 +31,7 @@ from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.channels.teams_tokens import Tokens
 from bot.errors import ConfigError
 from bot.outbox import backoff
+from bot.refusals import RefusalLog
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -84,6 +86,25 @@ def auth_view(body: dict[str, Any]) -> Activity:
         recipient=ChannelAccount(id=recipient.get("id"), role=recipient.get("role")),
         relates_to=body.get("relatesTo"),
     )
+
+
+#: The one Authorization header botbuilder takes: ``Bearer`` (so spelt), one space, a JWT (three
+#: base64url parts; any other value is refused by its ``JwtTokenExtractor`` all the same).
+_BEARER = re.compile(r"Bearer [A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*")
+
+
+def refused_unread(request: web.Request, token_required: bool, refusals: RefusalLog) -> web.Response | None:
+    """The answer to a request refused on its headers alone, before its body (up to the server's
+    1 MB) is read or parsed: a body that is not JSON (415); no Authorization header while tokens
+    are checked (``MicrosoftAppId`` set), or one that cannot hold a token (401, logged as every
+    refused token is). None: read the body, and the token is checked then."""
+    if request.content_type != "application/json":
+        return web.json_response({"error": texts.teams_bad_request(texts.teams_not_json_type())}, status=415)
+    header = request.headers.get("Authorization")
+    if (header is None and not token_required) or (header is not None and _BEARER.fullmatch(header)):
+        return None
+    refusals.tell("NoBearerToken", texts.teams_request_refused, "NoBearerToken", texts.teams_no_bearer(header is None))
+    return web.json_response({"error": texts.teams_unauthorized("NoBearerToken")}, status=401)
 
 
 class Connector:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.channels import teams_activities as acts
+from bot.model import Actor
 from bot.store import runs, transaction, transcript
 
 #: (activity type, channelData.eventType) of the changes read.
@@ -76,3 +77,12 @@ def kept(db: Database, body: Mapping[str, Any], inbound: acts.Inbound, now: date
             return None
         transcript.record_change(conn, original, change.deleted, change.text, now)
     return transcript.change_note(kind, first_text, run_id, change.deleted)
+
+
+def mentioned(body: Mapping[str, Any], inbound: acts.Inbound) -> Actor | None:
+    """Whom the note about a change @mentions: its writer (``from``), in a channel or a group
+    chat, where others read it too; nobody in their personal chat."""
+    sender = body.get("from")
+    if inbound.conversation_type == "personal" or not isinstance(sender, Mapping) or not sender.get("id"):
+        return None
+    return acts.actor(sender)

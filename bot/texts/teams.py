@@ -65,6 +65,16 @@ def teams_unauthorized(reason: str) -> str:
     return f"Unauthorized: {reason}"
 
 
+def teams_not_json_type() -> str:
+    return "Content-Type must be application/json"
+
+
+def teams_no_bearer(missing: bool) -> str:
+    if missing:
+        return "no Authorization header (the Bot Connector sends 'Bearer <token>'); the body was not read"
+    return "the Authorization header is not 'Bearer <token>'; the body was not read"
+
+
 def teams_request_refused(kind: str, error: str, left_out: int = 0) -> str:
     return f"teams: refused a request: {kind}: {error}{_left_out(left_out)}"
 
