@@ -30,7 +30,7 @@ from prometheus_client.registry import Collector
 
 from bot import texts
 from bot.channels import Services
-from bot.outbox_rows import UNSENT
+from bot.outbox_rows import READ_NOT_SENT, UNSENT
 from bot.store import iso
 from bot.triggers.hooks import authorized
 
@@ -150,7 +150,9 @@ class ServerCollector(Collector):
     @staticmethod
     def _ledger(conn: sqlite3.Connection, now: datetime) -> list[Metric]:
         waiting = GaugeMetricFamily(
-            "decisionbot_outbox_waiting", "Replies stored and not yet delivered nor given up.", labels=["channel"]
+            "decisionbot_outbox_waiting",
+            "Replies stored and not yet delivered nor given up (not Rasa's nor the console's: read, not sent).",
+            labels=["channel"],
         )
         oldest = GaugeMetricFamily(
             "decisionbot_outbox_oldest_age_seconds",
@@ -158,7 +160,8 @@ class ServerCollector(Collector):
             labels=["channel"],
         )
         outbox = conn.execute(
-            f"SELECT channel, count(*), min(created_at) FROM messages WHERE {UNSENT} GROUP BY channel"
+            f"SELECT channel, count(*), min(created_at) FROM messages WHERE {UNSENT}"
+            f" AND channel NOT IN {READ_NOT_SENT} GROUP BY channel"  # a Rasa sender's wait their next call
         ).fetchall()
         for channel, count, first in outbox:
             waiting.add_metric([channel], count)

@@ -59,3 +59,20 @@ async def test_an_alert_routed_to_a_rasa_sender_says_the_question_waits_for_thei
         "Replies for 'rasa' wait in the outbox for each Rasa sender's next call of a decisionbot action"
         " (decisionbot rasa-actions hands them over; no server sends them)."
     ]
+
+
+async def test_metrics_leave_out_a_rasa_senders_waiting_question(tmp_path: Path) -> None:
+    """README's alert on ``decisionbot_outbox_oldest_age_seconds > 300`` would fire for every Rasa
+    sender who has not called an action for five minutes: their questions are read, not sent."""
+    env = {"DECISIONBOT_METRICS_TOKEN": "metrics-token-1"}
+    client = TestClient(TestServer(create_app(tmp_path / "s.db", ROOT / "flows", env=env)))
+    await client.start_server()
+    try:
+        dispatcher = client.server.app[SERVICES].dispatcher
+        assert run_command(dispatcher, ALICE, ConversationKey("rasa", "alice"), "start post_meeting Sync").started
+        scraped = await client.get("/metrics", headers={"Authorization": "Bearer metrics-token-1"})
+        text = await scraped.text()
+    finally:
+        await client.close()
+    assert 'decisionbot_runs_open{status="active"} 1.0' in text  # the run is there
+    assert 'channel="rasa"' not in text
