@@ -103,7 +103,9 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
     detail["messages"] = _dicts(
         conn.execute(
             "SELECT id, direction, actor_id, actor_name, step, kind, text, created_at, delivered_at, failed_at,"
-            " CASE WHEN failed_at IS NOT NULL THEN last_error END AS failed_because FROM messages WHERE run_id = ?"
+            " CASE WHEN failed_at IS NOT NULL THEN last_error END AS failed_because,"
+            " CASE WHEN kind = 'refused' AND json_valid(payload) THEN json_extract(payload, '$.widget') END"
+            " AS refused_widget FROM messages WHERE run_id = ?"
             " ORDER BY id",
             (run_id,),
         )
