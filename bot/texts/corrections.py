@@ -31,6 +31,11 @@ def owner_changed_notice(label: str, number: int, what: str) -> str:
     return f"{_item_named(label, number, what)} has a new owner, who will be asked to confirm it."
 
 
+def given_to_another(by: str, label: str, number: int, what: str, to: str) -> str:
+    """To the owner a correction took an item from, whose question to confirm it went with it."""
+    return f"That question closed: {by} gave {_item_named(label, number, what)} to {to}. Nothing waits on you in this run now."
+
+
 def terms_changed_notice(label: str, number: int, what: str) -> str:
     return f"{_item_named(label, number, what)} changed; its owner will be asked to confirm it again."
 
