@@ -59,6 +59,8 @@ def render_run(detail: dict[str, Any], choices: Choices | None = None) -> str:
         arrow = f"{who} >" if m["direction"] == "in" else f"bot -> {who}:"
         if m["kind"] in ("edited", "deleted"):  # a change to a message above, kept as first sent
             arrow = f"{who} {texts.run_show_changed(m['kind'] == 'deleted')} >"
+        elif m["kind"] == "refused":  # typed or clicked where it answers nothing: not an answer
+            arrow = f"{who} {texts.run_show_refused(m.get('refused_widget'))} >"
         text = m["text"].replace("\n", "\n      ")
         lines.append(f"  {m['created_at'][11:19]} {arrow} {text}")
         if m.get("failed_at"):  # given up by the outbox: never delivered

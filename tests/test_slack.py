@@ -360,3 +360,25 @@ async def test_help_about_a_question_asked_by_direct_message_is_answered_where_i
     await slack.event(message("UB", "help", channel="DUB"))
     there = (await slack.posts(9))[8]
     assert there["channel"] == "DUB" and there["text"].startswith("Alice assigned you an action")
+
+
+@pytest.mark.parametrize(
+    ("code", "told"),
+    [
+        ("is_archived", "the channel is archived (is_archived); nothing was started. Unarchive the channel,"),
+        (
+            "restricted_action",
+            "the channel does not let the bot post (restricted_action); nothing was started. Let the bot post in"
+            " that channel (its posting permissions),",
+        ),
+    ],
+)
+async def test_slash_start_in_a_channel_that_refuses_the_bot_for_good_says_why(
+    slack: Harness, fake: FakeSlack, code: str, told: str
+) -> None:
+    """Before, a start in a channel where only admins may post was answered "Slack refused my message
+    (restricted_action); nothing was started. Please try again in a moment.": again and again."""
+    fake.refuse("chat.postMessage", error=code)
+    answer = await slack.slash("UA", "start post_meeting Weekly", channel="C9")
+    assert answer["text"] == f"Slack refused my message: {told} or start it in another channel."
+    assert slack.rows("SELECT count(*) FROM runs") == [(0,)]

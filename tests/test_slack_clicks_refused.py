@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+from bot.render import render_run
+from bot.store.transcript import run_detail
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, action_body, message, wait_for
 
@@ -48,3 +50,23 @@ async def test_a_second_click_on_an_answered_question_is_kept_as_refused(slack: 
     rows = slack.rows(REFUSED)
     assert [(r[0], r[2], json.loads(r[3])["widget"]) for r in rows] == [("slack:UA", "watch", "answered")]
     assert slack.rows("SELECT value FROM answers WHERE step = 'response'") == [('"act"',)]  # the first click's
+
+
+async def test_runs_show_marks_what_it_did_not_take_as_an_answer(slack: Harness, fake: FakeSlack) -> None:
+    """Before, ``runs show`` printed a refused click as ``Bob > act``, as it prints an answer, with
+    nothing after it (the clicker's note is private): the transcript read as if Bob had answered."""
+    await slack.slash("UA", "start metric_breach Checkout")
+    thread = (await slack.posts(1))[0]["ts"]
+    await slack.event(message("UB", "I can take it", thread_ts=thread))  # typed to Alice's question
+    await slack.event(message("UA", "me", thread_ts=thread))
+    prompt = (await slack.posts(3))[2]
+    assert (await slack.click("UB", prompt, {"type": "button", "value": "ignore"})).status == 200
+    assert (await slack.click("UA", prompt, {"type": "button", "value": "act"})).status == 200
+    await wait_for(lambda: slack.rows("SELECT count(*) FROM answers") == [(2,)])
+    assert (await slack.click("UA", prompt, {"type": "button", "value": "watch"})).status == 200
+    await wait_for(lambda: len(slack.rows(REFUSED)) == 3)
+    shown = render_run(run_detail(slack.services.db.conn, 1) or {})
+    assert "Bob (not taken as an answer) > I can take it" in shown
+    assert "Bob (clicked a question not theirs: not taken) > ignore" in shown
+    assert "Alice (clicked a question already answered: not taken) > watch" in shown
+    assert "Alice > act" in shown  # the answer itself, as before

@@ -120,12 +120,37 @@ async def test_a_deleted_direct_answer_is_not_taken_back_and_its_writer_told(sla
     await slack.event(deleted(yes))
     said = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUB"][1:])
     assert said == [
-        'Deleting a message does not take back its answer: the run keeps "yes". To change it, say so in'
-        " a new message: 'back', or 'change ... to ...' ('help' shows how)."
+        'Deleting a message does not take back its answer: the run keeps "yes". To change it, ask Alice,'
+        " who leads the run (only they can reopen it)."
     ]
     assert slack.rows("SELECT step, actor_id, raw FROM answers WHERE step = 'owner_accepts'") == [
         ("owner_accepts", "slack:UB", "yes")
     ]
+
+
+async def test_an_owner_who_edits_their_answer_is_told_to_ask_the_facilitator(slack: Harness, fake: FakeSlack) -> None:
+    """Before, Bob was told "To change it, say so in a new message: 'back', or 'change ... to ...'",
+    and both, typed in his direct message, were answered "Nothing is waiting for your answer here":
+    only the facilitator can take the run back to an owner's confirmation."""
+    thread = await thread_of_a_run(slack)
+    for text in ("We ship", "Draft the plan", "<@UB>", "next friday", "done"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    await wait_for(lambda: any(p["channel"] == "DUB" for p in fake.posted()))
+    yes = message("UB", "yes", channel="DUB")
+    await slack.event(yes)
+    await slack.event(edited(yes, "no"))
+    said = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUB"][1:])
+    assert said == [
+        'I don\'t read edits: the run keeps your answer as first sent ("yes"). To change it, ask Alice,'
+        " who leads the run (only they can reopen it)."
+    ]
+    await slack.event(message("UB", "back", channel="DUB"))  # what he was told before
+    said = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUB"][2:])
+    assert said == ["Nothing is waiting for your answer here. Try: /decision help"]
+    for text in ("back", "ok", "done"):  # the facilitator can reopen it: back over the confirmations
+        await slack.event(message("UA", text, thread_ts=thread))
+    asked = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUB"][3:])
+    assert "Do you accept it?" in asked[0]
 
 
 CHANGES = (

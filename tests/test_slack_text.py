@@ -139,3 +139,20 @@ def test_a_section_too_long_loses_its_middle_never_its_last_line() -> None:
     assert len(section) <= blocks.SECTION_LIMIT and section.startswith("<@UA> xxx")
     assert section.endswith("x … \n" + question)  # the last line whole
     assert blocks.fit("short") == "short"
+
+
+async def test_a_person_whose_id_starts_with_the_bots_is_an_answer_not_a_mention_of_the_bot(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Before, a thread reply naming <@UBOTA> (the bot is UBOT) was taken for a mention of the bot,
+    left to an ``app_mention`` twin Slack never sends: the owner's answer was dropped, unstored and
+    unanswered."""
+    fake.add_user("UBOTA", "Bea")
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    for text in ("We ship in March", "Draft the plan", "<@UBOTA>"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    owner = await wait_for(lambda: slack.rows("SELECT value FROM answers WHERE field = 'owner'"))
+    assert json.loads(owner[0][0]) == {"id": "slack:UBOTA", "name": "Bea"}
+    asked = await slack.posts(5)
+    assert "By when should 'Draft the plan' be done?" in asked[-1]["text"]

@@ -243,3 +243,17 @@ def test_the_manifest_asks_for_what_the_channel_uses() -> None:
         "im:history",
         "files:write",
     } <= scopes
+
+
+def test_the_slash_commands_hint_names_every_command_help_lists() -> None:
+    """Before, Slack's hint under /decision left out ``give``: people typing the command were
+    never shown they could hand an action over."""
+    import yaml
+
+    from bot import texts
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[1] / "slack" / "manifest.yaml").read_text())
+    hint = manifest["features"]["slash_commands"][0]["usage_hint"]
+    listed = texts.command_help([]).split("\n")[0].removeprefix("Commands: ").rstrip(".")
+    verbs = [command.split()[0] for command in listed.split(" | ")]
+    assert verbs == [command.split()[0] for command in hint.split(" | ")]

@@ -91,7 +91,11 @@ async def test_an_owners_answer_edited_in_his_personal_chat_is_told_there(tmp_pa
         await h.next_post(seen)  # the review date, asked of Alice in the thread
         await h.send(edited(yes, "no"))
         note = await h.next_post(seen + 1)
-        assert note.conversation == "a:chat-with-29:1bob" and note.text == EDIT_NOTE.format(first="yes")
+        assert note.conversation == "a:chat-with-29:1bob"  # an owner cannot reopen it: the facilitator can
+        assert note.text == (
+            'I don\'t read edits: the run keeps your answer as first sent ("yes"). To change it, ask Alice Example,'
+            " who leads the run (only they can reopen it)."
+        )
         assert "entities" not in note.activity  # no @mention in his personal chat
         assert h.db("SELECT raw FROM answers WHERE step = 'owner_accepts'") == [("yes",)]
 

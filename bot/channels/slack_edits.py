@@ -84,7 +84,8 @@ async def tell(db: Database, poster: Poster, now: Callable[[], datetime], change
         if runs.seen_delivery(conn, "slack", change.delivery_id, now()):
             return
         transcript.record_change(conn, original, change.deleted, change.text, now())
-    if (note := transcript.change_note(kind, first_text, run_id, change.deleted)) is not None:
+    leader = transcript.leader_for(db.conn, original)
+    if (note := transcript.change_note(kind, first_text, run_id, change.deleted, leader)) is not None:
         _tell(poster, change, note)
 
 

@@ -86,7 +86,7 @@ def said(event: Mapping[str, Any], bot_user_id: str | None) -> Said | None:
         ts=ts,
         thread_ts=thread if isinstance(thread, str) and thread != ts else None,
         dm=event.get("channel_type") == "im" or channel.startswith("D"),
-        mentions_bot=bool(bot_user_id) and f"<@{bot_user_id}" in text,
+        mentions_bot=bool(bot_user_id) and re.search(_mention_of(str(bot_user_id)), text) is not None,
     )
 
 
@@ -130,13 +130,19 @@ def mention_ids(text: str) -> list[str]:
     return list(dict.fromkeys(MENTION.findall(text)))
 
 
+def _mention_of(user_id: str) -> str:
+    """A pattern for Slack's mention of ``user_id`` (``<@U123>``, ``<@U123|name>``), not of
+    another user whose id starts with it (``<@U1234>``)."""
+    return rf"<@{re.escape(user_id)}(?:\|[^>]*)?>"
+
+
 def without_mention(text: str, user_id: str | None, count: int = 0) -> str:
     """The text with the bot's own mention taken out (the first ``count`` of them; 0: all). In a
     ``give`` the bot named after the leading mention that addresses it stays: it is named as the
     new owner (``give A1 @decisionbot``), and refused as one."""
     if not user_id:
         return text.strip()
-    mention = rf"<@{re.escape(user_id)}(?:\|[^>]*)?>"
+    mention = _mention_of(user_id)
     addressed = re.sub(rf"^\s*{mention}", " ", text).strip()
     if addressed.lower().split(maxsplit=1)[:1] == ["give"]:
         return addressed

@@ -76,7 +76,7 @@ def kept(db: Database, body: Mapping[str, Any], inbound: acts.Inbound, now: date
         if runs.seen_delivery(conn, acts.CHANNEL, change.delivery_id, now):
             return None
         transcript.record_change(conn, original, change.deleted, change.text, now)
-    return transcript.change_note(kind, first_text, run_id, change.deleted)
+    return transcript.change_note(kind, first_text, run_id, change.deleted, transcript.leader_for(db.conn, original))
 
 
 def mentioned(body: Mapping[str, Any], inbound: acts.Inbound) -> Actor | None:

@@ -361,7 +361,7 @@ def parse_person(text: str, ctx: ParseContext) -> Actor:
     with a word after it ("bob will", "@bob please": unless that names someone whole). A mention
     the platform says names no one person (a tag, a channel, everyone, a bot) is no one known:
     never read as a name, which a person's could start with; one of a person whose account is
-    deactivated (``deactivated``) is refused as such."""
+    deactivated (``deactivated``), or of the bot itself (``bot``), is refused as such."""
     try:
         return _one_person(text, ctx)
     except AnswerError as refused:
@@ -380,6 +380,8 @@ def _one_person(text: str, ctx: ParseContext) -> Actor:
     if ctx.not_people.get(named) == "deactivated":  # a person who left: nobody can reach them
         gone = ctx.mentions.get(named)
         raise AnswerError("person_deactivated", name=gone.name if gone else named.removeprefix("@"))
+    if ctx.not_people.get(named) == "bot":  # the bot itself (a people picker offers it): it answers nothing
+        raise AnswerError("person_is_bot", known=[a.name for a in pool])
     if named in ctx.not_people and named not in ctx.mentions:
         raise AnswerError("person_unknown", name=named.removeprefix("@"), known=[a.name for a in pool])
     found = _by_mention(raw, ctx, pool)

@@ -70,7 +70,7 @@ class Corrections(TurnBase):
         self.say(texts.corrected(label, shown.display(q, old), shown.display(q, value)), to=actor)
         if q.type == "person":
             self.ctx.remember(Actor.from_dict(value))
-            self._owner_changed(slot, value)
+            self._owner_changed(slot, value, actor)
         else:
             self._terms_changed(slot)
         self._quoted_terms_changed(slot, label)
@@ -119,14 +119,24 @@ class Corrections(TurnBase):
         entry[fld or ""] = value
         return old
 
-    def _owner_changed(self, slot: tuple[str, int | None, str | None], owner: dict[str, str]) -> None:
+    def _owner_changed(self, slot: tuple[str, int | None, str | None], owner: dict[str, str], by: Actor) -> None:
         source, item, fld = slot
         for step in self.flow.steps:
             if step.fan_out != (source, fld) or item is None:
                 continue
             what = self.ctx.answers[source][item].get("what", "")
-            notice = texts.owner_changed_notice(self.flow.item_label_of(step), item + 1, what)
-            self._confirm_again(step.id, item, owner, notice)
+            label = self.flow.item_label_of(step)
+            given = texts.given_to_another(by.name, label, item + 1, what, owner.get("name") or owner["id"])
+            self._tell_former_owner(step.id, item, owner, by, given)
+            self._confirm_again(step.id, item, owner, texts.owner_changed_notice(label, item + 1, what))
+
+    def _tell_former_owner(self, step_id: str, item: int, owner: dict[str, str], by: Actor, given: str) -> None:
+        """The person already asked to confirm the item, which now goes to ``owner``, is told why
+        their question went (a late answer of theirs, a click on it), not that the run moved on.
+        ``by`` and ``answer`` as a run this version wrote are read by the one before it."""
+        for p in self.ctx.prompts:
+            if p.step == step_id and p.item == item and p.asked and p.to["id"] != owner["id"]:
+                self.ctx.closed[p.to["id"]] = {"by": by.name, "answer": owner.get("name", ""), "given": given}
 
     def _terms_changed(self, slot: tuple[str, int | None, str | None]) -> None:
         """An item's other field changed (its due date, what it is): the owner confirms it again,

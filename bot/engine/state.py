@@ -119,8 +119,11 @@ class RunState:
 
     def closed_note(self, actor_id: str) -> str | None:
         """Why ``actor_id`` is asked nothing now when another's answer closed their question
-        (``complete_when: any``): who answered and with what; None otherwise."""
+        (``complete_when: any``): who answered and with what; or a correction gave the item they
+        were asked to confirm to someone else; None otherwise."""
         closed = self.closed.get(actor_id)
+        if closed and "given" in closed:  # a correction gave their item to someone else
+            return closed["given"]
         return texts.question_closed_by(closed["by"], closed["answer"]) if closed else None
 
     def asked_ids(self) -> list[str]:

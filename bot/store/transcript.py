@@ -103,7 +103,9 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
     detail["messages"] = _dicts(
         conn.execute(
             "SELECT id, direction, actor_id, actor_name, step, kind, text, created_at, delivered_at, failed_at,"
-            " CASE WHEN failed_at IS NOT NULL THEN last_error END AS failed_because FROM messages WHERE run_id = ?"
+            " CASE WHEN failed_at IS NOT NULL THEN last_error END AS failed_because,"
+            " CASE WHEN kind = 'refused' AND json_valid(payload) THEN json_extract(payload, '$.widget') END"
+            " AS refused_widget FROM messages WHERE run_id = ?"
             " ORDER BY id",
             (run_id,),
         )
@@ -161,12 +163,25 @@ def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: 
 QUOTED = 160
 
 
-def change_note(kind: str, first_text: str, run_id: int | None, deleted: bool) -> str | None:
+def change_note(kind: str, first_text: str, run_id: int | None, deleted: bool, leader: str | None = None) -> str | None:
     """What the writer of inbound message (``kind``, ``first_text``, ``run_id``: as
     :func:`held_message` has it) is told of its edit or deletion (Slack, Teams): that the run keeps
-    it as first sent, and how to change an answer. None when no run took it as their answer nor,
-    for an edit, asked again after it: then nobody believes it changed anything."""
+    it as first sent, and how to change an answer (``leader``: :func:`leader_for`). None when no run
+    took it as their answer nor, for an edit, asked again after it: then nobody believes it changed
+    anything."""
     if run_id is None or kind not in (("answer",) if deleted else ("answer", "invalid")):
         return None
     first = _one_line(first_text, QUOTED)
-    return texts.delete_not_read(first) if deleted else texts.edit_not_read(first, kind == "answer")
+    return texts.delete_not_read(first, leader) if deleted else texts.edit_not_read(first, kind == "answer", leader)
+
+
+def leader_for(conn: sqlite3.Connection, original: int) -> str | None:
+    """The name of the facilitator of inbound message ``original``'s run when someone else wrote it
+    (an owner confirming their action): they cannot take the run back to their answer, nor correct
+    it, and are told to ask the facilitator. None for the facilitator's own messages."""
+    row = conn.execute(
+        "SELECT json_extract(r.context, '$.roles.facilitator.name') FROM messages m JOIN runs r ON r.id = m.run_id"
+        " WHERE m.id = ? AND m.actor_id IS NOT r.facilitator_id",
+        (original,),
+    ).fetchone()
+    return str(row[0]) if row and row[0] else None

@@ -31,6 +31,8 @@ _ANSWER_ERRORS: dict[str, str] = {
     "person_unknown": "I don't know '{name}'. Name a participant ({known}), say 'me', or @mention someone.",
     "person_deactivated": "{name}'s account is deactivated: they cannot be asked or own anything now. Name someone"
     " else: an @mention, a participant's name, or 'me'.",
+    "person_is_bot": "I can't own anything or answer my own questions. Name a person: a participant ({known}),"
+    " 'me', or an @mention.",
     "person_ambiguous": "'{name}' could be {candidates}. Which one?",
     "min_items": "Please give at least {count} item(s) before saying done.",
 }

@@ -31,6 +31,11 @@ def owner_changed_notice(label: str, number: int, what: str) -> str:
     return f"{_item_named(label, number, what)} has a new owner, who will be asked to confirm it."
 
 
+def given_to_another(by: str, label: str, number: int, what: str, to: str) -> str:
+    """To the owner a correction took an item from, whose question to confirm it went with it."""
+    return f"That question closed: {by} gave {_item_named(label, number, what)} to {to}. Nothing waits on you in this run now."
+
+
 def terms_changed_notice(label: str, number: int, what: str) -> str:
     return f"{_item_named(label, number, what)} changed; its owner will be asked to confirm it again."
 
@@ -55,20 +60,21 @@ def correction_confirmed_by_named(target: str, name: str) -> str:
 # --- edits and deletions of messages a run has (Slack, Teams) ----------------------------------
 
 
-def edit_not_read(first: str, taken: bool) -> str:
+def edit_not_read(first: str, taken: bool, leader: str | None = None) -> str:
     """To whoever edited a message a run has (``first``: as first sent, on one line). ``taken``:
-    the run took it as their answer; else it did not take it, and asked again."""
+    the run took it as their answer; else it did not take it, and asked again. ``leader``: the
+    run's facilitator, when the writer is someone else (an owner: only the facilitator reopens it)."""
     if not taken:
         return f'I don\'t read edits: your message stays as first sent ("{first}"). Send the answer again.'
-    return (
-        f'I don\'t read edits: the run keeps your answer as first sent ("{first}"). To change it, say so in'
-        " a new message: 'back', or 'change ... to ...' ('help' shows how)."
-    )
+    return f'I don\'t read edits: the run keeps your answer as first sent ("{first}"). {_how_to_change(leader)}'
 
 
-def delete_not_read(first: str) -> str:
+def delete_not_read(first: str, leader: str | None = None) -> str:
     """To whoever deleted a message a run took as their answer (``first``: its text, on one line)."""
-    return (
-        f'Deleting a message does not take back its answer: the run keeps "{first}". To change it, say'
-        " so in a new message: 'back', or 'change ... to ...' ('help' shows how)."
-    )
+    return f'Deleting a message does not take back its answer: the run keeps "{first}". {_how_to_change(leader)}'
+
+
+def _how_to_change(leader: str | None) -> str:
+    if leader:
+        return f"To change it, ask {leader}, who leads the run (only they can reopen it)."
+    return "To change it, say so in a new message: 'back', or 'change ... to ...' ('help' shows how)."

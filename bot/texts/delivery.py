@@ -141,6 +141,20 @@ def run_show_changed(deleted: bool) -> str:
     return "(deleted their message)" if deleted else "(edited their message to)"
 
 
+_REFUSED_WIDGET = {
+    "not_theirs": "(clicked a question not theirs: not taken)",
+    "answered": "(clicked a question already answered: not taken)",
+    "closed": "(clicked a question closed: not taken)",
+    "asked_since": "(clicked a question moved past: not taken)",
+}
+
+
+def run_show_refused(widget: str | None) -> str:
+    """In ``runs show``, for a message the run did not take as an answer (``kind = 'refused'``):
+    typed to a question not theirs, or a widget used where it answers nothing (``widget``: why)."""
+    return _REFUSED_WIDGET.get(widget or "", "(not taken as an answer)")
+
+
 def run_show_given_up(failed_at: str, error: str) -> str:
     """Under an undelivered reply in ``runs show``."""
     return f"^ NOT DELIVERED: given up {failed_at[:19]}, {error}"

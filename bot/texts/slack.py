@@ -111,9 +111,22 @@ def slack_start_not_in_a_dm() -> str:
 def slack_root_not_posted(error: str, between_people: bool) -> str:
     """To the caller of a ``/decision start`` whose thread's root Slack refused (``between_people``:
     typed in a DM or a group DM, where no app can be invited)."""
+    if error in _START_REFUSED_FOR_GOOD:  # the channel itself: trying again in a moment changes nothing
+        return slack_start_refused_here(error)
     if error not in ("not_in_channel", "channel_not_found"):
         return slack_post_failed(error)
     return slack_start_not_in_a_dm() if between_people else slack_not_in_channel()
+
+
+#: Refusals of a ``/decision start``'s root that say the channel does not take the bot's posts.
+_START_REFUSED_FOR_GOOD = ("is_archived", "restricted_action")
+
+
+def slack_start_refused_here(error: str) -> str:
+    return (
+        f"Slack refused my message: {_SLACK_REFUSALS[error]} ({error}); nothing was started."
+        f" {_SLACK_REMEDIES[error]}, or start it in another channel."
+    )
 
 
 def slack_post_failed(error: str) -> str:
