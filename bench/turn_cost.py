@@ -22,7 +22,10 @@ only the server is counted:
 writes the server's cProfile stats of the SQL pass to FILE (``python -m pstats FILE``); ``--keep
 FILE`` keeps callgrind's dump of the measured runs (``callgrind_annotate FILE``); ``--statements N``
 prints the N commonest statements (their literals as ``?``). ``TURN_COST_SQL_LOG=FILE`` writes
-every statement the server runs to FILE, in order.
+every statement the server runs to FILE, in order; ``TURN_COST_PYINSTRUMENT=FILE`` samples the
+server of the SQL pass with pyinstrument (not a dependency: ``pip install pyinstrument``) and writes
+its report there (``TURN_COST_ALL=1``: library frames too); ``TURN_COST_NO_ANALYTICS=1`` is a
+what-if: the analytics triggers dropped, to see what keeping those tables live costs a turn.
 """
 
 from __future__ import annotations
@@ -93,8 +96,13 @@ def serve(args: argparse.Namespace) -> None:
 
     async def no_pacing(app: web.Application) -> AsyncIterator[None]:
         app[CHANNELS]["slack"].poster.pacer = Pacer(interval=0.0)
+        conn = app[SERVICES].db.conn
         if args.count_sql:
-            app[SERVICES].db.conn.set_trace_callback(traced)
+            conn.set_trace_callback(traced)
+        if os.environ.get("TURN_COST_NO_ANALYTICS"):  # what-if: the analytics tables not kept up turn by turn
+            found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'analytics%'")
+            for (name,) in found.fetchall():
+                conn.execute(f"DROP TRIGGER {name}")
         yield
 
     async def sql_counts(request: web.Request) -> web.Response:
@@ -118,7 +126,9 @@ def serve(args: argparse.Namespace) -> None:
 
     with Profiler(interval=0.0002, async_mode="disabled") as profiler:
         run_bot(args.port, args.db, env, setup)
-    Path(sampled).write_text(profiler.output_text(unicode=False, show_all=False, timeline=False))
+    Path(sampled).write_text(
+        profiler.output_text(unicode=False, show_all=bool(os.environ.get("TURN_COST_ALL")), timeline=False)
+    )
 
 
 # --- the driver ----------------------------------------------------------------------------------
