@@ -291,7 +291,7 @@ class Sender:
             if grouped is None:
                 del self.unmarked[item.id]
             else:
-                grouped.after_commit(partial(self._settled, item.id))
+                grouped.after_commit_told(partial(self._settled, item.id))
             self.delivered += 1
         return None
 
@@ -314,9 +314,12 @@ class Sender:
         self.parts_done.pop(item.id, None)
         return platform_id
 
-    def _settled(self, message_id: int) -> None:
-        """The group holding a reply's mark has committed, or was lost: then the reply is
-        pending again, and the next pass marks it without sending it again."""
+    def _settled(self, message_id: int, committed: bool) -> None:
+        """The group holding a reply's mark has committed (the mark with it), or was lost: then
+        the reply is pending again, and the next pass marks it without sending it again."""
+        if committed:
+            self.unmarked.pop(message_id, None)
+            return
         try:
             row = self.db.conn.execute("SELECT delivered_at FROM messages WHERE id = ?", (message_id,)).fetchone()
         except sqlite3.Error:

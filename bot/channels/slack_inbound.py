@@ -339,11 +339,13 @@ class Inbound:
             now = self.dispatcher.clock()
             value = taken_value(result.outcome, actor.id)
             answered = []
-            with transaction(self.services.db) as conn:
-                for row in store.prompts_answered_by(conn, result.run_id, actor.id, PLACEHOLDER.id):
-                    shown = shown_value(value, row.expects, answer)
-                    if store.answer_prompt(conn, row.channel, row.ts, actor.id, shown, now):
-                        answered.append((row, shown))
+            taken = store.prompts_answered_by(self.services.db.conn, result.run_id, actor.id, PLACEHOLDER.id)
+            if taken:  # an answer that takes none (a question without widgets) opens no savepoint
+                with transaction(self.services.db) as conn:
+                    for row in taken:
+                        shown = shown_value(value, row.expects, answer)
+                        if store.answer_prompt(conn, row.channel, row.ts, actor.id, shown, now):
+                            answered.append((row, shown))
             for row, shown in answered:
                 self.poster.update_later(row.channel, row.ts, blocks.answered(row.text, actor.platform_id, shown))
         self.services.notify(NAME)

@@ -248,6 +248,15 @@ class GroupCommit:
         else:
             self._done.add_done_callback(lambda _: callback())
 
+    def after_commit_told(self, callback: Callable[[bool], object]) -> None:
+        """As :meth:`after_commit`, telling ``callback`` whether the group is known to have
+        committed: True once it has; False when it was lost, or when none was open (then the
+        caller looks for itself)."""
+        if self._done is None:
+            callback(False)
+        else:
+            self._done.add_done_callback(lambda done: callback(not done.cancelled() and done.exception() is None))
+
     def on_commit(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` once the open group has committed, never when it is lost; at once
         when none is open."""
