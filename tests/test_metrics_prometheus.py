@@ -84,8 +84,8 @@ async def test_prometheus_scrapes_the_figures_with_the_token(tmp_path: Path, ser
         assert up["value"][1] == "1"
         (runs,) = await query(api, 'decisionbot_runs_open{status="active"}')
         assert runs["value"][1] == "1"
-        (waiting,) = await query(api, 'decisionbot_outbox_waiting{channel="console"}')
-        assert waiting["value"][1] == "1"  # the console channel is not on in a server: its reply waits
+        (readable,) = await query(api, "decisionbot_ledger_readable")
+        assert readable["value"][1] == "1"
         (hooks,) = await query(api, 'decisionbot_http_requests_total{route="/hooks/events",status="200"}')
         assert hooks["value"][1] == "1"
 
