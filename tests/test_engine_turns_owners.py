@@ -76,6 +76,25 @@ def test_a_declined_action_is_reassigned_by_the_facilitator(db, bot):
     ]
 
 
+def test_the_facilitator_asked_to_reassign_reads_why_the_owner_declined(db, bot):
+    """An owner's reason ("No, I'm out that week") was stored but never shown: the facilitator
+    had to guess whom to pick instead. A bare no (a button, "nope") adds nothing."""
+    to_owners(bot, DRAFT, VENUE)
+    assert say(bot, BOB, "No, I'm out that week") == [
+        ("bob", "info", "Noted. I'll ask alice to reassign it."),
+        (
+            "alice",
+            "prompt",
+            "bob declined Action 1 ('Draft plan'): \"No, I'm out that week\". Who should own it instead?",
+        ),
+    ]
+    assert say(bot, CAROL, "nope") == [
+        ("carol", "info", "Noted. I'll ask alice to reassign it.")
+    ]  # alice's first waits
+    replies = say(bot, ALICE, "carol")  # carol now owns action 1, and alice reads carol's no
+    assert ("alice", "prompt", "carol declined Action 2 ('Book venue'). Who should own it instead?") in replies
+
+
 # --- 8. people the question is not for -------------------------------------------------------
 
 

@@ -183,6 +183,13 @@ def parse_yes_no(text: str) -> bool:
     return sense
 
 
+def is_bare_yes_no(text: str) -> bool:
+    """Whether ``text`` says yes or no and nothing more ("no", "Nope!", a button's value), so
+    there is no reason in it to pass on."""
+    said = without_emoji_modifiers(text.casefold()).replace("\u2019", "'")
+    return _sense(said.strip().rstrip(".!?,;: ")) is not None
+
+
 def _sense(clause: str) -> bool | None:
     """True or False for a clause made of yes words and phrases (``ok 👍``, ``yes i can``,
     ``will do 👍``) or of no ones; None otherwise."""

@@ -291,7 +291,7 @@ class TurnBase(ABC):
             item = self.fan_items(step)[prompt.item or 0]
             label = self.flow.item_label_of(step)
             return texts.reassign_prompt(
-                self.fan_owner_name(prompt), label, (prompt.item or 0) + 1, item.get("what", "")
+                self.fan_owner_name(prompt), label, (prompt.item or 0) + 1, item.get("what", ""), prompt.said
             )
         if prompt.escalated and step.fan_out and prompt.item is not None:
             text = self.asked_for_owner(prompt, step, q)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.engine import answers, questions, shown
-from bot.engine.answers import AnswerError
+from bot.engine.answers import AnswerError, is_bare_yes_no
 from bot.engine.asking import Outcome, taken_value
 from bot.engine.commands import Command, classify, match_name
 from bot.engine.corrections import Corrections
@@ -138,7 +138,7 @@ class Turn(Corrections, GoingBack):
         if step.type == "repeat":
             self._next_field(step, q, value, actor)
         elif prompt.item is not None:
-            self._fan_answer(prompt, step, value, actor)
+            self._fan_answer(prompt, step, value, actor, raw)
         else:
             self.ctx.answers[step.id] = value
             self.complete_step(step, actor)
@@ -154,11 +154,13 @@ class Turn(Corrections, GoingBack):
         self.ctx.draft, self.ctx.kept = {}, {}
         self.open_field(step, step.fields[0], len(items), actor)
 
-    def _fan_answer(self, prompt: Prompt, step: Step, value: Any, actor: Actor) -> None:
+    def _fan_answer(self, prompt: Prompt, step: Step, value: Any, actor: Actor, raw: str) -> None:
         self.ctx.answers.setdefault(step.id, {})[str(prompt.item)] = value
         if step.id == self.flow.record.accepts and value is False:
             fac = self.ctx.facilitator
-            self.ctx.prompts.append(Prompt(step=step.id, to=fac.to_dict(), item=prompt.item, purpose="reassign"))
+            said = None if is_bare_yes_no(raw) else raw  # "No, I'm out that week": why, for whoever picks
+            reassign = Prompt(step=step.id, to=fac.to_dict(), item=prompt.item, purpose="reassign", said=said)
+            self.ctx.prompts.append(reassign)
             self.ctx.answers[step.id].pop(str(prompt.item))
             self.say(texts.declined_ack(fac.name), to=actor, private=True)
         self._after_fan(step, actor)

@@ -34,6 +34,7 @@ class Prompt:
     fails: int = 0
     escalated: bool = False
     current: Any = None  # a repeat field reopened by 'back': its value until it is answered
+    said: str | None = None  # a reassign prompt's: the owner's words when they said more than no
 
     @property
     def actor(self) -> Actor:

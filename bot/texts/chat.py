@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.texts._common import _join, command
+from bot.texts._common import _join, _one_line, command
 from bot.texts.answers import correction_example
 
 # --- prompts ---------------------------------------------------------------------------------
@@ -53,8 +53,10 @@ def escalation_notice(owner: str, facilitator: str) -> str:
     return f"Thanks, {owner}. I've handed this question to {facilitator}."
 
 
-def reassign_prompt(owner: str, label: str, number: int, what: str) -> str:
-    return f"{owner} declined {label} {number} ('{what}'). Who should own it instead?"
+def reassign_prompt(owner: str, label: str, number: int, what: str, said: str | None = None) -> str:
+    """``said``: the owner's own words when they said more than no (their reason)."""
+    why = f': "{_one_line(said)}"' if said else ""
+    return f"{owner} declined {label} {number} ('{what}'){why}. Who should own it instead?"
 
 
 def declined_ack(facilitator: str) -> str:
