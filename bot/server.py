@@ -100,6 +100,8 @@ def create_app(
         if warning := cls.half_configured(env):
             log.warning(warning)
     active = {name: cls(services) for name, cls in REGISTRY.items() if cls.configured(env)}
+    for queued in outbox_rows.channels_waiting(db.conn):  # queued before this start, for a channel it lacks
+        notify(queued)
     for channel in active.values():
         app.router.add_routes(channel.routes())
         senders[channel.name] = Sender(db, channel, clock)
@@ -186,7 +188,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(Exception):
         await app[GROUP].settled()
     app[GROUP].uninstall()
-    log.info(texts.server_stopped(outbox_rows.waiting(services.db.conn)))
+    log.info(texts.server_stopped(outbox_rows.waiting(services.db.conn, list(app[CHANNELS].keys()))))
     services.db.close()
 
 
