@@ -48,8 +48,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from bot import texts
-from bot.refusals import RefusalLog
 from bot.store import write_lock
+from bot.store.commit_health import CommitHealth
 
 log = logging.getLogger("decisionbot.store")
 
@@ -79,8 +79,7 @@ class GroupCommit:
         self.depth = 0  # savepoints open now (never across an await: see bot.store.transaction)
         self._on_rollback: list[Callable[[], object]] = []
         self._kept: list[Kept] = []  # background writes to run again if the open group is lost
-        self.failures = RefusalLog(log, logging.ERROR)  # a line a minute per failure: a full disk fails thousands
-        self.failed = 0  # groups lost since the last commit
+        self.health = CommitHealth(conn)  # failures counted, a line a minute: a full disk fails thousands
         self.busy_timeout_ms = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
         write_lock.watch(conn)  # in the tests: a write outside any transaction takes the lock with the loop stopped
 
@@ -125,6 +124,7 @@ class GroupCommit:
             self.conn.execute("ROLLBACK")
             raise
         self._horizon = int(row[0])
+        self.health.begun()
         self._loop = loop
         self._done = loop.create_future()
         loop.call_soon(self._commit)
@@ -170,15 +170,8 @@ class GroupCommit:
         self._done = None
         self._kept.clear()
         self.commits += 1
-        self._recovered()
+        self.health.committed()
         done.set_result(None)
-
-    def _recovered(self) -> None:
-        """A commit went through: after a run of failed ones, the log says so, once."""
-        if self.failed > 1:
-            log.info(texts.group_commits_again(self.failed))
-            self.failures.forget()  # the next failure is told at once
-        self.failed = 0
 
     def fail(self, exc: BaseException, why: Callable[[str], str] = texts.group_commit_failed) -> None:
         """The open group is lost (a failed commit, SQLite rolled the whole transaction back after
@@ -188,12 +181,7 @@ class GroupCommit:
         kept, self._kept = self._kept, []
         nested = self.depth > 0  # called from a savepoint's rollback with outer savepoints unwinding
         self.depth = 0
-        self.failed += 1
-
-        def line(problem: str, left_out: int) -> str:
-            return why(problem) + texts.failures_left_out(left_out)
-
-        self.failures.tell((getattr(why, "func", why), str(exc)), line, str(exc))
+        self.health.lost((getattr(why, "func", why), str(exc)), why, str(exc))
         with contextlib.suppress(Exception):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
