@@ -120,7 +120,7 @@ class ServerCollector(Collector):
         yield from figures
 
     def _server(self) -> Iterator[Metric]:
-        from bot.server import CHANNELS, SENDERS, channels_failing  # the server imports this module's mount
+        from bot.server import CHANNELS, GROUP, SENDERS, channels_failing  # the server imports this module's mount
 
         channels, senders, down = self.app[CHANNELS], self.app[SENDERS], channels_failing(self.app)
         failing = GaugeMetricFamily(
@@ -146,6 +146,11 @@ class ServerCollector(Collector):
         yield delivered
         yield given_up
         yield GaugeMetricFamily("decisionbot_flows_refused", "Flow files refused at their last load.", len(refused))
+        yield GaugeMetricFamily(
+            "decisionbot_ledger_failing",
+            "1 while the ledger takes no commit (its disk full): every request is answered 503 (as /healthz), else 0.",
+            int(bool(self.app[GROUP].health.failed)),
+        )
 
     @staticmethod
     def _ledger(conn: sqlite3.Connection, now: datetime) -> list[Metric]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -69,15 +70,21 @@ def last_id(db: Database) -> int:
 READ_NOT_SENT = "('console', 'rasa')"
 
 
-def waiting(conn: sqlite3.Connection) -> int:
-    """Replies of the served channels still to send (not those waiting to be read: READ_NOT_SENT)."""
+def waiting(conn: sqlite3.Connection, channels: Iterable[str]) -> int:
+    """Replies of ``channels`` (those a server serves) still to send."""
+    served = list(channels)
+    marks = ", ".join("?" * len(served))
     try:
-        row = conn.execute(
-            f"SELECT count(*) FROM messages WHERE {UNSENT} AND channel NOT IN {READ_NOT_SENT}"
-        ).fetchone()
+        row = conn.execute(f"SELECT count(*) FROM messages WHERE {UNSENT} AND channel IN ({marks})", served).fetchone()
     except sqlite3.Error:  # the ledger gone or locked as the server stops: nothing to count on
         return 0
     return int(row[0])
+
+
+def channels_waiting(conn: sqlite3.Connection) -> list[str]:
+    """The channels with replies still to send, but the console's (they wait for ``chat --run``)."""
+    rows = conn.execute(f"SELECT DISTINCT channel FROM messages WHERE {UNSENT} AND channel != 'console'")
+    return sorted(row[0] for row in rows)
 
 
 def latest_prompts(db: Database, run_id: int, actor_ids: list[str]) -> list[Queued]:

@@ -35,3 +35,8 @@ class RefusalLog:
             return
         self.told[kind] = now
         self.logger.log(self.level, line(*args, self.untold.pop(kind, 0)))
+
+    def forget(self) -> None:
+        """Start afresh: the next line of any kind is logged at once, counting none left out before it."""
+        self.told.clear()
+        self.untold.clear()

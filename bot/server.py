@@ -101,6 +101,8 @@ def create_app(
         if warning := cls.half_configured(env):
             log.warning(warning)
     active = {name: cls(services) for name, cls in REGISTRY.items() if cls.configured(env)}
+    for queued in outbox_rows.channels_waiting(db.conn):  # queued before this start, for a channel it lacks
+        notify(queued)
     for channel in active.values():
         app.router.add_routes(channel.routes())
         senders[channel.name] = Sender(db, channel, clock)
@@ -187,7 +189,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(Exception):
         await app[GROUP].settled()
     app[GROUP].uninstall()
-    log.info(texts.server_stopped(outbox_rows.waiting(services.db.conn)))
+    log.info(texts.server_stopped(outbox_rows.waiting(services.db.conn, list(app[CHANNELS].keys()))))
     services.db.close()
 
 
@@ -286,6 +288,9 @@ async def _healthz(request: web.Request) -> web.Response:
         body["channels_failing"] = failing
     if refused:  # the server runs the other flows; monitoring sees which file is wrong
         body["flows_refused"] = refused
+    if failed := request.app[GROUP].health.failed:  # nothing can be stored: the server is down, whatever it serves
+        body.update(status="failing", ledger_failing=texts.ledger_failing(failed))
+        return web.json_response(body, status=503)
     return web.json_response(body)
 
 

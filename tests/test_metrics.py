@@ -117,3 +117,30 @@ async def test_timers_a_stopped_scheduler_leaves_are_overdue(tmp_path: Path, fak
         assert figure(await scrape(slack), "decisionbot_jobs_overdue") == due[0][0]
     finally:
         await slack.client.close()
+
+
+async def test_a_ledger_that_takes_no_commit_is_failing_in_healthz_and_in_metrics(slack: Harness) -> None:
+    """The ledger's disk full: every request was answered 503 while /healthz said "ok" (200) and
+    no figure showed it; an uptime check saw a healthy server that stored nothing."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    conn = slack.services.db.conn
+    # every commit fails for real, as on a full disk: a deferred foreign key, checked at COMMIT,
+    # broken by whatever the server writes (a turn, the outbox lease's renewal, the index's upkeep)
+    conn.execute("CREATE TABLE doomed (run_id INTEGER REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED)")
+    for table, event in (("messages", "INSERT"), ("leases", "UPDATE"), ("messages_fts_progress", "UPDATE")):
+        conn.execute(
+            f"CREATE TRIGGER doom_{table} AFTER {event} ON {table} BEGIN INSERT INTO doomed VALUES (4242); END"
+        )
+    assert (await slack.event(message("UA", "We ship in March", thread_ts=thread))).status == 503
+    health = await slack.client.get("/healthz")
+    body = await health.json()
+    assert health.status == 503 and body["status"] == "failing", body
+    assert "commit(s) to the ledger failed" in body["ledger_failing"] and "disk" in body["ledger_failing"]
+    assert figure(await scrape(slack), "decisionbot_ledger_failing") == 1
+    for table in ("messages", "leases", "messages_fts_progress"):  # room on the disk again
+        conn.execute(f"DROP TRIGGER doom_{table}")
+    assert (await slack.event(message("UA", "We ship in April", thread_ts=thread))).status == 200
+    health = await slack.client.get("/healthz")
+    assert health.status == 200 and (await health.json())["status"] == "ok"
+    assert figure(await scrape(slack), "decisionbot_ledger_failing") == 0

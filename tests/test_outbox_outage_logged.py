@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from bot.cli import main
 from tests.clock import Clock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import SlackPeople, harness, message, wait_for
@@ -19,6 +21,9 @@ from tests.slack_support import SlackPeople, harness, message, wait_for
 @pytest.fixture
 def slack_people() -> SlackPeople:
     return {}
+
+
+FLOWS = Path(__file__).resolve().parents[1] / "flows"
 
 
 def outbox_lines(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
@@ -94,3 +99,26 @@ async def test_a_stopping_server_says_how_many_replies_wait_in_the_outbox(
         "decisionbot stopped: 1 reply waits in the outbox; another server on this ledger sends them within a"
         " second, else the next start does."
     ]
+
+
+async def test_replies_for_a_channel_the_server_does_not_serve_are_said_at_start_and_not_promised_at_stop(
+    tmp_path: Path, fake: FakeSlack, caplog
+) -> None:
+    """A ledger with a Teams question queued (Teams' settings left out of the new env file, say):
+    the start said nothing of it, and the stop told the operator that another server sends it
+    "within a second"."""
+    caplog.set_level(logging.INFO, logger="decisionbot")
+    queued = CliRunner().invoke(
+        main, ["--db", str(tmp_path / "slack.db"), "--flows", str(FLOWS), "trigger", "post_meeting", "--channel", "teams:19:room@thread.tacv2",
+               "-f", "alice", "--title", "Weekly sync"],
+    )  # fmt: skip
+    assert queued.exit_code == 0, queued.output
+    slack = await harness(tmp_path, fake)  # Slack only, on that ledger
+    said = [r.getMessage() for r in caplog.records if "wait in the outbox" in r.getMessage()]
+    assert said == [
+        "Replies for 'teams' wait in the outbox: that channel is not on in this server;"
+        " they go out once the channel is on (see decisionbot serve --help)."
+    ]
+    await slack.client.close()
+    stopped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("decisionbot stopped")]
+    assert stopped == ["decisionbot stopped: every reply was delivered."]  # Slack's; Teams' were said at start

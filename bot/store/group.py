@@ -49,6 +49,7 @@ from dataclasses import dataclass
 
 from bot import texts
 from bot.store import write_lock
+from bot.store.commit_health import CommitHealth
 
 log = logging.getLogger("decisionbot.store")
 
@@ -78,6 +79,7 @@ class GroupCommit:
         self.depth = 0  # savepoints open now (never across an await: see bot.store.transaction)
         self._on_rollback: list[Callable[[], object]] = []
         self._kept: list[Kept] = []  # background writes to run again if the open group is lost
+        self.health = CommitHealth(conn)  # failures counted, a line a minute: a full disk fails thousands
         self.busy_timeout_ms = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
         write_lock.watch(conn)  # in the tests: a write outside any transaction takes the lock with the loop stopped
 
@@ -122,6 +124,7 @@ class GroupCommit:
             self.conn.execute("ROLLBACK")
             raise
         self._horizon = int(row[0])
+        self.health.begun()
         self._loop = loop
         self._done = loop.create_future()
         loop.call_soon(self._commit)
@@ -167,6 +170,7 @@ class GroupCommit:
         self._done = None
         self._kept.clear()
         self.commits += 1
+        self.health.committed()
         done.set_result(None)
 
     def fail(self, exc: BaseException, why: Callable[[str], str] = texts.group_commit_failed) -> None:
@@ -177,7 +181,7 @@ class GroupCommit:
         kept, self._kept = self._kept, []
         nested = self.depth > 0  # called from a savepoint's rollback with outer savepoints unwinding
         self.depth = 0
-        log.error(why(str(exc)))
+        self.health.lost((getattr(why, "func", why), str(exc)), why, str(exc))
         with contextlib.suppress(Exception):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")

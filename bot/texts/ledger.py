@@ -24,3 +24,15 @@ def ledger_in_use(path: str, open_runs: int, new: bool, env: str) -> str:
             f" stop and point --db (env {env}) at it."
         )
     return f"Ledger {path}: {open_runs} run(s) open."
+
+
+def group_commits_again(failed: int) -> str:
+    """Commits go through again after a run of failed ones (a disk that was full, say)."""
+    return (
+        f"Commits go through again, after {failed} failed in a row (their requests were answered 503, to be retried)."
+    )
+
+
+def failures_left_out(count: int) -> str:
+    """The end of a failure's log line (bot/refusals.py): how many like it were not logged since the last."""
+    return f" ({count} more failed like it in the last minute, not logged)" if count else ""

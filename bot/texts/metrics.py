@@ -11,3 +11,11 @@ def metrics_unauthorized() -> str:
 
 def metrics_ledger_unread(error: str) -> str:
     return f"/metrics could not read the ledger's figures ({error}); the scrape answered without them."
+
+
+def ledger_failing(failed: int) -> str:
+    """What /healthz says while the ledger takes no commit (its disk full, its folder read-only)."""
+    return (
+        f"the last {failed} commit(s) to the ledger failed (the log says why): every request is answered 503"
+        " and stored once the ledger takes commits again; check the ledger's disk"
+    )
