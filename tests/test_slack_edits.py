@@ -110,13 +110,20 @@ async def test_an_edited_answer_the_run_did_not_take_asks_for_it_again(slack: Ha
     assert slack.rows("SELECT count(*) FROM answers WHERE field = 'due'") == [(0,)]
 
 
-async def test_a_deleted_direct_answer_is_not_taken_back_and_its_writer_told(slack: Harness, fake: FakeSlack) -> None:
+async def bob_says_yes_in_his_dm(slack: Harness, fake: FakeSlack) -> tuple[str, dict[str, Any]]:
+    """A run to Bob's confirmation of his action, and his "yes" in their direct message: the run's
+    thread and that event."""
     thread = await thread_of_a_run(slack)
     for text in ("We ship", "Draft the plan", "<@UB>", "next friday", "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     await wait_for(lambda: any(p["channel"] == "DUB" for p in fake.posted()))
     yes = message("UB", "yes", channel="DUB")
     await slack.event(yes)
+    return thread, yes
+
+
+async def test_a_deleted_direct_answer_is_not_taken_back_and_its_writer_told(slack: Harness, fake: FakeSlack) -> None:
+    thread, yes = await bob_says_yes_in_his_dm(slack, fake)
     await slack.event(deleted(yes))
     said = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUB"][1:])
     assert said == [
@@ -132,12 +139,7 @@ async def test_an_owner_who_edits_their_answer_is_told_to_ask_the_facilitator(sl
     """Before, Bob was told "To change it, say so in a new message: 'back', or 'change ... to ...'",
     and both, typed in his direct message, were answered "Nothing is waiting for your answer here":
     only the facilitator can take the run back to an owner's confirmation."""
-    thread = await thread_of_a_run(slack)
-    for text in ("We ship", "Draft the plan", "<@UB>", "next friday", "done"):
-        await slack.event(message("UA", text, thread_ts=thread))
-    await wait_for(lambda: any(p["channel"] == "DUB" for p in fake.posted()))
-    yes = message("UB", "yes", channel="DUB")
-    await slack.event(yes)
+    thread, yes = await bob_says_yes_in_his_dm(slack, fake)
     await slack.event(edited(yes, "no"))
     said = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUB"][1:])
     assert said == [
