@@ -15,18 +15,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from running_actions(tmp_path_factory)
 
 
+def decide(server: Server, facilitator: str, owner: str, title: str, decision: str, action: str) -> None:
+    """A post_meeting run through Rasa to its end: one action, which its owner accepts, and a review date."""
+    slots = {"decision_flow": "post_meeting", "decision_title": title, "decision_participants": owner}
+    server.act("action_decision_start", facilitator, "/decision_start", slots=slots)
+    for text in (decision, action, f"@{owner}", "2099-01-15", "done"):
+        server.act("action_decision_answer", facilitator, text, slots=slots)
+    server.act("action_decision_answer", owner, "hi")
+    server.act("action_decision_answer", owner, "yes")
+    server.act("action_decision_answer", facilitator, "hello", slots=slots)
+    server.act("action_decision_answer", facilitator, "2099-02-01", slots=slots)
+
+
 def test_done_said_while_a_question_waits_is_a_command_not_its_answer(server: Server) -> None:
     """Alice leads a decision with Bob's action; she starts another meeting, and while its first
     question waits she says 'done A1' for Bob (the facilitator may, in his place): the action is
     done and the new meeting's question still waits (before, 'done N' became its decision)."""
-    slots = {"decision_flow": "post_meeting", "decision_title": "Weekly sync", "decision_participants": "bob"}
-    server.act("action_decision_start", "alice", "/decision_start", slots=slots)
-    for text in ("We ship in March", "Draft the plan", "@bob", "2099-01-15", "done"):
-        server.act("action_decision_answer", "alice", text, slots=slots)
-    server.act("action_decision_answer", "bob", "hi")
-    server.act("action_decision_answer", "bob", "yes")
-    server.act("action_decision_answer", "alice", "hello again", slots=slots)
-    server.act("action_decision_answer", "alice", "2099-02-01", slots=slots)
+    decide(server, "alice", "bob", "Weekly sync", "We ship in March", "Draft the plan")
     [(action_id,)] = server.sql("SELECT id FROM actions WHERE status = 'open'")
 
     retro = {"decision_flow": "post_meeting", "decision_title": "Retro", "decision_participants": "bob"}
@@ -46,14 +51,7 @@ def test_a_review_started_through_rasa_says_whom_it_waits_for(server: Server) ->
     """``decision_flow: decision_review`` with the decision in ``decision_data``: its first question
     is for the action's owner, so the starter read "Started run #N (decision_review)." and nothing
     of where it stands (docs/rasa.md: the start responds with the first prompt)."""
-    slots = {"decision_flow": "post_meeting", "decision_title": "Launch", "decision_participants": "dan"}
-    server.act("action_decision_start", "erin", "/decision_start", slots=slots)
-    for text in ("We launch in May", "Book the venue", "@dan", "2099-03-01", "done"):
-        server.act("action_decision_answer", "erin", text, slots=slots)
-    server.act("action_decision_answer", "dan", "hi")
-    server.act("action_decision_answer", "dan", "yes")
-    server.act("action_decision_answer", "erin", "hello", slots=slots)
-    server.act("action_decision_answer", "erin", "2099-04-01", slots=slots)
+    decide(server, "erin", "dan", "Launch", "We launch in May", "Book the venue")
     [(decision_id,)] = server.sql("SELECT id FROM decisions WHERE title = 'Launch'")
 
     review = {"decision_flow": "decision_review", "decision_data": {"decision_id": decision_id}}
