@@ -367,8 +367,8 @@ def parse_person(text: str, ctx: ParseContext) -> Actor:
     """Find "me", a mention, a Slack ``<@U1>``, a neutral id or a (prefix of a) known name, also
     with a word after it ("bob will", "@bob please": unless that names someone whole). A mention
     the platform says names no one person (a tag, a channel, everyone, a bot) is no one known:
-    never read as a name, which a person's could start with; one of a person whose account is
-    deactivated (``deactivated``), or of the bot itself (``bot``), is refused as such."""
+    never read as a name, which a person's could start with; one of a person who left, of the bot
+    or of another app's bot is refused as such (``_NO_PERSON``)."""
     try:
         return _one_person(text, ctx)
     except AnswerError as refused:
@@ -378,19 +378,20 @@ def parse_person(text: str, ctx: ParseContext) -> Actor:
         return _one_person(bare, ctx)
 
 
+#: Mentions refused with a re-prompt of their own (a people picker offers bots too): no one can ask them.
+_NO_PERSON = {"deactivated": "person_deactivated", "bot": "person_is_bot", "app": "person_is_app"}
+
+
 def _one_person(text: str, ctx: ParseContext) -> Actor:
     raw = _require(text)
     if names_self(raw):
         return ctx.speaker
     pool = _pool(ctx)
     named = raw.rstrip(".,;:!?")
-    if ctx.not_people.get(named) == "deactivated":  # a person who left: nobody can reach them
-        gone = ctx.mentions.get(named)
-        raise AnswerError("person_deactivated", name=gone.name if gone else named.removeprefix("@"))
-    if ctx.not_people.get(named) == "bot":  # the bot itself (a people picker offers it): it answers nothing
-        raise AnswerError("person_is_bot", known=[a.name for a in pool])
-    if named in ctx.not_people and named not in ctx.mentions:
-        raise AnswerError("person_unknown", name=named.removeprefix("@"), known=[a.name for a in pool])
+    kind = ctx.not_people.get(named)
+    if kind is not None and (kind in _NO_PERSON or named not in ctx.mentions):
+        who = ctx.mentions[named].name if named in ctx.mentions else named.removeprefix("@")
+        raise AnswerError(_NO_PERSON.get(kind, "person_unknown"), name=who, known=[a.name for a in pool])
     found = _by_mention(raw, ctx, pool)
     if found:
         return found
