@@ -118,3 +118,24 @@ async def test_a_bot_user_cached_as_a_person_before_the_upgrade_is_refused_after
         assert [c.args["user"] for c in fake.of("users.info")].count("UJIRA") == 1
     finally:
         await slack.client.close()
+
+
+@pytest.mark.parametrize(
+    ("owner", "told"),
+    [
+        ("<@UJIRA> will do it", JIRA_IS_A_BOT),
+        ("<@UJIRA|jira> owns it", JIRA_IS_A_BOT),
+        ("<@UD> will do it", "<@UA> Dan's account is deactivated: they cannot be asked or own anything now."),
+    ],
+)
+async def test_a_mention_with_words_after_it_is_refused_the_same(
+    slack: Harness, fake: FakeSlack, owner: str, told: str
+) -> None:
+    """'<@UJIRA> will do it': before, the mention found in the words was taken as the owner (a bot
+    user, a person who left), though the mention alone was refused."""
+    fake.add_user("UD", "Dan")
+    fake.deactivate("UD")
+    thread = await started(slack)
+    await say(slack, thread, "We ship in March", "Draft the plan", owner)
+    assert fake.posted()[-1]["text"].startswith(told)
+    assert slack.rows("SELECT count(*) FROM answers WHERE field = 'owner'") == [(0,)]
