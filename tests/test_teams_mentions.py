@@ -159,6 +159,26 @@ async def test_a_person_question_answered_with_a_tag_is_asked_again(tmp_path: Pa
         assert TAG_ID not in str(owners) and "teams:29:1bob" in str(owners)
 
 
+async def test_a_person_question_answered_with_another_bot_says_it_is_a_bot(tmp_path: Path) -> None:
+    """Another app's bot (its id ``28:...``) named as an owner: before, 'I don't know 'Polly'', as
+    if the bot did not know whom Alice named; now the re-prompt says Polly is no person."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, "start post_meeting Weekly sync"))
+        root = (await h.next_post(0)).answer_id
+        for n, text in enumerate(("We move the launch to March", "Draft the plan"), start=1):
+            await h.send(in_channel(h.url, ALICE, text, root=root))
+            await h.next_post(n)
+        await h.send(channel_post(h.url, ALICE, at_of(OTHER_BOT), OTHER_BOT, root=root))
+        again = await h.next_post(3)
+        assert again.text == (
+            "<at>Alice Example</at> Polly is a bot (an app), not a person: it cannot be asked or own anything."
+            " Name a person: a participant (Alice Example), 'me', or an @mention."
+        )
+        await h.settle()
+        assert h.db("SELECT count(*) FROM answers WHERE step = 'actions' AND field = 'owner'") == [(0,)]
+
+
 def test_a_mention_of_no_one_person_is_never_read_as_a_name() -> None:
     dan = Actor("teams:29:1dan", "Designer Dan")
     ctx = ParseContext(

@@ -100,6 +100,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "id": "Neutral actor id: slack:U0123, teams:29:1abc.", "name": "Display name.",
         "tz": "IANA time zone, when the platform says it.", "fetched_at": "When fetched (UTC).",
         "deactivated": "1 when the platform says the account is deactivated (Slack's users.info: deleted): refused as an owner, a participant or a new owner.",
+        "is_bot": "1 when the platform says the account is an app's bot user (Slack's users.info: is_bot; Slackbot too): refused as an owner, a participant or a new owner.",
     }),
     "slack_threads": ("The Slack thread of each run.", {
         "channel": "Slack channel id (C..., G...).", "thread_ts": "ts of the thread's root message.", "run_id": "Run.",

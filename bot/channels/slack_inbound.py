@@ -75,13 +75,11 @@ class Inbound:
 
     def _not_people(self, raw: str, mentions: dict[str, Actor]) -> dict[str, str]:
         """What ``raw`` (as Slack sent it) names that is not one person who can take part: a group,
-        a channel, everyone, the bot (:func:`messages.not_people`), and a person whose account is
-        deactivated (``users.info`` says ``deleted``): they can neither answer nor own anything."""
-        kinds = messages.not_people(raw, mentions, self.bot_user)
-        for word, actor in mentions.items():
-            if self.people.deactivated(actor.id):
-                kinds.setdefault(word, "deactivated")
-        return kinds
+        a channel, everyone, the bot (:func:`messages.not_people`), another app's bot user (``app``:
+        ``users.info`` says ``is_bot``, or Slackbot), and a person whose account is deactivated
+        (``users.info`` says ``deleted``): they can neither answer nor own anything."""
+        kinds = {word: self.people.kind(actor.id) for word, actor in mentions.items()}
+        return {**{w: k for w, k in kinds.items() if k}, **messages.not_people(raw, mentions, self.bot_user)}
 
     # --- events: thread replies, direct messages, mentions -----------------------------------
 

@@ -20,6 +20,8 @@ from bot.store.people import Person
 #: Message subtypes that are still someone typing (a thread reply also sent to the channel, a
 #: message with a file); edits, deletions, joins and bot messages are not.
 TYPED_SUBTYPES = frozenset({"thread_broadcast", "file_share"})
+#: Slack's own bot: no person, though ``users.info`` says ``is_bot: false`` for it.
+SLACKBOT = "USLACKBOT"
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -44,12 +46,14 @@ class Said:
 
 def person(user: Mapping[str, Any]) -> Person:
     """A Slack user object (``users.info``'s ``user``, ``user_change``'s) as the people cache keeps
-    it: the display name (else the real name, else the handle), time zone, and whether the account
-    is deactivated (``deleted``)."""
+    it: the display name (else the real name, else the handle), time zone, whether the account
+    is deactivated (``deleted``), and whether it is an app's bot user (``is_bot``; Slackbot too,
+    which ``users.info`` does not call a bot)."""
     user_id = str(user.get("id"))
     profile = user.get("profile") or {}
     name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
-    return Person(f"slack:{user_id}", str(name or user_id), user.get("tz"), deactivated=bool(user.get("deleted")))
+    is_bot = bool(user.get("is_bot")) or user_id == SLACKBOT
+    return Person(f"slack:{user_id}", str(name or user_id), user.get("tz"), bool(user.get("deleted")), is_bot)
 
 
 def message_id(channel: str, ts: str) -> str:

@@ -294,6 +294,8 @@ _FILLER_AFTER = re.compile(r",?\s+(?:will|please|pls|plz|can|could)$", re.IGNORE
 SLACK_MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|([^>]*))?>")
 _NEUTRAL_ID = re.compile(r"[a-z][a-z0-9_-]*:\S+")
 _HANDLE = re.compile(r"[\w.\-]+")
+#: Mentions refused with a re-prompt of their own (a people picker offers bots too): no one can ask them.
+_NO_PERSON = {"deactivated": "person_deactivated", "bot": "person_is_bot", "app": "person_is_app"}
 
 
 def _pool(ctx: ParseContext) -> list[Actor]:
@@ -313,13 +315,8 @@ def _one(actors: Sequence[Actor], name: str) -> Actor | None:
 
 
 def _by_id(actor_id: str, pool: Sequence[Actor], name: str | None = None) -> Actor:
-    for actor in pool:
-        if actor.id == actor_id:
-            return actor
-    for actor in pool:
-        if actor.id.casefold() == actor_id.casefold():
-            return actor
-    return Actor(actor_id, name or actor_id.split(":", 1)[1])
+    found = [a for a in pool if a.id == actor_id] or [a for a in pool if a.id.casefold() == actor_id.casefold()]
+    return found[0] if found else Actor(actor_id, name or actor_id.split(":", 1)[1])
 
 
 def _by_neutral_id(raw: str, pool: Sequence[Actor]) -> Actor:
@@ -337,9 +334,10 @@ def _by_neutral_id(raw: str, pool: Sequence[Actor]) -> Actor:
 def _by_mention(raw: str, ctx: ParseContext, pool: Sequence[Actor]) -> Actor | None:
     if raw in ctx.mentions:
         return ctx.mentions[raw]
-    tagged = [actor for token, actor in ctx.mentions.items() if token and token in raw]
+    tagged = {token: actor for token, actor in ctx.mentions.items() if token and token in raw}
+    _refuse_no_person(next(iter(tagged)) if len(tagged) == 1 else "", ctx, pool)  # "@dan will do it"
     slack = [_by_id(f"slack:{uid}", pool, label) for uid, label in SLACK_MENTION.findall(raw)]
-    return _one(tagged, raw) or _one(slack, raw)
+    return _one(list(tagged.values()), raw) or _one(slack, raw)
 
 
 def _by_name(raw: str, ctx: ParseContext, pool: Sequence[Actor]) -> Actor:
@@ -367,8 +365,8 @@ def parse_person(text: str, ctx: ParseContext) -> Actor:
     """Find "me", a mention, a Slack ``<@U1>``, a neutral id or a (prefix of a) known name, also
     with a word after it ("bob will", "@bob please": unless that names someone whole). A mention
     the platform says names no one person (a tag, a channel, everyone, a bot) is no one known:
-    never read as a name, which a person's could start with; one of a person whose account is
-    deactivated (``deactivated``), or of the bot itself (``bot``), is refused as such."""
+    never read as a name, which a person's could start with; one of a person who left, of the bot
+    or of another app's bot is refused as such (``_NO_PERSON``)."""
     try:
         return _one_person(text, ctx)
     except AnswerError as refused:
@@ -378,19 +376,21 @@ def parse_person(text: str, ctx: ParseContext) -> Actor:
         return _one_person(bare, ctx)
 
 
+def _refuse_no_person(named: str, ctx: ParseContext, pool: Sequence[Actor]) -> None:
+    """The re-prompt for ``named`` when the platform says it names no one person who can answer."""
+    kind = ctx.not_people.get(named)
+    if kind is not None and (kind in _NO_PERSON or named not in ctx.mentions):
+        who = ctx.mentions[named].name if named in ctx.mentions else named.removeprefix("@")
+        raise AnswerError(_NO_PERSON.get(kind, "person_unknown"), name=who, known=[a.name for a in pool])
+
+
 def _one_person(text: str, ctx: ParseContext) -> Actor:
     raw = _require(text)
     if names_self(raw):
         return ctx.speaker
     pool = _pool(ctx)
     named = raw.rstrip(".,;:!?")
-    if ctx.not_people.get(named) == "deactivated":  # a person who left: nobody can reach them
-        gone = ctx.mentions.get(named)
-        raise AnswerError("person_deactivated", name=gone.name if gone else named.removeprefix("@"))
-    if ctx.not_people.get(named) == "bot":  # the bot itself (a people picker offers it): it answers nothing
-        raise AnswerError("person_is_bot", known=[a.name for a in pool])
-    if named in ctx.not_people and named not in ctx.mentions:
-        raise AnswerError("person_unknown", name=named.removeprefix("@"), known=[a.name for a in pool])
+    _refuse_no_person(named, ctx, pool)
     found = _by_mention(raw, ctx, pool)
     if found:
         return found

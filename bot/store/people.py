@@ -48,12 +48,21 @@ def m002_people_deactivated(db: Database) -> None:
     db.execute("ALTER TABLE people ADD COLUMN deactivated INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations()
+def m003_people_is_bot(db: Database) -> None:
+    """Whether an account is an app's bot user; everyone cached before it is fetched again on next
+    use (not a day later), so a bot user cached as a person is known as a bot at once."""
+    db.execute("ALTER TABLE people ADD COLUMN is_bot INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE people SET fetched_at = '1970-01-01T00:00:00Z'")
+
+
 @dataclass(frozen=True)
 class Person:
     id: str
     name: str
     tz: str | None = None
     deactivated: bool = False  # the platform says the account is deactivated (Slack: users.info's deleted)
+    is_bot: bool = False  # an app's bot user, not a person (Slack: users.info's is_bot, and Slackbot)
 
     @property
     def actor(self) -> Actor:
@@ -100,11 +109,11 @@ class People:
         hit = self._known.get(actor_id)
         if hit is None:
             row = self.db.conn.execute(
-                "SELECT name, tz, fetched_at, deactivated FROM people WHERE id = ?", (actor_id,)
+                "SELECT name, tz, fetched_at, deactivated, is_bot FROM people WHERE id = ?", (actor_id,)
             ).fetchone()
             if row is None:
                 return None
-            person = Person(actor_id, row[0], row[1], bool(row[3]))
+            person = Person(actor_id, row[0], row[1], bool(row[3]), bool(row[4]))
             hit = (person, datetime.fromisoformat(row[2].replace("Z", "+00:00")))
             self._known[actor_id] = hit
         return hit[0]
@@ -113,6 +122,12 @@ class People:
         """The platform said the person's account is deactivated (they left)."""
         person = self.known(actor_id)
         return person is not None and person.deactivated
+
+    def kind(self, actor_id: str) -> str:
+        """What the platform said the account is when it is no person who can take part: ``app``,
+        an app's bot user, or ``deactivated``, a person who left; '' otherwise (or not known)."""
+        person = self.known(actor_id)
+        return "" if person is None else "app" if person.is_bot else "deactivated" if person.deactivated else ""
 
     def zone(self, actor_id: str) -> ZoneInfo | None:
         person = self.known(actor_id)
@@ -175,8 +190,8 @@ class People:
             await group.writable(self.db.conn)
             with transaction(self.db) as conn:
                 conn.execute(
-                    "INSERT OR REPLACE INTO people (id, name, tz, fetched_at, deactivated) VALUES (?, ?, ?, ?, ?)",
-                    (person.id, person.name, person.tz, iso(fetched_at), int(person.deactivated)),
+                    "INSERT OR REPLACE INTO people (id, name, tz, fetched_at, deactivated, is_bot) VALUES (?, ?, ?, ?, ?, ?)",
+                    (person.id, person.name, person.tz, iso(fetched_at), int(person.deactivated), int(person.is_bot)),
                 )
         except sqlite3.Error as exc:  # kept in memory; fetched and saved again after a restart
             log.warning(texts.person_not_saved(person.id, f"{type(exc).__name__}: {exc}"))

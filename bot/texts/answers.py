@@ -33,6 +33,8 @@ _ANSWER_ERRORS: dict[str, str] = {
     " else: an @mention, a participant's name, or 'me'.",
     "person_is_bot": "I can't own anything or answer my own questions. Name a person: a participant ({known}),"
     " 'me', or an @mention.",
+    "person_is_app": "{name} is a bot (an app), not a person: it cannot be asked or own anything. Name a person:"
+    " a participant ({known}), 'me', or an @mention.",
     "person_ambiguous": "'{name}' could be {candidates}. Which one?",
     "min_items": "Please give at least {count} item(s) before saying done.",
 }

@@ -95,6 +95,12 @@ class FakeSlack(LoopbackServer):
     def add_user(self, user_id: str, name: str, tz: str = "UTC") -> None:
         self.users[user_id] = {"id": user_id, "name": name.lower(), "tz": tz, "profile": {"display_name": name}}
 
+    def add_bot(self, user_id: str, name: str) -> None:
+        """Another app's bot user (Jira's, Google Calendar's): ``users.info`` says ``is_bot: true``,
+        and its direct message cannot be opened (``conversations.open``: ``cannot_dm_bot``)."""
+        self.add_user(user_id, name)
+        self.users[user_id]["is_bot"] = True
+
     def deactivate(self, user_id: str) -> None:
         """The person left: ``users.info`` says ``deleted: true``, and their direct message cannot be
         opened (``conversations.open``: ``user_disabled``), as Slack answers for a deactivated account."""
@@ -235,6 +241,8 @@ class FakeSlack(LoopbackServer):
         if method == "conversations.open":
             if any(self.users.get(u, {}).get("deleted") for u in str(args.get("users", "")).split(",")):
                 return {"ok": False, "error": "user_disabled"}
+            if any(self.users.get(u, {}).get("is_bot") for u in str(args.get("users", "")).split(",")):
+                return {"ok": False, "error": "cannot_dm_bot"}
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
