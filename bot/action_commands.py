@@ -32,7 +32,8 @@ def open_actions(dispatcher: Dispatcher, actor: Actor) -> CommandResult:
     if not own and not led:
         return CommandResult(texts.no_open_actions(), private=True)
     today = dispatcher.clock().astimezone(dispatcher.tz_for(actor)).date().isoformat()
-    parts = [texts.owner_digest(actor.name, actions.listed(own, today))] if own else []
+    name = _named_as_owner(own[0], actor).name if own else actor.name
+    parts = [texts.owner_digest(name, actions.listed(own, today))] if own else []
     if led:
         parts.append(texts.actions_led(actions.listed(led, today), [a.owner_name or a.owner_id or "" for a in led]))
     return CommandResult("\n".join(parts), private=True)
@@ -49,6 +50,7 @@ def report_done(
         action = _open_action(conn, action_id, actor)
         if isinstance(action, CommandResult):
             return action
+        actor = _named_as_owner(action, actor)
         now = dispatcher.clock()
         actions.mark_done(conn, action, actor, conversation, text.strip(), now)
         owner = _in_place_of(action, actor)
@@ -70,6 +72,7 @@ def move_due(
         action = _open_action(conn, action_id, actor)
         if isinstance(action, CommandResult):
             return action
+        actor = _named_as_owner(action, actor)
         now = dispatcher.clock()
         local = now.astimezone(dispatcher.tz_for(actor))
         day = _day(phrase, local)
@@ -99,6 +102,7 @@ def drop(
         action = _open_action(conn, action_id, actor)
         if isinstance(action, CommandResult):
             return action
+        actor = _named_as_owner(action, actor)
         now = dispatcher.clock()
         actions.drop(conn, action, actor, conversation, text.strip(), why, now)
         owner = _in_place_of(action, actor)
@@ -134,6 +138,7 @@ def give(
         action = _open_action(conn, action_id, actor)
         if isinstance(action, CommandResult):
             return action
+        actor = _named_as_owner(action, actor)
         new = _new_owner(dispatcher, conn, action, actor, named, mentions, not_people)
         if isinstance(new, CommandResult):
             return new
@@ -213,6 +218,15 @@ def _open_action(conn: sqlite3.Connection, action_id: int, actor: Actor) -> Acti
     if action.status != "open":
         return CommandResult(texts.action_dropped(action.what), ok=False)
     return action
+
+
+def _named_as_owner(action: ActionRow, actor: Actor) -> Actor:
+    """The owner as their action names them when their platform gave only their id (a Rasa sender
+    whose tracker has no ``decision_user_name``): the notice, the transcript and the ledger's
+    change name them as the action does."""
+    if actor.id != action.owner_id or not action.owner_name or actor.name not in (actor.id, actor.platform_id):
+        return actor
+    return Actor(actor.id, action.owner_name)
 
 
 def _in_place_of(action: ActionRow, actor: Actor) -> str | None:

@@ -178,7 +178,7 @@ class Dispatcher:
                 return None
             flow = self.catalog.version(row.flow_id, row.flow_version)
             if message is not None:
-                placing.claim(conn, row, message)
+                message = placing.claim(conn, row, message)
                 act = act or partial(Turn.handle, message=message)  # none of its own: the turn handles the message
             assert act is not None
             turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
@@ -188,7 +188,7 @@ class Dispatcher:
                 if message is None:
                     raise
                 row = runs.load_run(conn, row.id) or row  # as stored: the turn's changes are dropped
-                placing.claim(conn, row, message)
+                message = placing.claim(conn, row, message)
                 turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
                 outcome = turn.no_way_on(message)
             if row.status == "stalled" and outcome.status == "active" and message is not None:

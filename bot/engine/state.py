@@ -77,6 +77,16 @@ class RunState:
             seen.setdefault(actor.id, actor)
         return tuple(seen.values())
 
+    def named(self, actor: Actor) -> Actor:
+        """``actor`` as the run names them when all they brought is their platform id (a Rasa
+        sender whose tracker has no ``decision_user_name``, a Slack user whose profile could not be
+        fetched) and the run knows their name (the start's participants, an owner named in it)."""
+        unnamed = (actor.id, actor.platform_id)
+        if actor.name not in unnamed:
+            return actor
+        known = next((p for p in self.known_people() if p.id == actor.id), None)
+        return known if known is not None and known.name not in unnamed else actor
+
     def learn(self, actor: Actor) -> bool:
         """Name ``actor`` wherever the run knows them only by their platform id (a trigger named
         them before their platform said who they are): roles, prompts, the backup, and the

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import texts
 from bot.model import ConversationKey, Message, placeholder_facilitator
@@ -151,17 +151,20 @@ def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[
     return found
 
 
-def claim(conn: sqlite3.Connection, row: RunRow, message: Message) -> None:
+def claim(conn: sqlite3.Connection, row: RunRow, message: Message) -> Message:
     """The people a message names (its speaker, whom it mentions) learnt where the run knew
     them only by their platform ids (a trigger's). A triggered run that named no facilitator:
-    the first person to speak in it takes the role."""
+    the first person to speak in it takes the role. Returns the message with its speaker named
+    as the run knows them when their platform gave only their id, so that the transcript and
+    the report name them as the run's actions do."""
     ctx = row.context
-    actor = message.actor
+    actor = ctx.named(message.actor)
+    message = replace(message, actor=actor) if actor != message.actor else message
     for person in (actor, *message.mentions.values()):
         ctx.learn(person)
     placeholder = ctx.facilitator
     if not ctx.trigger.get("claimable") or actor.id == placeholder.id:
-        return
+        return message
     ctx.trigger.pop("claimable")
     ctx.trigger["facilitator"] = actor.name
     ctx.roles["facilitator"] = actor.to_dict()
@@ -169,3 +172,4 @@ def claim(conn: sqlite3.Connection, row: RunRow, message: Message) -> None:
         if prompt.to["id"] == placeholder.id:
             prompt.to = actor.to_dict()
     conn.execute("UPDATE runs SET facilitator_id = ? WHERE id = ?", (actor.id, row.id))
+    return message
