@@ -69,3 +69,16 @@ def test_an_owners_action_commands_name_them_as_their_action_does(server: Server
     shown = cli(server, "runs", "show", str(run_id))
     assert "Owner Zero reported their action done: 'Draft plan' (from 'Weekly commands')." in shown, shown
     assert "rvo2 >" not in shown, shown
+
+
+def test_an_owner_named_by_id_from_a_tracker_without_participants_keeps_the_runs_name(server: Server) -> None:
+    """The facilitator's later calls carry no ``decision_participants`` (a run that ``serve``'s
+    hooks started for them, a slot reset): ``@rvo3`` still names the participant the run knows."""
+    slots = {**FACILITATOR, "decision_title": "Bare", "decision_participants": [{"id": "rvo3", "name": "Owner Zero"}]}
+    server.act("action_decision_start", "rvfac3", "/decision_start", slots=slots)
+    for answer in ("We ship", "Draft plan", "@rvo3", "2099-01-15", "done"):
+        server.act("action_decision_answer", "rvfac3", answer, slots=FACILITATOR)
+    owner = server.sql("SELECT value FROM answers WHERE field = 'owner' AND actor_id = 'rasa:rvfac3'")
+    assert owner == [('{"id": "rasa:rvo3", "name": "Owner Zero"}',)]
+    _, shown = server.act("action_decision_status", "rvfac3", "/decision_status")
+    assert "waiting for Owner Zero to accept 'Draft plan'" in texts(shown)[0], texts(shown)

@@ -156,10 +156,12 @@ def claim(conn: sqlite3.Connection, row: RunRow, message: Message) -> Message:
     them only by their platform ids (a trigger's). A triggered run that named no facilitator:
     the first person to speak in it takes the role. Returns the message with its speaker named
     as the run knows them when their platform gave only their id, so that the transcript and
-    the report name them as the run's actions do."""
+    the report name them as the run's actions do; so are the people it mentions (Rasa's ``@bob``
+    from a tracker that has no ``decision_participants``)."""
     ctx = row.context
     actor = ctx.named(message.actor)
-    message = replace(message, actor=actor) if actor != message.actor else message
+    mentions = {token: ctx.named(person) for token, person in message.mentions.items()}
+    message = replace(message, actor=actor, mentions=mentions)
     for person in (actor, *message.mentions.values()):
         ctx.learn(person)
     placeholder = ctx.facilitator
