@@ -82,3 +82,20 @@ def test_an_owner_named_by_id_from_a_tracker_without_participants_keeps_the_runs
     assert owner == [('{"id": "rasa:rvo3", "name": "Owner Zero"}',)]
     _, shown = server.act("action_decision_status", "rvfac3", "/decision_status")
     assert "waiting for Owner Zero to accept 'Draft plan'" in texts(shown)[0], texts(shown)
+
+
+def test_a_facilitator_listed_with_a_name_in_their_own_participants_keeps_it(server: Server) -> None:
+    """A Rasa assistant that passes everyone at the meeting, the facilitator too, and sets no
+    ``decision_user_name``: the facilitator is named as listed, not by their sender id."""
+    people = [{"id": "rvfac4", "name": "Ann Lead"}, {"id": "rvo4", "name": "Owner Zero"}]
+    slots = {"decision_flow": "post_meeting", "decision_title": "Listed", "decision_participants": people}
+    _, started = server.act("action_decision_start", "rvfac4", "/decision_start", slots=slots)
+    for answer in ("We ship", "Draft plan", "@rvo4", "2099-01-15", "done"):
+        server.act("action_decision_answer", "rvfac4", answer, slots=slots)
+    run_id = started["events"][0]["value"]
+    roles = server.sql("SELECT json_extract(context, '$.roles') FROM runs WHERE id = ?", run_id)[0][0]
+    assert '"facilitator":{"id":"rasa:rvfac4","name":"Ann Lead"}' in roles
+    assert '"participants":[{"id":"rasa:rvo4","name":"Owner Zero"}]' in roles
+    assert server.sql("SELECT DISTINCT actor_name FROM messages WHERE actor_id = 'rasa:rvfac4'") == [("Ann Lead",)]
+    _, shown = server.act("action_decision_status", "rvo4", "/decision_status")
+    assert any(t.startswith("Ann Lead assigned you an action from 'Listed'") for t in texts(shown)), texts(shown)

@@ -103,8 +103,17 @@ def tracker_problem(tracker: Mapping[str, Any], *, needs_text: bool = False) -> 
 
 
 def actor_of(sender_id: str, slots: Mapping[str, Any]) -> Actor:
+    """The sender, named by ``decision_user_name``; without it, as the sender's own
+    ``decision_participants`` names them (a facilitator who lists everyone, themselves too);
+    else by their sender id."""
     name = slots.get("decision_user_name")
-    return Actor(f"{CHANNEL}:{sender_id}", str(name) if isinstance(name, str) and name.strip() else sender_id)
+    if isinstance(name, str) and name.strip():
+        return Actor(f"{CHANNEL}:{sender_id}", name)
+    try:
+        listed = participants(slots.get("decision_participants"))
+    except BadCall:  # refused, with what is wrong, by the action that reads the participants
+        listed = []
+    return next((p for p in listed if p.id == f"{CHANNEL}:{sender_id}"), Actor(f"{CHANNEL}:{sender_id}", sender_id))
 
 
 def conversation_of(sender_id: str) -> ConversationKey:
