@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from aiohttp import ClientSession, web  # noqa: E402
 
 from bench.http_harness import Bench, Conversation, Floor, main, run_bot, run_load, timed_post  # noqa: E402
+from tests.dates import JAN15  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TEAM, APP, BOT_USER = "T111", "A111", "UBOT"
@@ -114,7 +115,7 @@ class SlackConversation(Conversation[Key]):
         k, i, thread = self.k, self.turn, self.thread()
         channel, owner = f"C{k}", f"UO{k}"
         ts = f"{1900000000 + (BASE + self.run) * 10 + i}.{k:06d}"
-        texts = ["", "We decide to ship", f"Draft plan {k}", f"<@{owner}>", "2030-01-15", "done", "yes", "ok"]
+        texts = ["", "We decide to ship", f"Draft plan {k}", f"<@{owner}>", JAN15, "done", "yes", "ok"]
         if i == 0:
             text = f"<@{BOT_USER}> start post_meeting <@{owner}> Bench {k}-{self.run}"
             event = {"type": "app_mention", "user": f"UF{k}", "text": text, "channel": channel, "ts": thread}

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from aiohttp import ClientSession, web  # noqa: E402
 
 from bench.http_harness import Bench, Conversation, Floor, main, run_bot, run_load, timed_post  # noqa: E402
+from tests.dates import JAN15  # noqa: E402
 
 BOT = {"id": "28:bench-bot", "name": "Bench"}
 TENANT = "bench-tenant"
@@ -124,7 +125,7 @@ class TeamsConversation(Conversation[str]):
             "We decide to ship",
             f"Draft plan {self.k}",
             f"<at>{self.owner['name']}</at>",
-            "2030-01-15",
+            JAN15,
             "done",
         ]
         texts.extend(["", "ok"])

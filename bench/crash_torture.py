@@ -49,6 +49,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
 from bench.http_harness import free_port, wait_port  # noqa: E402
+from tests.dates import JAN15  # noqa: E402
 
 SECRET = "torture-signing-secret"
 TEAM, APP, BOT_USER = "T111", "A111", "UBOT"
@@ -122,7 +123,7 @@ class Conversation:
         if i == 6:
             return {"type": "message", "channel_type": "im", "user": owner, "text": "yes", "channel": f"D{owner}",
                     "ts": ts}  # fmt: skip
-        texts = ["", f"We decide {k}-{run}", f"Draft plan {k}-{run}", f"<@{owner}>", "2030-01-15", "done", "", "ok"]
+        texts = ["", f"We decide {k}-{run}", f"Draft plan {k}-{run}", f"<@{owner}>", JAN15, "done", "", "ok"]
         return {"type": "message", "channel_type": "channel", "user": f"UF{k}", "text": texts[i], "channel": channel,
                 "ts": ts, "thread_ts": thread}  # fmt: skip
 

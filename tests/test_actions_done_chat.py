@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.model import Actor, ConversationKey, Message, Trigger
+from tests.dates import FEB1, JUN1
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, event_body, message, sign, wait_for
 from tests.teams_support import ALICE as TEAMS_ALICE
@@ -143,17 +144,17 @@ async def test_a_teams_change_typed_in_the_decisions_own_reply_chain_is_told_the
         await decided_in_the_channel(h)
         [thread] = {c.conversation for c in h.fake.posts() if c.conversation and ";messageid=" in c.conversation}
         sent = len(h.fake.posts())
-        for text in ("due A1 2030-06-01", "done A1"):
+        for text in (f"due A1 {JUN1}", "done A1"):
             await h.send(in_channel(h.url, TEAMS_BOB, text, root=thread.split(";messageid=")[1]))
             await h.next_post(sent)
             await h.settle()
         name = TEAMS_BOB["name"]
         assert [(c.conversation, c.text) for c in h.fake.posts()[sent:]] == [
-            (thread, f"{name} moved the due date of their action 'Draft the plan' (from 'Weekly sync') to 2030-06-01"
+            (thread, f"{name} moved the due date of their action 'Draft the plan' (from 'Weekly sync') to {JUN1}"
              f" (was {DUE})."),
             (thread, f"{name} reported their action done: 'Draft the plan' (from 'Weekly sync')."),
         ]  # fmt: skip
-        assert h.db("SELECT status, due FROM actions") == [("done", "2030-06-01")]
+        assert h.db("SELECT status, due FROM actions") == [("done", JUN1)]
 
 
 async def test_slack_moves_a_due_date_by_slash_command_and_drops_by_dm_while_a_question_waits(
@@ -162,9 +163,9 @@ async def test_slack_moves_a_due_date_by_slash_command_and_drops_by_dm_while_a_q
     """``/decision due A1 DATE`` answers its caller alone; ``drop A1 why`` in a DM is a command even
     while a run's question waits on its writer (never taken as that answer)."""
     decide(slack.services.dispatcher, "slack", "C1", Actor("slack:UA", "Alice"), Actor("slack:UB", "Bob"))
-    moved = await slack.slash("UB", "due A1 2030-02-01")
+    moved = await slack.slash("UB", f"due A1 {FEB1}")
     assert moved["response_type"] == "ephemeral"
-    assert moved["text"] == f"'Draft the plan' is now due on 2030-02-01 (was {DUE})."
+    assert moved["text"] == f"'Draft the plan' is now due on {FEB1} (was {DUE})."
     notice = "Bob moved the due date of their action 'Draft the plan'"
     told = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "C1" and p["text"].startswith(notice)])
     assert len(told) == 1  # waited for by its words: an earlier post in C1 may come first under load

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.dates import FEB1, JAN15
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness, event_body, message, sign, wait_for
 
@@ -22,7 +23,7 @@ async def decided(slack: Harness) -> str:
     """post_meeting in C1 by Alice, one action of Bob's, accepted, completed; the run's thread."""
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE state = 'owner_accepts'"))
     await slack.event(message("UB", "yes", channel="DUB"))
@@ -121,14 +122,14 @@ async def test_done_replied_in_the_finished_meetings_thread_is_carried_out_and_t
     thread = await decided(slack)
     await wait_for(lambda: slack.rows(UNSENT) == [(0,)])
     before = len(fake.posted())
-    assert (await slack.event(message("UB", "due A1 2030-02-01", thread_ts=thread))).status == 200
+    assert (await slack.event(message("UB", f"due A1 {FEB1}", thread_ts=thread))).status == 200
     assert (await slack.event(message("UB", "done A1", thread_ts=thread))).status == 200
     await wait_for(lambda: slack.rows("SELECT status FROM actions") == [("done",)] and slack.rows(UNSENT) == [(0,)])
     await asyncio.sleep(0.3)
     told = [p["text"] for p in fake.posted()[before:] if p.get("thread_ts") == thread]
     assert told == [
-        "Bob moved the due date of their action 'Draft the plan' (from 'Weekly sync') to 2030-02-01 (was 2030-01-15).",
+        f"Bob moved the due date of their action 'Draft the plan' (from 'Weekly sync') to {FEB1} (was {JAN15}).",
         "Bob reported their action done: 'Draft the plan' (from 'Weekly sync').",
     ]
     assert fake.of("chat.postEphemeral") == [] and len(fake.posted()) == before + 2
-    assert slack.rows("SELECT status, due FROM actions") == [("done", "2030-02-01")]
+    assert slack.rows("SELECT status, due FROM actions") == [("done", FEB1)]

@@ -18,6 +18,7 @@ from bot.dispatch import Admission
 from bot.model import Actor, ConversationKey, Trigger
 from bot.server import create_app
 from tests.clock import Clock
+from tests.dates import FEB1, JAN10
 from tests.triggers.conftest import ALICE, BOB, CONV, NOW, Process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,10 +149,10 @@ POST_MEETING = [
     {"text": "We ship in March"},
     {"text": "Draft the plan"},
     {"text": "@bob"},
-    {"text": "2030-01-10"},
+    {"text": JAN10},
     {"text": "done"},
     {"as": "bob", "text": "yes"},
-    {"as": "alice", "text": "2030-02-01"},
+    {"as": "alice", "text": FEB1},
 ]
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests.dates import APR1, FEB15, JAN10, MAR1
+
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
@@ -126,7 +128,7 @@ def test_ctrl_c_mid_flow_keeps_the_answers_and_says_how_to_continue(tmp_path: Pa
 # --- the chat commands in the terminal --------------------------------------------------------
 
 #: The README's session, with ISO dates: the decision, one action owned by bob, the review date.
-MEETING = ["We ship in March", "Draft the plan", "@bob", "2030-01-10", "done", "/as bob", "yes", "/as alice", "ok"]
+MEETING = ["We ship in March", "Draft the plan", "@bob", JAN10, "done", "/as bob", "yes", "/as alice", "ok"]
 
 
 def piped(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -148,7 +150,7 @@ def ledger(tmp_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
 
 def test_after_the_run_the_terminal_takes_the_commands_it_names_and_exits_0_at_eof(tmp_path: Path) -> None:
-    after = ["actions", "due A1 2030-02-15", "hello", "/as bob", "actions", "done A1", "status 1"]
+    after = ["actions", f"due A1 {FEB15}", "hello", "/as bob", "actions", "done A1", "status 1"]
     out = piped(tmp_path, [*MEETING, *after])
     assert out.returncode == 0, out.stderr
     said = out.stdout
@@ -158,18 +160,18 @@ def test_after_the_run_the_terminal_takes_the_commands_it_names_and_exits_0_at_e
     assert "bot -> alice: Open actions of decisions you lead (1):\n      A1 Draft the plan - bob" in said
     # typed in the decision's own conversation, the notice to it is the one answer (as in its Slack thread)
     moved = "bot: alice moved the due date of bob's action 'Draft the plan' (from 'Post-meeting decision check')"
-    assert f"alice> due A1 2030-02-15\n{moved} to 2030-02-15 (was 2030-01-10)." in said
+    assert f"alice> due A1 {FEB15}\n{moved} to {FEB15} (was {JAN10})." in said
     assert "alice> hello\nbot -> alice: Nothing waits for your answer here: run #1 is completed." in said
     assert "bob> actions\nbot -> bob: bob, your open actions (1):\n      A1 Draft the plan" in said
     assert "bob> done A1\nbot: bob reported their action done: 'Draft the plan'" in said
     assert "bob> status 1\nbot -> bob: Run #1 post_meeting 'Post-meeting decision check': completed" in said
     assert ledger(tmp_path, "SELECT status, due, done_confirmed_by FROM actions WHERE id = 1") == [
-        ("done", "2030-02-15", None)
+        ("done", FEB15, None)
     ]
     changes = ledger(tmp_path, "SELECT field, old, new, actor_id FROM action_changes ORDER BY id")
-    assert changes[0] == ("due", "2030-01-10", "2030-02-15", "console:alice")
+    assert changes[0] == ("due", JAN10, FEB15, "console:alice")
     typed = ledger(tmp_path, "SELECT actor_id, text FROM messages WHERE direction = 'in' AND text LIKE '%A1%'")
-    assert typed == [("console:alice", "due A1 2030-02-15"), ("console:bob", "done A1")]  # in the transcript
+    assert typed == [("console:alice", f"due A1 {FEB15}"), ("console:bob", "done A1")]  # in the transcript
 
 
 def test_give_in_the_terminal_asks_the_new_owner_who_answers_after_as(tmp_path: Path) -> None:
@@ -178,7 +180,7 @@ def test_give_in_the_terminal_asks_the_new_owner_who_answers_after_as(tmp_path: 
     assert out.returncode == 0, out.stderr
     said = out.stdout
     assert "bot -> alice: Asked carol to take over 'Draft the plan'." in said  # named as -p names her
-    asked = "bot -> carol: alice asks you to take over action 'Draft the plan' (due 2030-01-10)"
+    asked = f"bot -> carol: alice asks you to take over action 'Draft the plan' (due {JAN10})"
     assert said.index(asked) < said.index("carol> yes")
     assert "bot: carol took over bob's action 'Draft the plan'" in said
     assert "bot -> bob: carol took over your action 'Draft the plan'" in said
@@ -197,7 +199,7 @@ def test_a_command_typed_instead_of_an_answer_is_carried_out_and_done_stays_an_a
     first = piped(tmp_path, MEETING)
     assert first.returncode == 0, first.stderr
     # the next meeting: a command where a question waits, as a Slack or Teams direct message takes it
-    lines = ["status 1", "list", "We drop the beta", "actions", "Tell the team", "@carol", "2030-03-01", "done"]
+    lines = ["status 1", "list", "We drop the beta", "actions", "Tell the team", "@carol", MAR1, "done"]
     out = piped(tmp_path, [*lines, "/as carol", "yes", "/as alice", "done A1", "ok"])
     assert out.returncode == 0, out.stderr
     said = out.stdout
@@ -209,7 +211,7 @@ def test_a_command_typed_instead_of_an_answer_is_carried_out_and_done_stays_an_a
     # run 1's conversation (the first session's) is told, here, as nobody reads that session now
     assert "alice> done A1\nbot: alice reported bob's action done: 'Draft the plan'" in said
     answers = ledger(tmp_path, "SELECT step, field, raw FROM answers WHERE run_id = 2 ORDER BY id")
-    assert [a[2] for a in answers] == ["We drop the beta", "Tell the team", "@carol", "2030-03-01", "yes", "ok"]
+    assert [a[2] for a in answers] == ["We drop the beta", "Tell the team", "@carol", MAR1, "yes", "ok"]
     assert ledger(tmp_path, "SELECT id, status FROM actions ORDER BY id") == [(1, "done"), (2, "open")]
     assert ledger(tmp_path, "SELECT status FROM runs WHERE id = 2") == [("completed",)]
 
@@ -237,10 +239,10 @@ def test_jsonl_commands_are_answered_as_json_and_the_runs_end_stays_the_last_lin
         {"text": "We drop the beta"},
         {"text": "Tell the team"},
         {"text": "me"},
-        {"text": "2030-03-01"},
+        {"text": MAR1},
         {"text": "done"},
         {"text": "yes"},
-        {"text": "2030-04-01"},
+        {"text": APR1},
         {"text": "done A1"},  # after the run's end: not read (its completed line is the last)
     ]
     out = piped(tmp_path, [json.dumps(line) for line in script], "post_meeting", "-f", "alice", "--jsonl")
@@ -296,7 +298,7 @@ def test_give_in_a_session_of_commands_asks_carol_there_and_her_yes_is_taken(tmp
     said = out.stdout
     assert "Open decision runs in the terminal:\n      #2 post_meeting" in said
     assert "Continue one with:" in said and "chat --run N" in said
-    asked = "bot -> carol: bob asks you to take over action 'Draft the plan' (due 2030-01-10)"
+    asked = f"bot -> carol: bob asks you to take over action 'Draft the plan' (due {JAN10})"
     assert said.index(asked) < said.index("carol> yes")  # the question, queued in run 1's conversation
     assert "carol> yes\nbot: carol took over bob's action 'Draft the plan'" in said
     assert ledger(tmp_path, "SELECT owner_id FROM actions WHERE id = 1") == [("console:carol",)]
@@ -305,7 +307,7 @@ def test_give_in_a_session_of_commands_asks_carol_there_and_her_yes_is_taken(tmp
 
 def test_with_two_questions_waiting_a_bare_answer_lists_them_and_hash_n_answers_one(tmp_path: Path) -> None:
     assert piped(tmp_path, MEETING).returncode == 0
-    second = ["We drop the beta", "Tell the team", "@bob", "2030-03-01", "done", "/as bob", "yes", "/as alice", "ok"]
+    second = ["We drop the beta", "Tell the team", "@bob", MAR1, "done", "/as bob", "yes", "/as alice", "ok"]
     assert piped(tmp_path, second).returncode == 0
     offers = ["give A1 carol", "give A2 carol"]
     out = piped(tmp_path, [*offers, "/as carol", "yes", "#4 no", "#3 yes"], "--as", "bob")

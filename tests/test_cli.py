@@ -20,6 +20,7 @@ from bot.dispatch import Dispatcher
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey
 from bot.store import open_db
+from tests.dates import FEB1, JAN10
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -44,10 +45,10 @@ POST_MEETING = [
     (None, "We ship in March"),
     (None, "Draft the plan"),
     (None, "@bob"),
-    (None, "2030-01-10"),
+    (None, JAN10),
     (None, "done"),
     ("bob", "yes"),
-    ("alice", "2030-02-01"),
+    ("alice", FEB1),
 ]
 
 
@@ -79,9 +80,9 @@ def test_chat_jsonl_runs_to_completion_and_prints_one_json_object_per_line(cli, 
     record = final["record"]
     assert record["decision"] == "We ship in March"
     assert record["actions"] == [
-        {"what": "Draft the plan", "owner": "console:bob", "owner_name": "bob", "due": "2030-01-10", "accepted": True}
+        {"what": "Draft the plan", "owner": "console:bob", "owner_name": "bob", "due": JAN10, "accepted": True}
     ]
-    assert record["review_at"] == "2030-02-01"
+    assert record["review_at"] == FEB1
 
 
 def test_chat_jsonl_input_ending_early_exits_non_zero_and_keeps_answers(cli) -> None:
@@ -103,7 +104,7 @@ def test_a_run_left_with_quit_is_continued_with_run_where_it_stopped(cli) -> Non
     assert hint[0] == "--db" and hint[-3:] == ["chat", "--run", "1"]  # pasted, on this ledger
     answers = json.loads(cli("runs", "show", "1", "--json").output)["answers"]
     assert [a["value"] for a in answers] == ["We ship in March"]  # '/help' was not taken as an answer
-    rest = "Draft the plan\n@bob\n2030-01-10\ndone\n/as bob\nyes\n/as alice\n2030-02-01\n"
+    rest = f"Draft the plan\n@bob\n{JAN10}\ndone\n/as bob\nyes\n/as alice\n{FEB1}\n"
     resumed = cli("chat", "--run", "1", input=rest)
     assert resumed.exit_code == 0, resumed.output
     assert "(run #1, post_meeting; waiting for alice)" in resumed.output
@@ -155,7 +156,7 @@ def test_chat_jsonl_rejects_a_line_that_is_not_json(cli) -> None:
 
 
 def test_chat_piped_plain_text_switches_speaker_with_as(cli) -> None:
-    script = "We ship\nPlan\n@bob\n2030-01-10\ndone\n/as bob\nyes\n/as alice\nok\n"
+    script = f"We ship\nPlan\n@bob\n{JAN10}\ndone\n/as bob\nyes\n/as alice\nok\n"
     result = cli("chat", "post_meeting", "-f", "alice", "-p", "bob", input=script)
     assert result.exit_code == 0, result.output
     assert "bot -> bob: alice assigned you an action" in result.output
@@ -217,7 +218,7 @@ def test_runs_list_and_show(cli) -> None:
     text = cli("runs", "show", "1").output
     assert "Transcript:" in text and "bob > yes" in text
     assert "Decision 1 (open): We ship in March" in text
-    assert "action 1: Draft the plan - bob, due 2030-01-10, open, accepted" in text
+    assert f"action 1: Draft the plan - bob, due {JAN10}, open, accepted" in text
     missing = cli("runs", "show", "99")
     assert missing.exit_code == 1 and "No run #99" in missing.output
 

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from tests.dates import JAN15
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
 
@@ -30,7 +31,7 @@ steps:
 on_complete:
   - post_summary: conversation
 """
-QUESTION = "Alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2030-01-15. Do you accept it?"
+QUESTION = f"Alice assigned you an action from 'Weekly sync': 'Draft the plan', due {JAN15}. Do you accept it?"
 
 
 async def start(slack: Harness) -> str:
@@ -48,7 +49,7 @@ async def test_an_owner_the_bot_cannot_write_to_is_named_to_the_facilitator_in_t
 ) -> None:
     thread = await start(slack)
     fake.refuse("conversations.open", error="cannot_dm_bot")  # Bob's direct message cannot be opened
-    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     [told] = await wait_for(lambda: [p for p in fake.posted() if "could not reach" in p["text"]])
     assert told["channel"] == "C1" and told["thread_ts"] == thread
@@ -85,7 +86,7 @@ async def test_the_notice_goes_to_the_runs_thread_even_to_a_facilitator_writing_
     thread = await start(slack)
     await slack.event(message("UA", "We ship in March", thread_ts=thread))
     await slack.posts(3)
-    for n, text in enumerate(("Draft the plan", "<@UB>", "2030-01-15")):  # Alice answers by direct message
+    for n, text in enumerate(("Draft the plan", "<@UB>", JAN15)):  # Alice answers by direct message
         await slack.event(message("UA", text, channel="DUA"))
         await slack.posts(4 + n)
     fake.refuse("conversations.open", error="user_disabled")  # Bob's direct message will not open
@@ -117,7 +118,7 @@ async def test_a_notice_that_fails_is_only_logged_never_noticed_in_turn(
     slack: Harness, fake: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     thread = await start(slack)
-    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15"):
+    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15):
         await slack.event(message("UA", text, thread_ts=thread))
     await slack.posts(6)
     fake.refuse("conversations.open", error="cannot_dm_bot")  # Bob cannot be written to ...

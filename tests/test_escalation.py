@@ -17,6 +17,7 @@ from bot.model import ConversationKey, Trigger
 from bot.render import render_run
 from bot.store import open_db, transcript
 from tests.clock import Clock
+from tests.dates import JAN15
 from tests.test_engine_turns import (
     ALICE,
     BOB,
@@ -206,7 +207,7 @@ def test_the_console_script_shows_the_handed_over_question_and_the_confirmation(
         {"text": "We ship in March"},
         {"text": "Draft the plan"},
         {"text": "@bob"},
-        {"text": "2030-01-15"},
+        {"text": JAN15},
         {"text": "done"},
         {"as": "bob", "text": "maybe"},
         {"text": "perhaps"},
@@ -225,8 +226,8 @@ def test_the_console_script_shows_the_handed_over_question_and_the_confirmation(
     out = [json.loads(line) for line in result.output.splitlines()]
     handed = [m["text"] for m in out if m.get("to") == "console:alice" and m.get("step") == "owner_accepts"]
     assert handed == [
-        "bob could not answer this one, so it comes to you: does bob take the action 'Draft the plan' (due 2030-01-15)?"
+        f"bob could not answer this one, so it comes to you: does bob take the action 'Draft the plan' (due {JAN15})?"
     ]
     summary = next(m["text"] for m in out if m.get("kind") == "summary")
-    assert "  1. Draft the plan - bob, due 2030-01-15 (confirmed by alice)" in summary.splitlines()
+    assert f"  1. Draft the plan - bob, due {JAN15} (confirmed by alice)" in summary.splitlines()
     assert out[-1]["record"]["actions"][0]["confirmed_by"] == {"id": "console:alice", "name": "alice"}

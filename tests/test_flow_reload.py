@@ -20,6 +20,7 @@ from bot.model import Actor, ConversationKey, Message, Trigger
 from bot.server import SERVICES
 from bot.store import open_db
 from tests.clock import Clock
+from tests.dates import FEB1, JAN10
 from tests.triggers.conftest import ALICE, BOB, CONV, NOW
 from tests.triggers.test_hooks import ENV, post, rows, serve
 
@@ -259,8 +260,8 @@ async def test_a_step_renamed_to_a_reserved_id_while_serving_is_refused_on_reloa
         await healthz_until(client, lambda h: "flows_refused" not in h)
         post_meeting(client)
         for who, text in (
-            (ALICE, "We ship"), (ALICE, "Plan"), (ALICE, "bob"), (ALICE, "2030-01-10"), (ALICE, "done"),
-            (BOB, "yes"), (ALICE, "2030-02-01"),
+            (ALICE, "We ship"), (ALICE, "Plan"), (ALICE, "bob"), (ALICE, JAN10), (ALICE, "done"),
+            (BOB, "yes"), (ALICE, FEB1),
         ):  # fmt: skip
             say(client, who, text)
         assert rows(client, "SELECT state, status FROM runs") == [("completed", "completed")]

@@ -12,6 +12,7 @@ import pytest
 
 from bot.model import Actor, ConversationKey, Trigger
 from tests.actions.support import decide as decide_items
+from tests.dates import FEB1, JAN10
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, message, wait_for
 from tests.teams_support import ALICE as TEAMS_ALICE
@@ -171,11 +172,11 @@ async def test_slack_give_typed_in_the_decisions_thread_is_told_in_that_thread(s
     finished run's answer."""
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
-    for n, text in enumerate(["We ship", "Draft the plan", "<@UB>", "2030-01-10", "done"]):
+    for n, text in enumerate(["We ship", "Draft the plan", "<@UB>", JAN10, "done"]):
         await slack.event(message("UA", text, thread_ts=thread))
         await slack.posts(3 + n)
     await slack.event(message("UB", "yes", channel="DUB"))
-    await slack.event(message("UA", "2030-02-01", thread_ts=thread))
+    await slack.event(message("UA", FEB1, thread_ts=thread))
     await wait_for(lambda: slack.rows("SELECT count(*) FROM actions") == [(1,)])
     await slack.event(message("UB", "give A1 <@UC> new team", thread_ts=thread))
     told = await wait_for(lambda: fake.of("chat.postEphemeral"))

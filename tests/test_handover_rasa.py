@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.dates import JAN10
 from tests.rasa_support import Server, running_actions, texts
 
 
@@ -21,7 +22,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def test_bob_gives_his_action_to_carol_who_accepts_at_her_next_call(server: Server) -> None:
     slots = {"decision_flow": "post_meeting", "decision_title": "Weekly sync", "decision_participants": "bob, carol"}
     server.act("action_decision_start", "alice", "/decision_start", slots=slots)
-    for text in ("We ship in March", "Draft the plan", "@bob", "2030-01-10", "done"):
+    for text in ("We ship in March", "Draft the plan", "@bob", JAN10, "done"):
         server.act("action_decision_answer", "alice", text)
     for who, text in (("bob", "hi"), ("bob", "yes"), ("alice", "hi"), ("alice", "ok")):  # a question comes at a call
         server.act("action_decision_answer", who, text)
@@ -31,10 +32,10 @@ def test_bob_gives_his_action_to_carol_who_accepts_at_her_next_call(server: Serv
     assert texts(given)[0].startswith("Asked carol to take over 'Draft the plan'.")
     _, asked = server.act("action_decision_answer", "carol", "hi")
     assert texts(asked) == [
-        "bob asks you to take over action 'Draft the plan' (due 2030-01-10) from 'Weekly sync'. Do you accept?"
+        f"bob asks you to take over action 'Draft the plan' (due {JAN10}) from 'Weekly sync'. Do you accept?"
     ]
     _, said = server.act("action_decision_answer", "carol", "yes")
-    assert "'Draft the plan' (from 'Weekly sync', due 2030-01-10) is yours now." in " ".join(texts(said))
+    assert f"'Draft the plan' (from 'Weekly sync', due {JAN10}) is yours now." in " ".join(texts(said))
     assert server.sql("SELECT owner_id, owner_name FROM actions") == [("rasa:carol", "carol")]
     assert server.sql("SELECT field, old, new, reason FROM action_changes") == [
         ("owner", "rasa:bob", "rasa:carol", "she runs it now")

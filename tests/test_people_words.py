@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.dates import FEB1, JAN10
 from tests.fakes.slack_api import FakeSlack
 from tests.rasa_support import running_actions, texts
 from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, Harness, SlackPeople, harness, message, wait_for
@@ -44,7 +45,7 @@ MEETING = ("post_meeting", "-f", "alice", "-p", "bob", "--data", "title=Weekly s
 
 @pytest.mark.parametrize("no_more", ["Nope.", "nah", "n/a", "that's it", "Done 👍"])
 def test_a_no_more_in_other_words_ends_the_list_of_actions(tmp_path: Path, no_more: str) -> None:
-    lines = ["We ship in March", "Draft the plan", "@bob", "2030-01-10", no_more, "/as bob", "yes", "/as alice", "ok"]
+    lines = ["We ship in March", "Draft the plan", "@bob", JAN10, no_more, "/as bob", "yes", "/as alice", "ok"]
     out = chat(tmp_path, lines, *MEETING)
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"alice> {no_more}\nbot -> bob: alice assigned you an action from 'Weekly sync'" in out.stdout
@@ -54,12 +55,12 @@ def test_a_no_more_in_other_words_ends_the_list_of_actions(tmp_path: Path, no_mo
 
 @pytest.mark.parametrize(("said", "accepted"), [("Yes, I can take that on.", 1), ("No, sorry - I'm out.", 0)])
 def test_an_owner_who_answers_in_a_sentence_is_understood(tmp_path: Path, said: str, accepted: int) -> None:
-    lines = ["We ship in March", "Draft the plan", "@bob", "2030-01-10", "done", "/as bob", said]
+    lines = ["We ship in March", "Draft the plan", "@bob", JAN10, "done", "/as bob", said]
     out = chat(tmp_path, [*lines, "/as alice", "ok"] if accepted else lines, *MEETING)
     after = out.stdout.split(f"bob> {said}\n")[1]
     assert not after.startswith("bot -> bob: Please answer yes or no."), out.stdout
     if accepted:
-        assert "1. Draft the plan - bob, due 2030-01-10 (accepted)" in out.stdout
+        assert f"1. Draft the plan - bob, due {JAN10} (accepted)" in out.stdout
     else:  # a decline goes back to the facilitator, who reassigns
         assert after.startswith(
             "bot -> bob: Noted. I'll ask alice to reassign it.\nbot -> alice: bob declined Action 1"
@@ -112,7 +113,7 @@ async def test_on_slack_nope_ends_the_actions_a_typo_picks_an_option_and_status_
 ) -> None:
     await slack.slash("UA", "start metric_breach <@UB> Checkout conversion dropped")
     thread = (await slack.posts(2))[0]["ts"]
-    for answer in ("me", "act nwo", "Roll back the release", "Roll back", "<@UB>", "2030-01-10", "Nope."):
+    for answer in ("me", "act nwo", "Roll back the release", "Roll back", "<@UB>", JAN10, "Nope."):
         await slack.event(message("UA", answer, thread_ts=thread))
     dm = (await slack.posts(9))[8]
     assert dm["channel"] == "DUB" and "Do you accept it?" in dm["text"]
@@ -124,7 +125,7 @@ async def test_on_slack_nope_ends_the_actions_a_typo_picks_an_option_and_status_
     assert review["text"].startswith("<@UA> When should we look at this metric again?")
     await slack.event(message("UA", "ok", thread_ts=thread))
     summary = (await slack.posts(11))[10]["text"]
-    assert "Decided: Act now: Roll back the release\n  1. Roll back - Bob, due 2030-01-10 (accepted)" in summary
+    assert f"Decided: Act now: Roll back the release\n  1. Roll back - Bob, due {JAN10} (accepted)" in summary
     status = await slack.slash("UB", "status 1")
     assert status["text"] == "Run #1 metric_breach 'Checkout conversion dropped': completed."  # not "at completed"
 
@@ -132,13 +133,13 @@ async def test_on_slack_nope_ends_the_actions_a_typo_picks_an_option_and_status_
 async def test_on_slack_help_names_only_the_commands_the_asked_person_can_use(slack: Harness, fake: FakeSlack) -> None:
     await slack.slash("UA", "start post_meeting <@UB> Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
-    for answer in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-10", "done"):
+    for answer in ("We ship in March", "Draft the plan", "<@UB>", JAN10, "done"):
         await slack.event(message("UA", answer, thread_ts=thread))
     await slack.posts(7)  # the last, Bob's question in a direct message
     await slack.event(message("UB", "help", channel="DUB"))
     owners_help = (await slack.posts(8))[7]["text"]
     assert owners_help == (
-        "Alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2030-01-10. Do you accept it?\n"
+        f"Alice assigned you an action from 'Weekly sync': 'Draft the plan', due {JAN10}. Do you accept it?\n"
         "Expected: yes or no."
     )  # not 'back', 'cancel' or 'change owner of action 2 to @bob': the facilitator's, refused to Bob
     await slack.event(message("UB", "yes", channel="DUB"))
@@ -170,7 +171,7 @@ async def test_on_slack_tomorrow_typed_in_a_hurry_is_tomorrow(tmp_path: Path, fa
 
 @pytest.mark.parametrize("agreed", ["OK.", "okay", "yes", "👍", "Sure!"])
 def test_a_default_is_taken_with_an_ok_in_other_words(tmp_path: Path, agreed: str) -> None:
-    lines = ["We ship in March", "Draft the plan", "@bob", "2030-01-10", "done", "/as bob", "yes", "/as alice", agreed]
+    lines = ["We ship in March", "Draft the plan", "@bob", JAN10, "done", "/as bob", "yes", "/as alice", agreed]
     out = chat(tmp_path, lines, *MEETING)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "(default: in 4 weeks; say 'ok' to take it)" in out.stdout
@@ -182,17 +183,17 @@ async def test_on_slack_give_and_due_take_the_to_people_say(slack: Harness, fake
     fake.add_user("UC", "Carol", tz="Asia/Tokyo")
     await slack.slash("UA", "start post_meeting <@UB> Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
-    for answer in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-10", "done"):
+    for answer in ("We ship in March", "Draft the plan", "<@UB>", JAN10, "done"):
         await slack.event(message("UA", answer, thread_ts=thread))
     await slack.posts(7)
     await slack.event(message("UB", "yes", channel="DUB"))
     await slack.posts(8)
     await slack.event(message("UA", "ok", thread_ts=thread))
     await slack.posts(9)  # the summary
-    moved = await slack.slash("UB", "due A1 to 2030-02-01")
-    assert moved["text"] == "'Draft the plan' is now due on 2030-02-01 (was 2030-01-10)."
-    assert slack.rows("SELECT due FROM actions WHERE id = 1") == [("2030-02-01",)]
+    moved = await slack.slash("UB", f"due A1 to {FEB1}")
+    assert moved["text"] == f"'Draft the plan' is now due on {FEB1} (was {JAN10})."
+    assert slack.rows("SELECT due FROM actions WHERE id = 1") == [(FEB1,)]
     asked = await slack.slash("UB", "give A1 to <@UC> she runs the vendor now")
     assert asked["text"].startswith("Asked Carol to take over 'Draft the plan'."), asked
     question = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC"])
-    assert question[0]["text"].startswith("Bob asks you to take over action 'Draft the plan' (due 2030-02-01)")
+    assert question[0]["text"].startswith(f"Bob asks you to take over action 'Draft the plan' (due {FEB1})")

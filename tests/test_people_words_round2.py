@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.dates import JAN10, JAN12
 from tests.fakes.slack_api import FakeSlack
 from tests.rasa_support import Server, running_actions, texts
 from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, SlackPeople, harness, message, wait_for
@@ -51,19 +52,19 @@ def test_a_due_date_in_short_or_loose_words_is_read_on_the_speakers_calendar(
 
 @pytest.mark.parametrize(("said", "accepted"), [("No problem!", 1), ("Can’t, sorry", 0), ("not me", 0)])
 def test_an_owner_saying_no_problem_or_cant_is_understood(tmp_path: Path, said: str, accepted: int) -> None:
-    lines = [*OWNED, "2030-01-10", "done", "/as bob", said]
+    lines = [*OWNED, JAN10, "done", "/as bob", said]
     out = chat(tmp_path, [*lines, "/as alice", "ok"] if accepted else lines, *MEETING)
     after = out.stdout.split(f"bob> {said}\n")[1]
     assert not after.startswith("bot -> bob: Please answer yes or no."), out.stdout
     if accepted:
-        assert "1. Draft the plan - bob, due 2030-01-10 (accepted)" in out.stdout
+        assert f"1. Draft the plan - bob, due {JAN10} (accepted)" in out.stdout
     else:
         assert after.startswith("bot -> bob: Noted. I'll ask alice to reassign it.")
 
 
 @pytest.mark.parametrize("said", ["Yes. No.", "Sure, but no"])
 def test_yes_then_no_is_still_neither(tmp_path: Path, said: str) -> None:
-    out = chat(tmp_path, [*OWNED, "2030-01-10", "done", "/as bob", said], *MEETING)
+    out = chat(tmp_path, [*OWNED, JAN10, "done", "/as bob", said], *MEETING)
     assert f"bob> {said}\nbot -> bob: Please answer yes or no." in out.stdout
     assert ledger(tmp_path, "SELECT count(*) FROM answers WHERE step = 'owner_accepts'") == [(0,)]
 
@@ -79,7 +80,7 @@ REVIEW_QUESTION = "When should we review this decision?\n    (default: in 4 week
     ],
 )
 def test_a_refused_correction_shows_the_question_still_waiting(tmp_path: Path, correction: str, refusal: str) -> None:
-    lines = [*OWNED, "2030-01-10", "done", "/as bob", "yes", "/as alice", correction]
+    lines = [*OWNED, JAN10, "done", "/as bob", "yes", "/as alice", correction]
     out = chat(tmp_path, lines, *MEETING)
     after = out.stdout.split(f"alice> {correction}\n")[1]
     assert after.startswith(f"bot -> alice: {refusal}"), out.stdout
@@ -91,20 +92,20 @@ def test_a_refused_correction_shows_the_question_still_waiting(tmp_path: Path, c
 
 
 def test_a_list_gone_back_into_shows_its_items_with_the_question(tmp_path: Path) -> None:
-    lines = [*OWNED, "2030-01-10", "Book the venue", "me", "2030-01-12", "done", "back", "ok", "done"]
+    lines = [*OWNED, JAN10, "Book the venue", "me", JAN12, "done", "back", "ok", "done"]
     out = chat(tmp_path, [*lines, "/as bob", "yes", "/as alice", "yes", "ok"], *MEETING)
     assert out.returncode == 0, out.stdout + out.stderr
     assert (
         "alice> back\n"
         "bot -> alice: Listed so far:\n"
-        "      Action 1: Draft the plan (owner: bob, due: 2030-01-10)\n"
-        "      Action 2: Book the venue (owner: alice, due: 2030-01-12)\n"
+        f"      Action 1: Draft the plan (owner: bob, due: {JAN10})\n"
+        f"      Action 2: Book the venue (owner: alice, due: {JAN12})\n"
         "bot -> alice: Action 2: By when should 'Book the venue' be done?\n"
-        "    (currently: 2030-01-12; say 'ok' to keep it)\n"
+        f"    (currently: {JAN12}; say 'ok' to keep it)\n"
     ) in out.stdout
     assert ledger(tmp_path, "SELECT what, due FROM actions ORDER BY id") == [
-        ("Draft the plan", "2030-01-10"),
-        ("Book the venue", "2030-01-12"),
+        ("Draft the plan", JAN10),
+        ("Book the venue", JAN12),
     ]
 
 
@@ -181,7 +182,7 @@ def test_a_phones_apostrophe_ends_the_list_and_a_day_with_eod_is_that_day(tmp_pa
 
 @pytest.mark.parametrize("agreed", ["sounds good", "ok thanks", "Perfect!", "that works", "keep it"])
 def test_a_default_is_taken_with_more_ways_to_agree(tmp_path: Path, agreed: str) -> None:
-    lines = [*OWNED, "2030-01-10", "done", "/as bob", "yes", "/as alice", agreed]
+    lines = [*OWNED, JAN10, "done", "/as bob", "yes", "/as alice", agreed]
     out = chat(tmp_path, lines, *MEETING)
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"alice> {agreed}\nbot: Decision recorded: Weekly sync" in out.stdout  # not "I can't read that as a date"

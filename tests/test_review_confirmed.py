@@ -14,16 +14,17 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.store import open_db
+from tests.dates import JAN15, JAN20
 
 FLOWS = Path(__file__).parents[1] / "flows"
 POST_MEETING = [
     {"text": "We ship in March"},
     {"text": "Draft the plan"},
     {"text": "@bob"},
-    {"text": "2030-01-15"},
+    {"text": JAN15},
     {"text": "Book the venue"},
     {"text": "@carol"},
-    {"text": "2030-01-20"},
+    {"text": JAN20},
     {"text": "done"},
     {"as": "bob", "text": "yes"},
     {"as": "carol", "text": "yes"},
@@ -68,8 +69,8 @@ def test_a_done_given_for_the_owner_is_recorded_as_confirmed_by_the_facilitator(
         ).fetchall()
     assert actions == [(1, "done", 1, "console:alice"), (2, "done", 1, None)]  # bob's own yes to take it stays
     shown = cli(db, "runs", "show", "1")
-    assert "  action 1: Draft the plan - bob, due 2030-01-15, done (confirmed by alice), accepted" in shown
-    assert "  action 2: Book the venue - carol, due 2030-01-20, done, accepted" in shown
+    assert f"  action 1: Draft the plan - bob, due {JAN15}, done (confirmed by alice), accepted" in shown
+    assert f"  action 2: Book the venue - carol, due {JAN20}, done, accepted" in shown
 
 
 def test_the_migration_fills_in_who_said_done_for_the_owner(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dates import FEB1, JAN15
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import (
     ALICE_IN_PARIS_BOB_IN_NEW_YORK,
@@ -60,7 +61,7 @@ async def test_a_whole_post_meeting_run_through_the_slash_command(slack: Harness
     assert update.args["blocks"][1]["elements"][0]["text"] == "Answered by <@UA>: <@UB>"
     assert not [b for b in update.args["blocks"] if b["type"] == "actions"]
 
-    await slack.click("UA", due_prompt, {"type": "datepicker", "selected_date": "2030-01-15"})
+    await slack.click("UA", due_prompt, {"type": "datepicker", "selected_date": JAN15})
     next_item = (await slack.posts(6))[5]
     assert next_item["text"].startswith("<@UA> Action 2: What is the action?")
     assert blocks_of(next_item) == ["button"]
@@ -71,7 +72,7 @@ async def test_a_whole_post_meeting_run_through_the_slash_command(slack: Harness
     assert dm["channel"] == "DUB" and "thread_ts" not in dm
     assert (
         dm["text"]
-        == "Alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2030-01-15. Do you accept it?"
+        == f"Alice assigned you an action from 'Weekly sync': 'Draft the plan', due {JAN15}. Do you accept it?"
     )
     assert blocks_of(dm) == ["button", "button"]
 
@@ -82,17 +83,17 @@ async def test_a_whole_post_meeting_run_through_the_slash_command(slack: Harness
     summary = (await slack.posts(9))[8]
     assert summary["thread_ts"] == thread
     assert summary["text"].startswith("Decision recorded: Weekly sync\nDecided: We ship in March\n")
-    assert "1. Draft the plan - Bob, due 2030-01-15 (accepted)" in summary["text"]
+    assert f"1. Draft the plan - Bob, due {JAN15} (accepted)" in summary["text"]
 
     assert slack.rows("SELECT status, conversation FROM runs") == [("completed", f"slack:C1/{thread}")]
     actions = slack.rows("SELECT what, owner_id, owner_name, due, accepted_at IS NOT NULL FROM actions")
-    assert actions == [("Draft the plan", "slack:UB", "Bob", "2030-01-15", 1)]
+    assert actions == [("Draft the plan", "slack:UB", "Bob", JAN15, 1)]
     inbound = slack.rows("SELECT actor_id, text FROM messages WHERE direction = 'in' ORDER BY id")
     assert inbound == [
         ("slack:UA", "We ship in March"),
         ("slack:UA", "Draft the plan"),
         ("slack:UA", "<@UB>"),
-        ("slack:UA", "2030-01-15"),
+        ("slack:UA", JAN15),
         ("slack:UA", "done"),
         ("slack:UB", "yes"),
         ("slack:UA", "default"),
@@ -111,7 +112,7 @@ async def test_an_owner_answers_by_typing_in_a_direct_message(slack: Harness, fa
     await slack.event(twin)
     thread = mention["ts"]
     await slack.posts(1)
-    for text in ("We launch", "Write the notes", "<@UB>", "2030-02-01", "done"):
+    for text in ("We launch", "Write the notes", "<@UB>", FEB1, "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     dm = (await slack.posts(6))[5]
     assert dm["channel"] == "DUB"
@@ -239,7 +240,7 @@ async def test_status_of_a_run_is_told_only_to_its_people_and_its_own_channel(sl
     assert (await slack.slash("UZ", "status 1", channel="GBOARD"))["text"] == told  # in the run's channel
     assert (await slack.slash("UA", "status 1", channel="CRANDOM"))["text"] == told  # its facilitator
     assert (await slack.slash("UB", "status 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
-    for text in ("We buy it", "Draft the offer", "<@UB>", "2030-02-01", "done"):
+    for text in ("We buy it", "Draft the offer", "<@UB>", FEB1, "done"):
         await slack.event(message("UA", text, channel="GBOARD", thread_ts=root["ts"]))
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
     asked = "Run #1 post_meeting 'Acquisition of Initech': active; waiting for Bob to accept 'Draft the offer'."
@@ -349,7 +350,7 @@ async def test_help_about_a_question_asked_by_direct_message_is_answered_where_i
     the thread (about that open question), in the direct message there (as on Teams)."""
     await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     dm = (await slack.posts(7))[6]
     assert dm["channel"] == "DUB"

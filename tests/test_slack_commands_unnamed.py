@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from tests.dates import JAN15
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
@@ -21,7 +22,7 @@ async def waiting_for_bob(slack: Harness, fake: FakeSlack) -> str:
     fake.refuse("users.info", after=1, times=10, error="user_not_found")  # Alice is named; Bob is not
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = str((await slack.posts(2))[0]["ts"])
-    for text in ("Ship it", "Draft the plan", f"<@{BOB}>", "2030-01-15", "done"):
+    for text in ("Ship it", "Draft the plan", f"<@{BOB}>", JAN15, "done"):
         n = len(fake.posted())
         await slack.event(message("UA", text, thread_ts=thread))
         await wait_for(lambda n=n: len(fake.posted()) > n)

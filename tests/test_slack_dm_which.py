@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.dates import JAN15
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
@@ -23,7 +24,7 @@ async def ask_bob(slack: Harness, fake: FakeSlack, title: str, what: str) -> dic
     before = len(in_dm(fake))
     await slack.slash("UA", f"start post_meeting {title}")
     thread = await wait_for(lambda: [p["ts"] for p in fake.posted() if title in p["text"] and "thread_ts" not in p])
-    for text in ("We ship", what, "<@UB>", "2030-01-15", "done"):
+    for text in ("We ship", what, "<@UB>", JAN15, "done"):
         await slack.event(message("UA", text, thread_ts=thread[-1]))
     return (await wait_for(lambda: len(in_dm(fake)) > before and in_dm(fake)))[-1]
 

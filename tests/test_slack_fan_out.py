@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dates import JAN15
 from tests.engine.test_fan_out_terms import VENDOR
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import ALICE_AND_BOB, ROOT, Harness, SlackPeople, harness, message, wait_for
@@ -90,7 +91,7 @@ async def test_the_question_put_back_after_a_correction_is_the_one_live_widget(t
     try:
         await slack.slash("UA", "start post_meeting <@UB> Weekly sync")
         thread = (await slack.posts(2))[0]["ts"]
-        for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+        for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
             await slack.event(message("UA", text, thread_ts=thread))
         await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
         await slack.event(message("UB", "yes", channel="DUB"))

@@ -14,6 +14,7 @@ import pytest
 
 from bot.channels.slack_blocks import escape
 from bot.channels.slack_limits import Pacer
+from tests.dates import JAN15
 from tests.fakes.slack_api import BLOCK_TEXT_LIMIT, BOT_USER, TEXT_LIMIT, FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
 
@@ -25,7 +26,7 @@ async def run_to_summary(slack: Harness, decision: str, what: str = "Draft the p
     """post_meeting from the slash command to its summary; the thread's ts."""
     await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
-    for text in (decision, what, "<@UB>", "2030-01-15", "done"):
+    for text in (decision, what, "<@UB>", JAN15, "done"):
         count = len(slack.fake.posted())
         await slack.event(message("UA", text, thread_ts=thread))
         await slack.posts(count + 1)
@@ -89,7 +90,7 @@ async def test_a_reply_in_parts_goes_on_after_a_restart_from_the_part_not_yet_se
     try:
         await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
         thread = (await slack.posts(2))[0]["ts"]
-        for text in (escape(LONG), "Draft the plan", "<@UB>", "2030-01-15", "done"):
+        for text in (escape(LONG), "Draft the plan", "<@UB>", JAN15, "done"):
             count = len(fake.posted())
             await slack.event(message("UA", text, thread_ts=thread))
             await slack.posts(count + 1)

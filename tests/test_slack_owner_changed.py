@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.dates import FEB1
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, SlackPeople, message, wait_for
 
@@ -24,7 +25,7 @@ async def test_the_owner_a_correction_took_the_action_from_is_told_who_has_it(sl
     he never learnt the action was no longer his."""
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-02-01", "done"):
+    for text in ("We ship in March", "Draft the plan", "<@UB>", FEB1, "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     [asked] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
     await slack.event(message("UA", "change owner of action 1 to <@UC>", thread_ts=thread))

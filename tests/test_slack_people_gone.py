@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.dates import JAN15
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
@@ -42,7 +43,7 @@ async def started(slack: Harness) -> str:
 async def decided_with_an_action_bob_took(slack: Harness) -> None:
     """Alice's meeting decided, with one action (A1) that Bob took by direct message."""
     thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
+    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", JAN15, "done")
     await wait_for(lambda: [p for p in slack.fake.posted() if p["channel"] == "DUB"])
     await slack.event(message("UB", "yes", channel="DUB"))
     await wait_for(lambda: "When should we review" in slack.fake.posted()[-1]["text"])
@@ -57,7 +58,7 @@ async def test_a_deactivated_person_named_as_an_owner_is_refused_and_another_can
     assert fake.posted()[-1]["text"] == DAN_LEFT
     assert fake.posted()[-1]["thread_ts"] == thread
     assert slack.rows("SELECT deactivated FROM people WHERE id = 'slack:UD'") == [(1,)]  # kept across a restart
-    await say(slack, thread, "<@UB>", "2030-01-15", "done")
+    await say(slack, thread, "<@UB>", JAN15, "done")
     [asked] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
     assert asked["text"].startswith("Alice assigned you an action from 'Weekly sync': 'Draft the plan'")
     assert [c.args["users"] for c in fake.of("conversations.open")] == ["UB"]  # Dan was never asked
@@ -97,14 +98,14 @@ async def test_an_owner_who_leaves_before_being_asked_is_told_to_the_facilitator
     cannot answer anywhere, not that he can answer there; she names Carol instead."""
     fake.add_user("UC", "Carol")
     thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15")
+    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", JAN15)
     fake.deactivate("UB")
     await say(slack, thread, "done")
     [told] = await wait_for(lambda: [p for p in fake.posted() if "could not reach" in p["text"]])
     assert told["thread_ts"] == thread
     assert told["text"] == (
         "<@UA> I could not reach Bob: their Slack account is deactivated (user_disabled). They have not seen:"
-        " \"Alice assigned you an action from 'Weekly sync': 'Draft the plan', due 2030-01-15. Do you accept it?\"."
+        f" \"Alice assigned you an action from 'Weekly sync': 'Draft the plan', due {JAN15}. Do you accept it?\"."
         " They cannot answer anywhere now. What you can do: give their part to someone else by correcting the"
         " answer that named them (for example 'change owner of action 1 to @someone'); or say 'cancel' to end"
         " the run."

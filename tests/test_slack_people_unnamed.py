@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.dates import JAN15
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
@@ -24,7 +25,7 @@ async def test_a_person_slack_did_not_name_is_a_live_mention_in_what_the_bot_pos
     fake.refuse("users.info", after=1, times=10, **refusal)  # Alice is named; Bob's lookups fail
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = str((await slack.posts(2))[0]["ts"])
-    for text in (f"<@{BOB}> leads the launch", "Draft the plan", f"<@{BOB}>", "2030-01-15", "done"):
+    for text in (f"<@{BOB}> leads the launch", "Draft the plan", f"<@{BOB}>", JAN15, "done"):
         n = len(fake.posted())
         await slack.event(message("UA", text, thread_ts=thread))
         await wait_for(lambda n=n: len(fake.posted()) > n)
@@ -36,7 +37,7 @@ async def test_a_person_slack_did_not_name_is_a_live_mention_in_what_the_bot_pos
     assert summary["text"].splitlines()[:3] == [
         "Decision recorded: Weekly sync",
         f"Decided: <@{BOB}> leads the launch",
-        f"  1. Draft the plan - <@{BOB}>, due 2030-01-15 (accepted)",
+        f"  1. Draft the plan - <@{BOB}>, due {JAN15} (accepted)",
     ]
     bare = [p["text"] for p in fake.posted() if re.search(rf"(?<!<@){BOB}", p["text"])]
     assert bare == []
@@ -47,7 +48,7 @@ async def decided_by_alice_with_bob(slack: Harness, fake: FakeSlack, decision: s
     """A post_meeting run to its end: ``decision``, one action Bob owns; the summary's text."""
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = str((await slack.posts(2))[0]["ts"])
-    for text in (decision, "Draft the plan", "<@UB>", "2030-01-15", "done"):
+    for text in (decision, "Draft the plan", "<@UB>", JAN15, "done"):
         n = len(fake.posted())
         await slack.event(message("UA", text, thread_ts=thread))
         await wait_for(lambda n=n: len(fake.posted()) > n)
@@ -63,7 +64,7 @@ async def test_a_word_that_only_looks_like_an_id_stays_text(slack: Harness, fake
     summary = await decided_by_alice_with_bob(slack, fake, "Close W12345678 by 10:00 UTC")
     assert summary.splitlines()[1:3] == [
         "Decided: Close W12345678 by 10:00 UTC",
-        "  1. Draft the plan - Bob, due 2030-01-15 (accepted)",
+        f"  1. Draft the plan - Bob, due {JAN15} (accepted)",
     ]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import jobs
+from tests.dates import FEB1, JAN10
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, ROOT, Harness, SlackPeople, harness, message, wait_for
 
@@ -25,7 +26,7 @@ async def test_a_review_starts_in_a_thread_of_its_own_and_takes_typed_answers(
 ) -> None:
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
-    for n, text in enumerate(["We ship", "Draft the plan", "<@UA>", "2030-01-10", "done", "yes", "2030-02-01"]):
+    for n, text in enumerate(["We ship", "Draft the plan", "<@UA>", JAN10, "done", "yes", FEB1]):
         await slack.event(message("UA", text, thread_ts=thread))
         await slack.posts(3 + n)
     await wait_for(lambda: slack.rows("SELECT closed_at IS NOT NULL FROM slack_threads") == [(1,)])
@@ -58,20 +59,18 @@ async def test_a_review_invitation_is_shared_as_a_file_in_the_runs_thread(
     try:
         await slack.slash("UA", "start post_meeting Weekly sync")
         thread = (await slack.posts(2))[0]["ts"]
-        for n, text in enumerate(["We ship", "Draft the plan", "<@UA>", "2030-01-10", "done"]):
+        for n, text in enumerate(["We ship", "Draft the plan", "<@UA>", JAN10, "done"]):
             await slack.event(message("UA", text, thread_ts=thread))
             await slack.posts(3 + n)
         await slack.event(message("UA", "yes", thread_ts=thread))  # the owner (UA too) accepts
         await slack.posts(8)
-        await slack.event(message("UA", "2030-02-01", thread_ts=thread))  # the review date
+        await slack.event(message("UA", FEB1, thread_ts=thread))  # the review date
         summary = (await slack.posts(9))[8]
         assert summary["text"].startswith("Decision recorded: Weekly sync") and summary["thread_ts"] == thread
         shared = await wait_for(lambda: [f for f in fake.files.values() if f.get("channel")])
-        assert [(f["filename"], f["channel"], f["thread_ts"]) for f in shared] == [
-            ("review-2030-02-01.ics", "C1", thread)
-        ]
+        assert [(f["filename"], f["channel"], f["thread_ts"]) for f in shared] == [(f"review-{FEB1}.ics", "C1", thread)]
         body = shared[0]["content"].decode()
         # 14:30 on the facilitator's calendar: Alice is in Europe/Paris (UTC+1 in February)
-        assert body.startswith("BEGIN:VCALENDAR") and "DTSTART:20300201T133000Z" in body
+        assert body.startswith("BEGIN:VCALENDAR") and f"DTSTART:{FEB1.replace('-', '')}T133000Z" in body
     finally:
         await slack.client.close()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot import texts
+from tests.dates import JAN15
 from tests.fakes.slack_api import APP, BOT_USER, TEAM, FakeSlack
 from tests.slack_support import Harness, message, slash_body
 
@@ -67,7 +68,7 @@ async def test_a_file_shared_without_text_is_not_a_missed_answer(slack: Harness,
     question to Alice."""
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     dm = (await slack.posts(7))[6]
     assert dm["channel"] == "DUB"
@@ -126,7 +127,7 @@ async def test_a_bare_mention_of_the_bot_in_a_runs_thread_is_not_a_missed_answer
     third hands his question to Alice."""
     await slack.slash("UA", "start post_meeting Weekly sync")
     thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     await slack.posts(7)
     for _ in range(3):

@@ -11,6 +11,7 @@ import re
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_messages as messages
 from bot.model import Actor, ConversationKey, Reply
+from tests.dates import JAN15
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
@@ -45,11 +46,11 @@ async def test_typed_text_is_stored_as_typed_and_posted_escaped_once(slack: Harn
     due_prompt = (await slack.posts(5))[4]
     answered = await wait_for(lambda: [u for u in fake.of("chat.update") if u.args["ts"] == owner_prompt["ts"]])
     assert "<!" not in answered[0].args["text"]
-    await slack.click("UA", due_prompt, {"type": "datepicker", "selected_date": "2030-01-15"})
+    await slack.click("UA", due_prompt, {"type": "datepicker", "selected_date": JAN15})
     await slack.click("UA", (await slack.posts(6))[5], {"type": "button", "value": "done"})
     dm = (await slack.posts(7))[6]
     assert dm["text"] == (
-        "Alice assigned you an action from 'Q&amp;A sync': 'Fix R&amp;D backlog', due 2030-01-15. Do you accept it?"
+        f"Alice assigned you an action from 'Q&amp;A sync': 'Fix R&amp;D backlog', due {JAN15}. Do you accept it?"
     )
     await slack.click("UB", dm, {"type": "button", "value": "yes"})
     await slack.click("UA", (await slack.posts(8))[7], {"type": "button", "value": "default"})
@@ -71,14 +72,14 @@ async def test_a_long_question_keeps_its_end(slack: Harness, fake: FakeSlack) ->
     the question (which its Yes/No buttons answer)."""
     await slack.slash("UA", "start post_meeting <@UB> " + "Q&amp;A review " * 45)  # 495 characters: 500 at most
     thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship", "Fix R&amp;D item " * 160, "<@UB>", "2030-01-15", "done"):
+    for text in ("We ship", "Fix R&amp;D item " * 160, "<@UB>", JAN15, "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     dm = (await slack.posts(7))[6]
     assert dm["channel"] == "DUB" and len(dm["text"]) > blocks.SECTION_LIMIT
     section = dm["blocks"][0]["text"]["text"]
     assert len(section) <= blocks.SECTION_LIMIT
     assert section.startswith("Alice assigned you an action from 'Q&amp;A review Q&amp;A review")
-    assert section.endswith("Fix R&amp;D item', due 2030-01-15. Do you accept it?")
+    assert section.endswith(f"Fix R&amp;D item', due {JAN15}. Do you accept it?")
     assert not re.search(r"&(?!amp;|lt;|gt;)", section)  # no escaped character cut in two
     assert [e["value"] for e in dm["blocks"][1]["elements"]] == ["yes", "no"]
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.channels import teams_cards as cards
 from bot.channels.teams_cards import MAX_ACTIVITY_BYTES
+from tests.dates import JAN15
 from tests.fakes.bot_connector import Call
 from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit, wait_for
 
@@ -98,12 +99,12 @@ async def test_links_emphasis_and_html_people_type_are_repeated_as_typed(tmp_pat
         assert owner.card["body"][1]["text"] == f"<at>Alice Example</at> Action 1: Who owns '{action}'?"
         await h.send(submit(h.url, ALICE, owner, {"answer": "29:1bob"}))
         when = await h.next_post(3)
-        await h.send(submit(h.url, ALICE, when, {"answer": "2030-01-15"}))
+        await h.send(submit(h.url, ALICE, when, {"answer": JAN15}))
         more = await h.next_post(4)
         await h.send(submit(h.url, ALICE, more, {"say": "done"}))
         confirm = await h.next_post(5)
         assert confirm.conversation == "a:chat-with-29:1bob" and confirm.card is not None
-        assert f"'{action}', due 2030-01-15" in confirm.card["body"][1]["text"]
+        assert f"'{action}', due {JAN15}" in confirm.card["body"][1]["text"]
         await h.send(personal(h.url, BOB, "yes"))
         review = await h.next_post(6)
         await h.send(submit(h.url, ALICE, review, {"say": "ok"}))
@@ -140,7 +141,7 @@ async def test_a_60_000_character_answer_is_kept_whole_and_every_message_repeati
         assert question.endswith(" EU price.'?") and " … " in question
         await h.send(submit(h.url, ALICE, owner, {"answer": "29:1bob"}))
         when = await h.next_post(3)
-        await h.send(submit(h.url, ALICE, when, {"answer": "2030-01-15"}))
+        await h.send(submit(h.url, ALICE, when, {"answer": JAN15}))
         more = await h.next_post(4)
         await h.send(submit(h.url, ALICE, more, {"say": "done"}))
         confirm = await h.next_post(5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.scheduler import Scheduler
+from tests.dates import JAN15, JAN20
 from tests.teams_support import ALICE, BOB, CAROL, CHANNEL, Harness, at, in_channel, installed, personal, submit
 
 THREAD = f"{CHANNEL};messageid="
@@ -20,7 +21,7 @@ async def decided(h: Harness) -> str:
     await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
     root = (await h.next_post(0)).answer_id
     assert root is not None
-    answers = ["We ship in March", "Draft the plan", at(BOB), "2030-01-15", "Book the venue", at(BOB), "2030-01-20"]
+    answers = ["We ship in March", "Draft the plan", at(BOB), JAN15, "Book the venue", at(BOB), JAN20]
     for n, text in enumerate([*answers, "done"], start=1):
         await h.send(in_channel(h.url, ALICE, text, *([BOB] if text == at(BOB) else []), root=root))
         await h.next_post(n)

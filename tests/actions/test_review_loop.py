@@ -21,6 +21,7 @@ from bot.model import ConversationKey, Message, Trigger
 from bot.scheduler import Scheduler
 from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, decide, dispatcher
 from tests.clock import Clock
+from tests.dates import JAN15
 
 REVIEW_DAY = datetime(2026, 12, 29, 8, 0, tzinfo=UTC)
 
@@ -145,7 +146,7 @@ MEETING = [
     {"text": "We ship in March"},
     {"text": "Draft the plan"},
     {"text": "@bob"},
-    {"text": "2030-01-15"},
+    {"text": JAN15},
     {"text": "done"},
     {"as": "bob", "text": "yes"},
     {"as": "alice", "text": "ok"},

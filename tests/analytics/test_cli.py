@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from tests.analytics.history import build
 from tests.analytics.test_views_and_summaries import assert_views_match_report
+from tests.dates import JAN10
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = [["report"], ["transcripts"], ["transcripts", "search"], ["export"], ["explore"], ["demo-data"]]
@@ -183,7 +184,7 @@ def test_report_rejects_a_reversed_window(demo: Path) -> None:
 def test_search_finds_a_word_typed_in_a_chat(tmp_path: Path) -> None:
     db = tmp_path / "chat.db"
     lines = [{"text": "We move the quokka launch to March"}, {"text": "Draft the plan"}, {"text": "@bob"},
-             {"text": "2030-01-10"}, {"text": "done"}, {"as": "bob", "text": "yes"}, {"as": "alice", "text": "ok"}]  # fmt: skip
+             {"text": JAN10}, {"text": "done"}, {"as": "bob", "text": "yes"}, {"as": "alice", "text": "ok"}]  # fmt: skip
     chat = run(db, "chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl",
                input="".join(json.dumps(x) + "\n" for x in lines))  # fmt: skip
     assert chat.exit_code == 0, chat.output

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bot.analytics import explore
 from bot.analytics.explore_csv import CsvGuard
 from bot.cli import main
+from tests.dates import JAN15, JAN16
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPED = ['=HYPERLINK("http://evil.example/?q=1","Open")', "+cmd|' /C calc'!A0", "@SUM(1,2)", "-2+3"]
@@ -22,10 +23,10 @@ MEETING = [
     {"text": TYPED[0]},
     {"text": TYPED[1]},
     {"text": "@bob"},
-    {"text": "2030-01-15"},
+    {"text": JAN15},
     {"text": TYPED[2]},
     {"text": "@bob"},
-    {"text": "2030-01-16"},
+    {"text": JAN16},
     {"text": "done"},
     {"as": "bob", "text": "yes"},
     {"as": "bob", "text": TYPED[3]},  # not an answer to a yes/no question: kept in the transcript

@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli import main
+from tests.dates import FEB1, JAN10
 from tests.triggers.conftest import ROOT
 
 SAMPLES = ROOT / "data" / "samples"
@@ -133,8 +134,8 @@ def test_a_flow_can_attach_a_calendar_invitation_for_the_review(tmp_path: Path, 
         text.replace("  - post_summary: conversation\n",
                      "  - post_summary: conversation\n  - calendar_invite: {at: review_at, time: '14:30', duration: 45m}\n")
     )  # fmt: skip
-    script = [("alice", "We ship in March"), ("alice", "Draft the plan"), ("alice", "@bob"), ("alice", "2030-01-10"),
-              ("alice", "done"), ("bob", "yes"), ("alice", "2030-02-01")]  # fmt: skip
+    script = [("alice", "We ship in March"), ("alice", "Draft the plan"), ("alice", "@bob"), ("alice", JAN10),
+              ("alice", "done"), ("bob", "yes"), ("alice", FEB1)]  # fmt: skip
     lines = "".join(json.dumps({"as": who, "text": t}) + "\n" for who, t in script)
     env = {"DECISIONBOT_TIMEZONE": "Europe/Paris"}
     done = cli(
@@ -151,8 +152,9 @@ def test_a_flow_can_attach_a_calendar_invitation_for_the_review(tmp_path: Path, 
         "METHOD:REQUEST",
         "BEGIN:VEVENT",
     ]
-    assert "UID:decision-1-review-2030-02-01@decisionbot" in body
-    assert "DTSTART:20300201T133000Z" in body and "DTEND:20300201T141500Z" in body  # 14:30 Paris, 45 minutes
+    assert f"UID:decision-1-review-{FEB1}@decisionbot" in body
+    day = FEB1.replace("-", "")
+    assert f"DTSTART:{day}T133000Z" in body and f"DTEND:{day}T141500Z" in body  # 14:30 Paris, 45 minutes
     assert "SUMMARY:Review: Post-meeting decision check" in body
     assert "ORGANIZER;CN=alice:urn:decisionbot:console:alice" in body
     attendees = [line for line in body if line.startswith("ATTENDEE")]
@@ -168,7 +170,7 @@ def test_a_flow_can_attach_a_calendar_invitation_for_the_review(tmp_path: Path, 
         tmp_path,
         "SELECT kind, json_extract(payload, '$.attachments[0].filename') FROM messages WHERE payload IS NOT NULL AND direction = 'out'",
     )
-    assert kinds == [("summary", "review-2030-02-01.ics")]
+    assert kinds == [("summary", f"review-{FEB1}.ics")]
     none = cli(tmp_path, flows, "runs", "invite", "99")
     assert none.exit_code == 1 and "Run #99 has no calendar invitation" in none.output
 
@@ -180,8 +182,8 @@ def test_a_title_people_gave_is_text_in_the_invitation_not_a_template(tmp_path: 
             "  - post_summary: conversation\n", "  - post_summary: conversation\n  - calendar_invite: {at: review_at}\n"
         )
     )
-    script = [("alice", "We ship in March"), ("alice", "Draft the plan"), ("alice", "@alice"), ("alice", "2030-01-10"),
-              ("alice", "done"), ("alice", "yes"), ("alice", "2030-02-01")]  # fmt: skip
+    script = [("alice", "We ship in March"), ("alice", "Draft the plan"), ("alice", "@alice"), ("alice", JAN10),
+              ("alice", "done"), ("alice", "yes"), ("alice", FEB1)]  # fmt: skip
     lines = "".join(json.dumps({"as": who, "text": t}) + "\n" for who, t in script)
     title = "Fix {% the thing {{ decision }}"  # before: a crash on the last turn, so the run never completed
     done = cli(
