@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import iso, utc_now
+from tests.dates import JAN15
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
 
@@ -53,7 +54,7 @@ async def test_a_bot_user_named_as_an_owner_is_refused_and_a_person_can_be_named
     assert fake.posted()[-1]["thread_ts"] == thread
     assert slack.rows("SELECT count(*) FROM answers WHERE field = 'owner'") == [(0,)]
     assert slack.rows("SELECT is_bot FROM people WHERE id = 'slack:UJIRA'") == [(1,)]  # kept across a restart
-    await say(slack, thread, "<@UB>", "2030-01-15", "done")
+    await say(slack, thread, "<@UB>", JAN15, "done")
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
     assert [c.args["users"] for c in fake.of("conversations.open")] == ["UB"]  # Jira was never asked
 
@@ -87,7 +88,7 @@ async def test_a_run_is_not_started_with_a_bot_user_as_a_participant(slack: Harn
 
 async def test_an_action_is_not_given_to_a_bot_user(slack: Harness, fake: FakeSlack) -> None:
     thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
+    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", JAN15, "done")
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
     await slack.event(message("UB", "yes", channel="DUB"))
     await wait_for(lambda: "When should we review" in fake.posted()[-1]["text"])
