@@ -142,6 +142,18 @@ class Harness:
         assert resp.status == 200
         return await resp.json()
 
+    async def started(self, command: str = "start post_meeting Weekly sync", user: str = "UA") -> str:
+        """A run started by ``/decision command``; its thread's ts once its first question is out."""
+        await self.slash(user, command)
+        return str((await self.posts(2))[0]["ts"])
+
+    async def say(self, thread: str, *answers: str, user: str = "UA") -> None:
+        """``answers`` typed in ``thread`` one at a time, each after the bot's reply to the last."""
+        for text in answers:
+            n = len(self.fake.posted())
+            await self.event(message(user, text, thread_ts=thread))
+            await wait_for(lambda n=n: len(self.fake.posted()) > n)
+
     async def click(self, user: str, posted: dict[str, Any], action: dict[str, Any]) -> ClientResponse:
         """Use the widget of a posted message (as the fake recorded it, plus its ts)."""
         block = next(b for b in posted["blocks"] if b["type"] == "actions")

@@ -32,12 +32,6 @@ def everything(conn: Any) -> dict[str, int]:
 # --- Slack ---------------------------------------------------------------------------------
 
 
-async def started(slack: Harness) -> str:
-    """A post_meeting run started by /decision; its thread ts once the first prompt is out."""
-    await slack.slash("UA", "start post_meeting Weekly")
-    return (await slack.posts(2))[0]["ts"]
-
-
 def raw_signature(body: bytes, timestamp: str) -> str:
     """Signed over the bytes as they are (slack_sdk's helper decodes them as UTF-8 first)."""
     return "v0=" + hmac.new(SECRET.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
@@ -108,7 +102,7 @@ CASES = list(slack_cases("0"))
 
 @pytest.mark.parametrize("case", CASES, ids=CASES)
 async def test_slack_malformed_payloads_get_400_and_write_nothing(slack: Harness, case: str) -> None:
-    thread = await started(slack)
+    thread = await slack.started("start post_meeting Weekly")
     body, form, reason = slack_cases(thread)[case]
     before = everything(slack.services.db.conn)
     resp = await slack.post(body, headers=sign(body), form=form)

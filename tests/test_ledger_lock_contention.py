@@ -56,15 +56,10 @@ class Holder:
         await asyncio.get_running_loop().run_in_executor(None, self.thread.join)
 
 
-async def started(slack: Harness) -> str:
-    await slack.slash("UA", "start post_meeting Sync")
-    return (await slack.posts(2))[0]["ts"]
-
-
 async def test_a_short_hold_is_waited_out_and_the_event_is_stored_before_its_200(
     slack: Harness, tmp_path: Path, fake: FakeSlack
 ) -> None:
-    thread = await started(slack)
+    thread = await slack.started("start post_meeting Sync")
     async with Holder(tmp_path / "slack.db", 0.4):
         began = time.monotonic()
         resp = await slack.event(message("UA", "We ship in March", thread_ts=thread))
@@ -79,7 +74,7 @@ async def test_a_short_hold_is_waited_out_and_the_event_is_stored_before_its_200
 async def test_the_outbox_carries_on_once_the_other_writer_is_done(slack: Harness, tmp_path: Path) -> None:
     """A reply posted while the lock is held cannot be marked sent then: it is marked later, and
     never posted twice."""
-    thread = await started(slack)
+    thread = await slack.started("start post_meeting Sync")
     await slack.event(message("UA", "We ship in March", thread_ts=thread))
     async with Holder(tmp_path / "slack.db", 1.0):
         await asyncio.sleep(0.1)

@@ -14,11 +14,6 @@ from tests.test_slack_thread_start import mention
 REFUSED = "Only the facilitator (Alice) can cancel the run."
 
 
-async def started(slack: Harness) -> str:
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    return (await slack.posts(2))[0]["ts"]
-
-
 def ephemeral_texts(fake: FakeSlack) -> list[str]:
     return [c.args["text"] for c in fake.of("chat.postEphemeral")]
 
@@ -33,7 +28,7 @@ async def settled(slack: Harness) -> None:
 
 
 async def test_a_refused_slash_cancel_is_said_once(slack: Harness, fake: FakeSlack) -> None:
-    await started(slack)
+    await slack.started()
     assert (await slack.slash("UB", "cancel 1"))["text"] == REFUSED
     await settled(slack)
     assert ephemeral_texts(fake) == []
@@ -43,14 +38,14 @@ async def test_a_refused_slash_cancel_is_said_once(slack: Harness, fake: FakeSla
 
 
 async def test_a_refused_cancel_typed_in_the_runs_thread_is_said_once(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
+    thread = await slack.started()
     await slack.event(mention("UB", "cancel 1", thread))
     await settled(slack)
     assert ephemeral_texts(fake) == [REFUSED]
 
 
 async def test_a_cancel_of_an_ended_run_is_said_once(slack: Harness, fake: FakeSlack) -> None:
-    await started(slack)
+    await slack.started()
     await slack.slash("UA", "cancel 1")
     again = (await slack.slash("UA", "cancel 1"))["text"]
     assert again == "This run is cancelled; nothing more to answer. Start a new one to decide again."

@@ -51,13 +51,8 @@ def notes(fake: FakeSlack) -> list[tuple[str, str, str | None]]:
     return [(c.args["user"], c.args["text"], c.args.get("thread_ts")) for c in fake.of("chat.postEphemeral")]
 
 
-async def thread_of_a_run(slack: Harness) -> str:
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    return (await slack.posts(2))[0]["ts"]
-
-
 async def test_an_edited_answer_is_kept_as_first_sent_and_its_writer_told_once(slack: Harness, fake: FakeSlack) -> None:
-    thread = await thread_of_a_run(slack)
+    thread = await slack.started()
     answer = message("UA", "We ship in March", thread_ts=thread)
     await slack.event(answer)
     edit = edited(answer, "We ship in May")
@@ -82,7 +77,7 @@ async def test_an_edited_answer_is_kept_as_first_sent_and_its_writer_told_once(s
 
 
 async def test_a_change_that_leaves_the_text_is_no_edit(slack: Harness, fake: FakeSlack) -> None:
-    thread = await thread_of_a_run(slack)
+    thread = await slack.started()
     answer = message("UA", "We ship in March, see https://example.com", thread_ts=thread)
     await slack.event(answer)
     unfurled = edited(answer, answer["text"], attachments=[{"title": "Example"}])  # a link preview arrived
@@ -96,7 +91,7 @@ async def test_a_change_that_leaves_the_text_is_no_edit(slack: Harness, fake: Fa
 
 
 async def test_an_edited_answer_the_run_did_not_take_asks_for_it_again(slack: Harness, fake: FakeSlack) -> None:
-    thread = await thread_of_a_run(slack)
+    thread = await slack.started()
     await slack.event(message("UA", "We ship", thread_ts=thread))
     await slack.event(message("UA", "Draft the plan", thread_ts=thread))
     await slack.event(message("UA", "@bob", thread_ts=thread))
@@ -113,7 +108,7 @@ async def test_an_edited_answer_the_run_did_not_take_asks_for_it_again(slack: Ha
 async def bob_says_yes_in_his_dm(slack: Harness, fake: FakeSlack) -> tuple[str, dict[str, Any]]:
     """A run to Bob's confirmation of his action, and his "yes" in their direct message: the run's
     thread and that event."""
-    thread = await thread_of_a_run(slack)
+    thread = await slack.started()
     for text in ("We ship", "Draft the plan", "<@UB>", "next friday", "done"):
         await slack.event(message("UA", text, thread_ts=thread))
     await wait_for(lambda: any(p["channel"] == "DUB" for p in fake.posted()))
@@ -165,7 +160,7 @@ async def test_edits_and_deletions_are_kept_in_the_transcript_once_and_counted_a
     slack: Harness, fake: FakeSlack
 ) -> None:
     """Before, the transcript had no trace of them: analysts could not see people correct themselves."""
-    thread = await thread_of_a_run(slack)
+    thread = await slack.started()
     answer = message("UA", "We ship in <https://example.com|March>", thread_ts=thread)
     await slack.event(answer)
     edit = edited(answer, "We ship in <https://example.com|May>")
@@ -194,7 +189,7 @@ async def test_an_edit_of_a_message_the_ledger_does_not_have_is_not_kept(slack: 
     await slack.event(outside)
     await slack.event(edited(outside, "lunch at noon?"))
     await slack.event(deleted(outside))
-    thread = await thread_of_a_run(slack)  # a later turn: the changes are handled by then
+    thread = await slack.started()  # a later turn: the changes are handled by then
     await slack.event(message("UA", "We ship", thread_ts=thread))
     await wait_for(lambda: slack.rows("SELECT 1 FROM answers"))
     assert slack.rows("SELECT count(*) FROM messages WHERE kind IN ('edited', 'deleted')") == [(0,)]

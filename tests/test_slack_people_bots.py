@@ -31,44 +31,32 @@ async def fake(fake: FakeSlack) -> AsyncIterator[FakeSlack]:
     yield fake
 
 
-async def say(slack: Harness, thread: str, *answers: str, user: str = "UA") -> None:
-    for text in answers:
-        n = len(slack.fake.posted())
-        await slack.event(message(user, text, thread_ts=thread))
-        await wait_for(lambda n=n: len(slack.fake.posted()) > n)
-
-
-async def started(slack: Harness) -> str:
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    return str((await slack.posts(2))[0]["ts"])
-
-
 async def test_a_bot_user_named_as_an_owner_is_refused_and_a_person_can_be_named(
     slack: Harness, fake: FakeSlack
 ) -> None:
     """Before, Jira was taken as the owner: its direct message failed (cannot_dm_bot), Alice was
     told, and the run waited on Jira's answer, which never comes."""
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@UJIRA>")
+    thread = await slack.started()
+    await slack.say(thread, "We ship in March", "Draft the plan", "<@UJIRA>")
     assert fake.posted()[-1]["text"] == JIRA_IS_A_BOT
     assert fake.posted()[-1]["thread_ts"] == thread
     assert slack.rows("SELECT count(*) FROM answers WHERE field = 'owner'") == [(0,)]
     assert slack.rows("SELECT is_bot FROM people WHERE id = 'slack:UJIRA'") == [(1,)]  # kept across a restart
-    await say(slack, thread, "<@UB>", JAN15, "done")
+    await slack.say(thread, "<@UB>", JAN15, "done")
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
     assert [c.args["users"] for c in fake.of("conversations.open")] == ["UB"]  # Jira was never asked
 
 
 async def test_slackbot_named_as_an_owner_is_refused(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@USLACKBOT>")
+    thread = await slack.started()
+    await slack.say(thread, "We ship in March", "Draft the plan", "<@USLACKBOT>")
     assert fake.posted()[-1]["text"] == JIRA_IS_A_BOT.replace("Jira", "Slackbot")
     assert slack.rows("SELECT count(*) FROM answers WHERE field = 'owner'") == [(0,)]
 
 
 async def test_a_bot_user_picked_in_the_people_picker_is_refused(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan")
+    thread = await slack.started()
+    await slack.say(thread, "We ship in March", "Draft the plan")
     question = fake.posted()[-1]
     assert (await slack.click("UA", question, {"type": "users_select", "selected_user": "UJIRA"})).status == 200
     told = await wait_for(lambda: [p for p in fake.posted() if "is a bot" in p["text"]])
@@ -87,12 +75,12 @@ async def test_a_run_is_not_started_with_a_bot_user_as_a_participant(slack: Harn
 
 
 async def test_an_action_is_not_given_to_a_bot_user(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", JAN15, "done")
+    thread = await slack.started()
+    await slack.say(thread, "We ship in March", "Draft the plan", "<@UB>", JAN15, "done")
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
     await slack.event(message("UB", "yes", channel="DUB"))
     await wait_for(lambda: "When should we review" in fake.posted()[-1]["text"])
-    await say(slack, thread, "ok")
+    await slack.say(thread, "ok")
     answer = await slack.slash("UB", "give A1 <@UJIRA|jira> it tracks it")
     assert (
         answer["text"] == "@Jira names another bot: only a person can own an action. Name one person: give A12 @carol."
@@ -113,8 +101,8 @@ async def test_a_bot_user_cached_as_a_person_before_the_upgrade_is_refused_after
     slack = await harness(old_ledger.parent, fake, db_name=old_ledger.name)
     try:
         assert slack.rows("SELECT name, is_bot FROM people WHERE id = 'slack:UJIRA'") == [("Jira", 0)]
-        thread = await started(slack)
-        await say(slack, thread, "We ship in March", "Draft the plan", "<@UJIRA>")
+        thread = await slack.started()
+        await slack.say(thread, "We ship in March", "Draft the plan", "<@UJIRA>")
         assert fake.posted()[-1]["text"] == JIRA_IS_A_BOT
         assert [c.args["user"] for c in fake.of("users.info")].count("UJIRA") == 1
     finally:
@@ -136,7 +124,7 @@ async def test_a_mention_with_words_after_it_is_refused_the_same(
     user, a person who left), though the mention alone was refused."""
     fake.add_user("UD", "Dan")
     fake.deactivate("UD")
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", owner)
+    thread = await slack.started()
+    await slack.say(thread, "We ship in March", "Draft the plan", owner)
     assert fake.posted()[-1]["text"].startswith(told)
     assert slack.rows("SELECT count(*) FROM answers WHERE field = 'owner'") == [(0,)]

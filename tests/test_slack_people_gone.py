@@ -28,45 +28,33 @@ async def fake(fake: FakeSlack) -> AsyncIterator[FakeSlack]:
     yield fake
 
 
-async def say(slack: Harness, thread: str, *answers: str, user: str = "UA") -> None:
-    for text in answers:
-        n = len(slack.fake.posted())
-        await slack.event(message(user, text, thread_ts=thread))
-        await wait_for(lambda n=n: len(slack.fake.posted()) > n)
-
-
-async def started(slack: Harness) -> str:
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    return str((await slack.posts(2))[0]["ts"])
-
-
 async def decided_with_an_action_bob_took(slack: Harness) -> None:
     """Alice's meeting decided, with one action (A1) that Bob took by direct message."""
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", JAN15, "done")
+    thread = await slack.started()
+    await slack.say(thread, "We ship in March", "Draft the plan", "<@UB>", JAN15, "done")
     await wait_for(lambda: [p for p in slack.fake.posted() if p["channel"] == "DUB"])
     await slack.event(message("UB", "yes", channel="DUB"))
     await wait_for(lambda: "When should we review" in slack.fake.posted()[-1]["text"])
-    await say(slack, thread, "ok")
+    await slack.say(thread, "ok")
 
 
 async def test_a_deactivated_person_named_as_an_owner_is_refused_and_another_can_be_named(
     slack: Harness, fake: FakeSlack
 ) -> None:
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@UD>")
+    thread = await slack.started()
+    await slack.say(thread, "We ship in March", "Draft the plan", "<@UD>")
     assert fake.posted()[-1]["text"] == DAN_LEFT
     assert fake.posted()[-1]["thread_ts"] == thread
     assert slack.rows("SELECT deactivated FROM people WHERE id = 'slack:UD'") == [(1,)]  # kept across a restart
-    await say(slack, thread, "<@UB>", JAN15, "done")
+    await slack.say(thread, "<@UB>", JAN15, "done")
     [asked] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
     assert asked["text"].startswith("Alice assigned you an action from 'Weekly sync': 'Draft the plan'")
     assert [c.args["users"] for c in fake.of("conversations.open")] == ["UB"]  # Dan was never asked
 
 
 async def test_a_deactivated_person_picked_in_the_people_picker_is_refused(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan")
+    thread = await slack.started()
+    await slack.say(thread, "We ship in March", "Draft the plan")
     question = fake.posted()[-1]
     await slack.click("UA", question, {"type": "users_select", "selected_user": "UD"})
     told = await wait_for(lambda: [p for p in fake.posted() if "deactivated" in p["text"]])
@@ -97,10 +85,10 @@ async def test_an_owner_who_leaves_before_being_asked_is_told_to_the_facilitator
     message is refused (user_disabled), given up at once, and Alice is told in the thread that he
     cannot answer anywhere, not that he can answer there; she names Carol instead."""
     fake.add_user("UC", "Carol")
-    thread = await started(slack)
-    await say(slack, thread, "We ship in March", "Draft the plan", "<@UB>", JAN15)
+    thread = await slack.started()
+    await slack.say(thread, "We ship in March", "Draft the plan", "<@UB>", JAN15)
     fake.deactivate("UB")
-    await say(slack, thread, "done")
+    await slack.say(thread, "done")
     [told] = await wait_for(lambda: [p for p in fake.posted() if "could not reach" in p["text"]])
     assert told["thread_ts"] == thread
     assert told["text"] == (
@@ -113,7 +101,7 @@ async def test_an_owner_who_leaves_before_being_asked_is_told_to_the_facilitator
     gone = "SELECT actor_id, last_error FROM messages WHERE failed_at IS NOT NULL"
     assert slack.rows(gone) == [("slack:UB", "failed: user_disabled")]
     assert len(fake.of("conversations.open")) == 1  # given up at once, not retried
-    await say(slack, thread, "change owner of action 1 to <@UC>")
+    await slack.say(thread, "change owner of action 1 to <@UC>")
     [asked] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC"])
     assert asked["text"].startswith("Alice assigned you an action from 'Weekly sync': 'Draft the plan'")
 

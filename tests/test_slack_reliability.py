@@ -22,12 +22,6 @@ STORED = (
 )
 
 
-async def started(slack: Harness) -> str:
-    """A post_meeting run started by /decision; returns its thread ts once the first prompt is out."""
-    await slack.slash("UA", "start post_meeting Weekly")
-    return (await slack.posts(2))[0]["ts"]
-
-
 async def test_url_verification_is_answered(slack: Harness) -> None:
     body = b'{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRN","type":"url_verification"}'
     resp = await slack.post(body)
@@ -35,7 +29,7 @@ async def test_url_verification_is_answered(slack: Harness) -> None:
 
 
 async def test_forged_and_stale_signatures_get_401_and_nothing_is_stored(slack: Harness) -> None:
-    thread = await started(slack)
+    thread = await slack.started("start post_meeting Weekly")
     before = slack.rows(STORED)
     body = event_body(message("UA", "We ship", thread_ts=thread))
     forged = await slack.post(body, headers=sign(body, secret="not-the-secret"))
@@ -52,7 +46,7 @@ async def test_forged_and_stale_signatures_get_401_and_nothing_is_stored(slack: 
 
 
 async def test_a_retried_event_never_advances_a_run_twice(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
+    thread = await slack.started("start post_meeting Weekly")
     body = event_body(message("UA", "We ship", thread_ts=thread), event_id="Ev0RETRY")
     assert (await slack.post(body)).status == 200
     retry = await slack.post(
@@ -66,7 +60,7 @@ async def test_a_retried_event_never_advances_a_run_twice(slack: Harness, fake: 
 
 
 async def test_malformed_payloads_and_strangers_get_400_with_a_reason(slack: Harness) -> None:
-    thread = await started(slack)
+    thread = await slack.started("start post_meeting Weekly")
     before = slack.rows(STORED)
     cases = [
         (b"{not json", "body is not valid JSON"),
@@ -85,7 +79,7 @@ async def test_malformed_payloads_and_strangers_get_400_with_a_reason(slack: Har
 
 
 async def test_the_bot_ignores_its_own_messages_edits_deletions_and_other_threads(slack: Harness) -> None:
-    thread = await started(slack)
+    thread = await slack.started("start post_meeting Weekly")
     before = slack.rows(STORED)
     ignored = [
         message(BOT_USER, "What was decided?", thread_ts=thread, bot_id=BOT_ID),
@@ -102,7 +96,7 @@ async def test_the_bot_ignores_its_own_messages_edits_deletions_and_other_thread
 
 
 async def test_a_429_storm_is_waited_out_and_replies_arrive_once_in_order(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
+    thread = await slack.started("start post_meeting Weekly")
     fake.refuse("chat.postMessage", times=3, status=429, retry_after="0")
     await slack.event(message("UA", "We ship", thread_ts=thread))
     await slack.event(message("UA", "Draft the plan", thread_ts=thread))
@@ -157,7 +151,7 @@ async def test_a_reply_given_up_frees_its_room_in_the_backlog(slack: Harness, fa
 
 async def test_replies_left_in_the_outbox_are_sent_in_order_after_a_restart(tmp_path: Path, fake: FakeSlack) -> None:
     first = await harness(tmp_path, fake)
-    thread = await started(first)
+    thread = await first.started("start post_meeting Weekly")
     fake.refuse("chat.postMessage", times=1000, status=503)  # Slack is down: replies stay queued
     await first.event(message("UA", "We ship", thread_ts=thread))
     await first.event(message("UA", "Draft the plan", thread_ts=thread))
@@ -204,7 +198,7 @@ async def test_a_refused_bot_token_stops_the_start(tmp_path: Path, fake: FakeSla
 async def test_a_question_slack_took_is_not_posted_again_when_the_ledger_refuses_its_widgets(
     slack: Harness, fake: FakeSlack
 ) -> None:
-    thread = await started(slack)
+    thread = await slack.started("start post_meeting Weekly")
     slack.services.db.conn.execute(  # the users_select of "Who owns ...?" cannot be noted
         "CREATE TRIGGER refuse BEFORE INSERT ON slack_prompts BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
     )

@@ -21,11 +21,6 @@ from tests.slack_support import Harness, message, slash_body
 PARTNER = "T0PARTNER"  # the workspace that owns a Slack Connect channel shared into ours
 
 
-async def started(slack: Harness) -> str:
-    await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
-    return (await slack.posts(2))[0]["ts"]
-
-
 def shared_channel_event(event: dict[str, Any], installation: str = TEAM) -> bytes:
     """An Events API callback from a channel another workspace owns (Slack Connect, or a Grid
     workspace's org-shared channel): the envelope's team_id is the channel's owner; the
@@ -44,7 +39,8 @@ def shared_channel_event(event: dict[str, Any], installation: str = TEAM) -> byt
 async def test_an_answer_in_a_slack_connect_channel_owned_by_another_workspace_is_taken(
     slack: Harness, fake: FakeSlack
 ) -> None:
-    thread = await started(slack)  # the slash command (our workspace's team_id) works
+    # the slash command (our workspace's team_id) works
+    thread = await slack.started("start post_meeting <@UB|bob> Weekly sync")
     reply = message("UA", "We ship in March", thread_ts=thread, team=TEAM, user_team=TEAM, source_team=TEAM)
     resp = await slack.post(shared_channel_event(reply))
     assert resp.status == 200, await resp.text()  # main: 400 {"error": "unknown team T0PARTNER"}
@@ -54,7 +50,7 @@ async def test_an_answer_in_a_slack_connect_channel_owned_by_another_workspace_i
 
 async def test_an_event_for_another_installation_is_still_refused(slack: Harness, fake: FakeSlack) -> None:
     """The installation is read from authorizations[0]: one that is not ours is refused."""
-    thread = await started(slack)
+    thread = await slack.started("start post_meeting <@UB|bob> Weekly sync")
     reply = message("UA", "We ship in March", thread_ts=thread)
     resp = await slack.post(shared_channel_event(reply, installation="T0STRANGER"))
     assert resp.status == 400

@@ -22,18 +22,12 @@ def mention(user: str, text: str, thread_ts: str) -> dict[str, Any]:
     return event
 
 
-async def started(slack: Harness) -> str:
-    """Alice's post_meeting run, asking its first question in its thread; the thread's ts."""
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    return (await slack.posts(2))[0]["ts"]
-
-
 def ephemerals(fake: FakeSlack) -> list[tuple[str, str]]:
     return [(c.args["user"], c.args["text"]) for c in fake.of("chat.postEphemeral")]
 
 
 async def test_the_facilitators_start_mention_in_her_runs_thread_is_no_answer(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
+    thread = await slack.started()
     resp = await slack.event(mention("UA", "start post_meeting Retro", thread))
     assert resp.status == 200
     assert slack.rows("SELECT step, raw FROM answers") == []  # "start post_meeting Retro" decided nothing
@@ -46,13 +40,13 @@ async def test_the_facilitators_start_mention_in_her_runs_thread_is_no_answer(sl
 
 
 async def test_someone_elses_start_mention_in_a_runs_thread_gets_the_note(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
+    thread = await slack.started()
     await slack.event(mention("UB", "start post_meeting Retro", thread))
     assert await wait_for(lambda: ephemerals(fake)) == [("UB", THREAD_HAS_RUN)]
     assert slack.rows("SELECT count(*) FROM runs") == [(1,)]
 
 
 async def test_a_mention_answering_in_a_runs_thread_is_still_an_answer(slack: Harness, fake: FakeSlack) -> None:
-    thread = await started(slack)
+    thread = await slack.started()
     await slack.event(mention("UA", "We start in March", thread))  # "start" not as a command
     assert slack.rows("SELECT step, raw FROM answers") == [("decision", "We start in March")]
