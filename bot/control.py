@@ -163,6 +163,8 @@ def _waiting_in_a_thread(
 
 #: What separates the participants of ``start``: ``@bob, @carol;`` and ``@bob,@carol`` list two.
 _SEPARATORS = re.compile(r"[,;]")
+#: Words that separate two of them as well: ``@bob and @carol``.
+_AND = frozenset({"and", "&"})
 #: What people write around a mention in a title: brackets, quotes, a full stop.
 _AROUND = "()[]{}<>.:!?\"'\u201c\u201d\u2018\u2019"
 
@@ -178,7 +180,7 @@ class StartArguments:
 
 def start_arguments(words: list[str], mentions: Mapping[str, Actor], not_people: Mapping[str, str]) -> StartArguments:
     """The participants are the people mentioned: the leading mentions (commas and semicolons
-    between or after them are separators) and those in the title, which is the rest, from the
+    between or after them are separators, and an ``and`` or ``&`` between two) and those in the title, which is the rest, from the
     first other word (mentions there stay in it: "Retro with @bob"). A leading word the platform
     says names no one person (``not_people``: a word to its kind, ``group``, ``channel``,
     ``team``, ``everyone``, ``bot`` (this one) or ``app`` (another)) is refused; in the title it
@@ -186,9 +188,18 @@ def start_arguments(words: list[str], mentions: Mapping[str, Actor], not_people:
     people: dict[str, Actor] = {}
     refused: tuple[str, str] | None = None
     taken = 0
-    for word in words:
+
+    def named(word: str) -> list[str] | None:
         parts = [part for part in _SEPARATORS.split(word) if part]
-        if not all(part in mentions or part in not_people for part in parts):
+        return parts if all(part in mentions or part in not_people for part in parts) else None
+
+    for at, word in enumerate(words):
+        parts = named(word)
+        following = words[at + 1] if at + 1 < len(words) else ""
+        if parts is None and taken and word.casefold() in _AND and named(following):
+            taken += 1  # "@alice and @bob": a separator too
+            continue
+        if parts is None:
             break
         taken += 1
         for part in parts:

@@ -126,6 +126,27 @@ def test_every_platform_lists_participants_the_same_way() -> None:
     assert set(rasa_replies.mentions("start post_meeting @gina,@hank; Planning", [])) == {"@gina", "@hank"}
 
 
+def test_and_between_the_leading_mentions_separates_them() -> None:
+    """ "@alice and @bob Weekly" is how people list two: before, the list ended at "and", and the
+    title read "and @Bob Weekly". An "and" (or "&") not followed by a mention starts the title."""
+    bob, carol = Actor("x:b", "Bob"), Actor("x:c", "Carol")
+    mentions = {"@Bob": bob, "@Carol": carol}
+    for text in ("@Bob and @Carol Weekly sync", "@Bob & @Carol Weekly sync", "@Bob, and @Carol Weekly sync",
+                 "@Bob AND @Carol, Weekly sync"):  # fmt: skip
+        parsed = start_arguments(text.split(), mentions, {})
+        assert (parsed.people, parsed.title, parsed.refused) == ([bob, carol], "Weekly sync", None), text
+    parsed = start_arguments(["@Bob", "and", "Carol's", "retro"], mentions, {})
+    assert (parsed.people, parsed.title) == ([bob], "and Carol's retro")
+    parsed = start_arguments(["and", "@Bob", "Weekly"], mentions, {})  # no mention before it: a title
+    assert (parsed.people, parsed.title) == ([bob], "and @Bob Weekly")
+
+
+async def test_a_slash_start_listing_two_with_and(slack: Harness, fake: FakeSlack) -> None:
+    await slack.slash("UA", "start post_meeting <@UB|bob> and <@UC|carol> Pricing review")
+    assert title(slack, 1) == "Pricing review"
+    assert participants(slack, 1) == ["slack:UB", "slack:UC"]
+
+
 async def test_a_title_in_quotes_is_kept_without_them(slack: Harness, fake: FakeSlack) -> None:
     await slack.slash("UA", 'start post_meeting <@UB|bob> "Weekly sync"')
     await slack.slash("UA", "start post_meeting \u201cQ3 pricing\u201d")
