@@ -56,6 +56,7 @@ async def test_an_alerts_facilitator_who_is_a_bot_user_is_replaced_by_the_backup
     slack: Harness, fake: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     labels = {"decision_channel": "slack:C0OPS", "decision_facilitator": "UJIRA", "decision_backup": "UM"}
+    labels["decision_owners"] = "UB,UJIRA"
     with caplog.at_level(logging.WARNING):
         assert (await hook(slack, alert(**labels)))["started"] == [1]
         root, notice = await slack.posts(2)
@@ -66,7 +67,12 @@ async def test_an_alerts_facilitator_who_is_a_bot_user_is_replaced_by_the_backup
         "Jira was named to lead this run but cannot be asked: Jira is an app's bot user, not a person."
         " Mia, the backup, leads this run instead."
     )
-    assert roles(slack)["facilitator"] == {"id": "slack:UM", "name": "Mia"}
+    assert roles(slack) == {
+        "facilitator": {"id": "slack:UM", "name": "Mia"},
+        "participants": [{"id": "slack:UB", "name": "Bob"}],
+    }
+    [(context,)] = slack.rows("SELECT context FROM runs")
+    assert json.loads(context)["trigger"]["owners"] == "Bob"
     assert caplog.text.count(JIRA_LEFT_OUT) == 1
 
 
@@ -85,7 +91,7 @@ async def test_a_deactivated_facilitator_without_a_backup_leaves_the_run_to_whoe
     root, notice = await slack.posts(2)
     assert root["text"] == "What was decided in Weekly sync?"  # nobody mentioned: anyone may answer
     assert notice["text"] == (
-        "Dan was named to lead this run but cannot be asked: Dan has left: their account is deactivated."
+        "Dan was named to lead this run but cannot be asked: their account is deactivated."
         " Whoever answers first here leads it."
     )
     assert roles(slack)["participants"] == [{"id": "slack:UB", "name": "Bob"}]

@@ -189,9 +189,9 @@ def trigger_person_left_out(route: str, actor_id: str, kind: str) -> str:
 
 
 def trigger_facilitator_unreachable(name: str, kind: str, instead: str | None) -> str:
-    why = "is an app's bot user, not a person" if kind == "app" else "has left: their account is deactivated"
+    why = f"{name} is an app's bot user, not a person" if kind == "app" else "their account is deactivated"
     then = f"{instead}, the backup, leads this run instead." if instead else "Whoever answers first here leads it."
-    return f"{name} was named to lead this run but cannot be asked: {name} {why}. {then}"
+    return f"{name} was named to lead this run but cannot be asked: {why}. {then}"
 
 
 def people_lookup_failed(channel: str, error: str) -> str:
