@@ -25,6 +25,8 @@ class Admission:
     problem: str | None = None
     no_channel: bool = False
     alert_keys: tuple[str, ...] = ()
+    left_out: tuple[tuple[str, str], ...] = ()  # (id, what they are) of those nobody can ask (naming.leave_out)
+    notice: str | None = None  # posted in the run's thread as it starts (bot.triggers.naming.leave_out)
 
 
 @dataclass

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
     from bot.triggers.router import Router
 from bot.store import open_db, runs, utc_now
-from bot.store.people import stored_names
+from bot.store.people import stored_kinds, stored_names
 from bot.triggers import PayloadError, alertmanager, generic, grafana, naming
 
 # --- trigger -----------------------------------------------------------------------------------
@@ -76,6 +76,7 @@ def trigger_cmd(
     if admission.problem:
         raise BotError(texts.cli_trigger_refused(admission.problem, admission.no_channel))
     naming.rename(trig, stored_names(obj.db.conn, naming.named_by_id(trig)))  # as the server learnt them
+    naming.leave_out(admission, stored_kinds(obj.db.conn, naming.named(trig)))  # bot users, people who left
     try:
         [result] = dispatcher.admit([admission])
     except NoDecisionToReview:
@@ -84,6 +85,10 @@ def trigger_cmd(
         click.echo(texts.cli_trigger_repeat(result.run_id, result.event_id))
         return
     assert trig.conversation is not None and result.run_id is not None
+    for actor_id, kind in admission.left_out:  # the people named who nobody can ask: on stderr
+        click.echo(
+            texts.cli_warning(texts.trigger_person_left_out(admission.route or "default", actor_id, kind)), err=True
+        )
     click.echo(texts.cli_trigger_started(result.run_id, trig.flow, str(trig.conversation)))
     if trig.conversation.channel == "console":
         queued = [q for q in outbox.pending(obj.db, "console", run_id=result.run_id) if q.id in result.outbox]

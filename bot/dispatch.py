@@ -315,6 +315,9 @@ class Dispatcher:
         if trigger.facilitator is None:
             trigger.data["claimable"] = True
         result = self._start_in(conn, flow, trigger, trigger.conversation, now, taken)  # on its unrouted event
+        if item.notice and result.run_id is not None:  # who the trigger named and nobody can ask
+            told = Reply(result.run_id, trigger.conversation, item.notice, kind="info")
+            result.outbox = [*result.outbox, *runs.queue_replies(conn, [told], iso(now))]
         event_id = result.event_id or 0
         if item.route or taken:
             trigger_events.note_event(conn, event_id, item.route, None)

@@ -148,6 +148,11 @@ class Channel(ABC):
         most (``bot.triggers.naming``): a slow lookup may be cut short. Default: nobody."""
         return {}
 
+    def not_a_person(self, actor_id: str) -> str:
+        """What the platform said ``actor_id`` is when nobody can ask it anything: ``app`` (an app's
+        bot user) or ``deactivated`` (a person who left); '' otherwise, or not known. Default: ''."""
+        return ""
+
     def reaches_directly(self, person: Actor) -> bool:
         """Whether a private reply to ``person`` reaches them alone, outside the run's conversation
         (a direct message, a personal chat): how the facilitator hears that the run's conversation

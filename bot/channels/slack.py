@@ -260,6 +260,9 @@ class SlackChannel(Channel):
         found = await self.people.ensure(p.id for p in people if slack_user(p) is not None)
         return {i: person.actor for i, person in found.items()}
 
+    def not_a_person(self, actor_id: str) -> str:
+        return self.people.kind(actor_id)
+
     def _deactivated(self, user_id: str) -> bool:
         return self.people.deactivated(f"{NAME}:{user_id}")
 

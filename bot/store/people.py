@@ -221,6 +221,17 @@ def stored_names(conn: sqlite3.Connection, actors: Iterable[Actor]) -> dict[str,
     return found
 
 
+def stored_kinds(conn: sqlite3.Connection, actors: Iterable[Actor]) -> dict[str, str]:
+    """``actors`` the ledger knows nobody can ask, by id: ``app`` (a bot user) or ``deactivated``,
+    as :meth:`People.kind` says: for commands that run without the channels."""
+    found: dict[str, str] = {}
+    for actor in actors:
+        row = conn.execute("SELECT is_bot, deactivated FROM people WHERE id = ?", (actor.id,)).fetchone()
+        if row and (row[0] or row[1]):
+            found[actor.id] = "app" if row[0] else "deactivated"
+    return found
+
+
 def stored_zone(conn: sqlite3.Connection, actor: Actor) -> ZoneInfo | None:
     """The time zone a platform reported for ``actor`` as the ledger keeps it (Slack's
     ``users.info`` in ``people``, a Teams client's in ``teams_users``): for commands that run

@@ -178,6 +178,22 @@ def people_not_named(ids: Sequence[str], seconds: float) -> str:
     )
 
 
+_NOT_A_PERSON = {"app": "is an app's bot user, not a person", "deactivated": "has a deactivated account"}
+
+
+def trigger_person_left_out(route: str, actor_id: str, kind: str) -> str:
+    return (
+        f"A trigger of route {route!r} names {actor_id}, who {_NOT_A_PERSON.get(kind, kind)}: left out of its run,"
+        " as nobody can ask them. Name a person there instead."
+    )
+
+
+def trigger_facilitator_unreachable(name: str, kind: str, instead: str | None) -> str:
+    why = f"{name} is an app's bot user, not a person" if kind == "app" else "their account is deactivated"
+    then = f"{instead}, the backup, leads this run instead." if instead else "Whoever answers first here leads it."
+    return f"{name} was named to lead this run but cannot be asked: {why}. {then}"
+
+
 def people_lookup_failed(channel: str, error: str) -> str:
     return f"Looking up a trigger's people on {channel} failed: {_one_line(error)}"
 

@@ -154,7 +154,7 @@ class CheckRunner:
             catalog.folder, env, lambda: set(catalog.current), lambda: catalog.refused, catalog.review_flows
         )
         self._loaded: tuple[tuple[float, float | None], ChecksFile] | None = None  # (mtime, routes.yaml mtime)
-        self.learners: Mapping[str, naming.Learn] = {}  # the server's channels, to name a breach's people
+        self.learners: Mapping[str, naming.Learner] = {}  # the server's channels, to name a breach's people
 
     def config(self) -> ChecksFile:
         """checks.yaml as it is now, read again when it changes. A file broken while the process

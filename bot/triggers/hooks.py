@@ -51,7 +51,7 @@ class HookState:
     max_body: int = 8 * 1024 * 1024
     max_inflight: int = 64
     inflight: int = 0
-    learners: Mapping[str, naming.Learn] = field(default_factory=dict)  # the served channels'
+    learners: Mapping[str, naming.Learner] = field(default_factory=dict)  # the served channels'
     refusals: RefusalLog = field(default_factory=lambda: RefusalLog(log))
 
     def refused(self, hook: str, status: int, error: str) -> None:

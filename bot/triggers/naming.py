@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot import texts
 from bot.admission import Admission
@@ -31,18 +31,31 @@ WAIT = 1.5
 Learn = Callable[[Sequence[Actor]], Awaitable[Mapping[str, Actor]]]
 
 
+class Learner(NamedTuple):
+    """What :func:`learn` asks of a channel: who the people are (``learn``), and then which of
+    them nobody can ask (``not_a_person``: ``app``, ``deactivated`` or '')."""
+
+    learn: Learn
+    not_a_person: Callable[[str], str] = lambda _: ""
+
+
 def unnamed(actor: Actor) -> bool:
     """Whether ``actor`` is named by their id (as a trigger names people)."""
     return actor.name in (actor.id, actor.platform_id)
 
 
-def named_by_id(trigger: Trigger) -> list[Actor]:
-    """The people ``trigger`` names by their ids: facilitator, participants and owners, backup."""
+def named(trigger: Trigger) -> list[Actor]:
+    """The people ``trigger`` names: facilitator, participants and owners, backup."""
     found = [trigger.facilitator, *trigger.participants]
     backup = trigger.data.get("escalate_to")
     if isinstance(backup, dict) and backup.get("id"):
         found.append(Actor.from_dict(backup))
-    return list(dict.fromkeys(a for a in found if a is not None and unnamed(a)))
+    return list(dict.fromkeys(a for a in found if a is not None))
+
+
+def named_by_id(trigger: Trigger) -> list[Actor]:
+    """The people ``trigger`` names by their ids: facilitator, participants and owners, backup."""
+    return [a for a in named(trigger) if unnamed(a)]
 
 
 def rename(trigger: Trigger, learnt: Mapping[str, Actor]) -> None:
@@ -60,13 +73,15 @@ def rename(trigger: Trigger, learnt: Mapping[str, Actor]) -> None:
         trigger.data["owners"] = ", ".join(was.get(n, n) for n in trigger.data["owners"].split(", "))
 
 
-async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learn], wait: float = WAIT) -> set[str]:
+async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learner], wait: float = WAIT) -> set[str]:
     """Name the people the admissions' runs would start with, as their channels know them (those
     of the channels given: the ones this process serves). A lookup that fails or is late leaves
     the id as the name; Slack's lookup goes on and keeps what it learns (their zone, for timers).
-    Returns the ids left unnamed (for :func:`tell_unnamed`)."""
-    starting = [a.trigger for a in admissions if a.problem is None and a.trigger.conversation is not None]
-    starting = [t for t in starting if t.status != "resolved"]
+    Those the platform says nobody can ask (a bot user, a deactivated account) are left out of
+    the runs (:func:`leave_out`). Returns the ids left unnamed (for :func:`tell_unnamed`)."""
+    admitted = [a for a in admissions if a.problem is None and a.trigger.conversation is not None]
+    admitted = [a for a in admitted if a.trigger.status != "resolved"]
+    starting = [a.trigger for a in admitted]
     wanted = {a.id: a for t in starting for a in named_by_id(t) if a.channel in channels}
     if not wanted:
         return set()
@@ -74,7 +89,7 @@ async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learn], 
     for actor in wanted.values():
         by_channel.setdefault(actor.channel, []).append(actor)
     asked: dict[asyncio.Future[Mapping[str, Actor]], str] = {
-        asyncio.ensure_future(channels[name](people)): name for name, people in by_channel.items()
+        asyncio.ensure_future(channels[name].learn(people)): name for name, people in by_channel.items()
     }
     done, late = await asyncio.wait(list(asked), timeout=wait)
     for task in late:
@@ -87,18 +102,50 @@ async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learn], 
         learnt.update({i: a for i, a in task.result().items() if i in wanted and not unnamed(a)})
     for trigger in starting:
         rename(trigger, learnt)
+    nobody = {i: kind for i, a in wanted.items() if (kind := channels[a.channel].not_a_person(i))}
+    for admission in admitted:
+        leave_out(admission, nobody)
     return {i for i in wanted if i not in learnt}
 
 
+def leave_out(admission: Admission, nobody: Mapping[str, str]) -> None:
+    """The people of ``admission``'s trigger that ``nobody`` says cannot be asked (by id: ``app``,
+    ``deactivated``) left out (logged by :func:`tell_unnamed` if the run starts). A
+    facilitator left out is replaced by the backup, when there is one who can be asked; else the
+    run starts without one (the first to answer takes it), with a notice in its thread."""
+    trigger = admission.trigger
+    if not (gone := {a.id: a for a in named(trigger) if a.id in nobody}):
+        return
+    admission.left_out = tuple((i, nobody[i]) for i in gone)
+    trigger.participants = [p for p in trigger.participants if p.id not in gone]
+    if isinstance(trigger.data.get("owners"), str):
+        names = {a.name for a in gone.values()}
+        trigger.data["owners"] = ", ".join(n for n in trigger.data["owners"].split(", ") if n not in names)
+    backup = trigger.data.get("escalate_to")
+    if isinstance(backup, dict) and backup.get("id") in gone:
+        trigger.data.pop("escalate_to")
+    if trigger.facilitator is None or trigger.facilitator.id not in gone:
+        return
+    unreachable, backup = trigger.facilitator, trigger.data.pop("escalate_to", None)
+    trigger.facilitator = Actor.from_dict(backup) if isinstance(backup, dict) else None
+    trigger.participants = [p for p in trigger.participants if p != trigger.facilitator]
+    admission.notice = texts.trigger_facilitator_unreachable(
+        unreachable.name, nobody[unreachable.id], trigger.facilitator.name if trigger.facilitator else None
+    )
+
+
 def tell_unnamed(admissions: Sequence[Admission], outcomes: Sequence[str], unnamed_ids: Set[str]) -> None:
-    """Log the people ``learn`` could not name, for the runs that did start with them (a repeat
-    of an open run's alert starts none, and says nothing again)."""
+    """Log the people ``learn`` could not name, and those it left out, for the runs that did
+    start (a repeat of an open run's alert starts none, and says nothing again)."""
     for admission, outcome in zip(admissions, outcomes, strict=True):
-        ids = [a.id for a in named_by_id(admission.trigger) if a.id in unnamed_ids]
-        if outcome == "started" and ids:
+        if outcome != "started":
+            continue
+        if ids := [a.id for a in named_by_id(admission.trigger) if a.id in unnamed_ids]:
             log.warning(texts.people_not_named(ids, WAIT))
+        for actor_id, kind in admission.left_out:  # the route names them: the operator's to fix
+            log.warning(texts.trigger_person_left_out(admission.route or "default", actor_id, kind))
 
 
-def learners(channels: Mapping[str, Any]) -> dict[str, Learn]:
+def learners(channels: Mapping[str, Any]) -> dict[str, Learner]:
     """What ``learn`` asks, from the server's channels (by name)."""
-    return {name: channel.learn for name, channel in channels.items()}
+    return {name: Learner(channel.learn, channel.not_a_person) for name, channel in channels.items()}

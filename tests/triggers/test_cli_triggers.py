@@ -232,3 +232,33 @@ def test_trigger_names_people_as_the_server_learnt_them(tmp_path: Path, flows: P
     assert roles["facilitator"] == {"id": "slack:U0ALICE", "name": "Alice Example"}
     assert roles["participants"] == [{"id": "slack:U0BOB", "name": "U0BOB"}]
     assert json.loads(context)["trigger"]["facilitator"] == "Alice Example"
+
+
+def test_trigger_leaves_out_a_bot_user_and_a_person_who_left_as_the_server_learnt_them(
+    tmp_path: Path, flows: Path
+) -> None:
+    """`serve` kept Jira as a bot user and Dan as deactivated: `decisionbot trigger -f U0JIRA -p
+    U0BOB,U0DAN` starts the run without them (before, it asked Jira and waited on it), the run
+    led by whoever answers first, saying so in its thread."""
+    assert cli(tmp_path, flows, "trigger", "post_meeting", "-c", "console", "-f", "alice").exit_code == 0  # the ledger
+    conn = sqlite3.connect(tmp_path / "cli.db")
+    with conn:
+        conn.executemany(
+            "INSERT INTO people (id, name, tz, fetched_at, is_bot, deactivated) VALUES (?, ?, 'UTC', ?, ?, ?)",
+            [("slack:U0JIRA", "Jira", "2026-11-29T00:00:00.000Z", 1, 0),
+             ("slack:U0DAN", "Dan", "2026-11-29T00:00:00.000Z", 0, 1)],
+        )  # fmt: skip
+    conn.close()
+    out = cli(tmp_path, flows, "trigger", "post_meeting", "-c", "slack:C0123", "-f", "U0JIRA", "-p", "U0BOB,U0DAN")
+    assert out.exit_code == 0, out.output
+    [(context,)] = rows(tmp_path, "SELECT context FROM runs WHERE id = 2")
+    roles = json.loads(context)["roles"]
+    assert roles["facilitator"]["id"] == "slack:facilitator"  # the placeholder: the first to answer leads
+    assert roles["participants"] == [{"id": "slack:U0BOB", "name": "U0BOB"}]
+    told = rows(tmp_path, "SELECT kind, text FROM messages WHERE run_id = 2 AND direction = 'out' ORDER BY id")
+    assert told == [
+        ("prompt", "What was decided in Post-meeting decision check?"),
+        ("info", "Jira was named to lead this run but cannot be asked: Jira is an app's bot user, not a person."
+                 " Whoever answers first here leads it."),
+    ]  # fmt: skip
+    assert "names slack:U0DAN, who has a deactivated account: left out of its run" in out.output
