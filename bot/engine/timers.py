@@ -21,7 +21,7 @@ from bot import texts, yaml_text
 from bot.engine.asking import Outcome, TurnBase
 from bot.engine.model import Flow, Timers
 from bot.engine.state import Prompt
-from bot.model import Actor
+from bot.model import Actor, placeholder_facilitator
 
 STAGES = ("remind", "escalate", "expire")
 
@@ -99,10 +99,14 @@ def escalate(turn: TurnBase, latest: Mapping[str, Any] | None = None) -> None:
         return
     fac = turn.ctx.facilitator
     backup = backup_of(turn.ctx.trigger.get("escalate_to"))
-    waiting = [(p.to["name"], _question_line(turn, p)) for p in silent]
+    nobody = placeholder_facilitator(fac.channel).id  # a run nobody has taken yet: anyone may answer
+    waiting = [
+        (texts.anyone_in_the_run() if p.to["id"] == nobody else p.to["name"], _question_line(turn, p)) for p in silent
+    ]
     moved = _moved(turn, latest)
     if backup is not None:
-        turn.say(texts.escalation(waiting, fac.name, _since(turn, moved, backup)), to=backup)
+        lead = None if fac.id == nobody else fac.name
+        turn.say(texts.escalation(waiting, lead, _since(turn, moved, backup), backup=True), to=backup)
     elif any(p.to["id"] == fac.id for p in silent):  # the facilitator is silent too: tell the room
         turn.say(texts.escalation(waiting, None, _since(turn, moved, fac)))  # in the run's (its facilitator's) zone
     else:

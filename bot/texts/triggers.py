@@ -19,14 +19,23 @@ def reminder(prompt: str, latest: str | None = None) -> str:
     return f"Reminder: {prompt}"
 
 
-def escalation(waiting: list[tuple[str, str]], backup_for: str | None, latest: str | None = None) -> str:
-    """``latest``: the metric's latest reading, when it changed since the values the questions show."""
+def escalation(
+    waiting: list[tuple[str, str]], lead: str | None, latest: str | None = None, backup: bool = False
+) -> str:
+    """``latest``: the metric's latest reading, when it changed since the values the questions show;
+    ``backup``: told to the run's backup, for ``lead``'s run (None: a run nobody has taken yet)."""
     listed = "; ".join(f"{name} ('{question}')" for name, question in waiting)
     shows = "The questions show" if len(waiting) > 1 else "The question shows"
     since = f" {shows} the values as when it fired; latest: {latest}." if latest else ""
-    if backup_for:
-        return f"Escalated to you as the backup for {backup_for}'s decision run. Still no answer from: {listed}.{since}"
+    if backup:
+        run = f"{lead}'s decision run" if lead else "a decision run nobody has taken yet"
+        return f"Escalated to you as the backup for {run}. Still no answer from: {listed}.{since}"
     return f"Still no answer from: {listed}.{since}"
+
+
+def anyone_in_the_run() -> str:
+    """Who a run nobody has taken yet waits on, in an escalation (its placeholder facilitator)."""
+    return "anyone in the run's conversation"
 
 
 def handed_over(facilitator: str, questions: int = 1) -> str:

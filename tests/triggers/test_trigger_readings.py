@@ -16,12 +16,14 @@ from tests.triggers.conftest import ALICE, CAROL, PARIS, Process
 QUESTION = "Conversion dropped in {key}: conversion is 1.9% (threshold 2.5%)."
 
 
-def conversion(key: str, value: str, status: str = "firing", backup: Actor | None = None) -> Admission:
+def conversion(
+    key: str, value: str, status: str = "firing", backup: Actor | None = None, facilitator: Actor | None = ALICE
+) -> Admission:
     return Admission(Trigger(
         flow="metric_breach", source="generic", kind="metric", title=f"Conversion dropped in {key}",
         data={"metric": "conversion", "value": value, "threshold": "2.5%",
               **({"escalate_to": backup.to_dict()} if backup else {})},
-        facilitator=ALICE, status=status, dedup_key=f"generic:{key}", conversation=ConversationKey("console", key),
+        facilitator=facilitator, status=status, dedup_key=f"generic:{key}", conversation=ConversationKey("console", key),
     ))  # fmt: skip
 
 
@@ -55,6 +57,22 @@ def test_an_escalation_gives_the_latest_reading_when_the_metric_moved_in_the_rea
          " fired; latest: conversion 2.7% (threshold 2.5%), last seen Thu 2026-11-26 16:45 CET, resolved since."),
         (3, None, "info", 0, f"Still no answer from: alice ('{QUESTION.format(key='ch')}')."),  # the same value since
     ]  # fmt: skip
+
+
+def test_an_escalation_of_a_run_nobody_has_taken_does_not_name_the_placeholder(proc: Process, clock) -> None:
+    """An alert routed without a facilitator: whoever answers first leads its run. Its escalation
+    read "Escalated to you as the backup for facilitator's decision run. Still no answer from:
+    facilitator (...)", naming a placeholder nobody is."""
+    proc.bot.admit(
+        [conversion("us", "1.9%", backup=CAROL, facilitator=None), conversion("eu", "1.9%", facilitator=None)]
+    )
+    [(_, carol, _, _, to_backup), (_, room, _, _, to_room)] = fired(proc, clock, hours=4)
+    assert (carol, room) == ("carol", None)
+    assert to_backup == (
+        "Escalated to you as the backup for a decision run nobody has taken yet. Still no answer from:"
+        f" anyone in the run's conversation ('{QUESTION.format(key='us')}')."
+    )
+    assert to_room == f"Still no answer from: anyone in the run's conversation ('{QUESTION.format(key='eu')}')."
 
 
 def test_a_review_gives_the_latest_reading_of_its_alert_firing_again_in_a_new_run(proc: Process, clock) -> None:
