@@ -224,7 +224,7 @@ def _named_as_owner(action: ActionRow, actor: Actor) -> Actor:
     """The owner as their action names them when their platform gave only their id (a Rasa sender
     whose tracker has no ``decision_user_name``): the notice, the transcript and the ledger's
     change name them as the action does."""
-    if actor.id != action.owner_id or not action.owner_name or actor.name not in (actor.id, actor.platform_id):
+    if actor.id != action.owner_id or not action.owner_name or not actor.named_by_id:
         return actor
     return Actor(actor.id, action.owner_name)
 

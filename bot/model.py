@@ -30,6 +30,12 @@ class Actor:
     def platform_id(self) -> str:
         return self.id.split(":", 1)[1] if ":" in self.id else self.id
 
+    @property
+    def named_by_id(self) -> bool:
+        """Whether all the name ``self`` has is its id (a trigger's person, a Rasa sender without
+        ``decision_user_name``, a Slack user whose profile could not be fetched)."""
+        return self.name in (self.id, self.platform_id)
+
     def to_dict(self) -> dict[str, str]:
         return {"id": self.id, "name": self.name}
 

@@ -81,19 +81,18 @@ class RunState:
         """``actor`` as the run names them when all they brought is their platform id (a Rasa
         sender whose tracker has no ``decision_user_name``, a Slack user whose profile could not be
         fetched) and the run knows their name (the start's participants, an owner named in it)."""
-        unnamed = (actor.id, actor.platform_id)
-        if actor.name not in unnamed:
+        if not actor.named_by_id:
             return actor
         known = next((p for p in self.known_people() if p.id == actor.id), None)
-        return known if known is not None and known.name not in unnamed else actor
+        return known if known is not None and not known.named_by_id else actor
 
     def learn(self, actor: Actor) -> bool:
         """Name ``actor`` wherever the run knows them only by their platform id (a trigger named
         them before their platform said who they are): roles, prompts, the backup, and the
         trigger's names prompts show. Whether anything changed."""
-        unnamed = (actor.id, actor.platform_id)
-        if actor.name in unnamed:
+        if actor.named_by_id:
             return False
+        unnamed = (actor.id, actor.platform_id)
         entries = [self.roles["facilitator"], *self.roles.get("participants", []), *self.people]
         entries += [p.to for p in self.prompts]
         if isinstance(self.trigger.get("escalate_to"), dict):

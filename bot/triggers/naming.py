@@ -39,11 +39,6 @@ class Learner(NamedTuple):
     not_a_person: Callable[[str], str] = lambda _: ""
 
 
-def unnamed(actor: Actor) -> bool:
-    """Whether ``actor`` is named by their id (as a trigger names people)."""
-    return actor.name in (actor.id, actor.platform_id)
-
-
 def named(trigger: Trigger) -> list[Actor]:
     """The people ``trigger`` names: facilitator, participants and owners, backup."""
     found = [trigger.facilitator, *trigger.participants]
@@ -55,7 +50,7 @@ def named(trigger: Trigger) -> list[Actor]:
 
 def named_by_id(trigger: Trigger) -> list[Actor]:
     """The people ``trigger`` names by their ids: facilitator, participants and owners, backup."""
-    return [a for a in named(trigger) if unnamed(a)]
+    return [a for a in named(trigger) if a.named_by_id]
 
 
 def rename(trigger: Trigger, learnt: Mapping[str, Actor]) -> None:
@@ -99,7 +94,7 @@ async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learner]
         if (error := task.exception()) is not None:
             log.warning(texts.people_lookup_failed(asked[task], f"{type(error).__name__}: {error}"))
             continue
-        learnt.update({i: a for i, a in task.result().items() if i in wanted and not unnamed(a)})
+        learnt.update({i: a for i, a in task.result().items() if i in wanted and not a.named_by_id})
     for trigger in starting:
         rename(trigger, learnt)
     nobody = {i: kind for i, a in wanted.items() if (kind := channels[a.channel].not_a_person(i))}
