@@ -51,13 +51,6 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     new = not Path(obj.db_path).exists()
     obj.dispatcher()  # refuse a bad flow file, time zone or ledger now, not at the first call
     click.echo(texts.rasa_listening(host, port, obj.db_path, str(obj.flows_dir)), err=True)
-    click.echo(_ledger_said(obj, new), err=True)
+    click.echo(store.in_use(obj.db, obj.db_path, new), err=True)
     with listening(host, port):  # the bind fails before any worker starts
         rasa.serve(host, port)
-
-
-def _ledger_said(obj: Context, new: bool) -> str:
-    """Which ledger the actions write, with its open runs, as ``serve`` says it: one created now
-    (started in another folder than the runs in flight, e.g. the Rasa project's) says so."""
-    (open_runs,) = obj.db.conn.execute("SELECT count(*) FROM runs WHERE status IN ('active', 'stalled')").fetchone()
-    return texts.ledger_in_use(str(Path(obj.db_path).resolve()), open_runs, new, config.BY_NAME["db"].env)

@@ -29,7 +29,7 @@ from bot.engine import dates
 from bot.flow_catalog import FlowCatalog, reload_flows
 from bot.outbox import Sender
 from bot.outbox_lease import OutboxLease
-from bot.store import checkpoint, migrations, open_db, refuse_read_only, runs, transaction, utc_now, write_lock
+from bot.store import checkpoint, in_use, migrations, open_db, refuse_read_only, runs, transaction, utc_now, write_lock
 from bot.store.group import GroupCommit, abandon, committed, track
 from bot.store.write_lock import LedgerBusy
 
@@ -54,10 +54,8 @@ MOUNTS: tuple[str, ...] = ("bot.triggers.hooks", "bot.metrics")
 def _say_ledger(db: Database, path: str, new: bool) -> None:
     """Which ledger the server writes, with its open runs: one created now (``serve`` started in
     another folder than the one the runs in flight are in, or with another --db) says so."""
-    if path == ":memory:":
-        return
-    (open_runs,) = db.conn.execute("SELECT count(*) FROM runs WHERE status IN ('active', 'stalled')").fetchone()
-    log.info(texts.ledger_in_use(str(Path(path).resolve()), open_runs, new, config.BY_NAME["db"].env))
+    if path != ":memory:":
+        log.info(in_use(db, path, new))
 
 
 def create_app(

@@ -104,6 +104,14 @@ def open_db(
     return db
 
 
+def in_use(db: Database, path: str, new: bool) -> str:
+    """Which ledger a server writes (``serve``, ``rasa-actions``), with its open runs; one
+    ``new``, created now (started in another folder than the runs in flight, or with another
+    --db), says so."""
+    (open_runs,) = db.conn.execute("SELECT count(*) FROM runs WHERE status IN ('active', 'stalled')").fetchone()
+    return texts.ledger_in_use(str(Path(path).resolve()), open_runs, new, _DB_ENV)
+
+
 def _wal(conn: sqlite3.Connection, tries: int = 100) -> None:
     """WAL mode. A new file is switched to it under a lock of its own, and SQLite does not wait
     for that lock (no busy handler): another process creating the same ledger at that moment
