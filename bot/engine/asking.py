@@ -140,6 +140,8 @@ class TurnBase(ABC):
             return
         targets = self.targets(step)
         if not targets:  # a fan-out over no items, or everyone has answered already
+            if self.named_themselves(step):  # their 'me' was their yes: conditions and the record read it
+                self.named_yes(step)
             self.complete_step(step, actor)
             return
         for who, item in targets:
@@ -206,6 +208,10 @@ class TurnBase(ABC):
             return False
         named = questions.as_actor(self.on_route().get(step.to))
         return named is not None and named.id == self.ctx.answered_by.get(step.to)
+
+    @abstractmethod
+    def named_yes(self, step: Step) -> None:
+        """Keep the yes of a confirmation ``step`` whose person named themselves (``me``)."""
 
     def fan_items(self, step: Step) -> list[dict[str, Any]]:
         source, _ = step.fan_out or ("", "")

@@ -143,6 +143,13 @@ class Turn(Corrections, GoingBack):
             self.ctx.answers[step.id] = value
             self.complete_step(step, actor)
 
+    def named_yes(self, step: Step) -> None:
+        named = questions.as_actor(self.on_route().get(step.to))
+        assert named is not None
+        raw = next((a["raw"] for a in reversed(self.out.answers) if a["step"] == step.to), "me")
+        self._record((step.id, None, None), named, True, raw, "answer")
+        self.ctx.answers[step.id] = True
+
     def _next_field(self, step: Step, q: Question, value: Any, actor: Actor) -> None:
         self.ctx.draft[q.id] = value
         items = self.ctx.answers.setdefault(step.id, [])

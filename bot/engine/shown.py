@@ -36,6 +36,31 @@ class ChoiceShown(str):
         return hash(self.value)
 
 
+class YesNoShown(str):
+    """A yes/no answer in a template: ``yes`` or ``no`` where it is printed, and true or false where
+    it is tested (``{% if approved %}`` is false for a no, as a ``when: "approved"`` is), equal to
+    ``'yes'``/``'no'`` and to true/false alike."""
+
+    said: bool
+
+    def __new__(cls, said: bool) -> YesNoShown:
+        shown = super().__new__(cls, questions.display(said))
+        shown.said = said
+        return shown
+
+    def __bool__(self) -> bool:
+        return self.said
+
+    def __eq__(self, other: object) -> bool:
+        return self.said is other if isinstance(other, bool) else str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+
 def label_of(q: Question, value: Any) -> str | None:
     """The label of the option of ``q`` whose value is ``value``; None when it is not one (an
     answer kept before the option was renamed)."""
@@ -52,6 +77,8 @@ def answer(q: Question | None, value: Any) -> Any:
     """One answer to ``q`` as a template sees it."""
     if q is not None and q.type == "choice" and isinstance(value, str):
         return ChoiceShown(value, label_of(q, value) or value)
+    if isinstance(value, bool):
+        return YesNoShown(value)
     return plain(value)
 
 
