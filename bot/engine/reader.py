@@ -144,7 +144,27 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
     strays = _unknown_keys(error.instance, where) if error.validator == "required" else []
     if strays:  # 'tpye: text': the key it misses is most likely one of these, misspelt
         problem, fix = texts.required_key_misspelt(problem, strays), texts.required_key_misspelt_fix(strays)
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        known = _known_keys(error, where)
+        strays = [str(k) for k in error.instance if k not in known] if isinstance(error.instance, dict) else []
+        if strays:  # 'optinal: true': name the key meant, or the keys there are
+            at = problem.split("has an unknown key")[0]
+            problem, fix = texts.unknown_key(at, strays), texts.unknown_key_fix(strays[0], known)
     raise FlowError(path, problem, fix, step=step)
+
+
+def _known_keys(error: jsonschema.ValidationError, where: list[Any]) -> list[str]:
+    """The keys the flow, step, field or mapping that ``error`` is about may have, in the order
+    the README lists them."""
+    defs, shape = schema()["$defs"], [p if isinstance(p, str) else 0 for p in where]
+    if not where:
+        return list(schema()["properties"])
+    if shape == ["steps", 0]:
+        question, step = list(defs["question"]["properties"]), list(defs["step"]["properties"])
+        return ["id", *step[:1], *question[1:], *step[1:]]
+    if shape == ["steps", 0, "fields", 0]:
+        return list(defs["question"]["properties"])
+    return list(error.schema.get("properties") or ())
 
 
 def _unknown_keys(instance: Any, where: list[Any]) -> list[str]:
@@ -169,6 +189,10 @@ def _schema_problem(error: jsonschema.ValidationError, field: str | None, in_ste
         return f"{at}is missing a required key: {error.message.split(' is a required')[0]}"
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
         return f"{at}has an unknown key ({error.message})"
+    if error.validator == "type" and error.instance is None:  # 'steps:' with nothing under it
+        return texts.schema_empty(at)
+    if error.validator == "pattern" and error.validator_value == schema()["$defs"]["duration"]["pattern"]:
+        return texts.not_a_duration(at, error.instance)
     return f"{at}is invalid: {error.message}"
 
 
@@ -190,7 +214,7 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
             return "write a duration such as 30m, 4h, 1d or 2w"
         return "use lowercase letters, digits and underscores, starting with a letter"
     if kind == "type":
-        return f"make it a {error.validator_value}"
+        return texts.schema_type_fix(error.validator_value, empty=error.instance is None)
     return "see the flow format in the README and bot/engine/schema.json"
 
 

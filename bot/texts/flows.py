@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from typing import Any
 
 from bot.texts._common import _join
@@ -159,6 +161,49 @@ def required_key_misspelt(problem: str, strays: list[str]) -> str:
 def required_key_misspelt_fix(strays: list[str]) -> str:
     keys = ", ".join(f"'{k}'" for k in strays)
     return f"correct the spelling of {keys}, or add the missing key"
+
+
+#: Keys people write for another the flow format names: 'question:' for 'ask:'.
+KEY_SYNONYMS = {"question": "ask", "prompt": "ask", "text": "ask", "then": "next", "goto": "next", "kind": "type"}
+
+
+def unknown_key(at: str, keys: list[str]) -> str:
+    names = ", ".join(f"'{k}'" for k in keys)
+    return f"{at}has an unknown key {names}" if len(keys) == 1 else f"{at}has unknown keys {names}"
+
+
+def unknown_key_fix(key: str, known: list[str]) -> str:
+    """'optinal': did you mean 'optional'?; a key like none: the keys there are."""
+    meant = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [
+        k for k in (KEY_SYNONYMS.get(key),) if k in known
+    ]
+    if meant:
+        return f"correct its spelling: did you mean '{meant[0]}'?"
+    return f"remove it, or correct its spelling: the keys there are {', '.join(known)} (see the README's 'Flows')"
+
+
+_TYPE_WORDS = {
+    "array": "a list",
+    "object": "a mapping (key: value lines)",
+    "string": "a text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+}
+
+
+def schema_empty(at: str) -> str:
+    return f"{at}is empty"
+
+
+def schema_type_fix(wanted: object, empty: bool = False) -> str:
+    kinds = wanted if isinstance(wanted, list) else [wanted]
+    words = " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kinds)
+    return f"write {words} under it" if empty else f"make it {words}"
+
+
+def not_a_duration(at: str, value: object) -> str:
+    return f"{at}is invalid: '{value}' is not a duration"
 
 
 #: The roles a flow may declare, as ``roles:`` maps them from the trigger.

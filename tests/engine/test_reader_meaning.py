@@ -205,7 +205,7 @@ def test_a_yes_where_a_number_goes_keeps_the_type_fix(tmp_path):
     err = refused(
         write(tmp_path, MINIMAL.replace("type: yes_no", "type: yes_no\n    max_failures: yes")), "confirm", ""
     )
-    assert "quotes" not in err.fix and "integer" in err.fix
+    assert "quotes" not in err.fix and "whole number" in err.fix
 
 
 def test_a_bare_yes_among_options_says_to_quote_it(tmp_path):

@@ -1,0 +1,51 @@
+"""A newcomer's mistakes in a flow file, refused in words they understand: a misspelt or guessed
+key names the key meant (before: "Unevaluated properties are not allowed ('not_befor' was
+unexpected) ... see bot/engine/schema.json"), an empty ``steps:`` says it is empty (before:
+"None is not of type 'array'. Fix: make it a array"), and a duration says what one looks like
+without a regular expression."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.test_reader import MINIMAL, refused, write
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "step", "key", "meant"),
+    [
+        ("    type: text\n", "    type: text\n    optinal: true\n", "decision", "optinal", "optional"),
+        ("    type: text\n", "    type: text\n    not_befor: today\n", "decision", "not_befor", "not_before"),
+        ('    ask: "Is', '    question: "Is', "confirm", "question", "ask"),
+        ("steps:", "timer: {remind_after: 4h}\nsteps:", None, "timer", "timers"),
+        ("steps:", "on_completion: [{post_summary: conversation}]\nsteps:", None, "on_completion", "on_complete"),
+        ("steps:", "record: {decison: decision}\nsteps:", None, "decison", "decision"),
+        ("steps:", "timers: {remind: 4h}\nsteps:", None, "remind", "remind_after"),
+    ],
+)
+def test_a_misspelt_key_names_the_key_meant(tmp_path, old, new, step, key, meant) -> None:
+    err = refused(write(tmp_path, MINIMAL.replace(old, new, 1)), step, f"unknown key '{key}'")
+    assert "Unevaluated" not in err.problem and "Additional properties" not in err.problem
+    assert f"did you mean '{meant}'?" in err.fix
+    assert "spelling" in err.fix
+
+
+def test_an_unknown_key_like_none_lists_the_keys_there_are(tmp_path) -> None:
+    text = MINIMAL.replace("    type: text\n", "    type: text\n    colour: blue\n", 1)
+    err = refused(write(tmp_path, text), "decision", "unknown key 'colour'")
+    assert "did you mean" not in err.fix
+    assert "id, to, ask, type, options" in err.fix
+
+
+def test_empty_steps_say_so(tmp_path) -> None:
+    text = "id: mini\ntitle: Mini flow\nsteps:\n"
+    err = refused(write(tmp_path, text), None, "'steps' is empty")
+    assert "None" not in err.problem and "a array" not in err.fix
+    assert "list" in err.fix
+
+
+def test_a_duration_in_words_is_refused_without_a_regular_expression(tmp_path) -> None:
+    text = MINIMAL.replace("steps:", "timers: {remind_after: 4 hours}\nsteps:")
+    err = refused(write(tmp_path, text), None, "'4 hours' is not a duration")
+    assert "^[0-9]" not in err.problem
+    assert "4h" in err.fix
