@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import difflib
-
 from typing import Any
 
 from bot.texts._common import _join
