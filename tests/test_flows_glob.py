@@ -83,10 +83,17 @@ def needs_decision(path: Path) -> bool:
 
 @pytest.mark.parametrize("path", FLOWS, ids=[p.stem for p in FLOWS])
 def test_flow_loads_and_reaches_its_end_on_every_choice(path: Path, tmp_path: Path) -> None:
+    walk_every_choice(path, tmp_path)
+
+
+def walk_every_choice(path: Path, tmp_path: Path) -> None:
+    """Walk the flow at ``path`` once per choice index: each walk ends where the flow says (a
+    branch to ``cancelled`` ends the run without a decision), and at least one records one."""
     flow = read_flow_file(path)
     db = open_db(tmp_path / "flows.db")
     dispatcher = Dispatcher(db, FlowCatalog(path.parent, db), ZoneInfo("Europe/Paris"), clock=lambda: NOW)
     max_options = max([len(s.options) for s in flow.steps] + [1])
+    statuses: set[str] = set()
     for choice in range(max_options):
         data = {}
         if needs_decision(path):
@@ -94,12 +101,38 @@ def test_flow_loads_and_reaches_its_end_on_every_choice(path: Path, tmp_path: Pa
             decision = db.execute("SELECT id FROM decisions WHERE run_id = ?", [run_id]).fetchone()
             data = {"decision_id": decision[0]}
         run_id, status = autopilot(dispatcher, flow.id, choice, data)
-        assert status == "completed"
+        statuses.add(status)
         row = db.execute("SELECT state, status, completed_at FROM runs WHERE id = ?", [run_id]).fetchone()
-        assert row[0] == "completed" and row[1] == "completed" and row[2] is not None
+        assert row[0] == status and row[1] == status and row[2] is not None
         answered = db.execute("SELECT count(*) FROM answers WHERE run_id = ?", [run_id]).fetchone()[0]
         assert answered >= 1
+    assert "completed" in statuses, f"{flow.id}: no walk recorded a decision"
 
 
 def test_every_flow_is_found() -> None:
     assert {p.stem for p in FLOWS} >= {"post_meeting", "metric_breach", "decision_review"}
+
+
+GO_OR_STOP = """\
+id: go_or_stop
+title: Go or stop
+steps:
+  - id: call
+    ask: "Go?"
+    type: choice
+    options: [go, stop]
+    next:
+      - {when: "call == 'stop'", goto: cancelled}
+      - goto: completed
+record:
+  decision: call
+"""
+
+
+def test_a_flow_with_a_branch_to_cancelled_passes_the_glob_walk(tmp_path: Path) -> None:
+    """A company's flow that ends a run without a decision on one branch (``goto: cancelled``, as
+    the README allows) is walked to both ends; before, the walk refused it as not completed."""
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "go_or_stop.yaml").write_text(GO_OR_STOP, encoding="utf-8")
+    walk_every_choice(folder / "go_or_stop.yaml", tmp_path)
