@@ -228,7 +228,8 @@ def _check_next(flow: Flow, step: Step) -> None:
     evaluator = RestrictedEvaluator()
     for i, branch in enumerate(step.next):
         if branch.goto not in FINAL_STATES and not flow.has_step(branch.goto):
-            fail(f"branches to unknown step '{branch.goto}'", "name a step of this flow, or completed")
+            names = [*(s.id for s in flow.steps), *FINAL_STATES]
+            fail(texts.unknown_goto(branch.goto), texts.unknown_goto_fix(branch.goto, names))
         if branch.when is None and i != len(step.next) - 1:
             fail("a branch without 'when' is not the last", "put the default branch last")
         if branch.when is not None:
@@ -244,10 +245,8 @@ def _check_next(flow: Flow, step: Step) -> None:
                 )
             unknown = sorted(set(validate_silent.condition_names(branch.when)) - {s.id for s in flow.steps})
             if unknown:
-                fail(
-                    f"the condition '{branch.when}' names no step: " + ", ".join(unknown),
-                    "compare the answers of this flow's steps, by step id",
-                )
+                names = [s.id for s in flow.steps]
+                fail(texts.condition_unknown(branch.when, unknown), texts.condition_unknown_fix(unknown, names))
 
 
 def _check_reachable(flow: Flow) -> None:

@@ -181,6 +181,28 @@ def unknown_key_fix(key: str, known: list[str]) -> str:
     return f"remove it, or correct its spelling: the keys there are {', '.join(known)} (see the README's 'Flows')"
 
 
+def _meant(name: str, names: list[str]) -> str:
+    """': did you mean 'confirm'?' for a name close to one of ``names``; empty otherwise."""
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f": did you mean '{close[0]}'?" if close else ""
+
+
+def unknown_goto(goto: str) -> str:
+    return f"branches to unknown step '{goto}'"
+
+
+def unknown_goto_fix(goto: str, names: list[str]) -> str:
+    return "name a step of this flow, or completed (or cancelled)" + _meant(goto, names)
+
+
+def condition_unknown(when: str, unknown: list[str]) -> str:
+    return f'the condition "{when}" names no step: ' + ", ".join(unknown)
+
+
+def condition_unknown_fix(unknown: list[str], names: list[str]) -> str:
+    return "compare the answers of this flow's steps, by step id" + _meant(unknown[0], names)
+
+
 _TYPE_WORDS = {
     "array": "a list",
     "object": "a mapping (key: value lines)",

@@ -49,3 +49,28 @@ def test_a_duration_in_words_is_refused_without_a_regular_expression(tmp_path) -
     err = refused(write(tmp_path, text), None, "'4 hours' is not a duration")
     assert "^[0-9]" not in err.problem
     assert "4h" in err.fix
+
+
+def test_a_misspelt_goto_names_the_step_meant(tmp_path) -> None:
+    text = MINIMAL.replace("    type: text\n", "    type: text\n    next: confrim\n", 1)
+    err = refused(write(tmp_path, text), "decision", "branches to unknown step 'confrim'")
+    assert err.fix == "name a step of this flow, or completed (or cancelled): did you mean 'confirm'?"
+
+
+def test_canceled_spelt_the_american_way_is_pointed_at_cancelled(tmp_path) -> None:
+    text = MINIMAL.replace("    type: yes_no\n", "    type: yes_no\n    next: canceled\n", 1)
+    err = refused(write(tmp_path, text), "confirm", "branches to unknown step 'canceled'")
+    assert "did you mean 'cancelled'?" in err.fix
+
+
+def test_a_goto_like_nothing_lists_no_guess(tmp_path) -> None:
+    text = MINIMAL.replace("    type: text\n", "    type: text\n    next: elsewhere\n", 1)
+    err = refused(write(tmp_path, text), "decision", "branches to unknown step 'elsewhere'")
+    assert err.fix == "name a step of this flow, or completed (or cancelled)"
+
+
+def test_a_misspelt_step_in_a_condition_names_the_step_meant(tmp_path) -> None:
+    branches = "    next:\n      - {when: \"desicion == 'x'\", goto: completed}\n      - goto: confirm\n"
+    text = MINIMAL.replace("    type: text\n", "    type: text\n" + branches, 1)
+    err = refused(write(tmp_path, text), "decision", "names no step: desicion")
+    assert "did you mean 'decision'?" in err.fix
