@@ -144,11 +144,12 @@ class Turn(Corrections, GoingBack):
             self.complete_step(step, actor)
 
     def named_yes(self, step: Step) -> None:
+        """Their yes, as the run reads it: no answer row of its own (they typed one answer, 'me',
+        which the naming step keeps), so participation counts one answer."""
         named = questions.as_actor(self.on_route().get(step.to))
         assert named is not None
-        raw = next((a["raw"] for a in reversed(self.out.answers) if a["step"] == step.to), "me")
-        self._record((step.id, None, None), named, True, raw, "answer")
         self.ctx.answers[step.id] = True
+        self.ctx.answered_by[step.id] = named.id
 
     def _next_field(self, step: Step, q: Question, value: Any, actor: Actor) -> None:
         self.ctx.draft[q.id] = value
