@@ -54,7 +54,7 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
     Example:
       decisionbot flows validate flows/post_meeting.yaml
     """
-    from bot.engine.reader import flow_files, load_folder
+    from bot.engine.reader import flow_files, load_folder, misnamed_files
 
     ctx = click.get_current_context()
     obj = ctx.find_object(Context)
@@ -63,6 +63,7 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
         files, refused = _check_paths(paths)
     else:  # the folder as serve and chat load it: every file checked, not only up to the first bad one
         files = flow_files(obj.require_flows())  # a missing or empty folder is refused
+        files += misnamed_files(obj.flows_dir)  # 'launch.yml': counted, and refused with its rename
         refused = list(load_folder(obj.flows_dir)[1].values())
     if len(refused) == 1:
         raise refused[0]
@@ -95,7 +96,7 @@ def flows_show(obj: Context, flow: str) -> None:
 def _check_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[FlowError]]:
     """The files ``flows validate PATH ...`` checks, and why each bad one is refused: a file as the
     folder beside it would load it, a folder as serve would load it."""
-    from bot.engine.reader import flow_files, load_folder, read_flow_in_folder
+    from bot.engine.reader import flow_files, load_folder, misnamed_files, read_flow_in_folder
     from bot.engine.validate import check_references
 
     files: list[Path] = []
@@ -103,7 +104,7 @@ def _check_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[FlowError]]:
     for path in paths:
         if path.is_dir():
             found = flow_files(path)
-            files += found or [path]
+            files += found + misnamed_files(path) if found else [path]
             empty = FlowError(str(path), texts.flows_folder_empty(), texts.flows_folder_empty_fix())
             refused += list(load_folder(path)[1].values()) if found else [empty]
             continue

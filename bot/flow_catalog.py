@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from bot import config, texts
 from bot.engine.compiler import forget
 from bot.engine.model import Flow
-from bot.engine.reader import flow_files, load_folder, read_flow_text
+from bot.engine.reader import flow_files, load_folder, misnamed_files, read_flow_text
 from bot.errors import BotError, ConfigError, FlowError, FlowNotFound, FlowRefused
 from bot.store import runs
 
@@ -42,7 +42,7 @@ Stamp = tuple[tuple[str, int, int], ...]
 def folder_stamp(folder: Path) -> Stamp:
     """A few ``stat`` calls: changes when a flow file is added, removed, written or replaced."""
     out: list[tuple[str, int, int]] = []
-    for path in flow_files(folder):
+    for path in [*flow_files(folder), *misnamed_files(folder)]:
         try:
             st = path.stat()
         except OSError:  # removed between the listing and the stat: seen at the next look

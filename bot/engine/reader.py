@@ -302,8 +302,18 @@ def flow_files(folder: Path) -> list[Path]:
     return [path for path in sorted(folder.glob("*.yaml")) if path.stem not in ("routes", "checks")]
 
 
+def misnamed_files(folder: Path) -> list[Path]:
+    """Files of a folder that look meant as flows but are not read as flows: ``launch.yml``,
+    ``launch.YAML`` (flow files end in ``.yaml``)."""
+    found = [p for p in folder.glob("*.[yY]*") if p.suffix.lower() in (".yml", ".yaml") and p.suffix != ".yaml"]
+    return sorted(p for p in found if p.stem not in ("routes", "checks"))
+
+
 def read_flow_in_folder(path: Path) -> Flow:
-    """A flow file of a flows folder: its id must be its file's name (a run finds its flow by it)."""
+    """A flow file of a flows folder: its id must be its file's name (a run finds its flow by it),
+    and its name must end in .yaml (the folder reads no other)."""
+    if path.suffix != ".yaml":
+        raise FlowError(str(path), texts.flow_file_suffix(), texts.flow_file_suffix_fix(path.stem))
     flow = read_flow_file(path)
     if flow.id != path.stem:
         raise FlowError(str(path), f"the id '{flow.id}' differs from the file name", f"use id: {path.stem}")
@@ -323,6 +333,9 @@ def load_folder(folder: Path) -> tuple[dict[str, Flow], dict[str, FlowError]]:
             flows[path.stem] = read_flow_in_folder(path)
         except FlowError as exc:
             refused[path.stem] = exc
+    for path in misnamed_files(folder):  # 'launch.yml': refused with its rename, not skipped unseen
+        if path.stem not in flows and path.stem not in refused:
+            refused[path.stem] = FlowError(str(path), texts.flow_file_suffix(), texts.flow_file_suffix_fix(path.stem))
     for name, flow in list(flows.items()):
         try:
             validate.check_references(flow, {p.stem for p in files})
