@@ -113,7 +113,7 @@ class TeamsChannel(Channel):
         if credentials is not None:
             await teams_keys.prefetch(self.config)
         self.connector = Connector(self.services.http, tokens)
-        self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock)
+        self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock, self._spawn)
         dispatcher = self.services.dispatcher  # a Teams person's zone: the one their client sent
         fallback, zone = dispatcher.tz_for, self.store.zone
         dispatcher.tz_for = lambda a: (zone(a.platform_id) if a.channel == acts.CHANNEL else None) or fallback(a)

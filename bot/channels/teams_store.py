@@ -341,6 +341,22 @@ class TeamsStore:
         sql = "UPDATE teams_cards SET answered_at = ? WHERE message_id = ? AND answered_at IS NULL"
         return kept_write(self.db, partial(_execute, sql=sql, args=(iso(now), message_id))) > 0
 
+    def close_run_cards(self, run_id: int, now: datetime) -> list[Card]:
+        """The run ended: mark its cards still open closed; return them (to show them closed).
+        Kept through the loss of its group when the outbox closes them (see kept_write)."""
+        rows: list[tuple[Any, ...]] = []
+
+        def write(conn: sqlite3.Connection) -> int:
+            rows[:] = conn.execute(
+                "UPDATE teams_cards SET answered_at = ? WHERE run_id = ? AND answered_at IS NULL"
+                f" RETURNING {_CARD_COLUMNS}",
+                (iso(now), run_id),
+            ).fetchall()
+            return len(rows)
+
+        kept_write(self.db, write)
+        return [_card(r) for r in rows]
+
     def close_cards(self, run_id: int, step: str, to_id: str, now: datetime) -> list[Card]:
         """Mark the open cards asking ``to_id`` about ``step`` answered; return them."""
         with transaction(self.db) as conn:
