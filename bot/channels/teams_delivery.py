@@ -64,15 +64,16 @@ class TeamsOutbound:
             return await self._deliver(item)
         finally:
             if item.reply.kind == "summary":  # the run ended (however: chat, the CLI, another process)
-                self._close_cards_of(item.reply.run_id)
+                await self._close_cards_of(item.reply.run_id)
 
-    def _close_cards_of(self, run_id: int) -> None:
+    async def _close_cards_of(self, run_id: int) -> None:
         """A run that ended takes no more answers: its cards still open say so, as Slack takes its
         widgets away (a late submit is refused: teams_stale)."""
         run = runs.load_run(self.store.db.conn, run_id)
         if run is None or run.status not in runs.ENDED:
             return
         shown = cards.card_text(texts.teams_card_run_ended(run.status))
+        await group.writable(self.store.db.conn, math.inf)
         for card in self.store.close_run_cards(run_id, self.clock()):
             self.spawn(self.replace_card(card, cards.closed_card(card.card, shown)))
 
