@@ -1,23 +1,21 @@
 """Microsoft Teams, through the Bot Framework: ``POST /api/messages``.
 
-Inbound, every request's token is checked by botbuilder's
-``ConfigurationBotFrameworkAuthentication`` (issuer, audience = ``MicrosoftAppId``, the
-``serviceurl`` claim, signing keys from the OpenID metadata) before anything is read or stored;
-with ``MicrosoftAppId`` empty (``DECISIONBOT_TEAMS=on``, local development) authentication is off
-and the server says so at start-up. The activity is then translated by
-:mod:`bot.channels.teams_activities` and handed to the dispatcher or to the shared commands
-(:mod:`bot.control`), in the request, so a 201 means the turn is stored. Replies leave through the
-outbox (:meth:`TeamsChannel.deliver`) on :mod:`bot.channels.teams_connector`.
+Inbound, every request's token is checked by botbuilder's ``ConfigurationBotFrameworkAuthentication``
+(issuer, audience = ``MicrosoftAppId``, the ``serviceurl`` claim, signing keys from the OpenID metadata)
+before anything is read or stored; with ``MicrosoftAppId`` empty (``DECISIONBOT_TEAMS=on``, local
+development) authentication is off and the server says so at start-up. The activity is then translated
+by :mod:`bot.channels.teams_activities` and handed to the dispatcher or to the shared commands
+(:mod:`bot.control`), in the request, so a 201 means the turn is stored. Replies leave through the outbox
+(:meth:`TeamsChannel.deliver`) on :mod:`bot.channels.teams_connector`. The bot's mention alone is 'help'.
 
 Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``, ``cancel N``, ``done A12``
-(``due``/``drop A12 ...`` of one's own actions) are commands; other text goes to the run the dispatcher
-places it in (``#12 yes``, the conversation's run, the one run waiting on its writer: with several
-waiting, they are asked which) and to the commands when there is none. In a channel a run lives in
-the reply chain of the bot's first message of that run (``teams_threads``); messages elsewhere in the
-channel are commands only. ``actions`` asked in a channel or a group chat is answered in a personal chat;
-``done``/``due``/``drop A12`` where its decision was made by the notice to the decision alone. Edits and
-deletions: :mod:`bot.channels.teams_edits`. Invokes are answered here, not by botbuilder (4.17.1's
-CloudAdapter answers every invoke with a 500).
+(``due``/``drop A12 ...`` of one's own actions) are commands; other text goes to the run the dispatcher places it in
+(``#12 yes``, the conversation's run, the one run waiting on its writer: with several waiting, they are asked which)
+and to the commands when there is none. In a channel a run lives in the reply chain of the bot's first message of
+that run (``teams_threads``); messages elsewhere in the channel are commands only. ``actions`` asked in a channel or
+a group chat is answered in a personal chat; ``done``/``due``/``drop A12`` where its decision was made by the notice
+to the decision alone. Edits and deletions: :mod:`bot.channels.teams_edits`. Invokes are answered here, not by
+botbuilder (4.17.1's CloudAdapter answers every invoke with a 500).
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -212,10 +211,11 @@ class TeamsChannel(Channel):
     async def _message(self, inbound: acts.Inbound) -> None:
         message = inbound.message
         assert message is not None
-        if not message.text.strip():  # a file, a picture, the bot's mention alone: not an answer
+        if not message.text.strip() and acts.carries_file(message.raw or {}):  # a file, a picture: not an answer
             if self._first_delivery(message.platform_id):
                 self._say(inbound, inbound.activity_id, texts.teams_text_only())
             return
+        message = replace(message, text=message.text.strip() or "help")  # the bot's mention alone: help
         bot = self.services.dispatcher
         if comes_first(message.text, bot.catalog.current, actions_of(bot, message.actor.id)):
             self._command(inbound, message)

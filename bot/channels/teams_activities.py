@@ -242,6 +242,15 @@ def _card_data(value: Mapping[str, Any], where: str) -> dict[str, Any]:
     return dict(value)
 
 
+def carries_file(activity: Mapping[str, Any]) -> bool:
+    """Whether a message carries a file or a picture: an attachment other than the HTML copy of
+    its text Teams adds to a message with a mention or formatting."""
+    found = activity.get("attachments")
+    return isinstance(found, list) and any(
+        isinstance(a, Mapping) and a.get("contentType") != "text/html" for a in found
+    )
+
+
 def reference_of(activity: Mapping[str, Any]) -> dict[str, Any]:
     """The activity's conversation reference, as botbuilder's ``get_conversation_reference``
     gives it: enough to post into the conversation later."""
