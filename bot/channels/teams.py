@@ -121,9 +121,9 @@ class TeamsChannel(Channel):
         return self.connector.tokens.failing() if self.connector is not None else None
 
     async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
-        """People a trigger names whom the bot has heard from (their names as Teams sent them)."""
+        """People a trigger names whom the bot has heard from, as Teams sent them (by an Azure AD object id: their Teams id)."""
         seen = {p.id: self.store.person(p.platform_id) for p in people if p.channel == self.name}
-        return {i: Actor(i, found.name) for i, found in seen.items() if found is not None}
+        return {i: found for i, found in seen.items() if found is not None}
 
     async def stop(self) -> None:
         if self.tasks:
