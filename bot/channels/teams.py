@@ -57,8 +57,7 @@ from bot.store.widgets import Refusal
 
 log = logging.getLogger("decisionbot.teams")
 
-#: Tries of an answer to a command (list, status, help ...) refused for now: it is not in the
-#: outbox (no run owns it); whoever asked can ask again.
+#: Tries of an answer to a command (list, status, help ...) refused for now: not in the outbox (no run owns it).
 SAY_TRIES = 4
 
 
@@ -237,10 +236,9 @@ class TeamsChannel(Channel):
             self._after_turn(result, message)
 
     def _command(self, inbound: acts.Inbound, message: Message, dedup: bool = True) -> None:
-        """Carry out a command in the savepoint that records its delivery id (``dedup`` False: the
-        turn it is nested in recorded it): a command whose turn fails leaves no id, so Teams'
-        retry is carried out, not dropped."""
-        key = acts.key_for(inbound.base_id)  # a channel run gets its thread at its first delivery
+        """Carry out a command in the savepoint that records its delivery id (``dedup`` False: the turn it is
+        nested in recorded it): a command whose turn fails leaves no id, so Teams' retry is carried out."""
+        key = acts.key_for(inbound.base_id)  # a channel run gets its thread at its first delivery (or where started)
         dispatcher = self.services.dispatcher
         with transaction(self.services.db) as conn:
             delivery = message.platform_id if dedup else None
@@ -250,6 +248,8 @@ class TeamsChannel(Channel):
                 result = run_command(dispatcher, message.actor, key, message.text, message.mentions, message.not_people)
             except BotError as exc:  # e.g. a review of a decision not in the ledger (the id stays)
                 result = CommandResult(str(exc), ok=False)
+            if result.started is not None and inbound.thread not in (None, inbound.activity_id):  # in a reply chain
+                self.store.adopt_thread(result.started.run_id, inbound.base_id, inbound.thread, dispatcher.clock())
         if result.queued_on is not None:  # e.g. 'done A12' tells the decision's conversation
             self.services.notify(result.queued_on)
         if result.started is not None or result.cancelled is not None:

@@ -8,7 +8,8 @@ Where it goes:
   the thread (help typed in the thread is answered in it, even while their question waits in
   private); to that chat when they never wrote and the run's latest question to them was sent there;
 - in a channel, a run lives in the reply chain of the bot's first message of that run: the first
-  reply opens a new thread (``POST /v3/conversations`` with the channel), the rest reply in it;
+  reply opens a new thread (``POST /v3/conversations`` with the channel), the rest reply in it (a run
+  started in a reply chain holding none, a channel meeting's, replies there from the first);
 - anywhere else, into the conversation, with an @mention of the person asked in group chats and
   channels.
 Prompts that expect an answer go as Adaptive Cards and are remembered for the submit and the

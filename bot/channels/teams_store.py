@@ -302,6 +302,12 @@ class TeamsStore:
         kept_write(self.db, partial(_execute, sql=sql, args=(run_id, conversation_id, root_id, iso(now))))
         self._threads[(run_id, conversation_id)] = root_id
 
+    def adopt_thread(self, run_id: int, conversation_id: str, root_id: str, now: datetime) -> None:
+        """A run started in a channel's reply chain holding no run (a channel meeting's chat) lives
+        there: its first message replies in it instead of opening a post of its own."""
+        if self.run_in_thread(conversation_id, root_id) is None:
+            self.save_thread(run_id, conversation_id, root_id, now)
+
     # --- cards -------------------------------------------------------------------------------
 
     def save_card(self, card: Card, now: datetime, answered: bool = False) -> None:
