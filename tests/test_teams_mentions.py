@@ -1,7 +1,7 @@
 """Teams mentions that name no one person (a tag, a channel, a team, everyone in a group chat, the
 bot itself, another bot) and the answer to ``actions`` asked where others read it: the real
 server against the fake Bot Connector, with mentions shaped as Teams sends them (see
-``bot.channels.teams_activities.mention_kind`` for the sources)."""
+``bot.channels.teams_mentions.mention_kind`` for the sources)."""
 
 from __future__ import annotations
 

@@ -173,10 +173,12 @@ async def test_a_whole_post_meeting_flow_through_the_agents_playground(playgroun
         body = {"from": {"id": me["id"]}, "text": f"{tag} {text}", "textFormat": "plain", "mentions": mention}
         await pg.post(f"/_conversation/v1/conversations/{conversation}/messages", body)
 
-    # @mention the bot in the channel: the run opens its own thread with its first question
+    # @mention the bot in the channel: the run's reply chain gets its first question. The Playground
+    # gives a new post an activity id other than its message id (real Teams gives the same), so
+    # the bot reads it as a reply chain already there (a channel meeting's) and the run lives in it
     await say(channel, "start post_meeting Weekly sync")
     first = await pg.bot_says(text="What was decided in Weekly sync?")
-    thread = first["message"]["postConversationId"]  # the post the bot opened in the channel
+    thread = first["message"].get("postConversationId") or first["actionConversationId"]
     assert thread.startswith(f"{channel};messageid=")
     assert card_of(first)["body"][0]["text"] == "Decision run #1"
 
@@ -234,3 +236,43 @@ async def test_a_whole_post_meeting_flow_through_the_agents_playground(playgroun
     changes = services.db.execute("SELECT field, old, new FROM action_changes").fetchall()
     assert changes == [("due", due, later)]
     assert services.db.execute("SELECT status, due FROM actions").fetchall() == [("done", later)]
+
+
+async def test_a_cancelled_runs_card_closes_and_the_bots_mention_alone_is_help_through_the_agents_playground(
+    playground: tuple[Playground, Any],
+) -> None:
+    """In the Playground's group chat: ``@Test Bot`` alone answers as ``help`` does; after
+    ``cancel 1`` the open card is updated to say the run was cancelled, and a submit of it
+    anyway is told so in the chat, changing nothing."""
+    pg, services = playground
+    config = (await pg.get("/_internal/v1/testConfig"))["config"]
+    bot, me = config["bot"], config["currentUser"]
+    chat = config["groupChats"][0]["id"]
+    tag = f"<at>{bot['name']}</at>"
+    mention = [{"mentioned": {"id": bot["id"]}, "text": tag}]
+
+    async def say(text: str) -> None:
+        body = {"from": {"id": me["id"]}, "text": f"{tag} {text}".strip(), "textFormat": "plain", "mentions": mention}
+        await pg.post(f"/_conversation/v1/conversations/{chat}/messages", body)
+
+    await say("")
+    helped = await pg.bot_says(chat)
+    assert helped["message"]["text"].startswith("Commands: start FLOW"), helped["message"]
+
+    await say("start post_meeting Weekly sync")
+    first = await pg.bot_says(chat, "What was decided in Weekly sync?")
+    await say("cancel 1")
+    await pg.bot_says(chat, "Run cancelled by")
+    closed = await pg.frame(lambda f: f.get("action") == "updateMessage")
+    assert closed["message"]["messageId"] == first["message"]["messageId"]
+    assert "This question is closed: the run was cancelled." in json.dumps(closed["message"])
+    assert card_of(closed)["actions"] == []
+
+    data = {**card_of(first)["actions"][0]["data"], "answer": "We ship in March"}
+    body = {"conversation": {"id": chat}, "from": {"id": me["id"]}, "replyToId": first["message"]["messageId"]}
+    await pg.post("/_conversation/v1/submit", {**body, "value": data})
+    told = await pg.bot_says(chat)
+    assert told["message"]["text"] == "This question is closed: the run was cancelled."
+    assert services.db.execute("SELECT count(*) FROM answers").fetchone() == (0,)
+    refused = "SELECT text, json_extract(payload, '$.widget') FROM messages WHERE kind = 'refused'"
+    assert services.db.execute(refused).fetchall() == [("We ship in March", "closed")]

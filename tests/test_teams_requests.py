@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.store import transaction
-from tests.teams_support import ALICE, BOB, Harness, personal, submit
+from tests.teams_support import ALICE, BOB, BOT, Harness, at, in_channel, mention, personal, submit
 
 
 async def test_invokes_are_answered_not_failed(tmp_path: Path) -> None:
@@ -126,3 +126,25 @@ async def test_a_retry_of_an_activity_recorded_before_the_conversation_keyed_ids
         await h.send(start)
         await h.settle()
         assert h.db("SELECT count(*) FROM runs") == [(0,)] and h.fake.calls == []
+
+
+async def test_the_bots_mention_alone_is_answered_as_help_not_as_a_picture(tmp_path: Path) -> None:
+    """``@DecisionBot`` alone (someone asking what it does) was told 'a file or picture alone
+    answers nothing'; as on Slack, it now gets what 'help' gets there: the commands, or with a
+    question waiting, that question's help. Teams adds an HTML copy of any message with a mention
+    (an ``text/html`` attachment): that is no file."""
+    async with Harness(tmp_path) as h:
+        bare = in_channel(h.url, ALICE, "")
+        bare["attachments"] = [{"contentType": "text/html", "content": "<div><at>DecisionBot</at></div>"}]
+        await h.send(bare)
+        said = await h.next_post(0)
+        assert said.text.startswith("Commands: start FLOW") and "file or picture" not in said.text
+        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+        await h.next_post(1)
+        alone = personal(h.url, ALICE, at(BOT))
+        alone["entities"] = [mention(BOT)]
+        await h.send(alone)
+        told = await h.next_post(2)
+        assert "What was decided in Weekly sync?" in told.text and "file or picture" not in told.text
+        assert h.db("SELECT count(*) FROM answers") == [(0,)]
+        assert h.db("SELECT state FROM runs") == [("decision",)]

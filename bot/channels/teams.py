@@ -1,23 +1,21 @@
 """Microsoft Teams, through the Bot Framework: ``POST /api/messages``.
 
-Inbound, every request's token is checked by botbuilder's
-``ConfigurationBotFrameworkAuthentication`` (issuer, audience = ``MicrosoftAppId``, the
-``serviceurl`` claim, signing keys from the OpenID metadata) before anything is read or stored;
-with ``MicrosoftAppId`` empty (``DECISIONBOT_TEAMS=on``, local development) authentication is off
-and the server says so at start-up. The activity is then translated by
-:mod:`bot.channels.teams_activities` and handed to the dispatcher or to the shared commands
-(:mod:`bot.control`), in the request, so a 201 means the turn is stored. Replies leave through the
-outbox (:meth:`TeamsChannel.deliver`) on :mod:`bot.channels.teams_connector`.
+Inbound, every request's token is checked by botbuilder's ``ConfigurationBotFrameworkAuthentication``
+(issuer, audience = ``MicrosoftAppId``, the ``serviceurl`` claim, signing keys from the OpenID metadata)
+before anything is read or stored; with ``MicrosoftAppId`` empty (``DECISIONBOT_TEAMS=on``, local
+development) authentication is off and the server says so at start-up. The activity is then translated
+by :mod:`bot.channels.teams_activities` and handed to the dispatcher or to the shared commands
+(:mod:`bot.control`), in the request, so a 201 means the turn is stored. Replies leave through the outbox
+(:meth:`TeamsChannel.deliver`) on :mod:`bot.channels.teams_connector`. The bot's mention alone is 'help'.
 
 Routing: ``start FLOW ...`` (a known flow), ``list``, ``actions``, ``status N``, ``cancel N``, ``done A12``
-(``due``/``drop A12 ...`` of one's own actions) are commands; other text goes to the run the dispatcher
-places it in (``#12 yes``, the conversation's run, the one run waiting on its writer: with several
-waiting, they are asked which) and to the commands when there is none. In a channel a run lives in
-the reply chain of the bot's first message of that run (``teams_threads``); messages elsewhere in the
-channel are commands only. ``actions`` asked in a channel or a group chat is answered in a personal chat;
-``done``/``due``/``drop A12`` where its decision was made by the notice to the decision alone. Edits and
-deletions: :mod:`bot.channels.teams_edits`. Invokes are answered here, not by botbuilder (4.17.1's
-CloudAdapter answers every invoke with a 500).
+(``due``/``drop A12 ...`` of one's own actions) are commands; other text goes to the run the dispatcher places it in
+(``#12 yes``, the conversation's run, the one run waiting on its writer: with several waiting, they are asked which)
+and to the commands when there is none. In a channel a run lives in the reply chain of the bot's first message of
+that run (``teams_threads``); messages elsewhere in the channel are commands only. ``actions`` asked in a channel or
+a group chat is answered in a personal chat; ``done``/``due``/``drop A12`` where its decision was made by the notice
+to the decision alone. Edits and deletions: :mod:`bot.channels.teams_edits`. Invokes are answered here, not by
+botbuilder (4.17.1's CloudAdapter answers every invoke with a 500).
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -58,8 +57,7 @@ from bot.store.widgets import Refusal
 
 log = logging.getLogger("decisionbot.teams")
 
-#: Tries of an answer to a command (list, status, help ...) refused for now: it is not in the
-#: outbox (no run owns it); whoever asked can ask again.
+#: Tries of an answer to a command (list, status, help ...) refused for now: not in the outbox (no run owns it).
 SAY_TRIES = 4
 
 
@@ -113,7 +111,7 @@ class TeamsChannel(Channel):
         if credentials is not None:
             await teams_keys.prefetch(self.config)
         self.connector = Connector(self.services.http, tokens)
-        self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock)
+        self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock, self._spawn)
         dispatcher = self.services.dispatcher  # a Teams person's zone: the one their client sent
         fallback, zone = dispatcher.tz_for, self.store.zone
         dispatcher.tz_for = lambda a: (zone(a.platform_id) if a.channel == acts.CHANNEL else None) or fallback(a)
@@ -122,9 +120,9 @@ class TeamsChannel(Channel):
         return self.connector.tokens.failing() if self.connector is not None else None
 
     async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
-        """People a trigger names whom the bot has heard from (their names as Teams sent them)."""
+        """People a trigger names whom the bot has heard from, as Teams sent them (by an Azure AD object id: their Teams id)."""
         seen = {p.id: self.store.person(p.platform_id) for p in people if p.channel == self.name}
-        return {i: Actor(i, found.name) for i, found in seen.items() if found is not None}
+        return {i: found for i, found in seen.items() if found is not None}
 
     async def stop(self) -> None:
         if self.tasks:
@@ -212,10 +210,11 @@ class TeamsChannel(Channel):
     async def _message(self, inbound: acts.Inbound) -> None:
         message = inbound.message
         assert message is not None
-        if not message.text.strip():  # a file, a picture, the bot's mention alone: not an answer
+        if not message.text.strip() and acts.carries_file(message.raw or {}):  # a file, a picture: not an answer
             if self._first_delivery(message.platform_id):
                 self._say(inbound, inbound.activity_id, texts.teams_text_only())
             return
+        message = replace(message, text=message.text.strip() or "help")  # the bot's mention alone: help
         bot = self.services.dispatcher
         if comes_first(message.text, bot.catalog.current, actions_of(bot, message.actor.id)):
             self._command(inbound, message)
@@ -237,10 +236,9 @@ class TeamsChannel(Channel):
             self._after_turn(result, message)
 
     def _command(self, inbound: acts.Inbound, message: Message, dedup: bool = True) -> None:
-        """Carry out a command in the savepoint that records its delivery id (``dedup`` False: the
-        turn it is nested in recorded it): a command whose turn fails leaves no id, so Teams'
-        retry is carried out, not dropped."""
-        key = acts.key_for(inbound.base_id)  # a channel run gets its thread at its first delivery
+        """Carry out a command in the savepoint that records its delivery id (``dedup`` False: the turn it is
+        nested in recorded it): a command whose turn fails leaves no id, so Teams' retry is carried out."""
+        key = acts.key_for(inbound.base_id)  # a channel run gets its thread at its first delivery (or where started)
         dispatcher = self.services.dispatcher
         with transaction(self.services.db) as conn:
             delivery = message.platform_id if dedup else None
@@ -250,6 +248,8 @@ class TeamsChannel(Channel):
                 result = run_command(dispatcher, message.actor, key, message.text, message.mentions, message.not_people)
             except BotError as exc:  # e.g. a review of a decision not in the ledger (the id stays)
                 result = CommandResult(str(exc), ok=False)
+            if result.started is not None and inbound.thread not in (None, inbound.activity_id):  # in a reply chain
+                self.store.adopt_thread(result.started.run_id, inbound.base_id, inbound.thread, dispatcher.clock())
         if result.queued_on is not None:  # e.g. 'done A12' tells the decision's conversation
             self.services.notify(result.queued_on)
         if result.started is not None or result.cancelled is not None:

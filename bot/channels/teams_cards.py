@@ -255,10 +255,15 @@ def _shortcuts(expects: Mapping[str, Any]) -> list[tuple[str, str]]:
 def answered_card(card: Mapping[str, Any], by: str, answer: str) -> dict[str, Any]:
     """The prompt's card once answered: its header and question, the answer (its start, when
     long: the whole is in the ledger), no inputs left."""
-    kept = [b for b in card.get("body", []) if b.get("type") == "TextBlock" and "id" not in b][:2]
     if len(answer) > ANSWER_SHOWN:
         answer = answer[: ANSWER_SHOWN - 3] + "..."
-    shown = texts.teams_answered(card_text(by), card_text(answer))
+    return closed_card(card, texts.teams_answered(card_text(by), card_text(answer)))
+
+
+def closed_card(card: Mapping[str, Any], shown: str) -> dict[str, Any]:
+    """The prompt's card closed: its header and question, then ``shown`` (card markup: its
+    answer, or why it closed unanswered), no inputs left."""
+    kept = [b for b in card.get("body", []) if b.get("type") == "TextBlock" and "id" not in b][:2]
     kept.append({"type": "TextBlock", "text": shown, "wrap": True, "weight": "Bolder"})
     return {**card, "body": kept, "actions": []}  # the kept blocks are shared, never changed
 

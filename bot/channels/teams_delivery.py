@@ -8,7 +8,8 @@ Where it goes:
   the thread (help typed in the thread is answered in it, even while their question waits in
   private); to that chat when they never wrote and the run's latest question to them was sent there;
 - in a channel, a run lives in the reply chain of the bot's first message of that run: the first
-  reply opens a new thread (``POST /v3/conversations`` with the channel), the rest reply in it;
+  reply opens a new thread (``POST /v3/conversations`` with the channel), the rest reply in it (a run
+  started in a reply chain holding none, a channel meeting's, replies there from the first);
 - anywhere else, into the conversation, with an @mention of the person asked in group chats and
   channels.
 Prompts that expect an answer go as Adaptive Cards and are remembered for the submit and the
@@ -21,7 +22,7 @@ import contextlib
 import logging
 import math
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -35,7 +36,7 @@ from bot.channels.teams_connector import Connector
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import Queued
-from bot.store import group, transcript
+from bot.store import group, runs, transcript
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -45,14 +46,39 @@ UPDATE_TRIES = 4
 
 
 class TeamsOutbound:
-    def __init__(self, store: TeamsStore, connector: Connector, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        store: TeamsStore,
+        connector: Connector,
+        clock: Callable[[], datetime],
+        spawn: Callable[[Coroutine[Any, Any, None]], None],
+    ):
         self.store = store
         self.connector = connector
         self.clock = clock
+        self.spawn = spawn  # background work (card updates), awaited at the channel's stop
 
     async def deliver(self, item: Queued) -> str:
         """Deliver ``item``; a refusal says what was refused (a personal chat with the person, the
         run's conversation, or the message) and why in plain words, for the facilitator's notice."""
+        try:
+            return await self._deliver(item)
+        finally:
+            if item.reply.kind == "summary":  # the run ended (however: chat, the CLI, another process)
+                await self._close_cards_of(item.reply.run_id)
+
+    async def _close_cards_of(self, run_id: int) -> None:
+        """A run that ended takes no more answers: its cards still open say so, as Slack takes its
+        widgets away (a late submit is refused: teams_stale)."""
+        run = runs.load_run(self.store.db.conn, run_id)
+        if run is None or run.status not in runs.ENDED:
+            return
+        shown = cards.card_text(texts.teams_card_run_ended(run.status))
+        await group.writable(self.store.db.conn, math.inf)
+        for card in self.store.close_run_cards(run_id, self.clock()):
+            self.spawn(self.replace_card(card, cards.closed_card(card.card, shown)))
+
+    async def _deliver(self, item: Queued) -> str:
         reply = item.reply
         base = acts.base_of(reply.conversation)
         ref = self.store.reference(base)
@@ -271,11 +297,14 @@ class TeamsOutbound:
         """Replace a prompt's card with its question and the answer, once the request that took the
         answer is committed (not when it was lost: it comes again); 429, 5xx and network errors are
         retried (``UPDATE_TRIES``), a last refusal is logged: the answer is stored either way."""
+        await self.replace_card(card, cards.answered_card(card.card, by, shown))
+
+    async def replace_card(self, card: Card, content: dict[str, Any]) -> None:
+        """Replace a posted card with ``content``, as :meth:`update_card` does."""
         try:
             await group.request_stored()
         except sqlite3.Error:
             return
-        content = cards.answered_card(card.card, by, shown)
         activity = {"type": "message", "attachments": [{"contentType": cards.CARD_TYPE, "content": content}]}
         await self.connector.retrying(
             partial(self.connector.update, card.service_url, card.conversation_id, card.activity_id, activity),

@@ -10,6 +10,7 @@ import sqlite3
 
 from bot import texts
 from bot.channels import teams_activities as acts
+from bot.channels import teams_cards as cards
 from bot.channels.teams_store import Card
 from bot.store import runs, transcript
 from bot.store.widgets import Refusal
@@ -36,6 +37,9 @@ def refusal(conn: sqlite3.Connection, card: Card | None, base_id: str, actor_id:
     """Why ``actor_id``'s submit of ``card`` (found by its submit data, in conversation ``base_id``)
     answers nothing; None when it may answer. ``anyone``: the placeholder facilitator, whose cards
     anyone may answer until the run is claimed."""
+    run = runs.load_run(conn, card.run_id) if card is not None else None
+    if run is not None and run.status in runs.ENDED:  # its card may not show it yet
+        return Refusal("closed", cards.card_text(texts.teams_card_run_ended(run.status)), stale=True)
     if card is None or card.answered or acts.split_conversation(card.conversation_id)[0] != base_id:
         return Refusal("answered" if card is not None and card.answered else "closed", texts.teams_card_closed())
     if card.to_id not in (None, actor_id, anyone):

@@ -302,6 +302,12 @@ class TeamsStore:
         kept_write(self.db, partial(_execute, sql=sql, args=(run_id, conversation_id, root_id, iso(now))))
         self._threads[(run_id, conversation_id)] = root_id
 
+    def adopt_thread(self, run_id: int, conversation_id: str, root_id: str, now: datetime) -> None:
+        """A run started in a channel's reply chain holding no run (a channel meeting's chat) lives
+        there: its first message replies in it instead of opening a post of its own."""
+        if self.run_in_thread(conversation_id, root_id) is None:
+            self.save_thread(run_id, conversation_id, root_id, now)
+
     # --- cards -------------------------------------------------------------------------------
 
     def save_card(self, card: Card, now: datetime, answered: bool = False) -> None:
@@ -340,6 +346,22 @@ class TeamsStore:
         when the outbox closes it (see kept_write)."""
         sql = "UPDATE teams_cards SET answered_at = ? WHERE message_id = ? AND answered_at IS NULL"
         return kept_write(self.db, partial(_execute, sql=sql, args=(iso(now), message_id))) > 0
+
+    def close_run_cards(self, run_id: int, now: datetime) -> list[Card]:
+        """The run ended: mark its cards still open closed; return them (to show them closed).
+        Kept through the loss of its group when the outbox closes them (see kept_write)."""
+        rows: list[tuple[Any, ...]] = []
+
+        def write(conn: sqlite3.Connection) -> int:
+            rows[:] = conn.execute(
+                "UPDATE teams_cards SET answered_at = ? WHERE run_id = ? AND answered_at IS NULL"
+                f" RETURNING {_CARD_COLUMNS}",
+                (iso(now), run_id),
+            ).fetchall()
+            return len(rows)
+
+        kept_write(self.db, write)
+        return [_card(r) for r in rows]
 
     def close_cards(self, run_id: int, step: str, to_id: str, now: datetime) -> list[Card]:
         """Mark the open cards asking ``to_id`` about ``step`` answered; return them."""

@@ -208,16 +208,21 @@ class People:
 
 def stored_names(conn: sqlite3.Connection, actors: Iterable[Actor]) -> dict[str, Actor]:
     """``actors`` by id, named as the ledger knows them (Slack's ``users.info`` in ``people``, the
-    Teams people the bot has heard from in ``teams_users``): for commands that run without the
-    channels, as ``decisionbot trigger``. Those it does not know are left out."""
+    Teams people the bot has heard from in ``teams_users``, one named by their Azure AD object id
+    by their Teams id, which their answers come from): for commands that run without the channels,
+    as ``decisionbot trigger``. Those it does not know are left out."""
     found: dict[str, Actor] = {}
     for actor in actors:
-        row = conn.execute("SELECT name FROM people WHERE id = ?", (actor.id,)).fetchone()
-        if not (row and row[0]) and actor.channel == "teams":
+        row = conn.execute("SELECT id, name FROM people WHERE id = ?", (actor.id,)).fetchone()
+        if not (row and row[1]) and actor.channel == "teams":
             with contextlib.suppress(sqlite3.OperationalError):  # a ledger without the Teams tables
-                row = conn.execute("SELECT name FROM teams_users WHERE user_id = ?", (actor.platform_id,)).fetchone()
-        if row and row[0]:
-            found[actor.id] = Actor(actor.id, str(row[0]))
+                row = conn.execute(
+                    "SELECT 'teams:' || user_id, name FROM teams_users WHERE user_id = ? OR aad_object_id = ?"
+                    " ORDER BY user_id = ? DESC LIMIT 1",
+                    (actor.platform_id, actor.platform_id, actor.platform_id),
+                ).fetchone()
+        if row and row[1]:
+            found[actor.id] = Actor(str(row[0]), str(row[1]))
     return found
 
 

@@ -37,6 +37,8 @@ class RunRow:
 
 
 RUN_COLUMNS = "id, flow_id, flow_version, conversation, state, status, context, event_id"
+#: The statuses of a run that takes no more answers.
+ENDED = ("completed", "cancelled")
 
 
 def ensure_flow_version(conn: sqlite3.Connection, flow: Flow, now: datetime) -> None:

@@ -135,6 +135,12 @@ def teams_card_closed() -> str:
     return "That card is no longer open. Type your answer instead, or say 'help'."
 
 
+def teams_card_run_ended(status: str) -> str:
+    """On a card of a run that ended (shown on it, and told to whoever submits it late)."""
+    why = "the run was cancelled" if status == "cancelled" else "the run has ended"
+    return f"This question is closed: {why}."
+
+
 def teams_card_handed_over(to: str) -> str:
     return f"That card is no longer yours: its question was handed to {to}, who answers it now."
 
