@@ -41,7 +41,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "retry_since": "out: its first refusal for now (429, 5xx, network) since its channel last worked: the outbox gives it up a day after.",
     }),
     "transitions": ("Every state change of a run.", {
-        "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled.",
+        "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled; a stall or resume stays at its step (target = source).",
         "event": "start, next, back, cancel, stall, resume.", "actor_id": "Who caused it.", "at": "When (UTC).",
     }),
     "answers": ("Every answer to a step, with its revisions.", {
