@@ -32,7 +32,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "id": "Message id.", "run_id": "Run.", "direction": "in or out.", "channel": "Channel.", "conversation": "Conversation key.",
         "actor_id": "in: the sender; out: the addressee (NULL: everyone).", "actor_name": "Their display name.",
         "platform_id": "The platform's message id.", "step": "Step it belongs to.",
-        "kind": "in: answer, command, invalid, refused (typed to a question not theirs, or a Slack button or menu or a Teams card used where it answers nothing), closed, start, and edited or deleted (a Slack message edited or deleted by its writer, a row after it with its run, step and platform_id: `text` as edited, '' when deleted; the run keeps the message as first sent, and no measure counts these rows as messages or answers); out: prompt, info, error, summary, notice (a reply given up, told to the run's facilitator).", "text": "Text.",
+        "kind": "in: answer, command, invalid, refused (typed to a question not theirs, or a Slack button or menu or a Teams card used where it answers nothing), closed, start, and edited or deleted (a Slack or Teams message edited or deleted by its writer, a row after it with its run, step and platform_id: `text` as edited, '' when deleted; the run keeps the message as first sent, and no measure counts these rows as messages or answers); out: prompt, info, error, summary, notice (a reply given up, told to the run's facilitator).", "text": "Text.",
         "expects": "out: the answer expected (JSON).", "private": "1 when sent to the addressee alone.",
         "payload": "in: the raw platform payload (JSON); edited, deleted: `{\"original\": the messages.id of the message changed}`; refused by a widget: `{\"widget\": why, \"question\": the messages.id of the question}`, why being not_theirs, answered, closed or asked_since; out: files riding on it (a review's .ics), what a notice is about (`notice.about`).", "created_at": "When written (UTC).",
         "delivered_at": "out: when delivered (NULL while in the outbox).", "attempts": "Delivery attempts.", "last_error": "Last delivery error.",
@@ -41,7 +41,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "retry_since": "out: its first refusal for now (429, 5xx, network) since its channel last worked: the outbox gives it up a day after.",
     }),
     "transitions": ("Every state change of a run.", {
-        "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled.",
+        "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled; a stall or resume stays at its step (target = source).",
         "event": "start, next, back, cancel, stall, resume.", "actor_id": "Who caused it.", "at": "When (UTC).",
     }),
     "answers": ("Every answer to a step, with its revisions.", {
@@ -141,6 +141,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "status": "runs.status.", "state": "runs.state.", "last_source": "Source of the last transition.",
         "first_answer_at": "First answer (UTC).", "first_answer_ms": "Milliseconds from trigger to first answer.",
         "decided_at": "First decision (UTC).", "decided_ms": "Milliseconds from trigger to decision.", "reached": "Steps reached (' a b ').",
+        "kind": "Event kind (events.kind; '' without an event).",
     }),
     "analytics_actions": ("Summary per action, kept by triggers.", {
         "action_id": "Action.", "owner_id": "Owner.", "owner_name": "Owner's name.", "flow_id": "Flow of the deciding run.",
@@ -176,8 +177,8 @@ TABLES: dict[str, tuple[str, T]] = {
 }  # fmt: skip
 
 VIEWS: dict[str, str] = {
-    "run_latency": "One row per run: trigger time, first answer, decision, hours to each, ISO week.",
-    "latency_summary": "Runs, median and p90 hours from trigger to first answer and to decision, by all/flow/source/channel/week.",
+    "run_latency": "One row per run: its trigger's source and kind, trigger time, first answer, decision, hours to each, ISO week.",
+    "latency_summary": "Runs, median and p90 hours from trigger to first answer and to decision, by all/flow/source/kind/channel/week (kind: the trigger's, events.kind).",
     "action_status": "One row per action: deadline (due + 1 day, 12:00 UTC), due as of now, on time, days late.",
     "follow_through_by_owner": "Per owner: actions, due, done on time / late, overdue, dropped, follow-through, median days late, share dropped.",
     "follow_through_by_flow": "The same per flow.",

@@ -96,10 +96,11 @@ def _dicts(cur: sqlite3.Cursor) -> list[Row]:
 
 # --- runs: totals, latency, drop-off ------------------------------------------------------------
 
-#: Per flow, source, channel and trigger day: the runs and, as text, the milliseconds from the
-#: trigger to the first answer and to the decision (text moves 100,000 values at C speed).
-LATENCY = f"""SELECT flow_id, source, channel, day, count(*), group_concat(first_answer_ms), group_concat(decided_ms)
-FROM analytics_runs f WHERE {SCOPE} GROUP BY 1, 2, 3, 4"""
+#: Per flow, source, trigger kind, channel and trigger day: the runs and, as text, the milliseconds
+#: from the trigger to the first answer and to the decision (text moves 100,000 values at C speed).
+LATENCY = f"""SELECT flow_id, source, kind, channel, day, count(*), group_concat(first_answer_ms),
+       group_concat(decided_ms)
+FROM analytics_runs f WHERE {SCOPE} GROUP BY 1, 2, 3, 4, 5"""
 
 #: Runs per flow, reached steps, status, stop step and whether they dropped off.
 #: Runs per flow, reached steps, status, state and last transition's source; how many idle.
@@ -119,7 +120,8 @@ class RunFacts:
 def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
     """The runs in scope: totals by status, latency and drop-off.
 
-    Latency, per ``dimension`` (``all``, ``flow``, ``source``, ``channel``, ``week``) and ``key``:
+    Latency, per ``dimension`` (``all``, ``flow``, ``source``, ``kind`` of the trigger, ``channel``,
+    ``week``) and ``key``:
     hours to first answer = the first ``answers.at`` of the run - its trigger time; hours to
     decision = ``decisions.decided_at`` (the latest answer, as last revised, of the steps the
     flow's ``record.decision`` uses) - the trigger time; ``runs``, ``answered`` and ``decided`` count the runs of the group and those
@@ -135,10 +137,11 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
     bind = params.bind()
     counts: dict[tuple[str, str], int] = defaultdict(int)
     times: dict[tuple[str, str], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
-    for flow, source, channel, day, n, fa, dec in conn.execute(LATENCY, bind):
+    for flow, source, kind, channel, day, n, fa, dec in conn.execute(LATENCY, bind):
         fa_ms = list(map(int, fa.split(","))) if fa else []
         dec_ms = list(map(int, dec.split(","))) if dec else []
-        for key in (("all", ""), ("flow", flow), ("source", source), ("channel", channel), ("week", iso_week(day))):
+        keys = (("all", ""), ("flow", flow), ("source", source), ("kind", kind), ("channel", channel))
+        for key in (*keys, ("week", iso_week(day))):
             counts[key] += n
             times[key][0].extend(fa_ms)
             times[key][1].extend(dec_ms)
@@ -164,7 +167,7 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
 
 
 def _dimension_order(key: tuple[str, str]) -> tuple[int, str]:
-    return (["all", "flow", "source", "channel", "week"].index(key[0]), key[1])
+    return (["all", "flow", "source", "kind", "channel", "week"].index(key[0]), key[1])
 
 
 def _latency_row(key: tuple[str, str], n: int, fa: list[int], dec: list[int]) -> Row:

@@ -124,6 +124,16 @@ def m011_participation_of_people_only(db: Database) -> None:
     create_views(db, {"participation": VIEWS["participation"]})
 
 
+@migrations()
+def m012_latency_by_trigger_kind(db: Database) -> None:
+    """``run_latency`` names each run's trigger kind (``events.kind``: manual, alert, metric,
+    review, handover, ...) and ``latency_summary`` groups by it: sources alone mixed a Slack
+    meeting with a ``give A12`` handover, and a generic hook's kinds. ``analytics_runs`` keeps it
+    (filled from ``events`` here), in the latency measure's covering index."""
+    summary.keep_kinds(db)
+    create_views(db, {"run_latency": VIEWS["run_latency"], "latency_summary": VIEWS["latency_summary"]})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

@@ -55,11 +55,13 @@ SCOPE = """scope AS (
 RUN_LATENCY = f"""WITH {SCOPE},
 first_answer AS (SELECT run_id, min(at) AS at FROM answers GROUP BY run_id),
 decided AS (SELECT run_id, min(decided_at) AS at FROM decisions GROUP BY run_id)
-SELECT s.run_id, s.flow_id, s.source, s.channel, {iso_week("s.triggered_at")} AS week, s.triggered_at,
+SELECT s.run_id, s.flow_id, s.source, coalesce(e.kind, '') AS kind, s.channel, {iso_week("s.triggered_at")} AS week,
+       s.triggered_at,
        fa.at AS first_answer_at, d.at AS decided_at,
        round((julianday(fa.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_first_answer,
        round((julianday(d.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_decision
-FROM scope s LEFT JOIN first_answer fa ON fa.run_id = s.run_id LEFT JOIN decided d ON d.run_id = s.run_id"""
+FROM scope s LEFT JOIN first_answer fa ON fa.run_id = s.run_id LEFT JOIN decided d ON d.run_id = s.run_id
+     LEFT JOIN events e ON e.id = s.event_id"""
 
 
 def _percentiles(source: str, value: str, keys: str) -> str:
@@ -80,7 +82,8 @@ LATENCY_BY_DIMENSION = """SELECT g.dimension, g.key, g.runs,
        coalesce(fa.n, 0) AS answered, fa.median AS median_hours_to_first_answer, fa.p90 AS p90_hours_to_first_answer,
        coalesce(dec.n, 0) AS decided, dec.median AS median_hours_to_decision, dec.p90 AS p90_hours_to_decision
 FROM groups g LEFT JOIN fa USING (dimension, key) LEFT JOIN dec USING (dimension, key)
-ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THEN 2 WHEN 'channel' THEN 3 ELSE 4 END,
+ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THEN 2 WHEN 'kind' THEN 3
+                         WHEN 'channel' THEN 4 ELSE 5 END,
          g.key"""
 
 
@@ -89,6 +92,7 @@ dims AS (
     SELECT 'all' AS dimension, '' AS key, hours_to_first_answer AS fa, hours_to_decision AS dec FROM facts
     UNION ALL SELECT 'flow', flow_id, hours_to_first_answer, hours_to_decision FROM facts
     UNION ALL SELECT 'source', source, hours_to_first_answer, hours_to_decision FROM facts
+    UNION ALL SELECT 'kind', kind, hours_to_first_answer, hours_to_decision FROM facts
     UNION ALL SELECT 'channel', channel, hours_to_first_answer, hours_to_decision FROM facts
     UNION ALL SELECT 'week', week, hours_to_first_answer, hours_to_decision FROM facts
 ),
@@ -242,7 +246,7 @@ MEASURES: dict[str, str] = {
 _WEEKS = f"weeks AS (SELECT day, {iso_week('day')} AS week FROM (SELECT DISTINCT day FROM analytics_runs))"
 
 RUN_LATENCY_VIEW = f"""WITH {_WEEKS}
-SELECT f.run_id, f.flow_id, f.source, f.channel, w.week, f.triggered_at, f.first_answer_at, f.decided_at,
+SELECT f.run_id, f.flow_id, f.source, f.kind, f.channel, w.week, f.triggered_at, f.first_answer_at, f.decided_at,
        f.first_answer_ms / 3600000.0 AS hours_to_first_answer, f.decided_ms / 3600000.0 AS hours_to_decision
 FROM analytics_runs f JOIN weeks w USING (day) ORDER BY f.run_id"""
 
@@ -258,17 +262,25 @@ FROM (SELECT {key} AS key, {ms} AS v, row_number() OVER w AS rn,
              count(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS cnt
       FROM facts WHERE {ms} IS NOT NULL WINDOW w AS (PARTITION BY {key} ORDER BY {ms}))
 WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2, (9 * cnt + 9) / 10) GROUP BY key"""
-    dimensions = {"all": "''", "flow": "flow_id", "source": "source", "channel": "channel", "week": "week"}
+    dimensions = {
+        "all": "''",
+        "flow": "flow_id",
+        "source": "source",
+        "kind": "kind",
+        "channel": "channel",
+        "week": "week",
+    }
     return "\nUNION ALL ".join(one.format(dimension=d, key=k, ms=ms) for d, k in dimensions.items())
 
 
 LATENCY_SUMMARY_VIEW = f"""WITH {_WEEKS},
-facts AS MATERIALIZED (SELECT f.flow_id, f.source, f.channel, w.week, f.first_answer_ms, f.decided_ms
+facts AS MATERIALIZED (SELECT f.flow_id, f.source, f.kind, f.channel, w.week, f.first_answer_ms, f.decided_ms
                        FROM analytics_runs f JOIN weeks w USING (day)),
 groups AS (
     SELECT 'all' AS dimension, '' AS key, count(*) AS runs FROM facts HAVING count(*) > 0
     UNION ALL SELECT 'flow', flow_id, count(*) FROM facts GROUP BY flow_id
     UNION ALL SELECT 'source', source, count(*) FROM facts GROUP BY source
+    UNION ALL SELECT 'kind', kind, count(*) FROM facts GROUP BY kind
     UNION ALL SELECT 'channel', channel, count(*) FROM facts GROUP BY channel
     UNION ALL SELECT 'week', week, count(*) FROM facts GROUP BY week),
 fa AS ({_ranked("first_answer_ms")}),

@@ -23,6 +23,12 @@ from sqlite_utils import Database
 
 from bot.analytics.sql import NOT_SENT
 
+#: The latency measure's covering index (schema.m012 added ``kind``).
+LATENCY_INDEX = (
+    "CREATE INDEX analytics_runs_latency ON analytics_runs(flow_id, source, kind, channel, day, first_answer_ms,"
+    " decided_ms)"
+)
+
 TABLES = [
     """CREATE TABLE analytics_runs (
         run_id INTEGER PRIMARY KEY,  -- runs.id
@@ -40,11 +46,12 @@ TABLES = [
         first_answer_ms INTEGER,         -- milliseconds from the trigger to the first answer
         decided_at TEXT,
         decided_ms INTEGER,              -- milliseconds from the trigger to the first decision
-        reached TEXT NOT NULL DEFAULT ' '        -- ' step step ': steps a transition targeted
+        reached TEXT NOT NULL DEFAULT ' ',       -- ' step step ': steps a transition targeted
+        kind TEXT NOT NULL DEFAULT ''    -- events.kind ('' without an event); schema.m012 on older ledgers
     )""",
     "CREATE INDEX analytics_runs_event ON analytics_runs(event_id, decided_at)",
     # covering indexes: the report's GROUP BYs read them in order, without sorting 100,000 rows
-    "CREATE INDEX analytics_runs_latency ON analytics_runs(flow_id, source, channel, day, first_answer_ms, decided_ms)",
+    LATENCY_INDEX,
     "CREATE INDEX analytics_runs_paths ON analytics_runs(flow_id, reached, status, state, last_source, day)",
     """CREATE TABLE analytics_actions (
         action_id INTEGER PRIMARY KEY,  -- actions.id
@@ -130,10 +137,10 @@ _MS = "CAST(round((julianday({at}) - julianday(triggered_at)) * 86400000.0) AS I
 TRIGGERS = [
     f"""CREATE TRIGGER analytics_runs_ai AFTER INSERT ON runs BEGIN
         INSERT OR IGNORE INTO analytics_runs (run_id, flow_id, day, triggered_at, event_id, source, channel,
-            facilitator_id, status, state)
+            facilitator_id, status, state, kind)
         SELECT new.id, new.flow_id, substr(coalesce(e.first_seen_at, new.started_at), 1, 10),
                coalesce(e.first_seen_at, new.started_at), new.event_id, coalesce(e.source, ''), new.channel,
-               new.facilitator_id, new.status, new.state
+               new.facilitator_id, new.status, new.state, coalesce(e.kind, '')
         FROM (SELECT 1) LEFT JOIN events e ON e.id = new.event_id;
         {_PEOPLE_ADD.format(col="facilitated", person="new.facilitator_id", name="NULL", value="1", run="new.id")}
         UPDATE analytics_events SET runs = runs + 1 WHERE event_id = new.event_id;
@@ -220,14 +227,15 @@ TRIGGERS = [
 #: Count what is already in the ledger, as the triggers would have.
 BACKFILL = [
     """INSERT INTO analytics_runs (run_id, flow_id, day, triggered_at, event_id, source, channel, facilitator_id,
-        status, state, last_source, first_answer_at, decided_at, reached)
+        status, state, last_source, first_answer_at, decided_at, reached, kind)
     SELECT r.id, r.flow_id, substr(coalesce(e.first_seen_at, r.started_at), 1, 10), coalesce(e.first_seen_at, r.started_at),
            r.event_id, coalesce(e.source, ''), r.channel, r.facilitator_id, r.status, r.state,
            (SELECT t.source FROM transitions t WHERE t.run_id = r.id ORDER BY t.id DESC LIMIT 1),
            (SELECT min(a.at) FROM answers a WHERE a.run_id = r.id),
            (SELECT min(d.decided_at) FROM decisions d WHERE d.run_id = r.id),
            ' ' || coalesce((SELECT group_concat(target, ' ') || ' ' FROM (SELECT DISTINCT t.target FROM transitions t
-               WHERE t.run_id = r.id AND t.target NOT IN ('completed', 'cancelled'))), '')
+               WHERE t.run_id = r.id AND t.target NOT IN ('completed', 'cancelled'))), ''),
+           coalesce(e.kind, '')
     FROM runs r LEFT JOIN events e ON e.id = r.event_id""",
     f"""UPDATE analytics_runs SET first_answer_ms = {_MS.format(at="first_answer_at")},
         decided_ms = {_MS.format(at="decided_at")}""",
@@ -336,6 +344,17 @@ def keep_names(db: Database) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
         db.execute(trigger)
     db.execute(NAMES)
+
+
+def keep_kinds(db: Database) -> None:
+    """Each run's trigger kind in ``analytics_runs``, on a ledger made before (the latency measure
+    groups by it, read from its covering index)."""
+    if "kind" not in db.table("analytics_runs").columns_dict:
+        db.execute("ALTER TABLE analytics_runs ADD COLUMN kind TEXT NOT NULL DEFAULT ''")
+        db.execute("UPDATE analytics_runs SET kind = coalesce((SELECT kind FROM events WHERE id = event_id), '')")
+    recreate_trigger(db, "analytics_runs_ai")
+    db.execute("DROP INDEX IF EXISTS analytics_runs_latency")
+    db.execute(LATENCY_INDEX)
 
 
 def recreate_trigger(db: Database, name: str) -> None:

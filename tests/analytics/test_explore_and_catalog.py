@@ -145,3 +145,14 @@ async def test_the_search_page_opened_before_any_words_are_typed_shows_no_error(
     assert empty.status_code == 200 and empty.json()["ok"] is True and empty.json()["rows"] == []
     found = (await ds.client.get("/ledger/search.json?_shape=array&words=referral")).json()
     assert [f["run_id"] for f in found] == [5]
+
+
+def test_docs_say_what_datasette_says(tmp_path: Path) -> None:
+    """Datasette shows the catalog's words; docs/analytics.md's tables section is printed from the
+    same catalog, and each view's line there is its description. When one was edited alone, an
+    analyst read in the docs that a Teams edit is kept and in Datasette that only Slack's are."""
+    tables = catalog.markdown(_live_schema(tmp_path))
+    section = DOCS.split("\n### `_sqlite_migrations`", 1)[1].split("\n## ", 1)[0]
+    assert "### `_sqlite_migrations`" + section.rstrip("\n") == tables.rstrip("\n")
+    for view, description in catalog.VIEWS.items():
+        assert f"### `{view}`\n\n{description}\n" in DOCS, view

@@ -9,6 +9,7 @@ import pytest
 
 from bot.analytics import report
 from bot.analytics.measures import Params, median, p90
+from bot.analytics.sql import MEASURES, as_view
 from bot.store import open_readonly
 from tests.analytics.history import build, by
 
@@ -60,6 +61,10 @@ def test_latency_by_every_dimension(rep: dict) -> None:
         ("source", "alertmanager"): (1, 1, 2.0, 2.0, 1, 10.0, 10.0),
         ("source", "grafana"): (1, 1, 1.0, 1.0, 0, None, None),
         ("source", "schedule"): (1, 0, None, None, 0, None, None),
+        # by the trigger's kind: meetings and alerts apart, whatever platform or tool sent them
+        ("kind", "manual"): (4, 3, 1.0, 1.0, 2, 3.0, 4.0),
+        ("kind", "alert"): (2, 2, 1.5, 2.0, 1, 10.0, 10.0),
+        ("kind", "review"): (1, 0, None, None, 0, None, None),
         ("channel", "slack"): (3, 2, 0.75, 1.0, 2, 3.0, 4.0),
         ("channel", "teams"): (2, 2, 1.5, 2.0, 1, 10.0, 10.0),
         ("channel", "console"): (2, 1, 1.0, 1.0, 0, None, None),
@@ -73,6 +78,22 @@ def test_latency_by_every_dimension(rep: dict) -> None:
     for key, values in expected.items():
         assert tuple(rows[key][c] for c in cols) == values, key
     assert [r["dimension"] for r in rep["latency"]][:2] == ["all", "flow"]
+    dimensions = [r["dimension"] for r in rep["latency"]]
+    assert sorted(set(dimensions), key=dimensions.index) == ["all", "flow", "source", "kind", "channel", "week"]
+
+
+def test_run_latency_names_the_trigger_kind(ledger: Path) -> None:
+    """An analyst slicing decision times by trigger kind reads it on each run, in the view and in
+    the definition's SQL alike."""
+    db = open_readonly(ledger)
+    try:
+        view = dict(db.conn.execute("SELECT run_id, kind FROM run_latency").fetchall())
+        definition = dict(db.conn.execute(f"SELECT run_id, kind FROM ({as_view(MEASURES['run_latency'])})").fetchall())
+    finally:
+        db.conn.close()
+    assert (
+        view == definition == {1: "manual", 2: "manual", 3: "alert", 4: "alert", 5: "manual", 6: "manual", 7: "review"}
+    )
 
 
 def test_follow_through_by_owner_and_flow(rep: dict) -> None:

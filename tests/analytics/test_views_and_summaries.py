@@ -91,6 +91,41 @@ def test_names_kept_before_the_fix_are_those_of_the_view_after_its_migration(tmp
     assert assert_views_match_report(old) > 300
 
 
+def test_kinds_of_a_ledger_made_before_latency_by_kind_are_filled_by_its_migration(tmp_path: Path) -> None:
+    """A ledger of the previous version has no ``analytics_runs.kind``; m012 fills it from the
+    events, the runs written after it get theirs from the trigger, and report and views agree."""
+    kept = tmp_path / "kept.db"
+    build(kept).conn.close()
+    before = sqlite3.connect(kept)
+    expected = _snapshot(before)
+    before.close()
+    old = tmp_path / "old.db"
+    shutil.copy(kept, old)
+    conn = sqlite3.connect(old, isolation_level=None)
+    conn.execute("DROP VIEW latency_summary")  # m012 makes both again, reading the new column
+    conn.execute("DROP VIEW run_latency")
+    conn.execute("DROP INDEX analytics_runs_latency")
+    conn.execute("ALTER TABLE analytics_runs DROP COLUMN kind")
+    conn.execute("DROP TRIGGER analytics_runs_ai")  # the earlier one wrote no kind: any trigger made before
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_latency_by_trigger_kind'")
+    conn.close()
+    migrated = open_db(old)
+    assert _snapshot(migrated.conn) == expected
+    assert dict(migrated.conn.execute("SELECT run_id, kind FROM analytics_runs WHERE run_id IN (3, 7)")) == {
+        3: "alert",
+        7: "review",
+    }
+    migrated.conn.execute(
+        "INSERT INTO runs (id, flow_id, flow_version, event_id, channel, conversation, facilitator_id, state, status,"
+        " context, started_at, updated_at) VALUES (8, 'metric_breach', 'v1', 7, 'slack', 'slack:C8', 'slack:alice',"
+        " 'acknowledge', 'active', '{}', '2026-03-20T10:00:00.000Z', '2026-03-20T10:00:00.000Z')"
+    )
+    migrated.conn.commit()
+    assert migrated.conn.execute("SELECT kind FROM analytics_runs WHERE run_id = 8").fetchone() == ("alert",)
+    migrated.conn.close()
+    assert assert_views_match_report(old) > 300
+
+
 def test_every_measure_has_a_view(tmp_path: Path) -> None:
     db = open_db(tmp_path / "v.db")
     assert set(MEASURES) <= set(db.view_names())
