@@ -217,7 +217,7 @@ class Dispatcher:
         outbox = runs.write_turn(conn, row, outcome, message, now)
         remind = timers.first_delay(flow.timers)
         active = outcome.status == "active" and row.context.prompts
-        if remind or row.status == "active":
+        if (remind or row.status == "active") and outcome.activity:  # chatter leaves the silent's chain as it was
             runs.reset_chase_jobs(conn, row.id, now + remind if (remind and active) else None, now)
         decision_id = None
         if outcome.completion is not None:

@@ -34,6 +34,9 @@ class Outcome:
     inbound_step: str | None = None
     inbound_kind: str = "answer"  # answer | command | invalid | refused | closed | start
     completion: dict[str, Any] | None = None
+    #: False for a message the run took nothing from, said by someone it asks nothing (chatter in
+    #: its conversation, their ``help``): no activity, so the reminder chain keeps its time.
+    activity: bool = True
 
 
 def taken_value(outcome: Outcome, actor_id: str) -> Any:

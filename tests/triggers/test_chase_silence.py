@@ -1,0 +1,53 @@
+"""What counts as silence for the reminder chain: the chain is timed from the run's last
+activity, and a message the run took nothing from (someone it asks nothing saying something in
+its conversation) is no activity: the owner who has said nothing is still reminded on time.
+
+post_meeting's timers: remind after 4h, escalate after 1d. The clock starts on Thursday
+2026-11-26 15:00 UTC (16:00 in Paris, the dispatcher's zone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.model import Trigger
+from tests.triggers.conftest import ALICE, BOB, CAROL, CONV, Process
+
+ACCEPT = "alice assigned you an action from 'Weekly sync': 'Draft plan', due 2026-12-01. Do you accept it?"
+
+
+def to_owner(proc: Process) -> None:
+    trigger = Trigger(flow="post_meeting", title="Weekly sync", facilitator=ALICE, participants=[BOB, CAROL])
+    proc.bot.start(trigger, CONV)
+    for text in ("We ship in March", "Draft plan", "@bob", "in 5 days", "done"):
+        proc.say(ALICE, text)
+
+
+def run_due(proc: Process) -> list[tuple[str, str]]:
+    return [(j.kind, outcome) for j, outcome in asyncio.run(proc.scheduler.run_due())]
+
+
+def pending(proc: Process) -> list[tuple]:
+    return proc.rows("SELECT kind, due_at FROM jobs WHERE done_at IS NULL ORDER BY id")
+
+
+def test_chatter_from_someone_asked_nothing_does_not_put_off_the_owners_reminder(proc: Process, clock) -> None:
+    to_owner(proc)
+    assert pending(proc) == [("remind", "2026-11-26T19:00:00.000Z")]
+    clock.at(hours=3)
+    assert proc.say(ALICE, "bob, are you there?")[0][1] == "error"  # not taken: nothing waits on alice
+    proc.say(CAROL, "help")  # nor on carol: what the run waits for, told to her alone
+    assert pending(proc) == [("remind", "2026-11-26T19:00:00.000Z")]  # before: 22:00 and 22:00, from their words
+    clock.at(hours=4)
+    seen = proc.last_message_id()
+    assert run_due(proc) == [("remind", "done")]
+    assert proc.outbox(seen) == [(1, "bob", "prompt", 1, f"Reminder: {ACCEPT}")]
+
+
+def test_the_owners_own_words_are_activity_and_restart_the_chain(proc: Process, clock) -> None:
+    to_owner(proc)
+    clock.at(hours=3, minutes=59)
+    proc.say(BOB, "what is this?")  # not a yes or a no, but bob is there: he is asked again
+    assert pending(proc) == [("remind", "2026-11-26T22:59:00.000Z")]
+    clock.at(hours=4)
+    assert run_due(proc) == []  # bob, who just spoke, is not reminded a minute later
