@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -243,6 +243,8 @@ class TurnBase(ABC):
         return step
 
     def ask(self, prompt: Prompt, current: Any = None, lead: str | None = None) -> None:
+        if not prompt.asked:  # put to them now (a reminder or 'help' asks again: silent since the first time)
+            prompt.asked_at = self.now.astimezone(UTC).isoformat(timespec="seconds")
         prompt.asked = True
         self.ctx.closed.pop(prompt.to["id"], None)  # asked anew: what closed before is past
         step = self.flow.step(prompt.step)
