@@ -51,3 +51,23 @@ def test_the_owners_own_words_are_activity_and_restart_the_chain(proc: Process, 
     assert pending(proc) == [("remind", "2026-11-26T22:59:00.000Z")]
     clock.at(hours=4)
     assert run_due(proc) == []  # bob, who just spoke, is not reminded a minute later
+
+
+def test_runs_show_dates_the_lines_of_a_run_that_went_on_over_days(proc: Process, clock) -> None:
+    """A transcript shows each line's time of day; a run chased over days named no day, so the
+    escalation a day later read as if sent the same minute as the question."""
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    to_owner(proc)
+    clock.at(days=2)
+    assert run_due(proc) == [("remind", "done: escalate")]
+    shown = CliRunner().invoke(main, ["--db", str(proc.path), "runs", "show", "1"]).output
+    transcript = shown.split("Transcript:\n")[1].split("\n\n")[0].splitlines()
+    assert transcript[-3:] == [
+        f"  15:00:00 bot -> bob: {ACCEPT}",
+        "  -- Sat 2026-11-28 (UTC) --",
+        f"  15:00:00 bot -> alice: Still no answer from: bob, asked Thu 2026-11-26 16:00 CET ('{ACCEPT}').",
+    ]
+    assert not any(line.startswith("  --") for line in transcript[:-2])  # the day it started is in its header
