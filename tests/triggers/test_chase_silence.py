@@ -71,3 +71,23 @@ def test_runs_show_dates_the_lines_of_a_run_that_went_on_over_days(proc: Process
         f"  15:00:00 bot -> alice: Still no answer from: bob, asked Thu 2026-11-26 16:00 CET ('{ACCEPT}').",
     ]
     assert not any(line.startswith("  --") for line in transcript[:-2])  # the day it started is in its header
+
+
+def test_an_owner_who_answers_while_the_reminder_is_being_claimed_is_not_reminded(proc: Process, clock) -> None:
+    """The server claims the due reminder; bob's yes commits before it runs: it finds the chain
+    moved on from his answer and sends nothing; cron, beside the server, finds nothing due."""
+    from datetime import timedelta
+
+    from bot.store import jobs, transaction
+
+    to_owner(proc)
+    clock.at(hours=4)
+    with transaction(proc.db) as conn:
+        [claimed] = jobs.claim_due(conn, clock.now, 10, clock.now - timedelta(minutes=5))
+    seen = proc.last_message_id()
+    proc.say(BOB, "yes")
+    assert proc.bot.run_job(claimed) == "moved"
+    cron = proc.restart()
+    assert run_due(cron) == []
+    assert [m for m in cron.outbox(seen) if m[4].startswith("Reminder")] == []
+    assert pending(cron) == [("remind", "2026-11-27T03:00:00.000Z")]  # 4 h after his answer, for alice's question
