@@ -90,4 +90,4 @@ def test_an_owner_who_answers_while_the_reminder_is_being_claimed_is_not_reminde
     cron = proc.restart()
     assert run_due(cron) == []
     assert [m for m in cron.outbox(seen) if m[4].startswith("Reminder")] == []
-    assert pending(cron) == [("remind", "2026-11-27T03:00:00.000Z")]  # 4 h after his answer, for alice's question
+    assert pending(cron) == [("remind", "2026-11-26T23:00:00.000Z")]  # 4 h after his answer, for alice's question
