@@ -362,8 +362,10 @@ class Dispatcher:
             if current.due_at > iso(now):  # a turn moved the chain while the job was claimed
                 jobs.release_job(conn, job.id)
                 return "moved"
-            start = current.kind == "start_flow"
-            outcome = self._start_flow(conn, current, now) if start else chase.chase(self, conn, current, now)
+            if current.kind == "start_flow":
+                outcome = chase.review_put_off(self, conn, current, now) or self._start_flow(conn, current, now)
+            else:
+                outcome = chase.chase(self, conn, current, now)
             jobs.finish_job(conn, job.id, outcome, now)
             return outcome
 

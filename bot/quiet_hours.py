@@ -50,6 +50,11 @@ class QuietHours:
         midnight = datetime.combine(day, time(0), tzinfo=moment.tzinfo)
         return self._hours_end(midnight) or midnight
 
+    def day_off_until(self, moment: datetime) -> datetime | None:
+        """When the quiet day ``moment`` falls on ends (as :meth:`until`); None on a working day,
+        whatever the hour: what starts at a set hour (a review at 09:00) waits out days only."""
+        return self.until(moment) if moment.weekday() in self.days else None
+
     def _hours_end(self, moment: datetime) -> datetime | None:
         if self.start is None or self.end is None:
             return None

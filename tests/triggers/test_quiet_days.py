@@ -74,3 +74,22 @@ def test_bad_quiet_days_stop_the_start_naming_the_variable(tmp_path, monkeypatch
     assert "DECISIONBOT_QUIET_DAYS must name days of the week such as sat,sun (not all seven), not 'weekend'." in (
         result.output
     )
+
+
+def test_a_review_due_on_a_quiet_day_starts_on_the_next_working_morning_once(proc: Process, clock: Clock) -> None:
+    """The review date a facilitator picked falls on a Saturday: with quiet days it starts on
+    Monday at the end of the quiet hours, once, linked to its decision (before: Saturday 09:00)."""
+    proc.bot.quiet = QuietHours.parse("20:00-08:00", "sat,sun")
+    proc.bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=ALICE, participants=[BOB]), CONV)
+    for text in ("We ship in March", "Draft plan", "@bob", "in 3 days", "done"):
+        proc.say(ALICE, text)
+    proc.say(BOB, "yes")
+    assert proc.say(ALICE, "in 9 days")[-1][2].endswith("Review on 2026-12-05.")  # a Saturday
+    clock.at(days=8, hours=17)  # Saturday 09:00 in Paris
+    assert run_due(proc) == [("start_flow", "put off: quiet days until 2026-12-07T07:00:00.000Z")]
+    assert proc.rows("SELECT count(*) FROM runs") == [(1,)]
+    clock.at(days=10, hours=16)  # Monday 08:00 in Paris
+    assert run_due(proc) == [("start_flow", "done: run 2")]
+    assert proc.rows("SELECT decision_id, due_at, run_id FROM reviews") == [(1, "2026-12-05", 2)]
+    clock.at(days=11)
+    assert [kind for kind, _ in run_due(proc)] == []  # its chain starts from the review: nothing else
