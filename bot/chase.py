@@ -61,6 +61,19 @@ def chase(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime) ->
     return "done" if stage == job.kind else f"done: {stage}"
 
 
+def review_put_off(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime) -> str | None:
+    """A review start (``start_flow``) due on a quiet day of its facilitator's (``DECISIONBOT_QUIET_DAYS``)
+    waits for the next working morning, by a job of its own; the outcome to write on this one, or
+    None to start it now. Quiet hours alone leave it at its hour."""
+    lead = job.payload.get("facilitator")
+    zone = bot.tz_for(Actor.from_dict(lead)) if lead else bot.tz
+    later = bot.quiet.day_off_until(now.astimezone(zone)) if bot.quiet is not None else None
+    if later is None:
+        return None
+    jobs.add_job(conn, job.run_id, job.kind, later.astimezone(UTC), job.payload, now)
+    return f"put off: quiet days until {iso(later)}"
+
+
 def reached_by(ctx: RunState, stage: str, only: list[str] | None = None) -> dict[str, Actor]:
     """Who ``stage`` tells, by id: a reminder each person a question waits on (of ``only``, when
     given), an escalation the backup or the facilitator, an expiry the run's conversation, on its

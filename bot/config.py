@@ -122,6 +122,14 @@ SETTINGS: tuple[Setting, ...] = (
         " clock of whoever they reach, e.g. 20:00-08:00 (default: none).",
     ),
     Setting(
+        "quiet_days",
+        "DECISIONBOT_QUIET_DAYS",
+        None,
+        "Days of the week runs' reminders, escalations and expiries, and owner digests, wait out, on the"
+        " clock of whoever they reach, until the end of the quiet hours of the next working day's"
+        " morning, e.g. sat,sun (default: none).",
+    ),
+    Setting(
         "synchronous",
         "DECISIONBOT_SYNCHRONOUS",
         "NORMAL",
@@ -201,13 +209,19 @@ def timezone(name: str | None = None) -> ZoneInfo:
 
 
 def quiet_hours() -> QuietHours | None:
+    """The quiet hours and quiet days (None: neither set)."""
     value = (get("quiet_hours") or "").strip()
-    if not value:
+    days = (get("quiet_days") or "").strip()
+    if not value and not days:
         return None
     try:
-        return QuietHours.parse(value)
+        QuietHours.parse(value)
     except ValueError as exc:
         raise ConfigError(texts.quiet_hours_bad(value)) from exc
+    try:
+        return QuietHours.parse(value, days)
+    except ValueError as exc:
+        raise ConfigError(texts.quiet_days_bad(days)) from exc
 
 
 def synchronous() -> str:

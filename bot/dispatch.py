@@ -217,7 +217,7 @@ class Dispatcher:
         outbox = runs.write_turn(conn, row, outcome, message, now)
         remind = timers.first_delay(flow.timers)
         active = outcome.status == "active" and row.context.prompts
-        if remind or row.status == "active":
+        if (remind or row.status == "active") and outcome.activity:  # chatter leaves the silent's chain as it was
             runs.reset_chase_jobs(conn, row.id, now + remind if (remind and active) else None, now)
         decision_id = None
         if outcome.completion is not None:
@@ -362,8 +362,10 @@ class Dispatcher:
             if current.due_at > iso(now):  # a turn moved the chain while the job was claimed
                 jobs.release_job(conn, job.id)
                 return "moved"
-            start = current.kind == "start_flow"
-            outcome = self._start_flow(conn, current, now) if start else chase.chase(self, conn, current, now)
+            if current.kind == "start_flow":
+                outcome = chase.review_put_off(self, conn, current, now) or self._start_flow(conn, current, now)
+            else:
+                outcome = chase.chase(self, conn, current, now)
             jobs.finish_job(conn, job.id, outcome, now)
             return outcome
 

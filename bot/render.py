@@ -54,7 +54,11 @@ def render_run(detail: dict[str, Any], choices: Choices | None = None) -> str:
         "",
         "Transcript:",
     ]
+    day = str(run["started_at"])[:10]
     for m in detail["messages"]:
+        if m["created_at"][:10] != day:  # a run chased over days: each line's time of day alone misleads
+            day = m["created_at"][:10]
+            lines.append(f"  {texts.run_show_day(day)}")
         who = m["actor_name"] or m["actor_id"] or "everyone"
         arrow = f"{who} >" if m["direction"] == "in" else f"bot -> {who}:"
         if m["kind"] in ("edited", "deleted"):  # a change to a message above, kept as first sent

@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,9 @@ class Outcome:
     inbound_step: str | None = None
     inbound_kind: str = "answer"  # answer | command | invalid | refused | closed | start
     completion: dict[str, Any] | None = None
+    #: False for a message the run took nothing from, said by someone it asks nothing (chatter in
+    #: its conversation, their ``help``): no activity, so the reminder chain keeps its time.
+    activity: bool = True
 
 
 def taken_value(outcome: Outcome, actor_id: str) -> Any:
@@ -246,6 +249,8 @@ class TurnBase(ABC):
         return step
 
     def ask(self, prompt: Prompt, current: Any = None, lead: str | None = None) -> None:
+        if not prompt.asked:  # put to them now (a reminder or 'help' asks again: silent since the first time)
+            prompt.asked_at = self.now.astimezone(UTC).isoformat(timespec="seconds")
         prompt.asked = True
         self.ctx.closed.pop(prompt.to["id"], None)  # asked anew: what closed before is past
         step = self.flow.step(prompt.step)

@@ -38,6 +38,7 @@ class Turn(Corrections, GoingBack):
         self.message = message
         actor, text = message.actor, message.text.strip()
         self.out.inbound_step = self._step_id()
+        status = self.out.status  # a stalled run a message resumes is active again: activity
         if self.out.status in ("completed", "cancelled"):
             self.out.inbound_kind = "closed"
             self.say(texts.run_closed(self.out.status), to=actor, kind="error", private=True)
@@ -62,6 +63,8 @@ class Turn(Corrections, GoingBack):
             self.say(self._nothing_for(actor), to=actor, kind="error", private=True)
         else:
             self._answer(prompt, actor, text)
+        if prompt is None and not (self.out.answers or self.out.transitions) and self.out.status == status:
+            self.out.activity = self.ctx.confirm is not None and self.ctx.confirm.get("actor") == actor.id
         return self.out
 
     def no_way_on(self, message: Message) -> Outcome:

@@ -35,6 +35,7 @@ class Prompt:
     escalated: bool = False
     current: Any = None  # a repeat field reopened by 'back': its value until it is answered
     said: str | None = None  # a reassign prompt's: the owner's words when they said more than no
+    asked_at: str | None = None  # when first put to its person (UTC, ISO 8601): silent since then
 
     @property
     def actor(self) -> Actor:

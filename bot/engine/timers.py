@@ -100,17 +100,24 @@ def escalate(turn: TurnBase, latest: Mapping[str, Any] | None = None) -> None:
     fac = turn.ctx.facilitator
     backup = backup_of(turn.ctx.trigger.get("escalate_to"))
     nobody = placeholder_facilitator(fac.channel).id  # a run nobody has taken yet: anyone may answer
+    reader = backup or fac  # the room, when the facilitator is silent too, reads the facilitator's zone
+    zone = turn.tz_for(reader)
     waiting = [
-        (texts.anyone_in_the_run() if p.to["id"] == nobody else p.to["name"], _question_line(turn, p)) for p in silent
+        (
+            texts.anyone_in_the_run() if p.to["id"] == nobody else p.to["name"],
+            _question_line(turn, p),
+            texts.moment(p.asked_at, zone) if p.asked_at else None,  # none on runs of older releases
+        )
+        for p in silent
     ]
-    moved = _moved(turn, latest)
+    said = _since(turn, _moved(turn, latest), reader)
     if backup is not None:
         lead = None if fac.id == nobody else fac.name
-        turn.say(texts.escalation(waiting, lead, _since(turn, moved, backup), backup=True), to=backup)
+        turn.say(texts.escalation(waiting, lead, said, backup=True), to=backup)
     elif any(p.to["id"] == fac.id for p in silent):  # the facilitator is silent too: tell the room
-        turn.say(texts.escalation(waiting, None, _since(turn, moved, fac)))  # in the run's (its facilitator's) zone
+        turn.say(texts.escalation(waiting, None, said))
     else:
-        turn.say(texts.escalation(waiting, None, _since(turn, moved, fac)), to=fac)
+        turn.say(texts.escalation(waiting, None, said), to=fac)
     if escalate_mode(turn.flow) != "reassign":
         return
     _hand_over(turn, {p.to["id"] for p in silent} - {fac.id}, fac)

@@ -33,6 +33,10 @@ def quiet_hours_bad(value: str) -> str:
     return f"DECISIONBOT_QUIET_HOURS must be a span of the day such as 20:00-08:00, not '{value}'."
 
 
+def quiet_days_bad(value: str) -> str:
+    return f"DECISIONBOT_QUIET_DAYS must name days of the week such as sat,sun (not all seven), not '{value}'."
+
+
 def server_stopped(waiting: int) -> str:
     if not waiting:
         return "decisionbot stopped: every reply was delivered."

@@ -3,6 +3,8 @@ log lines about those notices (see bot.notices); the log line for replies this s
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.texts._common import _one_line, command
 
 # --- notices of undelivered replies --------------------------------------------------------------
@@ -153,6 +155,13 @@ def run_show_refused(widget: str | None) -> str:
     """In ``runs show``, for a message the run did not take as an answer (``kind = 'refused'``):
     typed to a question not theirs, or a widget used where it answers nothing (``widget``: why)."""
     return _REFUSED_WIDGET.get(widget or "", "(not taken as an answer)")
+
+
+def run_show_day(day: str) -> str:
+    """In ``runs show``, before the first line of a day other than the one before (the run's
+    start is in its header): ``day`` is the ledger's, UTC, as the times beside the lines."""
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    return f"-- {names[date.fromisoformat(day).weekday()]} {day} (UTC) --"
 
 
 def run_show_given_up(failed_at: str, error: str) -> str:

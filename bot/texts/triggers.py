@@ -20,11 +20,15 @@ def reminder(prompt: str, latest: str | None = None) -> str:
 
 
 def escalation(
-    waiting: list[tuple[str, str]], lead: str | None, latest: str | None = None, backup: bool = False
+    waiting: list[tuple[str, str, str | None]], lead: str | None, latest: str | None = None, backup: bool = False
 ) -> str:
-    """``latest``: the metric's latest reading, when it changed since the values the questions show;
-    ``backup``: told to the run's backup, for ``lead``'s run (None: a run nobody has taken yet)."""
-    listed = "; ".join(f"{name} ('{question}')" for name, question in waiting)
+    """``waiting``: who is silent, on what question, since when (a moment as people read it, in
+    the reader's zone; None when the ledger does not know); ``latest``: the metric's latest
+    reading, when it changed since the values the questions show; ``backup``: told to the run's
+    backup, for ``lead``'s run (None: a run nobody has taken yet)."""
+    listed = "; ".join(
+        f"{name}{f', asked {since}' if since else ''} ('{question}')" for name, question, since in waiting
+    )
     shows = "The questions show" if len(waiting) > 1 else "The question shows"
     since = f" {shows} the values as when it fired; latest: {latest}." if latest else ""
     if backup:

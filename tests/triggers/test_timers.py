@@ -79,7 +79,9 @@ def test_an_escalation_tells_the_facilitator_who_has_not_answered_what(proc: Pro
     clock.at(days=1)
     seen = proc.last_message_id()
     assert run_due(proc) == [("escalate", "done")]
-    assert proc.outbox(seen) == [(1, "alice", "info", 0, f"Still no answer from: bob ('{ACCEPT}').")]
+    assert proc.outbox(seen) == [
+        (1, "alice", "info", 0, f"Still no answer from: bob, asked Thu 2026-11-26 16:00 CET ('{ACCEPT}').")
+    ]
     assert proc.rows("SELECT kind, due_at FROM jobs WHERE done_at IS NULL") == [("expire", "2026-12-10T15:00:00.000Z")]
     # bob still has the question (notify only): his answer goes through
     assert proc.say(BOB, "yes")[-1] == (
@@ -104,7 +106,7 @@ def test_a_flow_that_says_reassign_hands_the_owners_question_to_the_facilitator(
     seen = proc.last_message_id()
     assert run_due(proc) == [("remind", "done: escalate")]
     assert proc.outbox(seen) == [
-        (1, "alice", "info", 0, f"Still no answer from: bob ('{ACCEPT}')."),
+        (1, "alice", "info", 0, f"Still no answer from: bob, asked Thu 2026-11-26 16:00 CET ('{ACCEPT}')."),
         (1, "bob", "info", 1, "No answer came in time, so I've handed this question to alice."),
         (1, "alice", "prompt", 0, f"bob could not answer this one, so it comes to you: {HANDED}"),
     ]

@@ -49,13 +49,13 @@ def test_an_escalation_gives_the_latest_reading_when_the_metric_moved_in_the_rea
     )  # alice's zone
     assert fired(proc, clock, hours=4) == [
         (1, "carol", "info", 0,
-         "Escalated to you as the backup for alice's decision run. Still no answer from: alice"
-         f" ('{QUESTION.format(key='us')}'). The question shows the values as when it fired; latest: conversion"
+         "Escalated to you as the backup for alice's decision run. Still no answer from: alice,"
+         f" asked Thu 2026-11-26 10:00 EST ('{QUESTION.format(key='us')}'). The question shows the values as when it fired; latest: conversion"
          " 2.3% (threshold 2.5%), last seen Thu 2026-11-26 10:30 EST."),  # carol's zone
         (2, None, "info", 0,
-         f"Still no answer from: alice ('{QUESTION.format(key='eu')}'). The question shows the values as when it"
+         f"Still no answer from: alice, asked Thu 2026-11-26 16:00 CET ('{QUESTION.format(key='eu')}'). The question shows the values as when it"
          " fired; latest: conversion 2.7% (threshold 2.5%), last seen Thu 2026-11-26 16:45 CET, resolved since."),
-        (3, None, "info", 0, f"Still no answer from: alice ('{QUESTION.format(key='ch')}')."),  # the same value since
+        (3, None, "info", 0, f"Still no answer from: alice, asked Thu 2026-11-26 16:00 CET ('{QUESTION.format(key='ch')}')."),  # the same value since
     ]  # fmt: skip
 
 
@@ -70,9 +70,12 @@ def test_an_escalation_of_a_run_nobody_has_taken_does_not_name_the_placeholder(p
     assert (carol, room) == ("carol", None)
     assert to_backup == (
         "Escalated to you as the backup for a decision run nobody has taken yet. Still no answer from:"
-        f" anyone in the run's conversation ('{QUESTION.format(key='us')}')."
+        f" anyone in the run's conversation, asked Thu 2026-11-26 16:00 CET ('{QUESTION.format(key='us')}')."
     )
-    assert to_room == f"Still no answer from: anyone in the run's conversation ('{QUESTION.format(key='eu')}')."
+    assert (
+        to_room
+        == f"Still no answer from: anyone in the run's conversation, asked Thu 2026-11-26 16:00 CET ('{QUESTION.format(key='eu')}')."
+    )
 
 
 def test_a_review_gives_the_latest_reading_of_its_alert_firing_again_in_a_new_run(proc: Process, clock) -> None:
