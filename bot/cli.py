@@ -11,7 +11,6 @@ import importlib
 import inspect
 import ipaddress
 import json
-import logging
 import os
 import socket
 import sqlite3
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.core import ParameterSource
 
-from bot import config, texts
+from bot import config, log_lines, texts
 from bot.errors import BotError, ConfigError, FlowNotFound
 from bot.render import terminal_safe
 from bot.texts import _common
@@ -341,7 +340,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
 
     if asked_by(os.environ) == SWITCH and not loopback(host):  # Teams without authentication
         raise BotError(texts.teams_open_without_auth(host))
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_lines.configure(log_level)  # what a client sent never starts a line of the log
     app = create_app(obj.db_path, obj.require_flows(), settle_heap=True)
 
     def announce(_banner: str) -> None:  # once the channels have started and the port is listened on

@@ -14,6 +14,7 @@ import re
 import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
@@ -126,12 +127,19 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+#: An e-mail address as a person's platform id may be one: no space, control character, angle
+#: bracket, quote or second ``@``; a dot in its domain.
+_EMAIL = re.compile(r"[^\s\x00-\x1f\x7f<>\"@]+@[^\s\x00-\x1f\x7f<>\"@]+\.[^\s\x00-\x1f\x7f<>\"@]+")
+
+
 def address(actor: Actor) -> str:
-    """``mailto:`` for an e-mail address, else a URN naming the chat user."""
+    """``mailto:`` for an e-mail address, else a URN naming the chat user. A person's id may be
+    a client's text (a hook names people by id, a Rasa sender's id is its client's): outside an
+    address's characters it is percent-encoded, so no line break ends the property."""
     pid = actor.platform_id
-    if "@" in pid and "." in pid.split("@")[-1]:
+    if _EMAIL.fullmatch(pid):
         return f"mailto:{pid}"
-    return f"urn:decisionbot:{actor.id}"
+    return f"urn:decisionbot:{quote(actor.id, safe=':@.-_~')}"
 
 
 #: Control characters RFC 5545 does not allow in a value (all but tab; line ends are escaped).

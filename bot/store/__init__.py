@@ -133,6 +133,7 @@ def _connect(path: str) -> sqlite3.Connection:
         raise ConfigError(texts.ledger_is_folder(path, _DB_ENV))
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(path)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     except (FileExistsError, NotADirectoryError) as exc:  # a file where its folder should be
         raise ConfigError(texts.ledger_cannot_open(path, f"{exc.filename} is not a folder", _DB_ENV)) from exc
@@ -152,6 +153,19 @@ def _connect(path: str) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+#: A new ledger's mode (less the umask): it holds what people answered in private, so its owner
+#: reads and writes it, its group (analysts) reads it, and no other user of the machine does.
+#: SQLite's own default is 0644; its -wal and -shm files take the ledger's mode.
+LEDGER_MODE = 0o640
+
+
+def _create_private(path: str) -> None:
+    """Create the ledger's file, empty (SQLite makes it a database), with :data:`LEDGER_MODE`;
+    a file already there keeps its mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, LEDGER_MODE))
 
 
 def _refuse_foreign(conn: sqlite3.Connection, path: str) -> None:

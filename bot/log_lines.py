@@ -1,0 +1,48 @@
+"""The lines of ``decisionbot serve``'s log: one record's text never starts a line of its own.
+
+Log messages repeat what clients sent (a hook's field named in its 400, an alert's title, a
+person's id): a line break in it would start a line that reads as another record (journald
+keeps each line as an entry), and an escape sequence would act on the terminal of whoever tails
+the log. Here a line break continues the record's line, indented, and every other control
+character (but tab) is shown escaped. A traceback the record carries is the logging module's
+own text, left as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+#: Where a continued line starts: under the record's own line, never at its first column.
+INDENT = "    "
+
+_BREAKS = re.compile(r"\r\n|\r|\n")
+#: C0 controls but tab and line feed, DEL, C1 controls, and Unicode's line and paragraph separators.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def contained(text: str) -> str:
+    """``text`` kept on its record's lines: breaks continue them, indented; controls escaped."""
+    return _BREAKS.sub("\n" + INDENT, _CONTROLS.sub(_escaped, _BREAKS.sub("\n", text)))
+
+
+class RecordLines(logging.Formatter):
+    """A formatter whose message is :func:`contained`."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = contained(record.message)
+        return super().formatMessage(record)
+
+
+def configure(level: str) -> None:
+    """The root logger's handler for ``serve``: standard error, :data:`FORMAT`, :class:`RecordLines`."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(RecordLines(FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[handler])
