@@ -30,11 +30,11 @@ from bot.channels.rasa_call import (
     run_slots,
 )
 from bot.channels.rasa_form import ValidateDecisionForm
-from bot.control import TITLE_MAX, CommandResult, actions_of, comes_first, is_command, run_command
+from bot.control import TITLE_MAX, CommandResult, actions_of, comes_first, command_words, is_command, run_command
 from bot.dispatch import Dispatcher
 from bot.errors import FlowNotFound, FlowRefused, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
-from bot.model import Message, Trigger
+from bot.model import Actor, Message, Trigger
 from bot.store import placing, runs, transaction
 from bot.store.placing import Unplaced
 
@@ -118,7 +118,7 @@ class ActionDecisionAnswer(DecisionAction):
         if comes_first(text, bot.catalog.current, actions_of(bot, caller.actor.id)):  # 'done A12': never an answer
             with transaction(bot.db) as conn:
                 seen = platform_id is not None and runs.seen_delivery(conn, rr.CHANNEL, platform_id, bot.clock())
-                done = None if seen else run_command(bot, caller.actor, caller.conversation, text, message.mentions)
+                done = None if seen else command(bot, caller, text, message.mentions)
             return carry_out(bot, caller, out, done)
         unseen = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
         if any(q.reply.kind == "prompt" for q in unseen):  # not taken as an answer to a question never shown
@@ -130,9 +130,7 @@ class ActionDecisionAnswer(DecisionAction):
             hand_over(bot, caller, out)
             return []
         if result is None and is_command(text):
-            return carry_out(
-                bot, caller, out, run_command(bot, caller.actor, caller.conversation, text, message.mentions)
-            )
+            return carry_out(bot, caller, out, command(bot, caller, text, message.mentions))
         if result is None:
             closed = placing.closed_for(bot.db.conn, caller.conversation.channel, caller.actor.id)
             out.utter_message(text=closed or texts.rasa_nothing_waiting())
@@ -141,6 +139,17 @@ class ActionDecisionAnswer(DecisionAction):
         if not hand_over(bot, caller, out) and result.outcome.status in ("active", "stalled"):
             out.utter_message(text=rr.where_it_stands(bot, caller.actor, caller.conversation, result.run_id))
         return run_slots(result.run_id if result.outcome.status == "active" else None)
+
+
+def command(bot: Dispatcher, caller: Caller, text: str, mentions: dict[str, Actor]) -> CommandResult:
+    """A chat command typed to the assistant, carried out as on every channel; but ``list`` is the
+    open runs the sender takes part in, as ``action_decision_status`` lists them: a Rasa sender's
+    conversation holds only the runs they started, not those of the meetings they were in."""
+    words = command_words(text)
+    if words and words[0].lower() == "list":
+        rows = rr.open_runs(bot, caller.actor, caller.conversation)
+        return CommandResult(texts.rasa_run_list(rows), runs=rows, about=tuple(int(str(r["id"])) for r in rows))
+    return run_command(bot, caller.actor, caller.conversation, text, mentions)
 
 
 def carry_out(bot: Dispatcher, caller: Caller, out: CollectingDispatcher, done: CommandResult | None) -> list[Any]:
@@ -158,7 +167,7 @@ class ActionDecisionStatus(DecisionAction):
     action_name = "action_decision_status"
 
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
-        ids = rr.open_run_ids(bot.db, caller.actor, caller.conversation)
+        ids = [int(str(r["id"])) for r in rr.open_runs(bot, caller.actor, caller.conversation)]
         lines = [rr.where_it_stands(bot, caller.actor, caller.conversation, i) for i in ids]
         out.utter_message(text=texts.rasa_open_runs(lines) if lines else texts.rasa_no_open_runs())
         return asked_run_slots(hand_over(bot, caller, out))

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot import texts
+from bot import control, texts
 from bot.control import run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import SLACK_MENTION
@@ -240,14 +240,13 @@ def already_seen(db: Database, message_id: str) -> bool:
     return found is not None
 
 
-def open_run_ids(db: Database, actor: Actor, conversation: ConversationKey) -> list[int]:
-    """Open runs this person started, is asked in, or that live in their conversation."""
-    rows = db.conn.execute(
-        "SELECT id FROM runs WHERE status IN ('active', 'stalled') AND channel = ?"
-        " AND (conversation = ? OR facilitator_id = ? OR instr(waiting_on, ?) > 0) ORDER BY id",
-        (CHANNEL, str(conversation), actor.id, f" {actor.id} "),
-    ).fetchall()
-    return [r[0] for r in rows]
+def open_runs(bot: Dispatcher, actor: Actor, conversation: ConversationKey) -> list[dict[str, object]]:
+    """The open runs this person takes part in, as ``list`` gives them (each with what it waits
+    for): those they may ask ``status N`` of, as on every channel (they lead it, it names them, it
+    asks or asked them, they answered in it, or it lives in their conversation). A Rasa sender has
+    no channel where a run of others lives, so this is their ``list``."""
+    conn = bot.db.conn
+    return control.open_runs(bot, CHANNEL, only=lambda run_id: control.may_see(conn, run_id, actor, conversation))
 
 
 def where_it_stands(bot: Dispatcher, actor: Actor, conversation: ConversationKey, run_id: int) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from bot.texts._common import _join, _left_out, _one_line, command
+from bot.texts.chat import run_lines
 
 # --- rasa ---------------------------------------------------------------------------------------
 
@@ -75,6 +77,14 @@ def rasa_no_open_runs() -> str:
 
 def rasa_open_runs(lines: list[str]) -> str:
     return "Your open decision runs:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def rasa_run_list(rows: list[dict[str, Any]]) -> str:
+    """``list`` through Rasa: the open runs the sender takes part in (their conversation holds only
+    the runs they started)."""
+    if not rows:
+        return f"{rasa_no_open_runs()} Start one with: start FLOW [@people ...] [title]"
+    return "\n".join(["Your open decision runs:", *run_lines(rows)])
 
 
 def rasa_not_installed() -> str:
