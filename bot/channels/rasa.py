@@ -28,6 +28,7 @@ from bot.channels.rasa_call import (
     command_slots,
     hand_over,
     run_slots,
+    say,
 )
 from bot.channels.rasa_form import ValidateDecisionForm
 from bot.control import TITLE_MAX, CommandResult, actions_of, comes_first, command_words, is_command, run_command
@@ -56,16 +57,16 @@ class ActionDecisionStart(DecisionAction):
         known = bot.catalog.startable()
         flow = caller.slots.get("decision_flow")
         if not isinstance(flow, str) or not flow.strip():
-            out.utter_message(text=texts.rasa_start_needs_flow(known))
+            say(out, texts.rasa_start_needs_flow(known))
             return []
         if flow.strip() in BOT_STARTED:  # its trigger data would hand any action to anyone
-            out.utter_message(text=texts.handover_not_started())
+            say(out, texts.handover_not_started())
             return []
         people = [p for p in caller.known_people(self.action_name) if p.id != caller.actor.id]
         data = caller.slots.get("decision_data")
         title = str(caller.slots.get("decision_title") or "")
         if len(title) > TITLE_MAX:
-            out.utter_message(text=texts.command_title_too_long(len(title), TITLE_MAX))
+            say(out, texts.command_title_too_long(len(title), TITLE_MAX))
             return []
         trigger = Trigger(
             flow=flow.strip(),
@@ -78,17 +79,17 @@ class ActionDecisionStart(DecisionAction):
         try:
             started = bot.start(trigger, caller.conversation)
         except NoDecisionToReview as exc:
-            out.utter_message(text=str(exc))
+            say(out, str(exc))
             return []
         except FlowRefused:
-            out.utter_message(text=texts.command_flow_refused(trigger.flow))
+            say(out, texts.command_flow_refused(trigger.flow))
             return []
         except FlowNotFound:
-            out.utter_message(text=texts.command_unknown_flow(flow, known))
+            say(out, texts.command_unknown_flow(flow, known))
             return []
-        out.utter_message(text=texts.run_started(started.run_id, trigger.flow))
+        say(out, texts.run_started(started.run_id, trigger.flow))
         if not hand_over(bot, caller, out):  # its first question is for others (a review's owners)
-            out.utter_message(text=rr.where_it_stands(bot, caller.actor, caller.conversation, started.run_id))
+            say(out, rr.where_it_stands(bot, caller.actor, caller.conversation, started.run_id))
         return run_slots(started.run_id)
 
 
@@ -126,18 +127,18 @@ class ActionDecisionAnswer(DecisionAction):
             return run_slots(unseen[-1].reply.run_id)
         result = bot.answer(message)
         if isinstance(result, Unplaced):  # several questions wait on them: which one
-            out.utter_message(text=result.told("buttons"))  # each button's payload names its run
+            say(out, result.told("buttons"))  # each button's payload names its run
             hand_over(bot, caller, out)
             return []
         if result is None and is_command(text):
             return carry_out(bot, caller, out, command(bot, caller, text, message.mentions))
         if result is None:
             closed = placing.closed_for(bot.db.conn, caller.conversation.channel, caller.actor.id)
-            out.utter_message(text=closed or texts.rasa_nothing_waiting())
+            say(out, closed or texts.rasa_nothing_waiting())
             hand_over(bot, caller, out)
             return []
         if not hand_over(bot, caller, out) and result.outcome.status in ("active", "stalled"):
-            out.utter_message(text=rr.where_it_stands(bot, caller.actor, caller.conversation, result.run_id))
+            say(out, rr.where_it_stands(bot, caller.actor, caller.conversation, result.run_id))
         return run_slots(result.run_id if result.outcome.status == "active" else None)
 
 
@@ -156,7 +157,7 @@ def carry_out(bot: Dispatcher, caller: Caller, out: CollectingDispatcher, done: 
     """A command's answer (None: given already), unless what it queued for the caller says it; then
     their queued replies. ``decision_run`` follows a run started or cancelled."""
     if done is not None and not done.said_by_notice(bot.db.conn, caller.conversation):
-        out.utter_message(text=done.text)
+        say(out, done.text)
     hand_over(bot, caller, out)
     return command_slots(done, caller.slots.get("decision_run"))
 
@@ -169,7 +170,7 @@ class ActionDecisionStatus(DecisionAction):
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
         ids = [int(str(r["id"])) for r in rr.open_runs(bot, caller.actor, caller.conversation)]
         lines = [rr.where_it_stands(bot, caller.actor, caller.conversation, i) for i in ids]
-        out.utter_message(text=texts.rasa_open_runs(lines) if lines else texts.rasa_no_open_runs())
+        say(out, texts.rasa_open_runs(lines) if lines else texts.rasa_no_open_runs())
         return asked_run_slots(hand_over(bot, caller, out))
 
 
@@ -179,5 +180,5 @@ class ActionMyActions(DecisionAction):
     action_name = "action_my_actions"
 
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
-        out.utter_message(text=run_command(bot, caller.actor, caller.conversation, "actions").text)
+        say(out, run_command(bot, caller.actor, caller.conversation, "actions").text)
         return asked_run_slots(hand_over(bot, caller, out))

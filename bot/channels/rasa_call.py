@@ -106,9 +106,17 @@ def hand_over(
     if queued is None:
         queued = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
     for item in queued:
-        out.utter_message(**rr.response(item.reply))
+        for response in rr.responses(item.reply):
+            out.utter_message(**response)
     mark_sent(bot.db, [q.id for q in queued], bot.clock())
     return queued
+
+
+def say(out: CollectingDispatcher, text: str) -> None:
+    """Utter ``text`` to the caller: a long one (a list, a command's answer) in several responses
+    that each fit a Rasa channel's message (:func:`rasa_replies.parts`)."""
+    for part in rr.parts(text):
+        out.utter_message(text=part)
 
 
 def run_slots(run_id: int | None) -> list[Any]:

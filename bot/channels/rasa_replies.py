@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot import control, texts
+from bot.channels import long_text
 from bot.control import run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import SLACK_MENTION
@@ -197,13 +198,36 @@ def buttons(expects: Mapping[str, Any] | None, run_id: int | None = None) -> lis
     return []
 
 
-def response(reply: Reply) -> dict[str, Any]:
-    """The keyword arguments of ``CollectingDispatcher.utter_message`` for one reply. The run, step,
-    kind and expectation go in a key of their own, ``decisionbot``: Rasa keeps a key it does not
-    know in the bot utterance's metadata, which no channel shows, whereas ``custom`` (``json_message``)
-    is sent to the person as a message of its own (raw JSON on text channels)."""
+#: The most characters one Rasa response carries. Rasa's connectors send each response as one
+#: message and none splits a long one: Twilio (SMS, WhatsApp) refuses a body over 1,600 characters,
+#: Facebook Messenger over 2,000, Telegram over 4,096; the person then reads nothing.
+TEXT_ROOM = 1600
+
+
+def parts(text: str) -> list[str]:
+    """``text`` as the texts of responses that each fit :data:`TEXT_ROOM` (cut at line breaks, as
+    Slack's and Teams' long replies are: :func:`bot.channels.long_text.split`)."""
+    return long_text.split(text, TEXT_ROOM, len)
+
+
+def responses(reply: Reply) -> list[dict[str, Any]]:
+    """The keyword arguments of ``CollectingDispatcher.utter_message`` for one reply: a long one
+    (a summary, a list) in :func:`parts`, its buttons on the last; a question or an error stays one
+    response, its buttons answering it, the middle of what it quotes (a long answer) left out to
+    fit, as on Slack and Teams. The run, step, kind and expectation go in a key of their
+    own, ``decisionbot``: Rasa keeps a key it does not know in the bot utterance's metadata, which
+    no channel shows, whereas ``custom`` (``json_message``) is sent to the person as a message of
+    its own (raw JSON on text channels)."""
     meta = {"run": reply.run_id, "step": reply.step, "kind": reply.kind, "expects": reply.expects}
-    return {"text": reply.text, "buttons": buttons(reply.expects, reply.run_id), "decisionbot": meta}
+    if reply.kind in ("prompt", "error"):  # one message: the middle of what it quotes goes
+        pieces = [long_text.shorten(reply.text, TEXT_ROOM, len, texts.rasa_cut())]
+    else:
+        pieces = parts(reply.text)
+    last = len(pieces) - 1
+    return [
+        {"text": piece, "buttons": buttons(reply.expects, reply.run_id) if i == last else [], "decisionbot": meta}
+        for i, piece in enumerate(pieces)
+    ]
 
 
 def pending_for(db: Database, actor: Actor, conversation: ConversationKey, now: datetime) -> list[Queued]:

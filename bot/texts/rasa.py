@@ -123,3 +123,8 @@ def rasa_open_without_token(host: str) -> str:
 
 def rasa_housekeeping_failed() -> str:
     return "Rasa action: housekeeping after the call failed (the call itself was stored and answered)"
+
+
+def rasa_cut() -> str:
+    """What stands where the middle of a question too long for one Rasa response was left out."""
+    return " … "
