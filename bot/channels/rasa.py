@@ -68,6 +68,13 @@ class ActionDecisionStart(DecisionAction):
         if len(title) > TITLE_MAX:
             say(out, texts.command_title_too_long(len(title), TITLE_MAX))
             return []
+        if (
+            isinstance(data, dict)
+            and data.get("decision_id")
+            and not rr.leads_decision(bot.db, data["decision_id"], caller.actor.id)
+        ):  # the sender id is the channel's word; the decision must be theirs to review
+            say(out, texts.rasa_decision_not_led(data["decision_id"]))
+            return []
         trigger = Trigger(
             flow=flow.strip(),
             source=rr.CHANNEL,

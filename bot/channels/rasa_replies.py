@@ -23,7 +23,7 @@ from bot.engine.answers import SLACK_MENTION
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 from bot.outbox_rows import mark_withdrawn
-from bot.store import runs
+from bot.store import ledger, runs
 
 CHANNEL = "rasa"
 #: ``@id``: sender ids behind Rasa may hold ``:``, ``+`` and ``@`` (``@29:1abc``, ``@whatsapp:+1415...``).
@@ -271,6 +271,17 @@ def open_runs(bot: Dispatcher, actor: Actor, conversation: ConversationKey) -> l
     no channel where a run of others lives, so this is their ``list``."""
     conn = bot.db.conn
     return control.open_runs(bot, CHANNEL, only=lambda run_id: control.may_see(conn, run_id, actor, conversation))
+
+
+def leads_decision(db: Database, decision_id: Any, actor_id: str) -> bool:
+    """Whether ``actor_id`` led decision ``decision_id`` (the facilitator of the run that recorded
+    it: whom its review asks whether it held, who may change its actions in their owners' place)."""
+    try:
+        number = int(decision_id)
+    except (TypeError, ValueError):
+        return False
+    found = ledger.decision_context(db.conn, number) if -(2**63) <= number < 2**63 else None
+    return found is not None and (found.get("facilitator") or {}).get("id") == actor_id
 
 
 def where_it_stands(bot: Dispatcher, actor: Actor, conversation: ConversationKey, run_id: int) -> str:

@@ -128,3 +128,12 @@ def rasa_housekeeping_failed() -> str:
 def rasa_cut() -> str:
     """What stands where the middle of a question too long for one Rasa response was left out."""
     return " … "
+
+
+def rasa_decision_not_led(decision_id: object) -> str:
+    """``decision_data`` naming a decision the sender did not lead (or none: the same words, so
+    that nothing is told of others' decisions)."""
+    return (
+        "Nothing started: only a decision's facilitator may start a run about it (its review before its"
+        f" date), and you led no decision #{_one_line(str(decision_id))[:40]}."
+    )
