@@ -40,7 +40,7 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     if not config.get("rasa_token") and not loopback(host):
         raise BotError(texts.rasa_open_without_token(host))
     try:
-        from bot.channels import rasa
+        from bot.channels import rasa_server
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] not in ("rasa_sdk", "sanic"):
             raise
@@ -53,4 +53,4 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     click.echo(texts.rasa_listening(host, port, obj.db_path, str(obj.flows_dir)), err=True)
     click.echo(store.in_use(obj.db, obj.db_path, new), err=True)
     with listening(host, port):  # the bind fails before any worker starts
-        rasa.serve(host, port)
+        rasa_server.serve(host, port)

@@ -119,7 +119,7 @@ def run_command(
         run_id = run_id_of(args)
         if run_id is None:
             return CommandResult(texts.command_needs_run(verb), ok=False)
-        if not _may_see(dispatcher.db.conn, run_id, actor, conversation):
+        if not may_see(dispatcher.db.conn, run_id, actor, conversation):
             return CommandResult(texts.chat_unknown_run(run_id), ok=False)  # as if there were no such run
         if verb == "status":
             return _status(dispatcher, run_id)
@@ -282,9 +282,12 @@ def _cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> Comm
     return CommandResult(error, ok=False)
 
 
-def open_runs(dispatcher: Dispatcher, conversation: ConversationKey | str) -> list[dict[str, object]]:
+def open_runs(
+    dispatcher: Dispatcher, conversation: ConversationKey | str, only: Callable[[int], bool] | None = None
+) -> list[dict[str, object]]:
     """The open runs of ``conversation`` (its threads too), or of a whole channel named alone
-    (``"console"``: every terminal session's), each with what it waits for in words."""
+    (``"console"``: every terminal session's), each with what it waits for in words; with
+    ``only``, those whose id it takes (a Rasa sender's: those they :func:`may_see`)."""
     conn = dispatcher.db.conn
     channel = conversation if isinstance(conversation, str) else conversation.channel
     base = None if isinstance(conversation, str) else f"{conversation.channel}:{conversation.conversation}"
@@ -297,6 +300,8 @@ def open_runs(dispatcher: Dispatcher, conversation: ConversationKey | str) -> li
     found = []
     for r in rows:
         row = runs.RunRow.from_row(r[:-1])
+        if only is not None and not only(row.id):
+            continue
         found.append(
             {
                 "id": row.id,
@@ -324,7 +329,7 @@ def waiting_for(dispatcher: Dispatcher, row: runs.RunRow) -> list[str]:
     return waiting.waiting_for(turn)
 
 
-def _may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: ConversationKey) -> bool:
+def may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: ConversationKey) -> bool:
     """Whether ``actor`` may learn of run ``run_id`` (its title, step, whom it waits for): its
     facilitator, a participant, someone its answers named (an owner), someone it asks or has
     asked or heard from, or anyone speaking in the run's own conversation (as ``list`` shows)."""

@@ -110,10 +110,10 @@ def test_python_m_rasa_sdk_with_a_token_refuses_every_call(tmp_path: Path) -> No
 def test_rasa_actions_listens_beyond_loopback_only_with_a_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.channels import rasa
+    from bot.channels import rasa_server
 
     served: list[tuple[str, int]] = []
-    monkeypatch.setattr(rasa, "serve", lambda host, port: served.append((host, port)))
+    monkeypatch.setattr(rasa_server, "serve", lambda host, port: served.append((host, port)))
     monkeypatch.delenv("DECISIONBOT_RASA_TOKEN", raising=False)
     db = str(tmp_path / "r.db")
     for host in ("0.0.0.0", "192.0.2.7", "::", "rasa-actions.internal"):

@@ -124,3 +124,9 @@ def refuse_calls_without(token: str | None, app: Any) -> None:
     @app.exception(TokenRefused)
     async def refused(request: Any, exc: TokenRefused) -> Any:
         return response.json({"error": texts.rasa_bad_token(), "action_name": None}, status=401)
+
+
+#: True in a process serving :func:`bot.channels.rasa_server.build_app`'s app: the token and each
+#: call are checked at the edge. Under plain ``python -m rasa_sdk`` nothing checks the token, so
+#: the actions refuse to run.
+CHECKED = False

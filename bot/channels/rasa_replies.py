@@ -15,14 +15,15 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot import texts
+from bot import control, texts
+from bot.channels import long_text
 from bot.control import run_command
 from bot.dispatch import Dispatcher
 from bot.engine.answers import SLACK_MENTION
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 from bot.outbox_rows import mark_withdrawn
-from bot.store import runs
+from bot.store import ledger, runs
 
 CHANNEL = "rasa"
 #: ``@id``: sender ids behind Rasa may hold ``:``, ``+`` and ``@`` (``@29:1abc``, ``@whatsapp:+1415...``).
@@ -197,13 +198,36 @@ def buttons(expects: Mapping[str, Any] | None, run_id: int | None = None) -> lis
     return []
 
 
-def response(reply: Reply) -> dict[str, Any]:
-    """The keyword arguments of ``CollectingDispatcher.utter_message`` for one reply. The run, step,
-    kind and expectation go in a key of their own, ``decisionbot``: Rasa keeps a key it does not
-    know in the bot utterance's metadata, which no channel shows, whereas ``custom`` (``json_message``)
-    is sent to the person as a message of its own (raw JSON on text channels)."""
+#: The most characters one Rasa response carries. Rasa's connectors send each response as one
+#: message and none splits a long one: Twilio (SMS, WhatsApp) refuses a body over 1,600 characters,
+#: Facebook Messenger over 2,000, Telegram over 4,096; the person then reads nothing.
+TEXT_ROOM = 1600
+
+
+def parts(text: str) -> list[str]:
+    """``text`` as the texts of responses that each fit :data:`TEXT_ROOM` (cut at line breaks, as
+    Slack's and Teams' long replies are: :func:`bot.channels.long_text.split`)."""
+    return long_text.split(text, TEXT_ROOM, len)
+
+
+def responses(reply: Reply) -> list[dict[str, Any]]:
+    """The keyword arguments of ``CollectingDispatcher.utter_message`` for one reply: a long one
+    (a summary, a list) in :func:`parts`, its buttons on the last; a question or an error stays one
+    response, its buttons answering it, the middle of what it quotes (a long answer) left out to
+    fit, as on Slack and Teams. The run, step, kind and expectation go in a key of their
+    own, ``decisionbot``: Rasa keeps a key it does not know in the bot utterance's metadata, which
+    no channel shows, whereas ``custom`` (``json_message``) is sent to the person as a message of
+    its own (raw JSON on text channels)."""
     meta = {"run": reply.run_id, "step": reply.step, "kind": reply.kind, "expects": reply.expects}
-    return {"text": reply.text, "buttons": buttons(reply.expects, reply.run_id), "decisionbot": meta}
+    if reply.kind in ("prompt", "error"):  # one message: the middle of what it quotes goes
+        pieces = [long_text.shorten(reply.text, TEXT_ROOM, len, texts.rasa_cut())]
+    else:
+        pieces = parts(reply.text)
+    last = len(pieces) - 1
+    return [
+        {"text": piece, "buttons": buttons(reply.expects, reply.run_id) if i == last else [], "decisionbot": meta}
+        for i, piece in enumerate(pieces)
+    ]
 
 
 def pending_for(db: Database, actor: Actor, conversation: ConversationKey, now: datetime) -> list[Queued]:
@@ -240,14 +264,24 @@ def already_seen(db: Database, message_id: str) -> bool:
     return found is not None
 
 
-def open_run_ids(db: Database, actor: Actor, conversation: ConversationKey) -> list[int]:
-    """Open runs this person started, is asked in, or that live in their conversation."""
-    rows = db.conn.execute(
-        "SELECT id FROM runs WHERE status IN ('active', 'stalled') AND channel = ?"
-        " AND (conversation = ? OR facilitator_id = ? OR instr(waiting_on, ?) > 0) ORDER BY id",
-        (CHANNEL, str(conversation), actor.id, f" {actor.id} "),
-    ).fetchall()
-    return [r[0] for r in rows]
+def open_runs(bot: Dispatcher, actor: Actor, conversation: ConversationKey) -> list[dict[str, object]]:
+    """The open runs this person takes part in, as ``list`` gives them (each with what it waits
+    for): those they may ask ``status N`` of, as on every channel (they lead it, it names them, it
+    asks or asked them, they answered in it, or it lives in their conversation). A Rasa sender has
+    no channel where a run of others lives, so this is their ``list``."""
+    conn = bot.db.conn
+    return control.open_runs(bot, CHANNEL, only=lambda run_id: control.may_see(conn, run_id, actor, conversation))
+
+
+def leads_decision(db: Database, decision_id: Any, actor_id: str) -> bool:
+    """Whether ``actor_id`` led decision ``decision_id`` (the facilitator of the run that recorded
+    it: whom its review asks whether it held, who may change its actions in their owners' place)."""
+    try:
+        number = int(decision_id)
+    except (TypeError, ValueError):
+        return False
+    found = ledger.decision_context(db.conn, number) if -(2**63) <= number < 2**63 else None
+    return found is not None and (found.get("facilitator") or {}).get("id") == actor_id
 
 
 def where_it_stands(bot: Dispatcher, actor: Actor, conversation: ConversationKey, run_id: int) -> str:

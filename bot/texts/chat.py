@@ -217,10 +217,11 @@ def run_started(run_id: int, flow: str) -> str:
 def run_list(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "No open decision runs here. Start one with: start FLOW [@people ...] [title]"
-    return "\n".join(["Open decision runs here:", *_run_lines(rows)])
+    return "\n".join(["Open decision runs here:", *run_lines(rows)])
 
 
-def _run_lines(rows: list[dict[str, Any]]) -> list[str]:
+def run_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per open run of ``list``: its number, flow, title, status and what it waits for."""
     lines = []
     for r in rows:
         waiting = f"; waiting for {_join(r['waiting_for'])}" if r["waiting_for"] else ""
@@ -365,7 +366,7 @@ def console_open_runs(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return f"No open decision runs in the terminal. Start one with: {command()} chat FLOW"
     continued = f"Continue one with: {command()} chat --run N"
-    return "\n".join(["Open decision runs in the terminal:", *_run_lines(rows), continued])
+    return "\n".join(["Open decision runs in the terminal:", *run_lines(rows), continued])
 
 
 def console_nothing_waiting_no_run() -> str:

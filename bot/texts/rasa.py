@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from bot.texts._common import _join, _left_out, _one_line, command
+from bot.texts.chat import run_lines
 
 # --- rasa ---------------------------------------------------------------------------------------
 
@@ -77,6 +79,14 @@ def rasa_open_runs(lines: list[str]) -> str:
     return "Your open decision runs:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+def rasa_run_list(rows: list[dict[str, Any]]) -> str:
+    """``list`` through Rasa: the open runs the sender takes part in (their conversation holds only
+    the runs they started)."""
+    if not rows:
+        return f"{rasa_no_open_runs()} Start one with: start FLOW [@people ...] [title]"
+    return "\n".join(["Your open decision runs:", *run_lines(rows)])
+
+
 def rasa_not_installed() -> str:
     return "rasa-sdk is not installed. Install it with: pip install 'decisionbot[rasa]'"
 
@@ -113,3 +123,17 @@ def rasa_open_without_token(host: str) -> str:
 
 def rasa_housekeeping_failed() -> str:
     return "Rasa action: housekeeping after the call failed (the call itself was stored and answered)"
+
+
+def rasa_cut() -> str:
+    """What stands where the middle of a question too long for one Rasa response was left out."""
+    return " … "
+
+
+def rasa_decision_not_led(decision_id: object) -> str:
+    """``decision_data`` naming a decision the sender did not lead (or none: the same words, so
+    that nothing is told of others' decisions)."""
+    return (
+        "Nothing started: only a decision's facilitator may start a run about it (its review before its"
+        f" date), and you led no decision #{_one_line(str(decision_id))[:40]}."
+    )
