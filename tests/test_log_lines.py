@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from bot.log_lines import contained
-from tests.test_secrets_not_logged import CLI, ROOT, free_port, status_of
+from tests.serve_process import served
 
 FORGED = "2026-01-01 00:00:00,000 ERROR decisionbot: FORGED by the client"
 
@@ -31,26 +27,11 @@ def post(url: str, token: str, body: dict[str, object]) -> int:
 
 
 def test_a_line_break_a_client_sent_does_not_start_a_line_of_the_log(tmp_path: Path) -> None:
-    token, port = "hook-token-log-lines-7e1", free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DECISIONBOT_", "Microsoft"))}
-    env.update(DECISIONBOT_HOOK_TOKEN=token)
-    command = [str(CLI), "--db", str(tmp_path / "l.db"), "--flows", str(ROOT / "flows"), "serve", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if status_of(f"{base}/healthz") == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+    token = "hook-token-log-lines-7e1"
+    with served(tmp_path / "l.db", {"DECISIONBOT_HOOK_TOKEN": token}) as server:
         body = {"title": "t", "labels": {f"a\r\n{FORGED}\x1b[2J": 5}}
-        assert post(f"{base}/hooks/events", token, body) == 400
-    finally:
-        server.send_signal(signal.SIGTERM)
-        out, err = server.communicate(timeout=30)
-    lines = (out + err).decode().splitlines()
+        assert post(f"{server.base}/hooks/events", token, body) == 400
+    lines = server.output.splitlines()
     refused = [i for i, line in enumerate(lines) if "/hooks/events refused a request: 400" in line]
     assert len(refused) == 1, lines
     assert not any(line.startswith(FORGED) for line in lines)

@@ -3,14 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,10 +10,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.server import create_app
 from tests.fakes.slack_api import FakeSlack
+from tests.serve_process import ROOT, served, status_of
 from tests.slack_support import SECRET, SlackPeople, harness, message
-
-ROOT = Path(__file__).resolve().parents[1]
-CLI = Path(sys.executable).with_name("decisionbot")
 
 
 @pytest.fixture
@@ -80,45 +70,15 @@ async def test_the_metrics_token_is_never_logged_nor_served(tmp_path: Path, capl
     assert token not in caplog.text
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def status_of(url: str, method: str = "GET") -> int:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=b"{}" if method == "POST" else None)) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
 def test_a_token_sent_in_a_query_string_is_refused_and_not_in_the_access_log(tmp_path: Path) -> None:
     """A hook or scrape configured with ?token=... instead of the bearer header: 401, and the
     access log of ``decisionbot serve`` (INFO, DEBUG here) has the request without its query."""
-    hook, scrape, port = "hook-token-in-url-51c", "metrics-token-in-url-9d2", free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DECISIONBOT_", "Microsoft"))}
-    env.update(DECISIONBOT_HOOK_TOKEN=hook, DECISIONBOT_METRICS_TOKEN=scrape)
-    command = [str(CLI), "--db", str(tmp_path / "q.db"), "--flows", str(ROOT / "flows"), "serve", "--port", str(port)]
-    server = subprocess.Popen(
-        [*command, "--log-level", "debug"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if status_of(f"{base}/healthz") == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        assert status_of(f"{base}/metrics?token={scrape}") == 401
-        assert status_of(f"{base}/hooks/alertmanager?token={hook}&x=1", "POST") == 401
-    finally:
-        server.send_signal(signal.SIGTERM)
-        out, err = server.communicate(timeout=30)
-    logged = (out + err).decode()
+    hook, scrape = "hook-token-in-url-51c", "metrics-token-in-url-9d2"
+    settings = {"DECISIONBOT_HOOK_TOKEN": hook, "DECISIONBOT_METRICS_TOKEN": scrape}
+    with served(tmp_path / "q.db", settings, "--log-level", "debug") as server:
+        assert status_of(f"{server.base}/metrics?token={scrape}") == 401
+        assert status_of(f"{server.base}/hooks/alertmanager?token={hook}&x=1", "POST") == 401
+    logged = server.output
     assert '"GET /metrics?(query string not logged) HTTP/1.1" 401' in logged
     assert '"POST /hooks/alertmanager?(query string not logged) HTTP/1.1" 401' in logged
     assert '"GET /healthz HTTP/1.1" 200' in logged

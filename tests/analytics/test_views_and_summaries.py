@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import shutil
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,16 +65,24 @@ def test_views_and_report_agree_on_the_hand_built_history(tmp_path: Path) -> Non
     assert assert_views_match_report(path) > 300
 
 
-def test_names_kept_before_the_fix_are_those_of_the_view_after_its_migration(tmp_path: Path) -> None:
-    """A ledger of the previous version kept the latest name, of inbound messages and prompts alike."""
+def _previous_version(tmp_path: Path, then: Callable[[Path], object] | None = None) -> tuple[Path, object]:
+    """A copy of a built ledger (``then`` done to it first) to be taken back to an earlier version,
+    and the snapshot its migration must give again."""
     kept = tmp_path / "kept.db"
     build(kept).conn.close()
-    renamed(kept)
+    if then is not None:
+        then(kept)
     before = sqlite3.connect(kept)
     expected = _snapshot(before)
     before.close()
     old = tmp_path / "old.db"
     shutil.copy(kept, old)
+    return old, expected
+
+
+def test_names_kept_before_the_fix_are_those_of_the_view_after_its_migration(tmp_path: Path) -> None:
+    """A ledger of the previous version kept the latest name, of inbound messages and prompts alike."""
+    old, expected = _previous_version(tmp_path, renamed)
     conn = sqlite3.connect(old, isolation_level=None)
     before_fast_views(conn)
     conn.execute("DROP TRIGGER analytics_messages_prompt")
@@ -94,13 +103,7 @@ def test_names_kept_before_the_fix_are_those_of_the_view_after_its_migration(tmp
 def test_kinds_of_a_ledger_made_before_latency_by_kind_are_filled_by_its_migration(tmp_path: Path) -> None:
     """A ledger of the previous version has no ``analytics_runs.kind``; m012 fills it from the
     events, the runs written after it get theirs from the trigger, and report and views agree."""
-    kept = tmp_path / "kept.db"
-    build(kept).conn.close()
-    before = sqlite3.connect(kept)
-    expected = _snapshot(before)
-    before.close()
-    old = tmp_path / "old.db"
-    shutil.copy(kept, old)
+    old, expected = _previous_version(tmp_path)
     conn = sqlite3.connect(old, isolation_level=None)
     conn.execute("DROP VIEW latency_summary")  # m012 makes both again, reading the new column
     conn.execute("DROP VIEW run_latency")
