@@ -154,3 +154,23 @@ def payload_reserved(where: str) -> str:
 def query_not_logged() -> str:
     """What stands for a request's query string in the access log (a token may be in it)."""
     return "(query string not logged)"
+
+
+def bad_person(where: str, given: str) -> str:
+    """A person's id (a trigger's facilitator, participants, owners, backup) no platform gives."""
+    shown = given.encode("unicode_escape").decode("ascii")[:80]  # a line break or ESC shown, not done
+    return (
+        f"'{where}' names '{shown}', which is not a person's id: an id has no control characters (line"
+        " breaks, ESC) and none of < > | & `. Give a Slack user id (U0123, W0123), a Teams id (29:1abc, or"
+        " an Azure AD object id), a Rasa sender id, a console name (alice) or channel:id (slack:U0123)"
+    )
+
+
+def bad_person_in_file(key: str, given: str) -> tuple[str, str]:
+    """(problem, fix) for a route or a check of routes.yaml, checks.yaml naming no person's id."""
+    shown = given.encode("unicode_escape").decode("ascii")[:80]
+    return (
+        f"{key} names '{shown}', which is not a person's id (it has a control character or one of < > | & `)",
+        "write a Slack user id (U0123), a Teams id (29:1abc or an Azure AD object id), a Rasa sender id,"
+        " a console name or channel:id (slack:U0123)",
+    )

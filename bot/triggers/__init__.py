@@ -8,6 +8,7 @@ A payload goes normaliser (``alertmanager``, ``grafana``, ``generic``) -> :class
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -78,6 +79,30 @@ def person(value: Any, channel: str) -> Actor:
     if ":" in text and prefix in channel_names():
         return Actor(text, text.split(":", 1)[1])
     return Actor(f"{channel}:{text.lower() if channel == 'console' else text}", text)
+
+
+#: Characters no person's id holds on any channel (Slack's U0123, Teams' 29:1abc and Azure AD
+#: object ids, Rasa sender ids, e-mail addresses, console names): chat markup's (``<@U0123|name>``,
+#: ``&lt;``, ``<at>``) and Markdown's backtick. Control and format characters (line breaks, ESC,
+#: zero-width ones) are refused too (:func:`bad_person`).
+NOT_IN_AN_ID = frozenset("<>|&`")
+
+
+def bad_person(value: Any) -> str | None:
+    """The id in ``value`` (one person, a list, or a comma-separated string of them) that is no
+    person's id on any platform, if there is one."""
+    items = value if isinstance(value, list) else str(value).split(",")
+    for item in items:
+        text = str(item.get("id", "") if isinstance(item, dict) else item).strip(" ")
+        if any(c in NOT_IN_AN_ID or unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" for c in text):
+            return text
+    return None
+
+
+def check_people(value: Any, where: str) -> None:
+    """A :class:`PayloadError` (a 400) naming ``where`` if ``value`` names someone by no person's id."""
+    if value is not None and (given := bad_person(value)) is not None:
+        raise PayloadError(texts.bad_person(where, given))
 
 
 def people(value: Any, channel: str) -> list[Actor]:

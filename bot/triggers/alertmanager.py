@@ -17,10 +17,11 @@ from typing import Any
 
 from bot import texts
 from bot.model import Trigger
-from bot.triggers import PayloadError
+from bot.triggers import PayloadError, check_people
 
 STATUSES = ("firing", "resolved")
-HINTS = ("flow", "route", "channel", "facilitator", "participants", "owners", "backup")
+PEOPLE = ("facilitator", "participants", "owners", "backup")
+HINTS = ("flow", "route", "channel", *PEOPLE)
 URLS = ("generatorURL", "dashboardURL", "panelURL", "silenceURL", "imageURL")
 
 
@@ -63,6 +64,9 @@ def alert(item: Mapping[str, Any], where: str, source: str, common: Mapping[str,
     labels = string_map(item, "labels", where, required=True)
     annotations = string_map(item, "annotations", where, required=False)
     status = need_enum(item, "status", STATUSES, where)
+    for name, given in (("labels", labels), ("annotations", annotations)):
+        for hint in PEOPLE:
+            check_people(given.get(f"decision_{hint}"), f"{where}.{name}.decision_{hint}")
     fingerprint = item.get("fingerprint") or derived_fingerprint(labels)
     if not isinstance(fingerprint, str):
         raise PayloadError(texts.payload_type(f"{where}.fingerprint", "a string"))

@@ -15,8 +15,8 @@ import yaml
 from bot import texts, yaml_text
 from bot.errors import ConfigError
 from bot.flow_catalog import not_triggered
-from bot.triggers import next_time
-from bot.triggers.alertmanager import HINTS
+from bot.triggers import bad_person, next_time
+from bot.triggers.alertmanager import HINTS, PEOPLE
 
 CHECK_KEYS = {"name", "title", "sql", "threshold", "direction", "schedule", "database", "route", "metric", "link",
               "enabled", "clear_after", *HINTS}  # fmt: skip
@@ -122,6 +122,9 @@ def _check(path: Path, index: int, raw: Any) -> Check:
         raise fail("threshold is not a number", "write a number, like 2.5")
     _schedule_ok(path, name, str(raw["schedule"]))
     hints = {k: raw[k] for k in HINTS if raw.get(k)}
+    for hint in PEOPLE:
+        if hint in hints and (given := bad_person(hints[hint])) is not None:
+            raise fail(*texts.bad_person_in_file(hint, given))
     return Check(
         name=name,
         sql=str(raw["sql"]),

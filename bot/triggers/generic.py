@@ -12,8 +12,8 @@ import jsonschema
 
 from bot import texts
 from bot.model import Trigger
-from bot.triggers import PayloadError
-from bot.triggers.alertmanager import HINTS
+from bot.triggers import PayloadError, check_people
+from bot.triggers.alertmanager import HINTS, PEOPLE
 
 FIELDS = ("metric", "value", "threshold", "summary", "link")
 
@@ -53,6 +53,8 @@ def parse(body: Any) -> list[Trigger]:
         taken = sorted(RESERVED & set(item.get("data") or {}))
         if taken:
             raise PayloadError(texts.payload_reserved(f"{prefix}.data.{taken[0]}".lstrip(".")))
+        for hint in PEOPLE:
+            check_people(item.get(hint), f"{prefix}.{hint}".lstrip("."))
     return [event(item) for item in items]
 
 
