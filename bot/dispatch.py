@@ -319,8 +319,8 @@ class Dispatcher:
             told = Reply(result.run_id, trigger.conversation, item.notice, kind="info")
             result.outbox = [*result.outbox, *runs.queue_replies(conn, [told], iso(now))]
         event_id = result.event_id or 0
-        if item.route or taken:
-            trigger_events.note_event(conn, event_id, item.route, None)
+        if item.route or taken or item.left_out:  # (those it names that nobody can ask: for analysts)
+            trigger_events.note_event(conn, event_id, item.route, None, item.left_out)
         return Admitted(event_id, "started", result.run_id, result.outbox, trigger.conversation.channel)
 
     def _refired(self, conn: sqlite3.Connection, last: KeyedEvent, trigger: Trigger, now: datetime) -> Admitted:

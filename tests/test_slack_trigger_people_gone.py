@@ -101,3 +101,21 @@ async def test_a_deactivated_facilitator_without_a_backup_leaves_the_run_to_whoe
     assert caplog.text.count(JIRA_LEFT_OUT) == 1
     await slack.event(message("UB", "We ship in March", channel="C0OPS", thread_ts=root["ts"]))
     await wait_for(lambda: roles(slack)["facilitator"]["id"] == "slack:UB")
+
+
+async def test_the_people_a_trigger_left_out_are_in_its_event_row_for_analysts(slack: Harness, fake: FakeSlack) -> None:
+    """Before, who was left out was only in the log and the run's thread: the ledger had no trace of
+    it. Now the trigger's event row says who and why (``events.left_out``); NULL when nobody was."""
+    body = {
+        "title": "Weekly sync", "flow": "post_meeting", "channel": "slack:C0OPS",
+        "facilitator": "UD", "participants": ["UB", "UJIRA"], "dedup_key": "sync",
+    }  # fmt: skip
+    resp = await slack.client.post("/hooks/events", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert resp.status == 200, await resp.text()
+    await slack.posts(2)
+    clean = {"title": "Retro", "flow": "post_meeting", "channel": "slack:C0OPS", "facilitator": "UB"}
+    resp = await slack.client.post("/hooks/events", json=clean, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert resp.status == 200, await resp.text()
+    [(gone,), (nobody,)] = slack.rows("SELECT left_out FROM events ORDER BY id")
+    assert json.loads(gone) == [{"id": "slack:UD", "kind": "deactivated"}, {"id": "slack:UJIRA", "kind": "app"}]
+    assert nobody is None

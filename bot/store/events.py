@@ -65,9 +65,19 @@ def latest_event(conn: sqlite3.Connection, dedup_key: str) -> KeyedEvent | None:
     return KeyedEvent(eid, status, resolved_at, title, json.loads(payload), run_id, run_status, conv, seen)
 
 
-def note_event(conn: sqlite3.Connection, event_id: int, route: str | None, problem: str | None) -> None:
-    """The route a trigger took, or why it started no run."""
-    conn.execute("UPDATE events SET route = ?, problem = ? WHERE id = ?", (route, problem, event_id))
+def note_event(
+    conn: sqlite3.Connection,
+    event_id: int,
+    route: str | None,
+    problem: str | None,
+    left_out: Sequence[tuple[str, str]] = (),
+) -> None:
+    """The route a trigger took, or why it started no run; the people it named that its run left
+    out, as nobody can ask them (``left_out``: JSON ``[{"id": ..., "kind": "app"}]``)."""
+    gone = json.dumps([{"id": i, "kind": kind} for i, kind in left_out]) if left_out else None
+    conn.execute(
+        "UPDATE events SET route = ?, problem = ?, left_out = ? WHERE id = ?", (route, problem, gone, event_id)
+    )
 
 
 def repeat_event(

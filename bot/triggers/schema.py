@@ -5,6 +5,8 @@
 - ``runs`` gains an index on ``event_id`` (the dedup look-up: the open run of an event).
 - ``jobs`` gains an index for claiming due jobs.
 - ``check_evaluations``: one row per evaluation of a SQL metric check, breach or not.
+- ``events`` gains ``left_out`` (m002): the people a trigger named that nobody can ask (a bot user,
+  a deactivated account), left out of its run.
 """
 
 from __future__ import annotations
@@ -37,3 +39,8 @@ def m001_events_routes_checks(db: Database) -> None:
         "CREATE INDEX check_evaluations_name ON check_evaluations(check_name, id)",
     ):
         db.execute(statement)
+
+
+@migrations()
+def m002_events_left_out(db: Database) -> None:
+    db.execute("ALTER TABLE events ADD COLUMN left_out TEXT")  # JSON [{"id", "kind"}], NULL: nobody
