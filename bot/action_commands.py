@@ -15,7 +15,7 @@ from datetime import date, datetime
 from bot import texts
 from bot.command_result import CommandResult, action_id_of
 from bot.dispatch import Dispatcher
-from bot.engine import answers, dates
+from bot.engine import answers, dates, people
 from bot.engine.answers import ParseContext
 from bot.errors import FlowNotFound, FlowRefused
 from bot.model import Actor, ConversationKey, Reply, Trigger
@@ -182,7 +182,7 @@ def _new_owner(
         not_people=dict(not_people),
     )
     try:
-        found = answers.parse_person(named, ctx)
+        found = people.parse_person(named, ctx)
     except answers.AnswerError as exc:
         problem = texts.answer_error(exc.code, exc.params, ctx.channel)
         return CommandResult(texts.give_who_unknown(problem), ok=False)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels import slack_blocks, slack_inbound, slack_send
+from bot.channels import slack_blocks, slack_send, slack_turns
 from bot.channels.slack_inbound import Inbound
 from bot.model import Actor, ConversationKey, Trigger
 from tests.fakes.slack_api import FakeSlack
@@ -48,7 +48,7 @@ async def test_an_answer_whose_request_fails_after_its_turn_is_kept_by_nobody_an
     slack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     thread = await started(slack)
-    fail_once(monkeypatch, slack_inbound, "taken_value")  # after the turn's savepoint was released
+    fail_once(monkeypatch, slack_turns, "taken_value")  # after the turn's savepoint was released
     event = message("UA", "We ship in March", thread_ts=thread)
     body = event_body(event)
     first = await slack.post(body)
@@ -75,7 +75,7 @@ async def test_a_click_whose_request_fails_after_its_turn_is_not_kept_and_the_ne
     await slack.event(message("UA", "We ship in March", thread_ts=thread))
     await slack.event(message("UA", "Draft the plan", thread_ts=thread))
     owner_prompt = (await slack.posts(4))[3]
-    fail_once(monkeypatch, slack_inbound, "taken_value")
+    fail_once(monkeypatch, slack_turns, "taken_value")
     resp = await slack.click("UA", owner_prompt, {"type": "users_select", "selected_user": "UB"})
     assert resp.status == 500
     await asyncio.sleep(0.2)
@@ -122,7 +122,7 @@ async def test_a_request_in_the_group_of_a_failing_one_is_answered_503_told_noth
     await wait_for(lambda: len(fake.of("chat.postMessage")) == 3)
     gate = Gate(2)
     monkeypatch.setattr(slack.channel.backlog, "room", gate.around(slack.channel.backlog.room))
-    fail_once(monkeypatch, slack_inbound, "taken_value")
+    fail_once(monkeypatch, slack_turns, "taken_value")
     answer = event_body(message("UA", "We ship in March", thread_ts=thread))
     listing = event_body(message("UB", "list", channel="DUB"))
     failing = asyncio.ensure_future(slack.post(answer))
@@ -147,7 +147,7 @@ async def test_a_socket_mode_event_whose_request_fails_is_not_acknowledged_and_i
     slack = await harness(tmp_path, fake, env=SOCKET)
     try:
         root = await started_over_socket(slack)
-        fail_once(monkeypatch, slack_inbound, "taken_value")
+        fail_once(monkeypatch, slack_turns, "taken_value")
         event = json.loads(event_body(message("UA", "We ship", thread_ts=root["ts"])))
         envelope = {"envelope_id": "env-2", "type": "events_api", "payload": event, "retry_attempt": 0}
         await fake.send_envelope(envelope)
@@ -210,7 +210,7 @@ async def test_replies_of_a_turn_rolled_back_are_not_counted_in_the_backlog(
     await asyncio.sleep(0.2)
     backlog = slack.channel.backlog
     assert backlog.count == 0
-    fail_once(monkeypatch, slack_inbound, "taken_value")  # after the turn (and its replies) was written
+    fail_once(monkeypatch, slack_turns, "taken_value")  # after the turn (and its replies) was written
     body = event_body(message("UA", "We ship in March", thread_ts=thread))
     assert (await slack.post(body)).status == 500
     await asyncio.sleep(0.1)

@@ -14,7 +14,8 @@ import pytest
 from bot import texts
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
-from bot.engine.answers import AnswerError, ParseContext, parse_person
+from bot.engine.answers import AnswerError, ParseContext
+from bot.engine.people import parse_person
 from bot.model import Actor, ConversationKey, Message, Trigger
 from tests.teams_support import ALICE, BOB, BOT, CHANNEL, TEAM, TENANT, Harness, activity, at, in_channel, installed
 from tests.teams_support import mention as person_mention

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import texts
-from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person, parse_yes_no
+from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_yes_no
+from bot.engine.people import parse_person
 from bot.model import Actor
 from tests.test_people_words import MEETING, chat, ledger
 

@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import texts
 from bot.channels import rasa_replies as rr
 from bot.channels.rasa_call import Caller, dispatcher
-from bot.engine.answers import AnswerError, ParseContext, parse_date, parse_person
+from bot.engine.answers import AnswerError, ParseContext, parse_date
+from bot.engine.people import parse_person
 from bot.store import utc_now
 
 

@@ -19,7 +19,7 @@ from bot import control, texts
 from bot.channels import long_text
 from bot.control import run_command
 from bot.dispatch import Dispatcher
-from bot.engine.answers import SLACK_MENTION
+from bot.engine.people import SLACK_MENTION
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 from bot.outbox_rows import mark_withdrawn

@@ -43,10 +43,11 @@ from bot.channels import slack_events as events
 from bot.channels import slack_messages as messages
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error
 from bot.channels.slack_events import Answer, Malformed
-from bot.channels.slack_inbound import LOCK_WAIT, NAME, Inbound
+from bot.channels.slack_inbound import LOCK_WAIT, Inbound
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_send import Poster, slack_user
 from bot.channels.slack_socket import SocketClient, first_url
+from bot.channels.slack_turns import NAME
 from bot.errors import ConfigError
 from bot.model import Actor, Reply
 from bot.outbox import DOWN_FIRST, DOWN_MOST, Queued

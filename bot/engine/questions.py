@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.engine import answers
+from bot.engine import answers, people
 from bot.engine.answers import AnswerError, ParseContext
 from bot.engine.model import Question
 from bot.model import Actor
@@ -30,7 +30,7 @@ def parse(q: Question, text: str, ctx: ParseContext) -> Any:
         low, high = bounds(q, ctx)
         return answers.parse_date(text, ctx, not_before=low, not_after=high).isoformat()
     if kind == "person":
-        return answers.parse_person(text, ctx).to_dict()
+        return people.parse_person(text, ctx).to_dict()
     raise AnswerError("empty")  # repeat steps are answered field by field
 
 
@@ -126,4 +126,4 @@ def _first_person(text: str) -> bool:
     """``text`` names the speaker ("I can", "I'll take it", "me" to "Who owns it?"): no yes to
     the question's default or current answer."""
     words = answers.fold(text.replace("\u2019", "'")).split()
-    return answers.names_self(text) or (bool(words) and words[0] in ("i", "i'm", "i'll", "me"))
+    return people.names_self(text) or (bool(words) and words[0] in ("i", "i'm", "i'll", "me"))

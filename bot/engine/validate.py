@@ -131,7 +131,7 @@ def _person_default_unread(default: object) -> str | None:
     """Why no run can read a person question's default, or None. Whom a name or a handle stands
     for depends on the people of the run, so only what no run reads is refused: not text, a
     template (defaults are taken as written), or words that name nobody (empty, punctuation)."""
-    from bot.engine import answers
+    from bot.engine import answers, people
 
     if not isinstance(default, str):
         return texts.person_default_not_text()
@@ -139,7 +139,7 @@ def _person_default_unread(default: object) -> str | None:
         return texts.person_default_template()
     ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
     try:
-        answers.parse_person(default, ctx)
+        people.parse_person(default, ctx)
     except answers.AnswerError as exc:
         return None if exc.code == "person_unknown" else texts.person_default_names_nobody()
     return None

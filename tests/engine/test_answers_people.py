@@ -1,4 +1,4 @@
-"""bot.engine.answers: the person parser (me, mentions, ids, names; ambiguous and unknown people).
+"""bot.engine.people: the person parser (me, mentions, ids, names; ambiguous and unknown people).
 Helpers in tests/engine/test_answers.py."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import texts
-from bot.engine.answers import parse_person
+from bot.engine.people import parse_person
 from bot.model import Actor
 from tests.engine.test_answers import ALICE, BOB, BOBBY, CAROL, DAVE, error_of, make_ctx
 

@@ -1,0 +1,120 @@
+"""What every Slack turn shares, whatever brought it (an event, a slash command, a click): the speaker
+and the people its text names (fetched once, with what names no one person), a command carried out
+once in the savepoint that records its delivery id, the prompts an answer took redrawn, the outbox
+woken and the backlog counted once committed. :class:`bot.channels.slack_inbound.Inbound` builds on it."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from bot import texts
+from bot.channels import Services
+from bot.channels import slack_blocks as blocks
+from bot.channels import slack_messages as messages
+from bot.channels.slack_limits import Backlog
+from bot.channels.slack_send import PLACEHOLDER, Poster, shown_value
+from bot.control import CommandResult, run_command
+from bot.dispatch import TurnResult
+from bot.engine.asking import taken_value
+from bot.model import Actor, ConversationKey
+from bot.store import group, runs, transaction
+from bot.store import slack as store
+from bot.store.people import People
+
+NAME = "slack"
+
+
+class Turns:
+    def __init__(self, services: Services, poster: Poster, people: People, backlog: Backlog, bot_user: str | None):
+        self.services = services
+        self.dispatcher = services.dispatcher
+        self.poster = poster
+        self.people = people
+        self.backlog = backlog
+        self.bot_user = bot_user
+
+    async def _people(self, user: str, text: str) -> tuple[Actor, dict[str, Actor]]:
+        """The speaker and the people ``text`` mentions, with names (fetched once)."""
+        ids = [user, *(u for u in messages.mention_ids(text) if u != self.bot_user)]
+        found = await self.people.ensure(f"slack:{u}" for u in ids)
+        await group.writable(self.services.db.conn)  # what the caller writes next waits here, not on the loop
+        actors = {u: found[f"slack:{u}"].actor if f"slack:{u}" in found else Actor(f"slack:{u}", u) for u in ids}
+        return actors[user], messages.mentions(text, actors)
+
+    def _not_people(self, raw: str, mentions: dict[str, Actor]) -> dict[str, str]:
+        """What ``raw`` (as Slack sent it) names that is not one person who can take part: a group,
+        a channel, everyone, the bot (:func:`messages.not_people`), another app's bot user (``app``:
+        ``users.info`` says ``is_bot``, or Slackbot), and a person whose account is deactivated
+        (``users.info`` says ``deleted``): they can neither answer nor own anything."""
+        kinds = {word: self.people.kind(actor.id) for word, actor in mentions.items()}
+        return {**{w: k for w, k in kinds.items() if k}, **messages.not_people(raw, mentions, self.bot_user)}
+
+    def _after_turn(self, result: TurnResult | None, actor: Actor, answer: str) -> None:
+        """Redraw the prompts the answer took (no second click) with the answer the run took,
+        and wake the outbox."""
+        if result is None:
+            return
+        self._count(len(result.outbox))
+        if result.outcome.inbound_kind == "answer":
+            now = self.dispatcher.clock()
+            value = taken_value(result.outcome, actor.id)
+            answered = []
+            taken = store.prompts_answered_by(self.services.db.conn, result.run_id, actor.id, PLACEHOLDER.id)
+            if taken:  # an answer that takes none (a question without widgets) opens no savepoint
+                with transaction(self.services.db) as conn:
+                    for row in taken:
+                        shown = shown_value(value, row.expects, answer)
+                        if store.answer_prompt(conn, row.channel, row.ts, actor.id, shown, now):
+                            answered.append((row, shown))
+            for row, shown in answered:
+                self.poster.update_later(row.channel, row.ts, blocks.answered(row.text, actor.platform_id, shown))
+        self.services.notify(NAME)
+
+    def _unnamed(self, done: CommandResult) -> frozenset[str]:
+        """Whom the answer names by their ids, of the runs it speaks of: live mentions."""
+        return self.poster.unnamed_of(done.text, done.about)
+
+    def _after_command(self, done: CommandResult) -> None:
+        turn = done.started or done.cancelled
+        if turn is not None:
+            self._count(len(turn.outbox))
+            self.services.notify(NAME)
+        if done.queued_on is not None:  # e.g. 'done A12' tells the decision's conversation
+            if done.queued_on == NAME:
+                self._count(1)
+            self.services.notify(done.queued_on)
+
+    def _count(self, replies: int) -> None:
+        """The backlog counts a turn's replies once they are committed: a turn rolled back (its
+        request failed, or a neighbour's in its group commit) queued nothing that will be sent."""
+        if replies:
+            group.on_commit(self.services.db.conn, partial(self.backlog.add, replies))
+
+    def _once(
+        self,
+        platform_id: str,
+        actor: Actor,
+        conversation: ConversationKey,
+        text: str,
+        mentions: dict[str, Actor],
+        not_people: dict[str, str] | None = None,
+    ) -> CommandResult | None:
+        """Carry out a command in the savepoint that records its delivery id, with the thread of a
+        run it starts: when it fails the id goes too, so Slack's retry is carried out. None for a
+        retry of a command carried out already. A start in a thread that belongs to a run by now
+        (another start in it won the race over ``users.info``, or its run ended) starts nothing."""
+        with transaction(self.services.db) as conn:
+            now = self.dispatcher.clock()
+            if runs.seen_delivery(conn, NAME, platform_id, now):
+                return None
+            thread = conversation.thread
+            held = store.thread_holder(conn, conversation.conversation, thread) if thread else None
+            if held is not None:
+                return CommandResult(texts.slack_thread_has_run(held), ok=False)
+            done = run_command(self.dispatcher, actor, conversation, text, mentions, not_people)
+            if done.started is not None and conversation.thread:
+                store.add_thread(conn, conversation.conversation, conversation.thread, done.started.run_id, now)
+            return done
+
+    def _seen(self, platform_id: str) -> bool:
+        return store.delivered(self.services.db.conn, NAME, platform_id)

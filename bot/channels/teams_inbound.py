@@ -1,0 +1,270 @@
+"""Teams activities, once their token verified and their fields checked, turned into turns: the
+people and conversation remembered, messages to the dispatcher or the shared commands (:mod:`bot.control`),
+card submits and invokes checked against their card (:mod:`bot.channels.teams_stale`), edits and deletions
+(:mod:`bot.channels.teams_edits`); a command's answer posted off the request, once committed. Built by the
+Teams channel when it starts (:mod:`bot.channels.teams`), with its connector and outbound."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+
+from bot import texts
+from bot.channels import DeliveryFailed, RetryLater, Services, teams_edits, teams_stale
+from bot.channels import teams_activities as acts
+from bot.channels import teams_cards as cards
+from bot.channels.teams_connector import Connector
+from bot.channels.teams_delivery import TeamsOutbound
+from bot.channels.teams_store import Card, Reference, TeamsStore
+from bot.control import CommandResult, actions_of, comes_first, run_command
+from bot.dispatch import TurnResult
+from bot.errors import BotError
+from bot.model import Actor, Message, placeholder_facilitator
+from bot.store import group, runs, transaction, widgets
+from bot.store.placing import Unplaced
+from bot.store.widgets import Refusal
+
+#: Tries of an answer to a command (list, status, help ...) refused for now: not in the outbox (no run owns it).
+SAY_TRIES = 4
+
+
+class TeamsInbound:
+    name = acts.CHANNEL
+
+    def __init__(
+        self,
+        services: Services,
+        store: TeamsStore,
+        connector: Connector,
+        outbound: TeamsOutbound,
+        spawn: Callable[[Coroutine[Any, Any, None]], None],
+    ):
+        self.services = services
+        self.store = store
+        self.connector = connector
+        self.outbound = outbound
+        self._spawn = spawn
+
+    async def take(self, inbound: acts.Inbound, body: dict[str, Any]) -> web.Response:
+        """One checked activity: remembered, then carried out by its kind; 201 once its turn is stored."""
+        await group.writable(self.services.db.conn)  # another process's write lock waited for off the loop
+        self._remember(inbound, body)
+        if inbound.kind == "invoke":
+            return await self._invoke(inbound, body)
+        if inbound.kind == "ignore":  # an edit or a deletion of a message a run has: kept, its writer told
+            note = teams_edits.kept(self.services.db, body, inbound, self.services.dispatcher.clock())
+            if note is not None:
+                self._say(inbound, inbound.activity_id, note, teams_edits.mentioned(body, inbound))
+        elif inbound.kind == "submit" and not self._seen(inbound):
+            await self._submit(inbound, body)
+        elif inbound.kind == "message" and inbound.addressed and not self._seen(inbound):
+            await self._message(inbound)
+        return web.Response(status=201)
+
+    def _remember(self, inbound: acts.Inbound, body: dict[str, Any]) -> None:
+        i = inbound
+        ref = Reference(i.base_id, i.conversation_type, i.service_url, i.tenant_id, i.bot["id"], i.bot["name"])
+        people: list[tuple[Actor, str | None]] = [(inbound.actor, inbound.aad_object_id)] if inbound.actor else []
+        named = list(inbound.message.mentions.values()) if inbound.message is not None else []
+        people.extend((who, None) for who in named)
+        mentioned = frozenset(w.platform_id for w in named if w != inbound.actor)  # their personal chat is elsewhere
+        for member in body.get("membersAdded") or []:
+            if member.get("id") and member["id"] != inbound.bot["id"]:
+                people.append((acts.actor(member), member.get("aadObjectId")))
+        removed = body.get("action") == "remove" or any(
+            m.get("id") == inbound.bot["id"] for m in body.get("membersRemoved") or []
+        )
+        now = self.services.dispatcher.clock()
+        self.store.remember(ref, lambda: acts.reference_of(body), people, now, not removed, mentioned)
+        if inbound.actor is not None and inbound.timezone:
+            self.store.set_zone(inbound.actor.platform_id, inbound.timezone)
+
+    def _seen(self, inbound: acts.Inbound) -> bool:
+        # Ids stored before deliveries were keyed by conversation were bare activity ids: a platform retry of
+        # one of those is still dropped (new ids, later timestamps, never match; forget_deliveries drops them).
+        row = self.services.db.conn.execute(
+            "SELECT 1 FROM deliveries WHERE platform = ? AND delivery_id IN (?, ?)",
+            (self.name, inbound.delivery_id or "", inbound.activity_id or ""),
+        ).fetchone()
+        return row is not None
+
+    def _first_delivery(self, delivery_id: str | None) -> bool:
+        if not delivery_id:
+            return True
+        with transaction(self.services.db) as conn:
+            return not runs.seen_delivery(conn, self.name, delivery_id, self.services.dispatcher.clock())
+
+    async def _message(self, inbound: acts.Inbound) -> None:
+        message = inbound.message
+        assert message is not None
+        if not message.text.strip() and acts.carries_file(message.raw or {}):  # a file, a picture: not an answer
+            if self._first_delivery(message.platform_id):
+                self._say(inbound, inbound.activity_id, texts.teams_text_only())
+            return
+        message = replace(message, text=message.text.strip() or "help")  # the bot's mention alone: help
+        bot = self.services.dispatcher
+        if comes_first(message.text, bot.catalog.current, actions_of(bot, message.actor.id)):
+            self._command(inbound, message)
+            return
+        run_id = None
+        if inbound.conversation_type == "channel":
+            run_id = self.store.run_in_thread(inbound.base_id, inbound.thread) if inbound.thread else None
+            if run_id is None:
+                self._command(inbound, message)
+                return
+        with transaction(self.services.db):  # no run found: the command shares the turn's savepoint
+            result = bot.handle(message, run_id) if run_id is not None else bot.answer(message)
+            if result is None:
+                self._command(inbound, message, dedup=False)
+        if isinstance(result, Unplaced):  # several questions wait on them: which one (listed in private only)
+            private = inbound.conversation_type == "personal"
+            self._say(inbound, inbound.activity_id, result.told("card") if private else texts.teams_which_in_private())
+        elif result is not None:
+            self._after_turn(result, message)
+
+    def _command(self, inbound: acts.Inbound, message: Message, dedup: bool = True) -> None:
+        """Carry out a command in the savepoint that records its delivery id (``dedup`` False: the turn it is
+        nested in recorded it): a command whose turn fails leaves no id, so Teams' retry is carried out."""
+        key = acts.key_for(inbound.base_id)  # a channel run gets its thread at its first delivery (or where started)
+        dispatcher = self.services.dispatcher
+        with transaction(self.services.db) as conn:
+            delivery = message.platform_id if dedup else None
+            if delivery and runs.seen_delivery(conn, self.name, delivery, dispatcher.clock()):
+                return
+            try:
+                result = run_command(dispatcher, message.actor, key, message.text, message.mentions, message.not_people)
+            except BotError as exc:  # e.g. a review of a decision not in the ledger (the id stays)
+                result = CommandResult(str(exc), ok=False)
+            if result.started is not None and inbound.thread not in (None, inbound.activity_id):  # in a reply chain
+                self.store.adopt_thread(result.started.run_id, inbound.base_id, inbound.thread, dispatcher.clock())
+        if result.queued_on is not None:  # e.g. 'done A12' tells the decision's conversation
+            self.services.notify(result.queued_on)
+        if result.started is not None or result.cancelled is not None:
+            self.services.notify(self.name)
+            return
+        if result.private and inbound.conversation_type != "personal":
+            self._spawn(self._tell_alone(inbound, message.actor, result.text))
+            return
+        thread_run = self.store.run_in_thread(inbound.base_id, inbound.thread or "")
+        if not result.told_where_typed(acts.key_for(inbound.base_id, inbound.thread), thread_run):
+            self._say(inbound, inbound.activity_id, result.text)  # else the notice to the decision is the one
+
+    def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str, to: Actor | None = None) -> None:
+        """Answer a command in its own conversation (in a channel: in its thread), off the request:
+        once what the request wrote is committed (a lost commit answers 503 and Teams sends the
+        activity again, so the answer goes out once), retrying 429, 5xx and network errors."""
+        said = cards.text_messages(inbound.bot, inbound.conversation_id, text, to)  # to: @mentioned
+        self._spawn(self._say_later(inbound.service_url, inbound.conversation_id, reply_to, said))
+
+    async def _say_later(self, service_url: str, conversation: str, reply_to: str | None, said: list[dict]) -> None:
+        """Post ``said`` (an answer, or the parts of a long one, in order) once committed."""
+        try:
+            await group.request_stored()
+        except sqlite3.Error:
+            return  # not stored: the request was answered 5xx and comes again
+        for activity in said:
+            await self.connector.say(service_url, conversation, reply_to, activity, SAY_TRIES)
+
+    async def _tell_alone(self, inbound: acts.Inbound, person: Actor, text: str) -> None:
+        """An answer for its caller alone (their actions) asked in a channel or a group chat: to
+        their personal chat, once committed (as :meth:`_say`); where they asked, a short pointer
+        to it, or that it could not be had."""
+        try:
+            await group.request_stored()
+        except sqlite3.Error:
+            return  # not stored: the request was answered 5xx and comes again
+        told = await self.outbound.tell_alone(person, inbound.base_id, text, SAY_TRIES)
+        self._say(inbound, inbound.activity_id, texts.teams_told_alone() if told else texts.teams_not_told_alone())
+
+    async def _submit(self, inbound: acts.Inbound, body: dict[str, Any]) -> TurnResult | None:
+        """A card's Action.Submit: its value becomes the typed answer, for the engine to check.
+        The card is checked after the last await (the picked person's name): a second submit of
+        it, arriving meanwhile (a double click), then finds it answered and changes nothing."""
+        value = inbound.value or {}
+        _, message_id = acts.card_ref(value)
+        reply_to = None if message_id else body.get("replyToId")
+        seen = self.store.card(message_id, reply_to)
+        people = await self._people_in(value, seen, inbound) if seen is not None and not seen.answered else {}
+        await group.writable(self.services.db.conn)
+        card = self.store.card(message_id, reply_to)
+        assert inbound.actor is not None
+        anyone = placeholder_facilitator(self.name).id
+        refused = teams_stale.refusal(self.services.db.conn, card, inbound.base_id, inbound.actor.id, anyone)
+        text, mentions = acts.submitted_answer(value, card.expects if card else None, people)
+        if refused is not None:
+            self._refuse(inbound, body.get("id"), card, refused, text)
+            return None
+        assert card is not None
+        where = acts.key_for(inbound.base_id, inbound.thread)
+        message = Message(where, inbound.actor, text, inbound.delivery_id, value=value, mentions=mentions, raw=body)
+        result = self.services.dispatcher.handle(message, card.run_id)
+        if result is not None:
+            self._after_turn(result, message, card)
+        return result
+
+    def _refuse(self, inbound: acts.Inbound, reply_to: str | None, card: Card | None, no: Refusal, said: str) -> None:
+        """A submit that answers nothing: kept in the transcript with its card's question (a stale
+        card closed), told once (a retry of the delivery adds nothing)."""
+        if card is None or inbound.actor is None:
+            first = self._first_delivery(inbound.delivery_id)
+        else:
+            where, who = acts.key_for(inbound.base_id, inbound.thread), inbound.actor
+            with transaction(self.services.db) as conn:
+                now = self.services.dispatcher.clock()
+                first = widgets.refused(conn, card.message_id, who, where, said, inbound.delivery_id, no.why, now)
+                if no.stale:
+                    self.store.close_card(card.message_id, now)
+        if first:
+            self._say(inbound, reply_to, no.told)
+
+    async def _people_in(self, value: Mapping[str, Any], card: Card, inbound: acts.Inbound) -> dict[str, Actor]:
+        """The person a people picker returned: someone seen, or a member the connector knows."""
+        picked = str(value.get("answer") or "").strip()
+        if (card.expects or {}).get("type") != "person" or not picked:
+            return {}
+        found = self.store.person(picked)
+        if found is None:
+            with contextlib.suppress(RetryLater, DeliveryFailed):
+                member = await self.connector.member(inbound.service_url, inbound.base_id, picked)
+                if member.get("id"):
+                    found = acts.actor(member)
+                    ref = self.store.reference(inbound.base_id)
+                    if ref is not None:
+                        await group.writable(self.services.db.conn)
+                        now = self.services.dispatcher.clock()
+                        picked_by = frozenset({found.platform_id})  # picked here: this chat is not theirs
+                        self.store.remember(
+                            ref, lambda: {}, [(found, member.get("aadObjectId"))], now, mentioned=picked_by
+                        )
+        return {picked: found} if found else {}
+
+    def _after_turn(self, result: TurnResult, message: Message, submitted: Card | None = None) -> None:
+        """Wake the outbox; show the answer on the cards it answered (the submitted one too, when
+        it asked someone else: the placeholder facilitator of a run its first speaker claimed)."""
+        self.services.notify(self.name)
+        outcome = result.outcome
+        if outcome.inbound_kind != "answer" or not outcome.inbound_step:
+            return
+        now = self.services.dispatcher.clock()
+        closed = self.store.close_cards(result.run_id, outcome.inbound_step, message.actor.id, now)
+        if submitted is not None and self.store.close_card(submitted.message_id, now):
+            closed.append(submitted)
+        mine = [a for a in outcome.answers if a.get("actor") == message.actor.id]
+        value = mine[-1]["value"] if mine else None
+        for card in closed:
+            shown = cards.answer_display(value, card.expects, result.text)
+            self._spawn(self.outbound.update_card(card, message.actor.name, shown))
+
+    async def _invoke(self, inbound: acts.Inbound, body: dict[str, Any]) -> web.Response:
+        """Invokes are answered in the HTTP response; an Action.Execute counts as a submit."""
+        if inbound.name != "adaptiveCard/action":
+            return web.json_response({"error": texts.teams_unknown_invoke(inbound.name or "")}, status=501)
+        if not self._seen(inbound):
+            await self._submit(inbound, body)
+        done = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message"}
+        return web.json_response({**done, "value": texts.teams_invoke_done()})
