@@ -64,6 +64,27 @@ def test_what_acknowledged_someone_still_goes_when_the_run_ends(proc: Process, c
     assert left[-1][1] == "summary"
 
 
+def test_a_bystanders_chatter_does_not_resume_a_stalled_run(proc: Process, clock) -> None:
+    to_owner(proc)
+    clock.at(days=15)
+    assert run_due(proc) == [("remind", "done: expire")]
+    assert proc.rows("SELECT status FROM runs") == [("stalled",)]
+    said = proc.say(CAROL, "anyone still on this?")
+    assert proc.rows("SELECT status FROM runs") == [("stalled",)]  # before: active, 'Welcome back' to carol
+    assert not any("Welcome back" in text for _, _, text in said)
+    assert proc.rows("SELECT count(*) FROM transitions WHERE event = 'resume'") == [(0,)]
+    said = proc.say(BOB, "yes")  # the owner it waits on resumes it
+    assert proc.rows("SELECT count(*) FROM transitions WHERE event = 'resume'") == [(1,)]
+
+
+def test_the_facilitator_resumes_a_stalled_run(proc: Process, clock) -> None:
+    to_owner(proc)
+    clock.at(days=15)
+    assert run_due(proc) == [("remind", "done: expire")]
+    proc.say(ALICE, "status")
+    assert proc.rows("SELECT status FROM runs") == [("active",)]
+
+
 class Recorder(Channel):
     """A channel that delivers (records) what its sender hands it, as Slack's or Teams' would."""
 
