@@ -12,6 +12,7 @@ facilitator's. A turn of the run (an answer) restarts the chain and drops a remi
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -54,7 +55,8 @@ def chase(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime) ->
     turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, bot.tz_for)
     latest = readings.event_reading(conn, row.event_id)  # what a reminder says of the metric since it fired
     awake = [actor_id for actor_id in reached if actor_id not in asleep]
-    runs.write_turn(conn, row, timers.fire(turn, stage, latest, awake if stage == "remind" else None), None, now)
+    fired = timers.fire(turn, stage, latest, awake if stage == "remind" else None)
+    runs.write_turn(conn, row, fired, None, now, json.dumps({"chase": stage}))  # withheld if the run ends first
     following = timers.next_stage(flow.timers, stage) if turn.out.status == "active" and not only else None
     if following is not None:
         jobs.add_job(conn, row.id, following[0], since + following[1], {"since": iso(since)}, now)

@@ -20,7 +20,7 @@ from tests.teams_support import BOB as TEAMS_BOB
 from tests.teams_support import CHANNEL, in_channel, installed, personal
 from tests.teams_support import Harness as TeamsHarness
 
-UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
+UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL"
 DUE = (date.today() + timedelta(days=30)).isoformat()
 
 

@@ -22,7 +22,7 @@ from tests.teams_support import CHANNEL, TENANT, activity, at, in_channel, insta
 from tests.teams_support import Harness as TeamsHarness
 from tests.test_actions_done_chat import DUE, decide
 
-UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
+UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL"
 
 
 @pytest.fixture

@@ -261,7 +261,7 @@ async def test_a_reply_refused_for_now_for_over_a_day_is_given_up_and_the_next_g
     await client.close()
     with sqlite3.connect(tmp_path / "s.db") as conn:  # queued, and first refused for now, long ago
         conn.execute(
-            "UPDATE messages SET created_at = '2020-01-01T00:00:00.000Z', retry_since = '2020-01-01T00:00:00.000Z'"
+            "UPDATE messages SET kind = 'info', created_at = '2020-01-01T00:00:00.000Z', retry_since = '2020-01-01T00:00:00.000Z'"
         )
     client = await started(tmp_path, {})
     run_command(client.server.app[SERVICES].dispatcher, ALICE, CONV, "cancel 1", {})

@@ -43,7 +43,7 @@ class Turn(Corrections, GoingBack):
             self.out.inbound_kind = "closed"
             self.say(texts.run_closed(self.out.status), to=actor, kind="error", private=True)
             return self.out
-        if self.out.status == "stalled":
+        if self.out.status == "stalled" and self._resumes(actor):  # a bystander's chatter leaves it stalled
             self.out.status = "active"
             self.say(texts.resumed(), to=actor)
         if self.ctx.confirm and self.ctx.confirm.get("actor") == actor.id:
@@ -199,6 +199,11 @@ class Turn(Corrections, GoingBack):
             self.ctx.prompts.remove(prompt)
             if prompt.asked and prompt.to["id"] != actor.id:
                 self.ctx.closed[prompt.to["id"]] = {"by": actor.name, "answer": answer}
+
+    def _resumes(self, actor: Actor) -> bool:
+        """Whether ``actor``'s word resumes a stalled run: someone a question waits on, or its
+        facilitator; not someone it asks nothing (as their chatter is no activity for reminders)."""
+        return actor.id == self.ctx.facilitator.id or self.ctx.prompt_for(actor.id) is not None
 
     def _nothing_for(self, actor: Actor) -> str:
         """Why ``actor``'s message is no answer: a question of theirs another's answer closed, or

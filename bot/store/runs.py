@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot import texts
 from bot.engine.state import RunState
 from bot.model import ConversationKey, Message, Reply
 from bot.store import iso
@@ -96,8 +97,10 @@ def write_turn(
     outcome: Outcome,
     inbound: Message | None,
     now: datetime,
+    payload: str | None = None,
 ) -> list[int]:
-    """Everything one turn decided, in the caller's transaction. Returns the outbox ids."""
+    """Everything one turn decided, in the caller's transaction (``payload``: JSON kept with each
+    reply, a chase's ``{"chase": stage}``). Returns the outbox ids."""
     stamp = iso(now)
     if inbound is not None:
         conn.execute(
@@ -143,12 +146,29 @@ def write_turn(
             [(run.id, t["from"], t["to"], t["event"], t["actor"], stamp) for t in outcome.transitions],
         )
     done = outcome.status in ("completed", "cancelled") and run.status not in ("completed", "cancelled")
+    if done:
+        withhold_moot(conn, run.id, outcome.status, now)
     conn.execute(
         "UPDATE runs SET state = ?, status = ?, context = ?, waiting_on = ?, updated_at = ?,"
         " completed_at = CASE WHEN ? THEN ? ELSE completed_at END WHERE id = ?",
         (outcome.state, outcome.status, run.context.dumps(), waiting_on(run.context), stamp, done, stamp, run.id),
     )
-    return queue_replies(conn, outcome.replies, stamp)
+    return queue_replies(conn, outcome.replies, stamp, payload)
+
+
+#: A reply queued by a chase (a reminder, an escalation, an expiry notice): ``payload.chase``.
+CHASED = "json_extract(payload, '$.chase') IS NOT NULL"
+
+
+def withhold_moot(conn: sqlite3.Connection, run_id: int, status: str, now: datetime) -> None:
+    """The run ends (``status``): what it still had in the outbox that its end made meaningless, its
+    questions (a reminder too) and what a chase queued (an escalation, an expiry notice), is never
+    sent, marked given up as superseded; anything else (an acknowledgement, a notice) still goes."""
+    conn.execute(
+        "UPDATE messages SET failed_at = ?, last_error = ? WHERE run_id = ? AND direction = 'out'"
+        f" AND delivered_at IS NULL AND failed_at IS NULL AND (kind = 'prompt' OR {CHASED})",
+        (iso(now), texts.superseded_by_end(status), run_id),
+    )
 
 
 def waiting_on(ctx: RunState) -> str:

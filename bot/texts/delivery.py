@@ -200,3 +200,8 @@ def channel_off_replies_wait(channel: str) -> str:
         else f"they go out once the channel is on (see {command()} serve --help)"
     )
     return f"Replies for '{channel}' wait in the outbox: that channel is not on in this server; {later}."
+
+
+def superseded_by_end(status: str) -> str:
+    """``messages.last_error`` of a question, reminder or escalation still queued when its run ended."""
+    return f"superseded: the run was {status} before it was sent"

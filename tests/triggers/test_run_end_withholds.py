@@ -1,0 +1,125 @@
+"""A run's end withholds what it made meaningless: a reminder, escalation or question still in the
+outbox (its channel down or paced) is not sent after the run is cancelled or completed, but marked
+superseded; the cancel notice or summary, and what acknowledged someone, still go, in order. And a
+stalled run is resumed only by someone it waits on or its facilitator, not by a bystander's chatter.
+
+post_meeting's timers: remind after 4h, escalate after 1d, expire after 14d."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+import pytest
+
+from bot import texts
+from bot.channels import Channel
+from bot.model import Actor, ConversationKey, Trigger
+from bot.outbox import Queued, Sender
+from bot.outbox_rows import pending
+from tests.triggers.conftest import ALICE, BOB, CAROL, Process
+from tests.triggers.test_chase_silence import ACCEPT, run_due, to_owner
+
+
+def unsent(proc: Process) -> list[tuple[str | None, str, str]]:
+    """What the outbox would still deliver, as the Slack or Teams sender reads it (one channel's)."""
+    return [(q.reply.to.name if q.reply.to else None, q.reply.kind, q.reply.text) for q in pending(proc.db, "console")]
+
+
+def test_a_reminder_still_queued_when_the_run_is_cancelled_is_not_sent(proc: Process, clock) -> None:
+    to_owner(proc)
+    proc.db.execute("UPDATE messages SET delivered_at = created_at")  # all sent so far
+    clock.at(hours=4)
+    assert run_due(proc) == [("remind", "done")]  # queued: the channel is down, it waits
+    proc.say(ALICE, "cancel")
+    proc.say(ALICE, "yes")
+    left = unsent(proc)
+    assert not any("Reminder:" in text for _, _, text in left), left
+    assert [kind for _, kind, _ in left][-1] == "summary"  # the cancel notice still goes, last
+    assert proc.rows("SELECT last_error FROM messages WHERE text = ?", f"Reminder: {ACCEPT}") == [
+        ("superseded: the run was cancelled before it was sent",)
+    ]
+
+
+def test_an_escalation_still_queued_when_the_run_is_cancelled_is_not_sent(proc: Process, clock) -> None:
+    to_owner(proc)
+    proc.db.execute("UPDATE messages SET delivered_at = created_at")
+    clock.at(days=1)
+    assert run_due(proc) == [("remind", "done: escalate")]
+    proc.say(ALICE, "cancel")
+    proc.say(ALICE, "yes")
+    assert all("Still no answer" not in text for _, _, text in unsent(proc)), unsent(proc)
+
+
+def test_what_acknowledged_someone_still_goes_when_the_run_ends(proc: Process, clock) -> None:
+    to_owner(proc)
+    proc.db.execute("UPDATE messages SET delivered_at = created_at")
+    clock.at(hours=4)
+    assert run_due(proc) == [("remind", "done")]
+    acked = [text for _, kind, text in proc.say(BOB, "yes") if kind != "prompt"]  # his yes, acknowledged
+    said = [text for _, kind, text in proc.say(ALICE, "ok") if kind != "prompt"]  # the review date: done
+    left = unsent(proc)
+    assert not any(text.startswith("Reminder:") for _, _, text in left), left
+    assert [text for _, _, text in left] == acked + said  # in order, the summary last
+    assert left[-1][1] == "summary"
+
+
+def test_a_bystanders_chatter_does_not_resume_a_stalled_run(proc: Process, clock) -> None:
+    to_owner(proc)
+    clock.at(days=15)
+    assert run_due(proc) == [("remind", "done: expire")]
+    assert proc.rows("SELECT status FROM runs") == [("stalled",)]
+    said = proc.say(CAROL, "anyone still on this?")
+    assert proc.rows("SELECT status FROM runs") == [("stalled",)]  # before: active, 'Welcome back' to carol
+    assert not any("Welcome back" in text for _, _, text in said)
+    assert proc.rows("SELECT count(*) FROM transitions WHERE event = 'resume'") == [(0,)]
+    said = proc.say(BOB, "yes")  # the owner it waits on resumes it
+    assert proc.rows("SELECT count(*) FROM transitions WHERE event = 'resume'") == [(1,)]
+
+
+def test_the_facilitator_resumes_a_stalled_run(proc: Process, clock) -> None:
+    to_owner(proc)
+    clock.at(days=15)
+    assert run_due(proc) == [("remind", "done: expire")]
+    proc.say(ALICE, "status")
+    assert proc.rows("SELECT status FROM runs") == [("active",)]
+
+
+class Recorder(Channel):
+    """A channel that delivers (records) what its sender hands it, as Slack's or Teams' would."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.sent: list[str] = []
+
+    @classmethod
+    def configured(cls, env: Mapping[str, str]) -> bool:
+        return False
+
+    async def deliver(self, item: Queued) -> str | None:
+        self.sent.append(item.reply.text)
+        return None
+
+
+@pytest.mark.parametrize("channel", ["slack", "teams"])
+def test_the_shared_outbox_sends_the_cancel_notice_not_the_reminder(channel: str, proc: Process, clock) -> None:
+    """Slack's and Teams' senders (one Sender each, on the shared outbox): once the channel is back,
+    what was queued for the run goes out in order, the reminder queued before the cancel left out."""
+    conv = ConversationKey(channel, "room")
+    people = [Actor(f"{channel}:{name}", name) for name in ("alice", "bob", "carol")]
+    alice, bob, carol = people
+    proc.bot.start(
+        Trigger(flow="post_meeting", title="Weekly sync", facilitator=alice, participants=[bob, carol]), conv
+    )
+    for text in ("We ship in March", "Draft plan", "@bob", "in 5 days", "done"):
+        proc.say(alice, text, conv)
+    proc.db.execute("UPDATE messages SET delivered_at = created_at")  # then the channel goes down
+    clock.at(hours=4)
+    assert run_due(proc) == [("remind", "done")]
+    proc.say(alice, "cancel", conv)
+    proc.say(alice, "yes", conv)
+    recorder = Recorder(channel)
+    sender = Sender(proc.db, recorder, clock)
+    assert asyncio.run(sender.drain()) is None
+    # before: the reminder first; the confirmation alice answered before it reached her is moot too
+    assert recorder.sent == [texts.cancelled("alice")]
