@@ -37,7 +37,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "expects": "out: the answer expected (JSON).", "private": "1 when sent to the addressee alone.",
         "payload": "in: the raw platform payload (JSON); edited, deleted: `{\"original\": the messages.id of the message changed}`; refused by a widget: `{\"widget\": why, \"question\": the messages.id of the question}`, why being not_theirs, answered, closed or asked_since; out: files riding on it (a review's .ics), what a notice is about (`notice.about`), the chase stage that queued a reminder, escalation or expiry notice (`chase`).", "created_at": "When written (UTC).",
         "delivered_at": "out: when delivered (NULL while in the outbox).", "attempts": "Delivery attempts.", "last_error": "Last delivery error.",
-        "failed_at": "out: when the outbox gave it up (refused for good, or for now for a day; or withdrawn: a Rasa question closed before its person called, last_error 'withdrawn: ...'; or superseded: a question, reminder or escalation still queued when its run was cancelled or completed, last_error 'superseded: ...').",
+        "failed_at": "out: when the outbox gave it up (refused for good, or for now for a day; or withdrawn: a Rasa question closed before its person called, last_error 'withdrawn: ...'; or superseded: a reminder or escalation still queued when its run was cancelled or completed, or a question when it was cancelled, last_error 'superseded: ...').",
         "parts_sent": "out: of a reply too long for its platform, sent in parts: the parts delivered so far.",
         "retry_since": "out: its first refusal for now (429, 5xx, network) since its channel last worked: the outbox gives it up a day after.",
     }),

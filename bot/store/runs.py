@@ -161,12 +161,15 @@ CHASED = "json_extract(payload, '$.chase') IS NOT NULL"
 
 
 def withhold_moot(conn: sqlite3.Connection, run_id: int, status: str, now: datetime) -> None:
-    """The run ends (``status``): what it still had in the outbox that its end made meaningless, its
-    questions (a reminder too) and what a chase queued (an escalation, an expiry notice), is never
-    sent, marked given up as superseded; anything else (an acknowledgement, a notice) still goes."""
+    """The run ends (``status``): what it still had in the outbox that its end made meaningless is
+    never sent, marked given up as superseded: what a chase queued (a reminder, an escalation, an
+    expiry notice), and, when it was cancelled, its questions. A completed run's questions still go
+    (each was answered, typed ahead of it: the thread shows it answered), as does anything else
+    (an acknowledgement, a notice)."""
+    moot = f"(kind = 'prompt' OR {CHASED})" if status == "cancelled" else CHASED
     conn.execute(
         "UPDATE messages SET failed_at = ?, last_error = ? WHERE run_id = ? AND direction = 'out'"
-        f" AND delivered_at IS NULL AND failed_at IS NULL AND (kind = 'prompt' OR {CHASED})",
+        f" AND delivered_at IS NULL AND failed_at IS NULL AND {moot}",
         (iso(now), texts.superseded_by_end(status), run_id),
     )
 

@@ -203,5 +203,5 @@ def channel_off_replies_wait(channel: str) -> str:
 
 
 def superseded_by_end(status: str) -> str:
-    """``messages.last_error`` of a question, reminder or escalation still queued when its run ended."""
+    """``messages.last_error`` of a reminder or escalation still queued when its run ended (of a question too, when cancelled)."""
     return f"superseded: the run was {status} before it was sent"

@@ -1,6 +1,7 @@
 """A run's end withholds what it made meaningless: a reminder, escalation or question still in the
-outbox (its channel down or paced) is not sent after the run is cancelled or completed, but marked
-superseded; the cancel notice or summary, and what acknowledged someone, still go, in order. And a
+outbox (its channel down or paced) is not sent after the run is cancelled (a reminder or escalation
+after it is completed), but marked superseded; the cancel notice or summary, what acknowledged
+someone, and a completed run's questions (answered, typed ahead of them), still go, in order. And a
 stalled run is resumed only by someone it waits on or its facilitator, not by a bystander's chatter.
 
 post_meeting's timers: remind after 4h, escalate after 1d, expire after 14d."""
@@ -56,11 +57,12 @@ def test_what_acknowledged_someone_still_goes_when_the_run_ends(proc: Process, c
     proc.db.execute("UPDATE messages SET delivered_at = created_at")
     clock.at(hours=4)
     assert run_due(proc) == [("remind", "done")]
-    acked = [text for _, kind, text in proc.say(BOB, "yes") if kind != "prompt"]  # his yes, acknowledged
-    said = [text for _, kind, text in proc.say(ALICE, "ok") if kind != "prompt"]  # the review date: done
+    acked = [text for _, _, text in proc.say(BOB, "yes")]  # his yes, acknowledged, and the next question
+    said = [text for _, _, text in proc.say(ALICE, "ok")]  # the review date: done
     left = unsent(proc)
     assert not any(text.startswith("Reminder:") for _, _, text in left), left
-    assert [text for _, _, text in left] == acked + said  # in order, the summary last
+    assert [text for _, _, text in left] == acked + said  # in order, the question answered too, the summary last
+    assert any(kind == "prompt" for _, kind, _ in left)
     assert left[-1][1] == "summary"
 
 
