@@ -13,24 +13,23 @@ from __future__ import annotations
 import logging
 import re
 
+from bot.render import terminal_safe
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 #: Where a continued line starts: under the record's own line, never at its first column.
 INDENT = "    "
 
 _BREAKS = re.compile(r"\r\n|\r|\n")
-#: C0 controls but tab and line feed, DEL, C1 controls, and Unicode's line and paragraph separators.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _escaped(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+#: Unicode's line and paragraph separators, which a log reader may take for line breaks.
+_SEPARATORS = re.compile("[\u2028\u2029]")
 
 
 def contained(text: str) -> str:
-    """``text`` kept on its record's lines: breaks continue them, indented; controls escaped."""
-    return _BREAKS.sub("\n" + INDENT, _CONTROLS.sub(_escaped, _BREAKS.sub("\n", text)))
+    """``text`` kept on its record's lines: breaks continue them, indented; controls escaped, as
+    ``runs show`` escapes them (:func:`bot.render.terminal_safe`), and the separators too."""
+    safe = terminal_safe(_BREAKS.sub("\n", text))
+    return _BREAKS.sub("\n" + INDENT, _SEPARATORS.sub(lambda found: f"\\u{ord(found.group()):04x}", safe))
 
 
 class RecordLines(logging.Formatter):
