@@ -232,7 +232,7 @@ def shown_answer(expects: dict[str, Any] | None, answer: str) -> str:
 def answered(question: str, by_user: str, answer: str) -> dict[str, Any]:
     """``chat.update`` arguments once a prompt is answered: the question, who answered what, and
     no widgets left to press. ``question`` is the text as posted (already escaped)."""
-    line = texts.slack_answered(mention(by_user), answer_text(answer))
+    line = redraw_line(texts.slack_answered(mention(by_user), answer_text(answer)))
     return {
         "text": f"{question}\n{line}",
         "blocks": [_section(question), {"type": "context", "elements": [{"type": "mrkdwn", "text": line}]}],
@@ -244,8 +244,16 @@ def withdrawn(question: str, reason: str | None = None) -> dict[str, Any]:
     person (then why: ``reason``, mrkdwn): no widgets."""
     if reason is None:
         return {"text": question, "blocks": [_section(question)]}
+    reason = redraw_line(reason)
     line = {"type": "context", "elements": [{"type": "mrkdwn", "text": reason}]}
     return {"text": f"{question}\n{reason}", "blocks": [_section(question), line]}
+
+
+def redraw_line(line: str) -> str:
+    """The line a redraw adds under a question (mrkdwn), within the room the question left for it
+    (a context block's 3,000 characters, the message's 40,000): a reason naming a long action, an
+    answer of escaped ``&``s, keeps its start and its end."""
+    return fit(line, _REDRAW_ROOM - 1)
 
 
 def answer_text(answer: str) -> str:

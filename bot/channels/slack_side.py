@@ -24,6 +24,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot import texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
+from bot.channels.slack_blocks import TEXT_LIMIT, fit
 from bot.channels.slack_calls import call
 from bot.channels.slack_limits import Pacer
 from bot.store import group
@@ -139,9 +140,10 @@ class SideCalls:
         self, method: str, channel: str, mrkdwn: str | list[str], post: Callable[..., Awaitable[AsyncSlackResponse]]
     ) -> None:
         """The parts one after the other, each retried until Slack takes it; the rest not at all
-        once one is given up (they would read out of order, a part missing)."""
+        once one is given up (they would read out of order, a part missing). A part too long for
+        Slack (a note quoting a long answer) keeps its start and its end."""
         for part in [mrkdwn] if isinstance(mrkdwn, str) else mrkdwn:
-            if not await self._side(method, partial(post, text=part), channel):
+            if not await self._side(method, partial(post, text=fit(part, TEXT_LIMIT)), channel):
                 return
 
     async def _side(self, method: str, request: Request, channel: str) -> bool:
