@@ -55,6 +55,7 @@ class Notice:
     about: str  # what failed: the person not reached (an actor id) or "conversation <key>"
     facilitator: Actor
     reply: Reply | None  # None: the facilitator cannot be told (only the log says so)
+    again: Reply | None = None  # what is told instead when told lately about the same target
 
 
 def plan(
@@ -93,7 +94,18 @@ def plan(
         quoted = texts.notice_question(reply.text) if question else excerpt
         text = texts.notice_conversation_refused(run.id, title, why, quoted, going, remedy, asks)
         about = here if going else f"end of {here}"  # its end is told even just after a question was
-        return Notice(message_id, about, fac, Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True))
+        again = None
+        if asks == "you" and remedy != "":  # she answers where the notice is: her next question follows her
+            again = Reply(
+                run.id,
+                run.conversation,
+                texts.notice_next_question(run.id, title, quoted),
+                to=fac,
+                kind=NOTICE,
+                private=True,
+            )
+        told = Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True)
+        return Notice(message_id, about, fac, told, again)
     if reply.to is None:
         text = texts.notice_everyone(why, excerpt)
         about = here if elsewhere or where == "direct" else f"messages {run.conversation}"
@@ -122,9 +134,12 @@ def told_lately(conn: sqlite3.Connection, run_id: int, about: str, now: datetime
 
 
 def write(conn: sqlite3.Connection, notice: Notice, now: datetime) -> int | None:
-    """Queue ``notice`` (unless told lately about the same target); its message id, or None."""
+    """Queue ``notice`` (unless told lately about the same target: then only its ``again``, a
+    question of the facilitator's that she would not see otherwise); its message id, or None."""
     reply = notice.reply
-    if reply is None or told_lately(conn, reply.run_id, notice.about, now):
+    if reply is not None and told_lately(conn, reply.run_id, notice.about, now):
+        reply = notice.again
+    if reply is None:
         return None
     payload = {"notice": {"about": notice.about, "message": notice.message_id}}
     return runs.queue_replies(conn, [reply], iso(now), json.dumps(payload))[0]

@@ -72,3 +72,32 @@ async def test_the_facilitator_answers_the_question_nobody_saw_in_the_direct_mes
     await slack.event(message("UA", "Draft the plan", channel="DUA", channel_type="im"))
     answered = await wait_for(lambda: slack.rows("SELECT step, raw FROM answers WHERE raw = 'Draft the plan'"))
     assert answered == [("actions", "Draft the plan")]
+
+
+async def test_each_question_the_channel_refuses_reaches_the_facilitator_answering_in_the_direct_message(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """The bot removed from the channel mid-run: Alice is told by direct message and answers the
+    question there, as the notice says she can. Before, the run's next question went to the
+    channel, was refused too, and, the channel's refusal told once an hour, she heard nothing: her
+    answer met silence and the run waited on a question nobody saw. Now each question of hers the
+    channel refuses follows her there, in a line, and the run goes on."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = str((await slack.posts(2))[0]["ts"])
+    fake.shut_out("C1")
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
+    await slack.event(message("UA", "Draft the plan", channel="DUA", channel_type="im"))
+    told = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUA"][1:])
+    assert told == [
+        "Run #1 ('Weekly sync') still cannot post in its conversation. Its next question, for you:"
+        " \"Action 1: Who owns 'Draft the plan'?\". Answer it here."
+    ]
+    await slack.event(message("UA", "<@UB>", channel="DUA", channel_type="im"))
+    told = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUA"][2:])
+    assert told[0].startswith("Run #1 ('Weekly sync') still cannot post in its conversation. Its next question")
+    assert slack.rows("SELECT step, raw FROM answers ORDER BY id") == [
+        ("decision", "We ship in March"),
+        ("actions", "Draft the plan"),
+        ("actions", "@Bob"),
+    ]

@@ -92,6 +92,15 @@ def notice_conversation_refused(
     )
 
 
+def notice_next_question(run_id: int, title: str, question: str) -> str:
+    """To the facilitator directly, told within the hour that the run's conversation refuses the
+    bot and answering where this is: the run's next question for her, refused there too."""
+    return (
+        f"Run #{run_id} ('{title}') still cannot post in its conversation. Its next question, for you:"
+        f' "{question}". Answer it here.'
+    )
+
+
 def delivery_reason_expired(reason: str) -> str:
     """Plain words for a reply refused for now, again and again, until the outbox gave it up."""
     return f"the platform kept refusing it for a day: {reason}"

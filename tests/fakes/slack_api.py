@@ -79,6 +79,7 @@ class FakeSlack(LoopbackServer):
     tickets_spent: set[str] = field(default_factory=set)  # a ticket opens one connection: tried again, 401
     after_hello: list[dict[str, Any]] = field(default_factory=list)  # sent on every new connection after hello
     connections: int = 0  # websockets opened so far
+    shut: dict[str, str] = field(default_factory=dict)  # channel -> the error every chat.* call there gets
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -115,6 +116,15 @@ class FakeSlack(LoopbackServer):
         refused: ``status=429, retry_after="0"``, ``error="channel_not_found"`` or ``status=503``."""
         queue = self.refusals.setdefault(method, [])
         queue.extend([None] * after + [Refusal(**how) for _ in range(times)])
+
+    def shut_out(self, channel: str, error: str = "not_in_channel") -> None:
+        """The bot removed from ``channel`` (or it archived: ``is_archived``): every ``chat.*`` call
+        there is refused with ``error`` until :meth:`let_in`; the other conversations still work."""
+        self.shut[channel] = error
+
+    def let_in(self, channel: str) -> None:
+        """The bot invited back to ``channel``."""
+        self.shut.pop(channel, None)
 
     def slow_down(self, method: str, seconds: float) -> None:
         """Every later call of ``method`` waits ``seconds`` before its answer (Slack having a bad day)."""
@@ -219,6 +229,8 @@ class FakeSlack(LoopbackServer):
         return f"1700000000.{next(self._ts):06d}"
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method.startswith("chat.") and str(args.get("channel")) in self.shut:
+            return {"ok": False, "error": self.shut[str(args.get("channel"))]}
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
             too_big = oversized(args)
             if too_big:
