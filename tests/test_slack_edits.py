@@ -14,6 +14,7 @@ from bot.analytics.sql import MEASURES, as_view
 from bot.render import render_run
 from bot.store import open_db, transcript
 from bot.store.transcript import run_detail
+from tests.dates import JAN15
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
@@ -193,6 +194,35 @@ async def test_an_edit_of_a_message_the_ledger_does_not_have_is_not_kept(slack: 
     await slack.event(message("UA", "We ship", thread_ts=thread))
     await wait_for(lambda: slack.rows("SELECT 1 FROM answers"))
     assert slack.rows("SELECT count(*) FROM messages WHERE kind IN ('edited', 'deleted')") == [(0,)]
+
+
+async def test_an_answer_edited_after_the_run_ended_is_told_that_the_record_stands(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Alice edits her decision in the thread after the run recorded it. Before, she was told to
+    change it with 'back' or 'change ... to ...' in a new message; she did, and the thread, closed
+    with the run, said nothing: the record kept March while Slack showed May, and she believed
+    otherwise. Now she is told the run has ended and its record stands, and where to see it."""
+    await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    first = message("UA", "We ship in March", thread_ts=thread)
+    await slack.event(first)
+    for text in ("Draft the plan", "<@UB>", JAN15, "done"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await slack.posts(8)
+    await slack.event(message("UA", "ok", thread_ts=thread))
+    await wait_for(lambda: slack.rows("SELECT status FROM runs") == [("completed",)])
+    await slack.event(edited(first, "We ship in May"))
+    await slack.event(deleted(first))
+    told = await wait_for(lambda: len(notes(fake)) == 2 and [text for _, text, _ in notes(fake)])
+    assert told == [
+        "I don't read edits, and run #1 has ended: its record keeps your answer as first sent (\"We ship in"
+        " March\"); a completed run takes no corrections ('status 1' shows its record).",
+        'Deleting a message does not take back its answer, and run #1 has ended: its record keeps "We ship in'
+        " March\"; a completed run takes no corrections ('status 1' shows its record).",
+    ]
+    assert slack.rows("SELECT text FROM decisions") == [("We ship in March",)]
 
 
 def test_an_edit_finds_its_message_by_an_index_not_by_reading_every_message(tmp_path: Path) -> None:

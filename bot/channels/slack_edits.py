@@ -85,7 +85,8 @@ async def tell(db: Database, poster: Poster, now: Callable[[], datetime], change
             return
         transcript.record_change(conn, original, change.deleted, change.text, now())
     leader = transcript.leader_for(db.conn, original)
-    if (note := transcript.change_note(kind, first_text, run_id, change.deleted, leader)) is not None:
+    status = transcript.run_status(db.conn, run_id)
+    if (note := transcript.change_note(kind, first_text, run_id, change.deleted, leader, status)) is not None:
         _tell(poster, change, note)
 
 

@@ -76,7 +76,8 @@ def kept(db: Database, body: Mapping[str, Any], inbound: acts.Inbound, now: date
         if runs.seen_delivery(conn, acts.CHANNEL, change.delivery_id, now):
             return None
         transcript.record_change(conn, original, change.deleted, change.text, now)
-    return transcript.change_note(kind, first_text, run_id, change.deleted, transcript.leader_for(db.conn, original))
+    leader, status = transcript.leader_for(db.conn, original), transcript.run_status(db.conn, run_id)
+    return transcript.change_note(kind, first_text, run_id, change.deleted, leader, status)
 
 
 def mentioned(body: Mapping[str, Any], inbound: acts.Inbound) -> Actor | None:

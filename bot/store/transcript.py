@@ -163,16 +163,29 @@ def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: 
 QUOTED = 160
 
 
-def change_note(kind: str, first_text: str, run_id: int | None, deleted: bool, leader: str | None = None) -> str | None:
+def change_note(
+    kind: str, first_text: str, run_id: int | None, deleted: bool, leader: str | None = None, status: str = "active"
+) -> str | None:
     """What the writer of inbound message (``kind``, ``first_text``, ``run_id``: as
     :func:`held_message` has it) is told of its edit or deletion (Slack, Teams): that the run keeps
-    it as first sent, and how to change an answer (``leader``: :func:`leader_for`). None when no run
-    took it as their answer nor, for an edit, asked again after it: then nobody believes it changed
-    anything."""
+    it as first sent, and how to change an answer (``leader``: :func:`leader_for`); that its record
+    stands, when the run (``status``: :func:`run_status`) has completed. None when no run took it
+    as their answer nor, for an edit, asked again after it, or the run was cancelled: then nobody
+    believes it changed anything."""
     if run_id is None or kind not in (("answer",) if deleted else ("answer", "invalid")):
         return None
     first = _one_line(first_text, QUOTED)
+    if status == "completed":
+        return texts.edit_after_end(first, run_id, deleted) if kind == "answer" else None
+    if status == "cancelled":
+        return None
     return texts.delete_not_read(first, leader) if deleted else texts.edit_not_read(first, kind == "answer", leader)
+
+
+def run_status(conn: sqlite3.Connection, run_id: int | None) -> str:
+    """The status of run ``run_id`` (active, stalled, completed, cancelled); '' when it has none."""
+    row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone() if run_id else None
+    return str(row[0]) if row else ""
 
 
 def leader_for(conn: sqlite3.Connection, original: int) -> str | None:

@@ -74,6 +74,20 @@ def delete_not_read(first: str, leader: str | None = None) -> str:
     return f'Deleting a message does not take back its answer: the run keeps "{first}". {_how_to_change(leader)}'
 
 
+def edit_after_end(first: str, run_id: int, deleted: bool) -> str:
+    """To whoever edited or deleted their answer to a run that has since completed: its record
+    stands (a completed run takes no corrections), and where to see it."""
+    if deleted:
+        said = (
+            f'Deleting a message does not take back its answer, and run #{run_id} has ended: its record keeps "{first}"'
+        )
+    else:
+        said = (
+            f'I don\'t read edits, and run #{run_id} has ended: its record keeps your answer as first sent ("{first}")'
+        )
+    return f"{said}; a completed run takes no corrections ('status {run_id}' shows its record)."
+
+
 def _how_to_change(leader: str | None) -> str:
     if leader:
         return f"To change it, ask {leader}, who leads the run (only they can reopen it)."
