@@ -185,6 +185,18 @@ async def test_edits_and_deletions_are_kept_in_the_transcript_once_and_counted_a
     assert "Alice (edited their message to) > We ship in May" in shown and "Alice (deleted their message) >" in shown
 
 
+async def test_an_edit_naming_people_is_kept_with_their_names_as_answers_are(slack: Harness, fake: FakeSlack) -> None:
+    """Before, the edit kept Slack's markup (``<@UB> ships it``) where every answer the transcript
+    has reads ``@Bob``: analysts read user ids."""
+    thread = await slack.started()
+    answer = message("UA", "<@UA> ships it in March", thread_ts=thread)
+    await slack.event(answer)
+    await slack.event(edited(answer, "<@UB> ships it in May"))
+    kept = await wait_for(lambda: slack.rows("SELECT kind, text FROM messages WHERE direction = 'in' ORDER BY id")[1:])
+    assert kept == [("edited", "@Bob ships it in May")]
+    assert slack.rows("SELECT raw FROM answers") == [("@Alice ships it in March",)]
+
+
 async def test_an_edit_of_a_message_the_ledger_does_not_have_is_not_kept(slack: Harness, fake: FakeSlack) -> None:
     outside = message("UA", "lunch?", channel="C1")  # the channel, outside any run's thread
     await slack.event(outside)

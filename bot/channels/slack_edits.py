@@ -12,8 +12,8 @@ thread's reply count, which leave the text as it was) are not the bot's business
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -71,13 +71,22 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-async def tell(db: Database, poster: Poster, now: Callable[[], datetime], change: Changed) -> None:
+async def tell(
+    db: Database,
+    poster: Poster,
+    now: Callable[[], datetime],
+    change: Changed,
+    named: Callable[[str, str], Awaitable[str]] | None = None,
+) -> None:
     """Keep the change in the transcript, and tell the writer that the run keeps their message as
     first sent (once: Slack's retry of the event is dropped by its id). Nothing to keep of a
-    message the ledger does not have; nothing to tell of one no run took or asked again."""
+    message the ledger does not have; nothing to tell of one no run took or asked again. ``named``:
+    the edited text with the people it mentions as ``@Name``, as answers are kept."""
     held = transcript.held_message(db.conn, "slack", change.message_id)
     if held is None:
         return
+    if named is not None and change.text:
+        change = replace(change, text=await named(change.user, change.text))
     original, kind, first_text, run_id = held
     await group.writable(db.conn)  # the lock is waited for here, not on the loop
     with transaction(db) as conn:

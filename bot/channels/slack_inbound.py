@@ -62,7 +62,7 @@ class Inbound(Turns):
         if event.get("type") == "user_change" and isinstance(event.get("user"), dict):
             return self.people.changed(messages.person(event["user"]))  # renamed, deactivated: from now on
         if (change := edits.changed(event, self.bot_user)) is not None:
-            return await edits.tell(self.services.db, self.poster, self.dispatcher.clock, change)
+            return await edits.tell(self.services.db, self.poster, self.dispatcher.clock, change, self._named)
         said = messages.said(event, self.bot_user)
         if said is None:
             return
@@ -81,6 +81,11 @@ class Inbound(Turns):
             await self._answer(said, event, thread_run, said.text)
         elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
             await self._thread_command(said, said.text)
+
+    async def _named(self, user: str, text: str) -> str:
+        """``text`` with the people it mentions as ``@Name``, as a turn keeps it."""
+        _, mentions = await self._people(user, text)
+        return messages.named(text, mentions)[0]
 
     def _starts(self, words: list[str]) -> bool:  # 'start FLOW ...' of a flow it has ('start the migration': an answer)
         return len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.startable()
