@@ -6,6 +6,7 @@ Signed requests to the real server, the fake Web API."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from pathlib import Path
 from typing import Any
@@ -195,6 +196,29 @@ async def test_an_edit_naming_people_is_kept_with_their_names_as_answers_are(sla
     kept = await wait_for(lambda: slack.rows("SELECT kind, text FROM messages WHERE direction = 'in' ORDER BY id")[1:])
     assert kept == [("edited", "@Bob ships it in May")]
     assert slack.rows("SELECT raw FROM answers") == [("@Alice ships it in March",)]
+
+
+async def test_an_edit_arriving_while_its_message_is_still_being_taken_is_not_lost(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Alice fixes her answer a moment after sending it, while its turn still waits on Slack for
+    the name of the person it mentions. Before, the edit found nothing in the ledger and was
+    dropped: no row, no note; the run took the first text while Slack showed the second. Now the
+    edit waits for its message's turn, and is kept and told as any other."""
+    thread = await slack.started()
+    fake.slow_down("users.info", 0.8)  # Carol is new: her name is asked of a slow Slack
+    answer = message("UA", "<@UC> ships it in March", thread_ts=thread)
+
+    async def edit_soon() -> Any:
+        await asyncio.sleep(0.2)
+        return await slack.event(edited(answer, "<@UC> ships it in May"))
+
+    sent, edit = await asyncio.gather(slack.event(answer), edit_soon())
+    assert (sent.status, edit.status) == (200, 200)
+    kept = await wait_for(lambda: slack.rows("SELECT kind FROM messages WHERE direction = 'in' ORDER BY id")[1:])
+    assert kept == [("edited",)]
+    told = await wait_for(lambda: notes(fake))
+    assert told[0][1].startswith("I don't read edits: the run keeps your answer as first sent (\"@")
 
 
 async def test_an_edit_of_a_message_the_ledger_does_not_have_is_not_kept(slack: Harness, fake: FakeSlack) -> None:

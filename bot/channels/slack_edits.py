@@ -12,7 +12,9 @@ thread's reply count, which leave the text as it was) are not the bot's business
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -23,6 +25,38 @@ from bot.channels import slack_blocks as blocks
 from bot.channels.slack_messages import message_id, typed
 from bot.channels.slack_send import Poster, is_dm
 from bot.store import group, runs, transaction, transcript
+
+#: Seconds an edit waits for the turn of its message, still under way, inside Slack's 3 s.
+UNDERWAY_WAIT = 2.5
+
+
+class Underway:
+    """The typed messages whose turns are under way (the people they name asked of Slack, the
+    ledger's lock waited for): an edit of one, sent a moment after it, waits for that turn rather
+    than finding nothing in the ledger and being dropped."""
+
+    def __init__(self) -> None:
+        self._turns: dict[str, tuple[asyncio.Event, int]] = {}  # message id -> (done, turns under way)
+
+    @contextlib.contextmanager
+    def turn(self, message_id: str) -> Iterator[None]:
+        done, count = self._turns.get(message_id, (asyncio.Event(), 0))
+        self._turns[message_id] = (done, count + 1)  # a message and its app_mention twin: one id
+        try:
+            yield
+        finally:
+            done, count = self._turns[message_id]
+            if count > 1:
+                self._turns[message_id] = (done, count - 1)
+            else:
+                del self._turns[message_id]
+                done.set()
+
+    async def finished(self, message_id: str, within: float = UNDERWAY_WAIT) -> None:
+        found = self._turns.get(message_id)
+        if found is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(found[0].wait(), within)
 
 
 @dataclass(frozen=True)
@@ -77,12 +111,17 @@ async def tell(
     now: Callable[[], datetime],
     change: Changed,
     named: Callable[[str, str], Awaitable[str]] | None = None,
+    underway: Underway | None = None,
 ) -> None:
     """Keep the change in the transcript, and tell the writer that the run keeps their message as
     first sent (once: Slack's retry of the event is dropped by its id). Nothing to keep of a
     message the ledger does not have; nothing to tell of one no run took or asked again. ``named``:
-    the edited text with the people it mentions as ``@Name``, as answers are kept."""
+    the edited text with the people it mentions as ``@Name``, as answers are kept; ``underway``:
+    the messages whose turns are under way, one of which the edit waits for."""
     held = transcript.held_message(db.conn, "slack", change.message_id)
+    if held is None and underway is not None:  # its message's turn may be under way: wait for it
+        await underway.finished(change.message_id)
+        held = transcript.held_message(db.conn, "slack", change.message_id)
     if held is None:
         return
     if named is not None and change.text:

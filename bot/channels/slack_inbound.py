@@ -55,6 +55,10 @@ SLASH_BUDGET = 2.5
 class Inbound(Turns):
     """Slack's events, slash commands and widget clicks, each carried out as a turn or a command."""
 
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.underway = edits.Underway()  # typed messages whose turns are under way, for their edits
+
     # --- events: thread replies, direct messages, mentions -----------------------------------
 
     async def on_event(self, data: dict[str, Any]) -> None:
@@ -62,10 +66,15 @@ class Inbound(Turns):
         if event.get("type") == "user_change" and isinstance(event.get("user"), dict):
             return self.people.changed(messages.person(event["user"]))  # renamed, deactivated: from now on
         if (change := edits.changed(event, self.bot_user)) is not None:
-            return await edits.tell(self.services.db, self.poster, self.dispatcher.clock, change, self._named)
+            clock = self.dispatcher.clock
+            return await edits.tell(self.services.db, self.poster, clock, change, self._named, self.underway)
         said = messages.said(event, self.bot_user)
         if said is None:
             return
+        with self.underway.turn(said.platform_id):  # an edit of it arriving meanwhile waits for it
+            await self._said(said, event)
+
+    async def _said(self, said: Said, event: dict[str, Any]) -> None:
         thread_run = store.thread_run(self.services.db.conn, said.channel, said.thread_ts) if said.thread_ts else None
         if said.kind == "app_mention":
             text = messages.without_mention(said.text, self.bot_user)
