@@ -76,6 +76,25 @@ async def test_a_file_shared_without_text_is_not_a_missed_answer(slack: Harness,
     assert said == [], said  # main: 'Please answer yes or no.' x2, then 'Bob could not answer...' to Alice
 
 
+async def test_a_reply_also_sent_to_the_channel_and_a_captioned_file_are_answers(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """docs/slack.md says so: a thread reply with "Also send to #channel" (``thread_broadcast``)
+    answers as any reply; a file with a caption answers with its caption, the file in the payload;
+    a reply in the channel itself, outside the thread, answers nothing."""
+    thread = await slack.started()
+    await slack.event(message("UA", "We ship in March", thread_ts=thread, subtype="thread_broadcast"))
+    await slack.event(message("UA", "Draft the plan", channel="C1"))  # in the channel, not the thread
+    plan = {"id": "F1", "name": "plan.pdf", "permalink": "https://fake.slack.com/files/UA/F1/plan.pdf"}
+    await slack.event(message("UA", "The plan, attached", thread_ts=thread, subtype="file_share", files=[plan]))
+    assert slack.rows("SELECT step, raw FROM answers ORDER BY id") == [
+        ("decision", "We ship in March"),
+        ("actions", "The plan, attached"),
+    ]
+    [payload] = slack.rows("SELECT payload FROM messages WHERE text = 'The plan, attached'")
+    assert json.loads(payload[0])["files"][0]["permalink"] == plan["permalink"]
+
+
 @pytest.mark.parametrize(("channel", "name"), [("DUAUB", "directmessage"), ("G0GROUP", "mpdm-alice--bob--carol-1")])
 async def test_a_start_in_a_direct_message_between_people_is_not_told_to_invite_the_bot(
     slack: Harness, fake: FakeSlack, channel: str, name: str
