@@ -221,6 +221,21 @@ async def test_an_edit_arriving_while_its_message_is_still_being_taken_is_not_lo
     assert told[0][1].startswith("I don't read edits: the run keeps your answer as first sent (\"@")
 
 
+async def test_a_deleted_answer_with_replies_is_a_deletion_not_an_edit(slack: Harness, fake: FakeSlack) -> None:
+    """Bob deletes his "yes", which has a reply in its thread: Slack keeps a tombstone for a
+    message with replies, and says so with ``message_changed`` whose message is ``subtype:
+    tombstone``, "This message was deleted." by Slackbot. Before, the transcript kept it as Bob
+    editing his answer to "This message was deleted.", and he was told edits are not read; now it
+    is his deletion, told as one."""
+    thread, yes = await bob_says_yes_in_his_dm(slack, fake)
+    tombstone = {"type": "message", "subtype": "tombstone", "text": "This message was deleted.", "user": "USLACKBOT",
+                 "hidden": True, "ts": yes["ts"], "thread_ts": yes["ts"], "parent_user_id": "USLACKBOT"}  # fmt: skip
+    await slack.event({**edited(yes, "x"), "message": tombstone})
+    said = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUB"][1:])
+    assert said[0].startswith('Deleting a message does not take back its answer: the run keeps "yes".')
+    assert slack.rows("SELECT kind, text FROM messages WHERE kind IN ('edited', 'deleted')") == [("deleted", "")]
+
+
 async def test_an_edit_of_a_message_the_ledger_does_not_have_is_not_kept(slack: Harness, fake: FakeSlack) -> None:
     outside = message("UA", "lunch?", channel="C1")  # the channel, outside any run's thread
     await slack.event(outside)

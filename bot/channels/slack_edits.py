@@ -87,7 +87,8 @@ def changed(event: Mapping[str, Any], bot_user: str | None) -> Changed | None:
     if subtype not in ("message_changed", "message_deleted"):
         return None
     before, after = _dict(event.get("previous_message")), _dict(event.get("message"))
-    deleted = subtype == "message_deleted"
+    # a message with replies deleted: Slack keeps its tombstone ("This message was deleted.")
+    deleted = subtype == "message_deleted" or after.get("subtype") == "tombstone"
     if not deleted and typed(str(before.get("text") or "")) == typed(str(after.get("text") or "")):
         return None  # a preview unfurled, a reply counted: nothing typed changed
     user, ts, channel = before.get("user"), before.get("ts"), event.get("channel")
