@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import texts
@@ -94,17 +94,10 @@ def plan(
         quoted = texts.notice_question(reply.text) if question else excerpt
         text = texts.notice_conversation_refused(run.id, title, why, quoted, going, remedy, asks)
         about = here if going else f"end of {here}"  # its end is told even just after a question was
-        again = None
-        if asks == "you" and remedy != "":  # she answers where the notice is: her next question follows her
-            again = Reply(
-                run.id,
-                run.conversation,
-                texts.notice_next_question(run.id, title, quoted),
-                to=fac,
-                kind=NOTICE,
-                private=True,
-            )
         told = Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True)
+        # she answers where she is told: each next question of hers follows her there, in a line
+        follows = asks == "you" and remedy != ""
+        again = replace(told, text=texts.notice_next_question(run.id, title, quoted)) if follows else None
         return Notice(message_id, about, fac, told, again)
     if reply.to is None:
         text = texts.notice_everyone(why, excerpt)
