@@ -25,7 +25,7 @@ from bot.channels.slack_events import Answer, Malformed
 from bot.channels.slack_inbound import LOCK_WAIT, Inbound
 from bot.channels.slack_limits import Backlog
 from bot.refusals import RefusalLog
-from bot.store import group, write_lock
+from bot.store import group, group_requests, write_lock
 
 log = logging.getLogger("decisionbot.slack")
 
@@ -78,7 +78,7 @@ class SlackRequests:
     async def _socket_turn(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
         """The turn of one envelope, acknowledged once it is committed (never before: a lost
         commit leaves it unacknowledged, and Slack sends it again)."""
-        written = group.track()
+        written = group_requests.track()
         try:
             answer = await self.process(events.from_socket(request.type, request.payload))
         except Malformed as exc:
