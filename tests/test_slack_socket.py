@@ -76,6 +76,31 @@ async def test_a_refused_app_token_stops_the_start(tmp_path: Path, fake: FakeSla
     assert len(fake.of("apps.connections.open")) == 1  # not retried: the start stops
 
 
+async def test_an_app_token_of_another_app_stops_the_start_naming_both(tmp_path: Path, fake: FakeSlack) -> None:
+    """SLACK_APP_TOKEN copied from the staging app, SLACK_BOT_TOKEN from production's: Slack
+    opens the staging app's socket. Before, the server started ("channels: slack") and refused
+    every envelope the staging app received, one warning each (``unknown app A0STAGING``), while
+    nothing of production's arrived. Now the start stops, naming both apps and the fix."""
+    from aiohttp.test_utils import TestServer
+
+    from bot.errors import ConfigError
+    from bot.server import SERVICES, create_app
+    from tests.slack_support import ROOT
+
+    fake.socket_app = "A0STAGING"
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-staging", "SLACK_API_URL": fake.url}
+    app = create_app(tmp_path / "x.db", ROOT / "flows", env=env)
+    with pytest.raises(ConfigError) as refused:
+        await TestServer(app).start_server()
+    await app[SERVICES].http.close()
+    assert str(refused.value) == (
+        "SLACK_APP_TOKEN is an app-level token of app A0STAGING, but SLACK_BOT_TOKEN is the bot token of"
+        " app A111: Slack would send this server the other app's events. Set SLACK_APP_TOKEN to the"
+        " app-level token of app A111 (https://api.slack.com/apps, Basic Information, App-Level Tokens)."
+    )
+    assert fake.connections == 0  # no socket opened
+
+
 @pytest.mark.parametrize("how", [{"status": 429, "retry_after": "0"}, {"status": 503}, {"error": "internal_error"}])
 async def test_slacks_passing_failure_at_start_up_is_asked_again_not_blamed_on_the_app_token(
     tmp_path: Path, fake: FakeSlack, how: dict[str, Any]

@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -155,6 +155,9 @@ class SlackChannel(SlackRequests, Channel):
         assert self.app_token is not None
         web_client = self._client(None)
         url = await first_url(web_client, self.app_token, SOCKET_START_TIMEOUT)
+        socket_app = parse_qs(urlsplit(url).query).get("app_id", [""])[0]  # Slack's URL names the token's app
+        if socket_app and self.app_id and socket_app != self.app_id:
+            raise ConfigError(texts.slack_app_token_of_another_app(socket_app, self.app_id))
         self.socket = SocketClient(
             self.app_token,
             web_client,

@@ -164,6 +164,16 @@ def slack_needs_signing_secret() -> str:
     )
 
 
+def slack_app_token_of_another_app(socket_app: str, bot_app: str) -> str:
+    """At start-up: the app-level token opens another app's Socket Mode connection than the app
+    whose bot token serves (two apps' tokens mixed up: staging and production)."""
+    return (
+        f"SLACK_APP_TOKEN is an app-level token of app {socket_app}, but SLACK_BOT_TOKEN is the bot token of"
+        f" app {bot_app}: Slack would send this server the other app's events. Set SLACK_APP_TOKEN to the"
+        f" app-level token of app {bot_app} (https://api.slack.com/apps, Basic Information, App-Level Tokens)."
+    )
+
+
 def slack_app_token_refused(error: str) -> str:
     return f"Slack refused SLACK_APP_TOKEN at start-up (apps.connections.open: {error}). Check the app-level token."
 

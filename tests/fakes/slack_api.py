@@ -80,6 +80,7 @@ class FakeSlack(LoopbackServer):
     after_hello: list[dict[str, Any]] = field(default_factory=list)  # sent on every new connection after hello
     connections: int = 0  # websockets opened so far
     shut: dict[str, str] = field(default_factory=dict)  # channel -> the error every chat.* call there gets
+    socket_app: str = APP  # the app whose app-level token apps.connections.open was called with
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -278,7 +279,8 @@ class FakeSlack(LoopbackServer):
         if method == "views.open":
             return {"ok": True, "view": {"id": "V111", "type": "modal"}}
         if method == "apps.connections.open":
-            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket=t-{next(self._ts)}&app_id={APP}"}
+            ticket = f"t-{next(self._ts)}"
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}&app_id={self.socket_app}"}
         return {"ok": False, "error": "unknown_method"}
 
     async def _link(self, request: web.Request) -> web.StreamResponse:
@@ -295,7 +297,7 @@ class FakeSlack(LoopbackServer):
         await ws.prepare(request)
         self._sockets.append(ws)
         self.connections += 1
-        hello = {"type": "hello", "num_connections": len(self._sockets), "connection_info": {"app_id": APP}}
+        hello = {"type": "hello", "num_connections": len(self._sockets), "connection_info": {"app_id": self.socket_app}}
         await ws.send_str(json.dumps(hello))
         for message in self.after_hello:
             await ws.send_str(json.dumps(message))
