@@ -19,6 +19,13 @@ from tests.teams_support import ALICE, Harness, personal
 from tests.test_teams_auth import APP_ID, ENV
 
 FORGED = 200
+#: What the operator reads when Slack's own requests are refused (the secret of another app, or
+#: its Client Secret or Verification Token copied instead; a clock off): the setting to check.
+HINT = (
+    " If every Slack request is refused, SLACK_SIGNING_SECRET is not this app's Signing Secret"
+    " (https://api.slack.com/apps, Basic Information, App Credentials: not its Client Secret nor its"
+    " Verification Token), or this machine's clock is more than 5 minutes off."
+)
 
 
 def lines(caplog: pytest.LogCaptureFixture, logger: str, words: str) -> list[str]:
@@ -36,14 +43,30 @@ async def test_forged_slack_requests_are_one_warning_a_minute(
         for _ in range(FORGED):
             assert (await slack.post(body, forged)).status == 401
         assert lines(caplog, "decisionbot.slack", "refused") == [
-            "Slack request from 127.0.0.1 refused: bad or stale signature."
+            "Slack request from 127.0.0.1 refused: bad or stale signature." + HINT
         ]
         monkeypatch.setattr(refusals, "TOLD_EVERY", 0.0)  # a minute later
         assert (await slack.post(body, forged)).status == 401
         assert lines(caplog, "decisionbot.slack", "refused")[-1].endswith(
-            f"bad or stale signature. ({FORGED - 1} more refused like it in the last minute, not logged)"
+            f"{HINT} ({FORGED - 1} more refused like it in the last minute, not logged)"
         )
         assert (await slack.post(body)).status == 200  # a signed request is served as ever
+    finally:
+        await slack.client.close()
+
+
+async def test_a_signing_secret_that_is_not_the_apps_is_named_in_the_log(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The admin pasted the app's Verification Token as SLACK_SIGNING_SECRET: every request Slack
+    signs is refused. Before, the log said only "bad or stale signature", which reads as someone
+    else's forgery; now it names the setting to check and where to find its value."""
+    slack = await harness(tmp_path, fake, env={"SLACK_SIGNING_SECRET": "the-verification-token"})
+    caplog.set_level(logging.INFO)
+    try:
+        assert (await slack.post(event_body(message("UA", "hello")))).status == 401  # signed by Slack
+        [line] = lines(caplog, "decisionbot.slack", "refused")
+        assert line.endswith(HINT)
     finally:
         await slack.client.close()
 

@@ -236,7 +236,12 @@ def slack_auth_failed(error: str) -> str:
 
 
 def slack_bad_signature(remote: str | None, left_out: int = 0) -> str:
-    return f"Slack request from {remote or 'unknown'} refused: bad or stale signature.{_left_out(left_out)}"
+    return (
+        f"Slack request from {remote or 'unknown'} refused: bad or stale signature. If every Slack request is"
+        " refused, SLACK_SIGNING_SECRET is not this app's Signing Secret (https://api.slack.com/apps, Basic"
+        " Information, App Credentials: not its Client Secret nor its Verification Token), or this machine's"
+        f" clock is more than 5 minutes off.{_left_out(left_out)}"
+    )
 
 
 def slack_invalid_signature() -> str:
