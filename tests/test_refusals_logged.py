@@ -71,6 +71,28 @@ async def test_a_signing_secret_that_is_not_the_apps_is_named_in_the_log(
         await slack.client.close()
 
 
+async def test_a_bot_token_of_another_app_than_the_signing_secrets_is_named_in_the_log(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SLACK_SIGNING_SECRET from production's app, SLACK_BOT_TOKEN from staging's (A111): every
+    request of production's app verifies, and is refused as another app's. Before, a warning each
+    ("Slack payload refused: unknown app A0PROD."), saying neither why nor what to set; now one
+    line a minute naming both apps and the fix."""
+    slack = await harness(tmp_path, fake)
+    caplog.set_level(logging.INFO)
+    try:
+        for _ in range(3):
+            assert (await slack.post(event_body(message("UA", "hello"), app="A0PROD"))).status == 400
+        assert lines(caplog, "decisionbot.slack", "refused") == [
+            "Slack request of app A0PROD refused: SLACK_SIGNING_SECRET verified it, so it is that app's signing"
+            " secret, but SLACK_BOT_TOKEN is the bot token of app A111. Set both from one app"
+            " (https://api.slack.com/apps: Basic Information, App Credentials, for the Signing Secret; OAuth &"
+            " Permissions for the Bot User OAuth Token)."
+        ]
+    finally:
+        await slack.client.close()
+
+
 async def test_teams_requests_whose_token_does_not_verify_are_one_line_a_minute_per_kind(
     tmp_path: Path,
     openid: OpenIdServer,

@@ -61,6 +61,9 @@ class SlackRequests:
         except Malformed as exc:
             log.warning(texts.slack_refused_payload(exc.reason))
             return web.json_response({"error": exc.reason}, status=400)
+        if self.app_id and envelope.app_id and envelope.app_id != self.app_id:  # signed, so by that app's secret
+            self.forged.tell("app", texts.slack_secret_of_another_app, envelope.app_id, self.app_id)
+            return web.json_response({"error": f"unknown app {envelope.app_id}"}, status=400)
         return (await self.process(envelope)).response()
 
     async def on_socket(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:

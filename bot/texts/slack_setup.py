@@ -1,0 +1,183 @@
+"""Slack's settings and connections as the operator reads them: a token or secret missing, refused
+at start-up or while serving, or another app's; Socket Mode's connection (out of reach, turned
+off, envelopes left or cut)."""
+
+from __future__ import annotations
+
+from bot.texts._common import _left_out, command
+
+# --- slack: settings and connections -------------------------------------------------------------
+
+
+def slack_needs_bot_token(present: list[str]) -> str:
+    return (
+        f"SLACK_BOT_TOKEN is required: {' and '.join(present)} {'is' if len(present) == 1 else 'are'} set, so Slack"
+        " is meant to be on. Set SLACK_BOT_TOKEN (xoxb-..., the app's Bot User OAuth Token), or unset"
+        f" {' and '.join(present)} to serve without Slack."
+    )
+
+
+def slack_needs_signing_secret() -> str:
+    return (
+        "SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set: it verifies every request from Slack"
+        " (or set SLACK_APP_TOKEN to connect over Socket Mode instead)."
+    )
+
+
+def slack_app_token_of_another_app(socket_app: str, bot_app: str) -> str:
+    """At start-up: the app-level token opens another app's Socket Mode connection than the app
+    whose bot token serves (two apps' tokens mixed up: staging and production)."""
+    return (
+        f"SLACK_APP_TOKEN is an app-level token of app {socket_app}, but SLACK_BOT_TOKEN is the bot token of"
+        f" app {bot_app}: Slack would send this server the other app's events. Set SLACK_APP_TOKEN to the"
+        f" app-level token of app {bot_app} (https://api.slack.com/apps, Basic Information, App-Level Tokens)."
+    )
+
+
+def slack_app_token_refused(error: str) -> str:
+    return f"Slack refused SLACK_APP_TOKEN at start-up (apps.connections.open: {error}). Check the app-level token."
+
+
+def slack_socket_open_failed(error: str, seconds: float) -> str:
+    return (
+        f"Slack did not open a Socket Mode connection at start-up (apps.connections.open: {error}, still after"
+        f" {seconds:g} s): a failure on Slack's side or the network's, not a refused SLACK_APP_TOKEN. Start"
+        f" {command()} serve again in a moment."
+    )
+
+
+def slack_socket_unreachable(address: str, seconds: float) -> str:
+    return (
+        f"Slack accepted SLACK_APP_TOKEN but its Socket Mode connection ({address}) could not be opened"
+        f" within {seconds:g} s. Check that outbound WebSocket (wss://) connections to Slack are allowed,"
+        " or serve Slack over HTTP (SLACK_SIGNING_SECRET, without SLACK_APP_TOKEN)."
+    )
+
+
+def slack_socket_out_of_reach(failure: str, every: float, repeat: float) -> str:
+    return (
+        f"Slack is out of reach: its Socket Mode connection is down ({failure}). Trying again every"
+        f" {_minutes(every)}; said again at most every {_minutes(repeat)} while it lasts."
+    )
+
+
+def slack_socket_still_out_of_reach(failure: str, seconds: float, tries: int) -> str:
+    return f"Slack is still out of reach after {_minutes(round(seconds))} and {tries} tries (last: {failure})."
+
+
+def slack_socket_reached_again(seconds: float, tries: int) -> str:
+    return f"Slack is reachable again: Socket Mode connected after {_minutes(round(seconds))} out of reach ({tries} tries)."
+
+
+def slack_socket_envelope_left(envelope_id: str) -> str:
+    return (
+        f"Slack envelope {envelope_id} arrived while stopping: left unacknowledged (Slack sends an event again;"
+        " a command or a click shows its sender Slack's error, to be done again)."
+    )
+
+
+def slack_socket_ack_lost(envelope_id: str, error: str) -> str:
+    return (
+        f"Slack envelope {envelope_id} was carried out and stored, but its acknowledgement was not sent: the"
+        f" Socket Mode connection closed ({error}). Slack sends an event again (the repeat is dropped, already"
+        " stored); a command or a click shows its sender Slack's error though it was done."
+    )
+
+
+def slack_socket_turns_cut(count: int, seconds: float) -> str:
+    return (
+        f"{count} Slack Socket Mode turn(s) not finished {seconds:g} s into the stop: cut short and left"
+        " unacknowledged, Slack sends them again."
+    )
+
+
+def slack_auth_failed(error: str) -> str:
+    return f"Slack refused SLACK_BOT_TOKEN at start-up (auth.test: {error}). Check the bot token of the app."
+
+
+def slack_bad_signature(remote: str | None, left_out: int = 0) -> str:
+    return (
+        f"Slack request from {remote or 'unknown'} refused: bad or stale signature. If every Slack request is"
+        " refused, SLACK_SIGNING_SECRET is not this app's Signing Secret (https://api.slack.com/apps, Basic"
+        " Information, App Credentials: not its Client Secret nor its Verification Token), or this machine's"
+        f" clock is more than 5 minutes off.{_left_out(left_out)}"
+    )
+
+
+def slack_invalid_signature() -> str:
+    """The 401's body for a Slack request whose signature does not verify."""
+    return "invalid signature"
+
+
+def slack_secret_of_another_app(app: str, bot_app: str, left_out: int = 0) -> str:
+    """A request signed with SLACK_SIGNING_SECRET by an app other than the bot token's."""
+    return (
+        f"Slack request of app {app} refused: SLACK_SIGNING_SECRET verified it, so it is that app's signing secret,"
+        f" but SLACK_BOT_TOKEN is the bot token of app {bot_app}. Set both from one app (https://api.slack.com/apps:"
+        " Basic Information, App Credentials, for the Signing Secret; OAuth & Permissions for the Bot User OAuth"
+        f" Token).{_left_out(left_out)}"
+    )
+
+
+def slack_no_app_check(error: str) -> str:
+    return f"Could not learn this app's id (bots.info: {error}); requests are checked by team only."
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def slack_bot_token_refused(error: str, first: float, most: float) -> str:
+    return (
+        f"Slack refused SLACK_BOT_TOKEN while serving ({error}): the app was uninstalled or its bot token"
+        f" revoked. Replies wait in the outbox, none is given up: one is tried again in {_minutes(first)}, then"
+        f" every {_minutes(most)} at most. Set SLACK_BOT_TOKEN to the app's working bot token (xoxb-...;"
+        f" reinstall the app if it was removed) and restart {command()} serve: the waiting replies go out then."
+        " The other channels keep serving."
+    )
+
+
+def slack_bot_token_works_again() -> str:
+    return "Slack accepts SLACK_BOT_TOKEN again: the replies waiting in the outbox go out."
+
+
+def slack_app_token_refused_serving(error: str, first: float, most: float) -> str:
+    return (
+        f"Slack refused SLACK_APP_TOKEN while serving (apps.connections.open: {error}): the app-level token was"
+        " revoked or the app removed, so Socket Mode is disconnected and no Slack events, commands or clicks"
+        f" arrive. It asks again in {_minutes(first)}, then every {_minutes(most)} at most; replies still go out with SLACK_BOT_TOKEN."
+        " Set SLACK_APP_TOKEN to a working app-level token (xapp-..., scope connections:write) and restart"
+        f" {command()} serve. The other channels keep serving."
+    )
+
+
+def slack_app_token_works_again() -> str:
+    return "Slack accepts SLACK_APP_TOKEN again: Socket Mode is connected."
+
+
+def slack_socket_mode_off(first: float, most: float) -> str:
+    return (
+        "Slack turned Socket Mode off for this app (disconnect: link_disabled): no Slack events, commands or"
+        f" clicks arrive. It connects again in {_minutes(first)}, then every {_minutes(most)} at most; replies still"
+        " go out with SLACK_BOT_TOKEN. Turn Socket Mode back on in the app's settings (https://api.slack.com/apps,"
+        " Socket Mode), or serve Slack over HTTP (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN, the app's request"
+        " URLs at /slack/events). The other channels keep serving."
+    )
+
+
+def slack_socket_mode_on_again() -> str:
+    return "Slack's Socket Mode is on again for this app: connected, events arrive."
+
+
+def slack_socket_mode_off_failing(since: str) -> str:
+    """What /healthz says while Slack has Socket Mode turned off for the app."""
+    return (
+        f"Slack has Socket Mode turned off for this app (link_disabled) since {since}: no events arrive."
+        " Turn Socket Mode on in the app's settings."
+    )
+
+
+def slack_failing(variable: str, error: str, since: str) -> str:
+    """What /healthz says of a Slack token refused while serving."""
+    waits = "replies wait in the outbox" if variable == "SLACK_BOT_TOKEN" else "no events arrive over Socket Mode"
+    return f"Slack refuses {variable} ({error}) since {since}: {waits}. Set a working {variable} and restart."
