@@ -157,3 +157,25 @@ async def test_a_person_whose_id_starts_with_the_bots_is_an_answer_not_a_mention
     assert json.loads(owner[0][0]) == {"id": "slack:UBOTA", "name": "Bea"}
     asked = await slack.posts(5)
     assert "By when should 'Draft the plan' be done?" in asked[-1]["text"]
+
+
+async def test_a_thumbs_up_is_a_yes_as_slack_writes_it(slack: Harness, fake: FakeSlack) -> None:
+    """Bob answers his question with 👍 from Slack's emoji picker (a skin tone of his): Slack sends
+    ``:+1::skin-tone-3:``. Before, "Please answer yes or no." (a third one handed his question to
+    Alice), though 👍 is a yes typed in Teams. Now Slack's shortcodes for 👍 👎 ✅ ❌ are read as
+    those emoji; other emoji stay as Slack writes them."""
+    thread = await slack.started()
+    for text in ("We ship :rocket:", "Draft the plan", "<@UB>", JAN15, "done"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    await wait_for(lambda: any(p["channel"] == "DUB" for p in fake.posted()))
+    await slack.event(message("UB", ":+1::skin-tone-3:", channel="DUB"))
+    answered = await wait_for(lambda: slack.rows("SELECT raw, value FROM answers WHERE step = 'owner_accepts'"))
+    assert answered == [("👍🏼", "true")]
+    assert slack.rows("SELECT raw FROM answers WHERE step = 'decision'") == [("We ship :rocket:",)]
+
+
+def test_slacks_shortcodes_for_the_emoji_that_answer_are_read_as_those_emoji() -> None:
+    assert messages.typed(":+1: :thumbsup: :-1::skin-tone-6: :thumbsdown: :white_check_mark: :x:") == (
+        "👍 👍 👎🏿 👎 ✅ ❌"
+    )
+    assert messages.typed("ship it :rocket: at 10:30") == "ship it :rocket: at 10:30"  # the rest as written

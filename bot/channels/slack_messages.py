@@ -100,6 +100,10 @@ _MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _CHARACTERS = {"amp": "&", "lt": "<", "gt": ">"}
 _SCHEMES = ("https://", "http://", "mailto:", "tel:")
+#: Slack's shortcodes for the emoji an answer may be (yes and no, as the engine reads them), which
+#: Slack's text carries in place of the emoji people pick: ``:+1:`` for 👍, a skin tone after it.
+_ANSWERING_EMOJI = {"+1": "👍", "thumbsup": "👍", "-1": "👎", "thumbsdown": "👎", "white_check_mark": "✅", "x": "❌"}
+_SHORTCODE = re.compile(r":(\+1|thumbsup|-1|thumbsdown|white_check_mark|x):(?::skin-tone-([2-6]):)?")
 
 
 def typed(text: str) -> str:
@@ -108,8 +112,15 @@ def typed(text: str) -> str:
     stay ``<@U..>`` tokens for :func:`mentions`; a link reads as its label, or ``label (url)`` when
     they differ; a channel as ``#name``; ``<!here>``, ``<!channel>``, ``<!everyone>`` and user
     groups as plain ``@here``... (posted again they are escaped: never a live ping); a date as its
-    fallback. ``&lt;``, ``&gt;`` and ``&amp;`` are unescaped last, in one pass."""
-    return _ENTITY.sub(lambda m: _CHARACTERS[m.group(1)], _MARKUP.sub(_read, text))
+    fallback. ``&lt;``, ``&gt;`` and ``&amp;`` are unescaped, in one pass; then the shortcodes of
+    the emoji that answer yes or no (``:+1:``, ``:-1:``, ``:white_check_mark:``, ``:x:``) are those
+    emoji (👍 👎 ✅ ❌, a skin tone kept), as Teams sends them; other emoji stay as Slack writes them."""
+    return _SHORTCODE.sub(_emoji, _ENTITY.sub(lambda m: _CHARACTERS[m.group(1)], _MARKUP.sub(_read, text)))
+
+
+def _emoji(match: re.Match[str]) -> str:
+    tone = match.group(2)  # skin-tone-2 .. 6: the Fitzpatrick modifiers U+1F3FB .. U+1F3FF
+    return _ANSWERING_EMOJI[match.group(1)] + (chr(0x1F3FB + int(tone) - 2) if tone else "")
 
 
 def _read(match: re.Match[str]) -> str:
