@@ -93,6 +93,26 @@ async def test_a_bot_token_of_another_app_than_the_signing_secrets_is_named_in_t
         await slack.client.close()
 
 
+async def test_requests_of_another_workspace_the_app_is_installed_in_are_named_in_the_log(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The app installed in a second workspace too, whose events this server (one workspace's bot
+    token) refuses. Before, a warning each ("Slack payload refused: unknown team T0OTHER."), as
+    many as that workspace's events; now one line a minute saying why and what to do."""
+    slack = await harness(tmp_path, fake)
+    caplog.set_level(logging.INFO)
+    try:
+        for _ in range(3):
+            assert (await slack.post(event_body(message("UA", "hello"), team="T0OTHER"))).status == 400
+        assert lines(caplog, "decisionbot.slack", "refused") == [
+            "Slack request of workspace T0OTHER refused: this server serves workspace T111 only (SLACK_BOT_TOKEN's),"
+            " and the app is installed in T0OTHER too. Uninstall it there, or serve that workspace with a"
+            " decisionbot of its own (its own app and tokens)."
+        ]
+    finally:
+        await slack.client.close()
+
+
 async def test_teams_requests_whose_token_does_not_verify_are_one_line_a_minute_per_kind(
     tmp_path: Path,
     openid: OpenIdServer,

@@ -110,6 +110,9 @@ class SlackRequests:
         if envelope.kind == "ssl_check":
             return Answer()
         problem = self._origin_problem(envelope)
+        if problem and envelope.team_id and envelope.team_id != self.team_id:  # the app installed there too
+            self.forged.tell(("team", envelope.team_id), texts.slack_other_workspace, envelope.team_id, self.team_id)
+            return Answer(400, {"error": problem})
         if problem:
             log.warning(texts.slack_refused_payload(problem))
             return Answer(400, {"error": problem})

@@ -181,3 +181,12 @@ def slack_failing(variable: str, error: str, since: str) -> str:
     """What /healthz says of a Slack token refused while serving."""
     waits = "replies wait in the outbox" if variable == "SLACK_BOT_TOKEN" else "no events arrive over Socket Mode"
     return f"Slack refuses {variable} ({error}) since {since}: {waits}. Set a working {variable} and restart."
+
+
+def slack_other_workspace(team: str, served: str | None, left_out: int = 0) -> str:
+    """A request of another workspace than the bot token's, the app being installed there too."""
+    return (
+        f"Slack request of workspace {team} refused: this server serves workspace {served} only (SLACK_BOT_TOKEN's),"
+        f" and the app is installed in {team} too. Uninstall it there, or serve that workspace with a decisionbot"
+        f" of its own (its own app and tokens).{_left_out(left_out)}"
+    )
