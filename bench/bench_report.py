@@ -105,6 +105,8 @@ def generate(path: Path, runs: int, per_run: int, seed: int = 7) -> None:
             prev = step
         if status in ("completed", "cancelled"):
             transitions.append((rid, prev, status, "next" if status == "completed" else "cancel", fac[0], iso(t)))
+        elif status == "stalled":  # nothing moved it for the flow's expire_after
+            transitions.append((rid, prev, prev, "stall", None, iso(t + timedelta(days=rnd.choice([7, 14])))))
         t = t0
         for m in range(per_run):
             t += timedelta(minutes=rnd.expovariate(1 / 30))

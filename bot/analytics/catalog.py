@@ -166,6 +166,8 @@ TABLES: dict[str, tuple[str, T]] = {
     }),
     "analytics_prompts": ("Distinct (person, run, step) prompted, kept by triggers.", {
         "person": "actor id.", "run_id": "Run.", "step": "Step.", "answered": "1 once the person answered that step.",
+        "asked_at": "The first prompt to them there (UTC).", "answered_at": "Their first answer to that step of that run at or after asked_at (UTC).",
+        "answer_ms": "Milliseconds from asked_at to answered_at.",
     }),
     "analytics_revisions": ("Answer counts per flow, step, field and trigger day, kept by triggers.", {
         "flow_id": "Flow.", "step": "Step.", "field": "Field ('' without).", "day": "Trigger day.",
@@ -190,6 +192,11 @@ VIEWS: dict[str, str] = {
     "answer_revisions": "Per flow, step and field: slots answered, revised slots, revisions, share revised.",
     "participation": "Per person: inbound messages, answers, prompts addressed / answered, runs facilitated, actions owned.",
     "trigger_quality": "Per source and kind, and (all) but reviews: events, with a run, decided, share decided, repeats per run.",
+    "answer_times": "One row per person, run and step they were asked at: the first prompt, their first answer there after it, hours between.",
+    "answer_time_by_person": "Per person: questions put to them, answered, median and p90 hours to answer.",
+    "answer_time_by_step": "Per flow and step: questions put, answered, median and p90 hours to answer.",
+    "run_stalls": "One row per stall: the step, when the run last took an answer or moved, when it stalled, hours waited, when resumed.",
+    "stall_waits": "Per flow and step: stalls, runs, resumed, median, p90 and longest hours waited before stalling.",
 }  # fmt: skip
 
 
