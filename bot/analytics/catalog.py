@@ -167,7 +167,7 @@ TABLES: dict[str, tuple[str, T]] = {
     "analytics_prompts": ("Distinct (person, run, step) prompted, kept by triggers.", {
         "person": "actor id.", "run_id": "Run.", "step": "Step.", "answered": "1 once the person answered that step.",
         "asked_at": "The first prompt to them there (UTC).", "answered_at": "Their first answer to that step of that run at or after asked_at (UTC).",
-        "answer_ms": "Milliseconds from asked_at to answered_at.",
+        "answer_ms": "Milliseconds from asked_at to answered_at.", "flow_id": "Flow of the run.", "day": "Its trigger day.",
     }),
     "analytics_revisions": ("Answer counts per flow, step, field and trigger day, kept by triggers.", {
         "flow_id": "Flow.", "step": "Step.", "field": "Field ('' without).", "day": "Trigger day.",

@@ -35,11 +35,17 @@ ORDER BY q.person, q.run_id, q.step"""
 
 #: ``answer_times`` from the summaries: ``analytics_prompts`` keeps each prompt's first time and
 #: its answer's (and the milliseconds between: ``ms / 3600000.0`` is the definition's hours, to the bit).
-ANSWER_TIMES_VIEW = f"""SELECT p.person, f.flow_id, p.run_id, p.step, p.asked_at, p.answered_at,
+ANSWER_TIMES_VIEW = f"""SELECT p.person, p.flow_id, p.run_id, p.step, p.asked_at, p.answered_at,
        p.answer_ms / 3600000.0 AS hours_to_answer
-FROM analytics_prompts p JOIN analytics_runs f ON f.run_id = p.run_id
+FROM analytics_prompts p
 WHERE {_PERSON.format(p="p.person")}
 ORDER BY p.person, p.run_id, p.step"""
+
+#: The report's answer times read in order, per person, flow and step, within the scope, without
+#: the runs (schema m013).
+PROMPTS_INDEX = (
+    "CREATE INDEX IF NOT EXISTS analytics_prompts_times ON analytics_prompts(person, flow_id, step, day, answer_ms)"
+)
 
 #: Milliseconds from a prompt's first time ``{asked}`` to its answer's ``{at}`` (``analytics_prompts.answer_ms``).
 ANSWER_MS = "CAST(round((julianday({at}) - julianday({asked})) * 86400000.0) AS INTEGER)"
@@ -47,6 +53,8 @@ ANSWER_MS = "CAST(round((julianday({at}) - julianday({asked})) * 86400000.0) AS 
 #: Each prompt's first time, its person's first answer at or after it and the milliseconds between,
 #: counted from the ledger into ``analytics_prompts`` (the summaries' back-fill; schema m013).
 PROMPT_TIMES = [
+    """UPDATE analytics_prompts SET (flow_id, day) = (SELECT flow_id, day FROM analytics_runs
+        WHERE run_id = analytics_prompts.run_id)""",
     """UPDATE analytics_prompts SET asked_at = (SELECT min(m.created_at) FROM messages m
         WHERE m.run_id = analytics_prompts.run_id AND m.direction = 'out' AND m.kind = 'prompt'
             AND m.actor_id = analytics_prompts.person AND coalesce(m.step, '') = analytics_prompts.step)""",
@@ -79,7 +87,7 @@ ANSWER_TIME_BY_STEP_VIEW = _answer_time_by(ANSWER_TIMES_VIEW, ("flow_id", "step"
 TRANSITIONS_STALLS = "CREATE INDEX transitions_stalls ON transitions(run_id, id) WHERE event = 'stall'"
 
 RUN_STALLS = f"""WITH {SCOPE},
-stalls AS (SELECT t.id, t.run_id, t.source AS step, t.at AS stalled_at,
+stalls AS MATERIALIZED (SELECT t.id, t.run_id, t.source AS step, t.at AS stalled_at,
                   max(coalesce((SELECT max(a.at) FROM answers a WHERE a.run_id = t.run_id AND a.at <= t.at), ''),
                       coalesce((SELECT max(p.at) FROM transitions p
                                 WHERE p.run_id = t.run_id AND p.id < t.id AND p.event != 'stall'), '')) AS waiting_since
@@ -92,7 +100,7 @@ SELECT st.run_id, s.flow_id, st.step, nullif(st.waiting_since, '') AS waiting_si
 FROM stalls st JOIN scope s ON s.run_id = st.run_id
 ORDER BY st.id"""
 
-STALL_WAITS = f"""WITH facts AS ({RUN_STALLS}),
+STALL_WAITS = f"""WITH facts AS MATERIALIZED ({RUN_STALLS}),
 w AS ({percentiles("facts", "hours_waited", "flow_id, step")})
 SELECT f.flow_id, f.step, count(*) AS stalls, count(DISTINCT f.run_id) AS runs, count(f.resumed_at) AS resumed,
        max(w.median) AS median_hours_waited, max(w.p90) AS p90_hours_waited, max(f.hours_waited) AS max_hours_waited

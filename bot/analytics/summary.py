@@ -22,7 +22,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from bot.analytics.sql import NOT_SENT
-from bot.analytics.sql_waits import ANSWER_MS, PROMPT_TIMES
+from bot.analytics.sql_waits import ANSWER_MS, PROMPT_TIMES, PROMPTS_INDEX
 
 #: The latency measure's covering index (schema.m012 added ``kind``).
 LATENCY_INDEX = (
@@ -106,8 +106,11 @@ TABLES = [
         asked_at TEXT,                   -- the first prompt (schema.m013 on older ledgers)
         answered_at TEXT,                -- the person's first answer to the step at or after it
         answer_ms INTEGER,               -- milliseconds from asked_at to answered_at
+        flow_id TEXT,                    -- the run's flow and trigger day, as analytics_runs
+        day TEXT,
         PRIMARY KEY (person, run_id, step)
     ) WITHOUT ROWID""",
+    PROMPTS_INDEX,
     """CREATE TABLE analytics_revisions (
         flow_id TEXT NOT NULL,
         step TEXT NOT NULL,
@@ -222,11 +225,13 @@ TRIGGERS = [
             WHERE run_id = new.run_id AND true
             ON CONFLICT DO UPDATE SET addressed = addressed + excluded.addressed,
                 answered = answered + excluded.answered, {_GREATEST.format(col="prompt_name")};
-        INSERT OR IGNORE INTO analytics_prompts (person, run_id, step, answered, asked_at, answered_at, answer_ms)
+        INSERT OR IGNORE INTO analytics_prompts (person, run_id, step, answered, asked_at, answered_at, answer_ms,
+            flow_id, day)
             SELECT new.actor_id, new.run_id, coalesce(new.step, ''), {_ANSWERED}, new.created_at, t.at,
-                   {ANSWER_MS.format(at="t.at", asked="new.created_at")}
-            FROM (SELECT min(a.at) AS at FROM answers a WHERE a.run_id = new.run_id AND a.step = new.step
-                  AND a.actor_id = new.actor_id AND a.at >= new.created_at) AS t;
+                   {ANSWER_MS.format(at="t.at", asked="new.created_at")}, f.flow_id, f.day
+            FROM analytics_runs f, (SELECT min(a.at) AS at FROM answers a WHERE a.run_id = new.run_id
+                AND a.step = new.step AND a.actor_id = new.actor_id AND a.at >= new.created_at) AS t
+            WHERE f.run_id = new.run_id;
     END""",
     f"""CREATE TRIGGER analytics_prompts_au AFTER UPDATE OF answered ON analytics_prompts
     WHEN new.answered = 1 AND old.answered = 0 BEGIN
@@ -290,11 +295,13 @@ def keep_answer_times(db: Database) -> None:
     """The answer time of each prompt in ``analytics_prompts``, on a ledger made before: its
     columns, counted from the ledger, and the triggers that keep them."""
     columns = db.table("analytics_prompts").columns_dict
-    for column, kind in (("asked_at", "TEXT"), ("answered_at", "TEXT"), ("answer_ms", "INTEGER")):
+    for column, kind in (("asked_at", "TEXT"), ("answered_at", "TEXT"), ("answer_ms", "INTEGER"), ("flow_id", "TEXT"),
+                         ("day", "TEXT")):  # fmt: skip
         if column not in columns:
             db.execute(f"ALTER TABLE analytics_prompts ADD COLUMN {column} {kind}")
     for statement in PROMPT_TIMES:
         db.execute(statement)
+    db.execute(PROMPTS_INDEX)
     for name in ("analytics_answers_ai", "analytics_messages_prompt"):
         recreate_trigger(db, name)
 

@@ -16,8 +16,8 @@ from bot.analytics.sql_waits import STALL_WAITS
 from bot.model import is_placeholder
 
 #: Per person, flow and step: prompts, and the milliseconds to each answer, as text.
-PROMPTS = f"""SELECT p.person, f.flow_id, p.step, count(*), group_concat(p.answer_ms)
-FROM analytics_prompts p JOIN analytics_runs f ON f.run_id = p.run_id WHERE {SCOPE} GROUP BY 1, 2, 3"""
+PROMPTS = f"""SELECT person, flow_id, step, count(*), group_concat(answer_ms)
+FROM analytics_prompts f WHERE {SCOPE} GROUP BY 1, 2, 3"""
 
 _HOUR = 3_600_000
 

@@ -207,9 +207,10 @@ def test_answer_times_of_a_ledger_made_before_are_counted_by_its_migration(demo:
     for view in sql_waits.MEASURES:
         conn.execute(f"DROP VIEW {view}")
     conn.execute("DROP INDEX transitions_stalls")
+    conn.execute("DROP INDEX analytics_prompts_times")
     conn.execute("DROP TRIGGER analytics_answers_ai")  # the earlier ones kept no times
     conn.execute("DROP TRIGGER analytics_messages_prompt")
-    for column in ("asked_at", "answered_at", "answer_ms"):
+    for column in ("asked_at", "answered_at", "answer_ms", "flow_id", "day"):
         conn.execute(f"ALTER TABLE analytics_prompts DROP COLUMN {column}")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_answer_times_and_stall_waits'")
     conn.close()
