@@ -81,6 +81,8 @@ def build(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
         rest = _others_on(conn, params)
         dropoff = _in_flow_order(conn, facts.dropoff)
         waited = waits.sections(conn, params)
+        for name in ("answer_time_by_step", "stall_waits"):
+            waited[name] = _in_flow_order(conn, waited[name])
     actions, reviews = rest["follow_through"], rest["review_adherence"]
     names = {r["person"]: r["name"] for r in rest["participation"]}  # as participation names them
     waited["answer_time_by_person"] = [
@@ -157,7 +159,8 @@ def _others_on(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
 
 
 def _in_flow_order(conn: sqlite3.Connection, rows: list[Row]) -> list[Row]:
-    """Drop-off rows in the order of each flow's steps (its newest version in the ledger)."""
+    """Rows of steps (drop-off, answer time, stalls) in the order of each flow's steps (its newest
+    version in the ledger)."""
     order: dict[str, dict[str, int]] = {}
     for flow_id, text in conn.execute("SELECT flow_id, text FROM flow_versions ORDER BY first_loaded_at"):
         try:
@@ -165,7 +168,9 @@ def _in_flow_order(conn: sqlite3.Connection, rows: list[Row]) -> list[Row]:
         except yaml.YAMLError:
             continue
         order[flow_id] = {str(s.get("id")): i for i, s in enumerate(steps) if isinstance(s, dict)}
-    return sorted(rows, key=lambda r: (r["flow_id"], order.get(r["flow_id"], {}).get(r["step"], 10_000), -r["reached"]))
+    return sorted(
+        rows, key=lambda r: (r["flow_id"], order.get(r["flow_id"], {}).get(r["step"], 10_000), -r.get("reached", 0))
+    )
 
 
 # --- plain renderers -----------------------------------------------------------------------------

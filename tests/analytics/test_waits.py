@@ -148,7 +148,7 @@ def test_answer_times_are_those_of_the_raw_tables(demo: Path) -> None:
     names = {r["person"]: r["name"] for r in rep["participation"]}
     _same_rows(rep["answer_time_by_person"], [{**r, "name": names[r["person"]]} for r in by_person])
     assert all(r["name"] and not r["name"].startswith(("slack:", "teams:")) for r in rep["answer_time_by_person"])
-    _same_rows(rep["answer_time_by_step"], by_step)
+    _same_rows(sorted(rep["answer_time_by_step"], key=lambda r: (r["flow_id"], r["step"])), by_step)  # flow order
 
 
 def test_waits_before_stalls_are_those_of_the_raw_tables(demo: Path) -> None:
@@ -158,7 +158,8 @@ def test_waits_before_stalls_are_those_of_the_raw_tables(demo: Path) -> None:
     _same_rows(_rows(conn, "SELECT * FROM run_stalls"), rows)
     per_step = raw_stall_waits(rows)
     _same_rows(_rows(conn, "SELECT * FROM stall_waits"), per_step)
-    _same_rows(report.build(conn, Params(as_of=datetime.now(UTC)))["stall_waits"], per_step)
+    in_flow_order = report.build(conn, Params(as_of=datetime.now(UTC)))["stall_waits"]
+    _same_rows(sorted(in_flow_order, key=lambda r: (r["flow_id"], r["step"])), per_step)
 
 
 def test_a_run_waits_from_its_last_answer_and_again_from_its_resume(tmp_path: Path) -> None:
@@ -219,3 +220,12 @@ def test_answer_times_of_a_ledger_made_before_are_counted_by_its_migration(demo:
     assert {t.name for t in migrated.triggers} >= {"analytics_answers_ai", "analytics_messages_prompt"}
     _same_rows(_rows(migrated.conn, "SELECT * FROM answer_times"), raw_answer_times(migrated.conn))
     _same_rows(_rows(migrated.conn, "SELECT * FROM stall_waits"), raw_stall_waits(raw_stalls(migrated.conn)))
+
+
+def test_the_report_lists_the_steps_of_each_flow_in_the_flows_order(demo: Path) -> None:
+    """As drop-off does: a flow's steps as the flow asks them, not alphabetically."""
+    rep = report.build(open_readonly(demo).conn, Params(as_of=datetime.now(UTC)))
+    steps = [r["step"] for r in rep["answer_time_by_step"] if r["flow_id"] == "post_meeting"]
+    assert steps == ["decision", "actions", "owner_accepts", "review_at"]
+    dropoff = [r["step"] for r in rep["dropoff"] if r["flow_id"] == "post_meeting"]
+    assert steps == dropoff
