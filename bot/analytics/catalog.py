@@ -185,7 +185,7 @@ VIEWS: dict[str, str] = {
     "action_status": "One row per action: deadline (due + 1 day, 12:00 UTC), due as of now, on time, days late.",
     "follow_through_by_owner": "Per owner: actions, due, done on time / late, overdue, dropped, follow-through, median days late, share dropped.",
     "follow_through_by_flow": "The same per flow.",
-    "review_status": "One row per review: deadline (due + 2 days grace), held on time / held late / missed / pending.",
+    "review_status": "One row per review: deadline (due + 2 days of grace, at its end everywhere: due + 3 days, 12:00 UTC), held on time / held late / missed / pending as of now.",
     "review_adherence": "Per flow and (all): reviews held on time / reviews due.",
     "run_stops": "One row per run: its stop step and whether it dropped off (cancelled, stalled, or idle 7 days).",
     "step_dropoff": "Per flow and step: runs that reached it, dropped off there, drop-off rate, still waiting.",
