@@ -97,9 +97,9 @@ TABLES: dict[str, tuple[str, T]] = {
         "threshold": "Threshold.", "direction": "above or below.", "breached": "1 when breached.", "error": "Why there is no value (the query failed), or why a breach or recovery fed no event (routes.yaml broken).",
         "event_id": "The event a breach or recovery fed.",
     }),
-    "people": ("People the platforms told us about.", {
-        "id": "Neutral actor id: slack:U0123, teams:29:1abc.", "name": "Display name.",
-        "tz": "IANA time zone, when the platform says it.", "fetched_at": "When fetched (UTC).",
+    "people": ("People Slack told us about (users.info, a profile changed), by their actor id: join `messages.actor_id`, `answers.actor_id` or `actions.owner_id` on `id` for names and time zones. Only the Slack channel writes here: Teams people are in `teams_users` (`user_id` without the `teams:`), console and Rasa people only by the names in `messages.actor_name`; `demo-data` puts every person its runs name here.", {
+        "id": "Neutral actor id: slack:U0123.", "name": "Display name.",
+        "tz": "IANA time zone, when the platform says it.", "fetched_at": "When last fetched, or told of a change (UTC); one older than a day is fetched again when next used.",
         "deactivated": "1 when the platform says the account is deactivated (Slack's users.info: deleted): refused as an owner, a participant or a new owner.",
         "is_bot": "1 when the platform says the account is an app's bot user (Slack's users.info: is_bot; Slackbot too): refused as an owner, a participant or a new owner.",
     }),
