@@ -9,7 +9,8 @@ transitions: each insert adds to a counter (O(1) per write) and the report reads
   greatest display name of their inbound messages (``name``) and of their prompts
   (``prompt_name``), as the participation view takes them.
 - ``analytics_prompts``: the distinct (person, run, step) prompted, and whether answered (its
-  first prompt counts it as addressed; an answer after it, as answered).
+  first prompt counts it as addressed; an answer after it, as answered); the first prompt's time,
+  the person's first answer there at or after it, and the milliseconds between (answer time).
 - ``analytics_revisions``: per flow, step, field and trigger day: answers with revision 1
   (slots), with revision 2 (revised slots) and with revision > 1 (revisions).
 
