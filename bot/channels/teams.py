@@ -46,6 +46,7 @@ from bot.channels.teams_tokens import Tokens, bot_credentials
 from bot.model import Actor, Reply, placeholder_facilitator
 from bot.outbox import Queued
 from bot.refusals import RefusalLog
+from bot.store.people import is_object_id
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -114,6 +115,12 @@ class TeamsChannel(Channel):
         """People a trigger names whom the bot has heard from, as Teams sent them (by an Azure AD object id: their Teams id)."""
         seen = {p.id: self.store.person(p.platform_id) for p in people if p.channel == self.name}
         return {i: found for i, found in seen.items() if found is not None}
+
+    def not_a_person(self, actor_id: str) -> str:
+        """``unreached``: named by an Azure AD object id the bot has never heard from (it has no
+        Teams id to write to, and their answers would come from one it cannot match)."""
+        platform_id = actor_id.removeprefix(f"{self.name}:")
+        return "unreached" if is_object_id(platform_id) and self.store.person(platform_id) is None else ""
 
     async def stop(self) -> None:
         if self.tasks:

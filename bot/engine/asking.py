@@ -93,6 +93,11 @@ class TurnBase(ABC):
             Reply(self.run_id, self.conversation, text, to=to, step=step, kind=kind, private=private, expects=expects)
         )
 
+    def closed_note(self) -> str:
+        """To someone writing to this run once it has ended: which run, and that it ended."""
+        title = str(self.ctx.trigger.get("title") or self.flow.id)
+        return texts.run_closed(self.out.status, self.run_id, title)
+
     def _step_id(self) -> str | None:
         return self.state if self.flow.has_step(self.state) else None
 

@@ -41,7 +41,7 @@ class Turn(Corrections, GoingBack):
         status = self.out.status  # a stalled run a message resumes is active again: activity
         if self.out.status in ("completed", "cancelled"):
             self.out.inbound_kind = "closed"
-            self.say(texts.run_closed(self.out.status), to=actor, kind="error", private=True)
+            self.say(self.closed_note(), to=actor, kind="error", private=True)
             return self.out
         if self.out.status == "stalled" and self._resumes(actor):  # a bystander's chatter leaves it stalled
             self.out.status = "active"
@@ -285,7 +285,7 @@ class Turn(Corrections, GoingBack):
             if self.out.status not in ("completed", "cancelled"):
                 self._cancel(actor, texts.cancelled_by_operator())
         elif self.out.status in ("completed", "cancelled"):
-            self.say(texts.run_closed(self.out.status), to=actor, kind="error", private=True)
+            self.say(self.closed_note(), to=actor, kind="error", private=True)
         elif actor.id != self.ctx.facilitator.id:
             self.say(
                 texts.only_facilitator("cancel the run", self.ctx.facilitator.name),

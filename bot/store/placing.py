@@ -133,7 +133,40 @@ def closed_for(conn: sqlite3.Connection, channel: str, actor_id: str) -> str | N
         " AND json_extract(context, ?) IS NOT NULL ORDER BY id DESC LIMIT 1",
         (channel, f'$.closed."{actor_id}"'),
     ).fetchone()
-    return RunRow.from_row(row).context.closed_note(actor_id) if row else None
+    if row is not None and (note := RunRow.from_row(row).context.closed_note(actor_id)):
+        return note
+    return ended_for(conn, channel, actor_id)
+
+
+#: How many of a channel's newest runs :func:`ended_for` looks through for the one that asked last.
+_RECENT_RUNS = 50
+
+
+def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str) -> str | None:
+    """That the run which asked ``actor_id`` their latest question in ``channel`` ended before
+    they answered it (cancelled, or completed without them): a 'yes' typed after a cancel is
+    told so, naming the run, instead of being taken for a command. None when their latest question
+    was answered, or its run goes on. Off the hot path: only once nothing took the message."""
+    latest: tuple[int, RunRow] | None = None
+    for row in conn.execute(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE channel = ? ORDER BY id DESC LIMIT ?", (channel, _RECENT_RUNS)
+    ).fetchall():
+        asked = conn.execute(
+            "SELECT max(id) FROM messages WHERE run_id = ? AND direction = 'out' AND actor_id = ? AND kind = 'prompt'",
+            (row[0], actor_id),
+        ).fetchone()[0]
+        if asked is not None and (latest is None or asked > latest[0]):
+            latest = (asked, RunRow.from_row(row))
+    if latest is None or latest[1].status not in ("completed", "cancelled"):
+        return None
+    asked, run = latest
+    answered = conn.execute(
+        "SELECT 1 FROM messages WHERE run_id = ? AND direction = 'in' AND actor_id = ? AND id > ? LIMIT 1",
+        (run.id, actor_id, asked),
+    ).fetchone()
+    if answered is not None:
+        return None
+    return texts.run_ended_unanswered(run.id, str(run.context.trigger.get("title") or run.flow_id), run.status)
 
 
 def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[Asking]:

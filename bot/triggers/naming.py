@@ -105,13 +105,18 @@ async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learner]
 
 def leave_out(admission: Admission, nobody: Mapping[str, str]) -> None:
     """The people of ``admission``'s trigger that ``nobody`` says cannot be asked (by id: ``app``,
-    ``deactivated``) left out (logged by :func:`tell_unnamed` if the run starts). A
-    facilitator left out is replaced by the backup, when there is one who can be asked; else the
-    run starts without one (the first to answer takes it), with a notice in its thread."""
+    ``deactivated``; ``unreached``, a Teams person by an Azure AD object id it never heard from)
+    left out (logged by :func:`tell_unnamed` if the run starts). A facilitator left out is
+    replaced by the backup, when there is one who can be asked; else the run starts without one
+    (the first to answer takes it), with a notice in its thread; so are the unreached, with
+    what to do."""
     trigger = admission.trigger
     if not (gone := {a.id: a for a in named(trigger) if a.id in nobody}):
         return
     admission.left_out = tuple((i, nobody[i]) for i in gone)
+    unreached = [a.name for i, a in gone.items() if nobody[i] == "unreached"]  # told in the run: they may write
+    told = [texts.trigger_people_unreached(unreached)] if unreached else []
+    admission.notice = " ".join(told) or None
     trigger.participants = [p for p in trigger.participants if p.id not in gone]
     if isinstance(trigger.data.get("owners"), str):
         names = {a.name for a in gone.values()}
@@ -124,9 +129,10 @@ def leave_out(admission: Admission, nobody: Mapping[str, str]) -> None:
     unreachable, backup = trigger.facilitator, trigger.data.pop("escalate_to", None)
     trigger.facilitator = Actor.from_dict(backup) if isinstance(backup, dict) else None
     trigger.participants = [p for p in trigger.participants if p != trigger.facilitator]
-    admission.notice = texts.trigger_facilitator_unreachable(
+    lead = texts.trigger_facilitator_unreachable(
         unreachable.name, nobody[unreachable.id], trigger.facilitator.name if trigger.facilitator else None
     )
+    admission.notice = " ".join([lead, *told])
 
 
 def tell_unnamed(admissions: Sequence[Admission], outcomes: Sequence[str], unnamed_ids: Set[str]) -> None:
