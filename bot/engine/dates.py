@@ -70,6 +70,12 @@ _IN_MONTH = re.compile(
 )
 # European day.month: "15.06.", "15.06.2027", "15.06.27" (dateparser would read "15.06" as 15:06).
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?")
+# Day and month by slashes: "03/04", "3/4/2027", "03/04/27": which is the day, the writer's locale says.
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?")
+# Where two numbers read month first ("3/4" is March 4): the US and the places that write as it
+# does, Canada (both ways), and the languages that write year, month, day (a day and month: M/D).
+_MONTH_FIRST_REGIONS = frozenset({"us", "um", "as", "gu", "mp", "pr", "vi", "fm", "mh", "pw", "ph", "bz", "ca"})
+_MONTH_FIRST_LANGUAGES = frozenset({"zh", "ja", "ko"})
 # A time of day and nothing else ("15:06", "3pm", "at 10:30 am", "noon"; after a lead word too:
 # "by noon", "until 5pm"): not a day. Which day it is the speaker says ("today", "tomorrow 3pm").
 _TIME_ONLY = re.compile(
@@ -269,13 +275,39 @@ def warm_up() -> None:
     _slow_date("December 3", datetime.now(ZoneInfo("UTC")))
 
 
-def read(raw: str, now: datetime) -> date | None:
+def day_first(locale: str | None) -> bool | None:
+    """Whether a writer of ``locale`` (``en-GB``, ``de-DE``, ``en-US``: Teams' ``locale``) puts the
+    day first in "03/04"; None when no locale is known."""
+    if not locale:
+        return None
+    language, _, region = locale.replace("_", "-").casefold().partition("-")
+    region = region.rpartition("-")[2]  # zh-Hans-CN: CN
+    return not (language in _MONTH_FIRST_LANGUAGES or region in _MONTH_FIRST_REGIONS)
+
+
+def _slashed(match: re.Match[str], today: date, first_is_day: bool) -> date:
+    """ "03/04" in the writer's order; the other order when theirs names no day ("15/01" from en-US)."""
+    a, b, year = int(match[1]), int(match[2]), match[3]
+    orders = [(a, b), (b, a)] if first_is_day else [(b, a), (a, b)]
+    for day, month in orders:
+        if 1 <= month <= 12:
+            if year is None:
+                return _day_month(day, month, today)
+            return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
+    raise ValueError(f"no day {match[0]}")
+
+
+def read(raw: str, now: datetime, first_is_day: bool | None = None) -> date | None:
     """The day ``raw`` names, said at ``now`` (aware, in the speaker's zone); None when it names
     none. TimeAlone for a time of day without a day ("noon", "by 3pm": dateparser would make it
     today's or tomorrow's, "by midnight" tomorrow's); NoDayYet for "asap"; words for the end of today ("eod", "end of
-    day", "tonight") are today. ValueError (or OverflowError) for a day that does not exist ("30.02.")."""
+    day", "tonight") are today. ValueError (or OverflowError) for a day that does not exist ("30.02.").
+    ``first_is_day``: how the writer orders "03/04" (:func:`day_first` of their locale); None: not
+    known, read as dateparser's English does (month first, unless that names no day)."""
     raw = _TOMORROW_TYPED.sub("tomorrow", raw.casefold())
     raw = phrase = _without_day_end(" ".join(raw.split()).rstrip(".!?"))
+    if first_is_day is not None and (match := _SLASHED.fullmatch(_LEAD.sub("", phrase, count=1))):
+        return _slashed(match, now.date(), first_is_day)
     found = _fast_date(phrase, now.date())
     if found is not None:
         return found
