@@ -88,3 +88,16 @@ async def test_what_is_said_to_one_person_in_the_thread_is_answered_there_naming
             ),
         ]
         assert h.db("SELECT count(*) FROM teams_conversations WHERE conversation_type = 'personal'") == [(0,)]
+
+
+async def test_help_from_someone_the_run_asks_nothing_names_the_run_in_his_personal_chat(tmp_path: Path) -> None:
+    """Bob's 'help' in the thread while the run asks him nothing is answered in his personal chat
+    (for him alone); it said 'This run asks you nothing right now ...': which run, there?"""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = str((await h.next_post(0)).answer_id)
+        await h.send(in_channel(h.url, BOB, "help", root=root))
+        told = await h.next_post(1)
+        assert told.conversation == "a:chat-with-29:1bob"
+        assert told.text.startswith("Run #1 ('Weekly sync') asks you nothing right now. It waits for Alice Example")

@@ -93,10 +93,14 @@ class TurnBase(ABC):
             Reply(self.run_id, self.conversation, text, to=to, step=step, kind=kind, private=private, expects=expects)
         )
 
+    @property
+    def title(self) -> str:
+        """The run's title, as people know it (else its flow's id)."""
+        return str(self.ctx.trigger.get("title") or self.flow.id)
+
     def closed_note(self) -> str:
         """To someone writing to this run once it has ended: which run, and that it ended."""
-        title = str(self.ctx.trigger.get("title") or self.flow.id)
-        return texts.run_closed(self.out.status, self.run_id, title)
+        return texts.run_closed(self.out.status, self.run_id, self.title)
 
     def _step_id(self) -> str | None:
         return self.state if self.flow.has_step(self.state) else None

@@ -323,7 +323,7 @@ class Turn(Corrections, GoingBack):
             self.say(texts.confirm_cancel(), to=actor, kind="prompt")
         elif prompt is None and command.kind == "help":  # what the run is doing, not a refusal
             label = next(iter(self.flow.item_labels), None)
-            said = texts.help_nothing_asked(waiting_for(self), actor.id == fac.id, label)
+            said = texts.help_nothing_asked(waiting_for(self), actor.id == fac.id, label, self.run_id, self.title)
             self.say(said, to=actor, private=True)
         elif prompt is None:
             self.say(texts.not_for_you(self.ctx.addressees()), to=actor, kind="error", private=True)
