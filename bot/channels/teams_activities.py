@@ -256,8 +256,12 @@ def carries_file(activity: Mapping[str, Any]) -> bool:
 
 def reference_of(activity: Mapping[str, Any]) -> dict[str, Any]:
     """The activity's conversation reference, as botbuilder's ``get_conversation_reference``
-    gives it: enough to post into the conversation later."""
+    gives it: enough to post into the conversation later; and, in a team, the team's id
+    (``teamId``: which channels the bot leaves when it is removed from the team)."""
+    data = activity.get("channelData")
+    team = data.get("team") if isinstance(data, Mapping) else None
     return {
+        "teamId": team.get("id") if isinstance(team, Mapping) else None,
         "activityId": activity.get("id"),
         "user": activity.get("from"),
         "bot": activity.get("recipient"),
