@@ -40,6 +40,13 @@ async def test_a_day_typed_as_numbers_is_read_in_the_writers_locale(tmp_path: Pa
         assert await due_typed(h, f"1/15/{dates.YEAR}", "de-DE") == dates.ahead(1, 15)
 
 
+async def test_a_month_named_in_the_writers_language_is_read(tmp_path: Path) -> None:
+    """'15. Januar 2029' from a de-DE client was no date ('I read dates like ...'): dateparser read
+    English alone. The locale's language is read too, after English."""
+    async with Harness(tmp_path) as h:
+        assert await due_typed(h, f"15. Januar {dates.YEAR}", "de-DE") == dates.ahead(1, 15)
+
+
 async def test_a_gif_sent_alone_answers_nothing_and_says_so(tmp_path: Path) -> None:
     """A GIF (Teams sends it as the HTML copy of the message, an <img>, with no text) was read as
     the bot's mention alone, 'help', and answered with the commands."""

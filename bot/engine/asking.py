@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.engine import dates, questions, shown, templates
+from bot.engine import questions, shown, templates
 from bot.engine.answers import ParseContext
 from bot.engine.compiler import interpreter
 from bot.engine.model import Flow, Question, Step
@@ -116,7 +116,7 @@ class TurnBase(ABC):
             mentions=mentions,
             channel=self.conversation.channel,
             not_people=said.not_people if said else {},
-            day_first=dates.day_first(said.locale) if said else None,
+            locale=said.locale if said else None,
         )
 
     # --- moving the machine ------------------------------------------------------------------
