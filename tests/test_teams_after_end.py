@@ -45,20 +45,6 @@ async def test_an_owners_yes_after_the_run_was_cancelled_is_told_the_run_was_can
         assert said_since(h, n) == [("a:chat-with-29:1bob", CANCELLED)]
 
 
-async def test_a_later_question_answered_is_no_ended_run_to_mention(tmp_path: Path) -> None:
-    """Bob answered the question of the run that completed: his next word there is not told of it."""
-    async with Harness(tmp_path) as h:
-        _, confirm = await owner_asked(h)
-        await h.send(submit(h.url, BOB, confirm, {"answer": "yes"}))
-        await h.settle()
-        n = len(h.fake.posts())
-        await h.send(personal(h.url, BOB, "list"))
-        await h.send(personal(h.url, BOB, "yes"))
-        await h.settle()
-        told = [text for _, text in said_since(h, n)]
-        assert len(told) == 2 and not any("Run #1" in t for t in told), told
-
-
 async def test_what_is_said_to_one_person_in_the_thread_is_answered_there_naming_the_run(tmp_path: Path) -> None:
     async with Harness(tmp_path) as h:
         await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
@@ -101,3 +87,21 @@ async def test_help_from_someone_the_run_asks_nothing_names_the_run_in_his_perso
         told = await h.next_post(1)
         assert told.conversation == "a:chat-with-29:1bob"
         assert told.text.startswith("Run #1 ('Weekly sync') asks you nothing right now. It waits for Alice Example")
+
+
+async def test_words_typed_just_after_a_card_answer_are_told_the_run_has_the_answer(tmp_path: Path) -> None:
+    """Bob clicks Yes on his card, then types 'yes, by Friday' as people do: he got "I don't know
+    'yes,'. Commands: start FLOW ...", as if he had typed a command wrong."""
+    async with Harness(tmp_path) as h:
+        _, confirm = await owner_asked(h)
+        await h.send(submit(h.url, BOB, confirm, {"answer": "yes"}))
+        await h.settle()
+        n = len(h.fake.posts())
+        await h.send(personal(h.url, BOB, "yes, by Friday"))
+        await h.settle()
+        assert said_since(h, n) == [
+            (
+                "a:chat-with-29:1bob",
+                "Run #1 ('Weekly sync') has your answer already: nothing waits for your answer now.",
+            )
+        ]

@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from bot import texts
 from bot.model import ConversationKey, Message, placeholder_facilitator
+from bot.store import iso
 from bot.store.runs import RUN_COLUMNS, RunRow
 
 #: ``#12 yes`` (also ``#12: yes``): run 12 and the answer. No command starts so (a command starts
@@ -123,7 +125,7 @@ def runs_waiting_on(conn: sqlite3.Connection, channel: str, actor_id: str) -> li
     return [RunRow.from_row(row) for row in rows]
 
 
-def closed_for(conn: sqlite3.Connection, channel: str, actor_id: str) -> str | None:
+def closed_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: datetime | None = None) -> str | None:
     """Why nothing waits on ``actor_id`` in ``channel`` when another's answer closed their question
     in an open run there (``complete_when: any``): who answered first and with what, for a late
     answer typed where nothing takes it; None otherwise. Off the hot path: only once nothing
@@ -135,18 +137,22 @@ def closed_for(conn: sqlite3.Connection, channel: str, actor_id: str) -> str | N
     ).fetchone()
     if row is not None and (note := RunRow.from_row(row).context.closed_note(actor_id)):
         return note
-    return ended_for(conn, channel, actor_id)
+    return ended_for(conn, channel, actor_id, now)
 
 
 #: How many of a channel's newest runs :func:`ended_for` looks through for the one that asked last.
 _RECENT_RUNS = 50
+#: How long after someone answered their latest question words typed where nothing waits are told
+#: it has their answer (rather than taken for a command no one knows).
+JUST_ANSWERED = timedelta(minutes=15)
 
 
-def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str) -> str | None:
+def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: datetime | None = None) -> str | None:
     """That the run which asked ``actor_id`` their latest question in ``channel`` ended before
     they answered it (cancelled, or completed without them): a 'yes' typed after a cancel is
-    told so, naming the run, instead of being taken for a command. None when their latest question
-    was answered, or its run goes on. Off the hot path: only once nothing took the message."""
+    told so, naming the run, instead of being taken for a command. Given ``now``: that it has
+    their answer already, when they gave it within :data:`JUST_ANSWERED` (a card clicked, then
+    'yes, by Friday' typed). None otherwise. Off the hot path: only once nothing took the message."""
     latest: tuple[int, RunRow] | None = None
     for row in conn.execute(
         f"SELECT {RUN_COLUMNS} FROM runs WHERE channel = ? ORDER BY id DESC LIMIT ?", (channel, _RECENT_RUNS)
@@ -157,16 +163,19 @@ def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str) -> str | No
         ).fetchone()[0]
         if asked is not None and (latest is None or asked > latest[0]):
             latest = (asked, RunRow.from_row(row))
-    if latest is None or latest[1].status not in ("completed", "cancelled"):
+    if latest is None:
         return None
     asked, run = latest
+    title = str(run.context.trigger.get("title") or run.flow_id)
     answered = conn.execute(
-        "SELECT 1 FROM messages WHERE run_id = ? AND direction = 'in' AND actor_id = ? AND id > ? LIMIT 1",
+        "SELECT max(created_at) FROM messages WHERE run_id = ? AND direction = 'in' AND actor_id = ? AND id > ?"
+        " AND kind = 'answer'",
         (run.id, actor_id, asked),
-    ).fetchone()
+    ).fetchone()[0]
     if answered is not None:
-        return None
-    return texts.run_ended_unanswered(run.id, str(run.context.trigger.get("title") or run.flow_id), run.status)
+        just = now is not None and answered >= iso(now - JUST_ANSWERED)
+        return texts.question_answered_already(run.id, title) if just else None
+    return texts.run_ended_unanswered(run.id, title, run.status) if run.status in ("completed", "cancelled") else None
 
 
 def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[Asking]:

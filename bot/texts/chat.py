@@ -142,17 +142,6 @@ def no_branch_takes(answer: str) -> str:
     )
 
 
-def run_closed(status: str, run_id: int, title: str) -> str:
-    """To someone writing to a run that has ended, where it lived (its thread, its chat)."""
-    return f"Run #{run_id} ('{title}') was {status}; nothing more to answer. Start a new one to decide again."
-
-
-def run_ended_unanswered(run_id: int, title: str, status: str) -> str:
-    """To someone whose latest question's run ended before they answered, writing where nothing waits."""
-    ended = "was cancelled" if status == "cancelled" else "ended"
-    return f"Run #{run_id} ('{title}') {ended} before you answered: nothing waits for your answer now."
-
-
 def resumed() -> str:
     return "Welcome back: this run had stalled, and your answer resumes it."
 
