@@ -113,3 +113,29 @@ async def test_people_named_by_an_azure_ad_object_id_the_bot_never_heard_from_ar
             {"id": f"teams:{carol}", "kind": "unreached"},
             {"id": f"teams:{dana}", "kind": "unreached"},
         ]
+
+
+async def test_a_member_of_the_runs_conversation_named_by_her_object_id_is_looked_up_and_reached(
+    tmp_path: Path,
+) -> None:
+    """Carol never wrote to the bot, but is a member of the team the alert posts in: the Bot
+    Connector knows her by her object id there (GET .../members/{id}). The run reaches her by
+    her Teams id, named, instead of leaving her out; her answer in the thread is hers."""
+    env = {"DECISIONBOT_TEAMS": "on", "DECISIONBOT_HOOK_TOKEN": TOKEN}
+    async with Harness(tmp_path, env=env) as h:
+        await h.send(installed(h.url, "channel", (ALICE,)))
+        h.fake.members[CAROL["aadObjectId"]] = {**CAROL, "userPrincipalName": "carol@example.com"}
+        event = {"title": "Disk full", "flow": "post_meeting", "channel": f"teams:{CHANNEL}",
+                 "facilitator": CAROL["aadObjectId"], "participants": [ALICE["aadObjectId"]]}  # fmt: skip
+        assert h.client is not None
+        resp = await h.client.post("/hooks/events", json=event, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert resp.status == 200, await resp.text()
+        first = await h.next_post(0)
+        assert [c.conversation for c in h.fake.of("member")] == [CHANNEL]
+        [(context,)] = h.db("SELECT context FROM runs")
+        assert json.loads(context)["roles"]["facilitator"] == {"id": "teams:29:1carol", "name": "Carol Chen"}
+        assert first.card is not None and first.card["msteams"]["entities"][0]["mentioned"]["id"] == CAROL["id"]
+        await h.send(in_channel(h.url, CAROL, "We move the launch to March", root=first.answer_id))
+        await h.next_post(1)
+        assert h.db("SELECT actor_id FROM answers") == [("teams:29:1carol",)]
+        assert h.db("SELECT left_out FROM events") == [(None,)]

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from bot import texts
 from bot.admission import Admission
-from bot.model import Actor, Trigger
+from bot.model import Actor, ConversationKey, Trigger
 
 log = logging.getLogger("decisionbot.triggers")
 
@@ -31,12 +31,18 @@ WAIT = 1.5
 Learn = Callable[[Sequence[Actor]], Awaitable[Mapping[str, Actor]]]
 
 
+#: A channel that looks people up in the conversations the triggers post in (Teams' members).
+LearnIn = Callable[[Sequence[Actor], Sequence[ConversationKey]], Awaitable[Mapping[str, Actor]]]
+
+
 class Learner(NamedTuple):
-    """What :func:`learn` asks of a channel: who the people are (``learn``), and then which of
-    them nobody can ask (``not_a_person``: ``app``, ``deactivated`` or '')."""
+    """What :func:`learn` asks of a channel: who the people are (``learn``, or ``learn_in`` given
+    the triggers' conversations on that channel), and then which of them nobody can ask
+    (``not_a_person``: ``app``, ``deactivated``, ``unreached`` or '')."""
 
     learn: Learn
     not_a_person: Callable[[str], str] = lambda _: ""
+    learn_in: LearnIn | None = None
 
 
 def named(trigger: Trigger) -> list[Actor]:
@@ -84,7 +90,8 @@ async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learner]
     for actor in wanted.values():
         by_channel.setdefault(actor.channel, []).append(actor)
     asked: dict[asyncio.Future[Mapping[str, Actor]], str] = {
-        asyncio.ensure_future(channels[name].learn(people)): name for name, people in by_channel.items()
+        asyncio.ensure_future(_ask(channels[name], people, [t.conversation for t in starting if t.conversation])): name
+        for name, people in by_channel.items()
     }
     done, late = await asyncio.wait(list(asked), timeout=wait)
     for task in late:
@@ -101,6 +108,10 @@ async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learner]
     for admission in admitted:
         leave_out(admission, nobody)
     return {i for i in wanted if i not in learnt}
+
+
+def _ask(channel: Learner, people: Sequence[Actor], where: Sequence[ConversationKey]) -> Awaitable[Mapping[str, Actor]]:
+    return channel.learn_in(people, where) if channel.learn_in is not None else channel.learn(people)
 
 
 def leave_out(admission: Admission, nobody: Mapping[str, str]) -> None:
@@ -149,4 +160,7 @@ def tell_unnamed(admissions: Sequence[Admission], outcomes: Sequence[str], unnam
 
 def learners(channels: Mapping[str, Any]) -> dict[str, Learner]:
     """What ``learn`` asks, from the server's channels (by name)."""
-    return {name: Learner(channel.learn, channel.not_a_person) for name, channel in channels.items()}
+    return {
+        name: Learner(channel.learn, channel.not_a_person, getattr(channel, "learn_in", None))
+        for name, channel in channels.items()
+    }
