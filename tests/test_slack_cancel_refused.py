@@ -66,3 +66,18 @@ async def test_an_owners_yes_in_his_dm_after_the_run_was_cancelled_is_told_so(sl
     await slack.event(message("UB", "yes", channel="DUB"))
     told = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUB"][1:])
     assert told == ["Run #1 ('Weekly sync') was cancelled before you answered: nothing waits for your answer now."]
+
+
+async def test_the_facilitators_mention_in_the_thread_after_her_cancel_is_told_it_was_cancelled(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """'@decisionbot yes' in the thread of a run Alice had just cancelled, her own questions all
+    answered, was "I don't know 'yes'. Commands: ..." (as a command); it is told the run was
+    cancelled, as Teams tells it in the run's thread."""
+    thread = await slack.started("start post_meeting <@UB> Weekly sync")
+    await slack.say(thread, "We ship in March", "Draft the plan", "<@UB>", dates.JAN15, "done")
+    await slack.slash("UA", "cancel 1")
+    await settled(slack)
+    await slack.event(mention("UA", "yes", thread))
+    told = await wait_for(lambda: ephemeral_texts(fake))
+    assert told == ["Run #1 ('Weekly sync') was cancelled: nothing waits for your answer now."]

@@ -152,7 +152,8 @@ def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: dateti
     they answered it (cancelled, or completed without them): a 'yes' typed after a cancel is
     told so, naming the run, instead of being taken for a command. Given ``now``: that it has
     their answer already, when they gave it within :data:`JUST_ANSWERED` (a card clicked, then
-    'yes, by Friday' typed). None otherwise. Off the hot path: only once nothing took the message."""
+    'yes, by Friday' typed), or that it was cancelled, when it was that lately. None otherwise.
+    Off the hot path: only once nothing took the message."""
     latest: tuple[int, RunRow] | None = None
     for row in conn.execute(
         f"SELECT {RUN_COLUMNS} FROM runs WHERE channel = ? ORDER BY id DESC LIMIT ?", (channel, _RECENT_RUNS)
@@ -172,10 +173,17 @@ def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: dateti
         " AND kind = 'answer'",
         (run.id, actor_id, asked),
     ).fetchone()[0]
-    if answered is not None:
-        just = now is not None and answered >= iso(now - JUST_ANSWERED)
-        return texts.question_answered_already(run.id, title) if just else None
-    return texts.run_ended_unanswered(run.id, title, run.status) if run.status in ("completed", "cancelled") else None
+    if answered is None:
+        return (
+            texts.run_ended_unanswered(run.id, title, run.status) if run.status in ("completed", "cancelled") else None
+        )
+    if now is None:
+        return None
+    since = iso(now - JUST_ANSWERED)
+    if run.status == "cancelled":  # after their answer: cancelled lately, it is that they are told
+        ended = conn.execute("SELECT completed_at FROM runs WHERE id = ?", (run.id,)).fetchone()[0]
+        return texts.run_ended_unanswered(run.id, title, run.status, answered=True) if (ended or "") >= since else None
+    return texts.question_answered_already(run.id, title) if answered >= since else None
 
 
 def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[Asking]:

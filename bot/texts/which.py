@@ -50,7 +50,9 @@ def question_answered_already(run_id: int, title: str) -> str:
     return f"Run #{run_id} ('{title}') has your answer already: nothing waits for your answer now."
 
 
-def run_ended_unanswered(run_id: int, title: str, status: str) -> str:
-    """To someone whose latest question's run ended before they answered, writing where nothing waits."""
+def run_ended_unanswered(run_id: int, title: str, status: str, answered: bool = False) -> str:
+    """To someone whose latest question's run ended before they answered (``answered``: it was
+    cancelled lately, after their answer), writing where nothing waits."""
     ended = "was cancelled" if status == "cancelled" else "ended"
-    return f"Run #{run_id} ('{title}') {ended} before you answered: nothing waits for your answer now."
+    before = "" if answered else " before you answered"
+    return f"Run #{run_id} ('{title}') {ended}{before}: nothing waits for your answer now."
