@@ -68,16 +68,22 @@ async def test_an_owners_yes_in_his_dm_after_the_run_was_cancelled_is_told_so(sl
     assert told == ["Run #1 ('Weekly sync') was cancelled before you answered: nothing waits for your answer now."]
 
 
-async def test_the_facilitators_mention_in_the_thread_after_her_cancel_is_told_it_was_cancelled(
+async def test_a_mention_in_the_thread_of_a_run_just_cancelled_after_ones_answer_is_told_it_was_cancelled(
     slack: Harness, fake: FakeSlack
 ) -> None:
-    """'@decisionbot yes' in the thread of a run Alice had just cancelled, her own questions all
-    answered, was "I don't know 'yes'. Commands: ..." (as a command); it is told the run was
-    cancelled, as Teams tells it in the run's thread."""
+    """Bob accepted his action; Alice then cancelled the run. His '@decisionbot yes' in its thread
+    was "I don't know 'yes'. Commands: ..." (a command); it is told the run was cancelled, as
+    Teams tells it in the run's thread. Alice, who cancelled it, is not told what she did."""
     thread = await slack.started("start post_meeting <@UB> Weekly sync")
     await slack.say(thread, "We ship in March", "Draft the plan", "<@UB>", dates.JAN15, "done")
+    await wait_for(lambda: any(p["channel"] == "DUB" for p in fake.posted()))
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await wait_for(lambda: slack.rows("SELECT count(*) FROM answers WHERE step = 'owner_accepts'") == [(1,)])
     await slack.slash("UA", "cancel 1")
     await settled(slack)
-    await slack.event(mention("UA", "yes", thread))
-    told = await wait_for(lambda: ephemeral_texts(fake))
-    assert told == ["Run #1 ('Weekly sync') was cancelled: nothing waits for your answer now."]
+    await slack.event(mention("UB", "yes", thread))
+    await slack.event(mention("UA", "dance", thread))
+    await wait_for(lambda: len(ephemeral_texts(fake)) == 2)
+    told = {c.args["user"]: c.args["text"] for c in fake.of("chat.postEphemeral")}
+    assert told["UB"] == "Run #1 ('Weekly sync') was cancelled: nothing waits for your answer now."
+    assert told["UA"].startswith("I don't know 'dance'.")

@@ -152,7 +152,7 @@ def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: dateti
     they answered it (cancelled, or completed without them): a 'yes' typed after a cancel is
     told so, naming the run, instead of being taken for a command. Given ``now``: that it has
     their answer already, when they gave it within :data:`JUST_ANSWERED` (a card clicked, then
-    'yes, by Friday' typed), or that it was cancelled, when it was that lately. None otherwise.
+    'yes, by Friday' typed), or that it was cancelled, when it was that lately (not by them). None otherwise.
     Off the hot path: only once nothing took the message."""
     latest: tuple[int, RunRow] | None = None
     for row in conn.execute(
@@ -173,6 +173,13 @@ def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: dateti
         " AND kind = 'answer'",
         (run.id, actor_id, asked),
     ).fetchone()[0]
+    if (
+        run.status == "cancelled"
+        and conn.execute(
+            "SELECT 1 FROM transitions WHERE run_id = ? AND event = 'cancel' AND actor_id = ?", (run.id, actor_id)
+        ).fetchone()
+    ):
+        return None  # they cancelled it themselves: no news to them
     if answered is None:
         return (
             texts.run_ended_unanswered(run.id, title, run.status) if run.status in ("completed", "cancelled") else None
