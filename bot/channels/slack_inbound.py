@@ -34,7 +34,7 @@ from bot.channels.slack_events import Answer
 from bot.channels.slack_messages import Said
 from bot.channels.slack_send import is_dm
 from bot.channels.slack_turns import NAME, Turns
-from bot.control import CommandResult, comes_first, is_command, names_a_run, run_command, start_arguments
+from bot.control import CommandResult, answers_words, comes_first, names_a_run, run_command, start_arguments
 from bot.model import Actor, ConversationKey, Message
 from bot.store import group, placing, transaction, widgets
 from bot.store import slack as store
@@ -145,7 +145,7 @@ class Inbound(Turns):
             asked = store.question_run(self.services.db.conn, said.thread_ts, actor.id) if said.thread_ts else None
             with transaction(self.services.db):
                 result = self.dispatcher.answer(typed, asked)
-                if result is None and is_command(text):
+                if result is None and answers_words(text):  # a command, or "hlep", "thanks!"
                     done = run_command(self.dispatcher, actor, conversation, text, mentions, others)
             if isinstance(result, Unplaced):  # several questions wait: which one
                 return self.poster.say_later(said.channel, blocks.mrkdwn_parts(result.told("buttons", thread=True)))

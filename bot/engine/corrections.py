@@ -60,6 +60,10 @@ class Corrections(TurnBase):
             name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
             self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
             return False
+        if command.value is None:  # "change the due date of action 2": to what, it does not say
+            typed = self.message.text if self.message else f"change {command.target}"
+            self.say(texts.correction_needs_value(typed.strip().rstrip(".!?")), to=actor, kind="error")
+            return False
         try:
             value = questions.parse(q, command.value or "", self.pctx(actor))
         except AnswerError as error:

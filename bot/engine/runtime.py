@@ -21,12 +21,13 @@ from bot.engine.corrections import Corrections
 from bot.engine.going_back import GoingBack
 from bot.engine.model import Flow, Question, Step
 from bot.engine.record import build_record
+from bot.engine.small_talk import SmallTalk
 from bot.engine.state import Prompt, RunState
 from bot.engine.waiting import waiting_for
 from bot.model import Actor, ConversationKey, Message
 
 
-class Turn(Corrections, GoingBack):
+class Turn(Corrections, GoingBack, SmallTalk):
     # --- entry points ------------------------------------------------------------------------
 
     def start(self) -> Outcome:
@@ -61,7 +62,7 @@ class Turn(Corrections, GoingBack):
         elif prompt is None:
             self.out.inbound_kind = "refused"
             self.say(self._nothing_for(actor), to=actor, kind="error", private=True)
-        else:
+        elif not self._small_talk(prompt, actor, text):  # "thanks!", "what is this?": no answer, no miss
             self._answer(prompt, actor, text)
         if prompt is None and not (self.out.answers or self.out.transitions) and self.out.status == status:
             self.out.activity = self.ctx.confirm is not None and self.ctx.confirm.get("actor") == actor.id
@@ -347,23 +348,6 @@ class Turn(Corrections, GoingBack):
         asked = any(r.kind == "prompt" and r.to is not None and r.to.id == actor.id for r in self.out.replies[since:])
         if prompt is not None and not asked:
             self.ask(prompt, current=self.current_value(prompt), lead=texts.back_to())
-
-    def _help(self, prompt: Prompt, actor: Actor) -> None:
-        step, q = self.flow.step(prompt.step), self.question_of(prompt)
-        pctx = self.pctx(actor)
-        info = questions.expects(q, pctx)
-        low = info.get("not_before") if q.type == "date" else q.minimum
-        high = info.get("not_after") if q.type == "date" else q.maximum
-        dated = q.type == "date"
-        example_date = texts.date_example(pctx.today, info.get("not_before"), info.get("not_after")) if dated else None
-        question = self.prompt_text(prompt, step, q, None)
-        if prompt.escalated:  # an owner's question handed over reads on after a colon: "does bob take ..."
-            question = question[:1].upper() + question[1:]
-        bounds = texts.bounds_text(low, high)
-        label = next(iter(self.flow.item_labels), None)
-        commands = texts.commands_help(actor.id == self.ctx.facilitator.id, q.optional, label)
-        said = texts.help_text(q.type, question, q.help, q.example, bounds, example_date, commands)
-        self.say(said, to=actor, expects=info)
 
     def _confirming(self, actor: Actor, text: str) -> None:
         self.out.inbound_kind = "command"

@@ -1,0 +1,52 @@
+"""What the bot answers to what people say instead of an answer or a command: "what is this?",
+"thanks!", "stop", "remind me tomorrow", a command misspelt."""
+
+from __future__ import annotations
+
+
+def about_bot(facilitator: str, title: str, is_facilitator: bool) -> str:
+    """Before the question and its help: what the bot is, to someone asking ("who are you?")."""
+    if is_facilitator:
+        return f"I'm decisionbot: you are recording a decision ('{title}'), and I keep it. This is your question:"
+    return f"I'm decisionbot: {facilitator} is recording a decision ('{title}'), and this question is for you:"
+
+
+def welcome_question_waits() -> str:
+    return "You're welcome. The question above still waits for your answer (say 'help' if it is unclear)."
+
+
+def cannot_stop_question(facilitator: str) -> str:
+    return (
+        f"I can't stop this question: {facilitator}'s decision waits for your answer."
+        f" Answer it when you can, or ask {facilitator} to ask someone else."
+    )
+
+
+def cannot_postpone(reminds: bool) -> str:
+    later = " I'll send a reminder if it still waits." if reminds else ""
+    return f"I can't postpone a question: it stays open here, answer it when you're ready.{later}"
+
+
+def about_commands(commands: str) -> str:
+    """To "who are you?" where nothing waits on its writer: what the bot is, then its commands."""
+    return (
+        "I'm decisionbot: I walk a team through a decision (after a meeting, or an alert) in chat, one"
+        " question at a time, and keep it with its actions and their owners.\n" + commands
+    )
+
+
+def welcome() -> str:
+    return "You're welcome."
+
+
+def console_meant(word: str, meant: str) -> str:
+    return f"I don't know '{word}'. Did you mean '{meant}'? Say 'help' for the commands."
+
+
+def nothing_to_stop() -> str:
+    """To "stop" or "unsubscribe" where nothing waits on its writer."""
+    return (
+        "There is nothing to unsubscribe from: I write to you only when a decision asks you something,"
+        " to remind you of it, or about your open actions ('actions' lists them). To hand an action"
+        " over, say 'give A12 @person'."
+    )
