@@ -81,6 +81,26 @@ class Inbound(Turns):
             await self._answer(said, event, thread_run, said.text)
         elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
             await self._thread_command(said, said.text)
+        elif not said.thread_ts and not said.text.rstrip().endswith("?"):  # the channel itself, which no run
+            await self._beside_threads(said)  # reads, and no question to the others ("lunch?"): one may wait on them
+
+    async def _beside_threads(self, said: Said) -> None:
+        """Told privately, once a question, that a run of this channel waits on them in its thread:
+        an answer typed in the channel itself (Slack's bot reads none of it) is not taken."""
+        actor_id = f"{NAME}:{said.user}"
+        for row in placing.runs_waiting_on(self.services.db.conn, NAME, actor_id):
+            prompt = row.context.prompt_for(actor_id)
+            if prompt is None or row.conversation.conversation != said.channel:
+                continue
+            asked = (prompt.step, prompt.item, prompt.field, prompt.asked_at)
+            if self.told_beside.get((row.id, actor_id)) == asked:
+                return
+            await group.writable(self.services.db.conn)
+            if self._seen(said.platform_id):  # a retry of the same message: told already
+                return
+            self.told_beside[(row.id, actor_id)] = asked
+            title = blocks.escape(str(row.context.trigger.get("title") or row.flow_id))
+            return self.poster.ephemeral_later(said.channel, said.user, texts.slack_answer_in_thread(row.id, title))
 
     def _starts(self, words: list[str]) -> bool:  # 'start FLOW ...' of a flow it has ('start the migration': an answer)
         return len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.startable()

@@ -50,3 +50,11 @@ def nothing_to_stop() -> str:
         " to remind you of it, or about your open actions ('actions' lists them). To hand an action"
         " over, say 'give A12 @person'."
     )
+
+
+def slack_answer_in_thread(run_id: int, title: str) -> str:
+    """To someone who typed in a Slack channel itself while a run of it waits on them in its thread."""
+    return (
+        f"I read answers in the run's thread, not the channel: run #{run_id} ('{title}') waits for your"
+        " answer there, or in our direct message if I asked you there. What you typed here was not taken."
+    )
