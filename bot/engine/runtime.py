@@ -17,8 +17,8 @@ from bot.engine import answers, questions, shown
 from bot.engine.answers import AnswerError, is_bare_yes_no
 from bot.engine.asking import Outcome, taken_value
 from bot.engine.commands import Command, classify, match_name
-from bot.engine.corrections import Corrections
 from bot.engine.going_back import GoingBack
+from bot.engine.listing import Listing
 from bot.engine.model import Flow, Question, Step
 from bot.engine.record import build_record
 from bot.engine.small_talk import SmallTalk
@@ -27,7 +27,7 @@ from bot.engine.waiting import waiting_for
 from bot.model import Actor, ConversationKey, Message
 
 
-class Turn(Corrections, GoingBack, SmallTalk):
+class Turn(Listing, GoingBack, SmallTalk):
     # --- entry points ------------------------------------------------------------------------
 
     def start(self) -> Outcome:
@@ -62,8 +62,8 @@ class Turn(Corrections, GoingBack, SmallTalk):
         elif prompt is None:
             self.out.inbound_kind = "refused"
             self.say(self._nothing_for(actor), to=actor, kind="error", private=True)
-        elif not self._small_talk(prompt, actor, text):  # "thanks!", "what is this?": no answer, no miss
-            self._answer(prompt, actor, text)
+        elif not self._small_talk(prompt, actor, text) and not self._removal(text, actor):
+            self._answer(prompt, actor, text)  # not "thanks!", "what is this?", "remove action 2": no miss
         if prompt is None and not (self.out.answers or self.out.transitions) and self.out.status == status:
             self.out.activity = self.ctx.confirm is not None and self.ctx.confirm.get("actor") == actor.id
         return self.out
@@ -87,6 +87,7 @@ class Turn(Corrections, GoingBack, SmallTalk):
         if step.type == "repeat" and q is step.fields[0] and not self.ctx.draft and questions.is_done_word(text):
             self._finish_repeat(prompt, step, actor)
             return
+        text = self._first_of_list(step, q, text, actor)  # "1. draft plan 2. call vendor": one at a time
         current = self.current_value(prompt)
         typed = text
         if questions.agrees(q, text) and not (q.options and folded and self._is_option(q, text, actor)):
@@ -164,7 +165,8 @@ class Turn(Corrections, GoingBack, SmallTalk):
             return
         items.append(dict(self.ctx.draft))
         self.ctx.draft, self.ctx.kept = {}, {}
-        self.open_field(step, step.fields[0], len(items), actor)
+        if not self._next_of_list(step, len(items), actor):
+            self.open_field(step, step.fields[0], len(items), actor)
 
     def _fan_answer(self, prompt: Prompt, step: Step, value: Any, actor: Actor, raw: str) -> None:
         self.ctx.answers.setdefault(step.id, {})[str(prompt.item)] = value

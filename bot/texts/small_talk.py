@@ -58,3 +58,18 @@ def slack_answer_in_thread(run_id: int, title: str) -> str:
         f"I read answers in the run's thread, not the channel: run #{run_id} ('{title}') waits for your"
         " answer there, or in our direct message if I asked you there. What you typed here was not taken."
     )
+
+
+def list_taken(count: int, label: str, first: str) -> str:
+    """Several items typed at once where one was asked for: taken one at a time."""
+    return f"That is {count} {label.lower()}s: I'll take them one at a time, '{first}' first."
+
+
+def cannot_remove_item(label: str, facilitator: bool) -> str:
+    """ "remove the second action" mid-run: what can be done instead."""
+    word = label.lower()
+    change = f"change it instead ('change {word} 2 to ...')" if facilitator else "ask the facilitator to change it"
+    return (
+        f"I can't remove a listed {word} while the decision is being recorded: {change}, or once it is"
+        f" recorded, drop it with its code ('drop A12 why')."
+    )

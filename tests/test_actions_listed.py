@@ -1,0 +1,55 @@
+"""Several actions typed at once where the bot asks for one ("1. draft plan 2. call vendor", or one
+per line with bullets): they became one action named by the whole list, owned by one person. Now
+the list is taken one action at a time: the first is this action, and each next one is asked its
+owner and due date in turn, without typing it again. Through `decisionbot chat` (its real entry
+point); a removal asked for mid-run ("remove the second action"), which became an action named so,
+is answered with what can be done instead."""
+
+from __future__ import annotations
+
+from tests.dates import FEB1, JAN10
+from tests.test_chat_terminal import ledger, piped
+
+ITEMS = "SELECT item, field, raw FROM answers WHERE step = 'actions' ORDER BY id"
+
+
+def test_a_numbered_list_typed_at_once_is_taken_one_action_at_a_time(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = ["We ship in March", "1. draft plan 2. call vendor", "@bob", JAN10, "@carol", FEB1, "done"]
+    out = piped(tmp_path, [*lines, "/as bob", "yes", "/as carol", "yes", "/as alice", "ok"])
+    assert out.returncode == 0, out.stderr
+    said = out.stdout
+    told = "bot -> alice: That is 2 actions: I'll take them one at a time, 'draft plan' first."
+    assert f"alice> 1. draft plan 2. call vendor\n{told}\nbot -> alice: Action 1: Who owns 'draft plan'?" in said
+    assert f"alice> {JAN10}\nbot -> alice: Action 2: Who owns 'call vendor'?" in said
+    assert ledger(tmp_path, ITEMS) == [
+        (1, "what", "draft plan"),
+        (1, "owner", "@bob"),
+        (1, "due", JAN10),
+        (2, "what", "call vendor"),
+        (2, "owner", "@carol"),
+        (2, "due", FEB1),
+    ]
+    assert ledger(tmp_path, "SELECT what, owner_id FROM actions ORDER BY id") == [
+        ("draft plan", "console:bob"),
+        ("call vendor", "console:carol"),
+    ]
+
+
+def test_removing_an_action_mid_run_is_told_what_can_be_done_and_lists_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = ["We ship in March", "Draft the plan", "@bob", JAN10, "remove the second action", "done"]
+    out = piped(tmp_path, lines)
+    said = out.stdout
+    assert "alice> remove the second action\nbot -> alice: I can't remove a listed action while the decision" in said
+    assert "alice> done\nbot -> bob: alice assigned you an action" in said
+    assert ledger(tmp_path, "SELECT count(*) FROM answers WHERE raw LIKE 'remove%'") == [(0,)]
+
+
+def test_bullets_one_a_line_are_a_list_and_a_sentence_with_numbers_is_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.engine.listing import listed
+
+    assert listed("- draft plan\n- call vendor\n* book room") == ["draft plan", "call vendor", "book room"]
+    assert listed("1) draft plan\n2) call vendor") == ["draft plan", "call vendor"]
+    assert listed("• draft plan • call vendor") == ["draft plan", "call vendor"]
+    assert listed("Ship 2. Then review in 3. weeks") == []  # not 1., 2., ...
+    assert listed("Draft the plan\nwith the new dates") == []  # lines, but no list
+    assert listed("1. draft plan") == []  # one is no list
