@@ -53,3 +53,18 @@ def test_bullets_one_a_line_are_a_list_and_a_sentence_with_numbers_is_not(tmp_pa
     assert listed("Ship 2. Then review in 3. weeks") == []  # not 1., 2., ...
     assert listed("Draft the plan\nwith the new dates") == []  # lines, but no list
     assert listed("1. draft plan") == []  # one is no list
+
+
+def test_change_action_n_to_text_renames_that_action_and_is_not_the_next_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = ["We ship in March", "Draft the plan", "@bob", JAN10, "Call vendor", "me", FEB1]
+    out = piped(tmp_path, [*lines, "change action 2 to Call the vendor", "done"])
+    said = out.stdout
+    assert (
+        "alice> change action 2 to Call the vendor\nbot -> alice: Changed what of Action 2: Call vendor -> Call the vendor."
+        in said
+    )
+    assert ledger(tmp_path, "SELECT raw FROM answers WHERE item = 2 AND field = 'what' ORDER BY id") == [
+        ("Call vendor",),
+        ("Call the vendor",),
+    ]
+    assert ledger(tmp_path, "SELECT count(*) FROM answers WHERE item = 3") == [(0,)]

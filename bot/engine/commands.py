@@ -38,12 +38,13 @@ def item_word(label: str) -> str:
 
 
 @cache
-def _item_patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The two ways to name an item's field (owner of action 2, action 2's owner), per item word."""
+def _item_patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """The ways to name an item's field (owner of action 2, action 2's owner; action 2, its first), per item word."""
     label = "(?P<label>" + "|".join(re.escape(w) for w in words) + ")"
     return (
         re.compile(rf"^(?P<field>.+?)\s+(?:of|for|in)\s+{label}\s*#?(?P<n>\d+)$"),
         re.compile(rf"^{label}\s*#?(?P<n>\d+)(?:'s)?\s+(?P<field>.+)$"),
+        re.compile(rf"^{label}\s*#?(?P<n>\d+)(?P<field>)$"),  # "change action 2 to ...": its first field
     )
 
 

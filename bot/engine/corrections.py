@@ -102,7 +102,7 @@ class Corrections(TurnBase):
                 items = self.ctx.answers.get(step.id)
                 if not isinstance(items, list):
                     continue
-                fid = match_name(target, [f.id for f in step.fields])
+                fid = match_name(target, [f.id for f in step.fields]) if target else step.fields[0].id
                 if fid and 1 <= command.item <= len(items):
                     q = step.field(fid)
                     assert q is not None
