@@ -68,3 +68,32 @@ def test_change_action_n_to_text_renames_that_action_and_is_not_the_next_one(tmp
         ("Call the vendor",),
     ]
     assert ledger(tmp_path, "SELECT count(*) FROM answers WHERE item = 3") == [(0,)]
+
+
+def test_the_action_being_listed_is_corrected_in_place_and_actually_x_is_y_is_a_correction(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Asked the due date of action 1, Alice changed its owner: 'I can't find 'owner' to change',
+    as if she had named nothing; and 'actually the owner of action 1 is carol' became action 2."""
+    lines = [
+        "We ship in March",
+        "Draft the plan",
+        "@bob",
+        "change the owner of action 1 to carol",
+        "change owner to bob",
+    ]
+    later = [JAN10, "actually the owner of action 1 is carol", "no, the due date is " + FEB1, "done"]
+    out = piped(tmp_path, [*lines, *later, "/as carol", "yes", "/as alice", "ok"])
+    said = out.stdout
+    assert (
+        "alice> change the owner of action 1 to carol\nbot -> alice: Changed owner of Action 1: bob -> carol." in said
+    )
+    assert "bot -> alice: Back to: Action 1: By when should 'Draft the plan' be done?" in said
+    assert (
+        "alice> change owner to bob\nbot -> alice: Changed owner of Action 1: carol -> bob." in said
+    )  # the one being listed
+    assert (
+        "alice> actually the owner of action 1 is carol\nbot -> alice: Changed owner of Action 1: bob -> carol." in said
+    )
+    # after it, with one action listed, 'the due date' is that action's
+    assert f"bot -> alice: Changed due of Action 1: {JAN10} -> {FEB1}." in said
+    assert "alice> done\nbot -> carol: alice assigned you an action" in said
+    assert ledger(tmp_path, "SELECT what, owner_id, due FROM actions") == [("Draft the plan", "console:carol", FEB1)]

@@ -18,6 +18,11 @@ _CORRECTION = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 ITEM_WORDS = ("action", "item")  # what an item of a repeat step is called, besides its item_label
+# "actually the owner of action 1 is carol", "no, the due date is friday": a correction said as people do
+_CORRECTION_SAID = re.compile(
+    r"^(?:actually|no|sorry|wait|oops|correction)[,:;.!]*\s+(?:the\s+)?(?P<target>.+?)\s+(?:is|should be|=)\s+(?P<value>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
 # "change the due date of action 2", with no new value: a correction to ask the value of
 _CORRECTION_ALONE = re.compile(r"^(?:change|correct|update|edit)\s+(?P<target>.+?)[.!?]*$", re.IGNORECASE | re.DOTALL)
 _STOP = {"the", "a", "an", "date", "of", "my", "our"}
@@ -54,7 +59,8 @@ def classify(text: str, labels: tuple[str, ...] = ()) -> Command | None:
     folded = " ".join(text.casefold().split()).rstrip(".!")
     if folded in WORDS or folded in TYPOS:
         return Command(WORDS.get(folded) or TYPOS[folded])
-    match = _CORRECTION.match(text.strip()) or _CORRECTION_ALONE.match(text.strip())
+    said = text.strip()
+    match = _CORRECTION.match(said) or _CORRECTION_SAID.match(said) or _CORRECTION_ALONE.match(said)
     if not match:
         return None
     target = " ".join(match.group("target").casefold().split())
