@@ -29,3 +29,18 @@ async def test_an_answer_typed_in_the_channel_instead_of_the_thread_is_told_wher
     await wait_for(lambda: len(fake.of("chat.postEphemeral")) == 2)
     assert slack.rows(ANSWERS) == [("We ship in March",), ("Draft the plan",), ("@Bob",)]
     assert len(fake.of("chat.postEphemeral")) == 2
+
+
+async def test_an_answer_by_direct_message_to_a_thread_question_is_told_where_the_run_goes_on(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Alice answered the thread's question in our direct message: taken, but the next question
+    went to the thread and her direct message showed nothing. Now it says so, once a run."""
+    thread = await slack.started()
+    await slack.event(message("UA", "We ship in March", channel="DUA"))
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
+    await slack.event(message("UA", "Draft the plan", channel="DUA"))
+    await wait_for(lambda: len([p for p in fake.posted() if p.get("thread_ts") == thread]) == 3)
+    dm = [p["text"] for p in fake.posted() if p["channel"] == "DUA"]
+    assert dm == ["Taken for run #1 ('Weekly sync'). Its next question is in the run's thread."]
+    assert slack.rows(ANSWERS) == [("We ship in March",), ("Draft the plan",)]

@@ -22,7 +22,9 @@ def test_an_owner_asking_what_this_is_and_thanking_keeps_their_question(tmp_path
     said = out.stdout
     assert "handed this question" not in said and "could not answer" not in said
     about = said.split("bob> what is this?\n", 1)[1].split("bob> who are you", 1)[0]
-    assert about.startswith("bot -> bob: I'm decisionbot: alice is recording a decision")
+    assert about.startswith(
+        "bot -> bob: I'm decisionbot: I record decisions and their actions for the team. alice needs"
+    )
     assert "Do you accept it?" in about and "Expected: yes or no." in about
     assert "bob> thanks!\nbot -> bob: You're welcome. The question above still waits for your answer" in said
     assert "bob> stop\nbot -> bob: I can't stop this question: alice's decision waits for your answer." in said
@@ -61,7 +63,7 @@ async def test_an_owner_on_slack_asking_what_this_is_keeps_their_question(slack:
         await slack.event(message("UB", text, channel="DUB"))
         await wait_for(lambda n=n: len(fake.posted()) > n)
     said = [p["text"] for p in fake.posted() if p["channel"] == "DUB"]
-    assert said[1].startswith("I'm decisionbot: Alice is recording a decision")
+    assert said[1].startswith("I'm decisionbot: I record decisions and their actions for the team. Alice needs")
     assert said[3].startswith("You're welcome.")
     assert said[4].startswith("I can't stop this question: Alice's decision waits for your answer.")
     assert not [p for p in fake.posted() if "could not answer" in p["text"] or "handed this" in p["text"]]

@@ -35,8 +35,9 @@ from bot.channels.slack_messages import Said
 from bot.channels.slack_send import is_dm
 from bot.channels.slack_turns import NAME, Turns
 from bot.control import CommandResult, answers_words, comes_first, names_a_run, run_command, start_arguments
+from bot.dispatch import TurnResult
 from bot.model import Actor, ConversationKey, Message
-from bot.store import group, placing, transaction, widgets
+from bot.store import group, placing, runs, transaction, widgets
 from bot.store import slack as store
 from bot.store.placing import Unplaced
 
@@ -170,6 +171,7 @@ class Inbound(Turns):
             if isinstance(result, Unplaced):  # several questions wait: which one
                 return self.poster.say_later(said.channel, blocks.mrkdwn_parts(result.told("buttons", thread=True)))
             if result is not None:
+                self._taken_for_thread(said, actor, result)
                 return self._after_turn(result, actor, result.text)
         if done is not None:
             self._after_command(done)
@@ -178,6 +180,22 @@ class Inbound(Turns):
         else:
             closed = placing.closed_for(self.dispatcher.db.conn, conversation.channel, actor.id)
             self.poster.say_later(said.channel, blocks.escape(closed or texts.slack_nothing_waiting()))
+
+    def _taken_for_thread(self, said: Said, actor: Actor, result: TurnResult) -> None:
+        """An answer by direct message to a run whose next question went to its thread: said there,
+        once a run, since the direct message would show nothing of it."""
+        outcome = result.outcome
+        to_thread = [
+            r for r in outcome.replies if r.kind == "prompt" and not r.private and r.to and r.to.id == actor.id
+        ]
+        if outcome.inbound_kind != "answer" or not to_thread or (result.run_id, actor.id) in self.told_direct:
+            return
+        row = runs.load_run(self.services.db.conn, result.run_id)
+        if row is None or is_dm(row.conversation.conversation):
+            return
+        self.told_direct.add((result.run_id, actor.id))
+        title = blocks.escape(str(row.context.trigger.get("title") or row.flow_id))
+        self.poster.say_later(said.channel, texts.slack_taken_for_thread(result.run_id, title))
 
     async def _mention_command(self, said: Said, event: dict[str, Any]) -> None:
         """``@decisionbot start ...`` and the other commands; a run started so lives in the

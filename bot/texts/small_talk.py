@@ -7,8 +7,8 @@ from __future__ import annotations
 def about_bot(facilitator: str, title: str, is_facilitator: bool) -> str:
     """Before the question and its help: what the bot is, to someone asking ("who are you?")."""
     if is_facilitator:
-        return f"I'm decisionbot: you are recording a decision ('{title}'), and I keep it. This is your question:"
-    return f"I'm decisionbot: {facilitator} is recording a decision ('{title}'), and this question is for you:"
+        return f"I'm decisionbot: I record decisions and their actions for the team. This is your question ('{title}'):"
+    return f"I'm decisionbot: I record decisions and their actions for the team. {facilitator} needs your answer ('{title}'):"
 
 
 def welcome_question_waits() -> str:
@@ -73,3 +73,8 @@ def cannot_remove_item(label: str, facilitator: bool) -> str:
         f"I can't remove a listed {word} while the decision is being recorded: {change}, or once it is"
         f" recorded, drop it with its code ('drop A12 why')."
     )
+
+
+def slack_taken_for_thread(run_id: int, title: str) -> str:
+    """In a direct message that answered a question of a run living in a channel's thread."""
+    return f"Taken for run #{run_id} ('{title}'). Its next question is in the run's thread."
