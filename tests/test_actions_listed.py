@@ -97,3 +97,29 @@ def test_the_action_being_listed_is_corrected_in_place_and_actually_x_is_y_is_a_
     assert f"bot -> alice: Changed due of Action 1: {JAN10} -> {FEB1}." in said
     assert "alice> done\nbot -> carol: alice assigned you an action" in said
     assert ledger(tmp_path, "SELECT what, owner_id, due FROM actions") == [("Draft the plan", "console:carol", FEB1)]
+
+
+def test_another_action_added_later_is_asked_alone_and_only_its_owner_confirms(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Asked the review date, Alice remembered an action: 'add another action' was no date, and
+    'back' asked again the last action's due date, then every owner again. Now the list opens at a
+    new action, and only its owner is asked to confirm it (bob's yes stands)."""
+    lines = ["We ship in March", "Draft the plan", "@bob", JAN10, "done", "/as bob", "yes", "/as alice"]
+    added = ["add another action", "Call vendor", "@carol", FEB1, "done", "/as carol", "yes"]
+    out = piped(tmp_path, [*lines, *added])
+    said = out.stdout
+    listed = "bot -> alice: Listed so far:\n      Action 1: Draft the plan (owner: bob, due: "
+    assert f"alice> add another action\n{listed}" in said
+    assert f"(owner: bob, due: {JAN10})\nbot -> alice: Action 2: What is the action?" in said
+    assert said.count("bot -> bob: alice assigned you an action") == 1  # his yes stands
+    assert "bot -> carol: alice assigned you an action from 'Post-meeting decision check': 'Call vendor'" in said
+    assert said.rstrip().endswith("(default: in 4 weeks; say 'ok' to take it)")  # the review date, asked again
+    answers = ledger(tmp_path, "SELECT step, actor_id, raw FROM answers WHERE step = 'owner_accepts' ORDER BY id")
+    assert answers == [("owner_accepts", "console:bob", "yes"), ("owner_accepts", "console:carol", "yes")]
+
+
+def test_another_action_asked_for_while_listing_is_shown_where_it_goes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = piped(tmp_path, ["We ship", "Draft the plan", "add another action", "@bob", JAN10, "one more action"])
+    said = out.stdout
+    assert "alice> add another action\nbot -> alice: Finish this one first, then add it: Action 1: Who owns" in said
+    assert "alice> one more action\nbot -> alice: Add it here: Action 2: What is the action?" in said
+    assert ledger(tmp_path, "SELECT count(*) FROM answers WHERE raw LIKE '%action'") == [(0,)]

@@ -9,7 +9,9 @@ import re
 
 from bot import texts
 from bot.engine.corrections import Corrections
+from bot.engine.going_back import GoingBack
 from bot.engine.model import Question, Step
+from bot.engine.state import Prompt
 from bot.model import Actor
 
 # One item a line: "- x", "* x", "• x", "1. x", "2) x", "(3) x", "a. x"
@@ -22,6 +24,13 @@ _REMOVE = re.compile(
     r"(?:please )?(?:remove|delete|scrap|forget|take out|get rid of|cancel|drop)\s+(?:the\s+)?"
     r"(?:(?:first|second|third|fourth|fifth|last|previous|\d{1,2}(?:st|nd|rd|th)?)\s+)?"
     r"(?:action|item|task|one)(?:\s*#?\d{1,2})?[.!]?",
+    re.IGNORECASE,
+)
+
+# "add another action", "one more action", "I forgot an action"
+_ADD = re.compile(
+    r"(?:please )?(?:add|i forgot|we forgot|one more|another|there's another|there is another)\s+"
+    r"(?:(?:one more|another|an?|one)\s+)?(?:action|item|task)s?(?: please)?[.!]?",
     re.IGNORECASE,
 )
 
@@ -43,7 +52,7 @@ def listed(text: str) -> list[str]:
     return items if all(items) else []
 
 
-class Listing(Corrections):
+class Listing(Corrections, GoingBack):
     def _first_of_list(self, step: Step, q: Question, text: str, actor: Actor) -> str:
         """``text``, or the first item of the list it is (the rest kept for the items that follow)."""
         items = listed(text) if step.type == "repeat" and q is step.fields[0] and q.type == "text" else []
@@ -72,4 +81,21 @@ class Listing(Corrections):
         self.out.inbound_kind = "command"
         label = next(iter(self.flow.item_labels), None) or "Action"
         self.say(texts.cannot_remove_item(label, actor.id == self.ctx.facilitator.id), to=actor)
+        return True
+
+    def _adding(self, prompt: Prompt, text: str, actor: Actor) -> bool:
+        """Whether ``text`` asks to add an item to a list already made ("add another action"): if
+        so, the run goes back into it, shows it and asks a new item (the rest stands)."""
+        path = self.ctx.path
+        lists = [i for i, sid in enumerate(path) if self.flow.has_step(sid) and self.flow.step(sid).type == "repeat"]
+        if not _ADD.fullmatch(text.strip()) or (not lists and self.flow.step(prompt.step).type != "repeat"):
+            return False
+        self.out.inbound_kind = "command"
+        if self.flow.step(prompt.step).type == "repeat":  # listing them now: the question waiting takes it
+            self.ask(prompt, current=self.current_value(prompt), lead=texts.adding_here(bool(self.ctx.draft)))
+        elif actor.id != self.ctx.facilitator.id:
+            self.say(texts.only_facilitator("add an action", self.ctx.facilitator.name), to=actor, kind="error")
+        else:
+            del path[lists[-1] + 1 :]
+            self._back_to(path, actor, adding=True)
         return True

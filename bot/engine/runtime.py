@@ -18,7 +18,6 @@ from bot.engine.answers import AnswerError, is_bare_yes_no
 from bot.engine.asking import Outcome, taken_value
 from bot.engine.commands import Command, classify, match_name
 from bot.engine.ending import Ending
-from bot.engine.going_back import GoingBack
 from bot.engine.listing import Listing
 from bot.engine.model import Flow, Question, Step
 from bot.engine.small_talk import SmallTalk
@@ -27,7 +26,7 @@ from bot.engine.waiting import waiting_for
 from bot.model import Actor, ConversationKey, Message
 
 
-class Turn(Listing, GoingBack, SmallTalk, Ending):
+class Turn(Listing, SmallTalk, Ending):
     # --- entry points ------------------------------------------------------------------------
 
     def start(self) -> Outcome:
@@ -62,7 +61,9 @@ class Turn(Listing, GoingBack, SmallTalk, Ending):
         elif prompt is None:
             self.out.inbound_kind = "refused"
             self.say(self._nothing_for(actor), to=actor, kind="error", private=True)
-        elif not self._small_talk(prompt, actor, text) and not self._removal(text, actor):
+        elif not (
+            self._small_talk(prompt, actor, text) or self._removal(text, actor) or self._adding(prompt, text, actor)
+        ):
             self._answer(prompt, actor, text)  # not "thanks!", "what is this?", "remove action 2": no miss
         if prompt is None and not (self.out.answers or self.out.transitions) and self.out.status == status:
             self.out.activity = self.ctx.confirm is not None and self.ctx.confirm.get("actor") == actor.id

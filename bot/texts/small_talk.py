@@ -78,3 +78,9 @@ def cannot_remove_item(label: str, facilitator: bool) -> str:
 def slack_taken_for_thread(run_id: int, title: str) -> str:
     """In a direct message that answered a question of a run living in a channel's thread."""
     return f"Taken for run #{run_id} ('{title}'). Its next question is in the run's thread."
+
+
+def adding_here(midway: bool) -> str:
+    """Before the question waiting, to "add another action" said while the list is being made;
+    ``midway``: this item is not finished yet."""
+    return "Finish this one first, then add it:" if midway else "Add it here:"
