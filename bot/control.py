@@ -174,7 +174,7 @@ def run_command(
         return CommandResult(texts.welcome())
     if said == "stop":  # "unsubscribe": what the bot sends, and what ends it
         return CommandResult(texts.nothing_to_stop())
-    if closed := placing.closed_for(dispatcher.db.conn, conversation.channel, actor.id):  # a late answer
+    if closed := placing.closed_for(dispatcher.db.conn, conversation.channel, actor.id, dispatcher.clock()):
         return CommandResult(closed, ok=False)
     if beside := _waiting_in_a_thread(dispatcher.db.conn, conversation, actor.id):  # an answer typed beside it
         return CommandResult(texts.command_unknown_beside_thread(verb, *beside, flows, conversation.channel), ok=False)
