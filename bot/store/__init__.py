@@ -340,6 +340,31 @@ def transaction(db: Database) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+@contextmanager
+def one_statement(db: Database) -> Iterator[sqlite3.Connection]:
+    """:func:`transaction` for a write of one statement (SQLite undoes a failed statement whole,
+    so it needs no savepoint to be all or nothing): in the server's open group, or inside another
+    transaction, it is written there without a ``SAVEPOINT``/``RELEASE`` pair of its own; elsewhere
+    it is its own transaction. Nothing may be written in it but that one statement."""
+    conn = db.conn
+    grouped = installed(conn)
+    if grouped is not None and grouped.join():
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            if not conn.in_transaction:  # disk full, I/O: SQLite rolled the whole group back itself
+                grouped.fail(exc)
+            raise
+        if not grouped.depth:  # the request's own write now: it goes if the request fails
+            grouped.kept()
+        return
+    if conn.in_transaction:
+        yield conn
+        return
+    with transaction(db) as conn:
+        yield conn
+
+
 def kept_write(db: Database, write: Callable[[sqlite3.Connection], T]) -> T:
     """Run ``write(conn)`` in :func:`transaction` and return what it returns: a write recording
     what background work did outside the ledger (a message posted: its thread, its widgets, its
