@@ -20,7 +20,9 @@ from bot.analytics import export as exporting
 from bot.analytics import report as reporting
 from bot.analytics import search as searching
 from bot.analytics.measures import Params
-from bot.cli import PORT, Context, _print_rows, listening, loopback, main, output_options
+from bot.cli import _print_rows, main, output_options
+from bot.cli_context import Context
+from bot.cli_listen import PORT, listening, loopback
 from bot.cli_output import open_output
 from bot.errors import BotError
 from bot.render import terminal_safe

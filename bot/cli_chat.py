@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import click
 
 from bot import texts
-from bot.cli import Context, _data, main
+from bot.cli import _data, main
+from bot.cli_context import Context
 from bot.errors import BotError, InputEnded, NoDecisionToReview
 from bot.model import Actor, Trigger
 from bot.store import runs

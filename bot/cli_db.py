@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from bot import texts
-from bot.cli import Context, main
+from bot.cli import main
+from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.errors import BotError
 from bot.store import migrations, open_db, open_readonly, upgrade, upgrade_copy

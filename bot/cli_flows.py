@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from bot import texts
-from bot.cli import Context, _print_rows, main, output_options
+from bot.cli import _print_rows, main, output_options
+from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.errors import BotError, FlowError
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from bot import config, store, texts
-from bot.cli import PORT, Context, listening, loopback, main
+from bot.cli import main
+from bot.cli_context import Context
+from bot.cli_listen import PORT, listening, loopback
 from bot.errors import BotError
 
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import texts
-from bot.cli import Context, _print_rows, main, output_options
+from bot.cli import _print_rows, main, output_options
+from bot.cli_context import Context
 from bot.errors import BotError, FlowError, RunNotFound
 from bot.model import Actor
 from bot.render import choices_of, render_run, terminal_safe

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import config, ics, outbox, texts
-from bot.cli import Context, _data, _print_rows, main, output_options
+from bot.cli import _data, _print_rows, main, output_options
+from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.cli_runs import runs_group
 from bot.errors import BotError, NoDecisionToReview, RunNotFound

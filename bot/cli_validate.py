@@ -8,7 +8,7 @@ import os
 import click
 
 from bot import texts
-from bot.cli import Context
+from bot.cli_context import Context
 from bot.cli_triggers import checks_group, routes_group
 from bot.errors import BotError
 from bot.triggers import validate

@@ -30,7 +30,8 @@ from bot.flow_catalog import FlowCatalog, reload_flows
 from bot.outbox import Sender
 from bot.outbox_lease import OutboxLease
 from bot.store import checkpoint, in_use, migrations, open_db, refuse_read_only, runs, transaction, utc_now, write_lock
-from bot.store.group import GroupCommit, abandon, committed, track
+from bot.store.group import GroupCommit, abandon, committed
+from bot.store.group_requests import track
 from bot.store.write_lock import LedgerBusy
 
 log = logging.getLogger("decisionbot")

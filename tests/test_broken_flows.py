@@ -12,9 +12,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
 
+from bot.admission import Admission
 from bot.cli import main
 from bot.control import run_command
-from bot.dispatch import Admission
 from bot.model import Actor, ConversationKey, Trigger
 from bot.server import create_app
 from tests.clock import Clock

@@ -361,7 +361,7 @@ def test_the_ledgers_wal_is_refused_when_the_ledger_is_named_through_a_link(ledg
 def test_only_a_failed_bind_is_blamed_on_the_port() -> None:
     import errno as errnos
 
-    from bot.cli import listen_error
+    from bot.cli_listen import listen_error
 
     taken = OSError(errnos.EADDRINUSE, "Address already in use")
     assert "Cannot listen on 127.0.0.1:3978: Address already in use" in str(listen_error("127.0.0.1", 3978, taken))
@@ -370,7 +370,7 @@ def test_only_a_failed_bind_is_blamed_on_the_port() -> None:
 
 
 def test_the_port_type_shows_its_metavar_under_click_8_1_and_8_2() -> None:
-    from bot.cli import PORT
+    from bot.cli_listen import PORT
 
     option = next(p for p in main.commands["serve"].params if p.name == "port")
     assert PORT.get_metavar(option) == PORT.get_metavar(option, None) == "INTEGER"

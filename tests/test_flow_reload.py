@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.dispatch import Admission, Dispatcher
+from bot.admission import Admission
+from bot.dispatch import Dispatcher
 from bot.errors import FlowNotFound
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger

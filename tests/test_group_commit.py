@@ -17,7 +17,8 @@ from bot.channels.teams_store import Reference, TeamsStore
 from bot.outbox import pending
 from bot.server import GROUP, SENDERS
 from bot.store import kept_write, open_db, transaction, utc_now
-from bot.store.group import _WRITTEN, KEPT_TRIES, GroupCommit, abandon, committed, track
+from bot.store.group import KEPT_TRIES, GroupCommit, abandon, committed
+from bot.store.group_requests import _WRITTEN, track
 from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, committed_rows, event_body, message
 
 ANSWERS = "SELECT count(*) FROM messages WHERE direction = 'in'"

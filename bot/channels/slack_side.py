@@ -26,7 +26,7 @@ from bot import texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.channels.slack_calls import call
 from bot.channels.slack_limits import Pacer
-from bot.store import group
+from bot.store import group_requests
 
 log = logging.getLogger("decisionbot.slack")
 
@@ -149,7 +149,7 @@ class SideCalls:
         wrote is committed; not at all when it was lost (the request comes again). Retried while
         Slack refuses it for now (see :mod:`bot.channels.slack_side`); whether Slack took it."""
         try:
-            await group.request_stored()
+            await group_requests.request_stored()
         except sqlite3.Error:
             return False
         return await self.retried(method, request, channel)

@@ -36,7 +36,7 @@ from bot.channels.teams_connector import Connector
 from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import Queued
-from bot.store import group, runs, transcript
+from bot.store import group, group_requests, runs, transcript
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -302,7 +302,7 @@ class TeamsOutbound:
     async def replace_card(self, card: Card, content: dict[str, Any]) -> None:
         """Replace a posted card with ``content``, as :meth:`update_card` does."""
         try:
-            await group.request_stored()
+            await group_requests.request_stored()
         except sqlite3.Error:
             return
         activity = {"type": "message", "attachments": [{"contentType": cards.CARD_TYPE, "content": content}]}

@@ -25,7 +25,7 @@ from bot.control import CommandResult, actions_of, comes_first, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import Actor, Message, placeholder_facilitator
-from bot.store import group, runs, transaction, widgets
+from bot.store import group, group_requests, runs, transaction, widgets
 from bot.store.placing import Unplaced
 from bot.store.widgets import Refusal
 
@@ -164,7 +164,7 @@ class TeamsInbound:
     async def _say_later(self, service_url: str, conversation: str, reply_to: str | None, said: list[dict]) -> None:
         """Post ``said`` (an answer, or the parts of a long one, in order) once committed."""
         try:
-            await group.request_stored()
+            await group_requests.request_stored()
         except sqlite3.Error:
             return  # not stored: the request was answered 5xx and comes again
         for activity in said:
@@ -175,7 +175,7 @@ class TeamsInbound:
         their personal chat, once committed (as :meth:`_say`); where they asked, a short pointer
         to it, or that it could not be had."""
         try:
-            await group.request_stored()
+            await group_requests.request_stored()
         except sqlite3.Error:
             return  # not stored: the request was answered 5xx and comes again
         told = await self.outbound.tell_alone(person, inbound.base_id, text, SAY_TRIES)

@@ -18,15 +18,15 @@ from bot.engine.answers import AnswerError, is_bare_yes_no
 from bot.engine.asking import Outcome, taken_value
 from bot.engine.commands import Command, classify, match_name
 from bot.engine.corrections import Corrections
+from bot.engine.ending import Ending
 from bot.engine.going_back import GoingBack
 from bot.engine.model import Flow, Question, Step
-from bot.engine.record import build_record
 from bot.engine.state import Prompt, RunState
 from bot.engine.waiting import waiting_for
 from bot.model import Actor, ConversationKey, Message
 
 
-class Turn(Corrections, GoingBack):
+class Turn(Corrections, GoingBack, Ending):
     # --- entry points ------------------------------------------------------------------------
 
     def start(self) -> Outcome:
@@ -237,75 +237,6 @@ class Turn(Corrections, GoingBack):
             self.ask_waiting()
         else:  # three misses by the facilitator, or on_fail: help: the whole question, with help
             self._help(prompt, actor)
-
-    # --- leaving a step ----------------------------------------------------------------------
-
-    def complete_step(self, step: Step, actor: Actor | None) -> None:
-        self.ctx.path.append(step.id)
-        after = self.transition("next", actor, **self.guard_values())
-        if after == "completed":
-            if not self.ctx.prompts:
-                self._finish(actor)
-            else:
-                self.say(texts.waiting_for_confirmations(self.ctx.addressees()), to=actor)
-                self.ask_waiting()
-        elif after == "cancelled":  # a branch the flow ends without a decision ('goto: cancelled')
-            self._ended(texts.cancelled_by_branch(step.id))
-        else:
-            self.enter(after, actor)
-
-    def _finish(self, actor: Actor | None) -> None:
-        self.out.status = "completed"
-        record = build_record(self.flow, self.ctx, self.run_id)
-        self.out.completion = record
-        for action in self.flow.on_complete:
-            where = action.get("post_summary")
-            if where == "conversation":
-                self.say(texts.summary(record), kind="summary")
-            elif where:  # privately: to the facilitator, or to everyone in the run, once each
-                for person in self._summary_readers(record, everyone=where == "participants"):
-                    self.say(texts.summary(record), to=person, kind="summary", private=True)
-
-    def _summary_readers(self, record: dict[str, Any], everyone: bool) -> list[Actor]:
-        people = [self.ctx.facilitator]
-        if everyone:
-            owners = [Actor(a["owner"], a["owner_name"] or a["owner"]) for a in record["actions"] if a.get("owner")]
-            people += [*self.ctx.participants, *owners]
-        once: dict[str, Actor] = {}
-        for person in people:
-            once.setdefault(person.id, person)
-        return list(once.values())
-
-    def cancel_by(self, actor: Actor, operator: bool = False) -> Outcome:
-        """An explicit cancel (a slash command or a card button): no confirmation step.
-        ``operator``: by whoever runs the bot (``decisionbot runs cancel``), who may cancel any
-        open run and is told on the command line, not in the conversation."""
-        self.out.inbound_kind = "command"
-        if operator:
-            if self.out.status not in ("completed", "cancelled"):
-                self._cancel(actor, texts.cancelled_by_operator())
-        elif self.out.status in ("completed", "cancelled"):
-            self.say(texts.run_closed(self.out.status), to=actor, kind="error", private=True)
-        elif actor.id != self.ctx.facilitator.id:
-            self.say(
-                texts.only_facilitator("cancel the run", self.ctx.facilitator.name),
-                to=actor,
-                kind="error",
-                private=True,
-            )
-        else:
-            self._cancel(actor, texts.cancelled(actor.name))
-        return self.out
-
-    def _cancel(self, actor: Actor, reason: str) -> None:
-        self.transition("cancel", actor)
-        self._ended(reason)
-
-    def _ended(self, reason: str) -> None:
-        self.out.status = "cancelled"
-        self.ctx.prompts = []
-        self.ctx.confirm = None
-        self.say(reason, kind="summary")
 
     # --- commands ----------------------------------------------------------------------------
 

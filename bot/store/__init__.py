@@ -25,7 +25,8 @@ from sqlite_utils import Database
 from bot import config, log_lines, texts
 from bot.errors import ConfigError
 from bot.store import migrations, upgrade_copy
-from bot.store.group import commit_others, in_request, installed
+from bot.store.group import commit_others, installed
+from bot.store.group_requests import in_request
 from bot.store.write_lock import is_busy as is_busy  # the store's word for "locked by another connection"
 
 T = TypeVar("T")

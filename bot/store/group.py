@@ -44,12 +44,12 @@ import functools
 import logging
 import sqlite3
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from bot import texts
 from bot.store import write_lock
 from bot.store.commit_health import CommitHealth
+from bot.store.group_requests import _WRITTEN, Written
 
 log = logging.getLogger("decisionbot.store")
 
@@ -275,41 +275,12 @@ class GroupCommit:
         return self._horizon if self._done is not None else None
 
 
-class Written(list[asyncio.Future[None]]):
-    """The groups one request joined (its savepoints, kept or rolled back), and in ``kept`` those
-    that hold writes of it (an outermost savepoint released into them)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.kept: list[asyncio.Future[None]] = []
-
-
-#: The groups the current request (an aiohttp handler's task, a Socket Mode ack) wrote into. Tasks
-#: a request spawns share it (they copy the context): their effects can wait for its commit.
-_WRITTEN: ContextVar[Written | None] = ContextVar("decisionbot_groups_written", default=None)
-
-
-def track() -> Written:
-    """Start counting the groups this task (and what it awaits) writes into: see committed()."""
-    written = Written()
-    _WRITTEN.set(written)
-    return written
-
-
 async def committed(written: list[asyncio.Future[None]], conn: sqlite3.Connection) -> None:
     """Return once every group in ``written`` (and any still open on ``conn``) has committed;
     raise ``sqlite3.Error`` when one of them was lost: the request must not be acknowledged."""
     for done in written:
         await asyncio.shield(done)
     await settled(conn)
-
-
-async def request_stored() -> None:
-    """In a task a request spawned (an answer to it, a redraw): return once what that request
-    wrote is committed; raise ``sqlite3.Error`` when it was lost (the request was answered 5xx and
-    comes again, or failed). At once outside a request."""
-    for done in list(_WRITTEN.get() or ()):
-        await asyncio.shield(done)
 
 
 def abandon(written: Written, exc: BaseException) -> bool:
@@ -326,11 +297,6 @@ def abandon(written: Written, exc: BaseException) -> bool:
                 group.fail(exc, functools.partial(texts.request_failed_group_lost, type(exc).__name__))
                 lost = True
     return lost
-
-
-def in_request() -> bool:
-    """Whether the running code is a request's (or a task it spawned): see :func:`track`."""
-    return _WRITTEN.get() is not None
 
 
 def on_commit(conn: sqlite3.Connection, callback: Callable[[], object]) -> None:

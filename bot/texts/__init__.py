@@ -12,6 +12,7 @@ from bot.texts.checks import *  # noqa: F403
 from bot.texts.cli import *  # noqa: F403
 from bot.texts.corrections import *  # noqa: F403
 from bot.texts.delivery import *  # noqa: F403
+from bot.texts.flow_folder import *  # noqa: F403
 from bot.texts.flows import *  # noqa: F403
 from bot.texts.handover import *  # noqa: F403
 from bot.texts.hooks import *  # noqa: F403
@@ -22,6 +23,7 @@ from bot.texts.rasa import *  # noqa: F403
 from bot.texts.settings import *  # noqa: F403
 from bot.texts.slack import *  # noqa: F403
 from bot.texts.starts import *  # noqa: F403
+from bot.texts.store import *  # noqa: F403
 from bot.texts.teams import *  # noqa: F403
 from bot.texts.triggers import *  # noqa: F403
 from bot.texts.validate import *  # noqa: F403

@@ -172,7 +172,8 @@ def _claimed_run(path: Path) -> None:
     """An alert starts a run nobody facilitates; alice, speaking first, takes the role."""
     from zoneinfo import ZoneInfo
 
-    from bot.dispatch import Admission, Dispatcher
+    from bot.admission import Admission
+    from bot.dispatch import Dispatcher
     from bot.flow_catalog import FlowCatalog
     from bot.model import Actor, ConversationKey, Message, Trigger
 

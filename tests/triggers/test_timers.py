@@ -212,7 +212,7 @@ def test_the_owner_digest_is_one_message_per_owner(proc: Process, clock, flows) 
 
 
 def test_a_review_starts_on_its_date_with_the_metrics_latest_value(proc: Process, clock) -> None:
-    from bot.dispatch import Admission
+    from bot.admission import Admission
 
     trigger = Trigger(
         flow="metric_breach",
@@ -261,7 +261,7 @@ def test_a_review_starts_on_its_date_with_the_metrics_latest_value(proc: Process
 
 
 def test_a_reminder_of_a_metric_run_says_when_the_metric_changed_or_resolved_since(proc: Process, clock) -> None:
-    from bot.dispatch import Admission
+    from bot.admission import Admission
 
     def conversion(key: str, value: str, status: str = "firing") -> Admission:
         return Admission(Trigger(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from zoneinfo import ZoneInfo
 
-from bot.dispatch import Admission
+from bot.admission import Admission
 from bot.model import Actor, ConversationKey, Trigger
 from tests.triggers.conftest import ALICE, CAROL, PARIS, Process
 

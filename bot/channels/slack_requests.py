@@ -1,0 +1,141 @@
+"""What reaches the Slack channel: ``POST /slack/events`` (its signature checked, a request whose
+headers cannot hold one refused before its body is read) and Socket Mode envelopes (acknowledged
+once their turn is committed, never before; none taken by a stopping server); each checked against
+the team and app of the bot token and handed to the inbound turns."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+
+from bot import inbound_json, texts
+from bot.channels import Services
+from bot.channels import slack_blocks as blocks
+from bot.channels import slack_events as events
+from bot.channels.slack_events import Answer, Malformed
+from bot.channels.slack_inbound import LOCK_WAIT, Inbound
+from bot.channels.slack_limits import Backlog
+from bot.refusals import RefusalLog
+from bot.store import group, group_requests, write_lock
+
+log = logging.getLogger("decisionbot.slack")
+
+
+class SlackRequests:
+    """The Slack channel's inbound half, over HTTP and Socket Mode (``SlackChannel`` sets these)."""
+
+    services: Services
+    verifier: SignatureVerifier | None
+    forged: RefusalLog
+    stopping: bool
+    handling: set[asyncio.Task[Any]]
+    inbound: Inbound | None
+    backlog: Backlog
+    team_id: str | None
+    app_id: str | None
+
+    async def on_http(self, request: web.Request) -> web.Response:
+        """A request whose headers cannot hold a signature (missing, stale) is refused before its
+        body is read; the others once the body's signature is checked."""
+        assert self.verifier is not None
+        body, signed = b"", events.signed_headers(request.headers, self.verifier.clock.now())
+        if signed:
+            try:
+                body = await inbound_json.body_within(request.read())
+            except inbound_json.BodyTooSlow as exc:
+                return web.json_response({"error": str(exc)}, status=408)
+        if not signed or not events.verify(self.verifier, body, request.headers):
+            self.forged.tell("signature", texts.slack_bad_signature, request.remote)
+            return web.json_response({"error": texts.slack_invalid_signature()}, status=401)
+        try:
+            envelope = events.parse(body, request.content_type)
+        except Malformed as exc:
+            log.warning(texts.slack_refused_payload(exc.reason))
+            return web.json_response({"error": exc.reason}, status=400)
+        return (await self.process(envelope)).response()
+
+    async def on_socket(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
+        if self.stopping:
+            log.info(texts.slack_socket_envelope_left(request.envelope_id))
+            return  # not acknowledged: Slack sends it again (to another connection, or after the restart)
+        task = asyncio.current_task()
+        assert task is not None
+        self.handling.add(task)
+        try:
+            await self._socket_turn(client, request)
+        finally:
+            self.handling.discard(task)
+
+    async def _socket_turn(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
+        """The turn of one envelope, acknowledged once it is committed (never before: a lost
+        commit leaves it unacknowledged, and Slack sends it again)."""
+        written = group_requests.track()
+        try:
+            answer = await self.process(events.from_socket(request.type, request.payload))
+        except Malformed as exc:
+            log.warning(texts.slack_refused_payload(exc.reason))
+            answer = Answer(400)
+        except write_lock.LedgerBusy as exc:  # nothing of it kept, and not acknowledged: Slack sends it again
+            group.abandon(written, exc)
+            log.warning(texts.slack_envelope_ledger_busy(request.envelope_id, str(exc)))
+            return
+        except BaseException as exc:  # nothing of it kept, and not acknowledged: Slack sends it again
+            group.abandon(written, exc)
+            raise
+        try:
+            await group.committed(written, self.services.db.conn)
+        except sqlite3.Error:
+            return  # not acknowledged: Slack sends it again
+        payload = answer.body if request.type == "slash_commands" and answer.status == 200 else None
+        try:
+            await client.send_socket_mode_response(SocketModeResponse(request.envelope_id, payload))
+        except (ConnectionError, aiohttp.ClientError) as exc:  # the connection went while the turn was done
+            log.warning(texts.slack_socket_ack_lost(request.envelope_id, f"{type(exc).__name__}: {exc}"))
+
+    async def process(self, envelope: events.Envelope) -> Answer:
+        if envelope.kind == "url_verification":
+            return Answer(body={"challenge": envelope.payload["challenge"]})
+        if envelope.kind == "ssl_check":
+            return Answer()
+        problem = self._origin_problem(envelope)
+        if problem:
+            log.warning(texts.slack_refused_payload(problem))
+            return Answer(400, {"error": problem})
+        assert self.inbound is not None
+        write_lock.wait_for_lock_until(LOCK_WAIT)
+        if envelope.kind != "command":  # a slash command answers in its response, within Slack's 3 s
+            await self.backlog.room()
+        try:
+            if envelope.kind == "event":
+                await self.inbound.on_event(envelope.payload)
+            elif envelope.kind == "action":
+                await self.inbound.on_action(envelope.payload)
+            elif envelope.kind == "command":
+                return await self.inbound.on_command(envelope.payload)
+            elif envelope.kind == "rate_limited":
+                log.warning(texts.slack_rate_limited(envelope.payload.get("minute_rate_limited")))
+        except Malformed as exc:
+            log.warning(texts.slack_refused_payload(exc.reason))
+            return Answer(400, {"error": exc.reason})
+        except write_lock.LedgerBusy as exc:
+            if envelope.kind != "command":
+                raise  # answered 503 (not acknowledged over Socket Mode): Slack sends an event again
+            log.warning(texts.slack_command_ledger_busy(str(exc)))  # Slack never sends a command again: say so
+            return Answer(body=blocks.ephemeral(texts.slack_ledger_busy()))
+        return Answer()
+
+    def _origin_problem(self, envelope: events.Envelope) -> str | None:
+        if self.team_id and envelope.team_id != self.team_id:
+            return f"unknown team {envelope.team_id or '(none)'}"
+        if self.app_id and envelope.app_id != self.app_id:
+            return f"unknown app {envelope.app_id or '(none)'}"
+        return None

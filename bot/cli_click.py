@@ -1,0 +1,112 @@
+"""The ``decisionbot`` command's click classes: help that ends with its example (click's epilog), the
+top group that translates errors (``BotError``, a system error, a busy or read-only ledger) into one
+line and exit status 1, and options backed by a setting, whose bad value from the environment names
+its variable."""
+
+from __future__ import annotations
+
+import errno
+import inspect
+import sqlite3
+from contextlib import nullcontext, suppress
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from bot import config, store, texts
+from bot.cli_context import Context
+from bot.errors import BotError
+from bot.store import migrations
+from bot.texts import _common
+
+
+def _example_as_epilog(kwargs: dict[str, Any]) -> None:
+    """A docstring's closing 'Example:' block becomes the epilog, so --help prints it after the
+    options (the docstring keeps it next to the code it shows)."""
+    text = inspect.cleandoc(kwargs.get("help") or "")
+    at = text.find("\b\nExample")
+    if at >= 0 and not kwargs.get("epilog"):
+        kwargs["help"], kwargs["epilog"] = text[:at].rstrip(), text[at:]
+
+
+class Command(click.Command):
+    """A command whose help ends with its example, after the options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _example_as_epilog(kwargs)
+        super().__init__(*args, **kwargs)
+
+
+class CommandGroup(click.Group):
+    """A group of commands (runs, flows, ...) whose help ends with its example, as its commands' do."""
+
+    command_class = Command
+    group_class: type[click.Group] | type[type] | None = type  # its subgroups are CommandGroups too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _example_as_epilog(kwargs)
+        super().__init__(*args, **kwargs)
+
+
+class Group(CommandGroup):
+    """Translates BotError into a one-line message and exit status 1; so is an error of the
+    system (a file or a port) nothing below translated, naming the file when it has one; so is a
+    ledger another process keeps locked past the busy timeout, or one this user may only read,
+    naming the ledger."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke(ctx)
+        except sqlite3.OperationalError as exc:
+            obj = ctx.find_object(Context)
+            path = obj.db_path if obj is not None else str(config.get("db"))
+            if store.is_read_only(exc):  # a ledger this user may only read, for a command that writes
+                raise click.ClickException(texts.ledger_read_only(path, None, config.BY_NAME["db"].env)) from exc
+            if not store.is_busy(exc):
+                raise
+            raise click.ClickException(texts.cli_ledger_busy(path, store.BUSY_TIMEOUT_MS / 1000)) from exc
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        ended = False
+        try:
+            result = super().invoke(ctx)
+            ended = True
+        except BotError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # output piped into `head`: click ends quietly
+                raise
+            raise click.ClickException(texts.cli_system_error(exc.strerror or str(exc), exc.filename)) from exc
+        finally:  # what the command wrote, even one that stopped half-way, is searchable at once
+            _common.typed_options.clear()  # this command's: not a later one's in the same process
+            obj = ctx.find_object(Context)
+            if obj is not None and obj._db is not None:
+                with nullcontext() if ended else suppress(sqlite3.Error):  # never hide the command's own error
+                    migrations.catch_up(obj._db)
+        return result
+
+    group_class = CommandGroup  # its groups do not translate errors again: this one does
+
+
+class SettingOption(click.Option):
+    """An option backed by a setting: a bad value that came from its environment variable names
+    the variable, not an option the operator never typed."""
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        if ctx is not None and ctx.get_parameter_source(self.name or "") is ParameterSource.ENVIRONMENT:
+            return texts.cli_env_hint(str(self.envvar))
+        return super().get_error_hint(ctx)
+
+
+def _setting_option(name: str, flag: str, **kwargs: Any) -> Any:
+    s = config.BY_NAME[name]
+    return click.option(
+        flag,
+        cls=SettingOption,
+        envvar=s.env,
+        default=s.default,
+        show_default=True,
+        help=f"{s.help} [env {s.env}]",
+        **kwargs,
+    )

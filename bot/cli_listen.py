@@ -1,0 +1,80 @@
+"""What ``serve`` and ``rasa-actions`` listen with: the log levels, the port option (1 to 65535), a
+port that cannot be listened on as one line, and whether a host is this machine's alone."""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import os
+import socket
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from bot import texts
+from bot.errors import BotError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class PortType(click.types.IntParamType):
+    """A TCP port, 1 to 65535 (bind() would fail with a traceback on anything else)."""
+
+    name = "port"  # "'abc' is not a valid port."
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        port = int(super().convert(value, param, ctx))
+        if not 1 <= port <= 65535:
+            self.fail(texts.cli_bad_port(port), param, ctx)
+        return port
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:  # click 8.1 and 8.2
+        return "INTEGER"
+
+
+PORT = PortType()
+
+
+#: What binding a port fails with: taken, an address not this machine's, a port only root may use.
+LISTEN_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
+
+
+def listen_error(host: str, port: int, exc: OSError) -> OSError | BotError:
+    """A port that cannot be listened on, as one line; any other OSError (a channel's start-up
+    failing to reach its platform) as it is, for the CLI's general translation."""
+    if not (isinstance(exc, socket.gaierror) or exc.errno in LISTEN_ERRORS):
+        return exc
+    problem = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else str(exc)
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        blame = "host"
+    else:
+        blame = "denied" if exc.errno == errno.EACCES else "busy"
+    return BotError(texts.cli_cannot_listen(host, port, problem, blame))
+
+
+@contextmanager
+def listening(host: str, port: int) -> Iterator[None]:
+    """Around what binds ``host:port``: a port that cannot be listened on is a one-line error;
+    any other OSError goes on to the CLI's general translation."""
+    try:
+        yield
+    except OSError as exc:
+        refused = listen_error(host, port, exc)
+        if refused is exc:
+            raise
+        raise refused from exc
+
+
+def loopback(host: str) -> bool:
+    """Only this machine can reach the address: localhost or a loopback IP."""
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
