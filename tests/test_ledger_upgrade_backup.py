@@ -12,6 +12,8 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,23 @@ def test_the_analysts_figures_agree_across_the_upgrade(old_ledger: Path) -> None
             assert missing == [], section
         else:
             assert new[section] == value, section
+
+
+def test_an_upgrade_whose_copy_cannot_be_made_changes_nothing(old_ledger: Path) -> None:
+    """The disk too full for the copy (a file-size limit stands for it: the copy is the first file
+    to outgrow it): the upgrade stops, exit 1, saying why; the ledger is as it was, no copy left."""
+    before = old_ledger.read_bytes()
+    limit = len(before) // 2
+    program = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as on a full disk\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n"
+        "from bot.cli import main\n"
+        f"main(['--db', {str(old_ledger)!r}, 'db', 'migrate'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "the copy of it taken before bringing it up to date could not be made" in done.stderr
+    assert "so nothing was changed. Make room in its folder" in done.stderr and "Traceback" not in done.stderr
+    assert old_ledger.read_bytes() == before
+    assert sorted(p.name for p in old_ledger.parent.iterdir()) == [old_ledger.name]

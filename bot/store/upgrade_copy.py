@@ -72,7 +72,8 @@ def take(ledger: str | Path) -> Path:
     except (OSError, sqlite3.Error, BotError) as exc:
         with contextlib.suppress(OSError):
             partial.unlink()
-        problem = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(exc)
+        cause = exc.__cause__ if isinstance(exc, BotError) and exc.__cause__ is not None else exc  # SQLite's words
+        problem = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(cause)
         raise ConfigError(texts.ledger_upgrade_copy_failed(str(ledger), str(path), problem)) from exc
     finally:
         source.close()
