@@ -137,3 +137,11 @@ def test_a_route_or_a_check_naming_a_huge_id_is_refused_at_load(tmp_path: Path):
     )
     _, problems = read(tmp_path / "checks.yaml")
     assert [p for p in problems if "facilitator names an id of 400 characters" in str(p)], problems
+
+
+@pytest.mark.parametrize(("option", "given"), [("-f", "x" * 5000), ("-p", "bob,U0A\x1b[2J")])
+def test_the_chat_command_refuses_no_persons_id_and_writes_nothing(tmp_path: Path, flows: Path, option, given):
+    result = cli(tmp_path, flows, "chat", "post_meeting", option, given)
+    assert result.exit_code == 1
+    assert "which is not a person's id" in result.output and len(result.output) < 600
+    assert not (tmp_path / "cli.db").exists()
