@@ -7,7 +7,7 @@ that of real use: three flows and their real step names, one event per run (plus
 started no run, and repeats), ten messages per run (prompt, answer, ...), answers with some
 revisions, the transitions of each run's path, a decision for each completed run with one or two
 actions (on time, late, open, dropped, without a due date) and a review (held, late, missed,
-pending). Runs end completed, active (some idle), cancelled or stalled.
+pending). Runs end completed, active (some idle), cancelled or stalled (a stall transition at its step).
 
 Timed, medians of ``--rounds`` rounds (3 by default):
 - the CLI as a user runs it: ``decisionbot --db FILE report --format json`` in a subprocess;
@@ -105,6 +105,8 @@ def generate(path: Path, runs: int, per_run: int, seed: int = 7) -> None:
             prev = step
         if status in ("completed", "cancelled"):
             transitions.append((rid, prev, status, "next" if status == "completed" else "cancel", fac[0], iso(t)))
+        elif status == "stalled":  # nothing moved it for the flow's expire_after
+            transitions.append((rid, prev, prev, "stall", None, iso(t + timedelta(days=rnd.choice([7, 14])))))
         t = t0
         for m in range(per_run):
             t += timedelta(minutes=rnd.expovariate(1 / 30))

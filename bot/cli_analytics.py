@@ -29,7 +29,25 @@ from bot.render import terminal_safe
 from bot.store import open_readonly
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
-_INSTANT = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"])
+
+
+class Instant(click.ParamType):
+    """An instant in ISO 8601, as UTC: with its offset (``+02:00``, ``Z``), or without one (UTC)."""
+
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            moment = value
+        else:
+            try:
+                moment = datetime.fromisoformat(str(value).strip())
+            except ValueError:
+                self.fail(texts.analytics_bad_instant(str(value)), param, ctx)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_INSTANT = Instant()
 
 
 def ledger(obj: Context) -> str:
@@ -55,7 +73,8 @@ def readonly(obj: Context) -> Any:
     "as_of",
     type=_INSTANT,
     metavar="TIME",
-    help="Judge due dates and idle runs at this UTC time, YYYY-MM-DD[THH:MM:SS] (default: now).",
+    help="Judge due dates and idle runs at this instant, ISO 8601: YYYY-MM-DD[THH:MM[:SS]] in UTC, or with its"
+    " offset, 2026-03-31T09:00:00+02:00 or ...Z (default: now).",
 )
 @click.option(
     "--grace-days", type=click.IntRange(0, 365), default=2, show_default=True, help="Days a review may be late."
@@ -94,7 +113,7 @@ def report(
         since=_day(since),
         until=_day(until),
         flow=flow,
-        as_of=(as_of.replace(tzinfo=UTC) if as_of else datetime.now(UTC)),
+        as_of=as_of or datetime.now(UTC),
         grace_days=grace_days,
         idle_days=idle_days,
     )

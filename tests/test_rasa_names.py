@@ -52,7 +52,8 @@ def test_a_participants_answer_is_recorded_under_the_name_the_start_gave(server:
     found = [line for line in cli(server, "transcripts", "search", "yes").splitlines() if "owner_accepts" in line]
     assert found and all(" in " in line and "Owner Zero" in line for line in found), found
     rows = [line.split() for line in cli(server, "report").splitlines() if line.startswith("rasa:rvo1 ")]
-    assert len(rows) == 2 and all(row[1:3] == ["Owner", "Zero"] for row in rows), rows  # follow-through, participation
+    assert len(rows) == 3 and all(row[1:3] == ["Owner", "Zero"] for row in rows), rows  # follow-through,
+    # participation, answer time
 
 
 def test_an_owners_action_commands_name_them_as_their_action_does(server: Server) -> None:

@@ -97,9 +97,9 @@ TABLES: dict[str, tuple[str, T]] = {
         "threshold": "Threshold.", "direction": "above or below.", "breached": "1 when breached.", "error": "Why there is no value (the query failed), or why a breach or recovery fed no event (routes.yaml broken).",
         "event_id": "The event a breach or recovery fed.",
     }),
-    "people": ("People the platforms told us about.", {
-        "id": "Neutral actor id: slack:U0123, teams:29:1abc.", "name": "Display name.",
-        "tz": "IANA time zone, when the platform says it.", "fetched_at": "When fetched (UTC).",
+    "people": ("People Slack told us about (users.info, a profile changed), by their actor id: join `messages.actor_id`, `answers.actor_id` or `actions.owner_id` on `id` for names and time zones. Only the Slack channel writes here: Teams people are in `teams_users` (`user_id` without the `teams:`), console and Rasa people only by the names in `messages.actor_name`; `demo-data` puts every person its runs name here.", {
+        "id": "Neutral actor id: slack:U0123.", "name": "Display name.",
+        "tz": "IANA time zone, when the platform says it.", "fetched_at": "When last fetched, or told of a change (UTC); one older than a day is fetched again when next used.",
         "deactivated": "1 when the platform says the account is deactivated (Slack's users.info: deleted): refused as an owner, a participant or a new owner.",
         "is_bot": "1 when the platform says the account is an app's bot user (Slack's users.info: is_bot; Slackbot too): refused as an owner, a participant or a new owner.",
     }),
@@ -166,6 +166,8 @@ TABLES: dict[str, tuple[str, T]] = {
     }),
     "analytics_prompts": ("Distinct (person, run, step) prompted, kept by triggers.", {
         "person": "actor id.", "run_id": "Run.", "step": "Step.", "answered": "1 once the person answered that step.",
+        "asked_at": "The first prompt to them there (UTC).", "answered_at": "Their first answer to that step of that run at or after asked_at (UTC).",
+        "answer_ms": "Milliseconds from asked_at to answered_at.", "flow_id": "Flow of the run.", "day": "Its trigger day.",
     }),
     "analytics_revisions": ("Answer counts per flow, step, field and trigger day, kept by triggers.", {
         "flow_id": "Flow.", "step": "Step.", "field": "Field ('' without).", "day": "Trigger day.",
@@ -183,13 +185,18 @@ VIEWS: dict[str, str] = {
     "action_status": "One row per action: deadline (due + 1 day, 12:00 UTC), due as of now, on time, days late.",
     "follow_through_by_owner": "Per owner: actions, due, done on time / late, overdue, dropped, follow-through, median days late, share dropped.",
     "follow_through_by_flow": "The same per flow.",
-    "review_status": "One row per review: deadline (due + 2 days grace), held on time / held late / missed / pending.",
+    "review_status": "One row per review: deadline (due + 2 days of grace, at its end everywhere: due + 3 days, 12:00 UTC), held on time / held late / missed / pending as of now.",
     "review_adherence": "Per flow and (all): reviews held on time / reviews due.",
     "run_stops": "One row per run: its stop step and whether it dropped off (cancelled, stalled, or idle 7 days).",
     "step_dropoff": "Per flow and step: runs that reached it, dropped off there, drop-off rate, still waiting.",
     "answer_revisions": "Per flow, step and field: slots answered, revised slots, revisions, share revised.",
     "participation": "Per person: inbound messages, answers, prompts addressed / answered, runs facilitated, actions owned.",
     "trigger_quality": "Per source and kind, and (all) but reviews: events, with a run, decided, share decided, repeats per run.",
+    "answer_times": "One row per person, run and step they were asked at: the first prompt, their first answer there after it, hours between.",
+    "answer_time_by_person": "Per person: questions put to them, answered, median and p90 hours to answer.",
+    "answer_time_by_step": "Per flow and step: questions put, answered, median and p90 hours to answer.",
+    "run_stalls": "One row per stall: the step, when the run last took an answer or moved, when it stalled, hours waited, when resumed.",
+    "stall_waits": "Per flow and step: stalls, runs, resumed, median, p90 and longest hours waited before stalling.",
 }  # fmt: skip
 
 

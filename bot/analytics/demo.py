@@ -28,6 +28,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot import texts
+from bot.analytics import demo_people
 from bot.analytics.demo_after import AfterMeeting
 from bot.analytics.demo_world import ACTIONS, DECISIONS, DUES, METRICS, SOURCES, TEAMS, Plan
 from bot.errors import BotError
@@ -169,6 +170,7 @@ def fill(
     for offset in sorted(sim.rnd.uniform(0, span) for _ in range(runs)):
         sim.at(sim.now + timedelta(seconds=offset), sim.trigger)
     sim.run()
+    demo_people.fill(db, TEAMS)  # as the platforms would have told of them
     count = {t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "decisions", "actions")}
     count["reviews"] = db.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
     count["messages"] = db.conn.execute("SELECT count(*) FROM messages").fetchone()[0]

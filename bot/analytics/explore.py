@@ -36,6 +36,12 @@ CANNED: dict[str, tuple[str, str]] = {
     "dropoff": ("Drop-off per step", "SELECT * FROM step_dropoff"),
     "revisions": ("Revisions per step", "SELECT * FROM answer_revisions ORDER BY revisions DESC"),
     "participation": ("Participation per person", "SELECT * FROM participation ORDER BY answers DESC, person"),
+    "answer_time_by_person": (
+        "Answer time per person",
+        "SELECT * FROM answer_time_by_person ORDER BY median_hours_to_answer DESC, person",
+    ),
+    "answer_time_by_step": ("Answer time per step", "SELECT * FROM answer_time_by_step"),
+    "stall_waits": ("Waits before stalls per step", "SELECT * FROM stall_waits ORDER BY stalls DESC"),
     "trigger_quality": ("Trigger quality", "SELECT * FROM trigger_quality"),
     "search": (
         "Search the transcripts",

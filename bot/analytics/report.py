@@ -21,7 +21,7 @@ import yaml
 from sqlite_utils import Database
 
 from bot import texts, yaml_text
-from bot.analytics import engagement, measures
+from bot.analytics import engagement, measures, waits
 from bot.analytics import schema as analytics_schema
 from bot.analytics.export import csv_cell
 from bot.analytics.measures import Params, Row
@@ -34,7 +34,16 @@ FORMATS = ("table", "json", "csv", "markdown", "html")
 #: The migration sets whose tables and views the report reads.
 SCHEMA = (core_schema.migrations, triggers_schema.migrations, analytics_schema.migrations)
 RATIOS = frozenset(
-    {"follow_through", "share_dropped", "adherence", "dropoff_rate", "share_revised", "response_rate", "share_decided"}
+    {
+        "follow_through",
+        "share_dropped",
+        "adherence",
+        "dropoff_rate",
+        "share_revised",
+        "response_rate",
+        "share_decided",
+        "share_answered",
+    }
 )
 
 
@@ -53,6 +62,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("dropoff", "Drop-off per step", ("flow_id", "step")),
     Section("revisions", "Revisions per step and field", ("flow_id", "step", "field")),
     Section("participation", "Participation per person", ("person",)),
+    Section("answer_time_by_person", "Answer time per person (hours)", ("person",)),
+    Section("answer_time_by_step", "Answer time per step (hours)", ("flow_id", "step")),
+    Section("stall_waits", "Waits before stalls per step (hours)", ("flow_id", "step")),
     Section("trigger_quality", "Trigger quality", ("source", "kind")),
 )
 
@@ -68,7 +80,14 @@ def build(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
         facts = measures.runs(conn, params)
         rest = _others_on(conn, params)
         dropoff = _in_flow_order(conn, facts.dropoff)
+        waited = waits.sections(conn, params)
+        for name in ("answer_time_by_step", "stall_waits"):
+            waited[name] = _in_flow_order(conn, waited[name])
     actions, reviews = rest["follow_through"], rest["review_adherence"]
+    names = {r["person"]: r["name"] for r in rest["participation"]}  # as participation names them
+    waited["answer_time_by_person"] = [
+        {"person": r["person"], "name": names.get(r["person"]), **r} for r in waited["answer_time_by_person"]
+    ]
     totals = dict(facts.totals)
     totals["decisions"] = sum(r["decided"] for r in facts.latency if r["dimension"] == "all")
     totals["actions"] = sum(r["actions"] for r in actions["by_flow"])
@@ -84,6 +103,7 @@ def build(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
         "dropoff": dropoff,
         "revisions": rest["revisions"],
         "participation": rest["participation"],
+        **waited,
         "trigger_quality": rest["trigger_quality"],
     }
 
@@ -139,7 +159,8 @@ def _others_on(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
 
 
 def _in_flow_order(conn: sqlite3.Connection, rows: list[Row]) -> list[Row]:
-    """Drop-off rows in the order of each flow's steps (its newest version in the ledger)."""
+    """Rows of steps (drop-off, answer time, stalls) in the order of each flow's steps (its newest
+    version in the ledger)."""
     order: dict[str, dict[str, int]] = {}
     for flow_id, text in conn.execute("SELECT flow_id, text FROM flow_versions ORDER BY first_loaded_at"):
         try:
@@ -147,7 +168,9 @@ def _in_flow_order(conn: sqlite3.Connection, rows: list[Row]) -> list[Row]:
         except yaml.YAMLError:
             continue
         order[flow_id] = {str(s.get("id")): i for i, s in enumerate(steps) if isinstance(s, dict)}
-    return sorted(rows, key=lambda r: (r["flow_id"], order.get(r["flow_id"], {}).get(r["step"], 10_000), -r["reached"]))
+    return sorted(
+        rows, key=lambda r: (r["flow_id"], order.get(r["flow_id"], {}).get(r["step"], 10_000), -r.get("reached", 0))
+    )
 
 
 # --- plain renderers -----------------------------------------------------------------------------

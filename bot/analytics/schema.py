@@ -17,7 +17,7 @@ import sqlite3
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.analytics import summary
+from bot.analytics import sql_waits, summary
 from bot.analytics.sql import MEASURES, TRANSITIONS_TARGET, VIEWS, as_view
 from bot.store import transaction
 
@@ -132,6 +132,17 @@ def m012_latency_by_trigger_kind(db: Database) -> None:
     (filled from ``events`` here), in the latency measure's covering index."""
     summary.keep_kinds(db)
     create_views(db, {"run_latency": VIEWS["run_latency"], "latency_summary": VIEWS["latency_summary"]})
+
+
+@migrations()
+def m013_answer_times_and_stall_waits(db: Database) -> None:
+    """How long each person takes to answer a question put to them (``answer_times``, by person and
+    by step: ``analytics_prompts`` keeps each prompt's first time and its answer's, counted from the
+    ledger here) and how long a run waited before it stalled (``run_stalls``, ``stall_waits``: the
+    stalls in an index of their own)."""
+    summary.keep_answer_times(db)
+    db.execute(sql_waits.TRANSITIONS_STALLS)
+    create_views(db, {name: VIEWS[name] for name in sql_waits.MEASURES})
 
 
 def unindexed(conn: sqlite3.Connection) -> int:

@@ -4,8 +4,9 @@ Each measure is one ``SELECT`` with named parameters: ``:since`` / ``:until`` (t
 trigger times, ``since <= t < until``), ``:flow`` (NULL: every flow), ``:as_of`` (the reference
 instant, UTC ISO-8601), ``:grace_days`` (reviews) and ``:idle_days`` (drop-off). The report runs
 them with the values it is given; the views of :mod:`bot.analytics.schema` are the same text
-with the defaults put in (every run, as of now, 2 days of grace, 7 idle days), but for four that
-read the same rows from the summary tables (:data:`VIEWS`).
+with the defaults put in (every run, as of now, 2 days of grace, 7 idle days), but for those that
+read the same rows from the summary tables (:data:`VIEWS`). The measures of waiting (answer time,
+the wait before a stall) are in :mod:`bot.analytics.sql_waits`.
 
 Times are UTC ISO-8601 text (``2026-11-28T10:15:00.123Z``). Due dates (``actions.due``,
 ``reviews.due_at``) are local calendar dates with no zone: a date ``D`` ends for everyone at
@@ -18,39 +19,9 @@ from __future__ import annotations
 
 import re
 
-#: The kinds of inbound rows that keep a change to a message someone sent (an edit, a deletion:
-#: bot/channels/slack_edits.py), not a message sent: no measure counts them as messages.
-NOT_SENT = "('edited', 'deleted')"
-
-#: A timestamp's ISO week as ``2026-W48``: the year and week of the Thursday of its week.
-#: (SQLite < 3.46 has no ``%V``.)
-_THURSDAY = "date({t}, '-' || ((CAST(strftime('%w', {t}) AS INTEGER) + 6) % 7) || ' days', '+3 days')"
-ISO_WEEK = (
-    "printf('%s-W%02d', strftime('%Y', "
-    + _THURSDAY
-    + "), (CAST(strftime('%j', "
-    + _THURSDAY
-    + ") AS INTEGER) - 1) / 7 + 1)"
-)
-
-
-def iso_week(column: str) -> str:
-    return ISO_WEEK.replace("{t}", column)
-
-
-def deadline(date_expr: str, extra_days: str = "0") -> str:
-    """The instant a local date ends everywhere: ``date + extra + 1 day`` at 12:00 UTC."""
-    return f"strftime('%Y-%m-%dT12:00:00.000Z', {date_expr}, '+' || ({extra_days} + 1) || ' days')"
-
-
-SCOPE = """scope AS (
-    SELECT r.id AS run_id, r.flow_id, r.channel, r.status, r.state, r.updated_at, r.facilitator_id,
-           coalesce(e.first_seen_at, r.started_at) AS triggered_at, coalesce(e.source, '') AS source,
-           r.event_id, coalesce(e.repeat_count, 0) AS repeat_count
-    FROM runs r LEFT JOIN events e ON e.id = r.event_id
-    WHERE coalesce(e.first_seen_at, r.started_at) >= :since AND coalesce(e.first_seen_at, r.started_at) < :until
-      AND (:flow IS NULL OR r.flow_id = :flow)
-)"""
+from bot.analytics import sql_waits
+from bot.analytics.sql_parts import A_PERSON, NOT_SENT, SCOPE, deadline, iso_week
+from bot.analytics.sql_parts import percentiles as _percentiles
 
 RUN_LATENCY = f"""WITH {SCOPE},
 first_answer AS (SELECT run_id, min(at) AS at FROM answers GROUP BY run_id),
@@ -62,18 +33,6 @@ SELECT s.run_id, s.flow_id, s.source, coalesce(e.kind, '') AS kind, s.channel, {
        round((julianday(d.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_decision
 FROM scope s LEFT JOIN first_answer fa ON fa.run_id = s.run_id LEFT JOIN decided d ON d.run_id = s.run_id
      LEFT JOIN events e ON e.id = s.event_id"""
-
-
-def _percentiles(source: str, value: str, keys: str) -> str:
-    """Median (middle value, or the mean of the two middle values) and p90 (nearest rank: the
-    value at rank ceil(0.9 n)) of ``value`` per ``keys``, over the rows where it is not NULL."""
-    return f"""SELECT {keys}, count(*) AS n,
-       avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN v END) AS median,
-       max(CASE WHEN rn = (9 * cnt + 9) / 10 THEN v END) AS p90
-FROM (SELECT {keys}, {value} AS v, row_number() OVER (PARTITION BY {keys} ORDER BY {value}) AS rn,
-             count(*) OVER (PARTITION BY {keys}) AS cnt
-      FROM {source} WHERE {value} IS NOT NULL)
-GROUP BY {keys}"""
 
 
 #: The latency measure's rows, from CTEs ``groups`` (runs per dimension and key), ``fa`` and
@@ -172,10 +131,6 @@ SELECT s.flow_id, a.step, coalesce(a.field, '') AS field, sum(a.revision = 1) AS
 FROM answers a JOIN scope s ON s.run_id = a.run_id
 GROUP BY s.flow_id, a.step, coalesce(a.field, '') ORDER BY s.flow_id, a.step, field"""
 
-#: A person, not the placeholder facilitator (``slack:facilitator``, bot.model.placeholder_facilitator)
-#: that a triggered run naming none asks until someone claims it: it is nobody's participation.
-A_PERSON = "substr(p.person, instr(p.person, ':') + 1) != 'facilitator'"
-
 PARTICIPATION = f"""WITH {SCOPE},
 inbound AS (SELECT m.actor_id AS person, count(*) AS n, max(m.actor_name) AS name
             FROM messages m JOIN scope s ON s.run_id = m.run_id
@@ -236,6 +191,7 @@ MEASURES: dict[str, str] = {
     "answer_revisions": ANSWER_REVISIONS,
     "participation": PARTICIPATION,
     "trigger_quality": TRIGGER_QUALITY,
+    **sql_waits.MEASURES,
 }
 
 #: The views of ``run_latency``, ``latency_summary``, ``step_dropoff`` and ``participation``: the
@@ -341,6 +297,7 @@ VIEWS: dict[str, str] = {
     "latency_summary": LATENCY_SUMMARY_VIEW,
     "step_dropoff": STEP_DROPOFF_VIEW,
     "participation": PARTICIPATION_VIEW,
+    **sql_waits.VIEWS,
 }
 
 #: What a view puts in place of each parameter.

@@ -9,7 +9,8 @@ transitions: each insert adds to a counter (O(1) per write) and the report reads
   greatest display name of their inbound messages (``name``) and of their prompts
   (``prompt_name``), as the participation view takes them.
 - ``analytics_prompts``: the distinct (person, run, step) prompted, and whether answered (its
-  first prompt counts it as addressed; an answer after it, as answered).
+  first prompt counts it as addressed; an answer after it, as answered); the first prompt's time,
+  the person's first answer there at or after it, and the milliseconds between (answer time).
 - ``analytics_revisions``: per flow, step, field and trigger day: answers with revision 1
   (slots), with revision 2 (revised slots) and with revision > 1 (revisions).
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from bot.analytics.sql import NOT_SENT
+from bot.analytics.sql_waits import ANSWER_MS, PROMPT_TIMES, PROMPTS_INDEX
 
 #: The latency measure's covering index (schema.m012 added ``kind``).
 LATENCY_INDEX = (
@@ -102,8 +104,14 @@ TABLES = [
         run_id INTEGER NOT NULL,
         step TEXT NOT NULL,
         answered INTEGER NOT NULL DEFAULT 0,
+        asked_at TEXT,                   -- the first prompt (schema.m013 on older ledgers)
+        answered_at TEXT,                -- the person's first answer to the step at or after it
+        answer_ms INTEGER,               -- milliseconds from asked_at to answered_at
+        flow_id TEXT,                    -- the run's flow and trigger day, as analytics_runs
+        day TEXT,
         PRIMARY KEY (person, run_id, step)
     ) WITHOUT ROWID""",
+    PROMPTS_INDEX,
     """CREATE TABLE analytics_revisions (
         flow_id TEXT NOT NULL,
         step TEXT NOT NULL,
@@ -200,6 +208,9 @@ TRIGGERS = [
         {_PEOPLE_ADD.format(col="answers", person="new.actor_id", name="NULL", value="1", run="new.run_id")}
         UPDATE analytics_prompts SET answered = 1
         WHERE person = new.actor_id AND run_id = new.run_id AND step = new.step AND answered = 0;
+        UPDATE analytics_prompts SET answered_at = new.at, answer_ms = {ANSWER_MS.format(at="new.at", asked="asked_at")}
+        WHERE person = new.actor_id AND run_id = new.run_id AND step = new.step AND answered_at IS NULL
+            AND asked_at <= new.at;
     END""",
     f"""CREATE TRIGGER analytics_messages_in AFTER INSERT ON messages
     WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND new.direction = 'in'
@@ -215,8 +226,13 @@ TRIGGERS = [
             WHERE run_id = new.run_id AND true
             ON CONFLICT DO UPDATE SET addressed = addressed + excluded.addressed,
                 answered = answered + excluded.answered, {_GREATEST.format(col="prompt_name")};
-        INSERT OR IGNORE INTO analytics_prompts (person, run_id, step, answered)
-            VALUES (new.actor_id, new.run_id, coalesce(new.step, ''), {_ANSWERED});
+        INSERT OR IGNORE INTO analytics_prompts (person, run_id, step, answered, asked_at, answered_at, answer_ms,
+            flow_id, day)
+            SELECT new.actor_id, new.run_id, coalesce(new.step, ''), {_ANSWERED}, new.created_at, t.at,
+                   {ANSWER_MS.format(at="t.at", asked="new.created_at")}, f.flow_id, f.day
+            FROM analytics_runs f, (SELECT min(a.at) AS at FROM answers a WHERE a.run_id = new.run_id
+                AND a.step = new.step AND a.actor_id = new.actor_id AND a.at >= new.created_at) AS t
+            WHERE f.run_id = new.run_id;
     END""",
     f"""CREATE TRIGGER analytics_prompts_au AFTER UPDATE OF answered ON analytics_prompts
     WHEN new.answered = 1 AND old.answered = 0 BEGIN
@@ -257,6 +273,7 @@ BACKFILL = [
         WHERE a.run_id = m.run_id AND a.step = m.step AND a.actor_id = m.actor_id)
     FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
     WHERE m.direction = 'out' AND m.kind = 'prompt' AND m.actor_id IS NOT NULL""",
+    *PROMPT_TIMES,
     f"""INSERT INTO analytics_people (person, day, flow_id, name, prompt_name, inbound, answers, addressed, answered,
         facilitated)
     SELECT person, day, flow_id, max(CASE WHEN inbound THEN name END), max(CASE WHEN NOT inbound THEN name END),
@@ -273,6 +290,21 @@ BACKFILL = [
         UNION ALL SELECT facilitator_id, day, flow_id, NULL, 0, 0, 0, 0, 1 FROM analytics_runs)
     GROUP BY person, day, flow_id""",
 ]
+
+
+def keep_answer_times(db: Database) -> None:
+    """The answer time of each prompt in ``analytics_prompts``, on a ledger made before: its
+    columns, counted from the ledger, and the triggers that keep them."""
+    columns = db.table("analytics_prompts").columns_dict
+    for column, kind in (("asked_at", "TEXT"), ("answered_at", "TEXT"), ("answer_ms", "INTEGER"), ("flow_id", "TEXT"),
+                         ("day", "TEXT")):  # fmt: skip
+        if column not in columns:
+            db.execute(f"ALTER TABLE analytics_prompts ADD COLUMN {column} {kind}")
+    for statement in PROMPT_TIMES:
+        db.execute(statement)
+    db.execute(PROMPTS_INDEX)
+    for name in ("analytics_answers_ai", "analytics_messages_prompt"):
+        recreate_trigger(db, name)
 
 
 def create(db: Database) -> None:

@@ -21,6 +21,13 @@ def analytics_bad_window() -> str:
     return "--since is after --until."
 
 
+def analytics_bad_instant(value: str) -> str:
+    return (
+        f"'{value}' is not an ISO 8601 date or time. Give a day (2026-03-31, its start in UTC), a UTC time"
+        " (2026-03-31T09:00:00 or 2026-03-31T09:00:00Z) or a time with its offset (2026-03-31T09:00:00+02:00)."
+    )
+
+
 def analytics_written(path: str) -> str:
     return f"Report written to {path}"
 

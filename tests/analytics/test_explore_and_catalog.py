@@ -80,7 +80,7 @@ def test_docs_list_every_table_column_and_view(tmp_path: Path) -> None:
         for column in columns:
             assert f"| `{column}` |" in section, f"{table}.{column} is not in docs/analytics.md"
     for view, sql in MEASURES.items():
-        assert f"### `{view}`" in DOCS, view
+        assert f"### `{view}`\n\n{catalog.VIEWS[view]}\n" in DOCS, f"{view}: its description differs from Datasette's"
         assert as_view(sql) in DOCS, f"the SQL of {view} in docs/analytics.md is out of date"
     for command in ("decisionbot report", "decisionbot transcripts search", "decisionbot export",
                     "decisionbot explore", "decisionbot demo-data"):  # fmt: skip

@@ -11,7 +11,14 @@ from bot.analytics.sql import MEASURES, VIEWS, as_view
 from bot.store import open_db
 from tests.analytics.history import before_fast_views, build, renamed
 
-FAST = ("run_latency", "latency_summary", "participation")
+FAST = (
+    "run_latency",
+    "latency_summary",
+    "participation",
+    "answer_times",
+    "answer_time_by_person",
+    "answer_time_by_step",
+)
 
 
 def assert_views_are_their_definitions(path: Path) -> int:

@@ -28,6 +28,9 @@ SECTIONS = {  # report section -> (view, key columns)
     "dropoff": ("step_dropoff", ("flow_id", "step")),
     "revisions": ("answer_revisions", ("flow_id", "step", "field")),
     "participation": ("participation", ("person",)),
+    "answer_time_by_person": ("answer_time_by_person", ("person",)),
+    "answer_time_by_step": ("answer_time_by_step", ("flow_id", "step")),
+    "stall_waits": ("stall_waits", ("flow_id", "step")),
     "trigger_quality": ("trigger_quality", ("source", "kind")),
 }
 

@@ -1,0 +1,55 @@
+"""The parts the standard measures' SQL is written with (:mod:`bot.analytics.sql`,
+:mod:`bot.analytics.sql_waits`): the scope of runs, ISO weeks, deadlines of local dates, median and p90."""
+
+from __future__ import annotations
+
+#: The kinds of inbound rows that keep a change to a message someone sent (an edit, a deletion:
+#: bot/channels/slack_edits.py), not a message sent: no measure counts them as messages.
+NOT_SENT = "('edited', 'deleted')"
+
+#: A timestamp's ISO week as ``2026-W48``: the year and week of the Thursday of its week.
+#: (SQLite < 3.46 has no ``%V``.)
+_THURSDAY = "date({t}, '-' || ((CAST(strftime('%w', {t}) AS INTEGER) + 6) % 7) || ' days', '+3 days')"
+ISO_WEEK = (
+    "printf('%s-W%02d', strftime('%Y', "
+    + _THURSDAY
+    + "), (CAST(strftime('%j', "
+    + _THURSDAY
+    + ") AS INTEGER) - 1) / 7 + 1)"
+)
+
+
+def iso_week(column: str) -> str:
+    return ISO_WEEK.replace("{t}", column)
+
+
+def deadline(date_expr: str, extra_days: str = "0") -> str:
+    """The instant a local date ends everywhere: ``date + extra + 1 day`` at 12:00 UTC."""
+    return f"strftime('%Y-%m-%dT12:00:00.000Z', {date_expr}, '+' || ({extra_days} + 1) || ' days')"
+
+
+SCOPE = """scope AS (
+    SELECT r.id AS run_id, r.flow_id, r.channel, r.status, r.state, r.updated_at, r.facilitator_id,
+           coalesce(e.first_seen_at, r.started_at) AS triggered_at, coalesce(e.source, '') AS source,
+           r.event_id, coalesce(e.repeat_count, 0) AS repeat_count
+    FROM runs r LEFT JOIN events e ON e.id = r.event_id
+    WHERE coalesce(e.first_seen_at, r.started_at) >= :since AND coalesce(e.first_seen_at, r.started_at) < :until
+      AND (:flow IS NULL OR r.flow_id = :flow)
+)"""
+
+
+def percentiles(source: str, value: str, keys: str) -> str:
+    """Median (middle value, or the mean of the two middle values) and p90 (nearest rank: the
+    value at rank ceil(0.9 n)) of ``value`` per ``keys``, over the rows where it is not NULL."""
+    return f"""SELECT {keys}, count(*) AS n,
+       avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN v END) AS median,
+       max(CASE WHEN rn = (9 * cnt + 9) / 10 THEN v END) AS p90
+FROM (SELECT {keys}, {value} AS v, row_number() OVER (PARTITION BY {keys} ORDER BY {value}) AS rn,
+             count(*) OVER (PARTITION BY {keys}) AS cnt
+      FROM {source} WHERE {value} IS NOT NULL)
+GROUP BY {keys}"""
+
+
+#: A person, not the placeholder facilitator (``slack:facilitator``, bot.model.placeholder_facilitator)
+#: that a triggered run naming none asks until someone claims it: it is nobody's participation.
+A_PERSON = "substr(p.person, instr(p.person, ':') + 1) != 'facilitator'"
