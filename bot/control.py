@@ -139,7 +139,7 @@ def run_command(
         return give(dispatcher, actor, conversation, text, args, mentions or {}, not_people or {})
     if verb == "help":
         return CommandResult(texts.command_help(dispatcher.catalog.startable_in_chat()))
-    if closed := placing.closed_for(dispatcher.db.conn, conversation.channel, actor.id):  # a late answer
+    if closed := placing.closed_for(dispatcher.db.conn, conversation.channel, actor.id, dispatcher.clock()):
         return CommandResult(closed, ok=False)
     flows = dispatcher.catalog.startable_in_chat()
     if beside := _waiting_in_a_thread(dispatcher.db.conn, conversation, actor.id):  # an answer typed beside it

@@ -81,6 +81,7 @@ class Message:
     mentions: dict[str, Actor] = field(default_factory=dict)
     raw: dict[str, Any] | None = None
     not_people: dict[str, str] = field(default_factory=dict)
+    locale: str | None = None  # the writer's client's language and region (Teams' ``en-GB``): how they write "03/04"
 
 
 def placeholder_facilitator(channel: str) -> Actor:

@@ -83,7 +83,11 @@ def test_cancel_needs_the_facilitator_and_a_confirmation(db, bot):
     closed = bot.handle(Message(CONV, ALICE, "hello"), run_id=1)
     assert closed is not None
     assert shown(closed.outcome.replies) == [
-        ("alice", "error", "This run is cancelled; nothing more to answer. Start a new one to decide again.")
+        (
+            "alice",
+            "error",
+            "Run #1 ('Weekly sync') was cancelled; nothing more to answer. Start a new one to decide again.",
+        )
     ]
     assert rows(db, "SELECT kind FROM messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1") == [("closed",)]
 

@@ -117,7 +117,10 @@ def test_help_from_someone_the_run_asks_nothing_says_what_it_waits_for(db, bot):
     facilitator, while the owners answer, is told what they may still do."""
     start(bot)
     say(bot, ALICE, "We ship in March")
-    nothing = "This run asks you nothing right now. It waits for {}. When it asks you something, 'help' explains the question."
+    nothing = (
+        "Run #1 ('Weekly sync') asks you nothing right now. It waits for {}. When it asks you something,"
+        " 'help' explains the question."
+    )
     assert say(bot, CAROL, "help") == [
         ("carol", "info", nothing.format('alice to answer "Action 1: What is the action?"'))
     ]

@@ -59,7 +59,9 @@ def test_a_refused_cancel_is_said_once(server: Server) -> None:
     [(run,)] = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:kai'")
     server.act("action_decision_answer", "kai", f"cancel {run}")
     _, again = server.act("action_decision_answer", "kai", f"cancel {run}")
-    assert texts(again) == ["This run is cancelled; nothing more to answer. Start a new one to decide again."]
+    assert texts(again) == [
+        f"Run #{run} ('Offsite') was cancelled; nothing more to answer. Start a new one to decide again."
+    ]
     assert server.sql("SELECT count(*) FROM messages WHERE run_id = ? AND kind = 'error'", run) == [(1,)]
 
 

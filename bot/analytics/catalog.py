@@ -15,7 +15,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "first_seen_at": "When it was first received (UTC): the trigger time of its runs.", "last_seen_at": "When it was last received (UTC).",
         "repeat_count": "How many more times it came without starting a new run: while its run was open; for alerts, checks and generic events also until they resolved, or within the route's cooldown after.", "route": "The route the trigger took.",
         "resolved_at": "When the alert resolved (UTC).", "problem": "Why the trigger started no run.",
-        "left_out": "The people the trigger named that nobody can ask, left out of its run (JSON: `[{\"id\": \"slack:U0JIRA\", \"kind\": \"app\"}]`; kind `app`: an app's bot user, `deactivated`: a deactivated account); NULL when it left out nobody. Also logged and said in the run's thread.",
+        "left_out": "The people the trigger named that nobody can ask, left out of its run (JSON: `[{\"id\": \"slack:U0JIRA\", \"kind\": \"app\"}]`; kind `app`: an app's bot user, `deactivated`: a deactivated account, `unreached`: a Teams person named by an Azure AD object id the bot has never heard from); NULL when it left out nobody. Also logged and said in the run's thread.",
     }),
     "flow_versions": ("The text of every flow version a run started on.", {
         "flow_id": "Flow id (the file name).", "version": "First 12 hex digits of the SHA-256 of the text.",

@@ -21,6 +21,7 @@ botbuilder (4.17.1's CloudAdapter answers every invoke with a 500).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
@@ -34,7 +35,7 @@ from botbuilder.integration.aiohttp import (
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot import inbound_json, texts
-from bot.channels import Channel, RetryLater, Services, register, teams_keys
+from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view, refused_unread
@@ -43,9 +44,11 @@ from bot.channels.teams_inbound import TeamsInbound
 from bot.channels.teams_store import TeamsStore
 from bot.channels.teams_switch import PARTS, asked_for
 from bot.channels.teams_tokens import Tokens, bot_credentials
-from bot.model import Actor, Reply, placeholder_facilitator
+from bot.model import Actor, ConversationKey, Reply, placeholder_facilitator
 from bot.outbox import Queued
 from bot.refusals import RefusalLog
+from bot.store import group
+from bot.store.people import is_object_id
 
 log = logging.getLogger("decisionbot.teams")
 
@@ -114,6 +117,48 @@ class TeamsChannel(Channel):
         """People a trigger names whom the bot has heard from, as Teams sent them (by an Azure AD object id: their Teams id)."""
         seen = {p.id: self.store.person(p.platform_id) for p in people if p.channel == self.name}
         return {i: found for i, found in seen.items() if found is not None}
+
+    async def learn_in(self, people: Sequence[Actor], where: Sequence[ConversationKey]) -> Mapping[str, Actor]:
+        """As :meth:`learn`; those named by an Azure AD object id the bot has not heard from are
+        asked of the Bot Connector (``GET .../members/{object id}``) in the conversations the
+        trigger posts in (``where``), where the bot is installed: a member found there is known
+        by their Teams id from then on, and the run reaches them."""
+        found = dict(await self.learn(people))
+        unknown = [p for p in people if p.channel == self.name and p.id not in found and is_object_id(p.platform_id)]
+        for base in dict.fromkeys(acts.base_of(k) for k in where if k.channel == self.name) if unknown else ():
+            for person in [p for p in unknown if p.id not in found]:
+                member = await self._member(base, person.platform_id)
+                if member is not None:
+                    found[person.id] = member
+        return found
+
+    async def _member(self, base: str, object_id: str) -> Actor | None:
+        """A member of conversation ``base`` (installed) by Azure AD object id, remembered; None if not one."""
+        conn = self.services.db.conn
+        row = conn.execute(
+            "SELECT reference FROM teams_conversations WHERE conversation_id = ? AND installed = 1", (base,)
+        ).fetchone()
+        ref = self.store.reference(base)
+        if row is None or ref is None or self.connector is None:
+            return None
+        try:
+            member = await self.connector.member(ref.service_url, base, object_id)
+        except (RetryLater, DeliveryFailed):
+            return None
+        if not member.get("id"):
+            return None
+        person, stored = acts.actor(member), json.loads(row[0])
+        await group.writable(conn)
+        seen: list[tuple[Actor, str | None]] = [(person, str(member.get("aadObjectId") or object_id))]
+        now = self.services.dispatcher.clock()  # the reference as stored: nothing of the conversation changes
+        self.store.remember(ref, lambda: stored, seen, now, mentioned=frozenset([person.platform_id]))
+        return person
+
+    def not_a_person(self, actor_id: str) -> str:
+        """``unreached``: named by an Azure AD object id the bot has never heard from (it has no
+        Teams id to write to, and their answers would come from one it cannot match)."""
+        platform_id = actor_id.removeprefix(f"{self.name}:")
+        return "unreached" if is_object_id(platform_id) and self.store.person(platform_id) is None else ""
 
     async def stop(self) -> None:
         if self.tasks:

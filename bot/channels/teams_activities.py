@@ -176,6 +176,7 @@ def parse(activity: Mapping[str, Any]) -> Inbound:
         mentions=cleaned.mentions,
         raw=dict(activity),
         not_people=cleaned.not_people,
+        locale=activity["locale"] if isinstance(activity.get("locale"), str) else None,
     )
     addressed = cleaned.addressed or personal
     return Inbound("message", message=message, addressed=addressed, **common)
@@ -244,17 +245,23 @@ def _card_data(value: Mapping[str, Any], where: str) -> dict[str, Any]:
 
 def carries_file(activity: Mapping[str, Any]) -> bool:
     """Whether a message carries a file or a picture: an attachment other than the HTML copy of
-    its text Teams adds to a message with a mention or formatting."""
+    its text Teams adds to a message with a mention or formatting, or that copy holding a
+    picture (a GIF, a sticker: an ``<img>``, which its text leaves out)."""
     found = activity.get("attachments")
     return isinstance(found, list) and any(
-        isinstance(a, Mapping) and a.get("contentType") != "text/html" for a in found
+        isinstance(a, Mapping) and (a.get("contentType") != "text/html" or "<img" in str(a.get("content") or ""))
+        for a in found
     )
 
 
 def reference_of(activity: Mapping[str, Any]) -> dict[str, Any]:
     """The activity's conversation reference, as botbuilder's ``get_conversation_reference``
-    gives it: enough to post into the conversation later."""
+    gives it: enough to post into the conversation later; and, in a team, the team's id
+    (``teamId``: which channels the bot leaves when it is removed from the team)."""
+    data = activity.get("channelData")
+    team = data.get("team") if isinstance(data, Mapping) else None
     return {
+        "teamId": team.get("id") if isinstance(team, Mapping) else None,
         "activityId": activity.get("id"),
         "user": activity.get("from"),
         "bot": activity.get("recipient"),

@@ -2,7 +2,8 @@
 
 Where it goes:
 - a reply for one person alone (``Reply.private``) goes to the bot's personal chat with them,
-  created proactively (``POST /v3/conversations``) the first time and remembered;
+  created proactively (``POST /v3/conversations``) the first time and remembered; but an error
+  about what they wrote (``This question is for ...``, a run that has ended) goes where they wrote;
 - any other reply to one person but a question (a re-prompt, help, a correction's answer) goes
   where they last wrote to the run: there when it was that chat, to the run's thread when it was
   the thread (help typed in the thread is answered in it, even while their question waits in
@@ -114,18 +115,22 @@ class TeamsOutbound:
 
     async def _to_personal_chat(self, reply: Reply, ref: Reference | None, run_base: str) -> Reference | None:
         """The personal chat a reply goes to instead of the run's conversation, or None: a reply
-        for one person alone; and any other reply to someone (a re-prompt, help, a correction's
-        answer), but a question, when they last wrote to the run from their personal chat, or
-        never wrote and the run's latest question to them was sent there. Written to from the
-        run's conversation, they are answered there: where they asked."""
+        for one person alone but an error; and any other reply to someone (a re-prompt, help, a
+        correction's answer, an error about what they wrote), but a question, when they last wrote
+        to the run from their personal chat, or never wrote and the run's latest question to them
+        was sent there (an error: never wrote). Written to from the run's conversation, they are
+        answered there, @mentioned: where they asked, as Slack shows its private errors in the
+        thread (Teams has no message for one person alone there)."""
         to = reply.to
         if to is None or to.channel != acts.CHANNEL:
             return None
-        if reply.private:
+        if reply.private and reply.kind != "error":
             return await self._personal_chat(to, ref, run_base)
         if reply.kind in ("prompt", "notice"):  # a notice not private goes to the run's conversation
             return None
         spoke_in, asked_alone = self.store.heard_from(reply.run_id, to.id)
+        if reply.private and spoke_in is None:  # an error for someone who never wrote to the run
+            return await self._personal_chat(to, ref, run_base)
         if spoke_in is not None:
             key = ConversationKey.parse(spoke_in)
             there = self.store.reference(acts.base_of(key)) if key.channel == acts.CHANNEL and not key.thread else None

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import texts
-from bot.channels import DeliveryFailed, RetryLater, Services, teams_edits, teams_stale
+from bot.channels import DeliveryFailed, RetryLater, Services, teams_edits, teams_removed, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
@@ -53,7 +53,14 @@ class TeamsInbound:
     async def take(self, inbound: acts.Inbound, body: dict[str, Any]) -> web.Response:
         """One checked activity: remembered, then carried out by its kind; 201 once its turn is stored."""
         await group.writable(self.services.db.conn)  # another process's write lock waited for off the loop
+        gone, why = teams_removed.gone(self.services.db.conn, body, inbound) if inbound.kind == "install" else ([], "")
         self._remember(inbound, body)
+        if gone:  # the bot removed from a team or chat, a channel deleted: the runs there told of at once
+            with transaction(self.services.db) as conn:
+                told = teams_removed.tell(conn, gone, why, self.services.dispatcher.clock())
+            self.store.forget()  # the conversations' installed flags, changed beside remember()
+            if told:
+                self.services.notify(self.name)
         if inbound.kind == "invoke":
             return await self._invoke(inbound, body)
         if inbound.kind == "ignore":  # an edit or a deletion of a message a run has: kept, its writer told

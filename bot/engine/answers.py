@@ -49,6 +49,7 @@ class ParseContext:
     mentions: Mapping[str, Actor] = field(default_factory=dict)
     channel: str = "console"
     not_people: Mapping[str, str] = field(default_factory=dict)  # mention tokens naming no one person
+    locale: str | None = None  # the speaker's (Teams' en-GB): how they write a day ("03/04"); None: not known
 
     @property
     def local_now(self) -> datetime:
@@ -254,7 +255,7 @@ def parse_date(
     raw = required(text)
     invalid = AnswerError("date_invalid", today=ctx.today, not_before=not_before, not_after=not_after)
     try:
-        found = dates.read(raw, ctx.local_now)
+        found = dates.read(raw, ctx.local_now, ctx.locale)
     except dates.TimeAlone as exc:
         raise AnswerError("date_time_alone", **invalid.params) from exc
     except dates.NoDayYet as exc:

@@ -93,6 +93,15 @@ class TurnBase(ABC):
             Reply(self.run_id, self.conversation, text, to=to, step=step, kind=kind, private=private, expects=expects)
         )
 
+    @property
+    def title(self) -> str:
+        """The run's title, as people know it (else its flow's id)."""
+        return str(self.ctx.trigger.get("title") or self.flow.id)
+
+    def closed_note(self) -> str:
+        """To someone writing to this run once it has ended: which run, and that it ended."""
+        return texts.run_closed(self.out.status, self.run_id, self.title)
+
     def _step_id(self) -> str | None:
         return self.state if self.flow.has_step(self.state) else None
 
@@ -107,6 +116,7 @@ class TurnBase(ABC):
             mentions=mentions,
             channel=self.conversation.channel,
             not_people=said.not_people if said else {},
+            locale=said.locale if said else None,
         )
 
     # --- moving the machine ------------------------------------------------------------------

@@ -70,6 +70,12 @@ _IN_MONTH = re.compile(
 )
 # European day.month: "15.06.", "15.06.2027", "15.06.27" (dateparser would read "15.06" as 15:06).
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?")
+# Day and month by slashes: "03/04", "3/4/2027", "03/04/27": which is the day, the writer's locale says.
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?")
+# Where two numbers read month first ("3/4" is March 4): the US and the places that write as it
+# does, Canada (both ways), and the languages that write year, month, day (a day and month: M/D).
+_MONTH_FIRST_REGIONS = frozenset({"us", "um", "as", "gu", "mp", "pr", "vi", "fm", "mh", "pw", "ph", "bz", "ca"})
+_MONTH_FIRST_LANGUAGES = frozenset({"zh", "ja", "ko"})
 # A time of day and nothing else ("15:06", "3pm", "at 10:30 am", "noon"; after a lead word too:
 # "by noon", "until 5pm"): not a day. Which day it is the speaker says ("today", "tomorrow 3pm").
 _TIME_ONLY = re.compile(
@@ -232,8 +238,9 @@ def _without_day_end(phrase: str) -> str:
     return phrase if not _LEAD.sub("", bare + " ", count=1).strip() else bare
 
 
-def _dateparser(text: str, now: datetime, prefer: str) -> date | None:
+def _dateparser(text: str, now: datetime, prefer: str, language: str = "en") -> date | None:
     from dateparser.conf import settings as defaults  # lazy: ~100 ms to import
+    from dateparser.data.languages_info import language_order
     from dateparser.date import DateDataParser
 
     tz_name = getattr(now.tzinfo, "key", None) or "UTC"
@@ -246,20 +253,22 @@ def _dateparser(text: str, now: datetime, prefer: str) -> date | None:
     }
     # RELATIVE_BASE changes with every call and a parser's settings are fixed when it is
     # built, so each call gets its own parser (~20 µs, against ~1 ms for the parse itself).
-    parser = DateDataParser(languages=["en"], settings=defaults.replace(mod_settings=options, **options))
+    languages = [language, "en"] if language != "en" and language in language_order else ["en"]
+    parser = DateDataParser(languages=languages, settings=defaults.replace(mod_settings=options, **options))
     found = parser.get_date_data(text).date_obj
     return found.date() if found else None
 
 
-def _slow_date(text: str, now: datetime) -> date | None:
-    """Anything else, via dateparser (English only), future dates preferred ("friday 3pm" said on
+def _slow_date(text: str, now: datetime, language: str = "en") -> date | None:
+    """Anything else, via dateparser (English, and the writer's ``language``: "15. Januar", "morgen"
+    from a German locale), future dates preferred ("friday 3pm" said on
     a Friday evening is next week's). A day and month without a year ("march 4", "3/4") said on
     that very day is today's: dateparser's "future" moves it a year on, so a result exactly a
     year from today is read again for the current period, which keeps "next year" as it is."""
-    found = _dateparser(text, now, "future")
+    found = _dateparser(text, now, "future", language)
     today = now.date()
     a_year_on = found is not None and (found.year, found.month, found.day) == (today.year + 1, today.month, today.day)
-    if a_year_on and _dateparser(text, now, "current_period") == today:
+    if a_year_on and _dateparser(text, now, "current_period", language) == today:
         return today
     return found
 
@@ -269,13 +278,41 @@ def warm_up() -> None:
     _slow_date("December 3", datetime.now(ZoneInfo("UTC")))
 
 
-def read(raw: str, now: datetime) -> date | None:
+def day_first(locale: str | None) -> bool | None:
+    """Whether a writer of ``locale`` (``en-GB``, ``de-DE``, ``en-US``: Teams' ``locale``) puts the
+    day first in "03/04"; None when no locale is known."""
+    if not locale:
+        return None
+    language, _, region = locale.replace("_", "-").casefold().partition("-")
+    region = region.rpartition("-")[2]  # zh-Hans-CN: CN
+    return not (language in _MONTH_FIRST_LANGUAGES or region in _MONTH_FIRST_REGIONS)
+
+
+def _slashed(match: re.Match[str], today: date, first_is_day: bool) -> date:
+    """ "03/04" in the writer's order; the other order when theirs names no day ("15/01" from en-US)."""
+    a, b, year = int(match[1]), int(match[2]), match[3]
+    orders = [(a, b), (b, a)] if first_is_day else [(b, a), (a, b)]
+    for day, month in orders:
+        if 1 <= month <= 12:
+            if year is None:
+                return _day_month(day, month, today)
+            return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
+    raise ValueError(f"no day {match[0]}")
+
+
+def read(raw: str, now: datetime, locale: str | None = None) -> date | None:
     """The day ``raw`` names, said at ``now`` (aware, in the speaker's zone); None when it names
     none. TimeAlone for a time of day without a day ("noon", "by 3pm": dateparser would make it
     today's or tomorrow's, "by midnight" tomorrow's); NoDayYet for "asap"; words for the end of today ("eod", "end of
-    day", "tonight") are today. ValueError (or OverflowError) for a day that does not exist ("30.02.")."""
+    day", "tonight") are today. ValueError (or OverflowError) for a day that does not exist ("30.02.").
+    ``locale``: the writer's (Teams' ``en-GB``, ``de-DE``): how they order "03/04" (:func:`day_first`),
+    and a language besides English to read words in; None: not known, "03/04" read as dateparser's
+    English does (month first, unless that names no day)."""
+    first_is_day = day_first(locale)
     raw = _TOMORROW_TYPED.sub("tomorrow", raw.casefold())
     raw = phrase = _without_day_end(" ".join(raw.split()).rstrip(".!?"))
+    if first_is_day is not None and (match := _SLASHED.fullmatch(_LEAD.sub("", phrase, count=1))):
+        return _slashed(match, now.date(), first_is_day)
     found = _fast_date(phrase, now.date())
     if found is not None:
         return found
@@ -286,7 +323,12 @@ def read(raw: str, now: datetime) -> date | None:
         raise NoDayYet(raw)
     if _BARE_NUMBER.fullmatch(bare):  # dateparser would read "5" (and "by 5") as May
         return None
-    return _slow_date(raw, now)
+    return _slow_date(raw, now, _language(locale))
+
+
+def _language(locale: str | None) -> str:
+    """The language part of ``locale`` (``de`` of ``de-DE``); English when none."""
+    return (locale or "en").replace("_", "-").partition("-")[0].casefold() or "en"
 
 
 def fixed_offset(phrase: str) -> int | None:

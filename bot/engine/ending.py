@@ -58,7 +58,7 @@ class Ending(TurnBase):
             if self.out.status not in ("completed", "cancelled"):
                 self._cancel(actor, texts.cancelled_by_operator())
         elif self.out.status in ("completed", "cancelled"):
-            self.say(texts.run_closed(self.out.status), to=actor, kind="error", private=True)
+            self.say(self.closed_note(), to=actor, kind="error", private=True)
         elif actor.id != self.ctx.facilitator.id:
             self.say(
                 texts.only_facilitator("cancel the run", self.ctx.facilitator.name),

@@ -41,7 +41,7 @@ class Turn(Corrections, GoingBack, Ending):
         status = self.out.status  # a stalled run a message resumes is active again: activity
         if self.out.status in ("completed", "cancelled"):
             self.out.inbound_kind = "closed"
-            self.say(texts.run_closed(self.out.status), to=actor, kind="error", private=True)
+            self.say(self.closed_note(), to=actor, kind="error", private=True)
             return self.out
         if self.out.status == "stalled" and self._resumes(actor):  # a bystander's chatter leaves it stalled
             self.out.status = "active"
@@ -254,7 +254,7 @@ class Turn(Corrections, GoingBack, Ending):
             self.say(texts.confirm_cancel(), to=actor, kind="prompt")
         elif prompt is None and command.kind == "help":  # what the run is doing, not a refusal
             label = next(iter(self.flow.item_labels), None)
-            said = texts.help_nothing_asked(waiting_for(self), actor.id == fac.id, label)
+            said = texts.help_nothing_asked(waiting_for(self), actor.id == fac.id, label, self.run_id, self.title)
             self.say(said, to=actor, private=True)
         elif prompt is None:
             self.say(texts.not_for_you(self.ctx.addressees()), to=actor, kind="error", private=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -228,13 +229,28 @@ def stored_names(conn: sqlite3.Connection, actors: Iterable[Actor]) -> dict[str,
 
 def stored_kinds(conn: sqlite3.Connection, actors: Iterable[Actor]) -> dict[str, str]:
     """``actors`` the ledger knows nobody can ask, by id: ``app`` (a bot user) or ``deactivated``,
-    as :meth:`People.kind` says: for commands that run without the channels."""
+    as :meth:`People.kind` says; ``unreached``, a Teams person named by an Azure AD object id the
+    bot has never heard from (as the Teams channel says): for commands that run without the channels."""
     found: dict[str, str] = {}
     for actor in actors:
         row = conn.execute("SELECT is_bot, deactivated FROM people WHERE id = ?", (actor.id,)).fetchone()
         if row and (row[0] or row[1]):
             found[actor.id] = "app" if row[0] else "deactivated"
+        elif actor.channel == "teams" and is_object_id(actor.platform_id):
+            with contextlib.suppress(sqlite3.OperationalError):  # a ledger without the Teams tables: unknown too
+                if conn.execute("SELECT 1 FROM teams_users WHERE aad_object_id = ?", (actor.platform_id,)).fetchone():
+                    continue
+            found[actor.id] = "unreached"
     return found
+
+
+#: An Azure AD (Microsoft Entra) object id, as a trigger may name a Teams person by.
+_OBJECT_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_object_id(platform_id: str) -> bool:
+    """Whether a Teams person is named by their Azure AD object id (a GUID), not their Teams id (``29:...``)."""
+    return _OBJECT_ID.fullmatch(platform_id) is not None
 
 
 def stored_zone(conn: sqlite3.Connection, actor: Actor) -> ZoneInfo | None:

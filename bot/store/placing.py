@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from bot import texts
 from bot.model import ConversationKey, Message, placeholder_facilitator
+from bot.store import iso
 from bot.store.runs import RUN_COLUMNS, RunRow
 
 #: ``#12 yes`` (also ``#12: yes``): run 12 and the answer. No command starts so (a command starts
@@ -123,7 +125,7 @@ def runs_waiting_on(conn: sqlite3.Connection, channel: str, actor_id: str) -> li
     return [RunRow.from_row(row) for row in rows]
 
 
-def closed_for(conn: sqlite3.Connection, channel: str, actor_id: str) -> str | None:
+def closed_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: datetime | None = None) -> str | None:
     """Why nothing waits on ``actor_id`` in ``channel`` when another's answer closed their question
     in an open run there (``complete_when: any``): who answered first and with what, for a late
     answer typed where nothing takes it; None otherwise. Off the hot path: only once nothing
@@ -133,7 +135,62 @@ def closed_for(conn: sqlite3.Connection, channel: str, actor_id: str) -> str | N
         " AND json_extract(context, ?) IS NOT NULL ORDER BY id DESC LIMIT 1",
         (channel, f'$.closed."{actor_id}"'),
     ).fetchone()
-    return RunRow.from_row(row).context.closed_note(actor_id) if row else None
+    if row is not None and (note := RunRow.from_row(row).context.closed_note(actor_id)):
+        return note
+    return ended_for(conn, channel, actor_id, now)
+
+
+#: How many of a channel's newest runs :func:`ended_for` looks through for the one that asked last.
+_RECENT_RUNS = 50
+#: How long after someone answered their latest question words typed where nothing waits are told
+#: it has their answer (rather than taken for a command no one knows).
+JUST_ANSWERED = timedelta(minutes=15)
+
+
+def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: datetime | None = None) -> str | None:
+    """That the run which asked ``actor_id`` their latest question in ``channel`` ended before
+    they answered it (cancelled, or completed without them): a 'yes' typed after a cancel is
+    told so, naming the run, instead of being taken for a command. Given ``now``: that it has
+    their answer already, when they gave it within :data:`JUST_ANSWERED` (a card clicked, then
+    'yes, by Friday' typed), or that it was cancelled, when it was that lately (not by them). None otherwise.
+    Off the hot path: only once nothing took the message."""
+    latest: tuple[int, RunRow] | None = None
+    for row in conn.execute(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE channel = ? ORDER BY id DESC LIMIT ?", (channel, _RECENT_RUNS)
+    ).fetchall():
+        asked = conn.execute(
+            "SELECT max(id) FROM messages WHERE run_id = ? AND direction = 'out' AND actor_id = ? AND kind = 'prompt'",
+            (row[0], actor_id),
+        ).fetchone()[0]
+        if asked is not None and (latest is None or asked > latest[0]):
+            latest = (asked, RunRow.from_row(row))
+    if latest is None:
+        return None
+    asked, run = latest
+    title = str(run.context.trigger.get("title") or run.flow_id)
+    answered = conn.execute(
+        "SELECT max(created_at) FROM messages WHERE run_id = ? AND direction = 'in' AND actor_id = ? AND id > ?"
+        " AND kind = 'answer'",
+        (run.id, actor_id, asked),
+    ).fetchone()[0]
+    if (
+        run.status == "cancelled"
+        and conn.execute(
+            "SELECT 1 FROM transitions WHERE run_id = ? AND event = 'cancel' AND actor_id = ?", (run.id, actor_id)
+        ).fetchone()
+    ):
+        return None  # they cancelled it themselves: no news to them
+    if answered is None:
+        return (
+            texts.run_ended_unanswered(run.id, title, run.status) if run.status in ("completed", "cancelled") else None
+        )
+    if now is None:
+        return None
+    since = iso(now - JUST_ANSWERED)
+    if run.status == "cancelled":  # after their answer: cancelled lately, it is that they are told
+        ended = conn.execute("SELECT completed_at FROM runs WHERE id = ?", (run.id,)).fetchone()[0]
+        return texts.run_ended_unanswered(run.id, title, run.status, answered=True) if (ended or "") >= since else None
+    return texts.question_answered_already(run.id, title) if answered >= since else None
 
 
 def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[Asking]:

@@ -72,11 +72,12 @@ def not_for_you(addressees: list[str]) -> str:
     return f"This question is for {_join(addressees)}. Your message was noted but not taken as an answer."
 
 
-def help_nothing_asked(waiting: list[str], facilitator: bool, item_label: str | None) -> str:
+def help_nothing_asked(waiting: list[str], facilitator: bool, item_label: str | None, run_id: int, title: str) -> str:
     """``help`` from someone the run asks nothing now (a participant, an owner whose turn is later,
-    the facilitator while owners answer): what it waits for, and what they can say meanwhile."""
+    the facilitator while owners answer): what it waits for, and what they can say meanwhile. Named
+    (it may reach them alone, away from the run: a direct message, a Teams personal chat)."""
     now = f"It waits for {_join(waiting)}." if waiting else "It waits for nobody's answer right now."
-    said = f"This run asks you nothing right now. {now} When it asks you something, 'help' explains the question."
+    said = f"Run #{run_id} ('{title}') asks you nothing right now. {now} When it asks you something, 'help' explains the question."
     if not facilitator:
         return said
     return f"{said} Meanwhile you can say 'cancel' (end the run) or correct an earlier answer{correction_example(item_label)}."
@@ -139,10 +140,6 @@ def no_branch_takes(answer: str) -> str:
         f"'{answer}' leads nowhere in the version of the flow this run follows, so it was not taken."
         " Give another answer, or the facilitator can say 'cancel'."
     )
-
-
-def run_closed(status: str) -> str:
-    return f"This run is {status}; nothing more to answer. Start a new one to decide again."
 
 
 def resumed() -> str:

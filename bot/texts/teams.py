@@ -200,6 +200,22 @@ def teams_bad_app_id(value: str) -> str:
     )
 
 
+def teams_run_conversation_gone(run_id: int, title: str, why: str) -> str:
+    """To a run's facilitator, in their personal chat: Teams said the bot can no longer post where the run
+    lives (``why``: ``team``, the bot removed from its team; ``chat``, from its chat; ``channel``, deleted)."""
+    how = {"team": "the bot was removed from its team", "chat": "the bot was removed from its chat"}
+    said = (
+        f"Run #{run_id} ('{title}') can no longer post in its conversation: {how.get(why, 'its channel was deleted')}."
+    )
+    end = f"end it with the bot's command 'cancel {run_id}'."
+    if why == "channel":
+        return f"{said} The run cannot go on there: {end} 'status {run_id}' says what it waited for."
+    return (
+        f"{said} Add the bot back there and the run goes on with its next message ('status {run_id}' says what it"
+        f" waits for); or {end}"
+    )
+
+
 def teams_text_only() -> str:
     return "I read typed text and card answers: a file or picture alone answers nothing. Say 'help' for the commands."
 

@@ -191,7 +191,11 @@ def people_not_named(ids: Sequence[str], seconds: float) -> str:
     )
 
 
-_NOT_A_PERSON = {"app": "is an app's bot user, not a person", "deactivated": "has a deactivated account"}
+_NOT_A_PERSON = {
+    "app": "is an app's bot user, not a person",
+    "deactivated": "has a deactivated account",
+    "unreached": "is an Azure AD object id of someone who has never written to the bot in Teams",
+}
 
 
 def trigger_person_left_out(route: str, actor_id: str, kind: str) -> str:
@@ -202,9 +206,23 @@ def trigger_person_left_out(route: str, actor_id: str, kind: str) -> str:
 
 
 def trigger_facilitator_unreachable(name: str, kind: str, instead: str | None) -> str:
-    why = f"{name} is an app's bot user, not a person" if kind == "app" else "their account is deactivated"
+    why = {
+        "app": f"{name} is an app's bot user, not a person",
+        "unreached": "the bot has never heard from them in Teams (an Azure AD object id it cannot write to)",
+    }.get(kind, "their account is deactivated")
     then = f"{instead}, the backup, leads this run instead." if instead else "Whoever answers first here leads it."
-    return f"{name} was named to lead this run but cannot be asked: {why}. {then}"
+    yet = " yet" if kind == "unreached" else ""
+    return f"{name} was named to lead this run but cannot be asked{yet}: {why}. {then}"
+
+
+def trigger_people_unreached(names: list[str]) -> str:
+    """In a Teams run's thread as it starts: the people its trigger named by an Azure AD object id
+    the bot has never heard from (it has no Teams id to write to), and what to do."""
+    return (
+        f"I can't reach {_join(names)} yet: ask them to write to the bot once, in a personal chat with it or by"
+        " @mentioning it here; from then on runs reach them. To give them a question of this run,"
+        " @mention them in your answer here."
+    )
 
 
 def people_lookup_failed(channel: str, error: str) -> str:

@@ -1,5 +1,6 @@
 """What a person asked by two or more runs at once is told when a typed answer names none of
-them (a direct message, a Teams chat, Rasa): the questions waiting, and how to answer one."""
+them (a direct message, a Teams chat, Rasa): the questions waiting, and how to answer one; and
+what someone writing to a run that ended, or that has their answer already, is told."""
 
 from __future__ import annotations
 
@@ -34,3 +35,24 @@ def which_ways(first: int, buttons: str | None, thread: bool = False) -> str:
     if len(ways) == 1:
         return f"Answer one {ways[0]}."
     return f"Answer one {', '.join(ways[:-1])}, or {ways[-1]}."
+
+
+# --- a run that ended, an answer given -------------------------------------------------------------
+
+
+def run_closed(status: str, run_id: int, title: str) -> str:
+    """To someone writing to a run that has ended, where it lived (its thread, its chat)."""
+    return f"Run #{run_id} ('{title}') was {status}; nothing more to answer. Start a new one to decide again."
+
+
+def question_answered_already(run_id: int, title: str) -> str:
+    """To someone typing where nothing waits just after answering their question (a card clicked, then words typed)."""
+    return f"Run #{run_id} ('{title}') has your answer already: nothing waits for your answer now."
+
+
+def run_ended_unanswered(run_id: int, title: str, status: str, answered: bool = False) -> str:
+    """To someone whose latest question's run ended before they answered (``answered``: it was
+    cancelled lately, after their answer), writing where nothing waits."""
+    ended = "was cancelled" if status == "cancelled" else "ended"
+    before = "" if answered else " before you answered"
+    return f"Run #{run_id} ('{title}') {ended}{before}: nothing waits for your answer now."

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from bot import texts
 from bot.admission import Admission
-from bot.model import Actor, Trigger
+from bot.model import Actor, ConversationKey, Trigger
 
 log = logging.getLogger("decisionbot.triggers")
 
@@ -31,12 +31,18 @@ WAIT = 1.5
 Learn = Callable[[Sequence[Actor]], Awaitable[Mapping[str, Actor]]]
 
 
+#: A channel that looks people up in the conversations the triggers post in (Teams' members).
+LearnIn = Callable[[Sequence[Actor], Sequence[ConversationKey]], Awaitable[Mapping[str, Actor]]]
+
+
 class Learner(NamedTuple):
-    """What :func:`learn` asks of a channel: who the people are (``learn``), and then which of
-    them nobody can ask (``not_a_person``: ``app``, ``deactivated`` or '')."""
+    """What :func:`learn` asks of a channel: who the people are (``learn``, or ``learn_in`` given
+    the triggers' conversations on that channel), and then which of them nobody can ask
+    (``not_a_person``: ``app``, ``deactivated``, ``unreached`` or '')."""
 
     learn: Learn
     not_a_person: Callable[[str], str] = lambda _: ""
+    learn_in: LearnIn | None = None
 
 
 def named(trigger: Trigger) -> list[Actor]:
@@ -84,7 +90,8 @@ async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learner]
     for actor in wanted.values():
         by_channel.setdefault(actor.channel, []).append(actor)
     asked: dict[asyncio.Future[Mapping[str, Actor]], str] = {
-        asyncio.ensure_future(channels[name].learn(people)): name for name, people in by_channel.items()
+        asyncio.ensure_future(_ask(channels[name], people, [t.conversation for t in starting if t.conversation])): name
+        for name, people in by_channel.items()
     }
     done, late = await asyncio.wait(list(asked), timeout=wait)
     for task in late:
@@ -103,15 +110,24 @@ async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learner]
     return {i for i in wanted if i not in learnt}
 
 
+def _ask(channel: Learner, people: Sequence[Actor], where: Sequence[ConversationKey]) -> Awaitable[Mapping[str, Actor]]:
+    return channel.learn_in(people, where) if channel.learn_in is not None else channel.learn(people)
+
+
 def leave_out(admission: Admission, nobody: Mapping[str, str]) -> None:
     """The people of ``admission``'s trigger that ``nobody`` says cannot be asked (by id: ``app``,
-    ``deactivated``) left out (logged by :func:`tell_unnamed` if the run starts). A
-    facilitator left out is replaced by the backup, when there is one who can be asked; else the
-    run starts without one (the first to answer takes it), with a notice in its thread."""
+    ``deactivated``; ``unreached``, a Teams person by an Azure AD object id it never heard from)
+    left out (logged by :func:`tell_unnamed` if the run starts). A facilitator left out is
+    replaced by the backup, when there is one who can be asked; else the run starts without one
+    (the first to answer takes it), with a notice in its thread; so are the unreached, with
+    what to do."""
     trigger = admission.trigger
     if not (gone := {a.id: a for a in named(trigger) if a.id in nobody}):
         return
     admission.left_out = tuple((i, nobody[i]) for i in gone)
+    unreached = [a.name for i, a in gone.items() if nobody[i] == "unreached"]  # told in the run: they may write
+    told = [texts.trigger_people_unreached(unreached)] if unreached else []
+    admission.notice = " ".join(told) or None
     trigger.participants = [p for p in trigger.participants if p.id not in gone]
     if isinstance(trigger.data.get("owners"), str):
         names = {a.name for a in gone.values()}
@@ -124,9 +140,10 @@ def leave_out(admission: Admission, nobody: Mapping[str, str]) -> None:
     unreachable, backup = trigger.facilitator, trigger.data.pop("escalate_to", None)
     trigger.facilitator = Actor.from_dict(backup) if isinstance(backup, dict) else None
     trigger.participants = [p for p in trigger.participants if p != trigger.facilitator]
-    admission.notice = texts.trigger_facilitator_unreachable(
+    lead = texts.trigger_facilitator_unreachable(
         unreachable.name, nobody[unreachable.id], trigger.facilitator.name if trigger.facilitator else None
     )
+    admission.notice = " ".join([lead, *told])
 
 
 def tell_unnamed(admissions: Sequence[Admission], outcomes: Sequence[str], unnamed_ids: Set[str]) -> None:
@@ -143,4 +160,7 @@ def tell_unnamed(admissions: Sequence[Admission], outcomes: Sequence[str], unnam
 
 def learners(channels: Mapping[str, Any]) -> dict[str, Learner]:
     """What ``learn`` asks, from the server's channels (by name)."""
-    return {name: Learner(channel.learn, channel.not_a_person) for name, channel in channels.items()}
+    return {
+        name: Learner(channel.learn, channel.not_a_person, getattr(channel, "learn_in", None))
+        for name, channel in channels.items()
+    }

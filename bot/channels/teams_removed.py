@@ -1,0 +1,79 @@
+"""The bot removed from a team or a chat, or a channel deleted, while runs live there: Teams says so
+in a ``conversationUpdate`` (``membersRemoved`` holding the bot, ``channelData.eventType``
+``teamMemberRemoved`` / ``channelDeleted``) or an ``installationUpdate`` (``action: remove``). The
+conversations the bot can no longer post in are marked uninstalled, and the facilitator of each open
+run living in one is told at once, in their personal chat, which run and what to do, instead of
+when its next message is refused (a reminder, hours later). A team's channels are found by the team
+id their conversation reference keeps (``teamId``; a channel first seen before it was kept: the
+team's General channel only, whose id is the team's)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from bot import notices, texts
+from bot.channels import teams_activities as acts
+from bot.model import Reply, is_placeholder
+from bot.store import iso, runs
+
+
+def gone(conn: sqlite3.Connection, body: Mapping[str, Any], inbound: acts.Inbound) -> tuple[list[str], str]:
+    """The conversations (bare ids) still marked installed that this activity says the bot can no
+    longer post in, and why (``team``, ``chat``, ``channel``); ([], "") for any other activity."""
+    data = body.get("channelData") if isinstance(body.get("channelData"), Mapping) else {}
+    assert isinstance(data, Mapping)
+    if data.get("eventType") == "channelDeleted":
+        channel = data.get("channel")
+        deleted = channel.get("id") if isinstance(channel, Mapping) else None
+        return (_installed(conn, [str(deleted)]), "channel") if isinstance(deleted, str) and deleted else ([], "")
+    bot_removed = body.get("action") == "remove" or any(
+        isinstance(m, Mapping) and m.get("id") == inbound.bot["id"] for m in body.get("membersRemoved") or []
+    )
+    if not bot_removed:
+        return [], ""
+    if inbound.conversation_type != "channel":
+        return _installed(conn, [inbound.base_id]), "chat"
+    team = data.get("team")
+    team_id = str(team.get("id")) if isinstance(team, Mapping) and team.get("id") else inbound.base_id
+    rows = conn.execute(
+        "SELECT conversation_id FROM teams_conversations WHERE installed = 1 AND conversation_type = 'channel'"
+        " AND (conversation_id = ? OR json_extract(reference, '$.teamId') = ?)",
+        (team_id, team_id),
+    ).fetchall()
+    return sorted({str(r[0]) for r in rows} | set(_installed(conn, [inbound.base_id]))), "team"
+
+
+def _installed(conn: sqlite3.Connection, ids: list[str]) -> list[str]:
+    marks = ",".join("?" * len(ids))
+    sql = f"SELECT conversation_id FROM teams_conversations WHERE installed = 1 AND conversation_id IN ({marks})"
+    return [str(r[0]) for r in conn.execute(sql, ids).fetchall()]
+
+
+def tell(conn: sqlite3.Connection, conversations: list[str], why: str, now: datetime) -> list[int]:
+    """Mark ``conversations`` uninstalled and queue, for each open run living in one, a notice to
+    its facilitator (in their personal chat); the ids queued. In the caller's transaction."""
+    conn.executemany(
+        "UPDATE teams_conversations SET installed = 0, updated_at = ? WHERE conversation_id = ?",
+        [(iso(now), c) for c in conversations],
+    )
+    queued: list[int] = []
+    for conversation in conversations:
+        key = str(acts.key_for(conversation))
+        rows = conn.execute(
+            f"SELECT {runs.RUN_COLUMNS} FROM runs WHERE status IN ('active', 'stalled')"
+            " AND (conversation = ? OR conversation LIKE ? ESCAPE '\\') ORDER BY id",
+            (key, key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"),
+        ).fetchall()
+        for row in map(runs.RunRow.from_row, rows):
+            fac = row.context.facilitator
+            if fac.channel != acts.CHANNEL or is_placeholder(fac.id):  # nobody leads it yet: nobody to tell
+                continue
+            title = str(row.context.trigger.get("title") or row.flow_id)
+            text = texts.teams_run_conversation_gone(row.id, title, why)
+            reply = Reply(row.id, row.conversation, text, to=fac, kind=notices.NOTICE, private=True)
+            told = notices.write(conn, notices.Notice(0, f"removed {row.conversation}", fac, reply), now)
+            queued += [told] if told is not None else []
+    return queued
