@@ -32,6 +32,9 @@ class Turns:
         self.people = people
         self.backlog = backlog
         self.bot_user = bot_user
+        # (run, person) -> the question they were told to answer in its thread, not the channel: once each
+        self.told_beside: dict[tuple[int, str], tuple[object, ...]] = {}
+        self.told_direct: set[tuple[int, str]] = set()  # (run, person) told its thread goes on after a DM answer
 
     async def _people(self, user: str, text: str) -> tuple[Actor, dict[str, Actor]]:
         """The speaker and the people ``text`` mentions, with names (fetched once)."""
