@@ -11,7 +11,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-from bot.analytics.measures import SCOPE, Params, Row, ratio
+from bot.analytics.measures import SCOPE, Params, Row, median, p90, ratio
 from bot.analytics.sql_waits import STALL_WAITS
 from bot.model import is_placeholder
 
@@ -46,16 +46,11 @@ def answer_times(conn: sqlite3.Connection, params: Params) -> dict[str, list[Row
                 "prompts": counts[group],
                 "answered": len(ordered),
                 "share_answered": ratio(len(ordered), counts[group]),
-                "median_hours_to_answer": _hours(_median(ordered)),
-                "p90_hours_to_answer": _hours(ordered[(9 * len(ordered) + 9) // 10 - 1] if ordered else None),
+                "median_hours_to_answer": _hours(median(ordered)),
+                "p90_hours_to_answer": _hours(p90(ordered)),
             }
         )
     return out
-
-
-def _median(ordered: list[int]) -> float | None:
-    n = len(ordered)
-    return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2 if n else None
 
 
 def _hours(ms: float | None) -> float | None:
