@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.texts._common import _left_out, command
+from bot.texts._common import _left_out, _minutes, command
 
 # --- slack ---------------------------------------------------------------------------------------
 
@@ -277,10 +277,6 @@ def slack_side_call_failed(method: str, error: str) -> str:
 
 def slack_side_call_stopped(method: str, error: str) -> str:
     return f"Slack {method} was not made: the server stopped while it waited to try again (last refused: {error})"
-
-
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
 def slack_bot_token_refused(error: str, first: float, most: float) -> str:
