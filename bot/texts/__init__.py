@@ -29,3 +29,4 @@ from bot.texts.triggers import *  # noqa: F403
 from bot.texts.validate import *  # noqa: F403
 from bot.texts.waiting import *  # noqa: F403
 from bot.texts.which import *  # noqa: F403
+from bot.texts.yaml_files import *  # noqa: F403
