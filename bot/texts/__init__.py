@@ -12,6 +12,7 @@ from bot.texts.checks import *  # noqa: F403
 from bot.texts.cli import *  # noqa: F403
 from bot.texts.corrections import *  # noqa: F403
 from bot.texts.delivery import *  # noqa: F403
+from bot.texts.flow_checks import *  # noqa: F403
 from bot.texts.flow_folder import *  # noqa: F403
 from bot.texts.flows import *  # noqa: F403
 from bot.texts.handover import *  # noqa: F403
