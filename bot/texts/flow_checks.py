@@ -1,5 +1,6 @@
-"""What a flow file's author is told of what :mod:`bot.engine.validate` refuses: each (problem,
-fix) pair, which ``FlowError`` puts after the file and the step."""
+"""What a flow file's author is told of what :mod:`bot.engine.validate` and
+:mod:`bot.engine.reader` refuse: each (problem, fix) pair, which ``FlowError`` puts after the
+file and the step."""
 
 from __future__ import annotations
 
@@ -151,3 +152,66 @@ def scheduled_flow_missing(name: str, known: Iterable[str]) -> tuple[str, str]:
     return f"schedule_flow names the flow '{name}', which is not in the flows folder", "use one of " + ", ".join(
         sorted(known)
     )
+
+
+# --- bot.engine.reader: the file, its YAML, the schema --------------------------------------
+
+
+def flow_file_unreadable(error: str | None) -> tuple[str, str]:
+    return f"cannot be read ({error})", "check the path"
+
+
+def flow_file_not_utf8(byte: int, offset: int) -> tuple[str, str]:
+    return f"is not UTF-8 text (byte 0x{byte:02x} at offset {offset})", "save the file as UTF-8 in your editor"
+
+
+def yaml_syntax_error(line: str, problem: str) -> str:
+    """``line``: ' at line 3, column 5', or empty where YAML did not say."""
+    return f"YAML syntax error{line}: {problem}"
+
+
+def yaml_syntax_fix(tab: bool) -> str:
+    return "indent with spaces, not tabs" if tab else "correct the indentation or quoting there"
+
+
+def flow_file_empty() -> tuple[str, str]:
+    return (
+        "the file is empty (or holds only comments)",
+        "write the flow: 'id:', 'title:', 'steps:' (see flows/post_meeting.yaml)",
+    )
+
+
+def flow_file_not_a_mapping() -> tuple[str, str]:
+    return "the file is not a YAML mapping", "start with 'id:', 'title:', 'steps:'"
+
+
+def flow_id_not_file_name(flow: str, stem: str) -> tuple[str, str]:
+    return f"the id '{flow}' differs from the file name", f"use id: {stem}"
+
+
+def schema_bare_boolean_fix() -> str:
+    return "put the word in quotes ('yes', 'no', 'on', 'off'): YAML reads them bare as true or false"
+
+
+def schema_enum_fix(values: Iterable[object]) -> str:
+    return "use one of " + ", ".join(repr(v) for v in values)
+
+
+def schema_required_fix() -> str:
+    return "add it"
+
+
+def schema_unknown_key_fix() -> str:
+    return "remove the key or correct its spelling (see bot/engine/schema.json)"
+
+
+def schema_duration_fix() -> str:
+    return "write a duration such as 30m, 4h, 1d or 2w"
+
+
+def schema_id_fix() -> str:
+    return "use lowercase letters, digits and underscores, starting with a letter"
+
+
+def schema_other_fix() -> str:
+    return "see the flow format in the README and bot/engine/schema.json"
