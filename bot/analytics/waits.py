@@ -14,6 +14,7 @@ from typing import Any
 from bot.analytics.measures import SCOPE, Params, Row, median, p90, ratio
 from bot.analytics.sql_waits import STALL_WAITS
 from bot.model import is_placeholder
+from bot.store import dicts
 
 #: Per person, flow and step: prompts, and the milliseconds to each answer, as text.
 PROMPTS = f"""SELECT person, flow_id, step, count(*), group_concat(answer_ms)
@@ -61,9 +62,7 @@ def stall_waits(conn: sqlite3.Connection, params: Params) -> list[Row]:
     """Per flow and step a run stalled at: ``stalls``, the ``runs`` that stalled there, those
     ``resumed`` after, and the median, p90 and longest hours each had waited since its last answer
     taken or step moved. The stalls are few and read from their own index."""
-    cur = conn.execute(STALL_WAITS, params.bind())
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return dicts(conn.execute(STALL_WAITS, params.bind()))
 
 
 def sections(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqlite_utils import Database
@@ -46,6 +46,12 @@ def iso(moment: datetime) -> str:
 @functools.lru_cache(maxsize=256)  # a turn stamps every row with the same moment
 def _iso(moment: datetime, fold: int) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """The rows of ``cur``, each a dict by column name."""
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 _DB_ENV = config.BY_NAME["db"].env
