@@ -15,6 +15,7 @@ from statemachine.io.evaluators import RestrictedEvaluator
 from bot import texts
 from bot.engine import dates, reserved, templates, validate_menus, validate_record, validate_silent
 from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
+from bot.engine.validate_silent import failer
 from bot.errors import FlowError
 from bot.model import Actor
 
@@ -30,7 +31,7 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
     work) is not: a check added since it was current must not stop the runs on it."""
     seen: set[str] = set()
     for step in flow.steps:
-        fail = _failer(flow, step.id)
+        fail = failer(flow, step.id)
         if step.id in seen:
             fail(*texts.step_id_twice(step.id))
         kind = reserved.kind_of(step.id, pinned)
@@ -58,18 +59,11 @@ def _check_field_ids(flow: Flow, step: Step) -> None:
     name first (``item.items`` showed ``<built-in method items ...>``)."""
     for f in step.fields:
         if f.id in reserved.ITEM_METHODS:
-            _failer(flow, step.id)(texts.field_id_reserved(f.id), texts.field_id_reserved_fix(f.id))
-
-
-def _failer(flow: Flow, step: str | None):
-    def fail(problem: str, fix: str) -> None:
-        raise FlowError(flow.path, problem, fix, step=step)
-
-    return fail
+            failer(flow, step.id)(texts.field_id_reserved(f.id), texts.field_id_reserved_fix(f.id))
 
 
 def _check_question(flow: Flow, step: Step, q: Question) -> None:
-    fail = _failer(flow, step.id)
+    fail = failer(flow, step.id)
     what = texts.question_named(q.id if q is not step else None)
     if q.type == "repeat":
         if q is not step:
@@ -182,7 +176,7 @@ def _template_names(flow: Flow, step: Step, q: Question) -> set[str]:
 
 
 def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
-    fail = _failer(flow, step.id)
+    fail = failer(flow, step.id)
     fan = step.fan_out
     if fan is None:
         if flow.to_person_step(step.to):
@@ -212,7 +206,7 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
 def _check_to_person(flow: Flow, step: Step, seen: set[str]) -> None:
     """``to: <step>``: the one person an earlier ``person`` step named (asked once, not a repeat's
     field or a fan-out), asked in private as an owner is."""
-    fail = _failer(flow, step.id)
+    fail = failer(flow, step.id)
     src = flow.step(step.to)
     if step.type == "repeat":
         fail(texts.to_person_repeat(step.to), texts.to_person_repeat_fix())
@@ -224,7 +218,7 @@ def _check_to_person(flow: Flow, step: Step, seen: set[str]) -> None:
 
 
 def _check_next(flow: Flow, step: Step) -> None:
-    fail = _failer(flow, step.id)
+    fail = failer(flow, step.id)
     evaluator = RestrictedEvaluator()
     for i, branch in enumerate(step.next):
         if branch.goto not in FINAL_STATES and not flow.has_step(branch.goto):
@@ -257,7 +251,7 @@ def _check_record(flow: Flow, pinned: bool) -> None:
     the names in a decision template are not checked on a pinned version (checks added later;
     the record reads such a version's answers as unknown, and an unknown name as empty)."""
     rec = flow.record
-    fail = _failer(flow, None)
+    fail = failer(flow, None)
     wanted = {
         "actions": "repeat",
         "accepts": "yes_no",
@@ -294,7 +288,7 @@ def _check_record(flow: Flow, pinned: bool) -> None:
 
 def _check_strands(flow: Flow, step: Step) -> None:
     """What would strand a run at this step: an answer no branch takes, bounds nothing meets."""
-    fail = _failer(flow, step.id)
+    fail = failer(flow, step.id)
     last = step.next[-1] if step.next else None
     if last is not None and last.when is not None:
         fail(*texts.last_branch_conditional(last.when))
@@ -326,7 +320,7 @@ def _check_ends(flow: Flow) -> None:
 def _check_invite(flow: Flow) -> None:
     from bot.triggers import parse_duration
 
-    fail = _failer(flow, None)
+    fail = failer(flow, None)
     for action in flow.on_complete:
         spec = action.get("calendar_invite")
         if not spec:
