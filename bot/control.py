@@ -17,7 +17,9 @@ from bot.action_commands import drop, give, move_due, open_actions, report_done
 from bot.command_result import CommandResult, action_id_of, run_id_of
 from bot.dispatch import Dispatcher, TurnResult
 from bot.engine import waiting
+from bot.engine.commands import one_slip_from
 from bot.engine.runtime import Turn
+from bot.engine.small_talk import chatter
 from bot.errors import FlowError, FlowNotFound, FlowRefused, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
 from bot.model import Actor, ConversationKey, Trigger
@@ -53,6 +55,29 @@ def command_words(text: str) -> list[str]:
 def is_command(text: str) -> bool:
     words = command_words(text)
     return bool(words) and words[0].lower() in VERBS
+
+
+def meant_command(text: str) -> str | None:
+    """The command ``text`` is a slip of the keyboard from ("staus 3": ``status 3``), or None:
+    words after it that the command would not take make it a sentence ("lost my laptop")."""
+    words = command_words(text)
+    verb = one_slip_from(words[0], VERBS) if words else None
+    args = words[1:]
+    if verb in ("list", "actions", "help"):
+        fits = not args
+    elif verb in ("status", "cancel"):
+        fits = len(args) == 1 and run_id_of(args) is not None
+    elif verb in ("done", "due", "drop", "give"):
+        fits = len(args) >= (1 if verb in ("done", "drop") else 2) and action_id_of(args) is not None
+    else:  # start FLOW ...
+        fits = bool(args) and len(args) <= 3
+    return " ".join([verb, *args]) if verb and fits else None
+
+
+def answers_words(text: str) -> bool:
+    """Whether ``text``, though no command, gets an answer where nothing waits on its writer:
+    a command misspelt, "what is this?", "thanks!" (:func:`run_command` says what they meant)."""
+    return is_command(text) or meant_command(text) is not None or chatter(text) in ("about", "thanks", "stop")
 
 
 def names_a_run(text: str, mine: Callable[[int], bool] | None = None) -> bool:
@@ -139,12 +164,21 @@ def run_command(
         return give(dispatcher, actor, conversation, text, args, mentions or {}, not_people or {})
     if verb == "help":
         return CommandResult(texts.command_help(dispatcher.catalog.startable_in_chat()))
+    flows = dispatcher.catalog.startable_in_chat()
+    meant, said = meant_command(text), chatter(text)
+    if meant and meant.split()[0] == "help":
+        return CommandResult(texts.command_help(flows))
+    if said == "about":
+        return CommandResult(texts.about_commands(texts.command_help(flows)))
+    if said == "thanks":
+        return CommandResult(texts.welcome())
+    if said == "stop":  # "unsubscribe": what the bot sends, and what ends it
+        return CommandResult(texts.nothing_to_stop())
     if closed := placing.closed_for(dispatcher.db.conn, conversation.channel, actor.id, dispatcher.clock()):
         return CommandResult(closed, ok=False)
-    flows = dispatcher.catalog.startable_in_chat()
     if beside := _waiting_in_a_thread(dispatcher.db.conn, conversation, actor.id):  # an answer typed beside it
         return CommandResult(texts.command_unknown_beside_thread(verb, *beside, flows, conversation.channel), ok=False)
-    return CommandResult(texts.command_unknown(verb, flows), ok=False)
+    return CommandResult(texts.command_unknown(verb, flows, meant), ok=False)
 
 
 def _waiting_in_a_thread(

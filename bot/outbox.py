@@ -46,7 +46,7 @@ from bot.outbox_rows import (
     pending,
     queued_from_row,
 )
-from bot.store import group, iso, kept_write, transaction
+from bot.store import group, iso, kept_write, one_statement
 
 if TYPE_CHECKING:
     from bot.channels import Channel
@@ -282,7 +282,7 @@ class Sender:
                 finally:
                     self.in_flight -= 1  # the mark below is written before the next await
             try:
-                with transaction(self.db):
+                with one_statement(self.db):  # one UPDATE: no savepoint of its own in the group
                     mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
             except sqlite3.Error:  # sent, not marked: marked on a later pass (of this process)
                 log.exception(texts.delivery_unmarked(self.channel.name, item.id))

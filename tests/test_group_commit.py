@@ -16,7 +16,7 @@ import pytest
 from bot.channels.teams_store import Reference, TeamsStore
 from bot.outbox import pending
 from bot.server import GROUP, SENDERS
-from bot.store import kept_write, open_db, transaction, utc_now
+from bot.store import kept_write, open_db, transaction, utc_now, write_lock
 from bot.store.group import KEPT_TRIES, GroupCommit, abandon, committed
 from bot.store.group_requests import _WRITTEN, track
 from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, committed_rows, event_body, message
@@ -308,3 +308,27 @@ def committed_file(path: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+async def test_a_delivered_replys_mark_is_written_into_the_group_without_a_savepoint_of_its_own(
+    slack: Harness,
+) -> None:
+    (root,) = await threads(slack, 1)
+    conn = slack.services.db.conn
+    await slack.client.server.app[GROUP].settled()
+    said: list[str] = []
+    conn.set_trace_callback(said.append)  # (the tests' watch of writes outside a transaction: set again below)
+    try:
+        await slack.event(message("UA", "We ship", channel="C0", thread_ts=root))
+        await slack.posts(3)  # the root's notice, the first question, the next question
+        await slack.client.server.app[SENDERS]["slack"].drain()
+    finally:
+        conn.set_trace_callback(None)
+        write_lock.watch(conn)
+    marks = [n for n, sql in enumerate(said) if sql.startswith("UPDATE messages SET delivered_at")]
+    assert marks  # the next question's mark, at least
+    assert all(said[n - 1] != "SAVEPOINT turn" and said[n + 1] != "RELEASE turn" for n in marks)
+    assert (
+        committed_rows(slack, "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL")[0][0]
+        == 0
+    )

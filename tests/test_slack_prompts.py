@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.store import write_lock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, message, owner_question_answered_while_it_waits, wait_for
 
@@ -160,3 +161,21 @@ async def test_an_owner_question_left_when_the_run_ends_loses_its_buttons(slack:
     assert slack.rows(
         "SELECT kind, json_extract(payload, '$.widget') FROM messages WHERE direction = 'in' AND actor_id = 'slack:UB'"
     ) == [("refused", "closed")]
+
+
+async def test_the_one_question_an_answer_takes_is_marked_answered_without_a_savepoint_of_its_own(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    _, dm = await owner_question(slack)
+    conn = slack.services.db.conn
+    said: list[str] = []
+    conn.set_trace_callback(said.append)  # (the tests' watch of writes outside a transaction: set again below)
+    try:
+        await slack.event(message("UB", "y", channel="DUB"))
+    finally:
+        conn.set_trace_callback(None)
+        write_lock.watch(conn)
+    assert line(await redrawn(fake, dm)) == "Answered by <@UB>: Yes"
+    (mark,) = [n for n, sql in enumerate(said) if sql.startswith("UPDATE slack_prompts SET status = 'answered'")]
+    assert said[mark - 1] != "SAVEPOINT turn" and said[mark + 1] != "RELEASE turn"  # in the group all the same
+    assert slack.rows("SELECT status, answer FROM slack_prompts WHERE ts = ?", dm["ts"]) == [("answered", "Yes")]

@@ -13,8 +13,18 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from bot import outbox, texts
-from bot.control import CommandResult, actions_of, comes_first, is_command, open_runs, run_command
+from bot.control import (
+    CommandResult,
+    actions_of,
+    answers_words,
+    comes_first,
+    is_command,
+    meant_command,
+    open_runs,
+    run_command,
+)
 from bot.dispatch import Dispatcher, TurnResult
+from bot.engine.small_talk import chatter
 from bot.errors import BotError
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger
 from bot.outbox import Queued
@@ -88,7 +98,7 @@ class ConsoleSession:
             return
         if self._answered(speaker, text):
             return
-        if is_command(text):
+        if answers_words(text):  # a command, or "hlep", "thanks!"
             self.command(speaker, text)
         else:
             self._answer(speaker, CommandResult(self._nothing_waiting(speaker), ok=False))
@@ -116,9 +126,13 @@ class ConsoleSession:
             self.deliver()
 
     def _carry_out(self, speaker: Actor, text: str) -> CommandResult:
-        verb = text.split()[0].lower()
-        if verb == "help":
+        verb, meant = text.split()[0].lower(), meant_command(text)
+        if verb == "help" or meant == "help":  # "hlep" too
             return CommandResult(texts.console_help())
+        if meant:  # "staus 1": said in the terminal's words, not a slash command's
+            return CommandResult(texts.console_meant(verb, meant), ok=False)
+        if chatter(text) == "about":  # "who are you?"
+            return CommandResult(texts.about_commands(texts.console_help()))
         if verb == "start":  # a second run in this terminal would take this run's answers
             return CommandResult(texts.console_start_elsewhere(), ok=False)
         try:

@@ -31,7 +31,15 @@ from bot.channels.rasa_call import (
     say,
 )
 from bot.channels.rasa_form import ValidateDecisionForm
-from bot.control import TITLE_MAX, CommandResult, actions_of, comes_first, command_words, is_command, run_command
+from bot.control import (
+    TITLE_MAX,
+    CommandResult,
+    actions_of,
+    answers_words,
+    comes_first,
+    command_words,
+    run_command,
+)
 from bot.dispatch import Dispatcher
 from bot.errors import FlowNotFound, FlowRefused, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
@@ -137,7 +145,7 @@ class ActionDecisionAnswer(DecisionAction):
             say(out, result.told("buttons"))  # each button's payload names its run
             hand_over(bot, caller, out)
             return []
-        if result is None and is_command(text):
+        if result is None and answers_words(text):
             return carry_out(bot, caller, out, command(bot, caller, text, message.mentions))
         if result is None:
             closed = placing.closed_for(bot.db.conn, caller.conversation.channel, caller.actor.id)

@@ -34,9 +34,10 @@ from bot.channels.slack_events import Answer
 from bot.channels.slack_messages import Said
 from bot.channels.slack_send import is_dm
 from bot.channels.slack_turns import NAME, Turns
-from bot.control import CommandResult, comes_first, is_command, names_a_run, run_command, start_arguments
+from bot.control import CommandResult, answers_words, comes_first, names_a_run, run_command, start_arguments
+from bot.dispatch import TurnResult
 from bot.model import Actor, ConversationKey, Message
-from bot.store import group, placing, transaction, widgets
+from bot.store import group, placing, runs, transaction, widgets
 from bot.store import slack as store
 from bot.store.placing import Unplaced
 
@@ -81,6 +82,26 @@ class Inbound(Turns):
             await self._answer(said, event, thread_run, said.text)
         elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
             await self._thread_command(said, said.text)
+        elif not said.thread_ts and not said.text.rstrip().endswith("?"):  # the channel itself, which no run
+            await self._beside_threads(said)  # reads, and no question to the others ("lunch?"): one may wait on them
+
+    async def _beside_threads(self, said: Said) -> None:
+        """Told privately, once a question, that a run of this channel waits on them in its thread:
+        an answer typed in the channel itself (Slack's bot reads none of it) is not taken."""
+        actor_id = f"{NAME}:{said.user}"
+        for row in placing.runs_waiting_on(self.services.db.conn, NAME, actor_id):
+            prompt = row.context.prompt_for(actor_id)
+            if prompt is None or row.conversation.conversation != said.channel:
+                continue
+            asked = (prompt.step, prompt.item, prompt.field, prompt.asked_at)
+            if self.told_beside.get((row.id, actor_id)) == asked:
+                return
+            await group.writable(self.services.db.conn)
+            if self._seen(said.platform_id):  # a retry of the same message: told already
+                return
+            self.told_beside[(row.id, actor_id)] = asked
+            title = blocks.escape(str(row.context.trigger.get("title") or row.flow_id))
+            return self.poster.ephemeral_later(said.channel, said.user, texts.slack_answer_in_thread(row.id, title))
 
     def _starts(self, words: list[str]) -> bool:  # 'start FLOW ...' of a flow it has ('start the migration': an answer)
         return len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.startable()
@@ -145,11 +166,12 @@ class Inbound(Turns):
             asked = store.question_run(self.services.db.conn, said.thread_ts, actor.id) if said.thread_ts else None
             with transaction(self.services.db):
                 result = self.dispatcher.answer(typed, asked)
-                if result is None and is_command(text):
+                if result is None and answers_words(text):  # a command, or "hlep", "thanks!"
                     done = run_command(self.dispatcher, actor, conversation, text, mentions, others)
             if isinstance(result, Unplaced):  # several questions wait: which one
                 return self.poster.say_later(said.channel, blocks.mrkdwn_parts(result.told("buttons", thread=True)))
             if result is not None:
+                self._taken_for_thread(said, actor, result)
                 return self._after_turn(result, actor, result.text)
         if done is not None:
             self._after_command(done)
@@ -158,6 +180,22 @@ class Inbound(Turns):
         else:
             closed = placing.closed_for(self.dispatcher.db.conn, conversation.channel, actor.id)
             self.poster.say_later(said.channel, blocks.escape(closed or texts.slack_nothing_waiting()))
+
+    def _taken_for_thread(self, said: Said, actor: Actor, result: TurnResult) -> None:
+        """An answer by direct message to a run whose next question went to its thread: said there,
+        once a run, since the direct message would show nothing of it."""
+        outcome = result.outcome
+        to_thread = [
+            r for r in outcome.replies if r.kind == "prompt" and not r.private and r.to and r.to.id == actor.id
+        ]
+        if outcome.inbound_kind != "answer" or not to_thread or (result.run_id, actor.id) in self.told_direct:
+            return
+        row = runs.load_run(self.services.db.conn, result.run_id)
+        if row is None or is_dm(row.conversation.conversation):
+            return
+        self.told_direct.add((result.run_id, actor.id))
+        title = blocks.escape(str(row.context.trigger.get("title") or row.flow_id))
+        self.poster.say_later(said.channel, texts.slack_taken_for_thread(result.run_id, title))
 
     async def _mention_command(self, said: Said, event: dict[str, Any]) -> None:
         """``@decisionbot start ...`` and the other commands; a run started so lives in the

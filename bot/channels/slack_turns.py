@@ -17,7 +17,7 @@ from bot.control import CommandResult, run_command
 from bot.dispatch import TurnResult
 from bot.engine.asking import taken_value
 from bot.model import Actor, ConversationKey
-from bot.store import group, runs, transaction
+from bot.store import group, one_statement, runs, transaction
 from bot.store import slack as store
 from bot.store.people import People
 
@@ -32,6 +32,9 @@ class Turns:
         self.people = people
         self.backlog = backlog
         self.bot_user = bot_user
+        # (run, person) -> the question they were told to answer in its thread, not the channel: once each
+        self.told_beside: dict[tuple[int, str], tuple[object, ...]] = {}
+        self.told_direct: set[tuple[int, str]] = set()  # (run, person) told its thread goes on after a DM answer
 
     async def _people(self, user: str, text: str) -> tuple[Actor, dict[str, Actor]]:
         """The speaker and the people ``text`` mentions, with names (fetched once)."""
@@ -60,8 +63,8 @@ class Turns:
             value = taken_value(result.outcome, actor.id)
             answered = []
             taken = store.prompts_answered_by(self.services.db.conn, result.run_id, actor.id, PLACEHOLDER.id)
-            if taken:  # an answer that takes none (a question without widgets) opens no savepoint
-                with transaction(self.services.db) as conn:
+            if taken:  # an answer that takes none (a question without widgets) opens no savepoint, one no pair
+                with (one_statement if len(taken) == 1 else transaction)(self.services.db) as conn:
                     for row in taken:
                         shown = shown_value(value, row.expects, answer)
                         if store.answer_prompt(conn, row.channel, row.ts, actor.id, shown, now):

@@ -146,10 +146,11 @@ class TurnBase(ABC):
 
     # --- entering a step ---------------------------------------------------------------------
 
-    def enter(self, step_id: str, actor: Actor | None, revisit: bool = False) -> None:
+    def enter(self, step_id: str, actor: Actor | None, revisit: bool = False, adding: bool = False) -> None:
+        """``adding``: back into a repeat step to add an item (the list shown, a new item asked)."""
         step = self.flow.step(step_id)
         if step.type == "repeat":
-            self._open_repeat(step, revisit)
+            self._open_repeat(step, revisit, adding)
             return
         targets = self.targets(step)
         if not targets:  # a fan-out over no items, or everyone has answered already
@@ -161,12 +162,14 @@ class TurnBase(ABC):
             self.ctx.prompts.append(Prompt(step=step.id, to=who.to_dict(), item=item))
         self.ask_waiting()
 
-    def _open_repeat(self, step: Step, revisit: bool) -> None:
+    def _open_repeat(self, step: Step, revisit: bool, adding: bool = False) -> None:
         if step.ask and not revisit:
             self.say(self.render(step.ask, None), to=self.ctx.facilitator)
         items = self.ctx.answers.setdefault(step.id, [])
         who = self.facilitator_of(step)
-        if revisit and items:  # back into the list: shown whole, then its last answer to change
+        if revisit and items and adding:  # back into the list to add one: shown whole, then a new item
+            self.say(self._items_so_far(step, items), to=who)
+        elif revisit and items:  # back into the list: shown whole, then its last answer to change
             self.say(self._items_so_far(step, items), to=who)
             last = step.fields[-1]
             self.ctx.draft, self.ctx.kept = dict(items.pop()), {}

@@ -60,6 +60,10 @@ class Corrections(TurnBase):
             name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
             self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
             return False
+        if command.value is None:  # "change the due date of action 2": to what, it does not say
+            typed = self.message.text if self.message else f"change {command.target}"
+            self.say(texts.correction_needs_value(typed.strip().rstrip(".!?")), to=actor, kind="error")
+            return False
         try:
             value = questions.parse(q, command.value or "", self.pctx(actor))
         except AnswerError as error:
@@ -98,15 +102,30 @@ class Corrections(TurnBase):
                 items = self.ctx.answers.get(step.id)
                 if not isinstance(items, list):
                     continue
-                fid = match_name(target, [f.id for f in step.fields])
-                if fid and 1 <= command.item <= len(items):
+                fid = match_name(target, [f.id for f in step.fields]) if target else step.fields[0].id
+                listing = command.item == len(items) + 1 and fid in self.ctx.draft and self.state == step.id
+                if fid and (1 <= command.item <= len(items) or listing):
                     q = step.field(fid)
                     assert q is not None
                     return (step.id, command.item - 1, fid), q
             return None
         plain = [s.id for s in self.flow.steps if s.id in self.ctx.answers and s.type != "repeat" and not s.fan_out]
         sid = match_name(target, plain)
-        return ((sid, None, None), self.flow.step(sid)) if sid else None
+        return ((sid, None, None), self.flow.step(sid)) if sid else self._item_meant(target)
+
+    def _item_meant(self, target: str) -> tuple[tuple[str, int | None, str | None], Question] | None:
+        """The item whose field ``target`` names without its number ("change owner to ..."): the
+        one being listed, or the only one listed."""
+        for step in (s for s in self.flow.steps if s.type == "repeat"):
+            items, fid = self.ctx.answers.get(step.id), match_name(target, [f.id for f in step.fields])
+            q = step.field(fid) if fid else None
+            if fid is None or q is None or not isinstance(items, list):
+                continue
+            if fid in self.ctx.draft and self.state == step.id:
+                return (step.id, len(items), fid), q
+            if len(items) == 1 and not self.ctx.draft:
+                return (step.id, 0, fid), q
+        return None
 
     def _set_slot(self, slot: tuple[str, int | None, str | None], value: Any) -> Any:
         step, item, fld = slot
@@ -114,13 +133,22 @@ class Corrections(TurnBase):
             old = self.ctx.answers.get(step)
             self.ctx.answers[step] = value
             return old
-        entry = self.ctx.answers[step][item]
-        old = entry.get(fld)
+        entry = self.ctx.draft if self._listing(slot) else self.ctx.answers[step][item]
+        old = entry.get(fld or "")
         entry[fld or ""] = value
         return old
 
+    def _listing(self, slot: tuple[str, int | None, str | None]) -> bool:
+        """Whether ``slot`` is a field of the repeat item being listed (its draft): nobody was asked
+        to confirm it yet."""
+        step, item, _ = slot
+        items = self.ctx.answers.get(step)
+        return isinstance(items, list) and item == len(items) and self.state == step
+
     def _owner_changed(self, slot: tuple[str, int | None, str | None], owner: dict[str, str], by: Actor) -> None:
         source, item, fld = slot
+        if self._listing(slot):
+            return
         for step in self.flow.steps:
             if step.fan_out != (source, fld) or item is None:
                 continue
@@ -142,7 +170,7 @@ class Corrections(TurnBase):
         """An item's other field changed (its due date, what it is): the owner confirms it again,
         so no one is recorded as accepting terms they were never shown."""
         source, item, fld = slot
-        if item is None:
+        if item is None or self._listing(slot):
             return
         entry = self.ctx.answers[source][item]
         for step in self.flow.steps:

@@ -56,6 +56,14 @@ _IN_NEXT_WEEK = re.compile(r"(?:(\w+)(?: of)? next week|next week(?: on)? (\w+)|
 _THIS_WEEK = re.compile(r"(?:(?:later |sometime )?this|within the|within this) week")
 # "As soon as possible" names no day to hold anyone to: refused with a hint to say which
 _NO_DAY_YET = re.compile(r"a\.?s\.?a\.?p\.?|as soon as (?:possible|you can|we can)|soonest")
+# A quarter: "Q3", "end of Q3", "by q2 2027", "in Q4": its last day
+_QUARTER = re.compile(r"(?:(?:the )?end of |in )?q([1-4])(?: (\d{4}))?")
+# Words before a day that correct what was said ("no wait, the 15th", "actually friday") or round it
+# ("around friday"), and after it ("tomorrow-ish", "friday or so"): the day is what counts
+_HEDGED = re.compile(
+    r"^(?:(?:(?:no|nope|oops|sorry|wait|actually|i mean|rather|make (?:that|it)|around|roughly|about)"
+    r"(?:[,:;!]+ ?| ))+(?=\S))?(?P<day>.+?)(?:-ish| ish| or so)?$"
+)
 _MONTHS = {
     name: number
     for number in range(1, 13)
@@ -228,6 +236,9 @@ def _fast_short_or_month(phrase: str, today: date) -> date | None:
         return day
     if match := _IN_MONTH.fullmatch(phrase):
         return _in_month(match, today)
+    if match := _QUARTER.fullmatch(phrase):
+        end = _month_end(date(int(match[2] or today.year), int(match[1]) * 3, 1))
+        return end if match[2] or end >= today else _month_end(date(end.year + 1, end.month, 1))
     return None
 
 
@@ -310,7 +321,8 @@ def read(raw: str, now: datetime, locale: str | None = None) -> date | None:
     English does (month first, unless that names no day)."""
     first_is_day = day_first(locale)
     raw = _TOMORROW_TYPED.sub("tomorrow", raw.casefold())
-    raw = phrase = _without_day_end(" ".join(raw.split()).rstrip(".!?"))
+    raw = " ".join(raw.split()).rstrip(".!?")
+    raw = phrase = _without_day_end(hedged["day"] if (hedged := _HEDGED.fullmatch(raw)) else raw)
     if first_is_day is not None and (match := _SLASHED.fullmatch(_LEAD.sub("", phrase, count=1))):
         return _slashed(match, now.date(), first_is_day)
     found = _fast_date(phrase, now.date())

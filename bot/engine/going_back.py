@@ -28,7 +28,9 @@ class GoingBack(TurnBase):
         del path[keep:]
         self._back_to(path, actor)
 
-    def _back_to(self, path: list[str], actor: Actor) -> None:
+    def _back_to(self, path: list[str], actor: Actor, adding: bool = False) -> None:
+        """Back to the last step of ``path``; ``adding``: into a repeat step to add an item, where
+        the owners' answers about the items listed stand (only the new item's owner is asked)."""
         target = path.pop()
         left = {self.state}
         while self.state != target:
@@ -40,9 +42,9 @@ class GoingBack(TurnBase):
         # confirm again (what they accepted may change on the way)
         self.ctx.prompts = [p for p in self.ctx.prompts if p.step not in left]
         for step_id in left:
-            if self.flow.has_step(step_id) and self.flow.asks_named(self.flow.step(step_id)):
+            if self.flow.has_step(step_id) and self.flow.asks_named(self.flow.step(step_id)) and not adding:
                 self.ctx.answers.pop(step_id, None)
-        self.enter(target, actor, revisit=True)
+        self.enter(target, actor, revisit=True, adding=adding)
 
     def _hop_towards(self, target: str) -> str:
         """The predecessor of the current state on the way back to ``target``."""

@@ -17,16 +17,16 @@ from bot.engine import answers, questions, shown
 from bot.engine.answers import AnswerError, is_bare_yes_no
 from bot.engine.asking import Outcome, taken_value
 from bot.engine.commands import Command, classify, match_name
-from bot.engine.corrections import Corrections
 from bot.engine.ending import Ending
-from bot.engine.going_back import GoingBack
+from bot.engine.listing import Listing
 from bot.engine.model import Flow, Question, Step
+from bot.engine.small_talk import SmallTalk
 from bot.engine.state import Prompt, RunState
 from bot.engine.waiting import waiting_for
 from bot.model import Actor, ConversationKey, Message
 
 
-class Turn(Corrections, GoingBack, Ending):
+class Turn(Listing, SmallTalk, Ending):
     # --- entry points ------------------------------------------------------------------------
 
     def start(self) -> Outcome:
@@ -61,8 +61,10 @@ class Turn(Corrections, GoingBack, Ending):
         elif prompt is None:
             self.out.inbound_kind = "refused"
             self.say(self._nothing_for(actor), to=actor, kind="error", private=True)
-        else:
-            self._answer(prompt, actor, text)
+        elif not (
+            self._small_talk(prompt, actor, text) or self._removal(text, actor) or self._adding(prompt, text, actor)
+        ):
+            self._answer(prompt, actor, text)  # not "thanks!", "what is this?", "remove action 2": no miss
         if prompt is None and not (self.out.answers or self.out.transitions) and self.out.status == status:
             self.out.activity = self.ctx.confirm is not None and self.ctx.confirm.get("actor") == actor.id
         return self.out
@@ -86,6 +88,7 @@ class Turn(Corrections, GoingBack, Ending):
         if step.type == "repeat" and q is step.fields[0] and not self.ctx.draft and questions.is_done_word(text):
             self._finish_repeat(prompt, step, actor)
             return
+        text = self._first_of_list(step, q, text, actor)  # "1. draft plan 2. call vendor": one at a time
         current = self.current_value(prompt)
         typed = text
         if questions.agrees(q, text) and not (q.options and folded and self._is_option(q, text, actor)):
@@ -163,7 +166,8 @@ class Turn(Corrections, GoingBack, Ending):
             return
         items.append(dict(self.ctx.draft))
         self.ctx.draft, self.ctx.kept = {}, {}
-        self.open_field(step, step.fields[0], len(items), actor)
+        if not self._next_of_list(step, len(items), actor):
+            self.open_field(step, step.fields[0], len(items), actor)
 
     def _fan_answer(self, prompt: Prompt, step: Step, value: Any, actor: Actor, raw: str) -> None:
         self.ctx.answers.setdefault(step.id, {})[str(prompt.item)] = value
@@ -278,23 +282,6 @@ class Turn(Corrections, GoingBack, Ending):
         asked = any(r.kind == "prompt" and r.to is not None and r.to.id == actor.id for r in self.out.replies[since:])
         if prompt is not None and not asked:
             self.ask(prompt, current=self.current_value(prompt), lead=texts.back_to())
-
-    def _help(self, prompt: Prompt, actor: Actor) -> None:
-        step, q = self.flow.step(prompt.step), self.question_of(prompt)
-        pctx = self.pctx(actor)
-        info = questions.expects(q, pctx)
-        low = info.get("not_before") if q.type == "date" else q.minimum
-        high = info.get("not_after") if q.type == "date" else q.maximum
-        dated = q.type == "date"
-        example_date = texts.date_example(pctx.today, info.get("not_before"), info.get("not_after")) if dated else None
-        question = self.prompt_text(prompt, step, q, None)
-        if prompt.escalated:  # an owner's question handed over reads on after a colon: "does bob take ..."
-            question = question[:1].upper() + question[1:]
-        bounds = texts.bounds_text(low, high)
-        label = next(iter(self.flow.item_labels), None)
-        commands = texts.commands_help(actor.id == self.ctx.facilitator.id, q.optional, label)
-        said = texts.help_text(q.type, question, q.help, q.example, bounds, example_date, commands)
-        self.say(said, to=actor, expects=info)
 
     def _confirming(self, actor: Actor, text: str) -> None:
         self.out.inbound_kind = "command"

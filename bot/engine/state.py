@@ -61,6 +61,8 @@ class RunState:
     closed: dict[str, dict[str, str]] = field(default_factory=dict)
     # the draft item's later fields gone back over with 'back': shown as 'currently' when asked again
     kept: dict[str, Any] = field(default_factory=dict)
+    # the items of a list typed at once for a repeat step ("1. draft plan 2. call vendor") still to open
+    listed: list[str] = field(default_factory=list)
 
     # --- roles and people -------------------------------------------------------------------
 
@@ -158,7 +160,7 @@ class RunState:
 
     def dumps(self) -> str:
         data = {name: getattr(self, name) for name in _FIELDS}
-        for optional in ("closed", "kept"):  # as the versions before them wrote it: their server, beside
+        for optional in ("closed", "kept", "listed"):  # as the versions before them wrote it: their server, beside
             if not data[optional]:  # this one in a rolling restart onto this version, reads the run
                 del data[optional]  # (unknown keys: refused)
         data["prompts"] = [vars(p) for p in self.prompts]  # asdict() deep-copies: 10x slower

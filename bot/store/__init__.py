@@ -45,7 +45,10 @@ def iso(moment: datetime) -> str:
 
 @functools.lru_cache(maxsize=256)  # a turn stamps every row with the same moment
 def _iso(moment: datetime, fold: int) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # strftime writes such a year unpadded
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return utc.isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" off: a third of strftime's time
 
 
 def dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
@@ -341,6 +344,31 @@ def transaction(db: Database) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+@contextmanager
+def one_statement(db: Database) -> Iterator[sqlite3.Connection]:
+    """:func:`transaction` for a write of one statement (SQLite undoes a failed statement whole,
+    so it needs no savepoint to be all or nothing): in the server's open group, or inside another
+    transaction, it is written there without a ``SAVEPOINT``/``RELEASE`` pair of its own; elsewhere
+    it is its own transaction. Nothing may be written in it but that one statement."""
+    conn = db.conn
+    grouped = installed(conn)
+    if grouped is not None and grouped.join():
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            if not conn.in_transaction:  # disk full, I/O: SQLite rolled the whole group back itself
+                grouped.fail(exc)
+            raise
+        if not grouped.depth:  # the request's own write now: it goes if the request fails
+            grouped.kept()
+        return
+    if conn.in_transaction:
+        yield conn
+        return
+    with transaction(db) as conn:
+        yield conn
 
 
 def kept_write(db: Database, write: Callable[[sqlite3.Connection], T]) -> T:

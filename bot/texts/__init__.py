@@ -23,6 +23,7 @@ from bot.texts.metrics import *  # noqa: F403
 from bot.texts.rasa import *  # noqa: F403
 from bot.texts.settings import *  # noqa: F403
 from bot.texts.slack import *  # noqa: F403
+from bot.texts.small_talk import *  # noqa: F403
 from bot.texts.starts import *  # noqa: F403
 from bot.texts.store import *  # noqa: F403
 from bot.texts.teams import *  # noqa: F403

@@ -157,8 +157,10 @@ def command_help(flows: list[str]) -> str:
     )
 
 
-def command_unknown(verb: str, flows: list[str]) -> str:
-    return f"I don't know '{verb}'. " + command_help(flows)
+def command_unknown(verb: str, flows: list[str], meant: str | None = None) -> str:
+    """``meant``: the command ``verb`` is a slip from, with its words ("status 3")."""
+    guess = f" Did you mean '{meant}'?" if meant else ""
+    return f"I don't know '{verb}'.{guess} " + command_help(flows)
 
 
 def command_unknown_beside_thread(verb: str, run_id: int, title: str, flows: list[str], channel: str) -> str:

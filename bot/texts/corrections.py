@@ -10,6 +10,11 @@ def correction_target_unknown(target: str, known: list[str]) -> str:
     return f"I can't find '{target}' to change. Answers so far: {_join(known)}."
 
 
+def correction_needs_value(typed: str) -> str:
+    """A correction that names an answer but not its new value ("change the decision")."""
+    return f"{typed[:1].upper()}{typed[1:]} to what? Say it in one message: '{typed} to ...'."
+
+
 def correction_not_allowed(target: str, by: str) -> str:
     return f"Only the facilitator or {by}, who gave it, can change '{target}'."
 
