@@ -17,6 +17,7 @@ from bot.cli_context import Context
 from bot.errors import BotError, InputEnded, NoDecisionToReview
 from bot.model import Actor, Trigger
 from bot.store import runs
+from bot.triggers import PERSON_ID_MAX, bad_person
 
 if TYPE_CHECKING:
     from bot.channels.console import ConsoleSession
@@ -71,6 +72,9 @@ def chat(
         raise click.UsageError(texts.cli_chat_flow_or_run())
     if speaker_name is not None and not commands_only:
         raise click.UsageError(texts.cli_chat_flow_or_run())
+    for option, given in (("--facilitator", facilitator), ("--participants", participants), ("--as", speaker_name)):
+        if given and (bad := bad_person(given)) is not None:  # before the ledger is opened: nothing written
+            raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX))
     session = ConsoleSession(obj.dispatcher(flow=flow), sys.stdout, jsonl=jsonl)
     if commands_only:
         speaker = person(speaker_name or "facilitator")

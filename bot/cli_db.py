@@ -4,7 +4,6 @@ server runs."""
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import click
@@ -14,7 +13,7 @@ from bot.cli import main
 from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.errors import BotError
-from bot.store import migrations, open_db, open_readonly
+from bot.store import migrations, open_db, open_readonly, upgrade, upgrade_copy
 
 
 @main.group("db")
@@ -38,8 +37,10 @@ def db_migrate(obj: Context) -> None:
       decisionbot --db data/decisions.db db migrate
     """
     db = open_db(obj.db_path, migrate=False)
-    applied = migrations.apply(db)
+    applied, copy = upgrade(db, obj.db_path)
     migrations.catch_up(db)
+    if copy is not None:
+        click.echo(texts.ledger_copied(obj.db_path, str(copy)))
     click.echo(texts.cli_migrated(obj.db_path, applied))
 
 
@@ -67,24 +68,7 @@ def db_backup(obj: Context, file: Path) -> None:
         with output:
             if output.temp is None:  # a pipe or a device: SQLite writes files
                 raise BotError(texts.cli_backup_not_a_file(str(file)))
-            runs, size = _copy(source, output.temp)
+            runs, size = upgrade_copy.copy_into(source, output.temp)
     finally:
         source.close()
     click.echo(texts.cli_backed_up(obj.db_path, str(file), runs, size))
-
-
-def _copy(source: sqlite3.Connection, path: Path) -> tuple[int, int]:
-    """Back ``source`` up into the file at ``path``; its runs and size in bytes once checked."""
-    copy = sqlite3.connect(path, isolation_level=None)
-    try:
-        source.backup(copy)  # in one step: a single read snapshot, never restarted by a writer
-        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-        problems = [row[0] for row in copy.execute("PRAGMA quick_check")]
-        if problems != ["ok"]:
-            raise BotError(texts.cli_backup_damaged(problems[:5]))
-        runs = int(copy.execute("SELECT count(*) FROM runs").fetchone()[0])
-    except sqlite3.Error as exc:
-        raise BotError(texts.cli_backup_failed(str(exc))) from exc
-    finally:
-        copy.close()
-    return runs, path.stat().st_size

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from bot.triggers.router import Router
 from bot.store import dicts, open_db, runs, utc_now
 from bot.store.people import stored_kinds, stored_names
-from bot.triggers import PayloadError, alertmanager, bad_person, generic, grafana, naming
+from bot.triggers import PERSON_ID_MAX, PayloadError, alertmanager, bad_person, generic, grafana, naming
 
 # --- trigger -----------------------------------------------------------------------------------
 
@@ -67,7 +67,7 @@ def trigger_cmd(
     """
     for option, given in (("--facilitator", facilitator), ("--participants", participants), ("--owners", owners)):
         if given and (bad := bad_person(given)) is not None:  # before the ledger is opened: nothing written
-            raise BotError(texts.bad_person(option, bad))
+            raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX))
     fields: dict[str, Any] = dict(_data(data))
     dispatcher = obj.dispatcher(flow=flow)
     channel = channel or _decisions_conversation(dispatcher, fields.get("decision_id"))

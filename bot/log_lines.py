@@ -17,6 +17,11 @@ from bot.render import terminal_safe
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
+#: The logger of the lines an operator reads the log for, logged at every ``--log-level``
+#: (WARNING quiets a line per request, not these): the ledger a server writes, an upgrade and the
+#: copy it took first, and what waits in the outbox when it stopped.
+SERVICE = "decisionbot.service"
+
 #: Where a continued line starts: under the record's own line, never at its first column.
 INDENT = "    "
 
@@ -40,8 +45,31 @@ class RecordLines(logging.Formatter):
         return super().formatMessage(record)
 
 
+class ContainedLines(logging.Filter):
+    """:func:`contained` for a handler whose formatter is another library's (rasa-sdk's
+    coloredlogs in ``decisionbot rasa-actions``): the record's message is made so before any
+    handler formats it, once, whatever the handlers that see it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "contained", False):
+            record.msg, record.args = contained(record.getMessage()), None
+            setattr(record, "contained", True)  # noqa: B010 - an attribute of our own on the record
+        return True
+
+
+def contain(*loggers: logging.Logger) -> None:
+    """Give every handler of ``loggers`` (the root logger when none is named) a
+    :class:`ContainedLines` filter, once."""
+    for logger in loggers or (logging.getLogger(),):
+        for handler in logger.handlers:
+            if not any(isinstance(f, ContainedLines) for f in handler.filters):
+                handler.addFilter(ContainedLines())
+
+
 def configure(level: str) -> None:
-    """The root logger's handler for ``serve``: standard error, :data:`FORMAT`, :class:`RecordLines`."""
+    """The root logger's handler for ``serve``: standard error, :data:`FORMAT`, :class:`RecordLines`;
+    :data:`SERVICE`'s lines at INFO whatever ``level``."""
     handler = logging.StreamHandler()
     handler.setFormatter(RecordLines(FORMAT))
     logging.basicConfig(level=level.upper(), handlers=[handler])
+    logging.getLogger(SERVICE).setLevel(min(logging.INFO, logging.getLogger().level))

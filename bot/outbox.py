@@ -37,6 +37,7 @@ from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.outbox_rows import (
     QUEUED_COLUMNS,
     Queued,
+    given_up,
     last_id,
     latest_prompts,
     mark_channel_down,
@@ -231,6 +232,8 @@ class Sender:
                 await group.writable(self.db.conn, math.inf)
             elif not self.may_send():  # the lease lapsed during this pass: the holder sends the rest
                 return None
+            elif self._given_up_since(item):  # withheld since this pass read it (its run cancelled meanwhile)
+                continue
             else:
                 self.in_flight += 1  # a stopping server waits for it (see bot.server)
                 try:
@@ -294,6 +297,14 @@ class Sender:
                 grouped.after_commit_told(partial(self._settled, item.id))
             self.delivered += 1
         return None
+
+    def _given_up_since(self, item: Queued) -> bool:
+        """Read again at the last moment: a turn handled while an earlier reply was being posted
+        may have withheld this one (a cancelled run's question or reminder); unreadable: sent."""
+        try:
+            return given_up(self.db.conn, item.id)
+        except sqlite3.Error:
+            return False
 
     async def _deliver(self, item: Queued) -> str | None:
         """Deliver ``item``: in one message, or in the parts its channel cuts it into (a reply too

@@ -131,10 +131,18 @@ def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[in
         return
     stamp = iso(now)
     platform_ids = platform_ids or {}
-    db.conn.executemany(
-        "UPDATE messages SET delivered_at = ?, attempts = attempts + 1, platform_id = coalesce(?, platform_id) WHERE id = ?",
+    db.conn.executemany(  # delivered: not given up, even if withheld while it was being posted (its run ended)
+        "UPDATE messages SET delivered_at = ?, attempts = attempts + 1, platform_id = coalesce(?, platform_id),"
+        " last_error = CASE WHEN failed_at IS NULL THEN last_error END, failed_at = NULL WHERE id = ?",
         [(stamp, platform_ids.get(i), i) for i in ids],
     )
+
+
+def given_up(conn: sqlite3.Connection, message_id: int) -> bool:
+    """Whether the reply was given up since the sender read it: withheld as its run ended (a
+    cancelled run's question, a reminder), or withdrawn (:func:`mark_withdrawn`)."""
+    row = conn.execute("SELECT failed_at IS NOT NULL FROM messages WHERE id = ?", (message_id,)).fetchone()
+    return bool(row and row[0])
 
 
 def mark_withdrawn(db: Database, ids: list[int], why: str, now: datetime) -> None:
@@ -164,9 +172,10 @@ def mark_failed(
     conn: sqlite3.Connection, message_id: int, error: str, gave_up: datetime | None = None, now: datetime | None = None
 ) -> None:
     """One more refused attempt; with ``gave_up``, the outbox stops trying the reply then; with
-    ``now``, a refusal for now: the reply's day of retries starts then, if it had not started."""
+    ``now``, a refusal for now: the reply's day of retries starts then, if it had not started. A
+    reply withheld while it was being posted (its run ended) stays given up, and says why."""
     conn.execute(
-        "UPDATE messages SET attempts = attempts + 1, last_error = ?, failed_at = ?, retry_since = coalesce(retry_since, ?)"
-        " WHERE id = ?",
+        "UPDATE messages SET attempts = attempts + 1, last_error = CASE WHEN failed_at IS NULL THEN ? ELSE"
+        " last_error END, failed_at = coalesce(failed_at, ?), retry_since = coalesce(retry_since, ?) WHERE id = ?",
         (error[:500], iso(gave_up) if gave_up else None, iso(now) if now else None, message_id),
     )

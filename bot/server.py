@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 from sqlite_utils import Database
 
-from bot import channels, config, outbox_rows, texts
+from bot import channels, config, log_lines, outbox_rows, texts
 from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher
 from bot.engine import dates
@@ -35,6 +35,7 @@ from bot.store.group_requests import track
 from bot.store.write_lock import LedgerBusy
 
 log = logging.getLogger("decisionbot")
+service_log = logging.getLogger(log_lines.SERVICE)  # at every log level: the ledger, the stop
 
 #: Seconds a stopping server gives the replies it is sending to finish (and be marked sent), so
 #: that the process taking its outbox over does not send them again.
@@ -56,7 +57,7 @@ def _say_ledger(db: Database, path: str, new: bool) -> None:
     """Which ledger the server writes, with its open runs: one created now (``serve`` started in
     another folder than the one the runs in flight are in, or with another --db) says so."""
     if path != ":memory:":
-        log.info(in_use(db, path, new))
+        service_log.info(in_use(db, path, new))
 
 
 def create_app(
@@ -196,7 +197,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(Exception):
         await app[GROUP].settled()
     app[GROUP].uninstall()
-    log.info(texts.server_stopped(outbox_rows.waiting(services.db.conn, list(app[CHANNELS].keys()))))
+    service_log.info(texts.server_stopped(outbox_rows.waiting(services.db.conn, list(app[CHANNELS].keys()))))
     services.db.close()
 
 

@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -92,11 +93,16 @@ def test_the_unit_starts_serve_writes_its_ledger_in_data_and_stops_cleanly_on_si
     env |= {name: value for name, value, active in example_lines() if active}
     log = tmp_path / "journal.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([str(CLI), *command[1:]], cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT)
+        umask = int(service["UMask"], 8)  # the unit's, as systemd sets it
+        proc = subprocess.Popen(
+            [str(CLI), *command[1:]], cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT, umask=umask
+        )
         try:
             health = wait_healthy(port, proc)
             assert health["status"] == "ok"
-            assert (home / "data" / "decisions.db").exists()
+            ledger = home / "data" / "decisions.db"
+            # README: its owner writes it, its group (analysts) reads it, other users do not
+            assert stat.S_IMODE(ledger.stat().st_mode) == 0o640
             assert getattr(signal, service["KillSignal"]) == signal.SIGTERM
             proc.send_signal(signal.SIGTERM)
             code = proc.wait(timeout=float(service["TimeoutStopSec"]))

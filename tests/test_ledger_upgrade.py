@@ -22,7 +22,7 @@ from bot.server import create_app
 from bot.store import open_db
 
 ROOT = Path(__file__).resolve().parents[1]
-UPGRADED = "was made by an older decisionbot: brought up to date (m008_action_changes"
+UPGRADED = "first (the way back to that version: README, 'Upgrades'), then brought up to date (m008_action_changes"
 
 
 def run(db: Path, *args: str, answers: str | None = None) -> Result:

@@ -115,3 +115,15 @@ def test_a_form_owner_in_slack_markup_is_the_rasa_sender(server: Server) -> None
     status, body = server.post(request("validate_decision_form", "U0RVHAL", "<@U0RVGIL>", slots=form, events=events))
     assert status == 200 and body["responses"] == []
     assert body["events"][1:] == [slot("decision_owner", "U0RVGIL"), slot("decision_owner_id", "rasa:U0RVGIL")]
+
+
+@pytest.mark.parametrize("given", ["x" * 1_000_000, "bob\x1b[2J", [{"id": "y" * 400, "name": "Y"}]])
+def test_a_participant_no_sender_id_can_be_is_a_bad_call_said_briefly(given: Any) -> None:
+    """As a trigger's people are refused at the hooks (bot/triggers.bad_person): an id longer than
+    any platform gives (300 characters) or with a control character; the 400 does not repeat a
+    megabyte back to Rasa and into the action server's log."""
+    with pytest.raises(rr.BadCall) as refused:
+        rr.participants(given)
+    said = str(refused.value)
+    assert "not a sender id" in said and len(said) < 400 and "\x1b" not in said
+    assert rr.participants(["whatsapp:+14155550100", "a" * 64 + "@example.org"])  # ids platforms give are taken

@@ -24,6 +24,7 @@ from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 from bot.outbox_rows import mark_withdrawn
 from bot.store import ledger, runs
+from bot.triggers import PERSON_ID_MAX, bad_person
 
 CHANNEL = "rasa"
 #: ``@id``: sender ids behind Rasa may hold ``:``, ``+`` and ``@`` (``@29:1abc``, ``@whatsapp:+1415...``).
@@ -151,6 +152,8 @@ def participants(value: Any) -> list[Actor]:
             name = label or sender
         if not sender:
             continue
+        if bad_person(sender) is not None:  # a control character, markup, longer than any platform's id
+            raise BadCall(texts.rasa_participant_not_an_id(sender, PERSON_ID_MAX))
         if any(ch.isspace() for ch in sender):
             raise BadCall(texts.rasa_bad_participant(sender))
         found.setdefault(sender, Actor(f"{CHANNEL}:{sender}", name))

@@ -8,7 +8,7 @@ import functools
 import zlib
 from typing import Any
 
-from bot import config, texts
+from bot import config, log_lines, texts
 from bot.channels import rasa_edge as edge
 from bot.channels import rasa_replies as rr
 from bot.channels.rasa_call import dispatcher
@@ -77,8 +77,13 @@ def serve(host: str, port: int) -> None:
 
 
 def configure_logging() -> None:
-    """rasa-sdk's logging (INFO and up, Sanic's own at LOG_LEVEL_LIBRARIES), in every process."""
+    """rasa-sdk's logging (INFO and up, Sanic's own at LOG_LEVEL_LIBRARIES), in every process,
+    its lines kept as ``serve``'s are (:mod:`bot.log_lines`): what a caller sent cannot start one."""
+    import logging
+
     from rasa_sdk import utils
+    from sanic.log import access_logger, error_logger, logger
 
     utils.configure_colored_logging("INFO")
     utils.update_sanic_log_level()
+    log_lines.contain(logging.getLogger(), logger, error_logger, access_logger)

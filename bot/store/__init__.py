@@ -22,9 +22,9 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from bot import config, texts
+from bot import config, log_lines, texts
 from bot.errors import ConfigError
-from bot.store import migrations
+from bot.store import migrations, upgrade_copy
 from bot.store.group import commit_others, installed
 from bot.store.group_requests import in_request
 from bot.store.write_lock import is_busy as is_busy  # the store's word for "locked by another connection"
@@ -58,7 +58,7 @@ def dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
 
 
 _DB_ENV = config.BY_NAME["db"].env
-_log = logging.getLogger("decisionbot")
+_service_log = logging.getLogger(log_lines.SERVICE)  # an upgrade is said at every log level
 #: How long a connection waits for the write lock another process holds before SQLite gives up
 #: with "database is locked" (``sqlite3.OperationalError``, SQLITE_BUSY).
 BUSY_TIMEOUT_MS = 30_000
@@ -88,7 +88,7 @@ def open_db(
     *,
     migrate: bool = True,
     synchronous: str = "NORMAL",
-    say: Callable[[str], None] = _log.info,
+    say: Callable[[str], None] = _service_log.info,
 ) -> Database:
     """Open (creating if needed) the ledger at ``path`` and bring its schema up to date; ``say``
     is told what an upgrade applied to a ledger an older version made (a new one: nothing).
@@ -107,11 +107,20 @@ def open_db(
     conn.execute(f"PRAGMA journal_size_limit={WAL_BOUND_BYTES}")
     db = Database(conn)
     if migrate:
-        upgrade = bool(migrations.migrations.applied(db))  # a ledger already, not a new file
-        applied = migrations.apply(db)
-        if applied and upgrade:
-            say(texts.ledger_migrated(str(path), applied))
+        applied, copy = upgrade(db, path)
+        if copy is not None:
+            say(texts.ledger_migrated(str(path), applied, str(copy)))
     return db
+
+
+def upgrade(db: Database, path: str | Path) -> tuple[list[str], Path | None]:
+    """Apply the pending migrations (their names) to the ledger at ``path``; one an older version
+    made is first copied as it was, beside it (:mod:`bot.store.upgrade_copy`: the way back), and
+    that copy's path returned; a new ledger is not copied, nor one up to date."""
+    copies: list[Path] = []
+    older = str(path) != ":memory:" and bool(migrations.migrations.applied(db))  # a ledger, not a new file
+    applied = migrations.apply(db, before=(lambda: copies.append(upgrade_copy.take(path))) if older else None)
+    return applied, (copies[0] if copies else None)
 
 
 def in_use(db: Database, path: str, new: bool) -> str:

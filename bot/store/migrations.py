@@ -7,6 +7,7 @@ re-applying is a no-op. Never edit an applied migration: add the next one.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -365,8 +366,10 @@ def unknown(db: Database) -> list[str]:
     return found
 
 
-def apply(db: Database) -> list[str]:
-    """Apply pending migrations of every set; return the names applied.
+def apply(db: Database, before: Callable[[], object] | None = None) -> list[str]:
+    """Apply pending migrations of every set; return the names applied. ``before`` is called
+    once, under the write lock, before the first of them is applied (the copy an upgrade takes:
+    :mod:`bot.store.upgrade_copy`); a process that finds the work done does not call it.
 
     Several processes may open a ledger that needs migrating at the same moment (the restarted
     server, cron's ``jobs run-due``, an operator's ``db migrate``). A set with something pending
@@ -384,6 +387,9 @@ def apply(db: Database) -> list[str]:
             continue
         with transaction(db):
             pending = [m.name for m in mset.pending(db)]
+            if pending and before is not None:
+                before()
+                before = None
             mset.apply(db)
         applied.extend(pending)
     return applied

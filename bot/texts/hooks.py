@@ -156,8 +156,16 @@ def query_not_logged() -> str:
     return "(query string not logged)"
 
 
-def bad_person(where: str, given: str) -> str:
-    """A person's id (a trigger's facilitator, participants, owners, backup) no platform gives."""
+def bad_person(where: str, given: str, most: int) -> str:
+    """A person's id (a trigger's facilitator, participants, owners, backup) no platform gives:
+    a character no id holds, or longer than ``most``."""
+    if len(given) > most:
+        return (
+            f"'{where}' names an id of {len(given)} characters, which is not a person's id: an id is {most}"
+            " characters at most (an e-mail address, the longest, 254). Give a Slack user id (U0123, W0123),"
+            " a Teams id (29:1abc, or an Azure AD object id), a Rasa sender id, a console name (alice) or"
+            " channel:id (slack:U0123)"
+        )
     shown = given.encode("unicode_escape").decode("ascii")[:80]  # a line break or ESC shown, not done
     return (
         f"'{where}' names '{shown}', which is not a person's id: an id has no control characters (line"
@@ -166,8 +174,14 @@ def bad_person(where: str, given: str) -> str:
     )
 
 
-def bad_person_in_file(key: str, given: str) -> tuple[str, str]:
+def bad_person_in_file(key: str, given: str, most: int) -> tuple[str, str]:
     """(problem, fix) for a route or a check of routes.yaml, checks.yaml naming no person's id."""
+    if len(given) > most:
+        return (
+            f"{key} names an id of {len(given)} characters, which is not a person's id ({most} characters at most)",
+            "write a Slack user id (U0123), a Teams id (29:1abc or an Azure AD object id), a Rasa sender id,"
+            " a console name or channel:id (slack:U0123)",
+        )
     shown = given.encode("unicode_escape").decode("ascii")[:80]
     return (
         f"{key} names '{shown}', which is not a person's id (it has a control character or one of < > | & `)",

@@ -4,8 +4,24 @@ to date, a downgrade refused."""
 from __future__ import annotations
 
 
-def ledger_migrated(path: str, applied: list[str]) -> str:
-    return f"The ledger {path} was made by an older decisionbot: brought up to date ({', '.join(applied)})."
+def ledger_migrated(path: str, applied: list[str], copy: str) -> str:
+    return (
+        f"The ledger {path} was made by an older decisionbot: copied as it was to {copy} first (the way back to"
+        f" that version: README, 'Upgrades'), then brought up to date ({', '.join(applied)})."
+    )
+
+
+def ledger_copied(path: str, copy: str) -> str:
+    """``db migrate``'s line before it names what it applied to a ledger an older version made."""
+    return f"{path}: copied as it was to {copy} first (the way back to the older version: README, 'Upgrades')."
+
+
+def ledger_upgrade_copy_failed(path: str, copy: str, problem: str) -> str:
+    return (
+        f"The ledger {path} was made by an older decisionbot, and the copy of it taken before bringing it up to"
+        f" date could not be made ({copy}: {problem}), so nothing was changed. Make room in its folder (the"
+        " copy is as large as the ledger), then start again."
+    )
 
 
 def ledger_newer(path: str, unknown: list[str], env: str) -> str:

@@ -40,6 +40,18 @@ def rasa_bad_participant(entry: str) -> str:
     return f"'{entry}' is not a sender id (ids have no spaces). List participants as ids, e.g. bob, carol."
 
 
+def rasa_participant_not_an_id(entry: str, most: int) -> str:
+    """A participant longer than any platform's id, or with a control character (as a trigger's:
+    ``bad_person``): said without repeating it whole."""
+    if len(entry) > most:
+        return f"A participant of {len(entry)} characters is not a sender id ({most} at most). List participants as ids, e.g. bob, carol."
+    shown = entry.encode("unicode_escape").decode("ascii")[:80]
+    return (
+        f"'{shown}' is not a sender id (it has a control character or one of < > | & `). List participants"
+        " as ids, e.g. bob, carol."
+    )
+
+
 def rasa_participants_not_a_list(value: object) -> str:
     """``decision_participants`` of another type: an object, a number, true..."""
     one = ': one person is [{"id": "bob"}]' if isinstance(value, Mapping) else ""

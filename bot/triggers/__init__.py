@@ -87,14 +87,23 @@ def person(value: Any, channel: str) -> Actor:
 #: zero-width ones) are refused too (:func:`bad_person`).
 NOT_IN_AN_ID = frozenset("<>|&`")
 
+#: The longest person's id taken, its channel included: an e-mail address is 254 characters at
+#: most (RFC 5321), after ``console:`` or ``teams:``; Slack's user ids are about 11, Teams' 29:...
+#: some 90, Azure AD's 36. A longer one is no person's (:func:`bad_person`): a megabyte given as
+#: an id was stored, and repeated in every prompt, transcript and log line that names them.
+PERSON_ID_MAX = 300
+
 
 def bad_person(value: Any) -> str | None:
     """The id in ``value`` (one person, a list, or a comma-separated string of them) that is no
-    person's id on any platform, if there is one."""
+    person's id on any platform, if there is one: a character no id holds, or longer than
+    :data:`PERSON_ID_MAX`."""
     items = value if isinstance(value, list) else str(value).split(",")
     for item in items:
         text = str(item.get("id", "") if isinstance(item, dict) else item).strip(" ")
-        if any(c in NOT_IN_AN_ID or unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" for c in text):
+        if len(text) > PERSON_ID_MAX or any(
+            c in NOT_IN_AN_ID or unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" for c in text
+        ):
             return text
     return None
 
@@ -102,7 +111,7 @@ def bad_person(value: Any) -> str | None:
 def check_people(value: Any, where: str) -> None:
     """A :class:`PayloadError` (a 400) naming ``where`` if ``value`` names someone by no person's id."""
     if value is not None and (given := bad_person(value)) is not None:
-        raise PayloadError(texts.bad_person(where, given))
+        raise PayloadError(texts.bad_person(where, given, PERSON_ID_MAX))
 
 
 def people(value: Any, channel: str) -> list[Actor]:

@@ -15,7 +15,7 @@ import yaml
 from bot import texts, yaml_text
 from bot.errors import ConfigError
 from bot.flow_catalog import not_triggered
-from bot.triggers import bad_person, next_time
+from bot.triggers import PERSON_ID_MAX, bad_person, next_time
 from bot.triggers.alertmanager import HINTS, PEOPLE
 
 CHECK_KEYS = {"name", "title", "sql", "threshold", "direction", "schedule", "database", "route", "metric", "link",
@@ -122,7 +122,7 @@ def _check(path: Path, index: int, raw: Any) -> Check:
     hints = {k: raw[k] for k in HINTS if raw.get(k)}
     for hint in PEOPLE:
         if hint in hints and (given := bad_person(hints[hint])) is not None:
-            raise fail(*texts.bad_person_in_file(hint, given))
+            raise fail(*texts.bad_person_in_file(hint, given, PERSON_ID_MAX))
     return Check(
         name=name,
         sql=str(raw["sql"]),

@@ -51,7 +51,9 @@ def run_job(dispatcher: Dispatcher, job: Job) -> str:
         if current is None or current.done_at is not None:
             return "gone"
         replies = digests(conn, now, dispatcher.tz_for, job.payload.get("to"))
-        asleep = put_off(conn, dispatcher, job.id, [r.to for r in replies if r.to is not None], now)
+        asleep = put_off(
+            conn, dispatcher, job.id, [r.to for r in replies if r.to is not None], now, job.payload.get("schedule")
+        )
         replies = [r for r in replies if r.to is None or r.to.id not in asleep]
         runs.queue_replies(conn, replies, iso(now))
         outcome = f"done: {len(replies)} owner(s)" + (
@@ -65,18 +67,42 @@ def run_job(dispatcher: Dispatcher, job: Job) -> str:
 
 
 def put_off(
-    conn: sqlite3.Connection, dispatcher: Dispatcher, job_id: int, owners: list[Actor], now: datetime
+    conn: sqlite3.Connection,
+    dispatcher: Dispatcher,
+    job_id: int,
+    owners: list[Actor],
+    now: datetime,
+    schedule: str | None = None,
 ) -> set[str]:
-    """The ids of ``owners`` within their quiet hours at ``now``, on their own clock: each gets
-    the digest when these end, by a job of its own (one at a time: not again while one waits)."""
-    asleep = quiet_until(dispatcher, {o.id: o for o in owners}, now)
+    """The ids of ``owners`` within their quiet hours or days at ``now``, on their own clock: each
+    gets the digest when these end, by a job of its own (one at a time: not again while one
+    waits), unless the ``schedule``'s next digest reaches them, awake, that same day on their
+    clock (a Saturday's digest is Monday's 09:00 one, not one at 08:00 and another at 09:00)."""
+    by_id = {o.id: o for o in owners}
+    asleep = quiet_until(dispatcher, by_id, now)
     if not asleep:
         return set()
     waits: dict[datetime, list[str]] = {}
     for owner_id, until in asleep.items():
-        waits.setdefault(until, []).append(owner_id)
+        if schedule is None or not _scheduled_that_day(dispatcher, by_id[owner_id], until, schedule, now):
+            waits.setdefault(until, []).append(owner_id)
     pending = {i for j in jobs.pending_jobs(conn, "digest") if j.id != job_id for i in j.payload.get("to") or ()}
     for when, ids in waits.items():
         if fresh := sorted(set(ids) - pending):
             jobs.add_job(conn, None, "digest", when, {"to": fresh}, now)
     return set(asleep)
+
+
+def _scheduled_that_day(dispatcher: Dispatcher, owner: Actor, until: datetime, schedule: str, now: datetime) -> bool:
+    """Whether the first digest of ``schedule`` at or after ``until`` (when ``owner``'s quiet time
+    ends) reaches them on that same day of their calendar, outside their quiet time."""
+    zone = dispatcher.tz_for(owner)
+    at = now
+    for _ in range(1000):  # an hourly schedule over a long weekend is some 80 steps
+        at = next_time(schedule, at, dispatcher.tz)
+        if at >= until:
+            break
+    else:
+        return False
+    same_day = at.astimezone(zone).date() == until.astimezone(zone).date()
+    return same_day and not quiet_until(dispatcher, {owner.id: owner}, at)

@@ -25,7 +25,7 @@ from bot.admission import Admission
 from bot.errors import ConfigError
 from bot.flow_catalog import BOT_STARTED, not_triggered
 from bot.model import GROUPING_SOURCES, Trigger, group_key
-from bot.triggers import bad_person, parse_channel, parse_duration, people, person
+from bot.triggers import PERSON_ID_MAX, bad_person, parse_channel, parse_duration, people, person
 from bot.triggers.alertmanager import PEOPLE
 
 DEFAULT_FLOW = "metric_breach"
@@ -325,7 +325,7 @@ def _route(path: Path, index: int, raw: Any) -> Route:
         raise fail(*texts.route_dedup_bad(raw["dedup"]))
     for hint in PEOPLE:
         if raw.get(hint) and (given := bad_person(raw[hint])) is not None:
-            raise fail(*texts.bad_person_in_file(hint, given))
+            raise fail(*texts.bad_person_in_file(hint, given, PERSON_ID_MAX))
     try:
         cooldown = parse_duration(raw["cooldown"]) if "cooldown" in raw else DEFAULT_COOLDOWN
         if raw.get("channel"):

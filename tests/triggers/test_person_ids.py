@@ -80,3 +80,68 @@ def test_a_route_or_a_check_naming_no_persons_id_is_refused_at_load(tmp_path: Pa
     )
     _, problems = read(tmp_path / "checks.yaml")
     assert [p for p in problems if f"{key} names 'U0A\\x1b[31m', which is not a person's id" in str(p)], problems
+
+
+#: The longest id a platform gives: an e-mail address (254 characters, RFC 5321), with a channel
+#: before it (``console:``). Slack's user ids are about 11 characters, Teams' 29:... some 90.
+LONGEST = "teams:" + "a" * 64 + "@" + ("b" * 62 + ".") * 3 + "example.org"
+HUGE = "U" * 1_000_000
+
+
+@pytest.mark.parametrize("field", ["facilitator", "participants", "owners", "backup"])
+async def test_an_id_longer_than_any_platform_gives_is_a_400_naming_the_field(tmp_path: Path, flows: Path, field):
+    client = await serve(tmp_path, flows)
+    try:
+        value = ["U0OK", HUGE] if field == "participants" else HUGE
+        status, body = await post(client, "events", {"title": "Model drift", field: value})
+        assert status == 400, body
+        assert body["error"].startswith(f"'{field}' names an id of 1000000 characters, which is not a person's id:")
+        assert "300 characters at most" in body["error"] and len(body["error"]) < 600
+        assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}
+        assert len(LONGEST) <= 300
+        status, body = await post(client, "events", {"title": "Model drift", field: LONGEST})
+        assert status == 200, body
+    finally:
+        await client.close()
+
+
+async def test_an_alerts_decision_label_with_a_huge_id_is_a_400(tmp_path: Path, flows: Path):
+    client = await serve(tmp_path, flows)
+    try:
+        body = sample("alertmanager_firing.json")
+        body["alerts"][0]["labels"] = {**body["alerts"][0]["labels"], "decision_owners": f"U0A,{HUGE}"}
+        status, answer = await post(client, "alertmanager", body)
+        assert status == 400 and answer["error"].startswith(
+            "'alerts[0].labels.decision_owners' names an id of 1000000 characters"
+        )
+        assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}
+    finally:
+        await client.close()
+
+
+def test_the_trigger_command_refuses_a_huge_id_and_writes_nothing(tmp_path: Path, flows: Path):
+    result = cli(tmp_path, flows, "trigger", "metric_breach", "-c", "console", "-f", "x" * 5000)
+    assert result.exit_code == 1
+    assert "'--facilitator' names an id of 5000 characters, which is not a person's id" in result.output
+    assert len(result.output) < 600
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_a_route_or_a_check_naming_a_huge_id_is_refused_at_load(tmp_path: Path):
+    (tmp_path / "routes.yaml").write_text(f"routes:\n  - name: pay\n    owners: 'U0A,{'x' * 400}'\n")
+    with pytest.raises(ConfigError, match=r"route 'pay'.*owners names an id of 400 characters, which is not a pers"):
+        load_routes(tmp_path / "routes.yaml")
+    (tmp_path / "checks.yaml").write_text(
+        "checks:\n  - name: conv\n    sql: SELECT 1\n    threshold: 1\n    direction: above\n"
+        f"    schedule: 5m\n    database: x.db\n    facilitator: {'x' * 400}\n"
+    )
+    _, problems = read(tmp_path / "checks.yaml")
+    assert [p for p in problems if "facilitator names an id of 400 characters" in str(p)], problems
+
+
+@pytest.mark.parametrize(("option", "given"), [("-f", "x" * 5000), ("-p", "bob,U0A\x1b[2J")])
+def test_the_chat_command_refuses_no_persons_id_and_writes_nothing(tmp_path: Path, flows: Path, option, given):
+    result = cli(tmp_path, flows, "chat", "post_meeting", option, given)
+    assert result.exit_code == 1
+    assert "which is not a person's id" in result.output and len(result.output) < 600
+    assert not (tmp_path / "cli.db").exists()

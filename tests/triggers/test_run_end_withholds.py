@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import pytest
 
 from bot import texts
-from bot.channels import Channel
+from bot.channels import Channel, RetryLater
 from bot.model import Actor, ConversationKey, Trigger
 from bot.outbox import Queued, Sender
 from bot.outbox_rows import pending
@@ -124,4 +124,96 @@ def test_the_shared_outbox_sends_the_cancel_notice_not_the_reminder(channel: str
     sender = Sender(proc.db, recorder, clock)
     assert asyncio.run(sender.drain()) is None
     # before: the reminder first; the confirmation alice answered before it reached her is moot too
+    assert recorder.sent == [texts.cancelled("alice")]
+
+
+class CancelledMeanwhile(Recorder):
+    """A channel whose first post takes long enough for the run to be cancelled meanwhile: the
+    facilitator's 'cancel' and 'yes', handled while the sender awaits the platform."""
+
+    def __init__(self, name: str, proc: Process, facilitator: Actor, conv: ConversationKey):
+        super().__init__(name)
+        self.proc, self.facilitator, self.conv = proc, facilitator, conv
+
+    async def deliver(self, item: Queued) -> str | None:
+        if not self.sent:
+            self.proc.say(self.facilitator, "cancel", self.conv)
+            self.proc.say(self.facilitator, "yes", self.conv)
+        return await super().deliver(item)
+
+
+def test_a_reminder_the_sender_picked_up_is_withheld_if_the_run_is_cancelled_before_its_turn(
+    proc: Process, clock
+) -> None:
+    """The sender read the reminder into its pass, then the run was cancelled while an earlier
+    reply of that conversation was being posted: the reminder is withheld at the last moment (it
+    went out after the run ended), the reply in flight is delivered and marked so, and the cancel
+    notice goes on the next pass."""
+    conv = ConversationKey("slack", "room")
+    alice, bob, carol = (Actor(f"slack:{name}", name) for name in ("alice", "bob", "carol"))
+    trigger = Trigger(flow="post_meeting", title="Weekly sync", facilitator=alice, participants=[bob, carol])
+    proc.bot.start(trigger, conv)
+    for text in ("We ship in March", "Draft plan", "@bob", "in 5 days", "done"):
+        proc.say(alice, text, conv)
+    proc.db.execute("UPDATE messages SET delivered_at = created_at")  # all sent so far
+    status = [text for _, _, text in proc.say(alice, "status", conv)]  # queued: a reply to alice
+    clock.at(hours=4)
+    assert run_due(proc) == [("remind", "done")]  # queued after it, same conversation
+    channel = CancelledMeanwhile("slack", proc, alice, conv)
+    sender = Sender(proc.db, channel, clock)
+    asyncio.run(sender.drain())
+    assert channel.sent == status  # before: the reminder too, after the run was cancelled
+    assert proc.rows(
+        "SELECT delivered_at IS NULL, last_error FROM messages WHERE text LIKE 'Reminder:%' AND direction = 'out'"
+    ) == [(1, "superseded: the run was cancelled before it was sent")]
+    assert proc.rows("SELECT count(*) FROM messages WHERE delivered_at IS NOT NULL AND failed_at IS NOT NULL") == [(0,)]
+    asyncio.run(sender.drain())
+    assert channel.sent == [*status, texts.cancelled("alice")]
+
+
+def test_a_reminder_in_flight_as_the_run_is_cancelled_is_marked_delivered_not_withheld(proc: Process, clock) -> None:
+    """The reminder was being posted when the run was cancelled: it went out, so the ledger says
+    delivered (before: delivered and also given up as superseded, counted as never sent)."""
+    conv = ConversationKey("slack", "room")
+    alice, bob = Actor("slack:alice", "alice"), Actor("slack:bob", "bob")
+    proc.bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=alice, participants=[bob]), conv)
+    for text in ("We ship in March", "Draft plan", "@bob", "in 5 days", "done"):
+        proc.say(alice, text, conv)
+    proc.db.execute("UPDATE messages SET delivered_at = created_at")
+    clock.at(hours=4)
+    assert run_due(proc) == [("remind", "done")]
+    channel = CancelledMeanwhile("slack", proc, alice, conv)
+    asyncio.run(Sender(proc.db, channel, clock).drain())
+    assert [text.startswith("Reminder:") for text in channel.sent] == [True]
+    assert proc.rows(
+        "SELECT delivered_at IS NOT NULL, failed_at, last_error FROM messages WHERE text LIKE 'Reminder:%'"
+    ) == [(1, None, None)]
+
+
+class RefusedMeanwhile(CancelledMeanwhile):
+    """As :class:`CancelledMeanwhile`, and the platform then refuses the post for now (a 503)."""
+
+    async def deliver(self, item: Queued) -> str | None:
+        self.proc.say(self.facilitator, "cancel", self.conv)
+        self.proc.say(self.facilitator, "yes", self.conv)
+        raise RetryLater(1.0, "503 Service Unavailable")
+
+
+def test_a_reminder_withheld_while_its_post_was_refused_for_now_stays_withheld(proc: Process, clock) -> None:
+    """Before, the refusal's mark cleared the withholding (``failed_at``): the reminder of the
+    cancelled run was tried again, and sent, once the platform was back."""
+    conv = ConversationKey("slack", "room")
+    alice, bob = Actor("slack:alice", "alice"), Actor("slack:bob", "bob")
+    proc.bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=alice, participants=[bob]), conv)
+    for text in ("We ship in March", "Draft plan", "@bob", "in 5 days", "done"):
+        proc.say(alice, text, conv)
+    proc.db.execute("UPDATE messages SET delivered_at = created_at")
+    clock.at(hours=4)
+    assert run_due(proc) == [("remind", "done")]
+    asyncio.run(Sender(proc.db, RefusedMeanwhile("slack", proc, alice, conv), clock).drain())
+    assert proc.rows(
+        "SELECT delivered_at, failed_at IS NOT NULL, last_error FROM messages WHERE text LIKE 'Reminder:%'"
+    ) == [(None, 1, "superseded: the run was cancelled before it was sent")]
+    recorder = Recorder("slack")
+    asyncio.run(Sender(proc.db, recorder, clock).drain())
     assert recorder.sent == [texts.cancelled("alice")]
