@@ -23,7 +23,7 @@ from bot.model import Trigger
 if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
     from bot.triggers.router import Router
-from bot.store import open_db, runs, utc_now
+from bot.store import dicts, open_db, runs, utc_now
 from bot.store.people import stored_kinds, stored_names
 from bot.triggers import PERSON_ID_MAX, PayloadError, alertmanager, bad_person, generic, grafana, naming
 
@@ -328,8 +328,7 @@ def jobs_list(obj: Context, show_all: bool, limit: int, as_json: bool) -> None:
         " ORDER BY due_at, id LIMIT ?",
         (limit,),
     )
-    names = [d[0] for d in cur.description]
-    _print_rows([dict(zip(names, r, strict=True)) for r in cur.fetchall()], as_json)
+    _print_rows(dicts(cur), as_json)
 
 
 # --- runs invite -------------------------------------------------------------------------------

@@ -203,9 +203,7 @@ def timezone(name: str | None = None) -> ZoneInfo:
     try:
         return ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(
-            f"Unknown time zone '{tz_name}' (DECISIONBOT_TIMEZONE). Use an IANA name such as Europe/Paris."
-        ) from exc
+        raise ConfigError(texts.timezone_unknown(tz_name)) from exc
 
 
 def quiet_hours() -> QuietHours | None:
@@ -227,5 +225,5 @@ def quiet_hours() -> QuietHours | None:
 def synchronous() -> str:
     value = (get("synchronous") or "NORMAL").upper()
     if value not in ("NORMAL", "FULL"):
-        raise ConfigError(f"DECISIONBOT_SYNCHRONOUS must be NORMAL or FULL, not '{value}'.")
+        raise ConfigError(texts.synchronous_bad(value))
     return value

@@ -139,7 +139,7 @@ class FlowCatalog:
         if found is None:
             stored = runs.flow_text(self.db.conn, flow_id, version)
             if stored is None:
-                raise FlowNotFound(f"Flow {flow_id} version {version} is not in the ledger.")
+                raise FlowNotFound(texts.flow_version_missing(flow_id, version))
             found = self._versions[(flow_id, version)] = read_flow_text(stored[0], stored[1], pinned=True)
         return found
 

@@ -156,7 +156,6 @@ def test_a_prompt_message_and_its_answered_redraw() -> None:
         "elements": [{"type": "mrkdwn", "text": "Answered by <@U2>: <@U3>"}],
     }
     assert blocks.answered("Ship?", "U2", "a <script>")["text"] == "Ship?\nAnswered by <@U2>: a &lt;script&gt;"
-    assert blocks.shown_answer({"options": [{"value": "act", "label": "Act now"}]}, "act") == "Act now"
 
 
 def test_only_slack_users_are_mentioned_or_messaged() -> None:

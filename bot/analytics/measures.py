@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from bot.store import iso
+from bot.store import dicts, iso
 
 Row = dict[str, Any]
 
@@ -87,11 +87,6 @@ def iso_week(day: str) -> str:
 
 def ratio(part: int | None, whole: int | None) -> float | None:
     return (part or 0) / whole if whole else None
-
-
-def _dicts(cur: sqlite3.Cursor) -> list[Row]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 # --- runs: totals, latency, drop-off ------------------------------------------------------------
@@ -221,7 +216,7 @@ def follow_through(conn: sqlite3.Connection, params: Params) -> dict[str, list[R
     bind = params.bind()
     groups: dict[str, dict[Any, Row]] = {"owner_id": {}, "flow_id": {}}
     late: dict[tuple[str, Any], list[int]] = defaultdict(list)
-    for row in _dicts(conn.execute(ACTIONS, bind)):
+    for row in dicts(conn.execute(ACTIONS, bind)):
         days = list(map(int, row["late"].split(","))) if row["late"] else []
         late[("owner_id", row["owner_id"])].extend(days)
         late[("flow_id", row["flow_id"])].extend(days)

@@ -203,14 +203,7 @@ def cell(column: str, value: Any) -> str:
 
 
 def _header(report: dict[str, Any]) -> list[str]:
-    p = report["params"]
-    window = f"{p['since'] or 'the start'} to {p['until'] or 'now'}" + (f", flow {p['flow']}" if p["flow"] else "")
-    t = report["totals"]
-    return [
-        f"Decision process report: runs triggered from {window}; as of {p['as_of']}",
-        f"Runs: {t['runs']} ({t['completed']} completed, {t['active']} active, {t['cancelled']} cancelled,"
-        f" {t['stalled']} stalled); decisions: {t['decisions']}; actions: {t['actions']}; reviews: {t['reviews']}",
-    ]
+    return texts.report_header(report["params"], report["totals"])
 
 
 def to_table(report: dict[str, Any]) -> str:

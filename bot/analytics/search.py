@@ -8,6 +8,7 @@ from typing import Any
 from bot import texts
 from bot.analytics.schema import FTS_TABLE, unindexed
 from bot.errors import BotError
+from bot.store import dicts
 
 _SQL = f"""SELECT m.run_id, r.flow_id, m.created_at, m.direction,
        coalesce(m.actor_name, m.actor_id, 'everyone') AS who, m.step,
@@ -39,5 +40,4 @@ def search(
         cur = conn.execute(_SQL, {"query": match, "flow": flow, "limit": limit})
     except sqlite3.OperationalError as exc:
         raise BotError(texts.analytics_bad_query(query, str(exc))) from exc
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return dicts(cur)

@@ -208,7 +208,7 @@ FROM analytics_runs f JOIN weeks w USING (day) ORDER BY f.run_id"""
 
 
 def _ranked(ms: str) -> str:
-    """Median and p90 of ``ms`` (in hours) per dimension and key, as :func:`_percentiles`: ranked
+    """Median and p90 of ``ms`` (in hours) per dimension and key, as :func:`~bot.analytics.sql_parts.percentiles`: ranked
     within each dimension's own column (five sorts of 100,000 rows cost less than one of 500,000),
     and only the rows at those ranks grouped."""
     one = """SELECT '{dimension}' AS dimension, key, max(cnt) AS n,

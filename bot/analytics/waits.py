@@ -11,9 +11,10 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-from bot.analytics.measures import SCOPE, Params, Row, ratio
+from bot.analytics.measures import SCOPE, Params, Row, median, p90, ratio
 from bot.analytics.sql_waits import STALL_WAITS
 from bot.model import is_placeholder
+from bot.store import dicts
 
 #: Per person, flow and step: prompts, and the milliseconds to each answer, as text.
 PROMPTS = f"""SELECT person, flow_id, step, count(*), group_concat(answer_ms)
@@ -46,16 +47,11 @@ def answer_times(conn: sqlite3.Connection, params: Params) -> dict[str, list[Row
                 "prompts": counts[group],
                 "answered": len(ordered),
                 "share_answered": ratio(len(ordered), counts[group]),
-                "median_hours_to_answer": _hours(_median(ordered)),
-                "p90_hours_to_answer": _hours(ordered[(9 * len(ordered) + 9) // 10 - 1] if ordered else None),
+                "median_hours_to_answer": _hours(median(ordered)),
+                "p90_hours_to_answer": _hours(p90(ordered)),
             }
         )
     return out
-
-
-def _median(ordered: list[int]) -> float | None:
-    n = len(ordered)
-    return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2 if n else None
 
 
 def _hours(ms: float | None) -> float | None:
@@ -66,9 +62,7 @@ def stall_waits(conn: sqlite3.Connection, params: Params) -> list[Row]:
     """Per flow and step a run stalled at: ``stalls``, the ``runs`` that stalled there, those
     ``resumed`` after, and the median, p90 and longest hours each had waited since its last answer
     taken or step moved. The stalls are few and read from their own index."""
-    cur = conn.execute(STALL_WAITS, params.bind())
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return dicts(conn.execute(STALL_WAITS, params.bind()))
 
 
 def sections(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:

@@ -221,14 +221,6 @@ def _select(options: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def shown_answer(expects: dict[str, Any] | None, answer: str) -> str:
-    """An answer as people read it in the "answered by" line: an option's label, not its value."""
-    for option in (expects or {}).get("options") or []:
-        if option.get("value") == answer:
-            return str(option.get("label") or answer)
-    return answer
-
-
 def answered(question: str, by_user: str, answer: str) -> dict[str, Any]:
     """``chat.update`` arguments once a prompt is answered: the question, who answered what, and
     no widgets left to press. ``question`` is the text as posted (already escaped)."""

@@ -18,7 +18,7 @@ class Ending(TurnBase):
         after = self.transition("next", actor, **self.guard_values())
         if after == "completed":
             if not self.ctx.prompts:
-                self._finish(actor)
+                self._finish()
             else:
                 self.say(texts.waiting_for_confirmations(self.ctx.addressees()), to=actor)
                 self.ask_waiting()
@@ -27,7 +27,7 @@ class Ending(TurnBase):
         else:
             self.enter(after, actor)
 
-    def _finish(self, actor: Actor | None) -> None:
+    def _finish(self) -> None:
         self.out.status = "completed"
         record = build_record(self.flow, self.ctx, self.run_id)
         self.out.completion = record

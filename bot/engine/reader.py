@@ -52,10 +52,9 @@ def read_flow_file(path: Path) -> Flow:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise FlowError(str(path), f"cannot be read ({exc.strerror})", "check the path") from exc
+        raise FlowError(str(path), *texts.flow_file_unreadable(exc.strerror)) from exc
     except UnicodeDecodeError as exc:  # one file saved in another encoding: refused alone, like any broken file
-        problem = f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
-        raise FlowError(str(path), problem, "save the file as UTF-8 in your editor") from exc
+        raise FlowError(str(path), *texts.flow_file_not_utf8(exc.object[exc.start], exc.start)) from exc
     return read_flow_text(text, str(path))
 
 
@@ -72,21 +71,17 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
         context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and start is not None and (mark is None or start.line != mark.line):
             problem += f" ({context} that starts at line {start.line + 1}, column {start.column + 1})"
-        fix = "indent with spaces, not tabs" if "'\\t'" in problem else "correct the indentation or quoting there"
-        raise FlowError(path, f"YAML syntax error{line}: {problem}", fix) from exc
+        fix = texts.yaml_syntax_fix(tab="'\\t'" in problem)
+        raise FlowError(path, texts.yaml_syntax_error(line, problem), fix) from exc
     finally:
         loader.dispose()
     if loader.twice and not pinned:  # YAML keeps the last silently: a second 'next:' or 'ask:' lost the first
         key, at, first = loader.twice[0]
         raise FlowError(path, texts.yaml_key_twice(key, at, first), texts.yaml_key_twice_fix())
     if doc is None:
-        raise FlowError(
-            path,
-            "the file is empty (or holds only comments)",
-            "write the flow: 'id:', 'title:', 'steps:' (see flows/post_meeting.yaml)",
-        )
+        raise FlowError(path, *texts.flow_file_empty())
     if not isinstance(doc, dict):
-        raise FlowError(path, "the file is not a YAML mapping", "start with 'id:', 'title:', 'steps:'")
+        raise FlowError(path, *texts.flow_file_not_a_mapping())
     doc = _dates_as_text(doc)
     _check_schema(doc, path)
     flow = _build(doc, text, path)
@@ -200,22 +195,22 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
     kind = error.validator
     wants_text = kind != "type" or "string" in error.validator_value
     if isinstance(error.instance, bool) and wants_text:  # YAML reads bare yes/no/on/off as booleans
-        return "put the word in quotes ('yes', 'no', 'on', 'off'): YAML reads them bare as true or false"
+        return texts.schema_bare_boolean_fix()
     if kind == "oneOf" and "options" in error.absolute_path and isinstance(error.instance, int | float):
         return texts.number_option_fix(error.instance)  # options: [1, 2, 3]: YAML reads them as numbers
     if kind == "enum":
-        return "use one of " + ", ".join(repr(v) for v in error.validator_value)
+        return texts.schema_enum_fix(error.validator_value)
     if kind == "required":
-        return "add it"
+        return texts.schema_required_fix()
     if kind in ("additionalProperties", "unevaluatedProperties"):
-        return "remove the key or correct its spelling (see bot/engine/schema.json)"
+        return texts.schema_unknown_key_fix()
     if kind == "pattern":
         if error.validator_value == schema()["$defs"]["duration"]["pattern"]:
-            return "write a duration such as 30m, 4h, 1d or 2w"
-        return "use lowercase letters, digits and underscores, starting with a letter"
+            return texts.schema_duration_fix()
+        return texts.schema_id_fix()
     if kind == "type":
         return texts.schema_type_fix(error.validator_value, empty=error.instance is None)
-    return "see the flow format in the README and bot/engine/schema.json"
+    return texts.schema_other_fix()
 
 
 def _duration(value: str | None) -> timedelta | None:
@@ -316,7 +311,7 @@ def read_flow_in_folder(path: Path) -> Flow:
         raise FlowError(str(path), texts.flow_file_suffix(), texts.flow_file_suffix_fix(path.stem))
     flow = read_flow_file(path)
     if flow.id != path.stem:
-        raise FlowError(str(path), f"the id '{flow.id}' differs from the file name", f"use id: {path.stem}")
+        raise FlowError(str(path), *texts.flow_id_not_file_name(flow.id, path.stem))
     return flow
 
 

@@ -184,7 +184,7 @@ class Turn(Listing, SmallTalk, Ending):
         open_here = [p for p in self.ctx.prompts if p.step == step.id]
         if self.state != step.id:  # a late confirmation after the step was left
             if not self.ctx.prompts and self.state == "completed":
-                self._finish(actor)
+                self._finish()
             else:
                 self.ask_waiting()
             return

@@ -15,6 +15,7 @@ from statemachine.io.evaluators import RestrictedEvaluator
 from bot import texts
 from bot.engine import dates, reserved, templates, validate_menus, validate_record, validate_silent
 from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
+from bot.engine.validate_silent import failer
 from bot.errors import FlowError
 from bot.model import Actor
 
@@ -30,9 +31,9 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
     work) is not: a check added since it was current must not stop the runs on it."""
     seen: set[str] = set()
     for step in flow.steps:
-        fail = _failer(flow, step.id)
+        fail = failer(flow, step.id)
         if step.id in seen:
-            fail(f"the step id '{step.id}' is used twice", "give every step its own id")
+            fail(*texts.step_id_twice(step.id))
         kind = reserved.kind_of(step.id, pinned)
         if kind:
             fail(texts.step_id_reserved(step.id, kind), texts.step_id_reserved_fix(step.id))
@@ -58,42 +59,35 @@ def _check_field_ids(flow: Flow, step: Step) -> None:
     name first (``item.items`` showed ``<built-in method items ...>``)."""
     for f in step.fields:
         if f.id in reserved.ITEM_METHODS:
-            _failer(flow, step.id)(texts.field_id_reserved(f.id), texts.field_id_reserved_fix(f.id))
-
-
-def _failer(flow: Flow, step: str | None):
-    def fail(problem: str, fix: str) -> None:
-        raise FlowError(flow.path, problem, fix, step=step)
-
-    return fail
+            failer(flow, step.id)(texts.field_id_reserved(f.id), texts.field_id_reserved_fix(f.id))
 
 
 def _check_question(flow: Flow, step: Step, q: Question) -> None:
-    fail = _failer(flow, step.id)
-    what = f"field '{q.id}'" if q is not step else "the step"
+    fail = failer(flow, step.id)
+    what = texts.question_named(q.id if q is not step else None)
     if q.type == "repeat":
         if q is not step:
-            fail(f"{what} is a repeat inside a repeat", "use one level of repeated fields")
+            fail(*texts.repeat_in_repeat(what))
         if not step.fields:
-            fail("a repeat step has no fields", "list the fields asked for each item under 'fields:'")
+            fail(*texts.repeat_without_fields())
         ids = [f.id for f in step.fields]
         if len(ids) != len(set(ids)):
-            fail("two fields share an id", "give every field its own id")
+            fail(*texts.field_id_twice())
         for f in step.fields:
             _check_question(flow, step, f)
     elif not q.ask:
-        fail(f"{what} has no prompt", "add 'ask: <the question>'")
+        fail(*texts.no_prompt(what))
     elif q.type not in ANSWER_TYPES:
-        fail(f"unknown answer type '{q.type}'", "use one of " + ", ".join(ANSWER_TYPES))
+        fail(*texts.answer_type_unknown(q.type, ANSWER_TYPES))
     if q.type == "choice" and not q.options:
-        fail(f"{what} is a choice without options", "add 'options: [a, b, c]'")
+        fail(*texts.choice_without_options(what))
     if q.type != "choice" and q.options:
-        fail(f"{what} has options but is of type {q.type}", "remove 'options' or use type choice")
+        fail(*texts.options_not_a_choice(what, q.type))
     for bound in (q.not_before, q.not_after):
         if bound is not None and q.type != "date":
-            fail(f"{what} has a date bound but is of type {q.type}", "remove it or use type date")
+            fail(*texts.date_bound_not_a_date(what, q.type))
         if bound is not None and not _bound_ok(bound):
-            fail(f"the date bound '{bound}' is not understood", "use today, tomorrow or an ISO date")
+            fail(*texts.date_bound_unread(bound))
     if q.ask:
         names = _template_names(flow, step, q)
         problem = templates.check(q.ask, names)
@@ -101,7 +95,7 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
             syntax = problem.startswith(templates.NOT_A_TEMPLATE)
             misplaced = not syntax and "item" not in names and "item" in templates.names_read(q.ask)
             fix = texts.template_syntax_fix() if syntax else texts.template_names_fix(item_misplaced=misplaced)
-            fail(f"the prompt of {what} {problem}", fix)
+            fail(texts.prompt_template_bad(what, problem), fix)
     why = (
         _default_refused(q)
         if q.default is not None and q.type in ("text", "choice", "yes_no", "number", "date")
@@ -182,23 +176,23 @@ def _template_names(flow: Flow, step: Step, q: Question) -> set[str]:
 
 
 def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
-    fail = _failer(flow, step.id)
+    fail = failer(flow, step.id)
     fan = step.fan_out
     if fan is None:
         if flow.to_person_step(step.to):
             _check_to_person(flow, step, seen)
         elif step.to not in flow.roles:
-            fail(f"'to: {step.to}' names no role", texts.role_missing_fix(step.to, sorted(flow.roles)))
+            fail(texts.role_missing(step.to), texts.role_missing_fix(step.to, sorted(flow.roles)))
         return
     source, field = fan
     if step.type == "repeat":
-        fail("a repeat step cannot be fanned out", "address it to the facilitator")
+        fail(*texts.repeat_fanned_out())
     if source == "trigger.actions" and field == "owner":
         return
     if not source:  # 'each lead': no dot, no field
         fail(texts.fan_out_no_field(step.to), texts.fan_out_no_field_fix())
     if source not in seen or source == step.id:
-        fail(f"'to: {step.to}' fans out over '{source}', not an earlier step", "name an earlier repeat step")
+        fail(*texts.fan_out_not_earlier(step.to, source))
     src = flow.step(source)
     target = src.field(field)
     if src.type != "repeat" or target is None or target.type != "person":
@@ -212,7 +206,7 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
 def _check_to_person(flow: Flow, step: Step, seen: set[str]) -> None:
     """``to: <step>``: the one person an earlier ``person`` step named (asked once, not a repeat's
     field or a fan-out), asked in private as an owner is."""
-    fail = _failer(flow, step.id)
+    fail = failer(flow, step.id)
     src = flow.step(step.to)
     if step.type == "repeat":
         fail(texts.to_person_repeat(step.to), texts.to_person_repeat_fix())
@@ -224,25 +218,21 @@ def _check_to_person(flow: Flow, step: Step, seen: set[str]) -> None:
 
 
 def _check_next(flow: Flow, step: Step) -> None:
-    fail = _failer(flow, step.id)
+    fail = failer(flow, step.id)
     evaluator = RestrictedEvaluator()
     for i, branch in enumerate(step.next):
         if branch.goto not in FINAL_STATES and not flow.has_step(branch.goto):
             names = [*(s.id for s in flow.steps), *FINAL_STATES]
             fail(texts.unknown_goto(branch.goto), texts.unknown_goto_fix(branch.goto, names))
         if branch.when is None and i != len(step.next) - 1:
-            fail("a branch without 'when' is not the last", "put the default branch last")
+            fail(*texts.default_branch_not_last())
         if branch.when is not None:
             try:
                 evaluator.compile_bool(branch.when)
             except Exception as exc:  # InvalidDefinition; the evaluator raises KeyError on some forms ('x in [...]')
                 cause = exc.__cause__ if isinstance(exc, InvalidDefinition) else None
                 why = cause.msg if isinstance(cause, SyntaxError) else str(cause or type(exc).__name__)
-                fail(
-                    f"the condition '{branch.when}' is not allowed ({why})",  # not the library's advice
-                    "a condition may only compare step answers (by step id) with ==, !=, <, >, <=, >=,"
-                    " and, or, not, e.g. when: \"response == 'act'\"",
-                )
+                fail(*texts.condition_not_allowed(branch.when, why))
             unknown = sorted(set(validate_silent.condition_names(branch.when)) - {s.id for s in flow.steps})
             if unknown:
                 names = [s.id for s in flow.steps]
@@ -253,7 +243,7 @@ def _check_reachable(flow: Flow) -> None:
     reached = flow.reachable([flow.first.id])
     for step in flow.steps:
         if step.id not in reached:
-            raise FlowError(flow.path, "this step is never reached", "branch to it or remove it", step=step.id)
+            raise FlowError(flow.path, *texts.step_never_reached(), step=step.id)
 
 
 def _check_record(flow: Flow, pinned: bool) -> None:
@@ -261,7 +251,7 @@ def _check_record(flow: Flow, pinned: bool) -> None:
     the names in a decision template are not checked on a pinned version (checks added later;
     the record reads such a version's answers as unknown, and an unknown name as empty)."""
     rec = flow.record
-    fail = _failer(flow, None)
+    fail = failer(flow, None)
     wanted = {
         "actions": "repeat",
         "accepts": "yes_no",
@@ -275,51 +265,39 @@ def _check_record(flow: Flow, pinned: bool) -> None:
         if ref is None:
             continue
         if not flow.has_step(ref) or flow.step(ref).type != kind:
-            fail(f"record.{key} names '{ref}', which is not a {kind} step", f"name a {kind} step")
+            fail(*texts.record_step_wrong_type(key, ref, kind))
         if key in ("accepts", "actions_done", "handover") and flow.step(ref).fan_out is None and not pinned:
-            fail(
-                f"record.{key} names '{ref}', which asks no one per action",
-                "name a yes_no step with 'to: each <actions step>.owner' (as owner_accepts in post_meeting.yaml)",
-            )
+            fail(*texts.record_step_not_per_action(key, ref))
     if rec.actions:
         step = flow.step(rec.actions)
         for name, kind in (("what", "text"), ("owner", "person"), ("due", "date")):
             f = step.field(name)
             if f is None or f.type != kind:
-                fail(
-                    f"record.actions needs a {kind} field '{name}' in step '{rec.actions}'",
-                    f"add it to '{rec.actions}'",
-                )
+                fail(*texts.record_actions_field_missing(kind, name, rec.actions))
     if rec.decision and "{{" not in rec.decision and not flow.has_step(rec.decision):
-        fail(f"record.decision names no step '{rec.decision}'", "name a step or write a template")
+        fail(*texts.record_decision_no_step(rec.decision))
     if rec.decision and "{{" in rec.decision and not pinned:
         problem = templates.check(rec.decision, set(RECORD_NAMES) | {s.id for s in flow.steps})
         if problem:
-            fail(f"the template of record.decision {problem}", "use step ids, answers.<step> or trigger.<field>")
+            fail(*texts.record_decision_template_bad(problem))
     for action in flow.on_complete:
         at = action.get("schedule_flow", {}).get("at")
         if at and (not flow.has_step(at) or flow.step(at).type != "date"):
-            fail(f"schedule_flow.at names '{at}', which is not a date step", "name a date step")
+            fail(*texts.schedule_at_not_a_date(at))
 
 
 def _check_strands(flow: Flow, step: Step) -> None:
     """What would strand a run at this step: an answer no branch takes, bounds nothing meets."""
-    fail = _failer(flow, step.id)
+    fail = failer(flow, step.id)
     last = step.next[-1] if step.next else None
     if last is not None and last.when is not None:
-        fail(
-            f"the last branch has a condition ('{last.when}'): an answer that matches none has nowhere to go",
-            "end 'next' with a branch without 'when', e.g. '- goto: completed'",
-        )
+        fail(*texts.last_branch_conditional(last.when))
     for q in (step, *step.fields):
-        what = f"field '{q.id}'" if q is not step else "the step"
+        what = texts.question_named(q.id if q is not step else None)
         if q.minimum is not None and q.maximum is not None and q.minimum > q.maximum:
-            fail(f"{what} has min {q.minimum} above max {q.maximum}: no number is accepted", "swap min and max")
+            fail(*texts.min_above_max(what, q.minimum, q.maximum))
         if q.not_before and q.not_after and _bounds_crossed(q.not_before, q.not_after):
-            fail(
-                f"{what} has not_before {q.not_before} later than not_after {q.not_after}: no date is accepted",
-                "swap not_before and not_after",
-            )
+            fail(*texts.dates_crossed(what, q.not_before, q.not_after))
 
 
 def _check_ends(flow: Flow) -> None:
@@ -336,30 +314,25 @@ def _check_ends(flow: Flow) -> None:
                 todo.append(earlier)
     for step in flow.steps:
         if step.id not in ends:
-            raise FlowError(
-                flow.path,
-                "from this step the run never ends: its branches only loop back, never to completed",
-                "give one of the steps on the loop a branch that leads on to completed (or cancelled)",
-                step=step.id,
-            )
+            raise FlowError(flow.path, *texts.never_ends(), step=step.id)
 
 
 def _check_invite(flow: Flow) -> None:
     from bot.triggers import parse_duration
 
-    fail = _failer(flow, None)
+    fail = failer(flow, None)
     for action in flow.on_complete:
         spec = action.get("calendar_invite")
         if not spec:
             continue
         at = spec.get("at")
         if not flow.has_step(at) or flow.step(at).type != "date":
-            fail(f"calendar_invite.at names '{at}', which is not a date step", "name a date step")
+            fail(*texts.invite_at_not_a_date(at))
         if spec.get("duration") is not None and parse_duration(spec["duration"]).total_seconds() <= 0:
-            fail(f"calendar_invite.duration is {spec['duration']}: the meeting would end as it starts", "use 30m or 1h")
+            fail(*texts.invite_duration_empty(spec["duration"]))
         problem = templates.check(spec["title"], {"title", "decision"}) if spec.get("title") else None
         if problem:
-            fail(f"the template of calendar_invite.title {problem}", "use {{ title }} and {{ decision }}")
+            fail(*texts.invite_title_template_bad(problem))
 
 
 def check_references(flow: Flow, known: set[str]) -> None:
@@ -367,8 +340,4 @@ def check_references(flow: Flow, known: set[str]) -> None:
     for action in flow.on_complete:
         name = action.get("schedule_flow", {}).get("flow")
         if name and name not in known:
-            raise FlowError(
-                flow.path,
-                f"schedule_flow names the flow '{name}', which is not in the flows folder",
-                "use one of " + ", ".join(sorted(known)),
-            )
+            raise FlowError(flow.path, *texts.scheduled_flow_missing(name, known))

@@ -27,7 +27,7 @@ _REPEAT_KEYS = (("fields", "fields"), ("min_items", "min_items"), ("item_label",
 def check(flow: Flow) -> None:
     reached: dict[str, set[str]] = {}
     for step in flow.steps:
-        fail = _failer(flow, step)
+        fail = failer(flow, step.id)
         for q in (step, *step.fields):
             _check_typed_keys(q, step, fail)
         _check_step_keys(step, fail)
@@ -38,15 +38,17 @@ def check(flow: Flow) -> None:
         _check_conditions_read(flow, step, fail, reached)
 
 
-def _failer(flow: Flow, step: Step) -> Fail:
+def failer(flow: Flow, step: str | None) -> Fail:
+    """``fail(problem, fix)``: raises the FlowError naming ``flow``'s file and ``step``."""
+
     def fail(problem: str, fix: str) -> None:
-        raise FlowError(flow.path, problem, fix, step=step.id)
+        raise FlowError(flow.path, problem, fix, step=step)
 
     return fail
 
 
 def _what(q: Question, step: Step) -> str:
-    return "the step" if q is step else f"field '{q.id}'"
+    return texts.question_named(None if q is step else q.id)
 
 
 def _check_typed_keys(q: Question, step: Step, fail: Fail) -> None:

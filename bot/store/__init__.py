@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqlite_utils import Database
@@ -49,6 +49,12 @@ def _iso(moment: datetime, fold: int) -> str:
     if utc.year < 1000:  # strftime writes such a year unpadded
         return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     return utc.isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" off: a third of strftime's time
+
+
+def dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """The rows of ``cur``, each a dict by column name."""
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 _DB_ENV = config.BY_NAME["db"].env

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import texts
-from bot.store import group, iso
+from bot.store import dicts, group, iso
 from bot.texts._common import _one_line
 
 
@@ -43,11 +43,6 @@ def asked_since(conn: sqlite3.Connection, run_id: int, message_id: int, *actor_i
     return row is not None
 
 
-def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
 def flow_ids(conn: sqlite3.Connection) -> set[str]:
     """Every flow a run in the ledger started on."""
     return {flow for (flow,) in conn.execute("SELECT DISTINCT flow_id FROM runs")}
@@ -70,7 +65,7 @@ def list_runs(
         args.append(flow)
     sql += " ORDER BY r.id DESC LIMIT ?"
     args.append(limit)
-    found = _dicts(conn.execute(sql, args))
+    found = dicts(conn.execute(sql, args))
     for run in found:
         run["waiting_for"] = _waiting_for(run.pop("context"), run["status"])
     return found
@@ -86,7 +81,7 @@ def _waiting_for(context: str, status: str) -> list[str]:
 
 
 def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
-    runs = _dicts(
+    runs = dicts(
         conn.execute(
             "SELECT r.id, r.flow_id AS flow, r.flow_version AS version, r.status, r.state, r.channel, r.conversation,"
             " r.facilitator_id AS facilitator, r.started_at, r.updated_at, r.completed_at, e.title, e.source,"
@@ -100,7 +95,7 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
     run["trigger"] = json.loads(run["trigger"] or "{}")
     run["waiting_for"] = _waiting_for(run.pop("context"), run["status"])
     detail: dict[str, Any] = {"run": run}
-    detail["messages"] = _dicts(
+    detail["messages"] = dicts(
         conn.execute(
             "SELECT id, direction, actor_id, actor_name, step, kind, text, created_at, delivered_at, failed_at,"
             " CASE WHEN failed_at IS NOT NULL THEN last_error END AS failed_because,"
@@ -110,7 +105,7 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
             (run_id,),
         )
     )
-    answers = _dicts(
+    answers = dicts(
         conn.execute(
             "SELECT step, item, field, actor_id, value, raw, kind, revision, at FROM answers WHERE run_id = ?"
             " ORDER BY step, item, field, revision",
@@ -120,15 +115,15 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
     for a in answers:
         a["value"] = json.loads(a["value"]) if a["value"] is not None else None
     detail["answers"] = answers
-    detail["transitions"] = _dicts(
+    detail["transitions"] = dicts(
         conn.execute(
             "SELECT source, target, event, actor_id, at FROM transitions WHERE run_id = ? ORDER BY id", (run_id,)
         )
     )
-    decisions = _dicts(conn.execute("SELECT * FROM decisions WHERE run_id = ? ORDER BY id", (run_id,)))
+    decisions = dicts(conn.execute("SELECT * FROM decisions WHERE run_id = ? ORDER BY id", (run_id,)))
     for d in decisions:
-        d["actions"] = _dicts(conn.execute("SELECT * FROM actions WHERE decision_id = ? ORDER BY item", (d["id"],)))
-        d["reviews"] = _dicts(conn.execute("SELECT * FROM reviews WHERE decision_id = ? ORDER BY due_at", (d["id"],)))
+        d["actions"] = dicts(conn.execute("SELECT * FROM actions WHERE decision_id = ? ORDER BY item", (d["id"],)))
+        d["reviews"] = dicts(conn.execute("SELECT * FROM reviews WHERE decision_id = ? ORDER BY due_at", (d["id"],)))
     detail["decisions"] = decisions
     return detail
 

@@ -12,6 +12,7 @@ from bot.texts.checks import *  # noqa: F403
 from bot.texts.cli import *  # noqa: F403
 from bot.texts.corrections import *  # noqa: F403
 from bot.texts.delivery import *  # noqa: F403
+from bot.texts.flow_checks import *  # noqa: F403
 from bot.texts.flow_folder import *  # noqa: F403
 from bot.texts.flows import *  # noqa: F403
 from bot.texts.handover import *  # noqa: F403
@@ -31,3 +32,4 @@ from bot.texts.triggers import *  # noqa: F403
 from bot.texts.validate import *  # noqa: F403
 from bot.texts.waiting import *  # noqa: F403
 from bot.texts.which import *  # noqa: F403
+from bot.texts.yaml_files import *  # noqa: F403

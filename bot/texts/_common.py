@@ -23,6 +23,11 @@ def _left_out(count: int) -> str:
     return f" ({count} more refused like it in the last minute, not logged)" if count else ""
 
 
+def _minutes(seconds: float) -> str:
+    """A wait as the log lines say it: '2 min', '30 s'."""
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
 def _one_line(text: object, limit: int = 200) -> str:
     """``text`` on one line (a log line stays one line), cut at ``limit`` characters."""
     flat = " ".join(str(text).split())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
+from typing import Any
 
 from bot.texts._common import _join, command
 
@@ -101,3 +102,13 @@ def analytics_demo_not_empty(path: str, runs: int, fresh: str, flows: str | None
 def analytics_demo_done(path: str, summary: Mapping[str, int]) -> str:
     counts = ", ".join(f"{v} {k}" for k, v in summary.items())
     return f"Demo history written to {path}: {counts}. Next: {command(options=False)} --db {shlex.quote(path)} report"
+
+
+def report_header(p: Mapping[str, Any], t: Mapping[str, Any]) -> list[str]:
+    """The report's first lines: its window (``p``: the params) and its totals (``t``)."""
+    window = f"{p['since'] or 'the start'} to {p['until'] or 'now'}" + (f", flow {p['flow']}" if p["flow"] else "")
+    return [
+        f"Decision process report: runs triggered from {window}; as of {p['as_of']}",
+        f"Runs: {t['runs']} ({t['completed']} completed, {t['active']} active, {t['cancelled']} cancelled,"
+        f" {t['stalled']} stalled); decisions: {t['decisions']}; actions: {t['actions']}; reviews: {t['reviews']}",
+    ]

@@ -358,3 +358,7 @@ def to_person_not_a_person(to: str, source_type: str) -> str:
 
 def to_person_not_a_person_fix() -> str:
     return "name a 'type: person' step asked once, or 'each <repeat step>.<person field>' for a repeat's people"
+
+
+def flow_version_missing(flow: str, version: str) -> str:
+    return f"Flow {flow} version {version} is not in the ledger."

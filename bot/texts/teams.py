@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts._common import _left_out, command
+from bot.texts._common import _left_out, _minutes, command
 
 # --- teams ---------------------------------------------------------------------------------------
 
@@ -251,10 +251,6 @@ def teams_refusal(status: str | None, where: str | None) -> str:
             status or "", "Teams refused the message"
         )
     return f"{words} ({code})"
-
-
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
 _CREDENTIALS_FIX = {

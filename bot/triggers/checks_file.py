@@ -63,16 +63,14 @@ def read(path: Path) -> tuple[ChecksFile, list[ConfigError]]:
     try:
         doc = yaml_text.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        return ChecksFile(), [
-            ConfigError(texts.checks_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax"))
-        ]
+        return ChecksFile(), [ConfigError(texts.checks_error(str(path), None, *texts.file_not_yaml(exc)))]
     out = ChecksFile(digest=(doc.get("digest") or {}).get("schedule") if isinstance(doc, dict) else None)
     problems: list[ConfigError] = []
     for i, raw in enumerate((doc.get("checks") if isinstance(doc, dict) else None) or []):
         try:
             check = _check(path, i, raw)
             if any(c.name == check.name for c in out.checks):
-                raise ConfigError(texts.checks_error(str(path), check.name, "the name is used twice", "rename one"))
+                raise ConfigError(texts.checks_error(str(path), check.name, *texts.name_used_twice()))
         except ConfigError as exc:
             problems.append(exc)
             continue
@@ -107,19 +105,19 @@ def _check(path: Path, index: int, raw: Any) -> Check:
         return ConfigError(texts.checks_error(str(path), name, problem, fix))
 
     if not isinstance(raw, dict):
-        raise fail("a check must be a mapping", "write name:, sql:, threshold:, direction:, schedule:, database:")
+        raise fail(*texts.check_not_a_mapping())
     missing = [k for k in ("name", "sql", "threshold", "direction", "schedule", "database") if k not in raw]
     if missing:
-        raise fail(f"{', '.join(missing)} missing", "add them")
+        raise fail(*texts.keys_missing(missing))
     if not isinstance(raw["name"], str):  # as flow files refuse a bare yes where text is wanted
         raise fail(*texts.name_not_text(raw["name"]))
     unknown = sorted(set(raw) - CHECK_KEYS)
     if unknown:
-        raise fail(f"unknown key(s) {', '.join(unknown)}", f"use only {', '.join(sorted(CHECK_KEYS))}")
+        raise fail(*texts.keys_unknown(unknown, CHECK_KEYS))
     if raw["direction"] not in ("above", "below"):
-        raise fail(f"direction is '{raw['direction']}'", "use above or below")
+        raise fail(*texts.check_direction_bad(raw["direction"]))
     if not isinstance(raw["threshold"], int | float) or isinstance(raw["threshold"], bool):
-        raise fail("threshold is not a number", "write a number, like 2.5")
+        raise fail(*texts.check_threshold_not_a_number())
     _schedule_ok(path, name, str(raw["schedule"]))
     hints = {k: raw[k] for k in HINTS if raw.get(k)}
     for hint in PEOPLE:
@@ -156,7 +154,7 @@ def _schedule_ok(path: Path, name: str, schedule: str) -> None:
     try:
         next_time(schedule, start, utc)
     except ValueError as exc:
-        raise ConfigError(texts.checks_error(str(path), name, str(exc), "use 5m, 1h or a cron expression")) from exc
+        raise ConfigError(texts.checks_error(str(path), name, *texts.check_schedule_bad(exc))) from exc
     # the shortest gap between two runs: an interval's own; a five-field cron's is a minute at
     # least; a cron with a seconds field is sampled at every hour of a week (it may fire every
     # second on Saturdays only, or during one hour)

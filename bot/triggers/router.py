@@ -288,10 +288,9 @@ def read_routes(path: Path, review_flows: Set[str] = frozenset()) -> tuple[list[
     try:
         doc = yaml_text.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        return [], [ConfigError(texts.routes_error(str(path), None, f"it is not valid YAML ({exc})", "fix the syntax"))]
+        return [], [ConfigError(texts.routes_error(str(path), None, *texts.file_not_yaml(exc)))]
     if not isinstance(doc, dict) or not isinstance(doc.get("routes", []), list):
-        fix = "write routes: [- name: ...]"
-        return [], [ConfigError(texts.routes_error(str(path), None, "'routes' must be a list", fix))]
+        return [], [ConfigError(texts.routes_error(str(path), None, *texts.routes_not_a_list()))]
     out: list[Route] = []
     problems: list[ConfigError] = []
     for i, raw in enumerate(doc.get("routes") or []):
@@ -300,7 +299,7 @@ def read_routes(path: Path, review_flows: Set[str] = frozenset()) -> tuple[list[
             if problem := not_triggered(route.flow, review_flows):
                 raise ConfigError(texts.routes_error(str(path), route.name, *problem))
             if any(r.name == route.name for r in out):
-                raise ConfigError(texts.routes_error(str(path), route.name, "the name is used twice", "rename one"))
+                raise ConfigError(texts.routes_error(str(path), route.name, *texts.name_used_twice()))
         except ConfigError as exc:
             problems.append(exc)
             continue
@@ -316,14 +315,14 @@ def _route(path: Path, index: int, raw: Any) -> Route:
         return ConfigError(texts.routes_error(str(path), name, problem, fix))
 
     if not isinstance(raw, dict):
-        raise fail("a route must be a mapping", "write name:, match:, flow:, channel: ...")
+        raise fail(*texts.route_not_a_mapping())
     unknown = sorted(set(raw) - ROUTE_KEYS)
     if unknown:
-        raise fail(f"unknown key(s) {', '.join(unknown)}", f"use only {', '.join(sorted(ROUTE_KEYS))}")
+        raise fail(*texts.keys_unknown(unknown, ROUTE_KEYS))
     if "name" in raw and not isinstance(raw["name"], str):  # name: no -> False; name: 1 -> 1
         raise fail(*texts.name_not_text(raw["name"]))
     if raw.get("dedup", "fingerprint") not in ("fingerprint", "group"):
-        raise fail(f"dedup is '{raw['dedup']}'", "use fingerprint or group")
+        raise fail(*texts.route_dedup_bad(raw["dedup"]))
     for hint in PEOPLE:
         if raw.get(hint) and (given := bad_person(raw[hint])) is not None:
             raise fail(*texts.bad_person_in_file(hint, given, PERSON_ID_MAX))
@@ -333,7 +332,7 @@ def _route(path: Path, index: int, raw: Any) -> Route:
             parse_channel(str(raw["channel"]))
         regex = {k: re.compile(v) for k, v in _flatten(raw.get("match_re"), fail).items()}
     except (ValueError, re.error) as exc:
-        raise fail(str(exc), "correct the value") from exc
+        raise fail(*texts.value_bad(exc)) from exc
     return Route(
         name=name,
         flow=str(raw.get("flow") or DEFAULT_FLOW),
@@ -354,12 +353,12 @@ def _flatten(spec: Any, fail: Callable[[str, str], ConfigError]) -> dict[str, st
     if spec is None:
         return {}
     if not isinstance(spec, dict) or set(spec) - MATCH_KEYS:
-        raise fail("match and match_re take source, kind, title, labels and fields", "use only those keys")
+        raise fail(*texts.route_match_keys())
     out: dict[str, str] = {}
     for key, value in spec.items():
         if key in ("labels", "fields"):
             if not isinstance(value, dict):
-                raise fail(f"match {key} must be a mapping", f"write {key}: {{name: value}}")
+                raise fail(*texts.route_match_not_a_mapping(key))
             out.update({f"{key}.{k}": str(v) for k, v in value.items()})
         else:
             out[key] = str(value)

@@ -1,0 +1,217 @@
+"""What a flow file's author is told of what :mod:`bot.engine.validate` and
+:mod:`bot.engine.reader` refuse: each (problem, fix) pair, which ``FlowError`` puts after the
+file and the step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def question_named(field: str | None) -> str:
+    """How a problem names the question it is about: a repeat's field, or the step itself."""
+    return f"field '{field}'" if field is not None else "the step"
+
+
+def step_id_twice(step: str) -> tuple[str, str]:
+    return f"the step id '{step}' is used twice", "give every step its own id"
+
+
+def repeat_in_repeat(what: str) -> tuple[str, str]:
+    return f"{what} is a repeat inside a repeat", "use one level of repeated fields"
+
+
+def repeat_without_fields() -> tuple[str, str]:
+    return "a repeat step has no fields", "list the fields asked for each item under 'fields:'"
+
+
+def field_id_twice() -> tuple[str, str]:
+    return "two fields share an id", "give every field its own id"
+
+
+def no_prompt(what: str) -> tuple[str, str]:
+    return f"{what} has no prompt", "add 'ask: <the question>'"
+
+
+def answer_type_unknown(kind: str, known: Iterable[str]) -> tuple[str, str]:
+    return f"unknown answer type '{kind}'", "use one of " + ", ".join(known)
+
+
+def choice_without_options(what: str) -> tuple[str, str]:
+    return f"{what} is a choice without options", "add 'options: [a, b, c]'"
+
+
+def options_not_a_choice(what: str, kind: str) -> tuple[str, str]:
+    return f"{what} has options but is of type {kind}", "remove 'options' or use type choice"
+
+
+def date_bound_not_a_date(what: str, kind: str) -> tuple[str, str]:
+    return f"{what} has a date bound but is of type {kind}", "remove it or use type date"
+
+
+def date_bound_unread(bound: object) -> tuple[str, str]:
+    return f"the date bound '{bound}' is not understood", "use today, tomorrow or an ISO date"
+
+
+def prompt_template_bad(what: str, problem: str) -> str:
+    return f"the prompt of {what} {problem}"
+
+
+def role_missing(to: str) -> str:
+    return f"'to: {to}' names no role"
+
+
+def repeat_fanned_out() -> tuple[str, str]:
+    return "a repeat step cannot be fanned out", "address it to the facilitator"
+
+
+def fan_out_not_earlier(to: str, source: str) -> tuple[str, str]:
+    return f"'to: {to}' fans out over '{source}', not an earlier step", "name an earlier repeat step"
+
+
+def default_branch_not_last() -> tuple[str, str]:
+    return "a branch without 'when' is not the last", "put the default branch last"
+
+
+def condition_not_allowed(when: str, why: str) -> tuple[str, str]:
+    return (
+        f"the condition '{when}' is not allowed ({why})",  # not the library's advice
+        "a condition may only compare step answers (by step id) with ==, !=, <, >, <=, >=,"
+        " and, or, not, e.g. when: \"response == 'act'\"",
+    )
+
+
+def step_never_reached() -> tuple[str, str]:
+    return "this step is never reached", "branch to it or remove it"
+
+
+def record_step_wrong_type(key: str, ref: str, kind: str) -> tuple[str, str]:
+    return f"record.{key} names '{ref}', which is not a {kind} step", f"name a {kind} step"
+
+
+def record_step_not_per_action(key: str, ref: str) -> tuple[str, str]:
+    return (
+        f"record.{key} names '{ref}', which asks no one per action",
+        "name a yes_no step with 'to: each <actions step>.owner' (as owner_accepts in post_meeting.yaml)",
+    )
+
+
+def record_actions_field_missing(kind: str, name: str, step: str) -> tuple[str, str]:
+    return f"record.actions needs a {kind} field '{name}' in step '{step}'", f"add it to '{step}'"
+
+
+def record_decision_no_step(decision: str) -> tuple[str, str]:
+    return f"record.decision names no step '{decision}'", "name a step or write a template"
+
+
+def record_decision_template_bad(problem: str) -> tuple[str, str]:
+    return f"the template of record.decision {problem}", "use step ids, answers.<step> or trigger.<field>"
+
+
+def schedule_at_not_a_date(at: object) -> tuple[str, str]:
+    return f"schedule_flow.at names '{at}', which is not a date step", "name a date step"
+
+
+def last_branch_conditional(when: str) -> tuple[str, str]:
+    return (
+        f"the last branch has a condition ('{when}'): an answer that matches none has nowhere to go",
+        "end 'next' with a branch without 'when', e.g. '- goto: completed'",
+    )
+
+
+def min_above_max(what: str, minimum: object, maximum: object) -> tuple[str, str]:
+    return f"{what} has min {minimum} above max {maximum}: no number is accepted", "swap min and max"
+
+
+def dates_crossed(what: str, not_before: object, not_after: object) -> tuple[str, str]:
+    return (
+        f"{what} has not_before {not_before} later than not_after {not_after}: no date is accepted",
+        "swap not_before and not_after",
+    )
+
+
+def never_ends() -> tuple[str, str]:
+    return (
+        "from this step the run never ends: its branches only loop back, never to completed",
+        "give one of the steps on the loop a branch that leads on to completed (or cancelled)",
+    )
+
+
+def invite_at_not_a_date(at: object) -> tuple[str, str]:
+    return f"calendar_invite.at names '{at}', which is not a date step", "name a date step"
+
+
+def invite_duration_empty(duration: object) -> tuple[str, str]:
+    return f"calendar_invite.duration is {duration}: the meeting would end as it starts", "use 30m or 1h"
+
+
+def invite_title_template_bad(problem: str) -> tuple[str, str]:
+    return f"the template of calendar_invite.title {problem}", "use {{ title }} and {{ decision }}"
+
+
+def scheduled_flow_missing(name: str, known: Iterable[str]) -> tuple[str, str]:
+    return f"schedule_flow names the flow '{name}', which is not in the flows folder", "use one of " + ", ".join(
+        sorted(known)
+    )
+
+
+# --- bot.engine.reader: the file, its YAML, the schema --------------------------------------
+
+
+def flow_file_unreadable(error: str | None) -> tuple[str, str]:
+    return f"cannot be read ({error})", "check the path"
+
+
+def flow_file_not_utf8(byte: int, offset: int) -> tuple[str, str]:
+    return f"is not UTF-8 text (byte 0x{byte:02x} at offset {offset})", "save the file as UTF-8 in your editor"
+
+
+def yaml_syntax_error(line: str, problem: str) -> str:
+    """``line``: ' at line 3, column 5', or empty where YAML did not say."""
+    return f"YAML syntax error{line}: {problem}"
+
+
+def yaml_syntax_fix(tab: bool) -> str:
+    return "indent with spaces, not tabs" if tab else "correct the indentation or quoting there"
+
+
+def flow_file_empty() -> tuple[str, str]:
+    return (
+        "the file is empty (or holds only comments)",
+        "write the flow: 'id:', 'title:', 'steps:' (see flows/post_meeting.yaml)",
+    )
+
+
+def flow_file_not_a_mapping() -> tuple[str, str]:
+    return "the file is not a YAML mapping", "start with 'id:', 'title:', 'steps:'"
+
+
+def flow_id_not_file_name(flow: str, stem: str) -> tuple[str, str]:
+    return f"the id '{flow}' differs from the file name", f"use id: {stem}"
+
+
+def schema_bare_boolean_fix() -> str:
+    return "put the word in quotes ('yes', 'no', 'on', 'off'): YAML reads them bare as true or false"
+
+
+def schema_enum_fix(values: Iterable[object]) -> str:
+    return "use one of " + ", ".join(repr(v) for v in values)
+
+
+def schema_required_fix() -> str:
+    return "add it"
+
+
+def schema_unknown_key_fix() -> str:
+    return "remove the key or correct its spelling (see bot/engine/schema.json)"
+
+
+def schema_duration_fix() -> str:
+    return "write a duration such as 30m, 4h, 1d or 2w"
+
+
+def schema_id_fix() -> str:
+    return "use lowercase letters, digits and underscores, starting with a letter"
+
+
+def schema_other_fix() -> str:
+    return "see the flow format in the README and bot/engine/schema.json"
