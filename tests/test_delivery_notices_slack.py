@@ -158,6 +158,22 @@ async def test_one_failing_target_is_told_once_and_her_next_question_in_a_line(
     assert len(notices(slack)) == 2
 
 
+async def test_her_answer_by_direct_message_while_the_thread_refuses_is_not_sent_to_the_thread(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    thread = await start(slack)
+    fake.shut_out("C1")  # the bot removed from the channel
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    await wait_for(lambda: notices(slack) and notices(slack)[0][2] is not None)  # told by direct message
+    await slack.event(message("UA", "Draft the plan", channel="DUA"))  # she answers where she was told
+    told = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUA"][1:])
+    # the question follows her; no line sends her to a thread that shows nothing
+    assert told == [
+        "Run #1 ('Weekly sync') still cannot post in its conversation. Its next question, for you:"
+        " \"Action 1: Who owns 'Draft the plan'?\". Answer it here."
+    ]
+
+
 async def test_cancel_n_typed_in_the_direct_message_as_the_notice_says_cancels_the_run(
     slack: Harness, fake: FakeSlack
 ) -> None:

@@ -23,7 +23,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from bot import control, texts
+from bot import control, notices, texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_clicks as clicks
@@ -204,9 +204,12 @@ class Inbound(Turns):
         ]
         if outcome.inbound_kind != "answer" or not to_thread or (result.run_id, actor.id) in self.told_direct:
             return
-        row = runs.load_run(self.services.db.conn, result.run_id)
+        conn = self.services.db.conn
+        row = runs.load_run(conn, result.run_id)
         if row is None or is_dm(row.conversation.conversation):
             return
+        if notices.told_lately(conn, row.id, f"conversation {row.conversation}", self.dispatcher.clock()):
+            return  # the thread refuses the bot: her next question follows her here instead
         self.told_direct.add((result.run_id, actor.id))
         title = blocks.escape(str(row.context.trigger.get("title") or row.flow_id))
         self.poster.say_later(said.channel, texts.slack_taken_for_thread(result.run_id, title))
