@@ -33,7 +33,7 @@ from bot.channels import slack_messages as messages
 from bot.channels.slack_events import Answer
 from bot.channels.slack_messages import Said
 from bot.channels.slack_send import is_dm
-from bot.channels.slack_turns import NAME, Turns
+from bot.channels.slack_turns import NAME, Turns, remember
 from bot.control import CommandResult, answers_words, comes_first, names_a_run, run_command, start_arguments
 from bot.dispatch import TurnResult
 from bot.model import Actor, ConversationKey, Message
@@ -108,7 +108,7 @@ class Inbound(Turns):
             await group.writable(self.services.db.conn)
             if self._seen(said.platform_id):  # a retry of the same message: told already
                 return
-            self.told_beside[(row.id, actor_id)] = asked
+            remember(self.told_beside, (row.id, actor_id), asked)
             title = blocks.escape(str(row.context.trigger.get("title") or row.flow_id))
             return self.poster.ephemeral_later(said.channel, said.user, texts.slack_answer_in_thread(row.id, title))
 
@@ -210,7 +210,7 @@ class Inbound(Turns):
             return
         if notices.told_lately(conn, row.id, f"conversation {row.conversation}", self.dispatcher.clock()):
             return  # the thread refuses the bot: her next question follows her here instead
-        self.told_direct.add((result.run_id, actor.id))
+        remember(self.told_direct, (result.run_id, actor.id), ())
         title = blocks.escape(str(row.context.trigger.get("title") or row.flow_id))
         self.poster.say_later(said.channel, texts.slack_taken_for_thread(result.run_id, title))
 

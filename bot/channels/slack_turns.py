@@ -24,6 +24,19 @@ from bot.store.people import People
 NAME = "slack"
 
 
+#: (run, person) notes a server remembers having said; beyond, the oldest are forgotten (such a note
+#: may then come twice, as after a restart), so a server up for months does not grow with every run
+TOLD_AT_MOST = 10_000
+
+
+def remember(told: dict[tuple[int, str], tuple[object, ...]], key: tuple[int, str], what: tuple[object, ...]) -> None:
+    """Note in ``told`` that ``key`` was told ``what``, forgetting the oldest past TOLD_AT_MOST."""
+    told.pop(key, None)
+    told[key] = what
+    while len(told) > TOLD_AT_MOST:
+        del told[next(iter(told))]
+
+
 class Turns:
     def __init__(self, services: Services, poster: Poster, people: People, backlog: Backlog, bot_user: str | None):
         self.services = services
@@ -34,7 +47,8 @@ class Turns:
         self.bot_user = bot_user
         # (run, person) -> the question they were told to answer in its thread, not the channel: once each
         self.told_beside: dict[tuple[int, str], tuple[object, ...]] = {}
-        self.told_direct: set[tuple[int, str]] = set()  # (run, person) told its thread goes on after a DM answer
+        # (run, person) told its thread goes on after a DM answer
+        self.told_direct: dict[tuple[int, str], tuple[object, ...]] = {}
 
     async def _people(self, user: str, text: str) -> tuple[Actor, dict[str, Actor]]:
         """The speaker and the people ``text`` mentions, with names (fetched once)."""
