@@ -19,7 +19,7 @@ from bot.dispatch import Dispatcher, TurnResult
 from bot.engine import waiting
 from bot.engine.commands import one_slip_from
 from bot.engine.runtime import Turn
-from bot.engine.small_talk import chatter
+from bot.engine.small_talk import chatter, nod
 from bot.errors import FlowError, FlowNotFound, FlowRefused, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
 from bot.model import Actor, ConversationKey, Trigger
@@ -178,6 +178,8 @@ def run_command(
         return CommandResult(closed, ok=False)
     if beside := _waiting_in_a_thread(dispatcher.db.conn, conversation, actor.id):  # an answer typed beside it
         return CommandResult(texts.command_unknown_beside_thread(verb, *beside, flows, conversation.channel), ok=False)
+    if nod(text):  # 👍 after the summary: nothing to answer
+        return CommandResult(texts.nod_nothing_waits())
     return CommandResult(texts.command_unknown(verb, flows, meant), ok=False)
 
 

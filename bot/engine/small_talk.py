@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot import texts
 from bot.engine import questions
@@ -53,6 +54,19 @@ _KINDS = {said: kind for kind, words in _SAID.items() for said in words}
 _LATER = re.compile(
     r"(?:remind me|snooze|ask me|ping me)\b.*|later|not now|not right now|(?:i'?ll|i will) answer later"
 )
+
+
+#: A nod where nothing waits: "ok", "got it", or emoji alone (👍, 👌 🙏, with skin tones)
+_NODS = frozenset(("ok", "okay", "k", "kk", "cool", "got it", "noted", "great", "nice", "perfect", "sounds good"))
+
+
+def nod(text: str) -> bool:
+    """Whether ``text`` is a nod: words of agreement that ask nothing, or emoji alone."""
+    said = " ".join(text.casefold().split()).strip(" .!")
+    if said in _NODS:
+        return True
+    kept = [c for c in said if not c.isspace() and c not in "\u200d\ufe0f"]
+    return bool(kept) and all(unicodedata.category(c) in ("So", "Sk") for c in kept)
 
 
 def chatter(text: str) -> str | None:

@@ -52,6 +52,11 @@ def nothing_to_stop() -> str:
     )
 
 
+def nod_nothing_waits() -> str:
+    """To 👍, 'ok' or 'got it' where nothing waits on its writer."""
+    return "Noted: nothing here waits on your answer. Say 'help' for what I can do."
+
+
 def slack_answer_in_thread(run_id: int, title: str) -> str:
     """To someone who typed in a Slack channel itself while a run of it waits on them in its thread."""
     return (
