@@ -67,7 +67,9 @@ async def test_an_owner_who_never_answers_the_review_has_all_his_questions_hande
         cards = [c for c in after if c.card is not None]
         assert [c.conversation for c in cards] == [review]  # nothing more asked of Bob
         to_bob = [c.text for c in after if c.conversation == "a:chat-with-29:1bob"]
-        assert to_bob == ["No answer came in time, so I've handed your 2 questions to Alice Example."]
+        assert to_bob == [
+            "No answer came in time for run #2 ('Weekly sync'), so I've handed your 2 questions to Alice Example."
+        ]
         assert "did Bob Builder do the action 'Draft the plan'" in cards[0].card["body"][1]["text"]
         for text in ["yes", "no", "keep", "ok"]:
             count = len(h.fake.posts())

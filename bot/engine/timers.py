@@ -130,7 +130,11 @@ def _hand_over(turn: TurnBase, silent: set[str], fac: Actor) -> None:
     go on without them; each owner is told once."""
     handed = [p for p in turn.ctx.prompts if p.to["id"] in silent and p.purpose == "answer"]
     for owner in {p.to["id"]: p.actor for p in handed}.values():
-        turn.say(texts.handed_over(fac.name, sum(p.to["id"] == owner.id for p in handed)), to=owner, private=True)
+        turn.say(
+            texts.handed_over(fac.name, turn.run_id, turn.title, sum(p.to["id"] == owner.id for p in handed)),
+            to=owner,
+            private=True,
+        )
     for prompt in handed:
         prompt.to, prompt.escalated, prompt.asked = fac.to_dict(), True, False
 

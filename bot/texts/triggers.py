@@ -42,9 +42,10 @@ def anyone_in_the_run() -> str:
     return "anyone in the run's conversation"
 
 
-def handed_over(facilitator: str, questions: int = 1) -> str:
+def handed_over(facilitator: str, run_id: int, title: str, questions: int = 1) -> str:
+    """To an owner, alone: the run is named, as they may be asked in several."""
     what = "this question" if questions == 1 else f"your {questions} questions"
-    return f"No answer came in time, so I've handed {what} to {facilitator}."
+    return f"No answer came in time for run #{run_id} ('{title}'), so I've handed {what} to {facilitator}."
 
 
 def stalled(names: list[str]) -> str:

@@ -107,7 +107,13 @@ def test_a_flow_that_says_reassign_hands_the_owners_question_to_the_facilitator(
     assert run_due(proc) == [("remind", "done: escalate")]
     assert proc.outbox(seen) == [
         (1, "alice", "info", 0, f"Still no answer from: bob, asked Thu 2026-11-26 16:00 CET ('{ACCEPT}')."),
-        (1, "bob", "info", 1, "No answer came in time, so I've handed this question to alice."),
+        (
+            1,
+            "bob",
+            "info",
+            1,
+            "No answer came in time for run #1 ('Weekly sync'), so I've handed this question to alice.",
+        ),
         (1, "alice", "prompt", 0, f"bob could not answer this one, so it comes to you: {HANDED}"),
     ]
     assert proc.rows("SELECT waiting_on FROM runs") == [(" console:alice ",)]
