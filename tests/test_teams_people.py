@@ -4,8 +4,11 @@ nothing waits, a question handed over, a list typed at once."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from tests.teams_support import ALICE, BOB, Harness, installed, personal
+import pytest
+
+from tests.teams_support import ALICE, BOB, Harness, in_channel, installed, personal
 
 
 async def test_a_nod_where_nothing_waits_is_taken_as_one(tmp_path: Path) -> None:
@@ -21,3 +24,53 @@ async def test_a_nod_where_nothing_waits_is_taken_as_one(tmp_path: Path) -> None
         n = len(h.fake.posts())
         await h.send(personal(h.url, ALICE, "staus 3"))  # a slip of a command is still one
         assert (await h.next_post(n)).text.startswith("I don't know 'staus'. Did you mean 'status 3'?")
+
+
+def listed(h: Harness, text: str, html: str, root: str | None = None) -> dict[str, Any]:
+    """A list typed in the compose box, as Teams sends it: its items bare lines of ``text``, their
+    bullets or numbers in the HTML copy it attaches."""
+    act = in_channel(h.url, ALICE, text, root=root) if root else personal(h.url, ALICE, text)
+    act["attachments"] = [{"contentType": "text/html", "content": html}]
+    return act
+
+
+@pytest.mark.parametrize(
+    "typed, copy",
+    [
+        (
+            "Draft the plan\r\nCall the vendor",
+            "<div><ul>\n<li>Draft the plan</li>\n<li>Call the vendor</li>\n</ul></div>",
+        ),
+        (
+            "Draft the plan\r\nCall the vendor",
+            "<div><ol><li><p>Draft the plan</p></li><li><p>Call the vendor</p></li></ol></div>",
+        ),
+    ],
+)
+async def test_a_list_typed_in_teams_is_taken_one_action_at_a_time(tmp_path: Path, typed: str, copy: str) -> None:
+    """Bullets or numbering from Teams' compose box arrive as bare lines (the HTML copy keeps the
+    list): the two actions became one, 'Draft the plan\\nCall the vendor', with one owner."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, "start post_meeting Weekly sync"))
+        root = (await h.next_post(0)).answer_id
+        await h.send(in_channel(h.url, ALICE, "We ship in March", root=root))
+        await h.next_post(1)
+        await h.send(
+            listed(h, typed, f'<p><span itemtype="http://schema.skype.com/Mention">DecisionBot</span></p>{copy}', root)
+        )
+        told = await h.next_post(2)
+        assert told.text.endswith("That is 2 actions: I'll take them one at a time, 'Draft the plan' first.")
+        await h.settle()
+        assert h.db("SELECT value FROM answers WHERE field = 'what'") == [('"Draft the plan"',)]
+
+
+async def test_lines_without_a_list_stay_one_answer(tmp_path: Path) -> None:
+    """Two lines typed with Shift+Enter, no list in the HTML copy: one action, as written."""
+    async with Harness(tmp_path) as h:
+        for n, text in enumerate(["start post_meeting Weekly sync", "We ship in March"]):
+            await h.send(personal(h.url, ALICE, text))
+            await h.next_post(n)
+        await h.send(listed(h, "Draft the plan\r\nwith finance", "<p>Draft the plan<br>with finance</p>"))
+        await h.next_post(2)
+        assert h.db("SELECT value FROM answers WHERE field = 'what'") == [('"Draft the plan\\nwith finance"',)]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import texts
+from bot.channels.teams_lists import with_markers
 from bot.channels.teams_mentions import mention_kind
 from bot.model import Actor, ConversationKey, Message
 
@@ -171,7 +172,7 @@ def parse(activity: Mapping[str, Any]) -> Inbound:
     message = Message(
         conversation=key_for(base, thread),
         actor=who,
-        text=cleaned.text,
+        text=with_markers(cleaned.text, activity),
         platform_id=f"{base}|{activity['id']}" if activity.get("id") else None,  # Inbound.delivery_id
         mentions=cleaned.mentions,
         raw=dict(activity),
