@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.teams_support import ALICE, BOB, Harness, in_channel, installed, personal
+from tests import dates
+from tests.teams_support import ALICE, BOB, CAROL, Harness, at, in_channel, installed, personal, submit
 
 
 async def test_a_nod_where_nothing_waits_is_taken_as_one(tmp_path: Path) -> None:
@@ -74,3 +75,35 @@ async def test_lines_without_a_list_stay_one_answer(tmp_path: Path) -> None:
         await h.send(listed(h, "Draft the plan\r\nwith finance", "<p>Draft the plan<br>with finance</p>"))
         await h.next_post(2)
         assert h.db("SELECT value FROM answers WHERE field = 'what'") == [('"Draft the plan\\nwith finance"',)]
+
+
+async def test_a_long_action_given_to_another_is_named_short(tmp_path: Path) -> None:
+    """An action pasted at length (a plan, 60,000 characters) given to Carol: the channel's notice
+    and Bob's note on his stale card quoted all of it, each posted as two messages (94 KB + 26 KB,
+    near Teams' 100 KB an activity): a note saying a question closed. They name it by its start."""
+    plan = ("Migrate the billing exports to the new warehouse, ünïcödé 日本語; " * 1000)[:60000]
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} {at(CAROL)} Weekly sync", BOB, CAROL))
+        root = (await h.next_post(0)).answer_id
+        await h.send(in_channel(h.url, ALICE, "We ship in March", root=root))
+        await h.next_post(1)
+        await h.send(in_channel(h.url, ALICE, plan, root=root))
+        owner = await h.next_post(2)
+        await h.send(submit(h.url, ALICE, owner, {"answer": "29:1bob"}))
+        when = await h.next_post(3)
+        await h.send(submit(h.url, ALICE, when, {"answer": dates.JAN15}))
+        more = await h.next_post(4)
+        await h.send(submit(h.url, ALICE, more, {"say": "done"}))
+        await h.settle()
+        bobs = next(c for c in h.fake.posts() if c.conversation == "a:chat-with-29:1bob" and c.card)
+        seen = len(h.fake.posts())
+        await h.send(in_channel(h.url, ALICE, f"change owner of action 1 to {at(CAROL)}", CAROL, root=root))
+        await h.settle()
+        await h.send(submit(h.url, BOB, bobs, {"answer": "yes"}))
+        await h.settle()
+        notes = [c for c in h.fake.posts()[seen:] if c.card is None]
+        said = [c.text for c in notes]
+        assert any("has a new owner" in t for t in said) and any(t.startswith("That question closed") for t in said)
+        assert all(len(t) < 1000 for t in said), [len(t) for t in said]
+        assert "Action 1 ('Migrate the billing exports to the new warehouse" in said[-1]

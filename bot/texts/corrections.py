@@ -27,8 +27,15 @@ def corrected(target: str, old: str, new: str) -> str:
     return f"Changed {target}: {old} -> {new}."
 
 
+#: How much of an item's text a sentence naming it quotes: an action pasted at length (a plan)
+#: is named by its start, not repeated whole in every notice about it.
+NAMED_CHARS = 200
+
+
 def _item_named(label: str, number: int, what: str) -> str:
     """``Action 2 ('Book venue')``; ``Approver 2`` when the items have no ``what`` field."""
+    if len(what) > NAMED_CHARS:
+        what = what[: NAMED_CHARS - 1].rstrip() + "…"
     return f"{label} {number} ('{what}')" if what else f"{label} {number}"
 
 
