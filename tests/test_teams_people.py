@@ -107,3 +107,39 @@ async def test_a_long_action_given_to_another_is_named_short(tmp_path: Path) -> 
         assert any("has a new owner" in t for t in said) and any(t.startswith("That question closed") for t in said)
         assert all(len(t) < 1000 for t in said), [len(t) for t in said]
         assert "Action 1 ('Migrate the billing exports to the new warehouse" in said[-1]
+
+
+async def test_the_owner_an_action_was_taken_from_sees_his_card_closed_and_why(tmp_path: Path) -> None:
+    """Alice gives Bob's action to Carol: Bob's card in his personal chat kept asking 'Do you accept
+    it?' with its buttons (Slack redraws its question), and he learnt why only by clicking it. It
+    is redrawn at once, saying who has it now, with no buttons."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} {at(CAROL)} Weekly sync", BOB, CAROL))
+        root = (await h.next_post(0)).answer_id
+        for n, text in enumerate(["We ship in March", "Draft the plan"], 1):
+            await h.send(in_channel(h.url, ALICE, text, root=root))
+            asked = await h.next_post(n)
+        await h.send(submit(h.url, ALICE, asked, {"answer": "29:1bob"}))
+        when = await h.next_post(3)
+        await h.send(submit(h.url, ALICE, when, {"answer": dates.JAN15}))
+        more = await h.next_post(4)
+        await h.send(submit(h.url, ALICE, more, {"say": "done"}))
+        await h.settle()
+        bobs = next(c for c in h.fake.posts() if c.conversation == "a:chat-with-29:1bob" and c.card)
+        await h.send(in_channel(h.url, ALICE, f"change owner of action 1 to {at(CAROL)}", CAROL, root=root))
+        await h.settle()
+        redrawn = [
+            c for c in h.fake.of("update") if c.answer_id == bobs.answer_id or c.conversation == bobs.conversation
+        ]
+        assert redrawn, "Bob's card was not redrawn"
+        card = redrawn[-1].card
+        assert card is not None and card["actions"] == []
+        assert "That question closed: Alice Example gave Action 1 ('Draft the plan') to Carol Chen." in str(card)
+        seen = len(h.fake.posts())
+        await h.send(submit(h.url, BOB, bobs, {"answer": "yes"}))  # a late click still says why
+        late = await h.next_post(seen)
+        assert late.conversation == "a:chat-with-29:1bob"
+        assert late.text.startswith(
+            "That question closed: Alice Example gave Action 1 ('Draft the plan') to Carol Chen."
+        )

@@ -98,11 +98,16 @@ async def test_the_old_owners_card_after_the_hand_over_is_refused_and_changes_no
         bobs_card = [c for c in h.fake.posts()[12:] if c.card is not None][-1]
         assert bobs_card.conversation == "a:chat-with-29:1bob"
         await fire(h, "escalate")
+        await h.settle()
+        redrawn = [c.card for c in h.fake.of("update") if c.conversation == bobs_card.conversation]
+        assert redrawn and redrawn[-1] is not None and redrawn[-1]["actions"] == []  # closed when handed over
+        assert "handed to Alice Example" in str(redrawn[-1])
         (thread,) = h.db("SELECT root_id FROM teams_threads WHERE run_id = 2")
         transcript = "SELECT count(*) FROM messages WHERE run_id = 2"
         for refusal, alice_says in (
             ("That card is no longer yours: its question was handed to Alice Example, who answers it now.", "yes"),
-            ("That card is no longer open. Type your answer instead, or say 'help'.", "no"),
+            # still his to know why: before, 'That card is no longer open. Type your answer instead'
+            ("That card is no longer yours: its question was handed to Alice Example, who answers it now.", "no"),
         ):
             count, written = len(h.fake.posts()), h.db(transcript)
             await h.send(submit(h.url, BOB, bobs_card, {"answer": "yes"}))

@@ -30,7 +30,7 @@ from functools import partial
 from typing import Any
 
 from bot import texts
-from bot.channels import DeliveryFailed
+from bot.channels import DeliveryFailed, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
@@ -67,6 +67,8 @@ class TeamsOutbound:
         finally:
             if item.reply.kind == "summary":  # the run ended (however: chat, the CLI, another process)
                 await self._close_cards_of(item.reply.run_id)
+            elif item.reply.kind == "prompt" and item.part == 0:  # asked someone: maybe instead of another
+                await self._close_unasked(item.reply.run_id)
 
     async def _close_cards_of(self, run_id: int) -> None:
         """A run that ended takes no more answers: its cards still open say so, as Slack takes its
@@ -78,6 +80,18 @@ class TeamsOutbound:
         await group.writable(self.store.db.conn, math.inf)
         for card in self.store.close_run_cards(run_id, self.clock()):
             self.spawn(self.replace_card(card, cards.closed_card(card.card, shown)))
+
+    async def _close_unasked(self, run_id: int) -> None:
+        """Cards of people the run no longer asks (their action given to someone else, their
+        question handed on) say why and take no answer, as Slack redraws its questions: before,
+        they kept asking until clicked."""
+        conn = self.store.db.conn
+        found = teams_stale.unasked(conn, self.store.open_cards(run_id))
+        if found:
+            await group.writable(conn, math.inf)
+        for card, why in found:
+            if self.store.close_card(card.message_id, self.clock()):
+                self.spawn(self.replace_card(card, cards.closed_card(card.card, cards.card_text(why))))
 
     async def _deliver(self, item: Queued) -> str:
         reply = item.reply

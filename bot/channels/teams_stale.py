@@ -33,6 +33,13 @@ def _why_closed(conn: sqlite3.Connection, card: Card, actor_id: str) -> str | No
     return texts.teams_card_handed_over(to.name) if to is not None else texts.teams_card_closed()
 
 
+def unasked(conn: sqlite3.Connection, cards_open: list[Card]) -> list[tuple[Card, str]]:
+    """The open cards whose person the run no longer asks their question (a correction gave their
+    action to someone else, an escalation handed it on), each with why."""
+    found = [(card, _why_closed(conn, card, card.to_id)) for card in cards_open if card.to_id]
+    return [(card, why) for card, why in found if why is not None]
+
+
 def refusal(conn: sqlite3.Connection, card: Card | None, base_id: str, actor_id: str, anyone: str) -> Refusal | None:
     """Why ``actor_id``'s submit of ``card`` (found by its submit data, in conversation ``base_id``)
     answers nothing; None when it may answer. ``anyone``: the placeholder facilitator, whose cards
@@ -41,7 +48,8 @@ def refusal(conn: sqlite3.Connection, card: Card | None, base_id: str, actor_id:
     if run is not None and run.status in runs.ENDED:  # its card may not show it yet
         return Refusal("closed", cards.card_text(texts.teams_card_run_ended(run.status)), stale=True)
     if card is None or card.answered or acts.split_conversation(card.conversation_id)[0] != base_id:
-        return Refusal("answered" if card is not None and card.answered else "closed", texts.teams_card_closed())
+        why = _why_closed(conn, card, actor_id) if card is not None and card.answered else None  # redrawn so
+        return Refusal("answered" if card is not None and card.answered else "closed", why or texts.teams_card_closed())
     if card.to_id not in (None, actor_id, anyone):
         return Refusal("not_theirs", texts.teams_not_your_card())  # someone else's card: theirs stays open
     if transcript.asked_since(conn, card.run_id, card.message_id, actor_id):  # sent or still queued

@@ -363,6 +363,11 @@ class TeamsStore:
         kept_write(self.db, write)
         return [_card(r) for r in rows]
 
+    def open_cards(self, run_id: int) -> list[Card]:
+        """The run's cards that still take an answer."""
+        sql = f"SELECT {_CARD_COLUMNS} FROM teams_cards WHERE run_id = ? AND answered_at IS NULL"
+        return [_card(r) for r in self.db.conn.execute(sql, (run_id,)).fetchall()]
+
     def close_cards(self, run_id: int, step: str, to_id: str, now: datetime) -> list[Card]:
         """Mark the open cards asking ``to_id`` about ``step`` answered; return them."""
         with transaction(self.db) as conn:
