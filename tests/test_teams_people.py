@@ -143,3 +143,25 @@ async def test_the_owner_an_action_was_taken_from_sees_his_card_closed_and_why(t
         assert late.text.startswith(
             "That question closed: Alice Example gave Action 1 ('Draft the plan') to Carol Chen."
         )
+
+
+async def test_an_answer_in_the_personal_chat_to_the_threads_question_says_where_the_next_is(tmp_path: Path) -> None:
+    """Alice answers the channel thread's question in her personal chat with the bot: it was taken,
+    but the next question went to the thread and her chat showed nothing (she could not tell it
+    was taken). It now says so there, once a run."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = (await h.next_post(0)).answer_id
+        mine = "a:chat-with-29:1alice"
+        for n, text in enumerate(["We ship in March", "Draft the plan"]):
+            seen = len(h.fake.posts())
+            await h.send(personal(h.url, ALICE, text))
+            await h.settle()
+            said = h.fake.posts()[seen:]
+            assert [c.conversation.endswith(root) for c in said if c.card] == [True]  # the next question: in the thread
+            told = [c.text for c in said if c.conversation == mine]
+            assert told == (
+                ["Taken for run #1 ('Weekly sync'). Its next question is in the run's thread."] if n == 0 else []
+            )
+        assert h.db("SELECT value FROM answers WHERE field = 'what'") == [('"Draft the plan"',)]

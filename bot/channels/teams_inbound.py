@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import texts
+from bot import notices, texts
 from bot.channels import DeliveryFailed, RetryLater, Services, teams_edits, teams_removed, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
@@ -33,6 +33,10 @@ from bot.store.widgets import Refusal
 SAY_TRIES = 4
 
 
+#: How many (run, person) pairs told 'Taken for run #N' are remembered (the oldest forgotten).
+TOLD_AT_MOST = 10_000
+
+
 class TeamsInbound:
     name = acts.CHANNEL
 
@@ -49,6 +53,7 @@ class TeamsInbound:
         self.connector = connector
         self.outbound = outbound
         self._spawn = spawn
+        self.told_here: dict[tuple[int, str], None] = {}  # (run, person) told an answer here was taken
 
     async def take(self, inbound: acts.Inbound, body: dict[str, Any]) -> web.Response:
         """One checked activity: remembered, then carried out by its kind; 201 once its turn is stored."""
@@ -133,6 +138,29 @@ class TeamsInbound:
             self._say(inbound, inbound.activity_id, result.told("card") if private else texts.teams_which_in_private())
         elif result is not None:
             self._after_turn(result, message)
+            if inbound.conversation_type == "personal":
+                self._taken_for_elsewhere(inbound, result, message.actor)
+
+    def _taken_for_elsewhere(self, inbound: acts.Inbound, result: TurnResult, actor: Actor) -> None:
+        """An answer typed in the personal chat to a run living in a channel's thread or a group chat,
+        whose next question to its writer went there: said here, once a run (the chat shows nothing
+        of it else), unless that conversation refuses the bot (the question then follows them here)."""
+        outcome = result.outcome
+        asked = [r for r in outcome.replies if r.kind == "prompt" and not r.private and r.to and r.to.id == actor.id]
+        if outcome.inbound_kind != "answer" or not asked or (result.run_id, actor.id) in self.told_here:
+            return
+        conn = self.services.db.conn
+        row = runs.load_run(conn, result.run_id)
+        if row is None or row.conversation.channel != acts.CHANNEL or acts.base_of(row.conversation) == inbound.base_id:
+            return
+        if notices.told_lately(conn, row.id, f"conversation {row.conversation}", self.services.dispatcher.clock()):
+            return
+        self.told_here[(result.run_id, actor.id)] = None
+        if len(self.told_here) > TOLD_AT_MOST:
+            del self.told_here[next(iter(self.told_here))]
+        title = cards.escape(str(row.context.trigger.get("title") or row.flow_id))
+        in_thread = self.store.thread_of(row.id, acts.base_of(row.conversation)) is not None
+        self._say(inbound, inbound.activity_id, texts.teams_taken_for_elsewhere(row.id, title, in_thread))
 
     def _command(self, inbound: acts.Inbound, message: Message, dedup: bool = True) -> None:
         """Carry out a command in the savepoint that records its delivery id (``dedup`` False: the turn it is

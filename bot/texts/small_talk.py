@@ -85,6 +85,13 @@ def slack_taken_for_thread(run_id: int, title: str) -> str:
     return f"Taken for run #{run_id} ('{title}'). Its next question is in the run's thread."
 
 
+def teams_taken_for_elsewhere(run_id: int, title: str, in_thread: bool) -> str:
+    """In a Teams personal chat that answered a question of a run living in a channel's thread
+    (``in_thread``) or a group chat, where its next question went."""
+    where = "the run's thread" if in_thread else "the run's chat"
+    return f"Taken for run #{run_id} ('{title}'). Its next question is in {where}."
+
+
 def adding_here(midway: bool) -> str:
     """Before the question waiting, to "add another action" said while the list is being made;
     ``midway``: this item is not finished yet."""
