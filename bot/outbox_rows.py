@@ -22,7 +22,6 @@ class Queued:
     id: int
     reply: Reply
     attempts: int
-    queued_at: str = ""  # created_at: how long it has waited
     parts_sent: int = 0  # of a reply sent in parts: those delivered already
     part: int = 0  # the part of the reply being delivered (``reply`` is then that part) ...
     parts: int = 1  # ... of so many
@@ -103,14 +102,14 @@ def latest_prompts(db: Database, run_id: int, actor_ids: list[str]) -> list[Queu
 
 #: The columns queued_from_row reads, in order.
 QUEUED_COLUMNS = (
-    "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, created_at,"
-    " parts_sent, retry_since"
+    "id, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, parts_sent,"
+    " retry_since"
 )
 
 
 def queued_from_row(row: tuple[Any, ...]) -> Queued:
     *columns, parts, retry_since = row
-    mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload, at = columns
+    mid, run_id, conversation, actor_id, actor_name, step, kind, text, expects, private, attempts, payload = columns
     to = Actor(actor_id, actor_name or actor_id) if actor_id else None
     reply = Reply(
         run_id=run_id,
@@ -123,7 +122,7 @@ def queued_from_row(row: tuple[Any, ...]) -> Queued:
         private=bool(private),
         attachments=list(json.loads(payload).get("attachments", [])) if payload else [],
     )
-    return Queued(mid, reply, attempts, at, parts or 0, retry_since=retry_since)
+    return Queued(mid, reply, attempts, parts or 0, retry_since=retry_since)
 
 
 def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[int, str] | None = None) -> None:

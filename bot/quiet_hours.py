@@ -55,6 +55,12 @@ class QuietHours:
         whatever the hour: what starts at a set hour (a review at 09:00) waits out days only."""
         return self.until(moment) if moment.weekday() in self.days else None
 
+    def for_days(self, moment: datetime) -> bool:
+        """Whether a quiet day keeps ``moment`` quiet past its quiet hours' end (if any): a Saturday
+        noon, a Friday evening before a quiet Saturday; not a working day's evening."""
+        until = self.until(moment)
+        return until is not None and until != self._hours_end(moment)
+
     def _hours_end(self, moment: datetime) -> datetime | None:
         if self.start is None or self.end is None:
             return None

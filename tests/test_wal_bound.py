@@ -18,7 +18,7 @@ from sqlite_utils import Database
 import bot.store
 from bot.store import BUSY_TIMEOUT_MS, checkpoint, open_db
 
-BOUND = 1024 * 1024  # WAL_BOUND_BYTES in these tests (so journal_size_limit too)
+BOUND = 1024 * 1024  # the WAL's bound in these tests (open_db's wal_bound; WAL_BOUND_BYTES else)
 
 Ledger = tuple[Path, sqlite3.Connection, Database]
 
@@ -42,11 +42,10 @@ def _rows(path: Path) -> int:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
     """The ledger's file, the connection turns write on, and one that checkpoints (as the server has)."""
-    monkeypatch.setattr(bot.store, "WAL_BOUND_BYTES", BOUND)
     path = tmp_path / "ledger.db"
-    writer, copier = open_db(path), open_db(path, migrate=False)
+    writer, copier = open_db(path, wal_bound=BOUND), open_db(path, migrate=False, wal_bound=BOUND)
     writer.conn.execute("CREATE TABLE filler (body BLOB)")
     copier.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the schema's pages: the WAL starts empty
     yield path, writer.conn, copier

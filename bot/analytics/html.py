@@ -12,6 +12,7 @@ import math
 from html import escape
 from typing import Any
 
+from bot import texts
 from bot.analytics.report import SECTIONS, cell
 
 WIDTH = 720
@@ -34,6 +35,7 @@ def to_html(report: dict[str, Any]) -> str:
         f"<p>Runs triggered from {escape(window)}; as of {escape(p['as_of'])}. Runs: {t['runs']} "
         f"({t['completed']} completed, {t['active']} active, {t['cancelled']} cancelled, {t['stalled']} stalled); "
         f"decisions: {t['decisions']}; actions: {t['actions']}; reviews: {t['reviews']}.</p>",
+        f"<p>{escape(texts.report_in_utc())}</p>",
         "<h2>Decision latency per week</h2>",
         _figure("chart-latency", latency_chart(report["latency"]), "Median (solid) and p90 (dashed) hours from trigger to decision, by ISO week of the trigger."),
         "<h2>Follow-through per owner</h2>",

@@ -224,7 +224,7 @@ def to_table(report: dict[str, Any]) -> str:
 
 def to_markdown(report: dict[str, Any]) -> str:
     head = _header(report)
-    lines = [f"# {head[0]}", "", head[1]]
+    lines = [f"# {head[0]}", "", head[1], "", head[2]]
     for section in SECTIONS:
         rows = report[section.name]
         lines += ["", f"## {section.title}", ""]

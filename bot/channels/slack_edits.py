@@ -22,6 +22,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.channels import slack_blocks as blocks
+from bot.channels.slack_events import as_dict
 from bot.channels.slack_messages import message_id, typed
 from bot.channels.slack_send import Poster, is_dm
 from bot.store import group, runs, transaction, transcript
@@ -86,7 +87,7 @@ def changed(event: Mapping[str, Any], bot_user: str | None) -> Changed | None:
     subtype = event.get("subtype")
     if subtype not in ("message_changed", "message_deleted"):
         return None
-    before, after = _dict(event.get("previous_message")), _dict(event.get("message"))
+    before, after = as_dict(event.get("previous_message")), as_dict(event.get("message"))
     # a message with replies deleted: Slack keeps its tombstone ("This message was deleted.")
     deleted = subtype == "message_deleted" or after.get("subtype") == "tombstone"
     if not deleted and typed(str(before.get("text") or "")) == typed(str(after.get("text") or "")):
@@ -100,10 +101,6 @@ def changed(event: Mapping[str, Any], bot_user: str | None) -> Changed | None:
     thread = thread if isinstance(thread, str) and thread != ts else None
     text = "" if deleted else typed(str(after.get("text") or ""))
     return Changed(deleted, str(channel), str(user), str(ts), thread, str(change_ts), text)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 async def tell(

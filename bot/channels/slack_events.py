@@ -153,15 +153,15 @@ def _installation_team(data: dict[str, Any]) -> str | None:
     owner's; the installation is ``authorizations[0]`` (bolt-python's ``extract_team_id`` reads
     it first "for shared channels"; java-slack-sdk#629). Both are in the same signed body."""
     authorizations = data.get("authorizations")
-    first = _dict(authorizations[0]) if isinstance(authorizations, list) and authorizations else {}
+    first = as_dict(authorizations[0]) if isinstance(authorizations, list) and authorizations else {}
     return _str(first.get("team_id")) or _str(data.get("team_id"))
 
 
 def from_interactive(payload: Any) -> Envelope:
     if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         raise Malformed("interactive payload without a type")
-    team = _dict(payload.get("team"))
-    user = _dict(payload.get("user"))
+    team = as_dict(payload.get("team"))
+    user = as_dict(payload.get("user"))
     team_id = _str(team.get("id")) or _str(user.get("team_id"))
     kind = "action" if payload["type"] == "block_actions" else "interactive"
     return Envelope(kind, payload, team_id, _str(payload.get("api_app_id")))
@@ -178,7 +178,8 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _dict(value: Any) -> dict[str, Any]:
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a field a payload may lack or garble."""
     return value if isinstance(value, dict) else {}
 
 
@@ -220,8 +221,8 @@ def clicked(payload: Mapping[str, Any]) -> Clicked | None:
     answer = action_answer(action)
     if ids is None or answer is None:
         return None
-    channel = container.get("channel_id") or _dict(payload.get("channel")).get("id")
-    message = _dict(payload.get("message"))
+    channel = container.get("channel_id") or as_dict(payload.get("channel")).get("id")
+    message = as_dict(payload.get("message"))
     if not isinstance(channel, str) or not isinstance(container.get("message_ts"), str):
         raise Malformed("block_actions without channel_id or message_ts")
     thread = container.get("thread_ts") or message.get("thread_ts")

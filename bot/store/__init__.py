@@ -89,6 +89,7 @@ def open_db(
     migrate: bool = True,
     synchronous: str = "NORMAL",
     say: Callable[[str], None] = _service_log.info,
+    wal_bound: int = WAL_BOUND_BYTES,  # what its WAL is cut back to, and started over past (checkpoint)
 ) -> Database:
     """Open (creating if needed) the ledger at ``path`` and bring its schema up to date; ``say``
     is told what an upgrade applied to a ledger an older version made (a new one: nothing).
@@ -104,7 +105,7 @@ def open_db(
     # WAL checkpoints are run off the turn's hot path (see checkpoint()); left to SQLite they
     # land inside a random commit and put 3-5 ms on the p99 of turns.
     conn.execute("PRAGMA wal_autocheckpoint=0")
-    conn.execute(f"PRAGMA journal_size_limit={WAL_BOUND_BYTES}")
+    conn.execute(f"PRAGMA journal_size_limit={int(wal_bound)}")
     db = Database(conn)
     if migrate:
         applied, copy = upgrade(db, path)
@@ -289,14 +290,15 @@ def _on_read_only_storage(path: Path) -> bool:
 
 def checkpoint(db: Database) -> None:
     """Copy the WAL back into the database file without waiting for readers (not while a
-    transaction of this connection is open: then at the next call). A WAL grown past
-    :data:`WAL_BOUND_BYTES` is then started over (``RESTART``, waiting a moment for the write
-    lock and readers; what was left to copy is copied first, so nothing written is lost)."""
+    transaction of this connection is open: then at the next call). A WAL grown past its bound
+    (:func:`open_db`'s ``wal_bound``) is then started over (``RESTART``, waiting a moment for the
+    write lock and readers; what was left to copy is copied first, so nothing written is lost)."""
     conn = db.conn
     if conn.in_transaction:
         return
     _busy, frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    if frames * conn.execute("PRAGMA page_size").fetchone()[0] <= WAL_BOUND_BYTES:
+    bound = conn.execute("PRAGMA journal_size_limit").fetchone()[0]  # -1: not set (not open_db's)
+    if frames * conn.execute("PRAGMA page_size").fetchone()[0] <= (WAL_BOUND_BYTES if bound < 0 else bound):
         return
     conn.execute(f"PRAGMA busy_timeout={WAL_RESTART_WAIT_MS}")
     try:

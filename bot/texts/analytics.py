@@ -111,4 +111,15 @@ def report_header(p: Mapping[str, Any], t: Mapping[str, Any]) -> list[str]:
         f"Decision process report: runs triggered from {window}; as of {p['as_of']}",
         f"Runs: {t['runs']} ({t['completed']} completed, {t['active']} active, {t['cancelled']} cancelled,"
         f" {t['stalled']} stalled); decisions: {t['decisions']}; actions: {t['actions']}; reviews: {t['reviews']}",
+        report_in_utc(),
     ]
+
+
+def report_in_utc() -> str:
+    """What the report's times, days and weeks are counted in: an action done at 00:30 in Berlin is
+    done the day before, in UTC."""
+    return (
+        "Times are UTC, and so are the days and weeks they fall on (days late, week): an action done"
+        " at 00:30 in Berlin (23:30 UTC) counts as done the day before. Due dates are as their owners"
+        " meant them, late once that date is over everywhere on Earth."
+    )

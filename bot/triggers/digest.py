@@ -54,11 +54,10 @@ def run_job(dispatcher: Dispatcher, job: Job) -> str:
         asleep = put_off(
             conn, dispatcher, job.id, [r.to for r in replies if r.to is not None], now, job.payload.get("schedule")
         )
+        sleepers = [r.to for r in replies if r.to is not None and r.to.id in asleep]
         replies = [r for r in replies if r.to is None or r.to.id not in asleep]
         runs.queue_replies(conn, replies, iso(now))
-        outcome = f"done: {len(replies)} owner(s)" + (
-            f"; {len(asleep)} put off for their quiet hours" if asleep else ""
-        )
+        outcome = f"done: {len(replies)} owner(s)" + _put_off(dispatcher, sleepers, now)
         jobs.finish_job(conn, job.id, outcome, now)
         schedule = job.payload.get("schedule")
         if schedule:
@@ -91,6 +90,18 @@ def put_off(
         if fresh := sorted(set(ids) - pending):
             jobs.add_job(conn, None, "digest", when, {"to": fresh}, now)
     return set(asleep)
+
+
+def _put_off(dispatcher: Dispatcher, owners: list[Actor], now: datetime) -> str:
+    """How many of ``owners`` (those put off) wait out their quiet hours, and how many a quiet day."""
+    quiet = dispatcher.quiet
+    if quiet is None or not owners:
+        return ""
+    days = sum(1 for o in owners if quiet.for_days(now.astimezone(dispatcher.tz_for(o))))
+    hours = len(owners) - days
+    return (f"; {hours} put off for their quiet hours" if hours else "") + (
+        f"; {days} put off for their quiet days" if days else ""
+    )
 
 
 def _scheduled_that_day(dispatcher: Dispatcher, owner: Actor, until: datetime, schedule: str, now: datetime) -> bool:

@@ -101,16 +101,19 @@ def test_demo_data_advice_is_a_command_to_paste_with_the_flows_it_was_given(tmp_
 def test_report_formats_and_output_file(demo: Path, tmp_path: Path) -> None:
     table = run(demo, "report").output
     assert table.startswith("Decision process report: runs triggered from the start to now")
+    utc = "Times are UTC, and so are the days and weeks they fall on (days late, week)"
+    assert table.splitlines()[2].startswith(utc)  # an analyst in Berlin reads a late action as UTC
     assert "Drop-off per step" in table and "follow_through" in table
     md = run(demo, "report", "--format", "markdown", "--flow", "post_meeting").output
     assert md.startswith("# Decision process report") and "| dimension | key | runs |" in md
+    assert f"\n\n{utc}" in md.split("## ", 1)[0]
     rows = list(csv.DictReader(io.StringIO(run(demo, "report", "--format", "csv").output)))
     assert {r["section"] for r in rows} >= {"totals", "latency", "dropoff", "participation", "trigger_quality"}
     assert next(r for r in rows if r["section"] == "totals" and r["measure"] == "runs")["value"] != "0"
     out = tmp_path / "r.html"
     result = run(demo, "report", "--format", "html", "--output", str(out))
     assert result.exit_code == 0 and f"Report written to {out}" in result.output
-    assert out.read_text().startswith("<!DOCTYPE html>")
+    assert out.read_text().startswith("<!DOCTYPE html>") and f"<p>{utc}" in out.read_text()
 
 
 def test_analysts_commands_do_not_change_the_ledger(demo: Path, tmp_path: Path) -> None:

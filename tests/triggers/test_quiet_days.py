@@ -44,6 +44,15 @@ def test_a_quiet_day_lasts_until_the_morning_of_the_next_working_day() -> None:
             QuietHours.parse("20:00-08:00", bad)
 
 
+def test_quiet_for_days_is_a_quiet_day_keeping_someone_past_the_quiet_hours() -> None:
+    quiet = QuietHours.parse("20:00-08:00", "sat,sun")
+    assert quiet.for_days(datetime(2026, 11, 28, 12, 0, tzinfo=PARIS))  # Saturday noon
+    assert quiet.for_days(datetime(2026, 11, 27, 21, 0, tzinfo=PARIS))  # Friday night: Monday, not Saturday 08:00
+    assert not quiet.for_days(datetime(2026, 11, 26, 21, 0, tzinfo=PARIS))  # Thursday night: the hours alone
+    assert not quiet.for_days(datetime(2026, 11, 30, 3, 0, tzinfo=PARIS))  # Monday night
+    assert not quiet.for_days(datetime(2026, 11, 27, 12, 0, tzinfo=PARIS))  # Friday noon: not quiet
+
+
 def run_due(proc: Process) -> list[tuple[str, str]]:
     return [(j.kind, outcome) for j, outcome in asyncio.run(proc.scheduler.run_due())]
 

@@ -51,3 +51,12 @@ def test_a_digest_missed_while_down_comes_once_on_the_next_working_morning(
             assert digests(proc, seen) == [], hours
     assert digests(proc, seen) == ["bob"]  # one, on Monday morning (before: at 08:00 and again at 09:00)
     assert proc.rows("SELECT count(*) FROM jobs WHERE kind = 'digest' AND payload LIKE '%\"to\"%'") == [(0,)]
+
+
+def test_a_digest_put_off_by_a_quiet_day_says_so(proc: Process, clock: Clock, flows) -> None:
+    complete(proc, "Weekly sync", CONV, [("Draft plan", "bob", "2026-12-10")])
+    (flows / "checks.yaml").write_text('digest: {schedule: "0 12 * * *"}\n')
+    proc = restarted(proc)
+    proc.scheduler.plan()
+    clock.at(days=2, hours=-4)  # Saturday 12:00 in Paris: not in the quiet hours, on a quiet day
+    assert run_due(proc) == [("digest", "done: 0 owner(s); 1 put off for their quiet days")]  # before: quiet hours
