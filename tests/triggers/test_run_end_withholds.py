@@ -87,6 +87,20 @@ def test_the_facilitator_resumes_a_stalled_run(proc: Process, clock) -> None:
     assert proc.rows("SELECT status FROM runs") == [("active",)]
 
 
+def listed_and_sent(
+    proc: Process, channel: str = "slack", others: tuple[str, ...] = ("bob", "carol")
+) -> tuple[Actor, ConversationKey]:
+    """Alice's post_meeting run in ``channel`` up to bob's acceptance, everything queued so far
+    delivered: her and the run's conversation."""
+    conv = ConversationKey(channel, "room")
+    alice, *people = (Actor(f"{channel}:{name}", name) for name in ("alice", *others))
+    proc.bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=alice, participants=people), conv)
+    for text in ("We ship in March", "Draft plan", "@bob", "in 5 days", "done"):
+        proc.say(alice, text, conv)
+    proc.db.execute("UPDATE messages SET delivered_at = created_at")
+    return alice, conv
+
+
 class Recorder(Channel):
     """A channel that delivers (records) what its sender hands it, as Slack's or Teams' would."""
 
@@ -107,15 +121,7 @@ class Recorder(Channel):
 def test_the_shared_outbox_sends_the_cancel_notice_not_the_reminder(channel: str, proc: Process, clock) -> None:
     """Slack's and Teams' senders (one Sender each, on the shared outbox): once the channel is back,
     what was queued for the run goes out in order, the reminder queued before the cancel left out."""
-    conv = ConversationKey(channel, "room")
-    people = [Actor(f"{channel}:{name}", name) for name in ("alice", "bob", "carol")]
-    alice, bob, carol = people
-    proc.bot.start(
-        Trigger(flow="post_meeting", title="Weekly sync", facilitator=alice, participants=[bob, carol]), conv
-    )
-    for text in ("We ship in March", "Draft plan", "@bob", "in 5 days", "done"):
-        proc.say(alice, text, conv)
-    proc.db.execute("UPDATE messages SET delivered_at = created_at")  # then the channel goes down
+    alice, conv = listed_and_sent(proc, channel)  # then the channel goes down
     clock.at(hours=4)
     assert run_due(proc) == [("remind", "done")]
     proc.say(alice, "cancel", conv)
@@ -149,13 +155,7 @@ def test_a_reminder_the_sender_picked_up_is_withheld_if_the_run_is_cancelled_bef
     reply of that conversation was being posted: the reminder is withheld at the last moment (it
     went out after the run ended), the reply in flight is delivered and marked so, and the cancel
     notice goes on the next pass."""
-    conv = ConversationKey("slack", "room")
-    alice, bob, carol = (Actor(f"slack:{name}", name) for name in ("alice", "bob", "carol"))
-    trigger = Trigger(flow="post_meeting", title="Weekly sync", facilitator=alice, participants=[bob, carol])
-    proc.bot.start(trigger, conv)
-    for text in ("We ship in March", "Draft plan", "@bob", "in 5 days", "done"):
-        proc.say(alice, text, conv)
-    proc.db.execute("UPDATE messages SET delivered_at = created_at")  # all sent so far
+    alice, conv = listed_and_sent(proc)
     status = [text for _, _, text in proc.say(alice, "status", conv)]  # queued: a reply to alice
     clock.at(hours=4)
     assert run_due(proc) == [("remind", "done")]  # queued after it, same conversation
@@ -174,12 +174,7 @@ def test_a_reminder_the_sender_picked_up_is_withheld_if_the_run_is_cancelled_bef
 def test_a_reminder_in_flight_as_the_run_is_cancelled_is_marked_delivered_not_withheld(proc: Process, clock) -> None:
     """The reminder was being posted when the run was cancelled: it went out, so the ledger says
     delivered (before: delivered and also given up as superseded, counted as never sent)."""
-    conv = ConversationKey("slack", "room")
-    alice, bob = Actor("slack:alice", "alice"), Actor("slack:bob", "bob")
-    proc.bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=alice, participants=[bob]), conv)
-    for text in ("We ship in March", "Draft plan", "@bob", "in 5 days", "done"):
-        proc.say(alice, text, conv)
-    proc.db.execute("UPDATE messages SET delivered_at = created_at")
+    alice, conv = listed_and_sent(proc, others=("bob",))
     clock.at(hours=4)
     assert run_due(proc) == [("remind", "done")]
     channel = CancelledMeanwhile("slack", proc, alice, conv)
@@ -202,12 +197,7 @@ class RefusedMeanwhile(CancelledMeanwhile):
 def test_a_reminder_withheld_while_its_post_was_refused_for_now_stays_withheld(proc: Process, clock) -> None:
     """Before, the refusal's mark cleared the withholding (``failed_at``): the reminder of the
     cancelled run was tried again, and sent, once the platform was back."""
-    conv = ConversationKey("slack", "room")
-    alice, bob = Actor("slack:alice", "alice"), Actor("slack:bob", "bob")
-    proc.bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=alice, participants=[bob]), conv)
-    for text in ("We ship in March", "Draft plan", "@bob", "in 5 days", "done"):
-        proc.say(alice, text, conv)
-    proc.db.execute("UPDATE messages SET delivered_at = created_at")
+    alice, conv = listed_and_sent(proc, others=("bob",))
     clock.at(hours=4)
     assert run_due(proc) == [("remind", "done")]
     asyncio.run(Sender(proc.db, RefusedMeanwhile("slack", proc, alice, conv), clock).drain())
