@@ -77,26 +77,32 @@ async def test_lines_without_a_list_stay_one_answer(tmp_path: Path) -> None:
         assert h.db("SELECT value FROM answers WHERE field = 'what'") == [('"Draft the plan\\nwith finance"',)]
 
 
+async def bob_owns(h: Harness, action: str) -> tuple[str, Any]:
+    """Alice's post_meeting run in a channel with Bob and Carol, up to Bob's card asking him to accept
+    ``action``: the run's thread root and that card."""
+    await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+    await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} {at(CAROL)} Weekly sync", BOB, CAROL))
+    root = (await h.next_post(0)).answer_id
+    await h.send(in_channel(h.url, ALICE, "We ship in March", root=root))
+    await h.next_post(1)
+    await h.send(in_channel(h.url, ALICE, action, root=root))
+    owner = await h.next_post(2)
+    await h.send(submit(h.url, ALICE, owner, {"answer": "29:1bob"}))
+    when = await h.next_post(3)
+    await h.send(submit(h.url, ALICE, when, {"answer": dates.JAN15}))
+    more = await h.next_post(4)
+    await h.send(submit(h.url, ALICE, more, {"say": "done"}))
+    await h.settle()
+    return root, next(c for c in h.fake.posts() if c.conversation == "a:chat-with-29:1bob" and c.card)
+
+
 async def test_a_long_action_given_to_another_is_named_short(tmp_path: Path) -> None:
     """An action pasted at length (a plan, 60,000 characters) given to Carol: the channel's notice
     and Bob's note on his stale card quoted all of it, each posted as two messages (94 KB + 26 KB,
     near Teams' 100 KB an activity): a note saying a question closed. They name it by its start."""
     plan = ("Migrate the billing exports to the new warehouse, ünïcödé 日本語; " * 1000)[:60000]
     async with Harness(tmp_path) as h:
-        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
-        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} {at(CAROL)} Weekly sync", BOB, CAROL))
-        root = (await h.next_post(0)).answer_id
-        await h.send(in_channel(h.url, ALICE, "We ship in March", root=root))
-        await h.next_post(1)
-        await h.send(in_channel(h.url, ALICE, plan, root=root))
-        owner = await h.next_post(2)
-        await h.send(submit(h.url, ALICE, owner, {"answer": "29:1bob"}))
-        when = await h.next_post(3)
-        await h.send(submit(h.url, ALICE, when, {"answer": dates.JAN15}))
-        more = await h.next_post(4)
-        await h.send(submit(h.url, ALICE, more, {"say": "done"}))
-        await h.settle()
-        bobs = next(c for c in h.fake.posts() if c.conversation == "a:chat-with-29:1bob" and c.card)
+        root, bobs = await bob_owns(h, plan)
         seen = len(h.fake.posts())
         await h.send(in_channel(h.url, ALICE, f"change owner of action 1 to {at(CAROL)}", CAROL, root=root))
         await h.settle()
@@ -114,19 +120,7 @@ async def test_the_owner_an_action_was_taken_from_sees_his_card_closed_and_why(t
     it?' with its buttons (Slack redraws its question), and he learnt why only by clicking it. It
     is redrawn at once, saying who has it now, with no buttons."""
     async with Harness(tmp_path) as h:
-        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
-        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} {at(CAROL)} Weekly sync", BOB, CAROL))
-        root = (await h.next_post(0)).answer_id
-        for n, text in enumerate(["We ship in March", "Draft the plan"], 1):
-            await h.send(in_channel(h.url, ALICE, text, root=root))
-            asked = await h.next_post(n)
-        await h.send(submit(h.url, ALICE, asked, {"answer": "29:1bob"}))
-        when = await h.next_post(3)
-        await h.send(submit(h.url, ALICE, when, {"answer": dates.JAN15}))
-        more = await h.next_post(4)
-        await h.send(submit(h.url, ALICE, more, {"say": "done"}))
-        await h.settle()
-        bobs = next(c for c in h.fake.posts() if c.conversation == "a:chat-with-29:1bob" and c.card)
+        root, bobs = await bob_owns(h, "Draft the plan")
         await h.send(in_channel(h.url, ALICE, f"change owner of action 1 to {at(CAROL)}", CAROL, root=root))
         await h.settle()
         redrawn = [
