@@ -29,10 +29,12 @@ SALES, ENG = "T0SALES", "T0ENG"  # two workspaces of the organisation ORG
 OTHER_ORG = "E0GLOBEX"
 
 
-def org_event(event: dict[str, Any], team: str = SALES, org: str = ORG) -> bytes:
-    """An Events API callback to an org-wide installation (bolt-python's test_events_org_apps)."""
+def org_event(event: dict[str, Any], team: str = SALES, org: str = ORG, owner_org: str | None = None) -> bytes:
+    """An Events API callback to an org-wide installation (bolt-python's test_events_org_apps);
+    ``owner_org``: the channel is another organization's, shared with ``org`` (Slack Connect),
+    and the envelope's ``team_id`` and ``enterprise_id`` are its owner's."""
     envelope = {
-        "token": "x", "team_id": team, "enterprise_id": org, "api_app_id": APP, "type": "event_callback",
+        "token": "x", "team_id": team, "enterprise_id": owner_org or org, "api_app_id": APP, "type": "event_callback",
         "event": {**event, "team": team}, "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()),
         "authorizations": [{"enterprise_id": org, "team_id": None, "user_id": "W0BOT", "is_bot": True,
                             "is_enterprise_install": True}],
@@ -114,6 +116,20 @@ async def test_a_click_in_a_workspace_of_the_org_is_taken(org: Harness, org_fake
     click = action_body("W0ALICE", question["channel"], question["ts"], block["block_id"], pick, thread)
     assert (await org.post(org_click(click), form=True)).status == 200
     assert org.rows("SELECT raw FROM answers WHERE step = 'actions'")[-1] == ("<@W0BOB>",)
+
+
+async def test_a_slack_connect_channel_another_organization_owns_works_on_an_org_wide_install(
+    org: Harness, org_fake: FakeSlack
+) -> None:
+    """The run's channel is Globex's, shared with Acme: its events carry Globex's team and
+    organization; the installation they are delivered for (authorizations[0]) is Acme's."""
+    resp = await org.post(org_slash("W0ALICE", "start post_meeting Weekly sync", channel="C0SHARED"), form=True)
+    assert resp.status == 200
+    thread = (await org.posts(2))[0]["ts"]
+    reply = message("W0ALICE", "We ship in March", channel="C0SHARED", thread_ts=thread)
+    resp = await org.post(org_event(reply, team="T0GLOBEX", owner_org=OTHER_ORG))
+    assert resp.status == 200, await resp.text()
+    assert org.rows("SELECT raw FROM answers") == [("We ship in March",)]
 
 
 async def test_another_organisation_is_refused_and_named_in_the_log(

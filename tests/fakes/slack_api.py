@@ -14,7 +14,9 @@ are POSTed to it, ``files.completeUploadExternal`` shares them in a channel or t
 
 Also a process of its own for benchmarks: ``python -m tests.fakes.slack_api --port P``, with
 ``GET /_calls`` (the calls so far, with their arrival times and the ts a post was given),
-``POST /_reset``, and ``--slow METHOD=SECONDS`` (every call of METHOD answered that late).
+``POST /_reset``, ``--slow METHOD=SECONDS`` (every call of METHOD answered that late), and
+``--grid org`` (the bot token installed org-wide on an Enterprise Grid; ``workspace``: in one of
+its workspaces).
 """
 
 from __future__ import annotations
@@ -364,8 +366,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--slow", action="append", default=[], metavar="METHOD=SECONDS",
                         help="answer every call of METHOD SECONDS late (slow_down)")  # fmt: skip
+    parser.add_argument("--grid", choices=["", "workspace", "org"], default="",
+                        help="the bot token installed in a workspace of an Enterprise Grid, or org-wide")  # fmt: skip
     args = parser.parse_args()
-    fake = FakeSlack(port=args.port)
+    fake = FakeSlack(port=args.port, grid=args.grid)
     for item in args.slow:
         method, _, seconds = item.partition("=")
         fake.slow_down(method, float(seconds))
