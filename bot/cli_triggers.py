@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,9 +66,7 @@ def trigger_cmd(
     Example:
       decisionbot trigger post_meeting --channel slack:C0123 -f U0ALICE -p U0BOB,U0CAROL --data title="Weekly sync"
     """
-    for option, given in (("--facilitator", facilitator), ("--participants", participants), ("--owners", owners)):
-        if given and (bad := bad_person(given)) is not None:  # before the ledger is opened: nothing written
-            raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX))
+    _refuse_bad_people(facilitator, participants, owners)
     fields: dict[str, Any] = dict(_data(data))
     dispatcher = obj.dispatcher(flow=flow)
     channel = channel or _decisions_conversation(dispatcher, fields.get("decision_id"))
@@ -95,11 +94,23 @@ def trigger_cmd(
         )
     click.echo(texts.cli_trigger_started(result.run_id, trig.flow, str(trig.conversation)))
     if trig.conversation.channel == "console":
-        queued = [q for q in outbox.pending(obj.db, "console", run_id=result.run_id) if q.id in result.outbox]
-        for item in queued:
-            who = f" -> {item.reply.to.name}" if item.reply.to else ""
-            click.echo(f"bot{who}: {item.reply.text}")
-        outbox.mark_sent(obj.db, [q.id for q in queued], utc_now())
+        _print_console_prompts(obj, result.run_id, result.outbox)
+
+
+def _refuse_bad_people(facilitator: str | None, participants: str, owners: str) -> None:
+    """Names no platform could give a person refused before the ledger is opened: nothing written."""
+    for option, given in (("--facilitator", facilitator), ("--participants", participants), ("--owners", owners)):
+        if given and (bad := bad_person(given)) is not None:
+            raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX))
+
+
+def _print_console_prompts(obj: Context, run_id: int, queued_ids: Collection[int]) -> None:
+    """A console run's first prompts printed here, and marked sent (no server delivers them)."""
+    queued = [q for q in outbox.pending(obj.db, "console", run_id=run_id) if q.id in queued_ids]
+    for item in queued:
+        who = f" -> {item.reply.to.name}" if item.reply.to else ""
+        click.echo(f"bot{who}: {item.reply.text}")
+    outbox.mark_sent(obj.db, [q.id for q in queued], utc_now())
 
 
 def _decisions_conversation(dispatcher: Dispatcher, decision_id: str | None) -> str | None:
