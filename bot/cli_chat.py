@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 import click
 
 from bot import texts
-from bot.cli import _data, main
+from bot.cli import _data, main, refuse_bad_people
 from bot.cli_context import Context
 from bot.errors import BotError, InputEnded, NoDecisionToReview
 from bot.model import Actor, Trigger
 from bot.store import runs
-from bot.triggers import PERSON_ID_MAX, bad_person
 
 if TYPE_CHECKING:
     from bot.channels.console import ConsoleSession
@@ -68,7 +67,8 @@ def chat(
     from bot.channels.console import ConsoleSession
 
     commands_only = flow is None and run_id is None
-    _check_options(flow, run_id, data, facilitator, participants, speaker_name)
+    _check_options(flow, run_id, bool(data or facilitator or participants), speaker_name)
+    refuse_bad_people(("--facilitator", facilitator), ("--participants", participants), ("--as", speaker_name))
     session = ConsoleSession(obj.dispatcher(flow=flow), sys.stdout, jsonl=jsonl)
     if commands_only:
         _commands_only(obj, session, speaker_name, jsonl)
@@ -83,24 +83,13 @@ def chat(
     _converse_in_run(obj, session, run_id, jsonl)
 
 
-def _check_options(
-    flow: str | None,
-    run_id: int | None,
-    data: tuple[str, ...],
-    facilitator: str,
-    participants: str,
-    speaker_name: str | None,
-) -> None:
-    """Refuse options that do not go together, and names no platform could give a person, before
-    the ledger is opened: nothing written."""
-    commands_only = flow is None and run_id is None
-    if (flow is not None and run_id is not None) or ((data or facilitator or participants) and flow is None):
+def _check_options(flow: str | None, run_id: int | None, start_options: bool, speaker_name: str | None) -> None:
+    """Refuse options that do not go together: FLOW and --run; --data, -f, -p without FLOW; --as
+    with FLOW or --run."""
+    if (flow is not None and run_id is not None) or (start_options and flow is None):
         raise click.UsageError(texts.cli_chat_flow_or_run())
-    if speaker_name is not None and not commands_only:
+    if speaker_name is not None and (flow is not None or run_id is not None):
         raise click.UsageError(texts.cli_chat_flow_or_run())
-    for option, given in (("--facilitator", facilitator), ("--participants", participants), ("--as", speaker_name)):
-        if given and (bad := bad_person(given)) is not None:
-            raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX))
 
 
 def _commands_only(obj: Context, session: ConsoleSession, speaker_name: str | None, jsonl: bool) -> None:
