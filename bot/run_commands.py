@@ -34,14 +34,14 @@ def status_or_cancel(
     if not may_see(dispatcher.db.conn, run_id, actor, conversation):
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)  # as if there were no such run
     if verb == "status":
-        return status(dispatcher, run_id)
+        return _status(dispatcher, run_id)
     result = dispatcher.cancel(run_id, actor)
     if result is None:
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)
-    return cancelled(dispatcher, result, actor)
+    return _cancelled(dispatcher, result, actor)
 
 
-def cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> CommandResult:
+def _cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> CommandResult:
     """A cancel's answer. Refused (not the facilitator, a run that ended), the refusal is the
     command's own answer, given where it was typed as other refusals are; the turn's copy of it
     stays in the run's transcript, marked said, so the outbox does not say it a second time."""
@@ -116,7 +116,7 @@ def may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: C
     return spoken.fetchone() is not None
 
 
-def status(dispatcher: Dispatcher, run_id: int) -> CommandResult:
+def _status(dispatcher: Dispatcher, run_id: int) -> CommandResult:
     conn = dispatcher.db.conn
     detail = transcript.run_detail(conn, run_id)
     row = runs.load_run(conn, run_id)
