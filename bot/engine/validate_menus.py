@@ -30,10 +30,15 @@ def _menu_problem(what: str, options: tuple[Option, ...]) -> tuple[str, str] | N
         if len(labels) == 1:  # options: [a, b, a]
             return texts.option_twice(what, labels[0]), texts.option_twice_fix(labels[0])
         return texts.option_value_twice(what, twice, labels), texts.option_value_twice_fix()
-    shown = [option.label[:LABEL_SHOWN].casefold() for option in options]
+    shown = [_shown(option.label).casefold() for option in options]
     if len(set(shown)) < len(shown):
         return texts.labels_read_alike(what, LABEL_SHOWN), texts.labels_read_alike_fix()
     return None
+
+
+def _shown(label: str) -> str:
+    """What of ``label`` a menu shows: all of it, or its first 74 characters and "…"."""
+    return label if len(label) <= LABEL_SHOWN else label[: LABEL_SHOWN - 1].rstrip()
 
 
 def _repeated_value(options: tuple[Option, ...]) -> str | None:
