@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 # --- slack ---------------------------------------------------------------------------------------
 
@@ -46,6 +46,15 @@ def slack_cut() -> str:
 
 def slack_answered(by: str, answer: str) -> str:
     return f"Answered by {by}: {answer}"
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def slack_date_answered(day: date) -> str:
+    """A date answer on its question's "Answered by" line: its weekday too, so a date typed in words
+    on a phone ('next friday') or picked can be checked at a glance (``Fri 2026-12-04``)."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.isoformat()}"
 
 
 def slack_already_answered(by: str, answer: str) -> str:
