@@ -1,5 +1,6 @@
 """Choices a chat menu can show and people can tell apart, refused at load otherwise: more options
-than a menu holds, labels a menu cuts to the same text, an option written twice."""
+than a menu holds, an option with no words (a button Slack refuses, nothing to type), labels a
+menu cuts to the same text, an option written twice."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def check(flow: Flow, step: Step) -> None:
 def _menu_problem(what: str, options: tuple[Option, ...]) -> tuple[str, str] | None:
     if len(options) > MAX_OPTIONS:
         return texts.too_many_options(what, len(options), MAX_OPTIONS), texts.too_many_options_fix()
+    blank = next((n for n, o in enumerate(options, 1) if not o.label.strip() or not o.value.strip()), None)
+    if blank is not None:
+        return texts.option_blank(what, blank), texts.option_blank_fix(blank)
     twice = _repeated_value(options)
     if twice is not None:
         labels = list(dict.fromkeys(o.label for o in options if o.value == twice))
