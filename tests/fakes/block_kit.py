@@ -1,6 +1,7 @@
 """What Slack refuses for size, as the fake Web API checks it (chat.postMessage, chat.postEphemeral,
 chat.update): ``text`` over 40,000 characters is ``msg_too_long``; more than 50 blocks, a block's
-text over 3,000 characters, or an interactive element beyond Block Kit's limits is
+text over 3,000 characters, or an interactive element beyond Block Kit's limits (a button or an
+option with no text or one over 75 characters, a value too long, too many options or elements) is
 ``invalid_blocks``."""
 
 from __future__ import annotations
@@ -46,15 +47,15 @@ def _elements_fit(elements: list[dict[str, Any]]) -> bool:
         if len(placeholder) > PLACEHOLDER_LIMIT:
             return False
         button = element.get("type") == "button"
-        if button and (
-            len(element["text"]["text"]) > LABEL_LIMIT or len(element.get("value", "")) > BUTTON_VALUE_LIMIT
-        ):
+        if button and not 0 < len(element["text"]["text"]) <= LABEL_LIMIT:
+            return False
+        if button and len(element.get("value", "")) > BUTTON_VALUE_LIMIT:
             return False
         options = element.get("options") or []
         values = [str(o.get("value", "")) for o in options]
         if len(options) > OPTIONS_LIMIT:
             return False
-        if any(len(o["text"]["text"]) > LABEL_LIMIT for o in options):
+        if any(not 0 < len(o["text"]["text"]) <= LABEL_LIMIT for o in options):
             return False
         if any(len(v) > OPTION_VALUE_LIMIT for v in values):
             return False
