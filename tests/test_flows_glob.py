@@ -136,3 +136,34 @@ def test_a_flow_with_a_branch_to_cancelled_passes_the_glob_walk(tmp_path: Path) 
     folder.mkdir()
     (folder / "go_or_stop.yaml").write_text(GO_OR_STOP, encoding="utf-8")
     walk_every_choice(folder / "go_or_stop.yaml", tmp_path)
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=[p.stem for p in FLOWS])
+def test_the_interpreters_table_moves_a_run_where_its_machine_would(path: Path) -> None:
+    """The interpreter answers an event whose first transition is unconditional from a table the
+    compiled machine yields, without a pass through python-statemachine's engine: every entry is
+    where the machine itself goes, and every event the table leaves out is one the machine guards
+    (a branch, ``back``) or refuses (a run that has ended)."""
+    from statemachine.exceptions import TransitionNotAllowed
+
+    from bot.engine.compiler import Interpreter
+
+    flow = read_flow_file(path)
+    interp = Interpreter(flow)
+    assert any(event == "next" for _, event in interp.unguarded)
+    for state in [s.id for s in flow.steps] + ["completed", "cancelled"]:
+        for event in ("next", "back", "cancel"):
+            interp.model.state = state
+            try:
+                interp.machine.send(event, **{s.id: None for s in flow.steps})
+                moved: str | None = str(interp.model.state)
+            except TransitionNotAllowed:
+                moved = None
+            found = interp.unguarded.get((state, event))
+            if found is not None:
+                assert found == moved, (state, event)
+                assert interp.send(state, event) == moved
+            else:
+                first = next((t for s in interp.machine_class.states if s.id == state for t in s.transitions
+                              if event in [str(e) for e in t.events]), None)  # fmt: skip
+                assert first is None or list(first.cond), (state, event)
