@@ -11,9 +11,12 @@ from typing import Any
 
 import yaml
 
+from bot.channels import slack_blocks as blocks
+from bot.model import ConversationKey, Reply
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, wait_for
 
+EXPECTS = {"type": "choice", "optional": True, "options": [{"label": "a", "value": "a"}, {"label": "b", "value": "b"}]}
 LONG = "Option {}: move the launch to March, cut the mobile scope and hire two contractors for the backend"
 
 
@@ -110,3 +113,14 @@ async def test_a_hundred_long_options_and_a_long_question_are_taken_by_slack(tmp
         assert await wait_for(lambda: slack.rows("SELECT json_extract(value, '$') FROM answers")) == [(options[41],)]
     finally:
         await slack.client.close()
+
+
+def test_the_options_line_given_up_is_the_question_s_own() -> None:
+    """An answer the question echoes may hold a line that starts as an options line does: the
+    line dropped from a section too long is the last one, the question's own options."""
+    text = "About:\n1) the typed answer\n" + "x" * 3000 + "\nWhich?\n1) a  2) b\n(optional: say 'skip')"
+    shown = blocks.message(Reply(1, ConversationKey("slack", "C1"), text, expects=EXPECTS), 1)["blocks"][0]["text"][
+        "text"
+    ]
+    assert "1) the typed answer" in shown and "1) a  2) b" not in shown
+    assert shown.endswith("Which?\n(optional: say 'skip')")

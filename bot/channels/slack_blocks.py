@@ -127,9 +127,10 @@ def without_options(text: str) -> str:
     """A question too long for a section without the line listing its options, which its buttons
     or menu show (the message's text, which phones notify with and screen readers read, keeps it):
     what gives way is the list, not the question. A question that fits keeps it."""
-    if len(text) <= SECTION_LIMIT:
+    found = list(_OPTIONS_LINE.finditer(text)) if len(text) > SECTION_LIMIT else []
+    if not found:  # (the last such line: an answer the question echoes may have one of its own)
         return text
-    return _OPTIONS_LINE.sub("", text, count=1)
+    return text[: found[-1].start()] + text[found[-1].end() :]
 
 
 def fit(text: str, limit: int = SECTION_LIMIT) -> str:
