@@ -188,3 +188,18 @@ def bad_person_in_file(key: str, given: str, most: int) -> tuple[str, str]:
         "write a Slack user id (U0123), a Teams id (29:1abc or an Azure AD object id), a Rasa sender id,"
         " a console name or channel:id (slack:U0123)",
     )
+
+
+def hook_many_runs(hook: str, runs: int, conversation: str, route: str | None, routes_file: str) -> str:
+    """One notification started ``runs`` runs (one per alert) in one conversation: a thread each."""
+    where = f"route {route}" if route else "the default route"
+    fix = (
+        f"set 'dedup: group' on route {route} in {routes_file}"
+        if route
+        else f"add a route for them with 'dedup: group' to {routes_file}"
+    )
+    return (
+        f"/hooks/{hook}: one notification started {runs} runs in {conversation} ({where}), one per alert, each with"
+        f" its own thread, reminders and escalations. For one run per alert group, {fix} (docs/triggers.md,"
+        " Deduplication)."
+    )

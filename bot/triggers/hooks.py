@@ -198,6 +198,7 @@ def admit(
     for channel in {r.channel for r in results if r.outbox and r.channel}:
         state.services.notify(channel)
     naming.tell_unnamed(admissions, [r.outcome for r in results], unnamed)
+    warn_many_runs(state, admissions, results)
     unrouted: dict[tuple[str, str], list[tuple[Trigger, int]]] = {}  # one line per reason, not per alert
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
@@ -208,6 +209,26 @@ def admit(
         trig, event_id = alike[0]
         log.warning(texts.trigger_unrouted(trig.title, trig.source, event_id, why, fix, len(alike) - 1))
     return web.json_response(summary(len(triggers), admissions, results))
+
+
+#: Runs one notification may start in one conversation, one per alert, before the SRE is told of
+#: ``dedup: group`` (a rack down: dozens of threads in the channel, each reminding on its own).
+MANY_RUNS = 10
+
+
+def warn_many_runs(state: HookState, admissions: list[Admission], results: list[Admitted]) -> None:
+    """A warning for each conversation where this notification started more than MANY_RUNS runs."""
+    started: dict[tuple[str, str | None], int] = {}
+    for admission, result in zip(admissions, results, strict=True):
+        trigger = admission.trigger
+        if result.outcome == "started" and not trigger.grouped and trigger.conversation is not None:
+            where = (str(trigger.conversation), admission.route)
+            started[where] = started.get(where, 0) + 1
+    for (conversation, route), count in started.items():
+        if count > MANY_RUNS:
+            source = admissions[0].trigger.source
+            hook = "events" if source == "generic" else source
+            log.warning(texts.hook_many_runs(hook, count, conversation, route, str(state.router.path)))
 
 
 def unrouted_fix(router: Router, admission: Admission) -> str:
