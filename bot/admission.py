@@ -98,11 +98,12 @@ def ask_again(conn: sqlite3.Connection, run_id: int, conversation: ConversationK
     down for a day): its messages given up there are queued again, so the run's first question
     reaches the channel as soon as the bot may post there (invited, unarchived) rather than at the
     run's next reminder, an hour or more later. Nothing when one of them got through, or is already
-    waiting in the outbox. Their ids."""
+    waiting in the outbox, or when someone has answered the run (its facilitator, told directly,
+    answered there: its old questions are not asked again). Their ids."""
     where = str(conversation)
-    seen = conn.execute(
-        "SELECT 1 FROM messages WHERE run_id = ? AND direction = 'out' AND conversation = ? AND private = 0"
-        " AND failed_at IS NULL LIMIT 1",
+    seen = conn.execute(  # delivered or waiting there; or someone answered (told directly): the run went on
+        "SELECT 1 FROM messages WHERE run_id = ? AND (direction = 'in' OR (conversation = ? AND private = 0"
+        " AND failed_at IS NULL)) LIMIT 1",
         (run_id, where),
     ).fetchone()
     if seen is not None:  # delivered, or waiting to be

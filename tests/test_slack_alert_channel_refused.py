@@ -111,3 +111,25 @@ async def test_once_the_bot_is_invited_the_alerts_next_notification_asks_in_the_
         ]
     finally:
         await slack.client.close()
+
+
+async def test_a_run_its_facilitator_went_on_with_directly_is_not_asked_again_by_a_repeat(
+    tmp_path: Path, fake: FakeSlack, clock: Clock
+) -> None:
+    """Alice, the route's facilitator, was told directly and answered there: the run went on. The
+    bot invited since, the alert's repeat posts none of the questions she answered into the channel."""
+    slack = await served(tmp_path, fake, clock, "    facilitator: UA\n")
+    try:
+        fake.shut_out("C0OPS")
+        await hook(slack, alert())
+        await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
+        await slack.event(message("UA", "me", channel="DUA", channel_type="im"))
+        await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA" and "still cannot" in p["text"]])
+        fake.let_in("C0OPS")
+        clock.at(minutes=5)
+        assert (await hook(slack, alert(value="9.1%")))["repeats"] == 1
+        await slack.event(message("UA", "status 1", channel="DUA", channel_type="im"))  # a turn after the repeat's
+        await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run #1 metric_breach")])
+        assert [p["text"] for p in fake.posted() if p["channel"] == "C0OPS"] == []
+    finally:
+        await slack.client.close()
