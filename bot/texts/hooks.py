@@ -203,3 +203,41 @@ def hook_many_runs(hook: str, runs: int, conversation: str, route: str | None, r
         f" its own thread, reminders and escalations. For one run per alert group, {fix} (docs/triggers.md,"
         " Deduplication)."
     )
+
+
+def _run_ids(ids: list[int], most: int = 5) -> str:
+    shown = ", ".join(f"#{i}" for i in ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def hook_took(hook: str, received: int, parts: list[str]) -> str:
+    """The INFO line of one notification a hook took: what became of its triggers."""
+    return f"/hooks/{hook}: {received} alert(s): {'; '.join(parts) or 'nothing to do'}."
+
+
+def hook_took_started(runs: list[tuple[int, str]], where: str, route: str | None) -> str:
+    ids = [run_id for run_id, _ in runs]
+    title = _one_line(runs[0][1], 120)
+    more = f" (+{len(runs) - 1} more)" if len(runs) > 1 else ""
+    return (
+        f"{'run' if len(ids) == 1 else 'runs'} {_run_ids(ids)} started in {where}"
+        f" ({f'route {route}' if route else 'the default route'}): '{title}'{more}"
+    )
+
+
+def hook_took_repeats(runs: list[int]) -> str:
+    return f"{len(runs)} repeat(s), of {'run' if len(set(runs)) == 1 else 'runs'} {_run_ids(sorted(set(runs)))}"
+
+
+def hook_took_resolved(runs: list[int]) -> str:
+    return f"{len(runs)} resolved, told in {'run' if len(runs) == 1 else 'runs'} {_run_ids(runs)}"
+
+
+def hook_took_recorded(runs: list[int | None]) -> str:
+    ids = sorted({r for r in runs if r is not None})
+    of = f" (run {_run_ids(ids)})" if len(ids) == 1 else f" (runs {_run_ids(ids)})" if ids else " (no run)"
+    return f"{len(runs)} resolved, already recorded{of}"
+
+
+def hook_took_unrouted(count: int) -> str:
+    return f"{count} unrouted (see the warning)"

@@ -122,7 +122,7 @@ async def receive(request: web.Request, name: str) -> web.Response:
         except sqlite3.OperationalError as exc:
             log.warning(texts.hook_db_busy(str(exc)))
             return problem(503, texts.hook_busy(), retry_after=5)
-        return admit(state, *routed, unnamed)
+        return admit(state, *routed, unnamed, hook=name)
     finally:
         state.inflight -= 1
 
@@ -184,7 +184,11 @@ def tested(received: int, admission: Admission) -> web.Response:
 
 
 def admit(
-    state: HookState, triggers: list[Trigger], admissions: list[Admission], unnamed: Set[str] = frozenset()
+    state: HookState,
+    triggers: list[Trigger],
+    admissions: list[Admission],
+    unnamed: Set[str] = frozenset(),
+    hook: str = "alertmanager",
 ) -> web.Response:
     """Admit one routed body: all of it, or (on an error) nothing. ``unnamed``: the people
     :func:`naming.learn` could not name (logged for the runs started with them)."""
@@ -199,6 +203,7 @@ def admit(
         state.services.notify(channel)
     naming.tell_unnamed(admissions, [r.outcome for r in results], unnamed)
     warn_many_runs(state, admissions, results)
+    log.info(texts.hook_took(hook, len(triggers), took(admissions, results)))
     unrouted: dict[tuple[str, str], list[tuple[Trigger, int]]] = {}  # one line per reason, not per alert
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
@@ -229,6 +234,39 @@ def warn_many_runs(state: HookState, admissions: list[Admission], results: list[
             source = admissions[0].trigger.source
             hook = "events" if source == "generic" else source
             log.warning(texts.hook_many_runs(hook, count, conversation, route, str(state.router.path)))
+
+
+def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
+    """What became of a notification's triggers, for its log line: the runs started (by where and
+    route), the repeats, the resolutions told in their runs or only recorded, the unrouted."""
+    started: dict[tuple[str, str | None], list[tuple[int, str]]] = {}
+    repeats: list[int] = []
+    told: list[int] = []
+    recorded: list[int | None] = []
+    unrouted = 0
+    for admission, result in zip(admissions, results, strict=True):
+        trigger = admission.trigger
+        if result.outcome == "started" and result.run_id is not None:
+            where = (str(trigger.conversation), admission.route)
+            started.setdefault(where, []).append((result.run_id, trigger.title))
+        elif result.outcome == "repeat" and result.run_id is not None:
+            repeats.append(result.run_id)
+        elif result.outcome == "resolved" and result.run_id is not None:
+            told.append(result.run_id)
+        elif result.outcome == "recorded":
+            recorded.append(result.run_id)
+        elif result.outcome == "unrouted":
+            unrouted += 1
+    parts = [texts.hook_took_started(runs, where, route) for (where, route), runs in started.items()]
+    if repeats:
+        parts.append(texts.hook_took_repeats(repeats))
+    if told:
+        parts.append(texts.hook_took_resolved(told))
+    if recorded:
+        parts.append(texts.hook_took_recorded(recorded))
+    if unrouted:
+        parts.append(texts.hook_took_unrouted(unrouted))
+    return parts
 
 
 def unrouted_fix(router: Router, admission: Admission) -> str:
