@@ -143,22 +143,39 @@ def told_lately(conn: sqlite3.Connection, run_id: int, about: str, now: datetime
     return row is not None
 
 
+def backup_told_lately(conn: sqlite3.Connection, reply: Reply, now: datetime) -> bool:
+    """Whether ``reply``'s backup was told within NOTICE_EVERY, for any run, that the same
+    conversation refuses the bot (an alert storm's runs in one channel: the fix is the same)."""
+    assert reply.to is not None
+    row = conn.execute(
+        "SELECT 1 FROM messages WHERE direction = 'out' AND kind = ? AND actor_id = ? AND created_at > ?"
+        " AND json_extract(payload, '$.notice.about') = ? LIMIT 1",
+        (NOTICE, reply.to.id, iso(now - NOTICE_EVERY), f"conversation {reply.conversation}"),
+    ).fetchone()
+    return row is not None
+
+
 def write(conn: sqlite3.Connection, notice: Notice, now: datetime) -> int | None:
     """Queue ``notice`` (unless told lately about the same target: then only its ``again``, a
     question of the facilitator's that she would not see otherwise); its message id, or None."""
     reply = notice.reply
     if reply is not None and told_lately(conn, reply.run_id, notice.about, now):
         reply = notice.again
+    if reply is not None and notice.backup and reply.to is not None and backup_told_lately(conn, reply, now):
+        reply = None  # a notification of many alerts, a run each: their backup is told once
     if reply is None:
         return None
     payload = {"notice": {"about": notice.about, "message": notice.message_id}}
     return runs.queue_replies(conn, [reply], iso(now), json.dumps(payload))[0]
 
 
-def logged(channel: str, run_id: int, message_id: int, notice: Notice) -> str:
-    """The log line of a notice queued for reply ``message_id``, or of one nobody could be told."""
+def logged(channel: str, run_id: int, message_id: int, notice: Notice, queued: bool = True) -> str:
+    """The log line of a notice queued for reply ``message_id`` (``queued`` False: not, as told
+    within the hour), or of one nobody could be told."""
+    role = "backup" if notice.backup else "facilitator"
+    if not queued:
+        return texts.notice_already_told(channel, run_id, message_id, notice.about, role)
     if notice.reply is not None:
-        role = "backup" if notice.backup else "facilitator"
         return texts.notice_queued(channel, run_id, message_id, notice.facilitator.name, notice.reply.private, role)
     if is_placeholder(notice.facilitator.id):  # an alert's run nobody has taken, with no backup to tell
         return texts.notice_nowhere_untaken(channel, run_id, message_id, notice.where, notice.why, notice.remedy)

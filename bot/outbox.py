@@ -370,7 +370,7 @@ class Sender:
         elif notice is not None and notice.reply is None:
             log.warning(notices.logged(name, reply.run_id, item.id, notice))
         elif notice is not None and queued is None:
-            log.info(texts.notice_already_told(name, reply.run_id, item.id, notice.about))
+            log.info(notices.logged(name, reply.run_id, item.id, notice, queued=False))
         elif notice is not None and notice.reply is not None:
             log.info(notices.logged(name, reply.run_id, item.id, notice))
             self.wake.set()  # the notice goes out on the next pass (once its group, if any, commits)

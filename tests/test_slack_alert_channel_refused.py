@@ -133,3 +133,27 @@ async def test_a_run_its_facilitator_went_on_with_directly_is_not_asked_again_by
         assert [p["text"] for p in fake.posted() if p["channel"] == "C0OPS"] == []
     finally:
         await slack.client.close()
+
+
+async def test_a_notification_of_several_alerts_tells_the_backup_once(
+    tmp_path: Path, fake: FakeSlack, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Three alerts of one notification, a run each, all refused by the channel: one direct message
+    to the backup (the fix is the same for all: invite the bot), not one per run; the log names the
+    others."""
+    slack = await served(tmp_path, fake, clock, "    backup: UB\n")
+    try:
+        fake.shut_out("C0OPS")
+        body = alert()
+        base = body["alerts"][0]
+        body["alerts"] = [
+            {**base, "labels": {**base["labels"], "instance": f"web-{i}"}, "fingerprint": f"fp{i}"} for i in range(3)
+        ]
+        with caplog.at_level(logging.INFO, logger="bot.outbox"):
+            assert (await hook(slack, body))["started"] == [1, 2, 3]
+            await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
+            await wait_for(lambda: caplog.text.count("was told about conversation slack:C0OPS within the hour") == 2)
+        assert len([p for p in fake.posted() if p["channel"] == "DUB"]) == 1
+        assert "its backup (for this run or another) was told" in caplog.text
+    finally:
+        await slack.client.close()

@@ -170,9 +170,10 @@ def notice_nowhere_untaken(
     return f"{said}{fix} See it with: {command()} runs show {run_id}"
 
 
-def notice_already_told(channel: str, run_id: int, message_id: int, about: str) -> str:
+def notice_already_told(channel: str, run_id: int, message_id: int, about: str, role: str = "facilitator") -> str:
+    whose = "its facilitator" if role == "facilitator" else f"its {role} (for this run or another)"
     return (
-        f"{channel}: reply {message_id} of run #{run_id} given up; its facilitator was told about {about}"
+        f"{channel}: reply {message_id} of run #{run_id} given up; {whose} was told about {about}"
         " within the hour, so not again"
     )
 
