@@ -130,10 +130,33 @@ def hook_shed(hook: str, extra: int, kept: int, group: str) -> str:
     )
 
 
-def grafana_test_received(route: str | None, channel: str, flow: str) -> str:
+def grafana_test_received(route: str | None, channel: str, flow: str, problem: str | None = None) -> str:
+    """The log line of Grafana's contact-point test; ``problem``: the route's channel did not take
+    the test's line."""
+    but = f", but {problem}" if problem else ""
     return (
-        f"Grafana contact-point test received (route {route or 'default'}): its alerts start {flow} in {channel}."
+        f"Grafana contact-point test received (route {route or 'default'}): its alerts start {flow} in"
+        f" {channel}{but}. No run started for the test."
+    )
+
+
+def grafana_test_posted(route: str | None, flow: str) -> str:
+    """Posted in the route's channel by Grafana's contact-point test."""
+    return (
+        f"Grafana contact-point test received (route {route or 'default'}): its alerts start {flow} here."
         " No run started for the test."
+    )
+
+
+def grafana_test_refused(channel: str, plain: str, remedy: str | None) -> str:
+    fix = remedy or "Add the bot to that channel"
+    return f"{channel} refused the test's message: {plain}. {fix}, or its alerts' questions will not be seen there"
+
+
+def grafana_test_not_posted(channel: str, reason: str) -> str:
+    return (
+        f"the test's message could not be posted in {channel} now ({_one_line(reason)}); its alerts' questions"
+        " would wait in the outbox until it takes them"
     )
 
 
