@@ -97,7 +97,8 @@ def ask_again(conn: sqlite3.Connection, run_id: int, conversation: ConversationK
     message of the run there given up: the bot not in the channel, the channel archived, Slack
     down for a day): its messages given up there are queued again, so the run's first question
     reaches the channel as soon as the bot may post there (invited, unarchived) rather than at the
-    run's next reminder, an hour or more later. Nothing when one of them got through, or is already
+    run's next reminder, an hour or more later: those the run's start queued (its question), not
+    the reminders or escalations refused since. Nothing when one of them got through, or is already
     waiting in the outbox, or when someone has answered the run (its facilitator, told directly,
     answered there: its old questions are not asked again). Their ids."""
     where = str(conversation)
@@ -108,9 +109,10 @@ def ask_again(conn: sqlite3.Connection, run_id: int, conversation: ConversationK
     ).fetchone()
     if seen is not None:  # delivered, or waiting to be
         return []
-    given_up = conn.execute(
+    given_up = conn.execute(  # those its start queued: not the reminders and escalations refused since
         "SELECT id, channel, actor_id, actor_name, step, kind, text, expects, payload FROM messages"
-        " WHERE run_id = ? AND direction = 'out' AND conversation = ? AND private = 0 AND kind != 'notice'"
+        " WHERE run_id = ?1 AND direction = 'out' AND conversation = ?2 AND private = 0 AND kind != 'notice'"
+        " AND created_at = (SELECT min(created_at) FROM messages WHERE run_id = ?1 AND direction = 'out')"
         " ORDER BY id",
         (run_id, where),
     ).fetchall()

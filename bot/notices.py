@@ -57,9 +57,7 @@ class Notice:
     facilitator: Actor
     reply: Reply | None  # None: the facilitator cannot be told (only the log says so)
     again: Reply | None = None  # what is told instead when told lately about the same target
-    backup: bool = (
-        False  # ``facilitator`` is the run's backup: nobody has taken the run, or its facilitator cannot be told
-    )
+    backup: bool = False  # ``facilitator`` is the run's backup (its facilitator cannot be told)
     where: str = ""  # the run's conversation, for the log
     why: str = ""  # why the conversation refused it, for the log
     remedy: str | None = None  # what lets the bot post there again ("": nothing; None: adding it back)

@@ -157,3 +157,30 @@ async def test_a_notification_of_several_alerts_tells_the_backup_once(
         assert "its backup (for this run or another) was told" in caplog.text
     finally:
         await slack.client.close()
+
+
+async def test_a_repeat_asks_the_question_once_not_the_reminders_refused_meanwhile(
+    tmp_path: Path, fake: FakeSlack, clock: Clock
+) -> None:
+    """An hour in a channel the bot is not in: the question and its reminder were both refused.
+    Once invited, the repeat posts the question alone, not the reminder after it."""
+    slack = await served(tmp_path, fake, clock, "")
+    try:
+        fake.shut_out("C0OPS")
+        await hook(slack, alert())
+        failed = "SELECT text FROM messages WHERE failed_at IS NOT NULL ORDER BY id"
+        await wait_for(lambda: len(slack.rows(failed)) == 1)
+        clock.at(hours=1, minutes=1)  # metric_breach's remind_after: 1h
+        await wait_for(lambda: len(slack.rows(failed)) == 2)
+        assert slack.rows(failed)[1][0].startswith("Reminder")
+        fake.let_in("C0OPS")
+        clock.at(hours=1, minutes=5)
+        await hook(slack, alert(value="9.1%"))
+        await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "C0OPS"])
+        await slack.event(message("UA", "me", channel="C0OPS", thread_ts=fake.posted()[0]["ts"]))
+        await wait_for(lambda: slack.rows("SELECT raw FROM answers") == [("me",)])
+        in_channel = [p["text"] for p in fake.posted() if p["channel"] == "C0OPS" and not p.get("thread_ts")]
+        assert len(in_channel) == 1 and in_channel[0].startswith(QUESTION), in_channel
+        assert not [p for p in fake.posted() if p["text"].startswith("Reminder")]
+    finally:
+        await slack.client.close()
