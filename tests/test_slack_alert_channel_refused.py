@@ -74,7 +74,11 @@ async def test_with_nobody_to_tell_the_log_says_what_happened_and_the_fix(
         with caplog.at_level(logging.WARNING, logger="bot.outbox"):
             await hook(slack, alert())
             await wait_for(lambda: slack.rows("SELECT 1 FROM messages WHERE failed_at IS NOT NULL"))
-            said = await wait_for(lambda: [r.getMessage() for r in caplog.records if "nobody" in r.getMessage()])
+            said = await wait_for(
+                lambda: [
+                    r.getMessage() for r in caplog.records if r.name == "bot.outbox" and "nobody has" in r.getMessage()
+                ]
+            )
         assert said == [
             "slack: run #1's own conversation, slack:C0OPS, refused reply 1: the bot is not in the channel"
             " (not_in_channel), and nobody has taken the run yet, nor does it name a backup to tell directly:"
