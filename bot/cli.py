@@ -22,6 +22,7 @@ from bot.cli_listen import LOG_LEVELS, PORT, listening, loopback
 from bot.errors import BotError
 from bot.render import terminal_safe
 from bot.texts import _common
+from bot.triggers import PERSON_ID_MAX, bad_person
 
 
 def output_options(fn: Any) -> Any:
@@ -57,6 +58,14 @@ def _data(items: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(texts.cli_bad_data(item), param_hint="--data")
         out[key.strip()] = value
     return out
+
+
+def refuse_bad_people(*options: tuple[str, str | None]) -> None:
+    """Each ``(option, value)`` naming people refused (``BotError``, naming the option) when a
+    value is no platform's id of a person: before the ledger is opened, so nothing is written."""
+    for option, given in options:
+        if given and (bad := bad_person(given)) is not None:
+            raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX))
 
 
 # --- serve -------------------------------------------------------------------------------------

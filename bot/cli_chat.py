@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 import click
 
 from bot import texts
-from bot.cli import _data, main
+from bot.cli import _data, main, refuse_bad_people
 from bot.cli_context import Context
 from bot.errors import BotError, InputEnded, NoDecisionToReview
 from bot.model import Actor, Trigger
 from bot.store import runs
-from bot.triggers import PERSON_ID_MAX, bad_person
 
 if TYPE_CHECKING:
     from bot.channels.console import ConsoleSession
@@ -65,51 +64,79 @@ def chat(
       decisionbot chat --run 3
       decisionbot chat --as bob
     """
-    from bot.channels.console import ConsoleSession, person
+    from bot.channels.console import ConsoleSession
 
     commands_only = flow is None and run_id is None
-    if (flow is not None and run_id is not None) or ((data or facilitator or participants) and flow is None):
-        raise click.UsageError(texts.cli_chat_flow_or_run())
-    if speaker_name is not None and not commands_only:
-        raise click.UsageError(texts.cli_chat_flow_or_run())
-    for option, given in (("--facilitator", facilitator), ("--participants", participants), ("--as", speaker_name)):
-        if given and (bad := bad_person(given)) is not None:  # before the ledger is opened: nothing written
-            raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX))
+    _check_options(flow, run_id, bool(data or facilitator or participants), speaker_name)
+    refuse_bad_people(("--facilitator", facilitator), ("--participants", participants), ("--as", speaker_name))
     session = ConsoleSession(obj.dispatcher(flow=flow), sys.stdout, jsonl=jsonl)
     if commands_only:
-        speaker = person(speaker_name or "facilitator")
-        if not jsonl:
-            click.echo(texts.cli_chat_commands_only(speaker.name), err=True)
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: leaving, as /quit does
-            _converse(obj, session, None, speaker, jsonl)
+        _commands_only(obj, session, speaker_name, jsonl)
         return
     if sys.stdin.isatty() and not jsonl:  # a newcomer learns the terminal's commands up front
         click.echo(texts.cli_chat_intro(), err=True)
     if run_id is not None:
-
-        def announce(row: RunRow) -> None:  # before the questions it waits on are shown again
-            if not jsonl:
-                waiting = ", ".join(row.context.addressees()) or None
-                click.echo(texts.cli_resumed(row.id, row.flow_id, waiting), err=True)
-
-        session.resume(run_id, announce)
+        _resume(session, run_id, jsonl)
     else:
         assert flow is not None
-        fields = _data(data)
-        fac = person(facilitator) if facilitator else None
-        others = [person(p) for p in participants.split(",") if p.strip()]
-        trigger = Trigger(
-            flow=flow,
-            source="console",
-            title=fields.pop("title", ""),
-            data=fields,
-            facilitator=fac,
-            participants=others,
-        )
-        try:
-            run_id = session.start(trigger)
-        except NoDecisionToReview:
-            raise BotError(texts.cli_review_needs_decision(flow)) from None
+        run_id = _start(session, flow, data, facilitator, participants)
+    _converse_in_run(obj, session, run_id, jsonl)
+
+
+def _check_options(flow: str | None, run_id: int | None, start_options: bool, speaker_name: str | None) -> None:
+    """Refuse options that do not go together: FLOW and --run; --data, -f, -p without FLOW; --as
+    with FLOW or --run."""
+    if (flow is not None and run_id is not None) or (start_options and flow is None):
+        raise click.UsageError(texts.cli_chat_flow_or_run())
+    if speaker_name is not None and (flow is not None or run_id is not None):
+        raise click.UsageError(texts.cli_chat_flow_or_run())
+
+
+def _commands_only(obj: Context, session: ConsoleSession, speaker_name: str | None, jsonl: bool) -> None:
+    """A session with no run: the chat commands, typed as ``speaker_name``."""
+    from bot.channels.console import person
+
+    speaker = person(speaker_name or "facilitator")
+    if not jsonl:
+        click.echo(texts.cli_chat_commands_only(speaker.name), err=True)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: leaving, as /quit does
+        _converse(obj, session, None, speaker, jsonl)
+
+
+def _resume(session: ConsoleSession, run_id: int, jsonl: bool) -> None:
+    """Open run ``run_id`` of the terminal continued, said first, then the questions it waits on."""
+
+    def announce(row: RunRow) -> None:  # before the questions it waits on are shown again
+        if not jsonl:
+            waiting = ", ".join(row.context.addressees()) or None
+            click.echo(texts.cli_resumed(row.id, row.flow_id, waiting), err=True)
+
+    session.resume(run_id, announce)
+
+
+def _start(session: ConsoleSession, flow: str, data: tuple[str, ...], facilitator: str, participants: str) -> int:
+    """A run of ``flow`` started from the command line's options; its id."""
+    from bot.channels.console import person
+
+    fields = _data(data)
+    fac = person(facilitator) if facilitator else None
+    others = [person(p) for p in participants.split(",") if p.strip()]
+    trigger = Trigger(
+        flow=flow,
+        source="console",
+        title=fields.pop("title", ""),
+        data=fields,
+        facilitator=fac,
+        participants=others,
+    )
+    try:
+        return session.start(trigger)
+    except NoDecisionToReview:
+        raise BotError(texts.cli_review_needs_decision(flow)) from None
+
+
+def _converse_in_run(obj: Context, session: ConsoleSession, run_id: int, jsonl: bool) -> None:
+    """The conversation of run ``run_id``, its facilitator speaking first; Ctrl-C leaves it open."""
     speaker = Actor.from_dict(_facilitator_of(obj, run_id))
     try:
         _converse(obj, session, run_id, speaker, jsonl)

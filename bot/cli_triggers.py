@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import config, ics, outbox, texts
-from bot.cli import _data, _print_rows, main, output_options
+from bot.cli import _data, _print_rows, main, output_options, refuse_bad_people
 from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.cli_runs import runs_group
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from bot.triggers.router import Router
 from bot.store import dicts, open_db, runs, utc_now
 from bot.store.people import stored_kinds, stored_names
-from bot.triggers import PERSON_ID_MAX, PayloadError, alertmanager, bad_person, generic, grafana, naming
+from bot.triggers import PayloadError, alertmanager, generic, grafana, naming
 
 # --- trigger -----------------------------------------------------------------------------------
 
@@ -65,9 +66,7 @@ def trigger_cmd(
     Example:
       decisionbot trigger post_meeting --channel slack:C0123 -f U0ALICE -p U0BOB,U0CAROL --data title="Weekly sync"
     """
-    for option, given in (("--facilitator", facilitator), ("--participants", participants), ("--owners", owners)):
-        if given and (bad := bad_person(given)) is not None:  # before the ledger is opened: nothing written
-            raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX))
+    refuse_bad_people(("--facilitator", facilitator), ("--participants", participants), ("--owners", owners))
     fields: dict[str, Any] = dict(_data(data))
     dispatcher = obj.dispatcher(flow=flow)
     channel = channel or _decisions_conversation(dispatcher, fields.get("decision_id"))
@@ -95,11 +94,16 @@ def trigger_cmd(
         )
     click.echo(texts.cli_trigger_started(result.run_id, trig.flow, str(trig.conversation)))
     if trig.conversation.channel == "console":
-        queued = [q for q in outbox.pending(obj.db, "console", run_id=result.run_id) if q.id in result.outbox]
-        for item in queued:
-            who = f" -> {item.reply.to.name}" if item.reply.to else ""
-            click.echo(f"bot{who}: {item.reply.text}")
-        outbox.mark_sent(obj.db, [q.id for q in queued], utc_now())
+        _print_console_prompts(obj, result.run_id, result.outbox)
+
+
+def _print_console_prompts(obj: Context, run_id: int, queued_ids: Collection[int]) -> None:
+    """A console run's first prompts printed here, and marked sent (no server delivers them)."""
+    queued = [q for q in outbox.pending(obj.db, "console", run_id=run_id) if q.id in queued_ids]
+    for item in queued:
+        who = f" -> {item.reply.to.name}" if item.reply.to else ""
+        click.echo(f"bot{who}: {item.reply.text}")
+    outbox.mark_sent(obj.db, [q.id for q in queued], utc_now())
 
 
 def _decisions_conversation(dispatcher: Dispatcher, decision_id: str | None) -> str | None:

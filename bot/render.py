@@ -43,7 +43,17 @@ def _answer(a: dict[str, Any], choices: Choices) -> str:
 
 
 def render_run(detail: dict[str, Any], choices: Choices | None = None) -> str:
-    run = detail["run"]
+    lines = _header(detail["run"])
+    lines += _transcript(detail["run"], detail["messages"])
+    lines += _answers(detail["answers"], choices or {})
+    names = {m["actor_id"]: m["actor_name"] for m in detail["messages"] if m["actor_id"] and m["actor_name"]}
+    for d in detail["decisions"]:
+        lines += _decision(d, names)
+    return "\n".join(lines)
+
+
+def _header(run: dict[str, Any]) -> list[str]:
+    """The run: its flow and version, status, step and whom it waits for, title, conversation, times."""
     at = "" if run["state"] == run["status"] else f" at step '{run['state']}'"  # a finished run is at no step
     untaken = is_placeholder(str(run["facilitator"] or ""))  # an alert's run that names nobody, until one answers
     if run.get("waiting_for"):
@@ -60,9 +70,15 @@ def render_run(detail: dict[str, Any], choices: Choices | None = None) -> str:
     ]
     if run.get("event") and run["event"]["source"] != "cli":  # an alert, a check, a hook: what started it
         lines.append(f"  {texts.run_show_trigger(run['event'])}")
-    lines += ["", "Transcript:"]
+    return lines
+
+
+def _transcript(run: dict[str, Any], messages: list[dict[str, Any]]) -> list[str]:
+    """Every message in and out, each day named where it changes; changes, refusals and replies
+    given up marked so."""
+    lines = ["", "Transcript:"]
     day = str(run["started_at"])[:10]
-    for m in detail["messages"]:
+    for m in messages:
         if m["created_at"][:10] != day:  # a run chased over days: each line's time of day alone misleads
             day = m["created_at"][:10]
             lines.append(f"  {texts.run_show_day(day)}")
@@ -76,36 +92,38 @@ def render_run(detail: dict[str, Any], choices: Choices | None = None) -> str:
         lines.append(f"  {m['created_at'][11:19]} {arrow} {text}")
         if m.get("failed_at"):  # given up by the outbox: never delivered
             lines.append(f"      {texts.run_show_given_up(m['failed_at'], m.get('failed_because') or '')}")
-    lines += ["", "Answers (every revision):"]
-    for a in detail["answers"]:
+    return lines
+
+
+def _answers(answers: list[dict[str, Any]], choices: Choices) -> list[str]:
+    """Every answer's every revision, by its slot (step, item, field)."""
+    lines = ["", "Answers (every revision):"]
+    for a in answers:
         slot = (
             a["step"] + (f"[{a['item']}]" if a["item"] is not None else "") + (f".{a['field']}" if a["field"] else "")
         )
+        lines.append(f"  {slot} r{a['revision']} {a['kind']}: {_answer(a, choices)}  (by {a['actor_id']}, {a['at']})")
+    return lines
+
+
+def _decision(d: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """A decision, its actions (who accepted or confirmed each, and its being done) and reviews."""
+    lines = [
+        "",
+        f"Decision {d['id']} ({d['status']}): {d['text'] or ''}",
+        f"  decided by {d['decided_by']} at {d['decided_at']}",
+    ]
+    for act in d["actions"]:
+        by = act.get("confirmed_by")  # a yes given in the owner's place (older ledgers: no column)
+        accepted = "accepted" if act["accepted_at"] else f"confirmed by {names.get(by, by)}" if by else "not accepted"
+        done_by = act.get("done_confirmed_by")  # a "done" said in the owner's place
+        status = f"{act['status']} (confirmed by {names.get(done_by, done_by)})" if done_by else act["status"]
         lines.append(
-            f"  {slot} r{a['revision']} {a['kind']}: {_answer(a, choices or {})}  (by {a['actor_id']}, {a['at']})"
+            f"  action {act['item']}: {act['what']} - {act['owner_name']}, due {act['due'] or '-'}, {status}, {accepted}"
         )
-    names = {m["actor_id"]: m["actor_name"] for m in detail["messages"] if m["actor_id"] and m["actor_name"]}
-    for d in detail["decisions"]:
-        lines += [
-            "",
-            f"Decision {d['id']} ({d['status']}): {d['text'] or ''}",
-            f"  decided by {d['decided_by']} at {d['decided_at']}",
-        ]
-        for act in d["actions"]:
-            by = act.get("confirmed_by")  # a yes given in the owner's place (older ledgers: no column)
-            accepted = (
-                "accepted" if act["accepted_at"] else f"confirmed by {names.get(by, by)}" if by else "not accepted"
-            )
-            done_by = act.get("done_confirmed_by")  # a "done" said in the owner's place
-            status = f"{act['status']} (confirmed by {names.get(done_by, done_by)})" if done_by else act["status"]
-            lines.append(
-                f"  action {act['item']}: {act['what']} - {act['owner_name']}, due {act['due'] or '-'}, {status}, {accepted}"
-            )
-        for r in d["reviews"]:
-            lines.append(
-                f"  review due {r['due_at']}" + (f", held {r['held_at']}: {r['outcome']}" if r["held_at"] else "")
-            )
-    return "\n".join(lines)
+    for r in d["reviews"]:
+        lines.append(f"  review due {r['due_at']}" + (f", held {r['held_at']}: {r['outcome']}" if r["held_at"] else ""))
+    return lines
 
 
 #: Control characters a terminal acts on (C0 but tab and line feed, DEL, C1): ESC starts the

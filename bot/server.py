@@ -60,6 +60,19 @@ def _say_ledger(db: Database, path: str, new: bool) -> None:
         service_log.info(in_use(db, path, new))
 
 
+def _dispatcher(path: str, flows_dir: str | Path | None, clock: Callable[[], datetime]) -> Dispatcher:
+    """The ledger at ``path`` opened (said in the log, with its open runs) and the flows folder
+    loaded (each file refused named), under a dispatcher."""
+    refuse_read_only(path)  # not a server whose every turn fails
+    new = path != ":memory:" and not Path(path).exists()
+    db = open_db(path, synchronous=config.synchronous())
+    _say_ledger(db, path, new)
+    catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
+    for refusal in catalog.refusals():  # the others run; this one is named at every start
+        log.error(refusal)
+    return Dispatcher(db, catalog, config.timezone(), clock=clock, quiet=config.quiet_hours())
+
+
 def create_app(
     db_path: str | Path | None = None,
     flows_dir: str | Path | None = None,
@@ -73,14 +86,8 @@ def create_app(
     (:func:`_settle_heap`; ``decisionbot serve`` does it, the tests' many apps do not)."""
     env = config.environment(os.environ if env is None else env)  # secrets without their whitespace
     path = str(db_path or config.get("db") or "data/decisions.db")
-    refuse_read_only(path)  # not a server whose every turn fails
-    new = path != ":memory:" and not Path(path).exists()
-    db = open_db(path, synchronous=config.synchronous())
-    _say_ledger(db, path, new)
-    catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
-    for refusal in catalog.refusals():  # the others run; this one is named at every start
-        log.error(refusal)
-    dispatcher = Dispatcher(db, catalog, config.timezone(), clock=clock, quiet=config.quiet_hours())
+    dispatcher = _dispatcher(path, flows_dir, clock)
+    db = dispatcher.db
     group = GroupCommit.install(db.conn)
     app = web.Application(client_max_size=1024 * 1024, middlewares=[_committed_first(group)])
     senders: dict[str, Sender] = {}

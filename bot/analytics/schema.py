@@ -17,7 +17,7 @@ import sqlite3
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.analytics import sql_waits, summary
+from bot.analytics import sql_waits, summary, summary_upgrades
 from bot.analytics.sql import MEASURES, TRANSITIONS_TARGET, VIEWS, as_view
 from bot.store import transaction
 
@@ -79,12 +79,12 @@ END""")
 
 @migrations()
 def m005_claimed_runs(db: Database) -> None:
-    summary.credit_claims(db)
+    summary_upgrades.credit_claims(db)
 
 
 @migrations()
 def m006_people_names(db: Database) -> None:
-    summary.keep_names(db)
+    summary_upgrades.keep_names(db)
 
 
 @migrations()
@@ -130,7 +130,7 @@ def m012_latency_by_trigger_kind(db: Database) -> None:
     review, handover, ...) and ``latency_summary`` groups by it: sources alone mixed a Slack
     meeting with a ``give A12`` handover, and a generic hook's kinds. ``analytics_runs`` keeps it
     (filled from ``events`` here), in the latency measure's covering index."""
-    summary.keep_kinds(db)
+    summary_upgrades.keep_kinds(db)
     create_views(db, {"run_latency": VIEWS["run_latency"], "latency_summary": VIEWS["latency_summary"]})
 
 
@@ -140,7 +140,7 @@ def m013_answer_times_and_stall_waits(db: Database) -> None:
     by step: ``analytics_prompts`` keeps each prompt's first time and its answer's, counted from the
     ledger here) and how long a run waited before it stalled (``run_stalls``, ``stall_waits``: the
     stalls in an index of their own)."""
-    summary.keep_answer_times(db)
+    summary_upgrades.keep_answer_times(db)
     db.execute(sql_waits.TRANSITIONS_STALLS)
     create_views(db, {name: VIEWS[name] for name in sql_waits.MEASURES})
 

@@ -126,26 +126,7 @@ def parse(activity: Mapping[str, Any]) -> Inbound:
     if activity.get("channelId") != TEAMS_CHANNEL_ID:
         raise ActivityError(texts.teams_other_channel(activity.get("channelId"), TEAMS_CHANNEL_ID))
     kind = str(activity.get("type") or "")
-    conv = _object(activity, "conversation")
-    conversation = _string(conv, "id", "conversation.")
-    if not conversation:
-        raise ActivityError("conversation.id is missing")
-    service_url = _string(activity, "serviceUrl")
-    if not service_url:
-        raise ActivityError("serviceUrl is missing")
-    base, thread = split_conversation(conversation)
-    bot = _object(activity, "recipient")
-    tenant = _object(_object(activity, "channelData"), "tenant", "channelData.")
-    common: dict[str, Any] = {
-        "conversation_id": conversation,
-        "base_id": base,
-        "thread": thread,
-        "conversation_type": str(conv.get("conversationType") or ("channel" if thread else "personal")),
-        "service_url": service_url,
-        "tenant_id": _string(tenant, "id", "channelData.tenant.") or _string(conv, "tenantId", "conversation."),
-        "bot": {"id": _string(bot, "id", "recipient.") or "", "name": str(bot.get("name") or "")},
-        "activity_id": str(activity.get("id") or "") or None,
-    }
+    common = _conversation_fields(activity)
     entities = _entities(activity)
     for field in ("membersAdded", "membersRemoved"):  # read for any activity (teams.py)
         _members(activity, field)
@@ -166,6 +147,39 @@ def parse(activity: Mapping[str, Any]) -> Inbound:
     value = activity.get("value")
     if isinstance(value, Mapping):
         return Inbound("submit", value=_card_data(value, "value."), addressed=True, **common)
+    return _typed(activity, entities, who, common)
+
+
+def _conversation_fields(activity: Mapping[str, Any]) -> dict[str, Any]:
+    """What every kind of activity tells of its conversation, bot and tenant (:class:`Inbound`'s
+    fields); a conversation id or service URL missing is an :class:`ActivityError`."""
+    conv = _object(activity, "conversation")
+    conversation = _string(conv, "id", "conversation.")
+    if not conversation:
+        raise ActivityError("conversation.id is missing")
+    service_url = _string(activity, "serviceUrl")
+    if not service_url:
+        raise ActivityError("serviceUrl is missing")
+    base, thread = split_conversation(conversation)
+    bot = _object(activity, "recipient")
+    tenant = _object(_object(activity, "channelData"), "tenant", "channelData.")
+    return {
+        "conversation_id": conversation,
+        "base_id": base,
+        "thread": thread,
+        "conversation_type": str(conv.get("conversationType") or ("channel" if thread else "personal")),
+        "service_url": service_url,
+        "tenant_id": _string(tenant, "id", "channelData.tenant.") or _string(conv, "tenantId", "conversation."),
+        "bot": {"id": _string(bot, "id", "recipient.") or "", "name": str(bot.get("name") or "")},
+        "activity_id": str(activity.get("id") or "") or None,
+    }
+
+
+def _typed(activity: Mapping[str, Any], entities: list[Any], who: Actor, common: dict[str, Any]) -> Inbound:
+    """A message typed in a conversation: its text cleaned of the bot's mention, and whether it
+    was addressed to the bot (a mention, or a personal chat)."""
+    base, thread = common["base_id"], common["thread"]
+    bot = _object(activity, "recipient")
     personal = common["conversation_type"] == "personal"
     here = base if common["conversation_type"] == "groupChat" else ""
     cleaned = clean_text(str(activity.get("text") or ""), entities, bot, here, personal)

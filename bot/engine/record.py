@@ -22,37 +22,14 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         "decision_steps": [step for step in _decision_steps(flow, rec.decision) if step in taken],
         "accepts_step": rec.accepts,
         "actions_done_step": rec.actions_done,
-        "actions": [],
+        "actions": _actions(ctx, answers, rec.actions, rec.accepts),
         "review_at": answers.get(rec.review_at) if rec.review_at else None,
         "outcome": answers.get(rec.outcome) if rec.outcome else None,
         "outcome_shown": _shown(flow, rec.outcome, answers),
         "answers": answers,
     }
-    accepted = _per_item(answers, rec.accepts)
-    for i, item in enumerate(answers.get(rec.actions) or [] if rec.actions else []):
-        owner = item.get("owner") or {}
-        action = {
-            "what": item.get("what"),
-            "owner": owner.get("id"),
-            "owner_name": owner.get("name"),
-            "due": item.get("due"),
-            "accepted": accepted.get(str(i)) if rec.accepts else None,
-        }
-        if action["accepted"] is not None:
-            by = _answered_for(ctx, (rec.accepts or "", i, None), owner.get("id"))
-            if by is not None:
-                action["confirmed_by"] = by
-        out["actions"].append(action)
     if rec.actions_done:
-        done = _per_item(answers, rec.actions_done)
-        out["actions_done"] = []
-        for i, a in enumerate(ctx.trigger.get("actions") or []):
-            entry = {"action_id": a.get("id"), "done": done.get(str(i)), "what": a.get("what")}
-            entry["owner_name"] = (a.get("owner") or {}).get("name")
-            owner = (a.get("owner") or {}).get("id")
-            if entry["done"] is not None and (by := _answered_for(ctx, (rec.actions_done, i, None), owner)):
-                entry["confirmed_by"] = by  # said in the owner's place, as a yes to take it (above)
-            out["actions_done"].append(entry)
+        out["actions_done"] = _actions_done(ctx, answers, rec.actions_done)
         out["reviewed_decision"] = ctx.trigger.get("decision_id")
     if rec.handover:  # 'give A12 @person': the action, its owners and the new owner's answer
         handover = ctx.trigger.get("handover") or {}
@@ -65,6 +42,43 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         if "schedule_flow" in a and answers.get(a["schedule_flow"]["at"])
     ]
     return out
+
+
+def _actions(ctx: RunState, answers: dict[str, Any], step: str | None, accepts: str | None) -> list[dict[str, Any]]:
+    """The actions listed at ``step``: what, owner, due, and the owner's answer at ``accepts``
+    (with who gave it in their place)."""
+    accepted = _per_item(answers, accepts)
+    found = []
+    for i, item in enumerate(answers.get(step) or [] if step else []):
+        owner = item.get("owner") or {}
+        action = {
+            "what": item.get("what"),
+            "owner": owner.get("id"),
+            "owner_name": owner.get("name"),
+            "due": item.get("due"),
+            "accepted": accepted.get(str(i)) if accepts else None,
+        }
+        if action["accepted"] is not None:
+            by = _answered_for(ctx, (accepts or "", i, None), owner.get("id"))
+            if by is not None:
+                action["confirmed_by"] = by
+        found.append(action)
+    return found
+
+
+def _actions_done(ctx: RunState, answers: dict[str, Any], step: str) -> list[dict[str, Any]]:
+    """A review's answer at ``step`` for each action its trigger names: done or not, and who said
+    so in the owner's place."""
+    done = _per_item(answers, step)
+    found = []
+    for i, a in enumerate(ctx.trigger.get("actions") or []):
+        entry = {"action_id": a.get("id"), "done": done.get(str(i)), "what": a.get("what")}
+        entry["owner_name"] = (a.get("owner") or {}).get("name")
+        owner = (a.get("owner") or {}).get("id")
+        if entry["done"] is not None and (by := _answered_for(ctx, (step, i, None), owner)):
+            entry["confirmed_by"] = by  # said in the owner's place, as a yes to take it (above)
+        found.append(entry)
+    return found
 
 
 def _shown(flow: Flow, step: str | None, answers: dict[str, Any]) -> str | None:

@@ -1,0 +1,134 @@
+"""The triggers that keep the summary tables (:mod:`bot.analytics.summary`) current: each insert
+or update of the ledger's runs, actions, reviews, events, decisions, transitions, answers and
+messages adds to their counters, O(1) per write.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from bot.analytics.sql import NOT_SENT
+from bot.analytics.sql_waits import ANSWER_MS
+
+#: A name kept as the participation view takes it: the greatest (``max``) of those seen.
+_GREATEST = "{col} = coalesce(max({col}, excluded.{col}), {col}, excluded.{col})"
+
+_PEOPLE_ADD = """INSERT INTO analytics_people (person, day, flow_id, name, {col})
+    SELECT {person}, day, flow_id, {name}, {value} FROM analytics_runs WHERE run_id = {run} AND true
+    ON CONFLICT DO UPDATE SET {col} = {col} + excluded.{col},
+        name = coalesce(max(name, excluded.name), name, excluded.name);"""
+
+ACTION_FACTS = """new.status, julianday(new.due) + 1.5, julianday(new.done_at),
+    CASE WHEN new.status = 'done' AND julianday(new.done_at) >= julianday(new.due) + 1.5
+         THEN CAST(julianday(substr(new.done_at, 1, 10)) - julianday(new.due) AS INTEGER) END"""
+
+#: Whether the person a prompt goes to has already answered that step of that run.
+_ANSWERED = """EXISTS (SELECT 1 FROM answers a WHERE a.run_id = new.run_id AND a.step = new.step
+    AND a.actor_id = new.actor_id)"""
+
+RUN_MS = "CAST(round((julianday({at}) - julianday(triggered_at)) * 86400000.0) AS INTEGER)"
+
+TRIGGERS = [
+    f"""CREATE TRIGGER analytics_runs_ai AFTER INSERT ON runs BEGIN
+        INSERT OR IGNORE INTO analytics_runs (run_id, flow_id, day, triggered_at, event_id, source, channel,
+            facilitator_id, status, state, kind)
+        SELECT new.id, new.flow_id, substr(coalesce(e.first_seen_at, new.started_at), 1, 10),
+               coalesce(e.first_seen_at, new.started_at), new.event_id, coalesce(e.source, ''), new.channel,
+               new.facilitator_id, new.status, new.state, coalesce(e.kind, '')
+        FROM (SELECT 1) LEFT JOIN events e ON e.id = new.event_id;
+        {_PEOPLE_ADD.format(col="facilitated", person="new.facilitator_id", name="NULL", value="1", run="new.id")}
+        UPDATE analytics_events SET runs = runs + 1 WHERE event_id = new.event_id;
+    END""",
+    """CREATE TRIGGER analytics_runs_au AFTER UPDATE OF state, status ON runs
+    WHEN old.state IS NOT new.state OR old.status IS NOT new.status BEGIN
+        UPDATE analytics_runs SET status = new.status, state = new.state WHERE run_id = new.id;
+    END""",
+    f"""CREATE TRIGGER analytics_actions_ai AFTER INSERT ON actions BEGIN
+        INSERT INTO analytics_actions (action_id, owner_id, owner_name, flow_id, day, status, deadline_jd, done_jd,
+            days_late)
+        SELECT new.id, new.owner_id, new.owner_name, f.flow_id, f.day, {ACTION_FACTS}
+        FROM decisions d JOIN analytics_runs f ON f.run_id = d.run_id WHERE d.id = new.decision_id;
+    END""",
+    f"""CREATE TRIGGER analytics_actions_au AFTER UPDATE OF owner_id, owner_name, due, status, done_at ON actions BEGIN
+        UPDATE analytics_actions SET owner_id = new.owner_id, owner_name = new.owner_name,
+            (status, deadline_jd, done_jd, days_late) = (SELECT {ACTION_FACTS})
+        WHERE action_id = new.id;
+    END""",
+    """CREATE TRIGGER analytics_reviews_ai AFTER INSERT ON reviews BEGIN
+        INSERT INTO analytics_reviews (review_id, flow_id, day, due_jd, held_jd)
+        SELECT new.id, f.flow_id, f.day, julianday(new.due_at) + 1.5, julianday(new.held_at)
+        FROM decisions d JOIN analytics_runs f ON f.run_id = d.run_id WHERE d.id = new.decision_id;
+    END""",
+    """CREATE TRIGGER analytics_reviews_au AFTER UPDATE OF due_at, held_at ON reviews BEGIN
+        UPDATE analytics_reviews SET due_jd = julianday(new.due_at) + 1.5, held_jd = julianday(new.held_at)
+        WHERE review_id = new.id;
+    END""",
+    """CREATE TRIGGER analytics_events_ai AFTER INSERT ON events BEGIN
+        INSERT INTO analytics_events (event_id, source, kind, day, repeat_count)
+        VALUES (new.id, new.source, new.kind, substr(new.first_seen_at, 1, 10), new.repeat_count);
+    END""",
+    """CREATE TRIGGER analytics_events_au AFTER UPDATE OF repeat_count ON events BEGIN
+        UPDATE analytics_events SET repeat_count = new.repeat_count WHERE event_id = new.id;
+    END""",
+    f"""CREATE TRIGGER analytics_decisions_ai AFTER INSERT ON decisions BEGIN
+        UPDATE analytics_events SET decided_runs = decided_runs + 1
+        WHERE event_id = (SELECT event_id FROM analytics_runs WHERE run_id = new.run_id AND decided_at IS NULL);
+        UPDATE analytics_runs SET decided_at = new.decided_at, decided_ms = {RUN_MS.format(at="new.decided_at")}
+        WHERE run_id = new.run_id AND (decided_at IS NULL OR new.decided_at < decided_at);
+    END""",
+    """CREATE TRIGGER analytics_transitions_ai AFTER INSERT ON transitions BEGIN
+        UPDATE analytics_runs SET last_source = new.source,
+            reached = CASE WHEN new.target IN ('completed', 'cancelled') OR instr(reached, ' ' || new.target || ' ')
+                           THEN reached ELSE reached || new.target || ' ' END
+        WHERE run_id = new.run_id;
+    END""",
+    f"""CREATE TRIGGER analytics_answers_ai AFTER INSERT ON answers BEGIN
+        UPDATE analytics_runs SET first_answer_at = new.at, first_answer_ms = {RUN_MS.format(at="new.at")}
+        WHERE run_id = new.run_id AND (first_answer_at IS NULL OR new.at < first_answer_at);
+        INSERT INTO analytics_revisions (flow_id, step, field, day, slots, revised_slots, revisions)
+            SELECT flow_id, new.step, coalesce(new.field, ''), day, new.revision = 1, new.revision = 2,
+                   new.revision > 1
+            FROM analytics_runs WHERE run_id = new.run_id AND true
+            ON CONFLICT DO UPDATE SET slots = slots + excluded.slots,
+                revised_slots = revised_slots + excluded.revised_slots, revisions = revisions + excluded.revisions;
+        {_PEOPLE_ADD.format(col="answers", person="new.actor_id", name="NULL", value="1", run="new.run_id")}
+        UPDATE analytics_prompts SET answered = 1
+        WHERE person = new.actor_id AND run_id = new.run_id AND step = new.step AND answered = 0;
+        UPDATE analytics_prompts SET answered_at = new.at, answer_ms = {ANSWER_MS.format(at="new.at", asked="asked_at")}
+        WHERE person = new.actor_id AND run_id = new.run_id AND step = new.step AND answered_at IS NULL
+            AND asked_at <= new.at;
+    END""",
+    f"""CREATE TRIGGER analytics_messages_in AFTER INSERT ON messages
+    WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND new.direction = 'in'
+        AND new.kind NOT IN {NOT_SENT} BEGIN
+        {_PEOPLE_ADD.format(col="inbound", person="new.actor_id", name="new.actor_name", value="1", run="new.run_id")}
+    END""",
+    f"""CREATE TRIGGER analytics_messages_prompt AFTER INSERT ON messages
+    WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND new.direction = 'out' AND new.kind = 'prompt' BEGIN
+        INSERT INTO analytics_people (person, day, flow_id, prompt_name, addressed, answered)
+            SELECT new.actor_id, day, flow_id, new.actor_name, p.fresh, p.fresh AND {_ANSWERED}
+            FROM analytics_runs, (SELECT NOT EXISTS (SELECT 1 FROM analytics_prompts WHERE person = new.actor_id
+                AND run_id = new.run_id AND step = coalesce(new.step, '')) AS fresh) AS p
+            WHERE run_id = new.run_id AND true
+            ON CONFLICT DO UPDATE SET addressed = addressed + excluded.addressed,
+                answered = answered + excluded.answered, {_GREATEST.format(col="prompt_name")};
+        INSERT OR IGNORE INTO analytics_prompts (person, run_id, step, answered, asked_at, answered_at, answer_ms,
+            flow_id, day)
+            SELECT new.actor_id, new.run_id, coalesce(new.step, ''), {_ANSWERED}, new.created_at, t.at,
+                   {ANSWER_MS.format(at="t.at", asked="new.created_at")}, f.flow_id, f.day
+            FROM analytics_runs f, (SELECT min(a.at) AS at FROM answers a WHERE a.run_id = new.run_id
+                AND a.step = new.step AND a.actor_id = new.actor_id AND a.at >= new.created_at) AS t
+            WHERE f.run_id = new.run_id;
+    END""",
+    f"""CREATE TRIGGER analytics_prompts_au AFTER UPDATE OF answered ON analytics_prompts
+    WHEN new.answered = 1 AND old.answered = 0 BEGIN
+        {_PEOPLE_ADD.format(col="answered", person="new.person", name="NULL", value="1", run="new.run_id")}
+    END""",
+]
+
+
+def recreate_trigger(db: Database, name: str) -> None:
+    """Trigger ``name`` as :data:`TRIGGERS` has it now, in place of the one a ledger has."""
+    (trigger,) = (t for t in TRIGGERS if t.split()[2] == name)
+    db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute(trigger)

@@ -1,0 +1,128 @@
+"""The commands on runs, on every chat platform: ``list`` (the open runs of a conversation, each
+with what it waits for), ``status N`` and ``cancel N``, and who may learn of a run (``may_see``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from bot import outbox_rows, texts
+from bot.command_result import CommandResult, run_id_of
+from bot.dispatch import Dispatcher, TurnResult
+from bot.engine import waiting
+from bot.engine.runtime import Turn
+from bot.errors import FlowError, FlowNotFound
+from bot.model import Actor, ConversationKey
+from bot.store import runs, transcript
+from bot.store.runs import RUN_COLUMNS
+
+
+def list_runs(dispatcher: Dispatcher, conversation: ConversationKey) -> CommandResult:
+    """``list``: the open runs of ``conversation``, each with what it waits for."""
+    rows = open_runs(dispatcher, conversation)
+    return CommandResult(texts.run_list(rows), runs=rows, about=tuple(int(str(r["id"])) for r in rows))
+
+
+def status_or_cancel(
+    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, verb: str, args: list[str]
+) -> CommandResult:
+    """``status N`` or ``cancel N``: a run ``actor`` may not learn of is answered as one there is not."""
+    run_id = run_id_of(args)
+    if run_id is None:
+        return CommandResult(texts.command_needs_run(verb), ok=False)
+    if not may_see(dispatcher.db.conn, run_id, actor, conversation):
+        return CommandResult(texts.chat_unknown_run(run_id), ok=False)  # as if there were no such run
+    if verb == "status":
+        return _status(dispatcher, run_id)
+    result = dispatcher.cancel(run_id, actor)
+    if result is None:
+        return CommandResult(texts.chat_unknown_run(run_id), ok=False)
+    return _cancelled(dispatcher, result, actor)
+
+
+def _cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> CommandResult:
+    """A cancel's answer. Refused (not the facilitator, a run that ended), the refusal is the
+    command's own answer, given where it was typed as other refusals are; the turn's copy of it
+    stays in the run's transcript, marked said, so the outbox does not say it a second time."""
+    error = next((r.text for r in result.outcome.replies if r.kind == "error"), None)
+    if error is None:
+        return CommandResult(texts.cancelled(actor.name), cancelled=result)
+    outbox_rows.mark_sent(dispatcher.db, result.outbox, dispatcher.clock())
+    return CommandResult(error, ok=False)
+
+
+def open_runs(
+    dispatcher: Dispatcher, conversation: ConversationKey | str, only: Callable[[int], bool] | None = None
+) -> list[dict[str, object]]:
+    """The open runs of ``conversation`` (its threads too), or of a whole channel named alone
+    (``"console"``: every terminal session's), each with what it waits for in words; with
+    ``only``, those whose id it takes (a Rasa sender's: those they :func:`may_see`)."""
+    conn = dispatcher.db.conn
+    channel = conversation if isinstance(conversation, str) else conversation.channel
+    base = None if isinstance(conversation, str) else f"{conversation.channel}:{conversation.conversation}"
+    rows = conn.execute(
+        f"SELECT {RUN_COLUMNS}, (SELECT title FROM events e WHERE e.id = runs.event_id) FROM runs WHERE channel = ?"
+        " AND (? IS NULL OR conversation = ? OR conversation LIKE ? || '/%')"
+        " AND status IN ('active', 'stalled') ORDER BY id",
+        (channel, base, base, base),
+    ).fetchall()
+    found = []
+    for r in rows:
+        row = runs.RunRow.from_row(r[:-1])
+        if only is not None and not only(row.id):
+            continue
+        found.append(
+            {
+                "id": row.id,
+                "flow": row.flow_id,
+                "state": row.state,
+                "status": row.status,
+                "waiting_on": row.context.addressees(),
+                "waiting_for": waiting_for(dispatcher, row),
+                "title": r[-1],
+            }
+        )
+    return found
+
+
+def waiting_for(dispatcher: Dispatcher, row: runs.RunRow) -> list[str]:
+    """What ``row`` waits for, in words ("bob to accept 'Draft the plan'"); by name alone when
+    the run's flow version cannot be read."""
+    try:
+        flow = dispatcher.catalog.version(row.flow_id, row.flow_version)
+    except (FlowError, FlowNotFound):  # a version the ledger lacks, or no longer reads
+        return row.context.addressees()
+    turn = Turn(
+        flow, row.id, row.state, row.status, row.context, row.conversation, dispatcher.clock(), dispatcher.tz_for
+    )
+    return waiting.waiting_for(turn)
+
+
+def may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: ConversationKey) -> bool:
+    """Whether ``actor`` may learn of run ``run_id`` (its title, step, whom it waits for): its
+    facilitator, a participant, someone its answers named (an owner), someone it asks or has
+    asked or heard from, or anyone speaking in the run's own conversation (as ``list`` shows)."""
+    row = runs.load_run(conn, run_id)
+    if row is None:
+        return False
+    ctx = row.context
+    here = row.conversation
+    if here.channel == conversation.channel and here.conversation == conversation.conversation:
+        return True
+    if actor.id in {p.id for p in ctx.known_people()} or any(p.to["id"] == actor.id for p in ctx.prompts):
+        return True
+    spoken = conn.execute("SELECT 1 FROM messages WHERE run_id = ? AND actor_id = ? LIMIT 1", (run_id, actor.id))
+    return spoken.fetchone() is not None
+
+
+def _status(dispatcher: Dispatcher, run_id: int) -> CommandResult:
+    conn = dispatcher.db.conn
+    detail = transcript.run_detail(conn, run_id)
+    row = runs.load_run(conn, run_id)
+    if detail is None or row is None:
+        return CommandResult(texts.chat_unknown_run(run_id), ok=False)
+    waiting = waiting_for(dispatcher, row) if row.status in ("active", "stalled") else []
+    run = detail["run"]
+    told = texts.run_status(run_id, run["flow"], run["title"], run["status"], waiting)
+    return CommandResult(told, about=(run_id,))
