@@ -76,6 +76,27 @@ def review_put_off(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: dat
     return f"put off: quiet days until {iso(later)}"
 
 
+def people_of(conn: sqlite3.Connection, job: Job) -> list[Actor]:
+    """Whom a run's job may reach, to be looked up again before it fires (weeks after they were
+    last heard of, they may have left or moved to another zone): for a chase, the run's
+    facilitator, participants, the people its questions wait on and its backup; for a review's
+    start, who set its date and the owners of the decision's open actions."""
+    if job.kind == "start_flow":
+        lead = job.payload.get("facilitator")
+        owners = conn.execute(
+            "SELECT DISTINCT owner_id, owner_name FROM actions WHERE decision_id = ? AND status = 'open'"
+            " AND owner_id IS NOT NULL",
+            (job.payload.get("decision_id"),),
+        ).fetchall()
+        return [*([Actor.from_dict(lead)] if lead else []), *(Actor(o, n or o) for o, n in owners)]
+    row = runs.load_run(conn, job.run_id) if job.run_id is not None else None
+    if row is None or row.status != "active":
+        return []
+    backup = timers.backup_of(row.context.trigger.get("escalate_to"))
+    asked = [p.actor for p in row.context.prompts if p.asked]
+    return [row.context.facilitator, *row.context.participants, *asked, *([backup] if backup else [])]
+
+
 def reached_by(ctx: RunState, stage: str, only: list[str] | None = None) -> dict[str, Actor]:
     """Who ``stage`` tells, by id: a reminder each person a question waits on (of ``only``, when
     given), an escalation the backup or the facilitator, an expiry the run's conversation, on its

@@ -19,12 +19,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import texts
+from bot import chase, texts
 from bot.dispatch import Dispatcher
 from bot.errors import FlowRefused
+from bot.model import Actor
 from bot.store import group, is_busy, jobs, transaction
 from bot.store.jobs import Job
-from bot.triggers import checks, digest, next_time
+from bot.triggers import checks, digest, naming, next_time
 
 log = logging.getLogger("decisionbot.scheduler")
 
@@ -107,6 +108,8 @@ class Scheduler:
 
     async def _run(self, job: Job) -> str:
         try:
+            if job.kind in RUN_KINDS:
+                await self._look_up(job)  # before the write lock: it awaits the platform
             await group.writable(self.dispatcher.db.conn)
             if job.kind in RUN_KINDS:
                 return self.dispatcher.run_job(job)
@@ -124,6 +127,28 @@ class Scheduler:
         except Exception as exc:  # a job that cannot run is marked failed, not retried forever
             log.exception(texts.job_failed(job.id, job.kind, str(exc)))
             return self._fail(job, f"failed: {exc}")
+
+    async def _look_up(self, job: Job) -> None:
+        """Ask the channels served again about the people ``job`` may reach, those last looked
+        up over a day ago (Slack's ``users.info``), for ``naming.WAIT`` seconds at most: a review
+        or a reminder weeks after the meeting reaches someone who left (known so, and told to the
+        facilitator, not sent into a chat nobody reads) or moved (their new zone's hours)."""
+        learners = self.checks.learners
+        people = [p for p in chase.people_of(self.dispatcher.db.conn, job) if p.channel in learners]
+        by_channel: dict[str, list[Actor]] = {}
+        for person in people:
+            by_channel.setdefault(person.channel, []).append(person)
+        asked = {asyncio.ensure_future(learners[name].learn(found)): name for name, found in by_channel.items()}
+        if not asked:
+            return
+        done, late = await asyncio.wait(list(asked), timeout=naming.WAIT)
+        for task in late:
+            task.cancel()
+        for task in done:
+            if (error := task.exception()) is not None:
+                log.warning(
+                    texts.job_people_lookup_failed(job.id, job.kind, asked[task], f"{type(error).__name__}: {error}")
+                )
 
     def _fail(self, job: Job, outcome: str) -> str:
         with transaction(self.dispatcher.db) as conn:

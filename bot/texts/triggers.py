@@ -319,6 +319,13 @@ def job_retry(job_id: int, problem: str) -> str:
     return f"Job {job_id} will be retried after its claim lapses: {problem}"
 
 
+def job_people_lookup_failed(job_id: int, kind: str, channel: str, error: str) -> str:
+    return (
+        f"Looking up the people of job {job_id} ({kind}) on {channel} again failed: {_one_line(error)}."
+        " It runs with what the ledger knew of them."
+    )
+
+
 def job_failed(job_id: int, kind: str, problem: str) -> str:
     return f"Job {job_id} ({kind}) failed and is marked so: {problem}"
 

@@ -1,0 +1,99 @@
+"""A decision made in Slack today, its reminders and review weeks later, by when Slack has changed:
+an owner moved to another time zone, or left the company, with no ``user_change`` event seen
+(the server was down when Slack sent it, and Slack gave up after its retries). Slack's
+``chat.postMessage`` into the direct message of a deactivated account still answers ``ok``
+(python-slack-sdk#1156), so nothing but a fresh ``users.info`` tells the bot. The real server,
+signed requests, the fake Web API, the server's own scheduler run at chosen instants.
+(From the acceptance review rv-months.)"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.store import utc_now
+from bot.triggers.hooks import SCHEDULER
+from tests.clock import Clock
+from tests.dates import FEB1, JAN10
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, Harness, SlackPeople, harness, message, wait_for
+
+
+@pytest.fixture
+def slack_people() -> SlackPeople:
+    return ALICE_IN_PARIS_BOB_IN_NEW_YORK
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(utc_now())
+
+
+@pytest.fixture
+async def months(tmp_path: Path, fake: FakeSlack, clock: Clock) -> AsyncIterator[Harness]:
+    """Alice (Paris) led 'Weekly sync' today: Bob (New York) owns 'Draft the plan', due in weeks,
+    accepted by direct message; the review is months ahead. The server's scheduler loop is stopped:
+    the test runs its jobs at the instants it chooses."""
+    slack = await harness(tmp_path, fake, {"DECISIONBOT_QUIET_HOURS": "20:00-08:00"}, clock=clock)
+    await slack.client.server.app[SCHEDULER].stop()
+    try:
+        thread = await slack.started()
+        await slack.say(thread, "We ship", "Draft the plan", "<@UB>", JAN10, "done")
+        await slack.event(message("UB", "yes", channel="DUB"))
+        await wait_for(lambda: "review" in fake.posted()[-1]["text"].lower())
+        await slack.say(thread, FEB1)
+        await wait_for(lambda: slack.rows("SELECT count(*) FROM reviews") == [(1,)])
+        yield slack
+    finally:
+        await slack.client.close()
+
+
+async def run_due(slack: Harness, at: datetime) -> list[tuple[str, str]]:
+    ran = await slack.client.server.app[SCHEDULER].run_due(at)
+    slack.services.notify("slack")
+    return [(job.kind, outcome) for job, outcome in ran if job.kind != "digest"]
+
+
+def review_due(slack: Harness) -> datetime:
+    (due,) = slack.rows("SELECT due_at FROM jobs WHERE kind = 'start_flow'")
+    return datetime.fromisoformat(due[0].replace("Z", "+00:00"))
+
+
+async def test_an_owner_who_moved_is_reminded_on_the_clock_of_their_new_zone(
+    months: Harness, fake: FakeSlack, clock: Clock
+) -> None:
+    """Bob moved from New York to Tokyo. The review's reminder comes a day after it asked him, at
+    08:01 UTC: 17:01 in Tokyo, 03:01 in New York. Before, the zone cached at the meeting stood
+    (no lookup after it) and the reminder waited for New York's morning, Bob's evening."""
+    start = review_due(months)  # 09:00 on Alice's clock, in Paris
+    clock.now = start
+    assert await run_due(months, start) == [("start_flow", "done: run 2")]
+    await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Review of 'Weekly sync'")])
+    fake.users["UB"]["tz"] = "Asia/Tokyo"
+    clock.now = start + timedelta(days=1, minutes=1)
+    assert await run_due(months, clock.now) == [("remind", "done")]
+    assert months.rows("SELECT tz FROM people WHERE id = 'slack:UB'") == [("Asia/Tokyo",)]
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB" and p["text"].startswith("Reminder:")])
+
+
+async def test_a_review_reaching_an_owner_who_left_tells_the_facilitator(
+    months: Harness, fake: FakeSlack, clock: Clock
+) -> None:
+    """Bob left the company before the review. Before, its question went to his direct message
+    (Slack takes it: ``ok``), was reminded there, and nobody heard of it until the escalation three
+    days later. Now the review looks Bob up as it starts: the run's conversation is told at once
+    that he left, and the ledger keeps the question as not delivered, ``user_disabled``."""
+    fake.deactivate("UB")
+    clock.now = review_due(months)
+    before = len(fake.posted())
+    assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
+    told = await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "C1" and "Bob" in p["text"]])
+    assert told[0]["text"].startswith(
+        "<@UA> I could not reach Bob: their Slack account is deactivated (user_disabled)."
+    )
+    assert not [p for p in fake.posted() if p["channel"] == "DUB" and p["text"].startswith("Review of")]
+    failed = months.rows("SELECT kind, last_error FROM messages WHERE run_id = 2 AND failed_at IS NOT NULL")
+    assert failed and all("user_disabled" in e for _, e in failed)
