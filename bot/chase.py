@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+from bot import texts
 from bot.engine import timers
 from bot.engine.runtime import Turn
 from bot.engine.state import RunState
 from bot.model import Actor
-from bot.store import iso, jobs, readings, runs
+from bot.store import iso, jobs, ledger, readings, runs
 from bot.store.jobs import Job
 
 if TYPE_CHECKING:
@@ -69,6 +71,10 @@ def review_put_off(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: dat
     None to start it now. Quiet hours alone leave it at its hour."""
     lead = job.payload.get("facilitator")
     zone = bot.tz_for(Actor.from_dict(lead)) if lead else bot.tz
+    moved = _moved_on(job, zone, now)
+    if moved is not None:
+        jobs.add_job(conn, job.run_id, job.kind, moved, job.payload, now)
+        return texts.review_follows_zone(iso(moved))
     later = bot.quiet.day_off_until(now.astimezone(zone)) if bot.quiet is not None else None
     if later is None:
         return None
@@ -95,6 +101,17 @@ def people_of(conn: sqlite3.Connection, job: Job) -> list[Actor]:
     backup = timers.backup_of(row.context.trigger.get("escalate_to"))
     asked = [p.actor for p in row.context.prompts if p.asked]
     return [row.context.facilitator, *row.context.participants, *asked, *([backup] if backup else [])]
+
+
+def _moved_on(job: Job, zone: ZoneInfo, now: datetime) -> datetime | None:
+    """When a review start's hour comes on its facilitator's clock now, if later than ``now``: their
+    zone is not the one they gave the date in (they moved west). A job of an older release, without
+    its ``day`` and ``tz``: None."""
+    day, given_in = job.payload.get("day"), job.payload.get("tz")
+    if not day or not given_in or given_in == zone.key:
+        return None
+    at = datetime.combine(date.fromisoformat(str(day)), ledger.REVIEW_HOUR, tzinfo=zone).astimezone(UTC)
+    return at if at > now else None
 
 
 def reached_by(ctx: RunState, stage: str, only: list[str] | None = None) -> dict[str, Actor]:

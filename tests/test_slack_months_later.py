@@ -97,3 +97,18 @@ async def test_a_review_reaching_an_owner_who_left_tells_the_facilitator(
     assert not [p for p in fake.posted() if p["channel"] == "DUB" and p["text"].startswith("Review of")]
     failed = months.rows("SELECT kind, last_error FROM messages WHERE run_id = 2 AND failed_at IS NOT NULL")
     assert failed and all("user_disabled" in e for _, e in failed)
+
+
+async def test_a_review_waits_for_nine_on_the_clock_of_a_facilitator_who_moved_west(
+    months: Harness, fake: FakeSlack, clock: Clock
+) -> None:
+    """Alice moved from Paris to New York before the review. Before, it started at 09:00 Paris, 03:00
+    on her clock now. Now it waits for 09:00 in New York, on the date she gave."""
+    start = review_due(months)  # 09:00 on FEB1 in Paris: 08:00 UTC
+    fake.users["UA"]["tz"] = "America/New_York"
+    clock.now = start
+    [(kind, outcome)] = await run_due(months, start)
+    assert (kind, outcome) == ("start_flow", f"put off: the facilitator's zone changed, until {FEB1}T14:00:00.000Z")
+    assert months.rows("SELECT count(*) FROM runs") == [(1,)]
+    clock.now = start + timedelta(hours=6)
+    assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]

@@ -319,6 +319,11 @@ def job_retry(job_id: int, problem: str) -> str:
     return f"Job {job_id} will be retried after its claim lapses: {problem}"
 
 
+def review_follows_zone(until: str) -> str:
+    """A review start's outcome: its facilitator's zone changed, and their 09:00 comes later."""
+    return f"put off: the facilitator's zone changed, until {until}"
+
+
 def job_people_lookup_failed(job_id: int, kind: str, channel: str, error: str) -> str:
     return (
         f"Looking up the people of job {job_id} ({kind}) on {channel} again failed: {_one_line(error)}."
