@@ -109,10 +109,10 @@ class Scheduler:
     async def _run(self, job: Job) -> str:
         try:
             if job.kind in RUN_KINDS:
-                await self._look_up(job)  # before the write lock: it awaits the platform
+                nobody = await self._look_up(job)  # before the write lock: it awaits the platform
+                await group.writable(self.dispatcher.db.conn)
+                return self.dispatcher.run_job(job, nobody)
             await group.writable(self.dispatcher.db.conn)
-            if job.kind in RUN_KINDS:
-                return self.dispatcher.run_job(job)
             if job.kind == "digest":
                 return digest.run_job(self.dispatcher, job)
             if job.kind == "check":
@@ -128,11 +128,12 @@ class Scheduler:
             log.exception(texts.job_failed(job.id, job.kind, str(exc)))
             return self._fail(job, f"failed: {exc}")
 
-    async def _look_up(self, job: Job) -> None:
+    async def _look_up(self, job: Job) -> dict[str, str]:
         """Ask the channels served again about the people ``job`` may reach, those last looked
         up over a day ago (Slack's ``users.info``), for ``naming.WAIT`` seconds at most: a review
         or a reminder weeks after the meeting reaches someone who left (known so, and told to the
-        facilitator, not sent into a chat nobody reads) or moved (their new zone's hours)."""
+        facilitator, not sent into a chat nobody reads) or moved (their new zone's hours). Returns
+        those their platform says nobody can ask, by id (``deactivated``, ``app``)."""
         learners = self.checks.learners
         people = [p for p in chase.people_of(self.dispatcher.db.conn, job) if p.channel in learners]
         by_channel: dict[str, list[Actor]] = {}
@@ -140,7 +141,7 @@ class Scheduler:
             by_channel.setdefault(person.channel, []).append(person)
         asked = {asyncio.ensure_future(learners[name].learn(found)): name for name, found in by_channel.items()}
         if not asked:
-            return
+            return {}
         done, late = await asyncio.wait(list(asked), timeout=naming.WAIT)
         for task in late:
             task.cancel()
@@ -149,6 +150,7 @@ class Scheduler:
                 log.warning(
                     texts.job_people_lookup_failed(job.id, job.kind, asked[task], f"{type(error).__name__}: {error}")
                 )
+        return {p.id: kind for p in people if (kind := learners[p.channel].not_a_person(p.id))}
 
     def _fail(self, job: Job, outcome: str) -> str:
         with transaction(self.dispatcher.db) as conn:

@@ -112,3 +112,31 @@ async def test_a_review_waits_for_nine_on_the_clock_of_a_facilitator_who_moved_w
     assert months.rows("SELECT count(*) FROM runs") == [(1,)]
     clock.now = start + timedelta(hours=6)
     assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
+
+
+async def test_a_review_whose_facilitator_left_is_led_by_whoever_answers_first(
+    months: Harness, fake: FakeSlack, clock: Clock
+) -> None:
+    """Alice, who led the decision, left the company before its review. Before, the review asked her
+    (a mention nobody answers), escalated Bob's silence to her and stalled, 'no answer from Alice'.
+    Now the channel is told she cannot be asked, and the first to answer leads it, as a triggered
+    run whose facilitator left: Bob, answering his own question, is asked whether it held."""
+    fake.deactivate("UA")
+    clock.now = review_due(months)
+    before = len(fake.posted())
+    assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
+    told = await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "C1"])
+    assert told[0]["text"] == (
+        "Alice was named to lead this run but cannot be asked: their account is deactivated."
+        " Whoever answers first here leads it."
+    )
+    await months.event(message("UB", "yes", channel="DUB"))  # Bob did it
+    [review] = await wait_for(lambda: [p for p in fake.posted() if "Time to review" in p["text"]])
+    assert review["text"].startswith("<@UB> Time to review") and review["thread_ts"] == told[0]["ts"]
+    assert months.rows("SELECT facilitator_id FROM runs WHERE id = 2") == [("slack:UB",)]
+    await months.event(message("UB", "keep", thread_ts=review["thread_ts"]))
+    await wait_for(lambda: [p for p in fake.posted() if "When should we review it again?" in p["text"]])
+    await months.event(message("UB", "ok", thread_ts=review["thread_ts"]))
+    await wait_for(lambda: months.rows("SELECT outcome FROM reviews WHERE run_id = 2") == [("kept",)])
+    [(payload,)] = months.rows("SELECT payload FROM jobs WHERE kind = 'start_flow' AND done_at IS NULL")
+    assert '"facilitator": {"id": "slack:UB", "name": "Bob"}' in payload  # the next review is his to lead
