@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -22,22 +22,32 @@ from bot import texts
 from bot.engine import timers
 from bot.engine.runtime import Turn
 from bot.engine.state import RunState
-from bot.model import Actor
+from bot.model import Actor, ConversationKey
 from bot.store import iso, jobs, ledger, readings, runs
 from bot.store.jobs import Job
 
 if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
 
+#: How soon a chase job put off while its run's channel fails (a token refused) is tried again.
+DOWN_RETRY = timedelta(minutes=10)
 
-def chase(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime) -> str:
-    """Fire the chase job ``job`` of a run in ``conn``'s transaction; the outcome to write on it."""
+
+def chase(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime, down: str | None = None) -> str:
+    """Fire the chase job ``job`` of a run in ``conn``'s transaction; the outcome to write on it.
+    ``down``: why the run's channel fails now (a token refused): the job waits, and its chain."""
     row = runs.load_run(conn, job.run_id) if job.run_id is not None else None
     if row is None or row.status != "active":
         return f"skipped: run {row.status if row else 'missing'}"
     flow = bot.catalog.version(row.flow_id, row.flow_version)
     since = datetime.fromisoformat(job.payload.get("since") or job.created_at)
     only = job.payload.get("to")  # a reminder put off for these people alone: the chain goes on apart
+    if down is not None:  # nothing reaches anyone: an outage is no silence, the chain waits it out
+        later = now + DOWN_RETRY
+        if not only:
+            since += later - datetime.fromisoformat(job.due_at)
+        jobs.add_job(conn, row.id, job.kind, later, {**job.payload, "since": iso(since)}, now)
+        return texts.chase_put_off_failing(row.conversation.channel, iso(later))
     stage = "remind" if only else timers.stage_at(flow.timers, job.kind, now - since)
     if stage is None:
         return "skipped: no timers"
@@ -80,6 +90,14 @@ def review_put_off(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: dat
         return None
     jobs.add_job(conn, job.run_id, job.kind, later.astimezone(UTC), job.payload, now)
     return f"put off: quiet days until {iso(later)}"
+
+
+def channel_of(conn: sqlite3.Connection, job: Job) -> str | None:
+    """The channel of the run a chase job chases (None for other jobs)."""
+    if job.kind == "start_flow" or job.run_id is None:
+        return None
+    row = conn.execute("SELECT conversation FROM runs WHERE id = ?", (job.run_id,)).fetchone()
+    return ConversationKey.parse(row[0]).channel if row else None
 
 
 def people_of(conn: sqlite3.Connection, job: Job) -> list[Actor]:

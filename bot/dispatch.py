@@ -269,10 +269,11 @@ class Dispatcher(Admitting):
 
     # --- timers: the jobs of runs -------------------------------------------------------------
 
-    def run_job(self, job: Job, nobody: Mapping[str, str] | None = None) -> str:
+    def run_job(self, job: Job, nobody: Mapping[str, str] | None = None, down: str | None = None) -> str:
         """Fire one claimed job of a run (remind, escalate, expire, start_flow) in one
         transaction; returns the outcome written on the job. ``nobody``: those of the people it
-        reaches whom their platform says nobody can ask, by id (as the scheduler looked them up)."""
+        reaches whom their platform says nobody can ask, by id (as the scheduler looked them up);
+        ``down``: why the channel of the run it chases fails now, if it does."""
         now = self.clock()
         with transaction(self.db) as conn:
             current = jobs.load_job(conn, job.id)
@@ -286,7 +287,7 @@ class Dispatcher(Admitting):
                     conn, current, now, nobody or {}
                 )
             else:
-                outcome = chase.chase(self, conn, current, now)
+                outcome = chase.chase(self, conn, current, now, down)
             jobs.finish_job(conn, job.id, outcome, now)
             return outcome
 

@@ -55,6 +55,9 @@ class Scheduler:
         self.pause = pause  # between jobs: 0 in the server (yield to the loop), CLI_PAUSE in the CLI
         self.checks = checks.CheckRunner(dispatcher, env or {})
         self.task: asyncio.Task[None] | None = None
+        #: Why a channel served fails now (a token refused while serving), by name; None while it
+        #: works. The server's channels' ``failing``: a chase of a run there waits (bot.chase).
+        self.failing: Callable[[str], str | None] = lambda channel: None
 
     # --- planning the recurring jobs -----------------------------------------------------------
 
@@ -109,9 +112,11 @@ class Scheduler:
     async def _run(self, job: Job) -> str:
         try:
             if job.kind in RUN_KINDS:
-                nobody = await self._look_up(job)  # before the write lock: it awaits the platform
+                channel = chase.channel_of(self.dispatcher.db.conn, job)
+                down = self.failing(channel) if channel else None
+                nobody = await self._look_up(job) if down is None else {}  # before the write lock: it awaits
                 await group.writable(self.dispatcher.db.conn)
-                return self.dispatcher.run_job(job, nobody)
+                return self.dispatcher.run_job(job, nobody, down)
             await group.writable(self.dispatcher.db.conn)
             if job.kind == "digest":
                 return digest.run_job(self.dispatcher, job)

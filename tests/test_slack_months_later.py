@@ -140,3 +140,43 @@ async def test_a_review_whose_facilitator_left_is_led_by_whoever_answers_first(
     await wait_for(lambda: months.rows("SELECT outcome FROM reviews WHERE run_id = 2") == [("kept",)])
     [(payload,)] = months.rows("SELECT payload FROM jobs WHERE kind = 'start_flow' AND done_at IS NULL")
     assert '"facilitator": {"id": "slack:UB", "name": "Bob"}' in payload  # the next review is his to lead
+
+
+async def test_a_review_waits_out_a_revoked_token_instead_of_escalating_and_stalling_unseen(
+    months: Harness, fake: FakeSlack, clock: Clock, tmp_path: Path
+) -> None:
+    """The workspace revoked the bot's token after the review asked Bob. Before, its timers went on
+    while nothing could be delivered: the reminder, the escalation to Alice and the expiry were
+    queued unseen, the run stalled, and after the fix all of it went out at once, the question handed
+    to Alice for an owner who never saw his reminder. Now a chase job of a run whose channel is
+    failing is put off (every 10 minutes) and its chain with it: an outage is no silence."""
+    start = review_due(months)
+    clock.now = start
+    assert await run_due(months, start) == [("start_flow", "done: run 2")]
+    await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Review of 'Weekly sync'")])
+    fake.refuse("chat.postMessage", times=1000, error="token_revoked")
+    fake.refuse("users.info", times=1000, error="token_revoked")
+    clock.now = start + timedelta(days=1, minutes=1)
+    assert await run_due(months, clock.now) == [("remind", "done")]  # its delivery finds the token refused
+    await wait_for(lambda: months.channel.failing())
+    clock.now = start + timedelta(days=3, minutes=1)
+    [(kind, outcome)] = await run_due(months, clock.now)
+    assert kind == "escalate" and outcome.startswith("put off: the channel slack is failing, until ")
+    assert months.rows("SELECT status FROM runs WHERE id = 2") == [("active",)]
+    queued = months.rows(
+        "SELECT text FROM messages WHERE run_id = 2 AND direction = 'out' AND text LIKE '%comes to you%'"
+    )
+    assert queued == []  # nothing handed to Alice behind Bob's back
+    clock.now = start + timedelta(days=15, minutes=1)
+    assert [k for k, _ in await run_due(months, clock.now)] == ["escalate"]  # still waiting, not expired
+    assert months.rows("SELECT status FROM runs WHERE id = 2") == [("active",)]
+    await months.client.close()
+    fake.refusals.clear()  # a new token is set, and the server restarted
+    later = await harness(tmp_path, fake, {"SLACK_BOT_TOKEN": "xoxb-new"}, clock=clock)
+    try:
+        await later.client.server.app[SCHEDULER].stop()
+        await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Reminder: Review of")])
+        clock.now += timedelta(minutes=11)
+        assert [k for k, _ in await run_due(later, clock.now)] == ["escalate"]  # the chain goes on from there
+    finally:
+        await later.client.close()

@@ -319,6 +319,11 @@ def job_retry(job_id: int, problem: str) -> str:
     return f"Job {job_id} will be retried after its claim lapses: {problem}"
 
 
+def chase_put_off_failing(channel: str, until: str) -> str:
+    """A reminder, escalation or expiry's outcome: its run's channel fails (a token refused)."""
+    return f"put off: the channel {channel} is failing, until {until}"
+
+
 def review_follows_zone(until: str) -> str:
     """A review start's outcome: its facilitator's zone changed, and their 09:00 comes later."""
     return f"put off: the facilitator's zone changed, until {until}"
