@@ -97,6 +97,16 @@ async def test_a_review_reaching_an_owner_who_left_tells_the_facilitator(
     assert not [p for p in fake.posted() if p["channel"] == "DUB" and p["text"].startswith("Review of")]
     failed = months.rows("SELECT kind, last_error FROM messages WHERE run_id = 2 AND failed_at IS NOT NULL")
     assert failed and all("user_disabled" in e for _, e in failed)
+    # advice that works in a review (before: "change owner of action 1", an answer this run never had)
+    assert told[0]["text"].endswith(
+        "They cannot answer anywhere now. What you can do: give their action to someone else ('give A1 @someone':"
+        " once they accept, this review asks them instead); or say 'cancel' to end the run."
+    )
+    fake.add_user("UC", "Carol")
+    await months.event(message("UA", "give A1 <@UC>", thread_ts=told[0]["ts"]))
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC" and "take over" in p["text"]])
+    await months.event(message("UC", "yes", channel="DUC"))
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC" and p["text"].startswith("Review of")])
 
 
 async def test_a_review_waits_for_nine_on_the_clock_of_a_facilitator_who_moved_west(
