@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 #: How soon a chase job put off while its run's channel fails (a token refused) is tried again.
 DOWN_RETRY = timedelta(minutes=10)
+#: How many owners a digest looks up again at most (Slack's users.info allows about 100 a minute).
+DIGEST_LOOKUPS = 50
 
 
 def chase(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime, down: str | None = None) -> str:
@@ -104,7 +106,15 @@ def people_of(conn: sqlite3.Connection, job: Job) -> list[Actor]:
     """Whom a run's job may reach, to be looked up again before it fires (weeks after they were
     last heard of, they may have left or moved to another zone): for a chase, the run's
     facilitator, participants, the people its questions wait on and its backup; for a review's
-    start, who set its date and the owners of the decision's open actions."""
+    start, who set its date and the owners of the decision's open actions; for the owners' digest,
+    the owners it goes to."""
+    if job.kind == "digest":  # those looked up longest ago first, a few a digest: no burst of lookups
+        only = job.payload.get("to")
+        owners = conn.execute(
+            "SELECT a.owner_id, max(a.owner_name) FROM actions a LEFT JOIN people p ON p.id = a.owner_id"
+            " WHERE a.status = 'open' AND a.owner_id IS NOT NULL GROUP BY a.owner_id ORDER BY max(p.fetched_at)"
+        ).fetchall()
+        return [Actor(o, n or o) for o, n in owners if only is None or o in only][:DIGEST_LOOKUPS]
     if job.kind == "start_flow":
         lead = job.payload.get("facilitator")
         owners = conn.execute(

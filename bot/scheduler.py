@@ -117,6 +117,8 @@ class Scheduler:
                 nobody = await self._look_up(job) if down is None else {}  # before the write lock: it awaits
                 await group.writable(self.dispatcher.db.conn)
                 return self.dispatcher.run_job(job, nobody, down)
+            if job.kind == "digest":
+                await self._look_up(job)  # their zones: each gets it in their own day
             await group.writable(self.dispatcher.db.conn)
             if job.kind == "digest":
                 return digest.run_job(self.dispatcher, job)

@@ -33,11 +33,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def months(tmp_path: Path, fake: FakeSlack, clock: Clock) -> AsyncIterator[Harness]:
+async def months(
+    tmp_path: Path, fake: FakeSlack, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Harness]:
     """Alice (Paris) led 'Weekly sync' today: Bob (New York) owns 'Draft the plan', due in weeks,
     accepted by direct message; the review is months ahead. The server's scheduler loop is stopped:
     the test runs its jobs at the instants it chooses."""
-    slack = await harness(tmp_path, fake, {"DECISIONBOT_QUIET_HOURS": "20:00-08:00"}, clock=clock)
+    monkeypatch.setenv("DECISIONBOT_QUIET_HOURS", "20:00-08:00")
+    slack = await harness(tmp_path, fake, clock=clock)
     await slack.client.server.app[SCHEDULER].stop()
     try:
         thread = await slack.started()
@@ -166,7 +169,7 @@ async def test_a_review_waits_out_a_revoked_token_instead_of_escalating_and_stal
     await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Review of 'Weekly sync'")])
     fake.refuse("chat.postMessage", times=1000, error="token_revoked")
     fake.refuse("users.info", times=1000, error="token_revoked")
-    clock.now = start + timedelta(days=1, minutes=1)
+    clock.now = start + timedelta(days=1, hours=6)  # 09:00 in New York: Bob's day
     assert await run_due(months, clock.now) == [("remind", "done")]  # its delivery finds the token refused
     await wait_for(lambda: months.channel.failing())
     clock.now = start + timedelta(days=3, minutes=1)
@@ -190,3 +193,16 @@ async def test_a_review_waits_out_a_revoked_token_instead_of_escalating_and_stal
         assert [k for k, _ in await run_due(later, clock.now)] == ["escalate"]  # the chain goes on from there
     finally:
         await later.client.close()
+
+
+async def test_an_owner_who_moved_gets_their_digest_in_their_new_day(
+    months: Harness, fake: FakeSlack, clock: Clock
+) -> None:
+    """Bob moved from New York to Tokyo. The owners' digest at 09:00 UTC is 18:00 in Tokyo, 04:00 in
+    New York. Before, it was put off to New York's morning (the zone cached at the meeting); now
+    the digest looks its owners up again first, and Bob gets it in his day."""
+    fake.users["UB"]["tz"] = "Asia/Tokyo"
+    clock.now = review_due(months) - timedelta(days=1) + timedelta(hours=1)  # 09:00 UTC, the day before
+    ran = await months.client.server.app[SCHEDULER].run_due(clock.now)
+    assert [outcome for job, outcome in ran if job.kind == "digest"] == ["done: 1 owner(s)"]
+    assert months.rows("SELECT tz FROM people WHERE id = 'slack:UB'") == [("Asia/Tokyo",)]
