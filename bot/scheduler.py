@@ -25,6 +25,7 @@ from bot.errors import FlowRefused
 from bot.model import Actor
 from bot.store import group, is_busy, jobs, transaction
 from bot.store.jobs import Job
+from bot.store.people import stored_kinds
 from bot.triggers import checks, digest, naming, next_time
 
 log = logging.getLogger("decisionbot.scheduler")
@@ -140,24 +141,27 @@ class Scheduler:
         up over a day ago (Slack's ``users.info``), for ``naming.WAIT`` seconds at most: a review
         or a reminder weeks after the meeting reaches someone who left (known so, and told to the
         facilitator, not sent into a chat nobody reads) or moved (their new zone's hours). Returns
-        those their platform says nobody can ask, by id (``deactivated``, ``app``)."""
+        those nobody can ask, by id (``deactivated``, ``app``): as their platform says, or, for a
+        channel not served here (``jobs run-due`` from cron), as the ledger keeps it."""
         learners = self.checks.learners
-        people = [p for p in chase.people_of(self.dispatcher.db.conn, job) if p.channel in learners]
+        everyone = chase.people_of(self.dispatcher.db.conn, job)
+        people = [p for p in everyone if p.channel in learners]
         by_channel: dict[str, list[Actor]] = {}
         for person in people:
             by_channel.setdefault(person.channel, []).append(person)
         asked = {asyncio.ensure_future(learners[name].learn(found)): name for name, found in by_channel.items()}
-        if not asked:
-            return {}
-        done, late = await asyncio.wait(list(asked), timeout=naming.WAIT)
-        for task in late:
-            task.cancel()
-        for task in done:
-            if (error := task.exception()) is not None:
-                log.warning(
-                    texts.job_people_lookup_failed(job.id, job.kind, asked[task], f"{type(error).__name__}: {error}")
-                )
-        return {p.id: kind for p in people if (kind := learners[p.channel].not_a_person(p.id))}
+        if asked:
+            done, late = await asyncio.wait(list(asked), timeout=naming.WAIT)
+            for task in late:
+                task.cancel()
+            for task in done:
+                if (error := task.exception()) is not None:
+                    why = f"{type(error).__name__}: {error}"
+                    log.warning(texts.job_people_lookup_failed(job.id, job.kind, asked[task], why))
+        nobody = stored_kinds(self.dispatcher.db.conn, [p for p in everyone if p.channel not in learners])
+        return {k: v for k, v in nobody.items() if v != "unreached"} | {
+            p.id: kind for p in people if (kind := learners[p.channel].not_a_person(p.id))
+        }
 
     def _fail(self, job: Job, outcome: str) -> str:
         with transaction(self.dispatcher.db) as conn:

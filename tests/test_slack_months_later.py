@@ -8,18 +8,26 @@ signed requests, the fake Web API, the server's own scheduler run at chosen inst
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from bot.store import utc_now
+from bot.cli import main
+from bot.store import open_db, utc_now
 from bot.triggers.hooks import SCHEDULER
 from tests.clock import Clock
 from tests.dates import FEB1, JAN10
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, Harness, SlackPeople, harness, message, wait_for
+from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, ROOT, Harness, SlackPeople, harness, message, wait_for
+
+ALICE_LEFT = (
+    "Alice was named to lead this run but cannot be asked: their account is deactivated."
+    " Whoever answers first here leads it."
+)
 
 
 @pytest.fixture
@@ -139,10 +147,7 @@ async def test_a_review_whose_facilitator_left_is_led_by_whoever_answers_first(
     before = len(fake.posted())
     assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
     told = await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "C1"])
-    assert told[0]["text"] == (
-        "Alice was named to lead this run but cannot be asked: their account is deactivated."
-        " Whoever answers first here leads it."
-    )
+    assert told[0]["text"] == ALICE_LEFT
     await months.event(message("UB", "yes", channel="DUB"))  # Bob did it
     [review] = await wait_for(lambda: [p for p in fake.posted() if "Time to review" in p["text"]])
     assert review["text"].startswith("<@UB> Time to review") and review["thread_ts"] == told[0]["ts"]
@@ -222,3 +227,27 @@ async def test_a_failed_look_up_of_someone_known_says_what_is_kept(
         " Slack gave for them on an earlier lookup."
     ]
     assert months.rows("SELECT name, tz FROM people WHERE id = 'slack:UB'") == [("Bob", "America/New_York")]
+
+
+async def test_a_review_run_from_cron_leaves_out_a_facilitator_the_ledger_knows_left(
+    months: Harness, tmp_path: Path, clock: Clock
+) -> None:
+    """`decisionbot jobs run-due` from cron, no Slack to ask: the server learnt (Slack's user_change)
+    that Alice left; the review started from cron is led by whoever answers first, as in the server.
+    Before, it was addressed to her."""
+    with months.services.db.conn:  # as Slack's user_change told the server
+        months.services.db.conn.execute("UPDATE people SET deactivated = 1 WHERE id = 'slack:UA'")
+    at = review_due(months)
+    db_path = months.services.db.conn.execute("PRAGMA database_list").fetchone()[2]
+    await months.client.close()
+    args = ["--db", db_path, "--flows", str(ROOT / "flows"), "jobs", "run-due", "--now", at.isoformat()]
+    result = await asyncio.to_thread(CliRunner().invoke, main, args, env={"DECISIONBOT_QUIET_HOURS": ""})
+    assert result.exit_code == 0, result.output
+    db = open_db(Path(db_path))
+    try:
+        [(facilitator,)] = db.execute("SELECT facilitator_id FROM runs WHERE id = 2").fetchall()
+        assert facilitator != "slack:UA"
+        told = db.execute("SELECT text FROM messages WHERE run_id = 2 AND text LIKE 'Alice was named%'").fetchall()
+        assert told == [(ALICE_LEFT,)]
+    finally:
+        db.conn.close()
