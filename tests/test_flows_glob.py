@@ -136,3 +136,50 @@ def test_a_flow_with_a_branch_to_cancelled_passes_the_glob_walk(tmp_path: Path) 
     folder.mkdir()
     (folder / "go_or_stop.yaml").write_text(GO_OR_STOP, encoding="utf-8")
     walk_every_choice(folder / "go_or_stop.yaml", tmp_path)
+
+
+def _guard_values(flow) -> list[dict[str, object]]:
+    """Answers to send guards with: each step unanswered, then each step (and all at once) given
+    each value a branch may look at: yes/no, a choice's options, numbers, a person's id."""
+    values: list[object] = [True, False, 0, 1, 100, 1000, "x", "console:alice"]
+    for step in flow.steps:
+        for q in (step, *step.fields):
+            values += [o.value for o in q.options or ()] if hasattr(q, "options") and q.options else []
+    plain = {s.id: None for s in flow.steps}
+    out = [plain]
+    for value in values:
+        out.append({s: value for s in plain})
+        out += [{**plain, s: value} for s in plain]
+    return out
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=[p.stem for p in FLOWS])
+def test_the_interpreters_table_moves_a_run_where_its_machine_would(path: Path) -> None:
+    """The interpreter picks a run's next state from a table of the compiled machine's transitions
+    (their targets and guards, in the machine's order), without a pass through python-statemachine's
+    engine: for every state, event and answers, where the machine itself goes, or refused alike."""
+    from statemachine.exceptions import TransitionNotAllowed
+
+    from bot.engine.compiler import Interpreter
+
+    flow = read_flow_file(path)
+    interp = Interpreter(flow)
+    assert any(event == "next" for _, event in interp.table)
+    assert len(flow.steps) == 1 or any(event == "back" for _, event in interp.table)
+    branching = [s.id for s in flow.steps if any(b.when for b in s.next or ())]
+    assert all(any(b.conds for b in interp.table[(step, "next")]) for step in branching)
+    states = [s.id for s in flow.steps] + ["completed", "cancelled"]
+    for state in states:
+        for event in ("next", "back", "cancel"):
+            for answers in _guard_values(flow) if event == "next" else [{"prev": p} for p in [None, *states]]:
+                interp.model.state = state
+                try:
+                    interp.machine.send(event, **answers)
+                    moved: str | None = str(interp.model.state)
+                except TransitionNotAllowed:
+                    moved = None
+                try:
+                    took: str | None = interp.send(state, event, **answers)
+                except TransitionNotAllowed:
+                    took = None
+                assert took == moved, (state, event, answers)

@@ -102,6 +102,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "tz": "IANA time zone, when the platform says it.", "fetched_at": "When last fetched, or told of a change (UTC); one older than a day is fetched again when next used.",
         "deactivated": "1 when the platform says the account is deactivated (Slack's users.info: deleted): refused as an owner, a participant or a new owner.",
         "is_bot": "1 when the platform says the account is an app's bot user (Slack's users.info: is_bot; Slackbot too): refused as an owner, a participant or a new owner.",
+        "external": "1 when the person is of another organization than the bot's (Slack Connect: users.info says is_stranger, or names another Enterprise Grid organization or workspace): asked in the run's thread when Slack refuses the bot's direct message to them.",
     }),
     "slack_threads": ("The Slack thread of each run.", {
         "channel": "Slack channel id (C..., G...).", "thread_ts": "ts of the thread's root message.", "run_id": "Run.",

@@ -90,6 +90,9 @@ class SlackChannel(SlackRequests, Channel):
         self.dispatcher = services.dispatcher
         self.team_id: str | None = None
         self.app_id: str | None = None
+        self.enterprise_id: str | None = None
+        self.org_wide = False
+        self.home = messages.Home()  # the installation, as auth.test says (``_identify``)
         self.bot_user: str | None = None
         self.socket: SocketClient | None = None
         self.refused: dict[str, tuple[str, str]] = {}  # a token Slack refuses while serving: its error, since
@@ -129,15 +132,18 @@ class SlackChannel(SlackRequests, Channel):
         client, side = self._client(self.token), self._client(self.token)
         self.poster = Poster(self.services.db, client, side, self.dispatcher.clock, self.spawn)
         self.poster.deactivated = self._deactivated
+        self.poster.external = self._external
         await self._identify(client)
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
+        self.inbound.home = self.home
         fallback = self.dispatcher.tz_for
         self.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)
         if self.app_token:
             await self._connect_socket()
 
     async def _identify(self, client: AsyncWebClient) -> None:
-        """Who the bot is: its user (to ignore its own messages), team and app (to refuse others)."""
+        """Who the bot is: its user (to ignore its own messages), team or Enterprise Grid
+        organisation (an org-wide installation), and app (to refuse others)."""
         try:
             auth = await client.auth_test()
         except SlackApiError as exc:
@@ -145,6 +151,10 @@ class SlackChannel(SlackRequests, Channel):
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise ConfigError(texts.slack_unreachable(self.api_url, type(exc).__name__)) from exc
         self.team_id, self.bot_user = auth.get("team_id"), auth.get("user_id")
+        self.enterprise_id = auth.get("enterprise_id") or None  # an Enterprise Grid's organisation
+        self.org_wide = bool(auth.get("is_enterprise_install"))  # its team_id is then the organisation's
+        self.home = messages.Home(self.team_id, self.enterprise_id, self.org_wide)
+        log.info(texts.slack_serving(self.team_id, self.enterprise_id, self.org_wide))
         try:
             bot = await client.bots_info(bot=auth.get("bot_id"))
             self.app_id = bot["bot"].get("app_id")
@@ -251,7 +261,7 @@ class SlackChannel(SlackRequests, Channel):
             error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
             log.warning(texts.slack_person_unknown(user_id, error, self.people.known(actor_id) is not None))
             return None
-        return messages.person({"id": user_id, **(found.get("user") or {})})
+        return messages.person({"id": user_id, **(found.get("user") or {})}, self.home)
 
     async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
         """Slack users named by a trigger, by ``users.info`` (1 s each, all at once), into the
@@ -264,6 +274,9 @@ class SlackChannel(SlackRequests, Channel):
 
     def _deactivated(self, user_id: str) -> bool:
         return self.people.deactivated(f"{NAME}:{user_id}")
+
+    def _external(self, user_id: str) -> bool:
+        return self.people.external(f"{NAME}:{user_id}")
 
     def _zone(self, actor: Actor) -> ZoneInfo | None:
         return self.people.zone(actor.id) if actor.channel == NAME else None

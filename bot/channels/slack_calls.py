@@ -35,8 +35,11 @@ CONVERSATION_REFUSED = frozenset(
 )
 #: Refusals that say the person cannot be written to.
 PERSON_REFUSED = frozenset({"cannot_dm_bot", "user_not_found", "user_disabled", "user_not_visible"})
-#: ... because they left the workspace: they cannot answer anywhere (no remedy).
-PERSON_GONE = frozenset({"user_not_found", "user_disabled"})
+#: ... because they left the workspace: they cannot answer anywhere (no remedy). Not
+#: ``user_not_found``: Slack says it as well of a person it does not show the bot (of another
+#: organization, in a Slack Connect channel), who can answer in the run's thread; one who left
+#: is ``user_disabled`` (their account is kept, deactivated).
+PERSON_GONE = frozenset({"user_disabled"})
 
 
 def placed(exc: DeliveryFailed, direct: bool) -> DeliveryFailed:

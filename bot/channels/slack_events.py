@@ -83,6 +83,7 @@ class Envelope:
     payload: dict[str, Any]
     team_id: str | None = None
     app_id: str | None = None
+    enterprise_id: str | None = None  # the Enterprise Grid organisation (of the installation, for an event)
 
 
 def parse(body: bytes, content_type: str) -> Envelope:
@@ -141,20 +142,24 @@ def from_json(data: Any) -> Envelope:
     if kind == "event_callback":
         if not isinstance(data.get("event"), dict) or not isinstance(data.get("event_id"), str):
             raise Malformed("event_callback without event or event_id")
-        return Envelope("event", data, _installation_team(data), _str(data.get("api_app_id")))
+        team, enterprise = _installation(data)
+        return Envelope("event", data, team, _str(data.get("api_app_id")), enterprise)
     if kind == "app_rate_limited":
         return Envelope("rate_limited", data, _str(data.get("team_id")), _str(data.get("api_app_id")))
     raise Malformed(f"unknown event type '{kind}'")
 
 
-def _installation_team(data: dict[str, Any]) -> str | None:
-    """The workspace an event is delivered for. In a channel another workspace owns (Slack
-    Connect, a channel shared across an Enterprise Grid) the envelope's ``team_id`` is the
-    owner's; the installation is ``authorizations[0]`` (bolt-python's ``extract_team_id`` reads
-    it first "for shared channels"; java-slack-sdk#629). Both are in the same signed body."""
+def _installation(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The workspace and Grid organisation an event is delivered for. In a channel another
+    workspace owns (Slack Connect, a channel shared across an Enterprise Grid) the envelope's
+    ``team_id`` and ``enterprise_id`` are the owner's; the installation is ``authorizations[0]``
+    (bolt-python's ``extract_team_id`` reads it first "for shared channels"; java-slack-sdk#629).
+    An org-wide installation's has no ``team_id`` (null): the envelope's is then the workspace
+    the event happened in. All of it is in the same signed body."""
     authorizations = data.get("authorizations")
     first = as_dict(authorizations[0]) if isinstance(authorizations, list) and authorizations else {}
-    return _str(first.get("team_id")) or _str(data.get("team_id"))
+    team = _str(first.get("team_id")) or _str(data.get("team_id"))
+    return team, _str(first.get("enterprise_id")) or _str(data.get("enterprise_id"))
 
 
 def from_interactive(payload: Any) -> Envelope:
@@ -162,16 +167,19 @@ def from_interactive(payload: Any) -> Envelope:
         raise Malformed("interactive payload without a type")
     team = as_dict(payload.get("team"))
     user = as_dict(payload.get("user"))
-    team_id = _str(team.get("id")) or _str(user.get("team_id"))
+    team_id = _str(team.get("id")) or _str(user.get("team_id"))  # an org-wide installation's team may be null
+    org = payload.get("enterprise")
+    enterprise = _str(org) or _str(as_dict(org).get("id")) or _str(team.get("enterprise_id"))
     kind = "action" if payload["type"] == "block_actions" else "interactive"
-    return Envelope(kind, payload, team_id, _str(payload.get("api_app_id")))
+    return Envelope(kind, payload, team_id, _str(payload.get("api_app_id")), enterprise)
 
 
 def from_command(form: dict[str, str]) -> Envelope:
     for name in ("user_id", "channel_id", "trigger_id"):
         if not form.get(name):
             raise Malformed(f"slash command without {name}")
-    return Envelope("command", form, form.get("team_id") or None, form.get("api_app_id") or None)
+    team, app = form.get("team_id") or None, form.get("api_app_id") or None
+    return Envelope("command", form, team, app, form.get("enterprise_id") or None)
 
 
 def _str(value: Any) -> str | None:

@@ -65,7 +65,7 @@ class Inbound(Turns):
     async def on_event(self, data: dict[str, Any]) -> None:
         event = data["event"]
         if event.get("type") == "user_change" and isinstance(event.get("user"), dict):
-            return self.people.changed(messages.person(event["user"]))  # renamed, deactivated: from now on
+            return self.people.changed(messages.person(event["user"], self.home))  # renamed, deactivated: from now on
         if (change := edits.changed(event, self.bot_user)) is not None:
             clock = self.dispatcher.clock
             return await edits.tell(self.services.db, self.poster, clock, change, self._named, self.underway)

@@ -44,16 +44,44 @@ class Said:
         return message_id(self.channel, self.ts)
 
 
-def person(user: Mapping[str, Any]) -> Person:
+@dataclass(frozen=True)
+class Home:
+    """The installation of the bot token (``auth.test``): its workspace, its Enterprise Grid
+    organization, and whether it is installed org-wide (its ``team`` is then the organization)."""
+
+    team: str | None = None
+    org: str | None = None
+    org_wide: bool = False
+
+    def foreign(self, user: Mapping[str, Any]) -> bool:
+        """Whether a Slack user object is a person of another organization (Slack Connect): Slack
+        says so (``is_stranger``), or their Grid organization (``enterprise_user``) is not the bot's,
+        or, when the bot's installation is one workspace, their workspace is another. People of
+        the same Grid organization, in any of its workspaces, are not."""
+        if user.get("is_stranger") is True:
+            return True
+        enterprise = user.get("enterprise_user")
+        theirs = (enterprise.get("enterprise_id") if isinstance(enterprise, Mapping) else None) or user.get(
+            "enterprise_id"
+        )
+        if self.org and isinstance(theirs, str) and theirs:
+            return theirs != self.org
+        team = user.get("team_id")
+        return not self.org_wide and bool(self.team and isinstance(team, str) and team and team != self.team)
+
+
+def person(user: Mapping[str, Any], home: Home | None = None) -> Person:
     """A Slack user object (``users.info``'s ``user``, ``user_change``'s) as the people cache keeps
     it: the display name (else the real name, else the handle), time zone, whether the account
-    is deactivated (``deleted``), and whether it is an app's bot user (``is_bot``; Slackbot too,
-    which ``users.info`` does not call a bot)."""
+    is deactivated (``deleted``), whether it is an app's bot user (``is_bot``; Slackbot too,
+    which ``users.info`` does not call a bot), and whether they are of another organization than
+    the bot token's installation ``home`` (Slack Connect: :meth:`Home.foreign`)."""
     user_id = str(user.get("id"))
     profile = user.get("profile") or {}
     name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
     is_bot = bool(user.get("is_bot")) or user_id == SLACKBOT
-    return Person(f"slack:{user_id}", str(name or user_id), user.get("tz"), bool(user.get("deleted")), is_bot)
+    external = home is not None and home.foreign(user)
+    return Person(f"slack:{user_id}", str(name or user_id), user.get("tz"), bool(user.get("deleted")), is_bot, external)
 
 
 def message_id(channel: str, ts: str) -> str:

@@ -42,6 +42,8 @@ class SlackRequests:
     backlog: Backlog
     team_id: str | None
     app_id: str | None
+    enterprise_id: str | None  # the bot token's Enterprise Grid organisation, if any
+    org_wide: bool  # installed org-wide in that organisation (auth.test's is_enterprise_install)
 
     async def on_http(self, request: web.Request) -> web.Response:
         """A request whose headers cannot hold a signature (missing, stale) is refused before its
@@ -109,13 +111,9 @@ class SlackRequests:
             return Answer(body={"challenge": envelope.payload["challenge"]})
         if envelope.kind == "ssl_check":
             return Answer()
-        problem = self._origin_problem(envelope)
-        if problem and envelope.team_id and envelope.team_id != self.team_id:  # the app installed there too
-            self.forged.tell(("team", envelope.team_id), texts.slack_other_workspace, envelope.team_id, self.team_id)
-            return Answer(400, {"error": problem})
-        if problem:
-            log.warning(texts.slack_refused_payload(problem))
-            return Answer(400, {"error": problem})
+        refused = self._origin_refused(envelope)
+        if refused is not None:
+            return refused
         assert self.inbound is not None
         write_lock.wait_for_lock_until(LOCK_WAIT)
         if envelope.kind != "command":  # a slash command answers in its response, within Slack's 3 s
@@ -139,9 +137,36 @@ class SlackRequests:
             return Answer(body=blocks.ephemeral(texts.slack_ledger_busy()))
         return Answer()
 
-    def _origin_problem(self, envelope: events.Envelope) -> str | None:
-        if self.team_id and envelope.team_id != self.team_id:
-            return f"unknown team {envelope.team_id or '(none)'}"
+    def _origin_refused(self, envelope: events.Envelope) -> Answer | None:
+        """A payload of another installation than the bot token's: 400, and the log says why. An
+        org-wide installation takes every workspace of its Enterprise Grid organisation (its
+        payloads name the organisation); one in a workspace takes that workspace's. A workspace
+        or organisation the app is installed in besides is one line a minute each, saying what to
+        do; anything else (no team at all, another app) a warning."""
+        if self.org_wide:
+            served = self.enterprise_id or self.team_id
+            org = envelope.enterprise_id
+            if served and served not in (org, envelope.team_id):
+                problem = f"unknown organization {org or '(none)'}"
+                if org:  # the app installed there too
+                    self.forged.tell(("org", org), texts.slack_other_organization, org, served)
+                else:
+                    log.warning(texts.slack_refused_payload(problem))
+                return Answer(400, {"error": problem})
+        elif self.team_id and envelope.team_id != self.team_id:
+            team = envelope.team_id
+            problem = f"unknown team {team or '(none)'}"
+            if not team:
+                log.warning(texts.slack_refused_payload(problem))
+            elif self.enterprise_id and envelope.enterprise_id == self.enterprise_id:  # a sibling workspace
+                self.forged.tell(
+                    ("team", team), texts.slack_workspace_of_the_org, team, self.team_id, self.enterprise_id
+                )
+            else:  # the app installed there too
+                self.forged.tell(("team", team), texts.slack_other_workspace, team, self.team_id)
+            return Answer(400, {"error": problem})
         if self.app_id and envelope.app_id != self.app_id:
-            return f"unknown app {envelope.app_id or '(none)'}"
+            problem = f"unknown app {envelope.app_id or '(none)'}"
+            log.warning(texts.slack_refused_payload(problem))
+            return Answer(400, {"error": problem})
         return None

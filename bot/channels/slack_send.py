@@ -2,7 +2,9 @@
 turned into the outbox's terms (see :mod:`bot.channels.slack_calls`).
 
 Where a reply goes:
-- a private prompt (an owner's step) goes to its addressee by direct message;
+- a private prompt (an owner's step) goes to its addressee by direct message; a person of another
+  organization (Slack Connect) whose direct message Slack refuses is asked in the run's thread
+  instead, mentioning them, from then on;
 - a private error goes to its addressee as an ephemeral message in the run's thread, or by
   direct message when they last spoke to the run there;
 - other replies addressed to someone (help, re-prompts, notes) follow where that person last
@@ -19,7 +21,6 @@ import contextlib
 import json
 import logging
 import math
-import re
 import sqlite3
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -35,17 +36,14 @@ from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_calls import call, placed
 from bot.channels.slack_limits import Pacer
-from bot.channels.slack_side import SIDE_RETRY_FOR, SideCalls
-from bot.model import Actor, Reply, placeholder_facilitator
+from bot.channels.slack_side import SIDE_RETRY_FOR
+from bot.channels.slack_withdraw import PLACEHOLDER, Withdrawals, slack_user
+from bot.model import Actor, Reply
 from bot.outbox import Queued
-from bot.store import group, kept_write, runs, transcript
+from bot.store import group, kept_write, transcript
 from bot.store import slack as store
 
 log = logging.getLogger("decisionbot.slack")
-#: Whom a triggered run that named no facilitator asks, until someone claims it.
-PLACEHOLDER = placeholder_facilitator("slack")
-
-
 #: How long the root of a run started by a slash command waits for its turn in its channel's
 #: pacing at most (Slack shows an error when the command is not answered within 3 s).
 ROOT_WAIT = 1.0
@@ -63,9 +61,6 @@ def is_dm(channel: str) -> bool:
     return channel.startswith("D")
 
 
-USER_ID = re.compile(r"[UW][A-Z0-9]+")
-
-
 @dataclass(frozen=True)
 class Late:
     """A question's answer taken before the question reached Slack: by whom, and what."""
@@ -73,14 +68,6 @@ class Late:
     user: str  # their Slack user id
     text: str  # the answer taken, as shown (see shown_value)
     actor_id: str
-
-
-def slack_user(actor: Actor | None) -> str | None:
-    """The Slack user id of ``actor``; None for someone who is not a Slack user (a placeholder
-    facilitator of a triggered run, a person from another platform)."""
-    if actor is None or actor.channel != "slack" or not USER_ID.fullmatch(actor.platform_id):
-        return None
-    return actor.platform_id
 
 
 def shown_value(value: Any, expects: dict[str, Any] | None, typed: str) -> str:
@@ -101,25 +88,7 @@ def shown_value(value: Any, expects: dict[str, Any] | None, typed: str) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-def _handed_over(run: runs.RunRow | None, row: store.PromptRow, step: str | None) -> str | None:
-    """The "handed to <@U..>" reason when the run now asks someone else ``row``'s question
-    (``step``), escalated to them; None otherwise (mrkdwn)."""
-    prompts = run.context.prompts if run is not None else []
-    to = next((p.actor for p in prompts if p.escalated and p.step == step and p.to["id"] != row.actor_id), None)
-    if to is None:
-        return None
-    user = slack_user(to)
-    return texts.slack_prompt_handed_over(blocks.mention(user) if user else blocks.escape(to.name))
-
-
-def _closed_by_answer(run: runs.RunRow | None, row: store.PromptRow) -> str | None:
-    """Why ``row``'s person is asked nothing now when another's answer closed their question
-    (``complete_when: any``), in the engine's words (mrkdwn); None otherwise."""
-    closed = run.context.closed_note(row.actor_id or "") if run is not None else None
-    return blocks.escape(closed) if closed else None
-
-
-class Poster(SideCalls):
+class Poster(Withdrawals):
     def __init__(
         self,
         db: Database,
@@ -141,6 +110,9 @@ class Poster(SideCalls):
         #: Whether a Slack user's account is deactivated, as far as the channel knows (``users.info``,
         #: ``user_change``): Slack takes a post in their direct message all the same, read by nobody.
         self.deactivated: Callable[[str], bool] = lambda user: False
+        #: Whether a Slack user is of another organization (Slack Connect), as far as the channel knows.
+        self.external: Callable[[str], bool] = lambda user: False
+        self._in_thread: set[str] = set()  # people of another organization whose direct message Slack refused
 
     async def deliver(self, item: Queued) -> str | None:
         reply = item.reply
@@ -149,7 +121,7 @@ class Poster(SideCalls):
         try:
             target = await self.target(reply)
         except DeliveryFailed as exc:  # conversations.open refused: the person cannot be written to
-            raise placed(exc, direct=True) from exc
+            target = self._instead_of_dm(reply, exc)
         try:
             return await self._post(item, target)
         except DeliveryFailed as exc:
@@ -276,9 +248,23 @@ class Poster(SideCalls):
         if question:
             self.withdraw_unasked(reply.run_id, keep=(target.channel, ts))
 
+    def _instead_of_dm(self, reply: Reply, exc: DeliveryFailed) -> Target:
+        """A person of another organization (Slack Connect) whose direct message Slack refuses is
+        asked in the run's thread instead, mentioning them, from now on; anyone else's refusal is
+        the reply's (given up, its run's facilitator told)."""
+        user, thread = slack_user(reply.to), self._thread(reply)
+        conv = reply.conversation.conversation
+        if user is None or thread is None or is_dm(conv) or exc.code == "user_disabled" or not self.external(user):
+            raise placed(exc, direct=True) from exc
+        self._in_thread.add(user)
+        log.info(texts.slack_asked_in_thread(user, exc.code or str(exc), reply.run_id))
+        return Target(conv, thread)
+
     async def target(self, reply: Reply) -> Target:
         conv = reply.conversation
         user = slack_user(reply.to)
+        if user in self._in_thread and self._thread(reply) is not None:  # another organization's: no DM
+            return Target(conv.conversation, self._thread(reply))
         if user and (reply.private or reply.kind not in ("prompt", "notice")):  # a notice: where it says
             by_dm = store.talks_by_dm(self.db.conn, reply.run_id, reply.to.id) if reply.to else False
             if reply.private and reply.kind == "error" and not by_dm and not is_dm(conv.conversation):
@@ -335,49 +321,3 @@ class Poster(SideCalls):
                 self.pacer.hold(channel, exc.seconds)
             raise
         return str(sent["ts"])
-
-    # --- off the hot path: redraw answered prompts, answer people privately ------------------
-
-    def withdraw(self, row: store.PromptRow | None) -> None:
-        """A prompt the run moved past, found still open (its successor not posted yet): close it
-        and take its widgets away."""
-        if row is None or row.status != "open":
-            return
-        if kept_write(self.db, partial(store.supersede_prompt, channel=row.channel, ts=row.ts, now=self.clock())):
-            self.update_later(row.channel, row.ts, blocks.withdrawn(row.text))
-
-    def withdraw_unasked(self, run_id: int, keep: tuple[str, str] | None = None) -> dict[tuple[str, str], str]:
-        """Close the open prompts of people the run no longer asks (their question was handed to
-        the facilitator, or dropped) and take their widgets away, saying why. Returns why, by
-        (channel, ts); ``keep``: a prompt just posted, left alone."""
-        found = store.unasked_prompts(self.db.conn, run_id, PLACEHOLDER.id, keep)
-        if not found:
-            return {}
-        prompts = [(row.channel, row.ts) for row, _ in found]
-        taken = kept_write(self.db, partial(store.supersede_these, prompts=prompts, now=self.clock()))
-        run = runs.load_run(self.db.conn, run_id)
-        reasons: dict[tuple[str, str], str] = {}
-        for row, step in found:
-            if (row.channel, row.ts) not in taken:
-                continue
-            reason = (
-                _handed_over(run, row, step)
-                or _closed_by_answer(run, row)
-                or blocks.escape(texts.slack_prompt_not_asked())
-            )
-            reasons[(row.channel, row.ts)] = reason
-            self.update_later(row.channel, row.ts, blocks.withdrawn(row.text, reason))
-        return reasons
-
-    def why_gone(self, row: store.PromptRow) -> str | None:
-        """Why a superseded prompt was taken away, when there is more to say than "see the latest
-        question": the run has ended, its question went to the facilitator, or the run asks its
-        person nothing now (mrkdwn)."""
-        conn = self.db.conn
-        run = runs.load_run(conn, row.run_id)
-        if run is None or run.status in ("completed", "cancelled"):
-            return blocks.escape(texts.slack_prompt_run_ended())
-        handed = _handed_over(run, row, store.prompt_step(conn, row.channel, row.ts))
-        if handed is None and row.actor_id not in (PLACEHOLDER.id, *run.context.asked_ids()):
-            return _closed_by_answer(run, row) or blocks.escape(texts.slack_prompt_not_asked())
-        return handed

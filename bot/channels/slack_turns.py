@@ -38,6 +38,8 @@ def remember(told: dict[tuple[int, str], tuple[object, ...]], key: tuple[int, st
 
 
 class Turns:
+    home = messages.Home()  # the bot token's installation (the channel sets it once known)
+
     def __init__(self, services: Services, poster: Poster, people: People, backlog: Backlog, bot_user: str | None):
         self.services = services
         self.dispatcher = services.dispatcher

@@ -15,7 +15,9 @@ State lives on a model object owned by the caller (``model.state`` is the step i
 row is the only truth: the engine loads the row's state into the model, sends one event and saves
 the model's state back in the same transaction. Building a StateChart instance costs about as
 much as a whole turn (0.2-0.5 ms on this machine class), so one interpreter instance per flow
-version is cached and re-pointed at each run's state; it keeps no run data of its own.
+version is cached and re-pointed at each run's state; it keeps no run data of its own. Its
+transition is picked from a table of the compiled machine's transitions and guards
+(:func:`branches`), without a pass through python-statemachine's engine for every event.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from statemachine import StateChart, registry
+from statemachine.callbacks import SpecReference
+from statemachine.event import _event_data_kwargs
 from statemachine.io import create_machine_class_from_definition
 from statemachine.io.evaluators import RestrictedEvaluator
 from statemachine.utils import qualname
@@ -115,8 +119,55 @@ def compile_flow(flow: Flow, drawn: bool = False) -> type[StateChart]:
     return cls
 
 
+@dataclass(frozen=True)
+class Branch:
+    """One transition of the compiled machine: its target and its guards (none: always taken)."""
+
+    target: str
+    conds: tuple[Callable[..., Any], ...] = ()
+
+
+def branches(machine_class: type[StateChart]) -> dict[tuple[str, str], tuple[Branch, ...]]:
+    """(state, event) -> the transitions python-statemachine chooses among, in its order (it takes
+    the first whose guards all hold), for the events whose transitions hold nothing but a target
+    and guards of ours (no validator, and no action: only its conventional callbacks, which the
+    model and the class do not define). An event with anything else is left to the machine."""
+    table: dict[tuple[str, str], list[Branch] | None] = {}
+    for state in machine_class.states:
+        plain_state = all(spec.is_convention for spec in (*state.enter, *state.exit))
+        for t in state.transitions:
+            conds = [spec.func for spec in t.cond]
+            actions = (*t.before, *t.on, *t.after, *(s for target in t.targets for s in target.enter))
+            plain = (
+                plain_state
+                and len(t.targets) == 1
+                and not list(t.validators)
+                and all(spec.is_convention for spec in actions)
+                and all(_plain_guard(spec) for spec in t.cond)
+            )
+            for event in t.events:
+                key = (state.id, str(event))
+                found = table.setdefault(key, [])
+                if found is None:
+                    continue
+                if not plain:
+                    table[key] = None  # the machine decides
+                    continue
+                found.append(Branch(t.targets[0].id, tuple(conds)))
+    return {key: tuple(found) for key, found in table.items() if found}
+
+
+def _plain_guard(spec: Any) -> bool:
+    """A guard of ours as the compiler gave it: a function, taken when it returns true."""
+    return spec.reference == SpecReference.CALLABLE and spec.cond is None and spec.expected_value is True
+
+
 class Interpreter:
-    """One flow version's machine, re-pointed at a run's state for each event."""
+    """One flow version's machine, re-pointed at a run's state for each event. The transition is
+    picked from the table of the compiled machine's transitions (:func:`branches`), as the machine
+    picks it: the first whose guards hold. Without a pass through its engine, which costs about as
+    much as the rest of the turn's engine work; the machine itself decides what the table does not
+    hold, refuses an event no transition takes, and says what a guard that fails raised."""
 
     def __init__(self, flow: Flow):
         self.flow = flow
@@ -124,11 +175,20 @@ class Interpreter:
         self.machine_class = compile_flow(flow)
         self.machine = self.machine_class(model=self.model)
         self.predecessors = predecessors(flow)
+        self.table = branches(self.machine_class)
 
     def send(self, state: str, event: str, **kwargs: Any) -> str:
         """Send ``event`` to a run standing in ``state``; return the state it moves to."""
         self.model.state = state
-        self.machine.send(event, **kwargs)
+        found = self.table.get((state, event))
+        if found is not None and not (kwargs.keys() & _event_data_kwargs):
+            try:  # guards read the answers from the keywords, and the machine's model as the engine passes it
+                for branch in found:
+                    if all(cond(machine=self.machine, **kwargs) for cond in branch.conds):
+                        return branch.target
+            except Exception:  # noqa: BLE001 - the machine raises it again, as it does
+                pass
+        self.machine.send(event, **kwargs)  # none taken (refused), or not in the table
         return str(self.model.state)
 
 

@@ -57,6 +57,12 @@ def m003_people_is_bot(db: Database) -> None:
     db.execute("UPDATE people SET fetched_at = '1970-01-01T00:00:00Z'")
 
 
+@migrations()
+def m004_people_external(db: Database) -> None:
+    """Whether a person is of another organization than the bot's (Slack Connect)."""
+    db.execute("ALTER TABLE people ADD COLUMN external INTEGER NOT NULL DEFAULT 0")
+
+
 @dataclass(frozen=True)
 class Person:
     id: str
@@ -64,6 +70,7 @@ class Person:
     tz: str | None = None
     deactivated: bool = False  # the platform says the account is deactivated (Slack: users.info's deleted)
     is_bot: bool = False  # an app's bot user, not a person (Slack: users.info's is_bot, and Slackbot)
+    external: bool = False  # of another organization than the bot's (Slack Connect: a shared channel's guest)
 
     @property
     def actor(self) -> Actor:
@@ -110,11 +117,11 @@ class People:
         hit = self._known.get(actor_id)
         if hit is None:
             row = self.db.conn.execute(
-                "SELECT name, tz, fetched_at, deactivated, is_bot FROM people WHERE id = ?", (actor_id,)
+                "SELECT name, tz, fetched_at, deactivated, is_bot, external FROM people WHERE id = ?", (actor_id,)
             ).fetchone()
             if row is None:
                 return None
-            person = Person(actor_id, row[0], row[1], bool(row[3]), bool(row[4]))
+            person = Person(actor_id, row[0], row[1], bool(row[3]), bool(row[4]), bool(row[5]))
             hit = (person, datetime.fromisoformat(row[2].replace("Z", "+00:00")))
             self._known[actor_id] = hit
         return hit[0]
@@ -123,6 +130,11 @@ class People:
         """The platform said the person's account is deactivated (they left)."""
         person = self.known(actor_id)
         return person is not None and person.deactivated
+
+    def external(self, actor_id: str) -> bool:
+        """The platform said the person is of another organization (Slack Connect)."""
+        person = self.known(actor_id)
+        return person is not None and person.external
 
     def kind(self, actor_id: str) -> str:
         """What the platform said the account is when it is no person who can take part: ``app``,
@@ -191,8 +203,10 @@ class People:
             await group.writable(self.db.conn)
             with transaction(self.db) as conn:
                 conn.execute(
-                    "INSERT OR REPLACE INTO people (id, name, tz, fetched_at, deactivated, is_bot) VALUES (?, ?, ?, ?, ?, ?)",
-                    (person.id, person.name, person.tz, iso(fetched_at), int(person.deactivated), int(person.is_bot)),
+                    "INSERT OR REPLACE INTO people (id, name, tz, fetched_at, deactivated, is_bot, external)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (person.id, person.name, person.tz, iso(fetched_at))
+                    + (int(person.deactivated), int(person.is_bot), int(person.external)),
                 )
         except sqlite3.Error as exc:  # kept in memory; fetched and saved again after a restart
             log.warning(texts.person_not_saved(person.id, f"{type(exc).__name__}: {exc}"))

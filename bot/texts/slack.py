@@ -190,11 +190,18 @@ def slack_side_call_stopped(method: str, error: str) -> str:
     return f"Slack {method} was not made: the server stopped while it waited to try again (last refused: {error})"
 
 
+def slack_asked_in_thread(user: str, error: str, run_id: int) -> str:
+    return (
+        f"Slack refused a direct message to {user}, a person of another organization (Slack Connect): {error}."
+        f" Run #{run_id} asks them in its thread instead, mentioning them."
+    )
+
+
 # --- Slack's refusals in plain words (notices of undelivered replies) ----------------------------
 
 _SLACK_REFUSALS = {
     "cannot_dm_bot": "Slack does not let the bot send them direct messages",
-    "user_not_found": "Slack does not know them, perhaps they left the workspace",
+    "user_not_found": "Slack does not show them to the bot (a person of another organization, in a Slack Connect channel, or an id that is no one's)",
     "user_disabled": "their Slack account is deactivated",
     "user_not_visible": "Slack does not let the bot see them",
     "messages_tab_disabled": "they have turned off direct messages from apps",

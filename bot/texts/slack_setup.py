@@ -190,3 +190,33 @@ def slack_other_workspace(team: str, served: str | None, left_out: int = 0) -> s
         f" and the app is installed in {team} too. Uninstall it there, or serve that workspace with a decisionbot"
         f" of its own (its own app and tokens).{_left_out(left_out)}"
     )
+
+
+def slack_workspace_of_the_org(team: str, served: str | None, org: str, left_out: int = 0) -> str:
+    """A request of another workspace of the bot token's Enterprise Grid organisation, the app
+    being installed there too (workspace by workspace, not org-wide)."""
+    return (
+        f"Slack request of workspace {team} refused: this server serves workspace {served} only (SLACK_BOT_TOKEN's),"
+        f" and the app is installed in {team} too, a workspace of the same Enterprise Grid organization ({org})."
+        " To serve every workspace of the organization with this decisionbot, install the app org-wide"
+        " (an org admin: the app's settings, Install App, Install to Organization) and set SLACK_BOT_TOKEN to"
+        f" the token of that installation.{_left_out(left_out)}"
+    )
+
+
+def slack_other_organization(org: str, served: str, left_out: int = 0) -> str:
+    """A request of another Enterprise Grid organisation than the org-wide bot token's."""
+    return (
+        f"Slack request of organization {org} refused: this server serves organization {served} only"
+        f" (SLACK_BOT_TOKEN's, installed org-wide), and the app is installed in {org} too. Uninstall it there,"
+        f" or serve that organization with a decisionbot of its own (its own app and tokens).{_left_out(left_out)}"
+    )
+
+
+def slack_serving(team: str | None, org: str | None, org_wide: bool) -> str:
+    """What the bot token is installed in, said once at start-up: the requests taken are its."""
+    if org_wide:
+        return f"Slack: the bot token is installed org-wide in Enterprise Grid organization {org}: requests of its workspaces are taken"
+    if org:
+        return f"Slack: the bot token is installed in workspace {team} of Enterprise Grid organization {org}: requests of that workspace are taken"
+    return f"Slack: the bot token is installed in workspace {team}: its requests are taken"

@@ -14,7 +14,9 @@ are POSTed to it, ``files.completeUploadExternal`` shares them in a channel or t
 
 Also a process of its own for benchmarks: ``python -m tests.fakes.slack_api --port P``, with
 ``GET /_calls`` (the calls so far, with their arrival times and the ts a post was given),
-``POST /_reset``, and ``--slow METHOD=SECONDS`` (every call of METHOD answered that late).
+``POST /_reset``, ``--slow METHOD=SECONDS`` (every call of METHOD answered that late), and
+``--grid org`` (the bot token installed org-wide on an Enterprise Grid; ``workspace``: in one of
+its workspaces).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from aiohttp import WSMsgType, web
 from tests.fakes.loopback import LoopbackServer
 
 TEAM, APP, BOT_USER, BOT_ID = "T111", "A111", "UBOT", "BBOT"
+#: The Enterprise Grid organisation of :attr:`FakeSlack.grid` installs (and its bot user: on a
+#: Grid, user ids are the organisation's, ``W...``).
+ORG, ORG_BOT_USER = "E0ACME", "W0BOT"
 #: Slack's limits on a message (https://docs.slack.dev/reference/methods/chat.postMessage,
 #: https://docs.slack.dev/reference/block-kit/blocks): what the fake refuses above them.
 TEXT_LIMIT, BLOCKS_LIMIT, BLOCK_TEXT_LIMIT = 40_000, 50, 3_000
@@ -81,6 +86,10 @@ class FakeSlack(LoopbackServer):
     connections: int = 0  # websockets opened so far
     shut: dict[str, str] = field(default_factory=dict)  # channel -> the error every chat.* call there gets
     socket_app: str = APP  # the app whose app-level token apps.connections.open was called with
+    #: How the bot token is installed: "" in a workspace of no Enterprise Grid; "workspace" in
+    #: TEAM, a workspace of the Grid organisation ORG; "org" org-wide in ORG (auth.test then
+    #: names the organisation as its team, with ``is_enterprise_install``).
+    grid: str = ""
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -237,10 +246,10 @@ class FakeSlack(LoopbackServer):
             if too_big:
                 return {"ok": False, "error": too_big}
         if method == "auth.test":
-            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "decisionbot",
-                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID}  # fmt: skip
+            return self._auth_test()
         if method == "bots.info":
-            return {"ok": True, "bot": {"id": BOT_ID, "app_id": APP, "user_id": BOT_USER, "name": "decisionbot"}}
+            bot_user = ORG_BOT_USER if self.grid == "org" else BOT_USER
+            return {"ok": True, "bot": {"id": BOT_ID, "app_id": APP, "user_id": bot_user, "name": "decisionbot"}}
         if method == "chat.postMessage":
             ts = self._next_ts()
             message = {"text": args.get("text"), "ts": ts, "thread_ts": args.get("thread_ts")}
@@ -282,6 +291,16 @@ class FakeSlack(LoopbackServer):
             ticket = f"t-{next(self._ts)}"
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}&app_id={self.socket_app}"}
         return {"ok": False, "error": "unknown_method"}
+
+    def _auth_test(self) -> dict[str, Any]:
+        found = {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "decisionbot",
+                 "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID}  # fmt: skip
+        if self.grid == "workspace":
+            found.update(enterprise_id=ORG, is_enterprise_install=False)
+        elif self.grid == "org":
+            found.update(url="https://acme.enterprise.slack.com/", team="Acme", team_id=ORG, user_id=ORG_BOT_USER)
+            found.update(enterprise_id=ORG, is_enterprise_install=True)
+        return found
 
     async def _link(self, request: web.Request) -> web.StreamResponse:
         if self.refuse_websockets:
@@ -347,8 +366,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--slow", action="append", default=[], metavar="METHOD=SECONDS",
                         help="answer every call of METHOD SECONDS late (slow_down)")  # fmt: skip
+    parser.add_argument("--grid", choices=["", "workspace", "org"], default="",
+                        help="the bot token installed in a workspace of an Enterprise Grid, or org-wide")  # fmt: skip
     args = parser.parse_args()
-    fake = FakeSlack(port=args.port)
+    fake = FakeSlack(port=args.port, grid=args.grid)
     for item in args.slow:
         method, _, seconds = item.partition("=")
         fake.slow_down(method, float(seconds))
