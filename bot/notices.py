@@ -41,7 +41,8 @@ from typing import Any
 
 from bot import texts
 from bot.channels import DeliveryFailed
-from bot.model import Actor, Reply
+from bot.engine.timers import backup_of
+from bot.model import Actor, Reply, is_placeholder
 from bot.store import iso, runs
 
 #: The kind of a notice in ``messages``.
@@ -57,6 +58,10 @@ class Notice:
     facilitator: Actor
     reply: Reply | None  # None: the facilitator cannot be told (only the log says so)
     again: Reply | None = None  # what is told instead when told lately about the same target
+    backup: bool = False  # ``facilitator`` is the run's backup (its facilitator cannot be told)
+    where: str = ""  # the run's conversation, for the log
+    why: str = ""  # why the conversation refused it, for the log
+    remedy: str | None = None  # what lets the bot post there again ("": nothing; None: adding it back)
 
 
 def plan(
@@ -87,10 +92,20 @@ def plan(
     elsewhere = reply.private or reply.conversation.conversation != run.conversation.conversation
     here = f"conversation {run.conversation}"
     if where == "conversation":  # the run's conversation refuses the bot: tell the facilitator directly
-        if not reaches_directly(fac):
-            return Notice(message_id, here, fac, None)
-        title = str(run.context.trigger.get("title") or run.flow_id)
         remedy = failure.remedy if failure is not None else None
+        title = str(run.context.trigger.get("title") or run.flow_id)
+        if not reaches_directly(fac):  # nobody has taken the run (an alert's), or not by direct message
+            backup = backup_of(run.context.trigger.get("escalate_to"))
+            if backup is None or not reaches_directly(backup):
+                return Notice(message_id, here, fac, None, where=str(run.conversation), why=why, remedy=remedy)
+            quoted = texts.notice_question(reply.text) if question else excerpt
+            taken = not is_placeholder(fac.id)
+            text = texts.notice_conversation_refused_backup(
+                run.id, title, str(run.conversation), why, quoted, going, remedy, fac.name if taken else None
+            )
+            about = here if going else f"end of {here}"
+            told = Reply(run.id, run.conversation, text, to=backup, kind=NOTICE, private=True)
+            return Notice(message_id, about, backup, told, backup=True)
         asks = ("you" if reply.to is not None and reply.to.id == fac.id else "them") if question else ""
         quoted = texts.notice_question(reply.text) if question else excerpt
         text = texts.notice_conversation_refused(run.id, title, why, quoted, going, remedy, asks)
@@ -139,13 +154,40 @@ def told_lately(conn: sqlite3.Connection, run_id: int, about: str, now: datetime
     return row is not None
 
 
+def backup_told_lately(conn: sqlite3.Connection, reply: Reply, now: datetime) -> bool:
+    """Whether ``reply``'s backup was told within NOTICE_EVERY, for any run, that the same
+    conversation refuses the bot (an alert storm's runs in one channel: the fix is the same)."""
+    assert reply.to is not None
+    row = conn.execute(
+        "SELECT 1 FROM messages WHERE direction = 'out' AND kind = ? AND actor_id = ? AND created_at > ?"
+        " AND json_extract(payload, '$.notice.about') = ? LIMIT 1",
+        (NOTICE, reply.to.id, iso(now - NOTICE_EVERY), f"conversation {reply.conversation}"),
+    ).fetchone()
+    return row is not None
+
+
 def write(conn: sqlite3.Connection, notice: Notice, now: datetime) -> int | None:
     """Queue ``notice`` (unless told lately about the same target: then only its ``again``, a
     question of the facilitator's that she would not see otherwise); its message id, or None."""
     reply = notice.reply
     if reply is not None and told_lately(conn, reply.run_id, notice.about, now):
         reply = notice.again
+    if reply is not None and notice.backup and reply.to is not None and backup_told_lately(conn, reply, now):
+        reply = None  # a notification of many alerts, a run each: their backup is told once
     if reply is None:
         return None
     payload = {"notice": {"about": notice.about, "message": notice.message_id}}
     return runs.queue_replies(conn, [reply], iso(now), json.dumps(payload))[0]
+
+
+def logged(channel: str, run_id: int, message_id: int, notice: Notice, queued: bool = True) -> str:
+    """The log line of a notice queued for reply ``message_id`` (``queued`` False: not, as told
+    within the hour), or of one nobody could be told."""
+    role = "backup" if notice.backup else "facilitator"
+    if not queued:
+        return texts.notice_already_told(channel, run_id, message_id, notice.about, role)
+    if notice.reply is not None:
+        return texts.notice_queued(channel, run_id, message_id, notice.facilitator.name, notice.reply.private, role)
+    if is_placeholder(notice.facilitator.id):  # an alert's run nobody has taken, with no backup to tell
+        return texts.notice_nowhere_untaken(channel, run_id, message_id, notice.where, notice.why, notice.remedy)
+    return texts.notice_nowhere(channel, run_id, message_id, notice.facilitator.name)
