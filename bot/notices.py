@@ -37,6 +37,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot import texts
 from bot.channels import DeliveryFailed
@@ -121,7 +122,8 @@ def plan(
         gone = failure is not None and failure.remedy == ""  # they left: nobody can answer in their place
         if gone and not question:  # news for someone who left ('your action is Carol's now'): only logged
             return None
-        text = texts.notice_unreached(reply.to.name, why, excerpt, question, you=reply.to.id == fac.id, gone=gone)
+        codes = review_codes(run.context.trigger, reply.to.id)
+        text = texts.notice_unreached(reply.to.name, why, excerpt, question, reply.to.id == fac.id, gone, codes)
         about = reply.to.id
     else:  # this message refused (its layout, its size, a day of refusals, a defect) where the bot still posts
         who = "" if reply.to.id == fac.id else reply.to.name
@@ -129,6 +131,17 @@ def plan(
         about = f"messages {run.conversation}"
     notice = Reply(run.id, run.conversation, text, to=fac, step=reply.step, kind=NOTICE)
     return Notice(message_id, about, fac, notice)
+
+
+def review_codes(trigger: dict[str, Any], person_id: str) -> tuple[str, ...]:
+    """In a review (its trigger names a decision and brings its open actions), the codes of
+    ``person_id``'s actions it asks about (``A12``: the action's id in the ledger); else none."""
+    if not trigger.get("decision_id"):
+        return ()
+    actions = trigger.get("actions") or []
+    return tuple(
+        f"A{a['id']}" for a in actions if isinstance(a, dict) and (a.get("owner") or {}).get("id") == person_id
+    )
 
 
 def told_lately(conn: sqlite3.Connection, run_id: int, about: str, now: datetime) -> bool:

@@ -259,7 +259,7 @@ class SlackChannel(SlackRequests, Channel):
             found = await asyncio.wait_for(self.poster.side.users_info(user=user_id), 1.0)
         except (TimeoutError, SlackApiError, OSError) as exc:
             error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-            log.warning(texts.slack_person_unknown(user_id, error))
+            log.warning(texts.slack_person_unknown(user_id, error, self.people.known(actor_id) is not None))
             return None
         return messages.person({"id": user_id, **(found.get("user") or {})}, self.home)
 

@@ -16,28 +16,30 @@ def notice_excerpt(text: str) -> str:
     return _one_line(first, 160)
 
 
-def notice_unreached(who: str, plain: str, excerpt: str, question: bool, you: bool, gone: bool = False) -> str:
+def notice_unreached(
+    who: str, plain: str, excerpt: str, question: bool, you: bool, gone: bool = False, codes: tuple[str, ...] = ()
+) -> str:
     """To the facilitator, in the run's conversation: ``who`` was not reached (their direct
     message or personal chat refused, or the message itself). ``question``: what they missed asks
     them something; ``you``: the facilitator is the one not reached (by direct message); ``gone``:
-    they left (their account deactivated), so they cannot answer here either."""
+    they left (their account deactivated), so they cannot answer here either; ``codes``: in a
+    review, the codes of their actions it asks about (no answer of the run named them: an action
+    is given to someone else with ``give``)."""
     if you:
         said = f'I could not send you a direct message: {plain}. You have not seen: "{excerpt}".'
         return said + (" You can answer here instead." if question else "")
     said = f'I could not reach {who}: {plain}. They have not seen: "{excerpt}".'
     if not question:
         return said
-    if gone:
-        return (
-            f"{said} They cannot answer anywhere now. What you can do: give their part to someone else by"
-            " correcting the answer that named them (for example 'change owner of action 1 to @someone'); or"
-            " say 'cancel' to end the run."
-        )
-    return (
-        f"{said} What you can do: {who} can answer here instead; or give their part to someone else by"
-        " correcting the answer that named them (for example 'change owner of action 1 to @someone');"
-        " or say 'cancel' to end the run."
+    give = (
+        f"give their action to someone else ('give {codes[0]} @someone': once they accept, this review asks them instead)"
+        if codes
+        else "give their part to someone else by correcting the answer that named them"
+        " (for example 'change owner of action 1 to @someone')"
     )
+    if gone:
+        return f"{said} They cannot answer anywhere now. What you can do: {give}; or say 'cancel' to end the run."
+    return f"{said} What you can do: {who} can answer here instead; or {give}; or say 'cancel' to end the run."
 
 
 def notice_everyone(plain: str, excerpt: str) -> str:

@@ -160,13 +160,15 @@ def slack_refused_payload(reason: str) -> str:
     return f"Slack payload refused: {reason}."
 
 
-def slack_person_unknown(user: str, error: str) -> str:
+def slack_person_unknown(user: str, error: str, known: bool = False) -> str:
     """users.info refused or failed: the person goes by their user id until it answers (asked again
-    the next time they are seen)."""
-    said = (
-        f"Slack users.info failed for {user}: {error}. Until it answers, they go by their user id,"
-        " and the dates they type are read in DECISIONBOT_TIMEZONE."
+    the next time they are seen); ``known``: looked up before, they keep what Slack said then."""
+    kept = (
+        "they keep the name and time zone Slack gave for them on an earlier lookup."
+        if known
+        else "they go by their user id, and the dates they type are read in DECISIONBOT_TIMEZONE."
     )
+    said = f"Slack users.info failed for {user}: {error}. Until it answers, {kept}"
     if error == "missing_scope":
         return f"{said} The app lacks the users:read scope: add it (slack/manifest.yaml has it) and reinstall the app."
     return said

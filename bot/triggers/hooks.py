@@ -363,6 +363,7 @@ async def _start_scheduler(app: web.Application) -> None:
     active: dict[str, Any] = app[CHANNELS]
     learners = naming.learners(active)  # a trigger's people named by the channels served
     app[SCHEDULER].checks.learners = learners
+    app[SCHEDULER].failing = lambda name: active[name].failing() if name in active else None
     if HOOKS in app:
         app[HOOKS].learners = learners
         app[HOOKS].channels = active
