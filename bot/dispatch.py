@@ -177,7 +177,7 @@ class Dispatcher(Admitting):
                 return None
             flow = self.catalog.version(row.flow_id, row.flow_version)
             if message is not None:
-                message = placing.claim(conn, row, message)
+                message = placing.claim(conn, row, message, now)
                 act = act or partial(Turn.handle, message=message)  # none of its own: the turn handles the message
             assert act is not None
             turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
@@ -187,7 +187,7 @@ class Dispatcher(Admitting):
                 if message is None:
                     raise
                 row = runs.load_run(conn, row.id) or row  # as stored: the turn's changes are dropped
-                message = placing.claim(conn, row, message)
+                message = placing.claim(conn, row, message, now)
                 turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, self.tz_for)
                 outcome = turn.no_way_on(message)
             if row.status == "stalled" and outcome.status == "active" and message is not None:
@@ -287,7 +287,7 @@ class Dispatcher(Admitting):
                     conn, current, now, nobody or {}
                 )
             else:
-                outcome = chase.chase(self, conn, current, now, down)
+                outcome = chase.chase(self, conn, current, now, down, nobody)
             jobs.finish_job(conn, job.id, outcome, now)
             return outcome
 
@@ -315,10 +315,21 @@ class Dispatcher(Admitting):
             zone = self.tz_for(trigger.facilitator) if trigger.facilitator else self.tz
             trigger.data["latest"] = texts.latest_reading(reading, zone)
         where = ConversationKey(conversation.channel, conversation.conversation)
+        named = trigger.facilitator
         left = self._lead_left(trigger, where, nobody)
         result = self._start_in(conn, flow, trigger, where, now)
         if left is not None:  # told in the run's conversation, where whoever answers first leads it
             runs.queue_replies(conn, [Reply(result.run_id, where, left, kind="info")], iso(now))
+            conn.execute(  # for analysts: who left, then (bot.store.placing.claim) who took over
+                "INSERT INTO transitions (run_id, source, target, event, actor_id, at) VALUES (?, ?, ?, 'lead_left', ?, ?)",
+                (result.run_id, flow.first.id, flow.first.id, named.id if named else None, iso(now)),
+            )
+        elif not any(r.conversation == where and not r.private for r in result.outcome.replies):
+            # all it asks first is asked directly: its conversation is told it began (and if that
+            # conversation refuses the bot now, archived or without it, its facilitator hears at once)
+            owners = list(dict.fromkeys(r.to.name for r in result.outcome.replies if r.to is not None))
+            opened = texts.review_opened(trigger.title or flow.title, owners)
+            runs.queue_replies(conn, [Reply(result.run_id, where, opened, kind="info")], iso(now))
         runs.review_started(conn, decision_id, result.run_id)
         return f"done: run {result.run_id}"
 
@@ -332,5 +343,6 @@ class Dispatcher(Admitting):
             return None
         trigger.facilitator = placeholder_facilitator(where.channel)
         trigger.data["claimable"] = True
+        trigger.data["lead_left"] = lead.to_dict()  # its claim is recorded as a take-over
         trigger.participants = [p for p in trigger.participants if p.id not in nobody]
         return texts.trigger_facilitator_unreachable(lead.name, nobody[lead.id], None)

@@ -108,7 +108,8 @@ def plan(
             return Notice(message_id, about, backup, told, backup=True)
         asks = ("you" if reply.to is not None and reply.to.id == fac.id else "them") if question else ""
         quoted = texts.notice_question(reply.text) if question else excerpt
-        text = texts.notice_conversation_refused(run.id, title, why, quoted, going, remedy, asks)
+        channel = f"{run.conversation.channel}:{run.conversation.conversation}"  # not its thread's ts
+        text = texts.notice_conversation_refused(run.id, title, why, quoted, going, remedy, asks, channel)
         about = here if going else f"end of {here}"  # its end is told even just after a question was
         told = Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True)
         # she answers where she is told: each next question of hers follows her there, in a line

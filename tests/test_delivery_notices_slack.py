@@ -105,7 +105,7 @@ async def test_a_thread_that_refuses_the_bot_is_told_to_the_facilitator_by_direc
     [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
     assert fake.of("conversations.open")[-1].args == {"users": "UA"}
     assert told["text"] == (
-        "Run #1 ('Weekly sync') cannot post in its conversation: the bot is not in the channel"
+        "Run #1 ('Weekly sync') cannot post in its conversation, slack:C1: the bot is not in the channel"
         ' (not_in_channel). Nobody there has seen its question: "Action 1: What is the action?". You can answer'
         " it here, in this chat. Invite the bot to that channel (/invite @decisionbot) and the run goes on there"
         " (its next reminder asks again); or end the run with the bot's command 'cancel 1'."
@@ -238,7 +238,7 @@ async def test_a_run_that_has_ended_gets_no_advice_that_no_longer_works(tmp_path
         [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
         assert slack.rows("SELECT status FROM runs WHERE id = 1") == [("completed",)]
         assert told["text"] == (
-            "Run #1 ('Weekly') cannot post in its conversation: the bot is not in the channel"
+            "Run #1 ('Weekly') cannot post in its conversation, slack:C1: the bot is not in the channel"
             ' (not_in_channel). Nobody there has seen: "Decision recorded: Weekly". The run has ended, so'
             " nothing more is posted there; 'status 1' shows its record."
         )

@@ -90,7 +90,7 @@ async def test_a_thread_that_refuses_the_bot_is_told_to_the_facilitator_in_a_per
         told = h.fake.posts()[-1]
         assert told.conversation == "a:chat-with-29:1alice"
         assert told.text == (
-            "Run #1 ('Weekly sync') cannot post in its conversation: the bot is no longer allowed in the"
+            "Run #1 ('Weekly sync') cannot post in its conversation, teams:19:general-a@thread.tacv2: the bot is no longer allowed in the"
             " conversation, perhaps removed from the team or chat (HTTP 403). Nobody there has seen its question:"
             ' "Action 1: What is the action?". You can answer it here, in this chat. Add the bot back to that'
             " conversation and the run goes on there (its next reminder asks again); or end the run with the"
@@ -166,7 +166,7 @@ async def test_the_end_of_a_run_its_conversation_refuses_is_told_even_just_after
         ended = h.fake.posts()[-1]
         assert ended.conversation == "a:chat-with-29:1alice"
         assert ended.text == (
-            "Run #1 ('Weekly sync') cannot post in its conversation: the bot is no longer allowed in the"
+            "Run #1 ('Weekly sync') cannot post in its conversation, teams:19:general-a@thread.tacv2: the bot is no longer allowed in the"
             ' conversation, perhaps removed from the team or chat (HTTP 403). Nobody there has seen: "Decision'
             " recorded: Weekly sync\". The run has ended, so nothing more is posted there; 'status 1' shows its"
             " record."

@@ -101,7 +101,9 @@ async def test_a_review_reaching_an_owner_who_left_tells_the_facilitator(
     clock.now = review_due(months)
     before = len(fake.posted())
     assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
-    told = await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "C1" and "Bob" in p["text"]])
+    told = await wait_for(
+        lambda: [p for p in fake.posted()[before:] if p["channel"] == "C1" and "reach Bob" in p["text"]]
+    )
     assert told[0]["text"].startswith(
         "<@UA> I could not reach Bob: their Slack account is deactivated (user_disabled)."
     )
@@ -251,3 +253,33 @@ async def test_a_review_run_from_cron_leaves_out_a_facilitator_the_ledger_knows_
         assert told == [(ALICE_LEFT,)]
     finally:
         db.conn.close()
+
+
+@pytest.mark.parametrize(
+    ("code", "why", "fix"),
+    [
+        ("is_archived", "the channel is archived", "Unarchive the channel"),
+        ("not_in_channel", "the bot is not in the channel", "Invite the bot to that channel (/invite @decisionbot)"),
+    ],
+)
+async def test_a_review_starting_in_a_channel_that_refuses_the_bot_tells_its_facilitator_at_once(
+    months: Harness, fake: FakeSlack, clock: Clock, code: str, why: str, fix: str
+) -> None:
+    """The decision's channel was archived (or the bot removed from it) before the review. Before,
+    the review asked Bob by direct message and nothing else: Alice heard of it only at the escalation,
+    three days later, when its message to her there was refused. Now the review says in its channel
+    that it began, and that refused, Alice is told at once by direct message: the channel, why, the fix."""
+    fake.shut_out("C1", code)
+    clock.now = review_due(months)
+    assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
+    [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
+    opened = (
+        "The review of 'Weekly sync' has begun: Bob is asked directly about their actions;"
+        " whether the decision held is asked here."
+    )
+    assert told["text"] == (
+        f"Run #2 ('Weekly sync') cannot post in its conversation, slack:C1: {why} ({code})."
+        f' Nobody there has seen: "{opened}". {fix} and the run goes on with its next message;'
+        " or end the run with the bot's command 'cancel 2'."
+    )
+    assert [p for p in fake.posted() if p["channel"] == "DUB" and p["text"].startswith("Review of")]

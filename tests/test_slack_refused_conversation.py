@@ -11,7 +11,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 
 SAID = (
-    "Run #1 ('Weekly sync') cannot post in its conversation: {plain} ({code}). Nobody there has seen its question:"
+    "Run #1 ('Weekly sync') cannot post in its conversation, slack:C1: {plain} ({code}). Nobody there has seen its question:"
     ' "Action 1: What is the action?". '
 )
 GOES_ON = (

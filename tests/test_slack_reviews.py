@@ -36,9 +36,11 @@ async def test_a_review_starts_in_a_thread_of_its_own_and_takes_typed_answers(
     assert slack.services.dispatcher.run_job(job) == "done: run 2"
     slack.services.notify("slack")
     await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Review of 'Weekly sync'")])
+    [opened] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("The review of 'Weekly")])
+    assert opened["channel"] == "C1" and "thread_ts" not in opened  # before: in run 1's closed thread
     await slack.event(message("UA", "yes", channel="DUA"))  # the owner, by direct message
     review = await wait_for(lambda: [p for p in fake.posted() if "Time to review" in p["text"]])
-    assert review[0]["channel"] == "C1" and "thread_ts" not in review[0]  # before: in run 1's closed thread
+    assert review[0]["channel"] == "C1" and review[0]["thread_ts"] == opened["ts"]
     await wait_for(lambda: slack.rows("SELECT run_id FROM slack_threads WHERE closed_at IS NULL") == [(2,)])
     await slack.event(message("UA", "keep", thread_ts=review[0]["ts"]))  # before: ignored, run 1's thread
     await wait_for(lambda: slack.rows("SELECT count(*) FROM answers WHERE run_id = 2") != [(0,)])

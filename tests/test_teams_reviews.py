@@ -58,12 +58,18 @@ async def test_an_owner_who_never_answers_the_review_has_all_his_questions_hande
         await decided(h)
         await fire(h, "start_flow")
         asked = h.fake.posts()[12:]
-        assert [c.conversation for c in asked] == ["a:chat-with-29:1bob"]  # his first question, in private
+        private = [c.conversation for c in asked if c.conversation.startswith("a:")]
+        assert private == ["a:chat-with-29:1bob"]  # his first question, in private
+        opened = [c.text for c in asked if not c.conversation.startswith("a:")]  # and a new thread says so
+        assert opened == [
+            "The review of 'Weekly sync' has begun: Bob Builder is asked directly about their actions;"
+            " whether the decision held is asked here."
+        ]
         await fire(h, "remind")
         await fire(h, "escalate")
         (thread,) = h.db("SELECT root_id FROM teams_threads WHERE run_id = 2")
         review = THREAD + thread[0]
-        after = h.fake.posts()[14:]
+        after = h.fake.posts()[15:]
         cards = [c for c in after if c.card is not None]
         assert [c.conversation for c in cards] == [review]  # nothing more asked of Bob
         to_bob = [c.text for c in after if c.conversation == "a:chat-with-29:1bob"]

@@ -99,6 +99,8 @@ def escalate(turn: TurnBase, latest: Mapping[str, Any] | None = None) -> None:
         return
     fac = turn.ctx.facilitator
     backup = backup_of(turn.ctx.trigger.get("escalate_to"))
+    if backup is not None and backup.id == fac.id:  # the backup leads the run (its facilitator left)
+        backup = None
     nobody = placeholder_facilitator(fac.channel).id  # a run nobody has taken yet: anyone may answer
     reader = backup or fac  # the room, when the facilitator is silent too, reads the facilitator's zone
     zone = turn.tz_for(reader)

@@ -72,14 +72,16 @@ def notice_conversation_refused(
     going: bool,
     remedy: str | None = None,
     question: str = "",
+    where: str = "",
 ) -> str:
-    """To the facilitator directly: the run's own conversation refuses the bot. ``going``: the run
+    """To the facilitator directly: the run's own conversation (``where``) refuses the bot. ``going``: the run
     is still active or stalled (else it has ended, and nothing more is posted there). ``remedy``:
     what lets the bot post there again, from the channel ("": nothing; None: adding the bot back).
     ``question``: what was refused asks something, of ``"you"`` (the facilitator, who may answer
     where this notice is) or ``"them"`` (the run waits for the answer nobody saw)."""
     seen = " its question" if question else ""
-    said = f"Run #{run_id} ('{title}') cannot post in its conversation: {plain}. Nobody there has seen{seen}: \"{excerpt}\"."
+    named = f", {where}" if where else ""
+    said = f"Run #{run_id} ('{title}') cannot post in its conversation{named}: {plain}. Nobody there has seen{seen}: \"{excerpt}\"."
     if not going:
         return f"{said} The run has ended, so nothing more is posted there; 'status {run_id}' shows its record."
     if remedy == "":

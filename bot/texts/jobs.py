@@ -21,3 +21,27 @@ def job_people_lookup_failed(job_id: int, kind: str, channel: str, error: str) -
         f"Looking up the people of job {job_id} ({kind}) on {channel} again failed: {_one_line(error)}."
         " It runs with what the ledger knew of them."
     )
+
+
+def lead_left_mid_run(name: str, kind: str, backup: str | None) -> str:
+    """In a run's conversation, as one of its jobs finds that its facilitator can no longer be
+    asked (they left the company: their account deactivated), and who leads it from now on."""
+    why = f"{name} is an app's bot user, not a person" if kind == "app" else "their account is deactivated"
+    then = (
+        f"{backup}, the backup, leads it from now on." if backup else "Whoever answers first here leads it from now on."
+    )
+    return f"{name}, who led this run, can no longer be asked: {why}. {then}"
+
+
+def review_opened(title: str, owners: list[str]) -> str:
+    """In the conversation of a review the job started, when all it asks first is asked of its
+    owners directly: the review has begun, and this is where it goes on."""
+    who = ", ".join(owners[:-1]) + f" and {owners[-1]}" if len(owners) > 1 else "".join(owners)
+    asked = f" {who} {'are' if len(owners) > 1 else 'is'} asked directly about their actions;" if owners else ""
+    return f"The review of '{title}' has begun:{asked} whether the decision held is asked here."
+
+
+def job_handed_over(backup: str | None) -> str:
+    """A chase job's outcome: its run's facilitator left, and the questions that waited on them were
+    asked of the new lead (the chain starts anew)."""
+    return f"done: handed over to {backup or 'whoever answers first'}, its facilitator gone"

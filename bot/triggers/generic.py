@@ -19,7 +19,7 @@ FIELDS = ("metric", "value", "threshold", "summary", "link")
 
 #: Keys of a trigger's data that decisionbot itself reads (routing hints, the reviewed decision,
 #: the run's claim, routing results): a caller's own ``data`` may not set them.
-RESERVED = frozenset({"decision", "decision_id", "claimable", "owners", "escalate_to", "labels"})
+RESERVED = frozenset({"decision", "decision_id", "claimable", "lead_left", "owners", "escalate_to", "labels"})
 
 
 @cache
