@@ -148,9 +148,9 @@ def m013_answer_times_and_stall_waits(db: Database) -> None:
 @migrations()
 def m014_lighter_summary_triggers(db: Database) -> None:
     """The summaries' triggers do less in a turn, the figures unchanged: a message inserted runs one
-    trigger (``analytics_messages_ai``), not two; an answer credits its prompt's person in its own
-    trigger (``analytics_answers_ai``), not in one fired by its update of ``analytics_prompts``; a
-    prompt asked again skips the prompt's answer lookups."""
+    trigger (``analytics_messages_ai``), not two, and fills no temporary table (a prompt's were
+    subqueries in FROM); an answer credits its prompt's person in its own trigger
+    (``analytics_answers_ai``), not in one fired by its update of ``analytics_prompts``."""
     summary_upgrades.merge_triggers(db)
 
 

@@ -2,9 +2,14 @@
 or update of the ledger's runs, actions, reviews, events, decisions, transitions, answers and
 messages adds to their counters, O(1) per write.
 
-A Slack turn writes a message or two, an answer, a transition: one trigger a table and statement
-(each trigger program run costs its frame, even when its WHEN is false), and no work for a row
-that cannot change a figure (a prompt asked again adds no prompt).
+A Slack turn writes a message or two, an answer, a transition, so the triggers are kept cheap
+(schema.m014; docs/analytics.md, "What the triggers cost a turn"): one trigger a table and
+statement (each trigger program run allocates and zeroes its registers, its WHEN false or not); no
+subquery in FROM (SQLite fills a temporary table for it) nor an INSERT that reads the table it
+writes (the rows go through one): scalar subqueries of ``new``, run once, instead; a prompt's
+people row counts it as addressed by ``changes()`` of its ``INSERT OR IGNORE`` into
+``analytics_prompts`` (the rows that statement of the trigger inserted: 1 for a prompt's first
+time, 0 for a prompt asked again).
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ ACTION_FACTS = """new.status, julianday(new.due) + 1.5, julianday(new.done_at),
 #: Whether the person a prompt goes to has already answered that step of that run.
 _ANSWERED = """EXISTS (SELECT 1 FROM answers a WHERE a.run_id = new.run_id AND a.step = new.step
     AND a.actor_id = new.actor_id)"""
+
+#: The person's first answer to the step a prompt asks, at or after it (its answer time's end). A
+#: scalar subquery of ``new`` only: run once, where a subquery in FROM fills a temporary table.
+_FIRST_ANSWER = """(SELECT min(a.at) FROM answers a WHERE a.run_id = new.run_id AND a.step = new.step
+    AND a.actor_id = new.actor_id AND a.at >= new.created_at)"""
 
 #: The prompt an answer answers: its person, run and step (``analytics_prompts``' key).
 _PROMPT = "person = new.actor_id AND run_id = new.run_id AND step = new.step"
@@ -116,21 +126,17 @@ TRIGGERS = [
             SELECT new.actor_id, day, flow_id, new.actor_name, 1 FROM analytics_runs
             WHERE run_id = new.run_id AND new.direction = 'in'
             ON CONFLICT DO UPDATE SET inbound = inbound + 1, {_GREATEST.format(col="name")};
-        INSERT INTO analytics_people (person, day, flow_id, prompt_name, addressed, answered)
-            SELECT new.actor_id, day, flow_id, new.actor_name, p.fresh, CASE WHEN p.fresh THEN {_ANSWERED} ELSE 0 END
-            FROM analytics_runs, (SELECT NOT EXISTS (SELECT 1 FROM analytics_prompts WHERE person = new.actor_id
-                AND run_id = new.run_id AND step = coalesce(new.step, '')) AS fresh) AS p
-            WHERE run_id = new.run_id AND new.direction = 'out'
-            ON CONFLICT DO UPDATE SET addressed = addressed + excluded.addressed,
-                answered = answered + excluded.answered, {_GREATEST.format(col="prompt_name")};
         INSERT OR IGNORE INTO analytics_prompts (person, run_id, step, answered, asked_at, answered_at, answer_ms,
             flow_id, day)
-            SELECT new.actor_id, new.run_id, coalesce(new.step, ''), {_ANSWERED}, new.created_at, t.at,
-                   {ANSWER_MS.format(at="t.at", asked="new.created_at")}, f.flow_id, f.day
-            FROM analytics_runs f, (SELECT min(a.at) AS at FROM answers a WHERE a.run_id = new.run_id
-                AND a.step = new.step AND a.actor_id = new.actor_id AND a.at >= new.created_at) AS t
-            WHERE f.run_id = new.run_id AND new.direction = 'out' AND NOT EXISTS (SELECT 1 FROM analytics_prompts
-                WHERE person = new.actor_id AND run_id = new.run_id AND step = coalesce(new.step, ''));
+            SELECT new.actor_id, new.run_id, coalesce(new.step, ''), {_ANSWERED}, new.created_at, {_FIRST_ANSWER},
+                   {ANSWER_MS.format(at=_FIRST_ANSWER, asked="new.created_at")}, flow_id, day
+            FROM analytics_runs WHERE run_id = new.run_id AND new.direction = 'out';
+        INSERT INTO analytics_people (person, day, flow_id, prompt_name, addressed, answered)
+            SELECT new.actor_id, day, flow_id, new.actor_name, changes(), changes() AND (SELECT answered
+                FROM analytics_prompts WHERE person = new.actor_id AND run_id = new.run_id AND step = coalesce(new.step, ''))
+            FROM analytics_runs WHERE run_id = new.run_id AND new.direction = 'out'
+            ON CONFLICT DO UPDATE SET addressed = addressed + excluded.addressed,
+                answered = answered + excluded.answered, {_GREATEST.format(col="prompt_name")};
     END""",
 ]
 

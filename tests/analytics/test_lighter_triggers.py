@@ -91,3 +91,25 @@ def test_a_prompt_and_a_message_from_its_person_count_once_each(tmp_path: Path) 
         "SELECT person, step, answered FROM analytics_prompts WHERE person = 'console:bob'"
     ).fetchall() == [("console:bob", "decision", 0)]
     conn.close()
+
+
+def test_no_analytics_trigger_fills_a_temporary_table(tmp_path: Path) -> None:
+    """A subquery in FROM, or an INSERT reading the table it writes, goes through a temporary table
+    (``OpenEphemeral``): opening one costs more than the rest of the trigger."""
+    conn = open_db(tmp_path / "t.db").conn
+    writes = {
+        "messages": "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind,"
+        " text, created_at) VALUES (1, 'out', 'c', 'c', 'a', 'A', 's', 'prompt', 'x', 'now')",
+        "answers": "INSERT INTO answers (run_id, step, item, field, actor_id, value, raw, kind, revision, at)"
+        " VALUES (1, 's', NULL, NULL, 'a', '1', '1', 'answer', 1, 'now')",
+        "transitions": "INSERT INTO transitions (run_id, source, target, event, actor_id, at)"
+        " VALUES (1, 'a', 'b', 'e', 'x', 'now')",
+        "runs": "UPDATE runs SET state = 'x', status = 'y', facilitator_id = 'z' WHERE id = 1",
+    }
+    for table, write in writes.items():
+        program = ""
+        for row in conn.execute(f"EXPLAIN {write}"):
+            if row[1] == "Init" and row[5]:
+                program = row[5]  # "-- TRIGGER name" heads each trigger's program
+            assert not (row[1] == "OpenEphemeral" and "analytics_" in program), (table, program)
+    conn.close()
