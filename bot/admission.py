@@ -1,13 +1,15 @@
 """Triggers on their way in: what a routed trigger is (``Admission``), what became of it
 (``Admitted``), and how a firing trigger relates to the last event of its dedup key (joins it,
-starts a new incident, or only repeats a notification of an incident that has resolved)."""
+starts a new incident, or only repeats a notification of an incident that has resolved); a repeat
+that asks a run's unseen question again (:func:`ask_again`)."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.model import Trigger
+from bot.model import ConversationKey, Trigger
 from bot.store.events import KeyedEvent
 
 
@@ -88,3 +90,38 @@ def stale(last: KeyedEvent, trigger: Trigger) -> bool:
         return False
     was, started = last.payload.get("starts_at"), trigger.data.get("starts_at")
     return bool(was and started and was == started)
+
+
+def ask_again(conn: sqlite3.Connection, run_id: int, conversation: ConversationKey, stamp: str) -> list[int]:
+    """A repeat of the alert of open run ``run_id`` whose conversation has seen nothing of it (every
+    message of the run there given up: the bot not in the channel, the channel archived, Slack
+    down for a day): its messages given up there are queued again, so the run's first question
+    reaches the channel as soon as the bot may post there (invited, unarchived) rather than at the
+    run's next reminder, an hour or more later: those the run's start queued (its question), not
+    the reminders or escalations refused since. Nothing when one of them got through, or is already
+    waiting in the outbox, or when someone has answered the run (its facilitator, told directly,
+    answered there: its old questions are not asked again). Their ids."""
+    where = str(conversation)
+    seen = conn.execute(  # delivered or waiting there; or someone answered (told directly): the run went on
+        "SELECT 1 FROM messages WHERE run_id = ? AND (direction = 'in' OR (conversation = ? AND private = 0"
+        " AND failed_at IS NULL)) LIMIT 1",
+        (run_id, where),
+    ).fetchone()
+    if seen is not None:  # delivered, or waiting to be
+        return []
+    given_up = conn.execute(  # those its start queued: not the reminders and escalations refused since
+        "SELECT id, channel, actor_id, actor_name, step, kind, text, expects, payload FROM messages"
+        " WHERE run_id = ?1 AND direction = 'out' AND conversation = ?2 AND private = 0 AND kind != 'notice'"
+        " AND created_at = (SELECT min(created_at) FROM messages WHERE run_id = ?1 AND direction = 'out')"
+        " ORDER BY id",
+        (run_id, where),
+    ).fetchall()
+    ids = []
+    for _id, channel, actor_id, actor_name, step, kind, text, expects, payload in given_up:
+        cur = conn.execute(
+            "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind,"
+            " text, expects, private, payload, created_at) VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            (run_id, channel, where, actor_id, actor_name, step, kind, text, expects, payload, stamp),
+        )
+        ids.append(int(cur.lastrowid or 0))
+    return ids

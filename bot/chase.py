@@ -14,28 +14,42 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+from bot import texts
 from bot.engine import timers
 from bot.engine.runtime import Turn
 from bot.engine.state import RunState
-from bot.model import Actor
-from bot.store import iso, jobs, readings, runs
+from bot.model import Actor, ConversationKey
+from bot.store import iso, jobs, ledger, readings, runs
 from bot.store.jobs import Job
 
 if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
 
+#: How soon a chase job put off while its run's channel fails (a token refused) is tried again.
+DOWN_RETRY = timedelta(minutes=10)
+#: How many owners a digest looks up again at most (Slack's users.info allows about 100 a minute).
+DIGEST_LOOKUPS = 50
 
-def chase(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime) -> str:
-    """Fire the chase job ``job`` of a run in ``conn``'s transaction; the outcome to write on it."""
+
+def chase(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime, down: str | None = None) -> str:
+    """Fire the chase job ``job`` of a run in ``conn``'s transaction; the outcome to write on it.
+    ``down``: why the run's channel fails now (a token refused): the job waits, and its chain."""
     row = runs.load_run(conn, job.run_id) if job.run_id is not None else None
     if row is None or row.status != "active":
         return f"skipped: run {row.status if row else 'missing'}"
     flow = bot.catalog.version(row.flow_id, row.flow_version)
     since = datetime.fromisoformat(job.payload.get("since") or job.created_at)
     only = job.payload.get("to")  # a reminder put off for these people alone: the chain goes on apart
+    if down is not None:  # nothing reaches anyone: an outage is no silence, the chain waits it out
+        later = now + DOWN_RETRY
+        if not only:
+            since += later - datetime.fromisoformat(job.due_at)
+        jobs.add_job(conn, row.id, job.kind, later, {**job.payload, "since": iso(since)}, now)
+        return texts.chase_put_off_failing(row.conversation.channel, iso(later))
     stage = "remind" if only else timers.stage_at(flow.timers, job.kind, now - since)
     if stage is None:
         return "skipped: no timers"
@@ -69,11 +83,63 @@ def review_put_off(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: dat
     None to start it now. Quiet hours alone leave it at its hour."""
     lead = job.payload.get("facilitator")
     zone = bot.tz_for(Actor.from_dict(lead)) if lead else bot.tz
+    moved = _moved_on(job, zone, now)
+    if moved is not None:
+        jobs.add_job(conn, job.run_id, job.kind, moved, job.payload, now)
+        return texts.review_follows_zone(iso(moved))
     later = bot.quiet.day_off_until(now.astimezone(zone)) if bot.quiet is not None else None
     if later is None:
         return None
     jobs.add_job(conn, job.run_id, job.kind, later.astimezone(UTC), job.payload, now)
     return f"put off: quiet days until {iso(later)}"
+
+
+def channel_of(conn: sqlite3.Connection, job: Job) -> str | None:
+    """The channel of the run a chase job chases (None for other jobs)."""
+    if job.kind == "start_flow" or job.run_id is None:
+        return None
+    row = conn.execute("SELECT conversation FROM runs WHERE id = ?", (job.run_id,)).fetchone()
+    return ConversationKey.parse(row[0]).channel if row else None
+
+
+def people_of(conn: sqlite3.Connection, job: Job) -> list[Actor]:
+    """Whom a run's job may reach, to be looked up again before it fires (weeks after they were
+    last heard of, they may have left or moved to another zone): for a chase, the run's
+    facilitator, participants, the people its questions wait on and its backup; for a review's
+    start, who set its date and the owners of the decision's open actions; for the owners' digest,
+    the owners it goes to."""
+    if job.kind == "digest":  # those looked up longest ago first, a few a digest: no burst of lookups
+        only = job.payload.get("to")
+        owners = conn.execute(
+            "SELECT a.owner_id, max(a.owner_name) FROM actions a LEFT JOIN people p ON p.id = a.owner_id"
+            " WHERE a.status = 'open' AND a.owner_id IS NOT NULL GROUP BY a.owner_id ORDER BY max(p.fetched_at)"
+        ).fetchall()
+        return [Actor(o, n or o) for o, n in owners if only is None or o in only][:DIGEST_LOOKUPS]
+    if job.kind == "start_flow":
+        lead = job.payload.get("facilitator")
+        owners = conn.execute(
+            "SELECT DISTINCT owner_id, owner_name FROM actions WHERE decision_id = ? AND status = 'open'"
+            " AND owner_id IS NOT NULL",
+            (job.payload.get("decision_id"),),
+        ).fetchall()
+        return [*([Actor.from_dict(lead)] if lead else []), *(Actor(o, n or o) for o, n in owners)]
+    row = runs.load_run(conn, job.run_id) if job.run_id is not None else None
+    if row is None or row.status != "active":
+        return []
+    backup = timers.backup_of(row.context.trigger.get("escalate_to"))
+    asked = [p.actor for p in row.context.prompts if p.asked]
+    return [row.context.facilitator, *row.context.participants, *asked, *([backup] if backup else [])]
+
+
+def _moved_on(job: Job, zone: ZoneInfo, now: datetime) -> datetime | None:
+    """When a review start's hour comes on its facilitator's clock now, if later than ``now``: their
+    zone is not the one they gave the date in (they moved west). A job of an older release, without
+    its ``day`` and ``tz``: None."""
+    day, given_in = job.payload.get("day"), job.payload.get("tz")
+    if not day or not given_in or given_in == zone.key:
+        return None
+    at = datetime.combine(date.fromisoformat(str(day)), ledger.REVIEW_HOUR, tzinfo=zone).astimezone(UTC)
+    return at if at > now else None
 
 
 def reached_by(ctx: RunState, stage: str, only: list[str] | None = None) -> dict[str, Actor]:

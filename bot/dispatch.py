@@ -9,7 +9,7 @@ processes. Replies are delivered by the channel after the commit (see ``bot.outb
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -269,9 +269,11 @@ class Dispatcher(Admitting):
 
     # --- timers: the jobs of runs -------------------------------------------------------------
 
-    def run_job(self, job: Job) -> str:
+    def run_job(self, job: Job, nobody: Mapping[str, str] | None = None, down: str | None = None) -> str:
         """Fire one claimed job of a run (remind, escalate, expire, start_flow) in one
-        transaction; returns the outcome written on the job."""
+        transaction; returns the outcome written on the job. ``nobody``: those of the people it
+        reaches whom their platform says nobody can ask, by id (as the scheduler looked them up);
+        ``down``: why the channel of the run it chases fails now, if it does."""
         now = self.clock()
         with transaction(self.db) as conn:
             current = jobs.load_job(conn, job.id)
@@ -281,16 +283,19 @@ class Dispatcher(Admitting):
                 jobs.release_job(conn, job.id)
                 return "moved"
             if current.kind == "start_flow":
-                outcome = chase.review_put_off(self, conn, current, now) or self._start_flow(conn, current, now)
+                outcome = chase.review_put_off(self, conn, current, now) or self._start_flow(
+                    conn, current, now, nobody or {}
+                )
             else:
-                outcome = chase.chase(self, conn, current, now)
+                outcome = chase.chase(self, conn, current, now, down)
             jobs.finish_job(conn, job.id, outcome, now)
             return outcome
 
-    def _start_flow(self, conn: sqlite3.Connection, job: Job, now: datetime) -> str:
+    def _start_flow(self, conn: sqlite3.Connection, job: Job, now: datetime, nobody: Mapping[str, str]) -> str:
         """A review date has come: the review flow starts where the decision was made (the
         conversation, not the decision's thread, long closed: a new thread of its own), with the
-        latest value of the metric that led to it."""
+        latest value of the metric that led to it; ``nobody``: those of its people who cannot be
+        asked (by id: ``deactivated``, ...)."""
         decision_id = int(job.payload["decision_id"])
         origin = runs.decision_origin(conn, decision_id)
         if origin is None:
@@ -310,6 +315,22 @@ class Dispatcher(Admitting):
             zone = self.tz_for(trigger.facilitator) if trigger.facilitator else self.tz
             trigger.data["latest"] = texts.latest_reading(reading, zone)
         where = ConversationKey(conversation.channel, conversation.conversation)
+        left = self._lead_left(trigger, where, nobody)
         result = self._start_in(conn, flow, trigger, where, now)
+        if left is not None:  # told in the run's conversation, where whoever answers first leads it
+            runs.queue_replies(conn, [Reply(result.run_id, where, left, kind="info")], iso(now))
         runs.review_started(conn, decision_id, result.run_id)
         return f"done: run {result.run_id}"
+
+    @staticmethod
+    def _lead_left(trigger: Trigger, where: ConversationKey, nobody: Mapping[str, str]) -> str | None:
+        """A review whose lead their platform says nobody can ask (``nobody``: they left the
+        company, looked up as the job fired) is led by whoever answers first in its conversation,
+        as a triggered run whose facilitator left; the notice that says so, else None."""
+        lead = trigger.facilitator
+        if lead is None or lead.id not in nobody:
+            return None
+        trigger.facilitator = placeholder_facilitator(where.channel)
+        trigger.data["claimable"] = True
+        trigger.participants = [p for p in trigger.participants if p.id not in nobody]
+        return texts.trigger_facilitator_unreachable(lead.name, nobody[lead.id], None)

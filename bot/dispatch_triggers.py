@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from bot import texts
-from bot.admission import RESOLVING_SOURCES, Admission, Admitted, joins, new_start, stale
+from bot.admission import RESOLVING_SOURCES, Admission, Admitted, ask_again, joins, new_start, stale
 from bot.engine.model import Flow
 from bot.flow_catalog import FlowCatalog
 from bot.model import ConversationKey, Reply, Trigger
@@ -73,6 +73,9 @@ class Admitting(ABC):
             trigger_events.repeat_event(conn, last.id, trigger.data, now, trigger.title if trigger.grouped else None)
             if last.status == "resolved" and last.run_id is not None and last.conversation is not None:
                 return self._refired(conn, last, trigger, now)  # a flap: the run's people saw "Resolved"
+            if last.run_open and last.run_id is not None and last.conversation is not None:
+                again = ask_again(conn, last.run_id, last.conversation, iso(now))  # its channel saw none of it
+                return Admitted(last.id, "repeat", last.run_id, again, last.conversation.channel)
             return Admitted(last.id, "repeat" if last.run_id else "unrouted", last.run_id)
         unrouted = last is not None and last.status == "firing" and last.run_id is None
         taken = last.id if last is not None and unrouted and not new_start(last, trigger) else None

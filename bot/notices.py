@@ -37,10 +37,12 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot import texts
 from bot.channels import DeliveryFailed
-from bot.model import Actor, Reply
+from bot.engine.timers import backup_of
+from bot.model import Actor, Reply, is_placeholder
 from bot.store import iso, runs
 
 #: The kind of a notice in ``messages``.
@@ -56,6 +58,10 @@ class Notice:
     facilitator: Actor
     reply: Reply | None  # None: the facilitator cannot be told (only the log says so)
     again: Reply | None = None  # what is told instead when told lately about the same target
+    backup: bool = False  # ``facilitator`` is the run's backup (its facilitator cannot be told)
+    where: str = ""  # the run's conversation, for the log
+    why: str = ""  # why the conversation refused it, for the log
+    remedy: str | None = None  # what lets the bot post there again ("": nothing; None: adding it back)
 
 
 def plan(
@@ -86,10 +92,20 @@ def plan(
     elsewhere = reply.private or reply.conversation.conversation != run.conversation.conversation
     here = f"conversation {run.conversation}"
     if where == "conversation":  # the run's conversation refuses the bot: tell the facilitator directly
-        if not reaches_directly(fac):
-            return Notice(message_id, here, fac, None)
-        title = str(run.context.trigger.get("title") or run.flow_id)
         remedy = failure.remedy if failure is not None else None
+        title = str(run.context.trigger.get("title") or run.flow_id)
+        if not reaches_directly(fac):  # nobody has taken the run (an alert's), or not by direct message
+            backup = backup_of(run.context.trigger.get("escalate_to"))
+            if backup is None or not reaches_directly(backup):
+                return Notice(message_id, here, fac, None, where=str(run.conversation), why=why, remedy=remedy)
+            quoted = texts.notice_question(reply.text) if question else excerpt
+            taken = not is_placeholder(fac.id)
+            text = texts.notice_conversation_refused_backup(
+                run.id, title, str(run.conversation), why, quoted, going, remedy, fac.name if taken else None
+            )
+            about = here if going else f"end of {here}"
+            told = Reply(run.id, run.conversation, text, to=backup, kind=NOTICE, private=True)
+            return Notice(message_id, about, backup, told, backup=True)
         asks = ("you" if reply.to is not None and reply.to.id == fac.id else "them") if question else ""
         quoted = texts.notice_question(reply.text) if question else excerpt
         text = texts.notice_conversation_refused(run.id, title, why, quoted, going, remedy, asks)
@@ -106,7 +122,8 @@ def plan(
         gone = failure is not None and failure.remedy == ""  # they left: nobody can answer in their place
         if gone and not question:  # news for someone who left ('your action is Carol's now'): only logged
             return None
-        text = texts.notice_unreached(reply.to.name, why, excerpt, question, you=reply.to.id == fac.id, gone=gone)
+        codes = review_codes(run.context.trigger, reply.to.id)
+        text = texts.notice_unreached(reply.to.name, why, excerpt, question, reply.to.id == fac.id, gone, codes)
         about = reply.to.id
     else:  # this message refused (its layout, its size, a day of refusals, a defect) where the bot still posts
         who = "" if reply.to.id == fac.id else reply.to.name
@@ -114,6 +131,17 @@ def plan(
         about = f"messages {run.conversation}"
     notice = Reply(run.id, run.conversation, text, to=fac, step=reply.step, kind=NOTICE)
     return Notice(message_id, about, fac, notice)
+
+
+def review_codes(trigger: dict[str, Any], person_id: str) -> tuple[str, ...]:
+    """In a review (its trigger names a decision and brings its open actions), the codes of
+    ``person_id``'s actions it asks about (``A12``: the action's id in the ledger); else none."""
+    if not trigger.get("decision_id"):
+        return ()
+    actions = trigger.get("actions") or []
+    return tuple(
+        f"A{a['id']}" for a in actions if isinstance(a, dict) and (a.get("owner") or {}).get("id") == person_id
+    )
 
 
 def told_lately(conn: sqlite3.Connection, run_id: int, about: str, now: datetime) -> bool:
@@ -126,13 +154,40 @@ def told_lately(conn: sqlite3.Connection, run_id: int, about: str, now: datetime
     return row is not None
 
 
+def backup_told_lately(conn: sqlite3.Connection, reply: Reply, now: datetime) -> bool:
+    """Whether ``reply``'s backup was told within NOTICE_EVERY, for any run, that the same
+    conversation refuses the bot (an alert storm's runs in one channel: the fix is the same)."""
+    assert reply.to is not None
+    row = conn.execute(
+        "SELECT 1 FROM messages WHERE direction = 'out' AND kind = ? AND actor_id = ? AND created_at > ?"
+        " AND json_extract(payload, '$.notice.about') = ? LIMIT 1",
+        (NOTICE, reply.to.id, iso(now - NOTICE_EVERY), f"conversation {reply.conversation}"),
+    ).fetchone()
+    return row is not None
+
+
 def write(conn: sqlite3.Connection, notice: Notice, now: datetime) -> int | None:
     """Queue ``notice`` (unless told lately about the same target: then only its ``again``, a
     question of the facilitator's that she would not see otherwise); its message id, or None."""
     reply = notice.reply
     if reply is not None and told_lately(conn, reply.run_id, notice.about, now):
         reply = notice.again
+    if reply is not None and notice.backup and reply.to is not None and backup_told_lately(conn, reply, now):
+        reply = None  # a notification of many alerts, a run each: their backup is told once
     if reply is None:
         return None
     payload = {"notice": {"about": notice.about, "message": notice.message_id}}
     return runs.queue_replies(conn, [reply], iso(now), json.dumps(payload))[0]
+
+
+def logged(channel: str, run_id: int, message_id: int, notice: Notice, queued: bool = True) -> str:
+    """The log line of a notice queued for reply ``message_id`` (``queued`` False: not, as told
+    within the hour), or of one nobody could be told."""
+    role = "backup" if notice.backup else "facilitator"
+    if not queued:
+        return texts.notice_already_told(channel, run_id, message_id, notice.about, role)
+    if notice.reply is not None:
+        return texts.notice_queued(channel, run_id, message_id, notice.facilitator.name, notice.reply.private, role)
+    if is_placeholder(notice.facilitator.id):  # an alert's run nobody has taken, with no backup to tell
+        return texts.notice_nowhere_untaken(channel, run_id, message_id, notice.where, notice.why, notice.remedy)
+    return texts.notice_nowhere(channel, run_id, message_id, notice.facilitator.name)

@@ -368,11 +368,11 @@ class Sender:
         if reply.kind == notices.NOTICE:
             log.warning(texts.notice_not_noticed(name, reply.run_id, item.id))
         elif notice is not None and notice.reply is None:
-            log.warning(texts.notice_nowhere(name, reply.run_id, item.id, notice.facilitator.name))
+            log.warning(notices.logged(name, reply.run_id, item.id, notice))
         elif notice is not None and queued is None:
-            log.info(texts.notice_already_told(name, reply.run_id, item.id, notice.about))
+            log.info(notices.logged(name, reply.run_id, item.id, notice, queued=False))
         elif notice is not None and notice.reply is not None:
-            log.info(texts.notice_queued(name, reply.run_id, item.id, notice.facilitator.name, notice.reply.private))
+            log.info(notices.logged(name, reply.run_id, item.id, notice))
             self.wake.set()  # the notice goes out on the next pass (once its group, if any, commits)
         self.channel.given_up(item)
 

@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
+from bot.model import is_placeholder
 
 if TYPE_CHECKING:
     from bot.engine.model import Flow
@@ -54,14 +55,22 @@ def render_run(detail: dict[str, Any], choices: Choices | None = None) -> str:
 def _header(run: dict[str, Any]) -> list[str]:
     """The run: its flow and version, status, step and whom it waits for, title, conversation, times."""
     at = "" if run["state"] == run["status"] else f" at step '{run['state']}'"  # a finished run is at no step
+    untaken = is_placeholder(str(run["facilitator"] or ""))  # an alert's run that names nobody, until one answers
     if run.get("waiting_for"):
-        at += texts.run_show_waiting(run["waiting_for"])
+        waiting = run["waiting_for"]
+        if untaken:  # its question waits on the placeholder's name, "facilitator"
+            waiting = [texts.run_show_untaken(str(run["conversation"])) if w == "facilitator" else w for w in waiting]
+        at += texts.run_show_waiting(waiting)
     ended = f", {run['status']} {run['completed_at']}" if run["completed_at"] else ""  # completed or cancelled
-    return [
+    lead = texts.run_show_nobody_yet() if untaken else run["facilitator"]
+    lines = [
         f"Run #{run['id']}: {run['flow']} ({run['version']}), {run['status']}{at}",
-        f"  title: {run.get('title') or ''}   channel: {run['conversation']}   facilitator: {run['facilitator']}",
+        f"  title: {run.get('title') or ''}   channel: {run['conversation']}   facilitator: {lead}",
         f"  started {run['started_at']}, updated {run['updated_at']}{ended}",
     ]
+    if run.get("event") and run["event"]["source"] != "cli":  # an alert, a check, a hook: what started it
+        lines.append(f"  {texts.run_show_trigger(run['event'])}")
+    return lines
 
 
 def _transcript(run: dict[str, Any], messages: list[dict[str, Any]]) -> list[str]:

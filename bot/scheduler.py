@@ -19,12 +19,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import texts
+from bot import chase, texts
 from bot.dispatch import Dispatcher
 from bot.errors import FlowRefused
+from bot.model import Actor
 from bot.store import group, is_busy, jobs, transaction
 from bot.store.jobs import Job
-from bot.triggers import checks, digest, next_time
+from bot.store.people import stored_kinds
+from bot.triggers import checks, digest, naming, next_time
 
 log = logging.getLogger("decisionbot.scheduler")
 
@@ -54,6 +56,9 @@ class Scheduler:
         self.pause = pause  # between jobs: 0 in the server (yield to the loop), CLI_PAUSE in the CLI
         self.checks = checks.CheckRunner(dispatcher, env or {})
         self.task: asyncio.Task[None] | None = None
+        #: Why a channel served fails now (a token refused while serving), by name; None while it
+        #: works. The server's channels' ``failing``: a chase of a run there waits (bot.chase).
+        self.failing: Callable[[str], str | None] = lambda channel: None
 
     # --- planning the recurring jobs -----------------------------------------------------------
 
@@ -107,9 +112,15 @@ class Scheduler:
 
     async def _run(self, job: Job) -> str:
         try:
-            await group.writable(self.dispatcher.db.conn)
             if job.kind in RUN_KINDS:
-                return self.dispatcher.run_job(job)
+                channel = chase.channel_of(self.dispatcher.db.conn, job)
+                down = self.failing(channel) if channel else None
+                nobody = await self._look_up(job) if down is None else {}  # before the write lock: it awaits
+                await group.writable(self.dispatcher.db.conn)
+                return self.dispatcher.run_job(job, nobody, down)
+            if job.kind == "digest":
+                await self._look_up(job)  # their zones: each gets it in their own day
+            await group.writable(self.dispatcher.db.conn)
             if job.kind == "digest":
                 return digest.run_job(self.dispatcher, job)
             if job.kind == "check":
@@ -124,6 +135,33 @@ class Scheduler:
         except Exception as exc:  # a job that cannot run is marked failed, not retried forever
             log.exception(texts.job_failed(job.id, job.kind, str(exc)))
             return self._fail(job, f"failed: {exc}")
+
+    async def _look_up(self, job: Job) -> dict[str, str]:
+        """Ask the channels served again about the people ``job`` may reach, those last looked
+        up over a day ago (Slack's ``users.info``), for ``naming.WAIT`` seconds at most: a review
+        or a reminder weeks after the meeting reaches someone who left (known so, and told to the
+        facilitator, not sent into a chat nobody reads) or moved (their new zone's hours). Returns
+        those nobody can ask, by id (``deactivated``, ``app``): as their platform says, or, for a
+        channel not served here (``jobs run-due`` from cron), as the ledger keeps it."""
+        learners = self.checks.learners
+        everyone = chase.people_of(self.dispatcher.db.conn, job)
+        people = [p for p in everyone if p.channel in learners]
+        by_channel: dict[str, list[Actor]] = {}
+        for person in people:
+            by_channel.setdefault(person.channel, []).append(person)
+        asked = {asyncio.ensure_future(learners[name].learn(found)): name for name, found in by_channel.items()}
+        if asked:
+            done, late = await asyncio.wait(list(asked), timeout=naming.WAIT)
+            for task in late:
+                task.cancel()
+            for task in done:
+                if (error := task.exception()) is not None:
+                    why = f"{type(error).__name__}: {error}"
+                    log.warning(texts.job_people_lookup_failed(job.id, job.kind, asked[task], why))
+        nobody = stored_kinds(self.dispatcher.db.conn, [p for p in everyone if p.channel not in learners])
+        return {k: v for k, v in nobody.items() if v != "unreached"} | {
+            p.id: kind for p in people if (kind := learners[p.channel].not_a_person(p.id))
+        }
 
     def _fail(self, job: Job, outcome: str) -> str:
         with transaction(self.dispatcher.db) as conn:

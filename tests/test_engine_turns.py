@@ -191,7 +191,8 @@ def test_happy_path_records_decision_actions_review_and_transcript(db, bot):
             1,
             "start_flow",
             "2026-12-24T08:00:00.000Z",
-            '{"flow": "decision_review", "decision_id": 1, "facilitator": {"id": "console:alice", "name": "alice"}}',
+            '{"flow": "decision_review", "decision_id": 1, "facilitator": {"id": "console:alice", "name": "alice"},'
+            ' "day": "2026-12-24", "tz": "Europe/Paris"}',
             None,
             None,
         ),

@@ -164,7 +164,7 @@ async def test_on_slack_tomorrow_typed_in_a_hurry_is_tomorrow(tmp_path: Path, fa
         said = (await slack.posts(6))[5]["text"]
         assert said.startswith("<@UA> Action 2: What is the action?"), said  # not "I can't read that as a date"
         answered = await wait_for(lambda: [u for u in fake.of("chat.update") if "2026-11-27" in str(u.args)])
-        assert "Answered by <@UA>: 2026-11-27" in str(answered[0].args["blocks"])
+        assert "Answered by <@UA>: Fri 2026-11-27" in str(answered[0].args["blocks"])
     finally:
         await slack.client.close()
 

@@ -34,7 +34,7 @@ async def test_a_rasa_senders_waiting_question_is_not_counted_as_a_reply_serve_l
     assert unread.fetchone() == (1,)  # her first question, until she calls an action
     await client.close()
     stopped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("decisionbot stopped")]
-    assert stopped == ["decisionbot stopped: every reply was delivered."]
+    assert stopped == ["decisionbot stopped: no reply waits in the outbox."]
 
 
 async def test_an_alert_routed_to_a_rasa_sender_says_the_question_waits_for_their_next_call(

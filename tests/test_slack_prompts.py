@@ -90,7 +90,7 @@ async def test_yes_no_and_a_default_date_show_what_they_stand_for(slack: Harness
     review = (await slack.posts(8))[7]
     assert widgets(review) == ["datepicker", "button"]  # a date, and "Use the default (in 4 weeks)"
     await slack.click("UA", review, {"type": "button", "value": "default"})
-    assert line(await redrawn(fake, review)) == "Answered by <@UA>: 2030-01-29"  # was ": default"
+    assert line(await redrawn(fake, review)) == "Answered by <@UA>: Tue 2030-01-29"  # was ": default"
     assert slack.rows("SELECT value, kind FROM answers WHERE step = 'review_at'") == [('"2030-01-29"', "default")]
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from bot.dispatch import Dispatcher
-    from bot.model import Actor, Reply
+    from bot.model import Actor, ConversationKey, Reply
     from bot.outbox import Queued
 
 #: Modules of the built-in channels served by ``decisionbot serve``; importing one registers it.
@@ -152,6 +152,13 @@ class Channel(ABC):
         """What the platform said ``actor_id`` is when nobody can ask it anything: ``app`` (an app's
         bot user) or ``deactivated`` (a person who left); '' otherwise, or not known. Default: ''."""
         return ""
+
+    async def post_test(self, conversation: ConversationKey, text: str) -> bool:
+        """Post ``text`` in ``conversation`` now, outside any run (Grafana's contact-point test,
+        checking that the route's channel takes the bot's messages): True when posted, False when
+        this channel does not post so. Raises DeliveryFailed (refused, placed: why and the fix) or
+        RetryLater (not now)."""
+        return False
 
     def reaches_directly(self, person: Actor) -> bool:
         """Whether a private reply to ``person`` reaches them alone, outside the run's conversation

@@ -33,10 +33,10 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import config, texts
-from bot.channels import Channel, ChannelDown, RetryLater, Services, register
+from bot.channels import Channel, ChannelDown, DeliveryFailed, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_messages as messages
-from bot.channels.slack_calls import CALL_TIMEOUT, api_error
+from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed
 from bot.channels.slack_inbound import Inbound
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_requests import SlackRequests
@@ -44,7 +44,7 @@ from bot.channels.slack_send import Poster, slack_user
 from bot.channels.slack_socket import SocketClient, first_url
 from bot.channels.slack_turns import NAME
 from bot.errors import ConfigError
-from bot.model import Actor, Reply
+from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import DOWN_FIRST, DOWN_MOST, Queued
 from bot.refusals import RefusalLog
 from bot.store import iso, utc_now
@@ -259,7 +259,7 @@ class SlackChannel(SlackRequests, Channel):
             found = await asyncio.wait_for(self.poster.side.users_info(user=user_id), 1.0)
         except (TimeoutError, SlackApiError, OSError) as exc:
             error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-            log.warning(texts.slack_person_unknown(user_id, error))
+            log.warning(texts.slack_person_unknown(user_id, error, self.people.known(actor_id) is not None))
             return None
         return messages.person({"id": user_id, **(found.get("user") or {})}, self.home)
 
@@ -306,3 +306,12 @@ class SlackChannel(SlackRequests, Channel):
 
     def reaches_directly(self, person: Actor) -> bool:
         return slack_user(person) is not None
+
+    async def post_test(self, conversation: ConversationKey, text: str) -> bool:
+        if self.poster is None:
+            return False
+        try:  # in the channel itself (a route's slack:C0123/<thread> names a thread: its channel)
+            await self.poster.post_now(conversation.conversation.split("/", 1)[0], text)
+        except DeliveryFailed as exc:
+            raise placed(exc, direct=False) from exc
+        return True

@@ -29,6 +29,8 @@ _MENTION_ROOM = 100
 #: Room a question's text keeps for what its redraw adds (who answered what, why it was withdrawn).
 _REDRAW_ROOM = 1000
 LABEL_LIMIT = 75
+#: Block Kit's limits on a button's value and a menu option's value.
+BUTTON_VALUE_LIMIT, OPTION_VALUE_LIMIT = 2000, 150
 #: A user mention, the only markup an answer may carry into a message live.
 LIVE_MENTION = re.compile(r"<@[UW][A-Z0-9]+(\|[^<>]*)?>")
 #: A Slack user id: U or W, then 8 to 11 capitals and digits, a digit among them (``U0123ABCD``;
@@ -96,11 +98,39 @@ def live_people(text: str, unnamed: Collection[str] = ()) -> str:
 
 
 def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:LABEL_LIMIT], "emoji": True}
+    return {"type": "plain_text", "text": label_shown(text), "emoji": True}
+
+
+def label_shown(label: str) -> str:
+    """A button's or a menu option's label as Slack can show it (75 characters): a longer one cut,
+    with "…" to say so (the question's text lists it whole)."""
+    return label if len(label) <= LABEL_LIMIT else label[: LABEL_LIMIT - 1].rstrip() + "…"
+
+
+def option_value(option: dict[str, Any], number: int, limit: int) -> str:
+    """What picking an option answers: its value, or, when Slack would not hold it whole (over
+    ``limit``), its number (``#4``), which the engine takes as that option; a value cut short could
+    name several."""
+    value = str(option["value"])
+    return value if len(value) <= limit else f"#{number}"
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(without_options(text))}}
+
+
+#: The line a choice's question lists its options on (``texts.options_line``: ``1) a  2) b``).
+_OPTIONS_LINE = re.compile(r"\n1\) [^\n]*")
+
+
+def without_options(text: str) -> str:
+    """A question too long for a section without the line listing its options, which its buttons
+    or menu show (the message's text, which phones notify with and screen readers read, keeps it):
+    what gives way is the list, not the question. A question that fits keeps it."""
+    found = list(_OPTIONS_LINE.finditer(text)) if len(text) > SECTION_LIMIT else []
+    if not found:  # (the last such line: an answer the question echoes may have one of its own)
+        return text
+    return text[: found[-1].start()] + text[found[-1].end() :]
 
 
 def fit(text: str, limit: int = SECTION_LIMIT) -> str:
@@ -177,7 +207,10 @@ def widgets(expects: dict[str, Any] | None, text: str = "") -> list[dict[str, An
     options = expects.get("options") or []
     if kind == "choice" and options:
         if len(options) <= MAX_BUTTONS:
-            elements += [_button(o["label"], o["value"], f"answer:{i}") for i, o in enumerate(options)]
+            elements += [
+                _button(o["label"], option_value(o, i + 1, BUTTON_VALUE_LIMIT), f"answer:{i}")
+                for i, o in enumerate(options)
+            ]
         else:
             elements.append(_select(options))
     elif kind == "yes_no":
@@ -206,7 +239,7 @@ def widgets(expects: dict[str, Any] | None, text: str = "") -> list[dict[str, An
 
 
 def _button(label: str, value: str, action_id: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": _plain(label), "value": value[:2000], "action_id": action_id}
+    button: dict[str, Any] = {"type": "button", "text": _plain(label), "value": value, "action_id": action_id}
     if style:
         button["style"] = style
     return button
@@ -217,7 +250,10 @@ def _select(options: list[dict[str, Any]]) -> dict[str, Any]:
         "type": "static_select",
         "action_id": "answer:select",
         "placeholder": _plain(texts.slack_pick_option()),
-        "options": [{"text": _plain(o["label"]), "value": str(o["value"])[:150]} for o in options[:100]],
+        "options": [
+            {"text": _plain(o["label"]), "value": option_value(o, i + 1, OPTION_VALUE_LIMIT)}
+            for i, o in enumerate(options[:100])
+        ],
     }
 
 

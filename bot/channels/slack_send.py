@@ -24,7 +24,7 @@ import math
 import sqlite3
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -72,7 +72,8 @@ class Late:
 
 def shown_value(value: Any, expects: dict[str, Any] | None, typed: str) -> str:
     """An accepted answer as the "answered by" line shows it (as Teams shows it): Yes or No, an
-    option's label, a person as a live mention, a date or number as the run took it; the words
+    option's label, a person as a live mention, a date as the run took it with its weekday, a number as
+    the run took it; the words
     typed when the run took no value (a 'done', a skip)."""
     if isinstance(value, bool):
         return texts.slack_button_yes() if value else texts.slack_button_no()
@@ -85,6 +86,9 @@ def shown_value(value: Any, expects: dict[str, Any] | None, typed: str) -> str:
     for option in (expects or {}).get("options") or []:
         if option.get("value") == value:
             return str(option.get("label") or value)
+    if (expects or {}).get("type") == "date":
+        with contextlib.suppress(ValueError):
+            return texts.slack_date_answered(date.fromisoformat(str(value)))
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 

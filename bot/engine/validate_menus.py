@@ -1,5 +1,6 @@
 """Choices a chat menu can show and people can tell apart, refused at load otherwise: more options
-than a menu holds, labels a menu cuts to the same text, an option written twice."""
+than a menu holds, an option with no words (a button Slack refuses, nothing to type), labels a
+menu cuts to the same text, an option written twice."""
 
 from __future__ import annotations
 
@@ -24,16 +25,24 @@ def check(flow: Flow, step: Step) -> None:
 def _menu_problem(what: str, options: tuple[Option, ...]) -> tuple[str, str] | None:
     if len(options) > MAX_OPTIONS:
         return texts.too_many_options(what, len(options), MAX_OPTIONS), texts.too_many_options_fix()
+    blank = next((n for n, o in enumerate(options, 1) if not o.label.strip() or not o.value.strip()), None)
+    if blank is not None:
+        return texts.option_blank(what, blank), texts.option_blank_fix(blank)
     twice = _repeated_value(options)
     if twice is not None:
         labels = list(dict.fromkeys(o.label for o in options if o.value == twice))
         if len(labels) == 1:  # options: [a, b, a]
             return texts.option_twice(what, labels[0]), texts.option_twice_fix(labels[0])
         return texts.option_value_twice(what, twice, labels), texts.option_value_twice_fix()
-    shown = [option.label[:LABEL_SHOWN].casefold() for option in options]
+    shown = [_shown(option.label).casefold() for option in options]
     if len(set(shown)) < len(shown):
         return texts.labels_read_alike(what, LABEL_SHOWN), texts.labels_read_alike_fix()
     return None
+
+
+def _shown(label: str) -> str:
+    """What of ``label`` a menu shows: all of it, or its first 74 characters and "…"."""
+    return label if len(label) <= LABEL_SHOWN else label[: LABEL_SHOWN - 1].rstrip()
 
 
 def _repeated_value(options: tuple[Option, ...]) -> str | None:

@@ -90,7 +90,16 @@ def _schedule_reviews(
             (
                 run_id,
                 iso(at),
-                json.dumps({"flow": entry["flow"], "decision_id": decision_id, "facilitator": record["facilitator"]}),
+                json.dumps(
+                    {
+                        "flow": entry["flow"],
+                        "decision_id": decision_id,
+                        "facilitator": record["facilitator"],
+                        # the date given, on whose clock: if their zone changes, its REVIEW_HOUR is theirs
+                        "day": str(day)[:10],
+                        "tz": getattr(tz, "key", None),
+                    }
+                ),
                 stamp,
             ),
         )

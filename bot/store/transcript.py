@@ -85,7 +85,11 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
         conn.execute(
             "SELECT r.id, r.flow_id AS flow, r.flow_version AS version, r.status, r.state, r.channel, r.conversation,"
             " r.facilitator_id AS facilitator, r.started_at, r.updated_at, r.completed_at, e.title, e.source,"
-            " e.payload AS trigger, r.context FROM runs r LEFT JOIN events e ON e.id = r.event_id WHERE r.id = ?",
+            " e.payload AS trigger, r.context, CASE WHEN e.id IS NOT NULL THEN json_object('id', e.id, 'source',"
+            " e.source, 'dedup_key', e.dedup_key, 'route', e.route, 'status', e.status, 'first_seen_at',"
+            " e.first_seen_at, 'last_seen_at', e.last_seen_at, 'notifications', e.repeat_count + 1,"
+            " 'resolved_at', e.resolved_at) END AS event FROM runs r LEFT JOIN events e ON e.id = r.event_id"
+            " WHERE r.id = ?",
             (run_id,),
         )
     )
@@ -93,6 +97,7 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
         return None
     run = runs[0]
     run["trigger"] = json.loads(run["trigger"] or "{}")
+    run["event"] = json.loads(run["event"]) if run["event"] else None  # the trigger's event: what started it
     run["waiting_for"] = _waiting_for(run.pop("context"), run["status"])
     detail: dict[str, Any] = {"run": run}
     detail["messages"] = dicts(

@@ -18,6 +18,7 @@ from bot.texts.flows import *  # noqa: F403
 from bot.texts.handover import *  # noqa: F403
 from bot.texts.hooks import *  # noqa: F403
 from bot.texts.inbound import *  # noqa: F403
+from bot.texts.jobs import *  # noqa: F403
 from bot.texts.ledger import *  # noqa: F403
 from bot.texts.metrics import *  # noqa: F403
 from bot.texts.rasa import *  # noqa: F403

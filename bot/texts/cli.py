@@ -39,7 +39,7 @@ def quiet_days_bad(value: str) -> str:
 
 def server_stopped(waiting: int) -> str:
     if not waiting:
-        return "decisionbot stopped: every reply was delivered."
+        return "decisionbot stopped: no reply waits in the outbox."
     return (
         f"decisionbot stopped: {waiting} repl{'y waits' if waiting == 1 else 'ies wait'} in the outbox; another"
         " server on this ledger sends them within a second, else the next start does."

@@ -16,28 +16,30 @@ def notice_excerpt(text: str) -> str:
     return _one_line(first, 160)
 
 
-def notice_unreached(who: str, plain: str, excerpt: str, question: bool, you: bool, gone: bool = False) -> str:
+def notice_unreached(
+    who: str, plain: str, excerpt: str, question: bool, you: bool, gone: bool = False, codes: tuple[str, ...] = ()
+) -> str:
     """To the facilitator, in the run's conversation: ``who`` was not reached (their direct
     message or personal chat refused, or the message itself). ``question``: what they missed asks
     them something; ``you``: the facilitator is the one not reached (by direct message); ``gone``:
-    they left (their account deactivated), so they cannot answer here either."""
+    they left (their account deactivated), so they cannot answer here either; ``codes``: in a
+    review, the codes of their actions it asks about (no answer of the run named them: an action
+    is given to someone else with ``give``)."""
     if you:
         said = f'I could not send you a direct message: {plain}. You have not seen: "{excerpt}".'
         return said + (" You can answer here instead." if question else "")
     said = f'I could not reach {who}: {plain}. They have not seen: "{excerpt}".'
     if not question:
         return said
-    if gone:
-        return (
-            f"{said} They cannot answer anywhere now. What you can do: give their part to someone else by"
-            " correcting the answer that named them (for example 'change owner of action 1 to @someone'); or"
-            " say 'cancel' to end the run."
-        )
-    return (
-        f"{said} What you can do: {who} can answer here instead; or give their part to someone else by"
-        " correcting the answer that named them (for example 'change owner of action 1 to @someone');"
-        " or say 'cancel' to end the run."
+    give = (
+        f"give their action to someone else ('give {codes[0]} @someone': once they accept, this review asks them instead)"
+        if codes
+        else "give their part to someone else by correcting the answer that named them"
+        " (for example 'change owner of action 1 to @someone')"
     )
+    if gone:
+        return f"{said} They cannot answer anywhere now. What you can do: {give}; or say 'cancel' to end the run."
+    return f"{said} What you can do: {who} can answer here instead; or {give}; or say 'cancel' to end the run."
 
 
 def notice_everyone(plain: str, excerpt: str) -> str:
@@ -92,6 +94,38 @@ def notice_conversation_refused(
     )
 
 
+def notice_conversation_refused_backup(
+    run_id: int,
+    title: str,
+    where: str,
+    plain: str,
+    excerpt: str,
+    going: bool,
+    remedy: str | None,
+    facilitator: str | None,
+) -> str:
+    """To the run's backup directly (the route's or the alert's): the run's own conversation
+    refuses the bot, and its facilitator cannot be told so (``facilitator`` None: nobody has taken
+    the run yet, as an alert's that names nobody)."""
+    said = f"Run #{run_id} ('{title}') cannot post in its conversation, {where}: {plain}."
+    said += f' Nobody there has seen{" its question" if going else ""}: "{excerpt}".'
+    who = (
+        "which nobody has taken yet"
+        if facilitator is None
+        else f"whose facilitator, {facilitator}, cannot be told directly"
+    )
+    said += f" You are told as the backup of this alert's run, {who}."
+    if not going:
+        return f"{said} The run has ended, so nothing more is posted there."
+    if remedy == "":
+        return f"{said} The run cannot go on there: the bot's operator can end it ({command()} runs cancel {run_id})."
+    return f"{said} {remedy or 'Add the bot back to that conversation'} and the run goes on there {_asks_again()}."
+
+
+def _asks_again() -> str:
+    return "(the alert's next notification, or the run's next reminder, asks again)"
+
+
 def notice_next_question(run_id: int, title: str, question: str) -> str:
     """To the facilitator directly, told within the hour that the run's conversation refuses the
     bot and answering where this is: the run's next question for her, refused there too."""
@@ -115,14 +149,33 @@ def delivery_reason_unknown(error: str) -> str:
     return f"the platform refused it: {error}"
 
 
-def notice_queued(channel: str, run_id: int, message_id: int, facilitator: str, private: bool) -> str:
+def notice_queued(
+    channel: str, run_id: int, message_id: int, facilitator: str, private: bool, role: str = "facilitator"
+) -> str:
     where = "directly" if private else "in the run's conversation"
-    return f"{channel}: run #{run_id}'s facilitator {facilitator} is told {where} that reply {message_id} was given up"
+    return f"{channel}: run #{run_id}'s {role} {facilitator} is told {where} that reply {message_id} was given up"
 
 
-def notice_already_told(channel: str, run_id: int, message_id: int, about: str) -> str:
+def notice_nowhere_untaken(
+    channel: str, run_id: int, message_id: int, where: str, plain: str, remedy: str | None
+) -> str:
+    """The log, when a run nobody has taken yet (an alert's) cannot post in its conversation and
+    names no backup to tell directly."""
+    said = (
+        f"{channel}: run #{run_id}'s own conversation, {where}, refused reply {message_id}: {plain}, and nobody"
+        " has taken the run yet, nor does it name a backup to tell directly: only this log says so."
+    )
+    if remedy == "":
+        fix = f" The run cannot go on there: end it with {command()} runs cancel {run_id}."
+    else:
+        fix = f" {remedy or 'Add the bot back to that conversation'} and the run goes on there {_asks_again()}."
+    return f"{said}{fix} See it with: {command()} runs show {run_id}"
+
+
+def notice_already_told(channel: str, run_id: int, message_id: int, about: str, role: str = "facilitator") -> str:
+    whose = "its facilitator" if role == "facilitator" else f"its {role} (for this run or another)"
     return (
-        f"{channel}: reply {message_id} of run #{run_id} given up; its facilitator was told about {about}"
+        f"{channel}: reply {message_id} of run #{run_id} given up; {whose} was told about {about}"
         " within the hour, so not again"
     )
 

@@ -275,6 +275,14 @@ def option_value_twice_fix() -> str:
     return "give each option its own value"
 
 
+def option_blank(what: str, number: int) -> str:
+    return f"{what} has option {number} with no words to pick or type it by"
+
+
+def option_blank_fix(number: int) -> str:
+    return f"give option {number} a label and a value of a word or more, or remove it"
+
+
 def labels_read_alike(what: str, shown: int) -> str:
     return f"{what} has options whose labels read the same in a menu, which shows {shown} characters"
 

@@ -130,10 +130,33 @@ def hook_shed(hook: str, extra: int, kept: int, group: str) -> str:
     )
 
 
-def grafana_test_received(route: str | None, channel: str, flow: str) -> str:
+def grafana_test_received(route: str | None, channel: str, flow: str, problem: str | None = None) -> str:
+    """The log line of Grafana's contact-point test; ``problem``: the route's channel did not take
+    the test's line."""
+    but = f", but {problem}" if problem else ""
     return (
-        f"Grafana contact-point test received (route {route or 'default'}): its alerts start {flow} in {channel}."
+        f"Grafana contact-point test received (route {route or 'default'}): its alerts start {flow} in"
+        f" {channel}{but}. No run started for the test."
+    )
+
+
+def grafana_test_posted(route: str | None, flow: str) -> str:
+    """Posted in the route's channel by Grafana's contact-point test."""
+    return (
+        f"Grafana contact-point test received (route {route or 'default'}): its alerts start {flow} here."
         " No run started for the test."
+    )
+
+
+def grafana_test_refused(channel: str, plain: str, remedy: str | None) -> str:
+    fix = remedy or "Add the bot to that channel"
+    return f"{channel} refused the test's message: {plain}. {fix}, or its alerts' questions will not be seen there"
+
+
+def grafana_test_not_posted(channel: str, reason: str) -> str:
+    return (
+        f"the test's message could not be posted in {channel} now ({_one_line(reason)}); its alerts' questions"
+        " would wait in the outbox until it takes them"
     )
 
 
@@ -188,3 +211,56 @@ def bad_person_in_file(key: str, given: str, most: int) -> tuple[str, str]:
         "write a Slack user id (U0123), a Teams id (29:1abc or an Azure AD object id), a Rasa sender id,"
         " a console name or channel:id (slack:U0123)",
     )
+
+
+def hook_many_runs(hook: str, runs: int, conversation: str, route: str | None, routes_file: str) -> str:
+    """One notification started ``runs`` runs (one per alert) in one conversation: a thread each."""
+    where = f"route {route}" if route else "the default route"
+    fix = (
+        f"set 'dedup: group' on route {route} in {routes_file}"
+        if route
+        else f"add a route for them with 'dedup: group' to {routes_file}"
+    )
+    return (
+        f"/hooks/{hook}: one notification started {runs} runs in {conversation} ({where}), one per alert, each with"
+        f" its own thread, reminders and escalations. For one run per alert group, {fix} (docs/triggers.md,"
+        " Deduplication)."
+    )
+
+
+def _run_ids(ids: list[int], most: int = 5) -> str:
+    shown = ", ".join(f"#{i}" for i in ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def hook_took(hook: str, received: int, parts: list[str]) -> str:
+    """The INFO line of one notification a hook took: what became of its triggers."""
+    return f"/hooks/{hook}: {received} alert(s): {'; '.join(parts) or 'nothing to do'}."
+
+
+def hook_took_started(runs: list[tuple[int, str]], where: str, route: str | None) -> str:
+    ids = [run_id for run_id, _ in runs]
+    title = _one_line(runs[0][1], 120)
+    more = f" (+{len(runs) - 1} more)" if len(runs) > 1 else ""
+    return (
+        f"{'run' if len(ids) == 1 else 'runs'} {_run_ids(ids)} started in {where}"
+        f" ({f'route {route}' if route else 'the default route'}): '{title}'{more}"
+    )
+
+
+def hook_took_repeats(runs: list[int]) -> str:
+    return f"{len(runs)} repeat(s), of {'run' if len(set(runs)) == 1 else 'runs'} {_run_ids(sorted(set(runs)))}"
+
+
+def hook_took_resolved(runs: list[int]) -> str:
+    return f"{len(runs)} resolved, told in {'run' if len(runs) == 1 else 'runs'} {_run_ids(runs)}"
+
+
+def hook_took_recorded(runs: list[int | None]) -> str:
+    ids = sorted({r for r in runs if r is not None})
+    of = f" (run {_run_ids(ids)})" if len(ids) == 1 else f" (runs {_run_ids(ids)})" if ids else " (no run)"
+    return f"{len(runs)} resolved, already recorded{of}"
+
+
+def hook_took_unrouted(count: int) -> str:
+    return f"{count} unrouted (see the warning)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 # --- slack ---------------------------------------------------------------------------------------
 
@@ -46,6 +46,15 @@ def slack_cut() -> str:
 
 def slack_answered(by: str, answer: str) -> str:
     return f"Answered by {by}: {answer}"
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def slack_date_answered(day: date) -> str:
+    """A date answer on its question's "Answered by" line: its weekday too, so a date typed in words
+    on a phone ('next friday') or picked can be checked at a glance (``Fri 2026-12-04``)."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.isoformat()}"
 
 
 def slack_already_answered(by: str, answer: str) -> str:
@@ -151,13 +160,15 @@ def slack_refused_payload(reason: str) -> str:
     return f"Slack payload refused: {reason}."
 
 
-def slack_person_unknown(user: str, error: str) -> str:
+def slack_person_unknown(user: str, error: str, known: bool = False) -> str:
     """users.info refused or failed: the person goes by their user id until it answers (asked again
-    the next time they are seen)."""
-    said = (
-        f"Slack users.info failed for {user}: {error}. Until it answers, they go by their user id,"
-        " and the dates they type are read in DECISIONBOT_TIMEZONE."
+    the next time they are seen); ``known``: looked up before, they keep what Slack said then."""
+    kept = (
+        "they keep the name and time zone Slack gave for them on an earlier lookup."
+        if known
+        else "they go by their user id, and the dates they type are read in DECISIONBOT_TIMEZONE."
     )
+    said = f"Slack users.info failed for {user}: {error}. Until it answers, {kept}"
     if error == "missing_scope":
         return f"{said} The app lacks the users:read scope: add it (slack/manifest.yaml has it) and reinstall the app."
     return said

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def waiting_on(name: str, task: str) -> str:
     return f"{name} to {task}"
@@ -32,3 +34,23 @@ def task_reassign(what: str, declined_by: str) -> str:
 def run_show_waiting(names: list[str]) -> str:
     """In ``runs show``'s first line, after the step an open run is at: whom it waits for."""
     return f", waiting for {', '.join(names)}"
+
+
+def run_show_untaken(conversation: str) -> str:
+    """Whom a run nobody has taken yet (an alert's that named nobody) waits for, in ``runs show``."""
+    return f"anyone in {conversation} (nobody has taken the run yet)"
+
+
+def run_show_nobody_yet() -> str:
+    """``runs show``'s facilitator of a run nobody has taken yet: the first to answer leads it."""
+    return "nobody yet (the first to answer takes the run)"
+
+
+def run_show_trigger(event: dict[str, Any]) -> str:
+    """``runs show``'s line on the trigger that started a run: the alert (or check, or hook) behind it."""
+    said = f"trigger: {event['source']}, key {event['dedup_key']} (event {event['id']})"
+    if event.get("route"):
+        said += f", route {event['route']}"
+    said += f"; first seen {event['first_seen_at']}, last seen {event['last_seen_at']}"
+    said += f", fired {event['notifications']} time(s)"
+    return said + (f"; resolved {event['resolved_at']}" if event.get("resolved_at") else "; firing")

@@ -12,6 +12,7 @@ dedup key. Grafana's contact-point test (:func:`tested`) starts nothing: 200 ``{
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -24,7 +25,7 @@ from aiohttp import web
 
 from bot import inbound_json, texts
 from bot.admission import Admission, Admitted
-from bot.channels import Services
+from bot.channels import Channel, DeliveryFailed, RetryLater, Services
 from bot.errors import ConfigError, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
 from bot.model import Trigger
@@ -52,6 +53,7 @@ class HookState:
     max_inflight: int = 64
     inflight: int = 0
     learners: Mapping[str, naming.Learner] = field(default_factory=dict)  # the served channels'
+    channels: Mapping[str, Channel] = field(default_factory=dict)  # the served channels (Grafana's test posts)
     refusals: RefusalLog = field(default_factory=lambda: RefusalLog(log))
 
     def refused(self, hook: str, status: int, error: str) -> None:
@@ -116,18 +118,28 @@ async def receive(request: web.Request, name: str) -> web.Response:
         routed = route(state, name, body)
         if isinstance(routed, web.Response):
             return routed
+        if isinstance(routed, Tested):
+            return await tested(state, routed)
         unnamed = await naming.learn(routed[1], state.learners)  # the people named by id, named (WAIT s at most)
         try:  # another process's write lock waited for off the loop (its busy wait would stop it)
             await group.writable(state.services.db.conn)
         except sqlite3.OperationalError as exc:
             log.warning(texts.hook_db_busy(str(exc)))
             return problem(503, texts.hook_busy(), retry_after=5)
-        return admit(state, *routed, unnamed)
+        return admit(state, *routed, unnamed, hook=name)
     finally:
         state.inflight -= 1
 
 
-def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list[Admission]] | web.Response:
+@dataclass
+class Tested:
+    """Grafana's contact-point test, routed: answered without a run."""
+
+    received: int
+    admission: Admission
+
+
+def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list[Admission]] | Tested | web.Response:
     """Parse and route one body: its triggers and where they go, or the answer to give at once
     (refusing it, or to Grafana's contact-point test)."""
     try:
@@ -148,7 +160,7 @@ def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list
         log.error("%s", exc)
         return problem(500, str(exc))
     if name == "grafana" and grafana.is_test(payload):
-        return tested(len(triggers), admissions[0])
+        return Tested(len(triggers), admissions[0])
     return triggers, admissions
 
 
@@ -169,22 +181,46 @@ def shed(payload: dict[str, Any], hook: str) -> None:
     log.warning(texts.hook_shed(hook, extra, MAX_ALERTS, str(payload.get("groupKey") or "")))
 
 
-def tested(received: int, admission: Admission) -> web.Response:
+#: Seconds Grafana's test waits for its line to be posted in the route's channel.
+TEST_POST_WAIT = 5.0
+
+
+async def tested(state: HookState, test: Tested) -> web.Response:
     """Grafana's contact-point test: no run and nothing stored (a run would remind and escalate
-    for an alert that never fired); where the route's alerts go is answered and logged."""
-    conversation = admission.trigger.conversation
-    answer: dict[str, Any] = {"test": True, "received": received, "route": admission.route}
+    for an alert that never fired); where the route's alerts go is answered and logged, and said
+    in that channel when it posts so (Slack), which checks the bot may post there."""
+    admission = test.admission
+    conversation, flow = admission.trigger.conversation, admission.trigger.flow
+    answer: dict[str, Any] = {"test": True, "received": test.received, "route": admission.route}
     if conversation is None or admission.problem:
         answer["problem"] = why = admission.problem or texts.no_channel()
         log.warning(texts.grafana_test_unrouted(admission.route, why))
+        return web.json_response(answer)
+    answer.update(channel=str(conversation), flow=flow)
+    channel = state.channels.get(conversation.channel)
+    problem = None
+    try:
+        text = texts.grafana_test_posted(admission.route, flow)
+        if channel is not None and await asyncio.wait_for(channel.post_test(conversation, text), TEST_POST_WAIT):
+            answer["posted"] = True
+    except DeliveryFailed as exc:
+        problem = texts.grafana_test_refused(str(conversation), exc.plain or str(exc), exc.remedy)
+    except (RetryLater, TimeoutError) as exc:
+        problem = texts.grafana_test_not_posted(str(conversation), str(exc) or "no answer in time")
+    if problem is None:
+        log.info(texts.grafana_test_received(admission.route, str(conversation), flow))
     else:
-        answer.update(channel=str(conversation), flow=admission.trigger.flow)
-        log.info(texts.grafana_test_received(admission.route, str(conversation), admission.trigger.flow))
+        answer.update(posted=False, problem=problem)
+        log.warning(texts.grafana_test_received(admission.route, str(conversation), flow, problem))
     return web.json_response(answer)
 
 
 def admit(
-    state: HookState, triggers: list[Trigger], admissions: list[Admission], unnamed: Set[str] = frozenset()
+    state: HookState,
+    triggers: list[Trigger],
+    admissions: list[Admission],
+    unnamed: Set[str] = frozenset(),
+    hook: str = "alertmanager",
 ) -> web.Response:
     """Admit one routed body: all of it, or (on an error) nothing. ``unnamed``: the people
     :func:`naming.learn` could not name (logged for the runs started with them)."""
@@ -198,6 +234,8 @@ def admit(
     for channel in {r.channel for r in results if r.outbox and r.channel}:
         state.services.notify(channel)
     naming.tell_unnamed(admissions, [r.outcome for r in results], unnamed)
+    warn_many_runs(state, admissions, results)
+    log.info(texts.hook_took(hook, len(triggers), took(admissions, results)))
     unrouted: dict[tuple[str, str], list[tuple[Trigger, int]]] = {}  # one line per reason, not per alert
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
@@ -208,6 +246,59 @@ def admit(
         trig, event_id = alike[0]
         log.warning(texts.trigger_unrouted(trig.title, trig.source, event_id, why, fix, len(alike) - 1))
     return web.json_response(summary(len(triggers), admissions, results))
+
+
+#: Runs one notification may start in one conversation, one per alert, before the SRE is told of
+#: ``dedup: group`` (a rack down: dozens of threads in the channel, each reminding on its own).
+MANY_RUNS = 10
+
+
+def warn_many_runs(state: HookState, admissions: list[Admission], results: list[Admitted]) -> None:
+    """A warning for each conversation where this notification started more than MANY_RUNS runs."""
+    started: dict[tuple[str, str | None], int] = {}
+    for admission, result in zip(admissions, results, strict=True):
+        trigger = admission.trigger
+        if result.outcome == "started" and not trigger.grouped and trigger.conversation is not None:
+            where = (str(trigger.conversation), admission.route)
+            started[where] = started.get(where, 0) + 1
+    for (conversation, route), count in started.items():
+        if count > MANY_RUNS:
+            source = admissions[0].trigger.source
+            hook = "events" if source == "generic" else source
+            log.warning(texts.hook_many_runs(hook, count, conversation, route, str(state.router.path)))
+
+
+def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
+    """What became of a notification's triggers, for its log line: the runs started (by where and
+    route), the repeats, the resolutions told in their runs or only recorded, the unrouted."""
+    started: dict[tuple[str, str | None], list[tuple[int, str]]] = {}
+    repeats: list[int] = []
+    told: list[int] = []
+    recorded: list[int | None] = []
+    unrouted = 0
+    for admission, result in zip(admissions, results, strict=True):
+        trigger = admission.trigger
+        if result.outcome == "started" and result.run_id is not None:
+            where = (str(trigger.conversation), admission.route)
+            started.setdefault(where, []).append((result.run_id, trigger.title))
+        elif result.outcome == "repeat" and result.run_id is not None:
+            repeats.append(result.run_id)
+        elif result.outcome == "resolved" and result.run_id is not None:
+            told.append(result.run_id)
+        elif result.outcome == "recorded":
+            recorded.append(result.run_id)
+        elif result.outcome == "unrouted":
+            unrouted += 1
+    parts = [texts.hook_took_started(runs, where, route) for (where, route), runs in started.items()]
+    if repeats:
+        parts.append(texts.hook_took_repeats(repeats))
+    if told:
+        parts.append(texts.hook_took_resolved(told))
+    if recorded:
+        parts.append(texts.hook_took_recorded(recorded))
+    if unrouted:
+        parts.append(texts.hook_took_unrouted(unrouted))
+    return parts
 
 
 def unrouted_fix(router: Router, admission: Admission) -> str:
@@ -272,8 +363,10 @@ async def _start_scheduler(app: web.Application) -> None:
     active: dict[str, Any] = app[CHANNELS]
     learners = naming.learners(active)  # a trigger's people named by the channels served
     app[SCHEDULER].checks.learners = learners
+    app[SCHEDULER].failing = lambda name: active[name].failing() if name in active else None
     if HOOKS in app:
         app[HOOKS].learners = learners
+        app[HOOKS].channels = active
     app[SCHEDULER].start(lambda: list(active))
 
 

@@ -241,3 +241,15 @@ def test_an_option_written_twice_is_named_as_such(tmp_path):
     err = refused(write(tmp_path, with_steps(f"  - {{id: pick, ask: 'Which?', type: choice, {one_value}}}\n")),
                   "pick", "the step has options 'Alpha' and 'Again' with the same value 'a'")  # fmt: skip
     assert err.fix == "give each option its own value"
+
+
+@pytest.mark.parametrize(
+    "options",
+    ["['', b]", "['   ', b]", "[{value: a, label: ''}, b]", "[{value: ' ', label: Alpha}, b]"],
+)
+def test_an_option_with_no_words_is_refused(tmp_path, options):
+    """Before, it loaded: Slack refuses a button or a menu option with no text (invalid_blocks), and
+    nobody can type an option that has no words, so the question could not be put to anyone."""
+    text = with_steps(f"  - {{id: pick, ask: 'Which?', type: choice, options: {options}}}\n")
+    err = refused(write(tmp_path, text), "pick", "the step has option 1 with no words to pick or type it by")
+    assert err.fix == "give option 1 a label and a value of a word or more, or remove it"

@@ -5,8 +5,11 @@ auth.test, conversations.open, apps.connections.open), and can be told to refuse
 calls of a method: HTTP 429 with ``Retry-After``, ``ok: false`` with an error, or a 5xx; or to
 answer them late (``slow_down``), or never (``hang``).
 It refuses what Slack refuses for size (chat.postMessage, chat.postEphemeral, chat.update):
-``text`` over 40,000 characters is ``msg_too_long``; more than 50 blocks, or a block's text
-over 3,000 characters, is ``invalid_blocks``.
+``text`` over 40,000 characters is ``msg_too_long``; more than 50 blocks, a block's text over
+3,000 characters, or an interactive element beyond Block Kit's limits (more than 25 elements in
+an actions block; a button's or an option's text over 75 characters, a placeholder's over 150; a
+button's value over 2,000, an option's over 150; more than 100 options in a
+menu) is ``invalid_blocks``.
 ``apps.connections.open`` returns a ``ws://127.0.0.1:PORT/link/...`` URL served here too; a
 test pushes envelopes down it and reads the acknowledgements that come back. Files are shared
 as Slack's upload does: ``files.getUploadURLExternal`` hands out an upload URL here, the bytes
@@ -32,15 +35,13 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.block_kit import BLOCK_TEXT_LIMIT, TEXT_LIMIT, oversized  # noqa: F401 (tests import the limits here)
 from tests.fakes.loopback import LoopbackServer
 
 TEAM, APP, BOT_USER, BOT_ID = "T111", "A111", "UBOT", "BBOT"
 #: The Enterprise Grid organisation of :attr:`FakeSlack.grid` installs (and its bot user: on a
 #: Grid, user ids are the organisation's, ``W...``).
 ORG, ORG_BOT_USER = "E0ACME", "W0BOT"
-#: Slack's limits on a message (https://docs.slack.dev/reference/methods/chat.postMessage,
-#: https://docs.slack.dev/reference/block-kit/blocks): what the fake refuses above them.
-TEXT_LIMIT, BLOCKS_LIMIT, BLOCK_TEXT_LIMIT = 40_000, 50, 3_000
 
 
 @dataclass
@@ -342,23 +343,6 @@ class FakeSlack(LoopbackServer):
     async def _reset(self, request: web.Request) -> web.Response:
         self.calls.clear()
         return web.json_response({"ok": True})
-
-
-def oversized(args: dict[str, Any]) -> str | None:
-    """The error Slack answers a message beyond its size limits with; None when it fits."""
-    if len(str(args.get("text") or "")) > TEXT_LIMIT:
-        return "msg_too_long"
-    blocks = args.get("blocks") or []
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    if len(blocks) > BLOCKS_LIMIT:
-        return "invalid_blocks"
-    for block in blocks:
-        texts = [block.get("text"), *(block.get("fields") or [])]
-        texts += [e for e in block.get("elements") or [] if e.get("type") in ("mrkdwn", "plain_text")]
-        if any(len(str(t.get("text") or "")) > BLOCK_TEXT_LIMIT for t in texts if isinstance(t, dict)):
-            return "invalid_blocks"
-    return None
 
 
 def main() -> None:

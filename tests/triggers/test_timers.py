@@ -243,7 +243,8 @@ def test_a_review_starts_on_its_date_with_the_metrics_latest_value(proc: Process
         (
             "start_flow",
             "2026-12-10T08:00:00.000Z",
-            '{"flow": "decision_review", "decision_id": 1, "facilitator": {"id": "console:alice", "name": "alice"}}',
+            '{"flow": "decision_review", "decision_id": 1, "facilitator": {"id": "console:alice", "name": "alice"},'
+            ' "day": "2026-12-10", "tz": "Europe/Paris"}',
         )
     ]
     proc = proc.restart()
