@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from bot.analytics import summary, summary_triggers
 from bot.cli import main
 from bot.store import open_db
+from tests.analytics.history import build, renamed
 from tests.analytics.test_views_and_summaries import _snapshot, assert_views_match_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,3 +114,43 @@ def test_no_analytics_trigger_fills_a_temporary_table(tmp_path: Path) -> None:
                 program = row[5]  # "-- TRIGGER name" heads each trigger's program
             assert not (row[1] == "OpenEphemeral" and "analytics_" in program), (table, program)
     conn.close()
+
+
+def _answer_and_reprompt(path: Path) -> None:
+    """erin answers the decision of run 6, is asked it again, answers again (a revision); dan writes."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for kind, at in (("prompt", "2026-03-29T11:00:00.000Z"), ("prompt", "2026-03-29T12:00:00.000Z")):
+        conn.execute(
+            "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind, text,"
+            " created_at) VALUES (6, 'out', 'slack', 'slack:C', 'slack:erin', 'Erin', 'decision', ?, 'x', ?)",
+            (kind, at),
+        )
+        revision = conn.execute("SELECT count(*) + 1 FROM answers WHERE run_id = 6 AND step = 'decision'").fetchone()
+        conn.execute(
+            "INSERT INTO answers (run_id, step, item, field, actor_id, value, raw, kind, revision, at)"
+            " VALUES (6, 'decision', NULL, NULL, 'slack:erin', '\"x\"', 'x', 'answer', ?, ?)",
+            (revision[0], at.replace(":00.000Z", ":30.000Z")),
+        )
+    conn.close()
+
+
+def test_a_ledger_at_m013_upgraded_keeps_the_figures_its_raw_tables_give(tmp_path: Path) -> None:
+    """The triggers of the version before m014 put back on a ledger, written to, upgraded, written to."""
+    path = tmp_path / "h.db"
+    build(path).conn.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for name in ("analytics_answers_ai", "analytics_messages_ai"):
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.executescript((ROOT / "tests" / "fixtures" / "analytics-triggers-m013.sql").read_text())
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm014_lighter_summary_triggers'")
+    conn.close()
+    renamed(path)  # written under the triggers before m014
+    migrated = open_db(path)  # applies m014
+    assert not _analytics_triggers(migrated.conn) & set(summary_triggers.RETIRED)
+    migrated.conn.close()
+    _answer_and_reprompt(path)
+    conn = sqlite3.connect(path)
+    kept = _snapshot(conn)
+    conn.close()
+    assert kept == _backfilled(path, tmp_path)
+    assert assert_views_match_report(path) > 300
