@@ -1,6 +1,15 @@
 """The triggers that keep the summary tables (:mod:`bot.analytics.summary`) current: each insert
 or update of the ledger's runs, actions, reviews, events, decisions, transitions, answers and
 messages adds to their counters, O(1) per write.
+
+A Slack turn writes a message or two, an answer, a transition, so the triggers are kept cheap
+(schema.m014; docs/analytics.md, "What the triggers cost a turn"): one trigger a table and
+statement (each trigger program run allocates and zeroes its registers, its WHEN false or not); no
+subquery in FROM (SQLite fills a temporary table for it) nor an INSERT that reads the table it
+writes (the rows go through one): scalar subqueries of ``new``, run once, instead; a prompt's
+people row counts it as addressed by ``changes()`` of its ``INSERT OR IGNORE`` into
+``analytics_prompts`` (the rows that statement of the trigger inserted: 1 for a prompt's first
+time, 0 for a prompt asked again).
 """
 
 from __future__ import annotations
@@ -25,6 +34,16 @@ ACTION_FACTS = """new.status, julianday(new.due) + 1.5, julianday(new.done_at),
 #: Whether the person a prompt goes to has already answered that step of that run.
 _ANSWERED = """EXISTS (SELECT 1 FROM answers a WHERE a.run_id = new.run_id AND a.step = new.step
     AND a.actor_id = new.actor_id)"""
+
+#: The person's first answer to the step a prompt asks, at or after it (its answer time's end). A
+#: scalar subquery of ``new`` only: run once, where a subquery in FROM fills a temporary table.
+_FIRST_ANSWER = """(SELECT min(a.at) FROM answers a WHERE a.run_id = new.run_id AND a.step = new.step
+    AND a.actor_id = new.actor_id AND a.at >= new.created_at)"""
+
+#: The prompt an answer answers: its person, run and step (``analytics_prompts``' key).
+_PROMPT = "person = new.actor_id AND run_id = new.run_id AND step = new.step"
+#: Whether an answer is that prompt's first at or after its first time (its answer time).
+_ANSWERS_NOW = "answered_at IS NULL AND asked_at <= new.at"
 
 RUN_MS = "CAST(round((julianday({at}) - julianday(triggered_at)) * 86400000.0) AS INTEGER)"
 
@@ -91,44 +110,47 @@ TRIGGERS = [
             FROM analytics_runs WHERE run_id = new.run_id AND true
             ON CONFLICT DO UPDATE SET slots = slots + excluded.slots,
                 revised_slots = revised_slots + excluded.revised_slots, revisions = revisions + excluded.revisions;
-        {_PEOPLE_ADD.format(col="answers", person="new.actor_id", name="NULL", value="1", run="new.run_id")}
-        UPDATE analytics_prompts SET answered = 1
-        WHERE person = new.actor_id AND run_id = new.run_id AND step = new.step AND answered = 0;
-        UPDATE analytics_prompts SET answered_at = new.at, answer_ms = {ANSWER_MS.format(at="new.at", asked="asked_at")}
-        WHERE person = new.actor_id AND run_id = new.run_id AND step = new.step AND answered_at IS NULL
-            AND asked_at <= new.at;
+        INSERT INTO analytics_people (person, day, flow_id, answers, answered)
+            SELECT new.actor_id, day, flow_id, 1, EXISTS (SELECT 1 FROM analytics_prompts WHERE {_PROMPT} AND answered = 0)
+            FROM analytics_runs WHERE run_id = new.run_id AND true
+            ON CONFLICT DO UPDATE SET answers = answers + 1, answered = answered + excluded.answered;
+        UPDATE analytics_prompts SET answered = 1,
+            answered_at = CASE WHEN {_ANSWERS_NOW} THEN new.at ELSE answered_at END,
+            answer_ms = CASE WHEN {_ANSWERS_NOW} THEN {ANSWER_MS.format(at="new.at", asked="asked_at")} ELSE answer_ms END
+        WHERE {_PROMPT} AND (answered = 0 OR {_ANSWERS_NOW});
     END""",
-    f"""CREATE TRIGGER analytics_messages_in AFTER INSERT ON messages
-    WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND new.direction = 'in'
-        AND new.kind NOT IN {NOT_SENT} BEGIN
-        {_PEOPLE_ADD.format(col="inbound", person="new.actor_id", name="new.actor_name", value="1", run="new.run_id")}
-    END""",
-    f"""CREATE TRIGGER analytics_messages_prompt AFTER INSERT ON messages
-    WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND new.direction = 'out' AND new.kind = 'prompt' BEGIN
-        INSERT INTO analytics_people (person, day, flow_id, prompt_name, addressed, answered)
-            SELECT new.actor_id, day, flow_id, new.actor_name, p.fresh, p.fresh AND {_ANSWERED}
-            FROM analytics_runs, (SELECT NOT EXISTS (SELECT 1 FROM analytics_prompts WHERE person = new.actor_id
-                AND run_id = new.run_id AND step = coalesce(new.step, '')) AS fresh) AS p
-            WHERE run_id = new.run_id AND true
-            ON CONFLICT DO UPDATE SET addressed = addressed + excluded.addressed,
-                answered = answered + excluded.answered, {_GREATEST.format(col="prompt_name")};
+    f"""CREATE TRIGGER analytics_messages_ai AFTER INSERT ON messages
+    WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND (new.direction = 'in' AND new.kind NOT IN {NOT_SENT}
+        OR new.direction = 'out' AND new.kind = 'prompt') BEGIN
+        INSERT INTO analytics_people (person, day, flow_id, name, inbound)
+            SELECT new.actor_id, day, flow_id, new.actor_name, 1 FROM analytics_runs
+            WHERE run_id = new.run_id AND new.direction = 'in'
+            ON CONFLICT DO UPDATE SET inbound = inbound + 1, {_GREATEST.format(col="name")};
         INSERT OR IGNORE INTO analytics_prompts (person, run_id, step, answered, asked_at, answered_at, answer_ms,
             flow_id, day)
-            SELECT new.actor_id, new.run_id, coalesce(new.step, ''), {_ANSWERED}, new.created_at, t.at,
-                   {ANSWER_MS.format(at="t.at", asked="new.created_at")}, f.flow_id, f.day
-            FROM analytics_runs f, (SELECT min(a.at) AS at FROM answers a WHERE a.run_id = new.run_id
-                AND a.step = new.step AND a.actor_id = new.actor_id AND a.at >= new.created_at) AS t
-            WHERE f.run_id = new.run_id;
-    END""",
-    f"""CREATE TRIGGER analytics_prompts_au AFTER UPDATE OF answered ON analytics_prompts
-    WHEN new.answered = 1 AND old.answered = 0 BEGIN
-        {_PEOPLE_ADD.format(col="answered", person="new.person", name="NULL", value="1", run="new.run_id")}
+            SELECT new.actor_id, new.run_id, coalesce(new.step, ''), {_ANSWERED}, new.created_at, {_FIRST_ANSWER},
+                   {ANSWER_MS.format(at=_FIRST_ANSWER, asked="new.created_at")}, flow_id, day
+            FROM analytics_runs WHERE run_id = new.run_id AND new.direction = 'out';
+        INSERT INTO analytics_people (person, day, flow_id, prompt_name, addressed, answered)
+            SELECT new.actor_id, day, flow_id, new.actor_name, changes(), changes() AND (SELECT answered
+                FROM analytics_prompts WHERE person = new.actor_id AND run_id = new.run_id AND step = coalesce(new.step, ''))
+            FROM analytics_runs WHERE run_id = new.run_id AND new.direction = 'out'
+            ON CONFLICT DO UPDATE SET addressed = addressed + excluded.addressed,
+                answered = answered + excluded.answered, {_GREATEST.format(col="prompt_name")};
     END""",
 ]
 
 
+#: Triggers of earlier versions merged into others (schema.m014): ``analytics_messages_in`` and
+#: ``analytics_messages_prompt`` into ``analytics_messages_ai``, ``analytics_prompts_au`` into
+#: ``analytics_answers_ai``.
+RETIRED = ("analytics_messages_in", "analytics_messages_prompt", "analytics_prompts_au")
+
+
 def recreate_trigger(db: Database, name: str) -> None:
-    """Trigger ``name`` as :data:`TRIGGERS` has it now, in place of the one a ledger has."""
-    (trigger,) = (t for t in TRIGGERS if t.split()[2] == name)
+    """Trigger ``name`` as :data:`TRIGGERS` has it now, in place of the one a ledger has (dropped
+    if :data:`RETIRED`: a later migration makes the one that took its place)."""
     db.execute(f"DROP TRIGGER IF EXISTS {name}")
-    db.execute(trigger)
+    for trigger in TRIGGERS:
+        if trigger.split()[2] == name:
+            db.execute(trigger)

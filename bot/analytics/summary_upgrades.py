@@ -1,7 +1,7 @@
 """The summary tables (:mod:`bot.analytics.summary`) brought up to date on a ledger made before a
 change of them, by the later migrations of :mod:`bot.analytics.schema`: claimed runs credited to
 their claimer (m005), people's names as the participation view takes them (m006), runs' trigger
-kinds (m012), prompts' answer times (m013).
+kinds (m012), prompts' answer times (m013); the triggers merged (m014).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def keep_answer_times(db: Database) -> None:
     for statement in PROMPT_TIMES:
         db.execute(statement)
     db.execute(PROMPTS_INDEX)
-    for name in ("analytics_answers_ai", "analytics_messages_prompt"):
+    for name in ("analytics_answers_ai", "analytics_messages_ai"):
         summary_triggers.recreate_trigger(db, name)
 
 
@@ -102,3 +102,12 @@ def keep_kinds(db: Database) -> None:
     summary_triggers.recreate_trigger(db, "analytics_runs_ai")
     db.execute("DROP INDEX IF EXISTS analytics_runs_latency")
     db.execute(LATENCY_INDEX)
+
+
+def merge_triggers(db: Database) -> None:
+    """The triggers of a ledger made before m014: those merged into others dropped, the ones that
+    took their place made (the summaries stay as they are: the same figures, kept with less work)."""
+    for name in summary_triggers.RETIRED:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for name in ("analytics_answers_ai", "analytics_messages_ai"):
+        summary_triggers.recreate_trigger(db, name)

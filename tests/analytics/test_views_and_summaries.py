@@ -88,7 +88,7 @@ def test_names_kept_before_the_fix_are_those_of_the_view_after_its_migration(tmp
     old, expected = _previous_version(tmp_path, renamed)
     conn = sqlite3.connect(old, isolation_level=None)
     before_fast_views(conn)
-    conn.execute("DROP TRIGGER analytics_messages_prompt")
+    conn.execute("DROP TRIGGER analytics_messages_ai")
     conn.execute("ALTER TABLE analytics_people DROP COLUMN prompt_name")
     conn.execute("UPDATE analytics_people SET name = 'latest' WHERE name IS NOT NULL")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_people_names'")

@@ -210,14 +210,14 @@ def test_answer_times_of_a_ledger_made_before_are_counted_by_its_migration(demo:
     conn.execute("DROP INDEX transitions_stalls")
     conn.execute("DROP INDEX analytics_prompts_times")
     conn.execute("DROP TRIGGER analytics_answers_ai")  # the earlier ones kept no times
-    conn.execute("DROP TRIGGER analytics_messages_prompt")
+    conn.execute("DROP TRIGGER analytics_messages_ai")
     for column in ("asked_at", "answered_at", "answer_ms", "flow_id", "day"):
         conn.execute(f"ALTER TABLE analytics_prompts DROP COLUMN {column}")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_answer_times_and_stall_waits'")
     conn.close()
     migrated = open_db(old)
     assert migrated.conn.execute("SELECT * FROM analytics_prompts ORDER BY 1, 2, 3").fetchall() == expected
-    assert {t.name for t in migrated.triggers} >= {"analytics_answers_ai", "analytics_messages_prompt"}
+    assert {t.name for t in migrated.triggers} >= {"analytics_answers_ai", "analytics_messages_ai"}
     _same_rows(_rows(migrated.conn, "SELECT * FROM answer_times"), raw_answer_times(migrated.conn))
     _same_rows(_rows(migrated.conn, "SELECT * FROM stall_waits"), raw_stall_waits(raw_stalls(migrated.conn)))
 
