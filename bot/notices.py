@@ -94,11 +94,11 @@ def plan(
     if where == "conversation":  # the run's conversation refuses the bot: tell the facilitator directly
         remedy = failure.remedy if failure is not None else None
         title = str(run.context.trigger.get("title") or run.flow_id)
+        quoted = texts.notice_question(reply.text) if question else excerpt
         if not reaches_directly(fac):  # nobody has taken the run (an alert's), or not by direct message
             backup = backup_of(run.context.trigger.get("escalate_to"))
             if backup is None or not reaches_directly(backup):
                 return Notice(message_id, here, fac, None, where=str(run.conversation), why=why, remedy=remedy)
-            quoted = texts.notice_question(reply.text) if question else excerpt
             taken = not is_placeholder(fac.id)
             text = texts.notice_conversation_refused_backup(
                 run.id, title, str(run.conversation), why, quoted, going, remedy, fac.name if taken else None
@@ -107,7 +107,6 @@ def plan(
             told = Reply(run.id, run.conversation, text, to=backup, kind=NOTICE, private=True)
             return Notice(message_id, about, backup, told, backup=True)
         asks = ("you" if reply.to is not None and reply.to.id == fac.id else "them") if question else ""
-        quoted = texts.notice_question(reply.text) if question else excerpt
         channel = f"{run.conversation.channel}:{run.conversation.conversation}"  # not its thread's ts
         text = texts.notice_conversation_refused(run.id, title, why, quoted, going, remedy, asks, channel)
         about = here if going else f"end of {here}"  # its end is told even just after a question was

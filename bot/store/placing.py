@@ -208,7 +208,7 @@ def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[
     return found
 
 
-def claim(conn: sqlite3.Connection, row: RunRow, message: Message, now: datetime | None = None) -> Message:
+def claim(conn: sqlite3.Connection, row: RunRow, message: Message, now: datetime) -> Message:
     """The people a message names (its speaker, whom it mentions) learnt where the run knew
     them only by their platform ids (a trigger's). A triggered run that named no facilitator:
     the first person to speak in it takes the role. Returns the message with its speaker named
@@ -231,7 +231,7 @@ def claim(conn: sqlite3.Connection, row: RunRow, message: Message, now: datetime
         if prompt.to["id"] == placeholder.id:
             prompt.to = actor.to_dict()
     conn.execute("UPDATE runs SET facilitator_id = ? WHERE id = ?", (actor.id, row.id))
-    if ctx.trigger.pop("lead_left", None) and now is not None:  # taking over from one who left: for analysts
+    if ctx.trigger.pop("lead_left", None):  # taking over from one who left: for analysts
         conn.execute(  # once: a turn taken again after TransitionNotAllowed claims again
             "INSERT INTO transitions (run_id, source, target, event, actor_id, at) SELECT ?, ?, ?, 'take', ?, ?"
             " WHERE NOT EXISTS (SELECT 1 FROM transitions WHERE run_id = ? AND event = 'take' AND at = ?)",
