@@ -220,7 +220,8 @@ def admit(
     triggers: list[Trigger],
     admissions: list[Admission],
     unnamed: Set[str] = frozenset(),
-    hook: str = "alertmanager",
+    *,
+    hook: str,
 ) -> web.Response:
     """Admit one routed body: all of it, or (on an error) nothing. ``unnamed``: the people
     :func:`naming.learn` could not name (logged for the runs started with them)."""
@@ -234,7 +235,7 @@ def admit(
     for channel in {r.channel for r in results if r.outbox and r.channel}:
         state.services.notify(channel)
     naming.tell_unnamed(admissions, [r.outcome for r in results], unnamed)
-    warn_many_runs(state, admissions, results)
+    warn_many_runs(state, hook, admissions, results)
     log.info(texts.hook_took(hook, len(triggers), took(admissions, results)))
     unrouted: dict[tuple[str, str], list[tuple[Trigger, int]]] = {}  # one line per reason, not per alert
     for admission, result in zip(admissions, results, strict=True):
@@ -253,8 +254,9 @@ def admit(
 MANY_RUNS = 10
 
 
-def warn_many_runs(state: HookState, admissions: list[Admission], results: list[Admitted]) -> None:
-    """A warning for each conversation where this notification started more than MANY_RUNS runs."""
+def warn_many_runs(state: HookState, hook: str, admissions: list[Admission], results: list[Admitted]) -> None:
+    """A warning for each conversation where this notification (to ``/hooks/<hook>``) started more
+    than MANY_RUNS runs."""
     started: dict[tuple[str, str | None], int] = {}
     for admission, result in zip(admissions, results, strict=True):
         trigger = admission.trigger
@@ -263,8 +265,6 @@ def warn_many_runs(state: HookState, admissions: list[Admission], results: list[
             started[where] = started.get(where, 0) + 1
     for (conversation, route), count in started.items():
         if count > MANY_RUNS:
-            source = admissions[0].trigger.source
-            hook = "events" if source == "generic" else source
             log.warning(texts.hook_many_runs(hook, count, conversation, route, str(state.router.path)))
 
 
