@@ -34,7 +34,7 @@ from sqlite_utils import Database
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
-from bot.channels.slack_calls import call, placed
+from bot.channels.slack_calls import call, json_call, placed
 from bot.channels.slack_limits import Pacer
 from bot.channels.slack_side import SIDE_RETRY_FOR
 from bot.channels.slack_withdraw import PLACEHOLDER, Withdrawals, slack_user
@@ -146,9 +146,10 @@ class Poster(Withdrawals):
         if wait > 0:
             raise RetryLater(wait, "paced: about one message a second per channel", attempt=False)
         try:
-            sent = await call(
-                self.client.chat_postMessage(channel=target.channel, thread_ts=target.thread_ts, **payload)
+            post = json_call(
+                self.client, "chat.postMessage", channel=target.channel, thread_ts=target.thread_ts, **payload
             )
+            sent = await call(post)
         except RetryLater as exc:
             if exc.reason.startswith("HTTP 429"):
                 self.pacer.hold(target.channel, exc.seconds)
@@ -297,14 +298,18 @@ class Poster(Withdrawals):
         assert target.ephemeral_to is not None
         text = blocks.fit(blocks.live_people(blocks.escape(reply.text), self._unnamed(reply)), blocks.TEXT_LIMIT)
         try:
-            sent = await call(
-                self.client.chat_postEphemeral(
-                    channel=target.channel, user=target.ephemeral_to, text=text, thread_ts=target.thread_ts
-                )
+            ephemeral = json_call(
+                self.client,
+                "chat.postEphemeral",
+                channel=target.channel,
+                user=target.ephemeral_to,
+                text=text,
+                thread_ts=target.thread_ts,
             )
+            sent = await call(ephemeral)
         except DeliveryFailed:  # not in that channel any more: tell them directly
             channel = await self.dm_channel(target.ephemeral_to)
-            sent = await call(self.client.chat_postMessage(channel=channel, text=text))
+            sent = await call(json_call(self.client, "chat.postMessage", channel=channel, text=text))
             return str(sent["ts"])
         return str(sent.get("message_ts") or "") or None
 
@@ -319,7 +324,7 @@ class Poster(Withdrawals):
             await asyncio.sleep(min(wait, ROOT_WAIT))
             self.pacer.forget(ticket)
         try:
-            sent = await call(self.client.chat_postMessage(channel=channel, text=text))
+            sent = await call(json_call(self.client, "chat.postMessage", channel=channel, text=text))
         except RetryLater as exc:
             if exc.reason.startswith("HTTP 429"):
                 self.pacer.hold(channel, exc.seconds)

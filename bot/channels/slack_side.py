@@ -25,7 +25,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot import texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.channels.slack_blocks import TEXT_LIMIT, fit
-from bot.channels.slack_calls import call
+from bot.channels.slack_calls import call, json_call
 from bot.channels.slack_limits import Pacer
 from bot.store import group_requests
 
@@ -108,9 +108,8 @@ class SideCalls:
     side_retry_for: float
 
     def update_later(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
-        self.spawn(
-            self._side("chat.update", partial(self.side.chat_update, channel=channel, ts=ts, **payload), channel)
-        )
+        update = partial(json_call, self.side, "chat.update", channel=channel, ts=ts, **payload)
+        self.spawn(self._side("chat.update", update, channel))
 
     def upload_later(self, channel: str, thread_ts: str, attachment: dict[str, str]) -> None:
         """Share a file in a thread (files.getUploadURLExternal, the upload, files.completeUploadExternal).
@@ -129,11 +128,11 @@ class SideCalls:
     def ephemeral_later(self, channel: str, user: str, mrkdwn: str | list[str], thread_ts: str | None = None) -> None:
         """Answer ``user`` privately (``mrkdwn``: anything people typed already escaped; a list:
         the parts of a long answer, see slack_blocks.mrkdwn_parts, posted in order)."""
-        post = partial(self.side.chat_postEphemeral, channel=channel, user=user, thread_ts=thread_ts)
+        post = partial(json_call, self.side, "chat.postEphemeral", channel=channel, user=user, thread_ts=thread_ts)
         self.spawn(self._in_order("chat.postEphemeral", channel, mrkdwn, post))
 
     def say_later(self, channel: str, mrkdwn: str | list[str]) -> None:
-        post = partial(self.side.chat_postMessage, channel=channel)
+        post = partial(json_call, self.side, "chat.postMessage", channel=channel)
         self.spawn(self._in_order("chat.postMessage", channel, mrkdwn, post))
 
     async def _in_order(
