@@ -162,6 +162,29 @@ async def test_a_review_whose_facilitator_left_is_led_by_whoever_answers_first(
     assert '"facilitator": {"id": "slack:UB", "name": "Bob"}' in payload  # the next review is his to lead
 
 
+async def test_a_review_whose_facilitator_left_is_in_the_ledger_as_a_run_under_way_is(
+    months: Harness, fake: FakeSlack, clock: Clock
+) -> None:
+    """The review that starts without Alice keeps it as a run whose facilitator left under way
+    does (one path, bot.lead_left): its start, then 'lead_left' by Alice at its first step; the
+    first to answer, Bob, 'take's it. The notice is a reply of the run's first turn."""
+    fake.deactivate("UA")
+    clock.now = review_due(months)
+    assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
+    rows = months.rows("SELECT source, target, event, actor_id FROM transitions WHERE run_id = 2 ORDER BY id")
+    assert rows == [
+        ("", "actions_done", "start", "slack:facilitator"),
+        ("actions_done", "actions_done", "lead_left", "slack:UA"),
+    ]
+    told = months.rows("SELECT step, text FROM messages WHERE run_id = 2 AND kind = 'info'")
+    assert told == [("actions_done", ALICE_LEFT)]
+    await months.event(message("UB", "yes", channel="DUB"))
+    await wait_for(lambda: months.rows("SELECT facilitator_id FROM runs WHERE id = 2") == [("slack:UB",)])
+    taken = months.rows("SELECT event, actor_id FROM transitions WHERE run_id = 2 AND event = 'take'")
+    assert taken == [("take", "slack:UB")]
+    await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("<@UB> Time to review")])
+
+
 async def test_a_review_waits_out_a_revoked_token_instead_of_escalating_and_stalling_unseen(
     months: Harness, fake: FakeSlack, clock: Clock, tmp_path: Path
 ) -> None:
