@@ -331,7 +331,8 @@ class Dispatcher(Admitting):
             # all it asks first is asked directly (its conversation told nothing, not even that its
             # facilitator left): it is told the review began (and if that conversation refuses the
             # bot now, archived or without it, its facilitator hears at once)
-            owners = list(dict.fromkeys(r.to.name for r in result.outcome.replies if r.to is not None))
+            asked = [r.to for r in result.outcome.replies if r.to is not None and r.to.id not in nobody]
+            owners = list(dict.fromkeys(person.name for person in asked))  # not one who left: never reached
             opened = texts.review_opened(trigger.title or flow.title, owners)
             runs.queue_replies(conn, [Reply(result.run_id, where, opened, kind="info")], iso(now))
         runs.review_started(conn, decision_id, result.run_id)

@@ -122,6 +122,22 @@ async def test_a_review_reaching_an_owner_who_left_tells_the_facilitator(
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC" and p["text"].startswith("Review of")])
 
 
+async def test_a_reviews_opening_line_does_not_say_an_owner_who_left_is_asked(
+    months: Harness, fake: FakeSlack, clock: Clock
+) -> None:
+    """Bob left the company before the review. Before, its channel read 'Bob is asked directly
+    about their actions' just before 'I could not reach Bob'. Now the opening line names only the
+    owners who can be asked (none here), and the facilitator is still told Bob cannot be reached."""
+    fake.deactivate("UB")
+    clock.now = review_due(months)
+    before = len(fake.posted())
+    assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
+    await wait_for(lambda: [p for p in fake.posted()[before:] if "reach Bob" in p["text"]])
+    told = [p["text"] for p in fake.posted()[before:] if p["channel"] == "C1"]
+    assert told[0] == "The review of 'Weekly sync' has begun: whether the decision held is asked here."
+    assert told[1].startswith("<@UA> I could not reach Bob: their Slack account is deactivated")
+
+
 async def test_a_review_waits_for_nine_on_the_clock_of_a_facilitator_who_moved_west(
     months: Harness, fake: FakeSlack, clock: Clock
 ) -> None:
