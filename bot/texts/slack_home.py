@@ -66,11 +66,11 @@ def home_more_actions(count: int) -> str:
 
 
 def home_more_waiting(count: int) -> str:
-    return f"and {count} more - type `actions` in a DM with me, or answer the questions I sent you."
+    return f"and {count} more questions wait on you, each where I asked it."
 
 
 def home_more_led(count: int) -> str:
-    return f"and {count} more - type `actions` in a DM with me, or `status N` for run N."
+    return f"and {count} more - `status N` in a DM with me says where run N stands."
 
 
 def home_empty() -> str:
