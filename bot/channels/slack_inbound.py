@@ -275,7 +275,8 @@ class Inbound(Turns):
         only after the command gave up waiting for it (and answered that nothing was started)."""
         flow = self.dispatcher.catalog.get(flow_id)
         root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
-        posting = asyncio.ensure_future(self.poster.post_now(command.channel, root))
+        until = arrived + SLASH_BUDGET  # a 429 is waited out when the post can still be made by then
+        posting = asyncio.ensure_future(self.poster.post_now(command.channel, root, until))
         try:
             left = SLASH_BUDGET - (asyncio.get_running_loop().time() - arrived)
             ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))

@@ -47,6 +47,8 @@ log = logging.getLogger("decisionbot.slack")
 #: How long the root of a run started by a slash command waits for its turn in its channel's
 #: pacing at most (Slack shows an error when the command is not answered within 3 s).
 ROOT_WAIT = 1.0
+#: Seconds a root's post is given once Slack's ``Retry-After`` is waited out (a post takes ~0.1-0.3 s).
+ROOT_CALL = 0.4
 
 
 @dataclass(frozen=True)
@@ -308,20 +310,28 @@ class Poster(Withdrawals):
             return str(sent["ts"])
         return str(sent.get("message_ts") or "") or None
 
-    async def post_now(self, channel: str, text: str) -> str:
+    async def post_now(self, channel: str, text: str, until: float | None = None) -> str:
         """Post one message now (the root of a run started by a slash command, within Slack's 3 s);
         its ts. It takes its turn in the channel's pacing, waiting up to ``ROOT_WAIT`` for it, so a
-        burst of starts is spread out and what follows in the channel is paced after it."""
+        burst of starts is spread out and what follows in the channel is paced after it. A 429 is
+        waited out (its ``Retry-After``) and the post made again when that ends before ``until``
+        (the loop's time the answer is due by): a burst of starts is slowed down, not refused."""
         self._roots -= 1
         ticket = self._roots  # its own: outbox ids are positive, and the next root takes the next
         wait = self.pacer.wait(channel, ticket)
         if wait > 0:
             await asyncio.sleep(min(wait, ROOT_WAIT))
             self.pacer.forget(ticket)
-        try:
-            sent = await call(self.client.chat_postMessage(channel=channel, text=text))
-        except RetryLater as exc:
-            if exc.reason.startswith("HTTP 429"):
+        while True:
+            try:
+                sent = await call(self.client.chat_postMessage(channel=channel, text=text))
+            except RetryLater as exc:
+                if not exc.reason.startswith("HTTP 429"):
+                    raise
                 self.pacer.hold(channel, exc.seconds)
-            raise
-        return str(sent["ts"])
+                if until is None or asyncio.get_running_loop().time() + exc.seconds + ROOT_CALL > until:
+                    raise
+                log.info(texts.slack_root_rate_limited(channel, exc.seconds))
+                await asyncio.sleep(exc.seconds)
+                continue
+            return str(sent["ts"])

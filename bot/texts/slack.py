@@ -136,6 +136,14 @@ def slack_start_refused_here(error: str) -> str:
     )
 
 
+def slack_root_rate_limited(channel: str, seconds: float) -> str:
+    """Log line: a run's root, posted by ``/decision start``, waits out Slack's 429."""
+    return (
+        f"slack: Slack's rate limit holds back the root of a /decision start in {channel} for {seconds:g} s"
+        " (about one message a second per channel); it is posted then"
+    )
+
+
 def slack_post_failed(error: str) -> str:
     return f"Slack refused my message ({error}); nothing was started. Please try again in a moment."
 
