@@ -65,7 +65,7 @@ class Group(CommandGroup):
                 raise click.ClickException(texts.ledger_read_only(path, None, config.BY_NAME["db"].env)) from exc
             if not store.is_busy(exc):
                 raise
-            raise click.ClickException(texts.cli_ledger_busy(path, store.BUSY_TIMEOUT_MS / 1000)) from exc
+            raise click.ClickException(texts.cli_ledger_busy(path, store.opening.BUSY_TIMEOUT_MS / 1000)) from exc
 
     def _invoke(self, ctx: click.Context) -> Any:
         ended = False

@@ -58,7 +58,7 @@ def copy_being_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     live, copy = tmp_path / "live.db", tmp_path / "copy.db"
     build(live).conn.close()
     assert run(live, "db", "backup", str(copy)).exit_code == 0
-    monkeypatch.setattr(bot.store, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(bot.store.opening, "BUSY_TIMEOUT_MS", 200)
     other = sqlite3.connect(copy, isolation_level=None)
     assert other.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     other.execute("BEGIN EXCLUSIVE")

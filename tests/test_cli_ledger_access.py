@@ -43,7 +43,7 @@ def ledger(tmp_path: Path) -> Path:
 def locked(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Another process in the middle of a write (``BEGIN IMMEDIATE``, as a turn takes it); the
     CLI waits 0.2 s for it, not 30."""
-    monkeypatch.setattr(bot.store, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(bot.store.opening, "BUSY_TIMEOUT_MS", 200)
     other = sqlite3.connect(ledger, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     yield ledger

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.outbox_rows import UNSENT
 from bot.store import open_db, utc_now
 from bot.triggers.hooks import SCHEDULER
 from tests.clock import Clock
@@ -174,6 +175,9 @@ async def test_a_review_waits_out_a_revoked_token_instead_of_escalating_and_stal
     clock.now = start
     assert await run_due(months, start) == [("start_flow", "done: run 2")]
     await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Review of 'Weekly sync'")])
+    # every message the review queued is out before the revocation (under load the outbox may still
+    # be sending one: its refusal would mark the channel failing before the reminder is due)
+    await wait_for(lambda: months.rows(f"SELECT count(*) FROM messages WHERE {UNSENT}") == [(0,)])
     fake.refuse("chat.postMessage", times=1000, error="token_revoked")
     fake.refuse("users.info", times=1000, error="token_revoked")
     clock.now = start + timedelta(days=1, hours=6)  # 09:00 in New York: Bob's day
