@@ -29,6 +29,7 @@ from bot.channels import slack_blocks as blocks
 from bot.channels import slack_clicks as clicks
 from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
+from bot.channels import slack_home as app_home
 from bot.channels import slack_messages as messages
 from bot.channels.slack_events import Answer
 from bot.channels.slack_messages import Said
@@ -59,6 +60,7 @@ class Inbound(Turns):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.underway = edits.Underway()  # typed messages whose turns are under way, for their edits
+        self.app_home = app_home.AppHome(self)  # the Home tab: app_home_opened, and its buttons
 
     # --- events: thread replies, direct messages, mentions -----------------------------------
 
@@ -66,6 +68,8 @@ class Inbound(Turns):
         event = data["event"]
         if event.get("type") == "user_change" and isinstance(event.get("user"), dict):
             return self.people.changed(messages.person(event["user"], self.home))  # renamed, deactivated: from now on
+        if event.get("type") == "app_home_opened":
+            return self.app_home.opened(event)
         if (change := edits.changed(event, self.bot_user)) is not None:
             clock = self.dispatcher.clock
             return await edits.tell(self.services.db, self.poster, clock, change, self._named, self.underway)
@@ -343,6 +347,8 @@ class Inbound(Turns):
     # --- widgets -----------------------------------------------------------------------------
 
     async def on_action(self, payload: dict[str, Any]) -> None:
+        if app_home.from_home(payload):  # a button of the Home tab: no message, no run's question
+            return await self.app_home.on_click(payload)
         click = events.clicked(payload)
         if click is None:
             return

@@ -12,6 +12,17 @@ from bot.store import dicts, group, iso
 from bot.texts._common import _one_line
 
 
+def asked_privately(conn: sqlite3.Connection, run_id: int, actor_id: str) -> bool:
+    """Whether the latest question ``run_id`` put to ``actor_id`` went to them alone (a direct
+    message: an owner's), not to the run's conversation; stored before it is sent, so known at once."""
+    row = conn.execute(
+        "SELECT private FROM messages WHERE run_id = ? AND direction = 'out' AND kind = 'prompt' AND actor_id = ?"
+        " ORDER BY id DESC LIMIT 1",
+        (run_id, actor_id),
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def answer_after(
     conn: sqlite3.Connection, run_id: int, step: str | None, actor_id: str, message_id: int
 ) -> tuple[str, str] | None:

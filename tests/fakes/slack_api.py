@@ -11,7 +11,9 @@ It refuses what Slack refuses for size (chat.postMessage, chat.postEphemeral, ch
 3,000 characters, or an interactive element beyond Block Kit's limits (more than 25 elements in
 an actions block; a button's or an option's text over 75 characters, a placeholder's over 150; a
 button's value over 2,000, an option's over 150; more than 100 options in a
-menu) is ``invalid_blocks``.
+menu) is ``invalid_blocks``. ``views.publish`` keeps the Home tab of a person (``home``) and refuses
+one Slack would refuse (not of type home, over 100 blocks, beyond Block Kit's limits) with
+``invalid_arguments``.
 ``apps.connections.open`` returns a ``ws://127.0.0.1:PORT/link/...`` URL served here too; a
 test pushes envelopes down it and reads the acknowledgements that come back. Files are shared
 as Slack's upload does: ``files.getUploadURLExternal`` hands out an upload URL here, the bytes
@@ -37,7 +39,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.block_kit import BLOCK_TEXT_LIMIT, TEXT_LIMIT, oversized  # noqa: F401 (tests import the limits here)
+from tests.fakes.block_kit import BLOCK_TEXT_LIMIT, TEXT_LIMIT, oversized, view_refused  # noqa: F401 (tests import the limits here)
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_tiers import SLACK_TIERS, Tier
 
@@ -163,6 +165,11 @@ class FakeSlack(LoopbackServer):
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def home(self, user: str) -> dict[str, Any] | None:
+        """The Home tab last published for ``user`` (and taken), or None."""
+        taken = [c for c in self.of("views.publish") if c.result.get("ok") and c.args.get("user_id") == user]
+        return taken[-1].result["view"] if taken else None
 
     def posted(self) -> list[dict[str, Any]]:
         """The messages posted successfully and not deleted since, each with the ts it was given."""
@@ -308,6 +315,12 @@ class FakeSlack(LoopbackServer):
             return {"ok": True, "files": found}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V111", "type": "modal"}}
+        if method == "views.publish":
+            refused = view_refused(args)
+            if refused is not None:
+                return {"ok": False, "error": refused}
+            view = json.loads(args["view"]) if isinstance(args["view"], str) else args["view"]
+            return {"ok": True, "view": {**view, "id": f"VH{args['user_id']}"}}
         if method == "apps.connections.open":
             ticket = f"t-{next(self._ts)}"
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}&app_id={self.socket_app}"}
