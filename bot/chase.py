@@ -15,16 +15,15 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot import lead_left, texts
 from bot.engine import timers
 from bot.engine.runtime import Turn
 from bot.engine.state import RunState
-from bot.model import Actor, ConversationKey, is_placeholder, placeholder_facilitator
+from bot.model import Actor, ConversationKey
 from bot.store import iso, jobs, ledger, readings, runs
 from bot.store.jobs import Job
 
@@ -48,7 +47,7 @@ def chase(
     """Fire the chase job ``job`` of a run in ``conn``'s transaction; the outcome to write on it.
     ``down``: why the run's channel fails now (a token refused): the job waits, and its chain.
     ``nobody``: those of its people nobody can ask now, by id (``deactivated``: they left): a
-    facilitator among them leads the run no more (:func:`lead_left`)."""
+    facilitator among them leads the run no more (:func:`bot.lead_left.hand_over`)."""
     row = runs.load_run(conn, job.run_id) if job.run_id is not None else None
     if row is None or row.status != "active":
         return f"skipped: run {row.status if row else 'missing'}"
@@ -61,7 +60,7 @@ def chase(
             since += later - datetime.fromisoformat(job.due_at)
         jobs.add_job(conn, row.id, job.kind, later, {**job.payload, "since": iso(since)}, now)
         return texts.chase_put_off_failing(row.conversation.channel, iso(later))
-    left = lead_left(row.context, nobody or {})  # before whom it reaches is worked out
+    left = lead_left.hand_over(row.context, nobody or {})  # before whom it reaches is worked out
     if left is not None and left.moved:  # questions waited on them: asked of the new lead, the chain anew
         return _handed_over(bot, conn, row, left, now)
     stage = "remind" if only else timers.stage_at(flow.timers, job.kind, now - since)
@@ -84,7 +83,7 @@ def chase(
     latest = readings.event_reading(conn, row.event_id)  # what a reminder says of the metric since it fired
     awake = [actor_id for actor_id in reached if actor_id not in asleep]
     if left is not None:
-        _tell_lead_left(conn, turn, left)
+        lead_left.tell(conn, turn, left, starting=False)
     fired = timers.fire(turn, stage, latest, awake if stage == "remind" else None)
     runs.write_turn(conn, row, fired, None, now, json.dumps({"chase": stage}))  # withheld if the run ends first
     following = timers.next_stage(flow.timers, stage) if turn.out.status == "active" and not only else None
@@ -93,52 +92,15 @@ def chase(
     return "done" if stage == job.kind else f"done: {stage}"
 
 
-@dataclass(frozen=True)
-class LeadLeft:
-    """A run's facilitator who can no longer be asked (``kind``: ``deactivated``, ``app``), and
-    who leads it now: the trigger's backup, else nobody yet (whoever answers first)."""
-
-    lead: Actor
-    kind: str
-    backup: Actor | None
-    moved: bool  # questions asked of them now wait on the new lead
-
-
-def lead_left(ctx: RunState, nobody: Mapping[str, str]) -> LeadLeft | None:
-    """When the run's facilitator is among ``nobody`` (they left the company since the run began:
-    looked up as its job fires), the run is theirs no more: it goes to the trigger's backup (a
-    route's ``backup``), else to whoever answers first in its conversation, as a triggered run
-    that named nobody; the questions waiting on them wait on that lead. Changes ``ctx``; None
-    when its facilitator can still be asked."""
-    lead = ctx.facilitator
-    if lead.id not in nobody or is_placeholder(lead.id):
-        return None
-    backup = timers.backup_of(ctx.trigger.get("escalate_to"))
-    if backup is not None and (backup.id in nobody or backup.id == lead.id):
-        backup = None
-    new = backup or placeholder_facilitator(lead.channel)
-    ctx.roles["facilitator"] = new.to_dict()
-    ctx.roles["participants"] = [p for p in ctx.roles.get("participants", []) if p.get("id") != lead.id]
-    if backup is None:
-        ctx.trigger["claimable"] = True
-        ctx.trigger["lead_left"] = lead.to_dict()  # the claim of the run is recorded as a take-over
-    else:
-        ctx.trigger["facilitator"] = backup.name
-    moved = False
-    for prompt in ctx.prompts:
-        if prompt.to["id"] == lead.id:
-            prompt.to = new.to_dict()
-            moved = moved or prompt.asked
-    return LeadLeft(lead, nobody[lead.id], backup, moved)
-
-
-def _handed_over(bot: Dispatcher, conn: sqlite3.Connection, row: runs.RunRow, left: LeadLeft, now: datetime) -> str:
+def _handed_over(
+    bot: Dispatcher, conn: sqlite3.Connection, row: runs.RunRow, left: lead_left.LeadLeft, now: datetime
+) -> str:
     """The run's questions that waited on a facilitator who left are asked of its new lead (the
     backup, or whoever answers first in its conversation), and its chain starts anew from now:
     nobody has been silent on them yet. The outcome to write on the job."""
     flow = bot.catalog.version(row.flow_id, row.flow_version)
     turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, now, bot.tz_for)
-    _tell_lead_left(conn, turn, left)
+    lead_left.tell(conn, turn, left, starting=False)
     new = row.context.facilitator
     for prompt in [p for p in row.context.prompts if p.asked and p.to["id"] == new.id]:
         prompt.asked = False  # asked of them now
@@ -149,18 +111,6 @@ def _handed_over(bot: Dispatcher, conn: sqlite3.Connection, row: runs.RunRow, le
         stage, delay = next(iter(chain.items()))
         jobs.add_job(conn, row.id, stage, now + delay, {"since": iso(now)}, now)
     return texts.job_handed_over(left.backup.name if left.backup else None)
-
-
-def _tell_lead_left(conn: sqlite3.Connection, turn: Turn, left: LeadLeft) -> None:
-    """The run's conversation is told who leads it now; the ledger keeps it, as transitions at
-    the run's step: ``lead_left`` by who left, and ``take`` by the backup who took over (whoever
-    answers first takes it when they do: bot.store.placing.claim)."""
-    state = turn.state
-    turn.say(texts.lead_left_mid_run(left.lead.name, left.kind, left.backup.name if left.backup else None))
-    turn.out.transitions.append({"from": state, "to": state, "event": "lead_left", "actor": left.lead.id})
-    if left.backup is not None:
-        turn.out.transitions.append({"from": state, "to": state, "event": "take", "actor": left.backup.id})
-    conn.execute("UPDATE runs SET facilitator_id = ? WHERE id = ?", (turn.ctx.facilitator.id, turn.run_id))
 
 
 def review_put_off(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime) -> str | None:

@@ -83,7 +83,7 @@ def _is_stream(path: Path) -> bool:
     return real.exists() and not real.is_file()
 
 
-def _set_mode(temp: Path, target: Path, mode: int | None = None) -> None:
+def _set_mode(temp: Path, target: Path, mode: int | None) -> None:
     """``mode``, else the mode ``open()`` would have left: the replaced file's, or the default
     less the umask (``mkstemp`` makes files only their owner can read)."""
     if mode is None and target.exists():

@@ -41,7 +41,9 @@ def runs_group() -> None:
 @output_options
 @click.pass_obj
 def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as_json: bool) -> None:
-    """List runs, newest first.
+    """List runs, newest first: each one's status, step, whom an open one waits for, and what
+    started it (trigger: slack slash, slack mention, slack dm, an alert hook and its route, a
+    metric check, a review on its date, ...).
 
     \b
     Example:
@@ -50,7 +52,9 @@ def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as
     conn = obj.ledger.conn
     obj.check_flow(conn, flow)
     rows = transcript.list_runs(conn, status, flow, limit)
-    _print_rows(rows, as_json, ["id", "flow", "status", "state", "waiting_for", "channel", "title", "started_at"])
+    _print_rows(
+        rows, as_json, ["id", "flow", "status", "state", "waiting_for", "channel", "trigger", "title", "started_at"]
+    )
 
 
 @runs_group.command("show")

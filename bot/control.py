@@ -60,14 +60,16 @@ def run_command(
     text: str,
     mentions: dict[str, Actor] | None = None,
     not_people: Mapping[str, str] | None = None,
+    via: str | None = None,
 ) -> CommandResult:
     """Carry out ``text`` (without the bot's own mention or the slash command's name).
-    ``not_people`` are the words of ``text`` that name no one person (see :func:`start_arguments`)."""
+    ``not_people`` are the words of ``text`` that name no one person (see :func:`start_arguments`);
+    ``via``: how it came (Slack's ``slash``, ``mention``, ``dm``), kept with a run it starts."""
     words = command_words(text)
     verb = words[0].lower() if words else "help"
     args = words[1:]
     if verb == "start":
-        return start(dispatcher, actor, conversation, args, mentions or {}, not_people or {})
+        return start(dispatcher, actor, conversation, args, mentions or {}, not_people or {}, via)
     if verb == "list":
         return list_runs(dispatcher, conversation)
     if verb in ("status", "cancel"):

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 from statemachine.exceptions import TransitionNotAllowed
 
-from bot import chase, ics, texts
+from bot import chase, ics, lead_left, texts
 from bot.dispatch_triggers import Admitting
-from bot.engine import handed, runtime, timers
+from bot.engine import handed, timers
 from bot.engine.asking import Outcome
 from bot.engine.model import Flow
 from bot.engine.runtime import Turn
@@ -88,8 +88,11 @@ class Dispatcher(Admitting):
         conversation: ConversationKey,
         now: datetime,
         event_id: int | None = None,
+        nobody: Mapping[str, str] | None = None,
     ) -> TurnResult:
-        """``event_id``: the unrouted event of the trigger's key the run starts on, else a new one."""
+        """``event_id``: the unrouted event of the trigger's key the run starts on, else a new one;
+        ``nobody``: those its platform says cannot be asked, by id (looked up as a review's job
+        fired): a facilitator among them leads it no more (:func:`bot.lead_left.hand_over`)."""
         if flow.reviews_a_decision and not trigger.data.get("decision_id"):  # it would review nothing
             raise NoDecisionToReview(texts.review_needs_decision(flow.id))
         if trigger.data.get("decision_id"):  # a review: never two of one decision at once
@@ -107,15 +110,22 @@ class Dispatcher(Admitting):
             },
             trigger=trigger.fields(),
         )
-        ctx.trigger.setdefault("facilitator", facilitator.name)  # prompts name the placeholder until a claim
+        left = lead_left.hand_over(ctx, nobody or {})
+        if left is None:
+            ctx.trigger.setdefault("facilitator", facilitator.name)  # prompts name the placeholder until a claim
+        else:  # prompts name whoever leads it now, not who left
+            ctx.trigger["facilitator"] = ctx.facilitator.name
         runs.ensure_flow_version(conn, flow, now)
         if event_id is None:
             event_id = trigger_events.insert_event(conn, trigger, now)
         else:
             trigger_events.take_over_event(conn, event_id, trigger, now)
         run_id = runs.insert_run(conn, flow, event_id, conversation, ctx, now)
-        outcome = runtime.start_run(flow, run_id, ctx, conversation, now, self.tz_for)
-        outcome.transitions.insert(0, {"from": "", "to": flow.first.id, "event": "start", "actor": facilitator.id})
+        turn = Turn(flow, run_id, flow.first.id, "active", ctx, conversation, now, self.tz_for)
+        outcome = turn.start()
+        if left is not None:
+            lead_left.tell(conn, turn, left, starting=True)
+        outcome.transitions.insert(0, {"from": "", "to": flow.first.id, "event": "start", "actor": ctx.facilitator.id})
         row = RunRow(run_id, flow.id, flow.version, conversation, flow.first.id, "active", ctx, event_id)
         result = self._commit(conn, row, flow, outcome, None, now)
         result.event_id = event_id
@@ -315,34 +325,15 @@ class Dispatcher(Admitting):
             zone = self.tz_for(trigger.facilitator) if trigger.facilitator else self.tz
             trigger.data["latest"] = texts.latest_reading(reading, zone)
         where = ConversationKey(conversation.channel, conversation.conversation)
-        named = trigger.facilitator
-        left = self._lead_left(trigger, where, nobody)
-        result = self._start_in(conn, flow, trigger, where, now)
-        if left is not None:  # told in the run's conversation, where whoever answers first leads it
-            runs.queue_replies(conn, [Reply(result.run_id, where, left, kind="info")], iso(now))
-            conn.execute(  # for analysts: who left, then (bot.store.placing.claim) who took over
-                "INSERT INTO transitions (run_id, source, target, event, actor_id, at) VALUES (?, ?, ?, 'lead_left', ?, ?)",
-                (result.run_id, flow.first.id, flow.first.id, named.id if named else None, iso(now)),
-            )
-        elif not any(r.conversation == where and not r.private for r in result.outcome.replies):
-            # all it asks first is asked directly: its conversation is told it began (and if that
-            # conversation refuses the bot now, archived or without it, its facilitator hears at once)
-            owners = list(dict.fromkeys(r.to.name for r in result.outcome.replies if r.to is not None))
+        trigger.participants = [p for p in trigger.participants if p.id not in nobody]  # nobody can ask them
+        result = self._start_in(conn, flow, trigger, where, now, nobody=nobody)
+        if not any(r.conversation == where and not r.private for r in result.outcome.replies):
+            # all it asks first is asked directly (its conversation told nothing, not even that its
+            # facilitator left): it is told the review began (and if that conversation refuses the
+            # bot now, archived or without it, its facilitator hears at once)
+            asked = [r.to for r in result.outcome.replies if r.to is not None and r.to.id not in nobody]
+            owners = list(dict.fromkeys(person.name for person in asked))  # not one who left: never reached
             opened = texts.review_opened(trigger.title or flow.title, owners)
             runs.queue_replies(conn, [Reply(result.run_id, where, opened, kind="info")], iso(now))
         runs.review_started(conn, decision_id, result.run_id)
         return f"done: run {result.run_id}"
-
-    @staticmethod
-    def _lead_left(trigger: Trigger, where: ConversationKey, nobody: Mapping[str, str]) -> str | None:
-        """A review whose lead their platform says nobody can ask (``nobody``: they left the
-        company, looked up as the job fired) is led by whoever answers first in its conversation,
-        as a triggered run whose facilitator left; the notice that says so, else None."""
-        lead = trigger.facilitator
-        if lead is None or lead.id not in nobody:
-            return None
-        trigger.facilitator = placeholder_facilitator(where.channel)
-        trigger.data["claimable"] = True
-        trigger.data["lead_left"] = lead.to_dict()  # its claim is recorded as a take-over
-        trigger.participants = [p for p in trigger.participants if p.id not in nobody]
-        return texts.trigger_facilitator_unreachable(lead.name, nobody[lead.id], None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -38,8 +38,10 @@ class Admitting(ABC):
         conversation: ConversationKey,
         now: datetime,
         event_id: int | None = None,
+        nobody: Mapping[str, str] | None = None,
     ) -> TurnResult:
-        """Start a run of ``flow`` (``event_id``: the unrouted event it starts on, else a new one)."""
+        """Start a run of ``flow`` (``event_id``: the unrouted event it starts on, else a new one;
+        ``nobody``: those who cannot be asked, by id)."""
 
     def admit(
         self,

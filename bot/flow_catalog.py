@@ -231,10 +231,10 @@ async def reload_flows(catalog: FlowCatalog, failed: str | None = None) -> str |
     return None
 
 
-async def watch_flows(catalog: FlowCatalog, every: float = LOOK_EVERY) -> None:
-    """``reload_flows`` every ``every`` seconds until cancelled: for a process without the
+async def watch_flows(catalog: FlowCatalog) -> None:
+    """``reload_flows`` every :data:`LOOK_EVERY` seconds until cancelled: for a process without the
     server's housekeeping (``decisionbot rasa-actions``, one per worker process)."""
     failed: str | None = None
     while True:
-        await asyncio.sleep(every)
+        await asyncio.sleep(LOOK_EVERY)
         failed = await reload_flows(catalog, failed)

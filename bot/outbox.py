@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import random
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
@@ -37,6 +36,8 @@ from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.outbox_rows import (
     QUEUED_COLUMNS,
     Queued,
+    backoff,
+    doubling,
     given_up,
     last_id,
     latest_prompts,
@@ -117,6 +118,9 @@ class Sender:
         self.refused_since: datetime | None = None  # replies refused for now, none delivered, since (wall clock)
         self.outage_told = False  # the log said so (once an outage; once more when one goes through)
         self.refused_why = ""  # the last refusal's reason
+        self._sending: set[str] = set()  # conversations a pass is sending: the other passes leave them
+        self._missed: set[str] = set()  # ... and read again once it ends
+        self._passes: set[asyncio.Task[None]] = set()
 
     def may_send(self) -> bool:
         return self.lease is None or self.lease.holds(self.channel.name)
@@ -126,19 +130,29 @@ class Sender:
 
     async def run(self) -> None:
         self.wake.set()  # replies left from before a restart go first
-        while True:
-            await self.wake.wait()
-            self.wake.clear()
-            try:
-                delay = await self.drain()
-            except Exception:  # the ledger unreadable for a moment: the sender must outlive it
-                log.exception(texts.delivery_loop_failed(self.channel.name))
-                delay = backoff(3)
-            if delay is not None:
-                asyncio.get_running_loop().call_later(delay, self.wake.set)
+        try:
+            while True:  # a pass each wake, beside the passes under way: see drain
+                await self.wake.wait()
+                self.wake.clear()
+                self._passes.add(sending := asyncio.create_task(self._pass()))
+                sending.add_done_callback(self._passes.discard)
+        finally:  # the server stops: the passes under way stop with it
+            for sending in self._passes:
+                sending.cancel()
+            await asyncio.gather(*self._passes, return_exceptions=True)
+
+    async def _pass(self) -> None:
+        try:
+            delay = await self.drain()
+        except Exception:  # the ledger unreadable for a moment: the sender must outlive it
+            log.exception(texts.delivery_loop_failed(self.channel.name))
+            delay = backoff(3)
+        if delay is not None:
+            asyncio.get_running_loop().call_later(delay, self.wake.set)
 
     async def drain(self) -> float | None:
-        """Deliver what is pending; return when to look again for held-back conversations."""
+        """Deliver what is pending, but in conversations another pass is sending (one waiting on
+        its platform holds up no other); return when to look again for held-back conversations."""
         if not self.may_send():  # another process delivers this channel: woken again when it is ours
             return None
         loop = asyncio.get_running_loop()
@@ -155,14 +169,22 @@ class Sender:
         by_conversation: dict[str, list[Queued]] = {}
         for item in items:
             by_conversation.setdefault(str(item.reply.conversation), []).append(item)
-        keys = list(by_conversation)
+        keys = [k for k in by_conversation if k not in self._sending]
+        self._missed.update(k for k in by_conversation if k in self._sending)  # read again once their pass ends
         probing = self.down_tries > 0 and len(keys) > 1
         if probing:  # the channel was refused: one conversation tries, the rest follow if it works;
             keys = [keys[self.probes % len(keys)]]  # each probe the next, so no one conversation stands for all
             self.probes += 1
-        results = await asyncio.gather(
-            *(self._conversation(k, by_conversation[k], now) for k in keys), return_exceptions=True
-        )
+        self._sending.update(keys)
+        try:
+            results = await asyncio.gather(
+                *(self._conversation(k, by_conversation[k], now) for k in keys), return_exceptions=True
+            )
+        finally:
+            self._sending.difference_update(keys)
+            if self._missed.intersection(keys):  # replies queued meanwhile for these conversations: next
+                self._missed.difference_update(keys)
+                self.wake.set()
         waits: list[float] = []
         for key, result in zip(keys, results, strict=True):
             if isinstance(result, BaseException):  # the ledger refused a write: hold that conversation
@@ -375,15 +397,3 @@ class Sender:
             log.info(notices.logged(name, reply.run_id, item.id, notice))
             self.wake.set()  # the notice goes out on the next pass (once its group, if any, commits)
         self.channel.given_up(item)
-
-
-def doubling(tries: int, first: float, most: float) -> float:
-    """Seconds before asking again after ``tries`` refusals in a row of something that only an
-    operator's fix mends (a token refused): ``first``, then twice as long each time, ``most`` at most."""
-    return min(most, first * 2 ** (tries - 1))
-
-
-def backoff(attempts: int) -> float:
-    """Seconds before the next try: 0.5, 1, 2, 4 ... up to a minute, each times a jitter of up to a
-    quarter more (so at most 75 s: replies refused together do not retry together)."""
-    return min(60.0, 0.5 * 2 ** min(attempts, 7)) * (1 + random.random() / 4)

@@ -1,10 +1,11 @@
 """The outbox's rows: outbound ``messages`` not yet delivered, read as :class:`Queued`, and the
-marks the sender writes (sent, a part sent, refused for now or given up, the channel down).
-:mod:`bot.outbox` delivers them."""
+marks the sender writes (sent, a part sent, refused for now or given up, the channel down), and
+how long a refused one waits. :mod:`bot.outbox` delivers them."""
 
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -178,3 +179,15 @@ def mark_failed(
         " last_error END, failed_at = coalesce(failed_at, ?), retry_since = coalesce(retry_since, ?) WHERE id = ?",
         (error[:500], iso(gave_up) if gave_up else None, iso(now) if now else None, message_id),
     )
+
+
+def doubling(tries: int, first: float, most: float) -> float:
+    """Seconds before asking again after ``tries`` refusals in a row of something that only an
+    operator's fix mends (a token refused): ``first``, then twice as long each time, ``most`` at most."""
+    return min(most, first * 2 ** (tries - 1))
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try: 0.5, 1, 2, 4 ... up to a minute, each times a jitter of up to a
+    quarter more (so at most 75 s: replies refused together do not retry together)."""
+    return min(60.0, 0.5 * 2 ** min(attempts, 7)) * (1 + random.random() / 4)

@@ -89,14 +89,20 @@ def open_runs(
 def waiting_for(dispatcher: Dispatcher, row: runs.RunRow) -> list[str]:
     """What ``row`` waits for, in words ("bob to accept 'Draft the plan'"); by name alone when
     the run's flow version cannot be read."""
+    turn = turn_of(dispatcher, row)
+    return row.context.addressees() if turn is None else waiting.waiting_for(turn)
+
+
+def turn_of(dispatcher: Dispatcher, row: runs.RunRow) -> Turn | None:
+    """``row`` as a turn reads it (to say what it waits for); None when the run's flow version
+    cannot be read (a version the ledger lacks, or no longer reads)."""
     try:
         flow = dispatcher.catalog.version(row.flow_id, row.flow_version)
-    except (FlowError, FlowNotFound):  # a version the ledger lacks, or no longer reads
-        return row.context.addressees()
-    turn = Turn(
+    except (FlowError, FlowNotFound):
+        return None
+    return Turn(
         flow, row.id, row.state, row.status, row.context, row.conversation, dispatcher.clock(), dispatcher.tz_for
     )
-    return waiting.waiting_for(turn)
 
 
 def may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: ConversationKey) -> bool:

@@ -101,8 +101,10 @@ def start(
     args: list[str],
     mentions: Mapping[str, Actor],
     not_people: Mapping[str, str],
+    via: str | None = None,
 ) -> CommandResult:
-    """``start FLOW [@people] [title]``: the run started, or why it was not."""
+    """``start FLOW [@people] [title]``: the run started, or why it was not; ``via``: how the
+    command came, kept in its trigger's data (``runs list`` shows it)."""
     known = dispatcher.catalog.startable_in_chat()
     if not args:
         return CommandResult(texts.command_start_usage(known), ok=False)
@@ -118,6 +120,7 @@ def start(
         flow=flow,
         source=conversation.channel,
         title=parsed.title,
+        data={"via": via} if via else {},
         facilitator=actor,
         participants=[person for person in parsed.people if person.id != actor.id],
     )

@@ -116,6 +116,18 @@ BROKEN: dict[str, tuple[str, str | None, str, str]] = {
         "the key 'next' is written twice in one mapping, at lines 7 and 8: YAML keeps only the last",
         "keep one of them",
     ),
+    "blank_prompt": (  # loaded, and its question refused by Slack in a DM: no text
+        "title: T\nsteps:\n  - {id: decision, ask: '{% if false %}What was decided?{% endif %}', type: text}\n",
+        "decision",
+        "the prompt of the step is blank in every run: chat platforms refuse an empty message",
+        "write the question as text, outside any {% if %} that is never true",
+    ),
+    "blank_field_prompt": (
+        "title: T\nsteps:\n  - id: actions\n    type: repeat\n    fields:\n      - {id: what, ask: '  ', type: text}\n",
+        "actions",
+        "the prompt of field 'what' is blank in every run: chat platforms refuse an empty message",
+        "write the question as text, outside any {% if %} that is never true",
+    ),
     "schedules_a_typo": (
         "title: T\nsteps:\n  - {id: review_at, ask: 'When?', type: date}\n"
         "on_complete:\n  - schedule_flow: {flow: decision_reveiw, at: review_at}\n",

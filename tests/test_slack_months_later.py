@@ -123,6 +123,22 @@ async def test_a_review_reaching_an_owner_who_left_tells_the_facilitator(
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUC" and p["text"].startswith("Review of")])
 
 
+async def test_a_reviews_opening_line_does_not_say_an_owner_who_left_is_asked(
+    months: Harness, fake: FakeSlack, clock: Clock
+) -> None:
+    """Bob left the company before the review. Before, its channel read 'Bob is asked directly
+    about their actions' just before 'I could not reach Bob'. Now the opening line names only the
+    owners who can be asked (none here), and the facilitator is still told Bob cannot be reached."""
+    fake.deactivate("UB")
+    clock.now = review_due(months)
+    before = len(fake.posted())
+    assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
+    await wait_for(lambda: [p for p in fake.posted()[before:] if "reach Bob" in p["text"]])
+    told = [p["text"] for p in fake.posted()[before:] if p["channel"] == "C1"]
+    assert told[0] == "The review of 'Weekly sync' has begun: whether the decision held is asked here."
+    assert told[1].startswith("<@UA> I could not reach Bob: their Slack account is deactivated")
+
+
 async def test_a_review_waits_for_nine_on_the_clock_of_a_facilitator_who_moved_west(
     months: Harness, fake: FakeSlack, clock: Clock
 ) -> None:
@@ -161,6 +177,29 @@ async def test_a_review_whose_facilitator_left_is_led_by_whoever_answers_first(
     await wait_for(lambda: months.rows("SELECT outcome FROM reviews WHERE run_id = 2") == [("kept",)])
     [(payload,)] = months.rows("SELECT payload FROM jobs WHERE kind = 'start_flow' AND done_at IS NULL")
     assert '"facilitator": {"id": "slack:UB", "name": "Bob"}' in payload  # the next review is his to lead
+
+
+async def test_a_review_whose_facilitator_left_is_in_the_ledger_as_a_run_under_way_is(
+    months: Harness, fake: FakeSlack, clock: Clock
+) -> None:
+    """The review that starts without Alice keeps it as a run whose facilitator left under way
+    does (one path, bot.lead_left): its start, then 'lead_left' by Alice at its first step; the
+    first to answer, Bob, 'take's it. The notice is a reply of the run's first turn."""
+    fake.deactivate("UA")
+    clock.now = review_due(months)
+    assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
+    rows = months.rows("SELECT source, target, event, actor_id FROM transitions WHERE run_id = 2 ORDER BY id")
+    assert rows == [
+        ("", "actions_done", "start", "slack:facilitator"),
+        ("actions_done", "actions_done", "lead_left", "slack:UA"),
+    ]
+    told = months.rows("SELECT step, text FROM messages WHERE run_id = 2 AND kind = 'info'")
+    assert told == [("actions_done", ALICE_LEFT)]
+    await months.event(message("UB", "yes", channel="DUB"))
+    await wait_for(lambda: months.rows("SELECT facilitator_id FROM runs WHERE id = 2") == [("slack:UB",)])
+    taken = months.rows("SELECT event, actor_id FROM transitions WHERE run_id = 2 AND event = 'take'")
+    assert taken == [("take", "slack:UB")]
+    await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("<@UB> Time to review")])
 
 
 async def test_a_review_waits_out_a_revoked_token_instead_of_escalating_and_stalling_unseen(

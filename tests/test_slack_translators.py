@@ -229,7 +229,9 @@ def test_the_manifest_asks_for_what_the_channel_uses() -> None:
         "message.groups",
         "message.im",
         "user_change",  # a person renamed or deactivated (tests/test_slack_people_renamed.py)
+        "app_home_opened",  # the Home tab drawn (tests/test_slack_home.py)
     }
+    assert features["app_home"]["home_tab_enabled"] is True
     command = features["slash_commands"][0]
     assert command["command"] == "/decision" and command["should_escape"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from bot import ics
 from bot.cli import main
 from bot.dispatch import Dispatcher
-from bot.engine.reader import load_flows, read_flow_text
+from bot.engine.reader import read_flow_text
 from bot.errors import FlowError
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey, Message, Trigger
@@ -27,6 +27,7 @@ from bot.scheduler import Scheduler
 from bot.store import iso, jobs, open_db, transaction
 from bot.triggers import next_time
 from tests.clock import Clock
+from tests.flows_support import load_flows
 
 ROOT = Path(__file__).resolve().parents[1]
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -94,7 +94,7 @@ class Sim(AfterMeeting):
         who = prompt.actor
         if who.id == plan.fac.id and plan.corrections and prompt.step in ("owner_accepts", "review_at", "next_review"):
             self.say(plan, who, self.correction(plan, plan.corrections.pop()))
-        self.say(plan, who, self.answer(plan, prompt.step, prompt.field, prompt.purpose, who))
+        self.say(plan, who, self.answer(plan, prompt.step, prompt.field, prompt.purpose))
         plan.answered += 1
         after = self.rnd.lognormvariate(2.5, 1.3) + 60 * 24 * plan.slow_days
         plan.slow_days = 0.0
@@ -113,7 +113,7 @@ class Sim(AfterMeeting):
         target = "decision" if plan.flow == "post_meeting" else "plan"
         return f"change {target} to {self.rnd.choice(DECISIONS)}"
 
-    def answer(self, plan: Plan, step: str, fld: str | None, purpose: str, who: Actor) -> str:
+    def answer(self, plan: Plan, step: str, fld: str | None, purpose: str) -> str:
         rnd = self.rnd
         if purpose == "reassign":
             return rnd.choice(plan.team).name

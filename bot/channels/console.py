@@ -57,7 +57,7 @@ class ConsoleSession:
         self._after(result)
         return result.run_id
 
-    def resume(self, run_id: int, announce: Callable[[RunRow], None] | None = None) -> RunRow:
+    def resume(self, run_id: int, announce: Callable[[RunRow], None] | None) -> RunRow:
         """Continue an open run of the terminal (left with /quit, started by a trigger routed to
         the console, a review): ``announce`` it, print what was queued for it since, then the
         questions it waits on."""

@@ -40,7 +40,7 @@ class BadCall(ValueError):
 # --- the action call -------------------------------------------------------------------------
 
 
-def call_problem(call: Any, *, needs_text: bool = False) -> str | None:
+def call_problem(call: Any, *, needs_text: bool) -> str | None:
     """What is wrong with an action call's body, or None. Checked before rasa-sdk reads it."""
     if not isinstance(call, Mapping):
         return "the body must be a JSON object with next_action, tracker and domain"
@@ -80,7 +80,7 @@ def _unstorable(text: str) -> bool:
     return False
 
 
-def tracker_problem(tracker: Mapping[str, Any], *, needs_text: bool = False) -> str | None:
+def tracker_problem(tracker: Mapping[str, Any], *, needs_text: bool) -> str | None:
     sender = tracker.get("sender_id")
     if not isinstance(sender, str) or not sender.strip():
         return "tracker.sender_id is missing"

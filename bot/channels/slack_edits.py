@@ -53,11 +53,11 @@ class Underway:
                 del self._turns[message_id]
                 done.set()
 
-    async def finished(self, message_id: str, within: float = UNDERWAY_WAIT) -> None:
+    async def finished(self, message_id: str) -> None:
         found = self._turns.get(message_id)
         if found is not None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(found[0].wait(), within)
+                await asyncio.wait_for(found[0].wait(), UNDERWAY_WAIT)
 
 
 @dataclass(frozen=True)

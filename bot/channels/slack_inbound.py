@@ -29,6 +29,7 @@ from bot.channels import slack_blocks as blocks
 from bot.channels import slack_clicks as clicks
 from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
+from bot.channels import slack_home as app_home
 from bot.channels import slack_messages as messages
 from bot.channels.slack_events import Answer
 from bot.channels.slack_messages import Said
@@ -59,6 +60,7 @@ class Inbound(Turns):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.underway = edits.Underway()  # typed messages whose turns are under way, for their edits
+        self.app_home = app_home.AppHome(self)  # the Home tab: app_home_opened, and its buttons
 
     # --- events: thread replies, direct messages, mentions -----------------------------------
 
@@ -66,6 +68,8 @@ class Inbound(Turns):
         event = data["event"]
         if event.get("type") == "user_change" and isinstance(event.get("user"), dict):
             return self.people.changed(messages.person(event["user"], self.home))  # renamed, deactivated: from now on
+        if event.get("type") == "app_home_opened":
+            return self.app_home.opened(event)
         if (change := edits.changed(event, self.bot_user)) is not None:
             clock = self.dispatcher.clock
             return await edits.tell(self.services.db, self.poster, clock, change, self._named, self.underway)
@@ -275,11 +279,14 @@ class Inbound(Turns):
         only after the command gave up waiting for it (and answered that nothing was started)."""
         flow = self.dispatcher.catalog.get(flow_id)
         root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
-        posting = asyncio.ensure_future(self.poster.post_now(command.channel, root))
+        until = arrived + SLASH_BUDGET  # a 429 is waited out when the post can still be made by then
+        posting = asyncio.ensure_future(self.poster.post_now(command.channel, root, until))
         try:
             left = SLASH_BUDGET - (asyncio.get_running_loop().time() - arrived)
             ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
         except (RetryLater, DeliveryFailed, TimeoutError) as exc:
+            if isinstance(exc, RetryLater) and exc.reason.startswith("HTTP 429"):  # Slack's pace, not a failure
+                return await self._start_unrooted(command, actor, mentions, others)
             reason = str(exc)
             if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
                 self.poster.spawn(self._take_back(command.channel, posting))
@@ -300,6 +307,22 @@ class Inbound(Turns):
             grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, ts))
         self._after_command(done)
         return Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
+
+    async def _start_unrooted(
+        self, command: messages.Slash, actor: Actor, mentions: dict[str, Actor], others: dict[str, str] | None
+    ) -> Answer:
+        """Slack takes no more messages in the channel for now (a burst of starts): the run starts
+        in the channel itself, and its first question becomes its thread's root when Slack takes
+        it, as for a run an alert starts; the caller is told why it comes later."""
+        await group.writable(self.services.db.conn)
+        done = self._once(
+            command.platform_id, actor, ConversationKey(NAME, command.channel), command.text, mentions, others
+        )
+        if done is None:
+            return Answer()
+        self._after_command(done)
+        said = f"{done.text} {texts.slack_start_paced()}" if done.started is not None else done.text
+        return Answer(body=blocks.ephemeral(said, self._unnamed(done)))
 
     def _delete_root_unless_stored(self, channel: str, ts: str) -> None:
         """After the commit (or its loss): a root whose run's thread is not in the ledger goes."""
@@ -324,6 +347,8 @@ class Inbound(Turns):
     # --- widgets -----------------------------------------------------------------------------
 
     async def on_action(self, payload: dict[str, Any]) -> None:
+        if app_home.from_home(payload):  # a button of the Home tab: no message, no run's question
+            return await self.app_home.on_click(payload)
         click = events.clicked(payload)
         if click is None:
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import Callable
 
@@ -21,6 +22,7 @@ class Pacer:
         self.clock = clock
         self._tat: dict[str, float] = {}
         self._reserved: dict[int, float] = {}
+        self._told: dict[str, float] = {}  # what the log said of a channel held back, and when
 
     def wait(self, channel: str, ticket: int) -> float:
         """Seconds ``ticket`` must wait before posting in ``channel``; 0 to go now."""
@@ -43,9 +45,25 @@ class Pacer:
         self._reserved[ticket] = send_at
         return send_at - now
 
+    def give_back(self, channel: str, ticket: int) -> None:
+        """``ticket`` will not post after all: its slot goes to the next message (if none came after it)."""
+        at = self._reserved.pop(ticket, None)
+        if at is not None and math.isclose(self._tat.get(channel, math.nan), at + self.tolerance + self.interval):
+            self._tat[channel] -= self.interval
+
     def forget(self, ticket: int) -> None:
         """``ticket`` went out before its reserved slot (it could wait no longer)."""
         self._reserved.pop(ticket, None)
+
+    def tell(self, about: str, every: float = 60.0) -> bool:
+        """Whether the log should say ``about`` is held back now: once every ``every`` seconds."""
+        now = self.clock()
+        if now - self._told.get(about, -math.inf) < every:
+            return False
+        if len(self._told) > 1_000:
+            self._told = {k: v for k, v in self._told.items() if now - v < every}
+        self._told[about] = now
+        return True
 
     def hold(self, channel: str, seconds: float) -> None:
         """Slack said 429 for ``channel``: nothing more goes there for ``seconds``."""

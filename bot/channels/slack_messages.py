@@ -89,6 +89,14 @@ def message_id(channel: str, ts: str) -> str:
     return f"msg:{channel}:{ts}"
 
 
+def command_via(platform_id: str, channel: str) -> str:
+    """How a command came, from its platform id (a slash command's: ``cmd:``) and its channel (a
+    direct message's id starts with ``D``): ``slash``, ``dm`` or ``mention`` (in a channel)."""
+    if platform_id.startswith("cmd:"):
+        return "slash"
+    return "dm" if channel.startswith("D") else "mention"
+
+
 def said(event: Mapping[str, Any], bot_user_id: str | None) -> Said | None:
     """The typed message in ``event``; None for the bot's own, edits, deletions and the rest."""
     kind = event.get("type")

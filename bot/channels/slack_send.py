@@ -47,6 +47,8 @@ log = logging.getLogger("decisionbot.slack")
 #: How long the root of a run started by a slash command waits for its turn in its channel's
 #: pacing at most (Slack shows an error when the command is not answered within 3 s).
 ROOT_WAIT = 1.0
+#: Seconds a root's post is given once Slack's ``Retry-After`` is waited out (a post takes ~0.1-0.3 s).
+ROOT_CALL = 0.4
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ class Poster(Withdrawals):
             payload = blocks.answered(payload["text"], late.user, late.text)
         wait = self.pacer.wait(target.channel, item.id)
         if wait > 0:
+            if self.pacer.tell(target.channel):
+                log.info(texts.slack_paced(target.channel))
             raise RetryLater(wait, "paced: about one message a second per channel", attempt=False)
         try:
             post = json_call(
@@ -153,6 +157,7 @@ class Poster(Withdrawals):
         except RetryLater as exc:
             if exc.reason.startswith("HTTP 429"):
                 self.pacer.hold(target.channel, exc.seconds)
+                self._rate_limited("chat.postMessage", target.channel, exc.seconds)
             raise
         ts = str(sent["ts"])
         try:  # Slack has it: a ledger error from here on must not post it again
@@ -290,9 +295,18 @@ class Poster(Withdrawals):
             raise DeliveryFailed("user_disabled", code="user_disabled")
         found = self._dms.get(user)
         if found is None:
-            opened = await call(self.client.conversations_open(users=user))
+            try:
+                opened = await call(self.client.conversations_open(users=user))
+            except RetryLater as exc:
+                if exc.reason.startswith("HTTP 429"):
+                    self._rate_limited("conversations.open", f"direct messages, {user} next", exc.seconds)
+                raise
             found = self._dms[user] = str(opened["channel"]["id"])
         return found
+
+    def _rate_limited(self, method: str, where: str, seconds: float) -> None:
+        if self.pacer.tell(f"429 {method}"):
+            log.warning(texts.slack_call_rate_limited(method, where, seconds))
 
     async def _ephemeral(self, target: Target, reply: Reply) -> str | None:
         assert target.ephemeral_to is not None
@@ -313,20 +327,33 @@ class Poster(Withdrawals):
             return str(sent["ts"])
         return str(sent.get("message_ts") or "") or None
 
-    async def post_now(self, channel: str, text: str) -> str:
+    async def post_now(self, channel: str, text: str, until: float | None = None) -> str:
         """Post one message now (the root of a run started by a slash command, within Slack's 3 s);
         its ts. It takes its turn in the channel's pacing, waiting up to ``ROOT_WAIT`` for it, so a
-        burst of starts is spread out and what follows in the channel is paced after it."""
+        burst of starts is spread out and what follows in the channel is paced after it. A 429 is
+        waited out (its ``Retry-After``) and the post made again when that ends before ``until``
+        (the loop's time the answer is due by); with ``until``, a turn further off than ROOT_WAIT is
+        not taken: RetryLater at once, as Slack would refuse the post (the caller starts the run
+        without a root of its own: see ``slack_inbound``)."""
         self._roots -= 1
         ticket = self._roots  # its own: outbox ids are positive, and the next root takes the next
         wait = self.pacer.wait(channel, ticket)
+        if wait > ROOT_WAIT and until is not None:  # a burst: it would go beyond Slack's pace, and be refused
+            self.pacer.give_back(channel, ticket)
+            raise RetryLater(wait, "HTTP 429 (paced: about one message a second per channel)", attempt=False)
         if wait > 0:
             await asyncio.sleep(min(wait, ROOT_WAIT))
             self.pacer.forget(ticket)
-        try:
-            sent = await call(json_call(self.client, "chat.postMessage", channel=channel, text=text))
-        except RetryLater as exc:
-            if exc.reason.startswith("HTTP 429"):
+        while True:
+            try:
+                sent = await call(json_call(self.client, "chat.postMessage", channel=channel, text=text))
+            except RetryLater as exc:
+                if not exc.reason.startswith("HTTP 429"):
+                    raise
                 self.pacer.hold(channel, exc.seconds)
-            raise
-        return str(sent["ts"])
+                if until is None or asyncio.get_running_loop().time() + exc.seconds + ROOT_CALL > until:
+                    raise
+                log.info(texts.slack_root_rate_limited(channel, exc.seconds))
+                await asyncio.sleep(exc.seconds)
+                continue
+            return str(sent["ts"])

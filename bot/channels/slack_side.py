@@ -1,5 +1,5 @@
 """Slack calls made on the side of the outbox: a command's answer, a question redrawn once
-answered or taken away, a file shared in a thread, a root taken back. They are not queued in the
+answered or taken away, a file shared in a thread, a root taken back, a Home tab published. They are not queued in the
 ledger, so they are retried here, in their own task: a 429 waits ``Retry-After`` (and holds the
 channel in the pacing the outbox's posts take, so those wait too), a 5xx or a network error waits
 a backoff, until ``SIDE_RETRY_FOR`` has passed. A post whose answer timed out or was cut off is
@@ -42,9 +42,10 @@ SIDE_RETRY_FOR = 600.0
 SIDE_BACKOFF_FIRST = 0.5
 SIDE_BACKOFF_MOST = 30.0
 
-#: The side calls that change nothing more when made twice (a redraw, a deletion): retried also
-#: after a failure that leaves it unknown whether Slack took the first (a timeout, a dropped answer).
-IDEMPOTENT = frozenset({"chat.update", "chat.delete"})
+#: The side calls that change nothing more when made twice (a redraw, a deletion, a Home tab
+#: published): retried also after a failure that leaves it unknown whether Slack took the first (a
+#: timeout, a dropped answer).
+IDEMPOTENT = frozenset({"chat.update", "chat.delete", "views.publish"})
 
 
 def maybe_taken(exc: RetryLater) -> bool:

@@ -130,7 +130,8 @@ class Turns:
             held = store.thread_holder(conn, conversation.conversation, thread) if thread else None
             if held is not None:
                 return CommandResult(texts.slack_thread_has_run(held), ok=False)
-            done = run_command(self.dispatcher, actor, conversation, text, mentions, not_people)
+            via = messages.command_via(platform_id, conversation.conversation)
+            done = run_command(self.dispatcher, actor, conversation, text, mentions, not_people, via)
             if done.started is not None and conversation.thread:
                 store.add_thread(conn, conversation.conversation, conversation.thread, done.started.run_id, now)
             return done

@@ -161,7 +161,7 @@ def reply_activity(
 
 
 def prompt_card(
-    reply: Reply, message_id: int, people: Sequence[Actor], who: Actor | None = None, room: int | None = None
+    reply: Reply, message_id: int, people: Sequence[Actor], who: Actor | None, room: int | None
 ) -> dict[str, Any]:
     """A prompt's card; with ``room``, its question cut to that (its middle, see long_text.shorten)."""
     expects = reply.expects or {}

@@ -276,7 +276,7 @@ class TeamsOutbound:
         service_url: str,
         conversation: str,
         activity_id: str,
-        answered: bool = False,
+        answered: bool,
     ) -> Card | None:
         """Store a sent card (to update it once answered); None when there is nothing to update."""
         attachments = activity.get("attachments") or []

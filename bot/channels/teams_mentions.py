@@ -39,7 +39,7 @@ _THREAD = re.compile(r"^19:.*@thread\.", re.I)
 _IDENTITY_KINDS = {"channel": "channel", "team": "team", "chat": "everyone"}
 
 
-def mention_kind(who: Mapping[str, Any], bot_id: str | None, here: str = "") -> str | None:
+def mention_kind(who: Mapping[str, Any], bot_id: str | None, here: str) -> str | None:
     """What ``who`` (a mention's ``mentioned``) names when it is not one person, else None;
     ``here`` is a group chat's id, which a mention of everyone in it names."""
     uid = str(who.get("id") or "")

@@ -310,7 +310,7 @@ class TeamsStore:
 
     # --- cards -------------------------------------------------------------------------------
 
-    def save_card(self, card: Card, now: datetime, answered: bool = False) -> None:
+    def save_card(self, card: Card, now: datetime, answered: bool) -> None:
         """The outbox posted ``card`` (``answered``: posted answered already): kept through the
         loss of its group (see kept_write), or its submit would be refused."""
         sql = f"INSERT OR REPLACE INTO teams_cards ({_CARD_COLUMNS}, posted_at, answered_at) VALUES ({'?, ' * 10}?)"

@@ -338,12 +338,3 @@ def load_folder(folder: Path) -> tuple[dict[str, Flow], dict[str, FlowError]]:
             refused[name] = exc
             del flows[name]
     return flows, dict(sorted(refused.items()))
-
-
-def load_flows(folder: Path) -> dict[str, Flow]:
-    """Every flow in ``folder`` (routes.yaml and checks.yaml are not flows), all or nothing: the
-    first bad file raises its FlowError."""
-    flows, refused = load_folder(folder)
-    for error in refused.values():
-        raise error
-    return flows

@@ -1,16 +1,13 @@
 """One turn of a run: an inbound message interpreted against the run's state.
 
-:func:`start_run` opens a run's first step; :func:`handle` takes one message. Both return an
+``Turn(...).start()`` opens a run's first step; :func:`handle` takes one message. Both return an
 :class:`~bot.engine.asking.Outcome` and touch no database: the store writes the outcome in one
 transaction, so a crash mid-turn leaves nothing half-written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.engine import answers, questions, shown
@@ -19,11 +16,11 @@ from bot.engine.asking import Outcome, taken_value
 from bot.engine.commands import Command, classify, match_name
 from bot.engine.ending import Ending
 from bot.engine.listing import Listing
-from bot.engine.model import Flow, Question, Step
+from bot.engine.model import Question, Step
 from bot.engine.small_talk import SmallTalk
-from bot.engine.state import Prompt, RunState
+from bot.engine.state import Prompt
 from bot.engine.waiting import waiting_for
-from bot.model import Actor, ConversationKey, Message
+from bot.model import Actor, Message
 
 
 class Turn(Listing, SmallTalk, Ending):
@@ -298,14 +295,3 @@ class Turn(Listing, SmallTalk, Ending):
         prompt = self.ctx.prompt_for(actor.id)
         if prompt:
             self.ask(prompt, current=self.current_value(prompt))
-
-
-def start_run(
-    flow: Flow,
-    run_id: int,
-    ctx: RunState,
-    conversation: ConversationKey,
-    now: datetime,
-    tz_for: Callable[[Actor], ZoneInfo],
-) -> Outcome:
-    return Turn(flow, run_id, flow.first.id, "active", ctx, conversation, now, tz_for).start()

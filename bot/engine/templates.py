@@ -57,3 +57,56 @@ def names_read(text: str) -> tuple[str, ...]:
         if isinstance(item.node, nodes.Name) and item.node.name == "answers" and isinstance(item.arg, nodes.Const):
             names.add(str(item.arg.value))
     return tuple(sorted(names))
+
+
+def always_blank(text: str) -> bool:
+    """Whether a (valid) template renders nothing but whitespace in every run, as far as its text
+    tells: its words are blank, and whatever could print (a value, a call) sits under a condition
+    that is never true (``{% if false %}``). A value that may be empty at run time is not blank."""
+    return _blank(_env.parse(text).body)
+
+
+def _blank(body: list[nodes.Node]) -> bool:
+    return all(_prints_nothing(node) for node in body)
+
+
+def _prints_nothing(node: nodes.Node) -> bool:
+    if isinstance(node, nodes.Output):
+        return all(not _printed(n).strip() for n in node.nodes)
+    if isinstance(node, nodes.If):
+        return _if_blank(node)
+    if isinstance(node, nodes.For):
+        return _blank(node.body) and _blank(node.else_)
+    if isinstance(node, (nodes.With, nodes.Scope)):
+        return _blank(node.body)
+    return isinstance(node, (nodes.Assign, nodes.AssignBlock, nodes.Macro, nodes.Import, nodes.FromImport))
+
+
+def _printed(node: nodes.Node) -> str:
+    """What an output node prints when its text alone says (words, a constant); else a mark."""
+    if isinstance(node, nodes.TemplateData):
+        return str(node.data)
+    if isinstance(node, nodes.Const):
+        return str(node.value) if node.value is not None else "None"
+    return "?"  # a value known at run time only
+
+
+def _if_blank(node: nodes.If) -> bool:
+    """An ``{% if %}`` prints nothing when every branch that can be taken prints nothing."""
+    for test, body in [(node.test, node.body), *((e.test, e.body) for e in node.elif_)]:
+        taken = _constant(test)
+        if taken is True:
+            return _blank(body)  # the branches after it are never taken
+        if taken is None and not _blank(body):
+            return False
+    return _blank(node.else_)
+
+
+def _constant(test: nodes.Node) -> bool | None:
+    """A condition's truth when its text alone decides it (``false``, ``1 > 2``); else None."""
+    if not isinstance(test, nodes.Expr):
+        return None
+    try:
+        return bool(test.as_const(nodes.EvalContext(_env)))
+    except Exception:  # nodes.Impossible, or an error evaluating it: decided at run time
+        return None

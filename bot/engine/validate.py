@@ -47,11 +47,22 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
         for step in flow.steps:
             _check_field_ids(flow, step)
             _check_strands(flow, step)
+            _check_blank(flow, step)
             validate_menus.check(flow, step)
         _check_ends(flow)
         _check_invite(flow)
         validate_record.check(flow)
         validate_silent.check(flow)
+
+
+def _check_blank(flow: Flow, step: Step) -> None:
+    """A question whose prompt prints nothing in any run: a chat platform refuses an empty message
+    (Slack's ``no_text``), and the run would stand still, asking nobody."""
+    for q in (step, *step.fields):
+        if q.ask and templates.always_blank(q.ask):
+            failer(flow, step.id)(
+                texts.prompt_blank(texts.question_named(q.id if q is not step else None)), texts.prompt_blank_fix()
+            )
 
 
 def _check_field_ids(flow: Flow, step: Step) -> None:

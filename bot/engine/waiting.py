@@ -17,6 +17,12 @@ def waiting_for(turn: TurnBase) -> list[str]:
     return [texts.waiting_on(p.to["name"], _task(turn, p)) for p in turn.ctx.prompts if p.asked]
 
 
+def tasks_of(turn: TurnBase, actor_id: str) -> list[str]:
+    """What the run asks of ``actor_id`` ("accept 'Draft the plan'", "answer ..."), as
+    :func:`waiting_for` says it of them."""
+    return [_task(turn, p) for p in turn.ctx.prompts if p.asked and p.to.get("id") == actor_id]
+
+
 def _task(turn: TurnBase, prompt: Prompt) -> str:
     step = turn.flow.step(prompt.step)
     if prompt.purpose == "reassign":

@@ -81,7 +81,7 @@ def note_event(
 
 
 def repeat_event(
-    conn: sqlite3.Connection, event_id: int, data: dict[str, Any], now: datetime, title: str | None = None
+    conn: sqlite3.Connection, event_id: int, data: dict[str, Any], now: datetime, title: str | None
 ) -> None:
     """A repeat of a firing trigger: count it, keep the latest values (and ``title``, an alert
     group's, which counts its alerts: "Disk full (+4 more)"); a flap re-opens it."""

@@ -174,7 +174,7 @@ def supersede_prompts(conn: sqlite3.Connection, run_id: int, actor_id: str | Non
 
 
 def unasked_prompts(
-    conn: sqlite3.Connection, run_id: int, placeholder_id: str, keep: tuple[str, str] | None = None
+    conn: sqlite3.Connection, run_id: int, placeholder_id: str, keep: tuple[str, str] | None
 ) -> list[tuple[PromptRow, str | None]]:
     """Open prompts of a run that goes on whose person it no longer waits on (their question was
     handed to the facilitator, or dropped by ``back``), each with the step it asked; to be

@@ -12,6 +12,17 @@ from bot.store import dicts, group, iso
 from bot.texts._common import _one_line
 
 
+def asked_privately(conn: sqlite3.Connection, run_id: int, actor_id: str) -> bool:
+    """Whether the latest question ``run_id`` put to ``actor_id`` went to them alone (a direct
+    message: an owner's), not to the run's conversation; stored before it is sent, so known at once."""
+    row = conn.execute(
+        "SELECT private FROM messages WHERE run_id = ? AND direction = 'out' AND kind = 'prompt' AND actor_id = ?"
+        " ORDER BY id DESC LIMIT 1",
+        (run_id, actor_id),
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def answer_after(
     conn: sqlite3.Connection, run_id: int, step: str | None, actor_id: str, message_id: int
 ) -> tuple[str, str] | None:
@@ -53,8 +64,8 @@ def list_runs(
 ) -> list[dict[str, Any]]:
     sql = (
         "SELECT r.id, r.flow_id AS flow, r.flow_version AS version, r.status, r.state, r.channel,"
-        " r.facilitator_id AS facilitator, e.title, r.started_at, r.updated_at, r.completed_at, r.context"
-        " FROM runs r LEFT JOIN events e ON e.id = r.event_id WHERE 1 = 1"
+        " r.facilitator_id AS facilitator, e.title, r.started_at, r.updated_at, r.completed_at, r.context,"
+        " e.source, e.kind, e.route, e.payload FROM runs r LEFT JOIN events e ON e.id = r.event_id WHERE 1 = 1"
     )
     args: list[Any] = []
     if status:
@@ -68,7 +79,17 @@ def list_runs(
     found = dicts(conn.execute(sql, args))
     for run in found:
         run["waiting_for"] = _waiting_for(run.pop("context"), run["status"])
+        run["trigger"] = _trigger(run.pop("source"), run.pop("kind"), run.pop("route"), run.pop("payload"))
     return found
+
+
+def _trigger(source: str | None, kind: str | None, route: str | None, payload: str | None) -> str:
+    """What started a run (``texts.run_trigger``), from its event; an odd payload fails no listing."""
+    try:
+        data = json.loads(payload or "{}")
+    except ValueError:
+        data = {}
+    return texts.run_trigger(source, kind, route, data if isinstance(data, dict) else {})
 
 
 def _waiting_for(context: str, status: str) -> list[str]:

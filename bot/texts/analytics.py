@@ -90,7 +90,7 @@ def analytics_wal_pending(path: str) -> str:
     )
 
 
-def analytics_demo_not_empty(path: str, runs: int, fresh: str, flows: str | None = None) -> str:
+def analytics_demo_not_empty(path: str, runs: int, fresh: str, flows: str | None) -> str:
     """``flows``: the --flows the command was given, kept in the command it advises."""
     with_flows = f" --flows {shlex.quote(flows)}" if flows is not None else ""
     return (

@@ -138,7 +138,7 @@ def help_text(
     return "\n".join(lines)
 
 
-def bounds_text(minimum: Any = None, maximum: Any = None) -> str:
+def bounds_text(minimum: Any, maximum: Any) -> str:
     if minimum is not None and maximum is not None:
         return f" between {minimum} and {maximum}"
     if minimum is not None:

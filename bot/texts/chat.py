@@ -19,11 +19,11 @@ def done_hint() -> str:
     return "(say 'done' when there are no more)"
 
 
-def currently(value: str, word: str = "ok") -> str:
+def currently(value: str, word: str) -> str:
     return f"(currently: {value}; say '{word}' to keep it)"
 
 
-def default_hint(value: str, word: str = "ok") -> str:
+def default_hint(value: str, word: str) -> str:
     return f"(default: {value}; say '{word}' to take it)"
 
 
@@ -53,7 +53,7 @@ def escalation_notice(owner: str, facilitator: str) -> str:
     return f"Thanks, {owner}. I've handed this question to {facilitator}."
 
 
-def reassign_prompt(owner: str, label: str, number: int, what: str, said: str | None = None) -> str:
+def reassign_prompt(owner: str, label: str, number: int, what: str, said: str | None) -> str:
     """``said``: the owner's own words when they said more than no (their reason)."""
     why = f': "{_one_line(said)}"' if said else ""
     return f"{owner} declined {label} {number} ('{what}'){why}. Who should own it instead?"
@@ -157,7 +157,7 @@ def command_help(flows: list[str]) -> str:
     )
 
 
-def command_unknown(verb: str, flows: list[str], meant: str | None = None) -> str:
+def command_unknown(verb: str, flows: list[str], meant: str | None) -> str:
     """``meant``: the command ``verb`` is a slip from, with its words ("status 3")."""
     guess = f" Did you mean '{meant}'?" if meant else ""
     return f"I don't know '{verb}'.{guess} " + command_help(flows)

@@ -15,7 +15,7 @@ def checks_error(path: str, check: str | None, problem: str, fix: str) -> str:
     return f"{where}: {problem}. Fix: {fix}"
 
 
-def checks_broken_kept(problem: str, routes_changed: bool = False) -> str:
+def checks_broken_kept(problem: str, routes_changed: bool) -> str:
     what = "routes.yaml changed and checks.yaml is refused" if routes_changed else "checks.yaml changed and is refused"
     return f"{what}; the last good checks keep running until it is fixed: {problem}"
 

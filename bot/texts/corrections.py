@@ -72,7 +72,7 @@ def correction_confirmed_by_named(target: str, name: str) -> str:
 # --- edits and deletions of messages a run has (Slack, Teams) ----------------------------------
 
 
-def edit_not_read(first: str, taken: bool, leader: str | None = None) -> str:
+def edit_not_read(first: str, taken: bool, leader: str | None) -> str:
     """To whoever edited a message a run has (``first``: as first sent, on one line). ``taken``:
     the run took it as their answer; else it did not take it, and asked again. ``leader``: the
     run's facilitator, when the writer is someone else (an owner: only the facilitator reopens it)."""
@@ -81,7 +81,7 @@ def edit_not_read(first: str, taken: bool, leader: str | None = None) -> str:
     return f'I don\'t read edits: the run keeps your answer as first sent ("{first}"). {_how_to_change(leader)}'
 
 
-def delete_not_read(first: str, leader: str | None = None) -> str:
+def delete_not_read(first: str, leader: str | None) -> str:
     """To whoever deleted a message a run took as their answer (``first``: its text, on one line)."""
     return f'Deleting a message does not take back its answer: the run keeps "{first}". {_how_to_change(leader)}'
 

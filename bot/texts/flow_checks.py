@@ -56,6 +56,14 @@ def prompt_template_bad(what: str, problem: str) -> str:
     return f"the prompt of {what} {problem}"
 
 
+def prompt_blank(what: str) -> str:
+    return f"the prompt of {what} is blank in every run: chat platforms refuse an empty message"
+
+
+def prompt_blank_fix() -> str:
+    return "write the question as text, outside any {% if %} that is never true"
+
+
 def role_missing(to: str) -> str:
     return f"'to: {to}' names no role"
 

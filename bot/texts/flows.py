@@ -108,7 +108,7 @@ def item_field_unknown(what: str, name: str, fields: list[str]) -> str:
     return f"the prompt of {what} reads item.{name}, which is not a field of the items (fields: {_join(fields)})"
 
 
-def template_names_fix(item_misplaced: bool = False) -> str:
+def template_names_fix(item_misplaced: bool) -> str:
     if not item_misplaced:
         return "use trigger.<field>, a step id, or item.<field>"
     return (
@@ -225,7 +225,7 @@ def schema_empty(at: str) -> str:
     return f"{at}is empty"
 
 
-def schema_type_fix(wanted: object, empty: bool = False) -> str:
+def schema_type_fix(wanted: object, empty: bool) -> str:
     kinds = wanted if isinstance(wanted, list) else [wanted]
     words = " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kinds)
     return f"write {words} under it" if empty else f"make it {words}"

@@ -1,7 +1,10 @@
 """The outcomes written on a run's jobs that waited for the world to change (a channel failing, a
-facilitator who moved) and the log line of a job's people looked up again before it fired."""
+facilitator who moved), the log line of a job's people looked up again before it fired, and what
+started a run as ``runs list`` shows it."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from bot.texts._common import _one_line
 
@@ -45,3 +48,20 @@ def job_handed_over(backup: str | None) -> str:
     """A chase job's outcome: its run's facilitator left, and the questions that waited on them were
     asked of the new lead (the chain starts anew)."""
     return f"done: handed over to {backup or 'whoever answers first'}, its facilitator gone"
+
+
+def run_trigger(source: str | None, kind: str | None, route: str | None, data: dict[str, Any]) -> str:
+    """What started a run, as ``runs list`` shows it in a word or three: a chat start (``slack
+    slash``, ``slack mention``, ``slack dm``, ``teams``, ``rasa``; ``console``: ``decisionbot chat``;
+    ``cli``: ``decisionbot trigger``), a hook's alert and its route, a metric check, a review."""
+    if source is None:
+        return ""
+    if kind == "review":
+        return f"review D{data.get('decision_id', '?')}" + ("" if source == "schedule" else f" ({source})")
+    if kind == "handover":
+        return f"give A{(data.get('handover') or {}).get('action_id', '?')}"
+    if source == "check":
+        return f"metric {data.get('check') or '?'}" + (f" > {route}" if route else "")
+    if source in ("alertmanager", "grafana", "generic"):
+        return f"{source} hook" + (f" > {route}" if route else "")
+    return f"{source} {data['via']}" if data.get("via") else source

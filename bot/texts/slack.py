@@ -136,6 +136,39 @@ def slack_start_refused_here(error: str) -> str:
     )
 
 
+def slack_root_rate_limited(channel: str, seconds: float) -> str:
+    """Log line: a run's root, posted by ``/decision start``, waits out Slack's 429."""
+    return (
+        f"slack: Slack's rate limit holds back the root of a /decision start in {channel} for {seconds:g} s"
+        " (about one message a second per channel); it is posted then"
+    )
+
+
+def slack_paced(channel: str) -> str:
+    """Log line: a burst in one channel (many runs at once) is sent at Slack's pace."""
+    return (
+        f"slack: a burst of replies in {channel}: sent in order at Slack's pace of about one message a second"
+        " per channel (said once a minute while it lasts)"
+    )
+
+
+def slack_call_rate_limited(method: str, where: str, seconds: float) -> str:
+    """Log line: Slack answered 429 (its rate limit); what waits, and for how long."""
+    return (
+        f"slack: Slack's rate limit refused {method} ({where}) for now: the replies it holds back wait"
+        f" {seconds:g} s (Retry-After), then go out in order; the other conversations go on"
+        " (said once a minute while it lasts)"
+    )
+
+
+def slack_start_paced() -> str:
+    """To the caller of a ``/decision start`` whose thread's root Slack would not take in time."""
+    return (
+        "Slack takes about one message a second in this channel, and others went first: the run's"
+        " first question starts its thread in a moment."
+    )
+
+
 def slack_post_failed(error: str) -> str:
     return f"Slack refused my message ({error}); nothing was started. Please try again in a moment."
 

@@ -42,7 +42,7 @@ def anyone_in_the_run() -> str:
     return "anyone in the run's conversation"
 
 
-def handed_over(facilitator: str, run_id: int, title: str, questions: int = 1) -> str:
+def handed_over(facilitator: str, run_id: int, title: str, questions: int) -> str:
     """To an owner, alone: the run is named, as they may be asked in several."""
     what = "this question" if questions == 1 else f"your {questions} questions"
     return f"No answer came in time for run #{run_id} ('{title}'), so I've handed {what} to {facilitator}."
@@ -87,7 +87,7 @@ def no_channel() -> str:
     return "no channel to post in: no route matched and DECISIONBOT_DEFAULT_CHANNEL is not set"
 
 
-def trigger_resolved(title: str, data: Mapping[str, Any], current: bool = True) -> str:
+def trigger_resolved(title: str, data: Mapping[str, Any], current: bool) -> str:
     """``current``: whether the resolution's value is the value now (a check's, a sender's own);
     Alertmanager's resolved alerts carry the annotations of their last firing evaluation."""
     value = data.get("value")
@@ -136,7 +136,7 @@ def alert_told_apart(title: str, labels: Mapping[str, str]) -> str:
     return f"{title} [{', '.join(f'{k}={v}' for k, v in labels.items())}]"
 
 
-def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int, budget: int, left_out: int = 0) -> str:
+def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int, budget: int, left_out: int) -> str:
     """The alerts of a group's run, one line each (``alerts``: the first of the ``count`` sent), as
     many as ``budget`` characters hold; the others counted, and the ``left_out`` ones the sender's
     max_alerts cut."""
@@ -156,7 +156,7 @@ def alert_group_list(alerts: Sequence[Mapping[str, Any]], count: int, budget: in
     return "\n".join(lines)
 
 
-def trigger_unrouted(title: str, source: str, event_id: int, problem: str, fix: str, alike: int = 0) -> str:
+def trigger_unrouted(title: str, source: str, event_id: int, problem: str, fix: str, alike: int) -> str:
     """``fix``: :func:`unrouted_fix_route`, or :func:`unrouted_fix_flow_file` for a refused flow,
     whose problem (the file's own file, step and fix) is said whole. ``alike``: the other triggers
     of the same body that started none for the same reason (one line for an alert storm)."""

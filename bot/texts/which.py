@@ -24,7 +24,7 @@ def which_question(asking: Sequence[tuple[int, str, str]], named: int | None, wa
     return "\n".join([head, *lines, ways])
 
 
-def which_ways(first: int, buttons: str | None, thread: bool = False) -> str:
+def which_ways(first: int, buttons: str | None, thread: bool) -> str:
     """How to answer one of the questions listed: ``buttons`` the channel's widgets ("buttons",
     "card"; None for none that say which run), ``thread`` a reply in the question's thread (Slack),
     or the run's number typed before the answer (``first``: the example's run)."""

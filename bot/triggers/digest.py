@@ -71,7 +71,7 @@ def put_off(
     job_id: int,
     owners: list[Actor],
     now: datetime,
-    schedule: str | None = None,
+    schedule: str | None,
 ) -> set[str]:
     """The ids of ``owners`` within their quiet hours or days at ``now``, on their own clock: each
     gets the digest when these end, by a job of its own (one at a time: not again while one

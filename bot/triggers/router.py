@@ -248,7 +248,7 @@ def telling_labels(alerts: Sequence[Trigger], most: int) -> list[dict[str, str]]
     ]
 
 
-def group_alerts(alerts: Sequence[Trigger], left_out: int = 0) -> dict[str, Any]:
+def group_alerts(alerts: Sequence[Trigger], left_out: int) -> dict[str, Any]:
     """What a group's run shows of its alerts: ``alerts`` (the first ``GROUP_LISTED``, each with
     its title, metric, value, threshold, link and the labels that tell it from the others),
     ``alert_count`` (all of them, with the ``left_out`` ones the sender's max_alerts cut) and

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.reader import load_flows, read_flow_file, version_of
+from bot.engine.reader import read_flow_file, version_of
 from bot.errors import FlowError
+from tests.flows_support import load_flows
 
 FLOWS_DIR = Path(__file__).parents[2] / "flows"
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.reader import load_flows, read_flow_file
+from bot.engine.reader import read_flow_file
 from bot.errors import FlowError
 from tests.engine.test_reader import MINIMAL, actions_step, refused, with_steps, write
+from tests.flows_support import load_flows
 
 # --- what a flow may name must be what it is rendered with --------------------------------------
 

@@ -2,11 +2,13 @@
 chat.update): ``text`` over 40,000 characters is ``msg_too_long``; more than 50 blocks, a block's
 text over 3,000 characters, or an interactive element beyond Block Kit's limits (a button or an
 option with no text or one over 75 characters, a value too long, too many options or elements) is
-``invalid_blocks``."""
+``invalid_blocks``. A Home tab (``views.publish``) beyond its own limits is ``invalid_arguments``
+(:func:`view_refused`)."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 #: Slack's limits on a message (https://docs.slack.dev/reference/methods/chat.postMessage,
@@ -28,14 +30,72 @@ def oversized(args: dict[str, Any]) -> str | None:
         blocks = json.loads(blocks)
     if len(blocks) > BLOCKS_LIMIT:
         return "invalid_blocks"
-    for block in blocks:
-        texts = [block.get("text"), *(block.get("fields") or [])]
-        texts += [e for e in block.get("elements") or [] if e.get("type") in ("mrkdwn", "plain_text")]
-        if any(len(str(t.get("text") or "")) > BLOCK_TEXT_LIMIT for t in texts if isinstance(t, dict)):
-            return "invalid_blocks"
-        if block.get("type") == "actions" and not _elements_fit(block.get("elements") or []):
-            return "invalid_blocks"
+    return "invalid_blocks" if any(not _block_fits(block) for block in blocks) else None
+
+
+def _block_fits(block: dict[str, Any]) -> bool:
+    texts = [block.get("text"), *(block.get("fields") or [])]
+    texts += [e for e in block.get("elements") or [] if e.get("type") in ("mrkdwn", "plain_text")]
+    if any(len(str(t.get("text") or "")) > BLOCK_TEXT_LIMIT for t in texts if isinstance(t, dict)):
+        return False
+    return block.get("type") != "actions" or _elements_fit(block.get("elements") or [])
+
+
+#: A Home tab's limits (https://docs.slack.dev/reference/views/home-tab-views,
+#: https://docs.slack.dev/reference/block-kit/blocks): its blocks, a header's plain text, a context
+#: block's elements, a block id, an action id.
+VIEW_BLOCKS_LIMIT, HEADER_LIMIT, CONTEXT_ELEMENTS_LIMIT, ID_LIMIT = 100, 150, 10, 255
+#: The blocks a Home tab may hold (an ``input`` block only in a modal).
+VIEW_BLOCK_TYPES = frozenset({"section", "actions", "context", "divider", "header", "image", "rich_text", "video"})
+
+
+def view_refused(args: dict[str, Any]) -> str | None:
+    """The error Slack answers a ``views.publish`` with when the view is not a Home tab it takes
+    (``invalid_arguments``: not of type home, over 100 blocks, a block Slack refuses, a block id
+    used twice); None when it takes it."""
+    view = args.get("view")
+    if isinstance(view, str):
+        view = json.loads(view)
+    if not args.get("user_id") or not isinstance(view, dict) or view.get("type") != "home":
+        return "invalid_arguments"
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or len(blocks) > VIEW_BLOCKS_LIMIT:
+        return "invalid_arguments"
+    ids = [b["block_id"] for b in blocks if "block_id" in b]
+    if len(set(ids)) < len(ids) or any(not 0 < len(str(i)) <= ID_LIMIT for i in ids):
+        return "invalid_arguments"
+    if not all(b.get("type") in VIEW_BLOCK_TYPES and _block_fits(b) and _view_block_fits(b) for b in blocks):
+        return "invalid_arguments"
     return None
+
+
+def _view_block_fits(block: dict[str, Any]) -> bool:
+    """What Slack checks of a block besides :func:`_block_fits`: a header's plain text within 150
+    characters, a context block's 10 elements, a section's text or fields, an accessory's limits."""
+    kind, text = block.get("type"), block.get("text") or {}
+    if kind == "header" and (text.get("type") != "plain_text" or not 0 < len(text.get("text", "")) <= HEADER_LIMIT):
+        return False
+    if kind == "context" and not 0 < len(block.get("elements") or []) <= CONTEXT_ELEMENTS_LIMIT:
+        return False
+    if kind == "section" and not (text.get("text") or block.get("fields")):
+        return False
+    elements = [*(block.get("elements") or []), *([block["accessory"]] if "accessory" in block else [])]
+    if kind in ("actions", "section") and not _elements_fit([e for e in elements if isinstance(e, dict)]):
+        return False
+    return all(_element_fits(e) for e in elements if isinstance(e, dict) and "action_id" in e)
+
+
+def _element_fits(element: dict[str, Any]) -> bool:
+    """An interactive element: its action id within 255 characters; a date picker's initial date
+    a real ``YYYY-MM-DD``."""
+    if not 0 < len(str(element["action_id"])) <= ID_LIMIT:
+        return False
+    if element.get("type") == "datepicker" and "initial_date" in element:
+        try:
+            return date.fromisoformat(element["initial_date"]).isoformat() == element["initial_date"]
+        except (TypeError, ValueError):
+            return False
+    return True
 
 
 def _elements_fit(elements: list[dict[str, Any]]) -> bool:

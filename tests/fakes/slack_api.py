@@ -3,13 +3,17 @@
 It answers the methods the bot uses as Slack does (JSON bodies for chat.*, query strings for
 auth.test, conversations.open, apps.connections.open), and can be told to refuse the next
 calls of a method: HTTP 429 with ``Retry-After``, ``ok: false`` with an error, or a 5xx; or to
-answer them late (``slow_down``), or never (``hang``).
+answer them late (``slow_down``), or never (``hang``). Or rate-limited as Slack's tiers are
+(``rate_limit``, ``slack_tiers``): a call beyond its method's rate (per channel for
+``chat.postMessage``) is answered 429 with ``Retry-After``, as Slack does.
 It refuses what Slack refuses for size (chat.postMessage, chat.postEphemeral, chat.update):
 ``text`` over 40,000 characters is ``msg_too_long``; more than 50 blocks, a block's text over
 3,000 characters, or an interactive element beyond Block Kit's limits (more than 25 elements in
 an actions block; a button's or an option's text over 75 characters, a placeholder's over 150; a
 button's value over 2,000, an option's over 150; more than 100 options in a
-menu) is ``invalid_blocks``.
+menu) is ``invalid_blocks``. ``views.publish`` keeps the Home tab of a person (``home``) and refuses
+one Slack would refuse (not of type home, over 100 blocks, beyond Block Kit's limits) with
+``invalid_arguments``.
 ``apps.connections.open`` returns a ``ws://127.0.0.1:PORT/link/...`` URL served here too; a
 test pushes envelopes down it and reads the acknowledgements that come back. Files are shared
 as Slack's upload does: ``files.getUploadURLExternal`` hands out an upload URL here, the bytes
@@ -35,8 +39,9 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.block_kit import BLOCK_TEXT_LIMIT, TEXT_LIMIT, oversized  # noqa: F401 (tests import the limits here)
+from tests.fakes.block_kit import BLOCK_TEXT_LIMIT, TEXT_LIMIT, oversized, view_refused  # noqa: F401 (tests import the limits here)
 from tests.fakes.loopback import LoopbackServer
+from tests.fakes.slack_tiers import SLACK_TIERS, Tier
 
 TEAM, APP, BOT_USER, BOT_ID = "T111", "A111", "UBOT", "BBOT"
 #: The Enterprise Grid organisation of :attr:`FakeSlack.grid` installs (and its bot user: on a
@@ -91,6 +96,8 @@ class FakeSlack(LoopbackServer):
     #: TEAM, a workspace of the Grid organisation ORG; "org" org-wide in ORG (auth.test then
     #: names the organisation as its team, with ``is_enterprise_install``).
     grid: str = ""
+    tiers: dict[str, Tier] = field(default_factory=dict)  # method -> its rate limit (none: unlimited)
+    limited: list[Call] = field(default_factory=list)  # calls answered 429 by a tier
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -128,6 +135,16 @@ class FakeSlack(LoopbackServer):
         queue = self.refusals.setdefault(method, [])
         queue.extend([None] * after + [Refusal(**how) for _ in range(times)])
 
+    def rate_limit(self, method: str, per_minute: float, burst: int = 1, per_channel: bool = False) -> None:
+        """Calls of ``method`` beyond ``per_minute`` (after ``burst`` at once; per channel with
+        ``per_channel``) are answered HTTP 429, ``ratelimited``, with ``Retry-After`` in whole seconds."""
+        self.tiers[method] = Tier(per_minute, burst, per_channel)
+
+    def slack_tiers(self) -> None:
+        """Rate-limit the methods of SLACK_TIERS as Slack does."""
+        for method, (per_minute, burst, per_channel) in SLACK_TIERS.items():
+            self.rate_limit(method, per_minute, burst, per_channel)
+
     def shut_out(self, channel: str, error: str = "not_in_channel") -> None:
         """The bot removed from ``channel`` (or it archived: ``is_archived``): every ``chat.*`` call
         there is refused with ``error`` until :meth:`let_in`; the other conversations still work."""
@@ -148,6 +165,11 @@ class FakeSlack(LoopbackServer):
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def home(self, user: str) -> dict[str, Any] | None:
+        """The Home tab last published for ``user`` (and taken), or None."""
+        taken = [c for c in self.of("views.publish") if c.result.get("ok") and c.args.get("user_id") == user]
+        return taken[-1].result["view"] if taken else None
 
     def posted(self) -> list[dict[str, Any]]:
         """The messages posted successfully and not deleted since, each with the ts it was given."""
@@ -228,6 +250,11 @@ class FakeSlack(LoopbackServer):
             raise web.HTTPServiceUnavailable()  # (the caller gave up long ago)
         queued = self.refusals.get(method)
         refusal = queued.pop(0) if queued else None
+        tier = self.tiers.get(method)
+        wait = tier.retry_after(str(args.get("channel", "")), time.monotonic()) if tier and not refusal else 0
+        if wait:
+            refusal = Refusal(429, retry_after=str(wait))
+            self.limited.append(call)
         if refusal is not None:
             headers = {"Retry-After": refusal.retry_after} if refusal.retry_after is not None else {}
             error = refusal.error or ("ratelimited" if refusal.status == 429 else "service_unavailable")
@@ -288,6 +315,12 @@ class FakeSlack(LoopbackServer):
             return {"ok": True, "files": found}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V111", "type": "modal"}}
+        if method == "views.publish":
+            refused = view_refused(args)
+            if refused is not None:
+                return {"ok": False, "error": refused}
+            view = json.loads(args["view"]) if isinstance(args["view"], str) else args["view"]
+            return {"ok": True, "view": {**view, "id": f"VH{args['user_id']}"}}
         if method == "apps.connections.open":
             ticket = f"t-{next(self._ts)}"
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}&app_id={self.socket_app}"}
@@ -350,10 +383,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--slow", action="append", default=[], metavar="METHOD=SECONDS",
                         help="answer every call of METHOD SECONDS late (slow_down)")  # fmt: skip
+    parser.add_argument("--tiers", action="store_true", help="rate-limit calls as Slack does (slack_tiers)")
     parser.add_argument("--grid", choices=["", "workspace", "org"], default="",
                         help="the bot token installed in a workspace of an Enterprise Grid, or org-wide")  # fmt: skip
     args = parser.parse_args()
     fake = FakeSlack(port=args.port, grid=args.grid)
+    if args.tiers:
+        fake.slack_tiers()
     for item in args.slow:
         method, _, seconds = item.partition("=")
         fake.slow_down(method, float(seconds))

@@ -1,0 +1,288 @@
+"""Bursts in one Slack workspace, against the fake Web API rate-limited as Slack is (its
+``slack_tiers``: ``chat.postMessage`` about one a second per channel after a burst of 4,
+``conversations.open`` 50 a minute after 10, ``users.info`` 100 a minute after 20; 429 with
+``Retry-After`` beyond), the real server (``create_app``, its own pacing) and slack-sdk:
+
+- ``meeting``: after an all-hands, a facilitator starts N runs in one channel (``/decision start``,
+  signed slash commands, one every ``--spread`` seconds); once all are asked, every facilitator
+  answers at once;
+- ``storm``: an alert storm, N runs in one route channel (the generic hook, one request);
+- ``owners``: one decision whose question goes to N people at once, each by direct message;
+- ``named``: an alert naming N participants, each looked up (``users.info``) before it starts.
+
+Meanwhile someone answers in a quiet channel every second: how long a reply there waits (it
+should not wait for the busy channel). ``--latency`` makes every Slack call answered that late
+(Slack's own latency, ~0.1-0.3 s in practice). Figures: time until the last thread got its first
+question, until the last owner got their DM; p50/p99 of reply delays; the most messages sent to
+one channel within any second; the 429s Slack answered; messages lost or posted twice.
+
+    python bench/bench_burst.py [--scenarios meeting,storm,owners] [--runs 30] [--alerts 40]
+                                [--owners 150] [--spread 0.1] [--latency 0.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.channels.slack_limits import Pacer  # noqa: E402
+from tests.fakes.slack_api import FakeSlack  # noqa: E402
+from tests.slack_support import Harness, harness, message  # noqa: E402
+
+TOKEN = "bench-hook-token"
+ASK_ALL = """\
+id: ask_all
+title: Ask everyone
+roles: {facilitator: trigger.facilitator}
+steps:
+  - id: people
+    type: repeat
+    item_label: Person
+    min_items: 1
+    fields:
+      - {id: who, ask: "Who?", type: person}
+  - {id: agree, to: each people.who, ask: "Do you agree with {{ trigger.title }}?", type: yes_no}
+"""
+QUIET = "CQUIET"
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def peak_rate(fake: FakeSlack, channel: str | None = None) -> int:
+    """The most successful chat.postMessage calls to one channel (or ``channel``) in any 1 s window."""
+    at: dict[str, list[float]] = {}
+    for c in fake.of("chat.postMessage"):
+        if c.result.get("ok") and (channel is None or c.args.get("channel") == channel):
+            at.setdefault(str(c.args.get("channel")), []).append(c.at)
+    best = 0
+    for times in at.values():
+        times.sort()
+        j = 0
+        for i, t in enumerate(times):
+            while times[j] <= t - 1.0:
+                j += 1
+            best = max(best, i - j + 1)
+    return best
+
+
+def doubles(fake: FakeSlack) -> int:
+    """Messages posted twice: the same text to the same channel and thread."""
+    seen = Counter((p["channel"], p.get("thread_ts"), p["text"]) for p in fake.posted())
+    return sum(n - 1 for n in seen.values() if n > 1)
+
+
+async def quiet_talker(slack: Harness, stop: asyncio.Event, delays: list[float]) -> None:
+    """Someone in a quiet channel says something the bot answers, once a second: each delay
+    from their message to the bot's answer (an ephemeral 'nothing waits on you' or a reply)."""
+    n = 0
+    while not stop.is_set():
+        n += 1
+        before = len(slack.fake.calls)
+        sent = time.monotonic()
+        await slack.event(message("UQ", f"<@UBOT> status {n}", channel=QUIET, type="app_mention"))
+        while not [c for c in slack.fake.calls[before:] if c.args.get("channel") == QUIET and c.result.get("ok")]:
+            if time.monotonic() - sent > 60:
+                break
+            await asyncio.sleep(0.005)
+        delays.append(time.monotonic() - sent)
+        await asyncio.sleep(1.0)
+
+
+async def until(predicate: Any, timeout: float = 600.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        await asyncio.sleep(0.01)
+    raise TimeoutError("the burst did not drain in time")
+
+
+def first_posts(fake: FakeSlack, since: int, match: Any) -> dict[Any, float]:
+    """When each conversation got its first successful post that ``match``es (key -> arrival)."""
+    found: dict[Any, float] = {}
+    for c in fake.calls[since:]:
+        if c.method == "chat.postMessage" and c.result.get("ok"):
+            key = match(c)
+            if key is not None and key not in found:
+                found[key] = c.at
+    return found
+
+
+async def meeting(slack: Harness, args: argparse.Namespace) -> dict[str, Any]:
+    fake, began = slack.fake, time.monotonic()
+
+    async def start(i: int) -> bool:
+        await asyncio.sleep(i * args.spread)
+        answer = await slack.slash(f"U{i:03d}", f"start post_meeting Sync {i}", channel="C1")
+        return str(answer.get("text")).startswith("Started run")
+
+    ok = await asyncio.gather(*(start(i) for i in range(args.runs)))
+    started = time.monotonic() - began
+    runs = sum(ok)
+
+    def asked(c: Any) -> str | None:
+        if "What was decided" not in str(c.args.get("text")):
+            return None
+        return c.args.get("thread_ts") or c.result.get("ts")  # a run started unrooted: the question is the root
+
+    firsts = await until(lambda: len(found := first_posts(fake, 0, asked)) >= runs and found)
+    facilitators = slack.rows(
+        "SELECT t.thread_ts, r.facilitator_id FROM slack_threads t JOIN runs r ON r.id = t.run_id WHERE t.channel = 'C1'"
+    )
+    threads = {str(ts): str(who).split(":", 1)[1] for ts, who in facilitators}
+    mark = len(fake.calls)
+    answered: dict[str, float] = {}
+    for thread, user in threads.items():
+        answered[thread] = time.monotonic()
+        await slack.event(message(user, "We ship in March", channel="C1", thread_ts=thread))
+
+    def next_question(c: Any) -> str | None:
+        return c.args.get("thread_ts") if "What is the action" in str(c.args.get("text")) else None
+
+    replies = await until(lambda: len(found := first_posts(fake, mark, next_question)) >= len(threads) and found)
+    delays = [replies[t] - answered[t] for t in threads]
+    return {
+        "starts answered (s)": started,
+        "starts refused": args.runs - runs,
+        "last thread asked (s after first start)": max(firsts.values()) - began,
+        "replies p50 (s)": pct(delays, 50),
+        "replies p99 (s)": pct(delays, 99),
+        "last reply (s)": max(delays),
+    }
+
+
+async def storm(slack: Harness, args: argparse.Namespace) -> dict[str, Any]:
+    fake, began = slack.fake, time.monotonic()
+    events = [
+        {"title": f"Disk full on db-{i}", "dedup_key": f"disk-{i}", "channel": "slack:C0OPS", "facilitator": "UOPS"}
+        for i in range(args.alerts)
+    ]
+    resp = await slack.client.post("/hooks/events", json=events, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert resp.status == 200, await resp.text()
+    answered = time.monotonic() - began
+
+    def root(c: Any) -> str | None:
+        return c.result.get("ts") if c.args.get("channel") == "C0OPS" and "thread_ts" not in c.args else None
+
+    firsts = await until(lambda: len(found := first_posts(fake, 0, root)) >= args.alerts and found)
+    return {"hook answered (s)": answered, "last run asked (s)": max(firsts.values()) - began}
+
+
+async def owners(slack: Harness, args: argparse.Namespace) -> dict[str, Any]:
+    """The facilitator names N people (Slack's limits off meanwhile), then says 'done': from then."""
+    fake, tiers = slack.fake, dict(slack.fake.tiers)
+    fake.tiers.clear()
+    pacer, slack.channel.poster.pacer = slack.channel.poster.pacer, Pacer(interval=0.0)
+    await slack.slash("UOPS", "start ask_all the new on-call rota", channel="C0ALL")
+    thread = str((await until(lambda: [p for p in fake.posted() if p["text"].endswith("Who?")]))[0]["thread_ts"])
+    people = [f"UP{i:04d}" for i in range(args.owners)]
+    for person in people:
+        n = len(fake.posted())
+        await slack.event(message("UOPS", f"<@{person}>", channel="C0ALL", thread_ts=thread))
+        await until(lambda n=n: len(fake.posted()) > n)
+    fake.tiers.update(tiers)
+    slack.channel.poster.pacer = pacer
+    del fake.calls[:]  # the figures are of the burst, not of the naming
+    mark, began = 0, time.monotonic()
+    await slack.event(message("UOPS", "done", channel="C0ALL", thread_ts=thread))
+
+    def dm(c: Any) -> str | None:
+        channel = str(c.args.get("channel"))
+        return channel if channel.startswith("D") and "Do you agree" in str(c.args.get("text")) else None
+
+    firsts = await until(lambda: len(found := first_posts(fake, mark, dm)) >= args.owners and found)
+    waits = [t - began for t in firsts.values()]
+    return {
+        "owners DM'd p50 (s)": pct(waits, 50),
+        "last owner DM'd (s)": max(waits),
+        "conversations.open 429s": len([c for c in fake.limited if c.method == "conversations.open"]),
+    }
+
+
+async def named(slack: Harness, args: argparse.Namespace) -> dict[str, Any]:
+    """An alert naming N participants: each looked up (users.info) before its run starts."""
+    fake, began = slack.fake, time.monotonic()
+    people = [f"UN{i:04d}" for i in range(args.owners)]
+    event = {"title": "Checkout down", "channel": "slack:C0ALL", "facilitator": "UOPS", "participants": people}
+    resp = await slack.client.post("/hooks/events", json=event, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert resp.status == 200, await resp.text()
+    answered = time.monotonic() - began
+    await until(lambda: [p for p in fake.posted() if p["channel"] == "C0ALL"])
+    return {
+        "hook answered (s)": answered,
+        "users.info calls": len(fake.of("users.info")),
+        "users.info 429s": len([c for c in fake.limited if c.method == "users.info"]),
+        "people stored": slack.rows("SELECT count(*) FROM people WHERE id LIKE 'slack:UN%'")[0][0],
+    }
+
+
+SCENARIOS = {"meeting": meeting, "storm": storm, "owners": owners, "named": named}
+
+
+async def one(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    fake = await FakeSlack().start()
+    fake.slack_tiers()
+    if args.latency:
+        for method in ("chat.postMessage", "chat.postEphemeral", "chat.update", "conversations.open", "users.info"):
+            fake.slow_down(method, args.latency)
+    with tempfile.TemporaryDirectory() as tmp:
+        flows = Path(tmp) / "flows"
+        flows.mkdir()
+        for f in (ROOT / "flows").glob("*.yaml"):
+            (flows / f.name).write_text(f.read_text())
+        (flows / "ask_all.yaml").write_text(ASK_ALL)
+        env = {"DECISIONBOT_HOOK_TOKEN": TOKEN}
+        slack = await harness(Path(tmp), fake, env=env, flows=flows)
+        slack.channel.poster.pacer = Pacer()  # the server's own pacing, as in production
+        stop, quiet = asyncio.Event(), []
+        talker = asyncio.ensure_future(quiet_talker(slack, stop, quiet))
+        try:
+            figures = await SCENARIOS[name](slack, args)
+        finally:
+            stop.set()
+            await talker
+            await slack.client.close()
+            await fake.stop()
+    figures["quiet channel replies p50 (s)"] = pct(quiet, 50)
+    figures["quiet channel replies max (s)"] = max(quiet) if quiet else float("nan")
+    figures["most posts to one channel in 1 s"] = peak_rate(fake)
+    figures["429s from chat.postMessage"] = len([c for c in fake.limited if c.method == "chat.postMessage"])
+    figures["posted twice"] = doubles(fake)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenarios", default="meeting,storm,owners,named")
+    parser.add_argument("--runs", type=int, default=30, help="runs started in one channel (meeting)")
+    parser.add_argument("--alerts", type=int, default=40, help="runs an alert storm starts in one channel")
+    parser.add_argument("--owners", type=int, default=150, help="people one question goes to (owners)")
+    parser.add_argument("--spread", type=float, default=0.1, help="seconds between two /decision start")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds every Slack call takes")
+    args = parser.parse_args()
+    for name in args.scenarios.split(","):
+        figures = asyncio.run(one(name, args))
+        print(f"{name}:")
+        for key, value in figures.items():
+            shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+            print(f"  {key:45} {shown}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
