@@ -8,7 +8,8 @@
   answers at once;
 - ``storm``: an alert storm, N runs in one route channel (the generic hook, one request);
 - ``owners``: one decision whose question goes to N people at once, each by direct message;
-- ``named``: an alert naming N participants, each looked up (``users.info``) before it starts.
+- ``named``: an alert naming N participants, each looked up (``users.info``) before it starts; how
+  long until all are named (those a 429 held back looked up again in the background).
 
 Meanwhile someone answers in a quiet channel every second: how long a reply there waits (it
 should not wait for the busy channel). ``--latency`` makes every Slack call answered that late
@@ -24,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import logging
 import sys
 import tempfile
 import time
@@ -223,18 +226,50 @@ async def named(slack: Harness, args: argparse.Namespace) -> dict[str, Any]:
     assert resp.status == 200, await resp.text()
     answered = time.monotonic() - began
     await until(lambda: [p for p in fake.posted() if p["channel"] == "C0ALL"])
+    asked = time.monotonic() - began
+
+    def stored() -> int:
+        return int(slack.rows("SELECT count(*) FROM people WHERE id LIKE 'slack:UN%'")[0][0])
+
+    at_start = stored()
+    try:
+        await until(lambda: stored() >= len(people), timeout=args.named_wait)
+        everyone: object = f"{time.monotonic() - began:.2f}"
+    except TimeoutError:
+        everyone = f"not within {args.named_wait:g} s ({stored()} of {len(people)})"
+    [(context,)] = slack.rows("SELECT context FROM runs")
+    by_id = [p for p in json.loads(context)["roles"]["participants"] if p["name"] == p["id"].split(":", 1)[1]]
     return {
         "hook answered (s)": answered,
+        "run asked (s)": asked,
+        "people named when the run started": at_start,
+        "everyone named, cached and stored (s)": everyone,
+        "run's participants still by id": len(by_id),
         "users.info calls": len(fake.of("users.info")),
         "users.info 429s": len([c for c in fake.limited if c.method == "users.info"]),
-        "people stored": slack.rows("SELECT count(*) FROM people WHERE id LIKE 'slack:UN%'")[0][0],
     }
 
 
 SCENARIOS = {"meeting": meeting, "storm": storm, "owners": owners, "named": named}
 
 
+class Counted(logging.Handler):
+    """Log records that speak of users.info (a warning a person, or one a minute)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += "users.info" in record.getMessage()
+
+
+lookups_said = Counted()
+logging.getLogger("decisionbot").addHandler(lookups_said)
+
+
 async def one(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    lookups_said.count = 0
     fake = await FakeSlack().start()
     fake.slack_tiers()
     if args.latency:
@@ -263,6 +298,7 @@ async def one(name: str, args: argparse.Namespace) -> dict[str, Any]:
     figures["most posts to one channel in 1 s"] = peak_rate(fake)
     figures["429s from chat.postMessage"] = len([c for c in fake.limited if c.method == "chat.postMessage"])
     figures["posted twice"] = doubles(fake)
+    figures["log lines about users.info"] = lookups_said.count
     return figures
 
 
@@ -273,6 +309,7 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=40, help="runs an alert storm starts in one channel")
     parser.add_argument("--owners", type=int, default=150, help="people one question goes to (owners)")
     parser.add_argument("--spread", type=float, default=0.1, help="seconds between two /decision start")
+    parser.add_argument("--named-wait", type=float, default=180.0, help="seconds to wait for everyone named (named)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds every Slack call takes")
     args = parser.parse_args()
     for name in args.scenarios.split(","):

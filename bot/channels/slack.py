@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -36,9 +37,10 @@ from bot import config, texts
 from bot.channels import Channel, ChannelDown, DeliveryFailed, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_messages as messages
-from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed
+from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed, rate_limited
 from bot.channels.slack_inbound import Inbound
 from bot.channels.slack_limits import Backlog
+from bot.channels.slack_lookups import HeldLookups
 from bot.channels.slack_requests import SlackRequests
 from bot.channels.slack_send import Poster, slack_user
 from bot.channels.slack_socket import SocketClient, first_url
@@ -47,7 +49,7 @@ from bot.errors import ConfigError
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import DOWN_FIRST, DOWN_MOST, Queued
 from bot.refusals import RefusalLog
-from bot.store import iso, utc_now
+from bot.store import group, iso, runs, transaction, utc_now
 from bot.store.people import People, Person
 
 log = logging.getLogger("decisionbot.slack")
@@ -102,6 +104,7 @@ class SlackChannel(SlackRequests, Channel):
         self.stopping = False
         self.tasks: set[asyncio.Task[Any]] = set()
         self.people = People(services.db, self._fetch_person, clock=self.dispatcher.clock)
+        self.held = HeldLookups(self._fetch_person, self._found_later, self.spawn)  # users.info's 429s
         self.backlog = Backlog()
         self.poster: Poster | None = None
         self.inbound: Inbound | None = None
@@ -253,15 +256,42 @@ class SlackChannel(SlackRequests, Channel):
     # --- people ------------------------------------------------------------------------------
 
     async def _fetch_person(self, actor_id: str) -> Person | None:
+        """``users.info``, 1 s at most; None when it fails (logged), or when Slack's rate limit
+        holds it back (:class:`HeldLookups` makes it again once Slack's Retry-After has passed)."""
         assert self.poster is not None
         user_id = actor_id.split(":", 1)[1]
-        try:
-            found = await asyncio.wait_for(self.poster.side.users_info(user=user_id), 1.0)
-        except (TimeoutError, SlackApiError, OSError) as exc:
-            error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-            log.warning(texts.slack_person_unknown(user_id, error, self.people.known(actor_id) is not None))
-            return None
+        async with self.held.gate:
+            if self.held.holding():  # Slack said to wait: not asked now, looked up again then
+                self.held.hold(actor_id)
+                return None
+            try:
+                found = await asyncio.wait_for(self.poster.side.users_info(user=user_id), 1.0)
+            except (TimeoutError, SlackApiError, OSError) as exc:
+                if isinstance(exc, SlackApiError) and (seconds := rate_limited(exc)) is not None:
+                    self.held.hold(actor_id, seconds)
+                    return None
+                error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+                log.warning(texts.slack_person_unknown(user_id, error, self.people.known(actor_id) is not None))
+                return None
         return messages.person({"id": user_id, **(found.get("user") or {})}, self.home)
+
+    def _found_later(self, people: list[Person]) -> None:
+        """People whose lookup Slack's rate limit held back, found since: cached and stored, and
+        named in the open runs that go by their ids (their later prompts, reminders, ``runs show``)."""
+        for person in people:
+            self.people.learned(person)
+        self.spawn(self._name_in_runs([p.actor for p in people]))
+
+    async def _name_in_runs(self, people: list[Actor]) -> None:
+        """``people`` named in the open runs, once the write lock is free (a cache's write, as
+        :meth:`People._save`: off any turn's path). Not named if the ledger refuses: the runs keep
+        their ids, as before, until they speak."""
+        try:
+            await group.writable(self.services.db.conn)
+            with transaction(self.services.db) as conn:
+                runs.name_in_open_runs(conn, people)
+        except sqlite3.Error as exc:
+            log.warning(texts.slack_people_not_named_in_runs(len(people), f"{type(exc).__name__}: {exc}"))
 
     async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
         """Slack users named by a trigger, by ``users.info`` (1 s each, all at once), into the

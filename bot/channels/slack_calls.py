@@ -63,15 +63,21 @@ def api_error(exc: SlackApiError) -> str:
     return str(error or f"HTTP {exc.response.status_code}")
 
 
+def rate_limited(exc: SlackApiError) -> float | None:
+    """Seconds Slack's rate limit said to wait (its 429's ``Retry-After``); None for another refusal."""
+    if exc.response.status_code != 429 and api_error(exc) != "ratelimited":
+        return None
+    headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+    try:
+        return float(headers.get("retry-after", "1"))
+    except ValueError:
+        return 1.0
+
+
 def refusal(exc: SlackApiError) -> RetryLater | DeliveryFailed:
     status = exc.response.status_code
     error = api_error(exc)
-    if status == 429 or error == "ratelimited":
-        headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
-        try:
-            seconds = float(headers.get("retry-after", "1"))
-        except ValueError:
-            seconds = 1.0
+    if (seconds := rate_limited(exc)) is not None:
         return RetryLater(seconds, f"HTTP 429 {error}")
     if status >= 500 or error in TRANSIENT:
         return RetryLater(2.0, error)

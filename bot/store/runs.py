@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import texts
 from bot.engine.state import RunState
-from bot.model import ConversationKey, Message, Reply
+from bot.model import Actor, ConversationKey, Message, Reply
 from bot.store import iso
 
 if TYPE_CHECKING:
@@ -310,3 +310,24 @@ def review_started(conn: sqlite3.Connection, decision_id: int, run_id: int) -> N
         " AND run_id IS NULL ORDER BY due_at LIMIT 1)",
         (run_id, decision_id),
     )
+
+
+def name_in_open_runs(conn: sqlite3.Connection, people: list[Actor]) -> list[int]:
+    """``people`` named (:meth:`RunState.learn`) in the open runs that know them only by their
+    platform ids (a trigger named them before their platform said who they are), in the caller's
+    transaction: those runs' later prompts, reminders and ``runs show`` name them. Returns the runs changed."""
+    named = [p for p in people if not p.named_by_id]
+    if not named:
+        return []
+    mentions = " OR ".join("instr(context, ?) > 0" for _ in named)
+    rows = conn.execute(
+        f"SELECT id, context FROM runs WHERE status IN ('active', 'stalled') AND ({mentions})",
+        [json.dumps(p.id) for p in named],
+    ).fetchall()
+    changed: list[int] = []
+    for run_id, context in rows:
+        state = RunState.loads(context)
+        if [p for p in named if state.learn(p)]:
+            conn.execute("UPDATE runs SET context = ? WHERE id = ?", (state.dumps(), run_id))
+            changed.append(int(run_id))
+    return changed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 
 # --- slack ---------------------------------------------------------------------------------------
@@ -205,6 +206,23 @@ def slack_person_unknown(user: str, error: str, known: bool = False) -> str:
     if error == "missing_scope":
         return f"{said} The app lacks the users:read scope: add it (slack/manifest.yaml has it) and reinstall the app."
     return said
+
+
+def slack_lookups_held(waiting: int, seconds: float) -> str:
+    """Log line, once a minute at most: Slack answered users.info 429 (its rate limit, Tier 4)."""
+    return (
+        f"slack: people lookups held back by Slack's rate limit (users.info, about 100 a minute): {waiting}"
+        f" waiting, looked up again now that its Retry-After has passed, at its pace (about {math.ceil(seconds)} s);"
+        " until then they go by their user id (said once a minute while it lasts)"
+    )
+
+
+def slack_people_not_named_in_runs(count: int, error: str) -> str:
+    """Log line: people found after Slack's rate limit held their lookup back, not written into their runs."""
+    return (
+        f"slack: {count} people found after Slack's rate limit held their lookup back could not be named in"
+        f" their open runs ({error}): those runs go by their user ids until they speak."
+    )
 
 
 def slack_rate_limited(minute: object) -> str:

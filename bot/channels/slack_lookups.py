@@ -1,0 +1,102 @@
+"""Slack's ``users.info`` within its rate limit (Tier 4: about 100 a minute, after a burst).
+
+A trigger naming 150 people asks who they all are at once; beyond Slack's burst it answers 429
+with ``Retry-After``. :class:`HeldLookups` keeps those people (they go by their user id for now),
+asks Slack nothing more while it said to wait, then looks them up again in the background, one
+at a time at Tier 4's pace, and hands each person found to the channel (cached, stored, named in
+the open runs). The log says so once a minute, not once a person. Lookups are made
+``AT_ONCE`` at most at a time, so that a burst meets one 429, not one a person."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from bot import texts
+from bot.store.people import Person
+
+log = logging.getLogger("decisionbot.slack")
+
+#: Lookups in flight at most: Slack's burst for users.info is not published (10 at a time stay within it).
+AT_ONCE = 10
+#: Seconds between two lookups made again: Tier 4's 100 a minute.
+PACE = 0.6
+#: People found in the background named in the open runs together, at most (one write).
+BATCH = 20
+
+Fetch = Callable[[str], Awaitable["Person | None"]]
+
+
+class HeldLookups:
+    """People whose lookup Slack refused for now (by actor id, in the order refused), and when
+    Slack said it takes lookups again. ``fetch`` is the channel's lookup (which calls :meth:`hold`
+    on a 429); ``found`` takes the people it then names (a batch at a time)."""
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        found: Callable[[list[Person]], None],
+        spawn: Callable[[Coroutine[Any, Any, Any]], None],
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.fetch = fetch
+        self.found = found
+        self.spawn = spawn
+        self.clock = clock
+        self.gate = asyncio.Semaphore(AT_ONCE)
+        self.waiting: dict[str, None] = {}
+        self.until = -math.inf
+        self.draining = False
+        self._told = -math.inf
+
+    def holding(self) -> bool:
+        """Whether Slack said to wait before the next lookup."""
+        return self.clock() < self.until
+
+    def hold(self, actor_id: str, seconds: float = 0.0) -> None:
+        """``actor_id``'s lookup waits: Slack answered 429 (``seconds``: its Retry-After), or said
+        to wait earlier. They are looked up again once that has passed."""
+        self.until = max(self.until, self.clock() + seconds)
+        self.waiting[actor_id] = None
+        if not self.draining:
+            self.draining = True
+            self.spawn(self._drain())
+
+    async def _drain(self) -> None:
+        """Look the people waiting up again, one at a time at Slack's pace, each once Slack takes
+        lookups again; those found handed on in batches."""
+        learnt: list[Person] = []
+        try:
+            while self.waiting:
+                if self.holding():
+                    if learnt:
+                        self.found(learnt)
+                        learnt = []
+                    await asyncio.sleep(self.until - self.clock())
+                    self._tell()  # once Slack's wait is over: everyone the burst held back is counted
+                actor_id = next(iter(self.waiting))
+                person = await self.fetch(actor_id)
+                if person is None and self.holding():
+                    continue  # refused again: it stays first, and waits the new Retry-After
+                self.waiting.pop(actor_id, None)  # found, or refused for good (logged): no more
+                if person is not None:
+                    learnt.append(person)
+                if len(learnt) >= BATCH:
+                    self.found(learnt)
+                    learnt = []
+                await asyncio.sleep(PACE)
+        finally:
+            self.draining = False
+        if learnt:
+            self.found(learnt)
+
+    def _tell(self) -> None:
+        """Say in the log that lookups are held back, and how many: once a minute at most."""
+        now = self.clock()
+        if now - self._told >= 60.0:
+            self._told = now
+            log.warning(texts.slack_lookups_held(len(self.waiting), len(self.waiting) * PACE))
