@@ -92,3 +92,26 @@ async def test_lookups_held_back_are_made_again_at_slacks_pace_not_into_more_429
     first_429 = min(c.at for c in refused)
     later = [c for c in refused if c.at > first_429 + 0.5]  # while the held-back ones are made again
     assert len(later) <= 1, [(c.args["user"], round(c.at - first_429, 2)) for c in refused]
+
+
+async def test_a_start_whose_lookup_slack_refuses_for_now_names_its_facilitator_after_retry_after(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """``/decision start`` by Olga, whose lookup Slack's rate limit refuses for now (a burst of
+    starts): the run starts at once, by her id, and is hers by name once Retry-After (2 s) has
+    passed, without her speaking again. Before: by her id until she next spoke, a minute later at
+    the earliest."""
+    fake.refuse("users.info", status=429, retry_after="2")
+    began = time.monotonic()
+    answer = await slack.slash("UOPS", "start post_meeting Sync 1")
+    assert time.monotonic() - began < 2.0 and answer["text"].startswith("Started run"), answer["text"]
+
+    def facilitator() -> dict[str, str]:
+        [(context,)] = slack.rows("SELECT context FROM runs")
+        return dict(json.loads(context)["roles"]["facilitator"])
+
+    assert facilitator() == {"id": "slack:UOPS", "name": "UOPS"}
+    assert await wait_for(lambda: facilitator()["name"] == "Olga", timeout=10)
+    [first, again] = fake.of("users.info")
+    assert again.at - first.at >= 2.0  # not before Slack said
+    assert slack.rows("SELECT name, tz FROM people WHERE id = 'slack:UOPS'") == [("Olga", "UTC")]
