@@ -23,6 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.channels.slack_limits import Pacer
 from bot.server import CHANNELS, SERVICES, create_app
 from bot.store import utc_now
+from tests.dates import JAN15
 from tests.fakes.slack_api import APP, TEAM, FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,6 +207,28 @@ async def owner_question_answered_while_it_waits(slack: Harness, answer: str) ->
     await wait_for(lambda: slack.fake.of("chat.postMessage")[-1].result.get("ok") is False)
     await slack.event(message("UA", answer, thread_ts=thread))  # ... and is answered meanwhile
     return (await slack.posts(4))[3]
+
+
+async def bob_asked_to_accept(slack: Harness, command: str = "start post_meeting Weekly sync") -> str:
+    """Alice runs ``/decision command`` in C1 (post_meeting) and answers up to Bob's acceptance: the
+    decision 'We ship in March', one action 'Draft the plan' of Bob's due JAN15; the run's thread."""
+    await slack.slash("UA", command)
+    thread = (await slack.posts(2))[0]["ts"]
+    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    return thread
+
+
+async def decided(slack: Harness) -> str:
+    """post_meeting in C1 by Alice ('Weekly sync') run to its end: Bob's action 'Draft the plan' due
+    JAN15, accepted, the default review date taken; the run's thread."""
+    thread = await bob_asked_to_accept(slack)
+    await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE state = 'owner_accepts'"))
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await slack.event(message("UA", "ok", thread_ts=thread))
+    assert slack.rows("SELECT status FROM runs") == [("completed",)]
+    assert slack.rows("SELECT id, owner_id, status FROM actions") == [(1, "slack:UB", "open")]
+    return thread
 
 
 #: A server on Socket Mode (no HTTP route, no signing secret).

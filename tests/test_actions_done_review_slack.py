@@ -8,7 +8,7 @@ import asyncio
 
 from tests.dates import FEB1, JAN15
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.slack_support import Harness, event_body, message, sign, wait_for
+from tests.slack_support import Harness, decided, event_body, message, sign, wait_for
 
 FAIL_COMMAND = (
     "CREATE TRIGGER boom BEFORE INSERT ON messages WHEN new.kind = 'command'"
@@ -17,20 +17,6 @@ FAIL_COMMAND = (
 
 
 UNSENT = "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
-
-
-async def decided(slack: Harness) -> str:
-    """post_meeting in C1 by Alice, one action of Bob's, accepted, completed; the run's thread."""
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
-        await slack.event(message("UA", text, thread_ts=thread))
-    await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE state = 'owner_accepts'"))
-    await slack.event(message("UB", "yes", channel="DUB"))
-    await slack.event(message("UA", "ok", thread_ts=thread))
-    assert slack.rows("SELECT status FROM runs") == [("completed",)]
-    assert slack.rows("SELECT id, status FROM actions") == [(1, "open")]
-    return thread
 
 
 async def test_done_mentioned_in_the_meetings_thread_is_a_command(slack: Harness, fake: FakeSlack) -> None:

@@ -14,6 +14,7 @@ from tests.slack_support import (
     ALICE_IN_PARIS_BOB_IN_NEW_YORK,
     Harness,
     SlackPeople,
+    bob_asked_to_accept,
     harness,
     message,
     owner_question_answered_while_it_waits,
@@ -348,10 +349,7 @@ async def test_help_about_a_question_asked_by_direct_message_is_answered_where_i
 ) -> None:
     """Bob's question went to him by direct message: his 'help' in the run's thread is answered in
     the thread (about that open question), in the direct message there (as on Teams)."""
-    await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
-    thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
-        await slack.event(message("UA", text, thread_ts=thread))
+    thread = await bob_asked_to_accept(slack, "start post_meeting <@UB|bob> Weekly sync")
     dm = (await slack.posts(7))[6]
     assert dm["channel"] == "DUB"
     await slack.event(message("UB", "help", thread_ts=thread))

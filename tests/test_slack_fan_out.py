@@ -10,10 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.dates import JAN15
 from tests.engine.test_fan_out_terms import VENDOR
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import ALICE_AND_BOB, ROOT, Harness, SlackPeople, harness, message, wait_for
+from tests.slack_support import (
+    ALICE_AND_BOB,
+    ROOT,
+    Harness,
+    SlackPeople,
+    bob_asked_to_accept,
+    harness,
+    message,
+    wait_for,
+)
 
 CLOSED = "That question closed: Carol answered first (no). Nothing waits on you in this run now."
 
@@ -89,10 +97,7 @@ async def test_approvers_asked_again_after_a_correction_have_one_live_widget(sla
 async def test_the_question_put_back_after_a_correction_is_the_one_live_widget(tmp_path: Path, fake: FakeSlack) -> None:
     slack = await harness(tmp_path, fake, flows=ROOT / "flows", db_name="meeting.db")
     try:
-        await slack.slash("UA", "start post_meeting <@UB> Weekly sync")
-        thread = (await slack.posts(2))[0]["ts"]
-        for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
-            await slack.event(message("UA", text, thread_ts=thread))
+        thread = await bob_asked_to_accept(slack, "start post_meeting <@UB> Weekly sync")
         await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
         await slack.event(message("UB", "yes", channel="DUB"))
         review = await wait_for(lambda: [p for p in fake.posted() if "When should we review" in p["text"]])

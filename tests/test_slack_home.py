@@ -23,7 +23,7 @@ from bot.store.actions import ActionRow
 from tests.dates import JAN15, JAN20
 from tests.fakes.block_kit import view_refused
 from tests.fakes.slack_api import APP, TEAM, FakeSlack
-from tests.slack_support import SOCKET, Harness, SlackPeople, event_body, harness, message, sign, wait_for
+from tests.slack_support import SOCKET, Harness, SlackPeople, decided, event_body, harness, message, sign, wait_for
 
 _ids = itertools.count(1)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -96,19 +96,6 @@ def shown(view: dict[str, Any]) -> list[str]:
             found.append(block["text"]["text"])
         found += [e["text"] for e in block.get("elements") or [] if e.get("type") == "mrkdwn"]
     return found
-
-
-async def decided(slack: Harness) -> str:
-    """post_meeting in C1 by Alice ('Weekly sync'): Bob's action 'Draft the plan' due JAN15, accepted."""
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
-        await slack.event(message("UA", text, thread_ts=thread))
-    await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE state = 'owner_accepts'"))
-    await slack.event(message("UB", "yes", channel="DUB"))
-    await slack.event(message("UA", "ok", thread_ts=thread))
-    assert slack.rows("SELECT id, owner_id, status FROM actions") == [(1, "slack:UB", "open")]
-    return thread
 
 
 async def asking_bob(slack: Harness) -> None:

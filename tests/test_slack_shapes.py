@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from bot import texts
-from tests.dates import JAN15
 from tests.fakes.slack_api import APP, BOT_USER, TEAM, FakeSlack
-from tests.slack_support import Harness, message, slash_body
+from tests.slack_support import Harness, bob_asked_to_accept, message, slash_body
 
 PARTNER = "T0PARTNER"  # the workspace that owns a Slack Connect channel shared into ours
 
@@ -62,10 +61,7 @@ async def test_a_file_shared_without_text_is_not_a_missed_answer(slack: Harness,
     """Bob drops screenshots (no caption) into his DM while his yes/no question waits: Slack
     sends message/file_share with text "". Each is taken as a wrong answer; the third hands his
     question to Alice."""
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
-        await slack.event(message("UA", text, thread_ts=thread))
+    await bob_asked_to_accept(slack)
     dm = (await slack.posts(7))[6]
     assert dm["channel"] == "DUB"
     for n in range(3):
@@ -140,10 +136,7 @@ async def test_a_bare_mention_of_the_bot_in_a_runs_thread_is_not_a_missed_answer
     """As a file shared without text: nothing typed, so no answer attempt. Bob pings the
     bot in the run's thread while his yes/no question waits; each ping is a wrong answer, and the
     third hands his question to Alice."""
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread = (await slack.posts(2))[0]["ts"]
-    for text in ("We ship in March", "Draft the plan", "<@UB>", JAN15, "done"):
-        await slack.event(message("UA", text, thread_ts=thread))
+    thread = await bob_asked_to_accept(slack)
     await slack.posts(7)
     for _ in range(3):
         await slack.event(bare_mention("UB", thread))
