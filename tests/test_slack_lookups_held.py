@@ -115,3 +115,21 @@ async def test_a_start_whose_lookup_slack_refuses_for_now_names_its_facilitator_
     [first, again] = fake.of("users.info")
     assert again.at - first.at >= 2.0  # not before Slack said
     assert slack.rows("SELECT name, tz FROM people WHERE id = 'slack:UOPS'") == [("Olga", "UTC")]
+
+
+async def test_lookups_slack_is_slow_to_answer_beyond_ten_at_once_are_made_in_the_background(
+    slack: Harness, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack takes 0.7 s a lookup: ten are made at once, and the five more an alert names, which
+    could not be made within its second, are looked up in the background and named in the run:
+    the lookups a turn makes never wait behind a burst's."""
+    many = [f"UM{i:02d}" for i in range(14)]
+    for i, user in enumerate(many):
+        fake.add_user(user, f"Member {i}", tz="Europe/Paris")
+    fake.slow_down("users.info", 0.7)
+    caplog.set_level(logging.WARNING)
+    assert await alert_naming_everyone(slack, tuple(many)) < 2.5
+    everyone = {f"slack:{u}": f"Member {i}" for i, u in enumerate(many)}
+    assert await wait_for(lambda: participants(slack) == everyone, timeout=20)
+    assert len(fake.of("users.info")) <= 15 + 5  # the five cut short at the alert's 1 s, made once more
+    assert "users.info failed" not in caplog.text

@@ -57,6 +57,8 @@ log = logging.getLogger("decisionbot.slack")
 #: acknowledged before it closes the connection (what is cut short is not acknowledged: Slack
 #: sends it again, and what was stored of it drops the repeat by its id).
 SOCKET_STOP_GRACE = 5.0
+#: Seconds a person's lookup (``users.info``) is given, its wait for a slot included.
+LOOKUP_WITHIN = 1.0
 #: Seconds the start-up gives the first Socket Mode connection (slack_sdk retries it every 5 s,
 #: forever): a websocket that cannot be opened (a firewall letting HTTPS through, not wss) stops
 #: the start with a clear error instead of a server that never answers.
@@ -256,23 +258,29 @@ class SlackChannel(SlackRequests, Channel):
     # --- people ------------------------------------------------------------------------------
 
     async def _fetch_person(self, actor_id: str) -> Person | None:
-        """``users.info``, 1 s at most; None when it fails (logged), or when Slack's rate limit
-        holds it back (:class:`HeldLookups` makes it again once Slack's Retry-After has passed)."""
+        """``users.info``, 1 s at most (``LOOKUP_WITHIN``); None when it fails (logged), or when
+        Slack's rate limit holds it back, or too many are in flight (:class:`HeldLookups` makes it
+        again in the background)."""
         assert self.poster is not None
         user_id = actor_id.split(":", 1)[1]
-        async with self.held.gate:
-            if self.held.holding():  # Slack said to wait: not asked now, looked up again then
+        began = asyncio.get_running_loop().time()
+        if not await self.held.admit(actor_id, LOOKUP_WITHIN):  # Slack said to wait, or too many at once
+            return None
+        waited = asyncio.get_running_loop().time() - began
+        try:
+            found = await asyncio.wait_for(self.poster.side.users_info(user=user_id), max(LOOKUP_WITHIN - waited, 0.1))
+        except (TimeoutError, SlackApiError, OSError) as exc:
+            if isinstance(exc, SlackApiError) and (seconds := rate_limited(exc)) is not None:
+                self.held.hold(actor_id, seconds)
+                return None
+            if isinstance(exc, TimeoutError) and waited > 0.1:  # late for the others in flight: not Slack's fault
                 self.held.hold(actor_id)
                 return None
-            try:
-                found = await asyncio.wait_for(self.poster.side.users_info(user=user_id), 1.0)
-            except (TimeoutError, SlackApiError, OSError) as exc:
-                if isinstance(exc, SlackApiError) and (seconds := rate_limited(exc)) is not None:
-                    self.held.hold(actor_id, seconds)
-                    return None
-                error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-                log.warning(texts.slack_person_unknown(user_id, error, self.people.known(actor_id) is not None))
-                return None
+            error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning(texts.slack_person_unknown(user_id, error, self.people.known(actor_id) is not None))
+            return None
+        finally:
+            self.held.done()
         return messages.person({"id": user_id, **(found.get("user") or {})}, self.home)
 
     def _found_later(self, people: list[Person]) -> None:

@@ -5,7 +5,8 @@ with ``Retry-After``. :class:`HeldLookups` keeps those people (they go by their 
 asks Slack nothing more while it said to wait, then looks them up again in the background, one
 at a time at Tier 4's pace, and hands each person found to the channel (cached, stored, named in
 the open runs). The log says so once a minute, not once a person. Lookups are made
-``AT_ONCE`` at most at a time, so that a burst meets one 429, not one a person."""
+``AT_ONCE`` at most at a time, so that a burst meets a few 429s, not one a person; one that cannot
+be made within its second is held back the same way (Slack slow: a turn never waits behind a burst)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,26 @@ class HeldLookups:
         self.until = -math.inf
         self.draining = False
         self._told = -math.inf
+        self._again: set[str] = set()  # held back since the drain last asked about them
+
+    async def admit(self, actor_id: str, within: float) -> bool:
+        """Whether ``actor_id`` may be looked up now, a slot taken (:meth:`done` gives it back):
+        not while Slack said to wait, nor when ``AT_ONCE`` lookups are still in flight after
+        ``within`` seconds. Otherwise they are held back: looked up again in the background."""
+        if not self.holding():
+            try:
+                await asyncio.wait_for(self.gate.acquire(), within)
+            except TimeoutError:
+                self.hold(actor_id)
+                return False
+            if not self.holding():
+                return True
+            self.gate.release()
+        self.hold(actor_id)
+        return False
+
+    def done(self) -> None:
+        self.gate.release()
 
     def holding(self) -> bool:
         """Whether Slack said to wait before the next lookup."""
@@ -62,6 +83,7 @@ class HeldLookups:
         to wait earlier. They are looked up again once that has passed."""
         self.until = max(self.until, self.clock() + seconds)
         self.waiting[actor_id] = None
+        self._again.add(actor_id)
         if not self.draining:
             self.draining = True
             self.spawn(self._drain())
@@ -79,9 +101,10 @@ class HeldLookups:
                     await asyncio.sleep(self.until - self.clock())
                     self._tell()  # once Slack's wait is over: everyone the burst held back is counted
                 actor_id = next(iter(self.waiting))
+                self._again.discard(actor_id)
                 person = await self.fetch(actor_id)
-                if person is None and self.holding():
-                    continue  # refused again: it stays first, and waits the new Retry-After
+                if person is None and actor_id in self._again:
+                    continue  # held back again: it stays first, and waits (a new Retry-After)
                 self.waiting.pop(actor_id, None)  # found, or refused for good (logged): no more
                 if person is not None:
                     learnt.append(person)
