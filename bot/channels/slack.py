@@ -285,7 +285,7 @@ class SlackChannel(SlackRequests, Channel):
 
     def _found_later(self, people: list[Person]) -> None:
         """People whose lookup Slack's rate limit held back, found since: cached and stored, and
-        named in the open runs that go by their ids (their later prompts, reminders, ``runs show``)."""
+        named in the open runs that go by their ids (their later prompts, reminders, decision record)."""
         for person in people:
             self.people.learned(person)
         self.spawn(self._name_in_runs([p.actor for p in people]))

@@ -315,7 +315,7 @@ def review_started(conn: sqlite3.Connection, decision_id: int, run_id: int) -> N
 def name_in_open_runs(conn: sqlite3.Connection, people: list[Actor]) -> list[int]:
     """``people`` named (:meth:`RunState.learn`) in the open runs that know them only by their
     platform ids (a trigger named them before their platform said who they are), in the caller's
-    transaction: those runs' later prompts, reminders and ``runs show`` name them. Returns the runs changed."""
+    transaction: those runs' later prompts, reminders and decision record name them. Returns the runs changed."""
     named = [p for p in people if not p.named_by_id]
     if not named:
         return []
