@@ -263,12 +263,12 @@ async def test_a_failed_look_up_of_someone_known_says_what_is_kept(
 ) -> None:
     """users.info failing when a job looks Bob up again: he keeps the name and zone the ledger has.
     Before, the log said he would go by his user id, dates read in DECISIONBOT_TIMEZONE: untrue."""
-    fake.refuse("users.info", times=10, error="ratelimited")
+    fake.refuse("users.info", times=10, error="fatal_error")  # (a 429 is held back: tests/test_slack_lookups_held.py)
     clock.now = review_due(months)
     assert await run_due(months, clock.now) == [("start_flow", "done: run 2")]
     said = [r.getMessage() for r in caplog.records if "users.info failed for UB" in r.getMessage()]
     assert said == [
-        "Slack users.info failed for UB: ratelimited. Until it answers, they keep the name and time zone"
+        "Slack users.info failed for UB: fatal_error. Until it answers, they keep the name and time zone"
         " Slack gave for them on an earlier lookup."
     ]
     assert months.rows("SELECT name, tz FROM people WHERE id = 'slack:UB'") == [("Bob", "America/New_York")]
