@@ -21,7 +21,8 @@ from tests.slack_support import ROOT, Harness, harness, wait_for
 TOKEN = "hook-token"
 
 
-def test_alert() -> dict:
+def grafana_test_notification() -> dict:
+    """What Grafana posts when its contact point's Test button is pressed (one alert, TestAlert)."""
     body = copy.deepcopy(json.loads((ROOT / "data/samples/grafana_firing.json").read_text()))
     alert = body["alerts"][0]
     alert["labels"] = {"alertname": "TestAlert", "instance": "Grafana"}
@@ -42,7 +43,9 @@ async def slack(tmp_path: Path, fake: FakeSlack):
 
 
 async def press_test(slack: Harness) -> dict:
-    resp = await slack.client.post("/hooks/grafana", json=test_alert(), headers={"Authorization": f"Bearer {TOKEN}"})
+    resp = await slack.client.post(
+        "/hooks/grafana", json=grafana_test_notification(), headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     assert resp.status == 200, await resp.text()
     return await resp.json()
 
