@@ -35,13 +35,16 @@ EXTRAS: dict[str, tuple[str, str]] = {"bot.channels.teams": ("bot.channels.teams
 
 class RetryLater(Exception):
     """A delivery the platform refused for now (429, 5xx, a network error): try again later.
-    ``attempt=False`` when nothing was refused (the bot's own pacing held the reply back)."""
+    ``attempt=False`` when nothing was refused (the bot's own pacing held the reply back);
+    ``rate_limited`` when it waits for the platform's rate limit (its 429, or the bot's pacing
+    foreseeing one): the pace of a burst, not a failure."""
 
-    def __init__(self, seconds: float, reason: str, attempt: bool = True):
+    def __init__(self, seconds: float, reason: str, attempt: bool = True, rate_limited: bool = False):
         super().__init__(reason)
         self.seconds = seconds
         self.reason = reason
         self.attempt = attempt
+        self.rate_limited = rate_limited
 
 
 class ChannelDown(RetryLater):

@@ -78,7 +78,7 @@ def refusal(exc: SlackApiError) -> RetryLater | DeliveryFailed:
     status = exc.response.status_code
     error = api_error(exc)
     if (seconds := rate_limited(exc)) is not None:
-        return RetryLater(seconds, f"HTTP 429 {error}")
+        return RetryLater(seconds, f"HTTP 429 {error}", rate_limited=True)
     if status >= 500 or error in TRANSIENT:
         return RetryLater(2.0, error)
     if error in CREDENTIALS:

@@ -285,7 +285,7 @@ class Inbound(Turns):
             left = SLASH_BUDGET - (asyncio.get_running_loop().time() - arrived)
             ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
         except (RetryLater, DeliveryFailed, TimeoutError) as exc:
-            if isinstance(exc, RetryLater) and exc.reason.startswith("HTTP 429"):  # Slack's pace, not a failure
+            if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure
                 return await self._start_unrooted(command, actor, mentions, others)
             reason = str(exc)
             if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back

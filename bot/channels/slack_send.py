@@ -155,7 +155,7 @@ class Poster(Withdrawals):
             )
             sent = await call(post)
         except RetryLater as exc:
-            if exc.reason.startswith("HTTP 429"):
+            if exc.rate_limited:
                 self.pacer.hold(target.channel, exc.seconds)
                 self._rate_limited("chat.postMessage", target.channel, exc.seconds)
             raise
@@ -298,7 +298,7 @@ class Poster(Withdrawals):
             try:
                 opened = await call(self.client.conversations_open(users=user))
             except RetryLater as exc:
-                if exc.reason.startswith("HTTP 429"):
+                if exc.rate_limited:
                     self._rate_limited("conversations.open", f"direct messages, {user} next", exc.seconds)
                 raise
             found = self._dms[user] = str(opened["channel"]["id"])
@@ -340,7 +340,7 @@ class Poster(Withdrawals):
         wait = self.pacer.wait(channel, ticket)
         if wait > ROOT_WAIT and until is not None:  # a burst: it would go beyond Slack's pace, and be refused
             self.pacer.give_back(channel, ticket)
-            raise RetryLater(wait, "HTTP 429 (paced: about one message a second per channel)", attempt=False)
+            raise RetryLater(wait, "paced: about one message a second per channel", attempt=False, rate_limited=True)
         if wait > 0:
             await asyncio.sleep(min(wait, ROOT_WAIT))
             self.pacer.forget(ticket)
@@ -348,7 +348,7 @@ class Poster(Withdrawals):
             try:
                 sent = await call(json_call(self.client, "chat.postMessage", channel=channel, text=text))
             except RetryLater as exc:
-                if not exc.reason.startswith("HTTP 429"):
+                if not exc.rate_limited:
                     raise
                 self.pacer.hold(channel, exc.seconds)
                 if until is None or asyncio.get_running_loop().time() + exc.seconds + ROOT_CALL > until:

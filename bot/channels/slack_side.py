@@ -80,7 +80,7 @@ async def side_call(
             if method not in IDEMPOTENT and maybe_taken(exc):
                 log.warning(texts.slack_side_call_failed(method, str(exc)))
                 return False  # Slack may have taken it: a post made again would show twice
-            if exc.reason.startswith("HTTP 429") and channel:
+            if exc.rate_limited and channel:
                 pacer.hold(channel, exc.seconds)
             wait = max(exc.seconds, backoff)
             if loop.time() + wait > deadline:
