@@ -37,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.channels.slack_limits import Pacer  # noqa: E402
+from bot.channels.slack_limits import Pacer, dm_opens  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 from tests.slack_support import Harness, harness, message  # noqa: E402
 
@@ -284,6 +284,7 @@ async def one(name: str, args: argparse.Namespace) -> dict[str, Any]:
         env = {"DECISIONBOT_HOOK_TOKEN": TOKEN}
         slack = await harness(Path(tmp), fake, env=env, flows=flows)
         slack.channel.poster.pacer = Pacer()  # the server's own pacing, as in production
+        slack.channel.poster.dms.opens = dm_opens()  # (the harness turns both off)
         stop, quiet = asyncio.Event(), []
         talker = asyncio.ensure_future(quiet_talker(slack, stop, quiet))
         try:

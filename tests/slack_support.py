@@ -193,6 +193,7 @@ async def harness(
     channel = app[CHANNELS].get("slack")
     if channel is not None and channel.poster is not None:
         channel.poster.pacer = Pacer(interval=0.0)  # pacing has its own test; here it only slows
+        channel.poster.dms.opens = Pacer(interval=0.0)  # (direct messages opened: tests/test_slack_dm_pace.py)
     return Harness(fake, client)
 
 

@@ -115,6 +115,10 @@ TABLES: dict[str, tuple[str, T]] = {
         "answer": "The answer taken, as shown (Yes, an option's label, a mention, a date), not as typed.",
         "updated_at": "Last change (UTC).",
     }),
+    "slack_dms": ("The direct message the bot opened with each Slack user, kept so that a restarted server writes to it without opening it again; forgotten when Slack refuses a message to it.", {
+        "user_id": "Slack user id (U...; the person's actor id is slack: and this).", "channel": "Their direct message with the bot (D...).",
+        "opened_at": "When Slack opened it for the bot (UTC).",
+    }),
     "teams_conversations": ("Teams conversations the bot is in.", {
         "conversation_id": "Conversation id (without ;messageid=).", "conversation_type": "personal, groupChat or channel.",
         "service_url": "Bot Connector service URL.", "tenant_id": "Tenant.", "bot_id": "The bot's id there.",

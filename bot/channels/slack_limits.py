@@ -1,5 +1,5 @@
 """What keeps the bot within Slack's limits: about one message a second per channel
-(:class:`Pacer`), and a bounded number of replies committed but not yet sent (:class:`Backlog`),
+(:class:`Pacer`), about 50 direct messages opened a minute (:func:`dm_opens`), and a bounded number of replies committed but not yet sent (:class:`Backlog`),
 so that a slow Slack holds new turns back briefly instead of letting the queue grow."""
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ from collections.abc import Callable
 class Pacer:
     """Slack takes about one message per second per channel, with short bursts: a generic cell
     rate per channel, ``burst`` messages at once, then one per ``interval`` seconds. A message
-    that has to wait gets a reserved slot, so its retry goes out without waiting again."""
+    that has to wait gets a reserved slot, so its retry goes out without waiting again. With a
+    ``margin``, each goes that much later than the rate allows (against the jitter of the calls'
+    way to Slack, when the pace is Slack's own limit)."""
 
-    def __init__(self, interval: float = 1.0, burst: int = 3, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, interval: float = 1.0, burst: int = 3, clock: Callable[[], float] = time.monotonic, margin: float = 0.0
+    ):
         self.interval = interval
-        self.tolerance = interval * burst
+        self.tolerance = interval * burst - margin
         self.clock = clock
         self._tat: dict[str, float] = {}
         self._reserved: dict[int, float] = {}
@@ -69,6 +73,25 @@ class Pacer:
         """Slack said 429 for ``channel``: nothing more goes there for ``seconds``."""
         now = self.clock()
         self._tat[channel] = max(self._tat.get(channel, now), now + seconds + self.tolerance)
+
+
+#: ``conversations.open``: Slack's Tier 3, 50 a minute, after a burst it does not publish (10 at once
+#: stay within it). The bot opens them at that pace, each ``DM_OPENS_MARGIN`` seconds later than it
+#: allows (one call's way to Slack may be quicker than the one before it): 9 at once, the tenth a
+#: quarter of a second later, then one every 1.2 s.
+DM_OPENS_PER_MINUTE = 50
+DM_OPENS_AT_ONCE = 10
+DM_OPENS_MARGIN = 0.25
+#: The one key direct messages are opened under: Slack counts them per workspace, not per channel.
+DM_OPENS = "conversations.open"
+
+
+def dm_opens() -> Pacer:
+    """The pace direct messages are opened at (``conversations.open``, keyed :data:`DM_OPENS`):
+    ``DM_OPENS_AT_ONCE`` at once, then ``DM_OPENS_PER_MINUTE`` a minute. Each direct message to
+    open takes the next slot (reserved: it goes then without waiting again), so a question to 150
+    people meets no 429 a person; a direct message already open takes none."""
+    return Pacer(interval=60.0 / DM_OPENS_PER_MINUTE, burst=DM_OPENS_AT_ONCE - 1, margin=DM_OPENS_MARGIN)
 
 
 class Backlog:

@@ -2,7 +2,8 @@
 turned into the outbox's terms (see :mod:`bot.channels.slack_calls`).
 
 Where a reply goes:
-- a private prompt (an owner's step) goes to its addressee by direct message; a person of another
+- a private prompt (an owner's step) goes to its addressee by direct message (opened at Slack's pace
+  and kept: :mod:`bot.channels.slack_dms`); a person of another
   organization (Slack Connect) whose direct message Slack refuses is asked in the run's thread
   instead, mentioning them, from then on;
 - a private error goes to its addressee as an ephemeral message in the run's thread, or by
@@ -35,6 +36,7 @@ from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_calls import call, json_call, placed
+from bot.channels.slack_dms import DirectMessages, is_dm
 from bot.channels.slack_limits import Pacer
 from bot.channels.slack_side import SIDE_RETRY_FOR
 from bot.channels.slack_withdraw import PLACEHOLDER, Withdrawals, slack_user
@@ -57,10 +59,6 @@ class Target:
     thread_ts: str | None
     ephemeral_to: str | None = None  # a Slack user id: chat.postEphemeral
     becomes_root: bool = False  # the first message of a run in a bare channel
-
-
-def is_dm(channel: str) -> bool:
-    return channel.startswith("D")
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,7 @@ class Poster(Withdrawals):
         self.clock = clock
         self.spawn = spawn
         self.pacer = pacer or Pacer()
-        self._dms: dict[str, str] = {}
+        self.dms = DirectMessages(db, client, clock)
         self._roots = 0
         #: Whether a Slack user's account is deactivated, as far as the channel knows (``users.info``,
         #: ``user_change``): Slack takes a post in their direct message all the same, read by nobody.
@@ -125,19 +123,20 @@ class Poster(Withdrawals):
         if reply.conversation.channel != "slack":
             raise DeliveryFailed(f"not a Slack conversation: {reply.conversation}")
         try:
-            target = await self.target(reply)
+            target = await self.target(reply, item.id)
         except DeliveryFailed as exc:  # conversations.open refused: the person cannot be written to
             target = self._instead_of_dm(reply, exc)
         try:
             return await self._post(item, target)
         except DeliveryFailed as exc:
+            await self.dms.refused(target.channel, exc)
             direct = bool(target.ephemeral_to) or target.channel != reply.conversation.conversation
             raise placed(exc, direct) from exc
 
     async def _post(self, item: Queued, target: Target) -> str | None:
         reply = item.reply
         if target.ephemeral_to:
-            return await self._ephemeral(target, reply)
+            return await self._ephemeral(target, reply, item.id)
         user = slack_user(reply.to)
         mention = user if user and not is_dm(target.channel) and item.part == 0 else None
         payload = blocks.message(reply, item.id, mention, self._unnamed(reply))
@@ -270,7 +269,8 @@ class Poster(Withdrawals):
         log.info(texts.slack_asked_in_thread(user, exc.code or str(exc), reply.run_id))
         return Target(conv, thread)
 
-    async def target(self, reply: Reply) -> Target:
+    async def target(self, reply: Reply, ticket: int | None = None) -> Target:
+        """Where ``reply`` goes (``ticket``: the outbox message, when a direct message is to open for it)."""
         conv = reply.conversation
         user = slack_user(reply.to)
         if user in self._in_thread and self._thread(reply) is not None:  # another organization's: no DM
@@ -280,7 +280,7 @@ class Poster(Withdrawals):
             if reply.private and reply.kind == "error" and not by_dm and not is_dm(conv.conversation):
                 return Target(conv.conversation, self._thread(reply), ephemeral_to=user)
             if reply.private or by_dm:
-                return Target(await self.dm_channel(user), None)
+                return Target(await self.dm_channel(user, ticket), None)
         thread = self._thread(reply)
         root = thread is None and not is_dm(conv.conversation)
         return Target(conv.conversation, thread, becomes_root=root)
@@ -290,25 +290,18 @@ class Poster(Withdrawals):
             return reply.conversation.thread
         return store.run_thread(self.db.conn, reply.run_id, reply.conversation.conversation)
 
-    async def dm_channel(self, user: str) -> str:
+    async def dm_channel(self, user: str, ticket: int | None = None) -> str:
+        """The direct message with Slack user ``user``, opened if need be (``ticket``: the outbox
+        message it is for, held back until its turn to open; None: a click, see slack_dms)."""
         if self.deactivated(user):
             raise DeliveryFailed("user_disabled", code="user_disabled")
-        found = self._dms.get(user)
-        if found is None:
-            try:
-                opened = await call(self.client.conversations_open(users=user))
-            except RetryLater as exc:
-                if exc.rate_limited:
-                    self._rate_limited("conversations.open", f"direct messages, {user} next", exc.seconds)
-                raise
-            found = self._dms[user] = str(opened["channel"]["id"])
-        return found
+        return await self.dms.channel(user, ticket)
 
     def _rate_limited(self, method: str, where: str, seconds: float) -> None:
         if self.pacer.tell(f"429 {method}"):
             log.warning(texts.slack_call_rate_limited(method, where, seconds))
 
-    async def _ephemeral(self, target: Target, reply: Reply) -> str | None:
+    async def _ephemeral(self, target: Target, reply: Reply, ticket: int) -> str | None:
         assert target.ephemeral_to is not None
         text = blocks.fit(blocks.live_people(blocks.escape(reply.text), self._unnamed(reply)), blocks.TEXT_LIMIT)
         try:
@@ -322,8 +315,12 @@ class Poster(Withdrawals):
             )
             sent = await call(ephemeral)
         except DeliveryFailed:  # not in that channel any more: tell them directly
-            channel = await self.dm_channel(target.ephemeral_to)
-            sent = await call(json_call(self.client, "chat.postMessage", channel=channel, text=text))
+            channel = await self.dm_channel(target.ephemeral_to, ticket)
+            try:
+                sent = await call(json_call(self.client, "chat.postMessage", channel=channel, text=text))
+            except DeliveryFailed as exc:
+                await self.dms.refused(channel, exc)
+                raise
             return str(sent["ts"])
         return str(sent.get("message_ts") or "") or None
 

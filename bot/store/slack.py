@@ -10,6 +10,10 @@ picker): who it asks, and whether it was answered, so that a second click cannot
 its ``answer`` is the answer as shown ("Yes", an option's label, a person's mention), not the
 words typed. A prompt whose person the run no longer asks (handed to the facilitator, or the run
 ended) is superseded or closed, and its widgets are taken away.
+
+``slack_dms`` keeps the direct message the bot opened with each person (``conversations.open``),
+so that a restarted server writes to it without opening it again (Slack opens about 50 a minute).
+One Slack refuses later (deleted, the person gone) is forgotten: the next message opens it again.
 """
 
 from __future__ import annotations
@@ -64,6 +68,17 @@ def m001_threads_and_prompts(db: Database) -> None:
     )"""
     )
     db.execute("CREATE INDEX slack_prompts_open ON slack_prompts(run_id, actor_id) WHERE status = 'open'")
+
+
+@migrations()
+def m002_direct_messages(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE slack_dms (
+        user_id TEXT PRIMARY KEY,        -- Slack user id (U...)
+        channel TEXT NOT NULL,           -- their direct message with the bot (D...)
+        opened_at TEXT NOT NULL
+    )"""
+    )
 
 
 @dataclass(frozen=True)
@@ -265,6 +280,26 @@ def talks_by_dm(conn: sqlite3.Connection, run_id: int, actor_id: str) -> bool:
         (run_id, actor_id),
     ).fetchone()
     return bool(row) and str(row[0]).startswith("slack:D")
+
+
+def dm_of(conn: sqlite3.Connection, user_id: str) -> str | None:
+    """The direct message the bot opened with Slack user ``user_id``, if it is kept."""
+    row = conn.execute("SELECT channel FROM slack_dms WHERE user_id = ?", (user_id,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def keep_dm(conn: sqlite3.Connection, user_id: str, channel: str, now: datetime) -> None:
+    """Slack opened ``channel``, the direct message with ``user_id``."""
+    conn.execute(
+        "INSERT INTO slack_dms (user_id, channel, opened_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET channel = excluded.channel, opened_at = excluded.opened_at",
+        (user_id, channel, iso(now)),
+    )
+
+
+def forget_dm(conn: sqlite3.Connection, channel: str) -> None:
+    """Slack refused the direct message ``channel``: it is opened again when next needed."""
+    conn.execute("DELETE FROM slack_dms WHERE channel = ?", (channel,))
 
 
 def delivered(conn: sqlite3.Connection, platform: str, delivery_id: str) -> bool:

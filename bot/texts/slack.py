@@ -162,6 +162,28 @@ def slack_call_rate_limited(method: str, where: str, seconds: float) -> str:
     )
 
 
+def slack_dm_opens_paced() -> str:
+    """Log line: many direct messages to open at once (one question to many people)."""
+    return (
+        "slack: many direct messages to open at once: opened at Slack's pace of about 50 a minute"
+        " (conversations.open), each question sent as its direct message opens; the other conversations"
+        " go on (said once a minute while it lasts)"
+    )
+
+
+def slack_dm_opens_paced_reason() -> str:
+    """Why a reply waits: its direct message is opened in its turn (the outbox's record)."""
+    return "paced: about 50 direct messages opened a minute"
+
+
+def slack_dm_not_kept(error: str) -> str:
+    """Log line: the ledger would not keep (or forget) a direct message the bot opened (or Slack refused)."""
+    return (
+        f"slack: the ledger did not keep what Slack said of a direct message ({error}); this server"
+        " knows it until it restarts"
+    )
+
+
 def slack_start_paced() -> str:
     """To the caller of a ``/decision start`` whose thread's root Slack would not take in time."""
     return (
@@ -214,6 +236,23 @@ def slack_lookups_held(waiting: int, seconds: float) -> str:
         f"slack: people lookups held back by Slack's rate limit (users.info, about 100 a minute): {waiting}"
         f" waiting, looked up again now that its Retry-After has passed, at its pace (about {math.ceil(seconds)} s);"
         " until then they go by their user id (said once a minute while it lasts)"
+    )
+
+
+def slack_lookups_slow(waiting: int, seconds: float) -> str:
+    """Log line, once a minute at most: Slack did not answer users.info in time (not a 429)."""
+    return (
+        f"slack: people lookups held back, Slack being slow to answer (users.info, no answer within 1 s):"
+        f" {waiting} waiting, looked up again in the background one at a time, the next in {math.ceil(seconds)} s"
+        " (longer while Slack stays slow); until then they go by their user id (said once a minute while it lasts)"
+    )
+
+
+def slack_lookup_crashed(user: str) -> str:
+    """Log line (with its traceback): a lookup made again in the background failed unexpectedly."""
+    return (
+        f"slack: looking {user} up again failed unexpectedly; they go by their user id until they are next"
+        " seen, and the others waiting are looked up all the same"
     )
 
 
