@@ -259,8 +259,8 @@ class SlackChannel(SlackRequests, Channel):
 
     async def _fetch_person(self, actor_id: str) -> Person | None:
         """``users.info``, 1 s at most (``LOOKUP_WITHIN``); None when it fails (logged), or when
-        Slack's rate limit holds it back, or too many are in flight (:class:`HeldLookups` makes it
-        again in the background)."""
+        Slack's rate limit holds it back, Slack is slow to answer, or too many are in flight
+        (:class:`HeldLookups` makes it again in the background)."""
         assert self.poster is not None
         user_id = actor_id.split(":", 1)[1]
         began = asyncio.get_running_loop().time()
@@ -273,14 +273,18 @@ class SlackChannel(SlackRequests, Channel):
             if isinstance(exc, SlackApiError) and (seconds := rate_limited(exc)) is not None:
                 self.held.hold(actor_id, seconds)
                 return None
-            if isinstance(exc, TimeoutError) and waited > 0.1:  # late for the others in flight: not Slack's fault
-                self.held.hold(actor_id)
+            if isinstance(exc, TimeoutError):  # looked up again in the background
+                if waited > 0.1:  # late for the others in flight: not Slack's fault
+                    self.held.hold(actor_id)
+                else:  # Slack slow to answer: asked nothing more for a while
+                    self.held.slow(actor_id)
                 return None
             error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
             log.warning(texts.slack_person_unknown(user_id, error, self.people.known(actor_id) is not None))
             return None
         finally:
             self.held.done()
+        self.held.answered()
         return messages.person({"id": user_id, **(found.get("user") or {})}, self.home)
 
     def _found_later(self, people: list[Person]) -> None:

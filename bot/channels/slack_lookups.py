@@ -6,7 +6,13 @@ asks Slack nothing more while it said to wait, then looks them up again in the b
 at a time at Tier 4's pace, and hands each person found to the channel (cached, stored, named in
 the open runs). The log says so once a minute, not once a person. Lookups are made
 ``AT_ONCE`` at most at a time, so that a burst meets a few 429s, not one a person; one that cannot
-be made within its second is held back the same way (Slack slow: a turn never waits behind a burst)."""
+be made within its second is held back the same way (Slack slow: a turn never waits behind a burst).
+
+A lookup Slack itself does not answer within its second (Slack slow, not a 429) is held back the
+same way, Slack asked nothing more meanwhile for ``SLOW_FIRST`` seconds, then twice as long after
+each lookup made again that it is still slow to answer (``SLOW_MOST`` at most), and the log says
+so once a minute. A lookup made again that fails unexpectedly is logged, and the others go on;
+the people found before it are handed on all the same."""
 
 from __future__ import annotations
 
@@ -28,6 +34,10 @@ AT_ONCE = 10
 PACE = 0.6
 #: People found in the background named in the open runs together, at most (one write).
 BATCH = 20
+#: Seconds Slack is asked no lookup after it was slow to answer one (not a 429); twice as long each
+#: time it is still slow, up to SLOW_MOST.
+SLOW_FIRST = 2.0
+SLOW_MOST = 60.0
 
 Fetch = Callable[[str], Awaitable["Person | None"]]
 
@@ -54,6 +64,7 @@ class HeldLookups:
         self.draining = False
         self._told = -math.inf
         self._again: set[str] = set()  # held back since the drain last asked about them
+        self.slow_for = 0.0  # how long the last slow answer held lookups back (0: Slack answers in time)
 
     async def admit(self, actor_id: str, within: float) -> bool:
         """Whether ``actor_id`` may be looked up now, a slot taken (:meth:`done` gives it back):
@@ -78,9 +89,20 @@ class HeldLookups:
         """Whether Slack said to wait before the next lookup."""
         return self.clock() < self.until
 
+    def slow(self, actor_id: str) -> None:
+        """Slack did not answer ``actor_id``'s lookup in time: held back, and Slack asked nothing
+        for a while; for longer when it is still slow once that while has passed."""
+        if not self.holding():  # asked again since it was last slow (or never was): wait longer
+            self.slow_for = min(self.slow_for * 2, SLOW_MOST) if self.slow_for else SLOW_FIRST
+        self.hold(actor_id, self.slow_for)
+
+    def answered(self) -> None:
+        """Slack answered a lookup in time: it is not slow (any more)."""
+        self.slow_for = 0.0
+
     def hold(self, actor_id: str, seconds: float = 0.0) -> None:
-        """``actor_id``'s lookup waits: Slack answered 429 (``seconds``: its Retry-After), or said
-        to wait earlier. They are looked up again once that has passed."""
+        """``actor_id``'s lookup waits: Slack answered 429 (``seconds``: its Retry-After), or was
+        slow to answer, or said to wait earlier. They are looked up again once that has passed."""
         self.until = max(self.until, self.clock() + seconds)
         self.waiting[actor_id] = None
         self._again.add(actor_id)
@@ -90,36 +112,55 @@ class HeldLookups:
 
     async def _drain(self) -> None:
         """Look the people waiting up again, one at a time at Slack's pace, each once Slack takes
-        lookups again; those found handed on in batches."""
+        lookups again; those found handed on in batches (and whatever ends the drain)."""
         learnt: list[Person] = []
         try:
             while self.waiting:
                 if self.holding():
-                    if learnt:
-                        self.found(learnt)
-                        learnt = []
+                    learnt = self._hand_on(learnt)
+                    self._tell()  # said as the wait begins when Slack is slow, else as it ends
                     await asyncio.sleep(self.until - self.clock())
                     self._tell()  # once Slack's wait is over: everyone the burst held back is counted
                 actor_id = next(iter(self.waiting))
                 self._again.discard(actor_id)
-                person = await self.fetch(actor_id)
+                person = await self._fetch(actor_id)
                 if person is None and actor_id in self._again:
                     continue  # held back again: it stays first, and waits (a new Retry-After)
                 self.waiting.pop(actor_id, None)  # found, or refused for good (logged): no more
                 if person is not None:
                     learnt.append(person)
                 if len(learnt) >= BATCH:
-                    self.found(learnt)
-                    learnt = []
+                    learnt = self._hand_on(learnt)
                 await asyncio.sleep(PACE)
+        except asyncio.CancelledError:  # the server stops: nothing more is written
+            learnt = []
+            raise
         finally:
             self.draining = False
+            self._hand_on(learnt)
+
+    async def _fetch(self, actor_id: str) -> Person | None:
+        """``fetch``, whose unexpected failure is this person's alone (logged): None."""
+        try:
+            return await self.fetch(actor_id)
+        except Exception:
+            log.exception(texts.slack_lookup_crashed(actor_id))
+            return None
+
+    def _hand_on(self, learnt: list[Person]) -> list[Person]:
         if learnt:
             self.found(learnt)
+        return []
 
     def _tell(self) -> None:
-        """Say in the log that lookups are held back, and how many: once a minute at most."""
+        """Say in the log that lookups are held back, and how many: once a minute at most; when
+        Slack is slow, as the wait begins (a rate limit's is said once Retry-After has passed)."""
         now = self.clock()
-        if now - self._told >= 60.0:
-            self._told = now
+        slow = self.slow_for > 0
+        if now - self._told < 60.0 or (slow and not self.holding()) or (not slow and self.holding()):
+            return
+        self._told = now
+        if slow:
+            log.warning(texts.slack_lookups_slow(len(self.waiting), self.until - now))
+        else:
             log.warning(texts.slack_lookups_held(len(self.waiting), len(self.waiting) * PACE))
