@@ -166,7 +166,8 @@ def people_of(conn: sqlite3.Connection, job: Job) -> list[Actor]:
             (job.payload.get("decision_id"),),
         ).fetchall()
         return [*([Actor.from_dict(lead)] if lead else []), *(Actor(o, n or o) for o, n in owners)]
-    return before_firing(conn, job)[1]
+    row = runs.load_run(conn, job.run_id) if job.run_id is not None else None
+    return _reached_later(row) if row is not None and row.status == "active" else []
 
 
 def _reached_later(row: runs.RunRow) -> list[Actor]:

@@ -286,15 +286,15 @@ class Inbound(Turns):
             ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
         except (RetryLater, DeliveryFailed, TimeoutError) as exc:
             if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure: no root
-                return await self._start_in(command, actor, mentions, others, None)
+                return await self._start_run(command, actor, mentions, others, None)
             reason = str(exc)
             if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
                 self.poster.spawn(self._take_back(command.channel, posting))
                 reason = texts.slack_post_timed_out()
             return Answer(body=blocks.ephemeral(texts.slack_root_not_posted(reason, command.between_people)))
-        return await self._start_in(command, actor, mentions, others, ts)
+        return await self._start_run(command, actor, mentions, others, ts)
 
-    async def _start_in(
+    async def _start_run(
         self,
         command: messages.Slash,
         actor: Actor,
