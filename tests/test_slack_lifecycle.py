@@ -223,3 +223,45 @@ async def test_the_app_uninstalled_is_known_at_once_not_at_the_next_reply(
     )
     await slack.event(event)  # said once an outage
     assert len(ours(caplog, "SLACK_BOT_TOKEN")) == 1
+
+
+@pytest.mark.parametrize(
+    "back",
+    [
+        {"type": "member_joined_channel", "user": "UBOT", "channel": "C1", "channel_type": "C", "team": "T111"},
+        {"type": "channel_unarchive", "channel": "C1", "user": "UA"},
+    ],
+)
+async def test_the_bot_back_in_the_channel_asks_again_at_once_what_waits_there(
+    slack: Harness, fake: FakeSlack, back: dict[str, Any]
+) -> None:
+    """Invited back (or the channel unarchived): before, the run went on at its next reminder, hours
+    later, while what was typed in the thread meanwhile never reached the bot. Now the questions
+    waiting there are asked again at once (a reminder to those asked there alone), and the ledger
+    keeps when the channel came back (``channel_back``)."""
+    thread = await asked_alice_the_first_action(slack)
+    await slack.event({"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000100.7"})
+    await wait_for(lambda: told_to(fake, "DUA"))
+    in_thread = len([p for p in fake.posted() if p.get("thread_ts") == thread])
+    await slack.event({**back, "event_ts": "1800000100.8"})
+    again = await wait_for(lambda: [p for p in fake.posted() if p.get("thread_ts") == thread][in_thread:])
+    assert again[0]["channel"] == "C1" and "Action 1: What is the action?" in again[0]["text"]
+    assert [r[0] for r in slack.rows("SELECT event FROM transitions ORDER BY id")][-2:] == [
+        "channel_lost",
+        "channel_back",
+    ]
+    await slack.event({"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000100.9"})
+    await wait_for(lambda: len(told_to(fake, "DUA")) == 2)  # removed again: told again
+
+
+async def test_someone_else_joining_asks_nothing_again(slack: Harness, fake: FakeSlack) -> None:
+    thread = await asked_alice_the_first_action(slack)
+    await slack.event({"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000101.1"})
+    await wait_for(lambda: told_to(fake, "DUA"))
+    posts = len(fake.posted())
+    joined = {"type": "member_joined_channel", "user": "UB", "channel": "C1", "channel_type": "C"}
+    await slack.event({**joined, "event_ts": "1800000101.2"})
+    await slack.event(message("UA", "status 1", channel="DUA", channel_type="im"))
+    await wait_for(lambda: len(fake.posted()) > posts)
+    assert [p for p in fake.posted()[posts:] if p.get("thread_ts") == thread] == []
+    assert slack.rows("SELECT count(*) FROM transitions WHERE event = 'channel_back'") == [(0,)]

@@ -234,6 +234,9 @@ def test_the_manifest_asks_for_what_the_channel_uses() -> None:
         "group_left",
         "channel_archive",  # a run's channel archived
         "group_archive",
+        "member_joined_channel",  # the bot invited back: asks again
+        "channel_unarchive",
+        "group_unarchive",
         "app_uninstalled",  # the bot token gone: said at once
         "tokens_revoked",
     }

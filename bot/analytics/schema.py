@@ -157,8 +157,8 @@ def m014_lighter_summary_triggers(db: Database) -> None:
 @migrations()
 def m015_stall_waits_past_a_channel_lost(db: Database) -> None:
     """A run's wait before a stall counts from its last answer or move, not from the Slack
-    channel it lost meanwhile (a ``channel_lost`` transition: the bot removed, the channel archived),
-    which moved nothing."""
+    channel it lost or got back meanwhile (``channel_lost``: the bot removed, the channel archived;
+    ``channel_back``), which moved nothing."""
     create_views(db, {name: VIEWS[name] for name in sql_waits.MEASURES})
 
 

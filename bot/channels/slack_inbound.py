@@ -76,6 +76,8 @@ class Inbound(Turns):
             return self.app_home.opened(event)
         if (gone := lifecycle.lost(event)) is not None:  # the bot removed from a channel, or it archived
             return await lifecycle.on_lost(self, gone, str(data["event_id"]))
+        if (back := lifecycle.back(event, self.bot_user)) is not None:  # invited back, or unarchived
+            return await lifecycle.on_back(self, back, str(data["event_id"]))
         if (revoked := lifecycle.token_gone(event, self.bot_user)) is not None:  # uninstalled, token revoked
             return self.token_gone(revoked)
         if (change := edits.changed(event, self.bot_user)) is not None:

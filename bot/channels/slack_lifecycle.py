@@ -11,6 +11,10 @@
   The notice is about the run's conversation, the target a later refusal there is told of, so the
   refusal of the run's next message within the hour adds only her next question, in a line.
   One person leading several runs there gets one message naming them all (an alert storm's backup).
+- The bot back in such a channel (``member_joined_channel`` of the bot itself: invited back;
+  ``channel_unarchive``, ``group_unarchive``): each run that lost it keeps a ``channel_back``
+  transition and asks again at once, as a reminder to those people alone, the questions waiting
+  there (what was typed meanwhile never reached the bot), not at its next reminder, hours later.
 - The app uninstalled (``app_uninstalled``) or the bot token revoked (``tokens_revoked`` naming the
   bot user): every call will be refused, so the channel says so at once (``/healthz``, one error
   with the fix) instead of at its next call, which may be hours away.
@@ -22,6 +26,7 @@ id, which neither changes; the bot stays a member and reads private channels wit
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Mapping
@@ -33,7 +38,7 @@ from bot import notices, texts
 from bot.channels.slack_send import slack_user
 from bot.engine.timers import backup_of
 from bot.model import Actor, Reply, is_placeholder
-from bot.store import group, iso, runs, transaction
+from bot.store import group, iso, jobs, runs, transaction, transcript
 from bot.store.runs import RunRow
 
 if TYPE_CHECKING:
@@ -45,6 +50,9 @@ log = logging.getLogger("decisionbot.slack")
 
 #: The events (or ``message`` subtypes) that say the bot can no longer read or post in a channel, and why.
 LOST = {"channel_left": "removed", "group_left": "removed", "channel_archive": "archived", "group_archive": "archived"}
+#: The events (or ``message`` subtypes) that say the channel may take the bot again: unarchived;
+#: ``member_joined_channel`` of the bot itself (invited back) is read apart.
+BACK = frozenset({"channel_unarchive", "group_unarchive"})
 #: The events that say the bot token no longer works.
 TOKEN_GONE = frozenset({"app_uninstalled", "tokens_revoked"})
 
@@ -69,6 +77,19 @@ def lost(event: Mapping[str, Any]) -> Lost | None:
         return None
     by = event.get("actor_id") if why == "removed" else event.get("user")
     return Lost(channel, why, by if isinstance(by, str) and by else None)
+
+
+def back(event: Mapping[str, Any], bot_user: str | None) -> str | None:
+    """The channel ``event`` says the bot is back in (invited back, or the channel unarchived); None otherwise."""
+    kind = event.get("type")
+    if kind == "message":
+        kind = event.get("subtype")
+    channel = event.get("channel")
+    if not isinstance(channel, str) or not channel:
+        return None
+    if kind == "member_joined_channel":
+        return channel if bot_user is not None and event.get("user") == bot_user else None
+    return channel if kind in BACK else None
 
 
 def token_gone(event: Mapping[str, Any], bot_user: str | None) -> str | None:
@@ -135,10 +156,55 @@ def tell(conn: sqlite3.Connection, gone: Lost, by: Actor | None, now: datetime) 
         else:
             text = texts.slack_lost_runs([(r.id, _title(r)) for r in led], where, gone.why, name, backup)
         reply = Reply(led[0].id, led[0].conversation, text, to=lead, kind=notices.NOTICE, private=True)
-        notices.write(conn, notices.Notice(0, f"conversation {led[0].conversation}", lead, reply, backup=backup), now)
+        payload = {"notice": {"about": f"conversation {led[0].conversation}", "message": 0}}  # as a refusal's
+        runs.queue_replies(conn, [reply], iso(now), json.dumps(payload))  # each loss told: one a loss, guarded above
     if count:
         log.info(texts.slack_lost_log(where, gone.why, name, count, len(leads)))
     return count, len(leads)
+
+
+def ask_again(conn: sqlite3.Connection, channel: str, now: datetime) -> int:
+    """The bot back in ``channel``: each open run there that lost it (its last transition
+    ``channel_lost``, or its latest message there given up) keeps a ``channel_back`` transition,
+    and its questions asked there are asked again now, a reminder to those people alone (what was
+    typed there meanwhile never reached the bot), instead of at its next reminder. How many runs."""
+    count = 0
+    for row in open_runs(conn, channel):
+        if not _lost_here(conn, row):
+            continue
+        count += 1
+        conn.execute(
+            "INSERT INTO transitions (run_id, source, target, event, actor_id, at) VALUES (?, ?, ?, 'channel_back', NULL, ?)",
+            (row.id, row.state, row.state, iso(now)),
+        )
+        there = [who for who, private in _asked(conn, row) if not private]
+        if there and row.status == "active":
+            jobs.add_job(conn, row.id, "remind", now, {"since": iso(now), "to": sorted(there)}, now)
+    if count:
+        log.info(texts.slack_back_log(f"slack:{channel}", count))
+    return count
+
+
+def _lost_here(conn: sqlite3.Connection, row: RunRow) -> bool:
+    last = conn.execute("SELECT event FROM transitions WHERE run_id = ? ORDER BY id DESC LIMIT 1", (row.id,))
+    if (last.fetchone() or [None])[0] == "channel_lost":
+        return True
+    latest = conn.execute(
+        "SELECT failed_at FROM messages WHERE run_id = ? AND direction = 'out' AND conversation = ? AND private = 0"
+        " ORDER BY id DESC LIMIT 1",
+        (row.id, str(row.conversation)),
+    ).fetchone()
+    return latest is not None and latest[0] is not None
+
+
+def _asked(conn: sqlite3.Connection, row: RunRow) -> list[tuple[str, bool]]:
+    """Each person a question of the run waits on, and whether it was put to them alone (a direct message)."""
+    found: dict[str, bool] = {}
+    for prompt in row.context.prompts:
+        who = prompt.to["id"]
+        if prompt.asked and who not in found:
+            found[who] = transcript.asked_privately(conn, row.id, who)
+    return list(found.items())
 
 
 def _lead(row: RunRow) -> tuple[Actor | None, bool]:
@@ -197,3 +263,14 @@ async def on_lost(turns: Turns, gone: Lost, event_id: str) -> None:
     if told:
         turns._count(told)  # the notices, once committed
         turns.services.notify(NAME)
+
+
+async def on_back(turns: Turns, channel: str, event_id: str) -> None:
+    """The bot back in a channel, once an event (Slack's retry adds nothing); the scheduler sends
+    the reminders it queued within its next second."""
+    await group.writable(turns.services.db.conn)
+    with transaction(turns.services.db) as conn:
+        now = turns.dispatcher.clock()
+        if runs.seen_delivery(conn, NAME, f"event:{event_id}", now):
+            return
+        ask_again(conn, channel, now)

@@ -67,6 +67,11 @@ def slack_lost_log(channel: str, why: str, by: str | None, runs: int, told: int)
     return f"slack: {channel}: {happened}; {runs} open run(s) there, {told} person(s) told by direct message"
 
 
+def slack_back_log(channel: str, runs: int) -> str:
+    """Log line: the bot back in a channel (invited back, unarchived) where open runs had lost it."""
+    return f"slack: {channel} takes the bot again: {runs} open run(s) there ask again what waits there"
+
+
 def slack_lost_nobody(channel: str, run_id: int, why: str) -> str:
     """Log line: a run in a channel lost has nobody who can be told directly (an alert's run nobody took, no backup)."""
     return (

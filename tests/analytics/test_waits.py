@@ -113,7 +113,9 @@ def raw_stalls(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         if event != "stall":
             continue
         before = [a for r, a in answered if r == run and a <= at]
-        before += [a for i, r, _, e, a in moves if r == run and i < tid and e not in ("stall", "channel_lost")]
+        before += [
+            a for i, r, _, e, a in moves if r == run and i < tid and e not in ("stall", "channel_lost", "channel_back")
+        ]
         resumed = [a for i, r, _, e, a in moves if r == run and i > tid and e == "resume"]
         since = max(before)
         rows.append({"run_id": run, "flow_id": flows[run], "step": step, "waiting_since": since, "stalled_at": at,
@@ -191,9 +193,12 @@ def test_a_run_waits_from_its_last_answer_and_again_from_its_resume(tmp_path: Pa
 
 def test_a_channel_lost_meanwhile_is_no_move_the_wait_counts_from(tmp_path: Path) -> None:
     """R5 lost its Slack channel on 03-20 (the bot removed: a ``channel_lost`` transition at its
-    step), then stalled on 03-30: it had waited 14 days from its last answer, not 10 from the loss."""
+    step) and got it back the next day, then stalled on 03-30: it had waited 14 days from its last
+    answer, not 9 from the channel's return."""
     db = build(tmp_path / "h.db")
-    for event, at in (("channel_lost", "2026-03-20T09:00:00.000Z"), ("stall", "2026-03-30T09:00:00.000Z")):
+    moves = (("channel_lost", "2026-03-20T09:00:00.000Z"), ("channel_back", "2026-03-21T09:00:00.000Z"),
+             ("stall", "2026-03-30T09:00:00.000Z"))  # fmt: skip
+    for event, at in moves:
         db.conn.execute(
             "INSERT INTO transitions (run_id, source, target, event, at) VALUES (5, 'actions', 'actions', ?, ?)",
             (event, at),
