@@ -53,6 +53,7 @@ async def asked_alice_the_first_action(slack: Harness) -> str:
     ("event", "said"),
     [
         ({"type": "channel_left", "channel": "C1", "actor_id": "UB"}, REMOVED + ASKS_YOU + INVITE),
+        ({"type": "group_left", "channel": "C1", "actor_id": "UB"}, REMOVED + ASKS_YOU + INVITE),  # a private one
         (
             {"type": "channel_archive", "channel": "C1", "user": "UB"},
             REMOVED.replace("removed the bot from", "archived")

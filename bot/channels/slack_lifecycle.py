@@ -53,8 +53,6 @@ LOST = {"channel_left": "removed", "group_left": "removed", "channel_archive": "
 #: The events (or ``message`` subtypes) that say the channel may take the bot again: unarchived;
 #: ``member_joined_channel`` of the bot itself (invited back) is read apart.
 BACK = frozenset({"channel_unarchive", "group_unarchive"})
-#: The events that say the bot token no longer works.
-TOKEN_GONE = frozenset({"app_uninstalled", "tokens_revoked"})
 
 
 @dataclass(frozen=True)
@@ -85,8 +83,8 @@ def back(event: Mapping[str, Any], bot_user: str | None) -> str | None:
     if kind == "message":
         kind = event.get("subtype")
     channel = event.get("channel")
-    if not isinstance(channel, str) or not channel:
-        return None
+    if not isinstance(kind, str) or not isinstance(channel, str) or not channel:
+        return None  # (a subtype that is no string is refused as malformed further on)
     if kind == "member_joined_channel":
         return channel if bot_user is not None and event.get("user") == bot_user else None
     return channel if kind in BACK else None
