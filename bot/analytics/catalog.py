@@ -42,8 +42,8 @@ TABLES: dict[str, tuple[str, T]] = {
         "retry_since": "out: its first refusal for now (429, 5xx, network) since its channel last worked: the outbox gives it up a day after.",
     }),
     "transitions": ("Every state change of a run.", {
-        "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled; a stall, resume, lead_left or take stays at its step (target = source).",
-        "event": "start, next, back, cancel, stall, resume; lead_left (the run's facilitator left the company: actor_id is who left, `at` when a job of the run found it) and take (actor_id leads the run from then: the route's backup at once, else whoever answered first after it).", "actor_id": "Who caused it.", "at": "When (UTC).",
+        "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled; a stall, resume, lead_left, take, channel_lost or channel_back stays at its step (target = source).",
+        "event": "start, next, back, cancel, stall, resume; lead_left (the run's facilitator left the company: actor_id is who left, `at` when a job of the run found it) and take (actor_id leads the run from then: the route's backup at once, else whoever answered first after it); channel_lost (the Slack channel the run lives in was lost: the bot removed from it, or it archived; actor_id is who did it, when Slack says; what is typed there no longer reaches the bot, and the run's lead was told by direct message) and channel_back (the bot back in that channel: invited back or the channel unarchived; the questions waiting there asked again).", "actor_id": "Who caused it.", "at": "When (UTC).",
     }),
     "answers": ("Every answer to a step, with its revisions.", {
         "id": "Answer id.", "run_id": "Run.", "step": "Step.", "item": "1-based item of a repeat or fan-out step.",

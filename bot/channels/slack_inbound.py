@@ -30,6 +30,7 @@ from bot.channels import slack_clicks as clicks
 from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
 from bot.channels import slack_home as app_home
+from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
 from bot.channels.slack_events import Answer
 from bot.channels.slack_messages import Said
@@ -57,6 +58,9 @@ SLASH_BUDGET = 2.5
 class Inbound(Turns):
     """Slack's events, slash commands and widget clicks, each carried out as a turn or a command."""
 
+    #: Told that Slack says the bot token no longer works (``app_uninstalled``, ``tokens_revoked``).
+    token_gone: Callable[[str], None] = staticmethod(lambda kind: None)
+
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.underway = edits.Underway()  # typed messages whose turns are under way, for their edits
@@ -70,6 +74,12 @@ class Inbound(Turns):
             return self.people.changed(messages.person(event["user"], self.home))  # renamed, deactivated: from now on
         if event.get("type") == "app_home_opened":
             return self.app_home.opened(event)
+        if (gone := lifecycle.lost(event)) is not None:  # the bot removed from a channel, or it archived
+            return await lifecycle.on_lost(self, gone, str(data["event_id"]))
+        if (back := lifecycle.back(event, self.bot_user)) is not None:  # invited back, or unarchived
+            return await lifecycle.on_back(self, back, str(data["event_id"]))
+        if (revoked := lifecycle.token_gone(event, self.bot_user)) is not None:  # uninstalled, token revoked
+            return self.token_gone(revoked)
         if (change := edits.changed(event, self.bot_user)) is not None:
             clock = self.dispatcher.clock
             return await edits.tell(self.services.db, self.poster, clock, change, self._named, self.underway)
