@@ -118,7 +118,6 @@ class HeldLookups:
             while self.waiting:
                 if self.holding():
                     learnt = self._hand_on(learnt)
-                    self._tell()  # said as the wait begins when Slack is slow, else as it ends
                     await asyncio.sleep(self.until - self.clock())
                     self._tell()  # once Slack's wait is over: everyone the burst held back is counted
                 actor_id = next(iter(self.waiting))
@@ -153,14 +152,12 @@ class HeldLookups:
         return []
 
     def _tell(self) -> None:
-        """Say in the log that lookups are held back, and how many: once a minute at most; when
-        Slack is slow, as the wait begins (a rate limit's is said once Retry-After has passed)."""
+        """Say in the log that lookups are held back, and how many: once a minute at most."""
         now = self.clock()
-        slow = self.slow_for > 0
-        if now - self._told < 60.0 or (slow and not self.holding()) or (not slow and self.holding()):
+        if now - self._told < 60.0:
             return
         self._told = now
-        if slow:
-            log.warning(texts.slack_lookups_slow(len(self.waiting), self.until - now))
+        if self.slow_for:
+            log.warning(texts.slack_lookups_slow(len(self.waiting), self.slow_for))
         else:
             log.warning(texts.slack_lookups_held(len(self.waiting), len(self.waiting) * PACE))

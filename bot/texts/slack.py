@@ -240,11 +240,13 @@ def slack_lookups_held(waiting: int, seconds: float) -> str:
 
 
 def slack_lookups_slow(waiting: int, seconds: float) -> str:
-    """Log line, once a minute at most: Slack did not answer users.info in time (not a 429)."""
+    """Log line, once a minute at most: Slack did not answer users.info in time (not a 429); it was
+    asked nothing for ``seconds``."""
     return (
         f"slack: people lookups held back, Slack being slow to answer (users.info, no answer within 1 s):"
-        f" {waiting} waiting, looked up again in the background one at a time, the next in {math.ceil(seconds)} s"
-        " (longer while Slack stays slow); until then they go by their user id (said once a minute while it lasts)"
+        f" {waiting} waiting, looked up again now in the background, one at a time, after a wait of"
+        f" {math.ceil(seconds)} s that grows while Slack stays slow; until then they go by their user id"
+        " (said once a minute while it lasts)"
     )
 
 
