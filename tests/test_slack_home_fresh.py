@@ -178,8 +178,10 @@ async def test_a_leader_sees_the_actions_of_her_decision_and_may_mark_one_done(s
     assert button["confirm"]["text"]["text"] == texts.home_done_for_owner("Draft the plan", "Bob")
     assert not [b for b in alice["blocks"] if b["type"] == "actions"]  # no date picker: Bob's to move
     assert view_refused({"user_id": "UA", "view": alice}) is None
+    before = await settled(fake, "UA")
     after = await clicked(slack, "UA", done_button("A1"))
     assert shown(after)[0] == texts.action_marked_done("Draft the plan", "Weekly sync", "Bob")
+    assert await settled(fake, "UA") == before + 1  # the click and the change it made: one publish
     assert slack.rows("SELECT status, done_confirmed_by FROM actions") == [("done", "slack:UA")]
     assert texts.home_actions_you_lead() not in shown(after)
 
