@@ -21,8 +21,10 @@ from tests.fakes.slack_api import APP, TEAM
 #: Every fuzz test: the same examples on every run (CI stays stable), no per-example deadline
 #: (a turn's first example warms caches), the function-scoped server reused on purpose (each
 #: example must leave it answering the next).
-#: Examples per fuzz test are multiplied by ``DECISIONBOT_FUZZ_SCALE`` (1 in CI; more to hunt locally).
+#: Examples per fuzz test are multiplied by ``DECISIONBOT_FUZZ_SCALE`` (1 in CI; more to hunt
+#: locally), and ``DECISIONBOT_FUZZ_RANDOM=1`` draws other examples on every run (CI: the same).
 SCALE = float(os.environ.get("DECISIONBOT_FUZZ_SCALE", "1"))
+RANDOM = os.environ.get("DECISIONBOT_FUZZ_RANDOM") == "1"
 
 
 def fuzz(examples: int) -> settings:
@@ -31,7 +33,7 @@ def fuzz(examples: int) -> settings:
 
 
 FUZZ = settings(
-    derandomize=True,
+    derandomize=not RANDOM,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -7,6 +7,7 @@ expected (the question stays), or it is a command (help, skip, back, cancel) tha
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +156,10 @@ def test_any_answer_is_taken_or_refused_saying_what_is_expected(asked: Dispatche
     )
     before = where(asked, started.run_id)
     result = asked.handle(Message(conversation, ALICE, text))
-    assert result is not None and result.run_id == started.run_id
+    assert result is not None
+    if result.run_id != started.run_id:  # '#12 yes' names another run of Alice's: placed there
+        assert re.match(r"\s*#\s*\d", text), text
+        return
     replies = [r for r in result.outcome.replies if r.text.strip()]
     assert replies, "no reply at all"
     assert all(len(r.text) < 4000 and "Traceback" not in r.text for r in replies)

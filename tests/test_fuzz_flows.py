@@ -133,3 +133,13 @@ def test_a_refusal_quotes_a_long_value_cut_short(tmp_path: Path, case: str) -> N
     flows, refused = load_folder(tmp_path)
     error = str(refused["t"])
     assert error.startswith(f"{path}, step 'decision': {start}") and end in error and len(error) < 800, error
+
+
+def test_a_refusal_names_a_step_with_a_long_id_short(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(
+        f"id: t\ntitle: T\nsteps:\n  - id: '{'0' * 2000}'\n    ask: What?\n    type: text\n"
+    )
+    error = str(load_folder(tmp_path)[1]["t"])
+    assert error.startswith(f"{tmp_path / 't.yaml'}, step '{'0' * 80}…': 'id' is invalid: '000") and len(error) < 400, (
+        error
+    )

@@ -132,7 +132,7 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
     where = list(error.absolute_path)
     if len(where) >= 2 and where[0] == "steps" and isinstance(where[1], int):
         raw = doc["steps"][where[1]]
-        step = raw.get("id", f"#{where[1] + 1}") if isinstance(raw, dict) else f"#{where[1] + 1}"
+        step = _cut(str(raw.get("id", f"#{where[1] + 1}"))) if isinstance(raw, dict) else f"#{where[1] + 1}"
     rest = where[2:] if step is not None else where
     field = ".".join(str(p) for p in rest if not isinstance(p, int)) or None
     problem, fix = _schema_problem(error, field, step is not None), _schema_fix(error)
