@@ -213,3 +213,10 @@ async def test_a_400_names_a_long_id_or_type_short(probe: Probe, case: str) -> N
     reason = (await resp.json())["error"]
     assert resp.status == 400 and reason.startswith(start) and len(reason) <= 80, reason
     assert all(len(r.getMessage()) < 600 for r in probe.caplog.records if r.name.startswith("decisionbot"))
+
+
+async def test_list_in_a_channel_with_a_very_long_id_answers(probe: Probe) -> None:
+    """``/decision list`` matched the channel's threads by ``LIKE 'slack:<channel>/%'``: a channel
+    id over SQLite's 50,000-byte pattern limit was a 500 ('LIKE or GLOB pattern too complex')."""
+    await probe.send(slash_body("UA", "list", channel="C" + "0\u0080" * 30_000), True)
+    await probe.still_answers()
