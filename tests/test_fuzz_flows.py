@@ -114,6 +114,7 @@ def test_every_flow_file_loads_unchanged(tmp_path: Path, name: str) -> None:
 # --- what the fuzzing found, kept as explicit cases ----------------------------------------
 
 LONG_VALUES = {
+    "a long role": ("    type: text\n    to: '" + "0" * 1000 + "'\n", "'to: 000", "names no role. Fix: "),
     "a long type": ("    type: " + "Q" * 30_000 + "\n", "'type' is invalid: 'QQQQ", "is not one of ['text'"),
     "a mapping for a text": (
         "    type: text\n    to: " + "{" + ", ".join(f"k{i}: {'v' * 50}" for i in range(200)) + "}\n",
