@@ -176,22 +176,8 @@ class Sender:
             keys = [keys[self.probes % len(keys)]]  # each probe the next, so no one conversation stands for all
             self.probes += 1
         self._sending.update(keys)
-        try:
-            results = await asyncio.gather(
-                *(self._conversation(k, by_conversation[k], now) for k in keys), return_exceptions=True
-            )
-        finally:
-            self._sending.difference_update(keys)
-            if self._missed.intersection(keys):  # replies queued meanwhile for these conversations: next
-                self._missed.difference_update(keys)
-                self.wake.set()
-        waits: list[float] = []
-        for key, result in zip(keys, results, strict=True):
-            if isinstance(result, BaseException):  # the ledger refused a write: hold that conversation
-                log.error(texts.delivery_loop_failed(self.channel.name), exc_info=result)
-                waits.append(self._hold(key, backoff(3)))
-            elif result is not None:
-                waits.append(result)
+        results = await asyncio.gather(*(self._sent(k, by_conversation[k], now) for k in keys))
+        waits = [result for result in results if result is not None]
         if probing and not self.down_tries:  # the channel works again: the others now
             waits.append(0.0)
         return min(waits) if waits else None
@@ -241,6 +227,20 @@ class Sender:
     def _hold(self, key: str, wait: float) -> float:
         self.blocked_until[key] = asyncio.get_running_loop().time() + wait
         return wait
+
+    async def _sent(self, key: str, items: list[Queued], now: float) -> float | None:
+        """:meth:`_conversation`, then ``key`` is free for the next pass at once (not when the
+        slowest conversation of this pass is done); read again if a pass left it meanwhile."""
+        try:
+            return await self._conversation(key, items, now)
+        except Exception as exc:  # the ledger refused a write: that conversation held (before it is free)
+            log.error(texts.delivery_loop_failed(self.channel.name), exc_info=exc)
+            return self._hold(key, backoff(3))
+        finally:
+            self._sending.discard(key)
+            if key in self._missed:  # replies queued meanwhile in this conversation: the next pass
+                self._missed.discard(key)
+                self.wake.set()
 
     async def _conversation(self, key: str, items: list[Queued], now: float) -> float | None:
         held = self.blocked_until.get(key, 0.0) - now
