@@ -151,26 +151,29 @@ class Sender:
             asyncio.get_running_loop().call_later(delay, self.wake.set)
 
     async def drain(self) -> float | None:
-        """Deliver what is pending, but in conversations another pass is sending (one waiting on
-        its platform holds up no other); return when to look again for held-back conversations."""
+        """Deliver what is pending, but in conversations another pass is sending or held back (one
+        waiting on its platform, or a backlog waiting for its pace, holds up no other); return when to
+        look again for held-back conversations."""
         if not self.may_send():  # another process delivers this channel: woken again when it is ours
             return None
         loop = asyncio.get_running_loop()
         if self.down_until > loop.time() and self._still_down():  # refused: its replies wait, none is tried
             return self.down_until - loop.time()
-        upto = group.horizon(self.db.conn)
-        items = pending(self.db, self.channel.name, upto=upto)
-        grouped = group.installed(self.db.conn)
-        if upto is not None and grouped is not None:  # the rest is sent once its group commits
-            grouped.after_commit(self.wake.set)
         now = loop.time()
         for key in [k for k, until in self.blocked_until.items() if until <= now]:
             del self.blocked_until[key]  # one entry per held conversation, not one per conversation ever held
+        upto = group.horizon(self.db.conn)
+        # not read: the conversations held back (woken by the pass that held them) and those another
+        # pass is sending, however many replies they hold (a storm's backlog hides no other reply)
+        items = pending(self.db, self.channel.name, upto=upto, skip=[*self.blocked_until, *self._sending])
+        self._missed.update(self._sending)  # read again once their pass ends
+        grouped = group.installed(self.db.conn)
+        if upto is not None and grouped is not None:  # the rest is sent once its group commits
+            grouped.after_commit(self.wake.set)
         by_conversation: dict[str, list[Queued]] = {}
         for item in items:
             by_conversation.setdefault(str(item.reply.conversation), []).append(item)
-        keys = [k for k in by_conversation if k not in self._sending]
-        self._missed.update(k for k in by_conversation if k in self._sending)  # read again once their pass ends
+        keys = list(by_conversation)
         probing = self.down_tries > 0 and len(keys) > 1
         if probing:  # the channel was refused: one conversation tries, the rest follow if it works;
             keys = [keys[self.probes % len(keys)]]  # each probe the next, so no one conversation stands for all

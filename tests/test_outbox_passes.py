@@ -5,19 +5,21 @@ conversation of its pass is done (a platform call that hangs holds up no other c
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels import REGISTRY, Channel, register
+from bot.channels import REGISTRY, Channel, RetryLater, register
 from bot.control import run_command
 from bot.model import Actor, ConversationKey, Message
-from bot.outbox import Queued
+from bot.outbox import Queued, pending
 from bot.server import CHANNELS, SERVICES, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
+PENDING_LIMIT = inspect.signature(pending).parameters["limit"].default  # replies a pass reads at most
 
 
 class Gated(Channel):
@@ -85,4 +87,55 @@ async def test_a_conversation_sent_in_a_pass_takes_its_next_reply_while_another_
         await until(lambda: any(w == "slow" for w, _ in gated.delivered))
     finally:
         Gated.released.set()
+        await client.close()
+
+
+class Crowded(Channel):
+    """Holds back every reply in the conversation ``storm`` (its pace: one a minute, as a channel
+    Slack rate-limits); delivers the others at once."""
+
+    name = "crowded"
+    delivered: list[str] = []
+
+    @classmethod
+    def configured(cls, env: Mapping[str, str]) -> bool:
+        return env.get("CROWDED") == "on"
+
+    async def deliver(self, item: Queued) -> str | None:
+        if item.reply.conversation.conversation == "storm":
+            raise RetryLater(60.0, "paced", attempt=False)
+        Crowded.delivered.append(item.reply.conversation.conversation)
+        return f"msg-{item.id}"
+
+
+@pytest.fixture
+def crowded():
+    register(Crowded)
+    Crowded.delivered = []
+    yield Crowded
+    REGISTRY.pop("crowded", None)
+
+
+async def test_a_reply_behind_a_backlog_of_held_replies_in_another_conversation_goes_out_at_once(
+    tmp_path: Path, crowded
+) -> None:
+    """An alert storm: more runs started in one conversation than a pass reads (``pending``'s 500
+    oldest), each reply there held back by the platform's pace. A run then started elsewhere has its
+    question sent at once. Before, every pass read the storm's 500 oldest replies only, all held:
+    the other question waited for the storm to drain below 500 (at one a second, minutes)."""
+    app = create_app(tmp_path / "s.db", ROOT / "flows", env={"CROWDED": "on"})
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        services = app[SERVICES]
+        alice = Actor("crowded:alice", "alice")
+        storm, quiet = ConversationKey("crowded", "storm"), ConversationKey("crowded", "quiet")
+        for n in range(PENDING_LIMIT + 1):
+            run_command(services.dispatcher, alice, storm, f"start post_meeting Alert {n}", {})
+        services.notify("crowded")
+        await asyncio.sleep(0.2)  # the storm's replies read, tried, held
+        run_command(services.dispatcher, alice, quiet, "start post_meeting Quiet sync", {})
+        services.notify("crowded")
+        await until(lambda: "quiet" in crowded.delivered, timeout=3.0)
+    finally:
         await client.close()
