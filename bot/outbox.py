@@ -181,6 +181,8 @@ class Sender:
         self._sending.update(keys)
         results = await asyncio.gather(*(self._sent(k, by_conversation[k], now) for k in keys))
         waits = [result for result in results if result is not None]
+        end = loop.time()  # the conversations held back, unread: looked at again when their holds end
+        waits += [until - end for until in self.blocked_until.values() if until > end]
         if probing and not self.down_tries:  # the channel works again: the others now
             waits.append(0.0)
         return min(waits) if waits else None

@@ -139,3 +139,55 @@ async def test_a_reply_behind_a_backlog_of_held_replies_in_another_conversation_
         await until(lambda: "quiet" in crowded.delivered, timeout=3.0)
     finally:
         await client.close()
+
+
+class PacedOnce(Channel):
+    """Holds back each conversation's first try for a while of its own (``late``: 1 s, the others:
+    0.2 s), as a platform's pace would; delivers the tries after that."""
+
+    name = "paced"
+    tried: set[str] = set()
+    delivered: list[str] = []
+
+    @classmethod
+    def configured(cls, env: Mapping[str, str]) -> bool:
+        return env.get("PACED") == "on"
+
+    async def deliver(self, item: Queued) -> str | None:
+        where = item.reply.conversation.conversation
+        if where not in PacedOnce.tried:
+            PacedOnce.tried.add(where)
+            raise RetryLater(1.0 if where == "late" else 0.2, "paced", attempt=False)
+        PacedOnce.delivered.append(where)
+        return f"msg-{item.id}"
+
+
+@pytest.fixture
+def paced():
+    register(PacedOnce)
+    PacedOnce.tried, PacedOnce.delivered = set(), []
+    yield PacedOnce
+    REGISTRY.pop("paced", None)
+
+
+async def test_a_conversation_held_back_longer_than_the_others_goes_out_when_its_hold_ends(
+    tmp_path: Path, paced
+) -> None:
+    """Two conversations held back by one pass, for 0.2 s and for 1 s: the pass woken after 0.2 s
+    sends the first, and the second goes out once its own hold ends, not at whatever wakes the
+    sender next (the lease's renewal, each second in the server; nothing in a quiet process)."""
+    app = create_app(tmp_path / "s.db", ROOT / "flows", env={"PACED": "on"})
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        services = app[SERVICES]
+        alice = Actor("paced:alice", "alice")
+        run_command(services.dispatcher, alice, ConversationKey("paced", "late"), "start post_meeting Late", {})
+        run_command(services.dispatcher, alice, ConversationKey("paced", "soon"), "start post_meeting Soon", {})
+        services.notify("paced")
+        began = asyncio.get_running_loop().time()
+        await until(lambda: paced.delivered == ["soon"], timeout=2.0)
+        await until(lambda: paced.delivered == ["soon", "late"], timeout=3.0)
+        assert asyncio.get_running_loop().time() - began < 1.6  # its hold of 1 s, not the next wake
+    finally:
+        await client.close()
