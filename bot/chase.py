@@ -23,7 +23,7 @@ from bot import lead_left, texts
 from bot.engine import timers
 from bot.engine.runtime import Turn
 from bot.engine.state import RunState
-from bot.model import Actor, ConversationKey
+from bot.model import Actor
 from bot.store import iso, jobs, ledger, readings, runs
 from bot.store.jobs import Job
 
@@ -130,20 +130,27 @@ def review_put_off(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: dat
     return f"put off: quiet days until {iso(later)}"
 
 
-def channel_of(conn: sqlite3.Connection, job: Job) -> str | None:
-    """The channel of the run a chase job chases (None for other jobs)."""
+def before_firing(conn: sqlite3.Connection, job: Job) -> tuple[str | None, list[Actor]]:
+    """What the scheduler needs of a run's job (remind, escalate, expire, start_flow) before its
+    transaction, from one read of its run: the channel it chases the run in (None for a review's
+    start), whose failing puts the job off, and whom it may reach (:func:`people_of`), looked up
+    again over the network first. :func:`chase` reads the run again in the job's transaction: the
+    lookups take seconds, which no transaction waits out, and meanwhile the run may be answered,
+    cancelled or handed over; the job acts on the run as it stands then."""
     if job.kind == "start_flow" or job.run_id is None:
-        return None
-    row = conn.execute("SELECT conversation FROM runs WHERE id = ?", (job.run_id,)).fetchone()
-    return ConversationKey.parse(row[0]).channel if row else None
+        return None, people_of(conn, job)
+    row = runs.load_run(conn, job.run_id)
+    if row is None:
+        return None, []
+    return row.conversation.channel, _reached_later(row) if row.status == "active" else []
 
 
 def people_of(conn: sqlite3.Connection, job: Job) -> list[Actor]:
-    """Whom a run's job may reach, to be looked up again before it fires (weeks after they were
-    last heard of, they may have left or moved to another zone): for a chase, the run's
-    facilitator, participants, the people its questions wait on and its backup; for a review's
-    start, who set its date and the owners of the decision's open actions; for the owners' digest,
-    the owners it goes to."""
+    """Whom a job may reach, to be looked up again before it fires (weeks after they were last
+    heard of, they may have left or moved to another zone): for a chase, the run's facilitator,
+    participants, the people its questions wait on and its backup; for a review's start, who set
+    its date and the owners of the decision's open actions; for the owners' digest, the owners it
+    goes to."""
     if job.kind == "digest":  # those looked up longest ago first, a few a digest: no burst of lookups
         only = job.payload.get("to")
         owners = conn.execute(
@@ -160,8 +167,12 @@ def people_of(conn: sqlite3.Connection, job: Job) -> list[Actor]:
         ).fetchall()
         return [*([Actor.from_dict(lead)] if lead else []), *(Actor(o, n or o) for o, n in owners)]
     row = runs.load_run(conn, job.run_id) if job.run_id is not None else None
-    if row is None or row.status != "active":
-        return []
+    return _reached_later(row) if row is not None and row.status == "active" else []
+
+
+def _reached_later(row: runs.RunRow) -> list[Actor]:
+    """Whom a chase of the active run ``row`` may reach: its facilitator, participants, the
+    people its questions wait on and its backup."""
     backup = timers.backup_of(row.context.trigger.get("escalate_to"))
     asked = [p.actor for p in row.context.prompts if p.asked]
     return [row.context.facilitator, *row.context.participants, *asked, *([backup] if backup else [])]

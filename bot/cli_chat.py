@@ -15,7 +15,7 @@ from bot import texts
 from bot.cli import _data, main, refuse_bad_people
 from bot.cli_context import Context
 from bot.errors import BotError, InputEnded, NoDecisionToReview
-from bot.model import Actor, Trigger
+from bot.model import CHAT, Actor, Trigger
 from bot.store import runs
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def _start(session: ConsoleSession, flow: str, data: tuple[str, ...], facilitato
         flow=flow,
         source="console",
         title=fields.pop("title", ""),
-        data=fields,
+        data={**fields, "via": CHAT},
         facilitator=fac,
         participants=others,
     )

@@ -3,7 +3,12 @@ deactivated; or they are an app's bot user), found as one of its jobs fires: as 
 starts it, or as a chase job (reminder, escalation, expiry) chases it. One path for both: the run
 goes to the trigger's backup (a route's ``backup``), else to whoever answers first in its
 conversation, as a triggered run that named nobody; its conversation is told, and the ledger
-keeps it as transitions of the turn (``lead_left``, then ``take`` by whoever leads it)."""
+keeps it as transitions of the turn (``lead_left``, then ``take`` by whoever leads it).
+
+An alert or a ``decisionbot trigger`` naming such a facilitator takes another path,
+:func:`bot.triggers.naming.leave_out`: they are left out of the trigger before its run starts (with
+participants, owners and a backup nobody can ask, and Teams' unreached), so they never led it and
+the ledger has no ``lead_left`` of them; the event keeps them in ``left_out``. The notice is the same."""
 
 from __future__ import annotations
 

@@ -137,6 +137,12 @@ def is_group_key(dedup_key: str | None) -> bool:
     return any((dedup_key or "").startswith(group_key(s, "")) for s in GROUPING_SOURCES)
 
 
+#: ``via`` in the data of a run a person started in chat on Teams (a channel or a personal chat),
+#: over the Rasa assistant or in the terminal (``decisionbot chat``); a Slack start keeps its way
+#: in instead (``slash``, ``mention``, ``dm``). ``runs list`` names what started a run from it.
+CHAT = "chat"
+
+
 @dataclass
 class Trigger:
     """Something happened that needs a decision: an alert, a metric check, a facilitator."""

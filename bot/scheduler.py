@@ -113,13 +113,13 @@ class Scheduler:
     async def _run(self, job: Job) -> str:
         try:
             if job.kind in RUN_KINDS:
-                channel = chase.channel_of(self.dispatcher.db.conn, job)
+                channel, everyone = chase.before_firing(self.dispatcher.db.conn, job)  # one read of its run
                 down = self.failing(channel) if channel else None
-                nobody = await self._look_up(job) if down is None else {}  # before the write lock: it awaits
+                nobody = await self._look_up(job, everyone) if down is None else {}  # before the write lock: it awaits
                 await group.writable(self.dispatcher.db.conn)
                 return self.dispatcher.run_job(job, nobody, down)
-            if job.kind == "digest":
-                await self._look_up(job)  # their zones: each gets it in their own day
+            if job.kind == "digest":  # their zones: each gets it in their own day
+                await self._look_up(job, chase.people_of(self.dispatcher.db.conn, job))
             await group.writable(self.dispatcher.db.conn)
             if job.kind == "digest":
                 return digest.run_job(self.dispatcher, job)
@@ -136,15 +136,14 @@ class Scheduler:
             log.exception(texts.job_failed(job.id, job.kind, str(exc)))
             return self._fail(job, f"failed: {exc}")
 
-    async def _look_up(self, job: Job) -> dict[str, str]:
-        """Ask the channels served again about the people ``job`` may reach, those last looked
+    async def _look_up(self, job: Job, everyone: list[Actor]) -> dict[str, str]:
+        """Ask the channels served again about ``everyone`` ``job`` may reach, those last looked
         up over a day ago (Slack's ``users.info``), for ``naming.WAIT`` seconds at most: a review
         or a reminder weeks after the meeting reaches someone who left (known so, and told to the
         facilitator, not sent into a chat nobody reads) or moved (their new zone's hours). Returns
         those nobody can ask, by id (``deactivated``, ``app``): as their platform says, or, for a
         channel not served here (``jobs run-due`` from cron), as the ledger keeps it."""
         learners = self.checks.learners
-        everyone = chase.people_of(self.dispatcher.db.conn, job)
         people = [p for p in everyone if p.channel in learners]
         by_channel: dict[str, list[Actor]] = {}
         for person in people:

@@ -5,6 +5,7 @@ say so in the log, once a hold."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -129,5 +130,24 @@ async def test_a_start_slack_will_not_take_a_root_for_now_starts_its_thread_with
         nxt = fake.posted()[-1]
         assert nxt["thread_ts"] == first["ts"] and nxt["text"] == "<@UA> Action 1: What is the action?"
         assert slack.rows("SELECT count(*) FROM runs") == [(1,)]
+    finally:
+        await slack.client.close()
+
+
+async def test_a_start_refused_while_slack_takes_no_root_says_why_and_nothing_comes_later(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """The same burst, a start refused (its title too long): the answer is the refusal alone, not
+    that its first question comes in a moment; no run, nothing posted or taken back later, and the
+    command's delivery is kept (answered once)."""
+    slack = await harness(tmp_path, fake)
+    try:
+        fake.refuse("chat.postMessage", times=3, status=429, retry_after="1")
+        answer = await slack.slash("UA", "start post_meeting " + "x" * 501)
+        assert answer["text"] == "Nothing started: that title is too long (501 characters; 500 at most).", answer
+        assert slack.rows("SELECT count(*) FROM runs") == [(0,)]
+        assert slack.rows("SELECT count(*) FROM deliveries WHERE platform = 'slack'") == [(1,)]
+        await asyncio.sleep(1.5)  # past Retry-After: nothing follows
+        assert fake.posted() == [] and fake.of("chat.delete") == []
     finally:
         await slack.client.close()

@@ -41,7 +41,8 @@ async def test_forged_and_stale_signatures_get_401_and_nothing_is_stored(slack: 
     unsigned = await slack.client.post("/slack/events", data=body, headers={"Content-Type": "application/json"})
     assert unsigned.status == 401
     assert slack.rows(STORED) == before
-    ok = await slack.post(body, headers=sign(body, timestamp=int(time.time()) - 299))
+    # Near the window's edge, with 10 s to spare: a loaded machine can take seconds to answer.
+    ok = await slack.post(body, headers=sign(body, timestamp=int(time.time()) - 290))
     assert ok.status == 200 and slack.rows(STORED)[0][0] == before[0][0] + 1
 
 

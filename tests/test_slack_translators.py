@@ -230,6 +230,15 @@ def test_the_manifest_asks_for_what_the_channel_uses() -> None:
         "message.im",
         "user_change",  # a person renamed or deactivated (tests/test_slack_people_renamed.py)
         "app_home_opened",  # the Home tab drawn (tests/test_slack_home.py)
+        "channel_left",  # the bot removed from a run's channel (tests/test_slack_lifecycle.py)
+        "group_left",
+        "channel_archive",  # a run's channel archived
+        "group_archive",
+        "member_joined_channel",  # the bot invited back: asks again
+        "channel_unarchive",
+        "group_unarchive",
+        "app_uninstalled",  # the bot token gone: said at once
+        "tokens_revoked",
     }
     assert features["app_home"]["home_tab_enabled"] is True
     command = features["slash_commands"][0]
@@ -243,6 +252,8 @@ def test_the_manifest_asks_for_what_the_channel_uses() -> None:
         "app_mentions:read",
         "im:history",
         "files:write",
+        "channels:read",  # channel_left, channel_archive
+        "groups:read",  # group_left, group_archive
     } <= scopes
 
 

@@ -11,7 +11,7 @@ TABLES: dict[str, tuple[str, T]] = {
     "events": ("One row per trigger received (alert, metric check, facilitator, review date).", {
         "id": "Event id.", "source": "Where it came from: cli, console, slack, teams, rasa, alertmanager, grafana, generic, check, schedule.",
         "kind": "`manual` (a person started it: chat, `start`, `decisionbot trigger`), `alert`, `metric`, `review` (a review's date came, or a review was started by hand), `handover` (`give A12 @person`), or a generic event's own `kind` (default `event`).", "dedup_key": "Key that ties repeats of one alert to one open run.",
-        "status": "firing or resolved.", "title": "Short title shown in prompts.", "payload": "The trigger's fields (JSON); a run started in Slack by a command, `via`: slash, mention or dm.",
+        "status": "firing or resolved.", "title": "Short title shown in prompts.", "payload": "The trigger's fields (JSON); a run a person started in chat, `via`: slash, mention or dm in Slack; chat on Teams, over Rasa and in the terminal (none on runs an older release stored).",
         "first_seen_at": "When it was first received (UTC): the trigger time of its runs.", "last_seen_at": "When it was last received (UTC).",
         "repeat_count": "How many more times it came without starting a new run: while its run was open; for alerts, checks and generic events also until they resolved, or within the route's cooldown after.", "route": "The route the trigger took.",
         "resolved_at": "When the alert resolved (UTC).", "problem": "Why the trigger started no run.",
@@ -42,8 +42,8 @@ TABLES: dict[str, tuple[str, T]] = {
         "retry_since": "out: its first refusal for now (429, 5xx, network) since its channel last worked: the outbox gives it up a day after.",
     }),
     "transitions": ("Every state change of a run.", {
-        "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled; a stall, resume, lead_left or take stays at its step (target = source).",
-        "event": "start, next, back, cancel, stall, resume; lead_left (the run's facilitator left the company: actor_id is who left, `at` when a job of the run found it) and take (actor_id leads the run from then: the route's backup at once, else whoever answered first after it).", "actor_id": "Who caused it.", "at": "When (UTC).",
+        "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled; a stall, resume, lead_left, take, channel_lost or channel_back stays at its step (target = source).",
+        "event": "start, next, back, cancel, stall, resume; lead_left (the run's facilitator left the company: actor_id is who left, `at` when a job of the run found it) and take (actor_id leads the run from then: the route's backup at once, else whoever answered first after it); channel_lost (the Slack channel the run lives in was lost: the bot removed from it, or it archived; actor_id is who did it, when Slack says; what is typed there no longer reaches the bot, and the run's lead was told by direct message) and channel_back (the bot back in that channel: invited back or the channel unarchived; the questions waiting there asked again).", "actor_id": "Who caused it.", "at": "When (UTC).",
     }),
     "answers": ("Every answer to a step, with its revisions.", {
         "id": "Answer id.", "run_id": "Run.", "step": "Step.", "item": "1-based item of a repeat or fan-out step.",

@@ -154,6 +154,14 @@ def m014_lighter_summary_triggers(db: Database) -> None:
     summary_upgrades.merge_triggers(db)
 
 
+@migrations()
+def m015_stall_waits_past_a_channel_lost(db: Database) -> None:
+    """A run's wait before a stall counts from its last answer or move, not from the Slack
+    channel it lost or got back meanwhile (``channel_lost``: the bot removed, the channel archived;
+    ``channel_back``), which moved nothing."""
+    create_views(db, {name: VIEWS[name] for name in sql_waits.MEASURES})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

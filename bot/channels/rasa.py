@@ -43,7 +43,7 @@ from bot.control import (
 from bot.dispatch import Dispatcher
 from bot.errors import FlowNotFound, FlowRefused, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
-from bot.model import Actor, Message, Trigger
+from bot.model import CHAT, Actor, Message, Trigger
 from bot.store import placing, runs, transaction
 from bot.store.placing import Unplaced
 
@@ -87,7 +87,7 @@ class ActionDecisionStart(DecisionAction):
             flow=flow.strip(),
             source=rr.CHANNEL,
             title=title,
-            data=dict(data) if isinstance(data, dict) else {},
+            data={**(data if isinstance(data, dict) else {}), "via": CHAT},  # a slot says no other way in
             facilitator=caller.actor,
             participants=people,
         )
@@ -165,7 +165,7 @@ def command(bot: Dispatcher, caller: Caller, text: str, mentions: dict[str, Acto
     if words and words[0].lower() == "list":
         rows = rr.open_runs(bot, caller.actor, caller.conversation)
         return CommandResult(texts.rasa_run_list(rows), runs=rows, about=tuple(int(str(r["id"])) for r in rows))
-    return run_command(bot, caller.actor, caller.conversation, text, mentions)
+    return run_command(bot, caller.actor, caller.conversation, text, mentions, via=CHAT)
 
 
 def carry_out(bot: Dispatcher, caller: Caller, out: CollectingDispatcher, done: CommandResult | None) -> list[Any]:

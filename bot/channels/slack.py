@@ -36,6 +36,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import config, texts
 from bot.channels import Channel, ChannelDown, DeliveryFailed, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
+from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed, rate_limited
 from bot.channels.slack_inbound import Inbound
@@ -141,6 +142,7 @@ class SlackChannel(SlackRequests, Channel):
         await self._identify(client)
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         self.inbound.home = self.home
+        self.inbound.token_gone = self._bot_token_gone
         fallback = self.dispatcher.tz_for
         self.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)
         if self.app_token:
@@ -207,6 +209,11 @@ class SlackChannel(SlackRequests, Channel):
     def _token_accepted(self, variable: str, told: str) -> None:
         if self.refused.pop(variable, None) is not None:
             log.info(told)
+
+    def _bot_token_gone(self, kind: str) -> None:
+        """Slack says the app was uninstalled or its bot token revoked: failing at once, not at the next call."""
+        channels = lifecycle.open_channels(self.services.db.conn)  # to invite the bot back to, once reinstalled
+        self._token_refused("SLACK_BOT_TOKEN", kind, texts.slack_token_gone(kind, channels))
 
     def _app_token_refused(self, error: str) -> None:
         assert self.socket is not None

@@ -30,6 +30,7 @@ from bot.channels import slack_clicks as clicks
 from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
 from bot.channels import slack_home as app_home
+from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
 from bot.channels.slack_events import Answer
 from bot.channels.slack_messages import Said
@@ -57,6 +58,9 @@ SLASH_BUDGET = 2.5
 class Inbound(Turns):
     """Slack's events, slash commands and widget clicks, each carried out as a turn or a command."""
 
+    #: Told that Slack says the bot token no longer works (``app_uninstalled``, ``tokens_revoked``).
+    token_gone: Callable[[str], None] = staticmethod(lambda kind: None)
+
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.underway = edits.Underway()  # typed messages whose turns are under way, for their edits
@@ -70,6 +74,12 @@ class Inbound(Turns):
             return self.people.changed(messages.person(event["user"], self.home))  # renamed, deactivated: from now on
         if event.get("type") == "app_home_opened":
             return self.app_home.opened(event)
+        if (gone := lifecycle.lost(event)) is not None:  # the bot removed from a channel, or it archived
+            return await lifecycle.on_lost(self, gone, str(data["event_id"]))
+        if (back := lifecycle.back(event, self.bot_user)) is not None:  # invited back, or unarchived
+            return await lifecycle.on_back(self, back, str(data["event_id"]))
+        if (revoked := lifecycle.token_gone(event, self.bot_user)) is not None:  # uninstalled, token revoked
+            return self.token_gone(revoked)
         if (change := edits.changed(event, self.bot_user)) is not None:
             clock = self.dispatcher.clock
             return await edits.tell(self.services.db, self.poster, clock, change, self._named, self.underway)
@@ -285,43 +295,43 @@ class Inbound(Turns):
             left = SLASH_BUDGET - (asyncio.get_running_loop().time() - arrived)
             ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
         except (RetryLater, DeliveryFailed, TimeoutError) as exc:
-            if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure
-                return await self._start_unrooted(command, actor, mentions, others)
+            if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure: no root
+                return await self._start_run(command, actor, mentions, others, None)
             reason = str(exc)
             if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
                 self.poster.spawn(self._take_back(command.channel, posting))
                 reason = texts.slack_post_timed_out()
             return Answer(body=blocks.ephemeral(texts.slack_root_not_posted(reason, command.between_people)))
-        conversation = ConversationKey(NAME, command.channel, ts)
+        return await self._start_run(command, actor, mentions, others, ts)
+
+    async def _start_run(
+        self,
+        command: messages.Slash,
+        actor: Actor,
+        mentions: dict[str, Actor],
+        others: dict[str, str] | None,
+        root: str | None,
+    ) -> Answer:
+        """Start the run of a ``/decision start`` in the thread of ``root`` (its ts), or, with no root
+        (Slack takes no more messages in the channel for now: a burst of starts), in the channel
+        itself: its first question becomes its thread's root when Slack takes it, as for a run an
+        alert starts, and the caller is told why it comes later. A root whose run is not stored
+        (its turn fails, it did not start, its group commit is lost) is deleted again."""
+        conversation = ConversationKey(NAME, command.channel, root)
         try:
             await group.writable(self.services.db.conn)
             done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
         except Exception:
-            self._delete_root(command.channel, ts)
+            self._delete_root(command.channel, root)
             raise
         if done is None or done.started is None:  # a repeat of a command carried out, or no run
-            self._delete_root(command.channel, ts)
+            self._delete_root(command.channel, root)
             return Answer() if done is None else Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
         grouped = group.installed(self.services.db.conn)
-        if grouped is not None:
-            grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, ts))
+        if grouped is not None and root is not None:
+            grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, root))
         self._after_command(done)
-        return Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
-
-    async def _start_unrooted(
-        self, command: messages.Slash, actor: Actor, mentions: dict[str, Actor], others: dict[str, str] | None
-    ) -> Answer:
-        """Slack takes no more messages in the channel for now (a burst of starts): the run starts
-        in the channel itself, and its first question becomes its thread's root when Slack takes
-        it, as for a run an alert starts; the caller is told why it comes later."""
-        await group.writable(self.services.db.conn)
-        done = self._once(
-            command.platform_id, actor, ConversationKey(NAME, command.channel), command.text, mentions, others
-        )
-        if done is None:
-            return Answer()
-        self._after_command(done)
-        said = f"{done.text} {texts.slack_start_paced()}" if done.started is not None else done.text
+        said = done.text if root is not None else f"{done.text} {texts.slack_start_paced()}"
         return Answer(body=blocks.ephemeral(said, self._unnamed(done)))
 
     def _delete_root_unless_stored(self, channel: str, ts: str) -> None:
@@ -329,9 +339,10 @@ class Inbound(Turns):
         if store.thread_run(self.services.db.conn, channel, ts) is None:
             self._delete_root(channel, ts)
 
-    def _delete_root(self, channel: str, ts: str) -> None:
-        """Take back the "started" root of a run that was not stored (off the request)."""
-        self.poster.spawn(self._delete(channel, ts))
+    def _delete_root(self, channel: str, ts: str | None) -> None:
+        """Take back the "started" root of a run that was not stored (off the request); none: nothing."""
+        if ts is not None:
+            self.poster.spawn(self._delete(channel, ts))
 
     async def _take_back(self, channel: str, posting: asyncio.Future[str]) -> None:
         """A root posted after its command had given up (and said nothing was started) goes."""

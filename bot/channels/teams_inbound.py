@@ -24,7 +24,7 @@ from bot.channels.teams_store import Card, Reference, TeamsStore
 from bot.control import CommandResult, actions_of, comes_first, run_command
 from bot.dispatch import TurnResult
 from bot.errors import BotError
-from bot.model import Actor, Message, placeholder_facilitator
+from bot.model import CHAT, Actor, Message, placeholder_facilitator
 from bot.store import group, group_requests, runs, transaction, widgets
 from bot.store.placing import Unplaced
 from bot.store.widgets import Refusal
@@ -172,7 +172,9 @@ class TeamsInbound:
             if delivery and runs.seen_delivery(conn, self.name, delivery, dispatcher.clock()):
                 return
             try:
-                result = run_command(dispatcher, message.actor, key, message.text, message.mentions, message.not_people)
+                result = run_command(
+                    dispatcher, message.actor, key, message.text, message.mentions, message.not_people, CHAT
+                )
             except BotError as exc:  # e.g. a review of a decision not in the ledger (the id stays)
                 result = CommandResult(str(exc), ok=False)
             if result.started is not None and inbound.thread not in (None, inbound.activity_id):  # in a reply chain

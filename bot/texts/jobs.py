@@ -64,4 +64,7 @@ def run_trigger(source: str | None, kind: str | None, route: str | None, data: d
         return f"metric {data.get('check') or '?'}" + (f" > {route}" if route else "")
     if source in ("alertmanager", "grafana", "generic"):
         return f"{source} hook" + (f" > {route}" if route else "")
-    return f"{source} {data['via']}" if data.get("via") else source
+    via = data.get("via")
+    if via == "chat":  # typed to the bot on Teams, asked of the Rasa assistant, ``decisionbot chat``
+        return source
+    return f"{source} {via}" if via else source  # Slack's way in; none kept by an older release

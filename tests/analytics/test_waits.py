@@ -113,7 +113,9 @@ def raw_stalls(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         if event != "stall":
             continue
         before = [a for r, a in answered if r == run and a <= at]
-        before += [a for i, r, _, e, a in moves if r == run and i < tid and e != "stall"]
+        before += [
+            a for i, r, _, e, a in moves if r == run and i < tid and e not in ("stall", "channel_lost", "channel_back")
+        ]
         resumed = [a for i, r, _, e, a in moves if r == run and i > tid and e == "resume"]
         since = max(before)
         rows.append({"run_id": run, "flow_id": flows[run], "step": step, "waiting_since": since, "stalled_at": at,
@@ -187,6 +189,23 @@ def test_a_run_waits_from_its_last_answer_and_again_from_its_resume(tmp_path: Pa
     rep = report.build(db.conn, Params(as_of=datetime.now(UTC)))
     assert rep["stall_waits"] == _rows(db.conn, "SELECT * FROM stall_waits")
     assert report.build(db.conn, Params(flow="metric_breach"))["stall_waits"] == []
+
+
+def test_a_channel_lost_meanwhile_is_no_move_the_wait_counts_from(tmp_path: Path) -> None:
+    """R5 lost its Slack channel on 03-20 (the bot removed: a ``channel_lost`` transition at its
+    step) and got it back the next day, then stalled on 03-30: it had waited 14 days from its last
+    answer, not 9 from the channel's return."""
+    db = build(tmp_path / "h.db")
+    moves = (("channel_lost", "2026-03-20T09:00:00.000Z"), ("channel_back", "2026-03-21T09:00:00.000Z"),
+             ("stall", "2026-03-30T09:00:00.000Z"))  # fmt: skip
+    for event, at in moves:
+        db.conn.execute(
+            "INSERT INTO transitions (run_id, source, target, event, at) VALUES (5, 'actions', 'actions', ?, ?)",
+            (event, at),
+        )
+    db.conn.commit()
+    got = _rows(db.conn, "SELECT * FROM run_stalls")
+    assert [(r["waiting_since"], r["hours_waited"]) for r in got] == [("2026-03-16T09:00:00.000Z", 336.0)]
 
 
 def test_the_stalls_are_read_from_their_own_index(demo: Path) -> None:
