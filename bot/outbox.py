@@ -151,47 +151,38 @@ class Sender:
             asyncio.get_running_loop().call_later(delay, self.wake.set)
 
     async def drain(self) -> float | None:
-        """Deliver what is pending, but in conversations another pass is sending (one waiting on
-        its platform holds up no other); return when to look again for held-back conversations."""
+        """Deliver what is pending, but in conversations another pass is sending or held back (one
+        waiting on its platform, or a backlog waiting for its pace, holds up no other); return when to
+        look again for held-back conversations."""
         if not self.may_send():  # another process delivers this channel: woken again when it is ours
             return None
         loop = asyncio.get_running_loop()
         if self.down_until > loop.time() and self._still_down():  # refused: its replies wait, none is tried
             return self.down_until - loop.time()
-        upto = group.horizon(self.db.conn)
-        items = pending(self.db, self.channel.name, upto=upto)
-        grouped = group.installed(self.db.conn)
-        if upto is not None and grouped is not None:  # the rest is sent once its group commits
-            grouped.after_commit(self.wake.set)
         now = loop.time()
         for key in [k for k, until in self.blocked_until.items() if until <= now]:
             del self.blocked_until[key]  # one entry per held conversation, not one per conversation ever held
+        upto = group.horizon(self.db.conn)
+        # not read: the conversations held back (woken by the pass that held them) and those another
+        # pass is sending, however many replies they hold (a storm's backlog hides no other reply)
+        items = pending(self.db, self.channel.name, upto=upto, skip=[*self.blocked_until, *self._sending])
+        self._missed.update(self._sending)  # read again once their pass ends
+        grouped = group.installed(self.db.conn)
+        if upto is not None and grouped is not None:  # the rest is sent once its group commits
+            grouped.after_commit(self.wake.set)
         by_conversation: dict[str, list[Queued]] = {}
         for item in items:
             by_conversation.setdefault(str(item.reply.conversation), []).append(item)
-        keys = [k for k in by_conversation if k not in self._sending]
-        self._missed.update(k for k in by_conversation if k in self._sending)  # read again once their pass ends
+        keys = list(by_conversation)
         probing = self.down_tries > 0 and len(keys) > 1
         if probing:  # the channel was refused: one conversation tries, the rest follow if it works;
             keys = [keys[self.probes % len(keys)]]  # each probe the next, so no one conversation stands for all
             self.probes += 1
         self._sending.update(keys)
-        try:
-            results = await asyncio.gather(
-                *(self._conversation(k, by_conversation[k], now) for k in keys), return_exceptions=True
-            )
-        finally:
-            self._sending.difference_update(keys)
-            if self._missed.intersection(keys):  # replies queued meanwhile for these conversations: next
-                self._missed.difference_update(keys)
-                self.wake.set()
-        waits: list[float] = []
-        for key, result in zip(keys, results, strict=True):
-            if isinstance(result, BaseException):  # the ledger refused a write: hold that conversation
-                log.error(texts.delivery_loop_failed(self.channel.name), exc_info=result)
-                waits.append(self._hold(key, backoff(3)))
-            elif result is not None:
-                waits.append(result)
+        results = await asyncio.gather(*(self._sent(k, by_conversation[k], now) for k in keys))
+        waits = [result for result in results if result is not None]
+        end = loop.time()  # the conversations held back, unread: looked at again when their holds end
+        waits += [until - end for until in self.blocked_until.values() if until > end]
         if probing and not self.down_tries:  # the channel works again: the others now
             waits.append(0.0)
         return min(waits) if waits else None
@@ -241,6 +232,20 @@ class Sender:
     def _hold(self, key: str, wait: float) -> float:
         self.blocked_until[key] = asyncio.get_running_loop().time() + wait
         return wait
+
+    async def _sent(self, key: str, items: list[Queued], now: float) -> float | None:
+        """:meth:`_conversation`, then ``key`` is free for the next pass at once (not when the
+        slowest conversation of this pass is done); read again if a pass left it meanwhile."""
+        try:
+            return await self._conversation(key, items, now)
+        except Exception as exc:  # the ledger refused a write: that conversation held (before it is free)
+            log.error(texts.delivery_loop_failed(self.channel.name), exc_info=exc)
+            return self._hold(key, backoff(3))
+        finally:
+            self._sending.discard(key)
+            if key in self._missed:  # replies queued meanwhile in this conversation: the next pass
+                self._missed.discard(key)
+                self.wake.set()
 
     async def _conversation(self, key: str, items: list[Queued], now: float) -> float | None:
         held = self.blocked_until.get(key, 0.0) - now
