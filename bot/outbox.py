@@ -33,6 +33,7 @@ from sqlite_utils import Database
 
 from bot import notices, texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
+from bot.outbox_outage import Outage
 from bot.outbox_rows import (
     QUEUED_COLUMNS,
     Queued,
@@ -88,9 +89,6 @@ DEFECT_TRIES = 5
 #: and a platform hiccup answered "invalid_auth" heals by itself within minutes.
 DOWN_FIRST = 60.0
 DOWN_MOST = 600.0
-#: How long a channel's replies are refused for now (5xx, 429, the network), none delivered, before
-#: the log says so: longer than a passing hiccup, soon enough for an operator to look.
-OUTAGE_TOLD_AFTER = timedelta(minutes=1)
 
 
 class Sender:
@@ -115,9 +113,7 @@ class Sender:
         self.down_first, self.down_most = DOWN_FIRST, DOWN_MOST
         self.down_why: str | None = None  # what the channel said failed when it was refused
         self.probes = 0  # probes of a refused channel: each tries the next held conversation
-        self.refused_since: datetime | None = None  # replies refused for now, none delivered, since (wall clock)
-        self.outage_told = False  # the log said so (once an outage; once more when one goes through)
-        self.refused_why = ""  # the last refusal's reason
+        self.outage_seen = Outage(channel.name, clock)  # replies refused for now, none delivered: told once
         self._sending: set[str] = set()  # conversations a pass is sending: the other passes leave them
         self._missed: set[str] = set()  # ... and read again once it ends
         self._passes: set[asyncio.Task[None]] = set()
@@ -205,29 +201,9 @@ class Sender:
             self.down_until = now + wait
         return self.down_until - now
 
-    def _refused_for_now(self, reason: str) -> None:
-        """A reply refused for now: retried quietly, but a channel none of whose replies has gone
-        through for OUTAGE_TOLD_AFTER is logged, once (its replies wait in the outbox)."""
-        now = self.clock()
-        self.refused_why = reason
-        if self.refused_since is None:
-            self.refused_since = now
-        elif not self.outage_told and now - self.refused_since >= OUTAGE_TOLD_AFTER:
-            self.outage_told = True
-            log.warning(texts.delivery_outage(self.channel.name, reason, iso(self.refused_since)))
-
     def outage(self) -> str | None:
-        """For ``/healthz``: what the log told of an outage still under way (no reply delivered
-        for OUTAGE_TOLD_AFTER, each refused for now); None while replies go through."""
-        if not self.outage_told or self.refused_since is None:
-            return None
-        return texts.delivery_outage_health(iso(self.refused_since), self.refused_why)
-
-    def _works(self) -> None:
-        """A reply went through: an outage the log told of is said to be over."""
-        if self.outage_told:
-            log.info(texts.delivery_outage_over(self.channel.name, iso(self.refused_since or self.clock())))
-        self.refused_since, self.outage_told = None, False
+        """For ``/healthz``: an outage the log told of, still under way (no reply delivered)."""
+        return self.outage_seen.health()
 
     def _hold(self, key: str, wait: float) -> float:
         self.blocked_until[key] = asyncio.get_running_loop().time() + wait
@@ -272,7 +248,7 @@ class Sender:
                         await group.writable(self.db.conn, math.inf)
                         raise
                     self.down_tries = 0  # the channel works (again)
-                    self._works()
+                    self.outage_seen.over()
                     self.unmarked[item.id] = platform_id  # sent: until the mark is committed, never sent again
                     try:
                         await group.writable(self.db.conn, math.inf)
@@ -287,7 +263,7 @@ class Sender:
                 except RetryLater as exc:
                     if not exc.attempt:  # held back by our own pacing: nothing was refused
                         return self._hold(key, exc.seconds)
-                    self._refused_for_now(exc.reason)
+                    self.outage_seen.refused_for_now(exc.reason)
                     if self._expired(item):
                         why = texts.delivery_reason_expired(exc.reason)
                         self._give_up(item, f"gave up after {RETRY_FOR}: {exc.reason}", plain=why)
