@@ -209,9 +209,11 @@ def _handover_trigger(action: ActionRow, asker: Actor, new: Actor, why: str, hom
 
 def _open_action(conn: sqlite3.Connection, action_id: int, actor: Actor) -> ActionRow | CommandResult:
     """Action ``action_id`` if ``actor`` owns it or leads its decision and it is still open; else
-    the answer that says why not (no such action of theirs, already done, dropped)."""
+    the answer that says why not (no such action of theirs, theirs no more, already done, dropped)."""
     action = actions.load_action(conn, action_id)
     if action is None or actor.id not in (action.owner_id, action.facilitator_id):
+        if action is not None and actions.handed_over_by(conn, action_id, actor.id):  # a stale Home tab, digest
+            return CommandResult(texts.action_handed_over(action.what, action.owner_name or action.owner_id), ok=False)
         return CommandResult(texts.action_unknown(action_id), ok=False)
     if action.status == "done":
         return CommandResult(texts.action_already_done(action.what, (action.done_at or "")[:10]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class BotError(Exception):
     """Base of every error decisionbot raises on purpose. ``str()`` is the user-facing text."""
@@ -11,12 +13,19 @@ class ConfigError(BotError):
     """A setting is missing or wrong (for example a secret that must come from the env)."""
 
 
+#: A word of a flow's refusal longer than this (a value quoted from the file) is cut to it.
+QUOTED_WORD = 80
+_LONG_WORD = re.compile(rf"(\S{{{QUOTED_WORD}}})\S+")
+
+
 class FlowError(BotError):
-    """A flow file is refused at load time. Names the file, the step and the fix."""
+    """A flow file is refused at load time. Names the file, the step and the fix; a value it
+    quotes from the file is cut short (a word over QUOTED_WORD characters)."""
 
     def __init__(self, path: str, problem: str, fix: str, step: str | None = None):
         self.path = path
         self.step = step
+        problem = _LONG_WORD.sub(r"\1…", problem)
         self.problem = problem
         self.fix = fix
         where = f"{path}, step '{step}'" if step else path

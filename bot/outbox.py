@@ -33,6 +33,7 @@ from sqlite_utils import Database
 
 from bot import notices, texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
+from bot.outbox_outage import Outage
 from bot.outbox_rows import (
     QUEUED_COLUMNS,
     Queued,
@@ -88,9 +89,6 @@ DEFECT_TRIES = 5
 #: and a platform hiccup answered "invalid_auth" heals by itself within minutes.
 DOWN_FIRST = 60.0
 DOWN_MOST = 600.0
-#: How long a channel's replies are refused for now (5xx, 429, the network), none delivered, before
-#: the log says so: longer than a passing hiccup, soon enough for an operator to look.
-OUTAGE_TOLD_AFTER = timedelta(minutes=1)
 
 
 class Sender:
@@ -115,9 +113,7 @@ class Sender:
         self.down_first, self.down_most = DOWN_FIRST, DOWN_MOST
         self.down_why: str | None = None  # what the channel said failed when it was refused
         self.probes = 0  # probes of a refused channel: each tries the next held conversation
-        self.refused_since: datetime | None = None  # replies refused for now, none delivered, since (wall clock)
-        self.outage_told = False  # the log said so (once an outage; once more when one goes through)
-        self.refused_why = ""  # the last refusal's reason
+        self.outage_seen = Outage(channel.name, clock)  # replies refused for now, none delivered: told once
         self._sending: set[str] = set()  # conversations a pass is sending: the other passes leave them
         self._missed: set[str] = set()  # ... and read again once it ends
         self._passes: set[asyncio.Task[None]] = set()
@@ -151,47 +147,38 @@ class Sender:
             asyncio.get_running_loop().call_later(delay, self.wake.set)
 
     async def drain(self) -> float | None:
-        """Deliver what is pending, but in conversations another pass is sending (one waiting on
-        its platform holds up no other); return when to look again for held-back conversations."""
+        """Deliver what is pending, but in conversations another pass is sending or held back (one
+        waiting on its platform, or a backlog waiting for its pace, holds up no other); return when to
+        look again for held-back conversations."""
         if not self.may_send():  # another process delivers this channel: woken again when it is ours
             return None
         loop = asyncio.get_running_loop()
         if self.down_until > loop.time() and self._still_down():  # refused: its replies wait, none is tried
             return self.down_until - loop.time()
-        upto = group.horizon(self.db.conn)
-        items = pending(self.db, self.channel.name, upto=upto)
-        grouped = group.installed(self.db.conn)
-        if upto is not None and grouped is not None:  # the rest is sent once its group commits
-            grouped.after_commit(self.wake.set)
         now = loop.time()
         for key in [k for k, until in self.blocked_until.items() if until <= now]:
             del self.blocked_until[key]  # one entry per held conversation, not one per conversation ever held
+        upto = group.horizon(self.db.conn)
+        # not read: the conversations held back (woken by the pass that held them) and those another
+        # pass is sending, however many replies they hold (a storm's backlog hides no other reply)
+        items = pending(self.db, self.channel.name, upto=upto, skip=[*self.blocked_until, *self._sending])
+        self._missed.update(self._sending)  # read again once their pass ends
+        grouped = group.installed(self.db.conn)
+        if upto is not None and grouped is not None:  # the rest is sent once its group commits
+            grouped.after_commit(self.wake.set)
         by_conversation: dict[str, list[Queued]] = {}
         for item in items:
             by_conversation.setdefault(str(item.reply.conversation), []).append(item)
-        keys = [k for k in by_conversation if k not in self._sending]
-        self._missed.update(k for k in by_conversation if k in self._sending)  # read again once their pass ends
+        keys = list(by_conversation)
         probing = self.down_tries > 0 and len(keys) > 1
         if probing:  # the channel was refused: one conversation tries, the rest follow if it works;
             keys = [keys[self.probes % len(keys)]]  # each probe the next, so no one conversation stands for all
             self.probes += 1
         self._sending.update(keys)
-        try:
-            results = await asyncio.gather(
-                *(self._conversation(k, by_conversation[k], now) for k in keys), return_exceptions=True
-            )
-        finally:
-            self._sending.difference_update(keys)
-            if self._missed.intersection(keys):  # replies queued meanwhile for these conversations: next
-                self._missed.difference_update(keys)
-                self.wake.set()
-        waits: list[float] = []
-        for key, result in zip(keys, results, strict=True):
-            if isinstance(result, BaseException):  # the ledger refused a write: hold that conversation
-                log.error(texts.delivery_loop_failed(self.channel.name), exc_info=result)
-                waits.append(self._hold(key, backoff(3)))
-            elif result is not None:
-                waits.append(result)
+        results = await asyncio.gather(*(self._sent(k, by_conversation[k], now) for k in keys))
+        waits = [result for result in results if result is not None]
+        end = loop.time()  # the conversations held back, unread: looked at again when their holds end
+        waits += [until - end for until in self.blocked_until.values() if until > end]
         if probing and not self.down_tries:  # the channel works again: the others now
             waits.append(0.0)
         return min(waits) if waits else None
@@ -214,33 +201,27 @@ class Sender:
             self.down_until = now + wait
         return self.down_until - now
 
-    def _refused_for_now(self, reason: str) -> None:
-        """A reply refused for now: retried quietly, but a channel none of whose replies has gone
-        through for OUTAGE_TOLD_AFTER is logged, once (its replies wait in the outbox)."""
-        now = self.clock()
-        self.refused_why = reason
-        if self.refused_since is None:
-            self.refused_since = now
-        elif not self.outage_told and now - self.refused_since >= OUTAGE_TOLD_AFTER:
-            self.outage_told = True
-            log.warning(texts.delivery_outage(self.channel.name, reason, iso(self.refused_since)))
-
     def outage(self) -> str | None:
-        """For ``/healthz``: what the log told of an outage still under way (no reply delivered
-        for OUTAGE_TOLD_AFTER, each refused for now); None while replies go through."""
-        if not self.outage_told or self.refused_since is None:
-            return None
-        return texts.delivery_outage_health(iso(self.refused_since), self.refused_why)
-
-    def _works(self) -> None:
-        """A reply went through: an outage the log told of is said to be over."""
-        if self.outage_told:
-            log.info(texts.delivery_outage_over(self.channel.name, iso(self.refused_since or self.clock())))
-        self.refused_since, self.outage_told = None, False
+        """For ``/healthz``: an outage the log told of, still under way (no reply delivered)."""
+        return self.outage_seen.health()
 
     def _hold(self, key: str, wait: float) -> float:
         self.blocked_until[key] = asyncio.get_running_loop().time() + wait
         return wait
+
+    async def _sent(self, key: str, items: list[Queued], now: float) -> float | None:
+        """:meth:`_conversation`, then ``key`` is free for the next pass at once (not when the
+        slowest conversation of this pass is done); read again if a pass left it meanwhile."""
+        try:
+            return await self._conversation(key, items, now)
+        except Exception as exc:  # the ledger refused a write: that conversation held (before it is free)
+            log.error(texts.delivery_loop_failed(self.channel.name), exc_info=exc)
+            return self._hold(key, backoff(3))
+        finally:
+            self._sending.discard(key)
+            if key in self._missed:  # replies queued meanwhile in this conversation: the next pass
+                self._missed.discard(key)
+                self.wake.set()
 
     async def _conversation(self, key: str, items: list[Queued], now: float) -> float | None:
         held = self.blocked_until.get(key, 0.0) - now
@@ -267,7 +248,7 @@ class Sender:
                         await group.writable(self.db.conn, math.inf)
                         raise
                     self.down_tries = 0  # the channel works (again)
-                    self._works()
+                    self.outage_seen.over()
                     self.unmarked[item.id] = platform_id  # sent: until the mark is committed, never sent again
                     try:
                         await group.writable(self.db.conn, math.inf)
@@ -282,7 +263,7 @@ class Sender:
                 except RetryLater as exc:
                     if not exc.attempt:  # held back by our own pacing: nothing was refused
                         return self._hold(key, exc.seconds)
-                    self._refused_for_now(exc.reason)
+                    self.outage_seen.refused_for_now(exc.reason)
                     if self._expired(item):
                         why = texts.delivery_reason_expired(exc.reason)
                         self._give_up(item, f"gave up after {RETRY_FOR}: {exc.reason}", plain=why)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,14 +46,27 @@ def pending(
     run_id: int | None = None,
     conversation: str | None = None,
     after: int = 0,
+    skip: Collection[str] = (),
 ) -> list[Queued]:
     """Undelivered replies of ``channel`` (of one run, with ``run_id``; of one conversation, with
     ``conversation``) not given up, oldest first; only ids up to ``upto`` when given (the rows
-    above it belong to a group commit still open), and above ``after``."""
+    above it belong to a group commit still open), and above ``after``; none of the conversations
+    in ``skip``."""
     rows = db.conn.execute(
         f"SELECT {QUEUED_COLUMNS} FROM messages WHERE {UNSENT} AND channel = ? AND id > ? AND id <= ?"
-        " AND (? IS NULL OR run_id = ?) AND (? IS NULL OR conversation = ?) ORDER BY id LIMIT ?",
-        (channel, after, upto if upto is not None else 1 << 62, run_id, run_id, conversation, conversation, limit),
+        " AND (? IS NULL OR run_id = ?) AND (? IS NULL OR conversation = ?)"
+        " AND (? IS NULL OR conversation NOT IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?",
+        (
+            channel,
+            after,
+            upto if upto is not None else 1 << 62,
+            run_id,
+            run_id,
+            conversation,
+            conversation,
+            *([json.dumps(list(skip))] * 2 if skip else [None, None]),
+            limit,
+        ),
     ).fetchall()
     return [queued_from_row(row) for row in rows]
 

@@ -63,9 +63,9 @@ def open_runs(
     base = None if isinstance(conversation, str) else f"{conversation.channel}:{conversation.conversation}"
     rows = conn.execute(
         f"SELECT {RUN_COLUMNS}, (SELECT title FROM events e WHERE e.id = runs.event_id) FROM runs WHERE channel = ?"
-        " AND (? IS NULL OR conversation = ? OR conversation LIKE ? || '/%')"
-        " AND status IN ('active', 'stalled') ORDER BY id",
-        (channel, base, base, base),
+        " AND (? IS NULL OR conversation = ? OR substr(conversation, 1, length(?) + 1) = ? || '/')"
+        " AND status IN ('active', 'stalled') ORDER BY id",  # a prefix, not LIKE: no wildcard, no length limit
+        (channel, base, base, base, base),
     ).fetchall()
     found = []
     for r in rows:

@@ -44,6 +44,8 @@ async def test_an_outage_is_logged_once_and_its_end_once(tmp_path: Path, fake: F
             assert outbox_lines(caplog, logging.WARNING) == []
             clock.now += timedelta(seconds=40)
         await slack.posts(3)  # refused again at 09:01:20 (said), then delivered (said)
+        # The fake records the post before the outbox has read Slack's answer and logged it.
+        await wait_for(lambda: any("delivered again" in line for line in outbox_lines(caplog, logging.INFO)))
         assert outbox_lines(caplog, logging.WARNING) == [
             "slack: no reply delivered since 2026-11-30T09:00:00.000Z, each refused for now (last: service_unavailable). They"
             " wait in the outbox and are tried again with backoff, each for a day from its first refusal; check the"

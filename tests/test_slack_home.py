@@ -67,11 +67,16 @@ def due_picked(code: str, day: str) -> dict[str, Any]:
     return {"type": "datepicker", "action_id": "home_due", "block_id": f"home_due:{code}", "selected_date": day}
 
 
+def taken_for(fake: FakeSlack, user: str) -> list[Any]:
+    """The views.publish calls for ``user`` Slack has answered."""
+    return [c for c in fake.of("views.publish") if c.result and c.args.get("user_id") == user]
+
+
 async def opened(slack: Harness, user: str) -> dict[str, Any]:
     """``user`` opens the Home tab: the view published for them next."""
-    before = len(slack.fake.of("views.publish"))
+    before = len(taken_for(slack.fake, user))
     assert (await slack.event(home_opened(user))).status == 200
-    await wait_for(lambda: len([c for c in slack.fake.of("views.publish") if c.result]) > before)
+    await wait_for(lambda: len(taken_for(slack.fake, user)) > before)
     view = slack.fake.home(user)
     assert view is not None
     return view
@@ -79,10 +84,10 @@ async def opened(slack: Harness, user: str) -> dict[str, Any]:
 
 async def clicked(slack: Harness, user: str, action: dict[str, Any]) -> dict[str, Any]:
     """``user`` uses a widget of their Home tab: the view drawn again after it."""
-    before = len(slack.fake.of("views.publish"))
+    before = len(taken_for(slack.fake, user))
     resp = await slack.post(home_click(user, action), form=True)
     assert resp.status == 200
-    await wait_for(lambda: len([c for c in slack.fake.of("views.publish") if c.result]) > before)
+    await wait_for(lambda: len(taken_for(slack.fake, user)) > before)
     view = slack.fake.home(user)
     assert view is not None
     return view
@@ -129,7 +134,8 @@ async def test_home_shows_actions_questions_and_runs_led(slack: Harness, fake: F
     await slack.slash("UA", "start post_meeting Plan")  # run 3, asking Alice in its thread in C1
     await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE id = 3 AND waiting_on LIKE '% slack:UA %'"))
     alice = await opened(slack, "UA")
-    assert [b["text"]["text"] for b in alice["blocks"] if b["type"] == "header"] == ["Waiting on you", "Runs you lead"]
+    headers = [b["text"]["text"] for b in alice["blocks"] if b["type"] == "header"]
+    assert headers == ["Waiting on you", "Actions of decisions you lead", "Runs you lead"]  # (Bob's A1 of run 1)
     asked = next(t for t in shown(alice) if t.startswith("*#3 Plan*:"))
     assert 'answer "What was decided in Plan?"' in asked and "Answer in its thread in <#C1>" in asked
     status = (await slack.slash("UA", "status 2"))["text"]

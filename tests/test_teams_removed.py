@@ -86,3 +86,19 @@ async def test_the_app_removed_from_a_group_chat_tells_the_facilitators_of_its_r
         assert told.text.startswith(
             "Run #1 ('Weekly sync') can no longer post in its conversation: the bot was removed from its chat."
         )
+
+
+async def test_a_conversation_id_beyond_sqlites_like_pattern_limit_is_told_all_the_same(tmp_path: Path) -> None:
+    """The runs of a conversation were found with LIKE: beside a run, an id over SQLite's pattern
+    limit (50,000 bytes) was an error ("LIKE or GLOB pattern too complex"), not nothing to tell."""
+    from datetime import UTC, datetime
+
+    from bot.channels.teams_removed import tell
+    from bot.store import open_db
+
+    async with Harness(tmp_path) as h:
+        await started(h)
+        db = open_db(tmp_path / h.db_name)
+        with db.conn:
+            assert tell(db.conn, ["19:" + "x" * 60_000], "gone", datetime(2026, 11, 30, tzinfo=UTC)) == []
+        db.conn.close()

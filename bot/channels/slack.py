@@ -238,6 +238,8 @@ class SlackChannel(SlackRequests, Channel):
         """Socket Mode: take no new envelope (unacknowledged, Slack sends it again), let the turns
         in flight be committed and acknowledged, then close the connection."""
         self.stopping = True
+        if self.inbound is not None:
+            self.inbound.app_home.redraws.close()  # no more Home tabs drawn again
         if self.handling:
             _, late = await asyncio.wait(self.handling, timeout=SOCKET_STOP_GRACE)
             if late:

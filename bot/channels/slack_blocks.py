@@ -48,13 +48,20 @@ def block_id(run_id: int, message_id: int) -> str:
     return f"{BLOCK_PREFIX}:{run_id}:{message_id}"
 
 
+#: A row id of ours in a block id: ASCII digits (``str.isdigit`` also takes ``²``, which ``int``
+#: refuses), and at most what SQLite's integers hold.
+_ROW_ID = re.compile(r"[0-9]{1,19}")
+_MOST_ROW_ID = 2**63 - 1
+
+
 def parse_block_id(value: str) -> tuple[int, int] | None:
     """(run id, message id) from one of our block ids; None for anyone else's."""
     prefix, _, rest = value.partition(":")
     run, _, message = rest.partition(":")
-    if prefix != BLOCK_PREFIX or not run.isdigit() or not message.isdigit():
+    if prefix != BLOCK_PREFIX or not _ROW_ID.fullmatch(run) or not _ROW_ID.fullmatch(message):
         return None
-    return int(run), int(message)
+    ids = int(run), int(message)
+    return ids if max(ids) <= _MOST_ROW_ID else None
 
 
 def escape(text: str) -> str:

@@ -41,6 +41,16 @@ class Malformed(ValueError):
         self.reason = reason
 
 
+#: Characters of a name a payload gives (an id, a type) that a 400 or a log line repeats.
+SHOWN = 40
+
+
+def shown(value: Any) -> str:
+    """A payload's id or type as a 400 and the log repeat it: cut to SHOWN characters."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= SHOWN else text[:SHOWN] + "…"
+
+
 #: Seconds a signed request's timestamp may be off (slack_sdk's own check: five minutes).
 SIGNED_WITHIN = 300
 
@@ -128,7 +138,7 @@ def from_socket(kind: str, payload: Any) -> Envelope:
         if not isinstance(payload, dict):
             raise Malformed("slash command payload is not an object")
         return from_command({k: str(v) for k, v in payload.items()})
-    raise Malformed(f"unknown envelope type '{kind}'")
+    raise Malformed(f"unknown envelope type '{shown(kind)}'")
 
 
 def from_json(data: Any) -> Envelope:
@@ -146,7 +156,7 @@ def from_json(data: Any) -> Envelope:
         return Envelope("event", data, team, _str(data.get("api_app_id")), enterprise)
     if kind == "app_rate_limited":
         return Envelope("rate_limited", data, _str(data.get("team_id")), _str(data.get("api_app_id")))
-    raise Malformed(f"unknown event type '{kind}'")
+    raise Malformed(f"unknown event type '{shown(kind)}'")
 
 
 def _installation(data: dict[str, Any]) -> tuple[str | None, str | None]:

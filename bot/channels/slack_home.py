@@ -1,9 +1,11 @@
 """The bot's Home tab in Slack: what a person has to do, drawn from the ledger each time they open
 it (``app_home_opened``, tab ``home``) and published with ``views.publish`` for them alone.
 
-Three parts: their open actions (each with its code, decision and run, its due date with the
+Four parts: their open actions (each with its code, decision and run, its due date with the
 weekday, overdue marked; a Done button and a date picker to move it), the questions of runs waiting
-on their answer (with where to answer: the channel's thread, or a DM ``#N answer``), and the open
+on their answer (with where to answer: the channel's thread, or a DM ``#N answer``), the open
+actions of the decisions they lead that others own (with a Done button: ``done A12`` typed by them
+marks one done in its owner's place, so the button does, after a dialog saying so), and the open
 runs they facilitate, each with what it waits for in the words ``status N`` uses. A view holds 100
 blocks at most: what does not fit is cut, the part saying how many more and where to see them.
 
@@ -12,7 +14,8 @@ A button or a date picked on the Home tab is the command typed in a DM (``done A
 savepoint that records its delivery id, as the clicker, in their direct message's conversation), so
 the ledger's rows and the decision's notice are those of the typed command, and the clicker may do
 what they could type, nothing more: a payload naming someone else's action is refused as
-``done A12`` typed by them is. The view is drawn again after a click, its answer on top.
+``done A12`` typed by them is. The view is drawn again after a click, its answer on top (until
+the tab is opened again), and after any change of what it shows (:mod:`bot.channels.slack_home_redraw`).
 
 Publishing is a side call (:mod:`bot.channels.slack_side`), once the request is committed: not
 queued in the outbox, retried while Slack refuses it for now, a refusal for good logged; a failure
@@ -23,8 +26,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -34,6 +37,7 @@ from bot import texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_events import Malformed, as_dict
+from bot.channels.slack_home_redraw import LOOKED_AT_MOST, Redraws
 from bot.channels.slack_send import is_dm
 from bot.channels.slack_side import side_call
 from bot.channels.slack_turns import NAME, Turns
@@ -43,7 +47,7 @@ from bot.engine import waiting
 from bot.model import Actor, ConversationKey
 from bot.run_commands import turn_of
 from bot.run_commands import waiting_for as run_waits_for
-from bot.store import actions, group_requests, placing, transcript
+from bot.store import actions, placing, transcript
 from bot.store.actions import ActionRow
 from bot.store.runs import RUN_COLUMNS, RunRow
 
@@ -52,6 +56,9 @@ log = logging.getLogger("decisionbot.slack")
 #: Block Kit's limits on a Home tab view (https://docs.slack.dev/reference/views/home-tab-views,
 #: https://docs.slack.dev/reference/block-kit/blocks/header-block).
 VIEW_BLOCKS, HEADER_LIMIT = 100, 150
+#: A confirmation dialog's limits (https://docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object):
+#: its title, its text, each of its two buttons.
+DIALOG_TITLE, DIALOG_TEXT, DIALOG_BUTTON = 100, 300, 30
 #: The action ids of the Home tab's widgets: Done (its value the action's code, ``A12``) and the
 #: date picker (its block id ``home_due:A12``).
 DONE, DUE = "home_done", "home_due"
@@ -68,6 +75,7 @@ class HomeData:
     today: str  # their own calendar's date: what is overdue
     waiting: list[tuple[RunRow, list[str], str | None]]  # a run waiting on them, what it asks, where (None: DM)
     led: list[tuple[RunRow, list[str]]]  # a run they facilitate, and what it waits for
+    others: list[ActionRow] = field(default_factory=list)  # open actions of decisions they lead, others'
 
 
 def read(dispatcher: Dispatcher, actor: Actor) -> HomeData:
@@ -90,7 +98,7 @@ def read(dispatcher: Dispatcher, actor: Actor) -> HomeData:
         (row, run_waits_for(dispatcher, row) if n < VIEW_BLOCKS else [])
         for n, row in enumerate(map(RunRow.from_row, led))
     ]
-    return HomeData(actions.open_actions(conn, actor.id), today, asked, leading)
+    return HomeData(actions.open_actions(conn, actor.id), today, asked, leading, actions.led_by(conn, actor.id))
 
 
 def view(data: HomeData, note: str | None = None) -> dict[str, Any]:
@@ -102,6 +110,11 @@ def view(data: HomeData, note: str | None = None) -> dict[str, Any]:
             texts.home_waiting_on_you(),
             [_waiting(row, asked, where) for row, asked, where in data.waiting],
             texts.home_more_waiting,
+        ),
+        (
+            texts.home_actions_you_lead(),
+            [_led_action(a, data.today) for a in data.others],
+            texts.home_more_actions_led,
         ),
         (texts.home_runs_you_lead(), [_led(row, waits) for row, waits in data.led], texts.home_more_led),
     ]
@@ -155,6 +168,32 @@ def _action(action: ActionRow, today: str) -> list[dict[str, Any]]:
     return [section, {"type": "actions", "block_id": f"{DUE}:{code}", "elements": [picker]}]
 
 
+def _led_action(action: ActionRow, today: str) -> list[dict[str, Any]]:
+    """An open action of a decision this person leads that someone else owns, with a Done button:
+    ``done A12`` typed by them marks it done in the owner's place (:mod:`bot.action_commands`), so
+    the button does, once its dialog says so; its due date is the owner's to move (no picker)."""
+    overdue = bool(action.due and action.due < today)
+    what, title = blocks.escape(action.what), blocks.escape(action.title)
+    owner = action.owner_name or action.owner_id or ""
+    text = texts.home_led_action(action.id, what, blocks.escape(owner), title, action.run_id, action.due, overdue)
+    code = f"A{action.id}"
+    asked = texts.home_done_for_owner(action.what, owner)
+    confirm = {
+        "title": _plain(texts.home_done_for_owner_title(), DIALOG_TITLE),
+        "text": _plain(asked, DIALOG_TEXT),
+        "confirm": _plain(texts.home_done_for_owner_yes(), DIALOG_BUTTON),
+        "deny": _plain(texts.home_done_for_owner_no(), DIALOG_BUTTON),
+    }
+    done = {
+        "type": "button",
+        "action_id": DONE,
+        "value": code,
+        "text": _plain(texts.home_done_button()),
+        "confirm": confirm,
+    }
+    return [{**_section(text), "block_id": f"home_led_action:{code}", "accessory": done}]
+
+
 def _waiting(row: RunRow, asked: list[str], where: str | None) -> list[dict[str, Any]]:
     """A run waiting on this person: what it asks of them, and where to answer (the channel it was
     asked in: its thread there, or a direct message)."""
@@ -192,8 +231,9 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": blocks.fit(text)}]}
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": blocks.label_shown(text)}
+def _plain(text: str, limit: int | None = None) -> dict[str, Any]:
+    shown = blocks.label_shown(text) if limit is None else (text if len(text) <= limit else text[: limit - 1] + "…")
+    return {"type": "plain_text", "text": shown}
 
 
 # --- a click on the Home tab ----------------------------------------------------------------
@@ -245,10 +285,13 @@ def _command(action: Mapping[str, Any]) -> str | None:
 
 
 class AppHome:
-    """The Home tab of the Slack channel's turns (:class:`bot.channels.slack_inbound.Inbound`)."""
+    """The Home tab of the Slack channel's turns (:class:`bot.channels.slack_inbound.Inbound`),
+    drawn again after the changes of what it shows (:mod:`bot.channels.slack_home_redraw`)."""
 
     def __init__(self, turns: Turns):
         self.turns = turns
+        self.notes: dict[str, str] = {}  # user -> the answer to their last click, on their tab until opened again
+        self.redraws = Redraws(turns.services.db.conn, self._publish, turns.poster.spawn)
 
     def opened(self, event: Mapping[str, Any]) -> None:
         """``app_home_opened``: the Home tab drawn for whoever opened it (not the Messages tab)."""
@@ -257,21 +300,23 @@ class AppHome:
         user = event.get("user")
         if not isinstance(user, str) or not user:
             raise Malformed("app_home_opened without user")
-        self.publish_later(user)
+        self.redraws.looked(user)
+        self.redraws.when_stored(user, lambda: self.notes.pop(user, None))
 
     async def on_click(self, payload: Mapping[str, Any]) -> None:
         """A Home tab button or date: carried out as the command typed in the clicker's DM, then
         the view drawn again with its answer."""
         click = clicked(payload)
+        self.redraws.looked(click.user)
         if click.command is None:
             log.warning(texts.slack_home_click_refused(click.user, "it names no action of the Home tab"))
-            return self.publish_later(click.user)
+            return self.redraws.when_stored(click.user)
         turns = self.turns
         try:  # where the command would have been typed (before the turn's write: the lock is not held across it)
             dm = await turns.poster.dm_channel(click.user)
         except (RetryLater, DeliveryFailed, ChannelDown) as exc:
             log.warning(texts.slack_home_no_dm(click.user, str(exc)))
-            return self.publish_later(click.user, texts.home_try_again())
+            return self._answer(click.user, texts.home_try_again())
         actor, mentions = await turns._people(click.user, click.command)
         if turns._seen(click.platform_id):
             return
@@ -279,22 +324,27 @@ class AppHome:
         if done is None:
             return
         turns._after_command(done)
-        self.publish_later(click.user, blocks.escape(done.text))
+        self._answer(click.user, blocks.escape(done.text))
 
-    def publish_later(self, user: str, note: str | None = None) -> None:
-        """Publish ``user``'s Home tab once the request is committed, off the request."""
-        self.turns.poster.spawn(self._publish(user, note))
+    def _answer(self, user: str, note: str) -> None:
+        """``user``'s tab drawn again once the click is committed, its answer on top."""
+        self.redraws.when_stored(user, lambda: self._noted(user, note))
 
-    async def _publish(self, user: str, note: str | None) -> None:
-        try:
-            await group_requests.request_stored()
-        except sqlite3.Error:
-            return  # the click was not kept: Slack sends it again, and it is drawn then
+    def _noted(self, user: str, note: str) -> None:
+        self.notes.pop(user, None)
+        self.notes[user] = note
+        while len(self.notes) > LOOKED_AT_MOST:
+            del self.notes[next(iter(self.notes))]
+
+    async def _publish(self, user: str, drawn: Callable[[], None]) -> None:
+        """Publish ``user``'s Home tab, drawn anew on each try (``drawn`` told first)."""
         poster = self.turns.poster
         actor = Actor(f"{NAME}:{user}", user)
 
-        def request() -> Awaitable[AsyncSlackResponse]:  # drawn anew each try: what the ledger holds then
-            return poster.side.views_publish(user_id=user, view=view(read(self.turns.dispatcher, actor), note))
+        def request() -> Awaitable[AsyncSlackResponse]:
+            drawn()
+            shown = view(read(self.turns.dispatcher, actor), self.notes.get(user))
+            return poster.side.views_publish(user_id=user, view=shown)
 
         try:
             await side_call("views.publish", request, poster.pacer, None, poster.side_retry_for)

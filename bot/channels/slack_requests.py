@@ -64,8 +64,8 @@ class SlackRequests:
             log.warning(texts.slack_refused_payload(exc.reason))
             return web.json_response({"error": exc.reason}, status=400)
         if self.app_id and envelope.app_id and envelope.app_id != self.app_id:  # signed, so by that app's secret
-            self.forged.tell("app", texts.slack_secret_of_another_app, envelope.app_id, self.app_id)
-            return web.json_response({"error": f"unknown app {envelope.app_id}"}, status=400)
+            self.forged.tell("app", texts.slack_secret_of_another_app, events.shown(envelope.app_id), self.app_id)
+            return web.json_response({"error": f"unknown app {events.shown(envelope.app_id)}"}, status=400)
         return (await self.process(envelope)).response()
 
     async def on_socket(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
@@ -147,6 +147,7 @@ class SlackRequests:
             served = self.enterprise_id or self.team_id
             org = envelope.enterprise_id
             if served and served not in (org, envelope.team_id):
+                org = events.shown(org) if org else None
                 problem = f"unknown organization {org or '(none)'}"
                 if org:  # the app installed there too
                     self.forged.tell(("org", org), texts.slack_other_organization, org, served)
@@ -154,7 +155,7 @@ class SlackRequests:
                     log.warning(texts.slack_refused_payload(problem))
                 return Answer(400, {"error": problem})
         elif self.team_id and envelope.team_id != self.team_id:
-            team = envelope.team_id
+            team = events.shown(envelope.team_id) if envelope.team_id else None
             problem = f"unknown team {team or '(none)'}"
             if not team:
                 log.warning(texts.slack_refused_payload(problem))
@@ -166,7 +167,7 @@ class SlackRequests:
                 self.forged.tell(("team", team), texts.slack_other_workspace, team, self.team_id)
             return Answer(400, {"error": problem})
         if self.app_id and envelope.app_id != self.app_id:
-            problem = f"unknown app {envelope.app_id or '(none)'}"
+            problem = f"unknown app {events.shown(envelope.app_id) if envelope.app_id else '(none)'}"
             log.warning(texts.slack_refused_payload(problem))
             return Answer(400, {"error": problem})
         return None

@@ -32,6 +32,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import texts
@@ -176,7 +177,19 @@ class SocketClient(SocketModeClient):
             self.outage.ended()
         if message.get("type") == "hello" and self.disabled:
             asyncio.get_running_loop().call_later(self.settle, self._settled, self.disabled)
+        if "envelope_id" in message and not isinstance(message.get("payload", {}), (dict, str)):
+            await self._refuse_envelope(message["envelope_id"])
+            return  # slack_sdk would log a ValueError's traceback, and leave it for Slack to send again
         await super().run_message_listeners(message, raw_message)
+
+    async def _refuse_envelope(self, envelope_id: Any) -> None:
+        """An envelope whose payload is no object: acknowledged (sent again, it would be no
+        better), and the log says why, as for any malformed payload."""
+        log.warning(texts.slack_refused_payload("envelope payload is not an object"))
+        try:
+            await self.send_socket_mode_response(SocketModeResponse(envelope_id))
+        except (ConnectionError, aiohttp.ClientError) as exc:
+            log.warning(texts.slack_socket_ack_lost(str(envelope_id), f"{type(exc).__name__}: {exc}"))
 
     async def _link_disabled(self) -> None:
         """Slack turned Socket Mode off for the app: this connection is closed, and the next is

@@ -64,8 +64,8 @@ def tell(conn: sqlite3.Connection, conversations: list[str], why: str, now: date
         key = str(acts.key_for(conversation))
         rows = conn.execute(
             f"SELECT {runs.RUN_COLUMNS} FROM runs WHERE status IN ('active', 'stalled')"
-            " AND (conversation = ? OR conversation LIKE ? ESCAPE '\\') ORDER BY id",
-            (key, key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"),
+            " AND (conversation = ? OR substr(conversation, 1, length(?) + 1) = ? || '/') ORDER BY id",
+            (key, key, key),  # a prefix, not LIKE: no wildcard to escape, no pattern length limit
         ).fetchall()
         for row in map(runs.RunRow.from_row, rows):
             fac = row.context.facilitator

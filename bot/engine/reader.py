@@ -132,7 +132,7 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
     where = list(error.absolute_path)
     if len(where) >= 2 and where[0] == "steps" and isinstance(where[1], int):
         raw = doc["steps"][where[1]]
-        step = raw.get("id", f"#{where[1] + 1}") if isinstance(raw, dict) else f"#{where[1] + 1}"
+        step = _cut(str(raw.get("id", f"#{where[1] + 1}"))) if isinstance(raw, dict) else f"#{where[1] + 1}"
     rest = where[2:] if step is not None else where
     field = ".".join(str(p) for p in rest if not isinstance(p, int)) or None
     problem, fix = _schema_problem(error, field, step is not None), _schema_fix(error)
@@ -178,6 +178,22 @@ def _unknown_keys(instance: Any, where: list[Any]) -> list[str]:
     return [str(k) for k in instance if k not in known]
 
 
+#: Characters of a value a refusal quotes (jsonschema's message quotes it whole).
+QUOTED = 80
+
+
+def _cut(value: str) -> str:
+    return value if len(value) <= QUOTED else value[:QUOTED] + "…"
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """jsonschema's message, the value it quotes cut to QUOTED characters."""
+    quoted = repr(error.instance)
+    if len(quoted) <= QUOTED:
+        return error.message
+    return error.message.replace(quoted, quoted[:QUOTED] + "…", 1)
+
+
 def _schema_problem(error: jsonschema.ValidationError, field: str | None, in_step: bool) -> str:
     at = f"'{field}' " if field else ("the step " if in_step else "the flow ")
     if error.validator == "required":
@@ -187,8 +203,8 @@ def _schema_problem(error: jsonschema.ValidationError, field: str | None, in_ste
     if error.validator == "type" and error.instance is None:  # 'steps:' with nothing under it
         return texts.schema_empty(at)
     if error.validator == "pattern" and error.validator_value == schema()["$defs"]["duration"]["pattern"]:
-        return texts.not_a_duration(at, error.instance)
-    return f"{at}is invalid: {error.message}"
+        return texts.not_a_duration(at, _cut(error.instance))
+    return f"{at}is invalid: {_message(error)}"
 
 
 def _schema_fix(error: jsonschema.ValidationError) -> str:

@@ -72,6 +72,15 @@ def may_change(conn: sqlite3.Connection, action_id: int, actor_id: str) -> bool:
     return row is not None
 
 
+def handed_over_by(conn: sqlite3.Connection, action_id: int, actor_id: str) -> bool:
+    """Whether ``actor_id`` owned action ``action_id`` once, before it changed hands."""
+    row = conn.execute(
+        "SELECT 1 FROM action_changes WHERE action_id = ? AND field = 'owner' AND old = ? LIMIT 1",
+        (action_id, actor_id),
+    ).fetchone()
+    return row is not None
+
+
 def load_action(conn: sqlite3.Connection, action_id: int) -> ActionRow | None:
     row = conn.execute(f"SELECT {_COLUMNS}{_FROM} WHERE a.id = ?", (action_id,)).fetchone()
     return ActionRow(*row) if row else None

@@ -87,6 +87,11 @@ def action_unknown(action_id: int) -> str:
     return f"No action A{action_id} of yours (or of a decision you lead). Say 'actions' to see yours."
 
 
+def action_handed_over(what: str, owner: str | None) -> str:
+    """To its former owner: the action changed hands (``give A12 @person``, said yes to)."""
+    return f"'{what}' is not yours any more: it was handed over to {owner}. Say 'actions' to see yours."
+
+
 def action_already_done(what: str, day: str) -> str:
     return f"'{what}' was already marked done ({day})."
 

@@ -47,9 +47,15 @@ _ANSWER_ERRORS_ON: dict[tuple[str, str], str] = {
 }
 
 
+#: Characters of what was typed that a re-prompt quotes back ('I don't know ...').
+QUOTED = 60
+
+
 def answer_error(code: str, params: Mapping[str, Any], channel: str | None = None) -> str:
     """The short re-prompt for an answer that does not fit, as said on ``channel``."""
     shown = {k: _join(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
+    if isinstance(name := shown.get("name"), str) and len(name) > QUOTED:  # what was typed, quoted short
+        shown["name"] = name[:QUOTED].rstrip() + "…"
     if code in (
         "date_invalid",
         "date_time_alone",

@@ -17,6 +17,34 @@ def home_waiting_on_you() -> str:
     return "Waiting on you"
 
 
+def home_actions_you_lead() -> str:
+    return "Actions of decisions you lead"
+
+
+def home_led_action(code: int, what: str, owner: str, title: str, run_id: int, due: str | None, overdue: bool) -> str:
+    """An open action of a decision this person leads, someone else's: whose, its decision, when due."""
+    when = f"due {home_day(due)}" if due else "no due date"
+    late = " - *overdue*" if overdue else ""
+    return f"*A{code}* {what} - {owner}\n_{title}_ (run #{run_id}), {when}{late}"
+
+
+def home_done_for_owner_title() -> str:
+    return "Mark it done for them?"
+
+
+def home_done_for_owner(what: str, owner: str) -> str:
+    """The dialog before a Done on someone else's action (plain text: nothing escaped)."""
+    return f"'{what}' is {owner}'s. Mark it done in their place? I tell the decision's thread, as for `done A12` typed."
+
+
+def home_done_for_owner_yes() -> str:
+    return "Mark done"
+
+
+def home_done_for_owner_no() -> str:
+    return "Cancel"
+
+
 def home_runs_you_lead() -> str:
     return "Runs you lead"
 
@@ -63,6 +91,10 @@ def home_led(run_id: int, title: str, flow: str, waiting: list[str]) -> str:
 
 def home_more_actions(count: int) -> str:
     return f"and {count} more - type `actions` in a DM with me to see them all."
+
+
+def home_more_actions_led(count: int) -> str:
+    return f"and {count} more - `actions` in a DM with me lists them all."
 
 
 def home_more_waiting(count: int) -> str:

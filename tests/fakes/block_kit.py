@@ -85,10 +85,29 @@ def _view_block_fits(block: dict[str, Any]) -> bool:
     return all(_element_fits(e) for e in elements if isinstance(e, dict) and "action_id" in e)
 
 
+#: A confirmation dialog's limits (https://docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object):
+#: its title, its text, its confirm and deny buttons, each plain text.
+DIALOG_LIMITS = {"title": 100, "text": 300, "confirm": 30, "deny": 30}
+
+
+def _dialog_fits(dialog: Any) -> bool:
+    if not isinstance(dialog, dict) or set(dialog) - {*DIALOG_LIMITS, "style"}:
+        return False
+    for part, limit in DIALOG_LIMITS.items():
+        text = dialog.get(part)
+        if not isinstance(text, dict) or text.get("type") != "plain_text":
+            return False
+        if not 0 < len(str(text.get("text") or "")) <= limit:
+            return False
+    return True
+
+
 def _element_fits(element: dict[str, Any]) -> bool:
     """An interactive element: its action id within 255 characters; a date picker's initial date
-    a real ``YYYY-MM-DD``."""
+    a real ``YYYY-MM-DD``; a confirmation dialog within its limits."""
     if not 0 < len(str(element["action_id"])) <= ID_LIMIT:
+        return False
+    if "confirm" in element and not _dialog_fits(element["confirm"]):
         return False
     if element.get("type") == "datepicker" and "initial_date" in element:
         try:
