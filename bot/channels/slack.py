@@ -278,7 +278,7 @@ class SlackChannel(SlackRequests, Channel):
         waited = asyncio.get_running_loop().time() - began
         try:
             found = await asyncio.wait_for(self.poster.side.users_info(user=user_id), max(LOOKUP_WITHIN - waited, 0.1))
-        except (TimeoutError, SlackApiError, OSError) as exc:
+        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:  # (a dropped connection: no OSError)
             if isinstance(exc, SlackApiError) and (seconds := rate_limited(exc)) is not None:
                 self.held.hold(actor_id, seconds)
                 return None

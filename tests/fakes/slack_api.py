@@ -72,6 +72,7 @@ class Refusal:
     status: int = 200
     error: str | None = None
     retry_after: str | None = None
+    cut: bool = False  # the connection dropped with no answer (the client: ServerDisconnectedError)
 
 
 @dataclass
@@ -131,7 +132,8 @@ class FakeSlack(LoopbackServer):
 
     def refuse(self, method: str, times: int = 1, after: int = 0, **how: Any) -> None:
         """The next ``times`` calls of ``method`` (after ``after`` more answered as usual) are
-        refused: ``status=429, retry_after="0"``, ``error="channel_not_found"`` or ``status=503``."""
+        refused: ``status=429, retry_after="0"``, ``error="channel_not_found"`` or ``status=503``,
+        or cut off unanswered: ``cut=True``."""
         queue = self.refusals.setdefault(method, [])
         queue.extend([None] * after + [Refusal(**how) for _ in range(times)])
 
@@ -255,6 +257,10 @@ class FakeSlack(LoopbackServer):
         if wait:
             refusal = Refusal(429, retry_after=str(wait))
             self.limited.append(call)
+        if refusal is not None and refusal.cut and request.transport is not None:
+            call.result = {"ok": False, "error": "(connection cut)"}
+            request.transport.abort()
+            raise web.HTTPServiceUnavailable()  # (written to no one)
         if refusal is not None:
             headers = {"Retry-After": refusal.retry_after} if refusal.retry_after is not None else {}
             error = refusal.error or ("ratelimited" if refusal.status == 429 else "service_unavailable")
