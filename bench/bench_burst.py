@@ -39,22 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.channels.slack_limits import Pacer, dm_opens  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
-from tests.slack_support import Harness, harness, message  # noqa: E402
+from tests.slack_support import ASK_ALL, Harness, harness, message  # noqa: E402
 
 TOKEN = "bench-hook-token"
-ASK_ALL = """\
-id: ask_all
-title: Ask everyone
-roles: {facilitator: trigger.facilitator}
-steps:
-  - id: people
-    type: repeat
-    item_label: Person
-    min_items: 1
-    fields:
-      - {id: who, ask: "Who?", type: person}
-  - {id: agree, to: each people.who, ask: "Do you agree with {{ trigger.title }}?", type: yes_no}
-"""
 QUIET = "CQUIET"
 
 

@@ -233,6 +233,21 @@ async def decided(slack: Harness) -> str:
 
 
 #: A server on Socket Mode (no HTTP route, no signing secret).
+#: A flow asking each person named one question by direct message (DM pacing: tests and bench_burst).
+ASK_ALL = """\
+id: ask_all
+title: Ask everyone
+roles: {facilitator: trigger.facilitator}
+steps:
+  - id: people
+    type: repeat
+    item_label: Person
+    min_items: 1
+    fields:
+      - {id: who, ask: "Who?", type: person}
+  - {id: agree, to: each people.who, ask: "Do you agree with {{ trigger.title }}?", type: yes_no}
+"""
+
 SOCKET = {"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""}
 
 

@@ -16,22 +16,9 @@ from bot.store import migrations, open_db
 from tests.dates import JAN15
 from tests.fakes.slack_api import FakeSlack
 from tests.flows_support import shipped_flows
-from tests.slack_support import Harness, bob_asked_to_accept, harness, message, wait_for
+from tests.slack_support import ASK_ALL, Harness, bob_asked_to_accept, harness, message, wait_for
 from tests.test_slack_home import clicked, done_button, shown
 
-ASK_ALL = """\
-id: ask_all
-title: Ask everyone
-roles: {facilitator: trigger.facilitator}
-steps:
-  - id: people
-    type: repeat
-    item_label: Person
-    min_items: 1
-    fields:
-      - {id: who, ask: "Who?", type: person}
-  - {id: agree, to: each people.who, ask: "Do you agree with {{ trigger.title }}?", type: yes_no}
-"""
 PEOPLE = [f"UP{i:02d}" for i in range(15)]
 
 
