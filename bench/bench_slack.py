@@ -12,7 +12,8 @@ turn before sending the next). Figures per target:
   acknowledgement latency and of the time until the turn's reply reaches the fake API;
 - at saturation (closed loop): acknowledged turns/s, and the same latencies.
 Targets: ``bot`` (decisionbot serve, Slack channel on, pacing per channel off: the load sends
-~5 messages/s into each channel, beyond Slack's own limit, and the floor does not pace either)
+~5 messages/s into each channel, beyond Slack's own limit, and the floor does not pace either; nor
+are the owners' 100 direct messages opened at Slack's 50 a minute: the fake API limits neither)
 and ``floor`` (a bare aiohttp handler: verify the signature, insert one row and commit, answer
 200, post one reply with a raw aiohttp call); and, with ``--targets floor,stack,bot``, ``stack``
 (bench/stack_floor.py: the least any bot on this project's fixed parts does for a turn, python-
@@ -67,6 +68,7 @@ def serve_bot(args: argparse.Namespace) -> None:
 
     async def no_pacing(app: web.Application) -> AsyncIterator[None]:
         app[CHANNELS]["slack"].poster.pacer = Pacer(interval=0.0)
+        app[CHANNELS]["slack"].poster.dms.opens = Pacer(interval=0.0)  # nor direct messages opened
         yield
 
     run_bot(args.port, args.db, env, lambda app: app.cleanup_ctx.append(no_pacing))

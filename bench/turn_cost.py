@@ -96,6 +96,7 @@ def serve(args: argparse.Namespace) -> None:
 
     async def no_pacing(app: web.Application) -> AsyncIterator[None]:
         app[CHANNELS]["slack"].poster.pacer = Pacer(interval=0.0)
+        app[CHANNELS]["slack"].poster.dms.opens = Pacer(interval=0.0)  # nor direct messages opened
         conn = app[SERVICES].db.conn
         if args.count_sql:
             conn.set_trace_callback(traced)
