@@ -106,13 +106,7 @@ def token_gone(event: Mapping[str, Any], bot_user: str | None) -> str | None:
 
 def open_runs(conn: sqlite3.Connection, channel: str) -> list[RunRow]:
     """The open runs living in Slack channel ``channel`` (in its threads or the channel itself)."""
-    key = f"slack:{channel}"
-    rows = conn.execute(
-        f"SELECT {runs.RUN_COLUMNS} FROM runs WHERE status IN ('active', 'stalled')"
-        " AND (conversation = ? OR substr(conversation, 1, ?) = ?) ORDER BY id",
-        (key, len(key) + 1, key + "/"),
-    ).fetchall()
-    return [runs.RunRow.from_row(r) for r in rows]
+    return runs.open_in(conn, f"slack:{channel}")
 
 
 def open_channels(conn: sqlite3.Connection) -> list[str]:

@@ -61,13 +61,7 @@ def tell(conn: sqlite3.Connection, conversations: list[str], why: str, now: date
     )
     queued: list[int] = []
     for conversation in conversations:
-        key = str(acts.key_for(conversation))
-        rows = conn.execute(
-            f"SELECT {runs.RUN_COLUMNS} FROM runs WHERE status IN ('active', 'stalled')"
-            " AND (conversation = ? OR substr(conversation, 1, length(?) + 1) = ? || '/') ORDER BY id",
-            (key, key, key),  # a prefix, not LIKE: no wildcard to escape, no pattern length limit
-        ).fetchall()
-        for row in map(runs.RunRow.from_row, rows):
+        for row in runs.open_in(conn, str(acts.key_for(conversation))):
             fac = row.context.facilitator
             if fac.channel != acts.CHANNEL or is_placeholder(fac.id):  # nobody leads it yet: nobody to tell
                 continue

@@ -42,6 +42,17 @@ RUN_COLUMNS = "id, flow_id, flow_version, conversation, state, status, context, 
 ENDED = ("completed", "cancelled")
 
 
+def open_in(conn: sqlite3.Connection, key: str) -> list[RunRow]:
+    """The open runs living in conversation ``key`` (``slack:C1``) or its threads (``slack:C1/17.5``),
+    by id: a prefix compared, not LIKE (no wildcard in an id to escape, no pattern length limit)."""
+    rows = conn.execute(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE status IN ('active', 'stalled')"
+        " AND (conversation = ? OR substr(conversation, 1, length(?) + 1) = ? || '/') ORDER BY id",
+        (key, key, key),
+    ).fetchall()
+    return [RunRow.from_row(r) for r in rows]
+
+
 def ensure_flow_version(conn: sqlite3.Connection, flow: Flow, now: datetime) -> None:
     """Store this flow version's text once, so a run can always be finished and read."""
     conn.execute(
