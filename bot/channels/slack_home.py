@@ -316,6 +316,10 @@ class AppHome:
             dm = await turns.poster.dm_channel(click.user)
         except (RetryLater, DeliveryFailed, ChannelDown) as exc:
             log.warning(texts.slack_home_no_dm(click.user, str(exc)))
+            if isinstance(exc, DeliveryFailed):  # for good: trying again changes nothing
+                return self._answer(
+                    click.user, blocks.escape(texts.home_dm_refused(click.command, exc.code or str(exc)))
+                )
             return self._answer(click.user, texts.home_try_again())
         actor, mentions = await turns._people(click.user, click.command)
         if turns._seen(click.platform_id):

@@ -20,11 +20,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from bot import control, notices, texts
-from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_clicks as clicks
 from bot.channels import slack_edits as edits
@@ -35,7 +33,8 @@ from bot.channels import slack_messages as messages
 from bot.channels.slack_events import Answer
 from bot.channels.slack_messages import Said
 from bot.channels.slack_send import is_dm
-from bot.channels.slack_turns import NAME, Turns, remember
+from bot.channels.slack_starts import SlashStarts
+from bot.channels.slack_turns import NAME, remember
 from bot.control import CommandResult, answers_words, comes_first, names_a_run, run_command, start_arguments
 from bot.dispatch import TurnResult
 from bot.model import Actor, ConversationKey, Message
@@ -50,12 +49,8 @@ log = logging.getLogger("decisionbot.slack")
 #: (Slack sends an event again), a slash command is told to try again. Inside Slack's 3 s.
 LOCK_WAIT = 2.0
 
-#: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack
-#: shows the user an error after 3 s even when the command went through.
-SLASH_BUDGET = 2.5
 
-
-class Inbound(Turns):
+class Inbound(SlashStarts):
     """Slack's events, slash commands and widget clicks, each carried out as a turn or a command."""
 
     #: Told that Slack says the bot token no longer works (``app_uninstalled``, ``tokens_revoked``).
@@ -271,89 +266,6 @@ class Inbound(Turns):
             return Answer()
         self._after_command(done)
         return Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
-
-    async def _slash_start(
-        self,
-        command: messages.Slash,
-        actor: Actor,
-        mentions: dict[str, Actor],
-        flow_id: str,
-        title: str,
-        arrived: float,
-        others: dict[str, str] | None = None,
-    ) -> Answer:
-        """Post the thread's root in the channel, then start the run in that thread; all within
-        SLASH_BUDGET of the command's arrival (Slack shows an error after 3 s). The root is
-        deleted again when the run is not stored: its turn fails, it did not start, or the group
-        commit holding it is lost (Slack does not retry a slash command); so is a root Slack posts
-        only after the command gave up waiting for it (and answered that nothing was started)."""
-        flow = self.dispatcher.catalog.get(flow_id)
-        root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
-        until = arrived + SLASH_BUDGET  # a 429 is waited out when the post can still be made by then
-        posting = asyncio.ensure_future(self.poster.post_now(command.channel, root, until))
-        try:
-            left = SLASH_BUDGET - (asyncio.get_running_loop().time() - arrived)
-            ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
-        except (RetryLater, DeliveryFailed, TimeoutError) as exc:
-            if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure: no root
-                return await self._start_run(command, actor, mentions, others, None)
-            reason = str(exc)
-            if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
-                self.poster.spawn(self._take_back(command.channel, posting))
-                reason = texts.slack_post_timed_out()
-            return Answer(body=blocks.ephemeral(texts.slack_root_not_posted(reason, command.between_people)))
-        return await self._start_run(command, actor, mentions, others, ts)
-
-    async def _start_run(
-        self,
-        command: messages.Slash,
-        actor: Actor,
-        mentions: dict[str, Actor],
-        others: dict[str, str] | None,
-        root: str | None,
-    ) -> Answer:
-        """Start the run of a ``/decision start`` in the thread of ``root`` (its ts), or, with no root
-        (Slack takes no more messages in the channel for now: a burst of starts), in the channel
-        itself: its first question becomes its thread's root when Slack takes it, as for a run an
-        alert starts, and the caller is told why it comes later. A root whose run is not stored
-        (its turn fails, it did not start, its group commit is lost) is deleted again."""
-        conversation = ConversationKey(NAME, command.channel, root)
-        try:
-            await group.writable(self.services.db.conn)
-            done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
-        except Exception:
-            self._delete_root(command.channel, root)
-            raise
-        if done is None or done.started is None:  # a repeat of a command carried out, or no run
-            self._delete_root(command.channel, root)
-            return Answer() if done is None else Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
-        grouped = group.installed(self.services.db.conn)
-        if grouped is not None and root is not None:
-            grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, root))
-        self._after_command(done)
-        said = done.text if root is not None else f"{done.text} {texts.slack_start_paced()}"
-        return Answer(body=blocks.ephemeral(said, self._unnamed(done)))
-
-    def _delete_root_unless_stored(self, channel: str, ts: str) -> None:
-        """After the commit (or its loss): a root whose run's thread is not in the ledger goes."""
-        if store.thread_run(self.services.db.conn, channel, ts) is None:
-            self._delete_root(channel, ts)
-
-    def _delete_root(self, channel: str, ts: str | None) -> None:
-        """Take back the "started" root of a run that was not stored (off the request); none: nothing."""
-        if ts is not None:
-            self.poster.spawn(self._delete(channel, ts))
-
-    async def _take_back(self, channel: str, posting: asyncio.Future[str]) -> None:
-        """A root posted after its command had given up (and said nothing was started) goes."""
-        try:
-            ts = await posting
-        except (RetryLater, DeliveryFailed):
-            return  # never posted
-        await self._delete(channel, ts)
-
-    async def _delete(self, channel: str, ts: str) -> None:
-        await self.poster.retried("chat.delete", partial(self.poster.side.chat_delete, channel=channel, ts=ts), channel)
 
     # --- widgets -----------------------------------------------------------------------------
 

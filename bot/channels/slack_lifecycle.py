@@ -241,6 +241,7 @@ def _asks(conn: sqlite3.Connection, row: RunRow) -> str:
 async def on_lost(turns: Turns, gone: Lost, event_id: str) -> None:
     """A channel lost, told once: Slack's retry of the event (its id) and the event's ``message``
     twin add nothing. Whoever did it is named as the people cache knows them (looked up once)."""
+    turns.poster.postable.refused(gone.channel, "is_archived" if gone.why == "archived" else "not_in_channel")
     by = None
     if gone.by:
         key = f"{NAME}:{gone.by}"
@@ -260,6 +261,7 @@ async def on_lost(turns: Turns, gone: Lost, event_id: str) -> None:
 async def on_back(turns: Turns, channel: str, event_id: str) -> None:
     """The bot back in a channel, once an event (Slack's retry adds nothing); the scheduler sends
     the reminders it queued within its next second."""
+    turns.poster.postable.works(channel)  # a start there posts its root again
     await group.writable(turns.services.db.conn)
     with transaction(turns.services.db) as conn:
         now = turns.dispatcher.clock()

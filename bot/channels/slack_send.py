@@ -38,6 +38,7 @@ from bot.channels import slack_blocks as blocks
 from bot.channels.slack_calls import call, json_call, placed
 from bot.channels.slack_dms import DirectMessages, is_dm
 from bot.channels.slack_limits import Pacer
+from bot.channels.slack_postable import Postable
 from bot.channels.slack_side import SIDE_RETRY_FOR
 from bot.channels.slack_withdraw import PLACEHOLDER, Withdrawals, slack_user
 from bot.model import Actor, Reply
@@ -110,6 +111,7 @@ class Poster(Withdrawals):
         self.spawn = spawn
         self.pacer = pacer or Pacer()
         self.dms = DirectMessages(db, client, clock)
+        self.postable = Postable()  # which channels refuse the bot's posts, as its posts there taught
         self._roots = 0
         #: Whether a Slack user's account is deactivated, as far as the channel knows (``users.info``,
         #: ``user_change``): Slack takes a post in their direct message all the same, read by nobody.
@@ -127,11 +129,16 @@ class Poster(Withdrawals):
         except DeliveryFailed as exc:  # conversations.open refused: the person cannot be written to
             target = self._instead_of_dm(reply, exc)
         try:
-            return await self._post(item, target)
+            ts = await self._post(item, target)
         except DeliveryFailed as exc:
+            if not target.ephemeral_to:
+                self.postable.refused(target.channel, exc.code or str(exc))
             await self.dms.refused(target.channel, exc)
             direct = bool(target.ephemeral_to) or target.channel != reply.conversation.conversation
             raise placed(exc, direct) from exc
+        if not target.ephemeral_to:
+            self.postable.works(target.channel)
+        return ts
 
     async def _post(self, item: Queued, target: Target) -> str | None:
         reply = item.reply

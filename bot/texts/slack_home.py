@@ -136,3 +136,12 @@ def slack_home_no_dm(user: str, error: str) -> str:
 
 def home_try_again() -> str:
     return "Slack did not answer in time, so nothing was changed. Try again, or type the command in a DM with me."
+
+
+def home_dm_refused(command: str, error: str) -> str:
+    """A Home tab click not carried out: Slack refuses for good the clicker's direct message, where
+    the command it stands for would be typed (``error``, Slack's code)."""
+    return (
+        f"Slack refuses me a direct message with you ({error}), where a click here is carried out, so nothing"
+        f" was changed. Type /decision {command} in a channel I'm in instead."
+    )

@@ -1,0 +1,136 @@
+"""``/decision start`` as a slash command: the thread's root posted in the channel, then the run
+started in that thread, all within Slack's 3 s; a root whose run is not stored taken back. In a
+burst (the channel's pacing foresees Slack's 429), a start posts no root of its own: its run starts
+in the channel itself unless the roots under way there, or one lately, learnt that Slack refuses the
+bot's posts there for good (:mod:`bot.channels.slack_postable`): then it is told so, as they are,
+and nothing is started. :class:`bot.channels.slack_inbound.Inbound` builds on it."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from bot import texts
+from bot.channels import DeliveryFailed, RetryLater
+from bot.channels import slack_blocks as blocks
+from bot.channels import slack_messages as messages
+from bot.channels.slack_events import Answer
+from bot.channels.slack_turns import NAME, Turns
+from bot.model import Actor, ConversationKey
+from bot.store import group
+from bot.store import slack as store
+
+#: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack
+#: shows the user an error after 3 s even when the command went through.
+SLASH_BUDGET = 2.5
+#: Seconds of SLASH_BUDGET kept for starting the run once the roots under way in its channel are
+#: answered (a start in a burst waits on them).
+START_TIME = 0.5
+
+
+class SlashStarts(Turns):
+    """The slash command's starts, each with the thread's root it posts (or, in a burst, none)."""
+
+    async def _slash_start(
+        self,
+        command: messages.Slash,
+        actor: Actor,
+        mentions: dict[str, Actor],
+        flow_id: str,
+        title: str,
+        arrived: float,
+        others: dict[str, str] | None = None,
+    ) -> Answer:
+        """Post the thread's root in the channel, then start the run in that thread; all within
+        SLASH_BUDGET of the command's arrival (Slack shows an error after 3 s). The root is
+        deleted again when the run is not stored: its turn fails, it did not start, or the group
+        commit holding it is lost (Slack does not retry a slash command); so is a root Slack posts
+        only after the command gave up waiting for it (and answered that nothing was started)."""
+        flow = self.dispatcher.catalog.get(flow_id)
+        root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
+        until = arrived + SLASH_BUDGET  # a 429 is waited out when the post can still be made by then
+        posting = asyncio.ensure_future(self.poster.post_now(command.channel, root, until))
+        self.poster.postable.track(command.channel, posting)  # what Slack says of it, the burst's others learn
+        try:
+            left = SLASH_BUDGET - (asyncio.get_running_loop().time() - arrived)
+            ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
+        except (RetryLater, DeliveryFailed, TimeoutError) as exc:
+            if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure: no root
+                return await self._start_unrooted(command, actor, mentions, others, until)
+            reason = exc.code or str(exc) if isinstance(exc, DeliveryFailed) else str(exc)
+            if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
+                self.poster.spawn(self._take_back(command.channel, posting))
+                reason = texts.slack_post_timed_out()
+            return Answer(body=blocks.ephemeral(texts.slack_root_not_posted(reason, command.between_people)))
+        return await self._start_run(command, actor, mentions, others, ts)
+
+    async def _start_unrooted(
+        self,
+        command: messages.Slash,
+        actor: Actor,
+        mentions: dict[str, Actor],
+        others: dict[str, str] | None,
+        until: float,
+    ) -> Answer:
+        """A start in a burst, with no root of its own: its run starts in the channel, unless the
+        roots under way there (waited on) or one lately learnt that Slack refuses the bot's posts
+        there for good; then it is told so, as they are, and nothing is started (nor kept)."""
+        left = until - START_TIME - asyncio.get_running_loop().time()
+        try:
+            refused = await self.poster.postable.refusal(command.channel, left)
+        except TimeoutError:  # Slack has not said yet whether the channel takes the bot's posts
+            refused = texts.slack_post_timed_out()
+        if refused is not None:
+            return Answer(body=blocks.ephemeral(texts.slack_root_not_posted(refused, command.between_people)))
+        return await self._start_run(command, actor, mentions, others, None)
+
+    async def _start_run(
+        self,
+        command: messages.Slash,
+        actor: Actor,
+        mentions: dict[str, Actor],
+        others: dict[str, str] | None,
+        root: str | None,
+    ) -> Answer:
+        """Start the run of a ``/decision start`` in the thread of ``root`` (its ts), or, with no root
+        (Slack takes no more messages in the channel for now: a burst of starts), in the channel
+        itself: its first question becomes its thread's root when Slack takes it, as for a run an
+        alert starts, and the caller is told why it comes later. A root whose run is not stored
+        (its turn fails, it did not start, its group commit is lost) is deleted again."""
+        conversation = ConversationKey(NAME, command.channel, root)
+        try:
+            await group.writable(self.services.db.conn)
+            done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
+        except Exception:
+            self._delete_root(command.channel, root)
+            raise
+        if done is None or done.started is None:  # a repeat of a command carried out, or no run
+            self._delete_root(command.channel, root)
+            return Answer() if done is None else Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
+        grouped = group.installed(self.services.db.conn)
+        if grouped is not None and root is not None:
+            grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, root))
+        self._after_command(done)
+        said = done.text if root is not None else f"{done.text} {texts.slack_start_paced()}"
+        return Answer(body=blocks.ephemeral(said, self._unnamed(done)))
+
+    def _delete_root_unless_stored(self, channel: str, ts: str) -> None:
+        """After the commit (or its loss): a root whose run's thread is not in the ledger goes."""
+        if store.thread_run(self.services.db.conn, channel, ts) is None:
+            self._delete_root(channel, ts)
+
+    def _delete_root(self, channel: str, ts: str | None) -> None:
+        """Take back the "started" root of a run that was not stored (off the request); none: nothing."""
+        if ts is not None:
+            self.poster.spawn(self._delete(channel, ts))
+
+    async def _take_back(self, channel: str, posting: asyncio.Future[str]) -> None:
+        """A root posted after its command had given up (and said nothing was started) goes."""
+        try:
+            ts = await posting
+        except (RetryLater, DeliveryFailed):
+            return  # never posted
+        await self._delete(channel, ts)
+
+    async def _delete(self, channel: str, ts: str) -> None:
+        await self.poster.retried("chat.delete", partial(self.poster.side.chat_delete, channel=channel, ts=ts), channel)
