@@ -303,6 +303,8 @@ async def _healthz(request: web.Request) -> web.Response:
         body["channels_failing"] = failing
     if refused:  # the server runs the other flows; monitoring sees which file is wrong
         body["flows_refused"] = refused
+    if routes := request.app[SERVICES].extra.get("routes_refused"):  # their channels refuse the bot
+        body["routes_refused"] = routes
     if failed := request.app[GROUP].health.failed:  # nothing can be stored: the server is down, whatever it serves
         body.update(status="failing", ledger_failing=texts.ledger_failing(failed))
         return web.json_response(body, status=503)

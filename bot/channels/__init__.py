@@ -163,6 +163,13 @@ class Channel(ABC):
         RetryLater (not now)."""
         return False
 
+    async def post_problem(self, conversation: ConversationKey) -> DeliveryFailed | None:
+        """Why the bot cannot post in ``conversation`` as the platform says now (checked once at
+        start-up for the channels routes name): the refusal a post would meet, placed (why and the
+        fix); None when it can, or this channel does not tell. Raises RetryLater or DeliveryFailed
+        when the platform cannot be asked (out of reach, a permission missing)."""
+        return None
+
     def reaches_directly(self, person: Actor) -> bool:
         """Whether a private reply to ``person`` reaches them alone, outside the run's conversation
         (a direct message, a personal chat): how the facilitator hears that the run's conversation

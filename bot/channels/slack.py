@@ -38,6 +38,7 @@ from bot.channels import Channel, ChannelDown, DeliveryFailed, RetryLater, Servi
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
+from bot.channels import slack_postable as postable
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed, rate_limited
 from bot.channels.slack_inbound import Inbound
 from bot.channels.slack_limits import Backlog
@@ -357,6 +358,11 @@ class SlackChannel(SlackRequests, Channel):
 
     def reaches_directly(self, person: Actor) -> bool:
         return slack_user(person) is not None
+
+    async def post_problem(self, conversation: ConversationKey) -> DeliveryFailed | None:
+        if self.poster is None:
+            return None
+        return await postable.asked(self.poster.side, conversation.conversation.split("/", 1)[0])
 
     async def post_test(self, conversation: ConversationKey, text: str) -> bool:
         if self.poster is None:

@@ -6,7 +6,10 @@ A start that cannot post its own root (a burst: the channel's pacing foresees Sl
 start its run in the channel itself, its first question becoming its thread's root later. It asks
 this first: a refusal for good learnt there, or learnt by the roots under way there (waited on,
 within the command's 3 s), refuses it too, with the same answer as theirs; nothing is started. A
-post that goes through, a root or a reply, says the channel takes them again (the bot invited)."""
+post that goes through, a root or a reply, says the channel takes them again (the bot invited).
+
+:func:`asked` asks Slack itself (``conversations.info``): the start-up's check of the channels
+routes name (:mod:`bot.triggers.route_channels`)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,10 @@ import time
 from collections.abc import Callable
 from functools import partial
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot.channels import DeliveryFailed
+from bot.channels.slack_calls import call, placed
 
 #: Refusals of a post that say the channel takes none of the bot's posts until someone acts.
 CLOSED = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
@@ -85,3 +91,20 @@ class Postable:
             if any(not f.cancelled() and f.exception() is None for f in done):
                 return None  # one went through: the channel takes posts
         return code
+
+
+async def asked(client: AsyncWebClient, channel: str) -> DeliveryFailed | None:
+    """What Slack says now of the bot's posts in ``channel`` (``conversations.info``: a member, not
+    archived): the refusal a post there would meet (placed: why and the fix), or None when it takes
+    them. Raises RetryLater (Slack out of reach, its rate limit, the token refused) or DeliveryFailed
+    (a scope missing: ``channels:read`` for a public channel, ``groups:read`` a private one) when
+    Slack cannot tell."""
+    try:
+        found = await call(client.conversations_info(channel=channel))
+    except DeliveryFailed as exc:
+        if exc.code not in CLOSED:
+            raise
+        return placed(exc, direct=False)
+    info = found.get("channel") or {}
+    code = "is_archived" if info.get("is_archived") else "not_in_channel" if info.get("is_member") is False else None
+    return None if code is None else placed(DeliveryFailed(code, code=code), direct=False)

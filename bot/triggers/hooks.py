@@ -32,7 +32,7 @@ from bot.model import Trigger
 from bot.refusals import RefusalLog
 from bot.scheduler import Scheduler
 from bot.store import group
-from bot.triggers import PayloadError, alertmanager, generic, grafana, naming
+from bot.triggers import PayloadError, alertmanager, generic, grafana, naming, route_channels
 from bot.triggers.router import Router
 
 log = logging.getLogger("decisionbot.hooks")
@@ -65,6 +65,7 @@ class HookState:
 
 HOOKS = web.AppKey("hooks", HookState)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+ROUTE_CHECK = web.AppKey("route_check", asyncio.Task[None])
 
 
 def mount(app: web.Application, services: Services) -> None:
@@ -358,7 +359,7 @@ def problem(status: int, message: str, retry_after: int | None = None) -> web.Re
 
 
 async def _start_scheduler(app: web.Application) -> None:
-    from bot.server import CHANNELS
+    from bot.server import CHANNELS, SERVICES
 
     active: dict[str, Any] = app[CHANNELS]
     learners = naming.learners(active)  # a trigger's people named by the channels served
@@ -368,7 +369,19 @@ async def _start_scheduler(app: web.Application) -> None:
         app[HOOKS].learners = learners
         app[HOOKS].channels = active
     app[SCHEDULER].start(lambda: list(active))
+    routed = app[SCHEDULER].checks.router
+    app[ROUTE_CHECK] = asyncio.create_task(_check_routes(routed, active, app[SERVICES]), name="route-channels")
+
+
+async def _check_routes(router: Router, active: Mapping[str, Channel], services: Services) -> None:
+    """The channels routes name, asked once of their platforms, off the start-up (see route_channels)."""
+    try:
+        services.extra["routes_refused"] = await route_channels.check(router, active)
+    except ConfigError as exc:  # routes.yaml broken since the start: its next use says so
+        log.info(texts.route_channels_unchecked(None, str(exc)))
 
 
 async def _stop_scheduler(app: web.Application) -> None:
+    if ROUTE_CHECK in app:
+        app[ROUTE_CHECK].cancel()
     await app[SCHEDULER].stop()

@@ -5,7 +5,9 @@ auth.test, conversations.open, apps.connections.open), and can be told to refuse
 calls of a method: HTTP 429 with ``Retry-After``, ``ok: false`` with an error, or a 5xx; or to
 answer them late (``slow_down``), or never (``hang``). Or rate-limited as Slack's tiers are
 (``rate_limit``, ``slack_tiers``): a call beyond its method's rate (per channel for
-``chat.postMessage``) is answered 429 with ``Retry-After``, as Slack does.
+``chat.postMessage``) is answered 429 with ``Retry-After``, as Slack does. ``conversations.info``
+says a channel :meth:`FakeSlack.shut_out` closes is not the bot's (``is_member`` false), archived
+or not found, as Slack does.
 It refuses what Slack refuses for size (chat.postMessage, chat.postEphemeral, chat.update):
 ``text`` over 40,000 characters is ``msg_too_long``; more than 50 blocks, a block's text over
 3,000 characters, or an interactive element beyond Block Kit's limits (more than 25 elements in
@@ -300,6 +302,12 @@ class FakeSlack(LoopbackServer):
             if any(self.users.get(u, {}).get("is_bot") for u in str(args.get("users", "")).split(",")):
                 return {"ok": False, "error": "cannot_dm_bot"}
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
+        if method == "conversations.info":  # the bot a member unless shut out, as shut_out says
+            error = self.shut.get(str(args.get("channel")))
+            if error == "channel_not_found":
+                return {"ok": False, "error": error}
+            info = {"id": args.get("channel"), "is_archived": error == "is_archived", "is_member": error is None}
+            return {"ok": True, "channel": info}
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             if user is None:
