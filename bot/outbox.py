@@ -34,6 +34,7 @@ from sqlite_utils import Database
 from bot import notices, texts
 from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.outbox_outage import Outage
+from bot.outbox_paced import Paced
 from bot.outbox_rows import (
     QUEUED_COLUMNS,
     Queued,
@@ -117,6 +118,7 @@ class Sender:
         self._sending: set[str] = set()  # conversations a pass is sending: the other passes leave them
         self._missed: set[str] = set()  # ... and read again once it ends
         self._passes: set[asyncio.Task[None]] = set()
+        self.paced = Paced()  # replies held back by the channel's pacing: slots released when withheld
 
     def may_send(self) -> bool:
         return self.lease is None or self.lease.holds(self.channel.name)
@@ -156,6 +158,10 @@ class Sender:
         if self.down_until > loop.time() and self._still_down():  # refused: its replies wait, none is tried
             return self.down_until - loop.time()
         now = loop.time()
+        withheld, look_again = self.paced.withheld(self.db.conn, now)
+        for item_id, key in withheld:  # its slot to the next reply; its conversation free again
+            self.channel.withheld(item_id)
+            self.blocked_until.pop(key, None)
         for key in [k for k, until in self.blocked_until.items() if until <= now]:
             del self.blocked_until[key]  # one entry per held conversation, not one per conversation ever held
         upto = group.horizon(self.db.conn)
@@ -181,6 +187,8 @@ class Sender:
         waits += [until - end for until in self.blocked_until.values() if until > end]
         if probing and not self.down_tries:  # the channel works again: the others now
             waits.append(0.0)
+        if look_again is not None:
+            waits.append(look_again)
         return min(waits) if waits else None
 
     def _still_down(self) -> bool:
@@ -238,6 +246,7 @@ class Sender:
             elif self._given_up_since(item):  # withheld since this pass read it (its run cancelled meanwhile)
                 continue
             else:
+                self.paced.tried(item.id)
                 self.in_flight += 1  # a stopping server waits for it (see bot.server)
                 try:
                     # what the post or its refusal teaches is written next, the write lock taken
@@ -262,6 +271,7 @@ class Sender:
                     return self._down()
                 except RetryLater as exc:
                     if not exc.attempt:  # held back by our own pacing: nothing was refused
+                        self.paced.hold(item.id, key)
                         return self._hold(key, exc.seconds)
                     self.outage_seen.refused_for_now(exc.reason)
                     if self._expired(item):

@@ -144,6 +144,11 @@ class Channel(ABC):
     def given_up(self, item: Queued) -> None:  # noqa: B027 - optional hook
         """The outbox stopped trying ``item`` (refused for good, or for now for too long)."""
 
+    def withheld(self, item_id: int) -> None:  # noqa: B027 - optional hook
+        """The reply ``item_id``, held back by this channel's own pacing (``RetryLater`` with
+        ``attempt=False``), was withheld meanwhile (its run cancelled): what it reserved of the
+        platform's pace goes to the next reply."""
+
     async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
         """The people a trigger names on this channel by their platform ids, as the platform
         knows them: by id, each with their name (and their time zone kept for ``tz_for``); those

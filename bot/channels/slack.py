@@ -33,7 +33,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import config, texts
+from bot import config, outbox_rows, texts
 from bot.channels import Channel, ChannelDown, DeliveryFailed, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_lifecycle as lifecycle
@@ -109,7 +109,7 @@ class SlackChannel(SlackRequests, Channel):
         self.tasks: set[asyncio.Task[Any]] = set()
         self.people = People(services.db, self._fetch_person, clock=self.dispatcher.clock)
         self.held = HeldLookups(self._fetch_person, self._found_later, self.spawn)  # users.info's 429s
-        self.backlog = Backlog()
+        self.backlog = Backlog(recount=lambda: outbox_rows.waiting(services.db.conn, [NAME]))
         self.poster: Poster | None = None
         self.inbound: Inbound | None = None
         self.http: aiohttp.ClientSession | None = None  # the Web API calls' session (``_client``)
@@ -355,6 +355,11 @@ class SlackChannel(SlackRequests, Channel):
 
     def given_up(self, item: Queued) -> None:
         self.backlog.done()
+
+    def withheld(self, item_id: int) -> None:
+        if self.poster is not None:  # its slot in its channel's pace, or in the pace of opening DMs
+            self.poster.pacer.release(item_id)
+            self.poster.dms.opens.release(item_id)
 
     def reaches_directly(self, person: Actor) -> bool:
         return slack_user(person) is not None

@@ -5,10 +5,15 @@ so that a slow Slack holds new turns back briefly instead of letting the queue g
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import math
 import time
 from collections.abc import Callable
+
+#: Reservations a pacer keeps at most; beyond, those whose slot passed a minute ago are dropped
+#: (a ticket that never came back: its reply given up otherwise, or another process sending).
+RESERVED_AT_MOST = 10_000
 
 
 class Pacer:
@@ -16,7 +21,8 @@ class Pacer:
     rate per channel, ``burst`` messages at once, then one per ``interval`` seconds. A message
     that has to wait gets a reserved slot, so its retry goes out without waiting again. With a
     ``margin``, each goes that much later than the rate allows (against the jitter of the calls'
-    way to Slack, when the pace is Slack's own limit)."""
+    way to Slack, when the pace is Slack's own limit). A slot whose message is withheld before it
+    comes (its run cancelled) is released: the channel's next message takes it."""
 
     def __init__(
         self, interval: float = 1.0, burst: int = 3, clock: Callable[[], float] = time.monotonic, margin: float = 0.0
@@ -25,7 +31,8 @@ class Pacer:
         self.tolerance = interval * burst - margin
         self.clock = clock
         self._tat: dict[str, float] = {}
-        self._reserved: dict[int, float] = {}
+        self._reserved: dict[int, tuple[str, float]] = {}  # ticket -> (channel, its slot)
+        self._freed: dict[str, list[float]] = {}  # channel -> slots released between others, the next to take
         self._told: dict[str, float] = {}  # what the log said of a channel held back, and when
 
     def wait(self, channel: str, ticket: int) -> float:
@@ -34,11 +41,16 @@ class Pacer:
             return 0.0
         now = self.clock()
         if ticket in self._reserved:
-            at = self._reserved[ticket]
+            at = self._reserved[ticket][1]
             if at <= now:
                 del self._reserved[ticket]
                 return 0.0
             return at - now
+        if len(self._reserved) > RESERVED_AT_MOST:  # tickets that never came back nor were released
+            self._reserved = {k: v for k, v in self._reserved.items() if v[1] > now - self.interval * 60}
+        if (freed := self._freed_slot(channel, now)) is not None:
+            self._reserved[ticket] = (channel, freed)
+            return freed - now
         tat = max(self._tat.get(channel, now), now)
         send_at = tat - self.tolerance
         self._tat[channel] = tat + self.interval
@@ -46,14 +58,41 @@ class Pacer:
             self._tat = {k: v for k, v in self._tat.items() if v > now}
         if send_at <= now:
             return 0.0
-        self._reserved[ticket] = send_at
+        self._reserved[ticket] = (channel, send_at)
         return send_at - now
+
+    def _freed_slot(self, channel: str, now: float) -> float | None:
+        """The next slot released in ``channel`` still to come, taken; None: none."""
+        freed = self._freed.get(channel)
+        while freed and freed[0] <= now:
+            freed.pop(0)
+        if not freed:
+            self._freed.pop(channel, None)
+            return None
+        return freed.pop(0)
 
     def give_back(self, channel: str, ticket: int) -> None:
         """``ticket`` will not post after all: its slot goes to the next message (if none came after it)."""
-        at = self._reserved.pop(ticket, None)
-        if at is not None and math.isclose(self._tat.get(channel, math.nan), at + self.tolerance + self.interval):
+        found = self._reserved.pop(ticket, None)
+        if found is not None and self._last(channel, found[1]):
             self._tat[channel] -= self.interval
+
+    def release(self, ticket: int) -> None:
+        """``ticket``'s message was withheld while it waited for its slot (its run cancelled): the
+        slot goes to the channel's next message (the last one reserved: given back; one between
+        others: kept for the next message that asks)."""
+        found = self._reserved.pop(ticket, None)
+        if found is None or found[1] <= self.clock():
+            return
+        channel, at = found
+        if self._last(channel, at):
+            self._tat[channel] -= self.interval
+        else:
+            bisect.insort(self._freed.setdefault(channel, []), at)
+
+    def _last(self, channel: str, at: float) -> bool:
+        """Whether the slot at ``at`` is the last ``channel`` gave."""
+        return math.isclose(self._tat.get(channel, math.nan), at + self.tolerance + self.interval)
 
     def forget(self, ticket: int) -> None:
         """``ticket`` went out before its reserved slot (it could wait no longer)."""
@@ -73,6 +112,7 @@ class Pacer:
         """Slack said 429 for ``channel``: nothing more goes there for ``seconds``."""
         now = self.clock()
         self._tat[channel] = max(self._tat.get(channel, now), now + seconds + self.tolerance)
+        self._freed.pop(channel, None)  # slots released before the hold ends: Slack would refuse them
 
 
 #: ``conversations.open``: Slack's Tier 3, 50 a minute, after a burst it does not publish (10 at once
@@ -97,17 +137,23 @@ def dm_opens() -> Pacer:
 class Backlog:
     """Replies committed but not yet delivered, bounded. When the outbox falls behind (Slack slow,
     or more turns than replies can go out), new turns wait for room, at most ``patience`` seconds
-    (well inside Slack's 3 s), so the queue of unsent replies stays short instead of growing."""
+    (well inside Slack's 3 s), so the queue of unsent replies stays short instead of growing.
+    ``recount``: the replies the ledger still holds to send, asked when the count reaches
+    ``limit`` (a reply withheld unsent, its run cancelled, was counted and is never delivered: the
+    count kept only growing, and once at ``limit`` every request waited ``patience``)."""
 
-    def __init__(self, limit: int = 256, patience: float = 1.0):
+    def __init__(self, limit: int = 256, patience: float = 1.0, recount: Callable[[], int] | None = None):
         self.limit = limit
         self.patience = patience
+        self.recount = recount
         self.count = 0
         self._room = asyncio.Event()
         self._room.set()
 
     def add(self, n: int) -> None:
         self.count += n
+        if self.count >= self.limit and self.recount is not None:
+            self.count = self.recount()
         if self.count >= self.limit:
             self._room.clear()
 

@@ -1,0 +1,80 @@
+"""A reply the channel's pacing holds back keeps a slot reserved for it (Slack's one message a
+second per channel). Withheld meanwhile (its run cancelled), its slot goes to the next message, and
+nothing of it is kept: it used to stay used, the next message a second later, its reservation
+kept for ever."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.channels.slack_limits import Pacer
+from bot.model import Actor, ConversationKey, Trigger
+from bot.server import SENDERS
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import harness, message, wait_for
+
+
+async def test_the_slot_of_a_question_withheld_as_its_run_is_cancelled_goes_to_the_next_message(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Six alerts at once in C1: four roots at once, the fifth run's question waits for its slot a
+    second later. The operator cancels the fifth and sixth runs: the question is withheld, and the
+    fifth run's note of its cancellation takes its slot (a second after the burst, not two)."""
+    slack = await harness(tmp_path, fake)
+    pacer = slack.channel.poster.pacer = Pacer()  # the server's own pacing, as in production
+    try:
+        alice = Actor("slack:UA", "Alice")
+        dispatcher = slack.services.dispatcher
+        for n in range(6):
+            dispatcher.start(
+                Trigger("post_meeting", facilitator=alice, title=f"Alert {n}"), ConversationKey("slack", "C1")
+            )
+        slack.client.server.app[SENDERS]["slack"].notify()
+        await slack.posts(4)
+        await wait_for(lambda: pacer._reserved)  # the fifth question's slot
+        for run in (5, 6):
+            dispatcher.cancel(run, alice, operator=True)
+        slack.client.server.app[SENDERS]["slack"].notify()
+        notes = await wait_for(
+            lambda: (
+                len(found := [c for c in fake.of("chat.postMessage") if "cancelled" in c.args["text"]]) == 2 and found
+            ),
+            timeout=10,
+        )
+        first = min(c.at for c in fake.of("chat.postMessage"))
+        assert notes[0].at - first < 1.6, notes[0].at - first  # the withheld question's slot, not the one after
+        assert notes[1].at - notes[0].at > 0.8  # still one a second
+        assert not [c for c in fake.of("chat.postMessage") if "What was decided in Alert 4" in c.args["text"]]
+        await asyncio.sleep(0.1)
+        assert pacer._reserved == {}  # nothing kept of it
+    finally:
+        await slack.client.close()
+
+
+async def test_questions_withheld_unsent_do_not_fill_the_backlog_for_ever(tmp_path: Path, fake: FakeSlack) -> None:
+    """Eight runs started and cancelled at once: six of their first questions, waiting for their
+    slots, are withheld unsent. They were counted in the backlog of replies to send and never
+    counted out: with enough of them (256 by default; 4 here) the backlog stayed full for good,
+    every later request waiting its second for room. Now the backlog is counted again from the
+    ledger when it looks full."""
+    slack = await harness(tmp_path, fake)
+    slack.channel.poster.pacer = Pacer()
+    backlog = slack.channel.backlog
+    backlog.limit = 4
+    try:
+        for n in range(8):
+            assert (await slack.slash("UA", f"start post_meeting Sync {n}"))["text"].startswith("Started run")
+        for n in range(1, 9):
+            assert (await slack.slash("UA", f"cancel {n}"))["text"].startswith("Run cancelled")
+        sent = "SELECT count(*) FROM messages WHERE kind = 'summary' AND delivered_at IS NOT NULL"
+        await wait_for(lambda: slack.rows(sent) == [(8,)], timeout=20)
+        withheld = "SELECT count(*) FROM messages WHERE kind = 'prompt' AND failed_at IS NOT NULL"
+        assert slack.rows(withheld)[0][0] >= 4  # enough to have filled it
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        resp = await slack.event(message("UA", "<@UBOT> list", channel="C2", type="app_mention"))
+        assert resp.status == 200 and loop.time() - began < 0.5  # no wait for room
+        assert backlog.count < backlog.limit
+    finally:
+        await slack.client.close()
