@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import sqlite3
 
+#: A reply no longer to send: given up (withheld), or delivered (by another process, its lease taken over).
+SETTLED = "(failed_at IS NOT NULL OR delivered_at IS NOT NULL)"
 #: Seconds between two looks for withheld replies among those held back (a look reads the ledger).
 LOOK_EVERY = 0.25
 
@@ -38,9 +40,10 @@ class Paced:
         self._looked = now
         ids = list(self.held)
         marks = ", ".join("?" * len(ids))
+        sql = f"SELECT id, failed_at IS NOT NULL FROM messages WHERE {SETTLED} AND id IN ({marks})"
         try:
-            rows = conn.execute(f"SELECT id FROM messages WHERE failed_at IS NOT NULL AND id IN ({marks})", ids)
-            gone = [(int(row[0]), self.held.pop(int(row[0]))) for row in rows.fetchall()]
+            rows = conn.execute(sql, ids).fetchall()
         except sqlite3.Error:  # unreadable for now: looked at again later
-            gone = []
-        return gone, None
+            return [], None
+        gone = [(int(row[0]), self.held.pop(int(row[0]))) for row in rows]  # (sent by another process: dropped)
+        return [(item_id, key) for (item_id, key), row in zip(gone, rows, strict=True) if row[1]], None

@@ -40,6 +40,7 @@ from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
 from bot.channels import slack_postable as postable
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed, rate_limited
+from bot.channels.slack_dms import is_dm
 from bot.channels.slack_inbound import Inbound
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_lookups import HeldLookups
@@ -365,9 +366,10 @@ class SlackChannel(SlackRequests, Channel):
         return slack_user(person) is not None
 
     async def post_problem(self, conversation: ConversationKey) -> DeliveryFailed | None:
-        if self.poster is None:
+        channel = conversation.conversation.split("/", 1)[0]
+        if self.poster is None or is_dm(channel):  # (a direct message: a person, not a channel to invite to)
             return None
-        return await postable.asked(self.poster.side, conversation.conversation.split("/", 1)[0])
+        return await postable.asked(self.poster.side, channel)
 
     async def post_test(self, conversation: ConversationKey, text: str) -> bool:
         if self.poster is None:
