@@ -9,7 +9,9 @@
 - ``storm``: an alert storm, N runs in one route channel (the generic hook, one request);
 - ``owners``: one decision whose question goes to N people at once, each by direct message;
 - ``named``: an alert naming N participants, each looked up (``users.info``) before it starts; how
-  long until all are named (those a 429 held back looked up again in the background).
+  long until all are named (those a 429 held back looked up again in the background);
+- ``uninvited`` (not run by default): N ``/decision start`` at once in a channel the bot is not in:
+  how many are told to invite it, and how many that their run started (none should be).
 
 Meanwhile someone answers in a quiet channel every second: how long a reply there waits (it
 should not wait for the busy channel). ``--latency`` makes every Slack call answered that late
@@ -18,7 +20,7 @@ question, until the last owner got their DM; p50/p99 of reply delays; the most m
 one channel within any second; the 429s Slack answered; messages lost or posted twice.
 
     python bench/bench_burst.py [--scenarios meeting,storm,owners] [--runs 30] [--alerts 40]
-                                [--owners 150] [--spread 0.1] [--latency 0.0]
+                                [--owners 150] [--spread 0.1] [--latency 0.0] [--uninvited 8]
 """
 
 from __future__ import annotations
@@ -247,7 +249,27 @@ async def named(slack: Harness, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-SCENARIOS = {"meeting": meeting, "storm": storm, "owners": owners, "named": named}
+async def uninvited(slack: Harness, args: argparse.Namespace) -> dict[str, Any]:
+    """``--uninvited`` starts at once in a channel the bot is not in (``not_in_channel``): each
+    should be told to invite the bot, none that its run started (its first question to come)."""
+    slack.fake.shut_out("C9")
+    began = time.monotonic()
+
+    async def start(i: int) -> tuple[str, float]:
+        answer = await slack.slash(f"U{i:03d}", f"start post_meeting Sync {i}", channel="C9")
+        return str(answer.get("text")), time.monotonic() - began
+
+    said = await asyncio.gather(*(start(i) for i in range(args.uninvited)))
+    return {
+        "starts": len(said),
+        "told 'Started' (falsely)": sum(text.startswith("Started") for text, _ in said),
+        "told to invite the bot": sum("/invite @decisionbot" in text for text, _ in said),
+        "runs stored": slack.rows("SELECT count(*) FROM runs")[0][0],
+        "slowest answer (s)": max(took for _, took in said),
+    }
+
+
+SCENARIOS = {"meeting": meeting, "storm": storm, "owners": owners, "named": named, "uninvited": uninvited}
 
 
 class Counted(logging.Handler):
@@ -309,6 +331,7 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=0.1, help="seconds between two /decision start")
     parser.add_argument("--named-wait", type=float, default=180.0, help="seconds to wait for everyone named (named)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds every Slack call takes")
+    parser.add_argument("--uninvited", type=int, default=8, help="starts at once where the bot is not (uninvited)")
     args = parser.parse_args()
     for name in args.scenarios.split(","):
         figures = asyncio.run(one(name, args))
