@@ -28,6 +28,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.update": {"chat:write"},
     "chat.delete": {"chat:write"},
     "conversations.open": {"im:write"},  # an owner's direct message (one person, never a group DM)
+    "conversations.info": {"channels:read", "groups:read"},  # routes' channels at start-up, public and private
     "views.publish": set(),  # the Home tab
     "files.getUploadURLExternal": {"files:write"},  # files_upload_v2: a review's .ics
     "files.completeUploadExternal": {"files:write"},
