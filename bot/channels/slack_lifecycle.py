@@ -178,6 +178,9 @@ def ask_again(conn: sqlite3.Connection, channel: str, now: datetime) -> int:
 
 
 def _lost_here(conn: sqlite3.Connection, row: RunRow) -> bool:
+    """Whether the run lost its channel: told so (its last transition ``channel_lost``), or its
+    latest message there given up since the channel last came back (the bot back once asks once:
+    the channel unarchived, its message twin and the bot invited back are one return)."""
     last = conn.execute("SELECT event FROM transitions WHERE run_id = ? ORDER BY id DESC LIMIT 1", (row.id,))
     if (last.fetchone() or [None])[0] == "channel_lost":
         return True
@@ -186,7 +189,12 @@ def _lost_here(conn: sqlite3.Connection, row: RunRow) -> bool:
         " ORDER BY id DESC LIMIT 1",
         (row.id, str(row.conversation)),
     ).fetchone()
-    return latest is not None and latest[0] is not None
+    if latest is None or latest[0] is None:
+        return False
+    came_back = conn.execute(
+        "SELECT max(at) FROM transitions WHERE run_id = ? AND event = 'channel_back'", (row.id,)
+    ).fetchone()[0]
+    return came_back is None or str(latest[0]) > str(came_back)
 
 
 def _asked(conn: sqlite3.Connection, row: RunRow) -> list[tuple[str, bool]]:

@@ -1,0 +1,43 @@
+"""Defects of the Slack lifecycle events found in review: the same change told by two events."""
+
+from __future__ import annotations
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, message, wait_for
+from tests.test_slack_lifecycle import asked_alice_the_first_action, clock, told_to
+
+__all__ = ["clock"]
+
+DUE_REMINDERS = "SELECT 1 FROM jobs WHERE kind = 'remind' AND done_at IS NULL AND payload LIKE '%\"to\"%'"
+
+
+async def test_unarchived_and_invited_back_asks_again_once(slack: Harness, fake: FakeSlack) -> None:
+    """The channel archived, the run's next question refused there; then unarchived and the bot
+    invited back (two events, or the event and its message twin): the question is asked again once,
+    not once an event (the first event's reminder had not gone yet)."""
+    thread = await asked_alice_the_first_action(slack)
+    await slack.event({"type": "channel_archive", "channel": "C1", "user": "UB", "event_ts": "1800000100.1"})
+    await wait_for(lambda: told_to(fake, "DUA"))
+    fake.shut_out("C1", "is_archived")
+    await slack.event(message("UA", "Draft the plan", channel="DUA", channel_type="im"))  # her next question: refused
+    await wait_for(
+        lambda: slack.rows("SELECT 1 FROM messages WHERE conversation LIKE 'slack:C1%' AND failed_at IS NOT NULL")
+    )
+    fake.let_in("C1")
+    in_thread = len([p for p in fake.posted() if p.get("thread_ts") == thread])
+    await slack.event({"type": "channel_unarchive", "channel": "C1", "user": "UA", "event_ts": "1800000100.2"})
+    await slack.event(message("UA", "un-archived the channel", subtype="channel_unarchive"))
+    joined = {"type": "member_joined_channel", "user": "UBOT", "channel": "C1", "channel_type": "C", "team": "T111"}
+    await slack.event({**joined, "event_ts": "1800000100.3"})
+    again = await wait_for(lambda: [p for p in fake.posted() if p.get("thread_ts") == thread][in_thread:])
+    await wait_for(lambda: not slack.rows(DUE_REMINDERS))
+    await wait_for(
+        lambda: (
+            not slack.rows(
+                "SELECT 1 FROM messages WHERE direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL"
+            )
+        )
+    )
+    again = [p for p in fake.posted() if p.get("thread_ts") == thread][in_thread:]
+    assert len(again) == 1, again
+    assert slack.rows("SELECT count(*) FROM transitions WHERE event = 'channel_back'") == [(1,)]
