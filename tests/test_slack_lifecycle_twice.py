@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tests.clock import Clock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
+from tests.test_slack_alert_channel_refused import served
 from tests.test_slack_lifecycle import asked_alice_the_first_action, clock, told_to
+from tests.test_slack_trigger_people import alert, hook
 
 __all__ = ["clock"]
 
@@ -41,3 +46,25 @@ async def test_unarchived_and_invited_back_asks_again_once(slack: Harness, fake:
     again = [p for p in fake.posted() if p.get("thread_ts") == thread][in_thread:]
     assert len(again) == 1, again
     assert slack.rows("SELECT count(*) FROM transitions WHERE event = 'channel_back'") == [(1,)]
+
+
+async def test_the_backup_of_an_alerts_run_is_told_only_what_works(
+    tmp_path: Path, fake: FakeSlack, clock: Clock
+) -> None:
+    """An alert's run nobody has taken, the bot removed from its channel: its backup is told. Its
+    question waits on whoever answers first there, not on the backup: told "you can answer it here",
+    she would answer in the direct message and reach nothing."""
+    slack = await served(tmp_path, fake, clock, "    backup: UB\n")
+    try:
+        assert (await hook(slack, alert()))["started"] == [1]
+        await slack.posts(1)
+        await slack.event({"type": "channel_left", "channel": "C0OPS", "actor_id": "UA", "event_ts": "1800000100.6"})
+        [said] = await wait_for(lambda: told_to(fake, "DUB"))
+        [question] = [" ".join(p["text"].split()) for p in fake.posted() if p["channel"] == "C0OPS"]
+        assert "you can answer it here" not in said
+        assert f'Its question "{question}" waits for whoever answers first in the channel.' in said
+        await slack.event(message("UB", "me", channel="DUB", channel_type="im"))  # what she was told not to do
+        await wait_for(lambda: len(told_to(fake, "DUB")) > 1)
+        assert told_to(fake, "DUB")[1].startswith("Nothing is waiting for your answer here.")
+    finally:
+        await slack.client.close()

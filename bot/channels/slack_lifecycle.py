@@ -225,6 +225,7 @@ def _asks(conn: sqlite3.Connection, row: RunRow) -> str:
     """What the run waits for, by whom and where (the facilitator's own question quoted)."""
     fac = row.context.facilitator
     question: str | None = None
+    anyone: str | None = None  # an alert's question nobody has taken: whoever answers first, in the channel
     direct: list[str] = []
     there: list[str] = []
     seen: set[str] = set()
@@ -239,11 +240,13 @@ def _asks(conn: sqlite3.Connection, row: RunRow) -> str:
             (row.id, who.id),
         ).fetchone()
         private = bool(asked and asked[1])
-        if who.id == fac.id and not private and asked is not None:
+        if who.id == fac.id and not private and asked is not None and is_placeholder(fac.id):
+            anyone = texts.notice_question(str(asked[0]))
+        elif who.id == fac.id and not private and asked is not None:
             question = texts.notice_question(str(asked[0]))
         else:
             (direct if private else there).append("you" if who.id == fac.id else who.name)
-    return texts.slack_lost_asks(question, direct, there)
+    return texts.slack_lost_asks(question, direct, there, anyone)
 
 
 async def on_lost(turns: Turns, gone: Lost, event_id: str) -> None:

@@ -17,11 +17,15 @@ def _fix(why: str) -> str:
     return "Invite the bot back (/invite @decisionbot)"
 
 
-def slack_lost_asks(question: str | None, direct: list[str], there: list[str]) -> str:
+def slack_lost_asks(question: str | None, direct: list[str], there: list[str], anyone: str | None = None) -> str:
     """What a run whose channel was lost waits for: the facilitator's own ``question`` asked there
     (quoted; she can answer where she is told), the people asked by direct message (``direct``:
-    that goes on) and those asked in the channel (``there``: they can answer by direct message)."""
+    that goes on) and those asked in the channel (``there``: they can answer by direct message);
+    ``anyone``: an alert's question nobody has taken, which only an answer in the channel takes
+    (told to the backup, who cannot answer it by direct message)."""
     said = ""
+    if anyone is not None:
+        said += f' Its question "{anyone}" waits for whoever answers first in the channel.'
     if question is not None:
         said += f' It waits for your answer to "{question}": you can answer it here, in this chat.'
     if direct:
