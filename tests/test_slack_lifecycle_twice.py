@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from tests.clock import Clock
@@ -68,3 +69,26 @@ async def test_the_backup_of_an_alerts_run_is_told_only_what_works(
         assert told_to(fake, "DUB")[1].startswith("Nothing is waiting for your answer here.")
     finally:
         await slack.client.close()
+
+
+async def test_removed_and_invited_back_at_once_ends_with_the_bot_back(slack: Harness, fake: FakeSlack) -> None:
+    """The bot removed and invited back, Slack's two events arriving together (a burst of retries
+    after an outage): the removal, which first looks up who did it, was written after the return,
+    so the run stayed lost (and its lead was told so) with the bot in the channel. Now the events
+    of the workspace are handled one at a time, in the order they came."""
+    thread = await asked_alice_the_first_action(slack)
+    fake.slow_down("users.info", 0.5)  # who removed the bot: looked up first
+    lost = {"type": "channel_left", "channel": "C1", "actor_id": "UC", "event_ts": "1800000100.1"}
+    joined = {"type": "member_joined_channel", "user": "UBOT", "channel": "C1", "channel_type": "C", "team": "T111"}
+
+    async def back_soon() -> None:
+        await asyncio.sleep(0.1)
+        await slack.event({**joined, "event_ts": "1800000100.2"})
+
+    in_thread = len([p for p in fake.posted() if p.get("thread_ts") == thread])
+    await asyncio.gather(slack.event(lost), back_soon())
+    assert [r[0] for r in slack.rows("SELECT event FROM transitions ORDER BY id")][-2:] == [
+        "channel_lost",
+        "channel_back",
+    ]
+    await wait_for(lambda: [p for p in fake.posted() if p.get("thread_ts") == thread][in_thread:])  # asked again
