@@ -162,3 +162,32 @@ async def test_a_finished_runs_deleted_root_changes_nothing(slack: Harness, fake
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
     assert [p for p in fake.posted() if p["channel"] == "C1" and not p.get("thread_ts")] == []
     assert slack.rows("SELECT count(*) FROM transitions WHERE event IN ('thread_moved', 'asked_again')") == [(0,)]
+
+
+async def test_a_root_deleted_while_the_server_was_down_moves_the_run_at_its_next_post(
+    tmp_path: Path, fake: FakeSlack, clock: Clock
+) -> None:
+    """The deletion's event never came (the server down past Slack's retries): the run's next post
+    into the thread, its reminder, is refused ``thread_not_found``. Before, it was given up and
+    the backup told the run could only be cancelled; now the run moves then: the reminder roots
+    the new thread, which says why, and the run goes on there."""
+    slack = await served(tmp_path, fake, clock, "    backup: UB\n")
+    try:
+        await hook(slack, alert())
+        [root] = await slack.posts(1)
+        fake.remove("C0OPS", root["ts"])  # and no event
+        clock.at(hours=1, minutes=1)
+        reminder, said = await slack.posts(2)
+        assert (reminder["channel"], reminder.get("thread_ts")) == ("C0OPS", None)
+        assert reminder["text"].startswith("Reminder: "), reminder["text"]
+        assert said["thread_ts"] == reminder["ts"]
+        assert "(run #1) goes on in this thread: its first thread was deleted." in said["text"]
+        assert refused_threads(fake) == [root["ts"]]
+        assert slack.rows("SELECT count(*) FROM messages WHERE failed_at IS NOT NULL") == [(0,)]
+        assert [p for p in fake.posted() if p["channel"] == "DUB"] == []  # nobody told it is lost
+        n = len(fake.posted())
+        await slack.event(message("UA", "me", channel="C0OPS", thread_ts=reminder["ts"]))
+        await wait_for(lambda: len(fake.posted()) > n)
+        assert slack.rows("SELECT facilitator_id FROM runs") == [("slack:UA",)]
+    finally:
+        await slack.client.close()

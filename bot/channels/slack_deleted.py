@@ -13,6 +13,10 @@ the ``message`` events of the channel (``message.channels``, ``message.groups``)
 - A question the run waits on deleted (its latest to that person): asked again in the run's thread,
   its words saying why; an ``asked_again`` transition.
 
+- The deletion's event missed (the server down past Slack's retries): the run's next post into the
+  thread is refused ``thread_not_found``, and the run moves then (:func:`thread_refused`, called
+  by the poster), the refused post made again where the run lives now, rooting its new thread.
+
 Anything else deleted (an answer: :mod:`bot.channels.slack_edits`; a message of a finished run, a
 question asked again since) is not this module's business. Each event is carried out once: Slack's
 retry (its event id) adds nothing, and a twin of it finds the thread moved or the question asked
@@ -22,11 +26,14 @@ again already.
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sqlite_utils import Database
 
 from bot import reask, texts
 from bot.channels.slack_dms import is_dm
@@ -83,24 +90,31 @@ async def on_deleted(turns: Turns, gone: Deleted, event_id: str) -> bool:
         which = _which(conn, gone)  # again, under the lock: a turn may have moved it meanwhile
         if which is None or runs.seen_delivery(conn, NAME, f"event:{event_id}", now):
             return which is not None
-        root, run_id, actor_id = which
-        if root:
-            queued = move(turns.dispatcher, conn, gone, run_id, now)
-        else:
-            queued = ask_again(turns.dispatcher, conn, gone, run_id, actor_id or "", now)
+        roots, question = which
+        queued = [i for run_id in roots for i in move(turns.dispatcher, conn, gone, run_id, now)]
+        if question is not None:
+            queued += ask_again(turns.dispatcher, conn, gone, *question, now)
     turns._count(len(queued))  # once committed
     turns.services.notify(NAME)
     return True
 
 
-def _which(conn: sqlite3.Connection, gone: Deleted) -> tuple[bool, int, str | None] | None:
-    """(root, run, person asked) of the deletion: an open run's thread root gone (a tombstone
-    keeps the thread), or its waiting question's message; None for anything else."""
-    run_id = None if gone.tombstone else store.thread_run(conn, gone.channel, gone.ts)
-    if run_id is not None and transcript.run_status(conn, run_id) in OPEN:
-        return True, run_id, None
-    question = store.question_at(conn, gone.channel, gone.ts)
-    return (False, question[0], question[1]) if question is not None else None
+def _which(conn: sqlite3.Connection, gone: Deleted) -> tuple[list[int], tuple[int, str] | None] | None:
+    """What the deletion takes: the open runs whose thread's root it is (a tombstone keeps the
+    thread), else the (run, person) of the waiting question it is; None for anything else."""
+    roots = [] if gone.tombstone else _living_in(conn, gone.channel, gone.ts)
+    question = None if roots else store.question_at(conn, gone.channel, gone.ts)
+    return (roots, question) if roots or question else None
+
+
+def _living_in(conn: sqlite3.Connection, channel: str, thread_ts: str) -> list[int]:
+    """The open runs living in thread ``channel``/``thread_ts``: the one it was started for, and
+    those of a route naming that thread (``slack:C0123/<thread>``), which share it."""
+    held = store.thread_run(conn, channel, thread_ts)
+    found = {row.id for row in runs.open_in(conn, f"slack:{channel}/{thread_ts}")}
+    if held is not None and transcript.run_status(conn, held) in OPEN:
+        found.add(held)
+    return sorted(found)
 
 
 def move(bot: Dispatcher, conn: sqlite3.Connection, gone: Deleted, run_id: int, now: datetime) -> list[int]:
@@ -120,6 +134,25 @@ def move(bot: Dispatcher, conn: sqlite3.Connection, gone: Deleted, run_id: int, 
         return there.get(prompt.to["id"], False)
 
     return reask.ask_again(bot, conn, row, chosen, "thread_moved", now, before=[root])
+
+
+async def thread_refused(bot: Dispatcher, db: Database, run_id: int, channel: str, thread_ts: str) -> list[int] | None:
+    """A post of run ``run_id`` into its thread ``channel``/``thread_ts`` refused ``thread_not_found``:
+    the deletion's event never came (the server was down past Slack's retries), so the run moves
+    now, as it would have then. None when it is no open run's thread (the refusal stands); else
+    what was queued, maybe nothing (it moved already): the post is to be made again, where the run
+    lives now."""
+    await group.writable(db.conn, math.inf)
+    with transaction(db) as conn:
+        if transcript.run_status(conn, run_id) not in OPEN:
+            return None
+        row = runs.load_run(conn, run_id)
+        thread = row.conversation.thread if row is not None else None
+        if thread is None:
+            thread = store.run_thread(conn, run_id, channel)
+        if thread != thread_ts:
+            return []
+        return move(bot, conn, Deleted(channel, thread_ts, tombstone=False), run_id, bot.clock())
 
 
 def ask_again(

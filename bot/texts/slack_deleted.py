@@ -34,3 +34,8 @@ def slack_thread_moved_log(run_id: int, channel: str, old: str) -> str:
 def slack_question_deleted_log(run_id: int, channel: str, ts: str, who: str) -> str:
     """Log line: the message of a question an open run waits on deleted in Slack; asked again."""
     return f"slack: run #{run_id}: its question to {who} ({channel}/{ts}) was deleted in Slack; asked again"
+
+
+def slack_thread_gone_retry() -> str:
+    """Why a reply refused in a deleted thread is tried again at once: its run lives elsewhere now."""
+    return "its thread was deleted: posted again where its run lives now"
