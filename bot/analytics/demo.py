@@ -35,6 +35,9 @@ from bot.errors import BotError
 from bot.model import Actor, ConversationKey, Trigger
 from bot.store import iso, runs
 
+#: The way in a demo meeting's run records, by channel (as ``runs list`` shows it: "slack slash").
+_VIA = {"slack": "slash", "teams": "chat", "console": "chat"}
+
 
 class Sim(AfterMeeting):
     # --- runs --------------------------------------------------------------------------------
@@ -48,6 +51,7 @@ class Sim(AfterMeeting):
         conversation = ConversationKey(channel, f"demo-{self.started}")
         if rnd.random() < 0.55:
             trig = Trigger(flow="post_meeting", source=channel, title=rnd.choice(["Weekly sync", "Planning", "Retro"]))
+            trig.data = {"via": _VIA[channel]}  # how a facilitator starts one there
         else:
             metric, value, threshold = rnd.choice(METRICS)
             source = rnd.choice(list(SOURCES))

@@ -71,3 +71,19 @@ def test_owners_report_some_actions_done_in_chat_before_or_after_their_due_date(
                for _, _, done_at, said, by_owner, in_its_run, confirmed in reported)  # fmt: skip
     assert any(said[:10] <= due for _, due, _, said, *_ in reported)
     assert any(said[:10] > due for _, due, _, said, *_ in reported)
+
+
+def test_demo_meetings_record_how_they_were_started(ledger: Path) -> None:
+    """A demo meeting's run records its way in as a real start does (``runs list``: "slack slash",
+    "teams", "console"), not the bare channel an older demo left."""
+    from bot.texts.jobs import run_trigger
+
+    found = rows(
+        ledger,
+        "SELECT e.source, e.kind, json_extract(e.payload, '$.via') FROM runs r JOIN events e ON e.id = r.event_id"
+        " WHERE r.flow_id = 'post_meeting'",
+    )
+    assert found, "the demo started no meeting"
+    shown = {run_trigger(source, kind, None, {"via": via} if via else {}) for source, kind, via in found}
+    assert shown <= {"slack slash", "teams", "console"}, shown
+    assert "slack slash" in shown
