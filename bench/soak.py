@@ -255,6 +255,8 @@ def print_sample(s: dict[str, float], start: float) -> None:
           f"  ledger {int(s['ledger KiB']) // 1024} MiB (WAL {int(s['WAL KiB']) // 1024} MiB)  gc objects {int(s['gc objects'])}"
           f"  tasks {int(s['asyncio tasks'])}", flush=True)  # fmt: skip
     print("         rows: " + ", ".join(f"{k} {v}" for k, v in rows.items()), flush=True)
+    held = {k: int(v) for k, v in s.items() if not k.startswith(("rows ", "bot.")) and k.count(".") and v >= 100}
+    print("         memory: " + ", ".join(f"{k} {v}" for k, v in sorted(held.items())), flush=True)
 
 
 def print_slopes(samples: list[dict[str, float]]) -> None:
