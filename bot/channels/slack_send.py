@@ -33,6 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlite_utils import Database
 
 from bot import texts
+from bot.bounded import Bounded
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_calls import call, json_call, placed
@@ -120,7 +121,8 @@ class Poster(Withdrawals):
         self.deactivated: Callable[[str], bool] = lambda user: False
         #: Whether a Slack user is of another organization (Slack Connect), as far as the channel knows.
         self.external: Callable[[str], bool] = lambda user: False
-        self._in_thread: set[str] = set()  # people of another organization whose direct message Slack refused
+        # people of another organization whose direct message Slack refused (lately: one forgotten is tried again)
+        self._in_thread: Bounded[str, None] = Bounded()
         #: A run's thread refused as deleted (run, channel, thread): whether the run lives elsewhere now.
         self.thread_gone: Callable[[int, str, str], Awaitable[bool]] = _not_moved
 
@@ -279,7 +281,7 @@ class Poster(Withdrawals):
         conv = reply.conversation.conversation
         if user is None or thread is None or is_dm(conv) or exc.code == "user_disabled" or not self.external(user):
             raise placed(exc, direct=True) from exc
-        self._in_thread.add(user)
+        self._in_thread[user] = None
         log.info(texts.slack_asked_in_thread(user, exc.code or str(exc), reply.run_id))
         return Target(conv, thread)
 
