@@ -79,8 +79,8 @@ def refuse_bad_people(*options: tuple[str, str | None]) -> None:
 def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     """Serve the chat channels and trigger hooks over HTTP, with /healthz.
 
-    Channels turn on from the environment (Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or
-    SLACK_APP_TOKEN for Socket Mode; Teams: MicrosoftAppId / MicrosoftAppPassword, or
+    Channels turn on from the environment (Slack: SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or
+    with SLACK_APP_TOKEN for Socket Mode; Teams: MicrosoftAppId / MicrosoftAppPassword, or
     DECISIONBOT_TEAMS=on for local development without authentication, on a loopback --host
     only); a channel whose secrets are incomplete, or refused at start-up (Slack's token, the
     Teams bot's credentials by Azure AD), stops the start with the name of the variable to fix.

@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlite_utils import Database
 
 from bot import texts
+from bot.bounded import CACHED_AT_MOST, Bounded
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels.slack_calls import CONVERSATION_REFUSED, PERSON_REFUSED, call
 from bot.channels.slack_limits import DM_OPENS, dm_opens
@@ -47,12 +48,12 @@ def is_dm(channel: str) -> bool:
 class DirectMessages:
     """Slack user id -> their direct message with the bot: kept in memory and in the ledger."""
 
-    def __init__(self, db: Database, client: AsyncWebClient, clock: Callable[[], datetime]):
+    def __init__(self, db: Database, client: AsyncWebClient, clock: Callable[[], datetime], most: int = CACHED_AT_MOST):
         self.db = db
         self.client = client
         self.clock = clock
         self.opens = dm_opens()
-        self._known: dict[str, str] = {}
+        self._known: Bounded[str, str] = Bounded(most)  # the people written to lately; all are in slack_dms
         self._clicks = 0  # tickets of the opens a click waits for: negative, as outbox ids are positive
         self._opening: dict[str, tuple[asyncio.Lock, int]] = {}  # user -> one open at a time, and who waits for it
         self._booked: dict[str, int] = {}  # user -> the outbox message whose slot opens their direct message
@@ -138,7 +139,8 @@ class DirectMessages:
         """Slack refused a post to ``channel``: a direct message it says is gone is forgotten."""
         if not is_dm(channel) or (exc.code or "") not in DM_REFUSED:
             return
-        self._known = {user: dm for user, dm in self._known.items() if dm != channel}
+        for user in [user for user, dm in self._known.items() if dm == channel]:
+            del self._known[user]
         await self._write(partial(store.forget_dm, channel=channel))
 
     async def _write(self, write: Callable[[sqlite3.Connection], None]) -> None:

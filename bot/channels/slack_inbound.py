@@ -27,6 +27,7 @@ from bot import control, notices, texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_clicks as clicks
+from bot.channels import slack_deleted as deleted
 from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
 from bot.channels import slack_home as app_home
@@ -83,6 +84,8 @@ class Inbound(Turns):
                 return await lifecycle.on_back(self, back, str(data["event_id"]))
         if (revoked := lifecycle.token_gone(event, self.bot_user)) is not None:  # uninstalled, token revoked
             return self.token_gone(revoked)
+        if (removed := deleted.deleted(event)) and await deleted.on_deleted(self, removed, str(data["event_id"])):
+            return  # a run's thread root or waiting question deleted: moved, or asked again
         if (change := edits.changed(event, self.bot_user)) is not None:
             clock = self.dispatcher.clock
             return await edits.tell(self.services.db, self.poster, clock, change, self._named, self.underway)

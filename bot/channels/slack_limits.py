@@ -10,20 +10,33 @@ import math
 import time
 from collections.abc import Callable
 
+from bot.bounded import CACHED_AT_MOST
+
+#: How long past its slot a message's reserved slot is kept for it, once there are many.
+RESERVED_FOR = 60.0
+
 
 class Pacer:
     """Slack takes about one message per second per channel, with short bursts: a generic cell
     rate per channel, ``burst`` messages at once, then one per ``interval`` seconds. A message
     that has to wait gets a reserved slot, so its retry goes out without waiting again. With a
     ``margin``, each goes that much later than the rate allows (against the jitter of the calls'
-    way to Slack, when the pace is Slack's own limit)."""
+    way to Slack, when the pace is Slack's own limit). Past ``most`` channels, or slots, those
+    long past are forgotten: a server up for months keeps no entry per channel it ever wrote to,
+    nor the slot of each message that never came back for it (its run ended, it was given up)."""
 
     def __init__(
-        self, interval: float = 1.0, burst: int = 3, clock: Callable[[], float] = time.monotonic, margin: float = 0.0
+        self,
+        interval: float = 1.0,
+        burst: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+        margin: float = 0.0,
+        most: int = CACHED_AT_MOST,
     ):
         self.interval = interval
         self.tolerance = interval * burst - margin
         self.clock = clock
+        self.most = most
         self._tat: dict[str, float] = {}
         self._reserved: dict[int, float] = {}
         self._told: dict[str, float] = {}  # what the log said of a channel held back, and when
@@ -42,11 +55,13 @@ class Pacer:
         tat = max(self._tat.get(channel, now), now)
         send_at = tat - self.tolerance
         self._tat[channel] = tat + self.interval
-        if len(self._tat) > 10_000:
+        if len(self._tat) > self.most:
             self._tat = {k: v for k, v in self._tat.items() if v > now}
         if send_at <= now:
             return 0.0
         self._reserved[ticket] = send_at
+        if len(self._reserved) > self.most:  # a slot a minute past: its message is not coming (or waits again)
+            self._reserved = {k: at for k, at in self._reserved.items() if at > now - RESERVED_FOR}
         return send_at - now
 
     def give_back(self, channel: str, ticket: int) -> None:
@@ -64,7 +79,7 @@ class Pacer:
         now = self.clock()
         if now - self._told.get(about, -math.inf) < every:
             return False
-        if len(self._told) > 1_000:
+        if len(self._told) > self.most:
             self._told = {k: v for k, v in self._told.items() if now - v < every}
         self._told[about] = now
         return True

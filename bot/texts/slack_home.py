@@ -136,3 +136,16 @@ def slack_home_no_dm(user: str, error: str) -> str:
 
 def home_try_again() -> str:
     return "Slack did not answer in time, so nothing was changed. Try again, or type the command in a DM with me."
+
+
+def slack_home_token_refused(error: str) -> str:
+    """A log line, once an outage: Slack refuses the bot token a Home tab was published with."""
+    return (
+        f"Slack: Home tabs are not published: Slack refuses the bot token ({error}); not said again for each tab"
+        " (SLACK_BOT_TOKEN: a token of the installed app, then restart)"
+    )
+
+
+def slack_home_token_works_again(missed: int) -> str:
+    """A log line: a Home tab published again after the token was refused (``missed`` tabs not published meanwhile)."""
+    return f"Slack: Home tabs are published again ({missed} not published while the bot token was refused)"
