@@ -144,9 +144,11 @@ def tell(conn: sqlite3.Connection, gone: Lost, by: Actor | None, now: datetime) 
     for lead, backup, led in leads.values():
         if len(led) == 1:
             row = led[0]
-            text = texts.slack_lost_run(row.id, _title(row), where, gone.why, name, _asks(conn, row), backup)
+            asks, stalled = _asks(conn, row), row.status == "stalled"
+            text = texts.slack_lost_run(row.id, _title(row), where, gone.why, name, asks, backup, stalled)
         else:
-            text = texts.slack_lost_runs([(r.id, _title(r)) for r in led], where, gone.why, name, backup)
+            runs_led, stalled_ones = [(r.id, _title(r)) for r in led], tuple(r.id for r in led if r.status == "stalled")
+            text = texts.slack_lost_runs(runs_led, where, gone.why, name, backup, stalled_ones)
         reply = Reply(led[0].id, led[0].conversation, text, to=lead, kind=notices.NOTICE, private=True)
         payload = {"notice": {"about": f"conversation {led[0].conversation}", "message": 0}}  # as a refusal's
         runs.queue_replies(conn, [reply], iso(now), json.dumps(payload))  # each loss told: one a loss, guarded above
