@@ -266,3 +266,18 @@ async def test_someone_else_joining_asks_nothing_again(slack: Harness, fake: Fak
     await wait_for(lambda: len(fake.posted()) > posts)
     assert [p for p in fake.posted()[posts:] if p.get("thread_ts") == thread] == []
     assert slack.rows("SELECT count(*) FROM transitions WHERE event = 'channel_back'") == [(0,)]
+
+
+async def test_a_stalled_run_is_not_promised_a_reminder(slack: Harness, fake: FakeSlack) -> None:
+    """A stalled run gets no reminders, and the bot back asks nothing again for it: its lead is told
+    that an answer there takes it up, not that its next reminder asks again."""
+    await asked_alice_the_first_action(slack)
+    with slack.services.db.conn:
+        slack.services.db.conn.execute("UPDATE runs SET status = 'stalled' WHERE id = 1")
+    await slack.event({"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000100.2"})
+    (said,) = await wait_for(lambda: told_to(fake, "DUA"))
+    assert said == REMOVED + ASKS_YOU + (
+        " Invite the bot back (/invite @decisionbot) and the run can go on there: it had stalled, so nobody"
+        " is reminded of it, and an answer there takes it up again; or end the run with the bot's command"
+        " 'cancel 1'."
+    )

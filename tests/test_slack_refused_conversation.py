@@ -39,11 +39,6 @@ GOES_ON = (
             "Slack cannot find the channel; it was deleted, or it is private and the bot was removed",
             GOES_ON.format(fix="Add the bot back to that conversation"),
         ),
-        (
-            "thread_not_found",
-            "the run's thread is gone (its first message was deleted)",
-            "The run cannot go on there: end it with the bot's command 'cancel 1'.",
-        ),
     ],
 )
 async def test_a_refused_conversation_is_told_with_advice_for_that_refusal(

@@ -162,6 +162,13 @@ def m015_stall_waits_past_a_channel_lost(db: Database) -> None:
     create_views(db, {name: VIEWS[name] for name in sql_waits.MEASURES})
 
 
+@migrations()
+def m016_stall_waits_past_a_thread_moved(db: Database) -> None:
+    """Nor from a run's Slack thread deleted and the run moved to a new one (``thread_moved``), or
+    a question's message deleted and the question asked again (``asked_again``): they moved nothing."""
+    create_views(db, {name: VIEWS[name] for name in sql_waits.MEASURES})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

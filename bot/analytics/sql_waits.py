@@ -91,7 +91,8 @@ stalls AS MATERIALIZED (SELECT t.id, t.run_id, t.source AS step, t.at AS stalled
                   max(coalesce((SELECT max(a.at) FROM answers a WHERE a.run_id = t.run_id AND a.at <= t.at), ''),
                       coalesce((SELECT max(p.at) FROM transitions p
                                 WHERE p.run_id = t.run_id AND p.id < t.id
-                                  AND p.event NOT IN ('stall', 'channel_lost', 'channel_back')), '')) AS waiting_since
+                                  AND p.event NOT IN ('stall', 'channel_lost', 'channel_back', 'thread_moved',
+                                                      'asked_again')), '')) AS waiting_since
            FROM transitions t WHERE t.event = 'stall')
 SELECT st.run_id, s.flow_id, st.step, nullif(st.waiting_since, '') AS waiting_since, st.stalled_at,
        round((julianday(st.stalled_at) - julianday(nullif(st.waiting_since, ''))) * 86400000.0) / 3600000.0

@@ -36,6 +36,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import config, outbox_rows, texts
 from bot.channels import Channel, ChannelDown, DeliveryFailed, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
+from bot.channels import slack_deleted as deleted
 from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
 from bot.channels import slack_postable as postable
@@ -141,6 +142,7 @@ class SlackChannel(SlackRequests, Channel):
         self.poster = Poster(self.services.db, client, side, self.dispatcher.clock, self.spawn)
         self.poster.deactivated = self._deactivated
         self.poster.external = self._external
+        self.poster.thread_gone = self._thread_gone
         await self._identify(client)
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         self.inbound.home = self.home
@@ -350,6 +352,14 @@ class SlackChannel(SlackRequests, Channel):
         if item.last_part:  # the backlog counts replies, not the parts of one
             self.backlog.done()
         return sent
+
+    async def _thread_gone(self, run_id: int, channel: str, thread_ts: str) -> bool:
+        """A run's thread refused as deleted, its deletion's event missed: the run moved now (see
+        ``slack_deleted.thread_refused``); whether the refused post is to be made again."""
+        queued = await deleted.thread_refused(self.dispatcher, self.services.db, run_id, channel, thread_ts)
+        self.backlog.add(len(queued or ()))
+        self.services.notify(NAME)
+        return queued is not None
 
     def parts(self, reply: Reply) -> list[Reply]:
         return blocks.parts(reply)

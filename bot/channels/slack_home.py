@@ -24,6 +24,7 @@ never fails the request that asked for it.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
@@ -291,7 +292,10 @@ class AppHome:
     def __init__(self, turns: Turns):
         self.turns = turns
         self.notes: dict[str, str] = {}  # user -> the answer to their last click, on their tab until opened again
-        self.redraws = Redraws(turns.services.db.conn, self._publish, turns.poster.spawn)
+        self.shown: dict[str, int] = {}  # user -> the hash of the view last published for them (taken or under way)
+        self.refused: str | None = None  # Slack refuses the bot token: its error, said once (see _token_refused)
+        self.unpublished = 0  # tabs not published meanwhile
+        self.redraws = Redraws(turns.services.db.conn, self._publish, turns.poster.spawn, self._stale)
 
     def opened(self, event: Mapping[str, Any]) -> None:
         """``app_home_opened``: the Home tab drawn for whoever opened it (not the Messages tab)."""
@@ -340,17 +344,50 @@ class AppHome:
         while len(self.notes) > LOOKED_AT_MOST:
             del self.notes[next(iter(self.notes))]
 
+    def _drawn(self, user: str) -> dict[str, Any]:
+        """``user``'s Home tab as the ledger has it now."""
+        return view(read(self.turns.dispatcher, Actor(f"{NAME}:{user}", user)), self.notes.get(user))
+
+    def _stale(self, user: str) -> bool:
+        """Whether ``user``'s tab drawn now differs from the one last published for them."""
+        return self.shown.get(user) != _hashed(self._drawn(user))
+
     async def _publish(self, user: str, drawn: Callable[[], None]) -> None:
         """Publish ``user``'s Home tab, drawn anew on each try (``drawn`` told first)."""
         poster = self.turns.poster
-        actor = Actor(f"{NAME}:{user}", user)
 
         def request() -> Awaitable[AsyncSlackResponse]:
             drawn()
-            shown = view(read(self.turns.dispatcher, actor), self.notes.get(user))
+            shown = self._drawn(user)
+            self._remember(user, _hashed(shown))
             return poster.side.views_publish(user_id=user, view=shown)
 
         try:
-            await side_call("views.publish", request, poster.pacer, None, poster.side_retry_for)
+            taken = await side_call(
+                "views.publish", request, poster.pacer, None, poster.side_retry_for, self._token_refused
+            )
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:  # the ledger, or a row it cannot draw
             log.warning(texts.slack_home_not_published(user, f"{type(exc).__name__}: {exc}"))
+            return
+        if taken and self.refused is not None:  # (one not taken is tried again at the next change of it)
+            log.info(texts.slack_home_token_works_again(self.unpublished))
+            self.refused, self.unpublished = None, 0
+
+    def _remember(self, user: str, digest: int) -> None:
+        self.shown.pop(user, None)
+        self.shown[user] = digest
+        while len(self.shown) > LOOKED_AT_MOST:
+            del self.shown[next(iter(self.shown))]
+
+    def _token_refused(self, exc: ChannelDown) -> None:
+        """Slack refuses the bot token (revoked, the app uninstalled): one log line until a tab is
+        published again, not one a tab (the outbox tells of the token itself, at its next reply refused)."""
+        self.unpublished += 1
+        if self.refused is None:
+            self.refused = exc.reason
+            log.warning(texts.slack_home_token_refused(exc.reason))
+
+
+def _hashed(shown: dict[str, Any]) -> int:
+    """A view, as compared with the one published before (kept in memory only)."""
+    return hash(json.dumps(shown, sort_keys=True, ensure_ascii=False))

@@ -19,6 +19,22 @@ committed (:func:`bot.store.group.settled`), off the turn, whose reply does not 
 One publish at a time per person, coalesced: a change noted while their tab is being published
 draws it once more afterwards (several changes meanwhile: once), from what the ledger holds then,
 so the later state wins; each try of a publish Slack refuses for now is drawn anew too.
+
+The triggers exist only while someone may be looking: created when the first person opens their
+tab, dropped once the last of them is forgotten (``LOOKED_FOR`` after their last look), so a turn
+in a server nobody's Home tab is open in runs no trigger at all. Both are done between two
+transactions (never inside a group that may still be rolled back, taking them with it).
+
+A change made by another process (``decisionbot runs cancel``, the scheduler of a second server, a
+cron's ``jobs run-due``) fires no trigger here. While someone may be looking, the server asks
+SQLite every ``POLL`` seconds whether another connection committed anything (``PRAGMA
+data_version``, which reads no page); when one did, which tabs it changed cannot be told, so each
+watcher's tab is drawn from the ledger and published only if it differs from the one last
+published for them (``stale``): a CLI's change is seen within a few seconds, and a change that
+shows on nobody's tab publishes nothing. The tabs are compared ``SWEEP_BATCH`` at a time, turns
+served between, and at most ``SWEEP_SHARE`` of the server's time. (A checkpoint that starts the
+WAL over counts as such a commit too, SQLite telling the two apart nowhere: the tabs are compared,
+nothing differs, nothing is published.)
 """
 
 from __future__ import annotations
@@ -40,6 +56,14 @@ log = logging.getLogger("decisionbot.slack")
 LOOKED_FOR = 12 * 3600.0
 #: The people remembered as looking at most; beyond, the longest ago are forgotten.
 LOOKED_AT_MOST = 10_000
+#: Seconds between two looks for another process's commits while someone may be looking.
+POLL = 2.0
+#: Tabs compared with the ledger in one go after another process's commit, the loop let run between.
+SWEEP_BATCH = 20
+#: The share of the server's time the comparisons may take at most: after a sweep that took T
+#: seconds the next waits T / SWEEP_SHARE (thousands of people looking while a second server writes
+#: all the time: their tabs follow later, the turns are not slowed).
+SWEEP_SHARE = 0.1
 
 #: The SQL function the triggers call with the ids (``slack:U123``, or a run's ``waiting_on``,
 #: space-separated) of the people a write touches.
@@ -66,33 +90,42 @@ Publish = Callable[[str, Callable[[], None]], Awaitable[None]]
 
 
 class Redraws:
-    """The Home tabs to draw again on ``conn``'s writes, published by ``publish`` in tasks of ``spawn``."""
+    """The Home tabs to draw again on ``conn``'s writes, published by ``publish`` in tasks of
+    ``spawn``; ``stale(user)``: whether ``user``'s tab drawn now would differ from the one last
+    published for them (asked after another process's commit)."""
 
     def __init__(
         self,
         conn: sqlite3.Connection,
         publish: Publish,
         spawn: Callable[[Coroutine[Any, Any, Any]], None],
+        stale: Callable[[str], bool] = lambda user: True,
     ):
         self.conn = conn
         self.publish = publish
         self.spawn = spawn
+        self.stale = stale
         self.loop = asyncio.get_running_loop()
+        self.looked_for = LOOKED_FOR
+        self.poll = POLL
         self.looking: dict[str, float] = {}  # user -> when they last opened or clicked in their tab
         self.drawing: dict[str, Drawing] = {}  # user -> their tab's publish under way
         self.touched: set[str] = set()  # people whose tab a write changed, to draw once it is committed
         self.taking = False  # whether those are to be taken on the loop's next pass
         self.closed = False
+        self.triggered = False  # whether the triggers are on the connection now
+        self.syncing = False  # whether the triggers are to be created or dropped once no transaction is open
+        self.watch: asyncio.Task[None] | None = None  # the look for other processes' commits
+        self.sweeps = 0  # tabs compared after another process's commit (for the tests)
         conn.create_function(TOUCHED, -1, self._touched)
-        for name, body in TRIGGERS.items():
-            conn.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS {name} {body}")
 
     def close(self) -> None:
-        """No more redraws (the channel stops): the triggers are dropped."""
+        """No more redraws (the channel stops): the triggers are dropped, the watch ended."""
         self.closed = True
+        if self.watch is not None:
+            self.watch.cancel()
         with contextlib.suppress(sqlite3.Error):  # (the ledger closed already)
-            for name in TRIGGERS:
-                self.conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
+            self._drop_triggers()
 
     def looked(self, user: str) -> None:
         """``user`` opened their tab, or clicked in it: they may be looking at it."""
@@ -100,13 +133,98 @@ class Redraws:
         self.looking[user] = self.loop.time()
         while len(self.looking) > LOOKED_AT_MOST:
             del self.looking[next(iter(self.looking))]
+        if not self.closed and (self.watch is None or self.watch.done()):
+            self.watch = asyncio.ensure_future(self._watch())
+        self._sync_triggers()
 
     def is_looking(self, user: str) -> bool:
         since = self.looking.get(user)
-        if since is not None and self.loop.time() - since > LOOKED_FOR:
+        if since is not None and self.loop.time() - since > self.looked_for:
             del self.looking[user]
             return False
         return since is not None
+
+    def _forget_gone(self) -> None:
+        """Forget the people whose last look is too long ago (the longest ago come first)."""
+        for user in list(self.looking):
+            if self.is_looking(user):
+                break
+
+    # --- the triggers, while someone may be looking ---------------------------------------------
+
+    def _sync_triggers(self) -> None:
+        """The triggers created while someone may be looking, dropped when nobody may; between
+        two transactions (one still open may be rolled back, taking a trigger created in it)."""
+        self.syncing = False
+        wanted = bool(self.looking) and not self.closed
+        if wanted == self.triggered:
+            return
+        if self.conn.in_transaction:
+            return self._sync_later()
+        if wanted:
+            for name, body in TRIGGERS.items():
+                self.conn.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS {name} {body}")
+        else:
+            self._drop_triggers()
+        self.triggered = wanted
+
+    def _sync_later(self) -> None:
+        if self.syncing:
+            return
+        self.syncing = True
+        grouped = group.installed(self.conn)
+        if grouped is not None and grouped.open:
+            grouped.after_commit(self._sync_triggers)
+        else:  # a transaction of the CLI's or a test's own: looked at again shortly
+            self.loop.call_later(0.05, self._sync_triggers)
+
+    def _drop_triggers(self) -> None:
+        for name in TRIGGERS:
+            self.conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
+        self.triggered = False
+
+    # --- another process's commits ----------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        """While someone may be looking: every ``poll`` seconds, whether another connection
+        committed to the ledger; if so, the tabs it changed drawn again."""
+        seen, pause = self._version(), self.poll
+        while not self.closed:
+            await asyncio.sleep(pause)
+            self._forget_gone()
+            if not self.looking:
+                return self._sync_triggers()  # nobody may be looking: no triggers, no watch
+            version, pause = self._version(), self.poll
+            if version is not None and version != seen:
+                seen, began = version, self.loop.time()
+                await self._sweep()
+                pause = max(self.poll, (self.loop.time() - began) / SWEEP_SHARE)
+
+    def _version(self) -> int | None:
+        try:
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return None
+
+    async def _sweep(self) -> None:
+        """Another process committed: draw again the tabs of the people looking that now differ
+        from what they were last shown, ``SWEEP_BATCH`` compared at a time."""
+        for n, user in enumerate(list(self.looking)):
+            if n and not n % SWEEP_BATCH:
+                await asyncio.sleep(0)
+            if self.closed:
+                return
+            if not self.is_looking(user):
+                continue
+            self.sweeps += 1
+            try:
+                changed = self.stale(user)
+            except Exception:  # a tab that cannot be drawn now: its publish says why
+                changed = True
+            if changed:
+                self.redraw(user)
+
+    # --- a request's own changes ------------------------------------------------------------------
 
     def when_stored(self, user: str, before: Callable[[], object] | None = None) -> None:
         """Draw ``user``'s tab once what the current request wrote is committed (``before``: what

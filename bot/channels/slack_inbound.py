@@ -25,6 +25,7 @@ from typing import Any
 from bot import control, notices, texts
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_clicks as clicks
+from bot.channels import slack_deleted as deleted
 from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
 from bot.channels import slack_home as app_home
@@ -60,6 +61,7 @@ class Inbound(SlashStarts):
         super().__init__(*args)
         self.underway = edits.Underway()  # typed messages whose turns are under way, for their edits
         self.app_home = app_home.AppHome(self)  # the Home tab: app_home_opened, and its buttons
+        self.workspace_changes = asyncio.Lock()  # a channel lost or back: one at a time, in the order they came
 
     # --- events: thread replies, direct messages, mentions -----------------------------------
 
@@ -70,11 +72,15 @@ class Inbound(SlashStarts):
         if event.get("type") == "app_home_opened":
             return self.app_home.opened(event)
         if (gone := lifecycle.lost(event)) is not None:  # the bot removed from a channel, or it archived
-            return await lifecycle.on_lost(self, gone, str(data["event_id"]))
+            async with self.workspace_changes:  # (its lookup of who did it awaits: a return after it waits)
+                return await lifecycle.on_lost(self, gone, str(data["event_id"]))
         if (back := lifecycle.back(event, self.bot_user)) is not None:  # invited back, or unarchived
-            return await lifecycle.on_back(self, back, str(data["event_id"]))
+            async with self.workspace_changes:
+                return await lifecycle.on_back(self, back, str(data["event_id"]))
         if (revoked := lifecycle.token_gone(event, self.bot_user)) is not None:  # uninstalled, token revoked
             return self.token_gone(revoked)
+        if (removed := deleted.deleted(event)) and await deleted.on_deleted(self, removed, str(data["event_id"])):
+            return  # a run's thread root or waiting question deleted: moved, or asked again
         if (change := edits.changed(event, self.bot_user)) is not None:
             clock = self.dispatcher.clock
             return await edits.tell(self.services.db, self.poster, clock, change, self._named, self.underway)

@@ -144,9 +144,11 @@ def tell(conn: sqlite3.Connection, gone: Lost, by: Actor | None, now: datetime) 
     for lead, backup, led in leads.values():
         if len(led) == 1:
             row = led[0]
-            text = texts.slack_lost_run(row.id, _title(row), where, gone.why, name, _asks(conn, row), backup)
+            asks, stalled = _asks(conn, row), row.status == "stalled"
+            text = texts.slack_lost_run(row.id, _title(row), where, gone.why, name, asks, backup, stalled)
         else:
-            text = texts.slack_lost_runs([(r.id, _title(r)) for r in led], where, gone.why, name, backup)
+            runs_led, stalled_ones = [(r.id, _title(r)) for r in led], tuple(r.id for r in led if r.status == "stalled")
+            text = texts.slack_lost_runs(runs_led, where, gone.why, name, backup, stalled_ones)
         reply = Reply(led[0].id, led[0].conversation, text, to=lead, kind=notices.NOTICE, private=True)
         payload = {"notice": {"about": f"conversation {led[0].conversation}", "message": 0}}  # as a refusal's
         runs.queue_replies(conn, [reply], iso(now), json.dumps(payload))  # each loss told: one a loss, guarded above
@@ -178,6 +180,9 @@ def ask_again(conn: sqlite3.Connection, channel: str, now: datetime) -> int:
 
 
 def _lost_here(conn: sqlite3.Connection, row: RunRow) -> bool:
+    """Whether the run lost its channel: told so (its last transition ``channel_lost``), or its
+    latest message there given up since the channel last came back (the bot back once asks once:
+    the channel unarchived, its message twin and the bot invited back are one return)."""
     last = conn.execute("SELECT event FROM transitions WHERE run_id = ? ORDER BY id DESC LIMIT 1", (row.id,))
     if (last.fetchone() or [None])[0] == "channel_lost":
         return True
@@ -186,7 +191,12 @@ def _lost_here(conn: sqlite3.Connection, row: RunRow) -> bool:
         " ORDER BY id DESC LIMIT 1",
         (row.id, str(row.conversation)),
     ).fetchone()
-    return latest is not None and latest[0] is not None
+    if latest is None or latest[0] is None:
+        return False
+    came_back = conn.execute(
+        "SELECT max(at) FROM transitions WHERE run_id = ? AND event = 'channel_back'", (row.id,)
+    ).fetchone()[0]
+    return came_back is None or str(latest[0]) > str(came_back)
 
 
 def _asked(conn: sqlite3.Connection, row: RunRow) -> list[tuple[str, bool]]:
@@ -217,6 +227,7 @@ def _asks(conn: sqlite3.Connection, row: RunRow) -> str:
     """What the run waits for, by whom and where (the facilitator's own question quoted)."""
     fac = row.context.facilitator
     question: str | None = None
+    anyone: str | None = None  # an alert's question nobody has taken: whoever answers first, in the channel
     direct: list[str] = []
     there: list[str] = []
     seen: set[str] = set()
@@ -231,11 +242,13 @@ def _asks(conn: sqlite3.Connection, row: RunRow) -> str:
             (row.id, who.id),
         ).fetchone()
         private = bool(asked and asked[1])
-        if who.id == fac.id and not private and asked is not None:
+        if who.id == fac.id and not private and asked is not None and is_placeholder(fac.id):
+            anyone = texts.notice_question(str(asked[0]))
+        elif who.id == fac.id and not private and asked is not None:
             question = texts.notice_question(str(asked[0]))
         else:
             (direct if private else there).append("you" if who.id == fac.id else who.name)
-    return texts.slack_lost_asks(question, direct, there)
+    return texts.slack_lost_asks(question, direct, there, anyone)
 
 
 async def on_lost(turns: Turns, gone: Lost, event_id: str) -> None:

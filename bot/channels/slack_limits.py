@@ -11,9 +11,10 @@ import math
 import time
 from collections.abc import Callable
 
-#: Reservations a pacer keeps at most; beyond, those whose slot passed a minute ago are dropped
-#: (a ticket that never came back: its reply given up otherwise, or another process sending).
-RESERVED_AT_MOST = 10_000
+from bot.bounded import CACHED_AT_MOST
+
+#: How long past its slot a message's reserved slot is kept for it, once there are many.
+RESERVED_FOR = 60.0
 
 
 class Pacer:
@@ -22,14 +23,23 @@ class Pacer:
     that has to wait gets a reserved slot, so its retry goes out without waiting again. With a
     ``margin``, each goes that much later than the rate allows (against the jitter of the calls'
     way to Slack, when the pace is Slack's own limit). A slot whose message is withheld before it
-    comes (its run cancelled) is released: the channel's next message takes it."""
+    comes (its run cancelled) is released: the channel's next message takes it. Past ``most``
+    channels, or slots, those long past are forgotten: a server up for months keeps no entry per
+    channel it ever wrote to, nor the slot of each message that never came back for it (its run
+    ended, it was given up)."""
 
     def __init__(
-        self, interval: float = 1.0, burst: int = 3, clock: Callable[[], float] = time.monotonic, margin: float = 0.0
+        self,
+        interval: float = 1.0,
+        burst: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+        margin: float = 0.0,
+        most: int = CACHED_AT_MOST,
     ):
         self.interval = interval
         self.tolerance = interval * burst - margin
         self.clock = clock
+        self.most = most
         self._tat: dict[str, float] = {}
         self._reserved: dict[int, tuple[str, float]] = {}  # ticket -> (channel, its slot)
         self._freed: dict[str, list[float]] = {}  # channel -> slots released between others, the next to take
@@ -46,19 +56,19 @@ class Pacer:
                 del self._reserved[ticket]
                 return 0.0
             return at - now
-        if len(self._reserved) > RESERVED_AT_MOST:  # tickets that never came back nor were released
-            self._reserved = {k: v for k, v in self._reserved.items() if v[1] > now - self.interval * 60}
         if (freed := self._freed_slot(channel, now)) is not None:
             self._reserved[ticket] = (channel, freed)
             return freed - now
         tat = max(self._tat.get(channel, now), now)
         send_at = tat - self.tolerance
         self._tat[channel] = tat + self.interval
-        if len(self._tat) > 10_000:
+        if len(self._tat) > self.most:
             self._tat = {k: v for k, v in self._tat.items() if v > now}
         if send_at <= now:
             return 0.0
         self._reserved[ticket] = (channel, send_at)
+        if len(self._reserved) > self.most:  # a slot a minute past: its message is not coming (or waits again)
+            self._reserved = {k: v for k, v in self._reserved.items() if v[1] > now - RESERVED_FOR}
         return send_at - now
 
     def _freed_slot(self, channel: str, now: float) -> float | None:
@@ -103,7 +113,7 @@ class Pacer:
         now = self.clock()
         if now - self._told.get(about, -math.inf) < every:
             return False
-        if len(self._told) > 1_000:
+        if len(self._told) > self.most:
             self._told = {k: v for k, v in self._told.items() if now - v < every}
         self._told[about] = now
         return True

@@ -23,7 +23,7 @@ import json
 import logging
 import math
 import sqlite3
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -33,6 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlite_utils import Database
 
 from bot import texts
+from bot.bounded import Bounded
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_calls import call, json_call, placed
@@ -93,6 +94,10 @@ def shown_value(value: Any, expects: dict[str, Any] | None, typed: str) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
+async def _not_moved(run_id: int, channel: str, thread_ts: str) -> bool:
+    return False
+
+
 class Poster(Withdrawals):
     def __init__(
         self,
@@ -118,7 +123,10 @@ class Poster(Withdrawals):
         self.deactivated: Callable[[str], bool] = lambda user: False
         #: Whether a Slack user is of another organization (Slack Connect), as far as the channel knows.
         self.external: Callable[[str], bool] = lambda user: False
-        self._in_thread: set[str] = set()  # people of another organization whose direct message Slack refused
+        # people of another organization whose direct message Slack refused (lately: one forgotten is tried again)
+        self._in_thread: Bounded[str, None] = Bounded()
+        #: A run's thread refused as deleted (run, channel, thread): whether the run lives elsewhere now.
+        self.thread_gone: Callable[[int, str, str], Awaitable[bool]] = _not_moved
 
     async def deliver(self, item: Queued) -> str | None:
         reply = item.reply
@@ -134,11 +142,19 @@ class Poster(Withdrawals):
             if not target.ephemeral_to:
                 self.postable.refused(target.channel, exc.code or str(exc))
             await self.dms.refused(target.channel, exc)
+            if exc.code == "thread_not_found" and await self._moved(reply, target):
+                raise RetryLater(0.0, texts.slack_thread_gone_retry(), attempt=False) from exc
             direct = bool(target.ephemeral_to) or target.channel != reply.conversation.conversation
             raise placed(exc, direct) from exc
         if not target.ephemeral_to:
             self.postable.works(target.channel)
         return ts
+
+    async def _moved(self, reply: Reply, target: Target) -> bool:
+        """A post refused as its thread is gone: whether the run lives elsewhere now (moved: see ``thread_gone``)."""
+        if target.thread_ts is None or is_dm(target.channel):
+            return False
+        return await self.thread_gone(reply.run_id, target.channel, target.thread_ts)
 
     async def _post(self, item: Queued, target: Target) -> str | None:
         reply = item.reply
@@ -272,7 +288,7 @@ class Poster(Withdrawals):
         conv = reply.conversation.conversation
         if user is None or thread is None or is_dm(conv) or exc.code == "user_disabled" or not self.external(user):
             raise placed(exc, direct=True) from exc
-        self._in_thread.add(user)
+        self._in_thread[user] = None
         log.info(texts.slack_asked_in_thread(user, exc.code or str(exc), reply.run_id))
         return Target(conv, thread)
 

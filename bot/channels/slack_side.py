@@ -63,10 +63,16 @@ Request = Callable[[], Awaitable[AsyncSlackResponse]]
 
 
 async def side_call(
-    method: str, request: Request, pacer: Pacer, channel: str | None, retry_for: float = SIDE_RETRY_FOR
+    method: str,
+    request: Request,
+    pacer: Pacer,
+    channel: str | None,
+    retry_for: float = SIDE_RETRY_FOR,
+    down: Callable[[ChannelDown], object] | None = None,
 ) -> bool:
     """Make ``request`` (Slack's ``method``, in ``channel``), retrying what Slack refused for now
-    for ``retry_for`` seconds at most; whether Slack took it (a refusal is logged)."""
+    for ``retry_for`` seconds at most; whether Slack took it (a refusal is logged; the token
+    refused is told to ``down`` instead, when given, which says so once an outage)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + retry_for
     backoff = SIDE_BACKOFF_FIRST
@@ -75,6 +81,9 @@ async def side_call(
             await call(request())
             return True
         except ChannelDown as exc:  # the token refused: the outbox tells of it and holds its replies
+            if down is not None:
+                down(exc)
+                return False
             refused: Exception = exc
         except RetryLater as exc:
             if method not in IDEMPOTENT and maybe_taken(exc):

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.bounded import CACHED_AT_MOST, Bounded
 from bot.model import Actor
 from bot.store import group, iso, kept_write, transaction
 
@@ -139,17 +140,18 @@ def _card(row: tuple[Any, ...]) -> Card:
 
 class TeamsStore:
     """Reads and writes of the Teams tables. Remembered facts are cached in memory, so an
-    activity that changes nothing writes nothing."""
+    activity that changes nothing writes nothing; each cache holds the ``most`` written lately (the
+    rest read back, or written again unchanged, when next met)."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, most: int = CACHED_AT_MOST):
         self.db = db
-        self._refs: dict[str, tuple[Any, ...]] = {}
-        self._users: dict[str, tuple[str, str | None]] = {}
-        self._members: set[tuple[str, str]] = set()
-        self._references: dict[str, Reference] = {}
-        self._zones: dict[str, ZoneInfo | None] = {}
-        self._zone_names: dict[str, str] = {}
-        self._threads: dict[tuple[int, str], str] = {}
+        self._refs: Bounded[str, tuple[Any, ...]] = Bounded(most)
+        self._users: Bounded[str, tuple[str, str | None]] = Bounded(most)
+        self._members: Bounded[tuple[str, str], None] = Bounded(most)
+        self._references: Bounded[str, Reference] = Bounded(most)
+        self._zones: Bounded[str, ZoneInfo | None] = Bounded(most)
+        self._zone_names: Bounded[str, str] = Bounded(most)
+        self._threads: Bounded[tuple[int, str], str] = Bounded(most)
         grouped = group.installed(db.conn)
         if grouped is not None:
             grouped.on_rollback(self.forget)
@@ -211,8 +213,10 @@ class TeamsStore:
         kept_write(self.db, write)  # the outbox's personal chat, created proactively, is kept (see kept_write)
         self._refs[ref.conversation_id] = (*ref.key(), installed)
         self._references[ref.conversation_id] = ref
-        self._users.update({a.platform_id: (a.name, aad) for a, aad in new_users})
-        self._members.update(new_members)
+        for person, aad in new_users:
+            self._users[person.platform_id] = (person.name, aad)
+        for member in new_members:
+            self._members[member] = None
 
     def reference(self, conversation_id: str) -> Reference | None:
         found = self._references.get(conversation_id)
@@ -285,8 +289,6 @@ class TeamsStore:
                 "SELECT root_id FROM teams_threads WHERE run_id = ? AND conversation_id = ?", (run_id, conversation_id)
             ).fetchone()
             if row is not None:
-                if len(self._threads) > 10_000:  # runs end; their threads need not stay in memory
-                    self._threads.clear()
                 found = self._threads[(run_id, conversation_id)] = row[0]
         return found
 

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot import texts
+from bot.bounded import CACHED_AT_MOST, Bounded
 from bot.model import Actor
 from bot.store import group, iso, transaction, utc_now
 
@@ -93,14 +94,16 @@ class People:
         fetch: Fetch,
         clock: Callable[[], datetime] = utc_now,
         max_age: timedelta = MAX_AGE,
+        most: int = CACHED_AT_MOST,
     ):
         self.db = db
         self.fetch = fetch
         self.clock = clock
         self.max_age = max_age
-        self._known: dict[str, tuple[Person, datetime]] = {}
-        self._zones: dict[str, ZoneInfo | None] = {}
-        self._failed: dict[str, float] = {}
+        # the people met lately (all of them are in the ``people`` table, read back when next named)
+        self._known: Bounded[str, tuple[Person, datetime]] = Bounded(most)
+        self._zones: dict[str, ZoneInfo | None] = {}  # by zone name: a few hundred at most
+        self._failed: Bounded[str, float] = Bounded(most)  # lookups failed lately, not asked again for a minute
         self._pending: dict[str, asyncio.Future[Person | None]] = {}
         self._saving: set[asyncio.Future[None]] = set()
         grouped = group.installed(db.conn)

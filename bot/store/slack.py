@@ -143,6 +143,56 @@ def add_thread(conn: sqlite3.Connection, channel: str, thread_ts: str, run_id: i
     )
 
 
+def leave_thread(conn: sqlite3.Connection, run_id: int, channel: str, thread_ts: str, now: datetime) -> None:
+    """The run's thread ``channel``/``thread_ts`` is gone (its root deleted with nothing under it):
+    the run lives in the bare channel again, so that its next message there becomes the root of a
+    new thread, as the first message of a run an alert starts does. The thread is forgotten; the
+    run's conversation and its messages still waiting in the outbox for that thread move to the
+    channel; its open prompts there are superseded (their messages went with the thread: nothing
+    to redraw). In the caller's transaction."""
+    old, bare = f"slack:{channel}/{thread_ts}", f"slack:{channel}"
+    conn.execute(
+        "DELETE FROM slack_threads WHERE channel = ? AND thread_ts = ? AND run_id = ?", (channel, thread_ts, run_id)
+    )
+    conn.execute("UPDATE runs SET conversation = ? WHERE id = ? AND conversation = ?", (bare, run_id, old))
+    conn.execute(
+        "UPDATE messages SET conversation = ? WHERE run_id = ? AND direction = 'out' AND conversation = ?"
+        " AND delivered_at IS NULL AND failed_at IS NULL",
+        (bare, run_id, old),
+    )
+    conn.execute(
+        "UPDATE slack_prompts SET status = 'superseded', updated_at = ? WHERE run_id = ? AND channel = ? AND status = 'open'",
+        (iso(now), run_id, channel),
+    )
+
+
+def asked_out_there(conn: sqlite3.Connection, run_id: int, actor_id: str) -> bool:
+    """Whether the latest question ``run_id`` put to ``actor_id`` went to the run's conversation
+    (not to them alone) and is out of the outbox (posted, or given up): one still waiting there
+    follows the run wherever it lives by the time it goes."""
+    row = conn.execute(
+        "SELECT private, delivered_at IS NULL AND failed_at IS NULL FROM messages"
+        " WHERE run_id = ? AND direction = 'out' AND kind = 'prompt' AND actor_id = ? ORDER BY id DESC LIMIT 1",
+        (run_id, actor_id),
+    ).fetchone()
+    return bool(row) and not row[0] and not row[1]
+
+
+def question_at(conn: sqlite3.Connection, channel: str, ts: str) -> tuple[int, str] | None:
+    """(run, person) of the question posted at ``channel``/``ts`` when it is the latest one its
+    open run put to that person there (a question since, or none waiting: None)."""
+    row = conn.execute(
+        "SELECT m.run_id, m.actor_id FROM messages m JOIN runs r ON r.id = m.run_id"
+        " WHERE m.platform_id = ? AND m.direction = 'out' AND m.kind = 'prompt' AND m.channel = 'slack'"
+        " AND m.actor_id IS NOT NULL AND r.status IN ('active', 'stalled') AND instr(r.waiting_on, ' ' || m.actor_id || ' ') > 0"
+        " AND (r.conversation = ? OR substr(r.conversation, 1, length(?) + 1) = ? || '/')"
+        " AND m.id = (SELECT max(id) FROM messages WHERE run_id = m.run_id AND direction = 'out' AND kind = 'prompt'"
+        " AND actor_id = m.actor_id AND delivered_at IS NOT NULL)",
+        (ts, f"slack:{channel}", f"slack:{channel}", f"slack:{channel}"),
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
 def close_run(conn: sqlite3.Connection, run_id: int, now: datetime) -> list[PromptRow]:
     """The run ended: its threads stop taking answers and its open prompts are closed. Returns
     those prompts (their widgets are to be taken away)."""

@@ -24,6 +24,7 @@ from bot.texts.metrics import *  # noqa: F403
 from bot.texts.rasa import *  # noqa: F403
 from bot.texts.settings import *  # noqa: F403
 from bot.texts.slack import *  # noqa: F403
+from bot.texts.slack_deleted import *  # noqa: F403
 from bot.texts.slack_home import *  # noqa: F403
 from bot.texts.slack_lifecycle import *  # noqa: F403
 from bot.texts.slack_setup import *  # noqa: F403

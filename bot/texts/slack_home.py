@@ -145,3 +145,16 @@ def home_dm_refused(command: str, error: str) -> str:
         f"Slack refuses me a direct message with you ({error}), where a click here is carried out, so nothing"
         f" was changed. Type /decision {command} in a channel I'm in instead."
     )
+
+
+def slack_home_token_refused(error: str) -> str:
+    """A log line, once an outage: Slack refuses the bot token a Home tab was published with."""
+    return (
+        f"Slack: Home tabs are not published: Slack refuses the bot token ({error}); not said again for each tab"
+        " (SLACK_BOT_TOKEN: a token of the installed app, then restart)"
+    )
+
+
+def slack_home_token_works_again(missed: int) -> str:
+    """A log line: a Home tab published again after the token was refused (``missed`` tabs not published meanwhile)."""
+    return f"Slack: Home tabs are published again ({missed} not published while the bot token was refused)"

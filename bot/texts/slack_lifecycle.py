@@ -17,11 +17,15 @@ def _fix(why: str) -> str:
     return "Invite the bot back (/invite @decisionbot)"
 
 
-def slack_lost_asks(question: str | None, direct: list[str], there: list[str]) -> str:
+def slack_lost_asks(question: str | None, direct: list[str], there: list[str], anyone: str | None = None) -> str:
     """What a run whose channel was lost waits for: the facilitator's own ``question`` asked there
     (quoted; she can answer where she is told), the people asked by direct message (``direct``:
-    that goes on) and those asked in the channel (``there``: they can answer by direct message)."""
+    that goes on) and those asked in the channel (``there``: they can answer by direct message);
+    ``anyone``: an alert's question nobody has taken, which only an answer in the channel takes
+    (told to the backup, who cannot answer it by direct message)."""
     said = ""
+    if anyone is not None:
+        said += f' Its question "{anyone}" waits for whoever answers first in the channel.'
     if question is not None:
         said += f' It waits for your answer to "{question}": you can answer it here, in this chat.'
     if direct:
@@ -31,23 +35,31 @@ def slack_lost_asks(question: str | None, direct: list[str], there: list[str]) -
     return said
 
 
-def slack_lost_run(run_id: int, title: str, where: str, why: str, by: str | None, asks: str, backup: bool) -> str:
+def slack_lost_run(
+    run_id: int, title: str, where: str, why: str, by: str | None, asks: str, backup: bool, stalled: bool = False
+) -> str:
     """To a run's facilitator (``backup``: the route's backup of an alert's run nobody has taken),
-    by direct message: the bot removed from the run's channel, or the channel archived (``why``)."""
+    by direct message: the bot removed from the run's channel, or the channel archived (``why``).
+    A ``stalled`` run is reminded of nothing, the bot back or not: an answer takes it up."""
     said = (
         f"Run #{run_id} ('{title}') can no longer be answered in its conversation, {where}: {_what_happened(why, by)},"
         " so what is typed there no longer reaches it."
     )
     if backup:
         said += " You are told as the backup of this alert's run, which nobody has taken yet."
-    return (
-        f"{said}{asks} {_fix(why)} and the run goes on there (its next reminder asks again);"
-        f" or end the run with the bot's command 'cancel {run_id}'."
+    goes_on = (
+        "the run can go on there: it had stalled, so nobody is reminded of it, and an answer there takes it up again"
+        if stalled
+        else "the run goes on there (its next reminder asks again)"
     )
+    return f"{said}{asks} {_fix(why)} and {goes_on}; or end the run with the bot's command 'cancel {run_id}'."
 
 
-def slack_lost_runs(runs: list[tuple[int, str]], where: str, why: str, by: str | None, backup: bool) -> str:
-    """One direct message for several runs of one person in the channel lost (an alert storm)."""
+def slack_lost_runs(
+    runs: list[tuple[int, str]], where: str, why: str, by: str | None, backup: bool, stalled: tuple[int, ...] = ()
+) -> str:
+    """One direct message for several runs of one person in the channel lost (an alert storm);
+    ``stalled``: those of them reminded of nothing, which an answer takes up."""
     named = ", ".join(f"#{run_id} ('{title}')" for run_id, title in runs)
     said = (
         f"Runs {named} can no longer be answered in their conversation, {where}: {_what_happened(why, by)},"
@@ -55,6 +67,10 @@ def slack_lost_runs(runs: list[tuple[int, str]], where: str, why: str, by: str |
     )
     if backup:
         said += " You are told as the backup of these alerts' runs, which nobody has taken yet."
+    if stalled:
+        named = ", ".join(f"#{run_id}" for run_id in stalled)
+        it = "it" if len(stalled) == 1 else "them"
+        said += f" Of them, {named} had stalled: nobody is reminded of {it}, and an answer there takes {it} up again."
     return (
         f"{said} {_fix(why)} and they go on there (their next reminders ask again); 'status N' says what"
         " run N waits for, and 'cancel N' ends it."

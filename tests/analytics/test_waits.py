@@ -114,7 +114,11 @@ def raw_stalls(conn: sqlite3.Connection) -> list[dict[str, Any]]:
             continue
         before = [a for r, a in answered if r == run and a <= at]
         before += [
-            a for i, r, _, e, a in moves if r == run and i < tid and e not in ("stall", "channel_lost", "channel_back")
+            a
+            for i, r, _, e, a in moves
+            if r == run
+            and i < tid
+            and e not in ("stall", "channel_lost", "channel_back", "thread_moved", "asked_again")
         ]
         resumed = [a for i, r, _, e, a in moves if r == run and i > tid and e == "resume"]
         since = max(before)
@@ -206,6 +210,24 @@ def test_a_channel_lost_meanwhile_is_no_move_the_wait_counts_from(tmp_path: Path
     db.conn.commit()
     got = _rows(db.conn, "SELECT * FROM run_stalls")
     assert [(r["waiting_since"], r["hours_waited"]) for r in got] == [("2026-03-16T09:00:00.000Z", 336.0)]
+
+
+def test_a_thread_moved_or_a_question_asked_again_meanwhile_is_no_move_the_wait_counts_from(tmp_path: Path) -> None:
+    """R5's Slack thread was deleted on 03-20 (the run moved to a new thread: ``thread_moved``) and
+    its question's message on 03-22 (asked again: ``asked_again``); stalled on 03-30, it had waited
+    14 days from its last answer, not 8 from the question asked again."""
+    db = build(tmp_path / "h.db")
+    moves = (("thread_moved", "2026-03-20T09:00:00.000Z"), ("asked_again", "2026-03-22T09:00:00.000Z"),
+             ("stall", "2026-03-30T09:00:00.000Z"))  # fmt: skip
+    for event, at in moves:
+        db.conn.execute(
+            "INSERT INTO transitions (run_id, source, target, event, at) VALUES (5, 'actions', 'actions', ?, ?)",
+            (event, at),
+        )
+    db.conn.commit()
+    got = _rows(db.conn, "SELECT * FROM run_stalls")
+    assert [(r["waiting_since"], r["hours_waited"]) for r in got] == [("2026-03-16T09:00:00.000Z", 336.0)]
+    assert got == raw_stalls(db.conn)
 
 
 def test_the_stalls_are_read_from_their_own_index(demo: Path) -> None:

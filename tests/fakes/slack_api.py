@@ -101,6 +101,7 @@ class FakeSlack(LoopbackServer):
     grid: str = ""
     tiers: dict[str, Tier] = field(default_factory=dict)  # method -> its rate limit (none: unlimited)
     limited: list[Call] = field(default_factory=list)  # calls answered 429 by a tier
+    removed: set[tuple[str, str]] = field(default_factory=set)  # (channel, ts) deleted by someone: see remove
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -158,6 +159,13 @@ class FakeSlack(LoopbackServer):
         """The bot invited back to ``channel``."""
         self.shut.pop(channel, None)
 
+    def remove(self, channel: str, ts: str) -> None:
+        """Someone (a channel admin, its writer) deleted the message ``channel``/``ts`` in Slack's
+        client, a thread's root with no reply under it: it is no longer in ``posted``, and a post
+        into its thread is refused ``thread_not_found``, as Slack refuses it. (A root with replies
+        would stay as Slack's tombstone, its thread open: nothing to fake.)"""
+        self.removed.add((channel, ts))
+
     def slow_down(self, method: str, seconds: float) -> None:
         """Every later call of ``method`` waits ``seconds`` before its answer (Slack having a bad day)."""
         self.delays[method] = seconds
@@ -178,6 +186,7 @@ class FakeSlack(LoopbackServer):
     def posted(self) -> list[dict[str, Any]]:
         """The messages posted successfully and not deleted since, each with the ts it was given."""
         gone = {(c.args.get("channel"), c.args.get("ts")) for c in self.of("chat.delete") if c.result.get("ok")}
+        gone |= self.removed
         return [
             {**c.args, "ts": c.result["ts"]}
             for c in self.of("chat.postMessage")
@@ -287,6 +296,8 @@ class FakeSlack(LoopbackServer):
             bot_user = ORG_BOT_USER if self.grid == "org" else BOT_USER
             return {"ok": True, "bot": {"id": BOT_ID, "app_id": APP, "user_id": bot_user, "name": "decisionbot"}}
         if method == "chat.postMessage":
+            if (str(args.get("channel")), str(args.get("thread_ts"))) in self.removed:
+                return {"ok": False, "error": "thread_not_found"}
             ts = self._next_ts()
             message = {"text": args.get("text"), "ts": ts, "thread_ts": args.get("thread_ts")}
             return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
