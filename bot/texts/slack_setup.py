@@ -1,6 +1,6 @@
 """Slack's settings and connections as the operator reads them: a token or secret missing, refused
 at start-up or while serving, or another app's; Socket Mode's connection (out of reach, turned
-off, envelopes left or cut)."""
+off, envelopes left or cut); the channels routes name, checked at start-up."""
 
 from __future__ import annotations
 
@@ -220,3 +220,30 @@ def slack_serving(team: str | None, org: str | None, org_wide: bool) -> str:
     if org:
         return f"Slack: the bot token is installed in workspace {team} of Enterprise Grid organization {org}: requests of that workspace are taken"
     return f"Slack: the bot token is installed in workspace {team}: its requests are taken"
+
+
+def slack_unreachable(url: str, error: str) -> str:
+    return f"Slack's Web API at {url} could not be reached at start-up ({error}). Check SLACK_API_URL and the network."
+
+
+def route_channel_refused(route: str, spec: str, plain: str, remedy: str | None) -> str:
+    """A log line at start-up: a route (``default``: DECISIONBOT_DEFAULT_CHANNEL) names a channel
+    the platform says the bot cannot post in (``plain``: why; ``remedy``: the fix, None: the usual)."""
+    named = "DECISIONBOT_DEFAULT_CHANNEL" if route == "default" else f"route '{route}'"
+    elsewhere = "set it to another channel" if route == "default" else "name another channel in routes.yaml"
+    return (
+        f"The {named} sends its runs to {spec}, where the bot cannot post: {plain}. Its alerts would start"
+        f" runs nobody there sees. Fix: {remedy or 'Add the bot to that channel'}, or {elsewhere}."
+    )
+
+
+def route_channels_unchecked(channel: str | None, reason: str) -> str:
+    """A log line at start-up: the channels routes name (on ``channel``; None: on any) could not be
+    checked (a permission missing, the platform out of reach, routes.yaml broken); a route's channel
+    refusing the bot is then learnt at its first alert."""
+    which = f"{channel} channels" if channel else "channels"
+    return (
+        f"The {which} that routes name were not checked at start-up: {reason}. A route whose"
+        " channel refuses the bot is learnt at its first alert (for Slack: the channels:read and groups:read"
+        " scopes of slack/manifest.yaml let the check run)."
+    )
