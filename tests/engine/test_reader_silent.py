@@ -183,7 +183,7 @@ def test_a_flow_of_thousands_of_steps_is_checked_in_seconds(tmp_path):
     path = write(tmp_path, with_steps(steps))
     started = time.perf_counter()
     assert len(read_flow_file(path).steps) == 2000  # was cubic in the steps: minutes
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 30  # cubic took minutes; a loaded machine has taken 14 s
 
 
 @pytest.mark.parametrize(
