@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from aiohttp import ClientSession, web  # noqa: E402
 
-from bench.http_harness import Bench, Conversation, Floor, main, run_bot, run_load, timed_post  # noqa: E402
+from bench.http_harness import Bench, Conversation, Floor, main, run_bot, run_load, slack_env, slack_unpaced, timed_post  # noqa: E402
 from tests.dates import JAN15  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -55,23 +55,7 @@ BASE = int(time.time()) % 100_000 * 1000
 
 
 def serve_bot(args: argparse.Namespace) -> None:
-    from collections.abc import AsyncIterator
-
-    from bot.channels.slack_limits import Pacer
-    from bot.server import CHANNELS
-
-    env = {
-        "SLACK_BOT_TOKEN": "xoxb-bench",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": f"http://127.0.0.1:{args.api_port}/api/",
-    }
-
-    async def no_pacing(app: web.Application) -> AsyncIterator[None]:
-        app[CHANNELS]["slack"].poster.pacer = Pacer(interval=0.0)
-        app[CHANNELS]["slack"].poster.dms.opens = Pacer(interval=0.0)  # nor direct messages opened
-        yield
-
-    run_bot(args.port, args.db, env, lambda app: app.cleanup_ctx.append(no_pacing))
+    run_bot(args.port, args.db, slack_env(SECRET, args.api_port), lambda app: app.cleanup_ctx.append(slack_unpaced))
 
 
 def serve_floor(args: argparse.Namespace) -> None:

@@ -87,6 +87,31 @@ def percentile(values: list[float], q: float) -> float:
 # --- the servers under test ----------------------------------------------------------------------
 
 
+def slack_env(secret: str, api_port: int) -> dict[str, str]:
+    """The environment of a bot serving Slack, its Web API the fake on ``api_port``."""
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": secret,
+        "SLACK_API_URL": f"http://127.0.0.1:{api_port}/api/",
+    }
+
+
+def unpace_slack(app: web.Application) -> None:
+    """Turn the Slack channel's pacing off, of posts per channel and of direct messages opened: the
+    fake Web API limits nothing, and a benchmark measures the bot, not Slack's pace."""
+    from bot.channels.slack_limits import Pacer
+    from bot.server import CHANNELS
+
+    app[CHANNELS]["slack"].poster.pacer = Pacer(interval=0.0)
+    app[CHANNELS]["slack"].poster.dms.opens = Pacer(interval=0.0)
+
+
+async def slack_unpaced(app: web.Application) -> AsyncIterator[None]:
+    """A cleanup context of the app: :func:`unpace_slack` once its channels are up."""
+    unpace_slack(app)
+    yield
+
+
 def run_bot(port: int, db: str, env: Mapping[str, str], setup: Callable[[web.Application], None] | None = None) -> None:
     """Serve the bot (``create_app`` on the repository's flows) with ``env``; ``setup`` may adjust the app."""
     from bot.server import create_app

@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
 
-from bench.http_harness import free_port, run_bot, wait_port  # noqa: E402
+from bench.http_harness import free_port, run_bot, slack_env, slack_unpaced, wait_port  # noqa: E402
 from tests.dates import JAN15  # noqa: E402
 
 SECRET = "soak-signing-secret"
@@ -94,19 +94,7 @@ def _module_caches() -> dict[str, int]:
 
 
 def serve_bot(args: argparse.Namespace) -> None:
-    from bot.channels.slack_limits import Pacer
     from bot.server import CHANNELS, SENDERS, SERVICES
-
-    env = {
-        "SLACK_BOT_TOKEN": "xoxb-soak",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": f"http://127.0.0.1:{args.api_port}/api/",
-    }
-
-    async def no_pacing(app: web.Application) -> AsyncIterator[None]:
-        app[CHANNELS]["slack"].poster.pacer = Pacer(interval=0.0)
-        app[CHANNELS]["slack"].poster.dms.opens = Pacer(interval=0.0)
-        yield
 
     async def counts(request: web.Request) -> web.Response:
         app = request.app
@@ -123,10 +111,10 @@ def serve_bot(args: argparse.Namespace) -> None:
         return web.json_response(found)
 
     def setup(app: web.Application) -> None:
-        app.cleanup_ctx.append(no_pacing)
+        app.cleanup_ctx.append(slack_unpaced)
         app.router.add_get("/soak/counts", counts)
 
-    run_bot(args.port, args.db, env, setup)
+    run_bot(args.port, args.db, slack_env(SECRET, args.api_port), setup)
 
 
 # --- the load ------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
 
 from bench.bench_slack import SECRET, SlackConversation, send  # noqa: E402
-from bench.http_harness import free_port, run_bot, wait_port  # noqa: E402
+from bench.http_harness import free_port, run_bot, slack_env, unpace_slack, wait_port  # noqa: E402
 
 DML = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
 LEDGER_TABLES = ("runs", "decisions", "actions", "answers", "messages", "transitions")
@@ -65,14 +65,9 @@ UNSENT = "direction = 'out' AND delivered_at IS NULL AND failed_at IS NULL"
 def serve(args: argparse.Namespace) -> None:
     """The bot as bench_slack.py serves it; with ``--count-sql``, ``GET /_sql`` answers the
     statements run since the last ``POST /_sql`` (which starts the count over)."""
-    from bot.channels.slack_limits import Pacer
-    from bot.server import CHANNELS, SERVICES
+    from bot.server import SERVICES
 
-    env = {
-        "SLACK_BOT_TOKEN": "xoxb-bench",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": f"http://127.0.0.1:{args.api_port}/api/",
-    }
+    env = slack_env(SECRET, args.api_port)
     counts: collections.Counter[str] = collections.Counter()
     shapes: collections.Counter[str] = collections.Counter()
 
@@ -95,8 +90,7 @@ def serve(args: argparse.Namespace) -> None:
         shapes[re.sub(r"'[^']*'|\b\d+(\.\d+)?\b", "?", text)[:110]] += 1
 
     async def no_pacing(app: web.Application) -> AsyncIterator[None]:
-        app[CHANNELS]["slack"].poster.pacer = Pacer(interval=0.0)
-        app[CHANNELS]["slack"].poster.dms.opens = Pacer(interval=0.0)  # nor direct messages opened
+        unpace_slack(app)
         conn = app[SERVICES].db.conn
         if args.count_sql:
             conn.set_trace_callback(traced)
