@@ -195,31 +195,22 @@ def test_a_run_waits_from_its_last_answer_and_again_from_its_resume(tmp_path: Pa
     assert report.build(db.conn, Params(flow="metric_breach"))["stall_waits"] == []
 
 
-def test_a_channel_lost_meanwhile_is_no_move_the_wait_counts_from(tmp_path: Path) -> None:
-    """R5 lost its Slack channel on 03-20 (the bot removed: a ``channel_lost`` transition at its
-    step) and got it back the next day, then stalled on 03-30: it had waited 14 days from its last
-    answer, not 9 from the channel's return."""
+@pytest.mark.parametrize(
+    "moves",
+    [
+        # R5 lost its Slack channel on 03-20 (the bot removed: ``channel_lost`` at its step) and got it back the next day
+        (("channel_lost", "2026-03-20T09:00:00.000Z"), ("channel_back", "2026-03-21T09:00:00.000Z")),
+        # R5's thread deleted on 03-20 (moved to a new one: ``thread_moved``), its question's message on 03-22 (``asked_again``)
+        (("thread_moved", "2026-03-20T09:00:00.000Z"), ("asked_again", "2026-03-22T09:00:00.000Z")),
+    ],
+)
+def test_what_slack_did_to_a_run_meanwhile_is_no_move_the_wait_counts_from(
+    tmp_path: Path, moves: tuple[tuple[str, str], ...]
+) -> None:
+    """R5 stalled on 03-30 after the channel or thread changes of ``moves``: it had waited 14 days from
+    its last answer, not from the channel's return or the question asked again."""
     db = build(tmp_path / "h.db")
-    moves = (("channel_lost", "2026-03-20T09:00:00.000Z"), ("channel_back", "2026-03-21T09:00:00.000Z"),
-             ("stall", "2026-03-30T09:00:00.000Z"))  # fmt: skip
-    for event, at in moves:
-        db.conn.execute(
-            "INSERT INTO transitions (run_id, source, target, event, at) VALUES (5, 'actions', 'actions', ?, ?)",
-            (event, at),
-        )
-    db.conn.commit()
-    got = _rows(db.conn, "SELECT * FROM run_stalls")
-    assert [(r["waiting_since"], r["hours_waited"]) for r in got] == [("2026-03-16T09:00:00.000Z", 336.0)]
-
-
-def test_a_thread_moved_or_a_question_asked_again_meanwhile_is_no_move_the_wait_counts_from(tmp_path: Path) -> None:
-    """R5's Slack thread was deleted on 03-20 (the run moved to a new thread: ``thread_moved``) and
-    its question's message on 03-22 (asked again: ``asked_again``); stalled on 03-30, it had waited
-    14 days from its last answer, not 8 from the question asked again."""
-    db = build(tmp_path / "h.db")
-    moves = (("thread_moved", "2026-03-20T09:00:00.000Z"), ("asked_again", "2026-03-22T09:00:00.000Z"),
-             ("stall", "2026-03-30T09:00:00.000Z"))  # fmt: skip
-    for event, at in moves:
+    for event, at in (*moves, ("stall", "2026-03-30T09:00:00.000Z")):
         db.conn.execute(
             "INSERT INTO transitions (run_id, source, target, event, at) VALUES (5, 'actions', 'actions', ?, ?)",
             (event, at),
