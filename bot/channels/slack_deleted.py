@@ -94,7 +94,7 @@ async def on_deleted(turns: Turns, gone: Deleted, event_id: str) -> bool:
         queued = [i for run_id in roots for i in move(turns.dispatcher, conn, gone, run_id, now)]
         if question is not None:
             queued += ask_again(turns.dispatcher, conn, gone, *question, now)
-    turns._count(len(queued))  # once committed
+    turns.count_replies(len(queued))  # once committed
     turns.services.notify(NAME)
     return True
 

@@ -267,7 +267,7 @@ async def on_lost(turns: Turns, gone: Lost, event_id: str) -> None:
             return
         _, told = tell(conn, gone, by, now)
     if told:
-        turns._count(told)  # the notices, once committed
+        turns.count_replies(told)  # the notices, once committed
         turns.services.notify(NAME)
 
 

@@ -73,7 +73,7 @@ class Turns:
         and wake the outbox."""
         if result is None:
             return
-        self._count(len(result.outbox))
+        self.count_replies(len(result.outbox))
         if result.outcome.inbound_kind == "answer":
             now = self.dispatcher.clock()
             value = taken_value(result.outcome, actor.id)
@@ -96,14 +96,14 @@ class Turns:
     def _after_command(self, done: CommandResult) -> None:
         turn = done.started or done.cancelled
         if turn is not None:
-            self._count(len(turn.outbox))
+            self.count_replies(len(turn.outbox))
             self.services.notify(NAME)
         if done.queued_on is not None:  # e.g. 'done A12' tells the decision's conversation
             if done.queued_on == NAME:
-                self._count(1)
+                self.count_replies(1)
             self.services.notify(done.queued_on)
 
-    def _count(self, replies: int) -> None:
+    def count_replies(self, replies: int) -> None:
         """The backlog counts a turn's replies once they are committed: a turn rolled back (its
         request failed, or a neighbour's in its group commit) queued nothing that will be sent."""
         if replies:
