@@ -284,7 +284,7 @@ class SlackChannel(SlackRequests, Channel):
             found = await asyncio.wait_for(self.poster.side.users_info(user=user_id), max(LOOKUP_WITHIN - waited, 0.1))
         except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:  # (a dropped connection: no OSError)
             if isinstance(exc, SlackApiError) and (seconds := rate_limited(exc)) is not None:
-                self.held.hold(actor_id, seconds)
+                self.held.limited(actor_id, seconds)
                 return None
             if isinstance(exc, TimeoutError):  # looked up again in the background
                 if waited > 0.1:  # late for the others in flight: not Slack's fault

@@ -68,10 +68,26 @@ def rate_limited(exc: SlackApiError) -> float | None:
     if exc.response.status_code != 429 and api_error(exc) != "ratelimited":
         return None
     headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+    return retry_after(headers.get("retry-after"))
+
+
+#: Seconds a 429's ``Retry-After`` is taken as at most: a larger one (a huge number, ``inf``) is
+#: not Slack's (its limits reset within a minute), and would hold calls back for good.
+RETRY_AFTER_MOST = 120.0
+
+
+def retry_after(value: Any) -> float:
+    """Seconds a 429's ``Retry-After`` header says to wait, made sane: missing, not a number (or
+    NaN): 1; negative: 0; beyond RETRY_AFTER_MOST (``inf``): that."""
+    if isinstance(value, list):  # (slack_sdk gives a header's values as a list)
+        value = value[0] if value else None
     try:
-        return float(headers.get("retry-after", "1"))
+        seconds = float(str(value).strip()) if value is not None else 1.0
     except ValueError:
         return 1.0
+    if seconds != seconds:  # NaN
+        return 1.0
+    return min(max(seconds, 0.0), RETRY_AFTER_MOST)
 
 
 def refusal(exc: SlackApiError) -> RetryLater | DeliveryFailed:

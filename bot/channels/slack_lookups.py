@@ -38,6 +38,9 @@ BATCH = 20
 #: time it is still slow, up to SLOW_MOST.
 SLOW_FIRST = 2.0
 SLOW_MOST = 60.0
+#: Seconds lookups are held back after a 429 at least, whatever its ``Retry-After`` (``0``, or a
+#: negative one: made again at once, each met the next 429 at once, with no pause between).
+RATE_LIMITED_LEAST = 1.0
 
 Fetch = Callable[[str], Awaitable["Person | None"]]
 
@@ -99,6 +102,11 @@ class HeldLookups:
     def answered(self) -> None:
         """Slack answered a lookup in time: it is not slow (any more)."""
         self.slow_for = 0.0
+
+    def limited(self, actor_id: str, seconds: float) -> None:
+        """Slack answered ``actor_id``'s lookup 429, saying to wait ``seconds`` (made sane by
+        ``slack_calls.retry_after``): held back that long, RATE_LIMITED_LEAST at least."""
+        self.hold(actor_id, max(seconds, RATE_LIMITED_LEAST))
 
     def hold(self, actor_id: str, seconds: float = 0.0) -> None:
         """``actor_id``'s lookup waits: Slack answered 429 (``seconds``: its Retry-After), or was
