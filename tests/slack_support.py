@@ -87,7 +87,9 @@ def action_body(
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def slash_body(user: str, text: str, channel: str = "C1", team: str = TEAM) -> bytes:
+def slash_body(
+    user: str, text: str, channel: str = "C1", team: str = TEAM, response_url: str = "http://127.0.0.1:1/never"
+) -> bytes:
     form = {
         "token": "x",
         "team_id": team,
@@ -97,7 +99,7 @@ def slash_body(user: str, text: str, channel: str = "C1", team: str = TEAM) -> b
         "command": "/decision",
         "text": text,
         "trigger_id": f"{next(_ids)}.1.abc",
-        "response_url": "http://127.0.0.1:1/never",
+        "response_url": response_url,  # (by default not the fake's: never called)
     }
     return urlencode(form).encode()
 
@@ -138,8 +140,11 @@ class Harness:
     async def event(self, event: dict[str, Any], **kwargs: Any) -> ClientResponse:
         return await self.post(event_body(event, **kwargs))
 
-    async def slash(self, user: str, text: str, channel: str = "C1") -> dict[str, Any]:
-        resp = await self.post(slash_body(user, text, channel), form=True)
+    async def slash(self, user: str, text: str, channel: str = "C1", response_url: str = "") -> dict[str, Any]:
+        """``/decision text``'s answer (within Slack's 3 s); ``response_url``: one the answer may be
+        told at later (by default one of no Slack's, which the bot never calls)."""
+        body = slash_body(user, text, channel, response_url=response_url or "http://127.0.0.1:1/never")
+        resp = await self.post(body, form=True)
         assert resp.status == 200
         return await resp.json()
 

@@ -53,8 +53,14 @@ def test_the_test_vector_is_a_slash_command() -> None:
     envelope = events.parse(VECTOR_BODY, "application/x-www-form-urlencoded")
     assert (envelope.kind, envelope.team_id) == ("command", "T1DC2JH3J")
     assert messages.slash(envelope.payload) == messages.Slash(
-        "U2CERLKJA", "G8PSS9T3V", "", "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c", "foobar"
+        "U2CERLKJA",
+        "G8PSS9T3V",
+        "",
+        "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
+        "foobar",
+        "https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN",
     )
+    assert "hooks.slack.com" not in repr(messages.slash(envelope.payload))  # a capability: never in a log line
 
 
 def test_payloads_are_classified_or_refused_with_a_reason() -> None:

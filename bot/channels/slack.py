@@ -43,6 +43,7 @@ from bot.channels import slack_postable as postable
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed, rate_limited
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_inbound import Inbound
+from bot.channels.slack_late import ResponseUrls
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_lookups import HeldLookups
 from bot.channels.slack_requests import SlackRequests
@@ -147,6 +148,8 @@ class SlackChannel(SlackRequests, Channel):
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         self.inbound.home = self.home
         self.inbound.token_gone = self._bot_token_gone
+        assert self.http is not None  # (the clients' session: _client)
+        self.inbound.responses = ResponseUrls(self.http, self.api_url, self.spawn)
         fallback = self.dispatcher.tz_for
         self.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)
         if self.app_token:

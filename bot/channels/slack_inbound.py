@@ -265,7 +265,7 @@ class Inbound(SlashStarts):
         if self._starts(words := command.text.split()):
             parsed = start_arguments(words[2:], mentions, others)
             if parsed.refused is None:  # else refused below, before any root is posted
-                return await self._slash_start(command, actor, mentions, words[1], parsed.title, arrived, others)
+                return await self._start_in_time(command, actor, mentions, words[1], parsed.title, arrived, others)
         conversation = ConversationKey(NAME, command.channel)
         done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
         if done is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.channels.slack_events import Malformed
@@ -258,6 +258,7 @@ class Slash:
     text: str
     trigger_id: str
     channel_name: str = ""  # "directmessage" in a DM, "mpdm-..." in a group DM
+    response_url: str = field(default="", repr=False)  # where an answer after Slack's 3 s is told (never logged)
 
     @property
     def platform_id(self) -> str:
@@ -273,4 +274,11 @@ class Slash:
 def slash(form: Mapping[str, str]) -> Slash:
     """The command's text as typed (:func:`typed`: Slack escapes it as it does messages)."""
     text = typed(form.get("text", "")).strip()
-    return Slash(form["user_id"], form["channel_id"], text, form["trigger_id"], form.get("channel_name", ""))
+    return Slash(
+        form["user_id"],
+        form["channel_id"],
+        text,
+        form["trigger_id"],
+        form.get("channel_name", ""),
+        str(form.get("response_url") or ""),
+    )

@@ -13,11 +13,12 @@ from functools import partial
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
+from bot.channels import slack_late as late
 from bot.channels import slack_messages as messages
 from bot.channels.slack_events import Answer
 from bot.channels.slack_turns import NAME, Turns
 from bot.model import Actor, ConversationKey
-from bot.store import group
+from bot.store import group, write_lock
 from bot.store import slack as store
 
 #: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack
@@ -31,7 +32,10 @@ START_TIME = 0.5
 class SlashStarts(Turns):
     """The slash command's starts, each with the thread's root it posts (or, in a burst, none)."""
 
-    async def _slash_start(
+    #: Where an outcome later than Slack's 3 s is told (set by the channel; None: none is).
+    responses: late.ResponseUrls | None = None
+
+    async def _start_in_time(
         self,
         command: messages.Slash,
         actor: Actor,
@@ -41,18 +45,53 @@ class SlashStarts(Turns):
         arrived: float,
         others: dict[str, str] | None = None,
     ) -> Answer:
+        """A ``/decision start`` answered within Slack's 3 s: with its outcome when it is known by
+        then; else, when the command came with Slack's response_url, "working on it", the start
+        given LATE_WITHIN in all and its outcome told there. Without one, all within SLASH_BUDGET."""
+        responses, url = self.responses, command.response_url
+        if responses is None or not responses.usable(url):
+            return await self._slash_start(command, actor, mentions, flow_id, title, arrived, others)
+        start = self._late_start(command, actor, mentions, flow_id, title, arrived, others)
+        return await responses.in_time(asyncio.ensure_future(start), url, command.user, arrived + SLASH_BUDGET)
+
+    async def _late_start(
+        self,
+        command: messages.Slash,
+        actor: Actor,
+        mentions: dict[str, Actor],
+        flow_id: str,
+        title: str,
+        arrived: float,
+        others: dict[str, str] | None,
+    ) -> Answer:
+        """:meth:`_slash_start` given LATE_WITHIN, its wait for the ledger's write lock included."""
+        write_lock.wait_for_lock_until(arrived + late.LATE_WITHIN - asyncio.get_running_loop().time())
+        return await self._slash_start(command, actor, mentions, flow_id, title, arrived, others, late.LATE_WITHIN)
+
+    async def _slash_start(
+        self,
+        command: messages.Slash,
+        actor: Actor,
+        mentions: dict[str, Actor],
+        flow_id: str,
+        title: str,
+        arrived: float,
+        others: dict[str, str] | None = None,
+        budget: float = SLASH_BUDGET,
+    ) -> Answer:
         """Post the thread's root in the channel, then start the run in that thread; all within
-        SLASH_BUDGET of the command's arrival (Slack shows an error after 3 s). The root is
+        ``budget`` of the command's arrival (SLASH_BUDGET: Slack shows an error after 3 s; more
+        when the answer can come later, at the command's response_url: ``slack_late``). The root is
         deleted again when the run is not stored: its turn fails, it did not start, or the group
         commit holding it is lost (Slack does not retry a slash command); so is a root Slack posts
         only after the command gave up waiting for it (and answered that nothing was started)."""
         flow = self.dispatcher.catalog.get(flow_id)
         root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
-        until = arrived + SLASH_BUDGET  # a 429 is waited out when the post can still be made by then
+        until = arrived + budget  # a 429 is waited out when the post can still be made by then
         posting = asyncio.ensure_future(self.poster.post_now(command.channel, root, until))
         self.poster.postable.track(command.channel, posting)  # what Slack says of it, the burst's others learn
         try:
-            left = SLASH_BUDGET - (asyncio.get_running_loop().time() - arrived)
+            left = budget - (asyncio.get_running_loop().time() - arrived)
             ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
         except (RetryLater, DeliveryFailed, TimeoutError) as exc:
             if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure: no root

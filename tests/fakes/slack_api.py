@@ -20,6 +20,8 @@ one Slack would refuse (not of type home, over 100 blocks, beyond Block Kit's li
 test pushes envelopes down it and reads the acknowledgements that come back. Files are shared
 as Slack's upload does: ``files.getUploadURLExternal`` hands out an upload URL here, the bytes
 are POSTed to it, ``files.completeUploadExternal`` shares them in a channel or thread (``files``).
+Slash commands' ``response_url``s are served here too (``response_url``, ``responses``:
+:mod:`tests.fakes.slack_responses`).
 
 Also a process of its own for benchmarks: ``python -m tests.fakes.slack_api --port P``, with
 ``GET /_calls`` (the calls so far, with their arrival times and the ts a post was given),
@@ -43,6 +45,7 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes.block_kit import BLOCK_TEXT_LIMIT, TEXT_LIMIT, oversized, view_refused  # noqa: F401 (tests import the limits here)
 from tests.fakes.loopback import LoopbackServer
+from tests.fakes.slack_responses import ResponseUrls
 from tests.fakes.slack_tiers import SLACK_TIERS, Tier
 
 TEAM, APP, BOT_USER, BOT_ID = "T111", "A111", "UBOT", "BBOT"
@@ -78,7 +81,7 @@ class Refusal:
 
 
 @dataclass
-class FakeSlack(LoopbackServer):
+class FakeSlack(ResponseUrls, LoopbackServer):
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     refusals: dict[str, list[Refusal | None]] = field(default_factory=dict)  # None: answered
@@ -229,6 +232,7 @@ class FakeSlack(LoopbackServer):
         app.router.add_get("/api/{method}", self._api)  # bots.info and users.info are GETs
         app.router.add_get("/link/", self._link)
         app.router.add_post("/_upload/{file_id}", self._upload)  # where files.getUploadURLExternal points
+        app.router.add_post("/response/{rid}", self._response)  # response_urls: slack_responses
         app.router.add_get("/_calls", self._calls)
         app.router.add_post("/_reset", self._reset)
         return app
