@@ -7,10 +7,17 @@ and slack-sdk against the fake Web API rate-limited as Slack is."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot import texts
+from bot.channels import RetryLater
+from bot.channels.slack_dms import DirectMessages
 from bot.channels.slack_limits import DM_OPENS, dm_opens
 from bot.store import migrations, open_db
 from tests.dates import JAN15
@@ -161,3 +168,36 @@ def test_a_ledger_of_an_earlier_version_gets_the_table_once(old_ledger: Path) ->
         assert migrations.apply(again) == []
     finally:
         again.conn.close()
+
+
+async def opened_as_the_outbox_does(dms: DirectMessages, user: str, ticket: int) -> str:
+    """``user``'s direct message for the outbox's message ``ticket``: held back (RetryLater) until
+    its slot, or Slack's Retry-After, as the outbox holds a reply back, then asked again."""
+    while True:
+        try:
+            return await dms.channel(user, ticket)
+        except RetryLater as exc:
+            await asyncio.sleep(exc.seconds)
+
+
+async def test_a_429_of_conversations_open_moves_the_slots_reserved_within_its_retry_after(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Fifteen people asked in fifteen runs at once (the outbox sends them side by side): nine
+    direct messages open at once, the others get slots 1.2 s apart. Slack answers one of the first
+    429, Retry-After 3 s (another app on the token). The opens whose slots fell within those 3 s
+    now wait past them, in their order; every direct message is opened. Before: they kept their
+    slots and called Slack while it said to wait, into more 429s."""
+    db = open_db(tmp_path / "decisions.db")
+    async with aiohttp.ClientSession() as session:
+        client = AsyncWebClient(token="xoxb-test", base_url=fake.url, session=session)
+        dms = DirectMessages(db, client, lambda: datetime.now(UTC))
+        fake.refuse("conversations.open", status=429, retry_after="3")
+        found = await asyncio.gather(*(opened_as_the_outbox_does(dms, p, n) for n, p in enumerate(PEOPLE, 1)))
+    db.conn.close()
+    assert found == [f"D{p}" for p in PEOPLE]
+    opens = fake.of("conversations.open")
+    [refused] = [c for c in opens if c.result.get("error") == "ratelimited"]
+    during = [round(c.at - refused.at, 2) for c in opens if 0.1 < c.at - refused.at < 2.95]
+    assert during == []  # Slack asked nothing while it said to wait (the burst was in flight with the 429)
+    assert len(opens) == len(PEOPLE) + 1  # the refused one made again, once

@@ -83,7 +83,8 @@ async def test_questions_withheld_unsent_do_not_fill_the_backlog_for_ever(tmp_pa
 def test_a_slot_released_between_others_goes_to_the_next_message_that_asks() -> None:
     """The pace itself (one a second after a burst of four), on a clock of its own: a slot released
     between two others is kept for the next message (it would otherwise wait for a slot after the
-    last); the last slot released is given back; a 429's hold drops the slots released before it."""
+    last); the last slot released is given back; a 429's hold drops the slots released before it, and moves
+    those reserved before its end past it, in their order."""
     now = [100.0]
     pacer = Pacer(clock=lambda: now[0])
     assert [pacer.wait("C1", t) for t in (1, 2, 3, 4)] == [0.0] * 4
@@ -94,6 +95,7 @@ def test_a_slot_released_between_others_goes_to_the_next_message_that_asks() -> 
     assert pacer.wait("C1", 9) == 3.0
     pacer.release(5)
     pacer.hold("C1", 5.0)  # Slack said 429: nothing before its Retry-After
-    assert pacer.wait("C1", 10) == 5.0  # not the slot 5 released (1.0)
+    assert pacer.wait("C1", 8) == 5.0 and pacer.wait("C1", 9) == 6.0  # their slots (2.0, 3.0) moved past it, in order
+    assert pacer.wait("C1", 10) == 7.0  # then the next: not the slot 5 released (1.0)
     assert pacer.wait("C2", 11) == 0.0  # another channel's pace is its own
     assert set(pacer._reserved) == {8, 9, 10}

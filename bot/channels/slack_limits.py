@@ -119,10 +119,24 @@ class Pacer:
         return True
 
     def hold(self, channel: str, seconds: float) -> None:
-        """Slack said 429 for ``channel``: nothing more goes there for ``seconds``."""
+        """Slack said 429 for ``channel``: nothing more goes there for ``seconds``. The slots reserved
+        there before that ends are not kept (Slack would refuse them too): their messages take the
+        first slots after it, in their order."""
         now = self.clock()
         self._tat[channel] = max(self._tat.get(channel, now), now + seconds + self.tolerance)
         self._freed.pop(channel, None)  # slots released before the hold ends: Slack would refuse them
+        self._reslot(channel, now + seconds)
+
+    def _reslot(self, channel: str, free_at: float) -> None:
+        """The slots reserved in ``channel``, in their order, each at ``free_at`` or later and
+        ``interval`` apart from the one before; the next message's slot after them all."""
+        reserved = sorted((at, ticket) for ticket, (where, at) in self._reserved.items() if where == channel)
+        for at, ticket in reserved:
+            slot = max(at, free_at)
+            self._reserved[ticket] = (channel, slot)
+            free_at = slot + self.interval
+        if reserved:
+            self._tat[channel] = max(self._tat[channel], free_at + self.tolerance)
 
 
 #: ``conversations.open``: Slack's Tier 3, 50 a minute, after a burst it does not publish (10 at once
