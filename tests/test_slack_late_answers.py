@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -119,7 +120,8 @@ async def test_a_foreign_response_url_is_never_called(slack: Harness, fake: Fake
         "not a url",
         "https://hooks.slack.com:8443/commands/T1/1/x",
         "https://slack.com.evil.example/api/",
-    ],  # fmt: skip
+        "https://slack.com/api/chat.postMessage",  # the Web API's own origin, in production: not a response_url
+    ],
 )
 def test_only_slacks_response_urls_are_usable(url: str) -> None:
     responses = ResponseUrls(None, "https://slack.com/api/", lambda work: None)  # type: ignore[arg-type]
@@ -174,3 +176,27 @@ async def test_over_socket_mode_the_ack_says_working_on_it_and_the_outcome_comes
         assert told[0]["text"].startswith("Started run #1") and slack.rows(RUNS) == [(1,)]
     finally:
         await slack.client.close()
+
+
+async def test_a_start_waiting_for_a_busy_ledger_is_told_started_at_its_response_url(
+    slack: Harness, fake: FakeSlack, tmp_path: Path
+) -> None:
+    """Another process holds the ledger's write lock for 3.5 s (a backup, cron's ``jobs run-due``).
+    Before: the start gave up after 2 s, "The decision ledger is busy ...; nothing was done", its
+    root taken back. Now it waits for the lock (LATE_WITHIN in all) and is told how it went."""
+    await slack.slash("UA", "help")  # Alice known: nothing of her to write meanwhile
+    other = sqlite3.connect(tmp_path / "slack.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        start = asyncio.ensure_future(
+            slack.slash("UA", "start post_meeting Weekly sync", response_url=fake.response_url("l1"))
+        )
+        await asyncio.sleep(3.5)
+        assert start.done() and (await start)["text"].startswith("Working on it")
+        assert fake.responses("l1") == []  # nothing said before it is stored
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    told = await wait_for(lambda: fake.responses("l1"), timeout=10)
+    assert told[0]["text"].startswith("Started run #1")
+    assert slack.rows("SELECT status FROM runs") == [("active",)] and fake.of("chat.delete") == []

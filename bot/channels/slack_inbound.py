@@ -20,6 +20,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from bot import control, notices, texts
@@ -254,18 +255,24 @@ class Inbound(SlashStarts):
     # --- slash commands ----------------------------------------------------------------------
 
     async def on_command(self, form: dict[str, str]) -> Answer:
+        """Answered within Slack's 3 s; an outcome known later is told at its response_url."""
         arrived = asyncio.get_running_loop().time()
-        command = messages.slash(form)
+        return await self._in_time(messages.slash(form), arrived, partial(self._command, form.get("text", "")))
+
+    async def _command(self, typed: str, command: messages.Slash, arrived: float, budget: float) -> Answer:
+        """The slash command carried out (``typed``: its text as Slack sent it), a start within
+        ``budget`` of its arrival."""
         actor, mentions = await self._people(command.user, command.text)
         text, mentions = messages.named(command.text, mentions)
         command = replace(command, text=text)
         if self._seen(command.platform_id):
             return Answer()
-        others = self._not_people(form.get("text", ""), mentions)
+        others = self._not_people(typed, mentions)
         if self._starts(words := command.text.split()):
             parsed = start_arguments(words[2:], mentions, others)
             if parsed.refused is None:  # else refused below, before any root is posted
-                return await self._start_in_time(command, actor, mentions, words[1], parsed.title, arrived, others)
+                title = parsed.title
+                return await self._slash_start(command, actor, mentions, words[1], title, arrived, others, budget)
         conversation = ConversationKey(NAME, command.channel)
         done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
         if done is None:

@@ -1,11 +1,12 @@
-"""Slack's ``response_url``: the outcome of a ``/decision start`` that is not known within Slack's
-3 s (its channel's pace held by other starts, Slack slow to take the thread's root, the ledger
-busy) is told there once it is, instead of "no answer in time" for work that may still finish.
+"""Slack's ``response_url``: the outcome of a slash command that is not known within Slack's 3 s (a
+start whose channel's pace is held by other starts, or whose thread's root Slack is slow to take;
+any command waiting for the ledger's write lock) is told there once it is, instead of "no answer
+in time" (or "the ledger is busy") for work that may still finish.
 
 The command is answered within Slack's 3 s with its outcome when it is known by then, else with an
-honest "working on it"; the work goes on (LATE_WITHIN at most), and its outcome ("Started run #N",
-or the refusal and its fix) is posted to the command's ``response_url`` once what it wrote is
-committed (nothing is said that was not stored). Slack takes such a post for 30 minutes, 5 times.
+honest "working on it"; the work goes on (LATE_WITHIN at most, its wait for the ledger included),
+and its outcome ("Started run #N", or the refusal and its fix) is posted to the command's
+``response_url`` once what it wrote is committed (nothing is said that was not stored). Slack takes such a post for 30 minutes, 5 times.
 The URL is a capability (whoever holds it may answer the person): it is never logged, and only one
 on Slack's hosts (or, in tests, the fake Web API's of ``SLACK_API_URL``) is ever called; a command
 without one answers within its 3 s as before. A post Slack answers 429 or 5xx, or that the network
@@ -36,8 +37,9 @@ log = logging.getLogger("decisionbot.slack")
 hook_log = logging.getLogger("decisionbot.slack.response_url")
 hook_log.setLevel(logging.WARNING)
 
-#: Seconds a ``/decision start`` answered "working on it" may take in all, then it gives up as
-#: one that met no answer in time (its root taken back if it comes later; nothing started).
+#: Seconds a slash command answered "working on it" may take in all (its wait for the ledger's
+#: write lock included), then it gives up as one that met no answer in time (a start's root taken
+#: back if it comes later; nothing started).
 LATE_WITHIN = 25.0
 #: Posts to a response_url made at most (Slack answering 429 or 5xx, the network losing them).
 POST_TRIES = 4
@@ -65,8 +67,8 @@ class ResponseUrls:
         self.session = session
         self.spawn = spawn
         self.origins = {("https", host, 443) for host in SLACK_HOOKS}
-        fake = _origin(api_url)  # the Web API's own origin (a local fake in tests); Slack's is slack.com
-        if fake is not None:
+        fake = _origin(api_url)  # SLACK_API_URL's origin when it is not Slack's: a local fake in tests
+        if fake is not None and fake[1] != "slack.com" and not fake[1].endswith(".slack.com"):
             self.origins.add(fake)
 
     def usable(self, url: str) -> bool:

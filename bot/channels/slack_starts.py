@@ -1,5 +1,7 @@
 """``/decision start`` as a slash command: the thread's root posted in the channel, then the run
-started in that thread, all within Slack's 3 s; a root whose run is not stored taken back. In a
+started in that thread, all within Slack's 3 s, or, when the command came with Slack's
+``response_url``, answered "working on it" by then and its outcome told there once known
+(:mod:`bot.channels.slack_late`: any slash command so); a root whose run is not stored taken back. In a
 burst (the channel's pacing foresees Slack's 429), a start posts no root of its own: its run starts
 in the channel itself unless the roots under way there, or one lately, learnt that Slack refuses the
 bot's posts there for good (:mod:`bot.channels.slack_postable`): then it is told so, as they are,
@@ -8,6 +10,7 @@ and nothing is started. :class:`bot.channels.slack_inbound.Inbound` builds on it
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 from bot import texts
@@ -35,38 +38,30 @@ class SlashStarts(Turns):
     #: Where an outcome later than Slack's 3 s is told (set by the channel; None: none is).
     responses: late.ResponseUrls | None = None
 
-    async def _start_in_time(
+    async def _in_time(
         self,
         command: messages.Slash,
-        actor: Actor,
-        mentions: dict[str, Actor],
-        flow_id: str,
-        title: str,
         arrived: float,
-        others: dict[str, str] | None = None,
+        carry_out: Callable[[messages.Slash, float, float], Awaitable[Answer]],
     ) -> Answer:
-        """A ``/decision start`` answered within Slack's 3 s: with its outcome when it is known by
-        then; else, when the command came with Slack's response_url, "working on it", the start
-        given LATE_WITHIN in all and its outcome told there. Without one, all within SLASH_BUDGET."""
+        """A slash command answered within Slack's 3 s: ``carry_out(command, arrived, budget)``'s
+        answer when it comes by then; else, when the command came with Slack's response_url,
+        "working on it", the command given LATE_WITHIN in all (its wait for the ledger's write lock
+        too) and its outcome told there. Without one, all within SLASH_BUDGET."""
         responses, url = self.responses, command.response_url
         if responses is None or not responses.usable(url):
-            return await self._slash_start(command, actor, mentions, flow_id, title, arrived, others)
-        start = self._late_start(command, actor, mentions, flow_id, title, arrived, others)
-        return await responses.in_time(asyncio.ensure_future(start), url, command.user, arrived + SLASH_BUDGET)
+            return await carry_out(command, arrived, SLASH_BUDGET)
+        work = asyncio.ensure_future(self._late(command, arrived, carry_out))
+        return await responses.in_time(work, url, command.user, arrived + SLASH_BUDGET)
 
-    async def _late_start(
+    async def _late(
         self,
         command: messages.Slash,
-        actor: Actor,
-        mentions: dict[str, Actor],
-        flow_id: str,
-        title: str,
         arrived: float,
-        others: dict[str, str] | None,
+        carry_out: Callable[[messages.Slash, float, float], Awaitable[Answer]],
     ) -> Answer:
-        """:meth:`_slash_start` given LATE_WITHIN, its wait for the ledger's write lock included."""
         write_lock.wait_for_lock_until(arrived + late.LATE_WITHIN - asyncio.get_running_loop().time())
-        return await self._slash_start(command, actor, mentions, flow_id, title, arrived, others, late.LATE_WITHIN)
+        return await carry_out(command, arrived, late.LATE_WITHIN)
 
     async def _slash_start(
         self,

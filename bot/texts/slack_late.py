@@ -5,9 +5,9 @@ from __future__ import annotations
 
 
 def slack_working_on_it() -> str:
-    """The answer within Slack's 3 s to a ``/decision start`` still under way (its channel busy with
-    other starts, Slack slow to take the thread's root, the ledger busy)."""
-    return "Working on it: Slack is slow to take my message in this channel. I'll tell you here how it went."
+    """The answer within Slack's 3 s to a slash command still under way (a start's channel busy with
+    other starts, Slack slow to take its thread's root, the ledger busy with another job)."""
+    return "Working on it: this is taking longer than usual. I'll tell you here how it went."
 
 
 def slack_late_answer_lost(user: str, problem: str) -> str:
