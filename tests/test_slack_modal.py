@@ -224,3 +224,15 @@ async def test_a_submission_over_socket_mode_answers_in_its_acknowledgement(tmp_
 
 def _view_of(slack: Harness) -> dict[str, Any]:
     return modal.form(slack.channel.inbound.forms.flows(), modal.Origin("slash", "C1"))
+
+
+async def test_a_form_slack_is_slow_to_open_is_answered_within_3_s(slack: Harness, fake: FakeSlack) -> None:
+    """Slack not answering ``views.open`` within 2 s: the command is still answered in Slack's 3 s,
+    with the syntax (not an error Slack would show for a late answer)."""
+    fake.slow_down("views.open", 2.6)
+    began = time.monotonic()
+    resp = await slack.post(_slash("start", "C1"), form=True)
+    said = (await resp.json())["text"]
+    assert time.monotonic() - began < 2.9
+    assert "could not open the form (Slack did not answer in time)" in said
+    assert "/decision start FLOW [@people ...] [title]" in said

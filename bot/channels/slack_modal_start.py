@@ -79,13 +79,8 @@ class FormStarts:
         try:
             await call(request, OPEN_WITHIN)
         except RetryLater as exc:  # (ChannelDown among them: the token refused)
-            error = (
-                "ratelimited"
-                if exc.rate_limited
-                else texts.slack_post_timed_out()
-                if "Timeout" in exc.reason
-                else exc.reason
-            )
+            late = isinstance(exc.__cause__, TimeoutError)
+            error = "ratelimited" if exc.rate_limited else texts.slack_post_timed_out() if late else exc.reason
         except DeliveryFailed as exc:
             error = exc.code or str(exc)
         else:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from bot.texts.slack import slack_post_timed_out
+
 
 def modal_title() -> str:
     return "Start a decision"  # Slack: 24 characters at most
@@ -111,6 +113,7 @@ def modal_not_opened(error: str, flows: list[str]) -> str:
     why = {
         "expired_trigger_id": "Slack took too long to ask me for it",
         "ratelimited": "Slack is busy",
+        slack_post_timed_out(): "Slack did not answer in time",
     }.get(error, f"Slack refused it: {error}")
     listed = ", ".join(flows) if flows else "none"
     return (
