@@ -11,11 +11,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
+
 from bot.channels import slack_modal as modal
+from bot.cli import main
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.flows_support import shipped_flows
 from tests.slack_modal_support import home_start_body, shortcut_body, submission, submission_body
-from tests.slack_support import SOCKET, Harness, harness, sign, slash_body, wait_for
+from tests.slack_support import ROOT, SOCKET, Harness, harness, sign, slash_body, wait_for
 
 RUN_EVENTS = "SELECT e.source, e.payload FROM runs r JOIN events e ON e.id = r.event_id ORDER BY r.id"
 
@@ -43,7 +46,9 @@ def field(view: dict[str, Any], block_id: str) -> dict[str, Any]:
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
 
 
-async def test_start_alone_opens_the_form_and_its_submission_starts_the_run(slack: Harness, fake: FakeSlack) -> None:
+async def test_start_alone_opens_the_form_and_its_submission_starts_the_run(
+    tmp_path: Path, slack: Harness, fake: FakeSlack
+) -> None:
     """Before, ``/decision start`` alone answered the command's syntax. Now the form opens at once
     (no lookup before it), listing the flows a slash start may start by their titles, the channel
     the command came from picked; submitted, the run starts exactly as the slash command's: the
@@ -74,6 +79,9 @@ async def test_start_alone_opens_the_form_and_its_submission_starts_the_run(slac
     told = await wait_for(lambda: fake.of("chat.postEphemeral"))
     assert told[0].args["user"] == "UA" and told[0].args["channel"] == "C1"
     assert told[0].args["text"].startswith("Started run #1")
+    args = ["--db", str(tmp_path / "slack.db"), "--flows", str(ROOT / "flows"), "runs", "list", "--json"]
+    listed = await asyncio.to_thread(CliRunner().invoke, main, args)
+    assert [r["trigger"] for r in json.loads(listed.output)] == ["slack modal"]
 
 
 async def test_the_form_lists_every_problem_under_its_field_and_starts_nothing(slack: Harness, fake: FakeSlack) -> None:
