@@ -4,6 +4,8 @@ off, envelopes left or cut); the channels routes name, checked at start-up."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.texts._common import _left_out, command
 
 # --- slack: settings and connections -------------------------------------------------------------
@@ -177,10 +179,22 @@ def slack_socket_mode_off_failing(since: str) -> str:
     )
 
 
-def slack_failing(variable: str, error: str, since: str) -> str:
-    """What /healthz says of a Slack token refused while serving."""
-    waits = "replies wait in the outbox" if variable == "SLACK_BOT_TOKEN" else "no events arrive over Socket Mode"
-    return f"Slack refuses {variable} ({error}) since {since}: {waits}. Set a working {variable} and restart."
+#: What waits while Slack refuses the bot token, by the kind of call refused.
+BOT_TOKEN_WAITS = {
+    "replies": "replies wait in the outbox",
+    "side": "questions are not redrawn once answered, nor messages deleted",
+    "home": "Home tabs are not published",
+}
+
+
+def slack_failing(variable: str, error: str, since: str, waits: Sequence[str] = ("replies",)) -> str:
+    """What /healthz says of a Slack token refused while serving (for the bot token, ``waits``: the
+    kinds of call refused, of BOT_TOKEN_WAITS)."""
+    if variable == "SLACK_BOT_TOKEN":
+        held = "; ".join(BOT_TOKEN_WAITS[what] for what in waits)
+    else:
+        held = "no events arrive over Socket Mode"
+    return f"Slack refuses {variable} ({error}) since {since}: {held}. Set a working {variable} and restart."
 
 
 def slack_other_workspace(team: str, served: str | None, left_out: int = 0) -> str:
