@@ -241,23 +241,37 @@ def slack_unreachable(url: str, error: str) -> str:
 
 
 def route_channel_refused(route: str, spec: str, plain: str, remedy: str | None) -> str:
-    """A log line at start-up: a route (``default``: DECISIONBOT_DEFAULT_CHANNEL) names a channel
-    the platform says the bot cannot post in (``plain``: why; ``remedy``: the fix, None: the usual)."""
-    named = "DECISIONBOT_DEFAULT_CHANNEL" if route == "default" else f"route '{route}'"
-    elsewhere = "set it to another channel" if route == "default" else "name another channel in routes.yaml"
+    """A log line: a route (``default``: DECISIONBOT_DEFAULT_CHANNEL; ``check:NAME``: a check of
+    checks.yaml naming its own channel) names a channel the platform says the bot cannot post in
+    (``plain``: why; ``remedy``: the fix, None: the usual)."""
+    if route == "default":
+        named, elsewhere, what = "DECISIONBOT_DEFAULT_CHANNEL", "set it to another channel", "alerts"
+    elif route.startswith("check:"):
+        named, elsewhere, what = (
+            f"check '{route[6:]}' of checks.yaml",
+            "name another channel in checks.yaml",
+            "breaches",
+        )
+    else:
+        named, elsewhere, what = f"route '{route}'", "name another channel in routes.yaml", "alerts"
     return (
-        f"The {named} sends its runs to {spec}, where the bot cannot post: {plain}. Its alerts would start"
+        f"The {named} sends its runs to {spec}, where the bot cannot post: {plain}. Its {what} would start"
         f" runs nobody there sees. Fix: {remedy or 'Add the bot to that channel'}, or {elsewhere}."
     )
 
 
-def route_channels_unchecked(channel: str | None, reason: str) -> str:
-    """A log line at start-up: the channels routes name (on ``channel``; None: on any) could not be
-    checked (a permission missing, the platform out of reach, routes.yaml broken); a route's channel
-    refusing the bot is then learnt at its first alert."""
+#: When the channels routes name are checked: ``serve``'s start, and each change of the files.
+AT_START = "at start-up"
+AFTER_CHANGE = "after routes.yaml or checks.yaml changed"
+
+
+def route_channels_unchecked(channel: str | None, reason: str, when: str = AT_START) -> str:
+    """A log line: the channels routes name (on ``channel``; None: on any) could not be checked
+    ``when`` (a permission missing, the platform out of reach, routes.yaml broken); a route's
+    channel refusing the bot is then learnt at its first alert."""
     which = f"{channel} channels" if channel else "channels"
     return (
-        f"The {which} that routes name were not checked at start-up: {reason}. A route whose"
+        f"The {which} that routes name were not checked {when}: {reason}. A route whose"
         " channel refuses the bot is learnt at its first alert (for Slack: the channels:read and groups:read"
         " scopes of slack/manifest.yaml let the check run)."
     )
