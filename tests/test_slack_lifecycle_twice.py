@@ -84,9 +84,8 @@ async def test_removed_and_invited_back_at_once_ends_with_the_bot_back(slack: Ha
 
     async def back_soon() -> None:
         await asyncio.sleep(0.1)
-        checked = lambda: [c for c in fake.of("conversations.info") if c.args.get("channel") == "C1" and c.result]  # noqa: E731
-        await wait_for(checked)  # the removal checked with Slack: true then
-        fake.let_in("C1")
+        await wait_for(lambda: [c for c in fake.of("conversations.info") if c.args.get("channel") == "C1" and c.result])
+        fake.let_in("C1")  # (the removal was checked with Slack: true then)
         await slack.event({**joined, "event_ts": "1800000100.2"})
 
     fake.shut_out("C1")
