@@ -169,7 +169,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "inbound": "Messages sent.", "answers": "Answers given.", "addressed": "Distinct (run, step) prompted.",
         "answered": "Of those, answered.", "facilitated": "Runs facilitated.",
     }),
-    "analytics_prompts": ("Distinct (person, run, step) prompted, kept by triggers.", {
+    "analytics_prompts": ("Distinct (person, run, step) asked a question (a prompt with `expects`), kept by triggers.", {
         "person": "actor id.", "run_id": "Run.", "step": "Step.", "answered": "1 once the person answered that step.",
         "asked_at": "The first prompt to them there (UTC).", "answered_at": "Their first answer to that step of that run at or after asked_at (UTC).",
         "answer_ms": "Milliseconds from asked_at to answered_at.", "flow_id": "Flow of the run.", "day": "Its trigger day.",

@@ -169,6 +169,15 @@ def m016_stall_waits_past_a_thread_moved(db: Database) -> None:
     create_views(db, {name: VIEWS[name] for name in sql_waits.MEASURES})
 
 
+@migrations()
+def m017_prompts_are_questions(db: Database) -> None:
+    """A prompt counts as a question put to its person (``participation``'s prompts addressed,
+    ``answer_times``) only when it expects an answer: not the bot's "Cancel this decision run?
+    (yes/no)" to a facilitator who typed ``cancel`` at a step asked of someone else, which counted
+    them as asked there and never answering."""
+    summary_upgrades.questions_only(db)
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from bot.analytics import sql_waits
-from bot.analytics.sql_parts import A_PERSON, NOT_SENT, SCOPE, deadline, iso_week
+from bot.analytics.sql_parts import A_PERSON, NOT_SENT, SCOPE, deadline, iso_week, question
 from bot.analytics.sql_parts import percentiles as _percentiles
 
 RUN_LATENCY = f"""WITH {SCOPE},
@@ -139,7 +139,7 @@ given AS (SELECT a.actor_id AS person, count(*) AS n FROM answers a JOIN scope s
           GROUP BY a.actor_id),
 asked AS (SELECT m.actor_id AS person, m.run_id, m.step, max(m.actor_name) AS name
           FROM messages m JOIN scope s ON s.run_id = m.run_id
-          WHERE m.direction = 'out' AND m.kind = 'prompt' AND m.actor_id IS NOT NULL
+          WHERE {question("m")} AND m.actor_id IS NOT NULL
           GROUP BY m.actor_id, m.run_id, coalesce(m.step, '')),
 slots AS (SELECT DISTINCT a.actor_id AS person, a.run_id, a.step FROM answers a JOIN scope s ON s.run_id = a.run_id),
 prompts AS (SELECT q.person, max(q.name) AS name, count(*) AS addressed, count(sl.person) AS answered
