@@ -178,6 +178,14 @@ def m017_prompts_are_questions(db: Database) -> None:
     summary_upgrades.questions_only(db)
 
 
+@migrations()
+def m018_participation_names_slack_gave(db: Database) -> None:
+    """``participation`` names each person as ``people`` does (Slack's name for them), not by the
+    greatest name seen: one seen while Slack was slow was their user id (``UT``), greater than
+    their name (``Taro``), and stayed."""
+    create_views(db, {"participation": VIEWS["participation"]})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

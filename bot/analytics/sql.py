@@ -131,6 +131,13 @@ SELECT s.flow_id, a.step, coalesce(a.field, '') AS field, sum(a.revision = 1) AS
 FROM answers a JOIN scope s ON s.run_id = a.run_id
 GROUP BY s.flow_id, a.step, coalesce(a.field, '') ORDER BY s.flow_id, a.step, field"""
 
+#: A person's name (``p.person``): the one ``people`` has (what Slack last said of them: a person
+#: named by their id while Slack was slow to answer keeps that id in the messages of the moment),
+#: else the greatest of the names ``{seen}`` (what they wrote under, were asked as, own actions as),
+#: else their id without its platform.
+NAMED = """coalesce((SELECT pe.name FROM people pe WHERE pe.id = p.person), {seen},
+                 substr(p.person, instr(p.person, ':') + 1))"""
+
 PARTICIPATION = f"""WITH {SCOPE},
 inbound AS (SELECT m.actor_id AS person, count(*) AS n, max(m.actor_name) AS name
             FROM messages m JOIN scope s ON s.run_id = m.run_id
@@ -149,14 +156,14 @@ led AS (SELECT facilitator_id AS person, count(*) AS n FROM scope GROUP BY facil
 owned AS (SELECT a.owner_id AS person, count(*) AS n, max(a.owner_name) AS name
           FROM actions a JOIN decisions d ON d.id = a.decision_id JOIN scope s ON s.run_id = d.run_id
           WHERE a.owner_id IS NOT NULL GROUP BY a.owner_id),
-people AS (SELECT person FROM inbound UNION SELECT person FROM given UNION SELECT person FROM prompts
-           UNION SELECT person FROM led UNION SELECT person FROM owned)
-SELECT p.person, coalesce(i.name, pr.name, o.name, substr(p.person, instr(p.person, ':') + 1)) AS name,
+persons AS (SELECT person FROM inbound UNION SELECT person FROM given UNION SELECT person FROM prompts
+            UNION SELECT person FROM led UNION SELECT person FROM owned)
+SELECT p.person, {NAMED.format(seen="i.name, pr.name, o.name")} AS name,
        coalesce(i.n, 0) AS inbound_messages, coalesce(g.n, 0) AS answers,
        coalesce(pr.addressed, 0) AS prompts_addressed, coalesce(pr.answered, 0) AS prompts_answered,
        CAST(pr.answered AS REAL) / nullif(pr.addressed, 0) AS response_rate,
        coalesce(l.n, 0) AS runs_facilitated, coalesce(o.n, 0) AS actions_owned
-FROM people p LEFT JOIN inbound i ON i.person = p.person LEFT JOIN given g ON g.person = p.person
+FROM persons p LEFT JOIN inbound i ON i.person = p.person LEFT JOIN given g ON g.person = p.person
      LEFT JOIN prompts pr ON pr.person = p.person LEFT JOIN led l ON l.person = p.person
      LEFT JOIN owned o ON o.person = p.person
 WHERE {A_PERSON}
@@ -280,13 +287,13 @@ PARTICIPATION_VIEW = f"""WITH counted AS (
     FROM analytics_people GROUP BY person),
 owned AS (SELECT owner_id AS person, max(owner_name) AS name, count(*) AS n FROM analytics_actions
           WHERE owner_id IS NOT NULL GROUP BY owner_id),
-people AS (SELECT person FROM counted UNION SELECT person FROM owned)
-SELECT p.person, coalesce(c.name, o.name, substr(p.person, instr(p.person, ':') + 1)) AS name,
+persons AS (SELECT person FROM counted UNION SELECT person FROM owned)
+SELECT p.person, {NAMED.format(seen="c.name, o.name")} AS name,
        coalesce(c.inbound, 0) AS inbound_messages, coalesce(c.answers, 0) AS answers,
        coalesce(c.addressed, 0) AS prompts_addressed, coalesce(c.answered, 0) AS prompts_answered,
        CAST(c.answered AS REAL) / nullif(c.addressed, 0) AS response_rate,
        coalesce(c.facilitated, 0) AS runs_facilitated, coalesce(o.n, 0) AS actions_owned
-FROM people p LEFT JOIN counted c ON c.person = p.person LEFT JOIN owned o ON o.person = p.person
+FROM persons p LEFT JOIN counted c ON c.person = p.person LEFT JOIN owned o ON o.person = p.person
 WHERE {A_PERSON}
 ORDER BY p.person"""
 
