@@ -186,6 +186,13 @@ def m018_participation_names_slack_gave(db: Database) -> None:
     create_views(db, {"participation": VIEWS["participation"]})
 
 
+@migrations()
+def m019_answer_sources(db: Database) -> None:
+    """``answer_sources``: each answer with the inbound message that gave it (``answers.message_id``,
+    the core set's m011) and the surface it came through."""
+    create_views(db, {"answer_sources": VIEWS["answer_sources"]})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

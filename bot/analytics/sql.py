@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from bot.analytics import sql_waits
+from bot.analytics import sql_sources, sql_waits
 from bot.analytics.sql_parts import A_PERSON, NOT_SENT, SCOPE, deadline, iso_week, question
 from bot.analytics.sql_parts import percentiles as _percentiles
 
@@ -199,6 +199,7 @@ MEASURES: dict[str, str] = {
     "participation": PARTICIPATION,
     "trigger_quality": TRIGGER_QUALITY,
     **sql_waits.MEASURES,
+    **sql_sources.MEASURES,
 }
 
 #: The views of ``run_latency``, ``latency_summary``, ``step_dropoff`` and ``participation``: the
