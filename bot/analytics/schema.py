@@ -193,6 +193,14 @@ def m019_answer_sources(db: Database) -> None:
     create_views(db, {"answer_sources": VIEWS["answer_sources"]})
 
 
+@migrations()
+def m020_owners_named_as_slack_names_them(db: Database) -> None:
+    """``action_status`` and the follow-through views name an action's owner as ``people`` does, not
+    by the name recorded with the action: one named while Slack was slow was their user id."""
+    names = ("action_status", "follow_through_by_owner", "follow_through_by_flow")
+    create_views(db, {name: VIEWS[name] for name in names})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

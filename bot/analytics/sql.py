@@ -60,8 +60,12 @@ fa AS ({_percentiles("dims", "fa", "dimension, key")}),
 dec AS ({_percentiles("dims", "dec", "dimension, key")})
 {LATENCY_BY_DIMENSION}"""
 
+#: An action's owner's name: the one ``people`` has for them (what Slack last said), else the name
+#: recorded with the action (``actions.owner_name``: their id when Slack was slow to name them).
+OWNER_NAME = "coalesce((SELECT pe.name FROM people pe WHERE pe.id = a.owner_id), a.owner_name)"
+
 ACTION_STATUS = f"""WITH {SCOPE}
-SELECT a.id AS action_id, a.decision_id, d.flow_id, a.owner_id, a.owner_name, a.what, a.due,
+SELECT a.id AS action_id, a.decision_id, d.flow_id, a.owner_id, {OWNER_NAME} AS owner_name, a.what, a.due,
        CASE WHEN a.due IS NOT NULL THEN {deadline("a.due")} END AS deadline_at, a.status, a.done_at,
        CASE WHEN a.due IS NOT NULL AND a.status != 'dropped'
              AND ({deadline("a.due")} <= :as_of OR a.status = 'done') THEN 1 ELSE 0 END AS is_due,

@@ -65,3 +65,41 @@ def _a_ledger_made_before_shows_them_by_name_once_migrated(slack: Harness, tmp_p
     conn.close()
     migrated = open_db(old).conn
     assert {r[0]: r[1] for r in migrated.execute("SELECT * FROM participation")} == want
+
+
+async def test_an_owner_picked_while_slack_was_slow_is_shown_by_name(
+    slack: Harness, fake: FakeSlack, tmp_path: Path
+) -> None:
+    """Taro names Bob the owner while Slack is slow to say who UB is: the action keeps ``UB`` as
+    its owner's name (``actions.owner_name``, as recorded); the measures show Bob, as ``people`` has him."""
+    await hook(slack, alert(**LABELS))
+    [root] = await slack.posts(1)
+    await wait_for(lambda: slack.rows("SELECT 1 FROM people WHERE id = 'slack:UT'"))
+    fake.delays["users.info"] = 5.0
+    await taro_assigns_bob(slack, fake, root)
+    fake.delays.clear()
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE state = 'review_at'"))
+    await slack.event(message("UT", "ok", channel="C0OPS", thread_ts=root["ts"]))
+    await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE status = 'completed'"))
+    assert slack.rows("SELECT owner_id, owner_name FROM actions") == [("slack:UB", "UB")]
+    await wait_for(lambda: slack.rows("SELECT name FROM people WHERE id = 'slack:UB'"), timeout=10)
+
+    [(bob,)] = slack.rows("SELECT name FROM people WHERE id = 'slack:UB'")
+    for view in ("action_status", "follow_through_by_owner"):
+        for sql in (view, f"({as_view(MEASURES[view])})"):  # the view, its definition
+            assert slack.rows(f"SELECT owner_id, owner_name FROM {sql}") == [("slack:UB", bob)], sql
+    got = report.build(slack.services.db.conn, Params(as_of=utc_now()))["follow_through_by_owner"]
+    assert [(r["owner_id"], r["owner_name"]) for r in got] == [("slack:UB", bob)]
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as copy:
+        slack.services.db.conn.backup(copy)
+    conn = sqlite3.connect(old, isolation_level=None)
+    for view in ("action_status", "follow_through_by_owner"):  # the views of before: the names recorded
+        conn.execute(f"DROP VIEW {view}")
+        conn.execute(f"CREATE VIEW {view} AS SELECT owner_id, owner_name FROM actions")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm020_owners_named_as_slack_names_them'")
+    conn.close()
+    migrated = open_db(old).conn
+    for view in ("action_status", "follow_through_by_owner"):
+        assert migrated.execute(f"SELECT owner_id, owner_name FROM {view}").fetchall() == [("slack:UB", bob)]
