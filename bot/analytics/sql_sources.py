@@ -4,8 +4,9 @@
 
 - *Surface* of an inbound message ``m``, from its platform payload (``messages.payload``): on Slack
   the widget clicked (``block_actions``: ``button``, ``static_select``, ``users_select``,
-  ``datepicker``, as Slack names the element), else where it was typed: ``dm`` (a direct message
-  with the bot), ``thread`` (a reply in a thread: the run's), ``channel``; on Teams ``card`` (an
+  ``datepicker``, as Slack names the element), else where it was typed, by its conversation
+  (``slack:D...``: ``dm``, a direct message with the bot; ``slack:C.../<ts>``: ``thread``, a reply in
+  the run's thread; else ``channel``: GLOB, as Slack's ids are upper case); on Teams ``card`` (an
   Adaptive Card submitted), ``dm`` (the personal chat with the bot), ``chat`` (a channel or group
   chat); elsewhere the platform (``console``, ``rasa``). NULL for an answer no message gave (a
   default the bot took).
@@ -20,9 +21,8 @@ SURFACE = """CASE
     WHEN m.id IS NULL THEN NULL
     WHEN m.channel = 'slack' AND json_extract(m.payload, '$.type') = 'block_actions'
         THEN coalesce(json_extract(m.payload, '$.action.type'), 'widget')
-    WHEN m.channel = 'slack' AND (json_extract(m.payload, '$.channel_type') = 'im' OR m.conversation LIKE 'slack:D%')
-        THEN 'dm'
-    WHEN m.channel = 'slack' AND json_extract(m.payload, '$.thread_ts') IS NOT NULL THEN 'thread'
+    WHEN m.channel = 'slack' AND m.conversation GLOB 'slack:D*' THEN 'dm'
+    WHEN m.channel = 'slack' AND m.conversation GLOB 'slack:*/*' THEN 'thread'
     WHEN m.channel = 'slack' THEN 'channel'
     WHEN m.channel = 'teams' AND json_extract(m.payload, '$.value') IS NOT NULL THEN 'card'
     WHEN m.channel = 'teams' AND json_extract(m.payload, '$.conversation.conversationType') = 'personal' THEN 'dm'

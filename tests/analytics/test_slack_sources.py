@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.analytics.sql import MEASURES, as_view
 from bot.store import open_db
+from tests.analytics.history import build
 from tests.dates import JAN15
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness, message, wait_for
@@ -101,3 +102,28 @@ def _a_ledger_made_before_finds_each_answers_message(slack: Harness, tmp_path: P
     migrated = open_db(old).conn
     assert migrated.execute("SELECT id, message_id FROM answers ORDER BY id").fetchall() == want
     assert migrated.execute("SELECT count(*) FROM answer_sources WHERE surface IS NULL").fetchone() == (0,)
+
+
+def test_where_a_slack_message_was_typed_is_read_from_its_conversation_as_slack_spells_it(tmp_path: Path) -> None:
+    """Slack's ids are upper case: ``slack:D...`` is a direct message; ``demo-data``'s made-up
+    ``slack:demo-3`` is no direct message (a LIKE, blind to case, took it for one)."""
+    conn = build(tmp_path / "h.db").conn
+    places = {
+        "slack:DUB": "dm",
+        "slack:C1/1700000000.000001": "thread",
+        "slack:C1": "channel",
+        "slack:demo-3": "channel",
+    }
+    for conversation in places:
+        message_id = conn.execute(
+            "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, step, kind, text, created_at)"
+            " VALUES (1, 'in', 'slack', ?, 'slack:alice', 'decision', 'answer', 'x', '2026-03-02T10:00:00.000Z')",
+            (conversation,),
+        ).lastrowid
+        conn.execute(
+            "INSERT INTO answers (run_id, step, actor_id, value, raw, kind, revision, at, message_id)"
+            " VALUES (1, 'decision', 'slack:alice', '\"x\"', 'x', 'answer', 2, '2026-03-02T10:00:00.000Z', ?)",
+            (message_id,),
+        )
+    got = conn.execute("SELECT conversation, surface FROM answer_sources WHERE message_id IS NOT NULL").fetchall()
+    assert dict(got) == places
