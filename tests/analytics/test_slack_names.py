@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.analytics import report
+from bot.analytics import report, search
 from bot.analytics.measures import Params
 from bot.analytics.sql import MEASURES, as_view
 from bot.store import open_db, utc_now
@@ -50,6 +50,9 @@ async def test_a_person_first_named_by_id_while_slack_was_slow_is_shown_by_name(
         assert {r[0]: r[1] for r in slack.rows(sql)} == want, sql
     got = report.build(slack.services.db.conn, Params(as_of=utc_now()))["participation"]
     assert {r["person"]: r["name"] for r in got} == want  # decisionbot report
+    conn = slack.services.db.conn
+    found = await wait_for(lambda: search.search(conn, "hello"))  # decisionbot transcripts search, once indexed
+    assert {(r["text"], r["who"]) for r in found if r["direction"] == "in"} == {("hello?", want["slack:UT"])}
     _a_ledger_made_before_shows_them_by_name_once_migrated(slack, tmp_path, want)
 
 
