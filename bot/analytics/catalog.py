@@ -11,7 +11,7 @@ TABLES: dict[str, tuple[str, T]] = {
     "events": ("One row per trigger received (alert, metric check, facilitator, review date).", {
         "id": "Event id.", "source": "Where it came from: cli, console, slack, teams, rasa, alertmanager, grafana, generic, check, schedule.",
         "kind": "`manual` (a person started it: chat, `start`, `decisionbot trigger`), `alert`, `metric`, `review` (a review's date came, or a review was started by hand), `handover` (`give A12 @person`), or a generic event's own `kind` (default `event`).", "dedup_key": "Key that ties repeats of one alert to one open run.",
-        "status": "firing or resolved.", "title": "Short title shown in prompts.", "payload": "The trigger's fields (JSON); a run a person started in chat, `via`: slash, mention or dm in Slack; chat on Teams, over Rasa and in the terminal (none on runs an older release stored).",
+        "status": "firing or resolved.", "title": "Short title shown in prompts.", "payload": "The trigger's fields (JSON); a run a person started in chat, `via`: slash, modal (the form), mention or dm in Slack; chat on Teams, over Rasa and in the terminal (none on runs an older release stored).",
         "first_seen_at": "When it was first received (UTC): the trigger time of its runs.", "last_seen_at": "When it was last received (UTC).",
         "repeat_count": "How many more times it came without starting a new run: while its run was open; for alerts, checks and generic events also until they resolved, or within the route's cooldown after.", "route": "The route the trigger took.",
         "resolved_at": "When the alert resolved (UTC).", "problem": "Why the trigger started no run.",
