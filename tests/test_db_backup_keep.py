@@ -200,3 +200,15 @@ def test_options_that_do_not_fit_are_usage_errors_naming_the_fix(
     assert said in " ".join(result.output.split())
     assert not (tmp_path / "backups").exists() and not Path("out.db").exists()
     assert a_file.read_text() == "not a folder"
+
+
+def test_a_copy_that_cannot_be_written_says_so_without_naming_an_option_db_backup_lacks(
+    ledger: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    result = run(ledger, "db", "backup", str(blocker / "copy.db"))
+    assert result.exit_code == 1
+    assert f"Cannot write {blocker / 'copy.db'}" in result.output
+    assert "-o path" not in result.output  # db backup has no -o option
+    assert result.output.rstrip().endswith("Choose another path.")

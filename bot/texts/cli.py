@@ -188,7 +188,7 @@ def cli_graphviz_failed(problem: str) -> str:
 
 
 def cli_cannot_write(path: str, problem: str) -> str:
-    return f"Cannot write {path}: {problem}. Try another -o path."
+    return f"Cannot write {path}: {problem}. Choose another path."
 
 
 def cli_output_is_ledger(path: str, ledger: str) -> str:
