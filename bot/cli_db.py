@@ -13,7 +13,7 @@ from bot.cli import main
 from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.errors import BotError
-from bot.store import migrations, open_db, open_readonly, upgrade, upgrade_copy
+from bot.store import backup_keep, migrations, open_db, open_readonly, upgrade, upgrade_copy, utc_now
 
 
 @main.group("db")
@@ -23,7 +23,7 @@ def db_group() -> None:
     \b
     Example:
       decisionbot db migrate
-      decisionbot db backup backups/decisions-$(date +%F).db
+      decisionbot db backup --into data/backups --keep 14
     """
 
 
@@ -45,10 +45,24 @@ def db_migrate(obj: Context) -> None:
 
 
 @db_group.command("backup")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--into",
+    "folder",
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Write DIR/decisions-<UTC time>.db (DIR made 0750 if missing) and keep only the newest --keep of those.",
+)
+@click.option(
+    "--keep",
+    type=int,
+    metavar="N",
+    help=f"With --into: how many of its copies to keep, the new one included (default {backup_keep.DEFAULT_KEEP}).",
+)
 @click.pass_obj
-def db_backup(obj: Context, file: Path) -> None:
-    """Copy the ledger to FILE, safe while `decisionbot serve` runs and writes to it.
+def db_backup(obj: Context, file: Path | None, folder: Path | None, keep: int | None) -> None:
+    """Copy the ledger to FILE, or to a new file in DIR keeping the newest N there, safe while
+    `decisionbot serve` runs and writes to it.
 
     SQLite's online backup takes one consistent snapshot (every committed turn, the WAL's
     included) without stopping the server. The copy is checked (PRAGMA quick_check) and made a
@@ -57,18 +71,67 @@ def db_backup(obj: Context, file: Path) -> None:
     aside (SQLite would read a leftover -wal on top of the copy), put the copy in the ledger's
     place, start the server.
 
+    With --into DIR, the copy is DIR/decisions-<UTC time>.db; once it is written and checked,
+    the oldest copies so named in DIR beyond the newest N are removed (nothing else in DIR is
+    touched; a copy that fails its check removes nothing).
+
     \b
     Example:
+      decisionbot --db data/decisions.db db backup --into data/backups --keep 14
       decisionbot --db data/decisions.db db backup backups/decisions-$(date +%F).db
     """
+    _refuse_bad_backup_options(file, folder, keep)
     ledger = obj.existing_ledger()
+    if folder is None:
+        assert file is not None
+        runs, size = _copy_ledger(ledger, file)
+        click.echo(texts.cli_backed_up(obj.db_path, str(file), runs, size))
+        return
+    _backup_into(ledger, folder, backup_keep.DEFAULT_KEEP if keep is None else keep)
+
+
+def _refuse_bad_backup_options(file: Path | None, folder: Path | None, keep: int | None) -> None:
+    """Usage errors, before anything is read or written."""
+    if file is not None and folder is not None:
+        raise click.UsageError(texts.cli_backup_file_and_into(str(file), str(folder)))
+    if file is None and folder is None:
+        raise click.UsageError(texts.cli_backup_no_target())
+    if keep is not None and folder is None:
+        raise click.UsageError(texts.cli_backup_keep_without_into(str(file)))
+    if keep is not None and keep < 1:
+        raise click.BadParameter(texts.cli_backup_keep_too_few(keep), param_hint="--keep")
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise click.BadParameter(texts.cli_backup_into_not_a_folder(str(folder)), param_hint="--into")
+
+
+def _copy_ledger(ledger: str, file: Path) -> tuple[int, int]:
+    """The ledger copied to ``file``, checked, all or nothing: its runs and size in bytes."""
     source = open_readonly(ledger).conn
     try:  # the copy is as private as the ledger (a ledger only its owner reads: so is the copy)
         output = open_output(file, binary=True, mode=os.stat(ledger).st_mode & 0o777)
         with output:
             if output.temp is None:  # a pipe or a device: SQLite writes files
                 raise BotError(texts.cli_backup_not_a_file(str(file)))
-            runs, size = upgrade_copy.copy_into(source, output.temp)
+            return upgrade_copy.copy_into(source, output.temp)
     finally:
         source.close()
-    click.echo(texts.cli_backed_up(obj.db_path, str(file), runs, size))
+
+
+def _backup_into(ledger: str, folder: Path, keep: int) -> None:
+    """A new copy in ``folder``, then its copies beyond the newest ``keep`` removed."""
+    try:
+        backup_keep.make_folder(folder)
+    except OSError as exc:
+        raise BotError(texts.cli_backup_folder_failed(str(folder), exc.strerror or str(exc))) from exc
+    file = backup_keep.name_for(folder, utc_now())
+    runs, size = _copy_ledger(ledger, file)  # a copy that fails raises here: nothing is removed
+    click.echo(texts.cli_backed_up(ledger, str(file), runs, size))
+    try:
+        kept, removed, problems = backup_keep.prune(folder, keep, file, Path(ledger))
+    except OSError as exc:
+        raise BotError(texts.cli_backups_not_listed(str(folder), exc.strerror or str(exc))) from exc
+    click.echo(texts.cli_backups_kept(str(folder), [p.name for p in kept], keep))
+    for path in removed:
+        click.echo(texts.cli_backup_removed(str(path)))
+    if problems:
+        raise BotError(texts.cli_backups_not_removed(problems))

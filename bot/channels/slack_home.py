@@ -42,7 +42,7 @@ from bot.channels.slack_events import Malformed, as_dict
 from bot.channels.slack_home_redraw import LOOKED_AT_MOST, Redraws
 from bot.channels.slack_modal import HOME_START
 from bot.channels.slack_send import is_dm
-from bot.channels.slack_side import side_call
+from bot.channels.slack_side import TokenOutage, side_call
 from bot.channels.slack_turns import NAME, Turns
 from bot.command_result import action_id_of
 from bot.dispatch import Dispatcher
@@ -300,8 +300,7 @@ class AppHome:
         self.turns = turns
         self.notes: dict[str, str] = {}  # user -> the answer to their last click, on their tab until opened again
         self.shown: dict[str, int] = {}  # user -> the hash of the view last published for them (taken or under way)
-        self.refused: str | None = None  # Slack refuses the bot token: its error, said once (see _token_refused)
-        self.unpublished = 0  # tabs not published meanwhile
+        self.token = TokenOutage()  # Slack refusing the bot token for the tabs: said once, and in /healthz
         self.redraws = Redraws(turns.services.db.conn, self._publish, turns.poster.spawn, self._stale)
 
     def opened(self, event: Mapping[str, Any]) -> None:
@@ -374,9 +373,8 @@ class AppHome:
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:  # the ledger, or a row it cannot draw
             log.warning(texts.slack_home_not_published(user, f"{type(exc).__name__}: {exc}"))
             return
-        if taken and self.refused is not None:  # (one not taken is tried again at the next change of it)
-            log.info(texts.slack_home_token_works_again(self.unpublished))
-            self.refused, self.unpublished = None, 0
+        if taken and (missed := self.token.works()) is not None:  # (one not taken: again at its next change)
+            log.info(texts.slack_home_token_works_again(missed))
 
     def _remember(self, user: str, digest: int) -> None:
         self.shown.pop(user, None)
@@ -386,10 +384,8 @@ class AppHome:
 
     def _token_refused(self, exc: ChannelDown) -> None:
         """Slack refuses the bot token (revoked, the app uninstalled): one log line until a tab is
-        published again, not one a tab (the outbox tells of the token itself, at its next reply refused)."""
-        self.unpublished += 1
-        if self.refused is None:
-            self.refused = exc.reason
+        published again, not one a tab; ``/healthz`` says it meanwhile (``SlackChannel.failing``)."""
+        if self.token.refused(exc):
             log.warning(texts.slack_home_token_refused(exc.reason))
 
 

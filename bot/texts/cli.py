@@ -130,6 +130,52 @@ def cli_backup_failed(problem: str) -> str:
     return f"The backup failed, so nothing was written: {problem}"
 
 
+def cli_backup_file_and_into(file: str, folder: str) -> str:
+    return (
+        f"Give either FILE ({file}) or --into DIR ({folder}), not both:"
+        " --into names the copy itself (DIR/decisions-<UTC time>.db)."
+    )
+
+
+def cli_backup_no_target() -> str:
+    return "Say where the copy goes: a FILE, or --into DIR [--keep N] for dated copies of which the newest N are kept."
+
+
+def cli_backup_keep_without_into(file: str) -> str:
+    return (
+        f"--keep counts the copies --into makes in its folder; a FILE ({file}) is written as it is."
+        " Use --into DIR --keep N instead."
+    )
+
+
+def cli_backup_keep_too_few(keep: int) -> str:
+    return f"{keep}: keep at least 1 copy (the one just written), e.g. --keep 14."
+
+
+def cli_backup_into_not_a_folder(folder: str) -> str:
+    return f"{folder} is a file, not a folder: give --into a folder (made if missing), or FILE without --into."
+
+
+def cli_backup_folder_failed(folder: str, problem: str) -> str:
+    return f"Cannot make the folder {folder}: {problem}; nothing was written. Try another --into folder."
+
+
+def cli_backups_not_listed(folder: str, problem: str) -> str:
+    return f"The copy is written, but {folder} could not be read to remove older copies: {problem}."
+
+
+def cli_backups_kept(folder: str, kept: list[str], keep: int) -> str:
+    return f"Kept {len(kept)} cop{'y' if len(kept) == 1 else 'ies'} in {folder} (--keep {keep}), newest first: {', '.join(kept)}."
+
+
+def cli_backup_removed(path: str) -> str:
+    return f"Removed {path}."
+
+
+def cli_backups_not_removed(problems: list[str]) -> str:
+    return "The copy is written, but older copies could not be removed: " + "; ".join(problems)
+
+
 def cli_no_graphviz(fmt: str) -> str:
     return (
         f"Graphviz ('dot') is not installed, so there is no {fmt} image; nothing was written."
@@ -142,7 +188,7 @@ def cli_graphviz_failed(problem: str) -> str:
 
 
 def cli_cannot_write(path: str, problem: str) -> str:
-    return f"Cannot write {path}: {problem}. Try another -o path."
+    return f"Cannot write {path}: {problem}. Choose another path."
 
 
 def cli_output_is_ledger(path: str, ledger: str) -> str:
