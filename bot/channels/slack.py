@@ -43,7 +43,6 @@ from bot.channels import slack_postable as postable
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed, rate_limited
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_inbound import Inbound
-from bot.channels.slack_late import ResponseUrls
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_lookups import HeldLookups
 from bot.channels.slack_requests import SlackRequests
@@ -151,8 +150,6 @@ class SlackChannel(SlackRequests, Channel):
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         self.inbound.home = self.home
         self.inbound.token_gone = self._bot_token_gone
-        assert self.http is not None  # (the clients' session: _client)
-        self.inbound.responses = ResponseUrls(self.http, self.api_url, self.spawn)
         self.beside = {"side": self.poster.side_token, "home": self.inbound.app_home.token}
         fallback = self.dispatcher.tz_for
         self.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)

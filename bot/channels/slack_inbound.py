@@ -34,6 +34,7 @@ from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
 from bot.channels import slack_modal as modal
 from bot.channels.slack_events import Answer
+from bot.channels.slack_late import ResponseUrls
 from bot.channels.slack_messages import Said
 from bot.channels.slack_modal_start import FormStarts, asks_form
 from bot.channels.slack_send import is_dm
@@ -66,6 +67,9 @@ class Inbound(SlashStarts):
         self.app_home = app_home.AppHome(self)  # the Home tab: app_home_opened, and its buttons
         self.forms = FormStarts(self, self.app_home.tell)  # the form that starts a decision
         self.workspace_changes = asyncio.Lock()  # a channel lost or back: one at a time, in the order they came
+        self.responses = ResponseUrls(
+            self.services.http, self.poster.client.base_url, self.poster.spawn
+        )  # late answers
 
     # --- events: thread replies, direct messages, mentions -----------------------------------
 

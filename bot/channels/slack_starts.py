@@ -35,7 +35,7 @@ START_TIME = 0.5
 class SlashStarts(Turns):
     """The slash command's starts, each with the thread's root it posts (or, in a burst, none)."""
 
-    #: Where an outcome later than Slack's 3 s is told (set by the channel; None: none is).
+    #: Where an outcome later than Slack's 3 s is told (set by Inbound; None: none is).
     responses: late.ResponseUrls | None = None
 
     async def _in_time(
