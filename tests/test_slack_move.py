@@ -159,7 +159,7 @@ async def test_a_lost_run_moved_to_a_new_channel_is_answered_there(slack: Harnes
     await wait_for(lambda: len(in_channel(fake, "C2")) >= 2)
     root, again = in_channel(fake, "C2")[:2]
     assert root["text"].startswith(
-        "*Post-meeting decision check*: Weekly sync (run #1) goes on in this thread, moved from C1 by @Alice."
+        "*Post-meeting decision check*: Weekly sync (run #1) goes on in this thread, moved from #general by @Alice."
     )
     assert again["text"] == question["text"]
     await wait_for(lambda: in_channel(fake, "DUA")[-1]["text"].startswith("Run #1 moves to #ops-review"))

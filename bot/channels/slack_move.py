@@ -131,7 +131,7 @@ async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
     if refused is not None or row is None:
         return refused
     try:
-        (closed, info), (_, old_info) = await asyncio.gather(
+        (closed, info), (old_closed, old_info) = await asyncio.gather(
             described(turns.poster.client, move.channel), _old_channel(turns, row)
         )
     except (RetryLater, DeliveryFailed) as exc:
@@ -142,20 +142,20 @@ async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
     if typed.team and isinstance(team, str) and team and team != typed.team:
         return texts.slack_move_other_team(row.id, move.name)
     old_name = f"#{old_info['name']}" if old_info.get("name") else row.conversation.conversation
-    return await _moved(turns, typed, move, old_name, bool(old_info))
+    return await _moved(turns, typed, move, old_name, bool(old_info) and old_closed is None)
 
 
 async def _old_channel(turns: Turns, row: RunRow) -> tuple[DeliveryFailed | None, dict[str, Any]]:
-    """The run's channel as Slack describes it, when the bot still posts there (else nothing: no note
-    is left in it, and its id names it); a direct message is none."""
+    """The run's channel as Slack describes it (its name), and whether it refuses the bot's posts
+    (then no note is left in it); nothing for a direct message, or when Slack does not say (then
+    no note either, and its id names it)."""
     channel = row.conversation.conversation
     if is_dm(channel):
         return None, {}
     try:
-        closed, info = await described(turns.poster.client, channel)
+        return await described(turns.poster.client, channel)
     except (RetryLater, DeliveryFailed):
         return None, {}
-    return closed, ({} if closed is not None else info)
 
 
 def _refused(bot: Dispatcher, typed: Typed, run_id: int, move: Move) -> tuple[str | None, RunRow | None]:
