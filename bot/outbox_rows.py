@@ -172,8 +172,8 @@ def requeue(
     """The replies of ``run_id`` queued before ``below`` for conversation ``old`` and still unsent
     (its run moved) go to ``new``, after whatever was queued so far: each queued again as it was
     (its words, its person, when it was first queued), the old row withdrawn with ``why``. One
-    being delivered meanwhile to ``old`` is then delivered there, and its copy in ``new``: shown
-    twice, never lost. Returns the new rows' ids, in their order."""
+    being delivered meanwhile to ``old`` lands there and its copy in ``new``: never lost (Slack's
+    poster takes the first back). Returns the new rows' ids, in their order."""
     found = conn.execute(
         f"SELECT id FROM messages WHERE {UNSENT} AND run_id = ? AND conversation = ? AND id < ? ORDER BY id",
         (run_id, old, below),

@@ -188,12 +188,12 @@ async def test_a_reply_queued_for_the_old_thread_goes_after_the_new_root(slack: 
     assert [p["text"] for p in in_channel(fake, "C1")][2].startswith("Run #1 goes on in a new thread in #ops-review")
 
 
-async def test_a_reply_posted_in_the_old_thread_as_the_run_moves_is_posted_in_the_new_one_too(
+async def test_a_reply_posted_in_the_old_thread_as_the_run_moves_is_taken_back_and_posted_in_the_new_one(
     slack: Harness, fake: FakeSlack
 ) -> None:
     """The question after Alice's answer is on its way to the old thread (Slack slow to answer) when
-    the move is kept: it lands there, and goes to the new thread too, under its root: never only
-    where the run no longer reads answers."""
+    the move is kept: it lands there, is taken back, and is posted in the new thread, under its
+    root: never only where the run no longer reads answers, never shown twice."""
     ops(fake)
     await slack.slash("UA", "start post_meeting Weekly sync")
     root = (await slack.posts(2))[0]
@@ -205,6 +205,11 @@ async def test_a_reply_posted_in_the_old_thread_as_the_run_moves_is_posted_in_th
     new_root, question = (await wait_for(lambda: len(in_channel(fake, "C2")) >= 2 and in_channel(fake, "C2")))[:2]
     assert new_root.get("thread_ts") is None and new_root["text"].startswith("*Post-meeting decision check*")
     assert (question["thread_ts"], question["text"]) == (new_root["ts"], "<@UA> Action 1: What is the action?")
+    stray = fake.of("chat.postMessage")[2]
+    await wait_for(lambda: stray.result)  # Slack's slow answer
+    assert (stray.args["channel"], stray.args["text"], stray.result["ok"]) == ("C1", question["text"], True)
+    await wait_for(lambda: [c for c in fake.of("chat.delete") if c.args.get("ts") == stray.result["ts"]])
+    assert [p["text"] for p in fake.posted()].count(question["text"]) == 1
     await slack.event(message("UA", "Draft the plan", channel="C2", thread_ts=new_root["ts"]))
     await wait_for(lambda: slack.rows("SELECT value FROM answers WHERE step = 'actions'"))
     assert slack.rows("SELECT value FROM answers WHERE step = 'actions'") == [('"Draft the plan"',)]
