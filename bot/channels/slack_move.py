@@ -33,6 +33,7 @@ from bot.channels import DeliveryFailed, RetryLater
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_postable import described
 from bot.command_result import run_id_of
+from bot.engine.state import Prompt
 from bot.model import Actor, ConversationKey, Reply
 from bot.run_commands import may_see
 from bot.store import group, iso, runs, transaction
@@ -105,7 +106,7 @@ def rehome(
     assert moved is not None
     who = by.id if by is not None else None
 
-    def chosen(prompt: Any) -> bool:
+    def chosen(prompt: Prompt) -> bool:
         return there.get(prompt.to["id"], False)
 
     queued += reask.ask_again(bot, conn, moved, chosen, "thread_moved", now, actor=who)
