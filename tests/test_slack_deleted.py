@@ -9,6 +9,7 @@ refusing posts into a deleted thread as Slack does."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from pathlib import Path
 from typing import Any
@@ -214,3 +215,25 @@ async def test_a_finished_runs_deleted_thread_is_told_with_nothing_to_do(slack: 
         " needs doing; its news has nowhere to go there."
     )
     assert "cancel" not in told["text"]
+
+
+async def test_an_answered_question_deleted_while_the_next_waits_to_go_asks_nothing_again(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Alice answered the first question; the next one to her waits in the outbox (Slack refused
+    it for now). An admin cleaning up deletes the first, answered question. Before, it counted as
+    the question she is waited on (the latest of hers that went out): the next question was
+    queued again, 'Asked again (its message was deleted)', and once Slack took posts again she got
+    it twice. Now a question deleted is asked again only when it is the latest put to her."""
+    thread = await slack.started()
+    first = fake.posted()[-1]
+    fake.refuse("chat.postMessage", status=503)  # the next question: refused for now, tried again shortly
+    await slack.event(message("UA", "We ship in March", thread_ts=thread))
+    await wait_for(lambda: any(c.result.get("error") for c in fake.of("chat.postMessage")))
+    fake.remove("C1", first["ts"])
+    await slack.event(deletion(first), event_id="EvANSWERED")
+    await wait_for(lambda: "Action 1: What is the action?" in fake.posted()[-1]["text"])
+    await asyncio.sleep(0.3)
+    asked = [p["text"] for p in fake.posted() if "What is the action?" in p["text"]]
+    assert asked == ["<@UA> Action 1: What is the action?"]
+    assert slack.rows("SELECT count(*) FROM transitions WHERE event = 'asked_again'") == [(0,)]

@@ -18,9 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import RetryLater
 from bot.channels.slack_dms import DirectMessages
-from bot.channels.slack_limits import DM_OPENS
+from bot.channels.slack_limits import DM_OPENS, dm_opens
 from bot.store import open_db
 from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import harness
 
 
 @pytest.fixture
@@ -60,3 +61,31 @@ async def test_replies_to_one_person_held_for_its_slot_share_it(dms: DirectMessa
     assert await dms.channel("UB", 2) == "DUB"
     assert await dms.channel("UB", 1) == "DUB"
     assert [c.args["users"] for c in fake.of("conversations.open")] == ["UB"]
+
+
+async def test_a_reply_withheld_leaves_the_slot_it_booked_to_another_reply_to_the_same_person(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Two replies to Bob wait for the slot the first booked to open his direct message. The first
+    is withheld (its run cancelled): the outbox tells the channel, which released that slot to
+    whoever asked next (Carol), though the second reply to Bob still waited on it; at its slot Bob's
+    reply found none and was held for another, a whole queue later in a burst. Now the slot stays
+    with the reply still waiting on it; once no reply to Bob waits on it, it goes to the next."""
+    slack = await harness(tmp_path, fake)
+    dms = slack.channel.poster.dms
+    dms.opens = dm_opens()  # the server's own pacing, as in production
+    try:
+        for ticket in range(100, 110):  # Slack's burst taken by other people's direct messages
+            dms.opens.wait(DM_OPENS, ticket)
+        bob = await wait_of(dms, "UB", 1)
+        await wait_of(dms, "UB", 2)  # shares reply 1's slot
+        slack.channel.withheld(1)  # reply 1's run cancelled while it waited
+        carol = await wait_of(dms, "UC", 3)
+        assert carol > bob + dms.opens.interval / 2  # the slot after Bob's, not his
+        await asyncio.sleep(bob)
+        assert await dms.channel("UB", 2) == "DUB"  # at its slot
+        slack.channel.withheld(3)  # Carol's reply withheld too, nobody else waiting on her slot
+        assert await wait_of(dms, "UD", 4) < carol - dms.opens.interval / 2  # Dan takes it
+        assert [c.args["users"] for c in fake.of("conversations.open")] == ["UB"]
+    finally:
+        await slack.client.close()

@@ -370,7 +370,7 @@ class SlackChannel(SlackRequests, Channel):
     def withheld(self, item_id: int) -> None:
         if self.poster is not None:  # its slot in its channel's pace, or in the pace of opening DMs
             self.poster.pacer.release(item_id)
-            self.poster.dms.opens.release(item_id)
+            self.poster.dms.release(item_id)
 
     def reaches_directly(self, person: Actor) -> bool:
         return slack_user(person) is not None

@@ -57,6 +57,7 @@ class DirectMessages:
         self._clicks = 0  # tickets of the opens a click waits for: negative, as outbox ids are positive
         self._opening: dict[str, tuple[asyncio.Lock, int]] = {}  # user -> one open at a time, and who waits for it
         self._booked: dict[str, int] = {}  # user -> the outbox message whose slot opens their direct message
+        self._waiting: dict[int, str] = {}  # outbox message held for that slot -> its user
 
     async def channel(self, user: str, ticket: int | None = None) -> str:
         """The direct message with ``user``: kept, else opened in its turn. ``ticket``: the outbox
@@ -66,7 +67,7 @@ class DirectMessages:
         found = self._known.get(user) or self._kept(user)
         if found is not None:
             if user in self._booked:  # opened meanwhile (by a click): the slot booked for it goes to the next
-                self.opens.give_back(DM_OPENS, self._booked.pop(user))
+                self.opens.give_back(DM_OPENS, self._unbook(user))
             return found
         async with self._alone(user):
             found = self._known.get(user)
@@ -113,13 +114,30 @@ class DirectMessages:
                 await asyncio.sleep(wait)
                 self.opens.forget(ticket)
             return
-        ticket = self._booked.setdefault(user, ticket)
-        wait = self.opens.wait(DM_OPENS, ticket)
+        wait = self.opens.wait(DM_OPENS, self._booked.setdefault(user, ticket))
         if wait > 0:
+            self._waiting[ticket] = user
             if self.opens.tell(DM_OPENS):
                 log.info(texts.slack_dm_opens_paced())
             raise RetryLater(wait, texts.slack_dm_opens_paced_reason(), attempt=False)
-        del self._booked[user]
+        self._unbook(user)
+
+    def _unbook(self, user: str) -> int:
+        """``user``'s booked slot, no longer waited on (taken, or given up): its ticket."""
+        for ticket in [t for t, waiting in self._waiting.items() if waiting == user]:
+            del self._waiting[ticket]
+        return self._booked.pop(user)
+
+    def release(self, ticket: int) -> None:
+        """The outbox message ``ticket``, held back for its slot, was withheld (its run cancelled):
+        the slot goes to the next direct message to open, unless another message to the same person
+        still waits on it (the slot their direct message opens at is theirs, whoever booked it)."""
+        user = self._waiting.pop(ticket, None)
+        if user is None:
+            return self.opens.release(ticket)
+        if user in self._waiting.values():
+            return
+        self.opens.release(self._unbook(user))
 
     async def _open(self, user: str) -> str:
         try:

@@ -202,14 +202,15 @@ def asked_out_there(conn: sqlite3.Connection, run_id: int, actor_id: str) -> boo
 
 def question_at(conn: sqlite3.Connection, channel: str, ts: str) -> tuple[int, str] | None:
     """(run, person) of the question posted at ``channel``/``ts`` when it is the latest one its
-    open run put to that person there (a question since, or none waiting: None)."""
+    open run put to that person there (a question since, posted or still to go, or none waiting:
+    None; one given up since does not count, as it never reached them)."""
     row = conn.execute(
         "SELECT m.run_id, m.actor_id FROM messages m JOIN runs r ON r.id = m.run_id"
         " WHERE m.platform_id = ? AND m.direction = 'out' AND m.kind = 'prompt' AND m.channel = 'slack'"
         " AND m.actor_id IS NOT NULL AND r.status IN ('active', 'stalled') AND instr(r.waiting_on, ' ' || m.actor_id || ' ') > 0"
         " AND (r.conversation = ? OR substr(r.conversation, 1, length(?) + 1) = ? || '/')"
         " AND m.id = (SELECT max(id) FROM messages WHERE run_id = m.run_id AND direction = 'out' AND kind = 'prompt'"
-        " AND actor_id = m.actor_id AND delivered_at IS NOT NULL)",
+        " AND actor_id = m.actor_id AND failed_at IS NULL)",
         (ts, f"slack:{channel}", f"slack:{channel}", f"slack:{channel}"),
     ).fetchone()
     return (int(row[0]), str(row[1])) if row else None
