@@ -14,6 +14,9 @@ ended) is superseded or closed, and its widgets are taken away.
 ``slack_dms`` keeps the direct message the bot opened with each person (``conversations.open``),
 so that a restarted server writes to it without opening it again (Slack opens about 50 a minute).
 One Slack refuses later (deleted, the person gone) is forgotten: the next message opens it again.
+
+``slack_moves`` keeps, for each ``thread_moved`` transition, where its run lived and the channel it
+went on in, and who moved it (``/decision move``; nobody when its thread was deleted).
 """
 
 from __future__ import annotations
