@@ -42,7 +42,7 @@ def runs_group() -> None:
 @click.pass_obj
 def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as_json: bool) -> None:
     """List runs, newest first: each one's status, step, whom an open one waits for, and what
-    started it (trigger: slack slash, slack mention, slack dm, an alert hook and its route, a
+    started it (trigger: slack slash, slack modal, slack mention, slack dm, an alert hook and its route, a
     metric check, a review on its date, ...).
 
     \b

@@ -128,7 +128,7 @@ async def test_home_shows_actions_questions_and_runs_led(slack: Harness, fake: F
     assert "in our DM" in waiting and "<#C1>" not in waiting  # an owner is asked by direct message
     done = next(b for b in bob["blocks"] if b.get("accessory"))["accessory"]
     assert (done["type"], done["value"]) == ("button", "A1")
-    picker = next(b for b in bob["blocks"] if b["type"] == "actions")["elements"][0]
+    picker = next(b for b in bob["blocks"] if b.get("block_id") == "home_due:A1")["elements"][0]
     assert (picker["type"], picker["initial_date"]) == ("datepicker", JAN15)
 
     await slack.slash("UA", "start post_meeting Plan")  # run 3, asking Alice in its thread in C1
@@ -236,7 +236,8 @@ async def test_an_unsigned_home_click_is_refused(slack: Harness) -> None:
 async def test_an_empty_home_says_what_to_do(slack: Harness) -> None:
     view = await opened(slack, "UC")
     assert shown(view) == [texts.home_empty()]
-    assert "/decision start FLOW" in texts.home_empty()
+    assert "/decision start" in texts.home_empty() and "the button above" in texts.home_empty()
+    assert view["blocks"][0]["elements"][0]["action_id"] == "home_start"  # the form (tests/test_slack_modal.py)
 
 
 async def test_the_messages_tab_opened_publishes_nothing(slack: Harness) -> None:

@@ -69,6 +69,7 @@ async def test_the_facilitator_is_told_at_once_where_the_run_waits_and_how_it_go
     slack: Harness, fake: FakeSlack, event: dict[str, Any], said: str
 ) -> None:
     await asked_alice_the_first_action(slack)
+    fake.shut_out("C1", "is_archived" if "archive" in event["type"] else "not_in_channel")  # as Slack says it now
     posts = len(fake.posted())
     resp = await slack.event({**event, "event_ts": "1800000100.000001"}, event_id="EvLOST1")
     assert resp.status == 200
@@ -81,6 +82,7 @@ async def test_the_facilitator_is_told_at_once_where_the_run_waits_and_how_it_go
 
 async def test_slacks_retry_of_the_event_tells_nothing_more(slack: Harness, fake: FakeSlack) -> None:
     await asked_alice_the_first_action(slack)
+    fake.shut_out("C1")
     lost = {"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000100.000001"}
     await slack.event(lost, event_id="EvLOST2")
     await wait_for(lambda: told_to(fake, "DUA"))
@@ -96,9 +98,9 @@ async def test_the_facilitator_answers_in_the_direct_message_and_the_next_refusa
     """She answers where she was told; her next question, refused in the channel, follows her there
     in a line (the refusal's notice is the same target as this one: not told twice within the hour)."""
     await asked_alice_the_first_action(slack)
+    fake.shut_out("C1")
     await slack.event({"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000100.1"})
     await wait_for(lambda: told_to(fake, "DUA"))
-    fake.shut_out("C1")
     await slack.event(message("UA", "Draft the plan", channel="DUA", channel_type="im"))
     still = "Run #1 ('Weekly sync') still cannot post in its conversation."
     told = await wait_for(lambda: [t for t in told_to(fake, "DUA") if still in t])
@@ -114,6 +116,7 @@ async def test_a_question_waiting_on_someone_else_there_is_named_with_how_they_a
     thread = await slack.started("start post_meeting <@UB> Weekly sync")
     await slack.say(thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
     await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE state = 'owner_accepts'"))
+    fake.shut_out("C1")
     await slack.event({"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000100.2"})
     [said] = await wait_for(lambda: told_to(fake, "DUA"))
     assert said.startswith(REMOVED)
@@ -151,6 +154,7 @@ async def test_a_completed_run_is_not_told_of(slack: Harness, fake: FakeSlack) -
 async def test_the_archive_event_and_the_channels_archive_message_tell_once(slack: Harness, fake: FakeSlack) -> None:
     """Slack sends both: the ``channel_archive`` event and, in the channel, its message of that subtype."""
     await asked_alice_the_first_action(slack)
+    fake.shut_out("C1", "is_archived")
     await slack.event({"type": "channel_archive", "channel": "C1", "user": "UB", "event_ts": "1800000100.5"})
     twin = message("UB", "archived the channel", subtype="channel_archive")
     await slack.event(twin)
@@ -174,6 +178,7 @@ async def test_an_alert_storms_backup_gets_one_message_naming_the_runs(
         ]
         assert (await hook(slack, body))["started"] == [1, 2, 3]
         await slack.posts(3)
+        fake.shut_out("C0OPS")
         await slack.event({"type": "channel_left", "channel": "C0OPS", "actor_id": "UA", "event_ts": "1800000100.6"})
         [said] = await wait_for(lambda: told_to(fake, "DUB"))
         title = "'Checkout error rate above 5% [instance=web-{}]'"
@@ -243,9 +248,11 @@ async def test_the_bot_back_in_the_channel_asks_again_at_once_what_waits_there(
     waiting there are asked again at once (a reminder to those asked there alone), and the ledger
     keeps when the channel came back (``channel_back``)."""
     thread = await asked_alice_the_first_action(slack)
+    fake.shut_out("C1")
     await slack.event({"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000100.7"})
     await wait_for(lambda: told_to(fake, "DUA"))
     in_thread = len([p for p in fake.posted() if p.get("thread_ts") == thread])
+    fake.let_in("C1")
     await slack.event({**back, "event_ts": "1800000100.8"})
     again = await wait_for(lambda: [p for p in fake.posted() if p.get("thread_ts") == thread][in_thread:])
     assert again[0]["channel"] == "C1" and "Action 1: What is the action?" in again[0]["text"]
@@ -253,12 +260,14 @@ async def test_the_bot_back_in_the_channel_asks_again_at_once_what_waits_there(
         "channel_lost",
         "channel_back",
     ]
+    fake.shut_out("C1")
     await slack.event({"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000100.9"})
     await wait_for(lambda: len(told_to(fake, "DUA")) == 2)  # removed again: told again
 
 
 async def test_someone_else_joining_asks_nothing_again(slack: Harness, fake: FakeSlack) -> None:
     thread = await asked_alice_the_first_action(slack)
+    fake.shut_out("C1")
     await slack.event({"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000101.1"})
     await wait_for(lambda: told_to(fake, "DUA"))
     posts = len(fake.posted())
@@ -276,6 +285,7 @@ async def test_a_stalled_run_is_not_promised_a_reminder(slack: Harness, fake: Fa
     await asked_alice_the_first_action(slack)
     with slack.services.db.conn:
         slack.services.db.conn.execute("UPDATE runs SET status = 'stalled' WHERE id = 1")
+    fake.shut_out("C1")
     await slack.event({"type": "channel_left", "channel": "C1", "actor_id": "UB", "event_ts": "1800000100.2"})
     (said,) = await wait_for(lambda: told_to(fake, "DUA"))
     assert said == REMOVED + ASKS_YOU + (

@@ -22,9 +22,9 @@ async def test_unarchived_and_invited_back_asks_again_once(slack: Harness, fake:
     invited back (two events, or the event and its message twin): the question is asked again once,
     not once an event (the first event's reminder had not gone yet)."""
     thread = await asked_alice_the_first_action(slack)
+    fake.shut_out("C1", "is_archived")
     await slack.event({"type": "channel_archive", "channel": "C1", "user": "UB", "event_ts": "1800000100.1"})
     await wait_for(lambda: told_to(fake, "DUA"))
-    fake.shut_out("C1", "is_archived")
     await slack.event(message("UA", "Draft the plan", channel="DUA", channel_type="im"))  # her next question: refused
     await wait_for(
         lambda: slack.rows("SELECT 1 FROM messages WHERE conversation LIKE 'slack:C1%' AND failed_at IS NOT NULL")
@@ -59,6 +59,7 @@ async def test_the_backup_of_an_alerts_run_is_told_only_what_works(
     try:
         assert (await hook(slack, alert()))["started"] == [1]
         await slack.posts(1)
+        fake.shut_out("C0OPS")
         await slack.event({"type": "channel_left", "channel": "C0OPS", "actor_id": "UA", "event_ts": "1800000100.6"})
         [said] = await wait_for(lambda: told_to(fake, "DUB"))
         [question] = [" ".join(p["text"].split()) for p in fake.posted() if p["channel"] == "C0OPS"]
@@ -83,7 +84,11 @@ async def test_removed_and_invited_back_at_once_ends_with_the_bot_back(slack: Ha
 
     async def back_soon() -> None:
         await asyncio.sleep(0.1)
+        await wait_for(lambda: [c for c in fake.of("conversations.info") if c.args.get("channel") == "C1" and c.result])
+        fake.let_in("C1")  # (the removal was checked with Slack: true then)
         await slack.event({**joined, "event_ts": "1800000100.2"})
+
+    fake.shut_out("C1")
 
     in_thread = len([p for p in fake.posted() if p.get("thread_ts") == thread])
     await asyncio.gather(slack.event(lost), back_soon())

@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.slack_modal import CALLBACK
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The bot token scopes each Web API method needs (https://api.slack.com/methods). A method
@@ -30,6 +32,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.open": {"im:write"},  # an owner's direct message (one person, never a group DM)
     "conversations.info": {"channels:read", "groups:read"},  # routes' channels at start-up, public and private
     "views.publish": set(),  # the Home tab
+    "views.open": set(),  # the form that starts a decision (a trigger id, no scope)
     "files.getUploadURLExternal": {"files:write"},  # files_upload_v2: a review's .ics
     "files.completeUploadExternal": {"files:write"},
     "apps.connections.open": set(),  # Socket Mode: the app-level token's connections:write, not the bot's
@@ -117,6 +120,7 @@ def test_the_calls_are_found() -> None:
     called = called_methods()
     assert {"chat.postMessage", "chat.postEphemeral", "chat.update"} <= called.keys()  # json_call
     assert {"auth.test", "bots.info", "conversations.open", "views.publish", "chat.delete"} <= called.keys()
+    assert "views.open" in called  # json_call: the form that starts a decision
     assert {"files.getUploadURLExternal", "files.completeUploadExternal"} <= called.keys()  # files_upload_v2
 
 
@@ -139,6 +143,8 @@ def test_the_manifest_lists_exactly_the_scopes_used() -> None:
             needed.setdefault(scope, f"the {event} event")
     if app["features"].get("slash_commands"):
         needed.setdefault("commands", "/decision")
+    if app["features"].get("shortcuts"):
+        needed.setdefault("commands", "the global shortcut")
     missing = {scope: why for scope, why in needed.items() if scope not in listed}
     assert not missing, f"scopes the bot needs that slack/manifest.yaml does not ask for: {missing}"
     assert listed <= needed.keys(), f"scopes asked for that nothing uses: {sorted(listed - needed.keys())}"
@@ -150,3 +156,9 @@ def test_every_event_subscribed_is_handled() -> None:
     source = "\n".join(path.read_text() for path in (ROOT / "bot" / "channels").glob("slack*.py"))
     for event in manifest()["settings"]["event_subscriptions"]["bot_events"]:
         assert f'"{event.split(".")[0]}"' in source, f"{event} is subscribed but bot/channels/slack*.py never names it"
+
+
+def test_the_global_shortcut_is_the_one_the_channel_answers() -> None:
+    """The manifest's global shortcut opens the form: its callback id is the one the channel reads."""
+    shortcuts = manifest()["features"]["shortcuts"]
+    assert [(s["type"], s["callback_id"]) for s in shortcuts] == [("global", CALLBACK)]

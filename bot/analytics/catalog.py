@@ -11,7 +11,7 @@ TABLES: dict[str, tuple[str, T]] = {
     "events": ("One row per trigger received (alert, metric check, facilitator, review date).", {
         "id": "Event id.", "source": "Where it came from: cli, console, slack, teams, rasa, alertmanager, grafana, generic, check, schedule.",
         "kind": "`manual` (a person started it: chat, `start`, `decisionbot trigger`), `alert`, `metric`, `review` (a review's date came, or a review was started by hand), `handover` (`give A12 @person`), or a generic event's own `kind` (default `event`).", "dedup_key": "Key that ties repeats of one alert to one open run.",
-        "status": "firing or resolved.", "title": "Short title shown in prompts.", "payload": "The trigger's fields (JSON); a run a person started in chat, `via`: slash, mention or dm in Slack; chat on Teams, over Rasa and in the terminal (none on runs an older release stored).",
+        "status": "firing or resolved.", "title": "Short title shown in prompts.", "payload": "The trigger's fields (JSON); a run a person started in chat, `via`: slash, modal (the form), mention or dm in Slack; chat on Teams, over Rasa and in the terminal (none on runs an older release stored).",
         "first_seen_at": "When it was first received (UTC): the trigger time of its runs.", "last_seen_at": "When it was last received (UTC).",
         "repeat_count": "How many more times it came without starting a new run: while its run was open; for alerts, checks and generic events also until they resolved, or within the route's cooldown after.", "route": "The route the trigger took.",
         "resolved_at": "When the alert resolved (UTC).", "problem": "Why the trigger started no run.",
@@ -49,6 +49,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "id": "Answer id.", "run_id": "Run.", "step": "Step.", "item": "1-based item of a repeat or fan-out step.",
         "field": "Field of a repeat step.", "actor_id": "Who answered.", "value": "Parsed value (JSON).", "raw": "What was typed.",
         "kind": "answer, default, kept, skip or correction.", "revision": "1 for the first answer of its place; n replaces n-1.", "at": "When (UTC).",
+        "message_id": "The inbound message that gave it (messages.id): what was typed or clicked, where (`answer_sources` reads its surface); NULL when no message gave it (a default the bot took).",
     }),
     "decisions": ("One row per decision recorded.", {
         "id": "Decision id.", "run_id": "Run that recorded it.", "flow_id": "Its flow.", "title": "Title.", "text": "What was decided.",
@@ -175,7 +176,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "inbound": "Messages sent.", "answers": "Answers given.", "addressed": "Distinct (run, step) prompted.",
         "answered": "Of those, answered.", "facilitated": "Runs facilitated.",
     }),
-    "analytics_prompts": ("Distinct (person, run, step) prompted, kept by triggers.", {
+    "analytics_prompts": ("Distinct (person, run, step) asked a question (a prompt with `expects`), kept by triggers.", {
         "person": "actor id.", "run_id": "Run.", "step": "Step.", "answered": "1 once the person answered that step.",
         "asked_at": "The first prompt to them there (UTC).", "answered_at": "Their first answer to that step of that run at or after asked_at (UTC).",
         "answer_ms": "Milliseconds from asked_at to answered_at.", "flow_id": "Flow of the run.", "day": "Its trigger day.",
@@ -208,6 +209,7 @@ VIEWS: dict[str, str] = {
     "answer_time_by_step": "Per flow and step: questions put, answered, median and p90 hours to answer.",
     "run_stalls": "One row per stall: the step, when the run last took an answer or moved, when it stalled, hours waited, when resumed.",
     "stall_waits": "Per flow and step: stalls, runs, resumed, median, p90 and longest hours waited before stalling.",
+    "answer_sources": "One row per answer: who gave it (by name), its revision, the message that gave it and the surface it came through (a Slack button, menu, user or date picker, the thread, a direct message; a Teams card or chat).",
 }  # fmt: skip
 
 

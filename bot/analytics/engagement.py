@@ -47,12 +47,14 @@ def participation(conn: sqlite3.Connection, params: Params, owned: dict[str, tup
     """Participation per person (their ``actor_id``): ``inbound_messages`` they sent;
     ``answers`` they gave (every revision counts); ``prompts_addressed`` = distinct (run, step)
     where a prompt was sent to them; ``prompts_answered`` = those where they answered that step of
-    that run; ``response_rate`` = answered / addressed; ``runs_facilitated``; ``actions_owned``.
+    that run; ``response_rate`` = answered / addressed; ``runs_facilitated``; ``actions_owned``;
+    ``name``: the one ``people`` has, else the greatest seen (sql.NAMED).
     ``owned`` (name, count per owner) comes from the actions' pass. The placeholder facilitator of
     a triggered run that named none (until someone claims it) is no person: left out."""
     found: dict[str, list[Any]] = {}
     for person, *counts in conn.execute(PEOPLE, params.bind()):
         found[person] = counts
+    known = dict(conn.execute("SELECT id, name FROM people").fetchall())  # as the platform names them now
     rows = []
     for person in sorted(p for p in set(found) | set(owned) if p and not is_placeholder(p)):
         name, inbound, answers, addressed, answered, facilitated = found.get(person, [None, 0, 0, 0, 0, 0])
@@ -60,7 +62,7 @@ def participation(conn: sqlite3.Connection, params: Params, owned: dict[str, tup
         rows.append(
             {
                 "person": person,
-                "name": name or owner_name or person.split(":", 1)[-1],
+                "name": known.get(person) or name or owner_name or person.split(":", 1)[-1],
                 "inbound_messages": inbound,
                 "answers": answers,
                 "prompts_addressed": addressed,

@@ -211,9 +211,11 @@ def follow_through(conn: sqlite3.Connection, params: Params) -> dict[str, list[R
     - ``days_late`` of an action done after its deadline = the UTC date of ``done_at`` - ``due``
       in whole days (at least 1); ``median_days_late`` over those actions;
     - ``overdue_open``: open past the deadline; ``share_dropped`` = dropped / all actions;
-      ``no_due``: actions without a due date (they count only in ``share_dropped``).
+      ``no_due``: actions without a due date (they count only in ``share_dropped``);
+    - ``owner_name``: the one ``people`` has, else the one recorded (sql.OWNER_NAME).
     """
     bind = params.bind()
+    known = dict(conn.execute("SELECT id, name FROM people").fetchall())  # owners as the platform names them now
     groups: dict[str, dict[Any, Row]] = {"owner_id": {}, "flow_id": {}}
     late: dict[tuple[str, Any], list[int]] = defaultdict(list)
     for row in dicts(conn.execute(ACTIONS, bind)):
@@ -221,7 +223,7 @@ def follow_through(conn: sqlite3.Connection, params: Params) -> dict[str, list[R
         late[("owner_id", row["owner_id"])].extend(days)
         late[("flow_id", row["flow_id"])].extend(days)
         for key in groups:
-            names = {"owner_name": row["owner_name"]} if key == "owner_id" else {}
+            names = {"owner_name": known.get(row["owner_id"], row["owner_name"])} if key == "owner_id" else {}
             acc = groups[key].setdefault(row[key], {key: row[key], **names, **dict.fromkeys(_COUNTS, 0)})
             for c in _COUNTS:
                 acc[c] += row[c] or 0

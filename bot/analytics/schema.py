@@ -169,6 +169,38 @@ def m016_stall_waits_past_a_thread_moved(db: Database) -> None:
     create_views(db, {name: VIEWS[name] for name in sql_waits.MEASURES})
 
 
+@migrations()
+def m017_prompts_are_questions(db: Database) -> None:
+    """A prompt counts as a question put to its person (``participation``'s prompts addressed,
+    ``answer_times``) only when it expects an answer: not the bot's "Cancel this decision run?
+    (yes/no)" to a facilitator who typed ``cancel`` at a step asked of someone else, which counted
+    them as asked there and never answering."""
+    summary_upgrades.questions_only(db)
+
+
+@migrations()
+def m018_participation_names_slack_gave(db: Database) -> None:
+    """``participation`` names each person as ``people`` does (Slack's name for them), not by the
+    greatest name seen: one seen while Slack was slow was their user id (``UT``), greater than
+    their name (``Taro``), and stayed."""
+    create_views(db, {"participation": VIEWS["participation"]})
+
+
+@migrations()
+def m019_answer_sources(db: Database) -> None:
+    """``answer_sources``: each answer with the inbound message that gave it (``answers.message_id``,
+    the core set's m011) and the surface it came through."""
+    create_views(db, {"answer_sources": VIEWS["answer_sources"]})
+
+
+@migrations()
+def m020_owners_named_as_slack_names_them(db: Database) -> None:
+    """``action_status`` and the follow-through views name an action's owner as ``people`` does, not
+    by the name recorded with the action: one named while Slack was slow was their user id."""
+    names = ("action_status", "follow_through_by_owner", "follow_through_by_flow")
+    create_views(db, {name: VIEWS[name] for name in names})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

@@ -10,8 +10,14 @@ from bot.analytics.schema import FTS_TABLE, unindexed
 from bot.errors import BotError
 from bot.store import dicts
 
+#: Who wrote or was written to: the name the message was kept under, but a name that is their id
+#: (kept while their platform was slow to name them) gives way to the one ``people`` has now.
+_WHO = """coalesce(CASE WHEN m.actor_name = substr(m.actor_id, instr(m.actor_id, ':') + 1)
+                   THEN (SELECT pe.name FROM people pe WHERE pe.id = m.actor_id) END,
+                   m.actor_name, m.actor_id, 'everyone')"""
+
 _SQL = f"""SELECT m.run_id, r.flow_id, m.created_at, m.direction,
-       coalesce(m.actor_name, m.actor_id, 'everyone') AS who, m.step,
+       {_WHO} AS who, m.step,
        snippet({FTS_TABLE}, 0, '[', ']', '...', 12) AS snippet, m.text, m.id AS message_id
 FROM {FTS_TABLE} JOIN messages m ON m.id = {FTS_TABLE}.rowid LEFT JOIN runs r ON r.id = m.run_id
 WHERE {FTS_TABLE} MATCH :query AND (:flow IS NULL OR r.flow_id = :flow)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 
-from bot.analytics import sql_waits
-from bot.analytics.sql_parts import A_PERSON, NOT_SENT, SCOPE, deadline, iso_week
+from bot.analytics import sql_sources, sql_waits
+from bot.analytics.sql_parts import A_PERSON, NOT_SENT, SCOPE, deadline, iso_week, question
 from bot.analytics.sql_parts import percentiles as _percentiles
 
 RUN_LATENCY = f"""WITH {SCOPE},
@@ -60,8 +60,12 @@ fa AS ({_percentiles("dims", "fa", "dimension, key")}),
 dec AS ({_percentiles("dims", "dec", "dimension, key")})
 {LATENCY_BY_DIMENSION}"""
 
+#: An action's owner's name: the one ``people`` has for them (what Slack last said), else the name
+#: recorded with the action (``actions.owner_name``: their id when Slack was slow to name them).
+OWNER_NAME = "coalesce((SELECT pe.name FROM people pe WHERE pe.id = a.owner_id), a.owner_name)"
+
 ACTION_STATUS = f"""WITH {SCOPE}
-SELECT a.id AS action_id, a.decision_id, d.flow_id, a.owner_id, a.owner_name, a.what, a.due,
+SELECT a.id AS action_id, a.decision_id, d.flow_id, a.owner_id, {OWNER_NAME} AS owner_name, a.what, a.due,
        CASE WHEN a.due IS NOT NULL THEN {deadline("a.due")} END AS deadline_at, a.status, a.done_at,
        CASE WHEN a.due IS NOT NULL AND a.status != 'dropped'
              AND ({deadline("a.due")} <= :as_of OR a.status = 'done') THEN 1 ELSE 0 END AS is_due,
@@ -131,6 +135,13 @@ SELECT s.flow_id, a.step, coalesce(a.field, '') AS field, sum(a.revision = 1) AS
 FROM answers a JOIN scope s ON s.run_id = a.run_id
 GROUP BY s.flow_id, a.step, coalesce(a.field, '') ORDER BY s.flow_id, a.step, field"""
 
+#: A person's name (``p.person``): the one ``people`` has (what Slack last said of them: a person
+#: named by their id while Slack was slow to answer keeps that id in the messages of the moment),
+#: else the greatest of the names ``{seen}`` (what they wrote under, were asked as, own actions as),
+#: else their id without its platform.
+NAMED = """coalesce((SELECT pe.name FROM people pe WHERE pe.id = p.person), {seen},
+                 substr(p.person, instr(p.person, ':') + 1))"""
+
 PARTICIPATION = f"""WITH {SCOPE},
 inbound AS (SELECT m.actor_id AS person, count(*) AS n, max(m.actor_name) AS name
             FROM messages m JOIN scope s ON s.run_id = m.run_id
@@ -139,7 +150,7 @@ given AS (SELECT a.actor_id AS person, count(*) AS n FROM answers a JOIN scope s
           GROUP BY a.actor_id),
 asked AS (SELECT m.actor_id AS person, m.run_id, m.step, max(m.actor_name) AS name
           FROM messages m JOIN scope s ON s.run_id = m.run_id
-          WHERE m.direction = 'out' AND m.kind = 'prompt' AND m.actor_id IS NOT NULL
+          WHERE {question("m")} AND m.actor_id IS NOT NULL
           GROUP BY m.actor_id, m.run_id, coalesce(m.step, '')),
 slots AS (SELECT DISTINCT a.actor_id AS person, a.run_id, a.step FROM answers a JOIN scope s ON s.run_id = a.run_id),
 prompts AS (SELECT q.person, max(q.name) AS name, count(*) AS addressed, count(sl.person) AS answered
@@ -149,14 +160,14 @@ led AS (SELECT facilitator_id AS person, count(*) AS n FROM scope GROUP BY facil
 owned AS (SELECT a.owner_id AS person, count(*) AS n, max(a.owner_name) AS name
           FROM actions a JOIN decisions d ON d.id = a.decision_id JOIN scope s ON s.run_id = d.run_id
           WHERE a.owner_id IS NOT NULL GROUP BY a.owner_id),
-people AS (SELECT person FROM inbound UNION SELECT person FROM given UNION SELECT person FROM prompts
-           UNION SELECT person FROM led UNION SELECT person FROM owned)
-SELECT p.person, coalesce(i.name, pr.name, o.name, substr(p.person, instr(p.person, ':') + 1)) AS name,
+persons AS (SELECT person FROM inbound UNION SELECT person FROM given UNION SELECT person FROM prompts
+            UNION SELECT person FROM led UNION SELECT person FROM owned)
+SELECT p.person, {NAMED.format(seen="i.name, pr.name, o.name")} AS name,
        coalesce(i.n, 0) AS inbound_messages, coalesce(g.n, 0) AS answers,
        coalesce(pr.addressed, 0) AS prompts_addressed, coalesce(pr.answered, 0) AS prompts_answered,
        CAST(pr.answered AS REAL) / nullif(pr.addressed, 0) AS response_rate,
        coalesce(l.n, 0) AS runs_facilitated, coalesce(o.n, 0) AS actions_owned
-FROM people p LEFT JOIN inbound i ON i.person = p.person LEFT JOIN given g ON g.person = p.person
+FROM persons p LEFT JOIN inbound i ON i.person = p.person LEFT JOIN given g ON g.person = p.person
      LEFT JOIN prompts pr ON pr.person = p.person LEFT JOIN led l ON l.person = p.person
      LEFT JOIN owned o ON o.person = p.person
 WHERE {A_PERSON}
@@ -192,6 +203,7 @@ MEASURES: dict[str, str] = {
     "participation": PARTICIPATION,
     "trigger_quality": TRIGGER_QUALITY,
     **sql_waits.MEASURES,
+    **sql_sources.MEASURES,
 }
 
 #: The views of ``run_latency``, ``latency_summary``, ``step_dropoff`` and ``participation``: the
@@ -280,13 +292,13 @@ PARTICIPATION_VIEW = f"""WITH counted AS (
     FROM analytics_people GROUP BY person),
 owned AS (SELECT owner_id AS person, max(owner_name) AS name, count(*) AS n FROM analytics_actions
           WHERE owner_id IS NOT NULL GROUP BY owner_id),
-people AS (SELECT person FROM counted UNION SELECT person FROM owned)
-SELECT p.person, coalesce(c.name, o.name, substr(p.person, instr(p.person, ':') + 1)) AS name,
+persons AS (SELECT person FROM counted UNION SELECT person FROM owned)
+SELECT p.person, {NAMED.format(seen="c.name, o.name")} AS name,
        coalesce(c.inbound, 0) AS inbound_messages, coalesce(c.answers, 0) AS answers,
        coalesce(c.addressed, 0) AS prompts_addressed, coalesce(c.answered, 0) AS prompts_answered,
        CAST(c.answered AS REAL) / nullif(c.addressed, 0) AS response_rate,
        coalesce(c.facilitated, 0) AS runs_facilitated, coalesce(o.n, 0) AS actions_owned
-FROM people p LEFT JOIN counted c ON c.person = p.person LEFT JOIN owned o ON o.person = p.person
+FROM persons p LEFT JOIN counted c ON c.person = p.person LEFT JOIN owned o ON o.person = p.person
 WHERE {A_PERSON}
 ORDER BY p.person"""
 

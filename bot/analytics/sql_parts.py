@@ -7,6 +7,17 @@ from __future__ import annotations
 #: bot/channels/slack_edits.py), not a message sent: no measure counts them as messages.
 NOT_SENT = "('edited', 'deleted')"
 
+#: A question the flow put to someone (``{m}``: the messages row's alias): a prompt that expects an
+#: answer. The bot's "Cancel this decision run? (yes/no)" to a facilitator who typed ``cancel`` is
+#: sent as a prompt too (so that the reply is placed to that run), without ``expects``: no question
+#: of the step it was typed at.
+QUESTION = "{m}.direction = 'out' AND {m}.kind = 'prompt' AND {m}.expects IS NOT NULL"
+
+
+def question(alias: str) -> str:
+    return QUESTION.format(m=alias)
+
+
 #: A timestamp's ISO week as ``2026-W48``: the year and week of the Thursday of its week.
 #: (SQLite < 3.46 has no ``%V``.)
 _THURSDAY = "date({t}, '-' || ((CAST(strftime('%w', {t}) AS INTEGER) + 6) % 7) || ' days', '+3 days')"

@@ -14,7 +14,7 @@ and how long a run waited before it stalled. Parameters and defaults as in :mod:
 
 from __future__ import annotations
 
-from bot.analytics.sql_parts import SCOPE, percentiles
+from bot.analytics.sql_parts import SCOPE, percentiles, question
 
 #: Not the placeholder facilitator (``slack:facilitator``): as :data:`bot.analytics.sql_parts.A_PERSON`.
 _PERSON = "substr({p}, instr({p}, ':') + 1) != 'facilitator'"
@@ -22,7 +22,7 @@ _PERSON = "substr({p}, instr({p}, ':') + 1) != 'facilitator'"
 ANSWER_TIMES = f"""WITH {SCOPE},
 asked AS (SELECT m.actor_id AS person, m.run_id, coalesce(m.step, '') AS step, min(m.created_at) AS asked_at
           FROM messages m JOIN scope s ON s.run_id = m.run_id
-          WHERE m.direction = 'out' AND m.kind = 'prompt' AND m.actor_id IS NOT NULL
+          WHERE {question("m")} AND m.actor_id IS NOT NULL
           GROUP BY m.actor_id, m.run_id, coalesce(m.step, '')),
 answered AS (SELECT q.*, (SELECT min(a.at) FROM answers a WHERE a.run_id = q.run_id AND a.step = q.step
                               AND a.actor_id = q.person AND a.at >= q.asked_at) AS answered_at
@@ -55,8 +55,8 @@ ANSWER_MS = "CAST(round((julianday({at}) - julianday({asked})) * 86400000.0) AS 
 PROMPT_TIMES = [
     """UPDATE analytics_prompts SET (flow_id, day) = (SELECT flow_id, day FROM analytics_runs
         WHERE run_id = analytics_prompts.run_id)""",
-    """UPDATE analytics_prompts SET asked_at = (SELECT min(m.created_at) FROM messages m
-        WHERE m.run_id = analytics_prompts.run_id AND m.direction = 'out' AND m.kind = 'prompt'
+    f"""UPDATE analytics_prompts SET asked_at = (SELECT min(m.created_at) FROM messages m
+        WHERE m.run_id = analytics_prompts.run_id AND {question("m")}
             AND m.actor_id = analytics_prompts.person AND coalesce(m.step, '') = analytics_prompts.step)""",
     """UPDATE analytics_prompts SET answered_at = (SELECT min(a.at) FROM answers a
         WHERE a.run_id = analytics_prompts.run_id AND a.step = analytics_prompts.step

@@ -5,6 +5,7 @@ they are made, counted as their triggers (:mod:`bot.analytics.summary_triggers`)
 from __future__ import annotations
 
 from bot.analytics.sql import NOT_SENT
+from bot.analytics.sql_parts import question
 from bot.analytics.sql_waits import PROMPT_TIMES
 from bot.analytics.summary_triggers import ACTION_FACTS, RUN_MS
 
@@ -36,11 +37,11 @@ BACKFILL = [
     """INSERT INTO analytics_revisions (flow_id, step, field, day, slots, revised_slots, revisions)
     SELECT f.flow_id, a.step, coalesce(a.field, ''), f.day, sum(a.revision = 1), sum(a.revision = 2), sum(a.revision > 1)
     FROM answers a JOIN analytics_runs f ON f.run_id = a.run_id GROUP BY 1, 2, 3, 4""",
-    """INSERT INTO analytics_prompts (person, run_id, step, answered)
+    f"""INSERT INTO analytics_prompts (person, run_id, step, answered)
     SELECT DISTINCT m.actor_id, m.run_id, coalesce(m.step, ''), EXISTS (SELECT 1 FROM answers a
         WHERE a.run_id = m.run_id AND a.step = m.step AND a.actor_id = m.actor_id)
     FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
-    WHERE m.direction = 'out' AND m.kind = 'prompt' AND m.actor_id IS NOT NULL""",
+    WHERE {question("m")} AND m.actor_id IS NOT NULL""",
     *PROMPT_TIMES,
     f"""INSERT INTO analytics_people (person, day, flow_id, name, prompt_name, inbound, answers, addressed, answered,
         facilitated)
@@ -50,7 +51,7 @@ BACKFILL = [
         SELECT m.actor_id AS person, f.day, f.flow_id, m.actor_name AS name, m.direction = 'in' AS inbound,
                0 AS answers, 0 AS addressed, 0 AS answered, 0 AS facilitated
         FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
-        WHERE m.actor_id IS NOT NULL AND (m.direction = 'in' AND m.kind NOT IN {NOT_SENT} OR m.kind = 'prompt')
+        WHERE m.actor_id IS NOT NULL AND (m.direction = 'in' AND m.kind NOT IN {NOT_SENT} OR {question("m")})
         UNION ALL SELECT a.actor_id, f.day, f.flow_id, NULL, 0, 1, 0, 0, 0
         FROM answers a JOIN analytics_runs f ON f.run_id = a.run_id
         UNION ALL SELECT p.person, f.day, f.flow_id, NULL, 0, 0, 1, p.answered, 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from bot.analytics.sql import NOT_SENT
+from bot.analytics.sql_parts import question
 from bot.analytics.sql_waits import ANSWER_MS
 
 #: A name kept as the participation view takes it: the greatest (``max``) of those seen.
@@ -121,7 +122,7 @@ TRIGGERS = [
     END""",
     f"""CREATE TRIGGER analytics_messages_ai AFTER INSERT ON messages
     WHEN new.run_id IS NOT NULL AND new.actor_id IS NOT NULL AND (new.direction = 'in' AND new.kind NOT IN {NOT_SENT}
-        OR new.direction = 'out' AND new.kind = 'prompt') BEGIN
+        OR {question("new")}) BEGIN
         INSERT INTO analytics_people (person, day, flow_id, name, inbound)
             SELECT new.actor_id, day, flow_id, new.actor_name, 1 FROM analytics_runs
             WHERE run_id = new.run_id AND new.direction = 'in'

@@ -1,7 +1,8 @@
 """The summary tables (:mod:`bot.analytics.summary`) brought up to date on a ledger made before a
 change of them, by the later migrations of :mod:`bot.analytics.schema`: claimed runs credited to
 their claimer (m005), people's names as the participation view takes them (m006), runs' trigger
-kinds (m012), prompts' answer times (m013); the triggers merged (m014).
+kinds (m012), prompts' answer times (m013); the triggers merged (m014); only the questions
+counted as prompts (m017).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from bot.analytics import summary_triggers
+from bot.analytics.sql_parts import question
 from bot.analytics.sql_waits import PROMPT_TIMES, PROMPTS_INDEX
 from bot.analytics.summary import LATENCY_INDEX
 
@@ -111,3 +113,27 @@ def merge_triggers(db: Database) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
     for name in ("analytics_answers_ai", "analytics_messages_ai"):
         summary_triggers.recreate_trigger(db, name)
+
+
+def questions_only(db: Database) -> None:
+    """The prompts a ledger made before counted that put no question (schema.m017: the bot's
+    "Cancel this decision run?" to a facilitator who typed ``cancel``): the trigger that counts
+    prompts now leaves them out, and ``analytics_prompts`` and the people's prompts addressed and
+    answered are counted again from the questions there were."""
+    summary_triggers.recreate_trigger(db, "analytics_messages_ai")
+    db.execute(f"""DELETE FROM analytics_prompts WHERE NOT EXISTS (SELECT 1 FROM messages m
+        WHERE m.run_id = analytics_prompts.run_id AND m.actor_id = analytics_prompts.person
+            AND coalesce(m.step, '') = analytics_prompts.step AND {question("m")})""")
+    for statement in PROMPT_TIMES:
+        db.execute(statement)
+    db.execute("""UPDATE analytics_people SET (addressed, answered) = (SELECT count(*), coalesce(sum(p.answered), 0)
+        FROM analytics_prompts p WHERE p.person = analytics_people.person AND p.day = analytics_people.day
+            AND p.flow_id = analytics_people.flow_id)""")
+    db.execute(f"""UPDATE analytics_people SET prompt_name = (SELECT max(m.actor_name)
+        FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
+        WHERE m.actor_id = analytics_people.person AND f.day = analytics_people.day
+            AND f.flow_id = analytics_people.flow_id AND {question("m")})""")
+    db.execute(
+        "DELETE FROM analytics_people WHERE inbound = 0 AND answers = 0 AND addressed = 0 AND answered = 0"
+        " AND facilitated = 0"
+    )

@@ -13,8 +13,8 @@ lets the turns in flight be committed and acknowledged, then closes the socket; 
 reconnects when Slack drops the connection or asks for a new one. Replies leave through the
 outbox (``deliver``, see ``slack_send``); widget answers are redrawn as "answered by" once taken.
 A token Slack refuses while serving (the app uninstalled, a token revoked) is logged once, naming
-its variable, and is what ``failing`` tells ``/healthz`` until Slack takes it again: the outbox
-keeps the replies (``ChannelDown``), Socket Mode asks again slowly (``slack_socket``).
+its variable, and is what ``failing`` tells ``/healthz`` (with the side calls' and Home tabs' refusals) until
+Slack takes it again: the outbox keeps the replies (``ChannelDown``), Socket Mode asks again slowly.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from bot.channels.slack_limits import Backlog
 from bot.channels.slack_lookups import HeldLookups
 from bot.channels.slack_requests import SlackRequests
 from bot.channels.slack_send import Poster, slack_user
+from bot.channels.slack_side import TokenOutage, bot_token_refused
 from bot.channels.slack_socket import SocketClient, first_url
 from bot.channels.slack_turns import NAME
 from bot.errors import ConfigError
@@ -115,6 +116,8 @@ class SlackChannel(SlackRequests, Channel):
         self.poster: Poster | None = None
         self.inbound: Inbound | None = None
         self.http: aiohttp.ClientSession | None = None  # the Web API calls' session (``_client``)
+        self.beside: dict[str, TokenOutage] = {}  # the bot token refused beside the outbox, by kind of call
+        self.token_worked: str | None = None  # a reply delivered since a refusal beside: when (UTC ISO-8601)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/slack/events", self.on_http)] if self.verifier else []
@@ -147,6 +150,7 @@ class SlackChannel(SlackRequests, Channel):
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         self.inbound.home = self.home
         self.inbound.token_gone = self._bot_token_gone
+        self.beside = {"side": self.poster.side_token, "home": self.inbound.app_home.token}
         fallback = self.dispatcher.tz_for
         self.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)
         if self.app_token:
@@ -200,7 +204,10 @@ class SlackChannel(SlackRequests, Channel):
     # --- a token refused while serving -------------------------------------------------------
 
     def failing(self) -> str | None:
-        told = [texts.slack_failing(name, error, since) for name, (error, since) in sorted(self.refused.items())]
+        refused = {name: (error, since, ["replies"]) for name, (error, since) in self.refused.items()}
+        if bot := bot_token_refused(self.refused.get("SLACK_BOT_TOKEN"), self.beside, self.token_worked):
+            refused["SLACK_BOT_TOKEN"] = bot
+        told = [texts.slack_failing(name, *state) for name, state in sorted(refused.items())]
         if self.socket_off is not None:
             told.append(texts.slack_socket_mode_off_failing(self.socket_off))
         return " ".join(told) or None
@@ -349,6 +356,8 @@ class SlackChannel(SlackRequests, Channel):
             )
             raise
         self._token_accepted("SLACK_BOT_TOKEN", texts.slack_bot_token_works_again())
+        if any(o.error for o in self.beside.values()):  # the token works: what was refused beside before is not failing
+            self.token_worked = iso(utc_now())
         if item.last_part:  # the backlog counts replies, not the parts of one
             self.backlog.done()
         return sent

@@ -8,6 +8,7 @@ actions of the decisions they lead that others own (with a Done button: ``done A
 marks one done in its owner's place, so the button does, after a dialog saying so), and the open
 runs they facilitate, each with what it waits for in the words ``status N`` uses. A view holds 100
 blocks at most: what does not fit is cut, the part saying how many more and where to see them.
+On top, a "Start a decision" button opens the form that starts one (:mod:`bot.channels.slack_modal_start`).
 
 A button or a date picked on the Home tab is the command typed in a DM (``done A12``,
 ``due A12 2026-12-18``), carried out by the same path (:meth:`Turns._once`: once per click, in the
@@ -39,8 +40,9 @@ from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_events import Malformed, as_dict
 from bot.channels.slack_home_redraw import LOOKED_AT_MOST, Redraws
+from bot.channels.slack_modal import HOME_START
 from bot.channels.slack_send import is_dm
-from bot.channels.slack_side import side_call
+from bot.channels.slack_side import TokenOutage, side_call
 from bot.channels.slack_turns import NAME, Turns
 from bot.command_result import action_id_of
 from bot.dispatch import Dispatcher
@@ -120,7 +122,7 @@ def view(data: HomeData, note: str | None = None) -> dict[str, Any]:
         (texts.home_runs_you_lead(), [_led(row, waits) for row, waits in data.led], texts.home_more_led),
     ]
     shown = [(title, items, more) for title, items, more in parts if items]
-    top = [_context(note)] if note else []
+    top = [*([_context(note)] if note else []), _start_button()]
     if not shown:
         return {"type": "home", "blocks": [*top, _section(texts.home_empty())]}
     footer = [{"type": "divider"}, _context(texts.home_footer())]
@@ -133,6 +135,11 @@ def view(data: HomeData, note: str | None = None) -> dict[str, Any]:
         body += [block for item in items[:count] for block in item]
         body += [_context(more(len(items) - count))] if count < len(items) else []
     return {"type": "home", "blocks": [*top, *body, *footer]}
+
+
+def _start_button() -> dict[str, Any]:  # the form of bot.channels.slack_modal_start
+    button = {"type": "button", "action_id": HOME_START, "style": "primary", "text": _plain(texts.home_start_button())}
+    return {"type": "actions", "block_id": HOME_START, "elements": [button]}
 
 
 def _fitted(parts: list[list[list[dict[str, Any]]]], room: int) -> list[int]:
@@ -293,8 +300,7 @@ class AppHome:
         self.turns = turns
         self.notes: dict[str, str] = {}  # user -> the answer to their last click, on their tab until opened again
         self.shown: dict[str, int] = {}  # user -> the hash of the view last published for them (taken or under way)
-        self.refused: str | None = None  # Slack refuses the bot token: its error, said once (see _token_refused)
-        self.unpublished = 0  # tabs not published meanwhile
+        self.token = TokenOutage()  # Slack refusing the bot token for the tabs: said once, and in /healthz
         self.redraws = Redraws(turns.services.db.conn, self._publish, turns.poster.spawn, self._stale)
 
     def opened(self, event: Mapping[str, Any]) -> None:
@@ -321,10 +327,8 @@ class AppHome:
         except (RetryLater, DeliveryFailed, ChannelDown) as exc:
             log.warning(texts.slack_home_no_dm(click.user, str(exc)))
             if isinstance(exc, DeliveryFailed):  # for good: trying again changes nothing
-                return self._answer(
-                    click.user, blocks.escape(texts.home_dm_refused(click.command, exc.code or str(exc)))
-                )
-            return self._answer(click.user, texts.home_try_again())
+                return self.tell(click.user, blocks.escape(texts.home_dm_refused(click.command, exc.code or str(exc))))
+            return self.tell(click.user, texts.home_try_again())
         actor, mentions = await turns._people(click.user, click.command)
         if turns._seen(click.platform_id):
             return
@@ -332,10 +336,10 @@ class AppHome:
         if done is None:
             return
         turns._after_command(done)
-        self._answer(click.user, blocks.escape(done.text))
+        self.tell(click.user, blocks.escape(done.text))
 
-    def _answer(self, user: str, note: str) -> None:
-        """``user``'s tab drawn again once the click is committed, its answer on top."""
+    def tell(self, user: str, note: str) -> None:
+        """``user``'s tab drawn again once the request is committed, ``note`` (its answer) on top."""
         self.redraws.when_stored(user, lambda: self._noted(user, note))
 
     def _noted(self, user: str, note: str) -> None:
@@ -369,9 +373,8 @@ class AppHome:
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:  # the ledger, or a row it cannot draw
             log.warning(texts.slack_home_not_published(user, f"{type(exc).__name__}: {exc}"))
             return
-        if taken and self.refused is not None:  # (one not taken is tried again at the next change of it)
-            log.info(texts.slack_home_token_works_again(self.unpublished))
-            self.refused, self.unpublished = None, 0
+        if taken and (missed := self.token.works()) is not None:  # (one not taken: again at its next change)
+            log.info(texts.slack_home_token_works_again(missed))
 
     def _remember(self, user: str, digest: int) -> None:
         self.shown.pop(user, None)
@@ -381,10 +384,8 @@ class AppHome:
 
     def _token_refused(self, exc: ChannelDown) -> None:
         """Slack refuses the bot token (revoked, the app uninstalled): one log line until a tab is
-        published again, not one a tab (the outbox tells of the token itself, at its next reply refused)."""
-        self.unpublished += 1
-        if self.refused is None:
-            self.refused = exc.reason
+        published again, not one a tab; ``/healthz`` says it meanwhile (``SlackChannel.failing``)."""
+        if self.token.refused(exc):
             log.warning(texts.slack_home_token_refused(exc.reason))
 
 

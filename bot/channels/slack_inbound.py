@@ -31,9 +31,11 @@ from bot.channels import slack_events as events
 from bot.channels import slack_home as app_home
 from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
+from bot.channels import slack_modal as modal
 from bot.channels import slack_move as moves
 from bot.channels.slack_events import Answer
 from bot.channels.slack_messages import Said
+from bot.channels.slack_modal_start import FormStarts, asks_form
 from bot.channels.slack_send import is_dm
 from bot.channels.slack_starts import SlashStarts
 from bot.channels.slack_turns import NAME, remember
@@ -62,6 +64,7 @@ class Inbound(SlashStarts):
         super().__init__(*args)
         self.underway = edits.Underway()  # typed messages whose turns are under way, for their edits
         self.app_home = app_home.AppHome(self)  # the Home tab: app_home_opened, and its buttons
+        self.forms = FormStarts(self, self.app_home.tell)  # the form that starts a decision
         self.workspace_changes = asyncio.Lock()  # a channel lost or back: one at a time, in the order they came
 
     # --- events: thread replies, direct messages, mentions -----------------------------------
@@ -281,6 +284,8 @@ class Inbound(SlashStarts):
     async def on_command(self, form: dict[str, str]) -> Answer:
         arrived = asyncio.get_running_loop().time()
         command = messages.slash(form)
+        if command.text.lower() == "start":  # no flow: the form, opened before anything slow
+            return await self.forms.on_slash(command)
         actor, mentions = await self._people(command.user, command.text)
         text, mentions = messages.named(command.text, mentions)
         command = replace(command, text=text)
@@ -304,7 +309,18 @@ class Inbound(SlashStarts):
 
     # --- widgets -----------------------------------------------------------------------------
 
+    async def on_interactive(self, payload: dict[str, Any]) -> Answer:
+        """The form that starts a decision: its global shortcut, and its submission."""
+        kind = payload.get("type")
+        if kind == "shortcut" and payload.get("callback_id") == modal.CALLBACK:
+            return await self.forms.on_shortcut(payload)
+        if kind == "view_submission" and events.as_dict(payload.get("view")).get("callback_id") == modal.CALLBACK:
+            return await self.forms.on_submission(payload)
+        return Answer()
+
     async def on_action(self, payload: dict[str, Any]) -> None:
+        if asks_form(payload):  # the Home tab's "Start a decision"
+            return await self.forms.on_home(payload)
         if app_home.from_home(payload):  # a button of the Home tab: no message, no run's question
             return await self.app_home.on_click(payload)
         click = events.clicked(payload)

@@ -11,6 +11,10 @@
   The notice is about the run's conversation, the target a later refusal there is told of, so the
   refusal of the run's next message within the hour adds only her next question, in a line.
   One person leading several runs there gets one message naming them all (an alert storm's backup).
+  Slack is asked first (``conversations.info``) whether the bot is still in the channel and it is
+  not archived: an event delivered late (Slack's retries, Socket Mode's redelivery), after the bot
+  was invited back or the channel unarchived, changes nothing (one debug line). When Slack cannot
+  tell (``channels:read``/``groups:read`` missing, out of reach), the event is believed.
 - The bot back in such a channel (``member_joined_channel`` of the bot itself: invited back;
   ``channel_unarchive``, ``group_unarchive``): each run that lost it keeps a ``channel_back``
   transition and asks again at once, as a reminder to those people alone, the questions waiting
@@ -26,6 +30,7 @@ id, which neither changes; the bot stays a member and reads private channels wit
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -35,6 +40,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot import notices, texts
+from bot.channels import DeliveryFailed, RetryLater
+from bot.channels import slack_postable as postable
 from bot.channels.slack_send import slack_user
 from bot.engine.timers import backup_of
 from bot.model import Actor, Reply, is_placeholder
@@ -50,6 +57,9 @@ log = logging.getLogger("decisionbot.slack")
 
 #: The events (or ``message`` subtypes) that say the bot can no longer read or post in a channel, and why.
 LOST = {"channel_left": "removed", "group_left": "removed", "channel_archive": "archived", "group_archive": "archived"}
+#: Seconds Slack is given to say whether a channel an event says the bot lost still takes its posts
+#: (``conversations.info``): inside Slack's 3 s for the event, beside the lookup of who did it (1 s).
+VERIFY_WITHIN = 1.0
 #: The events (or ``message`` subtypes) that say the channel may take the bot again: unarchived;
 #: ``member_joined_channel`` of the bot itself (invited back) is read apart.
 BACK = frozenset({"channel_unarchive", "group_unarchive"})
@@ -253,13 +263,13 @@ def _asks(conn: sqlite3.Connection, row: RunRow) -> str:
 
 async def on_lost(turns: Turns, gone: Lost, event_id: str) -> None:
     """A channel lost, told once: Slack's retry of the event (its id) and the event's ``message``
-    twin add nothing. Whoever did it is named as the people cache knows them (looked up once)."""
+    twin add nothing. Slack is asked first whether the bot still posts there (``still_postable``:
+    the event delivered late, after the bot's return); whoever did it is named as the people cache
+    knows them (looked up once, meanwhile)."""
+    postable_now, by = await asyncio.gather(still_postable(turns, gone), _who(turns, gone))
+    if postable_now:
+        return
     turns.poster.postable.refused(gone.channel, "is_archived" if gone.why == "archived" else "not_in_channel")
-    by = None
-    if gone.by:
-        key = f"{NAME}:{gone.by}"
-        found = await turns.people.ensure([key])
-        by = found[key].actor if key in found else Actor(key, gone.by)
     await group.writable(turns.services.db.conn)
     with transaction(turns.services.db) as conn:
         now = turns.dispatcher.clock()
@@ -269,6 +279,33 @@ async def on_lost(turns: Turns, gone: Lost, event_id: str) -> None:
     if told:
         turns.count_replies(told)  # the notices, once committed
         turns.services.notify(NAME)
+
+
+async def still_postable(turns: Turns, gone: Lost) -> bool:
+    """Whether Slack says now (``conversations.info``, ``VERIFY_WITHIN`` s at most) that the bot is
+    in the channel and it is not archived: the removal or the archiving was delivered after the bot
+    was invited back, or the channel unarchived (Slack retries an event for an hour, and Socket Mode
+    redelivers after a reconnection). Then nothing is lost: one debug line. Slack that cannot tell
+    (a scope missing, out of reach, slow, the token refused) leaves the event believed, as before."""
+    try:
+        problem = await postable.asked(turns.poster.side, gone.channel, VERIFY_WITHIN)
+    except (RetryLater, DeliveryFailed) as exc:
+        log.debug(texts.slack_lost_unverified(f"slack:{gone.channel}", gone.why, str(exc)))
+        return False
+    if problem is not None:
+        return False
+    turns.poster.postable.works(gone.channel)
+    log.debug(texts.slack_lost_stale(f"slack:{gone.channel}", gone.why))
+    return True
+
+
+async def _who(turns: Turns, gone: Lost) -> Actor | None:
+    """Who removed the bot or archived the channel, as the people cache knows them."""
+    if not gone.by:
+        return None
+    key = f"{NAME}:{gone.by}"
+    found = await turns.people.ensure([key])
+    return found[key].actor if key in found else Actor(key, gone.by)
 
 
 async def on_back(turns: Turns, channel: str, event_id: str) -> None:

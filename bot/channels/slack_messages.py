@@ -90,10 +90,13 @@ def message_id(channel: str, ts: str) -> str:
 
 
 def command_via(platform_id: str, channel: str) -> str:
-    """How a command came, from its platform id (a slash command's: ``cmd:``) and its channel (a
-    direct message's id starts with ``D``): ``slash``, ``dm`` or ``mention`` (in a channel)."""
+    """How a command came, from its platform id (a slash command's: ``cmd:``; a submission of the
+    form that starts a decision: ``view:``) and its channel (a direct message's id starts with
+    ``D``): ``slash``, ``modal``, ``dm`` or ``mention`` (in a channel)."""
     if platform_id.startswith("cmd:"):
         return "slash"
+    if platform_id.startswith("view:"):
+        return "modal"
     return "dm" if channel.startswith("D") else "mention"
 
 

@@ -8,8 +8,9 @@ this first: a refusal for good learnt there, or learnt by the roots under way th
 within the command's 3 s), refuses it too, with the same answer as theirs; nothing is started. A
 post that goes through, a root or a reply, says the channel takes them again (the bot invited).
 
-:func:`asked` asks Slack itself (``conversations.info``): the start-up's check of the channels
-routes name (:mod:`bot.triggers.route_channels`)."""
+:func:`asked` asks Slack itself (``conversations.info``): the check of the channels routes name
+(:mod:`bot.triggers.route_channels`), and of a channel Slack says the bot lost before its runs are
+told (:mod:`bot.channels.slack_lifecycle`: the event may come after the bot's return)."""
 
 from __future__ import annotations
 
@@ -94,20 +95,22 @@ class Postable:
         return code
 
 
-async def asked(client: AsyncWebClient, channel: str) -> DeliveryFailed | None:
+async def asked(client: AsyncWebClient, channel: str, timeout: float | None = None) -> DeliveryFailed | None:
     """What Slack says now of the bot's posts in ``channel`` (``conversations.info``: a member, not
     archived): the refusal a post there would meet (placed: why and the fix), or None when it takes
     them. Raises RetryLater (Slack out of reach, its rate limit, the token refused) or DeliveryFailed
     (a scope missing: ``channels:read`` for a public channel, ``groups:read`` a private one) when
-    Slack cannot tell."""
-    return (await described(client, channel))[0]
+    Slack cannot tell; ``timeout``: seconds Slack is given to answer (RetryLater after them)."""
+    return (await described(client, channel, timeout))[0]
 
 
-async def described(client: AsyncWebClient, channel: str) -> tuple[DeliveryFailed | None, dict[str, Any]]:
+async def described(
+    client: AsyncWebClient, channel: str, timeout: float | None = None
+) -> tuple[DeliveryFailed | None, dict[str, Any]]:
     """:func:`asked`, with the channel as ``conversations.info`` describes it (its name, its
     workspace: ``context_team_id``); empty when Slack refused to describe it."""
     try:
-        found = await call(client.conversations_info(channel=channel))
+        found = await call(client.conversations_info(channel=channel), timeout)
     except DeliveryFailed as exc:
         if exc.code not in CLOSED:
             raise

@@ -100,7 +100,8 @@ class SlackRequests:
             await group.committed(written, self.services.db.conn)
         except sqlite3.Error:
             return  # not acknowledged: Slack sends it again
-        payload = answer.body if request.type == "slash_commands" and answer.status == 200 else None
+        answers = ("slash_commands", "interactive")  # (a form's errors are its acknowledgement's payload)
+        payload = answer.body if request.type in answers and answer.status == 200 else None
         try:
             await client.send_socket_mode_response(SocketModeResponse(request.envelope_id, payload))
         except (ConnectionError, aiohttp.ClientError) as exc:  # the connection went while the turn was done
@@ -116,7 +117,7 @@ class SlackRequests:
             return refused
         assert self.inbound is not None
         write_lock.wait_for_lock_until(LOCK_WAIT)
-        if envelope.kind != "command":  # a slash command answers in its response, within Slack's 3 s
+        if envelope.kind not in ("command", "interactive"):  # these answer in their response, within Slack's 3 s
             await self.backlog.room()
         try:
             if envelope.kind == "event":
@@ -125,6 +126,8 @@ class SlackRequests:
                 await self.inbound.on_action(envelope.payload)
             elif envelope.kind == "command":
                 return await self.inbound.on_command(envelope.payload)
+            elif envelope.kind == "interactive":  # the form that starts a decision (slack_modal_start)
+                return await self.inbound.on_interactive(envelope.payload)
             elif envelope.kind == "rate_limited":
                 log.warning(texts.slack_rate_limited(envelope.payload.get("minute_rate_limited")))
         except Malformed as exc:

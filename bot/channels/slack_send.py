@@ -40,7 +40,7 @@ from bot.channels.slack_calls import call, json_call, placed
 from bot.channels.slack_dms import DirectMessages, is_dm
 from bot.channels.slack_limits import Pacer
 from bot.channels.slack_postable import Postable
-from bot.channels.slack_side import SIDE_RETRY_FOR
+from bot.channels.slack_side import SIDE_RETRY_FOR, TokenOutage
 from bot.channels.slack_withdraw import PLACEHOLDER, Withdrawals, slack_user
 from bot.model import Actor, Reply
 from bot.outbox import Queued
@@ -112,6 +112,7 @@ class Poster(Withdrawals):
         self.client = client  # refusals raise: the outbox retries in order
         self.side = side  # updates and answers to commands, off the hot path: see slack_side
         self.side_retry_for = SIDE_RETRY_FOR
+        self.side_token = TokenOutage()
         self.clock = clock
         self.spawn = spawn
         self.pacer = pacer or Pacer()

@@ -6,7 +6,9 @@ a backoff, until ``SIDE_RETRY_FOR`` has passed. A post whose answer timed out or
 not made again (Slack may have taken it: it would show twice); a redraw or a deletion is. A
 refusal for good (``channel_not_found``, a token refused, a file upload's bad request) is not
 retried. What is given up is logged, as is a wait cut short by a stopping server (the call is
-then not made)."""
+then not made); the bot token refused (revoked, the app uninstalled: every call fails alike) is
+one warning an outage (:class:`TokenOutage`), not one a call, and one info line once a call goes
+through again; ``/healthz`` says it meanwhile."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -27,7 +30,7 @@ from bot.channels import ChannelDown, DeliveryFailed, RetryLater
 from bot.channels.slack_blocks import TEXT_LIMIT, fit
 from bot.channels.slack_calls import call, json_call
 from bot.channels.slack_limits import Pacer
-from bot.store import group_requests
+from bot.store import group_requests, iso, utc_now
 
 log = logging.getLogger("decisionbot.slack")
 
@@ -108,6 +111,48 @@ async def side_call(
         return False
 
 
+@dataclass
+class TokenOutage:
+    """Slack refusing the bot token for one kind of call (the side calls; the Home tabs): since
+    when and why, and how many calls were refused meanwhile; told once an outage by its caller."""
+
+    error: str | None = None
+    since: str | None = None  # UTC ISO-8601
+    missed: int = 0
+
+    def refused(self, exc: ChannelDown) -> bool:
+        """A call refused for the token; whether it is the first of an outage (to be said)."""
+        self.missed += 1
+        if self.error is not None:
+            return False
+        self.error, self.since = exc.reason, iso(utc_now())
+        return True
+
+    def works(self) -> int | None:
+        """A call went through: the calls refused during the outage it ends; None: there was none."""
+        if self.error is None:
+            return None
+        missed, self.error, self.since, self.missed = self.missed, None, None, 0
+        return missed
+
+
+def bot_token_refused(
+    outbox: tuple[str, str] | None, others: dict[str, TokenOutage], worked: str | None = None
+) -> tuple[str, str, list[str]] | None:
+    """Slack refusing the bot token as the calls taught: ``outbox``, the replies' (error, since);
+    ``others``, the other kinds of call by name (``side``, ``home``), those refused before the token
+    last ``worked`` (a reply delivered since) left out. Its first error, since when, and what waits
+    meanwhile (``replies`` first); None while no call is refused."""
+    found = [(outbox[1], outbox[0], "replies")] if outbox else []
+    for what, o in others.items():
+        if o.error is not None and o.since is not None and o.since > (worked or ""):
+            found.append((o.since, o.error, what))
+    if not found:
+        return None
+    since, error, _ = min(found)
+    return error, since, [what for *_, what in found]
+
+
 class SideCalls:
     """The side calls of :class:`bot.channels.slack_send.Poster`, each in a task of its own
     (``spawn``) on the ``side`` client; ``side_retry_for``: how long each is retried."""
@@ -116,6 +161,7 @@ class SideCalls:
     pacer: Pacer
     spawn: Callable[[Coroutine[Any, Any, Any]], None]
     side_retry_for: float
+    side_token: TokenOutage  # the bot token refused for these calls
 
     def update_later(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
         update = partial(json_call, self.side, "chat.update", channel=channel, ts=ts, **payload)
@@ -166,5 +212,14 @@ class SideCalls:
         return await self.retried(method, request, channel)
 
     async def retried(self, method: str, request: Request, channel: str) -> bool:
-        """``request`` made now, retried while Slack refuses it for now; whether Slack took it."""
-        return await side_call(method, request, self.pacer, channel, self.side_retry_for)
+        """``request`` made now, retried while Slack refuses it for now; whether Slack took it. The
+        bot token refused is said once an outage, and its end once (see :class:`TokenOutage`)."""
+        down = partial(self._token_refused, method)
+        taken = await side_call(method, request, self.pacer, channel, self.side_retry_for, down)
+        if taken and (missed := self.side_token.works()) is not None:
+            log.info(texts.slack_side_token_works_again(missed))
+        return taken
+
+    def _token_refused(self, method: str, exc: ChannelDown) -> None:
+        if self.side_token.refused(exc):
+            log.warning(texts.slack_side_token_refused(method, exc.reason))

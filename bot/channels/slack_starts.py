@@ -112,7 +112,7 @@ class SlashStarts(Turns):
             grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, root))
         self._after_command(done)
         said = done.text if root is not None else f"{done.text} {texts.slack_start_paced()}"
-        return Answer(body=blocks.ephemeral(said, self._unnamed(done)))
+        return Answer(body=blocks.ephemeral(said, self._unnamed(done)), run=done.started.run_id)
 
     def _delete_root_unless_stored(self, channel: str, ts: str) -> None:
         """After the commit (or its loss): a root whose run's thread is not in the ledger goes."""

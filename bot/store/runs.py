@@ -113,8 +113,9 @@ def write_turn(
     """Everything one turn decided, in the caller's transaction (``payload``: JSON kept with each
     reply, a chase's ``{"chase": stage}``). Returns the outbox ids."""
     stamp = iso(now)
+    message_id = None
     if inbound is not None:
-        conn.execute(
+        message_id = conn.execute(
             "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, platform_id,"
             " step, kind, text, payload, created_at) VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -130,11 +131,11 @@ def write_turn(
                 json.dumps(inbound.raw) if inbound.raw is not None else None,
                 stamp,
             ),
-        )
+        ).lastrowid
     if outcome.answers:
         conn.executemany(
-            "INSERT INTO answers (run_id, step, item, field, actor_id, value, raw, kind, revision, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO answers (run_id, step, item, field, actor_id, value, raw, kind, revision, at, message_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     run.id,
@@ -147,6 +148,7 @@ def write_turn(
                     a["kind"],
                     a["revision"],
                     stamp,
+                    message_id,
                 )
                 for a in outcome.answers
             ],

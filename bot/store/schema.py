@@ -308,3 +308,18 @@ def _first_owners_yes(column: str) -> str:
         " WHERE a.id = action_changes.action_id AND an.step = 'owner_accepts' AND an.item = a.item"
         " AND an.field IS NULL AND an.value = 'true' AND an.at <= action_changes.at ORDER BY an.id DESC LIMIT 1)"
     )
+
+
+@migrations()
+def m011_answers_name_their_message(db: Database) -> None:
+    """Each answer names the inbound message that gave it (``answers.message_id``): the analysts'
+    ``answer_sources`` reads there which surface it came through (a Slack button, menu, date picker
+    or user picker, the thread, a direct message; a Teams card or chat). NULL for an answer no
+    message gave (a default the bot took). Rows written before are given the inbound message of their
+    turn: the one of their run and person written at the same instant (a turn writes both at once)."""
+    db.execute("ALTER TABLE answers ADD COLUMN message_id INTEGER")
+    db.execute(
+        "UPDATE answers SET message_id = (SELECT max(m.id) FROM messages m WHERE m.run_id = answers.run_id"
+        " AND m.direction = 'in' AND m.created_at = answers.at AND m.actor_id = answers.actor_id"
+        " AND m.kind NOT IN ('edited', 'deleted', 'refused'))"
+    )

@@ -27,6 +27,7 @@ from bot.texts.slack import *  # noqa: F403
 from bot.texts.slack_deleted import *  # noqa: F403
 from bot.texts.slack_home import *  # noqa: F403
 from bot.texts.slack_lifecycle import *  # noqa: F403
+from bot.texts.slack_modal import *  # noqa: F403
 from bot.texts.slack_setup import *  # noqa: F403
 from bot.texts.small_talk import *  # noqa: F403
 from bot.texts.starts import *  # noqa: F403

@@ -52,7 +52,7 @@ def job_handed_over(backup: str | None) -> str:
 
 def run_trigger(source: str | None, kind: str | None, route: str | None, data: dict[str, Any]) -> str:
     """What started a run, as ``runs list`` shows it in a word or three: a chat start (``slack
-    slash``, ``slack mention``, ``slack dm``, ``teams``, ``rasa``; ``console``: ``decisionbot chat``;
+    slash``, ``slack modal``, ``slack mention``, ``slack dm``, ``teams``, ``rasa``; ``console``: ``decisionbot chat``;
     ``cli``: ``decisionbot trigger``), a hook's alert and its route, a metric check, a review."""
     if source is None:
         return ""

@@ -287,6 +287,20 @@ def slack_side_call_failed(method: str, error: str) -> str:
     return f"Slack {method} failed: {error}"
 
 
+def slack_side_token_refused(method: str, error: str) -> str:
+    """A log line, once an outage: Slack refuses the bot token for a call made beside the outbox."""
+    return (
+        f"Slack refuses the bot token ({error}) for {method} and the other calls made beside the outbox:"
+        " questions are not redrawn once answered, messages not deleted, command answers not posted;"
+        " not said again for each call (SLACK_BOT_TOKEN: a token of the installed app, then restart)"
+    )
+
+
+def slack_side_token_works_again(missed: int) -> str:
+    """A log line: a call beside the outbox taken again after the bot token was refused."""
+    return f"Slack takes the bot token again for the calls made beside the outbox ({missed} refused meanwhile)"
+
+
 def slack_side_call_stopped(method: str, error: str) -> str:
     return f"Slack {method} was not made: the server stopped while it waited to try again (last refused: {error})"
 

@@ -109,7 +109,8 @@ def home_empty() -> str:
     """The Home tab of someone with no open action, no question and no run of theirs."""
     return (
         "Nothing waits on you: no open action, no question, no run you lead.\n"
-        "Start a decision in a channel with `/decision start FLOW` (`/decision help` lists the flows),"
+        "Start a decision with the button above, or in a channel with `/decision start`"
+        " (`/decision help` lists the flows),"
         " and the actions you own after it will show here, with a button to mark each done."
     )
 

@@ -119,3 +119,18 @@ def slack_token_gone(kind: str, channels: list[str]) -> str:
             " an uninstall removes it from every channel."
         )
     return said
+
+
+def slack_lost_stale(channel: str, why: str) -> str:
+    """Debug line: an event says the bot lost a channel, but Slack says now that it posts there."""
+    event = "archived" if why == "archived" else "the bot removed"
+    return (
+        f"slack: {channel}: an event says {event}, but Slack says now the bot is in it and it is not archived"
+        " (the event came after the return): its runs go on"
+    )
+
+
+def slack_lost_unverified(channel: str, why: str, error: str) -> str:
+    """Debug line: Slack could not say whether a channel an event says the bot lost takes its posts."""
+    event = "archived" if why == "archived" else "the bot removed"
+    return f"slack: {channel}: an event says {event}; not checked with Slack ({error}): believed"

@@ -4,6 +4,8 @@ off, envelopes left or cut); the channels routes name, checked at start-up."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.texts._common import _left_out, command
 
 # --- slack: settings and connections -------------------------------------------------------------
@@ -177,10 +179,22 @@ def slack_socket_mode_off_failing(since: str) -> str:
     )
 
 
-def slack_failing(variable: str, error: str, since: str) -> str:
-    """What /healthz says of a Slack token refused while serving."""
-    waits = "replies wait in the outbox" if variable == "SLACK_BOT_TOKEN" else "no events arrive over Socket Mode"
-    return f"Slack refuses {variable} ({error}) since {since}: {waits}. Set a working {variable} and restart."
+#: What waits while Slack refuses the bot token, by the kind of call refused.
+BOT_TOKEN_WAITS = {
+    "replies": "replies wait in the outbox",
+    "side": "questions are not redrawn once answered, nor messages deleted",
+    "home": "Home tabs are not published",
+}
+
+
+def slack_failing(variable: str, error: str, since: str, waits: Sequence[str] = ("replies",)) -> str:
+    """What /healthz says of a Slack token refused while serving (for the bot token, ``waits``: the
+    kinds of call refused, of BOT_TOKEN_WAITS)."""
+    if variable == "SLACK_BOT_TOKEN":
+        held = "; ".join(BOT_TOKEN_WAITS[what] for what in waits)
+    else:
+        held = "no events arrive over Socket Mode"
+    return f"Slack refuses {variable} ({error}) since {since}: {held}. Set a working {variable} and restart."
 
 
 def slack_other_workspace(team: str, served: str | None, left_out: int = 0) -> str:
@@ -227,23 +241,37 @@ def slack_unreachable(url: str, error: str) -> str:
 
 
 def route_channel_refused(route: str, spec: str, plain: str, remedy: str | None) -> str:
-    """A log line at start-up: a route (``default``: DECISIONBOT_DEFAULT_CHANNEL) names a channel
-    the platform says the bot cannot post in (``plain``: why; ``remedy``: the fix, None: the usual)."""
-    named = "DECISIONBOT_DEFAULT_CHANNEL" if route == "default" else f"route '{route}'"
-    elsewhere = "set it to another channel" if route == "default" else "name another channel in routes.yaml"
+    """A log line: a route (``default``: DECISIONBOT_DEFAULT_CHANNEL; ``check:NAME``: a check of
+    checks.yaml naming its own channel) names a channel the platform says the bot cannot post in
+    (``plain``: why; ``remedy``: the fix, None: the usual)."""
+    if route == "default":
+        named, elsewhere, what = "DECISIONBOT_DEFAULT_CHANNEL", "set it to another channel", "alerts"
+    elif route.startswith("check:"):
+        named, elsewhere, what = (
+            f"check '{route[6:]}' of checks.yaml",
+            "name another channel in checks.yaml",
+            "breaches",
+        )
+    else:
+        named, elsewhere, what = f"route '{route}'", "name another channel in routes.yaml", "alerts"
     return (
-        f"The {named} sends its runs to {spec}, where the bot cannot post: {plain}. Its alerts would start"
+        f"The {named} sends its runs to {spec}, where the bot cannot post: {plain}. Its {what} would start"
         f" runs nobody there sees. Fix: {remedy or 'Add the bot to that channel'}, or {elsewhere}."
     )
 
 
-def route_channels_unchecked(channel: str | None, reason: str) -> str:
-    """A log line at start-up: the channels routes name (on ``channel``; None: on any) could not be
-    checked (a permission missing, the platform out of reach, routes.yaml broken); a route's channel
-    refusing the bot is then learnt at its first alert."""
+#: When the channels routes name are checked: ``serve``'s start, and each change of the files.
+AT_START = "at start-up"
+AFTER_CHANGE = "after routes.yaml or checks.yaml changed"
+
+
+def route_channels_unchecked(channel: str | None, reason: str, when: str = AT_START) -> str:
+    """A log line: the channels routes name (on ``channel``; None: on any) could not be checked
+    ``when`` (a permission missing, the platform out of reach, routes.yaml broken); a route's
+    channel refusing the bot is then learnt at its first alert."""
     which = f"{channel} channels" if channel else "channels"
     return (
-        f"The {which} that routes name were not checked at start-up: {reason}. A route whose"
+        f"The {which} that routes name were not checked {when}: {reason}. A route whose"
         " channel refuses the bot is learnt at its first alert (for Slack: the channels:read and groups:read"
         " scopes of slack/manifest.yaml let the check run)."
     )

@@ -369,16 +369,14 @@ async def _start_scheduler(app: web.Application) -> None:
         app[HOOKS].learners = learners
         app[HOOKS].channels = active
     app[SCHEDULER].start(lambda: list(active))
-    routed = app[SCHEDULER].checks.router
-    app[ROUTE_CHECK] = asyncio.create_task(_check_routes(routed, active, app[SERVICES]), name="route-channels")
+    runner = app[SCHEDULER].checks
+    services = app[SERVICES]
 
+    def refused(found: dict[str, str]) -> None:
+        services.extra["routes_refused"] = found
 
-async def _check_routes(router: Router, active: Mapping[str, Channel], services: Services) -> None:
-    """The channels routes name, asked once of their platforms, off the start-up (see route_channels)."""
-    try:
-        services.extra["routes_refused"] = await route_channels.check(router, active)
-    except ConfigError as exc:  # routes.yaml broken since the start: its next use says so
-        log.info(texts.route_channels_unchecked(None, str(exc)))
+    watched = route_channels.watch(runner.router, lambda: runner.config().checks, runner.path, active, refused)
+    app[ROUTE_CHECK] = asyncio.create_task(watched, name="route-channels")
 
 
 async def _stop_scheduler(app: web.Application) -> None:

@@ -1,47 +1,75 @@
-"""The channels routes name (``routes.yaml``, ``DECISIONBOT_DEFAULT_CHANNEL``), checked once at
-``serve``'s start-up, in the background (readiness does not wait for it): one each platform can
-tell of (``Channel.post_problem``: Slack's ``conversations.info``) that the bot cannot post in
-(not a member, archived, gone) is one warning per route naming it, the channel and the fix, and is
-listed in ``/healthz`` (``routes_refused``); a platform that cannot be asked (a scope missing,
-out of reach) is one info line, and nothing more is checked on it."""
+"""The channels routes name (``routes.yaml``, ``DECISIONBOT_DEFAULT_CHANNEL``) and the checks of
+``checks.yaml`` that name a channel of their own, checked at ``serve``'s start-up and again each
+time either file changes (:func:`watch`), in the background (readiness does not wait for it): one
+each platform can tell of (``Channel.post_problem``: Slack's ``conversations.info``) that the bot
+cannot post in (not a member, archived, gone) is one warning per route or check naming it, the
+channel and the fix, and is listed in ``/healthz`` (``routes_refused``: replaced by each check, so
+a route fixed in the file, or its channel fixed before the file changed, leaves it; one whose
+platform could not be asked keeps what was known of it); a platform that cannot be asked (a scope
+missing, out of reach) is one info line a check, and nothing more is asked of it that time."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot import texts
 from bot.channels import Channel, DeliveryFailed, RetryLater
+from bot.errors import ConfigError
 from bot.model import ConversationKey
 from bot.triggers import parse_channel
+from bot.triggers.checks_file import Check
 from bot.triggers.router import Router
 
 log = logging.getLogger("decisionbot.triggers")
 
 #: Seconds a check waits out the platform's rate limit at most before it stops asking.
 RATE_WAIT_AT_MOST = 30.0
+#: Seconds between two looks at routes.yaml and checks.yaml for a change (a stat of each).
+WATCH_EVERY = 1.0
+#: The key of a check naming its own channel, in ``routes_refused`` (routes go by their names).
+CHECK_KEY = "check:"
 
 
-def named(router: Router) -> Iterator[tuple[str, str, ConversationKey]]:
-    """Each route naming a channel, with the default route's: (route, as named, conversation)."""
-    for route in [*router.routes(), router.default()]:
-        if route.channel:
+@dataclass
+class Checked:
+    """What one check found: route (or ``check:NAME``) -> why the bot cannot post there; and the
+    routes whose platform could not be asked."""
+
+    refused: dict[str, str] = field(default_factory=dict)
+    unasked: set[str] = field(default_factory=set)
+
+
+def named(router: Router, checks: Sequence[Check] = ()) -> Iterator[tuple[str, str, ConversationKey]]:
+    """Each route naming a channel, with the default route's, then each enabled check naming its
+    own: (route or ``check:NAME``, as named, conversation)."""
+    found = [(route.name, route.channel) for route in [*router.routes(), router.default()]]
+    found += [(f"{CHECK_KEY}{c.name}", c.hints.get("channel")) for c in checks if c.enabled]
+    for name, spec in found:
+        if isinstance(spec, str) and spec:
             try:
-                yield route.name, route.channel, parse_channel(route.channel)
+                yield name, spec, parse_channel(spec)
             except ValueError:  # refused at load (routes validate names it): not this check's
                 continue
 
 
-async def check(router: Router, channels: Mapping[str, Channel]) -> dict[str, str]:
-    """Every route's channel asked once of its platform, as served: route -> why the bot cannot
-    post there (each logged, with the fix)."""
-    refused: dict[str, str] = {}
+async def check(
+    router: Router, channels: Mapping[str, Channel], checks: Sequence[Check] = (), when: str = texts.AT_START
+) -> Checked:
+    """Every route's (and check's) channel asked once of its platform, as served; each refusal
+    logged, with the fix."""
+    found = Checked()
     asked: dict[ConversationKey, DeliveryFailed | None] = {}
     unreachable: set[str] = set()  # platforms that cannot be asked: said once, not asked again
-    for route, spec, conversation in named(router):
+    for route, spec, conversation in named(router, checks):
         channel = channels.get(conversation.channel)
-        if channel is None or conversation.channel in unreachable:
+        if channel is None:
+            continue
+        if conversation.channel in unreachable:
+            found.unasked.add(route)
             continue
         where = ConversationKey(conversation.channel, conversation.conversation)
         if where not in asked:
@@ -49,14 +77,15 @@ async def check(router: Router, channels: Mapping[str, Channel]) -> dict[str, st
                 asked[where] = await _ask(channel, where)
             except (RetryLater, DeliveryFailed) as exc:
                 unreachable.add(conversation.channel)
-                log.info(texts.route_channels_unchecked(conversation.channel, str(exc)))
+                found.unasked.add(route)
+                log.info(texts.route_channels_unchecked(conversation.channel, str(exc), when))
                 continue
         problem = asked[where]
         if problem is not None:
             plain = problem.plain or str(problem)
             log.warning(texts.route_channel_refused(route, spec, plain, problem.remedy))
-            refused[route] = f"{spec}: {plain}"
-    return refused
+            found.refused[route] = f"{spec}: {plain}"
+    return found
 
 
 async def _ask(channel: Channel, conversation: ConversationKey) -> DeliveryFailed | None:
@@ -70,3 +99,46 @@ async def _ask(channel: Channel, conversation: ConversationKey) -> DeliveryFaile
                 raise
             waited += exc.seconds
             await asyncio.sleep(exc.seconds)
+
+
+def _stamp(*paths: Path) -> tuple[tuple[int, int] | None, ...]:
+    """Each file's modification time and size; None for one missing."""
+    stamps: list[tuple[int, int] | None] = []
+    for path in paths:
+        try:
+            found = path.stat()
+        except OSError:
+            stamps.append(None)
+            continue
+        stamps.append((found.st_mtime_ns, found.st_size))
+    return tuple(stamps)
+
+
+async def watch(
+    router: Router,
+    checks: Callable[[], Sequence[Check]],
+    checks_path: Path,
+    channels: Mapping[str, Channel],
+    tell: Callable[[dict[str, str]], None],
+) -> None:
+    """Check at once, then each time routes.yaml or checks.yaml changes (looked at every
+    WATCH_EVERY seconds): ``tell`` gets what is refused now (the routes not asked this time keep
+    what the check before found of them). A file broken since is one info line, and what was
+    found before is kept."""
+    seen: tuple[tuple[int, int] | None, ...] | None = None
+    known: dict[str, str] = {}
+    while True:
+        stamp = _stamp(router.path, checks_path)
+        if stamp != seen:
+            when = texts.AT_START if seen is None else texts.AFTER_CHANGE
+            seen = stamp
+            try:
+                found = await check(router, channels, checks(), when)
+            except ConfigError as exc:  # routes.yaml broken: its next use says so
+                log.info(texts.route_channels_unchecked(None, str(exc), when))
+            except Exception as exc:  # the next change is checked all the same
+                log.warning(texts.route_channels_unchecked(None, f"{type(exc).__name__}: {exc}", when))
+            else:
+                known = found.refused | {r: why for r, why in known.items() if r in found.unasked}
+                tell(known)
+        await asyncio.sleep(WATCH_EVERY)

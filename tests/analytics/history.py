@@ -135,8 +135,9 @@ def build(path: Path) -> Database:
     ]
     for rid, direction, actor, kind, step, text in messages:
         c.execute("INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind,"
-                  " text, created_at) VALUES (?, ?, 'slack', 'slack:C', ?, ?, ?, ?, ?, '2026-03-02T10:00:00.000Z')",
-                  (rid, direction, person(actor) if actor else None, actor, step, kind, text))  # fmt: skip
+                  " text, expects, created_at) VALUES (?, ?, 'slack', 'slack:C', ?, ?, ?, ?, ?, ?,"
+                  " '2026-03-02T10:00:00.000Z')",
+                  (rid, direction, person(actor) if actor else None, actor, step, kind, text, expects(kind)))  # fmt: skip
     decisions = [(1, 1, "post_meeting", "2026-03-02T11:00:00.000Z"), (2, 2, "post_meeting", "2026-03-09T03:30:00.000Z"),
                  (3, 3, "metric_breach", "2026-03-09T10:00:00.000Z")]  # fmt: skip
     for did, rid, flow, at in decisions:
@@ -170,6 +171,11 @@ def build(path: Path) -> Database:
     return db
 
 
+def expects(kind: str) -> str | None:
+    """A prompt's ``expects``: a question expects an answer (the analytics count those as questions)."""
+    return '{"type": "text", "optional": false}' if kind == "prompt" else None
+
+
 def by(rows: list[dict[str, Any]], *keys: str) -> dict[Any, dict[str, Any]]:
     return {tuple(r[k] for k in keys) if len(keys) > 1 else r[keys[0]]: r for r in rows}
 
@@ -187,8 +193,8 @@ def renamed(path: Path) -> None:
     ):
         conn.execute(
             "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind, text,"
-            " created_at) VALUES (?, ?, 'slack', 'slack:C', ?, ?, ?, ?, 'x', '2026-03-29T10:00:00.000Z')",
-            (rid, direction, f"slack:{actor}", name, step, kind),
+            " expects, created_at) VALUES (?, ?, 'slack', 'slack:C', ?, ?, ?, ?, 'x', ?, '2026-03-29T10:00:00.000Z')",
+            (rid, direction, f"slack:{actor}", name, step, kind, expects(kind)),
         )
     conn.close()
 

@@ -82,9 +82,9 @@ def test_a_prompt_and_a_message_from_its_person_count_once_each(tmp_path: Path) 
     for direction, kind in (("out", "prompt"), ("in", "answer"), ("out", "prompt"), ("in", "edited")):
         conn.execute(
             "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind, text,"
-            " created_at) VALUES (1, ?, 'console', 'console:room', 'console:bob', 'Bob', 'decision', ?, 'x',"
-            " strftime('%Y-%m-%dT%H:%M:%fZ'))",
-            (direction, kind),
+            " expects, created_at) VALUES (1, ?, 'console', 'console:room', 'console:bob', 'Bob', 'decision', ?, 'x',"
+            " ?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
+            (direction, kind, '{"type": "text"}' if kind == "prompt" else None),  # a question expects an answer
         )
     people = conn.execute("SELECT person, inbound, addressed, answered, prompt_name, name FROM analytics_people")
     assert people.fetchall() == [("console:bob", 1, 1, 0, "Bob", "Bob")]

@@ -139,3 +139,53 @@ def _elements_fit(elements: list[dict[str, Any]]) -> bool:
         if any(len(v) > OPTION_VALUE_LIMIT for v in values):
             return False
     return True
+
+
+#: A modal's limits (https://docs.slack.dev/reference/views/modal-views, .../blocks/input-block):
+#: its title, submit and close texts, its private metadata, an input block's label and hint, a
+#: text input's length; the elements an input block may hold.
+MODAL_TEXT_LIMIT, METADATA_LIMIT, INPUT_LABEL_LIMIT, INPUT_MAX_LENGTH = 24, 3_000, 2_000, 3_000
+INPUT_ELEMENTS = frozenset(
+    {"static_select", "multi_users_select", "users_select", "plain_text_input", "conversations_select", "datepicker"}
+)
+
+
+def modal_refused(args: dict[str, Any]) -> str | None:
+    """The error Slack answers a ``views.open`` with when it would not show the modal
+    (``invalid_arguments``: no trigger id, not a modal, a text over its limit, no submit button
+    with inputs, an input block or element beyond Block Kit's limits); None when it would."""
+    view = args.get("view")
+    if isinstance(view, str):
+        view = json.loads(view)
+    if not args.get("trigger_id") or not isinstance(view, dict) or view.get("type") != "modal":
+        return "invalid_arguments"
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or not blocks or len(blocks) > VIEW_BLOCKS_LIMIT:
+        return "invalid_arguments"
+    inputs = [b for b in blocks if b.get("type") == "input"]
+    texts = [view.get("title"), view.get("close"), *([view.get("submit")] if inputs or "submit" in view else [])]
+    if any(not _plain_within(t, MODAL_TEXT_LIMIT) for t in texts):
+        return "invalid_arguments"
+    if len(str(view.get("private_metadata") or "")) > METADATA_LIMIT:
+        return "invalid_arguments"
+    ids = [b["block_id"] for b in blocks if "block_id" in b]
+    if len(set(ids)) < len(ids) or not all(_input_fits(b) for b in inputs):
+        return "invalid_arguments"
+    return None
+
+
+def _plain_within(text: Any, limit: int) -> bool:
+    return isinstance(text, dict) and text.get("type") == "plain_text" and 0 < len(str(text.get("text") or "")) <= limit
+
+
+def _input_fits(block: dict[str, Any]) -> bool:
+    element = block.get("element")
+    if not _plain_within(block.get("label"), INPUT_LABEL_LIMIT) or not isinstance(element, dict):
+        return False
+    if "hint" in block and not _plain_within(block["hint"], INPUT_LABEL_LIMIT):
+        return False
+    if element.get("type") not in INPUT_ELEMENTS or not _elements_fit([element]) or not _element_fits(element):
+        return False
+    if element.get("type") == "static_select" and not element.get("options"):
+        return False
+    return int(element.get("max_length", 0)) <= INPUT_MAX_LENGTH

@@ -15,7 +15,9 @@ an actions block; a button's or an option's text over 75 characters, a placehold
 button's value over 2,000, an option's over 150; more than 100 options in a
 menu) is ``invalid_blocks``. ``views.publish`` keeps the Home tab of a person (``home``) and refuses
 one Slack would refuse (not of type home, over 100 blocks, beyond Block Kit's limits) with
-``invalid_arguments``.
+``invalid_arguments``. ``views.open`` keeps the modals it opens (``modals``), each given an id and
+a hash, and refuses one Slack would refuse (``invalid_arguments``); ``refuse("views.open",
+error="expired_trigger_id")`` answers as Slack does to a trigger id used too late.
 ``apps.connections.open`` returns a ``ws://127.0.0.1:PORT/link/...`` URL served here too; a
 test pushes envelopes down it and reads the acknowledgements that come back. Files are shared
 as Slack's upload does: ``files.getUploadURLExternal`` hands out an upload URL here, the bytes
@@ -41,7 +43,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.block_kit import BLOCK_TEXT_LIMIT, TEXT_LIMIT, oversized, view_refused  # noqa: F401 (tests import the limits here)
+from tests.fakes.block_kit import BLOCK_TEXT_LIMIT, TEXT_LIMIT, modal_refused, oversized, view_refused  # noqa: F401 (tests import the limits here)
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_tiers import SLACK_TIERS, Tier
 
@@ -188,6 +190,10 @@ class FakeSlack(LoopbackServer):
         """The Home tab last published for ``user`` (and taken), or None."""
         taken = [c for c in self.of("views.publish") if c.result.get("ok") and c.args.get("user_id") == user]
         return taken[-1].result["view"] if taken else None
+
+    def modals(self) -> list[dict[str, Any]]:
+        """The modals opened (``views.open`` taken), each as Slack keeps it: with its id and hash."""
+        return [c.result["view"] for c in self.of("views.open") if c.result.get("ok")]
 
     def posted(self) -> list[dict[str, Any]]:
         """The messages posted successfully and not deleted since, each with the ts it was given."""
@@ -345,7 +351,15 @@ class FakeSlack(LoopbackServer):
                 found.append({"id": f["id"], "name": stored["filename"], "title": f.get("title")})
             return {"ok": True, "files": found}
         if method == "views.open":
-            return {"ok": True, "view": {"id": "V111", "type": "modal"}}
+            refused = modal_refused(args)
+            if refused is not None:
+                return {"ok": False, "error": refused}
+            view = json.loads(args["view"]) if isinstance(args["view"], str) else args["view"]
+            number = next(self._ts)
+            return {
+                "ok": True,
+                "view": {**view, "id": f"VM{number:06d}", "hash": f"{number}.hash", "state": {"values": {}}},
+            }
         if method == "views.publish":
             refused = view_refused(args)
             if refused is not None:
