@@ -13,7 +13,7 @@ from bot.engine.commands import one_slip_from
 from bot.engine.small_talk import chatter
 from bot.store import actions
 
-VERBS = ("start", "list", "status", "cancel", "actions", "done", "due", "drop", "give", "help")
+VERBS = ("start", "list", "status", "cancel", "actions", "done", "due", "drop", "give", "move", "help")
 
 
 def command_words(text: str) -> list[str]:
@@ -39,6 +39,8 @@ def meant_command(text: str) -> str | None:
         fits = not args
     elif verb in ("status", "cancel"):
         fits = len(args) == 1 and run_id_of(args) is not None
+    elif verb == "move":  # move RUN #channel
+        fits = len(args) == 2 and run_id_of(args) is not None and args[1].startswith("#")
     elif verb in ("done", "due", "drop", "give"):
         fits = len(args) >= (1 if verb in ("done", "drop") else 2) and action_id_of(args) is not None
     else:  # start FLOW ...

@@ -1,5 +1,5 @@
 """Bot commands people type on any chat platform: start, list, status, cancel, actions, done,
-due, drop, give, help, each carried out by its module (``start``: :mod:`bot.start_command`; the
+due, drop, give, help (and move, Slack's alone: :mod:`bot.channels.slack_move`), each carried out by its module (``start``: :mod:`bot.start_command`; the
 verbs on runs: :mod:`bot.run_commands`; on actions: :mod:`bot.action_commands`), and the answer
 to words that are none. How words are read as a command is :mod:`bot.command_words`.
 
@@ -84,6 +84,9 @@ def run_command(
         return drop(dispatcher, actor, conversation, text, args)
     if verb == "give":
         return give(dispatcher, actor, conversation, text, args, mentions or {}, not_people or {})
+    if verb == "move":  # Slack's channel carries it out before it comes here (bot.channels.slack_move)
+        said = texts.slack_move_usage() if conversation.channel == "slack" else texts.slack_move_slack_only()
+        return CommandResult(said, ok=False)
     if verb == "help":
         return CommandResult(texts.command_help(dispatcher.catalog.startable_in_chat()))
     return _no_command(dispatcher, actor, conversation, text, verb)

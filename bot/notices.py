@@ -62,6 +62,7 @@ class Notice:
     where: str = ""  # the run's conversation, for the log
     why: str = ""  # why the conversation refused it, for the log
     remedy: str | None = None  # what lets the bot post there again ("": nothing; None: adding it back)
+    going: bool = True  # the run is still open (else no fix nor 'cancel' is said, only the log's facts)
 
 
 def plan(
@@ -98,7 +99,8 @@ def plan(
         if not reaches_directly(fac):  # nobody has taken the run (an alert's), or not by direct message
             backup = backup_of(run.context.trigger.get("escalate_to"))
             if backup is None or not reaches_directly(backup):
-                return Notice(message_id, here, fac, None, where=str(run.conversation), why=why, remedy=remedy)
+                where_run = str(run.conversation)
+                return Notice(message_id, here, fac, None, where=where_run, why=why, remedy=remedy, going=going)
             taken = not is_placeholder(fac.id)
             text = texts.notice_conversation_refused_backup(
                 run.id, title, str(run.conversation), why, quoted, going, remedy, fac.name if taken else None
@@ -189,5 +191,7 @@ def logged(channel: str, run_id: int, message_id: int, notice: Notice, queued: b
     if notice.reply is not None:
         return texts.notice_queued(channel, run_id, message_id, notice.facilitator.name, notice.reply.private, role)
     if is_placeholder(notice.facilitator.id):  # an alert's run nobody has taken, with no backup to tell
-        return texts.notice_nowhere_untaken(channel, run_id, message_id, notice.where, notice.why, notice.remedy)
+        return texts.notice_nowhere_untaken(
+            channel, run_id, message_id, notice.where, notice.why, notice.remedy, notice.going
+        )
     return texts.notice_nowhere(channel, run_id, message_id, notice.facilitator.name)

@@ -166,6 +166,33 @@ def mark_withdrawn(db: Database, ids: list[int], why: str, now: datetime) -> Non
     )
 
 
+def requeue(
+    conn: sqlite3.Connection, run_id: int, old: str, new: str, below: int, why: str, now: datetime
+) -> list[int]:
+    """The replies of ``run_id`` queued before ``below`` for conversation ``old`` and still unsent
+    (its run moved) go to ``new``, after whatever was queued so far: each queued again as it was
+    (its words, its person, when it was first queued), the old row withdrawn with ``why``. One
+    being delivered meanwhile to ``old`` lands there and its copy in ``new``: never lost (Slack's
+    poster takes the first back). Returns the new rows' ids, in their order."""
+    found = conn.execute(
+        f"SELECT id FROM messages WHERE {UNSENT} AND run_id = ? AND conversation = ? AND id < ? ORDER BY id",
+        (run_id, old, below),
+    ).fetchall()
+    copied = []
+    for (message_id,) in found:
+        row = conn.execute(
+            "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind, text,"
+            " expects, private, payload, created_at) SELECT run_id, direction, channel, ?, actor_id, actor_name, step,"
+            " kind, text, expects, private, payload, created_at FROM messages WHERE id = ? RETURNING id",
+            (new, message_id),
+        ).fetchone()
+        copied.append(int(row[0]))
+    conn.executemany(  # withdrawn, as mark_withdrawn does
+        "UPDATE messages SET failed_at = ?, last_error = ? WHERE id = ?", [(iso(now), why[:500], i) for (i,) in found]
+    )
+    return copied
+
+
 def mark_part(conn: sqlite3.Connection, message_id: int, parts_sent: int) -> None:
     """``parts_sent`` parts of a reply sent in parts are delivered: a retry goes on after them."""
     conn.execute("UPDATE messages SET parts_sent = ? WHERE id = ?", (parts_sent, message_id))

@@ -170,28 +170,51 @@ async def test_a_root_deleted_while_the_server_was_down_moves_the_run_at_its_nex
 ) -> None:
     """The deletion's event never came (the server down past Slack's retries): the run's next post
     into the thread, its reminder, is refused ``thread_not_found``. Before, it was given up and
-    the backup told the run could only be cancelled; now the run moves then: the reminder roots
-    the new thread, which says why, and the run goes on there."""
+    the backup told the run could only be cancelled; now the run moves then: its note saying why
+    roots the new thread (before, the reminder queued ahead of it took the root's place, the note
+    under it), the reminder, posted again, follows it there, and the run goes on there."""
     slack = await served(tmp_path, fake, clock, "    backup: UB\n")
     try:
         await hook(slack, alert())
         [root] = await slack.posts(1)
         fake.remove("C0OPS", root["ts"])  # and no event
         clock.at(hours=1, minutes=1)
-        reminder, said = await slack.posts(2)
-        assert (reminder["channel"], reminder.get("thread_ts")) == ("C0OPS", None)
-        assert reminder["text"].startswith("Reminder: "), reminder["text"]
-        assert said["thread_ts"] == reminder["ts"]
+        said, reminder = await slack.posts(2)
+        assert (said["channel"], said.get("thread_ts")) == ("C0OPS", None)
         assert "(run #1) goes on in this thread: its first thread was deleted." in said["text"]
+        assert reminder["thread_ts"] == said["ts"]
+        assert reminder["text"].startswith("Reminder: "), reminder["text"]
         assert refused_threads(fake) == [root["ts"]]
-        assert slack.rows("SELECT count(*) FROM messages WHERE failed_at IS NOT NULL") == [(0,)]
+        assert slack.rows(  # the reminder refused, queued again after the note: withdrawn, not given up
+            "SELECT last_error FROM messages WHERE failed_at IS NOT NULL"
+        ) == [("its run moved to a new thread before it went out: queued again there",)]
         assert [p for p in fake.posted() if p["channel"] == "DUB"] == []  # nobody told it is lost
         n = len(fake.posted())
-        await slack.event(message("UA", "me", channel="C0OPS", thread_ts=reminder["ts"]))
+        await slack.event(message("UA", "me", channel="C0OPS", thread_ts=said["ts"]))
         await wait_for(lambda: len(fake.posted()) > n)
         assert slack.rows("SELECT facilitator_id FROM runs") == [("slack:UA",)]
     finally:
         await slack.client.close()
+
+
+async def test_a_finished_runs_deleted_thread_is_told_with_nothing_to_do(slack: Harness, fake: FakeSlack) -> None:
+    """A finished run's thread deleted, then Bob reports his action done: the news for the thread
+    is refused there. Its facilitator is told the run has ended and its record is kept: no fix to
+    make, no 'cancel' for a run that completed."""
+    thread = await decided(slack)
+    await wait_for(lambda: fake.posted()[-1]["text"].startswith("Decision recorded"))
+    root = next(p for p in fake.posted() if p["ts"] == thread)
+    fake.remove("C1", thread)
+    await slack.event(deletion(root))
+    await slack.event(message("UB", "done A1", channel="DUB", channel_type="im"))
+    [told] = await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA"])
+    assert told["text"] == (
+        "Run #1 ('Weekly sync') cannot post in its conversation, slack:C1: the run's thread is gone (its first"
+        " message was deleted) (thread_not_found). Nobody there has seen: \"Bob reported their action done: 'Draft"
+        " the plan' (from 'Weekly sync').\". The run has ended and its record is kept ('status 1' shows it): nothing"
+        " needs doing; its news has nowhere to go there."
+    )
+    assert "cancel" not in told["text"]
 
 
 async def test_an_answered_question_deleted_while_the_next_waits_to_go_asks_nothing_again(

@@ -29,7 +29,8 @@ REMOVED = (
 ASKS_YOU = ' It waits for your answer to "Action 1: What is the action?": you can answer it here, in this chat.'
 INVITE = (
     " Invite the bot back (/invite @decisionbot) and the run goes on there (its next reminder asks again);"
-    " or end the run with the bot's command 'cancel 1'."
+    " or move it to a channel the bot is in with the bot's command 'move 1 #channel' (what waits is asked again there),"
+    " or end it with 'cancel 1'."
 )
 
 
@@ -59,7 +60,8 @@ async def asked_alice_the_first_action(slack: Harness) -> str:
             REMOVED.replace("removed the bot from", "archived")
             + ASKS_YOU
             + " Unarchive the channel (and invite the bot back if it is no longer there) and the run goes on"
-            " there (its next reminder asks again); or end the run with the bot's command 'cancel 1'.",
+            " there (its next reminder asks again); or move it to a channel the bot is in with the bot's command"
+            " 'move 1 #channel' (what waits is asked again there), or end it with 'cancel 1'.",
         ),
     ],
 )
@@ -185,7 +187,7 @@ async def test_an_alert_storms_backup_gets_one_message_naming_the_runs(
             " slack:C0OPS: Alice removed the bot from the channel, so what is typed there no longer reaches them."
             " You are told as the backup of these alerts' runs, which nobody has taken yet. Invite the bot back"
             " (/invite @decisionbot) and they go on there (their next reminders ask again); 'status N' says what"
-            " run N waits for, and 'cancel N' ends it."
+            " run N waits for, 'move N #channel' moves it to a channel the bot is in, and 'cancel N' ends it."
         )
         assert slack.rows("SELECT run_id, actor_id FROM transitions WHERE event = 'channel_lost'") == [
             (1, "slack:UA"),
@@ -288,6 +290,6 @@ async def test_a_stalled_run_is_not_promised_a_reminder(slack: Harness, fake: Fa
     (said,) = await wait_for(lambda: told_to(fake, "DUA"))
     assert said == REMOVED + ASKS_YOU + (
         " Invite the bot back (/invite @decisionbot) and the run can go on there: it had stalled, so nobody"
-        " is reminded of it, and an answer there takes it up again; or end the run with the bot's command"
-        " 'cancel 1'."
+        " is reminded of it, and an answer there takes it up again; or move it to a channel the bot is in with"
+        " the bot's command 'move 1 #channel' (what waits is asked again there), or end it with 'cancel 1'."
     )

@@ -43,7 +43,7 @@ TABLES: dict[str, tuple[str, T]] = {
     }),
     "transitions": ("Every state change of a run.", {
         "id": "Transition id.", "run_id": "Run.", "source": "Step left ('' at the start).", "target": "Step entered, or completed / cancelled; a stall, resume, lead_left, take, channel_lost, channel_back, thread_moved or asked_again stays at its step (target = source).",
-        "event": "start, next, back, cancel, stall, resume; lead_left (the run's facilitator left the company: actor_id is who left, `at` when a job of the run found it) and take (actor_id leads the run from then: the route's backup at once, else whoever answered first after it); channel_lost (the Slack channel the run lives in was lost: the bot removed from it, or it archived; actor_id is who did it, when Slack says; what is typed there no longer reaches the bot, and the run's lead was told by direct message) and channel_back (the bot back in that channel: invited back or the channel unarchived; the questions waiting there asked again); thread_moved (the run's Slack thread was deleted with its root: the run goes on in a new thread of the same channel, its questions waiting there asked again under it) and asked_again (the message of a question the run waits on was deleted in Slack: asked again in the run's thread).", "actor_id": "Who caused it.", "at": "When (UTC).",
+        "event": "start, next, back, cancel, stall, resume; lead_left (the run's facilitator left the company: actor_id is who left, `at` when a job of the run found it) and take (actor_id leads the run from then: the route's backup at once, else whoever answered first after it); channel_lost (the Slack channel the run lives in was lost: the bot removed from it, or it archived; actor_id is who did it, when Slack says; what is typed there no longer reaches the bot, and the run's lead was told by direct message) and channel_back (the bot back in that channel: invited back or the channel unarchived; the questions waiting there asked again); thread_moved (the run's Slack thread was deleted with its root, or its facilitator, actor_id then, moved it to another channel with /decision move: the run goes on in a new thread, of the same channel or that one, its questions waiting there asked again under it; the Slack table slack_moves says from where to where, by this transition's id) and asked_again (the message of a question the run waits on was deleted in Slack: asked again in the run's thread).", "actor_id": "Who caused it.", "at": "When (UTC).",
     }),
     "answers": ("Every answer to a step, with its revisions.", {
         "id": "Answer id.", "run_id": "Run.", "step": "Step.", "item": "1-based item of a repeat or fan-out step.",
@@ -108,6 +108,12 @@ TABLES: dict[str, tuple[str, T]] = {
     "slack_threads": ("The Slack thread of each run.", {
         "channel": "Slack channel id (C..., G...).", "thread_ts": "ts of the thread's root message.", "run_id": "Run.",
         "created_at": "When created (UTC).", "closed_at": "When the run's summary was posted (replies are no longer answers).",
+    }),
+    "slack_moves": ("Where each `thread_moved` transition took its Slack run: its thread deleted with its root (a new thread in the same channel), or moved to another channel by its facilitator (/decision move). Join `transitions.id` on `transition_id`.", {
+        "transition_id": "The run's thread_moved transition (transitions.id).", "run_id": "Run.",
+        "from_conversation": "Where the run lived: slack:C.../<thread ts> (slack:C... for a run whose first message had not gone out yet).",
+        "to_conversation": "The channel it went on in (slack:C...): its next message there rooted its new thread (slack_threads).",
+        "by_id": "Who moved it (/decision move); empty when its thread was deleted (Slack does not say by whom).", "at": "When (UTC).",
     }),
     "slack_prompts": ("Questions posted on Slack, redrawn once answered.", {
         "channel": "Slack channel id.", "ts": "The posted message.", "message_id": "The outbox row (messages.id).",

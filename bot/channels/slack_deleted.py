@@ -3,9 +3,10 @@ the ``message`` events of the channel (``message.channels``, ``message.groups``)
 
 - The root of a run's thread deleted with nothing under it (``message_deleted``): the thread is
   gone, and Slack refuses every post into it (``thread_not_found``). At once, the run goes on in a
-  new thread of the same channel: its first message says so, and the questions still waiting on
-  people there are asked again under it (those asked by direct message go on there). The ledger
-  keeps a ``thread_moved`` transition at the run's step. Slack does not say who deleted it.
+  new thread of the same channel: its first message says so and roots it; the replies still queued
+  for the old thread follow, then the questions still waiting on people there, asked again (those
+  asked by direct message go on there): :func:`bot.channels.slack_move.rehome`. The ledger keeps a
+  ``thread_moved`` transition at the run's step. Slack does not say who deleted it.
 - A root with replies under it deleted: Slack keeps it as a tombstone ("This message was deleted.",
   a ``message_changed`` whose message is of subtype ``tombstone``) and the thread goes on; nothing
   moves. When that root was itself the question waiting (an alert's first question), it is asked
@@ -38,8 +39,8 @@ from sqlite_utils import Database
 from bot import reask, texts
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_events import as_dict
+from bot.channels.slack_move import rehome
 from bot.engine.state import Prompt
-from bot.model import Reply
 from bot.store import group, runs, transaction, transcript
 from bot.store import slack as store
 
@@ -119,21 +120,18 @@ def _living_in(conn: sqlite3.Connection, channel: str, thread_ts: str) -> list[i
 
 def move(bot: Dispatcher, conn: sqlite3.Connection, gone: Deleted, run_id: int, now: datetime) -> list[int]:
     """Run ``run_id``'s thread is gone: the run lives in the channel again, its next message (the
-    one saying so) the root of its new thread, the questions waiting there asked again under it."""
-    there = {p.to["id"]: store.asked_out_there(conn, run_id, p.to["id"]) for p in _waiting(conn, run_id)}
-    store.leave_thread(conn, run_id, gone.channel, gone.ts, now)
+    one saying so) the root of its new thread, what was queued for the old one and the questions
+    waiting there following it (:func:`bot.channels.slack_move.rehome`)."""
     row = runs.load_run(conn, run_id)
     assert row is not None
     flow = bot.catalog.version(row.flow_id, row.flow_version)
     title = str(row.context.trigger.get("title") or "")
-    said = texts.slack_thread_moved(row.id, flow.title, title, any(there.values()))
-    root = Reply(row.id, row.conversation, said, kind="info")
     log.info(texts.slack_thread_moved_log(row.id, gone.channel, gone.ts))
 
-    def chosen(prompt: Prompt) -> bool:
-        return there.get(prompt.to["id"], False)
+    def root(asks: bool) -> str:
+        return texts.slack_thread_moved(row.id, flow.title, title, asks)
 
-    return reask.ask_again(bot, conn, row, chosen, "thread_moved", now, before=[root])
+    return rehome(bot, conn, row, gone.channel, root, now)
 
 
 async def thread_refused(bot: Dispatcher, db: Database, run_id: int, channel: str, thread_ts: str) -> list[int] | None:
@@ -168,8 +166,3 @@ def ask_again(
 
     lead = texts.slack_question_deleted()
     return reask.ask_again(bot, conn, row, chosen, "asked_again", now, lead=lead)
-
-
-def _waiting(conn: sqlite3.Connection, run_id: int) -> list[Prompt]:
-    row = runs.load_run(conn, run_id)
-    return [p for p in row.context.prompts if p.asked] if row is not None else []

@@ -33,6 +33,7 @@ from bot.channels import slack_home as app_home
 from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
 from bot.channels import slack_modal as modal
+from bot.channels import slack_move as moves
 from bot.channels.slack_events import Answer
 from bot.channels.slack_late import ResponseUrls
 from bot.channels.slack_messages import Said
@@ -102,7 +103,7 @@ class Inbound(SlashStarts):
         thread_run = store.thread_run(self.services.db.conn, said.channel, said.thread_ts) if said.thread_ts else None
         if said.kind == "app_mention":
             text = messages.without_mention(said.text, self.bot_user)
-            if thread_run is not None and not self._starts(text.split()):
+            if thread_run is not None and not self._starts(text.split()) and not self._moves(event, whole=True):
                 await self._answer(said, event, thread_run, text)
             else:  # a start in a run's thread: the note naming its run
                 await self._mention_command(said, event)
@@ -185,6 +186,8 @@ class Inbound(SlashStarts):
         reply in a question's thread: that question's), or which question it is for (several wait),
         or a command (in the savepoint of the turn that recorded the delivery id and found no run)."""
         text = messages.without_mention(said.text, self.bot_user) or "help"  # a bare @decisionbot: what it can do
+        if (move := self._moves(event, whole=True)) is not None:  # 'move 3 #ops' naming both: never an answer
+            return await self._move_asked(said, event, move)
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
         if self._seen(said.platform_id):
@@ -241,6 +244,8 @@ class Inbound(SlashStarts):
         """``@decisionbot start ...`` and the other commands; a run started so lives in the
         thread of the mention (the bot named again, as a participant, is refused)."""
         text = messages.without_mention(said.text, self.bot_user, count=1)
+        if (move := self._moves(event)) is not None:
+            return await self._move_asked(said, event, move)
         if said.thread_ts and names_a_run(text):
             await self._thread_command(said, text)
             return
@@ -259,6 +264,26 @@ class Inbound(SlashStarts):
                 said.channel, said.user, blocks.mrkdwn_parts(done.text, self._unnamed(done)), said.thread_ts
             )
 
+    def _moves(self, event: dict[str, Any], whole: bool = False) -> moves.Move | None:
+        """``move RUN #channel`` in a message ``event`` (its text as Slack wrote it, the channel's id in it)."""
+        return moves.move_words(messages.without_mention(str(event.get("text") or ""), self.bot_user, 1), whole)
+
+    async def _move_asked(self, said: Said, event: dict[str, Any], move: moves.Move) -> None:
+        """``@decisionbot move RUN #channel`` (or typed to the bot directly): carried out once, answered
+        to its writer alone where they typed it."""
+        actor, _ = await self._people(said.user, said.text)
+        if self._seen(said.platform_id):
+            return
+        team = event.get("team") if isinstance(event.get("team"), str) else self.home.team
+        typed = moves.Typed(said.platform_id, actor, ConversationKey(NAME, said.channel), team)
+        told = await moves.carry_out(self, typed, move)
+        if told is None:
+            return
+        if said.dm:
+            self.poster.say_later(said.channel, blocks.escape(told))
+        else:
+            self.poster.ephemeral_later(said.channel, said.user, blocks.escape(told), said.thread_ts)
+
     # --- slash commands ----------------------------------------------------------------------
 
     async def on_command(self, form: dict[str, str]) -> Answer:
@@ -267,17 +292,21 @@ class Inbound(SlashStarts):
         command = messages.slash(form)
         if command.text.lower() == "start":  # no flow: the form, opened before anything slow
             return await self.forms.on_slash(command)
-        return await self._in_time(command, arrived, partial(self._command, form.get("text", "")))
+        return await self._in_time(command, arrived, partial(self._command, form))
 
-    async def _command(self, typed: str, command: messages.Slash, arrived: float, budget: float) -> Answer:
-        """The slash command carried out (``typed``: its text as Slack sent it), a start within
-        ``budget`` of its arrival."""
+    async def _command(self, form: dict[str, str], command: messages.Slash, arrived: float, budget: float) -> Answer:
+        """The slash command carried out (``form``: as Slack sent it), a start within ``budget`` of
+        its arrival."""
         actor, mentions = await self._people(command.user, command.text)
         text, mentions = messages.named(command.text, mentions)
         command = replace(command, text=text)
         if self._seen(command.platform_id):
             return Answer()
-        others = self._not_people(typed, mentions)
+        if (move := moves.move_words(form.get("text", ""))) is not None:
+            typed = moves.Typed(command.platform_id, actor, ConversationKey(NAME, command.channel), form.get("team_id"))
+            told = await moves.carry_out(self, typed, move)
+            return Answer() if told is None else Answer(body=blocks.ephemeral(told))
+        others = self._not_people(form.get("text", ""), mentions)
         if self._starts(words := command.text.split()):
             parsed = start_arguments(words[2:], mentions, others)
             if parsed.refused is None:  # else refused below, before any root is posted

@@ -18,6 +18,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -100,12 +101,20 @@ async def asked(client: AsyncWebClient, channel: str, timeout: float | None = No
     them. Raises RetryLater (Slack out of reach, its rate limit, the token refused) or DeliveryFailed
     (a scope missing: ``channels:read`` for a public channel, ``groups:read`` a private one) when
     Slack cannot tell; ``timeout``: seconds Slack is given to answer (RetryLater after them)."""
+    return (await described(client, channel, timeout))[0]
+
+
+async def described(
+    client: AsyncWebClient, channel: str, timeout: float | None = None
+) -> tuple[DeliveryFailed | None, dict[str, Any]]:
+    """:func:`asked`, with the channel as ``conversations.info`` describes it (its name, its
+    workspace: ``context_team_id``); empty when Slack refused to describe it."""
     try:
         found = await call(client.conversations_info(channel=channel), timeout)
     except DeliveryFailed as exc:
         if exc.code not in CLOSED:
             raise
-        return placed(exc, direct=False)
+        return placed(exc, direct=False), {}
     info = found.get("channel") or {}
     code = "is_archived" if info.get("is_archived") else "not_in_channel" if info.get("is_member") is False else None
-    return None if code is None else placed(DeliveryFailed(code, code=code), direct=False)
+    return (None if code is None else placed(DeliveryFailed(code, code=code), direct=False)), info

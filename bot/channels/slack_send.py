@@ -183,6 +183,10 @@ class Poster(Withdrawals):
                 self._rate_limited("chat.postMessage", target.channel, exc.seconds)
             raise
         ts = str(sent["ts"])
+        if self._requeued(item.id):  # its run moved while it was posted: taken back, its copy goes where it lives
+            delete = partial(self.side.chat_delete, channel=target.channel, ts=ts)
+            self.spawn(self.retried("chat.delete", delete, target.channel))
+            raise RetryLater(0.0, texts.slack_requeued(), attempt=False)
         try:  # Slack has it: a ledger error from here on must not post it again
             await group.writable(self.db.conn, math.inf)  # what it teaches is kept, however long that takes
             self._remember(item, reply, target, ts, payload, answered=late)
@@ -193,6 +197,12 @@ class Poster(Withdrawals):
         for attachment in reply.attachments:  # a review's .ics: a file in the same thread
             self.upload_later(target.channel, target.thread_ts or ts, attachment)
         return ts
+
+    def _requeued(self, message_id: int) -> bool:
+        """Whether the reply was queued again elsewhere while it was posted (``outbox_rows.requeue``)."""
+        sql = "SELECT failed_at IS NOT NULL AND last_error = ? FROM messages WHERE id = ?"
+        row = self.db.conn.execute(sql, (texts.slack_requeued(), message_id)).fetchone()
+        return bool(row and row[0])
 
     def _unnamed(self, reply: Reply) -> frozenset[str]:
         return self.unnamed_of(reply.text, (reply.run_id,))

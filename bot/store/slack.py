@@ -14,6 +14,9 @@ ended) is superseded or closed, and its widgets are taken away.
 ``slack_dms`` keeps the direct message the bot opened with each person (``conversations.open``),
 so that a restarted server writes to it without opening it again (Slack opens about 50 a minute).
 One Slack refuses later (deleted, the person gone) is forgotten: the next message opens it again.
+
+``slack_moves`` keeps, for each ``thread_moved`` transition, where its run lived and the channel it
+went on in, and who moved it (``/decision move``; nobody when its thread was deleted).
 """
 
 from __future__ import annotations
@@ -81,6 +84,21 @@ def m002_direct_messages(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_thread_moves(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE slack_moves (
+        transition_id INTEGER PRIMARY KEY REFERENCES transitions(id),  -- the run's thread_moved
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        from_conversation TEXT NOT NULL, -- where the run lived: slack:C.../<thread ts> (or slack:C...)
+        to_conversation TEXT NOT NULL,   -- the channel it went on in (its new thread's root came next)
+        by_id TEXT,                      -- who moved it (/decision move); NULL: its thread was deleted
+        at TEXT NOT NULL
+    )"""
+    )
+    db.execute("CREATE INDEX slack_moves_run ON slack_moves(run_id)")
+
+
 @dataclass(frozen=True)
 class PromptRow:
     channel: str
@@ -143,26 +161,33 @@ def add_thread(conn: sqlite3.Connection, channel: str, thread_ts: str, run_id: i
     )
 
 
-def leave_thread(conn: sqlite3.Connection, run_id: int, channel: str, thread_ts: str, now: datetime) -> None:
-    """The run's thread ``channel``/``thread_ts`` is gone (its root deleted with nothing under it):
-    the run lives in the bare channel again, so that its next message there becomes the root of a
-    new thread, as the first message of a run an alert starts does. The thread is forgotten; the
-    run's conversation and its messages still waiting in the outbox for that thread move to the
-    channel; its open prompts there are superseded (their messages went with the thread: nothing
-    to redraw). In the caller's transaction."""
-    old, bare = f"slack:{channel}/{thread_ts}", f"slack:{channel}"
-    conn.execute(
-        "DELETE FROM slack_threads WHERE channel = ? AND thread_ts = ? AND run_id = ?", (channel, thread_ts, run_id)
-    )
-    conn.execute("UPDATE runs SET conversation = ? WHERE id = ? AND conversation = ?", (bare, run_id, old))
-    conn.execute(
-        "UPDATE messages SET conversation = ? WHERE run_id = ? AND direction = 'out' AND conversation = ?"
-        " AND delivered_at IS NULL AND failed_at IS NULL",
-        (bare, run_id, old),
-    )
+def leave_thread(
+    conn: sqlite3.Connection, run_id: int, channel: str, thread_ts: str | None, to: str, now: datetime
+) -> None:
+    """The run leaves its thread ``channel``/``thread_ts`` (its root deleted; moved elsewhere by its
+    facilitator) for conversation ``to``, a bare channel: its next message there becomes the root
+    of its new thread, as the first message of a run an alert starts does. The thread is
+    forgotten (its replies no longer reach the run) and the run's open prompts in the channel are
+    superseded (their messages went with the thread, or stay behind answered by nothing). What
+    the outbox still holds for the old thread is the caller's (``outbox_rows.requeue``). In the
+    caller's transaction."""
+    if thread_ts is not None:
+        conn.execute(
+            "DELETE FROM slack_threads WHERE channel = ? AND thread_ts = ? AND run_id = ?", (channel, thread_ts, run_id)
+        )
+    conn.execute("UPDATE runs SET conversation = ? WHERE id = ?", (to, run_id))
     conn.execute(
         "UPDATE slack_prompts SET status = 'superseded', updated_at = ? WHERE run_id = ? AND channel = ? AND status = 'open'",
         (iso(now), run_id, channel),
+    )
+
+
+def record_move(conn: sqlite3.Connection, run_id: int, old: str, new: str, by: str | None, now: datetime) -> None:
+    """Keep where the run's latest ``thread_moved`` transition took it from and to (``slack_moves``)."""
+    conn.execute(
+        "INSERT INTO slack_moves (transition_id, run_id, from_conversation, to_conversation, by_id, at)"
+        " SELECT max(id), ?, ?, ?, ?, ? FROM transitions WHERE run_id = ? AND event = 'thread_moved'",
+        (run_id, old, new, by, iso(now), run_id),
     )
 
 

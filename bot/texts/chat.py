@@ -152,7 +152,7 @@ def resumed() -> str:
 def command_help(flows: list[str]) -> str:
     return (
         "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION"
-        " | due ACTION DATE | drop ACTION [why] | give ACTION @person [why] | help.\n"
+        " | due ACTION DATE | drop ACTION [why] | give ACTION @person [why] | move RUN #channel (Slack) | help.\n"
         f"Flows: {_join(flows)}. Example: start post_meeting @bob @carol Weekly sync"
     )
 

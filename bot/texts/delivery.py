@@ -83,7 +83,7 @@ def notice_conversation_refused(
     named = f", {where}" if where else ""
     said = f"Run #{run_id} ('{title}') cannot post in its conversation{named}: {plain}. Nobody there has seen{seen}: \"{excerpt}\"."
     if not going:
-        return f"{said} The run has ended, so nothing more is posted there; 'status {run_id}' shows its record."
+        return f"{said} {_ended(run_id, remedy)}"
     if remedy == "":
         return f"{said} The run cannot go on there: end it with the bot's command 'cancel {run_id}'."
     fix = remedy or "Add the bot back to that conversation"
@@ -118,10 +118,22 @@ def notice_conversation_refused_backup(
     )
     said += f" You are told as the backup of this alert's run, {who}."
     if not going:
-        return f"{said} The run has ended, so nothing more is posted there."
+        return f"{said} {_ended(None, remedy)}"
     if remedy == "":
         return f"{said} The run cannot go on there: the bot's operator can end it ({command()} runs cancel {run_id})."
     return f"{said} {remedy or 'Add the bot back to that conversation'} and the run goes on there {_asks_again()}."
+
+
+def _ended(run_id: int | None, remedy: str | None) -> str:
+    """What a refusal of an ended run's conversation leaves to do: nothing (no 'cancel', no fix);
+    ``remedy`` "": nothing posts there again (a deleted thread), which the run no longer needs."""
+    if remedy == "":
+        shown = f" ('status {run_id}' shows it)" if run_id is not None else ""
+        return (
+            f"The run has ended and its record is kept{shown}: nothing needs doing; its news has nowhere to go there."
+        )
+    record = f"; 'status {run_id}' shows its record" if run_id is not None else ""
+    return f"The run has ended, so nothing more is posted there{record}."
 
 
 def _asks_again() -> str:
@@ -159,7 +171,7 @@ def notice_queued(
 
 
 def notice_nowhere_untaken(
-    channel: str, run_id: int, message_id: int, where: str, plain: str, remedy: str | None
+    channel: str, run_id: int, message_id: int, where: str, plain: str, remedy: str | None, going: bool = True
 ) -> str:
     """The log, when a run nobody has taken yet (an alert's) cannot post in its conversation and
     names no backup to tell directly."""
@@ -167,7 +179,9 @@ def notice_nowhere_untaken(
         f"{channel}: run #{run_id}'s own conversation, {where}, refused reply {message_id}: {plain}, and nobody"
         " has taken the run yet, nor does it name a backup to tell directly: only this log says so."
     )
-    if remedy == "":
+    if not going:
+        fix = f" {_ended(None, remedy)}"
+    elif remedy == "":
         fix = f" The run cannot go on there: end it with {command()} runs cancel {run_id}."
     else:
         fix = f" {remedy or 'Add the bot back to that conversation'} and the run goes on there {_asks_again()}."

@@ -1,6 +1,8 @@
 """What the Slack channel says when a message of an open run is deleted in Slack: the run's thread
 gone with its root (the new thread's first message), and a question's message gone (the words
-before the question asked again); the log lines of both."""
+before the question asked again); when its facilitator moves it to another channel (``/decision
+move RUN #channel``: the new thread's first message, the note left in the old one, the command's
+answers and refusals); the log lines of these."""
 
 from __future__ import annotations
 
@@ -39,3 +41,91 @@ def slack_question_deleted_log(run_id: int, channel: str, ts: str, who: str) -> 
 def slack_thread_gone_retry() -> str:
     """Why a reply refused in a deleted thread is tried again at once: its run lives elsewhere now."""
     return "its thread was deleted: posted again where its run lives now"
+
+
+# --- /decision move RUN #channel -------------------------------------------------------------------
+
+
+def _goes_on(said: str, asks: bool) -> str:
+    if asks:
+        return f"{said} What it still waits for is asked again below."
+    return f"{said} Its next messages follow here."
+
+
+def slack_run_moved(run_id: int, flow_title: str, title: str, old: str, by: str, asks: bool) -> str:
+    """The root of a run's new thread in the channel its facilitator moved it to (``old``: the channel
+    it lived in, as ``#name``; ``by``: who moved it; ``asks``: the questions still waiting in the old
+    thread follow, asked again)."""
+    about = f": {title}" if title and title != flow_title else ""
+    said = (
+        f"*{flow_title}*{about} (run #{run_id}) goes on in this thread, moved from {old} by @{by}."
+        " The answers given there are kept."
+    )
+    return _goes_on(said, asks)
+
+
+def slack_run_moved_note(run_id: int, new: str, by: str) -> str:
+    """Left in a run's old thread when it moves to another channel (``new``: ``#name``)."""
+    return f"Run #{run_id} goes on in a new thread in {new}, moved there by @{by}: what is typed here no longer reaches it."
+
+
+def slack_run_moved_told(run_id: int, new: str) -> str:
+    """The answer to ``move RUN #channel`` carried out."""
+    return (
+        f"Run #{run_id} moves to {new}: its new thread starts there, and what waits in its thread is asked again"
+        " under it (questions asked by direct message stay there)."
+    )
+
+
+def slack_move_usage() -> str:
+    """``move`` without a run's number, or without a channel named as Slack names it."""
+    return (
+        "Say which run and where: move RUN #channel (RUN: its number, from 'list'; the channel picked from"
+        " what Slack suggests as you type #)."
+    )
+
+
+def slack_move_slack_only() -> str:
+    """``move`` typed on another platform than Slack (Teams, the terminal, Rasa)."""
+    return "Moving a run to another channel works in Slack only, for now: type /decision move RUN #channel there."
+
+
+def slack_move_not_slack(run_id: int) -> str:
+    return f"Run #{run_id} does not live in Slack: only a Slack run's thread can be moved."
+
+
+def slack_move_ended(run_id: int, status: str) -> str:
+    return f"Run #{run_id} has ended ({status}): there is nothing to move. 'status {run_id}' shows its record."
+
+
+def slack_move_same(run_id: int, channel: str) -> str:
+    return f"Run #{run_id} already lives in {channel}. To move it, name another channel: move {run_id} #channel."
+
+
+def slack_move_closed(run_id: int, channel: str, plain: str, remedy: str | None) -> str:
+    """The channel named refuses the bot's posts (``conversations.info``): ``plain`` why, ``remedy``
+    what lets the bot post there (None: inviting it)."""
+    fix = remedy or "Invite the bot there (/invite @decisionbot)"
+    return f"Run #{run_id} was not moved: the bot cannot post in {channel} ({plain}). {fix}, then move it again."
+
+
+def slack_move_other_team(run_id: int, channel: str) -> str:
+    return (
+        f"Run #{run_id} was not moved: {channel} is a channel of another workspace, where the run's people may not"
+        " be. Name a channel of this workspace."
+    )
+
+
+def slack_move_unchecked(run_id: int, channel: str, reason: str) -> str:
+    """Slack could not say whether the bot may post in the channel named (out of reach, its rate limit)."""
+    return f"Run #{run_id} was not moved: Slack did not say whether the bot can post in {channel} ({reason}). Try again in a moment."
+
+
+def slack_requeued() -> str:
+    """``messages.last_error`` of a reply still queued for a run's old thread when it moved: queued again there."""
+    return "its run moved to a new thread before it went out: queued again there"
+
+
+def slack_run_moved_log(run_id: int, old: str, new: str, by: str) -> str:
+    """Log line: a run moved to another channel by ``/decision move``."""
+    return f"slack: run #{run_id} moved from {old} to {new} by {by}; its waiting questions asked again there"

@@ -52,7 +52,10 @@ def slack_lost_run(
         if stalled
         else "the run goes on there (its next reminder asks again)"
     )
-    return f"{said}{asks} {_fix(why)} and {goes_on}; or end the run with the bot's command 'cancel {run_id}'."
+    return (
+        f"{said}{asks} {_fix(why)} and {goes_on}; or move it to a channel the bot is in with the bot's command"
+        f" 'move {run_id} #channel' (what waits is asked again there), or end it with 'cancel {run_id}'."
+    )
 
 
 def slack_lost_runs(
@@ -73,7 +76,7 @@ def slack_lost_runs(
         said += f" Of them, {named} had stalled: nobody is reminded of {it}, and an answer there takes {it} up again."
     return (
         f"{said} {_fix(why)} and they go on there (their next reminders ask again); 'status N' says what"
-        " run N waits for, and 'cancel N' ends it."
+        " run N waits for, 'move N #channel' moves it to a channel the bot is in, and 'cancel N' ends it."
     )
 
 

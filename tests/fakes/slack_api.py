@@ -107,6 +107,7 @@ class FakeSlack(ResponseUrls, LoopbackServer):
     tiers: dict[str, Tier] = field(default_factory=dict)  # method -> its rate limit (none: unlimited)
     limited: list[Call] = field(default_factory=list)  # calls answered 429 by a tier
     removed: set[tuple[str, str]] = field(default_factory=set)  # (channel, ts) deleted by someone: see remove
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # channel -> name, workspace: see describe
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -170,6 +171,11 @@ class FakeSlack(ResponseUrls, LoopbackServer):
         into its thread is refused ``thread_not_found``, as Slack refuses it. (A root with replies
         would stay as Slack's tombstone, its thread open: nothing to fake.)"""
         self.removed.add((channel, ts))
+
+    def describe(self, channel: str, name: str, team: str = TEAM) -> None:
+        """``conversations.info`` names ``channel`` so (``name``), in workspace ``team``
+        (``context_team_id``: another workspace of an Enterprise Grid when not TEAM)."""
+        self.channels[channel] = {"name": name, "context_team_id": team}
 
     def slow_down(self, method: str, seconds: float) -> None:
         """Every later call of ``method`` waits ``seconds`` before its answer (Slack having a bad day)."""
@@ -328,7 +334,7 @@ class FakeSlack(ResponseUrls, LoopbackServer):
             if error == "channel_not_found":
                 return {"ok": False, "error": error}
             info = {"id": args.get("channel"), "is_archived": error == "is_archived", "is_member": error is None}
-            return {"ok": True, "channel": info}
+            return {"ok": True, "channel": {**info, **self.channels.get(str(args.get("channel")), {})}}
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             if user is None:

@@ -1,0 +1,204 @@
+"""A run's Slack thread moved: by its facilitator to another channel (``/decision move RUN #channel``,
+``@decisionbot move RUN #channel``), or to a new thread of its channel when its thread's root was
+deleted (:mod:`bot.channels.slack_deleted`). Both are :func:`rehome`.
+
+The command is for whoever may cancel the run (its facilitator). It is refused, saying how to go
+on, for a run it does not know or may not see, one that has ended, one already living in that
+channel, a channel the bot cannot post in (``conversations.info``, as :mod:`bot.channels.slack_postable`
+reads it: not a member, archived, gone) and a channel of another workspace than the one it is typed
+in. A run whose channel was lost (the bot removed, the channel archived) moves as any other: its
+questions given up there are asked again in the new channel.
+
+Moved, the run lives in the channel named: its next message there is the root of its new thread
+("... goes on in this thread, moved from #old by @who ..."), followed, in this order, by the replies
+still queued for the old thread (queued again: ``outbox_rows.requeue``) and the questions waiting in
+the old thread, asked again. Questions asked by direct message stay there. A note in the old thread
+points to the new one when the bot can still post there. The ledger keeps a ``thread_moved``
+transition by whoever moved it, and ``slack_moves`` where from and to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot import outbox_rows, reask, texts
+from bot.channels import DeliveryFailed, RetryLater
+from bot.channels.slack_dms import is_dm
+from bot.channels.slack_postable import described
+from bot.command_result import run_id_of
+from bot.engine.state import Prompt
+from bot.model import Actor, ConversationKey, Reply
+from bot.run_commands import may_see
+from bot.store import group, iso, runs, transaction
+from bot.store import slack as store
+from bot.store.runs import RunRow
+
+if TYPE_CHECKING:
+    from bot.channels.slack_turns import Turns
+    from bot.dispatch import Dispatcher
+
+NAME = "slack"
+OPEN = ("active", "stalled")
+#: A channel as Slack writes it in a command's or a message's text: ``<#C0123|general>``, ``<#C0123>``.
+CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^<>]*))?>")
+
+log = logging.getLogger("decisionbot.slack")
+
+
+@dataclass(frozen=True)
+class Move:
+    """``move RUN #channel`` as typed: the run's number and the channel's id (None: not given)."""
+
+    run_id: int | None
+    channel: str | None
+    name: str  # the channel as ``#name`` (its id when Slack wrote no name)
+
+
+def move_words(raw: str, whole: bool = False) -> Move | None:
+    """``move ...`` in ``raw`` (as Slack sent it, the bot's own mention taken out); None when it is no
+    move. ``whole``: only one naming its run and a channel (where words may be an answer: a mention
+    in a run's thread, a direct message)."""
+    words = raw.split()
+    if not words or words[0].lower() != "move":
+        return None
+    run_id = run_id_of(words[1:2])
+    found = CHANNEL.fullmatch(words[2]) if len(words) == 3 else None
+    if whole and (run_id is None or found is None):
+        return None
+    channel = found.group(1) if found else None
+    return Move(run_id, channel, f"#{found.group(2) or found.group(1)}" if found else "")
+
+
+def rehome(
+    bot: Dispatcher,
+    conn: sqlite3.Connection,
+    row: RunRow,
+    to_channel: str,
+    root: Callable[[bool], str],
+    now: datetime,
+    by: Actor | None = None,
+    note: str | None = None,
+) -> list[int]:
+    """Open run ``row`` leaves its thread for channel ``to_channel``: its next message there, ``root``
+    (told whether questions are asked again after it), roots its new thread; then what was still
+    queued for the old thread, then the questions waiting there, asked again; ``note`` left in the
+    old thread. ``by``: who moved it (None: its thread was deleted). In the caller's transaction;
+    returns the outbox ids of what was queued."""
+    old = row.conversation
+    thread = old.thread or (None if is_dm(old.conversation) else store.run_thread(conn, row.id, old.conversation))
+    there = {p.to["id"]: store.asked_out_there(conn, row.id, p.to["id"]) for p in row.context.prompts if p.asked}
+    new = ConversationKey(NAME, to_channel)
+    store.leave_thread(conn, row.id, old.conversation, thread, str(new), now)
+    first = Reply(row.id, new, root(any(there.values())), kind="info")
+    queued = runs.queue_replies(conn, [first], iso(now))
+    queued += outbox_rows.requeue(conn, row.id, str(old), str(new), queued[0], texts.slack_requeued(), now)
+    left = ConversationKey(NAME, old.conversation, thread)
+    if note is not None and (thread is not None or is_dm(old.conversation)):
+        queued += runs.queue_replies(conn, [Reply(row.id, left, note, kind="info")], iso(now))
+    moved = runs.load_run(conn, row.id)
+    assert moved is not None
+    who = by.id if by is not None else None
+
+    def chosen(prompt: Prompt) -> bool:
+        return there.get(prompt.to["id"], False)
+
+    queued += reask.ask_again(bot, conn, moved, chosen, "thread_moved", now, actor=who)
+    store.record_move(conn, row.id, str(left), str(new), who, now)
+    return queued
+
+
+@dataclass(frozen=True)
+class Typed:
+    """Where and by whom a move was typed: its delivery id, the conversation (no thread), the workspace."""
+
+    platform_id: str
+    actor: Actor
+    conversation: ConversationKey
+    team: str | None
+
+
+async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
+    """Move the run as ``move`` says, or say why not; None for Slack's retry of a move carried out."""
+    if move.run_id is None or move.channel is None:
+        return texts.slack_move_usage()
+    refused, row = _refused(turns.dispatcher, typed, move.run_id, move)
+    if refused is not None or row is None:
+        return refused
+    try:
+        (closed, info), (old_closed, old_info) = await asyncio.gather(
+            described(turns.poster.client, move.channel), _old_channel(turns, row)
+        )
+    except (RetryLater, DeliveryFailed) as exc:
+        return texts.slack_move_unchecked(row.id, move.name, str(exc))
+    if closed is not None:
+        return texts.slack_move_closed(row.id, move.name, closed.plain or str(closed), closed.remedy)
+    team = info.get("context_team_id")
+    if typed.team and isinstance(team, str) and team and team != typed.team:
+        return texts.slack_move_other_team(row.id, move.name)
+    old_name = f"#{old_info['name']}" if old_info.get("name") else row.conversation.conversation
+    return await _moved(turns, typed, move, old_name, bool(old_info) and old_closed is None)
+
+
+async def _old_channel(turns: Turns, row: RunRow) -> tuple[DeliveryFailed | None, dict[str, Any]]:
+    """The run's channel as Slack describes it (its name), and whether it refuses the bot's posts
+    (then no note is left in it); nothing for a direct message, or when Slack does not say (then
+    no note either, and its id names it)."""
+    channel = row.conversation.conversation
+    if is_dm(channel):
+        return None, {}
+    try:
+        return await described(turns.poster.client, channel)
+    except (RetryLater, DeliveryFailed):
+        return None, {}
+
+
+def _refused(bot: Dispatcher, typed: Typed, run_id: int, move: Move) -> tuple[str | None, RunRow | None]:
+    """Why the ledger refuses the move, read as it stands now; else the run."""
+    conn = bot.db.conn
+    row = runs.load_run(conn, run_id)
+    if row is None or not may_see(conn, run_id, typed.actor, typed.conversation):
+        return texts.chat_unknown_run(run_id), None  # as if there were no such run
+    if row.conversation.channel != NAME:
+        return texts.slack_move_not_slack(run_id), None
+    if row.status not in OPEN:
+        return texts.slack_move_ended(run_id, row.status), None
+    if typed.actor.id != row.context.facilitator.id:  # as for 'cancel'
+        return texts.only_facilitator("move the run", row.context.facilitator.name), None
+    if row.conversation.conversation == move.channel:
+        return texts.slack_move_same(run_id, move.name), None
+    return None, row
+
+
+async def _moved(turns: Turns, typed: Typed, move: Move, old_name: str, note: bool) -> str | None:
+    """The move kept in the ledger, once (Slack's retry finds its delivery id), the run read again
+    under the write lock (a turn may have ended it, or another move taken it there, meanwhile)."""
+    assert move.run_id is not None and move.channel is not None
+    bot = turns.dispatcher
+    await group.writable(turns.services.db.conn)
+    with transaction(turns.services.db) as conn:
+        now = bot.clock()
+        if runs.seen_delivery(conn, NAME, typed.platform_id, now):
+            return None
+        refused, row = _refused(bot, typed, move.run_id, move)
+        if refused is not None or row is None:
+            return refused
+        flow = bot.catalog.version(row.flow_id, row.flow_version)
+        title = str(row.context.trigger.get("title") or "")
+        by = typed.actor.name
+
+        def root(asks: bool) -> str:
+            return texts.slack_run_moved(row.id, flow.title, title, old_name, by, asks)
+
+        said = texts.slack_run_moved_note(row.id, move.name, by) if note else None
+        queued = rehome(bot, conn, row, move.channel, root, now, typed.actor, said)
+    log.info(texts.slack_run_moved_log(row.id, str(row.conversation), move.channel, typed.actor.id))
+    turns.count_replies(len(queued))  # once committed
+    turns.services.notify(NAME)
+    return texts.slack_run_moved_told(row.id, move.name)
