@@ -140,3 +140,29 @@ async def test_a_refused_token_is_one_log_line_not_one_a_tab(
         await slack.event(message("UB", "done A1", channel="DUB"))
         await wait_for(lambda: "published again" in caplog.text)
     assert len([r for r in caplog.records if "Home tabs" in r.getMessage()]) == 2
+
+
+async def test_a_view_slack_refused_is_published_at_the_next_look_though_unchanged(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Another connection moves Bob's A1 while Slack refuses the bot token: his tab is not
+    published. Once the token works again, the next commit of that connection (changing nothing
+    on his tab) publishes the new date: before, the refused view counted as shown, so his tab
+    stayed on the old date until its data changed again."""
+    await decided(slack)
+    await opened(slack, "UB")
+    await settled(fake, "UB")
+    fake.refuse("views.publish", times=1, error="token_revoked")
+    other = sqlite3.connect(ledger(slack), timeout=5)
+    try:
+        with other:
+            other.execute("UPDATE actions SET due = ? WHERE id = 1", (JAN20,))
+        await wait_for(lambda: [c for c in published(fake, "UB") if not c.result.get("ok")], 6)
+        assert not [t for t in shown(fake.home("UB") or {"blocks": []}) if day(JAN20) in t]
+        compared = redraws(slack).sweeps  # type: ignore[attr-defined]
+        with other:
+            other.execute("INSERT INTO people (id, name, fetched_at) VALUES ('slack:UZ', 'Zed', '2026-01-01')")
+        await wait_for(lambda: redraws(slack).sweeps > compared, 6)  # type: ignore[attr-defined]
+        await wait_for(lambda: [t for t in shown(fake.home("UB") or {"blocks": []}) if day(JAN20) in t], 3)
+    finally:
+        other.close()

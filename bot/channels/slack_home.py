@@ -299,7 +299,7 @@ class AppHome:
     def __init__(self, turns: Turns):
         self.turns = turns
         self.notes: dict[str, str] = {}  # user -> the answer to their last click, on their tab until opened again
-        self.shown: dict[str, int] = {}  # user -> the hash of the view last published for them (taken or under way)
+        self.shown: dict[str, int] = {}  # user -> the hash of the view Slack last took for them (none: refused)
         self.token = TokenOutage()  # Slack refusing the bot token for the tabs: said once, and in /healthz
         self.redraws = Redraws(turns.services.db.conn, self._publish, turns.poster.spawn, self._stale)
 
@@ -359,11 +359,12 @@ class AppHome:
     async def _publish(self, user: str, drawn: Callable[[], None]) -> None:
         """Publish ``user``'s Home tab, drawn anew on each try (``drawn`` told first)."""
         poster = self.turns.poster
+        tried: list[int] = []  # the hash of the view each try sends; the last one's, once Slack takes it
 
         def request() -> Awaitable[AsyncSlackResponse]:
             drawn()
             shown = self._drawn(user)
-            self._remember(user, _hashed(shown))
+            tried.append(_hashed(shown))
             return poster.side.views_publish(user_id=user, view=shown)
 
         try:
@@ -373,7 +374,11 @@ class AppHome:
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:  # the ledger, or a row it cannot draw
             log.warning(texts.slack_home_not_published(user, f"{type(exc).__name__}: {exc}"))
             return
-        if taken and (missed := self.token.works()) is not None:  # (one not taken: again at its next change)
+        if not taken:  # what the tab shows is not known (a try timed out may be shown): drawn at the next look
+            self.shown.pop(user, None)
+            return
+        self._remember(user, tried[-1])
+        if (missed := self.token.works()) is not None:
             log.info(texts.slack_home_token_works_again(missed))
 
     def _remember(self, user: str, digest: int) -> None:
