@@ -97,6 +97,9 @@ class Services:
     notify: Callable[[str], None]  # wake the outbox sender of a channel after a commit
     env: Mapping[str, str]
     extra: dict[str, Any] = field(default_factory=dict)
+    #: A channel learnt that one of its conversations takes the bot's posts (platform, conversation
+    #: id, no thread): the bot invited, unarchived, a post gone through. Set by the trigger hooks.
+    takes_posts: Callable[[str, str], None] = lambda platform, conversation: None
 
 
 class Channel(ABC):

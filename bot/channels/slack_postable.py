@@ -41,6 +41,7 @@ class Postable:
         self.clock = clock
         self._underway: dict[str, set[asyncio.Future[str]]] = {}
         self._refused: dict[str, tuple[str, float]] = {}  # channel -> (Slack's code, when learnt)
+        self.takes: Callable[[str], None] = lambda channel: None  # told each time a channel takes posts
 
     def track(self, channel: str, posting: asyncio.Future[str]) -> None:
         """A root being posted in ``channel``: what Slack answers it is learnt, and waited on."""
@@ -61,8 +62,9 @@ class Postable:
             self.refused(channel, exc.code or str(exc))
 
     def works(self, channel: str) -> None:
-        """A post went through in ``channel``: it takes the bot's posts."""
+        """A post went through in ``channel`` (or Slack says it takes them): it takes the bot's posts."""
         self._refused.pop(channel, None)
+        self.takes(channel)
 
     def refused(self, channel: str, code: str) -> None:
         """Slack refused a post in ``channel`` with ``code``: kept when it refuses the channel itself."""

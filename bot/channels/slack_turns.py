@@ -44,6 +44,7 @@ class Turns:
         self.services = services
         self.dispatcher = services.dispatcher
         self.poster = poster
+        poster.postable.takes = lambda channel: services.takes_posts(NAME, channel)  # its routes leave routes_refused
         self.people = people
         self.backlog = backlog
         self.bot_user = bot_user

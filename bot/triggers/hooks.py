@@ -375,7 +375,9 @@ async def _start_scheduler(app: web.Application) -> None:
     def refused(found: dict[str, str]) -> None:
         services.extra["routes_refused"] = found
 
-    watched = route_channels.watch(runner.router, lambda: runner.config().checks, runner.path, active, refused)
+    known = route_channels.Known(refused)
+    services.takes_posts = known.takes_posts  # the channels tell when a channel takes the bot's posts again
+    watched = route_channels.watch(runner.router, lambda: runner.config().checks, runner.path, active, known)
     app[ROUTE_CHECK] = asyncio.create_task(watched, name="route-channels")
 
 

@@ -5,8 +5,10 @@ each platform can tell of (``Channel.post_problem``: Slack's ``conversations.inf
 cannot post in (not a member, archived, gone) is one warning per route or check naming it, the
 channel and the fix, and is listed in ``/healthz`` (``routes_refused``: replaced by each check, so
 a route fixed in the file, or its channel fixed before the file changed, leaves it; one whose
-platform could not be asked keeps what was known of it); a platform that cannot be asked (a scope
-missing, out of reach) is one info line a check, and nothing more is asked of it that time."""
+platform could not be asked keeps what was known of it; one whose channel takes the bot's posts
+since, the bot invited, the channel unarchived or a post there gone through, leaves it at once:
+``Services.takes_posts``); a platform that cannot be asked (a scope missing, out of reach) is one
+info line a check, and nothing more is asked of it that time."""
 
 from __future__ import annotations
 
@@ -41,6 +43,44 @@ class Checked:
 
     refused: dict[str, str] = field(default_factory=dict)
     unasked: set[str] = field(default_factory=set)
+    where: dict[str, ConversationKey] = field(default_factory=dict)  # each refused route's channel
+
+
+class Known:
+    """What ``/healthz`` lists (``routes_refused``), given to ``tell`` at each change: what the
+    checks found, less each route whose channel takes the bot's posts since (:meth:`takes_posts`:
+    the bot invited, the channel unarchived, a post there gone through), at once."""
+
+    def __init__(self, tell: Callable[[dict[str, str]], None]) -> None:
+        self.tell = tell
+        self.refused: dict[str, str] = {}
+        self.where: dict[str, ConversationKey] = {}
+        self.fixed: set[ConversationKey] | None = None  # while a check asks: the channels fixed meanwhile
+
+    def checking(self) -> None:
+        self.fixed = set()
+
+    def checked(self, found: Checked | None) -> None:
+        """A check's findings (None: it failed), the routes it did not ask keeping what was known;
+        a refusal of a channel fixed while it asked is not kept."""
+        fixed, self.fixed = self.fixed or set(), None
+        if found is None:
+            return
+        kept = {r: why for r, why in self.refused.items() if r in found.unasked}
+        self.refused = kept | {r: why for r, why in found.refused.items() if found.where[r] not in fixed}
+        self.where = {r: w for r, w in (self.where | found.where).items() if r in self.refused}
+        self.tell(dict(self.refused))
+
+    def takes_posts(self, platform: str, channel: str) -> None:
+        """``platform``'s ``channel`` takes the bot's posts now: the routes naming it are fixed."""
+        where = ConversationKey(platform, channel)
+        if self.fixed is not None:
+            self.fixed.add(where)
+        gone = [route for route, found in self.where.items() if found == where]
+        for route in gone:
+            del self.refused[route], self.where[route]
+        if gone:
+            self.tell(dict(self.refused))
 
 
 def named(router: Router, checks: Sequence[Check] = ()) -> Iterator[tuple[str, str, ConversationKey]]:
@@ -85,6 +125,7 @@ async def check(
             plain = problem.plain or str(problem)
             log.warning(texts.route_channel_refused(route, spec, plain, problem.remedy))
             found.refused[route] = f"{spec}: {plain}"
+            found.where[route] = where
     return found
 
 
@@ -119,26 +160,24 @@ async def watch(
     checks: Callable[[], Sequence[Check]],
     checks_path: Path,
     channels: Mapping[str, Channel],
-    tell: Callable[[dict[str, str]], None],
+    known: Known,
 ) -> None:
     """Check at once, then each time routes.yaml or checks.yaml changes (looked at every
-    WATCH_EVERY seconds): ``tell`` gets what is refused now (the routes not asked this time keep
-    what the check before found of them). A file broken since is one info line, and what was
-    found before is kept."""
+    WATCH_EVERY seconds), into ``known`` (the routes not asked this time keep what the check
+    before found of them). A file broken since is one info line, and what was found before is kept."""
     seen: tuple[tuple[int, int] | None, ...] | None = None
-    known: dict[str, str] = {}
     while True:
         stamp = _stamp(router.path, checks_path)
         if stamp != seen:
             when = texts.AT_START if seen is None else texts.AFTER_CHANGE
             seen = stamp
+            known.checking()
+            found: Checked | None = None
             try:
                 found = await check(router, channels, checks(), when)
             except ConfigError as exc:  # routes.yaml broken: its next use says so
                 log.info(texts.route_channels_unchecked(None, str(exc), when))
             except Exception as exc:  # the next change is checked all the same
                 log.warning(texts.route_channels_unchecked(None, f"{type(exc).__name__}: {exc}", when))
-            else:
-                known = found.refused | {r: why for r, why in known.items() if r in found.unasked}
-                tell(known)
+            known.checked(found)
         await asyncio.sleep(WATCH_EVERY)
