@@ -212,3 +212,10 @@ def test_a_copy_that_cannot_be_written_says_so_without_naming_an_option_db_backu
     assert f"Cannot write {blocker / 'copy.db'}" in result.output
     assert "-o path" not in result.output  # db backup has no -o option
     assert result.output.rstrip().endswith("Choose another path.")
+
+
+def test_a_ledger_of_one_run_is_said_as_one_run(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "decisions.db"
+    assert run(db, *TRIGGER).exit_code == 0
+    result = run(db, "db", "backup", "--into", str(tmp_path / "backups"))
+    assert result.exit_code == 0 and ": 1 run, " in result.output.splitlines()[0]

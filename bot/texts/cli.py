@@ -115,7 +115,7 @@ def cli_migrated(path: str, applied: list[str]) -> str:
 
 
 def cli_backed_up(ledger: str, copy: str, runs: int, size: int) -> str:
-    return f"Backed up {ledger} to {copy}: {runs} runs, {size / 1e6:.1f} MB, checked."
+    return f"Backed up {ledger} to {copy}: {runs} run{'' if runs == 1 else 's'}, {size / 1e6:.1f} MB, checked."
 
 
 def cli_backup_not_a_file(path: str) -> str:
