@@ -53,9 +53,7 @@ def prune(folder: Path, keep: int, written: Path, ledger: Path) -> tuple[list[Pa
     problems: list[str] = []
     for path in others[keep - 1 :]:
         try:
-            path.unlink()
-        except FileNotFoundError:  # another rotation got there first: gone all the same
-            removed.append(path)
+            path.unlink(missing_ok=True)  # (another rotation got there first: gone all the same)
         except OSError as exc:
             problems.append(f"{path}: {exc.strerror or exc}")
         else:

@@ -248,7 +248,7 @@ def route_channel_refused(route: str, spec: str, plain: str, remedy: str | None)
         named, elsewhere, what = "DECISIONBOT_DEFAULT_CHANNEL", "set it to another channel", "alerts"
     elif route.startswith("check:"):
         named, elsewhere, what = (
-            f"check '{route[6:]}' of checks.yaml",
+            f"check '{route.removeprefix('check:')}' of checks.yaml",
             "name another channel in checks.yaml",
             "breaches",
         )

@@ -53,8 +53,7 @@ class Known:
 
     def __init__(self, tell: Callable[[dict[str, str]], None]) -> None:
         self.tell = tell
-        self.refused: dict[str, str] = {}
-        self.where: dict[str, ConversationKey] = {}
+        self.refused: dict[str, tuple[str, ConversationKey]] = {}  # route -> why, its channel
         self.fixed: set[ConversationKey] | None = None  # while a check asks: the channels fixed meanwhile
 
     def checking(self) -> None:
@@ -66,21 +65,26 @@ class Known:
         fixed, self.fixed = self.fixed or set(), None
         if found is None:
             return
-        kept = {r: why for r, why in self.refused.items() if r in found.unasked}
-        self.refused = kept | {r: why for r, why in found.refused.items() if found.where[r] not in fixed}
-        self.where = {r: w for r, w in (self.where | found.where).items() if r in self.refused}
-        self.tell(dict(self.refused))
+        kept = {r: known for r, known in self.refused.items() if r in found.unasked}
+        new = {r: (why, found.where[r]) for r, why in found.refused.items() if found.where[r] not in fixed}
+        self.refused = kept | new
+        self._tell()
 
     def takes_posts(self, platform: str, channel: str) -> None:
         """``platform``'s ``channel`` takes the bot's posts now: the routes naming it are fixed."""
+        if not self.refused and self.fixed is None:  # (after every post: most often nothing to do)
+            return
         where = ConversationKey(platform, channel)
         if self.fixed is not None:
             self.fixed.add(where)
-        gone = [route for route, found in self.where.items() if found == where]
+        gone = [route for route, (_, found) in self.refused.items() if found == where]
         for route in gone:
-            del self.refused[route], self.where[route]
+            del self.refused[route]
         if gone:
-            self.tell(dict(self.refused))
+            self._tell()
+
+    def _tell(self) -> None:
+        self.tell({route: why for route, (why, _) in self.refused.items()})
 
 
 def named(router: Router, checks: Sequence[Check] = ()) -> Iterator[tuple[str, str, ConversationKey]]:
