@@ -6,7 +6,7 @@ refuses the token itself (revoked, the app uninstalled: no message's fault, ever
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import aiohttp
@@ -67,8 +67,14 @@ def rate_limited(exc: SlackApiError) -> float | None:
     """Seconds Slack's rate limit said to wait (its 429's ``Retry-After``); None for another refusal."""
     if exc.response.status_code != 429 and api_error(exc) != "ratelimited":
         return None
-    headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
-    return retry_after(headers.get("retry-after"))
+    return retry_after(header(exc.response.headers, "Retry-After"))
+
+
+def header(headers: Mapping[str, Any] | None, name: str) -> Any:
+    """A response header's value (as slack_sdk keeps it: a string or a list of them) by its name in
+    any case; None when it is not there."""
+    wanted = name.lower()
+    return next((value for key, value in (headers or {}).items() if key.lower() == wanted), None)
 
 
 #: Seconds a 429's ``Retry-After`` is taken as at most: a larger one (a huge number, ``inf``) is

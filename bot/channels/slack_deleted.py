@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
 
 NAME = "slack"
-OPEN = ("active", "stalled")
 
 log = logging.getLogger("decisionbot.slack")
 
@@ -113,7 +112,7 @@ def _living_in(conn: sqlite3.Connection, channel: str, thread_ts: str) -> list[i
     those of a route naming that thread (``slack:C0123/<thread>``), which share it."""
     held = store.thread_run(conn, channel, thread_ts)
     found = {row.id for row in runs.open_in(conn, f"slack:{channel}/{thread_ts}")}
-    if held is not None and transcript.run_status(conn, held) in OPEN:
+    if held is not None and transcript.run_status(conn, held) in runs.OPEN:
         found.add(held)
     return sorted(found)
 
@@ -142,7 +141,7 @@ async def thread_refused(bot: Dispatcher, db: Database, run_id: int, channel: st
     lives now."""
     await group.writable(db.conn, math.inf)
     with transaction(db) as conn:
-        if transcript.run_status(conn, run_id) not in OPEN:
+        if transcript.run_status(conn, run_id) not in runs.OPEN:
             return None
         row = runs.load_run(conn, run_id)
         thread = row.conversation.thread if row is not None else None

@@ -27,7 +27,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import texts
 from bot.channels import slack_blocks as blocks
-from bot.channels.slack_calls import CALL_TIMEOUT, retry_after
+from bot.channels.slack_calls import CALL_TIMEOUT, header, retry_after
 from bot.channels.slack_events import Answer
 from bot.store import group_requests, write_lock
 
@@ -125,15 +125,8 @@ class ResponseUrls:
                 return True
             problem = f"HTTP {sent.status_code} {str(sent.body or '')[:80]}".strip()
             if sent.status_code == 429:
-                pause = retry_after(_header(sent.headers, "Retry-After"))
+                pause = retry_after(header(sent.headers, "Retry-After"))
             elif sent.status_code < 500:  # expired_url, used_url, no_text: no retry changes it
                 break
         log.warning(texts.slack_late_answer_lost(user, problem))
         return False
-
-
-def _header(headers: dict[str, Any] | None, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return str(value[0] if isinstance(value, list) else value)
-    return None

@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
 
 NAME = "slack"
-OPEN = ("active", "stalled")
 #: A channel as Slack writes it in a command's or a message's text: ``<#C0123|general>``, ``<#C0123>``.
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^<>]*))?>")
 
@@ -167,7 +166,7 @@ def _refused(bot: Dispatcher, typed: Typed, run_id: int, move: Move) -> tuple[st
         return texts.chat_unknown_run(run_id), None  # as if there were no such run
     if row.conversation.channel != NAME:
         return texts.slack_move_not_slack(run_id), None
-    if row.status not in OPEN:
+    if row.status not in runs.OPEN:
         return texts.slack_move_ended(run_id, row.status), None
     if typed.actor.id != row.context.facilitator.id:  # as for 'cancel'
         return texts.only_facilitator("move the run", row.context.facilitator.name), None

@@ -40,6 +40,8 @@ class RunRow:
 RUN_COLUMNS = "id, flow_id, flow_version, conversation, state, status, context, event_id"
 #: The statuses of a run that takes no more answers.
 ENDED = ("completed", "cancelled")
+#: The statuses of a run still open (a stalled one picked up again by an answer).
+OPEN = ("active", "stalled")
 
 
 def open_in(conn: sqlite3.Connection, key: str) -> list[RunRow]:
