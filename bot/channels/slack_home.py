@@ -359,12 +359,13 @@ class AppHome:
     async def _publish(self, user: str, drawn: Callable[[], None]) -> None:
         """Publish ``user``'s Home tab, drawn anew on each try (``drawn`` told first)."""
         poster = self.turns.poster
-        tried: list[int] = []  # the hash of the view each try sends; the last one's, once Slack takes it
+        sent = 0  # the hash of the view the last try sends: remembered once Slack takes it
 
         def request() -> Awaitable[AsyncSlackResponse]:
+            nonlocal sent
             drawn()
             shown = self._drawn(user)
-            tried.append(_hashed(shown))
+            sent = _hashed(shown)
             return poster.side.views_publish(user_id=user, view=shown)
 
         try:
@@ -377,7 +378,7 @@ class AppHome:
         if not taken:  # what the tab shows is not known (a try timed out may be shown): drawn at the next look
             self.shown.pop(user, None)
             return
-        self._remember(user, tried[-1])
+        self._remember(user, sent)
         if (missed := self.token.works()) is not None:
             log.info(texts.slack_home_token_works_again(missed))
 

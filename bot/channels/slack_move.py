@@ -24,7 +24,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -101,8 +101,7 @@ def rehome(
     left = ConversationKey(NAME, old.conversation, thread)
     if note is not None and (thread is not None or is_dm(old.conversation)):
         queued += runs.queue_replies(conn, [Reply(row.id, left, note, kind="info")], iso(now))
-    moved = runs.load_run(conn, row.id)
-    assert moved is not None
+    moved = replace(row, conversation=new)  # as leave_thread left it: no need to read it again
     who = by.id if by is not None else None
 
     def chosen(prompt: Prompt) -> bool:
