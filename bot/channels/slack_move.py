@@ -94,12 +94,13 @@ def rehome(
     thread = old.thread or (None if is_dm(old.conversation) else store.run_thread(conn, row.id, old.conversation))
     there = {p.to["id"]: store.asked_out_there(conn, row.id, p.to["id"]) for p in row.context.prompts if p.asked}
     new = ConversationKey(NAME, to_channel)
+    left = ConversationKey(NAME, old.conversation, thread) if thread is not None else shown_in(conn, row)
+    _withdraw_unposted_root(conn, row.id, old, left, now)
     store.leave_thread(conn, row.id, old.conversation, thread, str(new), now)
     first = Reply(row.id, new, root(any(there.values())), kind="info")
     queued = runs.queue_replies(conn, [first], iso(now))
     queued += outbox_rows.requeue(conn, row.id, str(old), str(new), queued[0], texts.slack_requeued(), now)
-    left = ConversationKey(NAME, old.conversation, thread)
-    if note is not None and (thread is not None or is_dm(old.conversation)):
+    if note is not None and (left.thread is not None or is_dm(left.conversation)):
         queued += runs.queue_replies(conn, [Reply(row.id, left, note, kind="info")], iso(now))
     moved = replace(row, conversation=new)  # as leave_thread left it: no need to read it again
     who = by.id if by is not None else None
@@ -110,6 +111,48 @@ def rehome(
     queued += reask.ask_again(bot, conn, moved, chosen, "thread_moved", now, actor=who)
     store.record_move(conn, row.id, str(left), str(new), who, now)
     return queued
+
+
+def shown_in(conn: sqlite3.Connection, row: RunRow) -> ConversationKey:
+    """Where people see open run ``row``: its conversation, or, when its latest move's root there
+    is not out yet (moved again at once; Slack slow or pacing), the thread it was moved from."""
+    old = row.conversation
+    if old.thread is not None or is_dm(old.conversation):
+        return old
+    unposted = _unposted_root(conn, row.id, str(old))
+    return ConversationKey.parse(unposted[1]) if unposted is not None else old
+
+
+def _unposted_root(conn: sqlite3.Connection, run_id: int, conversation: str) -> tuple[int, str] | None:
+    """The root the run's latest move (or its deleted thread) queued for ``conversation``, the bare
+    channel it went to, while it is not out (posted, its thread made), and where the run came from:
+    (that message's id, the conversation it left). None when the latest move was not there or its
+    root went out."""
+    moved = conn.execute(
+        "SELECT from_conversation, at FROM slack_moves WHERE run_id = ? AND to_conversation = ?"
+        " AND transition_id = (SELECT max(transition_id) FROM slack_moves WHERE run_id = ?)",
+        (run_id, conversation, run_id),
+    ).fetchone()
+    if moved is None:
+        return None
+    root = conn.execute(  # queued first in the move's transaction, at its time
+        "SELECT id, delivered_at FROM messages WHERE run_id = ? AND direction = 'out' AND conversation = ?"
+        " AND created_at = ? ORDER BY id LIMIT 1",
+        (run_id, conversation, moved[1]),
+    ).fetchone()
+    return (int(root[0]), str(moved[0])) if root is not None and root[1] is None else None
+
+
+def _withdraw_unposted_root(
+    conn: sqlite3.Connection, run_id: int, old: ConversationKey, shown: ConversationKey, now: datetime
+) -> None:
+    """The root the run's last move queued for ``old`` and never posted is not posted at all now it
+    moves on from ``shown`` (the thread people still see): the new move's root replaces it (one
+    being posted meanwhile is taken back as a requeued reply is)."""
+    unposted = _unposted_root(conn, run_id, str(old)) if shown != old else None
+    if unposted is not None:
+        why = texts.slack_root_replaced()
+        conn.execute("UPDATE messages SET failed_at = ?, last_error = ? WHERE id = ?", (iso(now), why, unposted[0]))
 
 
 @dataclass(frozen=True)
@@ -131,7 +174,7 @@ async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
         return refused
     try:
         (closed, info), (old_closed, old_info) = await asyncio.gather(
-            described(turns.poster.client, move.channel), _old_channel(turns, row)
+            described(turns.poster.client, move.channel), _old_channel(turns, shown_in(turns.dispatcher.db.conn, row))
         )
     except (RetryLater, DeliveryFailed) as exc:
         return texts.slack_move_unchecked(row.id, move.name, str(exc))
@@ -140,15 +183,15 @@ async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
     team = info.get("context_team_id")
     if typed.team and isinstance(team, str) and team and team != typed.team:
         return texts.slack_move_other_team(row.id, move.name)
-    old_name = f"#{old_info['name']}" if old_info.get("name") else row.conversation.conversation
+    old_name = f"#{old_info['name']}" if old_info.get("name") else shown_in(turns.dispatcher.db.conn, row).conversation
     return await _moved(turns, typed, move, old_name, bool(old_info) and old_closed is None)
 
 
-async def _old_channel(turns: Turns, row: RunRow) -> tuple[DeliveryFailed | None, dict[str, Any]]:
-    """The run's channel as Slack describes it (its name), and whether it refuses the bot's posts
-    (then no note is left in it); nothing for a direct message, or when Slack does not say (then
-    no note either, and its id names it)."""
-    channel = row.conversation.conversation
+async def _old_channel(turns: Turns, shown: ConversationKey) -> tuple[DeliveryFailed | None, dict[str, Any]]:
+    """The run's channel (where people see it: ``shown_in``) as Slack describes it (its name), and
+    whether it refuses the bot's posts (then no note is left in it); nothing for a direct message,
+    or when Slack does not say (then no note either, and its id names it)."""
+    channel = shown.conversation
     if is_dm(channel):
         return None, {}
     try:

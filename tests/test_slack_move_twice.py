@@ -1,0 +1,61 @@
+"""A run moved twice in a row (``/decision move 1 #a``, then ``move 1 #b`` before the first move's
+root is out): the thread people see is still the first channel's, so the second move goes on from
+there. The real server, requests signed as Slack signs them, slack-sdk against the fake Web API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, message, wait_for
+
+GOES_ON = "goes on in this thread"
+
+
+def in_channel(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
+    return [p for p in fake.posted() if p["channel"] == channel]
+
+
+def shown(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
+    """What is still shown in ``channel``: its posts less those the bot took back."""
+    deleted = {c.args["ts"] for c in fake.of("chat.delete") if c.args.get("channel") == channel}
+    return [p for p in in_channel(fake, channel) if p["ts"] not in deleted]
+
+
+async def test_a_run_moved_again_before_its_new_root_is_out_goes_on_from_its_thread(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Slack slow: the root of the move to #ops-review is still on its way when Alice moves the
+    run on to #third. Before, #third showed its own root ('moved from #ops-review', a channel that
+    never showed the run) and then the first move's root under it ('goes on in this thread, moved
+    from #general'), and #general's thread still pointed to #ops-review. Now #third shows one root,
+    'moved from #general', the question under it; #general's thread is told it went to #third."""
+    fake.describe("C1", "general")
+    fake.describe("C2", "ops-review")
+    fake.describe("C3", "third")
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread, question = (await slack.posts(2))[:2]
+    fake.slow_down("chat.postMessage", 0.5)
+    await slack.slash("UA", "move 1 <#C2|ops-review>")
+    await wait_for(lambda: [c for c in fake.calls if c.method == "chat.postMessage"])  # (on its way)
+    await slack.slash("UA", "move 1 <#C3|third>")
+    await wait_for(lambda: len(in_channel(fake, "C3")) >= 2 and len(in_channel(fake, "C1")) >= 4, timeout=15)
+    fake.slow_down("chat.postMessage", 0.0)
+    root, again = in_channel(fake, "C3")[:2]
+    assert root.get("thread_ts") is None and root["text"].startswith(
+        "*Post-meeting decision check*: Weekly sync (run #1) goes on in this thread, moved from #general by @Alice."
+    )
+    assert (again["thread_ts"], again["text"]) == (root["ts"], question["text"])
+    assert [p["text"] for p in shown(fake, "C3") if GOES_ON in p["text"]] == [root["text"]]
+    await wait_for(lambda: shown(fake, "C2") == [])  # a root that landed there is taken back
+    notes = [p["text"] for p in in_channel(fake, "C1")[2:]]
+    assert notes[-1].startswith("Run #1 goes on in a new thread in #third, moved there by @Alice")
+    assert all(p["thread_ts"] == thread["ts"] for p in in_channel(fake, "C1")[1:])
+    n = len(fake.posted())
+    await slack.event(message("UA", "We ship in March", channel="C3", thread_ts=root["ts"]))
+    await wait_for(lambda: len(fake.posted()) > n)
+    assert (fake.posted()[-1]["thread_ts"], fake.posted()[-1]["text"]) == (
+        root["ts"],
+        "<@UA> Action 1: What is the action?",
+    )
+    assert slack.rows("SELECT step, value FROM answers") == [("decision", '"We ship in March"')]
