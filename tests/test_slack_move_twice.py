@@ -4,10 +4,12 @@ there. The real server, requests signed as Slack signs them, slack-sdk against t
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, message, wait_for
+from tests.slack_support import Harness, harness, message, wait_for
 
 GOES_ON = "goes on in this thread"
 
@@ -39,7 +41,10 @@ async def test_a_run_moved_again_before_its_new_root_is_out_goes_on_from_its_thr
     await slack.slash("UA", "move 1 <#C2|ops-review>")
     await wait_for(lambda: [c for c in fake.calls if c.method == "chat.postMessage"])  # (on its way)
     await slack.slash("UA", "move 1 <#C3|third>")
-    await wait_for(lambda: len(in_channel(fake, "C3")) >= 2 and len(in_channel(fake, "C1")) >= 4, timeout=15)
+    told_third = "Run #1 goes on in a new thread in #third, moved there by @Alice"
+    await wait_for(
+        lambda: len(in_channel(fake, "C3")) >= 2 and in_channel(fake, "C1")[-1]["text"].startswith(told_third), 15
+    )
     fake.slow_down("chat.postMessage", 0.0)
     root, again = in_channel(fake, "C3")[:2]
     assert root.get("thread_ts") is None and root["text"].startswith(
@@ -48,8 +53,6 @@ async def test_a_run_moved_again_before_its_new_root_is_out_goes_on_from_its_thr
     assert (again["thread_ts"], again["text"]) == (root["ts"], question["text"])
     assert [p["text"] for p in shown(fake, "C3") if GOES_ON in p["text"]] == [root["text"]]
     await wait_for(lambda: shown(fake, "C2") == [])  # a root that landed there is taken back
-    notes = [p["text"] for p in in_channel(fake, "C1")[2:]]
-    assert notes[-1].startswith("Run #1 goes on in a new thread in #third, moved there by @Alice")
     assert all(p["thread_ts"] == thread["ts"] for p in in_channel(fake, "C1")[1:])
     n = len(fake.posted())
     await slack.event(message("UA", "We ship in March", channel="C3", thread_ts=root["ts"]))
@@ -59,3 +62,43 @@ async def test_a_run_moved_again_before_its_new_root_is_out_goes_on_from_its_thr
         "<@UA> Action 1: What is the action?",
     )
     assert slack.rows("SELECT step, value FROM answers") == [("decision", '"We ship in March"')]
+
+
+async def test_a_run_moved_again_after_a_restart_while_slack_was_down_shows_the_last_move_only(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Slack down (503): Alice's answers' questions wait in the outbox when she moves the run to
+    #ops-review; the server restarts; she moves it on to #third; Slack comes back. #general's
+    thread is told once, of #third (not first of #ops-review, which never shows the run); #third
+    shows one root, 'moved from #general', and the questions waiting, in order."""
+    fake.describe("C1", "general")
+    fake.describe("C2", "ops-review")
+    fake.describe("C3", "third")
+    first = await harness(tmp_path, fake)
+    thread = await first.started("start post_meeting Weekly")
+    fake.refuse("chat.postMessage", times=1000, status=503)
+    await first.event(message("UA", "We ship", thread_ts=thread))
+    await first.event(message("UA", "Draft the plan", thread_ts=thread))
+    await wait_for(lambda: len(fake.of("chat.postMessage")) >= 3)
+    assert (await first.slash("UA", "move 1 <#C2|ops-review>"))["text"].startswith("Run #1 moves to #ops-review")
+    await first.client.close()
+    second = await harness(tmp_path, fake)
+    try:
+        assert (await second.slash("UA", "move 1 <#C3|third>"))["text"].startswith("Run #1 moves to #third")
+        fake.refusals.clear()
+        await wait_for(lambda: len(in_channel(fake, "C3")) >= 3 and len(in_channel(fake, "C1")) >= 3, timeout=15)
+        await asyncio.sleep(0.5)  # (anything else on its way)
+        assert [p["text"] for p in in_channel(fake, "C1")[2:]] == [
+            "Run #1 goes on in a new thread in #third, moved there by @Alice: what is typed here no longer reaches it."
+        ]
+        assert in_channel(fake, "C2") == []
+        root, *questions = in_channel(fake, "C3")
+        assert root["text"].startswith(
+            "*Post-meeting decision check*: Weekly (run #1) goes on in this thread, moved from #general"
+        )
+        assert [(p["thread_ts"], p["text"]) for p in questions] == [
+            (root["ts"], "<@UA> Action 1: What is the action?"),
+            (root["ts"], "<@UA> Action 1: Who owns 'Draft the plan'?"),
+        ]
+    finally:
+        await second.client.close()

@@ -123,10 +123,10 @@ def shown_in(conn: sqlite3.Connection, row: RunRow) -> ConversationKey:
     return ConversationKey.parse(unposted[1]) if unposted is not None else old
 
 
-def _unposted_root(conn: sqlite3.Connection, run_id: int, conversation: str) -> tuple[int, str] | None:
+def _unposted_root(conn: sqlite3.Connection, run_id: int, conversation: str) -> tuple[int, str, str] | None:
     """The root the run's latest move (or its deleted thread) queued for ``conversation``, the bare
-    channel it went to, while it is not out (posted, its thread made), and where the run came from:
-    (that message's id, the conversation it left). None when the latest move was not there or its
+    channel it went to, while it is not out (posted, its thread made): (that message's id, the
+    conversation the run left, the move's time). None when the latest move was not there or its
     root went out."""
     moved = conn.execute(
         "SELECT from_conversation, at FROM slack_moves WHERE run_id = ? AND to_conversation = ?"
@@ -140,7 +140,7 @@ def _unposted_root(conn: sqlite3.Connection, run_id: int, conversation: str) -> 
         " AND created_at = ? ORDER BY id LIMIT 1",
         (run_id, conversation, moved[1]),
     ).fetchone()
-    return (int(root[0]), str(moved[0])) if root is not None and root[1] is None else None
+    return (int(root[0]), str(moved[0]), str(moved[1])) if root is not None and root[1] is None else None
 
 
 def _withdraw_unposted_root(
@@ -148,11 +148,18 @@ def _withdraw_unposted_root(
 ) -> None:
     """The root the run's last move queued for ``old`` and never posted is not posted at all now it
     moves on from ``shown`` (the thread people still see): the new move's root replaces it (one
-    being posted meanwhile is taken back as a requeued reply is)."""
+    being posted meanwhile is taken back as a requeued reply is), and the new move's note the last
+    one's, if it is not out either."""
     unposted = _unposted_root(conn, run_id, str(old)) if shown != old else None
-    if unposted is not None:
-        why = texts.slack_root_replaced()
-        conn.execute("UPDATE messages SET failed_at = ?, last_error = ? WHERE id = ?", (iso(now), why, unposted[0]))
+    if unposted is None:
+        return
+    why = texts.slack_root_replaced()
+    conn.execute("UPDATE messages SET failed_at = ?, last_error = ? WHERE id = ?", (iso(now), why, unposted[0]))
+    conn.execute(
+        f"UPDATE messages SET failed_at = ?, last_error = ? WHERE {outbox_rows.UNSENT} AND run_id = ?"
+        " AND conversation = ? AND created_at = ?",
+        (iso(now), why, run_id, str(shown), unposted[2]),
+    )
 
 
 @dataclass(frozen=True)

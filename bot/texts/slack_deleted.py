@@ -127,9 +127,9 @@ def slack_requeued() -> str:
 
 
 def slack_root_replaced() -> str:
-    """``messages.last_error`` of the root a move queued in a channel, not out yet when the run was
-    moved on again: the next move's root replaces it."""
-    return "its run moved on before this root went out: the next move's root replaces it"
+    """``messages.last_error`` of the root (and the note in the old thread) a move queued, not out
+    yet when the run was moved on again: the next move's replace them."""
+    return "its run moved on before this went out: the next move's root and note replace it"
 
 
 def slack_run_moved_log(run_id: int, old: str, new: str, by: str) -> str:
