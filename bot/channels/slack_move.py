@@ -34,6 +34,7 @@ from bot.channels.slack_dms import is_dm
 from bot.channels.slack_postable import described
 from bot.command_result import run_id_of
 from bot.engine.state import Prompt
+from bot.engine.timers import leads
 from bot.model import Actor, ConversationKey, Reply
 from bot.run_commands import may_see
 from bot.store import group, iso, runs, transaction
@@ -217,7 +218,7 @@ def _refused(bot: Dispatcher, typed: Typed, run_id: int, move: Move) -> tuple[st
         return texts.slack_move_not_slack(run_id), None
     if row.status not in runs.OPEN:
         return texts.slack_move_ended(run_id, row.status), None
-    if typed.actor.id != row.context.facilitator.id:  # as for 'cancel'
+    if not leads(row.context, typed.actor.id):  # as for 'cancel'
         return texts.only_facilitator("move the run", row.context.facilitator.name), None
     if row.conversation.conversation == move.channel:
         return texts.slack_move_same(run_id, move.name), None
