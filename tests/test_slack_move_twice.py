@@ -10,6 +10,7 @@ from typing import Any
 
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
+from tests.test_slack_deleted import deletion
 
 GOES_ON = "goes on in this thread"
 
@@ -102,3 +103,28 @@ async def test_a_run_moved_again_after_a_restart_while_slack_was_down_shows_the_
         ]
     finally:
         await second.client.close()
+
+
+async def test_a_run_whose_thread_was_deleted_moved_before_its_new_root_is_out(slack: Harness, fake: FakeSlack) -> None:
+    """Its root deleted while Slack is down (503): the run's new root in #general waits in the outbox
+    when Alice moves it to #ops-review. #ops-review shows one root, 'moved from #general', then the
+    question; nothing is posted into the deleted thread, nor as a second root in #general."""
+    fake.describe("C1", "general")
+    fake.describe("C2", "ops-review")
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    root, question = await slack.posts(2)
+    fake.refuse("chat.postMessage", times=1000, status=503)
+    fake.remove("C1", root["ts"])
+    await slack.event(deletion(root))
+    await wait_for(lambda: slack.rows("SELECT 1 FROM slack_moves"))
+    assert (await slack.slash("UA", "move 1 <#C2|ops-review>"))["text"].startswith("Run #1 moves to #ops-review")
+    fake.refusals.clear()
+    await wait_for(lambda: len(in_channel(fake, "C2")) >= 2, timeout=15)
+    await asyncio.sleep(0.5)  # (anything else on its way)
+    new_root, again = in_channel(fake, "C2")
+    assert new_root["text"].startswith("*Post-meeting decision check*: Weekly sync (run #1) goes on in this thread")
+    assert "moved from #general by @Alice" in new_root["text"]
+    assert (again["thread_ts"], again["text"]) == (new_root["ts"], question["text"])
+    assert in_channel(fake, "C1") == [question]  # (its root removed)
+    await slack.event(message("UA", "We ship in March", channel="C2", thread_ts=new_root["ts"]))
+    await wait_for(lambda: slack.rows("SELECT step, value FROM answers") == [("decision", '"We ship in March"')])

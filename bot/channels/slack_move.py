@@ -95,8 +95,10 @@ def rehome(
     thread = old.thread or (None if is_dm(old.conversation) else store.run_thread(conn, row.id, old.conversation))
     there = {p.to["id"]: store.asked_out_there(conn, row.id, p.to["id"]) for p in row.context.prompts if p.asked}
     new = ConversationKey(NAME, to_channel)
-    left = ConversationKey(NAME, old.conversation, thread) if thread is not None else shown_in(conn, row)
-    _withdraw_unposted_root(conn, row.id, old, left, now)
+    unposted = _unposted_root(conn, row.id, old) if thread is None else None
+    left = unposted.left if unposted is not None else ConversationKey(NAME, old.conversation, thread)
+    if unposted is not None:  # moved again before its last move's root was out: from where it is seen
+        _withdraw_unposted_root(conn, row.id, unposted, now)
     store.leave_thread(conn, row.id, old.conversation, thread, str(new), now)
     first = Reply(row.id, new, root(any(there.values())), kind="info")
     queued = runs.queue_replies(conn, [first], iso(now))
@@ -116,50 +118,60 @@ def rehome(
 
 def shown_in(conn: sqlite3.Connection, row: RunRow) -> ConversationKey:
     """Where people see open run ``row``: its conversation, or, when its latest move's root there
-    is not out yet (moved again at once; Slack slow or pacing), the thread it was moved from."""
-    old = row.conversation
+    is not out yet (moved again at once; Slack slow or pacing), where it was moved from."""
+    unposted = _unposted_root(conn, row.id, row.conversation)
+    return unposted.left if unposted is not None else row.conversation
+
+
+@dataclass(frozen=True)
+class Unposted:
+    """The root a run's latest move queued, not out yet: its message id, the move's time, and
+    where the run is still seen (the thread it was moved from; its channel alone, when that thread
+    was deleted: no note goes there)."""
+
+    root: int
+    at: str
+    left: ConversationKey
+
+
+def _unposted_root(conn: sqlite3.Connection, run_id: int, old: ConversationKey) -> Unposted | None:
+    """The root the run's latest move (or its deleted thread) queued for ``old``, the bare channel
+    it went to, while it is not out (posted, its thread made); None when the run lives in a thread
+    or a direct message, its latest move was not there, or its root went out."""
     if old.thread is not None or is_dm(old.conversation):
-        return old
-    unposted = _unposted_root(conn, row.id, str(old))
-    return ConversationKey.parse(unposted[1]) if unposted is not None else old
-
-
-def _unposted_root(conn: sqlite3.Connection, run_id: int, conversation: str) -> tuple[int, str, str] | None:
-    """The root the run's latest move (or its deleted thread) queued for ``conversation``, the bare
-    channel it went to, while it is not out (posted, its thread made): (that message's id, the
-    conversation the run left, the move's time). None when the latest move was not there or its
-    root went out."""
+        return None
     moved = conn.execute(
-        "SELECT from_conversation, at FROM slack_moves WHERE run_id = ? AND to_conversation = ?"
+        "SELECT from_conversation, at, by_id FROM slack_moves WHERE run_id = ? AND to_conversation = ?"
         " AND transition_id = (SELECT max(transition_id) FROM slack_moves WHERE run_id = ?)",
-        (run_id, conversation, run_id),
+        (run_id, str(old), run_id),
     ).fetchone()
     if moved is None:
         return None
     root = conn.execute(  # queued first in the move's transaction, at its time
         "SELECT id, delivered_at FROM messages WHERE run_id = ? AND direction = 'out' AND conversation = ?"
         " AND created_at = ? ORDER BY id LIMIT 1",
-        (run_id, conversation, moved[1]),
+        (run_id, str(old), moved[1]),
     ).fetchone()
-    return (int(root[0]), str(moved[0]), str(moved[1])) if root is not None and root[1] is None else None
+    if root is None or root[1] is not None:
+        return None
+    left = ConversationKey.parse(str(moved[0]))
+    if moved[2] is None:  # its thread deleted: nothing to leave a note in
+        left = ConversationKey(NAME, left.conversation)
+    return Unposted(int(root[0]), str(moved[1]), left)
 
 
-def _withdraw_unposted_root(
-    conn: sqlite3.Connection, run_id: int, old: ConversationKey, shown: ConversationKey, now: datetime
-) -> None:
-    """The root the run's last move queued for ``old`` and never posted is not posted at all now it
-    moves on from ``shown`` (the thread people still see): the new move's root replaces it (one
-    being posted meanwhile is taken back as a requeued reply is), and the new move's note the last
-    one's, if it is not out either."""
-    unposted = _unposted_root(conn, run_id, str(old)) if shown != old else None
-    if unposted is None:
-        return
+def _withdraw_unposted_root(conn: sqlite3.Connection, run_id: int, unposted: Unposted, now: datetime) -> None:
+    """The root the run's last move queued and never posted is not posted at all now it moves on:
+    the new move's root replaces it (one being posted meanwhile is taken back as a requeued reply
+    is), and the new move's note the last one's, if it is not out either."""
     why = texts.slack_root_replaced()
-    conn.execute("UPDATE messages SET failed_at = ?, last_error = ? WHERE id = ?", (iso(now), why, unposted[0]))
+    conn.execute("UPDATE messages SET failed_at = ?, last_error = ? WHERE id = ?", (iso(now), why, unposted.root))
+    if unposted.left.thread is None:  # (no note was left: the thread it came from was deleted)
+        return
     conn.execute(
         f"UPDATE messages SET failed_at = ?, last_error = ? WHERE {outbox_rows.UNSENT} AND run_id = ?"
         " AND conversation = ? AND created_at = ?",
-        (iso(now), why, run_id, str(shown), unposted[2]),
+        (iso(now), why, run_id, str(unposted.left), unposted.at),
     )
 
 
