@@ -22,6 +22,7 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -96,7 +97,11 @@ class AppHome:
         self.turns = turns
         self.notes: dict[str, str] = {}  # user -> the answer to their last click, on their tab until opened again
         self.shown: dict[str, int] = {}  # user -> the hash of the view Slack last took for them (none: refused)
-        self.token = TokenOutage()  # Slack refusing the bot token for the tabs: said once, and in /healthz
+        # Slack refusing the bot token (revoked, the app uninstalled): one log line until a tab is
+        # published again, not one a tab; /healthz says it meanwhile (SlackChannel.failing)
+        self.token = TokenOutage(
+            lambda _method, error: texts.slack_home_token_refused(error), texts.slack_home_token_works_again
+        )
         self.redraws = Redraws(turns.services.db.conn, self._publish, turns.poster.spawn, self._stale)
 
     def opened(self, event: Mapping[str, Any]) -> None:
@@ -166,7 +171,12 @@ class AppHome:
 
         try:
             taken = await side_call(
-                "views.publish", request, poster.pacer, None, poster.side_retry_for, self._token_refused
+                "views.publish",
+                request,
+                poster.pacer,
+                None,
+                poster.side_retry_for,
+                partial(self.token.refused, "views.publish"),
             )
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:  # the ledger, or a row it cannot draw
             log.warning(texts.slack_home_not_published(user, f"{type(exc).__name__}: {exc}"))
@@ -175,20 +185,13 @@ class AppHome:
             self.shown.pop(user, None)
             return
         self._remember(user, sent)
-        if (missed := self.token.works()) is not None:
-            log.info(texts.slack_home_token_works_again(missed))
+        self.token.works()
 
     def _remember(self, user: str, digest: int) -> None:
         self.shown.pop(user, None)
         self.shown[user] = digest
         while len(self.shown) > LOOKED_AT_MOST:
             del self.shown[next(iter(self.shown))]
-
-    def _token_refused(self, exc: ChannelDown) -> None:
-        """Slack refuses the bot token (revoked, the app uninstalled): one log line until a tab is
-        published again, not one a tab; ``/healthz`` says it meanwhile (``SlackChannel.failing``)."""
-        if self.token.refused(exc):
-            log.warning(texts.slack_home_token_refused(exc.reason))
 
 
 def _hashed(shown: dict[str, Any]) -> int:
