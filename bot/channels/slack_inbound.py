@@ -276,7 +276,7 @@ class Inbound(SlashStarts):
             return
         team = event.get("team") if isinstance(event.get("team"), str) else self.home.team
         typed = moves.Typed(said.platform_id, actor, ConversationKey(NAME, said.channel), team)
-        told = await moves.carry_out(self, typed, move)
+        told = await moves.carry_out(self, typed, move, moves.TYPED_WITHIN)  # (an event: Slack's 3 s)
         if told is None:
             return
         if said.dm:

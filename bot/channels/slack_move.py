@@ -49,6 +49,11 @@ NAME = "slack"
 #: A channel as Slack writes it in a command's or a message's text: ``<#C0123|general>``, ``<#C0123>``.
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^<>]*))?>")
 
+#: Seconds Slack is given to describe the channels of a move typed in a message (an event, which
+#: is answered within Slack's 3 s, beside the lookup of who typed it); a slash command's waits as
+#: long as a call may (its outcome told at its response_url when late).
+TYPED_WITHIN = 1.5
+
 log = logging.getLogger("decisionbot.slack")
 
 
@@ -185,8 +190,9 @@ class Typed:
     team: str | None
 
 
-async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
-    """Move the run as ``move`` says, or say why not; None for Slack's retry of a move carried out."""
+async def carry_out(turns: Turns, typed: Typed, move: Move, within: float | None = None) -> str | None:
+    """Move the run as ``move`` says, or say why not; None for Slack's retry of a move carried out.
+    ``within``: seconds Slack is given to describe the channels (None: a call's own timeout)."""
     if move.run_id is None or move.channel is None:
         return texts.slack_move_usage()
     refused, row = _refused(turns.dispatcher, typed, move.run_id, move)
@@ -194,10 +200,12 @@ async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
         return refused
     try:
         (closed, info), (old_closed, old_info) = await asyncio.gather(
-            described(turns.poster.client, move.channel), _old_channel(turns, shown_in(turns.dispatcher.db.conn, row))
+            described(turns.poster.client, move.channel, within),
+            _old_channel(turns, shown_in(turns.dispatcher.db.conn, row), within),
         )
     except (RetryLater, DeliveryFailed) as exc:
-        return texts.slack_move_unchecked(row.id, move.name, str(exc))
+        late = isinstance(exc.__cause__, TimeoutError)
+        return texts.slack_move_unchecked(row.id, move.name, texts.slack_post_timed_out() if late else str(exc))
     if closed is not None:
         return texts.slack_move_closed(row.id, move.name, closed.plain or str(closed), closed.remedy)
     team = info.get("context_team_id")
@@ -207,7 +215,9 @@ async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
     return await _moved(turns, typed, move, old_name, bool(old_info) and old_closed is None)
 
 
-async def _old_channel(turns: Turns, shown: ConversationKey) -> tuple[DeliveryFailed | None, dict[str, Any]]:
+async def _old_channel(
+    turns: Turns, shown: ConversationKey, within: float | None
+) -> tuple[DeliveryFailed | None, dict[str, Any]]:
     """The run's channel (where people see it: ``shown_in``) as Slack describes it (its name), and
     whether it refuses the bot's posts (then no note is left in it); nothing for a direct message,
     or when Slack does not say (then no note either, and its id names it)."""
@@ -215,7 +225,7 @@ async def _old_channel(turns: Turns, shown: ConversationKey) -> tuple[DeliveryFa
     if is_dm(channel):
         return None, {}
     try:
-        return await described(turns.poster.client, channel)
+        return await described(turns.poster.client, channel, within)
     except (RetryLater, DeliveryFailed):
         return None, {}
 
