@@ -15,6 +15,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 from tests.test_slack_move import in_channel, ops
 from tests.test_slack_move import slack_people as slack_people  # the fixture: Alice, Bob, Carol
+from tests.test_slack_races import claimable_question
 
 
 def moved(slack: Harness) -> list[tuple[Any, ...]]:
@@ -177,3 +178,19 @@ async def test_an_actions_commands_are_its_owners_and_its_leaders_alone(slack: H
     await slack.event(message("UA", "done A1", thread_ts=root[0]["ts"]))
     await wait_for(lambda: slack.rows("SELECT status FROM actions") == [("done",)])
     assert slack.rows("SELECT count(*) FROM answers WHERE run_id = 2") == [(0,)]
+
+
+async def test_a_plain_move_in_an_unclaimed_runs_thread_is_refused_not_its_first_answer(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """A run an alert started naming no facilitator: the first to answer takes the role. A plain
+    'move 1 #ops-review' there is the command (refused: nobody leads the run yet), not the answer
+    that would make its writer the facilitator with 'move 1 ...' as the acknowledgement."""
+    ops(fake)
+    question = await claimable_question(slack)
+    await slack.event(message("UA", "move 1 <#C2|ops-review>", channel="C0123", thread_ts=question["ts"]))
+    told = await wait_for(lambda: ephemerals(fake, "UA"))
+    assert told[-1].startswith("Only the facilitator") and told[-1].endswith("can move the run.")
+    assert slack.rows("SELECT count(*) FROM answers") == [(0,)]
+    assert slack.rows("SELECT facilitator_id FROM runs") == [("slack:facilitator",)]
+    assert moved(slack) == []
