@@ -182,7 +182,7 @@ def backup_of(value: Any) -> Actor | None:
     return None
 
 
-def leads(ctx: RunState, actor_id: str) -> bool:
+def may_lead(ctx: RunState, actor_id: str) -> bool:
     """Whether ``actor_id`` may cancel or move the run: its facilitator, or, for an alert's run
     nobody has taken yet, the trigger's backup (whom the run's troubles are told to: a channel
     lost, where nobody else can take it)."""
