@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 
 from bot import control, notices, texts
+from bot.channels import slack_behind as behind
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_clicks as clicks
 from bot.channels import slack_deleted as deleted
@@ -116,6 +117,8 @@ class Inbound(SlashStarts):
             await self._move_asked(said, event, move)  # the facilitator's plain 'move 3 #ops' (a thread's too)
         elif thread_run is not None:
             await self._answer(said, event, thread_run, said.text)
+        elif said.thread_ts and await behind.typed_behind(self, said):
+            return  # typed in a thread its run moved away from: kept, its writer told where it goes on
         elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
             await self._thread_command(said, said.text)
         elif not said.thread_ts and not said.text.rstrip().endswith("?"):  # the channel itself, which no run

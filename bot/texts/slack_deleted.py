@@ -1,8 +1,8 @@
 """What the Slack channel says when a message of an open run is deleted in Slack: the run's thread
 gone with its root (the new thread's first message), and a question's message gone (the words
 before the question asked again); when its facilitator moves it to another channel (``/decision
-move RUN #channel``: the new thread's first message, the note left in the old one, the command's
-answers and refusals); the log lines of these."""
+move RUN #channel``: the new thread's first message, the note left in the old one, what is told of
+words typed there after, the command's answers and refusals); the log lines of these."""
 
 from __future__ import annotations
 
@@ -67,6 +67,16 @@ def slack_run_moved(run_id: int, flow_title: str, title: str, old: str, by: str,
 def slack_run_moved_note(run_id: int, new: str, by: str) -> str:
     """Left in a run's old thread when it moves to another channel (``new``: ``#name``)."""
     return f"Run #{run_id} goes on in a new thread in {new}, moved there by @{by}: what is typed here no longer reaches it."
+
+
+def slack_typed_behind(run_id: int, where: str, link: str | None) -> str:
+    """To whoever types in a thread its open run moved away from (mrkdwn: ``where``, the new
+    channel's link; ``link``, the new thread's, when Slack gives it): kept, not taken."""
+    there = f"<{link}|answer there>" if link else "answer there"
+    return (
+        f"Run #{run_id} goes on in a new thread in {where}: what is typed here no longer reaches it."
+        f" Your message is kept but not taken: {there}."
+    )
 
 
 def slack_run_moved_told(run_id: int, new: str) -> str:

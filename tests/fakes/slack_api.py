@@ -323,6 +323,11 @@ class FakeSlack(ResponseUrls, LoopbackServer):
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
+        if method == "chat.getPermalink":  # (a thread's root: the link opens its thread)
+            link = (
+                f"https://fake.slack.com/archives/{args.get('channel')}/p{str(args.get('message_ts')).replace('.', '')}"
+            )
+            return {"ok": True, "channel": args.get("channel"), "permalink": link}
         if method == "conversations.open":
             if any(self.users.get(u, {}).get("deleted") for u in str(args.get("users", "")).split(",")):
                 return {"ok": False, "error": "user_disabled"}
