@@ -79,3 +79,17 @@ async def test_anyone_else_is_still_refused(lost: Harness, fake: FakeSlack) -> N
         said = await lost.slash("UC", typed, channel="DUC")
         assert said["text"].startswith(("Only", "No run #1")), said
     assert lost.rows("SELECT status, conversation FROM runs") == [("active", "slack:C0OPS")]
+
+
+@pytest.mark.parametrize(("typed", "action"), [("move 1 <#C2|ops-review>", "move"), ("cancel 1", "cancel")])
+async def test_anyone_else_is_told_who_may_not_the_placeholders_name(
+    lost: Harness, fake: FakeSlack, typed: str, action: str
+) -> None:
+    """Before: *Only the facilitator (facilitator) can move the run.*, naming the stand-in of a run
+    nobody has claimed. Now who may: the route's backup, or whoever claims the run."""
+    said = await lost.slash("UC", typed, channel="C0OPS")
+    assert said["text"] == (
+        f"Nobody has claimed this run yet: only the route's backup (Bob), or whoever claims it by answering"
+        f" its question, can {action} the run."
+    )
+    assert lost.rows("SELECT status, conversation FROM runs") == [("active", "slack:C0OPS")]

@@ -190,7 +190,9 @@ async def test_a_plain_move_in_an_unclaimed_runs_thread_is_refused_not_its_first
     question = await claimable_question(slack)
     await slack.event(message("UA", "move 1 <#C2|ops-review>", channel="C0123", thread_ts=question["ts"]))
     told = await wait_for(lambda: ephemerals(fake, "UA"))
-    assert told[-1].startswith("Only the facilitator") and told[-1].endswith("can move the run.")
+    assert told[-1] == (  # (before: "Only the facilitator (facilitator) ...", the stand-in's name)
+        "Nobody has claimed this run yet: only whoever claims it by answering its question can move the run."
+    )
     assert slack.rows("SELECT count(*) FROM answers") == [(0,)]
     assert slack.rows("SELECT facilitator_id FROM runs") == [("slack:facilitator",)]
     assert moved(slack) == []

@@ -35,7 +35,7 @@ from bot.channels.slack_dms import is_dm
 from bot.channels.slack_postable import described
 from bot.command_result import run_id_of
 from bot.engine.state import Prompt
-from bot.engine.timers import may_lead
+from bot.engine.timers import lead_refused, may_lead
 from bot.model import Actor, ConversationKey, Reply, placeholder_facilitator
 from bot.run_commands import may_see
 from bot.store import group, iso, runs, transaction
@@ -262,7 +262,7 @@ def _refused(bot: Dispatcher, typed: Typed, run_id: int, move: Move) -> tuple[st
     if row.status not in runs.OPEN:
         return texts.slack_move_ended(run_id, row.status), None
     if not may_lead(row.context, typed.actor.id):  # as for 'cancel'
-        return texts.only_facilitator("move the run", row.context.facilitator.name), None
+        return lead_refused(row.context, "move the run"), None
     if row.conversation.conversation == move.channel:
         return texts.slack_move_same(run_id, move.name), None
     return None, row

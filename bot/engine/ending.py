@@ -9,7 +9,7 @@ from bot import texts
 from bot.engine.asking import Outcome, TurnBase
 from bot.engine.model import Step
 from bot.engine.record import build_record
-from bot.engine.timers import may_lead
+from bot.engine.timers import lead_refused, may_lead
 from bot.model import Actor
 
 
@@ -61,12 +61,7 @@ class Ending(TurnBase):
         elif self.out.status in ("completed", "cancelled"):
             self.say(self.closed_note(), to=actor, kind="error", private=True)
         elif not may_lead(self.ctx, actor.id):
-            self.say(
-                texts.only_facilitator("cancel the run", self.ctx.facilitator.name),
-                to=actor,
-                kind="error",
-                private=True,
-            )
+            self.say(lead_refused(self.ctx, "cancel the run"), to=actor, kind="error", private=True)
         else:
             self._cancel(actor, texts.cancelled(actor.name))
         return self.out

@@ -190,3 +190,12 @@ def may_lead(ctx: RunState, actor_id: str) -> bool:
         return True
     backup = backup_of(ctx.trigger.get("escalate_to"))
     return is_placeholder(ctx.facilitator.id) and backup is not None and backup.id == actor_id
+
+
+def lead_refused(ctx: RunState, action: str) -> str:
+    """What someone who may not (:func:`may_lead`) is told of ``action``: who may (nobody has
+    claimed the run: its route's backup, or whoever claims it; not the stand-in's name)."""
+    if not is_placeholder(ctx.facilitator.id):
+        return texts.only_facilitator(action, ctx.facilitator.name)
+    backup = backup_of(ctx.trigger.get("escalate_to"))
+    return texts.only_facilitator(action, None, backup.name if backup is not None else None)

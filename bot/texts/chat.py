@@ -95,8 +95,12 @@ def at_first_question() -> str:
     return "This is the first question; there is nothing to go back to."
 
 
-def only_facilitator(action: str, facilitator: str) -> str:
-    return f"Only the facilitator ({facilitator}) can {action}."
+def only_facilitator(action: str, facilitator: str | None, backup: str | None = None) -> str:
+    """``facilitator`` None: nobody has claimed the run (``backup``: its route's, who may too)."""
+    if facilitator is not None:
+        return f"Only the facilitator ({facilitator}) can {action}."
+    who = f"the route's backup ({backup}), or whoever claims it by answering its question," if backup else ""
+    return f"Nobody has claimed this run yet: only {who or 'whoever claims it by answering its question'} can {action}."
 
 
 def confirm_cancel() -> str:
