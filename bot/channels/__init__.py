@@ -100,6 +100,9 @@ class Services:
     #: A channel learnt that one of its conversations takes the bot's posts (platform, conversation
     #: id, no thread): the bot invited, unarchived, a post gone through. Set by the trigger hooks.
     takes_posts: Callable[[str, str], None] = lambda platform, conversation: None
+    #: Its mirror: a conversation refuses the bot's posts until someone acts (platform, conversation,
+    #: why in plain words, the fix or None for the usual): the bot removed, archived, a post refused so.
+    refuses_posts: Callable[[str, str, str, str | None], None] = lambda platform, conversation, why, fix: None
 
 
 class Channel(ABC):

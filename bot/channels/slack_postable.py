@@ -42,6 +42,7 @@ class Postable:
         self._underway: dict[str, set[asyncio.Future[str]]] = {}
         self._refused: dict[str, tuple[str, float]] = {}  # channel -> (Slack's code, when learnt)
         self.takes: Callable[[str], None] = lambda channel: None  # told each time a channel takes posts
+        self.refuses: Callable[[str, str], None] = lambda channel, code: None  # ... refuses them (Slack's code)
 
     def track(self, channel: str, posting: asyncio.Future[str]) -> None:
         """A root being posted in ``channel``: what Slack answers it is learnt, and waited on."""
@@ -74,6 +75,7 @@ class Postable:
         if len(self._refused) >= KEPT_AT_MOST:
             self._refused = {k: v for k, v in self._refused.items() if now - v[1] < REFUSAL_KEPT}
         self._refused[channel] = (code, now)
+        self.refuses(channel, code)
 
     def known(self, channel: str) -> str | None:
         """Slack's code for a refusal for good learnt lately in ``channel``; None: none known."""

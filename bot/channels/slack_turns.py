@@ -37,6 +37,11 @@ def remember(told: dict[tuple[int, str], tuple[object, ...]], key: tuple[int, st
         del told[next(iter(told))]
 
 
+def _refuses(services: Services, channel: str, code: str) -> None:
+    """Slack refused the bot's posts in ``channel`` for good (``code``): the routes naming it say so."""
+    services.refuses_posts(NAME, channel, texts.slack_refusal(code, False), texts.slack_remedy(code))
+
+
 class Turns:
     home = messages.Home()  # the bot token's installation (the channel sets it once known)
 
@@ -45,6 +50,7 @@ class Turns:
         self.dispatcher = services.dispatcher
         self.poster = poster
         poster.postable.takes = lambda channel: services.takes_posts(NAME, channel)  # its routes leave routes_refused
+        poster.postable.refuses = partial(_refuses, services)  # ... and join it at once
         self.people = people
         self.backlog = backlog
         self.bot_user = bot_user

@@ -7,7 +7,8 @@ channel and the fix, and is listed in ``/healthz`` (``routes_refused``: replaced
 a route fixed in the file, or its channel fixed before the file changed, leaves it; one whose
 platform could not be asked keeps what was known of it; one whose channel takes the bot's posts
 since, the bot invited, the channel unarchived or a post there gone through, leaves it at once:
-``Services.takes_posts``); a platform that cannot be asked (a scope missing, out of reach) is one
+``Services.takes_posts``; one whose channel refuses them since, the bot removed, the channel
+archived or a post there refused so, joins it at once, with its warning: ``Services.refuses_posts``); a platform that cannot be asked (a scope missing, out of reach) is one
 info line a check, and nothing more is asked of it that time."""
 
 from __future__ import annotations
@@ -44,30 +45,35 @@ class Checked:
     refused: dict[str, str] = field(default_factory=dict)
     unasked: set[str] = field(default_factory=set)
     where: dict[str, ConversationKey] = field(default_factory=dict)  # each refused route's channel
+    named: dict[str, tuple[str, ConversationKey]] = field(default_factory=dict)  # each route's, as named
 
 
 class Known:
     """What ``/healthz`` lists (``routes_refused``), given to ``tell`` at each change: what the
     checks found, less each route whose channel takes the bot's posts since (:meth:`takes_posts`:
-    the bot invited, the channel unarchived, a post there gone through), at once."""
+    the bot invited, the channel unarchived, a post there gone through), with each route whose
+    channel refuses them since (:meth:`refuses_posts`: the bot removed, archived), at once."""
 
     def __init__(self, tell: Callable[[dict[str, str]], None]) -> None:
         self.tell = tell
         self.refused: dict[str, tuple[str, ConversationKey]] = {}  # route -> why, its channel
         self.fixed: set[ConversationKey] | None = None  # while a check asks: the channels fixed meanwhile
+        self.lost: set[ConversationKey] = set()  # ... and those lost meanwhile
+        self.named: dict[str, tuple[str, ConversationKey]] = {}  # route -> its channel, as the last check found
 
     def checking(self) -> None:
-        self.fixed = set()
+        self.fixed, self.lost = set(), set()
 
     def checked(self, found: Checked | None) -> None:
         """A check's findings (None: it failed), the routes it did not ask keeping what was known;
-        a refusal of a channel fixed while it asked is not kept."""
+        a refusal of a channel fixed while it asked is not kept, one of a channel lost meanwhile is."""
         fixed, self.fixed = self.fixed or set(), None
         if found is None:
             return
-        kept = {r: known for r, known in self.refused.items() if r in found.unasked}
+        kept = {r: known for r, known in self.refused.items() if r in found.unasked or known[1] in self.lost}
         new = {r: (why, found.where[r]) for r, why in found.refused.items() if found.where[r] not in fixed}
         self.refused = kept | new
+        self.named = found.named
         self._tell()
 
     def takes_posts(self, platform: str, channel: str) -> None:
@@ -77,10 +83,25 @@ class Known:
         where = ConversationKey(platform, channel)
         if self.fixed is not None:
             self.fixed.add(where)
+            self.lost.discard(where)
         gone = [route for route, (_, found) in self.refused.items() if found == where]
         for route in gone:
             del self.refused[route]
         if gone:
+            self._tell()
+
+    def refuses_posts(self, platform: str, channel: str, why: str, fix: str | None) -> None:
+        """``platform``'s ``channel`` refuses the bot's posts now (``why``, ``fix``: None, the usual):
+        the routes naming it are listed at once, each one warning (not again while listed)."""
+        where = ConversationKey(platform, channel)
+        if self.fixed is not None:
+            self.fixed.discard(where)
+            self.lost.add(where)
+        new = {r: (spec, found) for r, (spec, found) in self.named.items() if found == where and r not in self.refused}
+        for route, (spec, found) in new.items():
+            log.warning(texts.route_channel_refused(route, spec, why, fix))
+            self.refused[route] = (f"{spec}: {why}", found)
+        if new:
             self._tell()
 
     def _tell(self) -> None:
@@ -116,6 +137,7 @@ async def check(
             found.unasked.add(route)
             continue
         where = ConversationKey(conversation.channel, conversation.conversation)
+        found.named[route] = (spec, where)
         if where not in asked:
             try:
                 asked[where] = await _ask(channel, where)
