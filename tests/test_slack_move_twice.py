@@ -128,3 +128,36 @@ async def test_a_run_whose_thread_was_deleted_moved_before_its_new_root_is_out(s
     assert in_channel(fake, "C1") == [question]  # (its root removed)
     await slack.event(message("UA", "We ship in March", channel="C2", thread_ts=new_root["ts"]))
     await wait_for(lambda: slack.rows("SELECT step, value FROM answers") == [("decision", '"We ship in March"')])
+
+
+async def test_a_run_moved_straight_back_before_its_new_root_is_out_goes_on_in_its_old_thread(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Slack slow: the root of the move to #ops-review is still on its way when Alice moves the run
+    back to #general. Before, #general got a new thread ('goes on in this thread, moved from #general'
+    to #general). Now the run goes on in its old thread: told so there, its question asked again
+    under it, nothing shown in #ops-review, no second root in #general; answered there."""
+    fake.describe("C1", "general")
+    fake.describe("C2", "ops-review")
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread, question = (await slack.posts(2))[:2]
+    fake.slow_down("chat.postMessage", 0.5)
+    await slack.slash("UA", "move 1 <#C2|ops-review>")
+    await wait_for(lambda: [c for c in fake.calls if c.method == "chat.postMessage"])  # (on its way)
+    assert (await slack.slash("UA", "move 1 <#C1|general>"))["text"] == (
+        "Run #1 goes on in its thread in #general: it was moved back before it left it."
+    )
+    await wait_for(lambda: len(in_channel(fake, "C1")) >= 4, 15)
+    fake.slow_down("chat.postMessage", 0.0)
+    await asyncio.sleep(0.5)  # (anything else on its way)
+    assert [p for p in shown(fake, "C1") if not p.get("thread_ts")] == [thread]  # one root: no new thread
+    told, again = [p for p in shown(fake, "C1")][2:]
+    assert (told["thread_ts"], told["text"]) == (
+        thread["ts"],
+        "Run #1 goes on in this thread: @Alice moved it back before it left. Its next messages follow here.",
+    )
+    assert (again["thread_ts"], again["text"]) == (thread["ts"], question["text"])
+    await wait_for(lambda: shown(fake, "C2") == [])  # a root that landed there is taken back
+    assert slack.rows("SELECT channel, thread_ts FROM slack_threads") == [("C1", thread["ts"])]
+    await slack.event(message("UA", "We ship in March", channel="C1", thread_ts=thread["ts"]))
+    await wait_for(lambda: slack.rows("SELECT step, value FROM answers") == [("decision", '"We ship in March"')])

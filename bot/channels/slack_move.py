@@ -118,16 +118,19 @@ def rehome(
     old = row.conversation
     thread = old.thread or (None if is_dm(old.conversation) else store.run_thread(conn, row.id, old.conversation))
     there = {p.to["id"]: store.asked_out_there(conn, row.id, p.to["id"]) for p in row.context.prompts if p.asked}
-    new = ConversationKey(NAME, to_channel)
     unposted = _unposted_root(conn, row.id, old) if thread is None else None
     left = unposted.left if unposted is not None else ConversationKey(NAME, old.conversation, thread)
+    back = unposted is not None and left.thread is not None and left.conversation == to_channel
+    new = left if back else ConversationKey(NAME, to_channel)  # moved straight back: on in the thread it left
     if unposted is not None:  # moved again before its last move's root was out: from where it is seen
         _withdraw_unposted_root(conn, row.id, unposted, now)
     behind = store.leave_thread(conn, row.id, old.conversation, thread, str(new), now)
+    if back and left.thread is not None:
+        store.add_thread(conn, left.conversation, left.thread, row.id, now)
     first = Reply(row.id, new, root(any(there.values())), kind="info")
     queued = runs.queue_replies(conn, [first], iso(now))
     queued += outbox_rows.requeue(conn, row.id, str(old), str(new), queued[0], texts.slack_requeued(), now)
-    if note is not None and (left.thread is not None or is_dm(left.conversation)):
+    if note is not None and not back and (left.thread is not None or is_dm(left.conversation)):
         queued += runs.queue_replies(conn, [Reply(row.id, left, note, kind="info")], iso(now))
     moved = replace(row, conversation=new)  # as leave_thread left it: no need to read it again
     who = by.id if by is not None else None
@@ -284,11 +287,15 @@ async def _moved(turns: Turns, typed: Typed, move: Move, old_name: str, note: bo
         flow = bot.catalog.version(row.flow_id, row.flow_version)
         title = str(row.context.trigger.get("title") or "")
         by = typed.actor.name
+        shown = shown_in(conn, row)  # its last move's root not out: moved straight back, it stays there
+        back = shown.thread is not None and shown.conversation == move.channel
 
         def root(asks: bool) -> str:
+            if back:
+                return texts.slack_run_moved_back(row.id, by, asks)
             return texts.slack_run_moved(row.id, flow.title, title, old_name, by, asks)
 
-        said = texts.slack_run_moved_note(row.id, move.name, by) if note else None
+        said = texts.slack_run_moved_note(row.id, move.name, by) if note and not back else None
         done = rehome(bot, conn, row, move.channel, root, now, typed.actor, said)
     log.info(texts.slack_run_moved_log(row.id, str(row.conversation), move.channel, typed.actor.id))
     turns.count_replies(len(done.queued))  # once committed
@@ -297,4 +304,4 @@ async def _moved(turns: Turns, typed: Typed, move: Move, old_name: str, note: bo
         pointer = texts.slack_prompt_moved_away(row.id, blocks.channel_link(move.channel))
         for left in done.behind:
             turns.poster.update_later(left.channel, left.ts, blocks.withdrawn(left.text, pointer))
-    return texts.slack_run_moved_told(row.id, move.name)
+    return texts.slack_run_moved_back_told(row.id, move.name) if back else texts.slack_run_moved_told(row.id, move.name)

@@ -64,6 +64,16 @@ def slack_run_moved(run_id: int, flow_title: str, title: str, old: str, by: str,
     return _goes_on(said, asks)
 
 
+def slack_run_moved_back(run_id: int, by: str, asks: bool) -> str:
+    """In a run's thread, when ``by`` moved it straight back there before its move's root was out."""
+    return _goes_on(f"Run #{run_id} goes on in this thread: @{by} moved it back before it left.", asks)
+
+
+def slack_run_moved_back_told(run_id: int, channel: str) -> str:
+    """The answer to ``move RUN #channel`` naming the channel whose thread the run was just moved from."""
+    return f"Run #{run_id} goes on in its thread in {channel}: it was moved back before it left it."
+
+
 def slack_run_moved_note(run_id: int, new: str, by: str) -> str:
     """Left in a run's old thread when it moves to another channel (``new``: ``#name``)."""
     return f"Run #{run_id} goes on in a new thread in {new}, moved there by @{by}: what is typed here no longer reaches it."
