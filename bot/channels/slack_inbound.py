@@ -39,6 +39,7 @@ from bot.channels.slack_late import ResponseUrls
 from bot.channels.slack_messages import Said
 from bot.channels.slack_modal_start import FormStarts, asks_form
 from bot.channels.slack_send import is_dm
+from bot.channels.slack_start_outcome import slash_answer
 from bot.channels.slack_starts import SlashStarts
 from bot.channels.slack_turns import NAME, remember
 from bot.control import CommandResult, answers_words, comes_first, names_a_run, run_command, start_arguments
@@ -310,8 +311,11 @@ class Inbound(SlashStarts):
         if self._starts(words := command.text.split()):
             parsed = start_arguments(words[2:], mentions, others)
             if parsed.refused is None:  # else refused below, before any root is posted
-                title = parsed.title
-                return await self._slash_start(command, actor, mentions, words[1], title, arrived, others, budget)
+                said = self._typed_start(form, command, actor, arrived)
+                started = await self._slash_start(
+                    command, said, mentions, words[1], parsed.title, arrived, others, budget
+                )
+                return slash_answer(started)
         conversation = ConversationKey(NAME, command.channel)
         done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
         if done is None:
