@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from bot.analytics.measures import Params
 from bot.analytics.sql import MEASURES
 from bot.cli import main
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_modal_support import home_start_body, submission_body
-from tests.slack_support import ROOT, Harness, wait_for
+from tests.slack_support import ROOT, Harness, message, wait_for
 
 TRANSCRIPT = (
     "SELECT run_id, direction, kind, actor_id, actor_name, text, platform_id, created_at, delivered_at"
@@ -149,3 +149,19 @@ async def test_a_start_slack_paced_begins_with_the_command_and_no_root(slack: Ha
     assert [r[:3] for r in rows] == [(1, "in", "start"), (1, "out", "prompt")]
     assert rows[0][5] == "/decision start post_meeting Sync 1" and rows[1][6] == first["ts"]
     assert rows[0][7] <= rows[1][7]
+
+
+async def test_a_mention_start_begins_with_the_mention(slack: Harness, fake: FakeSlack) -> None:
+    """``@decisionbot start ...``: the mention opens the run's thread (no root of the bot's): the
+    transcript has the mention as typed, then the first question in its thread."""
+    mention = message("UA", f"<@{BOT_USER}> start post_meeting <@UB> Launch", type="app_mention")
+    assert (await slack.event(mention)).status == 200
+    [first] = await slack.posts(1)
+    assert first["thread_ts"] == mention["ts"]
+    await wait_for(lambda: slack.rows("SELECT 1 FROM messages WHERE kind = 'prompt' AND delivered_at IS NOT NULL"))
+    rows = slack.rows(TRANSCRIPT)
+    assert [r[:6] for r in rows] == [
+        (1, "in", "start", "slack:UA", "Alice", "@decisionbot start post_meeting @Bob Launch"),
+        (1, "out", "prompt", "slack:UA", "Alice", rows[1][5]),
+    ]
+    assert rows[0][6] == f"msg:C1:{mention['ts']}" and rows[0][7] <= rows[1][7]

@@ -250,13 +250,15 @@ class Inbound(SlashStarts):
         if said.thread_ts and names_a_run(text):
             await self._thread_command(said, text)
             return
+        came = self.dispatcher.clock()
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
         words = text.split()
         starts = bool(words) and words[0].lower() == "start"
         conversation = ConversationKey(NAME, said.channel, (said.thread_ts or said.ts) if starts else None)
         others = self._not_people(str(event.get("text") or ""), mentions)
-        done = self._once(said.platform_id, actor, conversation, text, mentions, others)
+        typed = self._mentioned_start(said, actor, text, came) if starts else None
+        done = self._once(said.platform_id, actor, conversation, text, mentions, others, typed)
         if done is None:
             return
         self._after_command(done)

@@ -5,7 +5,10 @@ started in that thread, all within Slack's 3 s, or, when the command came with S
 burst (the channel's pacing foresees Slack's 429), a start posts no root of its own: its run starts
 in the channel itself unless the roots under way there, or one lately, learnt that Slack refuses the
 bot's posts there for good (:mod:`bot.channels.slack_postable`): then it is told so, as they are,
-and nothing is started. :class:`bot.channels.slack_inbound.Inbound` builds on it."""
+and nothing is started. A start's outcome is a plain value (:mod:`bot.channels.slack_start_outcome`)
+each surface words as its own; the start (the command, the form's choice, a mention) and its root
+begin the run's transcript (:mod:`bot.store.starts`). :class:`bot.channels.slack_inbound.Inbound`
+builds on it."""
 
 from __future__ import annotations
 
@@ -78,6 +81,12 @@ class SlashStarts(Turns):
         name = form.get("command") or texts.slack_command_name()
         payload = {"type": "slash_command", "command": name, "text": form.get("text", "")}
         return starts.StartSaid(actor, f"{name} {command.text}", self._came_at(arrived), payload)
+
+    def _mentioned_start(self, said: messages.Said, actor: Actor, text: str, came: datetime) -> starts.StartSaid:
+        """``@decisionbot start ...`` as the transcript keeps it: the words after the bot's name (its
+        people by name), when it came; its payload how it came (an ``app_mention``, a message to the bot)."""
+        payload = {"type": said.kind, "channel": said.channel, "ts": said.ts, "text": said.text}
+        return starts.StartSaid(actor, f"{texts.slack_mention_name()} {text}", came, payload)
 
     async def _slash_start(
         self,

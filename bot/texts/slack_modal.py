@@ -137,6 +137,11 @@ def slack_command_name() -> str:
     return "/decision"
 
 
+def slack_mention_name() -> str:
+    """How a start typed as ``@decisionbot start ...`` names the bot in the run's transcript."""
+    return "@decisionbot"
+
+
 def modal_start_said(flow: str, title: str, people: list[str]) -> str:
     """A start from the form, as the run's transcript keeps what its person chose (``people``: the
     participants by name, ``@Name``)."""
