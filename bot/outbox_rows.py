@@ -166,6 +166,11 @@ def mark_withdrawn(db: Database, ids: list[int], why: str, now: datetime) -> Non
     )
 
 
+#: How many moves of this process queued a run's replies again elsewhere (``requeue``): a sender
+#: that reads the same count before and after a post knows no move of this process took it back.
+requeues = 0
+
+
 def requeue(
     conn: sqlite3.Connection, run_id: int, old: str, new: str, below: int, why: str, now: datetime
 ) -> list[int]:
@@ -190,6 +195,9 @@ def requeue(
     conn.executemany(  # withdrawn, as mark_withdrawn does
         "UPDATE messages SET failed_at = ?, last_error = ? WHERE id = ?", [(iso(now), why[:500], i) for (i,) in found]
     )
+    if found:
+        global requeues
+        requeues += 1
     return copied
 
 

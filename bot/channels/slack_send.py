@@ -32,7 +32,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlite_utils import Database
 
-from bot import texts
+from bot import outbox_rows, texts
 from bot.bounded import Bounded
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
@@ -119,6 +119,7 @@ class Poster(Withdrawals):
         self.dms = DirectMessages(db, client, clock)
         self.postable = Postable()  # which channels refuse the bot's posts, as its posts there taught
         self._roots = 0
+        self._ledger_version: int | None = None  # PRAGMA data_version after the last post: ``_requeued``
         #: Whether a Slack user's account is deactivated, as far as the channel knows (``users.info``,
         #: ``user_change``): Slack takes a post in their direct message all the same, read by nobody.
         self.deactivated: Callable[[str], bool] = lambda user: False
@@ -172,6 +173,7 @@ class Poster(Withdrawals):
             if self.pacer.tell(target.channel):
                 log.info(texts.slack_paced(target.channel))
             raise RetryLater(wait, "paced: about one message a second per channel", attempt=False)
+        moves, seen = outbox_rows.requeues, self._ledger_version  # (seen: older is only more careful)
         try:
             post = json_call(
                 self.client, "chat.postMessage", channel=target.channel, thread_ts=target.thread_ts, **payload
@@ -183,7 +185,7 @@ class Poster(Withdrawals):
                 self._rate_limited("chat.postMessage", target.channel, exc.seconds)
             raise
         ts = str(sent["ts"])
-        if self._requeued(item.id):  # its run moved while it was posted: taken back, its copy goes where it lives
+        if self._requeued(item.id, moves, seen):  # its run moved meanwhile: taken back, its copy goes where it lives
             delete = partial(self.side.chat_delete, channel=target.channel, ts=ts)
             self.spawn(self.retried("chat.delete", delete, target.channel))
             raise RetryLater(0.0, texts.slack_requeued(), attempt=False)
@@ -198,8 +200,13 @@ class Poster(Withdrawals):
             self.upload_later(target.channel, target.thread_ts or ts, attachment)
         return ts
 
-    def _requeued(self, message_id: int) -> bool:
-        """Whether the reply was queued again elsewhere while it was posted (``outbox_rows.requeue``)."""
+    def _requeued(self, message_id: int, moves: int, seen: int | None) -> bool:
+        """Whether the reply was queued again elsewhere while it was posted (``outbox_rows.requeue``),
+        read only if it may have been: a move in this process (``outbox_rows.requeues`` no longer
+        ``moves``), or another's commit (``PRAGMA data_version``, reading no page, no longer ``seen``)."""
+        version = self._ledger_version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version == seen and outbox_rows.requeues == moves:
+            return False
         sql = "SELECT failed_at IS NOT NULL AND last_error = ? FROM messages WHERE id = ?"
         row = self.db.conn.execute(sql, (texts.slack_requeued(), message_id)).fetchone()
         return bool(row and row[0])
