@@ -29,6 +29,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.postEphemeral": {"chat:write"},
     "chat.update": {"chat:write"},
     "chat.delete": {"chat:write"},
+    "chat.getPermalink": set(),  # the link to a moved run's new thread, told in its old one (no scope)
     "conversations.open": {"im:write"},  # an owner's direct message (one person, never a group DM)
     "conversations.info": {"channels:read", "groups:read"},  # routes' channels at start-up, public and private
     "views.publish": set(),  # the Home tab
