@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot import texts
 from bot.store import dicts, group, iso
@@ -178,6 +178,46 @@ def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: 
         " platform_id, step, ?, ?, json_object('original', id), ? FROM messages WHERE id = ?",
         ("deleted" if deleted else "edited", text, iso(now), original),
     )
+
+
+def record_told(conn: sqlite3.Connection, told: Told, now: datetime) -> None:
+    """What a person was told privately outside the outbox (Slack's ``response_url``: a slash
+    command's or a click's outcome known after Slack's 3 s), kept as the outbox keeps a private
+    reply: an outbound row, ``private`` 1, delivered when the platform took it, else given up
+    (``failed_at``, ``last_error``) so the outbox never sends it; ``payload`` says how it went."""
+    stamp = iso(now)
+    conn.execute(
+        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, kind, text, private, payload,"
+        " created_at, delivered_at, failed_at, attempts, last_error) VALUES (?, 'out', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+        (
+            told.run_id,
+            told.channel,
+            told.conversation,
+            told.actor_id,
+            told.kind,
+            told.text,
+            json.dumps(told.payload),
+            stamp,
+            stamp if not told.problem else None,
+            stamp if told.problem else None,
+            told.attempts,
+            told.problem or None,
+        ),
+    )
+
+
+class Told(NamedTuple):
+    """One private message told outside the outbox (see :func:`record_told`)."""
+
+    run_id: int | None
+    channel: str
+    conversation: str
+    actor_id: str
+    kind: str  # info, or error: what was asked was not done
+    text: str
+    payload: dict[str, Any]
+    attempts: int
+    problem: str  # "" when the platform took it
 
 
 #: How much of a changed message's first text the note to its writer quotes.

@@ -1,0 +1,82 @@
+"""A slash command answered "working on it" while the server is stopped (SIGTERM: aiohttp's
+cleanup, as ``TestClient.close`` runs it) finishes within the stop's grace and is told at its
+``response_url`` as usual; one still under way then is stopped, nothing of it kept, and its person
+told so there. Before, it was dropped without a word. What each is told is kept in the ledger.
+The real server and slack-sdk against the fake Web API; the ledger's write lock held by a
+connection of the test's own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import harness, wait_for
+
+TOLD = (
+    "SELECT run_id, conversation, actor_id, kind, text, private, delivered_at IS NOT NULL,"
+    " json_extract(payload, '$.about') FROM messages WHERE json_extract(payload, '$.via') = 'response_url'"
+)
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+async def test_a_late_start_finishes_within_the_stops_grace_and_is_told_and_kept(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    slack = await harness(tmp_path, fake)
+    db = tmp_path / "slack.db"
+    await slack.slash("UA", "help")  # Alice known: nothing of her to write meanwhile
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    answer = await slack.slash("UA", "start post_meeting Weekly sync", response_url=fake.response_url("t1"))
+    assert answer["text"].startswith("Working on it")
+    stopping = asyncio.ensure_future(slack.client.close())
+    await asyncio.sleep(1.0)
+    assert not stopping.done()  # the stop waits for it
+    other.execute("COMMIT")
+    other.close()
+    await stopping
+    [told] = fake.responses("t1")
+    assert told["text"].startswith("Started run #1")
+    assert rows(db, "SELECT status FROM runs") == [("active",)]
+    assert rows(db, TOLD) == [(1, "slack:C1", "slack:UA", "info", told["text"], 1, 1, "command")]
+
+
+async def test_a_late_start_still_under_way_past_the_grace_is_stopped_and_its_person_told(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    slack = await harness(tmp_path, fake)
+    db = tmp_path / "slack.db"
+    await slack.slash("UA", "help")
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        answer = await slack.slash("UA", "start post_meeting Weekly sync", response_url=fake.response_url("t2"))
+        assert answer["text"].startswith("Working on it")
+        stopping = asyncio.ensure_future(slack.client.close())
+        [told] = await wait_for(lambda: fake.responses("t2"), timeout=15)
+        assert told["text"] == (
+            "The bot was restarting, so this was not done and nothing was kept. Please try again in a minute."
+        )
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    await stopping
+    assert rows(db, "SELECT count(*) FROM runs") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM deliveries WHERE platform = 'slack'") == [(1,)]  # the 'help' alone
+    assert rows(db, TOLD) == [(None, "slack:C1", "slack:UA", "error", told["text"], 1, 1, "command")]
+    assert "by UA was still under way" in caplog.text and "/response/" not in caplog.text
+    assert fake.of("chat.postMessage") == []  # (it waited for the ledger before posting any root)
