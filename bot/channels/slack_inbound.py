@@ -29,7 +29,7 @@ from bot.channels import slack_clicks as clicks
 from bot.channels import slack_deleted as deleted
 from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
-from bot.channels import slack_home as app_home
+from bot.channels import slack_home_tab as app_home
 from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
 from bot.channels import slack_modal as modal
