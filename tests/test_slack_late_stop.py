@@ -80,3 +80,21 @@ async def test_a_late_start_still_under_way_past_the_grace_is_stopped_and_its_pe
     assert rows(db, TOLD) == [(None, "slack:C1", "slack:UA", "error", told["text"], 1, 1, "command")]
     assert "by UA was still under way" in caplog.text and "/response/" not in caplog.text
     assert fake.of("chat.postMessage") == []  # (it waited for the ledger before posting any root)
+
+
+async def test_a_late_start_stopped_while_slack_posts_its_root_takes_the_root_back(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Slack takes 8.5 s to post the thread's root: the stop cuts the start 5 s in (its person told
+    nothing was started), and the root Slack posts after all is deleted, not left saying a run began."""
+    slack = await harness(tmp_path, fake)
+    fake.slow_down("chat.postMessage", 8.5)
+    answer = await slack.slash("UA", "start post_meeting Weekly sync", response_url=fake.response_url("t3"))
+    assert answer["text"].startswith("Working on it")
+    await slack.client.close()
+    [told] = fake.responses("t3")
+    assert "this was not done and nothing was kept" in told["text"]
+    [root] = fake.of("chat.postMessage")
+    [deleted] = fake.of("chat.delete")
+    assert deleted.args["ts"] == root.result["ts"]
+    assert rows(tmp_path / "slack.db", "SELECT count(*) FROM runs") == [(0,)]

@@ -58,6 +58,9 @@ class SlashStarts(Turns):
         try:
             left = budget - (asyncio.get_running_loop().time() - arrived)
             ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
+        except asyncio.CancelledError:  # stopped (a server stopping: slack_late): a root it makes is taken back
+            self.poster.spawn(self._take_back(command.channel, posting))
+            raise
         except (RetryLater, DeliveryFailed, TimeoutError) as exc:
             if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure: no root
                 return await self._start_unrooted(command, actor, mentions, others, until)
