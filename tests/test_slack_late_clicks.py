@@ -20,6 +20,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from bot.render import render_run
+from bot.store.transcript import run_detail
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import SOCKET, Harness, action_body, committed_rows, harness, message, wait_for
 
@@ -83,6 +85,8 @@ async def test_a_click_the_ledger_cannot_take_in_3_s_is_told_still_saving_then_r
     assert len(fake.responses("c1")) == 1  # nothing more said: the redraw says it
     conversation = f"slack:C1/{prompt['thread_ts']}"
     assert committed_rows(slack, TOLD) == [(1, conversation, "slack:UA", "info", told["text"], 1, 1, 0, "click")]
+    shown = render_run(run_detail(slack.services.db.conn, 1) or {})  # runs show 1
+    assert f"bot -> Alice: {told['text']}" in shown
 
 
 async def test_a_late_click_that_is_not_stored_after_all_tells_its_person_to_press_again(

@@ -183,16 +183,19 @@ def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: 
 def record_told(conn: sqlite3.Connection, told: Told, now: datetime) -> None:
     """What a person was told privately outside the outbox (Slack's ``response_url``: a slash
     command's or a click's outcome known after Slack's 3 s), kept as the outbox keeps a private
-    reply: an outbound row, ``private`` 1, delivered when the platform took it, else given up
+    reply: an outbound row, ``private`` 1, to the person (named as the people cache names them),
+    delivered when the platform took it, else given up
     (``failed_at``, ``last_error``) so the outbox never sends it; ``payload`` says how it went."""
     stamp = iso(now)
     conn.execute(
-        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, kind, text, private, payload,"
-        " created_at, delivered_at, failed_at, attempts, last_error) VALUES (?, 'out', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, kind, text, private,"
+        " payload, created_at, delivered_at, failed_at, attempts, last_error) VALUES (?, 'out', ?, ?, ?,"
+        " (SELECT name FROM people WHERE id = ?), ?, ?, 1, ?, ?, ?, ?, ?, ?)",
         (
             told.run_id,
             told.channel,
             told.conversation,
+            told.actor_id,
             told.actor_id,
             told.kind,
             told.text,
