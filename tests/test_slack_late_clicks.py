@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from bot.channels.slack_late import shown
 from bot.render import render_run
 from bot.store.transcript import run_detail
 from tests.fakes.slack_api import FakeSlack
@@ -30,7 +31,7 @@ TOLD = (
     "SELECT run_id, conversation, actor_id, kind, text, private, delivered_at IS NOT NULL, failed_at IS NOT NULL,"
     " json_extract(payload, '$.about') FROM messages WHERE json_extract(payload, '$.via') = 'response_url' ORDER BY id"
 )
-ACT = {"type": "button", "value": "act"}
+ACT = {"type": "button", "value": "act", "text": {"type": "plain_text", "text": "Act now"}}
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ async def test_a_click_the_ledger_cannot_take_in_3_s_is_told_still_saving_then_r
         resp = await slack.click("UA", prompt, ACT, response_url=fake.response_url("c1"))
         assert resp.status == 200 and time.monotonic() - began < 2.9  # before: 503, Slack's red warning
         [told] = await wait_for(lambda: fake.responses("c1"))
-        assert told["text"].startswith("Still saving your answer (act)")
+        assert told["text"].startswith("Still saving your answer (Act now)")
         assert told["response_type"] == "ephemeral" and told["replace_original"] is False
         await asyncio.sleep(0.5)
         assert committed_rows(slack, ANSWERS) == [(1,)] and redrawn(fake, prompt) == []
@@ -101,7 +102,9 @@ async def test_a_late_click_that_is_not_stored_after_all_tells_its_person_to_pre
         assert (await slack.click("UA", prompt, ACT, response_url=fake.response_url("c2"))).status == 200
         await wait_for(lambda: fake.responses("c2"))
     told = await wait_for(lambda: len(fake.responses("c2")) == 2 and fake.responses("c2"))
-    assert told[1]["text"] == "Your answer (act) could not be saved, so nothing was recorded. Please press it again."
+    assert (
+        told[1]["text"] == "Your answer (Act now) could not be saved, so nothing was recorded. Please press it again."
+    )
     assert told[1]["replace_original"] is False
     assert committed_rows(slack, ANSWERS) == [(1,)] and redrawn(fake, prompt) == []
     await wait_for(lambda: len(committed_rows(slack, TOLD)) == 2)
@@ -153,3 +156,17 @@ async def test_a_click_without_a_response_url_is_still_answered_503(
         assert (await slack.click("UA", prompt, ACT)).status == 503
     await asyncio.sleep(0.3)
     assert committed_rows(slack, ANSWERS) == [(1,)] and fake.responses() == []
+
+
+@pytest.mark.parametrize(
+    ("action", "answer", "said"),
+    [
+        ({"type": "button", "value": "yes", "text": {"type": "plain_text", "text": "Yes"}}, "yes", "Yes"),
+        ({"type": "static_select", "selected_option": {"value": "p1", "text": {"text": "P1 <urgent>"}}}, "p1",
+         "P1 &lt;urgent&gt;"),
+        ({"type": "users_select", "selected_user": "UB"}, "<@UB>", "<@UB>"),
+        ({"type": "datepicker", "selected_date": "2027-01-15"}, "2027-01-15", "2027-01-15"),
+    ],
+)  # fmt: skip
+def test_a_click_is_told_by_what_its_person_saw(action: dict[str, Any], answer: str, said: str) -> None:
+    assert shown({"actions": [action]}, answer) == said

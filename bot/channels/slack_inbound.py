@@ -357,7 +357,7 @@ class Inbound(SlashStarts):
             return await self.app_home.on_click(payload)
         click = events.clicked(payload)
         if click is not None:
-            await self.late.click(str(payload.get("response_url") or ""), click, arrived, partial(self._click, click))
+            await self.late.click(payload, click, arrived, partial(self._click, click))
 
     async def _click(self, click: events.Clicked) -> None:
         actor, mentions = await self._people(click.user, click.answer)

@@ -28,7 +28,7 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -43,7 +43,7 @@ from bot import texts
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_messages as messages
 from bot.channels.slack_calls import CALL_TIMEOUT, header, retry_after
-from bot.channels.slack_events import Answer, Clicked
+from bot.channels.slack_events import Answer, Clicked, as_dict
 from bot.channels.slack_turns import NAME
 from bot.model import ConversationKey
 from bot.store import group, group_requests, kept_write, transcript, write_lock
@@ -130,6 +130,14 @@ class ResponseUrls:
         return attempt, problem
 
 
+def shown(payload: Mapping[str, Any], answer: str) -> str:
+    """What a click stands for as its person saw it, as mrkdwn: its button's or option's label
+    ("Act now"), else the answer (a person's live mention, a date)."""
+    action = as_dict(payload["actions"][0])
+    label = as_dict(action.get("text") or as_dict(action.get("selected_option")).get("text")).get("text")
+    return blocks.answer_text(label if isinstance(label, str) and label.strip() else answer)
+
+
 @dataclass
 class Late:
     """Work answered within Slack's 3 s whose outcome may be told at ``url`` later: a slash
@@ -190,14 +198,17 @@ class LateAnswers:
         self._spawn_tell(self._later(late, work))
         return Answer(body=blocks.ephemeral(texts.slack_working_on_it()))
 
-    async def click(self, url: str, click: Clicked, arrived: float, carry_out: Callable[[], Awaitable[None]]) -> None:
+    async def click(
+        self, payload: Mapping[str, Any], click: Clicked, arrived: float, carry_out: Callable[[], Awaitable[None]]
+    ) -> None:
         """A click's turn, acknowledged within IN_TIME of ``arrived``: stored by then, or "still
         saving" told at its response_url and the turn given LATE_WITHIN in all; not stored after all
         (nor by then), its person told there to press again. Without a response_url, as before
         (``LedgerBusy``: 503)."""
+        url = str(payload.get("response_url") or "")
         if not self.urls.usable(url):
             return await carry_out()
-        late = Late(url, click.user, click.channel, click.thread_ts, click.run_id, blocks.answer_text(click.answer))
+        late = Late(url, click.user, click.channel, click.thread_ts, click.run_id, shown(payload, click.answer))
 
         async def turn() -> Answer:
             await carry_out()
