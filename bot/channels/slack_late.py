@@ -150,6 +150,7 @@ class Late:
     run_id: int | None = None
     answer: str | None = None
     stored: bool = True  # False once nothing of it could be stored
+    about: str = ""  # a command's delivery id: the run a start of it began is kept with what it is told
 
     def failed(self, command_text: str) -> Answer:
         """What its person is told when nothing of it could be stored."""
@@ -170,7 +171,8 @@ class Late:
         asked was not done; ``problem``: why Slack did not take it, "" when it did)."""
         conversation = str(ConversationKey(NAME, self.channel, self.thread))
         about = {"via": "response_url", "about": "command" if self.answer is None else "click"}
-        return Told(self.run_id, NAME, conversation, f"{NAME}:{self.user}", kind, text, about, attempts, problem)
+        person = f"{NAME}:{self.user}"
+        return Told(self.run_id, NAME, conversation, person, kind, text, about, attempts, problem, self.about)
 
 
 class LateAnswers:
@@ -191,7 +193,7 @@ class LateAnswers:
         its outcome told there. Without one, all within ``in_time``, as before."""
         if not self.urls.usable(command.response_url):
             return await carry_out(in_time)
-        late = Late(command.response_url, command.user, command.channel)
+        late = Late(command.response_url, command.user, command.channel, about=command.platform_id)
         work, answer = await self._in_time(late, partial(carry_out, LATE_WITHIN), arrived + in_time)
         if answer is not None:
             return answer
@@ -258,7 +260,6 @@ class LateAnswers:
         except BaseException as exc:  # stopped (see stop): nothing of it kept
             group.abandon(written, exc)
             raise
-        late.run_id = answer.run or late.run_id
         return answer
 
     def _spawn_tell(self, telling: Coroutine[Any, Any, None]) -> None:

@@ -185,14 +185,15 @@ def record_told(conn: sqlite3.Connection, told: Told, now: datetime) -> None:
     command's or a click's outcome known after Slack's 3 s), kept as the outbox keeps a private
     reply: an outbound row, ``private`` 1, to the person (named as the people cache names them),
     delivered when the platform took it, else given up
-    (``failed_at``, ``last_error``) so the outbox never sends it; ``payload`` says how it went."""
+    (``failed_at``, ``last_error``) so the outbox never sends it; ``payload`` says how it went; the
+    run it is about (a command's: the run its start began, if any)."""
     stamp = iso(now)
     conn.execute(
         "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, kind, text, private,"
         " payload, created_at, delivered_at, failed_at, attempts, last_error) VALUES (?, 'out', ?, ?, ?,"
         " (SELECT name FROM people WHERE id = ?), ?, ?, 1, ?, ?, ?, ?, ?, ?)",
         (
-            told.run_id,
+            told.run_id if told.run_id is not None or not told.started else started_run(conn, told),
             told.channel,
             told.conversation,
             told.actor_id,
@@ -221,6 +222,17 @@ class Told(NamedTuple):
     payload: dict[str, Any]
     attempts: int
     problem: str  # "" when the platform took it
+    started: str = ""  # the delivery id of the command told about: the run it started, if any, is its run
+
+
+def started_run(conn: sqlite3.Connection, told: Told) -> int | None:
+    """The run the command ``told.started`` began (its start's row: :mod:`bot.store.starts`), if any."""
+    row = conn.execute(
+        "SELECT run_id FROM messages WHERE direction = 'in' AND channel = ? AND platform_id = ? AND kind = 'start'"
+        " ORDER BY id LIMIT 1",
+        (told.channel, told.started),
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
 
 
 #: How much of a changed message's first text the note to its writer quotes.
