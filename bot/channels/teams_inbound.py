@@ -6,6 +6,7 @@ Teams channel when it starts (:mod:`bot.channels.teams`), with its connector and
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Callable, Coroutine, Mapping
@@ -32,6 +33,10 @@ from bot.store.widgets import Refusal
 #: Tries of an answer to a command (list, status, help ...) refused for now: not in the outbox (no run owns it).
 SAY_TRIES = 4
 
+
+#: Seconds a card's submit waits for the card to be stored when it came before the Bot Connector's
+#: answer to the card's post (the card is stored with the activity id that answer gives).
+CARD_POSTED_WITHIN = 10.0
 
 #: How many (run, person) pairs told 'Taken for run #N' are remembered (the oldest forgotten).
 TOLD_AT_MOST = 10_000
@@ -225,7 +230,7 @@ class TeamsInbound:
         value = inbound.value or {}
         _, message_id = acts.card_ref(value)
         reply_to = None if message_id else body.get("replyToId")
-        seen = self.store.card(message_id, reply_to)
+        seen = await self._posted_card(message_id, reply_to)
         people = await self._people_in(value, seen, inbound) if seen is not None and not seen.answered else {}
         await group.writable(self.services.db.conn)
         card = self.store.card(message_id, reply_to)
@@ -243,6 +248,26 @@ class TeamsInbound:
         if result is not None:
             self._after_turn(result, message, card)
         return result
+
+    async def _posted_card(self, message_id: int | None, reply_to: str | None) -> Card | None:
+        """The card a submit answers. One shown in Teams before the connector answered its post is
+        not stored yet (its outbox message not marked sent): waited for, CARD_POSTED_WITHIN at most."""
+        card = self.store.card(message_id, reply_to)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CARD_POSTED_WITHIN
+        while card is None and message_id is not None and self._posting(message_id) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+            card = self.store.card(message_id, reply_to)
+        return card
+
+    def _posting(self, message_id: int) -> bool:
+        """Whether outbox message ``message_id`` of this channel is still to be marked sent or given up."""
+        row = self.services.db.conn.execute(
+            "SELECT 1 FROM messages WHERE id = ? AND direction = 'out' AND channel = ?"
+            " AND delivered_at IS NULL AND failed_at IS NULL",
+            (message_id, self.name),
+        ).fetchone()
+        return row is not None
 
     def _refuse(self, inbound: acts.Inbound, reply_to: str | None, card: Card | None, no: Refusal, said: str) -> None:
         """A submit that answers nothing: kept in the transcript with its card's question (a stale
