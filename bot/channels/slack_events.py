@@ -218,6 +218,7 @@ class Clicked:
     answer: str
     action_ts: str
     value: Any
+    domain: str = ""  # the workspace's (``team.domain``): its messages' links
 
     @property
     def platform_id(self) -> str:
@@ -255,6 +256,7 @@ def clicked(payload: Mapping[str, Any]) -> Clicked | None:
         answer=answer,
         action_ts=str(action.get("action_ts") or payload.get("trigger_id") or ""),
         value={k: action[k] for k in ("type", "action_id", "value", "selected_date", "selected_user") if k in action},
+        domain=str(as_dict(payload.get("team")).get("domain") or ""),
     )
 
 

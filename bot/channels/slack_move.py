@@ -26,15 +26,16 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot import outbox_rows, reask, texts
 from bot.channels import DeliveryFailed, RetryLater
+from bot.channels import slack_blocks as blocks
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_postable import described
 from bot.command_result import run_id_of
 from bot.engine.state import Prompt
-from bot.model import Actor, ConversationKey, Reply
+from bot.model import Actor, ConversationKey, Reply, placeholder_facilitator
 from bot.run_commands import may_see
 from bot.store import group, iso, runs, transaction
 from bot.store import slack as store
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
 
 NAME = "slack"
+PLACEHOLDER = placeholder_facilitator(NAME)  # a triggered run's facilitator until someone claims it
 #: A channel as Slack writes it in a command's or a message's text: ``<#C0123|general>``, ``<#C0123>``.
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^<>]*))?>")
 
@@ -75,6 +77,23 @@ def move_words(raw: str, whole: bool = False) -> Move | None:
     return Move(run_id, channel, f"#{found.group(2) or found.group(1)}" if found else "")
 
 
+class Rehomed(NamedTuple):
+    """What :func:`rehome` did: the outbox ids it queued, and the questions it left behind in the old
+    thread (superseded there; asked again in the new one), whose widgets are to be taken away."""
+
+    queued: list[int]
+    behind: list[store.PromptRow]
+
+
+def leads(conn: sqlite3.Connection, run_id: int | None, user: str) -> bool:
+    """Whether Slack user ``user`` may give a command that only run ``run_id``'s facilitator may
+    (``move``, ``cancel``), typed plainly where words are answers (a run's thread): they lead it, or
+    nobody has claimed it yet (then the command is refused, saying who may, rather than the text
+    claiming the run as its first answer). Anyone else's words stay theirs: an answer."""
+    row = runs.load_run(conn, run_id) if run_id is not None else None
+    return row is not None and row.context.facilitator.id in (f"{NAME}:{user}", PLACEHOLDER.id)
+
+
 def rehome(
     bot: Dispatcher,
     conn: sqlite3.Connection,
@@ -84,17 +103,17 @@ def rehome(
     now: datetime,
     by: Actor | None = None,
     note: str | None = None,
-) -> list[int]:
+) -> Rehomed:
     """Open run ``row`` leaves its thread for channel ``to_channel``: its next message there, ``root``
     (told whether questions are asked again after it), roots its new thread; then what was still
     queued for the old thread, then the questions waiting there, asked again; ``note`` left in the
     old thread. ``by``: who moved it (None: its thread was deleted). In the caller's transaction;
-    returns the outbox ids of what was queued."""
+    returns the outbox ids of what was queued, and the questions left behind in the old thread."""
     old = row.conversation
     thread = old.thread or (None if is_dm(old.conversation) else store.run_thread(conn, row.id, old.conversation))
     there = {p.to["id"]: store.asked_out_there(conn, row.id, p.to["id"]) for p in row.context.prompts if p.asked}
     new = ConversationKey(NAME, to_channel)
-    store.leave_thread(conn, row.id, old.conversation, thread, str(new), now)
+    behind = store.leave_thread(conn, row.id, old.conversation, thread, str(new), now)
     first = Reply(row.id, new, root(any(there.values())), kind="info")
     queued = runs.queue_replies(conn, [first], iso(now))
     queued += outbox_rows.requeue(conn, row.id, str(old), str(new), queued[0], texts.slack_requeued(), now)
@@ -109,7 +128,7 @@ def rehome(
 
     queued += reask.ask_again(bot, conn, moved, chosen, "thread_moved", now, actor=who)
     store.record_move(conn, row.id, str(left), str(new), who, now)
-    return queued
+    return Rehomed(queued, behind)
 
 
 @dataclass(frozen=True)
@@ -135,6 +154,8 @@ async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
         )
     except (RetryLater, DeliveryFailed) as exc:
         return texts.slack_move_unchecked(row.id, move.name, str(exc))
+    if move.name == f"#{move.channel}" and isinstance(info.get("name"), str) and info["name"]:
+        move = replace(move, name=f"#{info['name']}")  # <#C0123> as Slack wrote it: named as Slack names it
     if closed is not None:
         return texts.slack_move_closed(row.id, move.name, closed.plain or str(closed), closed.remedy)
     team = info.get("context_team_id")
@@ -195,8 +216,12 @@ async def _moved(turns: Turns, typed: Typed, move: Move, old_name: str, note: bo
             return texts.slack_run_moved(row.id, flow.title, title, old_name, by, asks)
 
         said = texts.slack_run_moved_note(row.id, move.name, by) if note else None
-        queued = rehome(bot, conn, row, move.channel, root, now, typed.actor, said)
+        done = rehome(bot, conn, row, move.channel, root, now, typed.actor, said)
     log.info(texts.slack_run_moved_log(row.id, str(row.conversation), move.channel, typed.actor.id))
-    turns.count_replies(len(queued))  # once committed
+    turns.count_replies(len(done.queued))  # once committed
     turns.services.notify(NAME)
+    if note:  # the bot can still update its messages there: no widget left to answer where nothing is read
+        pointer = texts.slack_prompt_moved_away(row.id, blocks.channel_link(move.channel))
+        for left in done.behind:
+            turns.poster.update_later(left.channel, left.ts, blocks.withdrawn(left.text, pointer))
     return texts.slack_run_moved_told(row.id, move.name)

@@ -112,7 +112,7 @@ class Poster(Withdrawals):
         self.client = client  # refusals raise: the outbox retries in order
         self.side = side  # updates and answers to commands, off the hot path: see slack_side
         self.side_retry_for = SIDE_RETRY_FOR
-        self.side_token = TokenOutage()
+        self.side_token = TokenOutage(texts.slack_side_token_refused, texts.slack_side_token_works_again)
         self.clock = clock
         self.spawn = spawn
         self.pacer = pacer or Pacer()
