@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from bot.analytics import sql_sources, sql_waits
-from bot.analytics.sql_parts import A_PERSON, NOT_SENT, SCOPE, deadline, iso_week, question
+from bot.analytics.sql_parts import A_PERSON, NOT_COUNTED, SCOPE, deadline, iso_week, question
 from bot.analytics.sql_parts import percentiles as _percentiles
 
 RUN_LATENCY = f"""WITH {SCOPE},
@@ -145,7 +145,7 @@ NAMED = """coalesce((SELECT pe.name FROM people pe WHERE pe.id = p.person), {see
 PARTICIPATION = f"""WITH {SCOPE},
 inbound AS (SELECT m.actor_id AS person, count(*) AS n, max(m.actor_name) AS name
             FROM messages m JOIN scope s ON s.run_id = m.run_id
-            WHERE m.direction = 'in' AND m.kind NOT IN {NOT_SENT} AND m.actor_id IS NOT NULL GROUP BY m.actor_id),
+            WHERE m.direction = 'in' AND m.kind NOT IN {NOT_COUNTED} AND m.actor_id IS NOT NULL GROUP BY m.actor_id),
 given AS (SELECT a.actor_id AS person, count(*) AS n FROM answers a JOIN scope s ON s.run_id = a.run_id
           GROUP BY a.actor_id),
 asked AS (SELECT m.actor_id AS person, m.run_id, m.step, max(m.actor_name) AS name

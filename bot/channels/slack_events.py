@@ -26,7 +26,6 @@ class Answer:
 
     status: int = 200
     body: dict[str, Any] | None = None
-    run: int | None = None  # the run a start started (its answer says so)
 
     def response(self) -> web.Response:
         if self.body is None:

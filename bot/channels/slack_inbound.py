@@ -39,6 +39,7 @@ from bot.channels.slack_late import ResponseUrls
 from bot.channels.slack_messages import Said
 from bot.channels.slack_modal_start import FormStarts, asks_form
 from bot.channels.slack_send import is_dm
+from bot.channels.slack_start_outcome import slash_answer
 from bot.channels.slack_starts import SlashStarts
 from bot.channels.slack_turns import NAME, remember
 from bot.command_words import gives_here
@@ -261,13 +262,15 @@ class Inbound(SlashStarts):
         if said.thread_ts and names_a_run(text):
             await self._thread_command(said, text)
             return
+        came = self.dispatcher.clock()
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
         words = text.split()
         starts = bool(words) and words[0].lower() == "start"
         conversation = ConversationKey(NAME, said.channel, (said.thread_ts or said.ts) if starts else None)
         others = self._not_people(str(event.get("text") or ""), mentions)
-        done = self._once(said.platform_id, actor, conversation, text, mentions, others)
+        typed = self._mentioned_start(said, actor, text, came) if starts else None
+        done = self._once(said.platform_id, actor, conversation, text, mentions, others, typed)
         if done is None:
             return
         self._after_command(done)
@@ -288,7 +291,7 @@ class Inbound(SlashStarts):
             return
         team = event.get("team") if isinstance(event.get("team"), str) else self.home.team
         typed = moves.Typed(said.platform_id, actor, ConversationKey(NAME, said.channel), team)
-        told = await moves.carry_out(self, typed, move)
+        told = await moves.carry_out(self, typed, move, moves.TYPED_WITHIN)  # (an event: Slack's 3 s)
         if told is None:
             return
         if said.dm:
@@ -322,8 +325,11 @@ class Inbound(SlashStarts):
         if self._starts(words := command.text.split()):
             parsed = start_arguments(words[2:], mentions, others)
             if parsed.refused is None:  # else refused below, before any root is posted
-                title = parsed.title
-                return await self._slash_start(command, actor, mentions, words[1], title, arrived, others, budget)
+                said = self._typed_start(form, command, actor, arrived)
+                started = await self._slash_start(
+                    command, said, mentions, words[1], parsed.title, arrived, others, budget
+                )
+                return slash_answer(started)
         conversation = ConversationKey(NAME, command.channel)
         done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
         if done is None:

@@ -199,9 +199,10 @@ class Poster(Withdrawals):
         return ts
 
     def _requeued(self, message_id: int) -> bool:
-        """Whether the reply was queued again elsewhere while it was posted (``outbox_rows.requeue``)."""
-        sql = "SELECT failed_at IS NOT NULL AND last_error = ? FROM messages WHERE id = ?"
-        row = self.db.conn.execute(sql, (texts.slack_requeued(), message_id)).fetchone()
+        """Whether the reply was queued again elsewhere while it was posted (``outbox_rows.requeue``),
+        or was a move's root another move replaced (``slack_move.rehome``)."""
+        sql = "SELECT failed_at IS NOT NULL AND last_error IN (?, ?) FROM messages WHERE id = ?"
+        row = self.db.conn.execute(sql, (texts.slack_requeued(), texts.slack_root_replaced(), message_id)).fetchone()
         return bool(row and row[0])
 
     def _unnamed(self, reply: Reply) -> frozenset[str]:

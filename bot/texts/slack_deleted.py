@@ -126,6 +126,12 @@ def slack_requeued() -> str:
     return "its run moved to a new thread before it went out: queued again there"
 
 
+def slack_root_replaced() -> str:
+    """``messages.last_error`` of the root (and the note in the old thread) a move queued, not out
+    yet when the run was moved on again: the next move's replace them."""
+    return "its run moved on before this went out: the next move's root and note replace it"
+
+
 def slack_run_moved_log(run_id: int, old: str, new: str, by: str) -> str:
     """Log line: a run moved to another channel by ``/decision move``."""
     return f"slack: run #{run_id} moved from {old} to {new} by {by}; its waiting questions asked again there"
