@@ -25,11 +25,11 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from bot.analytics.sql import OWNER_ID_NAME
+from bot.analytics.sql_parts import SUMMARY_SCOPE as SCOPE
 from bot.store import dicts, iso
 
 Row = dict[str, Any]
-
-SCOPE = "f.day >= :since AND f.day < :until AND (:flow IS NULL OR f.flow_id = :flow)"
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def _scaled(value: float | None, unit: int) -> float | None:
 # --- actions and reviews -----------------------------------------------------------------------
 
 #: Per owner and flow: counts, and the days late of the actions done late, as text.
-ACTIONS = f"""SELECT owner_id, flow_id, max(owner_name) AS owner_name, count(*) AS actions,
+ACTIONS = f"""SELECT owner_id, flow_id, {OWNER_ID_NAME} AS owner_name, count(*) AS actions,
        sum(deadline_jd IS NULL) AS no_due,
        sum(status != 'dropped' AND (julianday(:as_of) >= deadline_jd OR (status = 'done' AND deadline_jd IS NOT NULL)))
            AS due,
@@ -215,7 +215,6 @@ def follow_through(conn: sqlite3.Connection, params: Params) -> dict[str, list[R
     - ``owner_name``: the one ``people`` has, else the one recorded (sql.OWNER_NAME).
     """
     bind = params.bind()
-    known = dict(conn.execute("SELECT id, name FROM people").fetchall())  # owners as the platform names them now
     groups: dict[str, dict[Any, Row]] = {"owner_id": {}, "flow_id": {}}
     late: dict[tuple[str, Any], list[int]] = defaultdict(list)
     for row in dicts(conn.execute(ACTIONS, bind)):
@@ -223,7 +222,7 @@ def follow_through(conn: sqlite3.Connection, params: Params) -> dict[str, list[R
         late[("owner_id", row["owner_id"])].extend(days)
         late[("flow_id", row["flow_id"])].extend(days)
         for key in groups:
-            names = {"owner_name": known.get(row["owner_id"], row["owner_name"])} if key == "owner_id" else {}
+            names = {"owner_name": row["owner_name"]} if key == "owner_id" else {}
             acc = groups[key].setdefault(row[key], {key: row[key], **names, **dict.fromkeys(_COUNTS, 0)})
             for c in _COUNTS:
                 acc[c] += row[c] or 0

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from bot.analytics import sql_sources, sql_waits
-from bot.analytics.sql_parts import A_PERSON, NOT_SENT, SCOPE, deadline, iso_week, question
+from bot.analytics.sql_parts import A_PERSON, NOT_SENT, SCOPE, SUMMARY_SCOPE, deadline, iso_week, person_name, question
 from bot.analytics.sql_parts import percentiles as _percentiles
 
 RUN_LATENCY = f"""WITH {SCOPE},
@@ -60,9 +60,11 @@ fa AS ({_percentiles("dims", "fa", "dimension, key")}),
 dec AS ({_percentiles("dims", "dec", "dimension, key")})
 {LATENCY_BY_DIMENSION}"""
 
-#: An action's owner's name: the one ``people`` has for them (what Slack last said), else the name
-#: recorded with the action (``actions.owner_name``: their id when Slack was slow to name them).
-OWNER_NAME = "coalesce((SELECT pe.name FROM people pe WHERE pe.id = a.owner_id), a.owner_name)"
+#: An action's owner's name (:func:`~bot.analytics.sql_parts.person_name`), else the name recorded
+#: with the action (``actions.owner_name``: their id when Slack was slow to name them).
+OWNER_NAME = person_name("a.owner_id", "a.owner_name")
+#: The same of an owner's actions grouped by ``owner_id`` (the summaries': ``analytics_actions``).
+OWNER_ID_NAME = person_name("owner_id", "max(owner_name)")
 
 ACTION_STATUS = f"""WITH {SCOPE}
 SELECT a.id AS action_id, a.decision_id, d.flow_id, a.owner_id, {OWNER_NAME} AS owner_name, a.what, a.due,
@@ -135,13 +137,6 @@ SELECT s.flow_id, a.step, coalesce(a.field, '') AS field, sum(a.revision = 1) AS
 FROM answers a JOIN scope s ON s.run_id = a.run_id
 GROUP BY s.flow_id, a.step, coalesce(a.field, '') ORDER BY s.flow_id, a.step, field"""
 
-#: A person's name (``p.person``): the one ``people`` has (what Slack last said of them: a person
-#: named by their id while Slack was slow to answer keeps that id in the messages of the moment),
-#: else the greatest of the names ``{seen}`` (what they wrote under, were asked as, own actions as),
-#: else their id without its platform.
-NAMED = """coalesce((SELECT pe.name FROM people pe WHERE pe.id = p.person), {seen},
-                 substr(p.person, instr(p.person, ':') + 1))"""
-
 PARTICIPATION = f"""WITH {SCOPE},
 inbound AS (SELECT m.actor_id AS person, count(*) AS n, max(m.actor_name) AS name
             FROM messages m JOIN scope s ON s.run_id = m.run_id
@@ -162,7 +157,7 @@ owned AS (SELECT a.owner_id AS person, count(*) AS n, max(a.owner_name) AS name
           WHERE a.owner_id IS NOT NULL GROUP BY a.owner_id),
 persons AS (SELECT person FROM inbound UNION SELECT person FROM given UNION SELECT person FROM prompts
             UNION SELECT person FROM led UNION SELECT person FROM owned)
-SELECT p.person, {NAMED.format(seen="i.name, pr.name, o.name")} AS name,
+SELECT p.person, {person_name("p.person", "i.name", "pr.name", "o.name")} AS name,
        coalesce(i.n, 0) AS inbound_messages, coalesce(g.n, 0) AS answers,
        coalesce(pr.addressed, 0) AS prompts_addressed, coalesce(pr.answered, 0) AS prompts_answered,
        CAST(pr.answered AS REAL) / nullif(pr.addressed, 0) AS response_rate,
@@ -286,14 +281,16 @@ ORDER BY flow_id, reached DESC,
          (SELECT t.id FROM transitions t WHERE t.target = c.step
               AND (SELECT r.flow_id FROM runs r WHERE r.id = t.run_id) = c.flow_id ORDER BY t.id LIMIT 1)"""
 
+#: ``participation`` from the summaries, the view's and the report's: the runs in scope are those of
+#: the trigger days and flow of :data:`bot.analytics.measures.SCOPE` (the view's: every day, every flow).
 PARTICIPATION_VIEW = f"""WITH counted AS (
     SELECT person, coalesce(max(name), max(prompt_name)) AS name, sum(inbound) AS inbound, sum(answers) AS answers,
            sum(addressed) AS addressed, sum(answered) AS answered, sum(facilitated) AS facilitated
-    FROM analytics_people GROUP BY person),
-owned AS (SELECT owner_id AS person, max(owner_name) AS name, count(*) AS n FROM analytics_actions
-          WHERE owner_id IS NOT NULL GROUP BY owner_id),
+    FROM analytics_people f WHERE {SUMMARY_SCOPE} GROUP BY person),
+owned AS (SELECT owner_id AS person, max(owner_name) AS name, count(*) AS n FROM analytics_actions f
+          WHERE owner_id IS NOT NULL AND {SUMMARY_SCOPE} GROUP BY owner_id),
 persons AS (SELECT person FROM counted UNION SELECT person FROM owned)
-SELECT p.person, {NAMED.format(seen="c.name, o.name")} AS name,
+SELECT p.person, {person_name("p.person", "c.name", "o.name")} AS name,
        coalesce(c.inbound, 0) AS inbound_messages, coalesce(c.answers, 0) AS answers,
        coalesce(c.addressed, 0) AS prompts_addressed, coalesce(c.answered, 0) AS prompts_answered,
        CAST(c.answered AS REAL) / nullif(c.addressed, 0) AS response_rate,
