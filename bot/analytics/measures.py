@@ -91,11 +91,16 @@ def ratio(part: int | None, whole: int | None) -> float | None:
 
 # --- runs: totals, latency, drop-off ------------------------------------------------------------
 
-#: Per flow, source, trigger kind, channel and trigger day: the runs and, as text, the milliseconds
-#: from the trigger to the first answer and to the decision (text moves 100,000 values at C speed).
-LATENCY = f"""SELECT flow_id, source, kind, channel, day, count(*), group_concat(first_answer_ms),
+#: Per flow, source, trigger kind, platform (``channel``), conversation and trigger day: the runs and,
+#: as text, the milliseconds from the trigger to the first answer and to the decision (text moves
+#: 100,000 values at C speed).
+LATENCY = f"""SELECT flow_id, source, kind, channel, conversation, day, count(*), group_concat(first_answer_ms),
        group_concat(decided_ms)
-FROM analytics_runs f WHERE {SCOPE} GROUP BY 1, 2, 3, 4, 5"""
+FROM analytics_runs f WHERE {SCOPE} GROUP BY 1, 2, 3, 4, 5, 6"""
+
+#: The latency's dimensions, in the order the report and the view give them; ``channel`` holds the
+#: platform, as ``platform`` does (kept for the queries written before).
+DIMENSIONS = ("all", "flow", "source", "kind", "channel", "week", "platform", "conversation")
 
 #: Runs per flow, reached steps, status, stop step and whether they dropped off.
 #: Runs per flow, reached steps, status, state and last transition's source; how many idle.
@@ -116,11 +121,13 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
     """The runs in scope: totals by status, latency and drop-off.
 
     Latency, per ``dimension`` (``all``, ``flow``, ``source``, ``kind`` of the trigger, ``channel``,
-    ``week``) and ``key``:
+    ``week``, ``platform``, ``conversation``) and ``key``:
     hours to first answer = the first ``answers.at`` of the run - its trigger time; hours to
     decision = ``decisions.decided_at`` (the latest answer, as last revised, of the steps the
     flow's ``record.decision`` uses) - the trigger time; ``runs``, ``answered`` and ``decided`` count the runs of the group and those
-    that have each time; ``week`` is the ISO week of the trigger time (UTC).
+    that have each time; ``week`` is the ISO week of the trigger time (UTC); ``platform`` (and
+    ``channel``, as before) is slack, teams, console or rasa; ``conversation`` is where the run lives
+    now, without its thread (``slack:C0OPS``; a moved run: its new channel).
 
     Drop-off, per flow and step: a run *reaches* a step when a transition targets it; its *stop
     step* is its state, or the source of its last transition when it is cancelled (or finished
@@ -132,11 +139,11 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
     bind = params.bind()
     counts: dict[tuple[str, str], int] = defaultdict(int)
     times: dict[tuple[str, str], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
-    for flow, source, kind, channel, day, n, fa, dec in conn.execute(LATENCY, bind):
+    for flow, source, kind, channel, conversation, day, n, fa, dec in conn.execute(LATENCY, bind):
         fa_ms = list(map(int, fa.split(","))) if fa else []
         dec_ms = list(map(int, dec.split(","))) if dec else []
         keys = (("all", ""), ("flow", flow), ("source", source), ("kind", kind), ("channel", channel))
-        for key in (*keys, ("week", iso_week(day))):
+        for key in (*keys, ("week", iso_week(day)), ("platform", channel), ("conversation", conversation)):
             counts[key] += n
             times[key][0].extend(fa_ms)
             times[key][1].extend(dec_ms)
@@ -162,7 +169,7 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
 
 
 def _dimension_order(key: tuple[str, str]) -> tuple[int, str]:
-    return (["all", "flow", "source", "kind", "channel", "week"].index(key[0]), key[1])
+    return (DIMENSIONS.index(key[0]), key[1])
 
 
 def _latency_row(key: tuple[str, str], n: int, fa: list[int], dec: list[int]) -> Row:

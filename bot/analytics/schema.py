@@ -210,6 +210,16 @@ def m021_one_name_per_person(db: Database) -> None:
     create_views(db, {name: VIEWS[name] for name in names})
 
 
+@migrations()
+def m022_latency_by_platform_and_conversation(db: Database) -> None:
+    """``run_latency`` and ``latency_summary`` name each run's ``platform`` (slack, teams, console,
+    rasa: what their ``channel`` holds, kept for the queries written before) and its ``conversation``
+    (where it lives now, without the thread: ``slack:C0OPS``; a moved run, its new channel), kept in
+    ``analytics_runs`` (filled from ``runs`` here)."""
+    summary_upgrades.keep_conversations(db)
+    create_views(db, {"run_latency": VIEWS["run_latency"], "latency_summary": VIEWS["latency_summary"]})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

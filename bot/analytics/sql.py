@@ -20,7 +20,17 @@ from __future__ import annotations
 import re
 
 from bot.analytics import sql_sources, sql_waits
-from bot.analytics.sql_parts import A_PERSON, NOT_SENT, SCOPE, SUMMARY_SCOPE, deadline, iso_week, person_name, question
+from bot.analytics.sql_parts import (
+    A_PERSON,
+    NOT_SENT,
+    SCOPE,
+    SUMMARY_SCOPE,
+    conversation_of,
+    deadline,
+    iso_week,
+    person_name,
+    question,
+)
 from bot.analytics.sql_parts import percentiles as _percentiles
 
 RUN_LATENCY = f"""WITH {SCOPE},
@@ -30,9 +40,10 @@ SELECT s.run_id, s.flow_id, s.source, coalesce(e.kind, '') AS kind, s.channel, {
        s.triggered_at,
        fa.at AS first_answer_at, d.at AS decided_at,
        round((julianday(fa.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_first_answer,
-       round((julianday(d.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_decision
+       round((julianday(d.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_decision,
+       s.channel AS platform, {conversation_of("r.conversation")} AS conversation
 FROM scope s LEFT JOIN first_answer fa ON fa.run_id = s.run_id LEFT JOIN decided d ON d.run_id = s.run_id
-     LEFT JOIN events e ON e.id = s.event_id"""
+     LEFT JOIN events e ON e.id = s.event_id JOIN runs r ON r.id = s.run_id"""
 
 
 #: The latency measure's rows, from CTEs ``groups`` (runs per dimension and key), ``fa`` and
@@ -42,7 +53,7 @@ LATENCY_BY_DIMENSION = """SELECT g.dimension, g.key, g.runs,
        coalesce(dec.n, 0) AS decided, dec.median AS median_hours_to_decision, dec.p90 AS p90_hours_to_decision
 FROM groups g LEFT JOIN fa USING (dimension, key) LEFT JOIN dec USING (dimension, key)
 ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THEN 2 WHEN 'kind' THEN 3
-                         WHEN 'channel' THEN 4 ELSE 5 END,
+                         WHEN 'channel' THEN 4 WHEN 'week' THEN 5 WHEN 'platform' THEN 6 ELSE 7 END,
          g.key"""
 
 
@@ -54,6 +65,8 @@ dims AS (
     UNION ALL SELECT 'kind', kind, hours_to_first_answer, hours_to_decision FROM facts
     UNION ALL SELECT 'channel', channel, hours_to_first_answer, hours_to_decision FROM facts
     UNION ALL SELECT 'week', week, hours_to_first_answer, hours_to_decision FROM facts
+    UNION ALL SELECT 'platform', platform, hours_to_first_answer, hours_to_decision FROM facts
+    UNION ALL SELECT 'conversation', conversation, hours_to_first_answer, hours_to_decision FROM facts
 ),
 groups AS (SELECT dimension, key, count(*) AS runs FROM dims GROUP BY dimension, key),
 fa AS ({_percentiles("dims", "fa", "dimension, key")}),
@@ -210,7 +223,8 @@ _WEEKS = f"weeks AS (SELECT day, {iso_week('day')} AS week FROM (SELECT DISTINCT
 
 RUN_LATENCY_VIEW = f"""WITH {_WEEKS}
 SELECT f.run_id, f.flow_id, f.source, f.kind, f.channel, w.week, f.triggered_at, f.first_answer_at, f.decided_at,
-       f.first_answer_ms / 3600000.0 AS hours_to_first_answer, f.decided_ms / 3600000.0 AS hours_to_decision
+       f.first_answer_ms / 3600000.0 AS hours_to_first_answer, f.decided_ms / 3600000.0 AS hours_to_decision,
+       f.channel AS platform, f.conversation
 FROM analytics_runs f JOIN weeks w USING (day) ORDER BY f.run_id"""
 
 
@@ -232,12 +246,15 @@ WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2, (9 * cnt + 9) / 10) GROUP BY key"""
         "kind": "kind",
         "channel": "channel",
         "week": "week",
+        "platform": "channel",
+        "conversation": "conversation",
     }
     return "\nUNION ALL ".join(one.format(dimension=d, key=k, ms=ms) for d, k in dimensions.items())
 
 
 LATENCY_SUMMARY_VIEW = f"""WITH {_WEEKS},
-facts AS MATERIALIZED (SELECT f.flow_id, f.source, f.kind, f.channel, w.week, f.first_answer_ms, f.decided_ms
+facts AS MATERIALIZED (SELECT f.flow_id, f.source, f.kind, f.channel, f.conversation, w.week, f.first_answer_ms,
+                              f.decided_ms
                        FROM analytics_runs f JOIN weeks w USING (day)),
 groups AS (
     SELECT 'all' AS dimension, '' AS key, count(*) AS runs FROM facts HAVING count(*) > 0
@@ -245,7 +262,9 @@ groups AS (
     UNION ALL SELECT 'source', source, count(*) FROM facts GROUP BY source
     UNION ALL SELECT 'kind', kind, count(*) FROM facts GROUP BY kind
     UNION ALL SELECT 'channel', channel, count(*) FROM facts GROUP BY channel
-    UNION ALL SELECT 'week', week, count(*) FROM facts GROUP BY week),
+    UNION ALL SELECT 'week', week, count(*) FROM facts GROUP BY week
+    UNION ALL SELECT 'platform', channel, count(*) FROM facts GROUP BY channel
+    UNION ALL SELECT 'conversation', conversation, count(*) FROM facts GROUP BY conversation),
 fa AS ({_ranked("first_answer_ms")}),
 dec AS ({_ranked("decided_ms")})
 {LATENCY_BY_DIMENSION}"""

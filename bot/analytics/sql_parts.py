@@ -50,6 +50,13 @@ SCOPE = """scope AS (
 )"""
 
 
+def conversation_of(key: str) -> str:
+    """The conversation of a conversation key ``key`` (``runs.conversation``) without its thread:
+    ``slack:C0OPS/1700000000.000100`` -> ``slack:C0OPS`` (the channel); a direct message, a Teams
+    chat as they are."""
+    return f"CASE WHEN instr({key}, '/') THEN substr({key}, 1, instr({key}, '/') - 1) ELSE {key} END"
+
+
 #: The summary rows (alias ``f``) of the runs in scope: their trigger day in the window, their flow.
 SUMMARY_SCOPE = "f.day >= :since AND f.day < :until AND (:flow IS NULL OR f.flow_id = :flow)"
 

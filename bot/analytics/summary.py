@@ -31,10 +31,10 @@ from bot.analytics.summary_triggers import TRIGGERS, recreate_trigger
 
 __all__ = ["BACKFILL", "LATENCY_INDEX", "TABLES", "TRIGGERS", "create", "recreate_trigger"]
 
-#: The latency measure's covering index (schema.m012 added ``kind``).
+#: The latency measure's covering index (schema.m012 added ``kind``, m022 ``conversation``).
 LATENCY_INDEX = (
-    "CREATE INDEX analytics_runs_latency ON analytics_runs(flow_id, source, kind, channel, day, first_answer_ms,"
-    " decided_ms)"
+    "CREATE INDEX analytics_runs_latency ON analytics_runs(flow_id, source, kind, channel, conversation, day,"
+    " first_answer_ms, decided_ms)"
 )
 
 TABLES = [
@@ -55,7 +55,8 @@ TABLES = [
         decided_at TEXT,
         decided_ms INTEGER,              -- milliseconds from the trigger to the first decision
         reached TEXT NOT NULL DEFAULT ' ',       -- ' step step ': steps a transition targeted
-        kind TEXT NOT NULL DEFAULT ''    -- events.kind ('' without an event); schema.m012 on older ledgers
+        kind TEXT NOT NULL DEFAULT '',   -- events.kind ('' without an event); schema.m012 on older ledgers
+        conversation TEXT NOT NULL DEFAULT ''    -- where the run lives now, without its thread; schema.m022
     )""",
     "CREATE INDEX analytics_runs_event ON analytics_runs(event_id, decided_at)",
     # covering indexes: the report's GROUP BYs read them in order, without sorting 100,000 rows
