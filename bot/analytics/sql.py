@@ -73,8 +73,8 @@ fa AS ({_percentiles("dims", "fa", "dimension, key")}),
 dec AS ({_percentiles("dims", "dec", "dimension, key")})
 {LATENCY_BY_DIMENSION}"""
 
-#: An action's owner's name (:func:`~bot.analytics.sql_parts.person_name`), else the name recorded
-#: with the action (``actions.owner_name``: their id when Slack was slow to name them).
+#: An action's owner's name (:func:`~bot.analytics.sql_parts.person_name`): as ``people`` has it, else
+#: the name recorded with the action (``actions.owner_name``: their id when Slack was slow to name them).
 OWNER_NAME = person_name("a.owner_id", "a.owner_name")
 #: The same of an owner's actions grouped by ``owner_id`` (the summaries': ``analytics_actions``).
 OWNER_ID_NAME = person_name("owner_id", "max(owner_name)")
