@@ -91,12 +91,16 @@ def ratio(part: int | None, whole: int | None) -> float | None:
 
 # --- runs: totals, latency, drop-off ------------------------------------------------------------
 
-#: Per flow, source, trigger kind, platform (``channel``), conversation and trigger day: the runs and,
-#: as text, the milliseconds from the trigger to the first answer and to the decision (text moves
-#: 100,000 values at C speed).
-LATENCY = f"""SELECT flow_id, source, kind, channel, conversation, day, count(*), group_concat(first_answer_ms),
+#: Per flow, source, trigger kind, platform (``channel``) and trigger day: the runs and, as text, the
+#: milliseconds from the trigger to the first answer and to the decision (text moves 100,000 values
+#: at C speed).
+LATENCY = f"""SELECT flow_id, source, kind, channel, day, count(*), group_concat(first_answer_ms),
        group_concat(decided_ms)
-FROM analytics_runs f WHERE {SCOPE} GROUP BY 1, 2, 3, 4, 5, 6"""
+FROM analytics_runs f WHERE {SCOPE} GROUP BY 1, 2, 3, 4, 5"""
+
+#: The same per conversation (grouped with the rest, it made a group of nearly every run).
+LATENCY_BY_CONVERSATION = f"""SELECT conversation, count(*), group_concat(first_answer_ms), group_concat(decided_ms)
+FROM analytics_runs f WHERE {SCOPE} GROUP BY conversation"""
 
 #: The latency's dimensions, in the order the report and the view give them; ``channel`` holds the
 #: platform, as ``platform`` does (kept for the queries written before).
@@ -139,14 +143,11 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
     bind = params.bind()
     counts: dict[tuple[str, str], int] = defaultdict(int)
     times: dict[tuple[str, str], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
-    for flow, source, kind, channel, conversation, day, n, fa, dec in conn.execute(LATENCY, bind):
-        fa_ms = list(map(int, fa.split(","))) if fa else []
-        dec_ms = list(map(int, dec.split(","))) if dec else []
+    for flow, source, kind, channel, day, n, fa, dec in conn.execute(LATENCY, bind):
         keys = (("all", ""), ("flow", flow), ("source", source), ("kind", kind), ("channel", channel))
-        for key in (*keys, ("week", iso_week(day)), ("platform", channel), ("conversation", conversation)):
-            counts[key] += n
-            times[key][0].extend(fa_ms)
-            times[key][1].extend(dec_ms)
+        _count((*keys, ("week", iso_week(day)), ("platform", channel)), n, fa, dec, counts, times)
+    for conversation, n, fa, dec in conn.execute(LATENCY_BY_CONVERSATION, bind):
+        _count((("conversation", conversation),), n, fa, dec, counts, times)
     latency = [_latency_row(key, counts[key], *times[key]) for key in sorted(counts, key=_dimension_order)]
     totals: dict[str, int] = dict.fromkeys(("runs", "completed", "active", "cancelled", "stalled"), 0)
     reached: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -166,6 +167,24 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
         for (flow, step), (n, d, w) in reached.items()
     ]
     return RunFacts(totals, latency, dropoff)
+
+
+def _count(
+    keys: Sequence[tuple[str, str]],
+    n: int,
+    fa: str | None,
+    dec: str | None,
+    counts: dict[tuple[str, str], int],
+    times: dict[tuple[str, str], tuple[list[int], list[int]]],
+) -> None:
+    """Add ``n`` runs and their milliseconds to first answer and to decision (``fa``, ``dec``: as
+    text, comma-separated) to each of ``keys``."""
+    fa_ms = list(map(int, fa.split(","))) if fa else []
+    dec_ms = list(map(int, dec.split(","))) if dec else []
+    for key in keys:
+        counts[key] += n
+        times[key][0].extend(fa_ms)
+        times[key][1].extend(dec_ms)
 
 
 def _dimension_order(key: tuple[str, str]) -> tuple[int, str]:

@@ -246,27 +246,33 @@ WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2, (9 * cnt + 9) / 10) GROUP BY key"""
         "kind": "kind",
         "channel": "channel",
         "week": "week",
-        "platform": "channel",
         "conversation": "conversation",
     }
     return "\nUNION ALL ".join(one.format(dimension=d, key=k, ms=ms) for d, k in dimensions.items())
+
+
+def _as_platform(ranked: str) -> str:
+    """The rows of CTE ``ranked`` with the ``channel`` ones again as ``platform`` (the same column)."""
+    return f"SELECT * FROM {ranked} UNION ALL SELECT 'platform', key, n, median, p90 FROM {ranked} WHERE dimension = 'channel'"
 
 
 LATENCY_SUMMARY_VIEW = f"""WITH {_WEEKS},
 facts AS MATERIALIZED (SELECT f.flow_id, f.source, f.kind, f.channel, f.conversation, w.week, f.first_answer_ms,
                               f.decided_ms
                        FROM analytics_runs f JOIN weeks w USING (day)),
-groups AS (
+counted AS (
     SELECT 'all' AS dimension, '' AS key, count(*) AS runs FROM facts HAVING count(*) > 0
     UNION ALL SELECT 'flow', flow_id, count(*) FROM facts GROUP BY flow_id
     UNION ALL SELECT 'source', source, count(*) FROM facts GROUP BY source
     UNION ALL SELECT 'kind', kind, count(*) FROM facts GROUP BY kind
     UNION ALL SELECT 'channel', channel, count(*) FROM facts GROUP BY channel
     UNION ALL SELECT 'week', week, count(*) FROM facts GROUP BY week
-    UNION ALL SELECT 'platform', channel, count(*) FROM facts GROUP BY channel
     UNION ALL SELECT 'conversation', conversation, count(*) FROM facts GROUP BY conversation),
-fa AS ({_ranked("first_answer_ms")}),
-dec AS ({_ranked("decided_ms")})
+groups AS (SELECT * FROM counted UNION ALL SELECT 'platform', key, runs FROM counted WHERE dimension = 'channel'),
+ranked_fa AS ({_ranked("first_answer_ms")}),
+ranked_dec AS ({_ranked("decided_ms")}),
+fa AS ({_as_platform("ranked_fa")}),
+dec AS ({_as_platform("ranked_dec")})
 {LATENCY_BY_DIMENSION}"""
 
 #: Where a transition first targeted a step (schema m008): the drop-off view's order among steps

@@ -12,13 +12,7 @@ from sqlite_utils import Database
 from bot.analytics import summary_triggers
 from bot.analytics.sql_parts import conversation_of, question
 from bot.analytics.sql_waits import PROMPT_TIMES, PROMPTS_INDEX
-from bot.analytics.summary import LATENCY_INDEX
-
-#: The latency measure's covering index as m012 made it (m022 adds ``conversation``, a column m012 has not yet).
-LATENCY_INDEX_M012 = (
-    "CREATE INDEX analytics_runs_latency ON analytics_runs(flow_id, source, kind, channel, day, first_answer_ms,"
-    " decided_ms)"
-)
+from bot.analytics.summary import CONVERSATIONS_INDEX, LATENCY_INDEX
 
 
 def keep_answer_times(db: Database) -> None:
@@ -109,21 +103,20 @@ def keep_kinds(db: Database) -> None:
         db.execute("UPDATE analytics_runs SET kind = coalesce((SELECT kind FROM events WHERE id = event_id), '')")
     summary_triggers.recreate_trigger(db, "analytics_runs_ai")
     db.execute("DROP INDEX IF EXISTS analytics_runs_latency")
-    db.execute(LATENCY_INDEX_M012)
+    db.execute(LATENCY_INDEX)
 
 
 def keep_conversations(db: Database) -> None:
     """Where each run lives now (its conversation, without the thread) in ``analytics_runs``, on a
     ledger made before: the column, filled from ``runs``, the triggers that keep it (a run's start,
-    its move), in the latency measure's covering index."""
+    its move) and the index the report reads it by."""
     if "conversation" not in db.table("analytics_runs").columns_dict:
         db.execute("ALTER TABLE analytics_runs ADD COLUMN conversation TEXT NOT NULL DEFAULT ''")
     db.execute(f"""UPDATE analytics_runs SET conversation = coalesce((SELECT {conversation_of("r.conversation")}
         FROM runs r WHERE r.id = analytics_runs.run_id), '')""")
     for name in ("analytics_runs_ai", "analytics_runs_moved"):
         summary_triggers.recreate_trigger(db, name)
-    db.execute("DROP INDEX IF EXISTS analytics_runs_latency")
-    db.execute(LATENCY_INDEX)
+    db.execute(CONVERSATIONS_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
 
 
 def merge_triggers(db: Database) -> None:

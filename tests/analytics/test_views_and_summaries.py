@@ -113,6 +113,7 @@ def test_kinds_of_a_ledger_made_before_latency_by_kind_are_filled_by_its_migrati
     conn.execute("DROP INDEX analytics_runs_latency")
     conn.execute("DROP TRIGGER analytics_runs_ai")  # the earlier one wrote no kind: any trigger made before
     conn.execute("DROP TRIGGER analytics_runs_moved")  # nor a conversation (m022, later)
+    conn.execute("DROP INDEX analytics_runs_conversations")
     conn.execute("ALTER TABLE analytics_runs DROP COLUMN kind")
     conn.execute("ALTER TABLE analytics_runs DROP COLUMN conversation")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m012_latency_by_trigger_kind',"
