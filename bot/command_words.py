@@ -76,6 +76,23 @@ def names_a_run(text: str, mine: Callable[[int], bool] | None = None) -> bool:
     return verb in ("status", "cancel") and words[1].lstrip("#").isdigit()
 
 
+def gives_here(text: str, mine: Callable[[int], bool], leads: Callable[[int | None], bool]) -> bool:
+    """Whether ``text``, typed plainly where it may be an answer (a run's thread), is a command of its
+    writer's: one that names its run or action (:func:`names_a_run`) that they may give. ``status N``
+    anyone (it changes nothing); ``cancel N`` who leads run N (``leads``); ``done A12``, ``due``,
+    ``drop``, ``give`` whose action is theirs to change (``mine``). Anyone else's is an answer."""
+    if not names_a_run(text, mine):
+        return False
+    words = command_words(text)
+    verb = words[0].lower()
+    if verb == "cancel":
+        return leads(run_id_of(words[1:]))
+    if verb == "done":
+        action_id = action_id_of(words[1:])
+        return action_id is not None and mine(action_id)
+    return True
+
+
 def comes_first(text: str, flows: Collection[str], mine: Callable[[int], bool] | None = None) -> bool:
     """Whether ``text`` is a command even where a question waits on its writer (a direct message, a
     Teams chat): one that names its run or action, ``start`` with a flow of ``flows``, or a bare

@@ -70,7 +70,7 @@ async def test_an_edited_answer_is_kept_as_first_sent_and_its_writer_told_once(s
         )
     ]
     assert slack.rows("SELECT step, raw, revision FROM answers") == [("decision", "We ship in March", 1)]
-    assert slack.rows("SELECT kind, text FROM messages WHERE direction = 'in'") == [
+    assert slack.rows("SELECT kind, text FROM messages WHERE direction = 'in' AND kind != 'start'") == [
         ("answer", "We ship in March"),
         ("edited", "We ship in May"),
     ]  # the answer as first sent, and the edit after it (once)
@@ -193,7 +193,9 @@ async def test_an_edit_naming_people_is_kept_with_their_names_as_answers_are(sla
     answer = message("UA", "<@UA> ships it in March", thread_ts=thread)
     await slack.event(answer)
     await slack.event(edited(answer, "<@UB> ships it in May"))
-    kept = await wait_for(lambda: slack.rows("SELECT kind, text FROM messages WHERE direction = 'in' ORDER BY id")[1:])
+    kept = await wait_for(
+        lambda: slack.rows("SELECT kind, text FROM messages WHERE direction = 'in' AND kind != 'start' ORDER BY id")[1:]
+    )
     assert kept == [("edited", "@Bob ships it in May")]
     assert slack.rows("SELECT raw FROM answers") == [("@Alice ships it in March",)]
 
@@ -215,7 +217,9 @@ async def test_an_edit_arriving_while_its_message_is_still_being_taken_is_not_lo
 
     sent, edit = await asyncio.gather(slack.event(answer), edit_soon())
     assert (sent.status, edit.status) == (200, 200)
-    kept = await wait_for(lambda: slack.rows("SELECT kind FROM messages WHERE direction = 'in' ORDER BY id")[1:])
+    kept = await wait_for(
+        lambda: slack.rows("SELECT kind FROM messages WHERE direction = 'in' AND kind != 'start' ORDER BY id")[1:]
+    )
     assert kept == [("edited",)]
     told = await wait_for(lambda: notes(fake))
     assert told[0][1].startswith("I don't read edits: the run keeps your answer as first sent (\"@")

@@ -77,3 +77,18 @@ async def test_a_loss_slack_confirms_is_told(slack: Harness, fake: FakeSlack) ->
     [said] = await wait_for(lambda: told_to(fake, "DUA"))
     assert said.startswith(REMOVED)
     assert lost_rows(slack) == [("channel_lost",)]
+
+
+async def test_slacks_retry_of_a_loss_told_already_asks_slack_nothing(slack: Harness, fake: FakeSlack) -> None:
+    """A retry of the event (the same event id: Slack's retries, Socket Mode's redelivery) is
+    dropped by its id before Slack is asked anything: no ``conversations.info`` call, nothing told again."""
+    await asked_alice_the_first_action(slack)
+    fake.shut_out("C1")
+    await slack.event({**LEFT, "event_ts": "1800000100.1"}, event_id="EvLOST")
+    await wait_for(lambda: told_to(fake, "DUA"))
+    asked = len(fake.of("conversations.info"))
+    resp = await slack.event({**LEFT, "event_ts": "1800000100.1"}, event_id="EvLOST")
+    assert resp.status == 200
+    assert len(fake.of("conversations.info")) == asked
+    assert len(told_to(fake, "DUA")) == 1
+    assert lost_rows(slack) == [("channel_lost",)]

@@ -7,6 +7,9 @@ Web API."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from asyncio.subprocess import PIPE
 from pathlib import Path
 from typing import Any
 
@@ -256,3 +259,42 @@ async def test_teams_is_told_move_is_slack_only(tmp_path: Path) -> None:
             == "Moving a run to another channel works in Slack only, for now: type /decision move RUN #channel there."
         )
         assert h.db("SELECT count(*) FROM transitions WHERE event = 'thread_moved'") == [(0,)]
+
+
+MOVED_ELSEWHERE = """
+import sqlite3, sys
+from datetime import UTC, datetime
+from bot import outbox_rows, texts
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+print("ready", flush=True)
+sys.stdin.readline()  # moved once told
+conn.execute("BEGIN IMMEDIATE")
+outbox_rows.requeue(conn, 1, sys.argv[2], "slack:C2", 1_000_000, texts.slack_requeued(), datetime.now(UTC))
+conn.execute("COMMIT")
+"""
+
+
+async def test_a_reply_posted_as_another_process_moves_its_run_is_taken_back(slack: Harness, fake: FakeSlack) -> None:
+    """Two servers on one ledger (a rolling restart): the other one moves the run while this one
+    posts its next question in the old thread. The reply's row withdrawn there is seen here all the
+    same (this process made no move: its own count of moves says nothing): the post is taken back."""
+    ops(fake)
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    await slack.posts(2)
+    [(old,)] = slack.rows("SELECT conversation FROM runs WHERE id = 1")
+    ledger = slack.rows("PRAGMA database_list")[0][2]
+    mover = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", MOVED_ELSEWHERE, ledger, old, stdin=PIPE, stdout=PIPE
+    )
+    assert mover.stdout is not None and await mover.stdout.readline() == b"ready\n"
+    fake.slow_down("chat.postMessage", 1.0)
+    await slack.event(message("UA", "We ship in March", thread_ts=old.split("/")[1]))
+    await wait_for(lambda: len(fake.of("chat.postMessage")) == 3)  # under way
+    await mover.communicate(b"move\n")
+    assert mover.returncode == 0
+    fake.slow_down("chat.postMessage", 0.0)
+    stray = fake.of("chat.postMessage")[2]
+    await wait_for(lambda: stray.result)
+    assert (stray.args["channel"], stray.result["ok"]) == ("C1", True)
+    await wait_for(lambda: [c for c in fake.of("chat.delete") if c.args.get("ts") == stray.result["ts"]])
+    await wait_for(lambda: [p for p in in_channel(fake, "C2") if p["text"] == stray.args["text"]])

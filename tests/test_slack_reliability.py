@@ -17,7 +17,7 @@ from tests.fakes.slack_api import BOT_ID, BOT_USER, FakeSlack
 from tests.slack_support import ROOT, SECRET, Harness, event_body, harness, message, sign, wait_for
 
 STORED = (
-    "SELECT (SELECT count(*) FROM messages WHERE direction = 'in'), (SELECT count(*) FROM deliveries),"
+    "SELECT (SELECT count(*) FROM messages WHERE direction = 'in' AND kind != 'start'), (SELECT count(*) FROM deliveries),"
     " (SELECT count(*) FROM answers), (SELECT count(*) FROM runs)"
 )
 
@@ -55,7 +55,7 @@ async def test_a_retried_event_never_advances_a_run_twice(slack: Harness, fake: 
     )
     assert retry.status == 200
     await slack.posts(3)
-    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in'") == [(1,)]
+    assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND kind != 'start'") == [(1,)]
     assert slack.rows("SELECT count(*) FROM answers WHERE step = 'decision'") == [(1,)]
     assert [p["text"] for p in fake.posted()][2:] == ["<@UA> Action 1: What is the action?"]
 
@@ -108,7 +108,7 @@ async def test_a_429_storm_is_waited_out_and_replies_arrive_once_in_order(slack:
     ]
     refused = [c for c in fake.of("chat.postMessage") if not c.result["ok"]]
     assert [c.result["error"] for c in refused] == ["ratelimited"] * 3
-    sql = "SELECT attempts, last_error FROM messages WHERE direction = 'out' ORDER BY id"
+    sql = "SELECT attempts, last_error FROM messages WHERE direction = 'out' AND kind != 'root' ORDER BY id"
     await wait_for(lambda: slack.rows(sql)[2][0] > 0)  # the fake saw the post before the bot marked it sent
     rows = slack.rows(sql)
     assert rows[1] == (4, "retry: HTTP 429 ratelimited") and rows[2][0] == 1
@@ -206,7 +206,7 @@ async def test_a_question_slack_took_is_not_posted_again_when_the_ledger_refuses
     await slack.event(message("UA", "We ship", thread_ts=thread))
     await slack.event(message("UA", "Draft the plan", thread_ts=thread))
     posted = await slack.posts(4)
-    sql = "SELECT text, delivered_at IS NOT NULL, failed_at IS NULL FROM messages WHERE direction = 'out' ORDER BY id"
+    sql = "SELECT text, delivered_at IS NOT NULL, failed_at IS NULL FROM messages WHERE direction = 'out' AND kind != 'root' ORDER BY id"
     await wait_for(lambda: all(row[1] for row in slack.rows(sql)))
     assert [row[1:] for row in slack.rows(sql)] == [(1, 1)] * 3  # delivered, none given up
     texts = [p["text"] for p in fake.posted()]

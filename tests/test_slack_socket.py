@@ -42,12 +42,16 @@ async def test_events_and_slash_commands_over_socket_mode(tmp_path: Path, fake: 
         await fake.send_envelope(envelope)
         await wait_for(lambda: len(fake.acks) == 2)
         assert fake.acks[1] == {"envelope_id": "env-2"}
-        assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in'") == [(1,)]  # stored before the ack
+        assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND kind != 'start'") == [
+            (1,)
+        ]  # stored before the ack
         assert (await slack.posts(3))[2]["text"] == "<@UA> Action 1: What is the action?"
 
         await fake.send_envelope({**envelope, "envelope_id": "env-3", "retry_attempt": 1, "retry_reason": "timeout"})
         await wait_for(lambda: len(fake.acks) == 3)
-        assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in'") == [(1,)]  # a retry: dropped
+        assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND kind != 'start'") == [
+            (1,)
+        ]  # a retry: dropped
 
         mention = message("UA", f"<@{BOT_USER}> list", type="app_mention")
         await fake.send_envelope({"envelope_id": "env-4", "type": "events_api",

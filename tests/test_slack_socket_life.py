@@ -28,7 +28,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import ROOT, Harness, event_body, harness, message, wait_for
 
 SOCKET = {"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""}
-INBOUND = "SELECT count(*) FROM messages WHERE direction = 'in'"
+INBOUND = "SELECT count(*) FROM messages WHERE direction = 'in' AND kind != 'start'"
 CLI = Path(sys.executable).with_name("decisionbot")
 
 
@@ -207,7 +207,7 @@ async def test_the_stop_finishes_the_turns_in_flight_and_takes_no_new_envelope(t
     await fake.send_envelope(said("env-3", thread, "Draft the plan"))  # arrives during the stop
     await stopping
     assert acked(fake, "env-2") and not acked(fake, "env-3")  # Slack sends env-3 again, elsewhere or later
-    assert committed(tmp_path / "slack.db", "SELECT text FROM messages WHERE direction = 'in'") == [
+    assert committed(tmp_path / "slack.db", "SELECT text FROM messages WHERE direction = 'in' AND kind != 'start'") == [
         ("We ship with @unew",)
     ]
     await wait_for(lambda: not fake._sockets)  # the connection closed once the turn was acknowledged
@@ -228,7 +228,9 @@ async def test_sigterm_while_connected_with_a_turn_in_flight(tmp_path: Path, fak
         assert time.monotonic() - began < 6, err.decode()
     assert server.returncode == 0, err.decode()
     assert acked(fake, "env-2")
-    assert committed(db, "SELECT text FROM messages WHERE direction = 'in'") == [("We ship with @unew",)]
+    assert committed(db, "SELECT text FROM messages WHERE direction = 'in' AND kind != 'start'") == [
+        ("We ship with @unew",)
+    ]
     assert "Traceback" not in err.decode()
     await wait_for(lambda: not fake._sockets)
 
@@ -264,7 +266,7 @@ async def test_the_bot_reconnects_and_a_turn_across_the_drop_is_done_once(
         texts = [p["text"] for p in fake.posted()]
         assert texts.count("<@UA> Action 1: What is the action?") == 1
         assert texts.count("<@UA> Action 1: Who owns 'Draft the plan'?") == 1
-        assert slack.rows("SELECT text FROM messages WHERE direction = 'in' ORDER BY id") == [
+        assert slack.rows("SELECT text FROM messages WHERE direction = 'in' AND kind != 'start' ORDER BY id") == [
             ("We ship with @unew",), ("Draft the plan",)
         ]  # fmt: skip
         assert len(fake._sockets) == 1

@@ -21,7 +21,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
 from tests.test_slack_socket_life import SOCKET, acked, said, started
 
-OUT = "SELECT delivered_at IS NOT NULL, failed_at, last_error FROM messages WHERE direction = 'out' ORDER BY id"
+OUT = "SELECT delivered_at IS NOT NULL, failed_at, last_error FROM messages WHERE direction = 'out' AND kind != 'root' ORDER BY id"
 
 
 async def health(slack: Harness) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import re
 from bot.analytics import sql_sources, sql_waits
 from bot.analytics.sql_parts import (
     A_PERSON,
-    NOT_SENT,
+    NOT_COUNTED,
     SCOPE,
     SUMMARY_SCOPE,
     conversation_of,
@@ -153,7 +153,7 @@ GROUP BY s.flow_id, a.step, coalesce(a.field, '') ORDER BY s.flow_id, a.step, fi
 PARTICIPATION = f"""WITH {SCOPE},
 inbound AS (SELECT m.actor_id AS person, count(*) AS n, max(m.actor_name) AS name
             FROM messages m JOIN scope s ON s.run_id = m.run_id
-            WHERE m.direction = 'in' AND m.kind NOT IN {NOT_SENT} AND m.actor_id IS NOT NULL GROUP BY m.actor_id),
+            WHERE m.direction = 'in' AND m.kind NOT IN {NOT_COUNTED} AND m.actor_id IS NOT NULL GROUP BY m.actor_id),
 given AS (SELECT a.actor_id AS person, count(*) AS n FROM answers a JOIN scope s ON s.run_id = a.run_id
           GROUP BY a.actor_id),
 asked AS (SELECT m.actor_id AS person, m.run_id, m.step, max(m.actor_name) AS name

@@ -7,6 +7,11 @@ from __future__ import annotations
 #: The kinds of inbound rows that keep a change to a message someone sent (an edit, a deletion:
 #: bot/channels/slack_edits.py), not a message sent: no measure counts them as messages.
 NOT_SENT = "('edited', 'deleted')"
+#: Those, and a run's start kept in its transcript (``start``: the ``/decision start`` typed, the
+#: form submitted; bot/store/starts.py), counted as the run, not as a message its person sent.
+#: (The summary triggers need no such list: a start's row is written before its run, without it,
+#: and given it after, so that no trigger ever counts it.)
+NOT_COUNTED = "('edited', 'deleted', 'start')"
 
 #: A question the flow put to someone (``{m}``: the messages row's alias): a prompt that expects an
 #: answer. The bot's "Cancel this decision run? (yes/no)" to a facilitator who typed ``cancel`` is

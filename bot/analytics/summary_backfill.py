@@ -4,8 +4,7 @@ they are made, counted as their triggers (:mod:`bot.analytics.summary_triggers`)
 
 from __future__ import annotations
 
-from bot.analytics.sql import NOT_SENT
-from bot.analytics.sql_parts import conversation_of, question
+from bot.analytics.sql_parts import NOT_COUNTED, conversation_of, question
 from bot.analytics.sql_waits import PROMPT_TIMES
 from bot.analytics.summary_triggers import ACTION_FACTS, RUN_MS
 
@@ -51,7 +50,7 @@ BACKFILL = [
         SELECT m.actor_id AS person, f.day, f.flow_id, m.actor_name AS name, m.direction = 'in' AS inbound,
                0 AS answers, 0 AS addressed, 0 AS answered, 0 AS facilitated
         FROM messages m JOIN analytics_runs f ON f.run_id = m.run_id
-        WHERE m.actor_id IS NOT NULL AND (m.direction = 'in' AND m.kind NOT IN {NOT_SENT} OR {question("m")})
+        WHERE m.actor_id IS NOT NULL AND (m.direction = 'in' AND m.kind NOT IN {NOT_COUNTED} OR {question("m")})
         UNION ALL SELECT a.actor_id, f.day, f.flow_id, NULL, 0, 1, 0, 0, 0
         FROM answers a JOIN analytics_runs f ON f.run_id = a.run_id
         UNION ALL SELECT p.person, f.day, f.flow_id, NULL, 0, 0, 1, p.answered, 0

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from bot.analytics.sql import NOT_SENT
-from bot.analytics.sql_parts import conversation_of, question
+from bot.analytics.sql_parts import NOT_SENT, conversation_of, question
 from bot.analytics.sql_waits import ANSWER_MS
 
 #: A name kept as the participation view takes it: the greatest (``max``) of those seen.

@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -37,33 +35,28 @@ from bot import config, outbox_rows, texts
 from bot.channels import Channel, ChannelDown, DeliveryFailed, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_deleted as deleted
-from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
 from bot.channels import slack_postable as postable
-from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed, rate_limited
+from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_inbound import Inbound
 from bot.channels.slack_limits import Backlog
-from bot.channels.slack_lookups import HeldLookups
+from bot.channels.slack_people import SlackPeople
 from bot.channels.slack_requests import SlackRequests
 from bot.channels.slack_send import Poster, slack_user
-from bot.channels.slack_side import TokenOutage, bot_token_refused
 from bot.channels.slack_socket import SocketClient, first_url
+from bot.channels.slack_tokens import TokenHealth
 from bot.channels.slack_turns import NAME
 from bot.errors import ConfigError
 from bot.model import Actor, ConversationKey, Reply
-from bot.outbox import DOWN_FIRST, DOWN_MOST, Queued
+from bot.outbox import Queued
 from bot.refusals import RefusalLog
-from bot.store import group, iso, runs, transaction, utc_now
-from bot.store.people import People, Person
 
 log = logging.getLogger("decisionbot.slack")
 #: Seconds a stopping server gives the Socket Mode turns in flight to be committed and
 #: acknowledged before it closes the connection (what is cut short is not acknowledged: Slack
 #: sends it again, and what was stored of it drops the repeat by its id).
 SOCKET_STOP_GRACE = 5.0
-#: Seconds a person's lookup (``users.info``) is given, its wait for a slot included.
-LOOKUP_WITHIN = 1.0
 #: Seconds the start-up gives the first Socket Mode connection (slack_sdk retries it every 5 s,
 #: forever): a websocket that cannot be opened (a firewall letting HTTPS through, not wss) stops
 #: the start with a clear error instead of a server that never answers.
@@ -104,20 +97,17 @@ class SlackChannel(SlackRequests, Channel):
         self.home = messages.Home()  # the installation, as auth.test says (``_identify``)
         self.bot_user: str | None = None
         self.socket: SocketClient | None = None
-        self.refused: dict[str, tuple[str, str]] = {}  # a token Slack refuses while serving: its error, since
-        self.socket_off: str | None = None  # since when Slack has Socket Mode turned off for the app
+        self.tokens = TokenHealth(services.db.conn)  # a token Slack refuses while serving
         self.forged = RefusalLog(log)  # requests whose signature does not verify: a line a minute
         self.handling: set[asyncio.Task[Any]] = set()  # Socket Mode envelopes being processed
         self.stopping = False
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.people = People(services.db, self._fetch_person, clock=self.dispatcher.clock)
-        self.held = HeldLookups(self._fetch_person, self._found_later, self.spawn)  # users.info's 429s
+        self.folks = SlackPeople(services, self.spawn)
+        self.people, self.held = self.folks.people, self.folks.held  # (users.info's 429s held)
         self.backlog = Backlog(recount=lambda: outbox_rows.waiting(services.db.conn, [NAME]))
         self.poster: Poster | None = None
         self.inbound: Inbound | None = None
         self.http: aiohttp.ClientSession | None = None  # the Web API calls' session (``_client``)
-        self.beside: dict[str, TokenOutage] = {}  # the bot token refused beside the outbox, by kind of call
-        self.token_worked: str | None = None  # a reply delivered since a refusal beside: when (UTC ISO-8601)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/slack/events", self.on_http)] if self.verifier else []
@@ -143,16 +133,17 @@ class SlackChannel(SlackRequests, Channel):
         # the side client's refusals are retried by slack_side (a 429 holding the channel's pacing)
         client, side = self._client(self.token), self._client(self.token)
         self.poster = Poster(self.services.db, client, side, self.dispatcher.clock, self.spawn)
-        self.poster.deactivated = self._deactivated
-        self.poster.external = self._external
+        self.poster.deactivated = self.folks.deactivated
+        self.poster.external = self.folks.external
+        self.folks.poster = self.poster
         self.poster.thread_gone = self._thread_gone
         await self._identify(client)
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         self.inbound.home = self.home
-        self.inbound.token_gone = self._bot_token_gone
-        self.beside = {"side": self.poster.side_token, "home": self.inbound.app_home.token}
+        self.inbound.token_gone = self.tokens.bot_token_gone
+        self.tokens.beside = {"side": self.poster.side_token, "home": self.inbound.app_home.token}
         fallback = self.dispatcher.tz_for
-        self.dispatcher.tz_for = lambda actor: self._zone(actor) or fallback(actor)
+        self.dispatcher.tz_for = lambda actor: self.folks.zone(actor) or fallback(actor)
         if self.app_token:
             await self._connect_socket()
 
@@ -168,7 +159,7 @@ class SlackChannel(SlackRequests, Channel):
         self.team_id, self.bot_user = auth.get("team_id"), auth.get("user_id")
         self.enterprise_id = auth.get("enterprise_id") or None  # an Enterprise Grid's organisation
         self.org_wide = bool(auth.get("is_enterprise_install"))  # its team_id is then the organisation's
-        self.home = messages.Home(self.team_id, self.enterprise_id, self.org_wide)
+        self.home = self.folks.home = messages.Home(self.team_id, self.enterprise_id, self.org_wide)
         log.info(texts.slack_serving(self.team_id, self.enterprise_id, self.org_wide))
         try:
             bot = await client.bots_info(bot=auth.get("bot_id"))
@@ -186,11 +177,12 @@ class SlackChannel(SlackRequests, Channel):
         self.socket = SocketClient(
             self.app_token,
             web_client,
-            refused=self._app_token_refused,
-            accepted=self._app_token_accepted,
-            turned_off=self._socket_mode_off,
-            turned_on=self._socket_mode_on,
+            refused=self.tokens.app_token_refused,
+            accepted=self.tokens.app_token_accepted,
+            turned_off=self.tokens.socket_mode_off,
+            turned_on=self.tokens.socket_mode_on,
         )
+        self.tokens.socket = self.socket
         self.socket.wss_uri = url
         self.socket.socket_mode_request_listeners.append(self.on_socket)
         try:
@@ -201,49 +193,8 @@ class SlackChannel(SlackRequests, Channel):
             address = f"{where.scheme}://{where.netloc}{where.path}"  # not the ticket
             raise ConfigError(texts.slack_socket_unreachable(address, SOCKET_START_TIMEOUT)) from exc
 
-    # --- a token refused while serving -------------------------------------------------------
-
     def failing(self) -> str | None:
-        refused = {name: (error, since, ["replies"]) for name, (error, since) in self.refused.items()}
-        if bot := bot_token_refused(self.refused.get("SLACK_BOT_TOKEN"), self.beside, self.token_worked):
-            refused["SLACK_BOT_TOKEN"] = bot
-        told = [texts.slack_failing(name, *state) for name, state in sorted(refused.items())]
-        if self.socket_off is not None:
-            told.append(texts.slack_socket_mode_off_failing(self.socket_off))
-        return " ".join(told) or None
-
-    def _token_refused(self, variable: str, error: str, told: str) -> None:
-        if variable not in self.refused:  # one line an outage
-            self.refused[variable] = (error, iso(utc_now()))
-            log.error(told)
-
-    def _token_accepted(self, variable: str, told: str) -> None:
-        if self.refused.pop(variable, None) is not None:
-            log.info(told)
-
-    def _bot_token_gone(self, kind: str) -> None:
-        """Slack says the app was uninstalled or its bot token revoked: failing at once, not at the next call."""
-        channels = lifecycle.open_channels(self.services.db.conn)  # to invite the bot back to, once reinstalled
-        self._token_refused("SLACK_BOT_TOKEN", kind, texts.slack_token_gone(kind, channels))
-
-    def _app_token_refused(self, error: str) -> None:
-        assert self.socket is not None
-        told = texts.slack_app_token_refused_serving(error, self.socket.retry_first, self.socket.retry_most)
-        self._token_refused("SLACK_APP_TOKEN", error, told)
-
-    def _app_token_accepted(self) -> None:
-        self._token_accepted("SLACK_APP_TOKEN", texts.slack_app_token_works_again())
-
-    def _socket_mode_off(self) -> None:
-        if self.socket_off is None:  # one line an outage
-            assert self.socket is not None
-            self.socket_off = iso(utc_now())
-            log.error(texts.slack_socket_mode_off(self.socket.retry_first, self.socket.retry_most))
-
-    def _socket_mode_on(self) -> None:
-        if self.socket_off is not None:
-            self.socket_off = None
-            log.info(texts.slack_socket_mode_on_again())
+        return self.tokens.failing()
 
     async def stop(self) -> None:
         """Socket Mode: take no new envelope (unacknowledged, Slack sends it again), let the turns
@@ -275,73 +226,13 @@ class SlackChannel(SlackRequests, Channel):
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    # --- people ------------------------------------------------------------------------------
-
-    async def _fetch_person(self, actor_id: str) -> Person | None:
-        """``users.info``, 1 s at most (``LOOKUP_WITHIN``); None when it fails (logged), or when
-        Slack's rate limit holds it back, Slack is slow to answer, or too many are in flight
-        (:class:`HeldLookups` makes it again in the background)."""
-        assert self.poster is not None
-        user_id = actor_id.split(":", 1)[1]
-        began = asyncio.get_running_loop().time()
-        if not await self.held.admit(actor_id, LOOKUP_WITHIN):  # Slack said to wait, or too many at once
-            return None
-        waited = asyncio.get_running_loop().time() - began
-        try:
-            found = await asyncio.wait_for(self.poster.side.users_info(user=user_id), max(LOOKUP_WITHIN - waited, 0.1))
-        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:  # (a dropped connection: no OSError)
-            if isinstance(exc, SlackApiError) and (seconds := rate_limited(exc)) is not None:
-                self.held.limited(actor_id, seconds)
-                return None
-            if isinstance(exc, TimeoutError):  # looked up again in the background
-                if waited > 0.1:  # late for the others in flight: not Slack's fault
-                    self.held.hold(actor_id)
-                else:  # Slack slow to answer: asked nothing more for a while
-                    self.held.slow(actor_id)
-                return None
-            error = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-            log.warning(texts.slack_person_unknown(user_id, error, self.people.known(actor_id) is not None))
-            return None
-        finally:
-            self.held.done()
-        self.held.answered()
-        return messages.person({"id": user_id, **(found.get("user") or {})}, self.home)
-
-    def _found_later(self, people: list[Person]) -> None:
-        """People whose lookup Slack's rate limit held back, found since: cached and stored, and
-        named in the open runs that go by their ids (their later prompts, reminders, decision record)."""
-        for person in people:
-            self.people.learned(person)
-        self.spawn(self._name_in_runs([p.actor for p in people]))
-
-    async def _name_in_runs(self, people: list[Actor]) -> None:
-        """``people`` named in the open runs, once the write lock is free (a cache's write, as
-        :meth:`People._save`: off any turn's path). Not named if the ledger refuses: the runs keep
-        their ids, as before, until they speak."""
-        try:
-            await group.writable(self.services.db.conn)
-            with transaction(self.services.db) as conn:
-                runs.name_in_open_runs(conn, people)
-        except sqlite3.Error as exc:
-            log.warning(texts.slack_people_not_named_in_runs(len(people), f"{type(exc).__name__}: {exc}"))
+    # --- people (slack_people) ----------------------------------------------------------------
 
     async def learn(self, people: Sequence[Actor]) -> Mapping[str, Actor]:
-        """Slack users named by a trigger, by ``users.info`` (1 s each, all at once), into the
-        cache speakers' names and zones are kept in: their zones are then known to ``tz_for``."""
-        found = await self.people.ensure(p.id for p in people if slack_user(p) is not None)
-        return {i: person.actor for i, person in found.items()}
+        return await self.folks.learn(people)
 
     def not_a_person(self, actor_id: str) -> str:
         return self.people.kind(actor_id)
-
-    def _deactivated(self, user_id: str) -> bool:
-        return self.people.deactivated(f"{NAME}:{user_id}")
-
-    def _external(self, user_id: str) -> bool:
-        return self.people.external(f"{NAME}:{user_id}")
-
-    def _zone(self, actor: Actor) -> ZoneInfo | None:
-        return self.people.zone(actor.id) if actor.channel == NAME else None
 
     # --- outbound ----------------------------------------------------------------------------
 
@@ -351,13 +242,9 @@ class SlackChannel(SlackRequests, Channel):
         try:
             sent = await self.poster.deliver(item)
         except ChannelDown as exc:  # the outbox keeps the replies and waits
-            self._token_refused(
-                "SLACK_BOT_TOKEN", exc.reason, texts.slack_bot_token_refused(exc.reason, DOWN_FIRST, DOWN_MOST)
-            )
+            self.tokens.bot_token_refused(exc.reason)
             raise
-        self._token_accepted("SLACK_BOT_TOKEN", texts.slack_bot_token_works_again())
-        if any(o.error for o in self.beside.values()):  # the token works: what was refused beside before is not failing
-            self.token_worked = iso(utc_now())
+        self.tokens.bot_token_works()
         if item.last_part:  # the backlog counts replies, not the parts of one
             self.backlog.done()
         return sent

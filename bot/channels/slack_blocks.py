@@ -73,6 +73,17 @@ def mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
 
+def channel_link(channel_id: str) -> str:
+    """A channel as a link Slack shows by its name (``<#C0123>``)."""
+    return f"<#{channel_id}>"
+
+
+def permalink(domain: str, channel_id: str, ts: str) -> str:
+    """A message's link, as ``chat.getPermalink`` writes it, from its workspace's domain (a click's
+    ``team.domain``): a thread's root opens its thread."""
+    return f"https://{domain}.slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+
+
 def may_name_someone(text: str) -> bool:
     """``text`` has a word shaped like a Slack user id: it may name a person by it."""
     return _MAYBE_USER_ID.search(text) is not None

@@ -9,6 +9,7 @@ import sqlite3
 
 from bot import texts
 from bot.channels import slack_blocks as blocks
+from bot.channels.slack_dms import is_dm
 from bot.channels.slack_events import Clicked
 from bot.channels.slack_send import PLACEHOLDER, Poster
 from bot.model import Actor
@@ -27,7 +28,8 @@ def refusal(
     if row is not None and row.status == "closed":
         return Refusal("closed", blocks.escape(texts.slack_prompt_run_ended()))
     if row is not None and row.status != "open":
-        return Refusal("closed", poster.why_gone(row) or blocks.escape(texts.slack_prompt_closed()))
+        told = moved_away(conn, row, click) or poster.why_gone(row) or blocks.escape(texts.slack_prompt_closed())
+        return Refusal("closed", told)
     if row is not None and (gone := poster.withdraw_unasked(row.run_id).get((row.channel, row.ts))):
         return Refusal("closed", gone)  # handed to the facilitator (its redraw had not gone out yet)
     if row is not None and (to := addressee(conn, row)) and to != actor.id:
@@ -36,6 +38,22 @@ def refusal(
         poster.withdraw(row)
         return Refusal("asked_since", blocks.escape(texts.slack_prompt_closed()))  # the run asked them something newer
     return None
+
+
+def moved_away(conn: sqlite3.Connection, row: store.PromptRow, click: Clicked) -> str | None:
+    """Where to answer a question left behind in a thread its open run moved away from
+    (``/decision move``; its root deleted), with a link to the run's new thread once it has one; None when the
+    question is not one so left. Such a click is refused rather than taken: the run reads its
+    answers in its new thread alone (the old one is told so), and the copy asked there stays open."""
+    run = runs.load_run(conn, row.run_id)
+    if run is None or run.status not in runs.OPEN or is_dm(row.channel):
+        return None
+    channel = run.conversation.conversation
+    thread = run.conversation.thread or (None if is_dm(channel) else store.run_thread(conn, run.id, channel))
+    if (row.channel, click.thread_ts or click.message_ts) == (channel, thread):
+        return None
+    link = blocks.permalink(click.domain, channel, thread) if thread and click.domain else None
+    return texts.slack_prompt_moved(run.id, blocks.channel_link(channel), link)
 
 
 def addressee(conn: sqlite3.Connection, row: store.PromptRow) -> str | None:

@@ -130,7 +130,7 @@ def move(bot: Dispatcher, conn: sqlite3.Connection, gone: Deleted, run_id: int, 
     def root(asks: bool) -> str:
         return texts.slack_thread_moved(row.id, flow.title, title, asks)
 
-    return rehome(bot, conn, row, gone.channel, root, now)
+    return rehome(bot, conn, row, gone.channel, root, now).queued
 
 
 async def thread_refused(bot: Dispatcher, db: Database, run_id: int, channel: str, thread_ts: str) -> list[int] | None:

@@ -26,7 +26,6 @@ class Answer:
 
     status: int = 200
     body: dict[str, Any] | None = None
-    run: int | None = None  # the run a start started (its answer says so)
 
     def response(self) -> web.Response:
         if self.body is None:
@@ -218,6 +217,7 @@ class Clicked:
     answer: str
     action_ts: str
     value: Any
+    domain: str = ""  # the workspace's (``team.domain``): its messages' links
 
     @property
     def platform_id(self) -> str:
@@ -255,6 +255,7 @@ def clicked(payload: Mapping[str, Any]) -> Clicked | None:
         answer=answer,
         action_ts=str(action.get("action_ts") or payload.get("trigger_id") or ""),
         value={k: action[k] for k in ("type", "action_id", "value", "selected_date", "selected_user") if k in action},
+        domain=str(as_dict(payload.get("team")).get("domain") or ""),
     )
 
 

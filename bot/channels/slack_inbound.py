@@ -29,7 +29,7 @@ from bot.channels import slack_clicks as clicks
 from bot.channels import slack_deleted as deleted
 from bot.channels import slack_edits as edits
 from bot.channels import slack_events as events
-from bot.channels import slack_home as app_home
+from bot.channels import slack_home_tab as app_home
 from bot.channels import slack_lifecycle as lifecycle
 from bot.channels import slack_messages as messages
 from bot.channels import slack_modal as modal
@@ -39,8 +39,10 @@ from bot.channels.slack_late import ResponseUrls
 from bot.channels.slack_messages import Said
 from bot.channels.slack_modal_start import FormStarts, asks_form
 from bot.channels.slack_send import is_dm
+from bot.channels.slack_start_outcome import slash_answer
 from bot.channels.slack_starts import SlashStarts
 from bot.channels.slack_turns import NAME, remember
+from bot.command_words import gives_here
 from bot.control import CommandResult, answers_words, comes_first, names_a_run, run_command, start_arguments
 from bot.dispatch import TurnResult
 from bot.model import Actor, ConversationKey, Message
@@ -111,6 +113,8 @@ class Inbound(SlashStarts):
             return  # its app_mention twin carries it
         elif said.dm:
             await self._direct(said, event)
+        elif said.thread_ts and (move := self._moves(event, whole=True)) and self._leads(said, move.run_id):
+            await self._move_asked(said, event, move)  # the facilitator's plain 'move 3 #ops' (a thread's too)
         elif thread_run is not None:
             await self._answer(said, event, thread_run, said.text)
         elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
@@ -144,15 +148,24 @@ class Inbound(SlashStarts):
     def _starts(self, words: list[str]) -> bool:  # 'start FLOW ...' of a flow it has ('start the migration': an answer)
         return len(words) > 1 and words[0].lower() == "start" and words[1] in self.dispatcher.catalog.startable()
 
+    def _leads(self, said: Said, run_id: int | None) -> bool:  # 'cancel 3', 'move 3 #ops' are theirs to give
+        return moves.leads(self.services.db.conn, run_id, said.user)
+
     def _mine(self, said: Said) -> Callable[[int], bool]:
         return control.actions_of(self.dispatcher, f"{NAME}:{said.user}")  # the actions 'due A4 ...' may name
 
     async def _answer(self, said: Said, event: dict[str, Any], run_id: int, text: str) -> None:
         """A reply in a run's thread: its answer, unless it is a command that names its run or
-        action (``status 3``, ``done A12``), answered to its writer alone, as Teams takes them."""
+        action (``status 3``, ``done A12``), answered to its writer alone, as Teams takes them;
+        typed plainly (no mention of the bot), one its writer may give (``gives_here``)."""
         if not text.strip():  # the bot mentioned and nothing typed: no answer attempt
             return
-        if names_a_run(text, self._mine(said)):
+        mine = self._mine(said)  # typed plainly: only a command its writer may give (else words that look so)
+        if (
+            names_a_run(text, mine)
+            if said.kind == "app_mention"
+            else gives_here(text, mine, partial(self._leads, said))
+        ):
             await self._thread_command(said, text)
             return
         actor, mentions = await self._people(said.user, text)
@@ -249,13 +262,15 @@ class Inbound(SlashStarts):
         if said.thread_ts and names_a_run(text):
             await self._thread_command(said, text)
             return
+        came = self.dispatcher.clock()
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
         words = text.split()
         starts = bool(words) and words[0].lower() == "start"
         conversation = ConversationKey(NAME, said.channel, (said.thread_ts or said.ts) if starts else None)
         others = self._not_people(str(event.get("text") or ""), mentions)
-        done = self._once(said.platform_id, actor, conversation, text, mentions, others)
+        typed = self._mentioned_start(said, actor, text, came) if starts else None
+        done = self._once(said.platform_id, actor, conversation, text, mentions, others, typed)
         if done is None:
             return
         self._after_command(done)
@@ -276,7 +291,7 @@ class Inbound(SlashStarts):
             return
         team = event.get("team") if isinstance(event.get("team"), str) else self.home.team
         typed = moves.Typed(said.platform_id, actor, ConversationKey(NAME, said.channel), team)
-        told = await moves.carry_out(self, typed, move)
+        told = await moves.carry_out(self, typed, move, moves.TYPED_WITHIN)  # (an event: Slack's 3 s)
         if told is None:
             return
         if said.dm:
@@ -310,8 +325,11 @@ class Inbound(SlashStarts):
         if self._starts(words := command.text.split()):
             parsed = start_arguments(words[2:], mentions, others)
             if parsed.refused is None:  # else refused below, before any root is posted
-                title = parsed.title
-                return await self._slash_start(command, actor, mentions, words[1], title, arrived, others, budget)
+                said = self._typed_start(form, command, actor, arrived)
+                started = await self._slash_start(
+                    command, said, mentions, words[1], parsed.title, arrived, others, budget
+                )
+                return slash_answer(started)
         conversation = ConversationKey(NAME, command.channel)
         done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
         if done is None:

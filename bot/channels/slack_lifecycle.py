@@ -262,10 +262,12 @@ def _asks(conn: sqlite3.Connection, row: RunRow) -> str:
 
 
 async def on_lost(turns: Turns, gone: Lost, event_id: str) -> None:
-    """A channel lost, told once: Slack's retry of the event (its id) and the event's ``message``
-    twin add nothing. Slack is asked first whether the bot still posts there (``still_postable``:
-    the event delivered late, after the bot's return); whoever did it is named as the people cache
-    knows them (looked up once, meanwhile)."""
+    """A channel lost, told once: Slack's retry of the event (its id, dropped before Slack is asked
+    anything) and the event's ``message`` twin add nothing. Slack is asked first whether the bot
+    still posts there (``still_postable``: the event delivered late, after the bot's return); whoever
+    did it is named as the people cache knows them (looked up once, meanwhile)."""
+    if turns._seen(f"event:{event_id}"):  # (checked again in the write: a twin delivery racing this one)
+        return
     postable_now, by = await asyncio.gather(still_postable(turns, gone), _who(turns, gone))
     if postable_now:
         return

@@ -24,11 +24,14 @@ from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_messages as messages
 from bot.channels import slack_modal as modal
+from bot.channels import slack_start_outcome as outcomes
 from bot.channels.slack_calls import call, json_call
 from bot.channels.slack_events import Answer, Malformed, as_dict
 from bot.channels.slack_starts import SlashStarts
 from bot.control import start_arguments
+from bot.model import Actor
 from bot.store import write_lock
+from bot.store.starts import StartSaid
 
 log = logging.getLogger("decisionbot.slack")
 
@@ -161,25 +164,33 @@ class FormStarts:
                 word, kind = refused
                 return Answer(body=modal.errors({modal.PEOPLE: texts.modal_not_a_person(word.lstrip("@"), kind)}))
             command = modal.as_slash(sub, text)
-            answer = await turns._slash_start(command, actor, mentions, sub.flow or "", sub.title, arrived, others)
+            said = self._chosen(sub, actor, mentions, arrived)
+            outcome = await turns._slash_start(command, said, mentions, sub.flow or "", sub.title, arrived, others)
         except write_lock.LedgerBusy:
             return Answer(body=modal.errors({modal.FLOW: texts.modal_try_again()}))
-        return self._answered(sub, answer)
+        return self._answered(sub, outcome)
 
-    def _answered(self, sub: modal.Submitted, answer: Answer) -> Answer:
-        """The start's answer as the form's: closed once the run started (the person told "Started"
-        as a slash command's caller is), else what refused it under its field."""
-        said = str((answer.body or {}).get("text") or "")
-        if answer.run is not None:
+    def _chosen(self, sub: modal.Submitted, actor: Actor, mentions: dict[str, Actor], arrived: float) -> StartSaid:
+        """The submission as the run's transcript keeps it: what its person chose, when."""
+        text = texts.modal_start_said(sub.flow or "", sub.title, list(mentions))
+        payload: dict[str, Any] = {"type": "view_submission", "origin": sub.origin.where, "flow": sub.flow}
+        payload |= {"title": sub.title, "participants": list(sub.people), "channel": sub.channel}
+        return StartSaid(actor, text, self.turns._came_at(arrived), payload)
+
+    def _answered(self, sub: modal.Submitted, outcome: outcomes.StartOutcome) -> Answer:
+        """The start's outcome as the form's answer: closed once the run started (the person told
+        "Started" as a slash command's caller is), else what refused it under its field."""
+        if isinstance(outcome, outcomes.Started):
+            said = outcomes.mrkdwn(outcome)
             if sub.origin.where == "slash":  # privately, in the run's channel
                 self.turns.poster.ephemeral_later(sub.channel, sub.user, said)
             else:  # from no channel: by direct message
-                self.turns.poster.spawn(self._direct(sub.user, said, answer.run))
+                self.turns.poster.spawn(self._direct(sub.user, said, outcome.run_id))
             return Answer()
-        if answer.body is None:  # a submission carried out already
+        if outcome is None:  # a submission carried out already
             return Answer()
         gone = sub.flow not in self.turns.dispatcher.catalog.startable_in_chat()  # removed meanwhile
-        return Answer(body=modal.errors({modal.FLOW if gone else modal.CHANNEL: _plain(said)}))
+        return Answer(body=modal.errors({modal.FLOW if gone else modal.CHANNEL: outcome.why}))
 
     async def _direct(self, user: str, mrkdwn: str, run_id: int | None = None) -> None:
         """``mrkdwn`` said to ``user`` in their direct message with the bot (once the request is stored)."""
@@ -190,8 +201,3 @@ class FormStarts:
                 log.warning(texts.slack_modal_started_untold(user, run_id, str(exc)))
             return
         self.turns.poster.say_later(channel, mrkdwn)
-
-
-def _plain(mrkdwn: str) -> str:
-    """An answer written for a message (mrkdwn, escaped) as the plain text a form's error is."""
-    return mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -26,15 +26,17 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot import outbox_rows, reask, texts
 from bot.channels import DeliveryFailed, RetryLater
+from bot.channels import slack_blocks as blocks
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_postable import described
 from bot.command_result import run_id_of
 from bot.engine.state import Prompt
-from bot.model import Actor, ConversationKey, Reply
+from bot.engine.timers import may_lead
+from bot.model import Actor, ConversationKey, Reply, placeholder_facilitator
 from bot.run_commands import may_see
 from bot.store import group, iso, runs, transaction
 from bot.store import slack as store
@@ -45,8 +47,14 @@ if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
 
 NAME = "slack"
+PLACEHOLDER = placeholder_facilitator(NAME)  # a triggered run's facilitator until someone claims it
 #: A channel as Slack writes it in a command's or a message's text: ``<#C0123|general>``, ``<#C0123>``.
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^<>]*))?>")
+
+#: Seconds Slack is given to describe the channels of a move typed in a message (an event, which
+#: is answered within Slack's 3 s, beside the lookup of who typed it); a slash command's waits as
+#: long as a call may (its outcome told at its response_url when late).
+TYPED_WITHIN = 1.5
 
 log = logging.getLogger("decisionbot.slack")
 
@@ -75,6 +83,23 @@ def move_words(raw: str, whole: bool = False) -> Move | None:
     return Move(run_id, channel, f"#{found.group(2) or found.group(1)}" if found else "")
 
 
+class Rehomed(NamedTuple):
+    """What :func:`rehome` did: the outbox ids it queued, and the questions it left behind in the old
+    thread (superseded there; asked again in the new one), whose widgets are to be taken away."""
+
+    queued: list[int]
+    behind: list[store.PromptRow]
+
+
+def leads(conn: sqlite3.Connection, run_id: int | None, user: str) -> bool:
+    """Whether Slack user ``user`` may give a command that only run ``run_id``'s facilitator may
+    (``move``, ``cancel``), typed plainly where words are answers (a run's thread): they lead it, or
+    nobody has claimed it yet (then the command is refused, saying who may, rather than the text
+    claiming the run as its first answer). Anyone else's words stay theirs: an answer."""
+    row = runs.load_run(conn, run_id) if run_id is not None else None
+    return row is not None and row.context.facilitator.id in (f"{NAME}:{user}", PLACEHOLDER.id)
+
+
 def rehome(
     bot: Dispatcher,
     conn: sqlite3.Connection,
@@ -84,22 +109,25 @@ def rehome(
     now: datetime,
     by: Actor | None = None,
     note: str | None = None,
-) -> list[int]:
+) -> Rehomed:
     """Open run ``row`` leaves its thread for channel ``to_channel``: its next message there, ``root``
     (told whether questions are asked again after it), roots its new thread; then what was still
     queued for the old thread, then the questions waiting there, asked again; ``note`` left in the
     old thread. ``by``: who moved it (None: its thread was deleted). In the caller's transaction;
-    returns the outbox ids of what was queued."""
+    returns the outbox ids of what was queued, and the questions left behind in the old thread."""
     old = row.conversation
     thread = old.thread or (None if is_dm(old.conversation) else store.run_thread(conn, row.id, old.conversation))
     there = {p.to["id"]: store.asked_out_there(conn, row.id, p.to["id"]) for p in row.context.prompts if p.asked}
     new = ConversationKey(NAME, to_channel)
-    store.leave_thread(conn, row.id, old.conversation, thread, str(new), now)
+    unposted = _unposted_root(conn, row.id, old) if thread is None else None
+    left = unposted.left if unposted is not None else ConversationKey(NAME, old.conversation, thread)
+    if unposted is not None:  # moved again before its last move's root was out: from where it is seen
+        _withdraw_unposted_root(conn, row.id, unposted, now)
+    behind = store.leave_thread(conn, row.id, old.conversation, thread, str(new), now)
     first = Reply(row.id, new, root(any(there.values())), kind="info")
     queued = runs.queue_replies(conn, [first], iso(now))
     queued += outbox_rows.requeue(conn, row.id, str(old), str(new), queued[0], texts.slack_requeued(), now)
-    left = ConversationKey(NAME, old.conversation, thread)
-    if note is not None and (thread is not None or is_dm(old.conversation)):
+    if note is not None and (left.thread is not None or is_dm(left.conversation)):
         queued += runs.queue_replies(conn, [Reply(row.id, left, note, kind="info")], iso(now))
     moved = replace(row, conversation=new)  # as leave_thread left it: no need to read it again
     who = by.id if by is not None else None
@@ -109,7 +137,66 @@ def rehome(
 
     queued += reask.ask_again(bot, conn, moved, chosen, "thread_moved", now, actor=who)
     store.record_move(conn, row.id, str(left), str(new), who, now)
-    return queued
+    return Rehomed(queued, behind)
+
+
+def shown_in(conn: sqlite3.Connection, row: RunRow) -> ConversationKey:
+    """Where people see open run ``row``: its conversation, or, when its latest move's root there
+    is not out yet (moved again at once; Slack slow or pacing), where it was moved from."""
+    unposted = _unposted_root(conn, row.id, row.conversation)
+    return unposted.left if unposted is not None else row.conversation
+
+
+@dataclass(frozen=True)
+class Unposted:
+    """The root a run's latest move queued, not out yet: its message id, the move's time, and
+    where the run is still seen (the thread it was moved from; its channel alone, when that thread
+    was deleted: no note goes there)."""
+
+    root: int
+    at: str
+    left: ConversationKey
+
+
+def _unposted_root(conn: sqlite3.Connection, run_id: int, old: ConversationKey) -> Unposted | None:
+    """The root the run's latest move (or its deleted thread) queued for ``old``, the bare channel
+    it went to, while it is not out (posted, its thread made); None when the run lives in a thread
+    or a direct message, its latest move was not there, or its root went out."""
+    if old.thread is not None or is_dm(old.conversation):
+        return None
+    moved = conn.execute(
+        "SELECT from_conversation, at, by_id FROM slack_moves WHERE run_id = ? AND to_conversation = ?"
+        " AND transition_id = (SELECT max(transition_id) FROM slack_moves WHERE run_id = ?)",
+        (run_id, str(old), run_id),
+    ).fetchone()
+    if moved is None:
+        return None
+    root = conn.execute(  # queued first in the move's transaction, at its time
+        "SELECT id, delivered_at FROM messages WHERE run_id = ? AND direction = 'out' AND conversation = ?"
+        " AND created_at = ? ORDER BY id LIMIT 1",
+        (run_id, str(old), moved[1]),
+    ).fetchone()
+    if root is None or root[1] is not None:
+        return None
+    left = ConversationKey.parse(str(moved[0]))
+    if moved[2] is None:  # its thread deleted: nothing to leave a note in
+        left = ConversationKey(NAME, left.conversation)
+    return Unposted(int(root[0]), str(moved[1]), left)
+
+
+def _withdraw_unposted_root(conn: sqlite3.Connection, run_id: int, unposted: Unposted, now: datetime) -> None:
+    """The root the run's last move queued and never posted is not posted at all now it moves on:
+    the new move's root replaces it (one being posted meanwhile is taken back as a requeued reply
+    is), and the new move's note the last one's, if it is not out either."""
+    why = texts.slack_root_replaced()
+    conn.execute("UPDATE messages SET failed_at = ?, last_error = ? WHERE id = ?", (iso(now), why, unposted.root))
+    if unposted.left.thread is None:  # (no note was left: the thread it came from was deleted)
+        return
+    conn.execute(
+        f"UPDATE messages SET failed_at = ?, last_error = ? WHERE {outbox_rows.UNSENT} AND run_id = ?"
+        " AND conversation = ? AND created_at = ?",
+        (iso(now), why, run_id, str(unposted.left), unposted.at),
+    )
 
 
 @dataclass(frozen=True)
@@ -122,8 +209,9 @@ class Typed:
     team: str | None
 
 
-async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
-    """Move the run as ``move`` says, or say why not; None for Slack's retry of a move carried out."""
+async def carry_out(turns: Turns, typed: Typed, move: Move, within: float | None = None) -> str | None:
+    """Move the run as ``move`` says, or say why not; None for Slack's retry of a move carried out.
+    ``within``: seconds Slack is given to describe the channels (None: a call's own timeout)."""
     if move.run_id is None or move.channel is None:
         return texts.slack_move_usage()
     refused, row = _refused(turns.dispatcher, typed, move.run_id, move)
@@ -131,28 +219,34 @@ async def carry_out(turns: Turns, typed: Typed, move: Move) -> str | None:
         return refused
     try:
         (closed, info), (old_closed, old_info) = await asyncio.gather(
-            described(turns.poster.client, move.channel), _old_channel(turns, row)
+            described(turns.poster.client, move.channel, within),
+            _old_channel(turns, shown_in(turns.dispatcher.db.conn, row), within),
         )
     except (RetryLater, DeliveryFailed) as exc:
-        return texts.slack_move_unchecked(row.id, move.name, str(exc))
+        late = isinstance(exc.__cause__, TimeoutError)
+        return texts.slack_move_unchecked(row.id, move.name, texts.slack_post_timed_out() if late else str(exc))
+    if move.name == f"#{move.channel}" and isinstance(info.get("name"), str) and info["name"]:
+        move = replace(move, name=f"#{info['name']}")  # <#C0123> as Slack wrote it: named as Slack names it
     if closed is not None:
         return texts.slack_move_closed(row.id, move.name, closed.plain or str(closed), closed.remedy)
     team = info.get("context_team_id")
     if typed.team and isinstance(team, str) and team and team != typed.team:
         return texts.slack_move_other_team(row.id, move.name)
-    old_name = f"#{old_info['name']}" if old_info.get("name") else row.conversation.conversation
+    old_name = f"#{old_info['name']}" if old_info.get("name") else shown_in(turns.dispatcher.db.conn, row).conversation
     return await _moved(turns, typed, move, old_name, bool(old_info) and old_closed is None)
 
 
-async def _old_channel(turns: Turns, row: RunRow) -> tuple[DeliveryFailed | None, dict[str, Any]]:
-    """The run's channel as Slack describes it (its name), and whether it refuses the bot's posts
-    (then no note is left in it); nothing for a direct message, or when Slack does not say (then
-    no note either, and its id names it)."""
-    channel = row.conversation.conversation
+async def _old_channel(
+    turns: Turns, shown: ConversationKey, within: float | None
+) -> tuple[DeliveryFailed | None, dict[str, Any]]:
+    """The run's channel (where people see it: ``shown_in``) as Slack describes it (its name), and
+    whether it refuses the bot's posts (then no note is left in it); nothing for a direct message,
+    or when Slack does not say (then no note either, and its id names it)."""
+    channel = shown.conversation
     if is_dm(channel):
         return None, {}
     try:
-        return await described(turns.poster.client, channel)
+        return await described(turns.poster.client, channel, within)
     except (RetryLater, DeliveryFailed):
         return None, {}
 
@@ -167,7 +261,7 @@ def _refused(bot: Dispatcher, typed: Typed, run_id: int, move: Move) -> tuple[st
         return texts.slack_move_not_slack(run_id), None
     if row.status not in runs.OPEN:
         return texts.slack_move_ended(run_id, row.status), None
-    if typed.actor.id != row.context.facilitator.id:  # as for 'cancel'
+    if not may_lead(row.context, typed.actor.id):  # as for 'cancel'
         return texts.only_facilitator("move the run", row.context.facilitator.name), None
     if row.conversation.conversation == move.channel:
         return texts.slack_move_same(run_id, move.name), None
@@ -195,8 +289,12 @@ async def _moved(turns: Turns, typed: Typed, move: Move, old_name: str, note: bo
             return texts.slack_run_moved(row.id, flow.title, title, old_name, by, asks)
 
         said = texts.slack_run_moved_note(row.id, move.name, by) if note else None
-        queued = rehome(bot, conn, row, move.channel, root, now, typed.actor, said)
+        done = rehome(bot, conn, row, move.channel, root, now, typed.actor, said)
     log.info(texts.slack_run_moved_log(row.id, str(row.conversation), move.channel, typed.actor.id))
-    turns.count_replies(len(queued))  # once committed
+    turns.count_replies(len(done.queued))  # once committed
     turns.services.notify(NAME)
+    if note:  # the bot can still update its messages there: no widget left to answer where nothing is read
+        pointer = texts.slack_prompt_moved_away(row.id, blocks.channel_link(move.channel))
+        for left in done.behind:
+            turns.poster.update_later(left.channel, left.ts, blocks.withdrawn(left.text, pointer))
     return texts.slack_run_moved_told(row.id, move.name)

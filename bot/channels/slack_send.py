@@ -112,7 +112,7 @@ class Poster(Withdrawals):
         self.client = client  # refusals raise: the outbox retries in order
         self.side = side  # updates and answers to commands, off the hot path: see slack_side
         self.side_retry_for = SIDE_RETRY_FOR
-        self.side_token = TokenOutage()
+        self.side_token = TokenOutage(texts.slack_side_token_refused, texts.slack_side_token_works_again)
         self.clock = clock
         self.spawn = spawn
         self.pacer = pacer or Pacer()
@@ -199,9 +199,10 @@ class Poster(Withdrawals):
         return ts
 
     def _requeued(self, message_id: int) -> bool:
-        """Whether the reply was queued again elsewhere while it was posted (``outbox_rows.requeue``)."""
-        sql = "SELECT failed_at IS NOT NULL AND last_error = ? FROM messages WHERE id = ?"
-        row = self.db.conn.execute(sql, (texts.slack_requeued(), message_id)).fetchone()
+        """Whether the reply was queued again elsewhere while it was posted (``outbox_rows.requeue``),
+        or was a move's root another move replaced (``slack_move.rehome``)."""
+        sql = "SELECT failed_at IS NOT NULL AND last_error IN (?, ?) FROM messages WHERE id = ?"
+        row = self.db.conn.execute(sql, (texts.slack_requeued(), texts.slack_root_replaced(), message_id)).fetchone()
         return bool(row and row[0])
 
     def _unnamed(self, reply: Reply) -> frozenset[str]:

@@ -114,26 +114,28 @@ async def side_call(
 @dataclass
 class TokenOutage:
     """Slack refusing the bot token for one kind of call (the side calls; the Home tabs): since
-    when and why, and how many calls were refused meanwhile; told once an outage by its caller."""
+    when and why, and how many calls were refused meanwhile. It says so itself: one warning an
+    outage (``said``: of the call's method and Slack's error), not one a call, and one info line
+    once a call goes through again (``said_again``: of the calls refused meanwhile)."""
 
+    said: Callable[[str, str], str]
+    said_again: Callable[[int], str]
     error: str | None = None
     since: str | None = None  # UTC ISO-8601
     missed: int = 0
 
-    def refused(self, exc: ChannelDown) -> bool:
-        """A call refused for the token; whether it is the first of an outage (to be said)."""
+    def refused(self, method: str, exc: ChannelDown) -> None:
+        """A call (Slack's ``method``) refused for the token: said when it begins an outage."""
         self.missed += 1
-        if self.error is not None:
-            return False
-        self.error, self.since = exc.reason, iso(utc_now())
-        return True
-
-    def works(self) -> int | None:
-        """A call went through: the calls refused during the outage it ends; None: there was none."""
         if self.error is None:
-            return None
-        missed, self.error, self.since, self.missed = self.missed, None, None, 0
-        return missed
+            self.error, self.since = exc.reason, iso(utc_now())
+            log.warning(self.said(method, exc.reason))
+
+    def works(self) -> None:
+        """A call went through: the outage it ends said over, with the calls refused meanwhile."""
+        if self.error is not None:
+            log.info(self.said_again(self.missed))
+            self.error, self.since, self.missed = None, None, 0
 
 
 def bot_token_refused(
@@ -214,12 +216,8 @@ class SideCalls:
     async def retried(self, method: str, request: Request, channel: str) -> bool:
         """``request`` made now, retried while Slack refuses it for now; whether Slack took it. The
         bot token refused is said once an outage, and its end once (see :class:`TokenOutage`)."""
-        down = partial(self._token_refused, method)
+        down = partial(self.side_token.refused, method)
         taken = await side_call(method, request, self.pacer, channel, self.side_retry_for, down)
-        if taken and (missed := self.side_token.works()) is not None:
-            log.info(texts.slack_side_token_works_again(missed))
+        if taken:
+            self.side_token.works()
         return taken
-
-    def _token_refused(self, method: str, exc: ChannelDown) -> None:
-        if self.side_token.refused(exc):
-            log.warning(texts.slack_side_token_refused(method, exc.reason))

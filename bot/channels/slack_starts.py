@@ -5,12 +5,17 @@ started in that thread, all within Slack's 3 s, or, when the command came with S
 burst (the channel's pacing foresees Slack's 429), a start posts no root of its own: its run starts
 in the channel itself unless the roots under way there, or one lately, learnt that Slack refuses the
 bot's posts there for good (:mod:`bot.channels.slack_postable`): then it is told so, as they are,
-and nothing is started. :class:`bot.channels.slack_inbound.Inbound` builds on it."""
+and nothing is started. A start's outcome is a plain value (:mod:`bot.channels.slack_start_outcome`)
+each surface words as its own; the start (the command, the form's choice, a mention) and its root
+begin the run's transcript (:mod:`bot.store.starts`). :class:`bot.channels.slack_inbound.Inbound`
+builds on it."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
 from functools import partial
 
 from bot import texts
@@ -19,9 +24,10 @@ from bot.channels import slack_blocks as blocks
 from bot.channels import slack_late as late
 from bot.channels import slack_messages as messages
 from bot.channels.slack_events import Answer
+from bot.channels.slack_start_outcome import Refused, Started, StartOutcome
 from bot.channels.slack_turns import NAME, Turns
 from bot.model import Actor, ConversationKey
-from bot.store import group, write_lock
+from bot.store import group, starts, write_lock
 from bot.store import slack as store
 
 #: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack
@@ -63,26 +69,47 @@ class SlashStarts(Turns):
         write_lock.wait_for_lock_until(arrived + late.LATE_WITHIN - asyncio.get_running_loop().time())
         return await carry_out(command, arrived, late.LATE_WITHIN)
 
+    def _came_at(self, arrived: float) -> datetime:
+        """The ledger's time of an instant of the loop's clock (``arrived``: when a request came)."""
+        return self.dispatcher.clock() - timedelta(seconds=max(0.0, asyncio.get_running_loop().time() - arrived))
+
+    def _typed_start(
+        self, form: dict[str, str], command: messages.Slash, actor: Actor, arrived: float
+    ) -> starts.StartSaid:
+        """``/decision start ...`` as the transcript keeps it: the command as typed (its people by
+        name), when it came; its payload the command's name and text as Slack sent them."""
+        name = form.get("command") or texts.slack_command_name()
+        payload = {"type": "slash_command", "command": name, "text": form.get("text", "")}
+        return starts.StartSaid(actor, f"{name} {command.text}", self._came_at(arrived), payload)
+
+    def _mentioned_start(self, said: messages.Said, actor: Actor, text: str, came: datetime) -> starts.StartSaid:
+        """``@decisionbot start ...`` as the transcript keeps it: the words after the bot's name (its
+        people by name), when it came; its payload how it came (an ``app_mention``, a message to the bot)."""
+        payload = {"type": said.kind, "channel": said.channel, "ts": said.ts, "text": said.text}
+        return starts.StartSaid(actor, f"{texts.slack_mention_name()} {text}", came, payload)
+
     async def _slash_start(
         self,
         command: messages.Slash,
-        actor: Actor,
+        said: starts.StartSaid,
         mentions: dict[str, Actor],
         flow_id: str,
         title: str,
         arrived: float,
         others: dict[str, str] | None = None,
         budget: float = SLASH_BUDGET,
-    ) -> Answer:
+    ) -> StartOutcome:
         """Post the thread's root in the channel, then start the run in that thread; all within
         ``budget`` of the command's arrival (SLASH_BUDGET: Slack shows an error after 3 s; more
         when the answer can come later, at the command's response_url: ``slack_late``). The root is
         deleted again when the run is not stored: its turn fails, it did not start, or the group
         commit holding it is lost (Slack does not retry a slash command); so is a root Slack posts
-        only after the command gave up waiting for it (and answered that nothing was started)."""
+        only after the command gave up waiting for it (and answered that nothing was started).
+        ``said``: the start as the run's transcript keeps it (the root it posted added)."""
         flow = self.dispatcher.catalog.get(flow_id)
         root = texts.slack_run_root(blocks.mention(command.user), blocks.escape(flow.title), blocks.escape(title))
         until = arrived + budget  # a 429 is waited out when the post can still be made by then
+        asked_at = self.dispatcher.clock()
         posting = asyncio.ensure_future(self.poster.post_now(command.channel, root, until))
         self.poster.postable.track(command.channel, posting)  # what Slack says of it, the burst's others learn
         try:
@@ -90,22 +117,24 @@ class SlashStarts(Turns):
             ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
         except (RetryLater, DeliveryFailed, TimeoutError) as exc:
             if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure: no root
-                return await self._start_unrooted(command, actor, mentions, others, until)
+                return await self._start_unrooted(command, said, mentions, others, until)
             reason = exc.code or str(exc) if isinstance(exc, DeliveryFailed) else str(exc)
             if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
                 self.poster.spawn(self._take_back(command.channel, posting))
                 reason = texts.slack_post_timed_out()
-            return Answer(body=blocks.ephemeral(texts.slack_root_not_posted(reason, command.between_people)))
-        return await self._start_run(command, actor, mentions, others, ts)
+            return Refused(texts.slack_root_not_posted(reason, command.between_people))
+        plain = texts.slack_run_root(said.actor.name or command.user, flow.title, title)
+        rooted = replace(said, root=starts.Posted(ts, plain, asked_at, self.dispatcher.clock()))
+        return await self._start_run(command, rooted, mentions, others, ts)
 
     async def _start_unrooted(
         self,
         command: messages.Slash,
-        actor: Actor,
+        said: starts.StartSaid,
         mentions: dict[str, Actor],
         others: dict[str, str] | None,
         until: float,
-    ) -> Answer:
+    ) -> StartOutcome:
         """A start in a burst, with no root of its own: its run starts in the channel, unless the
         roots under way there (waited on) or one lately learnt that Slack refuses the bot's posts
         there for good; then it is told so, as they are, and nothing is started (nor kept)."""
@@ -115,17 +144,17 @@ class SlashStarts(Turns):
         except TimeoutError:  # Slack has not said yet whether the channel takes the bot's posts
             refused = texts.slack_post_timed_out()
         if refused is not None:
-            return Answer(body=blocks.ephemeral(texts.slack_root_not_posted(refused, command.between_people)))
-        return await self._start_run(command, actor, mentions, others, None)
+            return Refused(texts.slack_root_not_posted(refused, command.between_people))
+        return await self._start_run(command, said, mentions, others, None)
 
     async def _start_run(
         self,
         command: messages.Slash,
-        actor: Actor,
+        said: starts.StartSaid,
         mentions: dict[str, Actor],
         others: dict[str, str] | None,
         root: str | None,
-    ) -> Answer:
+    ) -> StartOutcome:
         """Start the run of a ``/decision start`` in the thread of ``root`` (its ts), or, with no root
         (Slack takes no more messages in the channel for now: a burst of starts), in the channel
         itself: its first question becomes its thread's root when Slack takes it, as for a run an
@@ -134,19 +163,18 @@ class SlashStarts(Turns):
         conversation = ConversationKey(NAME, command.channel, root)
         try:
             await group.writable(self.services.db.conn)
-            done = self._once(command.platform_id, actor, conversation, command.text, mentions, others)
+            done = self._once(command.platform_id, said.actor, conversation, command.text, mentions, others, said)
         except Exception:
             self._delete_root(command.channel, root)
             raise
         if done is None or done.started is None:  # a repeat of a command carried out, or no run
             self._delete_root(command.channel, root)
-            return Answer() if done is None else Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
+            return None if done is None else Refused(done.text, self._unnamed(done))
         grouped = group.installed(self.services.db.conn)
         if grouped is not None and root is not None:
             grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, root))
         self._after_command(done)
-        said = done.text if root is not None else f"{done.text} {texts.slack_start_paced()}"
-        return Answer(body=blocks.ephemeral(said, self._unnamed(done)), run=done.started.run_id)
+        return Started(done.started.run_id, done.text, self._unnamed(done), paced=root is None)
 
     def _delete_root_unless_stored(self, channel: str, ts: str) -> None:
         """After the commit (or its loss): a root whose run's thread is not in the ledger goes."""

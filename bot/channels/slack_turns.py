@@ -17,7 +17,7 @@ from bot.control import CommandResult, run_command
 from bot.dispatch import TurnResult
 from bot.engine.asking import taken_value
 from bot.model import Actor, ConversationKey
-from bot.store import group, one_statement, runs, transaction
+from bot.store import group, one_statement, runs, starts, transaction
 from bot.store import slack as store
 from bot.store.people import People
 
@@ -118,11 +118,13 @@ class Turns:
         text: str,
         mentions: dict[str, Actor],
         not_people: dict[str, str] | None = None,
+        said: starts.StartSaid | None = None,
     ) -> CommandResult | None:
         """Carry out a command in the savepoint that records its delivery id, with the thread of a
         run it starts: when it fails the id goes too, so Slack's retry is carried out. None for a
         retry of a command carried out already. A start in a thread that belongs to a run by now
-        (another start in it won the race over ``users.info``, or its run ended) starts nothing."""
+        (another start in it won the race over ``users.info``, or its run ended) starts nothing.
+        ``said``: a start as the transcript of the run it starts keeps it (:mod:`bot.store.starts`)."""
         with transaction(self.services.db) as conn:
             now = self.dispatcher.clock()
             if runs.seen_delivery(conn, NAME, platform_id, now):
@@ -132,7 +134,9 @@ class Turns:
             if held is not None:
                 return CommandResult(texts.slack_thread_has_run(held), ok=False)
             via = messages.command_via(platform_id, conversation.conversation)
+            began = starts.record_start(conn, said, conversation, platform_id) if said is not None else []
             done = run_command(self.dispatcher, actor, conversation, text, mentions, not_people, via)
+            starts.own_start(conn, began, done.started.run_id if done.started is not None else None)
             if done.started is not None and conversation.thread:
                 store.add_thread(conn, conversation.conversation, conversation.thread, done.started.run_id, now)
             return done

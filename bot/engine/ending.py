@@ -9,6 +9,7 @@ from bot import texts
 from bot.engine.asking import Outcome, TurnBase
 from bot.engine.model import Step
 from bot.engine.record import build_record
+from bot.engine.timers import may_lead
 from bot.model import Actor
 
 
@@ -59,7 +60,7 @@ class Ending(TurnBase):
                 self._cancel(actor, texts.cancelled_by_operator())
         elif self.out.status in ("completed", "cancelled"):
             self.say(self.closed_note(), to=actor, kind="error", private=True)
-        elif actor.id != self.ctx.facilitator.id:
+        elif not may_lead(self.ctx, actor.id):
             self.say(
                 texts.only_facilitator("cancel the run", self.ctx.facilitator.name),
                 to=actor,

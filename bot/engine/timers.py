@@ -20,8 +20,8 @@ from typing import Any
 from bot import texts, yaml_text
 from bot.engine.asking import Outcome, TurnBase
 from bot.engine.model import Flow, Timers
-from bot.engine.state import Prompt
-from bot.model import Actor, placeholder_facilitator
+from bot.engine.state import Prompt, RunState
+from bot.model import Actor, is_placeholder, placeholder_facilitator
 
 STAGES = ("remind", "escalate", "expire")
 
@@ -180,3 +180,13 @@ def backup_of(value: Any) -> Actor | None:
     if isinstance(value, dict) and value.get("id"):
         return Actor.from_dict(value)
     return None
+
+
+def may_lead(ctx: RunState, actor_id: str) -> bool:
+    """Whether ``actor_id`` may cancel or move the run: its facilitator, or, for an alert's run
+    nobody has taken yet, the trigger's backup (whom the run's troubles are told to: a channel
+    lost, where nobody else can take it)."""
+    if actor_id == ctx.facilitator.id:
+        return True
+    backup = backup_of(ctx.trigger.get("escalate_to"))
+    return is_placeholder(ctx.facilitator.id) and backup is not None and backup.id == actor_id

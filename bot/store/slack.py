@@ -163,23 +163,25 @@ def add_thread(conn: sqlite3.Connection, channel: str, thread_ts: str, run_id: i
 
 def leave_thread(
     conn: sqlite3.Connection, run_id: int, channel: str, thread_ts: str | None, to: str, now: datetime
-) -> None:
+) -> list[PromptRow]:
     """The run leaves its thread ``channel``/``thread_ts`` (its root deleted; moved elsewhere by its
     facilitator) for conversation ``to``, a bare channel: its next message there becomes the root
     of its new thread, as the first message of a run an alert starts does. The thread is
     forgotten (its replies no longer reach the run) and the run's open prompts in the channel are
     superseded (their messages went with the thread, or stay behind answered by nothing). What
     the outbox still holds for the old thread is the caller's (``outbox_rows.requeue``). In the
-    caller's transaction."""
+    caller's transaction; returns the prompts superseded."""
     if thread_ts is not None:
         conn.execute(
             "DELETE FROM slack_threads WHERE channel = ? AND thread_ts = ? AND run_id = ?", (channel, thread_ts, run_id)
         )
     conn.execute("UPDATE runs SET conversation = ? WHERE id = ?", (to, run_id))
-    conn.execute(
-        "UPDATE slack_prompts SET status = 'superseded', updated_at = ? WHERE run_id = ? AND channel = ? AND status = 'open'",
+    left = conn.execute(
+        "UPDATE slack_prompts SET status = 'superseded', updated_at = ? WHERE run_id = ? AND channel = ?"
+        f" AND status = 'open' RETURNING {_PROMPT_COLUMNS}",
         (iso(now), run_id, channel),
     )
+    return [_prompt(r) for r in left.fetchall()]
 
 
 def record_move(conn: sqlite3.Connection, run_id: int, old: str, new: str, by: str | None, now: datetime) -> None:

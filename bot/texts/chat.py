@@ -149,11 +149,16 @@ def resumed() -> str:
 # --- bot commands (start, list, status, cancel, help) --------------------------------------------
 
 
+def _flows(flows: list[str]) -> str:
+    """The flows a chat may start, listed; "none" when every one is gone (not "nobody yet")."""
+    return ", ".join(flows) if flows else "none"
+
+
 def command_help(flows: list[str]) -> str:
     return (
         "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION"
         " | due ACTION DATE | drop ACTION [why] | give ACTION @person [why] | move RUN #channel (Slack) | help.\n"
-        f"Flows: {_join(flows)}. Example: start post_meeting @bob @carol Weekly sync"
+        f"Flows: {_flows(flows)}. Example: start post_meeting @bob @carol Weekly sync"
     )
 
 
@@ -175,7 +180,7 @@ def command_unknown_beside_thread(verb: str, run_id: int, title: str, flows: lis
 
 
 def command_start_usage(flows: list[str]) -> str:
-    return f"Say which flow to start: start FLOW [@people ...] [title]. Flows: {_join(flows)}."
+    return f"Say which flow to start: start FLOW [@people ...] [title]. Flows: {_flows(flows)}."
 
 
 def command_title_too_long(length: int, limit: int) -> str:
@@ -198,7 +203,7 @@ def command_not_a_person(word: str, kind: str) -> str:
 
 
 def command_unknown_flow(flow: str, flows: list[str]) -> str:
-    return f"There is no flow '{flow}'. Flows: {_join(flows)}."
+    return f"There is no flow '{flow}'. Flows: {_flows(flows)}."
 
 
 def command_flow_refused(flow: str) -> str:

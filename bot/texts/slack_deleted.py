@@ -126,6 +126,27 @@ def slack_requeued() -> str:
     return "its run moved to a new thread before it went out: queued again there"
 
 
+def slack_root_replaced() -> str:
+    """``messages.last_error`` of the root (and the note in the old thread) a move queued, not out
+    yet when the run was moved on again: the next move's replace them."""
+    return "its run moved on before this went out: the next move's root and note replace it"
+
+
 def slack_run_moved_log(run_id: int, old: str, new: str, by: str) -> str:
     """Log line: a run moved to another channel by ``/decision move``."""
     return f"slack: run #{run_id} moved from {old} to {new} by {by}; its waiting questions asked again there"
+
+
+def slack_prompt_moved_away(run_id: int, where: str) -> str:
+    """Under a question left in a run's old thread when it moved (mrkdwn: ``where``, the new
+    channel's link), its widgets taken away: it is asked again in the new thread."""
+    return (
+        f"Run #{run_id} goes on in a new thread in {where}: this question is asked again there, to be answered there."
+    )
+
+
+def slack_prompt_moved(run_id: int, where: str, link: str | None) -> str:
+    """To whoever uses a widget of a question left in a run's old thread (mrkdwn: ``where``, the new
+    channel's link; ``link``, the new thread's, when known): not taken there."""
+    there = f"<{link}|answer it there>" if link else "answer it there"
+    return f"This question moved with run #{run_id} to a new thread in {where}: {there}."

@@ -130,3 +130,21 @@ def slack_modal_not_opened(user: str, error: str) -> str:
 def slack_modal_started_untold(user: str, run_id: int, error: str) -> str:
     """A log line: a run started from the form whose "Started" note could not reach its facilitator."""
     return f"Slack: run #{run_id} started from {user}'s form; the note saying so was not sent: {error}"
+
+
+def slack_command_name() -> str:
+    """The slash command a ``/decision start`` came by, when Slack's payload names none."""
+    return "/decision"
+
+
+def slack_mention_name() -> str:
+    """How a start typed as ``@decisionbot start ...`` names the bot in the run's transcript."""
+    return "@decisionbot"
+
+
+def modal_start_said(flow: str, title: str, people: list[str]) -> str:
+    """A start from the form, as the run's transcript keeps what its person chose (``people``: the
+    participants by name, ``@Name``)."""
+    titled = f"title {title}" if title else "no title"
+    named = f"participants {', '.join(people)}" if people else "no other participants"
+    return f"started {flow} from the form: {titled}, {named}"

@@ -30,7 +30,7 @@ from bot.store import group, iso, jobs, transaction
 from bot.store.jobs import Job
 from bot.triggers import naming, next_time
 from bot.triggers.checks_file import Check, ChecksFile, job_payload, load, refusal
-from bot.triggers.router import Router
+from bot.triggers.router import Router, Stamp, file_stamp
 
 QUERY_SECONDS = 30.0
 
@@ -153,7 +153,7 @@ class CheckRunner:
         self.router = Router(
             catalog.folder, env, lambda: set(catalog.current), lambda: catalog.refused, catalog.review_flows
         )
-        self._loaded: tuple[tuple[float, float | None], ChecksFile] | None = None  # (mtime, routes.yaml mtime)
+        self._loaded: tuple[tuple[Stamp, Stamp], ChecksFile] | None = None  # (checks.yaml's, routes.yaml's)
         self.learners: Mapping[str, naming.Learner] = {}  # the server's channels, to name a breach's people
 
     def config(self) -> ChecksFile:
@@ -162,8 +162,7 @@ class CheckRunner:
         broken from the first read (the start), it raises ``ConfigError`` naming check and fix."""
         if not self.path.is_file():
             return ChecksFile()
-        routes = self.router.path
-        stamp = (self.path.stat().st_mtime, routes.stat().st_mtime if routes.is_file() else None)
+        stamp = self.stamp()
         if self._loaded is None or self._loaded[0] != stamp:
             try:
                 self._loaded = (stamp, self._routed(load(self.path)))
@@ -173,6 +172,10 @@ class CheckRunner:
                 log.warning(texts.checks_broken_kept(str(exc), self._loaded[0][0] == stamp[0]))
                 self._loaded = (stamp, self._loaded[1])
         return self._loaded[1]
+
+    def stamp(self) -> tuple[Stamp, Stamp]:
+        """What tells checks.yaml or routes.yaml changed since: their stamps (:func:`file_stamp`)."""
+        return file_stamp(self.path), file_stamp(self.router.path)
 
     def _routed(self, loaded: ChecksFile) -> ChecksFile:
         """``loaded``, once every check can be routed (:func:`refusal`); else ConfigError naming

@@ -377,7 +377,7 @@ async def _start_scheduler(app: web.Application) -> None:
 
     known = route_channels.Known(refused)
     services.takes_posts = known.takes_posts  # the channels tell when a channel takes the bot's posts again
-    watched = route_channels.watch(runner.router, lambda: runner.config().checks, runner.path, active, known)
+    watched = route_channels.watch(runner, active, known)
     app[ROUTE_CHECK] = asyncio.create_task(watched, name="route-channels")
 
 

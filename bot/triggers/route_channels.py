@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.channels import Channel, DeliveryFailed, RetryLater
@@ -24,13 +24,16 @@ from bot.errors import ConfigError
 from bot.model import ConversationKey
 from bot.triggers import parse_channel
 from bot.triggers.checks_file import Check
-from bot.triggers.router import Router
+from bot.triggers.router import Router, Stamp
+
+if TYPE_CHECKING:
+    from bot.triggers.checks import CheckRunner
 
 log = logging.getLogger("decisionbot.triggers")
 
 #: Seconds a check waits out the platform's rate limit at most before it stops asking.
 RATE_WAIT_AT_MOST = 30.0
-#: Seconds between two looks at routes.yaml and checks.yaml for a change (a stat of each).
+#: Seconds between two looks at routes.yaml and checks.yaml for a change (a stat of each: ``CheckRunner.stamp``).
 WATCH_EVERY = 1.0
 #: The key of a check naming its own channel, in ``routes_refused`` (routes go by their names).
 CHECK_KEY = "check:"
@@ -146,39 +149,21 @@ async def _ask(channel: Channel, conversation: ConversationKey) -> DeliveryFaile
             await asyncio.sleep(exc.seconds)
 
 
-def _stamp(*paths: Path) -> tuple[tuple[int, int] | None, ...]:
-    """Each file's modification time and size; None for one missing."""
-    stamps: list[tuple[int, int] | None] = []
-    for path in paths:
-        try:
-            found = path.stat()
-        except OSError:
-            stamps.append(None)
-            continue
-        stamps.append((found.st_mtime_ns, found.st_size))
-    return tuple(stamps)
-
-
-async def watch(
-    router: Router,
-    checks: Callable[[], Sequence[Check]],
-    checks_path: Path,
-    channels: Mapping[str, Channel],
-    known: Known,
-) -> None:
-    """Check at once, then each time routes.yaml or checks.yaml changes (looked at every
-    WATCH_EVERY seconds), into ``known`` (the routes not asked this time keep what the check
-    before found of them). A file broken since is one info line, and what was found before is kept."""
-    seen: tuple[tuple[int, int] | None, ...] | None = None
+async def watch(runner: CheckRunner, channels: Mapping[str, Channel], known: Known) -> None:
+    """Check at once, then each time routes.yaml or checks.yaml changes (as ``runner`` tells it,
+    the stamps it reads them again by: :meth:`CheckRunner.stamp`, looked at every WATCH_EVERY
+    seconds), into ``known`` (the routes not asked this time keep what the check before found of
+    them). A file broken since is one info line, and what was found before is kept."""
+    seen: tuple[Stamp, Stamp] | None = None
     while True:
-        stamp = _stamp(router.path, checks_path)
+        stamp = runner.stamp()
         if stamp != seen:
             when = texts.AT_START if seen is None else texts.AFTER_CHANGE
             seen = stamp
             known.checking()
             found: Checked | None = None
             try:
-                found = await check(router, channels, checks(), when)
+                found = await check(runner.router, channels, runner.config().checks, when)
             except ConfigError as exc:  # routes.yaml broken: its next use says so
                 log.info(texts.route_channels_unchecked(None, str(exc), when))
             except Exception as exc:  # the next change is checked all the same

@@ -77,6 +77,19 @@ def lookup(trigger: Trigger, key: str) -> str | None:
     return None if value is None else str(value)
 
 
+#: A file as looked at for a change: its modification time (ns) and size; None while it is missing.
+Stamp = tuple[int, int] | None
+
+
+def file_stamp(path: Path) -> Stamp:
+    """``path``'s :data:`Stamp` now: what tells the routes' and the checks' files changed (read again)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
+
+
 class Router:
     """Reads ``routes.yaml`` from the flows folder (again whenever it changes)."""
 
@@ -101,13 +114,13 @@ class Router:
         self.known_flows = known_flows
         self.refused_flows = refused_flows
         self.review_flows = review_flows
-        self._loaded: tuple[float, list[Route]] | None = None
+        self._loaded: tuple[Stamp, list[Route]] | None = None
 
     def routes(self) -> list[Route]:
         """The routes, in order; raises ConfigError naming the file, the route and the fix."""
         if not self.path.is_file():
             return []
-        stamp = self.path.stat().st_mtime
+        stamp = file_stamp(self.path)
         if self._loaded is None or self._loaded[0] != stamp:
             self._loaded = (stamp, load_routes(self.path, self.review_flows()))
         return self._loaded[1]
