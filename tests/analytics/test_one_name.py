@@ -76,10 +76,16 @@ def test_every_view_the_report_and_the_searches_name_a_person_alike(tmp_path: Pa
 
 
 def test_a_ledger_an_older_version_made_takes_the_views_of_now(old_ledger: Path) -> None:
+    """Its names (m021) and its runs' platform and conversation (m022: filled from ``runs``)."""
     conn = open_db(old_ledger).conn
-    for view in NAMED_VIEWS:
+    for view in (*NAMED_VIEWS, "run_latency", "latency_summary"):
         [(sql,)] = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", (view,))
         assert sql == f"CREATE VIEW {view} AS {as_view(VIEWS[view])}", view
     assert conn.execute("SELECT count(*) FROM participation").fetchone()[0] > 0
+    sql = "SELECT run_id, channel, platform, conversation FROM {} ORDER BY run_id"
+    kept = conn.execute(sql.format("run_latency")).fetchall()
+    assert kept == conn.execute(sql.format(f"({as_view(MEASURES['run_latency'])})")).fetchall()
+    assert kept and all(platform == channel and conversation.startswith(f"{platform}:") for _, channel, platform,
+                        conversation in kept)  # fmt: skip
     conn.close()
     assert assert_views_match_report(old_ledger) > 50
