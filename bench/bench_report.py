@@ -4,7 +4,8 @@ The ledger is generated with bulk inserts (``executemany`` in one transaction pe
 through the engine: driving 100,000 runs turn by turn would take an hour) into a file made by
 ``open_db``, so it has the real schema, views, full-text index and its triggers. The shape is
 that of real use: three flows and their real step names, one event per run (plus events that
-started no run, and repeats), ten messages per run (prompt, answer, ...), answers with some
+started no run, and repeats), each run in a thread of its own in one of 300 channels (the latency
+by conversation groups them), ten messages per run (prompt, answer, ...), answers with some
 revisions, the transitions of each run's path, a decision for each completed run with one or two
 actions (on time, late, open, dropped, without a due date) and a review (held, late, missed,
 pending). Runs end completed, active (some idle), cancelled or stalled (a stall transition at its step).
@@ -108,22 +109,23 @@ def generate(path: Path, runs: int, per_run: int, seed: int = 7) -> None:
         elif status == "stalled":  # nothing moved it for the flow's expire_after
             transitions.append((rid, prev, prev, "stall", None, iso(t + timedelta(days=rnd.choice([7, 14])))))
         t = t0
+        conversation = f"{channel}:C{rid % 300}/{rid}.000100"  # the run's thread in one of 300 channels
         for m in range(per_run):
             t += timedelta(minutes=rnd.expovariate(1 / 30))
             step = steps[min(m // 2, reached - 1)]
             who = fac if m % 4 != 3 else owner
             if m % 2 == 0:
                 text = f"Question about {rnd.choice(WORDS)} for {who[1]}?"
-                messages.append((rid, "out", channel, f"{channel}:C{rid}", who[0], who[1], step, "prompt", text,
+                messages.append((rid, "out", channel, conversation, who[0], who[1], step, "prompt", text,
                                  iso(t), iso(t)))  # fmt: skip
             else:
                 text = f"We {rnd.choice(['move', 'keep', 'cut', 'fund'])} the {rnd.choice(WORDS)} {rnd.choice(WORDS)}"
-                messages.append((rid, "in", channel, f"{channel}:C{rid}", who[0], who[1], step, "answer", text,
+                messages.append((rid, "in", channel, conversation, who[0], who[1], step, "answer", text,
                                  iso(t), None))  # fmt: skip
                 revision = 2 if rnd.random() < 0.08 else 1
                 answers.append((rid, step, None, None, who[0], json.dumps(text), text, "answer", revision, iso(t)))
         run_rows.append(
-            (rid, flow, versions[flow], rid, channel, f"{channel}:C{rid}", fac[0], state, status, "{}", iso(t0),
+            (rid, flow, versions[flow], rid, channel, conversation, fac[0], state, status, "{}", iso(t0),
              iso(t), iso(t) if status in ("completed", "cancelled") else None)
         )  # fmt: skip
         if status != "completed" or (flow == "decision_review" and rnd.random() < 0.7):

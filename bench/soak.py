@@ -16,6 +16,9 @@ the module caches), each ledger table's rows and the ledger's size on disk. At t
 per 1,000 runs of each, fitted over the second half of the samples (after the warm-up), the
 analysts' record (runs, transcripts, answers, ...) apart from the rest, which should stay flat.
 
+bench/soak_teams.py is its Teams counterpart: it shares this module's route (:func:`add_counts`),
+load loop (:func:`drive`), samples and slopes.
+
     python bench/soak.py [--runs 3000] [--people 5000] [--channels 2000] [--workers 40] [--every 0]
     python bench/soak.py --runs 8000 --people 40000   # more people than the caches keep: ~12 minutes
 """
@@ -34,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +96,8 @@ def _module_caches() -> dict[str, int]:
     return found
 
 
-def serve_bot(args: argparse.Namespace) -> None:
+def add_counts(app: web.Application) -> None:
+    """``GET /soak/counts``: the sizes the soak samples (see the module's docstring)."""
     from bot.server import CHANNELS, SENDERS, SERVICES
 
     async def counts(request: web.Request) -> web.Response:
@@ -110,9 +114,13 @@ def serve_bot(args: argparse.Namespace) -> None:
         found["gc objects"] = len(gc.get_objects())
         return web.json_response(found)
 
+    app.router.add_get("/soak/counts", counts)
+
+
+def serve_bot(args: argparse.Namespace) -> None:
     def setup(app: web.Application) -> None:
         app.cleanup_ctx.append(slack_unpaced)
-        app.router.add_get("/soak/counts", counts)
+        add_counts(app)
 
     run_bot(args.port, args.db, slack_env(SECRET, args.api_port), setup)
 
@@ -264,10 +272,16 @@ def print_slopes(samples: list[dict[str, float]]) -> None:
             print(f"{key[:52]:52} {first:>10.0f} {last:>10.0f} {slope(points):>15.1f}")
 
 
-async def load(args: argparse.Namespace, port: int, pid: int, db: str, api_port: int) -> None:
-    url = f"http://127.0.0.1:{port}/slack/events"
-    ids = itertools.count(1)
-    workers = [Worker(w, args, ids) for w in range(args.workers)]
+#: One run of the soak: (session, worker, the worker's n-th run, the run's number i).
+OneRun = Callable[[ClientSession, int, int, int], Awaitable[None]]
+
+
+async def drive(
+    args: argparse.Namespace, port: int, pid: int, db: str, one_run: OneRun, between: Callable[[], Awaitable[None]]
+) -> tuple[float, list[dict[str, float]]]:
+    """``--runs`` runs by ``--workers`` workers, each one run after another; a sample every
+    ``--every`` runs (``between`` then: the fake's memory cleared). The seconds the runs took, and
+    the samples (for :func:`print_slopes`)."""
     next_run = itertools.count()
     done = [0]
     every = args.every or max(100, args.runs // 10)
@@ -277,33 +291,53 @@ async def load(args: argparse.Namespace, port: int, pid: int, db: str, api_port:
         samples.append(await sample(session, port, pid, db, 0))
         print_sample(samples[-1], start)
 
-        async def work(worker: Worker) -> None:
+        async def work(w: int) -> None:
             for n in itertools.count():
                 i = next(next_run)
                 if i >= args.runs:
                     return
-                await worker.one_run(session, url, n, i)
+                await one_run(session, w, n, i)
                 done[0] += 1
                 if done[0] % every == 0:
                     await asyncio.sleep(0.5)  # the outbox catches up (the tasks counted are then the steady ones)
                     samples.append(await sample(session, port, pid, db, done[0]))
                     print_sample(samples[-1], start)
-                    async with session.post(f"http://127.0.0.1:{api_port}/_reset") as resp:  # the fake's memory
-                        await resp.read()
+                    await between()
 
-        await asyncio.gather(*(work(w) for w in workers))
+        await asyncio.gather(*(work(w) for w in range(args.workers)))
         elapsed = time.monotonic() - start
         await asyncio.sleep(2)
         if samples[-1]["runs done"] != done[0]:
             samples.append(await sample(session, port, pid, db, done[0]))
             print_sample(samples[-1], start)
+    return elapsed, samples
+
+
+async def load(args: argparse.Namespace, port: int, pid: int, db: str, api_port: int) -> None:
+    url = f"http://127.0.0.1:{port}/slack/events"
+    ids = itertools.count(1)
+    workers = [Worker(w, args, ids) for w in range(args.workers)]
+    reset = ClientSession()
+
+    async def run(session: ClientSession, w: int, n: int, i: int) -> None:
+        await workers[w].one_run(session, url, n, i)
+
+    async def reset_fake() -> None:  # the fake's memory
+        async with reset.post(f"http://127.0.0.1:{api_port}/_reset") as resp:
+            await resp.read()
+
+    try:
+        elapsed, samples = await drive(args, port, pid, db, run, reset_fake)
+    finally:
+        await reset.close()
     turns = sum(w.turns for w in workers)
-    print(f"\n{done[0]} runs, {turns} requests in {elapsed:.0f} s ({turns / elapsed:.0f}/s)")
+    print(f"\n{args.runs} runs, {turns} requests in {elapsed:.0f} s ({turns / elapsed:.0f}/s)")
     print_slopes(samples)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+def arguments(description: str) -> argparse.ArgumentParser:
+    """The command line both soaks share."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--role", default="main", choices=["main", "bot"])
     parser.add_argument("--port", type=int)
     parser.add_argument("--api-port", type=int)
@@ -314,6 +348,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=40)
     parser.add_argument("--every", type=int, default=0, help="runs between samples (default: a tenth of --runs)")
     parser.add_argument("--keep", help="keep the ledger at this path (default: a temporary one)")
+    return parser
+
+
+def main() -> None:
+    parser = arguments((__doc__ or "").split("\n\n")[0])
     args = parser.parse_args()
     if args.role == "bot":
         serve_bot(args)

@@ -67,7 +67,13 @@ def message(user: str, text: str, channel: str = "C1", thread_ts: str | None = N
 
 
 def action_body(
-    user: str, channel: str, message_ts: str, block_id: str, action: dict[str, Any], thread_ts: str | None = None
+    user: str,
+    channel: str,
+    message_ts: str,
+    block_id: str,
+    action: dict[str, Any],
+    thread_ts: str | None = None,
+    response_url: str | None = None,
 ) -> bytes:
     container: dict[str, Any] = {"type": "message", "message_ts": message_ts, "channel_id": channel}
     if thread_ts:
@@ -84,6 +90,8 @@ def action_body(
         "message": {"ts": message_ts, "thread_ts": thread_ts} if thread_ts else {"ts": message_ts},
         "actions": [action],
     }
+    if response_url is not None:
+        payload["response_url"] = response_url
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
@@ -160,10 +168,13 @@ class Harness:
             await self.event(message(user, text, thread_ts=thread))
             await wait_for(lambda n=n: len(self.fake.posted()) > n)
 
-    async def click(self, user: str, posted: dict[str, Any], action: dict[str, Any]) -> ClientResponse:
+    async def click(
+        self, user: str, posted: dict[str, Any], action: dict[str, Any], response_url: str | None = None
+    ) -> ClientResponse:
         """Use the widget of a posted message (as the fake recorded it, plus its ts)."""
         block = next(b for b in posted["blocks"] if b["type"] == "actions")
-        body = action_body(user, posted["channel"], posted["ts"], block["block_id"], action, posted.get("thread_ts"))
+        thread = posted.get("thread_ts")
+        body = action_body(user, posted["channel"], posted["ts"], block["block_id"], action, thread, response_url)
         return await self.post(body, form=True)
 
     async def posts(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:

@@ -124,7 +124,7 @@ async def test_a_foreign_response_url_is_never_called(slack: Harness, fake: Fake
     ],
 )
 def test_only_slacks_response_urls_are_usable(url: str) -> None:
-    responses = ResponseUrls(None, "https://slack.com/api/", lambda work: None)  # type: ignore[arg-type]
+    responses = ResponseUrls(None, "https://slack.com/api/")  # type: ignore[arg-type]
     assert not responses.usable(url)
     assert responses.usable("https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN")
 

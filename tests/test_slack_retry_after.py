@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.slack_calls import RETRY_AFTER_MOST, retry_after
+from bot.channels import RETRY_AFTER_MOST, retry_after
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, slash_body, wait_for
 
@@ -70,7 +70,7 @@ async def test_a_429_with_an_absurd_retry_after_holds_lookups_a_bounded_while(
 ) -> None:
     """Before: ``inf`` (or 1e308) held every lookup back for good (the background lookups slept
     forever); now the person is looked up again once the bounded wait has passed."""
-    monkeypatch.setattr("bot.channels.slack_calls.RETRY_AFTER_MOST", 1.0)  # (120 s: too long for a test)
+    monkeypatch.setattr("bot.channels.RETRY_AFTER_MOST", 1.0)  # (120 s: too long for a test)
     fake.refuse("users.info", times=1, status=429, retry_after=header)
     await named(slack)
     assert await wait_for(lambda: len(fake.of("users.info")) >= 2, timeout=6)

@@ -155,6 +155,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "first_answer_at": "First answer (UTC).", "first_answer_ms": "Milliseconds from trigger to first answer.",
         "decided_at": "First decision (UTC).", "decided_ms": "Milliseconds from trigger to decision.", "reached": "Steps reached (' a b ').",
         "kind": "Event kind (events.kind; '' without an event).",
+        "conversation": "Where the run lives now, without its thread (slack:C0OPS; a moved run: its new channel).",
     }),
     "analytics_actions": ("Summary per action, kept by triggers.", {
         "action_id": "Action.", "owner_id": "Owner.", "owner_name": "Owner's name.", "flow_id": "Flow of the deciding run.",
@@ -192,8 +193,8 @@ TABLES: dict[str, tuple[str, T]] = {
 }  # fmt: skip
 
 VIEWS: dict[str, str] = {
-    "run_latency": "One row per run: its trigger's source and kind, trigger time, first answer, decision, hours to each, ISO week.",
-    "latency_summary": "Runs, median and p90 hours from trigger to first answer and to decision, by all/flow/source/kind/channel/week (kind: the trigger's, events.kind).",
+    "run_latency": "One row per run: its trigger's source and kind, trigger time, first answer, decision, hours to each, ISO week, platform, conversation (`channel`: the platform, as `platform`; kept for queries written before).",
+    "latency_summary": "Runs, median and p90 hours from trigger to first answer and to decision, by all/flow/source/kind/channel/week/platform/conversation (kind: the trigger's, events.kind; channel: the platform, as platform, kept for queries written before; conversation: where the run lives now, without its thread).",
     "action_status": "One row per action: deadline (due + 1 day, 12:00 UTC), due as of now, on time, days late.",
     "follow_through_by_owner": "Per owner: actions, due, done on time / late, overdue, dropped, follow-through, median days late, share dropped.",
     "follow_through_by_flow": "The same per flow.",

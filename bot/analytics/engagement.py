@@ -6,10 +6,10 @@ Scope and wording as in :mod:`bot.analytics.measures`; read from the summary tab
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 from bot.analytics.measures import SCOPE, Params, Row, ratio
-from bot.model import is_placeholder
+from bot.analytics.sql import PARTICIPATION_VIEW
+from bot.store import dicts
 
 REVISIONS = f"""SELECT flow_id, step, field, sum(slots) AS slots, sum(revised_slots) AS revised_slots,
        sum(revisions) AS revisions
@@ -39,40 +39,15 @@ def revisions(conn: sqlite3.Connection, params: Params) -> list[Row]:
     return rows
 
 
-PEOPLE = f"""SELECT person, coalesce(max(name), max(prompt_name)), sum(inbound), sum(answers), sum(addressed), sum(answered), sum(facilitated)
-FROM analytics_people f WHERE {SCOPE} GROUP BY person"""
-
-
-def participation(conn: sqlite3.Connection, params: Params, owned: dict[str, tuple[str | None, int]]) -> list[Row]:
+def participation(conn: sqlite3.Connection, params: Params) -> list[Row]:
     """Participation per person (their ``actor_id``): ``inbound_messages`` they sent;
     ``answers`` they gave (every revision counts); ``prompts_addressed`` = distinct (run, step)
     where a prompt was sent to them; ``prompts_answered`` = those where they answered that step of
     that run; ``response_rate`` = answered / addressed; ``runs_facilitated``; ``actions_owned``;
-    ``name``: the one ``people`` has, else the greatest seen (sql.NAMED).
-    ``owned`` (name, count per owner) comes from the actions' pass. The placeholder facilitator of
-    a triggered run that named none (until someone claims it) is no person: left out."""
-    found: dict[str, list[Any]] = {}
-    for person, *counts in conn.execute(PEOPLE, params.bind()):
-        found[person] = counts
-    known = dict(conn.execute("SELECT id, name FROM people").fetchall())  # as the platform names them now
-    rows = []
-    for person in sorted(p for p in set(found) | set(owned) if p and not is_placeholder(p)):
-        name, inbound, answers, addressed, answered, facilitated = found.get(person, [None, 0, 0, 0, 0, 0])
-        owner_name, actions = owned.get(person, (None, 0))
-        rows.append(
-            {
-                "person": person,
-                "name": known.get(person) or name or owner_name or person.split(":", 1)[-1],
-                "inbound_messages": inbound,
-                "answers": answers,
-                "prompts_addressed": addressed,
-                "prompts_answered": answered,
-                "response_rate": ratio(answered, addressed),
-                "runs_facilitated": facilitated,
-                "actions_owned": actions,
-            }
-        )
-    return rows
+    ``name``: the one ``people`` has, else the greatest seen (sql_parts.person_name). The
+    placeholder facilitator of a triggered run that named none (until someone claims it) is no
+    person: left out. The view's SQL (sql.PARTICIPATION_VIEW), in scope."""
+    return dicts(conn.execute(PARTICIPATION_VIEW, params.bind()))
 
 
 #: Without a flow filter: the per-event counters.

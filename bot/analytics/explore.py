@@ -21,6 +21,7 @@ from bot import texts
 from bot.analytics.catalog import TABLES, VIEWS, describe, live_schema
 from bot.analytics.explore_csv import guard_csv
 from bot.analytics.report import require_migrated
+from bot.analytics.sql_parts import person_name
 from bot.errors import BotError
 from bot.store import open_readonly
 
@@ -45,7 +46,8 @@ CANNED: dict[str, tuple[str, str]] = {
     "trigger_quality": ("Trigger quality", "SELECT * FROM trigger_quality"),
     "search": (
         "Search the transcripts",
-        "SELECT m.run_id, m.created_at, m.actor_name, m.step, m.text FROM messages_fts"
+        f"SELECT m.run_id, m.created_at, {person_name('m.actor_id', 'm.actor_name')} AS actor_name, m.step, m.text"
+        " FROM messages_fts"
         " JOIN messages m ON m.id = messages_fts.rowid"
         # the page runs it as it opens, before any words are typed: an empty phrase matches nothing
         " WHERE messages_fts MATCH coalesce(nullif(trim(:words), ''), '\"\"') ORDER BY rank LIMIT 100",

@@ -147,13 +147,11 @@ def require_migrated(conn: sqlite3.Connection, path: str | Path) -> None:
 
 
 def _others_on(conn: sqlite3.Connection, params: Params) -> dict[str, Any]:
-    actions = measures.follow_through(conn, params)
-    owned = {r["owner_id"]: (r.get("owner_name"), r["actions"]) for r in actions["by_owner"]}
     return {
-        "follow_through": actions,
+        "follow_through": measures.follow_through(conn, params),
         "review_adherence": measures.review_adherence(conn, params),
         "revisions": engagement.revisions(conn, params),
-        "participation": engagement.participation(conn, params, owned),
+        "participation": engagement.participation(conn, params),
         "trigger_quality": engagement.trigger_quality(conn, params),
     }
 

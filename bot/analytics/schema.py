@@ -201,6 +201,25 @@ def m020_owners_named_as_slack_names_them(db: Database) -> None:
     create_views(db, {name: VIEWS[name] for name in names})
 
 
+@migrations()
+def m021_one_name_per_person(db: Database) -> None:
+    """Every view names a person by one definition (:func:`bot.analytics.sql_parts.person_name`: the
+    name ``people`` has, else the names the ledger kept, else their id without its platform), as
+    the report and the transcripts' search do; ``participation`` is the report's SQL. The same rows."""
+    names = ("action_status", "follow_through_by_owner", "follow_through_by_flow", "participation", "answer_sources")
+    create_views(db, {name: VIEWS[name] for name in names})
+
+
+@migrations()
+def m022_latency_by_platform_and_conversation(db: Database) -> None:
+    """``run_latency`` and ``latency_summary`` name each run's ``platform`` (slack, teams, console,
+    rasa: what their ``channel`` holds, kept for the queries written before) and its ``conversation``
+    (where it lives now, without the thread: ``slack:C0OPS``; a moved run, its new channel), kept in
+    ``analytics_runs`` (filled from ``runs`` here)."""
+    summary_upgrades.keep_conversations(db)
+    create_views(db, {"run_latency": VIEWS["run_latency"], "latency_summary": VIEWS["latency_summary"]})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

@@ -7,14 +7,13 @@ from typing import Any
 
 from bot import texts
 from bot.analytics.schema import FTS_TABLE, unindexed
+from bot.analytics.sql_parts import person_name
 from bot.errors import BotError
 from bot.store import dicts
 
-#: Who wrote or was written to: the name the message was kept under, but a name that is their id
-#: (kept while their platform was slow to name them) gives way to the one ``people`` has now.
-_WHO = """coalesce(CASE WHEN m.actor_name = substr(m.actor_id, instr(m.actor_id, ':') + 1)
-                   THEN (SELECT pe.name FROM people pe WHERE pe.id = m.actor_id) END,
-                   m.actor_name, m.actor_id, 'everyone')"""
+#: Who wrote or was written to, named as every measure names them (the name their platform gives them
+#: now, as Slack shows an old message under its writer's name of now), else ``everyone``.
+_WHO = f"coalesce({person_name('m.actor_id', 'm.actor_name')}, 'everyone')"
 
 _SQL = f"""SELECT m.run_id, r.flow_id, m.created_at, m.direction,
        {_WHO} AS who, m.step,

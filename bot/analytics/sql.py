@@ -20,7 +20,17 @@ from __future__ import annotations
 import re
 
 from bot.analytics import sql_sources, sql_waits
-from bot.analytics.sql_parts import A_PERSON, NOT_COUNTED, SCOPE, deadline, iso_week, question
+from bot.analytics.sql_parts import (
+    A_PERSON,
+    NOT_COUNTED,
+    SCOPE,
+    SUMMARY_SCOPE,
+    conversation_of,
+    deadline,
+    iso_week,
+    person_name,
+    question,
+)
 from bot.analytics.sql_parts import percentiles as _percentiles
 
 RUN_LATENCY = f"""WITH {SCOPE},
@@ -30,9 +40,10 @@ SELECT s.run_id, s.flow_id, s.source, coalesce(e.kind, '') AS kind, s.channel, {
        s.triggered_at,
        fa.at AS first_answer_at, d.at AS decided_at,
        round((julianday(fa.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_first_answer,
-       round((julianday(d.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_decision
+       round((julianday(d.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_decision,
+       s.channel AS platform, {conversation_of("r.conversation")} AS conversation
 FROM scope s LEFT JOIN first_answer fa ON fa.run_id = s.run_id LEFT JOIN decided d ON d.run_id = s.run_id
-     LEFT JOIN events e ON e.id = s.event_id"""
+     LEFT JOIN events e ON e.id = s.event_id JOIN runs r ON r.id = s.run_id"""
 
 
 #: The latency measure's rows, from CTEs ``groups`` (runs per dimension and key), ``fa`` and
@@ -42,7 +53,7 @@ LATENCY_BY_DIMENSION = """SELECT g.dimension, g.key, g.runs,
        coalesce(dec.n, 0) AS decided, dec.median AS median_hours_to_decision, dec.p90 AS p90_hours_to_decision
 FROM groups g LEFT JOIN fa USING (dimension, key) LEFT JOIN dec USING (dimension, key)
 ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THEN 2 WHEN 'kind' THEN 3
-                         WHEN 'channel' THEN 4 ELSE 5 END,
+                         WHEN 'channel' THEN 4 WHEN 'week' THEN 5 WHEN 'platform' THEN 6 ELSE 7 END,
          g.key"""
 
 
@@ -54,15 +65,19 @@ dims AS (
     UNION ALL SELECT 'kind', kind, hours_to_first_answer, hours_to_decision FROM facts
     UNION ALL SELECT 'channel', channel, hours_to_first_answer, hours_to_decision FROM facts
     UNION ALL SELECT 'week', week, hours_to_first_answer, hours_to_decision FROM facts
+    UNION ALL SELECT 'platform', platform, hours_to_first_answer, hours_to_decision FROM facts
+    UNION ALL SELECT 'conversation', conversation, hours_to_first_answer, hours_to_decision FROM facts
 ),
 groups AS (SELECT dimension, key, count(*) AS runs FROM dims GROUP BY dimension, key),
 fa AS ({_percentiles("dims", "fa", "dimension, key")}),
 dec AS ({_percentiles("dims", "dec", "dimension, key")})
 {LATENCY_BY_DIMENSION}"""
 
-#: An action's owner's name: the one ``people`` has for them (what Slack last said), else the name
-#: recorded with the action (``actions.owner_name``: their id when Slack was slow to name them).
-OWNER_NAME = "coalesce((SELECT pe.name FROM people pe WHERE pe.id = a.owner_id), a.owner_name)"
+#: An action's owner's name (:func:`~bot.analytics.sql_parts.person_name`): as ``people`` has it, else
+#: the name recorded with the action (``actions.owner_name``: their id when Slack was slow to name them).
+OWNER_NAME = person_name("a.owner_id", "a.owner_name")
+#: The same of an owner's actions grouped by ``owner_id`` (the summaries': ``analytics_actions``).
+OWNER_ID_NAME = person_name("owner_id", "max(owner_name)")
 
 ACTION_STATUS = f"""WITH {SCOPE}
 SELECT a.id AS action_id, a.decision_id, d.flow_id, a.owner_id, {OWNER_NAME} AS owner_name, a.what, a.due,
@@ -135,13 +150,6 @@ SELECT s.flow_id, a.step, coalesce(a.field, '') AS field, sum(a.revision = 1) AS
 FROM answers a JOIN scope s ON s.run_id = a.run_id
 GROUP BY s.flow_id, a.step, coalesce(a.field, '') ORDER BY s.flow_id, a.step, field"""
 
-#: A person's name (``p.person``): the one ``people`` has (what Slack last said of them: a person
-#: named by their id while Slack was slow to answer keeps that id in the messages of the moment),
-#: else the greatest of the names ``{seen}`` (what they wrote under, were asked as, own actions as),
-#: else their id without its platform.
-NAMED = """coalesce((SELECT pe.name FROM people pe WHERE pe.id = p.person), {seen},
-                 substr(p.person, instr(p.person, ':') + 1))"""
-
 PARTICIPATION = f"""WITH {SCOPE},
 inbound AS (SELECT m.actor_id AS person, count(*) AS n, max(m.actor_name) AS name
             FROM messages m JOIN scope s ON s.run_id = m.run_id
@@ -162,7 +170,7 @@ owned AS (SELECT a.owner_id AS person, count(*) AS n, max(a.owner_name) AS name
           WHERE a.owner_id IS NOT NULL GROUP BY a.owner_id),
 persons AS (SELECT person FROM inbound UNION SELECT person FROM given UNION SELECT person FROM prompts
             UNION SELECT person FROM led UNION SELECT person FROM owned)
-SELECT p.person, {NAMED.format(seen="i.name, pr.name, o.name")} AS name,
+SELECT p.person, {person_name("p.person", "i.name", "pr.name", "o.name")} AS name,
        coalesce(i.n, 0) AS inbound_messages, coalesce(g.n, 0) AS answers,
        coalesce(pr.addressed, 0) AS prompts_addressed, coalesce(pr.answered, 0) AS prompts_answered,
        CAST(pr.answered AS REAL) / nullif(pr.addressed, 0) AS response_rate,
@@ -215,7 +223,8 @@ _WEEKS = f"weeks AS (SELECT day, {iso_week('day')} AS week FROM (SELECT DISTINCT
 
 RUN_LATENCY_VIEW = f"""WITH {_WEEKS}
 SELECT f.run_id, f.flow_id, f.source, f.kind, f.channel, w.week, f.triggered_at, f.first_answer_at, f.decided_at,
-       f.first_answer_ms / 3600000.0 AS hours_to_first_answer, f.decided_ms / 3600000.0 AS hours_to_decision
+       f.first_answer_ms / 3600000.0 AS hours_to_first_answer, f.decided_ms / 3600000.0 AS hours_to_decision,
+       f.channel AS platform, f.conversation
 FROM analytics_runs f JOIN weeks w USING (day) ORDER BY f.run_id"""
 
 
@@ -237,22 +246,33 @@ WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2, (9 * cnt + 9) / 10) GROUP BY key"""
         "kind": "kind",
         "channel": "channel",
         "week": "week",
+        "conversation": "conversation",
     }
     return "\nUNION ALL ".join(one.format(dimension=d, key=k, ms=ms) for d, k in dimensions.items())
 
 
+def _as_platform(ranked: str) -> str:
+    """The rows of CTE ``ranked`` with the ``channel`` ones again as ``platform`` (the same column)."""
+    return f"SELECT * FROM {ranked} UNION ALL SELECT 'platform', key, n, median, p90 FROM {ranked} WHERE dimension = 'channel'"
+
+
 LATENCY_SUMMARY_VIEW = f"""WITH {_WEEKS},
-facts AS MATERIALIZED (SELECT f.flow_id, f.source, f.kind, f.channel, w.week, f.first_answer_ms, f.decided_ms
+facts AS MATERIALIZED (SELECT f.flow_id, f.source, f.kind, f.channel, f.conversation, w.week, f.first_answer_ms,
+                              f.decided_ms
                        FROM analytics_runs f JOIN weeks w USING (day)),
-groups AS (
+counted AS (
     SELECT 'all' AS dimension, '' AS key, count(*) AS runs FROM facts HAVING count(*) > 0
     UNION ALL SELECT 'flow', flow_id, count(*) FROM facts GROUP BY flow_id
     UNION ALL SELECT 'source', source, count(*) FROM facts GROUP BY source
     UNION ALL SELECT 'kind', kind, count(*) FROM facts GROUP BY kind
     UNION ALL SELECT 'channel', channel, count(*) FROM facts GROUP BY channel
-    UNION ALL SELECT 'week', week, count(*) FROM facts GROUP BY week),
-fa AS ({_ranked("first_answer_ms")}),
-dec AS ({_ranked("decided_ms")})
+    UNION ALL SELECT 'week', week, count(*) FROM facts GROUP BY week
+    UNION ALL SELECT 'conversation', conversation, count(*) FROM facts GROUP BY conversation),
+groups AS (SELECT * FROM counted UNION ALL SELECT 'platform', key, runs FROM counted WHERE dimension = 'channel'),
+ranked_fa AS ({_ranked("first_answer_ms")}),
+ranked_dec AS ({_ranked("decided_ms")}),
+fa AS ({_as_platform("ranked_fa")}),
+dec AS ({_as_platform("ranked_dec")})
 {LATENCY_BY_DIMENSION}"""
 
 #: Where a transition first targeted a step (schema m008): the drop-off view's order among steps
@@ -286,14 +306,16 @@ ORDER BY flow_id, reached DESC,
          (SELECT t.id FROM transitions t WHERE t.target = c.step
               AND (SELECT r.flow_id FROM runs r WHERE r.id = t.run_id) = c.flow_id ORDER BY t.id LIMIT 1)"""
 
+#: ``participation`` from the summaries, the view's and the report's: the runs in scope are those of
+#: the trigger days and flow of :data:`bot.analytics.measures.SCOPE` (the view's: every day, every flow).
 PARTICIPATION_VIEW = f"""WITH counted AS (
     SELECT person, coalesce(max(name), max(prompt_name)) AS name, sum(inbound) AS inbound, sum(answers) AS answers,
            sum(addressed) AS addressed, sum(answered) AS answered, sum(facilitated) AS facilitated
-    FROM analytics_people GROUP BY person),
-owned AS (SELECT owner_id AS person, max(owner_name) AS name, count(*) AS n FROM analytics_actions
-          WHERE owner_id IS NOT NULL GROUP BY owner_id),
+    FROM analytics_people f WHERE {SUMMARY_SCOPE} GROUP BY person),
+owned AS (SELECT owner_id AS person, max(owner_name) AS name, count(*) AS n FROM analytics_actions f
+          WHERE owner_id IS NOT NULL AND {SUMMARY_SCOPE} GROUP BY owner_id),
 persons AS (SELECT person FROM counted UNION SELECT person FROM owned)
-SELECT p.person, {NAMED.format(seen="c.name, o.name")} AS name,
+SELECT p.person, {person_name("p.person", "c.name", "o.name")} AS name,
        coalesce(c.inbound, 0) AS inbound_messages, coalesce(c.answers, 0) AS answers,
        coalesce(c.addressed, 0) AS prompts_addressed, coalesce(c.answered, 0) AS prompts_answered,
        CAST(c.answered AS REAL) / nullif(c.addressed, 0) AS response_rate,

@@ -1,5 +1,6 @@
 """The parts the standard measures' SQL is written with (:mod:`bot.analytics.sql`,
-:mod:`bot.analytics.sql_waits`): the scope of runs, ISO weeks, deadlines of local dates, median and p90."""
+:mod:`bot.analytics.sql_waits`): the scope of runs, ISO weeks, deadlines of local dates, median and p90,
+a person's name."""
 
 from __future__ import annotations
 
@@ -54,6 +55,17 @@ SCOPE = """scope AS (
 )"""
 
 
+def conversation_of(key: str) -> str:
+    """The conversation of a conversation key ``key`` (``runs.conversation``) without its thread:
+    ``slack:C0OPS/1700000000.000100`` -> ``slack:C0OPS`` (the channel); a direct message, a Teams
+    chat as they are."""
+    return f"CASE WHEN instr({key}, '/') THEN substr({key}, 1, instr({key}, '/') - 1) ELSE {key} END"
+
+
+#: The summary rows (alias ``f``) of the runs in scope: their trigger day in the window, their flow.
+SUMMARY_SCOPE = "f.day >= :since AND f.day < :until AND (:flow IS NULL OR f.flow_id = :flow)"
+
+
 def percentiles(source: str, value: str, keys: str) -> str:
     """Median (middle value, or the mean of the two middle values) and p90 (nearest rank: the
     value at rank ceil(0.9 n)) of ``value`` per ``keys``, over the rows where it is not NULL."""
@@ -69,3 +81,15 @@ GROUP BY {keys}"""
 #: A person, not the placeholder facilitator (``slack:facilitator``, bot.model.placeholder_facilitator)
 #: that a triggered run naming none asks until someone claims it: it is nobody's participation.
 A_PERSON = "substr(p.person, instr(p.person, ':') + 1) != 'facilitator'"
+
+
+def person_name(person: str, *kept: str) -> str:
+    """A person's name, the one definition every measure, view and search names people by: the one
+    ``people`` has for ``person`` (their actor id: what their platform last said of them; a person
+    named by their id while Slack was slow to answer keeps that id in the messages and actions of
+    the moment), else the first of the names the ledger ``kept`` (SQL expressions, in order: the
+    ones they wrote under, were asked as, own actions as) that is not NULL, else their id without
+    its platform (``slack:U0123`` -> ``U0123``). NULL only when ``person`` and every kept name are."""
+    known = f"(SELECT pe.name FROM people pe WHERE pe.id = {person})"
+    bare = f"substr({person}, instr({person}, ':') + 1)"
+    return f"coalesce({', '.join((known, *kept, bare))})"

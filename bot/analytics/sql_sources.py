@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from bot.analytics.sql_parts import SCOPE
+from bot.analytics.sql_parts import SCOPE, person_name
 
 #: The surface of inbound message ``m`` (NULL when there is none: ``m.id`` NULL).
 SURFACE = """CASE
@@ -31,7 +31,7 @@ SURFACE = """CASE
 
 ANSWER_SOURCES = f"""WITH {SCOPE}
 SELECT a.id AS answer_id, a.run_id, s.flow_id, a.step, a.item, a.field, a.revision, a.kind, a.actor_id,
-       coalesce((SELECT pe.name FROM people pe WHERE pe.id = a.actor_id), m.actor_name) AS actor_name, a.at,
+       {person_name("a.actor_id", "m.actor_name")} AS actor_name, a.at,
        a.message_id, m.channel AS platform, m.conversation, {SURFACE} AS surface
 FROM answers a JOIN scope s ON s.run_id = a.run_id LEFT JOIN messages m ON m.id = a.message_id
 ORDER BY a.id"""

@@ -29,11 +29,17 @@ from bot.analytics.sql_waits import PROMPTS_INDEX
 from bot.analytics.summary_backfill import BACKFILL
 from bot.analytics.summary_triggers import TRIGGERS, recreate_trigger
 
-__all__ = ["BACKFILL", "LATENCY_INDEX", "TABLES", "TRIGGERS", "create", "recreate_trigger"]
+__all__ = ["BACKFILL", "CONVERSATIONS_INDEX", "LATENCY_INDEX", "TABLES", "TRIGGERS", "create", "recreate_trigger"]
 
 #: The latency measure's covering index (schema.m012 added ``kind``).
 LATENCY_INDEX = (
     "CREATE INDEX analytics_runs_latency ON analytics_runs(flow_id, source, kind, channel, day, first_answer_ms,"
+    " decided_ms)"
+)
+
+#: The latency by conversation read in order (schema m022): the report groups runs by it.
+CONVERSATIONS_INDEX = (
+    "CREATE INDEX analytics_runs_conversations ON analytics_runs(conversation, day, flow_id, first_answer_ms,"
     " decided_ms)"
 )
 
@@ -55,11 +61,13 @@ TABLES = [
         decided_at TEXT,
         decided_ms INTEGER,              -- milliseconds from the trigger to the first decision
         reached TEXT NOT NULL DEFAULT ' ',       -- ' step step ': steps a transition targeted
-        kind TEXT NOT NULL DEFAULT ''    -- events.kind ('' without an event); schema.m012 on older ledgers
+        kind TEXT NOT NULL DEFAULT '',   -- events.kind ('' without an event); schema.m012 on older ledgers
+        conversation TEXT NOT NULL DEFAULT ''    -- where the run lives now, without its thread; schema.m022
     )""",
     "CREATE INDEX analytics_runs_event ON analytics_runs(event_id, decided_at)",
     # covering indexes: the report's GROUP BYs read them in order, without sorting 100,000 rows
     LATENCY_INDEX,
+    CONVERSATIONS_INDEX,
     "CREATE INDEX analytics_runs_paths ON analytics_runs(flow_id, reached, status, state, last_source, day)",
     """CREATE TABLE analytics_actions (
         action_id INTEGER PRIMARY KEY,  -- actions.id

@@ -4,14 +4,14 @@ they are made, counted as their triggers (:mod:`bot.analytics.summary_triggers`)
 
 from __future__ import annotations
 
-from bot.analytics.sql_parts import NOT_COUNTED, question
+from bot.analytics.sql_parts import NOT_COUNTED, conversation_of, question
 from bot.analytics.sql_waits import PROMPT_TIMES
 from bot.analytics.summary_triggers import ACTION_FACTS, RUN_MS
 
 #: Count what is already in the ledger, as the triggers would have.
 BACKFILL = [
-    """INSERT INTO analytics_runs (run_id, flow_id, day, triggered_at, event_id, source, channel, facilitator_id,
-        status, state, last_source, first_answer_at, decided_at, reached, kind)
+    f"""INSERT INTO analytics_runs (run_id, flow_id, day, triggered_at, event_id, source, channel, facilitator_id,
+        status, state, last_source, first_answer_at, decided_at, reached, kind, conversation)
     SELECT r.id, r.flow_id, substr(coalesce(e.first_seen_at, r.started_at), 1, 10), coalesce(e.first_seen_at, r.started_at),
            r.event_id, coalesce(e.source, ''), r.channel, r.facilitator_id, r.status, r.state,
            (SELECT t.source FROM transitions t WHERE t.run_id = r.id ORDER BY t.id DESC LIMIT 1),
@@ -19,7 +19,7 @@ BACKFILL = [
            (SELECT min(d.decided_at) FROM decisions d WHERE d.run_id = r.id),
            ' ' || coalesce((SELECT group_concat(target, ' ') || ' ' FROM (SELECT DISTINCT t.target FROM transitions t
                WHERE t.run_id = r.id AND t.target NOT IN ('completed', 'cancelled'))), ''),
-           coalesce(e.kind, '')
+           coalesce(e.kind, ''), {conversation_of("r.conversation")}
     FROM runs r LEFT JOIN events e ON e.id = r.event_id""",
     f"""UPDATE analytics_runs SET first_answer_ms = {RUN_MS.format(at="first_answer_at")},
         decided_ms = {RUN_MS.format(at="decided_at")}""",

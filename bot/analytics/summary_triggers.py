@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from bot.analytics.sql_parts import NOT_SENT, question
+from bot.analytics.sql_parts import NOT_SENT, conversation_of, question
 from bot.analytics.sql_waits import ANSWER_MS
 
 #: A name kept as the participation view takes it: the greatest (``max``) of those seen.
@@ -50,10 +50,10 @@ RUN_MS = "CAST(round((julianday({at}) - julianday(triggered_at)) * 86400000.0) A
 TRIGGERS = [
     f"""CREATE TRIGGER analytics_runs_ai AFTER INSERT ON runs BEGIN
         INSERT OR IGNORE INTO analytics_runs (run_id, flow_id, day, triggered_at, event_id, source, channel,
-            facilitator_id, status, state, kind)
+            facilitator_id, status, state, kind, conversation)
         SELECT new.id, new.flow_id, substr(coalesce(e.first_seen_at, new.started_at), 1, 10),
                coalesce(e.first_seen_at, new.started_at), new.event_id, coalesce(e.source, ''), new.channel,
-               new.facilitator_id, new.status, new.state, coalesce(e.kind, '')
+               new.facilitator_id, new.status, new.state, coalesce(e.kind, ''), {conversation_of("new.conversation")}
         FROM (SELECT 1) LEFT JOIN events e ON e.id = new.event_id;
         {_PEOPLE_ADD.format(col="facilitated", person="new.facilitator_id", name="NULL", value="1", run="new.id")}
         UPDATE analytics_events SET runs = runs + 1 WHERE event_id = new.event_id;
@@ -61,6 +61,10 @@ TRIGGERS = [
     """CREATE TRIGGER analytics_runs_au AFTER UPDATE OF state, status ON runs
     WHEN old.state IS NOT new.state OR old.status IS NOT new.status BEGIN
         UPDATE analytics_runs SET status = new.status, state = new.state WHERE run_id = new.id;
+    END""",
+    f"""CREATE TRIGGER analytics_runs_moved AFTER UPDATE OF conversation ON runs
+    WHEN {conversation_of("old.conversation")} IS NOT {conversation_of("new.conversation")} BEGIN
+        UPDATE analytics_runs SET conversation = {conversation_of("new.conversation")} WHERE run_id = new.id;
     END""",
     f"""CREATE TRIGGER analytics_actions_ai AFTER INSERT ON actions BEGIN
         INSERT INTO analytics_actions (action_id, owner_id, owner_name, flow_id, day, status, deadline_jd, done_jd,

@@ -2,7 +2,7 @@
 change of them, by the later migrations of :mod:`bot.analytics.schema`: claimed runs credited to
 their claimer (m005), people's names as the participation view takes them (m006), runs' trigger
 kinds (m012), prompts' answer times (m013); the triggers merged (m014); only the questions
-counted as prompts (m017).
+counted as prompts (m017); runs' conversations (m022).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from bot.analytics import summary_triggers
-from bot.analytics.sql_parts import question
+from bot.analytics.sql_parts import conversation_of, question
 from bot.analytics.sql_waits import PROMPT_TIMES, PROMPTS_INDEX
-from bot.analytics.summary import LATENCY_INDEX
+from bot.analytics.summary import CONVERSATIONS_INDEX, LATENCY_INDEX
 
 
 def keep_answer_times(db: Database) -> None:
@@ -104,6 +104,19 @@ def keep_kinds(db: Database) -> None:
     summary_triggers.recreate_trigger(db, "analytics_runs_ai")
     db.execute("DROP INDEX IF EXISTS analytics_runs_latency")
     db.execute(LATENCY_INDEX)
+
+
+def keep_conversations(db: Database) -> None:
+    """Where each run lives now (its conversation, without the thread) in ``analytics_runs``, on a
+    ledger made before: the column, filled from ``runs``, the triggers that keep it (a run's start,
+    its move) and the index the report reads it by."""
+    if "conversation" not in db.table("analytics_runs").columns_dict:
+        db.execute("ALTER TABLE analytics_runs ADD COLUMN conversation TEXT NOT NULL DEFAULT ''")
+    db.execute(f"""UPDATE analytics_runs SET conversation = coalesce((SELECT {conversation_of("r.conversation")}
+        FROM runs r WHERE r.id = analytics_runs.run_id), '')""")
+    for name in ("analytics_runs_ai", "analytics_runs_moved"):
+        summary_triggers.recreate_trigger(db, name)
+    db.execute(CONVERSATIONS_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
 
 
 def merge_triggers(db: Database) -> None:

@@ -47,6 +47,27 @@ class RetryLater(Exception):
         self.rate_limited = rate_limited
 
 
+#: Seconds a platform's ``Retry-After`` is taken as at most: a larger one (a huge number, ``inf``)
+#: is no platform's (Slack's limits reset within a minute, the Bot Connector's within seconds), and
+#: would hold a conversation's replies back for good.
+RETRY_AFTER_MOST = 120.0
+
+
+def retry_after(value: Any) -> float:
+    """Seconds a 429's (or a 5xx's) ``Retry-After`` header says to wait, made sane: missing, not a
+    number (or NaN): 1; negative: 0; beyond RETRY_AFTER_MOST (``inf``): that. Slack's calls and the
+    Bot Connector's read it so."""
+    if isinstance(value, list):  # (slack_sdk gives a header's values as a list)
+        value = value[0] if value else None
+    try:
+        seconds = float(str(value).strip()) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+    if seconds != seconds:  # NaN
+        return 1.0
+    return min(max(seconds, 0.0), RETRY_AFTER_MOST)
+
+
 class ChannelDown(RetryLater):
     """The platform refuses the channel itself, not the reply (its token revoked, the app
     uninstalled): no reply can go out until the credentials work again. Nothing is given up: the

@@ -201,7 +201,7 @@ class SlackChannel(SlackRequests, Channel):
         in flight be committed and acknowledged, then close the connection."""
         self.stopping = True
         if self.inbound is not None:
-            self.inbound.app_home.redraws.close()  # no more Home tabs drawn again
+            await self.inbound.stop()  # no more Home tabs drawn again; what was answered late told
         if self.handling:
             _, late = await asyncio.wait(self.handling, timeout=SOCKET_STOP_GRACE)
             if late:

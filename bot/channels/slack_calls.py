@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot import texts
-from bot.channels import ChannelDown, DeliveryFailed, RetryLater
+from bot.channels import ChannelDown, DeliveryFailed, RetryLater, retry_after
 
 #: Errors worth another try; any other ``ok: false`` is permanent for that message.
 TRANSIENT = frozenset(
@@ -75,25 +75,6 @@ def header(headers: Mapping[str, Any] | None, name: str) -> Any:
     any case; None when it is not there."""
     wanted = name.lower()
     return next((value for key, value in (headers or {}).items() if key.lower() == wanted), None)
-
-
-#: Seconds a 429's ``Retry-After`` is taken as at most: a larger one (a huge number, ``inf``) is
-#: not Slack's (its limits reset within a minute), and would hold calls back for good.
-RETRY_AFTER_MOST = 120.0
-
-
-def retry_after(value: Any) -> float:
-    """Seconds a 429's ``Retry-After`` header says to wait, made sane: missing, not a number (or
-    NaN): 1; negative: 0; beyond RETRY_AFTER_MOST (``inf``): that."""
-    if isinstance(value, list):  # (slack_sdk gives a header's values as a list)
-        value = value[0] if value else None
-    try:
-        seconds = float(str(value).strip()) if value is not None else 1.0
-    except ValueError:
-        return 1.0
-    if seconds != seconds:  # NaN
-        return 1.0
-    return min(max(seconds, 0.0), RETRY_AFTER_MOST)
 
 
 def refusal(exc: SlackApiError) -> RetryLater | DeliveryFailed:

@@ -36,12 +36,12 @@ from bot.channels import slack_messages as messages
 from bot.channels import slack_modal as modal
 from bot.channels import slack_move as moves
 from bot.channels.slack_events import Answer
-from bot.channels.slack_late import ResponseUrls
+from bot.channels.slack_late import LateAnswers, ResponseUrls
 from bot.channels.slack_messages import Said
 from bot.channels.slack_modal_start import FormStarts, asks_form
 from bot.channels.slack_send import is_dm
 from bot.channels.slack_start_outcome import slash_answer
-from bot.channels.slack_starts import SlashStarts
+from bot.channels.slack_starts import SLASH_BUDGET, SlashStarts
 from bot.channels.slack_turns import NAME, remember
 from bot.command_words import gives_here
 from bot.control import CommandResult, answers_words, comes_first, names_a_run, run_command, start_arguments
@@ -54,8 +54,9 @@ from bot.store.placing import Unplaced
 log = logging.getLogger("decisionbot.slack")
 
 #: Seconds a request may wait in all for the ledger's write lock while another process holds it
-#: (see ``GroupCommit.writable``): then an event or a click is answered 503 and nothing is stored
-#: (Slack sends an event again), a slash command is told to try again. Inside Slack's 3 s.
+#: (see ``GroupCommit.writable``): then an event is answered 503 and nothing is stored (Slack sends
+#: it again), a slash command is told to try again. Inside Slack's 3 s. (A command or click with a
+#: response_url waits longer, its outcome told there: ``slack_late``; a click without one: 503.)
 LOCK_WAIT = 2.0
 
 
@@ -71,9 +72,14 @@ class Inbound(SlashStarts):
         self.app_home = app_home.AppHome(self)  # the Home tab: app_home_opened, and its buttons
         self.forms = FormStarts(self, self.app_home.tell)  # the form that starts a decision
         self.workspace_changes = asyncio.Lock()  # a channel lost or back: one at a time, in the order they came
-        self.responses = ResponseUrls(
-            self.services.http, self.poster.client.base_url, self.poster.spawn
-        )  # late answers
+        urls = ResponseUrls(self.services.http, self.poster.client.base_url)
+        self.late = LateAnswers(urls, self.services.db, self.dispatcher.clock)  # outcomes past Slack's 3 s
+
+    async def stop(self) -> None:
+        """The server stops: no more Home tabs drawn again; what was answered late finished, or
+        its person told it was not done (:meth:`LateAnswers.stop`)."""
+        self.app_home.redraws.close()
+        await self.late.stop()
 
     # --- events: thread replies, direct messages, mentions -----------------------------------
 
@@ -310,7 +316,7 @@ class Inbound(SlashStarts):
         command = messages.slash(form)
         if command.text.lower() == "start":  # no flow: the form, opened before anything slow
             return await self.forms.on_slash(command)
-        return await self._in_time(command, arrived, partial(self._command, form))
+        return await self.late.command(command, arrived, SLASH_BUDGET, partial(self._command, form, command, arrived))
 
     async def _command(self, form: dict[str, str], command: messages.Slash, arrived: float, budget: float) -> Answer:
         """The slash command carried out (``form``: as Slack sent it), a start within ``budget`` of
@@ -351,14 +357,18 @@ class Inbound(SlashStarts):
             return await self.forms.on_submission(payload)
         return Answer()
 
-    async def on_action(self, payload: dict[str, Any]) -> None:
+    async def on_action(self, payload: dict[str, Any], arrived: float) -> None:
+        """A click: the Home tab's, or on a question's widget, stored within Slack's 3 s or told
+        at its response_url (:mod:`bot.channels.slack_late`)."""
         if asks_form(payload):  # the Home tab's "Start a decision"
             return await self.forms.on_home(payload)
         if app_home.from_home(payload):  # a button of the Home tab: no message, no run's question
             return await self.app_home.on_click(payload)
         click = events.clicked(payload)
-        if click is None:
-            return
+        if click is not None:
+            await self.late.click(payload, click, arrived, partial(self._click, click))
+
+    async def _click(self, click: events.Clicked) -> None:
         actor, mentions = await self._people(click.user, click.answer)
         row = store.prompt(self.services.db.conn, click.channel, click.message_ts)
         thread = None if is_dm(click.channel) else (click.thread_ts or click.message_ts)

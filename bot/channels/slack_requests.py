@@ -1,7 +1,10 @@
 """What reaches the Slack channel: ``POST /slack/events`` (its signature checked, a request whose
 headers cannot hold one refused before its body is read) and Socket Mode envelopes (acknowledged
 once their turn is committed, never before; none taken by a stopping server); each checked against
-the team and app of the bot token and handed to the inbound turns."""
+the team and app of the bot token and handed to the inbound turns. A slash command or a click
+whose turn is not committed within Slack's 3 s is answered then, saying so, and its outcome told at
+its response_url (:mod:`bot.channels.slack_late`): its request, or envelope, acknowledges nothing
+as stored."""
 
 from __future__ import annotations
 
@@ -116,6 +119,7 @@ class SlackRequests:
         if refused is not None:
             return refused
         assert self.inbound is not None
+        arrived = asyncio.get_running_loop().time()
         write_lock.wait_for_lock_until(LOCK_WAIT)
         if envelope.kind not in ("command", "interactive"):  # these answer in their response, within Slack's 3 s
             await self.backlog.room()
@@ -123,7 +127,7 @@ class SlackRequests:
             if envelope.kind == "event":
                 await self.inbound.on_event(envelope.payload)
             elif envelope.kind == "action":
-                await self.inbound.on_action(envelope.payload)
+                await self.inbound.on_action(envelope.payload, arrived)
             elif envelope.kind == "command":
                 return await self.inbound.on_command(envelope.payload)
             elif envelope.kind == "interactive":  # the form that starts a decision (slack_modal_start)
@@ -135,7 +139,8 @@ class SlackRequests:
             return Answer(400, {"error": exc.reason})
         except write_lock.LedgerBusy as exc:
             if envelope.kind != "command":
-                raise  # answered 503 (not acknowledged over Socket Mode): Slack sends an event again
+                raise  # answered 503 (not acknowledged over Socket Mode): Slack sends an event again (a click
+                # with a response_url is not: slack_late tells its person)
             log.warning(texts.slack_command_ledger_busy(str(exc)))  # Slack never sends a command again: say so
             return Answer(body=blocks.ephemeral(texts.slack_ledger_busy()))
         return Answer()

@@ -1,7 +1,7 @@
 """``/decision start`` as a slash command: the thread's root posted in the channel, then the run
 started in that thread, all within Slack's 3 s, or, when the command came with Slack's
-``response_url``, answered "working on it" by then and its outcome told there once known
-(:mod:`bot.channels.slack_late`: any slash command so); a root whose run is not stored taken back. In a
+``response_url``, within what :mod:`bot.channels.slack_late` gives it (its outcome told there once
+known: any slash command so); a root whose run is not stored taken back. In a
 burst (the channel's pacing foresees Slack's 429), a start posts no root of its own: its run starts
 in the channel itself unless the roots under way there, or one lately, learnt that Slack refuses the
 bot's posts there for good (:mod:`bot.channels.slack_postable`): then it is told so, as they are,
@@ -13,7 +13,6 @@ builds on it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -21,13 +20,11 @@ from functools import partial
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
-from bot.channels import slack_late as late
 from bot.channels import slack_messages as messages
-from bot.channels.slack_events import Answer
 from bot.channels.slack_start_outcome import Refused, Started, StartOutcome
 from bot.channels.slack_turns import NAME, Turns
 from bot.model import Actor, ConversationKey
-from bot.store import group, starts, write_lock
+from bot.store import group, starts
 from bot.store import slack as store
 
 #: Seconds a ``/decision start`` may take in all (the person's name, the thread's root): Slack
@@ -40,34 +37,6 @@ START_TIME = 0.5
 
 class SlashStarts(Turns):
     """The slash command's starts, each with the thread's root it posts (or, in a burst, none)."""
-
-    #: Where an outcome later than Slack's 3 s is told (set by Inbound; None: none is).
-    responses: late.ResponseUrls | None = None
-
-    async def _in_time(
-        self,
-        command: messages.Slash,
-        arrived: float,
-        carry_out: Callable[[messages.Slash, float, float], Awaitable[Answer]],
-    ) -> Answer:
-        """A slash command answered within Slack's 3 s: ``carry_out(command, arrived, budget)``'s
-        answer when it comes by then; else, when the command came with Slack's response_url,
-        "working on it", the command given LATE_WITHIN in all (its wait for the ledger's write lock
-        too) and its outcome told there. Without one, all within SLASH_BUDGET."""
-        responses, url = self.responses, command.response_url
-        if responses is None or not responses.usable(url):
-            return await carry_out(command, arrived, SLASH_BUDGET)
-        work = asyncio.ensure_future(self._late(command, arrived, carry_out))
-        return await responses.in_time(work, url, command.user, arrived + SLASH_BUDGET)
-
-    async def _late(
-        self,
-        command: messages.Slash,
-        arrived: float,
-        carry_out: Callable[[messages.Slash, float, float], Awaitable[Answer]],
-    ) -> Answer:
-        write_lock.wait_for_lock_until(arrived + late.LATE_WITHIN - asyncio.get_running_loop().time())
-        return await carry_out(command, arrived, late.LATE_WITHIN)
 
     def _came_at(self, arrived: float) -> datetime:
         """The ledger's time of an instant of the loop's clock (``arrived``: when a request came)."""
@@ -115,6 +84,9 @@ class SlashStarts(Turns):
         try:
             left = budget - (asyncio.get_running_loop().time() - arrived)
             ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
+        except asyncio.CancelledError:  # stopped (a server stopping: slack_late): a root it makes is taken back
+            self.poster.spawn(self._take_back(command.channel, posting))
+            raise
         except (RetryLater, DeliveryFailed, TimeoutError) as exc:
             if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure: no root
                 return await self._start_unrooted(command, said, mentions, others, until)

@@ -27,7 +27,7 @@ from aiohttp import ClientError, ClientResponse, ClientSession, web
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot import texts
-from bot.channels import ChannelDown, DeliveryFailed, RetryLater
+from bot.channels import ChannelDown, DeliveryFailed, RetryLater, retry_after
 from bot.channels.teams_tokens import Tokens
 from bot.errors import ConfigError
 from bot.outbox import backoff
@@ -190,7 +190,7 @@ class Connector:
         detail = (await resp.text())[:300]
         reason = f"HTTP {resp.status} {resp.method} {resp.url.path}: {detail}"
         if resp.status == 429 or resp.status >= 500:
-            raise RetryLater(_retry_after(resp.headers.get("Retry-After")), reason)
+            raise RetryLater(retry_after(resp.headers.get("Retry-After")), reason)
         if resp.status == 401 and authorized:  # again, right after a token fetched anew: this URL's refusal
             raise self.tokens.connector_refused(_service(str(resp.url)), reason)
         if resp.status == 401:  # no token sent (authentication off): the connector wants one
@@ -214,10 +214,3 @@ def _json(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _retry_after(header: str | None) -> float:
-    try:
-        return max(0.0, float(header)) if header else 1.0
-    except ValueError:
-        return 1.0

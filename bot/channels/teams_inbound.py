@@ -6,11 +6,12 @@ Teams channel when it starts (:mod:`bot.channels.teams`), with its connector and
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -29,9 +30,16 @@ from bot.store import group, group_requests, runs, transaction, widgets
 from bot.store.placing import Unplaced
 from bot.store.widgets import Refusal
 
+T = TypeVar("T")
+
 #: Tries of an answer to a command (list, status, help ...) refused for now: not in the outbox (no run owns it).
 SAY_TRIES = 4
 
+
+#: Seconds an activity answering a post of the bot waits for that post to be stored when it came
+#: before the Bot Connector's answer to the post (a card, a run's thread: stored with the id that
+#: answer gives); under Teams' 15 s.
+POSTED_WITHIN = 10.0
 
 #: How many (run, person) pairs told 'Taken for run #N' are remembered (the oldest forgotten).
 TOLD_AT_MOST = 10_000
@@ -125,7 +133,8 @@ class TeamsInbound:
             return
         run_id = None
         if inbound.conversation_type == "channel":
-            run_id = self.store.run_in_thread(inbound.base_id, inbound.thread) if inbound.thread else None
+            run_id = await self._run_in_thread(inbound.base_id, inbound.thread) if inbound.thread else None
+            await group.writable(self.services.db.conn)  # (the group may have committed while it waited)
             if run_id is None:
                 self._command(inbound, message)
                 return
@@ -225,7 +234,7 @@ class TeamsInbound:
         value = inbound.value or {}
         _, message_id = acts.card_ref(value)
         reply_to = None if message_id else body.get("replyToId")
-        seen = self.store.card(message_id, reply_to)
+        seen = await self._posted_card(message_id, reply_to)
         people = await self._people_in(value, seen, inbound) if seen is not None and not seen.answered else {}
         await group.writable(self.services.db.conn)
         card = self.store.card(message_id, reply_to)
@@ -243,6 +252,36 @@ class TeamsInbound:
         if result is not None:
             self._after_turn(result, message, card)
         return result
+
+    async def _posted_card(self, message_id: int | None, reply_to: str | None) -> Card | None:
+        """The card a submit answers; one shown in Teams before the connector answered its post (its
+        outbox message not marked sent) waited for."""
+        posting = "id = ?" if message_id is not None else ""
+        return await self._once_posted(lambda: self.store.card(message_id, reply_to), posting, message_id)
+
+    async def _run_in_thread(self, base_id: str, root_id: str) -> int | None:
+        """The run whose thread ``root_id`` is; one opened in Teams before the connector answered
+        the post that opens it (a message of the channel's outside any thread still being sent)
+        waited for."""
+        where = str(acts.key_for(base_id))
+        return await self._once_posted(lambda: self.store.run_in_thread(base_id, root_id), "conversation = ?", where)
+
+    async def _once_posted(self, found: Callable[[], T | None], posting: str, arg: object) -> T | None:
+        """``found()``; while None and an outbox message of this channel matching ``posting`` (SQL,
+        one argument ``arg``) is still to be marked sent or given up, again, POSTED_WITHIN at most."""
+        sql = (
+            f"SELECT 1 FROM messages WHERE {posting} AND direction = 'out' AND channel = ?"
+            " AND delivered_at IS NULL AND failed_at IS NULL LIMIT 1"
+        )
+        conn, loop = self.services.db.conn, asyncio.get_running_loop()
+        deadline = loop.time() + POSTED_WITHIN
+        value = found()
+        while value is None and posting and loop.time() < deadline:
+            if conn.execute(sql, (arg, self.name)).fetchone() is None:
+                break
+            await asyncio.sleep(0.05)
+            value = found()
+        return value
 
     def _refuse(self, inbound: acts.Inbound, reply_to: str | None, card: Card | None, no: Refusal, said: str) -> None:
         """A submit that answers nothing: kept in the transcript with its card's question (a stale

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot import texts
 from bot.store import dicts, group, iso
@@ -178,6 +178,61 @@ def record_change(conn: sqlite3.Connection, original: int, deleted: bool, text: 
         " platform_id, step, ?, ?, json_object('original', id), ? FROM messages WHERE id = ?",
         ("deleted" if deleted else "edited", text, iso(now), original),
     )
+
+
+def record_told(conn: sqlite3.Connection, told: Told, now: datetime) -> None:
+    """What a person was told privately outside the outbox (Slack's ``response_url``: a slash
+    command's or a click's outcome known after Slack's 3 s), kept as the outbox keeps a private
+    reply: an outbound row, ``private`` 1, to the person (named as the people cache names them),
+    delivered when the platform took it, else given up
+    (``failed_at``, ``last_error``) so the outbox never sends it; ``payload`` says how it went; the
+    run it is about (a command's: the run its start began, if any)."""
+    stamp = iso(now)
+    conn.execute(
+        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, kind, text, private,"
+        " payload, created_at, delivered_at, failed_at, attempts, last_error) VALUES (?, 'out', ?, ?, ?,"
+        " (SELECT name FROM people WHERE id = ?), ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+        (
+            told.run_id if told.run_id is not None or not told.started else started_run(conn, told),
+            told.channel,
+            told.conversation,
+            told.actor_id,
+            told.actor_id,
+            told.kind,
+            told.text,
+            json.dumps(told.payload),
+            stamp,
+            stamp if not told.problem else None,
+            stamp if told.problem else None,
+            told.attempts,
+            told.problem or None,
+        ),
+    )
+
+
+class Told(NamedTuple):
+    """One private message told outside the outbox (see :func:`record_told`)."""
+
+    run_id: int | None
+    channel: str
+    conversation: str
+    actor_id: str
+    kind: str  # info, or error: what was asked was not done
+    text: str
+    payload: dict[str, Any]
+    attempts: int
+    problem: str  # "" when the platform took it
+    started: str = ""  # the delivery id of the command told about: the run it started, if any, is its run
+
+
+def started_run(conn: sqlite3.Connection, told: Told) -> int | None:
+    """The run the command ``told.started`` began (its start's row: :mod:`bot.store.starts`), if any."""
+    row = conn.execute(
+        "SELECT run_id FROM messages WHERE direction = 'in' AND channel = ? AND platform_id = ? AND kind = 'start'"
+        " ORDER BY id LIMIT 1",
+        (told.channel, told.started),
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
 
 
 #: How much of a changed message's first text the note to its writer quotes.

@@ -73,13 +73,34 @@ def test_latency_by_every_dimension(rep: dict) -> None:
         ("week", "2026-W11"): (2, 2, 1.5, 2.0, 1, 10.0, 10.0),
         ("week", "2026-W12"): (2, 1, 1.0, 1.0, 0, None, None),
         ("week", "2026-W13"): (1, 0, None, None, 0, None, None),
+        # the platform, as 'channel' (kept for the queries written before) says it
+        ("platform", "slack"): (3, 2, 0.75, 1.0, 2, 3.0, 4.0),
+        ("platform", "teams"): (2, 2, 1.5, 2.0, 1, 10.0, 10.0),
+        ("platform", "console"): (2, 1, 1.0, 1.0, 0, None, None),
+        # where each run lives (a conversation of its own here: R1's slack:C1 ...), without a thread
+        ("conversation", "slack:C1"): (1, 1, 1.0, 1.0, 1, 2.0, 2.0),
+        ("conversation", "slack:C2"): (1, 1, 0.5, 0.5, 1, 4.0, 4.0),
+        ("conversation", "teams:C3"): (1, 1, 2.0, 2.0, 1, 10.0, 10.0),
+        ("conversation", "teams:C4"): (1, 1, 1.0, 1.0, 0, None, None),
+        ("conversation", "console:C5"): (1, 1, 1.0, 1.0, 0, None, None),
+        ("conversation", "console:C6"): (1, 0, None, None, 0, None, None),
+        ("conversation", "slack:C7"): (1, 0, None, None, 0, None, None),
     }
     assert set(rows) == set(expected)
     for key, values in expected.items():
         assert tuple(rows[key][c] for c in cols) == values, key
     assert [r["dimension"] for r in rep["latency"]][:2] == ["all", "flow"]
     dimensions = [r["dimension"] for r in rep["latency"]]
-    assert sorted(set(dimensions), key=dimensions.index) == ["all", "flow", "source", "kind", "channel", "week"]
+    assert sorted(set(dimensions), key=dimensions.index) == [
+        "all",
+        "flow",
+        "source",
+        "kind",
+        "channel",
+        "week",
+        "platform",
+        "conversation",
+    ]  # new ones last
 
 
 def test_run_latency_names_the_trigger_kind(ledger: Path) -> None:

@@ -111,9 +111,13 @@ def test_kinds_of_a_ledger_made_before_latency_by_kind_are_filled_by_its_migrati
     conn.execute("DROP VIEW latency_summary")  # m012 makes both again, reading the new column
     conn.execute("DROP VIEW run_latency")
     conn.execute("DROP INDEX analytics_runs_latency")
-    conn.execute("ALTER TABLE analytics_runs DROP COLUMN kind")
     conn.execute("DROP TRIGGER analytics_runs_ai")  # the earlier one wrote no kind: any trigger made before
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_latency_by_trigger_kind'")
+    conn.execute("DROP TRIGGER analytics_runs_moved")  # nor a conversation (m022, later)
+    conn.execute("DROP INDEX analytics_runs_conversations")
+    conn.execute("ALTER TABLE analytics_runs DROP COLUMN kind")
+    conn.execute("ALTER TABLE analytics_runs DROP COLUMN conversation")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m012_latency_by_trigger_kind',"
+                 " 'm022_latency_by_platform_and_conversation')")  # fmt: skip
     conn.close()
     migrated = open_db(old)
     assert _snapshot(migrated.conn) == expected
