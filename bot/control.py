@@ -27,10 +27,11 @@ from bot.command_words import (
 )
 from bot.dispatch import Dispatcher
 from bot.engine.small_talk import chatter, nod
-from bot.model import Actor, ConversationKey
+from bot.errors import BotError
+from bot.model import Actor, ConversationKey, Message
 from bot.run_commands import list_runs, may_see, open_runs, status_or_cancel, waiting_for
 from bot.start_command import TITLE_MAX, StartArguments, start, start_arguments, unquoted
-from bot.store import placing
+from bot.store import placing, starts
 
 __all__ = [
     "TITLE_MAX",
@@ -47,6 +48,7 @@ __all__ = [
     "names_a_run",
     "open_runs",
     "run_command",
+    "run_command_kept",
     "start_arguments",
     "unquoted",
     "waiting_for",
@@ -90,6 +92,28 @@ def run_command(
     if verb == "help":
         return CommandResult(texts.command_help(dispatcher.catalog.startable_in_chat()))
     return _no_command(dispatcher, actor, conversation, text, verb)
+
+
+def run_command_kept(
+    dispatcher: Dispatcher, conn: sqlite3.Connection, message: Message, conversation: ConversationKey, via: str
+) -> CommandResult:
+    """:func:`run_command` of ``message`` typed in chat (Teams, Rasa), in the transaction ``conn``
+    is in: a ``start`` that starts a run in ``conversation`` begins its transcript as a Slack
+    start does (:mod:`bot.store.starts`: the words typed, ``in`` of kind ``start``, its payload the
+    platform's, when it came); a start that starts nothing, or fails, leaves no row."""
+    words = command_words(message.text)
+    said = starts.StartSaid(message.actor, message.text, dispatcher.clock(), dict(message.raw or {}))
+    typed_start = bool(words) and words[0].lower() == "start"
+    began = starts.record_start(conn, said, conversation, message.platform_id or "") if typed_start else []
+    try:
+        done = run_command(
+            dispatcher, message.actor, conversation, message.text, message.mentions, message.not_people, via
+        )
+    except BotError:
+        starts.own_start(conn, began, None)
+        raise
+    starts.own_start(conn, began, done.started.run_id if done.started is not None else None)
+    return done
 
 
 def _no_command(

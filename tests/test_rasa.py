@@ -49,7 +49,7 @@ def test_start_responds_with_the_first_prompt(server: Server) -> None:
     roles = json.loads(server.sql("SELECT context FROM runs WHERE id = ?", run_id)[0][0])["roles"]
     assert roles["participants"] == [{"id": "rasa:bob", "name": "bob"}, {"id": "rasa:carol", "name": "carol"}]
     delivered = server.sql("SELECT text, delivered_at IS NOT NULL FROM messages WHERE run_id = ?", run_id)
-    assert delivered == [("What was decided in Weekly sync?", 1)]
+    assert delivered == [("/decision_start", 0), ("What was decided in Weekly sync?", 1)]  # how it began, then
 
     _, missing = server.act("action_decision_start", "s_start2", "/decision_start")
     assert texts(missing) == [
@@ -154,6 +154,7 @@ def test_a_whole_post_meeting_run_through_action_decision_answer(server: Server)
         run_id,
     )
     assert inbound == [
+        ("rasa", "rasa:alice", "rasa:alice", "/decision_start"),  # the message that started it
         ("rasa", "rasa:alice", "rasa:alice", "We ship in March"),
         ("rasa", "rasa:alice", "rasa:alice", "Draft the plan"),
         ("rasa", "rasa:alice", "rasa:alice", "@bob"),
@@ -226,7 +227,8 @@ def test_a_repeated_user_message_is_taken_once(server: Server) -> None:
     _, repeat = server.act("action_decision_answer", "erin", "Freeze hiring", message_id="m-erin-1")
     assert texts(first) == ["Action 1: What is the action?"] and repeat == first  # the same answer again
     assert server.sql("SELECT count(*) FROM answers WHERE run_id = ?", run_id) == [(1,)]
-    assert server.sql("SELECT platform_id FROM messages WHERE run_id = ? AND direction = 'in'", run_id) == [
+    answers_kept = "SELECT platform_id FROM messages WHERE run_id = ? AND direction = 'in' AND kind <> 'start'"
+    assert server.sql(answers_kept, run_id) == [
         ('["erin", "m-erin-1"]',)  # the sender's own message id: ids are unique per sender only
     ]
 

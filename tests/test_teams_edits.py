@@ -59,6 +59,7 @@ async def test_an_answer_edited_in_a_channel_thread_is_kept_as_first_sent_and_it
         assert len(h.fake.posts()) == 3
         assert h.db("SELECT step, raw FROM answers") == [("decision", "We move the launch to March")]
         assert h.db("SELECT kind, text, step, run_id FROM messages WHERE direction = 'in'") == [
+            ("start", "start post_meeting @Bob_Builder Weekly sync", None, 1),  # how the run began
             ("answer", "We move the launch to March", "decision", 1),
             ("edited", "We move the launch to April", "decision", 1),
         ]

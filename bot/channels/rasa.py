@@ -14,6 +14,7 @@ same message sent again is taken, not dropped as a repeat.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -39,12 +40,13 @@ from bot.control import (
     comes_first,
     command_words,
     run_command,
+    run_command_kept,
 )
-from bot.dispatch import Dispatcher
+from bot.dispatch import Dispatcher, TurnResult
 from bot.errors import FlowNotFound, FlowRefused, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
-from bot.model import CHAT, Actor, Message, Trigger
-from bot.store import placing, runs, transaction
+from bot.model import CHAT, Message, Trigger
+from bot.store import placing, runs, starts, transaction
 from bot.store.placing import Unplaced
 
 __all__ = [
@@ -92,7 +94,7 @@ class ActionDecisionStart(DecisionAction):
             participants=people,
         )
         try:
-            started = bot.start(trigger, caller.conversation)
+            started = started_said(bot, caller, trigger)
         except NoDecisionToReview as exc:
             say(out, str(exc))
             return []
@@ -106,6 +108,20 @@ class ActionDecisionStart(DecisionAction):
         if not hand_over(bot, caller, out):  # its first question is for others (a review's owners)
             say(out, rr.where_it_stands(bot, caller.actor, caller.conversation, started.run_id))
         return run_slots(started.run_id)
+
+
+def started_said(bot: Dispatcher, caller: Caller, trigger: Trigger) -> TurnResult:
+    """``trigger``'s run started, its transcript begun, as a start typed is, with the caller's
+    message that made the assistant start it (its ``latest_message``: text as typed, payload as
+    Rasa sent it); none when that message has no text."""
+    text = str(caller.latest.get("text") or "").strip()
+    said = starts.StartSaid(caller.actor, text, bot.clock(), caller.latest)
+    with transaction(bot.db) as conn:
+        platform_id = store.message_key(caller.sender_id, caller.latest.get("message_id"))
+        began = starts.record_start(conn, said, caller.conversation, platform_id) if text else []
+        started = bot.start(trigger, caller.conversation)
+        starts.own_start(conn, began, started.run_id)
+    return started
 
 
 class ActionDecisionAnswer(DecisionAction):
@@ -134,7 +150,7 @@ class ActionDecisionAnswer(DecisionAction):
         if comes_first(text, bot.catalog.current, actions_of(bot, caller.actor.id)):  # 'done A12': never an answer
             with transaction(bot.db) as conn:
                 seen = platform_id is not None and runs.seen_delivery(conn, rr.CHANNEL, platform_id, bot.clock())
-                done = None if seen else command(bot, caller, text, message.mentions)
+                done = None if seen else command(bot, caller, message, conn)
             return carry_out(bot, caller, out, done)
         unseen = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
         if any(q.reply.kind == "prompt" for q in unseen):  # not taken as an answer to a question never shown
@@ -146,7 +162,9 @@ class ActionDecisionAnswer(DecisionAction):
             hand_over(bot, caller, out)
             return []
         if result is None and answers_words(text):
-            return carry_out(bot, caller, out, command(bot, caller, text, message.mentions))
+            with transaction(bot.db) as conn:
+                done = command(bot, caller, message, conn)
+            return carry_out(bot, caller, out, done)
         if result is None:
             closed = placing.closed_for(bot.db.conn, caller.conversation.channel, caller.actor.id)
             say(out, closed or texts.rasa_nothing_waiting())
@@ -157,15 +175,16 @@ class ActionDecisionAnswer(DecisionAction):
         return run_slots(result.run_id if result.outcome.status == "active" else None)
 
 
-def command(bot: Dispatcher, caller: Caller, text: str, mentions: dict[str, Actor]) -> CommandResult:
+def command(bot: Dispatcher, caller: Caller, message: Message, conn: sqlite3.Connection) -> CommandResult:
     """A chat command typed to the assistant, carried out as on every channel; but ``list`` is the
     open runs the sender takes part in, as ``action_decision_status`` lists them: a Rasa sender's
-    conversation holds only the runs they started, not those of the meetings they were in."""
-    words = command_words(text)
+    conversation holds only the runs they started, not those of the meetings they were in. A
+    ``start`` begins its run's transcript with the words typed (:func:`run_command_kept`)."""
+    words = command_words(message.text)
     if words and words[0].lower() == "list":
         rows = rr.open_runs(bot, caller.actor, caller.conversation)
         return CommandResult(texts.rasa_run_list(rows), runs=rows, about=tuple(int(str(r["id"])) for r in rows))
-    return run_command(bot, caller.actor, caller.conversation, text, mentions, via=CHAT)
+    return run_command_kept(bot, conn, message, caller.conversation, CHAT)
 
 
 def carry_out(bot: Dispatcher, caller: Caller, out: CollectingDispatcher, done: CommandResult | None) -> list[Any]:

@@ -22,7 +22,7 @@ from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_store import Card, Reference, TeamsStore
-from bot.control import CommandResult, actions_of, comes_first, run_command
+from bot.control import CommandResult, actions_of, comes_first, run_command_kept
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import CHAT, Actor, Message, placeholder_facilitator
@@ -181,9 +181,7 @@ class TeamsInbound:
             if delivery and runs.seen_delivery(conn, self.name, delivery, dispatcher.clock()):
                 return
             try:
-                result = run_command(
-                    dispatcher, message.actor, key, message.text, message.mentions, message.not_people, CHAT
-                )
+                result = run_command_kept(dispatcher, conn, message, key, CHAT)
             except BotError as exc:  # e.g. a review of a decision not in the ledger (the id stays)
                 result = CommandResult(str(exc), ok=False)
             if result.started is not None and inbound.thread not in (None, inbound.activity_id):  # in a reply chain

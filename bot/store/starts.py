@@ -1,5 +1,7 @@
 """How a run began, in its transcript: the person's start (a ``/decision start`` command, a form
-submitted: a ``messages`` row ``in`` of kind ``start``, when it came) and the root the bot posted
+submitted, ``@decisionbot start``; ``start FLOW`` typed on Teams or Rasa, by
+:func:`bot.control.run_command_kept`; the message that made a Rasa assistant start a run: a
+``messages`` row ``in`` of kind ``start``, when it came) and, on Slack, the root the bot posted
 for the run's thread (``out`` of kind ``root``, delivered: Slack's ts, when it was asked for and
 when Slack took it), written before the run's first question, so that the transcript, in ``id``
 order, reads as it happened.
@@ -51,7 +53,7 @@ _INSERT = (
 
 
 def record_start(
-    conn: sqlite3.Connection, said: StartSaid, conversation: ConversationKey, platform_id: str
+    conn: sqlite3.Connection, said: StartSaid, conversation: ConversationKey, platform_id: str | None
 ) -> list[int]:
     """The start's rows (and its root's), in ``conversation`` (the run's), with no run yet: their ids."""
     where = str(conversation)
