@@ -25,6 +25,7 @@ async def test_a_card_submitted_twice_at_once_is_answered_once(tmp_path: Path) -
         await h.next_post(2)
         await h.settle()
         assert h.db("SELECT step, kind, text FROM messages WHERE direction = 'in' ORDER BY id") == [
+            (None, "start", "start metric_breach Checkout conversion"),  # how the run began
             ("acknowledge", "answer", "@Carol_Chen"),
             ("acknowledge", "refused", "@Carol_Chen"),  # the second submit, kept, answering nothing
         ]
