@@ -2,7 +2,8 @@
 chat, its channel deleted, or a post there refused (403, 404). Before, ``/healthz``'s
 ``routes_refused`` said nothing of it (Slack's routes joined it at once: ``Known.refuses_posts``);
 now the routes naming it join it at once, with one warning each and the fix in a Teams admin's
-words, and leave it when the bot is added back or a post there goes through. The real server and
+words, and leave it when the bot is added back or a post there goes through; one the bot was removed from
+stays listed after a restart. The real server and
 botbuilder against the fake Bot Connector."""
 
 from __future__ import annotations
@@ -77,3 +78,48 @@ async def test_a_post_refused_403_joins_routes_refused_and_one_going_through_lea
         await h.settle()
         await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Retro", BOB))
         await wait_for(lambda: refused(h) == {})
+
+
+async def test_a_route_to_a_team_the_bot_was_removed_from_stays_listed_after_a_restart(tmp_path: Path) -> None:
+    """Before, the check at start-up (and at each change of routes.yaml) asked nothing of Teams, and
+    replaced the list: the route left it though the bot was still out of the team."""
+    async with Harness(tmp_path, env=dict(ENV)) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await wait_for(lambda: refused(h) == {})
+        removed = team_update(h.url, eventType="teamMemberRemoved", team={"id": TEAM}, channel={"id": TEAM})
+        removed["membersRemoved"] = [dict(BOT)]
+        await h.send(removed)
+        await wait_for(lambda: bool(refused(h)))
+        await h.restart()
+        await wait_for(lambda: refused(h) is not None)  # the start-up check done
+        assert refused(h) == {
+            "default": f"teams:{CHANNEL}: Teams said the bot was removed from the team, or the channel deleted"
+        }
+        await h.send(installed(h.url, "channel", (ALICE,)))
+        await wait_for(lambda: refused(h) == {})
+
+
+@pytest.mark.parametrize(("routed", "listed"), [("19:other-a@thread.tacv2", False), ("19:old-a@thread.tacv2", True)])
+async def test_the_app_added_back_to_the_team_brings_its_channels_back_but_a_deleted_one(
+    tmp_path: Path, routed: str, listed: bool
+) -> None:
+    """The default route to another channel of the team: after the app is added back (Teams says so
+    in the General channel only) and a restart, it is not listed; to a channel deleted before, it is."""
+    other, deleted = "19:other-a@thread.tacv2", "19:old-a@thread.tacv2"
+    async with Harness(tmp_path, env={**ENV, "DECISIONBOT_DEFAULT_CHANNEL": f"teams:{routed}"}) as h:
+        for channel in (other, deleted):
+            added = installed(h.url, "channel", (ALICE,))
+            added["conversation"]["id"] = added["channelData"]["channel"]["id"] = channel
+            await h.send(added)
+        await wait_for(lambda: refused(h) == {})
+        await h.send(team_update(h.url, eventType="channelDeleted", team={"id": TEAM}, channel={"id": deleted}))
+        removed = team_update(h.url, eventType="teamMemberRemoved", team={"id": TEAM}, channel={"id": TEAM})
+        removed["membersRemoved"] = [dict(BOT)]
+        await h.send(removed)
+        await wait_for(lambda: set(refused(h) or {}) == {"default"})
+        back = team_update(h.url, eventType="teamMemberAdded", team={"id": TEAM}, channel={"id": TEAM})
+        back["membersAdded"] = [dict(BOT)]
+        await h.send(back)
+        await h.restart()
+        await wait_for(lambda: refused(h) is not None)
+        assert set(refused(h) or {}) == ({"default"} if listed else set())

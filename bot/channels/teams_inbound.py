@@ -67,8 +67,13 @@ class TeamsInbound:
         """One checked activity: remembered, then carried out by its kind; 201 once its turn is stored."""
         await group.writable(self.services.db.conn)  # another process's write lock waited for off the loop
         gone, why = teams_removed.gone(self.services.db.conn, body, inbound) if inbound.kind == "install" else ([], "")
+        back = teams_removed.back(self.services.db.conn, body, inbound)  # (before this one is marked back)
         self._remember(inbound, body)
-        self._tell_routes(gone, why, teams_removed.back(self.services.db.conn, body, inbound))
+        if len(back) > 1:  # the bot added back to a team: its channels with it
+            with transaction(self.services.db) as conn:
+                teams_removed.returned(conn, back, self.services.dispatcher.clock())
+            self.store.forget()
+        self._tell_routes(gone, why, back)
         if gone:  # the bot removed from a team or chat, a channel deleted: the runs there told of at once
             with transaction(self.services.db) as conn:
                 told = teams_removed.tell(conn, gone, why, self.services.dispatcher.clock())
