@@ -40,6 +40,10 @@ service_log = logging.getLogger(log_lines.SERVICE)  # at every log level: the le
 #: Seconds a stopping server gives the replies it is sending to finish (and be marked sent), so
 #: that the process taking its outbox over does not send them again.
 STOP_GRACE = 5.0
+#: Seconds between two looks for Teams cards to forget (``runs.forget_cards``: one scan of the table),
+#: and the most forgotten in one transaction (a full batch: the next at the next housekeeping).
+CARDS_EVERY = 600.0
+CARDS_BATCH = 1000
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 CHANNELS = web.AppKey("channels", dict[str, Channel])
@@ -212,17 +216,20 @@ async def _housekeeping(
     services: Services, group: GroupCommit, path: str, lease: OutboxLease, settled: bool = False
 ) -> None:
     """Off the turns' hot path: the areas' upkeep (new messages into the full-text index, in
-    batches) four times a second; once a second the outbox leases are renewed (or taken over from
-    a process that stopped: its senders are woken), the flows folder is loaded again if its flow
-    files changed (``reload_flows``; in a ``settled`` server, what it replaced is then collected
-    though frozen: ``_resettle_heap``), and when there were turns or leases, delivery ids older
-    than a week are forgotten (``runs.forget_deliveries``) and the WAL is checkpointed. The
-    checkpoint copies pages on its own connection in a worker thread (SQLite does that I/O
-    without the GIL), so turns go on meanwhile."""
+        batches) four times a second; once a second the outbox leases are renewed (or taken over from
+        a process that stopped: its senders are woken), the flows folder is loaded again if its flow
+        files changed (``reload_flows``; in a ``settled`` server, what it replaced is then collected
+        though frozen: ``_resettle_heap``), and when there were turns or leases, delivery ids older
+        than a week are forgotten (``runs.forget_deliveries``), with, every CARDS_EVERY seconds (at once
+    again while batches come full), the Teams cards of runs ended over 30 days ago (``runs.forget_cards``),
+    and the WAL is checkpointed. The
+        checkpoint copies pages on its own connection in a worker thread (SQLite does that I/O
+        without the GIL), so turns go on meanwhile."""
     dispatcher = services.dispatcher
     copier = open_db(path, migrate=False) if path != ":memory:" else None
     copying: asyncio.Future[None] | None = None
     reload_failed: str | None = None
+    loop, cards_at = asyncio.get_running_loop(), 0.0  # when the old Teams cards are next looked for
     try:
         for tick in itertools.count(1):
             await asyncio.sleep(0.25)
@@ -251,6 +258,9 @@ async def _housekeeping(
                 await group.writable()
                 with transaction(services.db) as conn:  # delivery ids past any platform's retries
                     runs.forget_deliveries(conn, dispatcher.clock())
+                    if loop.time() >= cards_at:  # Teams cards of runs ended long ago: a batch at a time
+                        full = runs.forget_cards(conn, dispatcher.clock(), CARDS_BATCH) == CARDS_BATCH
+                        cards_at = loop.time() + (0.0 if full else CARDS_EVERY)
                 if copier is None:
                     checkpoint(services.db)
                 else:

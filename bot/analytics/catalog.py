@@ -142,7 +142,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "run_id": "Run.", "conversation_id": "The channel.", "root_id": "The bot's first message of the run there.",
         "created_at": "When created (UTC).",
     }),
-    "teams_cards": ("Adaptive Cards posted for questions.", {
+    "teams_cards": ("Adaptive Cards posted for questions; forgotten 30 days after their run ended (the question stays in messages).", {
         "message_id": "The outbox row (messages.id).", "run_id": "Run.", "step": "Step.", "to_id": "Who is asked.",
         "conversation_id": "Where it was posted.", "activity_id": "The posted activity.", "service_url": "Service URL.",
         "card": "The card as posted (JSON).", "expects": "What the prompt expects (JSON).", "posted_at": "When posted (UTC).",

@@ -11,7 +11,8 @@ from bot import texts
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_events import Clicked
-from bot.channels.slack_send import PLACEHOLDER, Poster
+from bot.channels.slack_send import Poster
+from bot.channels.slack_withdraw import PLACEHOLDER
 from bot.model import Actor
 from bot.store import runs, transcript
 from bot.store import slack as store

@@ -7,8 +7,8 @@ in the channel itself unless the roots under way there, or one lately, learnt th
 bot's posts there for good (:mod:`bot.channels.slack_postable`): then it is told so, as they are,
 and nothing is started. A start's outcome is a plain value (:mod:`bot.channels.slack_start_outcome`)
 each surface words as its own; the start (the command, the form's choice, a mention) and its root
-begin the run's transcript (:mod:`bot.store.starts`). :class:`bot.channels.slack_inbound.Inbound`
-builds on it."""
+begin the run's transcript (:mod:`bot.store.starts`).
+:class:`bot.channels.slack_slash_clicks.SlashesAndClicks` builds on it."""
 
 from __future__ import annotations
 

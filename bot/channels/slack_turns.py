@@ -12,7 +12,9 @@ from bot.channels import Services
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_messages as messages
 from bot.channels.slack_limits import Backlog
-from bot.channels.slack_send import PLACEHOLDER, Poster, shown_value
+from bot.channels.slack_posted import shown_value
+from bot.channels.slack_send import Poster
+from bot.channels.slack_withdraw import PLACEHOLDER
 from bot.control import CommandResult, run_command
 from bot.dispatch import TurnResult
 from bot.engine.asking import taken_value

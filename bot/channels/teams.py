@@ -105,10 +105,31 @@ class TeamsChannel(Channel):
             await teams_keys.prefetch(self.config)
         self.connector = Connector(self.services.http, tokens)
         self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock, self._spawn)
+        self.outbound.takes = self._takes_posts  # a route's conversation: off /healthz's routes_refused
+        self.outbound.refuses = self._refuses_posts  # ... and on it at once
         self.turns = TeamsInbound(self.services, self.store, self.connector, self.outbound, self._spawn)
         dispatcher = self.services.dispatcher  # a Teams person's zone: the one their client sent
         fallback, zone = dispatcher.tz_for, self.store.zone
         dispatcher.tz_for = lambda a: (zone(a.platform_id) if a.channel == acts.CHANNEL else None) or fallback(a)
+
+    async def post_problem(self, conversation: ConversationKey) -> DeliveryFailed | None:
+        """A conversation Teams said the bot was removed from (or a channel deleted), as the ledger
+        marks it (``teams_conversations.installed``: :mod:`bot.channels.teams_removed`), so a route
+        naming it stays in ``/healthz`` across a restart or a change of routes.yaml; None otherwise
+        (one the bot never heard from is not known lost: Teams cannot be asked)."""
+        base = acts.base_of(conversation)
+        sql = "SELECT installed, conversation_type FROM teams_conversations WHERE conversation_id = ?"
+        row = self.services.db.conn.execute(sql, (base,)).fetchone()
+        if row is None or row[0]:
+            return None
+        plain, fix = texts.teams_route_refused("removed" if row[1] == "channel" else "chat")
+        return DeliveryFailed(plain, where="conversation", plain=plain, remedy=fix)
+
+    def _takes_posts(self, base: str) -> None:
+        self.services.takes_posts(self.name, acts.key_for(base).conversation)
+
+    def _refuses_posts(self, base: str, why: str, fix: str) -> None:
+        self.services.refuses_posts(self.name, acts.key_for(base).conversation, why, fix)
 
     def failing(self) -> str | None:  # the bot's credentials refused while serving (teams_tokens)
         return self.connector.tokens.failing() if self.connector is not None else None

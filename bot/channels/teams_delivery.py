@@ -58,6 +58,8 @@ class TeamsOutbound:
         self.connector = connector
         self.clock = clock
         self.spawn = spawn  # background work (card updates), awaited at the channel's stop
+        self.takes: Callable[[str], None] = lambda conversation: None  # a post there went through
+        self.refuses: Callable[[str, str, str], None] = lambda conversation, why, fix: None  # ... refused (403, 404)
 
     async def deliver(self, item: Queued) -> str:
         """Deliver ``item``; a refusal says what was refused (a personal chat with the person, the
@@ -107,10 +109,14 @@ class TeamsOutbound:
             except DeliveryFailed as exc:  # their chat refuses the bot (403, 404), or this message (400, 413)
                 raise _placed(exc, "direct" if exc.code in (None, "403", "404") else "message") from exc
         try:
-            return await self._to_conversation(item, ref, base)
+            posted = await self._to_conversation(item, ref, base)
         except DeliveryFailed as exc:
             where = "conversation" if exc.code in (None, "403", "404") else "message"
+            if exc.code in ("403", "404"):  # the routes naming it say so at once
+                self.refuses(base, *texts.teams_route_refused(exc.code))
             raise _placed(exc, where) from exc
+        self.takes(base)
+        return posted
 
     async def _to_conversation(self, item: Queued, ref: Reference | None, base: str) -> str:
         reply = item.reply

@@ -67,7 +67,13 @@ class TeamsInbound:
         """One checked activity: remembered, then carried out by its kind; 201 once its turn is stored."""
         await group.writable(self.services.db.conn)  # another process's write lock waited for off the loop
         gone, why = teams_removed.gone(self.services.db.conn, body, inbound) if inbound.kind == "install" else ([], "")
+        back = teams_removed.back(self.services.db.conn, body, inbound)  # (before this one is marked back)
         self._remember(inbound, body)
+        if len(back) > 1:  # the bot added back to a team: its channels with it
+            with transaction(self.services.db) as conn:
+                teams_removed.returned(conn, back, self.services.dispatcher.clock())
+            self.store.forget()
+        self._tell_routes(gone, why, back)
         if gone:  # the bot removed from a team or chat, a channel deleted: the runs there told of at once
             with transaction(self.services.db) as conn:
                 told = teams_removed.tell(conn, gone, why, self.services.dispatcher.clock())
@@ -85,6 +91,15 @@ class TeamsInbound:
         elif inbound.kind == "message" and inbound.addressed and not self._seen(inbound):
             await self._message(inbound)
         return web.Response(status=201)
+
+    def _tell_routes(self, gone: list[str], why: str, back: list[str]) -> None:
+        """The routes naming a conversation the bot was removed from (or deleted) join ``/healthz``'s
+        ``routes_refused`` at once, with the fix; those naming one it is back in, or heard from, leave it."""
+        said, fix = texts.teams_route_refused(why) if gone else ("", "")
+        for conversation in gone:
+            self.services.refuses_posts(self.name, acts.key_for(conversation).conversation, said, fix)
+        for conversation in back:
+            self.services.takes_posts(self.name, acts.key_for(conversation).conversation)
 
     def _remember(self, inbound: acts.Inbound, body: dict[str, Any]) -> None:
         i = inbound
@@ -230,7 +245,7 @@ class TeamsInbound:
         The card is checked after the last await (the picked person's name): a second submit of
         it, arriving meanwhile (a double click), then finds it answered and changes nothing."""
         value = inbound.value or {}
-        _, message_id = acts.card_ref(value)
+        run_id, message_id = acts.card_ref(value)
         reply_to = None if message_id else body.get("replyToId")
         seen = await self._posted_card(message_id, reply_to)
         people = await self._people_in(value, seen, inbound) if seen is not None and not seen.answered else {}
@@ -238,7 +253,8 @@ class TeamsInbound:
         card = self.store.card(message_id, reply_to)
         assert inbound.actor is not None
         anyone = placeholder_facilitator(self.name).id
-        refused = teams_stale.refusal(self.services.db.conn, card, inbound.base_id, inbound.actor.id, anyone)
+        conn = self.services.db.conn
+        refused = teams_stale.refusal(conn, card, inbound.base_id, inbound.actor.id, anyone, run_id)
         text, mentions = acts.submitted_answer(value, card.expects if card else None, people)
         if refused is not None:
             self._refuse(inbound, body.get("id"), card, refused, text)

@@ -5,7 +5,9 @@ conversations the bot can no longer post in are marked uninstalled, and the faci
 run living in one is told at once, in their personal chat, which run and what to do, instead of
 when its next message is refused (a reminder, hours later). A team's channels are found by the team
 id their conversation reference keeps (``teamId``; a channel first seen before it was kept: the
-team's General channel only, whose id is the team's)."""
+team's General channel only, whose id is the team's). A route naming one of them is listed in
+``/healthz`` (``routes_refused``) at once, with its fix (``Services.refuses_posts``), and leaves it
+when the bot is added back or heard from there (``Services.takes_posts``: :func:`back`)."""
 
 from __future__ import annotations
 
@@ -44,6 +46,40 @@ def gone(conn: sqlite3.Connection, body: Mapping[str, Any], inbound: acts.Inboun
         (team_id, team_id),
     ).fetchall()
     return sorted({str(r[0]) for r in rows} | set(_installed(conn, [inbound.base_id]))), "team"
+
+
+def back(conn: sqlite3.Connection, body: Mapping[str, Any], inbound: acts.Inbound) -> list[str]:
+    """The conversations (bare ids) this activity says take the bot's posts again: the bot added to a
+    team (its channels: but those deleted, marked out before the team was left), or to a chat; else, any activity from a conversation, that one (the bot hears
+    only where it is)."""
+    data = body.get("channelData") if isinstance(body.get("channelData"), Mapping) else {}
+    assert isinstance(data, Mapping)
+    if data.get("eventType") == "channelDeleted" or body.get("action") == "remove":
+        return []
+    if any(isinstance(m, Mapping) and m.get("id") == inbound.bot["id"] for m in body.get("membersRemoved") or []):
+        return []
+    added = body.get("action") == "add" or any(
+        isinstance(m, Mapping) and m.get("id") == inbound.bot["id"] for m in body.get("membersAdded") or []
+    )
+    team = data.get("team")
+    if not added or inbound.conversation_type != "channel" or not isinstance(team, Mapping) or not team.get("id"):
+        return [inbound.base_id]
+    rows = conn.execute(
+        "SELECT conversation_id, installed, updated_at FROM teams_conversations WHERE conversation_type = 'channel'"
+        " AND (conversation_id = ? OR json_extract(reference, '$.teamId') = ?)",
+        (str(team["id"]), str(team["id"])),
+    ).fetchall()
+    left = [str(r[2]) for r in rows if str(r[0]) == str(team["id"]) and not r[1]]  # when the team was left
+    return sorted({str(r[0]) for r in rows if r[1] or (left and str(r[2]) >= left[0])} | {inbound.base_id})
+
+
+def returned(conn: sqlite3.Connection, conversations: list[str], now: datetime) -> None:
+    """Mark ``conversations`` (a team's channels, the bot added back to it) installed again; those
+    deleted before the bot left the team (marked out at another time) are not among them."""
+    conn.executemany(
+        "UPDATE teams_conversations SET installed = 1, updated_at = ? WHERE conversation_id = ? AND installed = 0",
+        [(iso(now), c) for c in conversations],
+    )
 
 
 def _installed(conn: sqlite3.Connection, ids: list[str]) -> list[str]:

@@ -40,11 +40,15 @@ def unasked(conn: sqlite3.Connection, cards_open: list[Card]) -> list[tuple[Card
     return [(card, why) for card, why in found if why is not None]
 
 
-def refusal(conn: sqlite3.Connection, card: Card | None, base_id: str, actor_id: str, anyone: str) -> Refusal | None:
+def refusal(
+    conn: sqlite3.Connection, card: Card | None, base_id: str, actor_id: str, anyone: str, run_id: int | None = None
+) -> Refusal | None:
     """Why ``actor_id``'s submit of ``card`` (found by its submit data, in conversation ``base_id``)
     answers nothing; None when it may answer. ``anyone``: the placeholder facilitator, whose cards
-    anyone may answer until the run is claimed."""
-    run = runs.load_run(conn, card.run_id) if card is not None else None
+    anyone may answer until the run is claimed. ``run_id``: the run the submit data names, for a
+    card no longer kept (its run ended long ago: ``runs.forget_cards``)."""
+    named = card.run_id if card is not None else run_id
+    run = runs.load_run(conn, named) if named is not None else None
     if run is not None and run.status in runs.ENDED:  # its card may not show it yet
         return Refusal("closed", cards.card_text(texts.teams_card_run_ended(run.status)), stale=True)
     if card is None or card.answered or acts.split_conversation(card.conversation_id)[0] != base_id:

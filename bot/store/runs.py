@@ -281,6 +281,24 @@ def forget_deliveries(conn: sqlite3.Connection, now: datetime, batch: int = 1000
     return cur.rowcount
 
 
+#: The Teams cards of a run ended longer ago than this are forgotten (``teams_cards``): a late click
+#: on one is told the run has ended all the same (``teams_stale``, by the run its submit names).
+CARD_MEMORY = timedelta(days=30)
+
+
+def forget_cards(conn: sqlite3.Connection, now: datetime, batch: int = 1000) -> int:
+    """Delete up to ``batch`` of the oldest Teams cards of runs ended longer ago than CARD_MEMORY;
+    how many. The transcript keeps each question (``messages``); a card only answers clicks."""
+    cut = iso(now - CARD_MEMORY)
+    cur = conn.execute(
+        "DELETE FROM teams_cards WHERE message_id IN (SELECT c.message_id FROM teams_cards c"
+        " JOIN runs r ON r.id = c.run_id WHERE c.posted_at < ? AND r.status IN (?, ?) AND r.completed_at < ?"
+        " ORDER BY c.message_id LIMIT ?)",
+        (cut, *ENDED, cut, batch),
+    )
+    return cur.rowcount
+
+
 def attach_to_message(conn: sqlite3.Connection, message_id: int, payload: dict[str, Any]) -> None:
     """Extra content delivered with an outbound message (for example an .ics attachment)."""
     conn.execute("UPDATE messages SET payload = ? WHERE id = ?", (json.dumps(payload), message_id))

@@ -1,7 +1,8 @@
 """The channels routes name (``routes.yaml``, ``DECISIONBOT_DEFAULT_CHANNEL``) and the checks of
 ``checks.yaml`` that name a channel of their own, checked at ``serve``'s start-up and again each
 time either file changes (:func:`watch`), in the background (readiness does not wait for it): one
-each platform can tell of (``Channel.post_problem``: Slack's ``conversations.info``) that the bot
+each platform can tell of (``Channel.post_problem``: Slack's ``conversations.info``; Teams: the ledger's
+mark of a conversation Teams said the bot was removed from) that the bot
 cannot post in (not a member, archived, gone) is one warning per route or check naming it, the
 channel and the fix, and is listed in ``/healthz`` (``routes_refused``: replaced by each check, so
 a route fixed in the file, or its channel fixed before the file changed, leaves it; one whose
