@@ -2,7 +2,7 @@
 something newer since (after 'back', a claim ...), or handed its question to someone else (an
 escalation: ``escalate: reassign``, or an owner's misses), or no longer asks them that question at
 all (the one it was handed to has answered it). A late click on it changes nothing and is told
-so, as Slack's buttons are (``bot.channels.slack_send``)."""
+so, as Slack's buttons are (``bot.channels.slack_clicks``)."""
 
 from __future__ import annotations
 
