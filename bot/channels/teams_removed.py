@@ -50,7 +50,7 @@ def gone(conn: sqlite3.Connection, body: Mapping[str, Any], inbound: acts.Inboun
 
 def back(conn: sqlite3.Connection, body: Mapping[str, Any], inbound: acts.Inbound) -> list[str]:
     """The conversations (bare ids) this activity says take the bot's posts again: the bot added to a
-    team (its channels: but those deleted, marked out before the team was left), or to a chat; else, any activity from a conversation, that one (the bot hears
+    team (its channels, but those Teams said were deleted: ``deleted_at``), or to a chat; else, any activity from a conversation, that one (the bot hears
     only where it is)."""
     data = body.get("channelData") if isinstance(body.get("channelData"), Mapping) else {}
     assert isinstance(data, Mapping)
@@ -65,17 +65,16 @@ def back(conn: sqlite3.Connection, body: Mapping[str, Any], inbound: acts.Inboun
     if not added or inbound.conversation_type != "channel" or not isinstance(team, Mapping) or not team.get("id"):
         return [inbound.base_id]
     rows = conn.execute(
-        "SELECT conversation_id, installed, updated_at FROM teams_conversations WHERE conversation_type = 'channel'"
+        "SELECT conversation_id, installed, deleted_at FROM teams_conversations WHERE conversation_type = 'channel'"
         " AND (conversation_id = ? OR json_extract(reference, '$.teamId') = ?)",
         (str(team["id"]), str(team["id"])),
     ).fetchall()
-    left = [str(r[2]) for r in rows if str(r[0]) == str(team["id"]) and not r[1]]  # when the team was left
-    return sorted({str(r[0]) for r in rows if r[1] or (left and str(r[2]) >= left[0])} | {inbound.base_id})
+    return sorted({str(r[0]) for r in rows if r[1] or r[2] is None} | {inbound.base_id})
 
 
 def returned(conn: sqlite3.Connection, conversations: list[str], now: datetime) -> None:
     """Mark ``conversations`` (a team's channels, the bot added back to it) installed again; those
-    deleted before the bot left the team (marked out at another time) are not among them."""
+    Teams said were deleted are not among them."""
     conn.executemany(
         "UPDATE teams_conversations SET installed = 1, updated_at = ? WHERE conversation_id = ? AND installed = 0",
         [(iso(now), c) for c in conversations],
@@ -89,11 +88,14 @@ def _installed(conn: sqlite3.Connection, ids: list[str]) -> list[str]:
 
 
 def tell(conn: sqlite3.Connection, conversations: list[str], why: str, now: datetime) -> list[int]:
-    """Mark ``conversations`` uninstalled and queue, for each open run living in one, a notice to
-    its facilitator (in their personal chat); the ids queued. In the caller's transaction."""
+    """Mark ``conversations`` uninstalled (``deleted_at`` too when ``why`` is a deleted ``channel``, so
+    that the app added back to its team does not bring it back) and queue, for each open run living
+    in one, a notice to its facilitator (in their personal chat); the ids queued. In the caller's
+    transaction."""
+    deleted = iso(now) if why == "channel" else None
     conn.executemany(
-        "UPDATE teams_conversations SET installed = 0, updated_at = ? WHERE conversation_id = ?",
-        [(iso(now), c) for c in conversations],
+        "UPDATE teams_conversations SET installed = 0, updated_at = ?, deleted_at = ? WHERE conversation_id = ?",
+        [(iso(now), deleted, c) for c in conversations],
     )
     queued: list[int] = []
     for conversation in conversations:

@@ -1,16 +1,15 @@
 """What the Teams channel remembers besides the run, in SQLite so it survives restarts.
 
-- ``teams_conversations``: a conversation reference per conversation the bot was installed in or
-  spoken to (service URL, tenant, the bot's account, its type), so a triggered flow can post there
-  later. Saved on conversationUpdate / installationUpdate and on every inbound activity (written
-  only when something changed).
+- ``teams_conversations``: a conversation reference per conversation the bot was installed in or spoken to
+  (service URL, tenant, the bot's account, its type, whether it is there still, a channel's deletion), so a
+  triggered flow can post there later. Saved on conversationUpdate / installationUpdate and on every inbound
+  activity (written only when something changed).
 - ``teams_users``: people seen (their id, name, Azure AD object id) and the bot's personal chat
   with each, created proactively the first time a step is addressed to them alone.
 - ``teams_members``: who was seen in which conversation (the choices of a person picker).
-- ``teams_threads``: the channel thread a run lives in: the reply chain of the bot's first message
-  of that run in the channel.
-- ``teams_cards``: every prompt posted as an Adaptive Card (its activity id, its card, what it
-  expects), so a submit can be checked against it and the card updated to show the answer.
+- ``teams_threads``: the channel thread a run lives in: the reply chain of the bot's first message of that run.
+- ``teams_cards``: every prompt posted as an Adaptive Card (its activity id, its card, what it expects), so a
+  submit can be checked against it and the card updated to show the answer.
 """
 
 from __future__ import annotations
@@ -100,6 +99,11 @@ def m002_time_zones(db: Database) -> None:
     db.execute("ALTER TABLE teams_users ADD COLUMN tz TEXT")  # the IANA zone their Teams client reports
 
 
+@migrations()
+def m003_deleted_channels(db: Database) -> None:  # when Teams said a channel was deleted; NULL: not deleted
+    db.execute("ALTER TABLE teams_conversations ADD COLUMN deleted_at TEXT")
+
+
 @dataclass(frozen=True)
 class Reference:
     conversation_id: str
@@ -139,9 +143,8 @@ def _card(row: tuple[Any, ...]) -> Card:
 
 
 class TeamsStore:
-    """Reads and writes of the Teams tables. Remembered facts are cached in memory, so an
-    activity that changes nothing writes nothing; each cache holds the ``most`` written lately (the
-    rest read back, or written again unchanged, when next met)."""
+    """Reads and writes of the Teams tables. Remembered facts are cached in memory, so an activity that
+    changes nothing writes nothing; each cache holds the ``most`` written lately (the rest read back when met)."""
 
     def __init__(self, db: Database, most: int = CACHED_AT_MOST):
         self.db = db
@@ -193,7 +196,8 @@ class TeamsStore:
                     " ON CONFLICT(conversation_id) DO UPDATE SET conversation_type = excluded.conversation_type,"
                     " service_url = excluded.service_url, tenant_id = coalesce(excluded.tenant_id, tenant_id),"
                     " bot_id = excluded.bot_id, bot_name = excluded.bot_name, reference = excluded.reference,"
-                    " installed = excluded.installed, updated_at = excluded.updated_at",
+                    " installed = excluded.installed, updated_at = excluded.updated_at,"
+                    " deleted_at = CASE WHEN excluded.installed THEN NULL ELSE deleted_at END",  # heard from again
                     (*_ref_row(ref), reference, int(installed), stamp),
                 )
             for person, aad in new_users:
@@ -344,8 +348,7 @@ class TeamsStore:
         return _card(row) if row else None
 
     def close_card(self, message_id: int, now: datetime) -> bool:
-        """The card is answered; False when it was already. Kept through the loss of its group
-        when the outbox closes it (see kept_write)."""
+        """The card is answered; False when it was already. Kept through its group's loss (see kept_write)."""
         sql = "UPDATE teams_cards SET answered_at = ? WHERE message_id = ? AND answered_at IS NULL"
         return kept_write(self.db, partial(_execute, sql=sql, args=(iso(now), message_id))) > 0
 
