@@ -351,14 +351,19 @@ def arguments(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def people_checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse (as a usage error) people who can't be dealt out to the workers, two each at least."""
+    if args.people % args.workers or args.people // args.workers < 2:
+        parser.error("--people must be a multiple of --workers, two a worker at least")
+
+
 def main() -> None:
     parser = arguments((__doc__ or "").split("\n\n")[0])
     args = parser.parse_args()
     if args.role == "bot":
         serve_bot(args)
         return
-    if args.people % args.workers or args.people // args.workers < 2:
-        parser.error("--people must be a multiple of --workers, two a worker at least")
+    people_checked(parser, args)
     api_port, port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
         db = args.keep or f"{tmp}/soak.db"

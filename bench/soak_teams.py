@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from aiohttp import ClientSession, web  # noqa: E402
 
 from bench.http_harness import free_port, run_bot, wait_port  # noqa: E402
-from bench.soak import add_counts, arguments, drive, print_slopes  # noqa: E402
+from bench.soak import add_counts, arguments, drive, people_checked, print_slopes  # noqa: E402
 from tests.fakes.bot_connector import Call, FakeConnector, OpenIdServer  # noqa: E402
 from tests.fakes.login import FakeLogin  # noqa: E402
 
@@ -297,8 +297,7 @@ def main() -> None:
     if args.role == "bot":
         serve_bot(args)
         return
-    if args.people % args.workers or args.people // args.workers < 2:
-        parser.error("--people must be a multiple of --workers, two a worker at least")
+    people_checked(parser, args)
     if args.channels % args.workers or args.channels < args.workers:
         parser.error("--channels must be a multiple of --workers")
     args.api_port = free_port()
