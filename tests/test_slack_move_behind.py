@@ -80,3 +80,16 @@ async def test_someone_elses_words_in_the_old_thread_are_kept_too_without_a_link
         " but not taken: answer there."
     )
     assert [(r[2], r[3], r[4]) for r in kept(slack)] == [("slack:UB", "refused", "I think March is too late")]
+
+
+
+async def test_a_command_typed_in_the_old_thread_is_carried_out_not_kept_as_words(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """A run's command typed plainly in the thread it moved away from ('status 1', 'done A12', the
+    lead's 'cancel 1') is the command, as in any thread no run reads, not words kept for the run."""
+    thread, _ = await moved_to_ops(slack, fake)
+    await slack.event(message("UA", "cancel 1", thread_ts=thread))
+    await wait_for(lambda: slack.rows("SELECT status FROM runs") == [("cancelled",)])
+    assert [r for r in kept(slack) if r[3] == "refused"] == []
+    assert not [e for e in ephemerals(fake, "UA") if "kept but not taken" in e["text"]]

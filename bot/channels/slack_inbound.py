@@ -113,10 +113,10 @@ class Inbound(SlashesAndClicks):
             await self._move_asked(said, event, move)  # the facilitator's plain 'move 3 #ops' (a thread's too)
         elif thread_run is not None:
             await self._answer(said, event, thread_run, said.text)
+        elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished or moved run's: 'done A12' too
+            await self._thread_command(said, said.text)
         elif said.thread_ts and await behind.typed_behind(self, said):
             return  # typed in a thread its run moved away from: kept, its writer told where it goes on
-        elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished run's thread: 'done A12' too
-            await self._thread_command(said, said.text)
         elif not said.thread_ts and not said.text.rstrip().endswith("?"):  # the channel itself, which no run
             await self._beside_threads(said)  # reads, and no question to the others ("lunch?"): one may wait on them
 
