@@ -8,8 +8,14 @@ fake Web API."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.channels.slack_behind import moved_from
+from bot.store import open_db
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 from tests.test_slack_move import in_channel, ops
@@ -82,7 +88,6 @@ async def test_someone_elses_words_in_the_old_thread_are_kept_too_without_a_link
     assert [(r[2], r[3], r[4]) for r in kept(slack)] == [("slack:UB", "refused", "I think March is too late")]
 
 
-
 async def test_a_command_typed_in_the_old_thread_is_carried_out_not_kept_as_words(
     slack: Harness, fake: FakeSlack
 ) -> None:
@@ -93,3 +98,34 @@ async def test_a_command_typed_in_the_old_thread_is_carried_out_not_kept_as_word
     await wait_for(lambda: slack.rows("SELECT status FROM runs") == [("cancelled",)])
     assert [r for r in kept(slack) if r[3] == "refused"] == []
     assert not [e for e in ephemerals(fake, "UA") if "kept but not taken" in e["text"]]
+
+
+def plan_of_moved_from(conn: sqlite3.Connection) -> list[str]:
+    """How SQLite runs the query ``moved_from`` asks of every thread reply no run reads."""
+    asked: list[str] = []
+    conn.set_trace_callback(asked.append)
+    try:
+        assert moved_from(conn, "C9", "1700000000.000100") is None
+    finally:
+        conn.set_trace_callback(None)
+    [query] = [q for q in asked if "slack_moves" in q]
+    return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {query}")]
+
+
+@pytest.mark.parametrize("ledger", ["new", "before the index", "of commit 956d256"])
+def test_a_thread_reply_no_run_reads_finds_no_move_by_an_index(ledger: str, tmp_path: Path, old_ledger: Path) -> None:
+    """Before, each such reply joined the moves of every open run (slack_moves had no index on the
+    thread a move left); now the thread is looked up by one, in a ledger an earlier version wrote too."""
+    path = old_ledger if ledger == "of commit 956d256" else tmp_path / "t.db"
+    if ledger == "before the index":
+        db = open_db(path)
+        db.execute("DROP INDEX slack_moves_from")
+        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm004_thread_moves_by_old_thread'")
+        db.conn.close()
+    db = open_db(path)
+    try:
+        plan = plan_of_moved_from(db.conn)
+        assert any("slack_moves_from (from_conversation=?)" in step for step in plan), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan  # the latest move: the index's order
+    finally:
+        db.conn.close()

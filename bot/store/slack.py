@@ -16,7 +16,8 @@ so that a restarted server writes to it without opening it again (Slack opens ab
 One Slack refuses later (deleted, the person gone) is forgotten: the next message opens it again.
 
 ``slack_moves`` keeps, for each ``thread_moved`` transition, where its run lived and the channel it
-went on in, and who moved it (``/decision move``; nobody when its thread was deleted).
+went on in, and who moved it (``/decision move``; nobody when its thread was deleted), found by the
+thread it left (m004) as well as by run.
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ def m003_thread_moves(db: Database) -> None:
     db.execute("CREATE INDEX slack_moves_run ON slack_moves(run_id)")
 
 
+@migrations()
+def m004_thread_moves_by_old_thread(db: Database) -> None:  # a reply in a thread no run reads: did a run leave it?
+    db.execute("CREATE INDEX slack_moves_from ON slack_moves(from_conversation)")
+
+
 @dataclass(frozen=True)
 class PromptRow:
     channel: str
@@ -122,27 +128,22 @@ def _prompt(row: tuple[Any, ...]) -> PromptRow:
 
 def thread_run(conn: sqlite3.Connection, channel: str, thread_ts: str) -> int | None:
     """The run living in this open thread, if any."""
-    row = conn.execute(
-        "SELECT run_id FROM slack_threads WHERE channel = ? AND thread_ts = ? AND closed_at IS NULL",
-        (channel, thread_ts),
-    ).fetchone()
+    sql = "SELECT run_id FROM slack_threads WHERE channel = ? AND thread_ts = ? AND closed_at IS NULL"
+    row = conn.execute(sql, (channel, thread_ts)).fetchone()
     return int(row[0]) if row else None
 
 
 def run_thread(conn: sqlite3.Connection, run_id: int, channel: str) -> str | None:
     """The thread a run's messages go to in ``channel`` (its root's ts), if it has one."""
-    row = conn.execute(
-        "SELECT thread_ts FROM slack_threads WHERE run_id = ? AND channel = ? ORDER BY created_at LIMIT 1",
-        (run_id, channel),
-    ).fetchone()
+    sql = "SELECT thread_ts FROM slack_threads WHERE run_id = ? AND channel = ? ORDER BY created_at LIMIT 1"
+    row = conn.execute(sql, (run_id, channel)).fetchone()
     return str(row[0]) if row else None
 
 
 def thread_holder(conn: sqlite3.Connection, channel: str, thread_ts: str) -> int | None:
     """The run this thread belongs to, open or ended, if any (a thread holds one run, ever)."""
-    row = conn.execute(
-        "SELECT run_id FROM slack_threads WHERE channel = ? AND thread_ts = ?", (channel, thread_ts)
-    ).fetchone()
+    sql = "SELECT run_id FROM slack_threads WHERE channel = ? AND thread_ts = ?"
+    row = conn.execute(sql, (channel, thread_ts)).fetchone()
     return int(row[0]) if row else None
 
 
