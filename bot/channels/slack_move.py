@@ -236,7 +236,8 @@ async def carry_out(turns: Turns, typed: Typed, move: Move, within: float | None
     if typed.team and isinstance(team, str) and team and team != typed.team:
         return texts.slack_move_other_team(row.id, move.name)
     old_name = f"#{old_info['name']}" if old_info.get("name") else shown_in(turns.dispatcher.db.conn, row).conversation
-    return await _moved(turns, typed, move, old_name, bool(old_info) and old_closed is None)
+    known_open = bool(old_info) and old_closed is None  # (not described in time: not known closed either)
+    return await _moved(turns, typed, move, old_name, note=known_open, withdraw=old_closed is None)
 
 
 async def _old_channel(
@@ -271,9 +272,11 @@ def _refused(bot: Dispatcher, typed: Typed, run_id: int, move: Move) -> tuple[st
     return None, row
 
 
-async def _moved(turns: Turns, typed: Typed, move: Move, old_name: str, note: bool) -> str | None:
+async def _moved(turns: Turns, typed: Typed, move: Move, old_name: str, note: bool, withdraw: bool) -> str | None:
     """The move kept in the ledger, once (Slack's retry finds its delivery id), the run read again
-    under the write lock (a turn may have ended it, or another move taken it there, meanwhile)."""
+    under the write lock (a turn may have ended it, or another move taken it there, meanwhile).
+    ``note``: a note is left in the old thread (Slack said in time the bot can post there);
+    ``withdraw``: its questions lose their widgets (the old channel not known closed to the bot)."""
     assert move.run_id is not None and move.channel is not None
     bot = turns.dispatcher
     await group.writable(turns.services.db.conn)
@@ -300,7 +303,7 @@ async def _moved(turns: Turns, typed: Typed, move: Move, old_name: str, note: bo
     log.info(texts.slack_run_moved_log(row.id, str(row.conversation), move.channel, typed.actor.id))
     turns.count_replies(len(done.queued))  # once committed
     turns.services.notify(NAME)
-    if note:  # the bot can still update its messages there: no widget left to answer where nothing is read
+    if withdraw:  # the bot may still update its messages there: no widget left to answer where nothing is read
         pointer = texts.slack_prompt_moved_away(row.id, blocks.channel_link(move.channel))
         for left in done.behind:
             turns.poster.update_later(left.channel, left.ts, blocks.withdrawn(left.text, pointer))

@@ -87,7 +87,7 @@ class FakeSlack(ResponseUrls, LoopbackServer):
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     refusals: dict[str, list[Refusal | None]] = field(default_factory=dict)  # None: answered
-    delays: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
+    delays: dict[str, float] = field(default_factory=dict)  # method (or 'method channel') -> seconds before answering
     hangs: dict[str, int] = field(default_factory=dict)  # method -> how many more calls never answered
     acks: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # by file id: name, content, where shared
@@ -177,9 +177,10 @@ class FakeSlack(ResponseUrls, LoopbackServer):
         (``context_team_id``: another workspace of an Enterprise Grid when not TEAM)."""
         self.channels[channel] = {"name": name, "context_team_id": team}
 
-    def slow_down(self, method: str, seconds: float) -> None:
-        """Every later call of ``method`` waits ``seconds`` before its answer (Slack having a bad day)."""
-        self.delays[method] = seconds
+    def slow_down(self, method: str, seconds: float, channel: str | None = None) -> None:
+        """Every later call of ``method`` (about ``channel`` alone, when given) waits ``seconds``
+        before its answer (Slack having a bad day)."""
+        self.delays[method if channel is None else f"{method} {channel}"] = seconds
 
     def hang(self, method: str, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` are never answered (until the fake stops): Slack
@@ -271,8 +272,9 @@ class FakeSlack(ResponseUrls, LoopbackServer):
         call = Call(method, args, auth.removeprefix("Bearer ") or None, time.monotonic())
         if self.record:
             self.calls.append(call)
-        if self.delays.get(method):
-            await asyncio.sleep(self.delays[method])
+        delay = self.delays.get(f"{method} {args.get('channel')}", self.delays.get(method))
+        if delay:
+            await asyncio.sleep(delay)
         if self.hangs.get(method):
             self.hangs[method] -= 1
             await self._stopping.wait()
