@@ -104,7 +104,7 @@ def run_command_kept(
     words = command_words(message.text)
     said = starts.StartSaid(message.actor, message.text, dispatcher.clock(), dict(message.raw or {}))
     typed_start = bool(words) and words[0].lower() == "start"
-    began = starts.record_start(conn, said, conversation, message.platform_id or "") if typed_start else []
+    began = starts.record_start(conn, said, conversation, message.platform_id) if typed_start else []
     try:
         done = run_command(
             dispatcher, message.actor, conversation, message.text, message.mentions, message.not_people, via

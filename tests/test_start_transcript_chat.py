@@ -19,7 +19,7 @@ import pytest
 from bot.analytics.measures import Params
 from bot.analytics.sql import MEASURES
 from bot.channels.rasa_store import message_key
-from tests.rasa_support import Server, running_actions
+from tests.rasa_support import Server, request, running_actions
 from tests.teams_support import ALICE, BOB, Harness, at, in_channel, personal
 
 TRANSCRIPT = "SELECT run_id, direction, kind, actor_id, text, platform_id, created_at FROM messages ORDER BY id"
@@ -86,6 +86,16 @@ def test_a_rasa_start_typed_begins_its_transcript(server: Server) -> None:
     _, refused = server.act("action_decision_answer", "wes", "start no_such_flow Retro", message_id="wes-1")
     assert "no_such_flow" in refused["responses"][0]["text"]
     assert server.sql("SELECT count(*) FROM messages WHERE actor_id = 'rasa:wes'") == [(0,)]
+
+
+def test_a_rasa_start_typed_in_a_message_with_no_id_keeps_none(server: Server) -> None:
+    """A connector that numbers no messages: the start row has no delivery id (NULL, as a start
+    by the assistant's action keeps it; before, '' here: a row lookups by delivery id could match)."""
+    body = request("action_decision_answer", "noa", "start post_meeting Retro")
+    del body["tracker"]["latest_message"]["message_id"]
+    assert server.post(body)[0] == 200
+    [(run_id,)] = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:noa'")
+    assert run_rows(server, run_id)[0][:5] == ("in", "start", "rasa:noa", "start post_meeting Retro", None)
 
 
 def test_a_rasa_start_by_the_assistants_action_begins_with_the_message_that_called_it(server: Server) -> None:
