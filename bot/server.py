@@ -216,15 +216,14 @@ async def _housekeeping(
     services: Services, group: GroupCommit, path: str, lease: OutboxLease, settled: bool = False
 ) -> None:
     """Off the turns' hot path: the areas' upkeep (new messages into the full-text index, in
-        batches) four times a second; once a second the outbox leases are renewed (or taken over from
-        a process that stopped: its senders are woken), the flows folder is loaded again if its flow
-        files changed (``reload_flows``; in a ``settled`` server, what it replaced is then collected
-        though frozen: ``_resettle_heap``), and when there were turns or leases, delivery ids older
-        than a week are forgotten (``runs.forget_deliveries``), with, every CARDS_EVERY seconds (at once
-    again while batches come full), the Teams cards of runs ended over 30 days ago (``runs.forget_cards``),
-    and the WAL is checkpointed. The
-        checkpoint copies pages on its own connection in a worker thread (SQLite does that I/O
-        without the GIL), so turns go on meanwhile."""
+    batches) four times a second; once a second the outbox leases are renewed (or taken over from
+    a process that stopped: its senders are woken), the flows folder is loaded again if its flow
+    files changed (``reload_flows``; in a ``settled`` server, what it replaced is then collected
+    though frozen: ``_resettle_heap``), and when there were turns or leases, delivery ids older
+    than a week are forgotten (``runs.forget_deliveries``), with, every CARDS_EVERY seconds (at
+    once again while batches come full), the Teams cards of runs ended over 30 days ago
+    (``runs.forget_cards``), and the WAL is checkpointed. The checkpoint copies pages on its own
+    connection in a worker thread (SQLite does that I/O without the GIL), so turns go on meanwhile."""
     dispatcher = services.dispatcher
     copier = open_db(path, migrate=False) if path != ":memory:" else None
     copying: asyncio.Future[None] | None = None

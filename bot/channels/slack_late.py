@@ -40,9 +40,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlite_utils import Database
 
 from bot import texts
+from bot.channels import retry_after
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_messages as messages
-from bot.channels.slack_calls import CALL_TIMEOUT, header, retry_after
+from bot.channels.slack_calls import CALL_TIMEOUT, header
 from bot.channels.slack_events import Answer, Clicked, as_dict
 from bot.channels.slack_turns import NAME
 from bot.model import ConversationKey
@@ -98,10 +99,10 @@ class ResponseUrls:
         """Whether ``url`` is Slack's (on its hosts, or SLACK_API_URL's): no other is ever called."""
         return bool(url) and _origin(url) in self.origins
 
-    async def post(self, url: str, body: dict[str, Any], user: str, tries: int = POST_TRIES) -> tuple[int, str]:
+    async def post(self, url: str, body: dict[str, Any], user: str) -> tuple[int, str]:
         """POST ``body`` (an ephemeral answer) to ``url``, made again on 429, 5xx and network
-        failures (``tries`` in all); the posts made and, when Slack did not take it, why ("" when
-        it did). One that cannot be made is logged, without its URL."""
+        failures (``POST_TRIES`` in all); the posts made and, when Slack did not take it, why (""
+        when it did). One that cannot be made is logged, without its URL."""
         if not self.usable(url):  # (checked by the caller too: a foreign URL is never called)
             log.warning(texts.slack_late_answer_lost(user, "not a Slack response_url"))
             return 0, "not a Slack response_url"
@@ -110,7 +111,7 @@ class ResponseUrls:
         )
         payload = {"response_type": "ephemeral", **body}
         pause, problem, attempt = POST_RETRY_FIRST, "", 0
-        for attempt in range(1, tries + 1):
+        for attempt in range(1, POST_TRIES + 1):
             if attempt > 1:
                 await asyncio.sleep(pause)
                 pause *= 2

@@ -105,7 +105,7 @@ class HeldLookups:
 
     def limited(self, actor_id: str, seconds: float) -> None:
         """Slack answered ``actor_id``'s lookup 429, saying to wait ``seconds`` (made sane by
-        ``slack_calls.retry_after``): held back that long, RATE_LIMITED_LEAST at least."""
+        ``bot.channels.retry_after``): held back that long, RATE_LIMITED_LEAST at least."""
         self.hold(actor_id, max(seconds, RATE_LIMITED_LEAST))
 
     def hold(self, actor_id: str, seconds: float = 0.0) -> None:
