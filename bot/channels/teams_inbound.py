@@ -69,7 +69,7 @@ class TeamsInbound:
         gone, why = teams_removed.gone(self.services.db.conn, body, inbound) if inbound.kind == "install" else ([], "")
         back = teams_removed.back(self.services.db.conn, body, inbound)  # (before this one is marked back)
         self._remember(inbound, body)
-        if len(back) > 1:  # the bot added back to a team: its channels with it
+        if len(back) > 1:  # the bot added back to a team (its channels with it), or a channel restored
             with transaction(self.services.db) as conn:
                 teams_removed.returned(conn, back, self.services.dispatcher.clock())
             self.store.forget()
