@@ -11,7 +11,19 @@ from pathlib import Path
 from aiohttp import web
 
 from tests.fakes.bot_connector import FakeConnector
-from tests.teams_support import ALICE, BOB, CAROL, CHANNEL, Harness, at, in_channel, installed, personal, submit
+from tests.teams_support import (
+    ALICE,
+    BOB,
+    CAROL,
+    CHANNEL,
+    Harness,
+    at,
+    in_channel,
+    installed,
+    personal,
+    submit,
+    wait_for,
+)
 
 
 async def test_a_card_submitted_twice_at_once_is_answered_once(tmp_path: Path) -> None:
@@ -96,3 +108,52 @@ async def test_an_answer_in_a_thread_the_connector_has_not_yet_said_it_opened_is
         assert second.conversation == f"{CHANNEL};messageid={first.answer_id}"
         await h.settle()
         assert h.db("SELECT step, raw FROM answers") == [("decision", "We move the launch to March")]
+
+
+class HeldPosts(FakeConnector):
+    """A Bot Connector that shows the bot's new threads at once but answers their posts only once
+    ``answer`` is set (a busy connector, or a post it keeps refusing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer = asyncio.Event()
+
+    async def _create(self, request: web.Request) -> web.Response:
+        resp = await super()._create(request)
+        await self.answer.wait()
+        return resp
+
+
+async def test_a_new_post_in_the_channel_does_not_wait_for_the_bots_thread_to_be_answered(tmp_path: Path) -> None:
+    """Before, a new post to the bot in a channel (no thread of a run: its own id) waited up to
+    POSTED_WITHIN (10 s) while a post of the bot opening a thread there was unanswered. Now only
+    a reply in a thread waits; a new post is answered at once."""
+    h = Harness(tmp_path)
+    h.fake = HeldPosts()
+    async with h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        await h.next_post(0)  # the run's thread, shown in Teams; its post not answered
+        new = in_channel(h.url, BOB, "help")
+        await asyncio.wait_for(h.send(new), 5.0)  # (the wait held the request)
+        await wait_for(lambda: bool(h.fake.of("reply")), timeout=5.0)
+        assert h.fake.of("reply")[0].conversation == f"{CHANNEL};messageid={new['id']}"
+        assert not h.fake.answer.is_set()  # the thread's post still unanswered
+        h.fake.answer.set()
+        await h.settle()
+
+
+async def test_a_reply_in_a_thread_does_not_wait_for_a_post_refused_for_now(tmp_path: Path) -> None:
+    """Before, a reply in a thread no run has waited POSTED_WITHIN (10 s) while any post of the bot
+    to the channel was unsent, one refused and retried for a day (outbox RETRY_FOR) too. Now only
+    a post being sent for the first time is waited for."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        h.fake.refuse("create", *[503] * 100)  # the run's thread: refused for now, again and again
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        await wait_for(lambda: h.db("SELECT 1 FROM messages WHERE retry_since IS NOT NULL") != [])
+        reply = in_channel(h.url, BOB, "help", root="1699999999999")  # a reply in an older thread
+        await asyncio.wait_for(h.send(reply), 5.0)  # (the wait held the request)
+        await wait_for(lambda: bool(h.fake.of("reply")), timeout=5.0)
+        assert h.fake.of("reply")[0].conversation == f"{CHANNEL};messageid=1699999999999"
+        assert h.db("SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL") == [(1,)]

@@ -60,6 +60,9 @@ async def test_the_channel_deleted_shows_in_routes_refused(tmp_path: Path) -> No
         await h.send(team_update(h.url, eventType="channelDeleted", team={"id": TEAM}, channel={"id": CHANNEL}))
         await wait_for(lambda: bool(refused(h)))
         assert refused(h) == {"default": f"teams:{CHANNEL}: the channel was deleted (channelDeleted)"}
+        await h.restart()  # the ledger's mark says which: before, "removed from the team, or the channel deleted"
+        await wait_for(lambda: refused(h) is not None)
+        assert refused(h) == {"default": f"teams:{CHANNEL}: the channel was deleted (channelDeleted)"}
 
 
 async def test_a_post_refused_403_joins_routes_refused_and_one_going_through_leaves_it(tmp_path: Path) -> None:
@@ -92,9 +95,7 @@ async def test_a_route_to_a_team_the_bot_was_removed_from_stays_listed_after_a_r
         await wait_for(lambda: bool(refused(h)))
         await h.restart()
         await wait_for(lambda: refused(h) is not None)  # the start-up check done
-        assert refused(h) == {
-            "default": f"teams:{CHANNEL}: Teams said the bot was removed from the team, or the channel deleted"
-        }
+        assert refused(h) == {"default": f"teams:{CHANNEL}: the bot was removed from the team (teamMemberRemoved)"}
         await h.send(installed(h.url, "channel", (ALICE,)))
         await wait_for(lambda: refused(h) == {})
 
@@ -123,3 +124,21 @@ async def test_the_app_added_back_to_the_team_brings_its_channels_back_but_a_del
         await h.restart()
         await wait_for(lambda: refused(h) is not None)
         assert set(refused(h) or {}) == ({"default"} if listed else set())
+
+
+async def test_the_channel_restored_leaves_routes_refused_and_stays_out_after_a_restart(tmp_path: Path) -> None:
+    """Teams says a channel is restored in a ``channelRestored`` conversationUpdate (in the team's
+    General channel, the channel's id in channelData). Before, it was not heard: the channel stayed
+    marked deleted, and its route in ``routes_refused`` (whose fix says to restore it) for good."""
+    async with Harness(tmp_path, env=dict(ENV)) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await wait_for(lambda: refused(h) == {})
+        await h.send(team_update(h.url, eventType="channelDeleted", team={"id": TEAM}, channel={"id": CHANNEL}))
+        await wait_for(lambda: bool(refused(h)))
+        await h.send(team_update(h.url, eventType="channelRestored", team={"id": TEAM}, channel={"id": CHANNEL}))
+        await wait_for(lambda: refused(h) == {})
+        marks = "SELECT installed, deleted_at FROM teams_conversations WHERE conversation_id = ?"
+        assert h.db(marks, CHANNEL) == [(1, None)]
+        await h.restart()
+        await wait_for(lambda: refused(h) is not None)  # the start-up check done
+        assert refused(h) == {}

@@ -131,7 +131,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "service_url": "Bot Connector service URL.", "tenant_id": "Tenant.", "bot_id": "The bot's id there.",
         "bot_name": "The bot's name there.", "reference": "The ConversationReference (JSON).",
         "installed": "1 while the bot is installed.", "updated_at": "Last change (UTC).",
-        "deleted_at": "When Teams said the channel was deleted (UTC); null otherwise.",
+        "deleted_at": "When Teams said the channel was deleted (UTC); null otherwise, or once Teams said it was restored.",
     }),
     "teams_users": ("Teams users the bot has seen.", {
         "user_id": "Teams user id (29:...).", "name": "Name.", "aad_object_id": "Azure AD object id.",

@@ -114,15 +114,16 @@ class TeamsChannel(Channel):
 
     async def post_problem(self, conversation: ConversationKey) -> DeliveryFailed | None:
         """A conversation Teams said the bot was removed from (or a channel deleted), as the ledger
-        marks it (``teams_conversations.installed``: :mod:`bot.channels.teams_removed`), so a route
+        marks it (``teams_conversations.installed``, ``deleted_at``: :mod:`bot.channels.teams_removed`), so a route
         naming it stays in ``/healthz`` across a restart or a change of routes.yaml; None otherwise
         (one the bot never heard from is not known lost: Teams cannot be asked)."""
         base = acts.base_of(conversation)
-        sql = "SELECT installed, conversation_type FROM teams_conversations WHERE conversation_id = ?"
+        sql = "SELECT installed, conversation_type, deleted_at FROM teams_conversations WHERE conversation_id = ?"
         row = self.services.db.conn.execute(sql, (base,)).fetchone()
         if row is None or row[0]:
             return None
-        plain, fix = texts.teams_route_refused("removed" if row[1] == "channel" else "chat")
+        why = ("channel" if row[2] else "team") if row[1] == "channel" else "chat"  # deleted, or the bot removed
+        plain, fix = texts.teams_route_refused(why)
         return DeliveryFailed(plain, where="conversation", plain=plain, remedy=fix)
 
     def _takes_posts(self, base: str) -> None:

@@ -69,7 +69,7 @@ class TeamsInbound:
         gone, why = teams_removed.gone(self.services.db.conn, body, inbound) if inbound.kind == "install" else ([], "")
         back = teams_removed.back(self.services.db.conn, body, inbound)  # (before this one is marked back)
         self._remember(inbound, body)
-        if len(back) > 1:  # the bot added back to a team: its channels with it
+        if len(back) > 1:  # the bot added back to a team (its channels with it), or a channel restored
             with transaction(self.services.db) as conn:
                 teams_removed.returned(conn, back, self.services.dispatcher.clock())
             self.store.forget()
@@ -148,7 +148,8 @@ class TeamsInbound:
             return
         run_id = None
         if inbound.conversation_type == "channel":
-            run_id = await self._run_in_thread(inbound.base_id, inbound.thread) if inbound.thread else None
+            if inbound.thread and inbound.thread != inbound.activity_id:  # a reply in a thread, not a new post
+                run_id = await self._run_in_thread(inbound.base_id, inbound.thread)
             await group.writable(self.services.db.conn)  # (the group may have committed while it waited)
             if run_id is None:
                 self._command(inbound, message)
@@ -275,10 +276,10 @@ class TeamsInbound:
 
     async def _run_in_thread(self, base_id: str, root_id: str) -> int | None:
         """The run whose thread ``root_id`` is; one opened in Teams before the connector answered
-        the post that opens it (a message of the channel's outside any thread still being sent)
-        waited for."""
-        where = str(acts.key_for(base_id))
-        return await self._once_posted(lambda: self.store.run_in_thread(base_id, root_id), "conversation = ?", where)
+        the post that opens it (a message of the channel's outside any thread being sent for the
+        first time: not one refused for now, retried for up to a day) waited for."""
+        where, posting = str(acts.key_for(base_id)), "conversation = ? AND retry_since IS NULL"
+        return await self._once_posted(lambda: self.store.run_in_thread(base_id, root_id), posting, where)
 
     async def _once_posted(self, found: Callable[[], T | None], posting: str, arg: object) -> T | None:
         """``found()``; while None and an outbox message of this channel matching ``posting`` (SQL,

@@ -7,7 +7,8 @@ when its next message is refused (a reminder, hours later). A team's channels ar
 id their conversation reference keeps (``teamId``; a channel first seen before it was kept: the
 team's General channel only, whose id is the team's). A route naming one of them is listed in
 ``/healthz`` (``routes_refused``) at once, with its fix (``Services.refuses_posts``), and leaves it
-when the bot is added back or heard from there (``Services.takes_posts``: :func:`back`)."""
+when the bot is added back, the channel restored (``channelRestored``), or the bot heard from there
+(``Services.takes_posts``: :func:`back`)."""
 
 from __future__ import annotations
 
@@ -50,12 +51,17 @@ def gone(conn: sqlite3.Connection, body: Mapping[str, Any], inbound: acts.Inboun
 
 def back(conn: sqlite3.Connection, body: Mapping[str, Any], inbound: acts.Inbound) -> list[str]:
     """The conversations (bare ids) this activity says take the bot's posts again: the bot added to a
-    team (its channels, but those Teams said were deleted: ``deleted_at``), or to a chat; else, any activity from a conversation, that one (the bot hears
-    only where it is)."""
+    team (its channels, but those Teams said were deleted: ``deleted_at``), or to a chat; a channel
+    restored (``channelRestored``, said in the team's General channel: both); else, any activity from
+    a conversation, that one (the bot hears only where it is)."""
     data = body.get("channelData") if isinstance(body.get("channelData"), Mapping) else {}
     assert isinstance(data, Mapping)
     if data.get("eventType") == "channelDeleted" or body.get("action") == "remove":
         return []
+    if data.get("eventType") == "channelRestored":
+        channel = data.get("channel")
+        restored = channel.get("id") if isinstance(channel, Mapping) else None
+        return sorted({str(restored), inbound.base_id}) if isinstance(restored, str) and restored else [inbound.base_id]
     if any(isinstance(m, Mapping) and m.get("id") == inbound.bot["id"] for m in body.get("membersRemoved") or []):
         return []
     added = body.get("action") == "add" or any(
@@ -73,10 +79,11 @@ def back(conn: sqlite3.Connection, body: Mapping[str, Any], inbound: acts.Inboun
 
 
 def returned(conn: sqlite3.Connection, conversations: list[str], now: datetime) -> None:
-    """Mark ``conversations`` (a team's channels, the bot added back to it) installed again; those
-    Teams said were deleted are not among them."""
+    """Mark ``conversations`` (a team's channels, the bot added back to it, or a channel restored)
+    installed again, and not deleted; those Teams said were deleted are among them only when restored."""
     conn.executemany(
-        "UPDATE teams_conversations SET installed = 1, updated_at = ? WHERE conversation_id = ? AND installed = 0",
+        "UPDATE teams_conversations SET installed = 1, deleted_at = NULL, updated_at = ?"
+        " WHERE conversation_id = ? AND installed = 0",
         [(iso(now), c) for c in conversations],
     )
 

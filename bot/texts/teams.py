@@ -330,7 +330,6 @@ _ROUTE_REFUSED = {
     "channel": "the channel was deleted (channelDeleted)",
     "403": "Teams no longer lets the bot post there, perhaps it was removed from the team or chat (HTTP 403)",
     "404": "Teams cannot find the conversation, perhaps the channel was deleted (HTTP 404)",
-    "removed": "Teams said the bot was removed from the team, or the channel deleted",
 }
 _ROUTE_FIX = {
     "team": "Add the app back to the team (in Teams: the team's ... > Manage team > Apps, or Apps > the bot >"
@@ -342,14 +341,12 @@ _ROUTE_FIX = {
     " Teams admin center does not block it (Teams apps > Manage apps)",
     "404": "Restore the channel if it was deleted (the team's ... > Manage team > Channels > Deleted), or add the"
     " app back to the team or chat",
-    "removed": "Add the app back to the team (in Teams: the team's ... > Manage team > Apps), or restore the"
-    " channel if it was deleted (the team's ... > Manage team > Channels > Deleted > Restore)",
 }
 
 
 def teams_route_refused(why: str) -> tuple[str, str]:
     """Why a Teams conversation a route names refuses the bot's posts (``why``: ``team``, ``chat``,
-    ``channel`` as Teams said it; ``403``, ``404``: a post refused so; ``removed``: the ledger's mark,
-    read at a check of the routes), and the fix, in a Teams
-    admin's words: for ``/healthz`` (``routes_refused``) and the route's one warning."""
+    ``channel`` as Teams said it, or as the ledger marks it at a check of the routes; ``403``, ``404``:
+    a post refused so), and the fix, in a Teams admin's words: for ``/healthz`` (``routes_refused``)
+    and the route's one warning."""
     return _ROUTE_REFUSED.get(why, f"Teams refused the bot's posts ({why})"), _ROUTE_FIX.get(why, _ROUTE_FIX["403"])
