@@ -8,7 +8,6 @@ silent: none). Questions asked by direct message stay there and are answered the
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from bot.channels.slack_calls import call
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_messages import Said
 from bot.model import Actor, ConversationKey
-from bot.store import iso, runs, transaction
+from bot.store import runs, transaction, widgets
 from bot.store import slack as store
 from bot.store.runs import RunRow
 
@@ -52,29 +51,13 @@ def keep(
     platform_id: str,
     now: datetime,
 ) -> bool:
-    """Keep ``text`` typed by ``actor`` in ``where``, a thread run ``run`` left: an inbound row of
-    kind ``refused`` at the step of their question (else the run's), once per delivery (a retry
-    adds nothing): whether it was the first."""
-    if runs.seen_delivery(conn, NAME, platform_id, now):
-        return False
+    """Keep ``text`` typed by ``actor`` in ``where``, a thread run ``run`` left: words not taken
+    (``widgets.kept``) at the step of their question (else the run's), once per delivery: whether it
+    was the first."""
     prompt = run.context.prompt_for(actor.id)
-    conn.execute(
-        "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, platform_id, step,"
-        " kind, text, payload, created_at) VALUES (?, 'in', ?, ?, ?, ?, ?, ?, 'refused', ?, ?, ?)",
-        (
-            run.id,
-            NAME,
-            str(where),
-            actor.id,
-            actor.name,
-            platform_id,
-            prompt.step if prompt is not None else run.state,
-            text,
-            json.dumps({"moved_to": str(run.conversation)}),
-            iso(now),
-        ),
-    )
-    return True
+    step = prompt.step if prompt is not None else run.state
+    moved_to = {"moved_to": str(run.conversation)}
+    return widgets.kept(conn, run.id, step, actor, where, text, platform_id, moved_to, now)
 
 
 async def typed_behind(turns: Turns, said: Said) -> bool:

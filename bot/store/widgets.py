@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from datetime import datetime
 from typing import NamedTuple
 
@@ -42,22 +43,43 @@ def refused(
     stands for as ``text``, and ``payload`` ``{"widget": why, "question": asked}``. Once per
     delivery (a platform's retry adds nothing): whether it was the first."""
     assert why in WHY, why
+    question = conn.execute("SELECT run_id, step FROM messages WHERE id = ?", (asked,)).fetchone()
+    payload = {"widget": why, "question": asked}
+    if question is None:  # (no such question: nothing to keep it with)
+        return not (platform_id and runs.seen_delivery(conn, conversation.channel, platform_id, now))
+    return kept(conn, question[0], question[1], actor, conversation, answer, platform_id, payload, now)
+
+
+def kept(
+    conn: sqlite3.Connection,
+    run_id: int,
+    step: str | None,
+    actor: Actor,
+    conversation: ConversationKey,
+    text: str,
+    platform_id: str | None,
+    payload: Mapping[str, object],
+    now: datetime,
+) -> bool:
+    """Keep words or a widget ``actor`` used in ``conversation`` that run ``run_id`` does not take: an
+    inbound row of kind ``refused`` at ``step``, once per delivery (a platform's retry adds nothing):
+    whether it was the first."""
     if platform_id and runs.seen_delivery(conn, conversation.channel, platform_id, now):
         return False
     conn.execute(
         "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, platform_id, step,"
-        " kind, text, payload, created_at) SELECT run_id, 'in', ?, ?, ?, ?, ?, step, 'refused', ?, ?, ?"
-        " FROM messages WHERE id = ?",
+        " kind, text, payload, created_at) VALUES (?, 'in', ?, ?, ?, ?, ?, ?, 'refused', ?, ?, ?)",
         (
+            run_id,
             conversation.channel,
             str(conversation),
             actor.id,
             actor.name,
             platform_id,
-            answer,
-            json.dumps({"widget": why, "question": asked}),
+            step,
+            text,
+            json.dumps(payload),
             iso(now),
-            asked,
         ),
     )
     return True
