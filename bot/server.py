@@ -37,9 +37,6 @@ from bot.store.write_lock import LedgerBusy
 log = logging.getLogger("decisionbot")
 service_log = logging.getLogger(log_lines.SERVICE)  # at every log level: the ledger, the stop
 
-#: Seconds a stopping server gives the replies it is sending to finish (and be marked sent), so
-#: that the process taking its outbox over does not send them again.
-STOP_GRACE = 5.0
 #: Seconds between two looks for Teams cards to forget (``runs.forget_cards``: one scan of the table),
 #: and the most forgotten in one transaction (a full batch: the next at the next housekeeping).
 CARDS_EVERY = 600.0
@@ -187,7 +184,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     yield
     lease.stopping = True  # no new send from here; a send in flight finishes and is marked before release
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + STOP_GRACE
+    deadline = loop.time() + channels.STOP_GRACE  # the replies being sent finish, not sent again by the next
     # a send Slack or Teams took, waiting for another process's write lock to record that (its
     # thread, its mark), is waited for up to the busy timeout more: cut off, it is sent again
     locked_deadline = deadline + app[GROUP].busy_timeout_ms / 1000

@@ -47,6 +47,11 @@ class RetryLater(Exception):
         self.rate_limited = rate_limited
 
 
+#: Seconds a stopping server gives the work under way to finish: the replies being sent (marked sent,
+#: so the process taking its outbox over does not send them again), Socket Mode turns in flight
+#: (what is cut short is not acknowledged: Slack sends it again) and answers told late at a
+#: response_url (what is cut short is undone, its person told it was not done).
+STOP_GRACE = 5.0
 #: Seconds a platform's ``Retry-After`` is taken as at most: a larger one (a huge number, ``inf``)
 #: is no platform's (Slack's limits reset within a minute, the Bot Connector's within seconds), and
 #: would hold a conversation's replies back for good.

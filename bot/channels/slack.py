@@ -32,7 +32,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import config, outbox_rows, texts
-from bot.channels import Channel, ChannelDown, DeliveryFailed, RetryLater, Services, register
+from bot.channels import STOP_GRACE, Channel, ChannelDown, DeliveryFailed, RetryLater, Services, register
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_deleted as deleted
 from bot.channels import slack_messages as messages
@@ -53,10 +53,6 @@ from bot.outbox import Queued
 from bot.refusals import RefusalLog
 
 log = logging.getLogger("decisionbot.slack")
-#: Seconds a stopping server gives the Socket Mode turns in flight to be committed and
-#: acknowledged before it closes the connection (what is cut short is not acknowledged: Slack
-#: sends it again, and what was stored of it drops the repeat by its id).
-SOCKET_STOP_GRACE = 5.0
 #: Seconds the start-up gives the first Socket Mode connection (slack_sdk retries it every 5 s,
 #: forever): a websocket that cannot be opened (a firewall letting HTTPS through, not wss) stops
 #: the start with a clear error instead of a server that never answers.
@@ -203,9 +199,9 @@ class SlackChannel(SlackRequests, Channel):
         if self.inbound is not None:
             await self.inbound.stop()  # no more Home tabs drawn again; what was answered late told
         if self.handling:
-            _, late = await asyncio.wait(self.handling, timeout=SOCKET_STOP_GRACE)
+            _, late = await asyncio.wait(self.handling, timeout=STOP_GRACE)
             if late:
-                log.warning(texts.slack_socket_turns_cut(len(late), SOCKET_STOP_GRACE))
+                log.warning(texts.slack_socket_turns_cut(len(late), STOP_GRACE))
                 for task in late:
                     task.cancel()
                 await asyncio.wait(late)

@@ -11,7 +11,7 @@ response_url (``replace_original`` false: the question stays as it is). The work
 and its fix; a click's answer is shown by the question's usual redraw. Work that cannot be stored
 (the ledger busy past LATE_WITHIN, its group commit lost, a failure) keeps nothing and says so: a
 click's person is told to press again. A server stopping lets such work finish within
-LATE_STOP_GRACE; what is still under way then is stopped, nothing of it kept, and its person told
+STOP_GRACE; what is still under way then is stopped, nothing of it kept, and its person told
 so. What is told at a response_url is kept in the ledger as the outbox keeps a private reply
 (``transcript.record_told``: delivered, or given up with why). Slack takes such a post for 30
 minutes, 5 times.
@@ -40,7 +40,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlite_utils import Database
 
 from bot import texts
-from bot.channels import retry_after
+from bot.channels import STOP_GRACE, retry_after
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_messages as messages
 from bot.channels.slack_calls import CALL_TIMEOUT, header
@@ -63,9 +63,6 @@ IN_TIME = 2.5
 #: (its wait for the ledger's write lock included), then it gives up as one that met no answer in
 #: time (a start's root taken back if it comes later; nothing started, nothing kept).
 LATE_WITHIN = 25.0
-#: Seconds a stopping server gives the work answered late to finish (as the server's STOP_GRACE);
-#: what is under way then is stopped, and its person told it was not done.
-LATE_STOP_GRACE = 5.0
 #: Posts to a response_url made at most (Slack answering 429 or 5xx, the network losing them).
 POST_TRIES = 4
 #: Seconds before the second post, doubled for each one after (a 429 waits its Retry-After).
@@ -294,16 +291,16 @@ class LateAnswers:
             log.warning(texts.slack_late_not_kept(f"{type(exc).__name__}: {exc}"))
 
     async def stop(self) -> None:
-        """The work under way given LATE_STOP_GRACE to finish; what is still under way then is
+        """The work under way given STOP_GRACE to finish; what is still under way then is
         stopped (nothing of it kept) and its person told so; what is being told given as long."""
         if self.under_way:
-            _, cut = await asyncio.wait(set(self.under_way), timeout=LATE_STOP_GRACE)
+            _, cut = await asyncio.wait(set(self.under_way), timeout=STOP_GRACE)
             for task in cut:
-                log.warning(texts.slack_late_cut(self.under_way[task].user, LATE_STOP_GRACE))
+                log.warning(texts.slack_late_cut(self.under_way[task].user, STOP_GRACE))
                 task.cancel()
             if cut:
                 await asyncio.wait(cut)
-        deadline = asyncio.get_running_loop().time() + LATE_STOP_GRACE
+        deadline = asyncio.get_running_loop().time() + STOP_GRACE
         await asyncio.sleep(0)  # (a click cut in its 3 s has its person told from its own task)
         while self.telling and (left := deadline - asyncio.get_running_loop().time()) > 0:
             await asyncio.wait(set(self.telling), timeout=left)
