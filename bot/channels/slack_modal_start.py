@@ -175,7 +175,7 @@ class FormStarts:
         text = texts.modal_start_said(sub.flow or "", sub.title, list(mentions))
         payload: dict[str, Any] = {"type": "view_submission", "origin": sub.origin.where, "flow": sub.flow}
         payload |= {"title": sub.title, "participants": list(sub.people), "channel": sub.channel}
-        return StartSaid(actor, text, self.turns._came_at(arrived), payload)
+        return StartSaid(actor, text, self.turns.came_at(arrived), payload)
 
     def _answered(self, sub: modal.Submitted, outcome: outcomes.StartOutcome) -> Answer:
         """The start's outcome as the form's answer: closed once the run started (the person told

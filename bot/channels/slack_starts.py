@@ -38,7 +38,7 @@ START_TIME = 0.5
 class SlashStarts(Turns):
     """The slash command's starts, each with the thread's root it posts (or, in a burst, none)."""
 
-    def _came_at(self, arrived: float) -> datetime:
+    def came_at(self, arrived: float) -> datetime:
         """The ledger's time of an instant of the loop's clock (``arrived``: when a request came)."""
         return self.dispatcher.clock() - timedelta(seconds=max(0.0, asyncio.get_running_loop().time() - arrived))
 
@@ -49,7 +49,7 @@ class SlashStarts(Turns):
         name), when it came; its payload the command's name and text as Slack sent them."""
         name = form.get("command") or texts.slack_command_name()
         payload = {"type": "slash_command", "command": name, "text": form.get("text", "")}
-        return starts.StartSaid(actor, f"{name} {command.text}", self._came_at(arrived), payload)
+        return starts.StartSaid(actor, f"{name} {command.text}", self.came_at(arrived), payload)
 
     def _mentioned_start(self, said: messages.Said, actor: Actor, text: str, came: datetime) -> starts.StartSaid:
         """``@decisionbot start ...`` as the transcript keeps it: the words after the bot's name (its
