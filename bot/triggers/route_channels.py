@@ -49,7 +49,6 @@ class Checked:
 
     refused: dict[str, str] = field(default_factory=dict)
     unasked: set[str] = field(default_factory=set)
-    where: dict[str, ConversationKey] = field(default_factory=dict)  # each refused route's channel
     named: dict[str, tuple[str, ConversationKey]] = field(default_factory=dict)  # each route's, as named
 
 
@@ -76,7 +75,7 @@ class Known:
         if found is None:
             return
         kept = {r: known for r, known in self.refused.items() if r in found.unasked or known[1] in self.lost}
-        new = {r: (why, found.where[r]) for r, why in found.refused.items() if found.where[r] not in fixed}
+        new = {r: (why, found.named[r][1]) for r, why in found.refused.items() if found.named[r][1] not in fixed}
         self.refused = kept | new
         self.named = found.named
         self._tell()
@@ -156,7 +155,6 @@ async def check(
             plain = problem.plain or str(problem)
             log.warning(texts.route_channel_refused(route, spec, plain, problem.remedy))
             found.refused[route] = f"{spec}: {plain}"
-            found.where[route] = where
     return found
 
 
