@@ -170,7 +170,18 @@ class Late:
         conversation = str(ConversationKey(NAME, self.channel, self.thread))
         about = {"via": "response_url", "about": "command" if self.answer is None else "click"}
         person = f"{NAME}:{self.user}"
-        return Told(self.run_id, NAME, conversation, person, kind, text, about, attempts, problem, self.about)
+        return Told(
+            run_id=self.run_id,
+            channel=NAME,
+            conversation=conversation,
+            actor_id=person,
+            kind=kind,
+            text=text,
+            payload=about,
+            attempts=attempts,
+            problem=problem,
+            started=self.about,
+        )
 
 
 class LateAnswers:

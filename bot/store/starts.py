@@ -87,3 +87,16 @@ def own_start(conn: sqlite3.Connection, ids: list[int], run_id: int | None) -> N
         conn.execute(f"DELETE FROM messages WHERE id IN ({marks})", ids)
     else:
         conn.execute(f"UPDATE messages SET run_id = ? WHERE id IN ({marks})", (run_id, *ids))
+
+
+def run_of(conn: sqlite3.Connection, channel: str, platform_id: str) -> int | None:
+    """The run the start delivered as ``platform_id`` on ``channel`` began (its start row), if any
+    ("": no delivery id, no run)."""
+    if not platform_id:
+        return None
+    sql = (
+        "SELECT run_id FROM messages WHERE direction = 'in' AND channel = ? AND platform_id = ? AND kind = 'start'"
+        " ORDER BY id LIMIT 1"
+    )
+    row = conn.execute(sql, (channel, platform_id)).fetchone()
+    return int(row[0]) if row and row[0] is not None else None

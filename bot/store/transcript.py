@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from bot import texts
-from bot.store import dicts, group, iso
+from bot.store import dicts, group, iso, starts
 from bot.texts._common import _one_line
 
 
@@ -193,7 +193,7 @@ def record_told(conn: sqlite3.Connection, told: Told, now: datetime) -> None:
         " payload, created_at, delivered_at, failed_at, attempts, last_error) VALUES (?, 'out', ?, ?, ?,"
         " (SELECT name FROM people WHERE id = ?), ?, ?, 1, ?, ?, ?, ?, ?, ?)",
         (
-            told.run_id if told.run_id is not None or not told.started else started_run(conn, told),
+            told.run_id if told.run_id is not None else starts.run_of(conn, told.channel, told.started),
             told.channel,
             told.conversation,
             told.actor_id,
@@ -223,16 +223,6 @@ class Told(NamedTuple):
     attempts: int
     problem: str  # "" when the platform took it
     started: str = ""  # the delivery id of the command told about: the run it started, if any, is its run
-
-
-def started_run(conn: sqlite3.Connection, told: Told) -> int | None:
-    """The run the command ``told.started`` began (its start's row: :mod:`bot.store.starts`), if any."""
-    row = conn.execute(
-        "SELECT run_id FROM messages WHERE direction = 'in' AND channel = ? AND platform_id = ? AND kind = 'start'"
-        " ORDER BY id LIMIT 1",
-        (told.channel, told.started),
-    ).fetchone()
-    return int(row[0]) if row and row[0] is not None else None
 
 
 #: How much of a changed message's first text the note to its writer quotes.
