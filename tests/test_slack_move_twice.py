@@ -25,6 +25,19 @@ def shown(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
     return [p for p in in_channel(fake, channel) if p["ts"] not in deleted]
 
 
+async def moving_to_ops(slack: Harness, fake: FakeSlack) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Alice's post_meeting in #general, moved to #ops-review with Slack slow: the move's root is on
+    its way (not out yet). The run's root and its first question in #general."""
+    fake.describe("C1", "general")
+    fake.describe("C2", "ops-review")
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread, question = (await slack.posts(2))[:2]
+    fake.slow_down("chat.postMessage", 0.5)
+    await slack.slash("UA", "move 1 <#C2|ops-review>")
+    await wait_for(lambda: [c for c in fake.calls if c.method == "chat.postMessage"])  # (on its way)
+    return thread, question
+
+
 async def test_a_run_moved_again_before_its_new_root_is_out_goes_on_from_its_thread(
     slack: Harness, fake: FakeSlack
 ) -> None:
@@ -33,14 +46,8 @@ async def test_a_run_moved_again_before_its_new_root_is_out_goes_on_from_its_thr
     never showed the run) and then the first move's root under it ('goes on in this thread, moved
     from #general'), and #general's thread still pointed to #ops-review. Now #third shows one root,
     'moved from #general', the question under it; #general's thread is told it went to #third."""
-    fake.describe("C1", "general")
-    fake.describe("C2", "ops-review")
     fake.describe("C3", "third")
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread, question = (await slack.posts(2))[:2]
-    fake.slow_down("chat.postMessage", 0.5)
-    await slack.slash("UA", "move 1 <#C2|ops-review>")
-    await wait_for(lambda: [c for c in fake.calls if c.method == "chat.postMessage"])  # (on its way)
+    thread, question = await moving_to_ops(slack, fake)
     await slack.slash("UA", "move 1 <#C3|third>")
     told_third = "Run #1 goes on in a new thread in #third, moved there by @Alice"
     await wait_for(
@@ -137,13 +144,7 @@ async def test_a_run_moved_straight_back_before_its_new_root_is_out_goes_on_in_i
     back to #general. Before, #general got a new thread ('goes on in this thread, moved from #general'
     to #general). Now the run goes on in its old thread: told so there, its question asked again
     under it, nothing shown in #ops-review, no second root in #general; answered there."""
-    fake.describe("C1", "general")
-    fake.describe("C2", "ops-review")
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread, question = (await slack.posts(2))[:2]
-    fake.slow_down("chat.postMessage", 0.5)
-    await slack.slash("UA", "move 1 <#C2|ops-review>")
-    await wait_for(lambda: [c for c in fake.calls if c.method == "chat.postMessage"])  # (on its way)
+    thread, question = await moving_to_ops(slack, fake)
     assert (await slack.slash("UA", "move 1 <#C1|general>"))["text"] == (
         "Run #1 goes on in its thread in #general: it was moved back before it left it."
     )
