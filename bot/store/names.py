@@ -14,6 +14,7 @@ list``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -89,12 +90,11 @@ def _channel(key: str) -> str:
 
 def places(conn: sqlite3.Connection, run_ids: Iterable[int]) -> dict[int, Place]:
     """Each run's :class:`Place`, by id (read only; one query however many runs)."""
-    ids = list(run_ids)
     rows = conn.execute(
         "SELECT r.id, r.channel, r.conversation, (SELECT m.from_conversation FROM slack_moves m"
         " WHERE m.run_id = r.id ORDER BY m.transition_id LIMIT 1)"
-        f" FROM runs r WHERE r.id IN ({', '.join('?' * len(ids))})",
-        ids,
+        " FROM runs r WHERE r.id IN (SELECT value FROM json_each(?))",  # as many as asked: no variable each
+        (json.dumps(list(run_ids)),),
     ).fetchall()
     found: dict[int, Place] = {}
     for run_id, platform, conversation, first in rows:

@@ -105,3 +105,17 @@ def test_a_ledger_of_the_version_before_takes_the_views_of_now(tmp_path: Path) -
         assert sql == f"CREATE VIEW {view} AS {as_view(VIEWS[view])}", view
     assert conn.execute("SELECT count(*) FROM conversation_names").fetchone() == (0,)
     conn.close()
+
+
+def test_runs_list_says_where_every_run_lives_however_many(tmp_path: Path) -> None:
+    """``runs list --limit`` beyond SQLite's variables per statement (32,766) still lists."""
+    path = tmp_path / "h.db"
+    build(path).conn.close()
+    _named(path)
+    conn = open_db(path).conn
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)  # SQLite's default (Debian's build: 250,000)
+    found = names.places(conn, [*range(1, 8), *range(100, 40_000)])
+    assert sorted(found) == list(range(1, 8))
+    assert (found[1].conversation, found[1].name, found[1].moved_from) == ("slack:C1", "ops", None)
+    assert (found[5].platform, found[5].name) == ("console", None)
+    conn.close()
