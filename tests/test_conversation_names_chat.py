@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from bot.channels.teams_activities import conversation_name, key_for
 from bot.cli import main
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, slash_body
+from tests.flows_support import shipped_flows
+from tests.slack_support import Harness, harness, slash_body, wait_for
 from tests.teams_support import ALICE, BOB, CHANNEL, at, in_channel, installed
 from tests.teams_support import Harness as TeamsHarness
 
@@ -112,3 +113,24 @@ def test_teams_names_an_activity_gives_and_none_it_does_not() -> None:
     chat["channelData"] = {"tenant": {"id": "t"}}
     chat["conversation"] = {"id": "19:meeting@thread.v2", "conversationType": "groupChat", "name": " Weekly sync "}
     assert conversation_name(chat) == "Weekly sync"  # a group chat's topic
+
+
+async def test_slack_names_the_routes_channels_check_was_given(tmp_path: Path, fake: FakeSlack) -> None:
+    """The routes' channels are asked of Slack at start-up anyway (``conversations.info``): the
+    names it gives are kept, the alerts' runs there named in the views; asked nothing more."""
+    flows = shipped_flows(tmp_path / "flows")
+    (flows / "routes.yaml").write_text(
+        "routes:\n  - {name: ops, match: {source: alertmanager}, flow: metric_breach, channel: slack:C0OPS}\n"
+        "  - {name: gone, match: {kind: gone}, flow: metric_breach, channel: slack:C0GONE}\n"
+    )
+    fake.describe("C0OPS", "ops-alerts")
+    fake.shut_out("C0GONE", "channel_not_found")
+    slack = await harness(tmp_path, fake, flows=flows)
+    try:
+        await wait_for(lambda: slack.rows("SELECT conversation, name FROM conversation_names"))
+        assert slack.rows("SELECT conversation, platform, name FROM conversation_names") == [
+            ("slack:C0OPS", "slack", "ops-alerts")
+        ]
+        assert sorted(c.args["channel"] for c in fake.of("conversations.info")) == ["C0GONE", "C0OPS"]
+    finally:
+        await slack.client.close()

@@ -5,9 +5,10 @@ facilitators (the ledger otherwise keeps ids only: ``slack:C0OPS``).
 chat), keyed as ``runs.conversation`` without its thread (``slack:C0OPS``;
 :func:`bot.analytics.sql_parts.conversation_of`): its name (a Slack channel's without ``#``; a
 Teams channel's as ``Team / Channel``) and when it was last seen. Names are kept where a platform
-already gives them on its own, never asked for: a Slack slash command's ``channel_name`` (and the
-channels its text names, ``<#C0OPS|ops>``), a Teams activity's ``channelData`` (its channel and
-team) or group chat's ``conversation.name``. A conversation never heard of that way has no row:
+already gives them, never asked for them alone: a Slack slash command's ``channel_name`` (and the
+channels its text names, ``<#C0OPS|ops>``), what Slack says of the channels ``routes.yaml`` names
+when the server checks them (``conversations.info``, asked for that check), a Teams activity's
+``channelData`` (its channel and team) or group chat's ``conversation.name``. A conversation never heard of that way has no row:
 the views say NULL. Read by the analytics views that show a conversation and ``decisionbot runs
 list``.
 """
