@@ -32,6 +32,11 @@ async def test_status_typed_in_the_old_thread_tells_where_the_run_went_on(slack:
         assert told.startswith("Run #1") and "waiting for Alice" in told, told
         assert told.endswith(f"It goes on in a new thread in <#C2>: <{link_to(root)}|answer there>."), told
     assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND kind = 'refused'") == [(0,)]
+    await slack.slash("UA", "cancel 1")
+    await wait_for(lambda: slack.rows("SELECT status FROM runs") == [("cancelled",)])
+    await slack.event(message("UC", "status 1", thread_ts=thread))  # ended: its record, nothing to go on to
+    told = (await wait_for(lambda: ephemerals(fake, "UC")))[-1]
+    assert told.startswith("Run #1") and "cancelled" in told and "goes on" not in told, told
 
 
 async def test_a_click_on_the_old_copy_after_the_new_one_was_answered_says_it_was_answered(

@@ -43,11 +43,11 @@ def moved_from(conn: sqlite3.Connection, channel: str, thread_ts: str) -> RunRow
 
 
 def named_behind(conn: sqlite3.Connection, said: Said, text: str) -> RunRow | None:
-    """The open run that left the thread ``said`` was typed in, when ``text``, a command naming its
-    run (``status N``, ``cancel N``), names it: read as typed in the run's channel (anyone there may
-    learn of it, as in its old thread before it moved), its answer followed by where the run went."""
+    """The run (open or ended) that moved away from the thread ``said`` was typed in, when ``text``,
+    a command naming its run (``status N``, ``cancel N``), names it: read as typed in the run's
+    channel (anyone in its old thread may learn of it, as before it moved)."""
     run_id = run_id_of(command_words(text)[1:2])
-    if said.thread_ts is None or run_id is None or moves.moved_from(conn, said.channel, said.thread_ts) != run_id:
+    if said.thread_ts is None or run_id is None or not moves.lived_in(conn, run_id, said.channel, said.thread_ts):
         return None
     return runs.load_run(conn, run_id)
 

@@ -34,6 +34,12 @@ def moved_from(conn: sqlite3.Connection, channel: str, thread_ts: str) -> int | 
     return int(row[0]) if row else None
 
 
+def lived_in(conn: sqlite3.Connection, run_id: int, channel: str, thread_ts: str) -> bool:
+    """Whether run ``run_id`` (open or ended) moved away from thread ``channel``/``thread_ts``."""
+    sql = "SELECT 1 FROM slack_moves WHERE from_conversation = ? AND run_id = ? LIMIT 1"
+    return conn.execute(sql, (str(ConversationKey("slack", channel, thread_ts)), run_id)).fetchone() is not None
+
+
 class RootWaiting(NamedTuple):
     """The root a run's latest move queued, not out yet: its outbox id, the move's time, where the
     run lived before it (``from_conversation``), and who moved it (None: its thread was deleted)."""
@@ -115,15 +121,17 @@ def left_by_root(conn: sqlite3.Connection, run_id: int, channel: str, message_id
 
 
 def answered_copy(conn: sqlite3.Connection, channel: str, ts: str) -> PromptRow | None:
-    """The later copy of the question posted at ``channel``/``ts`` (the same run, person and words:
-    asked again after a move, a deleted message), answered; None when no such copy was answered."""
+    """The latest copy of the question posted at ``channel``/``ts`` (the same run, person and words:
+    asked again after a move, a deleted message), when it was answered; None when there is no
+    later copy, or the latest is not answered (open: asked again since, after a 'back')."""
     row = conn.execute(
         f"SELECT {', '.join('c.' + c for c in PROMPT_COLUMNS.split(', '))} FROM slack_prompts p JOIN slack_prompts c"
         " ON c.run_id = p.run_id AND c.actor_id IS p.actor_id AND c.text = p.text AND c.message_id > p.message_id"
-        " WHERE p.channel = ? AND p.ts = ? AND c.status = 'answered' ORDER BY c.message_id DESC LIMIT 1",
+        " WHERE p.channel = ? AND p.ts = ? ORDER BY c.message_id DESC LIMIT 1",
         (channel, ts),
     ).fetchone()
-    return prompt_row(row) if row else None
+    latest = prompt_row(row) if row else None
+    return latest if latest is not None and latest.status == "answered" else None
 
 
 def record_move(conn: sqlite3.Connection, run_id: int, old: str, new: str, by: str | None, now: datetime) -> None:
