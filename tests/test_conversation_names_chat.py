@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -25,9 +26,12 @@ from tests.teams_support import ALICE, BOB, CHANNEL, at, in_channel, installed
 from tests.teams_support import Harness as TeamsHarness
 
 
-async def slash_in(slack: Harness, text: str, channel: str, channel_name: str) -> dict[str, Any]:
+async def slash_in(
+    slack: Harness, text: str, channel: str, channel_name: str, response_url: str = "http://127.0.0.1:1/never"
+) -> dict[str, Any]:
     """``/decision text`` typed in ``channel``, which Slack names ``channel_name`` in the command."""
-    body = slash_body("UA", text, channel) + b"&" + urlencode({"channel_name": channel_name}).encode()
+    body = slash_body("UA", text, channel, response_url=response_url)
+    body += b"&" + urlencode({"channel_name": channel_name}).encode()
     resp = await slack.post(body, form=True)
     assert resp.status == 200
     return await resp.json()
@@ -81,6 +85,33 @@ async def test_slack_names_from_commands_shown_by_runs_list_and_the_views(
     table = (await asyncio.to_thread(runs_list, path)).splitlines()
     assert table[0].split()[:8] == ["id", "flow", "status", "state", "waiting_for", "channel", "trigger", "where"]
     assert "slack #ops-review (moved from #general)" in table[2] and "slack C3" in table[1]
+
+
+async def test_a_name_given_while_another_process_holds_the_ledger_never_holds_up_the_command(
+    slack: Harness, fake: FakeSlack, tmp_path: Path
+) -> None:
+    """Another process holds the ledger's write lock for 3.5 s (a backup, cron's ``jobs run-due``)
+    when a start is typed in a channel whose name the ledger does not have yet. Before: keeping the
+    name waited for the lock first, gave up after 2 s and the start was refused ("The decision
+    ledger is busy"), as if the start could not wait (it can: "Working on it", then told at its
+    response_url). Now the name waits for a turn that finds the ledger free: kept next time."""
+    await slack.slash("UA", "help")  # Alice known: nothing of her to write meanwhile
+    other = sqlite3.connect(tmp_path / "slack.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        start = asyncio.ensure_future(
+            slash_in(slack, "start post_meeting Weekly sync", "C1", "general", fake.response_url("n1"))
+        )
+        await asyncio.sleep(3.5)
+        assert start.done() and (await start)["text"].startswith("Working on it")
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    told = await wait_for(lambda: fake.responses("n1"), timeout=10)
+    assert told[0]["text"].startswith("Started run #1")
+    assert slack.rows("SELECT status FROM runs") == [("active",)]
+    await slash_in(slack, "help", "C1", "general")  # the name given again, the ledger free: kept
+    assert slack.rows("SELECT conversation, name FROM conversation_names") == [("slack:C1", "general")]
 
 
 async def test_teams_names_from_activities_shown_by_runs_list_and_the_views(tmp_path: Path) -> None:
