@@ -22,8 +22,9 @@ from bot.cli import main
 from tests.fakes.slack_api import FakeSlack
 from tests.flows_support import shipped_flows
 from tests.slack_support import Harness, harness, slash_body, wait_for
-from tests.teams_support import ALICE, BOB, CHANNEL, at, in_channel, installed
+from tests.teams_support import ALICE, BOB, CHANNEL, TEAM, at, in_channel, installed
 from tests.teams_support import Harness as TeamsHarness
+from tests.test_teams_removed import team_update
 
 
 async def slash_in(
@@ -131,6 +132,26 @@ async def test_teams_names_from_activities_shown_by_runs_list_and_the_views(tmp_
     assert [(r["where"], r["conversation_name"], r["moved"]) for r in listed] == [
         ("teams Platform / Incidents", "Platform / Incidents", False)
     ]
+
+
+async def test_a_teams_channel_renamed_names_that_channel_not_the_general_one_told(tmp_path: Path) -> None:
+    """Teams tells of a channel created or renamed in the team's General channel (the activity's
+    conversation), naming the channel in ``channelData.channel``. Before: General was kept under
+    the other channel's name ("Platform / Incidents" for the team's General channel, where its runs
+    were shown so). Now the channel named is the one ``channelData.channel.id`` says."""
+    async with TeamsHarness(tmp_path) as h:
+        await h.send(installed(h.url, members=(ALICE, BOB)))
+        renamed = team_update(
+            h.url,
+            eventType="channelRenamed",
+            team={"id": TEAM, "name": "Platform"},
+            channel={"id": CHANNEL, "name": "Incidents"},
+        )
+        await h.send(renamed)
+        await h.settle()
+        assert h.db("SELECT conversation, name FROM conversation_names") == [
+            (f"teams:{key_for(CHANNEL).conversation}", "Platform / Incidents")
+        ]
 
 
 def test_teams_names_an_activity_gives_and_none_it_does_not() -> None:
