@@ -186,3 +186,33 @@ async def test_slack_names_the_routes_channels_check_was_given(tmp_path: Path, f
         assert sorted(c.args["channel"] for c in fake.of("conversations.info")) == ["C0GONE", "C0OPS"]
     finally:
         await slack.client.close()
+
+
+async def test_the_routes_channels_check_never_waits_for_the_ledger_to_keep_a_name(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Another process holds the ledger's write lock (a backup, cron's ``jobs run-due``) as the
+    server checks the routes' channels at start-up. Before: keeping each channel's name waited for
+    the lock (30 s at most, then the whole check given up: no ``routes_refused``, a warning), a
+    check that never needed the ledger. Now the refusals are known at once; the names are kept by
+    the next check, or the next command there."""
+    flows = shipped_flows(tmp_path / "flows")
+    (flows / "routes.yaml").write_text(
+        "routes:\n  - {name: ops, match: {source: alertmanager}, flow: metric_breach, channel: slack:C0OPS}\n"
+        "  - {name: gone, match: {kind: gone}, flow: metric_breach, channel: slack:C0GONE}\n"
+    )
+    fake.describe("C0OPS", "ops-alerts")
+    fake.shut_out("C0GONE", "channel_not_found")
+    fake.slow_down("conversations.info", 0.5)  # (the lock taken before Slack answers)
+    slack = await harness(tmp_path, fake, flows=flows)
+    other = sqlite3.connect(
+        tmp_path / "slack.db", isolation_level=None, timeout=5, check_same_thread=False
+    )  # (the server's start-up first)
+    await asyncio.to_thread(other.execute, "BEGIN IMMEDIATE")
+    try:
+        refused = await wait_for(lambda: slack.services.extra.get("routes_refused"), timeout=3)
+        assert sorted(refused) == ["gone"]
+    finally:
+        other.execute("COMMIT")
+        other.close()
+        await slack.client.close()
