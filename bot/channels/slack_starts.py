@@ -52,10 +52,11 @@ class SlashStarts(Turns):
         return starts.StartSaid(actor, f"{name} {command.text}", self.came_at(arrived), payload)
 
     def _mentioned_start(self, said: messages.Said, actor: Actor, text: str, came: datetime) -> starts.StartSaid:
-        """``@decisionbot start ...`` as the transcript keeps it: the words after the bot's name (its
-        people by name), when it came; its payload how it came (an ``app_mention``, a message to the bot)."""
+        """``@decisionbot start ...`` as the transcript keeps it: the bot named as Slack showed it (its
+        installed name), the words after it (its people by name), when it came; its payload how it came
+        (an ``app_mention``, a message to the bot)."""
         payload = {"type": said.kind, "channel": said.channel, "ts": said.ts, "text": said.text}
-        return starts.StartSaid(actor, f"{texts.slack_mention_name()} {text}", came, payload)
+        return starts.StartSaid(actor, f"{texts.slack_mention_name(self.bot_name)} {text}", came, payload)
 
     async def _slash_start(
         self,

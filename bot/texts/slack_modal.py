@@ -137,9 +137,10 @@ def slack_command_name() -> str:
     return "/decision"
 
 
-def slack_mention_name() -> str:
-    """How a start typed as ``@decisionbot start ...`` names the bot in the run's transcript."""
-    return "@decisionbot"
+def slack_mention_name(bot_name: str | None) -> str:
+    """How a start typed as ``@decisionbot start ...`` names the bot in the run's transcript: as
+    Slack showed it (``bot_name``: its installed name, auth.test's; None: not known)."""
+    return f"@{bot_name or 'decisionbot'}"
 
 
 def modal_start_said(flow: str, title: str, people: list[str]) -> str:
