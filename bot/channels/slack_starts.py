@@ -21,7 +21,7 @@ from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_messages as messages
-from bot.channels.slack_start_outcome import Refused, Started, StartOutcome
+from bot.channels.slack_start_outcome import Refused, Started, StartOutcome, root_refused
 from bot.channels.slack_turns import NAME, Turns
 from bot.model import Actor, ConversationKey
 from bot.store import group, starts
@@ -95,7 +95,7 @@ class SlashStarts(Turns):
             if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
                 self.poster.spawn(self._take_back(command.channel, posting))
                 reason = texts.slack_post_timed_out()
-            return Refused(texts.slack_root_not_posted(reason, command.between_people))
+            return root_refused(reason, command.between_people)
         plain = texts.slack_run_root(said.actor.name or command.user, flow.title, title)
         rooted = replace(said, root=starts.Posted(ts, plain, asked_at, self.dispatcher.clock()))
         return await self._start_run(command, rooted, mentions, others, ts)
@@ -117,7 +117,7 @@ class SlashStarts(Turns):
         except TimeoutError:  # Slack has not said yet whether the channel takes the bot's posts
             refused = texts.slack_post_timed_out()
         if refused is not None:
-            return Refused(texts.slack_root_not_posted(refused, command.between_people))
+            return root_refused(refused, command.between_people)
         return await self._start_run(command, said, mentions, others, None)
 
     async def _start_run(
