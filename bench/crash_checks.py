@@ -58,14 +58,15 @@ def check(
         ).fetchall()
     )
     out["run_shapes"] = {f"answers={a} transitions={t} replies={m} starts={s}": n for (a, t, m, s), n in shapes.items()}
-    rooted = Counter(
+    rooted = Counter(  # how each run started: a mention (msg:), a slash command (cmd:) with a root or, paced, none
         conn.execute(
-            "SELECT substr(m.platform_id, 1, 3), (SELECT count(*) FROM messages o WHERE o.run_id = r.id"
-            " AND o.kind = 'root') FROM runs r JOIN messages m ON m.run_id = r.id AND m.kind = 'start'"
+            "SELECT substr(m.platform_id, 1, 3), instr(r.conversation, '/') > 0, (SELECT count(*) FROM messages o"
+            " WHERE o.run_id = r.id AND o.kind = 'root') FROM runs r JOIN messages m ON m.run_id = r.id"
+            " AND m.kind = 'start'"
         ).fetchall()
     )
-    out["roots_by_start"] = {f"{'slash' if via == 'cmd' else 'mention'} roots={n}": c for (via, n), c in rooted.items()}
-    out["roots_wrong"] = sum(c for (via, n), c in rooted.items() if n != (1 if via == "cmd" else 0))
+    out["roots_by_start"] = {f"{_how(via, threaded)} roots={n}": c for (via, threaded, n), c in rooted.items()}
+    out["roots_wrong"] = sum(c for (via, t, n), c in rooted.items() if n != (1 if _how(via, t) == "slash" else 0))
     out["starts_without_run"] = conn.execute(  # a start or root left behind by a start that stored no run
         "SELECT count(*) FROM messages WHERE kind IN ('start', 'root') AND run_id IS NULL"
     ).fetchone()[0]
@@ -121,6 +122,12 @@ def check(
     out["integrity_check"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
     conn.close()
     return out
+
+
+def _how(via: str, threaded: int) -> str:
+    """How a run started: ``mention``; ``slash`` (its root posted); ``slash paced`` (its first question
+    its thread's root: Slack's pace in its channel held the root back)."""
+    return "mention" if via != "cmd" else "slash" if threaded else "slash paced"
 
 
 def _a_root(post: dict[str, Any]) -> bool:

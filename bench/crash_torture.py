@@ -251,7 +251,7 @@ async def killer(server: Server, kills: int, gap: tuple[float, float], overlap: 
 async def thread_of(db: str, platform_id: str) -> str | None:
     """The thread of the run the start delivered as ``platform_id`` began, once the ledger has it
     (as its person sees the root in the channel); None: it started none."""
-    for _ in range(50):  # a run started without a root of its own gets its thread with its first question
+    for _ in range(600):  # a run started with no root of its own (paced) gets its thread with its first question
         with sqlite3.connect(db, timeout=30) as conn:
             row = conn.execute(
                 "SELECT t.thread_ts, m.run_id FROM messages m LEFT JOIN slack_threads t ON t.run_id = m.run_id"
