@@ -82,3 +82,15 @@ async def test_the_home_start_button_opens_the_form_while_the_ledger_is_held(
         await wait_for(lambda: fake.modals())
     view: dict[str, Any] = fake.modals()[-1]
     assert view["callback_id"] == "start_decision"
+
+
+async def test_the_home_start_button_slack_will_not_open_tells_the_tab_while_the_ledger_is_held(
+    slack: Harness, fake: FakeSlack, tmp_path: Path
+) -> None:
+    """``views.open`` refused (the trigger expired): the syntax instead, on the tab, held or not."""
+    await opened(slack, "UA")
+    fake.refuse("views.open", error="expired_trigger_id")
+    with ledger_held(tmp_path / "slack.db"):
+        assert (await slack.post(home_start_body("UA"), form=True)).status == 200
+        said = await wait_for(lambda: [n for n in notes(fake, "UA") if "could not open the form" in n])
+    assert "/decision start FLOW [@people ...] [title]" in said[0]
