@@ -10,16 +10,19 @@ requests signed for real, a real ledger held by a connection of the test's own."
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
+from bot import texts
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_modal_support import home_start_body
-from tests.slack_support import Harness, SlackPeople, committed_rows, decided, wait_for
-from tests.test_slack_home import done_button, home_click, opened, shown, taken_for
+from tests.slack_support import SOCKET, Harness, SlackPeople, committed_rows, decided, harness, wait_for
+from tests.test_slack_home import done_button, home_click, home_opened, opened, shown, taken_for
 from tests.test_slack_late_clicks import ledger_held
 
 DONE = "SELECT status FROM actions WHERE id = 1"
@@ -94,3 +97,27 @@ async def test_the_home_start_button_slack_will_not_open_tells_the_tab_while_the
         assert (await slack.post(home_start_body("UA"), form=True)).status == 200
         said = await wait_for(lambda: [n for n in notes(fake, "UA") if "could not open the form" in n])
     assert "/decision start FLOW [@people ...] [title]" in said[0]
+
+
+async def test_over_socket_mode_a_home_click_is_acknowledged_in_time_and_told_on_the_tab(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Before, its envelope was left unacknowledged (Slack does not send a click again)."""
+    slack = await harness(tmp_path, fake, env=SOCKET)
+    try:
+        await fake.wait_connected()
+        payload = {"team_id": "T111", "api_app_id": "A111", "type": "event_callback", "event_id": "Ev1"}
+        await fake.send_envelope(
+            {"envelope_id": "e-1", "type": "events_api", "payload": {**payload, "event": home_opened("UA")}}
+        )
+        await wait_for(lambda: taken_for(fake, "UA"))
+        click = json.loads(parse_qs(home_click("UA", done_button("A1")).decode())["payload"][0])
+        with ledger_held(tmp_path / "slack.db"):
+            began = time.monotonic()
+            await fake.send_envelope({"envelope_id": "e-2", "type": "interactive", "payload": click})
+            await wait_for(lambda: len(fake.acks) == 2)
+            assert time.monotonic() - began < 2.9 and fake.acks[1] == {"envelope_id": "e-2"}
+            await wait_for(lambda: any(n.startswith("Still saving: done A1") for n in notes(fake, "UA")))
+        await wait_for(lambda: notes(fake, "UA")[-1] == texts.action_unknown(1))  # no A1 of hers: as typed
+    finally:
+        await slack.client.close()
