@@ -1,8 +1,9 @@
 """What a Slack start came to, as a plain value: the run started (its id, the words that say so)
 or refused (why, with the fix), or nothing to say (a repeat of a start carried out already). The
 start (:class:`bot.channels.slack_starts.SlashStarts`) returns it; each surface puts it in its own
-words: the slash command's ephemeral answer (:func:`slash_answer`), the form's private "Started"
-or the error under one of its fields (:mod:`bot.channels.slack_modal_start`)."""
+words: the slash command's ephemeral answer (:func:`slash_answer`), the form's private "Started",
+the error under the field it is about, or on a view over the form when it is about none
+(:mod:`bot.channels.slack_modal_start`)."""
 
 from __future__ import annotations
 
