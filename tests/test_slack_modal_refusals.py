@@ -7,11 +7,13 @@ requests signed for real, the fake Web API, a real ledger."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_modal_support import submission_body
 from tests.slack_support import Harness, slash_body
+from tests.test_slack_late_clicks import ledger_held
 
 RUNS = "SELECT count(*) FROM runs"
 
@@ -62,3 +64,13 @@ async def test_a_channel_refusal_stays_under_the_channel_field(slack: Harness, f
     answer = await _submit(slack, view)
     assert answer["response_action"] == "errors" and list(answer["errors"]) == ["channel"]
     assert "archived" in answer["errors"]["channel"]
+
+
+async def test_a_busy_ledger_is_no_flow_error(slack: Harness, fake: FakeSlack, tmp_path: Path) -> None:
+    """Another process holds the ledger's write lock past Slack's 3 s: before, said under the flow
+    field (the flow was fine); now a general error, nothing started."""
+    view = await _opened(slack)
+    with ledger_held(tmp_path / "slack.db"):
+        said = _said(await _submit(slack, view))
+    assert "The decision ledger is busy" in said and "nothing was started" in said
+    assert slack.rows(RUNS) == [(0,)]
