@@ -146,3 +146,22 @@ def test_the_marks_an_earlier_version_kept_are_carried_over_by_the_upgrade(tmp_p
         ("19:chat@thread.v2", "chat"),
         ("19:there@thread.tacv2", None),
     ]
+
+
+async def test_a_403_stays_through_a_restart_a_message_and_a_channel_restored_where_it_was_said(
+    tmp_path: Path,
+) -> None:
+    """After a restart (nothing cached) a message heard from the channel keeps its 403; a
+    ``channelRestored`` of another channel, said in this one, lifts that one only."""
+    async with Harness(tmp_path, env=dict(ENV)) as h:
+        await refused_403(h)
+        assert await restarted(h) == {"default": REFUSED_403}
+        await h.send(in_channel(h.url, CAROL, "list"))
+        conv = {"id": CHANNEL, "conversationType": "channel", "isGroup": True}
+        restored = activity(h.url, ALICE, conv, "", None, type="conversationUpdate")
+        restored.pop("text")
+        restored["channelData"].update(eventType="channelRestored", channel={"id": "19:other-a@thread.tacv2"})
+        await h.send(restored)
+        await h.settle()
+        assert refused(h) == {"default": REFUSED_403}
+        assert mark(h) == [("403",)]
