@@ -51,6 +51,7 @@ from bot.errors import ConfigError
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import Queued
 from bot.refusals import RefusalLog
+from bot.store import group, names
 
 log = logging.getLogger("decisionbot.slack")
 #: Seconds the start-up gives the first Socket Mode connection (slack_sdk retries it every 5 s,
@@ -271,7 +272,17 @@ class SlackChannel(SlackRequests, Channel):
         channel = conversation.conversation.split("/", 1)[0]
         if self.poster is None or is_dm(channel):  # (a direct message: a person, not a channel to invite to)
             return None
-        return await postable.asked(self.poster.side, channel)
+        problem, info = await postable.described(self.poster.side, channel)
+        await self._keep_name(channel, info.get("name"))
+        return problem
+
+    async def _keep_name(self, channel: str, name: object) -> None:
+        """The channel's name Slack gave with what it said of it (``conversations.info``, asked for
+        the check of the routes' channels anyway), kept for analysts (:mod:`bot.store.names`)."""
+        given = [(channel, name)] if isinstance(name, str) else []
+        if names.news(self.services.db.conn, NAME, given):
+            await group.writable(self.services.db.conn)
+            names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
 
     async def post_test(self, conversation: ConversationKey, text: str) -> bool:
         if self.poster is None:

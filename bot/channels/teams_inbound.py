@@ -28,7 +28,7 @@ from bot.control import CommandResult, actions_of, comes_first, run_command_kept
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import CHAT, Actor, Message, placeholder_facilitator
-from bot.store import group, group_requests, runs, transaction, widgets
+from bot.store import group, group_requests, names, runs, transaction, widgets
 from bot.store.placing import Unplaced
 from bot.store.widgets import Refusal
 
@@ -71,6 +71,8 @@ class TeamsInbound:
         gone, why = teams_removed.gone(self.services.db.conn, body, inbound) if inbound.kind == "install" else ([], "")
         back, said = teams_removed.back(self.services.db.conn, body, inbound)  # (before this one is marked back)
         self._remember(inbound, body)
+        named = [(acts.key_for(inbound.base_id).conversation, inbound.conversation_name)]
+        names.learnt(self.services.db, acts.CHANNEL, named, self.services.dispatcher.clock())  # for analysts
         if said:  # the app added back to a team (its channels with it) or a chat, or a channel restored
             with transaction(self.services.db) as conn:
                 teams_removed.returned(conn, said, self.services.dispatcher.clock())
