@@ -108,12 +108,19 @@ async def owner_question_moved(
 async def test_the_old_threads_questions_lose_their_widgets_and_point_to_the_new_thread(
     slack: Harness, fake: FakeSlack
 ) -> None:
+    """Redrawn as the run moves, naming the new channel; again once the new thread's root is out,
+    linking that thread (before: the channel alone, for good)."""
     old, _ = await owner_question_moved(slack, fake)
-    (update,) = await wait_for(lambda: updates(fake, old))
-    assert widgets(update["blocks"]) == []
-    assert update["blocks"][0]["text"]["text"] == old["text"]
-    assert update["blocks"][-1]["elements"][0]["text"] == (
+    root = in_channel(fake, "C2")[0]
+    link = f"https://fake.slack.com/archives/C2/p{root['ts'].replace('.', '')}"
+    moved, linked = await wait_for(lambda: len(updates(fake, old)) >= 2 and updates(fake, old))
+    assert widgets(moved["blocks"]) == widgets(linked["blocks"]) == []
+    assert moved["blocks"][0]["text"]["text"] == linked["blocks"][0]["text"]["text"] == old["text"]
+    assert moved["blocks"][-1]["elements"][0]["text"] == (
         "Run #1 goes on in a new thread in <#C2>: this question is asked again there, to be answered there."
+    )
+    assert linked["blocks"][-1]["elements"][0]["text"] == (
+        f"Run #1 goes on in a new thread in <#C2>: this question is asked again there, to be <{link}|answered there>."
     )
 
 
@@ -125,7 +132,7 @@ async def test_the_old_threads_questions_lose_their_widgets_when_slack_does_not_
     unknown), but its question still loses its widgets (before: kept live, where nothing is read)."""
     fake.slow_down("conversations.info", 3.0, channel="C1")
     old, _ = await owner_question_moved(slack, fake, by_dm=True)
-    (update,) = await wait_for(lambda: updates(fake, old))
+    update = (await wait_for(lambda: updates(fake, old)))[0]
     assert widgets(update["blocks"]) == [] and "asked again there" in update["blocks"][-1]["elements"][0]["text"]
     assert [p for p in in_channel(fake, "C1") if "goes on in a new thread" in p["text"]] == []
     assert slack.rows("SELECT conversation FROM runs") == [("slack:C2",)]

@@ -16,6 +16,7 @@ from bot.channels.slack_withdraw import PLACEHOLDER
 from bot.model import Actor
 from bot.store import runs, transcript
 from bot.store import slack as store
+from bot.store import slack_moves as moves
 from bot.store.widgets import Refusal
 
 
@@ -23,6 +24,8 @@ def refusal(
     conn: sqlite3.Connection, poster: Poster, click: Clicked, row: store.PromptRow | None, actor: Actor
 ) -> Refusal | None:
     """Why the click answers nothing and what the clicker is told (mrkdwn); None when it may."""
+    if row is not None and row.status == "superseded":  # asked again (moved, deleted): its copy's answer is its
+        row = moves.answered_copy(conn, row.channel, row.ts) or row
     if row is not None and row.status == "answered":
         by = blocks.mention((row.answered_by or "").split(":", 1)[-1])
         return Refusal("answered", texts.slack_already_answered(by, blocks.answer_text(row.answer or "")))
@@ -50,7 +53,7 @@ def moved_away(conn: sqlite3.Connection, row: store.PromptRow, click: Clicked) -
     if run is None or run.status not in runs.OPEN or is_dm(row.channel):
         return None
     channel = run.conversation.conversation
-    thread = run.conversation.thread or (None if is_dm(channel) else store.run_thread(conn, run.id, channel))
+    thread = moves.current_thread(conn, run.id, run.conversation)
     if (row.channel, click.thread_ts or click.message_ts) == (channel, thread):
         return None
     link = blocks.permalink(click.domain, channel, thread) if thread and click.domain else None

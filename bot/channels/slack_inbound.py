@@ -39,7 +39,7 @@ from bot.command_words import gives_here
 from bot.control import CommandResult, answers_words, comes_first, names_a_run, run_command
 from bot.dispatch import TurnResult
 from bot.model import Actor, ConversationKey, Message
-from bot.store import group, placing, runs, transaction
+from bot.store import group, placing, runs, transaction, transcript
 from bot.store import slack as store
 from bot.store.placing import Unplaced
 
@@ -178,15 +178,18 @@ class Inbound(SlashesAndClicks):
         if self._seen(said.platform_id):
             return
         others = self._not_people(said.text, mentions)  # 'give A1 @someone' who has left
-        done = self._once(said.platform_id, actor, ConversationKey(NAME, said.channel), text, mentions, others)
+        left = behind.named_behind(self.services.db.conn, said, text)  # 'status 1' in the thread run 1 left
+        where = ConversationKey(NAME, left.conversation.conversation if left is not None else said.channel)
+        done = self._once(said.platform_id, actor, where, text, mentions, others)
         if done is None:
             return
         self._after_command(done)
         thread_run = store.thread_holder(self.services.db.conn, said.channel, said.thread_ts or "")
         if not done.told_where_typed(ConversationKey(NAME, said.channel, said.thread_ts), thread_run):
-            self.poster.ephemeral_later(
-                said.channel, said.user, blocks.mrkdwn_parts(done.text, self._unnamed(done)), said.thread_ts
-            )
+            told = blocks.mrkdwn_parts(done.text, self._unnamed(done))
+            if left is not None and transcript.run_status(self.services.db.conn, left.id) in runs.OPEN:
+                return behind.tell_where(self, said, left, told)  # and where the run went on
+            self.poster.ephemeral_later(said.channel, said.user, told, said.thread_ts)
 
     async def _direct(self, said: Said, event: dict[str, Any]) -> None:
         """A direct message: a command no question takes as its answer (``cancel 3``, ``start FLOW``,

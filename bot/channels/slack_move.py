@@ -40,6 +40,7 @@ from bot.model import Actor, ConversationKey, Reply, placeholder_facilitator
 from bot.run_commands import may_see
 from bot.store import group, iso, runs, transaction
 from bot.store import slack as store
+from bot.store import slack_moves as moves
 from bot.store.runs import RunRow
 
 if TYPE_CHECKING:
@@ -109,22 +110,26 @@ def rehome(
     now: datetime,
     by: Actor | None = None,
     note: str | None = None,
+    unposted: Unposted | None = None,
 ) -> Rehomed:
     """Open run ``row`` leaves its thread for channel ``to_channel``: its next message there, ``root``
     (told whether questions are asked again after it), roots its new thread; then what was still
     queued for the old thread, then the questions waiting there, asked again; ``note`` left in the
-    old thread. ``by``: who moved it (None: its thread was deleted). In the caller's transaction;
-    returns the outbox ids of what was queued, and the questions left behind in the old thread."""
+    old thread. ``by``: who moved it (None: its thread was deleted); ``unposted``: its last move's
+    root not out yet (:func:`unposted_root`, read in this transaction). In the caller's
+    transaction; returns the outbox ids of what was queued, and the questions left behind in the
+    old thread (moved again before its last move's root was out: those that move left there too)."""
     old = row.conversation
-    thread = old.thread or (None if is_dm(old.conversation) else store.run_thread(conn, row.id, old.conversation))
+    thread = moves.current_thread(conn, row.id, old)
     there = {p.to["id"]: store.asked_out_there(conn, row.id, p.to["id"]) for p in row.context.prompts if p.asked}
-    unposted = _unposted_root(conn, row.id, old) if thread is None else None
     left = unposted.left if unposted is not None else ConversationKey(NAME, old.conversation, thread)
     back = unposted is not None and left.thread is not None and left.conversation == to_channel
     new = left if back else ConversationKey(NAME, to_channel)  # moved straight back: on in the thread it left
     if unposted is not None:  # moved again before its last move's root was out: from where it is seen
         _withdraw_unposted_root(conn, row.id, unposted, now)
-    behind = store.leave_thread(conn, row.id, old.conversation, thread, str(new), now)
+    behind = moves.leave_thread(conn, row.id, old.conversation, thread, str(new), now)
+    if unposted is not None and left.thread is not None:  # what its last move left there: this one's now
+        behind += moves.still_behind(conn, row.id, left.conversation, unposted.at, now)
     if back and left.thread is not None:
         store.add_thread(conn, left.conversation, left.thread, row.id, now)
     first = Reply(row.id, new, root(any(there.values())), kind="info")
@@ -139,15 +144,8 @@ def rehome(
         return there.get(prompt.to["id"], False)
 
     queued += reask.ask_again(bot, conn, moved, chosen, "thread_moved", now, actor=who)
-    store.record_move(conn, row.id, str(left), str(new), who, now)
+    moves.record_move(conn, row.id, str(left), str(new), who, now)
     return Rehomed(queued, behind)
-
-
-def shown_in(conn: sqlite3.Connection, row: RunRow) -> ConversationKey:
-    """Where people see open run ``row``: its conversation, or, when its latest move's root there
-    is not out yet (moved again at once; Slack slow or pacing), where it was moved from."""
-    unposted = _unposted_root(conn, row.id, row.conversation)
-    return unposted.left if unposted is not None else row.conversation
 
 
 @dataclass(frozen=True)
@@ -161,30 +159,26 @@ class Unposted:
     left: ConversationKey
 
 
-def _unposted_root(conn: sqlite3.Connection, run_id: int, old: ConversationKey) -> Unposted | None:
-    """The root the run's latest move (or its deleted thread) queued for ``old``, the bare channel
+def unposted_root(conn: sqlite3.Connection, row: RunRow) -> Unposted | None:
+    """The root open run ``row``'s latest move (or its deleted thread) queued for the bare channel
     it went to, while it is not out (posted, its thread made); None when the run lives in a thread
     or a direct message, its latest move was not there, or its root went out."""
-    if old.thread is not None or is_dm(old.conversation):
+    where = row.conversation
+    if where.thread is not None or is_dm(where.conversation):
         return None
-    moved = conn.execute(
-        "SELECT from_conversation, at, by_id FROM slack_moves WHERE run_id = ? AND to_conversation = ?"
-        " AND transition_id = (SELECT max(transition_id) FROM slack_moves WHERE run_id = ?)",
-        (run_id, str(old), run_id),
-    ).fetchone()
-    if moved is None:
+    waiting = moves.root_waiting(conn, row.id, where)
+    if waiting is None:
         return None
-    root = conn.execute(  # queued first in the move's transaction, at its time
-        "SELECT id, delivered_at FROM messages WHERE run_id = ? AND direction = 'out' AND conversation = ?"
-        " AND created_at = ? ORDER BY id LIMIT 1",
-        (run_id, str(old), moved[1]),
-    ).fetchone()
-    if root is None or root[1] is not None:
-        return None
-    left = ConversationKey.parse(str(moved[0]))
-    if moved[2] is None:  # its thread deleted: nothing to leave a note in
+    left = ConversationKey.parse(waiting.left)
+    if waiting.by is None:  # its thread deleted: nothing to leave a note in
         left = ConversationKey(NAME, left.conversation)
-    return Unposted(int(root[0]), str(moved[1]), left)
+    return Unposted(waiting.root, waiting.at, left)
+
+
+def shown_in(row: RunRow, unposted: Unposted | None) -> ConversationKey:
+    """Where people see open run ``row``: its conversation, or, when its latest move's root there
+    is not out yet (``unposted``: moved again at once; Slack slow or pacing), where it was moved from."""
+    return unposted.left if unposted is not None else row.conversation
 
 
 def _withdraw_unposted_root(conn: sqlite3.Connection, run_id: int, unposted: Unposted, now: datetime) -> None:
@@ -220,10 +214,10 @@ async def carry_out(turns: Turns, typed: Typed, move: Move, within: float | None
     refused, row = _refused(turns.dispatcher, typed, move.run_id, move)
     if refused is not None or row is None:
         return refused
+    shown = shown_in(row, unposted_root(turns.dispatcher.db.conn, row))
     try:
         (closed, info), (old_closed, old_info) = await asyncio.gather(
-            described(turns.poster.client, move.channel, within),
-            _old_channel(turns, shown_in(turns.dispatcher.db.conn, row), within),
+            described(turns.poster.client, move.channel, within), _old_channel(turns, shown, within)
         )
     except (RetryLater, DeliveryFailed) as exc:
         late = isinstance(exc.__cause__, TimeoutError)
@@ -235,7 +229,7 @@ async def carry_out(turns: Turns, typed: Typed, move: Move, within: float | None
     team = info.get("context_team_id")
     if typed.team and isinstance(team, str) and team and team != typed.team:
         return texts.slack_move_other_team(row.id, move.name)
-    old_name = f"#{old_info['name']}" if old_info.get("name") else shown_in(turns.dispatcher.db.conn, row).conversation
+    old_name = f"#{old_info['name']}" if old_info.get("name") else shown.conversation
     known_open = bool(old_info) and old_closed is None  # (not described in time: not known closed either)
     return await _moved(turns, typed, move, old_name, note=known_open, withdraw=old_closed is None)
 
@@ -290,7 +284,8 @@ async def _moved(turns: Turns, typed: Typed, move: Move, old_name: str, note: bo
         flow = bot.catalog.version(row.flow_id, row.flow_version)
         title = str(row.context.trigger.get("title") or "")
         by = typed.actor.name
-        shown = shown_in(conn, row)  # its last move's root not out: moved straight back, it stays there
+        unposted = unposted_root(conn, row)  # (read again under the write lock)
+        shown = shown_in(row, unposted)  # its last move's root not out: moved straight back, it stays there
         back = shown.thread is not None and shown.conversation == move.channel
 
         def root(asks: bool) -> str:
@@ -299,12 +294,15 @@ async def _moved(turns: Turns, typed: Typed, move: Move, old_name: str, note: bo
             return texts.slack_run_moved(row.id, flow.title, title, old_name, by, asks)
 
         said = texts.slack_run_moved_note(row.id, move.name, by) if note and not back else None
-        done = rehome(bot, conn, row, move.channel, root, now, typed.actor, said)
+        done = rehome(bot, conn, row, move.channel, root, now, typed.actor, said, unposted)
     log.info(texts.slack_run_moved_log(row.id, str(row.conversation), move.channel, typed.actor.id))
     turns.count_replies(len(done.queued))  # once committed
     turns.services.notify(NAME)
     if withdraw:  # the bot may still update its messages there: no widget left to answer where nothing is read
-        pointer = texts.slack_prompt_moved_away(row.id, blocks.channel_link(move.channel))
+        if back:
+            pointer = texts.slack_prompt_asked_again_below(row.id)
+        else:
+            pointer = texts.slack_prompt_moved_away(row.id, blocks.channel_link(move.channel))
         for left in done.behind:
             turns.poster.update_later(left.channel, left.ts, blocks.withdrawn(left.text, pointer))
     return texts.slack_run_moved_back_told(row.id, move.name) if back else texts.slack_run_moved_told(row.id, move.name)

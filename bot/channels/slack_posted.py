@@ -137,6 +137,8 @@ class Posted(Withdrawals):
             return stale, closed
 
         stale, closed = kept_write(self.db, write)
+        if target.becomes_root:  # a move's root: the questions it left behind link its thread
+            self.relink(reply.run_id, target.channel, ts, item.id)
         for row in stale:
             self.update_later(row.channel, row.ts, blocks.withdrawn(row.text))
         for row in closed:

@@ -7,16 +7,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
+from typing import Any
 
 from sqlite_utils import Database
 
 from bot import texts
 from bot.channels import slack_blocks as blocks
+from bot.channels.slack_behind import Links
 from bot.channels.slack_side import SideCalls
 from bot.model import Actor, placeholder_facilitator
 from bot.store import kept_write, runs
 from bot.store import slack as store
+from bot.store import slack_moves as store_moves
 
 #: Whom a triggered run that named no facilitator asks, until someone claims it.
 PLACEHOLDER = placeholder_facilitator("slack")
@@ -54,6 +57,7 @@ class Withdrawals(SideCalls):
 
     db: Database
     clock: Callable[[], datetime]
+    client: Any
 
     def withdraw(self, row: store.PromptRow | None) -> None:
         """A prompt the run moved past, found still open (its successor not posted yet): close it
@@ -85,6 +89,27 @@ class Withdrawals(SideCalls):
             reasons[(row.channel, row.ts)] = reason
             self.update_later(row.channel, row.ts, blocks.withdrawn(row.text, reason))
         return reasons
+
+    @cached_property
+    def links(self) -> Links:
+        """The new threads' links of moved runs, as Slack gave them (:mod:`bot.channels.slack_behind`)."""
+        return Links()
+
+    def relink(self, run_id: int, channel: str, root: str, message_id: int) -> None:
+        """Outbox message ``message_id`` of run ``run_id`` posted at ``channel``/``root``, the root of
+        a thread: when it is the root of the run's latest move, the questions that move left in its
+        old thread, redrawn without widgets, now link the new thread (not only its channel)."""
+        left = store_moves.left_by_root(self.db.conn, run_id, channel, message_id)
+        if left:
+            self.spawn(self._relinked(run_id, channel, root, left))
+
+    async def _relinked(self, run_id: int, channel: str, root: str, left: list[store.PromptRow]) -> None:
+        link = await self.links.link(self.client, channel, root)
+        if link is None:
+            return  # (their redraw names the channel: enough to find it)
+        pointer = texts.slack_prompt_moved_away(run_id, blocks.channel_link(channel), link)
+        for row in left:
+            self.update_later(row.channel, row.ts, blocks.withdrawn(row.text, pointer))
 
     def why_gone(self, row: store.PromptRow) -> str | None:
         """Why a superseded prompt was taken away, when there is more to say than "see the latest

@@ -17,7 +17,8 @@ One Slack refuses later (deleted, the person gone) is forgotten: the next messag
 
 ``slack_moves`` keeps, for each ``thread_moved`` transition, where its run lived and the channel it
 went on in, and who moved it (``/decision move``; nobody when its thread was deleted), found by the
-thread it left (m004) as well as by run.
+thread it left (m004) as well as by run; its queries, and a moved run's threads, are in
+:mod:`bot.store.slack_moves`.
 """
 
 from __future__ import annotations
@@ -118,10 +119,10 @@ class PromptRow:
     answer: str | None
 
 
-_PROMPT_COLUMNS = "channel, ts, run_id, actor_id, text, expects, status, answered_by, answer"
+PROMPT_COLUMNS = "channel, ts, run_id, actor_id, text, expects, status, answered_by, answer"
 
 
-def _prompt(row: tuple[Any, ...]) -> PromptRow:
+def prompt_row(row: tuple[Any, ...]) -> PromptRow:
     channel, ts, run_id, actor_id, text, expects, status, by, answer = row
     return PromptRow(channel, ts, run_id, actor_id, text, json.loads(expects) if expects else None, status, by, answer)
 
@@ -162,38 +163,6 @@ def add_thread(conn: sqlite3.Connection, channel: str, thread_ts: str, run_id: i
     )
 
 
-def leave_thread(
-    conn: sqlite3.Connection, run_id: int, channel: str, thread_ts: str | None, to: str, now: datetime
-) -> list[PromptRow]:
-    """The run leaves its thread ``channel``/``thread_ts`` (its root deleted; moved elsewhere by its
-    facilitator) for conversation ``to``, a bare channel: its next message there becomes the root
-    of its new thread, as the first message of a run an alert starts does. The thread is
-    forgotten (its replies no longer reach the run) and the run's open prompts in the channel are
-    superseded (their messages went with the thread, or stay behind answered by nothing). What
-    the outbox still holds for the old thread is the caller's (``outbox_rows.requeue``). In the
-    caller's transaction; returns the prompts superseded."""
-    if thread_ts is not None:
-        conn.execute(
-            "DELETE FROM slack_threads WHERE channel = ? AND thread_ts = ? AND run_id = ?", (channel, thread_ts, run_id)
-        )
-    conn.execute("UPDATE runs SET conversation = ? WHERE id = ?", (to, run_id))
-    left = conn.execute(
-        "UPDATE slack_prompts SET status = 'superseded', updated_at = ? WHERE run_id = ? AND channel = ?"
-        f" AND status = 'open' RETURNING {_PROMPT_COLUMNS}",
-        (iso(now), run_id, channel),
-    )
-    return [_prompt(r) for r in left.fetchall()]
-
-
-def record_move(conn: sqlite3.Connection, run_id: int, old: str, new: str, by: str | None, now: datetime) -> None:
-    """Keep where the run's latest ``thread_moved`` transition took it from and to (``slack_moves``)."""
-    conn.execute(
-        "INSERT INTO slack_moves (transition_id, run_id, from_conversation, to_conversation, by_id, at)"
-        " SELECT max(id), ?, ?, ?, ?, ? FROM transitions WHERE run_id = ? AND event = 'thread_moved'",
-        (run_id, old, new, by, iso(now), run_id),
-    )
-
-
 def asked_out_there(conn: sqlite3.Connection, run_id: int, actor_id: str) -> bool:
     """Whether the latest question ``run_id`` put to ``actor_id`` went to the run's conversation
     (not to them alone) and is out of the outbox (posted, or given up): one still waiting there
@@ -229,10 +198,10 @@ def close_run(conn: sqlite3.Connection, run_id: int, now: datetime) -> list[Prom
     conn.execute("UPDATE slack_threads SET closed_at = ? WHERE run_id = ? AND closed_at IS NULL", (stamp, run_id))
     rows = conn.execute(
         f"UPDATE slack_prompts SET status = 'closed', updated_at = ? WHERE run_id = ? AND status = 'open'"
-        f" RETURNING {_PROMPT_COLUMNS}",
+        f" RETURNING {PROMPT_COLUMNS}",
         (stamp, run_id),
     ).fetchall()
-    return [_prompt(r) for r in rows]
+    return [prompt_row(r) for r in rows]
 
 
 def add_prompt(
@@ -261,10 +230,10 @@ def supersede_prompts(conn: sqlite3.Connection, run_id: int, actor_id: str | Non
     """The run asked ``actor_id`` something new: their open prompts are superseded. Returns them."""
     rows = conn.execute(
         f"UPDATE slack_prompts SET status = 'superseded', updated_at = ? WHERE run_id = ? AND actor_id IS ?"
-        f" AND status = 'open' RETURNING {_PROMPT_COLUMNS}",
+        f" AND status = 'open' RETURNING {PROMPT_COLUMNS}",
         (iso(now), run_id, actor_id),
     ).fetchall()
-    return [_prompt(r) for r in rows]
+    return [prompt_row(r) for r in rows]
 
 
 def unasked_prompts(
@@ -275,13 +244,13 @@ def unasked_prompts(
     superseded (:func:`supersede_these`). A prompt asked of the placeholder facilitator is the
     claimer's. ``keep``: (channel, ts) of a prompt posted now, left alone."""
     found = conn.execute(
-        f"SELECT {', '.join('p.' + c for c in _PROMPT_COLUMNS.split(', '))}, m.step FROM slack_prompts p"
+        f"SELECT {', '.join('p.' + c for c in PROMPT_COLUMNS.split(', '))}, m.step FROM slack_prompts p"
         " JOIN runs r ON r.id = p.run_id LEFT JOIN messages m ON m.id = p.message_id"
         " WHERE p.run_id = ? AND p.status = 'open' AND p.actor_id IS NOT NULL AND r.status IN ('active', 'stalled')"
         " AND instr(r.waiting_on, ' ' || CASE WHEN p.actor_id = ? THEN r.facilitator_id ELSE p.actor_id END || ' ') = 0",
         (run_id, placeholder_id),
     ).fetchall()
-    return [(_prompt(row[:-1]), row[-1]) for row in found if (row[0], row[1]) != keep]
+    return [(prompt_row(row[:-1]), row[-1]) for row in found if (row[0], row[1]) != keep]
 
 
 def supersede_these(conn: sqlite3.Connection, prompts: list[tuple[str, str]], now: datetime) -> set[tuple[str, str]]:
@@ -300,20 +269,20 @@ def supersede_prompt(conn: sqlite3.Connection, channel: str, ts: str, now: datet
 
 def prompt(conn: sqlite3.Connection, channel: str, ts: str) -> PromptRow | None:
     row = conn.execute(
-        f"SELECT {_PROMPT_COLUMNS} FROM slack_prompts WHERE channel = ? AND ts = ?", (channel, ts)
+        f"SELECT {PROMPT_COLUMNS} FROM slack_prompts WHERE channel = ? AND ts = ?", (channel, ts)
     ).fetchone()
-    return _prompt(row) if row else None
+    return prompt_row(row) if row else None
 
 
 def prompts_answered_by(conn: sqlite3.Connection, run_id: int, actor_id: str, placeholder_id: str) -> list[PromptRow]:
     """The open prompts an answer by ``actor_id`` in ``run_id`` takes: those asking them, and,
     when they facilitate it, those asked of the placeholder facilitator before they claimed it."""
     rows = conn.execute(
-        f"SELECT {_PROMPT_COLUMNS} FROM slack_prompts WHERE run_id = ? AND status = 'open' AND (actor_id = ?"
+        f"SELECT {PROMPT_COLUMNS} FROM slack_prompts WHERE run_id = ? AND status = 'open' AND (actor_id = ?"
         " OR (actor_id = ? AND EXISTS (SELECT 1 FROM runs WHERE id = ? AND facilitator_id = ?)))",
         (run_id, actor_id, placeholder_id, run_id, actor_id),
     ).fetchall()
-    return [_prompt(r) for r in rows]
+    return [prompt_row(r) for r in rows]
 
 
 def late_value(conn: sqlite3.Connection, run_id: int, step: str | None, actor_id: str, message_id: int) -> Any:

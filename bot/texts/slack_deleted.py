@@ -157,12 +157,25 @@ def slack_run_moved_log(run_id: int, old: str, new: str, by: str) -> str:
     return f"slack: run #{run_id} moved from {old} to {new} by {by}; its waiting questions asked again there"
 
 
-def slack_prompt_moved_away(run_id: int, where: str) -> str:
+def slack_prompt_moved_away(run_id: int, where: str, link: str | None = None) -> str:
     """Under a question left in a run's old thread when it moved (mrkdwn: ``where``, the new
-    channel's link), its widgets taken away: it is asked again in the new thread."""
-    return (
-        f"Run #{run_id} goes on in a new thread in {where}: this question is asked again there, to be answered there."
-    )
+    channel's link; ``link``, the new thread's, once its root is out), its widgets taken away: it
+    is asked again in the new thread."""
+    there = f"<{link}|answered there>" if link else "answered there"
+    return f"Run #{run_id} goes on in a new thread in {where}: this question is asked again there, to be {there}."
+
+
+def slack_prompt_asked_again_below(run_id: int) -> str:
+    """Under a question left in a run's thread by a move, the run moved straight back before it
+    left: its widgets stay away, the question being asked again below, where it is answered."""
+    return f"Run #{run_id} goes on in this thread: this question is asked again below."
+
+
+def slack_goes_on_there(where: str, link: str | None) -> str:
+    """After a command's answer typed in a thread its run moved away from (mrkdwn: ``where``, the
+    new channel's link; ``link``, the new thread's, when Slack gives it)."""
+    there = f"<{link}|answer there>" if link else "answer there"
+    return f"It goes on in a new thread in {where}: {there}."
 
 
 def slack_prompt_moved(run_id: int, where: str, link: str | None) -> str:
