@@ -137,6 +137,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "bot_name": "The bot's name there.", "reference": "The ConversationReference (JSON).",
         "installed": "1 while the bot is installed.", "updated_at": "Last change (UTC).",
         "deleted_at": "When Teams said the channel was deleted (UTC); null otherwise, or once Teams said it was restored.",
+        "refused": "Why the bot cannot post there (team, chat: the bot removed; team-app, chat-app: the app uninstalled; channel: deleted; 403, 404: a post refused so); null while it can.",
     }),
     "teams_users": ("Teams users the bot has seen.", {
         "user_id": "Teams user id (29:...).", "name": "Name.", "aad_object_id": "Azure AD object id.",

@@ -94,6 +94,7 @@ class SlackChannel(SlackRequests, Channel):
         self.org_wide = False
         self.home = messages.Home()  # the installation, as auth.test says (``_identify``)
         self.bot_user: str | None = None
+        self.bot_name: str | None = None  # the bot user's name (auth.test's ``user``), as Slack shows its mentions
         self.socket: SocketClient | None = None
         self.tokens = TokenHealth(services.db.conn)  # a token Slack refuses while serving
         self.forged = RefusalLog(log)  # requests whose signature does not verify: a line a minute
@@ -138,6 +139,7 @@ class SlackChannel(SlackRequests, Channel):
         await self._identify(client)
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         self.inbound.home = self.home
+        self.inbound.bot_name = self.bot_name
         self.inbound.token_gone = self.tokens.bot_token_gone
         self.tokens.beside = {"side": self.poster.side_token, "home": self.inbound.app_home.token}
         fallback = self.dispatcher.tz_for
@@ -155,6 +157,7 @@ class SlackChannel(SlackRequests, Channel):
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise ConfigError(texts.slack_unreachable(self.api_url, type(exc).__name__)) from exc
         self.team_id, self.bot_user = auth.get("team_id"), auth.get("user_id")
+        self.bot_name = auth.get("user") or None
         self.enterprise_id = auth.get("enterprise_id") or None  # an Enterprise Grid's organisation
         self.org_wide = bool(auth.get("is_enterprise_install"))  # its team_id is then the organisation's
         self.home = self.folks.home = messages.Home(self.team_id, self.enterprise_id, self.org_wide)

@@ -132,8 +132,13 @@ class SlashesAndClicks(SlashStarts):
         at its response_url (:mod:`bot.channels.slack_late`)."""
         if asks_form(payload):  # the Home tab's "Start a decision"
             return await self.forms.on_home(payload)
-        if app_home.from_home(payload):  # a button of the Home tab: no message, no run's question
-            return await self.app_home.on_click(payload)
+        if app_home.from_home(payload):  # a button of the Home tab: no message, no run's question, no response_url
+            home = app_home.clicked(payload)
+            carry_out = partial(self.app_home.on_click, home)
+            if home.command is None:
+                return await carry_out()
+            tell = partial(self.app_home.tell_now, home.user)
+            return await self.late.home_click(home.user, home.command, arrived, carry_out, tell)
         click = events.clicked(payload)
         if click is not None:
             await self.late.click(payload, click, arrived, partial(self._click, click))
