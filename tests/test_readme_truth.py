@@ -1,0 +1,56 @@
+"""The README's CLI and settings tables say what the code does: each command's row names every option
+it takes (its long or its short form), and each setting's row gives the default bot/config.py has
+(secrets none). Before, `decisionbot serve`'s row left out `--log-level`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from bot import config
+from bot.cli import main
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def _commands(group: click.Group, prefix: str = "decisionbot") -> list[tuple[str, click.Command]]:
+    found: list[tuple[str, click.Command]] = []
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            found.extend(_commands(cmd, f"{prefix} {name}"))
+        else:
+            found.append((f"{prefix} {name}", cmd))
+    return found
+
+
+def _rows(start: str) -> list[str]:
+    """The lines of the README's tables whose first cell starts with ``start``."""
+    return [line for line in README.splitlines() if line.startswith(f"| `{start}")]
+
+
+@pytest.mark.parametrize("path,command", _commands(main), ids=[p for p, _ in _commands(main)])
+def test_the_cli_table_names_every_option_of_each_command(path: str, command: click.Command) -> None:
+    rows = [row.split(" | ")[0] for row in _rows(f"{path} ") + _rows(f"{path}`")]
+    assert rows, f"README's CLI table has no row for {path}"
+    said = " ".join(rows)
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.name == "help":
+            continue
+        assert any(re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", said) for opt in param.opts), (
+            f"README's row of {path} does not name {'/'.join(param.opts)}"
+        )
+
+
+@pytest.mark.parametrize("setting", config.SETTINGS, ids=[s.env for s in config.SETTINGS])
+def test_the_settings_table_gives_each_default(setting: config.Setting) -> None:
+    [row] = _rows(f"{setting.env}`")
+    default = row.split(" | ")[1]
+    if setting.secret:
+        assert default == "(secret)", row
+    elif setting.default is None:
+        assert default == "(none)", row
+    else:
+        assert default == f"`{setting.default}`", row
