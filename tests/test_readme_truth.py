@@ -54,3 +54,20 @@ def test_the_settings_table_gives_each_default(setting: config.Setting) -> None:
         assert default == "(none)", row
     else:
         assert default == f"`{setting.default}`", row
+
+
+def _titles(text: str) -> list[str]:
+    """A text's section titles: its headings and the bold words that open a paragraph."""
+    found = re.findall(r"^#+ (.+)$", text, re.M) + re.findall(r"\*\*([^*\n]{3,60}?)\.?\*\*", text)
+    return [re.sub(r"\s+", " ", title).strip("` ").lower() for title in found]
+
+
+def test_the_sections_the_readme_points_to_within_itself_exist() -> None:
+    """`see "X"`, `"X" below` and `"X" above` name a section of the README. Before, three places
+    pointed to "After the decision", a section without a heading."""
+    pointed = re.findall(r'(?:see|of) "([^"]{3,80})"(?! in)|"([^"]{3,80})" (?:below|above)', README)
+    assert pointed
+    titles = _titles(README)
+    for see, where in pointed:
+        name = re.sub(r"\s+", " ", see or where).lower()
+        assert any(title.startswith(name) for title in titles), f'README points to "{name}": no such section'
