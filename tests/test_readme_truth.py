@@ -71,3 +71,22 @@ def test_the_sections_the_readme_points_to_within_itself_exist() -> None:
     for see, where in pointed:
         name = re.sub(r"\s+", " ", see or where).lower()
         assert any(title.startswith(name) for title in titles), f'README points to "{name}": no such section'
+
+
+def test_the_ledger_section_names_every_table(tmp_path: Path) -> None:
+    """README's "The ledger (SQLite)" gives every table a new ledger has a row of its table, or names
+    it among the areas' tables (the analysts' summary tables as `analytics_*`). Before,
+    `action_changes` had neither."""
+    from bot.store import open_db
+
+    db = open_db(tmp_path / "l.db")
+    try:
+        tables = [row[0] for row in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    finally:
+        db.conn.close()
+    section = README.split("## The ledger (SQLite)")[1].split("\n## ")[0]
+    areas = section.split("Each area adds its own tables")[1].split("\n\n")[0]
+    for table in tables:
+        if table.startswith(("sqlite_", "messages_fts_", "analytics_", "_sqlite_migrations")):
+            continue
+        assert f"| `{table}` |" in section or f"`{table}`" in areas, f"README's ledger tables leave out {table}"
