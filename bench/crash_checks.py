@@ -5,17 +5,23 @@ where the posts no outbox row records fell against the kills.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import Counter
 from typing import Any
 
 
 def check(
-    db: str, acked: list[dict[str, Any]], calls: list[dict[str, Any]], expected_runs: int, killed_at: list[float]
+    db: str,
+    acked: list[dict[str, Any]],
+    calls: list[dict[str, Any]],
+    expected_runs: int,
+    killed_at: list[float],
+    slashes: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The invariants, on the ledger and the fake's calls."""
+    """The invariants, on the ledger and the fake's calls (``slashes``: the slash commands answered)."""
     conn = sqlite3.connect(db)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"slash_answers_untrue": slash_answers_untrue(conn, slashes)}
     inbound = Counter(  # an answer's row, and a start's (kind 'start'): each once
         row[0] for row in conn.execute("SELECT platform_id FROM messages WHERE direction = 'in' AND channel = 'slack'")
     )
@@ -41,20 +47,26 @@ def check(
         "SELECT count(*) FROM (SELECT count(*) n FROM answers GROUP BY run_id, step, item, field, revision HAVING n > 1)"
     ).fetchone()[0]
     # every run walks the same eight turns: one that did not (a turn done twice, or lost) stands out;
-    # its start (kind 'start', in) and the root posted for its thread (kind 'root', out: a slash
-    # command's; a mention is its own root) counted apart from its answers and replies
+    # its start (kind 'start', in) counted apart from its answers and replies, and the root posted
+    # for its thread (kind 'root', out) apart again: a slash command's one, a mention's none (its own)
     shapes = Counter(
         conn.execute(
             "SELECT (SELECT count(*) FROM answers a WHERE a.run_id = r.id),"
             " (SELECT count(*) FROM transitions t WHERE t.run_id = r.id),"
             " (SELECT count(*) FROM messages m WHERE m.run_id = r.id AND m.direction = 'out' AND m.kind != 'root'),"
-            " (SELECT count(*) FROM messages m WHERE m.run_id = r.id AND m.kind = 'start'),"
-            " (SELECT count(*) FROM messages m WHERE m.run_id = r.id AND m.kind = 'root') FROM runs r"
+            " (SELECT count(*) FROM messages m WHERE m.run_id = r.id AND m.kind = 'start') FROM runs r"
         ).fetchall()
     )
-    out["run_shapes"] = {
-        f"answers={a} transitions={t} replies={m} starts={s} roots={o}": n for (a, t, m, s, o), n in shapes.items()
-    }
+    out["run_shapes"] = {f"answers={a} transitions={t} replies={m} starts={s}": n for (a, t, m, s), n in shapes.items()}
+    rooted = Counter(  # how each run started: a mention (msg:), a slash command (cmd:) with a root or, paced, none
+        conn.execute(
+            "SELECT substr(m.platform_id, 1, 3), instr(r.conversation, '/') > 0, (SELECT count(*) FROM messages o"
+            " WHERE o.run_id = r.id AND o.kind = 'root') FROM runs r JOIN messages m ON m.run_id = r.id"
+            " AND m.kind = 'start'"
+        ).fetchall()
+    )
+    out["roots_by_start"] = {f"{_how(via, threaded)} roots={n}": c for (via, threaded, n), c in rooted.items()}
+    out["roots_wrong"] = sum(c for (via, t, n), c in rooted.items() if n != (1 if _how(via, t) == "slash" else 0))
     out["starts_without_run"] = conn.execute(  # a start or root left behind by a start that stored no run
         "SELECT count(*) FROM messages WHERE kind IN ('start', 'root') AND run_id IS NULL"
     ).fetchone()[0]
@@ -88,7 +100,12 @@ def check(
                 and posts[m]["args"].get("thread_ts") == posts[n]["args"].get("thread_ts")]  # fmt: skip
         first_arrival[msg_id] = min(same)
     out["not_at_fake"] = [r[0] for r in rows if r[4] is not None and r[2] not in by_ts]
-    extra = [n for n in range(len(posts)) if n not in matched]
+    deleted = {(c["args"].get("channel"), c["args"].get("ts")) for c in calls if c["method"] == "chat.delete"}
+    taken_back = {n for n, c in enumerate(posts) if (c["args"].get("channel"), c["ts"]) in deleted}
+    unstored_roots = [n for n, c in enumerate(posts) if n not in matched and _a_root(c)]
+    out["roots_taken_back"] = sum(1 for n in unstored_roots if n in taken_back)
+    out["roots_left_behind"] = sum(1 for n in unstored_roots if n not in taken_back)
+    extra = [n for n in range(len(posts)) if n not in matched and n not in unstored_roots]
     out["duplicates_at_fake"] = len(extra)
     out["duplicates"] = duplicates([posts[n] for n in extra], killed_at)
     out["kill_to_next_post_s"] = silence_after_kills(posts, killed_at)
@@ -105,6 +122,32 @@ def check(
     out["integrity_check"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
     conn.close()
     return out
+
+
+def _how(via: str, threaded: int) -> str:
+    """How a run started: ``mention``; ``slash`` (its root posted); ``slash paced`` (its first question
+    its thread's root: Slack's pace in its channel held the root back)."""
+    return "mention" if via != "cmd" else "slash" if threaded else "slash paced"
+
+
+def _a_root(post: dict[str, Any]) -> bool:
+    """Whether a post is a ``/decision start``'s thread root (in the channel, "<@U..> started *...*")."""
+    return post["args"].get("thread_ts") is None and " started *" in str(post["args"].get("text"))
+
+
+def slash_answers_untrue(conn: sqlite3.Connection, slashes: list[dict[str, Any]]) -> list[str]:
+    """The slash commands whose answer the ledger belies: *Started run #N* with no start row of
+    theirs owned by run N, or any other answer with a run of theirs."""
+    untrue = []
+    for slash in slashes:
+        row = conn.execute(
+            "SELECT run_id FROM messages WHERE platform_id = ? AND kind = 'start' AND run_id IS NOT NULL",
+            (f"cmd:{slash['trigger']}",),
+        ).fetchone()
+        told = re.match(r"Started run #(\d+)", slash["said"])
+        if (int(told.group(1)) if told else None) != (row[0] if row else None):
+            untrue.append(f"{slash['trigger']}: {slash['said'][:80]}")
+    return untrue
 
 
 def duplicates(extra: list[dict[str, Any]], killed_at: list[float]) -> dict[str, Any]:

@@ -3,21 +3,27 @@ on the same ledger, every event not acknowledged with 200 sent again as Slack do
 promises checked on the real SQLite ledger and the fake Web API's recorded calls.
 
 K conversations (a channel each, facilitator UF<k>, owner UO<k>) run post_meeting R times each
-(eight signed events a run, as bench/bench_slack.py sends them). A conversation sends its next
+(eight signed events a run, as bench/bench_slack.py sends them); every other run is started by
+``/decision start`` (a signed slash command: the bot posts the thread's root) instead of a
+mention (the mention is its own thread's root). A conversation sends its next
 event once the previous one was acknowledged with 200; an event refused (the server dead, 5xx,
 a dropped connection) is sent again with the same body and event_id and ``X-Slack-Retry-Num``
 (Slack's own retries wait a minute or more; here they follow at once, so more of them land on a
-server that just restarted). Meanwhile the server is killed (SIGKILL) N times at random moments
+server that just restarted). Slack never sends a slash command again: one answered anything but
+*Started run #N* (the server dead, *nothing was started*) is typed again, as a person would, once
+the ledger shows it started nothing (a person would look in the channel). Meanwhile the server is killed (SIGKILL) N times at random moments
 and restarted on the same ledger each time (``python -m bot --db ... serve``, the Slack channel
 on, its pacing as shipped). After the last restart the load finishes, the outbox drains, and:
 
 - every event acknowledged with 200 has its turn in the ledger (an answer: its inbound message; a
-  start: its ``start`` row, owned by the run in the mention's thread);
+  start: its ``start`` row, owned by the run in the mention's thread); every slash command answered
+  *Started run #N* has its ``start`` row owned by run N, and one answered otherwise none;
 - no event's turn is recorded twice (inbound messages, starts included; answers), no run advanced
   twice; no start or root row left without a run (a start that stored none takes them out);
-- every run has the same shape (answers, transitions, replies; its one start, its roots: none, a
-  mention being its thread's root; a slash command's root, an ``out`` row of kind ``root``, is
-  counted apart from the replies);
+- every run has the same shape (answers, transitions, replies; its one start), its roots counted
+  apart from the replies: none for a mention (its thread's root), one for a slash command (an
+  ``out`` row of kind ``root``); a root a killed start posted but never stored is reported (left in
+  the channel, or taken back by ``chat.delete``), not failed;
 - every reply in the outbox is delivered (none undelivered, none given up);
 - the fake's chat.postMessage calls: each outbox reply reached it (its ``platform_id`` is a
   ts the fake gave), duplicates (a reply posted again: same channel, thread and text) counted;
@@ -46,6 +52,7 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -114,14 +121,31 @@ class Server:
 
 
 class Conversation:
-    """Conversation k: run r's turn i is one event, sent until acknowledged with 200."""
+    """Conversation k: run r's turn i is one event, sent until acknowledged with 200; its start (turn
+    0) a mention, or every other run a slash command (:meth:`by_slash`)."""
 
     def __init__(self, k: int) -> None:
         self.k = k
 
-    def event(self, run: int, i: int) -> dict[str, Any]:
+    def by_slash(self, run: int) -> bool:
+        return (self.k + run) % 2 == 1
+
+    def mention_ts(self, run: int) -> str:
+        """The ts of run ``run``'s mention: its thread's root."""
+        return f"{1800000000 + run}.{self.k:06d}"
+
+    def slash(self, run: int, attempt: int) -> tuple[str, bytes]:
+        """``/decision start ...`` typed for run ``run`` (its ``attempt``-th time): its trigger id and body."""
         k = self.k
-        thread, owner, channel = f"{1800000000 + run}.{k:06d}", f"UO{k}", f"C{k}"
+        trigger = f"{k}.{run}.{attempt}"
+        form = {"token": "x", "team_id": TEAM, "api_app_id": APP, "channel_id": f"C{k}", "channel_name": f"c{k}",
+                "user_id": f"UF{k}", "command": "/decision", "text": f"start post_meeting <@UO{k}> Torture {k}-{run}",
+                "trigger_id": trigger, "response_url": "http://127.0.0.1:1/never"}  # fmt: skip
+        return trigger, urlencode(form).encode()
+
+    def event(self, run: int, i: int, thread: str) -> dict[str, Any]:
+        k = self.k
+        owner, channel = f"UO{k}", f"C{k}"
         ts = f"{1900000000 + run * 10 + i}.{k:06d}"
         if i == 0:
             text = f"<@{BOT_USER}> start post_meeting <@{owner}> Torture {k}-{run}"
@@ -139,9 +163,35 @@ class Load:
         self.server = server
         self.events = 0
         self.acked: list[dict[str, Any]] = []  # events acknowledged with 200
+        self.slashes: list[dict[str, Any]] = []  # slash commands answered 200: trigger id, the answer's text
         self.retries = 0
         self.statuses: Counter[str] = Counter()
         self.runs = 0  # runs the load went through to their last event
+
+    async def slash_start(self, session: ClientSession, conv: Conversation, run: int) -> str:
+        """Run ``run`` started by ``/decision start``, typed again until it started one: its thread's ts."""
+        attempt = 0
+        while True:
+            attempt += 1
+            self.events += 1
+            trigger, body = conv.slash(run, attempt)
+            ts = str(int(time.time()))
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+                       "X-Slack-Signature": str(SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body))}  # fmt: skip
+            try:
+                async with session.post(self.server.url, data=body, headers=headers) as resp:
+                    said = (await resp.json())["text"] if resp.status == 200 else None
+                    self.statuses[f"slash {resp.status}"] += 1
+            except (TimeoutError, ClientError, OSError, ValueError, KeyError) as exc:
+                said = None
+                self.statuses[f"slash {type(exc).__name__}"] += 1
+            if said is not None:
+                self.slashes.append({"trigger": trigger, "said": said})
+            thread = await thread_of(self.server.db, f"cmd:{trigger}")
+            if thread is not None:
+                return thread
+            self.retries += 1
+            await asyncio.sleep(0.2)
 
     async def send(self, session: ClientSession, k: int, n: int, event: dict[str, Any]) -> None:
         """One event until it is acknowledged with 200, as Slack retries it (same body, same id)."""
@@ -175,8 +225,9 @@ class Load:
         """``rounds`` runs of post_meeting, and more while the server is still to be killed."""
         run = 0
         while run < rounds or not kills.done():
-            for i in range(TURNS):
-                await self.send(session, conv.k, run * TURNS + i, conv.event(run, i))
+            thread = await self.slash_start(session, conv, run) if conv.by_slash(run) else conv.mention_ts(run)
+            for i in range(1 if conv.by_slash(run) else 0, TURNS):
+                await self.send(session, conv.k, run * TURNS + i, conv.event(run, i, thread))
                 await asyncio.sleep(random.uniform(0.0, 0.15))
             run += 1
             self.runs += 1
@@ -195,6 +246,24 @@ async def killer(server: Server, kills: int, gap: tuple[float, float], overlap: 
         server.kill()
         await asyncio.to_thread(server.start)
     return n
+
+
+async def thread_of(db: str, platform_id: str) -> str | None:
+    """The thread of the run the start delivered as ``platform_id`` began, once the ledger has it
+    (as its person sees the root in the channel); None: it started none."""
+    for _ in range(600):  # a run started with no root of its own (paced) gets its thread with its first question
+        with sqlite3.connect(db, timeout=30) as conn:
+            row = conn.execute(
+                "SELECT t.thread_ts, m.run_id FROM messages m LEFT JOIN slack_threads t ON t.run_id = m.run_id"
+                " WHERE m.platform_id = ? AND m.kind = 'start' AND m.run_id IS NOT NULL",
+                (platform_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        if row[0] is not None:
+            return str(row[0])
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the run {platform_id} started has no thread")
 
 
 async def fake_calls(api: str) -> list[dict[str, Any]]:
@@ -244,7 +313,7 @@ async def torture(args: argparse.Namespace) -> int:
         calls = await fake_calls(f"http://127.0.0.1:{api_port}")
         (tmp / "calls.json").write_text(json.dumps(calls))
         (tmp / "kills.json").write_text(json.dumps(server.killed_at))
-        result = check(db, load.acked, calls, load.runs, server.killed_at)
+        result = check(db, load.acked, calls, load.runs, server.killed_at, load.slashes)
     finally:
         server.stop()
         fake.terminate()
@@ -252,10 +321,11 @@ async def torture(args: argparse.Namespace) -> int:
     figures = {"kills": killed, "server_starts": server.starts, "seconds_under_load": round(loaded, 1),
                "runs_driven": load.runs, "events": load.events, "acks": len(load.acked), "retries": load.retries,
                "acked_after_retry": sum(1 for a in load.acked if a["attempts"] > 1),
+               "slash_starts_answered": len(load.slashes),
                "responses": dict(load.statuses), **result, "ledger": db, "server_log": str(log)}  # fmt: skip
     print(json.dumps(figures, indent=1))
     broken = (result["acked_without_turn"] or result["turns_recorded_twice"] or result["answers_twice"]
-              or result["starts_without_run"]
+              or result["starts_without_run"] or result["slash_answers_untrue"] or result["roots_wrong"]
               or len(result["run_shapes"]) > 1 or not result["runs_ok"] or result["lost"] or result["given_up"]
               or result["not_at_fake"]
         or result["integrity_check"] != "ok" or result["out_of_order"])  # fmt: skip

@@ -13,7 +13,7 @@ from bot.cli_context import Context
 from bot.errors import BotError, FlowError, RunNotFound
 from bot.model import Actor
 from bot.render import choices_of, render_run, terminal_safe
-from bot.store import transcript
+from bot.store import names, transcript
 
 if TYPE_CHECKING:
     from bot.engine.model import Flow
@@ -41,9 +41,10 @@ def runs_group() -> None:
 @output_options
 @click.pass_obj
 def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as_json: bool) -> None:
-    """List runs, newest first: each one's status, step, whom an open one waits for, and what
+    """List runs, newest first: each one's status, step, whom an open one waits for, what
     started it (trigger: slack slash, slack modal, slack mention, slack dm, an alert hook and its route, a
-    metric check, a review on its date, ...).
+    metric check, a review on its date, ...) and where it lives now (where: its platform and channel,
+    by name when the platform gave one, and where it was moved from).
 
     \b
     Example:
@@ -52,9 +53,26 @@ def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as
     conn = obj.ledger.conn
     obj.check_flow(conn, flow)
     rows = transcript.list_runs(conn, status, flow, limit)
-    _print_rows(
-        rows, as_json, ["id", "flow", "status", "state", "waiting_for", "channel", "trigger", "title", "started_at"]
-    )
+    found = names.places(conn, (r["id"] for r in rows))
+    for row in rows:
+        row.update(_where(found[row["id"]]))
+    columns = ["id", "flow", "status", "state", "waiting_for", "channel", "trigger", "where", "title", "started_at"]
+    _print_rows(rows, as_json, columns)
+
+
+def _where(place: names.Place) -> dict[str, Any]:
+    """Where a run lives now, for ``runs list``: as shown (``where``), and its parts for ``--json``."""
+    here = texts.conversation_shown(place.conversation, place.name)
+    moved = None if place.moved_from is None else texts.conversation_shown(place.moved_from, place.moved_from_name)
+    return {
+        "where": texts.run_where(place.platform, here, moved),
+        "platform": place.platform,
+        "conversation": place.conversation,
+        "conversation_name": place.name,
+        "moved": place.moved_from is not None,
+        "moved_from": place.moved_from,
+        "moved_from_name": place.moved_from_name,
+    }
 
 
 @runs_group.command("show")

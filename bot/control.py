@@ -27,7 +27,6 @@ from bot.command_words import (
 )
 from bot.dispatch import Dispatcher
 from bot.engine.small_talk import chatter, nod
-from bot.errors import BotError
 from bot.model import Actor, ConversationKey, Message
 from bot.run_commands import list_runs, may_see, open_runs, status_or_cancel, waiting_for
 from bot.start_command import TITLE_MAX, StartArguments, start, start_arguments, unquoted
@@ -50,6 +49,7 @@ __all__ = [
     "run_command",
     "run_command_kept",
     "start_arguments",
+    "started_run",
     "unquoted",
     "waiting_for",
 ]
@@ -102,18 +102,23 @@ def run_command_kept(
     start does (:mod:`bot.store.starts`: the words typed, ``in`` of kind ``start``, its payload the
     platform's, when it came); a start that starts nothing, or fails, leaves no row."""
     words = command_words(message.text)
-    said = starts.StartSaid(message.actor, message.text, dispatcher.clock(), dict(message.raw or {}))
     typed_start = bool(words) and words[0].lower() == "start"
-    began = starts.record_start(conn, said, conversation, message.platform_id) if typed_start else []
-    try:
-        done = run_command(
+    said = starts.StartSaid(message.actor, message.text, dispatcher.clock(), dict(message.raw or {}))
+    return starts.kept_start(
+        conn,
+        said if typed_start else None,
+        conversation,
+        message.platform_id,
+        lambda: run_command(
             dispatcher, message.actor, conversation, message.text, message.mentions, message.not_people, via
-        )
-    except BotError:
-        starts.own_start(conn, began, None)
-        raise
-    starts.own_start(conn, began, done.started.run_id if done.started is not None else None)
-    return done
+        ),
+        started_run,
+    )
+
+
+def started_run(done: CommandResult) -> int | None:
+    """The run a command started (None: none)."""
+    return done.started.run_id if done.started is not None else None
 
 
 def _no_command(

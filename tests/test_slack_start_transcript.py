@@ -19,7 +19,7 @@ from bot.analytics.sql import MEASURES
 from bot.cli import main
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_modal_support import home_start_body, submission_body
-from tests.slack_support import ROOT, Harness, message, wait_for
+from tests.slack_support import ROOT, Harness, harness, message, wait_for
 
 TRANSCRIPT = (
     "SELECT run_id, direction, kind, actor_id, actor_name, text, platform_id, created_at, delivered_at"
@@ -165,3 +165,18 @@ async def test_a_mention_start_begins_with_the_mention(slack: Harness, fake: Fak
         (1, "out", "prompt", "slack:UA", "Alice", rows[1][5]),
     ]
     assert rows[0][6] == f"msg:C1:{mention['ts']}" and rows[0][7] <= rows[1][7]
+
+
+async def test_a_mention_start_keeps_the_bot_named_as_its_installation_is(tmp_path: Path, fake: FakeSlack) -> None:
+    """The bot installed as "Decider" (auth.test's user): ``@Decider start ...`` is what the person
+    saw and typed, so the transcript keeps that. Before, it kept ``@decisionbot start ...``."""
+    fake.bot_name = "Decider"
+    slack = await harness(tmp_path, fake)
+    try:
+        mention = message("UA", f"<@{BOT_USER}> start post_meeting <@UB> Launch", type="app_mention")
+        assert (await slack.event(mention)).status == 200
+        await wait_for(lambda: slack.rows("SELECT 1 FROM messages WHERE kind = 'start' AND run_id IS NOT NULL"))
+        [said] = slack.rows("SELECT text FROM messages WHERE kind = 'start'")
+        assert said == ("@Decider start post_meeting @Bob Launch",)
+    finally:
+        await slack.client.close()

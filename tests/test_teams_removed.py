@@ -84,7 +84,7 @@ async def test_the_app_removed_from_a_group_chat_tells_the_facilitators_of_its_r
         told = await h.next_post(1)
         assert told.conversation == "a:chat-with-29:1alice"
         assert told.text.startswith(
-            "Run #1 ('Weekly sync') can no longer post in its conversation: the bot was removed from its chat."
+            "Run #1 ('Weekly sync') can no longer post in its conversation: the app was uninstalled from its chat."
         )
 
 

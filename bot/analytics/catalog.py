@@ -105,6 +105,11 @@ TABLES: dict[str, tuple[str, T]] = {
         "is_bot": "1 when the platform says the account is an app's bot user (Slack's users.info: is_bot; Slackbot too): refused as an owner, a participant or a new owner.",
         "external": "1 when the person is of another organization than the bot's (Slack Connect: users.info says is_stranger, or names another Enterprise Grid organization or workspace): asked in the run's thread when Slack refuses the bot's direct message to them.",
     }),
+    "conversation_names": ("The name of each conversation runs live in, as its platform last gave it without being asked: a Slack slash command's channel_name and the channels its text links (`<#C0OPS|ops>`), the channels routes.yaml names as Slack describes them when the server checks them; a Teams activity's channel and team (channelData), a group chat's topic. Join `run_latency.conversation` (runs.conversation without its thread) on `conversation`; the views that show a conversation give its `conversation_name` already.", {
+        "conversation": "platform:id, as runs.conversation without its thread: slack:C0OPS, teams:19:...@thread.tacv2.",
+        "platform": "slack or teams.", "name": "The name (a Slack channel's without #; a Teams channel's as Team / Channel).",
+        "seen_at": "When it was last given so (UTC); a name given again as kept is not written again.",
+    }),
     "slack_threads": ("The Slack thread of each run.", {
         "channel": "Slack channel id (C..., G...).", "thread_ts": "ts of the thread's root message.", "run_id": "Run.",
         "created_at": "When created (UTC).", "closed_at": "When the run's summary was posted (replies are no longer answers).",
@@ -132,6 +137,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "bot_name": "The bot's name there.", "reference": "The ConversationReference (JSON).",
         "installed": "1 while the bot is installed.", "updated_at": "Last change (UTC).",
         "deleted_at": "When Teams said the channel was deleted (UTC); null otherwise, or once Teams said it was restored.",
+        "refused": "Why the bot cannot post there (team, chat: the bot removed; team-app, chat-app: the app uninstalled; channel: deleted; 403, 404: a post refused so); null while it can.",
     }),
     "teams_users": ("Teams users the bot has seen.", {
         "user_id": "Teams user id (29:...).", "name": "Name.", "aad_object_id": "Azure AD object id.",
@@ -194,10 +200,10 @@ TABLES: dict[str, tuple[str, T]] = {
 }  # fmt: skip
 
 VIEWS: dict[str, str] = {
-    "run_latency": "One row per run: its trigger's source and kind, trigger time, first answer, decision, hours to each, ISO week, platform, conversation (`channel`: the platform, as `platform`; kept for queries written before).",
-    "latency_summary": "Runs, median and p90 hours from trigger to first answer and to decision, by all/flow/source/kind/channel/week/platform/conversation (kind: the trigger's, events.kind; channel: the platform, as platform, kept for queries written before; conversation: where the run lives now, without its thread).",
+    "run_latency": "One row per run: its trigger's source and kind, trigger time, first answer, decision, hours to each, ISO week, platform, conversation and its name (`channel`: the platform, as `platform`; kept for queries written before; `conversation_name`: NULL when its platform never named it).",
+    "latency_summary": "Runs, median and p90 hours from trigger to first answer and to decision, by all/flow/source/kind/channel/week/platform/conversation (kind: the trigger's, events.kind; channel: the platform, as platform, kept for queries written before; conversation: where the run lives now, without its thread, its rows named by conversation_name, NULL when its platform never named it).",
     "action_status": "One row per action: deadline (due + 1 day, 12:00 UTC), due as of now, on time, days late.",
-    "follow_through_by_owner": "Per owner: actions, due, done on time / late, overdue, dropped, follow-through, median days late, share dropped.",
+    "follow_through_by_owner": "Per owner (named as people has them, else by the greatest name their actions recorded, as the report does): actions, due, done on time / late, overdue, dropped, follow-through, median days late, share dropped.",
     "follow_through_by_flow": "The same per flow.",
     "review_status": "One row per review: deadline (due + 2 days of grace, at its end everywhere: due + 3 days, 12:00 UTC), held on time / held late / missed / pending as of now.",
     "review_adherence": "Per flow and (all): reviews held on time / reviews due.",

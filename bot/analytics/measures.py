@@ -27,6 +27,7 @@ from typing import Any
 
 from bot.analytics.sql import OWNER_ID_NAME
 from bot.analytics.sql_parts import SUMMARY_SCOPE as SCOPE
+from bot.analytics.sql_parts import conversation_name
 from bot.store import dicts, iso
 
 Row = dict[str, Any]
@@ -99,7 +100,8 @@ LATENCY = f"""SELECT flow_id, source, kind, channel, day, count(*), group_concat
 FROM analytics_runs f WHERE {SCOPE} GROUP BY 1, 2, 3, 4, 5"""
 
 #: The same per conversation (grouped with the rest, it made a group of nearly every run).
-LATENCY_BY_CONVERSATION = f"""SELECT conversation, count(*), group_concat(first_answer_ms), group_concat(decided_ms)
+LATENCY_BY_CONVERSATION = f"""SELECT conversation, {conversation_name("f.conversation")}, count(*), group_concat(first_answer_ms),
+       group_concat(decided_ms)
 FROM analytics_runs f WHERE {SCOPE} GROUP BY conversation"""
 
 #: The latency's dimensions, in the order the report and the view give them; ``channel`` holds the
@@ -131,7 +133,9 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
     flow's ``record.decision`` uses) - the trigger time; ``runs``, ``answered`` and ``decided`` count the runs of the group and those
     that have each time; ``week`` is the ISO week of the trigger time (UTC); ``platform`` (and
     ``channel``, as before) is slack, teams, console or rasa; ``conversation`` is where the run lives
-    now, without its thread (``slack:C0OPS``; a moved run: its new channel).
+    now, without its thread (``slack:C0OPS``; a moved run: its new channel), and its rows give its
+    ``conversation_name`` as its platform last gave it (NULL when it never did, and in the other
+    dimensions' rows).
 
     Drop-off, per flow and step: a run *reaches* a step when a transition targets it; its *stop
     step* is its state, or the source of its last transition when it is cancelled (or finished
@@ -146,9 +150,14 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
     for flow, source, kind, channel, day, n, fa, dec in conn.execute(LATENCY, bind):
         keys = (("all", ""), ("flow", flow), ("source", source), ("kind", kind), ("channel", channel))
         _count((*keys, ("week", iso_week(day)), ("platform", channel)), n, fa, dec, counts, times)
-    for conversation, n, fa, dec in conn.execute(LATENCY_BY_CONVERSATION, bind):
+    named: dict[tuple[str, str], str | None] = {}
+    for conversation, name, n, fa, dec in conn.execute(LATENCY_BY_CONVERSATION, bind):
         _count((("conversation", conversation),), n, fa, dec, counts, times)
-    latency = [_latency_row(key, counts[key], *times[key]) for key in sorted(counts, key=_dimension_order)]
+        named[("conversation", conversation)] = name
+    latency = [
+        {**_latency_row(key, counts[key], *times[key]), "conversation_name": named.get(key)}
+        for key in sorted(counts, key=_dimension_order)
+    ]
     totals: dict[str, int] = dict.fromkeys(("runs", "completed", "active", "cancelled", "stalled"), 0)
     reached: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for flow, steps, status, state, last_source, n, idle in conn.execute(PATHS, bind):
@@ -225,6 +234,9 @@ ACTIONS = f"""SELECT owner_id, flow_id, {OWNER_ID_NAME} AS owner_name, count(*) 
        sum(status = 'dropped') AS dropped, group_concat(days_late) AS late
 FROM analytics_actions f WHERE {SCOPE} GROUP BY owner_id, flow_id"""
 
+#: Each owner's name over all their actions in scope (sql.OWNER_ID_NAME, as ``follow_through_by_owner``).
+OWNERS = f"""SELECT owner_id, {OWNER_ID_NAME} FROM analytics_actions f WHERE {SCOPE} GROUP BY owner_id"""
+
 _COUNTS = ("actions", "no_due", "due", "done_on_time", "done_late", "overdue_open", "dropped")
 
 
@@ -238,9 +250,11 @@ def follow_through(conn: sqlite3.Connection, params: Params) -> dict[str, list[R
       in whole days (at least 1); ``median_days_late`` over those actions;
     - ``overdue_open``: open past the deadline; ``share_dropped`` = dropped / all actions;
       ``no_due``: actions without a due date (they count only in ``share_dropped``);
-    - ``owner_name``: the one ``people`` has, else the one recorded (sql.OWNER_NAME).
+    - ``owner_name``: the one ``people`` has, else the greatest recorded with their actions in scope,
+      else their id (sql.OWNER_ID_NAME: the view's).
     """
     bind = params.bind()
+    owners = dict(conn.execute(OWNERS, bind).fetchall())
     groups: dict[str, dict[Any, Row]] = {"owner_id": {}, "flow_id": {}}
     late: dict[tuple[str, Any], list[int]] = defaultdict(list)
     for row in dicts(conn.execute(ACTIONS, bind)):
@@ -248,7 +262,7 @@ def follow_through(conn: sqlite3.Connection, params: Params) -> dict[str, list[R
         late[("owner_id", row["owner_id"])].extend(days)
         late[("flow_id", row["flow_id"])].extend(days)
         for key in groups:
-            names = {"owner_name": row["owner_name"]} if key == "owner_id" else {}
+            names = {"owner_name": owners[row["owner_id"]]} if key == "owner_id" else {}
             acc = groups[key].setdefault(row[key], {key: row[key], **names, **dict.fromkeys(_COUNTS, 0)})
             for c in _COUNTS:
                 acc[c] += row[c] or 0

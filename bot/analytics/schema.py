@@ -220,6 +220,23 @@ def m022_latency_by_platform_and_conversation(db: Database) -> None:
     create_views(db, {"run_latency": VIEWS["run_latency"], "latency_summary": VIEWS["latency_summary"]})
 
 
+@migrations()
+def m023_conversations_named(db: Database) -> None:
+    """``run_latency`` and ``latency_summary`` name each conversation (``conversation_name``: as its
+    platform last gave it, kept in ``conversation_names`` by :mod:`bot.store.names`; NULL when it
+    never did), and ``run_latency``'s definition reads the run's conversation from the scope of runs,
+    not from ``runs`` joined a second time."""
+    create_views(db, {"run_latency": VIEWS["run_latency"], "latency_summary": VIEWS["latency_summary"]})
+
+
+@migrations()
+def m024_owners_named_alike(db: Database) -> None:
+    """``follow_through_by_owner`` names an owner ``people`` does not know by the greatest name their
+    actions recorded, as the report does (:func:`bot.analytics.sql.owners_name`): it took the
+    greatest of each action's name or id, the report its first flow's."""
+    create_views(db, {"follow_through_by_owner": VIEWS["follow_through_by_owner"]})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

@@ -25,6 +25,7 @@ from bot.analytics.sql_parts import (
     NOT_COUNTED,
     SCOPE,
     SUMMARY_SCOPE,
+    conversation_name,
     conversation_of,
     deadline,
     iso_week,
@@ -41,16 +42,19 @@ SELECT s.run_id, s.flow_id, s.source, coalesce(e.kind, '') AS kind, s.channel, {
        fa.at AS first_answer_at, d.at AS decided_at,
        round((julianday(fa.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_first_answer,
        round((julianday(d.at) - julianday(s.triggered_at)) * 86400000.0) / 3600000.0 AS hours_to_decision,
-       s.channel AS platform, {conversation_of("r.conversation")} AS conversation
+       s.channel AS platform, {conversation_of("s.conversation")} AS conversation,
+       {conversation_name(conversation_of("s.conversation"))} AS conversation_name
 FROM scope s LEFT JOIN first_answer fa ON fa.run_id = s.run_id LEFT JOIN decided d ON d.run_id = s.run_id
-     LEFT JOIN events e ON e.id = s.event_id JOIN runs r ON r.id = s.run_id"""
+     LEFT JOIN events e ON e.id = s.event_id"""
 
 
 #: The latency measure's rows, from CTEs ``groups`` (runs per dimension and key), ``fa`` and
-#: ``dec`` (first answer and decision: n, median, p90 in hours): the definition's and the view's.
-LATENCY_BY_DIMENSION = """SELECT g.dimension, g.key, g.runs,
+#: ``dec`` (first answer and decision: n, median, p90 in hours): the definition's and the view's; a
+#: conversation's rows are named (``conversation_name``: NULL when its platform never named it).
+LATENCY_BY_DIMENSION = f"""SELECT g.dimension, g.key, g.runs,
        coalesce(fa.n, 0) AS answered, fa.median AS median_hours_to_first_answer, fa.p90 AS p90_hours_to_first_answer,
-       coalesce(dec.n, 0) AS decided, dec.median AS median_hours_to_decision, dec.p90 AS p90_hours_to_decision
+       coalesce(dec.n, 0) AS decided, dec.median AS median_hours_to_decision, dec.p90 AS p90_hours_to_decision,
+       CASE WHEN g.dimension = 'conversation' THEN {conversation_name("g.key")} END AS conversation_name
 FROM groups g LEFT JOIN fa USING (dimension, key) LEFT JOIN dec USING (dimension, key)
 ORDER BY CASE g.dimension WHEN 'all' THEN 0 WHEN 'flow' THEN 1 WHEN 'source' THEN 2 WHEN 'kind' THEN 3
                          WHEN 'channel' THEN 4 WHEN 'week' THEN 5 WHEN 'platform' THEN 6 ELSE 7 END,
@@ -76,8 +80,18 @@ dec AS ({_percentiles("dims", "dec", "dimension, key")})
 #: An action's owner's name (:func:`~bot.analytics.sql_parts.person_name`): as ``people`` has it, else
 #: the name recorded with the action (``actions.owner_name``: their id when Slack was slow to name them).
 OWNER_NAME = person_name("a.owner_id", "a.owner_name")
-#: The same of an owner's actions grouped by ``owner_id`` (the summaries': ``analytics_actions``).
-OWNER_ID_NAME = person_name("owner_id", "max(owner_name)")
+
+
+def owners_name(owner: str, recorded: str) -> str:
+    """An owner's name over all their actions grouped by ``owner`` (their recorded names:
+    ``recorded``): as ``people`` has it, else the greatest name their actions recorded, else their
+    id. The report's (:data:`OWNER_ID_NAME`, over ``analytics_actions``) and
+    ``follow_through_by_owner``'s, so that both name everyone alike."""
+    return person_name(owner, f"max({recorded})")
+
+
+#: :func:`owners_name` of the summaries' ``analytics_actions`` grouped by ``owner_id``.
+OWNER_ID_NAME = owners_name("owner_id", "owner_name")
 
 ACTION_STATUS = f"""WITH {SCOPE}
 SELECT a.id AS action_id, a.decision_id, d.flow_id, a.owner_id, {OWNER_NAME} AS owner_name, a.what, a.due,
@@ -92,15 +106,18 @@ FROM actions a JOIN decisions d ON d.id = a.decision_id JOIN scope s ON s.run_id
 
 
 def _follow_through(key: str, name: str) -> str:
+    by_owner = key == "owner_id"
+    owner_column = f"{owners_name('f.owner_id', 'ac.owner_name')} AS owner_name, " if by_owner else ""
+    owner_join = " JOIN actions ac ON ac.id = f.action_id" if by_owner else ""
     return f"""WITH facts AS ({ACTION_STATUS}),
 late AS ({_percentiles("facts", "days_late", key)})
-SELECT f.{key} AS {name}, {"max(f.owner_name) AS owner_name, " if key == "owner_id" else ""}count(*) AS actions,
+SELECT f.{key} AS {name}, {owner_column}count(*) AS actions,
        sum(f.due IS NULL) AS no_due, sum(f.is_due) AS due, sum(f.on_time) AS done_on_time,
        sum(f.days_late IS NOT NULL) AS done_late,
        sum(f.is_due AND f.status = 'open') AS overdue_open, sum(f.status = 'dropped') AS dropped,
        CAST(sum(f.on_time) AS REAL) / nullif(sum(f.is_due), 0) AS follow_through,
        max(late.median) AS median_days_late, CAST(sum(f.status = 'dropped') AS REAL) / count(*) AS share_dropped
-FROM facts f LEFT JOIN late ON late.{key} IS f.{key}
+FROM facts f LEFT JOIN late ON late.{key} IS f.{key}{owner_join}
 GROUP BY f.{key} ORDER BY f.{key}"""
 
 
@@ -224,7 +241,7 @@ _WEEKS = f"weeks AS (SELECT day, {iso_week('day')} AS week FROM (SELECT DISTINCT
 RUN_LATENCY_VIEW = f"""WITH {_WEEKS}
 SELECT f.run_id, f.flow_id, f.source, f.kind, f.channel, w.week, f.triggered_at, f.first_answer_at, f.decided_at,
        f.first_answer_ms / 3600000.0 AS hours_to_first_answer, f.decided_ms / 3600000.0 AS hours_to_decision,
-       f.channel AS platform, f.conversation
+       f.channel AS platform, f.conversation, {conversation_name("f.conversation")} AS conversation_name
 FROM analytics_runs f JOIN weeks w USING (day) ORDER BY f.run_id"""
 
 

@@ -1,6 +1,6 @@
 """The parts the standard measures' SQL is written with (:mod:`bot.analytics.sql`,
 :mod:`bot.analytics.sql_waits`): the scope of runs, ISO weeks, deadlines of local dates, median and p90,
-a person's name."""
+a person's name, a conversation's name."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def deadline(date_expr: str, extra_days: str = "0") -> str:
 
 
 SCOPE = """scope AS (
-    SELECT r.id AS run_id, r.flow_id, r.channel, r.status, r.state, r.updated_at, r.facilitator_id,
+    SELECT r.id AS run_id, r.flow_id, r.channel, r.conversation, r.status, r.state, r.updated_at, r.facilitator_id,
            coalesce(e.first_seen_at, r.started_at) AS triggered_at, coalesce(e.source, '') AS source,
            r.event_id, coalesce(e.repeat_count, 0) AS repeat_count
     FROM runs r LEFT JOIN events e ON e.id = r.event_id
@@ -60,6 +60,13 @@ def conversation_of(key: str) -> str:
     ``slack:C0OPS/1700000000.000100`` -> ``slack:C0OPS`` (the channel); a direct message, a Teams
     chat as they are."""
     return f"CASE WHEN instr({key}, '/') THEN substr({key}, 1, instr({key}, '/') - 1) ELSE {key} END"
+
+
+def conversation_name(conversation: str) -> str:
+    """The name its platform last gave ``conversation`` (``slack:C0OPS`` -> ``ops``;
+    :mod:`bot.store.names`), the one definition every view and the report name conversations by;
+    NULL when none was given."""
+    return f"(SELECT cn.name FROM conversation_names cn WHERE cn.conversation = {conversation})"
 
 
 #: The summary rows (alias ``f``) of the runs in scope: their trigger day in the window, their flow.

@@ -15,6 +15,7 @@ same message sent again is taken, not dropped as a repeat.
 from __future__ import annotations
 
 import sqlite3
+from functools import partial
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -118,10 +119,12 @@ def started_said(bot: Dispatcher, caller: Caller, trigger: Trigger) -> TurnResul
     said = starts.StartSaid(caller.actor, text, bot.clock(), caller.latest)
     with transaction(bot.db) as conn:
         platform_id = store.message_key(caller.sender_id, caller.latest.get("message_id"))
-        began = starts.record_start(conn, said, caller.conversation, platform_id) if text else []
-        started = bot.start(trigger, caller.conversation)
-        starts.own_start(conn, began, started.run_id)
-    return started
+        start = partial(bot.start, trigger, caller.conversation)
+        return starts.kept_start(conn, said if text else None, caller.conversation, platform_id, start, _run_id)
+
+
+def _run_id(started: TurnResult) -> int:
+    return started.run_id
 
 
 class ActionDecisionAnswer(DecisionAction):

@@ -51,6 +51,7 @@ from bot.errors import ConfigError
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import Queued
 from bot.refusals import RefusalLog
+from bot.store import group, names
 
 log = logging.getLogger("decisionbot.slack")
 #: Seconds the start-up gives the first Socket Mode connection (slack_sdk retries it every 5 s,
@@ -92,6 +93,7 @@ class SlackChannel(SlackRequests, Channel):
         self.org_wide = False
         self.home = messages.Home()  # the installation, as auth.test says (``_identify``)
         self.bot_user: str | None = None
+        self.bot_name: str | None = None  # the bot user's name (auth.test's ``user``), as Slack shows its mentions
         self.socket: SocketClient | None = None
         self.tokens = TokenHealth(services.db.conn)  # a token Slack refuses while serving
         self.forged = RefusalLog(log)  # requests whose signature does not verify: a line a minute
@@ -136,6 +138,7 @@ class SlackChannel(SlackRequests, Channel):
         await self._identify(client)
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         self.inbound.home = self.home
+        self.inbound.bot_name = self.bot_name
         self.inbound.token_gone = self.tokens.bot_token_gone
         self.tokens.beside = {"side": self.poster.side_token, "home": self.inbound.app_home.token}
         fallback = self.dispatcher.tz_for
@@ -153,6 +156,7 @@ class SlackChannel(SlackRequests, Channel):
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise ConfigError(texts.slack_unreachable(self.api_url, type(exc).__name__)) from exc
         self.team_id, self.bot_user = auth.get("team_id"), auth.get("user_id")
+        self.bot_name = auth.get("user") or None
         self.enterprise_id = auth.get("enterprise_id") or None  # an Enterprise Grid's organisation
         self.org_wide = bool(auth.get("is_enterprise_install"))  # its team_id is then the organisation's
         self.home = self.folks.home = messages.Home(self.team_id, self.enterprise_id, self.org_wide)
@@ -271,7 +275,17 @@ class SlackChannel(SlackRequests, Channel):
         channel = conversation.conversation.split("/", 1)[0]
         if self.poster is None or is_dm(channel):  # (a direct message: a person, not a channel to invite to)
             return None
-        return await postable.asked(self.poster.side, channel)
+        problem, info = await postable.described(self.poster.side, channel)
+        await self._keep_name(channel, info.get("name"))
+        return problem
+
+    async def _keep_name(self, channel: str, name: object) -> None:
+        """The channel's name Slack gave with what it said of it (``conversations.info``, asked for
+        the check of the routes' channels anyway), kept for analysts (:mod:`bot.store.names`)."""
+        given = [(channel, name)] if isinstance(name, str) else []
+        if names.news(self.services.db.conn, NAME, given):
+            await group.writable(self.services.db.conn)
+            names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
 
     async def post_test(self, conversation: ConversationKey, text: str) -> bool:
         if self.poster is None:

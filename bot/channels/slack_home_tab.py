@@ -114,10 +114,9 @@ class AppHome:
         self.redraws.looked(user)
         self.redraws.when_stored(user, lambda: self.notes.pop(user, None))
 
-    async def on_click(self, payload: Mapping[str, Any]) -> None:
-        """A Home tab button or date: carried out as the command typed in the clicker's DM, then
-        the view drawn again with its answer."""
-        click = clicked(payload)
+    async def on_click(self, click: HomeClick) -> None:
+        """A Home tab button or date (:func:`clicked`): carried out as the command typed in the
+        clicker's DM, then the view drawn again with its answer."""
         self.redraws.looked(click.user)
         if click.command is None:
             log.warning(texts.slack_home_click_refused(click.user, "it names no action of the Home tab"))
@@ -142,6 +141,12 @@ class AppHome:
     def tell(self, user: str, note: str) -> None:
         """``user``'s tab drawn again once the request is committed, ``note`` (its answer) on top."""
         self.redraws.when_stored(user, lambda: self._noted(user, note))
+
+    def tell_now(self, user: str, note: str) -> None:
+        """``user``'s tab drawn again at once, ``note`` on top (what their click came to so far,
+        whatever the request's own writes come to)."""
+        self._noted(user, blocks.escape(note))
+        self.redraws.redraw(user)
 
     def _noted(self, user: str, note: str) -> None:
         self.notes.pop(user, None)

@@ -18,7 +18,8 @@ minutes, 5 times.
 
 The URL is a capability (whoever holds it may answer the person): it is never logged, and only one
 on Slack's hosts (or, in tests, the fake Web API's of ``SLACK_API_URL``) is ever called; a command
-or click without one answers within its 3 s as before (a click the ledger would not take: 503). A
+or click without one answers within its 3 s as before (a click the ledger would not take: 503), but
+a Home tab's click, which never has one, is told on the tab itself (:meth:`LateAnswers.home_click`). A
 post Slack answers 429 or 5xx, or that the network loses, is made again (``POST_TRIES`` in all);
 one that cannot be made is one log line, and the run, if started, is kept."""
 
@@ -230,6 +231,39 @@ class LateAnswers:
             self._spawn_tell(self._later(late, work, {"text": texts.slack_still_saving(late.answer or "")}))
         elif answer.body is not None:  # not stored: said at once (Slack shows nothing of a click's ack)
             self._spawn_tell(self._tell(late, answer.body))
+
+    async def home_click(
+        self,
+        user: str,
+        command: str,
+        arrived: float,
+        carry_out: Callable[[], Awaitable[None]],
+        tell: Callable[[str], None],
+    ) -> None:
+        """A Home tab click (``command``: what it stands for, ``done A12``), which comes with no
+        response_url: acknowledged within IN_TIME of ``arrived``; not stored by then, its person told
+        on the tab itself (``tell``: a note published on top of it) "still saving", and the click
+        given LATE_WITHIN in all; its answer then shown as the tab's usual redraw, or, stored after
+        all not, "press it again" told there."""
+        late = Late("", user, "", answer=command)
+
+        async def turn() -> Answer:
+            await carry_out()
+            return Answer()
+
+        work, answer = await self._in_time(late, turn, arrived + IN_TIME)
+        if answer is None:
+            tell(texts.home_still_saving(command))
+            self._spawn_tell(self._home_later(late, work, tell))
+        elif answer.body is not None:
+            tell(texts.home_click_not_saved(command))
+
+    async def _home_later(self, late: Late, work: asyncio.Task[Answer], tell: Callable[[str], None]) -> None:
+        """A Home click's outcome on its tab once known: nothing to say once stored (the redraw says it)."""
+        await asyncio.wait({work})
+        if work.cancelled() or work.result().body is not None:
+            command = late.answer or ""
+            tell(texts.home_click_stopped(command) if work.cancelled() else texts.home_click_not_saved(command))
 
     async def _in_time(
         self, late: Late, work: Callable[[], Awaitable[Answer]], until: float

@@ -189,6 +189,15 @@ def errors(found: Mapping[str, str]) -> dict[str, Any]:
     return {"response_action": "errors", "errors": dict(found)}
 
 
+def not_started(mrkdwn: str) -> dict[str, Any]:
+    """The answer to a submission that started nothing for a reason of no one field (Slack slow, or
+    refusing the post itself; the ledger busy): ``mrkdwn`` on a view pushed over the form, whose
+    "Back" returns to the form as filled in, to press Start again."""
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+    view = {"type": "modal", "title": _plain(texts.modal_not_started_title()), "close": _plain(texts.modal_back())}
+    return {"response_action": "push", "view": {**view, "blocks": [section]}}
+
+
 @dataclass(frozen=True)
 class FormSlash(Slash):
     """A submission as the ``/decision start`` it stands for, started by the same path; its

@@ -3,7 +3,8 @@ Home tab's "Start a decision" button and the global shortcut ``start_decision`` 
 (``views.open``, at once: the trigger id they carry is good for 3 s); its ``view_submission`` is
 checked field by field (:mod:`bot.channels.slack_modal`), and the run started as the
 ``/decision start FLOW <@people> title`` it stands for is (:class:`SlashStarts`: the thread's root
-posted first, a channel that refuses the bot's posts answered under the channel field, the run kept
+posted first, a channel that refuses the bot's posts answered under the channel field, anything
+else that started nothing (Slack slow or refusing the post, the ledger busy) on a view pushed over the form, the run kept
 as started ``via`` ``modal``), all within Slack's 3 s. A submission Slack sends again while the first
 is under way gets the first's answer; once its run is stored, the ledger's delivery id closes it.
 
@@ -167,7 +168,7 @@ class FormStarts:
             said = self._chosen(sub, actor, mentions, arrived)
             outcome = await turns._slash_start(command, said, mentions, sub.flow or "", sub.title, arrived, others)
         except write_lock.LedgerBusy:
-            return Answer(body=modal.errors({modal.FLOW: texts.modal_try_again()}))
+            return Answer(body=modal.not_started(blocks.escape(texts.modal_try_again())))
         return self._answered(sub, outcome)
 
     def _chosen(self, sub: modal.Submitted, actor: Actor, mentions: dict[str, Actor], arrived: float) -> StartSaid:
@@ -189,8 +190,11 @@ class FormStarts:
             return Answer()
         if outcome is None:  # a submission carried out already
             return Answer()
-        gone = sub.flow not in self.turns.dispatcher.catalog.startable_in_chat()  # removed meanwhile
-        return Answer(body=modal.errors({modal.FLOW if gone else modal.CHANNEL: outcome.why}))
+        if sub.flow not in self.turns.dispatcher.catalog.startable_in_chat():  # removed meanwhile
+            return Answer(body=modal.errors({modal.FLOW: outcome.why}))
+        if outcome.of_channel:  # the bot not in it, it archived...
+            return Answer(body=modal.errors({modal.CHANNEL: outcome.why}))
+        return Answer(body=modal.not_started(outcomes.mrkdwn(outcome)))  # Slack slow, or refusing the post
 
     async def _direct(self, user: str, mrkdwn: str, run_id: int | None = None) -> None:
         """``mrkdwn`` said to ``user`` in their direct message with the bot (once the request is stored)."""

@@ -30,8 +30,22 @@ from bot.channels.slack_starts import SLASH_BUDGET, SlashStarts
 from bot.channels.slack_turns import NAME
 from bot.control import start_arguments
 from bot.model import ConversationKey, Message
+from bot.store import group, names, transaction, widgets
 from bot.store import slack as store
-from bot.store import transaction, widgets
+
+#: What Slack gives as a slash command's ``channel_name`` where it is no channel's name: a direct
+#: message, a private channel (older workspaces), a group DM (``mpdm-...``).
+NOT_NAMES = ("directmessage", "privategroup")
+
+
+def named_channels(form: dict[str, str]) -> list[tuple[str, str]]:
+    """The channels a slash command names, with their names as Slack gave them: the one it was
+    typed in (``channel_id``, ``channel_name``) and those its text links (``<#C0OPS|ops>``)."""
+    named = [(channel, name) for channel, name in moves.CHANNEL.findall(form.get("text", "")) if name]
+    channel, name = form.get("channel_id", ""), form.get("channel_name", "")
+    if channel[:1] in ("C", "G") and name not in NOT_NAMES and not name.startswith("mpdm-"):
+        named.append((channel, name))
+    return named
 
 
 class SlashesAndClicks(SlashStarts):
@@ -54,9 +68,18 @@ class SlashesAndClicks(SlashStarts):
         """Answered within Slack's 3 s; an outcome known later is told at its response_url."""
         arrived = asyncio.get_running_loop().time()
         command = messages.slash(form)
+        await self._keep_names(form)
         if command.text.lower() == "start":  # no flow: the form, opened before anything slow
             return await self.forms.on_slash(command)
         return await self.late.command(command, arrived, SLASH_BUDGET, partial(self._command, form, command, arrived))
+
+    async def _keep_names(self, form: dict[str, str]) -> None:
+        """The channels' names the command gave (no call to Slack: :func:`named_channels`), kept for
+        analysts (:mod:`bot.store.names`); nothing written when the ledger has them already."""
+        given = named_channels(form)
+        if names.news(self.services.db.conn, NAME, given):
+            await group.writable(self.services.db.conn)
+            names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
 
     async def _command(self, form: dict[str, str], command: messages.Slash, arrived: float, budget: float) -> Answer:
         """The slash command carried out (``form``: as Slack sent it), a start within ``budget`` of
@@ -102,8 +125,13 @@ class SlashesAndClicks(SlashStarts):
         at its response_url (:mod:`bot.channels.slack_late`)."""
         if asks_form(payload):  # the Home tab's "Start a decision"
             return await self.forms.on_home(payload)
-        if app_home.from_home(payload):  # a button of the Home tab: no message, no run's question
-            return await self.app_home.on_click(payload)
+        if app_home.from_home(payload):  # a button of the Home tab: no message, no run's question, no response_url
+            home = app_home.clicked(payload)
+            carry_out = partial(self.app_home.on_click, home)
+            if home.command is None:
+                return await carry_out()
+            tell = partial(self.app_home.tell_now, home.user)
+            return await self.late.home_click(home.user, home.command, arrived, carry_out, tell)
         click = events.clicked(payload)
         if click is not None:
             await self.late.click(payload, click, arrived, partial(self._click, click))

@@ -1,8 +1,9 @@
 """What a Slack start came to, as a plain value: the run started (its id, the words that say so)
 or refused (why, with the fix), or nothing to say (a repeat of a start carried out already). The
 start (:class:`bot.channels.slack_starts.SlashStarts`) returns it; each surface puts it in its own
-words: the slash command's ephemeral answer (:func:`slash_answer`), the form's private "Started"
-or the error under one of its fields (:mod:`bot.channels.slack_modal_start`)."""
+words: the slash command's ephemeral answer (:func:`slash_answer`), the form's private "Started",
+the error under the field it is about, or on a view over the form when it is about none
+(:mod:`bot.channels.slack_modal_start`)."""
 
 from __future__ import annotations
 
@@ -32,13 +33,26 @@ class Started:
 @dataclass(frozen=True)
 class Refused:
     """Nothing started: ``why``, in plain words with what to do (the channel refuses the bot's
-    posts, the flow is unknown, a person named is a group...); ``unnamed`` as for :class:`Started`."""
+    posts, the flow is unknown, a person named is a group, Slack did not answer in time...);
+    ``unnamed`` as for :class:`Started`; ``of_channel``: the refusal is about the channel (the bot
+    not in it, it archived...), not about anything else (a form says it under its channel field)."""
 
     why: str
     unnamed: frozenset[str] = frozenset()
+    of_channel: bool = False
 
     def words(self) -> str:
         return self.why
+
+
+#: Slack's refusals of a start's root that are about its channel (else about the post, or Slack).
+CHANNEL_REFUSALS = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
+
+
+def root_refused(error: str, between_people: bool) -> Refused:
+    """A start whose thread's root Slack refused with ``error`` (or did not answer in time:
+    ``texts.slack_post_timed_out()``); ``between_people``: typed in a DM or group DM."""
+    return Refused(texts.slack_root_not_posted(error, between_people), of_channel=error in CHANNEL_REFUSALS)
 
 
 #: A start's outcome; None: a repeat of one carried out already (nothing more to say).

@@ -21,7 +21,7 @@ from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels import slack_messages as messages
-from bot.channels.slack_start_outcome import Refused, Started, StartOutcome
+from bot.channels.slack_start_outcome import Refused, Started, StartOutcome, root_refused
 from bot.channels.slack_turns import NAME, Turns
 from bot.model import Actor, ConversationKey
 from bot.store import group, starts
@@ -52,10 +52,11 @@ class SlashStarts(Turns):
         return starts.StartSaid(actor, f"{name} {command.text}", self.came_at(arrived), payload)
 
     def _mentioned_start(self, said: messages.Said, actor: Actor, text: str, came: datetime) -> starts.StartSaid:
-        """``@decisionbot start ...`` as the transcript keeps it: the words after the bot's name (its
-        people by name), when it came; its payload how it came (an ``app_mention``, a message to the bot)."""
+        """``@decisionbot start ...`` as the transcript keeps it: the bot named as Slack showed it (its
+        installed name), the words after it (its people by name), when it came; its payload how it came
+        (an ``app_mention``, a message to the bot)."""
         payload = {"type": said.kind, "channel": said.channel, "ts": said.ts, "text": said.text}
-        return starts.StartSaid(actor, f"{texts.slack_mention_name()} {text}", came, payload)
+        return starts.StartSaid(actor, f"{texts.slack_mention_name(self.bot_name)} {text}", came, payload)
 
     async def _slash_start(
         self,
@@ -94,7 +95,7 @@ class SlashStarts(Turns):
             if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
                 self.poster.spawn(self._take_back(command.channel, posting))
                 reason = texts.slack_post_timed_out()
-            return Refused(texts.slack_root_not_posted(reason, command.between_people))
+            return root_refused(reason, command.between_people)
         plain = texts.slack_run_root(said.actor.name or command.user, flow.title, title)
         rooted = replace(said, root=starts.Posted(ts, plain, asked_at, self.dispatcher.clock()))
         return await self._start_run(command, rooted, mentions, others, ts)
@@ -116,7 +117,7 @@ class SlashStarts(Turns):
         except TimeoutError:  # Slack has not said yet whether the channel takes the bot's posts
             refused = texts.slack_post_timed_out()
         if refused is not None:
-            return Refused(texts.slack_root_not_posted(refused, command.between_people))
+            return root_refused(refused, command.between_people)
         return await self._start_run(command, said, mentions, others, None)
 
     async def _start_run(

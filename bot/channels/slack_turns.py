@@ -15,7 +15,7 @@ from bot.channels.slack_limits import Backlog
 from bot.channels.slack_posted import shown_value
 from bot.channels.slack_send import Poster
 from bot.channels.slack_withdraw import PLACEHOLDER
-from bot.control import CommandResult, run_command
+from bot.control import CommandResult, run_command, started_run
 from bot.dispatch import TurnResult
 from bot.engine.asking import taken_value
 from bot.model import Actor, ConversationKey
@@ -46,6 +46,7 @@ def _refuses(services: Services, channel: str, code: str) -> None:
 
 class Turns:
     home = messages.Home()  # the bot token's installation (the channel sets it once known)
+    bot_name: str | None = None  # the bot user's name (auth.test's), as Slack shows its mentions
 
     def __init__(self, services: Services, poster: Poster, people: People, backlog: Backlog, bot_user: str | None):
         self.services = services
@@ -142,9 +143,8 @@ class Turns:
             if held is not None:
                 return CommandResult(texts.slack_thread_has_run(held), ok=False)
             via = messages.command_via(platform_id, conversation.conversation)
-            began = starts.record_start(conn, said, conversation, platform_id) if said is not None else []
-            done = run_command(self.dispatcher, actor, conversation, text, mentions, not_people, via)
-            starts.own_start(conn, began, done.started.run_id if done.started is not None else None)
+            command = partial(run_command, self.dispatcher, actor, conversation, text, mentions, not_people, via)
+            done = starts.kept_start(conn, said, conversation, platform_id, command, started_run)
             if done.started is not None and conversation.thread:
                 store.add_thread(conn, conversation.conversation, conversation.thread, done.started.run_id, now)
             return done

@@ -113,24 +113,25 @@ class TeamsChannel(Channel):
         dispatcher.tz_for = lambda a: (zone(a.platform_id) if a.channel == acts.CHANNEL else None) or fallback(a)
 
     async def post_problem(self, conversation: ConversationKey) -> DeliveryFailed | None:
-        """A conversation Teams said the bot was removed from (or a channel deleted), as the ledger
-        marks it (``teams_conversations.installed``, ``deleted_at``: :mod:`bot.channels.teams_removed`), so a route
-        naming it stays in ``/healthz`` across a restart or a change of routes.yaml; None otherwise
-        (one the bot never heard from is not known lost: Teams cannot be asked)."""
-        base = acts.base_of(conversation)
-        sql = "SELECT installed, conversation_type, deleted_at FROM teams_conversations WHERE conversation_id = ?"
-        row = self.services.db.conn.execute(sql, (base,)).fetchone()
-        if row is None or row[0]:
+        """Why the bot cannot post in a conversation, as the ledger records it (``teams_conversations.refused``:
+        Teams said the bot was removed, the app uninstalled, the channel deleted, or a post there was
+        refused 403 / 404), so a route naming it stays in ``/healthz`` across a restart or a change of
+        routes.yaml, in the same words; None otherwise (one the bot never heard from is not known lost:
+        Teams cannot be asked)."""
+        why = self.store.refusal(acts.base_of(conversation))
+        if why is None:
             return None
-        why = ("channel" if row[2] else "team") if row[1] == "channel" else "chat"  # deleted, or the bot removed
         plain, fix = texts.teams_route_refused(why)
         return DeliveryFailed(plain, where="conversation", plain=plain, remedy=fix)
 
     def _takes_posts(self, base: str) -> None:
         self.services.takes_posts(self.name, acts.key_for(base).conversation)
 
-    def _refuses_posts(self, base: str, why: str, fix: str) -> None:
-        self.services.refuses_posts(self.name, acts.key_for(base).conversation, why, fix)
+    def _refuses_posts(self, base: str, code: str) -> None:
+        """A post there refused ``code`` (403, 404): the routes naming it say why the ledger says (what Teams
+        said of it, if it did, says more than the code)."""
+        plain, fix = texts.teams_route_refused(self.store.refusal(base) or code)
+        self.services.refuses_posts(self.name, acts.key_for(base).conversation, plain, fix)
 
     def failing(self) -> str | None:  # the bot's credentials refused while serving (teams_tokens)
         return self.connector.tokens.failing() if self.connector is not None else None

@@ -74,6 +74,7 @@ class Inbound:
     name: str | None = None  # of an invoke
     timezone: str | None = None  # the sender's, as their Teams client reports it
     activity_id: str | None = None  # as Teams sent it: what a reply is threaded to
+    conversation_name: str | None = None  # a channel's "Team / Channel", a group chat's topic, when Teams says
 
     @property
     def delivery_id(self) -> str | None:
@@ -172,7 +173,24 @@ def _conversation_fields(activity: Mapping[str, Any]) -> dict[str, Any]:
         "tenant_id": _string(tenant, "id", "channelData.tenant.") or _string(conv, "tenantId", "conversation."),
         "bot": {"id": _string(bot, "id", "recipient.") or "", "name": str(bot.get("name") or "")},
         "activity_id": str(activity.get("id") or "") or None,
+        "conversation_name": conversation_name(activity),
     }
+
+
+def conversation_name(activity: Mapping[str, Any]) -> str | None:
+    """The conversation's name as the activity gives it, if at all: a channel's
+    (``channelData.channel.name``, after its team's ``channelData.team.name``: ``Team / Channel``),
+    a group chat's topic (``conversation.name``); a field of another type is none."""
+    data = activity.get("channelData")
+    data = data if isinstance(data, Mapping) else {}
+    channel, team, conv = (data.get("channel"), data.get("team"), activity.get("conversation"))
+    named = [_named(team), _named(channel)] if _named(channel) else [_named(conv)]
+    return " / ".join(n for n in named if n) or None
+
+
+def _named(holder: Any) -> str:
+    name = holder.get("name") if isinstance(holder, Mapping) else None
+    return name.strip() if isinstance(name, str) else ""
 
 
 def _typed(activity: Mapping[str, Any], entities: list[Any], who: Actor, common: dict[str, Any]) -> Inbound:

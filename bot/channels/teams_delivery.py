@@ -34,7 +34,8 @@ from bot.channels import DeliveryFailed, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
-from bot.channels.teams_store import Card, Reference, TeamsStore
+from bot.channels.teams_posts import Card
+from bot.channels.teams_store import POST_REFUSED, Reference, TeamsStore
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import Queued
 from bot.store import group, group_requests, runs, transcript
@@ -59,7 +60,7 @@ class TeamsOutbound:
         self.clock = clock
         self.spawn = spawn  # background work (card updates), awaited at the channel's stop
         self.takes: Callable[[str], None] = lambda conversation: None  # a post there went through
-        self.refuses: Callable[[str, str, str], None] = lambda conversation, why, fix: None  # ... refused (403, 404)
+        self.refuses: Callable[[str, str], None] = lambda conversation, code: None  # ... refused (403, 404)
 
     async def deliver(self, item: Queued) -> str:
         """Deliver ``item``; a refusal says what was refused (a personal chat with the person, the
@@ -112,11 +113,28 @@ class TeamsOutbound:
             posted = await self._to_conversation(item, ref, base)
         except DeliveryFailed as exc:
             where = "conversation" if exc.code in (None, "403", "404") else "message"
-            if exc.code in ("403", "404"):  # the routes naming it say so at once
-                self.refuses(base, *texts.teams_route_refused(exc.code))
+            if exc.code in POST_REFUSED:  # recorded; the routes naming it say so at once
+                await self._refused(base, exc.code)
             raise _placed(exc, where) from exc
-        self.takes(base)
+        await self._taken(base)
         return posted
+
+    async def _refused(self, base: str, code: str) -> None:
+        """A post in conversation ``base`` refused ``code``: the ledger records it (``refused``), so
+        that ``/healthz`` says so after a restart too; told at once (the outbox goes on if the ledger
+        cannot be written: its next refusal records it)."""
+        with contextlib.suppress(sqlite3.Error):
+            await group.writable(self.store.db.conn, math.inf)
+            self.store.refuse_posts(base, code, self.clock())
+        self.refuses(base, code)
+
+    async def _taken(self, base: str) -> None:
+        """A post in conversation ``base`` went through: whatever the ledger said of it is lifted."""
+        if self.store.refusal(base) is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await group.writable(self.store.db.conn, math.inf)
+                self.store.takes_posts(base, self.clock())
+        self.takes(base)
 
     async def _to_conversation(self, item: Queued, ref: Reference | None, base: str) -> str:
         reply = item.reply

@@ -16,17 +16,19 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from bot import notices, texts
+from bot.bounded import CACHED_AT_MOST, Bounded
 from bot.channels import DeliveryFailed, RetryLater, Services, teams_edits, teams_removed, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_delivery import TeamsOutbound
-from bot.channels.teams_store import Card, Reference, TeamsStore
+from bot.channels.teams_posts import Card
+from bot.channels.teams_store import Reference, TeamsStore
 from bot.control import CommandResult, actions_of, comes_first, run_command_kept
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import CHAT, Actor, Message, placeholder_facilitator
-from bot.store import group, group_requests, runs, transaction, widgets
+from bot.store import group, group_requests, names, runs, transaction, widgets
 from bot.store.placing import Unplaced
 from bot.store.widgets import Refusal
 
@@ -41,8 +43,8 @@ SAY_TRIES = 4
 #: answer gives); under Teams' 15 s.
 POSTED_WITHIN = 10.0
 
-#: How many (run, person) pairs told 'Taken for run #N' are remembered (the oldest forgotten).
-TOLD_AT_MOST = 10_000
+#: How many (run, person) pairs told 'Taken for run #N' are remembered (the least recently told forgotten).
+TOLD_AT_MOST = CACHED_AT_MOST
 
 
 class TeamsInbound:
@@ -61,17 +63,19 @@ class TeamsInbound:
         self.connector = connector
         self.outbound = outbound
         self._spawn = spawn
-        self.told_here: dict[tuple[int, str], None] = {}  # (run, person) told an answer here was taken
+        self.told_here: Bounded[tuple[int, str], None] = Bounded(TOLD_AT_MOST)  # (run, person) told: taken here
 
     async def take(self, inbound: acts.Inbound, body: dict[str, Any]) -> web.Response:
         """One checked activity: remembered, then carried out by its kind; 201 once its turn is stored."""
         await group.writable(self.services.db.conn)  # another process's write lock waited for off the loop
         gone, why = teams_removed.gone(self.services.db.conn, body, inbound) if inbound.kind == "install" else ([], "")
-        back = teams_removed.back(self.services.db.conn, body, inbound)  # (before this one is marked back)
+        back, said = teams_removed.back(self.services.db.conn, body, inbound)  # (before this one is marked back)
         self._remember(inbound, body)
-        if len(back) > 1:  # the bot added back to a team (its channels with it), or a channel restored
+        named = [(acts.key_for(inbound.base_id).conversation, inbound.conversation_name)]
+        names.learnt(self.services.db, acts.CHANNEL, named, self.services.dispatcher.clock())  # for analysts
+        if said:  # the app added back to a team (its channels with it) or a chat, or a channel restored
             with transaction(self.services.db) as conn:
-                teams_removed.returned(conn, back, self.services.dispatcher.clock())
+                teams_removed.returned(conn, said, self.services.dispatcher.clock())
             self.store.forget()
         self._tell_routes(gone, why, back)
         if gone:  # the bot removed from a team or chat, a channel deleted: the runs there told of at once
@@ -94,12 +98,14 @@ class TeamsInbound:
 
     def _tell_routes(self, gone: list[str], why: str, back: list[str]) -> None:
         """The routes naming a conversation the bot was removed from (or deleted) join ``/healthz``'s
-        ``routes_refused`` at once, with the fix; those naming one it is back in, or heard from, leave it."""
+        ``routes_refused`` at once, with the fix; those naming one it is back in, or heard from, leave it
+        when the ledger says it takes posts now (heard from, one a post was refused 403 in does not)."""
         said, fix = texts.teams_route_refused(why) if gone else ("", "")
         for conversation in gone:
             self.services.refuses_posts(self.name, acts.key_for(conversation).conversation, said, fix)
         for conversation in back:
-            self.services.takes_posts(self.name, acts.key_for(conversation).conversation)
+            if self.store.refusal(conversation) is None:
+                self.services.takes_posts(self.name, acts.key_for(conversation).conversation)
 
     def _remember(self, inbound: acts.Inbound, body: dict[str, Any]) -> None:
         i = inbound
@@ -111,11 +117,9 @@ class TeamsInbound:
         for member in body.get("membersAdded") or []:
             if member.get("id") and member["id"] != inbound.bot["id"]:
                 people.append((acts.actor(member), member.get("aadObjectId")))
-        removed = body.get("action") == "remove" or any(
-            m.get("id") == inbound.bot["id"] for m in body.get("membersRemoved") or []
-        )
+        removed = teams_removed.removal(body, inbound)
         now = self.services.dispatcher.clock()
-        self.store.remember(ref, lambda: acts.reference_of(body), people, now, not removed, mentioned)
+        self.store.remember(ref, lambda: acts.reference_of(body), people, now, removed, mentioned)
         if inbound.actor is not None and inbound.timezone:
             self.store.set_zone(inbound.actor.platform_id, inbound.timezone)
 
@@ -181,8 +185,6 @@ class TeamsInbound:
         if notices.told_lately(conn, row.id, f"conversation {row.conversation}", self.services.dispatcher.clock()):
             return
         self.told_here[(result.run_id, actor.id)] = None
-        if len(self.told_here) > TOLD_AT_MOST:
-            del self.told_here[next(iter(self.told_here))]
         title = cards.escape(str(row.context.trigger.get("title") or row.flow_id))
         in_thread = self.store.thread_of(row.id, acts.base_of(row.conversation)) is not None
         self._say(inbound, inbound.activity_id, texts.teams_taken_for_elsewhere(row.id, title, in_thread))

@@ -11,7 +11,7 @@ import sqlite3
 from bot import texts
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
-from bot.channels.teams_store import Card
+from bot.channels.teams_posts import Card
 from bot.store import runs, transcript
 from bot.store.widgets import Refusal
 

@@ -3,13 +3,15 @@
 - ``teams_conversations``: a conversation reference per conversation the bot was installed in or spoken to
   (service URL, tenant, the bot's account, its type, whether it is there still, a channel's deletion), so a
   triggered flow can post there later. Saved on conversationUpdate / installationUpdate and on every inbound
-  activity (written only when something changed).
+  activity (written only when something changed). Its ``refused`` is THE record of why the bot cannot post
+  there (NULL: it can, as far as known): what Teams said (the bot removed, the app uninstalled, the channel
+  deleted: :mod:`bot.channels.teams_removed`) or a post refused 403 / 404; ``/healthz``'s ``routes_refused``
+  says what it says, before and after a restart (:meth:`TeamsStore.refusal`).
 - ``teams_users``: people seen (their id, name, Azure AD object id) and the bot's personal chat
   with each, created proactively the first time a step is addressed to them alone.
 - ``teams_members``: who was seen in which conversation (the choices of a person picker).
-- ``teams_threads``: the channel thread a run lives in: the reply chain of the bot's first message of that run.
-- ``teams_cards``: every prompt posted as an Adaptive Card (its activity id, its card, what it expects), so a
-  submit can be checked against it and the card updated to show the answer.
+- ``teams_threads``, ``teams_cards``: what the bot posted (a run's thread, its cards), read and written by
+  :mod:`bot.channels.teams_posts`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.bounded import CACHED_AT_MOST, Bounded
+from bot.channels.teams_posts import PostStore, execute_one
 from bot.model import Actor
 from bot.store import group, iso, kept_write, transaction
 
@@ -104,6 +107,26 @@ def m003_deleted_channels(db: Database) -> None:  # when Teams said a channel wa
     db.execute("ALTER TABLE teams_conversations ADD COLUMN deleted_at TEXT")
 
 
+#: Why the bot cannot post in a conversation (``teams_conversations.refused``), as Teams said it:
+#: the bot removed from a team or a chat (conversationUpdate), the app uninstalled from one
+#: (installationUpdate: remove), a channel deleted; or as a post was refused. A message heard from
+#: the conversation lifts all but a 403: the bot is there (it hears only where it is), but that does
+#: not say it may post (a permission, a policy of the Teams admin center).
+REMOVED_WHY = ("team", "team-app", "chat", "chat-app", "channel")
+POST_REFUSED = ("403", "404")
+HEARING_KEEPS = "403"
+
+
+@migrations()
+def m004_refused(db: Database) -> None:
+    """Why the bot cannot post there, NULL: it can (see REMOVED_WHY); the marks kept before, carried over."""
+    db.execute("ALTER TABLE teams_conversations ADD COLUMN refused TEXT")
+    db.execute(
+        "UPDATE teams_conversations SET refused = CASE WHEN deleted_at IS NOT NULL THEN 'channel'"
+        " WHEN conversation_type = 'channel' THEN 'team' ELSE 'chat' END WHERE installed = 0"
+    )
+
+
 @dataclass(frozen=True)
 class Reference:
     conversation_id: str
@@ -117,44 +140,19 @@ class Reference:
         return (self.conversation_type, self.service_url, self.tenant_id, self.bot_id, self.bot_name)
 
 
-@dataclass(frozen=True)
-class Card:
-    message_id: int
-    run_id: int
-    step: str | None
-    to_id: str | None
-    conversation_id: str
-    activity_id: str
-    service_url: str
-    card: dict[str, Any]
-    expects: dict[str, Any] | None
-    answered: bool = False
-
-
-_CARD_COLUMNS = "message_id, run_id, step, to_id, conversation_id, activity_id, service_url, card, expects"
-
-
-def _card(row: tuple[Any, ...]) -> Card:
-    mid, run_id, step, to_id, conv, activity_id, url, card, expects, *answered = row
-    loaded = json.loads(expects or "null")
-    return Card(
-        mid, run_id, step, to_id, conv, activity_id, url, json.loads(card), loaded, bool(answered and answered[0])
-    )
-
-
-class TeamsStore:
+class TeamsStore(PostStore):
     """Reads and writes of the Teams tables. Remembered facts are cached in memory, so an activity that
     changes nothing writes nothing; each cache holds the ``most`` written lately (the rest read back when met)."""
 
     def __init__(self, db: Database, most: int = CACHED_AT_MOST):
-        self.db = db
+        super().__init__(db, most)
         self._refs: Bounded[str, tuple[Any, ...]] = Bounded(most)
         self._users: Bounded[str, tuple[str, str | None]] = Bounded(most)
         self._members: Bounded[tuple[str, str], None] = Bounded(most)
         self._references: Bounded[str, Reference] = Bounded(most)
         self._zones: Bounded[str, ZoneInfo | None] = Bounded(most)
         self._zone_names: Bounded[str, str] = Bounded(most)
-        self._threads: Bounded[tuple[int, str], str] = Bounded(most)
+        self._refusals: Bounded[str, str] = Bounded(most)  # conversation -> why it refuses posts, "": it takes them
         grouped = group.installed(db.conn)
         if grouped is not None:
             grouped.on_rollback(self.forget)
@@ -164,6 +162,7 @@ class TeamsStore:
         for cache in (self._refs, self._users, self._members, self._references, self._zones, self._zone_names):
             cache.clear()
         self._threads.clear()
+        self._refusals.clear()
 
     # --- conversations and people ------------------------------------------------------------
 
@@ -173,13 +172,16 @@ class TeamsStore:
         reference_json: Callable[[], dict[str, Any]],
         people: list[tuple[Actor, str | None]],
         now: datetime,
-        installed: bool = True,
+        removed: str = "",
         mentioned: frozenset[str] = frozenset(),
     ) -> None:
-        """Save the conversation's reference and the people seen in it, when anything changed. A
-        personal chat is its user's, never that of someone ``mentioned`` there (platform ids): the
-        bot's messages to them would go to the chat of whoever mentioned them."""
-        ref_changed = self._refs.get(ref.conversation_id) != (*ref.key(), installed)
+        """Save the conversation's reference and the people seen in it, when anything changed; heard
+        from (``removed`` empty), it takes posts again but after a 403 (HEARING_KEEPS); the bot removed
+        (``removed``: why, one of REMOVED_WHY), it does not. A personal chat is its user's, never that
+        of someone ``mentioned`` there (platform ids): the bot's messages to them would go to the chat
+        of whoever mentioned them."""
+        installed = not removed
+        ref_changed = self._refs.get(ref.conversation_id) != (*ref.key(), removed)
         new_users = [(a, aad) for a, aad in people if self._users.get(a.platform_id) != (a.name, aad)]
         new_members = [(ref.conversation_id, a.platform_id) for a, _ in people]
         new_members = [m for m in new_members if m not in self._members]
@@ -192,13 +194,16 @@ class TeamsStore:
             if ref_changed:
                 conn.execute(
                     "INSERT INTO teams_conversations (conversation_id, conversation_type, service_url, tenant_id,"
-                    " bot_id, bot_name, reference, installed, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " bot_id, bot_name, reference, installed, updated_at, refused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT(conversation_id) DO UPDATE SET conversation_type = excluded.conversation_type,"
                     " service_url = excluded.service_url, tenant_id = coalesce(excluded.tenant_id, tenant_id),"
                     " bot_id = excluded.bot_id, bot_name = excluded.bot_name, reference = excluded.reference,"
                     " installed = excluded.installed, updated_at = excluded.updated_at,"
-                    " deleted_at = CASE WHEN excluded.installed THEN NULL ELSE deleted_at END",  # heard from again
-                    (*_ref_row(ref), reference, int(installed), stamp),
+                    " deleted_at = CASE WHEN excluded.installed THEN NULL ELSE deleted_at END,"  # heard from again
+                    " refused = CASE WHEN NOT excluded.installed AND installed THEN excluded.refused"
+                    " WHEN NOT excluded.installed THEN coalesce(refused, excluded.refused)"  # said first: kept
+                    " WHEN refused = ? THEN refused END",  # ... but a 403: hearing does not say it may post
+                    (*_ref_row(ref), reference, int(installed), stamp, removed or None, HEARING_KEEPS),
                 )
             for person, aad in new_users:
                 conn.execute(
@@ -215,12 +220,50 @@ class TeamsStore:
             conn.executemany("INSERT OR IGNORE INTO teams_members VALUES (?, ?)", new_members)
 
         kept_write(self.db, write)  # the outbox's personal chat, created proactively, is kept (see kept_write)
-        self._refs[ref.conversation_id] = (*ref.key(), installed)
+        self._refs[ref.conversation_id] = (*ref.key(), removed)
         self._references[ref.conversation_id] = ref
+        if ref_changed:
+            self._refusals.pop(ref.conversation_id, None)
         for person, aad in new_users:
             self._users[person.platform_id] = (person.name, aad)
         for member in new_members:
             self._members[member] = None
+
+    # --- whether the bot can post there ------------------------------------------------------
+
+    def refusal(self, conversation_id: str) -> str | None:
+        """Why the bot cannot post in the conversation (REMOVED_WHY, POST_REFUSED), as the ledger
+        says; None when it can, as far as known (or it was never heard from)."""
+        found = self._refusals.get(conversation_id)
+        if found is None:
+            sql = "SELECT refused FROM teams_conversations WHERE conversation_id = ?"
+            row = self.db.conn.execute(sql, (conversation_id,)).fetchone()
+            found = self._refusals[conversation_id] = (row[0] or "") if row else ""
+        return found or None
+
+    def refuse_posts(self, conversation_id: str, code: str, now: datetime) -> None:
+        """The outbox's post there was refused ``code`` (403, 404): recorded, unless Teams said why
+        already (the bot removed, the channel deleted: that says more). Kept through the loss of its
+        group (see kept_write); the conversation's next activity written again (a 404 lifted)."""
+        if self.refusal(conversation_id) in (code, *REMOVED_WHY):
+            return
+        sql = "UPDATE teams_conversations SET refused = ?, updated_at = ? WHERE conversation_id = ? AND installed = 1"
+        kept_write(self.db, partial(execute_one, sql=sql, args=(code, iso(now), conversation_id)))
+        self._refusals.pop(conversation_id, None)
+        self._refs.pop(conversation_id, None)
+
+    def takes_posts(self, conversation_id: str, now: datetime) -> None:
+        """A post there went through: whatever the ledger said, the bot can post there (kept as
+        :meth:`refuse_posts` is)."""
+        if self.refusal(conversation_id) is None:
+            return
+        sql = (
+            "UPDATE teams_conversations SET installed = 1, deleted_at = NULL, refused = NULL, updated_at = ?"
+            " WHERE conversation_id = ?"
+        )
+        kept_write(self.db, partial(execute_one, sql=sql, args=(iso(now), conversation_id)))
+        self._refusals[conversation_id] = ""
+        self._refs.pop(conversation_id, None)
 
     def reference(self, conversation_id: str) -> Reference | None:
         found = self._references.get(conversation_id)
@@ -283,110 +326,6 @@ class TeamsStore:
             (conversation_id, limit),
         ).fetchall()
         return [Actor(f"teams:{uid}", name) for uid, name in rows]
-
-    # --- threads -----------------------------------------------------------------------------
-
-    def thread_of(self, run_id: int, conversation_id: str) -> str | None:
-        found = self._threads.get((run_id, conversation_id))
-        if found is None:
-            row = self.db.conn.execute(
-                "SELECT root_id FROM teams_threads WHERE run_id = ? AND conversation_id = ?", (run_id, conversation_id)
-            ).fetchone()
-            if row is not None:
-                found = self._threads[(run_id, conversation_id)] = row[0]
-        return found
-
-    def run_in_thread(self, conversation_id: str, root_id: str) -> int | None:
-        row = self.db.conn.execute(
-            "SELECT run_id FROM teams_threads WHERE conversation_id = ? AND root_id = ?", (conversation_id, root_id)
-        ).fetchone()
-        return int(row[0]) if row else None
-
-    def save_thread(self, run_id: int, conversation_id: str, root_id: str, now: datetime) -> None:
-        """The outbox opened the run's thread: kept through the loss of its group (see kept_write)."""
-        sql = "INSERT OR IGNORE INTO teams_threads (run_id, conversation_id, root_id, created_at) VALUES (?, ?, ?, ?)"
-        kept_write(self.db, partial(_execute, sql=sql, args=(run_id, conversation_id, root_id, iso(now))))
-        self._threads[(run_id, conversation_id)] = root_id
-
-    def adopt_thread(self, run_id: int, conversation_id: str, root_id: str, now: datetime) -> None:
-        """A run started in a channel's reply chain holding no run (a channel meeting's chat) lives
-        there: its first message replies in it instead of opening a post of its own."""
-        if self.run_in_thread(conversation_id, root_id) is None:
-            self.save_thread(run_id, conversation_id, root_id, now)
-
-    # --- cards -------------------------------------------------------------------------------
-
-    def save_card(self, card: Card, now: datetime, answered: bool) -> None:
-        """The outbox posted ``card`` (``answered``: posted answered already): kept through the
-        loss of its group (see kept_write), or its submit would be refused."""
-        sql = f"INSERT OR REPLACE INTO teams_cards ({_CARD_COLUMNS}, posted_at, answered_at) VALUES ({'?, ' * 10}?)"
-        row = (
-            card.message_id,
-            card.run_id,
-            card.step,
-            card.to_id,
-            card.conversation_id,
-            card.activity_id,
-            card.service_url,
-            json.dumps(card.card),
-            json.dumps(card.expects) if card.expects is not None else None,
-            iso(now),
-            iso(now) if answered else None,
-        )
-        kept_write(self.db, partial(_execute, sql=sql, args=row))
-
-    def card(self, message_id: int | None, activity_id: str | None) -> Card | None:
-        """A posted card, by its outbox id (from the submit's data) or by its activity id."""
-        if message_id is not None:
-            row = self.db.conn.execute(
-                f"SELECT {_CARD_COLUMNS}, answered_at FROM teams_cards WHERE message_id = ?", (message_id,)
-            ).fetchone()
-        else:
-            row = self.db.conn.execute(
-                f"SELECT {_CARD_COLUMNS}, answered_at FROM teams_cards WHERE activity_id = ?", (activity_id or "",)
-            ).fetchone()
-        return _card(row) if row else None
-
-    def close_card(self, message_id: int, now: datetime) -> bool:
-        """The card is answered; False when it was already. Kept through its group's loss (see kept_write)."""
-        sql = "UPDATE teams_cards SET answered_at = ? WHERE message_id = ? AND answered_at IS NULL"
-        return kept_write(self.db, partial(_execute, sql=sql, args=(iso(now), message_id))) > 0
-
-    def close_run_cards(self, run_id: int, now: datetime) -> list[Card]:
-        """The run ended: mark its cards still open closed; return them (to show them closed).
-        Kept through the loss of its group when the outbox closes them (see kept_write)."""
-        rows: list[tuple[Any, ...]] = []
-
-        def write(conn: sqlite3.Connection) -> int:
-            rows[:] = conn.execute(
-                "UPDATE teams_cards SET answered_at = ? WHERE run_id = ? AND answered_at IS NULL"
-                f" RETURNING {_CARD_COLUMNS}",
-                (iso(now), run_id),
-            ).fetchall()
-            return len(rows)
-
-        kept_write(self.db, write)
-        return [_card(r) for r in rows]
-
-    def open_cards(self, run_id: int) -> list[Card]:
-        """The run's cards that still take an answer."""
-        sql = f"SELECT {_CARD_COLUMNS} FROM teams_cards WHERE run_id = ? AND answered_at IS NULL"
-        return [_card(r) for r in self.db.conn.execute(sql, (run_id,)).fetchall()]
-
-    def close_cards(self, run_id: int, step: str, to_id: str, now: datetime) -> list[Card]:
-        """Mark the open cards asking ``to_id`` about ``step`` answered; return them."""
-        with transaction(self.db) as conn:
-            rows = conn.execute(
-                "UPDATE teams_cards SET answered_at = ? WHERE run_id = ? AND step = ? AND to_id = ?"
-                f" AND answered_at IS NULL RETURNING {_CARD_COLUMNS}",
-                (iso(now), run_id, step, to_id),
-            ).fetchall()
-        return [_card(r) for r in rows]
-
-
-def _execute(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> int:
-    """One statement; the rows it changed."""
-    return conn.execute(sql, args).rowcount
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

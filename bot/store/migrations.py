@@ -22,6 +22,7 @@ __all__ = ["AREA_SETS", "INITIAL", "all_sets", "apply", "catch_up", "migrations"
 #: set; applied after the core set, in this order.
 AREA_SETS: tuple[str, ...] = (
     "bot.triggers.schema",
+    "bot.store.names",  # before the analytics views that read conversation_names
     "bot.analytics.schema",
     "bot.store.people",
     "bot.store.slack",

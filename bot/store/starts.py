@@ -8,16 +8,18 @@ order, reads as it happened.
 
 They are written, without a run, in the transaction that starts it, ahead of it
 (:func:`record_start`), then given its run (:func:`own_start`), or taken out again when nothing
-started. No measure counts a start as a message sent (``bot.analytics.sql_parts.NOT_SENT``)."""
+started: :func:`kept_start` does all three around the start, for every channel. No measure counts a start as a message sent (``bot.analytics.sql_parts.NOT_SENT``)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from bot.errors import BotError
 from bot.model import Actor, ConversationKey
 from bot.store import iso
 
@@ -87,6 +89,30 @@ def own_start(conn: sqlite3.Connection, ids: list[int], run_id: int | None) -> N
         conn.execute(f"DELETE FROM messages WHERE id IN ({marks})", ids)
     else:
         conn.execute(f"UPDATE messages SET run_id = ? WHERE id IN ({marks})", (run_id, *ids))
+
+
+R = TypeVar("R")
+
+
+def kept_start(
+    conn: sqlite3.Connection,
+    said: StartSaid | None,
+    conversation: ConversationKey,
+    platform_id: str | None,
+    start: Callable[[], R],
+    run_started: Callable[[R], int | None],
+) -> R:
+    """``start()`` carried out in the transaction ``conn`` is in, with ``said`` (None: no start to
+    keep) recorded ahead of it and given the run ``run_started`` says it started: taken out again
+    when it started none, or failed (a :class:`BotError`: the transaction may go on)."""
+    began = record_start(conn, said, conversation, platform_id) if said is not None else []
+    try:
+        done = start()
+    except BotError:
+        own_start(conn, began, None)
+        raise
+    own_start(conn, began, run_started(done))
+    return done
 
 
 def run_of(conn: sqlite3.Connection, channel: str, platform_id: str) -> int | None:

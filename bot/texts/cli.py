@@ -228,3 +228,22 @@ def cli_cannot_listen(host: str, port: int, problem: str, blame: str) -> str:
 
 def cli_warning(text: str) -> str:
     return f"Warning: {text}"
+
+
+def conversation_shown(conversation: str, name: str | None) -> str:
+    """A conversation (``slack:C0OPS``) as ``runs list`` names it: a Slack channel by its name
+    (``#ops``), another named one by its name (a Teams channel's ``Team / Channel``), a Slack direct
+    message as such, else its id without the platform (never named: ``C0OPS``)."""
+    platform, _, ident = conversation.partition(":")
+    if name:
+        return f"#{name}" if platform == "slack" else name
+    if platform == "slack" and ident.startswith("D"):
+        return "a direct message"
+    return ident or conversation
+
+
+def run_where(platform: str, here: str, moved_from: str | None) -> str:
+    """Where a run lives, as ``runs list`` shows it: ``slack #ops``, ``teams Platform / Incidents``,
+    ``console``; one moved says from where: ``slack #ops (moved from #general)``."""
+    where = platform if platform in ("console", "rasa") else f"{platform} {here}"
+    return f"{where} (moved from {moved_from})" if moved_from else where

@@ -121,6 +121,8 @@ def slack_root_not_posted(error: str, between_people: bool) -> str:
     typed in a DM or a group DM, where no app can be invited)."""
     if error in _START_REFUSED_FOR_GOOD:  # the channel itself: trying again in a moment changes nothing
         return slack_start_refused_here(error)
+    if error == slack_post_timed_out():  # Slack refused nothing: it was slow
+        return slack_root_timed_out()
     if error not in ("not_in_channel", "channel_not_found"):
         return slack_post_failed(error)
     return slack_start_not_in_a_dm() if between_people else slack_not_in_channel()
@@ -189,6 +191,14 @@ def slack_start_paced() -> str:
     return (
         "Slack takes about one message a second in this channel, and others went first: the run's"
         " first question starts its thread in a moment."
+    )
+
+
+def slack_root_timed_out() -> str:
+    """To the caller of a start whose thread's root Slack did not take within its time."""
+    return (
+        "Slack did not answer in time when I posted the run's first message (no answer in time), so"
+        " nothing was started. Please try again in a moment."
     )
 
 

@@ -135,6 +135,22 @@ def slack_home_no_dm(user: str, error: str) -> str:
     return f"Slack: a Home tab click by {user} was not carried out: their direct message could not be opened ({error})"
 
 
+def home_still_saving(command: str) -> str:
+    """On a Home tab whose click (``command``: ``done A12``) is not stored within Slack's 3 s (the
+    ledger busy with another job): the click has no response_url to be told beside."""
+    return f"Still saving: {command}. This is taking longer than usual; this tab shows its answer once it is stored."
+
+
+def home_click_not_saved(command: str) -> str:
+    """On a Home tab whose click could not be stored after all (the ledger busy, its commit lost)."""
+    return f"Your click ({command}) could not be saved, so nothing was recorded. Please press it again."
+
+
+def home_click_stopped(command: str) -> str:
+    """On a Home tab whose click was under way when the server stopped (nothing of it kept)."""
+    return f"The bot was restarting, so your click ({command}) was not saved. Please press it again in a minute."
+
+
 def home_try_again() -> str:
     return "Slack did not answer in time, so nothing was changed. Try again, or type the command in a DM with me."
 

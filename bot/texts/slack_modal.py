@@ -100,6 +100,16 @@ def modal_pick_a_channel() -> str:
     return "Pick the channel the run's thread goes to (one I'm in)."
 
 
+def modal_not_started_title() -> str:
+    """The title of the view that says why a submission started nothing (24 characters at most)."""
+    return "Nothing started"
+
+
+def modal_back() -> str:
+    """Its button back to the form."""
+    return "Back"
+
+
 def modal_try_again() -> str:
     return "The decision ledger is busy (another job is writing to it); nothing was started. Press Start again in a moment."
 
@@ -137,9 +147,10 @@ def slack_command_name() -> str:
     return "/decision"
 
 
-def slack_mention_name() -> str:
-    """How a start typed as ``@decisionbot start ...`` names the bot in the run's transcript."""
-    return "@decisionbot"
+def slack_mention_name(bot_name: str | None) -> str:
+    """How a start typed as ``@decisionbot start ...`` names the bot in the run's transcript: as
+    Slack showed it (``bot_name``: its installed name, auth.test's; None: not known)."""
+    return f"@{bot_name or 'decisionbot'}"
 
 
 def modal_start_said(flow: str, title: str, people: list[str]) -> str:

@@ -202,8 +202,14 @@ def teams_bad_app_id(value: str) -> str:
 
 def teams_run_conversation_gone(run_id: int, title: str, why: str) -> str:
     """To a run's facilitator, in their personal chat: Teams said the bot can no longer post where the run
-    lives (``why``: ``team``, the bot removed from its team; ``chat``, from its chat; ``channel``, deleted)."""
-    how = {"team": "the bot was removed from its team", "chat": "the bot was removed from its chat"}
+    lives (``why``: ``team``, the bot removed from its team; ``chat``, from its chat; ``team-app``, ``chat-app``:
+    the app uninstalled from it; ``channel``, deleted)."""
+    how = {
+        "team": "the bot was removed from its team",
+        "chat": "the bot was removed from its chat",
+        "team-app": "the app was uninstalled from its team",
+        "chat-app": "the app was uninstalled from its chat",
+    }
     said = (
         f"Run #{run_id} ('{title}') can no longer post in its conversation: {how.get(why, 'its channel was deleted')}."
     )
@@ -211,7 +217,7 @@ def teams_run_conversation_gone(run_id: int, title: str, why: str) -> str:
     if why == "channel":
         return f"{said} The run cannot go on there: {end} 'status {run_id}' says what it waited for."
     return (
-        f"{said} Add the bot back there and the run goes on with its next message ('status {run_id}' says what it"
+        f"{said} Add the {'app' if why.endswith('-app') else 'bot'} back there and the run goes on with its next message ('status {run_id}' says what it"
         f" waits for); or {end}"
     )
 
@@ -326,7 +332,9 @@ def teams_failing(kind: str, error: str, variables: tuple[str, ...], since: str)
 
 _ROUTE_REFUSED = {
     "team": "the bot was removed from the team (teamMemberRemoved)",
+    "team-app": "the app was uninstalled from the team (installationUpdate: remove)",
     "chat": "the bot was removed from the chat",
+    "chat-app": "the app was uninstalled from the chat (installationUpdate: remove)",
     "channel": "the channel was deleted (channelDeleted)",
     "403": "Teams no longer lets the bot post there, perhaps it was removed from the team or chat (HTTP 403)",
     "404": "Teams cannot find the conversation, perhaps the channel was deleted (HTTP 404)",
@@ -345,8 +353,10 @@ _ROUTE_FIX = {
 
 
 def teams_route_refused(why: str) -> tuple[str, str]:
-    """Why a Teams conversation a route names refuses the bot's posts (``why``: ``team``, ``chat``,
-    ``channel`` as Teams said it, or as the ledger marks it at a check of the routes; ``403``, ``404``:
-    a post refused so), and the fix, in a Teams admin's words: for ``/healthz`` (``routes_refused``)
-    and the route's one warning."""
-    return _ROUTE_REFUSED.get(why, f"Teams refused the bot's posts ({why})"), _ROUTE_FIX.get(why, _ROUTE_FIX["403"])
+    """Why a Teams conversation a route names refuses the bot's posts (``why``, as the ledger records it:
+    ``team``, ``chat``, the bot removed, ``team-app``, ``chat-app``, the app uninstalled, ``channel``
+    deleted, as Teams said it; ``403``, ``404``: a post refused so), and the fix, in a Teams admin's
+    words: for ``/healthz`` (``routes_refused``) and the route's one warning; the same before and
+    after a restart."""
+    fix = _ROUTE_FIX.get(why.removesuffix("-app"), _ROUTE_FIX["403"])
+    return _ROUTE_REFUSED.get(why, f"Teams refused the bot's posts ({why})"), fix

@@ -129,7 +129,7 @@ async def test_a_run_started_from_the_form_is_measured_as_a_slash_start(
 
     exported = await asyncio.to_thread(_cli, tmp_path, "export", "run_latency", "--format", "csv")
     header = next(csv.reader(io.StringIO(exported)))
-    assert header == [*RUN_LATENCY_BEFORE, "platform", "conversation"]  # the old columns first, in their order
+    assert header == [*RUN_LATENCY_BEFORE, "platform", "conversation", "conversation_name"]  # the old columns first
     summary = list(csv.DictReader(io.StringIO(await asyncio.to_thread(_cli, tmp_path, "export", "latency_summary"))))
     assert [(r["dimension"], r["key"]) for r in summary if r["dimension"] in ("channel", "platform")] == [
         ("channel", "slack"),  # kept for the queries written before

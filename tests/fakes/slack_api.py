@@ -108,6 +108,7 @@ class FakeSlack(ResponseUrls, LoopbackServer):
     limited: list[Call] = field(default_factory=list)  # calls answered 429 by a tier
     removed: set[tuple[str, str]] = field(default_factory=set)  # (channel, ts) deleted by someone: see remove
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # channel -> name, workspace: see describe
+    bot_name: str = "decisionbot"  # the bot user's name, as auth.test gives it (and Slack shows its mentions)
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -383,7 +384,7 @@ class FakeSlack(ResponseUrls, LoopbackServer):
         return {"ok": False, "error": "unknown_method"}
 
     def _auth_test(self) -> dict[str, Any]:
-        found = {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "decisionbot",
+        found = {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": self.bot_name,
                  "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID}  # fmt: skip
         if self.grid == "workspace":
             found.update(enterprise_id=ORG, is_enterprise_install=False)
