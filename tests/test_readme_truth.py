@@ -90,3 +90,26 @@ def test_the_ledger_section_names_every_table(tmp_path: Path) -> None:
         if table.startswith(("sqlite_", "messages_fts_", "analytics_", "_sqlite_migrations")):
             continue
         assert f"| `{table}` |" in section or f"`{table}`" in areas, f"README's ledger tables leave out {table}"
+
+
+@pytest.mark.parametrize("prefix,doc", [("slack_", "docs/slack.md"), ("teams_", "docs/teams.md")])
+def test_each_platform_guide_lists_its_tables(tmp_path: Path, prefix: str, doc: str) -> None:
+    """docs/slack.md's and docs/teams.md's "Tables" have a row for each of their platform's tables.
+    Before, docs/slack.md left out `slack_moves`."""
+    from bot.store import open_db
+
+    db = open_db(tmp_path / "l.db")
+    try:
+        tables = [
+            row[0]
+            for row in db.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?", (f"{prefix}%",)
+            )
+        ]
+    finally:
+        db.conn.close()
+    guide = (Path(__file__).resolve().parents[1] / doc).read_text()
+    rows = guide.split("\n## Tables\n")[1].split("\n## ")[0]
+    assert tables
+    for table in tables:
+        assert f"| `{table}` |" in rows, f"{doc}'s Tables has no row for {table}"
