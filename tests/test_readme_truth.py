@@ -1,6 +1,9 @@
-"""The README's CLI and settings tables say what the code does: each command's row names every option
-it takes (its long or its short form), and each setting's row gives the default bot/config.py has
-(secrets none). Before, `decisionbot serve`'s row left out `--log-level`."""
+"""README.md and docs/*.md say what the code does, as a new operator reads them: each command's row
+names every option it takes (its long or its short form); each setting's row gives the default
+bot/config.py has (secrets none); every table of the ledger is listed where its guide lists tables;
+the sections the README points to and the links between the pages exist. Before, `decisionbot
+serve`'s row left out `--log-level`, `action_changes` and `slack_moves` had no row, and "After the
+decision" was no section."""
 
 from __future__ import annotations
 
@@ -113,3 +116,30 @@ def test_each_platform_guide_lists_its_tables(tmp_path: Path, prefix: str, doc: 
     assert tables
     for table in tables:
         assert f"| `{table}` |" in rows, f"{doc}'s Tables has no row for {table}"
+
+
+def _anchors(text: str) -> set[str]:
+    """The anchors GitHub gives a text's headings."""
+    return {
+        re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+        for title in re.findall(r"^#+ (.+)$", text, re.M)
+    }
+
+
+def test_every_link_between_the_readme_and_the_docs_leads_somewhere() -> None:
+    """Each relative link of README.md and docs/*.md names a file that exists and, after a #, a
+    heading of it."""
+    root = Path(__file__).resolve().parents[1]
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    links = 0
+    for page in pages:
+        for link in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if link.startswith(("http://", "https://", "mailto:")):
+                continue
+            links += 1
+            path, _, anchor = link.partition("#")
+            target = (page.parent / path).resolve() if path else page
+            assert target.exists(), f"{page.name} links to {link}: no such file"
+            if anchor and target.suffix == ".md":
+                assert anchor in _anchors(target.read_text()), f"{page.name} links to {link}: no such heading"
+    assert links
