@@ -52,6 +52,7 @@ from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import Queued
 from bot.refusals import RefusalLog
 from bot.store import group, names
+from bot.store.write_lock import LedgerBusy
 
 log = logging.getLogger("decisionbot.slack")
 #: Seconds the start-up gives the first Socket Mode connection (slack_sdk retries it every 5 s,
@@ -283,9 +284,13 @@ class SlackChannel(SlackRequests, Channel):
         """The channel's name Slack gave with what it said of it (``conversations.info``, asked for
         the check of the routes' channels anyway), kept for analysts (:mod:`bot.store.names`)."""
         given = [(channel, name)] if isinstance(name, str) else []
-        if names.news(self.services.db.conn, NAME, given):
-            await group.writable(self.services.db.conn)
-            names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
+        if not names.news(self.services.db.conn, NAME, given):
+            return
+        try:  # never waited for: the check needs no ledger (held by another process: the next check's)
+            await group.writable(self.services.db.conn, within=0)
+        except LedgerBusy:
+            return
+        names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
 
     async def post_test(self, conversation: ConversationKey, text: str) -> bool:
         if self.poster is None:
