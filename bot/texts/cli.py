@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.texts._common import command
+from bot.texts.ledger import migrations_by_set
 
 # --- server ----------------------------------------------------------------------------------
 
@@ -108,10 +109,11 @@ def cli_flows_valid(count: int) -> str:
     return f"{count} flow file(s) valid."
 
 
-def cli_migrated(path: str, applied: list[str]) -> str:
+def cli_migrated(path: str, applied: dict[str, list[str]]) -> str:
+    """``db migrate``'s line: the migrations applied, by set (``texts.ledger.migrations_by_set``)."""
     if not applied:
         return f"{path}: schema up to date."
-    return f"{path}: applied {', '.join(applied)}."
+    return f"{path}: applied, by set of migrations: {migrations_by_set(applied)}."
 
 
 def cli_backed_up(ledger: str, copy: str, runs: int, size: int) -> str:
