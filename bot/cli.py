@@ -18,7 +18,7 @@ from click.core import ParameterSource
 from bot import config, log_lines, texts
 from bot.cli_click import Group, _setting_option
 from bot.cli_context import Context, _say_on_stderr
-from bot.cli_listen import LOG_LEVELS, PORT, listening, loopback
+from bot.cli_listen import LOG_LEVELS, PORT, bind, listening, loopback
 from bot.errors import BotError
 from bot.render import terminal_safe
 from bot.texts import _common
@@ -92,18 +92,26 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
       SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... decisionbot serve --port 3978
     """
     from bot.channels.teams_switch import SWITCH, asked_by
-    from bot.server import channel_names, create_app, run
+    from bot.serve_start import nothing_left_if_refused, refuse_misconfigured
+    from bot.server import channel_names, close_ledger, create_app, ledger_path, run
 
     if asked_by(os.environ) == SWITCH and not loopback(host):  # Teams without authentication
         raise BotError(texts.teams_open_without_auth(host))
     log_lines.configure(log_level)  # what a client sent never starts a line of the log
-    app = create_app(obj.db_path, obj.require_flows(), settle_heap=True)
+    refuse_misconfigured(config.environment(os.environ))  # before the port and the ledger
+    flows = obj.require_flows()
+    with listening(host, port):  # a port that cannot be listened on: before the ledger is made
+        sockets = bind(host, port)
+    with nothing_left_if_refused(ledger_path(obj.db_path)) as start:  # a ledger made, then refused: removed
+        app = create_app(obj.db_path, flows, settle_heap=True)
+        start.close_ledger = lambda: close_ledger(app)
 
-    def announce(_banner: str) -> None:  # once the channels have started and the port is listened on
-        click.echo(texts.channels_on(channel_names(app), host, port))
+        def announce(_banner: str) -> None:  # once the channels have started and the port is listened on
+            start.serving = True
+            click.echo(texts.channels_on(channel_names(app), host, port))
 
-    with listening(host, port):  # binding the port (a channel's start-up errors pass through)
-        run(app, host, port, announce)
+        with listening(host, port):  # listening on the bound port (a channel's start-up errors pass through)
+            run(app, sockets, announce)
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -145,6 +145,12 @@ class Channel(ABC):
         it on, the warning that names the missing one (the server logs it and starts without it)."""
         return None
 
+    @classmethod
+    def check_secrets(cls, env: Mapping[str, str]) -> None:
+        """For a channel ``env`` turns on: raise ConfigError naming a secret it lacks. Asked before
+        the ledger is made or opened (``serve`` refused so leaves nothing), and again as it is made."""
+        return None
+
     def __init__(self, services: Services):
         self.services = services
 
