@@ -37,6 +37,10 @@ def output_options(fn: Any) -> Any:
 def main(ctx: click.Context, db: str, flows: str) -> None:
     """decisionbot: decisions from alerts and meetings, walked through in chat and kept in SQLite.
 
+    --db and --flows go before the command (decisionbot --db /srv/bot/decisions.db runs list);
+    each command's own options after it (decisionbot serve --port 3978). A relative path is read
+    in the folder the command runs in.
+
     \b
     Example:
       decisionbot chat post_meeting --data title="Weekly sync"
@@ -84,6 +88,11 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     DECISIONBOT_TEAMS=on for local development without authentication, on a loopback --host
     only); a channel whose secrets are incomplete, or refused at start-up (Slack's token, the
     Teams bot's credentials by Azure AD), stops the start with the name of the variable to fix.
+    The trigger hooks are served with DECISIONBOT_HOOK_TOKEN set, /metrics with
+    DECISIONBOT_METRICS_TOKEN.
+
+    It writes the ledger --db (made if missing) and runs the flows of --flows, both given before
+    'serve' (decisionbot --db /srv/bot/decisions.db serve). A start refused leaves no ledger made.
 
     Secrets are never logged, at any level.
 

@@ -119,8 +119,8 @@ def create_app(
             log.warning(texts.channel_off_replies_wait(channel))
 
     services = Services(db=db, dispatcher=dispatcher, http=None, notify=notify, env=env)  # type: ignore[arg-type]
-    for problem in channels.load_builtin(env):
-        log.warning(texts.channel_unavailable(problem))
+    for unavailable, library, extra in channels.load_builtin(env):
+        log.warning(texts.channel_unavailable(unavailable, library, extra))
     for cls in REGISTRY.values():
         if warning := cls.half_configured(env):
             log.warning(warning)

@@ -10,8 +10,10 @@ from bot.texts.ledger import migrations_by_set
 # --- server ----------------------------------------------------------------------------------
 
 
-def channel_unavailable(problem: str) -> str:
-    return f"A channel is not available: {problem}. Install its extra to use it."
+def channel_unavailable(channel: str, library: str, extra: str) -> str:
+    """A built-in channel this installation cannot serve (nothing asks for it: else the start stops)."""
+    install = f": pip install 'decisionbot[{extra}]' to serve it" if extra else ""
+    return f"The {channel} channel is not available here ({library} is not installed){install}."
 
 
 def channel_needs_extra(channel: str, library: str, extra: str, setting: str) -> str:
@@ -25,7 +27,11 @@ def channels_on(names: list[str], host: str, port: int) -> str:
     on = (
         ", ".join(names)
         if names
-        else "none (set SLACK_BOT_TOKEN, MicrosoftAppId, or DECISIONBOT_TEAMS=on for local Teams, to turn them on)"
+        else (
+            "none (to turn one on, set Slack's SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or with SLACK_APP_TOKEN"
+            " for Socket Mode; Teams' MicrosoftAppId with MicrosoftAppPassword, or DECISIONBOT_TEAMS=on for local"
+            f" development; then start again: {command()} serve --help)"
+        )
     )
     return f"decisionbot serving on http://{host}:{port} - channels: {on}"
 

@@ -54,7 +54,7 @@ def ledger_in_use(path: str, open_runs: int, new: bool, env: str) -> str:
     if new:
         return (
             f"Ledger {path}: new, created now (no runs yet). If the runs you expect are in another ledger,"
-            f" stop and point --db (env {env}) at it."
+            f" stop, and start again with --db PATH placed before the command (or {env}=PATH)."
         )
     return f"Ledger {path}: {open_runs} run(s) open."
 
