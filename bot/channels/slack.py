@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -281,11 +282,17 @@ class SlackChannel(SlackRequests, Channel):
 
     async def _keep_name(self, channel: str, name: object) -> None:
         """The channel's name Slack gave with what it said of it (``conversations.info``, asked for
-        the check of the routes' channels anyway), kept for analysts (:mod:`bot.store.names`)."""
+        the check of the routes' channels anyway), kept for analysts (:mod:`bot.store.names`). Never
+        at the check's cost: not waited for while another process holds the ledger's write lock, and
+        a write the ledger refuses loses the name alone (logged), not what the check found."""
         given = [(channel, name)] if isinstance(name, str) else []
-        if names.news(self.services.db.conn, NAME, given):
-            await group.writable(self.services.db.conn)
+        if not names.news(self.services.db.conn, NAME, given):
+            return
+        try:
+            await group.writable(self.services.db.conn, 0)
             names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
+        except sqlite3.Error as exc:
+            log.info(texts.slack_name_not_kept(channel, f"{type(exc).__name__}: {exc}"))
 
     async def post_test(self, conversation: ConversationKey, text: str) -> bool:
         if self.poster is None:

@@ -202,6 +202,12 @@ def slack_root_timed_out() -> str:
     )
 
 
+def slack_name_not_kept(channel: str, problem: str) -> str:
+    """Log line: a channel's name, learnt with the routes' check, the ledger did not take (held by
+    another process, or refusing the write): the check goes on; the name is kept when next given."""
+    return f"slack: the name of channel {channel} was not kept for analysts this time ({problem}); the routes' check goes on"
+
+
 def slack_post_failed(error: str) -> str:
     return f"Slack refused my message ({error}); nothing was started. Please try again in a moment."
 
