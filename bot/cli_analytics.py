@@ -99,7 +99,8 @@ def report(
     idle_days: int,
 ) -> None:
     """Report every measure of the decision process: latency, follow-through, reviews,
-    drop-off, revisions, participation and trigger quality (docs/analytics.md defines each).
+    drop-off, revisions, participation, answer times, stall waits and trigger quality
+    (docs/analytics.md defines each).
 
     The HTML format is one self-contained file with charts; it needs no network to open.
 

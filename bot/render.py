@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING, Any
 from bot import texts
 from bot.model import is_placeholder
 
+#: The sources whose events are alerts (a hook's, a metric check's): ``runs show`` names the one
+#: behind a run. A run started in chat, by ``decisionbot trigger``, a review's date or a handover has none.
+ALERT_SOURCES = frozenset({"alertmanager", "grafana", "generic", "check"})
+
 if TYPE_CHECKING:
     from bot.engine.model import Flow
 
@@ -68,7 +72,7 @@ def _header(run: dict[str, Any]) -> list[str]:
         f"  title: {run.get('title') or ''}   channel: {run['conversation']}   facilitator: {lead}",
         f"  started {run['started_at']}, updated {run['updated_at']}{ended}",
     ]
-    if run.get("event") and run["event"]["source"] != "cli":  # an alert, a check, a hook: what started it
+    if run.get("event") and run["event"]["source"] in ALERT_SOURCES:  # an alert, a check, a hook: what started it
         lines.append(f"  {texts.run_show_trigger(run['event'])}")
     return lines
 

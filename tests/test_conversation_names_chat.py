@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,13 +22,17 @@ from bot.cli import main
 from tests.fakes.slack_api import FakeSlack
 from tests.flows_support import shipped_flows
 from tests.slack_support import Harness, harness, slash_body, wait_for
-from tests.teams_support import ALICE, BOB, CHANNEL, at, in_channel, installed
+from tests.teams_support import ALICE, BOB, CHANNEL, TEAM, at, in_channel, installed
 from tests.teams_support import Harness as TeamsHarness
+from tests.test_teams_removed import team_update
 
 
-async def slash_in(slack: Harness, text: str, channel: str, channel_name: str) -> dict[str, Any]:
+async def slash_in(
+    slack: Harness, text: str, channel: str, channel_name: str, response_url: str = "http://127.0.0.1:1/never"
+) -> dict[str, Any]:
     """``/decision text`` typed in ``channel``, which Slack names ``channel_name`` in the command."""
-    body = slash_body("UA", text, channel) + b"&" + urlencode({"channel_name": channel_name}).encode()
+    body = slash_body("UA", text, channel, response_url=response_url)
+    body += b"&" + urlencode({"channel_name": channel_name}).encode()
     resp = await slack.post(body, form=True)
     assert resp.status == 200
     return await resp.json()
@@ -83,6 +88,33 @@ async def test_slack_names_from_commands_shown_by_runs_list_and_the_views(
     assert "slack #ops-review (moved from #general)" in table[2] and "slack C3" in table[1]
 
 
+async def test_a_name_given_while_another_process_holds_the_ledger_never_holds_up_the_command(
+    slack: Harness, fake: FakeSlack, tmp_path: Path
+) -> None:
+    """Another process holds the ledger's write lock for 3.5 s (a backup, cron's ``jobs run-due``)
+    when a start is typed in a channel whose name the ledger does not have yet. Before: keeping the
+    name waited for the lock first, gave up after 2 s and the start was refused ("The decision
+    ledger is busy"), as if the start could not wait (it can: "Working on it", then told at its
+    response_url). Now the name waits for a turn that finds the ledger free: kept next time."""
+    await slack.slash("UA", "help")  # Alice known: nothing of her to write meanwhile
+    other = sqlite3.connect(tmp_path / "slack.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        start = asyncio.ensure_future(
+            slash_in(slack, "start post_meeting Weekly sync", "C1", "general", fake.response_url("n1"))
+        )
+        await asyncio.sleep(3.5)
+        assert start.done() and (await start)["text"].startswith("Working on it")
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    told = await wait_for(lambda: fake.responses("n1"), timeout=10)
+    assert told[0]["text"].startswith("Started run #1")
+    assert slack.rows("SELECT status FROM runs") == [("active",)]
+    await slash_in(slack, "help", "C1", "general")  # the name given again, the ledger free: kept
+    assert slack.rows("SELECT conversation, name FROM conversation_names") == [("slack:C1", "general")]
+
+
 async def test_teams_names_from_activities_shown_by_runs_list_and_the_views(tmp_path: Path) -> None:
     async with TeamsHarness(tmp_path) as h:
         await h.send(installed(h.url, members=(ALICE, BOB)))
@@ -100,6 +132,26 @@ async def test_teams_names_from_activities_shown_by_runs_list_and_the_views(tmp_
     assert [(r["where"], r["conversation_name"], r["moved"]) for r in listed] == [
         ("teams Platform / Incidents", "Platform / Incidents", False)
     ]
+
+
+async def test_a_teams_channel_renamed_names_that_channel_not_the_general_one_told(tmp_path: Path) -> None:
+    """Teams tells of a channel created or renamed in the team's General channel (the activity's
+    conversation), naming the channel in ``channelData.channel``. Before: General was kept under
+    the other channel's name ("Platform / Incidents" for the team's General channel, where its runs
+    were shown so). Now the channel named is the one ``channelData.channel.id`` says."""
+    async with TeamsHarness(tmp_path) as h:
+        await h.send(installed(h.url, members=(ALICE, BOB)))
+        renamed = team_update(
+            h.url,
+            eventType="channelRenamed",
+            team={"id": TEAM, "name": "Platform"},
+            channel={"id": CHANNEL, "name": "Incidents"},
+        )
+        await h.send(renamed)
+        await h.settle()
+        assert h.db("SELECT conversation, name FROM conversation_names") == [
+            (f"teams:{key_for(CHANNEL).conversation}", "Platform / Incidents")
+        ]
 
 
 def test_teams_names_an_activity_gives_and_none_it_does_not() -> None:
@@ -133,4 +185,34 @@ async def test_slack_names_the_routes_channels_check_was_given(tmp_path: Path, f
         ]
         assert sorted(c.args["channel"] for c in fake.of("conversations.info")) == ["C0GONE", "C0OPS"]
     finally:
+        await slack.client.close()
+
+
+async def test_the_routes_channels_check_never_waits_for_the_ledger_to_keep_a_name(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Another process holds the ledger's write lock (a backup, cron's ``jobs run-due``) as the
+    server checks the routes' channels at start-up. Before: keeping each channel's name waited for
+    the lock (30 s at most, then the whole check given up: no ``routes_refused``, a warning), a
+    check that never needed the ledger. Now the refusals are known at once; the names are kept by
+    the next check, or the next command there."""
+    flows = shipped_flows(tmp_path / "flows")
+    (flows / "routes.yaml").write_text(
+        "routes:\n  - {name: ops, match: {source: alertmanager}, flow: metric_breach, channel: slack:C0OPS}\n"
+        "  - {name: gone, match: {kind: gone}, flow: metric_breach, channel: slack:C0GONE}\n"
+    )
+    fake.describe("C0OPS", "ops-alerts")
+    fake.shut_out("C0GONE", "channel_not_found")
+    fake.slow_down("conversations.info", 0.5)  # (the lock taken before Slack answers)
+    slack = await harness(tmp_path, fake, flows=flows)
+    other = sqlite3.connect(
+        tmp_path / "slack.db", isolation_level=None, timeout=5, check_same_thread=False
+    )  # (the server's start-up first)
+    await asyncio.to_thread(other.execute, "BEGIN IMMEDIATE")
+    try:
+        refused = await wait_for(lambda: slack.services.extra.get("routes_refused"), timeout=3)
+        assert sorted(refused) == ["gone"]
+    finally:
+        other.execute("COMMIT")
+        other.close()
         await slack.client.close()

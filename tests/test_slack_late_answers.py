@@ -209,22 +209,6 @@ def as_slack_sends(body: bytes, channel_name: str) -> bytes:
     return body + b"&" + urlencode({"channel_name": channel_name}).encode()
 
 
-async def test_a_start_in_a_channel_new_to_the_ledger_while_it_is_held_is_working_on_it(
-    slack: Harness, fake: FakeSlack, tmp_path: Path
-) -> None:
-    """Before: keeping the channel's name (``channel_name``) waited for the lock first, so the
-    command was answered "The decision ledger is busy ...; nothing was done" after 2 s."""
-    await slack.slash("UA", "help")  # Alice known: nothing of her to write meanwhile
-    body = slash_body("UA", "start post_meeting Weekly sync", "C1", response_url=fake.response_url("n1"))
-    with ledger_held(tmp_path / "slack.db"):
-        began = time.monotonic()
-        resp = await slack.post(as_slack_sends(body, "general"), form=True)
-        assert resp.status == 200 and time.monotonic() - began < 2.9
-        assert (await resp.json())["text"].startswith("Working on it")
-    told = await wait_for(lambda: fake.responses("n1"), timeout=10)
-    assert told[0]["text"].startswith("Started run #1")
-
-
 async def test_the_form_opens_at_once_in_a_channel_new_to_the_ledger_while_it_is_held(
     slack: Harness, fake: FakeSlack, tmp_path: Path
 ) -> None:

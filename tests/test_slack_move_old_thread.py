@@ -136,3 +136,19 @@ async def test_a_question_moved_twice_before_the_first_root_was_out_points_to_th
     pointer = f"Run #1 goes on in a new thread in <#C3>: this question is asked again there, to be <{link_to(third)}|answered there>."
     await wait_for(lambda: updates(fake, old)[-1]["blocks"][-1]["elements"][0]["text"] == pointer, 15)
     assert all("<#C2>" not in u["blocks"][-1]["elements"][0]["text"] for u in updates(fake, old)[1:])
+
+
+async def test_status_typed_in_the_thread_a_run_moved_straight_back_to_says_no_new_thread(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Slack slow: Alice moves the run to #ops-review, then straight back before its root is out; it
+    goes on in its old thread. Before: 'status 1' typed there told Bob it went on 'in a new thread
+    in #general', linking the very thread he typed in. Now: its status alone, as in any run's thread."""
+    thread, _ = await moving_to_ops(slack, fake)
+    assert (await slack.slash("UA", "move 1 <#C1|general>"))["text"].startswith("Run #1 goes on in its thread")
+    fake.slow_down("chat.postMessage", 0.0)
+    await wait_for(lambda: slack.rows("SELECT channel, thread_ts FROM slack_threads") == [("C1", thread["ts"])])
+    await slack.event(message("UB", "status 1", channel="C1", thread_ts=thread["ts"]))
+    told = (await wait_for(lambda: ephemerals(fake, "UB")))[-1]
+    assert told.startswith("Run #1") and "waiting for Alice" in told, told
+    assert "goes on" not in told and "new thread" not in told, told

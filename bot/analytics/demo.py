@@ -57,6 +57,8 @@ class Sim(AfterMeeting):
             source = rnd.choice(list(SOURCES))
             trig = Trigger(flow="metric_breach", source=source, kind=SOURCES[source], title=f"{metric} breached")
             trig.data = {"metric": metric, "value": value, "threshold": threshold, "link": "https://dash.example/m"}
+            if source == "check":  # a check's event names it, as bot/triggers/checks.py's do
+                trig.data["check"] = metric
             trig.dedup_key = f"{source}:{metric}"
         trig.facilitator, trig.participants = fac, team
         result = self.dispatcher.start(trig, conversation)

@@ -28,11 +28,12 @@ from bot.analytics.measures import Params, Row
 from bot.errors import BotError
 from bot.store import iso, open_readonly, utc_now
 from bot.store import migrations as core_schema
+from bot.store import names as names_schema
 from bot.triggers import schema as triggers_schema
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 #: The migration sets whose tables and views the report reads.
-SCHEMA = (core_schema.migrations, triggers_schema.migrations, analytics_schema.migrations)
+SCHEMA = (core_schema.migrations, triggers_schema.migrations, names_schema.migrations, analytics_schema.migrations)
 RATIOS = frozenset(
     {
         "follow_through",

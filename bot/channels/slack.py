@@ -288,10 +288,10 @@ class SlackChannel(SlackRequests, Channel):
         given = [(channel, name)] if isinstance(name, str) else []
         if not names.news(self.services.db.conn, NAME, given):
             return
-        try:
-            await group.writable(self.services.db.conn, 0)
+        try:  # never waited for: the check needs no ledger (held by another process: the next check's)
+            await group.writable(self.services.db.conn, within=0)
             names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
-        except sqlite3.Error as exc:
+        except sqlite3.Error as exc:  # (LedgerBusy too) the name alone lost, not what the check found
             log.info(texts.slack_name_not_kept(channel, f"{type(exc).__name__}: {exc}"))
 
     async def post_test(self, conversation: ConversationKey, text: str) -> bool:

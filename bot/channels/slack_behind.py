@@ -45,11 +45,21 @@ def moved_from(conn: sqlite3.Connection, channel: str, thread_ts: str) -> RunRow
 def named_behind(conn: sqlite3.Connection, said: Said, text: str) -> RunRow | None:
     """The run (open or ended) that moved away from the thread ``said`` was typed in, when ``text``,
     a command naming its run (``status N``, ``cancel N``), names it: read as typed in the run's
-    channel (anyone in its old thread may learn of it, as before it moved)."""
+    channel (anyone in its old thread may learn of it, as before it moved). None when the run lives
+    in that thread again (moved straight back before it left it)."""
     run_id = run_id_of(command_words(text)[1:2])
     if said.thread_ts is None or run_id is None or not moves.lived_in(conn, run_id, said.channel, said.thread_ts):
         return None
-    return runs.load_run(conn, run_id)
+    run = runs.load_run(conn, run_id)
+    if run is None or _lives_in(conn, run, said.channel, said.thread_ts):
+        return None
+    return run
+
+
+def _lives_in(conn: sqlite3.Connection, run: RunRow, channel: str, thread_ts: str) -> bool:
+    """Whether open or ended run ``run`` lives in thread ``channel``/``thread_ts`` now."""
+    where = run.conversation
+    return (where.conversation, moves.current_thread(conn, run.id, where)) == (channel, thread_ts)
 
 
 def keep(

@@ -55,7 +55,7 @@ class SlackRequests:
         body, signed = b"", events.signed_headers(request.headers, self.verifier.clock.now())
         if signed:
             try:
-                body = await inbound_json.body_within(request.read())
+                body = await inbound_json.read_body(request)
             except inbound_json.BodyTooSlow as exc:
                 return web.json_response({"error": str(exc)}, status=408)
         if not signed or not events.verify(self.verifier, body, request.headers):

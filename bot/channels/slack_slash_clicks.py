@@ -30,8 +30,9 @@ from bot.channels.slack_starts import SLASH_BUDGET, SlashStarts
 from bot.channels.slack_turns import NAME
 from bot.control import start_arguments
 from bot.model import ConversationKey, Message
-from bot.store import group, names, transaction, widgets, write_lock
+from bot.store import group, names, transaction, widgets
 from bot.store import slack as store
+from bot.store.write_lock import LedgerBusy
 
 #: What Slack gives as a slash command's ``channel_name`` where it is no channel's name: a direct
 #: message, a private channel (older workspaces), a group DM (``mpdm-...``).
@@ -75,16 +76,17 @@ class SlashesAndClicks(SlashStarts):
 
     async def _keep_names(self, form: dict[str, str]) -> None:
         """The channels' names the command gave (no call to Slack: :func:`named_channels`), kept for
-        analysts (:mod:`bot.store.names`); nothing written when the ledger has them already. Never at
-        the command's cost: while another process holds the ledger's write lock they are not waited
-        for (the command would wait, or be refused, for them), but kept from the channel's next command."""
+        analysts (:mod:`bot.store.names`); nothing written when the ledger has them already. Never
+        waited for: while another process holds the ledger they are left for a later command (each
+        gives its channel's name again), the command itself waiting as it does (:mod:`bot.channels.slack_late`)."""
         given = named_channels(form)
-        if names.news(self.services.db.conn, NAME, given):
-            try:
-                await group.writable(self.services.db.conn, 0)
-            except write_lock.LedgerBusy:
-                return
-            names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
+        if not names.news(self.services.db.conn, NAME, given):
+            return
+        try:
+            await group.writable(self.services.db.conn, within=0)
+        except LedgerBusy:
+            return
+        names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
 
     async def _command(self, form: dict[str, str], command: messages.Slash, arrived: float, budget: float) -> Answer:
         """The slash command carried out (``form``: as Slack sent it), a start within ``budget`` of

@@ -47,6 +47,19 @@ POSTED_WITHIN = 10.0
 TOLD_AT_MOST = CACHED_AT_MOST
 
 
+def named_id(activity: dict[str, Any], base_id: str) -> str:
+    """The conversation an activity's name is of (:func:`bot.channels.teams_activities.conversation_name`):
+    the channel ``channelData.channel`` names with it (a channel created or renamed is told in the
+    team's General channel, the activity's conversation), else the activity's own (``base_id``)."""
+    data = activity.get("channelData")
+    channel = data.get("channel") if isinstance(data, dict) else None
+    if not isinstance(channel, dict):
+        return base_id
+    name, found = channel.get("name"), channel.get("id")
+    named = isinstance(name, str) and name.strip() and isinstance(found, str) and found
+    return str(found) if named else base_id
+
+
 class TeamsInbound:
     name = acts.CHANNEL
 
@@ -71,7 +84,7 @@ class TeamsInbound:
         gone, why = teams_removed.gone(self.services.db.conn, body, inbound) if inbound.kind == "install" else ([], "")
         back, said = teams_removed.back(self.services.db.conn, body, inbound)  # (before this one is marked back)
         self._remember(inbound, body)
-        named = [(acts.key_for(inbound.base_id).conversation, inbound.conversation_name)]
+        named = [(acts.key_for(named_id(body, inbound.base_id)).conversation, inbound.conversation_name)]
         names.learnt(self.services.db, acts.CHANNEL, named, self.services.dispatcher.clock())  # for analysts
         if said:  # the app added back to a team (its channels with it) or a chat, or a channel restored
             with transaction(self.services.db) as conn:

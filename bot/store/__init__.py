@@ -68,12 +68,16 @@ def iso(moment: datetime) -> str:
     return _iso(moment, moment.fold)
 
 
+#: "00" to "59": a moment's two-digit fields looked up, not formatted (a third of the cost of
+#: isoformat(), which formats the "+00:00" cut off too, or of %-formatting the fields)
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))
+
+
 @functools.lru_cache(maxsize=256)  # a turn stamps every row with the same moment
 def _iso(moment: datetime, fold: int) -> str:
-    utc = moment.astimezone(UTC)
-    if utc.year < 1000:  # strftime writes such a year unpadded
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return utc.isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" off: a third of strftime's time
+    u = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    d = _TWO_DIGITS  # (a year before 1000 unpadded, as strftime wrote it)
+    return f"{u.year}-{d[u.month]}-{d[u.day]}T{d[u.hour]}:{d[u.minute]}:{d[u.second]}.{u.microsecond // 1000:03d}Z"
 
 
 def dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:

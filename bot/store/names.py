@@ -8,7 +8,10 @@ Teams channel's as ``Team / Channel``) and when it was last seen. Names are kept
 already gives them, never asked for them alone: a Slack slash command's ``channel_name`` (and the
 channels its text names, ``<#C0OPS|ops>``), what Slack says of the channels ``routes.yaml`` names
 when the server checks them (``conversations.info``, asked for that check), a Teams activity's
-``channelData`` (its channel and team) or group chat's ``conversation.name``. A conversation never heard of that way has no row:
+``channelData`` (its channel and team; a channel created or renamed, told in the team's General
+channel: the channel it names) or group chat's ``conversation.name``. A Slack name is never
+waited for (another process holding the ledger's write lock: kept the next time it is given). A
+conversation never heard of that way has no row:
 the views say NULL. Read by the analytics views that show a conversation and ``decisionbot runs
 list``.
 """

@@ -106,6 +106,11 @@ def m004_thread_moves_by_old_thread(db: Database) -> None:  # a reply in a threa
     db.execute("CREATE INDEX slack_moves_from ON slack_moves(from_conversation)")
 
 
+@migrations()
+def m005_prompts_by_run(db: Database) -> None:  # a move, a click on an old copy: the run's questions only
+    db.execute("CREATE INDEX slack_prompts_run ON slack_prompts(run_id, channel)")
+
+
 @dataclass(frozen=True)
 class PromptRow:
     channel: str

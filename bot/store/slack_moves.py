@@ -112,10 +112,15 @@ def left_by_root(conn: sqlite3.Connection, run_id: int, channel: str, message_id
     ).fetchone()
     if moved is None:
         return []
+    return left_at(conn, run_id, ConversationKey.parse(str(moved[0])).conversation, str(moved[1]))
+
+
+def left_at(conn: sqlite3.Connection, run_id: int, channel: str, at: str) -> list[PromptRow]:
+    """The prompts of run ``run_id`` in ``channel`` its move at ``at`` left behind, still so."""
     rows = conn.execute(
         f"SELECT {PROMPT_COLUMNS} FROM slack_prompts WHERE run_id = ? AND channel = ? AND status = 'superseded'"
         " AND updated_at = ?",
-        (run_id, ConversationKey.parse(str(moved[0])).conversation, moved[1]),
+        (run_id, channel, at),
     ).fetchall()
     return [prompt_row(r) for r in rows]
 

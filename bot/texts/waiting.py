@@ -48,7 +48,8 @@ def run_show_nobody_yet() -> str:
 
 def run_show_trigger(event: dict[str, Any]) -> str:
     """``runs show``'s line on the trigger that started a run: the alert (or check, or hook) behind it."""
-    said = f"trigger: {event['source']}, key {event['dedup_key']} (event {event['id']})"
+    key = f", key {event['dedup_key']}" if event.get("dedup_key") else ""  # the generic hook's may have none
+    said = f"trigger: {event['source']}{key} (event {event['id']})"
     if event.get("route"):
         said += f", route {event['route']}"
     said += f"; first seen {event['first_seen_at']}, last seen {event['last_seen_at']}"

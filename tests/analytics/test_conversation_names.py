@@ -10,9 +10,12 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.analytics import report
 from bot.analytics.measures import Params
 from bot.analytics.sql import MEASURES, VIEWS, as_view
+from bot.errors import BotError
 from bot.store import names, open_db
 from tests.analytics.history import build
 from tests.analytics.test_views_and_summaries import assert_views_match_report
@@ -119,3 +122,16 @@ def test_runs_list_says_where_every_run_lives_however_many(tmp_path: Path) -> No
     assert (found[1].conversation, found[1].name, found[1].moved_from) == ("slack:C1", "ops", None)
     assert (found[5].platform, found[5].name) == ("console", None)
     conn.close()
+
+
+def test_a_ledger_whose_names_are_not_migrated_is_refused_naming_that_migration(tmp_path: Path) -> None:
+    """The analytics views read ``conversation_names``: a ledger without its migration is refused
+    by the analysts' commands with every migration still to apply named, that one too."""
+    path = tmp_path / "n.db"
+    open_db(path).conn.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DELETE FROM _sqlite_migrations WHERE migration_set = 'decisionbot-names'")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm024_owners_named_alike'")
+    conn.close()
+    with pytest.raises(BotError, match=r"\(2 migration\(s\) to apply"):
+        report.connect(path)

@@ -61,3 +61,29 @@ async def test_runs_show_names_the_alert_behind_the_run_and_that_nobody_has_take
         "notifications": 2,
         "resolved_at": "2026-11-26T15:10:00.000Z",
     }
+
+
+def test_runs_show_of_a_run_started_in_chat_names_no_alert(tmp_path: Path, flows: Path) -> None:
+    """A run started in chat (here ``decisionbot chat``) has no alert behind it: ``runs show`` says
+    nothing of one. Before, it printed ``trigger: console, key None (event 1); ... fired 1 time(s);
+    firing``, a dedup key of Python's None and a meeting "firing"."""
+    db = str(tmp_path / "c.db")
+    answers = "We ship\nDraft the plan\n@bob\nnext friday\ndone\n"
+    base = ["--db", db, "--flows", str(flows)]
+    CliRunner().invoke(main, [*base, "chat", "post_meeting", "-f", "alice", "-p", "bob"], input=answers)
+    shown = CliRunner().invoke(main, [*base, "runs", "show", "1"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("Run #1: post_meeting"), shown.output
+    assert "trigger:" not in shown.output, shown.output
+
+
+def test_runs_show_of_a_generic_event_without_a_dedup_key_names_no_key() -> None:
+    """The generic hook takes an event without ``dedup_key``: its line names no key (before: ``key None``)."""
+    from bot import texts
+
+    event = {"id": 4, "source": "generic", "dedup_key": None, "route": None, "status": "firing"}
+    event |= {"first_seen_at": "2026-11-26T15:00:00.000Z", "last_seen_at": "2026-11-26T15:00:00.000Z"}
+    assert texts.run_show_trigger(event | {"notifications": 1, "resolved_at": None}) == (
+        "trigger: generic (event 4); first seen 2026-11-26T15:00:00.000Z, last seen"
+        " 2026-11-26T15:00:00.000Z, fired 1 time(s); firing"
+    )
