@@ -5,17 +5,22 @@ The environment is checked first (each channel it turns on has its secrets, the 
 the default channel is one), then the port is bound (``bot.cli_listen.bind``), and only then is the
 ledger opened. What can only be known with the ledger open (a routes or checks file naming flows, a
 platform refusing the credentials as the channels start) may still refuse the start: a ledger this
-start created is then removed, with the folders it made for it.
+start created is then removed, with the folders it made for it, unless it is no longer as a new
+ledger is: another process (a second ``serve``, cron's ``jobs run-due``, an operator's ``db
+migrate``) may open the ledger while this start waits on its platform, and what it holds or wrote
+is kept.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from bot import channels, config
 from bot.channels import REGISTRY
+from bot.store import open_db
 from bot.triggers.router import default_channel
 
 #: Beside a ledger: SQLite's write-ahead log and its index (WAL mode).
@@ -48,7 +53,8 @@ class Start:
 def nothing_left_if_refused(path: str) -> Iterator[Start]:
     """Around a start on the ledger at ``path``: refused (any exception) before ``serving`` is set,
     the ledger is closed (its ``-wal`` and ``-shm`` go with the last connection), and removed if this
-    start created it, with the folders made for it, left empty; a ledger that was there is kept."""
+    start created it and it is still as new (:func:`untouched`), with the folders made for it, left
+    empty; a ledger that was there is kept."""
     start = Start()
     ledger = Path(path)
     created = path != ":memory:" and not ledger.exists()
@@ -59,9 +65,43 @@ def nothing_left_if_refused(path: str) -> Iterator[Start]:
         if not start.serving:
             with contextlib.suppress(Exception):
                 start.close_ledger()
-            if created:
+            if created and untouched(ledger):
                 _remove(ledger, made)
         raise
+
+
+def untouched(ledger: Path) -> bool:
+    """No other connection holds the ledger (SQLite removes its ``-wal`` and ``-shm`` as the last
+    one closes), and it holds what a new ledger holds, table by table: nothing another process (or
+    a channel's first turn) wrote to it. Asked again after looking, so that a process that opened
+    it meanwhile keeps it."""
+    if _held(ledger) or not ledger.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(str(ledger))) as conn:
+            rows = _rows(conn)
+    except sqlite3.Error:
+        return False
+    new = open_db(":memory:")
+    try:
+        return rows == _rows(new.conn) and not _held(ledger)
+    finally:
+        new.close()
+
+
+def _held(ledger: Path) -> bool:
+    return any(Path(f"{ledger}{suffix}").exists() for suffix in LEDGER_FILES[1:])
+
+
+def _rows(conn: sqlite3.Connection) -> dict[str, int]:
+    """Each table's rows (virtual tables' by their shadow tables), by name."""
+    names = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
+        )
+    ]
+    return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
 
 
 def _remove(ledger: Path, folders: list[Path]) -> None:
