@@ -18,7 +18,7 @@ from click.core import ParameterSource
 from bot import config, log_lines, texts
 from bot.cli_click import Group, _setting_option
 from bot.cli_context import Context, _say_on_stderr
-from bot.cli_listen import LOG_LEVELS, PORT, bind, listening, loopback
+from bot.cli_listen import LOG_LEVELS, PORT, bind, listening, loopback, released
 from bot.errors import BotError
 from bot.render import terminal_safe
 from bot.texts import _common
@@ -111,7 +111,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     flows = obj.require_flows()
     with listening(host, port):  # a port that cannot be listened on: before the ledger is made
         sockets = bind(host, port)
-    with nothing_left_if_refused(ledger_path(obj.db_path)) as start:  # a ledger made, then refused: removed
+    with released(sockets), nothing_left_if_refused(ledger_path(obj.db_path)) as start:  # made, refused: removed
         app = create_app(obj.db_path, flows, settle_heap=True)
         start.close_ledger = lambda: close_ledger(app)
 

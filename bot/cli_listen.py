@@ -106,6 +106,17 @@ def bind(host: str, port: int) -> list[socket.socket]:
     return bound
 
 
+@contextmanager
+def released(sockets: list[socket.socket]) -> Iterator[list[socket.socket]]:
+    """The sockets :func:`bind` took, closed when what serves on them ends, refused or stopped (a
+    server closes those it listened on; the others, and all of a start refused before, here)."""
+    try:
+        yield sockets
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def loopback(host: str) -> bool:
     """Only this machine can reach the address: localhost or a loopback IP."""
     if host.casefold() == "localhost":
