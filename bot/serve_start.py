@@ -56,7 +56,7 @@ def nothing_left_if_refused(path: str) -> Iterator[Start]:
     start created it and it is still as new (:func:`untouched`), with the folders made for it, left
     empty; a ledger that was there is kept."""
     start = Start()
-    ledger = Path(path)
+    ledger = Path(path).resolve()  # a link's target, as SQLite opens it: the link itself is kept
     created = path != ":memory:" and not ledger.exists()
     made = [folder for folder in (ledger.parent, *ledger.parent.parents) if not folder.exists()]
     try:

@@ -155,3 +155,19 @@ def test_a_ledger_this_start_wrote_turns_to_before_it_was_refused_is_kept(tmp_pa
         assert path.exists() is wrote
     assert open_db(tmp_path / "turns" / "l.db").execute("SELECT count(*) FROM runs").fetchone()[0] >= 2
     assert not (tmp_path / "none").exists()
+
+
+def test_a_ledger_reached_through_a_link_is_not_unlinked(tmp_path: Path) -> None:
+    """--db a symbolic link to where the ledger is to be (a volume not yet holding one): a refused
+    start leaves the link, and what it made through it goes (the file at the link's target)."""
+    from bot.serve_start import nothing_left_if_refused
+
+    target = tmp_path / "volume" / "decisions.db"
+    target.parent.mkdir()
+    link = tmp_path / "decisions.db"
+    link.symlink_to(target)
+    with pytest.raises(OSError), nothing_left_if_refused(str(link)) as start:
+        start.close_ledger = open_db(link).close
+        raise OSError("Slack refused")
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert not target.exists()
