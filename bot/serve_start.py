@@ -17,6 +17,7 @@ import contextlib
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from bot import channels, config
 from bot.channels import REGISTRY
@@ -78,7 +79,7 @@ def untouched(ledger: Path) -> bool:
     if _held(ledger) or not ledger.is_file():
         return False
     try:
-        with contextlib.closing(sqlite3.connect(str(ledger))) as conn:
+        with contextlib.closing(sqlite3.connect(f"file:{quote(str(ledger))}?mode=rw", uri=True)) as conn:
             rows = _rows(conn)
     except sqlite3.Error:
         return False
@@ -105,10 +106,11 @@ def _rows(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def _remove(ledger: Path, folders: list[Path]) -> None:
-    """The ledger a refused start created, and the folders it made (deepest first), if empty."""
-    for suffix in LEDGER_FILES:
-        with contextlib.suppress(FileNotFoundError):
-            Path(f"{ledger}{suffix}").unlink()
+    """The ledger a refused start created, and the folders it made (deepest first), if empty. Its
+    ``-wal`` and ``-shm`` went with the last connection (:func:`untouched`): any there now are a
+    process's that opened it since, and theirs."""
+    with contextlib.suppress(FileNotFoundError):
+        ledger.unlink()
     for folder in folders:
         with contextlib.suppress(OSError):  # not empty: something else was put there meanwhile
             folder.rmdir()
