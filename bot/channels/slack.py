@@ -41,6 +41,7 @@ from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_inbound import Inbound
 from bot.channels.slack_limits import Backlog
+from bot.channels.slack_naming import ChannelNaming
 from bot.channels.slack_people import SlackPeople
 from bot.channels.slack_requests import SlackRequests
 from bot.channels.slack_send import Poster, slack_user
@@ -51,8 +52,7 @@ from bot.errors import ConfigError
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import Queued
 from bot.refusals import RefusalLog
-from bot.store import group, names
-from bot.store.write_lock import LedgerBusy
+from bot.store import names
 
 log = logging.getLogger("decisionbot.slack")
 #: Seconds the start-up gives the first Socket Mode connection (slack_sdk retries it every 5 s,
@@ -107,6 +107,7 @@ class SlackChannel(SlackRequests, Channel):
         self.poster: Poster | None = None
         self.inbound: Inbound | None = None
         self.http: aiohttp.ClientSession | None = None  # the Web API calls' session (``_client``)
+        self.naming = ChannelNaming(services.db, self._side_client, self.spawn, self.dispatcher.clock)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/slack/events", self.on_http)] if self.verifier else []
@@ -197,6 +198,13 @@ class SlackChannel(SlackRequests, Channel):
     def failing(self) -> str | None:
         return self.tokens.failing()
 
+    def housekeep(self) -> None:
+        """The channels runs live in that nothing named, named in the background (slack_naming)."""
+        self.naming.tick()
+
+    def _side_client(self) -> AsyncWebClient | None:
+        return self.poster.side if self.poster is not None and not self.stopping else None
+
     async def stop(self) -> None:
         """Socket Mode: take no new envelope (unacknowledged, Slack sends it again), let the turns
         in flight be committed and acknowledged, then close the connection."""
@@ -283,14 +291,8 @@ class SlackChannel(SlackRequests, Channel):
     async def _keep_name(self, channel: str, name: object) -> None:
         """The channel's name Slack gave with what it said of it (``conversations.info``, asked for
         the check of the routes' channels anyway), kept for analysts (:mod:`bot.store.names`)."""
-        given = [(channel, name)] if isinstance(name, str) else []
-        if not names.news(self.services.db.conn, NAME, given):
-            return
-        try:  # never waited for: the check needs no ledger (held by another process: the next check's)
-            await group.writable(self.services.db.conn, within=0)
-        except LedgerBusy:
-            return
-        names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
+        # never waited for: the check needs no ledger (held by another process: the next check's)
+        await names.kept_if_free(self.services.db, NAME, [(channel, name)], self.dispatcher.clock)
 
     async def post_test(self, conversation: ConversationKey, text: str) -> bool:
         if self.poster is None:
