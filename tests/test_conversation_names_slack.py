@@ -39,7 +39,7 @@ async def started_by_mention(slack: Harness, channel: str) -> None:
 
 
 async def test_a_move_keeps_the_names_slack_gave_of_both_channels(slack: Harness, fake: FakeSlack) -> None:
-    slack.channel.naming.next_at = math.inf  # (nothing named in the background here)
+    slack.channel.naming.next_at = math.inf  # (nothing named in the background here, however slow)
     ops(fake)  # C1 is #general, C2 #ops-review
     await slack.slash("UA", "start post_meeting Weekly sync")  # (no channel_name given)
     root = (await slack.posts(2))[0]
@@ -54,6 +54,7 @@ async def test_a_channel_runs_live_in_is_named_in_the_background_once(slack: Har
     fake.describe("C7", "incident-42")
     fake.describe("C8", "launch")
     fake.shut_out("C9", "channel_not_found")  # a private channel the bot was removed from
+    slack.channel.naming.next_at = 0.0  # (as if the server had started EVERY seconds ago)
     await started_by_mention(slack, "C7")
     await wait_for(lambda: named(slack) == {"slack:C7": "incident-42"}, timeout=5)
     await started_by_mention(slack, "C8")
@@ -73,6 +74,7 @@ async def test_a_channel_runs_live_in_is_named_in_the_background_once(slack: Har
 async def test_no_write_lock_is_held_while_slack_answers(slack: Harness, fake: FakeSlack, tmp_path: Path) -> None:
     fake.describe("C7", "incident-42")
     fake.slow_down("conversations.info", 1.0)
+    slack.channel.naming.next_at = 0.0  # (as if the server had started EVERY seconds ago)
     await started_by_mention(slack, "C7")
     await wait_for(lambda: asked(fake, "C7") == 1, timeout=5)  # (Slack is answering)
     other = sqlite3.connect(tmp_path / "slack.db", isolation_level=None, timeout=0.2, check_same_thread=False)
@@ -82,3 +84,21 @@ async def test_no_write_lock_is_held_while_slack_answers(slack: Harness, fake: F
     finally:
         other.close()
     await wait_for(lambda: named(slack) == {"slack:C7": "incident-42"}, timeout=5)
+
+
+async def test_slacks_rate_limit_holds_the_naming_for_its_retry_after(slack: Harness, fake: FakeSlack) -> None:
+    fake.describe("C7", "incident-42")
+    fake.describe("C8", "launch")
+    await wait_for(lambda: [c for c in fake.of("conversations.info") if c.result])  # (the routes' check first)
+    fake.refuse("conversations.info", status=429, retry_after="30")
+    naming = slack.channel.naming
+    naming.every, naming.next_at = 0.0, 0.0  # (one a second, were Slack not holding it back)
+    await started_by_mention(slack, "C7")
+    await started_by_mention(slack, "C8")
+    await wait_for(lambda: asked(fake, "C7") + asked(fake, "C8") == 1, timeout=5)
+    await asyncio.sleep(2.5)
+    assert asked(fake, "C7") + asked(fake, "C8") == 1 and named(slack) == {}  # nothing more asked for 30 s
+    naming.next_at = 0.0  # (30 s later)
+    for channel in list(naming.later):
+        naming.later[channel] = 0.0
+    await wait_for(lambda: named(slack) == {"slack:C7": "incident-42", "slack:C8": "launch"}, timeout=5)

@@ -5,7 +5,7 @@ route names would show its channel's id forever (``slack:C0OPS``): no turn there
 :class:`ChannelNaming` asks Slack about such channels off the turns' path: the server's
 housekeeping calls :meth:`ChannelNaming.tick` once a second, which reads the runs started since
 (a batch at a time, by id: cheap however big the ledger), notes their channels that have no name
-kept, and, every ``EVERY`` seconds at most, starts one ``conversations.info`` about one of them in
+kept, and, every ``EVERY`` seconds at most (the first ``EVERY`` after the start), starts one ``conversations.info`` about one of them in
 a task of its own (Slack's Tier 3 allows 50 a minute and more; this makes four at most, beside the
 move's and the routes' check's). The name Slack gives is kept (:func:`bot.store.names.learnt`),
 the write lock taken only once Slack answered, for that one write: a turn never waits behind a
@@ -77,7 +77,7 @@ class ChannelNaming:
         self.read_up_to = 0  # the last run id read
         self.waiting: Bounded[str, None] = Bounded()
         self.later: Bounded[str, float] = Bounded()
-        self.next_at = 0.0
+        self.next_at = clock() + self.every  # not at once: the start's own calls (the routes' check) first
         self.asking = False
 
     def tick(self) -> None:
