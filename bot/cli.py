@@ -18,7 +18,7 @@ from click.core import ParameterSource
 from bot import config, log_lines, texts
 from bot.cli_click import Group, _setting_option
 from bot.cli_context import Context, _say_on_stderr
-from bot.cli_listen import LOG_LEVELS, PORT, listening, loopback
+from bot.cli_listen import LOG_LEVELS, PORT, bind, listening, loopback
 from bot.errors import BotError
 from bot.render import terminal_safe
 from bot.texts import _common
@@ -36,6 +36,10 @@ def output_options(fn: Any) -> Any:
 @click.pass_context
 def main(ctx: click.Context, db: str, flows: str) -> None:
     """decisionbot: decisions from alerts and meetings, walked through in chat and kept in SQLite.
+
+    --db and --flows go before the command (decisionbot --db /srv/bot/decisions.db runs list);
+    each command's own options after it (decisionbot serve --port 3978). A relative path is read
+    in the folder the command runs in.
 
     \b
     Example:
@@ -84,6 +88,11 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     DECISIONBOT_TEAMS=on for local development without authentication, on a loopback --host
     only); a channel whose secrets are incomplete, or refused at start-up (Slack's token, the
     Teams bot's credentials by Azure AD), stops the start with the name of the variable to fix.
+    The trigger hooks are served with DECISIONBOT_HOOK_TOKEN set, /metrics with
+    DECISIONBOT_METRICS_TOKEN.
+
+    It writes the ledger --db (made if missing) and runs the flows of --flows, both given before
+    'serve' (decisionbot --db /srv/bot/decisions.db serve). A start refused leaves no ledger made.
 
     Secrets are never logged, at any level.
 
@@ -92,18 +101,26 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
       SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... decisionbot serve --port 3978
     """
     from bot.channels.teams_switch import SWITCH, asked_by
-    from bot.server import channel_names, create_app, run
+    from bot.serve_start import nothing_left_if_refused, refuse_misconfigured
+    from bot.server import channel_names, close_ledger, create_app, ledger_path, run
 
     if asked_by(os.environ) == SWITCH and not loopback(host):  # Teams without authentication
         raise BotError(texts.teams_open_without_auth(host))
     log_lines.configure(log_level)  # what a client sent never starts a line of the log
-    app = create_app(obj.db_path, obj.require_flows(), settle_heap=True)
+    refuse_misconfigured(config.environment(os.environ))  # before the port and the ledger
+    flows = obj.require_flows()
+    with listening(host, port):  # a port that cannot be listened on: before the ledger is made
+        sockets = bind(host, port)
+    with nothing_left_if_refused(ledger_path(obj.db_path)) as start:  # a ledger made, then refused: removed
+        app = create_app(obj.db_path, flows, settle_heap=True)
+        start.close_ledger = lambda: close_ledger(app)
 
-    def announce(_banner: str) -> None:  # once the channels have started and the port is listened on
-        click.echo(texts.channels_on(channel_names(app), host, port))
+        def announce(_banner: str) -> None:  # once the channels have started and the port is listened on
+            start.serving = True
+            click.echo(texts.channels_on(channel_names(app), host, port))
 
-    with listening(host, port):  # binding the port (a channel's start-up errors pass through)
-        run(app, host, port, announce)
+        with listening(host, port):  # listening on the bound port (a channel's start-up errors pass through)
+            run(app, sockets, announce)
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -96,26 +96,39 @@ def flows_show(obj: Context, flow: str) -> None:
 
 def _check_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[FlowError]]:
     """The files ``flows validate PATH ...`` checks, and why each bad one is refused: a file as the
-    folder beside it would load it, a folder as serve would load it."""
-    from bot.engine.reader import flow_files, load_folder, misnamed_files, read_flow_in_folder
-    from bot.engine.validate import check_references
+    folder beside it would load it, a folder as serve would load it. A file given twice (on its own
+    and within its folder, or by two spellings of its path) is checked and counted once."""
+    from bot.engine.reader import flow_files, load_folder, misnamed_files
 
     files: list[Path] = []
     refused: list[FlowError] = []
+    seen: set[Path] = set()  # the files checked so far, by resolved path
     for path in paths:
         if path.is_dir():
             found = flow_files(path)
-            files += found + misnamed_files(path) if found else [path]
+            given = found + misnamed_files(path) if found else [path]
             empty = FlowError(str(path), texts.flows_folder_empty(), texts.flows_folder_empty_fix())
-            refused += list(load_folder(path)[1].values()) if found else [empty]
-            continue
-        files.append(path)
-        try:
-            flow = read_flow_in_folder(path)  # as loading the folder does: its id must be its file's name
-            check_references(flow, {p.stem for p in flow_files(path.parent)})  # the flows beside it
-        except FlowError as exc:
-            refused.append(exc)
+            bad = list(load_folder(path)[1].values()) if found else [empty]
+        else:
+            given, bad = [path], _refusal_of_file(path)
+        refused += [exc for exc in bad if Path(exc.path).resolve() not in seen]
+        new = [file for file in given if file.resolve() not in seen]
+        files += new
+        seen.update(file.resolve() for file in new)
     return files, refused
+
+
+def _refusal_of_file(path: Path) -> list[FlowError]:
+    """Why the flow file ``path`` is refused, as the folder beside it would load it (none: it is good)."""
+    from bot.engine.reader import flow_files, read_flow_in_folder
+    from bot.engine.validate import check_references
+
+    try:
+        flow = read_flow_in_folder(path)  # as loading the folder does: its id must be its file's name
+        check_references(flow, {p.stem for p in flow_files(path.parent)})  # the flows beside it
+    except FlowError as exc:
+        return [exc]
+    return []
 
 
 def _indented(line: str, by: int) -> str:

@@ -1,5 +1,6 @@
 """What ``serve`` and ``rasa-actions`` listen with: the log levels, the port option (1 to 65535), a
-port that cannot be listened on as one line, and whether a host is this machine's alone."""
+port that cannot be listened on as one line, the port bound before the start makes anything, and
+whether a host is this machine's alone."""
 
 from __future__ import annotations
 
@@ -68,6 +69,41 @@ def listening(host: str, port: int) -> Iterator[None]:
         if refused is exc:
             raise
         raise refused from exc
+
+
+def bind(host: str, port: int) -> list[socket.socket]:
+    """Sockets bound to ``host:port`` (each address the host names, as asyncio's ``create_server``
+    binds them: all interfaces for ``""``), not yet listening: taken before anything else a start
+    makes, so a port that cannot be listened on refuses the start before the ledger is made. An
+    address family the machine lacks is skipped while another binds; the first refusal otherwise
+    raises (``OSError``, a ``socket.gaierror`` for a host that names no address)."""
+    infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    bound: list[socket.socket] = []
+    missing: OSError | None = None  # an address this machine does not have
+    try:
+        for family, kind, proto, _name, address in dict.fromkeys(infos):
+            try:
+                sock = socket.socket(family, kind, proto)
+            except OSError:  # a family this machine does not support (IPv6 off)
+                continue
+            bound.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                if exc.errno != errno.EADDRNOTAVAIL:
+                    raise
+                missing = missing or exc
+                bound.pop().close()
+        if not bound:
+            raise missing or OSError(errno.EADDRNOTAVAIL, os.strerror(errno.EADDRNOTAVAIL))
+    except BaseException:
+        for sock in bound:
+            sock.close()
+        raise
+    return bound
 
 
 def loopback(host: str) -> bool:

@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 import resource
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
@@ -20,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
-from sqlite_utils import Database
 
 from bot import channels, config, log_lines, outbox_rows, texts
 from bot.channels import REGISTRY, Channel, Services
@@ -54,24 +54,39 @@ SETTLE_HEAP = web.AppKey("settle_heap", bool)
 MOUNTS: tuple[str, ...] = ("bot.triggers.hooks", "bot.metrics")
 
 
-def _say_ledger(db: Database, path: str, new: bool) -> None:
-    """Which ledger the server writes, with its open runs: one created now (``serve`` started in
-    another folder than the one the runs in flight are in, or with another --db) says so."""
-    if path != ":memory:":
-        service_log.info(in_use(db, path, new))
+def _ledger_said(path: str, new: bool) -> Callable[[web.Application], Any]:
+    """Which ledger the server writes, with its open runs, said once the channels have started (a
+    start refused before says nothing of a ledger it then leaves as it was, or removes: see
+    ``bot.serve_start``): one created now (``serve`` started in another folder than the one the runs
+    in flight are in, or with another --db) says so."""
+
+    async def say(app: web.Application) -> None:
+        if path != ":memory:":
+            service_log.info(in_use(app[SERVICES].db, path, new))
+
+    return say
 
 
 def _dispatcher(path: str, flows_dir: str | Path | None, clock: Callable[[], datetime]) -> Dispatcher:
-    """The ledger at ``path`` opened (said in the log, with its open runs) and the flows folder
-    loaded (each file refused named), under a dispatcher."""
+    """The ledger at ``path`` opened and the flows folder loaded (each file refused named), under a
+    dispatcher."""
     refuse_read_only(path)  # not a server whose every turn fails
-    new = path != ":memory:" and not Path(path).exists()
+    zone, quiet = config.timezone(), config.quiet_hours()  # refused before the ledger is made
     db = open_db(path, synchronous=config.synchronous())
-    _say_ledger(db, path, new)
     catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
     for refusal in catalog.refusals():  # the others run; this one is named at every start
         log.error(refusal)
-    return Dispatcher(db, catalog, config.timezone(), clock=clock, quiet=config.quiet_hours())
+    return Dispatcher(db, catalog, zone, clock=clock, quiet=quiet)
+
+
+def ledger_path(db_path: str | Path | None = None) -> str:
+    """The ledger a server on ``db_path`` writes: that, else the setting (``DECISIONBOT_DB``)."""
+    return str(db_path or config.get("db") or "data/decisions.db")
+
+
+def close_ledger(app: web.Application) -> None:
+    """Close the ledger ``create_app`` opened, for a start refused before it served."""
+    app[SERVICES].db.close()
 
 
 def create_app(
@@ -86,7 +101,8 @@ def create_app(
     ``settle_heap``: once started, the objects the start made are left out of garbage collection
     (:func:`_settle_heap`; ``decisionbot serve`` does it, the tests' many apps do not)."""
     env = config.environment(os.environ if env is None else env)  # secrets without their whitespace
-    path = str(db_path or config.get("db") or "data/decisions.db")
+    path = ledger_path(db_path)
+    new = path != ":memory:" and not Path(path).exists()
     dispatcher = _dispatcher(path, flows_dir, clock)
     db = dispatcher.db
     group = GroupCommit.install(db.conn)
@@ -103,8 +119,8 @@ def create_app(
             log.warning(texts.channel_off_replies_wait(channel))
 
     services = Services(db=db, dispatcher=dispatcher, http=None, notify=notify, env=env)  # type: ignore[arg-type]
-    for problem in channels.load_builtin(env):
-        log.warning(texts.channel_unavailable(problem))
+    for unavailable, library, extra in channels.load_builtin(env):
+        log.warning(texts.channel_unavailable(unavailable, library, extra))
     for cls in REGISTRY.values():
         if warning := cls.half_configured(env):
             log.warning(warning)
@@ -124,6 +140,7 @@ def create_app(
     app[SETTLE_HEAP] = settle_heap
     app.router.add_get("/healthz", _healthz)
     app.cleanup_ctx.append(_lifecycle)
+    app.on_startup.append(_ledger_said(path, new))  # after the channels' start (the cleanup contexts)
     if settle_heap:
         app.on_startup.append(_settle_heap)  # after the channels' start (the cleanup contexts)
     return app
@@ -364,9 +381,10 @@ def open_files_for_clients() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def run(app: web.Application, host: str, port: int, announce: Callable[[str], None]) -> None:
-    """Serve ``app`` until stopped (``decisionbot serve``), with room for many client connections."""
+def run(app: web.Application, sockets: list[socket.socket], announce: Callable[[str], None]) -> None:
+    """Serve ``app`` until stopped (``decisionbot serve``) on ``sockets``, bound before the ledger
+    was opened (``bot.cli_listen.bind``), with room for many client connections."""
     from bot.access_log import AccessLog
 
     open_files_for_clients()
-    web.run_app(app, host=host, port=port, print=announce, access_log_class=AccessLog)
+    web.run_app(app, sock=sockets, print=announce, access_log_class=AccessLog)

@@ -277,7 +277,7 @@ def test_flows_validate_refuses_an_id_that_differs_from_the_file_name(cli, tmp_p
 
 def test_db_migrate_is_safe_to_repeat(cli, tmp_path: Path) -> None:
     first = cli("db", "migrate")
-    assert "applied m001_initial" in first.output
+    assert "applied, by set of migrations: core m001_initial" in first.output
     assert "schema up to date" in cli("db", "migrate").output
 
 

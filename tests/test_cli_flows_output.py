@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.engine.reader import flow_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +55,25 @@ def test_validate_takes_a_folder_as_serve_loads_it(tmp_path):
         1,
         f"Error: {empty}: the folder holds no flow file (*.yaml). Fix: name a flows folder or flow files\n",
     )
+
+
+def test_validate_counts_a_file_given_twice_once(tmp_path, monkeypatch):
+    """A file named on its own and within its folder (or by another spelling of its path) is one
+    file: before, ``flows validate flows/post_meeting.yaml flows`` said one more than the folder holds,
+    and a bad file given so was named twice."""
+    monkeypatch.chdir(ROOT)
+    in_folder = len(flow_files(ROOT / "flows"))
+    for args in (["flows/post_meeting.yaml", "flows"], ["flows", "./flows/post_meeting.yaml"], ["flows", "flows"]):
+        result = run(tmp_path, "flows", "validate", *args)
+        assert (result.exit_code, result.output) == (0, f"{in_folder} flow file(s) valid.\n"), args
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "good.yaml").write_text("id: good\ntitle: Good\nsteps:\n  - {id: what, ask: 'What?', type: text}\n")
+    bad = folder / "bad.yaml"
+    bad.write_text("id: bad\ntitle: Bad\nsteps:\n  - {id: what, ask: 'What?', type: choice}\n")
+    result = run(tmp_path, "flows", "validate", str(bad), str(folder))
+    assert result.exit_code == 1
+    assert result.output.count("the step is a choice without options") == 1, result.output
 
 
 def test_show_names_a_choice_by_the_label_people_pick_and_the_value_conditions_compare(tmp_path):

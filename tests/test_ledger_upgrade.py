@@ -16,13 +16,17 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner, Result
+from sqlite_utils import Database
 
 from bot.cli import main
 from bot.server import create_app
-from bot.store import open_db
+from bot.store import migrations, open_db
 
 ROOT = Path(__file__).resolve().parents[1]
-UPGRADED = "first (the way back to that version: README, 'Upgrades'), then brought up to date (m008_action_changes"
+UPGRADED = (
+    "first (the way back to that version: README, 'Upgrades'), then brought up to date, by set of migrations:"
+    " core m008_action_changes"
+)
 
 
 def run(db: Path, *args: str, answers: str | None = None) -> Result:
@@ -40,6 +44,29 @@ def test_the_first_command_after_an_upgrade_says_what_it_applied_and_the_next_on
     assert again.exit_code == 0 and "brought up to date" not in again.stderr
     assert '"status": "active"' in again.stdout
     assert run(old_ledger, "db", "migrate").stdout.strip().endswith("schema up to date.")
+
+
+@pytest.mark.parametrize("command", [["jobs", "run-due", "--now", "2026-01-01T00:00:00Z"], ["db", "migrate"]])
+def test_the_upgrade_names_each_set_of_migrations_with_its_own(old_ledger: Path, command: list[str]) -> None:
+    """Each set numbers its migrations on its own: before, the names ran together as one list
+    ('m001_conversation_names, ..., m024_owners_named_alike, ..., m004_refused'), read as one sequence."""
+    pending = {mset.name: [m.name for m in mset.pending(Database(str(old_ledger)))] for mset in migrations.all_sets()}
+    pending = {name: names for name, names in pending.items() if names}
+    assert len(pending) > 2  # the fixture lacks migrations of several sets
+    result = run(old_ledger, *command)
+    assert result.exit_code == 0, result.output
+    assert "copied as it was to " in result.output and ".before-upgrade-" in result.output
+    said = next(line for line in result.output.splitlines() if "by set of migrations: " in line)
+    sets = said[said.index("by set of migrations: ") + len("by set of migrations: ") :].rstrip(".").split("; ")
+    assert [part.split(" ", 1)[0] for part in sets] == [
+        "core" if name == "decisionbot" else name.removeprefix("decisionbot-") for name in pending
+    ]
+    for part, names in zip(sets, pending.values(), strict=True):
+        listed = part.split(" ", 1)[1]
+        if len(names) < 3:
+            assert listed == ", ".join(names)
+        else:
+            assert listed == f"{names[0]} to {names[-1]} ({len(names)})"
 
 
 def test_a_new_ledger_is_created_without_an_upgrade_note(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ def test_a_new_ledger_is_said_to_be_new_and_an_existing_one_counts_its_open_runs
     ledger = tmp_path / "r.db"
     assert (
         f"Ledger {ledger}: new, created now (no runs yet). If the runs you expect are in another ledger,"
-        " stop and point --db (env DECISIONBOT_DB) at it." in started_log(tmp_path)
+        " stop, and start again with --db PATH placed before the command (or DECISIONBOT_DB=PATH)."
+        in started_log(tmp_path)
     )
     assert f"Ledger {ledger}: 1 run(s) open." in started_log(tmp_path)

@@ -145,6 +145,12 @@ class Channel(ABC):
         it on, the warning that names the missing one (the server logs it and starts without it)."""
         return None
 
+    @classmethod
+    def check_secrets(cls, env: Mapping[str, str]) -> None:
+        """For a channel ``env`` turns on: raise ConfigError naming a secret it lacks. Asked before
+        the ledger is made or opened (``serve`` refused so leaves nothing), and again as it is made."""
+        return None
+
     def __init__(self, services: Services):
         self.services = services
 
@@ -226,9 +232,10 @@ def register(cls: type[Channel]) -> type[Channel]:
     return cls
 
 
-def load_builtin(env: Mapping[str, str]) -> list[str]:
-    """Import the built-in channels; return the names of those whose libraries are missing. One
-    that ``env`` asks for is a ConfigError naming the extra to install: never served without."""
+def load_builtin(env: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """Import the built-in channels; return those whose libraries are missing, each as its name,
+    the library missing and the extra that installs it ('' if none). One that ``env`` asks for is
+    a ConfigError naming the extra to install: never served without."""
     missing = []
     for module in BUILTIN:
         try:
@@ -236,8 +243,8 @@ def load_builtin(env: Mapping[str, str]) -> list[str]:
         except ModuleNotFoundError as exc:
             switch, extra = EXTRAS.get(module, ("", ""))
             setting = importlib.import_module(switch).asked_by(env) if switch else None
+            name = module.rsplit(".", 1)[-1]
             if setting:
-                name = module.rsplit(".", 1)[-1]
                 raise ConfigError(texts.channel_needs_extra(name, str(exc.name), extra, setting)) from exc
-            missing.append(f"{module} ({exc.name} is not installed)")
+            missing.append((name, str(exc.name), extra))
     return missing

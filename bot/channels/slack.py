@@ -75,17 +75,22 @@ class SlackChannel(SlackRequests, Channel):
         """Any Slack variable turns Slack on; one missing then stops the start, naming it."""
         return any(env.get(name) for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"))
 
-    def __init__(self, services: Services):
-        super().__init__(services)
-        env = services.env
+    @classmethod
+    def check_secrets(cls, env: Mapping[str, str]) -> None:
+        """The bot token, and a signing secret unless an app token connects over Socket Mode."""
         present = [name for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN") if env.get(name)]
         if not env.get("SLACK_BOT_TOKEN"):
             raise ConfigError(texts.slack_needs_bot_token(present))
+        if not env.get("SLACK_SIGNING_SECRET") and not env.get("SLACK_APP_TOKEN"):
+            raise ConfigError(texts.slack_needs_signing_secret())
+
+    def __init__(self, services: Services):
+        super().__init__(services)
+        env = services.env
+        self.check_secrets(env)
         self.token = env["SLACK_BOT_TOKEN"]
         self.app_token = env.get("SLACK_APP_TOKEN") or None
         secret = env.get("SLACK_SIGNING_SECRET") or None
-        if not secret and not self.app_token:
-            raise ConfigError(texts.slack_needs_signing_secret())
         self.verifier = SignatureVerifier(secret) if secret else None
         self.api_url = env.get("SLACK_API_URL") or config.BY_NAME["slack_api_url"].default or ""
         self.dispatcher = services.dispatcher

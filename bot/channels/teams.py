@@ -66,6 +66,10 @@ class TeamsChannel(Channel):
         present = [name for name in PARTS if env.get(name, "").strip()]
         return texts.teams_off_without_app_id(present) if present and not cls.configured(env) else None
 
+    @classmethod
+    def check_secrets(cls, env: Mapping[str, str]) -> None:
+        TeamsSettings.from_env(env)  # the app's type, password and tenant as its type needs them
+
     def __init__(self, services: Services):
         super().__init__(services)
         self.settings = TeamsSettings.from_env(services.env)

@@ -16,7 +16,18 @@ from sqlite_utils.migrations import Migrations
 
 from bot.store.schema import INITIAL, migrations
 
-__all__ = ["AREA_SETS", "INITIAL", "all_sets", "apply", "catch_up", "migrations", "unknown", "upkeep", "upkeep_due"]
+__all__ = [
+    "AREA_SETS",
+    "INITIAL",
+    "all_sets",
+    "apply",
+    "apply_by_set",
+    "catch_up",
+    "migrations",
+    "unknown",
+    "upkeep",
+    "upkeep_due",
+]
 
 #: Modules that own more tables, each with its own ``migrations = Migrations("decisionbot-<area>")``
 #: set; applied after the core set, in this order.
@@ -75,7 +86,15 @@ def unknown(db: Database) -> list[str]:
 
 
 def apply(db: Database, before: Callable[[], object] | None = None) -> list[str]:
-    """Apply pending migrations of every set; return the names applied. ``before`` is called
+    """Apply pending migrations of every set; return the names applied, in order (each set's
+    alone: :func:`apply_by_set`)."""
+    return [name for names in apply_by_set(db, before).values() for name in names]
+
+
+def apply_by_set(db: Database, before: Callable[[], object] | None = None) -> dict[str, list[str]]:
+    """Apply pending migrations of every set; return the names applied by set (its name, as
+    ``_migrations`` records it: ``decisionbot``, ``decisionbot-analytics``...), the sets in the order
+    applied, a set with nothing applied left out. ``before`` is called
     once, under the write lock, before the first of them is applied (the copy an upgrade takes:
     :mod:`bot.store.upgrade_copy`); a process that finds the work done does not call it.
 
@@ -89,7 +108,7 @@ def apply(db: Database, before: Callable[[], object] | None = None) -> list[str]
     refuses another application's file) they are a savepoint of it."""
     from bot.store import transaction  # bot.store imports this module
 
-    applied: list[str] = []
+    applied: dict[str, list[str]] = {}
     for mset in all_sets():
         if not mset.pending(db):  # the common case: read only, no lock taken
             continue
@@ -99,5 +118,6 @@ def apply(db: Database, before: Callable[[], object] | None = None) -> list[str]
                 before()
                 before = None
             mset.apply(db)
-        applied.extend(pending)
+        if pending:
+            applied[mset.name] = pending
     return applied

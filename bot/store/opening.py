@@ -79,13 +79,14 @@ def open_db(
     return db
 
 
-def upgrade(db: Database, path: str | Path) -> tuple[list[str], Path | None]:
-    """Apply the pending migrations (their names) to the ledger at ``path``; one an older version
+def upgrade(db: Database, path: str | Path) -> tuple[dict[str, list[str]], Path | None]:
+    """Apply the pending migrations to the ledger at ``path`` (their names, by set:
+    ``migrations.apply_by_set``); one an older version
     made is first copied as it was, beside it (:mod:`bot.store.upgrade_copy`: the way back), and
     that copy's path returned; a new ledger is not copied, nor one up to date."""
     copies: list[Path] = []
     older = str(path) != ":memory:" and bool(migrations.migrations.applied(db))  # a ledger, not a new file
-    applied = migrations.apply(db, before=(lambda: copies.append(upgrade_copy.take(path))) if older else None)
+    applied = migrations.apply_by_set(db, before=(lambda: copies.append(upgrade_copy.take(path))) if older else None)
     return applied, (copies[0] if copies else None)
 
 

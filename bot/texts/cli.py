@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.texts._common import command
+from bot.texts.ledger import migrations_by_set
 
 # --- server ----------------------------------------------------------------------------------
 
 
-def channel_unavailable(problem: str) -> str:
-    return f"A channel is not available: {problem}. Install its extra to use it."
+def channel_unavailable(channel: str, library: str, extra: str) -> str:
+    """A built-in channel this installation cannot serve (nothing asks for it: else the start stops)."""
+    install = f": pip install 'decisionbot[{extra}]' to serve it" if extra else ""
+    return f"The {channel} channel is not available here ({library} is not installed){install}."
 
 
 def channel_needs_extra(channel: str, library: str, extra: str, setting: str) -> str:
@@ -24,7 +27,11 @@ def channels_on(names: list[str], host: str, port: int) -> str:
     on = (
         ", ".join(names)
         if names
-        else "none (set SLACK_BOT_TOKEN, MicrosoftAppId, or DECISIONBOT_TEAMS=on for local Teams, to turn them on)"
+        else (
+            "none (to turn one on, set Slack's SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or with SLACK_APP_TOKEN"
+            " for Socket Mode; Teams' MicrosoftAppId with MicrosoftAppPassword, or DECISIONBOT_TEAMS=on for local"
+            f" development; then start again: {command()} serve --help)"
+        )
     )
     return f"decisionbot serving on http://{host}:{port} - channels: {on}"
 
@@ -108,10 +115,11 @@ def cli_flows_valid(count: int) -> str:
     return f"{count} flow file(s) valid."
 
 
-def cli_migrated(path: str, applied: list[str]) -> str:
+def cli_migrated(path: str, applied: dict[str, list[str]]) -> str:
+    """``db migrate``'s line: the migrations applied, by set (``texts.ledger.migrations_by_set``)."""
     if not applied:
         return f"{path}: schema up to date."
-    return f"{path}: applied {', '.join(applied)}."
+    return f"{path}: applied, by set of migrations: {migrations_by_set(applied)}."
 
 
 def cli_backed_up(ledger: str, copy: str, runs: int, size: int) -> str:

@@ -3,11 +3,28 @@ to date, a downgrade refused."""
 
 from __future__ import annotations
 
+#: How a set of migrations is named to an operator: its area (the core set has none).
+_SET_PREFIX = "decisionbot-"
 
-def ledger_migrated(path: str, applied: list[str], copy: str) -> str:
+
+def migrations_by_set(applied: dict[str, list[str]]) -> str:
+    """Migrations applied, by set, each set's in its order (its own numbering: ``m004`` of one set
+    comes after ``m024`` of another): ``core m008_action_changes; names m001_conversation_names;
+    analytics m023_conversations_named, m024_owners_named_alike``. Three or more of a set (they
+    follow one another) as the first to the last, with how many."""
+    said = []
+    for name, names in applied.items():
+        area = name.removeprefix(_SET_PREFIX) if name.startswith(_SET_PREFIX) else "core"
+        listed = ", ".join(names) if len(names) < 3 else f"{names[0]} to {names[-1]} ({len(names)})"
+        said.append(f"{area} {listed}")
+    return "; ".join(said)
+
+
+def ledger_migrated(path: str, applied: dict[str, list[str]], copy: str) -> str:
     return (
         f"The ledger {path} was made by an older decisionbot: copied as it was to {copy} first (the way back to"
-        f" that version: README, 'Upgrades'), then brought up to date ({', '.join(applied)})."
+        f" that version: README, 'Upgrades'), then brought up to date, by set of migrations:"
+        f" {migrations_by_set(applied)}."
     )
 
 
@@ -37,7 +54,7 @@ def ledger_in_use(path: str, open_runs: int, new: bool, env: str) -> str:
     if new:
         return (
             f"Ledger {path}: new, created now (no runs yet). If the runs you expect are in another ledger,"
-            f" stop and point --db (env {env}) at it."
+            f" stop, and start again with --db PATH placed before the command (or {env}=PATH)."
         )
     return f"Ledger {path}: {open_runs} run(s) open."
 

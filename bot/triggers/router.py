@@ -105,12 +105,7 @@ class Router:
         ``refused_flows``: the flows whose files are refused, with why (the event names it);
         ``review_flows``: those that review a recorded decision, which no alert names."""
         self.path = folder / "routes.yaml"
-        self.default_channel = (env.get("DECISIONBOT_DEFAULT_CHANNEL") or "").strip() or None
-        if self.default_channel:
-            try:
-                parse_channel(self.default_channel)
-            except ValueError as exc:
-                raise ConfigError(texts.default_channel_error(str(exc))) from exc
+        self.default_channel = default_channel(env)
         self.known_flows = known_flows
         self.refused_flows = refused_flows
         self.review_flows = review_flows
@@ -382,3 +377,14 @@ def _list(value: Any) -> list[str]:
     if value is None:
         return []
     return [str(v) for v in value] if isinstance(value, list) else [s for s in str(value).split(",") if s.strip()]
+
+
+def default_channel(env: Mapping[str, str]) -> str | None:
+    """``DECISIONBOT_DEFAULT_CHANNEL`` (None: not set); ConfigError when it is not a channel to post in."""
+    channel = (env.get("DECISIONBOT_DEFAULT_CHANNEL") or "").strip() or None
+    if channel:
+        try:
+            parse_channel(channel)
+        except ValueError as exc:
+            raise ConfigError(texts.default_channel_error(str(exc))) from exc
+    return channel
