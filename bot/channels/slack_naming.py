@@ -85,11 +85,11 @@ class ChannelNaming:
         come and none is under way, one channel asked about (in a task of its own)."""
         self._read_runs()
         now = self.clock()
-        if self.asking or now < self.next_at:
+        client = self.client()
+        if self.asking or now < self.next_at or client is None:
             return
         channel = self._next(now)
-        client = self.client()
-        if channel is None or client is None:
+        if channel is None:
             return
         self.asking, self.next_at = True, now + self.every
         self.spawn(self._ask(client, channel))
