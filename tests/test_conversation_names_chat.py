@@ -167,9 +167,8 @@ def test_teams_names_an_activity_gives_and_none_it_does_not() -> None:
     assert conversation_name(chat) == "Weekly sync"  # a group chat's topic
 
 
-async def test_slack_names_the_routes_channels_check_was_given(tmp_path: Path, fake: FakeSlack) -> None:
-    """The routes' channels are asked of Slack at start-up anyway (``conversations.info``): the
-    names it gives are kept, the alerts' runs there named in the views; asked nothing more."""
+def routes_ops_and_gone(tmp_path: Path, fake: FakeSlack) -> Path:
+    """The shipped flows with two routes: to #ops-alerts (C0OPS), and to a channel Slack has not."""
     flows = shipped_flows(tmp_path / "flows")
     (flows / "routes.yaml").write_text(
         "routes:\n  - {name: ops, match: {source: alertmanager}, flow: metric_breach, channel: slack:C0OPS}\n"
@@ -177,6 +176,13 @@ async def test_slack_names_the_routes_channels_check_was_given(tmp_path: Path, f
     )
     fake.describe("C0OPS", "ops-alerts")
     fake.shut_out("C0GONE", "channel_not_found")
+    return flows
+
+
+async def test_slack_names_the_routes_channels_check_was_given(tmp_path: Path, fake: FakeSlack) -> None:
+    """The routes' channels are asked of Slack at start-up anyway (``conversations.info``): the
+    names it gives are kept, the alerts' runs there named in the views; asked nothing more."""
+    flows = routes_ops_and_gone(tmp_path, fake)
     slack = await harness(tmp_path, fake, flows=flows)
     try:
         await wait_for(lambda: slack.rows("SELECT conversation, name FROM conversation_names"))
@@ -196,13 +202,7 @@ async def test_the_routes_channels_check_never_waits_for_the_ledger_to_keep_a_na
     the lock (30 s at most, then the whole check given up: no ``routes_refused``, a warning), a
     check that never needed the ledger. Now the refusals are known at once; the names are kept by
     the next check, or the next command there."""
-    flows = shipped_flows(tmp_path / "flows")
-    (flows / "routes.yaml").write_text(
-        "routes:\n  - {name: ops, match: {source: alertmanager}, flow: metric_breach, channel: slack:C0OPS}\n"
-        "  - {name: gone, match: {kind: gone}, flow: metric_breach, channel: slack:C0GONE}\n"
-    )
-    fake.describe("C0OPS", "ops-alerts")
-    fake.shut_out("C0GONE", "channel_not_found")
+    flows = routes_ops_and_gone(tmp_path, fake)
     fake.slow_down("conversations.info", 0.5)  # (the lock taken before Slack answers)
     slack = await harness(tmp_path, fake, flows=flows)
     other = sqlite3.connect(

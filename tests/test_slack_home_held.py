@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -121,3 +123,21 @@ async def test_over_socket_mode_a_home_click_is_acknowledged_in_time_and_told_on
         await wait_for(lambda: notes(fake, "UA")[-1] == texts.action_unknown(1))  # no A1 of hers: as typed
     finally:
         await slack.client.close()
+
+
+async def test_a_home_click_under_way_when_the_server_stops_is_told_on_the_tab(
+    slack: Harness, fake: FakeSlack, tmp_path: Path
+) -> None:
+    """The ledger held past the stop's grace: the click is stopped, nothing of it kept, and its
+    person told on the tab that the bot was restarting (not left reading "Still saving")."""
+    await decided(slack)
+    await opened(slack, "UB")
+    with ledger_held(tmp_path / "slack.db"):
+        assert (await slack.post(home_click("UB", done_button("A1")), form=True)).status == 200
+        await wait_for(lambda: any(n.startswith("Still saving") for n in notes(fake, "UB")))
+        await slack.client.close()
+    assert notes(fake, "UB")[-1] == (
+        "The bot was restarting, so your click (done A1) was not saved. Please press it again in a minute."
+    )
+    with closing(sqlite3.connect(tmp_path / "slack.db")) as ledger:
+        assert ledger.execute(DONE).fetchall() == [("open",)]

@@ -12,13 +12,15 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from bot.channels.slack_late import ResponseUrls
 from bot.channels.slack_limits import Pacer
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, harness, wait_for
+from tests.slack_support import Harness, harness, slash_body, wait_for
+from tests.test_slack_late_clicks import ledger_held
 
 RUNS = "SELECT count(*) FROM runs"
 
@@ -200,3 +202,21 @@ async def test_a_start_waiting_for_a_busy_ledger_is_told_started_at_its_response
     told = await wait_for(lambda: fake.responses("l1"), timeout=10)
     assert told[0]["text"].startswith("Started run #1")
     assert slack.rows("SELECT status FROM runs") == [("active",)] and fake.of("chat.delete") == []
+
+
+def as_slack_sends(body: bytes, channel_name: str) -> bytes:
+    """A slash command's body with the ``channel_name`` Slack always adds (the ledger has no name for it yet)."""
+    return body + b"&" + urlencode({"channel_name": channel_name}).encode()
+
+
+async def test_the_form_opens_at_once_in_a_channel_new_to_the_ledger_while_it_is_held(
+    slack: Harness, fake: FakeSlack, tmp_path: Path
+) -> None:
+    """``/decision start`` alone writes nothing: the form opens at once (its trigger id lasts 3 s).
+    Before: "The decision ledger is busy" after 2 s, no form."""
+    with ledger_held(tmp_path / "slack.db"):
+        began = time.monotonic()
+        resp = await slack.post(as_slack_sends(slash_body("UA", "start", "C1"), "general"), form=True)
+        assert resp.status == 200 and time.monotonic() - began < 1.0
+        assert await resp.text() == ""
+    assert [v["callback_id"] for v in fake.modals()] == ["start_decision"]

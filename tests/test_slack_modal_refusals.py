@@ -74,3 +74,16 @@ async def test_a_busy_ledger_is_no_flow_error(slack: Harness, fake: FakeSlack, t
         said = _said(await _submit(slack, view))
     assert "The decision ledger is busy" in said and "nothing was started" in said
     assert slack.rows(RUNS) == [(0,)]
+
+
+async def test_the_same_form_submitted_again_after_nothing_started_starts_the_run(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """After *Nothing started*, Back and Start again with the form as filled in (the same view, the
+    same values): not taken for Slack's retry of the first submission, which started nothing."""
+    view = await _opened(slack)
+    fake.refuse("chat.postMessage", error="invalid_arguments")
+    assert _said(await _submit(slack, view))
+    again = await slack.post(submission_body(view, flow="post_meeting", title="Sync", channel="C1"), form=True)
+    assert again.status == 200 and await again.text() == ""  # the form closes: started
+    assert slack.rows(RUNS) == [(1,)]

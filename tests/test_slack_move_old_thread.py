@@ -21,6 +21,18 @@ def link_to(root: dict[str, Any]) -> str:
     return f"https://fake.slack.com/archives/{root['channel']}/p{root['ts'].replace('.', '')}"
 
 
+async def owner_question_moving(slack: Harness, fake: FakeSlack) -> dict[str, Any]:
+    """Alice's owner question (a people picker) waits in #general's thread; she moves the run to
+    #ops-review with Slack slow: the move's root is on its way. The question's post in #general."""
+    root, _ = await started(slack)
+    await slack.say(root["ts"], "We ship in March", "Draft the plan")
+    old = (await slack.posts(4))[3]
+    fake.slow_down("chat.postMessage", 0.5)
+    await slack.slash("UA", "move 1 <#C2|ops-review>")
+    await wait_for(lambda: len(fake.of("chat.postMessage")) > 4)  # (the root on its way)
+    return old
+
+
 async def test_status_typed_in_the_old_thread_tells_where_the_run_went_on(slack: Harness, fake: FakeSlack) -> None:
     """Before: 'No run #1 here' to Bob, who had never spoken in the run (nor been asked anything).
     Now: the run's status, and where it went on, with a link to its new thread; Alice, who leads
@@ -63,12 +75,7 @@ async def test_a_run_moved_straight_back_leaves_no_pointer_to_where_it_never_wen
     copy kept its redraw 'asked again there' in #ops-review, where the run never went. Now it says
     the question is asked again below in this thread, where it is answered."""
     ops(fake)
-    root, _ = await started(slack)
-    await slack.say(root["ts"], "We ship in March", "Draft the plan")
-    old = (await slack.posts(4))[3]
-    fake.slow_down("chat.postMessage", 0.5)
-    await slack.slash("UA", "move 1 <#C2|ops-review>")
-    await wait_for(lambda: len(fake.of("chat.postMessage")) > 4)  # (the root on its way)
+    old = await owner_question_moving(slack, fake)
     assert (await slack.slash("UA", "move 1 <#C1|general>"))["text"].startswith("Run #1 goes on in its thread")
     again = (await wait_for(lambda: [p for p in in_channel(fake, "C1")[4:] if p["text"] == old["text"]], 15))[0]
     fake.slow_down("chat.postMessage", 0.0)
@@ -79,7 +86,7 @@ async def test_a_run_moved_straight_back_leaves_no_pointer_to_where_it_never_wen
         last["blocks"][-1]["elements"][0]["text"]
         == "Run #1 goes on in this thread: this question is asked again below."
     )
-    assert again["thread_ts"] == root["ts"] and widgets(again["blocks"]) == ["users_select"]
+    assert again["thread_ts"] == old["thread_ts"] and widgets(again["blocks"]) == ["users_select"]
     await slack.click("UA", again, {"type": "users_select", "selected_user": "UB"})
     await wait_for(lambda: slack.rows("SELECT count(*) FROM answers WHERE step = 'actions'") == [(2,)])
 
@@ -124,12 +131,7 @@ async def test_a_question_moved_twice_before_the_first_root_was_out_points_to_th
     links its thread once its root is out."""
     ops(fake)
     fake.describe("C3", "third")
-    root, _ = await started(slack)
-    await slack.say(root["ts"], "We ship in March", "Draft the plan")
-    old = (await slack.posts(4))[3]
-    fake.slow_down("chat.postMessage", 0.5)
-    await slack.slash("UA", "move 1 <#C2|ops-review>")
-    await wait_for(lambda: len(fake.of("chat.postMessage")) > 4)  # (the root on its way)
+    old = await owner_question_moving(slack, fake)
     assert (await slack.slash("UA", "move 1 <#C3|third>"))["text"].startswith("Run #1 moves to #third")
     third = (await wait_for(lambda: in_channel(fake, "C3"), 15))[0]
     fake.slow_down("chat.postMessage", 0.0)

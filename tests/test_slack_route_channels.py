@@ -4,12 +4,14 @@ background, and each bad route is one warning naming the route, the channel and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
 
 import pytest
 
+from bot.store import open_db
 from tests.fakes.slack_api import FakeSlack
 from tests.flows_support import shipped_flows
 from tests.slack_support import harness, wait_for
@@ -104,5 +106,33 @@ async def test_a_missing_scope_is_one_info_line_and_nothing_more_asked(
         assert len(fake.of("conversations.info")) == 1 and warned(caplog) == []
         health = await (await slack.client.get("/healthz")).json()
         assert "routes_refused" not in health
+    finally:
+        await slack.client.close()
+
+
+async def test_a_channel_name_the_ledger_will_not_take_does_not_cost_the_check(tmp_path: Path, fake: FakeSlack) -> None:
+    """What Slack says of a route's channel gives its name to the ledger too (for analysts); that
+    write refused (here by a trigger: as a full disk, or a lock held past the busy timeout, would)
+    loses the name alone. Before, it failed the whole check: no route listed in ``/healthz``."""
+    ledger = open_db(tmp_path / "slack.db")
+    ledger.execute(
+        "CREATE TRIGGER refuse_names BEFORE INSERT ON conversation_names BEGIN SELECT RAISE(ABORT, 'full'); END"
+    )
+    ledger.conn.close()
+    fake.describe("C0OK", "checkout")
+    fake.shut_out("C0OUT")
+    slack = await harness(tmp_path, fake, flows=flows_routed(tmp_path))
+    try:
+
+        async def refused() -> list[str]:
+            return sorted((await (await slack.client.get("/healthz")).json()).get("routes_refused") or [])
+
+        listed: list[str] = []
+        for _ in range(50):
+            listed = await refused()
+            if listed:
+                break
+            await asyncio.sleep(0.1)
+        assert listed == ["payments", "payments-bis"]
     finally:
         await slack.client.close()

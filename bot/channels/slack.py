@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -52,7 +53,6 @@ from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import Queued
 from bot.refusals import RefusalLog
 from bot.store import group, names
-from bot.store.write_lock import LedgerBusy
 
 log = logging.getLogger("decisionbot.slack")
 #: Seconds the start-up gives the first Socket Mode connection (slack_sdk retries it every 5 s,
@@ -282,15 +282,17 @@ class SlackChannel(SlackRequests, Channel):
 
     async def _keep_name(self, channel: str, name: object) -> None:
         """The channel's name Slack gave with what it said of it (``conversations.info``, asked for
-        the check of the routes' channels anyway), kept for analysts (:mod:`bot.store.names`)."""
+        the check of the routes' channels anyway), kept for analysts (:mod:`bot.store.names`). Never
+        at the check's cost: not waited for while another process holds the ledger's write lock, and
+        a write the ledger refuses loses the name alone (logged), not what the check found."""
         given = [(channel, name)] if isinstance(name, str) else []
         if not names.news(self.services.db.conn, NAME, given):
             return
         try:  # never waited for: the check needs no ledger (held by another process: the next check's)
             await group.writable(self.services.db.conn, within=0)
-        except LedgerBusy:
-            return
-        names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
+            names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
+        except sqlite3.Error as exc:  # (LedgerBusy too) the name alone lost, not what the check found
+            log.info(texts.slack_name_not_kept(channel, f"{type(exc).__name__}: {exc}"))
 
     async def post_test(self, conversation: ConversationKey, text: str) -> bool:
         if self.poster is None:

@@ -197,9 +197,15 @@ def slack_start_paced() -> str:
 def slack_root_timed_out() -> str:
     """To the caller of a start whose thread's root Slack did not take within its time."""
     return (
-        "Slack did not answer in time when I posted the run's first message (no answer in time), so"
-        " nothing was started. Please try again in a moment."
+        "Slack did not answer in time: the run's first message was not posted (Slack slow, or this"
+        " channel's messages held back by its pace), so nothing was started. Please try again in a moment."
     )
+
+
+def slack_name_not_kept(channel: str, problem: str) -> str:
+    """Log line: a channel's name, learnt with the routes' check, the ledger did not take (held by
+    another process, or refusing the write): the check goes on; the name is kept when next given."""
+    return f"slack: the name of channel {channel} was not kept for analysts this time ({problem}); the routes' check goes on"
 
 
 def slack_post_failed(error: str) -> str:

@@ -87,7 +87,7 @@ def test_the_operators_runs_list_and_runs_show_name_the_step_and_whom_it_waits_f
     lines = ("We ship in March", "Draft the plan", "@bob", "2099-01-15", "done")
     decisionbot(tmp_path, "chat", "post_meeting", "-f", "alice", "-p", "bob", lines=lines)
     listed = decisionbot(tmp_path, "runs", "list").stdout.splitlines()
-    header = ["id", "flow", "status", "state", "waiting_for", "channel", "trigger", "title", "started_at"]
+    header = ["id", "flow", "status", "state", "waiting_for", "channel", "trigger", "where", "title", "started_at"]
     assert listed[0].split() == header
     assert listed[1].split()[:6] == ["1", "post_meeting", "active", "owner_accepts", "bob", "console"]
     shown = decisionbot(tmp_path, "runs", "show", "1").stdout.splitlines()[0]
