@@ -196,7 +196,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     for name, sender in app[SENDERS].items():
         sender.lease = lease
         tasks.append(asyncio.create_task(sender.run(), name=f"outbox-{name}"))
-    housekeeping = _housekeeping(services, app[GROUP], app[DB_PATH], lease, app[SETTLE_HEAP])
+    housekeeping = _housekeeping(services, app[GROUP], app[DB_PATH], lease, app[SETTLE_HEAP], app[CHANNELS])
     tasks.append(asyncio.create_task(housekeeping, name="housekeeping"))
     yield
     lease.stopping = True  # no new send from here; a send in flight finishes and is marked before release
@@ -227,7 +227,12 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _housekeeping(
-    services: Services, group: GroupCommit, path: str, lease: OutboxLease, settled: bool = False
+    services: Services,
+    group: GroupCommit,
+    path: str,
+    lease: OutboxLease,
+    settled: bool = False,
+    active: Mapping[str, Channel] | None = None,
 ) -> None:
     """Off the turns' hot path: the areas' upkeep (new messages into the full-text index, in
     batches) four times a second; once a second the outbox leases are renewed (or taken over from
@@ -237,7 +242,9 @@ async def _housekeeping(
     than a week are forgotten (``runs.forget_deliveries``), with, every CARDS_EVERY seconds (at
     once again while batches come full), the Teams cards of runs ended over 30 days ago
     (``runs.forget_cards``), and the WAL is checkpointed. The checkpoint copies pages on its own
-    connection in a worker thread (SQLite does that I/O without the GIL), so turns go on meanwhile."""
+    connection in a worker thread (SQLite does that I/O without the GIL), so turns go on meanwhile.
+    Once a second too, each channel's own upkeep (``Channel.housekeep``: Slack's channels named in
+    the background)."""
     dispatcher = services.dispatcher
     copier = open_db(path, migrate=False) if path != ":memory:" else None
     copying: asyncio.Future[None] | None = None
@@ -258,6 +265,7 @@ async def _housekeeping(
                 reload_failed = await reload_flows(dispatcher.catalog, reload_failed)
                 if settled and dispatcher.catalog.reloads != reloads and gc.get_freeze_count():
                     _resettle_heap()
+                _channels_upkeep(active or {})
             try:
                 await group.settled()
                 if migrations.upkeep_due(services.db):  # the write lock only for work to do
@@ -286,6 +294,16 @@ async def _housekeeping(
             await asyncio.wait([copying])  # the thread still uses the connection
         if copier is not None:
             copier.close()
+
+
+def _channels_upkeep(active: Mapping[str, Channel]) -> None:
+    """Each channel's own upkeep (quick: what waits on the platform goes on in tasks of its own);
+    one failing is logged, the others' and the housekeeping go on."""
+    for channel in active.values():
+        try:
+            channel.housekeep()
+        except Exception as exc:
+            log.warning(texts.housekeeping_failed(f"{channel.name}: {type(exc).__name__}: {exc}"))
 
 
 def _committed_first(group: GroupCommit) -> Callable[..., Any]:

@@ -179,3 +179,34 @@ async def test_the_one_question_an_answer_takes_is_marked_answered_without_a_sav
     (mark,) = [n for n, sql in enumerate(said) if sql.startswith("UPDATE slack_prompts SET status = 'answered'")]
     assert said[mark - 1] != "SAVEPOINT turn" and said[mark + 1] != "RELEASE turn"  # in the group all the same
     assert slack.rows("SELECT status, answer FROM slack_prompts WHERE ts = ?", dm["ts"]) == [("answered", "Yes")]
+
+
+async def test_a_question_posted_reads_its_runs_open_questions_once_and_writes_only_its_own_row(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Posting a question with widgets finds in one read what it moves past: the person's own
+    earlier question and those of people the run no longer asks; none open, nothing is updated
+    (an UPDATE ... RETURNING that changes nothing still costs SQLite two temporary tables)."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    await slack.posts(6)
+    conn = slack.services.db.conn
+    said: list[str] = []
+    conn.set_trace_callback(said.append)  # (the tests' watch of writes outside a transaction: set again below)
+    try:
+        await slack.event(message("UA", "done", thread_ts=thread))
+        dm = (await slack.posts(7))[6]
+        await wait_for(lambda: conn.execute("SELECT 1 FROM slack_prompts WHERE ts = ?", (dm["ts"],)).fetchall())
+    finally:
+        conn.set_trace_callback(None)
+        write_lock.watch(conn)
+    assert dm["channel"] == "DUB" and widgets(dm) == ["button", "button"]
+    touching = [sql for sql in said if "slack_prompts" in sql and "SELECT 1 FROM slack_prompts" not in sql]
+    assert [sql for sql in touching if sql.startswith("UPDATE slack_prompts SET status = 'superseded'")] == []
+    assert len([sql for sql in touching if "FROM slack_prompts p " in sql]) == 1, touching
+    assert [sql.split(" (")[0] for sql in touching if sql.startswith("INSERT")] == [
+        "INSERT OR REPLACE INTO slack_prompts"
+    ]
+    assert slack.rows("SELECT status, actor_id FROM slack_prompts WHERE ts = ?", dm["ts"]) == [("open", "slack:UB")]

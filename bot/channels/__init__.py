@@ -179,6 +179,10 @@ class Channel(ABC):
         while serving), for ``/healthz``; None while it works."""
         return None
 
+    def housekeep(self) -> None:  # noqa: B027 - optional hook
+        """The channel's own upkeep, from the server's housekeeping once a second: quick, never
+        waiting on the platform (what calls it starts in a task of its own)."""
+
     def given_up(self, item: Queued) -> None:  # noqa: B027 - optional hook
         """The outbox stopped trying ``item`` (refused for good, or for now for too long)."""
 

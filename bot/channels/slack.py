@@ -42,6 +42,7 @@ from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_inbound import Inbound
 from bot.channels.slack_limits import Backlog
+from bot.channels.slack_naming import ChannelNaming
 from bot.channels.slack_people import SlackPeople
 from bot.channels.slack_requests import SlackRequests
 from bot.channels.slack_send import Poster, slack_user
@@ -112,6 +113,7 @@ class SlackChannel(SlackRequests, Channel):
         self.poster: Poster | None = None
         self.inbound: Inbound | None = None
         self.http: aiohttp.ClientSession | None = None  # the Web API calls' session (``_client``)
+        self.naming = ChannelNaming(services.db, self._side_client, self.spawn, self.dispatcher.clock)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/slack/events", self.on_http)] if self.verifier else []
@@ -201,6 +203,13 @@ class SlackChannel(SlackRequests, Channel):
 
     def failing(self) -> str | None:
         return self.tokens.failing()
+
+    def housekeep(self) -> None:
+        """The channels runs live in that nothing named, named in the background (slack_naming)."""
+        self.naming.tick()
+
+    def _side_client(self) -> AsyncWebClient | None:
+        return self.poster.side if self.poster is not None and not self.stopping else None
 
     async def stop(self) -> None:
         """Socket Mode: take no new envelope (unacknowledged, Slack sends it again), let the turns

@@ -14,7 +14,9 @@ Moved, the run lives in the channel named: its next message there is the root of
 still queued for the old thread (queued again: ``outbox_rows.requeue``) and the questions waiting in
 the old thread, asked again. Questions asked by direct message stay there. A note in the old thread
 points to the new one when the bot can still post there. The ledger keeps a ``thread_moved``
-transition by whoever moved it, and ``slack_moves`` where from and to.
+transition by whoever moved it, and ``slack_moves`` where from and to. The channels' names Slack
+gave with what it said of them are kept for analysts (:mod:`bot.store.names`), whatever the move's
+outcome.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from bot.engine.state import Prompt
 from bot.engine.timers import lead_refused, may_lead
 from bot.model import Actor, ConversationKey, Reply, placeholder_facilitator
 from bot.run_commands import may_see
-from bot.store import group, iso, runs, transaction
+from bot.store import group, iso, names, runs, transaction
 from bot.store import slack as store
 from bot.store import slack_moves as moves
 from bot.store.runs import RunRow
@@ -222,6 +224,8 @@ async def carry_out(turns: Turns, typed: Typed, move: Move, within: float | None
     except (RetryLater, DeliveryFailed) as exc:
         late = isinstance(exc.__cause__, TimeoutError)
         return texts.slack_move_unchecked(row.id, move.name, texts.slack_post_timed_out() if late else str(exc))
+    given = [(move.channel, info.get("name")), (shown.conversation, old_info.get("name"))]
+    await names.kept_if_free(turns.services.db, NAME, given, turns.dispatcher.clock)  # (for analysts)
     if move.name == f"#{move.channel}" and isinstance(info.get("name"), str) and info["name"]:
         move = replace(move, name=f"#{info['name']}")  # <#C0123> as Slack wrote it: named as Slack names it
     if closed is not None:

@@ -120,30 +120,32 @@ class Posted(Withdrawals):
         now = self.clock()
         actor = reply.to.id if reply.to else None
 
-        def write(conn: sqlite3.Connection) -> tuple[list[store.PromptRow], list[store.PromptRow]]:
-            stale: list[store.PromptRow] = []
+        def write(conn: sqlite3.Connection) -> tuple[store.Asked | None, list[store.PromptRow]]:
+            asked: store.Asked | None = None
             closed: list[store.PromptRow] = []
             if target.becomes_root:
                 store.add_thread(conn, target.channel, ts, reply.run_id, now)
             if "blocks" in payload:
                 text, expects = payload["text"], reply.expects
-                stale = store.add_prompt(conn, target.channel, ts, item.id, reply.run_id, actor, text, expects, now)
+                asked = store.add_prompt(
+                    conn, target.channel, ts, item.id, reply.run_id, actor, text, expects, now, PLACEHOLDER.id
+                )
                 if answered is not None:  # posted answered: nothing to redraw
                     store.answer_prompt(conn, target.channel, ts, answered.actor_id, answered.text, now)
             elif question:  # a question without widgets still moves this person on from the last one
-                stale = store.supersede_prompts(conn, reply.run_id, actor, now)
+                asked = store.supersede_prompts(conn, reply.run_id, actor, now, PLACEHOLDER.id, (target.channel, ts))
             if reply.kind == "summary":
                 closed = store.close_run(conn, reply.run_id, now)
-            return stale, closed
+            return asked, closed
 
-        stale, closed = kept_write(self.db, write)
+        asked, closed = kept_write(self.db, write)
         if target.becomes_root:  # a move's root: the questions it left behind link its thread
             self.relink(reply.run_id, target.channel, ts, item.id)
-        for row in stale:
+        for row in asked.superseded if asked else []:
             self.update_later(row.channel, row.ts, blocks.withdrawn(row.text))
         for row in closed:
             self.update_later(
                 row.channel, row.ts, blocks.withdrawn(row.text, blocks.escape(texts.slack_prompt_run_ended()))
             )
-        if question:
-            self.withdraw_unasked(reply.run_id, keep=(target.channel, ts))
+        if question and asked and asked.unasked:  # found by the write: no second read of the run's prompts
+            self.withdraw_found(reply.run_id, asked.unasked)

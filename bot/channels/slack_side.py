@@ -8,7 +8,9 @@ refusal for good (``channel_not_found``, a token refused, a file upload's bad re
 retried. What is given up is logged, as is a wait cut short by a stopping server (the call is
 then not made); the bot token refused (revoked, the app uninstalled: every call fails alike) is
 one warning an outage (:class:`TokenOutage`), not one a call, and one info line once a call goes
-through again; ``/healthz`` says it meanwhile."""
+through again; ``/healthz`` says it meanwhile. The redraws of one message go out in the order they
+were asked for (:class:`Redraws`): a later one (a moved question's, linking its new thread) is not
+overtaken by an earlier one retried meanwhile, which it supersedes."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import aiohttp
@@ -72,10 +74,12 @@ async def side_call(
     channel: str | None,
     retry_for: float = SIDE_RETRY_FOR,
     down: Callable[[ChannelDown], object] | None = None,
+    wanted: Callable[[], bool] = lambda: True,
 ) -> bool:
     """Make ``request`` (Slack's ``method``, in ``channel``), retrying what Slack refused for now
-    for ``retry_for`` seconds at most; whether Slack took it (a refusal is logged; the token
-    refused is told to ``down`` instead, when given, which says so once an outage)."""
+    for ``retry_for`` seconds at most, while it is still ``wanted`` (a redraw superseded meanwhile is
+    not made again: False); whether Slack took it (a refusal is logged; the token refused is told to
+    ``down`` instead, when given, which says so once an outage)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + retry_for
     backoff = SIDE_BACKOFF_FIRST
@@ -104,6 +108,8 @@ async def side_call(
                 except asyncio.CancelledError:
                     log.warning(texts.slack_side_call_stopped(method, str(exc)))
                     raise
+                if not wanted():
+                    return False  # superseded while it waited: what supersedes it goes instead
                 continue
         except (DeliveryFailed, SlackClientError) as exc:  # (a file upload refused: SlackRequestError)
             refused = exc
@@ -155,6 +161,40 @@ def bot_token_refused(
     return error, since, [what for *_, what in found]
 
 
+@dataclass
+class _Redrawn:
+    """The redraws under way of one message: one made at a time (``turn``), the number of the
+    latest asked for, and how many are under way."""
+
+    turn: asyncio.Lock
+    latest: int = 0
+    under_way: int = 0
+
+
+class Redraws:
+    """The redraws (``chat.update``) under way, per message: each made once the one asked for before
+    it is done with (taken, given up or superseded), so that Slack shows the latest asked for; one
+    superseded by a later one before it is made, or while it waits to be retried, is not made
+    (again). A message is remembered only while redraws of it are under way."""
+
+    def __init__(self) -> None:
+        self.messages: dict[tuple[str, str], _Redrawn] = {}
+
+    def ask(self, channel: str, ts: str) -> tuple[_Redrawn, int]:
+        """A redraw of ``channel``/``ts`` asked for: its message's line, and its number in it."""
+        line = self.messages.get((channel, ts))
+        if line is None:
+            line = self.messages[(channel, ts)] = _Redrawn(asyncio.Lock())
+        line.latest += 1
+        line.under_way += 1
+        return line, line.latest
+
+    def done(self, channel: str, ts: str, line: _Redrawn) -> None:
+        line.under_way -= 1
+        if not line.under_way:
+            self.messages.pop((channel, ts), None)
+
+
 class SideCalls:
     """The side calls of :class:`bot.channels.slack_send.Poster`, each in a task of its own
     (``spawn``) on the ``side`` client; ``side_retry_for``: how long each is retried."""
@@ -165,9 +205,29 @@ class SideCalls:
     side_retry_for: float
     side_token: TokenOutage  # the bot token refused for these calls
 
+    @cached_property
+    def redraws(self) -> Redraws:
+        return Redraws()
+
     def update_later(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
+        """Redraw message ``channel``/``ts`` as ``payload``, after the redraws of it asked for
+        before (and instead of those not made yet: :class:`Redraws`)."""
         update = partial(json_call, self.side, "chat.update", channel=channel, ts=ts, **payload)
-        self.spawn(self._side("chat.update", update, channel))
+        self.spawn(self._redraw(channel, ts, update, *self.redraws.ask(channel, ts)))
+
+    async def _redraw(self, channel: str, ts: str, update: Request, line: _Redrawn, number: int) -> bool:
+        """Redraw ``number`` of a message, made in its turn unless a later one was asked for."""
+        try:
+            async with line.turn:
+                if line.latest != number:
+                    return False  # superseded before it went out
+
+                def wanted() -> bool:
+                    return line.latest == number
+
+                return await self._side("chat.update", update, channel, wanted)
+        finally:
+            self.redraws.done(channel, ts, line)
 
     def upload_later(self, channel: str, thread_ts: str, attachment: dict[str, str]) -> None:
         """Share a file in a thread (files.getUploadURLExternal, the upload, files.completeUploadExternal).
@@ -203,7 +263,9 @@ class SideCalls:
             if not await self._side(method, partial(post, text=fit(part, TEXT_LIMIT)), channel):
                 return
 
-    async def _side(self, method: str, request: Request, channel: str) -> bool:
+    async def _side(
+        self, method: str, request: Request, channel: str, wanted: Callable[[], bool] = lambda: True
+    ) -> bool:
         """A side call made for a request (a command's answer, a redraw) goes once what the request
         wrote is committed; not at all when it was lost (the request comes again). Retried while
         Slack refuses it for now (see :mod:`bot.channels.slack_side`); whether Slack took it."""
@@ -211,13 +273,16 @@ class SideCalls:
             await group_requests.request_stored()
         except sqlite3.Error:
             return False
-        return await self.retried(method, request, channel)
+        return await self.retried(method, request, channel, wanted)
 
-    async def retried(self, method: str, request: Request, channel: str) -> bool:
-        """``request`` made now, retried while Slack refuses it for now; whether Slack took it. The
-        bot token refused is said once an outage, and its end once (see :class:`TokenOutage`)."""
+    async def retried(
+        self, method: str, request: Request, channel: str, wanted: Callable[[], bool] = lambda: True
+    ) -> bool:
+        """``request`` made now, retried while Slack refuses it for now and it is ``wanted``; whether
+        Slack took it. The bot token refused is said once an outage, and its end once (see
+        :class:`TokenOutage`)."""
         down = partial(self.side_token.refused, method)
-        taken = await side_call(method, request, self.pacer, channel, self.side_retry_for, down)
+        taken = await side_call(method, request, self.pacer, channel, self.side_retry_for, down, wanted)
         if taken:
             self.side_token.works()
         return taken

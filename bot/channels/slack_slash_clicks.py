@@ -30,9 +30,8 @@ from bot.channels.slack_starts import SLASH_BUDGET, SlashStarts
 from bot.channels.slack_turns import NAME
 from bot.control import start_arguments
 from bot.model import ConversationKey, Message
-from bot.store import group, names, transaction, widgets
+from bot.store import names, transaction, widgets
 from bot.store import slack as store
-from bot.store.write_lock import LedgerBusy
 
 #: What Slack gives as a slash command's ``channel_name`` where it is no channel's name: a direct
 #: message, a private channel (older workspaces), a group DM (``mpdm-...``).
@@ -79,14 +78,7 @@ class SlashesAndClicks(SlashStarts):
         analysts (:mod:`bot.store.names`); nothing written when the ledger has them already. Never
         waited for: while another process holds the ledger they are left for a later command (each
         gives its channel's name again), the command itself waiting as it does (:mod:`bot.channels.slack_late`)."""
-        given = named_channels(form)
-        if not names.news(self.services.db.conn, NAME, given):
-            return
-        try:
-            await group.writable(self.services.db.conn, within=0)
-        except LedgerBusy:
-            return
-        names.learnt(self.services.db, NAME, given, self.dispatcher.clock())
+        await names.kept_if_free(self.services.db, NAME, named_channels(form), self.dispatcher.clock)
 
     async def _command(self, form: dict[str, str], command: messages.Slash, arrived: float, budget: float) -> Answer:
         """The slash command carried out (``form``: as Slack sent it), a start within ``budget`` of

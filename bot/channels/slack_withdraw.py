@@ -71,7 +71,13 @@ class Withdrawals(SideCalls):
         """Close the open prompts of people the run no longer asks (their question was handed to
         the facilitator, or dropped) and take their widgets away, saying why. Returns why, by
         (channel, ts); ``keep``: a prompt just posted, left alone."""
-        found = store.unasked_prompts(self.db.conn, run_id, PLACEHOLDER.id, keep)
+        return self.withdraw_found(run_id, store.unasked_prompts(self.db.conn, run_id, PLACEHOLDER.id, keep))
+
+    def withdraw_found(
+        self, run_id: int, found: list[tuple[store.PromptRow, str | None]]
+    ) -> dict[tuple[str, str], str]:
+        """Close these open prompts of people run ``run_id`` no longer asks, each with its step
+        (:func:`bot.store.slack.unasked_prompts`), as :meth:`withdraw_unasked` does."""
         if not found:
             return {}
         prompts = [(row.channel, row.ts) for row, _ in found]

@@ -204,7 +204,7 @@ class TeamsChannel(Channel):
         if (refused := refused_unread(request, bool(self.settings.app_id), self.unverified)) is not None:
             return refused
         try:
-            body = inbound_json.loads(await inbound_json.body_within(request.read()))
+            body = inbound_json.loads(await inbound_json.read_body(request))
         except inbound_json.BodyTooSlow as exc:
             return _error(408, str(exc))
         except ValueError as exc:  # not JSON, not UTF-8, NaN, a lone surrogate, nested too deeply

@@ -5,29 +5,32 @@ facilitators (the ledger otherwise keeps ids only: ``slack:C0OPS``).
 chat), keyed as ``runs.conversation`` without its thread (``slack:C0OPS``;
 :func:`bot.analytics.sql_parts.conversation_of`): its name (a Slack channel's without ``#``; a
 Teams channel's as ``Team / Channel``) and when it was last seen. Names are kept where a platform
-already gives them, never asked for them alone: a Slack slash command's ``channel_name`` (and the
+gives them with what the bot does anyway: a Slack slash command's ``channel_name`` (and the
 channels its text names, ``<#C0OPS|ops>``), what Slack says of the channels ``routes.yaml`` names
-when the server checks them (``conversations.info``, asked for that check), a Teams activity's
-``channelData`` (its channel and team; a channel created or renamed, told in the team's General
-channel: the channel it names) or group chat's ``conversation.name``. A Slack name is never
-waited for (another process holding the ledger's write lock: kept the next time it is given). A
-conversation never heard of that way has no row:
-the views say NULL. Read by the analytics views that show a conversation and ``decisionbot runs
-list``.
+when the server checks them and of both channels of a ``/decision move`` (``conversations.info``,
+asked for that check), a Teams activity's ``channelData`` (its channel and team; a channel created
+or renamed, told in the team's General channel: the channel it names) or group chat's
+``conversation.name``. A Slack channel runs live in that none of those named (a run started by a
+mention or a message there) is asked about in the background, off the turns' path
+(:mod:`bot.channels.slack_naming`: a few ``conversations.info`` a minute at most). A Slack name
+given with a turn is never waited for (another process holding the ledger's write lock: kept the
+next time it is given). A conversation never named has no row: the views say NULL. Read by the
+analytics views that show a conversation and ``decisionbot runs list``.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store import iso, transaction
+from bot.store import group, iso, transaction
+from bot.store.write_lock import LedgerBusy
 
 migrations = Migrations("decisionbot-names")
 
@@ -73,6 +76,22 @@ def learnt(db: Database, platform: str, named: Iterable[tuple[str, str | None]],
             [(key, platform, name, iso(now)) for key, name in changed],
         )
     return len(changed)
+
+
+async def kept_if_free(
+    db: Database, platform: str, given: Iterable[tuple[str, object]], clock: Callable[[], datetime]
+) -> int:
+    """Keep the names ``given`` (as :func:`learnt`; a name that is no string is none) that are new,
+    never waiting for the ledger: while another process holds its write lock they are left for
+    the next time they are given. How many were kept."""
+    named = [(conversation, name) for conversation, name in given if isinstance(name, str)]
+    if not news(db.conn, platform, named):
+        return 0
+    try:
+        await group.writable(db.conn, within=0)
+    except LedgerBusy:
+        return 0
+    return learnt(db, platform, named, clock())
 
 
 @dataclass(frozen=True)

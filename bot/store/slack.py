@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -209,6 +209,27 @@ def close_run(conn: sqlite3.Connection, run_id: int, now: datetime) -> list[Prom
     return [prompt_row(r) for r in rows]
 
 
+#: The open prompts of a run that goes on (or of any run): of whom they ask, and whether the run
+#: waits on that person still, with the step each asked (see :func:`prompts_open`).
+_OPEN_PROMPTS = (
+    f"SELECT {', '.join('p.' + c for c in PROMPT_COLUMNS.split(', '))}, m.step, p.actor_id IS ?,"
+    " p.actor_id IS NOT NULL AND r.status IN ('active', 'stalled') AND instr(r.waiting_on,"
+    " ' ' || CASE WHEN p.actor_id = ? THEN r.facilitator_id ELSE p.actor_id END || ' ') = 0"
+    " FROM slack_prompts p LEFT JOIN runs r ON r.id = p.run_id LEFT JOIN messages m ON m.id = p.message_id"
+    " WHERE p.run_id = ? AND p.status = 'open'"
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question posted to a person of a run finds open: their earlier prompts, now
+    superseded (the engine asks one question per person at a time), and the prompts of people the
+    run no longer waits on, each with its step (:func:`unasked_prompts`; not superseded here)."""
+
+    superseded: list[PromptRow]
+    unasked: list[tuple[PromptRow, str | None]]
+
+
 def add_prompt(
     conn: sqlite3.Connection,
     channel: str,
@@ -219,26 +240,38 @@ def add_prompt(
     text: str,
     expects: dict[str, Any] | None,
     now: datetime,
-) -> list[PromptRow]:
+    placeholder_id: str,
+) -> Asked:
     """Record a posted prompt; earlier open prompts to the same person in the run are superseded
-    (the engine asks one question per person at a time). Returns the superseded ones."""
-    superseded = supersede_prompts(conn, run_id, actor_id, now)
+    (see :func:`supersede_prompts`)."""
+    asked = supersede_prompts(conn, run_id, actor_id, now, placeholder_id, keep=(channel, ts))
     conn.execute(
         "INSERT OR REPLACE INTO slack_prompts (channel, ts, message_id, run_id, actor_id, text, expects, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (channel, ts, message_id, run_id, actor_id, text, json.dumps(expects) if expects else None, iso(now)),
     )
-    return superseded
+    return asked
 
 
-def supersede_prompts(conn: sqlite3.Connection, run_id: int, actor_id: str | None, now: datetime) -> list[PromptRow]:
-    """The run asked ``actor_id`` something new: their open prompts are superseded. Returns them."""
-    rows = conn.execute(
-        f"UPDATE slack_prompts SET status = 'superseded', updated_at = ? WHERE run_id = ? AND actor_id IS ?"
-        f" AND status = 'open' RETURNING {PROMPT_COLUMNS}",
-        (iso(now), run_id, actor_id),
-    ).fetchall()
-    return [prompt_row(r) for r in rows]
+def supersede_prompts(
+    conn: sqlite3.Connection,
+    run_id: int,
+    actor_id: str | None,
+    now: datetime,
+    placeholder_id: str,
+    keep: tuple[str, str] | None,
+) -> Asked:
+    """The run asked ``actor_id`` something new: their open prompts are superseded; the others
+    it found open whose person the run no longer waits on are returned too (``keep``, a prompt
+    posted now, apart), as :func:`unasked_prompts` finds them once these are superseded. One read
+    of the run's open prompts (mostly none) serves both: an UPDATE ... RETURNING costs SQLite two
+    temporary tables even when it changes nothing."""
+    found = conn.execute(_OPEN_PROMPTS, (actor_id, placeholder_id, run_id)).fetchall()
+    theirs = [prompt_row(row[:-3]) for row in found if row[-2]]
+    taken = supersede_these(conn, [(row.channel, row.ts) for row in theirs], now)
+    superseded = [replace(row, status="superseded") for row in theirs if (row.channel, row.ts) in taken]
+    unasked = [(prompt_row(row[:-3]), row[-3]) for row in found if not row[-2] and row[-1] and (row[0], row[1]) != keep]
+    return Asked(superseded, unasked)
 
 
 def unasked_prompts(
@@ -248,14 +281,8 @@ def unasked_prompts(
     handed to the facilitator, or dropped by ``back``), each with the step it asked; to be
     superseded (:func:`supersede_these`). A prompt asked of the placeholder facilitator is the
     claimer's. ``keep``: (channel, ts) of a prompt posted now, left alone."""
-    found = conn.execute(
-        f"SELECT {', '.join('p.' + c for c in PROMPT_COLUMNS.split(', '))}, m.step FROM slack_prompts p"
-        " JOIN runs r ON r.id = p.run_id LEFT JOIN messages m ON m.id = p.message_id"
-        " WHERE p.run_id = ? AND p.status = 'open' AND p.actor_id IS NOT NULL AND r.status IN ('active', 'stalled')"
-        " AND instr(r.waiting_on, ' ' || CASE WHEN p.actor_id = ? THEN r.facilitator_id ELSE p.actor_id END || ' ') = 0",
-        (run_id, placeholder_id),
-    ).fetchall()
-    return [(prompt_row(row[:-1]), row[-1]) for row in found if (row[0], row[1]) != keep]
+    found = conn.execute(_OPEN_PROMPTS, (None, placeholder_id, run_id)).fetchall()
+    return [(prompt_row(row[:-3]), row[-3]) for row in found if row[-1] and (row[0], row[1]) != keep]
 
 
 def supersede_these(conn: sqlite3.Connection, prompts: list[tuple[str, str]], now: datetime) -> set[tuple[str, str]]:

@@ -266,6 +266,12 @@ def slack_lookups_slow(waiting: int, seconds: float) -> str:
     )
 
 
+def slack_naming_crashed(channel: str, minutes: int) -> str:
+    """Log line (with its traceback): naming a channel in the background (bot/channels/slack_naming.py)
+    failed unexpectedly."""
+    return f"slack: asking Slack the name of channel {channel} failed unexpectedly; asked again in {minutes} min"
+
+
 def slack_lookup_crashed(user: str) -> str:
     """Log line (with its traceback): a lookup made again in the background failed unexpectedly."""
     return (
