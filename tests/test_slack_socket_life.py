@@ -133,7 +133,7 @@ async def test_a_slash_command_whose_root_is_late_answers_in_time_and_takes_the_
         root = fake.of("chat.postMessage")[0]
         assert root.result["ok"] and deleted[0].args == {"channel": "C1", "ts": root.result["ts"]}
         assert fake.posted() == [] and slack.rows("SELECT count(*) FROM runs") == [(0,)]
-        assert "(no answer in time)" in fake.acks[0]["payload"]["text"]
+        assert "did not take the run's first message in time" in fake.acks[0]["payload"]["text"]
     finally:
         await slack.client.close()
 

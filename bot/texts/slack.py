@@ -197,8 +197,8 @@ def slack_start_paced() -> str:
 def slack_root_timed_out() -> str:
     """To the caller of a start whose thread's root Slack did not take within its time."""
     return (
-        "Slack did not answer in time: the run's first message was not posted (Slack slow, or this"
-        " channel's messages held back by its pace), so nothing was started. Please try again in a moment."
+        "Slack did not take the run's first message in time (Slack slow, or this channel's messages"
+        " held back by its pace), so nothing was started. Please try again in a moment."
     )
 
 
