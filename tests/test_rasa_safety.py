@@ -4,6 +4,7 @@ real rasa-sdk server in a subprocess (``decisionbot rasa-actions``), sent Rasa's
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 from bot.channels.rasa_edge import ACTION_NAMES
 from bot.cli import main
 from tests.edge_support import answer_to_headers_alone
-from tests.rasa_support import RASA_ACTIONS, Server, request, slot, start_server, stop, texts
+from tests.rasa_support import RASA_ACTIONS, Server, free_port, request, slot, start_server, stop, texts
 
 CLI = RASA_ACTIONS
 TOKEN = "rasa-token-7f3a"
@@ -107,6 +108,16 @@ def test_python_m_rasa_sdk_with_a_token_refuses_every_call(tmp_path: Path) -> No
         stop(running)
 
 
+def has_ipv6_loopback() -> bool:
+    """Whether this machine can listen on ``::1`` (a container may have IPv6 turned off)."""
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
 def test_rasa_actions_listens_beyond_loopback_only_with_a_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -114,19 +125,23 @@ def test_rasa_actions_listens_beyond_loopback_only_with_a_token(
 
     served: list[tuple[str, int]] = []
     monkeypatch.setattr(rasa_server, "serve", lambda host, port: served.append((host, port)))
+    port = free_port()  # (the port is tried before the ledger is opened)
+    loopbacks = ("127.0.0.1", "localhost", "::1") if has_ipv6_loopback() else ("127.0.0.1", "localhost")
     monkeypatch.delenv("DECISIONBOT_RASA_TOKEN", raising=False)
     db = str(tmp_path / "r.db")
     for host in ("0.0.0.0", "192.0.2.7", "::", "rasa-actions.internal"):
-        result = CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", host, "--port", "5099"])
+        result = CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", host, "--port", str(port)])
         assert result.exit_code == 1, host
         assert f"Refusing to listen on {host} without a token" in result.output
     assert served == [] and not Path(db).exists()
-    for host in ("127.0.0.1", "localhost", "::1"):
-        result = CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", host, "--port", "5099"])
+    for host in loopbacks:
+        result = CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", host, "--port", str(port)])
         assert result.exit_code == 0, (host, result.output, result.exception)
     monkeypatch.setenv("DECISIONBOT_RASA_TOKEN", TOKEN)
-    assert CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", "0.0.0.0", "--port", "5099"]).exit_code == 0
-    assert served == [("127.0.0.1", 5099), ("localhost", 5099), ("::1", 5099), ("0.0.0.0", 5099)]
+    assert (
+        CliRunner().invoke(main, ["--db", db, "rasa-actions", "--host", "0.0.0.0", "--port", str(port)]).exit_code == 0
+    )
+    assert served == [(host, port) for host in (*loopbacks, "0.0.0.0")]
 
 
 def test_ids_and_answers_older_than_a_week_are_forgotten(server: Server) -> None:

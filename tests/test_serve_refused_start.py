@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 from bot.store import open_db
+from tests.rasa_support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWS = str(ROOT / "flows")
@@ -30,12 +31,6 @@ NOBODY = "http://127.0.0.1:1/api/"
 def serve(db: Path, *options: str, **env: str) -> Result:
     clean = {k: None for k in os.environ if k.startswith(("SLACK_", "DECISIONBOT_", "Microsoft"))}
     return CliRunner().invoke(main, ["--db", str(db), "--flows", FLOWS, "serve", *options], env={**clean, **env})
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -13,16 +13,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
+from tests.rasa_support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWS = str(ROOT / "flows")
 NOBODY = "http://127.0.0.1:1/api/"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def serve(db: Path, port: int, **env: str) -> Result:

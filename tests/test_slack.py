@@ -268,7 +268,10 @@ async def test_slash_start_answers_within_slacks_three_seconds_when_slack_is_slo
     started = time.monotonic()
     answer = await slack.slash("UN", "start post_meeting Weekly")
     assert time.monotonic() - started < 2.9
-    assert answer["text"].startswith("Slack did not take the run's first message in time") and "nothing was started" in answer["text"]
+    assert (
+        answer["text"].startswith("Slack did not take the run's first message in time")
+        and "nothing was started" in answer["text"]
+    )
     assert slack.rows("SELECT count(*) FROM runs") == [(0,)]
 
 

@@ -102,7 +102,9 @@ async def test_a_foreign_response_url_is_never_called(slack: Harness, fake: Fake
     try:
         fake.slow_down("chat.postMessage", 3.5)
         answer = await slack.slash("UA", "start post_meeting Weekly sync", response_url=other.response_url("x"))
-        assert "nothing was started" in answer["text"] and "did not take the run's first message in time" in answer["text"]
+        assert (
+            "nothing was started" in answer["text"] and "did not take the run's first message in time" in answer["text"]
+        )
         await wait_for(lambda: fake.of("chat.delete"), timeout=8)  # the root taken back, as before
         await asyncio.sleep(0.5)
         assert other.calls == [] and fake.responses() == []

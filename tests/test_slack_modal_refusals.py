@@ -43,7 +43,11 @@ async def test_a_root_slack_is_slow_to_take_is_said_as_slow_not_refused(slack: H
     view = await _opened(slack)
     fake.slow_down("chat.postMessage", 3.5)
     said = _said(await _submit(slack, view))
-    assert "did not take the run's first message in time" in said and "nothing was started" in said and "refused" not in said
+    assert (
+        "did not take the run's first message in time" in said
+        and "nothing was started" in said
+        and "refused" not in said
+    )
     assert slack.rows(RUNS) == [(0,)]
 
 
