@@ -92,7 +92,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     DECISIONBOT_METRICS_TOKEN.
 
     It writes the ledger --db (made if missing) and runs the flows of --flows, both given before
-    'serve' (decisionbot --db /srv/bot/decisions.db serve). A start refused leaves no ledger made.
+    'serve' (decisionbot --db /srv/bot/decisions.db serve). A refused start leaves no new, untouched ledger behind.
 
     Secrets are never logged, at any level.
 
