@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -139,3 +140,12 @@ def old_ledger(tmp_path: Path) -> Path:
     with gzip.open(OLD_LEDGER) as packed, path.open("wb") as out:
         shutil.copyfileobj(packed, out)
     return path
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port on 127.0.0.1 another socket listens on, for the test's length."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]

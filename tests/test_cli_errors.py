@@ -6,11 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -166,14 +164,6 @@ def test_a_ledger_and_an_empty_file_are_still_migrated(tmp_path: Path) -> None:
     assert "schema up to date" in run(empty, "db", "migrate").output
     mixed = _foreign(tmp_path / "mixed.db", "CREATE TABLE customers (id INTEGER PRIMARY KEY)")
     assert run(mixed, "db", "migrate").exit_code == 0
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 def test_serve_on_a_port_in_use_says_so(tmp_path: Path, taken_port: int) -> None:

@@ -5,10 +5,8 @@ folder, had been made, and its line said "new, created now")."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +14,6 @@ import pytest
 pytest.importorskip("rasa_sdk")
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 def test_rasa_actions_on_a_busy_port_makes_no_ledger(tmp_path: Path, taken_port: int) -> None:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,14 +29,6 @@ NOBODY = "http://127.0.0.1:1/api/"
 def serve(db: Path, *options: str, **env: str) -> Result:
     clean = {k: None for k in os.environ if k.startswith(("SLACK_", "DECISIONBOT_", "Microsoft"))}
     return CliRunner().invoke(main, ["--db", str(db), "--flows", FLOWS, "serve", *options], env={**clean, **env})
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 def refused(result: Result, starts: str) -> None:
