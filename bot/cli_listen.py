@@ -117,6 +117,15 @@ def released(sockets: list[socket.socket]) -> Iterator[list[socket.socket]]:
             sock.close()
 
 
+def try_port(host: str, port: int) -> None:
+    """Refuse a port that cannot be listened on now (one line, as :func:`listening` says it), by
+    binding it and letting it go: for a server that binds it again itself (Sanic for
+    ``rasa-actions``; one taking it between the two is refused by that bind, the same way)."""
+    with listening(host, port):
+        for sock in bind(host, port):
+            sock.close()
+
+
 def loopback(host: str) -> bool:
     """Only this machine can reach the address: localhost or a loopback IP."""
     if host.casefold() == "localhost":

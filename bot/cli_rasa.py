@@ -10,7 +10,7 @@ import click
 from bot import config, store, texts
 from bot.cli import main
 from bot.cli_context import Context
-from bot.cli_listen import PORT, bind, listening, loopback, released
+from bot.cli_listen import PORT, listening, loopback, try_port
 from bot.errors import BotError
 
 
@@ -51,8 +51,7 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     os.environ[config.BY_NAME["flows"].env] = str(obj.flows_dir)
     store.refuse_read_only(obj.db_path)
     obj.require_flows()  # a flows folder with no flows: said before the port
-    with listening(host, port), released(bind(host, port)):  # a busy port: refused before the ledger is made
-        pass  # (Sanic binds it again for its workers; taken between the two, its bind says so)
+    try_port(host, port)  # a busy port: refused before the ledger is made (Sanic binds it again)
     new = not Path(obj.db_path).exists()
     obj.dispatcher()  # refuse a bad flow file, time zone or ledger now, not at the first call
     click.echo(texts.rasa_listening(host, port, obj.db_path, str(obj.flows_dir)), err=True)
