@@ -90,8 +90,13 @@ class Group(CommandGroup):
 
 
 class SettingOption(click.Option):
-    """An option backed by a setting: a bad value that came from its environment variable names
-    the variable, not an option the operator never typed."""
+    """An option backed by a setting: its environment variable is read as every setting is
+    (``config.get``: whitespace around it is not part of it, blank is its default), and a bad
+    value that came from it names the variable, not an option the operator never typed."""
+
+    def resolve_envvar_value(self, ctx: click.Context) -> str | None:
+        value = super().resolve_envvar_value(ctx)
+        return None if value is None else (value.strip() or None)
 
     def get_error_hint(self, ctx: click.Context | None) -> str:
         if ctx is not None and ctx.get_parameter_source(self.name or "") is ParameterSource.ENVIRONMENT:

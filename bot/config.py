@@ -186,14 +186,17 @@ def get(name: str) -> str | None:
 
 
 def environment(env: Mapping[str, str]) -> dict[str, str]:
-    """``env`` as the channels and hooks read it: a secret's surrounding whitespace (the newline
-    of a secrets file, a stray space) is not part of it, and a blank secret is not set."""
+    """``env`` as the channels and hooks read it: a setting's surrounding whitespace (the newline
+    of a secrets file, a stray space after a value in an env file) is not part of it, and a blank
+    setting is not set."""
     read = {name: _value(name, value) for name, value in env.items()}
     return {name: value for name, value in read.items() if value is not None}
 
 
 def _value(env: str, value: str | None) -> str | None:
-    if value is None or env not in SECRETS:
+    """A setting's value as read: without surrounding whitespace, and None when blank (its default).
+    Another variable is as it is set."""
+    if value is None or env not in BY_ENV:
         return value
     return value.strip() or None
 
