@@ -13,7 +13,7 @@ from bot.cli import main
 from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.errors import BotError
-from bot.store import backup_keep, migrations, open_db, open_readonly, upgrade, upgrade_copy, utc_now
+from bot.store import backup_keep, migrations, open_db, open_readonly, restore, upgrade, upgrade_copy, utc_now
 
 
 @main.group("db")
@@ -24,6 +24,7 @@ def db_group() -> None:
     Example:
       decisionbot db migrate
       decisionbot db backup --into data/backups --keep 14
+      decisionbot db restore data/backups/decisions-20261130T021500Z.db
     """
 
 
@@ -67,9 +68,7 @@ def db_backup(obj: Context, file: Path | None, folder: Path | None, keep: int | 
     SQLite's online backup takes one consistent snapshot (every committed turn, the WAL's
     included) without stopping the server. The copy is checked (PRAGMA quick_check) and made a
     single file before it replaces FILE: all or nothing, never over the ledger itself, with the
-    ledger's own permissions. To restore: stop the server, move the ledger's -wal and -shm files
-    aside (SQLite would read a leftover -wal on top of the copy), put the copy in the ledger's
-    place, start the server.
+    ledger's own permissions. To restore: stop the server, then `decisionbot db restore COPY`.
 
     With --into DIR, the copy is DIR/decisions-<UTC time>.db; once it is written and checked,
     the oldest copies so named in DIR beyond the newest N are removed (nothing else in DIR is
@@ -88,6 +87,27 @@ def db_backup(obj: Context, file: Path | None, folder: Path | None, keep: int | 
         click.echo(texts.cli_backed_up(obj.db_path, str(file), runs, size))
         return
     _backup_into(ledger, folder, backup_keep.DEFAULT_KEEP if keep is None else keep)
+
+
+@db_group.command("restore")
+@click.argument("copy", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def db_restore(obj: Context, copy: Path) -> None:
+    """Put the backup COPY in the ledger's place, once the server is stopped.
+
+    Refused, changing nothing, while a process has the ledger open (its -wal or -shm is there: a
+    running server would go on writing to the ledger put aside), and for a COPY that is not a
+    sound decisionbot ledger. The ledger it replaces is kept beside it, as
+    decisions.before-restore-<UTC time>.db; the copy gets the ledger's permissions.
+
+    \b
+    Example:
+      systemctl stop decisionbot
+      decisionbot --db data/decisions.db db restore data/backups/decisions-20261130T021500Z.db
+      systemctl start decisionbot
+    """
+    runs, aside = restore.restore(copy, Path(obj.db_path))
+    click.echo(texts.cli_restored(obj.db_path, str(copy), runs, None if aside is None else str(aside)))
 
 
 def _refuse_bad_backup_options(file: Path | None, folder: Path | None, keep: int | None) -> None:

@@ -255,3 +255,23 @@ def run_where(platform: str, here: str, moved_from: str | None) -> str:
     ``console``; one moved says from where: ``slack #ops (moved from #general)``."""
     where = platform if platform in ("console", "rasa") else f"{platform} {here}"
     return f"{where} (moved from {moved_from})" if moved_from else where
+
+
+def cli_restore_in_use(ledger: str) -> str:
+    return (
+        f"Refusing to restore over {ledger}: a process has it open (a running server, rasa-actions,"
+        " cron's jobs run-due, an analyst's report or explore), and a server would go on writing to the"
+        " ledger put aside: what it stored would be lost. Stop it (systemctl stop decisionbot), then"
+        " restore again; nothing was changed."
+    )
+
+
+def cli_restore_same_file(copy: str) -> str:
+    return f"{copy} is the ledger itself: name a backup copy (decisionbot db backup makes them); nothing was changed."
+
+
+def cli_restored(ledger: str, copy: str, runs: int, aside: str | None) -> str:
+    kept = f" The ledger it replaced is kept as {aside}." if aside else ""
+    return (
+        f"Restored {ledger} from {copy}: {runs} run{'' if runs == 1 else 's'}, checked.{kept} Start the server again."
+    )

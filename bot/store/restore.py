@@ -1,0 +1,92 @@
+"""Putting a backup copy back in the ledger's place (``decisionbot db restore COPY``), never under a
+process that has the ledger open.
+
+A server that has the ledger open keeps writing to the file it opened: a copy put in its place by
+hand (``cp``, ``mv``) is not seen, and what the server stores from then on goes to the replaced file,
+lost at its next start; a ``-wal`` left beside the new file would be read on top of it. So the
+restore refuses while any connection has the ledger open (every connection to a ledger in WAL mode
+holds a shared lock on its file: the exclusive lock a probe asks for without waiting is refused),
+folds a ``-wal`` a crash left into the ledger it puts aside (the probe, the last connection,
+checkpoints it as it closes), checks the copy (a decisionbot ledger, SQLite's ``quick_check``), writes it
+beside the ledger under a temporary name with the ledger's permissions, keeps the ledger it
+replaces as ``decisions.before-restore-<UTC time>.db`` (nothing is lost), and renames the copy into
+place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from bot import texts
+from bot.errors import BotError
+from bot.store import upgrade_copy
+from bot.store.opening import is_busy, open_readonly
+
+#: A new ledger's permissions (less the umask), for a restore where there was none.
+NEW_MODE = 0o640
+
+
+def held(ledger: Path) -> bool:
+    """Whether a connection (of any process) has ``ledger`` open: asked without waiting, with
+    SQLite's exclusive locking mode, which needs the file's exclusive lock to read it in WAL mode.
+    Not held, the probe is the last connection and checkpoints a leftover ``-wal`` as it closes."""
+    if not ledger.exists():
+        return False
+    conn = sqlite3.connect(f"file:{quote(str(ledger.resolve()))}?mode=rw", uri=True, timeout=0, isolation_level=None)
+    try:
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return False
+    except sqlite3.OperationalError as exc:
+        if is_busy(exc):
+            return True
+        raise
+    finally:
+        conn.close()
+
+
+def restore(copy: Path, ledger: Path) -> tuple[int, Path | None]:
+    """``copy`` checked and put at ``ledger``'s path; its runs, and where the ledger it replaced is
+    kept (None: there was none). A ``BotError`` (nothing changed) while the ledger is open, for a
+    copy that is not a sound decisionbot ledger, or that is the ledger itself."""
+    if ledger.exists() and copy.resolve() == ledger.resolve():
+        raise BotError(texts.cli_restore_same_file(str(copy)))
+    _refuse_if_held(ledger)
+    source = open_readonly(copy).conn  # not SQLite, another application's database: refused here
+    partial = ledger.with_name(ledger.name + ".restoring")
+    mode = os.stat(ledger).st_mode & 0o777 if ledger.exists() else NEW_MODE
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode))
+        os.chmod(partial, mode)  # the ledger's own: it holds what owners answered in private
+        runs, _size = upgrade_copy.copy_into(source, partial)  # checked: a bad copy raises, nothing changed
+        _refuse_if_held(ledger)  # a process that opened the ledger meanwhile keeps it
+        aside = _put_aside(ledger)
+        os.replace(partial, ledger)
+    finally:
+        source.close()
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return runs, aside
+
+
+def _refuse_if_held(ledger: Path) -> None:
+    if held(ledger):
+        raise BotError(texts.cli_restore_in_use(str(ledger)))
+
+
+def _put_aside(ledger: Path) -> Path | None:
+    """The ledger renamed ``decisions.before-restore-<UTC time>.db`` beside it (None: none there)."""
+    if not ledger.exists():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = ledger.with_name(f"{ledger.stem}.before-restore-{stamp}{ledger.suffix or '.db'}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = ledger.with_name(f"{ledger.stem}.before-restore-{stamp}-{n}{ledger.suffix or '.db'}")
+    os.replace(ledger, aside)
+    return aside
