@@ -55,7 +55,7 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
     Example:
       decisionbot flows validate flows/post_meeting.yaml
     """
-    from bot.engine.reader import flow_files, load_folder, misnamed_files
+    from bot.engine.reader import flow_files, misnamed_files
 
     ctx = click.get_current_context()
     obj = ctx.find_object(Context)
@@ -65,7 +65,7 @@ def flows_validate(paths: tuple[Path, ...]) -> None:
     else:  # the folder as serve and chat load it: every file checked, not only up to the first bad one
         files = flow_files(obj.require_flows())  # a missing or empty folder is refused
         files += misnamed_files(obj.flows_dir)  # 'launch.yml': counted, and refused with its rename
-        refused = list(load_folder(obj.flows_dir)[1].values())
+        refused = _refused_in_folder(obj.flows_dir)
     if len(refused) == 1:
         raise refused[0]
     if refused:
@@ -98,7 +98,7 @@ def _check_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[FlowError]]:
     """The files ``flows validate PATH ...`` checks, and why each bad one is refused: a file as the
     folder beside it would load it, a folder as serve would load it. A file given twice (on its own
     and within its folder, or by two spellings of its path) is checked and counted once."""
-    from bot.engine.reader import flow_files, load_folder, misnamed_files
+    from bot.engine.reader import flow_files, misnamed_files
 
     files: list[Path] = []
     refused: list[FlowError] = []
@@ -108,7 +108,7 @@ def _check_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[FlowError]]:
             found = flow_files(path)
             given = found + misnamed_files(path) if found else [path]
             empty = FlowError(str(path), texts.flows_folder_empty(), texts.flows_folder_empty_fix())
-            bad = list(load_folder(path)[1].values()) if found else [empty]
+            bad = _refused_in_folder(path) if found else [empty]
         else:
             given, bad = [path], _refusal_of_file(path)
         refused += [exc for exc in bad if Path(exc.path).resolve() not in seen]
@@ -118,11 +118,42 @@ def _check_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[FlowError]]:
     return files, refused
 
 
+def _refused_in_folder(folder: Path) -> list[FlowError]:
+    """Why each file of ``folder`` is refused as the folder loads it, and each ``.yml`` twin of a
+    flow file named too: the folder skips it unseen (the ``.yaml`` is the flow)."""
+    from bot.engine.reader import load_folder, misnamed_files
+
+    refused = list(load_folder(folder)[1].values())
+    named = {Path(exc.path) for exc in refused}
+    twins = [exc for path in misnamed_files(folder) if path not in named and (exc := _not_a_flow(path))]
+    return refused + twins
+
+
+def _not_a_flow(path: Path) -> FlowError | None:
+    """A file the flows folder does not read as a flow for a reason of its own: the routes or checks
+    file (checked by their own command), or a ``.yml`` twin of a flow file (renamed, it would
+    replace the flow)."""
+    if path.stem in ("routes", "checks") and path.suffix.lower() in (".yaml", ".yml"):
+        return FlowError(
+            str(path),
+            texts.flows_validate_not_a_flow(path.stem),
+            texts.flows_validate_not_a_flow_fix(path.stem, str(path.parent)),
+        )
+    twin = path.with_suffix(".yaml")
+    if path.suffix != ".yaml" and path.suffix.lower() in (".yml", ".yaml") and twin.is_file():
+        return FlowError(
+            str(path), texts.flow_file_twin(twin.name, path.stem), texts.flow_file_twin_fix(path.name, twin.name)
+        )
+    return None
+
+
 def _refusal_of_file(path: Path) -> list[FlowError]:
     """Why the flow file ``path`` is refused, as the folder beside it would load it (none: it is good)."""
     from bot.engine.reader import flow_files, read_flow_in_folder
     from bot.engine.validate import check_references
 
+    if (not_a_flow := _not_a_flow(path)) is not None:
+        return [not_a_flow]
     try:
         flow = read_flow_in_folder(path)  # as loading the folder does: its id must be its file's name
         check_references(flow, {p.stem for p in flow_files(path.parent)})  # the flows beside it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from bot.texts._common import command
@@ -275,3 +276,19 @@ def cli_restored(ledger: str, copy: str, runs: int, aside: str | None) -> str:
     return (
         f"Restored {ledger} from {copy}: {runs} run{'' if runs == 1 else 's'}, checked.{kept} Start the server again."
     )
+
+
+def flow_file_twin(twin: str, flow: str) -> str:
+    return f"the file is not read as a flow: flow files end in .yaml, and {twin} is the flow '{flow}'"
+
+
+def flow_file_twin_fix(name: str, twin: str) -> str:
+    return f"put what you changed in {twin}, then remove {name}"
+
+
+def flows_validate_not_a_flow(stem: str) -> str:
+    return f"it is the {stem} file, not a flow (the flows folder does not read it as one)"
+
+
+def flows_validate_not_a_flow_fix(stem: str, folder: str) -> str:
+    return f"check it with: {command(options=False)} --flows {shlex.quote(folder)} {stem} validate"
