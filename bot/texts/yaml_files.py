@@ -23,7 +23,7 @@ def keys_missing(missing: Iterable[str]) -> tuple[str, str]:
 
 
 def value_bad(problem: object) -> tuple[str, str]:
-    return str(problem), "correct the value"
+    return str(problem).rstrip("."), "correct the value"  # its own full stop, then ". Fix:"
 
 
 def routes_not_a_list() -> tuple[str, str]:
