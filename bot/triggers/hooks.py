@@ -28,12 +28,11 @@ from bot import inbound_json, texts
 from bot.admission import Admission, Admitted
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services
 from bot.errors import ConfigError, NoDecisionToReview
-from bot.flow_catalog import BOT_STARTED
 from bot.model import Trigger
 from bot.refusals import RefusalLog
 from bot.scheduler import Scheduler
 from bot.store import group
-from bot.triggers import PayloadError, alertmanager, generic, grafana, naming, route_channels
+from bot.triggers import PayloadError, alertmanager, generic, grafana, naming, route_channels, validate
 from bot.triggers.router import Router
 
 log = logging.getLogger("decisionbot.hooks")
@@ -243,7 +242,7 @@ def admit(
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
             trig, why = admission.trigger, admission.problem or texts.no_channel()
-            fix = unrouted_fix(state.router, admission)
+            fix = validate.unrouted_fix(state.router, admission)
             unrouted.setdefault((why, fix), []).append((trig, result.event_id))
     for (why, fix), alike in unrouted.items():
         trig, event_id = alike[0]
@@ -301,16 +300,6 @@ def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
     if unrouted:
         parts.append(texts.hook_took_unrouted(unrouted))
     return parts
-
-
-def unrouted_fix(router: Router, admission: Admission) -> str:
-    """What to do about a trigger that started no run: its flow's file, its own flow label, or a route."""
-    flow = admission.trigger.flow
-    if admission.problem and flow in router.refused_flows():
-        return texts.unrouted_fix_flow_file()
-    if admission.problem and (flow in BOT_STARTED or flow in router.review_flows()):
-        return texts.unrouted_fix_flow_label()  # routes naming them are refused at load: a label's
-    return texts.unrouted_fix_route(str(router.path))
 
 
 def summary(received: int, admissions: list[Any], results: list[Admitted]) -> dict[str, Any]:
