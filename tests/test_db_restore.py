@@ -112,3 +112,15 @@ def test_a_wal_a_crash_left_is_folded_into_the_ledger_put_aside(ledger_and_copy:
     finally:
         conn.close()
     assert runs_in(db) == 2
+
+
+def test_a_restore_on_a_new_machine_makes_the_ledger_and_its_folder(
+    ledger_and_copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Before, the ledger's folder missing was 'No such file or directory: .../decisions.db.restoring'."""
+    _db, copy = ledger_and_copy
+    new = tmp_path / "srv" / "data" / "decisions.db"
+    result = run(new, "db", "restore", str(copy))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"Restored {new} from {copy}: 2 runs, checked. Start the server again.\n"
+    assert runs_in(new) == 2 and os.stat(new).st_mode & 0o777 == 0o640

@@ -57,6 +57,7 @@ def restore(copy: Path, ledger: Path) -> tuple[int, Path | None]:
         raise BotError(texts.cli_restore_same_file(str(copy)))
     _refuse_if_held(ledger)
     source = open_readonly(copy).conn  # not SQLite, another application's database: refused here
+    ledger.parent.mkdir(parents=True, exist_ok=True)  # a new machine: the ledger's folder, as serve makes it
     partial = ledger.with_name(ledger.name + ".restoring")
     mode = os.stat(ledger).st_mode & 0o777 if ledger.exists() else NEW_MODE
     try:
