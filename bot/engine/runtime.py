@@ -174,7 +174,7 @@ class Turn(Listing, SmallTalk, Ending):
             reassign = Prompt(step=step.id, to=fac.to_dict(), item=prompt.item, purpose="reassign", said=said)
             self.ctx.prompts.append(reassign)
             self.ctx.answers[step.id].pop(str(prompt.item))
-            self.say(texts.declined_ack(fac.name), to=actor, private=True)
+            self.say(texts.declined_ack(fac.name, yourself=actor.id == fac.id), to=actor, private=True)
         self._after_fan(step, actor)
 
     def _after_fan(self, step: Step, actor: Actor) -> None:

@@ -59,8 +59,16 @@ def reassign_prompt(owner: str, label: str, number: int, what: str, said: str | 
     return f"{owner} declined {label} {number} ('{what}'){why}. Who should own it instead?"
 
 
-def declined_ack(facilitator: str) -> str:
+def declined_ack(facilitator: str, yourself: bool = False) -> str:
+    """``yourself``: the one who declined leads the run, and picks the new owner themselves."""
+    if yourself:
+        return "Noted. You lead this run, so I'll ask you who should own it instead."
     return f"Noted. I'll ask {facilitator} to reassign it."
+
+
+def you_declined() -> str:
+    """Who declined, in :func:`reassign_prompt` to the facilitator who declined their own action."""
+    return "You"
 
 
 # --- commands --------------------------------------------------------------------------------
