@@ -240,7 +240,11 @@ def test_three_bad_answers_by_an_owner_escalate_to_the_facilitator(db, bot):
     assert rows(db, "SELECT waiting_on FROM runs") == [(" console:alice console:carol ",)]
     # the escalated prompt is posted in the conversation, not privately
     assert rows(db, "SELECT private FROM messages WHERE direction = 'out' ORDER BY id DESC LIMIT 1") == [(0,)]
-    assert say(bot, BOB, "yes") == [("bob", "error", NOT_FOR_YOU.format("alice, carol"))]
+    late = (  # before: "This question is for alice, carol.", as if bob had never been asked
+        "That question closed: I handed it to alice when no answer came that I could take, and alice"
+        " answers it now. Nothing waits on you in this run now; tell alice what you wanted to say."
+    )
+    assert say(bot, BOB, "yes") == [("bob", "error", late)]
 
     assert say(bot, ALICE, "yes") == []
     assert say(bot, CAROL, "yes") == [("alice", "prompt", REVIEW_PROMPT)]

@@ -132,6 +132,7 @@ def _hand_over(turn: TurnBase, silent: set[str], fac: Actor) -> None:
     go on without them; each owner is told once."""
     handed = [p for p in turn.ctx.prompts if p.to["id"] in silent and p.purpose == "answer"]
     for owner in {p.to["id"]: p.actor for p in handed}.values():
+        turn.ctx.note_handed(owner.id, fac.name)
         turn.say(
             texts.handed_over(fac.name, turn.run_id, turn.title, sum(p.to["id"] == owner.id for p in handed)),
             to=owner,

@@ -91,6 +91,14 @@ def help_nothing_asked(waiting: list[str], facilitator: bool, item_label: str | 
     return f"{said} Meanwhile you can say 'cancel' (end the run) or correct an earlier answer{correction_example(item_label)}."
 
 
+def question_handed_closed(to: str) -> str:
+    """To an owner whose question went to the facilitator ``to``, answering it late."""
+    return (
+        f"That question closed: I handed it to {to} when no answer came that I could take, and {to}"
+        f" answers it now. Nothing waits on you in this run now; tell {to} what you wanted to say."
+    )
+
+
 def question_closed_by(by: str, answer: str) -> str:
     return f"That question closed: {by} answered first ({answer}). Nothing waits on you in this run now."
 
