@@ -363,6 +363,28 @@ def test_a_refused_back_leaves_the_owners_answers_in_the_record(db, bot):
     assert rows(db, "SELECT status FROM actions") == [("done",)]
 
 
+def test_a_correction_of_an_item_number_not_listed_says_which_numbers_there_are(db, bot):
+    """ "change owner of action 3" with one action listed said "I can't find 'owner' to change.
+    Answers so far: decision, actions.": the owner was there, the number was wrong."""
+    to_owners(bot, DRAFT)
+    assert say(bot, ALICE, "change owner of action 3 to carol")[0] == (
+        "alice",
+        "error",
+        "There is no Action 3: only Action 1 is listed.",
+    )
+    assert rows(db, "SELECT count(*) FROM answers WHERE kind = 'correction'") == [(0,)]
+
+
+def test_a_correction_of_an_item_number_beyond_several_names_their_range(db, bot):
+    to_owners(bot, DRAFT, VENUE)
+    assert say(bot, ALICE, "change the due date of action 4 to friday")[0] == (
+        "alice",
+        "error",
+        "There is no Action 4: Action 1 to Action 2 are listed.",
+    )
+    assert rows(db, "SELECT count(*) FROM answers WHERE kind = 'correction'") == [(0,)]
+
+
 def test_a_correction_of_the_decision_in_a_flow_without_that_step_says_what_can_change(db, bot):
     bot.start(Trigger(flow="metric_breach", title="Conversion dropped", facilitator=ALICE, participants=[BOB]), CONV)
     say_all(bot, [(ALICE, "me"), (ALICE, "act"), (ALICE, "Roll back the release")])  # -> Action 1: What is the action?
