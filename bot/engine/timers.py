@@ -172,7 +172,7 @@ def _since(turn: TurnBase, moved: Mapping[str, Any] | None, reader: Actor) -> st
 
 def _question_line(turn: TurnBase, prompt: Prompt) -> str:
     step = turn.flow.step(prompt.step)
-    text = turn.prompt_text(prompt, step, turn.question_of(prompt), None).splitlines()[0]
+    text = turn.prompt_text(prompt, step, turn.question_of(prompt), None, quoted=True).splitlines()[0]
     return text if len(text) <= 160 else text[:157] + "..."
 
 
