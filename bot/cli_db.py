@@ -95,10 +95,10 @@ def db_backup(obj: Context, file: Path | None, folder: Path | None, keep: int | 
 def db_restore(obj: Context, copy: Path) -> None:
     """Put the backup COPY in the ledger's place, once the server is stopped.
 
-    Refused, changing nothing, while a process has the ledger open (its -wal or -shm is there: a
-    running server would go on writing to the ledger put aside), and for a COPY that is not a
-    sound decisionbot ledger. The ledger it replaces is kept beside it, as
-    decisions.before-restore-<UTC time>.db; the copy gets the ledger's permissions.
+    Refused, changing nothing, while any process has the ledger open (a running server would go
+    on writing to the ledger put aside), and for a COPY that is not a sound decisionbot ledger.
+    The ledger it replaces is kept beside it, as decisions.before-restore-<UTC time>.db (a -wal a
+    crash left folded into it); the copy gets the ledger's permissions.
 
     \b
     Example:
