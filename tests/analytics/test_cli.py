@@ -6,8 +6,14 @@ import csv
 import hashlib
 import io
 import json
+import os
+import pty
 import shlex
 import shutil
+import sqlite3
+import subprocess
+import sys
+import termios
 from pathlib import Path
 
 import click
@@ -279,3 +285,53 @@ def test_search_without_an_index_names_the_ledger_to_migrate(tmp_path: Path) -> 
     result = run(db, "transcripts", "search", "launch")
     assert result.exit_code == 1
     assert f"has no full-text index yet. Try: decisionbot --db {db} db migrate" in result.output
+
+
+ESCAPES = "Disk \x1b[2J\x1b[1;31mALL CLEAR\x1b[0m \x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07\x9b"  # clear, fake, clipboard
+
+
+def _export_messages(db: Path, stdout: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "bot", "--db", str(db), "export", "messages"]
+    return subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT)
+
+
+def _read_terminal(db: Path) -> bytes:
+    """What ``export messages`` shows on a terminal (a pseudo-terminal: stdout is a tty)."""
+    ours, theirs = pty.openpty()
+    attrs = termios.tcgetattr(theirs)
+    attrs[1] &= ~termios.OPOST  # the bytes as written: no '\n' -> '\r\n'
+    termios.tcsetattr(theirs, termios.TCSANOW, attrs)
+    child = _export_messages(db, theirs)
+    os.close(theirs)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(ours, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(ours)
+    assert child.wait(timeout=60) == 0, child.stderr.read() if child.stderr else ""
+    return shown
+
+
+def test_export_on_a_terminal_shows_escapes_and_piped_keeps_every_character(tmp_path: Path) -> None:
+    """What a chat user typed went raw to the analyst's terminal (``export messages``: ESC [2J
+    cleared it, OSC 52 wrote the clipboard), as ``report`` no longer does; piped, it stays exact."""
+    db = tmp_path / "h.db"
+    build(db).conn.close()
+    conn = sqlite3.connect(db)
+    typed = f'{ESCAPES}\r\nline two, "quoted"'
+    conn.execute("UPDATE messages SET text = ? WHERE id = 1", (typed,))
+    conn.commit()
+    conn.close()
+    shown = _read_terminal(db)
+    assert not any(c in shown for c in (b"\x1b", b"\x07", "\x9b".encode())), shown[:400]
+    assert b"Disk \\x1b[2J\\x1b[1;31mALL CLEAR" in shown
+    piped = _export_messages(db, subprocess.PIPE)
+    out, err = piped.communicate(timeout=60)
+    assert piped.returncode == 0, err
+    rows = list(csv.DictReader(io.StringIO(out.decode(), newline="")))
+    assert [r["text"] for r in rows if r["id"] == "1"] == [typed]
