@@ -102,7 +102,7 @@ def follow_chart(rows: list[dict[str, Any]]) -> str:
     for i, r in enumerate(owners):
         y = 5 + i * (bar + 4)
         share = r["follow_through"] or 0.0
-        label = escape(str(r.get("owner_name") or r["owner_id"]))
+        label = escape(cell("owner_id", r.get("owner_name") or r["owner_id"]))  # no owner: '-', as in the tables
         body.append(f'<text x="4" y="{y + 13}">{label}</text>')
         body.append(f'<rect class="bar" x="{left}" y="{y}" width="{max(1.0, share * (WIDTH - left - 120)):.1f}" height="{bar}"><title>{label}: {r["done_on_time"]} of {r["due"]} on time</title></rect>')  # fmt: skip
         body.append(f'<text x="{WIDTH - 110}" y="{y + 13}">{100 * share:.0f}% of {r["due"]}</text>')

@@ -274,6 +274,27 @@ def test_every_report_format_stays_well_formed_with_line_breaks_commas_and_pipes
     assert '"median_hours_to_first_answer": null' in run(db, *args, "--format", "json").output  # week W13: JSON's null
 
 
+def test_an_action_without_an_owner_is_reported_as_the_view_has_it_never_as_none(tmp_path: Path) -> None:
+    """A flow whose actions name no owner records them with ``owner_id`` NULL: the view keeps NULL
+    (first), JSON null, the tables '-'; the CSV's row key and the HTML chart said 'None', as if
+    someone were called so, and the report listed it among the N's."""
+    from bot.store import open_db
+
+    db = tmp_path / "h.db"
+    build(db).conn.close()
+    ledger = open_db(db)
+    ledger.execute("UPDATE actions SET owner_id = NULL, owner_name = NULL WHERE owner_id = 'slack:dan'")
+    ledger.conn.close()
+    args = ("report", "--as-of", "2026-03-31")
+    rep = json.loads(run(db, *args, "--format", "json").output)
+    assert [r["owner_id"] for r in rep["follow_through_by_owner"]] == [None, "slack:bob", "slack:carol"]
+    rows = list(csv.reader(io.StringIO(run(db, *args, "--format", "csv").output)))
+    owners = [r[1] for r in rows if r[0] == "follow_through_by_owner" and r[2] == "actions"]
+    assert owners == ["", "slack:bob", "slack:carol"]
+    html = run(db, *args, "--format", "html").output.split('id="chart-follow-through"')[1].split("</figure>")[0]
+    assert "None" not in html and ">-</text>" in html
+
+
 def test_search_without_an_index_names_the_ledger_to_migrate(tmp_path: Path) -> None:
     import sqlite3
 
