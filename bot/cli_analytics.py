@@ -10,7 +10,7 @@ import socket
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from click.core import ParameterSource
@@ -185,11 +185,27 @@ def export_command(obj: Context, name: str, fmt: str, output: Path | None) -> No
     conn = readonly(obj).conn
     reporting.require_migrated(conn, ledger(obj))
     if not output:
-        exporting.export(conn, name, fmt, sys.stdout)
+        exporting.export(conn, name, fmt, on_terminal(sys.stdout))
         return
     with open_output(output) as stream:  # all or nothing: a refused NAME leaves the file as it was
-        count = exporting.export(conn, name, fmt, stream)
+        count = exporting.export(conn, name, fmt, on_terminal(stream))  # -o /dev/tty: a terminal too
     click.echo(texts.analytics_exported(count, name, str(output)), err=True)
+
+
+class _Escaped:
+    """A terminal's text stream whose writes show control characters as their escapes."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(terminal_safe(text))
+
+
+def on_terminal(stream: IO[str]) -> exporting.Writable:
+    """``stream``, escaped (render.terminal_safe) when it is a terminal: what people typed (a
+    message's ESC [2J, OSC 52) must not drive it; a file or a pipe gets every character as stored."""
+    return _Escaped(stream) if stream.isatty() else stream
 
 
 @main.command()

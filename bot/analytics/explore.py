@@ -21,6 +21,7 @@ from bot import texts
 from bot.analytics.catalog import TABLES, VIEWS, describe, live_schema
 from bot.analytics.explore_csv import guard_csv
 from bot.analytics.report import require_migrated
+from bot.analytics.search import fts_query
 from bot.analytics.sql_parts import person_name
 from bot.errors import BotError
 from bot.store import open_readonly
@@ -49,8 +50,9 @@ CANNED: dict[str, tuple[str, str]] = {
         f"SELECT m.run_id, m.created_at, {person_name('m.actor_id', 'm.actor_name')} AS actor_name, m.step, m.text"
         " FROM messages_fts"
         " JOIN messages m ON m.id = messages_fts.rowid"
-        # the page runs it as it opens, before any words are typed: an empty phrase matches nothing
-        " WHERE messages_fts MATCH coalesce(nullif(trim(:words), ''), '\"\"') ORDER BY rank LIMIT 100",
+        # each word quoted, as transcripts search does (fts_words: _connect's); the page runs it as it
+        # opens, before any words are typed: an empty phrase matches nothing
+        " WHERE messages_fts MATCH coalesce(nullif(fts_words(:words), ''), '\"\"') ORDER BY rank LIMIT 100",
     ),
 }
 
@@ -127,9 +129,16 @@ def _connect(path: Path, immutable: bool) -> sqlite3.Connection:
     uri = f"file:{quote(str(path))}?{'immutable=1' if immutable else 'mode=ro'}"  # '#', '?' are the name's
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
     conn.execute("PRAGMA query_only = ON")
+    conn.create_function("fts_words", 1, _fts_words, deterministic=True)
     conn.set_authorizer(_no_attach)
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE)
     return conn
+
+
+def _fts_words(words: object) -> str:
+    """The canned search's words as an FTS5 query (:func:`bot.analytics.search.fts_query`): each
+    quoted, so a full stop, hyphen or apostrophe people type is no syntax error, nor AND an operator."""
+    return fts_query(str(words or ""))
 
 
 def _no_attach(action: int, *_: object) -> int:

@@ -6,12 +6,18 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-from typing import IO
+from typing import Protocol
 
 from bot import texts
 from bot.errors import BotError
 
 _HIDDEN = ("sqlite_", "messages_fts")
+
+
+class Writable(Protocol):
+    """Where an export goes: a text stream, or one that escapes for a terminal (cli_analytics)."""
+
+    def write(self, text: str, /) -> int: ...
 
 
 def names(conn: sqlite3.Connection) -> list[str]:
@@ -20,7 +26,7 @@ def names(conn: sqlite3.Connection) -> list[str]:
     return [name for (name,) in rows if not name.startswith(_HIDDEN)]
 
 
-def export(conn: sqlite3.Connection, name: str, fmt: str, out: IO[str]) -> int:
+def export(conn: sqlite3.Connection, name: str, fmt: str, out: Writable) -> int:
     """Write every row of ``name`` to ``out``; return how many."""
     known = names(conn)
     if name not in known:

@@ -9,6 +9,7 @@ stopped there). Every section of the report follows as a table.
 from __future__ import annotations
 
 import math
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -73,7 +74,8 @@ def latency_chart(rows: list[dict[str, Any]]) -> str:
         return _empty()
     height, left, top, bottom = 260, 50, 15, 40
     top_value = max(r["p90_hours_to_decision"] or 0 for r in weeks) or 1.0
-    step = (WIDTH - left - 40) / max(1, len(weeks) - 1)
+    at = week_positions([r["key"] for r in weeks])
+    step = (WIDTH - left - 40) / max(1, max(at.values()))
     every = max(1, math.ceil(70 / step))  # a label every 70 px at least
 
     def xy(i: int, value: float) -> str:
@@ -83,14 +85,29 @@ def latency_chart(rows: list[dict[str, Any]]) -> str:
             f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}"/>',
             f'<text x="4" y="{top + 8}">{top_value:.0f} h</text><text x="4" y="{height - bottom}">0 h</text>']  # fmt: skip
     for css, key in (("p50", "median_hours_to_decision"), ("p90", "p90_hours_to_decision")):
-        points = " L".join(xy(i, r[key]) for i, r in enumerate(weeks))
-        body.append(f'<path class="{css}" d="M{points}"/>')
-    for i, r in enumerate(weeks):
+        points = [(at[r["key"]], xy(at[r["key"]], r[key])) for r in weeks]
+        body.append(f'<path class="{css}" d="{_line(points)}"/>')
+    for r in weeks:
+        i = at[r["key"]]
         x, y = xy(i, r["median_hours_to_decision"]).split(",")
         body.append(f'<circle cx="{x}" cy="{y}" r="3" fill="#2b6cb0"><title>{escape(r["key"])}: median {r["median_hours_to_decision"]:.1f} h, {r["decided"]} decisions</title></circle>')  # fmt: skip
         if i % every == 0:
             body.append(f'<text x="{x}" y="{height - bottom + 16}" text-anchor="middle">{escape(r["key"])}</text>')
     return _svg(height, body)
+
+
+def week_positions(keys: list[str]) -> dict[str, int]:
+    """Each ISO week (``2026-W48``) as weeks since the first: the chart's x, so that weeks without
+    a decision (a holiday, a quiet spell) keep their place on the time axis."""
+    mondays = {k: date.fromisocalendar(int(k[:4]), int(k[6:]), 1) for k in keys}
+    first = min(mondays.values())
+    return {k: (monday - first).days // 7 for k, monday in mondays.items()}
+
+
+def _line(points: list[tuple[int, str]]) -> str:
+    """SVG path data through ``points`` (week position, ``x,y``), broken where weeks are missing: a
+    week without a decision is a gap in the line, not a shorter stretch of time."""
+    return " ".join(("L" if n and i == points[n - 1][0] + 1 else "M") + xy for n, (i, xy) in enumerate(points))
 
 
 def follow_chart(rows: list[dict[str, Any]]) -> str:
@@ -102,7 +119,7 @@ def follow_chart(rows: list[dict[str, Any]]) -> str:
     for i, r in enumerate(owners):
         y = 5 + i * (bar + 4)
         share = r["follow_through"] or 0.0
-        label = escape(str(r.get("owner_name") or r["owner_id"]))
+        label = escape(cell("owner_id", r.get("owner_name") or r["owner_id"]))  # no owner: '-', as in the tables
         body.append(f'<text x="4" y="{y + 13}">{label}</text>')
         body.append(f'<rect class="bar" x="{left}" y="{y}" width="{max(1.0, share * (WIDTH - left - 120)):.1f}" height="{bar}"><title>{label}: {r["done_on_time"]} of {r["due"]} on time</title></rect>')  # fmt: skip
         body.append(f'<text x="{WIDTH - 110}" y="{y + 13}">{100 * share:.0f}% of {r["due"]}</text>')

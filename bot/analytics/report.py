@@ -246,7 +246,7 @@ def to_csv(report: dict[str, Any]) -> str:
         writer.writerow(["totals", "", measure, value])
     for section in SECTIONS:
         for row in report[section.name]:
-            key = " / ".join(str(row[k]) for k in section.keys)
+            key = " / ".join("" if row[k] is None else str(row[k]) for k in section.keys)  # NULL: as values are
             for measure, value in row.items():
                 if measure not in section.keys:
                     cells = [section.name, key, measure, "" if value is None else value]

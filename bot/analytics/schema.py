@@ -237,6 +237,13 @@ def m024_owners_named_alike(db: Database) -> None:
     create_views(db, {"follow_through_by_owner": VIEWS["follow_through_by_owner"]})
 
 
+@migrations()
+def m025_stall_waits_past_a_lead_who_left(db: Database) -> None:
+    """Nor from a run's facilitator found gone (``lead_left``, as a reminder chased it) and the run
+    taken over by the route's backup (``take``): they moved nothing, and nobody answered."""
+    create_views(db, {name: VIEWS[name] for name in sql_waits.MEASURES})
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

@@ -9,7 +9,9 @@ and how long a run waited before it stalled. Parameters and defaults as in :mod:
 - *Wait before a stall*: a run stalls when nothing moved it for its flow's ``expire_after``
   (``transitions.event = 'stall'``, at its step: ``source``); it had been waiting since its last
   answer taken or step moved (the latest ``answers.at`` or ``transitions.at``, a resume included,
-  before the stall). An answer that did not fit, a ``help`` or a reminder moves nothing.
+  before the stall). An answer that did not fit, a ``help`` or a reminder moves nothing; nor does a
+  Slack channel lost or back, a thread moved, a question asked again, or a lead who left the company
+  and the one who took the run over (``lead_left``, ``take``: at a reminder, with no answer).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ stalls AS MATERIALIZED (SELECT t.id, t.run_id, t.source AS step, t.at AS stalled
                       coalesce((SELECT max(p.at) FROM transitions p
                                 WHERE p.run_id = t.run_id AND p.id < t.id
                                   AND p.event NOT IN ('stall', 'channel_lost', 'channel_back', 'thread_moved',
-                                                      'asked_again')), '')) AS waiting_since
+                                                      'asked_again', 'lead_left', 'take')), '')) AS waiting_since
            FROM transitions t WHERE t.event = 'stall')
 SELECT st.run_id, s.flow_id, st.step, nullif(st.waiting_since, '') AS waiting_since, st.stalled_at,
        round((julianday(st.stalled_at) - julianday(nullif(st.waiting_since, ''))) * 86400000.0) / 3600000.0

@@ -6,8 +6,14 @@ import csv
 import hashlib
 import io
 import json
+import os
+import pty
 import shlex
 import shutil
+import sqlite3
+import subprocess
+import sys
+import termios
 from pathlib import Path
 
 import click
@@ -268,6 +274,27 @@ def test_every_report_format_stays_well_formed_with_line_breaks_commas_and_pipes
     assert '"median_hours_to_first_answer": null' in run(db, *args, "--format", "json").output  # week W13: JSON's null
 
 
+def test_an_action_without_an_owner_is_reported_as_the_view_has_it_never_as_none(tmp_path: Path) -> None:
+    """A flow whose actions name no owner records them with ``owner_id`` NULL: the view keeps NULL
+    (first), JSON null, the tables '-'; the CSV's row key and the HTML chart said 'None', as if
+    someone were called so, and the report listed it among the N's."""
+    from bot.store import open_db
+
+    db = tmp_path / "h.db"
+    build(db).conn.close()
+    ledger = open_db(db)
+    ledger.execute("UPDATE actions SET owner_id = NULL, owner_name = NULL WHERE owner_id = 'slack:dan'")
+    ledger.conn.close()
+    args = ("report", "--as-of", "2026-03-31")
+    rep = json.loads(run(db, *args, "--format", "json").output)
+    assert [r["owner_id"] for r in rep["follow_through_by_owner"]] == [None, "slack:bob", "slack:carol"]
+    rows = list(csv.reader(io.StringIO(run(db, *args, "--format", "csv").output)))
+    owners = [r[1] for r in rows if r[0] == "follow_through_by_owner" and r[2] == "actions"]
+    assert owners == ["", "slack:bob", "slack:carol"]
+    html = run(db, *args, "--format", "html").output.split('id="chart-follow-through"')[1].split("</figure>")[0]
+    assert "None" not in html and ">-</text>" in html
+
+
 def test_search_without_an_index_names_the_ledger_to_migrate(tmp_path: Path) -> None:
     import sqlite3
 
@@ -279,3 +306,53 @@ def test_search_without_an_index_names_the_ledger_to_migrate(tmp_path: Path) -> 
     result = run(db, "transcripts", "search", "launch")
     assert result.exit_code == 1
     assert f"has no full-text index yet. Try: decisionbot --db {db} db migrate" in result.output
+
+
+ESCAPES = "Disk \x1b[2J\x1b[1;31mALL CLEAR\x1b[0m \x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07\x9b"  # clear, fake, clipboard
+
+
+def _export_messages(db: Path, stdout: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "bot", "--db", str(db), "export", "messages"]
+    return subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT)
+
+
+def _read_terminal(db: Path) -> bytes:
+    """What ``export messages`` shows on a terminal (a pseudo-terminal: stdout is a tty)."""
+    ours, theirs = pty.openpty()
+    attrs = termios.tcgetattr(theirs)
+    attrs[1] &= ~termios.OPOST  # the bytes as written: no '\n' -> '\r\n'
+    termios.tcsetattr(theirs, termios.TCSANOW, attrs)
+    child = _export_messages(db, theirs)
+    os.close(theirs)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(ours, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(ours)
+    assert child.wait(timeout=60) == 0, child.stderr.read() if child.stderr else ""
+    return shown
+
+
+def test_export_on_a_terminal_shows_escapes_and_piped_keeps_every_character(tmp_path: Path) -> None:
+    """What a chat user typed went raw to the analyst's terminal (``export messages``: ESC [2J
+    cleared it, OSC 52 wrote the clipboard), as ``report`` no longer does; piped, it stays exact."""
+    db = tmp_path / "h.db"
+    build(db).conn.close()
+    conn = sqlite3.connect(db)
+    typed = f'{ESCAPES}\r\nline two, "quoted"'
+    conn.execute("UPDATE messages SET text = ? WHERE id = 1", (typed,))
+    conn.commit()
+    conn.close()
+    shown = _read_terminal(db)
+    assert not any(c in shown for c in (b"\x1b", b"\x07", "\x9b".encode())), shown[:400]
+    assert b"Disk \\x1b[2J\\x1b[1;31mALL CLEAR" in shown
+    piped = _export_messages(db, subprocess.PIPE)
+    out, err = piped.communicate(timeout=60)
+    assert piped.returncode == 0, err
+    rows = list(csv.DictReader(io.StringIO(out.decode(), newline="")))
+    assert [r["text"] for r in rows if r["id"] == "1"] == [typed]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.analytics import catalog, explore
+from bot.analytics import search as searching
 from bot.analytics.sql import MEASURES, as_view
 from bot.errors import BotError
-from bot.store import open_db
+from bot.store import open_db, open_readonly
 from tests.analytics.history import build, renamed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,6 +146,29 @@ async def test_the_search_page_opened_before_any_words_are_typed_shows_no_error(
     assert empty.status_code == 200 and empty.json()["ok"] is True and empty.json()["rows"] == []
     found = (await ds.client.get("/ledger/search.json?_shape=array&words=referral")).json()
     assert [f["run_id"] for f in found] == [5]
+
+
+@pytest.mark.parametrize(
+    ("words", "runs"),
+    [
+        ("referral programme.", [5]),
+        ("pause: referral", [5]),
+        ("we-pause", [5]),
+        ("programme's", []),
+        ("referral AND", []),
+    ],
+)
+async def test_the_search_page_takes_words_as_transcripts_search_does(
+    ledger: Path, words: str, runs: list[int]
+) -> None:
+    """Its words went to FTS5 as query syntax: a full stop, a colon, a hyphen, an apostrophe (what
+    people type) was a syntax error, and 'AND' an operator; ``transcripts search`` quotes each word
+    (every word must match, stemmed), and so does the page now."""
+    ds = explore.build(ledger)
+    response = await ds.client.get("/ledger/search.json", params={"_shape": "array", "words": words})
+    assert response.status_code == 200, response.text[:300]
+    cli = searching.search(open_readonly(ledger).conn, words)
+    assert [f["run_id"] for f in response.json()] == [r["run_id"] for r in cli] == runs
 
 
 def test_docs_say_what_datasette_says(tmp_path: Path) -> None:

@@ -6,9 +6,12 @@ run). Every request the page makes is routed through the test: only the file its
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from bot.analytics import report
+import pytest
+
+from bot.analytics import html, report
 from bot.analytics.measures import Params
 from bot.store import open_db, open_readonly
 from tests.analytics.history import build
@@ -97,3 +100,22 @@ def test_an_empty_ledger_still_renders(tmp_path: Path) -> None:
     assert counts == {"chart-latency": 0, "chart-follow-through": 0, "chart-funnel": 0}
     assert requests == [url]
     assert (tmp_path / "empty.html").read_text().count("(no data)") >= 8
+
+
+def _week(key: str, median: float) -> dict[str, object]:
+    return {"dimension": "week", "key": key, "median_hours_to_decision": median,
+            "p90_hours_to_decision": 2 * median, "decided": 1}  # fmt: skip
+
+
+def test_the_latency_chart_keeps_weeks_without_a_decision_in_their_place() -> None:
+    """Weeks W50, W52 and 2027's W01 (none decided in W51 and W53: 2026 has 53 ISO weeks) were drawn
+    side by side and joined, as if consecutive: each is two weeks after the one before, with a gap."""
+    svg = html.latency_chart([_week("2026-W50", 4.0), _week("2026-W52", 8.0), _week("2027-W01", 2.0)])
+    xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
+    assert len(xs) == 3 and xs[1] - xs[0] == pytest.approx(xs[2] - xs[1])  # two weeks each
+    assert html.week_positions(["2026-W50", "2026-W52", "2027-W01"]) == {"2026-W50": 0, "2026-W52": 2, "2027-W01": 4}
+    median = re.search(r'<path class="p50" d="([^"]+)"', svg)
+    assert median and median.group(1).count("M") == 3 and "L" not in median.group(1)  # no week joins the next
+    joined = html.latency_chart([_week("2026-W52", 4.0), _week("2026-W53", 5.0), _week("2027-W01", 6.0)])
+    line = re.search(r'<path class="p50" d="([^"]+)"', joined)
+    assert line and line.group(1).count("M") == 1 and line.group(1).count("L") == 2  # 2026 has 53 ISO weeks

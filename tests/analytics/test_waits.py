@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from bot.analytics import report, sql_waits
 from bot.analytics.measures import Params
+from bot.analytics.sql import as_view
 from bot.cli import main
 from bot.store import open_db, open_readonly
 from tests.analytics.history import build
@@ -118,7 +119,7 @@ def raw_stalls(conn: sqlite3.Connection) -> list[dict[str, Any]]:
             for i, r, _, e, a in moves
             if r == run
             and i < tid
-            and e not in ("stall", "channel_lost", "channel_back", "thread_moved", "asked_again")
+            and e not in ("stall", "channel_lost", "channel_back", "thread_moved", "asked_again", "lead_left", "take")
         ]
         resumed = [a for i, r, _, e, a in moves if r == run and i > tid and e == "resume"]
         since = max(before)
@@ -202,13 +203,16 @@ def test_a_run_waits_from_its_last_answer_and_again_from_its_resume(tmp_path: Pa
         (("channel_lost", "2026-03-20T09:00:00.000Z"), ("channel_back", "2026-03-21T09:00:00.000Z")),
         # R5's thread deleted on 03-20 (moved to a new one: ``thread_moved``), its question's message on 03-22 (``asked_again``)
         (("thread_moved", "2026-03-20T09:00:00.000Z"), ("asked_again", "2026-03-22T09:00:00.000Z")),
+        # R5's facilitator left the company, found by its reminder on 03-23 (``lead_left``), the route's backup leading it
+        # from then (``take``): the run was handed over, nobody answered, the step did not move
+        (("lead_left", "2026-03-23T09:00:00.000Z"), ("take", "2026-03-23T09:00:00.000Z")),
     ],
 )
-def test_what_slack_did_to_a_run_meanwhile_is_no_move_the_wait_counts_from(
+def test_what_happened_to_a_run_meanwhile_is_no_move_the_wait_counts_from(
     tmp_path: Path, moves: tuple[tuple[str, str], ...]
 ) -> None:
-    """R5 stalled on 03-30 after the channel or thread changes of ``moves``: it had waited 14 days from
-    its last answer, not from the channel's return or the question asked again."""
+    """R5 stalled on 03-30 after the channel, thread or lead changes of ``moves``: it had waited 14 days
+    from its last answer, not from the channel's return, the question asked again or its new lead."""
     db = build(tmp_path / "h.db")
     for event, at in (*moves, ("stall", "2026-03-30T09:00:00.000Z")):
         db.conn.execute(
@@ -219,6 +223,28 @@ def test_what_slack_did_to_a_run_meanwhile_is_no_move_the_wait_counts_from(
     got = _rows(db.conn, "SELECT * FROM run_stalls")
     assert [(r["waiting_since"], r["hours_waited"]) for r in got] == [("2026-03-16T09:00:00.000Z", 336.0)]
     assert got == raw_stalls(db.conn)
+
+
+def test_a_ledger_made_before_counts_the_wait_past_a_lead_who_left_once_migrated(tmp_path: Path) -> None:
+    """Its views, made when a new lead's ``take`` restarted the wait, are made again by m025."""
+    db = build(tmp_path / "h.db")
+    for event, at in (("lead_left", "2026-03-23T09:00:00.000Z"), ("take", "2026-03-23T09:00:00.000Z"),
+                      ("stall", "2026-03-30T09:00:00.000Z")):  # fmt: skip
+        db.conn.execute(
+            "INSERT INTO transitions (run_id, source, target, event, at) VALUES (5, 'actions', 'actions', ?, ?)",
+            (event, at),
+        )
+    for view in ("run_stalls", "stall_waits"):  # as m016 made them
+        db.conn.execute(f"DROP VIEW {view}")
+        before = sql_waits.MEASURES[view].replace("'asked_again', 'lead_left', 'take')", "'asked_again')")
+        db.conn.execute(f"CREATE VIEW {view} AS {as_view(before)}")
+    db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm025_stall_waits_past_a_lead_who_left'")
+    db.conn.commit()
+    assert [r["hours_waited"] for r in _rows(db.conn, "SELECT * FROM run_stalls")] == [168.0]
+    db.conn.close()
+    migrated = open_db(tmp_path / "h.db").conn
+    assert [r["hours_waited"] for r in _rows(migrated, "SELECT * FROM run_stalls")] == [336.0]
+    assert [r["max_hours_waited"] for r in _rows(migrated, "SELECT * FROM stall_waits")] == [336.0]
 
 
 def test_the_stalls_are_read_from_their_own_index(demo: Path) -> None:
