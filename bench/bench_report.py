@@ -58,6 +58,8 @@ SOURCES = {
 }
 CHANNELS = ["slack", "teams", "console"]
 WORDS = ["launch", "budget", "hiring", "churn", "latency", "pricing", "roadmap", "vendor", "checkout"]
+#: What each generated question expects: a free-text answer (the answer-time views count only prompts with ``expects``, m017).
+EXPECTS = json.dumps({"type": "text", "optional": False})
 
 
 def _flow_versions(conn) -> dict[str, str]:
@@ -117,11 +119,11 @@ def generate(path: Path, runs: int, per_run: int, seed: int = 7) -> None:
             if m % 2 == 0:
                 text = f"Question about {rnd.choice(WORDS)} for {who[1]}?"
                 messages.append((rid, "out", channel, conversation, who[0], who[1], step, "prompt", text,
-                                 iso(t), iso(t)))  # fmt: skip
+                                 EXPECTS, iso(t), iso(t)))  # fmt: skip
             else:
                 text = f"We {rnd.choice(['move', 'keep', 'cut', 'fund'])} the {rnd.choice(WORDS)} {rnd.choice(WORDS)}"
                 messages.append((rid, "in", channel, conversation, who[0], who[1], step, "answer", text,
-                                 iso(t), None))  # fmt: skip
+                                 None, iso(t), None))  # fmt: skip
                 revision = 2 if rnd.random() < 0.08 else 1
                 answers.append((rid, step, None, None, who[0], json.dumps(text), text, "answer", revision, iso(t)))
         run_rows.append(
@@ -158,7 +160,7 @@ def generate(path: Path, runs: int, per_run: int, seed: int = 7) -> None:
                      " state, status, context, started_at, updated_at, completed_at)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", run_rows)  # fmt: skip
     conn.executemany("INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step,"
-                     " kind, text, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", messages)  # fmt: skip
+                     " kind, text, expects, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", messages)  # fmt: skip
     conn.executemany("INSERT INTO transitions (run_id, source, target, event, actor_id, at) VALUES (?, ?, ?, ?, ?, ?)",
                      transitions)  # fmt: skip
     conn.executemany("INSERT INTO answers (run_id, step, item, field, actor_id, value, raw, kind, revision, at)"
