@@ -95,3 +95,34 @@ def test_the_log_level_is_set_by_option_or_environment(tmp_path: Path) -> None:
     assert " DEBUG " in verbose and "s3cret-hook-token" not in verbose
     bad = CliRunner().invoke(main, ["--db", str(tmp_path / "b.db"), "serve", "--log-level", "loud"])
     assert bad.exit_code == 2 and "'loud' is not one of" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("bot_token", "app_token", "named", "fix"),
+    [
+        ("xapp-1-A111-222-secretpart", None, "SLACK_BOT_TOKEN", "xoxb-"),
+        ("xapp-1-A111-222-secretpart", "xoxb-111-222-secretpart", "SLACK_BOT_TOKEN", "xoxb-"),
+        ("xoxb-111-222-secretpart", "xoxb-111-222-secretpart", "SLACK_APP_TOKEN", "xapp-"),
+        ("xoxb-111-222-secretpart", "xoxp-111-222-secretpart", "SLACK_APP_TOKEN", "xapp-"),
+    ],
+)
+def test_a_slack_token_in_the_other_tokens_variable_stops_the_start_naming_it(
+    tmp_path: Path, monkeypatch, bot_token: str, app_token: str | None, named: str, fix: str
+) -> None:
+    """Slack's app-level token (xapp-, Socket Mode) pasted as SLACK_BOT_TOKEN, or a bot token as
+    SLACK_APP_TOKEN, got as far as Slack refusing it ('not_allowed_token_type'); the start now says
+    which variable holds which kind of token, without the token itself."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", bot_token)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    if app_token is not None:
+        monkeypatch.setenv("SLACK_APP_TOKEN", app_token)
+    else:
+        monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:1/api/")
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "s.db"), "--flows", FLOWS, "serve", "--port", "1"])
+    assert result.exit_code == 1, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {named} holds"), result.output
+    assert fix in last, last
+    assert "secretpart" not in result.output
+    assert not (tmp_path / "s.db").exists()  # refused before the ledger is made

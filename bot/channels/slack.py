@@ -83,6 +83,10 @@ class SlackChannel(SlackRequests, Channel):
             raise ConfigError(texts.slack_needs_bot_token(present))
         if not env.get("SLACK_SIGNING_SECRET") and not env.get("SLACK_APP_TOKEN"):
             raise ConfigError(texts.slack_needs_signing_secret())
+        if env["SLACK_BOT_TOKEN"].startswith("xapp-"):  # Slack's token kinds by their documented prefixes
+            raise ConfigError(texts.slack_bot_token_is_app_token())
+        if (env.get("SLACK_APP_TOKEN") or "").startswith("xox"):
+            raise ConfigError(texts.slack_app_token_is_oauth_token(env["SLACK_APP_TOKEN"][:5]))
 
     def __init__(self, services: Services):
         super().__init__(services)

@@ -19,6 +19,22 @@ def slack_needs_bot_token(present: list[str]) -> str:
     )
 
 
+def slack_bot_token_is_app_token() -> str:
+    return (
+        "SLACK_BOT_TOKEN holds an app-level token (xapp-...), which only opens Socket Mode: put it in"
+        " SLACK_APP_TOKEN, and set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-..., the app's"
+        " OAuth & Permissions page)."
+    )
+
+
+def slack_app_token_is_oauth_token(prefix: str) -> str:
+    return (
+        f"SLACK_APP_TOKEN holds an OAuth token ({prefix}...), not an app-level token: set it to the"
+        " App-Level Token (xapp-..., the app's Basic Information page, scope connections:write) to connect"
+        " over Socket Mode, or unset it to take events over HTTP."
+    )
+
+
 def slack_needs_signing_secret() -> str:
     return (
         "SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set: it verifies every request from Slack"
