@@ -106,9 +106,13 @@ class TeamsOutbound:
             raise _placed(exc, "direct") from exc
         if chat is not None:
             try:
-                return await self._post(item, chat, chat.conversation_id, base, mention=False)
+                posted = await self._post(item, chat, chat.conversation_id, base, mention=False)
             except DeliveryFailed as exc:  # their chat refuses the bot (403, 404), or this message (400, 413)
+                if exc.code in POST_REFUSED:  # recorded as a channel's is: the ledger says why
+                    await self._refused(chat.conversation_id, exc.code)
                 raise _placed(exc, "direct" if exc.code in (None, "403", "404") else "message") from exc
+            await self._taken(chat.conversation_id)
+            return posted
         try:
             posted = await self._to_conversation(item, ref, base)
         except DeliveryFailed as exc:
