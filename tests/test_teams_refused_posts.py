@@ -9,7 +9,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit, wait_for
+from tests.teams_support import (
+    ALICE,
+    BOB,
+    CAROL,
+    CHANNEL,
+    Harness,
+    at,
+    in_channel,
+    installed,
+    personal,
+    submit,
+    wait_for,
+)
 
 ENV = {"DECISIONBOT_TEAMS": "on", "DECISIONBOT_DEFAULT_CHANNEL": f"teams:{CHANNEL}"}
 BOB_CHAT = "a:chat-with-29:1bob"
@@ -58,3 +70,76 @@ async def test_an_owners_personal_chat_refused_403_is_recorded_in_the_ledger(tmp
         await h.send(personal(h.url, BOB, "help"))
         await h.settle()
         assert h.db("SELECT refused FROM teams_conversations WHERE conversation_id = ?", BOB_CHAT) == [(None,)]
+
+
+async def test_a_404_in_a_runs_thread_moves_the_run_to_a_new_thread_not_the_channel_refused(tmp_path: Path) -> None:
+    """The thread's root deleted: Teams answers 404 to a reply in it. Before, the whole channel was
+    recorded refused (404, 'perhaps the channel was deleted'), its route listed in routes_refused,
+    and the run's next questions were given up there."""
+    async with Harness(tmp_path, env=dict(ENV)) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await wait_for(lambda: refused(h) == {})
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        first = await h.next_post(0)
+        root = str(first.answer_id)
+        h.fake.refused_in[f"{CHANNEL};messageid={root}"] = 404  # its root deleted
+        await h.send(in_channel(h.url, ALICE, "We move the launch to March", root=root))
+        refused_there = await h.next_post(1)  # the next question, refused in the old thread
+        assert refused_there.conversation == f"{CHANNEL};messageid={root}" and not refused_there.posted
+        moved = await h.next_post(2)  # ... a new thread, saying why
+        assert (moved.method, moved.text) == (
+            "create",
+            "Run #1 ('Weekly sync') goes on in this thread: Teams no longer has its first thread (deleted?). The"
+            " answers given there are kept; its next messages follow here.",
+        )
+        asked = await h.next_post(3)  # the question, in it
+        assert asked.conversation == f"{CHANNEL};messageid={moved.answer_id}" and asked.card == refused_there.card
+        await h.settle()
+        assert h.db("SELECT refused FROM teams_conversations WHERE conversation_id = ?", CHANNEL) == [(None,)]
+        assert refused(h) == {}
+        assert h.db("SELECT root_id FROM teams_threads") == [(moved.answer_id,)]
+        assert h.db("SELECT count(*) FROM messages WHERE failed_at IS NOT NULL") == [(0,)]
+        await h.send(in_channel(h.url, ALICE, "Fix the payroll export", root=str(moved.answer_id)))
+        owner = await h.next_post(4)  # the run goes on in the new thread
+        assert owner.conversation == f"{CHANNEL};messageid={moved.answer_id}"
+
+
+async def test_a_404_in_the_thread_and_in_the_channel_records_the_channel(tmp_path: Path) -> None:
+    """The channel itself gone (Teams' channelDeleted lost): the new thread is refused 404 too, and
+    that is recorded for the channel, its route listed, as before."""
+    async with Harness(tmp_path, env=dict(ENV)) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await wait_for(lambda: refused(h) == {})
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = str((await h.next_post(0)).answer_id)
+        h.fake.refused_in[f"{CHANNEL};messageid={root}"] = 404
+        h.fake.refuse("create", 404)
+        await h.send(in_channel(h.url, ALICE, "We move the launch to March", root=root))
+        await wait_for(lambda: bool(refused(h)))
+        assert refused(h) == {
+            "default": f"teams:{CHANNEL}: Teams cannot find the conversation, perhaps the channel was deleted (HTTP 404)"
+        }
+        assert h.db("SELECT refused FROM teams_conversations WHERE conversation_id = ?", CHANNEL) == [("404",)]
+        await h.settle()
+        assert h.db("SELECT count(*) FROM messages WHERE failed_at IS NOT NULL AND kind = 'prompt'") == [(1,)]
+
+
+async def test_a_404_to_what_a_bystander_is_told_in_the_thread_moves_the_run_too(tmp_path: Path) -> None:
+    """What is said to one person where they wrote (a bystander's answer in the run's thread) goes
+    to the run's thread: its 404 moves the run as a question's does; the channel is not refused."""
+    async with Harness(tmp_path, env=dict(ENV)) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+        await wait_for(lambda: refused(h) == {})
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = str((await h.next_post(0)).answer_id)
+        await h.settle()
+        h.fake.refused_in[f"{CHANNEL};messageid={root}"] = 404
+        await h.send(in_channel(h.url, CAROL, "We ship in April", root=root))
+        await h.settle()
+        thread = h.fake.posts()[-1].conversation  # the run's new thread, opened for what Carol is told
+        assert (
+            thread != f"{CHANNEL};messageid={root}" and thread == f"{CHANNEL};messageid={h.fake.posts()[-2].answer_id}"
+        )
+        assert h.fake.posts()[-1].text.startswith(f"{at(CAROL)} This question is for Alice Example.")
+        assert h.db("SELECT refused FROM teams_conversations WHERE conversation_id = ?", CHANNEL) == [(None,)]
+        assert refused(h) == {}
