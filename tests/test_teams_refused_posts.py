@@ -1,19 +1,27 @@
 """Posts Teams refuses, as an operator and a facilitator see them: an owner's personal chat
 refused 403 is recorded in the ledger (``teams_conversations.refused``) as a channel's is; a
 404 replying in one run's thread (its root deleted) is that thread's, not the channel's: the
-run goes on in a new thread and the channel's routes stay off ``/healthz``'s ``routes_refused``.
-The real server and botbuilder against the fake Bot Connector."""
+run goes on in a new thread and the channel's routes stay off ``/healthz``'s ``routes_refused``;
+a run posting where Teams said the channel was deleted (or the bot removed) tells its facilitator
+what Teams said, and its fix. The real server and botbuilder against the fake Bot Connector."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from bot.channels.teams_activities import key_for
+from bot.model import Actor, Trigger
 from tests.teams_support import (
     ALICE,
     BOB,
+    BOT,
     CAROL,
     CHANNEL,
+    TEAM,
     Harness,
     at,
     in_channel,
@@ -22,6 +30,7 @@ from tests.teams_support import (
     submit,
     wait_for,
 )
+from tests.test_teams_removed import team_update
 
 ENV = {"DECISIONBOT_TEAMS": "on", "DECISIONBOT_DEFAULT_CHANNEL": f"teams:{CHANNEL}"}
 BOB_CHAT = "a:chat-with-29:1bob"
@@ -143,3 +152,53 @@ async def test_a_404_to_what_a_bystander_is_told_in_the_thread_moves_the_run_too
         assert h.fake.posts()[-1].text.startswith(f"{at(CAROL)} This question is for Alice Example.")
         assert h.db("SELECT refused FROM teams_conversations WHERE conversation_id = ?", CHANNEL) == [(None,)]
         assert refused(h) == {}
+
+
+@pytest.mark.parametrize(
+    ("event", "status", "why", "fix"),
+    [
+        (
+            {"eventType": "channelDeleted", "channel": {"id": CHANNEL}},
+            404,
+            "the channel was deleted (channelDeleted)",
+            "Restore the channel (in Teams, within 21 days of its deletion: the team's ... > Manage team > Channels >"
+            " Deleted > Restore) and the run goes on",
+        ),
+        (
+            {"eventType": "teamMemberRemoved", "channel": {"id": TEAM}},
+            403,
+            "the bot was removed from the team (teamMemberRemoved)",
+            "Add the app back to the team (in Teams: the team's ... > Manage team > Apps, or Apps > the bot > Add to a"
+            " team) and the run goes on",
+        ),
+    ],
+)
+async def test_a_run_posting_where_teams_said_the_bot_cannot_tells_its_facilitator_what_teams_said(
+    tmp_path: Path, event: dict[str, Any], status: int, why: str, fix: str
+) -> None:
+    """A run started (an alert, ``decisionbot trigger``) in a channel Teams said was deleted, or whose
+    team the bot was removed from: its post is refused, as every later one is (each a reply of its own,
+    tried: a post going through is what says the bot is back). Before, its facilitator was told a
+    guess, 'perhaps it was deleted (HTTP 404)', and to 'Add the bot back to that conversation',
+    which does not bring a deleted channel back; now what the ledger records, and its fix."""
+    async with Harness(tmp_path, env=dict(ENV)) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(personal(h.url, ALICE, "hi"))
+        await h.next_post(0)
+        await h.settle()
+        gone = team_update(h.url, team={"id": TEAM}, **event)
+        if event["eventType"] == "teamMemberRemoved":
+            gone["membersRemoved"] = [dict(BOT)]
+        await h.send(gone)
+        await wait_for(lambda: bool(refused(h)))
+        h.fake.refuse("create", status)
+        alice = Actor("teams:29:1alice", "Alice Example")
+        h.services.dispatcher.start(
+            Trigger(flow="post_meeting", title="Disk full", facilitator=alice), key_for(CHANNEL)
+        )
+        h.services.notify("teams")
+        await h.settle()
+        told = h.db("SELECT text FROM messages WHERE kind = 'notice'")
+        assert len(told) == 1, told
+        assert told[0][0].startswith(f"Run #1 ('Disk full') cannot post in its conversation, teams:{CHANNEL}: {why}.")
+        assert fix in told[0][0] and "perhaps" not in told[0][0], told[0][0]

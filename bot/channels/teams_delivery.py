@@ -35,7 +35,7 @@ from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_posts import Card
-from bot.channels.teams_store import POST_REFUSED, Reference, TeamsStore
+from bot.channels.teams_store import POST_REFUSED, REMOVED_WHY, Reference, TeamsStore
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import Queued
 from bot.store import group, group_requests, runs, transcript
@@ -119,6 +119,9 @@ class TeamsOutbound:
             where = "conversation" if exc.code in (None, "403", "404") else "message"
             if exc.code in POST_REFUSED:  # recorded; the routes naming it say so at once
                 await self._refused(base, exc.code)
+            said = self.store.refusal(base) if where == "conversation" else None
+            if said in REMOVED_WHY:  # Teams said why (the bot removed, the channel deleted): that, not a guess
+                raise exc.placed(where, *texts.teams_route_refused(said)) from exc
             raise _placed(exc, where) from exc
         await self._taken(base)
         return posted
