@@ -36,7 +36,7 @@ from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_posts import Card
 from bot.channels.teams_store import POST_REFUSED, REMOVED_WHY, Reference, TeamsStore
-from bot.model import Actor, ConversationKey, Reply
+from bot.model import Actor, ConversationKey, Reply, is_placeholder
 from bot.outbox import Queued
 from bot.store import group, group_requests, runs, transcript
 
@@ -147,8 +147,9 @@ class TeamsOutbound:
         reply = item.reply
         if ref is None:
             raise DeliveryFailed(texts.teams_no_reference(base))
-        mention = reply.to is not None and reply.to.channel == acts.CHANNEL and ref.conversation_type != "personal"
-        mention = mention and item.part == 0  # a reply in parts names its person once
+        to = reply.to  # not the placeholder of a run nobody has taken: nobody to name
+        mention = to is not None and to.channel == acts.CHANNEL and not is_placeholder(to.id)
+        mention = mention and ref.conversation_type != "personal" and item.part == 0  # a reply in parts names once
         if reply.conversation.thread:
             return await self._post(item, ref, acts.conversation_id(reply.conversation), base, mention)
         if ref.conversation_type == "channel":
