@@ -79,7 +79,10 @@ def hooks_on(paths: list[str]) -> str:
 
 
 def hook_unauthorized() -> str:
-    return "Missing or wrong bearer token: send Authorization: Bearer <DECISIONBOT_HOOK_TOKEN>."
+    return (
+        "Missing or wrong bearer token: send Authorization: Bearer <DECISIONBOT_HOOK_TOKEN>,"
+        " or basic auth with DECISIONBOT_HOOK_TOKEN as its password (any user name)."
+    )
 
 
 def hook_busy() -> str:

@@ -180,6 +180,24 @@ def unrouted_fix_flow_label() -> str:
     return "name another flow in the alert's decision_flow label (the event's flow), or leave it out for the route's"
 
 
+def unrouted_fix_flow_name() -> str:
+    return (
+        "name one of those flows (the alert's decision_flow label, the event's flow, or its route's flow),"
+        " or add the flow file to the flows folder"
+    )
+
+
+def unrouted_fix_route_name() -> str:
+    return "name a route of routes.yaml (the alert's decision_route label, the event's route), or add it there"
+
+
+def unrouted_fix_channel() -> str:
+    return (
+        "correct the channel it names (the alert's decision_channel label or annotation, the event's channel),"
+        " or leave it out for its route's"
+    )
+
+
 def unrouted_fix_flow_file() -> str:
     return f"correct the flow file as said (check it with: {command()} flows validate)"
 

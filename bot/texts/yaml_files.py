@@ -23,7 +23,7 @@ def keys_missing(missing: Iterable[str]) -> tuple[str, str]:
 
 
 def value_bad(problem: object) -> tuple[str, str]:
-    return str(problem), "correct the value"
+    return str(problem).rstrip("."), "correct the value"  # its own full stop, then ". Fix:"
 
 
 def routes_not_a_list() -> tuple[str, str]:
@@ -60,3 +60,19 @@ def check_threshold_not_a_number() -> tuple[str, str]:
 
 def check_schedule_bad(problem: object) -> tuple[str, str]:
     return str(problem), "use 5m, 1h or a cron expression"
+
+
+def checks_file_not_a_mapping() -> tuple[str, str]:
+    return "the file must be a mapping with checks: and digest:", "write checks: [- name: ...]"
+
+
+def checks_not_a_list() -> tuple[str, str]:
+    return "'checks' must be a list", "write checks: [- name: ...]"
+
+
+def digest_not_a_mapping() -> tuple[str, str]:
+    return "'digest' must be a mapping", 'write digest: {schedule: "0 9 * * 1-5"}'
+
+
+def check_enabled_not_a_bool(value: object) -> tuple[str, str]:
+    return f"enabled is {value!r}", "write enabled: true or enabled: false (without quotes)"

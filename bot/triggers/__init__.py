@@ -124,9 +124,14 @@ def people(value: Any, channel: str) -> list[Actor]:
     return out
 
 
+#: Cron's nicknames, as the five fields they stand for.
+NICKNAMES = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+             "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}  # fmt: skip
+
+
 def next_time(schedule: str, after: datetime, tz: ZoneInfo) -> datetime:
     """The next moment of a schedule after ``after``: an interval (``5m``) or a cron expression
-    (``0 9 * * 1-5``, read in ``tz``). A cron expression whose hour is ``*`` (hourly, every 15
+    (``0 9 * * 1-5``, or a nickname such as ``@daily``, read in ``tz``). A cron expression whose hour is ``*`` (hourly, every 15
     minutes) counts elapsed time: it runs in both hours an autumn clock change repeats. One that
     names its hours (daily, weekly, ``0 9-17 * * *``) runs each wall-clock time once: in the
     repeated hour, at its first occurrence only. A time a spring change skips runs at the first
@@ -137,6 +142,7 @@ def next_time(schedule: str, after: datetime, tz: ZoneInfo) -> datetime:
         pass
     from croniter import croniter
 
+    schedule = NICKNAMES.get(schedule.strip().lower(), schedule)  # @daily had no hour field to read
     if not croniter.is_valid(schedule):
         raise ValueError(texts.bad_schedule(schedule))
     times = croniter(schedule, after.astimezone(tz))

@@ -64,9 +64,12 @@ def read(path: Path) -> tuple[ChecksFile, list[ConfigError]]:
         doc = yaml_text.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         return ChecksFile(), [ConfigError(texts.checks_error(str(path), None, *texts.file_not_yaml(exc)))]
-    out = ChecksFile(digest=(doc.get("digest") or {}).get("schedule") if isinstance(doc, dict) else None)
+    if shape := _shape_problem(doc):  # a misspelt key, or checks not under checks:, was a file of no checks
+        return ChecksFile(), [ConfigError(texts.checks_error(str(path), None, *shape))]
+    digest = (doc.get("digest") or {}).get("schedule")
+    out = ChecksFile(digest=None if digest is None else str(digest))
     problems: list[ConfigError] = []
-    for i, raw in enumerate((doc.get("checks") if isinstance(doc, dict) else None) or []):
+    for i, raw in enumerate(doc.get("checks") or []):
         try:
             check = _check(path, i, raw)
             if any(c.name == check.name for c in out.checks):
@@ -81,6 +84,28 @@ def read(path: Path) -> tuple[ChecksFile, list[ConfigError]]:
     except ConfigError as exc:
         problems.append(exc)
     return out, problems
+
+
+FILE_KEYS = ("checks", "digest")
+DIGEST_KEYS = ("schedule",)
+
+
+def _shape_problem(doc: Any) -> tuple[str, str] | None:
+    """What is wrong with the top of the file, as (problem, fix): it holds only ``checks:`` (a
+    list) and ``digest:`` (``{schedule: ...}``)."""
+    if not isinstance(doc, dict):
+        return texts.checks_file_not_a_mapping()
+    if unknown := sorted(set(map(str, doc)) - set(FILE_KEYS)):
+        return texts.keys_unknown(unknown, FILE_KEYS)
+    if not isinstance(doc.get("checks") or [], list):
+        return texts.checks_not_a_list()
+    digest = doc.get("digest") or {}
+    if not isinstance(digest, dict):
+        return texts.digest_not_a_mapping()
+    if unknown := sorted(set(map(str, digest)) - set(DIGEST_KEYS)):
+        problem, fix = texts.keys_unknown(unknown, DIGEST_KEYS)
+        return f"digest: {problem}", fix
+    return None
 
 
 def refusal(check: Check, path: Path, routes: Path, route_names: list[str], reviews: Set[str]) -> ConfigError | None:
@@ -134,9 +159,15 @@ def _check(path: Path, index: int, raw: Any) -> Check:
         metric=str(raw.get("metric") or name),
         link=str(raw.get("link") or ""),
         hints=hints,
-        enabled=bool(raw.get("enabled", True)),
+        enabled=_enabled(raw.get("enabled", True), fail),
         clear_after=_clear_after(raw.get("clear_after", 1), fail),
     )
+
+
+def _enabled(value: Any, fail: Callable[[str, str], ConfigError]) -> bool:
+    if not isinstance(value, bool):  # enabled: "false" (quoted) was read as true
+        raise fail(*texts.check_enabled_not_a_bool(value))
+    return value
 
 
 def _clear_after(value: Any, fail: Callable[[str, str], ConfigError]) -> int:

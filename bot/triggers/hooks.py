@@ -1,8 +1,8 @@
 """The trigger hooks on ``decisionbot serve``: ``POST /hooks/alertmanager``, ``/hooks/grafana``
 and ``/hooks/events``, and the job scheduler that keeps runs moving.
 
-Each hook wants ``Authorization: Bearer $DECISIONBOT_HOOK_TOKEN`` (401 without it; the
-variable's surrounding whitespace is stripped, and unset or blank the hooks are not mounted). A
+Each hook wants ``Authorization: Bearer $DECISIONBOT_HOOK_TOKEN``, or basic auth with it as the
+password (401 without; its surrounding whitespace is stripped; unset or blank, no hooks). A
 malformed body gets 400 naming the problem, a body over the limit 413, a busy bot 503
 (Alertmanager retries 5xx and drops 4xx); on every error nothing is stored. A good body is
 routed, the people it names by id are named by their channels (``naming``: 1.5 s at most), and it
@@ -13,6 +13,7 @@ dedup key. Grafana's contact-point test (:func:`tested`) starts nothing: 200 ``{
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
 import json
 import logging
@@ -27,12 +28,11 @@ from bot import inbound_json, texts
 from bot.admission import Admission, Admitted
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services
 from bot.errors import ConfigError, NoDecisionToReview
-from bot.flow_catalog import BOT_STARTED
 from bot.model import Trigger
 from bot.refusals import RefusalLog
 from bot.scheduler import Scheduler
 from bot.store import group
-from bot.triggers import PayloadError, alertmanager, generic, grafana, naming, route_channels
+from bot.triggers import PayloadError, alertmanager, generic, grafana, naming, route_channels, validate
 from bot.triggers.router import Router
 
 log = logging.getLogger("decisionbot.hooks")
@@ -242,7 +242,7 @@ def admit(
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
             trig, why = admission.trigger, admission.problem or texts.no_channel()
-            fix = unrouted_fix(state.router, admission)
+            fix = validate.unrouted_fix(state.router, admission)
             unrouted.setdefault((why, fix), []).append((trig, result.event_id))
     for (why, fix), alike in unrouted.items():
         trig, event_id = alike[0]
@@ -302,16 +302,6 @@ def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
     return parts
 
 
-def unrouted_fix(router: Router, admission: Admission) -> str:
-    """What to do about a trigger that started no run: its flow's file, its own flow label, or a route."""
-    flow = admission.trigger.flow
-    if admission.problem and flow in router.refused_flows():
-        return texts.unrouted_fix_flow_file()
-    if admission.problem and (flow in BOT_STARTED or flow in router.review_flows()):
-        return texts.unrouted_fix_flow_label()  # routes naming them are refused at load: a label's
-    return texts.unrouted_fix_route(str(router.path))
-
-
 def summary(received: int, admissions: list[Any], results: list[Admitted]) -> dict[str, Any]:
     """``received`` counts the alerts of the body, ``started``/``repeats``/... its admissions (an
     alert group under ``dedup: group`` is one)."""
@@ -331,14 +321,25 @@ def summary(received: int, admissions: list[Any], results: list[Admitted]) -> di
 
 
 def authorized(header: str, token: str) -> bool:
-    """Whether the header carries the token. Header bytes that are not UTF-8 reach us as
-    surrogates (aiohttp decodes with surrogateescape): compared as the bytes they were."""
+    """Whether the header carries the token: ``Bearer <token>``, or basic auth with it as the
+    password (Grafana's contact point, Alertmanager's ``basic_auth``). Bytes that are not UTF-8
+    (surrogates: aiohttp decodes with surrogateescape) are compared as the bytes they were."""
     scheme, _, given = header.partition(" ")
     try:
         sent, wanted = given.strip().encode("utf-8", "surrogateescape"), token.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:  # a lone surrogate no bytes stand for: not our token
         return False
-    return scheme.lower() == "bearer" and hmac.compare_digest(sent, wanted)
+    found = basic_password(sent) if scheme.lower() == "basic" else sent if scheme.lower() == "bearer" else None
+    return found is not None and hmac.compare_digest(found, wanted)
+
+
+def basic_password(credentials: bytes) -> bytes | None:
+    """The password of basic auth's ``base64(user:password)``; None when it is not that."""
+    try:
+        _user, colon, password = base64.b64decode(credentials, validate=True).partition(b":")
+    except ValueError:  # not base64
+        return None
+    return password if colon else None
 
 
 async def read_limited(request: web.Request, limit: int) -> bytes | None:

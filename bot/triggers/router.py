@@ -299,6 +299,8 @@ def read_routes(path: Path, review_flows: Set[str] = frozenset()) -> tuple[list[
         return [], [ConfigError(texts.routes_error(str(path), None, *texts.file_not_yaml(exc)))]
     if not isinstance(doc, dict) or not isinstance(doc.get("routes", []), list):
         return [], [ConfigError(texts.routes_error(str(path), None, *texts.routes_not_a_list()))]
+    if unknown := sorted(set(map(str, doc)) - {"routes"}):  # route: was read as a file of no routes
+        return [], [ConfigError(texts.routes_error(str(path), None, *texts.keys_unknown(unknown, ["routes"])))]
     out: list[Route] = []
     problems: list[ConfigError] = []
     for i, raw in enumerate(doc.get("routes") or []):

@@ -4,7 +4,8 @@ is stored and no query runs: no ledger, no server, no database is needed.
 
 Beyond what loading refuses (which stops ``serve``), a route or a check whose flow is not in the
 flows folder, or is refused, and a check whose channel is not one to post in are problems here:
-``serve`` takes them, and each trigger they take is recorded unrouted, starting nothing."""
+``serve`` takes them, and each trigger they take is recorded unrouted, starting nothing.
+:func:`unrouted_fix` is what the server's warning for such a trigger says to fix."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import texts
+from bot.admission import Admission
 from bot.engine.model import Flow
 from bot.errors import ConfigError, FlowError
 from bot.flow_catalog import BOT_STARTED, review_flows
@@ -102,3 +104,20 @@ def _check_problem(check: Check, path: Path, routes_path: Path, names: list[str]
         except ValueError as exc:
             return texts.checks_error(str(path), check.name, *texts.validate_bad_channel(str(exc)))
     return None
+
+
+def unrouted_fix(router: Router, admission: Admission) -> str:
+    """What to do about a trigger that started no run: its flow's file, the flow, route or channel
+    it names (a route or the default channel would not help: its own wins), or a route."""
+    flow, named = admission.trigger.flow, admission.trigger.data.get("decision") or {}
+    if admission.problem and flow in router.refused_flows():
+        return texts.unrouted_fix_flow_file()
+    if admission.problem and (flow in BOT_STARTED or flow in router.review_flows()):
+        return texts.unrouted_fix_flow_label()  # routes naming them are refused at load: a label's
+    if admission.problem and admission.route is None:  # the route it names is not in routes.yaml
+        return texts.unrouted_fix_route_name()
+    if admission.problem and flow and flow not in router.known_flows():
+        return texts.unrouted_fix_flow_name()
+    if admission.problem and admission.trigger.conversation is None and named.get("channel"):
+        return texts.unrouted_fix_channel()
+    return texts.unrouted_fix_route(str(router.path))
