@@ -240,7 +240,11 @@ def test_three_bad_answers_by_an_owner_escalate_to_the_facilitator(db, bot):
     assert rows(db, "SELECT waiting_on FROM runs") == [(" console:alice console:carol ",)]
     # the escalated prompt is posted in the conversation, not privately
     assert rows(db, "SELECT private FROM messages WHERE direction = 'out' ORDER BY id DESC LIMIT 1") == [(0,)]
-    assert say(bot, BOB, "yes") == [("bob", "error", NOT_FOR_YOU.format("alice, carol"))]
+    late = (  # before: "This question is for alice, carol.", as if bob had never been asked
+        "That question closed: I handed it to alice when no answer came that I could take, and alice"
+        " answers it now. Nothing waits on you in this run now; tell alice what you wanted to say."
+    )
+    assert say(bot, BOB, "yes") == [("bob", "error", late)]
 
     assert say(bot, ALICE, "yes") == []
     assert say(bot, CAROL, "yes") == [("alice", "prompt", REVIEW_PROMPT)]
@@ -357,6 +361,28 @@ def test_a_refused_back_leaves_the_owners_answers_in_the_record(db, bot):
     say(bot, ALICE, "ok", room)
     assert rows(db, "SELECT status FROM runs WHERE id = 2") == [("completed",)]
     assert rows(db, "SELECT status FROM actions") == [("done",)]
+
+
+def test_a_correction_of_an_item_number_not_listed_says_which_numbers_there_are(db, bot):
+    """ "change owner of action 3" with one action listed said "I can't find 'owner' to change.
+    Answers so far: decision, actions.": the owner was there, the number was wrong."""
+    to_owners(bot, DRAFT)
+    assert say(bot, ALICE, "change owner of action 3 to carol")[0] == (
+        "alice",
+        "error",
+        "There is no Action 3: only Action 1 is listed.",
+    )
+    assert rows(db, "SELECT count(*) FROM answers WHERE kind = 'correction'") == [(0,)]
+
+
+def test_a_correction_of_an_item_number_beyond_several_names_their_range(db, bot):
+    to_owners(bot, DRAFT, VENUE)
+    assert say(bot, ALICE, "change the due date of action 4 to friday")[0] == (
+        "alice",
+        "error",
+        "There is no Action 4: Action 1 to Action 2 are listed.",
+    )
+    assert rows(db, "SELECT count(*) FROM answers WHERE kind = 'correction'") == [(0,)]
 
 
 def test_a_correction_of_the_decision_in_a_flow_without_that_step_says_what_can_change(db, bot):

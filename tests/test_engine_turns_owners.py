@@ -95,6 +95,22 @@ def test_the_facilitator_asked_to_reassign_reads_why_the_owner_declined(db, bot)
     assert ("alice", "prompt", "carol declined Action 2 ('Book venue'). Who should own it instead?") in replies
 
 
+def test_the_facilitator_who_declines_their_own_action_is_not_told_of_themselves(db, bot):
+    """Alice, who leads the run, declined the action she had taken on: she read "Noted. I'll ask
+    alice to reassign it." and then "alice declined Action 1 ...", as if about someone else."""
+    to_owners(bot, ("Draft plan", "me", "next friday"), VENUE)
+    assert say(bot, CAROL, "yes") == []
+    assert say(bot, ALICE, "No, I'm away that week") == [
+        ("alice", "info", "Noted. You lead this run, so I'll ask you who should own it instead."),
+        (
+            "alice",
+            "prompt",
+            "You declined Action 1 ('Draft plan'): \"No, I'm away that week\". Who should own it instead?",
+        ),
+    ]
+    assert say(bot, ALICE, "carol") == [("carol", "prompt", accept_prompt("Draft plan", "2026-11-27"))]
+
+
 # --- 8. people the question is not for -------------------------------------------------------
 
 

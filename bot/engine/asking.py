@@ -310,13 +310,15 @@ class TurnBase(ABC):
             self.render(q.ask, prompt.item, step),
         )
 
-    def prompt_text(self, prompt: Prompt, step: Step, q: Question, current: Any) -> str:
+    def prompt_text(self, prompt: Prompt, step: Step, q: Question, current: Any, quoted: bool = False) -> str:
+        """``quoted``: for others to read (an escalation quotes it), never "You declined ..."."""
         if prompt.purpose == "reassign":
             item = self.fan_items(step)[prompt.item or 0]
             label = self.flow.item_label_of(step)
-            return texts.reassign_prompt(
-                self.fan_owner_name(prompt), label, (prompt.item or 0) + 1, item.get("what", ""), prompt.said
-            )
+            owner = item.get(step.fan_out[1]) if step.fan_out else None
+            yourself = not quoted and isinstance(owner, dict) and owner.get("id") == prompt.to["id"]
+            who = texts.you_declined() if yourself else self.fan_owner_name(prompt)
+            return texts.reassign_prompt(who, label, (prompt.item or 0) + 1, item.get("what", ""), prompt.said)
         if prompt.escalated and step.fan_out and prompt.item is not None:
             text = self.asked_for_owner(prompt, step, q)
         else:

@@ -44,7 +44,8 @@ class Corrections(TurnBase):
         found = self._find_slot(command)
         if found is None:
             names = [slot_key((s, None, None)) for s in self.on_route()]
-            self.say(texts.correction_target_unknown(command.target or "", names), to=actor, kind="error")
+            unknown = self._no_such_item(command) or texts.correction_target_unknown(command.target or "", names)
+            self.say(unknown, to=actor, kind="error")
             return False
         slot, q = found
         by = self.ctx.answered_by.get(slot_key(slot))
@@ -79,6 +80,27 @@ class Corrections(TurnBase):
             self._terms_changed(slot)
         self._quoted_terms_changed(slot, label)
         return True
+
+    def _no_such_item(self, command: Command) -> str | None:
+        """Why "change owner of action 3" finds nothing when the field exists but the number is not
+        one listed ("There is no Action 3: only Action 1 is listed."); None otherwise."""
+        if command.item is None:
+            return None
+        repeats = [s for s in self.flow.steps if s.type == "repeat"]
+        named = [s for s in repeats if item_word(s.item_label) == command.label]
+        for step in named or repeats:
+            items = self.ctx.answers.get(step.id)
+            target = command.target or ""
+            if (
+                not isinstance(items, list)
+                or not items
+                or (target and not match_name(target, [f.id for f in step.fields]))
+            ):
+                continue
+            if command.item == len(items) + 1 and self.state == step.id:  # being listed: that field is not yet
+                return None
+            return texts.correction_no_such_item(step.item_label, command.item, len(items))
+        return None
 
     def _confirmed_by_named(self, slot: tuple[str, int | None, str | None]) -> str | None:
         """Whom this slot named, when a step asked of them (``to: <person step>``, 'Do you take

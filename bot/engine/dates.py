@@ -56,8 +56,8 @@ _IN_NEXT_WEEK = re.compile(r"(?:(\w+)(?: of)? next week|next week(?: on)? (\w+)|
 _THIS_WEEK = re.compile(r"(?:(?:later |sometime )?this|within the|within this) week")
 # "As soon as possible" names no day to hold anyone to: refused with a hint to say which
 _NO_DAY_YET = re.compile(r"a\.?s\.?a\.?p\.?|as soon as (?:possible|you can|we can)|soonest")
-# A quarter: "Q3", "end of Q3", "by q2 2027", "in Q4": its last day
-_QUARTER = re.compile(r"(?:(?:the )?end of |in )?q([1-4])(?: (\d{4}))?")
+# A quarter or a half year: "Q3", "end of Q3", "by q2 2027", "in Q4", "H1", "end of H2 2027": its last day
+_QUARTER = re.compile(r"(?:(?:the )?end of |in )?(?:q([1-4])|h([12]))(?: (\d{4}))?")
 # Words before a day that correct what was said ("no wait, the 15th", "actually friday") or round it
 # ("around friday"), and after it ("tomorrow-ish", "friday or so"): the day is what counts
 _HEDGED = re.compile(
@@ -71,11 +71,14 @@ _MONTHS = {
 } | {"sept": 9}
 # A month alone, its middle, its start or its end: "january", "in jan", "mid december",
 # "mid-dec", "end of january", "beginning of march" (or "early march": its 1st, the earliest day
-# "early" allows, "late march" its end); also "mid next month", "start of next month"
+# "early" allows, "late march" its end); also "mid next month", "start of next month"; with its
+# year ("january 2027", "end of march 2027"), that year's (dateparser would take today's day of month)
 _IN_MONTH = re.compile(
     r"(?:(?P<mid>mid-? ?|middle of )|(?P<end>(?:the )?end of |late )|(?P<start>(?:the )?(?:beginning|start) of |early )|in )?"
-    r"(?P<month>[a-z]+|next month)"
+    r"(?P<month>[a-z]+|next month)(?:,? (?P<year>\d{4}))?"
 )
+# A month as ISO writes it ("2027-01"): its 1st, as "january 2027"
+_ISO_MONTH = re.compile(r"(\d{4})-(\d{2})")
 # European day.month: "15.06.", "15.06.2027", "15.06.27" (dateparser would read "15.06" as 15:06).
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?")
 # Day and month by slashes: "03/04", "3/4/2027", "03/04/27": which is the day, the writer's locale says.
@@ -180,6 +183,8 @@ def _in_month(match: re.Match[str], today: date) -> date | None:
     """A month alone (its 1st), its middle (the 15th), its start or its end, the next one to come;
     "next month" with its middle, start or end. None for a word that names no month."""
     name = match["month"]
+    if match["year"]:
+        return _in_month_of_year(match, int(match["year"]))
     if name == "next month":
         first = _add_months(today.replace(day=1), 1)
         if match["mid"]:
@@ -197,6 +202,23 @@ def _in_month(match: re.Match[str], today: date) -> date | None:
     return _month_start(month, today)
 
 
+def _in_month_of_year(match: re.Match[str], year: int) -> date | None:
+    """A month of ``year`` ("january 2027": its 1st; "mid", "end of" as for a month alone)."""
+    month = _MONTHS.get(match["month"])
+    if month is None:
+        return None
+    first = date(year, month, 1)
+    return first.replace(day=15) if match["mid"] else _month_end(first) if match["end"] else first
+
+
+def _half_or_quarter(match: re.Match[str], today: date) -> date:
+    """The last day of a quarter ("Q3") or a half ("H1") of the year said, or else of the next one
+    to end from ``today`` on."""
+    last_month = int(match[1]) * 3 if match[1] else int(match[2]) * 6
+    end = _month_end(date(int(match[3] or today.year), last_month, 1))
+    return end if match[3] or end >= today else _month_end(date(end.year + 1, end.month, 1))
+
+
 def _fast_date(phrase: str, today: date) -> date | None:
     """The common phrases, without dateparser; ``None`` when the phrase is not one of them."""
     if lead := _LEAD.match(phrase):
@@ -207,6 +229,8 @@ def _fast_date(phrase: str, today: date) -> date | None:
         return _add_months(today, 1)
     if _ISO.fullmatch(phrase):
         return date.fromisoformat(phrase)
+    if match := _ISO_MONTH.fullmatch(phrase):
+        return date(int(match[1]), int(match[2]), 1)
     if match := _DOTTED.fullmatch(phrase):
         return _dotted(match, today)
     if match := _ORDINAL.fullmatch(phrase):
@@ -225,7 +249,7 @@ def _fast_date(phrase: str, today: date) -> date | None:
 
 def _fast_short_or_month(phrase: str, today: date) -> date | None:
     """The shorter phrases: "2w", "this week", "friday next week", "friday week", "january",
-    "mid december"."""
+    "mid december", "march 2027", "Q3", "H1"."""
     if match := _SHORT.fullmatch(phrase):
         return _relative(match[1], _SHORT_UNITS[match[2][0]], today)
     if _THIS_WEEK.fullmatch(phrase):
@@ -237,8 +261,7 @@ def _fast_short_or_month(phrase: str, today: date) -> date | None:
     if match := _IN_MONTH.fullmatch(phrase):
         return _in_month(match, today)
     if match := _QUARTER.fullmatch(phrase):
-        end = _month_end(date(int(match[2] or today.year), int(match[1]) * 3, 1))
-        return end if match[2] or end >= today else _month_end(date(end.year + 1, end.month, 1))
+        return _half_or_quarter(match, today)
     return None
 
 

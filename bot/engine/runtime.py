@@ -174,7 +174,7 @@ class Turn(Listing, SmallTalk, Ending):
             reassign = Prompt(step=step.id, to=fac.to_dict(), item=prompt.item, purpose="reassign", said=said)
             self.ctx.prompts.append(reassign)
             self.ctx.answers[step.id].pop(str(prompt.item))
-            self.say(texts.declined_ack(fac.name), to=actor, private=True)
+            self.say(texts.declined_ack(fac.name, yourself=actor.id == fac.id), to=actor, private=True)
         self._after_fan(step, actor)
 
     def _after_fan(self, step: Step, actor: Actor) -> None:
@@ -209,7 +209,7 @@ class Turn(Listing, SmallTalk, Ending):
     def _nothing_for(self, actor: Actor) -> str:
         """Why ``actor``'s message is no answer: a question of theirs another's answer closed, or
         the question is someone else's."""
-        return self.ctx.closed_note(actor.id) or texts.not_for_you(self.ctx.addressees())
+        return self.ctx.late_note(actor.id) or texts.not_for_you(self.ctx.addressees())
 
     def _reassign(self, prompt: Prompt, step: Step, value: Any, actor: Actor, raw: str) -> None:
         source, fld = step.fan_out or ("", "owner")
@@ -234,6 +234,7 @@ class Turn(Listing, SmallTalk, Ending):
         elif step.on_fail != "help" and prompt.to["id"] != self.ctx.facilitator.id:
             fac = self.ctx.facilitator
             self.say(texts.escalation_notice(actor.name, fac.name), to=actor, private=True)
+            self.ctx.note_handed(actor.id, fac.name)
             prompt.to, prompt.escalated, prompt.asked = fac.to_dict(), True, False
             self.ask_waiting()
         else:  # three misses by the facilitator, or on_fail: help: the whole question, with help

@@ -133,11 +133,28 @@ class RunState:
     def closed_note(self, actor_id: str) -> str | None:
         """Why ``actor_id`` is asked nothing now when another's answer closed their question
         (``complete_when: any``): who answered and with what; or a correction gave the item they
-        were asked to confirm to someone else; None otherwise."""
+        were asked to confirm to someone else; None otherwise (and for a question handed over,
+        whose widgets say so themselves: :meth:`late_note`)."""
         closed = self.closed.get(actor_id)
-        if closed and "given" in closed:  # a correction gave their item to someone else
-            return closed["given"]
-        return texts.question_closed_by(closed["by"], closed["answer"]) if closed else None
+        if not closed or "handed" in closed:
+            return None
+        if "given" in closed:  # a correction gave their item to someone else
+            return str(closed["given"])
+        return texts.question_closed_by(closed["by"], closed["answer"])
+
+    def late_note(self, actor_id: str) -> str | None:
+        """What ``actor_id``'s words are told where nothing waits on them: :meth:`closed_note`, or
+        that their question was handed to the facilitator (:meth:`note_handed`)."""
+        closed = self.closed.get(actor_id)
+        if closed and "handed" in closed:
+            return texts.question_handed_closed(str(closed["handed"]))
+        return self.closed_note(actor_id)
+
+    def note_handed(self, actor_id: str, to: str) -> None:
+        """``actor_id``'s question goes to ``to`` (the facilitator: three answers it could not take,
+        or the escalation): a late answer of theirs is told so, not that nothing waits on them
+        (``by`` and ``answer`` for a release before this one, which reads them)."""
+        self.closed[actor_id] = {"by": to, "answer": "", "handed": to}
 
     def asked_ids(self) -> list[str]:
         """The people a question is in front of now, by id."""

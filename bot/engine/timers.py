@@ -132,6 +132,7 @@ def _hand_over(turn: TurnBase, silent: set[str], fac: Actor) -> None:
     go on without them; each owner is told once."""
     handed = [p for p in turn.ctx.prompts if p.to["id"] in silent and p.purpose == "answer"]
     for owner in {p.to["id"]: p.actor for p in handed}.values():
+        turn.ctx.note_handed(owner.id, fac.name)
         turn.say(
             texts.handed_over(fac.name, turn.run_id, turn.title, sum(p.to["id"] == owner.id for p in handed)),
             to=owner,
@@ -171,7 +172,7 @@ def _since(turn: TurnBase, moved: Mapping[str, Any] | None, reader: Actor) -> st
 
 def _question_line(turn: TurnBase, prompt: Prompt) -> str:
     step = turn.flow.step(prompt.step)
-    text = turn.prompt_text(prompt, step, turn.question_of(prompt), None).splitlines()[0]
+    text = turn.prompt_text(prompt, step, turn.question_of(prompt), None, quoted=True).splitlines()[0]
     return text if len(text) <= 160 else text[:157] + "..."
 
 

@@ -127,15 +127,15 @@ def runs_waiting_on(conn: sqlite3.Connection, channel: str, actor_id: str) -> li
 
 def closed_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: datetime | None = None) -> str | None:
     """Why nothing waits on ``actor_id`` in ``channel`` when another's answer closed their question
-    in an open run there (``complete_when: any``): who answered first and with what, for a late
-    answer typed where nothing takes it; None otherwise. Off the hot path: only once nothing
+    in an open run there (``complete_when: any``): who answered first and with what (or that their
+    question was handed to the facilitator), for a late answer typed where nothing takes it; None otherwise. Off the hot path: only once nothing
     took the message."""
     row = conn.execute(
         f"SELECT {RUN_COLUMNS} FROM runs WHERE status IN ('active', 'stalled') AND channel = ?"
         " AND json_extract(context, ?) IS NOT NULL ORDER BY id DESC LIMIT 1",
         (channel, f'$.closed."{actor_id}"'),
     ).fetchone()
-    if row is not None and (note := RunRow.from_row(row).context.closed_note(actor_id)):
+    if row is not None and (note := RunRow.from_row(row).context.late_note(actor_id)):
         return note
     return ended_for(conn, channel, actor_id, now)
 

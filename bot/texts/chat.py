@@ -59,8 +59,16 @@ def reassign_prompt(owner: str, label: str, number: int, what: str, said: str | 
     return f"{owner} declined {label} {number} ('{what}'){why}. Who should own it instead?"
 
 
-def declined_ack(facilitator: str) -> str:
+def declined_ack(facilitator: str, yourself: bool = False) -> str:
+    """``yourself``: the one who declined leads the run, and picks the new owner themselves."""
+    if yourself:
+        return "Noted. You lead this run, so I'll ask you who should own it instead."
     return f"Noted. I'll ask {facilitator} to reassign it."
+
+
+def you_declined() -> str:
+    """Who declined, in :func:`reassign_prompt` to the facilitator who declined their own action."""
+    return "You"
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -81,6 +89,14 @@ def help_nothing_asked(waiting: list[str], facilitator: bool, item_label: str | 
     if not facilitator:
         return said
     return f"{said} Meanwhile you can say 'cancel' (end the run) or correct an earlier answer{correction_example(item_label)}."
+
+
+def question_handed_closed(to: str) -> str:
+    """To an owner whose question went to the facilitator ``to``, answering it late."""
+    return (
+        f"That question closed: I handed it to {to} when no answer came that I could take, and {to}"
+        f" answers it now. Nothing waits on you in this run now; tell {to} what you wanted to say."
+    )
 
 
 def question_closed_by(by: str, answer: str) -> str:

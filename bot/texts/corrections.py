@@ -10,6 +10,12 @@ def correction_target_unknown(target: str, known: list[str]) -> str:
     return f"I can't find '{target}' to change. Answers so far: {_join(known)}."
 
 
+def correction_no_such_item(label: str, number: int, listed: int) -> str:
+    """A correction naming an item by a number not listed ("change owner of action 3")."""
+    there = f"only {label} 1 is listed" if listed == 1 else f"{label} 1 to {label} {listed} are listed"
+    return f"There is no {label} {number}: {there}."
+
+
 def correction_needs_value(typed: str) -> str:
     """A correction that names an answer but not its new value ("change the decision")."""
     return f"{typed[:1].upper()}{typed[1:]} to what? Say it in one message: '{typed} to ...'."

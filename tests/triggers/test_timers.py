@@ -328,3 +328,30 @@ async def test_a_ledger_error_in_one_round_leaves_the_scheduler_running(
     finally:
         task.cancel()
     assert "disk I/O error" in caplog.text
+
+
+def test_an_escalation_quotes_a_facilitators_own_decline_by_name_for_the_room(proc: Process, clock) -> None:
+    """Alice declined her own action, then left 'who should own it instead?' unanswered: the room
+    reads the question quoted with her name, not 'You declined ...', which is hers alone."""
+    start(proc)
+    for text in ("We ship in March", "Draft plan", "me", "next friday", "done"):
+        proc.say(ALICE, text)
+    assert proc.say(ALICE, "no")[-1] == (
+        "alice",
+        "prompt",
+        "You declined Action 1 ('Draft plan'). Who should own it instead?",
+    )
+    proc = proc.restart()
+    clock.at(days=1, hours=1)
+    seen = proc.last_message_id()
+    assert run_due(proc) == [("remind", "done: escalate")]
+    assert proc.outbox(seen) == [
+        (
+            1,
+            None,
+            "info",
+            0,
+            "Still no answer from: alice, asked Thu 2026-11-26 16:00 CET"
+            " ('alice declined Action 1 ('Draft plan'). Who should own it instead?').",
+        )
+    ]
