@@ -42,7 +42,9 @@ async def test_the_cards_of_runs_ended_over_30_days_ago_are_forgotten_and_a_late
         await h.send(submit(h.url, ALICE, first, {"answer": "We ship in March"}))
         await h.settle()
         thread = f"{CHANNEL};messageid={first.answer_id}"
-        assert [(c.method, c.conversation, c.text) for c in h.fake.calls[posted:]] == [("reply", thread, CLOSED)]
+        assert [(c.method, c.conversation, c.text) for c in h.fake.calls[posted:]] == [
+            ("reply", thread, f"{at(ALICE)} {CLOSED}")
+        ]
         assert h.db("SELECT count(*) FROM answers") == [(0,)]
         assert second.card is not None
 

@@ -41,7 +41,8 @@ async def test_a_cancelled_runs_open_card_in_its_thread_says_so_and_a_late_submi
         await h.send(late)  # Teams' retry: told once
         await h.settle()
         said = h.fake.calls[posted:]
-        assert [(c.method, c.conversation, c.text) for c in said] == [("reply", thread, CLOSED)]
+        # in the thread, where others read it, named (the personal chat's note below is hers alone)
+        assert [(c.method, c.conversation, c.text) for c in said] == [("reply", thread, f"{at(ALICE)} {CLOSED}")]
         assert h.db(REFUSED) == [("teams:29:1alice", "We ship in March", "closed")]
         assert h.db("SELECT count(*) FROM answers") == [(0,)]
         assert h.db("SELECT count(*) FROM teams_conversations WHERE conversation_type = 'personal'") == [(0,)]

@@ -35,8 +35,8 @@ from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_posts import Card
-from bot.channels.teams_store import POST_REFUSED, Reference, TeamsStore
-from bot.model import Actor, ConversationKey, Reply
+from bot.channels.teams_store import POST_REFUSED, REMOVED_WHY, Reference, TeamsStore
+from bot.model import Actor, ConversationKey, Reply, is_placeholder
 from bot.outbox import Queued
 from bot.store import group, group_requests, runs, transcript
 
@@ -106,15 +106,22 @@ class TeamsOutbound:
             raise _placed(exc, "direct") from exc
         if chat is not None:
             try:
-                return await self._post(item, chat, chat.conversation_id, base, mention=False)
+                posted = await self._post(item, chat, chat.conversation_id, base, mention=False)
             except DeliveryFailed as exc:  # their chat refuses the bot (403, 404), or this message (400, 413)
+                if exc.code in POST_REFUSED:  # recorded as a channel's is: the ledger says why
+                    await self._refused(chat.conversation_id, exc.code)
                 raise _placed(exc, "direct" if exc.code in (None, "403", "404") else "message") from exc
+            await self._taken(chat.conversation_id)
+            return posted
         try:
             posted = await self._to_conversation(item, ref, base)
         except DeliveryFailed as exc:
             where = "conversation" if exc.code in (None, "403", "404") else "message"
             if exc.code in POST_REFUSED:  # recorded; the routes naming it say so at once
                 await self._refused(base, exc.code)
+            said = self.store.refusal(base) if where == "conversation" else None
+            if said in REMOVED_WHY:  # Teams said why (the bot removed, the channel deleted): that, not a guess
+                raise exc.placed(where, *texts.teams_route_refused(said)) from exc
             raise _placed(exc, where) from exc
         await self._taken(base)
         return posted
@@ -140,16 +147,40 @@ class TeamsOutbound:
         reply = item.reply
         if ref is None:
             raise DeliveryFailed(texts.teams_no_reference(base))
-        mention = reply.to is not None and reply.to.channel == acts.CHANNEL and ref.conversation_type != "personal"
-        mention = mention and item.part == 0  # a reply in parts names its person once
+        to = reply.to  # not the placeholder of a run nobody has taken: nobody to name
+        mention = to is not None and to.channel == acts.CHANNEL and not is_placeholder(to.id)
+        mention = mention and ref.conversation_type != "personal" and item.part == 0  # a reply in parts names once
         if reply.conversation.thread:
             return await self._post(item, ref, acts.conversation_id(reply.conversation), base, mention)
         if ref.conversation_type == "channel":
             root = self.store.thread_of(reply.run_id, base)
             if root is None:
                 return await self._open_thread(item, ref, mention)
+            try:
+                return await self._post(item, ref, f"{base};messageid={root}", base, mention)
+            except DeliveryFailed as exc:
+                if exc.code != "404":
+                    raise
+            root = await self._thread_gone(reply.run_id, ref, root)
             return await self._post(item, ref, f"{base};messageid={root}", base, mention)
         return await self._post(item, ref, base, base, mention)
+
+    async def _thread_gone(self, run_id: int, ref: Reference, old: str) -> str:
+        """The run's thread refused a reply 404 (its root deleted), not the channel: the run goes on
+        in a new thread, opened by a line saying so, as Slack's does; its root. A channel gone too
+        refuses that post, and is recorded so."""
+        base = ref.conversation_id
+        log.warning(texts.teams_thread_gone(run_id, base, old))
+        await group.writable(self.store.db.conn, math.inf)
+        self.store.forget_thread(run_id, base, old)
+        run = runs.load_run(self.store.db.conn, run_id)
+        title = str(run.context.trigger.get("title") or run.flow_id) if run is not None else ""
+        bot = {"id": ref.bot_id, "name": ref.bot_name or ""}
+        said = cards.text_messages(bot, base, texts.teams_thread_moved(run_id, title))[0]
+        root = await self._new_thread(ref, said)
+        await group.writable(self.store.db.conn, math.inf)
+        self.store.save_thread(run_id, base, root, self.clock())
+        return root
 
     async def _to_personal_chat(self, reply: Reply, ref: Reference | None, run_base: str) -> Reference | None:
         """The personal chat a reply goes to instead of the run's conversation, or None: a reply
@@ -220,6 +251,16 @@ class TeamsOutbound:
     async def _open_thread(self, item: Queued, ref: Reference, mention: bool) -> str:
         """The run's first message in a channel: a new post, whose replies hold the run."""
         activity, answered = self._activity(item, ref, ref.conversation_id, ref.conversation_id, mention)
+        root = await self._new_thread(ref, activity)
+        await group.writable(self.store.db.conn, math.inf)
+        self.store.save_thread(item.reply.run_id, ref.conversation_id, root, self.clock())
+        thread = f"{ref.conversation_id};messageid={root}"
+        await self._answered_meanwhile(self._remember_card(item, activity, ref.service_url, thread, root, answered))
+        return root
+
+    async def _new_thread(self, ref: Reference, activity: dict[str, Any]) -> str:
+        """Post ``activity`` as a new post of channel ``ref`` (``POST /v3/conversations``): its id,
+        the root of its reply chain."""
         params = {
             "isGroup": True,
             "bot": {"id": ref.bot_id, "name": ref.bot_name or ""},
@@ -231,10 +272,6 @@ class TeamsOutbound:
         root = str(created.get("activityId") or acts.split_conversation(str(created.get("id") or ""))[1] or "")
         if not root:
             raise DeliveryFailed(f"POST /v3/conversations gave no thread id: {created}")
-        await group.writable(self.store.db.conn, math.inf)
-        self.store.save_thread(item.reply.run_id, ref.conversation_id, root, self.clock())
-        thread = f"{ref.conversation_id};messageid={root}"
-        await self._answered_meanwhile(self._remember_card(item, activity, ref.service_url, thread, root, answered))
         return root
 
     async def tell_alone(self, person: Actor, base: str, text: str, tries: int) -> bool:

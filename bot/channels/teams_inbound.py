@@ -325,8 +325,9 @@ class TeamsInbound:
                 first = widgets.refused(conn, card.message_id, who, where, said, inbound.delivery_id, no.why, now)
                 if no.stale:
                     self.store.close_card(card.message_id, now)
-        if first:
-            self._say(inbound, reply_to, no.told)
+        if first:  # where others read it (a thread, a group chat), it names whom it is for
+            to = inbound.actor if inbound.conversation_type != "personal" else None
+            self._say(inbound, reply_to, no.told, to)
 
     async def _people_in(self, value: Mapping[str, Any], card: Card, inbound: acts.Inbound) -> dict[str, Actor]:
         """The person a people picker returned: someone seen, or a member the connector knows."""

@@ -76,6 +76,13 @@ class PostStore:
         kept_write(self.db, partial(execute_one, sql=sql, args=(run_id, conversation_id, root_id, iso(now))))
         self._threads[(run_id, conversation_id)] = root_id
 
+    def forget_thread(self, run_id: int, conversation_id: str, root_id: str) -> None:
+        """The run's thread refused a post as unknown (404: its root deleted): its next message
+        opens a new one. Kept through the loss of its group (see kept_write)."""
+        sql = "DELETE FROM teams_threads WHERE run_id = ? AND conversation_id = ? AND root_id = ?"
+        kept_write(self.db, partial(execute_one, sql=sql, args=(run_id, conversation_id, root_id)))
+        self._threads.pop((run_id, conversation_id), None)
+
     def adopt_thread(self, run_id: int, conversation_id: str, root_id: str, now: datetime) -> None:
         """A run started in a channel's reply chain holding no run (a channel meeting's chat) lives
         there: its first message replies in it instead of opening a post of its own."""

@@ -189,6 +189,23 @@ def teams_card_update_failed(problem: str) -> str:
     return f"Teams: could not update an answered card: {problem}"
 
 
+def teams_thread_gone(run_id: int, channel: str, root: str) -> str:
+    """Log line: a reply in a run's channel thread refused 404 (its root deleted): a new thread."""
+    return (
+        f"Teams: run #{run_id}: its thread {channel};messageid={root} is gone (HTTP 404: its first message"
+        " deleted?); it goes on in a new thread of the channel"
+    )
+
+
+def teams_thread_moved(run_id: int, title: str) -> str:
+    """The first post of a run's new thread in its channel, its first thread gone (deleted)."""
+    named = f" ('{title}')" if title else ""
+    return (
+        f"Run #{run_id}{named} goes on in this thread: Teams no longer has its first thread (deleted?)."
+        " The answers given there are kept; its next messages follow here."
+    )
+
+
 def teams_packaged(path: str, app_id: str) -> str:
     return f"Wrote {path} (bot {app_id}). Upload it in Teams: Apps > Manage your apps > Upload an app."
 
