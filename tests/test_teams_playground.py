@@ -271,8 +271,8 @@ async def test_a_cancelled_runs_card_closes_and_the_bots_mention_alone_is_help_t
     data = {**card_of(first)["actions"][0]["data"], "answer": "We ship in March"}
     body = {"conversation": {"id": chat}, "from": {"id": me["id"]}, "replyToId": first["message"]["messageId"]}
     await pg.post("/_conversation/v1/submit", {**body, "value": data})
-    told = await pg.bot_says(chat)
-    assert told["message"]["text"] == "This question is closed: the run was cancelled."
+    told = await pg.bot_says(chat)  # in a group chat the clicker is mentioned, so Teams notifies them
+    assert told["message"]["text"] == f"<at>{me['name']}</at> This question is closed: the run was cancelled."
     assert services.db.execute("SELECT count(*) FROM answers").fetchone() == (0,)
     refused = "SELECT text, json_extract(payload, '$.widget') FROM messages WHERE kind = 'refused'"
     assert services.db.execute(refused).fetchall() == [("We ship in March", "closed")]
