@@ -10,6 +10,7 @@ from bot.texts.answers import *  # noqa: F403
 from bot.texts.chat import *  # noqa: F403
 from bot.texts.checks import *  # noqa: F403
 from bot.texts.cli import *  # noqa: F403
+from bot.texts.console import *  # noqa: F403
 from bot.texts.corrections import *  # noqa: F403
 from bot.texts.delivery import *  # noqa: F403
 from bot.texts.flow_checks import *  # noqa: F403
@@ -35,6 +36,7 @@ from bot.texts.starts import *  # noqa: F403
 from bot.texts.store import *  # noqa: F403
 from bot.texts.teams import *  # noqa: F403
 from bot.texts.triggers import *  # noqa: F403
+from bot.texts.unrouted import *  # noqa: F403
 from bot.texts.validate import *  # noqa: F403
 from bot.texts.waiting import *  # noqa: F403
 from bot.texts.which import *  # noqa: F403
