@@ -60,7 +60,7 @@ def test_change_action_n_to_text_renames_that_action_and_is_not_the_next_one(tmp
     out = piped(tmp_path, [*lines, "change action 2 to Call the vendor", "done"])
     said = out.stdout
     assert (
-        "alice> change action 2 to Call the vendor\nbot -> alice: Changed what of Action 2: Call vendor -> Call the vendor."
+        "alice> change action 2 to Call the vendor\nbot -> alice: Changed the task of Action 2: Call vendor -> Call the vendor."
         in said
     )
     assert ledger(tmp_path, "SELECT raw FROM answers WHERE item = 2 AND field = 'what' ORDER BY id") == [
@@ -84,17 +84,19 @@ def test_the_action_being_listed_is_corrected_in_place_and_actually_x_is_y_is_a_
     out = piped(tmp_path, [*lines, *later, "/as carol", "yes", "/as alice", "ok"])
     said = out.stdout
     assert (
-        "alice> change the owner of action 1 to carol\nbot -> alice: Changed owner of Action 1: bob -> carol." in said
+        "alice> change the owner of action 1 to carol\nbot -> alice: Changed the owner of Action 1: bob -> carol."
+        in said
     )
     assert "bot -> alice: Back to: Action 1: By when should 'Draft the plan' be done?" in said
     assert (
-        "alice> change owner to bob\nbot -> alice: Changed owner of Action 1: carol -> bob." in said
+        "alice> change owner to bob\nbot -> alice: Changed the owner of Action 1: carol -> bob." in said
     )  # the one being listed
     assert (
-        "alice> actually the owner of action 1 is carol\nbot -> alice: Changed owner of Action 1: bob -> carol." in said
+        "alice> actually the owner of action 1 is carol\nbot -> alice: Changed the owner of Action 1: bob -> carol."
+        in said
     )
     # after it, with one action listed, 'the due date' is that action's
-    assert f"bot -> alice: Changed due of Action 1: {JAN10} -> {FEB1}." in said
+    assert f"bot -> alice: Changed the due date of Action 1: {JAN10} -> {FEB1}." in said
     assert "alice> done\nbot -> carol: alice assigned you an action" in said
     assert ledger(tmp_path, "SELECT what, owner_id, due FROM actions") == [("Draft the plan", "console:carol", FEB1)]
 

@@ -77,12 +77,15 @@ def test_a_correction_of_a_branch_left_by_back_is_refused(db, tmp_path):
     for text in ("ignore", "too noisy", "back", "back", "act"):
         say(bot, text)
     assert say(bot, "change why to loud") == [
-        "'why' is not on this run's route now (left with 'back'): take that branch again to change it.",
+        "The answer to 'Why ignore?' is not on this run's route now (left with 'back'): take that branch again to change it.",
         "Back to: What is the plan?",  # the question waiting, shown again
     ]
     revisions = db.execute("SELECT count(*) FROM answers WHERE step = 'why'").fetchone()[0]
     assert revisions == 1  # the first answer only: no correction recorded
-    assert say(bot, "change decision to x")[0] == "I can't find 'decision' to change. Answers so far: pick."
+    assert (
+        say(bot, "change decision to x")[0]
+        == "I can't find 'decision' to change. Answers so far: the answer to 'Act or ignore?'."
+    )
 
 
 def test_taking_a_branch_left_by_back_again_shows_the_answer_ok_keeps(db, tmp_path):

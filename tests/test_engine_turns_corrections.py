@@ -101,7 +101,7 @@ def test_correcting_an_owner_during_the_actions_step_asks_the_new_owner(db, bot)
     say_all(bot, action_lines(DRAFT, VENUE)[:-1])  # Action 3 is being asked
 
     assert say(bot, ALICE, "change owner of action 2 to @dave") == [
-        ("alice", "info", "Changed owner of Action 2: carol -> dave."),
+        ("alice", "info", "Changed the owner of Action 2: carol -> dave."),
         ("alice", "prompt", "Back to: Action 3: What is the action? (say 'done' when there are no more)"),
     ]
     assert answers(db)[-1] == ("actions", 2, "owner", "console:alice", person(DAVE), "correction", 2)
@@ -126,7 +126,7 @@ def test_an_owner_confirms_again_when_their_actions_due_date_changes(db, bot):
     to_owners(bot)  # bob and carol are asked to accept
     say(bot, BOB, "yes")  # accepted as it was: due 2026-11-27
     assert say(bot, ALICE, "change the due date of action 1 to 2026-12-20") == [
-        ("alice", "info", "Changed due of Action 1: 2026-11-27 -> 2026-12-20."),
+        ("alice", "info", "Changed the due date of Action 1: 2026-11-27 -> 2026-12-20."),
         (None, "info", "Action 1 ('Draft plan') changed; its owner will be asked to confirm it again."),
         ("bob", "prompt", accept_prompt("Draft plan", "2026-12-20")),
     ]
@@ -148,7 +148,7 @@ def test_an_owner_confirms_again_when_their_actions_due_date_changes(db, bot):
 def test_correcting_the_decision_changes_the_recorded_decision(db, bot):
     to_owners(bot, DRAFT)
     assert say(bot, ALICE, "change decision to We ship in April") == [
-        ("alice", "info", "Changed decision: We ship in March -> We ship in April.")
+        ("alice", "info", "Changed the decision: We ship in March -> We ship in April.")
     ]
     assert rows(db, "SELECT value, kind, revision FROM answers WHERE step = 'decision' ORDER BY id") == [
         ('"We ship in March"', "answer", 1),
@@ -166,10 +166,10 @@ def test_corrections_by_others_and_of_unknown_answers_are_refused(db, bot):
     replies = say(bot, BOB, "change decision to We never ship")
     assert [(to, kind) for to, kind, _ in replies] == [("bob", "error")]
     assert replies[0][2].startswith("Only the facilitator or ")
-    assert replies[0][2].endswith(", who gave it, can change 'decision'.")
+    assert replies[0][2].endswith(", who gave it, can change the decision.")
 
     assert say(bot, ALICE, "change nonsense to 3") == [
-        ("alice", "error", "I can't find 'nonsense' to change. Answers so far: decision, actions."),
+        ("alice", "error", "I can't find 'nonsense' to change. Answers so far: the decision, the actions."),
         ("alice", "prompt", "Back to: Action 1: Who owns 'Draft plan'?"),  # what is asked now
     ]
     assert rows(db, "SELECT count(*) FROM answers WHERE kind = 'correction'") == [(0,)]
@@ -185,7 +185,7 @@ def test_a_new_owner_named_after_the_owners_step_still_has_to_confirm(db, bot):
     to_owners(bot)
     say_all(bot, [(BOB, "yes"), (CAROL, "yes")])
     assert say(bot, ALICE, "change owner of action 2 to @dave") == [
-        ("alice", "info", "Changed owner of Action 2: carol -> dave."),
+        ("alice", "info", "Changed the owner of Action 2: carol -> dave."),
         (None, "info", "Action 2 ('Book venue') has a new owner, who will be asked to confirm it."),
         ("dave", "prompt", accept_prompt("Book venue", "2026-12-10")),
         ("alice", "prompt", "Back to: " + REVIEW_PROMPT),  # what alice was answering, put before her again
@@ -207,7 +207,7 @@ def test_refused_correction_names_the_answerer_by_name(db, bot):
     start(bot)
     say(bot, ALICE, "We ship in March")
     assert say(bot, BOB, "change decision to We never ship") == [
-        ("bob", "error", "Only the facilitator or alice, who gave it, can change 'decision'.")
+        ("bob", "error", "Only the facilitator or alice, who gave it, can change the decision.")
     ]
 
 
@@ -326,7 +326,7 @@ def test_an_answer_worded_like_a_correction_of_nothing_said_is_an_answer(db, bot
     assert say(bot, ALICE, "change decision to We ship in April")[0] == (
         "alice",
         "info",
-        "Changed decision: Change the supplier to Acme -> We ship in April.",
+        "Changed the decision: Change the supplier to Acme -> We ship in April.",
     )
 
 
@@ -365,7 +365,7 @@ def test_a_refused_back_leaves_the_owners_answers_in_the_record(db, bot):
 
 def test_a_correction_of_an_item_number_not_listed_says_which_numbers_there_are(db, bot):
     """ "change owner of action 3" with one action listed said "I can't find 'owner' to change.
-    Answers so far: decision, actions.": the owner was there, the number was wrong."""
+    Answers so far: the decision, the actions.": the owner was there, the number was wrong."""
     to_owners(bot, DRAFT)
     assert say(bot, ALICE, "change owner of action 3 to carol")[0] == (
         "alice",
@@ -391,3 +391,21 @@ def test_a_correction_of_the_decision_in_a_flow_without_that_step_says_what_can_
     replies = say(bot, ALICE, "change decision to Roll back and freeze deploys")
     assert replies[0][1] == "error" and replies[0][2].startswith("I can't find 'decision' to change.")
     assert rows(db, "SELECT count(*) FROM answers WHERE step = 'actions'") == [(0,)]
+
+
+def test_corrections_name_an_answer_as_people_read_it_never_by_its_field_id(db, bot):
+    """Before: 'Changed what of Action 1', 'Changed due of Action 1', 'can change 'decision''."""
+    to_owners(bot)
+    assert say(bot, ALICE, "change the task of action 1 to Draft the launch plan")[0] == (
+        "alice",
+        "info",
+        "Changed the task of Action 1: Draft plan -> Draft the launch plan.",
+    )
+    assert say(bot, BOB, "change the due date of action 2 to 2026-12-24")[0] == (
+        "bob",
+        "error",
+        "Only the facilitator or alice, who gave it, can change the due date of Action 2.",
+    )
+    assert say(bot, ALICE, "change budget to 5")[0][2] == (
+        "I can't find 'budget' to change. Answers so far: the decision, the actions."
+    )

@@ -75,7 +75,10 @@ REVIEW_QUESTION = "When should we review this decision?\n    (default: in 4 week
 @pytest.mark.parametrize(
     ("correction", "refusal"),
     [
-        ("change budget to 5", "I can't find 'budget' to change. Answers so far: decision, actions, owner_accepts."),
+        (
+            "change budget to 5",
+            "I can't find 'budget' to change. Answers so far: the decision, the actions, the owners' answers to take their actions.",
+        ),
         ("change the due date of action 1 to yesterday", "That date is too early: it can't be before "),
     ],
 )

@@ -104,7 +104,7 @@ async def test_the_question_put_back_after_a_correction_is_the_one_live_widget(t
         assert live(review[0])
         await slack.event(message("UA", "change decision to We ship in April", thread_ts=thread))
         again = await wait_for(lambda: [p for p in fake.posted() if "Back to: When should we review" in p["text"]])
-        assert live(again[0])  # the question, with its date picker, after "Changed decision: ..."
+        assert live(again[0])  # the question, with its date picker, after "Changed the decision: ..."
         update = await wait_for(lambda: [u for u in fake.of("chat.update") if u.args["ts"] == review[0]["ts"]])
         assert not [b for b in update[-1].args["blocks"] if b["type"] == "actions"]  # one live picker, not two
     finally:

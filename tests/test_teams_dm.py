@@ -44,7 +44,7 @@ async def test_an_owner_writing_in_his_personal_chat_is_answered_there_not_in_th
         assert helped.text.startswith(f"Alice Example assigned you an action from 'Weekly sync': '{secret}'")
         await h.send(personal(h.url, BOB, "change decision to nothing"))
         refused = await h.next_post(8)
-        assert refused.conversation == bob_chat and "can change 'decision'" in refused.text
+        assert refused.conversation == bob_chat and "can change the decision" in refused.text
         reasked = await h.next_post(9)  # his question, still waiting, shown again with its card
         assert reasked.conversation == bob_chat and reasked.card is not None
         assert f"Back to: Alice Example assigned you an action from 'Weekly sync': '{secret}'" in str(reasked.card)

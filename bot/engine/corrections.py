@@ -15,6 +15,16 @@ from bot.engine.state import Prompt, slot_key
 from bot.model import Actor
 
 
+def named_answer(target: str, ids: list[str]) -> str | None:
+    """The one of ``ids`` that ``target`` names, by its id ("due date") or by the words messages
+    call it ("the task": ``what``)."""
+    found = match_name(target, ids)
+    if found is None:
+        by_words = {texts.answer_named(i).removeprefix("the ").replace(" ", "_"): i for i in ids}
+        found = by_words.get(match_name(target, list(by_words)) or "")
+    return found
+
+
 class Corrections(TurnBase):
     def _record(self, slot: tuple[str, int | None, str | None], actor: Actor, value: Any, raw: str, kind: str) -> None:
         revision = self.ctx.next_revision(slot, actor.id)
@@ -33,17 +43,21 @@ class Corrections(TurnBase):
         )
 
     def _slot_words(self, slot: tuple[str, int | None, str | None]) -> str:
-        """An answer as people name it: ``decision``, ``owner of Action 2``."""
+        """An answer as people name it: ``the decision``, ``the owner of Action 2``."""
         step, item, fld = slot
-        if item is None or not self.flow.has_step(step):
-            return slot_key(slot)
-        return texts.item_field(fld or step, self.flow.item_label_of(self.flow.step(step)), item + 1)
+        if not self.flow.has_step(step):
+            return texts.answer_named(step)
+        asked = self.flow.step(step)
+        if item is None:
+            return texts.answer_named(step, asked.ask)
+        q = asked.field(fld or "") or asked
+        return texts.item_field(texts.answer_named(q.id, q.ask), self.flow.item_label_of(asked), item + 1)
 
     def _correct(self, command: Command, actor: Actor) -> bool:
         """Change an earlier answer; whether it changed (a refusal says why)."""
         found = self._find_slot(command)
         if found is None:
-            names = [slot_key((s, None, None)) for s in self.on_route()]
+            names = [self._slot_words((s, None, None)) for s in self.on_route()]
             unknown = self._no_such_item(command) or texts.correction_target_unknown(command.target or "", names)
             self.say(unknown, to=actor, kind="error")
             return False
@@ -94,7 +108,7 @@ class Corrections(TurnBase):
             if (
                 not isinstance(items, list)
                 or not items
-                or (target and not match_name(target, [f.id for f in step.fields]))
+                or (target and not named_answer(target, [f.id for f in step.fields]))
             ):
                 continue
             if command.item == len(items) + 1 and self.state == step.id:  # being listed: that field is not yet
@@ -124,7 +138,7 @@ class Corrections(TurnBase):
                 items = self.ctx.answers.get(step.id)
                 if not isinstance(items, list):
                     continue
-                fid = match_name(target, [f.id for f in step.fields]) if target else step.fields[0].id
+                fid = named_answer(target, [f.id for f in step.fields]) if target else step.fields[0].id
                 listing = command.item == len(items) + 1 and fid in self.ctx.draft and self.state == step.id
                 if fid and (1 <= command.item <= len(items) or listing):
                     q = step.field(fid)
@@ -132,14 +146,14 @@ class Corrections(TurnBase):
                     return (step.id, command.item - 1, fid), q
             return None
         plain = [s.id for s in self.flow.steps if s.id in self.ctx.answers and s.type != "repeat" and not s.fan_out]
-        sid = match_name(target, plain)
+        sid = named_answer(target, plain)
         return ((sid, None, None), self.flow.step(sid)) if sid else self._item_meant(target)
 
     def _item_meant(self, target: str) -> tuple[tuple[str, int | None, str | None], Question] | None:
         """The item whose field ``target`` names without its number ("change owner to ..."): the
         one being listed, or the only one listed."""
         for step in (s for s in self.flow.steps if s.type == "repeat"):
-            items, fid = self.ctx.answers.get(step.id), match_name(target, [f.id for f in step.fields])
+            items, fid = self.ctx.answers.get(step.id), named_answer(target, [f.id for f in step.fields])
             q = step.field(fid) if fid else None
             if fid is None or q is None or not isinstance(items, list):
                 continue

@@ -24,7 +24,7 @@ class Ending(TurnBase):
                 self.say(texts.waiting_for_confirmations(self.ctx.addressees()), to=actor)
                 self.ask_waiting()
         elif after == "cancelled":  # a branch the flow ends without a decision ('goto: cancelled')
-            self._ended(texts.cancelled_by_branch(step.id))
+            self._ended(texts.cancelled_by_branch(texts.answer_named(step.id, step.ask)))
         else:
             self.enter(after, actor)
 

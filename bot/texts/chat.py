@@ -140,11 +140,13 @@ def cancelled_by_operator() -> str:
 
 
 def cancelled_by_branch(step: str) -> str:
-    return f"Run ended without a decision: the flow stops here after '{step}'. The transcript is kept."
+    """``step``: the answer the flow stops after, as people read it (``texts.answer_named``)."""
+    return f"Run ended without a decision: the flow stops here, after {step}. The transcript is kept."
 
 
 def cancelled_after_failures(step: str) -> str:
-    return f"Run cancelled: no usable answer to '{step}'."
+    """``step``: the answer asked for, as people read it (``texts.answer_named``)."""
+    return f"Run cancelled: no usable answer for {step}."
 
 
 def back_to() -> str:

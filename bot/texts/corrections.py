@@ -5,6 +5,41 @@ from __future__ import annotations
 
 from bot.texts._common import _join
 
+#: What people call an answer by the id a flow gives it (the shipped flows' ids): the words every
+#: message naming an answer uses (a correction, its refusals, a cancelled run), never the raw id.
+ANSWER_WORDS = {
+    "what": "the task",
+    "owner": "the owner",
+    "due": "the due date",
+    "decision": "the decision",
+    "new_decision": "the new decision",
+    "actions": "the actions",
+    "owner_accepts": "the owners' answers to take their actions",
+    "actions_done": "the owners' answers on whether their actions were done",
+    "review_at": "the review date",
+    "next_review": "the next review date",
+}
+
+
+def answer_named(answer_id: str, ask: str | None = None) -> str:
+    """An answer (a step or an item's field) as people read it: ``due`` is "the due date"; one not
+    in :data:`ANSWER_WORDS` by the question that asked it ("the answer to 'Why ignore it?'"), or,
+    when that question quotes other answers or runs long, by its id's words ("the root cause")."""
+    if answer_id in ANSWER_WORDS:
+        return ANSWER_WORDS[answer_id]
+    ask = " ".join((ask or "").split())
+    if ask and "{" not in ask and len(ask) <= ASK_CHARS:
+        return f"the answer to '{ask}'"
+    return "the " + answer_id.replace("_", " ").replace("-", " ")
+
+
+#: The longest question an answer is named by (:func:`answer_named`); a longer one, by its id
+ASK_CHARS = 60
+
+
+def _capital(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
 
 def correction_target_unknown(target: str, known: list[str]) -> str:
     return f"I can't find '{target}' to change. Answers so far: {_join(known)}."
@@ -22,10 +57,11 @@ def correction_needs_value(typed: str) -> str:
 
 
 def correction_not_allowed(target: str, by: str) -> str:
-    return f"Only the facilitator or {by}, who gave it, can change '{target}'."
+    return f"Only the facilitator or {by}, who gave it, can change {target}."
 
 
 def item_field(field: str, label: str, number: int) -> str:
+    """``field``: the field as people read it (:func:`answer_named`): "the due date of Action 1"."""
     return f"{field} of {label} {number}"
 
 
@@ -60,18 +96,18 @@ def terms_changed_notice(label: str, number: int, what: str) -> str:
 
 def correction_off_route(target: str) -> str:
     """A step on a branch the run left with 'back': nothing the run reads takes its answer."""
-    return f"'{target}' is not on this run's route now (left with 'back'): take that branch again to change it."
+    return f"{_capital(target)} is not on this run's route now (left with 'back'): take that branch again to change it."
 
 
 def quoted_terms_changed_notice(target: str, names: list[str]) -> str:
-    return f"{target} changed, so {_join(names)} will be asked again: an earlier answer was for other terms."
+    return f"{_capital(target)} changed, so {_join(names)} will be asked again: an earlier answer was for other terms."
 
 
 def correction_confirmed_by_named(target: str, name: str) -> str:
     """A person step whose person has been asked since (``to: <step>``, 'Do you take it?')."""
     return (
-        f"'{target}' named {name}, and the question for the person named there has come since: a correction"
-        f" would leave it with {name}. Say 'back' until '{target}' is asked again, and name someone else there."
+        f"{_capital(target)} named {name}, and the question for the person named there has come since: a correction"
+        f" would leave it with {name}. Say 'back' until {target} is asked again, and name someone else there."
     )
 
 

@@ -103,7 +103,7 @@ def test_a_corrected_choice_is_reported_by_its_labels(db, tmp_path):
     assert say(bot, ALICE, "change severity to 1")[0] == (
         "alice",
         "info",
-        "Changed severity: SEV2 - degraded -> SEV1 - down.",
+        "Changed the answer to 'How bad is it?': SEV2 - degraded -> SEV1 - down.",
     )
     assert rows(db, "SELECT value, kind FROM answers WHERE step = 'severity' ORDER BY id") == [
         ('"sev2"', "answer"),

@@ -52,8 +52,12 @@ def test_a_changed_amount_asks_the_approvers_again(db, tmp_path):
     bot = vendor_bot(db, tmp_path, "all")
     say(bot, BOB, "yes")  # a yes for 5000
     assert say(bot, ALICE, "change amount to 4000") == [
-        ("alice", "info", "Changed amount: 5000 -> 4000."),
-        (None, "info", "amount changed, so bob, carol will be asked again: an earlier answer was for other terms."),
+        ("alice", "info", "Changed the answer to 'How much?': 5000 -> 4000."),
+        (
+            None,
+            "info",
+            "The answer to 'How much?' changed, so bob, carol will be asked again: an earlier answer was for other terms.",
+        ),
         ("carol", "prompt", "Do you approve Acme for 4000?"),
         ("bob", "prompt", "Do you approve Acme for 4000?"),
     ]
@@ -74,7 +78,11 @@ def test_a_changed_amount_after_any_closed_the_step_asks_who_answered_again(db, 
     assert say(bot, CAROL, "yes") == [("alice", "prompt", "Any notes?")]
     replies = say(bot, ALICE, "change amount to 4000")
     assert replies[1:3] == [
-        (None, "info", "amount changed, so carol will be asked again: an earlier answer was for other terms."),
+        (
+            None,
+            "info",
+            "The answer to 'How much?' changed, so carol will be asked again: an earlier answer was for other terms.",
+        ),
         ("carol", "prompt", "Do you approve Acme for 4000?"),
     ]
     say(bot, ALICE, "none")  # the last step: the run waits for carol's yes to the new amount

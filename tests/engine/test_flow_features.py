@@ -104,7 +104,7 @@ def test_corrections_and_notices_call_items_by_the_flows_label(db, tmp_path):
     bot = make_bot(db, flows(tmp_path, HIRING.replace("SUMMARY", "conversation"), "hiring"))
     hire_until_owners(bot)
     assert say(bot, ALICE, "change owner of task 1 to @dave")[:2] == [
-        ("alice", "info", "Changed owner of Task 1: carol -> dave."),
+        ("alice", "info", "Changed the owner of Task 1: carol -> dave."),
         (None, "info", "Task 1 ('Set up accounts') has a new owner, who will be asked to confirm it."),
     ]
     assert say(bot, DAVE, "no")[-1] == (
@@ -114,13 +114,13 @@ def test_corrections_and_notices_call_items_by_the_flows_label(db, tmp_path):
     )
     say(bot, ALICE, "@carol")
     assert say(bot, ALICE, "change the due date of task 1 to 2026-12-11")[:2] == [
-        ("alice", "info", "Changed due of Task 1: 2026-12-10 -> 2026-12-11."),
+        ("alice", "info", "Changed the due date of Task 1: 2026-12-10 -> 2026-12-11."),
         (None, "info", "Task 1 ('Set up accounts') changed; its owner will be asked to confirm it again."),
     ]
     assert say(bot, ALICE, "change owner of action 1 to @bob")[0] == (  # 'action' and 'item' name items too
         "alice",
         "info",
-        "Changed owner of Task 1: carol -> bob.",
+        "Changed the owner of Task 1: carol -> bob.",
     )
 
 
@@ -286,12 +286,12 @@ def test_a_correction_names_the_item_of_the_step_its_label_names(db, tmp_path):
     assert say(bot, ALICE, "change owner of risk 1 to @dave")[0] == (
         "alice",
         "info",
-        "Changed owner of Risk 1: carol -> dave.",
+        "Changed the owner of Risk 1: carol -> dave.",
     )
     assert say(bot, ALICE, "change owner of action 1 to @dave")[0] == (
         "alice",
         "info",
-        "Changed owner of Action 1: bob -> dave.",
+        "Changed the owner of Action 1: bob -> dave.",
     )
 
 
@@ -301,7 +301,11 @@ def test_a_branch_to_cancelled_ends_the_run_without_a_decision(db, tmp_path):
     for text in ("done", "done"):
         say(bot, ALICE, text)
     assert say(bot, ALICE, "no") == [
-        (None, "summary", "Run ended without a decision: the flow stops here after 'go'. The transcript is kept.")
+        (
+            None,
+            "summary",
+            "Run ended without a decision: the flow stops here, after the answer to 'Go on?'. The transcript is kept.",
+        )
     ]
     assert rows(db, "SELECT state, status FROM runs") == [("cancelled", "cancelled")]
     assert rows(db, "SELECT count(*) FROM decisions") == [(0,)]
