@@ -77,6 +77,8 @@ def _actions_done(ctx: RunState, answers: dict[str, Any], step: str) -> list[dic
         owner = (a.get("owner") or {}).get("id")
         if entry["done"] is not None and (by := _answered_for(ctx, (step, i, None), owner)):
             entry["confirmed_by"] = by  # said in the owner's place, as a yes to take it (above)
+        if entry["done"] is not None and (said := ctx.said.get(slot_key((step, i, None)))):
+            entry["said"] = said  # their words beyond yes or no: "no, blocked by legal"
         found.append(entry)
     return found
 

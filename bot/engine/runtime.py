@@ -18,7 +18,7 @@ from bot.engine.ending import Ending
 from bot.engine.listing import Listing
 from bot.engine.model import Question, Step
 from bot.engine.small_talk import SmallTalk
-from bot.engine.state import Prompt
+from bot.engine.state import Prompt, slot_key
 from bot.engine.waiting import waiting_for
 from bot.model import Actor, Message
 
@@ -168,6 +168,10 @@ class Turn(Listing, SmallTalk, Ending):
 
     def _fan_answer(self, prompt: Prompt, step: Step, value: Any, actor: Actor, raw: str) -> None:
         self.ctx.answers.setdefault(step.id, {})[str(prompt.item)] = value
+        if step.id == self.flow.record.actions_done:  # "no, blocked by legal": the review's summary quotes it
+            self.ctx.said.pop(slot_key(prompt.slot), None)
+            if not is_bare_yes_no(raw):
+                self.ctx.said[slot_key(prompt.slot)] = raw
         if step.id == self.flow.record.accepts and value is False:
             fac = self.ctx.facilitator
             said = None if is_bare_yes_no(raw) else raw  # "No, I'm out that week": why, for whoever picks

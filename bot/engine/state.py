@@ -63,6 +63,8 @@ class RunState:
     kept: dict[str, Any] = field(default_factory=dict)
     # the items of a list typed at once for a repeat step ("1. draft plan 2. call vendor") still to open
     listed: list[str] = field(default_factory=list)
+    # an owner's words beyond yes or no to their item's review question ("no, blocked by legal"), by slot
+    said: dict[str, str] = field(default_factory=dict)
 
     # --- roles and people -------------------------------------------------------------------
 
@@ -177,7 +179,12 @@ class RunState:
 
     def dumps(self) -> str:
         data = {name: getattr(self, name) for name in _FIELDS}
-        for optional in ("closed", "kept", "listed"):  # as the versions before them wrote it: their server, beside
+        for optional in (
+            "closed",
+            "kept",
+            "listed",
+            "said",
+        ):  # as the versions before them wrote it: their server, beside
             if not data[optional]:  # this one in a rolling restart onto this version, reads the run
                 del data[optional]  # (unknown keys: refused)
         data["prompts"] = [vars(p) for p in self.prompts]  # asdict() deep-copies: 10x slower

@@ -298,6 +298,8 @@ def review_summary(record: Mapping[str, Any]) -> str:
         said = {True: "done", False: "not done", None: "no answer"}[entry.get("done")]
         if entry.get("confirmed_by") and entry.get("done") is not None:
             said += f" (said by {entry['confirmed_by']['name']})"
+        if entry.get("said") and entry.get("done") is not None:  # their reason, as a decline's is told
+            said += f': "{_one_line(entry["said"])}"'
         if entry.get("dropped"):  # 'drop A12' while the review was under way
             said = "dropped"
         lines.append(f"  - {entry.get('what') or 'action'} - {entry.get('owner_name') or '?'}: {said}")

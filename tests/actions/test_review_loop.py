@@ -185,6 +185,26 @@ def test_a_held_review_says_what_was_decided_of_each_action_and_moves_the_decisi
     assert bot.db.conn.execute("SELECT review_at FROM decisions").fetchall() == [("2027-02-01",)]
 
 
+def test_a_review_summary_tells_the_owners_reason_as_a_decline_does(bot: Dispatcher, clock: Clock) -> None:
+    """Bob's "no, blocked by legal" was stored but the summary said only "not done"; now the
+    summary, posted in the review's thread, quotes an owner's words beyond yes or no."""
+    reviewed(bot, clock)
+    bot.handle(Message(ROOM, CAROL, "Yes, booked it last week"))
+    bot.handle(Message(ROOM, BOB, "no, blocked by legal"))
+    bot.handle(Message(ROOM, ALICE, "keep"))
+    last = bot.handle(Message(ROOM, ALICE, "2027-02-01"))
+    assert last is not None
+    [summary] = [r.text for r in last.outcome.replies if r.kind == "summary"]
+    assert summary == (
+        "Review recorded: Weekly sync - kept\n"
+        '  - Draft the plan - bob: not done: "no, blocked by legal"\n'
+        '  - Book the venue - carol: done: "Yes, booked it last week"\n'
+        "Next review on 2027-02-01."
+    )
+    raw = bot.db.conn.execute("SELECT raw FROM answers WHERE step = 'actions_done' ORDER BY item").fetchall()
+    assert raw == [("no, blocked by legal",), ("Yes, booked it last week",)]
+
+
 def test_a_review_held_by_hand_still_under_way_on_the_review_date_is_not_started_twice(
     bot: Dispatcher, clock: Clock
 ) -> None:
