@@ -228,8 +228,20 @@ def test_a_bad_date_gets_the_short_reprompt(db, bot):
 
 def test_three_bad_answers_by_an_owner_escalate_to_the_facilitator(db, bot):
     to_owners(bot)
-    assert say(bot, BOB, "maybe") == [("bob", "error", "Please answer yes or no.")]
-    assert say(bot, BOB, "maybe") == [("bob", "error", "Please answer yes or no.")]
+    assert say(bot, BOB, "maybe") == [
+        (
+            "bob",
+            "error",
+            "Please answer yes or no. To take it with another due date, say yes with the date: 'yes, by next Friday'.",
+        )
+    ]
+    assert say(bot, BOB, "maybe") == [
+        (
+            "bob",
+            "error",
+            "Please answer yes or no. To take it with another due date, say yes with the date: 'yes, by next Friday'.",
+        )
+    ]
     # worded for alice: the owner's own question ("alice assigned you ...") would say she owns it
     handed = "does bob take the action 'Draft plan' (due 2026-11-27)?"
     escalated = "bob could not answer this one, so it comes to you: " + handed

@@ -121,7 +121,11 @@ async def test_an_owner_answers_by_typing_in_a_direct_message(slack: Harness, fa
 
     await slack.event(message("UB", "maybe", channel="DUB"))
     error = (await slack.posts(7))[6]
-    assert error == {"channel": "DUB", "text": "Please answer yes or no.", "ts": error["ts"]}
+    assert error == {
+        "channel": "DUB",
+        "text": "Please answer yes or no. To take it with another due date, say yes with the date: 'yes, by next Friday'.",
+        "ts": error["ts"],
+    }
     await slack.event(message("UB", "yes", channel="DUB"))
     review = (await slack.posts(8))[7]
     assert review["channel"] == "C1" and review["thread_ts"] == thread

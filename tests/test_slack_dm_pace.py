@@ -119,12 +119,24 @@ async def test_a_direct_message_slack_refuses_is_forgotten_and_opened_again(slac
     fake.shut_out("DUB", "channel_not_found")
     await slack.event(message("UB", "maybe", channel="DUB"))
     failed = "SELECT text, last_error FROM messages WHERE failed_at IS NOT NULL"
-    assert await wait_for(lambda: slack.rows(failed)) == [("Please answer yes or no.", "failed: channel_not_found")]
+    assert await wait_for(lambda: slack.rows(failed)) == [
+        (
+            "Please answer yes or no. To take it with another due date, say yes with the date: 'yes, by next Friday'.",
+            "failed: channel_not_found",
+        )
+    ]
     assert slack.rows("SELECT user_id, channel FROM slack_dms") == []
 
     fake.let_in("DUB")
     await slack.event(message("UB", "maybe", channel="DUB"))
-    await wait_for(lambda: [p for p in fake.posted() if p["text"] == "Please answer yes or no."])
+    await wait_for(
+        lambda: [
+            p
+            for p in fake.posted()
+            if p["text"]
+            == "Please answer yes or no. To take it with another due date, say yes with the date: 'yes, by next Friday'."
+        ]
+    )
     assert [c.args["users"] for c in fake.of("conversations.open")] == ["UB", "UB"]  # opened again
     assert slack.rows("SELECT user_id, channel FROM slack_dms") == [("UB", "DUB")]
 

@@ -36,7 +36,10 @@ async def test_an_owner_writing_in_his_personal_chat_is_answered_there_not_in_th
         # Bob writes in his personal chat: an invalid answer, help, a correction he may not make
         await h.send(personal(h.url, BOB, "maybe"))
         retry = await h.next_post(6)
-        assert (retry.conversation, retry.text) == (bob_chat, "Please answer yes or no.")
+        assert (retry.conversation, retry.text) == (
+            bob_chat,
+            "Please answer yes or no. To take it with another due date, say yes with the date: 'yes, by next Friday'.",
+        )
         assert "entities" not in retry.activity  # no @mention in a personal chat
         await h.send(personal(h.url, BOB, "help"))
         helped = await h.next_post(7)

@@ -3,16 +3,20 @@ every change leaves: nothing is overwritten, each change is a new revision."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot import texts
 from bot.engine import questions, shown, templates
-from bot.engine.answers import AnswerError
+from bot.engine.answers import AnswerError, parse_yes_no
 from bot.engine.asking import TurnBase
 from bot.engine.commands import Command, item_word, match_name
-from bot.engine.model import Question
+from bot.engine.model import Question, Step
 from bot.engine.state import Prompt, slot_key
 from bot.model import Actor
+
+# "yes, by next friday", "ok but by 2026-12-04 instead": a yes, then the due date proposed
+_YES_BY = re.compile(r"^(?P<yes>.+?)[\s,;:.!-]+(?:but\s+|and\s+)?by\s+(?P<date>.+?)(?:\s+instead)?[\s.!?]*$", re.I)
 
 
 def named_answer(target: str, ids: list[str]) -> str | None:
@@ -93,6 +97,38 @@ class Corrections(TurnBase):
         else:
             self._terms_changed(slot)
         self._quoted_terms_changed(slot, label)
+        return True
+
+    def _due_of(self, step: Step) -> Question | None:
+        """The due date an owner asked to take an item at ``step`` may propose another of: the
+        ``due`` field (or the only date field) of the items that step asks about."""
+        if step.id != self.flow.record.accepts or not step.fan_out or not self.flow.has_step(step.fan_out[0]):
+            return None
+        dates = [f for f in self.flow.step(step.fan_out[0]).fields if f.type == "date"]
+        return next((f for f in dates if f.id == "due"), dates[0] if len(dates) == 1 else None)
+
+    def _proposed_due(self, prompt: Prompt, step: Step, text: str, actor: Actor) -> bool | None:
+        """An owner's yes with another due date ("yes, by next friday"): the item's due date
+        changed as a correction of theirs, told to the thread (True: their yes is to be taken);
+        False when the date does not fit (said why, nothing taken); None when it is no such yes."""
+        due, said = self._due_of(step), _YES_BY.match(text)
+        if due is None or said is None or prompt.item is None or prompt.purpose != "answer" or prompt.escalated:
+            return None
+        try:
+            if not parse_yes_no(said["yes"]):
+                return None
+            value = questions.parse(due, said["date"], self.pctx(actor))
+        except AnswerError as error:
+            if error.code in ("yes_no", "date_invalid"):  # "yes, by the way": not a date proposed
+                return None
+            self.say(texts.answer_error(error.code, error.params, self.conversation.channel), to=actor, kind="error")
+            return False
+        slot = (step.fan_out[0] if step.fan_out else "", prompt.item, due.id)
+        old = self._set_slot(slot, value)
+        self._record(slot, actor, value, said["date"], "correction")
+        what = self.ctx.answers[slot[0]][prompt.item].get("what", "")
+        label, was = self.flow.item_label_of(step), shown.display(due, old)
+        self.say(texts.taken_with_due(actor.name, label, prompt.item + 1, what, shown.display(due, value), was))
         return True
 
     def _no_such_item(self, command: Command) -> str | None:

@@ -88,6 +88,12 @@ class Turn(Listing, SmallTalk, Ending):
         text = self._first_of_list(step, q, text, actor)  # "1. draft plan 2. call vendor": one at a time
         current = self.current_value(prompt)
         typed = text
+        if q.type == "yes_no" and (proposed := self._proposed_due(prompt, step, text, actor)) is not None:
+            if proposed:  # "yes, by next friday": the due date moved, then their yes
+                self._accept(prompt, step, q, True, actor, typed)
+            else:
+                self.out.inbound_kind = "invalid"
+            return
         if questions.agrees(q, text) and not (q.options and folded and self._is_option(q, text, actor)):
             if current is not None and folded != "default":
                 self._accept(prompt, step, q, current, actor, typed, kind="kept")
@@ -228,7 +234,10 @@ class Turn(Listing, SmallTalk, Ending):
         self.out.inbound_kind = "invalid"
         prompt.fails += 1
         if prompt.fails < step.max_failures:
-            self.say(texts.answer_error(error.code, error.params, self.conversation.channel), to=actor, kind="error")
+            said = texts.answer_error(error.code, error.params, self.conversation.channel)
+            if error.code == "yes_no" and prompt.item is not None and self._due_of(step) is not None:
+                said += " " + texts.take_with_due_hint()  # "can I do it by friday instead?"
+            self.say(said, to=actor, kind="error")
             return
         prompt.fails = 0
         if step.on_fail == "skip" and q.optional:

@@ -81,6 +81,16 @@ def _item_named(label: str, number: int, what: str) -> str:
     return f"{label} {number} ('{what}')" if what else f"{label} {number}"
 
 
+def taken_with_due(owner: str, label: str, number: int, what: str, due: str, was: str) -> str:
+    """An owner asked to take their item said yes with another due date ("yes, by next Friday")."""
+    return f"{owner} takes {_item_named(label, number, what)} due {due} instead of {was}."
+
+
+def take_with_due_hint() -> str:
+    """After the yes-or-no re-prompt to an owner asked to take an item that has a due date."""
+    return "To take it with another due date, say yes with the date: 'yes, by next Friday'."
+
+
 def owner_changed_notice(label: str, number: int, what: str) -> str:
     return f"{_item_named(label, number, what)} has a new owner, who will be asked to confirm it."
 
