@@ -76,6 +76,8 @@ def _dispatcher(path: str, flows_dir: str | Path | None, clock: Callable[[], dat
     catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
     for refusal in catalog.refusals():  # the others run; this one is named at every start
         log.error(refusal)
+    for twin in catalog.twin_warnings():  # 'post_meeting.yml' beside the flow file: not read
+        log.warning(twin)
     return Dispatcher(db, catalog, zone, clock=clock, quiet=quiet)
 
 
