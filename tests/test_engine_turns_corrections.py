@@ -377,7 +377,7 @@ def test_a_refused_back_leaves_the_owners_answers_in_the_record(db, bot):
 
 def test_a_correction_of_an_item_number_not_listed_says_which_numbers_there_are(db, bot):
     """ "change owner of action 3" with one action listed said "I can't find 'owner' to change.
-    Answers so far: the decision, the actions.": the owner was there, the number was wrong."""
+    Answers so far: decision, actions.": the owner was there, the number was wrong."""
     to_owners(bot, DRAFT)
     assert say(bot, ALICE, "change owner of action 3 to carol")[0] == (
         "alice",
