@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dates import FEB1, JAN15
+from tests.dates import FEB1, FEB15, JAN15
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import (
     ALICE_IN_PARIS_BOB_IN_NEW_YORK,
@@ -103,6 +103,25 @@ async def test_a_whole_post_meeting_run_through_the_slash_command(slack: Harness
     await wait_for(lambda: slack.rows(undelivered) == [(0,)])  # the fake sees a post before the bot marks it sent
     assert slack.rows("SELECT count(*) FROM slack_threads WHERE closed_at IS NOT NULL") == [(1,)]
     assert slack.rows(undelivered) == [(0,)]
+
+
+async def test_an_owner_takes_their_action_with_another_due_date_in_a_direct_message(slack: Harness) -> None:
+    """Before, "yes, by DATE" in the owner's direct message was a plain yes: the date was lost."""
+    mention = message("UA", f"<@{BOT_USER}> start post_meeting <@UB> Launch", type="app_mention")
+    del mention["channel_type"]
+    await slack.event(mention)
+    thread = mention["ts"]
+    await slack.posts(1)
+    for text in ("We launch", "Write the notes", "<@UB>", FEB1, "done"):
+        await slack.event(message("UA", text, thread_ts=thread))
+    await slack.posts(6)
+    await slack.event(message("UB", f"Yes, but by {FEB15}", channel="DUB"))
+    told = (await slack.posts(8))[6]
+    assert (told["channel"], told.get("thread_ts")) == ("C1", thread)
+    assert told["text"].endswith(f"takes Action 1 ('Write the notes') due {FEB15} instead of {FEB1}.")
+    assert slack.rows("SELECT field, value, kind FROM answers WHERE kind = 'correction'") == [
+        ("due", f'"{FEB15}"', "correction")
+    ]
 
 
 async def test_an_owner_answers_by_typing_in_a_direct_message(slack: Harness, fake: FakeSlack) -> None:
