@@ -265,5 +265,15 @@ def hook_took_recorded(runs: list[int | None]) -> str:
     return f"{len(runs)} resolved, already recorded{of}"
 
 
+def hook_took_stale(events: list[tuple[int, int | None]]) -> str:
+    """Resolutions of an older incident (an earlier ``startsAt``) than their event's: ignored."""
+    shown = ", ".join(f"event {e}" + (f" (run #{r})" if r is not None else "") for e, r in events[:5])
+    more = f" and {len(events) - 5} more" if len(events) > 5 else ""
+    return (
+        f"{len(events)} stale resolution(s) ignored, of an older incident (earlier startsAt) than the one"
+        f" firing now: {shown}{more}"
+    )
+
+
 def hook_took_unrouted(count: int) -> str:
     return f"{count} unrouted (see the warning)"
