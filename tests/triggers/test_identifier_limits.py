@@ -82,3 +82,23 @@ async def test_a_generic_identifier_past_its_limit_is_refused_naming_it(
         assert counts(client)["events"] == 0
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize(
+    ("org_id", "error"),
+    [
+        ("1" * 100_000, "'orgId': is 100000 characters long, 100 at most"),
+        ({"id": "x" * 100_000}, "'orgId' must be a number"),
+    ],
+)
+async def test_a_grafana_org_id_that_is_no_id_is_refused(tmp_path: Path, flows: Path, org_id, error: str) -> None:
+    """Grafana's ``orgId`` (a number) was kept in the event whatever it was: a megabyte, an object."""
+    client = await serve(tmp_path, flows)
+    try:
+        assert await post(client, "grafana", {**sample("grafana_firing.json"), "orgId": org_id}) == (
+            400,
+            {"error": error},
+        )
+        assert counts(client)["events"] == 0
+    finally:
+        await client.close()
