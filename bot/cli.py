@@ -92,7 +92,8 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     DECISIONBOT_METRICS_TOKEN.
 
     It writes the ledger --db (made if missing) and runs the flows of --flows, both given before
-    'serve' (decisionbot --db /srv/bot/decisions.db serve). A refused start leaves no new, untouched ledger behind.
+    'serve' (decisionbot --db /srv/bot/decisions.db serve). A refused start leaves no new, untouched ledger behind;
+    nor does one stopped (SIGTERM, Ctrl+C) before it serves, which exits 128 + the signal (143 for SIGTERM).
 
     Secrets are never logged, at any level.
 
@@ -101,7 +102,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
       SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... decisionbot serve --port 3978
     """
     from bot.channels.teams_switch import SWITCH, asked_by
-    from bot.serve_start import nothing_left_if_refused, refuse_misconfigured
+    from bot.serve_start import nothing_left_if_refused, refuse_misconfigured, stopped_before_serving
     from bot.server import channel_names, close_ledger, create_app, ledger_path, run
 
     if asked_by(os.environ) == SWITCH and not loopback(host):  # Teams without authentication
@@ -111,7 +112,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
     flows = obj.require_flows()
     with listening(host, port):  # a port that cannot be listened on: before the ledger is made
         sockets = bind(host, port)
-    with released(sockets), nothing_left_if_refused(ledger_path(obj.db_path)) as start:  # made, refused: removed
+    with released(sockets), nothing_left_if_refused(ledger_path(obj.db_path)) as start, stopped_before_serving(start):
         app = create_app(obj.db_path, flows, settle_heap=True)
         start.close_ledger = lambda: close_ledger(app)
 
@@ -120,7 +121,7 @@ def serve(obj: Context, host: str, port: int, log_level: str) -> None:
             click.echo(texts.channels_on(channel_names(app), host, port))
 
         with listening(host, port):  # listening on the bound port (a channel's start-up errors pass through)
-            run(app, sockets, announce)
+            run(app, sockets, announce, start.stop)
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -139,12 +139,9 @@ def _not_a_flow(path: Path) -> FlowError | None:
             texts.flows_validate_not_a_flow(path.stem),
             texts.flows_validate_not_a_flow_fix(path.stem, str(path.parent)),
         )
-    twin = path.with_suffix(".yaml")
-    if path.suffix != ".yaml" and path.suffix.lower() in (".yml", ".yaml") and twin.is_file():
-        return FlowError(
-            str(path), texts.flow_file_twin(twin.name, path.stem), texts.flow_file_twin_fix(path.name, twin.name)
-        )
-    return None
+    from bot.engine.reader import twin_refusal
+
+    return twin_refusal(path)
 
 
 def _refusal_of_file(path: Path) -> list[FlowError]:

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from bot import config, texts
 from bot.engine.compiler import forget
 from bot.engine.model import Flow
-from bot.engine.reader import flow_files, load_folder, misnamed_files, read_flow_text
+from bot.engine.reader import flow_files, load_folder, misnamed_files, read_flow_text, twins
 from bot.errors import BotError, ConfigError, FlowError, FlowNotFound, FlowRefused
 from bot.store import runs
 
@@ -58,6 +58,7 @@ class Scan:
     stamp: Stamp
     current: dict[str, Flow]
     refused: dict[str, FlowError]
+    twins: dict[str, FlowError]
 
 
 @dataclass
@@ -104,6 +105,8 @@ class FlowCatalog:
         self.db = db
         self._stamp = self._seen = folder_stamp(folder)
         self.current, self.refused = load_folder(folder)
+        #: ``.yml`` twins of flow files (``post_meeting.yml``), by file name: not read, named.
+        self.twins = twins(folder)
         if not self.current and self.refused:  # nothing would run: every file is wrong
             errors = list(self.refused.values())
             raise errors[0] if len(errors) == 1 else BotError(texts.flows_all_refused([str(e) for e in errors]))
@@ -151,7 +154,13 @@ class FlowCatalog:
     def refused_within(self) -> dict[str, str]:
         """The refused flows' errors, each file named within the flows folder (``x.yaml``), not by
         its path on the server: for ``/healthz``, which anyone who reaches the server may read."""
-        return {name: str(_within(error, self.folder)) for name, error in self.refused.items()}
+        refused = {**self.refused, **self.twins}  # a twin by its file name: 'post_meeting.yml'
+        return {name: str(_within(error, self.folder)) for name, error in refused.items()}
+
+    def twin_warnings(self) -> list[str]:
+        """One line per ``.yml`` twin of a flow file, naming both files and the fix (the words of
+        ``flows validate``): what is changed in the twin never runs."""
+        return [str(error) for error in self.twins.values()]
 
     # --- loading again when the files change ---------------------------------------------------
 
@@ -165,7 +174,7 @@ class FlowCatalog:
         if stamp == self._stamp or stamp != seen:
             return None
         current, refused = load_folder(self.folder)
-        return Scan(stamp, current, refused)
+        return Scan(stamp, current, refused, twins(self.folder))
 
     def apply(self, scan: Scan) -> Change:
         """Make a scan current: good files are the flows new runs start on (runs in flight keep
@@ -179,7 +188,7 @@ class FlowCatalog:
         self._stamp = scan.stamp
         self.reloads += 1
         change = Change(refused=[n for n, e in scan.refused.items() if str(was_refused.get(n)) != str(e)])
-        self.refused = scan.refused
+        self.refused, self.twins = scan.refused, scan.twins
         if not scan.current:
             change.kept = sorted(before)
             return change
@@ -220,6 +229,8 @@ async def reload_flows(catalog: FlowCatalog, failed: str | None = None) -> str |
     if scan is None:
         return None
     change = catalog.apply(scan)  # on the event loop, between two turns: a turn sees one catalog
+    for twin in catalog.twin_warnings():  # at every reload until it is gone: its edits never run
+        log.warning(twin)
     for name in change.refused:
         log.error(texts.flows_reload_refused(catalog.refused[name]))
     if change.kept:

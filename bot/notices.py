@@ -25,8 +25,13 @@ Never a loop, never a flood: a notice given up is only logged (no notice about a
 run's facilitator is told at most once an hour about each target that fails (a person, the run's
 conversation, or the messages refused in it), however many of its replies fail meanwhile; the run's
 end refused by its conversation (its summary) is a target of its own, so a facilitator who answered
-the question she was told of where the notice was learns that the run ended, and where to see it. Notices are outbound messages of
-kind ``notice``; what they are about is in their ``payload`` (``{"notice": {"about", "message"}}``).
+the question she was told of where the notice was learns that the run ended, and where to see it.
+Across runs, a person (a facilitator a route names, a route's backup) is told at most once an hour
+that one channel refuses the bot for one reason (an alert storm, a run each: the fix is the same);
+another channel, another reason, or the hour past is told again, and each run's reply given up
+stays marked failed with its error in the ledger. Notices are outbound messages of kind
+``notice``; what they are about is in their ``payload`` (``{"notice": {"about", "message"}}``, and
+``"refused"``: the channel and why, for a conversation refusing the bot).
 All of it is neutral: the channels say what was refused and why, in :class:`DeliveryFailed`.
 """
 
@@ -63,6 +68,7 @@ class Notice:
     why: str = ""  # why the conversation refused it, for the log
     remedy: str | None = None  # what lets the bot post there again ("": nothing; None: adding it back)
     going: bool = True  # the run is still open (else no fix nor 'cancel' is said, only the log's facts)
+    refused: str = ""  # a conversation refusing the bot, and why: its recipient hears of it once, across runs
 
 
 def plan(
@@ -96,6 +102,9 @@ def plan(
         remedy = failure.remedy if failure is not None else None
         title = str(run.context.trigger.get("title") or run.flow_id)
         quoted = texts.notice_question(reply.text) if question else excerpt
+        channel = f"{run.conversation.channel}:{run.conversation.conversation}"  # not its thread's ts
+        code = (failure.code if failure is not None else None) or why
+        refused = f"{'conversation' if going else 'end of conversation'} {channel} ({code})"
         if not reaches_directly(fac):  # nobody has taken the run (an alert's), or not by direct message
             backup = backup_of(run.context.trigger.get("escalate_to"))
             if backup is None or not reaches_directly(backup):
@@ -107,16 +116,15 @@ def plan(
             )
             about = here if going else f"end of {here}"
             told = Reply(run.id, run.conversation, text, to=backup, kind=NOTICE, private=True)
-            return Notice(message_id, about, backup, told, backup=True)
+            return Notice(message_id, about, backup, told, backup=True, refused=refused)
         asks = ("you" if reply.to is not None and reply.to.id == fac.id else "them") if question else ""
-        channel = f"{run.conversation.channel}:{run.conversation.conversation}"  # not its thread's ts
         text = texts.notice_conversation_refused(run.id, title, why, quoted, going, remedy, asks, channel)
         about = here if going else f"end of {here}"  # its end is told even just after a question was
         told = Reply(run.id, run.conversation, text, to=fac, kind=NOTICE, private=True)
         # she answers where she is told: each next question of hers follows her there, in a line
         follows = asks == "you" and remedy != ""
         again = replace(told, text=texts.notice_next_question(run.id, title, quoted)) if follows else None
-        return Notice(message_id, about, fac, told, again)
+        return Notice(message_id, about, fac, told, again, refused=refused)
     if reply.to is None:
         text = texts.notice_everyone(why, excerpt)
         about = here if elsewhere or where == "direct" else f"messages {run.conversation}"
@@ -156,30 +164,35 @@ def told_lately(conn: sqlite3.Connection, run_id: int, about: str, now: datetime
     return row is not None
 
 
-def backup_told_lately(conn: sqlite3.Connection, reply: Reply, now: datetime) -> bool:
-    """Whether ``reply``'s backup was told within NOTICE_EVERY, for any run, that the same
-    conversation refuses the bot (an alert storm's runs in one channel: the fix is the same)."""
-    assert reply.to is not None
+def told_elsewhere_lately(conn: sqlite3.Connection, notice: Notice, now: datetime) -> bool:
+    """Whether ``notice``'s recipient was told within NOTICE_EVERY, for any run, that the same
+    conversation refuses the bot for the same reason (an alert storm's runs in one channel: the
+    fix is the same, so one message, not one a run)."""
+    assert notice.reply is not None and notice.reply.to is not None
     row = conn.execute(
         "SELECT 1 FROM messages WHERE direction = 'out' AND kind = ? AND actor_id = ? AND created_at > ?"
-        " AND json_extract(payload, '$.notice.about') = ? LIMIT 1",
-        (NOTICE, reply.to.id, iso(now - NOTICE_EVERY), f"conversation {reply.conversation}"),
+        " AND json_extract(payload, '$.notice.refused') = ? LIMIT 1",
+        (NOTICE, notice.reply.to.id, iso(now - NOTICE_EVERY), notice.refused),
     ).fetchone()
     return row is not None
 
 
 def write(conn: sqlite3.Connection, notice: Notice, now: datetime) -> int | None:
     """Queue ``notice`` (unless told lately about the same target: then only its ``again``, a
-    question of the facilitator's that she would not see otherwise); its message id, or None."""
+    question of the facilitator's that she would not see otherwise; nothing when its recipient
+    was told lately, for another run, that the same conversation refuses the bot for the same
+    reason); its message id, or None."""
     reply = notice.reply
     if reply is not None and told_lately(conn, reply.run_id, notice.about, now):
         reply = notice.again
-    if reply is not None and notice.backup and reply.to is not None and backup_told_lately(conn, reply, now):
-        reply = None  # a notification of many alerts, a run each: their backup is told once
+    elif reply is not None and notice.refused and told_elsewhere_lately(conn, notice, now):
+        reply = None  # an alert storm, a run each: each person is told once per channel and reason
     if reply is None:
         return None
-    payload = {"notice": {"about": notice.about, "message": notice.message_id}}
-    return runs.queue_replies(conn, [reply], iso(now), json.dumps(payload))[0]
+    told: dict[str, Any] = {"about": notice.about, "message": notice.message_id}
+    if notice.refused:
+        told["refused"] = notice.refused
+    return runs.queue_replies(conn, [reply], iso(now), json.dumps({"notice": told}))[0]
 
 
 def logged(channel: str, run_id: int, message_id: int, notice: Notice, queued: bool = True) -> str:
@@ -187,7 +200,7 @@ def logged(channel: str, run_id: int, message_id: int, notice: Notice, queued: b
     within the hour), or of one nobody could be told."""
     role = "backup" if notice.backup else "facilitator"
     if not queued:
-        return texts.notice_already_told(channel, run_id, message_id, notice.about, role)
+        return texts.notice_already_told(channel, run_id, message_id, notice.about, role, bool(notice.refused))
     if notice.reply is not None:
         return texts.notice_queued(channel, run_id, message_id, notice.facilitator.name, notice.reply.private, role)
     if is_placeholder(notice.facilitator.id):  # an alert's run nobody has taken, with no backup to tell

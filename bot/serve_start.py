@@ -8,24 +8,34 @@ platform refusing the credentials as the channels start) may still refuse the st
 start created is then removed, with the folders it made for it, unless it is no longer as a new
 ledger is: another process (a second ``serve``, cron's ``jobs run-due``, an operator's ``db
 migrate``) may open the ledger while this start waits on its platform, and what it holds or wrote
-is kept.
+is kept. A start stopped by a signal before it serves (:func:`stopped_before_serving`) leaves
+nothing behind by the same rule, and says so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import signal
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import FrameType
 from urllib.parse import quote
 
-from bot import channels, config
+import click
+from aiohttp.web_runner import GracefulExit
+
+from bot import channels, config, log_lines, texts
 from bot.channels import REGISTRY
 from bot.store import open_db
 from bot.triggers.router import default_channel
 
 #: Beside a ledger: SQLite's write-ahead log and its index (WAL mode).
 LEDGER_FILES = ("", "-wal", "-shm")
+
+#: The signals that stop a server (a service manager's SIGTERM, Ctrl+C's SIGINT), at any time.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def refuse_misconfigured(env: Mapping[str, str]) -> None:
@@ -48,6 +58,36 @@ class Start:
     def __init__(self) -> None:
         self.serving = False
         self.close_ledger: Callable[[], None] = lambda: None
+        #: The signal that stopped it (:data:`STOP_SIGNALS`), if one did.
+        self.stopped_by: int | None = None
+
+    def stop(self, signum: int, _frame: FrameType | None = None) -> None:
+        """A stop signal: noted, then aiohttp's graceful exit (a server serving stops as ever; a
+        start not serving yet ends in :func:`stopped_before_serving`)."""
+        self.stopped_by = signum
+        raise GracefulExit
+
+
+@contextlib.contextmanager
+def stopped_before_serving(start: Start) -> Iterator[None]:
+    """Around a start, within :func:`nothing_left_if_refused`: a stop signal before ``serving`` is
+    set (Slack slow to answer auth.test, the ledger being opened) stops the start as a refusal does
+    (its new, untouched ledger removed), with a line saying so, and exits 128 + the signal (143 for
+    SIGTERM), as a process ended by it would. The event loop's handlers (``bot.server.run``) call
+    ``start.stop`` too; these cover the start before the loop runs."""
+    previous = {signum: signal.signal(signum, start.stop) for signum in STOP_SIGNALS}
+    try:
+        yield
+    except GracefulExit:
+        if start.stopped_by is None:
+            raise
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if start.stopped_by is not None and not start.serving:
+        code = 128 + start.stopped_by
+        logging.getLogger(log_lines.SERVICE).info(texts.start_stopped(signal.Signals(start.stopped_by).name, code))
+        raise click.exceptions.Exit(code)
 
 
 @contextlib.contextmanager

@@ -76,6 +76,8 @@ def _dispatcher(path: str, flows_dir: str | Path | None, clock: Callable[[], dat
     catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
     for refusal in catalog.refusals():  # the others run; this one is named at every start
         log.error(refusal)
+    for twin in catalog.twin_warnings():  # 'post_meeting.yml' beside the flow file: not read
+        log.warning(twin)
     return Dispatcher(db, catalog, zone, clock=clock, quiet=quiet)
 
 
@@ -381,10 +383,17 @@ def open_files_for_clients() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def run(app: web.Application, sockets: list[socket.socket], announce: Callable[[str], None]) -> None:
+def run(
+    app: web.Application, sockets: list[socket.socket], announce: Callable[[str], None], stop: Callable[[int], None]
+) -> None:
     """Serve ``app`` until stopped (``decisionbot serve``) on ``sockets``, bound before the ledger
-    was opened (``bot.cli_listen.bind``), with room for many client connections."""
+    was opened (``bot.cli_listen.bind``), with room for many client connections. SIGTERM and SIGINT
+    call ``stop`` (``bot.serve_start.Start.stop``), whether the channels are starting or serving."""
     from bot.access_log import AccessLog
+    from bot.serve_start import STOP_SIGNALS
 
     open_files_for_clients()
-    web.run_app(app, sock=sockets, print=announce, access_log_class=AccessLog)
+    loop = asyncio.new_event_loop()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop, signum)
+    web.run_app(app, sock=sockets, print=announce, access_log_class=AccessLog, handle_signals=False, loop=loop)

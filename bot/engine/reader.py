@@ -320,6 +320,24 @@ def misnamed_files(folder: Path) -> list[Path]:
     return sorted(p for p in found if p.stem not in ("routes", "checks"))
 
 
+def twin_refusal(path: Path) -> FlowError | None:
+    """Why ``path`` is not read, if it is the ``.yml`` (or ``.YAML``) twin of a flow file: the
+    ``.yaml`` beside it is the flow, and what is changed in the twin never runs."""
+    twin = path.with_suffix(".yaml")
+    if path.suffix != ".yaml" and path.suffix.lower() in (".yml", ".yaml") and twin.is_file():
+        return FlowError(
+            str(path), texts.flow_file_twin(twin.name, path.stem), texts.flow_file_twin_fix(path.name, twin.name)
+        )
+    return None
+
+
+def twins(folder: Path) -> dict[str, FlowError]:
+    """The ``.yml`` twins of the folder's flow files (``post_meeting.yml`` beside
+    ``post_meeting.yaml``), each by its file name with why it is not read: the flow runs from its
+    ``.yaml``; the twin is named wherever a refused file is (``serve``'s log, ``/healthz``)."""
+    return {path.name: error for path in misnamed_files(folder) if (error := twin_refusal(path))}
+
+
 def read_flow_in_folder(path: Path) -> Flow:
     """A flow file of a flows folder: its id must be its file's name (a run finds its flow by it),
     and its name must end in .yaml (the folder reads no other)."""

@@ -54,6 +54,13 @@ def server_stopped(waiting: int) -> str:
     )
 
 
+def start_stopped(signal_name: str, code: int) -> str:
+    return (
+        f"decisionbot's start was stopped by {signal_name} before it served (exit {code}): a ledger this"
+        " start created and nothing wrote to is removed; one that was there is kept."
+    )
+
+
 # --- CLI -------------------------------------------------------------------------------------
 
 

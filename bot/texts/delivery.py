@@ -188,8 +188,10 @@ def notice_nowhere_untaken(
     return f"{said}{fix} See it with: {command()} runs show {run_id}"
 
 
-def notice_already_told(channel: str, run_id: int, message_id: int, about: str, role: str = "facilitator") -> str:
-    whose = "its facilitator" if role == "facilitator" else f"its {role} (for this run or another)"
+def notice_already_told(
+    channel: str, run_id: int, message_id: int, about: str, role: str = "facilitator", across: bool = False
+) -> str:
+    whose = f"its {role} (for this run or another)" if across else f"its {role}"
     return (
         f"{channel}: reply {message_id} of run #{run_id} given up; {whose} was told about {about}"
         " within the hour, so not again"
