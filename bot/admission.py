@@ -1,6 +1,7 @@
 """Triggers on their way in: what a routed trigger is (``Admission``), what became of it
-(``Admitted``), and how a firing trigger relates to the last event of its dedup key (joins it,
-starts a new incident, or only repeats a notification of an incident that has resolved); a repeat
+(``Admitted``), and how a trigger relates to the last event of its dedup key (joins it,
+starts a new incident, or only repeats a notification of an incident that has resolved; a
+resolution of an older incident changes nothing); a repeat
 that asks a run's unseen question again (:func:`ask_again`)."""
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ class Admission:
 
 @dataclass
 class Admitted:
-    """What became of a trigger: started, repeat, resolved, recorded (a resolution with no run)
-    or unrouted."""
+    """What became of a trigger: started, repeat, resolved, recorded (a resolution with no run),
+    stale (a resolution of an older incident than the one on record: nothing changed) or unrouted."""
 
     event_id: int
     outcome: str
@@ -90,6 +91,30 @@ def stale(last: KeyedEvent, trigger: Trigger) -> bool:
         return False
     was, started = last.payload.get("starts_at"), trigger.data.get("starts_at")
     return bool(was and started and was == started)
+
+
+def stale_resolution(last: KeyedEvent, trigger: Trigger) -> bool:
+    """Whether a resolution is of an older incident than the one on record: an Alertmanager or
+    Grafana alert (per fingerprint) resolved with a start (``startsAt``) before that incident's.
+    Alertmanager sends a group's notifications in order, so only a peer of an HA pair retrying an
+    old one for long (503s) sends it; it must not resolve the incident firing now. Starts are
+    compared as instants (an offset, nanoseconds); one that is missing or unreadable is not older."""
+    if trigger.source not in STARTING_SOURCES or trigger.grouped:
+        return False
+    was, started = instant(last.payload.get("starts_at")), instant(trigger.data.get("starts_at"))
+    return was is not None and started is not None and started < was
+
+
+def instant(value: object) -> datetime | None:
+    """An RFC 3339 time (``startsAt``: ``2026-11-26T14:52:00.123456789Z``) as an aware datetime;
+    None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        found = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
 
 
 def ask_again(conn: sqlite3.Connection, run_id: int, conversation: ConversationKey, stamp: str) -> list[int]:

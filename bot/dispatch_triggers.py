@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from bot import texts
-from bot.admission import RESOLVING_SOURCES, Admission, Admitted, ask_again, joins, new_start, stale
+from bot.admission import RESOLVING_SOURCES, Admission, Admitted, ask_again, joins, new_start, stale, stale_resolution
 from bot.engine.model import Flow
 from bot.flow_catalog import FlowCatalog
 from bot.model import ConversationKey, Reply, Trigger
@@ -113,6 +113,8 @@ class Admitting(ABC):
             trigger_events.resolve_event(conn, event_id, {}, now)
             trigger_events.note_event(conn, event_id, item.route, None)
             return Admitted(event_id, "recorded")
+        if stale_resolution(last, trigger):  # an HA peer's late retry: the incident firing now goes on
+            return Admitted(last.id, "stale", last.run_id)
         already = last.status == "resolved"
         trigger_events.resolve_event(conn, last.id, trigger.data, now)
         if already or last.run_id is None or last.conversation is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from bot.texts._common import _left_out, _one_line
@@ -28,12 +29,27 @@ _ALERTING_VERSIONS = {
 
 def payload_version(source: str, got: object, expected: str) -> str:
     """``got``: the other alerting hook's version (a Grafana contact point given Alertmanager's
-    URL) is named, with the hook that takes it."""
-    refused = f'{source} webhook version {_quoted(got)} is not supported: this hook takes version "{expected}"'
-    if not isinstance(got, str) or got == expected or got not in _ALERTING_VERSIONS:
+    URL) is named, with the hook that takes it. A version that is no string (a hand-written
+    sender's ``"version": 4``) is told to be the string its sender writes."""
+    if not isinstance(got, str):
+        wanted = f'\'version\' must be the string "{expected}", as {source} sends it ("version": "{expected}")'
+        number = isinstance(got, int | float) and not isinstance(got, bool)
+        refused, got = f"{wanted}, not {_json_kind(got)}", str(got) if number else None
+    else:
+        refused = f'{source} webhook version {_quoted(got)} is not supported: this hook takes version "{expected}"'
+    if got == expected or got not in _ALERTING_VERSIONS:
         return refused
     sender, sends, hook = _ALERTING_VERSIONS[got]
     return f'{refused}. Version "{got}" is {sender}\'s webhook: point its {sends} at {hook}'
+
+
+def _json_kind(value: object) -> str:
+    """A JSON value that is no string, as a 400 names it: ``the number 4``, ``null``, ``an object``."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return f"the number {payload_shortened(json.dumps(value), 40)}"
+    return "an object" if isinstance(value, dict) else "a list"
 
 
 def _quoted(value: object, limit: int = 60) -> str:
@@ -263,6 +279,16 @@ def hook_took_recorded(runs: list[int | None]) -> str:
     ids = sorted({r for r in runs if r is not None})
     of = f" (run {_run_ids(ids)})" if len(ids) == 1 else f" (runs {_run_ids(ids)})" if ids else " (no run)"
     return f"{len(runs)} resolved, already recorded{of}"
+
+
+def hook_took_stale(events: list[tuple[int, int | None]]) -> str:
+    """Resolutions of an older incident (an earlier ``startsAt``) than their event's: ignored."""
+    shown = ", ".join(f"event {e}" + (f" (run #{r})" if r is not None else "") for e, r in events[:5])
+    more = f" and {len(events) - 5} more" if len(events) > 5 else ""
+    return (
+        f"{len(events)} stale resolution(s) ignored, of an older incident (earlier startsAt) than the one"
+        f" firing now: {shown}{more}"
+    )
 
 
 def hook_took_unrouted(count: int) -> str:

@@ -24,6 +24,16 @@ PEOPLE = ("facilitator", "participants", "owners", "backup")
 HINTS = ("flow", "route", "channel", *PEOPLE)
 URLS = ("generatorURL", "dashboardURL", "panelURL", "silenceURL", "imageURL")
 
+#: The longest identifiers taken (a 400 naming the field and its limit past them, nothing stored),
+#: far above what Alertmanager and Grafana send: a ``fingerprint`` (16 hex digits; the dedup key,
+#: as long as the generic hook's ``dedup_key`` may be), a ``groupKey`` (the route's matchers and the
+#: group's labels: ``{}/{team="payments"}:{alertname="CheckoutErrorRate"}``; the dedup key under
+#: ``dedup: group``), a ``receiver``'s name. A megabyte given as one was stored as the event's key.
+LIMITS = {"fingerprint": 500, "groupKey": 10_000, "receiver": 500}
+#: The longest ``decision_*`` hint of an alert naming a route, a flow or a channel (Teams'
+#: conversation ids are some 100 characters), as for the generic hook's fields of those names.
+HINT_LIMITS = {"route": 200, "flow": 200, "channel": 1000}
+
 
 def parse(body: Any) -> list[Trigger]:
     obj = need_object(body, "body")
@@ -41,6 +51,8 @@ def check_version(obj: Mapping[str, Any], source: str, expected: str) -> None:
 def alerts(obj: Mapping[str, Any], source: str) -> list[Trigger]:
     """The alerts of an Alertmanager-shaped body (Alertmanager's, Grafana's)."""
     group_status = need_enum(obj, "status", STATUSES, "")
+    for key in ("groupKey", "receiver"):
+        check_length(obj.get(key), key, LIMITS[key])
     items = obj.get("alerts")
     if not isinstance(items, list):
         raise PayloadError(texts.payload_missing("alerts") if items is None else texts.payload_type("alerts", "a list"))
@@ -67,9 +79,12 @@ def alert(item: Mapping[str, Any], where: str, source: str, common: Mapping[str,
     for name, given in (("labels", labels), ("annotations", annotations)):
         for hint in PEOPLE:
             check_people(given.get(f"decision_{hint}"), f"{where}.{name}.decision_{hint}")
+        for hint, limit in HINT_LIMITS.items():
+            check_length(given.get(f"decision_{hint}"), f"{where}.{name}.decision_{hint}", limit)
     fingerprint = item.get("fingerprint") or derived_fingerprint(labels)
     if not isinstance(fingerprint, str):
         raise PayloadError(texts.payload_type(f"{where}.fingerprint", "a string"))
+    check_length(fingerprint, f"{where}.fingerprint", LIMITS["fingerprint"])
     urls = {k: item[k] for k in URLS if isinstance(item.get(k), str) and item[k]}
     runbook = annotations.get("runbook_url")
     data: dict[str, Any] = {
@@ -111,6 +126,12 @@ def decision_hints(labels: Mapping[str, str], annotations: Mapping[str, str]) ->
 def derived_fingerprint(labels: Mapping[str, str]) -> str:
     """A stable stand-in when a sender leaves the fingerprint out: a hash of the labels."""
     return hashlib.sha256(json.dumps(labels, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def check_length(value: Any, where: str, limit: int) -> None:
+    """A :class:`PayloadError` (a 400) naming ``where`` and ``limit`` if ``value`` is a longer text."""
+    if isinstance(value, str) and len(value) > limit:
+        raise PayloadError(texts.payload_schema(where, texts.payload_too_long(len(value), limit)))
 
 
 def need_object(value: Any, where: str) -> Mapping[str, Any]:

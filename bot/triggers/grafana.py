@@ -32,6 +32,7 @@ def parse(body: Any) -> list[Trigger]:
     if "version" not in obj and ("evalMatches" in obj or "ruleName" in obj):
         raise PayloadError(texts.payload_grafana_legacy())
     alertmanager.check_version(obj, "Grafana", "1")
+    check_org_id(obj.get("orgId"))
     triggers = alertmanager.alerts(obj, "grafana")
     for i, (trigger, raw) in enumerate(zip(triggers, obj["alerts"], strict=True)):
         values = raw.get("values")
@@ -49,6 +50,18 @@ def parse(body: Any) -> list[Trigger]:
         if obj.get("orgId") is not None:
             trigger.data["org_id"] = obj["orgId"]
     return triggers
+
+
+#: The longest ``orgId`` given as a string (Grafana sends a number: 1).
+ORG_ID_MAX = 100
+
+
+def check_org_id(org_id: Any) -> None:
+    """A 400 for an ``orgId`` that is no organisation's id: not a number (nor a string of one's
+    length), kept in the event as it came."""
+    if org_id is not None and (isinstance(org_id, bool) or not isinstance(org_id, int | str)):
+        raise PayloadError(texts.payload_type("orgId", "a number"))
+    alertmanager.check_length(org_id, "orgId", ORG_ID_MAX)
 
 
 #: One evaluation in ``valueString``: ``[ var='B' labels={instance=web-1} value=1.9 ]`` (8.x: ``metric=``).

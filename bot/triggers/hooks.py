@@ -271,11 +271,13 @@ def warn_many_runs(state: HookState, hook: str, admissions: list[Admission], res
 
 def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
     """What became of a notification's triggers, for its log line: the runs started (by where and
-    route), the repeats, the resolutions told in their runs or only recorded, the unrouted."""
+    route), the repeats, the resolutions told in their runs or only recorded, those of an older
+    incident (stale: nothing changed), the unrouted."""
     started: dict[tuple[str, str | None], list[tuple[int, str]]] = {}
     repeats: list[int] = []
     told: list[int] = []
     recorded: list[int | None] = []
+    stale: list[tuple[int, int | None]] = []
     unrouted = 0
     for admission, result in zip(admissions, results, strict=True):
         trigger = admission.trigger
@@ -288,6 +290,8 @@ def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
             told.append(result.run_id)
         elif result.outcome == "recorded":
             recorded.append(result.run_id)
+        elif result.outcome == "stale":
+            stale.append((result.event_id, result.run_id))
         elif result.outcome == "unrouted":
             unrouted += 1
     parts = [texts.hook_took_started(runs, where, route) for (where, route), runs in started.items()]
@@ -297,6 +301,8 @@ def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
         parts.append(texts.hook_took_resolved(told))
     if recorded:
         parts.append(texts.hook_took_recorded(recorded))
+    if stale:
+        parts.append(texts.hook_took_stale(stale))
     if unrouted:
         parts.append(texts.hook_took_unrouted(unrouted))
     return parts
@@ -304,8 +310,9 @@ def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
 
 def summary(received: int, admissions: list[Any], results: list[Admitted]) -> dict[str, Any]:
     """``received`` counts the alerts of the body, ``started``/``repeats``/... its admissions (an
-    alert group under ``dedup: group`` is one)."""
-    out: dict[str, Any] = {"received": received, "started": [], "repeats": 0, "resolved": 0, "unrouted": []}
+    alert group under ``dedup: group`` is one); ``stale`` the resolutions of an older incident than
+    their alert's on record, which changed nothing."""
+    out: dict[str, Any] = {"received": received, "started": [], "repeats": 0, "resolved": 0, "stale": 0, "unrouted": []}
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "started":
             out["started"].append(result.run_id)
@@ -313,6 +320,8 @@ def summary(received: int, admissions: list[Any], results: list[Admitted]) -> di
             out["repeats"] += 1
         elif result.outcome in ("resolved", "recorded") and admission.trigger.status == "resolved":
             out["resolved"] += 1
+        elif result.outcome == "stale":
+            out["stale"] += 1
         elif result.outcome == "unrouted":
             out["unrouted"].append(
                 {"title": admission.trigger.title, "problem": admission.problem or texts.no_channel()}

@@ -8,6 +8,8 @@ import json
 import logging
 from pathlib import Path
 
+import pytest
+
 from tests.triggers.test_hooks import AUTH, ENV, counts, post, rows, sample, serve
 
 #: The body Grafana's "Test" button posts (unified alerting, grafana/alerting's newTestAlert).
@@ -209,6 +211,35 @@ async def test_a_body_posted_to_the_other_alerting_hook_is_refused_naming_the_ri
             "Grafana webhook version '4' is not supported: this hook takes version \"1\". Version \"4\" is"
             " Alertmanager's webhook: point its receiver at /hooks/alertmanager"
         )})  # fmt: skip
+        assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    ("hook", "version", "error"),
+    [
+        ("alertmanager", 4, 'must be the string "4", as Alertmanager sends it ("version": "4"), not the number 4'),
+        ("grafana", 1, 'must be the string "1", as Grafana sends it ("version": "1"), not the number 1'),
+        (
+            "grafana",
+            4,
+            'must be the string "1", as Grafana sends it ("version": "1"), not the number 4.'
+            ' Version "4" is Alertmanager\'s webhook: point its receiver at /hooks/alertmanager',
+        ),
+        ("alertmanager", None, 'must be the string "4", as Alertmanager sends it ("version": "4"), not null'),
+    ],
+)
+async def test_a_version_that_is_not_a_string_is_refused_saying_to_send_the_string(
+    tmp_path: Path, flows: Path, hook: str, version: object, error: str
+) -> None:
+    """A hand-written sender's ``"version": 4`` (a number) was told "version 4 is not supported:
+    this hook takes version "4"". Alertmanager and Grafana send a string: the 400 says so."""
+    client = await serve(tmp_path, flows)
+    try:
+        body = sample("alertmanager_firing.json" if hook == "alertmanager" else "grafana_firing.json")
+        status, answer = await post(client, hook, {**body, "version": version})
+        assert (status, answer["error"]) == (400, "'version' " + error)
         assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}
     finally:
         await client.close()
