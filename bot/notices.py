@@ -27,7 +27,8 @@ conversation, or the messages refused in it), however many of its replies fail m
 end refused by its conversation (its summary) is a target of its own, so a facilitator who answered
 the question she was told of where the notice was learns that the run ended, and where to see it.
 Across runs, a person (a facilitator a route names, a route's backup) is told at most once an hour
-that one channel refuses the bot for one reason (an alert storm, a run each: the fix is the same);
+that one channel refuses the bot for one reason (an alert storm, a run each: the fix is the same;
+each other run's question for the facilitator still reaches her, in a line, as ``again`` does);
 another channel, another reason, or the hour past is told again, and each run's reply given up
 stays marked failed with its error in the ledger. Notices are outbound messages of kind
 ``notice``; what they are about is in their ``payload`` (``{"notice": {"about", "message"}}``, and
@@ -179,14 +180,15 @@ def told_elsewhere_lately(conn: sqlite3.Connection, notice: Notice, now: datetim
 
 def write(conn: sqlite3.Connection, notice: Notice, now: datetime) -> int | None:
     """Queue ``notice`` (unless told lately about the same target: then only its ``again``, a
-    question of the facilitator's that she would not see otherwise; nothing when its recipient
-    was told lately, for another run, that the same conversation refuses the bot for the same
-    reason); its message id, or None."""
+    question of the facilitator's that she would not see otherwise; only that too when its
+    recipient was told lately, for another run, that the same conversation refuses the bot for the
+    same reason); its message id, or None."""
     reply = notice.reply
     if reply is not None and told_lately(conn, reply.run_id, notice.about, now):
         reply = notice.again
     elif reply is not None and notice.refused and told_elsewhere_lately(conn, notice, now):
-        reply = None  # an alert storm, a run each: each person is told once per channel and reason
+        reply = notice.again  # an alert storm, a run each: the fix told once per channel and reason; a
+        # question of the facilitator's still reaches her, in a line (else she would not know it waits)
     if reply is None:
         return None
     told: dict[str, Any] = {"about": notice.about, "message": notice.message_id}

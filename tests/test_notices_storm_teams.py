@@ -28,8 +28,15 @@ async def alerts(h: Harness, *titles: str) -> None:
 
 
 def told(h: Harness) -> list[str]:
-    """What Alice was told in her personal chat that a run's conversation refuses the bot."""
-    return [c.text for c in h.fake.posts() if c.conversation == CHAT and "cannot post in its conversation" in c.text]
+    """What Alice was told in her personal chat that a run's conversation refuses the bot (its
+    reason and fix), leaving out the one-line questions of the runs after the first."""
+    return [c.text for c in h.fake.posts() if c.conversation == CHAT and ") cannot post in its conversation" in c.text]
+
+
+def asked(h: Harness) -> list[str]:
+    """The runs whose question for Alice reached her in a line, the conversation's fix told already."""
+    lines = [c.text for c in h.fake.posts() if c.conversation == CHAT and "still cannot post" in c.text]
+    return [line.split(" (", 1)[0] for line in lines]
 
 
 async def settled(h: Harness, failed: int) -> list[tuple]:
@@ -47,6 +54,7 @@ async def test_a_storm_of_403s_tells_the_facilitator_once_and_a_404_again(tmp_pa
         failed = await settled(h, 3)
         assert len(told(h)) == 1, told(h)
         assert told(h)[0].startswith("Run #1 ('Disk full on db-1') cannot post in its conversation")
+        assert asked(h) == ["Run #2", "Run #3"]  # each run's question for her, in a line
         assert [run for run, _ in failed] == [1, 2, 3]
         assert all("403" in error for _, error in failed), failed
         h.fake.refuse("create", 404, 403)  # another reason (told), then the first one again (not)
@@ -54,3 +62,4 @@ async def test_a_storm_of_403s_tells_the_facilitator_once_and_a_404_again(tmp_pa
         await settled(h, 5)
         assert len(told(h)) == 2, told(h)
         assert "(HTTP 404)" in told(h)[1] and told(h)[1].startswith("Run #4 ")
+        assert asked(h) == ["Run #2", "Run #3", "Run #5"]

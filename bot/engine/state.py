@@ -179,12 +179,7 @@ class RunState:
 
     def dumps(self) -> str:
         data = {name: getattr(self, name) for name in _FIELDS}
-        for optional in (
-            "closed",
-            "kept",
-            "listed",
-            "said",
-        ):  # as the versions before them wrote it: their server, beside
+        for optional in OPTIONAL:  # as the versions before them wrote it: their server, beside
             if not data[optional]:  # this one in a rolling restart onto this version, reads the run
                 del data[optional]  # (unknown keys: refused)
         data["prompts"] = [vars(p) for p in self.prompts]  # asdict() deep-copies: 10x slower
@@ -198,6 +193,9 @@ class RunState:
 
 
 _FIELDS = tuple(f.name for f in fields(RunState))
+#: Keys of a run's state left out while empty: a server of the version before each, reading the run
+#: in a rolling restart, refuses keys it does not know.
+OPTIONAL = ("closed", "kept", "listed", "said")
 
 
 def slot_key(slot: tuple[str, int | None, str | None]) -> str:
