@@ -164,8 +164,9 @@ def test_a_correction_of_the_person_named_is_refused_once_they_were_asked_and_ba
     )
     refused = [m["text"] for m in said if m.get("kind") == "error"]
     assert refused == [
-        "'acknowledge' named bob, and the question for the person named there has come since: a correction would"
-        " leave it with bob. Say 'back' until 'acknowledge' is asked again, and name someone else there."
+        "The answer to 'Who takes this one?' named bob, and the question for the person named there has come since:"
+        " a correction would leave it with bob. Say 'back' until that question is asked again, and name someone"
+        " else there."
     ]
     asked = [(m["to_name"], m["step"]) for m in said if m.get("kind") == "prompt"]
     assert asked[-2:] == [("alice", "acknowledge"), ("carol", "takes_it")]

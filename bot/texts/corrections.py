@@ -18,6 +18,11 @@ ANSWER_WORDS = {
     "actions_done": "the owners' answers on whether their actions were done",
     "review_at": "the review date",
     "next_review": "the next review date",
+    # the shipped flows' steps whose question quotes other answers: named by the words people saw
+    "acknowledge": "the answer to 'Who takes this one?'",
+    "takes_it": "the answer to 'Do you take it?'",
+    "takes_over": "the answer to 'Do you accept?'",
+    "plan": "the plan",
 }
 
 
@@ -117,7 +122,7 @@ def correction_confirmed_by_named(target: str, name: str) -> str:
     """A person step whose person has been asked since (``to: <step>``, 'Do you take it?')."""
     return (
         f"{_capital(target)} named {name}, and the question for the person named there has come since: a correction"
-        f" would leave it with {name}. Say 'back' until {target} is asked again, and name someone else there."
+        f" would leave it with {name}. Say 'back' until that question is asked again, and name someone else there."
     )
 
 
