@@ -14,6 +14,7 @@ from bot.engine import waiting
 from bot.engine.runtime import Turn
 from bot.errors import FlowError, FlowNotFound
 from bot.model import Actor, ConversationKey
+from bot.run_ended import ended_status
 from bot.store import runs, transcript
 from bot.store.runs import RUN_COLUMNS
 
@@ -34,7 +35,7 @@ def status_or_cancel(
     if not may_see(dispatcher.db.conn, run_id, actor, conversation):
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)  # as if there were no such run
     if verb == "status":
-        return _status(dispatcher, run_id)
+        return _status(dispatcher, run_id, actor)
     result = dispatcher.cancel(run_id, actor)
     if result is None:
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)
@@ -122,13 +123,19 @@ def may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: C
     return spoken.fetchone() is not None
 
 
-def _status(dispatcher: Dispatcher, run_id: int) -> CommandResult:
+def _status(dispatcher: Dispatcher, run_id: int, actor: Actor) -> CommandResult:
+    """A run's status for ``actor``: what an open one waits for and since when (on their clock);
+    how a finished one ended (:func:`bot.run_ended.ended_status`)."""
     conn = dispatcher.db.conn
     detail = transcript.run_detail(conn, run_id)
     row = runs.load_run(conn, run_id)
     if detail is None or row is None:
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)
-    waiting = waiting_for(dispatcher, row) if row.status in ("active", "stalled") else []
-    run = detail["run"]
-    told = texts.run_status(run_id, run["flow"], run["title"], run["status"], waiting)
+    run, tz, now = detail["run"], dispatcher.tz_for(actor), dispatcher.clock()
+    if row.status not in runs.OPEN:
+        return CommandResult(ended_status(conn, detail, tz, now), about=(run_id,))
+    turn = turn_of(dispatcher, row)
+    waited = [(w, None) for w in row.context.addressees()] if turn is None else waiting.waited_for(turn)
+    said = [texts.waited(phrase, at, now, tz) for phrase, at in waited]
+    told = texts.run_status(run_id, run["flow"], run["title"], run["status"], said)
     return CommandResult(told, about=(run_id,))

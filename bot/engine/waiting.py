@@ -17,6 +17,11 @@ def waiting_for(turn: TurnBase) -> list[str]:
     return [texts.waiting_on(p.to["name"], _task(turn, p)) for p in turn.ctx.prompts if p.asked]
 
 
+def waited_for(turn: TurnBase) -> list[tuple[str, str | None]]:
+    """:func:`waiting_for`'s phrases, each with when its question was first put (None: not known)."""
+    return [(texts.waiting_on(p.to["name"], _task(turn, p)), p.asked_at) for p in turn.ctx.prompts if p.asked]
+
+
 def tasks_of(turn: TurnBase, actor_id: str) -> list[str]:
     """What the run asks of ``actor_id`` ("accept 'Draft the plan'", "answer ..."), as
     :func:`waiting_for` says it of them."""

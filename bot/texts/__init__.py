@@ -33,6 +33,7 @@ from bot.texts.slack_modal import *  # noqa: F403
 from bot.texts.slack_setup import *  # noqa: F403
 from bot.texts.small_talk import *  # noqa: F403
 from bot.texts.starts import *  # noqa: F403
+from bot.texts.status import *  # noqa: F403
 from bot.texts.store import *  # noqa: F403
 from bot.texts.teams import *  # noqa: F403
 from bot.texts.triggers import *  # noqa: F403
