@@ -224,8 +224,10 @@ def command_not_a_person(word: str, kind: str) -> str:
     )
 
 
-def command_unknown_flow(flow: str, flows: list[str]) -> str:
-    return f"There is no flow '{flow}'. Flows: {_flows(flows)}."
+def command_unknown_flow(flow: str, flows: list[str], meant: str | None = None) -> str:
+    """``meant``: the flow ``flow`` is a slip from, if one is."""
+    guess = f" Did you mean '{meant}'?" if meant else ""
+    return f"There is no flow '{flow}'.{guess} Flows: {_flows(flows)}."
 
 
 def command_flow_refused(flow: str) -> str:

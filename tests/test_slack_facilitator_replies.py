@@ -1,0 +1,31 @@
+"""What a facilitator is told when she starts and cancels runs with ``/decision`` and
+``@decisionbot``, as a review of the product found it wanting: a flow's name mistyped got the
+list of flows but no guess; ... The real server, signed requests, the real slack-sdk against the
+fake Web API."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes.slack_api import BOT_USER, FakeSlack
+from tests.slack_support import Harness, message, wait_for
+
+
+@pytest.mark.parametrize("typed", ["post_meetng", "post_metting", "Post-Meeting", "post_meeting_"])
+async def test_a_mistyped_flow_is_guessed(slack: Harness, typed: str) -> None:
+    told = (await slack.slash("UA", f"start {typed} <@UB> Weekly sync"))["text"]
+    assert told == f"There is no flow '{typed}'. Did you mean 'post_meeting'? Flows: metric_breach, post_meeting."
+    assert slack.rows("SELECT count(*) FROM runs") == [(0,)]
+
+
+async def test_a_flow_nothing_like_one_is_not_guessed(slack: Harness) -> None:
+    told = (await slack.slash("UA", "start retro Weekly sync"))["text"]
+    assert told == "There is no flow 'retro'. Flows: metric_breach, post_meeting."
+
+
+async def test_a_mention_with_a_mistyped_flow_is_guessed_too(slack: Harness, fake: FakeSlack) -> None:
+    event = message("UA", f"<@{BOT_USER}> start post_meting Weekly sync", type="app_mention")
+    del event["channel_type"]
+    await slack.event(event)
+    [told] = await wait_for(lambda: fake.of("chat.postEphemeral"))
+    assert "Did you mean 'post_meeting'?" in told.args["text"]
