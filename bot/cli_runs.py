@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot import texts
+from bot import run_words, texts
 from bot.cli import _print_rows, main, output_options
 from bot.cli_context import Context
 from bot.errors import BotError, FlowError, RunNotFound
 from bot.model import Actor
-from bot.render import choices_of, render_run, terminal_safe
+from bot.render import render_run, terminal_safe
 from bot.store import names, transcript
 
 if TYPE_CHECKING:
@@ -54,9 +54,13 @@ def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as
     obj.check_flow(conn, flow)
     rows = transcript.list_runs(conn, status, flow, limit)
     found = names.places(conn, (r["id"] for r in rows))
+    flows: dict[tuple[str, str], Flow | None] = {}
     for row in rows:
         row.update(_where(found[row["id"]]))
-    columns = ["id", "flow", "status", "state", "waiting_for", "channel", "trigger", "where", "title", "started_at"]
+        key = (str(row["flow"]), str(row["version"]))
+        flows[key] = flows[key] if key in flows else _flow_of(obj, row)
+        row["waiting"] = run_words.waiting(conn, int(row["id"]), flows[key]) or row["waiting_for"]
+    columns = ["id", "flow", "status", "waiting", "channel", "trigger", "where", "title", "started_at"]
     _print_rows(rows, as_json, columns)
 
 
@@ -89,10 +93,12 @@ def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
     detail = transcript.run_detail(obj.ledger.conn, run_id)
     if detail is None:
         raise RunNotFound(texts.cli_unknown_run(run_id))
+    flow = _flow_of(obj, detail["run"])
+    detail["run"]["waiting"] = run_words.waiting(obj.ledger.conn, run_id, flow)
     if as_json:
         click.echo(json.dumps(detail, indent=2, default=str))
         return
-    click.echo(terminal_safe(render_run(detail, choices_of(_flow_of(obj, detail["run"])))))
+    click.echo(terminal_safe(render_run(detail, flow=flow)))
 
 
 def _flow_of(obj: Context, run: dict[str, Any]) -> Flow | None:

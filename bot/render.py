@@ -46,27 +46,34 @@ def _answer(a: dict[str, Any], choices: Choices) -> str:
     return _value(a["value"]) if label is None else texts.option_shown(label, a["value"])
 
 
-def render_run(detail: dict[str, Any], choices: Choices | None = None) -> str:
-    lines = _header(detail["run"])
-    lines += _transcript(detail["run"], detail["messages"])
-    lines += _answers(detail["answers"], choices or {})
+def render_run(detail: dict[str, Any], choices: Choices | None = None, flow: Flow | None = None) -> str:
+    """``detail`` (:func:`bot.store.transcript.run_detail`); ``flow``: the version the run is on,
+    whose questions name its answers in words (``the due date of Action 1``), and its choices'
+    labels; ``detail["run"]["waiting"]``, when set: what an open run waits for, in words."""
     names = {m["actor_id"]: m["actor_name"] for m in detail["messages"] if m["actor_id"] and m["actor_name"]}
+    lines = _header(detail["run"], names)
+    lines += _transcript(detail["run"], detail["messages"])
+    lines += _answers(detail["answers"], choices or choices_of(flow), flow, names)
     for d in detail["decisions"]:
         lines += _decision(d, names)
     return "\n".join(lines)
 
 
-def _header(run: dict[str, Any]) -> list[str]:
-    """The run: its flow and version, status, step and whom it waits for, title, conversation, times."""
-    at = "" if run["state"] == run["status"] else f" at step '{run['state']}'"  # a finished run is at no step
+def _header(run: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """The run: its flow and version, status, what an open one waits for (in words when known,
+    else whom), title, conversation, facilitator by name, times."""
+    at = ""
     untaken = is_placeholder(str(run["facilitator"] or ""))  # an alert's run that names nobody, until one answers
     if run.get("waiting_for"):
-        waiting = run["waiting_for"]
+        waiting = run.get("waiting") or run["waiting_for"]
         if untaken:  # its question waits on the placeholder's name, "facilitator"
-            waiting = [texts.run_show_untaken(str(run["conversation"])) if w == "facilitator" else w for w in waiting]
+            waiting = [
+                texts.run_show_untaken(str(run["conversation"])) if w == "facilitator" else w
+                for w in run["waiting_for"]
+            ]
         at += texts.run_show_waiting(waiting)
     ended = f", {run['status']} {run['completed_at']}" if run["completed_at"] else ""  # completed or cancelled
-    lead = texts.run_show_nobody_yet() if untaken else run["facilitator"]
+    lead = texts.run_show_nobody_yet() if untaken else _named(run["facilitator"], names)
     lines = [
         f"Run #{run['id']}: {run['flow']} ({run['version']}), {run['status']}{at}",
         f"  title: {run.get('title') or ''}   channel: {run['conversation']}   facilitator: {lead}",
@@ -99,15 +106,36 @@ def _transcript(run: dict[str, Any], messages: list[dict[str, Any]]) -> list[str
     return lines
 
 
-def _answers(answers: list[dict[str, Any]], choices: Choices) -> list[str]:
-    """Every answer's every revision, by its slot (step, item, field)."""
+def _answers(answers: list[dict[str, Any]], choices: Choices, flow: Flow | None, names: dict[str, str]) -> list[str]:
+    """Every answer's every revision, by what it answers in words (``the due date of Action 1``)."""
     lines = ["", "Answers (every revision):"]
     for a in answers:
-        slot = (
-            a["step"] + (f"[{a['item']}]" if a["item"] is not None else "") + (f".{a['field']}" if a["field"] else "")
-        )
-        lines.append(f"  {slot} r{a['revision']} {a['kind']}: {_answer(a, choices)}  (by {a['actor_id']}, {a['at']})")
+        who = _named(a["actor_id"], names)
+        lines.append(f"  {_slot(a, flow)}, r{a['revision']} {a['kind']}: {_answer(a, choices)}  (by {who}, {a['at']})")
     return lines
+
+
+def _slot(a: dict[str, Any], flow: Flow | None) -> str:
+    """What an answer answers, as people read it: ``the decision``, ``the due date of Action 1``,
+    ``the owners' answers to take their actions (Action 1)``; by the flow's questions when known."""
+    step = flow.step(a["step"]) if flow is not None and flow.has_step(a["step"]) else None
+    label = step.item_label if step is not None and step.type == "repeat" else _label_of(flow)
+    if a["field"]:
+        asked = next((f.ask for f in step.fields if f.id == a["field"]), None) if step is not None else None
+        return texts.item_field(texts.answer_named(a["field"], asked), label, a["item"] or 0)
+    words = texts.answer_named(a["step"], step.ask if step is not None else None)
+    return words if a["item"] is None else f"{words} ({label} {a['item']})"
+
+
+def _label_of(flow: Flow | None) -> str:
+    """What the items a question fans out over are called: the flow's first list's item label."""
+    labels = flow.item_labels if flow is not None else ()
+    return labels[0] if labels else "Item"
+
+
+def _named(actor_id: str | None, names: dict[str, str]) -> str:
+    """A person by the name they spoke under, their id when they never spoke in the run."""
+    return names.get(actor_id or "", actor_id or "?")
 
 
 def _decision(d: dict[str, Any], names: dict[str, str]) -> list[str]:
@@ -115,7 +143,7 @@ def _decision(d: dict[str, Any], names: dict[str, str]) -> list[str]:
     lines = [
         "",
         f"Decision {d['id']} ({d['status']}): {d['text'] or ''}",
-        f"  decided by {d['decided_by']} at {d['decided_at']}",
+        f"  decided by {_named(d['decided_by'], names)} at {d['decided_at']}",
     ]
     for act in d["actions"]:
         by = act.get("confirmed_by")  # a yes given in the owner's place (older ledgers: no column)

@@ -234,7 +234,10 @@ def test_runs_show_says_how_a_run_ended_and_where_an_open_one_is(cli, tmp_path: 
     db.conn.close()
     completed, active, cancelled = (cli("runs", "show", n).output.splitlines()[:3] for n in ("1", "2", "3"))
     assert completed[0].endswith(", completed") and ", completed 20" in completed[2]
-    assert active[0].endswith(", active at step 'decision', waiting for alice") and "completed" not in active[2]
+    assert (
+        active[0].endswith(', active, waiting for alice to answer "What was decided in Sync?"')
+        and "completed" not in active[2]
+    )
     assert cancelled[0].endswith(", cancelled") and ", cancelled 20" in cancelled[2]
     assert "completed" not in cancelled[2]
 

@@ -93,8 +93,8 @@ def test_runs_show_names_a_choice_answer_by_its_label_and_value(tmp_path):
     assert "2) Watch it" in said.output
     shown = run(tmp_path, "runs", "show", "1").output
     # before: "response r1 answer: watch", a value the chat never showed
-    assert "  response r1 answer: Watch it (watch)  (by console:alice, " in shown
-    assert "  plan r1 answer: Watch EU  (by console:alice, " in shown
+    assert "  the answer to 'What do we do about it?', r1 answer: Watch it (watch)  (by alice, " in shown
+    assert "  the plan, r1 answer: Watch EU  (by alice, " in shown
     as_json = run(tmp_path, "runs", "show", "1", "--json").output
     assert '"value": "watch"' in as_json  # the ledger's value, for analysts
 

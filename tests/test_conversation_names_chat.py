@@ -84,7 +84,7 @@ async def test_slack_names_from_commands_shown_by_runs_list_and_the_views(
          "conversation_name": "ops-review", "moved": True, "moved_from": "slack:C1", "moved_from_name": "general"},
     ]  # fmt: skip
     table = (await asyncio.to_thread(runs_list, path)).splitlines()
-    assert table[0].split()[:8] == ["id", "flow", "status", "state", "waiting_for", "channel", "trigger", "where"]
+    assert table[0].split()[:7] == ["id", "flow", "status", "waiting", "channel", "trigger", "where"]
     assert "slack #ops-review (moved from #general)" in table[2] and "slack C3" in table[1]
 
 

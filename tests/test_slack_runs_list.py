@@ -42,5 +42,5 @@ async def test_runs_list_names_what_started_each_run(tmp_path: Path, fake: FakeS
         (1, "slack slash"),
     ]
     table = (await asyncio.to_thread(CliRunner().invoke, main, args)).output.splitlines()
-    assert table[0].split()[:7] == ["id", "flow", "status", "state", "waiting_for", "channel", "trigger"]
+    assert table[0].split()[:6] == ["id", "flow", "status", "waiting", "channel", "trigger"]
     assert "alertmanager hook > ops" in table[1] and "slack slash" in table[4]

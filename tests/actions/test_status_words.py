@@ -81,16 +81,25 @@ def test_the_terminal_says_it_too(tmp_path: Path) -> None:
     assert "owner_accepts" not in out.stdout
 
 
-def test_the_operators_runs_list_and_runs_show_name_the_step_and_whom_it_waits_for(tmp_path: Path) -> None:
-    """Before, neither said whom a run waited for (the chat's status did): the operator asked why
-    a run stands still had to read its context JSON."""
+def test_the_operators_runs_list_and_runs_show_say_in_words_what_a_run_waits_for(tmp_path: Path) -> None:
+    """Before, ``runs list`` and ``runs show`` named the step a run is at by its id ('owner_accepts',
+    'actions[1].due', 'review_at') and people by theirs ('by console:alice'), where the chat's
+    ``status`` says it in words: now they say it as the chat does; ``--json`` keeps the ids."""
     lines = ("We ship in March", "Draft the plan", "@bob", "2099-01-15", "done")
     decisionbot(tmp_path, "chat", "post_meeting", "-f", "alice", "-p", "bob", lines=lines)
     listed = decisionbot(tmp_path, "runs", "list").stdout.splitlines()
-    header = ["id", "flow", "status", "state", "waiting_for", "channel", "trigger", "where", "title", "started_at"]
+    header = ["id", "flow", "status", "waiting", "channel", "trigger", "where", "title", "started_at"]
     assert listed[0].split() == header
-    assert listed[1].split()[:6] == ["1", "post_meeting", "active", "owner_accepts", "bob", "console"]
-    shown = decisionbot(tmp_path, "runs", "show", "1").stdout.splitlines()[0]
-    assert shown.endswith("active at step 'owner_accepts', waiting for bob"), shown
+    assert listed[1].split()[:3] == ["1", "post_meeting", "active"]
+    assert "bob to accept 'Draft the plan'" in listed[1]
+    shown = decisionbot(tmp_path, "runs", "show", "1").stdout
+    assert shown.splitlines()[0].endswith("active, waiting for bob to accept 'Draft the plan'"), shown
+    assert "facilitator: alice" in shown.splitlines()[1]
+    answers = shown[shown.index("Answers (every revision):") :]
+    assert "  the due date of Action 1, r1 answer: 2099-01-15  (by alice, " in answers
+    assert "  the decision, r1 answer: We ship in March  (by alice, " in answers
+    _no_step_id("\n".join(listed) + shown)
+    assert "console:alice" not in answers
     [run] = json.loads(decisionbot(tmp_path, "runs", "list", "--json").stdout)
     assert run["state"] == "owner_accepts" and run["waiting_for"] == ["bob"]
+    assert run["waiting"] == ["bob to accept 'Draft the plan'"]

@@ -39,9 +39,7 @@ async def test_runs_show_names_the_alert_behind_the_run_and_that_nobody_has_take
     shown = CliRunner().invoke(main, ["--db", db, "--flows", str(flows), "runs", "show", "1"])
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
-    assert lines[0].endswith(
-        "active at step 'acknowledge', waiting for anyone in console:ops (nobody has taken the run yet)"
-    )
+    assert lines[0].endswith("active, waiting for anyone in console:ops (nobody has taken the run yet)")
     assert "facilitator: nobody yet" in lines[1], lines[1]
     [trigger] = [line for line in lines if line.startswith("  trigger:")]
     assert trigger == (
