@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -110,6 +111,12 @@ def slash_body(
         "response_url": response_url,  # (by default not the fake's: never called)
     }
     return urlencode(form).encode()
+
+
+def unlinked(told: str) -> str:
+    """A command's answer with its runs' links (``<https://...|Run #1>``: tests/test_slack_runs_linked.py)
+    shown as their words, for the tests of what it says."""
+    return re.sub(r"<https://[^|>]+\|([^>]+)>", r"\1", told)
 
 
 async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from tests.dates import JAN15
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, harness, message, wait_for
+from tests.slack_support import Harness, harness, message, unlinked, wait_for
 
 TINY = """id: tiny
 title: Tiny
@@ -184,7 +184,9 @@ async def test_cancel_n_typed_in_the_direct_message_as_the_notice_says_cancels_t
     assert told["text"].endswith("or end the run with the bot's command 'cancel 1'.")
     # the question ("What is the action?") waits on Alice: 'status 1' and 'cancel 1' are not its answer
     await slack.event(message("UA", "status 1", channel="DUA"))
-    [status] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run #1 post_meeting")])
+    [status] = await wait_for(
+        lambda: [p for p in fake.posted() if unlinked(p["text"]).startswith("Run #1 post_meeting")]
+    )
     assert status["channel"] == "DUA" and "waiting for Alice" in status["text"]
     await slack.event(message("UA", "cancel 1", channel="DUA"))
     await wait_for(lambda: slack.rows("SELECT status FROM runs WHERE id = 1") == [("cancelled",)])
@@ -243,7 +245,7 @@ async def test_a_run_that_has_ended_gets_no_advice_that_no_longer_works(tmp_path
             " nothing more is posted there; 'status 1' shows its record."
         )
         await slack.event(message("UA", "status 1", channel="DUA"))  # as it says
-        [status] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run #1 tiny")])
+        [status] = await wait_for(lambda: [p for p in fake.posted() if unlinked(p["text"]).startswith("Run #1 tiny")])
         assert status["channel"] == "DUA" and ": completed" in status["text"]
     finally:
         await slack.client.close()

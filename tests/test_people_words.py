@@ -19,7 +19,15 @@ import pytest
 from tests.dates import FEB1, JAN10
 from tests.fakes.slack_api import FakeSlack
 from tests.rasa_support import running_actions, texts
-from tests.slack_support import ALICE_IN_PARIS_BOB_IN_NEW_YORK, Harness, SlackPeople, harness, message, wait_for
+from tests.slack_support import (
+    ALICE_IN_PARIS_BOB_IN_NEW_YORK,
+    Harness,
+    SlackPeople,
+    harness,
+    message,
+    unlinked,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,7 +135,7 @@ async def test_on_slack_nope_ends_the_actions_a_typo_picks_an_option_and_status_
     summary = (await slack.posts(11))[10]["text"]
     assert f"Decided: Act now: Roll back the release\n  1. Roll back - Bob, due {JAN10} (accepted)" in summary
     status = await slack.slash("UB", "status 1")
-    assert status["text"].startswith(
+    assert unlinked(status["text"]).startswith(
         "Run #1 metric_breach 'Checkout conversion dropped': completed "
     )  # not "at completed"
     assert "Decided: Act now: Roll back the release" in status["text"]

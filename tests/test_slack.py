@@ -18,6 +18,7 @@ from tests.slack_support import (
     harness,
     message,
     owner_question_answered_while_it_waits,
+    unlinked,
     wait_for,
 )
 
@@ -233,9 +234,9 @@ async def test_commands_list_status_cancel_help_and_bad_ones(slack: Harness, fak
     )
     assert fake.posted() == []  # nothing posted for a refused start
     await slack.slash("UA", "start post_meeting Weekly")
-    listed = (await slack.slash("UB", "list"))["text"]
+    listed = unlinked((await slack.slash("UB", "list"))["text"])
     assert '#1 post_meeting: Weekly (active; waiting for Alice to answer "What was decided in Weekly?")' in listed
-    assert (await slack.slash("UB", "status 1"))["text"] == (
+    assert unlinked((await slack.slash("UB", "status 1"))["text"]) == (
         "Run #1 post_meeting 'Weekly': active; waiting for Alice to answer \"What was decided in Weekly?\"."
     )
     assert "Only the facilitator (Alice)" in (await slack.slash("UB", "cancel 1"))["text"]
@@ -261,14 +262,14 @@ async def test_status_of_a_run_is_told_only_to_its_people_and_its_own_channel(sl
     for verb in ("status", "cancel"):
         assert (await slack.slash("UZ", f"{verb} 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
     told = "Run #1 post_meeting 'Acquisition of Initech': active; waiting for Alice to answer \"What was decided in Acquisition of Initech?\"."
-    assert (await slack.slash("UZ", "status 1", channel="GBOARD"))["text"] == told  # in the run's channel
-    assert (await slack.slash("UA", "status 1", channel="CRANDOM"))["text"] == told  # its facilitator
+    assert unlinked((await slack.slash("UZ", "status 1", channel="GBOARD"))["text"]) == told  # in the run's channel
+    assert unlinked((await slack.slash("UA", "status 1", channel="CRANDOM"))["text"]) == told  # its facilitator
     assert (await slack.slash("UB", "status 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
     for text in ("We buy it", "Draft the offer", "<@UB>", FEB1, "done"):
         await slack.event(message("UA", text, channel="GBOARD", thread_ts=root["ts"]))
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
     asked = "Run #1 post_meeting 'Acquisition of Initech': active; waiting for Bob to accept 'Draft the offer'."
-    assert (await slack.slash("UB", "status 1", channel="CRANDOM"))["text"] == asked  # the owner it asks
+    assert unlinked((await slack.slash("UB", "status 1", channel="CRANDOM"))["text"]) == asked  # the owner it asks
     assert (await slack.slash("UZ", "status 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
 
 

@@ -9,7 +9,7 @@ import asyncio
 from typing import Any
 
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, message, wait_for
+from tests.slack_support import Harness, message, unlinked, wait_for
 from tests.test_slack_move import in_channel, ops
 from tests.test_slack_move import slack_people as slack_people  # the fixture: Alice, Bob, Carol
 from tests.test_slack_move_behind import moved_to_ops
@@ -41,14 +41,14 @@ async def test_status_typed_in_the_old_thread_tells_where_the_run_went_on(slack:
     for user in ("UB", "UA"):
         await slack.event(message(user, "status 1", thread_ts=thread))
         told = (await wait_for(lambda user=user: ephemerals(fake, user)))[-1]
-        assert told.startswith("Run #1") and "waiting for Alice" in told, told
+        assert unlinked(told).startswith("Run #1") and "waiting for Alice" in told, told
         assert told.endswith(f"It goes on in a new thread in <#C2>: <{link_to(root)}|answer there>."), told
     assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND kind = 'refused'") == [(0,)]
     await slack.slash("UA", "cancel 1")
     await wait_for(lambda: slack.rows("SELECT status FROM runs") == [("cancelled",)])
     await slack.event(message("UC", "status 1", thread_ts=thread))  # ended: its record, nothing to go on to
     told = (await wait_for(lambda: ephemerals(fake, "UC")))[-1]
-    assert told.startswith("Run #1") and "cancelled" in told and "goes on" not in told, told
+    assert unlinked(told).startswith("Run #1") and "cancelled" in told and "goes on" not in told, told
 
 
 async def test_a_click_on_the_old_copy_after_the_new_one_was_answered_says_it_was_answered(
@@ -152,5 +152,5 @@ async def test_status_typed_in_the_thread_a_run_moved_straight_back_to_says_no_n
     await wait_for(lambda: slack.rows("SELECT channel, thread_ts FROM slack_threads") == [("C1", thread["ts"])])
     await slack.event(message("UB", "status 1", channel="C1", thread_ts=thread["ts"]))
     told = (await wait_for(lambda: ephemerals(fake, "UB")))[-1]
-    assert told.startswith("Run #1") and "waiting for Alice" in told, told
+    assert unlinked(told).startswith("Run #1") and "waiting for Alice" in told, told
     assert "goes on" not in told and "new thread" not in told, told

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.slack_support import event_body, harness, message, wait_for
+from tests.slack_support import event_body, harness, message, unlinked, wait_for
 
 
 async def test_events_and_slash_commands_over_socket_mode(tmp_path: Path, fake: FakeSlack) -> None:
@@ -57,7 +57,7 @@ async def test_events_and_slash_commands_over_socket_mode(tmp_path: Path, fake: 
         await fake.send_envelope({"envelope_id": "env-4", "type": "events_api",
                                   "payload": json.loads(event_body(mention))})  # fmt: skip
         ephemeral = await wait_for(lambda: fake.of("chat.postEphemeral"))
-        assert ephemeral[0].args["user"] == "UA" and "#1 post_meeting: Sync" in ephemeral[0].args["text"]
+        assert ephemeral[0].args["user"] == "UA" and "#1 post_meeting: Sync" in unlinked(ephemeral[0].args["text"])
     finally:
         await slack.client.close()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.clock import Clock
 from tests.dates import JAN15
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, bob_asked_to_accept, decided, harness, wait_for
+from tests.slack_support import Harness, bob_asked_to_accept, decided, harness, unlinked, wait_for
 
 MOMENT = r"\w{3} \d{4}-\d\d-\d\d \d\d:\d\d UTC"
 
@@ -22,7 +22,7 @@ MOMENT = r"\w{3} \d{4}-\d\d-\d\d \d\d:\d\d UTC"
 async def test_a_completed_runs_status_says_what_was_decided_and_who_owns_what(slack: Harness) -> None:
     await decided(slack)
     [(review_at,)] = slack.rows("SELECT review_at FROM decisions")
-    told = (await slack.slash("UB", "status 1"))["text"]
+    told = unlinked((await slack.slash("UB", "status 1"))["text"])
     assert re.match(rf"Run #1 post_meeting 'Weekly sync': completed {MOMENT}\.", told), told
     assert "Decided: We ship in March" in told
     assert f"A1 Draft the plan - Bob, due {JAN15} (open)" in told
@@ -33,7 +33,7 @@ async def test_a_cancelled_runs_status_says_who_cancelled_it(slack: Harness, fak
     await slack.slash("UA", "start post_meeting Weekly sync")
     await slack.posts(2)
     await slack.slash("UA", "cancel 1")
-    told = (await slack.slash("UA", "status 1"))["text"]
+    told = unlinked((await slack.slash("UA", "status 1"))["text"])
     assert re.fullmatch(rf"Run #1 post_meeting 'Weekly sync': cancelled by Alice {MOMENT}\.", told), told
 
 
@@ -45,13 +45,13 @@ async def test_an_open_runs_status_says_since_when_it_waits(tmp_path: Path, fake
         await bob_asked_to_accept(slack)
         await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE state = 'owner_accepts'"))
         clock.at(minutes=59)
-        told = (await slack.slash("UA", "status 1"))["text"]
+        told = unlinked((await slack.slash("UA", "status 1"))["text"])
         assert told.endswith("waiting for Bob to accept 'Draft the plan'."), told
         clock.at(hours=5)
-        told = (await slack.slash("UA", "status 1"))["text"]
+        told = unlinked((await slack.slash("UA", "status 1"))["text"])
         assert "waiting for Bob to accept 'Draft the plan' (since Mon 2026-11-30 09:00 UTC, 5 h)." in told, told
         clock.at(days=3, hours=2)
-        told = (await slack.slash("UA", "status 1"))["text"]
+        told = unlinked((await slack.slash("UA", "status 1"))["text"])
         assert "(since Mon 2026-11-30 09:00 UTC, 3 days)." in told, told
     finally:
         await slack.client.close()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, message, wait_for
+from tests.slack_support import Harness, message, unlinked, wait_for
 from tests.test_slack_move import in_channel, ops
 from tests.test_slack_move import slack_people as slack_people  # the fixture: Alice, Bob, Carol
 from tests.test_slack_races import claimable_question
@@ -168,7 +168,7 @@ async def test_status_is_a_command_from_anyone_in_the_thread(slack: Harness, fak
     root, _ = await started(slack)
     await slack.event(message("UB", "status 1", thread_ts=root["ts"]))
     told = await wait_for(lambda: ephemerals(fake, "UB"))
-    assert told[-1].startswith("Run #1") and "waiting for Alice" in told[-1]
+    assert unlinked(told[-1]).startswith("Run #1") and "waiting for Alice" in told[-1]
     assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND actor_id = 'slack:UB'") == [(0,)]
 
 

@@ -171,7 +171,12 @@ class SlackChannel(SlackRequests, Channel):
         self.bot_name = auth.get("user") or None
         self.enterprise_id = auth.get("enterprise_id") or None  # an Enterprise Grid's organisation
         self.org_wide = bool(auth.get("is_enterprise_install"))  # its team_id is then the organisation's
-        self.home = self.folks.home = messages.Home(self.team_id, self.enterprise_id, self.org_wide)
+        url = (
+            auth.get("url")
+            if isinstance(auth.get("url"), str) and str(auth.get("url")).startswith("https://")
+            else None
+        )
+        self.home = self.folks.home = messages.Home(self.team_id, self.enterprise_id, self.org_wide, url)
         log.info(texts.slack_serving(self.team_id, self.enterprise_id, self.org_wide))
         try:
             bot = await client.bots_info(bot=auth.get("bot_id"))

@@ -11,7 +11,7 @@ its run; what a widget stands for is the answer someone would type (see
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -82,6 +82,21 @@ def permalink(domain: str, channel_id: str, ts: str) -> str:
     """A message's link, as ``chat.getPermalink`` writes it, from its workspace's domain (a click's
     ``team.domain``): a thread's root opens its thread."""
     return f"https://{domain}.slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+
+
+def thread_link(workspace: str, channel_id: str, ts: str) -> str:
+    """A thread's link from its workspace's address (``auth.test``'s ``url``), as
+    ``chat.getPermalink`` writes one, with no call to Slack."""
+    return f"{workspace.rstrip('/')}/archives/{channel_id}/p{ts.replace('.', '')}"
+
+
+def runs_linked(told: str, links: Mapping[int, str]) -> str:
+    """Escaped ``told`` (``list``, ``status N``) with each run's number where a line names it first
+    (``#3`` opening a line of ``list``, ``Run #3`` opening ``status``) made a link to its thread."""
+    for run_id, link in links.items():
+        line = re.compile(rf"^(\s*)((?:Run )?#{run_id})(?=[\s:])", re.MULTILINE)
+        told = line.sub(rf"\1<{link}|\2>", told, count=1)
+    return told
 
 
 def may_name_someone(text: str) -> bool:
@@ -183,11 +198,19 @@ def parts(reply: Reply) -> list[Reply]:
     return [replace(reply, text=p, attachments=reply.attachments if i == last else []) for i, p in enumerate(pieces)]
 
 
-def mrkdwn_parts(text: str, unnamed: Collection[str] = ()) -> list[str]:
+def mrkdwn_parts(text: str, unnamed: Collection[str] = (), links: Mapping[int, str] | None = None) -> list[str]:
     """Plain ``text`` as the escaped parts of one answer, each within Slack's limit (see parts);
-    the ``unnamed`` people it names by their ids as live mentions."""
+    the ``unnamed`` people it names by their ids as live mentions; ``links``: the runs it names
+    by their threads' links (:func:`runs_linked`, in a part they leave within the limit)."""
     pieces = long_text.split(text, TEXT_LIMIT - _MENTION_ROOM, escaped_length)
-    return [live_people(escape(p), unnamed) if unnamed else escape(p) for p in pieces]
+    told = [live_people(escape(p), unnamed) if unnamed else escape(p) for p in pieces]
+    return [_linked(p, links) for p in told] if links else told
+
+
+def _linked(told: str, links: Mapping[int, str]) -> str:
+    """``told`` with its runs linked (:func:`runs_linked`) when that stays within Slack's limit."""
+    linked = runs_linked(told, links)
+    return linked if len(linked) <= TEXT_LIMIT - _MENTION_ROOM else told
 
 
 def escaped_length(text: str) -> int:
@@ -311,8 +334,8 @@ def answer_text(answer: str) -> str:
     return escape(short)
 
 
-def ephemeral(text: str, unnamed: Collection[str] = ()) -> dict[str, Any]:
+def ephemeral(text: str, unnamed: Collection[str] = (), links: Mapping[int, str] | None = None) -> dict[str, Any]:
     """A slash command's immediate answer, seen only by the person who typed it; the ``unnamed``
-    people it names by their ids as live mentions."""
+    people it names by their ids as live mentions; ``links`` as for :func:`mrkdwn_parts`."""
     told = live_people(escape(text), unnamed) if unnamed else escape(text)
-    return {"response_type": "ephemeral", "text": fit(told, TEXT_LIMIT)}
+    return {"response_type": "ephemeral", "text": fit(_linked(told, links) if links else told, TEXT_LIMIT)}

@@ -186,7 +186,7 @@ class Inbound(SlashesAndClicks):
         self._after_command(done)
         thread_run = store.thread_holder(self.services.db.conn, said.channel, said.thread_ts or "")
         if not done.told_where_typed(ConversationKey(NAME, said.channel, said.thread_ts), thread_run):
-            told = blocks.mrkdwn_parts(done.text, self._unnamed(done))
+            told = blocks.mrkdwn_parts(done.text, self._unnamed(done), self._links(done))
             if left is not None and transcript.run_status(self.services.db.conn, left.id) in runs.OPEN:
                 return behind.tell_where(self, said, left, told)  # and where the run went on
             self.poster.ephemeral_later(said.channel, said.user, told, said.thread_ts)
@@ -227,7 +227,9 @@ class Inbound(SlashesAndClicks):
         if done is not None:
             self._after_command(done)
             if not done.told_where_typed(conversation, None):  # else the notice to the decision is the one
-                self.poster.say_later(said.channel, blocks.mrkdwn_parts(done.text, self._unnamed(done)))
+                self.poster.say_later(
+                    said.channel, blocks.mrkdwn_parts(done.text, self._unnamed(done), self._links(done))
+                )
         else:
             closed = placing.closed_for(self.dispatcher.db.conn, conversation.channel, actor.id)
             self.poster.say_later(said.channel, blocks.escape(closed or texts.slack_nothing_waiting()))
@@ -274,7 +276,10 @@ class Inbound(SlashesAndClicks):
         self._after_command(done)
         if done.started is None:
             self.poster.ephemeral_later(
-                said.channel, said.user, blocks.mrkdwn_parts(done.text, self._unnamed(done)), said.thread_ts
+                said.channel,
+                said.user,
+                blocks.mrkdwn_parts(done.text, self._unnamed(done), self._links(done)),
+                said.thread_ts,
             )
 
     def _moves(self, event: dict[str, Any], whole: bool = False) -> moves.Move | None:

@@ -52,6 +52,7 @@ class Home:
     team: str | None = None
     org: str | None = None
     org_wide: bool = False
+    url: str | None = None  # the workspace's (or organization's) address: its messages' links
 
     def foreign(self, user: Mapping[str, Any]) -> bool:
         """Whether a Slack user object is a person of another organization (Slack Connect): Slack

@@ -106,7 +106,7 @@ class SlashesAndClicks(SlashStarts):
         if done is None:
             return Answer()
         self._after_command(done)
-        return Answer(body=blocks.ephemeral(done.text, self._unnamed(done)))
+        return Answer(body=blocks.ephemeral(done.text, self._unnamed(done), self._links(done)))
 
     # --- widgets -----------------------------------------------------------------------------
 

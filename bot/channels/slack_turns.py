@@ -103,6 +103,19 @@ class Turns:
         """Whom the answer names by their ids, of the runs it speaks of: live mentions."""
         return self.poster.unnamed_of(done.text, done.about)
 
+    def _links(self, done: CommandResult) -> dict[int, str]:
+        """The threads of the Slack runs the answer speaks of (``list``, ``status N``), by run:
+        a link each, built from the workspace's address (none known: no links)."""
+        if not self.home.url:
+            return {}
+        found = {}
+        for run_id in done.about:
+            row = runs.load_run(self.services.db.conn, run_id)
+            where = row.conversation if row is not None else None
+            if where is not None and where.channel == NAME and where.thread:
+                found[run_id] = blocks.thread_link(self.home.url, where.conversation, where.thread)
+        return found
+
     def _after_command(self, done: CommandResult) -> None:
         turn = done.started or done.cancelled
         if turn is not None:
