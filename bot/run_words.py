@@ -22,11 +22,13 @@ UTC = ZoneInfo("UTC")
 def waiting(conn: sqlite3.Connection, run_id: int, flow: Flow | None) -> list[str] | None:
     """What run ``run_id`` waits for, one phrase per question; None when it has ended, or its
     flow version (``flow``) is not known or no longer reads (whom it waits for is then all)."""
-    row = runs.load_run(conn, run_id)
-    if row is None or flow is None or row.status not in runs.OPEN:
+    if flow is None:
         return None
-    turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, utc_now(), lambda _: UTC)
-    try:
+    try:  # as transcript.list_runs reads a row: one odd row (a context of another shape) fails no listing
+        row = runs.load_run(conn, run_id)
+        if row is None or row.status not in runs.OPEN:
+            return None
+        turn = Turn(flow, row.id, row.state, row.status, row.context, row.conversation, utc_now(), lambda _: UTC)
         return waiting_words.waiting_for(turn)
-    except (FlowError, KeyError, ValueError):  # a question the version on file cannot word
+    except (FlowError, KeyError, TypeError, ValueError):  # nor a question the version on file cannot word
         return None
