@@ -55,6 +55,12 @@ class Group(CommandGroup):
     ledger another process keeps locked past the busy timeout, or one this user may only read,
     naming the ledger."""
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        """A command; ``start``, which the chat knows, names the two that start a flow here."""
+        if args and args[0] == "start" and "start" not in self.commands:
+            ctx.fail(texts.cli_no_start_command())
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return self._invoke(ctx)

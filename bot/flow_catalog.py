@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot import config, texts
+from bot.engine.commands import flow_meant
 from bot.engine.compiler import forget
 from bot.engine.model import Flow
 from bot.engine.reader import flow_files, load_folder, misnamed_files, read_flow_text, twins
@@ -133,7 +134,8 @@ class FlowCatalog:
         if flow is None and flow_id in self.refused:
             raise FlowRefused(str(self.refused[flow_id])) from self.refused[flow_id]
         if flow is None:
-            raise FlowNotFound(texts.cli_unknown_flow(flow_id, self.startable(), str(self.folder)))
+            known = self.startable()
+            raise FlowNotFound(texts.cli_unknown_flow(flow_id, known, str(self.folder), flow_meant(flow_id, known)))
         return flow
 
     def version(self, flow_id: str, version: str) -> Flow:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot import texts
 from bot.command_result import CommandResult
 from bot.dispatch import Dispatcher
-from bot.engine.commands import one_slip_from
+from bot.engine.commands import flow_meant
 from bot.errors import FlowNotFound, FlowRefused, NoDecisionToReview
 from bot.flow_catalog import BOT_STARTED
 from bot.model import Actor, ConversationKey, Trigger
@@ -93,15 +93,6 @@ def unquoted(title: str) -> str:
     ):
         return title[1:-1].strip()
     return title
-
-
-def flow_meant(typed: str, flows: list[str]) -> str | None:
-    """The one flow ``typed`` is a slip from: the case or a separator other (``Post-Meeting``,
-    ``post meeting`` typed in quotes), or a letter swapped, added, left out or mistyped (``post_meetng``)."""
-    word = re.sub(r"[\s-]+", "_", typed.strip().casefold())
-    if word in flows:
-        return word
-    return one_slip_from(word, tuple(flows))
 
 
 def start(

@@ -84,6 +84,15 @@ def match_name(target: str, names: list[str]) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def flow_meant(typed: str, flows: list[str]) -> str | None:
+    """The one flow ``typed`` is a slip from: the case or a separator other (``Post-Meeting``,
+    ``post meeting`` typed in quotes), or a letter swapped, added, left out or mistyped (``post_meetng``)."""
+    word = re.sub(r"[\s-]+", "_", typed.strip().casefold())
+    if word in flows:
+        return word
+    return one_slip_from(word, tuple(flows))
+
+
 def one_slip_from(word: str, words: tuple[str, ...]) -> str | None:
     """The one of ``words`` that ``word`` is a slip of the keyboard from (two letters swapped, one
     added, left out or mistyped: "staus", "cancle", "lsit"), or None; words under 4 letters never are."""

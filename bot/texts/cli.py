@@ -76,8 +76,21 @@ def cli_input_ended(run_id: int, step: str | None, to: str | None) -> str:
     )
 
 
-def cli_unknown_flow(flow: str, known: list[str], folder: str) -> str:
-    return f"No flow '{flow}' in {folder}. Known flows: {', '.join(known) or 'none'}. Try: {command()} flows list"
+def cli_unknown_flow(flow: str, known: list[str], folder: str, meant: str | None = None) -> str:
+    """``meant``: the flow ``flow`` is a slip from, if one is."""
+    guess = f" Did you mean '{meant}'?" if meant else ""
+    return (
+        f"No flow '{flow}' in {folder}.{guess} Known flows: {', '.join(known) or 'none'}. Try: {command()} flows list"
+    )
+
+
+def cli_no_start_command() -> str:
+    """``decisionbot start ...``, as a facilitator used to ``/decision start`` types it."""
+    return (
+        f"No such command 'start'. To start a flow in this terminal: {command()} chat FLOW -f NAME -p NAME,NAME"
+        f" [--data title=TITLE]; in a chat channel: {command()} trigger FLOW --channel slack:C123 -f ID -p ID,ID"
+        " [--title TITLE]."
+    )
 
 
 def cli_unknown_flow_filter(flow: str, known: list[str], folder: str) -> str:
