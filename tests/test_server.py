@@ -347,7 +347,7 @@ async def test_commands_start_list_status_cancel_help(tmp_path: Path, recorder) 
             run_command(dispatcher, ALICE, CONV, "cancel").text == "Say which run: cancel RUN (the number from 'list')."
         )
         done = run_command(dispatcher, ALICE, CONV, "cancel 1")
-        assert done.ok and done.text == "Run cancelled by alice. The transcript is kept."
+        assert done.ok and done.text == "Run #1 ('Weekly sync') cancelled by alice. The transcript is kept."
         assert "No open decision runs here" in run_command(dispatcher, ALICE, CONV, "list").text
         assert "I don't know 'dance'" in run_command(dispatcher, ALICE, CONV, "dance").text
     finally:

@@ -240,7 +240,9 @@ async def test_commands_list_status_cancel_help_and_bad_ones(slack: Harness, fak
         "Run #1 post_meeting 'Weekly': active; waiting for Alice to answer \"What was decided in Weekly?\"."
     )
     assert "Only the facilitator (Alice)" in (await slack.slash("UB", "cancel 1"))["text"]
-    assert (await slack.slash("UA", "cancel 1"))["text"] == "Run cancelled by Alice. The transcript is kept."
+    assert (await slack.slash("UA", "cancel 1"))[
+        "text"
+    ] == "Run #1 ('Weekly') cancelled by Alice. The transcript is kept."
     root, _, cancelled = await slack.posts(3)
     assert cancelled == {
         "channel": "C1",

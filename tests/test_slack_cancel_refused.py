@@ -12,7 +12,8 @@ from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, message, wait_for
 from tests.test_slack_thread_start import mention
 
-REFUSED = "Only the facilitator (Alice) can cancel the run."
+REFUSED = "Only the facilitator (Alice) can cancel the run."  # as the transcript keeps it
+ANSWERED = f"Run #1 ('Weekly sync'): {REFUSED}"  # as the command answers it, naming the run
 
 
 def ephemeral_texts(fake: FakeSlack) -> list[str]:
@@ -30,7 +31,7 @@ async def settled(slack: Harness) -> None:
 
 async def test_a_refused_slash_cancel_is_said_once(slack: Harness, fake: FakeSlack) -> None:
     await slack.started()
-    assert (await slack.slash("UB", "cancel 1"))["text"] == REFUSED
+    assert (await slack.slash("UB", "cancel 1"))["text"] == ANSWERED
     await settled(slack)
     assert ephemeral_texts(fake) == []
     assert slack.rows("SELECT actor_id, kind, text FROM messages WHERE kind = 'error'") == [
@@ -42,7 +43,7 @@ async def test_a_refused_cancel_typed_in_the_runs_thread_is_said_once(slack: Har
     thread = await slack.started()
     await slack.event(mention("UB", "cancel 1", thread))
     await settled(slack)
-    assert ephemeral_texts(fake) == [REFUSED]
+    assert ephemeral_texts(fake) == [ANSWERED]
 
 
 async def test_a_cancel_of_an_ended_run_is_said_once(slack: Harness, fake: FakeSlack) -> None:

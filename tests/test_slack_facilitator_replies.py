@@ -29,3 +29,18 @@ async def test_a_mention_with_a_mistyped_flow_is_guessed_too(slack: Harness, fak
     await slack.event(event)
     [told] = await wait_for(lambda: fake.of("chat.postEphemeral"))
     assert "Did you mean 'post_meeting'?" in told.args["text"]
+
+
+async def test_cancel_names_the_run_it_cancelled_or_refused(slack: Harness, fake: FakeSlack) -> None:
+    """Before: "Run cancelled by Alice." and "Only the facilitator (Alice) can cancel the run.",
+    typed anywhere: which run, the answer did not say. The thread's notice stays as it was."""
+    await slack.slash("UA", "start post_meeting Weekly sync", channel="C2")
+    await slack.posts(2)
+    refused = (await slack.slash("UB", "cancel 1", channel="C2"))["text"]
+    assert refused == "Run #1 ('Weekly sync'): Only the facilitator (Alice) can cancel the run."
+    told = (await slack.slash("UA", "cancel #1", channel="C9"))["text"]
+    assert told == "Run #1 ('Weekly sync') cancelled by Alice. The transcript is kept."
+    [notice] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run cancelled")])
+    assert notice["text"] == "Run cancelled by Alice. The transcript is kept." and notice["channel"] == "C2"
+    again = (await slack.slash("UA", "cancel 1"))["text"]
+    assert again.startswith("Run #1 ('Weekly sync') was cancelled;") and "): Run #1" not in again

@@ -63,7 +63,7 @@ async def test_a_command_found_after_no_run_took_the_message_is_carried_out_when
         await h.send(act)
         refused = await h.next_post(1)
         assert refused.conversation == "a:chat-with-29:1bob"
-        assert refused.text == "Only the facilitator (Alice Example) can cancel the run."
+        assert refused.text.endswith("): Only the facilitator (Alice Example) can cancel the run.")
         await h.send(act)  # a repeat of the command carried out is dropped
         await h.settle()
         assert len(h.fake.posts()) == 2

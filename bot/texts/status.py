@@ -62,3 +62,13 @@ def status_record(head: str, decisions: Sequence[Mapping[str, Any]], lines: list
 
 def cancelled_by_whom_operator() -> str:
     return "the bot's operator"
+
+
+def cancelled_run(run_id: int, title: str, by: str) -> str:
+    """``cancel N``'s answer to whoever typed it (its conversation is told ``texts.cancelled``)."""
+    return f"Run #{run_id} ('{title}') cancelled by {by}. The transcript is kept."
+
+
+def about_run(run_id: int, title: str, said: str) -> str:
+    """A command's refusal (``cancel N`` by someone not its facilitator) with the run it is about."""
+    return f"Run #{run_id} ('{title}'): {said}"
