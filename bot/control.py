@@ -90,8 +90,14 @@ def run_command(
         said = texts.slack_move_usage() if conversation.channel == "slack" else texts.slack_move_slack_only()
         return CommandResult(said, ok=False)
     if verb == "help":
-        return CommandResult(texts.command_help(dispatcher.catalog.startable_in_chat()))
+        return CommandResult(_help(dispatcher))
     return _no_command(dispatcher, actor, conversation, text, verb)
+
+
+def _help(dispatcher: Dispatcher) -> str:
+    """``help``: the commands, what RUN and ACTION are, and the flows a chat starts, with their titles."""
+    flows = dispatcher.catalog.startable_in_chat()
+    return texts.command_help(flows, {f: dispatcher.catalog.get(f).title for f in flows})
 
 
 def run_command_kept(
@@ -129,9 +135,9 @@ def _no_command(
     flows = dispatcher.catalog.startable_in_chat()
     meant, said = meant_command(text), chatter(text)
     if meant and meant.split()[0] == "help":
-        return CommandResult(texts.command_help(flows))
+        return CommandResult(_help(dispatcher))
     if said == "about":
-        return CommandResult(texts.about_commands(texts.command_help(flows)))
+        return CommandResult(texts.about_commands(_help(dispatcher)))
     if said == "thanks":
         return CommandResult(texts.welcome())
     if said == "stop":  # "unsubscribe": what the bot sends, and what ends it

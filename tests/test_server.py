@@ -329,7 +329,10 @@ async def test_commands_start_list_status_cancel_help(tmp_path: Path, recorder) 
     try:
         dispatcher = client.server.app[SERVICES].dispatcher
         # not decision_review: a chat start names no decision, and starts on its review date
-        assert "Flows: metric_breach, post_meeting." in run_command(dispatcher, ALICE, CONV, "help").text
+        assert (
+            "Flows: metric_breach (Metric breach decision), post_meeting (Post-meeting decision check)."
+            in run_command(dispatcher, ALICE, CONV, "help").text
+        )
         bad = run_command(dispatcher, ALICE, CONV, "start nope")
         assert not bad.ok and "There is no flow 'nope'" in bad.text
         started_run = run_command(dispatcher, ALICE, CONV, "start post_meeting <@B> Weekly sync", {"<@B>": BOB})

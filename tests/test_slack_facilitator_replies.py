@@ -44,3 +44,18 @@ async def test_cancel_names_the_run_it_cancelled_or_refused(slack: Harness, fake
     assert notice["text"] == "Run cancelled by Alice. The transcript is kept." and notice["channel"] == "C2"
     again = (await slack.slash("UA", "cancel 1"))["text"]
     assert again.startswith("Run #1 ('Weekly sync') was cancelled;") and "): Run #1" not in again
+
+
+async def test_help_says_what_a_run_and_an_action_are_and_what_each_flow_is(slack: Harness) -> None:
+    """Before: 'status RUN', 'done ACTION' and flows by their ids alone ('metric_breach'): what to
+    type for RUN, and which flow is which, it did not say."""
+    told = (await slack.slash("UA", "help"))["text"].split("\n")
+    assert told[0].startswith("Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN")
+    assert told[1] == (
+        "RUN: a run's number, as 'list' shows it (3 or #3). ACTION: an action's code, as 'actions' shows it (A12)."
+    )
+    assert told[2] == (
+        "Flows: metric_breach (Metric breach decision), post_meeting (Post-meeting decision check)."
+        " Example: start post_meeting @bob @carol Weekly sync"
+    )
+    assert (await slack.slash("UA", "hlep"))["text"].split("\n") == told  # a slip of it too

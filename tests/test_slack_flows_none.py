@@ -16,7 +16,7 @@ async def test_with_no_flow_to_start_the_flows_are_said_to_be_none(tmp_path: Pat
     try:
         said = [(await slack.slash("UA", typed))["text"] for typed in ("start metric_breach Outage", "help")]
         assert said[0] == "There is no flow 'metric_breach'. Flows: none."
-        assert "Flows: none. Example:" in said[1]
+        assert "Flows: none. Ask whoever runs decisionbot to add one." in said[1]
         assert all("nobody" not in text for text in said)
     finally:
         await slack.client.close()

@@ -176,11 +176,18 @@ def _flows(flows: list[str]) -> str:
     return ", ".join(flows) if flows else "none"
 
 
-def command_help(flows: list[str]) -> str:
+def command_help(flows: list[str], titles: Mapping[str, str] | None = None) -> str:
+    """``titles``: each flow's title, shown beside its id (``help`` itself; not a command misspelt's)."""
+    named = [f"{f} ({titles[f]})" if titles and titles.get(f) else f for f in flows]
+    example = "post_meeting" if "post_meeting" in flows or not flows else flows[0]
+    try_it = (
+        f" Example: start {example} @bob @carol Weekly sync" if flows else " Ask whoever runs decisionbot to add one."
+    )
     return (
         "Commands: start FLOW [@people ...] [title] | list | status RUN | cancel RUN | actions | done ACTION"
         " | due ACTION DATE | drop ACTION [why] | give ACTION @person [why] | move RUN #channel (Slack) | help.\n"
-        f"Flows: {_flows(flows)}. Example: start post_meeting @bob @carol Weekly sync"
+        "RUN: a run's number, as 'list' shows it (3 or #3). ACTION: an action's code, as 'actions' shows it (A12).\n"
+        f"Flows: {_flows(named)}.{try_it}"
     )
 
 
