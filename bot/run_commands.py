@@ -148,4 +148,6 @@ def _status(dispatcher: Dispatcher, run_id: int, actor: Actor) -> CommandResult:
     waited = [(w, None) for w in row.context.addressees()] if turn is None else waiting.waited_for(turn)
     said = [texts.waited(phrase, at, now, tz) for phrase, at in waited]
     told = texts.run_status(run_id, run["flow"], run["title"], run["status"], said)
+    if row.status == "stalled":  # what goes on from here
+        told += " " + texts.status_stalled(run_id)
     return CommandResult(told, about=(run_id,))

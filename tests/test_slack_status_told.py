@@ -55,3 +55,17 @@ async def test_an_open_runs_status_says_since_when_it_waits(tmp_path: Path, fake
         assert "(since Mon 2026-11-30 09:00 UTC, 3 days)." in told, told
     finally:
         await slack.client.close()
+
+
+async def test_a_stalled_runs_status_says_how_it_goes_on(slack: Harness) -> None:
+    """Before: '...: stalled; waiting for Bob to accept ...', and no word of what that means or
+    what to do about it."""
+    await bob_asked_to_accept(slack)
+    await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE state = 'owner_accepts'"))
+    slack.services.db.conn.execute("UPDATE runs SET status = 'stalled' WHERE id = 1")  # as its expiry leaves it
+    told = unlinked((await slack.slash("UA", "status 1"))["text"])
+    assert told == (
+        "Run #1 post_meeting 'Weekly sync': stalled; waiting for Bob to accept 'Draft the plan'. It stalled: no"
+        " answer came in time, so nobody is reminded any more. An answer from whoever it waits for resumes it;"
+        " its facilitator can end it with: cancel 1"
+    )

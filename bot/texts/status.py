@@ -72,3 +72,11 @@ def cancelled_run(run_id: int, title: str, by: str) -> str:
 def about_run(run_id: int, title: str, said: str) -> str:
     """A command's refusal (``cancel N`` by someone not its facilitator) with the run it is about."""
     return f"Run #{run_id} ('{title}'): {said}"
+
+
+def status_stalled(run_id: int) -> str:
+    """After a stalled run's status: why it stands still, and the two ways on."""
+    return (
+        "It stalled: no answer came in time, so nobody is reminded any more. An answer from whoever it waits"
+        f" for resumes it; its facilitator can end it with: cancel {run_id}"
+    )
