@@ -133,4 +133,6 @@ def start(
         return CommandResult(texts.command_flow_refused(flow), ok=False)
     except FlowNotFound:
         return CommandResult(texts.command_unknown_flow(flow, known, flow_meant(flow, known)), ok=False)
-    return CommandResult(texts.run_started(started.run_id, flow), started=started)
+    title = trigger.title or dispatcher.catalog.get(flow).title
+    told = texts.run_started(started.run_id, flow, title, [person.name for person in trigger.participants])
+    return CommandResult(told, started=started)

@@ -24,7 +24,7 @@ async def test_slack_token_and_signing_secret_are_never_logged(tmp_path: Path, f
     slack = await harness(tmp_path, fake)
     try:
         answer = await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
-        assert answer["text"] == "Started run #1 (post_meeting)."
+        assert answer["text"] == "Started run #1 (post_meeting): 'Weekly sync', with ub."  # whom the fake does not know
         root, _ = await slack.posts(2)
         await slack.event(message("UA", "We ship in March", thread_ts=root["ts"]))
         await slack.posts(3)

@@ -336,7 +336,7 @@ async def test_commands_start_list_status_cancel_help(tmp_path: Path, recorder) 
         bad = run_command(dispatcher, ALICE, CONV, "start nope")
         assert not bad.ok and "There is no flow 'nope'" in bad.text
         started_run = run_command(dispatcher, ALICE, CONV, "start post_meeting <@B> Weekly sync", {"<@B>": BOB})
-        assert started_run.text == "Started run #1 (post_meeting)."
+        assert started_run.text == "Started run #1 (post_meeting): 'Weekly sync', with bob."
         listed = run_command(dispatcher, ALICE, CONV, "list")
         assert listed.runs[0]["id"] == 1 and "#1 post_meeting: Weekly sync" in listed.text
         status = run_command(dispatcher, BOB, CONV, "status 1")

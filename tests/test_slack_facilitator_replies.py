@@ -59,3 +59,15 @@ async def test_help_says_what_a_run_and_an_action_are_and_what_each_flow_is(slac
         " Example: start post_meeting @bob @carol Weekly sync"
     )
     assert (await slack.slash("UA", "hlep"))["text"].split("\n") == told  # a slip of it too
+
+
+async def test_a_start_says_back_the_title_and_the_people_it_understood(slack: Harness, fake: FakeSlack) -> None:
+    """Before: 'Started run #1 (post_meeting).', whatever was understood: '@bob' typed as plain words
+    (no mention) is no participant, and only the title showed it, in the thread."""
+    fake.add_user("UC", "Carol")
+    told = (await slack.slash("UA", "start post_meeting <@UB>, <@UC> Weekly sync"))["text"]
+    assert told == "Started run #1 (post_meeting): 'Weekly sync', with Bob, Carol."
+    told = (await slack.slash("UA", "start post_meeting @bob Retro"))["text"]
+    assert told == "Started run #2 (post_meeting): '@bob Retro'."
+    told = (await slack.slash("UA", "start metric_breach"))["text"]
+    assert told == "Started run #3 (metric_breach): 'Metric breach decision'."  # the flow's title, as the run's

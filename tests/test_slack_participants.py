@@ -37,7 +37,7 @@ async def test_participants_listed_with_commas_are_all_participants(slack: Harne
     fake.add_user("UC", "Carol")
     for run_id, listed in enumerate(("<@UB|bob>, <@UC|carol>", "<@UB>,<@UC>", "<@UB>; <@UC>;"), start=1):
         answer = await slack.slash("UA", f"start post_meeting {listed} Weekly sync")
-        assert answer["text"] == f"Started run #{run_id} (post_meeting).", listed
+        assert answer["text"] == f"Started run #{run_id} (post_meeting): 'Weekly sync', with Bob, Carol.", listed
         assert participants(slack, run_id) == ["slack:UB", "slack:UC"], listed
         assert title(slack, run_id) == "Weekly sync", listed
     roots = [p["text"] for p in fake.posted() if "thread_ts" not in p]
@@ -57,7 +57,7 @@ async def test_a_mention_in_the_title_stays_in_it_and_is_a_participant(slack: Ha
     part all the same, and a channel there is only words."""
     fake.add_user("UC", "Carol")
     answer = await slack.slash("UA", "start post_meeting Retro with <@UB|bob>, <@UC|carol> about <#C0DESIGN|design>")
-    assert answer["text"] == "Started run #1 (post_meeting)."
+    assert answer["text"] == "Started run #1 (post_meeting): 'Retro with @Bob, @Carol about #design', with Bob, Carol."
     assert participants(slack, 1) == ["slack:UB", "slack:UC"]
     assert title(slack, 1) == "Retro with @Bob, @Carol about #design"
 

