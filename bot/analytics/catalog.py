@@ -143,6 +143,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "user_id": "Teams user id (29:...).", "name": "Name.", "aad_object_id": "Azure AD object id.",
         "personal_conversation_id": "The bot's 1:1 chat with them.", "updated_at": "Last change (UTC).",
         "tz": "IANA time zone, when Teams says it.",
+        "personal_refused": "Why Teams would not create the bot's 1:1 chat with them (403: the app not installed for them, or blocked; 404); null once a chat with them exists, or none was refused. A chat that exists and refuses a post is its `teams_conversations.refused`.",
     }),
     "teams_members": ("Members of each Teams conversation.", {"conversation_id": "Conversation.", "user_id": "User."}),
     "teams_threads": ("The Teams thread of each run in a channel.", {

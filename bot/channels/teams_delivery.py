@@ -308,17 +308,17 @@ class TeamsOutbound:
             "channelData": {"tenant": {"id": ref.tenant_id}},
             "tenantId": ref.tenant_id,
         }
-        created = await self.connector.create_conversation(ref.service_url, params)
+        try:
+            created = await self.connector.create_conversation(ref.service_url, params)
+        except DeliveryFailed as exc:  # not installed for them (403): recorded, as their chat refusing a post is
+            if exc.code in POST_REFUSED:
+                await group.writable(self.store.db.conn, math.inf)
+                self.store.refuse_personal_chat(person, exc.code, self.clock())
+            raise
         if not created.get("id"):
             raise DeliveryFailed(f"POST /v3/conversations gave no conversation id: {created}")
-        chat = Reference(
-            str(created["id"]),
-            "personal",
-            str(created.get("serviceUrl") or ref.service_url),
-            ref.tenant_id,
-            ref.bot_id,
-            ref.bot_name,
-        )
+        service_url = str(created.get("serviceUrl") or ref.service_url)
+        chat = Reference(str(created["id"]), "personal", service_url, ref.tenant_id, ref.bot_id, ref.bot_name)
         reference = {
             "bot": {"id": ref.bot_id, "name": ref.bot_name},
             "user": {"id": person.platform_id, "name": person.name},
