@@ -61,6 +61,7 @@ class TeamsOutbound:
         self.spawn = spawn  # background work (card updates), awaited at the channel's stop
         self.takes: Callable[[str], None] = lambda conversation: None  # a post there went through
         self.refuses: Callable[[str, str], None] = lambda conversation, code: None  # ... refused (403, 404)
+        self.moved: Callable[[int], None] = lambda run_id: None  # a run's thread gone: its questions asked again
 
     async def deliver(self, item: Queued) -> str:
         """Deliver ``item``; a refusal says what was refused (a personal chat with the person, the
@@ -180,6 +181,7 @@ class TeamsOutbound:
         root = await self._new_thread(ref, said)
         await group.writable(self.store.db.conn, math.inf)
         self.store.save_thread(run_id, base, root, self.clock())
+        self.moved(run_id)
         return root
 
     async def _to_personal_chat(self, reply: Reply, ref: Reference | None, run_base: str) -> Reference | None:
