@@ -39,3 +39,18 @@ async def test_the_question_waiting_in_a_deleted_thread_is_asked_again_in_the_ne
         await h.settle()
         reasked = [p for p in h.fake.posts() if p.posted and QUESTION in str(p.card) and p.conversation == thread]
         assert len(reasked) == 1  # once
+
+
+async def test_a_question_that_met_the_404_itself_is_asked_once_in_the_new_thread(tmp_path: Path) -> None:
+    async with Harness(tmp_path, env=dict(ENV)) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = str((await h.next_post(0)).answer_id)
+        await h.settle()
+        h.fake.refused_in[f"{CHANNEL};messageid={root}"] = 404
+        await h.send(in_channel(h.url, ALICE, "We move the launch to March", root=root))  # the next question meets it
+        await h.settle()
+        moved = next(p for p in h.fake.posts() if p.text.startswith("Run #1 ('Weekly sync') goes on in this thread"))
+        thread = f"{CHANNEL};messageid={moved.answer_id}"
+        asked = [p for p in h.fake.posts() if p.conversation == thread and p.posted and p is not moved]
+        assert len(asked) == 1 and "What is the action?" in str(asked[0].card)  # not twice
