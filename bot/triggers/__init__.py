@@ -93,6 +93,16 @@ NOT_IN_AN_ID = frozenset("<>|&`")
 #: an id was stored, and repeated in every prompt, transcript and log line that names them.
 PERSON_ID_MAX = 300
 
+#: The longest title and dedup key a trigger's sender may give (the generic hook's ``title`` and
+#: ``dedup_key``, ``decisionbot trigger --title/--dedup-key``): past them, a 400 or exit 2 naming
+#: the field. An alert's summary is cut to TITLE_MAX for display instead (Alertmanager drops a
+#: notification answered 4xx, its other alerts with it).
+TITLE_MAX = 500
+KEY_MAX = 500
+#: The longest URL taken as a trigger's link (the generic hook's ``link``: a 400 past it). An
+#: alert's longer URL (a Prometheus expression some KB long) is made no link: a cut one is broken.
+URL_MAX = 8192
+
 
 def bad_person(value: Any) -> str | None:
     """The id in ``value`` (one person, a list, or a comma-separated string of them) that is no
