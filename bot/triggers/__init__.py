@@ -162,3 +162,17 @@ def next_time(schedule: str, after: datetime, tz: ZoneInfo) -> datetime:
     while found.astimezone(tz).fold:  # the repeat of a wall-clock time that has run (or was due) already
         found = times.get_next(datetime)
     return found
+
+
+def next_slot(schedule: str, planned: datetime, now: datetime, tz: ZoneInfo) -> datetime:
+    """The next time of a recurring job planned for ``planned`` and finished at ``now``. An interval
+    (``5m``) counts from the planned time, not from the finish, so ``5m`` stays on 15:00, 15:05, ...
+    rather than creeping by each evaluation's length; slots missed while the bot was down (or a
+    job ran long) are skipped, not run in a burst: the first slot after ``now``. A cron
+    expression's next time after ``now`` (its times are the clock's: it cannot creep)."""
+    try:
+        step = parse_duration(schedule)
+    except ValueError:
+        return next_time(schedule, now, tz)
+    missed = max(0, (now - planned) // step)
+    return planned + (missed + 1) * step
