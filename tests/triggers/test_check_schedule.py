@@ -38,3 +38,15 @@ def test_after_downtime_the_missed_slots_are_skipped_not_run_in_a_burst(proc, cl
     assert run_due(proc) == [("check", "ok")]
     assert pending(proc) == [("2026-11-26T15:40:00.000Z",)]
     assert proc.rows("SELECT count(*) FROM check_evaluations") == [(3,)]
+
+
+def test_an_interval_digest_keeps_to_its_planned_times_too(proc, clock, flows) -> None:
+    """The owner digest's schedule (``digest: {schedule: 12h}`` in the same file) is planned the same way."""
+    (flows / "checks.yaml").write_text("digest:\n  schedule: 12h\n")
+    proc = proc.restart()
+    proc.scheduler.plan()  # at 15:00: the first digest at 03:00
+    digests = "SELECT due_at FROM jobs WHERE kind = 'digest' AND done_at IS NULL"
+    assert proc.rows(digests) == [("2026-11-27T03:00:00.000Z",)]
+    clock.at(hours=12, seconds=30)  # claimed 30 s late
+    assert [kind for kind, _ in run_due(proc)] == ["digest"]
+    assert proc.rows(digests) == [("2026-11-27T15:00:00.000Z",)]
