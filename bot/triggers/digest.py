@@ -28,7 +28,7 @@ from bot.dispatch import Dispatcher
 from bot.model import Actor, ConversationKey, Reply
 from bot.store import actions, iso, jobs, runs, transaction
 from bot.store.jobs import Job
-from bot.triggers import NICKNAMES, next_time, parse_duration
+from bot.triggers import NICKNAMES, next_slot, next_time, parse_duration
 
 
 def digests(
@@ -79,7 +79,8 @@ def run_job(dispatcher: Dispatcher, job: Job) -> str:
         outcome = f"done: {len(replies)} owner(s)" + _put_off(dispatcher, sleepers, now)
         jobs.finish_job(conn, job.id, outcome, now)
         if schedule:
-            jobs.add_job(conn, None, "digest", next_due(conn, dispatcher, schedule, now), {"schedule": schedule}, now)
+            due = next_due(conn, dispatcher, schedule, now, planned=_moment(job.due_at))  # (an interval: not creeping)
+            jobs.add_job(conn, None, "digest", due, {"schedule": schedule}, now)
     return outcome
 
 
@@ -107,11 +108,16 @@ def last_time(schedule: str, at: datetime, tz: ZoneInfo) -> datetime:
     return found
 
 
-def next_due(conn: sqlite3.Connection, dispatcher: Dispatcher, schedule: str, after: datetime) -> datetime:
+def next_due(
+    conn: sqlite3.Connection, dispatcher: Dispatcher, schedule: str, after: datetime, planned: datetime | None = None
+) -> datetime:
     """When the digest job of ``schedule`` is next due after ``after``: its next moment on the
-    clock of the owner (of an open action) whose moment comes first, or on the server's."""
+    clock of the owner (of an open action) whose moment comes first, or on the server's. An
+    interval counts from the time the job that ran was ``planned`` for (``triggers.next_slot``)."""
     if not names_hours(schedule):
-        return next_time(schedule, after, dispatcher.tz)
+        return (
+            next_slot(schedule, planned, after, dispatcher.tz) if planned else next_time(schedule, after, dispatcher.tz)
+        )
     zones = {str(dispatcher.tz): dispatcher.tz}
     owners = "SELECT owner_id, max(owner_name) FROM actions WHERE status = 'open' AND owner_id IS NOT NULL GROUP BY 1"
     for owner_id, name in conn.execute(owners):
