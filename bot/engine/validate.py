@@ -29,11 +29,10 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
     from the ledger; what it needs to run is checked, the foresight of a run stranded later (a
     last branch with a condition, a loop with no way out, bounds or an invitation that cannot
     work) is not: a check added since it was current must not stop the runs on it."""
+    _check_ids_once(flow)
     seen: set[str] = set()
     for step in flow.steps:
         fail = failer(flow, step.id)
-        if step.id in seen:
-            fail(*texts.step_id_twice(step.id))
         kind = reserved.kind_of(step.id, pinned)
         if kind:
             fail(texts.step_id_reserved(step.id, kind), texts.step_id_reserved_fix(step.id))
@@ -53,6 +52,16 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
         _check_invite(flow)
         validate_record.check(flow)
         validate_silent.check(flow)
+
+
+def _check_ids_once(flow: Flow) -> None:
+    """A step id written twice (a step pasted and its id left as it was), before anything reads
+    the ids: otherwise a branch to the step it replaced was refused first, at another step."""
+    seen: set[str] = set()
+    for step in flow.steps:
+        if step.id in seen:
+            failer(flow, step.id)(*texts.step_id_twice(step.id))
+        seen.add(step.id)
 
 
 def _check_blank(flow: Flow, step: Step) -> None:
