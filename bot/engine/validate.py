@@ -50,6 +50,7 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
             validate_menus.check(flow, step)
         _check_ends(flow)
         _check_invite(flow)
+        validate_silent.check_timers(flow)
         validate_record.check(flow)
         validate_silent.check(flow)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from jinja2 import TemplateError, nodes
 from statemachine.io.evaluators import normalize_cond
 
-from bot import texts
+from bot import texts, yaml_text
 from bot.engine import templates
 from bot.engine.model import Flow, Question, Step
 from bot.errors import FlowError
@@ -36,6 +36,30 @@ def check(flow: Flow) -> None:
         _check_item_fields(flow, step, fail)
         _check_steps_read(flow, step, fail, reached)
         _check_conditions_read(flow, step, fail, reached)
+
+
+#: The timers of a run's chain, in the order they fire, and what each sends.
+_TIMERS = (("remind_after", "reminder"), ("escalate_after", "escalation"), ("expire_after", "expiry"))
+
+
+def check_timers(flow: Flow) -> None:
+    """Timers a run would not all fire: each counts from the run's last activity, and the job goes
+    to the latest stage due, so one not later than the one before it makes that one never sent;
+    one of nothing would fire with every question."""
+    fail = failer(flow, None)
+    chain = [(key, sent, getattr(flow.timers, key)) for key, sent in _TIMERS if getattr(flow.timers, key) is not None]
+    for key, _, after in chain:
+        if not after:
+            fail(*texts.timer_of_nothing(key, _written(flow, key)))
+    for (key, sent, after), (later, _, later_after) in zip(chain, chain[1:], strict=False):
+        if later_after <= after:
+            problem = texts.timers_out_of_order(later, _written(flow, later), key, _written(flow, key), sent)
+            fail(problem, texts.timers_out_of_order_fix())
+
+
+def _written(flow: Flow, key: str) -> str:
+    """A timer as its file writes it (``2d``, not 2 days, 0:00:00)."""
+    return str((yaml_text.safe_load(flow.text) or {}).get("timers", {}).get(key, "")).strip()
 
 
 def failer(flow: Flow, step: str | None) -> Fail:

@@ -16,6 +16,28 @@ def step_id_twice(step: str) -> tuple[str, str]:
     return f"the step id '{step}' is used twice", "give every step its own id"
 
 
+def timers_out_of_order(later: str, later_is: str, earlier: str, earlier_is: str, lost: str) -> str:
+    """``lost``: what the earlier timer sends (reminder, escalation), which no run would send."""
+    return (
+        f"'timers.{later}' is not later than 'timers.{earlier}' ({later_is}, {earlier_is}): the {lost}"
+        " would never be sent, the run going straight to the later one"
+    )
+
+
+def timers_out_of_order_fix() -> str:
+    return (
+        "each timer counts from the run's last activity, not from the timer before it: make each later"
+        " than the one before, e.g. remind_after: 4h, escalate_after: 1d, expire_after: 1w"
+    )
+
+
+def timer_of_nothing(key: str, written: str) -> tuple[str, str]:
+    return (
+        f"'timers.{key}' is {written}: it would fire with every question, as soon as it is asked",
+        "write a duration of a minute or more, such as 30m, 4h or 1d, or remove it",
+    )
+
+
 def repeat_in_repeat(what: str) -> tuple[str, str]:
     return f"{what} is a repeat inside a repeat", "use one level of repeated fields"
 

@@ -4,6 +4,11 @@ not a consequence of it elsewhere in the file."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
+from bot.engine.reader import read_flow_file
 from tests.engine.test_reader import refused, with_steps, write
 
 APPROVAL = """\
@@ -26,3 +31,34 @@ def test_a_step_id_written_again_is_named_not_the_branch_it_took_away(tmp_path) 
     text = with_steps(APPROVAL.replace("{id: start_date,", "{id: budget,"))
     err = refused(write(tmp_path, text), "budget", "the step id 'budget' is used twice")
     assert err.fix == "give every step its own id"
+
+
+@pytest.mark.parametrize(
+    ("timers", "later", "earlier", "lost"),
+    [
+        # "escalate a day after the reminder", written as if each counted from the one before
+        ("{remind_after: 1d, escalate_after: 1d}", "escalate_after", "remind_after", "reminder"),
+        ("{remind_after: 2d, escalate_after: 1d, expire_after: 1w}", "escalate_after", "remind_after", "reminder"),
+        ("{escalate_after: 1w, expire_after: 3d}", "expire_after", "escalate_after", "escalation"),
+        ("{remind_after: 4h, expire_after: 240m}", "expire_after", "remind_after", "reminder"),
+    ],
+)
+def test_timers_out_of_order_are_refused_naming_the_one_never_sent(tmp_path, timers, later, earlier, lost) -> None:
+    # loaded before, and the run went straight to the later stage: the earlier one was never sent
+    text = with_steps(APPROVAL).replace("steps:", f"timers: {timers}\nsteps:", 1)
+    err = refused(write(tmp_path, text), None, f"'timers.{later}' is not later than 'timers.{earlier}'")
+    assert f"the {lost} would never be sent" in err.problem
+    assert "counts from the run's last activity" in err.fix
+
+
+def test_a_timer_of_nothing_is_refused(tmp_path) -> None:
+    text = with_steps(APPROVAL).replace("steps:", "timers: {remind_after: 0h}\nsteps:", 1)
+    err = refused(write(tmp_path, text), None, "'timers.remind_after' is 0h")
+    assert "30m" in err.fix
+
+
+def test_timers_in_order_load(tmp_path) -> None:
+    text = with_steps(APPROVAL).replace(
+        "steps:", "timers: {remind_after: 4h, escalate_after: 1d, expire_after: 2w}\nsteps:"
+    )
+    assert read_flow_file(write(tmp_path, text)).timers.expire_after == timedelta(weeks=2)
