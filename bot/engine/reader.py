@@ -72,6 +72,10 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
         if context and start is not None and (mark is None or start.line != mark.line):
             problem += f" ({context} that starts at line {start.line + 1}, column {start.column + 1})"
         fix = texts.yaml_syntax_fix(tab="'\\t'" in problem)
+        quoted = yaml_text.quote_at_fault(text, mark.line, mark.column) if mark else None
+        if mark and quoted:
+            problem += texts.yaml_quote_at_fault(*quoted, error_line=mark.line)
+            fix = texts.yaml_quote_at_fault_fix(*quoted)
         raise FlowError(path, texts.yaml_syntax_error(line, problem), fix) from exc
     finally:
         loader.dispose()

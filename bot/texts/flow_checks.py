@@ -204,6 +204,22 @@ def yaml_syntax_fix(tab: bool) -> str:
     return "indent with spaces, not tabs" if tab else "correct the indentation or quoting there"
 
 
+def yaml_quote_at_fault(left_open: bool, line: int, column: int, quote: str, error_line: int) -> str:
+    """Lines and columns from 0, as YAML counts them (:func:`bot.yaml_text.quote_at_fault`)."""
+    where = f"line {line + 1}, column {column + 1}"
+    if left_open:
+        return f": the quote opened at {where} is closed only at line {error_line + 1}"
+    return f": the text quoted at {where} ends before the rest of its line (a {quote} inside it?)"
+
+
+def yaml_quote_at_fault_fix(left_open: bool, line: int, column: int, quote: str) -> str:
+    if left_open:
+        return f"close the quote ({quote}) opened at line {line + 1}, column {column + 1}, on its own line"
+    other = "'" if quote == '"' else '"'
+    inside = "''" if quote == "'" else '\\"'
+    return f"quote the text at line {line + 1} with {other} instead, or write a {quote} inside it as {inside}"
+
+
 def flow_file_empty() -> tuple[str, str]:
     return (
         "the file is empty (or holds only comments)",

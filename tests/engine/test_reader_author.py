@@ -62,3 +62,27 @@ def test_timers_in_order_load(tmp_path) -> None:
         "steps:", "timers: {remind_after: 4h, escalate_after: 1d, expire_after: 2w}\nsteps:"
     )
     assert read_flow_file(write(tmp_path, text)).timers.expire_after == timedelta(weeks=2)
+
+
+def test_a_quote_left_open_is_pointed_at_on_its_own_line(tmp_path) -> None:
+    # YAML reads on to the next quote, three lines down, and fails there: the error named line 6
+    # alone, where nothing is wrong ("expected <block end>, but found '<scalar>'")
+    text = with_steps(
+        APPROVAL.replace('ask: "Which vendor?"', 'ask: "Which vendor?', 1).replace(
+            "{id: vendor, ", "id: vendor\n    ", 1
+        )
+    )
+    lines = text.splitlines()
+    assert lines[4] == '    ask: "Which vendor?, type: text}' and lines[5].startswith("  - {id: budget")
+    err = refused(write(tmp_path, text), None, "YAML syntax error at line 6")
+    assert "the quote opened at line 5, column 10 is closed only at line 6" in err.problem
+    assert err.fix == 'close the quote (") opened at line 5, column 10, on its own line'
+
+
+def test_a_quote_inside_a_quoted_text_is_pointed_at(tmp_path) -> None:
+    refusal = '  - {id: reason, ask: "Why was it refused?", type: text, next: completed}\n'
+    text = with_steps(APPROVAL.replace(refusal, "  - id: reason\n    ask: 'Why didn't it pass?'\n    type: text\n", 1))
+    assert text.splitlines()[12] == "    ask: 'Why didn't it pass?'"
+    err = refused(write(tmp_path, text), None, "YAML syntax error at line 13, column 20")
+    assert "the text quoted at line 13, column 10 ends before the rest of its line (a ' inside it?)" in err.problem
+    assert err.fix == "quote the text at line 13 with \" instead, or write a ' inside it as ''"
