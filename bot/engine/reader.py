@@ -265,6 +265,7 @@ def _question_kwargs(raw: dict[str, Any]) -> dict[str, Any]:
         "not_after": raw.get("not_after"),
         "help": raw.get("help"),
         "example": raw.get("example"),
+        "label": raw.get("label"),
     }
 
 

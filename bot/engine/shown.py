@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import texts
 from bot.engine import questions
 from bot.engine.model import Flow, Question, Step
 
@@ -109,3 +110,8 @@ def step_answer(flow: Flow, step_id: str, value: Any) -> Any:
 def answers(flow: Flow, values: dict[str, Any]) -> dict[str, Any]:
     """Every step's answer as a template sees it, by step id."""
     return {step_id: step_answer(flow, step_id, value) for step_id, value in values.items()}
+
+
+def named(q: Question) -> str:
+    """An answer as messages name it (``texts.answer_named``): "the budget", "the due date"."""
+    return texts.answer_named(q.id, q.ask, q.label)

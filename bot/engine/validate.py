@@ -13,7 +13,15 @@ from statemachine.exceptions import InvalidDefinition
 from statemachine.io.evaluators import RestrictedEvaluator
 
 from bot import texts
-from bot.engine import dates, reserved, templates, validate_menus, validate_record, validate_silent
+from bot.engine import (
+    dates,
+    reserved,
+    templates,
+    validate_labels,
+    validate_menus,
+    validate_record,
+    validate_silent,
+)
 from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
 from bot.engine.validate_silent import failer
 from bot.errors import FlowError
@@ -53,6 +61,7 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
         validate_silent.check_timers(flow)
         validate_record.check(flow)
         validate_silent.check(flow)
+        validate_labels.check(flow)
 
 
 def _check_ids_once(flow: Flow) -> None:

@@ -26,10 +26,13 @@ ANSWER_WORDS = {
 }
 
 
-def answer_named(answer_id: str, ask: str | None = None) -> str:
-    """An answer (a step or an item's field) as people read it: ``due`` is "the due date"; one not
-    in :data:`ANSWER_WORDS` by the question that asked it ("the answer to 'Why ignore it?'"), or,
-    when that question quotes other answers or runs long, by its id's words ("the root cause")."""
+def answer_named(answer_id: str, ask: str | None = None, label: str | None = None) -> str:
+    """An answer (a step or an item's field) as people read it: by the flow's ``label`` for it
+    ("budget": "the budget"); else ``due`` is "the due date"; one not in :data:`ANSWER_WORDS` by the
+    question that asked it ("the answer to 'Why ignore it?'"), or, when that question quotes other
+    answers or runs long, by its id's words ("the root cause")."""
+    if label:
+        return "the " + " ".join(label.split()).removeprefix("the ")
     if answer_id in ANSWER_WORDS:
         return ANSWER_WORDS[answer_id]
     ask = " ".join((ask or "").split())

@@ -38,6 +38,36 @@ def timer_of_nothing(key: str, written: str) -> tuple[str, str]:
     )
 
 
+def label_unusable(label: str, what: str, why: str) -> str:
+    """``why``: template, question, no words or long (:mod:`bot.engine.validate_labels`)."""
+    said = {
+        "template": "is a template: a label is said as written",
+        "question": "is a question: the label names the answer, 'ask' is the question",
+        "no words": "has no words",
+        "long": "is longer than 40 characters",
+    }[why]
+    return f"the label '{label}' of {what} {said}"
+
+
+def label_is_an_id(label: str, what: str, other_id: str, step: str) -> str:
+    where = f"step '{step}'" if other_id == step else f"field '{other_id}' of step '{step}'"
+    return f"the label '{label}' of {what} is the id of {where}: a correction naming it would find that one"
+
+
+def label_twice(label: str, what: str, first: str) -> str:
+    """``first``: the step (``step`` or ``step.field``) whose answer the label named first."""
+    return (
+        f"the label '{label}' of {what} is also the label of step '{first}': a correction naming it could mean either"
+    )
+
+
+def label_fix() -> str:
+    return (
+        "make it a short name of this answer alone, as messages say it after 'the', e.g. 'label: budget'"
+        " ('Changed the budget: ...'), or remove it"
+    )
+
+
 def repeat_in_repeat(what: str) -> tuple[str, str]:
     return f"{what} is a repeat inside a repeat", "use one level of repeated fields"
 

@@ -318,6 +318,8 @@ def question_terms(question: Any) -> str:
         terms.append("optional")
     if getattr(question, "complete_when", "all") == "any":  # a fan-out step's
         terms.append("the first answer ends it")
+    if question.label:
+        terms.append(f"named 'the {question.label.removeprefix('the ')}'")
     return "[" + "; ".join(terms) + "]"
 
 
