@@ -212,7 +212,10 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
         if flow.to_person_step(step.to):
             _check_to_person(flow, step, seen)
         elif step.to not in flow.roles:
-            fail(texts.role_missing(step.to), texts.role_missing_fix(step.to, sorted(flow.roles)))
+            people = [s for s in seen if s != step.id and flow.step(s).type == "person"]
+            fail(
+                texts.role_missing(step.to), texts.role_missing_fix(step.to, sorted(flow.roles), tuple(sorted(people)))
+            )
         return
     source, field = fan
     if step.type == "repeat":

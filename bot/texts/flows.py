@@ -239,11 +239,12 @@ def not_a_duration(at: str, value: object) -> str:
 ROLES = {"facilitator": "trigger.facilitator", "participants": "trigger.participants"}
 
 
-def role_missing_fix(to: str, roles: list[str]) -> str:
+def role_missing_fix(to: str, roles: list[str], people: tuple[str, ...] = ()) -> str:
+    """``people``: the person steps asked before, which ``to`` may name too."""
     usable = "use one of " + ", ".join(roles) + ", an earlier person step's id, or 'each <step>.<person field>'"
     if to in ROLES:
         return f"declare it under roles: ('{to}: {ROLES[to]}'), or {usable}"
-    return usable
+    return usable + _meant(to, [*roles, *people])
 
 
 def number_option_fix(option: object) -> str:

@@ -86,3 +86,13 @@ def test_a_quote_inside_a_quoted_text_is_pointed_at(tmp_path) -> None:
     err = refused(write(tmp_path, text), None, "YAML syntax error at line 13, column 20")
     assert "the text quoted at line 13, column 10 ends before the rest of its line (a ' inside it?)" in err.problem
     assert err.fix == "quote the text at line 13 with \" instead, or write a ' inside it as ''"
+
+
+def test_a_misspelt_to_names_the_step_meant(tmp_path) -> None:
+    # the brief's other misspellings (a goto, a condition, a key) name the one meant; 'to' listed the roles only
+    approver = '  - {id: approver, ask: "Who approves it?", type: person}\n'
+    text = with_steps(
+        approver + APPROVAL.replace('    ask: "Do you approve', '    to: aprover\n    ask: "Do you approve', 1)
+    )
+    err = refused(write(tmp_path, text), "approved", "'to: aprover' names no role")
+    assert err.fix.endswith(": did you mean 'approver'?"), err.fix
