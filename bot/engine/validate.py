@@ -124,7 +124,12 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
         if problem:
             syntax = problem.startswith(templates.NOT_A_TEMPLATE)
             misplaced = not syntax and "item" not in names and "item" in templates.names_read(q.ask)
-            fix = texts.template_syntax_fix() if syntax else texts.template_names_fix(item_misplaced=misplaced)
+            unknown = "" if syntax else next((n for n in templates.names_read(q.ask) if n not in names), "")
+            fix = (
+                texts.template_syntax_fix()
+                if syntax
+                else texts.template_names_fix(misplaced, unknown, tuple(sorted(names)))
+            )
             fail(texts.prompt_template_bad(what, problem), fix)
     why = (
         _default_refused(q)

@@ -108,9 +108,10 @@ def item_field_unknown(what: str, name: str, fields: list[str]) -> str:
     return f"the prompt of {what} reads item.{name}, which is not a field of the items (fields: {_join(fields)})"
 
 
-def template_names_fix(item_misplaced: bool) -> str:
+def template_names_fix(item_misplaced: bool, unknown: str = "", names: tuple[str, ...] = ()) -> str:
+    """``unknown``: a name the template reads that is none of ``names`` (a step id misspelt)."""
     if not item_misplaced:
-        return "use trigger.<field>, a step id, or item.<field>"
+        return "use trigger.<field>, a step id, or item.<field>" + (_meant(unknown, list(names)) if unknown else "")
     return (
         "use trigger.<field> or a step id: item.<field> is only in a repeat's fields and in a step"
         " asked of each person ('to: each <step>.<person field>')"

@@ -96,3 +96,9 @@ def test_a_misspelt_to_names_the_step_meant(tmp_path) -> None:
     )
     err = refused(write(tmp_path, text), "approved", "'to: aprover' names no role")
     assert err.fix.endswith(": did you mean 'approver'?"), err.fix
+
+
+def test_a_misspelt_name_in_a_prompt_names_the_step_meant(tmp_path) -> None:
+    text = with_steps(APPROVAL.replace("Do you approve {{ vendor }}", "Do you approve {{ vendr }}", 1))
+    err = refused(write(tmp_path, text), "approved", "the prompt of the step refers to unknown name(s) 'vendr'")
+    assert err.fix == "use trigger.<field>, a step id, or item.<field>: did you mean 'vendor'?"
