@@ -19,7 +19,7 @@ def step_id_twice(step: str) -> tuple[str, str]:
 def timers_out_of_order(later: str, later_is: str, earlier: str, earlier_is: str, lost: str) -> str:
     """``lost``: what the earlier timer sends (reminder, escalation), which no run would send."""
     return (
-        f"'timers.{later}' is not later than 'timers.{earlier}' ({later_is}, {earlier_is}): the {lost}"
+        f"'timers.{later}: {later_is}' is not later than 'timers.{earlier}: {earlier_is}': the {lost}"
         " would never be sent, the run going straight to the later one"
     )
 

@@ -37,16 +37,26 @@ def test_a_step_id_written_again_is_named_not_the_branch_it_took_away(tmp_path) 
     ("timers", "later", "earlier", "lost"),
     [
         # "escalate a day after the reminder", written as if each counted from the one before
-        ("{remind_after: 1d, escalate_after: 1d}", "escalate_after", "remind_after", "reminder"),
-        ("{remind_after: 2d, escalate_after: 1d, expire_after: 1w}", "escalate_after", "remind_after", "reminder"),
-        ("{escalate_after: 1w, expire_after: 3d}", "expire_after", "escalate_after", "escalation"),
-        ("{remind_after: 4h, expire_after: 240m}", "expire_after", "remind_after", "reminder"),
+        ({"remind_after": "1d", "escalate_after": "1d"}, "escalate_after", "remind_after", "reminder"),
+        (
+            {"remind_after": "2d", "escalate_after": "1d", "expire_after": "1w"},
+            "escalate_after",
+            "remind_after",
+            "reminder",
+        ),
+        ({"escalate_after": "1w", "expire_after": "3d"}, "expire_after", "escalate_after", "escalation"),
+        ({"remind_after": "4h", "expire_after": "240m"}, "expire_after", "remind_after", "reminder"),
     ],
 )
 def test_timers_out_of_order_are_refused_naming_the_one_never_sent(tmp_path, timers, later, earlier, lost) -> None:
     # loaded before, and the run went straight to the later stage: the earlier one was never sent
-    text = with_steps(APPROVAL).replace("steps:", f"timers: {timers}\nsteps:", 1)
-    err = refused(write(tmp_path, text), None, f"'timers.{later}' is not later than 'timers.{earlier}'")
+    written = "{" + ", ".join(f"{k}: {v}" for k, v in timers.items()) + "}"
+    text = with_steps(APPROVAL).replace("steps:", f"timers: {written}\nsteps:", 1)
+    err = refused(
+        write(tmp_path, text),
+        None,
+        f"'timers.{later}: {timers[later]}' is not later than 'timers.{earlier}: {timers[earlier]}'",
+    )
     assert f"the {lost} would never be sent" in err.problem
     assert "counts from the run's last activity" in err.fix
 
