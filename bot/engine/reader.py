@@ -228,6 +228,8 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
         if error.validator_value == schema()["$defs"]["duration"]["pattern"]:
             return texts.schema_duration_fix()
         return texts.schema_id_fix()
+    if kind == "type" and "next" in error.absolute_path and isinstance(error.instance, str):
+        return texts.branch_without_goto_fix(_cut(error.instance))  # '- completed' in a list of branches
     if kind == "type":
         return texts.schema_type_fix(error.validator_value, empty=error.instance is None)
     return texts.schema_other_fix()

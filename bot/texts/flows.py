@@ -232,6 +232,10 @@ def schema_type_fix(wanted: object, empty: bool) -> str:
     return f"write {words} under it" if empty else f"make it {words}"
 
 
+def branch_without_goto_fix(step: str) -> str:
+    return f"write each branch of a list with goto: '- goto: {step}' (and 'when:' on all but the last)"
+
+
 def not_a_duration(at: str, value: object) -> str:
     return f"{at}is invalid: '{value}' is not a duration"
 

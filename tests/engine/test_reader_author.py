@@ -112,3 +112,10 @@ def test_a_misspelt_name_in_a_prompt_names_the_step_meant(tmp_path) -> None:
     text = with_steps(APPROVAL.replace("Do you approve {{ vendor }}", "Do you approve {{ vendr }}", 1))
     err = refused(write(tmp_path, text), "approved", "the prompt of the step refers to unknown name(s) 'vendr'")
     assert err.fix == "use trigger.<field>, a step id, or item.<field>: did you mean 'vendor'?"
+
+
+def test_a_branch_written_as_a_bare_step_in_a_list_is_told_to_say_goto(tmp_path) -> None:
+    # 'next: completed' works alone, so the last of a list was written the same way
+    text = with_steps(APPROVAL.replace("      - goto: reason\n", "      - reason\n", 1))
+    err = refused(write(tmp_path, text), "approved", "'next' is invalid: 'reason' is not of type 'object'")
+    assert err.fix == "write each branch of a list with goto: '- goto: reason' (and 'when:' on all but the last)"
