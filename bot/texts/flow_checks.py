@@ -101,7 +101,10 @@ def date_bound_not_a_date(what: str, kind: str) -> tuple[str, str]:
 
 
 def date_bound_unread(bound: object) -> tuple[str, str]:
-    return f"the date bound '{bound}' is not understood", "use today, tomorrow or an ISO date"
+    return (
+        f"the date bound '{bound}' is not understood",
+        "write a day as an answer would name it: today, tomorrow, in 2 weeks, end of month or an ISO date (2027-01-31)",
+    )
 
 
 def prompt_template_bad(what: str, problem: str) -> str:

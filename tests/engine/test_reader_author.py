@@ -119,3 +119,15 @@ def test_a_branch_written_as_a_bare_step_in_a_list_is_told_to_say_goto(tmp_path)
     text = with_steps(APPROVAL.replace("      - goto: reason\n", "      - reason\n", 1))
     err = refused(write(tmp_path, text), "approved", "'next' is invalid: 'reason' is not of type 'object'")
     assert err.fix == "write each branch of a list with goto: '- goto: reason' (and 'when:' on all but the last)"
+
+
+def test_a_date_bound_not_understood_is_told_the_phrases_a_bound_takes(tmp_path) -> None:
+    # the fix said "use today, tomorrow or an ISO date", though 'in 2 weeks' or 'end of month' are bounds too
+    text = with_steps(APPROVAL.replace("not_before: today", "not_before: in 2 weks", 1))
+    err = refused(write(tmp_path, text), "start_date", "the date bound 'in 2 weks' is not understood")
+    assert (
+        err.fix
+        == "write a day as an answer would name it: today, tomorrow, in 2 weeks, end of month or an ISO date (2027-01-31)"
+    )
+    for bound in ("in 2 weeks", "end of month", "2027-01-31", "tomorrow"):
+        read_flow_file(write(tmp_path, with_steps(APPROVAL.replace("not_before: today", f"not_before: {bound}", 1))))
