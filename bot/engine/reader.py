@@ -204,7 +204,7 @@ def _schema_problem(error: jsonschema.ValidationError, field: str | None, in_ste
         return f"{at}is missing a required key: {error.message.split(' is a required')[0]}"
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
         return f"{at}has an unknown key ({error.message})"
-    if error.validator == "type" and error.instance is None:  # 'steps:' with nothing under it
+    if (error.validator == "type" and error.instance is None) or error.instance == []:  # 'steps:', 'options: []'
         return texts.schema_empty(at)
     if error.validator == "pattern" and error.validator_value == schema()["$defs"]["duration"]["pattern"]:
         return texts.not_a_duration(at, _cut(error.instance))
@@ -220,6 +220,8 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
         return texts.number_option_fix(error.instance)  # options: [1, 2, 3]: YAML reads them as numbers
     if kind == "enum":
         return texts.schema_enum_fix(error.validator_value)
+    if kind == "minItems" and error.instance == [] and error.absolute_path:
+        return texts.empty_list_fix(str(error.absolute_path[-1]))
     if kind == "required":
         return texts.schema_required_fix()
     if kind in ("additionalProperties", "unevaluatedProperties"):

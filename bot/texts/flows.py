@@ -232,6 +232,19 @@ def schema_type_fix(wanted: object, empty: bool) -> str:
     return f"write {words} under it" if empty else f"make it {words}"
 
 
+#: What an empty list of the flow format (``options: []``) wants under it.
+_EMPTY_LIST_FIXES = {
+    "options": "list the options: 'options: [a, b, c]'",
+    "next": "name where the step goes, 'next: completed', or remove it: the step below comes next",
+    "fields": "list the fields each item asks, e.g. '- {id: what, ask: What is the action?, type: text}'",
+    "steps": "list the steps, e.g. '- {id: decision, ask: What was decided?, type: text}'",
+}
+
+
+def empty_list_fix(key: str) -> str:
+    return _EMPTY_LIST_FIXES.get(key, "write a list under it")
+
+
 def branch_without_goto_fix(step: str) -> str:
     return f"write each branch of a list with goto: '- goto: {step}' (and 'when:' on all but the last)"
 

@@ -131,3 +131,27 @@ def test_a_date_bound_not_understood_is_told_the_phrases_a_bound_takes(tmp_path)
     )
     for bound in ("in 2 weeks", "end of month", "2027-01-31", "tomorrow"):
         read_flow_file(write(tmp_path, with_steps(APPROVAL.replace("not_before: today", f"not_before: {bound}", 1))))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "fix"),
+    [
+        ("type: number, min: 1}", "type: choice, options: []}", "options", "list the options: 'options: [a, b, c]'"),
+        (
+            "      - goto: reason\n",
+            "",
+            "next",
+            "name where the step goes, 'next: completed', or remove it: the step below comes next",
+        ),
+    ],
+)
+def test_an_empty_list_says_so_with_what_to_write(tmp_path, old, new, key, fix) -> None:
+    # 'options:' with nothing under it said "'options' is empty"; 'options: []' said "[] should be
+    # non-empty. Fix: see the flow format in the README and bot/engine/schema.json"
+    text = with_steps(APPROVAL.replace(old, new, 1))
+    if key == "next":
+        text = text.replace('      - {when: "approved", goto: start_date}\n', "", 1).replace(
+            "    next:\n", "    next: []\n", 1
+        )
+    err = refused(write(tmp_path, text), "budget" if key == "options" else "approved", f"'{key}' is empty")
+    assert err.fix == fix
