@@ -82,6 +82,10 @@ class Corrections(TurnBase):
         if confirmed:
             self.say(texts.correction_confirmed_by_named(label, confirmed), to=actor, kind="error")
             return False
+        answered = self._answered_on_terms(slot[0], actor)
+        if answered:
+            self.say(texts.correction_answered_on_terms(answered[0], answered[1], label), to=actor, kind="error")
+            return False
         if actor.id != self.ctx.facilitator.id and by != actor.id:
             name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
             self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
@@ -104,6 +108,7 @@ class Corrections(TurnBase):
         else:
             self._terms_changed(slot)
         self._quoted_terms_changed(slot, label)
+        self._quoting_asked_again(slot[0], label, actor)
         return True
 
     def _due_of(self, step: Step) -> Question | None:
@@ -278,6 +283,37 @@ class Corrections(TurnBase):
             names = [owner["name"] for _, owner in answered] + [p.to["name"] for p in open_now]
             self.say(texts.quoted_terms_changed_notice(label, list(dict.fromkeys(names))))
             self.ask_waiting()
+
+    def _quoting(self, source: str) -> list[Step]:
+        """The steps asked of the one person an earlier step named (``to: approver``) whose
+        question quotes ``source``'s answer ("Do you approve {{ vendor }} ...?")."""
+        return [
+            s
+            for s in self.flow.steps
+            if s.id != source and self.flow.to_person_step(s.to) and source in templates.names_read(s.ask)
+        ]
+
+    def _answered_on_terms(self, source: str, actor: Actor) -> tuple[str, str] | None:
+        """Who answered, and the question they were shown, when a step quoting ``source`` was
+        answered by someone other than ``actor``: a correction would leave their answer standing
+        for terms they never saw (their yes to Acme for Initech)."""
+        for step in self._quoting(source):
+            by = self.ctx.answered_by.get(step.id)
+            if step.id in self.ctx.answers and step.id in self.on_route() and by and by != actor.id:
+                name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
+                return name, self.render(step.ask, None, step)
+        return None
+
+    def _quoting_asked_again(self, source: str, label: str, actor: Actor) -> None:
+        """A question quoting ``source`` open to another person: asked again in the new terms, so
+        their answer is to what they were shown."""
+        for step in self._quoting(source):
+            open_now = [p for p in self.ctx.prompts if p.step == step.id and p.asked and p.to.get("id") != actor.id]
+            for prompt in open_now:
+                prompt.asked = False
+            if open_now:
+                self.say(texts.quoted_terms_changed_notice(label, list(dict.fromkeys(p.to["name"] for p in open_now))))
+                self.ask_waiting()
 
     def _answerers(self, step_id: str) -> list[tuple[int, dict[str, str]]]:
         """The items of a fan-out step answered so far, each with the person it asks."""

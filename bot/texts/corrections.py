@@ -129,6 +129,14 @@ def correction_confirmed_by_named(target: str, name: str) -> str:
     )
 
 
+def correction_answered_on_terms(name: str, asked: str, target: str) -> str:
+    """``asked``: the question ``name`` answered, which quotes ``target`` (``to: <person step>``)."""
+    return (
+        f"{name} answered '{asked}', which quotes {target}: a correction would leave their answer standing"
+        " for other terms. Say 'back' until that question is asked again."
+    )
+
+
 # --- edits and deletions of messages a run has (Slack, Teams) ----------------------------------
 
 
