@@ -20,7 +20,7 @@ from bot.dispatch import Dispatcher
 from bot.model import Actor, ConversationKey, Reply
 from bot.store import actions, iso, jobs, runs, transaction
 from bot.store.jobs import Job
-from bot.triggers import next_time
+from bot.triggers import next_slot, next_time
 
 
 def digests(
@@ -61,7 +61,8 @@ def run_job(dispatcher: Dispatcher, job: Job) -> str:
         jobs.finish_job(conn, job.id, outcome, now)
         schedule = job.payload.get("schedule")
         if schedule:
-            jobs.add_job(conn, None, "digest", next_time(schedule, now, dispatcher.tz), {"schedule": schedule}, now)
+            due = next_slot(schedule, datetime.fromisoformat(job.due_at), now, dispatcher.tz)  # not creeping
+            jobs.add_job(conn, None, "digest", due, {"schedule": schedule}, now)
     return outcome
 
 
