@@ -112,6 +112,23 @@ def answers(flow: Flow, values: dict[str, Any]) -> dict[str, Any]:
     return {step_id: step_answer(flow, step_id, value) for step_id, value in values.items()}
 
 
+class PerPerson(dict[str, Any]):
+    """A step's answers by person (``to: participants``, ``to: each``), as a prompt prints them:
+    "bob: Hire, carol: Not sure" (a mapping by item number still, to loop over)."""
+
+    names: dict[str, str]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{self.names.get(k, k)}: {v}" for k, v in self.items())
+
+
+def per_person(answers: dict[str, Any], names: dict[str, str]) -> PerPerson:
+    """``answers`` by item number as a prompt prints them, each after ``names[number]``."""
+    out = PerPerson(answers)
+    out.names = names
+    return out
+
+
 def named(q: Question) -> str:
     """An answer as messages name it (``texts.answer_named``): "the budget", "the due date"."""
     return texts.answer_named(q.id, q.ask, q.label)

@@ -137,12 +137,16 @@ def condition_reads_later_step_fix(step: str, reader: str) -> str:
     return f"ask '{step}' before '{reader}', or branch on '{step}' at a step asked after it"
 
 
-def record_reads_per_item(where: str, step: str) -> str:
-    return f"{where} '{step}', which answers once per item, where the record reads one answer"
+def record_reads_per_item(where: str, step: str, per: str = "item") -> str:
+    """``per``: item (a repeat, a fan-out) or person (a step asked of each participant)."""
+    return f"{where} '{step}', which answers once per {per}, where the record reads one answer"
 
 
 def record_reads_per_item_fix() -> str:
-    return "name a step asked once (not a repeat, no 'to: each'); a repeat's items go in record.actions"
+    return (
+        "name a step asked once (not a repeat, no 'to: each' or 'to: participants'); a repeat's items go in"
+        " record.actions"
+    )
 
 
 def prompt_reads_later_step_fix(step: str, reader: str) -> str:
