@@ -354,7 +354,8 @@ def read_flow_in_folder(path: Path) -> Flow:
         raise FlowError(str(path), texts.flow_file_suffix(), texts.flow_file_suffix_fix(path.stem))
     flow = read_flow_file(path)
     if flow.id != path.stem:
-        raise FlowError(str(path), *texts.flow_id_not_file_name(flow.id, path.stem))
+        is_id = re.fullmatch(schema()["properties"]["id"]["pattern"], path.stem) is not None
+        raise FlowError(str(path), *texts.flow_id_not_file_name(flow.id, path.stem, is_id))
     return flow
 
 

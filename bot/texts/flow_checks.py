@@ -264,7 +264,11 @@ def flow_file_not_a_mapping() -> tuple[str, str]:
     return "the file is not a YAML mapping", "start with 'id:', 'title:', 'steps:'"
 
 
-def flow_id_not_file_name(flow: str, stem: str) -> tuple[str, str]:
+def flow_id_not_file_name(flow: str, stem: str, stem_is_an_id: bool = True) -> tuple[str, str]:
+    """``stem_is_an_id``: the file's name could be an id (``budget approval`` could not)."""
+    if not stem_is_an_id:
+        fix = f"rename the file {flow}.yaml: a flow's file is named by its id (lowercase letters, digits and _)"
+        return f"the id '{flow}' differs from the file name", fix
     return f"the id '{flow}' differs from the file name", f"use id: {stem}"
 
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.engine.reader import read_flow_file
+from bot.engine.reader import read_flow_file, read_flow_in_folder
+from bot.errors import FlowError
 from tests.engine.test_reader import refused, with_steps, write
 
 APPROVAL = """\
@@ -155,3 +156,19 @@ def test_an_empty_list_says_so_with_what_to_write(tmp_path, old, new, key, fix) 
         )
     err = refused(write(tmp_path, text), "budget" if key == "options" else "approved", f"'{key}' is empty")
     assert err.fix == fix
+
+
+def test_a_file_name_no_id_can_be_is_told_to_rename_the_file(tmp_path) -> None:
+    # "budget approval.yaml" with id budget_approval was told "Fix: use id: budget approval", an id refused in turn
+    path = write(tmp_path, with_steps(APPROVAL).replace("id: mini", "id: budget_approval", 1), "budget approval")
+    with pytest.raises(FlowError) as info:
+        read_flow_in_folder(path)
+    assert info.value.problem == "the id 'budget_approval' differs from the file name"
+    assert (
+        info.value.fix
+        == "rename the file budget_approval.yaml: a flow's file is named by its id (lowercase letters, digits and _)"
+    )
+    renamed = write(tmp_path, with_steps(APPROVAL), "mini_flow")
+    with pytest.raises(FlowError) as other:
+        read_flow_in_folder(renamed)
+    assert other.value.fix == "use id: mini_flow"  # a file name an id can be: the id follows it, as before
