@@ -135,7 +135,7 @@ class TurnBase(ABC):
     def guard_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {s.id: None for s in self.flow.steps}
         for key, value in self.on_route().items():
-            values[key] = value["id"] if questions.is_person(value) else value
+            values[key] = shown.guard_value(self.flow, key, value)
         return values
 
     def on_route(self) -> dict[str, Any]:

@@ -112,6 +112,15 @@ def answers(flow: Flow, values: dict[str, Any]) -> dict[str, Any]:
     return {step_id: step_answer(flow, step_id, value) for step_id, value in values.items()}
 
 
+def guard_value(flow: Flow, step_id: str, value: Any) -> Any:
+    """An answer as a branch condition reads it: a person by id; a step asked of several people
+    whose first answer ends it (``complete_when: any``) by that answer, not the answers by person."""
+    step = flow.step(step_id) if flow.has_step(step_id) else None
+    if step is not None and step.fan_out and step.complete_when == "any" and isinstance(value, dict) and value:
+        value = next(iter(value.values()))
+    return value["id"] if questions.is_person(value) else value
+
+
 class PerPerson(dict[str, Any]):
     """A step's answers by person (``to: participants``, ``to: each``), as a prompt prints them:
     "bob: Hire, carol: Not sure" (a mapping by item number still, to loop over)."""

@@ -32,6 +32,7 @@ def check(flow: Flow) -> None:
             _check_typed_keys(q, step, fail)
         _check_step_keys(step, fail)
         _check_conditions(flow, step, fail)
+        _check_conditions_per_person(flow, step, fail)
         _check_template_choices(flow, step, fail)
         _check_item_fields(flow, step, fail)
         _check_steps_read(flow, step, fail, reached)
@@ -132,6 +133,18 @@ def _check_conditions(flow: Flow, step: Step, fail: Fail) -> None:
                 texts.condition_never_true(branch.when, name, value, other.type, takes[0]),
                 texts.condition_never_true_fix(name, takes[0]),
             )
+
+
+def _check_conditions_per_person(flow: Flow, step: Step, fail: Fail) -> None:
+    """A condition reading a step with an answer per person (``to: each``, ``to: participants``)
+    that waits for them all: it reads the answers by person, true once anyone answered, whatever
+    they said. One whose first answer ends it (``complete_when: any``) reads that answer."""
+    for branch in step.next:
+        for name in condition_names(branch.when) if branch.when else ():
+            other = flow.step(name) if flow.has_step(name) else None
+            per_person = other is not None and (other.to == "participants" or other.fan_out is not None)
+            if other is not None and per_person and not (other.fan_out and other.complete_when == "any"):
+                fail(texts.condition_per_person(branch.when or "", name), texts.condition_per_person_fix(name))
 
 
 def _check_template_choices(flow: Flow, step: Step, fail: Fail) -> None:

@@ -68,6 +68,20 @@ def label_fix() -> str:
     )
 
 
+def condition_per_person(when: str, step: str) -> str:
+    return (
+        f"the condition \"{when}\" reads '{step}', which has an answer per person: it would read them all"
+        " at once, true once anyone answered, whatever they said"
+    )
+
+
+def condition_per_person_fix(step: str) -> str:
+    return (
+        f"to branch on the first answer, ask '{step}' with 'to: each <step>.<person field>' and"
+        " 'complete_when: any'; or branch on a step asked once after it (the facilitator's decision)"
+    )
+
+
 def repeat_in_repeat(what: str) -> tuple[str, str]:
     return f"{what} is a repeat inside a repeat", "use one level of repeated fields"
 
