@@ -241,6 +241,7 @@ class Turn(Listing, SmallTalk, Ending):
             return
         prompt.fails = 0
         if step.on_fail == "skip" and q.optional:
+            self.say(texts.skipped_after_failures(shown.named(q)), to=actor)
             self._accept(prompt, step, q, None, actor, "", kind="skip")
         elif step.on_fail == "cancel":
             self._cancel(actor, texts.cancelled_after_failures(shown.named(step)))
