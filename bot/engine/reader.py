@@ -87,7 +87,7 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
     if not isinstance(doc, dict):
         raise FlowError(path, *texts.flow_file_not_a_mapping())
     doc = _dates_as_text(doc)
-    _check_schema(doc, path)
+    _check_schema(doc, path, text)
     flow = _build(doc, text, path)
     validate.check_meaning(flow, pinned)
     return flow
@@ -123,7 +123,7 @@ def _dates_as_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _check_schema(doc: dict[str, Any], path: str) -> None:
+def _check_schema(doc: dict[str, Any], path: str, text: str = "") -> None:
     validator = jsonschema.Draft202012Validator(schema())
     errors = list(validator.iter_errors(doc))
     # A step is allOf[question] + unevaluatedProperties: when the question part fails, its keys count
@@ -140,6 +140,9 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
     rest = where[2:] if step is not None else where
     field = ".".join(str(p) for p in rest if not isinstance(p, int)) or None
     problem, fix = _schema_problem(error, field, step is not None), _schema_fix(error)
+    line = _step_line(text, where[1]) if step and step.startswith("#") else None
+    if line and problem.startswith("the step "):  # no id to name it by: its line
+        problem = problem.replace("the step ", f"the step at line {line} ", 1)
     strays = _unknown_keys(error.instance, where) if error.validator == "required" else []
     if strays:  # 'tpye: text': the key it misses is most likely one of these, misspelt
         problem, fix = texts.required_key_misspelt(problem, strays), texts.required_key_misspelt_fix(strays)
@@ -150,6 +153,16 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
             at = problem.split("has an unknown key")[0]
             problem, fix = texts.unknown_key(at, strays), texts.unknown_key_fix(strays[0], known)
     raise FlowError(path, problem, fix, step=step)
+
+
+def _step_line(text: str, index: int) -> int | None:
+    """The line (from 1) where the ``index``-th item of ``steps:`` starts (None: not found)."""
+    try:
+        root = yaml.compose(text, Loader=yaml_text.SafeLoader)  # noqa: S506 - a SafeLoader
+        steps = next(v for k, v in root.value if k.value == "steps")
+        return int(steps.value[index].start_mark.line) + 1
+    except (yaml.YAMLError, AttributeError, StopIteration, IndexError, TypeError):
+        return None
 
 
 def _known_keys(error: jsonschema.ValidationError, where: list[Any]) -> list[str]:

@@ -172,3 +172,11 @@ def test_a_file_name_no_id_can_be_is_told_to_rename_the_file(tmp_path) -> None:
     with pytest.raises(FlowError) as other:
         read_flow_in_folder(renamed)
     assert other.value.fix == "use id: mini_flow"  # a file name an id can be: the id follows it, as before
+
+
+def test_a_step_without_its_id_is_named_by_its_line(tmp_path) -> None:
+    # named '#4' alone before: the author counted the steps to find it
+    text = with_steps(APPROVAL.replace("  - {id: reason, ", "  - {idd: reason, ", 1))
+    assert text.splitlines()[11].startswith("  - {idd: reason")
+    err = refused(write(tmp_path, text), "#4", "the step at line 12 is missing a required key: 'id', and has 'idd'")
+    assert "did you mean" in err.fix or "'idd'" in err.fix
