@@ -65,6 +65,11 @@ def test_the_example_validates_and_runs_as_the_page_says(tmp_path: Path, flows: 
 MISTAKES = [
     ('ask: "Which vendor?"', 'ask: "Which vendor?', "the quote opened at line "),
     ("    not_before: today\n", "    not_befor: today\n", "did you mean 'not_before'?"),
+    (
+        "  - id: reason",
+        "  - idd: reason",
+        "step '#5': the step at line 29 is missing a required key: 'id', and has 'idd'",
+    ),
     ("  - id: reason", "  - id: amount", "the step id 'amount' is used twice. Fix: give every step its own id"),
     ("      - goto: reason", "      - reason", "write each branch of a list with goto: '- goto: reason'"),
     ("    to: approver", "    to: aprover", "did you mean 'approver'?"),
