@@ -121,3 +121,17 @@ def test_flows_show_gives_the_label(tmp_path):
     shown = CliRunner().invoke(main, args, catch_exceptions=False).output
     assert "  2. amount [number; 1..; named 'the budget'] to facilitator: How much" in shown
     assert "       - cost [number; named 'the line cost']: How much is" in shown
+
+
+def test_a_label_that_is_the_name_another_answer_goes_by_is_refused(tmp_path):
+    # 'review_at' is "the review date" in every message: a label 'review date' on another step
+    # made "change the review date" find either
+    text = FLOW.replace("label: budget", "label: review date").replace(
+        "record:", "  - {id: review_at, ask: 'When do we look again?', type: date}\nrecord:"
+    )
+    err = refused(
+        write(tmp_path, text, "spend"),
+        "amount",
+        "the label 'review date' of the step is what step 'review_at' is called",
+    )
+    assert "a short name" in err.fix

@@ -14,6 +14,7 @@ LABEL_CHARS = 40
 
 def check(flow: Flow) -> None:
     ids = {q.id: step.id for step in flow.steps for q in (step, *step.fields)}
+    called = {_key(texts.answer_named(q.id)): q.id for step in flow.steps for q in (step, *step.fields) if not q.label}
     seen: dict[str, str] = {}
     for step in flow.steps:
         for q in (step, *step.fields):
@@ -28,6 +29,8 @@ def check(flow: Flow) -> None:
             other = ids.get(key)
             if other is not None and key != q.id:
                 fail(texts.label_is_an_id(q.label, what, key, other), texts.label_fix())
+            if called.get(key, q.id) != q.id and key not in ids:  # "review date": review_at's name
+                fail(texts.label_is_a_name(q.label, what, called[key], ids[called[key]]), texts.label_fix())
             if key in seen:
                 fail(texts.label_twice(q.label, what, seen[key]), texts.label_fix())
             seen[key] = step.id if q is step else f"{step.id}.{q.id}"

@@ -54,6 +54,12 @@ def label_is_an_id(label: str, what: str, other_id: str, step: str) -> str:
     return f"the label '{label}' of {what} is the id of {where}: a correction naming it would find that one"
 
 
+def label_is_a_name(label: str, what: str, other_id: str, step: str) -> str:
+    """``other_id``'s answer is named so in every message (``texts.ANSWER_WORDS``: ``review_at``)."""
+    where = f"step '{step}'" if other_id == step else f"field '{other_id}' of step '{step}'"
+    return f"the label '{label}' of {what} is what {where} is called: a correction naming it could mean either"
+
+
 def label_twice(label: str, what: str, first: str) -> str:
     """``first``: the step (``step`` or ``step.field``) whose answer the label named first."""
     return (
