@@ -254,6 +254,8 @@ def _day(phrase: str, local: datetime) -> date | str:
         day = dates.read(phrase, local)
     except dates.TimeAlone:
         return texts.command_needs_due()
+    except dates.YearAlone as exc:  # "next year": which day in it
+        return texts.answer_error("date_year_alone", {"year": exc.year})
     except (ValueError, OverflowError):
         day = None
     return day if day is not None else texts.action_due_unreadable(phrase)

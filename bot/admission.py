@@ -72,25 +72,36 @@ def joins(last: KeyedEvent, trigger: Trigger, cooldown: timedelta, now: datetime
 
 def new_start(last: KeyedEvent, trigger: Trigger) -> bool:
     """Whether an alert says it started at another moment than the incident on record (an alert
-    of Alertmanager or Grafana that ended and fired again). Not for a whole alert group, whose
-    alerts each have their own start."""
+    of Alertmanager or Grafana that ended and fired again), compared as instants (:func:`same_start`).
+    Not for a whole alert group, whose alerts each have their own start."""
     if trigger.grouped:
         return False
     was, started = last.payload.get("starts_at"), trigger.data.get("starts_at")
-    return bool(was and started and was != started)
+    return bool(was and started and not same_start(was, started))
 
 
 def stale(last: KeyedEvent, trigger: Trigger) -> bool:
     """Whether a firing alert only repeats the incident that has resolved: an Alertmanager or
     Grafana alert (per fingerprint) with the very start (``startsAt``) of that incident. An
     Alertmanager peer that has not yet heard of the resolution, or a late retry of an older
-    notification, sends it; an alert that really fires again has a new start."""
+    notification, sends it; an alert that really fires again has a new start. Starts are compared
+    as instants (:func:`same_start`)."""
     if last.status != "resolved" or trigger.source not in STARTING_SOURCES:
         return False
     if trigger.grouped:
         return False
     was, started = last.payload.get("starts_at"), trigger.data.get("starts_at")
-    return bool(was and started and was == started)
+    return bool(was and started and same_start(was, started))
+
+
+def same_start(was: object, started: object) -> bool:
+    """Whether two starts (``startsAt``) are the same moment: ``2026-12-01T10:00:00+01:00`` is
+    ``2026-12-01T09:00:00.000000000Z``. Compared as instants when both are RFC 3339 times, as
+    text otherwise (a sender's own format is compared as it wrote it)."""
+    at, then = instant(was), instant(started)
+    if at is not None and then is not None:
+        return at == then
+    return was == started
 
 
 def stale_resolution(last: KeyedEvent, trigger: Trigger) -> bool:

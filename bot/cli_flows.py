@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +14,11 @@ from bot.cli import _print_rows, main, output_options
 from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.errors import BotError, FlowError
+
+if TYPE_CHECKING:
+    from bot.analytics.flow_counts import FlowCounts
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 # --- flows -------------------------------------------------------------------------------------
 
@@ -171,30 +177,43 @@ def _indented(line: str, by: int) -> str:
     "--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "png"]), default="mermaid", show_default=True
 )
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of standard output.")
+@click.option(
+    "--counts",
+    is_flag=True,
+    help="Write on each step the runs that reached it, dropped off there and wait there; on each arrow the "
+    "times runs took it; on each end the runs that ended there (from the ledger, read only).",
+)
+@click.option("--since", type=_DATE, metavar="DATE", help="With --counts: runs triggered on or after this day (UTC).")
+@click.option("--until", type=_DATE, metavar="DATE", help="With --counts: runs triggered on or before this day (UTC).")
 @click.pass_obj
-def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> None:
+def flows_diagram(
+    obj: Context,
+    flow: str,
+    fmt: str,
+    output: Path | None,
+    counts: bool,
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
     """Draw a flow: Mermaid or DOT text; an SVG or PNG image needs Graphviz ('dot') installed.
 
     \b
     Example:
       decisionbot flows diagram post_meeting --format svg -o post_meeting.svg
+      decisionbot flows diagram post_meeting --counts --since 2026-09-01
     """
-    from statemachine.contrib.diagram import DotGraphMachine, MermaidGraphMachine
-    from statemachine.contrib.diagram.graphviz import GraphvizError, GraphvizNotFoundError, run_graphviz
-
     from bot.engine.compiler import compile_flow
+    from bot.flow_diagram import draw
 
+    if (since or until) and not counts:
+        raise click.UsageError(texts.cli_diagram_window_without_counts())
+    if since and until and since > until:
+        raise click.BadParameter(texts.analytics_bad_window(), param_hint="--since/--until")
+    if counts:
+        obj.existing_ledger(for_analysts=True)  # counted from a ledger: never one made here
     machine = compile_flow(obj.catalog(flow=flow).get(flow), drawn=True)
-    if fmt == "mermaid":
-        data: bytes = MermaidGraphMachine(machine).get_mermaid().encode()
-    else:
-        dot = _numbered_ids(DotGraphMachine(machine)().to_string())
-        try:
-            data = dot.encode() if fmt == "dot" else run_graphviz(dot, fmt)
-        except GraphvizNotFoundError as exc:
-            raise BotError(texts.cli_no_graphviz(fmt)) from exc
-        except GraphvizError as exc:
-            raise BotError(texts.cli_graphviz_failed(str(exc))) from exc
+    counted = _counts(obj, machine, flow, since, until) if counts else None
+    data = draw(machine, fmt, counted)
     if output:
         with open_output(output, binary=True) as out:
             out.write(data)
@@ -202,9 +221,21 @@ def flows_diagram(obj: Context, flow: str, fmt: str, output: Path | None) -> Non
         sys.stdout.buffer.write(data + (b"\n" if not data.endswith(b"\n") else b""))
 
 
-def _numbered_ids(dot: str) -> str:
-    """python-statemachine names the DOT graph's start point and clusters after Python object ids
-    (``__initial_140369...``), new at every run: number them in order of appearance instead, so
-    the same flow draws the same text (and image) every time."""
-    numbers: dict[str, str] = {}
-    return re.sub(r"(__initial_|__atomic_)(\d+)", lambda m: m[1] + numbers.setdefault(m[2], str(len(numbers) + 1)), dot)
+def _counts(obj: Context, machine: Any, flow: str, since: datetime | None, until: datetime | None) -> FlowCounts:
+    """The ledger's counts of ``flow``'s runs in the window; the moves the drawing has no arrow for
+    (runs on an older version of the flow) said on standard error."""
+    from bot.analytics import report as reporting
+    from bot.analytics.flow_counts import flow_counts
+    from bot.analytics.measures import Params
+    from bot.flow_diagram import moves_of, not_drawn
+
+    path = obj.existing_ledger(for_analysts=True)
+    conn = reporting.connect(path)
+    try:
+        params = Params(since=since.date() if since else None, until=until.date() if until else None, flow=flow)
+        counted = flow_counts(conn, params)
+    finally:
+        conn.close()
+    if missing := not_drawn(moves_of(machine), counted):
+        click.echo(texts.diagram_moves_not_drawn(missing, flow), err=True)
+    return counted

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from bot.triggers.router import Router
 from bot.store import dicts, open_db, runs, utc_now
 from bot.store.people import stored_kinds, stored_names
-from bot.triggers import PayloadError, alertmanager, generic, grafana, naming
+from bot.triggers import KEY_MAX, TITLE_MAX, PayloadError, alertmanager, generic, grafana, naming
 
 # --- trigger -----------------------------------------------------------------------------------
 
@@ -68,6 +68,8 @@ def trigger_cmd(
     """
     refuse_bad_people(("--facilitator", facilitator), ("--participants", participants), ("--owners", owners))
     fields: dict[str, Any] = dict(_data(data))
+    refuse_long(("--title", title, TITLE_MAX), ("--data title", fields.get("title"), TITLE_MAX))
+    refuse_long(("--dedup-key", dedup_key, KEY_MAX))
     dispatcher = obj.dispatcher(flow=flow)
     channel = channel or _decisions_conversation(dispatcher, fields.get("decision_id"))
     hints = {"flow": flow, "channel": channel, "facilitator": facilitator, "participants": participants}
@@ -95,6 +97,14 @@ def trigger_cmd(
     click.echo(texts.cli_trigger_started(result.run_id, trig.flow, str(trig.conversation)))
     if trig.conversation.channel == "console":
         _print_console_prompts(obj, result.run_id, result.outbox)
+
+
+def refuse_long(*options: tuple[str, Any, int]) -> None:
+    """A usage error (exit 2) naming the option whose text is over its limit: before the ledger is
+    written, so nothing is stored (a megabyte's title repeated in every prompt and list)."""
+    for option, given, limit in options:
+        if isinstance(given, str) and len(given) > limit:
+            raise click.BadParameter(texts.payload_too_long(len(given), limit), param_hint=option)
 
 
 def _print_console_prompts(obj: Context, run_id: int, queued_ids: Collection[int]) -> None:

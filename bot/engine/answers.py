@@ -260,6 +260,8 @@ def parse_date(
         raise AnswerError("date_time_alone", **invalid.params) from exc
     except dates.NoDayYet as exc:
         raise AnswerError("date_no_day_yet", **invalid.params) from exc
+    except dates.YearAlone as exc:
+        raise AnswerError("date_year_alone", year=exc.year) from exc
     except (ValueError, OverflowError) as exc:
         raise invalid from exc
     if found is None:

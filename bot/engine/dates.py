@@ -11,6 +11,9 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.engine.dates_years import YearAlone as YearAlone  # raised by read()
+from bot.engine.dates_years import year_day
+
 _DAY_NAMES = (
     ("monday", "mon"),
     ("tuesday", "tue", "tues"),
@@ -249,7 +252,7 @@ def _fast_date(phrase: str, today: date) -> date | None:
 
 def _fast_short_or_month(phrase: str, today: date) -> date | None:
     """The shorter phrases: "2w", "this week", "friday next week", "friday week", "january",
-    "mid december", "march 2027", "Q3", "H1"."""
+    "mid december", "march 2027", "Q3", "H1", "end of 2027" (:mod:`bot.engine.dates_years`)."""
     if match := _SHORT.fullmatch(phrase):
         return _relative(match[1], _SHORT_UNITS[match[2][0]], today)
     if _THIS_WEEK.fullmatch(phrase):
@@ -258,11 +261,11 @@ def _fast_short_or_month(phrase: str, today: date) -> date | None:
         day := _next_week_day(next(filter(None, match.groups())), today)
     ):
         return day
-    if match := _IN_MONTH.fullmatch(phrase):
-        return _in_month(match, today)
+    if (match := _IN_MONTH.fullmatch(phrase)) and (month := _in_month(match, today)):
+        return month  # (not "in 2027", "early 2027": their word names no month)
     if match := _QUARTER.fullmatch(phrase):
         return _half_or_quarter(match, today)
-    return None
+    return year_day(phrase, today)  # "end of 2027", "early next year"; "in 2027" alone: YearAlone
 
 
 def _without_day_end(phrase: str) -> str:
@@ -337,7 +340,8 @@ def _slashed(match: re.Match[str], today: date, first_is_day: bool) -> date:
 def read(raw: str, now: datetime, locale: str | None = None) -> date | None:
     """The day ``raw`` names, said at ``now`` (aware, in the speaker's zone); None when it names
     none. TimeAlone for a time of day without a day ("noon", "by 3pm": dateparser would make it
-    today's or tomorrow's, "by midnight" tomorrow's); NoDayYet for "asap"; words for the end of today ("eod", "end of
+    today's or tomorrow's, "by midnight" tomorrow's); NoDayYet for "asap"; YearAlone for a year
+    and no day in it ("in 2027", "next year"); words for the end of today ("eod", "end of
     day", "tonight") are today. ValueError (or OverflowError) for a day that does not exist ("30.02.").
     ``locale``: the writer's (Teams' ``en-GB``, ``de-DE``): how they order "03/04" (:func:`day_first`),
     and a language besides English to read words in; None: not known, "03/04" read as dateparser's

@@ -123,3 +123,28 @@ def report_in_utc() -> str:
         " at 00:30 in Berlin (23:30 UTC) counts as done the day before. Due dates are as their owners"
         " meant them, late once that date is over everywhere on Earth."
     )
+
+
+def diagram_step_counts(reached: int, dropped_off: int, waiting: int) -> str:
+    """A step's numbers on ``flows diagram --counts``, as the report's drop-off counts them."""
+    return f"{reached} reached, {dropped_off} dropped off, {waiting} waiting"
+
+
+def diagram_end_counts(runs: int) -> str:
+    return f"{runs} run{'s' if runs != 1 else ''}"
+
+
+def diagram_move_counts(event: str, times: int) -> str:
+    """An arrow's label with how many times runs took it."""
+    return f"{event} ({times}x)"
+
+
+def diagram_moves_not_drawn(moves: int, flow: str) -> str:
+    return (
+        f"Note: {moves} move(s) of {flow}'s runs have no arrow on this drawing (runs on an older version"
+        f" of {flow}, from or to a step it no longer has); the steps' numbers count them."
+    )
+
+
+def cli_diagram_window_without_counts() -> str:
+    return "--since and --until choose the runs --counts counts: add --counts, or leave them out."

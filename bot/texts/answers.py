@@ -26,6 +26,8 @@ _ANSWER_ERRORS: dict[str, str] = {
     "'next Friday' or {example}.",
     "date_no_day_yet": "'As soon as possible' needs a day here: say the soonest it can be, 'today', 'tomorrow', "
     "'friday' or {example}.",
+    "date_year_alone": "{year} is a whole year: say a day in it, a month or a quarter: 'March {year}', 'Q1 {year}',"
+    " 'end of {year}' or {year}-03-15.",
     "date_too_early": "That date is too early: it can't be before {bound}.",
     "date_too_late": "That date is too late: it can't be after {bound}.",
     "person_unknown": "I don't know '{name}'. Name a participant ({known}), say 'me', or @mention someone.",

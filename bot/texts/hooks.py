@@ -77,6 +77,10 @@ def payload_too_long(length: int, limit: int) -> str:
     return f"is {length} characters long, {limit} at most"
 
 
+def payload_bad_request_key() -> str:
+    return "must be printable text (a UUID, or your job's run id), not blank"
+
+
 def payload_shortened(message: str, limit: int) -> str:
     """A schema error's message whose quoted value is long: its start, so that the 400 stays short."""
     return message if len(message) <= limit else message[: limit - 1] + "…"

@@ -93,6 +93,16 @@ NOT_IN_AN_ID = frozenset("<>|&`")
 #: an id was stored, and repeated in every prompt, transcript and log line that names them.
 PERSON_ID_MAX = 300
 
+#: The longest title and dedup key a trigger's sender may give (the generic hook's ``title`` and
+#: ``dedup_key``, ``decisionbot trigger --title/--dedup-key``): past them, a 400 or exit 2 naming
+#: the field. An alert's summary is cut to TITLE_MAX for display instead (Alertmanager drops a
+#: notification answered 4xx, its other alerts with it).
+TITLE_MAX = 500
+KEY_MAX = 500
+#: The longest URL taken as a trigger's link (the generic hook's ``link``: a 400 past it). An
+#: alert's longer URL (a Prometheus expression some KB long) is made no link: a cut one is broken.
+URL_MAX = 8192
+
 
 def bad_person(value: Any) -> str | None:
     """The id in ``value`` (one person, a list, or a comma-separated string of them) that is no
@@ -152,3 +162,17 @@ def next_time(schedule: str, after: datetime, tz: ZoneInfo) -> datetime:
     while found.astimezone(tz).fold:  # the repeat of a wall-clock time that has run (or was due) already
         found = times.get_next(datetime)
     return found
+
+
+def next_slot(schedule: str, planned: datetime, now: datetime, tz: ZoneInfo) -> datetime:
+    """The next time of a recurring job planned for ``planned`` and finished at ``now``. An interval
+    (``5m``) counts from the planned time, not from the finish, so ``5m`` stays on 15:00, 15:05, ...
+    rather than creeping by each evaluation's length; slots missed while the bot was down (or a
+    job ran long) are skipped, not run in a burst: the first slot after ``now``. A cron
+    expression's next time after ``now`` (its times are the clock's: it cannot creep)."""
+    try:
+        step = parse_duration(schedule)
+    except ValueError:
+        return next_time(schedule, now, tz)
+    missed = max(0, (now - planned) // step)
+    return planned + (missed + 1) * step

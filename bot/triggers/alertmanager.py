@@ -17,7 +17,7 @@ from typing import Any
 
 from bot import texts
 from bot.model import Trigger
-from bot.triggers import PayloadError, check_people
+from bot.triggers import TITLE_MAX, URL_MAX, PayloadError, check_people
 
 STATUSES = ("firing", "resolved")
 PEOPLE = ("facilitator", "participants", "owners", "backup")
@@ -85,8 +85,8 @@ def alert(item: Mapping[str, Any], where: str, source: str, common: Mapping[str,
     if not isinstance(fingerprint, str):
         raise PayloadError(texts.payload_type(f"{where}.fingerprint", "a string"))
     check_length(fingerprint, f"{where}.fingerprint", LIMITS["fingerprint"])
-    urls = {k: item[k] for k in URLS if isinstance(item.get(k), str) and item[k]}
-    runbook = annotations.get("runbook_url")
+    urls = {k: item[k] for k in URLS if linkable(item.get(k))}
+    runbook = annotations.get("runbook_url") if linkable(annotations.get("runbook_url")) else None
     data: dict[str, Any] = {
         "metric": annotations.get("metric") or labels.get("metric") or labels.get("alertname", ""),
         "value": annotations.get("value", ""),
@@ -106,6 +106,7 @@ def alert(item: Mapping[str, Any], where: str, source: str, common: Mapping[str,
     if hints:
         data["decision"] = hints
     title = annotations.get("summary") or labels.get("alertname") or texts.untitled_alert()
+    title = texts.payload_shortened(title, TITLE_MAX)  # for display: the whole in ``annotations``
     return Trigger(
         flow="",
         source=source,
@@ -115,6 +116,12 @@ def alert(item: Mapping[str, Any], where: str, source: str, common: Mapping[str,
         status=status,
         dedup_key=f"{source}:{fingerprint}",
     )
+
+
+def linkable(url: Any) -> bool:
+    """Whether an alert's URL is made a link of its run: text, and not longer than a link can be
+    (Alertmanager drops a notification answered 4xx, so a longer one is left out, not refused)."""
+    return isinstance(url, str) and 0 < len(url) <= URL_MAX
 
 
 def decision_hints(labels: Mapping[str, str], annotations: Mapping[str, str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,7 +29,7 @@ from bot.errors import ConfigError
 from bot.model import Trigger
 from bot.store import group, iso, jobs, transaction
 from bot.store.jobs import Job
-from bot.triggers import naming, next_time
+from bot.triggers import naming, next_slot
 from bot.triggers.checks_file import Check, ChecksFile, job_payload, load, refusal
 from bot.triggers.router import Router, Stamp, file_stamp
 
@@ -216,7 +217,8 @@ class CheckRunner:
                 (check.name, iso(now), value, check.threshold, check.direction, int(breached), error, event_id),
             )
             if job is not None and jobs.finish_job(conn, job.id, "error" if error else "done", now):
-                due = next_time(check.schedule, now, self.dispatcher.tz)  # only the process that finished it plans on
+                planned = datetime.fromisoformat(job.due_at)  # only the process that finished it plans on
+                due = next_slot(check.schedule, planned, now, self.dispatcher.tz)
                 jobs.add_job(conn, None, "check", due, job_payload(check), now)
 
         unnamed = await naming.learn(items, self.learners)  # the people named by id, named (in the server)

@@ -70,6 +70,26 @@ def _problem(error: jsonschema.ValidationError) -> str:
     return texts.payload_shortened(error.message, MAX_PROBLEM)
 
 
+#: The longest ``Idempotency-Key`` taken (as a ``dedup_key``).
+MAX_REQUEST_KEY = 500
+
+
+def key_by_request(triggers: list[Trigger], key: str | None) -> None:
+    """Key the events of one request that have no ``dedup_key`` of their own by its
+    ``Idempotency-Key`` header (``generic-request:<key>``, ``#<n>`` after it for the n-th of a
+    list): a sender's retry of the request, however late, joins the events the first one made
+    (repeats counted on them) instead of starting their runs again. A key over the limit, or
+    with control characters, is refused naming the header."""
+    if key is None:
+        return
+    if len(key) > MAX_REQUEST_KEY or not key.isprintable() or not key.strip():
+        why = texts.payload_too_long(len(key), MAX_REQUEST_KEY) if len(key) > MAX_REQUEST_KEY else None
+        raise PayloadError(texts.payload_schema("Idempotency-Key", why or texts.payload_bad_request_key()))
+    for i, trigger in enumerate(triggers):
+        if trigger.dedup_key is None:
+            trigger.dedup_key = f"generic-request:{key.strip()}" + (f"#{i + 1}" if len(triggers) > 1 else "")
+
+
 def event(item: dict[str, Any]) -> Trigger:
     data: dict[str, Any] = dict(item.get("data") or {})
     data.update({k: str(item[k]) if k in ("value", "threshold") else item[k] for k in FIELDS if k in item})

@@ -66,6 +66,7 @@ class HookState:
 HOOKS = web.AppKey("hooks", HookState)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 ROUTE_CHECK = web.AppKey("route_check", asyncio.Task[None])
+Routed = tuple[list[Trigger], list[Admission]]  # a body's triggers, and where they go
 
 
 def mount(app: web.Application, services: Services) -> None:
@@ -116,7 +117,7 @@ async def receive(request: web.Request, name: str) -> web.Response:
             return problem(408, str(exc))
         if body is None:
             return problem(413, texts.hook_too_large(name, state.max_body, MAX_ALERTS))
-        routed = route(state, name, body)
+        routed = route(state, name, body, request.headers.get("Idempotency-Key"))
         if isinstance(routed, web.Response):
             return routed
         if isinstance(routed, Tested):
@@ -140,9 +141,9 @@ class Tested:
     admission: Admission
 
 
-def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list[Admission]] | Tested | web.Response:
+def route(state: HookState, name: str, body: bytes, request_key: str | None) -> Routed | Tested | web.Response:
     """Parse and route one body: its triggers and where they go, or the answer to give at once
-    (refusing it, or to Grafana's contact-point test)."""
+    (refusing it, or to Grafana's contact-point test). ``request_key``: its ``Idempotency-Key``."""
     try:
         payload = inbound_json.loads(body)
     except ValueError as exc:  # not JSON, NaN, a lone surrogate, nested too deeply
@@ -154,6 +155,7 @@ def route(state: HookState, name: str, body: bytes) -> tuple[list[Trigger], list
         shed(payload, name)
     try:
         triggers = PARSERS[name](payload)
+        generic.key_by_request(triggers, request_key if name == "events" else None)
         admissions = state.router.route_all(triggers)
     except PayloadError as exc:
         return problem(400, str(exc))

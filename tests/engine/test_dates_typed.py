@@ -282,8 +282,12 @@ def test_a_count_of_hours_is_not_a_time_of_day(text: str, expected: date) -> Non
     assert parse_date(text, CTX) == expected  # was refused as "a time alone"
 
 
-def test_next_year_stays_next_year() -> None:
-    assert parse_date("next year", CTX) == date(2027, 3, 4)
+def test_a_day_a_year_on_said_with_its_year_stays_a_year_on() -> None:
+    """The day-month re-read (today's day and month said on that day is today's) keeps a day said a
+    year on. "next year" was the example here (a year from today); it is now refused as naming no
+    day (tests/engine/test_dates_years.py)."""
+    assert parse_date("march 4 2027", CTX) == date(2027, 3, 4)
+    assert parse_date("4 March 2027", CTX) == date(2027, 3, 4)
 
 
 def test_in_a_conversation_a_time_alone_asks_for_the_day(tmp_path):

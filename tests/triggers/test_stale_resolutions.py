@@ -123,3 +123,42 @@ async def test_a_resolution_of_the_same_start_written_in_another_zone_resolves(
         assert posted(client) == [(1, "Resolved"), (1, "Firing again"), (1, "Resolved")]
     finally:
         await client.close()
+
+
+async def test_a_stale_firing_with_the_resolved_start_written_in_another_zone_only_repeats(
+    tmp_path: Path, flows: Path, hook: str
+) -> None:
+    """A late firing copy whose start is the resolved incident's start written with an offset (or
+    with nanoseconds) is the same incident: counted, no new run after the cooldown."""
+    clock = Clock(NOW)
+    client = await serve(tmp_path, flows, clock=clock)
+    try:
+        assert (await post(client, hook, alert(hook, "2026-11-26T14:52:00Z")))[1]["started"] == [1]
+        clock.at(minutes=10)
+        assert (await post(client, hook, alert(hook, "2026-11-26T14:52:00Z", "resolved")))[1]["resolved"] == 1
+        client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:facilitator", "facilitator"))
+        clock.at(hours=2)  # after the cooldown, the run closed: a peer's late copy of the first firing
+        answer = (await post(client, hook, alert(hook, "2026-11-26T15:52:00.000000000+01:00")))[1]
+        assert (answer["started"], answer["repeats"]) == ([], 1)
+        assert rows(client, "SELECT count(*) FROM runs") == [(1,)]
+        assert rows(client, "SELECT status FROM events") == [("resolved",)]
+    finally:
+        await client.close()
+
+
+async def test_a_firing_of_the_same_start_in_another_zone_is_not_a_new_incident(
+    tmp_path: Path, flows: Path, hook: str
+) -> None:
+    """Without resolutions (``send_resolved: false``) a new start is a new incident; the same
+    start written with an offset is not a new start: it joins the closed run."""
+    clock = Clock(NOW)
+    client = await serve(tmp_path, flows, clock=clock)
+    try:
+        assert (await post(client, hook, alert(hook, "2026-11-26T14:52:00Z")))[1]["started"] == [1]
+        client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:facilitator", "facilitator"))
+        clock.at(hours=1)  # after the cooldown since it was last seen, still firing
+        answer = (await post(client, hook, alert(hook, "2026-11-26T09:52:00-05:00")))[1]
+        assert (answer["started"], answer["repeats"]) == ([], 1)
+        assert rows(client, "SELECT count(*) FROM runs") == [(1,)]
+    finally:
+        await client.close()
