@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
+from bot.engine.shown import named
 from bot.model import is_placeholder
 
 #: The sources whose events are alerts (a hook's, a metric check's): ``runs show`` names the one
@@ -121,9 +122,10 @@ def _slot(a: dict[str, Any], flow: Flow | None) -> str:
     step = flow.step(a["step"]) if flow is not None and flow.has_step(a["step"]) else None
     label = step.item_label if step is not None and step.type == "repeat" else _label_of(flow)
     if a["field"]:
-        asked = next((f.ask for f in step.fields if f.id == a["field"]), None) if step is not None else None
-        return texts.item_field(texts.answer_named(a["field"], asked), label, a["item"] or 0)
-    words = texts.answer_named(a["step"], step.ask if step is not None else None)
+        field = next((f for f in step.fields if f.id == a["field"]), None) if step is not None else None
+        words = named(field) if field is not None else texts.answer_named(a["field"])
+        return texts.item_field(words, label, a["item"] or 0)
+    words = named(step) if step is not None else texts.answer_named(a["step"])
     return words if a["item"] is None else f"{words} ({label} {a['item']})"
 
 

@@ -103,3 +103,18 @@ def test_the_operators_runs_list_and_runs_show_say_in_words_what_a_run_waits_for
     [run] = json.loads(decisionbot(tmp_path, "runs", "list", "--json").stdout)
     assert run["state"] == "owner_accepts" and run["waiting_for"] == ["bob"]
     assert run["waiting"] == ["bob to accept 'Draft the plan'"]
+
+
+def test_runs_show_names_an_answer_by_its_flows_label(tmp_path: Path) -> None:
+    """A flow's ``label`` for an answer is what messages call it: ``runs show`` calls it so too."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "spend.yaml").write_text(
+        "id: spend\ntitle: Spend\nroles: {facilitator: trigger.facilitator}\nsteps:\n"
+        '  - {id: amount, label: budget, ask: "How much for {{ trigger.title }}?", type: number}\n'
+    )
+    exe = str(Path(sys.executable).with_name("decisionbot"))
+    base = [exe, "--db", str(tmp_path / "t.db"), "--flows", str(flows)]
+    subprocess.run([*base, "chat", "spend", "-f", "alice"], input="1200\n", capture_output=True, text=True, timeout=60)
+    shown = subprocess.run([*base, "runs", "show", "1"], capture_output=True, text=True, timeout=60).stdout
+    assert "  the budget, r1 answer: 1200  (by alice, " in shown, shown
