@@ -133,8 +133,13 @@ def runs_cancel(obj: Context, run_id: int) -> None:
         raise RunNotFound(texts.cli_unknown_run(run_id))
     if row.status in ("completed", "cancelled"):
         raise BotError(texts.cli_cancel_closed(run_id, row.status))
+    run = {"flow": row.flow_id, "version": row.flow_version}
+    waited = run_words.waiting(dispatcher.db.conn, run_id, _flow_of(obj, run)) or row.context.addressees()
     result = dispatcher.cancel(run_id, OPERATOR, operator=True)
     if result is None or result.outcome.status != "cancelled":  # it ended between the two reads
         now = runs.load_run(dispatcher.db.conn, run_id)
         raise BotError(texts.cli_cancel_closed(run_id, now.status if now else "gone"))
-    click.echo(texts.cli_cancelled(run_id, row.flow_id, row.state, str(row.conversation)))
+    from bot.run_commands import run_title
+
+    title = run_title(dispatcher.db.conn, run_id)
+    click.echo(texts.cli_cancelled(run_id, row.flow_id, title, waited, str(row.conversation)))

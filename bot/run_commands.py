@@ -48,7 +48,7 @@ def _cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> Comm
     command's own answer, given where it was typed as other refusals are; the turn's copy of it
     stays in the run's transcript, marked said, so the outbox does not say it a second time."""
     error = next((r.text for r in result.outcome.replies if r.kind == "error"), None)
-    title = _title(dispatcher.db.conn, result.run_id)
+    title = run_title(dispatcher.db.conn, result.run_id)
     if error is None:
         return CommandResult(texts.cancelled_run(result.run_id, title, actor.name), cancelled=result)
     outbox_rows.mark_sent(dispatcher.db, result.outbox, dispatcher.clock())
@@ -56,7 +56,7 @@ def _cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> Comm
     return CommandResult(error if named else texts.about_run(result.run_id, title, error), ok=False)
 
 
-def _title(conn: sqlite3.Connection, run_id: int) -> str:
+def run_title(conn: sqlite3.Connection, run_id: int) -> str:
     """A run's title, as ``list`` and ``status`` name it."""
     found = conn.execute("SELECT e.title FROM runs r JOIN events e ON e.id = r.event_id WHERE r.id = ?", (run_id,))
     row = found.fetchone()

@@ -32,7 +32,8 @@ def test_runs_cancel_stops_an_open_run_tells_its_conversation_and_stops_its_remi
     result = cli(tmp_path, "runs", "cancel", "1")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "Cancelled run #1 (post_meeting) at step 'decision'; the transcript is kept."
+        "Cancelled run #1 (post_meeting) 'Sync', which waited for U0ALICE to answer \"What was decided in Sync?\";"
+        " the transcript is kept."
         " The conversation (slack:C0123) is told when its channel delivers.\n"
     )
     assert rows(tmp_path, "SELECT status, state FROM runs WHERE id = 1") == [("cancelled", "cancelled")]

@@ -113,9 +113,11 @@ def cli_cancel_closed(run_id: int, status: str) -> str:
     return f"Run #{run_id} is already {status}; nothing to cancel. See it with: {command()} runs show {run_id}"
 
 
-def cli_cancelled(run_id: int, flow: str, step: str, conversation: str) -> str:
+def cli_cancelled(run_id: int, flow: str, title: str, waited: list[str], conversation: str) -> str:
+    """``waited``: what the run waited for when it was cancelled, in words (as ``status N`` says it)."""
+    was = f", which waited for {', '.join(waited)}" if waited else ""
     return (
-        f"Cancelled run #{run_id} ({flow}) at step '{step}'; the transcript is kept."
+        f"Cancelled run #{run_id} ({flow}) '{title}'{was}; the transcript is kept."
         f" The conversation ({conversation}) is told when its channel delivers."
     )
 
