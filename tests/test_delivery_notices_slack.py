@@ -190,8 +190,8 @@ async def test_cancel_n_typed_in_the_direct_message_as_the_notice_says_cancels_t
     assert status["channel"] == "DUA" and "waiting for Alice" in status["text"]
     await slack.event(message("UA", "cancel 1", channel="DUA"))
     await wait_for(lambda: slack.rows("SELECT status FROM runs WHERE id = 1") == [("cancelled",)])
-    [said] = await wait_for(lambda: [p for p in fake.posted() if p["text"].startswith("Run cancelled by Alice")])
-    assert said["channel"] == "DUA"
+    [said] = await wait_for(lambda: [p for p in fake.posted() if "') cancelled by Alice" in p["text"]])  # the answer
+    assert said["channel"] == "DUA" and said["text"].endswith("') cancelled by Alice. The transcript is kept.")
     answers = "SELECT text FROM messages WHERE direction = 'in' AND kind = 'answer' ORDER BY id"
     assert slack.rows(answers) == [("We ship in March",)]
 

@@ -249,7 +249,7 @@ def test_a_command_whose_call_failed_leaves_no_message_id_and_is_carried_out_whe
     _, started = server.act("action_decision_answer", "hank", "start post_meeting Offsite", message_id="m-hank-1")
     rows = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:hank'")
     assert len(rows) == 1
-    assert texts(started) == [f"Started run #{rows[0][0]} (post_meeting).", "What was decided in Offsite?"]
+    assert texts(started) == [f"Started run #{rows[0][0]} (post_meeting): 'Offsite'.", "What was decided in Offsite?"]
 
 
 def test_without_an_open_run_messages_are_bot_commands(server: Server) -> None:
@@ -260,7 +260,10 @@ def test_without_an_open_run_messages_are_bot_commands(server: Server) -> None:
     _, started = server.act("action_decision_answer", "frank", "start post_meeting @gina Planning")
     rows = server.sql("SELECT id, context FROM runs WHERE facilitator_id = 'rasa:frank'")
     assert len(rows) == 1 and [(e["name"], e["value"]) for e in started["events"]] == [("decision_run", rows[0][0])]
-    assert texts(started) == [f"Started run #{rows[0][0]} (post_meeting).", "What was decided in Planning?"]
+    assert texts(started) == [
+        f"Started run #{rows[0][0]} (post_meeting): 'Planning', with gina.",
+        "What was decided in Planning?",
+    ]
     assert json.loads(rows[0][1])["roles"]["participants"] == [{"id": "rasa:gina", "name": "gina"}]
 
 

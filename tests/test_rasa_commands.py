@@ -27,7 +27,7 @@ def test_actions_and_start_are_commands_while_a_question_waits(server: Server) -
     [(second,)] = server.sql(
         "SELECT id FROM runs WHERE facilitator_id = 'rasa:ivy' AND id > ?", first["events"][0]["value"]
     )
-    assert texts(started)[0] == f"Started run #{second} (post_meeting)."
+    assert texts(started)[0] == f"Started run #{second} (post_meeting): 'Retro'."
     assert server.sql("SELECT count(*) FROM answers WHERE actor_id = 'rasa:ivy'") == [(0,)]
     _, answered = server.act("action_decision_answer", "ivy", "actions first, then the plan")  # not a bare word
     assert server.sql("SELECT value FROM answers WHERE actor_id = 'rasa:ivy'") == [('"actions first, then the plan"',)]
@@ -45,7 +45,7 @@ def test_a_start_typed_while_a_question_waits_sets_decision_run_to_the_new_run(s
     assert slots_set(first) == [("decision_run", run)]
     _, started = server.act("action_decision_answer", "jo", "start post_meeting Retro")  # the question waits
     [(second,)] = server.sql("SELECT id FROM runs WHERE facilitator_id = 'rasa:jo' AND id > ?", run)
-    assert texts(started)[0] == f"Started run #{second} (post_meeting)."
+    assert texts(started)[0] == f"Started run #{second} (post_meeting): 'Retro'."
     assert slots_set(started) == [("decision_run", second)]
     _, listed = server.act("action_decision_answer", "jo", "actions")  # another command: the slot stays
     assert slots_set(listed) == []

@@ -34,7 +34,7 @@ def blocks_of(posted: dict) -> list[str]:
 
 async def test_a_whole_post_meeting_run_through_the_slash_command(slack: Harness, fake: FakeSlack) -> None:
     answer = await slack.slash("UA", "start post_meeting <@UB|bob> Weekly sync")
-    assert answer == {"response_type": "ephemeral", "text": "Started run #1 (post_meeting)."}
+    assert answer == {"response_type": "ephemeral", "text": "Started run #1 (post_meeting): 'Weekly sync', with Bob."}
     root, first = await slack.posts(2)
     assert root["channel"] == "C1" and "thread_ts" not in root
     assert root["text"] == (

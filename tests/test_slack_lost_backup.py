@@ -88,8 +88,9 @@ async def test_anyone_else_is_told_who_may_not_the_placeholders_name(
     """Before: *Only the facilitator (facilitator) can move the run.*, naming the stand-in of a run
     nobody has claimed. Now who may: the route's backup, or whoever claims the run."""
     said = await lost.slash("UC", typed, channel="C0OPS")
+    named = "Run #1 ('Checkout error rate above 5%'): " if action == "cancel" else ""  # a cancel names its run
     assert said["text"] == (
-        f"Nobody has claimed this run yet: only the route's backup (Bob), or whoever claims it by answering"
+        f"{named}Nobody has claimed this run yet: only the route's backup (Bob), or whoever claims it by answering"
         f" its question, can {action} the run."
     )
     assert lost.rows("SELECT status, conversation FROM runs") == [("active", "slack:C0OPS")]

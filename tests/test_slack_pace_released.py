@@ -66,7 +66,7 @@ async def test_questions_withheld_unsent_do_not_fill_the_backlog_for_ever(tmp_pa
         for n in range(8):
             assert (await slack.slash("UA", f"start post_meeting Sync {n}"))["text"].startswith("Started run")
         for n in range(1, 9):
-            assert (await slack.slash("UA", f"cancel {n}"))["text"].startswith("Run cancelled")
+            assert (await slack.slash("UA", f"cancel {n}"))["text"].startswith(f"Run #{n} (")
         sent = "SELECT count(*) FROM messages WHERE kind = 'summary' AND delivered_at IS NOT NULL"
         await wait_for(lambda: slack.rows(sent) == [(8,)], timeout=20)
         withheld = "SELECT count(*) FROM messages WHERE kind = 'prompt' AND failed_at IS NOT NULL"

@@ -18,7 +18,7 @@ async def test_a_missing_users_read_scope_is_named_in_the_log(
     fake.refuse("users.info", error="missing_scope")
     with caplog.at_level(logging.WARNING, logger="decisionbot.slack"):
         answer = await slack.slash("UA", "start post_meeting Weekly sync")
-    assert answer["text"] == "Started run #1 (post_meeting)."
+    assert answer["text"] == "Started run #1 (post_meeting): 'Weekly sync'."
     assert slack.rows("SELECT facilitator_id FROM runs") == [("slack:UA",)]
     assert [r.getMessage() for r in caplog.records if "users.info" in r.getMessage()] == [
         "Slack users.info failed for UA: missing_scope. Until it answers, they go by their user id, and the"
