@@ -85,7 +85,10 @@ def test_a_start_typed_with_a_slack_mention_takes_them_as_a_participant(server: 
         " FROM runs WHERE facilitator_id = 'rasa:U0RVFAY'"
     )
     assert (title, people) == ("Retro", '[{"id":"rasa:U0RVDAVE","name":"U0RVDAVE"}]')
-    assert texts(started) == [f"Started run #{run_id} (post_meeting).", "What was decided in Retro?"]
+    assert texts(started) == [
+        f"Started run #{run_id} (post_meeting): 'Retro', with U0RVDAVE.",
+        "What was decided in Retro?",
+    ]
 
 
 def test_a_teams_mention_relayed_by_rasa_names_the_participant_of_that_name(server: Server) -> None:
