@@ -95,6 +95,20 @@ def unquoted(title: str) -> str:
     return title
 
 
+def participants_missing(dispatcher: Dispatcher, flow_id: str, parsed: StartArguments, actor: Actor) -> str | None:
+    """Why a start of ``flow_id`` naming no participant (but its facilitator) starts nothing, when
+    one of its questions is for its participants: they would all come to the facilitator."""
+    if any(person.id != actor.id for person in parsed.people):
+        return None
+    try:
+        flow = dispatcher.catalog.get(flow_id)
+    except (FlowNotFound, FlowRefused):  # said by the start itself
+        return None
+    if not any(step.to == "participants" for step in flow.steps):
+        return None
+    return texts.command_needs_participants(flow_id)
+
+
 def start(
     dispatcher: Dispatcher,
     actor: Actor,
@@ -117,6 +131,8 @@ def start(
         return CommandResult(texts.command_not_a_person(*parsed.refused), ok=False)
     if len(parsed.title) > TITLE_MAX:
         return CommandResult(texts.command_title_too_long(len(parsed.title), TITLE_MAX), ok=False)
+    if unasked := participants_missing(dispatcher, flow, parsed, actor):
+        return CommandResult(unasked, ok=False)
     trigger = Trigger(
         flow=flow,
         source=conversation.channel,

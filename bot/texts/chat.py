@@ -236,6 +236,13 @@ def command_not_a_person(word: str, kind: str) -> str:
     )
 
 
+def command_needs_participants(flow: str) -> str:
+    return (
+        f"Nothing started: {flow} asks its participants, and you named none (its questions for them would all"
+        f" come to you). Name them after the flow: start {flow} @bob @carol [title]"
+    )
+
+
 def command_unknown_flow(flow: str, flows: list[str], meant: str | None = None) -> str:
     """``meant``: the flow ``flow`` is a slip from, if one is."""
     guess = f" Did you mean '{meant}'?" if meant else ""
