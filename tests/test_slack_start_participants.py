@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.flows_support import shipped_flows
 from tests.slack_support import Harness, harness, message, wait_for
+from tests.test_slack_modal import opened_by_slash, submit
 
 VOTE = """\
 id: vote
@@ -54,3 +55,22 @@ async def test_a_vote_started_with_nobody_to_vote_starts_nothing(tmp_path: Path,
 async def test_a_flow_asking_no_participant_starts_without_them(slack: Harness) -> None:
     told = (await slack.slash("UA", "start post_meeting Weekly sync"))["text"]
     assert told == "Started run #1 (post_meeting): 'Weekly sync'."
+
+
+async def test_the_form_names_it_under_its_participants_before_posting(tmp_path: Path, fake: FakeSlack) -> None:
+    slack = await voting(tmp_path, fake)
+    try:
+        view = await opened_by_slash(slack)
+        answer = await submit(slack, view, flow="vote", title="Q1 budget", channel="C1")
+        assert answer == {
+            "response_action": "errors",
+            "errors": {
+                "participants": "This flow asks its participants: pick at least one (else its questions for them"
+                " would all come to you)."
+            },
+        }
+        assert fake.posted() == [] and slack.rows("SELECT count(*) FROM runs") == [(0,)]
+        assert await submit(slack, view, flow="vote", people=("UB",), title="Q1 budget", channel="C1") is None
+        await wait_for(lambda: slack.rows("SELECT count(*) FROM runs") == [(1,)])
+    finally:
+        await slack.client.close()

@@ -31,6 +31,7 @@ from bot.channels.slack_events import Answer, Malformed, as_dict
 from bot.channels.slack_starts import SlashStarts
 from bot.control import start_arguments
 from bot.model import Actor
+from bot.start_command import participants_missing
 from bot.store import write_lock
 from bot.store.starts import StartSaid
 
@@ -160,10 +161,12 @@ class FormStarts:
             actor, mentions = await turns._people(sub.user, tokens)  # (a title's <@U..> is only words)
             text, mentions = messages.named(modal.typed_start(sub), mentions)
             others = turns._not_people(tokens, mentions)
-            refused = start_arguments(text.split()[2:], mentions, others).refused
-            if refused is not None:
-                word, kind = refused
+            parsed = start_arguments(text.split()[2:], mentions, others)
+            if parsed.refused is not None:
+                word, kind = parsed.refused
                 return Answer(body=modal.errors({modal.PEOPLE: texts.modal_not_a_person(word.lstrip("@"), kind)}))
+            if participants_missing(turns.dispatcher, sub.flow or "", parsed, actor) is not None:
+                return Answer(body=modal.errors({modal.PEOPLE: texts.modal_needs_participants()}))
             command = modal.as_slash(sub, text)
             said = self._chosen(sub, actor, mentions, arrived)
             outcome = await turns._slash_start(command, said, mentions, sub.flow or "", sub.title, arrived, others)

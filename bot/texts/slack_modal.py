@@ -83,6 +83,11 @@ def modal_too_many_people(count: int, most: int) -> str:
     return f"That is {count} people; pick {most} at most (more can be named as the run asks)."
 
 
+def modal_needs_participants() -> str:
+    """Under the form's Participants: a flow with a question for them, and none picked."""
+    return "This flow asks its participants: pick at least one (else its questions for them would all come to you)."
+
+
 def modal_not_a_person(name: str, kind: str) -> str:
     """A participant picked who cannot take part: a deactivated account, another app's bot, the bot."""
     if kind == "deactivated":
