@@ -161,7 +161,9 @@ class ActionDecisionAnswer(DecisionAction):
             return run_slots(unseen[-1].reply.run_id)
         result = bot.answer(message)
         if isinstance(result, Unplaced):  # several questions wait on them: which one
-            say(out, result.told("buttons"))  # each button's payload names its run
+            closed = rr.named_closed(bot.db, result.named, caller.actor.id) if result.named is not None else None
+            # a button of a question closed since (each button's payload names its run): what became of it
+            say(out, closed if closed and not result.asking else result.told("buttons"))
             hand_over(bot, caller, out)
             return []
         if result is None and answers_words(text):

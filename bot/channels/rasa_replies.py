@@ -287,6 +287,41 @@ def leads_decision(db: Database, decision_id: Any, actor_id: str) -> bool:
     return found is not None and (found.get("facilitator") or {}).get("id") == actor_id
 
 
+def named_closed(db: Database, run_id: int, actor_id: str) -> str | None:
+    """What became of the question run ``run_id`` asked ``actor_id`` last, for their ``#N yes``
+    (a button's payload) that run ``run_id`` no longer takes: another answered first, the run
+    ended before they answered, or it has their answer already. None when it never asked them,
+    or they cancelled it themselves (the answer then says the run does not wait on them)."""
+    run = runs.load_run(db.conn, run_id)
+    if run is None:
+        return None
+    title = str(run.context.trigger.get("title") or run.flow_id)
+    if run.status in ("active", "stalled") and (note := run.context.late_note(actor_id)):
+        return note
+    asked, answered = db.conn.execute(
+        "SELECT max(CASE WHEN direction = 'out' AND kind = 'prompt' THEN id END),"
+        " max(CASE WHEN direction = 'in' AND kind = 'answer' THEN id END)"
+        " FROM messages WHERE run_id = ? AND actor_id = ?",
+        (run_id, actor_id),
+    ).fetchone()
+    if asked is None or _cancelled_by(db, run_id, actor_id):
+        return None
+    if answered is not None and answered > asked:
+        if run.status == "cancelled":
+            return texts.run_ended_unanswered(run_id, title, run.status, answered=True)
+        return texts.question_answered_already(run_id, title)
+    if run.status in ("completed", "cancelled"):
+        return texts.run_ended_unanswered(run_id, title, run.status)
+    return None
+
+
+def _cancelled_by(db: Database, run_id: int, actor_id: str) -> bool:
+    found = db.conn.execute(
+        "SELECT 1 FROM transitions WHERE run_id = ? AND event = 'cancel' AND actor_id = ?", (run_id, actor_id)
+    ).fetchone()
+    return found is not None
+
+
 def where_it_stands(bot: Dispatcher, actor: Actor, conversation: ConversationKey, run_id: int) -> str:
     """The run's status in words, as ``status N`` says it to ``actor`` (whom it waits for)."""
     return run_command(bot, actor, conversation, f"status {run_id}").text
