@@ -33,3 +33,27 @@ def test_rasa_actions_names_a_yml_twin_of_a_flow_file_at_start(tmp_path: Path) -
         assert str(flows / "post_meeting.yml") in said[0] and TWIN_FIX in said[0], said
     finally:
         stop(server)
+
+
+def test_rasa_actions_started_without_an_endpoints_yml_logs_no_error_about_it(tmp_path: Path) -> None:
+    """rasa-sdk reads tracing from ``endpoints.yml`` in the folder it starts in: without one (the
+    usual case outside a Rasa project) it logged "Failed to read endpoint configuration from
+    .../endpoints.yml. No such file." in each worker, which reads as though the action server
+    needed Rasa's endpoints.yml."""
+    server = start_server(tmp_path, RASA_ACTIONS)
+    try:
+        logged = _log_once_served(server)
+        assert "Registered function for 'action_decision_answer'" in logged  # rasa-sdk's own lines are there
+        assert "endpoints.yml" not in logged and "Failed to read" not in logged, logged
+    finally:
+        stop(server)
+
+
+def test_an_endpoints_yml_with_tracing_is_still_read_as_rasa_sdk_reads_it(tmp_path: Path) -> None:
+    (tmp_path / "endpoints.yml").write_text("tracing:\n  type: nonesuch\n")
+    server = start_server(tmp_path, RASA_ACTIONS)
+    try:
+        logged = _log_once_served(server)
+        assert "Unknown tracing type nonesuch read from endpoints.yml, ignoring." in logged, logged
+    finally:
+        stop(server)
