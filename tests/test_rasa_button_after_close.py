@@ -70,3 +70,20 @@ def test_a_button_pressed_after_another_answered_first_names_them(tmp_path: Path
         assert texts(late) == ["That question closed: carol answered first (no). Nothing waits on you in this run now."]
     finally:
         stop(server)
+
+
+def test_news_waiting_for_the_sender_comes_before_nothing_is_waiting(tmp_path: Path) -> None:
+    """kim's run, cancelled by the operator while she was away: her next words read the news first,
+    then that nothing waits for her answer (it came after, as though the cancel were newer)."""
+    server = start_server(tmp_path, RASA_ACTIONS)
+    try:
+        run = _owner_asked(server)
+        cancel = [sys.executable, "-m", "bot", "--db", str(server.db), "--flows", str(ROOT / "flows")]
+        subprocess.run([*cancel, "runs", "cancel", str(run)], check=True, capture_output=True, cwd=tmp_path)
+        _, told = server.act("action_decision_answer", "kim", "hi")
+        assert texts(told) == [
+            "Run cancelled by the bot's operator. The transcript is kept.",
+            "Nothing is waiting for your answer. Ask for your open decisions, or start one.",
+        ]
+    finally:
+        stop(server)

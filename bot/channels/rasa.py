@@ -172,8 +172,8 @@ class ActionDecisionAnswer(DecisionAction):
             return carry_out(bot, caller, out, done)
         if result is None:
             closed = placing.closed_for(bot.db.conn, caller.conversation.channel, caller.actor.id)
+            hand_over(bot, caller, out)  # news first (their run cancelled meanwhile), then that nothing waits
             say(out, closed or texts.rasa_nothing_waiting())
-            hand_over(bot, caller, out)
             return []
         if not hand_over(bot, caller, out) and result.outcome.status in ("active", "stalled"):
             say(out, rr.where_it_stands(bot, caller.actor, caller.conversation, result.run_id))
