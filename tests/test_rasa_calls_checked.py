@@ -101,3 +101,16 @@ def test_following_the_rasa_re_prompt_names_the_sender_given_as_at_id(server: Se
     server.act("action_decision_answer", alice, f"@{zed}", slots=slots)
     owner = server.sql("SELECT value FROM answers WHERE field = 'owner' AND actor_id = ?", f"rasa:{alice}")
     assert owner == [(f'{{"id": "rasa:{zed}", "name": "{zed}"}}',)], owner
+
+
+@pytest.mark.parametrize("action", ["action_decision_status", "action_decision_start", "validate_decision_form"])
+def test_a_tracker_whose_latest_message_is_null_is_a_400_naming_it(server: Server, action: str) -> None:
+    """``latest_message: null`` passed the check (only another type was refused) and rasa-sdk then
+    failed on it: a 500 with Python's words ('NoneType' object has no attribute 'get') and the whole
+    request body echoed back, and nothing in decisionbot's log to say which field."""
+    call = request(action, "nulled", None, slots={"decision_flow": "post_meeting"})
+    call["tracker"]["latest_message"] = None
+    status, answer = server.post(call)
+    assert status == 400, answer
+    assert answer == {"error": "Bad action call: tracker.latest_message must be an object.", "action_name": action}
+    assert server.sql("SELECT count(*) FROM runs WHERE facilitator_id = 'rasa:nulled'") == [(0,)]

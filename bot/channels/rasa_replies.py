@@ -94,7 +94,7 @@ def tracker_problem(tracker: Mapping[str, Any], *, needs_text: bool) -> str | No
     if any(e["event"] == "slot" and not ("name" in e and "value" in e) for e in tracker.get("events") or []):
         return "every slot event of tracker.events needs a 'name' and a 'value'"
     latest = tracker.get("latest_message")
-    if latest is not None and not isinstance(latest, Mapping):
+    if "latest_message" in tracker and not isinstance(latest, Mapping):  # null too: rasa-sdk reads it
         return "tracker.latest_message must be an object"
     text = (latest or {}).get("text")
     if needs_text and not isinstance(text, str):
