@@ -50,6 +50,8 @@ def call_problem(call: Any, *, needs_text: bool) -> str | None:
         return "tracker is missing"
     if call.get("domain") is not None and not isinstance(call["domain"], Mapping):
         return "domain must be an object"
+    if "version" in call and not isinstance(call["version"], str):  # rasa-sdk splits it: a 500
+        return "version must be a string"
     return tracker_problem(call["tracker"], needs_text=needs_text)
 
 
@@ -87,7 +89,7 @@ def tracker_problem(tracker: Mapping[str, Any], *, needs_text: bool) -> str | No
     if any(ch.isspace() for ch in sender):
         return "tracker.sender_id must not contain spaces"
     for key, kind, name in (("slots", Mapping, "an object"), ("events", list, "a list")):
-        if tracker.get(key) is not None and not isinstance(tracker[key], kind):
+        if key in tracker and not isinstance(tracker[key], kind):  # null too: the form's validation reads them
             return f"tracker.{key} must be {name}"
     if any(not isinstance(e, Mapping) or "event" not in e for e in tracker.get("events") or []):
         return "every item of tracker.events must be an object with an 'event' key"
