@@ -65,7 +65,7 @@ class ActionDecisionStart(DecisionAction):
     action_name = "action_decision_start"
 
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
-        known = bot.catalog.startable()
+        known = bot.catalog.startable_in_chat()  # what the sender may say: a review starts on its date
         flow = caller.slots.get("decision_flow")
         if not isinstance(flow, str) or not flow.strip():
             say(out, texts.rasa_start_needs_flow(known))
