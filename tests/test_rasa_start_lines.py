@@ -5,6 +5,7 @@ no error about an ``endpoints.yml`` the action server does not need."""
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -55,5 +56,19 @@ def test_an_endpoints_yml_with_tracing_is_still_read_as_rasa_sdk_reads_it(tmp_pa
     try:
         logged = _log_once_served(server)
         assert "Unknown tracing type nonesuch read from endpoints.yml, ignoring." in logged, logged
+    finally:
+        stop(server)
+
+
+def test_python_m_rasa_sdk_names_a_yml_twin_at_its_first_call(tmp_path: Path) -> None:
+    """Plain ``python -m rasa_sdk`` reads the flows folder at its first action call and logged its
+    refused files only: a twin went unsaid for as long as it ran (it does not reload)."""
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    shutil.copy(flows / "post_meeting.yaml", flows / "post_meeting.yml")
+    server = start_server(tmp_path, [sys.executable, "-m", "rasa_sdk", "--actions", "bot.channels.rasa"], flows=flows)
+    try:
+        said = [line for line in _log_once_served(server).splitlines() if TWIN_SAYS in line]
+        assert len(said) == 1 and TWIN_FIX in said[0], server.log.read_text()
     finally:
         stop(server)

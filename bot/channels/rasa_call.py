@@ -34,6 +34,8 @@ def dispatcher() -> Dispatcher:
     catalog = FlowCatalog(Path(config.get("flows") or "flows"), db)
     for refusal in catalog.refusals():  # the other flows run; this one is named
         logging.getLogger("decisionbot").error(refusal)
+    for twin in [] if edge.CHECKED else catalog.twin_warnings():  # rasa-actions said it at start
+        logging.getLogger("decisionbot").warning(twin)  # 'post_meeting.yml' beside the flow file: never read
     return Dispatcher(db, catalog, config.timezone())
 
 
