@@ -108,7 +108,7 @@ def hand_over(
     if queued is None:
         queued = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
     for item in queued:
-        for response in rr.responses(item.reply):
+        for response in rr.responses(rr.with_question_buttons(bot.db, item.reply, caller.actor.id)):
             out.utter_message(**response)
     mark_sent(bot.db, [q.id for q in queued], bot.clock())
     return queued

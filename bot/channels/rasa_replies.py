@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -233,6 +234,23 @@ def responses(reply: Reply) -> list[dict[str, Any]]:
         {"text": piece, "buttons": buttons(reply.expects, reply.run_id) if i == last else [], "decisionbot": meta}
         for i, piece in enumerate(pieces)
     ]
+
+
+def with_question_buttons(db: Database, reply: Reply, actor_id: str) -> Reply:
+    """A re-prompt (an error for ``actor_id`` in a run still asking them at its step) with what
+    the question expects, so that it carries the question's buttons again (the question's own may be
+    out of sight, or gone: quick replies last only while their message is the latest). Any other
+    reply as it is."""
+    if reply.kind != "error" or reply.expects is not None or reply.step is None:
+        return reply
+    asked = db.conn.execute(
+        "SELECT expects FROM messages WHERE run_id = ? AND actor_id = ? AND step = ? AND kind = 'prompt'"
+        " AND direction = 'out' ORDER BY id DESC LIMIT 1",
+        (reply.run_id, actor_id, reply.step),
+    ).fetchone()
+    if asked is None or not asked[0] or not _still_asked(db, reply, actor_id):
+        return reply
+    return replace(reply, expects=json.loads(asked[0]))
 
 
 def pending_for(db: Database, actor: Actor, conversation: ConversationKey, now: datetime) -> list[Queued]:
