@@ -153,7 +153,7 @@ def _decision(d: dict[str, Any], names: dict[str, str]) -> list[str]:
         done_by = act.get("done_confirmed_by")  # a "done" said in the owner's place
         status = f"{act['status']} (confirmed by {names.get(done_by, done_by)})" if done_by else act["status"]
         lines.append(
-            f"  action {act['item']}: {act['what']} - {act['owner_name']}, due {act['due'] or '-'}, {status}, {accepted}"
+            f"  action {act['item']} (A{act['id']}): {act['what']} - {act['owner_name']}, due {act['due'] or '-'}, {status}, {accepted}"
         )
     for r in d["reviews"]:
         lines.append(f"  review due {r['due_at']}" + (f", held {r['held_at']}: {r['outcome']}" if r["held_at"] else ""))

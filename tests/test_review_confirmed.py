@@ -69,8 +69,8 @@ def test_a_done_given_for_the_owner_is_recorded_as_confirmed_by_the_facilitator(
         ).fetchall()
     assert actions == [(1, "done", 1, "console:alice"), (2, "done", 1, None)]  # bob's own yes to take it stays
     shown = cli(db, "runs", "show", "1")
-    assert f"  action 1: Draft the plan - bob, due {JAN15}, done (confirmed by alice), accepted" in shown
-    assert f"  action 2: Book the venue - carol, due {JAN20}, done, accepted" in shown
+    assert f"  action 1 (A1): Draft the plan - bob, due {JAN15}, done (confirmed by alice), accepted" in shown
+    assert f"  action 2 (A2): Book the venue - carol, due {JAN20}, done, accepted" in shown  # the codes commands take
 
 
 def test_the_migration_fills_in_who_said_done_for_the_owner(tmp_path: Path) -> None:
