@@ -53,7 +53,9 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
     obj.require_flows()  # a flows folder with no flows: said before the port
     try_port(host, port)  # a busy port: refused before the ledger is made (Sanic binds it again)
     new = not Path(obj.db_path).exists()
-    obj.dispatcher()  # refuse a bad flow file, time zone or ledger now, not at the first call
+    bot = obj.dispatcher()  # refuse a bad flow file, time zone or ledger now, not at the first call
+    for twin in bot.catalog.twin_warnings():  # 'post_meeting.yml' beside the flow file: never read
+        click.echo(texts.cli_warning(twin), err=True)
     click.echo(texts.rasa_listening(host, port, obj.db_path, str(obj.flows_dir)), err=True)
     click.echo(store.in_use(obj.db, obj.db_path, new), err=True)
     with listening(host, port):  # the bind fails before any worker starts

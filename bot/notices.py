@@ -134,7 +134,8 @@ def plan(
         if gone and not question:  # news for someone who left ('your action is Carol's now'): only logged
             return None
         codes = review_codes(run.context.trigger, reply.to.id)
-        text = texts.notice_unreached(reply.to.name, why, excerpt, question, reply.to.id == fac.id, gone, codes)
+        said = None if reply.kind == "error" else excerpt  # (it answers, and may quote, what they wrote in private)
+        text = texts.notice_unreached(reply.to.name, why, said, question, reply.to.id == fac.id, gone, codes)
         about = reply.to.id
     else:  # this message refused (its layout, its size, a day of refusals, a defect) where the bot still posts
         who = "" if reply.to.id == fac.id else reply.to.name

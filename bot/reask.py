@@ -1,7 +1,7 @@
 """A run's questions asked again because the messages that asked them were lost: a Slack thread
 deleted with its questions, or one question's own message deleted (see
 :mod:`bot.channels.slack_deleted`), or left behind as the run moved to another channel
-(:mod:`bot.channels.slack_move`). Channel-neutral: the prompts still waiting on the people
+(:mod:`bot.channels.slack_move`); a Teams thread whose root was deleted (:func:`thread_lost`). Channel-neutral: the prompts still waiting on the people
 chosen are put again as they stand (their words, their widgets, the answer they would change),
 in the caller's transaction. When each was first
 asked stays as it was (the answer-time measures count from then), and the run keeps a transition
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.engine.runtime import Turn
 from bot.engine.state import Prompt
-from bot.store import runs
+from bot.store import runs, transaction
 from bot.store.runs import RunRow
 
 if TYPE_CHECKING:
@@ -48,3 +48,29 @@ def ask_again(
         turn.ask(prompt, current=turn.current_value(prompt), lead=lead)
     turn.out.transitions.append({"from": row.state, "to": row.state, "event": event, "actor": actor})
     return runs.write_turn(conn, row, turn.out, None, now)
+
+
+def thread_lost(bot: Dispatcher, run_id: int) -> list[int]:
+    """Run ``run_id``'s thread is gone and the run goes on in a new one (Teams: its root deleted,
+    a reply there refused 404): the questions the thread asked and still waits on asked again in
+    the run's conversation, which is the new thread now (those asked to people alone stay where
+    they are; one not out yet goes there on its own), a ``thread_moved`` transition. In a
+    transaction of its own; the outbox ids queued (none for a run that ended)."""
+    now = bot.clock()
+    with transaction(bot.db) as conn:
+        row = runs.load_run(conn, run_id)
+        if row is None or row.status not in runs.OPEN:
+            return []
+        there = {p.to["id"] for p in row.context.prompts if p.asked and asked_out_there(conn, run_id, p.to["id"])}
+        return ask_again(bot, conn, row, lambda p: p.to["id"] in there, "thread_moved", now)
+
+
+def asked_out_there(conn: sqlite3.Connection, run_id: int, actor_id: str) -> bool:
+    """Whether the latest question ``run_id`` put to ``actor_id`` went to the run's conversation
+    (not to them alone) and is out of the outbox (posted, or given up)."""
+    row = conn.execute(
+        "SELECT private, delivered_at IS NULL AND failed_at IS NULL FROM messages"
+        " WHERE run_id = ? AND direction = 'out' AND kind = 'prompt' AND actor_id = ? ORDER BY id DESC LIMIT 1",
+        (run_id, actor_id),
+    ).fetchone()
+    return bool(row) and not row[0] and not row[1]

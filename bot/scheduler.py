@@ -26,7 +26,7 @@ from bot.model import Actor
 from bot.store import group, is_busy, jobs, transaction
 from bot.store.jobs import Job
 from bot.store.people import stored_kinds
-from bot.triggers import checks, digest, naming, next_time
+from bot.triggers import checks, digest, naming
 
 log = logging.getLogger("decisionbot.scheduler")
 
@@ -66,7 +66,6 @@ class Scheduler:
         """One pending job per enabled check and for the digest, as ``checks.yaml`` says."""
         now = now or self.dispatcher.clock()
         config = self.checks.config()
-        tz = self.dispatcher.tz
         with transaction(self.dispatcher.db) as conn:
             wanted = {c.name: c for c in config.checks if c.enabled}
             kept: set[str] = set()
@@ -83,8 +82,10 @@ class Scheduler:
             for job in pending:
                 if job.payload.get("schedule") != config.digest:
                     jobs.finish_job(conn, job.id, texts.job_unplanned(), now)
+                else:  # an owner's own 09:00 may come before it now (a new owner, a zone changed)
+                    digest.replan(conn, self.dispatcher, job, now)
             if config.digest and not any(j.payload.get("schedule") == config.digest for j in pending):
-                first = next_time(config.digest, now, tz)
+                first = digest.next_due(conn, self.dispatcher, config.digest, now)
                 jobs.add_job(conn, None, "digest", first, {"schedule": config.digest}, now)
 
     # --- running what is due -------------------------------------------------------------------

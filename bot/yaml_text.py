@@ -24,3 +24,22 @@ SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeLoader.construct_y
 def safe_load(text: str) -> Any:
     """``yaml.safe_load`` with impossible dates kept as text."""
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader
+
+
+def quote_at_fault(text: str, line: int, column: int) -> tuple[bool, int, int, str] | None:
+    """The quoted text YAML's error at ``line``, ``column`` (from 0) comes from, when it does:
+    (``left_open``, its line, its column, its quote). Left open, YAML reads on to the next quote of
+    the file and fails there, lines below the mistake; closed early by a quote inside it (``'Why
+    didn't it?'``), YAML fails at the rest of the line."""
+    last: yaml.Token | None = None
+    try:
+        for token in yaml.scan(text, Loader=SafeLoader):  # noqa: S506 - a SafeLoader
+            if (token.start_mark.line, token.start_mark.column) >= (line, column):
+                break
+            last = token
+    except yaml.YAMLError:
+        pass
+    if not isinstance(last, yaml.ScalarToken) or last.style not in ('"', "'") or last.end_mark.line != line:
+        return None
+    start = last.start_mark
+    return start.line < line, start.line, start.column, str(last.style)

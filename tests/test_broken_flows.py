@@ -67,13 +67,13 @@ BROKEN: dict[str, tuple[str, str | None, str, str]] = {
         "title: T\nsteps:\n  - {id: review_at, ask: 'When?', type: date, not_before: 2027-02-30}\n",
         "review_at",
         "the date bound '2027-02-30' is not understood",
-        "use today, tomorrow or an ISO date",
+        "write a day as an answer would name it: today, tomorrow, in 2 weeks, end of month or an ISO date",
     ),
     "bad_date_bound": (
         "title: T\nsteps:\n  - {id: review_at, ask: 'When?', type: date, not_before: next tuesdy}\n",
         "review_at",
         "the date bound 'next tuesdy' is not understood",
-        "use today, tomorrow or an ISO date",
+        "write a day as an answer would name it: today, tomorrow, in 2 weeks, end of month or an ISO date",
     ),
     "no_title": (
         "steps:\n" + ONE_STEP,

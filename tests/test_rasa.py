@@ -51,12 +51,16 @@ def test_start_responds_with_the_first_prompt(server: Server) -> None:
     delivered = server.sql("SELECT text, delivered_at IS NOT NULL FROM messages WHERE run_id = ?", run_id)
     assert delivered == [("/decision_start", 0), ("What was decided in Weekly sync?", 1)]  # how it began, then
 
+    # the sender reads what they can say (no slot is theirs to set), and only the flows a start
+    # typed may start: a review starts on its decision's date, or with decision_data's decision_id
     _, missing = server.act("action_decision_start", "s_start2", "/decision_start")
     assert texts(missing) == [
-        "Which flow should I start? Set the slot decision_flow to one of: decision_review, metric_breach, post_meeting."
+        "Which flow should I start? Say start FLOW [@people ...] [title]. Flows: metric_breach, post_meeting."
     ]
     _, unknown = server.act("action_decision_start", "s_start2", "/decision_start", slots={"decision_flow": "nope"})
-    assert texts(unknown) == ["There is no flow 'nope'. Flows: decision_review, metric_breach, post_meeting."]
+    assert texts(unknown) == ["There is no flow 'nope'. Flows: metric_breach, post_meeting."]
+    _, typed = server.act("action_decision_answer", "s_start2", "start post_meeting Retro")  # as it says
+    assert texts(typed)[0].startswith("Started run #")
 
 
 def test_what_is_said_through_rasa_is_searchable_at_once(server: Server, tmp_path: Path) -> None:

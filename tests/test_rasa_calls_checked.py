@@ -101,3 +101,36 @@ def test_following_the_rasa_re_prompt_names_the_sender_given_as_at_id(server: Se
     server.act("action_decision_answer", alice, f"@{zed}", slots=slots)
     owner = server.sql("SELECT value FROM answers WHERE field = 'owner' AND actor_id = ?", f"rasa:{alice}")
     assert owner == [(f'{{"id": "rasa:{zed}", "name": "{zed}"}}',)], owner
+
+
+@pytest.mark.parametrize("action", ["action_decision_status", "action_decision_start", "validate_decision_form"])
+def test_a_tracker_whose_latest_message_is_null_is_a_400_naming_it(server: Server, action: str) -> None:
+    """``latest_message: null`` passed the check (only another type was refused) and rasa-sdk then
+    failed on it: a 500 with Python's words ('NoneType' object has no attribute 'get') and the whole
+    request body echoed back, and nothing in decisionbot's log to say which field."""
+    call = request(action, "nulled", None, slots={"decision_flow": "post_meeting"})
+    call["tracker"]["latest_message"] = None
+    status, answer = server.post(call)
+    assert status == 400, answer
+    assert answer == {"error": "Bad action call: tracker.latest_message must be an object.", "action_name": action}
+    assert server.sql("SELECT count(*) FROM runs WHERE facilitator_id = 'rasa:nulled'") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("slots", None, "tracker.slots must be an object"),
+        ("events", None, "tracker.events must be a list"),
+        ("version", 3, "version must be a string"),
+    ],
+)
+def test_a_null_slots_or_events_or_a_version_not_a_string_is_a_400(
+    server: Server, field: str, value: object, problem: str
+) -> None:
+    """Rasa sends ``slots`` as an object, ``events`` as a list and ``version`` as a string; ``null``
+    and a number passed the check, and rasa-sdk failed on them (the form's validation, every action
+    for the version): a 500 with Python's words and the request body echoed."""
+    call = request("validate_decision_form", "nulled", "next friday", slots={"requested_slot": "decision_due"})
+    (call if field == "version" else call["tracker"])[field] = value
+    status, answer = server.post(call)
+    assert (status, answer) == (400, {"error": f"Bad action call: {problem}.", "action_name": "validate_decision_form"})

@@ -145,11 +145,13 @@ async def test_a_404_to_what_a_bystander_is_told_in_the_thread_moves_the_run_too
         h.fake.refused_in[f"{CHANNEL};messageid={root}"] = 404
         await h.send(in_channel(h.url, CAROL, "We ship in April", root=root))
         await h.settle()
-        thread = h.fake.posts()[-1].conversation  # the run's new thread, opened for what Carol is told
+        told, asked = h.fake.posts()[-2:]  # what Carol is told, then Alice's question asked again (once)
+        thread = told.conversation  # the run's new thread, opened for what Carol is told
         assert (
-            thread != f"{CHANNEL};messageid={root}" and thread == f"{CHANNEL};messageid={h.fake.posts()[-2].answer_id}"
+            thread != f"{CHANNEL};messageid={root}" and thread == f"{CHANNEL};messageid={h.fake.posts()[-3].answer_id}"
         )
-        assert h.fake.posts()[-1].text.startswith(f"{at(CAROL)} This question is for Alice Example.")
+        assert told.text.startswith(f"{at(CAROL)} This question is for Alice Example.")
+        assert asked.conversation == thread and "What was decided in Weekly sync?" in str(asked.card)
         assert h.db("SELECT refused FROM teams_conversations WHERE conversation_id = ?", CHANNEL) == [(None,)]
         assert refused(h) == {}
 

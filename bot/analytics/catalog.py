@@ -82,6 +82,9 @@ TABLES: dict[str, tuple[str, T]] = {
         "payload": "Arguments (JSON): a chase's `since` (the last activity its chain is timed from); a reminder or digest put off for some people's quiet hours, `to` (their ids); a review start's `flow`, `decision_id` and `facilitator` (who set its date and leads it; absent on jobs of older releases); a check's `check` and `schedule`, a recurring digest's `schedule`.", "created_at": "Created (UTC).", "claimed_at": "Claimed (UTC).", "done_at": "Done (UTC).",
         "outcome": "done; done: <stage> (a chase whose later stage was due); done: run N (a review started); done: N owner(s) (a digest; with '; M put off for their quiet hours' and/or '; M put off for their quiet days' when some owners get it later: days when a quiet day keeps them past their quiet hours' end); a check's ok, error, started, repeat, resolved, unrouted or held (within bounds, the breach kept open by clear_after); skipped: ...; put off: quiet hours until ... (their quiet hours or days; a new job carries it); put off: quiet days until ... (a review start on its facilitator's quiet day); cancelled: the review was held by run N; superseded; or failed: ...",
     }),
+    "owner_digests": ("The day of each owner's calendar their latest digest of open actions went on: one a day of theirs at most, whatever their zone did meanwhile.", {
+        "owner_id": "Owner (actor id; join `actions.owner_id`).", "day": "That day, on the owner's clock when it was sent (YYYY-MM-DD).", "sent_at": "When it was queued (UTC)."
+    }),
     "deliveries": ("Platform delivery ids already seen (retries are dropped); forgotten after a week.", {
         "platform": "Platform.", "delivery_id": "Its delivery id.", "received_at": "When first received (UTC).",
     }),
@@ -143,6 +146,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "user_id": "Teams user id (29:...).", "name": "Name.", "aad_object_id": "Azure AD object id.",
         "personal_conversation_id": "The bot's 1:1 chat with them.", "updated_at": "Last change (UTC).",
         "tz": "IANA time zone, when Teams says it.",
+        "personal_refused": "Why Teams would not create the bot's 1:1 chat with them (403: the app not installed for them, or blocked; 404); null once a chat with them exists, or none was refused. A chat that exists and refuses a post is its `teams_conversations.refused`.",
     }),
     "teams_members": ("Members of each Teams conversation.", {"conversation_id": "Conversation.", "user_id": "User."}),
     "teams_threads": ("The Teams thread of each run in a channel.", {

@@ -65,7 +65,7 @@ class ActionDecisionStart(DecisionAction):
     action_name = "action_decision_start"
 
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
-        known = bot.catalog.startable()
+        known = bot.catalog.startable_in_chat()  # what the sender may say: a review starts on its date
         flow = caller.slots.get("decision_flow")
         if not isinstance(flow, str) or not flow.strip():
             say(out, texts.rasa_start_needs_flow(known))
@@ -161,7 +161,9 @@ class ActionDecisionAnswer(DecisionAction):
             return run_slots(unseen[-1].reply.run_id)
         result = bot.answer(message)
         if isinstance(result, Unplaced):  # several questions wait on them: which one
-            say(out, result.told("buttons"))  # each button's payload names its run
+            closed = rr.named_closed(bot.db, result.named, caller.actor.id) if result.named is not None else None
+            # a button of a question closed since (each button's payload names its run): what became of it
+            say(out, closed if closed and not result.asking else result.told("buttons"))
             hand_over(bot, caller, out)
             return []
         if result is None and answers_words(text):
@@ -170,8 +172,8 @@ class ActionDecisionAnswer(DecisionAction):
             return carry_out(bot, caller, out, done)
         if result is None:
             closed = placing.closed_for(bot.db.conn, caller.conversation.channel, caller.actor.id)
+            hand_over(bot, caller, out)  # news first (their run cancelled meanwhile), then that nothing waits
             say(out, closed or texts.rasa_nothing_waiting())
-            hand_over(bot, caller, out)
             return []
         if not hand_over(bot, caller, out) and result.outcome.status in ("active", "stalled"):
             say(out, rr.where_it_stands(bot, caller.actor, caller.conversation, result.run_id))

@@ -34,6 +34,8 @@ def dispatcher() -> Dispatcher:
     catalog = FlowCatalog(Path(config.get("flows") or "flows"), db)
     for refusal in catalog.refusals():  # the other flows run; this one is named
         logging.getLogger("decisionbot").error(refusal)
+    for twin in [] if edge.CHECKED else catalog.twin_warnings():  # rasa-actions said it at start
+        logging.getLogger("decisionbot").warning(twin)  # 'post_meeting.yml' beside the flow file: never read
     return Dispatcher(db, catalog, config.timezone())
 
 
@@ -106,7 +108,7 @@ def hand_over(
     if queued is None:
         queued = rr.pending_for(bot.db, caller.actor, caller.conversation, bot.clock())
     for item in queued:
-        for response in rr.responses(item.reply):
+        for response in rr.responses(rr.with_question_buttons(bot.db, item.reply, caller.actor.id)):
             out.utter_message(**response)
     mark_sent(bot.db, [q.id for q in queued], bot.clock())
     return queued

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +51,8 @@ def call_problem(call: Any, *, needs_text: bool) -> str | None:
         return "tracker is missing"
     if call.get("domain") is not None and not isinstance(call["domain"], Mapping):
         return "domain must be an object"
+    if "version" in call and not isinstance(call["version"], str):  # rasa-sdk splits it: a 500
+        return "version must be a string"
     return tracker_problem(call["tracker"], needs_text=needs_text)
 
 
@@ -87,14 +90,14 @@ def tracker_problem(tracker: Mapping[str, Any], *, needs_text: bool) -> str | No
     if any(ch.isspace() for ch in sender):
         return "tracker.sender_id must not contain spaces"
     for key, kind, name in (("slots", Mapping, "an object"), ("events", list, "a list")):
-        if tracker.get(key) is not None and not isinstance(tracker[key], kind):
+        if key in tracker and not isinstance(tracker[key], kind):  # null too: the form's validation reads them
             return f"tracker.{key} must be {name}"
     if any(not isinstance(e, Mapping) or "event" not in e for e in tracker.get("events") or []):
         return "every item of tracker.events must be an object with an 'event' key"
     if any(e["event"] == "slot" and not ("name" in e and "value" in e) for e in tracker.get("events") or []):
         return "every slot event of tracker.events needs a 'name' and a 'value'"
     latest = tracker.get("latest_message")
-    if latest is not None and not isinstance(latest, Mapping):
+    if "latest_message" in tracker and not isinstance(latest, Mapping):  # null too: rasa-sdk reads it
         return "tracker.latest_message must be an object"
     text = (latest or {}).get("text")
     if needs_text and not isinstance(text, str):
@@ -233,6 +236,23 @@ def responses(reply: Reply) -> list[dict[str, Any]]:
     ]
 
 
+def with_question_buttons(db: Database, reply: Reply, actor_id: str) -> Reply:
+    """A re-prompt (an error for ``actor_id`` in a run still asking them at its step) with what
+    the question expects, so that it carries the question's buttons again (the question's own may be
+    out of sight, or gone: quick replies last only while their message is the latest). Any other
+    reply as it is."""
+    if reply.kind != "error" or reply.expects is not None or reply.step is None:
+        return reply
+    asked = db.conn.execute(
+        "SELECT expects FROM messages WHERE run_id = ? AND actor_id = ? AND step = ? AND kind = 'prompt'"
+        " AND direction = 'out' ORDER BY id DESC LIMIT 1",
+        (reply.run_id, actor_id, reply.step),
+    ).fetchone()
+    if asked is None or not asked[0] or not _still_asked(db, reply, actor_id):
+        return reply
+    return replace(reply, expects=json.loads(asked[0]))
+
+
 def pending_for(db: Database, actor: Actor, conversation: ConversationKey, now: datetime) -> list[Queued]:
     """Undelivered replies for this person: addressed to them, or to everyone in their conversation.
     A question no longer asked of them by the time they call (the run ended, or moved on: another's
@@ -285,6 +305,41 @@ def leads_decision(db: Database, decision_id: Any, actor_id: str) -> bool:
         return False
     found = ledger.decision_context(db.conn, number) if -(2**63) <= number < 2**63 else None
     return found is not None and (found.get("facilitator") or {}).get("id") == actor_id
+
+
+def named_closed(db: Database, run_id: int, actor_id: str) -> str | None:
+    """What became of the question run ``run_id`` asked ``actor_id`` last, for their ``#N yes``
+    (a button's payload) that run ``run_id`` no longer takes: another answered first, the run
+    ended before they answered, or it has their answer already. None when it never asked them,
+    or they cancelled it themselves (the answer then says the run does not wait on them)."""
+    run = runs.load_run(db.conn, run_id)
+    if run is None:
+        return None
+    title = str(run.context.trigger.get("title") or run.flow_id)
+    if run.status in ("active", "stalled") and (note := run.context.late_note(actor_id)):
+        return note
+    asked, answered = db.conn.execute(
+        "SELECT max(CASE WHEN direction = 'out' AND kind = 'prompt' THEN id END),"
+        " max(CASE WHEN direction = 'in' AND kind = 'answer' THEN id END)"
+        " FROM messages WHERE run_id = ? AND actor_id = ?",
+        (run_id, actor_id),
+    ).fetchone()
+    if asked is None or _cancelled_by(db, run_id, actor_id):
+        return None
+    if answered is not None and answered > asked:
+        if run.status == "cancelled":
+            return texts.run_ended_unanswered(run_id, title, run.status, answered=True)
+        return texts.question_answered_already(run_id, title)
+    if run.status in ("completed", "cancelled"):
+        return texts.run_ended_unanswered(run_id, title, run.status)
+    return None
+
+
+def _cancelled_by(db: Database, run_id: int, actor_id: str) -> bool:
+    found = db.conn.execute(
+        "SELECT 1 FROM transitions WHERE run_id = ? AND event = 'cancel' AND actor_id = ?", (run_id, actor_id)
+    ).fetchone()
+    return found is not None
 
 
 def where_it_stands(bot: Dispatcher, actor: Actor, conversation: ConversationKey, run_id: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import zlib
+from pathlib import Path
 from typing import Any
 
 from bot import config, log_lines, texts
@@ -23,7 +24,7 @@ def build_app(executor: Any) -> Any:
     from sanic import response
 
     edge.CHECKED = True
-    app = create_app_for_serve(executor, cors_origins=None)
+    app = create_app_for_serve(executor, cors_origins=None, endpoints=tracing_endpoints())
     edge.refuse_calls_without(config.get("rasa_token"), app)  # before the body is read
     log_refusals(app)  # Rasa's log says "check the logs of your action server"
 
@@ -58,6 +59,16 @@ def build_app(executor: Any) -> Any:
         return response.json({"error": texts.rasa_bad_call(problem), "action_name": name}, status=400)
 
     return app
+
+
+def tracing_endpoints() -> str | None:
+    """Where rasa-sdk reads its tracing from: ``endpoints.yml`` in the folder the server starts in,
+    as ``python -m rasa_sdk`` does, when there is one. None without it: rasa-sdk would log "Failed
+    to read endpoint configuration ... No such file." in every worker, an error about a file the
+    action server does not need (Rasa's endpoints.yml points at it, not the other way)."""
+    from rasa_sdk.constants import DEFAULT_ENDPOINTS_PATH
+
+    return DEFAULT_ENDPOINTS_PATH if Path(DEFAULT_ENDPOINTS_PATH).is_file() else None
 
 
 def serve(host: str, port: int) -> None:

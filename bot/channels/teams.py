@@ -34,7 +34,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
-from bot import inbound_json, texts
+from bot import inbound_json, reask, texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
@@ -111,6 +111,7 @@ class TeamsChannel(Channel):
         self.outbound = TeamsOutbound(self.store, self.connector, self.services.dispatcher.clock, self._spawn)
         self.outbound.takes = self._takes_posts  # a route's conversation: off /healthz's routes_refused
         self.outbound.refuses = self._refuses_posts  # ... and on it at once
+        self.outbound.moved = self._thread_moved  # the questions its old thread asked, asked again
         self.turns = TeamsInbound(self.services, self.store, self.connector, self.outbound, self._spawn)
         dispatcher = self.services.dispatcher  # a Teams person's zone: the one their client sent
         fallback, zone = dispatcher.tz_for, self.store.zone
@@ -130,6 +131,11 @@ class TeamsChannel(Channel):
 
     def _takes_posts(self, base: str) -> None:
         self.services.takes_posts(self.name, acts.key_for(base).conversation)
+
+    def _thread_moved(self, run_id: int) -> None:
+        """A run's thread gone (its root deleted), the run in a new one: what it waits for there asked again."""
+        if reask.thread_lost(self.services.dispatcher, run_id):
+            self.services.notify(self.name)
 
     def _refuses_posts(self, base: str, code: str) -> None:
         """A post there refused ``code`` (403, 404): the routes naming it say why the ledger says (what Teams

@@ -61,6 +61,7 @@ class TeamsOutbound:
         self.spawn = spawn  # background work (card updates), awaited at the channel's stop
         self.takes: Callable[[str], None] = lambda conversation: None  # a post there went through
         self.refuses: Callable[[str, str], None] = lambda conversation, code: None  # ... refused (403, 404)
+        self.moved: Callable[[int], None] = lambda run_id: None  # a run's thread gone: its questions asked again
 
     async def deliver(self, item: Queued) -> str:
         """Deliver ``item``; a refusal says what was refused (a personal chat with the person, the
@@ -180,6 +181,7 @@ class TeamsOutbound:
         root = await self._new_thread(ref, said)
         await group.writable(self.store.db.conn, math.inf)
         self.store.save_thread(run_id, base, root, self.clock())
+        self.moved(run_id)
         return root
 
     async def _to_personal_chat(self, reply: Reply, ref: Reference | None, run_base: str) -> Reference | None:
@@ -308,17 +310,17 @@ class TeamsOutbound:
             "channelData": {"tenant": {"id": ref.tenant_id}},
             "tenantId": ref.tenant_id,
         }
-        created = await self.connector.create_conversation(ref.service_url, params)
+        try:
+            created = await self.connector.create_conversation(ref.service_url, params)
+        except DeliveryFailed as exc:  # not installed for them (403): recorded, as their chat refusing a post is
+            if exc.code in POST_REFUSED:
+                await group.writable(self.store.db.conn, math.inf)
+                self.store.refuse_personal_chat(person, exc.code, self.clock())
+            raise
         if not created.get("id"):
             raise DeliveryFailed(f"POST /v3/conversations gave no conversation id: {created}")
-        chat = Reference(
-            str(created["id"]),
-            "personal",
-            str(created.get("serviceUrl") or ref.service_url),
-            ref.tenant_id,
-            ref.bot_id,
-            ref.bot_name,
-        )
+        service_url = str(created.get("serviceUrl") or ref.service_url)
+        chat = Reference(str(created["id"]), "personal", service_url, ref.tenant_id, ref.bot_id, ref.bot_name)
         reference = {
             "bot": {"id": ref.bot_id, "name": ref.bot_name},
             "user": {"id": person.platform_id, "name": person.name},

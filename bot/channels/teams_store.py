@@ -127,6 +127,13 @@ def m004_refused(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_personal_refused(db: Database) -> None:
+    """Why Teams will not create the bot's personal chat with someone (403, 404), NULL: it will as
+    far as known; a personal chat that exists and refuses a post is its conversation's ``refused``."""
+    db.execute("ALTER TABLE teams_users ADD COLUMN personal_refused TEXT")
+
+
 @dataclass(frozen=True)
 class Reference:
     conversation_id: str
@@ -212,9 +219,9 @@ class TeamsStore(PostStore):
                     " aad_object_id = coalesce(excluded.aad_object_id, aad_object_id), updated_at = excluded.updated_at",
                     (person.platform_id, person.name, aad, stamp),
                 )
-            if ref.conversation_type == "personal":
+            if ref.conversation_type == "personal":  # the chat exists: a refusal to create it is lifted
                 conn.executemany(
-                    "UPDATE teams_users SET personal_conversation_id = ? WHERE user_id = ?",
+                    "UPDATE teams_users SET personal_conversation_id = ?, personal_refused = NULL WHERE user_id = ?",
                     [(ref.conversation_id, p.platform_id) for p, _ in people if p.platform_id not in mentioned],
                 )
             conn.executemany("INSERT OR IGNORE INTO teams_members VALUES (?, ?)", new_members)
@@ -251,6 +258,17 @@ class TeamsStore(PostStore):
         kept_write(self.db, partial(execute_one, sql=sql, args=(code, iso(now), conversation_id)))
         self._refusals.pop(conversation_id, None)
         self._refs.pop(conversation_id, None)
+
+    def refuse_personal_chat(self, person: Actor, code: str, now: datetime) -> None:
+        """Teams refused ``code`` (403, 404) to create the bot's personal chat with ``person``: recorded
+        (kept as :meth:`refuse_posts` is); lifted when a personal chat with them is remembered."""
+        sql = (
+            "INSERT INTO teams_users (user_id, name, updated_at, personal_refused) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(user_id) DO UPDATE SET personal_refused = excluded.personal_refused,"
+            " updated_at = excluded.updated_at"
+        )
+        args = (person.platform_id, person.name, iso(now), code)
+        kept_write(self.db, partial(execute_one, sql=sql, args=args))
 
     def takes_posts(self, conversation_id: str, now: datetime) -> None:
         """A post there went through: whatever the ledger said, the bot can post there (kept as

@@ -135,7 +135,7 @@ class TurnBase(ABC):
     def guard_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {s.id: None for s in self.flow.steps}
         for key, value in self.on_route().items():
-            values[key] = value["id"] if questions.is_person(value) else value
+            values[key] = shown.guard_value(self.flow, key, value)
         return values
 
     def on_route(self) -> dict[str, Any]:
@@ -344,6 +344,9 @@ class TurnBase(ABC):
         if "{" not in text:
             return text
         answers = shown.answers(self.flow, self.on_route())
+        for s in (s for s in self.flow.steps if isinstance(answers.get(s.id), dict)):
+            if s.to == "participants" or s.fan_out:  # an answer each: by name, not a Python mapping
+                answers[s.id] = shown.per_person(answers[s.id], self._asked_names(s))
         context: dict[str, Any] = {"trigger": self.ctx.trigger, "run": self.run_id, "answers": answers, **answers}
         if step is not None and step.type == "repeat":
             context["item"] = shown.item(step, self.ctx.draft)
@@ -351,6 +354,13 @@ class TurnBase(ABC):
             context["item"] = self._item_shown(step, self.fan_items(step)[item])
             context["n"] = item + 1
         return templates.render(text, context)
+
+    def _asked_names(self, step: Step) -> dict[str, str]:
+        """The name of the person asked each item of a step asked of several people."""
+        if not step.fan_out:
+            return {str(i): a.name for i, a in enumerate(self.role_actors(step.to))}
+        people = (questions.as_actor(item.get(step.fan_out[1])) for item in self.fan_items(step))
+        return {str(i): p.name for i, p in enumerate(people) if p}
 
     def _item_shown(self, step: Step, values: dict[str, Any]) -> dict[str, Any]:
         """An item a fan-out ``step`` asks about, as its prompt sees it: a field of the repeat step

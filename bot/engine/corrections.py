@@ -4,6 +4,7 @@ every change leaves: nothing is overwritten, each change is a new revision."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from bot import texts
@@ -19,14 +20,20 @@ from bot.model import Actor
 _YES_BY = re.compile(r"^(?P<yes>.+?)[\s,;:.!-]+(?:but\s+|and\s+)?by\s+(?P<date>.+?)(?:\s+instead)?[\s.!?]*$", re.I)
 
 
-def named_answer(target: str, ids: list[str]) -> str | None:
-    """The one of ``ids`` that ``target`` names, by its id ("due date") or by the words messages
-    call it ("the task": ``what``)."""
-    found = match_name(target, ids)
+def named_answer(target: str, asked: Sequence[Question]) -> str | None:
+    """The id of the one of ``asked`` that ``target`` names, by its id ("due date") or by the
+    words messages call it ("the task": ``what``; its flow's label, "the budget")."""
+    found = match_name(target, [q.id for q in asked])
     if found is None:
-        by_words = {texts.answer_named(i).removeprefix("the ").replace(" ", "_"): i for i in ids}
+        by_words = {_words_of(q): q.id for q in asked}
         found = by_words.get(match_name(target, list(by_words)) or "")
     return found
+
+
+def _words_of(q: Question) -> str:
+    """``q`` as messages name it, as an id: "the due date" is due_date."""
+    words = texts.answer_named(q.id, label=q.label).removeprefix("the ").replace("-", " ")
+    return "_".join(words.casefold().split())
 
 
 class Corrections(TurnBase):
@@ -53,9 +60,9 @@ class Corrections(TurnBase):
             return texts.answer_named(step)
         asked = self.flow.step(step)
         if item is None:
-            return texts.answer_named(step, asked.ask)
+            return shown.named(asked)
         q = asked.field(fld or "") or asked
-        return texts.item_field(texts.answer_named(q.id, q.ask), self.flow.item_label_of(asked), item + 1)
+        return texts.item_field(shown.named(q), self.flow.item_label_of(asked), item + 1)
 
     def _correct(self, command: Command, actor: Actor) -> bool:
         """Change an earlier answer; whether it changed (a refusal says why)."""
@@ -74,6 +81,10 @@ class Corrections(TurnBase):
         confirmed = self._confirmed_by_named(slot)
         if confirmed:
             self.say(texts.correction_confirmed_by_named(label, confirmed), to=actor, kind="error")
+            return False
+        answered = self._answered_on_terms(slot[0], actor)
+        if answered:
+            self.say(texts.correction_answered_on_terms(answered[0], answered[1], label), to=actor, kind="error")
             return False
         if actor.id != self.ctx.facilitator.id and by != actor.id:
             name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
@@ -97,6 +108,7 @@ class Corrections(TurnBase):
         else:
             self._terms_changed(slot)
         self._quoted_terms_changed(slot, label)
+        self._quoting_asked_again(slot[0], label, actor)
         return True
 
     def _due_of(self, step: Step) -> Question | None:
@@ -141,11 +153,7 @@ class Corrections(TurnBase):
         for step in named or repeats:
             items = self.ctx.answers.get(step.id)
             target = command.target or ""
-            if (
-                not isinstance(items, list)
-                or not items
-                or (target and not named_answer(target, [f.id for f in step.fields]))
-            ):
+            if not isinstance(items, list) or not items or (target and not named_answer(target, step.fields)):
                 continue
             if command.item == len(items) + 1 and self.state == step.id:  # being listed: that field is not yet
                 return None
@@ -174,7 +182,7 @@ class Corrections(TurnBase):
                 items = self.ctx.answers.get(step.id)
                 if not isinstance(items, list):
                     continue
-                fid = named_answer(target, [f.id for f in step.fields]) if target else step.fields[0].id
+                fid = named_answer(target, step.fields) if target else step.fields[0].id
                 listing = command.item == len(items) + 1 and fid in self.ctx.draft and self.state == step.id
                 if fid and (1 <= command.item <= len(items) or listing):
                     q = step.field(fid)
@@ -182,14 +190,14 @@ class Corrections(TurnBase):
                     return (step.id, command.item - 1, fid), q
             return None
         plain = [s.id for s in self.flow.steps if s.id in self.ctx.answers and s.type != "repeat" and not s.fan_out]
-        sid = named_answer(target, plain)
+        sid = named_answer(target, [self.flow.step(i) for i in plain])
         return ((sid, None, None), self.flow.step(sid)) if sid else self._item_meant(target)
 
     def _item_meant(self, target: str) -> tuple[tuple[str, int | None, str | None], Question] | None:
         """The item whose field ``target`` names without its number ("change owner to ..."): the
         one being listed, or the only one listed."""
         for step in (s for s in self.flow.steps if s.type == "repeat"):
-            items, fid = self.ctx.answers.get(step.id), named_answer(target, [f.id for f in step.fields])
+            items, fid = self.ctx.answers.get(step.id), named_answer(target, step.fields)
             q = step.field(fid) if fid else None
             if fid is None or q is None or not isinstance(items, list):
                 continue
@@ -275,6 +283,37 @@ class Corrections(TurnBase):
             names = [owner["name"] for _, owner in answered] + [p.to["name"] for p in open_now]
             self.say(texts.quoted_terms_changed_notice(label, list(dict.fromkeys(names))))
             self.ask_waiting()
+
+    def _quoting(self, source: str) -> list[Step]:
+        """The steps asked of the one person an earlier step named (``to: approver``) whose
+        question quotes ``source``'s answer ("Do you approve {{ vendor }} ...?")."""
+        return [
+            s
+            for s in self.flow.steps
+            if s.id != source and self.flow.to_person_step(s.to) and source in templates.names_read(s.ask)
+        ]
+
+    def _answered_on_terms(self, source: str, actor: Actor) -> tuple[str, str] | None:
+        """Who answered, and the question they were shown, when a step quoting ``source`` was
+        answered by someone other than ``actor``: a correction would leave their answer standing
+        for terms they never saw (their yes to Acme for Initech)."""
+        for step in self._quoting(source):
+            by = self.ctx.answered_by.get(step.id)
+            if step.id in self.ctx.answers and step.id in self.on_route() and by and by != actor.id:
+                name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
+                return name, self.render(step.ask, None, step)
+        return None
+
+    def _quoting_asked_again(self, source: str, label: str, actor: Actor) -> None:
+        """A question quoting ``source`` open to another person: asked again in the new terms, so
+        their answer is to what they were shown."""
+        for step in self._quoting(source):
+            open_now = [p for p in self.ctx.prompts if p.step == step.id and p.asked and p.to.get("id") != actor.id]
+            for prompt in open_now:
+                prompt.asked = False
+            if open_now:
+                self.say(texts.quoted_terms_changed_notice(label, list(dict.fromkeys(p.to["name"] for p in open_now))))
+                self.ask_waiting()
 
     def _answerers(self, step_id: str) -> list[tuple[int, dict[str, str]]]:
         """The items of a fan-out step answered so far, each with the person it asks."""

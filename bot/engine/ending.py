@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import texts
+from bot.engine import shown
 from bot.engine.asking import Outcome, TurnBase
 from bot.engine.model import Step
 from bot.engine.record import build_record
@@ -24,7 +25,7 @@ class Ending(TurnBase):
                 self.say(texts.waiting_for_confirmations(self.ctx.addressees()), to=actor)
                 self.ask_waiting()
         elif after == "cancelled":  # a branch the flow ends without a decision ('goto: cancelled')
-            self._ended(texts.cancelled_by_branch(texts.answer_named(step.id, step.ask)))
+            self._ended(texts.cancelled_by_branch(shown.named(step)))
         else:
             self.enter(after, actor)
 

@@ -37,6 +37,7 @@ class Question:
     not_after: str | None = None
     help: str | None = None
     example: str | None = None
+    label: str | None = None  # what people call the answer: "budget" reads "the budget"
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,10 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
         if context and start is not None and (mark is None or start.line != mark.line):
             problem += f" ({context} that starts at line {start.line + 1}, column {start.column + 1})"
         fix = texts.yaml_syntax_fix(tab="'\\t'" in problem)
+        quoted = yaml_text.quote_at_fault(text, mark.line, mark.column) if mark else None
+        if mark and quoted:
+            problem += texts.yaml_quote_at_fault(*quoted, error_line=mark.line)
+            fix = texts.yaml_quote_at_fault_fix(*quoted)
         raise FlowError(path, texts.yaml_syntax_error(line, problem), fix) from exc
     finally:
         loader.dispose()
@@ -83,7 +87,7 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
     if not isinstance(doc, dict):
         raise FlowError(path, *texts.flow_file_not_a_mapping())
     doc = _dates_as_text(doc)
-    _check_schema(doc, path)
+    _check_schema(doc, path, text)
     flow = _build(doc, text, path)
     validate.check_meaning(flow, pinned)
     return flow
@@ -119,7 +123,7 @@ def _dates_as_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _check_schema(doc: dict[str, Any], path: str) -> None:
+def _check_schema(doc: dict[str, Any], path: str, text: str = "") -> None:
     validator = jsonschema.Draft202012Validator(schema())
     errors = list(validator.iter_errors(doc))
     # A step is allOf[question] + unevaluatedProperties: when the question part fails, its keys count
@@ -136,6 +140,9 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
     rest = where[2:] if step is not None else where
     field = ".".join(str(p) for p in rest if not isinstance(p, int)) or None
     problem, fix = _schema_problem(error, field, step is not None), _schema_fix(error)
+    line = _step_line(text, where[1]) if step and step.startswith("#") else None
+    if line and problem.startswith("the step "):  # no id to name it by: its line
+        problem = problem.replace("the step ", f"the step at line {line} ", 1)
     strays = _unknown_keys(error.instance, where) if error.validator == "required" else []
     if strays:  # 'tpye: text': the key it misses is most likely one of these, misspelt
         problem, fix = texts.required_key_misspelt(problem, strays), texts.required_key_misspelt_fix(strays)
@@ -146,6 +153,16 @@ def _check_schema(doc: dict[str, Any], path: str) -> None:
             at = problem.split("has an unknown key")[0]
             problem, fix = texts.unknown_key(at, strays), texts.unknown_key_fix(strays[0], known)
     raise FlowError(path, problem, fix, step=step)
+
+
+def _step_line(text: str, index: int) -> int | None:
+    """The line (from 1) where the ``index``-th item of ``steps:`` starts (None: not found)."""
+    try:
+        root = yaml.compose(text, Loader=yaml_text.SafeLoader)  # noqa: S506 - a SafeLoader
+        steps = next(v for k, v in root.value if k.value == "steps")
+        return int(steps.value[index].start_mark.line) + 1
+    except (yaml.YAMLError, AttributeError, StopIteration, IndexError, TypeError):
+        return None
 
 
 def _known_keys(error: jsonschema.ValidationError, where: list[Any]) -> list[str]:
@@ -200,7 +217,7 @@ def _schema_problem(error: jsonschema.ValidationError, field: str | None, in_ste
         return f"{at}is missing a required key: {error.message.split(' is a required')[0]}"
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
         return f"{at}has an unknown key ({error.message})"
-    if error.validator == "type" and error.instance is None:  # 'steps:' with nothing under it
+    if (error.validator == "type" and error.instance is None) or error.instance == []:  # 'steps:', 'options: []'
         return texts.schema_empty(at)
     if error.validator == "pattern" and error.validator_value == schema()["$defs"]["duration"]["pattern"]:
         return texts.not_a_duration(at, _cut(error.instance))
@@ -216,6 +233,8 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
         return texts.number_option_fix(error.instance)  # options: [1, 2, 3]: YAML reads them as numbers
     if kind == "enum":
         return texts.schema_enum_fix(error.validator_value)
+    if kind == "minItems" and error.instance == [] and error.absolute_path:
+        return texts.empty_list_fix(str(error.absolute_path[-1]))
     if kind == "required":
         return texts.schema_required_fix()
     if kind in ("additionalProperties", "unevaluatedProperties"):
@@ -224,6 +243,8 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
         if error.validator_value == schema()["$defs"]["duration"]["pattern"]:
             return texts.schema_duration_fix()
         return texts.schema_id_fix()
+    if kind == "type" and "next" in error.absolute_path and isinstance(error.instance, str):
+        return texts.branch_without_goto_fix(_cut(error.instance))  # '- completed' in a list of branches
     if kind == "type":
         return texts.schema_type_fix(error.validator_value, empty=error.instance is None)
     return texts.schema_other_fix()
@@ -261,6 +282,7 @@ def _question_kwargs(raw: dict[str, Any]) -> dict[str, Any]:
         "not_after": raw.get("not_after"),
         "help": raw.get("help"),
         "example": raw.get("example"),
+        "label": raw.get("label"),
     }
 
 
@@ -345,7 +367,8 @@ def read_flow_in_folder(path: Path) -> Flow:
         raise FlowError(str(path), texts.flow_file_suffix(), texts.flow_file_suffix_fix(path.stem))
     flow = read_flow_file(path)
     if flow.id != path.stem:
-        raise FlowError(str(path), *texts.flow_id_not_file_name(flow.id, path.stem))
+        is_id = re.fullmatch(schema()["properties"]["id"]["pattern"], path.stem) is not None
+        raise FlowError(str(path), *texts.flow_id_not_file_name(flow.id, path.stem, is_id))
     return flow
 
 

@@ -241,9 +241,10 @@ class Turn(Listing, SmallTalk, Ending):
             return
         prompt.fails = 0
         if step.on_fail == "skip" and q.optional:
+            self.say(texts.skipped_after_failures(shown.named(q)), to=actor)
             self._accept(prompt, step, q, None, actor, "", kind="skip")
         elif step.on_fail == "cancel":
-            self._cancel(actor, texts.cancelled_after_failures(texts.answer_named(step.id, step.ask)))
+            self._cancel(actor, texts.cancelled_after_failures(shown.named(step)))
         elif step.on_fail != "help" and prompt.to["id"] != self.ctx.facilitator.id:
             fac = self.ctx.facilitator
             self.say(texts.escalation_notice(actor.name, fac.name), to=actor, private=True)

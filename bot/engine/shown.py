@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import texts
 from bot.engine import questions
 from bot.engine.model import Flow, Question, Step
 
@@ -109,3 +110,34 @@ def step_answer(flow: Flow, step_id: str, value: Any) -> Any:
 def answers(flow: Flow, values: dict[str, Any]) -> dict[str, Any]:
     """Every step's answer as a template sees it, by step id."""
     return {step_id: step_answer(flow, step_id, value) for step_id, value in values.items()}
+
+
+def guard_value(flow: Flow, step_id: str, value: Any) -> Any:
+    """An answer as a branch condition reads it: a person by id; a step asked of several people
+    whose first answer ends it (``complete_when: any``) by that answer, not the answers by person."""
+    step = flow.step(step_id) if flow.has_step(step_id) else None
+    if step is not None and step.fan_out and step.complete_when == "any" and isinstance(value, dict) and value:
+        value = next(iter(value.values()))
+    return value["id"] if questions.is_person(value) else value
+
+
+class PerPerson(dict[str, Any]):
+    """A step's answers by person (``to: participants``, ``to: each``), as a prompt prints them:
+    "bob: Hire, carol: Not sure" (a mapping by item number still, to loop over)."""
+
+    names: dict[str, str]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{self.names.get(k, k)}: {v}" for k, v in self.items())
+
+
+def per_person(answers: dict[str, Any], names: dict[str, str]) -> PerPerson:
+    """``answers`` by item number as a prompt prints them, each after ``names[number]``."""
+    out = PerPerson(answers)
+    out.names = names
+    return out
+
+
+def named(q: Question) -> str:
+    """An answer as messages name it (``texts.answer_named``): "the budget", "the due date"."""
+    return texts.answer_named(q.id, q.ask, q.label)

@@ -13,7 +13,15 @@ from statemachine.exceptions import InvalidDefinition
 from statemachine.io.evaluators import RestrictedEvaluator
 
 from bot import texts
-from bot.engine import dates, reserved, templates, validate_menus, validate_record, validate_silent
+from bot.engine import (
+    dates,
+    reserved,
+    templates,
+    validate_labels,
+    validate_menus,
+    validate_record,
+    validate_silent,
+)
 from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
 from bot.engine.validate_silent import failer
 from bot.errors import FlowError
@@ -29,11 +37,10 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
     from the ledger; what it needs to run is checked, the foresight of a run stranded later (a
     last branch with a condition, a loop with no way out, bounds or an invitation that cannot
     work) is not: a check added since it was current must not stop the runs on it."""
+    _check_ids_once(flow)
     seen: set[str] = set()
     for step in flow.steps:
         fail = failer(flow, step.id)
-        if step.id in seen:
-            fail(*texts.step_id_twice(step.id))
         kind = reserved.kind_of(step.id, pinned)
         if kind:
             fail(texts.step_id_reserved(step.id, kind), texts.step_id_reserved_fix(step.id))
@@ -51,8 +58,20 @@ def check_meaning(flow: Flow, pinned: bool = False) -> None:
             validate_menus.check(flow, step)
         _check_ends(flow)
         _check_invite(flow)
+        validate_silent.check_timers(flow)
         validate_record.check(flow)
         validate_silent.check(flow)
+        validate_labels.check(flow)
+
+
+def _check_ids_once(flow: Flow) -> None:
+    """A step id written twice (a step pasted and its id left as it was), before anything reads
+    the ids: otherwise a branch to the step it replaced was refused first, at another step."""
+    seen: set[str] = set()
+    for step in flow.steps:
+        if step.id in seen:
+            failer(flow, step.id)(*texts.step_id_twice(step.id))
+        seen.add(step.id)
 
 
 def _check_blank(flow: Flow, step: Step) -> None:
@@ -105,7 +124,12 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
         if problem:
             syntax = problem.startswith(templates.NOT_A_TEMPLATE)
             misplaced = not syntax and "item" not in names and "item" in templates.names_read(q.ask)
-            fix = texts.template_syntax_fix() if syntax else texts.template_names_fix(item_misplaced=misplaced)
+            unknown = "" if syntax else next((n for n in templates.names_read(q.ask) if n not in names), "")
+            fix = (
+                texts.template_syntax_fix()
+                if syntax
+                else texts.template_names_fix(misplaced, unknown, tuple(sorted(names)))
+            )
             fail(texts.prompt_template_bad(what, problem), fix)
     why = (
         _default_refused(q)
@@ -193,7 +217,10 @@ def _check_to(flow: Flow, step: Step, seen: set[str]) -> None:
         if flow.to_person_step(step.to):
             _check_to_person(flow, step, seen)
         elif step.to not in flow.roles:
-            fail(texts.role_missing(step.to), texts.role_missing_fix(step.to, sorted(flow.roles)))
+            people = [s for s in seen if s != step.id and flow.step(s).type == "person"]
+            fail(
+                texts.role_missing(step.to), texts.role_missing_fix(step.to, sorted(flow.roles), tuple(sorted(people)))
+            )
         return
     source, field = fan
     if step.type == "repeat":

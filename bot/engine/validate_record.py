@@ -1,7 +1,7 @@
 """What the record reads as one answer, checked at load: ``record.decision`` (a step id, or the
 steps its template reads), ``record.review_at``, ``record.outcome``, and the dates
 ``schedule_flow`` and ``calendar_invite`` are ``at``. A repeat step (its items) or a fan-out (an
-answer per item) has no one answer: the decision would show a Python list, or nothing, and a
+answer per item), like a step asked of each participant, has no one answer: the decision would show a Python list, or nothing, and a
 review date a mapping the ledger cannot store. Checked on a flow's current version only."""
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from bot.errors import FlowError
 def check(flow: Flow) -> None:
     for where, name in _read_once(flow):
         if flow.has_step(name) and _per_item(flow, name):
-            raise FlowError(flow.path, texts.record_reads_per_item(where, name), texts.record_reads_per_item_fix())
+            per = "person" if flow.step(name).to == "participants" else "item"
+            raise FlowError(flow.path, texts.record_reads_per_item(where, name, per), texts.record_reads_per_item_fix())
 
 
 def _per_item(flow: Flow, name: str) -> bool:
+    """A repeat (its items), a fan-out or a step asked of each participant (an answer each)."""
     step = flow.step(name)
-    return step.type == "repeat" or step.fan_out is not None
+    return step.type == "repeat" or step.fan_out is not None or step.to == "participants"
 
 
 def _read_once(flow: Flow) -> Iterator[tuple[str, str]]:

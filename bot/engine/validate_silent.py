@@ -12,7 +12,7 @@ from collections.abc import Callable
 from jinja2 import TemplateError, nodes
 from statemachine.io.evaluators import normalize_cond
 
-from bot import texts
+from bot import texts, yaml_text
 from bot.engine import templates
 from bot.engine.model import Flow, Question, Step
 from bot.errors import FlowError
@@ -32,10 +32,35 @@ def check(flow: Flow) -> None:
             _check_typed_keys(q, step, fail)
         _check_step_keys(step, fail)
         _check_conditions(flow, step, fail)
+        _check_conditions_per_person(flow, step, fail)
         _check_template_choices(flow, step, fail)
         _check_item_fields(flow, step, fail)
         _check_steps_read(flow, step, fail, reached)
         _check_conditions_read(flow, step, fail, reached)
+
+
+#: The timers of a run's chain, in the order they fire, and what each sends.
+_TIMERS = (("remind_after", "reminder"), ("escalate_after", "escalation"), ("expire_after", "expiry"))
+
+
+def check_timers(flow: Flow) -> None:
+    """Timers a run would not all fire: each counts from the run's last activity, and the job goes
+    to the latest stage due, so one not later than the one before it makes that one never sent;
+    one of nothing would fire with every question."""
+    fail = failer(flow, None)
+    chain = [(key, sent, getattr(flow.timers, key)) for key, sent in _TIMERS if getattr(flow.timers, key) is not None]
+    for key, _, after in chain:
+        if not after:
+            fail(*texts.timer_of_nothing(key, _written(flow, key)))
+    for (key, sent, after), (later, _, later_after) in zip(chain, chain[1:], strict=False):
+        if later_after <= after:
+            problem = texts.timers_out_of_order(later, _written(flow, later), key, _written(flow, key), sent)
+            fail(problem, texts.timers_out_of_order_fix())
+
+
+def _written(flow: Flow, key: str) -> str:
+    """A timer as its file writes it (``2d``, not 2 days, 0:00:00)."""
+    return str((yaml_text.safe_load(flow.text) or {}).get("timers", {}).get(key, "")).strip()
 
 
 def failer(flow: Flow, step: str | None) -> Fail:
@@ -108,6 +133,18 @@ def _check_conditions(flow: Flow, step: Step, fail: Fail) -> None:
                 texts.condition_never_true(branch.when, name, value, other.type, takes[0]),
                 texts.condition_never_true_fix(name, takes[0]),
             )
+
+
+def _check_conditions_per_person(flow: Flow, step: Step, fail: Fail) -> None:
+    """A condition reading a step with an answer per person (``to: each``, ``to: participants``)
+    that waits for them all: it reads the answers by person, true once anyone answered, whatever
+    they said. One whose first answer ends it (``complete_when: any``) reads that answer."""
+    for branch in step.next:
+        for name in condition_names(branch.when) if branch.when else ():
+            other = flow.step(name) if flow.has_step(name) else None
+            per_person = other is not None and (other.to == "participants" or other.fan_out is not None)
+            if other is not None and per_person and not (other.fan_out and other.complete_when == "any"):
+                fail(texts.condition_per_person(branch.when or "", name), texts.condition_per_person_fix(name))
 
 
 def _check_template_choices(flow: Flow, step: Step, fail: Fail) -> None:

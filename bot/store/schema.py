@@ -323,3 +323,16 @@ def m011_answers_name_their_message(db: Database) -> None:
         " AND m.direction = 'in' AND m.created_at = answers.at AND m.actor_id = answers.actor_id"
         " AND m.kind NOT IN ('edited', 'deleted', 'refused'))"
     )
+
+
+@migrations()
+def m012_owner_digests(db: Database) -> None:
+    """The day of each owner's calendar their latest digest went on (``bot.triggers.digest``): at
+    most one a day of theirs, whatever their zone did meanwhile."""
+    db.execute(
+        """CREATE TABLE owner_digests (
+        owner_id TEXT PRIMARY KEY,           -- neutral actor id
+        day TEXT NOT NULL,                   -- YYYY-MM-DD on the owner's clock when it was sent
+        sent_at TEXT NOT NULL
+    )"""
+    )

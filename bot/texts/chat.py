@@ -144,6 +144,11 @@ def cancelled_by_branch(step: str) -> str:
     return f"Run ended without a decision: the flow stops here, after {step}. The transcript is kept."
 
 
+def skipped_after_failures(answer: str) -> str:
+    """``answer``: the optional answer left out after its misses (``on_fail: skip``), as people read it."""
+    return f"I couldn't read that either, so {answer} is left out (it is optional)."
+
+
 def cancelled_after_failures(step: str) -> str:
     """``step``: the answer asked for, as people read it (``texts.answer_named``)."""
     return f"Run cancelled: no usable answer for {step}."

@@ -26,10 +26,13 @@ ANSWER_WORDS = {
 }
 
 
-def answer_named(answer_id: str, ask: str | None = None) -> str:
-    """An answer (a step or an item's field) as people read it: ``due`` is "the due date"; one not
-    in :data:`ANSWER_WORDS` by the question that asked it ("the answer to 'Why ignore it?'"), or,
-    when that question quotes other answers or runs long, by its id's words ("the root cause")."""
+def answer_named(answer_id: str, ask: str | None = None, label: str | None = None) -> str:
+    """An answer (a step or an item's field) as people read it: by the flow's ``label`` for it
+    ("budget": "the budget"); else ``due`` is "the due date"; one not in :data:`ANSWER_WORDS` by the
+    question that asked it ("the answer to 'Why ignore it?'"), or, when that question quotes other
+    answers or runs long, by its id's words ("the root cause")."""
+    if label:
+        return "the " + " ".join(label.split()).removeprefix("the ")
     if answer_id in ANSWER_WORDS:
         return ANSWER_WORDS[answer_id]
     ask = " ".join((ask or "").split())
@@ -123,6 +126,14 @@ def correction_confirmed_by_named(target: str, name: str) -> str:
     return (
         f"{_capital(target)} named {name}, and the question for the person named there has come since: a correction"
         f" would leave it with {name}. Say 'back' until that question is asked again, and name someone else there."
+    )
+
+
+def correction_answered_on_terms(name: str, asked: str, target: str) -> str:
+    """``asked``: the question ``name`` answered, which quotes ``target`` (``to: <person step>``)."""
+    return (
+        f"{name} answered '{asked}', which quotes {target}: a correction would leave their answer standing"
+        " for other terms. Say 'back' until that question is asked again."
     )
 
 

@@ -17,18 +17,27 @@ def notice_excerpt(text: str) -> str:
 
 
 def notice_unreached(
-    who: str, plain: str, excerpt: str, question: bool, you: bool, gone: bool = False, codes: tuple[str, ...] = ()
+    who: str,
+    plain: str,
+    excerpt: str | None,
+    question: bool,
+    you: bool,
+    gone: bool = False,
+    codes: tuple[str, ...] = (),
 ) -> str:
     """To the facilitator, in the run's conversation: ``who`` was not reached (their direct
     message or personal chat refused, or the message itself). ``question``: what they missed asks
     them something; ``you``: the facilitator is the one not reached (by direct message); ``gone``:
     they left (their account deactivated), so they cannot answer here either; ``codes``: in a
     review, the codes of their actions it asks about (no answer of the run named them: an action
-    is given to someone else with ``give``)."""
+    is given to someone else with ``give``); ``excerpt`` None: what they missed answered what they
+    wrote in private, which is not quoted here (the run's conversation)."""
     if you:
-        said = f'I could not send you a direct message: {plain}. You have not seen: "{excerpt}".'
+        missed = f'"{excerpt}"' if excerpt is not None else "my answer to what you wrote to me"
+        said = f"I could not send you a direct message: {plain}. You have not seen: {missed}."
         return said + (" You can answer here instead." if question else "")
-    said = f'I could not reach {who}: {plain}. They have not seen: "{excerpt}".'
+    missed = f'"{excerpt}"' if excerpt is not None else "my answer to what they wrote to me"
+    said = f"I could not reach {who}: {plain}. They have not seen: {missed}."
     if not question:
         return said
     give = (

@@ -16,6 +16,78 @@ def step_id_twice(step: str) -> tuple[str, str]:
     return f"the step id '{step}' is used twice", "give every step its own id"
 
 
+def timers_out_of_order(later: str, later_is: str, earlier: str, earlier_is: str, lost: str) -> str:
+    """``lost``: what the earlier timer sends (reminder, escalation), which no run would send."""
+    return (
+        f"'timers.{later}: {later_is}' is not later than 'timers.{earlier}: {earlier_is}': the {lost}"
+        " would never be sent, the run going straight to the later one"
+    )
+
+
+def timers_out_of_order_fix() -> str:
+    return (
+        "each timer counts from the run's last activity, not from the timer before it: make each later"
+        " than the one before, e.g. remind_after: 4h, escalate_after: 1d, expire_after: 1w"
+    )
+
+
+def timer_of_nothing(key: str, written: str) -> tuple[str, str]:
+    return (
+        f"'timers.{key}' is {written}: it would fire with every question, as soon as it is asked",
+        "write a duration of a minute or more, such as 30m, 4h or 1d, or remove it",
+    )
+
+
+def label_unusable(label: str, what: str, why: str) -> str:
+    """``why``: template, question, no words or long (:mod:`bot.engine.validate_labels`)."""
+    said = {
+        "template": "is a template: a label is said as written",
+        "question": "is a question: the label names the answer, 'ask' is the question",
+        "no words": "has no words",
+        "long": "is longer than 40 characters",
+    }[why]
+    return f"the label '{label}' of {what} {said}"
+
+
+def label_is_an_id(label: str, what: str, other_id: str, step: str) -> str:
+    where = f"step '{step}'" if other_id == step else f"field '{other_id}' of step '{step}'"
+    return f"the label '{label}' of {what} is the id of {where}: a correction naming it would find that one"
+
+
+def label_is_a_name(label: str, what: str, other_id: str, step: str) -> str:
+    """``other_id``'s answer is named so in every message (``texts.ANSWER_WORDS``: ``review_at``)."""
+    where = f"step '{step}'" if other_id == step else f"field '{other_id}' of step '{step}'"
+    return f"the label '{label}' of {what} is what {where} is called: a correction naming it could mean either"
+
+
+def label_twice(label: str, what: str, first: str) -> str:
+    """``first``: the step (``step`` or ``step.field``) whose answer the label named first."""
+    return (
+        f"the label '{label}' of {what} is also the label of step '{first}': a correction naming it could mean either"
+    )
+
+
+def label_fix() -> str:
+    return (
+        "make it a short name of this answer alone, as messages say it after 'the', e.g. 'label: budget'"
+        " ('Changed the budget: ...'), or remove it"
+    )
+
+
+def condition_per_person(when: str, step: str) -> str:
+    return (
+        f"the condition \"{when}\" reads '{step}', which has an answer per person: it would read them all"
+        " at once, true once anyone answered, whatever they said"
+    )
+
+
+def condition_per_person_fix(step: str) -> str:
+    return (
+        f"to branch on the first answer, ask '{step}' with 'to: each <step>.<person field>' and"
+        " 'complete_when: any'; or branch on a step asked once after it (the facilitator's decision)"
+    )
+
+
 def repeat_in_repeat(what: str) -> tuple[str, str]:
     return f"{what} is a repeat inside a repeat", "use one level of repeated fields"
 
@@ -49,7 +121,10 @@ def date_bound_not_a_date(what: str, kind: str) -> tuple[str, str]:
 
 
 def date_bound_unread(bound: object) -> tuple[str, str]:
-    return f"the date bound '{bound}' is not understood", "use today, tomorrow or an ISO date"
+    return (
+        f"the date bound '{bound}' is not understood",
+        "write a day as an answer would name it: today, tomorrow, in 2 weeks, end of month or an ISO date (2027-01-31)",
+    )
 
 
 def prompt_template_bad(what: str, problem: str) -> str:
@@ -182,6 +257,22 @@ def yaml_syntax_fix(tab: bool) -> str:
     return "indent with spaces, not tabs" if tab else "correct the indentation or quoting there"
 
 
+def yaml_quote_at_fault(left_open: bool, line: int, column: int, quote: str, error_line: int) -> str:
+    """Lines and columns from 0, as YAML counts them (:func:`bot.yaml_text.quote_at_fault`)."""
+    where = f"line {line + 1}, column {column + 1}"
+    if left_open:
+        return f": the quote opened at {where} is closed only at line {error_line + 1}"
+    return f": the text quoted at {where} ends before the rest of its line (a {quote} inside it?)"
+
+
+def yaml_quote_at_fault_fix(left_open: bool, line: int, column: int, quote: str) -> str:
+    if left_open:
+        return f"close the quote ({quote}) opened at line {line + 1}, column {column + 1}, on its own line"
+    other = "'" if quote == '"' else '"'
+    inside = "''" if quote == "'" else '\\"'
+    return f"quote the text at line {line + 1} with {other} instead, or write a {quote} inside it as {inside}"
+
+
 def flow_file_empty() -> tuple[str, str]:
     return (
         "the file is empty (or holds only comments)",
@@ -193,7 +284,11 @@ def flow_file_not_a_mapping() -> tuple[str, str]:
     return "the file is not a YAML mapping", "start with 'id:', 'title:', 'steps:'"
 
 
-def flow_id_not_file_name(flow: str, stem: str) -> tuple[str, str]:
+def flow_id_not_file_name(flow: str, stem: str, stem_is_an_id: bool = True) -> tuple[str, str]:
+    """``stem_is_an_id``: the file's name could be an id (``budget approval`` could not)."""
+    if not stem_is_an_id:
+        fix = f"rename the file {flow}.yaml: a flow's file is named by its id (lowercase letters, digits and _)"
+        return f"the id '{flow}' differs from the file name", fix
     return f"the id '{flow}' differs from the file name", f"use id: {stem}"
 
 

@@ -108,9 +108,10 @@ def item_field_unknown(what: str, name: str, fields: list[str]) -> str:
     return f"the prompt of {what} reads item.{name}, which is not a field of the items (fields: {_join(fields)})"
 
 
-def template_names_fix(item_misplaced: bool) -> str:
+def template_names_fix(item_misplaced: bool, unknown: str = "", names: tuple[str, ...] = ()) -> str:
+    """``unknown``: a name the template reads that is none of ``names`` (a step id misspelt)."""
     if not item_misplaced:
-        return "use trigger.<field>, a step id, or item.<field>"
+        return "use trigger.<field>, a step id, or item.<field>" + (_meant(unknown, list(names)) if unknown else "")
     return (
         "use trigger.<field> or a step id: item.<field> is only in a repeat's fields and in a step"
         " asked of each person ('to: each <step>.<person field>')"
@@ -136,12 +137,16 @@ def condition_reads_later_step_fix(step: str, reader: str) -> str:
     return f"ask '{step}' before '{reader}', or branch on '{step}' at a step asked after it"
 
 
-def record_reads_per_item(where: str, step: str) -> str:
-    return f"{where} '{step}', which answers once per item, where the record reads one answer"
+def record_reads_per_item(where: str, step: str, per: str = "item") -> str:
+    """``per``: item (a repeat, a fan-out) or person (a step asked of each participant)."""
+    return f"{where} '{step}', which answers once per {per}, where the record reads one answer"
 
 
 def record_reads_per_item_fix() -> str:
-    return "name a step asked once (not a repeat, no 'to: each'); a repeat's items go in record.actions"
+    return (
+        "name a step asked once (not a repeat, no 'to: each' or 'to: participants'); a repeat's items go in"
+        " record.actions"
+    )
 
 
 def prompt_reads_later_step_fix(step: str, reader: str) -> str:
@@ -231,6 +236,23 @@ def schema_type_fix(wanted: object, empty: bool) -> str:
     return f"write {words} under it" if empty else f"make it {words}"
 
 
+#: What an empty list of the flow format (``options: []``) wants under it.
+_EMPTY_LIST_FIXES = {
+    "options": "list the options: 'options: [a, b, c]'",
+    "next": "name where the step goes, 'next: completed', or remove it: the step below comes next",
+    "fields": "list the fields each item asks, e.g. '- {id: what, ask: What is the action?, type: text}'",
+    "steps": "list the steps, e.g. '- {id: decision, ask: What was decided?, type: text}'",
+}
+
+
+def empty_list_fix(key: str) -> str:
+    return _EMPTY_LIST_FIXES.get(key, "write a list under it")
+
+
+def branch_without_goto_fix(step: str) -> str:
+    return f"write each branch of a list with goto: '- goto: {step}' (and 'when:' on all but the last)"
+
+
 def not_a_duration(at: str, value: object) -> str:
     return f"{at}is invalid: '{value}' is not a duration"
 
@@ -239,11 +261,12 @@ def not_a_duration(at: str, value: object) -> str:
 ROLES = {"facilitator": "trigger.facilitator", "participants": "trigger.participants"}
 
 
-def role_missing_fix(to: str, roles: list[str]) -> str:
+def role_missing_fix(to: str, roles: list[str], people: tuple[str, ...] = ()) -> str:
+    """``people``: the person steps asked before, which ``to`` may name too."""
     usable = "use one of " + ", ".join(roles) + ", an earlier person step's id, or 'each <step>.<person field>'"
     if to in ROLES:
         return f"declare it under roles: ('{to}: {ROLES[to]}'), or {usable}"
-    return usable
+    return usable + _meant(to, [*roles, *people])
 
 
 def number_option_fix(option: object) -> str:
@@ -318,6 +341,8 @@ def question_terms(question: Any) -> str:
         terms.append("optional")
     if getattr(question, "complete_when", "all") == "any":  # a fan-out step's
         terms.append("the first answer ends it")
+    if question.label:
+        terms.append(f"named 'the {question.label.removeprefix('the ')}'")
     return "[" + "; ".join(terms) + "]"
 
 

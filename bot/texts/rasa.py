@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.texts._common import _join, _left_out, _one_line, command
-from bot.texts.chat import run_lines
+from bot.texts._common import _left_out, _one_line, command
+from bot.texts.chat import _flows, run_lines
 
 # --- rasa ---------------------------------------------------------------------------------------
 
@@ -33,7 +33,9 @@ def rasa_button_no() -> str:
 
 
 def rasa_start_needs_flow(flows: list[str]) -> str:
-    return f"Which flow should I start? Set the slot decision_flow to one of: {_join(flows)}."
+    """To a sender whose start names no flow (the assistant's NLU found none to put in the slot
+    ``decision_flow``): what they can say, which ``action_decision_answer`` takes."""
+    return f"Which flow should I start? Say start FLOW [@people ...] [title]. Flows: {_flows(flows)}."
 
 
 def rasa_bad_participant(entry: str) -> str:

@@ -3,15 +3,23 @@ owner's own calendar) marked, instead of one reminder per action. A recurring ``
 (``digest: {schedule: ...}`` in ``flows/checks.yaml``) sends it; each message goes privately to
 the owner in the conversation of their newest decision, through the outbox like any reply.
 
+A schedule naming its hours (``0 9 * * 1-5``, ``@daily``) is read on each owner's own clock (their
+platform's zone, else ``DECISIONBOT_TIMEZONE``): 09:00 in Tokyo, 09:00 in New York. Its job is due
+at the first such moment among the owners' zones (and the server's), and each run sends to the
+owners whose own moment came since the job was planned (``created_at``): one missed while the
+server was down comes when it is back, on that day of theirs (a day already over waits for the
+next day's, when it comes later that same day). Each owner gets at most one a day of their
+calendar (``owner_digests``), whatever their zone did meanwhile. An interval or an hourly schedule
+reaches every owner at each of its moments, as the server's clock says.
+
 With quiet hours (``DECISIONBOT_QUIET_HOURS``), an owner within them on their own clock gets
-theirs when they end, by a ``digest`` job of its own (``payload.to``): a digest at 09:00 in
-Berlin does not wake an owner in New York at 03:00."""
+theirs when they end, by a ``digest`` job of its own (``payload.to``)."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import texts
@@ -20,7 +28,7 @@ from bot.dispatch import Dispatcher
 from bot.model import Actor, ConversationKey, Reply
 from bot.store import actions, iso, jobs, runs, transaction
 from bot.store.jobs import Job
-from bot.triggers import next_slot, next_time
+from bot.triggers import NICKNAMES, next_slot, next_time, parse_duration
 
 
 def digests(
@@ -44,26 +52,131 @@ def digests(
 
 
 def run_job(dispatcher: Dispatcher, job: Job) -> str:
-    """Send the digests and plan the next one, in one transaction."""
+    """Send the digests due now and plan the next one, in one transaction."""
     now = dispatcher.clock()
     with transaction(dispatcher.db) as conn:
         current = jobs.load_job(conn, job.id)
         if current is None or current.done_at is not None:
             return "gone"
+        schedule = str(job.payload.get("schedule") or "")
+        zoned = bool(schedule) and names_hours(schedule)
         replies = digests(conn, now, dispatcher.tz_for, job.payload.get("to"))
-        asleep = put_off(
-            conn, dispatcher, job.id, [r.to for r in replies if r.to is not None], now, job.payload.get("schedule")
-        )
+        if zoned:  # those whose own hour came since the job was planned, and they had an open action
+            since, owning = _moment(current.created_at), _owning_since(conn)
+            replies = [
+                r
+                for r in replies
+                if r.to is not None and _due(dispatcher, r.to, schedule, max(since, owning[r.to.id]), now)
+            ]
+        if zoned or not schedule:  # (an hourly or interval schedule reaches everyone each time)
+            replies = [r for r in replies if r.to is None or not _had_one_today(conn, dispatcher, r.to, now)]
+        owners = [r.to for r in replies if r.to is not None]
+        asleep = put_off(conn, dispatcher, job.id, owners, now, schedule or None)
         sleepers = [r.to for r in replies if r.to is not None and r.to.id in asleep]
         replies = [r for r in replies if r.to is None or r.to.id not in asleep]
         runs.queue_replies(conn, replies, iso(now))
+        _sent(conn, dispatcher, [r.to for r in replies if r.to is not None], now)
         outcome = f"done: {len(replies)} owner(s)" + _put_off(dispatcher, sleepers, now)
         jobs.finish_job(conn, job.id, outcome, now)
-        schedule = job.payload.get("schedule")
         if schedule:
-            due = next_slot(schedule, datetime.fromisoformat(job.due_at), now, dispatcher.tz)  # not creeping
+            due = next_due(conn, dispatcher, schedule, now, planned=_moment(job.due_at))  # (an interval: not creeping)
             jobs.add_job(conn, None, "digest", due, {"schedule": schedule}, now)
     return outcome
+
+
+# --- each owner's own clock ------------------------------------------------------------------
+
+
+def names_hours(schedule: str) -> bool:
+    """Whether ``schedule`` is a cron expression naming its hours (daily, weekly, ``0 9 * * 1-5``),
+    read on each owner's clock; not an interval, nor a schedule of every hour."""
+    try:
+        parse_duration(schedule)
+        return False
+    except ValueError:
+        pass
+    fields = NICKNAMES.get(schedule.strip().lower(), schedule).split()
+    return len(fields) >= 5 and fields[1] not in ("*", "*/1")
+
+
+def last_time(schedule: str, at: datetime, tz: ZoneInfo) -> datetime:
+    """The latest moment of cron ``schedule`` at or before ``at``, on ``tz``'s clock."""
+    from croniter import croniter
+
+    cron = NICKNAMES.get(schedule.strip().lower(), schedule)
+    found: datetime = croniter(cron, (at + timedelta(seconds=1)).astimezone(tz)).get_prev(datetime)
+    return found
+
+
+def next_due(
+    conn: sqlite3.Connection, dispatcher: Dispatcher, schedule: str, after: datetime, planned: datetime | None = None
+) -> datetime:
+    """When the digest job of ``schedule`` is next due after ``after``: its next moment on the
+    clock of the owner (of an open action) whose moment comes first, or on the server's. An
+    interval counts from the time the job that ran was ``planned`` for (``triggers.next_slot``)."""
+    if not names_hours(schedule):
+        return (
+            next_slot(schedule, planned, after, dispatcher.tz) if planned else next_time(schedule, after, dispatcher.tz)
+        )
+    zones = {str(dispatcher.tz): dispatcher.tz}
+    owners = "SELECT owner_id, max(owner_name) FROM actions WHERE status = 'open' AND owner_id IS NOT NULL GROUP BY 1"
+    for owner_id, name in conn.execute(owners):
+        zone = dispatcher.tz_for(Actor(owner_id, name or owner_id))
+        zones.setdefault(str(zone), zone)
+    return min(next_time(schedule, after, zone) for zone in zones.values())
+
+
+def replan(conn: sqlite3.Connection, dispatcher: Dispatcher, job: Job, now: datetime) -> None:
+    """Pending digest ``job`` made due earlier when an owner's next moment comes before it (an owner
+    in a zone it was not planned for: a new owner, one whose zone changed)."""
+    schedule = job.payload.get("schedule")
+    if not schedule or not names_hours(schedule) or "to" in job.payload:
+        return
+    due = next_due(conn, dispatcher, schedule, max(now, _moment(job.created_at)))
+    if due < _moment(job.due_at):
+        conn.execute("UPDATE jobs SET due_at = ? WHERE id = ? AND claimed_at IS NULL", (iso(due), job.id))
+
+
+def _due(dispatcher: Dispatcher, owner: Actor, schedule: str, since: datetime, now: datetime) -> bool:
+    """Whether ``owner``'s own moment of ``schedule`` came after ``since``, by ``now``: on the day it
+    is now for them, or on a day over, unless today's comes later today (that one is theirs)."""
+    zone = dispatcher.tz_for(owner)
+    came = last_time(schedule, now, zone)
+    if came <= since:
+        return False
+    today = now.astimezone(zone).date()
+    return came.astimezone(zone).date() == today or next_time(schedule, now, zone).astimezone(zone).date() != today
+
+
+def _owning_since(conn: sqlite3.Connection) -> dict[str, datetime]:
+    """Since when each owner has had an open action (its decision's time): a moment of theirs
+    before it missed nothing."""
+    rows = conn.execute(
+        "SELECT a.owner_id, min(d.decided_at) FROM actions a JOIN decisions d ON d.id = a.decision_id"
+        " WHERE a.status = 'open' AND a.owner_id IS NOT NULL GROUP BY a.owner_id"
+    )
+    return {owner: _moment(at) if at else datetime.min.replace(tzinfo=UTC) for owner, at in rows}
+
+
+def _day(dispatcher: Dispatcher, owner: Actor, now: datetime) -> date:
+    return now.astimezone(dispatcher.tz_for(owner)).date()
+
+
+def _had_one_today(conn: sqlite3.Connection, dispatcher: Dispatcher, owner: Actor, now: datetime) -> bool:
+    row = conn.execute("SELECT day FROM owner_digests WHERE owner_id = ?", (owner.id,)).fetchone()
+    return row is not None and row[0] == _day(dispatcher, owner, now).isoformat()
+
+
+def _sent(conn: sqlite3.Connection, dispatcher: Dispatcher, owners: list[Actor], now: datetime) -> None:
+    conn.executemany(
+        "INSERT INTO owner_digests (owner_id, day, sent_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (owner_id) DO UPDATE SET day = excluded.day, sent_at = excluded.sent_at",
+        [(o.id, _day(dispatcher, o, now).isoformat(), iso(now)) for o in owners],
+    )
+
+
+def _moment(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def put_off(
@@ -109,9 +222,10 @@ def _scheduled_that_day(dispatcher: Dispatcher, owner: Actor, until: datetime, s
     """Whether the first digest of ``schedule`` at or after ``until`` (when ``owner``'s quiet time
     ends) reaches them on that same day of their calendar, outside their quiet time."""
     zone = dispatcher.tz_for(owner)
+    clock = zone if names_hours(schedule) else dispatcher.tz  # the schedule read on their clock
     at = now
     for _ in range(1000):  # an hourly schedule over a long weekend is some 80 steps
-        at = next_time(schedule, at, dispatcher.tz)
+        at = next_time(schedule, at, clock)
         if at >= until:
             break
     else:

@@ -29,7 +29,7 @@ def test_item_outside_a_repeat_or_a_fan_out_is_refused_with_where_it_can_be_used
         " asked of each person ('to: each <step>.<person field>')"
     )
     other = refused(write(tmp_path, MINIMAL.replace("{{ decision }}", "{{ decison }}")), "confirm", "'decison'")
-    assert other.fix == "use trigger.<field>, a step id, or item.<field>"
+    assert other.fix == "use trigger.<field>, a step id, or item.<field>: did you mean 'decision'?"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,63 @@
+"""A step asked of each participant (``to: participants``: a hiring panel's votes) read by a later
+prompt or by the record. Before, the prompt showed a Python mapping ("Votes: {'0': 'Hire', '1':
+'Not sure'}") and a decision template reading it loaded, to put that mapping in the summary and
+the ledger, though one reading a ``to: each`` step was refused at load. Now the prompt shows each
+person's answer by name, and the record reading it is refused as the ``to: each`` one is."""
+
+from __future__ import annotations
+
+from bot.dispatch import Dispatcher
+from bot.model import Actor, ConversationKey, Message, Trigger
+from tests.engine.test_reader import refused, write
+from tests.test_engine_turns import make_bot
+
+ALICE = Actor("console:alice", "alice")
+BOB = Actor("console:bob", "bob")
+CAROL = Actor("console:carol", "carol")
+CONV = ConversationKey("console", "t1")
+FLOW = """\
+id: hiring
+title: Hiring decision
+roles:
+  facilitator: trigger.facilitator
+  participants: trigger.participants
+steps:
+  - id: votes
+    to: participants
+    ask: "Hire {{ trigger.candidate }}?"
+    type: choice
+    options: [{value: hire, label: Hire}, {value: no_hire, label: No hire}, {value: unsure, label: Not sure}]
+  - id: decision
+    ask: "Votes: {{ votes }}. Your decision?"
+    type: choice
+    options: [offer, reject]
+record:
+  decision: decision
+"""
+
+
+def say(bot: Dispatcher, who: Actor, text: str) -> list[tuple[str, str]]:
+    result = bot.handle(Message(CONV, who, text))
+    assert result is not None
+    return [(r.to.name if r.to else "", r.text) for r in result.outcome.replies]
+
+
+def test_a_later_prompt_shows_each_persons_answer_by_name(db, tmp_path):
+    (tmp_path / "hiring.yaml").write_text(FLOW, encoding="utf-8")
+    bot = make_bot(db, tmp_path)
+    trigger = Trigger(
+        flow="hiring", title="Dana", facilitator=ALICE, participants=[BOB, CAROL], data={"candidate": "Dana"}
+    )
+    bot.start(trigger, CONV)
+    say(bot, BOB, "hire")
+    replies = say(bot, CAROL, "not sure")
+    assert any(
+        to == "alice" and text.startswith("Votes: bob: Hire, carol: Not sure. Your decision?") for to, text in replies
+    ), replies
+
+
+def test_a_decision_template_reading_each_persons_answers_is_refused(tmp_path):
+    text = FLOW.replace("  decision: decision\n", '  decision: "{{ decision }} ({{ votes }})"\n')
+    refused(
+        write(tmp_path, text, "hiring"), None, "the template of record.decision reads 'votes', which answers once per"
+    )
