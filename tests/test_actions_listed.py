@@ -44,11 +44,25 @@ def test_removing_an_action_mid_run_is_told_what_can_be_done_and_lists_nothing(t
     assert ledger(tmp_path, "SELECT count(*) FROM answers WHERE raw LIKE 'remove%'") == [(0,)]
 
 
+def test_an_owner_asking_to_remove_their_action_is_told_to_ask_the_facilitator(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Only the facilitator changes the list: the owner asked to accept it is not told to change it."""
+    lines = ["We ship in March", "Draft the plan", "@bob", JAN10, "done", "/as bob", "remove the action", "yes"]
+    said = piped(tmp_path, lines).stdout
+    assert (
+        "bob> remove the action\nbot -> bob: I can't remove a listed action while the decision is being recorded:"
+        " ask the facilitator to change it, or once it is recorded, drop it with its code ('drop A12 why').\n"
+    ) in said
+    assert ledger(tmp_path, "SELECT step, raw FROM answers WHERE actor_id = 'console:bob'") == [
+        ("owner_accepts", "yes")
+    ]
+
+
 def test_bullets_one_a_line_are_a_list_and_a_sentence_with_numbers_is_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from bot.engine.listing import listed
 
     assert listed("- draft plan\n- call vendor\n* book room") == ["draft plan", "call vendor", "book room"]
     assert listed("1) draft plan\n2) call vendor") == ["draft plan", "call vendor"]
+    assert listed("- draft plan\n- call vendor") == ["draft plan", "call vendor"]  # two lines are a list
     assert listed("• draft plan • call vendor") == ["draft plan", "call vendor"]
     assert listed("Ship 2. Then review in 3. weeks") == []  # not 1., 2., ...
     assert listed("Draft the plan\nwith the new dates") == []  # lines, but no list

@@ -182,7 +182,6 @@ def test_serve_on_an_address_not_of_this_machine_blames_the_host(tmp_path: Path,
 
 
 def test_rasa_actions_on_a_port_in_use_says_so(tmp_path: Path, taken_port: int) -> None:
-    pytest.importorskip("rasa_sdk")
     exe = Path(sys.executable).with_name("decisionbot")
     args = [str(exe), "--db", str(tmp_path / "r.db"), "--flows", FLOWS, "rasa-actions", "--port", str(taken_port)]
     out = subprocess.run(args, capture_output=True, text=True, timeout=120)
@@ -238,8 +237,6 @@ def test_a_bad_port_from_the_environment_names_the_variable(tmp_path: Path) -> N
 def test_commands_that_run_flows_refuse_a_folder_without_flows(
     tmp_path: Path, command: list[str], made: bool, taken_port: int
 ) -> None:
-    if command[0] == "rasa-actions":
-        pytest.importorskip("rasa_sdk")
     if command[0] in ("serve", "rasa-actions"):
         command = [*command, "--port", str(taken_port)]  # should it start anyway, it stops at once
     folder = tmp_path / "flowz"

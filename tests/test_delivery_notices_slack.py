@@ -8,6 +8,7 @@ hour per failing target."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -205,7 +206,13 @@ async def test_a_plain_answer_by_direct_message_still_answers_the_question_waiti
     await slack.event(message("UA", "cancel the old plan", channel="DUA"))  # a command's word, not a command
     asked = "<@UA> Action 1: Who owns 'cancel the old plan'?"
     await wait_for(lambda: [p for p in fake.posted() if p["text"] == asked and p.get("thread_ts") == thread])
-    # the direct message says where the run went on (once): "Taken for run #1 ..."
+    taken = "Taken for run #1 ('Weekly sync'). Its next question is in the run's thread."
+    await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUA" and p["text"] == taken])
+    await asyncio.sleep(0.3)  # (nothing else is said there: not twice, not a refusal of 'cancel')
+    assert [p["text"] for p in fake.posted() if p["channel"] == "DUA"] == [taken]
+    answers = "SELECT text FROM messages WHERE direction = 'in' AND kind = 'answer' ORDER BY id"
+    assert slack.rows(answers) == [("We ship in March",), ("cancel the old plan",)]
+    assert slack.rows("SELECT status FROM runs WHERE id = 1") == [("active",)]
 
 
 async def test_a_message_refused_itself_is_told_in_the_thread_that_still_takes_the_bot(

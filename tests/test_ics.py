@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot import ics
+from bot.engine.reader import read_flow_file
 from bot.model import Actor
+from tests.test_zones import flows_with
 
 
 def test_carriage_returns_and_control_characters_in_what_people_typed_stay_inside_their_line() -> None:
@@ -59,3 +63,57 @@ def test_a_person_id_sent_by_a_hook_or_a_rasa_sender_adds_no_attendee() -> None:
         "ATTENDEE;CN=Dan;ROLE=REQ-PARTICIPANT;RSVP=TRUE:urn:decisionbot:rasa:dan%20%3Cdan@example.com%3E",
     ]
     assert "ORGANIZER;CN=Alice:urn:decisionbot:slack:U0X%0D%0AATTENDEE:mailto:eve@example.com" in lines
+
+
+def test_a_content_line_is_folded_at_75_octets_and_never_inside_a_character() -> None:
+    """RFC 5545 3.1: lines of at most 75 octets, the continuation's leading space among them; a
+    line of exactly 75 octets is not folded."""
+    assert ics.fold("S" * 75) == "S" * 75
+    assert ics.fold("S" * 76) == "S" * 75 + "\r\n S"
+    line = "SUMMARY:" + "Überprüfung 🚀 " * 40
+    folded = ics.fold(line)
+    parts = folded.split("\r\n")
+    assert len(parts) > 3 and all(len(part.encode()) <= 75 for part in parts), [len(p.encode()) for p in parts]
+    assert all(part.startswith(" ") for part in parts[1:])
+    assert len(parts[0].encode()) > 72 and all(len(part.encode()) > 71 for part in parts[1:-1])  # full lines
+    assert folded.replace("\r\n ", "") == line
+
+
+def test_every_owner_is_invited_once_by_their_name_or_else_their_id() -> None:
+    record = {
+        "facilitator": {"id": "slack:UA", "name": "Alice"},
+        "actions": [
+            {"what": "Plan", "owner": "slack:UB", "owner_name": "Bob"},
+            {"what": "Room", "owner": "slack:UC"},  # (a record of before owner_name was kept)
+            {"what": "Budget", "owner": "slack:UA", "owner_name": "Alice"},
+            {"what": "Notes"},  # no owner
+        ],
+    }
+    people = ics.attendees(record, [Actor("slack:UB", "Bob"), Actor("slack:UD", "Dana")])
+    assert [(a.id, a.name) for a in people] == [
+        ("slack:UA", "Alice"),
+        ("slack:UB", "Bob"),
+        ("slack:UD", "Dana"),
+        ("slack:UC", "slack:UC"),
+    ]
+
+
+def test_a_review_invitation_needs_the_date_answered_and_names_the_run_without_a_decision(tmp_path: Path) -> None:
+    flow = read_flow_file(flows_with(tmp_path / "flows", "{at: review_at, time: '10:00'}") / "post_meeting.yaml")
+    record = {
+        "run": 7,
+        "title": "Weekly sync",
+        "decision": "Ship",
+        "facilitator": {"id": "slack:UA", "name": "Alice"},
+        "answers": {"review_at": "2030-02-01"},
+        "actions": [],
+    }
+    at = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    made = ics.review_invite(flow, record, [], None, ZoneInfo("Europe/Berlin"), at)
+    assert made is not None and made["filename"] == "review-2030-02-01.ics"
+    assert "UID:decision-7-review-2030-02-01@decisionbot\r\n" in made["content"]  # the run's: no decision id
+    assert "DTSTART:20300201T090000Z\r\n" in made["content"]
+    decided = ics.review_invite(flow, record, [], 3, ZoneInfo("Europe/Berlin"), at)
+    assert decided is not None and "UID:decision-3-review-2030-02-01@decisionbot\r\n" in decided["content"]
+    for answers in ({}, {"review_at": None}):  # the date step skipped or left blank
+        assert ics.review_invite(flow, {**record, "answers": answers}, [], 3, ZoneInfo("Europe/Berlin"), at) is None

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from bot import texts
+from bot.outbox_lease import OutboxLease
 from bot.store import leases, open_db, transaction, utc_now
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness, harness, message, wait_for
@@ -144,4 +149,30 @@ def test_a_lease_set_before_the_wall_clock_stepped_back_is_taken_over(tmp_path: 
     assert leases.take(db.conn, "outbox:slack", "a", now + timedelta(hours=1), now + timedelta(hours=1, seconds=5))
     # the clock stepped back an hour and "a" died: no live holder could have set that expiry
     assert leases.take(db.conn, "outbox:slack", "b", now, now + timedelta(seconds=5))  # before: nobody for an hour
+    db.close()
+
+
+async def test_a_renewal_wakes_the_senders_only_of_channels_gained_and_logs_only_a_change(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """OutboxLease on its own, two processes on one ledger: a renewal returns the channels it
+    newly holds (their senders to wake), and says so in the log once per change, not each second;
+    a stopping holder sends nothing more while it still holds the lease."""
+    caplog.set_level(logging.INFO, logger="bot.outbox")
+    db = open_db(tmp_path / "leases.db")
+    first, second = OutboxLease(db, ["slack"]), OutboxLease(db, ["slack"])
+    assert await first.renew() == ["slack"] and first.holds("slack")
+    assert await first.renew() == [] and first.holds("slack")  # held already: nothing to wake
+    assert await second.renew() == [] and not second.holds("slack")
+    assert await second.renew() == []
+    first.stopping = True
+    assert not first.holds("slack")  # held in the ledger until released: no new send all the same
+    await first.release()
+    assert await second.renew() == ["slack"] and second.holds("slack")
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.outbox"]
+    assert said == [
+        texts.outbox_lease_taken("slack"),
+        texts.outbox_lease_elsewhere("slack"),
+        texts.outbox_lease_taken("slack"),
+    ]
     db.close()

@@ -124,3 +124,24 @@ async def test_replies_for_a_channel_the_server_does_not_serve_are_said_at_start
     await slack.client.close()
     stopped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("decisionbot stopped")]
     assert stopped == ["decisionbot stopped: no reply waits in the outbox."]  # Slack's; Teams' were said at start
+
+
+def test_an_outage_is_told_once_it_has_lasted_a_minute_exactly_and_once_over(caplog: pytest.LogCaptureFixture) -> None:
+    from bot.outbox_outage import OUTAGE_TOLD_AFTER, Outage
+
+    caplog.set_level(logging.INFO, logger="bot.outbox")
+    clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    outage = Outage("slack", lambda: clock.now)
+    outage.refused_for_now("service_unavailable")
+    clock.now += OUTAGE_TOLD_AFTER - timedelta(seconds=1)
+    outage.refused_for_now("service_unavailable")
+    assert outage.health() is None and not caplog.records  # a hiccup: not told
+    clock.now += timedelta(seconds=1)  # a minute to the second
+    outage.refused_for_now("ratelimited")
+    outage.refused_for_now("ratelimited")
+    assert outage.health() is not None and "ratelimited" in outage.health()
+    outage.over()
+    outage.over()
+    assert outage.health() is None
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.outbox"]
+    assert len(said) == 2 and "2026-11-30T09:00:00.000Z" in said[0] and "2026-11-30T09:00:00.000Z" in said[1], said

@@ -15,7 +15,7 @@ import pytest
 
 from bot import texts
 from tests.fakes.slack_api import APP, BOT_USER, TEAM, FakeSlack
-from tests.slack_support import Harness, bob_asked_to_accept, message, slash_body
+from tests.slack_support import Harness, bob_asked_to_accept, message, slash_body, wait_for
 
 PARTNER = "T0PARTNER"  # the workspace that owns a Slack Connect channel shared into ours
 
@@ -134,16 +134,19 @@ async def test_a_bare_mention_of_the_bot_in_a_runs_thread_is_not_a_missed_answer
     slack: Harness, fake: FakeSlack
 ) -> None:
     """As a file shared without text: nothing typed, so no answer attempt. Bob pings the
-    bot in the run's thread while his yes/no question waits; each ping is a wrong answer, and the
-    third hands his question to Alice."""
+    bot in the run's thread while his yes/no question waits; before, each ping was a wrong answer,
+    and the third handed his question to Alice. His question still waits on him after them."""
     thread = await bob_asked_to_accept(slack)
     await slack.posts(7)
     for _ in range(3):
-        await slack.event(bare_mention("UB", thread))
+        assert (await slack.event(bare_mention("UB", thread))).status == 200
     await asyncio.sleep(1.0)
     said = [p["text"] for p in fake.posted()[7:]]
     assert said == [], said
     assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND text = ''") == [(0,)]
+    await slack.event(message("UB", "yes", thread_ts=thread))  # his, still: taken as his answer
+    await wait_for(lambda: slack.rows("SELECT actor_id, raw FROM answers WHERE step = 'owner_accepts'"))
+    assert slack.rows("SELECT actor_id, raw FROM answers WHERE step = 'owner_accepts'") == [("slack:UB", "yes")]
 
 
 async def test_a_user_group_given_as_an_owner_on_slack_is_asked_again(slack: Harness, fake: FakeSlack) -> None:

@@ -36,7 +36,7 @@ async def trickled(client: TestClient, path: str, headers: bytes = b"") -> bytes
 
 @pytest.fixture(autouse=True)
 def quick(monkeypatch) -> None:
-    monkeypatch.setattr(inbound_json, "BODY_WITHIN", 0.3, raising=False)
+    monkeypatch.setattr(inbound_json, "BODY_WITHIN", 0.3)
 
 
 async def test_a_hook_body_that_trickles_is_a_408_and_frees_its_room(tmp_path: Path) -> None:

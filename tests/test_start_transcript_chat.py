@@ -59,6 +59,9 @@ async def test_a_teams_start_that_starts_nothing_leaves_no_row(tmp_path: Path) -
         await h.send(personal(h.url, ALICE, "start no_such_flow Weekly sync"))
         await h.send(personal(h.url, ALICE, "list"))
         await h.settle()
+        said = [p.text for p in h.fake.posts()]
+        assert said[0] == "There is no flow 'no_such_flow'. Flows: metric_breach, post_meeting.", said
+        assert said[1].startswith("No open decision runs here."), said  # the start was read, and refused
         assert h.db("SELECT count(*) FROM runs") == [(0,)]
         assert h.db("SELECT count(*) FROM messages WHERE direction = 'in'") == [(0,)]
 

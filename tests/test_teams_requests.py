@@ -126,6 +126,9 @@ async def test_a_retry_of_an_activity_recorded_before_the_conversation_keyed_ids
         await h.send(start)
         await h.settle()
         assert h.db("SELECT count(*) FROM runs") == [(0,)] and h.fake.calls == []
+        await h.send({**start, "id": start["id"] + "-new"})  # the same words, a new activity: taken
+        await h.settle()
+        assert h.db("SELECT count(*) FROM runs") == [(1,)] and len(h.fake.posts()) == 1
 
 
 async def test_the_bots_mention_alone_is_answered_as_help_not_as_a_picture(tmp_path: Path) -> None:

@@ -156,7 +156,8 @@ def test_done_answers_no_question_of_a_custom_review(tmp_path: Path, clock: Cloc
     decision, _ = decide(d, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
     clock.now += timedelta(days=20)
     review = d.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
-    say(d, BOB, "done A1")
+    assert [r.text for r in review.outcome.replies if r.to == BOB] == ["Is 'Draft the plan' still needed?"]
+    assert say(d, BOB, "done A1") == "Marked done: 'Draft the plan' (from 'Weekly sync')."
     taken = db.conn.execute("SELECT step, value FROM answers WHERE run_id = ?", (review.run_id,)).fetchall()
     db.conn.close()
     assert taken == [], taken

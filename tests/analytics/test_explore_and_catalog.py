@@ -69,7 +69,9 @@ def _live_schema(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
 
 
 def test_catalog_describes_every_table_and_column_of_a_fresh_ledger(tmp_path: Path) -> None:
-    for table, (columns, ddl) in _live_schema(tmp_path).items():
+    schema = _live_schema(tmp_path)
+    assert {"runs", "answers", "messages", "actions"} <= schema.keys() and all(c for c, _ in schema.values())
+    for table, (columns, ddl) in schema.items():
         for column in columns:
             assert catalog.describe(table, column, ddl), f"{table}.{column}: describe it in bot/analytics/catalog.py"
 

@@ -108,11 +108,13 @@ def test_no_analytics_trigger_fills_a_temporary_table(tmp_path: Path) -> None:
         "runs": "UPDATE runs SET state = 'x', status = 'y', facilitator_id = 'z' WHERE id = 1",
     }
     for table, write in writes.items():
-        program = ""
+        program, programs = "", []
         for row in conn.execute(f"EXPLAIN {write}"):
             if row[1] == "Init" and row[5]:
                 program = row[5]  # "-- TRIGGER name" heads each trigger's program
+                programs.append(program)
             assert not (row[1] == "OpenEphemeral" and "analytics_" in program), (table, program)
+        assert [p for p in programs if "analytics_" in p], (table, programs)  # its triggers' programs were read
     conn.close()
 
 

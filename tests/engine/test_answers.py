@@ -84,6 +84,11 @@ def test_text_errors(text, kwargs, code, params):
     assert (err.code, err.params) == (code, params)
 
 
+def test_text_of_exactly_the_bounds_is_taken():
+    assert parse_text("abcde", min_length=5) == "abcde"
+    assert parse_text("abcde", max_length=5) == "abcde"
+
+
 # --- choices ----------------------------------------------------------------------------------
 
 OPTIONS = [
@@ -139,6 +144,23 @@ def test_choice_unknown(text):
 )
 def test_choice_takes_a_typo_of_one_option(text, expected):
     assert parse_choice(text, OPTIONS) == expected
+
+
+SEVERITY = [Option("sev1", "Critical"), Option("low", "Minor")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [("cr", "sev1"), ("se", "sev1"), ("mi", "low"), ("lo", "low")])
+def test_choice_takes_a_prefix_of_its_label_alone_or_of_its_value_alone(text, expected):
+    assert parse_choice(text, SEVERITY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("kep", "keep"), ("wacth", "watch")],  # three letters; as alike as a typo may be (difflib: 0.8)
+)
+def test_choice_takes_a_typo_at_the_edges_of_what_is_read_as_one(text, expected):
+    options = [Option("keep", "Keep it"), Option("watch", "Watch it"), Option("drop", "Drop it")]
+    assert parse_choice(text, options) == expected
 
 
 def test_choice_empty():
@@ -235,7 +257,8 @@ def test_no_in_other_words(text):
 @pytest.mark.parametrize(
     ("text", "code"),
     [("maybe", "yes_no"), ("  ", "empty"), ("no idea", "yes_no"), ("Yes. No.", "yes_no")]
-    + [("yes no", "yes_no"), ("sorry", "yes_no"), ("Can't. Yes!", "yes_no"), ("Sure, but no", "yes_no")],
+    + [("yes no", "yes_no"), ("sorry", "yes_no"), ("Can't. Yes!", "yes_no"), ("Sure, but no", "yes_no")]
+    + [("...", "yes_no"), ("?!", "yes_no")],  # punctuation alone: no word, so neither
 )
 def test_yes_no_errors(text, code):
     assert error_of(parse_yes_no, text).code == code

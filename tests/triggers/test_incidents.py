@@ -313,6 +313,7 @@ async def test_a_group_of_long_alerts_lists_whole_lines_that_fit_a_slack_questio
         [(prompt,)] = rows(client, "SELECT text FROM messages")
         listed = [line for line in prompt.splitlines() if line.startswith("- Pod ")]
         more = [line for line in prompt.splitlines() if line.startswith("- and ")]
+        assert 0 < len(listed) < 10, prompt  # some whole lines, the rest counted
         assert "The 10 alerts of this group:" in prompt and more == [f"- and {10 - len(listed)} more"]
         assert all("pod=" not in line for line in listed)  # the title names the pod already
         section = slack_blocks.message(
