@@ -218,7 +218,7 @@ def test_runs_list_and_show(cli) -> None:
     text = cli("runs", "show", "1").output
     assert "Transcript:" in text and "bob > yes" in text
     assert "Decision 1 (open): We ship in March" in text
-    assert f"action 1: Draft the plan - bob, due {JAN10}, open, accepted" in text
+    assert f"action 1 (A1): Draft the plan - bob, due {JAN10}, open, accepted" in text
     missing = cli("runs", "show", "99")
     assert missing.exit_code == 1 and "No run #99" in missing.output
 

@@ -97,8 +97,8 @@ def test_a_yes_given_for_the_owner_is_recorded_as_confirmed_by_the_facilitator(d
         (2, CAROL.id),
     ]
     shown = render_run(transcript.run_detail(db.conn, done.run_id))  # `decisionbot runs show`
-    assert "action 1: Draft plan - bob, due 2026-11-27, open, confirmed by alice" in shown  # was "not accepted"
-    assert "action 2: Book venue - carol, due 2026-12-10, open, accepted" in shown
+    assert "action 1 (A1): Draft plan - bob, due 2026-11-27, open, confirmed by alice" in shown  # was "not accepted"
+    assert "action 2 (A2): Book venue - carol, due 2026-12-10, open, accepted" in shown
 
 
 def test_an_owner_asked_again_who_says_yes_himself_has_accepted(db, bot):
