@@ -67,7 +67,8 @@ def thread_lost(bot: Dispatcher, run_id: int) -> list[int]:
 
 def asked_out_there(conn: sqlite3.Connection, run_id: int, actor_id: str) -> bool:
     """Whether the latest question ``run_id`` put to ``actor_id`` went to the run's conversation
-    (not to them alone) and is out of the outbox (posted, or given up)."""
+    (not to them alone) and is out of the outbox (posted, or given up): one still waiting there
+    follows the run wherever it lives by the time it goes."""
     row = conn.execute(
         "SELECT private, delivered_at IS NULL AND failed_at IS NULL FROM messages"
         " WHERE run_id = ? AND direction = 'out' AND kind = 'prompt' AND actor_id = ? ORDER BY id DESC LIMIT 1",

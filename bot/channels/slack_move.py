@@ -123,7 +123,7 @@ def rehome(
     old thread (moved again before its last move's root was out: those that move left there too)."""
     old = row.conversation
     thread = moves.current_thread(conn, row.id, old)
-    there = {p.to["id"]: store.asked_out_there(conn, row.id, p.to["id"]) for p in row.context.prompts if p.asked}
+    there = {p.to["id"]: reask.asked_out_there(conn, row.id, p.to["id"]) for p in row.context.prompts if p.asked}
     left = unposted.left if unposted is not None else ConversationKey(NAME, old.conversation, thread)
     back = unposted is not None and left.thread is not None and left.conversation == to_channel
     new = left if back else ConversationKey(NAME, to_channel)  # moved straight back: on in the thread it left

@@ -168,18 +168,6 @@ def add_thread(conn: sqlite3.Connection, channel: str, thread_ts: str, run_id: i
     )
 
 
-def asked_out_there(conn: sqlite3.Connection, run_id: int, actor_id: str) -> bool:
-    """Whether the latest question ``run_id`` put to ``actor_id`` went to the run's conversation
-    (not to them alone) and is out of the outbox (posted, or given up): one still waiting there
-    follows the run wherever it lives by the time it goes."""
-    row = conn.execute(
-        "SELECT private, delivered_at IS NULL AND failed_at IS NULL FROM messages"
-        " WHERE run_id = ? AND direction = 'out' AND kind = 'prompt' AND actor_id = ? ORDER BY id DESC LIMIT 1",
-        (run_id, actor_id),
-    ).fetchone()
-    return bool(row) and not row[0] and not row[1]
-
-
 def question_at(conn: sqlite3.Connection, channel: str, ts: str) -> tuple[int, str] | None:
     """(run, person) of the question posted at ``channel``/``ts`` when it is the latest one its
     open run put to that person there (a question since, posted or still to go, or none waiting:
