@@ -123,3 +123,12 @@ def metric_number(value: float) -> str:
     if abs(value) >= 1:  # every digit of a large count
         return f"{value:.0f}"
     return format(Decimal(short), "f")
+
+
+def digest_several_a_day(schedule: str, moments: int) -> tuple[str, str]:
+    return (
+        f"digest.schedule '{schedule}' names {moments} moments a day, but each owner gets one digest a day"
+        " of their own clock, at the first of them",
+        "name one time of day ('0 9 * * 1-5'), or an interval ('6h', read on the server's clock) to reach"
+        " every owner each time",
+    )

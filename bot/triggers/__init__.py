@@ -176,3 +176,28 @@ def next_slot(schedule: str, planned: datetime, now: datetime, tz: ZoneInfo) -> 
         return next_time(schedule, now, tz)
     missed = max(0, (now - planned) // step)
     return planned + (missed + 1) * step
+
+
+def names_hours(schedule: str) -> bool:
+    """Whether ``schedule`` is a cron expression naming its hours (daily, weekly, ``0 9 * * 1-5``),
+    read on each owner's clock; not an interval, nor a schedule of every hour."""
+    try:
+        parse_duration(schedule)
+        return False
+    except ValueError:
+        pass
+    fields = NICKNAMES.get(schedule.strip().lower(), schedule).split()
+    return len(fields) >= 5 and fields[1] not in ("*", "*/1")
+
+
+def moments_a_day(schedule: str) -> int:
+    """How many times cron ``schedule`` fires on a day it fires (the busiest of a sample week)."""
+    from croniter import croniter
+
+    cron = NICKNAMES.get(schedule.strip().lower(), schedule)
+    start = datetime(2026, 1, 5, tzinfo=ZoneInfo("UTC"))  # a Monday
+    times = croniter(cron, start - timedelta(seconds=1))
+    counts: dict[object, int] = {}
+    while (at := times.get_next(datetime)) < start + timedelta(days=7):
+        counts[at.date()] = counts.get(at.date(), 0) + 1
+    return max(counts.values(), default=0)

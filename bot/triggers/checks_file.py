@@ -15,7 +15,7 @@ import yaml
 from bot import texts, yaml_text
 from bot.errors import ConfigError
 from bot.flow_catalog import not_triggered
-from bot.triggers import PERSON_ID_MAX, bad_person, next_time
+from bot.triggers import PERSON_ID_MAX, bad_person, moments_a_day, names_hours, next_time
 from bot.triggers.alertmanager import HINTS, PEOPLE
 
 CHECK_KEYS = {"name", "title", "sql", "threshold", "direction", "schedule", "database", "route", "metric", "link",
@@ -81,6 +81,7 @@ def read(path: Path) -> tuple[ChecksFile, list[ConfigError]]:
     try:
         if out.digest:
             _schedule_ok(path, "digest", out.digest)
+            _once_a_day(path, out.digest)
     except ConfigError as exc:
         problems.append(exc)
     return out, problems
@@ -196,6 +197,13 @@ def _schedule_ok(path: Path, name: str, schedule: str) -> None:
         gaps.append(next_time(schedule, first, utc) - first)
     if min(gaps) < MIN_INTERVAL:
         raise ConfigError(texts.checks_error(str(path), name, texts.schedule_too_short(schedule), "use 1m or more"))
+
+
+def _once_a_day(path: Path, schedule: str) -> None:
+    """A digest schedule read on each owner's clock (naming its hours) comes once a day of theirs
+    (bot.triggers.digest): one naming several moments a day would be cut to its first, silently."""
+    if names_hours(schedule) and (moments := moments_a_day(schedule)) > 1:
+        raise ConfigError(texts.checks_error(str(path), None, *texts.digest_several_a_day(schedule, moments)))
 
 
 def job_payload(check: Check) -> dict[str, str]:

@@ -28,7 +28,7 @@ from bot.dispatch import Dispatcher
 from bot.model import Actor, ConversationKey, Reply
 from bot.store import actions, iso, jobs, runs, transaction
 from bot.store.jobs import Job
-from bot.triggers import NICKNAMES, next_slot, next_time, parse_duration
+from bot.triggers import NICKNAMES, names_hours, next_slot, next_time
 
 
 def digests(
@@ -85,18 +85,6 @@ def run_job(dispatcher: Dispatcher, job: Job) -> str:
 
 
 # --- each owner's own clock ------------------------------------------------------------------
-
-
-def names_hours(schedule: str) -> bool:
-    """Whether ``schedule`` is a cron expression naming its hours (daily, weekly, ``0 9 * * 1-5``),
-    read on each owner's clock; not an interval, nor a schedule of every hour."""
-    try:
-        parse_duration(schedule)
-        return False
-    except ValueError:
-        pass
-    fields = NICKNAMES.get(schedule.strip().lower(), schedule).split()
-    return len(fields) >= 5 and fields[1] not in ("*", "*/1")
 
 
 def last_time(schedule: str, at: datetime, tz: ZoneInfo) -> datetime:
