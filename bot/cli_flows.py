@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -212,8 +212,10 @@ def flows_diagram(
     if counts:
         obj.existing_ledger(for_analysts=True)  # counted from a ledger: never one made here
     machine = compile_flow(obj.catalog(flow=flow).get(flow), drawn=True)
-    counted = _counts(obj, machine, flow, since, until) if counts else None
-    data = draw(machine, fmt, counted)
+    counted = _counts(obj, flow, since, until) if counts else None
+    data, missing = draw(machine, fmt, counted)
+    if missing:
+        click.echo(texts.diagram_moves_not_drawn(missing, flow), err=True)
     if output:
         with open_output(output, binary=True) as out:
             out.write(data)
@@ -221,13 +223,11 @@ def flows_diagram(
         sys.stdout.buffer.write(data + (b"\n" if not data.endswith(b"\n") else b""))
 
 
-def _counts(obj: Context, machine: Any, flow: str, since: datetime | None, until: datetime | None) -> FlowCounts:
-    """The ledger's counts of ``flow``'s runs in the window; the moves the drawing has no arrow for
-    (runs on an older version of the flow) said on standard error."""
+def _counts(obj: Context, flow: str, since: datetime | None, until: datetime | None) -> FlowCounts:
+    """The ledger's counts of ``flow``'s runs in the window (read only)."""
     from bot.analytics import report as reporting
     from bot.analytics.flow_counts import flow_counts
     from bot.analytics.measures import Params
-    from bot.flow_diagram import moves_of, not_drawn
 
     path = obj.existing_ledger(for_analysts=True)
     conn = reporting.connect(path)
@@ -236,6 +236,4 @@ def _counts(obj: Context, machine: Any, flow: str, since: datetime | None, until
         counted = flow_counts(conn, params)
     finally:
         conn.close()
-    if missing := not_drawn(moves_of(machine), counted):
-        click.echo(texts.diagram_moves_not_drawn(missing, flow), err=True)
     return counted

@@ -12,9 +12,9 @@ from bot.analytics.flow_counts import FlowCounts, StepCounts
 from bot.errors import BotError
 
 
-def draw(machine: Any, fmt: str, counts: FlowCounts | None = None) -> bytes:
+def draw(machine: Any, fmt: str, counts: FlowCounts | None = None) -> tuple[bytes, int]:
     """``machine`` (a compiled flow) as ``fmt`` (mermaid, dot, svg, png), with ``counts`` written
-    on it when given."""
+    on it when given; and how many of the counted moves it has no arrow for (:func:`not_drawn`)."""
     from statemachine.contrib.diagram import DotGraphMachine, MermaidGraphMachine
     from statemachine.contrib.diagram.extract import extract
     from statemachine.contrib.diagram.graphviz import GraphvizError, GraphvizNotFoundError, run_graphviz
@@ -22,11 +22,13 @@ def draw(machine: Any, fmt: str, counts: FlowCounts | None = None) -> bytes:
     from statemachine.contrib.diagram.renderers.mermaid import MermaidRenderer, MermaidRendererConfig
 
     graph = extract(machine)
+    missing = 0
     if counts is not None:
+        missing = not_drawn({(t.source, to, t.event.lower()) for t in graph.transitions for to in t.targets}, counts)
         annotate(graph, counts, "\n" if fmt != "mermaid" else " · ")
     if fmt == "mermaid":
         mermaid = MermaidRendererConfig(direction=MermaidGraphMachine.direction)
-        return str(MermaidRenderer(config=mermaid).render(graph)).encode()
+        return str(MermaidRenderer(config=mermaid).render(graph)).encode(), missing
     config = DotRendererConfig(  # as python-statemachine's DotGraphMachine draws
         graph_rankdir=DotGraphMachine.graph_rankdir,
         state_font_size=DotGraphMachine.state_font_size,
@@ -34,7 +36,7 @@ def draw(machine: Any, fmt: str, counts: FlowCounts | None = None) -> bytes:
     )
     dot = numbered_ids(DotRenderer(config=config).render(graph).to_string())
     try:
-        return dot.encode() if fmt == "dot" else run_graphviz(dot, fmt)
+        return (dot.encode() if fmt == "dot" else run_graphviz(dot, fmt)), missing
     except GraphvizNotFoundError as exc:
         raise BotError(texts.cli_no_graphviz(fmt)) from exc
     except GraphvizError as exc:
@@ -68,12 +70,6 @@ def not_drawn(graph_moves: set[tuple[str, str, str]], counts: FlowCounts) -> int
     """How many of the counted moves the drawing has no arrow for (runs on an older version of the
     flow, a step since removed); starts, stalls and resumes are not arrows."""
     return sum(n for key, n in counts.moves.items() if key[2] in ("next", "back", "cancel") and key not in graph_moves)
-
-
-def moves_of(machine: Any) -> set[tuple[str, str, str]]:
-    from statemachine.contrib.diagram.extract import extract
-
-    return {(t.source, target, t.event.lower()) for t in extract(machine).transitions for target in t.targets}
 
 
 def _states(states: list[Any]) -> list[Any]:

@@ -1,7 +1,7 @@
 """How many runs of one flow took each of its steps and moves: the numbers ``flows diagram
 --counts`` writes on the flow's drawing, so drop-off shows where it happens.
 
-A step's numbers are the report's drop-off (:func:`bot.analytics.measures.runs`: the runs that
+A step's numbers are the report's drop-off (:func:`bot.analytics.measures.paths`: the runs that
 reached it, those that dropped off there, those still waiting there); a move's number is how many
 times runs took it (a run sent back and forward takes a move more than once); an end's number is
 how many runs ended there. Runs are those the report's window and flow would take."""
@@ -45,7 +45,7 @@ class FlowCounts:
 def flow_counts(conn: sqlite3.Connection, params: Params) -> FlowCounts:
     """The counts of ``params.flow``'s runs in ``params``' window (read only)."""
     counts = FlowCounts()
-    for row in measures.runs(conn, params).dropoff:
+    for row in measures.paths(conn, params)[1]:
         if row["flow_id"] == params.flow:
             counts.steps[row["step"]] = StepCounts(row["reached"], row["dropped_off"], row["waiting"])
     bind = params.bind()

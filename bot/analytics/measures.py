@@ -158,6 +158,14 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
         {**_latency_row(key, counts[key], *times[key]), "conversation_name": named.get(key)}
         for key in sorted(counts, key=_dimension_order)
     ]
+    totals, dropoff = paths(conn, params)
+    return RunFacts(totals, latency, dropoff)
+
+
+def paths(conn: sqlite3.Connection, params: Params) -> tuple[Row, list[Row]]:
+    """The runs in scope by status (totals), and the drop-off per flow and step (as :func:`runs`
+    defines it): what ``flows diagram --counts`` needs of the report, without its latency."""
+    bind = params.bind()
     totals: dict[str, int] = dict.fromkeys(("runs", "completed", "active", "cancelled", "stalled"), 0)
     reached: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for flow, steps, status, state, last_source, n, idle in conn.execute(PATHS, bind):
@@ -175,7 +183,7 @@ def runs(conn: sqlite3.Connection, params: Params) -> RunFacts:
         {"flow_id": flow, "step": step, "reached": n, "dropped_off": d, "dropoff_rate": d / n, "waiting": w}
         for (flow, step), (n, d, w) in reached.items()
     ]
-    return RunFacts(totals, latency, dropoff)
+    return totals, dropoff
 
 
 def _count(
