@@ -24,7 +24,7 @@ from bot.engine.people import SLACK_MENTION
 from bot.model import Actor, ConversationKey, Reply
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 from bot.outbox_rows import mark_withdrawn
-from bot.store import ledger, runs
+from bot.store import ledger, placing, runs
 from bot.triggers import PERSON_ID_MAX, bad_person
 
 CHANNEL = "rasa"
@@ -315,31 +315,10 @@ def named_closed(db: Database, run_id: int, actor_id: str) -> str | None:
     run = runs.load_run(db.conn, run_id)
     if run is None:
         return None
-    title = str(run.context.trigger.get("title") or run.flow_id)
     if run.status in ("active", "stalled") and (note := run.context.late_note(actor_id)):
         return note
-    asked, answered = db.conn.execute(
-        "SELECT max(CASE WHEN direction = 'out' AND kind = 'prompt' THEN id END),"
-        " max(CASE WHEN direction = 'in' AND kind = 'answer' THEN id END)"
-        " FROM messages WHERE run_id = ? AND actor_id = ?",
-        (run_id, actor_id),
-    ).fetchone()
-    if asked is None or _cancelled_by(db, run_id, actor_id):
-        return None
-    if answered is not None and answered > asked:
-        if run.status == "cancelled":
-            return texts.run_ended_unanswered(run_id, title, run.status, answered=True)
-        return texts.question_answered_already(run_id, title)
-    if run.status in ("completed", "cancelled"):
-        return texts.run_ended_unanswered(run_id, title, run.status)
-    return None
-
-
-def _cancelled_by(db: Database, run_id: int, actor_id: str) -> bool:
-    found = db.conn.execute(
-        "SELECT 1 FROM transitions WHERE run_id = ? AND event = 'cancel' AND actor_id = ?", (run_id, actor_id)
-    ).fetchone()
-    return found is not None
+    asked = placing.latest_asked(db.conn, run_id, actor_id)
+    return None if asked is None else placing.question_fate(db.conn, run, actor_id, asked, since="")
 
 
 def where_it_stands(bot: Dispatcher, actor: Actor, conversation: ConversationKey, run_id: int) -> str:

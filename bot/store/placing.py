@@ -158,15 +158,28 @@ def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: dateti
     for row in conn.execute(
         f"SELECT {RUN_COLUMNS} FROM runs WHERE channel = ? ORDER BY id DESC LIMIT ?", (channel, _RECENT_RUNS)
     ).fetchall():
-        asked = conn.execute(
-            "SELECT max(id) FROM messages WHERE run_id = ? AND direction = 'out' AND actor_id = ? AND kind = 'prompt'",
-            (row[0], actor_id),
-        ).fetchone()[0]
+        asked = latest_asked(conn, row[0], actor_id)
         if asked is not None and (latest is None or asked > latest[0]):
             latest = (asked, RunRow.from_row(row))
     if latest is None:
         return None
-    asked, run = latest
+    return question_fate(conn, latest[1], actor_id, latest[0], None if now is None else iso(now - JUST_ANSWERED))
+
+
+def latest_asked(conn: sqlite3.Connection, run_id: int, actor_id: str) -> int | None:
+    """The id of the latest question run ``run_id`` put to ``actor_id``; None when it never asked them."""
+    found: int | None = conn.execute(
+        "SELECT max(id) FROM messages WHERE run_id = ? AND direction = 'out' AND actor_id = ? AND kind = 'prompt'",
+        (run_id, actor_id),
+    ).fetchone()[0]
+    return found
+
+
+def question_fate(conn: sqlite3.Connection, run: RunRow, actor_id: str, asked: int, since: str | None) -> str | None:
+    """What became of question ``asked`` of ``run`` to ``actor_id``, for words of theirs nothing takes:
+    the run ended before they answered; or, for an answer they gave at or after ``since`` (``''``:
+    whenever; None: not told), that it has their answer, or was cancelled after it (lately:
+    at or after ``since`` too). None when there is no news for them (they cancelled it themselves)."""
     title = str(run.context.trigger.get("title") or run.flow_id)
     answered = conn.execute(
         "SELECT max(created_at) FROM messages WHERE run_id = ? AND direction = 'in' AND actor_id = ? AND id > ?"
@@ -184,9 +197,8 @@ def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: dateti
         return (
             texts.run_ended_unanswered(run.id, title, run.status) if run.status in ("completed", "cancelled") else None
         )
-    if now is None:
+    if since is None:
         return None
-    since = iso(now - JUST_ANSWERED)
     if run.status == "cancelled":  # after their answer: cancelled lately, it is that they are told
         ended = conn.execute("SELECT completed_at FROM runs WHERE id = ?", (run.id,)).fetchone()[0]
         return texts.run_ended_unanswered(run.id, title, run.status, answered=True) if (ended or "") >= since else None

@@ -12,7 +12,7 @@ import jsonschema
 
 from bot import texts
 from bot.model import Trigger
-from bot.triggers import PayloadError, check_people
+from bot.triggers import KEY_MAX, PayloadError, check_people
 from bot.triggers.alertmanager import HINTS, PEOPLE
 
 FIELDS = ("metric", "value", "threshold", "summary", "link")
@@ -70,8 +70,8 @@ def _problem(error: jsonschema.ValidationError) -> str:
     return texts.payload_shortened(error.message, MAX_PROBLEM)
 
 
-#: The longest ``Idempotency-Key`` taken (as a ``dedup_key``).
-MAX_REQUEST_KEY = 500
+#: The longest ``Idempotency-Key`` taken: a dedup key's.
+MAX_REQUEST_KEY = KEY_MAX
 
 
 def key_by_request(triggers: list[Trigger], key: str | None) -> None:
