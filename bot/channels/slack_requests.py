@@ -26,6 +26,7 @@ from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
 from bot.channels.slack_events import Answer, Malformed
 from bot.channels.slack_inbound import LOCK_WAIT, Inbound
+from bot.channels.slack_inbox import Inbox
 from bot.channels.slack_limits import Backlog
 from bot.refusals import RefusalLog
 from bot.store import group, group_requests, write_lock
@@ -42,6 +43,7 @@ class SlackRequests:
     stopping: bool
     handling: set[asyncio.Task[Any]]
     inbound: Inbound | None
+    inbox: Inbox | None  # events kept, acknowledged, then turned
     backlog: Backlog
     team_id: str | None
     app_id: str | None
@@ -121,11 +123,12 @@ class SlackRequests:
         assert self.inbound is not None
         arrived = asyncio.get_running_loop().time()
         write_lock.wait_for_lock_until(LOCK_WAIT)
-        if envelope.kind not in ("command", "interactive"):  # these answer in their response, within Slack's 3 s
-            await self.backlog.room()
+        if envelope.kind == "action":  # (commands and forms answer in their response, within Slack's 3 s;
+            await self.backlog.room()  # an event is kept at once, its turn waits for room: slack_inbox)
         try:
             if envelope.kind == "event":
-                await self.inbound.on_event(envelope.payload)
+                assert self.inbox is not None
+                await self.inbox.keep(envelope.payload)  # its turn runs once it is committed, after Slack's 200
             elif envelope.kind == "action":
                 await self.inbound.on_action(envelope.payload, arrived)
             elif envelope.kind == "command":
