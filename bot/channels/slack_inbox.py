@@ -4,7 +4,10 @@ A verified event is kept in the request, which Slack's 200 answers once it is co
 turn starts when that commit is done, never before (a request answered 503 kept nothing, and
 Slack sends it again). At most TURNS_AT_ONCE turns run at a time, in the order their events
 were kept, so that the server's loop never holds so many turns' steps at once that a new
-request's acknowledgement waits behind them; the others wait in the inbox, stored. A turn that
+request's acknowledgement waits behind them; the others wait in the inbox, stored. The events of
+one conversation (a thread, a direct message) are turned one after the other, in the order they
+were kept: an answer typed right after another waits for it, even when the first waits for a
+person's name from Slack. A turn that
 fails leaves its row, counted (``TRIES``); one that waited too long for another process's write
 lock leaves it uncounted; one cut by a stop leaves it as it was; so does a lost group commit, which
 takes a finished turn's writes with it, the row's removal among them. Each is run again by the
@@ -45,6 +48,7 @@ class Inbox:
         self.backlog = backlog
         self.at_once = asyncio.Semaphore(TURNS_AT_ONCE)
         self.under_way: dict[int, asyncio.Task[None]] = {}
+        self.last_in: dict[tuple[str, str], asyncio.Task[None]] = {}  # each conversation's latest turn
         self.behind = True  # rows may wait in the inbox that no task runs: new ones wait for the next pass
         self.stopping = False
         self._soon: asyncio.Handle | None = None
@@ -82,21 +86,28 @@ class Inbox:
         self.behind = len(waiting) == UNDER_WAY_AT_MOST  # (a full page: more may wait behind it)
 
     def _start(self, kept: store.Kept, after_request: bool) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(kept, after_request))
+        where = conversation_of(kept.payload)
+        before = self.last_in.get(where)
+        task = asyncio.get_running_loop().create_task(self._run(kept, after_request, before))
         self.under_way[kept.id] = task
-        task.add_done_callback(lambda _: self._ended(kept.id))
+        self.last_in[where] = task
+        task.add_done_callback(lambda _: self._ended(kept.id, where, task))
 
-    def _ended(self, kept_id: int) -> None:
+    def _ended(self, kept_id: int, where: tuple[str, str], task: asyncio.Task[None]) -> None:
         self.under_way.pop(kept_id, None)
+        if self.last_in.get(where) is task:
+            del self.last_in[where]
         if self.behind and len(self.under_way) < UNDER_WAY_AT_MOST // 2:
             self.soon()
 
-    async def _run(self, kept: store.Kept, after_request: bool) -> None:
+    async def _run(self, kept: store.Kept, after_request: bool, before: asyncio.Task[None] | None) -> None:
         if after_request:
             try:
                 await request_stored()  # (the request's groups: this task copied its context)
             except Exception:
                 return  # answered 503: nothing of it kept, and Slack sends it again
+        if before is not None:  # the turn of the event before it in its conversation first
+            await asyncio.wait([before])
         async with self.at_once:
             if self.stopping:
                 return
@@ -147,3 +158,18 @@ class Inbox:
             for task in late:
                 task.cancel()
             await asyncio.wait(late)
+
+
+def conversation_of(payload: dict[str, Any]) -> tuple[str, str]:
+    """Where an event was said, for its turn's order: the channel and the thread (a message
+    outside threads, a channel's event: the channel alone), as Slack's event names them."""
+    event = payload.get("event")
+    event = event if isinstance(event, dict) else {}
+    channel = event.get("channel")
+    if isinstance(channel, dict):  # channel_archive and the like name it by id; channel_rename by object
+        channel = channel.get("id")
+    thread = event.get("thread_ts")
+    if not isinstance(thread, str):
+        edited = event.get("message")  # an edit: the message it changed
+        thread = edited.get("thread_ts") if isinstance(edited, dict) else None
+    return (channel if isinstance(channel, str) else "", thread if isinstance(thread, str) else "")
