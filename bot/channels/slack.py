@@ -4,10 +4,11 @@
 do); with ``SLACK_APP_TOKEN`` the same payloads arrive over Socket Mode instead. Every request
 is verified (``SLACK_SIGNING_SECRET``), checked against the team and app the bot token belongs
 to (``auth.test`` and ``bots.info`` at start-up), turned into a neutral message and handed to
-the dispatcher; the turn is committed before Slack gets its 200 (a turn takes about a
-millisecond), so nothing is acknowledged that was not stored, and a retried delivery is
-dropped by its platform id. Over Socket Mode the same holds for the envelope's
-acknowledgement: sent once the turn is committed, never before (a write lock held elsewhere makes
+the dispatcher. An event is kept in the ledger and committed before Slack gets its 200, and
+its turn runs after, from the kept event (``slack_inbox``); a command's or a click's turn is
+committed before its 200 (its outcome is its answer). So nothing is acknowledged that was not
+stored, and a retried delivery is dropped by its platform id. Over Socket Mode the same holds for
+the envelope's acknowledgement: sent once committed, never before (a write lock held elsewhere makes
 it late; Slack's redelivery is then dropped by the id). A stopping server takes no new envelope,
 lets the turns in flight be committed and acknowledged, then closes the socket; slack_sdk
 reconnects when Slack drops the connection or asks for a new one. Replies leave through the

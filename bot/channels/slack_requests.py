@@ -1,7 +1,8 @@
 """What reaches the Slack channel: ``POST /slack/events`` (its signature checked, a request whose
 headers cannot hold one refused before its body is read) and Socket Mode envelopes (acknowledged
-once their turn is committed, never before; none taken by a stopping server); each checked against
-the team and app of the bot token and handed to the inbound turns. A slash command or a click
+once committed, never before; none taken by a stopping server); each checked against the team and
+app of the bot token. An event is kept and its turn run after the acknowledgement
+(:mod:`bot.channels.slack_inbox`); a command or a click is handed to the inbound turns. A slash command or a click
 whose turn is not committed within Slack's 3 s is answered then, saying so, and its outcome told at
 its response_url (:mod:`bot.channels.slack_late`): its request, or envelope, acknowledges nothing
 as stored."""
