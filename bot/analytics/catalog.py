@@ -117,6 +117,11 @@ TABLES: dict[str, tuple[str, T]] = {
         "channel": "Slack channel id (C..., G...).", "thread_ts": "ts of the thread's root message.", "run_id": "Run.",
         "created_at": "When created (UTC).", "closed_at": "When the run's summary was posted (replies are no longer answers).",
     }),
+    "slack_inbox": ("The Slack events acknowledged whose turn has not run yet, or failed: each is written here and committed before Slack gets its 200, and its turn, run after, deletes it. Mostly empty: what stays is a turn still to run, one waiting to be tried again, or one given up (`tries` 5), kept with why. Set its `tries` to 0 to have the server run it again.", {
+        "id": "The order the events were acknowledged in.", "event_id": "Slack's event_id (a retry of an event still kept is not kept twice).",
+        "payload": "The event_callback as Slack sent it (JSON).", "received_at": "When it was kept (UTC).",
+        "tries": "Tries of its turn that failed.", "failed": "Why the last one failed.", "retry_at": "Not tried again before (UTC).",
+    }),
     "slack_moves": ("Where each `thread_moved` transition took its Slack run: its thread deleted with its root (a new thread in the same channel), or moved to another channel by its facilitator (/decision move). Join `transitions.id` on `transition_id`.", {
         "transition_id": "The run's thread_moved transition (transitions.id).", "run_id": "Run.",
         "from_conversation": "Where the run lived: slack:C.../<thread ts> (slack:C... for a run whose first message had not gone out yet).",
