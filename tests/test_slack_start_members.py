@@ -13,7 +13,9 @@ import logging
 import pytest
 
 from tests.fakes.slack_api import BOT_USER, Call, FakeSlack
-from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, wait_for
+from tests.slack_modal_support import home_start_body
+from tests.slack_support import ALICE_AND_BOB, Harness, SlackPeople, message, wait_for
+from tests.test_slack_modal import submit
 
 START = "start post_meeting <@UB> <@UC> Weekly sync"
 STARTED = "Started run #1 (post_meeting): 'Weekly sync', with Bob, Carol."
@@ -83,7 +85,7 @@ async def test_the_member_list_is_read_page_by_page(slack: Harness, fake: FakeSl
 
 async def test_paging_stops_once_everyone_is_found(slack: Harness, fake: FakeSlack) -> None:
     fake.page_size = 2
-    fake.set_members("C1", "U1", "UC", "UB", "U2", "U3", "U4", "U5", BOT_USER)
+    fake.set_members("C1", "UA", "UC", "UB", "U2", "U3", "U4", "U5", BOT_USER)
     await slack.slash("UA", START)
     await wait_for(lambda: len(fake.of("conversations.members")) >= 2)
     await settled(slack)
@@ -122,3 +124,26 @@ async def test_a_start_naming_nobody_else_asks_nothing(slack: Harness, fake: Fak
     await slack.slash("UA", "start post_meeting <@UA> Weekly sync")
     await settled(slack)
     assert fake.of("conversations.members") == [] and warnings(fake) == []
+
+
+async def test_a_start_by_mention_warns_the_same_in_its_thread(slack: Harness, fake: FakeSlack) -> None:
+    fake.set_members("C1", "UA", "UB", BOT_USER)
+    mention = message("UA", f"<@{BOT_USER}> {START}", type="app_mention")
+    del mention["channel_type"]
+    await slack.event(mention)
+    [told] = await wait_for(lambda: warnings(fake))
+    assert (told.args["channel"], told.args["user"], told.args["thread_ts"]) == ("C1", "UA", mention["ts"])
+    assert told.args["text"] == NOT_IN
+
+
+async def test_a_facilitator_not_in_the_channel_is_told_by_direct_message(slack: Harness, fake: FakeSlack) -> None:
+    """The form sent from the Home tab, for a channel its sender is not in: Slack would refuse a
+    private message to her there; she is told by direct message, the channel named."""
+    fake.set_members("C7", "UB", BOT_USER)
+    assert (await slack.post(home_start_body("UA"), form=True)).status == 200
+    view = fake.modals()[-1]
+    assert await submit(slack, view, flow="post_meeting", people=("UB", "UC"), title="Retro", channel="C7") is None
+    said = await wait_for(lambda: [c for c in fake.of("chat.postMessage") if "Heads up" in str(c.args["text"])])
+    assert said[0].args["channel"] == "DUA"
+    assert said[0].args["text"].startswith("Heads up: <@UC> is not in <#C7>, so they cannot see run #1's thread.")
+    assert warnings(fake) == []  # nothing private in C7

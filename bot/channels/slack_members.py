@@ -1,7 +1,8 @@
 """Who of a started run's people cannot see it: the participants a ``/decision start`` (typed, or
 chosen on the form) names who are not members of the run's channel, told to its facilitator
 privately once the run started (once a start: a repeat of the command starts nothing), with the
-fix: invite them, or they answer only what the flow asks them directly, by direct message.
+fix: invite them, or they answer only what the flow asks them directly, by direct message. A
+facilitator not in the channel either (a form sent from the Home tab) is told by direct message.
 
 Slack says who is in a channel with ``conversations.members`` (``channels:read`` for a public
 channel, ``groups:read`` a private one), a page at a time: asked off the start's path, after it,
@@ -21,7 +22,7 @@ from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_calls import call
 from bot.channels.slack_dms import is_dm
-from bot.channels.slack_side import SideCalls
+from bot.channels.slack_send import Poster
 from bot.model import Actor
 
 log = logging.getLogger("decisionbot.slack")
@@ -65,20 +66,32 @@ async def members_among(client: AsyncWebClient, channel: str, wanted: Iterable[s
 
 
 async def warn_absent(
-    poster: SideCalls, run_id: int, channel: str, user: str, thread: str | None, people: list[Actor]
+    poster: Poster, run_id: int, channel: str, user: str, thread: str | None, people: list[Actor]
 ) -> None:
     """Tell ``user`` (who started run ``run_id`` in ``channel``, its thread ``thread``) privately which
-    of ``people`` are not in the channel, if any (said once the start is committed)."""
+    of ``people`` are not in the channel, if any (said once the start is committed): in the run's
+    thread, or by direct message when ``user`` is not in the channel either (a form sent from the
+    Home tab), where Slack would refuse a private message to them."""
     if is_dm(channel):  # the bot's direct message with its writer: nobody else is in it
-        absent = people
+        absent, there = people, True
     else:
         try:
-            present = await members_among(poster.side, channel, (p.platform_id for p in people))
+            present = await members_among(poster.side, channel, [user, *(p.platform_id for p in people)])
         except (RetryLater, DeliveryFailed, TooMany) as exc:
             error = exc.code or str(exc) if isinstance(exc, DeliveryFailed) else str(exc)
             log.info(texts.slack_members_unknown(run_id, channel, error))
             return
-        absent = [p for p in people if p.platform_id not in present]
-    if absent:
-        named = [blocks.mention(p.platform_id) for p in absent]
+        absent, there = [p for p in people if p.platform_id not in present], user in present
+    if not absent:
+        return
+    named = [blocks.mention(p.platform_id) for p in absent]
+    if there:
         poster.ephemeral_later(channel, user, texts.slack_people_not_in_channel(run_id, named, is_dm(channel)), thread)
+        return
+    try:
+        direct = await poster.dm_channel(user)
+    except (RetryLater, DeliveryFailed) as exc:
+        log.info(texts.slack_members_untold(run_id, user, str(exc)))
+        return
+    where = blocks.channel_link(channel)
+    poster.say_later(direct, texts.slack_people_not_in_channel(run_id, named, False, where))

@@ -20,7 +20,6 @@ from functools import partial
 from bot import texts
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
-from bot.channels import slack_members as members
 from bot.channels import slack_messages as messages
 from bot.channels.slack_start_outcome import Refused, Started, StartOutcome, root_refused
 from bot.channels.slack_turns import NAME, Turns
@@ -148,10 +147,7 @@ class SlashStarts(Turns):
         if grouped is not None and root is not None:
             grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, root))
         self._after_command(done)
-        people = members.participants(mentions, others or {}, command.user, self.bot_user)
-        if people:  # who of them cannot see the run, told to its facilitator once it is stored
-            warn = members.warn_absent(self.poster, done.started.run_id, command.channel, command.user, root, people)
-            self.poster.spawn(warn)
+        self._warn_absent(done.started.run_id, command.channel, command.user, root, mentions, others)
         return Started(done.started.run_id, done.text, self._unnamed(done), paced=root is None)
 
     def _delete_root_unless_stored(self, channel: str, ts: str) -> None:

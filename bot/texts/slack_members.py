@@ -10,10 +10,11 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def slack_people_not_in_channel(run_id: int, people: list[str], direct: bool) -> str:
+def slack_people_not_in_channel(run_id: int, people: list[str], direct: bool, channel: str | None = None) -> str:
     """To the facilitator of run ``run_id`` just started, privately: ``people`` (as Slack shows
     them, mentions) are not in its channel, so they cannot see its thread; ``direct``: the run
-    lives in the facilitator's direct message with the bot, where nobody else can be invited."""
+    lives in the facilitator's direct message with the bot, where nobody else can be invited;
+    ``channel``: the channel named (a link), when told elsewhere (by direct message)."""
     who = _and(people)
     verb = "is" if len(people) == 1 else "are"
     if direct:
@@ -23,7 +24,7 @@ def slack_people_not_in_channel(run_id: int, people: list[str], direct: bool) ->
             " the rest, cancel it and start it in a channel they are in."
         )
     return (
-        f"Heads up: {who} {verb} not in this channel, so they cannot see run #{run_id}'s thread."
+        f"Heads up: {who} {verb} not in {channel or 'this channel'}, so they cannot see run #{run_id}'s thread."
         f" Invite them (/invite {' '.join(people)}), or they can answer only what the flow asks"
         " them directly, by direct message."
     )
@@ -41,3 +42,9 @@ def slack_members_unknown(run_id: int, channel: str, error: str) -> str:
         f"Slack: could not tell who of run {run_id}'s people is in channel {channel}"
         f" (conversations.members: {error}){fix}; its facilitator is not warned of anyone missing"
     )
+
+
+def slack_members_untold(run_id: int, user: str, error: str) -> str:
+    """The log line when the facilitator of run ``run_id``, not in its channel, could not be told by
+    direct message who else is not in it."""
+    return f"Slack: could not tell {user}, who started run {run_id}, of its people not in its channel: {error}"
