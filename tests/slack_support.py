@@ -5,6 +5,7 @@ the signing secret, exactly as Slack does."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -147,10 +148,21 @@ class Harness:
         return self.services.db.conn.execute(sql, args).fetchall()
 
     async def post(self, body: bytes, headers: dict[str, str] | None = None, form: bool = False) -> ClientResponse:
+        """Post ``body`` as Slack would; return its answer once the turn of an event it kept has
+        run too (an event's turn runs after Slack's 200: ``bot.channels.slack_inbox``)."""
         kind = "application/x-www-form-urlencoded" if form else "application/json"
-        return await self.client.post(
+        resp = await self.client.post(
             "/slack/events", data=body, headers={"Content-Type": kind, **(headers or sign(body))}
         )
+        await self.turned()
+        return resp
+
+    async def turned(self) -> None:
+        """Once the turns of the events kept so far have run and been committed (or lost)."""
+        channel = self.client.server.app[CHANNELS].get("slack")
+        if channel is not None and channel.inbox is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await channel.inbox.settled()
 
     async def event(self, event: dict[str, Any], **kwargs: Any) -> ClientResponse:
         return await self.post(event_body(event, **kwargs))

@@ -132,13 +132,17 @@ async def test_a_ledger_that_takes_no_commit_is_failing_in_healthz_and_in_metric
         conn.execute(
             f"CREATE TRIGGER doom_{table} AFTER {event} ON {table} BEGIN INSERT INTO doomed VALUES (4242); END"
         )
+    for table in ("messages", "leases", "messages_fts_progress", "slack_inbox"):  # (the event kept first)
+        conn.execute(
+            f"CREATE TRIGGER IF NOT EXISTS doom_{table} AFTER INSERT ON {table} BEGIN INSERT INTO doomed VALUES (4242); END"
+        )
     assert (await slack.event(message("UA", "We ship in March", thread_ts=thread))).status == 503
     health = await slack.client.get("/healthz")
     body = await health.json()
     assert health.status == 503 and body["status"] == "failing", body
     assert "commit(s) to the ledger failed" in body["ledger_failing"] and "disk" in body["ledger_failing"]
     assert figure(await scrape(slack), "decisionbot_ledger_failing") == 1
-    for table in ("messages", "leases", "messages_fts_progress"):  # room on the disk again
+    for table in ("messages", "leases", "messages_fts_progress", "slack_inbox"):  # room on the disk again
         conn.execute(f"DROP TRIGGER doom_{table}")
     assert (await slack.event(message("UA", "We ship in April", thread_ts=thread))).status == 200
     health = await slack.client.get("/healthz")

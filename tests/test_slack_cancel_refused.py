@@ -42,6 +42,7 @@ async def test_a_refused_slash_cancel_is_said_once(slack: Harness, fake: FakeSla
 async def test_a_refused_cancel_typed_in_the_runs_thread_is_said_once(slack: Harness, fake: FakeSlack) -> None:
     thread = await slack.started()
     await slack.event(mention("UB", "cancel 1", thread))
+    await wait_for(lambda: ephemeral_texts(fake))  # (told once its turn is committed, after Slack's 200)
     await settled(slack)
     assert ephemeral_texts(fake) == [ANSWERED]
 

@@ -4,10 +4,11 @@
 do); with ``SLACK_APP_TOKEN`` the same payloads arrive over Socket Mode instead. Every request
 is verified (``SLACK_SIGNING_SECRET``), checked against the team and app the bot token belongs
 to (``auth.test`` and ``bots.info`` at start-up), turned into a neutral message and handed to
-the dispatcher; the turn is committed before Slack gets its 200 (a turn takes about a
-millisecond), so nothing is acknowledged that was not stored, and a retried delivery is
-dropped by its platform id. Over Socket Mode the same holds for the envelope's
-acknowledgement: sent once the turn is committed, never before (a write lock held elsewhere makes
+the dispatcher. An event is kept in the ledger and committed before Slack gets its 200, and
+its turn runs after, from the kept event (``slack_inbox``); a command's or a click's turn is
+committed before its 200 (its outcome is its answer). So nothing is acknowledged that was not
+stored, and a retried delivery is dropped by its platform id. Over Socket Mode the same holds for
+the envelope's acknowledgement: sent once committed, never before (a write lock held elsewhere makes
 it late; Slack's redelivery is then dropped by the id). A stopping server takes no new envelope,
 lets the turns in flight be committed and acknowledged, then closes the socket; slack_sdk
 reconnects when Slack drops the connection or asks for a new one. Replies leave through the
@@ -41,6 +42,7 @@ from bot.channels import slack_postable as postable
 from bot.channels.slack_calls import CALL_TIMEOUT, api_error, placed
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_inbound import Inbound
+from bot.channels.slack_inbox import Inbox
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_naming import ChannelNaming
 from bot.channels.slack_people import SlackPeople
@@ -116,6 +118,7 @@ class SlackChannel(SlackRequests, Channel):
         self.backlog = Backlog(recount=lambda: outbox_rows.waiting(services.db.conn, [NAME]))
         self.poster: Poster | None = None
         self.inbound: Inbound | None = None
+        self.inbox: Inbox | None = None
         self.http: aiohttp.ClientSession | None = None  # the Web API calls' session (``_client``)
         self.naming = ChannelNaming(services.db, self._side_client, self.spawn, self.dispatcher.clock)
 
@@ -153,6 +156,8 @@ class SlackChannel(SlackRequests, Channel):
         self.inbound.bot_name = self.bot_name
         self.inbound.token_gone = self.tokens.bot_token_gone
         self.tokens.beside = {"side": self.poster.side_token, "home": self.inbound.app_home.token}
+        self.inbox = Inbox(self.services, self.inbound.on_event, self.backlog)
+        self.inbox.run_waiting()  # events kept and acknowledged before a stop or crash: their turns now
         fallback = self.dispatcher.tz_for
         self.dispatcher.tz_for = lambda actor: self.folks.zone(actor) or fallback(actor)
         if self.app_token:
@@ -214,8 +219,11 @@ class SlackChannel(SlackRequests, Channel):
         return self.tokens.failing()
 
     def housekeep(self) -> None:
-        """The channels runs live in that nothing named, named in the background (slack_naming)."""
+        """The channels runs live in that nothing named, named in the background (slack_naming); the
+        kept events whose turn is to run again (slack_inbox)."""
         self.naming.tick()
+        if self.inbox is not None:
+            self.inbox.run_waiting()  # events whose turn failed, or waited for the ledger
 
     def _side_client(self) -> AsyncWebClient | None:
         return self.poster.side if self.poster is not None and not self.stopping else None
@@ -224,6 +232,8 @@ class SlackChannel(SlackRequests, Channel):
         """Socket Mode: take no new envelope (unacknowledged, Slack sends it again), let the turns
         in flight be committed and acknowledged, then close the connection."""
         self.stopping = True
+        if self.inbox is not None:
+            await self.inbox.stop()  # the turns under way ended or cut; what is left stays kept
         if self.inbound is not None:
             await self.inbound.stop()  # no more Home tabs drawn again; what was answered late told
         if self.handling:

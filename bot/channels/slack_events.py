@@ -152,11 +152,23 @@ def from_json(data: Any) -> Envelope:
     if kind == "event_callback":
         if not isinstance(data.get("event"), dict) or not isinstance(data.get("event_id"), str):
             raise Malformed("event_callback without event or event_id")
+        _check_event(data["event"])
         team, enterprise = _installation(data)
         return Envelope("event", data, team, _str(data.get("api_app_id")), enterprise)
     if kind == "app_rate_limited":
         return Envelope("rate_limited", data, _str(data.get("team_id")), _str(data.get("api_app_id")))
     raise Malformed(f"unknown event type '{shown(kind)}'")
+
+
+def _check_event(event: dict[str, Any]) -> None:
+    """What its turn, which runs after the acknowledgement (``slack_inbox``), would refuse: refused
+    now, with a 400, before the event is kept."""
+    subtype = event.get("subtype")
+    if subtype is not None and not isinstance(subtype, str):
+        raise Malformed("event subtype is not a string")
+    user = event.get("user")
+    if event.get("type") == "app_home_opened" and event.get("tab") == "home" and not (isinstance(user, str) and user):
+        raise Malformed("app_home_opened without user")
 
 
 def _installation(data: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -1,7 +1,8 @@
 """What reaches the Slack channel: ``POST /slack/events`` (its signature checked, a request whose
 headers cannot hold one refused before its body is read) and Socket Mode envelopes (acknowledged
-once their turn is committed, never before; none taken by a stopping server); each checked against
-the team and app of the bot token and handed to the inbound turns. A slash command or a click
+once committed, never before; none taken by a stopping server); each checked against the team and
+app of the bot token. An event is kept and its turn run after the acknowledgement
+(:mod:`bot.channels.slack_inbox`); a command or a click is handed to the inbound turns. A slash command or a click
 whose turn is not committed within Slack's 3 s is answered then, saying so, and its outcome told at
 its response_url (:mod:`bot.channels.slack_late`): its request, or envelope, acknowledges nothing
 as stored."""
@@ -26,6 +27,7 @@ from bot.channels import slack_blocks as blocks
 from bot.channels import slack_events as events
 from bot.channels.slack_events import Answer, Malformed
 from bot.channels.slack_inbound import LOCK_WAIT, Inbound
+from bot.channels.slack_inbox import Inbox
 from bot.channels.slack_limits import Backlog
 from bot.refusals import RefusalLog
 from bot.store import group, group_requests, write_lock
@@ -42,6 +44,7 @@ class SlackRequests:
     stopping: bool
     handling: set[asyncio.Task[Any]]
     inbound: Inbound | None
+    inbox: Inbox | None  # events kept, acknowledged, then turned
     backlog: Backlog
     team_id: str | None
     app_id: str | None
@@ -121,11 +124,12 @@ class SlackRequests:
         assert self.inbound is not None
         arrived = asyncio.get_running_loop().time()
         write_lock.wait_for_lock_until(LOCK_WAIT)
-        if envelope.kind not in ("command", "interactive"):  # these answer in their response, within Slack's 3 s
-            await self.backlog.room()
+        if envelope.kind == "action":  # (commands and forms answer in their response, within Slack's 3 s;
+            await self.backlog.room()  # an event is kept at once, its turn waits for room: slack_inbox)
         try:
             if envelope.kind == "event":
-                await self.inbound.on_event(envelope.payload)
+                assert self.inbox is not None
+                await self.inbox.keep(envelope.payload)  # its turn runs once it is committed, after Slack's 200
             elif envelope.kind == "action":
                 await self.inbound.on_action(envelope.payload, arrived)
             elif envelope.kind == "command":

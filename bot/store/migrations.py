@@ -37,6 +37,7 @@ AREA_SETS: tuple[str, ...] = (
     "bot.analytics.schema",
     "bot.store.people",
     "bot.store.slack",
+    "bot.store.slack_inbox",
     "bot.channels.teams_store",
     "bot.channels.rasa_store",
 )

@@ -27,6 +27,7 @@ from bot.texts.settings import *  # noqa: F403
 from bot.texts.slack import *  # noqa: F403
 from bot.texts.slack_deleted import *  # noqa: F403
 from bot.texts.slack_home import *  # noqa: F403
+from bot.texts.slack_inbox import *  # noqa: F403
 from bot.texts.slack_late import *  # noqa: F403
 from bot.texts.slack_lifecycle import *  # noqa: F403
 from bot.texts.slack_modal import *  # noqa: F403

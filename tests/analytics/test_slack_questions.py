@@ -38,7 +38,7 @@ async def test_a_cancel_kept_is_no_question_put_at_the_step_it_was_typed_at(slac
     thread = await bob_asked_to_accept(slack)
     await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE state = 'owner_accepts'"))
     await slack.say(thread, "cancel", "no")  # Alice thinks better of it: the run goes on
-    assert "not cancelled" in fake.posted()[-1]["text"]
+    await wait_for(lambda: any("not cancelled" in p["text"] for p in fake.posted()))  # (Bob's DM may come after)
     await slack.event(message("UB", "yes", channel="DUB"))
     await wait_for(lambda: slack.rows("SELECT 1 FROM runs WHERE state = 'review_at'"))
     await slack.say(thread, "ok")

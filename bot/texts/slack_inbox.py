@@ -1,0 +1,27 @@
+"""What the log says of Slack's events kept before their turn ran (:mod:`bot.channels.slack_inbox`)."""
+
+from __future__ import annotations
+
+
+def slack_kept_event_waits(event_id: str, why: str) -> str:
+    return f"Slack event {event_id}: kept, its turn waits for the ledger ({why}); it runs within a second or two."
+
+
+def slack_kept_event_failed(event_id: str, tries: int, why: str) -> str:
+    return f"Slack event {event_id}: its turn failed (try {tries}: {why}); kept, it runs again within a second."
+
+
+def slack_kept_event_given_up(event_id: str, tries: int, why: str) -> str:
+    return (
+        f"Slack event {event_id}: its turn failed {tries} times (last: {why}); it is kept in the ledger's"
+        " slack_inbox with why, and no longer run. Fix the cause, then set its tries to 0 to run it again:"
+        f" sqlite3 LEDGER \"UPDATE slack_inbox SET tries = 0 WHERE event_id = '{event_id}'\" (the server"
+        " runs it within a second)."
+    )
+
+
+def slack_kept_turns_cut(count: int, seconds: float) -> str:
+    return (
+        f"{count} turn(s) of Slack events not finished {seconds:g} s into the stop: cut short; their events"
+        " stay kept in the ledger and run when the server starts again."
+    )
