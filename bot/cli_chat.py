@@ -184,13 +184,15 @@ def _converse(obj: Context, session: ConsoleSession, run_id: int | None, speaker
         if command or not session.done:  # an empty line after the run's end asks nothing
             session.take(speaker, text)
     if not session.done and run_id is not None:
-        raise InputEnded(_input_ended(obj, run_id))
+        raise InputEnded(_input_ended(session, run_id))
 
 
 def _run_ended(obj: Context, session: ConsoleSession, run_id: int) -> None:
     """Where the run is stored, and that the terminal still takes commands."""
     click.echo(texts.cli_stored_at(obj.db_path, run_id))
-    click.echo(texts.cli_chat_after_run(run_id, session.status), err=True)
+    from bot.run_ended import came_to
+
+    click.echo(texts.cli_chat_after_run(run_id, came_to(obj.db.conn, run_id)), err=True)
 
 
 def _facilitator_of(obj: Context, run_id: int) -> dict[str, str]:
@@ -199,10 +201,12 @@ def _facilitator_of(obj: Context, run_id: int) -> dict[str, str]:
     return dict(row.context.roles["facilitator"])
 
 
-def _input_ended(obj: Context, run_id: int) -> str:
-    row = runs.load_run(obj.db.conn, run_id)
-    waiting = row.context.addressees() if row else []
-    return texts.cli_input_ended(run_id, row.state if row else None, ", ".join(waiting) or None)
+def _input_ended(session: ConsoleSession, run_id: int) -> str:
+    """What the run waits for as the input ends, in words (``status N``'s), not its step's id."""
+    from bot.run_commands import waiting_for
+
+    row = runs.load_run(session.dispatcher.db.conn, run_id)
+    return texts.cli_input_ended(run_id, waiting_for(session.dispatcher, row) if row else [])
 
 
 def _input_lines(jsonl: bool, first: str) -> Iterator[tuple[str | None, str]]:

@@ -52,14 +52,13 @@ def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as
     """
     conn = obj.ledger.conn
     obj.check_flow(conn, flow)
-    rows = transcript.list_runs(conn, status, flow, limit)
+    rows = transcript.list_runs(conn, status, flow, limit)  # then a fixed number of queries, however many
     found = names.places(conn, (r["id"] for r in rows))
-    flows: dict[tuple[str, str], Flow | None] = {}
+    flows = _flows_of(obj, {(str(r["flow"]), str(r["version"])) for r in rows})
+    said = run_words.waiting_of(conn, {int(r["id"]): flows[(str(r["flow"]), str(r["version"]))] for r in rows})
     for row in rows:
         row.update(_where(found[row["id"]]))
-        key = (str(row["flow"]), str(row["version"]))
-        flows[key] = flows[key] if key in flows else _flow_of(obj, row)
-        row["waiting"] = run_words.waiting(conn, int(row["id"]), flows[key]) or row["waiting_for"]
+        row["waiting"] = said[int(row["id"])] or row["waiting_for"]
     columns = ["id", "flow", "status", "waiting", "channel", "trigger", "where", "title", "started_at"]
     _print_rows(rows, as_json, columns)
 
@@ -103,10 +102,23 @@ def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
 
 def _flow_of(obj: Context, run: dict[str, Any]) -> Flow | None:
     """The flow version a run is on, as the ledger keeps it (None if it is not there or not read)."""
-    from bot.engine.reader import read_flow_text
     from bot.store import runs
 
-    stored = runs.flow_text(obj.ledger.conn, run["flow"], run["version"])
+    return _read(runs.flow_text(obj.ledger.conn, run["flow"], run["version"]))
+
+
+def _flows_of(obj: Context, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Flow | None]:
+    """:func:`_flow_of` each (flow, version) of ``keys``, read from the ledger in one query."""
+    from bot.store import runs
+
+    stored = runs.flow_texts(obj.ledger.conn, keys) if keys else {}
+    return {key: _read(stored.get(key)) for key in keys}
+
+
+def _read(stored: tuple[str, str] | None) -> Flow | None:
+    """A flow version's text (and path) as the ledger keeps it, read; None if missing or refused."""
+    from bot.engine.reader import read_flow_text
+
     try:
         return read_flow_text(stored[0], stored[1], pinned=True) if stored else None
     except FlowError:

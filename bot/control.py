@@ -73,7 +73,7 @@ def run_command(
     if verb == "start":
         return start(dispatcher, actor, conversation, args, mentions or {}, not_people or {}, via)
     if verb == "list":
-        return list_runs(dispatcher, conversation)
+        return list_runs(dispatcher, conversation, actor.id)
     if verb in ("status", "cancel"):
         return status_or_cancel(dispatcher, actor, conversation, verb, args)
     if verb == "actions":

@@ -20,9 +20,10 @@ from bot.store import runs, transcript
 from bot.store.runs import RUN_COLUMNS
 
 
-def list_runs(dispatcher: Dispatcher, conversation: ConversationKey) -> CommandResult:
-    """``list``: the open runs of ``conversation``, each with what it waits for."""
-    rows = open_runs(dispatcher, conversation)
+def list_runs(dispatcher: Dispatcher, conversation: ConversationKey, reader: str | None = None) -> CommandResult:
+    """``list``: the open runs of ``conversation``, each with what it waits for (``reader``, the
+    actor id of who asked: their own part as "you")."""
+    rows = open_runs(dispatcher, conversation, reader=reader)
     return CommandResult(texts.run_list(rows), runs=rows, about=tuple(int(str(r["id"])) for r in rows))
 
 
@@ -64,11 +65,15 @@ def run_title(conn: sqlite3.Connection, run_id: int) -> str:
 
 
 def open_runs(
-    dispatcher: Dispatcher, conversation: ConversationKey | str, only: Callable[[int], bool] | None = None
+    dispatcher: Dispatcher,
+    conversation: ConversationKey | str,
+    only: Callable[[int], bool] | None = None,
+    reader: str | None = None,
 ) -> list[dict[str, object]]:
     """The open runs of ``conversation`` (its threads too), or of a whole channel named alone
-    (``"console"``: every terminal session's), each with what it waits for in words; with
-    ``only``, those whose id it takes (a Rasa sender's: those they :func:`may_see`)."""
+    (``"console"``: every terminal session's), each with what it waits for in words (to
+    ``reader``, an actor id, their own part as "you"); with ``only``, those whose id it takes (a
+    Rasa sender's: those they :func:`may_see`)."""
     conn = dispatcher.db.conn
     channel = conversation if isinstance(conversation, str) else conversation.channel
     base = None if isinstance(conversation, str) else f"{conversation.channel}:{conversation.conversation}"
@@ -90,18 +95,18 @@ def open_runs(
                 "state": row.state,
                 "status": row.status,
                 "waiting_on": row.context.addressees(),
-                "waiting_for": waiting_for(dispatcher, row),
+                "waiting_for": waiting_for(dispatcher, row, reader),
                 "title": r[-1],
             }
         )
     return found
 
 
-def waiting_for(dispatcher: Dispatcher, row: runs.RunRow) -> list[str]:
-    """What ``row`` waits for, in words ("bob to accept 'Draft the plan'"); by name alone when
-    the run's flow version cannot be read."""
+def waiting_for(dispatcher: Dispatcher, row: runs.RunRow, reader: str | None = None) -> list[str]:
+    """What ``row`` waits for, in words ("bob to accept 'Draft the plan'"; to ``reader``, an actor
+    id, their own as "you to accept ..."); by name alone when the run's flow version cannot be read."""
     turn = turn_of(dispatcher, row)
-    return row.context.addressees() if turn is None else waiting.waiting_for(turn)
+    return row.context.addressees(reader) if turn is None else waiting.waiting_for(turn, reader)
 
 
 def turn_of(dispatcher: Dispatcher, row: runs.RunRow) -> Turn | None:
@@ -145,7 +150,9 @@ def _status(dispatcher: Dispatcher, run_id: int, actor: Actor) -> CommandResult:
     if row.status not in runs.OPEN:
         return CommandResult(ended_status(conn, detail, tz, now), about=(run_id,))
     turn = turn_of(dispatcher, row)
-    waited = [(w, None) for w in row.context.addressees()] if turn is None else waiting.waited_for(turn)
+    waited = (
+        [(w, None) for w in row.context.addressees(actor.id)] if turn is None else waiting.waited_for(turn, actor.id)
+    )
     said = [texts.waited(phrase, at, now, tz) for phrase, at in waited]
     told = texts.run_status(run_id, run["flow"], run["title"], run["status"], said)
     if row.status == "stalled":  # what goes on from here

@@ -9,6 +9,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from bot import texts
+from bot.store import transcript
 from bot.texts._common import moment
 
 
@@ -25,6 +26,16 @@ def ended_status(conn: sqlite3.Connection, detail: Mapping[str, Any], tz: tzinfo
     for decision in detail["decisions"]:
         lines += _recorded(decision, today)
     return texts.status_record(head, detail["decisions"], lines)
+
+
+def came_to(conn: sqlite3.Connection, run_id: int) -> str:
+    """What finished run ``run_id`` came to, as :func:`ended_status` says it: ``completed``,
+    ``cancelled by Alice`` (``texts.ended_how``)."""
+    detail = transcript.run_detail(conn, run_id)
+    if detail is None:
+        return texts.ended_how("ended", None)
+    run = detail["run"]
+    return texts.ended_how(run["status"], _ended_by(conn, detail) if run["status"] == "cancelled" else None)
 
 
 def _recorded(decision: Mapping[str, Any], today: str) -> list[str]:

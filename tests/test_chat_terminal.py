@@ -155,7 +155,7 @@ def test_after_the_run_the_terminal_takes_the_commands_it_names_and_exits_0_at_e
     assert out.returncode == 0, out.stderr
     said = out.stdout
     # the run's end is said once, with what can be typed now
-    assert out.stderr.count("(run #1 is completed; you can still type commands: actions, done A1,") == 1
+    assert out.stderr.count("(run #1 completed; you can still type commands: actions, done A1,") == 1
     assert said.index("Stored in") < said.index("alice> actions")
     assert "bot -> alice: Open actions of decisions you lead (1):\n      A1 Draft the plan - bob" in said
     # typed in the decision's own conversation, the notice to it is the one answer (as in its Slack thread)
@@ -221,7 +221,7 @@ def test_after_the_run_the_interactive_terminal_says_so_and_waits_for_commands(t
     term.until("alice> ")
     for line in MEETING:  # typed ahead, as the terminal buffers them
         term.type(line)
-    shown = term.until("(run #1 is completed; you can still type commands: actions, done A1")
+    shown = term.until("(run #1 completed; you can still type commands: actions, done A1")
     term.until("alice> ")  # still reading
     term.type("done A1")
     term.until("alice reported bob's action done")
@@ -262,7 +262,7 @@ def test_cancel_n_typed_instead_of_an_answer_cancels_the_run_and_says_so_once(tm
     assert "alice> cancel 1\nbot: Run cancelled by alice. The transcript is kept.\nStored in" in said
     assert said.count("Run cancelled by alice") == 1  # the run's own word in this terminal is the answer
     assert "alice> list\nbot -> alice: No open decision runs in the terminal. Start one with:" in said
-    assert "(run #1 is cancelled; you can still type commands" in out.stderr
+    assert "(run #1 cancelled by alice; you can still type commands" in out.stderr
     assert ledger(tmp_path, "SELECT status FROM runs WHERE id = 1") == [("cancelled",)]
     assert [r[0] for r in ledger(tmp_path, "SELECT raw FROM answers")] == ["We ship"]
 

@@ -88,7 +88,10 @@ def test_chat_jsonl_runs_to_completion_and_prints_one_json_object_per_line(cli, 
 def test_chat_jsonl_input_ending_early_exits_non_zero_and_keeps_answers(cli) -> None:
     result = cli("chat", "post_meeting", "-f", "alice", "--jsonl", input=jsonl((None, "We ship")))
     assert result.exit_code == 1
-    assert "Input ended before run #1 completed at step 'actions', waiting for alice" in result.output
+    assert (
+        'Input ended before run #1 completed; it waits for alice to answer "Action 1: What is the action?"'
+        in result.output
+    )
     shown = cli("runs", "show", "1", "--json")
     detail = json.loads(shown.output)
     assert detail["run"]["status"] == "active"

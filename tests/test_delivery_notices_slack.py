@@ -188,7 +188,7 @@ async def test_cancel_n_typed_in_the_direct_message_as_the_notice_says_cancels_t
     [status] = await wait_for(
         lambda: [p for p in fake.posted() if unlinked(p["text"]).startswith("Run #1 post_meeting")]
     )
-    assert status["channel"] == "DUA" and "waiting for Alice" in status["text"]
+    assert status["channel"] == "DUA" and "waiting for you to answer" in status["text"]
     await slack.event(message("UA", "cancel 1", channel="DUA"))
     await wait_for(lambda: slack.rows("SELECT status FROM runs WHERE id = 1") == [("cancelled",)])
     [said] = await wait_for(lambda: [p for p in fake.posted() if "') cancelled by Alice" in p["text"]])  # the answer

@@ -207,13 +207,13 @@ def test_status_lists_open_runs_and_hands_over_a_waiting_question(server: Server
     assert listed.startswith("Your open decision runs:\n")  # 'Weekly sync' too, which names her a participant
     assert "post_meeting 'Weekly sync': active" in listed
     assert listed.endswith(
-        f"Run #{run_id} post_meeting 'Retro': active; waiting for carol to answer \"What was decided in Retro?\"."
+        f"Run #{run_id} post_meeting 'Retro': active; waiting for you to answer \"What was decided in Retro?\"."
     )
     for answer in ("Keep the retro weekly", "Book the room", "dave", "2099-03-01", "done"):
         server.act("action_decision_answer", "carol", answer, slots=slots)
     _, dave = server.act("action_decision_status", "dave", "/decision_status")
     assert texts(dave) == [
-        f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active; waiting for dave to accept 'Book the room'.",
+        f"Your open decision runs:\n  Run #{run_id} post_meeting 'Retro': active; waiting for you to accept 'Book the room'.",
         "carol assigned you an action from 'Retro': 'Book the room', due 2099-03-01. Do you accept it?",
     ]
     assert dave["responses"][1]["buttons"] == yes_no(run_id)

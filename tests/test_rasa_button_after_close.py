@@ -82,7 +82,7 @@ def test_news_waiting_for_the_sender_comes_before_nothing_is_waiting(tmp_path: P
         subprocess.run([*cancel, "runs", "cancel", str(run)], check=True, capture_output=True, cwd=tmp_path)
         _, told = server.act("action_decision_answer", "kim", "hi")
         assert texts(told) == [
-            "Run cancelled by the bot's operator. The transcript is kept.",
+            f"Run #{run} ('Offsite') cancelled by the bot's operator. The transcript is kept.",
             "Nothing is waiting for your answer. Ask for your open decisions, or start one.",
         ]
     finally:

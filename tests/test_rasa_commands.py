@@ -74,7 +74,7 @@ def test_a_cancel_typed_in_its_own_conversation_is_said_once_and_empties_decisio
     _, started = server.act("action_decision_start", "lee", "/decision_start", slots=slots)
     run = started["events"][0]["value"]
     _, cancelled = server.act("action_decision_answer", "lee", f"cancel {run}", slots={**slots, "decision_run": run})
-    assert texts(cancelled) == ["Run cancelled by lee. The transcript is kept."]
+    assert texts(cancelled) == [f"Run #{run} ('Standup') cancelled by lee. The transcript is kept."]
     assert slots_set(cancelled) == [("decision_run", None)]
     assert server.sql("SELECT status FROM runs WHERE id = ?", run) == [("cancelled",)]
 

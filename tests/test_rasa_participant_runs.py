@@ -36,5 +36,5 @@ def test_participants_and_owners_see_the_runs_they_take_part_in(server: Server) 
     assert texts(body) == ["You have no open decision runs."]
     status, body = server.act("action_decision_answer", "dora", "list")
     assert texts(body)[0].startswith("You have no open decision runs."), body
-    status, body = server.act("action_decision_answer", "alice", "list")  # the facilitator, as before
-    assert texts(body)[0].startswith(f"Your open decision runs:\n  {listed}"), body
+    status, body = server.act("action_decision_answer", "alice", "list")  # the facilitator, whom it waits for
+    assert texts(body)[0].startswith(f"Your open decision runs:\n  {listed.replace('alice', 'you')}"), body

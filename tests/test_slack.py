@@ -265,12 +265,14 @@ async def test_status_of_a_run_is_told_only_to_its_people_and_its_own_channel(sl
         assert (await slack.slash("UZ", f"{verb} 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
     told = "Run #1 post_meeting 'Acquisition of Initech': active; waiting for Alice to answer \"What was decided in Acquisition of Initech?\"."
     assert unlinked((await slack.slash("UZ", "status 1", channel="GBOARD"))["text"]) == told  # in the run's channel
-    assert unlinked((await slack.slash("UA", "status 1", channel="CRANDOM"))["text"]) == told  # its facilitator
+    assert unlinked((await slack.slash("UA", "status 1", channel="CRANDOM"))["text"]) == told.replace(
+        "for Alice", "for you"
+    )  # its facilitator, whom it waits for
     assert (await slack.slash("UB", "status 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
     for text in ("We buy it", "Draft the offer", "<@UB>", FEB1, "done"):
         await slack.event(message("UA", text, channel="GBOARD", thread_ts=root["ts"]))
     await wait_for(lambda: [p for p in fake.posted() if p["channel"] == "DUB"])
-    asked = "Run #1 post_meeting 'Acquisition of Initech': active; waiting for Bob to accept 'Draft the offer'."
+    asked = "Run #1 post_meeting 'Acquisition of Initech': active; waiting for you to accept 'Draft the offer'."
     assert unlinked((await slack.slash("UB", "status 1", channel="CRANDOM"))["text"]) == asked  # the owner it asks
     assert (await slack.slash("UZ", "status 1", channel="CRANDOM"))["text"] == unknown.replace("99", "1")
 

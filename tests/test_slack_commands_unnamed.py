@@ -57,5 +57,5 @@ async def test_an_answer_naming_no_id_reads_no_more_of_the_ledger(slack: Harness
     slack.services.db.conn.set_trace_callback(
         lambda sql: reads.append(sql) if "SELECT context FROM runs" in sql else None
     )
-    assert "waiting for Alice" in (await slack.slash("UA", "status 1"))["text"]
+    assert "waiting for you" in (await slack.slash("UA", "status 1"))["text"]
     assert reads == []

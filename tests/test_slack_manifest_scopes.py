@@ -32,6 +32,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.getPermalink": set(),  # the link to a moved run's new thread, told in its old one (no scope)
     "conversations.open": {"im:write"},  # an owner's direct message (one person, never a group DM)
     "conversations.info": {"channels:read", "groups:read"},  # routes' channels at start-up, public and private
+    "conversations.members": {"channels:read", "groups:read"},  # who of a start's people is in its channel
     "views.publish": set(),  # the Home tab
     "views.open": set(),  # the form that starts a decision (a trigger id, no scope)
     "files.getUploadURLExternal": {"files:write"},  # files_upload_v2: a review's .ics

@@ -41,7 +41,8 @@ async def test_status_typed_in_the_old_thread_tells_where_the_run_went_on(slack:
     for user in ("UB", "UA"):
         await slack.event(message(user, "status 1", thread_ts=thread))
         told = (await wait_for(lambda user=user: ephemerals(fake, user)))[-1]
-        assert unlinked(told).startswith("Run #1") and "waiting for Alice" in told, told
+        waits = "waiting for you" if user == "UA" else "waiting for Alice"  # Alice, whom it waits for: you
+        assert unlinked(told).startswith("Run #1") and waits in told, told
         assert told.endswith(f"It goes on in a new thread in <#C2>: <{link_to(root)}|answer there>."), told
     assert slack.rows("SELECT count(*) FROM messages WHERE direction = 'in' AND kind = 'refused'") == [(0,)]
     await slack.slash("UA", "cancel 1")

@@ -140,7 +140,7 @@ class ConsoleSession:
         except BotError as exc:
             return CommandResult(str(exc), ok=False)
         if verb == "list":  # the open runs of every terminal session: each continues with --run N
-            rows = open_runs(self.dispatcher, CHANNEL)
+            rows = open_runs(self.dispatcher, CHANNEL, reader=speaker.id)
             return CommandResult(texts.console_open_runs(rows), runs=rows)
         return done
 

@@ -24,7 +24,7 @@ from bot.dispatch import Dispatcher
 from bot.flow_catalog import FlowCatalog
 from bot.model import Actor, ConversationKey
 from bot.outbox import Queued, mark_sent
-from bot.store import open_db, write_lock
+from bot.store import open_db, runs, transaction, write_lock
 
 
 @functools.cache
@@ -88,6 +88,7 @@ class DecisionAction(Action, ABC):
                 dispatcher_.messages.extend(before["responses"])
                 events: list[Any] = before["events"]
             else:
+                named(bot, caller.actor)
                 events = self.act(bot, caller, dispatcher_)
                 if key:
                     store.remember(bot.db, key, events, dispatcher_.messages, bot.clock())
@@ -98,6 +99,17 @@ class DecisionAction(Action, ABC):
     def act(self, bot: Dispatcher, caller: Caller, out: CollectingDispatcher) -> list[Any]:
         """Do the action; utter what the caller should read; return Rasa events. Synchronous: it
         runs in one transaction, which must not stay open while other calls run."""
+
+
+def named(bot: Dispatcher, actor: Actor) -> None:
+    """``actor`` named as they name themselves (``decision_user_name``) in the open runs that
+    know them only by their sender id (``@p10``, from a start's participants or an answer), on
+    any call: someone else's answer to their question, ``status N`` and ``list`` name them so
+    before they answer in the run (their answer names them there too: ``placing.claim``)."""
+    if actor.named_by_id:
+        return
+    with transaction(bot.db) as conn:
+        runs.name_in_open_runs(conn, [actor])
 
 
 def hand_over(

@@ -293,7 +293,9 @@ def open_runs(bot: Dispatcher, actor: Actor, conversation: ConversationKey) -> l
     asks or asked them, they answered in it, or it lives in their conversation). A Rasa sender has
     no channel where a run of others lives, so this is their ``list``."""
     conn = bot.db.conn
-    return control.open_runs(bot, CHANNEL, only=lambda run_id: control.may_see(conn, run_id, actor, conversation))
+    return control.open_runs(
+        bot, CHANNEL, only=lambda run_id: control.may_see(conn, run_id, actor, conversation), reader=actor.id
+    )
 
 
 def leads_decision(db: Database, decision_id: Any, actor_id: str) -> bool:

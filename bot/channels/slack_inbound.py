@@ -274,7 +274,9 @@ class Inbound(SlashesAndClicks):
         if done is None:
             return
         self._after_command(done)
-        if done.started is None:
+        if done.started is not None:
+            self._warn_absent(done.started.run_id, said.channel, said.user, conversation.thread, mentions, others)
+        else:
             self.poster.ephemeral_later(
                 said.channel,
                 said.user,

@@ -147,6 +147,7 @@ class SlashStarts(Turns):
         if grouped is not None and root is not None:
             grouped.after_commit(lambda: self._delete_root_unless_stored(command.channel, root))
         self._after_command(done)
+        self._warn_absent(done.started.run_id, command.channel, command.user, root, mentions, others)
         return Started(done.started.run_id, done.text, self._unnamed(done), paced=root is None)
 
     def _delete_root_unless_stored(self, channel: str, ts: str) -> None:

@@ -10,6 +10,7 @@ from functools import partial
 from bot import texts
 from bot.channels import Services
 from bot.channels import slack_blocks as blocks
+from bot.channels import slack_members as members
 from bot.channels import slack_messages as messages
 from bot.channels.slack_limits import Backlog
 from bot.channels.slack_posted import shown_value
@@ -125,6 +126,21 @@ class Turns:
             if done.queued_on == NAME:
                 self.count_replies(1)
             self.services.notify(done.queued_on)
+
+    def _warn_absent(
+        self,
+        run_id: int,
+        channel: str,
+        user: str,
+        thread: str | None,
+        mentions: dict[str, Actor],
+        others: dict[str, str] | None,
+    ) -> None:
+        """Run ``run_id`` just started by ``user`` in ``channel`` (its thread ``thread``): who of the
+        people it names cannot see it, told to ``user`` once it is stored (off the request)."""
+        people = members.participants(mentions, others or {}, user, self.bot_user)
+        if people:
+            self.poster.spawn(members.warn_absent(self.poster, run_id, channel, user, thread, people))
 
     def count_replies(self, replies: int) -> None:
         """The backlog counts a turn's replies once they are committed: a turn rolled back (its

@@ -13,6 +13,11 @@ from bot.engine.record import build_record
 from bot.engine.timers import lead_refused, may_lead
 from bot.model import Actor
 
+#: The channels whose conversation holds every run of its person (a Rasa sender's own), where a
+#: run's end is told naming the run ("Run #3 ('Weekly sync') cancelled by ann."); elsewhere it is
+#: told in the run's own thread or terminal, which names it.
+NAMED_END = frozenset({"rasa"})
+
 
 class Ending(TurnBase):
     def complete_step(self, step: Step, actor: Actor | None) -> None:
@@ -25,7 +30,7 @@ class Ending(TurnBase):
                 self.say(texts.waiting_for_confirmations(self.ctx.addressees()), to=actor)
                 self.ask_waiting()
         elif after == "cancelled":  # a branch the flow ends without a decision ('goto: cancelled')
-            self._ended(texts.cancelled_by_branch(shown.named(step)))
+            self._ended(texts.cancelled_by_branch(shown.named(step), self.run_named()))
         else:
             self.enter(after, actor)
 
@@ -58,14 +63,19 @@ class Ending(TurnBase):
         self.out.inbound_kind = "command"
         if operator:
             if self.out.status not in ("completed", "cancelled"):
-                self._cancel(actor, texts.cancelled_by_operator())
+                self._cancel(actor, texts.cancelled_by_operator(self.run_named()))
         elif self.out.status in ("completed", "cancelled"):
             self.say(self.closed_note(), to=actor, kind="error", private=True)
         elif not may_lead(self.ctx, actor.id):
             self.say(lead_refused(self.ctx, "cancel the run"), to=actor, kind="error", private=True)
         else:
-            self._cancel(actor, texts.cancelled(actor.name))
+            self._cancel(actor, texts.cancelled(actor.name, self.run_named()))
         return self.out
+
+    def run_named(self) -> tuple[int, str] | None:
+        """The run's number and title for the notice of its end, where its conversation is not
+        its own (:data:`NAMED_END`); None where it is."""
+        return (self.run_id, self.title) if self.conversation.channel in NAMED_END else None
 
     def _cancel(self, actor: Actor, reason: str) -> None:
         self.transition("cancel", actor)

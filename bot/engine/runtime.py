@@ -244,7 +244,7 @@ class Turn(Listing, SmallTalk, Ending):
             self.say(texts.skipped_after_failures(shown.named(q)), to=actor)
             self._accept(prompt, step, q, None, actor, "", kind="skip")
         elif step.on_fail == "cancel":
-            self._cancel(actor, texts.cancelled_after_failures(shown.named(step)))
+            self._cancel(actor, texts.cancelled_after_failures(shown.named(step), self.run_named()))
         elif step.on_fail != "help" and prompt.to["id"] != self.ctx.facilitator.id:
             fac = self.ctx.facilitator
             self.say(texts.escalation_notice(actor.name, fac.name), to=actor, private=True)
@@ -304,7 +304,7 @@ class Turn(Listing, SmallTalk, Ending):
             return
         self.ctx.confirm = None
         if yes:
-            self._cancel(actor, texts.cancelled(actor.name))
+            self._cancel(actor, texts.cancelled(actor.name, self.run_named()))
             return
         self.say(texts.cancel_kept(), to=actor)
         prompt = self.ctx.prompt_for(actor.id)

@@ -125,11 +125,14 @@ class RunState:
         """The question ``actor_id`` is answering now: their first asked prompt."""
         return next((p for p in self.prompts if p.to["id"] == actor_id and p.asked), None)
 
-    def addressees(self) -> list[str]:
+    def addressees(self, reader: str | None = None) -> list[str]:
+        """The names of those the run's questions wait on; to ``reader`` (an actor id), they
+        themselves as "you" (``texts.waiting_on_you``)."""
         names: list[str] = []
         for p in self.prompts:
-            if p.asked and p.to["name"] not in names:
-                names.append(p.to["name"])
+            name = texts.waiting_on_you() if reader is not None and p.to["id"] == reader else p.to["name"]
+            if p.asked and name not in names:
+                names.append(name)
         return names
 
     def closed_note(self, actor_id: str) -> str | None:

@@ -12,14 +12,20 @@ from bot.engine.state import Prompt
 QUESTION_MAX = 100
 
 
-def waiting_for(turn: TurnBase) -> list[str]:
-    """One phrase per question asked and not answered yet, in the order they were asked."""
-    return [texts.waiting_on(p.to["name"], _task(turn, p)) for p in turn.ctx.prompts if p.asked]
+def waiting_for(turn: TurnBase, reader: str | None = None) -> list[str]:
+    """One phrase per question asked and not answered yet, in the order they were asked; to
+    ``reader`` (an actor id), their own as "you to ..."."""
+    return [phrase for phrase, _ in waited_for(turn, reader)]
 
 
-def waited_for(turn: TurnBase) -> list[tuple[str, str | None]]:
+def waited_for(turn: TurnBase, reader: str | None = None) -> list[tuple[str, str | None]]:
     """:func:`waiting_for`'s phrases, each with when its question was first put (None: not known)."""
-    return [(texts.waiting_on(p.to["name"], _task(turn, p)), p.asked_at) for p in turn.ctx.prompts if p.asked]
+    return [(_waiting_on(turn, p, reader), p.asked_at) for p in turn.ctx.prompts if p.asked]
+
+
+def _waiting_on(turn: TurnBase, prompt: Prompt, reader: str | None) -> str:
+    yours = reader is not None and prompt.to.get("id") == reader
+    return texts.waiting_on(texts.waiting_on_you() if yours else prompt.to["name"], _task(turn, prompt, yours))
 
 
 def tasks_of(turn: TurnBase, actor_id: str) -> list[str]:
@@ -28,14 +34,14 @@ def tasks_of(turn: TurnBase, actor_id: str) -> list[str]:
     return [_task(turn, p) for p in turn.ctx.prompts if p.asked and p.to.get("id") == actor_id]
 
 
-def _task(turn: TurnBase, prompt: Prompt) -> str:
+def _task(turn: TurnBase, prompt: Prompt, yours: bool = False) -> str:
     step = turn.flow.step(prompt.step)
     if prompt.purpose == "reassign":
         return texts.task_reassign(_item_what(turn, step, prompt), turn.fan_owner_name(prompt))
     role = _item_role(turn.flow, step)
     if role and prompt.item is not None:
         owner = turn.fan_owner_name(prompt) if prompt.escalated else None
-        return texts.task_on_item(role, _item_what(turn, step, prompt), owner)
+        return texts.task_on_item(role, _item_what(turn, step, prompt), owner, yours)
     question = turn.render(turn.question_of(prompt).ask, prompt.item if step.type != "repeat" else None, step)
     if step.type == "repeat":
         question = texts.item_prefix(step.item_label, (prompt.item or 0) + 1) + question

@@ -112,18 +112,29 @@ def _channel(key: str) -> str:
 
 
 def places(conn: sqlite3.Connection, run_ids: Iterable[int]) -> dict[int, Place]:
-    """Each run's :class:`Place`, by id (read only; one query however many runs)."""
+    """Each run's :class:`Place`, by id (read only; two queries however many runs: the runs, then
+    the names of their channels)."""
     rows = conn.execute(
         "SELECT r.id, r.channel, r.conversation, (SELECT m.from_conversation FROM slack_moves m"
         " WHERE m.run_id = r.id ORDER BY m.transition_id LIMIT 1)"
         " FROM runs r WHERE r.id IN (SELECT value FROM json_each(?))",  # as many as asked: no variable each
         (json.dumps(list(run_ids)),),
     ).fetchall()
-    found: dict[int, Place] = {}
+    where: dict[int, tuple[str, str, str | None]] = {}
     for run_id, platform, conversation, first in rows:
         now, started = _channel(conversation), _channel(first or conversation)
-        moved = started if started != now else None
-        found[run_id] = Place(
-            platform, now, name_of(conn, now), moved, name_of(conn, moved) if moved is not None else None
-        )
-    return found
+        where[run_id] = (platform, now, started if started != now else None)
+    named = names_of(conn, {c for _, now, moved in where.values() for c in (now, moved) if c is not None})
+    return {
+        run_id: Place(platform, now, named.get(now), moved, named.get(moved) if moved is not None else None)
+        for run_id, (platform, now, moved) in where.items()
+    }
+
+
+def names_of(conn: sqlite3.Connection, conversations: Iterable[str]) -> dict[str, str]:
+    """The names kept for ``conversations`` (``slack:C0OPS``), those named only (one query)."""
+    rows = conn.execute(
+        "SELECT conversation, name FROM conversation_names WHERE conversation IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(conversations)),),
+    )
+    return {str(conversation): str(name) for conversation, name in rows}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -102,6 +103,25 @@ def insert_run(
 def load_run(conn: sqlite3.Connection, run_id: int) -> RunRow | None:
     row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
     return RunRow.from_row(row) if row else None
+
+
+def run_rows(conn: sqlite3.Connection, run_ids: Iterable[int]) -> dict[int, tuple[Any, ...]]:
+    """The rows of runs ``run_ids`` as stored (RUN_COLUMNS; :meth:`RunRow.from_row` reads one), by
+    id, in one query however many."""
+    rows = conn.execute(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(run_ids)),)
+    )
+    return {int(row[0]): tuple(row) for row in rows}
+
+
+def flow_texts(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """:func:`flow_text` of each (flow, version) of ``keys`` the ledger keeps, in one query."""
+    rows = conn.execute(
+        "SELECT v.flow_id, v.version, v.text, v.path FROM flow_versions v JOIN json_each(?) k"
+        " ON v.flow_id = json_extract(k.value, '$[0]') AND v.version = json_extract(k.value, '$[1]')",
+        (json.dumps(sorted(set(keys))),),
+    )
+    return {(flow_id, version): (text, path) for flow_id, version, text, path in rows}
 
 
 def write_turn(

@@ -134,7 +134,7 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
     answers = dicts(
         conn.execute(
             "SELECT step, item, field, actor_id, value, raw, kind, revision, at FROM answers WHERE run_id = ?"
-            " ORDER BY step, item, field, revision",
+            " ORDER BY at, id",  # as given: a transcript's order, not the steps' ids
             (run_id,),
         )
     )

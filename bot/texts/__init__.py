@@ -30,6 +30,7 @@ from bot.texts.slack_home import *  # noqa: F403
 from bot.texts.slack_inbox import *  # noqa: F403
 from bot.texts.slack_late import *  # noqa: F403
 from bot.texts.slack_lifecycle import *  # noqa: F403
+from bot.texts.slack_members import *  # noqa: F403
 from bot.texts.slack_modal import *  # noqa: F403
 from bot.texts.slack_setup import *  # noqa: F403
 from bot.texts.small_talk import *  # noqa: F403

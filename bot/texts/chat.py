@@ -131,17 +131,24 @@ def chat_unknown_run(run_id: object) -> str:
     return f"No run #{run_id} here. Say 'list' for the open runs of this conversation."
 
 
-def cancelled(by: str) -> str:
-    return f"Run cancelled by {by}. The transcript is kept."
+def _run(run: tuple[int, str] | None) -> str:
+    """A run as its end's notice names it: ``Run`` in its own thread or terminal; ``run`` (its
+    number and title) where its conversation holds its person's other runs too (a Rasa sender's),
+    as ``cancel N``'s answer names it: ``Run #3 ('Weekly sync')``."""
+    return f"Run #{run[0]} ('{run[1]}')" if run else "Run"
 
 
-def cancelled_by_operator() -> str:
-    return "Run cancelled by the bot's operator. The transcript is kept."
+def cancelled(by: str, run: tuple[int, str] | None = None) -> str:
+    return f"{_run(run)} cancelled by {by}. The transcript is kept."
 
 
-def cancelled_by_branch(step: str) -> str:
+def cancelled_by_operator(run: tuple[int, str] | None = None) -> str:
+    return f"{_run(run)} cancelled by the bot's operator. The transcript is kept."
+
+
+def cancelled_by_branch(step: str, run: tuple[int, str] | None = None) -> str:
     """``step``: the answer the flow stops after, as people read it (``texts.answer_named``)."""
-    return f"Run ended without a decision: the flow stops here, after {step}. The transcript is kept."
+    return f"{_run(run)} ended without a decision: the flow stops here, after {step}. The transcript is kept."
 
 
 def skipped_after_failures(answer: str) -> str:
@@ -149,9 +156,9 @@ def skipped_after_failures(answer: str) -> str:
     return f"I couldn't read that either, so {answer} is left out (it is optional)."
 
 
-def cancelled_after_failures(step: str) -> str:
+def cancelled_after_failures(step: str, run: tuple[int, str] | None = None) -> str:
     """``step``: the answer asked for, as people read it (``texts.answer_named``)."""
-    return f"Run cancelled: no usable answer for {step}."
+    return f"{_run(run)} cancelled: no usable answer for {step}."
 
 
 def back_to() -> str:

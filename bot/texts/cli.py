@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from bot.texts._common import command
+from bot.texts._common import _join, command
 from bot.texts.ledger import migrations_by_set
 
 # --- server ----------------------------------------------------------------------------------
@@ -68,8 +68,9 @@ def cli_stored_at(path: str, run_id: int) -> str:
     return f"Stored in {path} as run #{run_id}. See it again with: {command()} runs show {run_id}"
 
 
-def cli_input_ended(run_id: int, step: str | None, to: str | None) -> str:
-    where = f" at step '{step}', waiting for {to}" if step else ""
+def cli_input_ended(run_id: int, waiting: list[str]) -> str:
+    """``waiting``: what the run waits for, in words, as ``status N`` says it ("bob to accept 'Draft the plan'")."""
+    where = f"; it waits for {_join(waiting)}" if waiting else ""
     return (
         f"Input ended before run #{run_id} completed{where}. The run stays open; answers so far are stored."
         f" Continue it with: {command()} chat --run {run_id}"

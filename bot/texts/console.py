@@ -53,9 +53,10 @@ def cli_chat_flow_or_run() -> str:
 _CONSOLE_COMMANDS = "actions, done A1, due A1 DATE, drop A1 [why], give A1 NAME [why], status N, list, cancel N, help"
 
 
-def cli_chat_after_run(run_id: int, status: str) -> str:
+def cli_chat_after_run(run_id: int, came_to: str) -> str:
+    """``came_to``: what the run came to, as ``status N`` says it (``texts.ended_how``)."""
     return (
-        f"(run #{run_id} is {status}; you can still type commands: {_CONSOLE_COMMANDS};"
+        f"(run #{run_id} {came_to}; you can still type commands: {_CONSOLE_COMMANDS};"
         " '/as NAME' switches who is speaking, '/quit' or Ctrl-D leaves)"
     )
 

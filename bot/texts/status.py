@@ -32,8 +32,13 @@ def _hours_since(at: str | None, now: datetime) -> int | None:
 def run_ended_status(run_id: int, flow: str, title: str | None, status: str, when: str, by: str | None) -> str:
     """The first line of a finished run's status: ``Run #1 post_meeting 'Weekly sync': completed
     Tue 2026-12-01 10:00 UTC.``, ``... cancelled by Alice Tue ...``."""
-    who = f" by {by}" if by else ""
-    return f"Run #{run_id} {flow} '{title or ''}': {status}{who} {when}."
+    return f"Run #{run_id} {flow} '{title or ''}': {ended_how(status, by)} {when}."
+
+
+def ended_how(status: str, by: str | None) -> str:
+    """What a finished run came to: ``completed``, ``cancelled by Alice``, ``cancelled`` (the flow
+    or the bot ended it); in ``status N`` and at the end of the terminal's chat."""
+    return f"{status} by {by}" if by else status
 
 
 def status_decided(text: str | None) -> str:

@@ -9,13 +9,20 @@ def waiting_on(name: str, task: str) -> str:
     return f"{name} to {task}"
 
 
+def waiting_on_you() -> str:
+    """Whom a run waits for, told to that very person (``status N``, ``list``): "waiting for you to
+    accept 'Draft the plan'", not their own name."""
+    return "you"
+
+
 def task_answer(question: str) -> str:
     return f'answer "{question}"'
 
 
-def task_on_item(role: str, what: str, owner: str | None) -> str:
+def task_on_item(role: str, what: str, owner: str | None, yours: bool = False) -> str:
     """An owner's yes/no about their item: ``accepts``, ``done`` or ``handover``; ``owner`` when
-    the question was handed to someone else (who answers in the owner's place)."""
+    the question was handed to someone else (who answers in the owner's place); ``yours``: told
+    to the person asked (:func:`waiting_on_you`)."""
     thing = f"'{what}'" if what else "their item"
     if owner:
         verb = {"accepts": "takes", "done": "did", "handover": "takes over"}.get(role, "takes")
@@ -23,7 +30,7 @@ def task_on_item(role: str, what: str, owner: str | None) -> str:
     if role == "done":
         return f"say whether {thing} was done"
     if role == "handover":
-        return f"say whether they take over {thing}"
+        return f"say whether {'you' if yours else 'they'} take over {thing}"
     return f"accept {thing}"
 
 

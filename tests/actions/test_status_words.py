@@ -36,6 +36,9 @@ def test_status_and_list_say_whom_the_run_waits_on_and_for_what(bot: Dispatcher)
     bot.handle(Message(ROOM, ALICE, "Draft the plan"))
     assert _no_step_id(say(bot, ALICE, f"status {run}", ROOM)) == (
         f"Run #{run} post_meeting 'Weekly sync': active;"
+        " waiting for you to answer \"Action 1: Who owns 'Draft the plan'?\"."  # to alice herself
+    )
+    assert _no_step_id(say(bot, BOB, f"status {run}", ROOM)).endswith(
         " waiting for alice to answer \"Action 1: Who owns 'Draft the plan'?\"."
     )
     people = {"@bob": BOB, "@carol": CAROL}
@@ -51,7 +54,7 @@ def test_status_and_list_say_whom_the_run_waits_on_and_for_what(bot: Dispatcher)
     )
     bot.handle(Message(ROOM, BOB, "no"))
     assert _no_step_id(say(bot, ALICE, f"status {run}", ROOM)).endswith(
-        "waiting for carol to accept 'Book the venue', alice to name a new owner for 'Draft the plan' (bob declined it)."
+        "waiting for carol to accept 'Book the venue', you to name a new owner for 'Draft the plan' (bob declined it)."
     )
 
 

@@ -7,7 +7,9 @@ answer them late (``slow_down``), or never (``hang``). Or rate-limited as Slack'
 (``rate_limit``, ``slack_tiers``): a call beyond its method's rate (per channel for
 ``chat.postMessage``) is answered 429 with ``Retry-After``, as Slack does. ``conversations.info``
 says a channel :meth:`FakeSlack.shut_out` closes is not the bot's (``is_member`` false), archived
-or not found, as Slack does.
+or not found, as Slack does. ``conversations.members`` pages a channel's members as a test set them
+(``set_members``; ``page_size``: how many a page, whatever the caller asked), or, for a channel
+with none set, everyone the fake knows or was asked about (``users.info``) and the bot.
 It refuses what Slack refuses for size (chat.postMessage, chat.postEphemeral, chat.update):
 ``text`` over 40,000 characters is ``msg_too_long``; more than 50 blocks, a block's text over
 3,000 characters, or an interactive element beyond Block Kit's limits (more than 25 elements in
@@ -109,6 +111,9 @@ class FakeSlack(ResponseUrls, LoopbackServer):
     removed: set[tuple[str, str]] = field(default_factory=set)  # (channel, ts) deleted by someone: see remove
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # channel -> name, workspace: see describe
     bot_name: str = "decisionbot"  # the bot user's name, as auth.test gives it (and Slack shows its mentions)
+    members: dict[str, list[str]] = field(default_factory=dict)  # channel -> its members: see set_members
+    page_size: int = 0  # conversations.members' page: at most this many (0: as the caller asked)
+    asked_about: set[str] = field(default_factory=set)  # users users.info was asked about
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -177,6 +182,10 @@ class FakeSlack(ResponseUrls, LoopbackServer):
         """``conversations.info`` names ``channel`` so (``name``), in workspace ``team``
         (``context_team_id``: another workspace of an Enterprise Grid when not TEAM)."""
         self.channels[channel] = {"name": name, "context_team_id": team}
+
+    def set_members(self, channel: str, *users: str) -> None:
+        """``conversations.members`` says ``channel``'s members are ``users`` (and no one else)."""
+        self.members[channel] = list(users)
 
     def slow_down(self, method: str, seconds: float, channel: str | None = None) -> None:
         """Every later call of ``method`` (about ``channel`` alone, when given) waits ``seconds``
@@ -343,7 +352,10 @@ class FakeSlack(ResponseUrls, LoopbackServer):
                 return {"ok": False, "error": error}
             info = {"id": args.get("channel"), "is_archived": error == "is_archived", "is_member": error is None}
             return {"ok": True, "channel": {**info, **self.channels.get(str(args.get("channel")), {})}}
+        if method == "conversations.members":
+            return self._members(args)
         if method == "users.info":
+            self.asked_about.add(str(args.get("user")))
             user = self.users.get(str(args.get("user")))
             if user is None:
                 user = {"id": args.get("user"), "name": str(args.get("user")).lower(), "tz": "UTC", "profile": {}}
@@ -382,6 +394,19 @@ class FakeSlack(ResponseUrls, LoopbackServer):
             ticket = f"t-{next(self._ts)}"
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}&app_id={self.socket_app}"}
         return {"ok": False, "error": "unknown_method"}
+
+    def _members(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A page of a channel's members (its ``cursor``: where the page starts), as Slack pages them."""
+        channel = str(args.get("channel"))
+        if self.shut.get(channel) == "channel_not_found":
+            return {"ok": False, "error": "channel_not_found"}
+        everyone = self.members.get(channel)
+        if everyone is None:
+            everyone = sorted({*self.users, *self.asked_about, BOT_USER})
+        start = int(args.get("cursor") or 0)
+        size = self.page_size or int(args.get("limit") or 100)
+        nxt = str(start + size) if start + size < len(everyone) else ""
+        return {"ok": True, "members": everyone[start : start + size], "response_metadata": {"next_cursor": nxt}}
 
     def _auth_test(self) -> dict[str, Any]:
         found = {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": self.bot_name,
