@@ -3,7 +3,9 @@
 K conversations (a channel each, with a facilitator and an action owner) run post_meeting over
 and over, as people would: start by mentioning the bot, answer in the thread (text, an @mention,
 a date, 'done'), the owner accepts by direct message, the facilitator takes the default review
-date. Eight turns a run, each one signed request; every turn is committed before its 200.
+date. Eight turns a run, each one signed request; every event is kept (committed) before its
+200, and its turn runs after (``slack_inbox``), so the owner's 'yes' waits until the question it
+answers was posted to their DM, as a person's would (the fake's ``/_posted``).
 
 Three processes besides this one: the fake Web API (tests/fakes/slack_api.py), the server under
 test, and the load generator (each conversation waits for the acknowledgement of its previous
@@ -94,6 +96,8 @@ def serve_stack(args: argparse.Namespace) -> None:
 class SlackConversation(Conversation[Key]):
     """Conversation k: channel C<k>, facilitator UF<k>, owner UO<k> (direct messages in DUO<k>)."""
 
+    api = ""  # the fake Web API's address (its /_posted: the owner answers once asked)
+
     def thread(self) -> str:
         return f"{1800000000 + BASE + self.run}.{self.k:06d}"
 
@@ -125,6 +129,11 @@ class SlackConversation(Conversation[Key]):
 async def send(session: ClientSession, url: str, conv: SlackConversation, measured: bool, counter: list[int]) -> None:
     from slack_sdk.signature import SignatureVerifier
 
+    if conv.api and conv.target == "bot" and conv.turn == 6 and conv.sent:  # the owner answers what the bot DMs
+        async with session.get(
+            f"{conv.api}/_posted", params={"channel": f"DUO{conv.k}", "after": str(conv.sent[-1][1])}
+        ):
+            pass  # them after 'done' once it is there (the bot acknowledges 'done' before its turn runs)
     event, key = conv.event()
     counter[0] += 1
     body = json.dumps({"token": "x", "team_id": TEAM, "api_app_id": APP, "type": "event_callback", "event": event,
@@ -152,6 +161,8 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
         await send(session, url, conv, measured, counter)
 
     convs = [SlackConversation(k, args.target) for k in range(args.conversations)]
+    for conv in convs:
+        conv.api = f"http://127.0.0.1:{args.api_port}"
     return await run_load(args, convs, turn, reply_key, connections=args.conversations + 10)
 
 

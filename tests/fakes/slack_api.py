@@ -91,6 +91,7 @@ class FakeSlack(ResponseUrls, LoopbackServer):
     refusals: dict[str, list[Refusal | None]] = field(default_factory=dict)  # None: answered
     delays: dict[str, float] = field(default_factory=dict)  # method (or 'method channel') -> seconds before answering
     hangs: dict[str, int] = field(default_factory=dict)  # method -> how many more calls never answered
+    _posted_waiters: dict[str, list[asyncio.Future[None]]] = field(default_factory=dict)  # GET /_posted
     acks: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # by file id: name, content, where shared
     port: int = 0
@@ -257,6 +258,7 @@ class FakeSlack(ResponseUrls, LoopbackServer):
         app.router.add_post("/_upload/{file_id}", self._upload)  # where files.getUploadURLExternal points
         app.router.add_post("/response/{rid}", self._response)  # response_urls: slack_responses
         app.router.add_get("/_calls", self._calls)
+        app.router.add_get("/_posted", self._posted)
         app.router.add_post("/_reset", self._reset)
         return app
 
@@ -282,6 +284,10 @@ class FakeSlack(ResponseUrls, LoopbackServer):
         call = Call(method, args, auth.removeprefix("Bearer ") or None, time.monotonic())
         if self.record:
             self.calls.append(call)
+            if method == "chat.postMessage":
+                for waiter in self._posted_waiters.pop(str(args.get("channel")), []):
+                    if not waiter.done():
+                        waiter.set_result(None)
         delay = self.delays.get(f"{method} {args.get('channel')}", self.delays.get(method))
         if delay:
             await asyncio.sleep(delay)
@@ -454,6 +460,20 @@ class FakeSlack(ResponseUrls, LoopbackServer):
 
     async def _calls(self, request: web.Request) -> web.Response:
         return web.json_response([c.to_dict() for c in self.calls])
+
+    async def _posted(self, request: web.Request) -> web.Response:
+        """``GET /_posted?channel=C&after=T``: once a message was posted to C after T (``time.monotonic()``),
+        or 408 after 10 s (for a benchmark's person who answers what the bot asked them, once asked)."""
+        channel, after = request.query["channel"], float(request.query["after"])
+        while not any(c.method == "chat.postMessage" and c.args.get("channel") == channel and c.at > after
+                      for c in reversed(self.calls)):  # fmt: skip
+            waiter = asyncio.get_running_loop().create_future()
+            self._posted_waiters.setdefault(channel, []).append(waiter)
+            try:
+                await asyncio.wait_for(waiter, 10.0)
+            except TimeoutError:
+                return web.json_response({"ok": False}, status=408)
+        return web.json_response({"ok": True})
 
     async def _reset(self, request: web.Request) -> web.Response:
         self.calls.clear()
