@@ -78,9 +78,8 @@ class Inbox:
         if room <= 0:
             self.behind = True
             return
-        waiting = store.waiting(
-            self.services.db.conn, UNDER_WAY_AT_MOST, utc_now()
-        )  # (the wall's clock: a try's wait)  # those under way among them
+        now = utc_now()  # (the wall's clock, not the dispatcher's: how long a failed try waits)
+        waiting = store.waiting(self.services.db.conn, UNDER_WAY_AT_MOST, now)  # those under way among them
         for kept in [row for row in waiting if row.id not in self.under_way][:room]:
             self._start(kept, after_request=False)
         self.behind = len(waiting) == UNDER_WAY_AT_MOST  # (a full page: more may wait behind it)
@@ -129,7 +128,11 @@ class Inbox:
                 await self._failed(kept, f"{type(exc).__name__}: {exc}", exc)
 
     async def _failed(self, kept: store.Kept, why: str, exc: Exception) -> None:
-        await group.writable(self.services.db.conn)
+        try:
+            await group.writable(self.services.db.conn)
+        except write_lock.LedgerBusy as busy:  # not counted: the next pass runs it again
+            log.warning(texts.slack_kept_event_waits(kept.event_id, str(busy)))
+            return
         with one_statement(self.services.db) as conn:
             tries = store.failed(conn, kept.id, why[:500], utc_now())
         if tries >= store.TRIES:

@@ -97,8 +97,3 @@ def failed(conn: sqlite3.Connection, kept_id: int, why: str, now: datetime) -> i
         "UPDATE slack_inbox SET tries = ?, failed = ?, retry_at = ? WHERE id = ?", (tries, why, retry, kept_id)
     )
     return tries
-
-
-def given_up(conn: sqlite3.Connection) -> int:
-    """Events whose turn failed TRIES times: kept, not run (``/healthz`` and the log tell them)."""
-    return int(conn.execute("SELECT count(*) FROM slack_inbox WHERE tries >= ?", (TRIES,)).fetchone()[0])
