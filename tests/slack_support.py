@@ -204,7 +204,11 @@ class Harness:
 def committed_rows(slack: Harness, sql: str) -> list[tuple[Any, ...]]:
     """Rows as another connection sees them: only what was committed (``slack.rows`` reads on the
     server's own connection, which also sees what its open transaction has not committed yet)."""
-    path = slack.services.db.conn.execute("PRAGMA database_list").fetchone()[2]
+    return committed(slack.services.db.conn.execute("PRAGMA database_list").fetchone()[2], sql)
+
+
+def committed(path: Path | str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of the ledger file ``path`` as a connection of its own sees them: only what was committed."""
     conn = sqlite3.connect(path)
     try:
         return conn.execute(sql).fetchall()

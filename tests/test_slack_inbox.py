@@ -12,7 +12,6 @@ import contextlib
 import logging
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from tests.slack_support import (
     ROOT,
     SECRET,
     Harness,
+    committed,
     committed_rows,
     event_body,
     harness,
@@ -201,11 +201,3 @@ async def test_an_event_acknowledged_before_a_crash_is_turned_by_the_restarted_s
         assert await post(base, body) == 200  # Slack's retry after all: a repeat
         await asyncio.sleep(0.5)
         assert committed(db, INBOUND) == [("We ship with @unew",)] and len(fake.posted()) == 3
-
-
-def committed(db: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()

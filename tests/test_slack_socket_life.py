@@ -25,7 +25,7 @@ from aiohttp.test_utils import TestServer
 from bot.errors import ConfigError
 from bot.server import SERVICES, create_app
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import ROOT, Harness, event_body, harness, message, wait_for
+from tests.slack_support import ROOT, Harness, committed, event_body, harness, message, wait_for
 
 SOCKET = {"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""}
 INBOUND = "SELECT count(*) FROM messages WHERE direction = 'in' AND kind != 'start'"
@@ -89,14 +89,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def committed(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 # --- (a) acknowledging within Slack's 3 s, and only what is stored -------------------------------

@@ -80,8 +80,10 @@ class Inbox:
             return
         now = utc_now()  # (the wall's clock, not the dispatcher's: how long a failed try waits)
         waiting = store.waiting(self.services.db.conn, UNDER_WAY_AT_MOST, now)  # those under way among them
-        for kept in [row for row in waiting if row.id not in self.under_way][:room]:
-            self._start(kept, after_request=False)
+        new = [kept_id for kept_id in waiting if kept_id not in self.under_way][:room]
+        if new:  # (payloads read for these alone: the pass runs once a second, turns under way or not)
+            for kept in store.kept(self.services.db.conn, new):
+                self._start(kept, after_request=False)
         self.behind = len(waiting) == UNDER_WAY_AT_MOST  # (a full page: more may wait behind it)
 
     def _start(self, kept: store.Kept, after_request: bool) -> None:

@@ -71,15 +71,21 @@ def keep(conn: sqlite3.Connection, payload: dict[str, Any], now: datetime) -> Ke
     return Kept(cur.lastrowid, payload["event_id"], payload)
 
 
-def waiting(conn: sqlite3.Connection, limit: int, now: datetime) -> list[Kept]:
+def waiting(conn: sqlite3.Connection, limit: int, now: datetime) -> list[int]:
     """The oldest events whose turn is to run now (none that failed TRIES times, none whose
-    failed try is too recent)."""
+    failed try is too recent), by their row's id."""
     rows = conn.execute(
-        "SELECT id, event_id, payload FROM slack_inbox WHERE tries < ? AND (retry_at IS NULL OR retry_at <= ?)"
-        " ORDER BY id LIMIT ?",
+        "SELECT id FROM slack_inbox WHERE tries < ? AND (retry_at IS NULL OR retry_at <= ?) ORDER BY id LIMIT ?",
         (TRIES, iso(now), limit),
     ).fetchall()
-    return [Kept(row[0], row[1], json.loads(row[2])) for row in rows]
+    return [row[0] for row in rows]
+
+
+def kept(conn: sqlite3.Connection, ids: list[int]) -> list[Kept]:
+    """The events of these rows, in their order (read only for turns to start: payloads are large)."""
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT id, event_id, payload FROM slack_inbox WHERE id IN ({marks}) ORDER BY id", ids)
+    return [Kept(row[0], row[1], json.loads(row[2])) for row in rows.fetchall()]
 
 
 def done(conn: sqlite3.Connection, kept_id: int) -> None:
