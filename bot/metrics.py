@@ -5,8 +5,9 @@ Mounted when ``DECISIONBOT_METRICS_TOKEN`` is set; every scrape must send it as 
 (Prometheus' ``authorization: {credentials: ...}``), else 401. What a scrape reads:
 
 - from the ledger, at each scrape, through its indexes (the outbox's partial index, ``runs_status``,
-  ``jobs_due``): the replies waiting in the outbox per channel and the age of the oldest, the runs
-  open by status, the timers overdue;
+  ``jobs_due``, the Slack inbox's event ids and ``slack_inbox_given_up``): the replies waiting in the
+  outbox per channel and the age of the oldest, the runs open by status, the timers overdue, the
+  Slack events kept waiting for their turn and those given up;
 - from the server: each channel failing or not (as ``/healthz`` lists it), the flow files refused,
   the replies each channel's sender delivered and gave up since the start, and the requests
   answered, by route and status.
@@ -31,7 +32,7 @@ from prometheus_client.registry import Collector
 from bot import texts
 from bot.channels import Services
 from bot.outbox_rows import READ_NOT_SENT, UNSENT
-from bot.store import iso
+from bot.store import iso, slack_inbox
 from bot.triggers.hooks import authorized
 
 log = logging.getLogger("decisionbot.metrics")
@@ -187,4 +188,17 @@ class ServerCollector(Collector):
             "Timers (reminders, escalations, expiries, reviews, checks, digests) due over a minute ago, not run.",
             overdue,
         )
-        return [waiting, oldest, runs, overdue_jobs]
+        inbox = slack_inbox.counts(conn)  # (0 and 0 without Slack: the table is there, empty)
+        given_up = GaugeMetricFamily(
+            "decisionbot_slack_events_given_up",
+            f"Slack events kept whose turn failed {slack_inbox.TRIES} times: no longer run until the operator"
+            " runs them again (decisionbot slack retry).",
+            inbox.given_up,
+        )
+        kept = GaugeMetricFamily(
+            "decisionbot_slack_events_waiting",
+            "Slack events acknowledged and kept whose turn has not run yet: to run, under way, or waiting"
+            " for its next try (not given up).",
+            inbox.waiting,
+        )
+        return [waiting, oldest, runs, overdue_jobs, given_up, kept]

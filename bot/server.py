@@ -32,6 +32,7 @@ from bot.outbox_lease import OutboxLease
 from bot.store import checkpoint, in_use, migrations, open_db, refuse_read_only, runs, transaction, utc_now, write_lock
 from bot.store.group import GroupCommit, abandon, committed
 from bot.store.group_requests import track
+from bot.store.slack_inbox import given_up_health
 from bot.store.write_lock import LedgerBusy
 
 log = logging.getLogger("decisionbot")
@@ -339,15 +340,16 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    refused = request.app[SERVICES].dispatcher.catalog.refused_within()  # x.yaml, not the server's paths
     body: dict[str, Any] = {"status": "ok", "channels": channel_names(request.app)}
     failing = channels_failing(request.app)
     if failing:  # on, but not working (a token refused, the platform down): the other channels serve
         body["channels_failing"] = failing
-    if refused:  # the server runs the other flows; monitoring sees which file is wrong
+    if refused := request.app[SERVICES].dispatcher.catalog.refused_within():  # the others run (x.yaml, not a path)
         body["flows_refused"] = refused
     if routes := request.app[SERVICES].extra.get("routes_refused"):  # their channels refuse the bot
         body["routes_refused"] = routes
+    if given_up := given_up_health(request.app[SERVICES].db.conn):  # kept, not run: the operator's to retry
+        body["slack_events_given_up"] = given_up
     if failed := request.app[GROUP].health.failed:  # nothing can be stored: the server is down, whatever it serves
         body.update(status="failing", ledger_failing=texts.ledger_failing(failed))
         return web.json_response(body, status=503)
@@ -366,8 +368,7 @@ def channels_failing(app: web.Application) -> dict[str, str]:
 
 
 def channel_names(app: web.Application) -> list[str]:
-    active: dict[str, Channel] = app[CHANNELS]
-    return sorted(active)
+    return sorted(app[CHANNELS].keys())
 
 
 def open_files_for_clients() -> int:

@@ -25,6 +25,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot import texts
 from bot.store import iso
 
 migrations = Migrations("decisionbot-slack-inbox")
@@ -32,7 +33,8 @@ migrations = Migrations("decisionbot-slack-inbox")
 #: How long a failed turn waits before its next try, by the tries it has had: about the 5
 #: minutes over which Slack itself sends an event again; past the last, it is no longer run.
 BACKOFF = (timedelta(seconds=1), timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5))
-#: Tries of one event's turn before its row is kept as failed and no longer run.
+#: Tries of one event's turn before its row is kept as failed and no longer run: "given up" (the
+#: index ``slack_inbox_given_up`` is made for 5: another number needs a migration remaking it).
 TRIES = len(BACKOFF) + 1
 
 
@@ -49,6 +51,14 @@ def m001_inbox(db: Database) -> None:
         retry_at TEXT                    -- after a failed try: not run again before
     )"""
     )
+
+
+@migrations()
+def m002_given_up_index(db: Database) -> None:
+    """The events given up, counted by ``/metrics`` and ``/healthz`` (:func:`counts`) through an
+    index of their own: the rows on their way (nearly all) never enter it, so keeping an event
+    costs nothing more, and counting reads no payload."""
+    db.execute("CREATE INDEX slack_inbox_given_up ON slack_inbox (tries) WHERE tries >= 5")
 
 
 @dataclass(frozen=True)
@@ -103,3 +113,95 @@ def failed(conn: sqlite3.Connection, kept_id: int, why: str, now: datetime) -> i
         "UPDATE slack_inbox SET tries = ?, failed = ?, retry_at = ? WHERE id = ?", (tries, why, retry, kept_id)
     )
     return tries
+
+
+# --- what the operator sees and does (``/metrics``, ``/healthz``, ``decisionbot slack``) -----------
+
+
+@dataclass(frozen=True)
+class Counts:
+    waiting: int  # kept and not given up: its turn to run, under way, or waiting for its next try
+    given_up: int  # failed TRIES times: kept with why, no longer run until the operator says so
+
+
+def counts(conn: sqlite3.Connection) -> Counts:
+    """The events kept, in one query that reads no payload (the event ids' index, then the given-up
+    ones' own: ``m002_given_up_index``)."""
+    kept, given_up = conn.execute(
+        "SELECT (SELECT count(*) FROM slack_inbox),"
+        f" (SELECT count(*) FROM slack_inbox WHERE tries >= {TRIES})"  # (the index's condition, word for word)
+    ).fetchone()
+    return Counts(kept - given_up, given_up)
+
+
+def given_up_health(conn: sqlite3.Connection) -> str | None:
+    """For ``/healthz``: the events given up, how many and what to run (a warning: the status stays
+    ok, as for a channel failing); None when none, or when the ledger could not be read."""
+    try:
+        given_up = counts(conn).given_up
+    except sqlite3.Error:
+        return None
+    return texts.slack_events_given_up_health(given_up, TRIES) if given_up else None
+
+
+@dataclass(frozen=True)
+class Row:
+    """A kept event as the operator lists it."""
+
+    id: int
+    event_id: str
+    received_at: str
+    tries: int
+    failed: str | None
+    retry_at: str | None
+    payload: dict[str, Any]
+
+    @property
+    def given_up(self) -> bool:
+        return self.tries >= TRIES
+
+
+_ROW = "SELECT id, event_id, received_at, tries, failed, retry_at, payload FROM slack_inbox"
+
+
+def rows(conn: sqlite3.Connection, given_up_only: bool = False) -> list[Row]:
+    """The kept events, oldest first (only those given up: ``given_up_only``)."""
+    where = f" WHERE tries >= {TRIES}" if given_up_only else ""
+    return [_row(row) for row in conn.execute(f"{_ROW}{where} ORDER BY id").fetchall()]
+
+
+def named(conn: sqlite3.Connection, names: list[str]) -> dict[str, Row]:
+    """The kept events these name, each by the row's id (digits) or Slack's event_id; a name that
+    names none is left out."""
+    found: dict[str, Row] = {}
+    for name in names:
+        column = "id" if name.isdigit() else "event_id"
+        row = conn.execute(f"{_ROW} WHERE {column} = ?", (name,)).fetchone()
+        if row is not None:
+            found[name] = _row(row)
+    return found
+
+
+def _row(row: tuple[Any, ...]) -> Row:
+    try:
+        payload = json.loads(row[6])
+    except ValueError:
+        payload = None
+    return Row(row[0], row[1], row[2], row[3], row[4], row[5], payload if isinstance(payload, dict) else {})
+
+
+def given_up_ids(conn: sqlite3.Connection) -> list[int]:
+    return [row[0] for row in conn.execute(f"SELECT id FROM slack_inbox WHERE tries >= {TRIES} ORDER BY id")]
+
+
+def retry(conn: sqlite3.Connection, ids: list[int]) -> list[str]:
+    """Set these given-up events to be tried again (TRIES more tries, the first at the server's next
+    pass); ``failed`` is kept, saying why until the turn is done or fails again. Their event ids,
+    those that were given up alone."""
+    marks = ",".join("?" * len(ids))
+    changed = conn.execute(
+        f"UPDATE slack_inbox SET tries = 0, retry_at = NULL WHERE id IN ({marks}) AND tries >= {TRIES}"
+        " RETURNING id, event_id",
+        ids,
+    ).fetchall()
+    return [event_id for _, event_id in sorted(changed)]

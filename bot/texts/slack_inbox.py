@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.texts._common import command
+
 
 def slack_kept_event_waits(event_id: str, why: str) -> str:
     return f"Slack event {event_id}: kept, its turn waits for the ledger ({why}); it runs within a second or two."
@@ -17,6 +19,15 @@ def slack_kept_event_given_up(event_id: str, tries: int, why: str) -> str:
         " slack_inbox with why, and no longer run. Fix the cause, then set its tries to 0 to run it again:"
         f" sqlite3 LEDGER \"UPDATE slack_inbox SET tries = 0 WHERE event_id = '{event_id}'\" (the server"
         " runs it within a second)."
+    )
+
+
+def slack_events_given_up_health(count: int, tries: int) -> str:
+    """What /healthz says of the Slack events given up (a warning: the status stays ok)."""
+    return (
+        f"{count} Slack event(s) failed {tries} times and are no longer run, kept in the ledger with why:"
+        f" see them with {command()} slack events --given-up; fix the cause, then run them"
+        f" again with {command()} slack retry ID ... (or --all)"
     )
 
 
