@@ -163,6 +163,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli_triggers",
     "bot.cli_validate",
     "bot.cli_teams",
+    "bot.cli_slack",
     "bot.cli_db",
 )
 

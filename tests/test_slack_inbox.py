@@ -106,7 +106,7 @@ async def test_a_turn_that_keeps_failing_is_given_up_kept_with_why_and_said_once
         assert committed_rows(slack, "SELECT tries, failed FROM slack_inbox") == [(5, "IntegrityError: disk on fire")]
         given_up = [r for r in caplog.records if "no longer run" in r.getMessage()]
         assert len(given_up) == 1 and given_up[0].levelno == logging.ERROR
-        assert "EvDoomed" in given_up[0].getMessage() and "SET tries = 0" in given_up[0].getMessage()
+        assert "EvDoomed" in given_up[0].getMessage() and "slack retry EvDoomed" in given_up[0].getMessage()
         assert committed_rows(slack, "SELECT count(*) FROM answers") == [(0,)]
     finally:
         await slack.client.close()

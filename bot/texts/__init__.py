@@ -10,6 +10,7 @@ from bot.texts.answers import *  # noqa: F403
 from bot.texts.chat import *  # noqa: F403
 from bot.texts.checks import *  # noqa: F403
 from bot.texts.cli import *  # noqa: F403
+from bot.texts.cli_slack import *  # noqa: F403
 from bot.texts.console import *  # noqa: F403
 from bot.texts.corrections import *  # noqa: F403
 from bot.texts.delivery import *  # noqa: F403

@@ -15,10 +15,9 @@ def slack_kept_event_failed(event_id: str, tries: int, why: str) -> str:
 
 def slack_kept_event_given_up(event_id: str, tries: int, why: str) -> str:
     return (
-        f"Slack event {event_id}: its turn failed {tries} times (last: {why}); it is kept in the ledger's"
-        " slack_inbox with why, and no longer run. Fix the cause, then set its tries to 0 to run it again:"
-        f" sqlite3 LEDGER \"UPDATE slack_inbox SET tries = 0 WHERE event_id = '{event_id}'\" (the server"
-        " runs it within a second)."
+        f"Slack event {event_id}: its turn failed {tries} times (last: {why}); it is kept in the ledger"
+        " with why, and no longer run (/healthz and /metrics count it). Fix the cause, then run it again"
+        f" with: {command()} slack retry {event_id} (a running server runs it within a second)."
     )
 
 
