@@ -117,7 +117,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "channel": "Slack channel id (C..., G...).", "thread_ts": "ts of the thread's root message.", "run_id": "Run.",
         "created_at": "When created (UTC).", "closed_at": "When the run's summary was posted (replies are no longer answers).",
     }),
-    "slack_inbox": ("The Slack events acknowledged whose turn has not run yet, or failed: each is written here and committed before Slack gets its 200, and its turn, run after, deletes it. Mostly empty: what stays is a turn still to run, one waiting to be tried again, or one given up (`tries` 5), kept with why. Set its `tries` to 0 to have the server run it again.", {
+    "slack_inbox": ("The Slack events acknowledged whose turn has not run yet, or failed: each is written here and committed before Slack gets its 200, and its turn, run after, deletes it. Mostly empty: what stays is a turn still to run, one waiting to be tried again, or one given up (`tries` 5), kept with why, run again by `decisionbot slack retry ID` (its `tries` set to 0; `decisionbot slack events` lists them).", {
         "id": "The order the events were acknowledged in.", "event_id": "Slack's event_id (a retry of an event still kept is not kept twice).",
         "payload": "The event_callback as Slack sent it (JSON).", "received_at": "When it was kept (UTC).",
         "tries": "Tries of its turn that failed.", "failed": "Why the last one failed.", "retry_at": "Not tried again before (UTC).",
