@@ -1,10 +1,10 @@
 """The commands that only read the ledger (``runs list``, ``runs show``, ``runs invite``, ``jobs
-list``: analysts use them beside ``report``) never write it, not even to bring it up to date. An
-analyst whose decisionbot is newer than the server's ran ``runs show 1`` on the server's ledger:
-it was migrated under the server, and the server's version (its cron's ``jobs run-due``, its next
-start) then refused the ledger as one a newer version had brought up to date. Now the command
-refuses the ledger, naming ``db migrate``, and leaves it as it was; on a ledger up to date it reads
-as before."""
+list``, ``slack events``: analysts and operators use them beside ``report``) never write it, not
+even to bring it up to date. An analyst whose decisionbot is newer than the server's ran ``runs
+show 1`` on the server's ledger: it was migrated under the server, and the server's version (its
+cron's ``jobs run-due``, its next start) then refused the ledger as one a newer version had brought
+up to date. Now the command refuses the ledger, naming ``db migrate``, and leaves it as it was; on a
+ledger up to date it reads as before."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from bot.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-READS = [["runs", "list"], ["runs", "show", "2"], ["runs", "invite", "2"], ["jobs", "list"]]
+READS = [["runs", "list"], ["runs", "show", "2"], ["runs", "invite", "2"], ["jobs", "list"], ["slack", "events"]]
 
 
 def run(db: Path, *args: str) -> Result:
@@ -51,4 +51,5 @@ def test_on_a_ledger_up_to_date_the_reads_answer_and_write_nothing(old_ledger: P
     assert shown.exit_code == 0 and shown.stdout.startswith("Run #2: post_meeting"), shown.output
     assert "has no calendar invitation" in run(old_ledger, "runs", "invite", "2").output  # made before invites
     assert run(old_ledger, "jobs", "list").exit_code == 0
+    assert run(old_ledger, "slack", "events").output == "(none)\n"
     assert files(old_ledger) == before
