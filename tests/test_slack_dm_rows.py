@@ -58,3 +58,42 @@ async def test_slack_a_decline_in_a_direct_message_is_acknowledged_there(slack: 
         ("in", "answer", "owner_accepts", "slack:DUB", 0),
         ("out", "info", "owner_accepts", "slack:DUB", 1),  # "Noted. I'll ask Alice to reassign it."
     ]
+
+
+REASON = "No, I'm out that week"
+
+
+async def test_slack_a_decline_s_reason_said_in_a_direct_message_is_told_to_the_facilitator_alone(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Bob declines in his direct message with a reason: the thread says he declined and asks
+    Alice who should own it instead; his words go to Alice's direct message, not the thread.
+    Before, the thread's question quoted them for the whole channel: 'Bob declined Action 1
+    ('Draft the plan'): "No, I'm out that week". Who should own it instead?'."""
+    thread = await bob_asked_to_accept(slack)
+    await wait_for(lambda: in_dm(fake))
+    await slack.event(message("UB", REASON, channel="DUB"))
+    asked = await wait_for(
+        lambda: [p for p in fake.posted() if p.get("thread_ts") == thread and "Who should own it" in p["text"]]
+    )
+    assert asked[0]["channel"] == "C1"
+    assert "Bob declined Action 1 ('Draft the plan'), with a reason told to you alone." in asked[0]["text"]
+    told = await wait_for(lambda: [c.args for c in fake.of("chat.postMessage") if "out that week" in str(c.args)])
+    assert [(t["channel"], t.get("thread_ts"), t["text"]) for t in told] == [
+        (
+            "DUA",
+            None,
+            f"Bob's reason for declining Action 1 ('Draft the plan') of 'Weekly sync', for you alone: \"{REASON}\"",
+        )
+    ]
+    assert not [c for c in fake.of("chat.postEphemeral") if "out that week" in str(c.args)]
+    await wait_for(
+        lambda: committed_rows(
+            slack, "SELECT 1 FROM messages WHERE text LIKE 'Bob''s reason%' AND delivered_at IS NOT NULL"
+        )
+    )
+    rows = committed_rows(
+        slack,
+        "SELECT direction, conversation, actor_id, private FROM messages WHERE text LIKE '%out that week%' ORDER BY id",
+    )
+    assert rows == [("in", "slack:DUB", "slack:UB", 0), ("out", "slack:DUA", "slack:UA", 1)]  # nothing in the thread
