@@ -3,7 +3,8 @@ where it was said or sent. The owner's question, the bot's re-prompt of an answe
 ("maybe" to a yes/no) and its note on a decline go to the owner's direct message (`slack:DUB`), and
 their rows say so, as the owner's own answers' rows do, each for the owner alone (`private` 1).
 Before, the bot's rows named the run's thread (`slack:C1/<root ts>`), where nobody saw them, and the
-re-prompt's said it was for everyone there (`private` 0).
+re-prompt's said it was for everyone there (`private` 0). A decline's reason said there is not quoted
+in the run's thread either: it goes to the facilitator's direct message.
 
 The real server and slack-bolt against the fake Web API, signed events, a real SQLite file."""
 
