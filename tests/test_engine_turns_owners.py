@@ -78,16 +78,26 @@ def test_a_declined_action_is_reassigned_by_the_facilitator(db, bot):
 
 def test_the_facilitator_asked_to_reassign_reads_why_the_owner_declined(db, bot):
     """An owner's reason ("No, I'm out that week") was stored but never shown: the facilitator
-    had to guess whom to pick instead. A bare no (a button, "nope") adds nothing."""
+    had to guess whom to pick instead. A bare no (a button, "nope") adds nothing. Said in private,
+    it is told to the facilitator alone (``private``), not quoted in the question the run's other
+    people read (on Slack its thread: tests/test_slack_dm_rows.py)."""
     to_owners(bot, DRAFT, VENUE)
     assert say(bot, BOB, "No, I'm out that week") == [
         ("bob", "info", "Noted. I'll ask alice to reassign it."),
         (
             "alice",
             "prompt",
-            "bob declined Action 1 ('Draft plan'): \"No, I'm out that week\". Who should own it instead?",
+            "bob declined Action 1 ('Draft plan'), with a reason told to you alone. Who should own it instead?",
+        ),
+        (
+            "alice",
+            "info",
+            "bob's reason for declining Action 1 ('Draft plan') of 'Weekly sync', for you alone:"
+            ' "No, I\'m out that week"',
         ),
     ]
+    told = "SELECT actor_name, private FROM messages WHERE direction = 'out' AND text LIKE '%out that week%'"
+    assert rows(db, told) == [("alice", 1)]
     assert say(bot, CAROL, "nope") == [
         ("carol", "info", "Noted. I'll ask alice to reassign it.")
     ]  # alice's first waits
@@ -105,7 +115,7 @@ def test_the_facilitator_who_declines_their_own_action_is_not_told_of_themselves
         (
             "alice",
             "prompt",
-            "You declined Action 1 ('Draft plan'): \"No, I'm away that week\". Who should own it instead?",
+            "You declined Action 1 ('Draft plan'). Who should own it instead?",  # her own words: not told back
         ),
     ]
     assert say(bot, ALICE, "carol") == [("carol", "prompt", accept_prompt("Draft plan", "2026-11-27"))]

@@ -2,7 +2,8 @@
 
 Once Slack took a post (:class:`bot.channels.slack_send.Poster`), one commit, kept through the
 loss of its group commit (``kept_write``), records what it teaches: a new thread's root, a prompt
-with widgets (or a question without widgets that supersedes the person's last one), a run's end;
+with widgets (or a question without widgets that supersedes the person's last one), a run's end,
+a reply posted in its person's direct message (its ``messages`` row then names that conversation);
 the prompts it moved past or closed lose their widgets. A question answered while it waited in
 the outbox is posted answered, without widgets ("answered by" its person, as Teams shows it); one
 answered while it was being posted is redrawn answered once that answer is committed.
@@ -20,6 +21,7 @@ from typing import Any
 
 from bot import texts
 from bot.channels import slack_blocks as blocks
+from bot.channels.slack_dms import is_dm
 from bot.channels.slack_withdraw import PLACEHOLDER, Withdrawals, slack_user
 from bot.model import Actor, Reply
 from bot.outbox import Queued
@@ -111,11 +113,13 @@ class Posted(Withdrawals):
         self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any], answered: Late | None = None
     ) -> None:
         """What Slack's answer teaches: a thread's root, a prompt with widgets (or a question that
-        supersedes one), a run's end (one commit, kept through the loss of its group commit: see
-        kept_write). A question may move the run past the prompts of others (handed to the
-        facilitator) and a run's end closes all: their widgets go."""
+        supersedes one), a run's end, a reply that went to its person's direct message (one commit,
+        kept through the loss of its group commit: see kept_write). A question may move the run
+        past the prompts of others (handed to the facilitator) and a run's end closes all: their
+        widgets go."""
         question = reply.kind == "prompt" and reply.to is not None
-        if not (target.becomes_root or "blocks" in payload or question or reply.kind == "summary"):
+        by_dm = item.last_part and is_dm(target.channel) and target.channel != reply.conversation.conversation
+        if not (target.becomes_root or "blocks" in payload or question or reply.kind == "summary" or by_dm):
             return
         now = self.clock()
         actor = reply.to.id if reply.to else None
@@ -125,6 +129,8 @@ class Posted(Withdrawals):
             closed: list[store.PromptRow] = []
             if target.becomes_root:
                 store.add_thread(conn, target.channel, ts, reply.run_id, now)
+            if by_dm:  # where it was said: the person's direct message, for them alone
+                store.sent_by_dm(conn, item.id, f"{reply.conversation.channel}:{target.channel}")
             if "blocks" in payload:
                 text, expects = payload["text"], reply.expects
                 asked = store.add_prompt(

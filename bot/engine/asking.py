@@ -318,7 +318,8 @@ class TurnBase(ABC):
             owner = item.get(step.fan_out[1]) if step.fan_out else None
             yourself = not quoted and isinstance(owner, dict) and owner.get("id") == prompt.to["id"]
             who = texts.you_declined() if yourself else self.fan_owner_name(prompt)
-            return texts.reassign_prompt(who, label, (prompt.item or 0) + 1, item.get("what", ""), prompt.said)
+            aside = bool(prompt.said) and not yourself and not quoted  # their words: told to the one asked alone
+            return texts.reassign_prompt(who, label, (prompt.item or 0) + 1, item.get("what", ""), aside)
         if prompt.escalated and step.fan_out and prompt.item is not None:
             text = self.asked_for_owner(prompt, step, q)
         else:

@@ -178,6 +178,7 @@ class Turn(Listing, SmallTalk, Ending):
             self.ctx.said.pop(slot_key(prompt.slot), None)
             if not is_bare_yes_no(raw):
                 self.ctx.said[slot_key(prompt.slot)] = raw
+        reassign: Prompt | None = None
         if step.id == self.flow.record.accepts and value is False:
             fac = self.ctx.facilitator
             said = None if is_bare_yes_no(raw) else raw  # "No, I'm out that week": why, for whoever picks
@@ -186,6 +187,17 @@ class Turn(Listing, SmallTalk, Ending):
             self.ctx.answers[step.id].pop(str(prompt.item))
             self.say(texts.declined_ack(fac.name, yourself=actor.id == fac.id), to=actor, private=True)
         self._after_fan(step, actor)
+        if reassign is not None and reassign.said and actor.id != reassign.to["id"]:
+            # said in private: told the facilitator alone, after the question the run's people read
+            self.say(
+                self._reason(step, prompt.item or 0, actor, reassign.said),
+                to=Actor.from_dict(reassign.to),
+                private=True,
+            )
+
+    def _reason(self, step: Step, item: int, owner: Actor, said: str) -> str:
+        what = str(self.fan_items(step)[item].get("what") or "")
+        return texts.decline_reason(owner.name, self.flow.item_label_of(step), item + 1, what, self.title, said)
 
     def _after_fan(self, step: Step, actor: Actor) -> None:
         open_here = [p for p in self.ctx.prompts if p.step == step.id]

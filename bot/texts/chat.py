@@ -53,10 +53,19 @@ def escalation_notice(owner: str, facilitator: str) -> str:
     return f"Thanks, {owner}. I've handed this question to {facilitator}."
 
 
-def reassign_prompt(owner: str, label: str, number: int, what: str, said: str | None) -> str:
-    """``said``: the owner's own words when they said more than no (their reason)."""
-    why = f': "{_one_line(said)}"' if said else ""
+def reassign_prompt(owner: str, label: str, number: int, what: str, reason_aside: bool = False) -> str:
+    """Asked where the run lives, which others read: ``reason_aside``, the owner said more than no,
+    and their words were told to the one asked alone (:func:`decline_reason`), never quoted here."""
+    why = ", with a reason told to you alone" if reason_aside else ""
     return f"{owner} declined {label} {number} ('{what}'){why}. Who should own it instead?"
+
+
+def decline_reason(owner: str, label: str, number: int, what: str, title: str, said: str) -> str:
+    """The owner's words when they declined in private ("No, I'm out that week"), for the one who
+    names the new owner alone (a direct message on Slack), not the run's conversation."""
+    return (
+        f"{owner}'s reason for declining {label} {number} ('{what}') of '{title}', for you alone: \"{_one_line(said)}\""
+    )
 
 
 def declined_ack(facilitator: str, yourself: bool = False) -> str:

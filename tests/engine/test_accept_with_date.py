@@ -49,6 +49,6 @@ def test_no_with_a_date_is_a_decline_whose_words_reach_the_facilitator(db, bot):
     said = say(bot, BOB, "no, by friday")
     assert (
         "alice",
-        "prompt",
-        "bob declined Action 1 ('Draft plan'): \"no, by friday\". Who should own it instead?",
+        "info",
+        "bob's reason for declining Action 1 ('Draft plan') of 'Weekly sync', for you alone: \"no, by friday\"",
     ) in said

@@ -1,0 +1,100 @@
+"""What an owner's direct message leaves in the ledger: each `messages` row names the conversation
+where it was said or sent. The owner's question, the bot's re-prompt of an answer that does not fit
+("maybe" to a yes/no) and its note on a decline go to the owner's direct message (`slack:DUB`), and
+their rows say so, as the owner's own answers' rows do, each for the owner alone (`private` 1).
+Before, the bot's rows named the run's thread (`slack:C1/<root ts>`), where nobody saw them, and the
+re-prompt's said it was for everyone there (`private` 0). A decline's reason said there is not quoted
+in the run's thread either: it goes to the facilitator's direct message.
+
+The real server and slack-bolt against the fake Web API, signed events, a real SQLite file."""
+
+from __future__ import annotations
+
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import Harness, bob_asked_to_accept, committed_rows, message, wait_for
+
+BOBS = "SELECT direction, kind, step, conversation, private, text FROM messages WHERE actor_id = 'slack:UB' ORDER BY id"
+
+
+def delivered(slack: Harness, count: int) -> bool:
+    """Whether Bob's rows are ``count``, those out delivered (and what their posts taught kept)."""
+    sql = "SELECT direction = 'in' OR delivered_at IS NOT NULL FROM messages WHERE actor_id = 'slack:UB'"
+    rows = committed_rows(slack, sql)
+    return len(rows) == count and all(done for (done,) in rows)
+
+
+def in_dm(fake: FakeSlack) -> list[str]:
+    return [str(c.args.get("text")) for c in fake.of("chat.postMessage") if c.args.get("channel") == "DUB"]
+
+
+async def test_slack_an_owner_re_prompted_in_their_direct_message_is_stored_there(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    thread = await bob_asked_to_accept(slack)
+    await wait_for(lambda: in_dm(fake))
+    await slack.event(message("UB", "maybe", channel="DUB"))
+    told = await wait_for(lambda: [t for t in in_dm(fake) if t.startswith("Please answer yes or no.")])
+    assert len(told) == 1  # the re-prompt went to his direct message, not the thread
+    assert not [c for c in fake.of("chat.postMessage") if "Please answer yes or no" in str(c.args.get("text"))
+                and c.args.get("channel") != "DUB"]  # fmt: skip
+    await wait_for(lambda: delivered(slack, 3))
+    rows = committed_rows(slack, BOBS)
+    assert [row[:5] for row in rows] == [
+        ("out", "prompt", "owner_accepts", "slack:DUB", 1),  # the question (before: the thread's, private 1)
+        ("in", "invalid", "owner_accepts", "slack:DUB", 0),  # his "maybe", where he typed it
+        ("out", "error", "owner_accepts", "slack:DUB", 1),  # the re-prompt (before: the thread's, private 0)
+    ]
+    assert rows[2][5].startswith("Please answer yes or no.")
+    assert slack.rows("SELECT conversation FROM runs") == [(f"slack:C1/{thread}",)]  # the run lives on in its thread
+
+
+async def test_slack_a_decline_in_a_direct_message_is_acknowledged_there(slack: Harness, fake: FakeSlack) -> None:
+    await bob_asked_to_accept(slack)
+    await wait_for(lambda: in_dm(fake))
+    await slack.event(message("UB", "no", channel="DUB"))
+    await wait_for(lambda: [t for t in in_dm(fake) if t.startswith("Noted.")])
+    await wait_for(lambda: delivered(slack, 3))
+    assert [row[:5] for row in committed_rows(slack, BOBS)] == [
+        ("out", "prompt", "owner_accepts", "slack:DUB", 1),
+        ("in", "answer", "owner_accepts", "slack:DUB", 0),
+        ("out", "info", "owner_accepts", "slack:DUB", 1),  # "Noted. I'll ask Alice to reassign it."
+    ]
+
+
+REASON = "No, I'm out that week"
+
+
+async def test_slack_a_decline_s_reason_said_in_a_direct_message_is_told_to_the_facilitator_alone(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Bob declines in his direct message with a reason: the thread says he declined and asks
+    Alice who should own it instead; his words go to Alice's direct message, not the thread.
+    Before, the thread's question quoted them for the whole channel: 'Bob declined Action 1
+    ('Draft the plan'): "No, I'm out that week". Who should own it instead?'."""
+    thread = await bob_asked_to_accept(slack)
+    await wait_for(lambda: in_dm(fake))
+    await slack.event(message("UB", REASON, channel="DUB"))
+    asked = await wait_for(
+        lambda: [p for p in fake.posted() if p.get("thread_ts") == thread and "Who should own it" in p["text"]]
+    )
+    assert asked[0]["channel"] == "C1"
+    assert "Bob declined Action 1 ('Draft the plan'), with a reason told to you alone." in asked[0]["text"]
+    told = await wait_for(lambda: [c.args for c in fake.of("chat.postMessage") if "out that week" in str(c.args)])
+    assert [(t["channel"], t.get("thread_ts"), t["text"]) for t in told] == [
+        (
+            "DUA",
+            None,
+            f"Bob's reason for declining Action 1 ('Draft the plan') of 'Weekly sync', for you alone: \"{REASON}\"",
+        )
+    ]
+    assert not [c for c in fake.of("chat.postEphemeral") if "out that week" in str(c.args)]
+    await wait_for(
+        lambda: committed_rows(
+            slack, "SELECT 1 FROM messages WHERE text LIKE 'Bob''s reason%' AND delivered_at IS NOT NULL"
+        )
+    )
+    rows = committed_rows(
+        slack,
+        "SELECT direction, conversation, actor_id, private FROM messages WHERE text LIKE '%out that week%' ORDER BY id",
+    )
+    assert rows == [("in", "slack:DUB", "slack:UB", 0), ("out", "slack:DUA", "slack:UA", 1)]  # nothing in the thread
