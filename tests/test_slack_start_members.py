@@ -146,3 +146,31 @@ async def test_a_facilitator_not_in_the_channel_is_told_by_direct_message(slack:
     assert said[0].args["channel"] == "DUA"
     assert said[0].args["text"].startswith("Heads up: <@UC> is not in <#C7>, so they cannot see run #1's thread.")
     assert warnings(fake) == []  # nothing private in C7
+
+
+async def test_a_start_typed_in_the_bots_direct_message_names_who_cannot_see_it(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """``start post_meeting @bob @carol Weekly sync`` typed in the App's Messages tab: the run lives in
+    that direct message (docs/slack.md), where nobody else can be. Before, only the slash command
+    there said so; typed, Alice was told "Started" and nothing of it. Now its confirmation says whom
+    the run cannot reach there, with no call to Slack."""
+    await slack.event(message("UA", START, channel="DUA"))
+    [told] = await wait_for(lambda: [p["text"] for p in fake.posted() if p["text"].startswith("Started run #1")])
+    assert told == (
+        f"{STARTED}\nHeads up: run #1 lives in our direct message, so <@UB> and <@UC> cannot see it. They can"
+        " answer only what the flow asks them directly, by direct message. To have them answer the rest, cancel"
+        " it and start it in a channel they are in."
+    )
+    await settled(slack)
+    assert [p["channel"] for p in fake.posted()] == ["DUA", "DUA"]  # the confirmation and the first question
+    assert warnings(fake) == [] and fake.of("conversations.members") == []  # nothing to ask Slack
+    assert slack.rows("SELECT conversation FROM runs") == [("slack:DUA",)]
+
+
+async def test_a_start_typed_in_the_direct_message_naming_nobody_else_says_only_started(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    await slack.event(message("UA", "start post_meeting Weekly sync", channel="DUA"))
+    [told] = await wait_for(lambda: [p["text"] for p in fake.posted() if p["text"].startswith("Started run #1")])
+    assert told == "Started run #1 (post_meeting): 'Weekly sync'."

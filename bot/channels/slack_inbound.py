@@ -227,9 +227,8 @@ class Inbound(SlashesAndClicks):
         if done is not None:
             self._after_command(done)
             if not done.told_where_typed(conversation, None):  # else the notice to the decision is the one
-                self.poster.say_later(
-                    said.channel, blocks.mrkdwn_parts(done.text, self._unnamed(done), self._links(done))
-                )
+                told = blocks.mrkdwn_parts(done.text, self._unnamed(done), self._links(done))
+                self.poster.say_later(said.channel, self._with_unseen(done, told, said.user, mentions, others))
         else:
             closed = placing.closed_for(self.dispatcher.db.conn, conversation.channel, actor.id)
             self.poster.say_later(said.channel, blocks.escape(closed or texts.slack_nothing_waiting()))

@@ -142,6 +142,18 @@ class Turns:
         if people:
             self.poster.spawn(members.warn_absent(self.poster, run_id, channel, user, thread, people))
 
+    def _with_unseen(
+        self, done: CommandResult, told: list[str], user: str, mentions: dict[str, Actor], others: dict[str, str]
+    ) -> list[str]:
+        """The answer ``told`` to a command typed in the bot's direct message with ``user``: when it
+        started a run there, where nobody else can be, its last part says whom else the run names,
+        who cannot see it (no call to Slack)."""
+        people = members.participants(mentions, others, user, self.bot_user)
+        if done.started is None or not people or not told:
+            return told
+        named = [blocks.mention(p.platform_id) for p in people]
+        return [*told[:-1], f"{told[-1]}\n{texts.slack_people_not_in_channel(done.started.run_id, named, True)}"]
+
     def count_replies(self, replies: int) -> None:
         """The backlog counts a turn's replies once they are committed: a turn rolled back (its
         request failed, or a neighbour's in its group commit) queued nothing that will be sent."""
