@@ -47,6 +47,7 @@ from bot.channels.slack_limits import Backlog
 from bot.channels.slack_naming import ChannelNaming
 from bot.channels.slack_people import SlackPeople
 from bot.channels.slack_requests import SlackRequests
+from bot.channels.slack_route_members import RouteMembers
 from bot.channels.slack_send import Poster, slack_user
 from bot.channels.slack_socket import SocketClient, first_url
 from bot.channels.slack_tokens import TokenHealth
@@ -117,6 +118,7 @@ class SlackChannel(SlackRequests, Channel):
         self.people, self.held = self.folks.people, self.folks.held  # (users.info's 429s held)
         self.backlog = Backlog(recount=lambda: outbox_rows.waiting(services.db.conn, [NAME]))
         self.poster: Poster | None = None
+        self.route_members: RouteMembers | None = None
         self.inbound: Inbound | None = None
         self.inbox: Inbox | None = None
         self.http: aiohttp.ClientSession | None = None  # the Web API calls' session (``_client``)
@@ -151,6 +153,7 @@ class SlackChannel(SlackRequests, Channel):
         self.folks.poster = self.poster
         self.poster.thread_gone = self._thread_gone
         await self._identify(client)
+        self.route_members = RouteMembers(self.services.db, self.poster, self.bot_user)
         self.inbound = Inbound(self.services, self.poster, self.people, self.backlog, self.bot_user)
         self.inbound.home = self.home
         self.inbound.bot_name = self.bot_name
@@ -279,6 +282,8 @@ class SlackChannel(SlackRequests, Channel):
             self.tokens.bot_token_refused(exc.reason)
             raise
         self.tokens.bot_token_works()
+        if self.route_members is not None:  # a triggered run's first message in its channel: who cannot see it
+            self.route_members.delivered(item)
         if item.last_part:  # the backlog counts replies, not the parts of one
             self.backlog.done()
         return sent

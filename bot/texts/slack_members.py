@@ -45,6 +45,42 @@ def slack_members_unknown(run_id: int, channel: str, error: str) -> str:
 
 
 def slack_members_untold(run_id: int, user: str, error: str) -> str:
-    """The log line when the facilitator of run ``run_id``, not in its channel, could not be told by
-    direct message who else is not in it."""
-    return f"Slack: could not tell {user}, who started run {run_id}, of its people not in its channel: {error}"
+    """The log line when whom run ``run_id``'s troubles go to (its facilitator; a trigger's run nobody
+    has taken, its backup) could not be told by direct message who is not in its channel."""
+    return f"Slack: could not tell {user}, who leads run {run_id} or backs it up, of its people not in its channel: {error}"
+
+
+def slack_route_people_not_in_channel(
+    run_id: int, title: str, people: list[str], you: bool, channel: str, backup: bool
+) -> str:
+    """By direct message to whom a run a trigger started (an alert, a check, ``decisionbot
+    trigger``) is told of (its facilitator; while nobody has taken it, the route's ``backup``): the
+    people it names (``people``, mentions; ``you``: the one told too) not in ``channel`` (a link),
+    who cannot see the thread of run ``run_id`` (``title``, escaped), and the fix."""
+    if you and people:
+        absent = f"you and {_and(people)} are"
+        cannot = "neither of you" if len(people) == 1 else "none of you"
+    elif you:
+        absent, cannot = "you are", "you"
+    else:
+        absent, cannot = f"{_and(people)} {'is' if len(people) == 1 else 'are'}", "they"
+    cannot += " cannot" if cannot in ("you", "they") else " can"
+    lead = "which nobody has taken yet (you are told as its backup)" if backup else "which you lead"
+    said = f"Heads up: {absent} not in {channel}, so {cannot} see the thread of run #{run_id} ('{title}'), {lead}."
+    if not people:
+        return f"{said} Join it to see its questions and answer them there."
+    join = "Join it and invite them" if you else "Invite them"
+    return (
+        f"{said} {join} (/invite {' '.join(people)}), or they can answer only what the flow asks them"
+        " directly, by direct message."
+    )
+
+
+def slack_members_nobody_told(run_id: int, channel: str, people: list[str]) -> str:
+    """The log line when some of the people of run ``run_id`` (a trigger's, nobody has taken it and
+    its route names no backup) are not in its ``channel``: nobody to tell directly."""
+    return (
+        f"Slack: {', '.join(people)} of run {run_id}'s people {'is' if len(people) == 1 else 'are'} not in"
+        f" channel {channel}, so cannot see its thread; it has nobody to tell (nobody has taken it yet, nor"
+        " does its route name a backup): invite them (/invite) or name a facilitator or backup in routes.yaml"
+    )
