@@ -38,6 +38,12 @@ log = logging.getLogger("decisionbot.slack")
 TRIGGERED = frozenset({"alertmanager", "grafana", "generic", "check", "cli"})
 
 
+def triggered_by(conn: sqlite3.Connection, run_id: int) -> str | None:
+    """What started run ``run_id`` (its trigger's ``source``); None for a run not in the ledger."""
+    row = conn.execute("SELECT json_extract(context, '$.trigger.source') FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return None if row is None else row[0]
+
+
 def delivered_before(conn: sqlite3.Connection, run_id: int, message_id: int) -> bool:
     """Whether a message of run ``run_id`` queued before ``message_id`` for its conversation (not
     for one person) was delivered: the run was seen in its channel already."""
@@ -70,8 +76,10 @@ class RouteMembers:
         """Run ``run_id``'s first message in its channel (``message_id``) delivered: those of its
         people not in the channel told to whom the run's troubles go."""
         conn = self.db.conn
+        if triggered_by(conn, run_id) not in TRIGGERED:  # (most runs: read no further)
+            return
         row = runs.load_run(conn, run_id)
-        if row is None or row.status not in runs.OPEN or row.context.trigger.get("source") not in TRIGGERED:
+        if row is None or row.status not in runs.OPEN:
             return
         if is_dm(row.conversation.conversation) or delivered_before(conn, run_id, message_id):
             return
