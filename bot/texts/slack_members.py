@@ -1,6 +1,8 @@
 """What the Slack channel says when a run starts where some of its people cannot see it: the
 participants a ``/decision start`` names who are not members of its channel, told to its
-facilitator privately, with the fix; and the log line when Slack could not say who is a member."""
+facilitator privately, with the fix; so too a trigger's run, a review the scheduler started and an
+action's handover, by direct message; and the log lines when Slack could not say who is a member,
+or nobody can be told."""
 
 from __future__ import annotations
 
@@ -57,16 +59,61 @@ def slack_route_people_not_in_channel(
     trigger``) is told of (its facilitator; while nobody has taken it, the route's ``backup``): the
     people it names (``people``, mentions; ``you``: the one told too) not in ``channel`` (a link),
     who cannot see the thread of run ``run_id`` (``title``, escaped), and the fix."""
-    if you and people:
-        absent = f"you and {_and(people)} are"
-        cannot = "neither of you" if len(people) == 1 else "none of you"
-    elif you:
-        absent, cannot = "you are", "you"
-    else:
-        absent, cannot = f"{_and(people)} {'is' if len(people) == 1 else 'are'}", "they"
-    cannot += " cannot" if cannot in ("you", "they") else " can"
     lead = "which nobody has taken yet (you are told as its backup)" if backup else "which you lead"
-    said = f"Heads up: {absent} not in {channel}, so {cannot} see the thread of run #{run_id} ('{title}'), {lead}."
+    return _run_thread_unseen(people, you, channel, f"run #{run_id} ('{title}'), {lead}")
+
+
+def slack_review_people_not_in_channel(
+    run_id: int, decision_id: int, title: str, people: list[str], you: bool, channel: str
+) -> str:
+    """By direct message to the facilitator of run ``run_id``, the review of decision
+    ``decision_id`` (``title``, escaped) the scheduler started at its date: the people it names
+    (``people``, mentions; ``you``: the facilitator too) not in ``channel`` (a link), and the fix."""
+    return _run_thread_unseen(
+        people, you, channel, f"run #{run_id}, the review of decision #{decision_id} ('{title}'), which you lead"
+    )
+
+
+def slack_handover_people_not_in_channel(
+    run_id: int, action_id: int, what: str, title: str, people: list[str], you: bool, channel: str
+) -> str:
+    """By direct message to whom asked for run ``run_id``, the handover of action ``action_id``
+    (``what``) of the decision ``title`` (both escaped; ``give A12 @person``): the people it names
+    (``people``, mentions: the new owner; ``you``: the asker too) not in ``channel`` (a link),
+    where the decision's thread is, and the fix."""
+    said = (
+        f"Heads up: {_absent(people, you)} not in {channel}, so {_cannot(people, you)} see the thread of"
+        f" '{title}', the decision whose action A{action_id} ('{what}') run #{run_id} hands over, as you asked."
+    )
+    if not people:
+        return f"{said} Join it to follow the decision there."
+    join = "Join it and invite them" if you else "Invite them"
+    return (
+        f"{said} {join} (/invite {' '.join(people)}) to follow the decision there; they are asked whether"
+        " they take it over by direct message either way."
+    )
+
+
+def _absent(people: list[str], you: bool) -> str:
+    """Who is not in the channel, with its verb: ``you and @Bob are``, ``you are``, ``@Bob is``."""
+    if you and people:
+        return f"you and {_and(people)} are"
+    if you:
+        return "you are"
+    return f"{_and(people)} {'is' if len(people) == 1 else 'are'}"
+
+
+def _cannot(people: list[str], you: bool) -> str:
+    """Who cannot see it: ``neither of you can``, ``none of you can``, ``you cannot``, ``they cannot``."""
+    if you and people:
+        return f"{'neither' if len(people) == 1 else 'none'} of you can"
+    return "you cannot" if you else "they cannot"
+
+
+def _run_thread_unseen(people: list[str], you: bool, channel: str, run: str) -> str:
+    """``people`` (and ``you``) are not in ``channel``, so cannot see the thread of ``run`` (how
+    the run is named, with whom the told person is to it); the fix."""
+    said = f"Heads up: {_absent(people, you)} not in {channel}, so {_cannot(people, you)} see the thread of {run}."
     if not people:
         return f"{said} Join it to see its questions and answer them there."
     join = "Join it and invite them" if you else "Invite them"
@@ -76,11 +123,16 @@ def slack_route_people_not_in_channel(
     )
 
 
-def slack_members_nobody_told(run_id: int, channel: str, people: list[str]) -> str:
-    """The log line when some of the people of run ``run_id`` (a trigger's, nobody has taken it and
-    its route names no backup) are not in its ``channel``: nobody to tell directly."""
+def slack_members_nobody_told(run_id: int, channel: str, people: list[str], routed: bool = True) -> str:
+    """The log line when some of the people of run ``run_id`` are not in its ``channel`` and nobody
+    can be told directly: ``routed``, a trigger's run nobody has taken whose route names no backup;
+    else a review or handover whose facilitator left (whoever answers first leads it)."""
+    why, fix = (
+        ("nobody has taken it yet, nor does its route name a backup", " or name a facilitator or backup in routes.yaml")
+        if routed
+        else ("nobody leads it now: whoever answers first does", "")
+    )
     return (
         f"Slack: {', '.join(people)} of run {run_id}'s people {'is' if len(people) == 1 else 'are'} not in"
-        f" channel {channel}, so cannot see its thread; it has nobody to tell (nobody has taken it yet, nor"
-        " does its route name a backup): invite them (/invite) or name a facilitator or backup in routes.yaml"
+        f" channel {channel}, so cannot see its thread; it has nobody to tell ({why}): invite them (/invite){fix}"
     )
