@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -197,3 +197,26 @@ async def test_an_owner_who_left_the_company_is_not_said_to_be_out_of_the_channe
     await review_started(decided, clock)
     await settled(fake, "C1", "reach Bob")
     assert heads_up(fake) == []
+
+
+async def test_a_restarted_server_does_not_ask_again_about_a_handover_it_asked_about(
+    decided: Harness, fake: FakeSlack, clock: Clock, tmp_path: Path
+) -> None:
+    """Once a run: the server restarted on the same ledger, the reminder to Carol a day later (the
+    handover's messages all go to one person) asks Slack nothing and tells Bob nothing again."""
+    fake.set_members("C1", "UA", "UB", BOT_USER)
+    await decided.slash("UB", "give A1 <@UC|carol>")
+    await wait_for(lambda: direct(fake, "UB"))
+    asked = len(fake.of("conversations.members"))
+    await decided.client.close()
+    again = await harness(tmp_path, fake, clock=clock)
+    try:
+        await again.client.server.app[SCHEDULER].stop()
+        clock.now = clock.now + timedelta(days=1, minutes=1)
+        ran = await again.client.server.app[SCHEDULER].run_due(clock.now)
+        again.services.notify("slack")
+        assert [outcome for job, outcome in ran if job.kind == "remind"] == ["done"]
+        await settled(fake, "DUC", "Reminder:")
+        assert len(fake.of("conversations.members")) == asked and len(heads_up(fake)) == 1
+    finally:
+        await again.client.close()
