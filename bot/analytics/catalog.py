@@ -29,7 +29,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "waiting_on": "Who has an open question (' id id ').", "started_at": "Start (UTC).", "updated_at": "Last turn (UTC).",
         "completed_at": "When it completed or was cancelled (UTC).",
     }),
-    "messages": ("Every inbound and outbound message: the transcript and the outbox.", {
+    "messages": ("Every inbound and outbound message of the runs: the transcript and the outbox. A chat command's answer to whoever typed it, off the outbox (`list`, `status N`, `actions`, `done A12` ..., on every platform, Teams' `actions` in a personal chat too), is not one: see *Commands answered to their writer*.", {
         "id": "Message id.", "run_id": "Run.", "direction": "in or out.", "channel": "Channel.", "conversation": "Conversation key: where it was said; out, a reply delivered to its person's direct message (Slack `slack:D...`) or personal chat (Teams `teams:a:...`) rather than the run's conversation names that one once the platform took it (queued, the run's).",
         "actor_id": "in: the sender; out: the addressee (NULL: everyone).", "actor_name": "Their display name.",
         "platform_id": "The platform's message id.", "step": "Step it belongs to.",
