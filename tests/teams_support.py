@@ -236,3 +236,19 @@ async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None
         if loop.time() > deadline:
             raise AssertionError("timed out waiting")
         await asyncio.sleep(0.01)
+
+
+async def up_to_bobs_confirm(h: Harness, send: Callable[[dict[str, Any]], Any], due: str) -> tuple[str | None, Call]:
+    """Alice starts post_meeting in a channel with Bob and gives him one action due ``due``: the
+    run's root (its thread) and the confirmation posted in Bob's personal chat. ``send`` posts an
+    activity as Teams does (signed, where the test turns authentication on)."""
+    await send(installed(h.url, "channel", (ALICE, BOB)))
+    await send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+    root = (await h.next_post(0)).answer_id
+    await send(in_channel(h.url, ALICE, "We move the launch to March", root=root))
+    await h.next_post(1)
+    await send(in_channel(h.url, ALICE, "Draft the plan", root=root))
+    await send(submit(h.url, ALICE, await h.next_post(2), {"answer": BOB["id"]}))
+    await send(submit(h.url, ALICE, await h.next_post(3), {"answer": due}))
+    await send(submit(h.url, ALICE, await h.next_post(4), {"say": "done"}))
+    return root, await h.next_post(5)

@@ -26,7 +26,7 @@ from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness as SlackHarness
 from tests.slack_support import committed, committed_rows, decided, message
 from tests.slack_support import wait_for as slack_wait_for
-from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit
+from tests.teams_support import ALICE, BOB, CHANNEL, Harness, in_channel, personal, up_to_bobs_confirm
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-real-secret"}
@@ -47,16 +47,8 @@ async def test_teams_actions_told_alone_leave_no_row_as_on_slack_and_done_is_kep
         def rows() -> list[tuple[Any, ...]]:  # as another connection sees them: what was committed
             return committed(tmp_path / h.db_name, ROWS)
 
-        await send(installed(h.url, "channel", (ALICE, BOB)))
-        await send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
-        root = (await h.next_post(0)).answer_id
-        await send(in_channel(h.url, ALICE, "We move the launch to March", root=root))
-        await h.next_post(1)
-        await send(in_channel(h.url, ALICE, "Draft the plan", root=root))
-        await send(submit(h.url, ALICE, await h.next_post(2), {"answer": "29:1bob"}))
-        await send(submit(h.url, ALICE, await h.next_post(3), {"answer": due}))
-        await send(submit(h.url, ALICE, await h.next_post(4), {"say": "done"}))
-        assert (await h.next_post(5)).conversation == BOB_CHAT  # his acceptance
+        root, confirm = await up_to_bobs_confirm(h, send, due)
+        assert confirm.conversation == BOB_CHAT  # his acceptance
         await send(personal(h.url, BOB, "yes"))
         await h.next_post(6)
         await send(in_channel(h.url, ALICE, "ok", root=root))  # the review date: decided

@@ -20,7 +20,7 @@ from typing import Any
 from tests.fakes.bot_connector import OpenIdServer
 from tests.fakes.login import FakeLogin
 from tests.slack_support import committed
-from tests.teams_support import ALICE, BOB, CHANNEL, Harness, at, in_channel, installed, personal, submit, wait_for
+from tests.teams_support import BOB, CHANNEL, Harness, personal, up_to_bobs_confirm, wait_for
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 ENV = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-real-secret"}
@@ -52,16 +52,7 @@ async def test_teams_what_is_said_in_personal_chats_is_stored_there(
         def rows() -> list[tuple[Any, ...]]:  # as another connection sees them: what was committed
             return committed(tmp_path / h.db_name, ROWS)
 
-        await send(installed(h.url, "channel", (ALICE, BOB)))
-        await send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
-        root = (await h.next_post(0)).answer_id
-        await send(in_channel(h.url, ALICE, "We move the launch to March", root=root))
-        await h.next_post(1)
-        await send(in_channel(h.url, ALICE, "Draft the plan", root=root))
-        await send(submit(h.url, ALICE, await h.next_post(2), {"answer": "29:1bob"}))
-        await send(submit(h.url, ALICE, await h.next_post(3), {"answer": due}))
-        await send(submit(h.url, ALICE, await h.next_post(4), {"say": "done"}))
-        confirm = await h.next_post(5)
+        root, confirm = await up_to_bobs_confirm(h, send, due)
         assert confirm.conversation == BOB_CHAT and confirm.card is not None
 
         await send(personal(h.url, BOB, "maybe"))
