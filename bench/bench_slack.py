@@ -163,7 +163,7 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
     convs = [SlackConversation(k, args.target) for k in range(args.conversations)]
     for conv in convs:
         conv.api = f"http://127.0.0.1:{args.api_port}"
-    return await run_load(args, convs, turn, reply_key, connections=args.conversations + 10)
+    return await run_load(args, convs, turn, reply_key, connections=args.conversations + 10, debug_missing=True)
 
 
 BENCH = Bench(

@@ -365,6 +365,8 @@ def one_round(bench: Bench, target: str, args: argparse.Namespace) -> Figures:
                  "--seconds", str(args.seconds)],  # fmt: skip
                 cwd=ROOT, capture_output=True, check=True, timeout=args.seconds * 4 + 180,
             )  # fmt: skip
+            if os.environ.get("BENCH_DEBUG"):  # the load's lines about replies that never came
+                sys.stderr.write(result.stderr.decode())
             figures: Figures = json.loads(result.stdout)
             if bench.measure_cpu:
                 figures["cpu_ms_per_turn"] = (cpu_seconds(server.pid) - cpu_before) * 1000 / figures["turns"]

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlite_utils import Database
 
@@ -92,6 +92,21 @@ DOWN_FIRST = 60.0
 DOWN_MOST = 600.0
 
 
+class Delivered(NamedTuple):
+    """A reply the platform took, until its mark is committed: the platform's id for it, and
+    where it was said when not in its conversation (``Channel.said_in``)."""
+
+    platform_id: str | None
+    said_in: str | None
+
+    def marks(self, item_id: int) -> tuple[dict[int, str] | None, dict[int, str] | None]:
+        """``mark_sent``'s ``platform_ids`` and ``said_in`` for it."""
+        return (
+            {item_id: self.platform_id} if self.platform_id else None,
+            {item_id: self.said_in} if self.said_in else None,
+        )
+
+
 class Sender:
     """Delivers one channel's outbox after each commit: in order per conversation, retrying
     refusals for now with backoff (``Retry-After`` on 429) for up to RETRY_FOR, giving up at once
@@ -103,7 +118,7 @@ class Sender:
         self.clock = clock
         self.wake = asyncio.Event()
         self.blocked_until: dict[str, float] = {}  # conversation -> monotonic time
-        self.unmarked: dict[int, str | None] = {}  # delivered replies the ledger has not marked yet
+        self.unmarked: dict[int, Delivered] = {}  # delivered replies the ledger has not marked yet
         self.parts_done: dict[int, int] = {}  # parts delivered of replies sent in parts, as the ledger may not say
         self.delivered = 0
         self.given_up = 0  # replies given up since the start (for /metrics)
@@ -239,7 +254,7 @@ class Sender:
             if self.down_until > asyncio.get_running_loop().time():  # refused meanwhile, in another conversation
                 return self.down_until - asyncio.get_running_loop().time()
             if item.id in self.unmarked:  # delivered, but the ledger would not say so: say it now
-                platform_id = self.unmarked[item.id]
+                delivered = self.unmarked[item.id]
                 await group.writable(self.db.conn, math.inf)
             elif not self.may_send():  # the lease lapsed during this pass: the holder sends the rest
                 return None
@@ -256,9 +271,10 @@ class Sender:
                     except Exception:
                         await group.writable(self.db.conn, math.inf)
                         raise
+                    delivered = Delivered(platform_id, self.channel.said_in(item.id))
                     self.down_tries = 0  # the channel works (again)
                     self.outage_seen.over()
-                    self.unmarked[item.id] = platform_id  # sent: until the mark is committed, never sent again
+                    self.unmarked[item.id] = delivered  # sent: until the mark is committed, never sent again
                     try:
                         await group.writable(self.db.conn, math.inf)
                     except sqlite3.Error:  # sent, not marked: marked on a later pass (of this process)
@@ -297,9 +313,9 @@ class Sender:
                     return self._hold(key, backoff(item.attempts))
                 finally:
                     self.in_flight -= 1  # the mark below is written before the next await
-            try:
+            try:  # its row names where it was said from its mark on: until then, the conversation this pass holds
                 with one_statement(self.db):  # one UPDATE: no savepoint of its own in the group
-                    mark_sent(self.db, [item.id], self.clock(), {item.id: platform_id} if platform_id else None)
+                    mark_sent(self.db, [item.id], self.clock(), *delivered.marks(item.id))
             except sqlite3.Error:  # sent, not marked: marked on a later pass (of this process)
                 log.exception(texts.delivery_unmarked(self.channel.name, item.id))
                 return self._hold(key, backoff(3))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -139,15 +139,25 @@ def queued_from_row(row: tuple[Any, ...]) -> Queued:
     return Queued(mid, reply, attempts, parts or 0, retry_since=retry_since)
 
 
-def mark_sent(db: Database, ids: list[int], now: datetime, platform_ids: dict[int, str] | None = None) -> None:
+def mark_sent(
+    db: Database,
+    ids: list[int],
+    now: datetime,
+    platform_ids: Mapping[int, str] | None = None,
+    said_in: Mapping[int, str] | None = None,
+) -> None:
+    """The replies ``ids`` were delivered (each with the platform's id for it, when known); one
+    said somewhere else than the conversation it was queued in (``said_in``: an owner's direct
+    message, see ``Channel.said_in``) names that conversation from now on, for its person alone."""
     if not ids:
         return
     stamp = iso(now)
-    platform_ids = platform_ids or {}
+    platform_ids, said_in = platform_ids or {}, said_in or {}
     db.conn.executemany(  # delivered: not given up, even if withheld while it was being posted (its run ended)
-        "UPDATE messages SET delivered_at = ?, attempts = attempts + 1, platform_id = coalesce(?, platform_id),"
-        " last_error = CASE WHEN failed_at IS NULL THEN last_error END, failed_at = NULL WHERE id = ?",
-        [(stamp, platform_ids.get(i), i) for i in ids],
+        "UPDATE messages SET delivered_at = ?1, attempts = attempts + 1, platform_id = coalesce(?2, platform_id),"
+        " conversation = coalesce(?3, conversation), private = CASE WHEN ?3 IS NULL THEN private ELSE 1 END,"
+        " last_error = CASE WHEN failed_at IS NULL THEN last_error END, failed_at = NULL WHERE id = ?4",
+        [(stamp, platform_ids.get(i), said_in.get(i), i) for i in ids],
     )
 
 

@@ -10,6 +10,13 @@ The real server and slack-bolt against the fake Web API, signed events, a real S
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+
+import pytest
+
+from bot.server import SENDERS
+from bot.store import group
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, bob_asked_to_accept, committed_rows, message, wait_for
 
@@ -98,3 +105,28 @@ async def test_slack_a_decline_s_reason_said_in_a_direct_message_is_told_to_the_
         "SELECT direction, conversation, actor_id, private FROM messages WHERE text LIKE '%out that week%' ORDER BY id",
     )
     assert rows == [("in", "slack:DUB", "slack:UB", 0), ("out", "slack:DUA", "slack:UA", 1)]  # nothing in the thread
+
+
+async def test_slack_an_owner_s_question_is_posted_once_while_another_pass_of_the_outbox_runs(
+    slack: Harness, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question with buttons, once Slack has it, waits for its group commit before looking
+    whether it was answered meanwhile (``Posted._answered_meanwhile``); under load other turns
+    wake the outbox then. Before, its row already named Bob's direct message during that wait,
+    a conversation no pass was sending: the next pass read it, still unmarked, and posted it
+    again (bench_slack at saturation: every owner asked twice, each turn after it late). Now the
+    row names his direct message from its mark on, as its delivery does."""
+    sender = slack.client.server.app[SENDERS]["slack"]
+    settled = group.settled
+
+    async def another_pass_meanwhile(conn: sqlite3.Connection) -> None:
+        sender.notify()  # another turn's commit wakes the outbox while this one waits for its own
+        await asyncio.sleep(0.05)
+        await settled(conn)
+
+    monkeypatch.setattr(group, "settled", another_pass_meanwhile)
+    await bob_asked_to_accept(slack)
+    await wait_for(lambda: delivered(slack, 1))
+    await asyncio.sleep(0.2)  # a second post would be under way by now
+    assert len(in_dm(fake)) == 1
+    assert [row[:5] for row in committed_rows(slack, BOBS)] == [("out", "prompt", "owner_accepts", "slack:DUB", 1)]

@@ -169,6 +169,15 @@ class Channel(ABC):
         """Send one queued reply; return the platform's message id. Raise :class:`RetryLater`
         or :class:`DeliveryFailed` when the platform refuses it."""
 
+    def said_in(self, item_id: int) -> str | None:
+        """Where the reply ``item_id``, just delivered (its last part), was said when that is not
+        the conversation it was queued in: a person's direct message or personal chat, as a key
+        (``slack:D...``). Asked once, right after :meth:`deliver`: the outbox's mark then makes its
+        row name it, for that person alone, in the same write as its delivery (never before: a row
+        naming a conversation no pass is sending would be read, unmarked, and sent again). None:
+        where it was queued."""
+        return None
+
     def parts(self, reply: Reply) -> list[Reply]:
         """``reply`` as the messages it goes out in: itself, unless it is too long for the
         platform (a summary of many long answers): then parts that each fit, in order."""

@@ -288,6 +288,9 @@ class SlackChannel(SlackRequests, Channel):
             self.backlog.done()
         return sent
 
+    def said_in(self, item_id: int) -> str | None:
+        return self.poster.said_in(item_id) if self.poster is not None else None
+
     async def _thread_gone(self, run_id: int, channel: str, thread_ts: str) -> bool:
         """A run's thread refused as deleted, its deletion's event missed: the run moved now (see
         ``slack_deleted.thread_refused``); whether the refused post is to be made again."""

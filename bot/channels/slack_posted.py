@@ -2,11 +2,12 @@
 
 Once Slack took a post (:class:`bot.channels.slack_send.Poster`), one commit, kept through the
 loss of its group commit (``kept_write``), records what it teaches: a new thread's root, a prompt
-with widgets (or a question without widgets that supersedes the person's last one), a run's end,
-a reply posted in its person's direct message (its ``messages`` row then names that conversation);
-the prompts it moved past or closed lose their widgets. A question answered while it waited in
-the outbox is posted answered, without widgets ("answered by" its person, as Teams shows it); one
-answered while it was being posted is redrawn answered once that answer is committed.
+with widgets (or a question without widgets that supersedes the person's last one), a run's end;
+the prompts it moved past or closed lose their widgets. A reply posted in its person's direct
+message is noted for the outbox's mark (``said_in``), which makes its row name that conversation. A
+question answered while it waited in the outbox is posted answered, without widgets ("answered by"
+its person, as Teams shows it); one answered while it was being posted is redrawn answered once
+that answer is committed.
 """
 
 from __future__ import annotations
@@ -73,6 +74,20 @@ def shown_value(value: Any, expects: dict[str, Any] | None, typed: str) -> str:
 class Posted(Withdrawals):
     """What a post teaches, for :class:`bot.channels.slack_send.Poster`."""
 
+    _said: dict[int, str]  # replies posted in a direct message, until the outbox asks (said_in)
+
+    def _note_said(self, item: Queued, target: Target) -> None:
+        """``item`` was posted at ``target``: its last part in its person's direct message, not
+        its conversation, is noted for the outbox's mark (see ``Channel.said_in``)."""
+        conv = item.reply.conversation
+        if item.last_part and is_dm(target.channel) and target.channel != conv.conversation:
+            self._said[item.id] = f"{conv.channel}:{target.channel}"
+
+    def said_in(self, item_id: int) -> str | None:
+        """Where the reply ``item_id``, just delivered, was said: its person's direct message
+        (``slack:D...``), or None for its conversation. Asked once."""
+        return self._said.pop(item_id, None)
+
     def _answered_already(self, item: Queued, payload: dict[str, Any]) -> Late | None:
         """Who answered a question with widgets already, and what they typed (a committed
         answer: one still in an open group commit could yet be lost)."""
@@ -113,13 +128,12 @@ class Posted(Withdrawals):
         self, item: Queued, reply: Reply, target: Target, ts: str, payload: dict[str, Any], answered: Late | None = None
     ) -> None:
         """What Slack's answer teaches: a thread's root, a prompt with widgets (or a question that
-        supersedes one), a run's end, a reply that went to its person's direct message (one commit,
-        kept through the loss of its group commit: see kept_write). A question may move the run
+        supersedes one), a run's end (one commit, kept through the loss of its group commit: see
+        kept_write). A question may move the run
         past the prompts of others (handed to the facilitator) and a run's end closes all: their
         widgets go."""
         question = reply.kind == "prompt" and reply.to is not None
-        by_dm = item.last_part and is_dm(target.channel) and target.channel != reply.conversation.conversation
-        if not (target.becomes_root or "blocks" in payload or question or reply.kind == "summary" or by_dm):
+        if not (target.becomes_root or "blocks" in payload or question or reply.kind == "summary"):
             return
         now = self.clock()
         actor = reply.to.id if reply.to else None
@@ -129,8 +143,6 @@ class Posted(Withdrawals):
             closed: list[store.PromptRow] = []
             if target.becomes_root:
                 store.add_thread(conn, target.channel, ts, reply.run_id, now)
-            if by_dm:  # where it was said: the person's direct message, for them alone
-                store.sent_by_dm(conn, item.id, f"{reply.conversation.channel}:{target.channel}")
             if "blocks" in payload:
                 text, expects = payload["text"], reply.expects
                 asked = store.add_prompt(

@@ -83,6 +83,7 @@ class Poster(Posted):
         self.pacer = pacer or Pacer()
         self.dms = DirectMessages(db, client, clock)
         self.postable = Postable()  # which channels refuse the bot's posts, as its posts there taught
+        self._said = {}
         self._roots = 0
         #: Whether a Slack user's account is deactivated, as far as the channel knows (``users.info``,
         #: ``user_change``): Slack takes a post in their direct message all the same, read by nobody.
@@ -161,6 +162,7 @@ class Poster(Posted):
             log.exception(texts.slack_posted_not_remembered(item.id, target.channel, ts))
         for attachment in reply.attachments:  # a review's .ics: a file in the same thread
             self.upload_later(target.channel, target.thread_ts or ts, attachment)
+        self._note_said(item, target)
         return ts
 
     def _requeued(self, message_id: int) -> bool:

@@ -239,6 +239,9 @@ class TeamsChannel(Channel):
             raise RetryLater(1.0, "the Teams channel is not started yet", attempt=False)
         return await self.outbound.deliver(item)
 
+    def said_in(self, item_id: int) -> str | None:
+        return self.outbound.said_in(item_id) if self.outbound is not None else None
+
     def parts(self, reply: Reply) -> list[Reply]:
         return cards.parts(reply)
 

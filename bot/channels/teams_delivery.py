@@ -60,6 +60,7 @@ class TeamsOutbound(PersonalChats):
         self.store = store
         self.connector = connector
         self.clock = clock
+        self._said = {}
         self.spawn = spawn  # background work (card updates), awaited at the channel's stop
         self.takes: Callable[[str], None] = lambda conversation: None  # a post there went through
         self.refuses: Callable[[str, str], None] = lambda conversation, code: None  # ... refused (403, 404)
@@ -115,7 +116,7 @@ class TeamsOutbound(PersonalChats):
                     await self._refused(chat.conversation_id, exc.code)
                 raise _placed(exc, "direct" if exc.code in (None, "403", "404") else "message") from exc
             await self._taken(chat.conversation_id)
-            await self._said_in(item, chat)  # its row names that chat, for them alone
+            self._note_said(item, chat)  # its row names that chat from its mark on, for them alone
             return posted
         try:
             posted = await self._to_conversation(item, ref, base)

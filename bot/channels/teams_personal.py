@@ -1,14 +1,14 @@
 """The bot's personal chat with one person, for :class:`bot.channels.teams_delivery.TeamsOutbound`:
 which replies go there instead of the run's conversation, the chat created proactively
 (``POST /v3/conversations``) the first time and remembered, a command's answer told there off the
-outbox (``tell_alone``), and a reply delivered there recorded as said there: its ``messages`` row
-names that chat (``teams:a:...``, as the answers typed there are stored), for its person alone."""
+outbox (``tell_alone``), and a reply delivered there noted as said there: the outbox's mark makes
+its ``messages`` row name that chat (``teams:a:...``, as the answers typed there are stored), for
+its person alone."""
 
 from __future__ import annotations
 
 import logging
 import math
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -32,6 +32,7 @@ class PersonalChats:
     store: TeamsStore
     connector: Connector
     clock: Callable[[], datetime]
+    _said: dict[int, str]  # replies delivered to a personal chat, until the outbox asks (said_in)
 
     async def _to_personal_chat(self, reply: Reply, ref: Reference | None, run_base: str) -> Reference | None:
         """The personal chat a reply goes to instead of the run's conversation, or None: a reply
@@ -59,19 +60,18 @@ class PersonalChats:
             return None
         return await self._personal_chat(to, ref, run_base) if asked_alone else None
 
-    async def _said_in(self, item: Queued, chat: Reference) -> None:
-        """``item`` was delivered (its last part) to the personal chat ``chat``: unless that chat is
-        the run's own conversation, its row names the chat, private, as Slack's direct messages do;
-        before, it named the run's conversation, where nobody saw it. Teams has it: a ledger error
-        is logged, never a reason to post it again."""
-        where = acts.key_for(chat.conversation_id)
-        if not item.last_part or where == item.reply.conversation:
-            return
-        try:
-            await group.writable(self.store.db.conn, math.inf)
-            self.store.said_in(item.id, str(where))
-        except sqlite3.Error:
-            log.exception(texts.teams_said_unrecorded(item.id, chat.conversation_id))
+    def _note_said(self, item: Queued, chat: Reference) -> None:
+        """``item`` was delivered to the personal chat ``chat``: its last part, unless that chat is
+        the run's own conversation, is noted for the outbox's mark (``said_in``), which makes its row
+        name the chat, private, as Slack's direct messages do."""
+        where = str(acts.key_for(chat.conversation_id))
+        if item.last_part and where != str(item.reply.conversation):
+            self._said[item.id] = where
+
+    def said_in(self, item_id: int) -> str | None:
+        """Where the reply ``item_id``, just delivered, was said: a personal chat (``teams:a:...``),
+        or None for its conversation. Asked once (see ``Channel.said_in``)."""
+        return self._said.pop(item_id, None)
 
     async def tell_alone(self, person: Actor, base: str, text: str, tries: int) -> bool:
         """``text`` for ``person`` alone, off the outbox (a command's answer asked in the

@@ -4,7 +4,6 @@
 - ``teams_threads``: the channel thread a run lives in: the reply chain of the bot's first message of that run.
 - ``teams_cards``: every prompt posted as an Adaptive Card (its activity id, its card, what it expects), so a
   submit can be checked against it and the card updated to show the answer.
-- ``messages``: a reply delivered to a personal chat names that chat (``said_in``), not the run's conversation.
 """
 
 from __future__ import annotations
@@ -89,13 +88,6 @@ class PostStore:
         there: its first message replies in it instead of opening a post of its own."""
         if self.run_in_thread(conversation_id, root_id) is None:
             self.save_thread(run_id, conversation_id, root_id, now)
-
-    def said_in(self, message_id: int, conversation: str) -> None:
-        """The reply ``message_id``, queued in its run's conversation, was delivered to a personal
-        chat ``conversation`` (``teams:a:...``): its row says so, for its person alone, as the answers
-        typed there say where they were typed. Kept through the loss of its group (see kept_write)."""
-        sql = "UPDATE messages SET conversation = ?, private = 1 WHERE id = ?"
-        kept_write(self.db, partial(execute_one, sql=sql, args=(conversation, message_id)))
 
     # --- cards -------------------------------------------------------------------------------
 

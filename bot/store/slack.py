@@ -365,13 +365,6 @@ def keep_dm(conn: sqlite3.Connection, user_id: str, channel: str, now: datetime)
     )
 
 
-def sent_by_dm(conn: sqlite3.Connection, message_id: int, conversation: str) -> None:
-    """The reply ``message_id``, queued in its run's conversation, went to its person's direct
-    message ``conversation`` (``slack:D...``): its row says so, for them alone, as the answers
-    they type there say where they were typed."""
-    conn.execute("UPDATE messages SET conversation = ?, private = 1 WHERE id = ?", (conversation, message_id))
-
-
 def forget_dm(conn: sqlite3.Connection, channel: str) -> None:
     """Slack refused the direct message ``channel``: it is opened again when next needed."""
     conn.execute("DELETE FROM slack_dms WHERE channel = ?", (channel,))

@@ -185,14 +185,6 @@ def teams_personal_chat_failed(person: str, problem: str) -> str:
     return f"Teams: could not open a personal chat with {person}: {problem}"
 
 
-def teams_said_unrecorded(message_id: int, chat: str) -> str:
-    """Log line: a reply delivered to a personal chat whose row could not be made to name it."""
-    return (
-        f"Teams: reply {message_id} was delivered to the personal chat {chat} but the ledger could not note"
-        " where; its row names the run's conversation, and it is not sent again"
-    )
-
-
 def teams_card_update_failed(problem: str) -> str:
     return f"Teams: could not update an answered card: {problem}"
 
