@@ -129,9 +129,8 @@ class Posted(Withdrawals):
     ) -> None:
         """What Slack's answer teaches: a thread's root, a prompt with widgets (or a question that
         supersedes one), a run's end (one commit, kept through the loss of its group commit: see
-        kept_write). A question may move the run
-        past the prompts of others (handed to the facilitator) and a run's end closes all: their
-        widgets go."""
+        kept_write). A question may move the run past the prompts of others (handed to the
+        facilitator) and a run's end closes all: their widgets go."""
         question = reply.kind == "prompt" and reply.to is not None
         if not (target.becomes_root or "blocks" in payload or question or reply.kind == "summary"):
             return
