@@ -41,12 +41,19 @@ class Recorder(Channel):
     def __init__(self, services):
         super().__init__(services)
         self.sent: list[tuple[str, str | None, str]] = []
+        self.elsewhere: str | None = None  # where the next deliveries are said, as a person's direct message
+        self._said: dict[int, str] = {}
 
     async def deliver(self, item: Queued) -> str | None:
         if self.refusals:
             raise self.refusals.pop(0)
         self.sent.append((str(item.reply.conversation), item.reply.to.name if item.reply.to else None, item.reply.text))
+        if self.elsewhere:
+            self._said[item.id] = self.elsewhere
         return f"msg-{item.id}"
+
+    def said_in(self, item_id: int) -> str | None:
+        return self._said.pop(item_id, None)
 
 
 async def started(tmp_path: Path, env: dict[str, str]) -> TestClient:
@@ -207,20 +214,24 @@ async def test_a_delivered_reply_whose_mark_is_lost_with_its_group_is_not_sent_a
             " AND EXISTS (SELECT 1 FROM flag) BEGIN INSERT INTO doomed VALUES (999999); END",
             "INSERT INTO flag VALUES (1)",
         )
+        channel.elsewhere = "recorder:dm-alice"  # the first reply is said in Alice's direct message
         run_command(services.dispatcher, ALICE, CONV, "start post_meeting Weekly sync", {})
         services.notify("recorder")
         sender = app[SENDERS]["recorder"]
         await wait_for(lambda: len(channel.sent) == 1 and bool(sender.unmarked))
+        channel.elsewhere = None
         await elsewhere("DELETE FROM flag")
         run_command(services.dispatcher, BOB, ConversationKey("recorder", "room-2"), "start post_meeting", {})
         services.notify("recorder")
 
-        def marked() -> list[tuple[str, int]]:
+        def marked() -> list[tuple[str, int, int]]:
             return services.db.execute(
-                "SELECT conversation, delivered_at IS NOT NULL FROM messages WHERE direction = 'out' ORDER BY id"
+                "SELECT conversation, private, delivered_at IS NOT NULL FROM messages WHERE direction = 'out'"
+                " ORDER BY id"
             ).fetchall()
 
-        await wait_for(lambda: marked() == [("recorder:room-1", 1), ("recorder:room-2", 1)], timeout=15)
+        # marked again where it was said, for Alice alone, as its first mark (lost) had it
+        await wait_for(lambda: marked() == [("recorder:dm-alice", 1, 1), ("recorder:room-2", 0, 1)], timeout=15)
         assert [conversation for conversation, _, _ in channel.sent] == ["recorder:room-1", "recorder:room-2"]
         await wait_for(lambda: not sender.unmarked)  # the marks' group commits on the loop's next pass
 
