@@ -79,6 +79,23 @@ async def test_answers_typed_one_after_the_other_are_taken_in_that_order(slack: 
     assert answers[:2] == [("decision", "We ship with @unew"), ("actions", "Draft the plan")]
 
 
+async def test_an_answer_typed_in_the_thread_of_a_start_mention_waits_for_its_start(slack: Harness) -> None:
+    """Alice mentions the bot to start a run in C1, naming Bob, whose name Slack is slow to give;
+    she types the decision in her message's thread at once, before the question is there. Her
+    answer waits for the start (her message roots the thread: one conversation) and is taken.
+    Before, the mention was ordered with the channel's messages and her reply with the thread's:
+    it was turned first, found no run in the thread, and was dropped without a trace."""
+    slack.fake.slow_down("users.info", 0.5)
+    root = "1800000000.700000"
+    start = message("UA", "<@UBOT> start post_meeting <@UB> Weekly", ts=root, type="app_mention")
+    del start["channel_type"]  # app_mention events carry none
+    assert (await acknowledged(slack, event_body(start)))[0] == 200
+    assert (await acknowledged(slack, event_body(message("UA", "We ship in March", thread_ts=root))))[0] == 200
+    await slack.turned()
+    assert committed_rows(slack, "SELECT step, raw FROM answers ORDER BY id") == [("decision", "We ship in March")]
+    assert committed_rows(slack, "SELECT state FROM runs") == [("actions",)]
+
+
 async def test_a_turn_that_keeps_failing_is_given_up_kept_with_why_and_said_once(
     tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from bot import texts
 from bot.channels import STOP_GRACE, Services
+from bot.channels.slack_dms import is_dm
 from bot.channels.slack_limits import Backlog
 from bot.store import group, one_statement, utc_now, write_lock
 from bot.store import slack_inbox as store
@@ -166,15 +167,19 @@ class Inbox:
 
 
 def conversation_of(payload: dict[str, Any]) -> tuple[str, str]:
-    """Where an event was said, for its turn's order: the channel and the thread (a message
-    outside threads, a channel's event: the channel alone), as Slack's event names them."""
+    """Where an event was said, for its turn's order: the channel and the thread, as Slack's event
+    names them. A message of a channel outside threads roots its own (a start mention's run lives
+    there: an answer typed in it at once waits for the start); a direct message's, and a channel's
+    event, the channel alone."""
     event = payload.get("event")
     event = event if isinstance(event, dict) else {}
     channel = event.get("channel")
     if isinstance(channel, dict):  # channel_archive and the like name it by id; channel_rename by object
         channel = channel.get("id")
-    thread = event.get("thread_ts")
-    if not isinstance(thread, str):
-        edited = event.get("message")  # an edit: the message it changed
-        thread = edited.get("thread_ts") if isinstance(edited, dict) else None
-    return (channel if isinstance(channel, str) else "", thread if isinstance(thread, str) else "")
+    channel = channel if isinstance(channel, str) else ""
+    edited = event.get("message")  # an edit: the message it changed
+    said = edited if isinstance(edited, dict) else event
+    thread = event.get("thread_ts") or said.get("thread_ts")
+    if not thread and channel and not is_dm(channel):
+        thread = said.get("ts")
+    return (channel, thread if isinstance(thread, str) else "")
