@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
@@ -37,6 +37,7 @@ from bot.outbox_outage import Outage
 from bot.outbox_paced import Paced
 from bot.outbox_rows import (
     QUEUED_COLUMNS,
+    Delivered,
     Queued,
     backoff,
     doubling,
@@ -90,21 +91,6 @@ DEFECT_TRIES = 5
 #: and a platform hiccup answered "invalid_auth" heals by itself within minutes.
 DOWN_FIRST = 60.0
 DOWN_MOST = 600.0
-
-
-class Delivered(NamedTuple):
-    """A reply the platform took, until its mark is committed: the platform's id for it, and
-    where it was said when not in its conversation (``Channel.said_in``)."""
-
-    platform_id: str | None
-    said_in: str | None
-
-    def marks(self, item_id: int) -> tuple[dict[int, str] | None, dict[int, str] | None]:
-        """``mark_sent``'s ``platform_ids`` and ``said_in`` for it."""
-        return (
-            {item_id: self.platform_id} if self.platform_id else None,
-            {item_id: self.said_in} if self.said_in else None,
-        )
 
 
 class Sender:

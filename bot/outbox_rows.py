@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -137,6 +137,21 @@ def queued_from_row(row: tuple[Any, ...]) -> Queued:
         attachments=list(json.loads(payload).get("attachments", [])) if payload else [],
     )
     return Queued(mid, reply, attempts, parts or 0, retry_since=retry_since)
+
+
+class Delivered(NamedTuple):
+    """A reply the platform took, until its mark is committed: the platform's id for it, and
+    where it was said when not in its conversation (``Channel.said_in``)."""
+
+    platform_id: str | None
+    said_in: str | None
+
+    def marks(self, item_id: int) -> tuple[dict[int, str] | None, dict[int, str] | None]:
+        """``mark_sent``'s ``platform_ids`` and ``said_in`` for it."""
+        return (
+            {item_id: self.platform_id} if self.platform_id else None,
+            {item_id: self.said_in} if self.said_in else None,
+        )
 
 
 def mark_sent(
