@@ -7,12 +7,12 @@ were kept, so that the server's loop never holds so many turns' steps at once th
 request's acknowledgement waits behind them; the others wait in the inbox, stored. The events of
 one conversation (a thread, a direct message) are turned one after the other, in the order they
 were kept: an answer typed right after another waits for it, even when the first waits for a
-person's name from Slack; so does one typed in the thread of a start mention, for the start. A turn that
-fails leaves its row, counted (``TRIES``); one that waited too long for another process's write
-lock leaves it uncounted; one cut by a stop leaves it as it was; so does a lost group commit, which
-takes a finished turn's writes with it, the row's removal among them. Each is run again by the
-next pass over the inbox: at start-up, then once a second (the channel's housekeeping; a failed
-turn after its wait, ``BACKOFF``).
+person's name from Slack; so does one typed in the thread of a start mention, for the start. A
+turn that fails leaves its row, counted (``TRIES``); one that waited too long for another process's
+write lock leaves it uncounted; one cut by a stop leaves it as it was; so does a lost group
+commit, which takes a finished turn's writes with it, the row's removal among them. Each is run
+again by the next pass over the inbox: at start-up, then once a second (the channel's
+housekeeping; a failed turn after its wait, ``BACKOFF``).
 """
 
 from __future__ import annotations
