@@ -289,7 +289,7 @@ class SlackChannel(SlackRequests, Channel):
         return sent
 
     def said_in(self, item_id: int) -> str | None:
-        return self.poster.said_in(item_id) if self.poster is not None else None
+        return self.poster.said.pop(item_id) if self.poster is not None else None
 
     async def _thread_gone(self, run_id: int, channel: str, thread_ts: str) -> bool:
         """A run's thread refused as deleted, its deletion's event missed: the run moved now (see

@@ -22,6 +22,7 @@ from typing import Any
 
 from bot import texts
 from bot.channels import slack_blocks as blocks
+from bot.channels.said_elsewhere import SaidElsewhere
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_withdraw import PLACEHOLDER, Withdrawals, slack_user
 from bot.model import Actor, Reply
@@ -74,19 +75,13 @@ def shown_value(value: Any, expects: dict[str, Any] | None, typed: str) -> str:
 class Posted(Withdrawals):
     """What a post teaches, for :class:`bot.channels.slack_send.Poster`."""
 
-    _said: dict[int, str]  # replies posted in a direct message, until the outbox asks (said_in)
+    said: SaidElsewhere  # replies posted in a person's direct message, until the outbox asks
 
     def _note_said(self, item: Queued, target: Target) -> None:
-        """``item`` was posted at ``target``: its last part in its person's direct message, not
-        its conversation, is noted for the outbox's mark (see ``Channel.said_in``)."""
-        conv = item.reply.conversation
-        if item.last_part and is_dm(target.channel) and target.channel != conv.conversation:
-            self._said[item.id] = f"{conv.channel}:{target.channel}"
-
-    def said_in(self, item_id: int) -> str | None:
-        """Where the reply ``item_id``, just delivered, was said: its person's direct message
-        (``slack:D...``), or None for its conversation. Asked once."""
-        return self._said.pop(item_id, None)
+        """``item`` was posted at ``target``: in its person's direct message, noted for the
+        outbox's mark (see ``Channel.said_in``)."""
+        if is_dm(target.channel):
+            self.said.note(item, f"{item.reply.conversation.channel}:{target.channel}")
 
     def _answered_already(self, item: Queued, payload: dict[str, Any]) -> Late | None:
         """Who answered a question with widgets already, and what they typed (a committed

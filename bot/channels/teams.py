@@ -240,7 +240,7 @@ class TeamsChannel(Channel):
         return await self.outbound.deliver(item)
 
     def said_in(self, item_id: int) -> str | None:
-        return self.outbound.said_in(item_id) if self.outbound is not None else None
+        return self.outbound.said.pop(item_id) if self.outbound is not None else None
 
     def parts(self, reply: Reply) -> list[Reply]:
         return cards.parts(reply)

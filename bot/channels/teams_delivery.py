@@ -34,6 +34,7 @@ from bot import texts
 from bot.channels import DeliveryFailed, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
+from bot.channels.said_elsewhere import SaidElsewhere
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_personal import PersonalChats
 from bot.channels.teams_posts import Card
@@ -60,7 +61,7 @@ class TeamsOutbound(PersonalChats):
         self.store = store
         self.connector = connector
         self.clock = clock
-        self._said = {}
+        self.said = SaidElsewhere()
         self.spawn = spawn  # background work (card updates), awaited at the channel's stop
         self.takes: Callable[[str], None] = lambda conversation: None  # a post there went through
         self.refuses: Callable[[str, str], None] = lambda conversation, code: None  # ... refused (403, 404)

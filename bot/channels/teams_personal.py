@@ -17,6 +17,7 @@ from bot import texts
 from bot.channels import DeliveryFailed
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
+from bot.channels.said_elsewhere import SaidElsewhere
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_store import POST_REFUSED, Reference, TeamsStore
 from bot.model import Actor, ConversationKey, Reply
@@ -32,7 +33,7 @@ class PersonalChats:
     store: TeamsStore
     connector: Connector
     clock: Callable[[], datetime]
-    _said: dict[int, str]  # replies delivered to a personal chat, until the outbox asks (said_in)
+    said: SaidElsewhere  # replies delivered to a personal chat, until the outbox asks (said_in)
 
     async def _to_personal_chat(self, reply: Reply, ref: Reference | None, run_base: str) -> Reference | None:
         """The personal chat a reply goes to instead of the run's conversation, or None: a reply
@@ -61,17 +62,9 @@ class PersonalChats:
         return await self._personal_chat(to, ref, run_base) if asked_alone else None
 
     def _note_said(self, item: Queued, chat: Reference) -> None:
-        """``item`` was delivered to the personal chat ``chat``: its last part, unless that chat is
-        the run's own conversation, is noted for the outbox's mark (``said_in``), which makes its row
-        name the chat, private, as Slack's direct messages do."""
-        where = str(acts.key_for(chat.conversation_id))
-        if item.last_part and where != str(item.reply.conversation):
-            self._said[item.id] = where
-
-    def said_in(self, item_id: int) -> str | None:
-        """Where the reply ``item_id``, just delivered, was said: a personal chat (``teams:a:...``),
-        or None for its conversation. Asked once (see ``Channel.said_in``)."""
-        return self._said.pop(item_id, None)
+        """``item`` was delivered to the personal chat ``chat``: noted for the outbox's mark
+        (``Channel.said_in``), which makes its row name the chat, private, as Slack's direct messages do."""
+        self.said.note(item, str(acts.key_for(chat.conversation_id)))
 
     async def tell_alone(self, person: Actor, base: str, text: str, tries: int) -> bool:
         """``text`` for ``person`` alone, off the outbox (a command's answer asked in the
