@@ -6,6 +6,7 @@ the line as its answer, and after the run's end until /quit or the input ends.""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
@@ -14,6 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 from typing import Any
@@ -36,13 +38,30 @@ def _env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def _as_a_shell_runs_it() -> None:
+    """In the child, before the program starts: the pseudo-terminal is its controlling terminal
+    (Ctrl-C typed there sends it SIGINT), and SIGINT is not ignored, as for a shell's foreground
+    job, even when the tests run in a background job (where a shell ignores SIGINT, and that is
+    inherited)."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     """`decisionbot ARGS` with a pseudo-terminal as its standard input, output and error."""
 
     def __init__(self, tmp_path: Path, *args: str):
         self.master, slave = pty.openpty()
         self.exe = exe = Path(sys.executable).with_name("decisionbot")
-        self.proc = subprocess.Popen([str(exe), *args], stdin=slave, stdout=slave, stderr=slave, env=_env(tmp_path))
+        self.proc = subprocess.Popen(
+            [str(exe), *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=_env(tmp_path),
+            start_new_session=True,
+            preexec_fn=_as_a_shell_runs_it,
+        )
         os.close(slave)
         self.seen = ""
 
@@ -69,10 +88,10 @@ class Terminal:
         os.write(self.master, (line + "\n").encode())
 
     def ctrl_c(self, after: str) -> None:
-        """What Ctrl-C sends (SIGINT), once the program shows its prompt after ``after``; sent again
-        if it is still running a moment later, as a person would press again: a signal landing in
-        the instant between the prompt's printing and readline's wait for a key is only seen at the
-        next key (CPython with readline)."""
+        """Ctrl-C typed (the terminal sends SIGINT to the program), once the program shows its
+        prompt after ``after``; typed again if it is still running a moment later, as a person
+        would press again: a signal landing in the instant between the prompt's printing and
+        input()'s wait for a key is only seen at the next key (CPython)."""
         self.until(after)
         start = self.seen.rindex(after)
         deadline = time.monotonic() + 30
@@ -82,7 +101,7 @@ class Terminal:
             if ready:
                 self.seen += os.read(self.master, 4096).decode(errors="replace")
         for _ in range(5):
-            self.proc.send_signal(signal.SIGINT)
+            os.write(self.master, b"\x03")
             try:
                 self.proc.wait(timeout=2)
                 return
