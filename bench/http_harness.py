@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import logging
 import os
@@ -231,14 +232,19 @@ async def drive(
 
 
 async def wait_replies(
-    session: ClientSession, api: str, reply_key: ReplyKey, expected: int, timeout: float = 30.0
+    session: ClientSession, api: str, reply_key: ReplyKey, convs: Sequence[Conversation[Any]], timeout: float = 30.0
 ) -> list[Call]:
-    """The fake API's reply calls, once there are ``expected`` of them (or after ``timeout`` s)."""
+    """The fake API's reply calls, once every turn the conversations sent has its reply: under each
+    reply key, as many calls as turns were sent with it (or after ``timeout`` s). A count of all the
+    calls against all the turns would stop early, and show replies still on their way as missing:
+    some turns post two messages."""
+    wanted = collections.Counter(key for conv in convs for key, _, _, _ in conv.sent)
     deadline = time.monotonic() + timeout
     while True:
         async with session.get(f"{api}/_calls") as resp:
             calls = [c for c in await resp.json() if reply_key(c) is not None]
-        if len(calls) >= expected or time.monotonic() > deadline:
+        got = collections.Counter(reply_key(c) for c in calls)
+        if all(got[key] >= n for key, n in wanted.items()) or time.monotonic() > deadline:
             return calls
         await asyncio.sleep(0.1)
 
@@ -294,7 +300,7 @@ async def run_load(
     async with ClientSession(connector=TCPConnector(limit=connections)) as session:
         for _ in range(Conversation.TURNS):  # warm-up: one whole run each (names, DM channels, caches)
             await asyncio.gather(*(counted(session, c, False) for c in convs))
-        await wait_replies(session, api, reply_key, Conversation.TURNS * len(convs))
+        await wait_replies(session, api, reply_key, convs)
         periods = {"offered": len(convs) / args.rate, "saturation": None}
         for mode, period in ((mode, periods[mode]) for mode in args.modes.split(",")):
             for conv in convs:
@@ -310,7 +316,7 @@ async def run_load(
             )
             elapsed = time.monotonic() - began
             total = sum(len(c.sent) for c in convs)
-            calls = await wait_replies(session, api, reply_key, total)
+            calls = await wait_replies(session, api, reply_key, convs)
             acks, replies, missing = latencies(convs, calls, reply_key, debug_missing)
             replied = sum(1 for call in calls if began <= call["at"] <= until)
             out[mode] = {
