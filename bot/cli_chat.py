@@ -214,6 +214,8 @@ def _input_lines(jsonl: bool, first: str) -> Iterator[tuple[str | None, str]]:
 
     stdin = sys.stdin
     interactive = stdin.isatty() and not jsonl
+    if interactive:
+        _line_editing()
     speaker = first
     line_no = 0
     while True:
@@ -237,3 +239,11 @@ def _input_lines(jsonl: bool, first: str) -> Iterator[tuple[str | None, str]]:
         if line.strip().startswith("/as "):
             speaker = line.strip()[4:].strip() or speaker
         yield None, line
+
+
+def _line_editing() -> None:
+    """Arrow keys, Home and End edit the line being typed, and up recalls an earlier one, as in a
+    shell: input() takes them from readline once it is imported (not on Windows, whose console
+    edits lines itself)."""
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401

@@ -87,11 +87,8 @@ class Terminal:
     def type(self, line: str) -> None:
         os.write(self.master, (line + "\n").encode())
 
-    def ctrl_c(self, after: str) -> None:
-        """Ctrl-C typed (the terminal sends SIGINT to the program), once the program shows its
-        prompt after ``after``; typed again if it is still running a moment later, as a person
-        would press again: a signal landing in the instant between the prompt's printing and
-        input()'s wait for a key is only seen at the next key (CPython)."""
+    def prompt_after(self, after: str) -> None:
+        """Once the program shows its prompt again after ``after``: it reads the next line."""
         self.until(after)
         start = self.seen.rindex(after)
         deadline = time.monotonic() + 30
@@ -100,6 +97,13 @@ class Terminal:
             ready, _, _ = select.select([self.master], [], [], 0.1)
             if ready:
                 self.seen += os.read(self.master, 4096).decode(errors="replace")
+
+    def ctrl_c(self, after: str) -> None:
+        """Ctrl-C typed (the terminal sends SIGINT to the program), once the program shows its
+        prompt after ``after``; typed again if it is still running a moment later, as a person
+        would press again: a signal landing in the instant between the prompt's printing and
+        input()'s wait for a key is only seen at the next key (CPython)."""
+        self.prompt_after(after)
         for _ in range(5):
             os.write(self.master, b"\x03")
             try:
@@ -142,6 +146,19 @@ def test_ctrl_c_mid_flow_keeps_the_answers_and_says_how_to_continue(tmp_path: Pa
     assert shown.index("(run #1, post_meeting; waiting for alice)") < shown.index("Who owns 'Draft the plan'?")
     again.type("/quit")
     assert again.close() == 0
+
+
+def test_arrow_keys_edit_the_answer_being_typed_and_up_recalls_an_earlier_line(tmp_path: Path) -> None:
+    left, up = "\x1b[D", "\x1b[A"
+    term = Terminal(tmp_path, "chat", "post_meeting", "-f", "alice", "-p", "bob")
+    term.until("alice> ")
+    term.type(f"We ship in Mrch{left * 3}a")  # a typo mended before Enter
+    term.until("Action 1: What is the action?")
+    term.type(f"{up}")  # the last line again, Enter: taken as the action's text
+    term.until("Who owns 'We ship in March'?")
+    term.type("/quit")
+    assert term.close() == 0
+    assert ledger(tmp_path, "SELECT raw FROM answers ORDER BY id") == [("We ship in March",), ("We ship in March",)]
 
 
 # --- the chat commands in the terminal --------------------------------------------------------
@@ -243,8 +260,8 @@ def test_after_the_run_the_interactive_terminal_says_so_and_waits_for_commands(t
     shown = term.until("(run #1 completed; you can still type commands: actions, done A1")
     term.until("alice> ")  # still reading
     term.type("done A1")
-    term.until("alice reported bob's action done")
-    os.write(term.master, b"\x04")  # Ctrl-D
+    term.prompt_after("alice reported bob's action done")
+    os.write(term.master, b"\x04")  # Ctrl-D at the prompt (typed ahead, line editing takes it as no key)
     assert term.close() == 0
     assert "Stored in" in shown and "Traceback" not in term.seen and "Left run" not in term.seen
     assert ledger(tmp_path, "SELECT status, done_confirmed_by FROM actions") == [("done", "console:alice")]
