@@ -130,3 +130,25 @@ async def test_slack_an_owner_s_question_is_posted_once_while_another_pass_of_th
     await asyncio.sleep(0.2)  # a second post would be under way by now
     assert len(in_dm(fake)) == 1
     assert [row[:5] for row in committed_rows(slack, BOBS)] == [("out", "prompt", "owner_accepts", "slack:DUB", 1)]
+
+
+async def test_slack_a_run_started_in_the_bots_direct_message_keeps_its_start_and_its_replies_there_private(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    await slack.event(message("UA", "start post_meeting Weekly sync", channel="DUA"))
+    await wait_for(
+        lambda: [c for c in fake.of("chat.postMessage") if c.args.get("text") == "What was decided in Weekly sync?"]
+    )
+    await slack.event(message("UA", "We ship in March", channel="DUA"))
+    await wait_for(lambda: [c for c in fake.of("chat.postMessage") if "What is the action?" in str(c.args.get("text"))])
+    sql = "SELECT direction, kind, conversation, private, text FROM messages WHERE delivered_at IS NOT NULL OR direction = 'in'"
+    rows = await wait_for(lambda: len(got := committed_rows(slack, sql + " ORDER BY id")) == 4 and got)
+    assert [row[:4] for row in rows] == [
+        ("in", "start", "slack:DUA", 0),  # how the run began (before: not in its transcript)
+        ("out", "prompt", "slack:DUA", 1),  # for Alice alone, as every reply to a direct message (before: 0)
+        ("in", "answer", "slack:DUA", 0),
+        ("out", "prompt", "slack:DUA", 1),
+    ]
+    assert rows[0][4] == "start post_meeting Weekly sync"  # as typed: the bot was not named
+    assert slack.rows("SELECT conversation FROM runs") == [("slack:DUA",)]
+    assert committed_rows(slack, "SELECT count(*) FROM messages WHERE run_id IS NULL") == [(0,)]

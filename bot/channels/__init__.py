@@ -170,12 +170,13 @@ class Channel(ABC):
         or :class:`DeliveryFailed` when the platform refuses it."""
 
     def said_in(self, item_id: int) -> str | None:
-        """Where the reply ``item_id``, just delivered (its last part), was said when that is not
-        the conversation it was queued in: a person's direct message or personal chat, as a key
-        (``slack:D...``). Asked once, right after :meth:`deliver`: the outbox's mark then makes its
-        row name it, for that person alone, in the same write as its delivery (never before: a row
-        naming a conversation no pass is sending would be read, unmarked, and sent again). None:
-        where it was queued."""
+        """Where the reply ``item_id``, just delivered (its last part), was said when that was to
+        one person alone: their direct message or personal chat, as a key (``slack:D...``), whether
+        the reply was queued elsewhere (an owner's question, queued in the run's thread) or there
+        (a run living there). Asked once, right after :meth:`deliver`: the outbox's mark then makes
+        its row name it, for that person alone (``private``), in the same write as its delivery
+        (never before: a row naming a conversation no pass is sending would be read, unmarked, and
+        sent again). None: said where others may read it."""
         return None
 
     def parts(self, reply: Reply) -> list[Reply]:

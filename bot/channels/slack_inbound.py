@@ -199,6 +199,7 @@ class Inbound(SlashesAndClicks):
         text = messages.without_mention(said.text, self.bot_user) or "help"  # a bare @decisionbot: what it can do
         if (move := self._moves(event, whole=True)) is not None:  # 'move 3 #ops' naming both: never an answer
             return await self._move_asked(said, event, move)
+        came = self.dispatcher.clock()
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
         if self._seen(said.platform_id):
@@ -207,7 +208,8 @@ class Inbound(SlashesAndClicks):
         others = self._not_people(str(event.get("text") or ""), mentions)  # a start, an owner
         done: CommandResult | None = None
         if comes_first(text, self.dispatcher.catalog.current, self._mine(said)):  # never an answer to a question
-            done = self._once(said.platform_id, actor, conversation, text, mentions, others)
+            start = self._mentioned_start(said, actor, text, came) if text.split()[:1] == ["start"] else None
+            done = self._once(said.platform_id, actor, conversation, text, mentions, others, start)
             if done is None:
                 return
         else:

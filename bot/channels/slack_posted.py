@@ -22,7 +22,7 @@ from typing import Any
 
 from bot import texts
 from bot.channels import slack_blocks as blocks
-from bot.channels.said_elsewhere import SaidElsewhere
+from bot.channels.said_alone import SaidAlone
 from bot.channels.slack_dms import is_dm
 from bot.channels.slack_withdraw import PLACEHOLDER, Withdrawals, slack_user
 from bot.model import Actor, Reply
@@ -75,7 +75,7 @@ def shown_value(value: Any, expects: dict[str, Any] | None, typed: str) -> str:
 class Posted(Withdrawals):
     """What a post teaches, for :class:`bot.channels.slack_send.Poster`."""
 
-    said: SaidElsewhere  # replies posted in a person's direct message, until the outbox asks
+    said: SaidAlone  # replies posted in a person's direct message, until the outbox asks
 
     def _note_said(self, item: Queued, target: Target) -> None:
         """``item`` was posted at ``target``: in its person's direct message, noted for the

@@ -37,7 +37,7 @@ from bot import texts
 from bot.bounded import Bounded
 from bot.channels import DeliveryFailed, RetryLater
 from bot.channels import slack_blocks as blocks
-from bot.channels.said_elsewhere import SaidElsewhere
+from bot.channels.said_alone import SaidAlone
 from bot.channels.slack_calls import call, json_call, placed
 from bot.channels.slack_dms import DirectMessages, is_dm
 from bot.channels.slack_limits import Pacer
@@ -84,7 +84,7 @@ class Poster(Posted):
         self.pacer = pacer or Pacer()
         self.dms = DirectMessages(db, client, clock)
         self.postable = Postable()  # which channels refuse the bot's posts, as its posts there taught
-        self.said = SaidElsewhere()
+        self.said = SaidAlone()
         self._roots = 0
         #: Whether a Slack user's account is deactivated, as far as the channel knows (``users.info``,
         #: ``user_change``): Slack takes a post in their direct message all the same, read by nobody.

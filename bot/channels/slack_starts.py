@@ -53,10 +53,12 @@ class SlashStarts(Turns):
 
     def _mentioned_start(self, said: messages.Said, actor: Actor, text: str, came: datetime) -> starts.StartSaid:
         """``@decisionbot start ...`` as the transcript keeps it: the bot named as Slack showed it (its
-        installed name), the words after it (its people by name), when it came; its payload how it came
-        (an ``app_mention``, a message to the bot)."""
+        installed name; not when the start was typed to the bot directly without naming it), the words
+        after it (its people by name), when it came; its payload how it came (an ``app_mention``, a
+        message to the bot)."""
         payload = {"type": said.kind, "channel": said.channel, "ts": said.ts, "text": said.text}
-        return starts.StartSaid(actor, f"{texts.slack_mention_name(self.bot_name)} {text}", came, payload)
+        named = f"{texts.slack_mention_name(self.bot_name)} " if said.kind == "app_mention" or said.mentions_bot else ""
+        return starts.StartSaid(actor, f"{named}{text}", came, payload)
 
     async def _slash_start(
         self,

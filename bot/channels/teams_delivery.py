@@ -34,7 +34,7 @@ from bot import texts
 from bot.channels import DeliveryFailed, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
-from bot.channels.said_elsewhere import SaidElsewhere
+from bot.channels.said_alone import SaidAlone
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_personal import PersonalChats
 from bot.channels.teams_posts import Card
@@ -61,7 +61,7 @@ class TeamsOutbound(PersonalChats):
         self.store = store
         self.connector = connector
         self.clock = clock
-        self.said = SaidElsewhere()
+        self.said = SaidAlone()
         self.spawn = spawn  # background work (card updates), awaited at the channel's stop
         self.takes: Callable[[str], None] = lambda conversation: None  # a post there went through
         self.refuses: Callable[[str, str], None] = lambda conversation, code: None  # ... refused (403, 404)
@@ -130,6 +130,8 @@ class TeamsOutbound(PersonalChats):
                 raise exc.placed(where, *texts.teams_route_refused(said)) from exc
             raise _placed(exc, where) from exc
         await self._taken(base)
+        if ref is not None and ref.conversation_type == "personal":  # a run living in a personal chat
+            self._note_said(item, ref)  # its rows are for that person alone, as a question asked there is
         return posted
 
     async def _refused(self, base: str, code: str) -> None:

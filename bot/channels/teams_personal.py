@@ -17,7 +17,7 @@ from bot import texts
 from bot.channels import DeliveryFailed
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
-from bot.channels.said_elsewhere import SaidElsewhere
+from bot.channels.said_alone import SaidAlone
 from bot.channels.teams_connector import Connector
 from bot.channels.teams_store import POST_REFUSED, Reference, TeamsStore
 from bot.model import Actor, ConversationKey, Reply
@@ -33,7 +33,7 @@ class PersonalChats:
     store: TeamsStore
     connector: Connector
     clock: Callable[[], datetime]
-    said: SaidElsewhere  # replies delivered to a personal chat, until the outbox asks (said_in)
+    said: SaidAlone  # replies delivered to a personal chat, until the outbox asks (said_in)
 
     async def _to_personal_chat(self, reply: Reply, ref: Reference | None, run_base: str) -> Reference | None:
         """The personal chat a reply goes to instead of the run's conversation, or None: a reply

@@ -1,14 +1,15 @@
 """How a run began, in its transcript: the person's start (a ``/decision start`` command, a form
-submitted, ``@decisionbot start``; ``start FLOW`` typed on Teams or Rasa, by
-:func:`bot.control.run_command_kept`; the message that made a Rasa assistant start a run: a
-``messages`` row ``in`` of kind ``start``, when it came) and, on Slack, the root the bot posted
-for the run's thread (``out`` of kind ``root``, delivered: Slack's ts, when it was asked for and
-when Slack took it), written before the run's first question, so that the transcript, in ``id``
+submitted, ``@decisionbot start``, ``start FLOW`` in a direct message; ``start FLOW`` typed on Teams
+or Rasa, by :func:`bot.control.run_command_kept`; the message that made a Rasa assistant start a
+run: a ``messages`` row ``in`` of kind ``start``, when it came) and, on Slack, the root the bot
+posted for the run's thread (``out`` of kind ``root``, delivered: Slack's ts, when it was asked for
+and when Slack took it), written before the run's first question, so that the transcript, in ``id``
 order, reads as it happened.
 
 They are written, without a run, in the transaction that starts it, ahead of it
 (:func:`record_start`), then given its run (:func:`own_start`), or taken out again when nothing
-started: :func:`kept_start` does all three around the start, for every channel. No measure counts a start as a message sent (``bot.analytics.sql_parts.NOT_SENT``)."""
+started: :func:`kept_start` does all three around the start, for every channel. No measure counts a
+start as a message sent (``bot.analytics.sql_parts.NOT_SENT``)."""
 
 from __future__ import annotations
 
