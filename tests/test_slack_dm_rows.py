@@ -135,7 +135,7 @@ async def test_slack_an_owner_s_question_is_posted_once_while_another_pass_of_th
 async def test_slack_a_run_started_in_the_bots_direct_message_keeps_its_start_and_its_replies_there_private(
     slack: Harness, fake: FakeSlack
 ) -> None:
-    await slack.event(message("UA", "start post_meeting Weekly sync", channel="DUA"))
+    await slack.event(message("UA", "Start post_meeting Weekly sync", channel="DUA"))  # any case
     await wait_for(
         lambda: [c for c in fake.of("chat.postMessage") if c.args.get("text") == "What was decided in Weekly sync?"]
     )
@@ -149,6 +149,6 @@ async def test_slack_a_run_started_in_the_bots_direct_message_keeps_its_start_an
         ("in", "answer", "slack:DUA", 0),
         ("out", "prompt", "slack:DUA", 1),
     ]
-    assert rows[0][4] == "start post_meeting Weekly sync"  # as typed: the bot was not named
+    assert rows[0][4] == "Start post_meeting Weekly sync"  # as typed: the bot was not named
     assert slack.rows("SELECT conversation FROM runs") == [("slack:DUA",)]
     assert committed_rows(slack, "SELECT count(*) FROM messages WHERE run_id IS NULL") == [(0,)]

@@ -34,6 +34,7 @@ from bot.channels import slack_move as moves
 from bot.channels.slack_messages import Said
 from bot.channels.slack_send import is_dm
 from bot.channels.slack_slash_clicks import SlashesAndClicks
+from bot.channels.slack_starts import starts_a_run
 from bot.channels.slack_turns import NAME, remember
 from bot.command_words import gives_here
 from bot.control import CommandResult, answers_words, comes_first, names_a_run, run_command
@@ -208,7 +209,7 @@ class Inbound(SlashesAndClicks):
         others = self._not_people(str(event.get("text") or ""), mentions)  # a start, an owner
         done: CommandResult | None = None
         if comes_first(text, self.dispatcher.catalog.current, self._mine(said)):  # never an answer to a question
-            start = self._mentioned_start(said, actor, text, came) if text.split()[:1] == ["start"] else None
+            start = self._mentioned_start(said, actor, text, came) if starts_a_run(text) else None
             done = self._once(said.platform_id, actor, conversation, text, mentions, others, start)
             if done is None:
                 return
@@ -266,8 +267,7 @@ class Inbound(SlashesAndClicks):
         came = self.dispatcher.clock()
         actor, mentions = await self._people(said.user, text)
         text, mentions = messages.named(text, mentions)
-        words = text.split()
-        starts = bool(words) and words[0].lower() == "start"
+        starts = starts_a_run(text)
         conversation = ConversationKey(NAME, said.channel, (said.thread_ts or said.ts) if starts else None)
         others = self._not_people(str(event.get("text") or ""), mentions)
         typed = self._mentioned_start(said, actor, text, came) if starts else None

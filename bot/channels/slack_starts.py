@@ -35,6 +35,12 @@ SLASH_BUDGET = 2.5
 START_TIME = 0.5
 
 
+def starts_a_run(text: str) -> bool:
+    """Whether a command typed to the bot (``start FLOW ...``, any case) starts a run."""
+    words = text.split(maxsplit=1)
+    return bool(words) and words[0].lower() == "start"
+
+
 class SlashStarts(Turns):
     """The slash command's starts, each with the thread's root it posts (or, in a burst, none)."""
 
