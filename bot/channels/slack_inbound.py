@@ -209,7 +209,7 @@ class Inbound(SlashesAndClicks):
         others = self._not_people(str(event.get("text") or ""), mentions)  # a start, an owner
         done: CommandResult | None = None
         if comes_first(text, self.dispatcher.catalog.current, self._mine(said)):  # never an answer to a question
-            start = self._mentioned_start(said, actor, text, came) if starts_a_run(text) else None
+            start = self._message_start(said, actor, text, came) if starts_a_run(text) else None
             done = self._once(said.platform_id, actor, conversation, text, mentions, others, start)
             if done is None:
                 return
@@ -270,7 +270,7 @@ class Inbound(SlashesAndClicks):
         starts = starts_a_run(text)
         conversation = ConversationKey(NAME, said.channel, (said.thread_ts or said.ts) if starts else None)
         others = self._not_people(str(event.get("text") or ""), mentions)
-        typed = self._mentioned_start(said, actor, text, came) if starts else None
+        typed = self._message_start(said, actor, text, came) if starts else None
         done = self._once(said.platform_id, actor, conversation, text, mentions, others, typed)
         if done is None:
             return

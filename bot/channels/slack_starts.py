@@ -57,11 +57,11 @@ class SlashStarts(Turns):
         payload = {"type": "slash_command", "command": name, "text": form.get("text", "")}
         return starts.StartSaid(actor, f"{name} {command.text}", self.came_at(arrived), payload)
 
-    def _mentioned_start(self, said: messages.Said, actor: Actor, text: str, came: datetime) -> starts.StartSaid:
-        """``@decisionbot start ...`` as the transcript keeps it: the bot named as Slack showed it (its
-        installed name; not when the start was typed to the bot directly without naming it), the words
-        after it (its people by name), when it came; its payload how it came (an ``app_mention``, a
-        message to the bot)."""
+    def _message_start(self, said: messages.Said, actor: Actor, text: str, came: datetime) -> starts.StartSaid:
+        """``@decisionbot start ...``, or ``start ...`` typed to the bot in a direct message, as the
+        transcript keeps it: the bot named as Slack showed it (its installed name) when it was named,
+        the words after it (its people by name), when it came; its payload how it came (an
+        ``app_mention``, a message to the bot)."""
         payload = {"type": said.kind, "channel": said.channel, "ts": said.ts, "text": said.text}
         named = f"{texts.slack_mention_name(self.bot_name)} " if said.kind == "app_mention" or said.mentions_bot else ""
         return starts.StartSaid(actor, f"{named}{text}", came, payload)
