@@ -109,6 +109,20 @@ def participants_missing(dispatcher: Dispatcher, flow_id: str, parsed: StartArgu
     return texts.command_needs_participants(flow_id)
 
 
+def start_refused(dispatcher: Dispatcher, flow_id: str, parsed: StartArguments, actor: Actor) -> str | None:
+    """Why a start of ``flow_id`` with ``parsed`` arguments starts nothing, known before anything is
+    posted for it (a Slack start's root): a word that names no person, a title too long, no
+    participant for a flow that asks them, a review (a chat start names no decision to review).
+    None when nothing but the start itself can refuse it (an unknown flow is said by the start)."""
+    if parsed.refused is not None:
+        return texts.command_not_a_person(*parsed.refused)
+    if len(parsed.title) > TITLE_MAX:
+        return texts.command_title_too_long(len(parsed.title), TITLE_MAX)
+    if flow_id in dispatcher.catalog.review_flows():
+        return texts.review_needs_decision(flow_id)
+    return participants_missing(dispatcher, flow_id, parsed, actor)
+
+
 def start(
     dispatcher: Dispatcher,
     actor: Actor,
@@ -127,12 +141,8 @@ def start(
     if flow in BOT_STARTED:  # action_handover: for the action 'give' names
         return CommandResult(texts.handover_not_started(), ok=False)
     parsed = start_arguments(args[1:], mentions, not_people)
-    if parsed.refused is not None:
-        return CommandResult(texts.command_not_a_person(*parsed.refused), ok=False)
-    if len(parsed.title) > TITLE_MAX:
-        return CommandResult(texts.command_title_too_long(len(parsed.title), TITLE_MAX), ok=False)
-    if unasked := participants_missing(dispatcher, flow, parsed, actor):
-        return CommandResult(unasked, ok=False)
+    if refused := start_refused(dispatcher, flow, parsed, actor):
+        return CommandResult(refused, ok=False)
     trigger = Trigger(
         flow=flow,
         source=conversation.channel,

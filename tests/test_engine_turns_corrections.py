@@ -145,6 +145,27 @@ def test_an_owner_confirms_again_when_their_actions_due_date_changes(db, bot):
     ]
 
 
+def test_a_correction_to_the_value_already_given_changes_nothing_and_asks_nobody_again(db, bot):
+    to_owners(bot)  # bob and carol are asked to accept
+    say(bot, BOB, "yes")  # accepted: due 2026-11-27
+    before = answers(db)
+    # the same date typed another way, the same task, the same owner: nothing to confirm again
+    assert say(bot, ALICE, "change the due date of action 1 to 27 November 2026") == [
+        ("alice", "info", "Nothing changed: the due date of Action 1 is already 2026-11-27.")
+    ]
+    assert say(bot, ALICE, "change action 1 to Draft plan") == [
+        ("alice", "info", "Nothing changed: the task of Action 1 is already Draft plan.")
+    ]
+    assert say(bot, ALICE, "change owner of action 1 to @bob")[0] == (
+        "alice",
+        "info",
+        "Nothing changed: the owner of Action 1 is already bob.",
+    )
+    assert answers(db) == before  # no revision kept for a value that did not change
+    # bob's yes stands: carol's is the one the run waits for
+    assert say(bot, CAROL, "yes") == [("alice", "prompt", REVIEW_PROMPT)]
+
+
 def test_correcting_the_decision_changes_the_recorded_decision(db, bot):
     to_owners(bot, DRAFT)
     assert say(bot, ALICE, "change decision to We ship in April") == [

@@ -74,3 +74,17 @@ async def test_the_form_names_it_under_its_participants_before_posting(tmp_path:
         await wait_for(lambda: slack.rows("SELECT count(*) FROM runs") == [(1,)])
     finally:
         await slack.client.close()
+
+
+async def test_a_start_refused_for_its_title_or_for_reviewing_nothing_posts_no_root(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Refused before anything is posted, as a start naming no participant is: the channel never
+    sees a root announcing the start (nor its facilitator's mention), taken back after."""
+    told = (await slack.slash("UA", "start post_meeting <@UB> " + "T" * 501))["text"]
+    assert told == "Nothing started: that title is too long (501 characters; 500 at most)."
+    told = (await slack.slash("UA", "start decision_review"))["text"]
+    assert told.startswith("Nothing started: decision_review reviews a recorded decision")
+    assert fake.posted() == [] and not fake.of("chat.delete")
+    assert slack.rows("SELECT count(*) FROM runs") == [(0,)]
+    assert slack.rows("SELECT count(*) FROM messages WHERE kind IN ('start', 'root')") == [(0,)]

@@ -12,10 +12,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from bot.analytics.measures import Params
 from bot.analytics.sql import MEASURES
+from bot.channels import slack_slash_clicks as slash_clicks
 from bot.cli import main
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_modal_support import home_start_body, submission_body
@@ -109,9 +111,13 @@ async def test_the_forms_submission_is_kept_as_what_its_person_chose(slack: Harn
     }
 
 
-async def test_a_start_that_starts_nothing_leaves_no_row(slack: Harness, fake: FakeSlack) -> None:
-    """The root posted, then the start refused (a title too long): the root is taken back, and the
-    transcript keeps no start and no root (no run holds them)."""
+async def test_a_start_that_starts_nothing_leaves_no_row(
+    slack: Harness, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The root posted, then the start refused (a title too long, with the check made before the
+    root is posted left out, as for a refusal only the start itself knows): the root is taken back,
+    and the transcript keeps no start and no root (no run holds them)."""
+    monkeypatch.setattr(slash_clicks, "start_refused", lambda *args: None)
     answer = await slack.slash("UA", "start post_meeting " + "x" * 600)
     assert "Nothing" in answer["text"] or "too long" in answer["text"]
     await wait_for(lambda: fake.of("chat.delete"))

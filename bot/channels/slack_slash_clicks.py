@@ -30,7 +30,7 @@ from bot.channels.slack_starts import SLASH_BUDGET, SlashStarts
 from bot.channels.slack_turns import NAME
 from bot.control import start_arguments
 from bot.model import ConversationKey, Message
-from bot.start_command import participants_missing
+from bot.start_command import start_refused
 from bot.store import names, transaction, widgets
 from bot.store import slack as store
 
@@ -96,8 +96,7 @@ class SlashesAndClicks(SlashStarts):
         others = self._not_people(form.get("text", ""), mentions)
         if self._starts(words := command.text.split()):
             parsed = start_arguments(words[2:], mentions, others)
-            unasked = participants_missing(self.dispatcher, words[1], parsed, actor)
-            if parsed.refused is None and unasked is None:  # else refused below, before any root is posted
+            if start_refused(self.dispatcher, words[1], parsed, actor) is None:  # else refused below, no root posted
                 said = self._typed_start(form, command, actor, arrived)
                 started = await self._slash_start(
                     command, said, mentions, words[1], parsed.title, arrived, others, budget

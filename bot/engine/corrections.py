@@ -30,6 +30,14 @@ def named_answer(target: str, asked: Sequence[Question]) -> str | None:
     return found
 
 
+def _same(q: Question, old: Any, new: Any) -> bool:
+    """Whether a correction's ``new`` value is what ``old`` already is (a person by their id)."""
+    if q.type == "person":
+        was, now = questions.as_actor(old), questions.as_actor(new)
+        return was is not None and now is not None and was.id == now.id
+    return bool(old == new)
+
+
 def _words_of(q: Question) -> str:
     """``q`` as messages name it, as an id: "the due date" is due_date."""
     words = texts.answer_named(q.id, label=q.label).removeprefix("the ").replace("-", " ")
@@ -98,6 +106,9 @@ class Corrections(TurnBase):
             value = questions.parse(q, command.value or "", self.pctx(actor))
         except AnswerError as error:
             self.say(texts.answer_error(error.code, error.params, self.conversation.channel), to=actor, kind="error")
+            return False
+        if _same(q, self._slot_value(slot), value):  # nothing to change, nobody to ask again
+            self.say(texts.correction_unchanged(label, shown.display(q, value)), to=actor)
             return False
         old = self._set_slot(slot, value)
         self._record(slot, actor, value, command.value or "", "correction")
@@ -207,15 +218,21 @@ class Corrections(TurnBase):
                 return (step.id, 0, fid), q
         return None
 
-    def _set_slot(self, slot: tuple[str, int | None, str | None], value: Any) -> Any:
+    def _slot_value(self, slot: tuple[str, int | None, str | None]) -> Any:
         step, item, fld = slot
         if item is None:
-            old = self.ctx.answers.get(step)
-            self.ctx.answers[step] = value
-            return old
+            return self.ctx.answers.get(step)
         entry = self.ctx.draft if self._listing(slot) else self.ctx.answers[step][item]
-        old = entry.get(fld or "")
-        entry[fld or ""] = value
+        return entry.get(fld or "")
+
+    def _set_slot(self, slot: tuple[str, int | None, str | None], value: Any) -> Any:
+        """``slot`` set to ``value``; what it held."""
+        step, item, fld = slot
+        old = self._slot_value(slot)
+        if item is None:
+            self.ctx.answers[step] = value
+        else:
+            (self.ctx.draft if self._listing(slot) else self.ctx.answers[step][item])[fld or ""] = value
         return old
 
     def _listing(self, slot: tuple[str, int | None, str | None]) -> bool:

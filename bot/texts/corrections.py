@@ -77,6 +77,11 @@ def corrected(target: str, old: str, new: str) -> str:
     return f"Changed {target}: {old} -> {new}."
 
 
+def correction_unchanged(target: str, value: str) -> str:
+    """A correction to the value the answer already has: nothing changed, nobody asked again."""
+    return f"Nothing changed: {target} is already {value}."
+
+
 #: How much of an item's text a sentence naming it quotes: an action pasted at length (a plan)
 #: is named by its start, not repeated whole in every notice about it.
 NAMED_CHARS = 200
