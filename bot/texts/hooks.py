@@ -220,6 +220,11 @@ def bad_person(where: str, given: str, most: int) -> str:
     )
 
 
+def one_person_in_file(key: str) -> tuple[str, str]:
+    """(problem, fix) for a route or a check naming a list where one person goes (facilitator, backup)."""
+    return f"{key} names a list, and a run has one {key}", f"write one person's id, like {key}: U0123"
+
+
 def bad_person_in_file(key: str, given: str, most: int) -> tuple[str, str]:
     """(problem, fix) for a route or a check of routes.yaml, checks.yaml naming no person's id."""
     if len(given) > most:

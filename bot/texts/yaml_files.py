@@ -58,6 +58,25 @@ def check_threshold_not_a_number() -> tuple[str, str]:
     return "threshold is not a number", "write a number, like 2.5"
 
 
+def check_threshold_not_finite(value: float) -> tuple[str, str]:
+    """A threshold YAML reads as not-a-number or infinite (``.nan``, ``.inf``): no value crosses it."""
+    return f"threshold is {value}, which no value can cross", "write a finite number, like 2.5"
+
+
+def route_match_not_text(key: str, value: object) -> tuple[str, str]:
+    """A match value YAML reads as a boolean or as nothing (``severity: yes``, ``on``, ``null``): it
+    would be compared as ``True`` or ``None``, which no label or field ever is."""
+    said = "nothing" if value is None else str(value).lower()
+    return (
+        f"{key} is {said}: YAML reads yes, no, on, off, true, false and null unquoted as no text",
+        f'quote it, like {key.rpartition(" ")[2].rpartition(".")[2]}: "yes"',
+    )
+
+
+def route_source_unknown(value: str, known: list[str]) -> tuple[str, str]:
+    return f"match source is '{value}', which no trigger comes from", f"use one of {', '.join(known)}"
+
+
 def check_schedule_bad(problem: object) -> tuple[str, str]:
     return str(problem), "use 5m, 1h or a cron expression"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -115,6 +116,24 @@ def bad_person(value: Any) -> str | None:
             c in NOT_IN_AN_ID or unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" for c in text
         ):
             return text
+    return None
+
+
+#: The person hints of a route or a check that name one person (the others take a list).
+ONE_PERSON = frozenset({"facilitator", "backup"})
+
+
+def person_hints_refused(raw: Mapping[str, Any], hints: Iterable[str]) -> tuple[str, str] | None:
+    """(problem, fix) for the first of ``hints`` a route or a check of a file names no one right
+    with: a list where one person goes, or an id that is no person's; None when all are right."""
+    for hint in hints:
+        value = raw.get(hint)
+        if not value:
+            continue
+        if hint in ONE_PERSON and isinstance(value, list):
+            return texts.one_person_in_file(hint)
+        if (given := bad_person(value)) is not None:
+            return texts.bad_person_in_file(hint, given, PERSON_ID_MAX)
     return None
 
 

@@ -3,6 +3,7 @@ where a breach goes, refused at load with the file, the check and the fix."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ import yaml
 from bot import texts, yaml_text
 from bot.errors import ConfigError
 from bot.flow_catalog import not_triggered
-from bot.triggers import PERSON_ID_MAX, bad_person, moments_a_day, names_hours, next_time
+from bot.triggers import moments_a_day, names_hours, next_time, person_hints_refused
 from bot.triggers.alertmanager import HINTS, PEOPLE
 
 CHECK_KEYS = {"name", "title", "sql", "threshold", "direction", "schedule", "database", "route", "metric", "link",
@@ -144,11 +145,12 @@ def _check(path: Path, index: int, raw: Any) -> Check:
         raise fail(*texts.check_direction_bad(raw["direction"]))
     if not isinstance(raw["threshold"], int | float) or isinstance(raw["threshold"], bool):
         raise fail(*texts.check_threshold_not_a_number())
+    if not math.isfinite(raw["threshold"]):  # .nan, .inf: SQLite would keep NaN as NULL
+        raise fail(*texts.check_threshold_not_finite(raw["threshold"]))
     _schedule_ok(path, name, str(raw["schedule"]))
     hints = {k: raw[k] for k in HINTS if raw.get(k)}
-    for hint in PEOPLE:
-        if hint in hints and (given := bad_person(hints[hint])) is not None:
-            raise fail(*texts.bad_person_in_file(hint, given, PERSON_ID_MAX))
+    if refused := person_hints_refused(hints, PEOPLE):
+        raise fail(*refused)
     return Check(
         name=name,
         sql=str(raw["sql"]),

@@ -25,7 +25,7 @@ from bot.admission import Admission
 from bot.errors import ConfigError
 from bot.flow_catalog import BOT_STARTED, not_triggered
 from bot.model import GROUPING_SOURCES, Trigger, group_key
-from bot.triggers import PERSON_ID_MAX, bad_person, parse_channel, parse_duration, people, person
+from bot.triggers import parse_channel, parse_duration, people, person, person_hints_refused
 from bot.triggers.alertmanager import PEOPLE
 
 DEFAULT_FLOW = "metric_breach"
@@ -333,14 +333,13 @@ def _route(path: Path, index: int, raw: Any) -> Route:
         raise fail(*texts.name_not_text(raw["name"]))
     if raw.get("dedup", "fingerprint") not in ("fingerprint", "group"):
         raise fail(*texts.route_dedup_bad(raw["dedup"]))
-    for hint in PEOPLE:
-        if raw.get(hint) and (given := bad_person(raw[hint])) is not None:
-            raise fail(*texts.bad_person_in_file(hint, given, PERSON_ID_MAX))
+    if refused := person_hints_refused(raw, PEOPLE):
+        raise fail(*refused)
     try:
         cooldown = parse_duration(raw["cooldown"]) if "cooldown" in raw else DEFAULT_COOLDOWN
         if raw.get("channel"):
             parse_channel(str(raw["channel"]))
-        regex = {k: re.compile(v) for k, v in _flatten(raw.get("match_re"), fail).items()}
+        regex = {k: re.compile(v) for k, v in _flatten(raw.get("match_re"), fail, "match_re").items()}
     except (ValueError, re.error) as exc:
         raise fail(*texts.value_bad(exc)) from exc
     return Route(
@@ -353,26 +352,42 @@ def _route(path: Path, index: int, raw: Any) -> Route:
         backup=raw.get("backup"),
         dedup=raw.get("dedup", "fingerprint"),
         cooldown=cooldown,
-        exact=_flatten(raw.get("match"), fail),
+        exact=_exact(raw.get("match"), fail),
         regex=regex,
     )
 
 
-def _flatten(spec: Any, fail: Callable[[str, str], ConfigError]) -> dict[str, str]:
-    """``{source: x, labels: {team: y}}`` -> ``{"source": "x", "labels.team": "y"}``."""
+#: Where triggers come from: what ``match: {source: ...}`` compares with.
+SOURCES = ("alertmanager", "grafana", "generic", "check", "cli")
+
+
+def _exact(spec: Any, fail: Callable[[str, str], ConfigError]) -> dict[str, str]:
+    """``match``, flattened: a source no trigger comes from refused (the route would never match)."""
+    exact = _flatten(spec, fail)
+    if "source" in exact and exact["source"] not in SOURCES:
+        raise fail(*texts.route_source_unknown(exact["source"], list(SOURCES)))
+    return exact
+
+
+def _flatten(spec: Any, fail: Callable[[str, str], ConfigError], section: str = "match") -> dict[str, str]:
+    """``{source: x, labels: {team: y}}`` -> ``{"source": "x", "labels.team": "y"}``; a value YAML
+    read as a boolean or as nothing (``severity: yes``) refused: it says to quote it."""
     if spec is None:
         return {}
     if not isinstance(spec, dict) or set(spec) - MATCH_KEYS:
         raise fail(*texts.route_match_keys())
-    out: dict[str, str] = {}
+    flat: dict[str, Any] = {}
     for key, value in spec.items():
         if key in ("labels", "fields"):
             if not isinstance(value, dict):
                 raise fail(*texts.route_match_not_a_mapping(key))
-            out.update({f"{key}.{k}": str(v) for k, v in value.items()})
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
         else:
-            out[key] = str(value)
-    return out
+            flat[key] = value
+    for key, value in flat.items():
+        if value is None or isinstance(value, bool):
+            raise fail(*texts.route_match_not_text(f"{section} {key}", value))
+    return {key: str(value) for key, value in flat.items()}
 
 
 def _list(value: Any) -> list[str]:
