@@ -158,6 +158,8 @@ def detect(payload: Any) -> str:
         return "alertmanager"
     if isinstance(payload, dict) and payload.get("version") == "1" and "alerts" in payload:
         return "grafana"
+    if isinstance(payload, dict) and {"ruleName", "evalMatches"} & set(payload):  # legacy alerting's
+        return "grafana"
     return "events"
 
 
@@ -175,12 +177,13 @@ def routes_test(obj: Context, payload_file: Path, hook: str | None, as_json: boo
     Example:
       decisionbot routes test data/samples/grafana_firing.json
     """
+    from bot import inbound_json
     from bot.dispatch import Dispatcher
 
-    try:
-        payload = json.loads(payload_file.read_text())
+    try:  # read as the hooks read a body: the same refusals (NaN, 1e400, a lone surrogate, too deep)
+        payload = inbound_json.loads(payload_file.read_bytes())
     except ValueError as exc:
-        raise BotError(texts.hook_bad_json(str(exc))) from exc
+        raise BotError(f"{payload_file}: {texts.hook_bad_json(str(exc))}") from exc
     hook = hook or detect(payload)
     try:
         triggers = PARSERS[hook](payload)
@@ -191,6 +194,9 @@ def routes_test(obj: Context, payload_file: Path, hook: str | None, as_json: boo
     router = _router(obj, dispatcher)
     rows = []
     for admission in router.route_all(triggers):
+        if hook == "grafana" and grafana.is_test(payload):  # the hook starts no run for it
+            rows.append(_route_row(hook, admission.trigger, admission.route, admission.problem, "test", None))
+            continue
         [result] = dispatcher.admit([admission])
         first = scratch.conn.execute(
             "SELECT actor_name, text FROM messages WHERE run_id = ? AND direction = 'out' ORDER BY id LIMIT 1",

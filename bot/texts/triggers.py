@@ -322,6 +322,9 @@ def cli_route_test_empty(path: str, hook: str) -> str:
 
 def cli_route_test(row: Mapping[str, Any]) -> str:
     head = f"{row['hook']}: '{row['title']}' ({row['status']}, key {row['dedup_key'] or '-'})"
+    if row["outcome"] == "test":
+        said = f"names the problem: {row['problem']}" if row["problem"] else f"says so in {row['conversation']}"
+        return f'{head}\n  Grafana\'s contact-point test: no run; the hook answers {{"test": true}} and {said}'
     if row["problem"]:
         return f"{head}\n  no run: {row['problem']}"
     people = ", ".join(row["participants"]) or "-"

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from tests.dates import FEB1, JAN10
 from tests.triggers.conftest import ROOT
+from tests.triggers.test_grafana import TEST_ALERT
 
 SAMPLES = ROOT / "data" / "samples"
 
@@ -262,3 +263,44 @@ def test_trigger_leaves_out_a_bot_user_and_a_person_who_left_as_the_server_learn
                  " Whoever answers first here leads it."),
     ]  # fmt: skip
     assert "names slack:U0DAN, who has a deactivated account: left out of its run" in out.output
+
+
+def test_routes_test_reads_a_payload_as_the_hooks_do(tmp_path: Path) -> None:
+    """The dry run gives a body's verdict as the live hook does: a NaN, a lone surrogate or a body
+    nested too deeply refused with the hook's reason (before: a route shown for NaN, a traceback for
+    the others), a legacy Grafana body with the Grafana hook's own refusal (before: the generic
+    hook's schema error). Exit status 1, the file named, nothing else printed."""
+    bodies = {
+        "nan.json": ('{"title": "n", "value": NaN}', "NaN is not a JSON number"),
+        "surrogate.json": ('{"title": "\\ud800"}', "lone surrogate"),
+        "deep.json": ('{"title": "deep", "data": {"x": ' + "[" * 100_000 + "]" * 100_000 + "}}", "nested too deeply"),
+        "legacy.json": (
+            json.dumps(
+                {"title": "[Alerting] Checkout", "ruleName": "Checkout", "state": "alerting", "evalMatches": []}
+            ),
+            "this is legacy Grafana alerting's body (ruleName, evalMatches)",
+        ),
+    }
+    for name, (body, says) in bodies.items():
+        (tmp_path / name).write_text(body)
+        out = CliRunner().invoke(main, ["--db", str(tmp_path / "cli.db"), "routes", "test", str(tmp_path / name)])
+        assert out.exit_code == 1, (name, out.output)
+        assert out.exception is None or isinstance(out.exception, SystemExit), (name, out.exception)
+        assert out.output.startswith(f"Error: {tmp_path / name}: ") and says in out.output, (name, out.output)
+
+
+def test_routes_test_of_grafanas_contact_point_test_says_it_starts_no_run(tmp_path: Path) -> None:
+    (tmp_path / "test.json").write_text(json.dumps(TEST_ALERT))
+    head = "grafana: 'Notification test' (firing, key grafana:57c6d9296de2ad39)\n"
+    env = {"DECISIONBOT_DEFAULT_CHANNEL": "console"}
+    out = cli(tmp_path, ROOT / "flows", "routes", "test", str(tmp_path / "test.json"), env=env)
+    assert (out.exit_code, out.output) == (
+        0, head + "  Grafana's contact-point test: no run; the hook answers {\"test\": true} and says so in console:triggers\n"
+    )  # fmt: skip
+    out = cli(tmp_path, ROOT / "flows", "routes", "test", str(tmp_path / "test.json"))  # no route, no default channel
+    assert out.output == head + (
+        '  Grafana\'s contact-point test: no run; the hook answers {"test": true} and names the problem:'
+        " no channel to post in: no route matched and DECISIONBOT_DEFAULT_CHANNEL is not set\n"
+    )
+    [row] = json.loads(cli(tmp_path, ROOT / "flows", "routes", "test", str(tmp_path / "test.json"), "--json").output)
+    assert (row["hook"], row["outcome"], row["first_message"]) == ("grafana", "test", None)
