@@ -207,6 +207,29 @@ async def test_an_actions_commands_are_its_owners_and_its_leaders_alone(slack: H
     assert slack.rows("SELECT count(*) FROM answers WHERE run_id = 2") == [(0,)]
 
 
+async def test_in_an_ended_runs_thread_an_actions_commands_from_anyone_are_refused_saying_why(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """The run has completed: its thread takes no answer, so 'due A1 ...', 'drop A1', 'give A1 @me'
+    and 'done A1' from Carol (neither the action's owner nor its decision's facilitator) are her
+    commands, each refused to her alone, saying why. Before, only 'done' was: the other three got
+    no answer at all, and she could believe the date moved."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = (await slack.posts(2))[0]["ts"]
+    await slack.say(thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await slack.event(message("UA", "ok", thread_ts=thread))
+    await wait_for(lambda: slack.rows("SELECT status FROM runs") == [("completed",)])
+    typed = ["due A1 2030-02-01", "drop A1 not needed", "give A1 <@UC>", "done A1"]
+    for n, text in enumerate(typed, start=1):
+        await slack.event(message("UC", text, thread_ts=thread))
+        await wait_for(lambda n=n: len(ephemerals(fake, "UC")) == n, timeout=3)
+    told = ephemerals(fake, "UC")
+    assert all("A1" in said and ("owner" in said or "yours" in said) for said in told), told
+    assert slack.rows("SELECT status, due, owner_id FROM actions") == [("open", "2030-01-15", "slack:UB")]
+    assert slack.rows("SELECT count(*) FROM action_changes") == [(0,)]
+
+
 async def test_a_plain_move_in_an_unclaimed_runs_thread_is_refused_not_its_first_answer(
     slack: Harness, fake: FakeSlack
 ) -> None:

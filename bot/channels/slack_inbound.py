@@ -114,12 +114,25 @@ class Inbound(SlashesAndClicks):
             await self._move_asked(said, event, move)  # the facilitator's plain 'move 3 #ops' (a thread's too)
         elif thread_run is not None:
             await self._answer(said, event, thread_run, said.text)
-        elif said.thread_ts and names_a_run(said.text, self._mine(said)):  # a finished or moved run's: 'done A12' too
+        elif said.thread_ts and (names_a_run(said.text, self._mine(said)) or self._ended_runs_command(said, said.text)):
             await self._thread_command(said, said.text)
         elif said.thread_ts and await behind.typed_behind(self, said):
             return  # typed in a thread its run moved away from: kept, its writer told where it goes on
         elif not said.thread_ts and not said.text.rstrip().endswith("?"):  # the channel itself, which no run
             await self._beside_threads(said)  # reads, and no question to the others ("lunch?"): one may wait on them
+
+    def _ended_runs_command(self, said: Said, text: str, run_id: int | None = None) -> bool:
+        """Whether ``text``, typed plainly in a run's thread and no command its writer may give, is a
+        command still: in the thread of a run that has ended, which takes no answer, anyone's
+        (``due A12 DATE`` of another's action: refused, saying why); not in a thread its run moved
+        away from. ``run_id``: the run of the open thread it was typed in (ended, its summary not
+        out yet); None: the run that ever held the thread, if any."""
+        if not names_a_run(text):
+            return False
+        conn = self.services.db.conn
+        if run_id is None and (run_id := store.thread_holder(conn, said.channel, said.thread_ts or "")) is None:
+            return False
+        return transcript.run_status(conn, run_id) not in runs.OPEN
 
     async def _beside_threads(self, said: Said) -> None:
         """Told privately, once a question, that a run of this channel waits on them in its thread:
@@ -153,7 +166,8 @@ class Inbound(SlashesAndClicks):
     async def _answer(self, said: Said, event: dict[str, Any], run_id: int, text: str) -> None:
         """A reply in a run's thread: its answer, unless it is a command that names its run or
         action (``status 3``, ``done A12``), answered to its writer alone, as Teams takes them;
-        typed plainly (no mention of the bot), one its writer may give (``gives_here``)."""
+        typed plainly (no mention of the bot), one its writer may give (``gives_here``), or anyone's
+        once the run has ended (``_ended_runs_command``)."""
         if not text.strip():  # the bot mentioned and nothing typed: no answer attempt
             return
         mine = self._mine(said)  # typed plainly: only a command its writer may give (else words that look so)
@@ -161,7 +175,7 @@ class Inbound(SlashesAndClicks):
             names_a_run(text, mine)
             if said.kind == "app_mention"
             else gives_here(text, mine, partial(self._leads, said))
-        ):
+        ) or self._ended_runs_command(said, text, run_id):
             await self._thread_command(said, text)
             return
         actor, mentions = await self._people(said.user, text)
