@@ -4,6 +4,7 @@ server runs."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import click
@@ -12,8 +13,8 @@ from bot import texts
 from bot.cli import main
 from bot.cli_context import Context
 from bot.cli_output import open_output
-from bot.errors import BotError
-from bot.store import backup_keep, migrations, open_db, open_readonly, restore, upgrade, upgrade_copy, utc_now
+from bot.errors import BotError, ConfigError
+from bot.store import backup_keep, is_busy, migrations, open_db, open_readonly, restore, upgrade, upgrade_copy, utc_now
 
 
 @main.group("db")
@@ -68,7 +69,8 @@ def db_backup(obj: Context, file: Path | None, folder: Path | None, keep: int | 
     SQLite's online backup takes one consistent snapshot (every committed turn, the WAL's
     included) without stopping the server. The copy is checked (PRAGMA quick_check) and made a
     single file before it replaces FILE: all or nothing, never over the ledger itself, with the
-    ledger's own permissions. To restore: stop the server, then `decisionbot db restore COPY`.
+    ledger's own permissions. A FILE there already is replaced only when it is an earlier copy: not
+    another file, nor a ledger of more runs than this one (--db and FILE the other way round). To restore: stop the server, then `decisionbot db restore COPY`.
 
     With --into DIR, the copy is DIR/decisions-<UTC time>.db; once it is written and checked,
     the oldest copies so named in DIR beyond the newest N are removed (nothing else in DIR is
@@ -132,9 +134,34 @@ def _copy_ledger(ledger: str, file: Path) -> tuple[int, int]:
         with output:
             if output.temp is None:  # a pipe or a device: SQLite writes files
                 raise BotError(texts.cli_backup_not_a_file(str(file)))
+            _refuse_to_replace(file, source)
             return upgrade_copy.copy_into(source, output.temp)
     finally:
         source.close()
+
+
+def _refuse_to_replace(file: Path, source: sqlite3.Connection) -> None:
+    """A ``BotError`` (nothing written) when ``file`` is there and is not an older copy to replace:
+    not a decisionbot ledger (notes, another application's database), or one holding more runs than
+    the ledger copied (``--db`` and FILE swapped: the copy would put the smaller ledger over the
+    larger). An empty file, a pipe or a device, or a copy made earlier, is replaced as before."""
+    if not file.is_file() or file.stat().st_size == 0:
+        return
+    try:
+        there = open_readonly(file).conn  # its -wal read too: a live ledger holds its latest runs there
+    except (ConfigError, sqlite3.DatabaseError) as exc:
+        if isinstance(exc, sqlite3.DatabaseError) and is_busy(exc):  # a ledger, locked: said so at the edge
+            raise
+        raise BotError(texts.cli_backup_over_another_file(str(file))) from None
+    try:
+        held = there.execute("SELECT count(*) FROM runs").fetchone()[0]
+    except sqlite3.DatabaseError:
+        held = 0  # a ledger before any run's table: nothing to lose
+    finally:
+        there.close()
+    copied = source.execute("SELECT count(*) FROM runs").fetchone()[0]
+    if held > copied:
+        raise BotError(texts.cli_backup_over_a_larger_ledger(str(file), held, copied))
 
 
 def _backup_into(ledger: str, folder: Path, keep: int) -> None:

@@ -156,3 +156,35 @@ def test_a_backup_of_a_private_ledger_is_private(ledger: Path, tmp_path: Path) -
     copy = tmp_path / "backups" / "copy.db"
     assert run(ledger, "db", "backup", str(copy)).exit_code == 0
     assert oct(copy.stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_a_backup_replaces_an_earlier_copy_but_never_another_file_or_a_larger_ledger(
+    ledger: Path, tmp_path: Path
+) -> None:
+    """FILE replaced when it is an earlier copy (a nightly backup to one name); refused, nothing
+    written, when it is notes, another application's database, or a ledger of more runs than the
+    one copied (--db and FILE swapped: before, the small ledger silently replaced the large one)."""
+    copy = tmp_path / "nightly.db"
+    assert run(ledger, "db", "backup", str(copy)).exit_code == 0
+    assert run(ledger, *TRIGGER).exit_code == 0  # a fourth run, then tonight's copy over last night's
+    result = run(ledger, "db", "backup", str(copy))
+    assert result.exit_code == 0 and ": 4 runs, " in result.output
+    small = tmp_path / "new.db"
+    assert run(small, *TRIGGER).exit_code == 0  # a ledger of 1 run
+    before = ledger.read_bytes()
+    result = run(small, "db", "backup", str(ledger))  # the paths swapped
+    assert result.exit_code == 1
+    assert f"{ledger} is a ledger of 4 runs, more than the 1 of the ledger being copied" in result.output
+    assert ledger.read_bytes() == before
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    shop = tmp_path / "shop.db"
+    with sqlite3.connect(shop) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    for other in (notes, shop):
+        was = other.read_bytes()
+        result = run(ledger, "db", "backup", str(other))
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"{other} is there and is not a decisionbot ledger" in result.output
+        assert other.read_bytes() == was
+    assert not list(tmp_path.glob(".*.tmp"))

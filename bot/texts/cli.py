@@ -150,6 +150,20 @@ def cli_backed_up(ledger: str, copy: str, runs: int, size: int) -> str:
     return f"Backed up {ledger} to {copy}: {runs} run{'' if runs == 1 else 's'}, {size / 1e6:.1f} MB, checked."
 
 
+def cli_backup_over_another_file(path: str) -> str:
+    return (
+        f"{path} is there and is not a decisionbot ledger: a backup replaces only an earlier copy."
+        " Nothing was written. Name a new file, or remove that one first."
+    )
+
+
+def cli_backup_over_a_larger_ledger(path: str, held: int, copied: int) -> str:
+    return (
+        f"{path} is a ledger of {held} runs, more than the {copied} of the ledger being copied: are --db and FILE"
+        " the other way round? Nothing was written. Name a new file, or remove that one first."
+    )
+
+
 def cli_backup_not_a_file(path: str) -> str:
     return f"{path}: a backup goes to a file (SQLite writes it page by page), not a pipe or a device."
 
