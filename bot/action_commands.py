@@ -42,7 +42,11 @@ def open_actions(dispatcher: Dispatcher, actor: Actor) -> CommandResult:
 def report_done(
     dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, args: list[str]
 ) -> CommandResult:
-    """``done A12``: the owner of action A12 (or its decision's facilitator, in their place) reports it done."""
+    """``done A12``: the owner of action A12 (or its decision's facilitator, in their place) reports it
+    done. One action a command: ``done A1 A2`` (or ``A1, A2``) is refused, saying so, not A1 done alone."""
+    codes = [f"A{n}" for word in args if (n := action_id_of([word.rstrip(",;.")])) is not None]
+    if len(codes) > 1:
+        return CommandResult(texts.command_one_action_at_a_time(codes), ok=False)
     action_id = action_id_of(args)
     if action_id is None:
         return CommandResult(texts.command_needs_action(), ok=False)

@@ -75,6 +75,12 @@ def _action_line(item: tuple[int, str, str, str | None, bool], owner: str | None
 # --- done A12 and its refusals ----------------------------------------------------------------
 
 
+def command_one_action_at_a_time(codes: list[str]) -> str:
+    """``done A1 A2``: one action a command (nothing was marked)."""
+    each = ", then ".join(f"done {code}" for code in codes)
+    return f"One action at a time, so none was marked done: say {each}."
+
+
 def command_needs_action() -> str:
     return "Say which action by its code, as 'actions' and the digest show it: done A12."
 

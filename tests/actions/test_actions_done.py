@@ -54,6 +54,15 @@ def test_an_owner_lists_their_actions_and_reports_one_done(bot: Dispatcher, cloc
     assert rows(bot, "SELECT done_at FROM actions WHERE id = 1") == [("2026-12-03T09:00:00.000Z",)]
 
 
+@pytest.mark.parametrize("typed", ["done A1 A2", "done A1, A2", "done a1 and #A2"])
+def test_two_actions_in_one_done_mark_neither_and_say_one_at_a_time(bot: Dispatcher, typed: str) -> None:
+    """Before, 'done A1 A2' marked A1 alone and said nothing of A2, which its owner believed done."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10"), ("Book the venue", BOB, "2026-12-02")])
+    assert say(bot, BOB, typed) == "One action at a time, so none was marked done: say done A1, then done A2."
+    assert rows(bot, "SELECT status FROM actions ORDER BY id") == [("open",), ("open",)]
+    assert say(bot, BOB, "done A1 the plan is in the wiki") == "Marked done: 'Draft the plan' (from 'Weekly sync')."
+
+
 def test_the_facilitator_may_report_it_in_the_owners_place_and_nobody_else_may(bot: Dispatcher) -> None:
     decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
     before = rows(bot, "SELECT count(*) FROM messages")
