@@ -365,7 +365,10 @@ def runs_invite(obj: Context, run_id: int, output: Path | None) -> None:
     Example:
       decisionbot runs invite 1 -o review.ics
     """
-    found = [a for a in ics.attachments_of(obj.ledger.conn, run_id) if a["filename"].endswith(".ics")]
+    conn = obj.ledger.conn
+    found = [a for a in ics.attachments_of(conn, run_id) if a["filename"].endswith(".ics")]
+    if not found and conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+        raise RunNotFound(texts.cli_unknown_run(run_id))  # as runs show and runs cancel say it
     if not found:
         raise RunNotFound(texts.cli_no_invite(run_id))
     if output:

@@ -172,8 +172,11 @@ def test_a_flow_can_attach_a_calendar_invitation_for_the_review(tmp_path: Path, 
         "SELECT kind, json_extract(payload, '$.attachments[0].filename') FROM messages WHERE payload IS NOT NULL AND direction = 'out'",
     )
     assert kinds == [("summary", f"review-{FEB1}.ics")]
-    none = cli(tmp_path, flows, "runs", "invite", "99")
-    assert none.exit_code == 1 and "Run #99 has no calendar invitation" in none.output
+    none = cli(tmp_path, flows, "runs", "invite", "99")  # no such run: said so, as runs show says it
+    assert none.exit_code == 1 and none.output.startswith("Error: No run #99. Try: ")
+    assert cli(tmp_path, flows, "trigger", "post_meeting", "--channel", "console", "-f", "alice").exit_code == 0
+    none = cli(tmp_path, flows, "runs", "invite", "2")  # a run under way: no invitation yet
+    assert none.exit_code == 1 and "Run #2 has no calendar invitation" in none.output
 
 
 def test_a_title_people_gave_is_text_in_the_invitation_not_a_template(tmp_path: Path, flows: Path) -> None:
