@@ -95,3 +95,25 @@ def test_taking_a_branch_left_by_back_again_shows_the_answer_ok_keeps(db, tmp_pa
         say(bot, text)
     assert say(bot, "ignore") == ["Why ignore?\n(currently: too noisy; say 'ok' to keep it)"]
     assert say(bot, "ok") == ["Confirm: ignore, because too noisy?"]
+
+
+def test_an_answer_named_as_a_refusal_names_it_is_found_and_a_branch_it_chose_stands(db, tmp_path):
+    """A refusal lists an answer with no label by its question ("the answer to 'Act or ignore?'");
+    typed back that way, it names that answer. Before, the 'to' inside it cut the name short
+    ("I can't find 'answer' to change"), so the names a refusal offered were themselves refused.
+    The answer a branch read once the run went its way stays as it is: a change would leave the
+    run on the other branch (before, it was taken and the record said 'ignore' with a plan)."""
+    bot = branchy_bot(db, tmp_path)
+    for text in ("act", "roll back"):
+        say(bot, text)
+    assert say(bot, "change the answer to 'What is the plan?' to roll forward") == [
+        "Changed the plan: roll back -> roll forward.",  # (its name in every message)
+        "Back to: Confirm: act, plan: roll forward?",
+    ]
+    assert say(bot, "change the answer to \u2018act or ignore\u2019 to ignore") == [
+        "The answer to 'Act or ignore?' can't change now: the run has already gone the way it chose."
+        " To answer it anew, the facilitator says 'back' until it is asked again.",
+        "Back to: Confirm: act, plan: roll forward?",
+    ]
+    say(bot, "yes")
+    assert db.execute("SELECT text FROM decisions").fetchone()[0] == "act  roll forward"

@@ -4,6 +4,7 @@ Helpers, and the fixed clock, in tests/test_engine_turns.py."""
 
 from __future__ import annotations
 
+from bot.dispatch import Dispatcher
 from bot.model import ConversationKey, Message, Trigger
 from tests.test_engine_turns import (
     ALICE,
@@ -381,6 +382,67 @@ def test_an_answer_on_a_branch_left_with_back_is_not_in_the_record(db, bot):
     say_all(bot, [(ALICE, "back"), (ALICE, "back"), (ALICE, "ignore"), (ALICE, "False alarm")])
     assert run_row(db) == ("completed", "completed")
     assert rows(db, "SELECT text FROM decisions") == [("Ignore it: False alarm",)]
+
+
+def breach_to_review(bot: Dispatcher) -> None:
+    """metric_breach: alice takes it, acts, one action of bob's he accepts; the review date is asked."""
+    bot.start(Trigger(flow="metric_breach", title="Conversion dropped", facilitator=ALICE, participants=[BOB]), CONV)
+    say_all(bot, [(ALICE, "me"), (ALICE, "act"), (ALICE, "Roll back"), (ALICE, "Revert the deploy")])
+    say_all(bot, [(ALICE, "@bob"), (ALICE, "2026-12-10"), (ALICE, "done"), (BOB, "yes")])
+
+
+def test_back_from_the_review_date_goes_back_over_the_owners_yes_to_the_actions(db, bot):
+    """The way back follows the route the run took (actions, the owners' yes, the review date).
+    Before, it hopped to a predecessor of the review date on another branch (the plan) and from
+    there back and forth between two steps that lead to each other, without end, its memory growing
+    until the machine had none left: a chat, or the server's loop, hung."""
+    breach_to_review(bot)
+    assert say(bot, ALICE, "back")[-1] == (
+        "alice",
+        "prompt",
+        "Action 1: By when should 'Revert the deploy' be done?\n(currently: 2026-12-10; say 'ok' to keep it)",
+    )
+    say_all(bot, [(ALICE, "ok"), (ALICE, "done")])
+    assert say(bot, BOB, "yes")[0][0] == "alice"  # bob confirms again: the review date is asked anew
+    say(bot, ALICE, "ok")
+    assert run_row(db) == ("completed", "completed")
+
+
+def test_a_correction_never_sends_the_run_down_a_branch_it_did_not_take(db, bot):
+    """'change response to ignore' once the run acted on 'act' (its branch read it): refused, the
+    record as decided. Before, it was taken and the record said "Ignore it" with an action and a
+    review, a decision no branch of the flow makes."""
+    breach_to_review(bot)
+    before = answers(db)
+    assert say(bot, ALICE, "change response to ignore")[0] == (
+        "alice",
+        "error",
+        "The answer to 'What do we do about it?' can't change now: the run has already gone the way it chose."
+        " To answer it anew, the facilitator says 'back' until it is asked again.",
+    )
+    assert answers(db) == before
+    say(bot, ALICE, "ok")
+    assert rows(db, "SELECT text FROM decisions") == [("Act now: Roll back",)]
+
+
+def test_an_answer_to_a_question_asked_of_someone_else_is_theirs_to_change(db, bot):
+    """bob's yes when asked whether he takes the alert is his word: the facilitator cannot turn it
+    into a no for him (before, she could: the run went on as if he had taken it, and the record
+    said he had not). His own change is refused too, for the run already went the way it chose."""
+    bot.start(Trigger(flow="metric_breach", title="Conversion dropped", facilitator=ALICE, participants=[BOB]), CONV)
+    say_all(bot, [(ALICE, "@bob"), (BOB, "yes")])
+    before = answers(db)
+    assert say(bot, ALICE, "change takes_it to no")[0] == (
+        "alice",
+        "error",
+        "Only bob can change the answer to 'Do you take it?': the question was theirs to answer.",
+    )
+    assert say(bot, BOB, "change takes_it to no")[0][1:] == (
+        "error",
+        "The answer to 'Do you take it?' can't change now: the run has already gone the way it chose."
+        " To answer it anew, the facilitator says 'back' until it is asked again.",
+    )
+    assert answers(db) == before
 
 
 def test_a_refused_back_leaves_the_owners_answers_in_the_record(db, bot):

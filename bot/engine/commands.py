@@ -23,6 +23,13 @@ _CORRECTION_SAID = re.compile(
     r"^(?:actually|no|sorry|wait|oops|correction)[,:;.!]*\s+(?:the\s+)?(?P<target>.+?)\s+(?:is|should be|=)\s+(?P<value>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
+# "change the answer to 'Why ignore it?' to too noisy": an answer named as corrections name it when it
+# has no label (the question quoted), which holds a "to" of its own; with no value after it too
+_CORRECTION_ASKED = re.compile(
+    r"^(?:change|set|correct|update|edit)\s+(?:the\s+)?(?P<target>answer\s+to\s+(?:['\"\u2018\u201c]).+?['\"\u2019\u201d])"
+    r"(?:\s+(?:to|=|:)\s*(?P<value>.+?)|[.!?]*)$",
+    re.IGNORECASE | re.DOTALL,
+)
 # "change the due date of action 2", with no new value: a correction to ask the value of
 _CORRECTION_ALONE = re.compile(r"^(?:change|correct|update|edit)\s+(?P<target>.+?)[.!?]*$", re.IGNORECASE | re.DOTALL)
 _STOP = {"the", "a", "an", "date", "of", "my", "our"}
@@ -60,11 +67,16 @@ def classify(text: str, labels: tuple[str, ...] = ()) -> Command | None:
     if folded in WORDS or folded in TYPOS:
         return Command(WORDS.get(folded) or TYPOS[folded])
     said = text.strip()
-    match = _CORRECTION.match(said) or _CORRECTION_SAID.match(said) or _CORRECTION_ALONE.match(said)
+    match = (
+        _CORRECTION_ASKED.match(said)
+        or _CORRECTION.match(said)
+        or _CORRECTION_SAID.match(said)
+        or _CORRECTION_ALONE.match(said)
+    )
     if not match:
         return None
     target = " ".join(match.group("target").casefold().split())
-    value = match.group("value").strip() if "value" in match.groupdict() else None
+    value = match.group("value").strip() if match.groupdict().get("value") is not None else None
     words = tuple(dict.fromkeys([*ITEM_WORDS, *filter(None, map(item_word, labels))]))
     for pattern in _item_patterns(words):
         item = pattern.match(target)

@@ -14,6 +14,7 @@ from bot.engine.asking import TurnBase
 from bot.engine.commands import Command, item_word, match_name
 from bot.engine.model import Question, Step
 from bot.engine.state import Prompt, slot_key
+from bot.engine.validate_silent import condition_names
 from bot.model import Actor
 
 # "yes, by next friday", "ok but by 2026-12-04 instead": a yes, then the due date proposed
@@ -27,7 +28,16 @@ def named_answer(target: str, asked: Sequence[Question]) -> str | None:
     if found is None:
         by_words = {_words_of(q): q.id for q in asked}
         found = by_words.get(match_name(target, list(by_words)) or "")
+    if found is None:  # "answer to 'What do we do about it?'", as a refusal lists an answer with no label
+        quoted = [q.id for q in asked if "{" not in q.ask and _question(q.ask) == _question(target)]
+        found = quoted[0] if len(quoted) == 1 else None
     return found
+
+
+def _question(words: str) -> str:
+    """A question as a correction may quote it: without 'answer to', its quotes, case and end mark."""
+    plain = " ".join(words.casefold().split()).removeprefix("the ").removeprefix("answer to ")
+    return plain.strip("'\"\u2018\u2019\u201c\u201d ").rstrip("?.! ")
 
 
 def _same(q: Question, old: Any, new: Any) -> bool:
@@ -98,6 +108,13 @@ class Corrections(TurnBase):
             name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
             self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
             return False
+        if by is not None and by != actor.id and self.flow.step(slot[0]).to != "facilitator":
+            name = next((p.name for p in self.ctx.known_people() if p.id == by), by)  # asked of them: their word
+            self.say(texts.correction_theirs_alone(label, name or "the answerer"), to=actor, kind="error")
+            return False
+        if self._branched_on(slot[0]):
+            self.say(texts.correction_branched(label), to=actor, kind="error")
+            return False
         if command.value is None:  # "change the due date of action 2": to what, it does not say
             typed = self.message.text if self.message else f"change {command.target}"
             self.say(texts.correction_needs_value(typed.strip().rstrip(".!?")), to=actor, kind="error")
@@ -121,6 +138,17 @@ class Corrections(TurnBase):
         self._quoted_terms_changed(slot, label)
         self._quoting_asked_again(slot[0], label, actor)
         return True
+
+    def _branched_on(self, step_id: str) -> str | None:
+        """The step the run has left whose branch read ``step_id``'s answer (``when: approved``):
+        a changed answer would leave the run on the way the old one chose; None when none has."""
+        for left in self.ctx.path:
+            if not self.flow.has_step(left):
+                continue
+            for branch in self.flow.step(left).next:
+                if branch.when and step_id in condition_names(branch.when):
+                    return left
+        return None
 
     def _due_of(self, step: Step) -> Question | None:
         """The due date an owner asked to take an item at ``step`` may propose another of: the

@@ -25,18 +25,26 @@ class GoingBack(TurnBase):
         if not keep:  # nothing to go back to: the path (and the record built from it) stays as it is
             self.say(texts.at_first_question(), to=actor, kind="error")
             return
+        over = path[keep:]
         del path[keep:]
-        self._back_to(path, actor)
+        self._back_to(path, actor, over)
 
-    def _back_to(self, path: list[str], actor: Actor, adding: bool = False) -> None:
-        """Back to the last step of ``path``; ``adding``: into a repeat step to add an item, where
-        the owners' answers about the items listed stand (only the new item's owner is asked)."""
+    def _back_to(self, path: list[str], actor: Actor, over: list[str], adding: bool = False) -> None:
+        """Back to the last step of ``path``, over the steps the run went through after it (``over``,
+        in the order taken); ``adding``: into a repeat step to add an item, where the owners'
+        answers about the items listed stand (only the new item's owner is asked)."""
         target = path.pop()
         left = {self.state}
-        while self.state != target:
-            hop = self._hop_towards(target)
+        way = [*reversed(over), target]  # the route taken, walked backwards
+        for _ in range(len(way) + 2 * len(self.flow.steps)):  # a way back that never ends is a bug: said, not looped
+            if self.state == target:
+                break
+            preds = self.interp.predecessors[self.state]
+            hop = way.pop(0) if way and way[0] in preds else self._hop_towards(target)
             self.transition("back", actor, prev=hop)
             left.add(self.state)
+        else:
+            raise RuntimeError(f"no way back from {self.state} to {target} in flow {self.flow.id}")
         left.discard(target)
         # every step gone back over is asked anew: none of its questions stays open, and owners
         # confirm again (what they accepted may change on the way)

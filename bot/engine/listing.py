@@ -96,6 +96,7 @@ class Listing(Corrections, GoingBack):
         elif actor.id != self.ctx.facilitator.id:
             self.say(texts.only_facilitator("add an action", self.ctx.facilitator.name), to=actor, kind="error")
         else:
+            over = path[lists[-1] + 1 :]
             del path[lists[-1] + 1 :]
-            self._back_to(path, actor, adding=True)
+            self._back_to(path, actor, over, adding=True)
         return True

@@ -52,6 +52,8 @@ class Turn(Listing, SmallTalk, Ending):
             self.out.inbound_step = prompt.step
         if command and command.kind == "correct" and prompt and self._free_text_answer(command, prompt):
             command = None  # "Update the plan to show the new date", said to a text question, is an answer
+        if command and command.kind == "correct" and prompt and self._names_an_option(prompt, text):
+            command = None  # "Change it", an option of the question waiting, is its answer
         if command:
             self.out.inbound_kind = "command"
             self._command(command, actor, prompt)
@@ -117,6 +119,12 @@ class Turn(Listing, SmallTalk, Ending):
             return False
         names = ["decision", *(s.id for s in self.flow.steps), *(f.id for s in self.flow.steps for f in s.fields)]
         return match_name(command.target or "", names) is None
+
+    def _names_an_option(self, prompt: Prompt, text: str) -> bool:
+        """Whether ``text`` is word for word an option of the question waiting (its label or value,
+        any case: "Change it"), which no correction takes from it."""
+        said = answers.fold(text)
+        return any(said in (answers.fold(o.label), answers.fold(o.value)) for o in self.question_of(prompt).options)
 
     def _is_option(self, q: Question, text: str, actor: Actor) -> bool:
         """Whether ``text`` names one of the options ('Keep it' is an answer, not 'keep')."""

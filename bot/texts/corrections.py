@@ -68,6 +68,20 @@ def correction_not_allowed(target: str, by: str) -> str:
     return f"Only the facilitator or {by}, who gave it, can change {target}."
 
 
+def correction_theirs_alone(target: str, by: str) -> str:
+    """The facilitator changing an answer to a question asked of someone else (an approval, a yes
+    to take an action): it is that person's word."""
+    return f"Only {by} can change {target}: the question was theirs to answer."
+
+
+def correction_branched(target: str) -> str:
+    """A change to an answer the run has already gone its way by (a branch read it)."""
+    return (
+        f"{_capital(target)} can't change now: the run has already gone the way it chose."
+        " To answer it anew, the facilitator says 'back' until it is asked again."
+    )
+
+
 def item_field(field: str, label: str, number: int) -> str:
     """``field``: the field as people read it (:func:`answer_named`): "the due date of Action 1"."""
     return f"{field} of {label} {number}"

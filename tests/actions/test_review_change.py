@@ -73,3 +73,18 @@ def test_an_action_still_open_is_dropped_with_the_changed_decision_when_that_is_
         ("Draft the plan", "done"),
         ("Book the venue", "dropped"),
     ]
+
+
+def test_the_option_change_it_typed_word_for_word_is_the_answer_not_a_correction(bot: Dispatcher, clock: Clock) -> None:
+    """'Change it', as the question lists it: before, it was read as a correction of something
+    named 'it' ("I can't find 'it' to change") and the question asked again; only '2' or 'change'
+    were taken."""
+    reviewed(bot, clock)
+    bot.handle(Message(ROOM, BOB, "yes"))
+    bot.handle(Message(ROOM, CAROL, "no"))
+    result = bot.handle(Message(ROOM, ALICE, "Change it"))
+    assert result is not None and result.outcome.inbound_kind == "answer"
+    assert [r.text for r in result.outcome.replies if r.kind == "prompt"] == ["What is the new decision?"]
+    for text in ("We ship in April", "2027-02-01"):
+        bot.handle(Message(ROOM, ALICE, text))
+    assert rows(bot, "SELECT id, status FROM decisions ORDER BY id") == [(1, "changed"), (2, "open")]
