@@ -175,6 +175,8 @@ def _converse(obj: Context, session: ConsoleSession, run_id: int | None, speaker
                 click.echo(texts.cli_switched(speaker.name), err=True)
             continue
         if command == "/quit":
+            if jsonl:  # a script's exit status says whether the run completed: as the input's end
+                break
             if not session.done and run_id is not None:
                 click.echo(texts.cli_left_run(run_id), err=True)
             return

@@ -98,6 +98,26 @@ def test_chat_jsonl_input_ending_early_exits_non_zero_and_keeps_answers(cli) -> 
     assert [a["value"] for a in detail["answers"]] == ["We ship"]
 
 
+def test_chat_jsonl_quit_before_the_runs_end_exits_non_zero_as_the_inputs_end_does(cli) -> None:
+    """A script's exit status says whether its run completed: '/quit' is its input's end (before,
+    exit 0 with the run open, which a script read as completed). Nothing after it is read."""
+    result = cli(
+        "chat",
+        "post_meeting",
+        "-f",
+        "alice",
+        "--jsonl",
+        input=jsonl((None, "We ship"), (None, "/quit"), (None, "Draft")),
+    )
+    assert result.exit_code == 1
+    assert (
+        'Input ended before run #1 completed; it waits for alice to answer "Action 1: What is the action?"'
+        in result.output
+    )
+    answers = json.loads(cli("runs", "show", "1", "--json").output)["answers"]
+    assert [a["value"] for a in answers] == ["We ship"]
+
+
 def test_a_run_left_with_quit_is_continued_with_run_where_it_stopped(cli) -> None:
     left = cli("chat", "post_meeting", "-f", "alice", "-p", "bob", input="We ship in March\n/help\n/quit\n")
     assert left.exit_code == 0
