@@ -99,6 +99,8 @@ def _commands_only(obj: Context, session: ConsoleSession, speaker_name: str | No
     speaker = person(speaker_name or "facilitator")
     if not jsonl:
         click.echo(texts.cli_chat_commands_only(speaker.name), err=True)
+        if session.show_waiting(speaker) > 1:  # which run a line answers: '#N answer'
+            click.echo(texts.cli_chat_several_waiting(speaker.name), err=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: leaving, as /quit does
         _converse(obj, session, None, speaker, jsonl)
 

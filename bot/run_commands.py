@@ -124,13 +124,16 @@ def turn_of(dispatcher: Dispatcher, row: runs.RunRow) -> Turn | None:
 def may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: ConversationKey) -> bool:
     """Whether ``actor`` may learn of run ``run_id`` (its title, step, whom it waits for): its
     facilitator, a participant, someone its answers named (an owner), someone it asks or has
-    asked or heard from, or anyone speaking in the run's own conversation (as ``list`` shows)."""
+    asked or heard from, or anyone speaking in the run's own conversation (as ``list`` shows); in
+    the terminal, anyone at it (its ``list`` shows every terminal session's runs)."""
     row = runs.load_run(conn, run_id)
     if row is None:
         return False
     ctx = row.context
     here = row.conversation
     if here.channel == conversation.channel and here.conversation == conversation.conversation:
+        return True
+    if here.channel == conversation.channel == "console":
         return True
     if actor.id in {p.id for p in ctx.known_people()} or any(p.to["id"] == actor.id for p in ctx.prompts):
         return True

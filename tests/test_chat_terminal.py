@@ -341,6 +341,24 @@ def test_give_in_a_session_of_commands_asks_carol_there_and_her_yes_is_taken(tmp
     assert ledger(tmp_path, "SELECT flow_id, status FROM runs WHERE id = 3") == [("action_handover", "completed")]
 
 
+def test_a_session_of_commands_shows_the_questions_waiting_first_and_status_is_anyones_at_the_terminal(
+    tmp_path: Path,
+) -> None:
+    """A line answers the question of a terminal run that waits on its speaker, as in a direct
+    message: that question is now shown as the session opens (before, 'looks good' answered a
+    question nobody had seen, and the session said it had no run). 'status 1' tells anyone at the
+    terminal what 'list' already showed them (before: 'No run #1 here.' right after 'list')."""
+    left = piped(tmp_path, ["We launch in March", "/quit"])
+    assert left.returncode == 0, left.stderr
+    out = piped(tmp_path, ["list", "status 1"], "--as", "zed")
+    assert "bot -> zed: Run #1 post_meeting 'Post-meeting decision check': active; waiting for alice" in out.stdout
+    assert "bot -> zed: Action 1" not in out.stdout  # nothing waits on zed: nothing shown
+    out = piped(tmp_path, ["Draft the plan"], "--as", "alice")
+    said = out.stdout
+    assert said.index("bot -> alice: Action 1: What is the action?") < said.index("alice> Draft the plan")
+    assert "bot -> alice: Action 1: Who owns 'Draft the plan'?" in said
+
+
 def test_with_two_questions_waiting_a_bare_answer_lists_them_and_hash_n_answers_one(tmp_path: Path) -> None:
     assert piped(tmp_path, MEETING).returncode == 0
     second = ["We drop the beta", "Tell the team", "@bob", MAR1, "done", "/as bob", "yes", "/as alice", "ok"]

@@ -77,6 +77,17 @@ class ConsoleSession:
                 self._show(item.reply)
         return row
 
+    def show_waiting(self, speaker: Actor) -> int:
+        """The questions the terminal's open runs wait on ``speaker`` to answer, each run's newest
+        to them shown again (a session of commands only takes its answers as a direct message
+        does: shown first, so that a line is never an answer to a question nobody saw); how many."""
+        db = self.dispatcher.db
+        waiting = placing.runs_waiting_on(db.conn, CHANNEL, speaker.id)
+        for row in waiting:
+            for item in outbox.latest_prompts(db, row.id, [speaker.id]):
+                self._show(item.reply)
+        return len(waiting)
+
     def take(self, speaker: Actor, text: str) -> None:
         """One line ``speaker`` typed, read as a direct message on Slack or Teams is: a command no
         question takes as its answer (``status 3``, ``done A12``, a bare ``actions`` or ``list``)

@@ -98,6 +98,10 @@ def cli_chat_commands_only(speaker: str) -> str:
     )
 
 
+def cli_chat_several_waiting(speaker: str) -> str:
+    return f"(questions of several runs wait on {speaker}: answer one with its run's number first, '#3 yes')"
+
+
 def console_start_elsewhere() -> str:
     return (
         f"Nothing started: the terminal holds one run. Start another flow with: {command()} chat FLOW -f NAME -p NAMES"
