@@ -6,7 +6,8 @@ ledger mapping. Each problem is a FlowError naming the file, the step and the fi
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from statemachine.exceptions import InvalidDefinition
@@ -26,6 +27,9 @@ from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
 from bot.engine.validate_silent import failer
 from bot.errors import FlowError
 from bot.model import Actor
+
+if TYPE_CHECKING:
+    from bot.engine.answers import ParseContext
 
 #: The names every prompt and the record's decision template are rendered with, besides step ids.
 PROMPT_NAMES = frozenset({"trigger", "run", "answers"})
@@ -153,7 +157,29 @@ def _default_refused(q: Question) -> str | None:
         questions.parse(unbounded, str(q.default), ctx)
     except answers.AnswerError as exc:
         return texts.answer_error(exc.code, exc.params)
+    if q.type == "date" and (q.not_before or q.not_after):
+        return _date_default_never_in_bounds(q, ctx)
     return None
+
+
+#: The days a date default is tried against its bounds on: a month and more, its ends included.
+_DAYS_TRIED = 35
+
+
+def _date_default_never_in_bounds(q: Question, ctx: ParseContext) -> str | None:
+    """Why a date question's default is refused by its own bounds on every day a run could ask it
+    (``default: yesterday`` with ``not_before: today``): said as the question says it; None when some
+    day takes it (``end of month`` after ``not_before: tomorrow`` fails on a month's last day alone)."""
+    from bot.engine import answers, questions
+
+    first = None
+    for day in range(_DAYS_TRIED):
+        try:
+            questions.parse(q, str(q.default), replace(ctx, now=ctx.now + timedelta(days=day)))
+            return None
+        except answers.AnswerError as exc:
+            first = first or texts.answer_error(exc.code, exc.params)
+    return first
 
 
 def _person_default_unread(default: object) -> str | None:

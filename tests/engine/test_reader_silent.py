@@ -144,6 +144,36 @@ def test_a_refused_default_says_what_the_question_takes_not_a_code(tmp_path, ste
 
 
 @pytest.mark.parametrize(
+    ("bounds", "default", "said"),
+    [
+        ("not_before: today", "yesterday", "too early"),
+        ("not_after: today", "in 2 weeks", "too late"),
+        ("not_before: tomorrow, not_after: in 1 week", "in 2 weeks", "too late"),
+    ],
+)
+def test_a_date_default_its_own_bounds_refuse_on_every_day_is_refused(tmp_path, bounds, default, said):
+    """Before, the bounds were left out of the default's check (whether a date is in bounds depends
+    on the day), so these loaded and every run's 'ok' was refused with the bound's re-prompt."""
+    step = f"  - {{id: when, ask: 'When?', type: date, {bounds}, default: {default}}}\n"
+    err = refused(write(tmp_path, with_steps(step)), "when", "is not an answer it takes")
+    assert said in err.problem
+
+
+@pytest.mark.parametrize(
+    ("bounds", "default"),
+    [
+        ("not_before: today", "in 2 weeks"),
+        ("not_before: tomorrow", "end of month"),  # a month's last day alone refuses it: some day takes it
+        ("not_after: 2031-01-01", "2030-06-01"),
+    ],
+)
+def test_a_date_default_some_day_takes_is_loaded(tmp_path, bounds, default):
+    step = f"  - {{id: when, ask: 'When?', type: date, {bounds}, default: {default}}}\n"
+    flow = read_flow_text(with_steps(step), str(write(tmp_path, with_steps(step))))
+    assert flow.step("when").default == default
+
+
+@pytest.mark.parametrize(
     ("default", "said"),
     [
         ("'{{ trigger.facilitator }}'", "a default is taken as written, not filled in as a template"),
