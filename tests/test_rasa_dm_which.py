@@ -53,6 +53,17 @@ def test_a_typed_yes_with_two_questions_waiting_is_asked_which_then_answers_by_n
     assert server.sql(OWNER_ANSWERS) == [(weekly, "yes"), (retro, "yes")]
 
 
+def test_with_two_questions_waiting_thanks_is_answered_as_such(server: Server) -> None:
+    """Not an answer: before, it got the list of the questions waiting, as a typed yes does."""
+    ask_bob(server, "alice", "Weekly", "Draft the plan")
+    ask_bob(server, "carol", "Retro", "Book the room")
+    server.act("action_decision_answer", "bob", "hi")  # his questions, shown
+    _, thanked = server.act("action_decision_answer", "bob", "thanks!")
+    told = texts(thanked)
+    assert told and told[0].startswith("You're welcome"), told
+    assert not any(t.startswith("Two or more questions wait on you") for t in told), told
+
+
 def test_a_yes_button_answers_its_own_question_not_the_run_open_in_the_conversation(server: Server) -> None:
     """Ivy runs a meeting of her own and owns an action from Hank's. The Yes button under Hank's
     question sent a bare ``yes``, which her own open run took as what was decided there, while

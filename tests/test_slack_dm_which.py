@@ -80,3 +80,25 @@ async def test_a_number_of_a_run_that_does_not_wait_on_bob_is_refused(slack: Har
     assert refused["text"].startswith("Run #7 does not wait on you."), refused["text"]
     assert "#1 Weekly: Alice assigned you an action" in refused["text"]
     assert slack.rows(OWNER_ANSWERS) == []
+
+
+async def test_with_two_questions_waiting_a_misspelt_command_thanks_and_help_are_answered_as_such(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """None of these is an answer: before, each got the list of the questions waiting, as a bare
+    'yes' does ("Two or more questions wait on you ..."), and 'staus 1' no 'Did you mean'."""
+    await ask_bob(slack, fake, "Weekly", "Draft the plan")
+    await ask_bob(slack, fake, "Retro", "Book the room")
+    before = len(in_dm(fake))
+    for n, text in enumerate(["staus 1", "thanks!", "help"], start=1):
+        await slack.event(message("UB", text, channel="DUB"))
+        await wait_for(lambda n=n: len(in_dm(fake)) == before + n)
+    said = [p["text"] for p in in_dm(fake)[before:]]
+    assert "Did you mean 'status 1'?" in said[0], said[0]
+    assert not any(s.startswith("Two or more questions wait on you") for s in said), said
+    assert said[1].startswith("You're welcome"), said[1]
+    assert said[2].startswith("Commands: start FLOW"), said[2]
+    assert slack.rows(OWNER_ANSWERS) == [] and slack.rows("SELECT state FROM runs ORDER BY id") == [
+        ("owner_accepts",),
+        ("owner_accepts",),
+    ]

@@ -71,6 +71,22 @@ async def test_a_typed_yes_with_two_questions_waiting_is_asked_which_then_answer
         await wait_for(lambda: h.db(OWNER_ANSWERS) == [(1, "yes"), (2, "yes")])
 
 
+async def test_with_two_questions_waiting_thanks_and_a_misspelt_command_are_answered_as_such(tmp_path: Path) -> None:
+    """Neither is an answer: before, each got the list of the questions waiting, as a typed yes does."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await ask_bob(h, "Weekly", "Draft the plan")
+        await ask_bob(h, "Retro", "Book the room")
+        seen = len(h.fake.posts())
+        await h.send(personal(h.url, BOB, "thanks!"))
+        thanked = await h.next_post(seen)
+        await h.send(personal(h.url, BOB, "staus 1"))
+        meant = await h.next_post(seen + 1)
+        assert thanked.text.startswith("You're welcome"), thanked.text
+        assert "Did you mean 'status 1'?" in meant.text, meant.text
+        assert h.db(OWNER_ANSWERS) == []
+
+
 async def test_a_number_of_a_run_that_does_not_wait_on_bob_is_refused(tmp_path: Path) -> None:
     async with Harness(tmp_path) as h:
         await h.send(installed(h.url, "channel", (ALICE, BOB)))

@@ -18,7 +18,6 @@ from bot.control import (
     actions_of,
     answers_words,
     comes_first,
-    is_command,
     meant_command,
     open_runs,
     run_command,
@@ -120,7 +119,7 @@ class ConsoleSession:
         if not self.done:
             return self.say(speaker, text) is not None
         placed = placing.place(self.dispatcher.db.conn, self.conversation, speaker.id, text)
-        if isinstance(placed, placing.Unplaced) and not is_command(text):
+        if isinstance(placed, placing.Unplaced) and not answers_words(text):  # "thanks!": answered as such
             self._answer(speaker, CommandResult(placed.told(None), ok=False))
             return True
         return isinstance(placed, placing.Placed) and self.say(speaker, placed.text, placed.row.id) is not None

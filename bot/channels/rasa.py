@@ -160,6 +160,8 @@ class ActionDecisionAnswer(DecisionAction):
             hand_over(bot, caller, out, unseen)
             return run_slots(unseen[-1].reply.run_id)
         result = bot.answer(message)
+        if isinstance(result, Unplaced) and answers_words(text):  # "hlep", "thanks!", "staus 3": answered as such
+            result = None
         if isinstance(result, Unplaced):  # several questions wait on them: which one
             closed = rr.named_closed(bot.db, result.named, caller.actor.id) if result.named is not None else None
             # a button of a question closed since (each button's payload names its run): what became of it

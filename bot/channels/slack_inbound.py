@@ -234,7 +234,8 @@ class Inbound(SlashesAndClicks):
             asked = store.question_run(self.services.db.conn, said.thread_ts, actor.id) if said.thread_ts else None
             with transaction(self.services.db):
                 result = self.dispatcher.answer(typed, asked)
-                if result is None and answers_words(text):  # a command, or "hlep", "thanks!"
+                if (result is None or isinstance(result, Unplaced)) and answers_words(text):
+                    result = None  # a command, or "hlep", "thanks!": answered so, whatever waits on them
                     done = run_command(self.dispatcher, actor, conversation, text, mentions, others)
             if isinstance(result, Unplaced):  # several questions wait: which one
                 return self.poster.say_later(said.channel, blocks.mrkdwn_parts(result.told("buttons", thread=True)))

@@ -24,7 +24,7 @@ from bot.channels.teams_connector import Connector
 from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_posts import Card
 from bot.channels.teams_store import Reference, TeamsStore
-from bot.control import CommandResult, actions_of, comes_first, run_command_kept
+from bot.control import CommandResult, actions_of, answers_words, comes_first, run_command_kept
 from bot.dispatch import TurnResult
 from bot.errors import BotError
 from bot.model import CHAT, Actor, Message, placeholder_facilitator
@@ -173,6 +173,8 @@ class TeamsInbound:
                 return
         with transaction(self.services.db):  # no run found: the command shares the turn's savepoint
             result = bot.handle(message, run_id) if run_id is not None else bot.answer(message)
+            if isinstance(result, Unplaced) and answers_words(message.text):  # "hlep", "thanks!", "staus 3"
+                result = None  # answered as such, not with the questions waiting
             if result is None:
                 self._command(inbound, message, dedup=False)
         if isinstance(result, Unplaced):  # several questions wait on them: which one (listed in private only)
