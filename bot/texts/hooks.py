@@ -69,6 +69,14 @@ def hook_refused(hook: str, status: int, error: str, left_out: int) -> str:
     return f"/hooks/{hook} refused a request: {status} {error}{_left_out(left_out)}"
 
 
+def payload_title_blank() -> str:
+    return "is blank: say what happened, in a few words"
+
+
+def payload_title_control() -> str:
+    return "holds a control character (a NUL, an escape): people read the title, write it as text"
+
+
 def payload_schema(where: str, message: str) -> str:
     return f"'{where}': {message}"
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -55,7 +56,19 @@ def parse(body: Any) -> list[Trigger]:
             raise PayloadError(texts.payload_reserved(f"{prefix}.data.{taken[0]}".lstrip(".")))
         for hint in PEOPLE:
             check_people(item.get(hint), f"{prefix}.{hint}".lstrip("."))
+        if refused := title_refused(item["title"]):  # a title people read: never blank, no control characters
+            raise PayloadError(texts.payload_schema(f"{prefix}.title".lstrip("."), refused))
     return [event(item) for item in items]
+
+
+def title_refused(title: str) -> str | None:
+    """Why a trigger's title cannot be shown to people: blank, or holding a control character (a NUL,
+    an escape sequence; not a tab or a line break); None when it can."""
+    if not title.strip():
+        return texts.payload_title_blank()
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in title):
+        return texts.payload_title_control()
+    return None
 
 
 #: How much of a refused value a 400 repeats (jsonschema quotes the whole value in its message).

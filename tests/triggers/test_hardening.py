@@ -155,6 +155,29 @@ async def test_a_generic_event_may_not_set_the_names_decisionbot_reads(tmp_path:
         await client.close()
 
 
+@pytest.mark.parametrize(
+    ("title", "said"),
+    [
+        ("   ", "'title': is blank: say what happened, in a few words"),
+        ("drift\x00", "'title': holds a control character (a NUL, an escape)"),
+        ("\x1b[31mdrift", "'title': holds a control character (a NUL, an escape)"),
+    ],
+)
+async def test_a_title_people_could_not_read_is_a_400_and_nothing_is_stored(tmp_path: Path, flows: Path, title, said):
+    """Before, a title of spaces started a run no message could name, and a NUL or an escape
+    sequence went into every message about it (and the terminal's transcript as escapes)."""
+    client = await serve(tmp_path, flows)
+    try:
+        resp = await client.post("/hooks/events", json=[{"title": "ok"}, {"title": title}], headers=AUTH)
+        assert resp.status == 400
+        assert (await resp.json())["error"].startswith(said.replace("'title'", "'[1].title'"))
+        assert counts(client)["runs"] == 0  # the list refused whole: its good event neither
+        multi = await client.post("/hooks/events", json={"title": "Disk full\n\thost db-2"}, headers=AUTH)
+        assert multi.status == 200 and counts(client)["runs"] == 1  # a line break or a tab is text
+    finally:
+        await client.close()
+
+
 async def test_json_nested_too_deeply_is_a_400(tmp_path: Path, flows: Path):
     client = await serve(tmp_path, flows)
     try:
