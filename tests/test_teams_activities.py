@@ -79,6 +79,9 @@ def test_conversation_ids_round_trip_through_keys() -> None:
         ({"answer": 42}, {"type": "number"}, "42"),
         ({"answer": "x", "say": "done"}, {"type": "text"}, "done"),
         ({}, {"type": "text"}, ""),
+        ({"answer": ["a", "b"]}, {"type": "text"}, ""),  # no card input submits these: no answer, never a repr
+        ({"answer": {"x": 1}}, {"type": "choice"}, ""),
+        ({"answer": True}, {"type": "yes_no"}, ""),
     ],
 )
 def test_a_submitted_value_reads_as_the_answer_a_person_would_type(value: dict, expects: dict, typed: str) -> None:

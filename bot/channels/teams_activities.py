@@ -377,8 +377,8 @@ def submitted_answer(
     say = value.get("say")
     if isinstance(say, str) and say:
         return say, {}
-    raw = value.get("answer")
-    text = "" if raw is None else str(raw).strip()
+    raw = value.get("answer")  # a card's inputs submit text (a choice set's values comma-separated)
+    text = str(raw).strip() if isinstance(raw, str | int | float) and not isinstance(raw, bool) else ""
     if (expects or {}).get("type") == "person" and text:
         person = people.get(text)
         if person is not None:
