@@ -5,9 +5,7 @@ ledger mapping. Each problem is a FlowError naming the file, the step and the fi
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from statemachine.exceptions import InvalidDefinition
@@ -18,6 +16,7 @@ from bot.engine import (
     dates,
     reserved,
     templates,
+    validate_defaults,
     validate_labels,
     validate_menus,
     validate_record,
@@ -27,9 +26,6 @@ from bot.engine.model import ANSWER_TYPES, FINAL_STATES, Flow, Question, Step
 from bot.engine.validate_silent import failer
 from bot.errors import FlowError
 from bot.model import Actor
-
-if TYPE_CHECKING:
-    from bot.engine.answers import ParseContext
 
 #: The names every prompt and the record's decision template are rendered with, besides step ids.
 PROMPT_NAMES = frozenset({"trigger", "run", "answers"})
@@ -136,68 +132,15 @@ def _check_question(flow: Flow, step: Step, q: Question) -> None:
             )
             fail(texts.prompt_template_bad(what, problem), fix)
     why = (
-        _default_refused(q)
+        validate_defaults.refused(q)
         if q.default is not None and q.type in ("text", "choice", "yes_no", "number", "date")
         else None
     )
     if why:
         fail(texts.default_not_taken(q.default, what, why), texts.default_not_taken_fix())
-    unread = _person_default_unread(q.default) if q.default is not None and q.type == "person" else None
+    unread = validate_defaults.person_unread(q.default) if q.default is not None and q.type == "person" else None
     if unread:
         fail(texts.default_not_taken(q.default, what, unread), texts.person_default_fix())
-
-
-def _default_refused(q: Question) -> str | None:
-    """What the question says to its default (read as if said today) when it refuses it, or None."""
-    from bot.engine import answers, questions
-
-    ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
-    unbounded = replace(q, not_before=None, not_after=None)  # whether a date is in bounds depends on the day
-    try:
-        questions.parse(unbounded, str(q.default), ctx)
-    except answers.AnswerError as exc:
-        return texts.answer_error(exc.code, exc.params)
-    if q.type == "date" and (q.not_before or q.not_after):
-        return _date_default_never_in_bounds(q, ctx)
-    return None
-
-
-#: The days a date default is tried against its bounds on: a month and more, its ends included.
-_DAYS_TRIED = 35
-
-
-def _date_default_never_in_bounds(q: Question, ctx: ParseContext) -> str | None:
-    """Why a date question's default is refused by its own bounds on every day a run could ask it
-    (``default: yesterday`` with ``not_before: today``): said as the question says it; None when some
-    day takes it (``end of month`` after ``not_before: tomorrow`` fails on a month's last day alone)."""
-    from bot.engine import answers, questions
-
-    first = None
-    for day in range(_DAYS_TRIED):
-        try:
-            questions.parse(q, str(q.default), replace(ctx, now=ctx.now + timedelta(days=day)))
-            return None
-        except answers.AnswerError as exc:
-            first = first or texts.answer_error(exc.code, exc.params)
-    return first
-
-
-def _person_default_unread(default: object) -> str | None:
-    """Why no run can read a person question's default, or None. Whom a name or a handle stands
-    for depends on the people of the run, so only what no run reads is refused: not text, a
-    template (defaults are taken as written), or words that name nobody (empty, punctuation)."""
-    from bot.engine import answers, people
-
-    if not isinstance(default, str):
-        return texts.person_default_not_text()
-    if "{{" in default or "{%" in default:
-        return texts.person_default_template()
-    ctx = answers.ParseContext(now=datetime.now(UTC), tz=ZoneInfo("UTC"), speaker=Actor("system:flow", "flow"))
-    try:
-        people.parse_person(default, ctx)
-    except answers.AnswerError as exc:
-        return None if exc.code == "person_unknown" else texts.person_default_names_nobody()
-    return None
 
 
 def _bound_ok(bound: str) -> bool:
