@@ -69,8 +69,8 @@ def db_backup(obj: Context, file: Path | None, folder: Path | None, keep: int | 
     SQLite's online backup takes one consistent snapshot (every committed turn, the WAL's
     included) without stopping the server. The copy is checked (PRAGMA quick_check) and made a
     single file before it replaces FILE: all or nothing, never over the ledger itself, with the
-    ledger's own permissions. A FILE there already is replaced only when it is an earlier copy: not
-    another file, nor a ledger of more runs than this one (--db and FILE the other way round). To restore: stop the server, then `decisionbot db restore COPY`.
+    ledger's own permissions. A FILE there already is replaced only when it is an earlier copy of
+    this ledger: not another file or ledger, nor its own with more runs (--db and FILE swapped). To restore: stop the server, then `decisionbot db restore COPY`.
 
     With --into DIR, the copy is DIR/decisions-<UTC time>.db; once it is written and checked,
     the oldest copies so named in DIR beyond the newest N are removed (nothing else in DIR is
@@ -141,10 +141,11 @@ def _copy_ledger(ledger: str, file: Path) -> tuple[int, int]:
 
 
 def _refuse_to_replace(file: Path, source: sqlite3.Connection) -> None:
-    """A ``BotError`` (nothing written) when ``file`` is there and is not an older copy to replace:
-    not a decisionbot ledger (notes, another application's database), or one holding more runs than
-    the ledger copied (``--db`` and FILE swapped: the copy would put the smaller ledger over the
-    larger). An empty file, a pipe or a device, or a copy made earlier, is replaced as before."""
+    """A ``BotError`` (nothing written) when ``file`` is there and is not an earlier copy to replace:
+    not a decisionbot ledger (notes, another application's database), another ledger (not made
+    when this one was: its first migration's time differs), or this one's holding more runs than
+    the ledger copied (``--db`` and FILE swapped: an old copy would go over the ledger). An empty
+    file, a pipe or a device, or an earlier copy, is replaced as before."""
     if not file.is_file() or file.stat().st_size == 0:
         return
     try:
@@ -154,14 +155,28 @@ def _refuse_to_replace(file: Path, source: sqlite3.Connection) -> None:
             raise
         raise BotError(texts.cli_backup_over_another_file(str(file))) from None
     try:
-        held = there.execute("SELECT count(*) FROM runs").fetchone()[0]
-    except sqlite3.DatabaseError:
-        held = 0  # a ledger before any run's table: nothing to lose
+        held, born = _runs_and_birth(there)
     finally:
         there.close()
-    copied = source.execute("SELECT count(*) FROM runs").fetchone()[0]
+    copied, birth = _runs_and_birth(source)
+    if born is not None and born != birth:
+        raise BotError(texts.cli_backup_over_another_ledger(str(file), held))
     if held > copied:
         raise BotError(texts.cli_backup_over_a_larger_ledger(str(file), held, copied))
+
+
+def _runs_and_birth(conn: sqlite3.Connection) -> tuple[int, str | None]:
+    """A ledger's runs, and when it was made (its first migration's time: every copy of it keeps
+    it); 0 and None for one without them yet."""
+    try:
+        runs = int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
+        born = conn.execute(
+            "SELECT applied_at FROM _sqlite_migrations WHERE migration_set = ? AND name = 'm001_initial'",
+            (migrations.migrations.name,),
+        ).fetchone()
+    except sqlite3.DatabaseError:
+        return 0, None
+    return runs, None if born is None else str(born[0])
 
 
 def _backup_into(ledger: str, folder: Path, keep: int) -> None:

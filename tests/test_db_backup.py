@@ -158,33 +158,40 @@ def test_a_backup_of_a_private_ledger_is_private(ledger: Path, tmp_path: Path) -
     assert oct(copy.stat().st_mode & 0o777) == oct(0o600)
 
 
-def test_a_backup_replaces_an_earlier_copy_but_never_another_file_or_a_larger_ledger(
-    ledger: Path, tmp_path: Path
-) -> None:
-    """FILE replaced when it is an earlier copy (a nightly backup to one name); refused, nothing
-    written, when it is notes, another application's database, or a ledger of more runs than the
-    one copied (--db and FILE swapped: before, the small ledger silently replaced the large one)."""
-    copy = tmp_path / "nightly.db"
+def test_a_backup_replaces_an_earlier_copy_but_never_another_file_or_ledger(ledger: Path, tmp_path: Path) -> None:
+    """FILE replaced when it is an earlier copy of this ledger (a nightly backup to one name);
+    refused, nothing written, when it is notes, another application's database, another ledger (of
+    any size: its first migration was made at another time), or this ledger's own with more runs
+    than the copy (--db and FILE swapped: before, the older or other ledger silently replaced it)."""
+    copy, old = tmp_path / "nightly.db", tmp_path / "old.db"
     assert run(ledger, "db", "backup", str(copy)).exit_code == 0
+    assert run(ledger, "db", "backup", str(old)).exit_code == 0  # 3 runs, kept
     assert run(ledger, *TRIGGER).exit_code == 0  # a fourth run, then tonight's copy over last night's
     result = run(ledger, "db", "backup", str(copy))
     assert result.exit_code == 0 and ": 4 runs, " in result.output
-    small = tmp_path / "new.db"
-    assert run(small, *TRIGGER).exit_code == 0  # a ledger of 1 run
     before = ledger.read_bytes()
-    result = run(small, "db", "backup", str(ledger))  # the paths swapped
+    result = run(old, "db", "backup", str(ledger))  # the paths swapped: the old copy over the ledger
     assert result.exit_code == 1
-    assert f"{ledger} is a ledger of 4 runs, more than the 1 of the ledger being copied" in result.output
+    assert f"{ledger} is a ledger of 4 runs, more than the 3 of the ledger being copied" in result.output
+    one, other = tmp_path / "one.db", tmp_path / "other.db"
+    for each in (one, other):
+        assert run(each, *TRIGGER).exit_code == 0  # two new ledgers of 1 run each
+    for target, held in ((ledger, 4), (other, 1)):
+        was = target.read_bytes()
+        result = run(one, "db", "backup", str(target))
+        assert result.exit_code == 1
+        assert f"{target} is another decisionbot ledger ({held} runs), not a copy of this one" in result.output
+        assert target.read_bytes() == was
     assert ledger.read_bytes() == before
     notes = tmp_path / "notes.txt"
     notes.write_text("my notes\n")
     shop = tmp_path / "shop.db"
     with sqlite3.connect(shop) as conn:
         conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
-    for other in (notes, shop):
-        was = other.read_bytes()
-        result = run(ledger, "db", "backup", str(other))
+    for target in (notes, shop):
+        was = target.read_bytes()
+        result = run(ledger, "db", "backup", str(target))
         assert result.exit_code == 1 and "Traceback" not in result.output
-        assert f"{other} is there and is not a decisionbot ledger" in result.output
-        assert other.read_bytes() == was
+        assert f"{target} is there and is not a decisionbot ledger" in result.output
+        assert target.read_bytes() == was
     assert not list(tmp_path.glob(".*.tmp"))

@@ -157,6 +157,13 @@ def cli_backup_over_another_file(path: str) -> str:
     )
 
 
+def cli_backup_over_another_ledger(path: str, held: int) -> str:
+    return (
+        f"{path} is another decisionbot ledger ({held} runs), not a copy of this one: are --db and FILE the other"
+        " way round? Nothing was written. Name a new file, or remove that one first."
+    )
+
+
 def cli_backup_over_a_larger_ledger(path: str, held: int, copied: int) -> str:
     return (
         f"{path} is a ledger of {held} runs, more than the {copied} of the ledger being copied: are --db and FILE"
