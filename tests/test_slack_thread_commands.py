@@ -164,6 +164,17 @@ async def test_a_click_on_the_old_copy_is_refused_with_a_link_to_the_new_thread(
 # --- the other run commands typed plainly in a run's thread ------------------------------------
 
 
+async def decided(slack: Harness) -> str:
+    """Alice's post_meeting in C1 completed, with Bob's action A1 (accepted); its thread's ts."""
+    await slack.slash("UA", "start post_meeting Weekly sync")
+    thread = str((await slack.posts(2))[0]["ts"])
+    await slack.say(thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
+    await slack.event(message("UB", "yes", channel="DUB"))
+    await slack.event(message("UA", "ok", thread_ts=thread))
+    await wait_for(lambda: slack.rows("SELECT status FROM runs") == [("completed",)])
+    return thread
+
+
 async def test_status_is_a_command_from_anyone_in_the_thread(slack: Harness, fake: FakeSlack) -> None:
     root, _ = await started(slack)
     await slack.event(message("UB", "status 1", thread_ts=root["ts"]))
@@ -189,12 +200,7 @@ async def test_an_actions_commands_are_its_owners_and_its_leaders_alone(slack: H
     """In Alice's second run's thread, where her free-text question waits: 'done A1' from Carol (not
     Bob's action's owner, not its decision's facilitator) is her words; from Alice (who leads its
     decision), the command, not her answer."""
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread = (await slack.posts(2))[0]["ts"]
-    await slack.say(thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
-    await slack.event(message("UB", "yes", channel="DUB"))
-    await slack.event(message("UA", "ok", thread_ts=thread))
-    await wait_for(lambda: slack.rows("SELECT status FROM runs") == [("completed",)])
+    await decided(slack)
     await slack.slash("UA", "start post_meeting Follow-up")
     root = await wait_for(
         lambda: [p for p in in_channel(fake, "C1") if "Follow-up" in p["text"] and not p.get("thread_ts")]
@@ -214,12 +220,7 @@ async def test_in_an_ended_runs_thread_an_actions_commands_from_anyone_are_refus
     and 'done A1' from Carol (neither the action's owner nor its decision's facilitator) are her
     commands, each refused to her alone, saying why. Before, only 'done' was: the other three got
     no answer at all, and she could believe the date moved."""
-    await slack.slash("UA", "start post_meeting Weekly sync")
-    thread = (await slack.posts(2))[0]["ts"]
-    await slack.say(thread, "We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done")
-    await slack.event(message("UB", "yes", channel="DUB"))
-    await slack.event(message("UA", "ok", thread_ts=thread))
-    await wait_for(lambda: slack.rows("SELECT status FROM runs") == [("completed",)])
+    thread = await decided(slack)
     typed = ["due A1 2030-02-01", "drop A1 not needed", "give A1 <@UC>", "done A1"]
     for n, text in enumerate(typed, start=1):
         await slack.event(message("UC", text, thread_ts=thread))

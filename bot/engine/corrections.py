@@ -105,12 +105,10 @@ class Corrections(TurnBase):
             self.say(texts.correction_answered_on_terms(answered[0], answered[1], label), to=actor, kind="error")
             return False
         if actor.id != self.ctx.facilitator.id and by != actor.id:
-            name = next((p.name for p in self.ctx.known_people() if p.id == by), by)
-            self.say(texts.correction_not_allowed(label, name or "the answerer"), to=actor, kind="error")
+            self.say(texts.correction_not_allowed(label, self._answerer(by)), to=actor, kind="error")
             return False
         if by is not None and by != actor.id and self.flow.step(slot[0]).to != "facilitator":
-            name = next((p.name for p in self.ctx.known_people() if p.id == by), by)  # asked of them: their word
-            self.say(texts.correction_theirs_alone(label, name or "the answerer"), to=actor, kind="error")
+            self.say(texts.correction_theirs_alone(label, self._answerer(by)), to=actor, kind="error")  # their word
             return False
         if self._branched_on(slot[0]):
             self.say(texts.correction_branched(label), to=actor, kind="error")
@@ -138,6 +136,10 @@ class Corrections(TurnBase):
         self._quoted_terms_changed(slot, label)
         self._quoting_asked_again(slot[0], label, actor)
         return True
+
+    def _answerer(self, by: str | None) -> str:
+        """Who gave an answer, by name (their id when the run does not know them)."""
+        return next((p.name for p in self.ctx.known_people() if p.id == by), by) or "the answerer"
 
     def _branched_on(self, step_id: str) -> str | None:
         """The step the run has left whose branch read ``step_id``'s answer (``when: approved``):
