@@ -123,11 +123,43 @@ def _ledger_database(ds: Any, path: Path, immutable: bool) -> Any:
 #: ``randomblob(999999999)`` allocates at once, before the time limit can stop it); the ledger's
 #: values are far smaller.
 MAX_VALUE = 32 * 1024 * 1024
+#: The most text and bytes one query's rows may hold together: Datasette keeps up to 1,000 rows of a
+#: result in memory and then serialises them, past the time limit, so 1,000 values of 32 MB would be 32 GB.
+MAX_RESULT = 64 * 1024 * 1024
+
+
+class _BoundedCursor(sqlite3.Cursor):
+    """A cursor whose rows, fetched however, stop the query once they hold more than ``MAX_RESULT``."""
+
+    held = 0
+
+    def __next__(self) -> Any:
+        row = super().__next__()
+        self.held += sum(len(v) for v in row if isinstance(v, (str, bytes)))
+        if self.held > MAX_RESULT:
+            raise sqlite3.OperationalError(texts.analytics_result_too_big(MAX_RESULT))
+        return row
+
+    def fetchone(self) -> Any:
+        return next(self, None)
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        return [row for row, _ in zip(self, range(self.arraysize if size is None else size))]
+
+    def fetchall(self) -> list[Any]:
+        return list(self)
+
+
+class _BoundedConnection(sqlite3.Connection):
+    """A connection whose every cursor (``execute``'s too) is a :class:`_BoundedCursor`."""
+
+    def cursor(self, factory: Any = _BoundedCursor) -> Any:
+        return super().cursor(factory)
 
 
 def _connect(path: Path, immutable: bool) -> sqlite3.Connection:
     uri = f"file:{quote(str(path))}?{'immutable=1' if immutable else 'mode=ro'}"  # '#', '?' are the name's
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False, factory=_BoundedConnection)
     conn.execute("PRAGMA query_only = ON")
     conn.create_function("fts_words", 1, _fts_words, deterministic=True)
     conn.set_authorizer(_no_attach)

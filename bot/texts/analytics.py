@@ -79,6 +79,14 @@ def analytics_explore_public(host: str) -> str:
     )
 
 
+def analytics_result_too_big(limit: int) -> str:
+    """An explore query whose rows together hold more than ``limit`` bytes of text and blobs."""
+    return (
+        f"Result too large: its rows hold more than {limit // (1024 * 1024)} MB of text and blobs."
+        " Select fewer rows or columns, or length(column) instead of the column."
+    )
+
+
 def analytics_no_datasette() -> str:
     return "Datasette is not installed. Try: pip install 'decisionbot[explore]'"
 

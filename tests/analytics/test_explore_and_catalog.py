@@ -108,6 +108,19 @@ async def test_datasette_reads_the_ledger_named_whatever_its_path_holds_and_crea
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [path.name]
 
 
+async def test_a_result_too_large_to_hold_is_refused_not_gathered(ledger: Path) -> None:
+    """Each value may hold 32 MB; Datasette gathers up to 1,000 of them, then serialises them past the time limit."""
+    ds = explore.build(ledger)
+    rows = "with recursive c(x) as (select 1 union all select x+1 from c limit {n}) select randomblob(30000000) from c"
+    refused = await ds.client.get("/ledger.json", params={"sql": rows.format(n=3)})
+    assert refused.status_code == 400 and "Result too large" in refused.json()["error"]
+    lengths = rows.format(n=3).replace("select randomblob(30000000)", "select length(randomblob(30000000))")
+    sizes = await ds.client.get("/ledger.json", params={"sql": lengths})
+    assert sizes.status_code == 200 and [r[0] for r in sizes.json()["rows"]] == [30_000_000] * 3
+    fine = await ds.client.get("/ledger.json", params={"sql": rows.format(n=2), "_shape": "array"})
+    assert fine.status_code == 200 and len(fine.json()) == 2
+
+
 @pytest.mark.parametrize(("canned", "view"), [("latency", "latency_summary"), ("participation", "participation")])
 def test_the_costly_canned_queries_read_the_summaries_and_agree_with_their_views(
     ledger: Path, canned: str, view: str
