@@ -95,6 +95,16 @@ class Context:
             click.echo(texts.cli_warning(refusal), err=True)
         return catalog
 
+    def folder_flows(self, flow: str | None = None) -> FlowCatalog:
+        """The flows of the folder alone, for a command that reads flow files and no ledger
+        (``flows list|show|diagram``): no ledger is opened, made or migrated for it."""
+        from bot.flow_catalog import FlowCatalog
+
+        catalog = FlowCatalog(self.require_flows(), None)
+        for refusal in catalog.refusals(but=flow):
+            click.echo(texts.cli_warning(refusal), err=True)
+        return catalog
+
     def dispatcher(self, clock: Callable[[], datetime] | None = None, flow: str | None = None) -> Dispatcher:
         from bot.dispatch import Dispatcher  # the engine loads only for commands that need it
         from bot.store.people import stored_zone

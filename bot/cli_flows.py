@@ -43,7 +43,7 @@ def flows_list(obj: Context, as_json: bool) -> None:
     Example:
       decisionbot flows list --json
     """
-    catalog = obj.catalog()
+    catalog = obj.folder_flows()
     rows = [
         {"id": f.id, "title": f.title, "version": f.version, "steps": len(f.steps), "path": f.path}
         for f in catalog.current.values()
@@ -90,7 +90,7 @@ def flows_show(obj: Context, flow: str) -> None:
     Example:
       decisionbot flows show post_meeting
     """
-    f = obj.catalog(flow=flow).get(flow)
+    f = obj.folder_flows(flow=flow).get(flow)
     click.echo(f"{f.id} ({f.version}): {f.title}")
     for i, step in enumerate(f.steps, 1):
         click.echo(_indented(f"  {i}. {step.id} {texts.question_terms(step)} to {step.to}: {step.ask}".rstrip(": "), 9))
@@ -211,7 +211,7 @@ def flows_diagram(
         raise click.BadParameter(texts.analytics_bad_window(), param_hint="--since/--until")
     if counts:
         obj.existing_ledger(for_analysts=True)  # counted from a ledger: never one made here
-    machine = compile_flow(obj.catalog(flow=flow).get(flow), drawn=True)
+    machine = compile_flow(obj.folder_flows(flow=flow).get(flow), drawn=True)
     counted = _counts(obj, flow, since, until) if counts else None
     data, missing = draw(machine, fmt, counted)
     if missing:

@@ -101,7 +101,7 @@ def not_triggered(flow: str, reviews: Set[str]) -> tuple[str, str] | None:
 class FlowCatalog:
     """The flows in the folder, and every older version a run in the ledger started on."""
 
-    def __init__(self, folder: Path, db: Database):
+    def __init__(self, folder: Path, db: Database | None):
         self.folder = folder
         self.db = db
         self._stamp = self._seen = folder_stamp(folder)
@@ -142,7 +142,7 @@ class FlowCatalog:
         """The exact version a run started on: in-flight runs finish on their own version."""
         found = self._versions.get((flow_id, version))
         if found is None:
-            stored = runs.flow_text(self.db.conn, flow_id, version)
+            stored = runs.flow_text(self.db.conn, flow_id, version) if self.db else None
             if stored is None:
                 raise FlowNotFound(texts.flow_version_missing(flow_id, version))
             found = self._versions[(flow_id, version)] = read_flow_text(stored[0], stored[1], pinned=True)

@@ -69,6 +69,39 @@ def test_the_upgrade_names_each_set_of_migrations_with_its_own(old_ledger: Path,
             assert listed == f"{names[0]} to {names[-1]} ({len(names)})"
 
 
+@pytest.mark.parametrize(
+    ("command", "code", "said"),
+    [
+        (["flows", "diagram", "post_meeting"], 0, "stateDiagram-v2"),  # the flow file alone
+        (["flows", "show", "post_meeting"], 0, "post_meeting"),
+        (["flows", "list"], 0, "post_meeting"),
+        (["flows", "diagram", "post_meeting", "--counts"], 1, "db migrate"),  # counts need the ledger's views
+        (["report"], 1, "db migrate"),
+        (["runs", "list"], 1, "db migrate"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_a_command_that_reads_leaves_an_older_ledger_as_it_was(
+    old_ledger: Path, command: list[str], code: int, said: str
+) -> None:
+    """An analyst's newer decisionbot would upgrade the server's ledger under it, which the server then refuses;
+    'flows diagram' once did, through the flows' catalog, which opened the ledger to write."""
+    before = hashlib.sha256(old_ledger.read_bytes()).hexdigest()
+    files = {p.name for p in old_ledger.parent.iterdir()}
+    result = run(old_ledger, *command)
+    assert (result.exit_code, "brought up to date" in result.output) == (code, False), result.output
+    assert said in result.output and "Traceback" not in result.output
+    assert hashlib.sha256(old_ledger.read_bytes()).hexdigest() == before
+    made = {p.name for p in old_ledger.parent.iterdir()} - files
+    assert made <= {"decisions.db-wal", "decisions.db-shm"}, made  # a reader's; no copy made before an upgrade
+
+
+def test_flows_commands_make_no_ledger(tmp_path: Path) -> None:
+    for command in (["flows", "list"], ["flows", "show", "post_meeting"], ["flows", "diagram", "post_meeting"]):
+        assert run(tmp_path / "none.db", *command).exit_code == 0
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_new_ledger_is_created_without_an_upgrade_note(tmp_path: Path) -> None:
     result = run(tmp_path / "new.db", "trigger", "post_meeting", "--channel", "console", "-f", "alice")
     assert result.exit_code == 0 and "brought up to date" not in result.stderr
