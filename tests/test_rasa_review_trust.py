@@ -69,3 +69,26 @@ def test_only_the_decisions_facilitator_starts_its_review(server: Server) -> Non
     server.act("action_decision_answer", "alice", "keep")
     server.act("action_decision_answer", "alice", "ok")  # reviewed again in 4 weeks
     assert server.sql("SELECT status FROM decisions WHERE id = ?", decision) == [("kept",)]
+
+
+def test_a_second_review_under_way_and_data_of_no_decision_are_said_not_failed(server: Server) -> None:
+    """A second review of a decision answered HTTP 500 with a traceback (Rasa then tells the sender
+    nothing); ``decision_id: true`` started the review of decision 1; a string ``decision_data`` was ignored."""
+    decision = decide(server, "dora", "ed", "flo", "Pricing")
+    review = {"decision_flow": "decision_review", "decision_data": {"decision_id": decision}}
+    status, body = server.act("action_decision_start", "dora", "start", slots=review)
+    run = body["events"][0]["value"]
+    runs_before = server.sql("SELECT count(*) FROM runs")
+    status, body = server.act("action_decision_start", "dora", "review again", slots=review)
+    assert status == 200 and body["events"] == []
+    [said] = texts(body)
+    assert f"A review of decision {decision} is under way (run #{run})" in said
+    for data, refused in (
+        ({"decision_id": True}, "decision_id must be a decision's number, like 12, not True."),
+        ({"decision_id": 1.5}, "decision_id must be a decision's number, like 12, not 1.5."),
+        ("not an object", "decision_data must be an object, like {\"decision_id\": 12}, not 'not an object'."),
+    ):
+        slots = {"decision_flow": "decision_review", "decision_data": data}
+        status, body = server.act("action_decision_start", "dora", "start", slots=slots)
+        assert (status, texts(body), body["events"]) == (200, [f"Nothing started: {refused}"], []), data
+    assert server.sql("SELECT count(*) FROM runs") == runs_before

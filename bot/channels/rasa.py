@@ -44,7 +44,7 @@ from bot.control import (
     run_command_kept,
 )
 from bot.dispatch import Dispatcher, TurnResult
-from bot.errors import FlowNotFound, FlowRefused, NoDecisionToReview
+from bot.errors import BotError, FlowNotFound, FlowRefused
 from bot.flow_catalog import BOT_STARTED
 from bot.model import CHAT, Message, Trigger
 from bot.store import placing, runs, starts, transaction
@@ -79,6 +79,9 @@ class ActionDecisionStart(DecisionAction):
         if len(title) > TITLE_MAX:
             say(out, texts.command_title_too_long(len(title), TITLE_MAX))
             return []
+        if problem := _data_refused(data):
+            say(out, problem)
+            return []
         if (
             isinstance(data, dict)
             and data.get("decision_id")
@@ -96,19 +99,32 @@ class ActionDecisionStart(DecisionAction):
         )
         try:
             started = started_said(bot, caller, trigger)
-        except NoDecisionToReview as exc:
-            say(out, str(exc))
-            return []
         except FlowRefused:
             say(out, texts.command_flow_refused(trigger.flow))
             return []
         except FlowNotFound:
             say(out, texts.command_unknown_flow(flow, known))
             return []
+        except BotError as exc:  # no decision to review, or a review of it under way (named, to answer or cancel)
+            say(out, str(exc))
+            return []
         say(out, texts.run_started(started.run_id, trigger.flow))
         if not hand_over(bot, caller, out):  # its first question is for others (a review's owners)
             say(out, rr.where_it_stands(bot, caller.actor, caller.conversation, started.run_id))
         return run_slots(started.run_id)
+
+
+def _data_refused(data: object) -> str | None:
+    """Why slot ``decision_data`` can start nothing: not an object, or a ``decision_id`` no decision's
+    number (``true`` would read as decision 1); None when it may."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        return texts.rasa_data_not_an_object(data)
+    number = data.get("decision_id")  # a string goes on: "12" is decision 12, "abc" none the sender led
+    if number is None or isinstance(number, str) or (isinstance(number, int) and not isinstance(number, bool)):
+        return None
+    return texts.rasa_decision_id_not_a_number(number)
 
 
 def started_said(bot: Dispatcher, caller: Caller, trigger: Trigger) -> TurnResult:

@@ -151,3 +151,16 @@ def rasa_decision_not_led(decision_id: object) -> str:
         "Nothing started: only a decision's facilitator may start a run about it (its review before its"
         f" date), and you led no decision #{_one_line(str(decision_id))[:40]}."
     )
+
+
+def rasa_data_not_an_object(value: object) -> str:
+    """Slot ``decision_data`` holding something other than an object (a string, a list)."""
+    return (
+        f"Nothing started: decision_data must be an object, like {{\"decision_id\": 12}}, not"
+        f" {_one_line(repr(value))[:40]}."
+    )
+
+
+def rasa_decision_id_not_a_number(value: object) -> str:
+    """``decision_data``'s ``decision_id`` that is no decision's number (``true``, ``1.5``, ``"x"``)."""
+    return f"Nothing started: decision_id must be a decision's number, like 12, not {_one_line(repr(value))[:40]}."
