@@ -48,3 +48,18 @@ def test_the_operators_cancel_names_the_run(server: Server) -> None:
     subprocess.run([*cancel, "runs", "cancel", str(run)], check=True, capture_output=True)
     _, told = server.act("action_decision_answer", "cn_cy", "hi")
     assert texts(told)[0] == f"Run #{run} ('Offsite') cancelled by the bot's operator. The transcript is kept."
+
+
+def test_cancel_said_while_the_run_waits_on_an_owner_asks_before_a_yes_cancels(server: Server) -> None:
+    """The confirmation was withdrawn unseen (it is no question of the owner's step), so the
+    facilitator saw only where the run stood, and their next "yes" cancelled it blind."""
+    run = _started(server, "cn_kay", "Offsite plan")
+    for said in ("We do X", "Task X", "@cn_lou", "2026-12-24", "done"):
+        server.act("action_decision_answer", "cn_kay", said)
+    _, asked = server.act("action_decision_answer", "cn_kay", "cancel")
+    assert texts(asked) == ["Cancel this decision run? Nothing will be recorded as decided. (yes/no)"]
+    assert server.sql(
+        "SELECT delivered_at IS NOT NULL, failed_at FROM messages WHERE run_id = ? AND text LIKE 'Cancel this%'", run
+    ) == [(1, None)]
+    _, kept = server.act("action_decision_answer", "cn_kay", "no")
+    assert server.sql("SELECT status FROM runs WHERE id = ?", run) == [("active",)], texts(kept)

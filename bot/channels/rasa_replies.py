@@ -274,6 +274,9 @@ def _still_asked(db: Database, reply: Reply, actor_id: str) -> bool:
     run = runs.load_run(db.conn, reply.run_id)
     if run is None or run.status not in ("active", "stalled"):
         return False
+    confirm = run.context.confirm  # "cancel", said while the run waits on others: its yes/no is theirs
+    if confirm and confirm.get("actor") == actor_id and reply.text == texts.confirm_cancel():
+        return True
     return any(p.asked and p.to["id"] == actor_id and p.step == reply.step for p in run.context.prompts)
 
 
