@@ -71,10 +71,20 @@ class Option:
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
+#: A control character an answer may not hold (a NUL cuts the text short in sqlite3 and C tools);
+#: tabs and line breaks are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters that show nothing (zero-width spaces and joiners, the byte order mark): an answer of
+#: them alone is as empty as one of spaces.
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]*")
+
+
 def required(text: str | None) -> str:
     stripped = (text or "").strip()
-    if not stripped:
+    if not stripped or _INVISIBLE.fullmatch(stripped):
         raise AnswerError("empty")
+    if _CONTROL.search(stripped):
+        raise AnswerError("control")
     return stripped
 
 

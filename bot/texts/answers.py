@@ -13,6 +13,7 @@ from bot.texts._common import _join
 
 _ANSWER_ERRORS: dict[str, str] = {
     "empty": "Please give an answer (or say 'help').",
+    "control": "That holds a control character (a NUL, an escape): please type the answer as plain text.",
     "too_long": "That is too long: {max} characters at most.",
     "too_short": "That is too short: at least {min} characters.",
     "choice_unknown": "Please pick one of: {options} (a number or a word).",

@@ -77,11 +77,21 @@ def test_text_is_stripped():
         ("   ", {}, "empty", {}),
         ("abc", {"min_length": 5}, "too_short", {"min": 5}),
         ("abcdef", {"max_length": 5}, "too_long", {"max": 5}),
+        ("\u200b", {}, "empty", {}),  # a zero-width space alone shows nothing
+        (" \u200b\ufeff\u2060 ", {}, "empty", {}),
+        ("\x00", {}, "control", {}),  # a NUL: sqlite3 and C tools cut the text there
+        ("We decided \x00 hidden tail", {}, "control", {}),
+        ("launch\x1b[2J", {}, "control", {}),
     ],
 )
 def test_text_errors(text, kwargs, code, params):
     err = error_of(parse_text, text, **kwargs)
     assert (err.code, err.params) == (code, params)
+
+
+def test_text_with_tabs_line_breaks_and_joined_emoji_is_taken():
+    assert parse_text("Plan:\tdraft\r\nthen ship") == "Plan:\tdraft\r\nthen ship"
+    assert parse_text("Family \U0001f468\u200d\U0001f469\u200d\U0001f467 day") == "Family \U0001f468\u200d\U0001f469\u200d\U0001f467 day"
 
 
 def test_text_of_exactly_the_bounds_is_taken():
