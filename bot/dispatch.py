@@ -178,11 +178,13 @@ class Dispatcher(Admitting):
             if message and message.platform_id and runs.seen_delivery(conn, channel, message.platform_id, now):
                 return None
             row = runs.load_run(conn, run_id) if run_id is not None else None
+            typed = None
             if run_id is None and message is not None:
                 placed = placing.place(conn, message.conversation, message.actor.id, message.text, replying_to)
                 if not isinstance(placed, placing.Placed):
                     return placed
-                row, message = placed.row, replace(message, text=placed.text)
+                typed, message = message.text, replace(message, text=placed.text)  # '#12 yes': the run named, 'yes'
+                row = placed.row
             if row is None:
                 return None
             flow = self.catalog.version(row.flow_id, row.flow_version)
@@ -204,7 +206,8 @@ class Dispatcher(Admitting):
                 outcome.transitions.insert(
                     0, {"from": row.state, "to": row.state, "event": "resume", "actor": message.actor.id}
                 )
-            result = self._commit(conn, row, flow, outcome, message, now)
+            kept = replace(message, text=typed) if message is not None and typed is not None else message
+            result = self._commit(conn, row, flow, outcome, kept, now)  # the transcript keeps it as typed
             result.text = message.text if message is not None else ""
             return result
 
