@@ -145,6 +145,16 @@ TEAMS_CASES: dict[str, tuple[str, tuple[str, ...], Any, str]] = {
     "recipient a string": ("message", ("recipient",), "x", "recipient is not an object"),
     "recipient.id a number": ("message", ("recipient", "id"), 5, "recipient.id is not a string"),
     "from a list": ("message", ("from",), [1], "from is not an object"),
+    "text a number": ("message", ("text",), 5, "text is not a string"),  # was stored as the answer '5'
+    "text a list": ("message", ("text",), ["a"], "text is not a string"),  # was "['a']"
+    "text true": ("message", ("text",), True, "text is not a string"),
+    "localTimezone a number": ("message", ("localTimezone",), 5, "localTimezone is not a string"),
+    "clientInfo timezone a list": (
+        "message",
+        ("entities",),
+        [{"type": "clientInfo", "timezone": ["Europe/Paris"]}],
+        "entities[].timezone is not a string",
+    ),
     "from.id a number": ("message", ("from", "id"), 5, "from.id is not a string"),
     "from.aadObjectId a list": ("message", ("from", "aadObjectId"), [1], "from.aadObjectId is not a string"),
     "conversation a string": ("message", ("conversation",), "x", "conversation is not an object"),

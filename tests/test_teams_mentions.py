@@ -267,3 +267,15 @@ async def test_a_directory_name_with_a_comma_is_one_participant(tmp_path: Path) 
         assert h.db("SELECT title FROM events") == [("Retro",)]
         context = str(h.db("SELECT context FROM runs"))
         assert "29:1smith" in context and "29:1bob" in context
+
+
+async def test_the_bots_own_message_echoed_to_it_is_ignored(tmp_path: Path) -> None:
+    """An activity from the bot itself (``from`` is its ``recipient``) started a run it led, and stored it as a person."""
+    async with Harness(tmp_path) as h:
+        own = in_channel(h.url, BOT, "start post_meeting Weekly sync")
+        resp = await h.post(own)
+        assert resp.status in (200, 201), await resp.text()
+        assert h.db("SELECT count(*) FROM runs") == [(0,)] and h.db("SELECT count(*) FROM messages") == [(0,)]
+        assert h.db("SELECT count(*) FROM teams_users WHERE user_id = ?", BOT["id"]) == [(0,)]
+        await h.send(in_channel(h.url, ALICE, "start post_meeting Weekly sync"))
+        assert h.db("SELECT facilitator_id FROM runs") == [("teams:" + ALICE["id"],)]

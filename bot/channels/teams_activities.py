@@ -138,6 +138,8 @@ def parse(activity: Mapping[str, Any]) -> Inbound:
     sender = _object(activity, "from")
     if not _string(sender, "id", "from."):
         raise ActivityError("from.id is missing")
+    if sender["id"] == common["bot"]["id"]:  # the bot's own message, echoed to it: never a person's
+        return Inbound("ignore", **common)
     who = actor(sender)
     common.update(actor=who, aad_object_id=_string(sender, "aadObjectId", "from."), timezone=_timezone(activity))
     if kind == "invoke":
@@ -200,7 +202,7 @@ def _typed(activity: Mapping[str, Any], entities: list[Any], who: Actor, common:
     bot = _object(activity, "recipient")
     personal = common["conversation_type"] == "personal"
     here = base if common["conversation_type"] == "groupChat" else ""
-    cleaned = clean_text(str(activity.get("text") or ""), entities, bot, here, personal)
+    cleaned = clean_text(_string(activity, "text") or "", entities, bot, here, personal)
     message = Message(
         conversation=key_for(base, thread),
         actor=who,
@@ -307,11 +309,11 @@ def reference_of(activity: Mapping[str, Any]) -> dict[str, Any]:
 
 def _timezone(activity: Mapping[str, Any]) -> str | None:
     """``localTimezone``, else the ``clientInfo`` entity's ``timezone`` (e.g. Europe/Paris)."""
-    if activity.get("localTimezone"):
-        return str(activity["localTimezone"])
+    if zone := _string(activity, "localTimezone"):
+        return zone
     for entity in activity.get("entities") or []:
         if isinstance(entity, Mapping) and entity.get("type") == "clientInfo" and entity.get("timezone"):
-            return str(entity["timezone"])
+            return _string(entity, "timezone", "entities[].")
     return None
 
 
