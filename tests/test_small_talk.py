@@ -78,6 +78,9 @@ async def test_slack_commands_misspelt_or_asked_about_say_what_was_meant(slack: 
     about = (await slack.slash("UA", "who are you?"))["text"]
     assert about.startswith("I'm decisionbot: I walk a team through a decision") and "Commands: start FLOW" in about
     assert (await slack.slash("UA", "thanks!"))["text"] == "You're welcome."
+    pasted = "x" * 150_000  # a token or URL pasted alone: it was echoed whole, in four posts on Teams
+    said = (await slack.slash("UA", pasted))["text"]
+    assert said.startswith(f"I don't know '{'x' * 60}…'. Commands: start FLOW") and len(said) < 1_000
 
 
 def test_after_the_run_the_terminal_reads_misspelt_commands_thanks_and_questions(tmp_path) -> None:  # type: ignore[no-untyped-def]

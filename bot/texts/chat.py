@@ -215,7 +215,13 @@ def command_help(flows: list[str], titles: Mapping[str, str] | None = None) -> s
 def command_unknown(verb: str, flows: list[str], meant: str | None) -> str:
     """``meant``: the command ``verb`` is a slip from, with its words ("status 3")."""
     guess = f" Did you mean '{meant}'?" if meant else ""
-    return f"I don't know '{verb}'.{guess} " + command_help(flows)
+    return f"I don't know '{_word(verb)}'.{guess} " + command_help(flows)
+
+
+def _word(verb: str, most: int = 60) -> str:
+    """A word typed as a command, quoted back short: a pasted token or URL of 150,000 characters was
+    echoed whole, in four posts."""
+    return verb if len(verb) <= most else verb[:most].rstrip() + "…"
 
 
 def command_unknown_beside_thread(verb: str, run_id: int, title: str, flows: list[str], channel: str) -> str:
@@ -226,7 +232,7 @@ def command_unknown_beside_thread(verb: str, run_id: int, title: str, flows: lis
         where = "answer in the run's own thread, or in our direct message if it asked you there"
     else:
         where = "give it on its card, or reply in the run's own thread (mentioning me)"
-    return f"I don't know '{verb}'. Run #{run_id} ('{title}') waits for your answer: {where}. " + command_help(flows)
+    return f"I don't know '{_word(verb)}'. Run #{run_id} ('{title}') waits for your answer: {where}. " + command_help(flows)
 
 
 def command_start_usage(flows: list[str]) -> str:
