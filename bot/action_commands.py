@@ -64,10 +64,16 @@ def report_done(
 
 
 def move_due(
-    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, args: list[str]
+    dispatcher: Dispatcher,
+    actor: Actor,
+    conversation: ConversationKey,
+    text: str,
+    args: list[str],
+    locale: str | None = None,
 ) -> CommandResult:
     """``due A12 next friday``: the action's due date moves (later or earlier, not into the past of
-    the caller's calendar); the date is read as answers to a date question are."""
+    the caller's calendar); the date is read as answers to a date question are (``locale``: the
+    writer's, as their answers are read: ``03/04/2027`` from en-GB is 3 April)."""
     action_id, phrase = action_id_of(args), " ".join(args[1:])
     phrase = phrase[3:] if phrase[:3].casefold() == "to " else phrase  # "due A12 to next friday"
     if action_id is None or not phrase:
@@ -79,7 +85,7 @@ def move_due(
         actor = _named_as_owner(action, actor)
         now = dispatcher.clock()
         local = now.astimezone(dispatcher.tz_for(actor))
-        day = _day(phrase, local)
+        day = _day(phrase, local, locale)
         if isinstance(day, str):
             return CommandResult(day, ok=False)
         if day < local.date():
@@ -252,10 +258,10 @@ def _told(answer: str, home: ConversationKey, action: ActionRow) -> CommandResul
     return CommandResult(answer, queued_on=home.channel, told=home, told_run=action.run_id)
 
 
-def _day(phrase: str, local: datetime) -> date | str:
+def _day(phrase: str, local: datetime, locale: str | None = None) -> date | str:
     """The day ``phrase`` names, said at ``local``; else the re-prompt that says what is expected."""
     try:
-        day = dates.read(phrase, local)
+        day = dates.read(phrase, local, locale)
     except dates.TimeAlone:
         return texts.command_needs_due()
     except dates.YearAlone as exc:  # "next year": which day in it

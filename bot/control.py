@@ -63,10 +63,12 @@ def run_command(
     mentions: dict[str, Actor] | None = None,
     not_people: Mapping[str, str] | None = None,
     via: str | None = None,
+    locale: str | None = None,
 ) -> CommandResult:
     """Carry out ``text`` (without the bot's own mention or the slash command's name).
     ``not_people`` are the words of ``text`` that name no one person (see :func:`start_arguments`);
-    ``via``: how it came (Slack's ``slash``, ``mention``, ``dm``), kept with a run it starts."""
+    ``via``: how it came (Slack's ``slash``, ``mention``, ``dm``), kept with a run it starts;
+    ``locale``: the writer's (Teams' ``en-GB``), how ``due A12 03/04/2027`` orders its day and month."""
     words = command_words(text)
     verb = words[0].lower() if words else "help"
     args = words[1:]
@@ -81,7 +83,7 @@ def run_command(
     if verb == "done":
         return report_done(dispatcher, actor, conversation, text, args)
     if verb == "due":
-        return move_due(dispatcher, actor, conversation, text, args)
+        return move_due(dispatcher, actor, conversation, text, args, locale)
     if verb == "drop":
         return drop(dispatcher, actor, conversation, text, args)
     if verb == "give":
@@ -116,7 +118,7 @@ def run_command_kept(
         conversation,
         message.platform_id,
         lambda: run_command(
-            dispatcher, message.actor, conversation, message.text, message.mentions, message.not_people, via
+            dispatcher, message.actor, conversation, message.text, message.mentions, message.not_people, via, message.locale
         ),
         started_run,
     )

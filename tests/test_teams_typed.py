@@ -62,3 +62,22 @@ async def test_a_gif_sent_alone_answers_nothing_and_says_so(tmp_path: Path) -> N
         await h.send(gif)
         told = await h.next_post(0)
         assert told.text.startswith("I read typed text and card answers: a file or picture alone answers nothing.")
+
+
+async def test_due_a1_reads_the_day_in_the_writers_locale_as_answers_are(tmp_path: Path) -> None:
+    """'due A1 03/04/2029' from en-GB moved the action to 4 March (the command read dates without the
+    locale), and 'due A1 15. Januar 2029' from de-DE was refused, though both read right as answers."""
+    async with Harness(tmp_path) as h:
+        await due_typed(h, f"20/12/{dates.YEAR}", "en-GB")
+        posted = len(h.fake.posts())
+        for n, text in enumerate(["done", "yes", "in 4 weeks"]):  # alice, its owner, takes it; the review
+            await h.send(said(h, text, "en-GB"))
+            await h.next_post(posted + n)
+        assert h.db("SELECT status FROM runs") == [("completed",)]
+        posted = len(h.fake.posts())
+        await h.send(said(h, f"due A1 03/04/{dates.YEAR}", "en-GB"))
+        await h.next_post(posted)
+        assert h.db("SELECT due FROM actions") == [(dates.ahead(4, 3),)]
+        await h.send(said(h, f"due A1 15. Januar {dates.YEAR}", "de-DE"))
+        await h.next_post(posted + 1)
+        assert h.db("SELECT due FROM actions") == [(dates.ahead(1, 15),)]
