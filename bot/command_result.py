@@ -21,7 +21,7 @@ class CommandResult:
     cancelled: TurnResult | None = None
     runs: list[dict[str, object]] = field(default_factory=list)
     queued_on: str | None = None  # a channel the command queued a reply on (its outbox to wake)
-    private: bool = False  # the caller's own business (their actions): never for a whole channel
+    private: bool = False  # the caller's own business (their actions, a status asked elsewhere): never for a channel
     told: ConversationKey | None = None  # the decision's conversation, told of a change to its action
     told_run: int | None = None  # the run that made that decision
     about: tuple[int, ...] = ()  # the runs the answer speaks of (a channel may name their people)

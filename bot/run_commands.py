@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot import outbox_rows, texts
 from bot.command_result import CommandResult, run_id_of
@@ -36,8 +37,13 @@ def status_or_cancel(
         return CommandResult(texts.command_needs_run(verb), ok=False)
     if not may_see(dispatcher.db.conn, run_id, actor, conversation):
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)  # as if there were no such run
-    if verb == "status":
-        return _status(dispatcher, run_id, actor)
+    if verb == "status":  # asked where the run does not live (a Teams channel): for the asker alone
+        row = runs.load_run(dispatcher.db.conn, run_id)
+        elsewhere = row is not None and (row.conversation.channel, row.conversation.conversation) != (
+            conversation.channel,
+            conversation.conversation,
+        )
+        return replace(_status(dispatcher, run_id, actor), private=elsewhere)
     result = dispatcher.cancel(run_id, actor)
     if result is None:
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)

@@ -17,7 +17,8 @@ from bot.channels import teams_cards as cards
 from bot.engine.answers import AnswerError, ParseContext
 from bot.engine.people import parse_person
 from bot.model import Actor, ConversationKey, Message, Trigger
-from tests.teams_support import ALICE, BOB, BOT, CHANNEL, TEAM, TENANT, Harness, activity, at, in_channel, installed
+from tests.teams_support import ALICE, BOB, BOT, CAROL, CHANNEL, TEAM, TENANT, Harness, activity, at, in_channel, installed
+from tests.teams_support import personal
 from tests.teams_support import mention as person_mention
 
 URL = "https://smba.trafficmanager.net/emea/"
@@ -279,3 +280,26 @@ async def test_the_bots_own_message_echoed_to_it_is_ignored(tmp_path: Path) -> N
         assert h.db("SELECT count(*) FROM teams_users WHERE user_id = ?", BOT["id"]) == [(0,)]
         await h.send(in_channel(h.url, ALICE, "start post_meeting Weekly sync"))
         assert h.db("SELECT facilitator_id FROM runs") == [("teams:" + ALICE["id"],)]
+
+
+async def test_status_of_a_run_of_elsewhere_asked_in_a_channel_is_told_in_a_personal_chat(tmp_path: Path) -> None:
+    """Alice's run lives in her personal chat and names Bob. His 'status 1' in a team channel was answered
+    there, for every member to read: its title and the question waiting, which quotes her answers."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+        start = personal(h.url, ALICE, f"start post_meeting {at(BOB)} Restructuring of Carol's team")
+        start["entities"] = [person_mention(BOB)]
+        await h.send(start)
+        for n, said in enumerate(("We cut two positions", "Tell Carol on Friday")):
+            await h.next_post(n)
+            await h.send(personal(h.url, ALICE, said))
+        await h.next_post(2)
+        sent = len(h.fake.posts())
+        asked = in_channel(h.url, BOB, "status 1")
+        await h.send(asked)
+        await h.next_post(sent + 1)
+        await h.settle()
+        new = [(c.conversation, c.text) for c in h.fake.posts()[sent:]]
+        assert new[0][0] == "a:chat-with-29:1bob" and "Restructuring of Carol" in new[0][1]
+        assert new[1:] == [(f"{CHANNEL};messageid={asked['id']}", cards.markdown(texts.teams_told_alone(status=True)))]
+        assert not [text for conversation, text in new if conversation.startswith(CHANNEL) and "Carol's team" in text]

@@ -225,7 +225,8 @@ class TeamsInbound:
             self.services.notify(self.name)
             return
         if result.private and inbound.conversation_type != "personal":
-            self._spawn(self._tell_alone(inbound, message.actor, result.text))
+            status = message.text.split(maxsplit=1)[0].lower() == "status"  # else 'actions'
+            self._spawn(self._tell_alone(inbound, message.actor, result.text, status))
             return
         thread_run = self.store.run_in_thread(inbound.base_id, inbound.thread or "")
         if not result.told_where_typed(acts.key_for(inbound.base_id, inbound.thread), thread_run):
@@ -247,7 +248,7 @@ class TeamsInbound:
         for activity in said:
             await self.connector.say(service_url, conversation, reply_to, activity, SAY_TRIES)
 
-    async def _tell_alone(self, inbound: acts.Inbound, person: Actor, text: str) -> None:
+    async def _tell_alone(self, inbound: acts.Inbound, person: Actor, text: str, status: bool = False) -> None:
         """An answer for its caller alone (their actions) asked in a channel or a group chat: to
         their personal chat, once committed (as :meth:`_say`); where they asked, a short pointer
         to it, or that it could not be had."""
@@ -256,7 +257,8 @@ class TeamsInbound:
         except sqlite3.Error:
             return  # not stored: the request was answered 5xx and comes again
         told = await self.outbound.tell_alone(person, inbound.base_id, text, SAY_TRIES)
-        self._say(inbound, inbound.activity_id, texts.teams_told_alone() if told else texts.teams_not_told_alone())
+        pointer = texts.teams_told_alone(status) if told else texts.teams_not_told_alone(status)
+        self._say(inbound, inbound.activity_id, pointer)
 
     async def _submit(self, inbound: acts.Inbound, body: dict[str, Any]) -> TurnResult | None:
         """A card's Action.Submit: its value becomes the typed answer, for the engine to check.

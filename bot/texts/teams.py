@@ -170,11 +170,18 @@ def teams_which_in_private() -> str:
     )
 
 
-def teams_told_alone() -> str:
-    return "I sent you your actions in our personal chat."
+def teams_told_alone(status: bool = False) -> str:
+    """``status``: a run's status asked where the run does not live (its title and questions are its people's)."""
+    what = "the run's status" if status else "your actions"
+    return f"I sent you {what} in our personal chat."
 
 
-def teams_not_told_alone() -> str:
+def teams_not_told_alone(status: bool = False) -> str:
+    if status:
+        return (
+            "I could not open a personal chat with you for the run's status (it is for its people alone)."
+            " Open a chat with me and ask there."
+        )
     return (
         "I could not open a personal chat with you for your actions (they are yours alone)."
         " Open a chat with me and say 'actions' there."
