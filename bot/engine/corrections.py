@@ -105,7 +105,8 @@ class Corrections(TurnBase):
             self.say(texts.correction_answered_on_terms(answered[0], answered[1], label), to=actor, kind="error")
             return False
         if actor.id != self.ctx.facilitator.id and by != actor.id:
-            self.say(texts.correction_not_allowed(label, self._answerer(by)), to=actor, kind="error")
+            gave = None if by == self.ctx.facilitator.id else self._answerer(by)  # the facilitator gave it
+            self.say(texts.correction_not_allowed(label, gave, self.ctx.facilitator.name), to=actor, kind="error")
             return False
         if by is not None and by != actor.id and self.flow.step(slot[0]).to != "facilitator":
             self.say(texts.correction_theirs_alone(label, self._answerer(by)), to=actor, kind="error")  # their word

@@ -64,7 +64,10 @@ def correction_needs_value(typed: str) -> str:
     return f"{typed[:1].upper()}{typed[1:]} to what? Say it in one message: '{typed} to ...'."
 
 
-def correction_not_allowed(target: str, by: str) -> str:
+def correction_not_allowed(target: str, by: str | None, facilitator: str) -> str:
+    """``by``: who gave the answer, when not the facilitator (named ``facilitator``)."""
+    if by is None:
+        return f"Only the facilitator, {facilitator}, who gave it, can change {target}."
     return f"Only the facilitator or {by}, who gave it, can change {target}."
 
 
