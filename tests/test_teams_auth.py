@@ -67,6 +67,22 @@ async def test_wrong_or_missing_tokens_are_refused_and_nothing_is_stored(tmp_pat
         assert h.fake.calls == []
 
 
+async def test_a_token_signed_with_a_key_not_published_is_refused_saying_so(
+    tmp_path: Path, openid: OpenIdServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """botbuilder read the None its lookup gave as a key: refused as ``AttributeError: 'NoneType'
+    object has no attribute 'endorsements'``, which told an operator nothing."""
+    async with Harness(tmp_path, ENV) as h:
+        other = OpenIdServer(kid="rotated-k9")
+        token = other.token(APP_ID, h.url)
+        other.httpd.server_close()
+        with caplog.at_level(logging.INFO, logger="decisionbot.teams"):
+            resp = await h.post(personal(h.url, ALICE, "start post_meeting Weekly sync"), {"Authorization": f"Bearer {token}"})
+        assert resp.status == 401 and (await resp.json())["error"] == "Unauthorized: PermissionError"
+        assert "signing key 'rotated-k9' is not among the Bot Framework's keys" in caplog.text
+        assert "AttributeError" not in caplog.text and nothing_stored(h)
+
+
 def test_a_configured_app_id_needs_its_secret_and_a_known_app_type(tmp_path: Path) -> None:
     def build(env: dict[str, str]) -> None:
         create_app(tmp_path / "c.db", ROOT / "flows", env=env)

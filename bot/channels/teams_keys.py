@@ -39,6 +39,7 @@ def off_the_loop() -> None:
     if _OpenIdMetadata._refresh is not refresh:
         _OpenIdMetadata._refresh = refresh
         _OpenIdMetadata._find = find
+        _OpenIdMetadata.get = known
 
 
 async def refresh(metadata: Any) -> None:
@@ -67,6 +68,19 @@ def find(metadata: Any, key_id: str) -> Any:
 
 
 _FIND = _OpenIdMetadata._find
+
+
+async def known(metadata: Any, key_id: str) -> Any:
+    """botbuilder's ``get``, but a key still unknown after it fetched the keys again (or may not yet)
+    is a ``PermissionError`` saying so: botbuilder read the None it gave as a key, and the request
+    was refused as ``AttributeError: 'NoneType' object has no attribute 'endorsements'``."""
+    key = await _GET(metadata, key_id)
+    if key is None:
+        raise PermissionError(texts.teams_unknown_signing_key(key_id))
+    return key
+
+
+_GET = _OpenIdMetadata.get
 
 
 def fetch(url: str, timeout: float) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts._common import _left_out, _minutes, command
+from bot.texts._common import _left_out, _minutes, _one_line, command
 
 # --- teams ---------------------------------------------------------------------------------------
 
@@ -384,3 +384,11 @@ def teams_route_refused(why: str) -> tuple[str, str]:
     after a restart."""
     fix = _ROUTE_FIX.get(why.removesuffix("-app"), _ROUTE_FIX["403"])
     return _ROUTE_REFUSED.get(why, f"Teams refused the bot's posts ({why})"), fix
+
+
+def teams_unknown_signing_key(key_id: object) -> str:
+    """A token signed with a key the Bot Framework's metadata does not list (fetched again at most hourly)."""
+    return (
+        f"the token's signing key {_one_line(repr(key_id), 60)} is not among the Bot Framework's keys"
+        " (they are fetched again at most once an hour)"
+    )
