@@ -37,6 +37,11 @@ async def test_invokes_are_answered_not_failed(tmp_path: Path) -> None:
         }
         await h.next_post(1)
         assert h.db("SELECT raw FROM answers") == [("We ship",)]
+        again = dict(execute, id="again-1")  # the same card pressed again: no longer open
+        resp = await h.post(again)
+        assert (await resp.json())["value"] == "Not taken: see my reply."  # not 'Got it.' beside the refusal
+        refusal = await h.next_post(2)
+        assert "no longer open" in refusal.text and h.db("SELECT raw FROM answers") == [("We ship",)]
         other = dict(execute, id="other-1", name="composeExtension/query")
         resp = await h.post(other)
         assert (

@@ -375,7 +375,8 @@ class TeamsInbound:
         """Invokes are answered in the HTTP response; an Action.Execute counts as a submit."""
         if inbound.name != "adaptiveCard/action":
             return web.json_response({"error": texts.teams_unknown_invoke(inbound.name or "")}, status=501)
+        taken = True
         if not self._seen(inbound):
-            await self._submit(inbound, body)
+            taken = await self._submit(inbound, body) is not None  # refused: the reply says why
         done = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message"}
-        return web.json_response({**done, "value": texts.teams_invoke_done()})
+        return web.json_response({**done, "value": texts.teams_invoke_done() if taken else texts.teams_invoke_refused()})

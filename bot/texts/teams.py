@@ -149,6 +149,11 @@ def teams_invoke_done() -> str:
     return "Got it."
 
 
+def teams_invoke_refused() -> str:
+    """An Action.Execute not taken (a card no longer open, someone else's): the reply posted says why."""
+    return "Not taken: see my reply."
+
+
 def teams_no_reference(conversation: str) -> str:
     return (
         f"No stored Teams conversation '{conversation}': install the app there, or say something to the bot"
