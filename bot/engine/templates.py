@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import meta, nodes
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+log = logging.getLogger("decisionbot.flows")
 
 #: How :func:`check` starts the problem of a text Jinja cannot parse.
 NOT_A_TEMPLATE = "is not a valid template"
@@ -21,10 +24,16 @@ def _compile(text: str) -> Any:
 
 
 def render(text: str, context: dict[str, Any]) -> str:
-    """Fill a prompt. Text without ``{{`` is returned as it is (the common, fast case)."""
+    """Fill a prompt. Text without ``{{`` is returned as it is (the common, fast case). A template
+    that fails on this run's values (``{{ amount / 2 }}`` of a text answer), which no check at load
+    can foresee, is shown as written and logged: the turn goes on, and the run is not stranded."""
     if "{" not in text:
         return text
-    return str(_compile(text).render(context))
+    try:
+        return str(_compile(text).render(context))
+    except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        log.warning("A flow's template failed, shown as written: %r: %s: %s", text[:200], type(exc).__name__, exc)
+        return text
 
 
 def parse(text: str) -> nodes.Template:
@@ -36,11 +45,33 @@ def check(text: str, known: set[str]) -> str | None:
     """Why ``text`` is not a usable template (a phrase completing "the prompt ..."), or None."""
     try:
         parsed: nodes.Template = _env.parse(text)
-    except TemplateError as exc:
-        return f"{NOT_A_TEMPLATE} ({exc})"
-    unknown = sorted(meta.find_undeclared_variables(parsed) - known)
+        free = meta.find_undeclared_variables(parsed)  # compiles it: a filter Jinja does not know
+    except TemplateError as exc:  # its first line: Jinja adds 'File "<introspection>", line 1' to some
+        return f"{NOT_A_TEMPLATE} ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+    if problem := _not_allowed(parsed):
+        return f"{NOT_A_TEMPLATE} ({problem})"
+    unknown = sorted(free - known)
     if unknown:
         return "refers to unknown name(s) " + ", ".join(f"'{name}'" for name in unknown)
+    return None
+
+
+def _not_allowed(parsed: nodes.Template) -> str | None:
+    """What a parsed template uses that would fail in every run: a filter or test Jinja does not know
+    (under an ``{% if %}`` Jinja leaves it to run time), or a name starting with ``_`` (the sandbox
+    refuses ``trigger.__class__`` when rendering)."""
+    for used in parsed.find_all(nodes.Filter):
+        if used.name not in _env.filters:
+            return f"no filter named '{used.name}'"
+    for used in parsed.find_all(nodes.Test):
+        if used.name not in _env.tests:
+            return f"no test named '{used.name}'"
+    for attr in parsed.find_all(nodes.Getattr):
+        if attr.attr.startswith("_"):
+            return f"'{attr.attr}' may not be read in a template"
+    for item in parsed.find_all(nodes.Getitem):
+        if isinstance(item.arg, nodes.Const) and str(item.arg.value).startswith("_"):
+            return f"'{item.arg.value}' may not be read in a template"
     return None
 
 

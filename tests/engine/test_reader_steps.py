@@ -314,6 +314,32 @@ def test_prompt_template_syntax_error_is_refused(tmp_path, ask):
     refused(write(tmp_path, text), "confirm", "is not a valid template")
 
 
+@pytest.mark.parametrize(
+    ("ask", "problem"),
+    [
+        ("A {{ trigger.title | uppr }}?", "(No filter named 'uppr'.)"),  # crashed every command, and serve
+        ("{% if decision %}{{ decision | uppr }}{% endif %}", "(no filter named 'uppr')"),  # left to run time
+        ("{% if decision is nosuchtest %}x{% endif %}Right?", "(no test named 'nosuchtest')"),
+        ("A {{ trigger.__class__.__mro__ }}?", "('__mro__' may not be read in a template)"),  # the sandbox's refusal
+        ("A {{ trigger['_secret'] }}?", "('_secret' may not be read in a template)"),
+    ],
+)
+def test_a_prompt_that_would_fail_in_every_run_is_refused_at_load(tmp_path, ask, problem):
+    text = MINIMAL.replace("Is '{{ decision }}' right?", ask)
+    err = refused(write(tmp_path, text), "confirm", f"is not a valid template {problem}")
+    assert "introspection" not in str(err)
+
+
+def test_a_prompt_failing_on_one_runs_values_is_shown_as_written_and_the_run_goes_on(caplog):
+    from bot.engine import templates
+
+    ask = "Half of {{ amount }} is {{ amount / 2 }}: OK?"  # a number answer reaches the prompt as text
+    assert templates.check(ask, {"amount"}) is None  # nothing at load can tell
+    assert templates.render(ask, {"amount": "10"}) == ask
+    assert "A flow's template failed, shown as written" in caplog.text and "TypeError" in caplog.text
+    assert templates.render(ask, {"amount": 10}) == "Half of 10 is 5.0: OK?"
+
+
 def test_field_prompt_with_unknown_name_is_refused(tmp_path):
     fields = GOOD_FIELDS.replace("By when?", "By when, {{ nobody }}?")
     refused(
