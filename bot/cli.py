@@ -46,6 +46,7 @@ def main(ctx: click.Context, db: str, flows: str) -> None:
       decisionbot chat post_meeting --data title="Weekly sync"
     """
     ctx.obj = Context(db, flows)
+    ctx.call_on_close(ctx.obj.close)
     config.say_misnamed(os.environ, _say_on_stderr)  # the option each was meant for stays at its default
     typed: list[str] = []  # pasted, a hint runs on this ledger and these flows too
     for name, value in (("db", db), ("flows", flows)):

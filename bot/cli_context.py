@@ -36,6 +36,14 @@ class Context:
         self._db = None
         self._ledger: Database | None = None
 
+    def close(self) -> None:
+        """The ledger's connections closed as the command ends (the last one checkpoints its -wal):
+        a command run in-process (click's runner, a test) leaves no handle on the ledger behind."""
+        for opened in (self._db, self._ledger):
+            if opened is not None:
+                opened.conn.close()
+        self._db = self._ledger = None
+
     @property
     def db(self):
         if self._db is None:

@@ -143,8 +143,9 @@ def _copy_ledger(ledger: str, file: Path) -> tuple[int, int]:
 def _refuse_to_replace(file: Path, source: sqlite3.Connection) -> None:
     """A ``BotError`` (nothing written) when ``file`` is there and is not an earlier copy to replace:
     not a decisionbot ledger (notes, another application's database), another ledger (not made
-    when this one was: its first migration's time differs), or this one's holding more runs than
-    the ledger copied (``--db`` and FILE swapped: an old copy would go over the ledger). An empty
+    when this one was: its first migration's time differs), one a process has open (a server's), or
+    this one's holding more runs than the ledger copied (``--db`` and FILE swapped: an old copy would
+    go over the ledger). An empty
     file, a pipe or a device, or an earlier copy, is replaced as before."""
     if not file.is_file() or file.stat().st_size == 0:
         return
@@ -161,6 +162,8 @@ def _refuse_to_replace(file: Path, source: sqlite3.Connection) -> None:
     copied, birth = _runs_and_birth(source)
     if born is not None and born != birth:
         raise BotError(texts.cli_backup_over_another_ledger(str(file), held))
+    if restore.held(file):  # the ledger a server writes, named as FILE: it would write on into the file unlinked
+        raise BotError(texts.cli_backup_over_a_ledger_in_use(str(file)))
     if held > copied:
         raise BotError(texts.cli_backup_over_a_larger_ledger(str(file), held, copied))
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot import chase, texts
 from bot.dispatch import Dispatcher
-from bot.errors import FlowRefused
+from bot.errors import FlowNotFound
 from bot.model import Actor
 from bot.store import group, is_busy, jobs, transaction
 from bot.store.jobs import Job
@@ -130,7 +130,7 @@ class Scheduler:
         except sqlite3.OperationalError as exc:  # locked: the claim lapses and the job runs later
             log.warning(texts.job_retry(job.id, str(exc)))
             return "retry"
-        except FlowRefused as exc:  # its flow file is refused: the job waits for the fix, not lost
+        except FlowNotFound as exc:  # its flow file refused, or gone (a deploy): the job waits for it, not lost
             log.warning(texts.job_waits_for_flow(job.id, str(exc)))
             return "retry"
         except Exception as exc:  # a job that cannot run is marked failed, not retried forever

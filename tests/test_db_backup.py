@@ -87,11 +87,16 @@ def test_a_backup_taken_while_another_connection_writes_holds_whole_transactions
 @pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
 def test_the_ledger_itself_is_never_the_backup(ledger: Path, suffix: str) -> None:
     target = Path(f"{ledger}{suffix}")
-    before = target.read_bytes() if target.exists() else None
-    result = run(ledger, "db", "backup", str(target))
-    assert result.exit_code == 1
-    assert f"Refusing to write {target}: it is the ledger {ledger} (or its journal)" in result.output
-    assert (target.read_bytes() if target.exists() else None) == before
+    server = sqlite3.connect(ledger)  # a server has it open: its -wal and -shm are there
+    try:
+        server.execute("SELECT count(*) FROM runs").fetchone()
+        before = target.read_bytes()
+        result = run(ledger, "db", "backup", str(target))
+        assert result.exit_code == 1
+        assert f"Refusing to write {target}: it is the ledger {ledger} (or its journal)" in result.output
+        assert target.read_bytes() == before
+    finally:
+        server.close()
     assert sqlite3.connect(ledger).execute("SELECT count(*) FROM runs").fetchone() == (3,)
 
 
@@ -196,3 +201,27 @@ def test_a_backup_replaces_an_earlier_copy_but_never_another_file_or_ledger(ledg
         assert f"{target} is there and is not a decisionbot ledger" in result.output
         assert target.read_bytes() == was
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_backup_never_replaces_a_ledger_a_process_has_open(ledger: Path, tmp_path: Path) -> None:
+    """--db and FILE swapped while the server runs, with the copy as new as the ledger (equal runs):
+    the copy replaced the file the server wrote, which went on writing into the file unlinked, and
+    every run it then acknowledged was lost (the ledger left corrupt: its -wal shared by two files)."""
+    copy = tmp_path / "copy.db"
+    assert run(ledger, "db", "backup", str(copy)).exit_code == 0  # as new as the ledger: 3 runs each
+    server = sqlite3.connect(ledger)  # a server's connection: it holds the ledger open
+    server.execute("PRAGMA journal_mode").fetchone()
+    try:
+        result = run(copy, "db", "backup", str(ledger))
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"{ledger} is a ledger a process has open" in result.output
+        assert "are --db and FILE the other way round?" in result.output
+        server.execute("INSERT INTO flow_versions (flow_id, version, title, path, text, first_loaded_at)"
+                       " VALUES ('x', 'v', 't', 'p', 'y', '2026-01-01')")  # fmt: skip
+        server.commit()
+    finally:
+        server.close()
+    with sqlite3.connect(ledger) as conn:  # the server's write is in the ledger it wrote
+        assert conn.execute("SELECT count(*) FROM flow_versions WHERE flow_id = 'x'").fetchone() == (1,)
+        assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
+    assert run(ledger, "db", "backup", str(copy)).exit_code == 0  # tonight's copy over last night's: as before

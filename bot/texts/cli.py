@@ -171,6 +171,14 @@ def cli_backup_over_a_larger_ledger(path: str, held: int, copied: int) -> str:
     )
 
 
+def cli_backup_over_a_ledger_in_use(path: str) -> str:
+    return (
+        f"{path} is a ledger a process has open (a running server, rasa-actions, a report): are --db and FILE"
+        " the other way round? A server would go on writing to the ledger this replaced, and lose it."
+        " Nothing was written. Name a new file, or stop that process first."
+    )
+
+
 def cli_backup_not_a_file(path: str) -> str:
     return f"{path}: a backup goes to a file (SQLite writes it page by page), not a pipe or a device."
 
