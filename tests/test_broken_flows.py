@@ -100,6 +100,14 @@ BROKEN: dict[str, tuple[str, str | None, str, str]] = {
         "indent with spaces, not tabs",
     ),
     "empty": ("", None, "the file is empty", "write the flow: 'id:', 'title:', 'steps:'"),
+    "billion_laughs": (  # 1 KB of aliases: 30 s and 1.2 GB to read before, more a level deeper
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+        + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefg", "bcdefgh", strict=True))
+        + "title: T\nsteps:\n  - {id: s, ask: 'A?', type: text}\n",
+        None,
+        "the file holds over 200,000 values once its YAML aliases (*name) are written out",
+        "write the steps out, without aliases nested in aliases",
+    ),
     "branch_never_taken": (  # an option's value misspelt in a condition: the branch was silently never taken
         "title: T\nsteps:\n  - {id: response, ask: 'What now?', type: choice, options: [act, ignore],"
         " next: [{when: \"response == 'ignor'\", goto: reason}, {goto: completed}]}\n"

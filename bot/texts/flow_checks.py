@@ -280,6 +280,14 @@ def flow_file_empty() -> tuple[str, str]:
     )
 
 
+def flow_file_too_many_values(most: int) -> tuple[str, str]:
+    """A flow file holding more than ``most`` values, its YAML aliases (``*name``) written out."""
+    return (
+        f"the file holds over {most:,} values once its YAML aliases (*name) are written out",
+        "write the steps out, without aliases nested in aliases",
+    )
+
+
 def flow_file_not_a_mapping() -> tuple[str, str]:
     return "the file is not a YAML mapping", "start with 'id:', 'title:', 'steps:'"
 
