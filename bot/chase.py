@@ -209,6 +209,6 @@ def quiet_until(bot: Dispatcher, people: dict[str, Actor], now: datetime) -> dic
     found: dict[str, datetime] = {}
     for actor_id, actor in people.items():
         until = bot.quiet.until(now.astimezone(bot.tz_for(actor)))
-        if until is not None:
+        if until is not None and until.astimezone(UTC) > now:  # never a moment past: the job would loop
             found[actor_id] = until.astimezone(UTC)
     return found

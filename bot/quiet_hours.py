@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -72,7 +72,10 @@ class QuietHours:
         if not quiet:
             return None
         day = moment.date() if now < self.end else moment.date() + timedelta(days=1)
-        return datetime.combine(day, self.end, tzinfo=moment.tzinfo)
+        end = datetime.combine(day, self.end, tzinfo=moment.tzinfo).replace(fold=moment.fold)
+        if end.astimezone(UTC) <= moment.astimezone(UTC):  # ends in the hour an autumn change repeats:
+            end = end.replace(fold=1)  # its second pass (the first is past: compared in UTC, not on the clock)
+        return end if end.astimezone(UTC) > moment.astimezone(UTC) else None
 
 
 def _days(text: str) -> frozenset[int]:

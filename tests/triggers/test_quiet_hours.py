@@ -5,7 +5,7 @@ at 22:00 used to remind its facilitator at 02:00."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,6 +34,26 @@ def test_the_span_reads_over_midnight_and_across_a_clock_change() -> None:
     for bad in ("20-8", "20:00", "25:00-08:00", "08:00-08:00", "8pm-8am"):
         with pytest.raises(ValueError):
             QuietHours.parse(bad)
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def test_quiet_hours_ending_in_the_hour_an_autumn_change_repeats_end_ahead_never_in_the_past() -> None:
+    """00:30-01:30 in London on 2027-10-31 (01:00-02:00 BST is lived twice): at 01:10 on the second pass
+    the end was 01:30 of the first, already past, and jobs run-due put a reminder off to it without end
+    (1,281 jobs in 10 s, the chain's start moved weeks back), then the run stalled unreminded."""
+    quiet = QuietHours.parse("00:30-01:30")
+    second = datetime(2027, 10, 31, 1, 10, tzinfo=UTC).astimezone(LONDON)  # 01:10 GMT, the second pass
+    assert second.fold == 1
+    assert quiet.until(second).astimezone(UTC) == datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+    first = datetime(2027, 10, 31, 0, 10, tzinfo=UTC).astimezone(LONDON)  # 01:10 BST, the first pass
+    assert quiet.until(first).astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    for minute in range(0, 24 * 60, 7):  # every moment of the day: an end, if any, is ahead of it
+        moment = (datetime(2027, 10, 30, 22, 0, tzinfo=UTC) + timedelta(minutes=minute)).astimezone(LONDON)
+        for span in ("00:30-01:30", "01:59-01:01", "23:00-01:15", "20:00-08:00"):
+            end = QuietHours.parse(span).until(moment)
+            assert end is None or end.astimezone(UTC) > moment.astimezone(UTC), (span, moment)
 
 
 def run_due(proc: Process) -> list[tuple[str, str]]:
