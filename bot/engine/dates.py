@@ -304,10 +304,22 @@ def _slow_date(text: str, now: datetime, language: str = "en") -> date | None:
     year from today is read again for the current period, which keeps "next year" as it is."""
     found = _dateparser(text, now, "future", language)
     today = now.date()
-    a_year_on = found is not None and (found.year, found.month, found.day) == (today.year + 1, today.month, today.day)
-    if a_year_on and _dateparser(text, now, "current_period", language) == today:
-        return today
+    if found is None:
+        return None
+    if found.year > today.year + FAR_YEARS and str(found.year) not in text:  # "13/13": dateparser's year 2113
+        return None
+    this_day = (found.month, found.day) == (today.month, today.day) and found.year > today.year
+    if this_day and _dateparser(text, now, "current_period", language) == today:
+        return today  # a year on, or four for "feb 29" said on a 29 February
     return found
+
+
+#: Years ahead past which a day whose year was not written is a misreading ("13/13", "25/13": the
+#: 13 taken as the year 2113), not an answer.
+FAR_YEARS = 50
+#: The longest date answer read: dateparser took 3 to 11 s over 100,000 characters, holding the
+#: server's event loop (no acknowledgement, no /healthz) the while.
+MOST_CHARACTERS = 200
 
 
 def warm_up() -> None:
@@ -346,6 +358,8 @@ def read(raw: str, now: datetime, locale: str | None = None) -> date | None:
     ``locale``: the writer's (Teams' ``en-GB``, ``de-DE``): how they order "03/04" (:func:`day_first`),
     and a language besides English to read words in; None: not known, "03/04" read as dateparser's
     English does (month first, unless that names no day)."""
+    if len(raw) > MOST_CHARACTERS and len(" ".join(raw.split())) > MOST_CHARACTERS:
+        return None
     first_is_day = day_first(locale)
     raw = _TOMORROW_TYPED.sub("tomorrow", raw.casefold())
     raw = " ".join(raw.split()).rstrip(".!?")

@@ -301,3 +301,35 @@ def test_in_a_conversation_a_time_alone_asks_for_the_day(tmp_path):
         assert say("today")[0].startswith("Action 2: What is the action?")
         due = db.conn.execute("SELECT value FROM answers WHERE field = 'due'").fetchall()
         assert due == [('"2026-03-04"',)]
+
+
+@pytest.mark.parametrize("typed", ["feb 29", "29 feb", "february 29", "2/29", "29.02."])
+def test_the_29th_of_february_said_that_day_is_today_not_four_years_on(typed: str) -> None:
+    """Said on a 29 February, dateparser's next one is four years on (2032): the fix for a day said on that
+    very day caught one year on only, so the owner's due date went to 2032 without a word."""
+    from bot.engine import dates
+
+    assert dates.read(typed, datetime(2028, 2, 29, 12, tzinfo=UTC)) == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize("typed", ["13/13", "25/13"])
+def test_a_day_and_month_mistyped_is_no_date_not_one_in_2113(typed: str) -> None:
+    from bot.engine import dates
+
+    now = datetime(2026, 3, 4, 10, tzinfo=UTC)
+    assert dates.read(typed, now) is None  # dateparser read the 13 as the year 2113
+    assert dates.read("2113-12-13", now) == date(2113, 12, 13)  # a far year written out is taken
+
+
+def test_a_date_answer_of_100000_characters_is_no_date_and_never_reaches_dateparser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """dateparser took 3 to 11 s over one, holding serve's event loop: no acknowledgement, no /healthz."""
+    from bot.engine import dates
+
+    def never(*_: object) -> None:
+        raise AssertionError("dateparser was given the whole text")
+
+    monkeypatch.setattr(dates, "_dateparser", never)
+    assert dates.read("1/1 " * 25_000, datetime(2026, 3, 4, 10, tzinfo=UTC)) is None
+    assert dates.read("  in 2 weeks  " + " " * 1_000, datetime(2026, 3, 4, 10, tzinfo=UTC)) == date(2026, 3, 18)
