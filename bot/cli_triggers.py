@@ -7,7 +7,7 @@ import asyncio
 import json
 import os
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -325,9 +325,17 @@ def jobs_run_due(obj: Context, now_text: str | None, as_json: bool) -> None:
 def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError as exc:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=config.timezone())
+        moment.astimezone(UTC)  # an offset that takes it past the calendar's ends
+    except (ValueError, OverflowError) as exc:
         raise click.BadParameter(texts.cli_bad_moment(text), param_hint="--now") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=config.timezone())
+    if not MOMENTS[0] <= moment.year <= MOMENTS[1]:  # its timers' sums (a lease, a day on) would overflow
+        raise click.BadParameter(texts.cli_moment_out_of_range(text, *MOMENTS), param_hint="--now")
+    return moment
+
+
+#: The years a --now may name: timers count days and months on from it, past year 9999 there are none.
+MOMENTS = (1970, 9000)
 
 
 @jobs_group.command("list")

@@ -350,6 +350,10 @@ def cli_bad_moment(text: str) -> str:
     return f"'{text}' is not an ISO-8601 moment, like 2026-12-24T09:00:00+01:00."
 
 
+def cli_moment_out_of_range(text: str, first: int, last: int) -> str:
+    return f"'{text}' is outside the years {first} to {last} that timers can count from."
+
+
 def cli_no_invite(run_id: int) -> str:
     return f"Run #{run_id} has no calendar invitation. Add calendar_invite to the flow's on_complete (see docs/triggers.md)."
 

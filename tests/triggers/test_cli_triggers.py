@@ -110,6 +110,9 @@ def test_jobs_run_due_fires_what_is_due_at_the_given_moment(tmp_path: Path, flow
     ]
     bad = cli(tmp_path, flows, "jobs", "run-due", "--now", "tomorrow")
     assert bad.exit_code == 2 and "'tomorrow' is not an ISO-8601 moment" in bad.output
+    for edge in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"):  # were an OverflowError's traceback
+        bad = cli(tmp_path, flows, "jobs", "run-due", "--now", edge)
+        assert bad.exit_code == 2 and f"'{edge}' is outside the years 1970 to 9000" in bad.output, bad.output
 
 
 def test_checks_run_once_evaluates_and_records(tmp_path: Path, flows: Path) -> None:
