@@ -63,6 +63,8 @@ def run_job(dispatcher: Dispatcher, job: Job) -> str:
         replies = digests(conn, now, dispatcher.tz_for, job.payload.get("to"))
         if zoned:  # those whose own hour came since the job was planned, and they had an open action
             since, owning = _moment(current.created_at), _owning_since(conn)
+            if since > now:  # planned in a future not come yet (the clock put back): since a day ago
+                since = now - timedelta(days=1)  # (one a day each, whatever: _had_one_today)
             replies = [
                 r
                 for r in replies
@@ -120,7 +122,7 @@ def replan(conn: sqlite3.Connection, dispatcher: Dispatcher, job: Job, now: date
     schedule = job.payload.get("schedule")
     if not schedule or not names_hours(schedule) or "to" in job.payload:
         return
-    due = next_due(conn, dispatcher, schedule, max(now, _moment(job.created_at)))
+    due = next_due(conn, dispatcher, schedule, now)  # not from its planning: a clock put back plans from now
     if due < _moment(job.due_at):
         conn.execute("UPDATE jobs SET due_at = ? WHERE id = ? AND claimed_at IS NULL", (iso(due), job.id))
 

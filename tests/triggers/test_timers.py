@@ -217,6 +217,25 @@ def test_the_owner_digest_is_one_message_per_owner(proc: Process, clock, flows) 
     ]
 
 
+def test_owner_digests_go_on_after_the_clock_went_ahead_and_came_back(proc: Process, clock, flows) -> None:
+    """A host clock corrected backwards (or 'jobs run-due --now' run ahead on the live ledger): the next
+    digest was planned from the moment gone to, and owners' moments were counted from it, so none came
+    until the clock reached it again: a week of digests lost."""
+    complete(proc, "Weekly sync", CONV, [("Draft plan", "bob", "2026-12-20")])
+    (flows / "checks.yaml").write_text('digest: {schedule: "0 9 * * *"}\n')
+    proc = proc.restart()
+    proc.scheduler.plan()
+    clock.at(days=10, hours=-6)  # ahead: 2026-12-06 09:00 Paris
+    assert ("digest", "done: 1 owner(s)") in run_due(proc)
+    for day in (1, 2, 3):  # back: 2026-11-27 ... 29, each at 09:00 Paris (and a minute)
+        clock.at(days=day, hours=-6, minutes=1)
+        proc = proc.restart()
+        proc.scheduler.plan()  # the server's start (or a reload) plans its jobs again
+        ran = run_due(proc)
+        if day > 1:  # the first morning's 09:00 had gone by when the clock came back
+            assert ("digest", "done: 1 owner(s)") in ran, (day, ran)
+
+
 def test_a_review_starts_on_its_date_with_the_metrics_latest_value(proc: Process, clock) -> None:
     from bot.admission import Admission
 
