@@ -195,3 +195,17 @@ async def test_a_server_started_on_a_ledger_it_creates_says_so(
         await _start_server(tmp_path / "data" / "decisions.db")
     said = [m for m in caplog.messages if m.startswith(f"Ledger {tmp_path.resolve()}")]
     assert said and "new, created now (no runs yet)" in said[0] and "DECISIONBOT_DB" in said[0]
+
+
+def test_a_copy_a_newer_version_migrated_is_not_restored(old_ledger: Path, tmp_path: Path) -> None:
+    """The restore said 'Start the server again', and the server then refused the ledger it had put in place."""
+    _newer(old_ledger)
+    ledger = tmp_path / "live" / "decisions.db"
+    assert run(ledger, "trigger", "post_meeting", "--channel", "console", "-f", "alice").exit_code == 0
+    before = hashlib.sha256(ledger.read_bytes()).hexdigest()
+    result = run(ledger, "db", "restore", str(old_ledger))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"Refusing to restore {old_ledger}: a newer decisionbot brought it up to date" in result.output
+    assert "m099_later" in result.output and "nothing was changed" in result.output
+    assert hashlib.sha256(ledger.read_bytes()).hexdigest() == before
+    assert not list(ledger.parent.glob("*.before-restore-*"))

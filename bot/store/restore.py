@@ -21,9 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from sqlite_utils import Database
+
 from bot import texts
 from bot.errors import BotError
-from bot.store import upgrade_copy
+from bot.store import migrations, upgrade_copy
 from bot.store.opening import is_busy, open_readonly
 
 #: A new ledger's permissions (less the umask), for a restore where there was none.
@@ -57,6 +59,9 @@ def restore(copy: Path, ledger: Path) -> tuple[int, Path | None]:
         raise BotError(texts.cli_restore_same_file(str(copy)))
     _refuse_if_held(ledger)
     source = open_readonly(copy).conn  # not SQLite, another application's database: refused here
+    if unknown := migrations.unknown(Database(source)):  # this version would refuse to run on it
+        source.close()
+        raise BotError(texts.cli_restore_newer(str(copy), unknown))
     ledger.parent.mkdir(parents=True, exist_ok=True)  # a new machine: the ledger's folder, as serve makes it
     partial = ledger.with_name(ledger.name + ".restoring")
     mode = os.stat(ledger).st_mode & 0o777 if ledger.exists() else NEW_MODE

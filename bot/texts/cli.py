@@ -310,6 +310,14 @@ def run_where(platform: str, here: str, moved_from: str | None) -> str:
     return f"{where} (moved from {moved_from})" if moved_from else where
 
 
+def cli_restore_newer(copy: str, unknown: list[str]) -> str:
+    return (
+        f"Refusing to restore {copy}: a newer decisionbot brought it up to date (migration(s) this version does"
+        f" not have: {', '.join(unknown)}), and this version would refuse to start on it. Restore it with that"
+        " version, or a copy taken before the upgrade; nothing was changed."
+    )
+
+
 def cli_restore_in_use(ledger: str) -> str:
     return (
         f"Refusing to restore over {ledger}: a process has it open (a running server, rasa-actions,"
