@@ -100,6 +100,13 @@ BROKEN: dict[str, tuple[str, str | None, str, str]] = {
         "indent with spaces, not tabs",
     ),
     "empty": ("", None, "the file is empty", "write the flow: 'id:', 'title:', 'steps:'"),
+    "help_a_template": (  # shown as written: people read 'The amount for {{ vendor }}'
+        "title: T\nsteps:\n  - {id: vendor, ask: 'Which vendor?', type: text}\n"
+        "  - {id: amount, ask: 'How much?', type: number, help: 'The amount for {{ vendor }}'}\n",
+        "amount",
+        "'help' of the step holds a template ({{ ... }}), but it is shown as written, not filled in",
+        "write 'help' as plain text; only the prompt ('ask') fills in names",
+    ),
     "billion_laughs": (  # 1 KB of aliases: 30 s and 1.2 GB to read before, more a level deeper
         'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
         + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefg", "bcdefgh", strict=True))

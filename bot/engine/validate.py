@@ -95,6 +95,10 @@ def _check_field_ids(flow: Flow, step: Step) -> None:
 def _check_question(flow: Flow, step: Step, q: Question) -> None:
     fail = failer(flow, step.id)
     what = texts.question_named(q.id if q is not step else None)
+    said = {"help": q.help, "example": q.example, "item_label": step.item_label if q is step else None}
+    for key, text in said.items():  # shown as written: '{{ vendor }}' would reach people raw
+        if text and ("{{" in text or "{%" in text):
+            fail(*texts.not_a_template_field(key, what))
     if q.type == "repeat":
         if q is not step:
             fail(*texts.repeat_in_repeat(what))

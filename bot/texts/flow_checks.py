@@ -326,3 +326,11 @@ def schema_id_fix() -> str:
 
 def schema_other_fix() -> str:
     return "see the flow format in the README and bot/engine/schema.json"
+
+
+def not_a_template_field(key: str, what: str) -> tuple[str, str]:
+    """``help``, ``example`` or ``item_label`` written as a template: they are shown as written."""
+    return (
+        f"'{key}' of {what} holds a template ({{{{ ... }}}}), but it is shown as written, not filled in",
+        f"write '{key}' as plain text; only the prompt ('ask') fills in names",
+    )
