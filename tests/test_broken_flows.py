@@ -107,6 +107,18 @@ BROKEN: dict[str, tuple[str, str | None, str, str]] = {
         "'help' of the step holds a template ({{ ... }}), but it is shown as written, not filled in",
         "write 'help' as plain text; only the prompt ('ask') fills in names",
     ),
+    "option_numbered_elsewhere": (  # the menu shows '1) 3 2) 2 3) 1': typing 1 stored '1', the third
+        "title: T\nsteps:\n  - {id: prio, ask: 'Priority?', type: choice, options: ['3', '2', '1']}\n",
+        "prio",
+        "the option '3' of the step is option 1 of the menu, where '3' typed names another",
+        "list numbered options in their own order (1, 2, 3), or give each a label in words",
+    ),
+    "option_a_chat_word": (  # typing 'back' went back, 'cancel' asked to cancel: chosen by number only
+        "title: T\nsteps:\n  - {id: nxt, ask: 'Next?', type: choice, options: [ship, back, hold]}\n",
+        "nxt",
+        "the option 'back' of the step is a word people type to go back: typed, it would go back, not answer",
+        "name option 2 in other words ('Go back to the plan' for 'back'), or give it a label",
+    ),
     "billion_laughs": (  # 1 KB of aliases: 30 s and 1.2 GB to read before, more a level deeper
         'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
         + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefg", "bcdefgh", strict=True))

@@ -1,11 +1,13 @@
 """Choices a chat menu can show and people can tell apart, refused at load otherwise: more options
 than a menu holds, an option with no words (a button Slack refuses, nothing to type), labels a
-menu cuts to the same text, an option written twice."""
+menu cuts to the same text, an option written twice, one a chat word takes ('back') or whose number is
+another option's place in the menu ('1' third)."""
 
 from __future__ import annotations
 
 from bot import texts
 from bot.engine.answers import Option
+from bot.engine.commands import TYPOS, WORDS
 from bot.engine.model import Flow, Step
 from bot.errors import FlowError
 
@@ -37,6 +39,13 @@ def _menu_problem(what: str, options: tuple[Option, ...]) -> tuple[str, str] | N
     shown = [_shown(option.label).casefold() for option in options]
     if len(set(shown)) < len(shown):
         return texts.labels_read_alike(what, LABEL_SHOWN), texts.labels_read_alike_fix()
+    for n, option in enumerate(options, 1):  # as people read it in the menu, and type it
+        word = " ".join(option.label.casefold().split())
+        if word in WORDS or word in TYPOS:  # 'back' typed goes back: the option only by its number
+            command = WORDS.get(word) or TYPOS[word]
+            return texts.option_a_chat_word(what, option.label, command), texts.option_a_chat_word_fix(n)
+        if word.isdigit() and 1 <= int(word) <= len(options) and int(word) != n:  # '1' of [3, 2, 1]
+            return texts.option_number_elsewhere(what, option.label, n), texts.option_number_elsewhere_fix()
     return None
 
 

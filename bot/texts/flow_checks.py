@@ -334,3 +334,22 @@ def not_a_template_field(key: str, what: str) -> tuple[str, str]:
         f"'{key}' of {what} holds a template ({{{{ ... }}}}), but it is shown as written, not filled in",
         f"write '{key}' as plain text; only the prompt ('ask') fills in names",
     )
+
+
+def option_a_chat_word(what: str, option: str, command: str) -> str:
+    """An option ``option`` that is a word chat reads as the command ``command`` (back, help, skip, cancel)."""
+    does = {"back": "go back", "help": "ask for help", "skip": "skip the question", "cancel": "cancel the run"}[command]
+    return f"the option '{option}' of {what} is a word people type to {does}: typed, it would {does}, not answer"
+
+
+def option_a_chat_word_fix(n: int) -> str:
+    return f"name option {n} in other words ('Go back to the plan' for 'back'), or give it a label"
+
+
+def option_number_elsewhere(what: str, option: str, n: int) -> str:
+    """An option that is a number naming another option's place: typed, people mean one or the other."""
+    return f"the option '{option}' of {what} is option {n} of the menu, where '{option}' typed names another"
+
+
+def option_number_elsewhere_fix() -> str:
+    return "list numbered options in their own order (1, 2, 3), or give each a label in words"
