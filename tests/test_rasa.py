@@ -319,6 +319,10 @@ def test_bad_calls_get_a_clear_error_and_write_nothing(server: Server) -> None:
         ({**good, "tracker": {**good["tracker"], "latest_message": {}}}, "tracker.latest_message.text is missing"),
         ({**good, "tracker": {**good["tracker"], "slots": []}}, "tracker.slots must be an object"),
         ({**good, "tracker": {**good["tracker"], "sender_id": "ivan smith"}}, "tracker.sender_id must not contain"),
+        # before: taken, a facilitator named so (an escape sequence in every table; 919-character report rows)
+        ({**good, "tracker": {**good["tracker"], "sender_id": "\x1b[2J\x1b[31mEVIL"}}, "tracker.sender_id '\\x1b[2J"),
+        ({**good, "tracker": {**good["tracker"], "sender_id": "x" * 400}}, "tracker.sender_id of 400 characters"),
+        ({**good, "tracker": {**good["tracker"], "sender_id": "ivan\u202egnp.exe"}}, "tracker.sender_id 'ivan\\u202e"),
         ({**good, "tracker": {**good["tracker"], "events": [{"name": "x"}]}}, "every item of tracker.events"),
         # before: a 500 inside rasa-sdk, each of these
         ({**good, "domain": []}, "domain must be an object"),

@@ -54,6 +54,14 @@ def rasa_participant_not_an_id(entry: str, most: int) -> str:
     )
 
 
+def rasa_sender_not_an_id(sender: str, most: int) -> str:
+    """A tracker's sender id no channel gives: longer than any platform's id, or with a control character."""
+    if len(sender) > most:
+        return f"tracker.sender_id of {len(sender)} characters is not a sender id ({most} at most)"
+    shown = sender.encode("unicode_escape").decode("ascii")[:80]
+    return f"tracker.sender_id '{shown}' is not a sender id (it has a control character or one of < > | & `)"
+
+
 def rasa_participants_not_a_list(value: object) -> str:
     """``decision_participants`` of another type: an object, a number, true..."""
     one = ': one person is [{"id": "bob"}]' if isinstance(value, Mapping) else ""
