@@ -163,11 +163,18 @@ def _decision(d: dict[str, Any], names: dict[str, str]) -> list[str]:
 #: Control characters a terminal acts on (C0 but tab and line feed, DEL, C1): ESC starts the
 #: sequences that clear the screen, recolour or hide text, set the window title or write the
 #: clipboard (OSC 52); U+009B is CSI on its own.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: The bidirectional overrides and isolates too (U+202A-E, U+2066-9): a right-to-left override
+#: makes a line read otherwise than it is ("Trojan Source").
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def terminal_safe(text: str) -> str:
     """``text`` (what people typed, an alert's title: anything) with every control character a
-    terminal would act on shown as its escape (``\\x1b``), so printing a run cannot drive the
-    operator's terminal."""
-    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    terminal would act on shown as its escape (``\\x1b``, ``\\u202e``), so printing a run cannot
+    drive the operator's terminal or reorder what it shows."""
+    return _CONTROLS.sub(_escaped, text)
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"

