@@ -21,6 +21,7 @@ from bot.analytics import report as reporting
 from bot.analytics import search as searching
 from bot.analytics.measures import Params
 from bot.cli import _print_rows, main, output_options
+from bot.cli_click import Day
 from bot.cli_context import Context
 from bot.cli_listen import PORT, listening, loopback
 from bot.cli_output import open_output
@@ -28,7 +29,7 @@ from bot.errors import BotError
 from bot.render import terminal_safe
 from bot.store import open_readonly
 
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
+_DATE = Day()
 
 
 class Instant(click.ParamType):

@@ -121,3 +121,20 @@ def _setting_option(name: str, flag: str, **kwargs: Any) -> Any:
         help=f"{s.help} [env {s.env}]",
         **kwargs,
     )
+
+
+class Day(click.ParamType):
+    """A day written YYYY-MM-DD (``--since``, ``--until``), as a ``datetime`` at its midnight. One that
+    does not exist (2026-02-30) is said so: click's own type said it did not match '%Y-%m-%d', which it does."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from datetime import datetime
+
+        if isinstance(value, datetime):
+            return value
+        try:
+            return datetime.strptime(str(value), "%Y-%m-%d")
+        except ValueError as exc:
+            self.fail(texts.cli_bad_day(str(value), str(exc)), param, ctx)

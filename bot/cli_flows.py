@@ -11,6 +11,7 @@ import click
 
 from bot import texts
 from bot.cli import _print_rows, main, output_options
+from bot.cli_click import Day
 from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.errors import BotError, FlowError
@@ -18,7 +19,7 @@ from bot.errors import BotError, FlowError
 if TYPE_CHECKING:
     from bot.analytics.flow_counts import FlowCounts
 
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
+_DATE = Day()
 
 # --- flows -------------------------------------------------------------------------------------
 

@@ -352,3 +352,10 @@ def flows_validate_not_a_flow(stem: str) -> str:
 
 def flows_validate_not_a_flow_fix(stem: str, folder: str) -> str:
     return f"check it with: {command(options=False)} --flows {shlex.quote(folder)} {stem} validate"
+
+
+def cli_bad_day(value: str, problem: str) -> str:
+    """``--since``/``--until`` of no day: not YYYY-MM-DD, or a day the calendar lacks (2026-02-30)."""
+    if problem.startswith("day is out of range") or problem.startswith("month must be"):
+        return f"'{value}' is no day of the calendar ({problem})."
+    return f"'{value}' is not a day written YYYY-MM-DD, like 2026-12-24."

@@ -190,6 +190,14 @@ def test_report_rejects_a_reversed_window(demo: Path) -> None:
     assert result.exit_code == 2 and "--since is after --until" in result.output
 
 
+def test_report_says_a_day_the_calendar_lacks_is_one(demo: Path) -> None:
+    """It said "'2026-02-30' does not match the format '%Y-%m-%d'", which it does."""
+    result = run(demo, "report", "--since", "2026-02-30")
+    assert result.exit_code == 2 and "'2026-02-30' is no day of the calendar (day is out of range" in result.output
+    result = run(demo, "flows", "diagram", "post_meeting", "--counts", "--until", "next week")
+    assert result.exit_code == 2 and "'next week' is not a day written YYYY-MM-DD, like 2026-12-24." in result.output
+
+
 def test_search_finds_a_word_typed_in_a_chat(tmp_path: Path) -> None:
     db = tmp_path / "chat.db"
     lines = [{"text": "We move the quokka launch to March"}, {"text": "Draft the plan"}, {"text": "@bob"},
