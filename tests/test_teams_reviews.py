@@ -130,3 +130,28 @@ async def test_the_old_owners_card_after_the_hand_over_is_refused_and_changes_no
             (1, "yes", "teams:29:1alice"),
             (2, "no", "teams:29:1alice"),
         ]
+
+
+async def test_a_card_pressed_after_a_reminder_asked_again_is_closed_saying_so(tmp_path: Path) -> None:
+    """The reminder's new card asks again; a press on the first was refused but the card was marked closed
+    without being redrawn, so it kept its inputs for good (never updated when answered, nor when the run ended)."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        await h.send(in_channel(h.url, ALICE, f"start post_meeting {at(BOB)} Weekly sync", BOB))
+        root = (await h.next_post(0)).answer_id
+        for n, text in enumerate(["We move the launch", "Draft the plan", at(BOB), JAN15, "done"], start=1):
+            await h.send(in_channel(h.url, ALICE, text, *([BOB] if text == at(BOB) else []), root=root))
+            first = await h.next_post(n)
+        await fire(h, "remind")
+        reminder = await h.next_post(6)
+        assert reminder.card is not None and "Reminder" in reminder.card["body"][1]["text"]
+        await h.send(submit(h.url, BOB, first, {"answer": "yes"}))  # the card he saw first
+        told = await h.next_post(7)
+        assert "no longer open" in told.text
+        await h.settle()
+        redrawn = [u for u in h.fake.of("update") if u.activity_id == first.answer_id]
+        assert redrawn and redrawn[-1].card is not None and redrawn[-1].card["actions"] == []
+        assert "no longer open" in redrawn[-1].card["body"][-1]["text"]
+        await h.send(submit(h.url, BOB, reminder, {"answer": "yes"}))  # the reminder's card answers
+        await h.next_post(8)
+        assert h.db("SELECT value FROM answers WHERE step = 'owner_accepts'") == [("true",)]

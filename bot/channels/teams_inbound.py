@@ -320,6 +320,7 @@ class TeamsInbound:
     def _refuse(self, inbound: acts.Inbound, reply_to: str | None, card: Card | None, no: Refusal, said: str) -> None:
         """A submit that answers nothing: kept in the transcript with its card's question (a stale
         card closed), told once (a retry of the delivery adds nothing)."""
+        closed = False
         if card is None or inbound.actor is None:
             first = self._first_delivery(inbound.delivery_id)
         else:
@@ -327,8 +328,9 @@ class TeamsInbound:
             with transaction(self.services.db) as conn:
                 now = self.services.dispatcher.clock()
                 first = widgets.refused(conn, card.message_id, who, where, said, inbound.delivery_id, no.why, now)
-                if no.stale:
-                    self.store.close_card(card.message_id, now)
+                closed = no.stale and self.store.close_card(card.message_id, now)
+            if closed:  # redrawn, saying so: it kept its inputs for good (asked again since, by a reminder)
+                self._spawn(self.outbound.replace_card(card, cards.closed_card(card.card, cards.card_text(no.told))))
         if first:  # where others read it (a thread, a group chat), it names whom it is for
             to = inbound.actor if inbound.conversation_type != "personal" else None
             self._say(inbound, reply_to, no.told, to)
