@@ -118,7 +118,14 @@ def run_command_kept(
         conversation,
         message.platform_id,
         lambda: run_command(
-            dispatcher, message.actor, conversation, message.text, message.mentions, message.not_people, via, message.locale
+            dispatcher,
+            message.actor,
+            conversation,
+            message.text,
+            message.mentions,
+            message.not_people,
+            via,
+            message.locale,
         ),
         started_run,
     )

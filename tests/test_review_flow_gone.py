@@ -25,7 +25,9 @@ def test_a_review_due_while_its_flow_file_is_gone_waits_for_it(tmp_path: Path) -
     for name in ("post_meeting.yaml", "decision_review.yaml", "action_handover.yaml"):  # needs no review
         shutil.copy(ROOT / "flows" / name, flows / name)
     lines = ["Ship it", "Plan", "@bob", "friday", "done", "/as bob", "yes", "/as alice", "tomorrow"]
-    assert cli(tmp_path, "chat", "post_meeting", "-f", "alice", "-p", "bob", said="\n".join(lines) + "\n").returncode == 0
+    assert (
+        cli(tmp_path, "chat", "post_meeting", "-f", "alice", "-p", "bob", said="\n".join(lines) + "\n").returncode == 0
+    )
     conn = sqlite3.connect(tmp_path / "t.db")
     [(due,)] = conn.execute("SELECT due_at FROM jobs WHERE kind = 'start_flow'").fetchall()
     at = datetime.fromisoformat(due.replace("Z", "+00:00"))

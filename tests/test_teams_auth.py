@@ -77,7 +77,9 @@ async def test_a_token_signed_with_a_key_not_published_is_refused_saying_so(
         token = other.token(APP_ID, h.url)
         other.httpd.server_close()
         with caplog.at_level(logging.INFO, logger="decisionbot.teams"):
-            resp = await h.post(personal(h.url, ALICE, "start post_meeting Weekly sync"), {"Authorization": f"Bearer {token}"})
+            resp = await h.post(
+                personal(h.url, ALICE, "start post_meeting Weekly sync"), {"Authorization": f"Bearer {token}"}
+            )
         assert resp.status == 401 and (await resp.json())["error"] == "Unauthorized: PermissionError"
         assert "signing key 'rotated-k9' is not among the Bot Framework's keys" in caplog.text
         assert "AttributeError" not in caplog.text and nothing_stored(h)

@@ -17,8 +17,21 @@ from bot.channels import teams_cards as cards
 from bot.engine.answers import AnswerError, ParseContext
 from bot.engine.people import parse_person
 from bot.model import Actor, ConversationKey, Message, Trigger
-from tests.teams_support import ALICE, BOB, BOT, CAROL, CHANNEL, TEAM, TENANT, Harness, activity, at, in_channel, installed
-from tests.teams_support import personal
+from tests.teams_support import (
+    ALICE,
+    BOB,
+    BOT,
+    CAROL,
+    CHANNEL,
+    TEAM,
+    TENANT,
+    Harness,
+    activity,
+    at,
+    in_channel,
+    installed,
+    personal,
+)
 from tests.teams_support import mention as person_mention
 
 URL = "https://smba.trafficmanager.net/emea/"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -144,7 +145,7 @@ class _BoundedCursor(sqlite3.Cursor):
         return next(self, None)
 
     def fetchmany(self, size: int | None = None) -> list[Any]:
-        return [row for row, _ in zip(self, range(self.arraysize if size is None else size))]
+        return list(islice(self, self.arraysize if size is None else size))
 
     def fetchall(self) -> list[Any]:
         return list(self)

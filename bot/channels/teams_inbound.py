@@ -381,4 +381,6 @@ class TeamsInbound:
         if not self._seen(inbound):
             taken = await self._submit(inbound, body) is not None  # refused: the reply says why
         done = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message"}
-        return web.json_response({**done, "value": texts.teams_invoke_done() if taken else texts.teams_invoke_refused()})
+        return web.json_response(
+            {**done, "value": texts.teams_invoke_done() if taken else texts.teams_invoke_refused()}
+        )

@@ -63,9 +63,9 @@ def _not_allowed(parsed: nodes.Template) -> str | None:
     for used in parsed.find_all(nodes.Filter):
         if used.name not in _env.filters:
             return f"no filter named '{used.name}'"
-    for used in parsed.find_all(nodes.Test):
-        if used.name not in _env.tests:
-            return f"no test named '{used.name}'"
+    for tested in parsed.find_all(nodes.Test):
+        if tested.name not in _env.tests:
+            return f"no test named '{tested.name}'"
     for attr in parsed.find_all(nodes.Getattr):
         if attr.attr.startswith("_"):
             return f"'{attr.attr}' may not be read in a template"

@@ -232,7 +232,8 @@ def command_unknown_beside_thread(verb: str, run_id: int, title: str, flows: lis
         where = "answer in the run's own thread, or in our direct message if it asked you there"
     else:
         where = "give it on its card, or reply in the run's own thread (mentioning me)"
-    return f"I don't know '{_word(verb)}'. Run #{run_id} ('{title}') waits for your answer: {where}. " + command_help(flows)
+    waits = f"Run #{run_id} ('{title}') waits for your answer: {where}."
+    return f"I don't know '{_word(verb)}'. {waits} " + command_help(flows)
 
 
 def command_start_usage(flows: list[str]) -> str:

@@ -164,7 +164,7 @@ def rasa_decision_not_led(decision_id: object) -> str:
 def rasa_data_not_an_object(value: object) -> str:
     """Slot ``decision_data`` holding something other than an object (a string, a list)."""
     return (
-        f"Nothing started: decision_data must be an object, like {{\"decision_id\": 12}}, not"
+        f'Nothing started: decision_data must be an object, like {{"decision_id": 12}}, not'
         f" {_one_line(repr(value))[:40]}."
     )
 

@@ -91,7 +91,10 @@ def test_text_errors(text, kwargs, code, params):
 
 def test_text_with_tabs_line_breaks_and_joined_emoji_is_taken():
     assert parse_text("Plan:\tdraft\r\nthen ship") == "Plan:\tdraft\r\nthen ship"
-    assert parse_text("Family \U0001f468\u200d\U0001f469\u200d\U0001f467 day") == "Family \U0001f468\u200d\U0001f469\u200d\U0001f467 day"
+    assert (
+        parse_text("Family \U0001f468\u200d\U0001f469\u200d\U0001f467 day")
+        == "Family \U0001f468\u200d\U0001f469\u200d\U0001f467 day"
+    )
 
 
 def test_text_of_exactly_the_bounds_is_taken():
