@@ -48,6 +48,8 @@ def test_a_typed_yes_with_two_questions_waiting_is_asked_which_then_answers_by_n
     assert server.sql(OWNER_ANSWERS) == [(weekly, "yes")]
     said = "SELECT text FROM messages WHERE run_id = ? AND direction = 'in' ORDER BY id DESC LIMIT 1"
     assert server.sql(said, weekly) == [(f"#{weekly} yes",)]  # the transcript keeps what was typed
+    asked = "SELECT DISTINCT conversation, private FROM messages WHERE run_id = ? AND actor_id = 'rasa:bob' AND direction = 'out'"
+    assert server.sql(asked, weekly) == [("rasa:bob", 1)]  # said in his conversation, not recorded in alice's
     _, second = server.act("action_decision_answer", "bob", "yes")  # one question waits now
     assert texts(second) == [
         f"Run #{retro} post_meeting 'Retro': active; waiting for carol to answer \"When should we review this decision?\"."

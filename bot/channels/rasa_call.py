@@ -122,7 +122,9 @@ def hand_over(
     for item in queued:
         for response in rr.responses(rr.with_question_buttons(bot.db, item.reply, caller.actor.id)):
             out.utter_message(**response)
-    mark_sent(bot.db, [q.id for q in queued], bot.clock())
+    here = str(caller.conversation)  # an owner's question of another's run, said in the owner's own conversation
+    said_in = {q.id: here for q in queued if str(q.reply.conversation) != here}
+    mark_sent(bot.db, [q.id for q in queued], bot.clock(), said_in=said_in)
     return queued
 
 
