@@ -119,6 +119,21 @@ BROKEN: dict[str, tuple[str, str | None, str, str]] = {
         "the option 'back' of the step is a word people type to go back: typed, it would go back, not answer",
         "name option 2 in other words ('Go back to the plan' for 'back'), or give it a label",
     ),
+    "invite_time_unpadded": (  # its fix was the one for ids: 'use lowercase letters, digits and underscores'
+        "title: T\nsteps:\n  - {id: d, ask: 'D?', type: date}\n"
+        "on_complete:\n  - calendar_invite: {at: d, time: '9:30', duration: 30m}\n",
+        None,
+        "'on_complete.calendar_invite.time' is invalid: '9:30' does not match",
+        "write the time of day as HH:MM on a 24-hour clock, two digits each: 09:30, 14:00",
+    ),
+    "label_twice_budget": (  # its fix offered 'label: budget', the label refused
+        "title: T\nsteps:\n  - {id: amount, ask: 'How much?', type: number, label: budget}\n"
+        "  - {id: cap, ask: 'Cap?', type: number, label: budget}\n",
+        "cap",
+        "the label 'budget' of the step is also the label of step 'amount'",
+        "make it a short name of this answer alone, as messages say it after 'the', e.g. 'label: budget cap'"
+        " ('Changed the budget cap: ...'), or remove it",
+    ),
     "billion_laughs": (  # 1 KB of aliases: 30 s and 1.2 GB to read before, more a level deeper
         'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
         + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefg", "bcdefgh", strict=True))

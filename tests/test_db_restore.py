@@ -85,6 +85,9 @@ def test_restore_refuses_a_copy_that_is_not_a_ledger(ledger_and_copy: tuple[Path
     refused = run(db, "db", "restore", str(junk))
     assert refused.returncode == 1
     assert refused.stderr.startswith("Error: ") and "is not a decisionbot ledger" in refused.stderr, refused.stderr
+    assert (
+        "Name a backup of the ledger as COPY" in refused.stderr and "Point --db" not in refused.stderr
+    )  # COPY's fault
     assert beside(db) == before and runs_in(db) == 3
     itself = run(db, "db", "restore", str(db))
     assert itself.returncode == 1 and "is the ledger itself" in itself.stderr

@@ -258,6 +258,8 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
     if kind == "pattern":
         if error.validator_value == schema()["$defs"]["duration"]["pattern"]:
             return texts.schema_duration_fix()
+        if error.absolute_path and error.absolute_path[-1] == "time":  # calendar_invite's HH:MM
+            return texts.schema_time_fix()
         return texts.schema_id_fix()
     if kind == "type" and "next" in error.absolute_path and isinstance(error.instance, str):
         return texts.branch_without_goto_fix(_cut(error.instance))  # '- completed' in a list of branches

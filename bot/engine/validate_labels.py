@@ -24,15 +24,15 @@ def check(flow: Flow) -> None:
             what = texts.question_named(None if q is step else q.id)
             problem = _unusable(q.label)
             if problem:
-                fail(texts.label_unusable(q.label, what, problem), texts.label_fix())
+                fail(texts.label_unusable(q.label, what, problem), texts.label_fix(q.label))
             key = _key(q.label)
             other = ids.get(key)
             if other is not None and key != q.id:
-                fail(texts.label_is_an_id(q.label, what, key, other), texts.label_fix())
+                fail(texts.label_is_an_id(q.label, what, key, other), texts.label_fix(q.label))
             if called.get(key, q.id) != q.id and key not in ids:  # "review date": review_at's name
-                fail(texts.label_is_a_name(q.label, what, called[key], ids[called[key]]), texts.label_fix())
+                fail(texts.label_is_a_name(q.label, what, called[key], ids[called[key]]), texts.label_fix(q.label))
             if key in seen:
-                fail(texts.label_twice(q.label, what, seen[key]), texts.label_fix())
+                fail(texts.label_twice(q.label, what, seen[key]), texts.label_fix(q.label))
             seen[key] = step.id if q is step else f"{step.id}.{q.id}"
 
 

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from bot import texts
-from bot.errors import BotError
+from bot.errors import BotError, ConfigError
 from bot.store import migrations, upgrade_copy
 from bot.store.opening import is_busy, open_readonly
 
@@ -58,7 +58,10 @@ def restore(copy: Path, ledger: Path) -> tuple[int, Path | None]:
     if ledger.exists() and copy.resolve() == ledger.resolve():
         raise BotError(texts.cli_restore_same_file(str(copy)))
     _refuse_if_held(ledger)
-    source = open_readonly(copy).conn  # not SQLite, another application's database: refused here
+    try:
+        source = open_readonly(copy).conn  # not SQLite, another application's database: refused here
+    except ConfigError as exc:  # its words name --db, but the file at fault is COPY
+        raise BotError(texts.cli_restore_not_a_ledger(str(copy), str(exc))) from None
     if unknown := migrations.unknown(Database(source)):  # this version would refuse to run on it
         source.close()
         raise BotError(texts.cli_restore_newer(str(copy), unknown))

@@ -67,10 +67,12 @@ def label_twice(label: str, what: str, first: str) -> str:
     )
 
 
-def label_fix() -> str:
+def label_fix(refused: str = "") -> str:
+    """``refused``: the label refused, never offered back as the example."""
+    example = "budget" if refused.casefold() != "budget" else "budget cap"
     return (
-        "make it a short name of this answer alone, as messages say it after 'the', e.g. 'label: budget'"
-        " ('Changed the budget: ...'), or remove it"
+        f"make it a short name of this answer alone, as messages say it after 'the', e.g. 'label: {example}'"
+        f" ('Changed the {example}: ...'), or remove it"
     )
 
 
@@ -318,6 +320,10 @@ def schema_unknown_key_fix() -> str:
 
 def schema_duration_fix() -> str:
     return "write a duration such as 30m, 4h, 1d or 2w"
+
+
+def schema_time_fix() -> str:
+    return "write the time of day as HH:MM on a 24-hour clock, two digits each: 09:30, 14:00"
 
 
 def schema_id_fix() -> str:
