@@ -74,7 +74,11 @@ def _dispatcher(path: str, flows_dir: str | Path | None, clock: Callable[[], dat
     refuse_read_only(path)  # not a server whose every turn fails
     zone, quiet = config.timezone(), config.quiet_hours()  # refused before the ledger is made
     db = open_db(path, synchronous=config.synchronous())
-    catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
+    try:
+        catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
+    except BaseException:  # no flow file loads: the start is refused, and the ledger it made is closed
+        db.conn.close()  # (removed by serve's nothing_left_if_refused, which cannot reach it yet)
+        raise
     for refusal in catalog.refusals():  # the others run; this one is named at every start
         log.error(refusal)
     for twin in catalog.twin_warnings():  # 'post_meeting.yml' beside the flow file: not read

@@ -69,6 +69,21 @@ def test_a_ledger_made_for_a_start_refused_as_the_channels_start_is_removed(tmp_
     assert list(tmp_path.iterdir()) == []  # the ledger, its -wal and -shm, and the folders made for it
 
 
+def test_a_ledger_made_for_a_start_refused_because_no_flow_file_loads_is_removed(tmp_path: Path) -> None:
+    """The flows' catalog refused the start before serve could close the ledger it had made: it stayed."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "x.yaml").write_text('id: x\ntitle: X\nsteps:\n  - {id: a, ask: "A?", type: text, not_befor: today}\n')
+    db = tmp_path / "new" / "sub" / "d.db"
+    clean = {k: None for k in os.environ if k.startswith(("SLACK_", "DECISIONBOT_", "Microsoft"))}
+    result = CliRunner().invoke(
+        main, ["--db", str(db), "--flows", str(flows), "serve", "--port", str(free_port())], env=clean
+    )
+    refused(result, "")
+    assert "not_befor" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flows"]  # neither the ledger nor the folders made for it
+
+
 def test_a_ledger_that_was_there_is_kept_as_it_was_by_a_refused_start(tmp_path: Path, taken_port: int) -> None:
     db = tmp_path / "decisions.db"
     open_db(db).conn.close()
