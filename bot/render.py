@@ -16,7 +16,7 @@ from bot.model import is_placeholder
 ALERT_SOURCES = frozenset({"alertmanager", "grafana", "generic", "check"})
 
 if TYPE_CHECKING:
-    from bot.engine.model import Flow
+    from bot.engine.model import Flow, Step
 
 
 def _value(value: Any) -> str:
@@ -120,13 +120,27 @@ def _slot(a: dict[str, Any], flow: Flow | None) -> str:
     """What an answer answers, as people read it: ``the decision``, ``the due date of Action 1``,
     ``the owners' answers to take their actions (Action 1)``; by the flow's questions when known."""
     step = flow.step(a["step"]) if flow is not None and flow.has_step(a["step"]) else None
-    label = step.item_label if step is not None and step.type == "repeat" else _label_of(flow)
+    label = _items_called(step, flow)
     if a["field"]:
         field = next((f for f in step.fields if f.id == a["field"]), None) if step is not None else None
         words = named(field) if field is not None else texts.answer_named(a["field"])
         return texts.item_field(words, label, a["item"] or 0)
     words = named(step) if step is not None else texts.answer_named(a["step"])
     return words if a["item"] is None else f"{words} ({label} {a['item']})"
+
+
+def _items_called(step: Step | None, flow: Flow | None) -> str:
+    """What the items of ``step``'s answers are called: its own (a repeat), the list's it fans out over
+    (``to: each ...``), ``participant`` (``to: participants``: one answer each; it was named by an
+    unrelated list's label, 'the votes (Task 2)'), else the flow's first list's."""
+    if step is not None and step.type == "repeat":
+        return step.item_label
+    source = step.fan_out[0] if step is not None and step.fan_out else None
+    if flow is not None and source is not None and flow.has_step(source):
+        return flow.step(source).item_label
+    if step is not None and step.to == "participants":
+        return "participant"
+    return _label_of(flow)
 
 
 def _label_of(flow: Flow | None) -> str:
