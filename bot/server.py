@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
-from bot import channels, config, log_lines, outbox_rows, texts
+from bot import channels, config, heap, log_lines, outbox_rows, texts
 from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher
 from bot.engine import dates
@@ -69,15 +69,14 @@ def _ledger_said(path: str, new: bool) -> Callable[[web.Application], Any]:
 
 
 def _dispatcher(path: str, flows_dir: str | Path | None, clock: Callable[[], datetime]) -> Dispatcher:
-    """The ledger at ``path`` opened and the flows folder loaded (each file refused named), under a
-    dispatcher."""
+    """The ledger at ``path`` opened and the flows folder loaded (each file refused named), under a dispatcher."""
     refuse_read_only(path)  # not a server whose every turn fails
     zone, quiet = config.timezone(), config.quiet_hours()  # refused before the ledger is made
     db = open_db(path, synchronous=config.synchronous())
-    try:
+    try:  # no flow file loads: the start is refused, the ledger closed for serve to remove it
         catalog = FlowCatalog(Path(flows_dir or config.get("flows") or "flows"), db)
-    except BaseException:  # no flow file loads: the start is refused, and the ledger it made is closed
-        db.conn.close()  # (removed by serve's nothing_left_if_refused, which cannot reach it yet)
+    except BaseException:
+        db.conn.close()
         raise
     for refusal in catalog.refusals():  # the others run; this one is named at every start
         log.error(refusal)
@@ -106,7 +105,7 @@ def create_app(
     """Build the app. Configuration comes from ``env`` (default: the process environment); a
     configured channel with a missing secret raises ConfigError naming the variable.
     ``settle_heap``: once started, the objects the start made are left out of garbage collection
-    (:func:`_settle_heap`; ``decisionbot serve`` does it, the tests' many apps do not)."""
+    (:func:`bot.heap.settle`; ``decisionbot serve`` does it, the tests' many apps do not)."""
     env = config.environment(os.environ if env is None else env)  # secrets without their whitespace
     path = ledger_path(db_path)
     new = path != ":memory:" and not Path(path).exists()
@@ -149,36 +148,8 @@ def create_app(
     app.cleanup_ctx.append(_lifecycle)
     app.on_startup.append(_ledger_said(path, new))  # after the channels' start (the cleanup contexts)
     if settle_heap:
-        app.on_startup.append(_settle_heap)  # after the channels' start (the cleanup contexts)
+        app.on_startup.append(heap.settle)  # after the channels' start (the cleanup contexts)
     return app
-
-
-#: Allocations (less deallocations) between two collections of the young generation: Python's
-#: 700 ran one every few hundred microseconds under load, most of a turn's objects still alive then
-#: (promoted, to be scanned again in the older generations).
-YOUNG_COLLECTION_AFTER = 7000
-
-
-async def _settle_heap(_app: web.Application) -> None:
-    """Leave what the start made (flows, dateparser's data, the platform SDKs: about a million
-    objects) out of Python's full garbage collections. Each scanned them all: 60-90 ms every second
-    or two under load, every request held meanwhile (bench_slack at 200 turns/s offered: ack p99
-    95-118 ms). Frozen once started, a full collection scans only what the server made since:
-    10-14 ms (ack p99 64 ms). The young generation is collected less often too
-    (:data:`YOUNG_COLLECTION_AFTER`): 1.6% of a Slack turn's instructions less (bench/turn_cost.py)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_AFTER, *gc.get_threshold()[1:])
-
-
-def _resettle_heap() -> None:
-    """The flows folder was loaded again in a settled server: the flows it replaced (their
-    compiled machines are reference cycles, like a refused file's error) may be frozen, and a
-    frozen cycle is never collected. Unfrozen, collected, frozen again: one full collection
-    (60-90 ms, requests held meanwhile) per edit of the flows folder, which is rare enough."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -245,7 +216,7 @@ async def _housekeeping(
     batches) four times a second; once a second the outbox leases are renewed (or taken over from
     a process that stopped: its senders are woken), the flows folder is loaded again if its flow
     files changed (``reload_flows``; in a ``settled`` server, what it replaced is then collected
-    though frozen: ``_resettle_heap``), and when there were turns or leases, delivery ids older
+    though frozen: ``heap.resettle``), and when there were turns or leases, delivery ids older
     than a week are forgotten (``runs.forget_deliveries``), with, every CARDS_EVERY seconds (at
     once again while batches come full), the Teams cards of runs ended over 30 days ago
     (``runs.forget_cards``), and the WAL is checkpointed. The checkpoint copies pages on its own
@@ -271,7 +242,7 @@ async def _housekeeping(
                 reloads = dispatcher.catalog.reloads
                 reload_failed = await reload_flows(dispatcher.catalog, reload_failed)
                 if settled and dispatcher.catalog.reloads != reloads and gc.get_freeze_count():
-                    _resettle_heap()
+                    heap.resettle()
                 _channels_upkeep(active or {})
             try:
                 await group.settled()

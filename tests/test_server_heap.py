@@ -11,7 +11,8 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.engine.compiler import interpreter
-from bot.server import SERVICES, YOUNG_COLLECTION_AFTER, create_app
+from bot.heap import YOUNG_COLLECTION_AFTER
+from bot.server import SERVICES, create_app
 from tests.test_flow_reload import TINY, post_meeting, rows, say, until
 from tests.triggers.conftest import ALICE
 
