@@ -17,8 +17,6 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from jinja2 import TemplateError
-
 from bot import texts
 from bot.engine import templates
 from bot.engine.model import Flow
@@ -56,8 +54,9 @@ def review_invite(
         length = DEFAULT_DURATION
     title = texts.invite_title(record.get("title") or flow.title)
     if spec.get("title"):  # the flow's own template; a trigger's or person's title is only text
-        with contextlib.suppress(TemplateError):  # (checked at load, as above)
-            title = templates.render(spec["title"], {"title": record.get("title"), "decision": record.get("decision")})
+        with contextlib.suppress(*templates.RENDER_ERRORS):  # (checked at load, as above): else the flow's title
+            context = {"title": record.get("title"), "decision": record.get("decision")}
+            title = templates.render(spec["title"], context, strict=True)
     text = vevent(
         uid=f"decision-{decision_id or record['run']}-review-{day}@decisionbot",
         start=start,

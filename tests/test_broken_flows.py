@@ -117,7 +117,7 @@ BROKEN: dict[str, tuple[str, str | None, str, str]] = {
         "title: T\nsteps:\n  - {id: nxt, ask: 'Next?', type: choice, options: [ship, back, hold]}\n",
         "nxt",
         "the option 'back' of the step is a word people type to go back: typed, it would go back, not answer",
-        "name option 2 in other words ('Go back to the plan' for 'back'), or give it a label",
+        "name option 2 in other words, its value and label alike (e.g. 'Go back to the plan')",
     ),
     "invite_time_unpadded": (  # its fix was the one for ids: 'use lowercase letters, digits and underscores'
         "title: T\nsteps:\n  - {id: d, ask: 'D?', type: date}\n"

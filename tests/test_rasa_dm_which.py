@@ -4,10 +4,13 @@ answer one (``#N yes``), which answers run N; with one question waiting a "yes" 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
 
+from bot.store import slack as slack_store
+from bot.store import transcript
 from tests.rasa_support import Server, running_actions, texts
 
 OWNER_ANSWERS = "SELECT run_id, raw FROM answers WHERE step = 'owner_accepts' ORDER BY id"
@@ -48,6 +51,15 @@ def test_a_typed_yes_with_two_questions_waiting_is_asked_which_then_answers_by_n
     assert server.sql(OWNER_ANSWERS) == [(weekly, "yes")]
     said = "SELECT text FROM messages WHERE run_id = ? AND direction = 'in' ORDER BY id DESC LIMIT 1"
     assert server.sql(said, weekly) == [(f"#{weekly} yes",)]  # the transcript keeps what was typed
+    [(asked_id,)] = server.sql(  # the question he answered: what a channel shows of an answer given meanwhile
+        "SELECT id FROM messages WHERE run_id = ? AND step = 'owner_accepts' AND direction = 'out'", weekly
+    )
+    conn = sqlite3.connect(server.db)
+    try:
+        assert transcript.answer_after(conn, weekly, "owner_accepts", "rasa:bob", asked_id) == ("bob", "yes")
+        assert slack_store.late_value(conn, weekly, "owner_accepts", "rasa:bob", asked_id) is True
+    finally:
+        conn.close()
     asked = "SELECT DISTINCT conversation, private FROM messages WHERE run_id = ? AND actor_id = 'rasa:bob' AND direction = 'out'"
     assert server.sql(asked, weekly) == [("rasa:bob", 1)]  # said in his conversation, not recorded in alice's
     _, second = server.act("action_decision_answer", "bob", "yes")  # one question waits now

@@ -152,7 +152,8 @@ class _BoundedCursor(sqlite3.Cursor):
 
 
 class _BoundedConnection(sqlite3.Connection):
-    """A connection whose every cursor (``execute``'s too) is a :class:`_BoundedCursor`."""
+    """A connection whose cursors are :class:`_BoundedCursor` (Datasette runs every query on ``conn.cursor()``;
+    ``conn.execute`` makes a plain cursor on Python 3.11, and its own queries need no bound)."""
 
     def cursor(self, factory: Any = _BoundedCursor) -> Any:
         return super().cursor(factory)

@@ -124,6 +124,8 @@ def _data_refused(data: object) -> str | None:
     number = data.get("decision_id")  # a string goes on: "12" is decision 12, "abc" none the sender led
     if number is None or isinstance(number, str) or (isinstance(number, int) and not isinstance(number, bool)):
         return None
+    if isinstance(number, float) and number.is_integer():  # a Rasa float slot's 12.0
+        return None
     return texts.rasa_decision_id_not_a_number(number)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bot.engine import questions, shown, templates
 from bot.engine.model import Flow
 from bot.engine.state import RunState, slot_key
+
+log = logging.getLogger("decisionbot.flows")
 
 
 def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
@@ -118,7 +121,16 @@ def _decision_text(flow: Flow, ctx: RunState, answers: dict[str, Any]) -> str | 
         return None if value is None else shown.display(step, value)
     single = {k: v for k, v in answers.items() if not isinstance(v, list) and not _fanned(v)}
     seen = shown.answers(flow, single)
-    return templates.render(spec, {"trigger": ctx.trigger, "answers": seen, **seen}).strip() or None
+    try:  # stored, so never the template as written: no decision text rather than '{{ plan / 2 }}'
+        return templates.render(spec, {"trigger": ctx.trigger, "answers": seen, **seen}, strict=True).strip() or None
+    except templates.RENDER_ERRORS as exc:
+        log.warning(
+            "record.decision of %s failed on this run's answers (%s: %s): no decision text",
+            flow.id,
+            type(exc).__name__,
+            exc,
+        )
+        return None
 
 
 def _decision_steps(flow: Flow, spec: str | None) -> tuple[str, ...]:

@@ -23,15 +23,22 @@ def _compile(text: str) -> Any:
     return _env.from_string(text)
 
 
-def render(text: str, context: dict[str, Any]) -> str:
+#: What a template checked at load may still raise on one run's values (``{{ amount / 2 }}`` of a text answer).
+RENDER_ERRORS = (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError)
+
+
+def render(text: str, context: dict[str, Any], strict: bool = False) -> str:
     """Fill a prompt. Text without ``{{`` is returned as it is (the common, fast case). A template
-    that fails on this run's values (``{{ amount / 2 }}`` of a text answer), which no check at load
-    can foresee, is shown as written and logged: the turn goes on, and the run is not stranded."""
+    that fails on this run's values, which no check at load can foresee, is shown as written and
+    logged: the turn goes on, and the run is not stranded. ``strict``: it raises instead (one of
+    :data:`RENDER_ERRORS`), for text that is stored, not shown (the decision recorded, an invitation's title)."""
     if "{" not in text:
         return text
     try:
         return str(_compile(text).render(context))
-    except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+    except RENDER_ERRORS as exc:
+        if strict:
+            raise
         log.warning("A flow's template failed, shown as written: %r: %s: %s", text[:200], type(exc).__name__, exc)
         return text
 

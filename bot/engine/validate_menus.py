@@ -39,13 +39,17 @@ def _menu_problem(what: str, options: tuple[Option, ...]) -> tuple[str, str] | N
     shown = [_shown(option.label).casefold() for option in options]
     if len(set(shown)) < len(shown):
         return texts.labels_read_alike(what, LABEL_SHOWN), texts.labels_read_alike_fix()
-    for n, option in enumerate(options, 1):  # as people read it in the menu, and type it
-        word = " ".join(option.label.casefold().split())
-        if word in WORDS or word in TYPOS:  # 'back' typed goes back: the option only by its number
-            command = WORDS.get(word) or TYPOS[word]
-            return texts.option_a_chat_word(what, option.label, command), texts.option_a_chat_word_fix(n)
-        if word.isdigit() and 1 <= int(word) <= len(options) and int(word) != n:  # '1' of [3, 2, 1]
-            return texts.option_number_elsewhere(what, option.label, n), texts.option_number_elsewhere_fix()
+    for n, option in enumerate(options, 1):  # as people read it and type it; a Rasa button sends its value
+        for said in dict.fromkeys((option.label, option.value)):
+            word = " ".join(said.casefold().split()).rstrip(".!")  # as commands are read ('Cancel!')
+            if word in WORDS or word in TYPOS:  # 'back' typed goes back: the option only by its number
+                command = WORDS.get(word) or TYPOS[word]
+                return texts.option_a_chat_word(what, said, command), texts.option_a_chat_word_fix(n, command)
+    numbers = [int(o.label) if o.label.isdecimal() else -1 for o in options]  # -1: words
+    if -1 in numbers or numbers != sorted(numbers):  # a scale in order (0 to 10) reads as typed
+        for n, number in enumerate(numbers, 1):
+            if 1 <= number <= len(options) and number != n:  # '1' of [3, 2, 1]
+                return texts.option_number_elsewhere(what, options[n - 1].label, n), texts.option_number_elsewhere_fix()
     return None
 
 

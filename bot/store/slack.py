@@ -311,7 +311,8 @@ def late_value(conn: sqlite3.Connection, run_id: int, step: str | None, actor_id
     the same turn, for the same step, from the same words. None when it took none (a 'done')."""
     row = conn.execute(
         "SELECT a.value FROM messages m JOIN answers a ON a.run_id = m.run_id AND a.actor_id = m.actor_id"
-        " AND a.step = m.step AND a.at = m.created_at AND a.raw = trim(m.text, ' ' || char(9, 10, 13))"
+        " AND a.step = m.step AND a.at = m.created_at"
+        " AND (a.message_id = m.id OR a.raw = trim(m.text, ' ' || char(9, 10, 13)))"  # ('#2 yes' kept as typed)
         " WHERE m.id = (SELECT min(id) FROM messages WHERE run_id = ? AND id > ? AND direction = 'in'"
         " AND step = ? AND actor_id = ? AND kind = 'answer') ORDER BY a.id DESC LIMIT 1",
         (run_id, message_id, step, actor_id),

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from bot import texts
 from bot.store import dicts, group, iso, starts
+from bot.store.placing import tagged
 from bot.texts._common import _one_line
 
 
@@ -36,7 +37,10 @@ def answer_after(
         " AND step = ? AND actor_id = ? AND kind = 'answer' ORDER BY id LIMIT 1",
         (run_id, message_id, upto if upto is not None else 1 << 62, step, actor_id),
     ).fetchone()
-    return (str(row[0] or actor_id), str(row[1])) if row else None
+    if row is None:
+        return None
+    named = tagged(str(row[1]))  # '#2 yes' kept as typed: its answer is 'yes'
+    return str(row[0] or actor_id), named[1] if named else str(row[1])
 
 
 def asked_since(conn: sqlite3.Connection, run_id: int, message_id: int, *actor_ids: str | None) -> bool:

@@ -313,8 +313,8 @@ def run_where(platform: str, here: str, moved_from: str | None) -> str:
 def cli_restore_not_a_ledger(copy: str, problem: str) -> str:
     """COPY refused as it is read (not SQLite, another application's database): ``problem``, less its
     advice about --db, which names the ledger restored into, not the copy."""
-    said = problem.split(" Point --db", 1)[0]
-    return f"Refusing to restore: {said} Name a backup of the ledger as COPY; nothing was changed."
+    said = problem.split(" Point --db", 1)[0].removesuffix(".").removesuffix("; nothing was changed")
+    return f"Refusing to restore: {said}. Name a backup of the ledger as COPY; nothing was changed."
 
 
 def cli_restore_newer(copy: str, unknown: list[str]) -> str:

@@ -348,8 +348,11 @@ def option_a_chat_word(what: str, option: str, command: str) -> str:
     return f"the option '{option}' of {what} is a word people type to {does}: typed, it would {does}, not answer"
 
 
-def option_a_chat_word_fix(n: int) -> str:
-    return f"name option {n} in other words ('Go back to the plan' for 'back'), or give it a label"
+def option_a_chat_word_fix(n: int, command: str) -> str:
+    example = {"back": "Go back to the plan", "help": "Ask for support", "skip": "Leave it out"}.get(
+        command, "Call it off"
+    )
+    return f"name option {n} in other words, its value and label alike (e.g. '{example}')"
 
 
 def option_number_elsewhere(what: str, option: str, n: int) -> str:

@@ -338,6 +338,26 @@ def test_a_prompt_failing_on_one_runs_values_is_shown_as_written_and_the_run_goe
     assert templates.render(ask, {"amount": "10"}) == ask
     assert "A flow's template failed, shown as written" in caplog.text and "TypeError" in caplog.text
     assert templates.render(ask, {"amount": 10}) == "Half of 10 is 5.0: OK?"
+    with pytest.raises(TypeError):  # stored text (the decision recorded, an invitation's title) is never the template
+        templates.render(ask, {"amount": "10"}, strict=True)
+
+
+def test_an_invitation_title_failing_on_its_values_is_the_flows_title_not_the_template() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.engine.reader import read_flow_text
+    from bot.ics import review_invite
+
+    flow = read_flow_text(
+        "id: inv\ntitle: Weekly\nsteps:\n  - {id: d, ask: 'When?', type: date}\n"
+        "on_complete:\n  - calendar_invite: {at: d, title: \"Review: {{ decision.split(':')[0] }}\"}\n",
+        "inv.yaml",
+    )
+    alice = {"id": "console:alice", "name": "alice"}
+    record = {"run": 1, "title": "Weekly", "decision": None, "answers": {"d": "2027-01-15"}, "facilitator": alice}
+    invite = review_invite(flow, record, [], 1, ZoneInfo("UTC"), datetime(2027, 1, 1, tzinfo=UTC))
+    assert invite is not None and "{{" not in invite["content"] and "SUMMARY:Review: Weekly" in invite["content"]
 
 
 def test_field_prompt_with_unknown_name_is_refused(tmp_path):
