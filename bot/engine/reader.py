@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,7 +21,7 @@ import jsonschema
 import yaml
 
 from bot import texts, yaml_text
-from bot.engine import validate
+from bot.engine import flow_yaml, validate
 from bot.engine.model import (
     Branch,
     Flow,
@@ -61,7 +61,7 @@ def read_flow_file(path: Path) -> Flow:
 def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
     """The flow in ``text``; ``pinned`` for a version runs are pinned to: it was checked when it
     was current, and the checks that only foresee a stranded run must not strand the runs on it."""
-    loader = _Loader(text)
+    loader = flow_yaml.Loader(text)
     try:
         doc = loader.get_single_data()
     except yaml.YAMLError as exc:
@@ -87,56 +87,13 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
     if not isinstance(doc, dict):
         raise FlowError(path, *texts.flow_file_not_a_mapping())
     try:
-        doc = _dates_as_text(doc, [MAX_VALUES])
-    except _TooLarge:
-        raise FlowError(path, *texts.flow_file_too_many_values(MAX_VALUES)) from None
+        doc = flow_yaml.dates_as_text(doc, [flow_yaml.MAX_VALUES])
+    except flow_yaml.TooLarge:
+        raise FlowError(path, *texts.flow_file_too_many_values(flow_yaml.MAX_VALUES)) from None
     _check_schema(doc, path, text)
     flow = _build(doc, text, path)
     validate.check_meaning(flow, pinned)
     return flow
-
-
-class _Loader(yaml_text.SafeLoader):
-    """Our safe loader (impossible dates kept as text), noting each key written twice in one
-    mapping (key, line, first line)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.twice: list[tuple[str, int, int]] = []
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[tuple[str, str], int] = {}
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-                line = key.start_mark.line + 1
-                if (key.tag, key.value) in seen:
-                    self.twice.append((key.value, line, seen[(key.tag, key.value)]))
-                seen.setdefault((key.tag, key.value), line)
-        return super().construct_mapping(node, deep)
-
-
-#: The most values (keys' values, list items) a flow file may hold, its YAML aliases counted as written
-#: out: a 1 KB file of aliases nested eight deep ("billion laughs") took 30 s and 1.2 GB before this.
-MAX_VALUES = 200_000
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def _dates_as_text(value: Any, left: list[int]) -> Any:
-    """YAML reads a bare 2027-01-31 as a date; the flow format (bounds, defaults) wants its text.
-    ``left``: how many more values may be read (:data:`MAX_VALUES`); past it, ``_TooLarge``."""
-    left[0] -= 1
-    if left[0] < 0:
-        raise _TooLarge
-    if isinstance(value, dict):
-        return {k: _dates_as_text(v, left) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dates_as_text(v, left) for v in value]
-    if isinstance(value, datetime):
-        return str(value)  # as written, less a 'T': 2027-01-31 10:00:00
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def _check_schema(doc: dict[str, Any], path: str, text: str = "") -> None:
