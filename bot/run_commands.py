@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
-from dataclasses import replace
 
 from bot import outbox_rows, texts
 from bot.command_result import CommandResult, run_id_of
@@ -37,13 +36,8 @@ def status_or_cancel(
         return CommandResult(texts.command_needs_run(verb), ok=False)
     if not may_see(dispatcher.db.conn, run_id, actor, conversation):
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)  # as if there were no such run
-    if verb == "status":  # asked where the run does not live (a Teams channel): for the asker alone
-        row = runs.load_run(dispatcher.db.conn, run_id)
-        elsewhere = row is not None and (row.conversation.channel, row.conversation.conversation) != (
-            conversation.channel,
-            conversation.conversation,
-        )
-        return replace(_status(dispatcher, run_id, actor), private=elsewhere)
+    if verb == "status":
+        return _status(dispatcher, run_id, actor, conversation)
     result = dispatcher.cancel(run_id, actor)
     if result is None:
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)
@@ -147,17 +141,19 @@ def may_see(conn: sqlite3.Connection, run_id: int, actor: Actor, conversation: C
     return spoken.fetchone() is not None
 
 
-def _status(dispatcher: Dispatcher, run_id: int, actor: Actor) -> CommandResult:
+def _status(dispatcher: Dispatcher, run_id: int, actor: Actor, asked_in: ConversationKey) -> CommandResult:
     """A run's status for ``actor``: what an open one waits for and since when (on their clock);
-    how a finished one ended (:func:`bot.run_ended.ended_status`)."""
+    how a finished one ended (:func:`bot.run_ended.ended_status`). Asked where the run does not live
+    (``asked_in``: a Teams channel), it is for the asker alone (``private``)."""
     conn = dispatcher.db.conn
     detail = transcript.run_detail(conn, run_id)
     row = runs.load_run(conn, run_id)
     if detail is None or row is None:
         return CommandResult(texts.chat_unknown_run(run_id), ok=False)
+    here = (row.conversation.channel, row.conversation.conversation) == (asked_in.channel, asked_in.conversation)
     run, tz, now = detail["run"], dispatcher.tz_for(actor), dispatcher.clock()
     if row.status not in runs.OPEN:
-        return CommandResult(ended_status(conn, detail, tz, now), about=(run_id,))
+        return CommandResult(ended_status(conn, detail, tz, now), about=(run_id,), private=not here)
     turn = turn_of(dispatcher, row)
     waited = (
         [(w, None) for w in row.context.addressees(actor.id)] if turn is None else waiting.waited_for(turn, actor.id)
@@ -166,4 +162,4 @@ def _status(dispatcher: Dispatcher, run_id: int, actor: Actor) -> CommandResult:
     told = texts.run_status(run_id, run["flow"], run["title"], run["status"], said)
     if row.status == "stalled":  # what goes on from here
         told += " " + texts.status_stalled(run_id)
-    return CommandResult(told, about=(run_id,))
+    return CommandResult(told, about=(run_id,), private=not here)

@@ -89,7 +89,7 @@ def tracker_problem(tracker: Mapping[str, Any], *, needs_text: bool) -> str | No
         return "tracker.sender_id is missing"
     if any(ch.isspace() for ch in sender):
         return "tracker.sender_id must not contain spaces"
-    if len(sender) > PERSON_ID_MAX or bad_person([sender]) is not None:  # named so in every table and report
+    if bad_person([sender]) is not None:  # whole, not split at commas: named so in every table and report
         return texts.rasa_sender_not_an_id(sender, PERSON_ID_MAX)
     for key, kind, name in (("slots", Mapping, "an object"), ("events", list, "a list")):
         if key in tracker and not isinstance(tracker[key], kind):  # null too: the form's validation reads them
