@@ -3,12 +3,15 @@ run as the CLI is run."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.engine.reader import flow_files
+from bot.engine.reader import flow_files, load_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,3 +114,38 @@ def test_a_mermaid_diagram_marks_where_runs_end(tmp_path):
         and "peripheries=2" in dot.split("completed [label=completed")[1].split("\n")[0]
     )
     assert dot == run(tmp_path, "flows", "diagram", "metric_breach", "--format", "dot").output
+
+
+def test_validate_refuses_a_pipe_named_as_a_flow_file_without_waiting_on_it(tmp_path):
+    """A FIFO ``x.yaml`` in a flows folder: before, ``flows validate`` (and ``serve``'s load) opened
+    it and waited for a writer for good; now it is refused at once, named, and the others load."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "good.yaml").write_text("id: good\ntitle: Good\nsteps:\n  - {id: what, ask: 'What?', type: text}\n")
+    os.mkfifo(folder / "x.yaml")
+    exe = Path(sys.executable).with_name("decisionbot")
+    env = {**os.environ, "DECISIONBOT_DB": str(tmp_path / "x.db")}
+    out = subprocess.run(
+        [str(exe), "flows", "validate", str(folder)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 1
+    assert out.stderr.startswith(f"Error: {folder / 'x.yaml'}: is not a regular file (a directory, pipe or device)")
+    assert "Fix: put the flow in a regular file" in out.stderr
+    flows, refused = load_folder(folder)
+    assert (list(flows), list(refused)) == (["good"], ["x"])
+
+
+def test_an_action_without_a_due_date_reads_no_due_date_in_the_summary_and_status(tmp_path):
+    """Before: "Draft it - bob, due no due date" in the summary and in ``status N``."""
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "nodue.yaml").write_text(
+        "id: nodue\ntitle: No due\nsteps:\n  - id: actions\n    ask: Actions?\n    type: repeat\n    fields:\n"
+        "      - {id: what, ask: 'What?', type: text}\n      - {id: owner, ask: 'Who?', type: person}\n"
+        "      - {id: due, ask: 'By when?', type: date, optional: true}\n"
+        "record:\n  actions: actions\non_complete:\n  - post_summary: conversation\n"
+    )
+    result = run(tmp_path, "chat", "nodue", flows=folder, input="Draft it\n@bob\nskip\ndone\nstatus 1\n")
+    assert "      1. Draft it - bob, no due date (not confirmed yet)\n" in result.output
+    assert "  A1 Draft it - bob, no due date (open)\n" in result.output
+    assert "due no due date" not in result.output

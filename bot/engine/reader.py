@@ -49,6 +49,8 @@ def version_of(text: str) -> str:
 
 
 def read_flow_file(path: Path) -> Flow:
+    if path.exists() and not path.is_file():  # a pipe named x.yaml would block the read for good
+        raise FlowError(str(path), *texts.flow_file_not_a_file())
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -323,8 +323,8 @@ def summary(record: Mapping[str, Any]) -> str:
         state = {True: "accepted", False: "declined", None: "not confirmed yet"}[action.get("accepted")]
         if action.get("confirmed_by") and action.get("accepted") is not None:  # answered for the owner
             state = f"{'confirmed' if action['accepted'] else 'declined'} by {action['confirmed_by']['name']}"
-        due = action.get("due") or "no due date"
-        lines.append(f"  {i}. {action['what']} - {action['owner_name']}, due {due} ({state})")
+        due = f"due {action['due']}" if action.get("due") else "no due date"
+        lines.append(f"  {i}. {action['what']} - {action['owner_name']}, {due} ({state})")
     if record.get("review_at"):
         lines.append(f"Review on {record['review_at']}.")
     if record.get("outcome"):

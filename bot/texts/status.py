@@ -48,7 +48,7 @@ def status_decided(text: str | None) -> str:
 def status_action(code: int, what: str, owner: str, due: str | None, state: str, overdue: bool) -> str:
     """An action of the decision a run recorded, with its code for ``done``/``due``/``give``."""
     late = ", OVERDUE" if overdue else ""
-    return f"  A{code} {what} - {owner}, due {due or 'no due date'} ({state}{late})"
+    return f"  A{code} {what} - {owner}, {f'due {due}' if due else 'no due date'} ({state}{late})"
 
 
 def status_review(due: str, held_at: str | None, outcome: str | None) -> str:
