@@ -112,3 +112,23 @@ async def test_a_card_update_refused_for_now_is_made_again(tmp_path: Path) -> No
         update = h.fake.of("update")[-1]
         assert update.activity_id == first.answer_id
         assert update.card["body"][-1]["text"] == "Alice Example answered: We ship in March"
+
+
+async def test_a_run_started_in_a_conversation_the_bot_never_saw_tells_its_facilitator_why(tmp_path: Path) -> None:
+    """``trigger -c teams:19:typo ...``: the conversation was never told to the bot, so Teams was
+    never asked; before, the facilitator's notice guessed "Teams refused the conversation (refused)"."""
+    async with Harness(tmp_path) as h:
+        await h.send(personal(h.url, ALICE, "list"))  # the bot knows alice's personal chat
+        await wait_for(lambda: len(h.fake.calls) == 1)
+        alice = Actor("teams:29:1alice", "29:1alice")
+        started = Trigger(flow="post_meeting", title="Disk full", facilitator=alice)
+        h.services.dispatcher.start(started, key_for("19:typo@thread.v2"))
+        h.services.notify("teams")
+        await wait_for(lambda: len(h.fake.calls) == 2)
+        notice = h.fake.calls[1].text
+        assert notice.startswith(
+            "Run #1 ('Disk full') cannot post in its conversation, teams:19:typo@thread.v2: the bot has never been"
+            " in that conversation, so Teams gives it no address there."
+        ), notice
+        assert "Install the app in that team or chat (or check the conversation's id the run was started with)" in notice
+        assert "Teams refused the conversation" not in notice

@@ -122,6 +122,8 @@ class TeamsOutbound(PersonalChats):
         try:
             posted = await self._to_conversation(item, ref, base)
         except DeliveryFailed as exc:
+            if exc.plain is not None:  # said already (a conversation the bot was never told of)
+                raise
             where = "conversation" if exc.code in (None, "403", "404") else "message"
             if exc.code in POST_REFUSED:  # recorded; the routes naming it say so at once
                 await self._refused(base, exc.code)
@@ -153,8 +155,8 @@ class TeamsOutbound(PersonalChats):
 
     async def _to_conversation(self, item: Queued, ref: Reference | None, base: str) -> str:
         reply = item.reply
-        if ref is None:
-            raise DeliveryFailed(texts.teams_no_reference(base))
+        if ref is None:  # never told of it (no install, no message): no address to post to, Teams not asked
+            raise DeliveryFailed(texts.teams_no_reference(base)).placed("conversation", *texts.teams_never_there())
         to = reply.to  # not the placeholder of a run nobody has taken: nobody to name
         mention = to is not None and to.channel == acts.CHANNEL and not is_placeholder(to.id)
         mention = mention and ref.conversation_type != "personal" and item.part == 0  # a reply in parts names once

@@ -154,6 +154,15 @@ def teams_invoke_refused() -> str:
     return "Not taken: see my reply."
 
 
+def teams_never_there() -> tuple[str, str]:
+    """A run's conversation the bot was never told of (no install there, no message from it; or its
+    id mistyped), in plain words, and the fix: for the facilitator's notice."""
+    return (
+        "the bot has never been in that conversation, so Teams gives it no address there",
+        "Install the app in that team or chat (or check the conversation's id the run was started with)",
+    )
+
+
 def teams_no_reference(conversation: str) -> str:
     return (
         f"No stored Teams conversation '{conversation}': install the app there, or say something to the bot"
