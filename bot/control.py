@@ -93,7 +93,7 @@ def run_command(
         return CommandResult(said, ok=False)
     if verb == "help":
         return CommandResult(_help(dispatcher))
-    return _no_command(dispatcher, actor, conversation, text, verb)
+    return _no_command(dispatcher, actor, conversation, text, verb, via)
 
 
 def _help(dispatcher: Dispatcher) -> str:
@@ -137,10 +137,12 @@ def started_run(done: CommandResult) -> int | None:
 
 
 def _no_command(
-    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, verb: str
+    dispatcher: Dispatcher, actor: Actor, conversation: ConversationKey, text: str, verb: str, via: str | None
 ) -> CommandResult:
     """The answer to words that are no command: a command misspelt, small talk ("what is this?",
-    "thanks!", "stop"), an answer to a run that ended or that waits in a thread, a nod."""
+    "thanks!", "stop"), an answer to a run that ended or that waits in a thread, a nod. A command
+    misspelt (``staus 1``) or given to the slash command (``/decision frobnicate``) is no late answer:
+    it is told as a command nobody knows, never "Run #N has your answer already"."""
     flows = dispatcher.catalog.startable_in_chat()
     meant, said = meant_command(text), chatter(text)
     if meant and meant.split()[0] == "help":
@@ -151,6 +153,8 @@ def _no_command(
         return CommandResult(texts.welcome())
     if said == "stop":  # "unsubscribe": what the bot sends, and what ends it
         return CommandResult(texts.nothing_to_stop())
+    if meant or via == "slash":
+        return CommandResult(texts.command_unknown(verb, flows, meant), ok=False)
     if closed := placing.closed_for(dispatcher.db.conn, conversation.channel, actor.id, dispatcher.clock()):
         return CommandResult(closed, ok=False)
     if beside := _waiting_in_a_thread(dispatcher.db.conn, conversation, actor.id):  # an answer typed beside it

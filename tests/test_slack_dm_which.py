@@ -102,3 +102,20 @@ async def test_with_two_questions_waiting_a_misspelt_command_thanks_and_help_are
         ("owner_accepts",),
         ("owner_accepts",),
     ]
+
+
+async def test_a_misspelt_or_unknown_command_after_answering_is_told_as_such_not_as_a_late_answer(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Alice answered her questions a minute ago; the run waits on Bob. Before, her ``/decision
+    staus 1`` in another channel, ``/decision frobnicate`` anywhere, or ``staus 1`` typed to the bot
+    got "Run #1 ('Weekly') has your answer already" (the run she answered last, on all of Slack)."""
+    await ask_bob(slack, fake, "Weekly", "Draft the plan")
+    typo = await slack.slash("UA", "staus 1", channel="C2")
+    assert typo["text"].startswith("I don't know 'staus'. Did you mean 'status 1'?"), typo["text"]
+    unknown = await slack.slash("UA", "frobnicate", channel="C1")
+    assert unknown["text"].startswith("I don't know 'frobnicate'."), unknown["text"]
+    before = len([p for p in fake.posted() if p["channel"] == "DUA"])
+    await slack.event(message("UA", "staus 1", channel="DUA"))
+    said = await wait_for(lambda: [p["text"] for p in fake.posted() if p["channel"] == "DUA"][before:])
+    assert said[0].startswith("I don't know 'staus'. Did you mean 'status 1'?"), said[0]
