@@ -282,7 +282,9 @@ class Sender:
                         continue
                     failed = partial(mark_failed, message_id=item.id, error=f"retry: {exc.reason}")
                     kept_write(self.db, partial(failed, now=self.clock()))
-                    return self._hold(key, max(exc.seconds, backoff(item.attempts)))
+                    # a rate limit's Retry-After is what to wait (a storm of 429s is no outage to back off from)
+                    wait = max(exc.seconds, 0.5) if exc.rate_limited else max(exc.seconds, backoff(item.attempts))
+                    return self._hold(key, wait)
                 except DeliveryFailed as exc:
                     self._give_up(item, f"failed: {exc}", exc)
                     continue

@@ -151,3 +151,24 @@ async def test_a_start_refused_while_slack_takes_no_root_says_why_and_nothing_co
         assert fake.posted() == [] and fake.of("chat.delete") == []
     finally:
         await slack.client.close()
+
+
+async def test_a_429_storm_waits_what_each_retry_after_says_not_a_doubling_backoff(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Slack answers a reply 429 six times running, each saying ``Retry-After: 0.2``: each try waits
+    that, as docs/slack.md says. Before, the tries fed the backoff of failures (1, 2, 4, 8, 16 s
+    from the third: 145 s of silence in a thread where Slack had asked for 16)."""
+    slack = await harness(tmp_path, fake)
+    try:
+        thread = await slack.started()
+        before = len(fake.of("chat.postMessage"))
+        fake.refuse("chat.postMessage", times=6, status=429, retry_after="0.2")
+        await slack.say(thread, "We ship in March")
+        await wait_for(lambda: fake.posted()[-1]["text"] == "<@UA> Action 1: What is the action?", timeout=30)
+        tries = [c.at for c in fake.of("chat.postMessage")[before:]]
+        assert len(tries) == 7  # six refused, then taken
+        gaps = [round(b - a, 2) for a, b in zip(tries, tries[1:], strict=False)]
+        assert max(gaps) < 1.5, gaps  # before: 1.0, 2.0, 4.0, 8.0 and 16.0 s from the second
+    finally:
+        await slack.client.close()
