@@ -332,13 +332,12 @@ class Sender:
         platform_id: str | None = None
         for n in range(max(item.parts_sent, self.parts_done.get(item.id, 0)), len(parts)):
             platform_id = await self.channel.deliver(replace(item, reply=parts[n], part=n, parts=len(parts)))
-            if n + 1 < len(parts):
-                self.parts_done[item.id] = n + 1
-                try:
-                    await group.writable(self.db.conn, math.inf)
-                    kept_write(self.db, partial(mark_part, message_id=item.id, parts_sent=n + 1))
-                except sqlite3.Error:  # this process still knows: the part is not sent again by it
-                    log.exception(texts.delivery_unmarked(self.channel.name, item.id))
+            self.parts_done[item.id] = n + 1  # the last too: parts_sent counts every part delivered
+            try:
+                await group.writable(self.db.conn, math.inf)
+                kept_write(self.db, partial(mark_part, message_id=item.id, parts_sent=n + 1))
+            except sqlite3.Error:  # this process still knows: the part is not sent again by it
+                log.exception(texts.delivery_unmarked(self.channel.name, item.id))
         self.parts_done.pop(item.id, None)
         return platform_id
 

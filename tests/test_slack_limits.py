@@ -50,7 +50,8 @@ async def test_a_summary_over_slacks_limit_is_posted_in_parts_and_the_answer_kep
         assert "Review on" in second["text"]
         assert not [c for c in fake.calls if c.result.get("ok") is False]
         await wait_for(lambda: slack.rows(UNSENT) == [(0,)])
-        assert slack.rows("SELECT parts_sent, failed_at FROM messages WHERE kind = 'summary'") == [(1, None)]
+        # both parts counted (before: 1, the last part delivered never counted)
+        assert slack.rows("SELECT parts_sent, failed_at FROM messages WHERE kind = 'summary'") == [(2, None)]
         assert slack.rows("SELECT text FROM decisions") == [(LONG,)]  # stored whole
         assert slack.rows("SELECT status FROM runs") == [("completed",)]
     finally:
@@ -109,6 +110,7 @@ async def test_a_reply_in_parts_goes_on_after_a_restart_from_the_part_not_yet_se
         )
         firsts = [p for p in fake.posted() if p["text"].startswith("Decision recorded")]
         assert len(firsts) == 1  # the first part was not posted again
+        assert slack.rows("SELECT parts_sent FROM messages WHERE kind = 'summary'") == [(2,)]
         second = fake.posted()[-1]
         assert second["thread_ts"] == thread and "\nReview on " in second["text"]
         assert escape(LONG) in f"{firsts[0]['text']} {second['text']}"
