@@ -4,6 +4,7 @@ runs of their own under one title told apart by their labels."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,11 +69,17 @@ def telling_labels(alerts: Sequence[Trigger], most: int) -> list[dict[str, str]]
             [
                 (_short(k, 40), _short(v, 100))
                 for k, v in own.items()
-                if (k, v) not in shared and str(v) not in alert.title
+                if (k, v) not in shared and not _names(alert.title, str(v))
             ][:most]
         )
         for alert, own in zip(alerts, labels, strict=True)
     ]
+
+
+def _names(title: str, value: str) -> bool:
+    """Whether ``title`` names ``value`` already, as a word of its own: ``eu`` is not named by
+    "Queue backlog", nor ``a`` by "Flap grp" (a label's value found inside a word was left out)."""
+    return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", title) is not None
 
 
 def group_alerts(alerts: Sequence[Trigger], left_out: int) -> dict[str, Any]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from bot.model import Trigger
 from bot.server import SERVICES
+from bot.triggers.alert_groups import telling_labels
 from tests.triggers.test_hooks import post, rows, sample, serve
 
 
@@ -110,3 +112,25 @@ async def test_a_real_alertmanagers_alerts_of_one_notification_start_runs_titled
         await until(lambda: db.execute("SELECT count(*) FROM runs").fetchone()[0] == 2, "the two runs")
         titles = sorted(t for (t,) in db.execute("SELECT title FROM events"))
         assert titles == ["Disk full [instance=web-1]", "Disk full [instance=web-2]"]
+
+
+async def test_a_label_whose_value_is_inside_a_word_of_the_title_still_tells_its_alert_apart(
+    tmp_path: Path, flows: Path
+) -> None:
+    """``country=be`` beside ``country=nl``, both titled "Checkout conversion fell below ...": before,
+    the first run's title left its label out, since "be" is inside "below"; a value that is a word of the
+    title of its own ("web-1" in "... on web-1") is still not said twice."""
+    body = grafana_body(["be", "nl"])
+    for alert in body["alerts"]:
+        alert["labels"]["country"] = alert["labels"].pop("instance")
+    client = await serve(tmp_path, flows)
+    try:
+        assert (await post(client, "grafana", body))[1]["started"] == [1, 2]
+        assert rows(client, "SELECT title FROM events ORDER BY id") == [
+            ("Checkout conversion fell below 2.5% [country=be]",),
+            ("Checkout conversion fell below 2.5% [country=nl]",),
+        ]
+    finally:
+        await client.close()
+    named = [Trigger(flow="f", title=f"Disk full on {h}", data={"labels": {"host": h}}) for h in ("web-1", "web-2")]
+    assert telling_labels(named, 3) == [{}, {}]
