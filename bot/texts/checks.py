@@ -61,6 +61,11 @@ def check_timed_out(seconds: float) -> str:
     return f"the query did not finish within {seconds:g} s (the scheduler went on without it)"
 
 
+def check_query_stopped(seconds: float) -> str:
+    """A SQLite source's query stopped at the time a check's query may take (it was "interrupted")."""
+    return f"the query was stopped after {seconds:g} s, the most a check's query may take; make it faster (an index, a narrower WHERE)"
+
+
 def schedule_too_short(schedule: str) -> str:
     return f"schedule '{schedule}' evaluates the check more than once a minute"
 

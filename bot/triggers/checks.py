@@ -89,6 +89,8 @@ def _sqlite_rows(path: str, sql: str) -> list[tuple[Any, ...]]:
     try:
         return conn.execute(sql).fetchmany(2)
     except sqlite3.Error as exc:
+        if time.monotonic() > deadline and str(exc) == "interrupted":  # stopped by the deadline above
+            raise CheckFailed(texts.check_query_stopped(QUERY_SECONDS)) from exc
         raise CheckFailed(texts.check_query_failed(str(exc))) from exc
     finally:
         conn.close()

@@ -288,3 +288,17 @@ async def test_a_storm_too_large_for_the_alertmanager_hook_says_to_set_max_alert
         assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}
     finally:
         await client.close()
+
+
+def test_a_sqlite_query_stopped_at_the_time_limit_says_so(proc, monkeypatch, tmp_path):
+    """Before: "the query failed: interrupted", naming no limit."""
+    db = tmp_path / "slow.db"
+    sqlite3.connect(db).close()
+    monkeypatch.setattr(checks, "QUERY_SECONDS", 0.2)
+    slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n"
+    check = checks.Check("slow", slow, 1.0, "above", "5m", f"sqlite:///{db}")
+    evaluation = asyncio.run(proc.scheduler.checks.run(check))
+    assert evaluation.error == (
+        "the query was stopped after 0.2 s, the most a check's query may take; make it faster (an index, a narrower"
+        " WHERE)"
+    ), evaluation.error
