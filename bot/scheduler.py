@@ -26,7 +26,7 @@ from bot.model import Actor
 from bot.store import group, is_busy, jobs, transaction
 from bot.store.jobs import Job
 from bot.store.people import stored_kinds
-from bot.triggers import checks, digest, naming
+from bot.triggers import checks, digest, naming, next_slot
 
 log = logging.getLogger("decisionbot.scheduler")
 
@@ -75,6 +75,9 @@ class Scheduler:
                     jobs.finish_job(conn, job.id, texts.job_unplanned(), now)
                 else:
                     kept.add(check.name)
+                    soonest = next_slot(check.schedule, now, now, self.dispatcher.tz)  # the schedule's next from now
+                    if datetime.fromisoformat(job.due_at) > soonest:  # planned on a clock since put back
+                        jobs.bring_forward(conn, job.id, now)
             for check in wanted.values():
                 if check.name not in kept:
                     jobs.add_job(conn, None, "check", now, checks.job_payload(check), now)

@@ -124,7 +124,7 @@ def replan(conn: sqlite3.Connection, dispatcher: Dispatcher, job: Job, now: date
         return
     due = next_due(conn, dispatcher, schedule, now)  # not from its planning: a clock put back plans from now
     if due < _moment(job.due_at):
-        conn.execute("UPDATE jobs SET due_at = ? WHERE id = ? AND claimed_at IS NULL", (iso(due), job.id))
+        jobs.bring_forward(conn, job.id, due)
 
 
 def _due(dispatcher: Dispatcher, owner: Actor, schedule: str, since: datetime, now: datetime) -> bool:

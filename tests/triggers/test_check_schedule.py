@@ -50,3 +50,22 @@ def test_an_interval_digest_keeps_to_its_planned_times_too(proc, clock, flows) -
     clock.at(hours=12, seconds=30)  # claimed 30 s late
     assert [kind for kind, _ in run_due(proc)] == ["digest"]
     assert proc.rows(digests) == [("2026-11-27T15:00:00.000Z",)]
+
+
+def test_a_check_planned_on_a_clock_run_ahead_is_brought_back_to_the_real_time(proc, clock, flows, tmp_path) -> None:
+    """``jobs run-due --now`` eight days ahead on the live ledger (or a host clock corrected back):
+    the check's next evaluation was planned eight days out, and the server's re-plan every minute
+    kept it, so the check went unevaluated for eight days. Re-planning brings it back to now."""
+    write_checks(flows, shop(tmp_path, 3.0))
+    proc = proc.restart()
+    proc.scheduler.plan()
+    clock.at(days=8)
+    assert run_due(proc) == [("check", "ok")]
+    assert pending(proc) == [("2026-12-04T15:05:00.000Z",)]
+    clock.at(minutes=1)  # the real time again
+    proc.scheduler.plan()
+    assert pending(proc) == [("2026-11-26T15:01:00.000Z",)]
+    assert run_due(proc) == [("check", "ok")]
+    assert pending(proc) == [("2026-11-26T15:06:00.000Z",)]
+    proc.scheduler.plan()  # a plan on time moves nothing
+    assert pending(proc) == [("2026-11-26T15:06:00.000Z",)]
