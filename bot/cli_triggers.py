@@ -278,9 +278,12 @@ def checks_run(obj: Context, once: bool, as_json: bool) -> None:
         click.echo(texts.cli_no_checks(str(scheduler.checks.path)))
     for row in [] if as_json else rows:
         click.echo(texts.cli_check_result(row))
-    failed = [r.check for r in results if r.error]
+    failed = [r.check for r in results if r.error and r.value is None]
+    unrouted = [r.check for r in results if r.error and r.value is not None]  # routes.yaml broken meanwhile
     if failed:  # for cron and scripts: exit status 1 (each evaluation is recorded all the same)
         raise BotError(texts.cli_checks_failed(failed, str(scheduler.checks.path)))
+    if unrouted:
+        raise BotError(texts.cli_checks_unrouted(unrouted))
 
 
 # --- jobs --------------------------------------------------------------------------------------

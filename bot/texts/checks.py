@@ -45,8 +45,21 @@ def check_failed_log(name: str, problem: str, path: str) -> str:
     )
 
 
+def check_routes_failed_log(name: str, value: float, problem: str) -> str:
+    """A check gave ``value`` but its breach or recovery could not go through the routes (routes.yaml
+    broken since start-up): the routes' fix, not the query's."""
+    return (
+        f"Check '{name}' gave {value:g}, but the routes could not take it: {_one_line(problem)}."
+        " It is evaluated again on its schedule."
+    )
+
+
 def cli_checks_failed(failed: list[str], path: str) -> str:
     return f"{len(failed)} check(s) gave no value: {_join(failed)}. Fix their query or database in {path}"
+
+
+def cli_checks_unrouted(failed: list[str]) -> str:
+    return f"{len(failed)} check(s) gave a value the routes could not take: {_join(failed)}. Fix routes.yaml as said above"
 
 
 def check_no_database(path: str) -> str:

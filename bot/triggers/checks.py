@@ -248,7 +248,9 @@ class CheckRunner:
                 jobs.finish_job(conn, job.id, texts.job_unplanned(), self.dispatcher.clock())
             return texts.job_unplanned()
         evaluation = await self.run(check, job)
-        if evaluation.error:  # the server's (and cron's) only word on it: checks run --once prints it
+        if evaluation.error and evaluation.value is not None:  # routes.yaml broken: its fix, not the query's
+            log.warning(texts.check_routes_failed_log(check.name, evaluation.value, evaluation.error))
+        elif evaluation.error:  # the server's (and cron's) only word on it: checks run --once prints it
             log.warning(texts.check_failed_log(check.name, evaluation.error, str(self.path)))
         return evaluation.outcome
 

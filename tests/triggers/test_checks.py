@@ -100,13 +100,20 @@ def test_a_failing_query_is_recorded_and_triggers_nothing(proc, clock, flows, tm
     assert proc.rows("SELECT count(*) FROM events") == [(0,)]
 
 
-def test_a_routes_file_broken_after_start_up_is_recorded_on_the_evaluation(proc, clock, flows, tmp_path) -> None:
+def test_a_routes_file_broken_after_start_up_is_recorded_on_the_evaluation(
+    proc, clock, flows, tmp_path, caplog
+) -> None:
     write_checks(flows, shop(tmp_path, 1.9))
     proc = proc.restart()
     proc.scheduler.plan()
     broken = "routes:\n  - name: a\n    chanel: console\n"
     (flows / "routes.yaml").write_text(broken)
     assert run_due(proc) == [("check", "error")]
+    [warned] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Check 'conversion'")]
+    assert warned.startswith(  # before: "gave no value: ... Fix its query or database in checks.yaml"
+        f"Check 'conversion' gave 1.9, but the routes could not take it: {flows / 'routes.yaml'}, route 'a':"
+    ), warned
+    assert "query" not in warned
     (flows / "routes.yaml").unlink()
     clock.at(minutes=5)
     assert run_due(proc) == [("check", "started")]
