@@ -11,7 +11,7 @@ from bot import run_words, texts
 from bot.cli import _print_rows, main, output_options
 from bot.cli_context import Context
 from bot.errors import BotError, FlowError, RunNotFound
-from bot.model import Actor
+from bot.model import Actor, is_placeholder
 from bot.render import render_run, terminal_safe
 from bot.store import names, transcript
 
@@ -59,6 +59,10 @@ def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as
     for row in rows:
         row.update(_where(found[row["id"]]))
         row["waiting"] = said[int(row["id"])] or row["waiting_for"]
+        if is_placeholder(str(row["facilitator"] or "")):  # an alert's run that named nobody: none leads it yet
+            row["facilitator"] = None
+            row["waiting"] = [texts.run_show_untaken(row["conversation"])] if row["waiting_for"] else []
+            row["waiting_for"] = ["anyone"] if row["waiting_for"] else []
     columns = ["id", "flow", "status", "waiting", "channel", "trigger", "where", "title", "started_at"]
     _print_rows(rows, as_json, columns)
 

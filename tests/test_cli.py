@@ -281,6 +281,17 @@ def test_commands_that_only_read_refuse_a_ledger_that_does_not_exist(command: li
     assert not typo.parent.exists()
 
 
+def test_runs_list_says_an_untaken_run_waits_for_anyone_as_runs_show_does(cli) -> None:
+    """An alert's run that named nobody: before, ``runs list`` showed its placeholder as a person
+    (``facilitator to answer "Who takes this one?"``; ``--json``: ``"facilitator": "slack:facilitator"``)."""
+    cli("trigger", "metric_breach", "-c", "slack:C0DEF", "-t", "Disk full")
+    [listed] = json.loads(cli("runs", "list", "--json").output)
+    untaken = "anyone in slack:C0DEF (nobody has taken the run yet)"
+    assert (listed["facilitator"], listed["waiting"], listed["waiting_for"]) == (None, [untaken], ["anyone"])
+    assert untaken in cli("runs", "show", "1").output.splitlines()[0]
+    assert "Who takes this one" not in cli("runs", "list").output
+
+
 def test_runs_list_names_the_known_flows_for_an_unknown_one(cli) -> None:
     cli("chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl", input=jsonl(*POST_MEETING))
     assert json.loads(cli("runs", "list", "--flow", "metric_breach", "--json").output) == []  # known, no runs yet
