@@ -8,6 +8,7 @@ value, so every section fits one sheet.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import sqlite3
@@ -234,8 +235,14 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(columns) + " |")
         lines.append("|" + "---|" * len(columns))
         for r in rows:
-            lines.append("| " + " | ".join(cell(c, r[c]).replace("|", "\\|") for c in columns) + " |")
+            lines.append("| " + " | ".join(_md_cell(cell(c, r[c])) for c in columns) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    """A table cell of the Markdown report: ``|`` escaped (it would end the cell) and ``<``, ``>``, ``&``
+    as entities, so a name such as ``Bob <b>`` shows as written instead of bolding the page after it."""
+    return html.escape(text, quote=False).replace("|", "\\|")
 
 
 def to_csv(report: dict[str, Any]) -> str:

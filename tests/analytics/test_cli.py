@@ -258,18 +258,19 @@ def test_every_report_format_stays_well_formed_with_line_breaks_commas_and_pipes
 
     db = tmp_path / "h.db"
     build(db).conn.close()
-    name = 'Smith, John "JJ" | Jr\nsecond line'
+    name = 'Smith, John "JJ" | Jr\nsecond line <b> & co'
     ledger = open_db(db)
     ledger.execute("UPDATE actions SET owner_name = ? WHERE owner_id = 'slack:dan'", (name,))
     ledger.conn.close()
     args = ("report", "--as-of", "2026-03-31")
     table = run(db, *args).output.split("Action follow-through by owner\n")[1].split("\n\n")[0].splitlines()
     assert len(table) == 1 + 1 + 3 and table[-1].startswith("slack:dan ")  # rule, header, bob, carol, dan
-    assert 'Smith, John "JJ" | Jr second line' in table[-1]
+    assert 'Smith, John "JJ" | Jr second line <b> & co' in table[-1]
     md = run(db, *args, "--format", "markdown").output.split("## Action follow-through by owner\n\n")[1]
     md_rows = md.split("\n\n")[0].splitlines()
     assert len(md_rows) == 2 + 3 and all(r.startswith("|") and r.endswith("|") for r in md_rows)
-    assert 'Smith, John "JJ" \\| Jr second line' in md_rows[-1]
+    # HTML in a name is shown as written, not rendered (before: <b> bolded the page after it)
+    assert 'Smith, John "JJ" \\| Jr second line &lt;b&gt; &amp; co' in md_rows[-1]
     rows = list(csv.reader(io.StringIO(run(db, *args, "--format", "csv").output)))
     assert {len(r) for r in rows} == {4}
     assert ["follow_through_by_owner", "slack:dan", "owner_name", name] in rows  # the name as it is
