@@ -38,6 +38,11 @@ def analytics_exported(count: int, name: str, path: str) -> str:
 
 
 def analytics_unknown_name(name: str, known: list[str]) -> str:
+    if name.startswith("messages_fts"):  # the full-text index: searched, not exported
+        return (
+            f"'{name}' belongs to the full-text index of messages.text, searched rather than exported: {command()}"
+            " transcripts search WORDS, or export messages."
+        )
     return f"No table or view named '{name}'. Known: {_join(known)}."
 
 

@@ -234,10 +234,14 @@ def test_export_tables_and_views_and_only_those(tmp_path: Path) -> None:
     done = run(db, "export", "runs", "--format", "json", "--output", str(out))
     assert done.exit_code == 0 and "Exported 7 row(s) of runs" in done.output
     assert len(json.loads(out.read_text())) == 7
-    for name in ("nope", "runs; DROP TABLE runs", 'runs" --', "messages_fts_data", "sqlite_master"):
+    for name in ("nope", "runs; DROP TABLE runs", 'runs" --', "sqlite_master"):
         refused = run(db, "export", name)
         assert refused.exit_code == 1 and f"No table or view named '{name}'" in refused.output
         assert "Known: " in refused.output and "action_status" in refused.output
+    for name in ("messages_fts", "messages_fts_data"):  # documented under Tables: said what it is, not "no table"
+        refused = run(db, "export", name)
+        assert refused.exit_code == 1 and f"'{name}' belongs to the full-text index of messages.text" in refused.output
+        assert "transcripts search WORDS, or export messages." in refused.output
     assert len(json.loads(run(db, "export", "runs", "--format", "json").output)) == 7
 
 
