@@ -95,6 +95,11 @@ async def test_the_notice_goes_to_the_runs_thread_even_to_a_facilitator_writing_
     [told] = await wait_for(lambda: [p for p in fake.posted() if "could not reach" in p["text"]])
     assert told["channel"] == "C1" and told["thread_ts"] == thread
     assert told["text"].startswith("<@UA> I could not reach Bob: their Slack account is deactivated (user_disabled).")
+    # learnt: naming Bob again is refused at once (before: taken until the day-old lookup was made again)
+    await wait_for(lambda: slack.rows("SELECT deactivated FROM people WHERE id = 'slack:UB'") == [(1,)])
+    again = await slack.slash("UA", "start post_meeting <@UB|bob> Another sync")
+    assert again["text"].startswith("Nothing started"), again["text"]
+    assert "Bob" in again["text"] and "deactivated" in again["text"], again["text"]
 
 
 async def test_a_thread_that_refuses_the_bot_is_told_to_the_facilitator_by_direct_message(

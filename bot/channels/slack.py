@@ -150,6 +150,7 @@ class SlackChannel(SlackRequests, Channel):
         self.poster = Poster(self.services.db, client, side, self.dispatcher.clock, self.spawn)
         self.poster.deactivated = self.folks.deactivated
         self.poster.external = self.folks.external
+        self.poster.left = self.folks.left
         self.folks.poster = self.poster
         self.poster.thread_gone = self._thread_gone
         await self._identify(client)

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -99,6 +100,13 @@ class SlackPeople:
 
     def deactivated(self, user_id: str) -> bool:
         return self.people.deactivated(f"{NAME}:{user_id}")
+
+    def left(self, user_id: str) -> None:
+        """Slack refused a direct message to ``user_id`` as ``user_disabled``: their account is
+        deactivated, kept so (``people.deactivated``) until Slack says otherwise."""
+        known = self.people.known(f"{NAME}:{user_id}")  # (one never looked up: their next lookup says so)
+        if known is not None and not known.deactivated:
+            self.people.learned(replace(known, deactivated=True))
 
     def external(self, user_id: str) -> bool:
         return self.people.external(f"{NAME}:{user_id}")

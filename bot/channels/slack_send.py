@@ -91,6 +91,9 @@ class Poster(Posted):
         self.deactivated: Callable[[str], bool] = lambda user: False
         #: Whether a Slack user is of another organization (Slack Connect), as far as the channel knows.
         self.external: Callable[[str], bool] = lambda user: False
+        #: Slack refused a direct message to a user as ``user_disabled``: what the channel knows of them
+        #: learns it, so that naming them again is refused at once, not after a day's cache.
+        self.left: Callable[[str], None] = lambda user: None
         # people of another organization whose direct message Slack refused (lately: one forgotten is tried again)
         self._in_thread: Bounded[str, None] = Bounded()
         #: A run's thread refused as deleted (run, channel, thread): whether the run lives elsewhere now.
@@ -191,6 +194,8 @@ class Poster(Posted):
         the reply's (given up, its run's facilitator told)."""
         user, thread = slack_user(reply.to), self._thread(reply)
         conv = reply.conversation.conversation
+        if user is not None and exc.code == "user_disabled":
+            self.left(user)
         if user is None or thread is None or is_dm(conv) or exc.code == "user_disabled" or not self.external(user):
             raise placed(exc, direct=True) from exc
         self._in_thread[user] = None
