@@ -92,7 +92,7 @@ async def test_slack_give_refuses_the_bot_by_slash_command_and_a_second_handover
     before = await decided(slack)
     refused = await slack.slash("UB", f"give A1 <@{BOT_USER}>")
     assert refused["text"] == (
-        f"@{BOT_USER} names me, the bot: only a person can own an action. Name one person: give A12 @carol."
+        "@decisionbot names me, the bot: only a person can own an action. Name one person: give A12 @carol."
     )
     await slack.event(message("UB", "give A1 <@UC>", channel="DUB"))
     await slack.event(message("UB", "give A1 <@UA>", channel="DUB"))
@@ -116,7 +116,7 @@ async def test_slack_give_to_the_bot_in_a_direct_message_or_a_top_level_mention_
     await slack.event(message("UB", f"give A1 <@{BOT_USER}>", channel="DUB"))
     await slack.event(message("UB", f"<@{BOT_USER}> give A1 <@{BOT_USER}>", channel="DUB"))
     await slack.event(message("UB", f"give A1 <@{BOT_USER}>", type="app_mention"))
-    refusal = f"@{BOT_USER} names me, the bot: only a person can own an action. Name one person: give A12 @carol."
+    refusal = "@decisionbot names me, the bot: only a person can own an action. Name one person: give A12 @carol."
     said = await wait_for(
         lambda: len(found := [p for p in fake.posted()[before:] if p["channel"] == "DUB"]) >= 2 and found
     )

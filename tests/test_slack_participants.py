@@ -172,3 +172,16 @@ async def test_the_bot_or_punctuation_in_a_title_leaves_the_right_people_taking_
     await slack.slash("UA", 'start post_meeting "Retro with <@UB|bob>."')
     assert [participants(slack, n) for n in (1, 2, 3)] == [["slack:UB"]] * 3
     assert title(slack, 2) == "Retro (with @Bob)"
+
+
+async def test_the_bot_named_as_a_participant_is_refused_by_its_name_not_its_user_id(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """Picked from Slack's mention list, the bot comes as ``<@UBOT|decisionbot>``: before, the refusal
+    read "@UBOT is not a person (that is me ...)", a bare id where people read names."""
+    answer = await slack.slash("UA", f"start post_meeting <@{BOT_USER}|decisionbot> Weekly")
+    assert answer["text"].startswith(
+        "Nothing started: @decisionbot is not a person (that is me: I cannot answer my own questions)."
+    ), answer["text"]
+    assert BOT_USER not in answer["text"]
+    assert slack.rows("SELECT count(*) FROM runs") == [(0,)]

@@ -69,6 +69,8 @@ class Turns:
         found = await self.people.ensure(f"slack:{u}" for u in ids)
         await group.writable(self.services.db.conn)  # what the caller writes next waits here, not on the loop
         actors = {u: found[f"slack:{u}"].actor if f"slack:{u}" in found else Actor(f"slack:{u}", u) for u in ids}
+        if self.bot_user and self.bot_name:  # the bot named (as a participant, an owner): by its name, not its id
+            actors.setdefault(self.bot_user, Actor(f"slack:{self.bot_user}", self.bot_name))
         return actors[user], messages.mentions(text, actors)
 
     def _not_people(self, raw: str, mentions: dict[str, Actor]) -> dict[str, str]:
