@@ -112,7 +112,7 @@ class Admitting(ABC):
             event_id = trigger_events.insert_event(conn, trigger, now)
             trigger_events.resolve_event(conn, event_id, {}, now)
             trigger_events.note_event(conn, event_id, item.route, None)
-            return Admitted(event_id, "recorded")
+            return Admitted(event_id, "unseen")  # kept, but nothing resolved: no firing of the key came
         if stale_resolution(last, trigger):  # an HA peer's late retry: the incident firing now goes on
             return Admitted(last.id, "stale", last.run_id)
         already = last.status == "resolved"

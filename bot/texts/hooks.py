@@ -271,7 +271,8 @@ def _run_ids(ids: list[int], most: int = 5) -> str:
 
 def hook_took(hook: str, received: int, parts: list[str]) -> str:
     """The INFO line of one notification a hook took: what became of its triggers."""
-    return f"/hooks/{hook}: {received} alert(s): {'; '.join(parts) or 'nothing to do'}."
+    what = "event(s)" if hook == "events" else "alert(s)"  # the generic hook's are events, not alerts
+    return f"/hooks/{hook}: {received} {what}: {'; '.join(parts) or 'nothing to do'}."
 
 
 def hook_took_started(runs: list[tuple[int, str]], where: str, route: str | None) -> str:
@@ -290,6 +291,13 @@ def hook_took_repeats(runs: list[int]) -> str:
 
 def hook_took_resolved(runs: list[int]) -> str:
     return f"{len(runs)} resolved, told in {'run' if len(runs) == 1 else 'runs'} {_run_ids(runs)}"
+
+
+def hook_took_unseen(count: int) -> str:
+    return (
+        f"{count} resolution(s) of no incident seen firing (kept; nothing was resolved: check the sender's key"
+        " or fingerprint)"
+    )
 
 
 def hook_took_recorded(runs: list[int | None]) -> str:

@@ -280,7 +280,7 @@ def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
     told: list[int] = []
     recorded: list[int | None] = []
     stale: list[tuple[int, int | None]] = []
-    unrouted = 0
+    unrouted = unseen = 0
     for admission, result in zip(admissions, results, strict=True):
         trigger = admission.trigger
         if result.outcome == "started" and result.run_id is not None:
@@ -296,6 +296,8 @@ def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
             stale.append((result.event_id, result.run_id))
         elif result.outcome == "unrouted":
             unrouted += 1
+        elif result.outcome == "unseen":
+            unseen += 1
     parts = [texts.hook_took_started(runs, where, route) for (where, route), runs in started.items()]
     if repeats:
         parts.append(texts.hook_took_repeats(repeats))
@@ -307,6 +309,8 @@ def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
         parts.append(texts.hook_took_stale(stale))
     if unrouted:
         parts.append(texts.hook_took_unrouted(unrouted))
+    if unseen:
+        parts.append(texts.hook_took_unseen(unseen))
     return parts
 
 
@@ -314,7 +318,9 @@ def summary(received: int, admissions: list[Any], results: list[Admitted]) -> di
     """``received`` counts the alerts of the body, ``started``/``repeats``/... its admissions (an
     alert group under ``dedup: group`` is one); ``stale`` the resolutions of an older incident than
     their alert's on record, which changed nothing."""
-    out: dict[str, Any] = {"received": received, "started": [], "repeats": 0, "resolved": 0, "stale": 0, "unrouted": []}
+    out: dict[str, Any] = {
+        "received": received, "started": [], "repeats": 0, "resolved": 0, "stale": 0, "unrouted": [], "unseen": 0
+    }  # fmt: skip
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "started":
             out["started"].append(result.run_id)
@@ -324,6 +330,8 @@ def summary(received: int, admissions: list[Any], results: list[Admitted]) -> di
             out["resolved"] += 1
         elif result.outcome == "stale":
             out["stale"] += 1
+        elif result.outcome == "unseen":  # a resolution of a key never seen firing (mistyped?): nothing resolved
+            out["unseen"] += 1
         elif result.outcome == "unrouted":
             out["unrouted"].append(
                 {"title": admission.trigger.title, "problem": admission.problem or texts.no_channel()}

@@ -49,3 +49,26 @@ async def test_each_notification_is_one_line_naming_its_runs(
         "/hooks/alertmanager: 7 alert(s): runs #2, #3, #4, #5, #6 and 2 more started in console:ops (route web):"
         " 'Checkout error rate above 5% [instance=web-0]' (+6 more).",
     ]
+
+
+async def test_a_resolution_of_a_key_never_seen_firing_is_not_called_resolved(
+    tmp_path: Path, flows: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``{"dedup_key": "nightly-typo", "status": "resolved"}`` with no firing of that key before: the
+    answer said ``"resolved": 1`` and the log "1 resolved, already recorded (no run)", telling a
+    sender with a mistyped key that its incident was resolved. It is kept (the events row), and said
+    as a resolution of nothing seen."""
+    (flows / "routes.yaml").write_text(ROUTES)
+    client = await serve(tmp_path, flows)
+    try:
+        with caplog.at_level(logging.INFO, logger="decisionbot.hooks"):
+            body = {"title": "Nightly load failed", "dedup_key": "nightly-typo", "status": "resolved"}
+            status, answer = await post(client, "events", body)
+    finally:
+        await client.close()
+    assert status == 200
+    assert (answer["resolved"], answer["unseen"], answer["started"]) == (0, 1, [])
+    assert said(caplog) == [
+        "/hooks/events: 1 event(s): 1 resolution(s) of no incident seen firing (kept; nothing was resolved: check"
+        " the sender's key or fingerprint)."
+    ]

@@ -64,7 +64,7 @@ async def test_an_alert_starts_one_run_repeats_join_it_and_resolution_posts_an_u
     status, body = await post(client, "alertmanager", firing)
     assert (status, body) == (
         200,
-        {"received": 1, "started": [1], "repeats": 0, "resolved": 0, "stale": 0, "unrouted": []},
+        {"received": 1, "started": [1], "repeats": 0, "resolved": 0, "stale": 0, "unrouted": [], "unseen": 0},
     )
     assert rows(client, "SELECT flow_id, conversation, facilitator_id, status FROM runs") == [
         ("metric_breach", "console:alerts", "console:facilitator", "active")
@@ -287,7 +287,7 @@ async def test_an_alert_still_firing_after_its_run_closed_starts_no_new_run_unti
     fire = {"title": "Queue backlog", "dedup_key": "queue", "facilitator": "alice", "value": "900"}
     assert (await post(client, "events", fire))[1]["started"] == [1]
     client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:alice", "alice"))  # decided: closed
-    summary = {"received": 1, "started": [], "repeats": 1, "resolved": 0, "stale": 0, "unrouted": []}
+    summary = {"received": 1, "started": [], "repeats": 1, "resolved": 0, "stale": 0, "unrouted": [], "unseen": 0}
     assert (await post(client, "events", fire))[1] == summary
     assert rows(client, "SELECT e.status, repeat_count, r.status FROM events e JOIN runs r ON r.event_id = e.id") == [
         ("firing", 1, "cancelled")

@@ -83,7 +83,7 @@ async def test_a_stale_firing_with_the_resolved_start_only_repeats_the_resolved_
         client.server.app[SERVICES].dispatcher.cancel(1, Actor("console:facilitator", "facilitator"))
         clock.at(hours=2)  # after the cooldown, the run closed
         assert (await post(client, hook, firing))[1] == {
-            "received": 1, "started": [], "repeats": 1, "resolved": 0, "stale": 0, "unrouted": []
+            "received": 1, "started": [], "repeats": 1, "resolved": 0, "stale": 0, "unrouted": [], "unseen": 0
         }  # fmt: skip
         [(posted,)] = rows(client, "SELECT text FROM messages WHERE kind = 'info'")
         assert posted.startswith("Resolved: Checkout error rate above 5%"), posted
@@ -222,7 +222,7 @@ async def test_a_group_notification_is_one_event_of_the_group_titled_by_its_firs
             group["alerts"].append(more)
         group["alerts"][1]["status"] = "resolved"  # the group still fires: two of its alerts do
         assert (await post(client, "alertmanager", group))[1] == {
-            "received": 3, "started": [1], "repeats": 0, "resolved": 0, "stale": 0, "unrouted": []
+            "received": 3, "started": [1], "repeats": 0, "resolved": 0, "stale": 0, "unrouted": [], "unseen": 0
         }  # fmt: skip
         assert rows(client, "SELECT title, repeat_count FROM events") == [("Checkout error rate above 5% (+1 more)", 0)]
         [(prompt,)] = rows(client, "SELECT text FROM messages")
