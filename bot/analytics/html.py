@@ -83,17 +83,25 @@ def latency_chart(rows: list[dict[str, Any]]) -> str:
 
     body = [f'<line class="axis" x1="{left}" y1="{height - bottom}" x2="{WIDTH - 10}" y2="{height - bottom}"/>',
             f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}"/>',
-            f'<text x="4" y="{top + 8}">{top_value:.0f} h</text><text x="4" y="{height - bottom}">0 h</text>']  # fmt: skip
+            f'<text x="4" y="{top + 8}">{_duration(top_value)}</text><text x="4" y="{height - bottom}">0</text>']  # fmt: skip
     for css, key in (("p50", "median_hours_to_decision"), ("p90", "p90_hours_to_decision")):
         points = [(at[r["key"]], xy(at[r["key"]], r[key])) for r in weeks]
         body.append(f'<path class="{css}" d="{_line(points)}"/>')
     for r in weeks:
         i = at[r["key"]]
         x, y = xy(i, r["median_hours_to_decision"]).split(",")
-        body.append(f'<circle cx="{x}" cy="{y}" r="3" fill="#2b6cb0"><title>{escape(r["key"])}: median {r["median_hours_to_decision"]:.1f} h, {r["decided"]} decisions</title></circle>')  # fmt: skip
+        body.append(f'<circle cx="{x}" cy="{y}" r="3" fill="#2b6cb0"><title>{escape(r["key"])}: median {_duration(r["median_hours_to_decision"])}, {r["decided"]} decisions</title></circle>')  # fmt: skip
         if i % every == 0:
             body.append(f'<text x="{x}" y="{height - bottom + 16}" text-anchor="middle">{escape(r["key"])}</text>')
     return _svg(height, body)
+
+
+def _duration(hours: float) -> str:
+    """A time to decision on the chart, in the unit that shows it: hours from one, else minutes, else
+    seconds (decisions taken in a chat's minutes read "0 h" at both ends of the axis)."""
+    if hours >= 1:
+        return f"{hours:.1f} h"
+    return f"{hours * 60:.0f} min" if hours * 60 >= 1 else f"{hours * 3600:.0f} s"
 
 
 def week_positions(keys: list[str]) -> dict[str, int]:

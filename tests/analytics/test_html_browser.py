@@ -119,3 +119,12 @@ def test_the_latency_chart_keeps_weeks_without_a_decision_in_their_place() -> No
     joined = html.latency_chart([_week("2026-W52", 4.0), _week("2026-W53", 5.0), _week("2027-W01", 6.0)])
     line = re.search(r'<path class="p50" d="([^"]+)"', joined)
     assert line and line.group(1).count("M") == 1 and line.group(1).count("L") == 2  # 2026 has 53 ISO weeks
+
+
+def test_the_latency_chart_names_minutes_and_seconds_when_decisions_take_no_hour() -> None:
+    """Decisions taken in a chat's minutes: both ends of the axis read "0 h" and each point "median 0.0 h"."""
+    svg = html.latency_chart([_week("2026-W50", 0.125), _week("2026-W51", 0.002)])
+    assert ">15 min</text>" in svg  # the top: the greatest p90, 2 x 7.5 min
+    assert "median 8 min" in svg and "median 7 s" in svg
+    assert "0 h" not in svg and "0.0 h" not in svg
+    assert "median 4.0 h" in html.latency_chart([_week("2026-W50", 4.0)])
