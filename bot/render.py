@@ -100,8 +100,7 @@ def _transcript(run: dict[str, Any], messages: list[dict[str, Any]]) -> list[str
             arrow = f"{who} {texts.run_show_changed(m['kind'] == 'deleted')} >"
         elif m["kind"] == "refused":  # typed or clicked where it answers nothing: not an answer
             arrow = f"{who} {texts.run_show_refused(m.get('refused_widget'))} >"
-        text = m["text"].replace("\n", "\n      ")
-        lines.append(f"  {m['created_at'][11:19]} {arrow} {text}")
+        lines.append(f"  {m['created_at'][11:19]} {arrow} {_indented(m['text'])}")
         if m.get("failed_at"):  # given up by the outbox: never delivered
             lines.append(f"      {texts.run_show_given_up(m['failed_at'], m.get('failed_because') or '')}")
     return lines
@@ -112,7 +111,8 @@ def _answers(answers: list[dict[str, Any]], choices: Choices, flow: Flow | None,
     lines = ["", "Answers (every revision):"]
     for a in answers:
         who = _named(a["actor_id"], names)
-        lines.append(f"  {_slot(a, flow)}, r{a['revision']} {a['kind']}: {_answer(a, choices)}  (by {who}, {a['at']})")
+        shown = _indented(_answer(a, choices))
+        lines.append(f"  {_slot(a, flow)}, r{a['revision']} {a['kind']}: {shown}  (by {who}, {a['at']})")
     return lines
 
 
@@ -154,11 +154,17 @@ def _named(actor_id: str | None, names: dict[str, str]) -> str:
     return names.get(actor_id or "", actor_id or "?")
 
 
+def _indented(text: str) -> str:
+    """A text of several lines (an answer, a decision typed with line breaks), its lines after the
+    first indented under the line it starts: read as one, not as lines of the listing."""
+    return text.replace("\n", "\n      ")
+
+
 def _decision(d: dict[str, Any], names: dict[str, str]) -> list[str]:
     """A decision, its actions (who accepted or confirmed each, and its being done) and reviews."""
     lines = [
         "",
-        f"Decision {d['id']} ({d['status']}): {d['text'] or ''}",
+        f"Decision {d['id']} ({d['status']}): {_indented(d['text'] or '')}",
         f"  decided by {_named(d['decided_by'], names)} at {d['decided_at']}",
     ]
     for act in d["actions"]:
@@ -167,7 +173,7 @@ def _decision(d: dict[str, Any], names: dict[str, str]) -> list[str]:
         done_by = act.get("done_confirmed_by")  # a "done" said in the owner's place
         status = f"{act['status']} (confirmed by {names.get(done_by, done_by)})" if done_by else act["status"]
         lines.append(
-            f"  action {act['item']} (A{act['id']}): {act['what']} - {act['owner_name']}, due {act['due'] or '-'}, {status}, {accepted}"
+            f"  action {act['item']} (A{act['id']}): {_indented(act['what'])} - {act['owner_name']}, due {act['due'] or '-'}, {status}, {accepted}"
         )
     for r in d["reviews"]:
         lines.append(f"  review due {r['due_at']}" + (f", held {r['held_at']}: {r['outcome']}" if r["held_at"] else ""))

@@ -246,6 +246,17 @@ def test_runs_list_and_show(cli) -> None:
     assert missing.exit_code == 1 and "No run #99" in missing.output
 
 
+def test_runs_show_indents_an_answer_of_several_lines_under_its_line(cli) -> None:
+    """Before: the answers' second lines began at the margin, read as lines of their own."""
+    said = [(None, "We ship in March\nand keep the EU price"), *POST_MEETING[1:]]
+    cli("chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl", input=jsonl(*said))
+    lines = cli("runs", "show", "1").output.splitlines()
+    at = next(i for i, line in enumerate(lines) if "r1 answer: We ship in March" in line)
+    assert lines[at + 1].startswith("      and keep the EU price  (by alice, "), lines[at + 1]
+    heads = ("Transcript:", "Answers (every revision):", "Decision 1 (open): We ship in March")
+    assert [line for line in lines[1:] if line and not line.startswith("  ")] == list(heads)
+
+
 def test_runs_show_says_how_a_run_ended_and_where_an_open_one_is(cli, tmp_path: Path) -> None:
     cli("chat", "post_meeting", "-f", "alice", "-p", "bob", "--jsonl", input=jsonl(*POST_MEETING))
     db = open_db(tmp_path / "cli.db")
