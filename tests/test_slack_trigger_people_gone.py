@@ -119,3 +119,28 @@ async def test_the_people_a_trigger_left_out_are_in_its_event_row_for_analysts(s
     [(gone,), (nobody,)] = slack.rows("SELECT left_out FROM events ORDER BY id")
     assert json.loads(gone) == [{"id": "slack:UD", "kind": "deactivated"}, {"id": "slack:UJIRA", "kind": "app"}]
     assert nobody is None
+
+
+async def test_a_facilitator_of_another_platform_is_left_out_and_the_run_taken_by_whoever_answers(
+    slack: Harness, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An alert to a Slack channel labelled ``decision_facilitator: teams:29:abc``: before, its run
+    asked "29:abc" in the Slack thread, told every Slack person who answered "This question is for
+    29:abc", and waited until it escalated hours later."""
+    labels = {"decision_channel": "slack:C0OPS", "decision_facilitator": "teams:29:abc"}
+    with caplog.at_level(logging.WARNING):
+        assert (await hook(slack, alert(**labels)))["started"] == [1]
+    root, notice = await slack.posts(2)
+    assert root["text"].startswith("Checkout error rate above 5%") and "29:abc" not in root["text"]
+    assert notice["text"] == (
+        "29:abc was named to lead this run but cannot be asked: they are on another chat platform than this"
+        " channel. Whoever answers first here leads it."
+    )
+    assert caplog.text.count(
+        "names teams:29:abc, who is a person of another chat platform than the run's channel (they cannot answer"
+        " there): left out of its run"
+    ) == 1
+    [(gone,)] = slack.rows("SELECT left_out FROM events")
+    assert json.loads(gone) == [{"id": "teams:29:abc", "kind": "elsewhere"}]
+    await slack.event(message("UB", "We restart the pods", channel="C0OPS", thread_ts=root["ts"]))
+    await wait_for(lambda: roles(slack)["facilitator"]["id"] == "slack:UB")

@@ -168,6 +168,7 @@ _NOT_A_PERSON = {
     "app": "is an app's bot user, not a person",
     "deactivated": "has a deactivated account",
     "unreached": "is an Azure AD object id of someone who has never written to the bot in Teams",
+    "elsewhere": "is a person of another chat platform than the run's channel (they cannot answer there)",
 }
 
 
@@ -182,6 +183,7 @@ def trigger_facilitator_unreachable(name: str, kind: str, instead: str | None) -
     why = {
         "app": f"{name} is an app's bot user, not a person",
         "unreached": "the bot has never heard from them in Teams (an Azure AD object id it cannot write to)",
+        "elsewhere": "they are on another chat platform than this channel",
     }.get(kind, "their account is deactivated")
     then = f"{instead}, the backup, leads this run instead." if instead else "Whoever answers first here leads it."
     yet = " yet" if kind == "unreached" else ""

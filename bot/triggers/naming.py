@@ -85,6 +85,8 @@ async def learn(admissions: Sequence[Admission], channels: Mapping[str, Learner]
     starting = [a.trigger for a in admitted]
     wanted = {a.id: a for t in starting for a in named_by_id(t) if a.channel in channels}
     if not wanted:
+        for admission in admitted:
+            leave_out(admission, {})  # (people of another platform than the run's)
         return set()
     by_channel: dict[str, list[Actor]] = {}
     for actor in wanted.values():
@@ -114,6 +116,20 @@ def _ask(channel: Learner, people: Sequence[Actor], where: Sequence[Conversation
     return channel.learn_in(people, where) if channel.learn_in is not None else channel.learn(people)
 
 
+#: The platforms whose people answer only there: a Slack person cannot answer in Teams, nor the reverse.
+CHAT_PLATFORMS = ("slack", "teams")
+
+
+def elsewhere(trigger: Trigger) -> dict[str, str]:
+    """The people ``trigger`` names on another chat platform than its run's (``decision_facilitator:
+    teams:29:abc`` on an alert routed to Slack): nobody there can be them, so they are left out
+    (``elsewhere``), as a deactivated account is, instead of a run that waits on them for good."""
+    here = trigger.conversation.channel if trigger.conversation else None
+    if here not in CHAT_PLATFORMS:
+        return {}
+    return {a.id: "elsewhere" for a in named(trigger) if a.channel in CHAT_PLATFORMS and a.channel != here}
+
+
 def leave_out(admission: Admission, nobody: Mapping[str, str]) -> None:
     """The people of ``admission``'s trigger that ``nobody`` says cannot be asked (by id: ``app``,
     ``deactivated``; ``unreached``, a Teams person by an Azure AD object id it never heard from)
@@ -122,6 +138,7 @@ def leave_out(admission: Admission, nobody: Mapping[str, str]) -> None:
     (the first to answer takes it), with a notice in its thread; so are the unreached, with
     what to do."""
     trigger = admission.trigger
+    nobody = {**nobody, **elsewhere(trigger)}
     if not (gone := {a.id: a for a in named(trigger) if a.id in nobody}):
         return
     admission.left_out = tuple((i, nobody[i]) for i in gone)
