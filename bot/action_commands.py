@@ -60,6 +60,7 @@ def report_done(
         owner = _in_place_of(action, actor)
         notice = texts.action_reported_done(actor.name, owner, action.what, action.title)
         home = _tell_the_decision(conn, action, notice, iso(now))
+        _handover_moot(dispatcher, conn, action, actor, done=True)
     return _told(texts.action_marked_done(action.what, action.title, owner), home, action)
 
 
@@ -118,6 +119,7 @@ def drop(
         owner = _in_place_of(action, actor)
         notice = texts.action_dropped_notice(actor.name, owner, action.what, action.title, why)
         home = _tell_the_decision(conn, action, notice, iso(now))
+        _handover_moot(dispatcher, conn, action, actor, done=False)
     return _told(texts.action_dropped_now(action.what, action.title), home, action)
 
 
@@ -250,6 +252,16 @@ def _tell_the_decision(conn: sqlite3.Connection, action: ActionRow, notice: str,
     home = ConversationKey.parse(action.conversation)
     runs.queue_replies(conn, [Reply(action.run_id, home, notice, kind="info")], stamp)
     return home
+
+
+def _handover_moot(
+    dispatcher: Dispatcher, conn: sqlite3.Connection, action: ActionRow, actor: Actor, done: bool
+) -> None:
+    """An action done or dropped while its handover (``give A12 @carol``) waits for an answer: that
+    run is cancelled, in the same transaction, saying why; its question closed as a cancel closes
+    it. Before, it kept asking, and a yes then said only that nothing was handed over."""
+    if (pending := actions.handover_pending(conn, action.id)) is not None:
+        dispatcher.cancel_for(pending[0], actor, texts.handover_moot(action.what, actor.name, done))
 
 
 def _told(answer: str, home: ConversationKey, action: ActionRow) -> CommandResult:

@@ -163,6 +163,11 @@ class Dispatcher(Admitting):
         found = self._turn(run_id, None, lambda turn: turn.cancel_by(actor, operator))
         return None if isinstance(found, Unplaced) else found
 
+    def cancel_for(self, run_id: int, actor: Actor, reason: str) -> TurnResult | None:
+        """Cancel a run whose question is moot (:meth:`Turn.cancel_for`), saying ``reason`` in it."""
+        found = self._turn(run_id, None, lambda turn: turn.cancel_for(actor, reason))
+        return None if isinstance(found, Unplaced) else found
+
     def _turn(
         self,
         run_id: int | None,

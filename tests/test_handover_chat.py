@@ -218,3 +218,25 @@ async def test_slack_a_review_under_way_asks_carol_once_she_took_over_and_bobs_o
     stale = await wait_for(lambda: fake.of("chat.postEphemeral"))
     assert stale[-1].args["text"].startswith("This question is no longer open")
     assert slack.rows("SELECT count(*) FROM answers WHERE run_id = 2") == [(0,)]
+
+
+async def test_slack_an_action_dropped_while_its_handover_waits_ends_the_handover(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """``give A1 @carol``, then ``drop A1``: before, the handover kept asking Carol (its Yes/No
+    live, the old due date), and her yes only then said that nothing was handed over."""
+    before = await decided(slack)
+    await slack.slash("UB", "give A1 <@UC>")
+    asked = (await wait_for(lambda: [p for p in fake.posted()[before:] if p["channel"] == "DUC"]))[0]
+    handover = "SELECT status FROM runs WHERE flow_id = 'action_handover'"
+    assert slack.rows(handover) == [("active",)]
+    dropped = await slack.slash("UA", "drop A1 plan changed")
+    assert dropped["text"].startswith("Dropped: 'Draft the plan'"), dropped["text"]
+    assert slack.rows(handover) == [("cancelled",)]
+    said = await wait_for(lambda: [p["text"] for p in fake.posted()[before:] if "Nothing to take over" in p["text"]])
+    assert said == ["Nothing to take over now: 'Draft the plan' was dropped by Alice."]
+    await slack.click("UC", asked, {"type": "button", "value": "yes"})  # too late: nothing moves
+    await wait_for(lambda: slack.rows(UNSENT) == [(0,)])
+    assert slack.rows("SELECT owner_id, status FROM actions") == [("slack:UB", "dropped")]
+    [closed] = [u.args for u in fake.of("chat.update") if u.args["ts"] == asked["ts"]]
+    assert closed["text"].endswith("This question is closed: the run has ended.")  # no button left to press

@@ -72,6 +72,14 @@ class Ending(TurnBase):
             self._cancel(actor, texts.cancelled(actor.name, self.run_named()))
         return self.out
 
+    def cancel_for(self, actor: Actor, reason: str) -> Outcome:
+        """Cancelled because what it asks is moot (the handover of an action since dropped or done,
+        ``actor``'s doing): ``reason`` is what its conversation is told; no permission to check."""
+        self.out.inbound_kind = "command"
+        if self.out.status not in ("completed", "cancelled"):
+            self._cancel(actor, reason)
+        return self.out
+
     def run_named(self) -> tuple[int, str] | None:
         """The run's number and title for the notice of its end, where its conversation is not
         its own (:data:`NAMED_END`); None where it is."""

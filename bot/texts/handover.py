@@ -68,6 +68,11 @@ def handover_not_theirs(new: str, what: str, action_id: int) -> str:
     return f"Only {new} can take over '{what}': nothing was handed over. To ask again: give A{action_id} @{new}"
 
 
+def handover_moot(what: str, by: str, done: bool) -> str:
+    """The end of a handover whose action was marked done or dropped before the new owner answered."""
+    return f"Nothing to take over now: '{what}' was {'marked done' if done else 'dropped'} by {by}."
+
+
 def handover_void(what: str) -> str:
     return f"'{what}' changed since it was offered (done, dropped or given to someone else): nothing was handed over."
 
