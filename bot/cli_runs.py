@@ -59,10 +59,11 @@ def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as
     for row in rows:
         row.update(_where(found[row["id"]]))
         row["waiting"] = said[int(row["id"])] or row["waiting_for"]
-        if is_placeholder(str(row["facilitator"] or "")):  # an alert's run that named nobody: none leads it yet
-            row["facilitator"] = None
-            row["waiting"] = [texts.run_show_untaken(row["conversation"])] if row["waiting_for"] else []
-            row["waiting_for"] = ["anyone"] if row["waiting_for"] else []
+        if row.pop("untaken") and is_placeholder(str(row["facilitator"] or "")):  # an alert's run nobody took yet
+            row["facilitator"] = None  # its question for the placeholder is anyone's there, as runs show says
+            anyone = texts.run_show_untaken(row["conversation"])
+            row["waiting"] = [anyone if w == "facilitator" else w for w in row["waiting_for"]]
+            row["waiting_for"] = ["anyone" if w == "facilitator" else w for w in row["waiting_for"]]
     columns = ["id", "flow", "status", "waiting", "channel", "trigger", "where", "title", "started_at"]
     _print_rows(rows, as_json, columns)
 

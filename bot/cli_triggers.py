@@ -202,7 +202,8 @@ def routes_test(obj: Context, payload_file: Path, hook: str | None, as_json: boo
             "SELECT actor_name, text FROM messages WHERE run_id = ? AND direction = 'out' ORDER BY id LIMIT 1",
             (result.run_id,),
         ).fetchone()
-        rows.append(_route_row(hook, admission.trigger, admission.route, admission.problem, result.outcome, first))
+        outcome = "resolved" if result.outcome == "unseen" else result.outcome  # (a dry run has seen nothing fire)
+        rows.append(_route_row(hook, admission.trigger, admission.route, admission.problem, outcome, first))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -280,10 +281,10 @@ def checks_run(obj: Context, once: bool, as_json: bool) -> None:
         click.echo(texts.cli_check_result(row))
     failed = [r.check for r in results if r.error and r.value is None]
     unrouted = [r.check for r in results if r.error and r.value is not None]  # routes.yaml broken meanwhile
-    if failed:  # for cron and scripts: exit status 1 (each evaluation is recorded all the same)
-        raise BotError(texts.cli_checks_failed(failed, str(scheduler.checks.path)))
-    if unrouted:
-        raise BotError(texts.cli_checks_unrouted(unrouted))
+    said = [texts.cli_checks_failed(failed, str(scheduler.checks.path))] if failed else []
+    said += [texts.cli_checks_unrouted(unrouted)] if unrouted else []
+    if said:  # for cron and scripts: exit status 1 (each evaluation is recorded all the same)
+        raise BotError("; ".join(said))
 
 
 # --- jobs --------------------------------------------------------------------------------------

@@ -153,9 +153,8 @@ def _no_command(
         return CommandResult(texts.welcome())
     if said == "stop":  # "unsubscribe": what the bot sends, and what ends it
         return CommandResult(texts.nothing_to_stop())
-    if meant or via == "slash":
-        return CommandResult(texts.command_unknown(verb, flows, meant), ok=False)
-    if closed := placing.closed_for(dispatcher.db.conn, conversation.channel, actor.id, dispatcher.clock()):
+    late = not meant and via != "slash"  # may be an answer typed late; a command misspelt or slashed is none
+    if late and (closed := placing.closed_for(dispatcher.db.conn, conversation.channel, actor.id, dispatcher.clock())):
         return CommandResult(closed, ok=False)
     if beside := _waiting_in_a_thread(dispatcher.db.conn, conversation, actor.id):  # an answer typed beside it
         return CommandResult(texts.command_unknown_beside_thread(verb, *beside, flows, conversation.channel), ok=False)

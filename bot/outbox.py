@@ -282,8 +282,10 @@ class Sender:
                         continue
                     failed = partial(mark_failed, message_id=item.id, error=f"retry: {exc.reason}")
                     kept_write(self.db, partial(failed, now=self.clock()))
-                    # a rate limit's Retry-After is what to wait (a storm of 429s is no outage to back off from)
-                    wait = max(exc.seconds, 0.5) if exc.rate_limited else max(exc.seconds, backoff(item.attempts))
+                    # the wait a rate limit named (Retry-After) is what to wait: a storm of 429s is no outage to back
+                    # off from; a 429 naming none (or 0) backs off as any refusal for now does
+                    named = exc.rate_limited and exc.seconds > 0
+                    wait = exc.seconds if named else max(exc.seconds, backoff(item.attempts))
                     return self._hold(key, wait)
                 except DeliveryFailed as exc:
                     self._give_up(item, f"failed: {exc}", exc)

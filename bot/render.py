@@ -64,7 +64,8 @@ def _header(run: dict[str, Any], names: dict[str, str]) -> list[str]:
     """The run: its flow and version, status, what an open one waits for (in words when known,
     else whom), title, conversation, facilitator by name, times."""
     at = ""
-    untaken = is_placeholder(str(run["facilitator"] or ""))  # an alert's run that names nobody, until one answers
+    # an alert's run that names nobody, until one answers (not a terminal's chat run without -f)
+    untaken = run.get("untaken", True) and is_placeholder(str(run["facilitator"] or ""))
     if run.get("waiting_for"):
         waiting = run.get("waiting") or run["waiting_for"]
         if untaken:  # its question waits on the placeholder's name, "facilitator"

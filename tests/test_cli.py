@@ -301,6 +301,23 @@ def test_runs_list_says_an_untaken_run_waits_for_anyone_as_runs_show_does(cli) -
     assert (listed["facilitator"], listed["waiting"], listed["waiting_for"]) == (None, [untaken], ["anyone"])
     assert untaken in cli("runs", "show", "1").output.splitlines()[0]
     assert "Who takes this one" not in cli("runs", "list").output
+    cli("chat", "post_meeting", "--jsonl", input=jsonl((None, "We ship")))  # a terminal's run without -f: not "anyone"
+    listed = json.loads(cli("runs", "list", "--json").output)[0]
+    assert listed["facilitator"] == "console:facilitator" and listed["waiting_for"] == ["facilitator"]
+    assert "anyone" not in cli("runs", "show", "2").output
+
+
+def test_runs_list_of_an_untaken_run_waiting_on_its_participants_names_them(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "poll.yaml").write_text(
+        "id: poll\ntitle: Poll\nroles:\n  facilitator: trigger.facilitator\n  participants: trigger.participants\n"
+        "steps:\n  - {id: vote, to: participants, ask: 'Ship it?', type: yes_no}\n"
+    )
+    base = ["--db", str(tmp_path / "x.db"), "--flows", str(flows)]
+    CliRunner().invoke(main, [*base, "trigger", "poll", "-c", "slack:C0DEF", "-p", "U0BOB,U0CAROL"])
+    [listed] = json.loads(CliRunner().invoke(main, [*base, "runs", "list", "--json"]).output)
+    assert listed["waiting_for"] == ["U0BOB", "U0CAROL"] and listed["waiting"][0].startswith("U0BOB")
 
 
 def test_runs_list_names_the_known_flows_for_an_unknown_one(cli) -> None:

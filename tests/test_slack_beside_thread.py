@@ -42,3 +42,17 @@ async def test_words_beside_an_alerts_thread_are_told_where_the_run_waits_in_sla
         " run's own thread, or in our direct message if it asked you there. Commands: start FLOW"
     )
     assert "card" not in told["text"] and "mentioning me" not in told["text"]
+
+
+async def test_words_given_to_the_slash_command_beside_the_thread_are_told_where_the_run_waits(
+    slack: Harness, fake: FakeSlack
+) -> None:
+    """``/decision rolling back`` in the channel: a slash command is never a late answer, and still
+    points to the run that waits on its writer."""
+    await hook(slack, alert(**LABELS))
+    await slack.posts(1)
+    answer = await slack.slash("UT", "rolling back", channel="C0OPS")
+    assert answer["text"].startswith(
+        "I don't know 'rolling'. Run #1 ('Checkout error rate above 5%') waits for your answer: answer in the"
+        " run's own thread"
+    ), answer["text"]

@@ -136,10 +136,13 @@ async def test_a_facilitator_of_another_platform_is_left_out_and_the_run_taken_b
         "29:abc was named to lead this run but cannot be asked: they are on another chat platform than this"
         " channel. Whoever answers first here leads it."
     )
-    assert caplog.text.count(
-        "names teams:29:abc, who is a person of another chat platform than the run's channel (they cannot answer"
-        " there): left out of its run"
-    ) == 1
+    assert (
+        caplog.text.count(
+            "names teams:29:abc, who is a person of another chat platform than the run's channel (they cannot answer"
+            " there): left out of its run"
+        )
+        == 1
+    )
     [(gone,)] = slack.rows("SELECT left_out FROM events")
     assert json.loads(gone) == [{"id": "teams:29:abc", "kind": "elsewhere"}]
     await slack.event(message("UB", "We restart the pods", channel="C0OPS", thread_ts=root["ts"]))

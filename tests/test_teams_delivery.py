@@ -130,5 +130,7 @@ async def test_a_run_started_in_a_conversation_the_bot_never_saw_tells_its_facil
             "Run #1 ('Disk full') cannot post in its conversation, teams:19:typo@thread.v2: the bot has never been"
             " in that conversation, so Teams gives it no address there."
         ), notice
-        assert "Install the app in that team or chat (or check the conversation's id the run was started with)" in notice
+        assert (
+            "Install the app in that team or chat (or check the conversation's id the run was started with)" in notice
+        )
         assert "Teams refused the conversation" not in notice

@@ -38,7 +38,8 @@ TABLES: dict[str, tuple[str, T]] = {
         "payload": "in: the raw platform payload (JSON); edited, deleted: `{\"original\": the messages.id of the message changed}`; refused by a widget: `{\"widget\": why, \"question\": the messages.id of the question}`, why being not_theirs, answered, closed or asked_since; refused in a Slack run's old thread after a move: `{\"moved_to\": the run's conversation now, e.g. \"slack:C2\"}`; start: the platform's (Slack's command, form or mention; the Teams activity; Rasa's `latest_message`); out: a Slack outcome told late at its response_url: `{\"via\": \"response_url\", \"about\": \"command\" or \"click\"}`; files riding on it (a review's .ics), what a notice is about (`notice.about`), the chase stage that queued a reminder, escalation or expiry notice (`chase`).", "created_at": "When written (UTC).",
         "delivered_at": "out: when delivered (NULL while in the outbox).", "attempts": "Delivery attempts.", "last_error": "Last delivery error.",
         "failed_at": "out: when the outbox gave it up (refused for good, or for now for a day; or withdrawn: a Rasa question closed before its person called, last_error 'withdrawn: ...'; or superseded: a reminder or escalation still queued when its run was cancelled or completed, or a question when it was cancelled, last_error 'superseded: ...').",
-        "parts_sent": "out: of a reply too long for its platform, sent in parts: the parts delivered so far.",
+        "parts_sent": "out: of a reply too long for its platform, sent in parts: the parts delivered so far"
+        " (all of them once `delivered_at` is set; before 2026-12-02 the last part was not counted).",
         "retry_since": "out: its first refusal for now (429, 5xx, network) since its channel last worked: the outbox gives it up a day after.",
     }),
     "transitions": ("Every state change of a run.", {

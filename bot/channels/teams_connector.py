@@ -190,7 +190,8 @@ class Connector:
         detail = (await resp.text())[:300]
         reason = f"HTTP {resp.status} {resp.method} {resp.url.path}: {detail}"
         if resp.status == 429 or resp.status >= 500:
-            raise RetryLater(retry_after(resp.headers.get("Retry-After")), reason, rate_limited=resp.status == 429)
+            named = resp.status == 429 and "Retry-After" in resp.headers  # the connector often names no wait
+            raise RetryLater(retry_after(resp.headers.get("Retry-After")), reason, rate_limited=named)
         if resp.status == 401 and authorized:  # again, right after a token fetched anew: this URL's refusal
             raise self.tokens.connector_refused(_service(str(resp.url)), reason)
         if resp.status == 401:  # no token sent (authentication off): the connector wants one

@@ -75,7 +75,9 @@ def release_job(conn: sqlite3.Connection, job_id: int) -> None:
 def bring_forward(conn: sqlite3.Connection, job_id: int, due: datetime) -> None:
     """Pending job ``job_id`` made due at ``due``, earlier than planned (a clock put back: the host's
     corrected, or ``jobs run-due --now`` run ahead), unless a process has claimed it meanwhile."""
-    conn.execute("UPDATE jobs SET due_at = ? WHERE id = ? AND claimed_at IS NULL AND due_at > ?", (iso(due), job_id, iso(due)))
+    conn.execute(
+        "UPDATE jobs SET due_at = ? WHERE id = ? AND claimed_at IS NULL AND due_at > ?", (iso(due), job_id, iso(due))
+    )
 
 
 def add_job(

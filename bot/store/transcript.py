@@ -82,7 +82,8 @@ def list_runs(
     args.append(limit)
     found = dicts(conn.execute(sql, args))
     for run in found:
-        run["waiting_for"] = _waiting_for(run.pop("context"), run["status"])
+        context = run.pop("context")
+        run["waiting_for"], run["untaken"] = _waiting_for(context, run["status"]), _untaken(context)
         run["trigger"] = _trigger(run.pop("source"), run.pop("kind"), run.pop("route"), run.pop("payload"))
     return found
 
@@ -94,6 +95,15 @@ def _trigger(source: str | None, kind: str | None, route: str | None, payload: s
     except ValueError:
         data = {}
     return texts.run_trigger(source, kind, route, data if isinstance(data, dict) else {})
+
+
+def _untaken(context: str) -> bool:
+    """Whether the run waits for someone to take it (an alert's that named nobody: its first answer
+    leads it; ``trigger.claimable``), rather than on a facilitator it has."""
+    try:
+        return bool((json.loads(context or "{}").get("trigger") or {}).get("claimable"))
+    except (ValueError, AttributeError):  # one odd row fails no listing
+        return False
 
 
 def _waiting_for(context: str, status: str) -> list[str]:
@@ -123,7 +133,8 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
     run = runs[0]
     run["trigger"] = json.loads(run["trigger"] or "{}")
     run["event"] = json.loads(run["event"]) if run["event"] else None  # the trigger's event: what started it
-    run["waiting_for"] = _waiting_for(run.pop("context"), run["status"])
+    context = run.pop("context")
+    run["waiting_for"], run["untaken"] = _waiting_for(context, run["status"]), _untaken(context)
     detail: dict[str, Any] = {"run": run}
     detail["messages"] = dicts(
         conn.execute(

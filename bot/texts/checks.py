@@ -59,7 +59,9 @@ def cli_checks_failed(failed: list[str], path: str) -> str:
 
 
 def cli_checks_unrouted(failed: list[str]) -> str:
-    return f"{len(failed)} check(s) gave a value the routes could not take: {_join(failed)}. Fix routes.yaml as said above"
+    return (
+        f"{len(failed)} check(s) gave a value the routes could not take: {_join(failed)}. Fix routes.yaml as said above"
+    )
 
 
 def check_no_database(path: str) -> str:

@@ -293,11 +293,15 @@ def hook_took_resolved(runs: list[int]) -> str:
     return f"{len(runs)} resolved, told in {'run' if len(runs) == 1 else 'runs'} {_run_ids(runs)}"
 
 
-def hook_took_unseen(count: int) -> str:
-    return (
-        f"{count} resolution(s) of no incident seen firing (kept; nothing was resolved: check the sender's key"
-        " or fingerprint)"
+def hook_took_unseen(count: int, hook: str) -> str:
+    """Resolutions of keys this ledger never saw fire: for the generic hook a mistyped ``dedup_key``
+    or ``Idempotency-Key`` most likely; for an alert manager, an alert that fired before this ledger."""
+    why = (
+        "check the sender's dedup_key or Idempotency-Key"
+        if hook == "events"
+        else "its alert fired before this ledger saw it"
     )
+    return f"{count} resolution(s) of no incident seen firing (kept; nothing was resolved: {why})"
 
 
 def hook_took_recorded(runs: list[int | None]) -> str:

@@ -79,6 +79,8 @@ def telling_labels(alerts: Sequence[Trigger], most: int) -> list[dict[str, str]]
 def _names(title: str, value: str) -> bool:
     """Whether ``title`` names ``value`` already, as a word of its own: ``eu`` is not named by
     "Queue backlog", nor ``a`` by "Flap grp" (a label's value found inside a word was left out)."""
+    if not value:  # an empty label tells nothing apart
+        return True
     return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", title) is not None
 
 

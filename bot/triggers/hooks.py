@@ -239,7 +239,7 @@ def admit(
         state.services.notify(channel)
     naming.tell_unnamed(admissions, [r.outcome for r in results], unnamed)
     warn_many_runs(state, hook, admissions, results)
-    log.info(texts.hook_took(hook, len(triggers), took(admissions, results)))
+    log.info(texts.hook_took(hook, len(triggers), took(admissions, results, hook)))
     unrouted: dict[tuple[str, str], list[tuple[Trigger, int]]] = {}  # one line per reason, not per alert
     for admission, result in zip(admissions, results, strict=True):
         if result.outcome == "unrouted":
@@ -271,7 +271,7 @@ def warn_many_runs(state: HookState, hook: str, admissions: list[Admission], res
             log.warning(texts.hook_many_runs(hook, count, conversation, route, str(state.router.path)))
 
 
-def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
+def took(admissions: list[Admission], results: list[Admitted], hook: str) -> list[str]:
     """What became of a notification's triggers, for its log line: the runs started (by where and
     route), the repeats, the resolutions told in their runs or only recorded, those of an older
     incident (stale: nothing changed), the unrouted."""
@@ -310,7 +310,7 @@ def took(admissions: list[Admission], results: list[Admitted]) -> list[str]:
     if unrouted:
         parts.append(texts.hook_took_unrouted(unrouted))
     if unseen:
-        parts.append(texts.hook_took_unseen(unseen))
+        parts.append(texts.hook_took_unseen(unseen, hook))
     return parts
 
 

@@ -70,5 +70,5 @@ async def test_a_resolution_of_a_key_never_seen_firing_is_not_called_resolved(
     assert (answer["resolved"], answer["unseen"], answer["started"]) == (0, 1, [])
     assert said(caplog) == [
         "/hooks/events: 1 event(s): 1 resolution(s) of no incident seen firing (kept; nothing was resolved: check"
-        " the sender's key or fingerprint)."
+        " the sender's dedup_key or Idempotency-Key)."
     ]
