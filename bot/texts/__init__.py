@@ -39,6 +39,7 @@ from bot.texts.starts import *  # noqa: F403
 from bot.texts.status import *  # noqa: F403
 from bot.texts.store import *  # noqa: F403
 from bot.texts.teams import *  # noqa: F403
+from bot.texts.teams_refusals import *  # noqa: F403
 from bot.texts.triggers import *  # noqa: F403
 from bot.texts.unrouted import *  # noqa: F403
 from bot.texts.validate import *  # noqa: F403
