@@ -6,6 +6,7 @@ per run). The real server, signed requests, the real slack-sdk against the fake 
 
 from __future__ import annotations
 
+from bot.model import Actor, ConversationKey, Trigger
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.slack_support import Harness, decided, message, wait_for
 
@@ -46,3 +47,17 @@ async def test_a_title_that_looks_like_a_run_is_not_linked(slack: Harness, fake:
     await slack.posts(2)
     listed = (await slack.slash("UA", "list"))["text"]
     assert listed.count("<https://") == 1 and "post_meeting: #1 priority (active" in listed, listed
+
+
+async def test_a_run_whose_first_question_became_its_thread_is_linked_too(slack: Harness, fake: FakeSlack) -> None:
+    """An alert's run (or a start paced behind a burst) has no root of its own: its first question
+    starts its thread, and ``runs.conversation`` keeps the bare channel. Before, ``list`` and
+    ``status N`` gave it no link."""
+    alice = Actor("slack:UA", "Alice")
+    slack.services.dispatcher.start(Trigger(flow="post_meeting", title="Disk full", facilitator=alice), ConversationKey("slack", "C1"))
+    slack.services.notify("slack")
+    [root] = await wait_for(lambda: [p["ts"] for p in fake.posted() if "Disk full" in p["text"]] or None)
+    listed = (await slack.slash("UA", "list"))["text"]
+    assert f"  <{link('C1', root)}|#1> post_meeting: Disk full (active;" in listed, listed
+    told = (await slack.slash("UA", "status 1", channel="C9"))["text"]
+    assert told.startswith(f"<{link('C1', root)}|Run #1> post_meeting 'Disk full': active;"), told

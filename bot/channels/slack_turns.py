@@ -115,8 +115,13 @@ class Turns:
         for run_id in done.about:
             row = runs.load_run(self.services.db.conn, run_id)
             where = row.conversation if row is not None else None
-            if where is not None and where.channel == NAME and where.thread:
-                found[run_id] = blocks.thread_link(self.home.url, where.conversation, where.thread)
+            if where is None or where.channel != NAME:
+                continue
+            # a run whose first question became its thread's root (an alert's, a start paced in a burst)
+            # keeps the bare channel in runs.conversation: its thread is the one slack_threads holds
+            thread = where.thread or store.run_thread(self.services.db.conn, run_id, where.conversation)
+            if thread:
+                found[run_id] = blocks.thread_link(self.home.url, where.conversation, thread)
         return found
 
     def _after_command(self, done: CommandResult) -> None:
