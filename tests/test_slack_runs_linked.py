@@ -54,7 +54,9 @@ async def test_a_run_whose_first_question_became_its_thread_is_linked_too(slack:
     starts its thread, and ``runs.conversation`` keeps the bare channel. Before, ``list`` and
     ``status N`` gave it no link."""
     alice = Actor("slack:UA", "Alice")
-    slack.services.dispatcher.start(Trigger(flow="post_meeting", title="Disk full", facilitator=alice), ConversationKey("slack", "C1"))
+    slack.services.dispatcher.start(
+        Trigger(flow="post_meeting", title="Disk full", facilitator=alice), ConversationKey("slack", "C1")
+    )
     slack.services.notify("slack")
     [root] = await wait_for(lambda: [p["ts"] for p in fake.posted() if "Disk full" in p["text"]] or None)
     listed = (await slack.slash("UA", "list"))["text"]

@@ -244,6 +244,14 @@ def m025_stall_waits_past_a_lead_who_left(db: Database) -> None:
     create_views(db, {name: VIEWS[name] for name in sql_waits.MEASURES})
 
 
+@migrations()
+def m026_teams_people_named_now(db: Database) -> None:
+    """Every view names a Teams person by the name Teams gave with their latest activity
+    (``teams_users``), as ``people`` names a Slack person: it took the greatest name they ever wrote
+    under (:func:`bot.analytics.sql_parts.person_name`)."""
+    create_views(db, VIEWS)
+
+
 def unindexed(conn: sqlite3.Connection) -> int:
     """How many messages the full-text index has not taken in yet (0 on a ledger from before
     indexing in batches, whose triggers index every message as it is written)."""

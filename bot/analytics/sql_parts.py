@@ -92,11 +92,17 @@ A_PERSON = "substr(p.person, instr(p.person, ':') + 1) != 'facilitator'"
 
 def person_name(person: str, *kept: str) -> str:
     """A person's name, the one definition every measure, view and search names people by: the one
-    ``people`` has for ``person`` (their actor id: what their platform last said of them; a person
+    ``people`` has for ``person`` (their actor id: what their platform last said of them; for a Teams
+    person, who is not in ``people``, the name ``teams_users`` has from their latest activity; a person
     named by their id while Slack was slow to answer keeps that id in the messages and actions of
     the moment), else the first of the names the ledger ``kept`` (SQL expressions, in order: the
     ones they wrote under, were asked as, own actions as) that is not NULL, else their id without
     its platform (``slack:U0123`` -> ``U0123``). NULL only when ``person`` and every kept name are."""
     known = f"(SELECT pe.name FROM people pe WHERE pe.id = {person})"
+    # a Teams person: the name Teams gave with their latest activity (teams_users, by its key: no scan)
+    teams = (
+        f"(SELECT tu.name FROM teams_users tu WHERE tu.user_id ="
+        f" CASE WHEN substr({person}, 1, 6) = 'teams:' THEN substr({person}, 7) END)"
+    )
     bare = f"substr({person}, instr({person}, ':') + 1)"
-    return f"coalesce({', '.join((known, *kept, bare))})"
+    return f"coalesce({', '.join((known, teams, *kept, bare))})"

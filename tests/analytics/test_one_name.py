@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.analytics import explore, report, search
 from bot.analytics.measures import Params
 from bot.analytics.sql import MEASURES, VIEWS, as_view
+from bot.analytics.sql_parts import person_name
 from bot.store import open_db
 from tests.analytics.history import build, renamed
 from tests.analytics.test_views_and_summaries import assert_views_match_report
@@ -92,3 +93,23 @@ def test_a_ledger_an_older_version_made_takes_the_views_of_now(old_ledger: Path)
                         conversation in kept)  # fmt: skip
     conn.close()
     assert assert_views_match_report(old_ledger) > 50
+
+
+def test_a_teams_person_is_named_as_teams_names_them_now(tmp_path: Path) -> None:
+    """A Teams person is not in ``people`` (Slack's): before, every view named them by the greatest
+    name they ever wrote under ("Robert Builder" after Teams renamed them "Andy Builder"). Now by
+    ``teams_users``, which holds the name Teams gave with their latest activity; every view of a
+    ledger opened takes that definition."""
+    db = open_db(tmp_path / "t.db")
+    db.conn.execute(
+        "INSERT INTO teams_users (user_id, name, updated_at) VALUES ('29:1bob', 'Andy Builder', '2026-03-30T00:00:00Z')"
+    )
+
+    def named(person: str, kept: str) -> str:
+        return db.conn.execute(f"SELECT {person_name(repr(person), repr(kept))}").fetchone()[0]
+
+    assert named("teams:29:1bob", "Robert Builder") == "Andy Builder"
+    assert named("teams:29:1eve", "Eve Kept") == "Eve Kept"  # never seen by the Teams channel: as kept
+    assert named("slack:29:1bob", "Kept") == "Kept"  # not Teams' row
+    views = dict(db.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
+    assert all("teams_users" in views[view] for view in NAMED_VIEWS)
