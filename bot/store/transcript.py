@@ -83,7 +83,7 @@ def list_runs(
     found = dicts(conn.execute(sql, args))
     for run in found:
         context = run.pop("context")
-        run["waiting_for"], run["untaken"] = _waiting_for(context, run["status"]), _untaken(context)
+        run["waiting_for"], run["untaken"] = _waits(context, run["status"])
         run["trigger"] = _trigger(run.pop("source"), run.pop("kind"), run.pop("route"), run.pop("payload"))
     return found
 
@@ -97,22 +97,20 @@ def _trigger(source: str | None, kind: str | None, route: str | None, payload: s
     return texts.run_trigger(source, kind, route, data if isinstance(data, dict) else {})
 
 
-def _untaken(context: str) -> bool:
-    """Whether the run waits for someone to take it (an alert's that named nobody: its first answer
-    leads it; ``trigger.claimable``), rather than on a facilitator it has."""
-    try:
-        return bool((json.loads(context or "{}").get("trigger") or {}).get("claimable"))
-    except (ValueError, AttributeError):  # one odd row fails no listing
-        return False
-
-
-def _waiting_for(context: str, status: str) -> list[str]:
-    """Whom an open run waits for, by name (a question in front of them); nobody once it ended."""
+def _waits(context: str, status: str) -> tuple[list[str], bool]:
+    """Whom an open run waits for, by name (a question in front of them; nobody once it ended), and
+    whether it waits for someone to take it (an alert's that named nobody: its first answer leads it;
+    ``trigger.claimable``): the context read once, one odd row failing no listing."""
     if status not in ("active", "stalled"):
-        return []
-    # as RunState.addressees() reads them, from whatever the context holds: one odd row fails no listing
-    prompts = json.loads(context or "{}").get("prompts") or []
-    return list(dict.fromkeys(p["to"]["name"] for p in prompts if p.get("asked")))
+        return [], False
+    try:
+        ctx = json.loads(context or "{}")
+        untaken = bool((ctx.get("trigger") or {}).get("claimable"))
+    except (ValueError, AttributeError):
+        return [], False
+    # as RunState.addressees() reads them, from whatever the context holds
+    prompts = ctx.get("prompts") or []
+    return list(dict.fromkeys(p["to"]["name"] for p in prompts if p.get("asked"))), untaken
 
 
 def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
@@ -134,7 +132,7 @@ def run_detail(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
     run["trigger"] = json.loads(run["trigger"] or "{}")
     run["event"] = json.loads(run["event"]) if run["event"] else None  # the trigger's event: what started it
     context = run.pop("context")
-    run["waiting_for"], run["untaken"] = _waiting_for(context, run["status"]), _untaken(context)
+    run["waiting_for"], run["untaken"] = _waits(context, run["status"])
     detail: dict[str, Any] = {"run": run}
     detail["messages"] = dicts(
         conn.execute(
