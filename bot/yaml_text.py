@@ -5,9 +5,12 @@ refusal, and no flow of the folder loaded."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot import texts
 
 
 class SafeLoader(yaml.SafeLoader):
@@ -24,6 +27,31 @@ SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeLoader.construct_y
 def safe_load(text: str) -> Any:
     """``yaml.safe_load`` with impossible dates kept as text."""
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader
+
+
+class Unreadable(Exception):
+    """A file decisionbot reads (routes.yaml, checks.yaml) that cannot be read: ``args`` are the
+    problem and the fix, as a file's refusal names them."""
+
+
+def present(path: Path) -> bool:
+    """Whether ``path`` is there to be read: a regular file, or anything else by that name (a
+    folder, a pipe), which :func:`read_file` refuses rather than the file being taken as absent."""
+    return path.exists() or path.is_symlink()
+
+
+def read_file(path: Path, what: str) -> str:
+    """The text of ``path`` (``what`` it holds: "the flow", "the routes"); :class:`Unreadable` for
+    a folder, pipe or device by that name (a pipe would block the read for good), a file missing or
+    the process may not read, or one not UTF-8."""
+    if present(path) and not path.is_file():
+        raise Unreadable(*texts.flow_file_not_a_file(what))
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise Unreadable(*texts.flow_file_unreadable(exc.strerror)) from exc
+    except UnicodeDecodeError as exc:
+        raise Unreadable(*texts.flow_file_not_utf8(exc.object[exc.start], exc.start)) from exc
 
 
 def quote_at_fault(text: str, line: int, column: int) -> tuple[bool, int, int, str] | None:

@@ -49,14 +49,10 @@ def version_of(text: str) -> str:
 
 
 def read_flow_file(path: Path) -> Flow:
-    if path.exists() and not path.is_file():  # a pipe named x.yaml would block the read for good
-        raise FlowError(str(path), *texts.flow_file_not_a_file())
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FlowError(str(path), *texts.flow_file_unreadable(exc.strerror)) from exc
-    except UnicodeDecodeError as exc:  # one file saved in another encoding: refused alone, like any broken file
-        raise FlowError(str(path), *texts.flow_file_not_utf8(exc.object[exc.start], exc.start)) from exc
+    try:  # a pipe named x.yaml, a file in another encoding: refused alone, like any broken file
+        text = yaml_text.read_file(path, "the flow")
+    except yaml_text.Unreadable as exc:
+        raise FlowError(str(path), *exc.args) from exc
     return read_flow_text(text, str(path))
 
 

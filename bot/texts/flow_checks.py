@@ -246,8 +246,8 @@ def flow_file_unreadable(error: str | None) -> tuple[str, str]:
     return f"cannot be read ({error})", "check the path"
 
 
-def flow_file_not_a_file() -> tuple[str, str]:
-    return "is not a regular file (a directory, pipe or device)", "put the flow in a regular file, or rename this one"
+def flow_file_not_a_file(what: str = "the flow") -> tuple[str, str]:
+    return "is not a regular file (a directory, pipe or device)", f"put {what} in a regular file, or rename this one"
 
 
 def flow_file_not_utf8(byte: int, offset: int) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bot import texts
+from bot import texts, yaml_text
 from bot.admission import Admitted
 from bot.dispatch import Dispatcher
 from bot.errors import ConfigError
@@ -163,7 +163,7 @@ class CheckRunner:
         """checks.yaml as it is now, read again when it changes. A file broken while the process
         runs keeps the last good checks running (as flow files do), with one warning per change;
         broken from the first read (the start), it raises ``ConfigError`` naming check and fix."""
-        if not self.path.is_file():
+        if not yaml_text.present(self.path):
             return ChecksFile()
         stamp = self.stamp()
         if self._loaded is None or self._loaded[0] != stamp:

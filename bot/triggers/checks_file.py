@@ -59,10 +59,12 @@ def load(path: Path) -> ChecksFile:
 
 def read(path: Path) -> tuple[ChecksFile, list[ConfigError]]:
     """The good checks of ``path``, and a ConfigError for each problem."""
-    if not path.is_file():
+    if not yaml_text.present(path):
         return ChecksFile(), []
     try:
-        doc = yaml_text.safe_load(path.read_text()) or {}
+        doc = yaml_text.safe_load(yaml_text.read_file(path, "the checks")) or {}
+    except yaml_text.Unreadable as exc:
+        return ChecksFile(), [ConfigError(texts.checks_error(str(path), None, *exc.args))]
     except yaml.YAMLError as exc:
         return ChecksFile(), [ConfigError(texts.checks_error(str(path), None, *texts.file_not_yaml(exc)))]
     if shape := _shape_problem(doc):  # a misspelt key, or checks not under checks:, was a file of no checks

@@ -110,7 +110,7 @@ class Router:
 
     def routes(self) -> list[Route]:
         """The routes, in order; raises ConfigError naming the file, the route and the fix."""
-        if not self.path.is_file():
+        if not yaml_text.present(self.path):
             return []
         stamp = file_stamp(self.path)
         if self._loaded is None or self._loaded[0] != stamp:
@@ -209,7 +209,9 @@ def read_routes(path: Path, review_flows: Set[str] = frozenset()) -> tuple[list[
     """The good routes of ``path``, and a ConfigError for each problem (a file that is not
     YAML, or not a list of routes, is one problem)."""
     try:
-        doc = yaml_text.safe_load(path.read_text()) or {}
+        doc = yaml_text.safe_load(yaml_text.read_file(path, "the routes")) or {}
+    except yaml_text.Unreadable as exc:
+        return [], [ConfigError(texts.routes_error(str(path), None, *exc.args))]
     except yaml.YAMLError as exc:
         return [], [ConfigError(texts.routes_error(str(path), None, *texts.file_not_yaml(exc)))]
     if not isinstance(doc, dict) or not isinstance(doc.get("routes", []), list):

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import texts
+from bot import texts, yaml_text
 from bot.admission import Admission
 from bot.engine.model import Flow
 from bot.errors import ConfigError, FlowError
@@ -61,7 +61,7 @@ def routes(folder: Path, env: Mapping[str, str], flows: Flows) -> Report:
         report.default_channel = Router(folder, env, lambda: set(flows.current)).default_channel
     except ConfigError as exc:
         report.problems.append(str(exc))
-    if not path.is_file():
+    if not yaml_text.present(path):
         return report
     good, problems = read_routes(path, flows.reviews())
     report.problems += [str(p) for p in problems]
@@ -78,7 +78,9 @@ def checks(folder: Path, flows: Flows) -> Report:
     report = Report(path)
     loaded, problems = read(path)
     report.problems += [str(p) for p in problems]
-    good_routes, routes_problems = read_routes(routes_path, flows.reviews()) if routes_path.is_file() else ([], [])
+    good_routes, routes_problems = (
+        read_routes(routes_path, flows.reviews()) if yaml_text.present(routes_path) else ([], [])
+    )
     names = [r.name for r in good_routes]
     for check in loaded.checks:
         if problem := _check_problem(check, path, routes_path, names, flows):

@@ -12,6 +12,7 @@ matches or a check that dies on its first run:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,26 @@ def test_routes_validate_names_the_route_a_boolean_match_breaks(tmp_path: Path, 
     out = cli(tmp_path, flows, "routes", "validate")
     assert out.exit_code == 1
     assert "route 'r2': match labels.severity is true" in out.output
+
+
+@pytest.mark.parametrize("name", ["routes.yaml", "checks.yaml"])
+@pytest.mark.parametrize("shape", ["pipe", "folder"])
+def test_a_pipe_or_folder_named_as_routes_or_checks_is_refused_not_taken_as_absent(
+    tmp_path: Path, flows: Path, name: str, shape: str
+) -> None:
+    """Before, ``routes.yaml`` as a pipe or a folder was read as no file at all: ``routes validate``
+    said "no routes" and exited 0, and ``serve`` started routing every alert to the default channel;
+    a folder ``checks.yaml`` said "no checks". Now each command refuses it, naming file and fix."""
+    path = flows / name
+    os.mkfifo(path) if shape == "pipe" else path.mkdir()
+    what = name.removesuffix(".yaml")
+    out = cli(tmp_path, flows, what, "validate")
+    assert out.exit_code == 1
+    assert f"{path}: is not a regular file (a directory, pipe or device)" in out.output
+    assert f"Fix: put the {what} in a regular file, or rename this one" in out.output
+    if name == "routes.yaml":
+        with pytest.raises(ConfigError, match="is not a regular file"):
+            load_routes(path)
+    else:
+        with pytest.raises(ConfigError, match="is not a regular file"):
+            checks.load(path)
