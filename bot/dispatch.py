@@ -226,7 +226,7 @@ class Dispatcher(Admitting):
         now: datetime,
     ) -> TurnResult:
         self.turns_since_checkpoint += 1
-        if outcome.completion is not None and ledger.note_dropped(conn, outcome.completion):
+        if outcome.completion is not None and ledger.note_changed_meanwhile(conn, outcome.completion):
             outcome.replies = [
                 replace(r, text=texts.summary(outcome.completion)) if r.kind == "summary" else r
                 for r in outcome.replies

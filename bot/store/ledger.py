@@ -105,9 +105,10 @@ def _schedule_reviews(
         )
 
 
-def note_dropped(conn: sqlite3.Connection, record: dict[str, Any]) -> bool:
-    """Mark the review's actions dropped in the ledger while it was under way ('drop A12'), for its
-    summary to say so whatever was answered about them; True when there is one."""
+def note_changed_meanwhile(conn: sqlite3.Connection, record: dict[str, Any]) -> bool:
+    """Mark the review's actions dropped (``drop A12``) or reported done (``done A12``) in the
+    ledger while it was under way, for its summary to say so whatever was answered about them (a
+    no keeps the done and its time); True when there is one."""
     noted = False
     for entry in record.get("actions_done") or []:
         if entry.get("action_id") is None:
@@ -115,6 +116,8 @@ def note_dropped(conn: sqlite3.Connection, record: dict[str, Any]) -> bool:
         found = conn.execute("SELECT status FROM actions WHERE id = ?", (entry["action_id"],)).fetchone()
         if found and found[0] == "dropped":
             entry["dropped"] = noted = True
+        elif found and found[0] == "done" and entry.get("done") is not True:
+            entry["reported_done"] = noted = True
     return noted
 
 

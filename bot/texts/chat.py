@@ -350,6 +350,8 @@ def review_summary(record: Mapping[str, Any]) -> str:
             said += f': "{_one_line(entry["said"])}"'
         if entry.get("dropped"):  # 'drop A12' while the review was under way
             said = "dropped"
+        elif entry.get("reported_done"):  # 'done A12' meanwhile: a no here keeps the done
+            said = f"done (reported with done A{entry['action_id']})"
         lines.append(f"  - {entry.get('what') or 'action'} - {entry.get('owner_name') or '?'}: {said}")
     if outcome == "change":
         lines.extend(_carried_on(record.get("actions_done") or []))
@@ -362,7 +364,12 @@ def _carried_on(entries: list[Mapping[str, Any]]) -> list[str]:
     """The line of a changed decision's summary naming the actions still open, which the new
     decision's review asks about, and how to drop one that no longer applies."""
     still = [
-        e for e in entries if e.get("action_id") is not None and e.get("done") is not True and not e.get("dropped")
+        e
+        for e in entries
+        if e.get("action_id") is not None
+        and e.get("done") is not True
+        and not e.get("dropped")
+        and not e.get("reported_done")
     ]
     if not still:
         return []

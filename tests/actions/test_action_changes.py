@@ -159,6 +159,27 @@ def test_the_review_summary_says_an_action_dropped_while_it_was_under_way_is_dro
     assert "  - Draft the plan - bob: dropped" in summary[0] and "  - Book the venue - carol: done" in summary[0]
 
 
+def test_a_changed_reviews_summary_says_an_action_reported_done_meanwhile_is_done_not_still_open(
+    bot: Dispatcher, clock: Clock
+) -> None:
+    """Bob reported his action done (``done A1``) while its review was under way, then answered its
+    question no, and the decision changed: the summary said "Draft the plan - bob: not done" and
+    "Still open, and reviewed with the new decision: A1 ...", though the ledger keeps it done and
+    ``drop A1`` is refused. Now it says done, reported with done A1, and carries only what is open."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03"), ("Book the venue", CAROL, "2026-12-05")])
+    clock.now += timedelta(days=7)
+    bot.start(Trigger(flow="decision_review", data={"decision_id": 1}, facilitator=ALICE), ROOM)
+    assert say(bot, BOB, "done A1").startswith("Marked done")
+    for who, text in ((BOB, "no"), (CAROL, "no"), (ALICE, "change"), (ALICE, "Ship in Q2"), (ALICE, "ok")):
+        bot.handle(Message(ROOM, who, text))
+    (summary,) = rows(bot, "SELECT text FROM messages WHERE kind = 'summary' AND run_id = 2")
+    assert "  - Draft the plan - bob: done (reported with done A1)" in summary[0]
+    assert "  - Book the venue - carol: not done" in summary[0]
+    assert "Still open, and reviewed with the new decision: A2 Book the venue (carol)." in summary[0]
+    assert "A1 Draft the plan" not in summary[0]
+    assert rows(bot, "SELECT id, status FROM actions ORDER BY id") == [(1, "done"), (2, "open")]
+
+
 def test_a_review_under_way_asks_again_with_the_due_date_moved_since_it_began(bot: Dispatcher, clock: Clock) -> None:
     """The review asked bob about his action due 2026-12-03; he moved it to 2026-12-18 (``due A1``):
     'help' and the reminder ask with 2026-12-18 (they named 2026-12-03, as the review began)."""
