@@ -53,6 +53,15 @@ def handover_yours(action_id: int, what: str, title: str, due: str | None) -> st
     return f"'{what}' (from '{title}'{when}) is yours now. When it is done, tell me: done A{action_id}."
 
 
+def handover_yes_by(action_id: int | None, due: str, when: str) -> str:
+    """A yes with another due date to an action handed over: the date is moved once it is theirs."""
+    code = f"A{action_id}" if action_id is not None else "A12"
+    kept = f" (due {due})" if due else ""
+    return (
+        f"Say yes or no: do you take it over as it is{kept}? Once it is yours, move its due date with due {code} {when}"
+    )
+
+
 def handover_declined(new: str, what: str, old: str) -> str:
     return f"{new} declined to take over '{what}': it stays {old}'s."
 

@@ -71,3 +71,24 @@ def test_the_migration_fills_the_handovers_a_ledger_already_has(bot: Dispatcher,
     assert migrations.apply(db) == ["m009_handover_keeps_the_old_acceptance"]
     assert rows(bot, KEPT) == expected
     assert migrations.apply(db) == [] and rows(bot, KEPT) == expected
+
+
+def test_a_yes_with_a_due_date_to_a_handover_takes_nothing_and_says_how_to_move_the_date(
+    bot: Dispatcher, clock: Clock
+) -> None:
+    """Owners confirm "yes, by next friday" to move the date; to a handover the same words were
+    taken as a plain yes and the date dropped without a word ("due 2026-12-03 is yours now"). Now
+    nothing is taken and the re-prompt says to say yes, then ``due A1 ...``; a plain yes after it
+    hands it over as it is, and "yes, by the way" is still a yes."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    say(bot, BOB, "give A1 @carol")
+    said = bot.handle(Message(DM, CAROL, "yes, by 2026-12-20"))
+    assert said is not None
+    assert [r.text for r in said.outcome.replies] == [
+        "Say yes or no: do you take it over as it is (due 2026-12-03)? Once it is yours, move its due date with"
+        " due A1 2026-12-20"
+    ]
+    assert rows(bot, "SELECT owner_id, due FROM actions") == [("console:bob", "2026-12-03")]
+    assert rows(bot, "SELECT kind FROM messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1") == [("invalid",)]
+    bot.handle(Message(DM, CAROL, "yes, by the way"))
+    assert rows(bot, "SELECT owner_id, due FROM actions") == [("console:carol", "2026-12-03")]
