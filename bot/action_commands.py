@@ -86,7 +86,7 @@ def move_due(
         actor = _named_as_owner(action, actor)
         now = dispatcher.clock()
         local = now.astimezone(dispatcher.tz_for(actor))
-        day = _day(phrase, local, locale)
+        day = _day(phrase, local, locale, f"A{action_id}")
         if isinstance(day, str):
             return CommandResult(day, ok=False)
         if day < local.date():
@@ -270,14 +270,17 @@ def _told(answer: str, home: ConversationKey, action: ActionRow) -> CommandResul
     return CommandResult(answer, queued_on=home.channel, told=home, told_run=action.run_id)
 
 
-def _day(phrase: str, local: datetime, locale: str | None = None) -> date | str:
-    """The day ``phrase`` names, said at ``local``; else the re-prompt that says what is expected."""
+def _day(phrase: str, local: datetime, locale: str | None, code: str) -> date | str:
+    """The day ``phrase`` names, said at ``local``; else the re-prompt that says what is expected
+    (``code``: the action's, ``A12``, as the examples name it)."""
     try:
         day = dates.read(phrase, local, locale)
-    except dates.TimeAlone:
-        return texts.command_needs_due()
+    except dates.TimeAlone:  # "15:06": before, "Say which action and its new due date", though it was named
+        return texts.action_due_time_alone(phrase, code)
+    except dates.NoDayYet:  # "asap": before, "I can't read 'asap' as a date"
+        return texts.action_due_no_day_yet(phrase, code)
     except dates.YearAlone as exc:  # "next year": which day in it
         return texts.answer_error("date_year_alone", {"year": exc.year})
     except (ValueError, OverflowError):
         day = None
-    return day if day is not None else texts.action_due_unreadable(phrase)
+    return day if day is not None else texts.action_due_unreadable(phrase, code)

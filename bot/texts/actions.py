@@ -12,8 +12,20 @@ def command_needs_action_to_drop() -> str:
     return "Say which action by its code, as 'actions' shows it, and why if you like: drop A12 the vendor left."
 
 
-def action_due_unreadable(phrase: str) -> str:
-    return f"I can't read '{phrase}' as a date. Try: due A12 next friday, in 2 weeks, end of month or 2026-12-18."
+def action_due_unreadable(phrase: str, code: str = "A12") -> str:
+    return f"I can't read '{phrase}' as a date. Try: due {code} next friday, in 2 weeks, end of month or 2026-12-18."
+
+
+def action_due_time_alone(phrase: str, code: str) -> str:
+    """``due A1 15:06``: a time of day, where a due date is a day."""
+    return (
+        f"'{phrase}' is a time of day; a due date is a day. Say which: due {code} tomorrow, next friday or 2026-12-18."
+    )
+
+
+def action_due_no_day_yet(phrase: str, code: str) -> str:
+    """``due A1 asap``: no day named."""
+    return f"'{phrase}' needs a day here: say the soonest it can be, due {code} today, tomorrow or friday."
 
 
 def action_due_past(day: str, today: str) -> str:

@@ -63,8 +63,11 @@ def test_a_due_date_said_in_words_is_read_on_the_callers_calendar(bot: Dispatche
     [
         (BOB, "due A1", "Say which action and its new due date: due A12 next friday"),
         (BOB, "due next friday", "Say which action and its new due date"),
-        (BOB, "due A1 whenever", "I can't read 'whenever' as a date."),
-        (BOB, "due A1 noon", "Say which action and its new due date"),
+        (BOB, "due A1 whenever", "I can't read 'whenever' as a date. Try: due A1 next friday"),
+        # a time of day, or "asap": said as a date question says it (before: "Say which action ...", named)
+        (BOB, "due A1 noon", "'noon' is a time of day; a due date is a day. Say which: due A1 tomorrow"),
+        (BOB, "due A1 15:06", "'15:06' is a time of day; a due date is a day."),
+        (BOB, "due A1 asap", "'asap' needs a day here: say the soonest it can be, due A1 today, tomorrow or friday."),
         (BOB, "due A1 2026-11-30", "2026-11-30 has passed (today is 2026-12-01). Give a date from today on."),
         (BOB, "due A1 2026-12-03", "'Draft the plan' is already due on 2026-12-03."),
         (CAROL, "due A1 2026-12-20", "No action A1 of yours (or of a decision you lead)."),
