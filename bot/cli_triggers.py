@@ -71,7 +71,9 @@ def trigger_cmd(
     refuse_long(("--title", title, TITLE_MAX), ("--data title", fields.get("title"), TITLE_MAX))
     refuse_long(("--dedup-key", dedup_key, KEY_MAX))
     dispatcher = obj.dispatcher(flow=flow)
-    channel = channel or _decisions_conversation(dispatcher, fields.get("decision_id"))
+    if dispatcher.catalog.get(flow).reviews_a_decision and not fields.get("decision_id"):  # before any channel
+        raise BotError(texts.cli_review_needs_decision(flow))
+    channel = _decisions_conversation(dispatcher, fields.get("decision_id"), channel)
     hints = {"flow": flow, "channel": channel, "facilitator": facilitator, "participants": participants}
     fields["decision"] = {k: v for k, v in {**hints, "owners": owners}.items() if v}
     trig = Trigger(flow=flow, source="cli", kind="manual", title=title or fields.pop("title", ""), data=fields)
@@ -116,16 +118,19 @@ def _print_console_prompts(obj: Context, run_id: int, queued_ids: Collection[int
     outbox.mark_sent(obj.db, [q.id for q in queued], utc_now())
 
 
-def _decisions_conversation(dispatcher: Dispatcher, decision_id: str | None) -> str | None:
+def _decisions_conversation(dispatcher: Dispatcher, decision_id: str | None, channel: str | None) -> str | None:
     """Where a review started by hand (``--data decision_id=N``) goes without ``--channel``: the
-    decision's own conversation, as the scheduled review's (no thread of the meeting's)."""
+    decision's own conversation, as the scheduled review's (no thread of the meeting's). A
+    decision id that names none is refused with ``--channel`` too (``decision_id=zz`` was a
+    traceback there)."""
     if decision_id is None:
-        return None
-    origin = runs.decision_origin(dispatcher.db.conn, int(decision_id)) if decision_id.isdigit() else None
+        return channel
+    found = decision_id.isascii() and decision_id.isdigit() and len(decision_id) <= 18
+    origin = runs.decision_origin(dispatcher.db.conn, int(decision_id)) if found else None
     if origin is None:
         raise BotError(texts.unknown_decision(decision_id))
     where = origin[0]
-    return f"{where.channel}:{where.conversation}"
+    return channel or f"{where.channel}:{where.conversation}"
 
 
 def _router(obj: Context, dispatcher: Dispatcher) -> Router:

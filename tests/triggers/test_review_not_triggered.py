@@ -30,3 +30,26 @@ def test_the_command_line_names_the_decision_to_give(tmp_path: Path) -> None:
     assert refused.exit_code == 1
     assert "decision_review reviews a recorded decision: name it with --data decision_id=N" in refused.output
     assert "Started run" not in refused.output
+
+
+def test_without_a_channel_the_command_line_names_the_decision_not_the_channel(tmp_path: Path) -> None:
+    """Without ``--channel`` it said "no channel to post in: no route matched ...": the wrong
+    thing to fix. And ``--data decision_id=zz`` with ``--channel`` was a traceback
+    (``int('zz')``); now an unknown decision, named, exit 1, nothing stored."""
+    from tests.triggers.test_cli_triggers import cli, rows
+
+    refused = cli(tmp_path, ROOT / "flows", "trigger", "decision_review")
+    assert refused.exit_code == 1
+    assert "decision_review reviews a recorded decision: name it with --data decision_id=N" in refused.output
+    assert "no channel" not in refused.output
+    for given in ("zz", "99", "²"):
+        refused = cli(
+            tmp_path, ROOT / "flows", "trigger", "decision_review", "-c", "console", "--data", f"decision_id={given}"
+        )
+        assert (refused.exit_code, refused.output) == (
+            1,
+            f"Error: No decision {given} in the ledger: decisions are numbered apart from runs ('runs show RUN'"
+            f" names a run's decision). Try: decisionbot --db {tmp_path / 'cli.db'} --flows {ROOT / 'flows'}"
+            " export decisions\n",
+        )
+    assert rows(tmp_path, "SELECT count(*) FROM runs") == [(0,)]
