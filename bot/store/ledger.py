@@ -159,10 +159,11 @@ def _drop_planned_reviews(conn: sqlite3.Connection, run: RunRow, decision_id: in
 
 
 def review_under_way(conn: sqlite3.Connection, decision_id: int, flow_id: str) -> int | None:
-    """The active run of ``flow_id`` reviewing decision ``decision_id`` (one started by hand
-    before its date), if any: a review job of that date starts no second one."""
+    """The open run of ``flow_id`` reviewing decision ``decision_id`` (one started by hand
+    before its date), if any: a review job of that date starts no second one. A stalled one is
+    open too (a late answer resumes it): before, its date started a second review beside it."""
     row = conn.execute(
-        "SELECT id FROM runs WHERE status = 'active' AND flow_id = ?"
+        "SELECT id FROM runs WHERE status IN ('active', 'stalled') AND flow_id = ?"
         " AND json_extract(context, '$.trigger.decision_id') = ? ORDER BY id LIMIT 1",
         (flow_id, decision_id),
     ).fetchone()

@@ -13,10 +13,12 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
 from bot.dispatch import Dispatcher
+from bot.errors import BotError
 from bot.model import ConversationKey, Message, Trigger
 from bot.scheduler import Scheduler
 from tests.actions.support import ALICE, BOB, CAROL, ROOM, ROOT, decide, dispatcher
@@ -223,3 +225,23 @@ def test_a_review_held_by_hand_still_under_way_on_the_review_date_is_not_started
     reviews = bot.db.conn.execute("SELECT due_at, run_id, outcome FROM reviews ORDER BY id").fetchall()
     assert reviews == [("2026-12-29", 2, "kept"), ("2027-02-01", None, None)]
     assert bot.db.conn.execute("SELECT status FROM runs WHERE id = 2").fetchone() == ("completed",)
+
+
+def test_a_review_held_by_hand_that_stalled_before_the_review_date_is_not_started_twice(
+    bot: Dispatcher, clock: Clock
+) -> None:
+    """Alice starts the review three weeks early and nobody answers: it escalates, expires and
+    stalls. A stalled run is open (a late answer resumes it), yet on the review date the job
+    started a second review beside it, both asking bob. Now the date's job skips it."""
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    clock.now = REVIEW_DAY - timedelta(days=21)
+    bot.start(Trigger(flow="decision_review", data={"decision_id": 1}, facilitator=ALICE), ROOM)
+    while clock.now < REVIEW_DAY - timedelta(days=1):
+        clock.now += timedelta(days=1)
+        run_due(bot)
+    assert bot.db.conn.execute("SELECT status FROM runs WHERE id = 2").fetchone() == ("stalled",)
+    clock.now = REVIEW_DAY
+    assert ("start_flow", "skipped: a review of decision 1 is under way (run 2)") in run_due(bot)
+    assert bot.db.conn.execute("SELECT count(*) FROM runs WHERE flow_id = 'decision_review'").fetchone() == (1,)
+    with pytest.raises(BotError, match=r"A review of decision 1 is under way \(run #2\)"):
+        bot.start(Trigger(flow="decision_review", data={"decision_id": 1}, facilitator=ALICE), ROOM)
