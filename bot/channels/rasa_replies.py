@@ -21,7 +21,7 @@ from bot.channels import long_text
 from bot.control import run_command
 from bot.dispatch import Dispatcher
 from bot.engine.people import SLACK_MENTION
-from bot.model import Actor, ConversationKey, Reply
+from bot.model import Actor, ConversationKey, Reply, placeholder_facilitator
 from bot.outbox import QUEUED_COLUMNS, Queued, queued_from_row
 from bot.outbox_rows import mark_withdrawn
 from bot.store import ledger, placing, runs
@@ -250,7 +250,7 @@ def with_question_buttons(db: Database, reply: Reply, actor_id: str) -> Reply:
         " AND direction = 'out' ORDER BY id DESC LIMIT 1",
         (reply.run_id, actor_id, reply.step),
     ).fetchone()
-    if asked is None or not asked[0] or not _still_asked(db, reply, actor_id):
+    if asked is None or not asked[0] or not _still_asked(db, reply, (actor_id,)):
         return reply
     return replace(reply, expects=json.loads(asked[0]))
 
@@ -259,27 +259,35 @@ def pending_for(db: Database, actor: Actor, conversation: ConversationKey, now: 
     """Undelivered replies for this person: addressed to them, or to everyone in their conversation.
     A question no longer asked of them by the time they call (the run ended, or moved on: another's
     answer closed it, ``complete_when: any``) is withdrawn, not shown: their answer to it would be
-    refused (typed anyway, they are told why it closed)."""
+    refused (typed anyway, they are told why it closed). A run an alert started in their
+    conversation naming nobody asks its placeholder facilitator (``rasa:facilitator``): that
+    question is theirs, the one person there, to take it (before, it was never shown, and their
+    next message was read as its answer)."""
+    anyone = placeholder_facilitator(CHANNEL).id
     rows = db.conn.execute(
         f"SELECT {QUEUED_COLUMNS} FROM messages WHERE direction = 'out' AND delivered_at IS NULL"
-        " AND failed_at IS NULL AND channel = ? AND (actor_id = ? OR (actor_id IS NULL AND conversation = ?)) ORDER BY id",
-        (CHANNEL, actor.id, str(conversation)),
+        " AND failed_at IS NULL AND channel = ? AND (actor_id = ? OR (actor_id IS NULL OR actor_id = ?)"
+        " AND conversation = ?) ORDER BY id",
+        (CHANNEL, actor.id, anyone, str(conversation)),
     ).fetchall()
     queued = [queued_from_row(row) for row in rows]
-    gone = [q.id for q in queued if q.reply.kind == "prompt" and not _still_asked(db, q.reply, actor.id)]
+    asked = (actor.id, anyone)
+    gone = [q.id for q in queued if q.reply.kind == "prompt" and not _still_asked(db, q.reply, asked)]
     if gone:
         mark_withdrawn(db, gone, texts.rasa_question_withdrawn(), now)
     return [q for q in queued if q.id not in gone]
 
 
-def _still_asked(db: Database, reply: Reply, actor_id: str) -> bool:
+def _still_asked(db: Database, reply: Reply, asked: tuple[str, ...]) -> bool:
+    """Whether ``reply``'s question still waits on one of ``asked`` (the sender, and the placeholder
+    of a run nobody has taken in their conversation)."""
     run = runs.load_run(db.conn, reply.run_id)
     if run is None or run.status not in ("active", "stalled"):
         return False
     confirm = run.context.confirm  # "cancel", said while the run waits on others: its yes/no is theirs
-    if confirm and confirm.get("actor") == actor_id and reply.text == texts.confirm_cancel():
+    if confirm and confirm.get("actor") == asked[0] and reply.text == texts.confirm_cancel():
         return True
-    return any(p.asked and p.to["id"] == actor_id and p.step == reply.step for p in run.context.prompts)
+    return any(p.asked and p.to["id"] in asked and p.step == reply.step for p in run.context.prompts)
 
 
 # --- ledger reads ----------------------------------------------------------------------------
