@@ -130,3 +130,47 @@ def test_a_participant_no_sender_id_can_be_is_a_bad_call_said_briefly(given: Any
     said = str(refused.value)
     assert "not a sender id" in said and len(said) < 400 and "\x1b" not in said
     assert rr.participants(["whatsapp:+14155550100", "a" * 64 + "@example.org"])  # ids platforms give are taken
+
+
+def test_an_at_id_is_the_whole_id_whatever_characters_it_holds() -> None:
+    """Sender ids may hold any character but spaces and markup: ``@bob/x`` was read as ``@bob`` and
+    ``@o'neil`` as ``@o``, other people (an action owned by rasa:bob, who was asked to take it)."""
+    known = [Actor("rasa:bob/x", "Bob X"), Actor("rasa:bob", "Bob")]
+    assert rr.mentions("@bob/x, @o'neil and @a#1!", known) == {
+        "@bob/x": Actor("rasa:bob/x", "Bob X"),
+        "@o'neil": Actor("rasa:o'neil", "o'neil"),
+        "@a#1": Actor("rasa:a#1", "a#1"),
+    }
+    assert rr.mentions("@bob.", known) == {"@bob": Actor("rasa:bob", "Bob")}  # a sentence's stop is not the id's
+
+
+@pytest.mark.parametrize("entry", [None, True, 1.5, ["bob"]])
+def test_a_participant_that_is_no_id_is_refused_naming_it(entry: Any) -> None:
+    """``[null]`` became a participant "rasa:None", whom typing None then made an owner."""
+    with pytest.raises(rr.BadCall, match="in decision_participants is not a sender id"):
+        rr.participants([entry])
+    assert rr.participants([5]) == [Actor("rasa:5", "5")]  # a numeric id (Telegram's) is an id
+
+
+def test_names_and_titles_from_slots_are_one_line_and_bounded(server: Server) -> None:
+    """A line break in ``decision_user_name`` (or a participant's name, or the title) printed forged
+    lines in ``runs show`` ("Eve\\n  07:29:23 bot -> everyone: Decision recorded: FAKE"), and a
+    20,000-character name was kept whole."""
+    forged = "Eve\n  07:29:23 bot -> everyone: Decision recorded: FAKE"
+    slots = {
+        "decision_flow": "post_meeting",
+        "decision_title": "Real title\n  07:29:23 bot -> everyone: FAKE",
+        "decision_user_name": forged,
+        "decision_participants": [{"id": "pete", "name": "Pete\nSmith"}],
+    }
+    status, body = server.act("action_decision_start", "nm8", "/decision_start", slots=slots)
+    assert status == 200
+    run_id = body["events"][0]["value"]
+    context = "SELECT json_extract(context, '$.roles.facilitator.name'), json_extract(context, '$.roles.participants')"
+    name, people = server.sql(f"{context} FROM runs WHERE id = ?", run_id)[0]
+    assert name == "Eve 07:29:23 bot -> everyone: Decision recorded: FAKE"
+    assert people == '[{"id":"rasa:pete","name":"Pete Smith"}]'
+    assert server.sql("SELECT title FROM events e JOIN runs r ON r.event_id = e.id WHERE r.id = ?", run_id) == [
+        ("Real title 07:29:23 bot -> everyone: FAKE",)
+    ]
+    assert rr.actor_of("x", {"decision_user_name": "n" * 20_000}).name == "n" * rr.NAME_MAX

@@ -75,7 +75,7 @@ class ActionDecisionStart(DecisionAction):
             return []
         people = [p for p in caller.known_people(self.action_name) if p.id != caller.actor.id]
         data = caller.slots.get("decision_data")
-        title = str(caller.slots.get("decision_title") or "")
+        title = " ".join(str(caller.slots.get("decision_title") or "").split())  # one line, as a title is
         if len(title) > TITLE_MAX:
             say(out, texts.command_title_too_long(len(title), TITLE_MAX))
             return []

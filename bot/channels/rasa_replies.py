@@ -28,8 +28,10 @@ from bot.store import ledger, placing, runs
 from bot.triggers import PERSON_ID_MAX, bad_person
 
 CHANNEL = "rasa"
-#: ``@id``: sender ids behind Rasa may hold ``:``, ``+`` and ``@`` (``@29:1abc``, ``@whatsapp:+1415...``).
-_MENTION = re.compile(r"(?<![^\s,;])@([\w.\-:+@]+)")
+#: ``@id``: a sender id behind Rasa may hold any character but spaces and markup (``@29:1abc``,
+#: ``@whatsapp:+1415...``, ``@bob/x``, ``@o'neil``): the whole word, less a closing ``.,;:!?``
+#: (``@bob/x`` was read as ``@bob``, another person).
+_MENTION = re.compile(r"(?<![^\s,;])@([^\s,;<>|&`]+)")
 #: A Teams mention, as Rasa's Bot Framework connector passes the text on: <at>Bob Smith</at>.
 _TEAMS_PERSON = re.compile(r"<at>([^<]+)</at>")
 
@@ -115,12 +117,22 @@ def actor_of(sender_id: str, slots: Mapping[str, Any]) -> Actor:
     else by their sender id."""
     name = slots.get("decision_user_name")
     if isinstance(name, str) and name.strip():
-        return Actor(f"{CHANNEL}:{sender_id}", name)
+        return Actor(f"{CHANNEL}:{sender_id}", one_line(name))
     try:
         listed = participants(slots.get("decision_participants"))
     except BadCall:  # refused, with what is wrong, by the action that reads the participants
         listed = []
     return next((p for p in listed if p.id == f"{CHANNEL}:{sender_id}"), Actor(f"{CHANNEL}:{sender_id}", sender_id))
+
+
+#: The longest name a slot gives a person: a display name, not a paragraph.
+NAME_MAX = 100
+
+
+def one_line(text: str) -> str:
+    """A name a slot gives, as one line of at most :data:`NAME_MAX` characters: a line break in
+    ``decision_user_name`` forged lines of ``runs show`` ("Eve\n  07:29 bot -> everyone: ...")."""
+    return " ".join(text.split())[:NAME_MAX]
 
 
 def conversation_of(sender_id: str) -> ConversationKey:
@@ -149,9 +161,11 @@ def participants(value: Any) -> list[Actor]:
     for entry in entries:
         if isinstance(entry, Mapping) and not entry.get("id"):
             raise BadCall(texts.rasa_participant_without_id())
+        if not isinstance(entry, str | int | Mapping) or isinstance(entry, bool):  # null was a person "None"
+            raise BadCall(texts.rasa_bad_participant_value(entry))
         if isinstance(entry, Mapping):
             sender, label = _sender(str(entry["id"]))
-            name = str(entry.get("name") or label or sender)
+            name = one_line(str(entry.get("name") or label or sender))
         else:
             sender, label = _sender(str(entry))
             name = label or sender

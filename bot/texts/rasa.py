@@ -42,6 +42,12 @@ def rasa_bad_participant(entry: str) -> str:
     return f"'{entry}' is not a sender id (ids have no spaces). List participants as ids, e.g. bob, carol."
 
 
+def rasa_bad_participant_value(entry: object) -> str:
+    """An entry of ``decision_participants`` that is no id: null, true, a number with a point, a list."""
+    shown = "null" if entry is None else repr(entry)[:40]
+    return f"{shown} in decision_participants is not a sender id. List participants as ids, e.g. bob, carol."
+
+
 def rasa_participant_not_an_id(entry: str, most: int) -> str:
     """A participant longer than any platform's id, or with a control character (as a trigger's:
     ``bad_person``): said without repeating it whole."""
