@@ -195,7 +195,7 @@ class ActionDecisionAnswer(DecisionAction):
             hand_over(bot, caller, out)  # news first (their run cancelled meanwhile), then that nothing waits
             say(out, closed or texts.rasa_nothing_waiting())
             return []
-        if not hand_over(bot, caller, out) and result.outcome.status in ("active", "stalled"):
+        if not hand_over(bot, caller, out):  # an answer that ended a run of another's conversation too
             say(out, rr.where_it_stands(bot, caller.actor, caller.conversation, result.run_id))
         return run_slots(result.run_id if result.outcome.status == "active" else None)
 

@@ -167,9 +167,14 @@ def ended_for(conn: sqlite3.Connection, channel: str, actor_id: str, now: dateti
 
 
 def latest_asked(conn: sqlite3.Connection, run_id: int, actor_id: str) -> int | None:
-    """The id of the latest question run ``run_id`` put to ``actor_id``; None when it never asked them."""
+    """The id of the latest question run ``run_id`` put to ``actor_id``; None when it never asked them.
+    A question withdrawn unsent (a Rasa sender's, given up when the run ended or moved on before they
+    called: ``superseded: ...``, ``withdrawn: ...``) never reached them: they were told on every
+    later message that the run "was cancelled before you answered" a question they never saw."""
     found: int | None = conn.execute(
-        "SELECT max(id) FROM messages WHERE run_id = ? AND direction = 'out' AND actor_id = ? AND kind = 'prompt'",
+        "SELECT max(id) FROM messages WHERE run_id = ? AND direction = 'out' AND actor_id = ? AND kind = 'prompt'"
+        " AND NOT (delivered_at IS NULL AND failed_at IS NOT NULL"
+        " AND (last_error LIKE 'superseded:%' OR last_error LIKE 'withdrawn:%'))",
         (run_id, actor_id),
     ).fetchone()[0]
     return found
