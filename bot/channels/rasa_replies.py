@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -289,7 +289,28 @@ def pending_for(db: Database, actor: Actor, conversation: ConversationKey, now: 
     gone = [q.id for q in queued if q.reply.kind == "prompt" and not _still_asked(db, q.reply, asked)]
     if gone:
         mark_withdrawn(db, gone, texts.rasa_question_withdrawn(), now)
-    return [q for q in queued if q.id not in gone]
+    again = _asked_again(q for q in queued if q.id not in gone)
+    if again:
+        mark_withdrawn(db, again, texts.rasa_question_asked_again(), now)
+    return [q for q in queued if q.id not in gone and q.id not in again]
+
+
+def _asked_again(queued: Iterable[Queued]) -> list[int]:
+    """The questions of ``queued`` a later one of the same run and step asks again (a reminder
+    queued while its person had not called): only the latest is shown, not the question and its
+    reminder back to back, each with its buttons."""
+    prompts = [q for q in queued if q.reply.kind == "prompt" and q.reply.step is not None]
+    return [
+        q.id
+        for i, q in enumerate(prompts)
+        if any(
+            later.reply.run_id == q.reply.run_id
+            and later.reply.step == q.reply.step
+            and later.reply.text.startswith(texts.reminder("").rstrip(": "))
+            and later.reply.text.endswith(q.reply.text)
+            for later in prompts[i + 1 :]
+        )
+    ]
 
 
 def _still_asked(db: Database, reply: Reply, asked: tuple[str, ...]) -> bool:

@@ -291,6 +291,11 @@ def channel_off_replies_wait(channel: str) -> str:
     return f"Replies for '{channel}' wait in the outbox: that channel is not on in this server; {later}."
 
 
+def digest_superseded() -> str:
+    """``messages.last_error`` of an owner digest still unsent when the next one was queued."""
+    return "superseded: a newer digest was queued before it was sent"
+
+
 def superseded_by_end(status: str) -> str:
     """``messages.last_error`` of a reminder or escalation still queued when its run ended (of a question too, when cancelled)."""
     return f"superseded: the run was {status} before it was sent"

@@ -90,6 +90,11 @@ def rasa_participant_without_id() -> str:
     return "an entry of decision_participants has no 'id'"
 
 
+def rasa_question_asked_again() -> str:
+    """Kept on a question given up unsent because a later one (its reminder) asks it again."""
+    return "withdrawn: asked again (a reminder) before its person called; the later one was shown"
+
+
 def rasa_question_withdrawn() -> str:
     """Kept on a question given up unsent (``messages.last_error``), for analysts."""
     return "withdrawn: no longer asked of its person when they next called (the run ended or moved on)"

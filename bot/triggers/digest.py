@@ -17,6 +17,7 @@ theirs when they end, by a ``digest`` job of its own (``payload.to``)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -51,6 +52,21 @@ def digests(
     return replies
 
 
+#: ``messages.payload`` of an owner digest.
+DIGEST = json.dumps({"digest": True})
+
+
+def _superseded(conn: sqlite3.Connection, owners: list[str], now: datetime) -> None:
+    """Each owner's earlier digests still unsent (a Rasa owner who has not called since; a channel
+    down): the new one says what they would, as of now. Before, a Rasa owner who called after a
+    week was handed every day's digest at once, right after ``done A1``, each listing A1 open."""
+    conn.executemany(
+        "UPDATE messages SET failed_at = ?, last_error = ? WHERE direction = 'out' AND actor_id = ?"
+        " AND delivered_at IS NULL AND failed_at IS NULL AND json_extract(payload, '$.digest') = 1",
+        [(iso(now), texts.digest_superseded(), owner) for owner in owners],
+    )
+
+
 def run_job(dispatcher: Dispatcher, job: Job) -> str:
     """Send the digests due now and plan the next one, in one transaction."""
     now = dispatcher.clock()
@@ -76,7 +92,8 @@ def run_job(dispatcher: Dispatcher, job: Job) -> str:
         asleep = put_off(conn, dispatcher, job.id, owners, now, schedule or None)
         sleepers = [r.to for r in replies if r.to is not None and r.to.id in asleep]
         replies = [r for r in replies if r.to is None or r.to.id not in asleep]
-        runs.queue_replies(conn, replies, iso(now))
+        _superseded(conn, [r.to.id for r in replies if r.to is not None], now)
+        runs.queue_replies(conn, replies, iso(now), DIGEST)
         _sent(conn, dispatcher, [r.to for r in replies if r.to is not None], now)
         outcome = f"done: {len(replies)} owner(s)" + _put_off(dispatcher, sleepers, now)
         jobs.finish_job(conn, job.id, outcome, now)
