@@ -115,8 +115,10 @@ def _handed_over(
 
 def review_put_off(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: datetime) -> str | None:
     """A review start (``start_flow``) due on a quiet day of its facilitator's (``DECISIONBOT_QUIET_DAYS``)
-    waits for the next working morning, by a job of its own; the outcome to write on this one, or
-    None to start it now. Quiet hours alone leave it at its hour."""
+    waits for the next working morning, by a job of its own, at a review's 09:00 (or the end of the
+    quiet hours, when later; it started at 08:00 with ``20:00-08:00``, where the docs say a review
+    keeps its 09:00); the outcome to write on this one, or None to start it now. Quiet hours alone
+    leave it at its hour."""
     lead = job.payload.get("facilitator")
     zone = bot.tz_for(Actor.from_dict(lead)) if lead else bot.tz
     moved = _moved_on(job, zone, now)
@@ -126,6 +128,7 @@ def review_put_off(bot: Dispatcher, conn: sqlite3.Connection, job: Job, now: dat
     later = bot.quiet.day_off_until(now.astimezone(zone)) if bot.quiet is not None else None
     if later is None:
         return None
+    later = max(later, datetime.combine(later.date(), ledger.REVIEW_HOUR, tzinfo=later.tzinfo))  # its 09:00
     jobs.add_job(conn, job.run_id, job.kind, later.astimezone(UTC), job.payload, now)
     return f"put off: quiet days until {iso(later)}"
 

@@ -87,7 +87,8 @@ def test_bad_quiet_days_stop_the_start_naming_the_variable(tmp_path, monkeypatch
 
 def test_a_review_due_on_a_quiet_day_starts_on_the_next_working_morning_once(proc: Process, clock: Clock) -> None:
     """The review date a facilitator picked falls on a Saturday: with quiet days it starts on
-    Monday at the end of the quiet hours, once, linked to its decision (before: Saturday 09:00)."""
+    Monday, once, linked to its decision (before: Saturday 09:00), at a review's 09:00 (it started
+    at the quiet hours' end, 08:00, where the docs say reviews keep their 09:00)."""
     proc.bot.quiet = QuietHours.parse("20:00-08:00", "sat,sun")
     proc.bot.start(Trigger(flow="post_meeting", title="Weekly sync", facilitator=ALICE, participants=[BOB]), CONV)
     for text in ("We ship in March", "Draft plan", "@bob", "in 3 days", "done"):
@@ -95,9 +96,11 @@ def test_a_review_due_on_a_quiet_day_starts_on_the_next_working_morning_once(pro
     proc.say(BOB, "yes")
     assert proc.say(ALICE, "in 9 days")[-1][2].endswith("Review on 2026-12-05.")  # a Saturday
     clock.at(days=8, hours=17)  # Saturday 09:00 in Paris
-    assert run_due(proc) == [("start_flow", "put off: quiet days until 2026-12-07T07:00:00.000Z")]
+    assert run_due(proc) == [("start_flow", "put off: quiet days until 2026-12-07T08:00:00.000Z")]
     assert proc.rows("SELECT count(*) FROM runs") == [(1,)]
-    clock.at(days=10, hours=16)  # Monday 08:00 in Paris
+    clock.at(days=10, hours=16)  # Monday 08:00 in Paris: the quiet hours are over, the review's hour not yet
+    assert run_due(proc) == []
+    clock.at(days=10, hours=17)  # Monday 09:00 in Paris
     assert run_due(proc) == [("start_flow", "done: run 2")]
     assert proc.rows("SELECT decision_id, due_at, run_id FROM reviews") == [(1, "2026-12-05", 2)]
     clock.at(days=11)
