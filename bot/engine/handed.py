@@ -3,6 +3,7 @@ accepted): a review asking its owner whether it was done asks the owner in force
 
 from __future__ import annotations
 
+from bot import texts
 from bot.engine.asking import Outcome, TurnBase
 from bot.model import Actor
 
@@ -21,5 +22,8 @@ def ask_new_owner(turn: TurnBase, action_id: int, old: Actor, new: Actor) -> Out
         moves = prompt.step in fanned and prompt.item in unanswered and prompt.purpose == "answer"
         if moves and prompt.to["id"] == old.id and not prompt.escalated:
             prompt.to, prompt.asked = new.to_dict(), False
+            what = str(turn.ctx.trigger["actions"][prompt.item or 0].get("what") or "")
+            # a late answer of the old owner's is told the question is the new owner's now
+            turn.ctx.closed[old.id] = {"by": new.name, "answer": "", "given": texts.question_taken_over(new.name, what)}
     turn.ask_waiting()
     return turn.out

@@ -100,6 +100,11 @@ def help_nothing_asked(waiting: list[str], facilitator: bool, item_label: str | 
     return f"{said} Meanwhile you can say 'cancel' (end the run) or correct an earlier answer{correction_example(item_label)}."
 
 
+def question_taken_over(new: str, what: str) -> str:
+    """To the former owner of an action handed over, answering its review's question late."""
+    return f"That question is {new}'s now: {new} took over '{what}'. Nothing waits on you in this run now."
+
+
 def question_handed_closed(to: str) -> str:
     """To an owner whose question went to the facilitator ``to``, answering it late."""
     return (

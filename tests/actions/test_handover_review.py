@@ -12,7 +12,7 @@ import pytest
 
 from bot.dispatch import Dispatcher
 from bot.model import Message, Trigger
-from bot.store import jobs
+from bot.store import jobs, placing
 from tests.actions.support import ALICE, BOB, CAROL, DM, ROOM, decide, dispatcher, rows, say
 from tests.clock import Clock
 
@@ -134,3 +134,18 @@ def test_a_stalled_review_asks_the_new_owner_too(bot: Dispatcher, clock: Clock) 
     carols = bot.handle(Message(ROOM, CAROL, "yes"))
     assert carols is not None and (carols.run_id, carols.outcome.inbound_kind) == (review.run_id, "answer")
     assert rows(bot, "SELECT status FROM runs WHERE id = ?", review.run_id) == [("active",)]
+
+
+def test_the_old_owners_late_answer_is_told_the_question_is_the_new_owners_now(bot: Dispatcher) -> None:
+    """Bob's review question went to carol with the action; his late "yes" where nothing takes it
+    was told "Nothing waits for your answer here: this session has no run ...", though he had
+    just been shown that question. Now he is told it is carol's."""
+    decision, _ = decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-03")])
+    bot.start(Trigger(flow="decision_review", data={"decision_id": decision}, facilitator=ALICE), ROOM)
+    say(bot, BOB, "give A1 @carol")
+    bot.handle(Message(DM, CAROL, "yes"))
+    told = placing.closed_for(bot.db.conn, "console", BOB.id)
+    assert (
+        told == "That question is carol's now: carol took over 'Draft the plan'. Nothing waits on you in this run now."
+    )
+    assert placing.closed_for(bot.db.conn, "console", CAROL.id) is None  # hers waits on her
