@@ -16,7 +16,7 @@ from bot import texts
 from bot.command_result import CommandResult, action_id_of
 from bot.dispatch import Dispatcher
 from bot.engine import answers, dates, people
-from bot.engine.answers import ParseContext
+from bot.engine.answers import FURTHEST_YEARS, ParseContext, furthest_day
 from bot.errors import FlowNotFound, FlowRefused
 from bot.model import Actor, ConversationKey, Reply, Trigger
 from bot.store import actions, iso, runs, transaction
@@ -91,6 +91,10 @@ def move_due(
             return CommandResult(day, ok=False)
         if day < local.date():
             return CommandResult(texts.action_due_past(day.isoformat(), local.date().isoformat()), ok=False)
+        if day > (furthest := furthest_day(local.date())):  # 9999-12-31, a year mistyped
+            return CommandResult(
+                texts.answer_error("date_too_far", {"bound": furthest, "years": FURTHEST_YEARS}), ok=False
+            )
         if day.isoformat() == action.due:
             return CommandResult(texts.action_due_unchanged(action.what, action.due))
         actions.move_due(conn, action, actor, conversation, text.strip(), day.isoformat(), now)

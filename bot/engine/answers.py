@@ -280,7 +280,19 @@ def parse_date(
         raise AnswerError("date_too_early", bound=not_before)
     if not_after is not None and found > not_after:
         raise AnswerError("date_too_late", bound=not_after)
+    if not_after is None and found > (furthest := furthest_day(ctx.today)):
+        raise AnswerError("date_too_far", bound=furthest, years=FURTHEST_YEARS)
     return found
+
+
+#: How far ahead a date answer may lie when its question sets no ``not_after``: a year mistyped
+#: (2062 for 2026) or 9999-12-31 was taken, a review date no timer could ever reach.
+FURTHEST_YEARS = 10
+
+
+def furthest_day(today: date) -> date:
+    """The last day a date answer (or ``due A12 ...``) may name, said ``today``."""
+    return today.replace(year=today.year + FURTHEST_YEARS, day=28 if (today.month, today.day) == (2, 29) else today.day)
 
 
 def resolve_bound(spec: str | date | None, ctx: ParseContext) -> date | None:

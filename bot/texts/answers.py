@@ -31,6 +31,7 @@ _ANSWER_ERRORS: dict[str, str] = {
     " 'end of {year}' or {year}-03-15.",
     "date_too_early": "That date is too early: it can't be before {bound}.",
     "date_too_late": "That date is too late: it can't be after {bound}.",
+    "date_too_far": "That is more than {years} years away. Give a date up to {bound}.",
     "person_unknown": "I don't know '{name}'. Name a participant ({known}), say 'me', or @mention someone.",
     "person_deactivated": "{name}'s account is deactivated: they cannot be asked or own anything now. Name someone"
     " else: an @mention, a participant's name, or 'me'.",
