@@ -285,9 +285,9 @@ def parse_date(
     return found
 
 
-#: How far ahead a date answer may lie when its question sets no ``not_after``: a year mistyped
-#: (2062 for 2026) or 9999-12-31 was taken, a review date no timer could ever reach.
-FURTHEST_YEARS = 10
+#: How far ahead a date answer may lie when its question sets no ``not_after``: 9999-12-31 was
+#: taken, a review date no timer could ever reach (a flow that wants less says ``not_after``).
+FURTHEST_YEARS = 100
 
 
 def furthest_day(today: date) -> date:

@@ -70,7 +70,7 @@ def test_a_due_date_said_in_words_is_read_on_the_callers_calendar(bot: Dispatche
         (BOB, "due A1 asap", "'asap' needs a day here: say the soonest it can be, due A1 today, tomorrow or friday."),
         (BOB, "due A1 2026-11-30", "2026-11-30 has passed (today is 2026-12-01). Give a date from today on."),
         (BOB, "due A1 2026-12-03", "'Draft the plan' is already due on 2026-12-03."),
-        (BOB, "due A1 9999-12-31", "That is more than 10 years away. Give a date up to 2036-12-01."),
+        (BOB, "due A1 9999-12-31", "That is more than 100 years away. Give a date up to 2126-12-01."),
         (CAROL, "due A1 2026-12-20", "No action A1 of yours (or of a decision you lead)."),
         (BOB, "due A9 2026-12-20", "No action A9 of yours"),
         (CAROL, "drop A1", "No action A1 of yours"),

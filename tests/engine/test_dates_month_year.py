@@ -66,19 +66,19 @@ def test_a_month_of_a_year_that_has_passed_is_too_early_not_another_day():
     assert info.value.code == "date_too_early"
 
 
-@pytest.mark.parametrize("text", ["9999-12-31", "2062-01-01", "2036-12-05", "in 11 years"])
+@pytest.mark.parametrize("text", ["9999-12-31", "2127-01-01", "2126-12-05", "in 101 years"])
 def test_a_date_more_than_ten_years_away_is_refused_unless_the_question_bounds_it(text):
-    """9999-12-31 (or a year mistyped, 2062 for 2026) was taken as a due or review date: a review
-    no timer can reach (``jobs run-due`` counts to the year 9000). Said on 2026-12-04 (Paris), the
-    furthest is 2036-12-04; a question with its own ``not_after`` goes by that alone."""
+    """9999-12-31 was taken as a due or review date: a review no timer can reach (``jobs run-due``
+    counts to the year 9000). Said on 2026-12-04 (Paris), the furthest is 2126-12-04; a question
+    with its own ``not_after`` goes by that alone."""
     with pytest.raises(AnswerError) as info:
         parse_date(text, ctx_at())
-    assert (info.value.code, info.value.params) == ("date_too_far", {"bound": date(2036, 12, 4), "years": 10})
-    assert parse_date("2036-12-04", ctx_at()) == date(2036, 12, 4)
-    assert parse_date("2062-01-01", ctx_at(), not_after=date(2099, 1, 1)) == date(2062, 1, 1)
+    assert (info.value.code, info.value.params) == ("date_too_far", {"bound": date(2126, 12, 4), "years": 100})
+    assert parse_date("2126-12-04", ctx_at()) == date(2126, 12, 4)
+    assert parse_date("2200-01-01", ctx_at(), not_after=date(2300, 1, 1)) == date(2200, 1, 1)
 
 
 def test_the_furthest_day_from_a_leap_day_is_the_28th():
     from bot.engine.answers import furthest_day
 
-    assert furthest_day(date(2028, 2, 29)) == date(2038, 2, 28)
+    assert furthest_day(date(2028, 2, 29)) == date(2128, 2, 28)
