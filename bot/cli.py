@@ -16,7 +16,7 @@ import click
 from click.core import ParameterSource
 
 from bot import config, log_lines, texts
-from bot.cli_click import Group, _setting_option
+from bot.cli_click import Group, LedgerPath, _setting_option
 from bot.cli_context import Context, _say_on_stderr
 from bot.cli_listen import LOG_LEVELS, PORT, bind, listening, loopback, released
 from bot.errors import BotError
@@ -30,7 +30,7 @@ def output_options(fn: Any) -> Any:
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@_setting_option("db", "--db")
+@_setting_option("db", "--db", type=LedgerPath())
 @_setting_option("flows", "--flows")
 @click.version_option(package_name="decisionbot")
 @click.pass_context

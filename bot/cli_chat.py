@@ -13,6 +13,7 @@ import click
 
 from bot import texts
 from bot.cli import _data, main, refuse_bad_people
+from bot.cli_click import ROW_ID
 from bot.cli_context import Context
 from bot.errors import BotError, InputEnded, NoDecisionToReview
 from bot.model import CHAT, Actor, Trigger
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 @main.command()
 @click.argument("flow", required=False)
-@click.option("--run", "run_id", type=int, metavar="N", help="Continue open run N of the terminal instead.")
+@click.option("--run", "run_id", type=ROW_ID, metavar="N", help="Continue open run N of the terminal instead.")
 @click.option("--data", "-d", multiple=True, metavar="KEY=VALUE", help="A trigger field prompts can use (repeatable).")
 @click.option("--facilitator", "-f", help="Who starts the run (default: 'facilitator', or a reviewed decision's).")
 @click.option("--participants", "-p", default="", help="Comma-separated names of the other people.")

@@ -123,6 +123,26 @@ def _setting_option(name: str, flag: str, **kwargs: Any) -> Any:
     )
 
 
+#: The largest id SQLite keeps (a 64-bit integer): a run id or --limit above it was a traceback
+#: (OverflowError: Python int too large to convert to SQLite INTEGER).
+ROW_ID_MAX = 2**63 - 1
+#: A run's id as an argument or option.
+ROW_ID = click.IntRange(max=ROW_ID_MAX)
+
+
+class LedgerPath(click.ParamType):
+    """``--db`` (``DECISIONBOT_DB``): a file's path. SQLite reads ``:memory:`` as a database lost
+    when the process stops and ``file:...`` as a URI: ``serve`` wrote runs to one and named
+    another (or nothing) as its ledger, backups and the operator's commands saw an empty file."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and (value == ":memory:" or value.startswith("file:")):
+            self.fail(texts.cli_db_not_a_file(value), param, ctx)
+        return value
+
+
 class Day(click.ParamType):
     """A day written YYYY-MM-DD (``--since``, ``--until``), as a ``datetime`` at its midnight. One that
     does not exist (2026-02-30) is said so: click's own type said it did not match '%Y-%m-%d', which it does."""

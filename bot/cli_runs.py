@@ -9,6 +9,7 @@ import click
 
 from bot import run_words, texts
 from bot.cli import _print_rows, main, output_options
+from bot.cli_click import ROW_ID, ROW_ID_MAX
 from bot.cli_context import Context
 from bot.errors import BotError, FlowError, RunNotFound
 from bot.model import Actor, is_placeholder
@@ -37,7 +38,9 @@ def runs_group() -> None:
 @runs_group.command("list")
 @click.option("--status", type=click.Choice(["active", "completed", "cancelled", "stalled"]))
 @click.option("--flow", help="Only runs of this flow.")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most this many.")
+@click.option(
+    "--limit", type=click.IntRange(min=1, max=ROW_ID_MAX), default=100, show_default=True, help="At most this many."
+)
 @output_options
 @click.pass_obj
 def runs_list(obj: Context, status: str | None, flow: str | None, limit: int, as_json: bool) -> None:
@@ -84,7 +87,7 @@ def _where(place: names.Place) -> dict[str, Any]:
 
 
 @runs_group.command("show")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ROW_ID)
 @output_options
 @click.pass_obj
 def runs_show(obj: Context, run_id: int, as_json: bool) -> None:
@@ -131,7 +134,7 @@ def _read(stored: tuple[str, str] | None) -> Flow | None:
 
 
 @runs_group.command("cancel")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ROW_ID)
 @click.pass_obj
 def runs_cancel(obj: Context, run_id: int) -> None:
     """Cancel an open run (active or stalled), as the bot's operator: its conversation is told,

@@ -15,6 +15,7 @@ import click
 
 from bot import config, ics, outbox, texts
 from bot.cli import _data, _print_rows, main, output_options, refuse_bad_people
+from bot.cli_click import ROW_ID, ROW_ID_MAX
 from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.cli_runs import runs_group
@@ -349,7 +350,9 @@ MOMENTS = (1970, 9000)
 
 @jobs_group.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Done jobs too (default: pending only).")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most this many.")
+@click.option(
+    "--limit", type=click.IntRange(min=1, max=ROW_ID_MAX), default=100, show_default=True, help="At most this many."
+)
 @output_options
 @click.pass_obj
 def jobs_list(obj: Context, show_all: bool, limit: int, as_json: bool) -> None:
@@ -372,7 +375,7 @@ def jobs_list(obj: Context, show_all: bool, limit: int, as_json: bool) -> None:
 
 
 @runs_group.command("invite")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ROW_ID)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the .ics to this file.")
 @click.pass_obj
 def runs_invite(obj: Context, run_id: int, output: Path | None) -> None:

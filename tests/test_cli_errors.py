@@ -202,7 +202,7 @@ def test_a_port_out_of_range_is_a_usage_error(tmp_path: Path, command: list[str]
 def test_a_limit_below_one_is_a_usage_error(ledger: Path, command: list[str], limit: str) -> None:
     """--limit -1 listed every row (SQLite's LIMIT -1: no limit), --limit 0 none, both without a word."""
     result = run(ledger, *command, "--limit", limit)
-    assert result.exit_code == 2 and f"Invalid value for '--limit': {limit} is not in the range x>=1." in result.output
+    assert result.exit_code == 2 and f"Invalid value for '--limit': {limit} is not in the range 1<=x<=" in result.output
 
 
 # --- 3. a bad value from the environment names the variable --------------------------------------
@@ -366,3 +366,37 @@ def test_the_port_type_shows_its_metavar_under_click_8_1_and_8_2() -> None:
 def test_explore_on_a_port_in_use_says_so(ledger: Path, taken_port: int) -> None:
     line = one_line_error(run(ledger, "explore", "--port", str(taken_port)))
     assert line.startswith(f"Error: Cannot listen on 127.0.0.1:{taken_port}: Address already in use.")
+
+
+@pytest.mark.parametrize("given", [":memory:", "file:ledger.db?cache=shared"])
+def test_a_ledger_sqlite_would_not_keep_in_that_file_is_a_usage_error_naming_where_it_came_from(
+    tmp_path: Path, given: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``DECISIONBOT_DB=:memory:``: ``serve`` took alerts with 200 and lost them at its stop;
+    ``file:ledger.db?...``: it named an empty file as its ledger and wrote the runs to another,
+    which backups and the operator's commands never saw. Now refused before anything is opened."""
+    monkeypatch.chdir(tmp_path)
+    result = run(given, "runs", "list")
+    assert result.exit_code == 2 and f"Invalid value for '--db': '{given}' is SQLite's name for" in result.output
+    from_env = CliRunner().invoke(main, ["runs", "list"], env={"DECISIONBOT_DB": given})
+    assert from_env.exit_code == 2
+    assert f"Invalid value for environment variable DECISIONBOT_DB: '{given}'" in from_env.output
+    assert "Give the ledger's path, e.g. data/decisions.db." in from_env.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["runs", "show", "9223372036854775808"],
+        ["runs", "cancel", "9223372036854775808"],
+        ["runs", "invite", "9223372036854775808"],
+        ["runs", "list", "--limit", "9223372036854775808"],
+        ["jobs", "list", "--limit", "9223372036854775808"],
+    ],
+    ids=" ".join,
+)
+def test_a_number_beyond_sqlites_integers_is_a_usage_error_not_a_traceback(ledger: Path, args: list[str]) -> None:
+    """Before: OverflowError: Python int too large to convert to SQLite INTEGER, a traceback."""
+    result = run(ledger, *args)
+    assert result.exit_code == 2 and "9223372036854775808 is not in the range" in result.output

@@ -268,6 +268,11 @@ def cli_ledger_busy(path: str, waited_s: float) -> str:
     )
 
 
+def cli_db_not_a_file(value: str) -> str:
+    what = "a database in memory, lost when the process stops" if value == ":memory:" else "a URI"
+    return f"'{value}' is SQLite's name for {what}, not a ledger file. Give the ledger's path, e.g. data/decisions.db."
+
+
 def cli_env_hint(env: str) -> str:
     """Who gave a bad value that came from the environment (not an option typed on the command line)."""
     return f"environment variable {env}"
