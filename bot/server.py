@@ -17,6 +17,7 @@ import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -300,7 +301,9 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
             response = await handler(request)
         except LedgerBusy as exc:  # another process held the write lock past the request's wait
             abandon(written, exc)
-            log.warning(texts.request_waited_for_lock(request.path, str(exc)))
+            # a commit lost as a full disk's is: /healthz and /metrics say so until one writes again
+            # (before, they said ok while every request was answered 503), one line a minute
+            group.health.lost("lock", partial(texts.request_waited_for_lock, request.path), str(exc))
             return web.json_response({"error": texts.store_unavailable()}, status=503, headers={"Retry-After": "1"})
         except BaseException as exc:
             abandon(written, exc)

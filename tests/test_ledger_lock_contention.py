@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import Harness, SlackPeople, harness, message, wait_for
+from tests.slack_support import Harness, SlackPeople, event_body, harness, message, sign, wait_for
 
 
 @pytest.fixture
@@ -82,3 +82,22 @@ async def test_the_outbox_carries_on_once_the_other_writer_is_done(slack: Harnes
     await wait_for(lambda: slack.rows(unsent) == [(0,)])
     texts = [p["text"] for p in slack.fake.posted()]
     assert len(texts) == len(set(texts)) == 3
+
+
+async def test_healthz_and_metrics_say_failing_while_a_held_lock_refuses_requests_and_ok_once_one_commits(
+    slack: Harness, tmp_path: Path
+) -> None:
+    """Another process held the write lock past the requests' wait: every request was answered 503,
+    yet ``/healthz`` said ok (200) and ``decisionbot_ledger_failing`` stayed 0: no monitor saw it.
+    Now they say failing until a commit writes again (Slack's retry of the event, here)."""
+    thread = await slack.started("start post_meeting Sync")
+    body = event_body(message("UA", "We ship in March", thread_ts=thread), event_id="EvLOCKED1")
+    async with Holder(tmp_path / "slack.db", 3.0):
+        assert (await slack.post(body)).status == 503  # waited 2 s for the lock: nothing stored
+        health = await slack.client.get("/healthz")
+        assert health.status == 503
+        said = await health.json()
+        assert said["status"] == "failing" and "the last 1 commit(s) to the ledger failed" in said["ledger_failing"]
+    assert (await slack.post(body, {**sign(body), "X-Slack-Retry-Num": "1"})).status == 200  # Slack's retry
+    health = await slack.client.get("/healthz")
+    assert health.status == 200 and (await health.json())["status"] == "ok"

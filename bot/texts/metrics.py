@@ -17,5 +17,6 @@ def ledger_failing(failed: int) -> str:
     """What /healthz says while the ledger takes no commit (its disk full, its folder read-only)."""
     return (
         f"the last {failed} commit(s) to the ledger failed (the log says why): every request is answered 503"
-        " and stored once the ledger takes commits again; check the ledger's disk"
+        " and stored once the ledger takes commits again; check the ledger's disk, and whether another process"
+        " holds its write lock"
     )
