@@ -156,7 +156,8 @@ def runs_cancel(obj: Context, run_id: int) -> None:
     run = {"flow": row.flow_id, "version": row.flow_version}
     waited = run_words.waiting(dispatcher.db.conn, run_id, _flow_of(obj, run)) or row.context.addressees()
     result = dispatcher.cancel(run_id, OPERATOR, operator=True)
-    if result is None or result.outcome.status != "cancelled":  # it ended between the two reads
+    cancelled_now = result is not None and any(t["event"] == "cancel" for t in result.outcome.transitions)
+    if not cancelled_now:  # it ended between the two reads (another cancel, its last answer): not this one's
         now = runs.load_run(dispatcher.db.conn, run_id)
         raise BotError(texts.cli_cancel_closed(run_id, now.status if now else "gone"))
     from bot.run_commands import run_title

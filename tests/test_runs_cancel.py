@@ -5,9 +5,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.dispatch import Dispatcher
+from bot.model import Actor
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,3 +65,23 @@ def test_runs_cancel_refuses_a_finished_run_and_an_unknown_one_and_changes_nothi
     typo = CliRunner().invoke(main, ["--db", str(tmp_path / "typo.db"), "runs", "cancel", "1"])
     assert typo.exit_code == 1 and typo.output.startswith(f"Error: No ledger at {tmp_path / 'typo.db'}.")
     assert not (tmp_path / "typo.db").exists()
+
+
+def test_a_cancel_that_loses_a_race_says_the_run_is_already_cancelled_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two ``runs cancel 1`` at once (or the facilitator's cancel in chat between the command's read
+    and its turn): both printed "Cancelled run #1 ..." and exited 0, one cancel recorded. The one
+    that did not cancel it now says it was cancelled already, exit 1."""
+    cli(tmp_path, "trigger", "post_meeting", "--channel", "slack:C0123", "-f", "U0ALICE", "--title", "Sync")
+    first = Dispatcher.cancel
+
+    def other_first(self: Dispatcher, run_id: int, actor: Actor, operator: bool = False):  # noqa: ANN202
+        first(self, run_id, Actor("slack:U0ALICE", "U0ALICE"))  # the facilitator, a moment before
+        return first(self, run_id, actor, operator=operator)
+
+    monkeypatch.setattr(Dispatcher, "cancel", other_first)
+    result = cli(tmp_path, "runs", "cancel", "1")
+    assert result.exit_code == 1
+    assert "Run #1 is already cancelled; nothing to cancel." in result.output
+    assert rows(tmp_path, "SELECT actor_id FROM transitions WHERE event = 'cancel'") == [("slack:U0ALICE",)]
