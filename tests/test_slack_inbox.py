@@ -218,3 +218,31 @@ async def test_an_event_acknowledged_before_a_crash_is_turned_by_the_restarted_s
         assert await post(base, body) == 200  # Slack's retry after all: a repeat
         await asyncio.sleep(0.5)
         assert committed(db, INBOUND) == [("We ship with @unew",)] and len(fake.posted()) == 3
+
+
+async def test_a_failed_turn_says_when_it_runs_again_and_its_traceback_once(
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each failed try said "kept, it runs again within a second" (it runs after 1 s, then 10 s,
+    1 min, 5 min) and dumped its traceback every time. Now each says when, the first alone
+    with the traceback."""
+    slack = await harness(tmp_path, fake)
+    try:
+        await slack.slash("UA", "start post_meeting Weekly")
+        thread = (await slack.posts(2))[0]["ts"]
+        slack.services.db.conn.execute(
+            "CREATE TRIGGER boom BEFORE INSERT ON answers WHEN new.raw = 'explode'"
+            " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+        body = event_body(message("UA", "explode", thread_ts=thread), event_id="EvTwice")
+        with caplog.at_level(logging.WARNING, logger="decisionbot.slack"):
+            assert (await acknowledged(slack, body))[0] == 200
+            await wait_for(lambda: committed_rows(slack, "SELECT tries FROM slack_inbox") == [(2,)], timeout=10)
+        failed = [r for r in caplog.records if "its turn failed (try" in r.getMessage()]
+        assert [r.getMessage().split("; kept, ")[1] for r in failed] == [
+            "it runs again in about 1 s.",
+            "it runs again in about 10 s.",
+        ]
+        assert [r.exc_info is not None for r in failed] == [True, False]
+    finally:
+        await slack.client.close()

@@ -140,8 +140,11 @@ class Inbox:
             tries = store.failed(conn, kept.id, why[:500], utc_now())
         if tries >= store.TRIES:
             log.error(texts.slack_kept_event_given_up(kept.event_id, tries, why), exc_info=exc)
-        else:
-            log.warning(texts.slack_kept_event_failed(kept.event_id, tries, why), exc_info=exc)
+        else:  # the traceback once, at the first failure: the tries after it are one line each
+            wait = store.BACKOFF[min(tries, len(store.BACKOFF)) - 1]
+            log.warning(
+                texts.slack_kept_event_failed(kept.event_id, tries, why, wait), exc_info=exc if tries == 1 else None
+            )
 
     async def settled(self) -> None:
         """Return once no turn of a kept event is under way and what they wrote is committed."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.texts._common import command
 
 
@@ -9,8 +11,11 @@ def slack_kept_event_waits(event_id: str, why: str) -> str:
     return f"Slack event {event_id}: kept, its turn waits for the ledger ({why}); it runs within a second or two."
 
 
-def slack_kept_event_failed(event_id: str, tries: int, why: str) -> str:
-    return f"Slack event {event_id}: its turn failed (try {tries}: {why}); kept, it runs again within a second."
+def slack_kept_event_failed(event_id: str, tries: int, why: str, wait: timedelta) -> str:
+    """A kept event's turn failed; it runs again after ``wait`` (it said "within a second" at every try)."""
+    seconds = int(wait.total_seconds())
+    after = f"{seconds // 60} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds} s"
+    return f"Slack event {event_id}: its turn failed (try {tries}: {why}); kept, it runs again in about {after}."
 
 
 def slack_kept_event_given_up(event_id: str, tries: int, why: str) -> str:
