@@ -156,3 +156,39 @@ async def test_the_bots_mention_alone_is_answered_as_help_not_as_a_picture(tmp_p
         assert "What was decided in Weekly sync?" in told.text and "file or picture" not in told.text
         assert h.db("SELECT count(*) FROM answers") == [(0,)]
         assert h.db("SELECT state FROM runs") == [("decision",)]
+
+
+PICK = """\
+id: pick
+title: Pick
+roles: {facilitator: trigger.facilitator, participants: trigger.participants}
+steps:
+  - {id: colour, ask: "Which colour?", type: choice, options: [Red, Green, Blue]}
+record: {decision: "{{ colour }}"}
+"""
+
+
+async def test_an_invoke_whose_answer_does_not_fit_is_noted_not_taken_and_so_is_its_retry(tmp_path: Path) -> None:
+    """A card's Action.Execute with a value that is no option was answered "Got it." on the card
+    while the bot's reply said "Please pick one of: ..."; its retry (the same activity) too."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "pick.yaml").write_text(PICK)
+    async with Harness(tmp_path, flows=flows) as h:
+        await h.send(personal(h.url, ALICE, "start pick"))
+        card = await h.next_post(0)
+        execute = submit(h.url, ALICE, card, {})
+        execute.update(type="invoke", name="adaptiveCard/action", id="purple-1")
+        data = {**card.card["actions"][0]["data"], "answer": "purple"}
+        execute["value"] = {"action": {"type": "Action.Execute", "verb": "answer", "data": data}, "trigger": "manual"}
+        for _ in range(2):  # Teams' retry of the same invoke: the same note
+            resp = await h.post(execute)
+            assert (await resp.json())["value"] == "Not taken: see my reply."
+        reprompt = await h.next_post(1)
+        assert "Please pick one of: Red, Green, Blue" in reprompt.text
+        assert h.db("SELECT count(*) FROM answers") == [(0,)]
+        data["answer"] = "red"
+        execute.update(id="red-1")
+        resp = await h.post(execute)
+        assert (await resp.json())["value"] == "Got it."
+        assert h.db("SELECT raw FROM answers") == [("red",)]

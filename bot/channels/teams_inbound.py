@@ -43,6 +43,10 @@ SAY_TRIES = 4
 #: answer gives); under Teams' 15 s.
 POSTED_WITHIN = 10.0
 
+#: The kinds of an inbound message a run did not take (``Outcome.inbound_kind``): a card submit of
+#: one is answered "Not taken: see my reply." on the card, not "Got it.".
+NOT_TAKEN = ("invalid", "refused", "closed")
+
 #: How many (run, person) pairs told 'Taken for run #N' are remembered (the least recently told forgotten).
 TOLD_AT_MOST = CACHED_AT_MOST
 
@@ -144,6 +148,14 @@ class TeamsInbound:
             (self.name, inbound.delivery_id or "", inbound.activity_id or ""),
         ).fetchone()
         return row is not None
+
+    def _taken_before(self, delivery_id: str | None) -> bool:
+        """Whether the submit first delivered as ``delivery_id`` was taken (an answer, a command)."""
+        row = self.services.db.conn.execute(
+            "SELECT kind FROM messages WHERE direction = 'in' AND channel = ? AND platform_id = ?",
+            (self.name, delivery_id or ""),
+        ).fetchone()
+        return row is not None and row[0] not in NOT_TAKEN
 
     def _first_delivery(self, delivery_id: str | None) -> bool:
         if not delivery_id:
@@ -377,9 +389,11 @@ class TeamsInbound:
         """Invokes are answered in the HTTP response; an Action.Execute counts as a submit."""
         if inbound.name != "adaptiveCard/action":
             return web.json_response({"error": texts.teams_unknown_invoke(inbound.name or "")}, status=501)
-        taken = True
-        if not self._seen(inbound):
-            taken = await self._submit(inbound, body) is not None  # refused: the reply says why
+        if self._seen(inbound):  # a retry: as the first was taken
+            taken = self._taken_before(inbound.delivery_id)
+        else:  # refused, or an answer that does not fit: the reply says why, the note on the card not "Got it."
+            result = await self._submit(inbound, body)
+            taken = result is not None and result.outcome.inbound_kind not in NOT_TAKEN
         done = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message"}
         return web.json_response(
             {**done, "value": texts.teams_invoke_done() if taken else texts.teams_invoke_refused()}
