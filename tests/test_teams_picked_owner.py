@@ -29,3 +29,24 @@ async def test_an_owner_picked_in_a_personal_chat_is_asked_in_their_own(tmp_path
             ("teams:29:1carol",)
         ]
         assert asked.conversation == f"a:chat-with-{CAROL['id']}", asked.conversation
+
+
+async def test_a_member_lookup_refused_for_now_is_asked_again_not_blamed_on_the_picker(tmp_path: Path) -> None:
+    """Teams answered the lookup of the person picked 429 (or a 5xx) once: the picker was told
+    "I don't know '00000000-...'", the submit counted as one of their three misses. Now the
+    lookup is asked again after the wait Teams names, and the pick is taken."""
+    async with Harness(tmp_path) as h:
+        h.fake.members[CAROL["aadObjectId"]] = {**CAROL, "userPrincipalName": "carol@example.com"}
+        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+        await h.next_post(0)
+        await h.send(personal(h.url, ALICE, "We ship in March"))
+        await h.next_post(1)
+        await h.send(personal(h.url, ALICE, "Draft the plan"))
+        owner = await h.next_post(2)
+        h.fake.refuse("member", 503)
+        await h.send(submit(h.url, ALICE, owner, {"answer": CAROL["aadObjectId"]}))
+        await h.next_post(3)
+        assert [c.method for c in h.fake.calls if c.method == "member"] == ["member", "member"]
+        assert h.db("SELECT kind, text FROM messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1") == [
+            ("answer", "@Carol_Chen")
+        ]

@@ -7,9 +7,8 @@ Teams channel when it starts (:mod:`bot.channels.teams`), with its connector and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -17,7 +16,7 @@ from aiohttp import web
 
 from bot import notices, texts
 from bot.bounded import CACHED_AT_MOST, Bounded
-from bot.channels import DeliveryFailed, RetryLater, Services, teams_edits, teams_removed, teams_stale
+from bot.channels import Services, teams_edits, teams_picked, teams_removed, teams_stale
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
 from bot.channels.teams_connector import Connector
@@ -280,7 +279,9 @@ class TeamsInbound:
         run_id, message_id = acts.card_ref(value)
         reply_to = None if message_id else body.get("replyToId")
         seen = await self._posted_card(message_id, reply_to)
-        people = await self._people_in(value, seen, inbound) if seen is not None and not seen.answered else {}
+        people: dict[str, Actor] = {}
+        if seen is not None and not seen.answered:
+            people = await teams_picked.people_in(self.store, self.connector, self.services, value, seen, inbound)
         await group.writable(self.services.db.conn)
         card = self.store.card(message_id, reply_to)
         assert inbound.actor is not None
@@ -346,27 +347,6 @@ class TeamsInbound:
         if first:  # where others read it (a thread, a group chat), it names whom it is for
             to = inbound.actor if inbound.conversation_type != "personal" else None
             self._say(inbound, reply_to, no.told, to)
-
-    async def _people_in(self, value: Mapping[str, Any], card: Card, inbound: acts.Inbound) -> dict[str, Actor]:
-        """The person a people picker returned: someone seen, or a member the connector knows."""
-        picked = str(value.get("answer") or "").strip()
-        if (card.expects or {}).get("type") != "person" or not picked:
-            return {}
-        found = self.store.person(picked)
-        if found is None:
-            with contextlib.suppress(RetryLater, DeliveryFailed):
-                member = await self.connector.member(inbound.service_url, inbound.base_id, picked)
-                if member.get("id"):
-                    found = acts.actor(member)
-                    ref = self.store.reference(inbound.base_id)
-                    if ref is not None:
-                        await group.writable(self.services.db.conn)
-                        now = self.services.dispatcher.clock()
-                        picked_by = frozenset({found.platform_id})  # picked here: this chat is not theirs
-                        self.store.remember(
-                            ref, lambda: {}, [(found, member.get("aadObjectId"))], now, mentioned=picked_by
-                        )
-        return {picked: found} if found else {}
 
     def _after_turn(self, result: TurnResult, message: Message, submitted: Card | None = None) -> None:
         """Wake the outbox; show the answer on the cards it answered (the submitted one too, when

@@ -271,3 +271,8 @@ def teams_not_your_card() -> str:
 def teams_cut() -> str:
     """What stands where the middle of a message too long for Teams was left out."""
     return " … "
+
+
+def teams_member_lookup_failed(picked: str, why: str) -> str:
+    """A person picked in a card whom the connector would not describe, twice, for now."""
+    return f"Teams: the person picked in a card ({picked}) could not be looked up (tried twice): {why}"
