@@ -57,6 +57,6 @@ def refusal(
     if card.to_id not in (None, actor_id, anyone):
         return Refusal("not_theirs", texts.teams_not_your_card())  # someone else's card: theirs stays open
     if transcript.asked_since(conn, card.run_id, card.message_id, actor_id):  # sent or still queued
-        return Refusal("asked_since", texts.teams_card_closed(), stale=True)
+        return Refusal("asked_since", texts.teams_card_asked_since(), stale=True)  # a reminder's card, a newer question
     closed = _why_closed(conn, card, actor_id)
     return Refusal("closed", closed, stale=True) if closed is not None else None

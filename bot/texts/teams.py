@@ -135,6 +135,11 @@ def teams_card_closed() -> str:
     return "That card is no longer open. Type your answer instead, or say 'help'."
 
 
+def teams_card_asked_since() -> str:
+    """On a card asked again since (a reminder's card, a newer question to the same person)."""
+    return "That card was asked again since: answer the latest card below, or type your answer."
+
+
 def teams_card_run_ended(status: str) -> str:
     """On a card of a run that ended (shown on it, and told to whoever submits it late)."""
     why = "the run was cancelled" if status == "cancelled" else "the run has ended"
