@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -49,10 +50,18 @@ def main(ctx: click.Context, db: str, flows: str) -> None:
     ctx.call_on_close(ctx.obj.close)
     config.say_misnamed(os.environ, _say_on_stderr)  # the option each was meant for stays at its default
     typed: list[str] = []  # pasted, a hint runs on this ledger and these flows too
+    logged = ctx.invoked_subcommand in SERVERS  # a hint in a server's log is pasted in another folder, env
     for name, value in (("db", db), ("flows", flows)):
-        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+        if logged:
+            typed += [f"--{name}", str(Path(value).resolve())]
+        elif ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
             typed += [f"--{name}", value]
     _common.typed_options[:] = typed
+
+
+#: The commands whose hints go to a log (``slack retry ...`` for an event given up): they name the
+#: ledger and the flows by their whole paths, which a systemd unit gives by environment or default.
+SERVERS = ("serve", "rasa-actions")
 
 
 def _data(items: tuple[str, ...]) -> dict[str, str]:

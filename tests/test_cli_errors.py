@@ -400,3 +400,23 @@ def test_a_number_beyond_sqlites_integers_is_a_usage_error_not_a_traceback(ledge
     """Before: OverflowError: Python int too large to convert to SQLite INTEGER, a traceback."""
     result = run(ledger, *args)
     assert result.exit_code == 2 and "9223372036854775808 is not in the range" in result.output
+
+
+def test_a_servers_hints_name_the_ledger_and_flows_by_their_whole_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve`` started by systemd with ``DECISIONBOT_DB`` (or the default): its log's hints
+    (``slack retry Ev...`` for an event given up) named no ledger, so pasted in another folder they
+    said "No ledger at data/decisions.db". A server's hints name both by their whole paths."""
+    from bot import texts
+
+    said: list[str] = []
+    monkeypatch.setattr(main.commands["serve"], "callback", lambda **_: said.append(texts.command()))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["serve"], env={"DECISIONBOT_DB": "data/x.db"})
+    assert result.exit_code == 0, result.output
+    assert said[0].endswith(f" --db {tmp_path / 'data' / 'x.db'} --flows {tmp_path / 'flows'}")
+    said.clear()
+    monkeypatch.setattr(main.commands["report"], "callback", lambda **_: said.append(texts.command()))
+    CliRunner().invoke(main, ["report"], env={"DECISIONBOT_DB": "data/x.db"})
+    assert "--db" not in said[0]  # at the terminal: only what was typed
