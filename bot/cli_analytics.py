@@ -229,7 +229,7 @@ def explore(obj: Context, host: str, port: int, immutable: bool, public: bool) -
 
     \b
     Example:
-      pip install 'decisionbot[explore]' && decisionbot explore --port 8001
+      pip install -e '.[explore]' && decisionbot explore --port 8001
     """
     from bot.analytics import explore as exploring
 

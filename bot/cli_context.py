@@ -77,7 +77,9 @@ class Context:
 
         if not self.flows_dir.is_dir() or not flow_files(self.flows_dir):
             env = config.BY_NAME["flows"].env
-            raise ConfigError(texts.cli_no_flows(str(self.flows_dir), self.flows_dir.is_dir(), env))
+            raise ConfigError(
+                texts.cli_no_flows(str(self.flows_dir), self.flows_dir.is_dir(), env, self.flows_dir.is_file())
+            )
         return self.flows_dir
 
     def check_flow(self, conn: sqlite3.Connection, flow: str | None) -> None:

@@ -52,7 +52,8 @@ def db_migrate(obj: Context) -> None:
     "--into",
     "folder",
     metavar="DIR",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
+    callback=lambda _ctx, _param, value: _folder(value),
     help="Write DIR/decisions-<UTC time>.db (DIR made 0750 if missing) and keep only the newest --keep of those.",
 )
 @click.option(
@@ -79,7 +80,7 @@ def db_backup(obj: Context, file: Path | None, folder: Path | None, keep: int | 
     \b
     Example:
       decisionbot --db data/decisions.db db backup --into data/backups --keep 14
-      decisionbot --db data/decisions.db db backup backups/decisions-$(date +%F).db
+      decisionbot --db data/decisions.db db backup /mnt/offsite/decisions.db
     """
     _refuse_bad_backup_options(file, folder, keep)
     ledger = obj.existing_ledger()
@@ -110,6 +111,14 @@ def db_restore(obj: Context, copy: Path) -> None:
     """
     runs, aside = restore.restore(copy, Path(obj.db_path))
     click.echo(texts.cli_restored(obj.db_path, str(copy), runs, None if aside is None else str(aside)))
+
+
+def _folder(given: str | None) -> Path | None:
+    """``--into DIR``; ``--into ""`` (``--into "$BACKUPS"`` with BACKUPS unset, in a cron line)
+    refused: it was the folder the command ran in, where copies were written and pruned."""
+    if given is not None and not given.strip():
+        raise click.BadParameter(texts.cli_backup_into_empty(), param_hint="--into")
+    return None if given is None else Path(given)
 
 
 def _refuse_bad_backup_options(file: Path | None, folder: Path | None, keep: int | None) -> None:

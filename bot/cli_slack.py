@@ -96,7 +96,7 @@ def slack_retry(obj: Context, names: tuple[str, ...], every: bool) -> None:
       decisionbot slack retry 12 Ev0AB1CD2EF3
     """
     if bool(names) == every:
-        raise click.UsageError(texts.cli_slack_retry_what())
+        raise click.UsageError(texts.cli_slack_retry_what(both=every))
     obj.existing_ledger()  # a mistyped --db is not a new, empty ledger
     asked = list(dict.fromkeys(names))
     notes: list[str] = []

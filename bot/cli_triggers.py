@@ -319,7 +319,7 @@ def jobs_run_due(obj: Context, now_text: str | None, as_json: bool) -> None:
     """
     from bot.scheduler import CLI_PAUSE, Scheduler, describe
 
-    now = _moment(now_text) if now_text else utc_now()
+    now = _moment(now_text) if now_text is not None else utc_now()  # --now "": an unset variable, refused
     dispatcher = obj.dispatcher(clock=lambda: now)
     scheduler = Scheduler(dispatcher, os.environ, pause=CLI_PAUSE)  # a server on the file gets turns in
     scheduler.plan(now)

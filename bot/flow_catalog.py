@@ -112,7 +112,9 @@ class FlowCatalog:
             errors = list(self.refused.values())
             raise errors[0] if len(errors) == 1 else BotError(texts.flows_all_refused([str(e) for e in errors]))
         if not self.current:  # a mistyped --flows (or DECISIONBOT_FLOWS) would otherwise run nothing
-            raise ConfigError(texts.cli_no_flows(str(folder), folder.is_dir(), config.BY_NAME["flows"].env))
+            raise ConfigError(
+                texts.cli_no_flows(str(folder), folder.is_dir(), config.BY_NAME["flows"].env, folder.is_file())
+            )
         self._versions: dict[tuple[str, str], Flow] = {(f.id, f.version): f for f in self.current.values()}
         #: Scans made current (``apply``): each edit of the folder a long-running process saw.
         self.reloads = 0

@@ -62,6 +62,9 @@ def restore(copy: Path, ledger: Path) -> tuple[int, Path | None]:
         source = open_readonly(copy).conn  # not SQLite, another application's database: refused here
     except ConfigError as exc:  # its words name --db, but the file at fault is COPY
         raise BotError(texts.cli_restore_not_a_ledger(str(copy), str(exc))) from None
+    if not Database(source)["runs"].exists():  # an empty file (SQLite's too): "The backup failed" was said
+        source.close()
+        raise BotError(texts.cli_restore_not_a_ledger(str(copy), texts.restore_no_runs(str(copy))))
     if unknown := migrations.unknown(Database(source)):  # this version would refuse to run on it
         source.close()
         raise BotError(texts.cli_restore_newer(str(copy), unknown))

@@ -93,7 +93,7 @@ def analytics_result_too_big(limit: int) -> str:
 
 
 def analytics_no_datasette() -> str:
-    return "Datasette is not installed. Try: pip install 'decisionbot[explore]'"
+    return "Datasette is not installed. Try, in the project's folder: pip install -e '.[explore]'"
 
 
 def analytics_wal_pending(path: str) -> str:

@@ -213,6 +213,10 @@ def cli_backup_keep_too_few(keep: int) -> str:
     return f"{keep}: keep at least 1 copy (the one just written), e.g. --keep 14."
 
 
+def cli_backup_into_empty() -> str:
+    return "is empty (an unset variable?): name the folder for the copies, e.g. --into /var/backups/decisionbot."
+
+
 def cli_backup_into_not_a_folder(folder: str) -> str:
     return f"{folder} is a file, not a folder: give --into a folder (made if missing), or FILE without --into."
 
@@ -313,6 +317,11 @@ def run_where(platform: str, here: str, moved_from: str | None) -> str:
     ``console``; one moved says from where: ``slack #ops (moved from #general)``."""
     where = platform if platform in ("console", "rasa") else f"{platform} {here}"
     return f"{where} (moved from {moved_from})" if moved_from else where
+
+
+def restore_no_runs(copy: str) -> str:
+    """COPY is SQLite (an empty file is) with no table of runs: no copy of a ledger."""
+    return f"{copy} holds no ledger (no table of runs; an empty file?)"
 
 
 def cli_restore_not_a_ledger(copy: str, problem: str) -> str:

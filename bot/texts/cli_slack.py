@@ -6,8 +6,10 @@ from __future__ import annotations
 from bot.texts._common import _join, command
 
 
-def cli_slack_retry_what() -> str:
-    return "Name the events to run again (ID ..., as 'slack events' lists them: its id or its event_id) or --all, not both."
+def cli_slack_retry_what(both: bool) -> str:
+    """``slack retry`` with neither events nor ``--all`` (``both``: with both)."""
+    which = "Name the events to run again (ID ..., as 'slack events' lists them: its id or its event_id) or --all"
+    return which + (", not both." if both else ".")
 
 
 def cli_slack_unknown_events(names: list[str]) -> str:

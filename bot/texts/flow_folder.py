@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.texts._common import command
 
 #: Why a step id is reserved, by its kind in bot/engine/reserved.py.
@@ -60,7 +62,14 @@ def flows_folder_empty_fix() -> str:
     return "name a flows folder or flow files"
 
 
-def cli_no_flows(folder: str, exists: bool, env: str) -> str:
+def cli_no_flows(folder: str, exists: bool, env: str, a_file: bool = False) -> str:
+    """``--flows`` naming no folder of flow files; one naming a file (``a_file``:
+    ``flows/post_meeting.yaml``) is told so, with its folder (it said the folder "does not exist")."""
+    if a_file:
+        return (
+            f"--flows names the file {folder}, not a folder. Point --flows (env {env}) at the folder of"
+            f" your flow files: {Path(folder).parent}"
+        )
     why = "holds no flow file (*.yaml)" if exists else "does not exist"
     return f"The flows folder {folder} {why}. Point --flows (env {env}) at the folder of your flow files."
 
