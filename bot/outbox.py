@@ -42,7 +42,6 @@ from bot.outbox_rows import (
     backoff,
     doubling,
     given_up,
-    lane,
     last_id,
     latest_prompts,
     mark_channel_down,
@@ -169,16 +168,14 @@ class Sender:
         upto = group.horizon(self.db.conn)
         # not read: the conversations held back (woken by the pass that held them) and those another
         # pass is sending, however many replies they hold (a storm's backlog hides no other reply)
-        busy = {*self.blocked_until, *self._sending}
-        items = pending(self.db, self.channel.name, upto=upto, skip=busy)
+        items = pending(self.db, self.channel.name, upto=upto, skip=[*self.blocked_until, *self._sending])
         self._missed.update(self._sending)  # read again once their pass ends
         grouped = group.installed(self.db.conn)
         if upto is not None and grouped is not None:  # the rest is sent once its group commits
             grouped.after_commit(self.wake.set)
         by_conversation: dict[str, list[Queued]] = {}
-        for item in items:  # a person's own replies are a lane of their own (see :func:`lane`)
-            if (key := lane(item.reply)) not in busy:
-                by_conversation.setdefault(key, []).append(item)
+        for item in items:
+            by_conversation.setdefault(str(item.reply.conversation), []).append(item)
         keys = list(by_conversation)
         probing = self.down_tries > 0 and len(keys) > 1
         if probing:  # the channel was refused: one conversation tries, the rest follow if it works;

@@ -50,12 +50,12 @@ def pending(
 ) -> list[Queued]:
     """Undelivered replies of ``channel`` (of one run, with ``run_id``; of one conversation, with
     ``conversation``) not given up, oldest first; only ids up to ``upto`` when given (the rows
-    above it belong to a group commit still open), and above ``after``; none of the lanes in
-    ``skip`` (:func:`lane`)."""
+    above it belong to a group commit still open), and above ``after``; none of the conversations
+    in ``skip``."""
     rows = db.conn.execute(
         f"SELECT {QUEUED_COLUMNS} FROM messages WHERE {UNSENT} AND channel = ? AND id > ? AND id <= ?"
         " AND (? IS NULL OR run_id = ?) AND (? IS NULL OR conversation = ?)"
-        f" AND (? IS NULL OR {LANE} NOT IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?",
+        " AND (? IS NULL OR conversation NOT IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?",
         (
             channel,
             after,
@@ -69,21 +69,6 @@ def pending(
         ),
     ).fetchall()
     return [queued_from_row(row) for row in rows]
-
-
-#: :func:`lane` in SQL, of a ``messages`` row.
-LANE = "(CASE WHEN private = 1 AND actor_id IS NOT NULL AND kind != 'error' THEN conversation || '>' || actor_id ELSE conversation END)"
-
-
-def lane(reply: Reply) -> str:
-    """The key of the replies delivered in order, one after another, and held together when the
-    platform refuses one for now: the conversation's; but a reply to one person alone (an owner's
-    question, which goes to their direct message or personal chat) is in a lane of that person's.
-    Before, a personal chat refusing for now (503, 429) held every later reply of the run's channel,
-    other people's runs too, until it took them, for up to a day."""
-    if reply.private and reply.to is not None and reply.kind != "error":
-        return f"{reply.conversation}>{reply.to.id}"
-    return str(reply.conversation)
 
 
 def last_id(db: Database) -> int:
