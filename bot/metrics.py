@@ -150,7 +150,7 @@ class ServerCollector(Collector):
         yield GaugeMetricFamily(
             "decisionbot_ledger_failing",
             "1 while the ledger takes no commit (its disk full): every request is answered 503 (as /healthz), else 0.",
-            int(bool(self.app[GROUP].health.failed)),
+            int(bool(self.app[GROUP].health.failed) or self.app[GROUP].health.locked_out()),
         )
 
     @staticmethod

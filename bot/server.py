@@ -17,7 +17,6 @@ import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -301,9 +300,8 @@ def _committed_first(group: GroupCommit) -> Callable[..., Any]:
             response = await handler(request)
         except LedgerBusy as exc:  # another process held the write lock past the request's wait
             abandon(written, exc)
-            # a commit lost as a full disk's is: /healthz and /metrics say so until one writes again
-            # (before, they said ok while every request was answered 503), one line a minute
-            group.health.lost("lock", partial(texts.request_waited_for_lock, request.path), str(exc))
+            group.health.busy()  # /healthz and /metrics say failing for a minute (they said ok)
+            log.warning(texts.request_waited_for_lock(request.path, str(exc)))
             return web.json_response({"error": texts.store_unavailable()}, status=503, headers={"Retry-After": "1"})
         except BaseException as exc:
             abandon(written, exc)
@@ -328,8 +326,9 @@ async def _healthz(request: web.Request) -> web.Response:
         body["routes_refused"] = routes
     if given_up := given_up_health(request.app[SERVICES].db.conn):  # kept, not run: the operator's to retry
         body["slack_events_given_up"] = given_up
-    if failed := request.app[GROUP].health.failed:  # nothing can be stored: the server is down, whatever it serves
-        body.update(status="failing", ledger_failing=texts.ledger_failing(failed))
+    health = request.app[GROUP].health  # nothing can be stored (a full disk, another's lock): down, whatever it serves
+    if (failed := health.failed) or health.locked_out():
+        body.update(status="failing", ledger_failing=texts.ledger_failing(failed) if failed else texts.ledger_locked_out())
         return web.json_response(body, status=503)
     return web.json_response(body)
 

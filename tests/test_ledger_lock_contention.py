@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.store import commit_health
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, SlackPeople, event_body, harness, message, sign, wait_for
 
@@ -84,12 +85,20 @@ async def test_the_outbox_carries_on_once_the_other_writer_is_done(slack: Harnes
     assert len(texts) == len(set(texts)) == 3
 
 
-async def test_healthz_and_metrics_say_failing_while_a_held_lock_refuses_requests_and_ok_once_one_commits(
-    slack: Harness, tmp_path: Path
+async def test_healthz_and_metrics_say_failing_while_a_held_lock_refuses_requests_and_ok_a_minute_on(
+    tmp_path: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another process held the write lock past the requests' wait: every request was answered 503,
     yet ``/healthz`` said ok (200) and ``decisionbot_ledger_failing`` stayed 0: no monitor saw it.
-    Now they say failing until a commit writes again (Slack's retry of the event, here)."""
+    Now they say failing for a minute after a request last gave up, then ok again on their own."""
+    slack = await harness(tmp_path, fake, env={"DECISIONBOT_METRICS_TOKEN": "m3trics"})
+    try:
+        await _locked_out(slack, tmp_path, monkeypatch)
+    finally:
+        await slack.client.close()
+
+
+async def _locked_out(slack: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     thread = await slack.started("start post_meeting Sync")
     body = event_body(message("UA", "We ship in March", thread_ts=thread), event_id="EvLOCKED1")
     async with Holder(tmp_path / "slack.db", 3.0):
@@ -97,7 +106,11 @@ async def test_healthz_and_metrics_say_failing_while_a_held_lock_refuses_request
         health = await slack.client.get("/healthz")
         assert health.status == 503
         said = await health.json()
-        assert said["status"] == "failing" and "the last 1 commit(s) to the ledger failed" in said["ledger_failing"]
+        assert said["status"] == "failing" and "another process held the ledger's write lock" in said["ledger_failing"]
+        metrics = await slack.client.get("/metrics", headers={"Authorization": "Bearer m3trics"})
+        assert "decisionbot_ledger_failing 1" in await metrics.text()
     assert (await slack.post(body, {**sign(body), "X-Slack-Retry-Num": "1"})).status == 200  # Slack's retry
+    assert slack.rows("SELECT raw FROM answers") == [("We ship in March",)]
+    monkeypatch.setattr(commit_health, "BUSY_SHOWN", 0.0)  # (a minute on: ok again, on its own)
     health = await slack.client.get("/healthz")
     assert health.status == 200 and (await health.json())["status"] == "ok"

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Hashable
 
 from bot import texts
 from bot.refusals import RefusalLog
 
 log = logging.getLogger("decisionbot.store")
+
+#: Seconds ``/healthz`` says failing after a request last gave up on another process's write lock.
+BUSY_SHOWN = 60.0
 
 
 class CommitHealth:
@@ -23,6 +27,17 @@ class CommitHealth:
         self.failures = RefusalLog(log, logging.ERROR)
         self.failed = 0  # commits lost since the last one that wrote
         self._changes = conn.total_changes
+        self._busy_at: float | None = None  # when a request last gave up waiting for another process's lock
+
+    def busy(self) -> None:
+        """A request gave up waiting for the write lock another process holds (answered 503)."""
+        self._busy_at = time.monotonic()
+
+    def locked_out(self) -> bool:
+        """Whether a request gave up on another process's write lock within :data:`BUSY_SHOWN`
+        seconds: ``/healthz`` and ``/metrics`` say failing meanwhile (they said ok while every
+        request was answered 503), and ok again on their own once that is over."""
+        return self._busy_at is not None and time.monotonic() - self._busy_at < BUSY_SHOWN
 
     def begun(self) -> None:
         """A group transaction begins: what it writes is counted from here."""
