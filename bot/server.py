@@ -328,7 +328,9 @@ async def _healthz(request: web.Request) -> web.Response:
         body["slack_events_given_up"] = given_up
     health = request.app[GROUP].health  # nothing can be stored (a full disk, another's lock): down, whatever it serves
     if (failed := health.failed) or health.locked_out():
-        body.update(status="failing", ledger_failing=texts.ledger_failing(failed) if failed else texts.ledger_locked_out())
+        body.update(
+            status="failing", ledger_failing=texts.ledger_failing(failed) if failed else texts.ledger_locked_out()
+        )
         return web.json_response(body, status=503)
     return web.json_response(body)
 

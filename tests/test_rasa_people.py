@@ -142,6 +142,8 @@ def test_an_at_id_is_the_whole_id_whatever_characters_it_holds() -> None:
         "@a#1": Actor("rasa:a#1", "a#1"),
     }
     assert rr.mentions("@bob.", known) == {"@bob": Actor("rasa:bob", "Bob")}  # a sentence's stop is not the id's
+    for aside in ("(owner @bob), due friday", "give A1 to @bob)", "@bob's team", "@bob…"):
+        assert rr.mentions(aside, known) == {"@bob": Actor("rasa:bob", "Bob")}, aside
 
 
 @pytest.mark.parametrize("entry", [None, True, 1.5, ["bob"]])
@@ -149,6 +151,8 @@ def test_a_participant_that_is_no_id_is_refused_naming_it(entry: Any) -> None:
     """``[null]`` became a participant "rasa:None", whom typing None then made an owner."""
     with pytest.raises(rr.BadCall, match="in decision_participants is not a sender id"):
         rr.participants([entry])
+    with pytest.raises(rr.BadCall, match="true in decision_participants is not a sender id"):
+        rr.participants([{"id": True}])
     assert rr.participants([5]) == [Actor("rasa:5", "5")]  # a numeric id (Telegram's) is an id
 
 

@@ -32,6 +32,8 @@ CHANNEL = "rasa"
 #: ``@whatsapp:+1415...``, ``@bob/x``, ``@o'neil``): the whole word, less a closing ``.,;:!?``
 #: (``@bob/x`` was read as ``@bob``, another person).
 _MENTION = re.compile(r"(?<![^\s,;])@([^\s,;<>|&`]+)")
+#: What closes a sentence or an aside after an ``@id`` ("(owner @carol), due friday"), not part of it.
+_CLOSING = ".,;:!?)]}\"'…"
 #: A Teams mention, as Rasa's Bot Framework connector passes the text on: <at>Bob Smith</at>.
 _TEAMS_PERSON = re.compile(r"<at>([^<]+)</at>")
 
@@ -161,8 +163,9 @@ def participants(value: Any) -> list[Actor]:
     for entry in entries:
         if isinstance(entry, Mapping) and not entry.get("id"):
             raise BadCall(texts.rasa_participant_without_id())
-        if not isinstance(entry, str | int | Mapping) or isinstance(entry, bool):  # null was a person "None"
-            raise BadCall(texts.rasa_bad_participant_value(entry))
+        given = entry.get("id") if isinstance(entry, Mapping) else entry
+        if not isinstance(given, str | int) or isinstance(given, bool):  # null was a person "None"
+            raise BadCall(texts.rasa_bad_participant_value(given))
         if isinstance(entry, Mapping):
             sender, label = _sender(str(entry["id"]))
             name = one_line(str(entry.get("name") or label or sender))
@@ -188,7 +191,7 @@ def mentions(text: str, known: list[Actor]) -> dict[str, Actor]:
     by_id = {a.platform_id.casefold(): a for a in known}
     out: dict[str, Actor] = {}
     for handle in _MENTION.findall(text):
-        handle = handle.rstrip(".,;:!?")
+        handle = _known_start(handle.rstrip(_CLOSING), by_id)
         out[f"@{handle}"] = by_id.get(handle.casefold()) or Actor(f"{CHANNEL}:{handle}", handle)
     for token in SLACK_MENTION.finditer(text):
         sender, label = _sender(token[0])
@@ -198,6 +201,15 @@ def mentions(text: str, known: list[Actor]) -> dict[str, Actor]:
         if len(named) == 1:
             out[token[0]] = next(iter(named.values()))
     return out
+
+
+def _known_start(handle: str, by_id: Mapping[str, Actor]) -> str:
+    """``handle`` when it is a participant's id or none starts it; else the longest participant's
+    id it starts with, followed by what no id goes on with ("@bob's team": bob)."""
+    if handle.casefold() in by_id:
+        return handle
+    starts = [k for k in by_id if handle.casefold().startswith(k) and not handle[len(k)].isalnum()]
+    return handle[: len(max(starts, key=len))] if starts else handle
 
 
 # --- replies ---------------------------------------------------------------------------------

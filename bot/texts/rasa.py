@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,7 +45,7 @@ def rasa_bad_participant(entry: str) -> str:
 
 def rasa_bad_participant_value(entry: object) -> str:
     """An entry of ``decision_participants`` that is no id: null, true, a number with a point, a list."""
-    shown = "null" if entry is None else repr(entry)[:40]
+    shown = json.dumps(entry, default=repr)[:40]  # as Rasa's JSON wrote it: null, true, 1.5
     return f"{shown} in decision_participants is not a sender id. List participants as ids, e.g. bob, carol."
 
 
