@@ -261,7 +261,10 @@ def parse_date(
     *,
     not_before: date | None = None,
     not_after: date | None = None,
+    capped: bool = True,
 ) -> date:
+    """The day ``text`` names, within the bounds; ``capped``: no more than :data:`FURTHEST_YEARS`
+    ahead when ``not_after`` is None and ``not_before`` is nearer (a flow's own bound is not capped)."""
     raw = required(text)
     invalid = AnswerError("date_invalid", today=ctx.today, not_before=not_before, not_after=not_after)
     try:
@@ -280,7 +283,8 @@ def parse_date(
         raise AnswerError("date_too_early", bound=not_before)
     if not_after is not None and found > not_after:
         raise AnswerError("date_too_late", bound=not_after)
-    if not_after is None and found > (furthest := furthest_day(ctx.today)):
+    far = capped and not_after is None and (not_before is None or not_before <= furthest_day(ctx.today))
+    if far and found > (furthest := furthest_day(ctx.today)):
         raise AnswerError("date_too_far", bound=furthest, years=FURTHEST_YEARS)
     return found
 
@@ -303,4 +307,4 @@ def resolve_bound(spec: str | date | None, ctx: ParseContext) -> date | None:
         return (spec.astimezone(ctx.tz) if spec.tzinfo else spec).date()
     if isinstance(spec, date):
         return spec
-    return parse_date(spec, ctx)
+    return parse_date(spec, ctx, capped=False)  # not_after: in 150 years, a flow's own choice

@@ -82,3 +82,13 @@ def test_the_furthest_day_from_a_leap_day_is_the_28th():
     from bot.engine.answers import furthest_day
 
     assert furthest_day(date(2028, 2, 29)) == date(2128, 2, 28)
+
+
+def test_a_flows_own_bounds_are_not_capped():
+    """A flow's ``not_after: "2200-01-01"`` (quoted) or ``in 150 years`` was refused at load once
+    answers were capped at 100 years; a question whose ``not_before`` is past the cap took no day."""
+    from bot.engine.answers import resolve_bound
+
+    assert resolve_bound("2200-01-01", ctx_at()) == date(2200, 1, 1)
+    assert resolve_bound("in 150 years", ctx_at()) == date(2176, 12, 4)
+    assert parse_date("2201-01-01", ctx_at(), not_before=date(2200, 1, 1)) == date(2201, 1, 1)
