@@ -309,6 +309,18 @@ class Dispatcher(Admitting):
             jobs.finish_job(conn, job.id, outcome, now)
             return outcome
 
+    @staticmethod
+    def _nudge_stalled(conn: sqlite3.Connection, run_id: int, decision_id: int, now: datetime) -> None:
+        """A review held by hand that stalled, still open on the review date (which starts no
+        second one): its conversation is told the date has come and whom it waits for, so the
+        date does not pass in silence (any answer resumes it)."""
+        row = runs.load_run(conn, run_id)
+        if row is None or row.status != "stalled":
+            return
+        waits = list(dict.fromkeys(p.actor.name for p in row.context.prompts if p.asked))
+        said = texts.review_date_stalled(decision_id, run_id, waits)
+        runs.queue_replies(conn, [Reply(run_id, row.conversation, said, kind="info")], iso(now))
+
     def _start_flow(self, conn: sqlite3.Connection, job: Job, now: datetime, nobody: Mapping[str, str]) -> str:
         """A review date has come: the review flow starts where the decision was made (the
         conversation, not the decision's thread, long closed: a new thread of its own), with the
@@ -323,6 +335,7 @@ class Dispatcher(Admitting):
             return f"skipped: decision {status}"
         flow = self.catalog.get(job.payload.get("flow") or "decision_review")
         if (under_way := ledger.review_under_way(conn, decision_id, flow.id)) is not None:
+            self._nudge_stalled(conn, under_way, decision_id, now)
             return texts.job_review_under_way(decision_id, under_way)  # started by hand, before its date
         lead = job.payload.get("facilitator")  # who set its date (none on jobs of older releases: the decision's)
         trigger = Trigger(flow=flow.id, source="schedule", kind="review", data={"decision_id": decision_id})

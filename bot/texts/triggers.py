@@ -276,6 +276,12 @@ def review_already_under_way(decision_id: int, run_id: int) -> str:
     )
 
 
+def review_date_stalled(decision_id: int, run_id: int, waits: list[str]) -> str:
+    """To a stalled review's conversation when the decision's review date comes (no second review starts)."""
+    who = f" It waits for {', '.join(waits)}: an answer picks it up again." if waits else ""
+    return f"The review date of decision {decision_id} has come; its review (run #{run_id}) stalled.{who}"
+
+
 def job_review_under_way(decision_id: int, run_id: int) -> str:
     """A review's job when a review of the decision, started by hand before its date, is still going."""
     return f"skipped: a review of decision {decision_id} is under way (run {run_id})"

@@ -243,5 +243,10 @@ def test_a_review_held_by_hand_that_stalled_before_the_review_date_is_not_starte
     clock.now = REVIEW_DAY
     assert ("start_flow", "skipped: a review of decision 1 is under way (run 2)") in run_due(bot)
     assert bot.db.conn.execute("SELECT count(*) FROM runs WHERE flow_id = 'decision_review'").fetchone() == (1,)
+    told = "SELECT text FROM messages WHERE run_id = 2 ORDER BY id DESC LIMIT 1"
+    assert bot.db.conn.execute(told).fetchone() == (
+        "The review date of decision 1 has come; its review (run #2) stalled. It waits for alice: an answer"
+        " picks it up again.",
+    )  # the date does not pass in silence
     with pytest.raises(BotError, match=r"A review of decision 1 is under way \(run #2\)"):
         bot.start(Trigger(flow="decision_review", data={"decision_id": 1}, facilitator=ALICE), ROOM)
