@@ -7,18 +7,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.fakes.bot_connector import Call
 from tests.teams_support import ALICE, CAROL, Harness, personal, submit
+
+
+async def up_to_the_owner(h: Harness) -> Call:
+    """Alice's post_meeting in her personal chat up to its owner question's card (Carol a member
+    the connector describes); that card."""
+    h.fake.members[CAROL["aadObjectId"]] = {**CAROL, "userPrincipalName": "carol@example.com"}
+    await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+    await h.next_post(0)
+    await h.send(personal(h.url, ALICE, "We ship in March"))
+    await h.next_post(1)
+    await h.send(personal(h.url, ALICE, "Draft the plan"))
+    return await h.next_post(2)
 
 
 async def test_an_owner_picked_in_a_personal_chat_is_asked_in_their_own(tmp_path: Path) -> None:
     async with Harness(tmp_path) as h:
-        h.fake.members[CAROL["aadObjectId"]] = {**CAROL, "userPrincipalName": "carol@example.com"}
-        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
-        await h.next_post(0)
-        await h.send(personal(h.url, ALICE, "We ship in March"))
-        await h.next_post(1)
-        await h.send(personal(h.url, ALICE, "Draft the plan"))
-        owner = await h.next_post(2)
+        owner = await up_to_the_owner(h)
         await h.send(submit(h.url, ALICE, owner, {"answer": CAROL["aadObjectId"]}))  # the people picker
         await h.next_post(3)
         await h.send(personal(h.url, ALICE, "2099-01-15"))
@@ -36,13 +43,7 @@ async def test_a_member_lookup_refused_for_now_is_asked_again_not_blamed_on_the_
     "I don't know '00000000-...'", the submit counted as one of their three misses. Now the
     lookup is asked again after the wait Teams names, and the pick is taken."""
     async with Harness(tmp_path) as h:
-        h.fake.members[CAROL["aadObjectId"]] = {**CAROL, "userPrincipalName": "carol@example.com"}
-        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
-        await h.next_post(0)
-        await h.send(personal(h.url, ALICE, "We ship in March"))
-        await h.next_post(1)
-        await h.send(personal(h.url, ALICE, "Draft the plan"))
-        owner = await h.next_post(2)
+        owner = await up_to_the_owner(h)
         h.fake.refuse("member", 503)
         await h.send(submit(h.url, ALICE, owner, {"answer": CAROL["aadObjectId"]}))
         await h.next_post(3)
