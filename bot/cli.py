@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import click
@@ -52,8 +51,8 @@ def main(ctx: click.Context, db: str, flows: str) -> None:
     typed: list[str] = []  # pasted, a hint runs on this ledger and these flows too
     logged = ctx.invoked_subcommand in SERVERS  # a hint in a server's log is pasted in another folder, env
     for name, value in (("db", db), ("flows", flows)):
-        if logged:
-            typed += [f"--{name}", str(Path(value).resolve())]
+        if logged:  # blank: the default, as the server reads it; a link's own path, not a release's it points to
+            typed += [f"--{name}", os.path.abspath(value.strip() or str(config.BY_NAME[name].default))]
         elif ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
             typed += [f"--{name}", value]
     _common.typed_options[:] = typed

@@ -47,8 +47,8 @@ def rasa_actions(obj: Context, port: int, host: str) -> None:
         if (exc.name or "").split(".")[0] not in ("rasa_sdk", "sanic"):
             raise
         raise BotError(texts.rasa_not_installed()) from exc
-    os.environ[config.BY_NAME["db"].env] = obj.db_path
-    os.environ[config.BY_NAME["flows"].env] = str(obj.flows_dir)
+    os.environ[config.BY_NAME["db"].env] = os.path.abspath(obj.db_path)  # the workers' hints name them whole
+    os.environ[config.BY_NAME["flows"].env] = os.path.abspath(obj.flows_dir)
     store.refuse_read_only(obj.db_path)
     obj.require_flows()  # a flows folder with no flows: said before the port
     try_port(host, port)  # a busy port: refused before the ledger is made (Sanic binds it again)

@@ -149,7 +149,8 @@ class ServerCollector(Collector):
         yield GaugeMetricFamily("decisionbot_flows_refused", "Flow files refused at their last load.", len(refused))
         yield GaugeMetricFamily(
             "decisionbot_ledger_failing",
-            "1 while the ledger takes no commit (its disk full): every request is answered 503 (as /healthz), else 0.",
+            "1 while the ledger takes no commit (its disk full; another process's write lock, for a minute after a"
+            " request gave up on it): every request is answered 503 (as /healthz), else 0.",
             int(bool(self.app[GROUP].health.failed) or self.app[GROUP].health.locked_out()),
         )
 

@@ -363,3 +363,21 @@ async def test_a_delivered_replys_mark_is_written_into_the_group_without_a_savep
         committed_rows(slack, "SELECT count(*) FROM messages WHERE direction = 'out' AND delivered_at IS NULL")[0][0]
         == 0
     )
+
+
+async def test_a_request_that_gave_up_on_the_lock_marks_the_ledger_failing_until_one_writes(tmp_path: Path) -> None:
+    """Socket Mode envelopes and slash commands that gave up on another process's write lock
+    left /healthz ok (only the HTTP middleware told it); they call ``group.busy`` too."""
+    from bot.store import group as groups
+
+    db = open_db(tmp_path / "b.db")
+    group = GroupCommit.install(db.conn)
+    try:
+        groups.busy(db.conn)
+        assert group.health.locked_out()
+        await group.writable()
+        db.conn.execute("INSERT INTO deliveries (platform, delivery_id, received_at) VALUES ('t', 'x', 'now')")
+        await group.settled()
+        assert not group.health.locked_out()  # a commit that wrote: free again
+    finally:
+        db.close()

@@ -144,6 +144,9 @@ def test_an_at_id_is_the_whole_id_whatever_characters_it_holds() -> None:
     assert rr.mentions("@bob.", known) == {"@bob": Actor("rasa:bob", "Bob")}  # a sentence's stop is not the id's
     for aside in ("(owner @bob), due friday", "give A1 to @bob)", "@bob's team", "@bob…"):
         assert rr.mentions(aside, known) == {"@bob": Actor("rasa:bob", "Bob")}, aside
+    for longer in ("@bob_smith", "@bob-2", "@bob.smith@example.org"):  # another id than bob's, whole
+        assert rr.mentions(longer, known) == {longer: Actor(f"rasa:{longer[1:]}", longer[1:])}, longer
+    assert rr.mentions("@ßx", [Actor("rasa:ss", "S")]) == {"@ßx": Actor("rasa:ßx", "ßx")}
 
 
 @pytest.mark.parametrize("entry", [None, True, 1.5, ["bob"]])

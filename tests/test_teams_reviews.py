@@ -147,11 +147,11 @@ async def test_a_card_pressed_after_a_reminder_asked_again_is_closed_saying_so(t
         assert reminder.card is not None and "Reminder" in reminder.card["body"][1]["text"]
         await h.send(submit(h.url, BOB, first, {"answer": "yes"}))  # the card he saw first
         told = await h.next_post(7)
-        assert "asked again since: answer the latest card below" in told.text  # (was "no longer open: type ...")
+        assert "I've asked you something newer since: answer my latest question" in told.text  # (was "no longer open")
         await h.settle()
         redrawn = [u for u in h.fake.of("update") if u.activity_id == first.answer_id]
         assert redrawn and redrawn[-1].card is not None and redrawn[-1].card["actions"] == []
-        assert "asked again since" in redrawn[-1].card["body"][-1]["text"]
+        assert "something newer since" in redrawn[-1].card["body"][-1]["text"]
         await h.send(submit(h.url, BOB, reminder, {"answer": "yes"}))  # the reminder's card answers
         await h.next_post(8)
         assert h.db("SELECT value FROM answers WHERE step = 'owner_accepts'") == [("true",)]

@@ -204,12 +204,14 @@ def mentions(text: str, known: list[Actor]) -> dict[str, Actor]:
 
 
 def _known_start(handle: str, by_id: Mapping[str, Actor]) -> str:
-    """``handle`` when it is a participant's id or none starts it; else the longest participant's
-    id it starts with, followed by what no id goes on with ("@bob's team": bob)."""
+    """``handle``, less a possessive ("@bob's team") when it is a participant's id without it and
+    not with it: the rest of a word is the id's (``@bob_smith``, ``@bob/x``: never ``@bob``)."""
     if handle.casefold() in by_id:
         return handle
-    starts = [k for k in by_id if handle.casefold().startswith(k) and not handle[len(k)].isalnum()]
-    return handle[: len(max(starts, key=len))] if starts else handle
+    for possessive in ("'s", "’s"):
+        if handle.endswith(possessive) and handle[: -len(possessive)].casefold() in by_id:
+            return handle[: -len(possessive)]
+    return handle
 
 
 # --- replies ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from bot.channels import rasa_replies as rr
 from bot.channels.rasa_call import dispatcher
 from bot.channels.rasa_edge import InflatedTooLarge, call_refusal, decoded, inflated, log_refusals
 from bot.flow_catalog import watch_flows
+from bot.texts import _common
 
 
 def build_app(executor: Any) -> Any:
@@ -31,6 +32,8 @@ def build_app(executor: Any) -> Any:
     @app.before_server_start
     async def log_as_the_primary(_: Any) -> None:
         configure_logging()  # a worker process is spawned: its INFO lines were lost
+        # and its hints (flows validate, slack retry) lost the ledger and flows the command named
+        _common.typed_options[:] = ["--db", str(config.get("db")), "--flows", str(config.get("flows"))]
 
     @app.after_server_start
     async def reload_flows_when_changed(running: Any) -> None:

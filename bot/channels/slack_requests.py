@@ -97,6 +97,7 @@ class SlackRequests:
             answer = Answer(400)
         except write_lock.LedgerBusy as exc:  # nothing of it kept, and not acknowledged: Slack sends it again
             group.abandon(written, exc)
+            group.busy(self.services.db.conn)  # /healthz says so, as for an HTTP request answered 503
             log.warning(texts.slack_envelope_ledger_busy(request.envelope_id, str(exc)))
             return
         except BaseException as exc:  # nothing of it kept, and not acknowledged: Slack sends it again
@@ -145,6 +146,7 @@ class SlackRequests:
             if envelope.kind != "command":
                 raise  # answered 503 (not acknowledged over Socket Mode): Slack sends an event again (a click
                 # with a response_url is not: slack_late tells its person)
+            group.busy(self.services.db.conn)  # /healthz says so, as for a request answered 503
             log.warning(texts.slack_command_ledger_busy(str(exc)))  # Slack never sends a command again: say so
             return Answer(body=blocks.ephemeral(texts.slack_ledger_busy()))
         return Answer()

@@ -263,8 +263,8 @@ def parse_date(
     not_after: date | None = None,
     capped: bool = True,
 ) -> date:
-    """The day ``text`` names, within the bounds; ``capped``: no more than :data:`FURTHEST_YEARS`
-    ahead when ``not_after`` is None and ``not_before`` is nearer (a flow's own bound is not capped)."""
+    """The day ``text`` names, within the bounds; ``capped``: without ``not_after``, no more than
+    :data:`FURTHEST_YEARS` after today (or ``not_before``, when later); a flow's own bound is not capped."""
     raw = required(text)
     invalid = AnswerError("date_invalid", today=ctx.today, not_before=not_before, not_after=not_after)
     try:
@@ -283,8 +283,8 @@ def parse_date(
         raise AnswerError("date_too_early", bound=not_before)
     if not_after is not None and found > not_after:
         raise AnswerError("date_too_late", bound=not_after)
-    far = capped and not_after is None and (not_before is None or not_before <= furthest_day(ctx.today))
-    if far and found > (furthest := furthest_day(ctx.today)):
+    furthest = furthest_day(max(ctx.today, not_before or ctx.today))  # from a bound past it, too
+    if capped and not_after is None and found > furthest:
         raise AnswerError("date_too_far", bound=furthest, years=FURTHEST_YEARS)
     return found
 

@@ -56,6 +56,7 @@ class CommitHealth:
         """A group committed: if it wrote, a run of failures is over (said when there was one)."""
         if self.conn.total_changes == self._changes:
             return
+        self._busy_at = None  # it wrote: the lock another process held is free again
         if self.failed > 1:
             log.info(texts.group_commits_again(self.failed))
             self.failures.forget()  # the next failure is told at once

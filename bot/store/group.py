@@ -356,6 +356,13 @@ async def writable(conn: sqlite3.Connection, within: float | None = None) -> Non
         await group.writable(within)
 
 
+def busy(conn: sqlite3.Connection) -> None:
+    """A request gave up waiting for another process's write lock (see :meth:`CommitHealth.busy`)."""
+    group = installed(conn)
+    if group is not None:
+        group.health.busy()
+
+
 async def settled(conn: sqlite3.Connection) -> None:
     """What ``conn`` wrote so far is committed (a no-op where no group is installed)."""
     group = installed(conn)

@@ -137,7 +137,7 @@ def teams_card_closed() -> str:
 
 def teams_card_asked_since() -> str:
     """On a card asked again since (a reminder's card, a newer question to the same person)."""
-    return "That card was asked again since: answer the latest card below, or type your answer."
+    return "I've asked you something newer since: answer my latest question, or type your answer."
 
 
 def teams_card_run_ended(status: str) -> str:

@@ -92,3 +92,6 @@ def test_a_flows_own_bounds_are_not_capped():
     assert resolve_bound("2200-01-01", ctx_at()) == date(2200, 1, 1)
     assert resolve_bound("in 150 years", ctx_at()) == date(2176, 12, 4)
     assert parse_date("2201-01-01", ctx_at(), not_before=date(2200, 1, 1)) == date(2201, 1, 1)
+    with pytest.raises(AnswerError) as info:  # the cap counts from such a bound
+        parse_date("9999-12-31", ctx_at(), not_before=date(2200, 1, 1))
+    assert info.value.params["bound"] == date(2300, 1, 1)
