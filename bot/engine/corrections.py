@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import texts
-from bot.engine import dates, questions, shown, templates
+from bot.engine import handed, questions, shown, templates
 from bot.engine.answers import AnswerError, parse_yes_no
 from bot.engine.asking import TurnBase
 from bot.engine.commands import Command, item_word, match_name
@@ -167,7 +167,7 @@ class Corrections(TurnBase):
         False when the date does not fit (said why, nothing taken); None when it is no such yes."""
         due, said = self._due_of(step), _YES_BY.match(text)
         if due is None and said is not None and step.id == self.flow.record.handover and prompt.item is not None:
-            return self._handover_by(prompt.item, said["yes"], said["date"], actor)
+            return handed.yes_with_a_date(self, prompt.item, said["yes"], said["date"], actor)
         if due is None or said is None or prompt.item is None or prompt.purpose != "answer" or prompt.escalated:
             return None
         try:
@@ -186,20 +186,6 @@ class Corrections(TurnBase):
         label, was = self.flow.item_label_of(step), shown.display(due, old)
         self.say(texts.taken_with_due(actor.name, label, prompt.item + 1, what, shown.display(due, value), was))
         return True
-
-    def _handover_by(self, index: int, yes: str, when: str, actor: Actor) -> bool | None:
-        """A yes with a due date to an action handed over ("yes, by 2026-12-20"): nothing taken, and
-        the re-prompt says the date moves with ``due A12 ...`` once the action is theirs (before,
-        the yes was taken and the date dropped without a word). None when it is no such yes."""
-        try:
-            if not parse_yes_no(yes) or dates.read(when, self.now.astimezone(self.tz_for(actor))) is None:
-                return None
-        except (AnswerError, ValueError, OverflowError):  # TimeAlone, NoDayYet, YearAlone too: no day named
-            return None
-        items = self.ctx.trigger.get("actions") or []
-        item = items[index] if index < len(items) else {}
-        self.say(texts.handover_yes_by(item.get("id"), str(item.get("due") or ""), when), to=actor, kind="error")
-        return False
 
     def _no_such_item(self, command: Command) -> str | None:
         """Why "change owner of action 3" finds nothing when the field exists but the number is not

@@ -4,6 +4,8 @@ accepted): a review asking its owner whether it was done asks the owner in force
 from __future__ import annotations
 
 from bot import texts
+from bot.engine import dates
+from bot.engine.answers import AnswerError, parse_yes_no
 from bot.engine.asking import Outcome, TurnBase
 from bot.model import Actor
 
@@ -27,3 +29,18 @@ def ask_new_owner(turn: TurnBase, action_id: int, old: Actor, new: Actor) -> Out
             turn.ctx.closed[old.id] = {"by": new.name, "answer": "", "given": texts.question_taken_over(new.name, what)}
     turn.ask_waiting()
     return turn.out
+
+
+def yes_with_a_date(turn: TurnBase, index: int, yes: str, when: str, actor: Actor) -> bool | None:
+    """A yes with a due date to action ``index`` handed over ("yes, by 2026-12-20"): nothing taken
+    (False), and the re-prompt says the date moves with ``due A12 ...`` once the action is theirs
+    (before, the yes was taken and the date dropped without a word). None when it is no such yes."""
+    try:
+        if not parse_yes_no(yes) or dates.read(when, turn.now.astimezone(turn.tz_for(actor))) is None:
+            return None
+    except (AnswerError, ValueError, OverflowError):  # TimeAlone, NoDayYet, YearAlone too: no day named
+        return None
+    items = turn.ctx.trigger.get("actions") or []
+    item = items[index] if index < len(items) else {}
+    turn.say(texts.handover_yes_by(item.get("id"), str(item.get("due") or ""), when), to=actor, kind="error")
+    return False
