@@ -86,19 +86,19 @@ async def test_the_outbox_carries_on_once_the_other_writer_is_done(slack: Harnes
 
 
 async def test_healthz_and_metrics_say_failing_while_a_held_lock_refuses_requests_and_ok_a_minute_on(
-    tmp_path: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fake: FakeSlack
 ) -> None:
     """Another process held the write lock past the requests' wait: every request was answered 503,
     yet ``/healthz`` said ok (200) and ``decisionbot_ledger_failing`` stayed 0: no monitor saw it.
     Now they say failing for a minute after a request last gave up, then ok again on their own."""
     slack = await harness(tmp_path, fake, env={"DECISIONBOT_METRICS_TOKEN": "m3trics"})
     try:
-        await _locked_out(slack, tmp_path, monkeypatch)
+        await _locked_out(slack, tmp_path)
     finally:
         await slack.client.close()
 
 
-async def _locked_out(slack: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def _locked_out(slack: Harness, tmp_path: Path) -> None:
     thread = await slack.started("start post_meeting Sync")
     body = event_body(message("UA", "We ship in March", thread_ts=thread), event_id="EvLOCKED1")
     async with Holder(tmp_path / "slack.db", 3.0):
