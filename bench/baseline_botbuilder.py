@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import statistics
 import time
 from typing import Any
@@ -75,8 +76,8 @@ def _answers(conv: int) -> tuple[str, ...]:
 
 
 def _percentile(sorted_ns: list[int], q: float) -> float:
-    idx = min(len(sorted_ns) - 1, max(0, round(q * (len(sorted_ns) - 1))))
-    return sorted_ns[idx] / 1e6
+    """The nearest-rank percentile in ms, as :func:`bench.http_harness.percentile` (bench_turns' own)."""
+    return sorted_ns[max(0, math.ceil(q * len(sorted_ns)) - 1)] / 1e6
 
 
 async def _run(conversations: int, prefix: str) -> tuple[list[int], float, dict[str, dict[str, str]]]:

@@ -198,16 +198,27 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=100_000)
     ap.add_argument("--messages-per-run", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--db", type=Path, help="Keep the generated ledger here (reused when it matches).")
+    ap.add_argument(
+        "--db",
+        type=Path,
+        help="Keep the generated ledger here: reused when this bench generated it with the same sizes,"
+        " generated again when with others; a file it did not generate is refused, never replaced.",
+    )
     ap.add_argument("--no-views", action="store_true", help="Do not time the views.")
     ap.add_argument("--views", nargs="+", choices=list(MEASURES), metavar="VIEW", help="Time only these views.")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     path = args.db or Path(tmp.name) / "report-bench.db"
-    if _count(path, "runs") != args.runs:
+    sizes = {"runs": args.runs, "messages_per_run": args.messages_per_run}
+    made = path.with_name(path.name + ".bench-report.json")  # what this bench generated there, and how
+    mine = made.exists() and path.exists()
+    if path.exists() and not mine:
+        ap.error(f"{path} exists and this bench did not generate it: give --db a new path (nothing was changed)")
+    if not mine or json.loads(made.read_text()) != sizes or _count(path, "runs") != args.runs:
         path.unlink(missing_ok=True)
         start = time.perf_counter()
         generate(path, args.runs, args.messages_per_run)
+        made.write_text(json.dumps(sizes))
         print(f"generated {path} in {time.perf_counter() - start:.1f} s")
     counts = {t: _count(path, t) for t in ("runs", "messages", "answers", "transitions", "actions", "reviews")}
     print("ledger:", ", ".join(f"{v:,} {k}" for k, v in counts.items()), f"({path.stat().st_size / 1e6:.0f} MB)")

@@ -10,8 +10,10 @@ answers was posted to their DM, as a person's would (the fake's ``/_posted``).
 Three processes besides this one: the fake Web API (tests/fakes/slack_api.py), the server under
 test, and the load generator (each conversation waits for the acknowledgement of its previous
 turn before sending the next). Figures per target:
-- at R turns/s offered (open loop, each conversation on its own schedule): p50/p99 of the
-  acknowledgement latency and of the time until the turn's reply reaches the fake API;
+- at R turns/s offered (each conversation on its own schedule): p50/p99 of the acknowledgement
+  latency and of the time until the turn's reply reaches the fake API, both counted from when the
+  turn was due, so that a turn held back behind its conversation's previous acknowledgement counts
+  that wait (how many left late is printed);
 - at saturation (closed loop): acknowledged turns/s, and the same latencies.
 Targets: ``bot`` (decisionbot serve, Slack channel on, pacing per channel off: the load sends
 ~5 messages/s into each channel, beyond Slack's own limit, and the floor does not pace either; nor
@@ -134,6 +136,8 @@ async def send(session: ClientSession, url: str, conv: SlackConversation, measur
             f"{conv.api}/_posted", params={"channel": f"DUO{conv.k}", "after": str(conv.sent[-1][1])}
         ):
             pass  # them after 'done' once it is there (the bot acknowledges 'done' before its turn runs)
+        if conv.due is not None:  # an owner cannot answer before the question: due once it is there
+            conv.due = max(conv.due, time.monotonic())
     event, key = conv.event()
     counter[0] += 1
     body = json.dumps({"token": "x", "team_id": TEAM, "api_app_id": APP, "type": "event_callback", "event": event,

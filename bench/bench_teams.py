@@ -10,8 +10,10 @@ in the thread a conversation waits for the bot's first message there (it must kn
 Three processes besides this one: the fake Bot Connector (tests/fakes/bot_connector.py), the
 server under test, and the load generator (each conversation waits for the acknowledgement of its
 previous turn before sending the next). Figures per target:
-- at R turns/s offered (open loop, each conversation on its own schedule): p50/p99 of the
-  acknowledgement latency and of the time until the turn's reply reaches the fake connector;
+- at R turns/s offered (each conversation on its own schedule): p50/p99 of the acknowledgement
+  latency and of the time until the turn's reply reaches the fake connector, both counted from
+  when the turn was due (a turn held back behind its conversation's previous acknowledgement
+  counts that wait; how many left late is printed);
 - at saturation (closed loop): acknowledged turns/s, and the same latencies.
 Targets: ``bot`` (decisionbot serve, Teams channel on) and ``floor`` (a bare aiohttp handler:
 parse the activity, insert one row and commit, answer 201, post one reply to the fake connector

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.baseline_botbuilder import run_baseline  # noqa: E402
+from bench.http_harness import percentile  # noqa: E402
 
 SCRIPT = [
     ("fac", "We move the launch to March"),
@@ -43,11 +44,6 @@ SCRIPT = [
     ("owner", "yes"),
     ("fac", "2027-01-15"),
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def run_engine(runs: int, synchronous: str) -> dict[str, float]:

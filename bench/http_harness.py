@@ -13,7 +13,7 @@ provides:
   :class:`Floor` (a bare aiohttp handler: one SQLite row committed per request, one reply posted
   in the background);
 - the load generator: :class:`Conversation` (turn/run bookkeeping), :func:`timed_post`,
-  :func:`drive` (one conversation, open loop at a period or closed loop), :func:`run_load` (warm-up
+  :func:`drive` (one conversation, on a schedule at a period or closed loop), :func:`run_load` (warm-up
   run, then the offered-rate and saturation phases), :func:`wait_replies` and :func:`latencies`
   (acknowledgement and reply latencies matched against the fake API's recorded calls);
 - the figures: :func:`percentile`, :func:`report` (the printed table) and :func:`main` (the shared
@@ -27,6 +27,7 @@ import asyncio
 import collections
 import json
 import logging
+import math
 import os
 import socket
 import sqlite3
@@ -78,11 +79,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank percentile: the smallest value at least ``q`` of the values are at or below
+    (p99 of 100 values is the 99th smallest, not the largest). NaN when there are none."""
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 # --- the servers under test ----------------------------------------------------------------------
@@ -188,7 +191,13 @@ class Conversation(Generic[K]):
         self.k, self.target = k, target
         self.run = 0
         self.turn = 0
-        self.sent: list[tuple[K, float, float, bool]] = []  # reply key, sent, acked, measured
+        self.sent: list[tuple[K, float, float, bool]] = []  # reply key, sent (or due), acked, measured
+        #: When the next turn is due on the offered-rate schedule (None at saturation). A turn sent
+        #: late, because the conversation's previous turn was not yet acknowledged, counts its
+        #: latencies from here, not from when it left: else a stalled server would hide the very
+        #: wait it causes (coordinated omission).
+        self.due: float | None = None
+        self.late = 0  # turns of the current phase that left more than LATE_S after they were due
 
     def advance(self) -> None:
         self.turn += 1
@@ -199,13 +208,22 @@ class Conversation(Generic[K]):
 async def timed_post(
     session: ClientSession, url: str, conv: Conversation[Any], status: int, **kwargs: Any
 ) -> tuple[float, float]:
-    """POST one turn and wait for its acknowledgement (``status``); the monotonic times sent and acked."""
+    """POST one turn and wait for its acknowledgement (``status``); the monotonic times it was sent
+    (or due, when it left late on the offered-rate schedule: see :attr:`Conversation.due`) and acked."""
     sent = time.monotonic()
+    if conv.due is not None:
+        if sent - conv.due > LATE_S:
+            conv.late += 1
+        sent = min(sent, conv.due)
     async with session.post(url, **kwargs) as resp:
         await resp.read()
         if resp.status != status:
             raise RuntimeError(f"HTTP {resp.status} for turn {conv.turn} of conversation {conv.k}")
     return sent, time.monotonic()
+
+
+#: A turn that leaves more than this after it was due is counted as sent late.
+LATE_S = 0.005
 
 
 async def drive(
@@ -227,6 +245,7 @@ async def drive(
         delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
+        conv.due = due if period else None
         await send(session, conv, measured)
         j += 1
 
@@ -304,7 +323,7 @@ async def run_load(
         periods = {"offered": len(convs) / args.rate, "saturation": None}
         for mode, period in ((mode, periods[mode]) for mode in args.modes.split(",")):
             for conv in convs:
-                conv.sent = []
+                conv.sent, conv.late = [], 0
             await session.post(f"{api}/_reset")
             began = time.monotonic()
             until = began + args.seconds
@@ -327,7 +346,10 @@ async def run_load(
                 "reply_p50_ms": percentile(replies, 0.5) * 1000,
                 "reply_p99_ms": percentile(replies, 0.99) * 1000,
                 "missing_replies": missing,
+                "sent_late": sum(conv.late for conv in convs),
             }
+            for conv in convs:
+                conv.due = None
     out["turns"] = turns  # every turn sent, warm-up included (for the server's CPU per turn)
     return out
 
@@ -362,18 +384,31 @@ def one_round(bench: Bench, target: str, args: argparse.Namespace) -> Figures:
             cwd=ROOT,
         )  # fmt: skip
         try:
-            wait_port(api_port)
-            wait_port(port)
+            for proc, name, listens in ((fake, "fake API", api_port), (server, f"{target} server", port)):
+                try:
+                    wait_port(listens)
+                except RuntimeError:
+                    died = proc.poll()
+                    raise SystemExit(
+                        f"round failed: the {name} never listened on {listens}"
+                        f" ({'still starting' if died is None else f'it exited {died}: its error above'})"
+                    ) from None
             cpu_before = cpu_seconds(server.pid) if bench.measure_cpu else 0.0
-            result = subprocess.run(
+            load = subprocess.run(
                 [sys.executable, bench.script, "--role", "load", "--target", target, "--port", str(port),
                  "--api-port", str(api_port), "--conversations", str(args.conversations), "--rate", str(args.rate),
-                 "--seconds", str(args.seconds)],  # fmt: skip
-                cwd=ROOT, capture_output=True, check=True, timeout=args.seconds * 4 + 180,
+                 "--seconds", str(args.seconds), "--modes", args.modes],  # fmt: skip
+                cwd=ROOT, capture_output=True, timeout=args.seconds * 4 + 180,
             )  # fmt: skip
-            if os.environ.get("BENCH_DEBUG"):  # the load's lines about replies that never came
-                sys.stderr.write(result.stderr.decode())
-            figures: Figures = json.loads(result.stdout)
+            if load.returncode != 0 or os.environ.get("BENCH_DEBUG"):  # why it failed; replies that never came
+                sys.stderr.write(load.stderr.decode())
+            if load.returncode != 0:
+                died = server.poll()
+                raise SystemExit(
+                    f"round failed: {target}'s load exited {load.returncode} (its error above);"
+                    f" the {target} server {'is still running' if died is None else f'exited {died}'}"
+                )
+            figures: Figures = json.loads(load.stdout)
             if bench.measure_cpu:
                 figures["cpu_ms_per_turn"] = (cpu_seconds(server.pid) - cpu_before) * 1000 / figures["turns"]
             return figures
@@ -393,19 +428,32 @@ def report(bench: Bench, results: dict[str, list[Figures]], args: argparse.Names
     print(f"{'':8} | {'at ' + format(args.rate, 'g') + ' turns/s offered':^42} | {'saturation (closed loop)':^52}")
     head = "ack p50 / p99 ms   reply p50 / p99 ms"
     print(f"{'target':8} | {'turns/s':>7}  {head} | {'turns/s':>7}  {head}  missing")
+    modes = args.modes.split(",")
     for target in results:
         row = [target.ljust(8), "|"]
         for mode in ("offered", "saturation"):
+            if mode not in modes:
+                row += [f"{'-':>7}", f"{'-':>15}", f"{'-':>18}", "|"]
+                continue
             row.append(f"{med(target, mode, 'turns_per_s'):7.0f}")
             row.append(f"{med(target, mode, 'ack_p50_ms'):6.2f} / {med(target, mode, 'ack_p99_ms'):6.2f}")
             row.append(f"{med(target, mode, 'reply_p50_ms'):8.2f} / {med(target, mode, 'reply_p99_ms'):7.2f}")
             row.append("|")
-        missing = sum(r[m]["missing_replies"] for r in results[target] for m in ("offered", "saturation"))
+        missing = sum(r[m]["missing_replies"] for r in results[target] for m in modes)
         print(" ".join(row[:-1]), f" {missing}")
+    if "offered" in modes:
+        for target in results:
+            late = statistics.median(r["offered"]["sent_late"] for r in results[target])
+            sent = statistics.median(r["offered"]["turns_per_s"] * args.seconds for r in results[target])
+            print(f"{target}: at {args.rate:g} turns/s offered, {late:.0f} of {sent:.0f} turns left over"
+                  f" {LATE_S * 1000:g} ms after they were due (behind their conversation's previous acknowledgement,"
+                  " or the load's own loop); their latencies count from when they were due")  # fmt: skip
     if bench.measure_cpu:
         for target in results:
             cpu = statistics.median(r["cpu_ms_per_turn"] for r in results[target])
             print(f"{target}: server CPU {cpu:.2f} ms per turn (all turns of the round, warm-up included)")
+    if "saturation" not in modes:
+        return
     for target in results:
         replied = med(target, "saturation", "replied_per_s")
         print(f"{target}: at saturation, {replied:.0f} replies/s reached the API within the window")
@@ -418,7 +466,7 @@ def report(bench: Bench, results: dict[str, list[Figures]], args: argparse.Names
 def main(bench: Bench, doc: str | None) -> None:
     """The benchmark's command line: the main role runs the rounds and prints the table."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--role", default="main", choices=["main", "bot", "floor", "stack", "load"])
+    parser.add_argument("--role", default="main", choices=["main", *bench.serve, "load"])
     parser.add_argument("--target", default="bot")
     parser.add_argument("--port", type=int)
     parser.add_argument("--api-port", type=int)
@@ -427,9 +475,15 @@ def main(bench: Bench, doc: str | None) -> None:
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--targets", default="floor,bot")
-    parser.add_argument("--modes", default="offered,saturation", help="the load role's: a soak runs offered alone")
+    parser.add_argument("--targets", default="floor,bot", help=f"comma-separated, of: {', '.join(bench.serve)}")
+    parser.add_argument("--modes", default="offered,saturation", help="offered, saturation or both (comma-separated)")
     args = parser.parse_args()
+    unknown = [t for t in args.targets.split(",") if t not in bench.serve]
+    if unknown:
+        parser.error(f"unknown target {', '.join(unknown)}: --targets takes {', '.join(bench.serve)}")
+    bad_modes = [m for m in args.modes.split(",") if m not in ("offered", "saturation")]
+    if bad_modes:
+        parser.error(f"unknown mode {', '.join(bad_modes)}: --modes takes offered, saturation or both")
     if args.role in bench.serve:
         bench.serve[args.role](args)
     elif args.role == "load":
