@@ -45,7 +45,10 @@ class Instant(click.ParamType):
                 moment = datetime.fromisoformat(str(value).strip())
             except ValueError:
                 self.fail(texts.analytics_bad_instant(str(value)), param, ctx)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        try:
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:00-12:00, 0001-01-01T00:00+05:00: beyond the years there are
+            self.fail(texts.analytics_instant_out_of_range(str(value)), param, ctx)
 
 
 _INSTANT = Instant()

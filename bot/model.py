@@ -124,6 +124,11 @@ class Reply:
         }
 
 
+#: The kinds of event the bot makes itself, which no sender may claim: a decision's review comes
+#: due, an action changes hands (``give A12 @person``). Analysts leave them out of trigger quality's
+#: ``(all)``: they trigger no new decision.
+BOTS_OWN_KINDS = ("review", "handover")
+
 #: The senders whose notifications carry an alert group's ``groupKey`` (``dedup: group``).
 GROUPING_SOURCES = ("alertmanager", "grafana")
 

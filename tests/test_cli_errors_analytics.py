@@ -4,6 +4,7 @@ tests/test_cli_errors.py."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import sqlite3
@@ -46,6 +47,47 @@ def test_analysts_commands_refuse_another_applications_database(tmp_path: Path) 
         line = one_line_error(run(shop, *command))
         assert "is not a decisionbot ledger" in line and "runs)" in line, command
     assert fingerprint(shop) == before
+
+
+def test_analysts_commands_on_an_empty_file_say_it_is_empty_not_older(tmp_path: Path) -> None:
+    empty = tmp_path / "new.db"
+    empty.touch()
+    for command in (["report"], ["export", "runs"]):
+        line = one_line_error(run(empty, *command))
+        assert line.startswith(f"Error: The ledger {empty} is empty: nothing was ever written to it"), line
+        assert "older" not in line and line.endswith(f"--db {empty} db migrate")
+    assert empty.stat().st_size == 0
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--as-of", "9999-12-31T23:00:00-12:00"],
+        ["--as-of", "0001-01-01T00:00:00+05:00"],
+    ],
+    ids=" ".join,
+)
+def test_report_refuses_a_moment_beyond_the_years_there_are(tmp_path: Path, option: list[str]) -> None:
+    db = tmp_path / "h.db"
+    build(db).conn.close()
+    result = run(db, "report", *option)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"'{option[1]}' lies beyond the years there are in UTC (0001 to 9999)" in result.output
+
+
+def test_the_last_day_there_is_reports_everything(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    build(db).conn.close()
+    everything = run(db, "report", "--format", "json")
+    until_the_end = run(db, "report", "--format", "json", "--until", "9999-12-31")
+    assert until_the_end.exit_code == 0, until_the_end.output
+    whole, to_the_end = (json.loads(r.output) for r in (everything, until_the_end))
+    assert whole["totals"]["runs"] > 0  # the history has runs for the comparison to count
+    for report in (whole, to_the_end):
+        del report["generated_at"], report["params"]
+    assert to_the_end == whole
+    diagram = run(db, "flows", "diagram", "post_meeting", "--counts", "--until", "9999-12-31")
+    assert diagram.exit_code == 0 and "Traceback" not in diagram.output
 
 
 # --- 6. a ledger another process is writing to, in rollback mode (as `db backup` writes a copy) ---

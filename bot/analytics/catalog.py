@@ -26,7 +26,7 @@ TABLES: dict[str, tuple[str, T]] = {
         "channel": "console, slack, teams or rasa.", "conversation": "channel:conversation[/thread].",
         "facilitator_id": "Who runs it (channel:user).", "state": "The step it is at, or completed / cancelled.",
         "status": "active, completed, cancelled or stalled.", "context": "Answers, path and open prompts (JSON).",
-        "waiting_on": "Who has an open question (' id id ').", "started_at": "Start (UTC).", "updated_at": "Last turn (UTC).",
+        "waiting_on": "Who has an open question (' id id ').", "started_at": "Start (UTC).", "updated_at": "Last turn, or the bot's last reminder or escalation (UTC).",
         "completed_at": "When it completed or was cancelled (UTC).",
     }),
     "messages": ("Every inbound and outbound message of the runs: the transcript and the outbox. A chat command's answer to whoever typed it, off the outbox (`list`, `status N`, `actions`, `done A12` ..., on every platform, Teams' `actions` in a personal chat too), is not one: see *Commands answered to their writer*.", {

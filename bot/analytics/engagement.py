@@ -9,6 +9,7 @@ import sqlite3
 
 from bot.analytics.measures import SCOPE, Params, Row, ratio
 from bot.analytics.sql import PARTICIPATION_VIEW
+from bot.model import BOTS_OWN_KINDS
 from bot.store import dicts
 
 REVISIONS = f"""SELECT flow_id, step, field, sum(slots) AS slots, sum(revised_slots) AS revised_slots,
@@ -66,8 +67,8 @@ GROUP BY e.source, e.kind ORDER BY e.source, e.kind"""
 
 
 #: Events that are no trigger of a decision, left out of ``(all)``: a review's start, an action's
-#: handover (``give A12 @person``).
-NOT_TRIGGERS = ("review", "handover")
+#: handover (``give A12 @person``); no sender can give its events these kinds.
+NOT_TRIGGERS = BOTS_OWN_KINDS
 
 
 def trigger_quality(conn: sqlite3.Connection, params: Params) -> list[Row]:

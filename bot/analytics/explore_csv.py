@@ -11,7 +11,6 @@ are left alone.
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -23,7 +22,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _CSV_TYPES = (b"text/plain", b"text/csv")  # Datasette's CSV; ?_trace=1 shows it as text/html
 
 
@@ -102,8 +100,7 @@ class CsvGuard:
 
     def _end_cell(self, out: list[str]) -> None:
         value = "".join(self.cell)
-        if not _NUMBER.fullmatch(value):  # '-3' is a number here, as export's typed values are
-            value = str(csv_cell(value))
+        value = str(csv_cell(value))
         if self.quoted or any(c in value for c in ',"\r\n'):
             value = '"' + value.replace('"', '""') + '"'
         out.append(value)

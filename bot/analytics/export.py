@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from typing import Protocol
 
@@ -38,7 +39,10 @@ def export(conn: sqlite3.Connection, name: str, fmt: str, out: Writable) -> int:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in cur:  # csv_cell inlined: a call per cell took longer than the query
-            writer.writerow([f"'{v}" if v.__class__ is str and v.startswith(FORMULA_START) else v for v in row])
+            writer.writerow(
+                [f"'{v}" if v.__class__ is str and v.startswith(FORMULA_START) and not NUMBER.fullmatch(v) else v
+                 for v in row]
+            )  # fmt: skip
             count += 1
         return count
     out.write("[")
@@ -52,12 +56,15 @@ def export(conn: sqlite3.Connection, name: str, fmt: str, out: Writable) -> int:
 
 #: What a spreadsheet reads as the start of a formula (and tab/CR, which some strip before it).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Text that is a number (a number step's answer '-3' is stored as text): a spreadsheet reads it as
+#: that number and nothing else, so it keeps no apostrophe.
+NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def csv_cell(value: object) -> object:
     """A value for a CSV cell an analyst opens in a spreadsheet: text people typed that would
-    start a formula (``=HYPERLINK(...)``) gets a leading apostrophe and stays text. Numbers are
-    left alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    start a formula (``=HYPERLINK(...)``) gets a leading apostrophe and stays text. Numbers, and
+    text that is a number ('-3'), are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
         return "'" + value
     return value

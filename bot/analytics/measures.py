@@ -47,7 +47,8 @@ class Params:
     def bind(self) -> dict[str, Any]:
         return {
             "since": self.since.isoformat() if self.since else "",
-            "until": (self.until + timedelta(days=1)).isoformat() if self.until else "9999",
+            # the day after ``until``; 9999-12-31, the last day there is, covers every run as no date does
+            "until": (self.until + timedelta(days=1)).isoformat() if self.until and self.until < date.max else "9999",
             "flow": self.flow,
             "as_of": iso(self.as_of),
             "grace_days": self.grace_days,

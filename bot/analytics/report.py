@@ -144,6 +144,8 @@ def require_migrated(conn: sqlite3.Connection, path: str | Path) -> None:
     """Refuse a ledger an older version made and nobody migrated: its views and summary tables
     are not those of this version (a summary table may still hold counts a migration corrects)."""
     pending = [m.name for mset in SCHEMA for m in mset.pending(Database(conn))]
+    if pending and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+        raise BotError(texts.analytics_empty_ledger(str(path)))  # an empty file: no older decisionbot made it
     if pending:
         raise BotError(texts.analytics_not_migrated(str(path), pending))
 

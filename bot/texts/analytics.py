@@ -22,6 +22,10 @@ def analytics_bad_window() -> str:
     return "--since is after --until."
 
 
+def analytics_instant_out_of_range(value: str) -> str:
+    return f"'{value}' lies beyond the years there are in UTC (0001 to 9999): give a time within them."
+
+
 def analytics_bad_instant(value: str) -> str:
     return (
         f"'{value}' is not an ISO 8601 date or time. Give a day (2026-03-31, its start in UTC), a UTC time"
@@ -52,6 +56,14 @@ def analytics_empty_query() -> str:
 
 def analytics_no_index(path: str) -> str:
     return f"The ledger {path} has no full-text index yet. Try: {command(options=False)} --db {shlex.quote(path)} db migrate"
+
+
+def analytics_empty_ledger(path: str) -> str:
+    return (
+        f"The ledger {path} is empty: nothing was ever written to it, so there is nothing to read yet."
+        f" A decisionbot command that writes (serve, chat, trigger) with --db {shlex.quote(path)} makes it a ledger;"
+        f" so does: {command(options=False)} --db {shlex.quote(path)} db migrate"
+    )
 
 
 def analytics_not_migrated(path: str, pending: list[str]) -> str:

@@ -198,6 +198,13 @@ def grafana_test_unrouted(route: str | None, problem: str) -> str:
     )
 
 
+def payload_kind_reserved(where: str, kind: str) -> str:
+    return (
+        f"{where} '{kind}' is a kind decisionbot gives its own events (a decision's review coming due, an"
+        " action's handover); give yours another, like 'event', 'metric' or 'model'"
+    )
+
+
 def payload_reserved(where: str) -> str:
     return (
         f"{where} is a name decisionbot uses itself; rename it (a decision's hints go in the top-level"

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 
 from bot import texts
-from bot.model import Trigger
+from bot.model import BOTS_OWN_KINDS, Trigger
 from bot.triggers import KEY_MAX, PayloadError, check_people
 from bot.triggers.alertmanager import HINTS, PEOPLE
 
@@ -54,6 +54,8 @@ def parse(body: Any) -> list[Trigger]:
         taken = sorted(RESERVED & set(item.get("data") or {}))
         if taken:
             raise PayloadError(texts.payload_reserved(f"{prefix}.data.{taken[0]}".lstrip(".")))
+        if item.get("kind") in BOTS_OWN_KINDS:  # else analysts would count it as the bot's review or handover
+            raise PayloadError(texts.payload_kind_reserved(f"{prefix}.kind".lstrip("."), item["kind"]))
         for hint in PEOPLE:
             check_people(item.get(hint), f"{prefix}.{hint}".lstrip("."))
         if refused := title_refused(item["title"]):  # a title people read: never blank, no control characters

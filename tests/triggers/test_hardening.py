@@ -155,6 +155,24 @@ async def test_a_generic_event_may_not_set_the_names_decisionbot_reads(tmp_path:
         await client.close()
 
 
+@pytest.mark.parametrize("kind", ["review", "handover"])
+async def test_a_generic_event_may_not_take_the_kind_of_the_bots_own_events(tmp_path: Path, flows: Path, kind):
+    """A review or a handover the bot made is left out of trigger quality's '(all)': a sender's event
+    of that kind would be left out with them, and counted as theirs."""
+    client = await serve(tmp_path, flows)
+    try:
+        body = [{"title": "Nightly job", "kind": "model"}, {"title": "Nightly job", "kind": kind}]
+        resp = await client.post("/hooks/events", json=body, headers=AUTH)
+        assert resp.status == 400
+        error = (await resp.json())["error"]
+        assert f"[1].kind '{kind}' is a kind decisionbot gives its own events" in error, error
+        assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}  # not even the first
+        resp = await client.post("/hooks/events", json=body[0], headers=AUTH)
+        assert resp.status == 200 and counts(client)["events"] == 1
+    finally:
+        await client.close()
+
+
 @pytest.mark.parametrize(
     ("title", "said"),
     [
