@@ -49,7 +49,7 @@ from bot.channels.slack_people import SlackPeople
 from bot.channels.slack_requests import SlackRequests
 from bot.channels.slack_route_members import RouteMembers
 from bot.channels.slack_send import Poster, slack_user
-from bot.channels.slack_socket import SocketClient, first_url
+from bot.channels.slack_socket import DOWN_SHOWN, SocketClient, first_url
 from bot.channels.slack_tokens import TokenHealth
 from bot.channels.slack_turns import NAME
 from bot.errors import ConfigError
@@ -220,7 +220,12 @@ class SlackChannel(SlackRequests, Channel):
             raise ConfigError(texts.slack_socket_unreachable(address, SOCKET_START_TIMEOUT)) from exc
 
     def failing(self) -> str | None:
-        return self.tokens.failing()
+        """Why Slack does not work, for /healthz: a token refused, Socket Mode turned off, or its
+        connection down for over a minute (no event, command or click can arrive)."""
+        told = [self.tokens.failing()]
+        if self.socket is not None and self.socket.outage.down_for() >= DOWN_SHOWN:
+            told.append(texts.slack_socket_down_failing(self.socket.outage.down_for(), self.socket.outage.tries))
+        return " ".join(t for t in told if t) or None
 
     def housekeep(self) -> None:
         """The channels runs live in that nothing named, named in the background (slack_naming); the

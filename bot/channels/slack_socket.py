@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,29 @@ SETTLE = 5.0
 OUTAGE_REPEAT = 60.0
 #: What a try to reach Slack fails with when the network or Slack's edge is down.
 UNREACHABLE = (aiohttp.ClientError, OSError, TimeoutError)
+#: How long the connection may stay down before /healthz lists Slack as failing (a reconnect, even
+#: a few failed tries, is not an outage an operator is paged for).
+DOWN_SHOWN = 60.0
+
+#: A Socket Mode URL's one-time ticket: whoever holds an unspent one can open the app's connection
+#: and read its events, so no log line carries it.
+_TICKET = re.compile(r"(ticket=)[^&\s'\")]+")
+#: slack_sdk's DEBUG lines that carry a whole frame: an envelope (its verification token,
+#: response_url, what people wrote) or the bot's acknowledgement.
+_FRAME = re.compile(r"(Received message \(type: \S+|Sending a message|Failed to send a message)\b.*", re.DOTALL)
+
+
+def without_secrets(text: str) -> str:
+    """``text`` (a failure, one of slack_sdk's log lines) without a Socket Mode ticket or a frame's payload."""
+    text = _FRAME.sub(
+        lambda m: (
+            m.group(1)
+            + (", its payload left out of the log)" if "(" in m.group(1) else " (its payload left out of the log)")
+        ),
+        text,
+    )
+    return _TICKET.sub(r"\1(left out)", text)
+
 
 log = logging.getLogger("decisionbot.slack")
 
@@ -94,7 +118,7 @@ class Outage:
         return self.since is not None
 
     def failed(self, exc: BaseException) -> None:
-        now, failure = time.monotonic(), f"{type(exc).__name__}: {exc}"
+        now, failure = time.monotonic(), without_secrets(f"{type(exc).__name__}: {exc}")
         self.tries += 1
         if self.since is None:
             self.since = self.told_at = now
@@ -102,6 +126,10 @@ class Outage:
         elif now - self.told_at >= self.repeat:
             self.told_at = now
             log.warning(texts.slack_socket_still_out_of_reach(failure, now - self.since, self.tries))
+
+    def down_for(self) -> float:
+        """Seconds the connection has been down (0 while it is up)."""
+        return 0.0 if self.since is None else time.monotonic() - self.since
 
     def ended(self) -> None:
         if self.since is not None:
@@ -111,13 +139,18 @@ class Outage:
 
 class _QuietWhileOut(logging.LoggerAdapter):  # type: ignore[type-arg]
     """slack_sdk's logger, its lines (an ERROR every 5 s, "Reconnecting...") DEBUG while Slack is
-    out of reach: the Outage says it instead."""
+    out of reach: the Outage says it instead. At any level, no line carries a frame's payload or a
+    connection's ticket (:func:`without_secrets`): ``--log-level debug`` logs no secret either."""
 
     def __init__(self, logger: logging.Logger, outage: Outage):
         super().__init__(logger, {})
         self.outage = outage
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if isinstance(msg, str):
+            msg = without_secrets(msg)
+        if kwargs.get("exc_info"):  # logger.exception's traceback would repeat the URL with its ticket
+            kwargs["exc_info"] = False
         super().log(logging.DEBUG if self.outage.on else level, msg, *args, **kwargs)
 
 

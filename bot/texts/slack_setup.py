@@ -187,6 +187,14 @@ def slack_socket_mode_on_again() -> str:
     return "Slack's Socket Mode is on again for this app: connected, events arrive."
 
 
+def slack_socket_down_failing(seconds: float, tries: int) -> str:
+    """What /healthz says while the Socket Mode connection stays down."""
+    return (
+        f"Slack's Socket Mode connection has been down for {_minutes(round(seconds))} ({tries} tries): no"
+        " events, commands or clicks arrive. The log says why; check that outbound wss:// connections to Slack are allowed."
+    )
+
+
 def slack_socket_mode_off_failing(since: str) -> str:
     """What /healthz says while Slack has Socket Mode turned off for the app."""
     return (
