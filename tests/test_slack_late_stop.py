@@ -154,3 +154,28 @@ async def wait_until_up(http: aiohttp.ClientSession, url: str) -> None:
             pass
         await asyncio.sleep(0.1)
     raise AssertionError("serve did not start")
+
+
+async def test_sigterm_over_socket_mode_takes_back_a_root_slack_posts_late(tmp_path: Path, fake: FakeSlack) -> None:
+    """``decisionbot serve`` over Socket Mode, sent SIGTERM while Slack takes 8 s to post a start's
+    root: past the stop's grace (5 s) and its wait for side calls (2 s). The HTTP session was closed
+    under the post, its late answer never heard, and the channel kept "@alice started ..." for a
+    run that does not exist; the stop now waits for it (up to a call's timeout) and deletes it."""
+    from tests.test_slack_socket_life import acked, serving, slash_envelope
+
+    db = tmp_path / "served.db"
+    async with serving(db, fake) as server:
+        fake.slow_down("chat.postMessage", 8.0)
+        envelope = slash_envelope("env-start", "start post_meeting Orphan root")
+        envelope["payload"]["response_url"] = fake.response_url("t4")
+        await fake.send_envelope(envelope)
+        await asyncio.sleep(0.5)
+        server.send_signal(signal.SIGTERM)  # the start cut at 5.5 s, its side calls given up at 7.5 s
+        assert await asyncio.wait_for(server.wait(), 30) == 0
+        assert acked(fake, "env-start")
+    [told] = fake.responses("t4")
+    assert "this was not done and nothing was kept" in told["text"]
+    [root] = fake.of("chat.postMessage")
+    [deleted] = fake.of("chat.delete")
+    assert deleted.args["ts"] == root.result["ts"]
+    assert rows(db, "SELECT count(*) FROM runs") == [(0,)]

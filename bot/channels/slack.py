@@ -254,6 +254,8 @@ class SlackChannel(SlackRequests, Channel):
                 await asyncio.wait(late)
         if self.socket is not None:
             await self.socket.close()
+        if self.poster is not None and self.poster.finishing:  # a root posted late, to take back: its answer
+            await asyncio.wait(self.poster.finishing, timeout=CALL_TIMEOUT + 1.0)
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=2.0)
         cut = list(self.tasks)  # side calls still waiting to try again: each logs what it did not make

@@ -81,6 +81,9 @@ class Poster(Posted):
         self.side_token = TokenOutage(texts.slack_side_token_refused, texts.slack_side_token_works_again)
         self.clock = clock
         self.spawn = spawn
+        #: Work a stopping server waits for, up to a call's timeout, before it closes its HTTP
+        #: session: a root Slack posts late, to be taken back (see :meth:`spawn_to_finish`).
+        self.finishing: set[asyncio.Future[Any]] = set()
         self.pacer = pacer or Pacer()
         self.dms = DirectMessages(db, client, clock)
         self.postable = Postable()  # which channels refuse the bot's posts, as its posts there taught
@@ -256,6 +259,13 @@ class Poster(Posted):
                 raise
             return str(sent["ts"])
         return str(sent.get("message_ts") or "") or None
+
+    def spawn_to_finish(self, work: Coroutine[Any, Any, Any]) -> None:
+        """``work`` in the background, which a stopping server waits for (up to a call's timeout)
+        before it closes its session: a root Slack answers for late is taken back even then."""
+        task = asyncio.ensure_future(work)
+        self.finishing.add(task)
+        task.add_done_callback(self.finishing.discard)
 
     async def post_now(self, channel: str, text: str, until: float | None = None) -> str:
         """Post one message now (the root of a run started by a slash command, within Slack's 3 s);

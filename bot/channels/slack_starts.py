@@ -94,14 +94,14 @@ class SlashStarts(Turns):
             left = budget - (asyncio.get_running_loop().time() - arrived)
             ts = await asyncio.wait_for(asyncio.shield(posting), max(0.5, left))
         except asyncio.CancelledError:  # stopped (a server stopping: slack_late): a root it makes is taken back
-            self.poster.spawn(self._take_back(command.channel, posting))
+            self.poster.spawn_to_finish(self._take_back(command.channel, posting))
             raise
         except (RetryLater, DeliveryFailed, TimeoutError) as exc:
             if isinstance(exc, RetryLater) and exc.rate_limited:  # Slack's pace, not a failure: no root
                 return await self._start_unrooted(command, said, mentions, others, until)
             reason = exc.code or str(exc) if isinstance(exc, DeliveryFailed) else str(exc)
             if isinstance(exc, TimeoutError):  # the post goes on: a root it makes after all is taken back
-                self.poster.spawn(self._take_back(command.channel, posting))
+                self.poster.spawn_to_finish(self._take_back(command.channel, posting))
                 reason = texts.slack_post_timed_out()
             return root_refused(reason, command.between_people)
         plain = texts.slack_run_root(said.actor.name or command.user, flow.title, title)
