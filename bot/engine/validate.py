@@ -285,6 +285,9 @@ def _check_record(flow: Flow, pinned: bool) -> None:
             f = step.field(name)
             if f is None or f.type != kind:
                 fail(*texts.record_actions_field_missing(kind, name, rec.actions))
+            # every action has a what and an owner (it is stored, its owner asked to accept it, reviewed)
+            if f is not None and f.optional and name != "due" and not pinned:
+                fail(*texts.record_actions_field_optional(name, rec.actions))
     if rec.decision and "{{" not in rec.decision and not flow.has_step(rec.decision):
         fail(*texts.record_decision_no_step(rec.decision))
     if rec.decision and "{{" in rec.decision and not pinned:

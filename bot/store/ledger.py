@@ -34,8 +34,8 @@ def write_completion(
             _schedule_reviews(conn, int(reviewed), run.id, record, tz, stamp)
             conn.execute("UPDATE decisions SET review_at = ? WHERE id = ?", (record["review_at"], int(reviewed)))
         return None
-    if not record.get("decision") and not record.get("actions"):
-        return None
+    if not record.get("decision") and not record.get("actions") and not record.get("review_at"):
+        return None  # nothing decided (the summary says so); a review date alone keeps its review
     decided_at = _answered_at(conn, run.id, record.get("decision_steps") or []) or stamp
     cur = conn.execute(
         "INSERT INTO decisions (run_id, flow_id, title, text, decided_by, decided_at, review_at, status, revises,"
@@ -72,14 +72,21 @@ def write_completion(
 def _schedule_reviews(
     conn: sqlite3.Connection, decision_id: int, run_id: int, record: dict[str, Any], tz: ZoneInfo, stamp: str
 ) -> None:
-    """The review date, and a job per flow to start: each ``schedule_flow`` on its own ``at`` date
-    (the review date when it names none), or decision_review on the review date; led by this run's
+    """The review date, and a job per flow to start: each ``schedule_flow`` on its own ``at`` date,
+    and decision_review on the review date unless the schedule starts decision_review itself or a
+    flow on that day (the review the summary promises: a follow-up on another date took its
+    place, and the review never came); led by this run's
     facilitator, on whose calendar the date was given (a review held by another lead, the
     decision's facilitator gone, hands the next to them)."""
     review = record.get("review_at")
     if review:
         conn.execute("INSERT INTO reviews (decision_id, due_at) VALUES (?, ?)", (decision_id, review))
-    planned = record.get("schedule") or ([{"flow": "decision_review", "at": review}] if review else [])
+    planned = list(record.get("schedule") or [])
+    if review and not any(
+        entry["flow"] == "decision_review" or str(entry.get("at") or review)[:10] == str(review)[:10]
+        for entry in planned
+    ):
+        planned.append({"flow": "decision_review", "at": review})  # the review the summary promises
     for entry in planned:
         day = entry.get("at") or review
         if not day:

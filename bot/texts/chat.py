@@ -321,6 +321,8 @@ def run_status(run_id: int, flow: str, title: str | None, status: str, waiting: 
 def summary(record: Mapping[str, Any]) -> str:
     if record.get("reviewed_decision") is not None:
         return review_summary(record)
+    if not any(record.get(key) for key in ("decision", "actions", "review_at", "outcome")):
+        return f"Nothing was decided in {record.get('title')}: no decision, action or review date was given."
     lines = [f"Decision recorded: {record.get('title')}"]
     if record.get("decision"):
         lines.append(f"Decided: {record['decision']}")

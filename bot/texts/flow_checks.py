@@ -184,6 +184,14 @@ def record_actions_field_missing(kind: str, name: str, step: str) -> tuple[str, 
     return f"record.actions needs a {kind} field '{name}' in step '{step}'", f"add it to '{step}'"
 
 
+def record_actions_field_optional(name: str, step: str) -> tuple[str, str]:
+    return (
+        f"the field '{name}' of step '{step}', which record.actions reads, is optional, but every action"
+        f" needs its {name} (an action is stored, its owner asked to accept it and reviewed)",
+        f"remove 'optional: true' from '{name}' (only 'due' may be skipped)",
+    )
+
+
 def record_decision_no_step(decision: str) -> tuple[str, str]:
     return f"record.decision names no step '{decision}'", "name a step or write a template"
 

@@ -272,6 +272,19 @@ def test_record_actions_needs_what_owner_and_due(tmp_path, fields, missing):
     assert "actions" in err.fix
 
 
+@pytest.mark.parametrize("field", ["what", "owner"])
+def test_record_actions_refuses_an_optional_what_or_owner(tmp_path, field):
+    """An optional 'what' passed, then every run crashed at its end (actions.what is NOT NULL); an
+    optional 'owner' stored an action of nobody's, whose review waited on 'None' forever."""
+    fields = GOOD_FIELDS.replace(f"{{id: {field}, ", f"{{id: {field}, optional: true, ")
+    assert "optional: true" in fields
+    text = with_steps(actions_step(fields), "record: {actions: actions}\n")
+    err = refused(write(tmp_path, text), None, f"the field '{field}' of step 'actions', which record.actions reads,")
+    assert err.fix == f"remove 'optional: true' from '{field}' (only 'due' may be skipped)"
+    due = GOOD_FIELDS.replace("{id: due, ", "{id: due, optional: true, ")
+    read_flow_file(write(tmp_path, with_steps(actions_step(due), "record: {actions: actions}\n"), "due"))
+
+
 def test_record_actions_must_name_a_repeat_step(tmp_path):
     refused(write(tmp_path, MINIMAL + "record: {actions: decision}\n"), None, "not a repeat step")
 
