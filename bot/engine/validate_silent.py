@@ -106,7 +106,8 @@ def _check_step_keys(step: Step, fail: Fail) -> None:
 
 def _takes(step: Step) -> tuple[list[str], type | tuple[type, ...]] | None:
     """What a condition sees of ``step``'s answer (shown, and as Python types), for the types whose
-    values are known at load: a choice's option values, yes/no's true and false, a number's numbers."""
+    values are known at load: a choice's option values, yes/no's true and false, a number's numbers,
+    a person's id (``slack:U0123``: 'me' or a name is never one)."""
     if step.fan_out is not None:
         return None  # an answer per item, not one value
     if step.type == "choice":
@@ -115,6 +116,8 @@ def _takes(step: Step) -> tuple[list[str], type | tuple[type, ...]] | None:
         return ["true", "false"], bool
     if step.type == "number":
         return ["a number"], (int, float)
+    if step.type == "person":  # its id, as the platform gives it: never 'me' nor a name
+        return ["a person's id with its platform, like 'slack:U0123' or 'console:alice'"], str
     return None
 
 
@@ -174,6 +177,8 @@ def _fits(step: Step, value: object, kinds: type | tuple[type, ...]) -> bool:
         return isinstance(value, str) and value in {o.value for o in step.options}
     if step.type == "number" and isinstance(value, bool):
         return False
+    if step.type == "person":
+        return isinstance(value, str) and ":" in value
     return isinstance(value, kinds)
 
 

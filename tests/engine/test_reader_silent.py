@@ -31,6 +31,9 @@ def branching(step: str, when: str) -> str:
         # a number ordered against a text: Python refuses the comparison, the guard is false, every time
         ('{id: size, ask: "How many?", type: number', "size > '100'", "compares 'size' with '100', which a number"),
         ('{id: size, ask: "How many?", type: number', "'10' <= size", "compares 'size' with '10', which a number"),
+        # a person's answer is their id (console:alice, slack:U0123): never 'me' nor a name
+        ('{id: who, ask: "Who?", type: person', "who == 'me'", "compares 'who' with 'me', which a person answer never"),
+        ('{id: who, ask: "Who?", type: person', "who != 'alice'", "compares 'who' with 'alice', which a person"),
     ],
 )
 def test_a_condition_comparing_an_answer_with_a_value_it_never_has_is_refused(tmp_path, step, when, problem):
@@ -47,6 +50,7 @@ def test_a_condition_comparing_an_answer_with_a_value_it_never_has_is_refused(tm
         ('{id: ok, ask: "Ship?", type: yes_no', "not ok"),
         ('{id: size, ask: "How many?", type: number', "size == 5 or size > 10.5"),
         ('{id: notes, ask: "Notes?", type: text', "notes == 'n/a'"),
+        ('{id: who, ask: "Who?", type: person', "who == 'console:alice' or who == 'slack:U0123'"),
     ],
 )
 def test_a_condition_comparing_with_a_value_the_answer_can_have_loads(tmp_path, step, when):
