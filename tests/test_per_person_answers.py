@@ -61,3 +61,36 @@ def test_a_decision_template_reading_each_persons_answers_is_refused(tmp_path):
     refused(
         write(tmp_path, text, "hiring"), None, "the template of record.decision reads 'votes', which answers once per"
     )
+
+
+REPEAT = """\
+id: listing
+title: Listing
+steps:
+  - id: actions
+    type: repeat
+    fields:
+      - {id: what, ask: "What?", type: text}
+      - {id: owner, ask: "Who owns '{{ item.what }}'?", type: person}
+      - {id: due, ask: "By when?", type: date, optional: true}
+  - id: summary
+    ask: "Listed: {{ actions }}. Decision? ({{ actions | length }} items; first {{ actions[0].what }})"
+    type: text
+record:
+  decision: summary
+  actions: actions
+"""
+
+
+def test_a_later_prompt_shows_a_repeats_items_as_people_read_them(db, tmp_path):
+    """Before, the prompt showed a Python list: "Listed: [{'what': 'draft plan', 'owner': ...}]"."""
+    (tmp_path / "listing.yaml").write_text(REPEAT, encoding="utf-8")
+    bot = make_bot(db, tmp_path)
+    bot.start(Trigger(flow="listing", title="Sync", facilitator=ALICE, participants=[BOB, CAROL]), CONV)
+    for text in ("draft plan", "@bob", "2026-12-04", "review", "@carol", "skip"):
+        say(bot, ALICE, text)
+    replies = say(bot, ALICE, "done")
+    assert (
+        "alice",
+        "Listed: draft plan, bob, 2026-12-04; review, carol. Decision? (2 items; first draft plan)",
+    ) in replies, replies

@@ -101,7 +101,7 @@ def step_answer(flow: Flow, step_id: str, value: Any) -> Any:
     """What a template sees for a step: its answer, a repeat's items, or a fan-out's answers by item."""
     step = flow.step(step_id) if flow.has_step(step_id) else None
     if isinstance(value, list):  # a repeat's items
-        return [item(step, v) if isinstance(v, dict) else plain(v) for v in value]
+        return Items(item(step, v) if isinstance(v, dict) else plain(v) for v in value)
     if isinstance(value, dict) and not questions.is_person(value):  # a fan-out's answers, by item
         return {k: answer(step, v) for k, v in value.items()}
     return answer(step, value)
@@ -119,6 +119,18 @@ def guard_value(flow: Flow, step_id: str, value: Any) -> Any:
     if step is not None and step.fan_out and step.complete_when == "any" and isinstance(value, dict) and value:
         value = next(iter(value.values()))
     return value["id"] if questions.is_person(value) else value
+
+
+class Items(list[Any]):
+    """A repeat step's items, as a prompt prints them: "draft plan, bob, 2026-12-04; review, carol"
+    (each item's answers in the order of its fields, a skipped one left out), not a Python list
+    (a list still, to loop over)."""
+
+    def __str__(self) -> str:
+        return "; ".join(
+            ", ".join(str(v) for v in entry.values() if v not in (None, "")) if isinstance(entry, dict) else str(entry)
+            for entry in self
+        )
 
 
 class PerPerson(dict[str, Any]):
