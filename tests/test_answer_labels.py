@@ -100,6 +100,8 @@ def test_the_run_ended_by_a_branch_names_the_label(db, tmp_path):
         ("vendor", "the label 'vendor' of the step is the id of step 'vendor'"),
         ("a budget named at such length that no message could carry it", "is longer than 40 characters"),
         ("'  '", "the label '  ' of the step has no words"),
+        # messages say a label after 'the': "Changed the The Budget: 10 -> 20"
+        ("The Budget", "the label 'The Budget' of the step starts with 'the', which messages say before it"),
     ],
 )
 def test_a_label_people_could_not_use_is_refused(tmp_path, label, problem):

@@ -149,3 +149,23 @@ def test_an_action_without_a_due_date_reads_no_due_date_in_the_summary_and_statu
     assert "      1. Draft it - bob, no due date (not confirmed yet)\n" in result.output
     assert "  A1 Draft it - bob, no due date (open)\n" in result.output
     assert "due no due date" not in result.output
+
+
+def test_a_link_to_no_file_in_the_flows_folder_is_called_so(tmp_path: Path) -> None:
+    """Before, a dangling symbolic link was called "not a regular file (a directory, pipe or device)"."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "good.yaml").write_text("id: good\ntitle: Good\nsteps:\n  - {id: what, ask: 'What?', type: text}\n")
+    (folder / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    exe = Path(sys.executable).with_name("decisionbot")
+    env = {**os.environ, "DECISIONBOT_DB": str(tmp_path / "x.db")}
+    out = subprocess.run(
+        [str(exe), "flows", "validate", str(folder)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 1
+    assert out.stderr.startswith(
+        f"Error: {folder / 'gone.yaml'}: is a symbolic link to {tmp_path / 'nowhere.yaml'}, which does not exist"
+    ), out.stderr
+    assert "Fix: point the link at the flow's file, or remove the link" in out.stderr
+    flows, refused = load_folder(folder)
+    assert (list(flows), list(refused)) == (["good"], ["gone"])

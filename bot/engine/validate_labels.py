@@ -49,4 +49,6 @@ def _unusable(label: str) -> str | None:
         return "question"
     if not any(c.isalnum() for c in label):
         return "no words"
+    if label.casefold().startswith("the "):
+        return "the"
     return "long" if len(label) > LABEL_CHARS else None

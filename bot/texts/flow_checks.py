@@ -45,6 +45,7 @@ def label_unusable(label: str, what: str, why: str) -> str:
         "question": "is a question: the label names the answer, 'ask' is the question",
         "no words": "has no words",
         "long": "is longer than 40 characters",
+        "the": "starts with 'the', which messages say before it ('Changed the the budget')",
     }[why]
     return f"the label '{label}' of {what} {said}"
 
@@ -252,6 +253,13 @@ def scheduled_flow_missing(name: str, known: Iterable[str]) -> tuple[str, str]:
 
 def flow_file_unreadable(error: str | None) -> tuple[str, str]:
     return f"cannot be read ({error})", "check the path"
+
+
+def flow_file_link_broken(target: str, what: str = "the flow") -> tuple[str, str]:
+    return (
+        f"is a symbolic link to {target}, which does not exist",
+        f"point the link at {what}'s file, or remove the link",
+    )
 
 
 def flow_file_not_a_file(what: str = "the flow") -> tuple[str, str]:

@@ -71,7 +71,10 @@ def repeat_optional_fix() -> str:
 
 
 def complete_when_alone(what: str) -> str:
-    return f"{what} has 'complete_when', which does nothing on a step asked of one person (it works on 'to: each ...')"
+    return (
+        f"{what} has 'complete_when', which works only on a step fanned out with 'to: each ...' (an"
+        " answer per item); on any other step, one asked of one person or of every participant, it does nothing"
+    )
 
 
 def complete_when_alone_fix() -> str:

@@ -68,7 +68,7 @@ def test_a_condition_comparing_with_a_value_the_answer_can_have_loads(tmp_path, 
             '{id: notes, ask: "Notes?", type: text, fields: [{id: a, ask: "A?", type: text}]}',
             "the step has 'fields', which does nothing",
         ),
-        ('{id: notes, ask: "Notes?", type: text, complete_when: any}', "'complete_when', which does nothing"),
+        ('{id: notes, ask: "Notes?", type: text, complete_when: any}', "'complete_when', which works only on a step"),
         ('{id: notes, ask: "Notes?", type: number, on_fail: skip}', "'on_fail: skip' but nothing in it is optional"),
     ],
 )
