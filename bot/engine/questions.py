@@ -35,7 +35,13 @@ def parse(q: Question, text: str, ctx: ParseContext) -> Any:
 
 
 def bounds(q: Question, ctx: ParseContext) -> tuple[date | None, date | None]:
-    return answers.resolve_bound(q.not_before, ctx), answers.resolve_bound(q.not_after, ctx)
+    """A date question's bounds on the day. A pair whose order depends on the day (``tomorrow`` and
+    ``end of month``) crosses on some days (the month's last): then ``not_before`` alone holds,
+    so the question can still be answered (else no answer could be, and the run stayed stuck)."""
+    low, high = answers.resolve_bound(q.not_before, ctx), answers.resolve_bound(q.not_after, ctx)
+    if low is not None and high is not None and low > high:
+        return low, None
+    return low, high
 
 
 def expects(q: Question, ctx: ParseContext, *, repeat: bool = False) -> dict[str, Any]:

@@ -98,3 +98,22 @@ def test_the_end_of_a_day_said_beside_the_day_is_that_day(text, expected):
 @pytest.mark.parametrize("text", ["that’s all", "That’s it.", "that is all", "we're done", "No more actions"])
 def test_more_ways_to_end_a_list_are_done_words(text):
     assert is_done_word(text)
+
+
+def test_bounds_that_cross_on_the_day_leave_not_before_alone() -> None:
+    """``not_before: tomorrow`` and ``not_after: end of month`` on the month's last day: tomorrow is
+    after the month's end, so no answer fitted both, and the run waited for good."""
+    from bot.engine.model import Question
+    from bot.engine.questions import expects, parse
+
+    q = Question(id="when", ask="When?", type="date", not_before="tomorrow", not_after="end of month")
+    last_day = ctx_at("2026-12-31T10:00:00+00:00", "UTC")
+    assert parse(q, "2027-01-05", last_day) == "2027-01-05"
+    assert expects(q, last_day)["not_before"] == "2027-01-01" and expects(q, last_day)["not_after"] is None
+    with pytest.raises(AnswerError) as early:
+        parse(q, "today", last_day)
+    assert early.value.code == "date_too_early"
+    mid_month = ctx_at("2026-12-10T10:00:00+00:00", "UTC")
+    with pytest.raises(AnswerError) as late:
+        parse(q, "2027-01-05", mid_month)  # on other days both bounds hold
+    assert late.value.code == "date_too_late"
