@@ -94,3 +94,23 @@ def test_a_later_prompt_shows_a_repeats_items_as_people_read_them(db, tmp_path):
         "alice",
         "Listed: draft plan, bob, 2026-12-04; review, carol. Decision? (2 items; first draft plan)",
     ) in replies, replies
+
+
+def test_the_lead_goes_back_while_the_run_waits_on_others(db, tmp_path):
+    """bob was told only alice can go back a step; alice, typing 'back', was told the question is
+    for bob and carol: nobody could."""
+    text = FLOW.replace("steps:\n", 'steps:\n  - {id: role, ask: "Which role?", type: text}\n', 1)
+    (tmp_path / "hiring.yaml").write_text(text, encoding="utf-8")
+    bot = make_bot(db, tmp_path)
+    trigger = Trigger(
+        flow="hiring", title="Dana", facilitator=ALICE, participants=[BOB, CAROL], data={"candidate": "Dana"}
+    )
+    bot.start(trigger, CONV)
+    asked = say(bot, ALICE, "Backend engineer")
+    assert ("bob", "Hire Dana?") in [(to, t.split("\n")[0]) for to, t in asked], asked
+    assert any("Only the facilitator (alice) can go back a step" in t for _, t in say(bot, BOB, "back"))
+    replies = say(bot, ALICE, "back")
+    assert any(to == "alice" and t.startswith("Which role?") for to, t in replies), replies
+    assert not any("This question is for" in t for _, t in replies), replies
+    late = say(bot, BOB, "hire")  # the vote went with the step gone back over
+    assert not any(t.startswith("Votes:") for _, t in late), late

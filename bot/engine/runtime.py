@@ -292,6 +292,8 @@ class Turn(Listing, SmallTalk, Ending):
             label = next(iter(self.flow.item_labels), None)
             said = texts.help_nothing_asked(waiting_for(self), actor.id == fac.id, label, self.run_id, self.title)
             self.say(said, to=actor, private=True)
+        elif prompt is None and command.kind == "back" and actor.id == fac.id and self.ctx.prompts:
+            self._back(self.ctx.prompts[0], actor)  # the lead goes back while the run waits on others
         elif prompt is None:
             self.say(texts.not_for_you(self.ctx.addressees()), to=actor, kind="error", private=True)
         elif command.kind == "help":
