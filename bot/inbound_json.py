@@ -30,8 +30,21 @@ BODY_WITHIN = 10.0
 T = TypeVar("T")
 
 
-class BodyTooSlow(Exception):
-    """The body did not arrive within BODY_WITHIN: the caller answers 408."""
+class BodyUnread(Exception):
+    """The body could not be read whole: the caller answers ``status`` with the message."""
+
+    status = 400
+
+
+class BodyTooSlow(BodyUnread):
+    """The body did not arrive within BODY_WITHIN: 408."""
+
+    status = 408
+
+
+class BodyCut(BodyUnread):
+    """The client closed the connection before its body's end (a crashed sender, anyone): 400, no
+    traceback (it is no fault of the server's, and anyone can send one)."""
 
 
 async def body_within(read: Awaitable[T]) -> T:
@@ -40,6 +53,8 @@ async def body_within(read: Awaitable[T]) -> T:
             return await read
     except TimeoutError as exc:
         raise BodyTooSlow(texts.body_too_slow(BODY_WITHIN)) from exc
+    except ConnectionResetError as exc:  # aiohttp's "Connection lost" mid-body
+        raise BodyCut(texts.body_cut()) from exc
 
 
 async def read_body(request: web.BaseRequest) -> bytes:

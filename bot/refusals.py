@@ -14,6 +14,10 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp.http_exceptions import HttpProcessingError
+
+from bot import texts
+
 #: Seconds between two log lines of one kind of refusal.
 TOLD_EVERY = 60.0
 
@@ -40,3 +44,34 @@ class RefusalLog:
         """Start afresh: the next line of any kind is logged at once, counting none left out before it."""
         self.told.clear()
         self.untold.clear()
+
+
+#: What a client, not the server, did wrong, which aiohttp's server logs as an ERROR with a
+#: traceback: HTTP it cannot parse (a bad header line, two Content-Length), answered 400; a
+#: connection closed mid-request.
+CLIENT_FAULTS = (HttpProcessingError, ConnectionResetError)
+
+
+class ClientFaults(logging.Filter):
+    """aiohttp's server logger: a request that failed by the client's fault is one WARNING line at
+    most a minute (:class:`RefusalLog`), not an ERROR with its traceback each (anyone who can reach
+    the port can send them); the server's own errors pass as they are."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refusals = RefusalLog(logging.getLogger("decisionbot.http"))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fault = record.exc_info[1] if record.exc_info else None
+        if not isinstance(fault, CLIENT_FAULTS):
+            return True
+        said = " ".join(f"{type(fault).__name__}: {fault}".split())[:200]
+        self.refusals.tell(type(fault).__name__, texts.http_client_fault, record.getMessage(), said)
+        return False
+
+
+def quiet_client_faults() -> None:
+    """Install :class:`ClientFaults` on aiohttp's server logger, once."""
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, ClientFaults) for f in server.filters):
+        server.addFilter(ClientFaults())

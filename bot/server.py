@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
-from bot import channels, config, heap, log_lines, outbox_rows, texts
+from bot import channels, config, heap, log_lines, outbox_rows, refusals, texts
 from bot.channels import REGISTRY, Channel, Services
 from bot.dispatch import Dispatcher
 from bot.engine import dates
@@ -113,6 +113,7 @@ def create_app(
     db = dispatcher.db
     group = GroupCommit.install(db.conn)
     app = web.Application(client_max_size=1024 * 1024, middlewares=[_committed_first(group)])
+    refusals.quiet_client_faults()  # bad HTTP, a body cut off: a line a minute, not a traceback each
     senders: dict[str, Sender] = {}
     idle: set[str] = set()  # channels told about once: replies for them wait in the outbox
 

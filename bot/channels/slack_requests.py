@@ -59,8 +59,8 @@ class SlackRequests:
         if signed:
             try:
                 body = await inbound_json.read_body(request)
-            except inbound_json.BodyTooSlow as exc:
-                return web.json_response({"error": str(exc)}, status=408)
+            except inbound_json.BodyUnread as exc:  # too slow (408), or cut off (400)
+                return web.json_response({"error": str(exc)}, status=exc.status)
         if not signed or not events.verify(self.verifier, body, request.headers):
             self.forged.tell("signature", texts.slack_bad_signature, request.remote)
             return web.json_response({"error": texts.slack_invalid_signature()}, status=401)

@@ -211,8 +211,8 @@ class TeamsChannel(Channel):
             return refused
         try:
             body = inbound_json.loads(await inbound_json.read_body(request))
-        except inbound_json.BodyTooSlow as exc:
-            return _error(408, str(exc))
+        except inbound_json.BodyUnread as exc:  # too slow (408), or cut off (400)
+            return _error(exc.status, str(exc))
         except ValueError as exc:  # not JSON, not UTF-8, NaN, a lone surrogate, nested too deeply
             return _error(400, texts.teams_bad_request(f"the body is not JSON ({exc})"))
         if not isinstance(body, dict) or not body.get("type"):

@@ -3,11 +3,22 @@ end of a 400's message."""
 
 from __future__ import annotations
 
+from bot.texts._common import _left_out
+
 SHOWN = 40  # the characters of a number shown: a number may be any length
 
 
 def body_too_slow(seconds: float) -> str:
     return f"The request body did not arrive within {seconds:g} s of its headers."
+
+
+def http_client_fault(what: str, fault: str, left_out: int = 0) -> str:
+    """aiohttp's "Error handling request from ADDRESS" for a client's fault, as one line."""
+    return f"{what}: refused, the client's fault ({fault}).{_left_out(left_out)}"
+
+
+def body_cut() -> str:
+    return "The connection closed before the request body's end."
 
 
 def json_not_a_number(name: str) -> str:

@@ -114,8 +114,8 @@ async def receive(request: web.Request, name: str) -> web.Response:
     try:
         try:
             body = await inbound_json.body_within(read_limited(request, state.max_body))
-        except inbound_json.BodyTooSlow as exc:
-            return problem(408, str(exc))
+        except inbound_json.BodyUnread as exc:  # too slow (408), or cut off (400)
+            return problem(exc.status, str(exc))
         if body is None:
             return problem(413, texts.hook_too_large(name, state.max_body, MAX_ALERTS))
         routed = route(state, name, body, request.headers.get("Idempotency-Key"))
