@@ -4,9 +4,12 @@ real rasa-sdk server in a subprocess (``decisionbot rasa-actions``), sent Rasa's
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import sqlite3
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,3 +193,33 @@ def test_a_call_without_the_token_is_refused_before_its_body_is_read(tmp_path: P
         assert logged.count("Rasa action call from 127.0.0.1 refused: 401 Missing or wrong token.") == 1
     finally:
         stop(running)
+
+
+def test_a_path_or_method_the_action_server_has_not_is_no_500_nor_traceback(tmp_path: Path) -> None:
+    """Routing fails before the token's check: rasa-sdk's catch-all answered 500 and logged an ERROR
+    with Sanic's traceback for each, for anyone. Now 401 without the token, 404 or 405 with it."""
+    running = protected(tmp_path, CLI)
+
+    def status_of(method: str, path: str) -> tuple[int, dict[str, Any]]:
+        data = b"{}" if method == "POST" else None
+        req = urllib.request.Request(f"http://127.0.0.1:{running.port}{path}", data=data, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    try:
+        for method, path in (("GET", "/nothere"), ("POST", "/admin"), ("GET", "/webhook"), ("POST", "/health")):
+            status, body = status_of(method, path)
+            assert status == 401 and body["error"].startswith("Missing or wrong token"), (method, path, body)
+        assert status_of("GET", f"/nothere?token={TOKEN}")[0] == 404
+        status, body = status_of("GET", f"/webhook?token={TOKEN}")
+        assert status == 405 and body["error"] == (
+            "No GET /webhook here: Rasa calls POST /webhook (GET /health for a probe)."
+        ), body
+    finally:
+        stop(running)
+    logged = running.log.read_text()
+    assert "Traceback" not in logged and "Exception occurred" not in logged, logged
+    assert logged.count("refused: 401 Missing or wrong token") == 1  # a line a minute

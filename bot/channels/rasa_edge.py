@@ -108,10 +108,28 @@ def refuse_calls_without(token: str | None, app: Any) -> None:
     without the token is refused before its body is read. ``/health`` stays open for the
     orchestrator's probe."""
     from sanic import response
+    from sanic.exceptions import MethodNotAllowed, NotFound
+
+    refusals = RefusalLog(logging.getLogger("decisionbot.rasa"))  # a line a minute: anyone can send them
+
+    @app.exception(NotFound, MethodNotAllowed)
+    async def no_such_call(request: Any, exc: Exception) -> Any:
+        """A path or method the action server has not (routing failed before the token's check):
+        401 without the token, else 404 or 405; not rasa-sdk's 500 with a traceback each."""
+        if token and not token_matches(token, request.args.getlist("token")):
+            if not token_refused(request):  # Sanic may hand one request's failure here twice: told once
+                request.ctx.token_refused = True
+                refusals.tell(
+                    401, texts.rasa_call_refused, request.remote_addr or request.ip, 401, texts.rasa_bad_token()
+                )
+            return response.json({"error": texts.rasa_bad_token(), "action_name": None}, status=401)
+        status = 405 if isinstance(exc, MethodNotAllowed) else 404
+        return response.json(
+            {"error": texts.rasa_no_such_call(request.method, request.path), "action_name": None}, status
+        )
 
     if not token:
         return
-    refusals = RefusalLog(logging.getLogger("decisionbot.rasa"))  # a line a minute: anyone can send them
 
     @app.signal("http.routing.after")
     async def check_token(request: Any, **_: Any) -> None:

@@ -184,3 +184,7 @@ def rasa_data_not_an_object(value: object) -> str:
 def rasa_decision_id_not_a_number(value: object) -> str:
     """``decision_data``'s ``decision_id`` that is no decision's number (``true``, ``1.5``, ``"x"``)."""
     return f"Nothing started: decision_id must be a decision's number, like 12, not {_one_line(repr(value))[:40]}."
+
+
+def rasa_no_such_call(method: str, path: str) -> str:
+    return f"No {method} {_one_line(path)[:100]} here: Rasa calls POST /webhook (GET /health for a probe)."
