@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -198,7 +199,10 @@ def _value(env: str, value: str | None) -> str | None:
     Another variable is as it is set."""
     if value is None or env not in BY_ENV:
         return value
-    return value.strip() or None
+    value = value.strip()
+    if env in SECRETS and any(unicodedata.category(c) == "Cc" for c in value):
+        raise ConfigError(texts.secret_with_control(env))  # two lines pasted: no header can carry it
+    return value or None
 
 
 def timezone(name: str | None = None) -> ZoneInfo:

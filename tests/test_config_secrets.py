@@ -53,6 +53,25 @@ def test_a_blank_signing_secret_stops_the_start_naming_it(tmp_path: Path, monkey
     assert lines[-1].startswith("Error: SLACK_SIGNING_SECRET is required"), result.output
 
 
+@pytest.mark.parametrize("variable", ["SLACK_BOT_TOKEN", "DECISIONBOT_HOOK_TOKEN"])
+def test_a_secret_of_two_lines_stops_the_start_naming_it_not_its_value(tmp_path: Path, monkeypatch, variable) -> None:
+    """Two lines pasted into an env file: the bot token's was a 94-line traceback from aiohttp
+    ("Forbidden control character detected in headers"); a hook token's started, and every
+    sender got 401 for good, since no header can carry a line break."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-111-222")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:1/api/")
+    monkeypatch.setenv(variable, "first-line-value\nsecond-line-value\n")
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "s.db"), "--flows", FLOWS, "serve", "--port", "1"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: {variable} has a line break or another control character inside it (two lines pasted into"
+        f" the env file?): no request could carry it. Set {variable} to the one value, on one line."
+    )
+    assert "line-value" not in result.output and not (tmp_path / "s.db").exists()
+
+
 def test_a_blank_rasa_token_does_not_open_the_action_server_to_the_network(tmp_path: Path) -> None:
     """A token of spaces counted as a token: rasa-actions listened on every interface."""
     args = [sys.executable, "-c", "from bot.cli import main; main()"]

@@ -12,3 +12,10 @@ def timezone_unknown(name: str) -> str:
 
 def synchronous_bad(value: str) -> str:
     return f"DECISIONBOT_SYNCHRONOUS must be NORMAL or FULL, not '{value}'."
+
+
+def secret_with_control(variable: str) -> str:
+    return (
+        f"{variable} has a line break or another control character inside it (two lines pasted into"
+        f" the env file?): no request could carry it. Set {variable} to the one value, on one line."
+    )
