@@ -62,3 +62,25 @@ async def test_tokens_forged_without_the_signing_key_are_refused_and_nothing_is_
             assert resp.status == 401, name
         assert [h.db(f"SELECT count(*) FROM {t}")[0][0] for t in ("deliveries", "runs", "messages")] == stored
         assert len(h.fake.calls) == sent
+
+
+async def test_a_forged_token_gets_401_whatever_the_body_and_a_genuine_one_learns_what_is_wrong(
+    tmp_path: Path, openid: OpenIdServer
+) -> None:
+    """The body was read and judged before the token: anyone with any 'Bearer x' got the parser's
+    400 ("the body is not JSON (Expecting value ...)"), though a forged token gets 401."""
+    async with Harness(tmp_path, ENV) as h:
+        assert h.client is not None
+        genuine = f"Bearer {openid.token(APP_ID, h.url)}"
+        bodies = [b"not json", b"[1]", b'{"type": NaN}', b'{"text": "no type"}']
+        for body in bodies:
+            for token in ("Bearer aaa.bbb.ccc", *(f"Bearer {t}" for t in forged_tokens(openid, h.url).values())):
+                headers = {"Authorization": token, "Content-Type": "application/json"}
+                resp = await h.client.post("/api/messages", data=body, headers=headers)
+                assert resp.status == 401, (body, token, await resp.text())
+                assert (await resp.json())["error"].startswith("Unauthorized")
+            headers = {"Authorization": genuine, "Content-Type": "application/json"}
+            resp = await h.client.post("/api/messages", data=body, headers=headers)
+            assert resp.status == 400, (body, await resp.text())
+            assert (await resp.json())["error"].startswith("Not a usable activity"), body
+        assert h.db("SELECT count(*) FROM deliveries")[0][0] == 0

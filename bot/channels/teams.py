@@ -38,7 +38,7 @@ from bot import inbound_json, reask, texts
 from bot.channels import Channel, DeliveryFailed, RetryLater, Services, register, teams_keys
 from bot.channels import teams_activities as acts
 from bot.channels import teams_cards as cards
-from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view, refused_unread
+from bot.channels.teams_connector import AuthConfig, Connector, TeamsSettings, auth_view, claimed_view, refused_unread
 from bot.channels.teams_delivery import TeamsOutbound
 from bot.channels.teams_inbound import TeamsInbound
 from bot.channels.teams_store import TeamsStore
@@ -209,22 +209,27 @@ class TeamsChannel(Channel):
     async def messages(self, request: web.Request) -> web.Response:
         if (refused := refused_unread(request, bool(self.settings.app_id), self.unverified)) is not None:
             return refused
+        header = request.headers.get("Authorization") or None
+        unusable: str | None = None
         try:
             body = inbound_json.loads(await inbound_json.read_body(request))
         except inbound_json.BodyUnread as exc:  # too slow (408), or cut off (400)
             return _error(exc.status, str(exc))
         except ValueError as exc:  # not JSON, not UTF-8, NaN, a lone surrogate, nested too deeply
-            return _error(400, texts.teams_bad_request(f"the body is not JSON ({exc})"))
-        if not isinstance(body, dict) or not body.get("type"):
-            return _error(400, texts.teams_bad_request("it is not an object with a type"))
-        activity = auth_view(body)
+            body, unusable = None, texts.teams_bad_request(f"the body is not JSON ({exc})")
+        if unusable is None and (not isinstance(body, dict) or not body.get("type")):
+            unusable = texts.teams_bad_request("it is not an object with a type")
+        # the token first: a forged one gets its 401 whatever the body, and no word of what is wrong with it
+        activity = auth_view(body) if unusable is None else claimed_view(header)
         try:
-            await self.auth.authenticate_request(activity, request.headers.get("Authorization") or None)  # type: ignore[arg-type]
+            await self.auth.authenticate_request(activity, header)  # type: ignore[arg-type]
         except requests.RequestException as exc:
             return _error(503, texts.teams_keys_unavailable(exc.__class__.__name__))
         except Exception as exc:  # PermissionError, a malformed or unverifiable JWT, an unknown key
             self.unverified.tell(kind := exc.__class__.__name__, texts.teams_request_refused, kind, str(exc))
             return _error(401, texts.teams_unauthorized(kind))
+        if unusable is not None:
+            return _error(400, unusable)
         try:
             inbound = acts.parse(body)
         except acts.ActivityError as exc:
