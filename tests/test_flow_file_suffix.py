@@ -61,3 +61,14 @@ def test_the_folder_refuses_it_and_serves_the_others_and_a_reload_notices_it(tmp
     (flows / "launch.yml").rename(flows / "launch.yaml")
     loaded, refused = load_folder(flows)
     assert "launch" in loaded and refused == {}
+
+
+def test_the_rename_offered_is_the_flows_id_which_the_folder_then_takes(tmp_path: Path) -> None:
+    """budget.yml holding the flow budget_approval was told "rename it budget.yaml", which the id
+    check then refused (a flow's file is named after its id)."""
+    flows = folder(tmp_path, "budget.yml")
+    code, out = run(flows, tmp_path, "flows", "validate")
+    assert code == 1 and "Fix: rename it launch.yaml" in out  # LAUNCH's id is launch
+    (flows / "budget.yml").rename(flows / "launch.yaml")
+    code, out = run(flows, tmp_path, "flows", "validate")
+    assert code == 0, out

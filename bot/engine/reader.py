@@ -337,12 +337,23 @@ def read_flow_in_folder(path: Path) -> Flow:
     """A flow file of a flows folder: its id must be its file's name (a run finds its flow by it),
     and its name must end in .yaml (the folder reads no other)."""
     if path.suffix != ".yaml":
-        raise FlowError(str(path), texts.flow_file_suffix(), texts.flow_file_suffix_fix(path.stem))
+        raise _misnamed(path)
     flow = read_flow_file(path)
     if flow.id != path.stem:
         is_id = re.fullmatch(schema()["properties"]["id"]["pattern"], path.stem) is not None
         raise FlowError(str(path), *texts.flow_id_not_file_name(flow.id, path.stem, is_id))
     return flow
+
+
+def _misnamed(path: Path) -> FlowError:
+    """A flow file not named .yaml, to be renamed after its id (``budget.yml`` of the flow
+    ``budget_approval``: budget_approval.yaml, which the id check then takes), or its own stem
+    when its id cannot be read."""
+    try:
+        name = read_flow_file(path).id
+    except FlowError:
+        name = path.stem
+    return FlowError(str(path), texts.flow_file_suffix(), texts.flow_file_suffix_fix(name))
 
 
 def load_folder(folder: Path) -> tuple[dict[str, Flow], dict[str, FlowError]]:
@@ -360,7 +371,7 @@ def load_folder(folder: Path) -> tuple[dict[str, Flow], dict[str, FlowError]]:
             refused[path.stem] = exc
     for path in misnamed_files(folder):  # 'launch.yml': refused with its rename, not skipped unseen
         if path.stem not in flows and path.stem not in refused:
-            refused[path.stem] = FlowError(str(path), texts.flow_file_suffix(), texts.flow_file_suffix_fix(path.stem))
+            refused[path.stem] = _misnamed(path)
     for name, flow in list(flows.items()):
         try:
             validate.check_references(flow, {p.stem for p in files})
