@@ -36,7 +36,7 @@ def _menu_problem(what: str, options: tuple[Option, ...]) -> tuple[str, str] | N
         if len(labels) == 1:  # options: [a, b, a]
             return texts.option_twice(what, labels[0]), texts.option_twice_fix(labels[0])
         return texts.option_value_twice(what, twice, labels), texts.option_value_twice_fix()
-    shown = [_shown(option.label).casefold() for option in options]
+    shown = [" ".join(_shown(option.label).casefold().split()) for option in options]  # 'act now ' reads 'Act now'
     if len(set(shown)) < len(shown):
         return texts.labels_read_alike(what, LABEL_SHOWN), texts.labels_read_alike_fix()
     for n, option in enumerate(options, 1):  # as people read it and type it; a Rasa button sends its value

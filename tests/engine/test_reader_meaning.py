@@ -232,6 +232,8 @@ def test_a_choice_a_chat_menu_cannot_show_is_refused(tmp_path):
 """
     )  # before: a Slack menu of identical entries (labels cut at 75 characters)
     refused(write(tmp_path, text), "pick", "the step has options whose labels read the same in a menu")
+    spaced = with_steps('  - {id: pick, ask: "Which?", type: choice, options: ["Act now", "act  now "]}\n')
+    refused(write(tmp_path, spaced, "spaced"), "pick", "the step has options whose labels read the same in a menu")
 
 
 def test_an_option_written_twice_is_named_as_such(tmp_path):
