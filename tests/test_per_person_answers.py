@@ -114,3 +114,27 @@ def test_the_lead_goes_back_while_the_run_waits_on_others(db, tmp_path):
     assert not any("This question is for" in t for _, t in replies), replies
     late = say(bot, BOB, "hire")  # the vote went with the step gone back over
     assert not any(t.startswith("Votes:") for _, t in late), late
+
+
+NUMBERS = """\
+id: budget
+title: Budget
+steps:
+  - {id: amount, ask: "How much?", type: number}
+  - id: check
+    ask: "{% if amount > 100 %}A big one: {{ amount * 2 }}{% else %}Small{% endif %}. Agreed?"
+    type: yes_no
+record:
+  decision: "Budget {{ amount * 1.2 }} incl. VAT"
+"""
+
+
+def test_a_number_reaches_templates_as_a_number(db, tmp_path):
+    """It reached them as text: '{{ amount * 1.2 }}' failed on every run (the decision lost), and
+    '{{ amount * 2 }}' printed 1500015000; '{% if amount > 100 %}' compared text."""
+    (tmp_path / "budget.yaml").write_text(NUMBERS, encoding="utf-8")
+    bot = make_bot(db, tmp_path)
+    bot.start(Trigger(flow="budget", title="Q1", facilitator=ALICE), CONV)
+    assert ("alice", "A big one: 30000. Agreed?") in [(to, t.split("\n")[0]) for to, t in say(bot, ALICE, "15000")]
+    say(bot, ALICE, "yes")  # the end: no summary posted (no on_complete)
+    assert db.execute("SELECT text FROM decisions").fetchall() == [("Budget 18000.0 incl. VAT",)]

@@ -89,10 +89,16 @@ def display(value: Any) -> str:
     return str(value)
 
 
-def template_value(value: Any) -> str:
+def template_value(value: Any) -> Any:
     """A value as a prompt or record template sees it: as people read it, and empty (so false
-    in ``{% if %}``) when the step was not answered, like a step on a branch not taken."""
-    return "" if value is None else display(value)
+    in ``{% if %}``) when the step was not answered, like a step on a branch not taken. A number
+    stays a number (``{{ amount * 1.2 }}``, ``{% if amount > 100 %}``; 15000.0 is 15000): as
+    text, the first failed on every run and ``{{ amount * 2 }}`` printed 1500015000."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    return display(value)
 
 
 def as_actor(value: Any) -> Actor | None:
