@@ -131,14 +131,18 @@ def test_a_changed_check_schedule_is_planned_anew(proc, clock, flows, tmp_path):
     assert due <= "2026-11-26T15:06:00.000Z" and '"5m"' in payload
 
 
-def test_each_scheduled_flow_starts_on_its_own_date(proc, clock):
-    start(proc)  # run 1
+def completed(proc, clock, record) -> int | None:
+    """Run 1 started, then completed with ``record`` as the engine would write it: its decision's id."""
+    start(proc)
     ctx = RunState(roles={}, trigger={})
     row = RunRow(1, "post_meeting", "1", ConversationKey("console", "room"), "s", "active", ctx, None)
-    record = {"flow": "x", "title": "t", "facilitator": {"id": "console:alice"}, "decision": "d",
-              "review_at": "2026-12-10", "schedule": [{"flow": "decision_review", "at": "2027-01-15"}]}  # fmt: skip
     with transaction(proc.db) as conn:
-        ledger.write_completion(conn, row, record, clock(), proc.bot.tz)
+        return ledger.write_completion(conn, row, {"flow": "x", "title": "t", **record}, clock(), proc.bot.tz)
+
+
+def test_each_scheduled_flow_starts_on_its_own_date(proc, clock):
+    completed(proc, clock, {"facilitator": {"id": "console:alice"}, "decision": "d", "review_at": "2026-12-10",
+                            "schedule": [{"flow": "decision_review", "at": "2027-01-15"}]})  # fmt: skip
     assert proc.rows("SELECT due_at FROM jobs WHERE kind = 'start_flow'") == [("2027-01-15T08:00:00.000Z",)]
     assert proc.rows("SELECT due_at FROM reviews") == [("2026-12-10",)]
 
@@ -146,13 +150,8 @@ def test_each_scheduled_flow_starts_on_its_own_date(proc, clock):
 def test_a_follow_up_on_another_date_leaves_the_promised_review_in_place(proc, clock):
     """A flow scheduling a follow-up of its own (another flow, another date) lost the review its
     summary promised on record.review_at: only the follow-up's job was written."""
-    start(proc)
-    ctx = RunState(roles={}, trigger={})
-    row = RunRow(1, "post_meeting", "1", ConversationKey("console", "room"), "s", "active", ctx, None)
-    record = {"flow": "x", "title": "t", "facilitator": {"id": "console:alice"}, "decision": "d",
-              "review_at": "2026-12-30", "schedule": [{"flow": "followup", "at": "2026-12-16"}]}  # fmt: skip
-    with transaction(proc.db) as conn:
-        ledger.write_completion(conn, row, record, clock(), proc.bot.tz)
+    completed(proc, clock, {"facilitator": {"id": "console:alice"}, "decision": "d", "review_at": "2026-12-30",
+                            "schedule": [{"flow": "followup", "at": "2026-12-16"}]})  # fmt: skip
     jobs = proc.rows("SELECT due_at, json_extract(payload, '$.flow') FROM jobs WHERE kind = 'start_flow' ORDER BY 1")
     assert jobs == [("2026-12-16T08:00:00.000Z", "followup"), ("2026-12-30T08:00:00.000Z", "decision_review")]
 
@@ -160,13 +159,8 @@ def test_a_follow_up_on_another_date_leaves_the_promised_review_in_place(proc, c
 def test_a_review_date_alone_is_kept_with_its_review(proc, clock):
     """No decision text (an optional step skipped) and no action, but a review date: the summary
     says "Review on ...", and the ledger kept nothing of it, review included."""
-    start(proc)
-    ctx = RunState(roles={}, trigger={})
-    row = RunRow(1, "post_meeting", "1", ConversationKey("console", "room"), "s", "active", ctx, None)
-    record = {"flow": "x", "title": "t", "facilitator": {"id": "console:alice"}, "decision": None,
-              "review_at": "2026-12-30"}  # fmt: skip
-    with transaction(proc.db) as conn:
-        assert ledger.write_completion(conn, row, record, clock(), proc.bot.tz) is not None
+    record = {"facilitator": {"id": "console:alice"}, "decision": None, "review_at": "2026-12-30"}
+    assert completed(proc, clock, record) is not None
     assert proc.rows("SELECT text, review_at FROM decisions") == [(None, "2026-12-30")]
     assert proc.rows("SELECT due_at FROM reviews") == [("2026-12-30",)]
     assert proc.rows("SELECT json_extract(payload, '$.flow') FROM jobs WHERE kind = 'start_flow'") == [
