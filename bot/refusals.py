@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import ClientError
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot import texts
@@ -63,8 +64,8 @@ class ClientFaults(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         fault = record.exc_info[1] if record.exc_info else None
-        if not isinstance(fault, CLIENT_FAULTS):
-            return True
+        if not isinstance(fault, CLIENT_FAULTS) or isinstance(fault, ClientError):
+            return True  # (the bot's own call out failing, ClientConnectionResetError, is the server's)
         said = " ".join(f"{type(fault).__name__}: {fault}".split())[:200]
         self.refusals.tell(type(fault).__name__, texts.http_client_fault, record.getMessage(), said)
         return False

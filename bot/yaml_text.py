@@ -45,7 +45,7 @@ def read_file(path: Path, what: str) -> str:
     a folder, pipe or device by that name (a pipe would block the read for good), a file missing or
     the process may not read, or one not UTF-8."""
     if path.is_symlink() and not path.exists():
-        raise Unreadable(*texts.flow_file_link_broken(str(path.readlink()), what))
+        raise Unreadable(*texts.flow_file_link_broken(str(path.readlink())))
     if present(path) and not path.is_file():
         raise Unreadable(*texts.flow_file_not_a_file(what))
     try:

@@ -72,3 +72,16 @@ def test_the_rename_offered_is_the_flows_id_which_the_folder_then_takes(tmp_path
     (flows / "budget.yml").rename(flows / "launch.yaml")
     code, out = run(flows, tmp_path, "flows", "validate")
     assert code == 0, out
+
+
+def test_a_yml_copy_of_a_flow_there_is_not_told_to_replace_it(tmp_path: Path) -> None:
+    """launch-old.yml holding the flow launch was told "rename it launch.yaml": over launch.yaml."""
+    flows = folder(tmp_path, "launch-old.yml")
+    (flows / "launch.yaml").write_text(LAUNCH, encoding="utf-8")
+    code, out = run(flows, tmp_path, "flows", "validate")
+    assert code == 1 and "rename it launch.yaml" not in out
+    assert "Fix: it holds the flow 'launch', whose file launch.yaml is there already: remove this copy" in out
+    (tmp_path / "b").mkdir()
+    broken = folder(tmp_path / "b", "budget.yml")  # its id readable, the rest of it broken
+    (broken / "budget.yml").write_text(LAUNCH.replace("steps:", "stepz:"), encoding="utf-8")
+    assert "Fix: rename it launch.yaml" in run(broken, tmp_path, "flows", "validate")[1]

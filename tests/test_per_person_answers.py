@@ -122,7 +122,7 @@ title: Budget
 steps:
   - {id: amount, ask: "How much?", type: number}
   - id: check
-    ask: "{% if amount > 100 %}A big one: {{ amount * 2 }}{% else %}Small{% endif %}. Agreed?"
+    ask: "{% if amount > 100 %}A big one: {{ amount * 2 }}{% elif amount %}{{ amount * 1.2 }}{% else %}None{% endif %}. Agreed?"
     type: yes_no
 record:
   decision: "Budget {{ amount * 1.2 }} incl. VAT"
@@ -137,4 +137,16 @@ def test_a_number_reaches_templates_as_a_number(db, tmp_path):
     bot.start(Trigger(flow="budget", title="Q1", facilitator=ALICE), CONV)
     assert ("alice", "A big one: 30000. Agreed?") in [(to, t.split("\n")[0]) for to, t in say(bot, ALICE, "15000")]
     say(bot, ALICE, "yes")  # the end: no summary posted (no on_complete)
-    assert db.execute("SELECT text FROM decisions").fetchall() == [("Budget 18000.0 incl. VAT",)]
+    assert db.execute("SELECT text FROM decisions").fetchall() == [("Budget 18000 incl. VAT",)]  # not 18000.0
+
+
+def test_an_answered_zero_is_true_in_a_template_and_a_fraction_prints_as_written(db, tmp_path):
+    """0 answered read as not answered in '{% if amount %}'; 19.99 * 1.2 printed 23.987999999999996."""
+    (tmp_path / "budget.yaml").write_text(NUMBERS, encoding="utf-8")
+    bot = make_bot(db, tmp_path)
+    for n, (said, shown) in enumerate((("0", "0. Agreed?"), ("19.99", "23.988. Agreed?"))):
+        conversation = ConversationKey("console", f"z{n}")
+        bot.start(Trigger(flow="budget", title="Q1", facilitator=ALICE), conversation)
+        result = bot.handle(Message(conversation, ALICE, said))
+        assert result is not None
+        assert shown in [r.text.split("\n")[0] for r in result.outcome.replies], result.outcome.replies

@@ -66,14 +66,11 @@ WHERE e.first_seen_at >= :since AND e.first_seen_at < :until AND (:flow IS NULL 
 GROUP BY e.source, e.kind ORDER BY e.source, e.kind"""
 
 
-#: Events that are no trigger of a decision, left out of ``(all)``: a review's start, an action's
-#: handover (``give A12 @person``); no sender can give its events these kinds.
-NOT_TRIGGERS = BOTS_OWN_KINDS
 
 
 def trigger_quality(conn: sqlite3.Connection, params: Params) -> list[Row]:
     """Trigger quality per ``source`` and ``kind`` of event, and ``(all)`` over events that are
-    not reviews nor handovers (:data:`NOT_TRIGGERS`): ``events`` first seen in the window (with ``flow``: those with a run of it);
+    not reviews nor handovers (:data:`BOTS_OWN_KINDS`): ``events`` first seen in the window (with ``flow``: those with a run of it);
     ``with_run``; ``decided`` = events whose run wrote a decision; ``share_decided`` = decided /
     events; ``runs``; ``repeats`` = the sum of ``events.repeat_count``; ``repeats_per_run`` =
     the repeats of events with a run / their runs."""
@@ -82,9 +79,9 @@ def trigger_quality(conn: sqlite3.Connection, params: Params) -> list[Row]:
     query = TRIGGERS if params.flow else EVENTS
     for source, kind, events, with_run, decided, runs, repeats, run_repeats in conn.execute(query, params.bind()):
         rows.append(_trigger_row(source, kind, [events, with_run, decided, runs, repeats, run_repeats]))
-        if kind not in NOT_TRIGGERS:
+        if kind not in BOTS_OWN_KINDS:
             total = [a + b for a, b in zip(total, [events, with_run, decided, runs, repeats, run_repeats], strict=True)]
-    if any(r["kind"] not in NOT_TRIGGERS for r in rows):
+    if any(r["kind"] not in BOTS_OWN_KINDS for r in rows):
         rows.append(_trigger_row("(all)", "(not review)", total))
     return rows
 

@@ -33,6 +33,7 @@ from bot.analytics.sql_parts import (
     question,
 )
 from bot.analytics.sql_parts import percentiles as _percentiles
+from bot.model import BOTS_OWN_KINDS
 
 RUN_LATENCY = f"""WITH {SCOPE},
 first_answer AS (SELECT run_id, min(at) AS at FROM answers GROUP BY run_id),
@@ -198,7 +199,7 @@ FROM persons p LEFT JOIN inbound i ON i.person = p.person LEFT JOIN given g ON g
 WHERE {A_PERSON}
 ORDER BY p.person"""
 
-TRIGGER_QUALITY = """WITH decided_runs AS (SELECT DISTINCT run_id FROM decisions),
+TRIGGER_QUALITY = f"""WITH decided_runs AS (SELECT DISTINCT run_id FROM decisions),
 per_event AS (SELECT r.event_id, count(*) AS runs, count(d.run_id) > 0 AS decided
               FROM runs r LEFT JOIN decided_runs d ON d.run_id = r.id
               WHERE r.event_id IS NOT NULL AND (:flow IS NULL OR r.flow_id = :flow) GROUP BY r.event_id),
@@ -207,7 +208,7 @@ ev AS (SELECT e.source, e.kind, e.repeat_count, coalesce(p.runs, 0) AS runs, coa
        WHERE e.first_seen_at >= :since AND e.first_seen_at < :until AND (:flow IS NULL OR p.runs > 0)),
 per AS (SELECT source, kind, runs, decided, repeat_count FROM ev
         UNION ALL SELECT '(all)', '(not review)', runs, decided, repeat_count FROM ev
-        WHERE kind NOT IN ('review', 'handover'))
+        WHERE kind NOT IN {BOTS_OWN_KINDS!r})
 SELECT source, kind, count(*) AS events, sum(runs > 0) AS with_run, sum(decided) AS decided,
        CAST(sum(decided) AS REAL) / count(*) AS share_decided, sum(runs) AS runs, sum(repeat_count) AS repeats,
        CAST(sum(CASE WHEN runs > 0 THEN repeat_count END) AS REAL) / nullif(sum(runs), 0) AS repeats_per_run

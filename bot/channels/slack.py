@@ -255,7 +255,11 @@ class SlackChannel(SlackRequests, Channel):
         if self.socket is not None:
             await self.socket.close()
         if self.poster is not None and self.poster.finishing:  # a root posted late, to take back: its answer
-            await asyncio.wait(self.poster.finishing, timeout=CALL_TIMEOUT + 1.0)
+            _, left = await asyncio.wait(self.poster.finishing, timeout=CALL_TIMEOUT + 1.0)
+            for undone in left:  # (its post timed out by now: nothing to take back)
+                undone.cancel()
+            if left:
+                await asyncio.wait(left, timeout=1.0)
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=2.0)
         cut = list(self.tasks)  # side calls still waiting to try again: each logs what it did not make

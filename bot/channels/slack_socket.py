@@ -26,7 +26,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -149,8 +151,12 @@ class _QuietWhileOut(logging.LoggerAdapter):  # type: ignore[type-arg]
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
         if isinstance(msg, str):
             msg = without_secrets(msg)
-        if kwargs.get("exc_info"):  # logger.exception's traceback would repeat the URL with its ticket
-            kwargs["exc_info"] = False
+        fault = kwargs.pop("exc_info", None)
+        if fault:  # logger.exception's traceback, kept, but scrubbed: it may repeat a URL and its ticket
+            fault = sys.exc_info() if fault is True else fault
+            error = fault if isinstance(fault, BaseException) else fault[1]
+            if error is not None:
+                msg = f"{msg}\n" + without_secrets("".join(traceback.format_exception(error)).rstrip())
         super().log(logging.DEBUG if self.outage.on else level, msg, *args, **kwargs)
 
 

@@ -97,8 +97,23 @@ def template_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value) if isinstance(value, float) and value.is_integer() else value
+        return AnsweredInt(value) if isinstance(value, int) or value.is_integer() else AnsweredFloat(value)
     return display(value)
+
+
+class AnsweredInt(int):
+    """A number answer as a template sees it: a number, true in ``{% if %}`` even when 0 (only a
+    step not answered is false)."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class AnsweredFloat(float):
+    """As :class:`AnsweredInt`, of a number with a fraction."""
+
+    def __bool__(self) -> bool:
+        return True
 
 
 def as_actor(value: Any) -> Actor | None:

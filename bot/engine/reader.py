@@ -348,11 +348,17 @@ def read_flow_in_folder(path: Path) -> Flow:
 def _misnamed(path: Path) -> FlowError:
     """A flow file not named .yaml, to be renamed after its id (``budget.yml`` of the flow
     ``budget_approval``: budget_approval.yaml, which the id check then takes), or its own stem
-    when its id cannot be read."""
+    when it has no id one could read; never onto a file there already (``launch-old.yml``, a
+    copy of launch.yaml's flow)."""
     try:
-        name = read_flow_file(path).id
-    except FlowError:
-        name = path.stem
+        data = yaml_text.safe_load(yaml_text.read_file(path, "the flow"))
+    except (yaml_text.Unreadable, yaml.YAMLError):
+        data = None
+    found = data.get("id") if isinstance(data, dict) else None
+    pattern = schema()["properties"]["id"]["pattern"]
+    name = found if isinstance(found, str) and re.fullmatch(pattern, found) else path.stem
+    if path.with_name(f"{name}.yaml").exists():
+        return FlowError(str(path), texts.flow_file_suffix(), texts.flow_file_suffix_taken(name))
     return FlowError(str(path), texts.flow_file_suffix(), texts.flow_file_suffix_fix(name))
 
 

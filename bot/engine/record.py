@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot import texts
 from bot.engine import questions, shown, templates
 from bot.engine.model import Flow
 from bot.engine.state import RunState, slot_key
@@ -30,6 +31,8 @@ def build_record(flow: Flow, ctx: RunState, run_id: int) -> dict[str, Any]:
         "outcome": answers.get(rec.outcome) if rec.outcome else None,
         "outcome_shown": _shown(flow, rec.outcome, answers),
         "answers": answers,
+        # whether the flow records a decision at all (a flow of questions alone records none)
+        "records": bool(rec.decision or rec.actions or rec.review_at or rec.outcome),
     }
     if rec.actions_done:
         out["actions_done"] = _actions_done(ctx, answers, rec.actions_done)
@@ -55,7 +58,8 @@ def _actions(ctx: RunState, answers: dict[str, Any], step: str | None, accepts: 
     for i, item in enumerate(answers.get(step) or [] if step else []):
         owner = item.get("owner") or {}
         action = {
-            "what": item.get("what"),
+            # a version that let 'what' be skipped (refused at load since; runs pinned to it finish)
+            "what": item.get("what") or texts.action_without_what(),
             "owner": owner.get("id"),
             "owner_name": owner.get("name"),
             "due": item.get("due"),

@@ -15,7 +15,18 @@ log = logging.getLogger("decisionbot.flows")
 #: How :func:`check` starts the problem of a text Jinja cannot parse.
 NOT_A_TEMPLATE = "is not a valid template"
 
-_env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+
+def _as_printed(value: Any) -> Any:
+    """What ``{{ ... }}`` prints of a value: a float as people write it, 18000 not 18000.0, 23.988 not
+    23.987999999999996 (a number answer times 1.2); anything else as it is."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return value
+
+
+_env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False, finalize=_as_printed)
 
 
 @lru_cache(maxsize=4096)
@@ -23,7 +34,7 @@ def _compile(text: str) -> Any:
     return _env.from_string(text)
 
 
-#: What a template checked at load may still raise on one run's values (``{{ amount / 2 }}`` of a text answer).
+#: What a template checked at load may still raise on one run's values (``{{ amount / count }}`` with count 0).
 RENDER_ERRORS = (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError)
 
 

@@ -318,10 +318,15 @@ def run_status(run_id: int, flow: str, title: str | None, status: str, waiting: 
 # --- completion ------------------------------------------------------------------------------
 
 
+def action_without_what() -> str:
+    """An action stored from a flow version that let its 'what' be skipped."""
+    return "(no description given)"
+
+
 def summary(record: Mapping[str, Any]) -> str:
     if record.get("reviewed_decision") is not None:
         return review_summary(record)
-    if not any(record.get(key) for key in ("decision", "actions", "review_at", "outcome")):
+    if record.get("records") and not any(record.get(key) for key in ("decision", "actions", "review_at", "outcome")):
         return f"Nothing was decided in {record.get('title')}: no decision, action or review date was given."
     lines = [f"Decision recorded: {record.get('title')}"]
     if record.get("decision"):

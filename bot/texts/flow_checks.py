@@ -255,10 +255,10 @@ def flow_file_unreadable(error: str | None) -> tuple[str, str]:
     return f"cannot be read ({error})", "check the path"
 
 
-def flow_file_link_broken(target: str, what: str = "the flow") -> tuple[str, str]:
+def flow_file_link_broken(target: str) -> tuple[str, str]:
     return (
         f"is a symbolic link to {target}, which does not exist",
-        f"point the link at {what}'s file, or remove the link",
+        "point the link at a file that exists, or remove the link",
     )
 
 

@@ -166,7 +166,7 @@ def test_a_review_date_alone_is_kept_with_its_review(proc, clock):
     assert proc.rows("SELECT json_extract(payload, '$.flow') FROM jobs WHERE kind = 'start_flow'") == [
         ("decision_review",)
     ]
-    assert texts.summary({"title": "t", "decision": None}) == (
+    assert texts.summary({"title": "t", "decision": None, "records": True}) == (
         "Nothing was decided in t: no decision, action or review date was given."
     )
 
