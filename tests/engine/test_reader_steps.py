@@ -333,11 +333,11 @@ def test_a_prompt_that_would_fail_in_every_run_is_refused_at_load(tmp_path, ask,
 def test_a_prompt_failing_on_one_runs_values_is_shown_as_written_and_the_run_goes_on(caplog):
     from bot.engine import templates
 
-    ask = "Half of {{ amount }} is {{ amount / 2 }}: OK?"  # a number answer reaches the prompt as text
+    ask = "Half of {{ amount }} is {{ amount / 2 }}: OK?"  # a text answer, or another template's value
     assert templates.check(ask, {"amount"}) is None  # nothing at load can tell
     assert templates.render(ask, {"amount": "10"}) == ask
     assert "A flow's template failed, shown as written" in caplog.text and "TypeError" in caplog.text
-    assert templates.render(ask, {"amount": 10}) == "Half of 10 is 5.0: OK?"
+    assert templates.render(ask, {"amount": 10}) == "Half of 10 is 5: OK?"  # a whole float printed whole
     with pytest.raises(TypeError):  # stored text (the decision recorded, an invitation's title) is never the template
         templates.render(ask, {"amount": "10"}, strict=True)
 
