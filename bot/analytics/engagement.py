@@ -66,8 +66,6 @@ WHERE e.first_seen_at >= :since AND e.first_seen_at < :until AND (:flow IS NULL 
 GROUP BY e.source, e.kind ORDER BY e.source, e.kind"""
 
 
-
-
 def trigger_quality(conn: sqlite3.Connection, params: Params) -> list[Row]:
     """Trigger quality per ``source`` and ``kind`` of event, and ``(all)`` over events that are
     not reviews nor handovers (:data:`BOTS_OWN_KINDS`): ``events`` first seen in the window (with ``flow``: those with a run of it);

@@ -228,6 +228,12 @@ def bad_person(where: str, given: str, most: int) -> str:
             " channel:id (slack:U0123)"
         )
     shown = given.encode("unicode_escape").decode("ascii")[:80]  # a line break or ESC shown, not done
+    if not _names_someone(given):
+        return (
+            f"'{where}' names '{shown}', which is nobody: an id is more than blanks, '@' or 'channel:'. Give a"
+            " Slack user id (U0123, W0123), a Teams id (29:1abc, or an Azure AD object id), a Rasa sender id, a"
+            " console name (alice) or channel:id (slack:U0123), or leave it out"
+        )
     return (
         f"'{where}' names '{shown}', which is not a person's id: an id has no control characters (line"
         " breaks, ESC) and none of < > | & `. Give a Slack user id (U0123, W0123), a Teams id (29:1abc, or"
@@ -249,6 +255,11 @@ def bad_person_in_file(key: str, given: str, most: int) -> tuple[str, str]:
             " a console name or channel:id (slack:U0123)",
         )
     shown = given.encode("unicode_escape").decode("ascii")[:80]
+    if not _names_someone(given):
+        return (
+            f"{key} names '{shown}', which is nobody (blanks, '@' or 'channel:' alone)",
+            f"write a person's id, like {key}: U0123, or remove {key}",
+        )
     return (
         f"{key} names '{shown}', which is not a person's id (it has a control character or one of < > | & `)",
         "write a Slack user id (U0123), a Teams id (29:1abc or an Azure AD object id), a Rasa sender id,"
@@ -329,3 +340,9 @@ def hook_took_stale(events: list[tuple[int, int | None]]) -> str:
 
 def hook_took_unrouted(count: int) -> str:
     return f"{count} unrouted (see the warning)"
+
+
+def _names_someone(given: str) -> bool:
+    """Whether ``given`` holds an id at all: not blanks, '@' or 'channel:' alone."""
+    bare = given.strip().lstrip("@").strip()
+    return bool(bare) and not bare.endswith(":")

@@ -53,7 +53,7 @@ def stalled(names: list[str]) -> str:
 
 
 def bad_duration(text: str) -> str:
-    return f"'{text}' is not a duration. Use a number and a unit: 30s, 5m, 4h, 1d or 2w."
+    return f"'{text}' is not a duration. Use a number and a unit: 30s, 5m, 4h, 1d or 2w (ten years at most)."
 
 
 def bad_channel(spec: str, known: list[str]) -> str:

@@ -29,14 +29,28 @@ UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"
 KNOWN_CHANNELS = ("console", "slack", "teams", "rasa")
 
 
+#: The longest duration a file may give (a cooldown, a schedule): ten years. Past it, a number
+#: overflowed timedelta (``cooldown: 99999999999999999999``, ``.inf``) into a traceback.
+LONGEST = timedelta(days=3650)
+
+
 def parse_duration(text: str | int | float) -> timedelta:
-    """``30s``, ``5m``, ``4h``, ``1d``, ``2w`` (a bare number is seconds)."""
+    """``30s``, ``5m``, ``4h``, ``1d``, ``2w`` (a bare number is seconds); ValueError for anything
+    else: a negative or non-finite number, true or false (YAML's ``yes``), more than :data:`LONGEST`."""
+    if isinstance(text, bool) or (isinstance(text, int | float) and not 0 <= text <= LONGEST.total_seconds()):
+        raise ValueError(texts.bad_duration(str(text)))  # (nan fails the comparison too)
     if isinstance(text, int | float):
         return timedelta(seconds=text)
     match = DURATION.match(str(text))
     if not match:
         raise ValueError(texts.bad_duration(str(text)))
-    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        duration = timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    except OverflowError:
+        duration = LONGEST * 2
+    if duration > LONGEST:
+        raise ValueError(texts.bad_duration(str(text)))
+    return duration
 
 
 def channel_names() -> set[str]:
@@ -107,16 +121,26 @@ URL_MAX = 8192
 
 def bad_person(value: Any) -> str | None:
     """The id in ``value`` (one person, a list, or a comma-separated string of them) that is no
-    person's id on any platform, if there is one: a character no id holds, or longer than
-    :data:`PERSON_ID_MAX`."""
+    person's id on any platform, if there is one: a character no id holds, longer than
+    :data:`PERSON_ID_MAX`, or nobody at all (blanks, '@', 'console:')."""
     items = value if isinstance(value, list) else str(value).split(",")
+    one = not isinstance(value, list) and "," not in str(value)  # blanks between commas are no one named
     for item in items:
         text = str(item.get("id", "") if isinstance(item, dict) else item).strip(" ")
+        if (one or text.strip()) and _nobody(text):  # '  ', '@', 'console:': a run waiting on 'console:'
+            return text
         if len(text) > PERSON_ID_MAX or any(
             c in NOT_IN_AN_ID or unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" for c in text
         ):
             return text
     return None
+
+
+def _nobody(text: str) -> bool:
+    """``text`` names no one: blanks, '@', or a platform's prefix alone ('console:', 'slack:')."""
+    bare = text.strip().lstrip("@").strip()
+    prefix, sep, rest = bare.partition(":")
+    return not bare or (bool(sep) and prefix in channel_names() and not rest.strip())
 
 
 #: The person hints of a route or a check that name one person (the others take a list).

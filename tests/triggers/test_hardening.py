@@ -348,3 +348,21 @@ def test_a_sqlite_query_stopped_at_the_time_limit_says_so(proc, monkeypatch, tmp
         "the query was stopped after 0.2 s, the most a check's query may take; make it faster (an index, a narrower"
         " WHERE)"
     ), evaluation.error
+
+
+@pytest.mark.parametrize("nobody", ["   ", "@", "console:", "slack:  "])
+async def test_a_trigger_naming_nobody_as_its_lead_is_refused(tmp_path: Path, flows: Path, nobody: str):
+    """A blank id started a run waiting on 'console:' (Slack: 'slack:'), which nobody could answer:
+    "This question is for slack:." Refused as an id no person has is, naming the field."""
+    client = await serve(tmp_path, flows)
+    try:
+        body = {"title": "Blank lead", "channel": "console", "facilitator": nobody}
+        resp = await client.post("/hooks/events", json=body, headers=AUTH)
+        assert resp.status == 400
+        assert "'facilitator' names" in (error := (await resp.json())["error"]) and "which is nobody" in error, error
+        if nobody.strip():  # (a blank in a list names no one: left out, as between commas)
+            body = {"title": "Among others", "channel": "console", "facilitator": "alice", "participants": [nobody]}
+            assert (await client.post("/hooks/events", json=body, headers=AUTH)).status == 400
+        assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}
+    finally:
+        await client.close()

@@ -40,14 +40,27 @@ def test_a_good_or_empty_file_still_loads(tmp_path: Path) -> None:
     assert load_routes(path) == []
 
 
-@pytest.mark.parametrize("cooldown", ["1hour", "soon"])
-def test_a_bad_cooldown_reads_as_one_sentence_then_its_fix(tmp_path: Path, cooldown: str) -> None:
+@pytest.mark.parametrize(
+    ("cooldown", "shown"),
+    [
+        ("1hour", "1hour"),
+        ("soon", "soon"),
+        # these were tracebacks (OverflowError from timedelta), at load and for every hook after a reload
+        (".inf", "inf"),
+        (".nan", "nan"),
+        ("99999999999999999999", "99999999999999999999"),
+        ("99999999999d", "99999999999d"),
+        ("-5", "-5"),
+        ("true", "True"),
+    ],
+)
+def test_a_bad_cooldown_reads_as_one_sentence_then_its_fix(tmp_path: Path, cooldown: str, shown: str) -> None:
     """The duration's own message ended with a full stop, then ". Fix:": "... or 2w.. Fix: ..."."""
     path = tmp_path / "routes.yaml"
     path.write_text(f"routes:\n  - {{name: a, channel: console, cooldown: {cooldown}}}\n")
     with pytest.raises(ConfigError) as err:
         load_routes(path)
     assert str(err.value) == (
-        f"{path}, route 'a': '{cooldown}' is not a duration. Use a number and a unit: 30s, 5m, 4h, 1d or 2w."
-        " Fix: correct the value"
+        f"{path}, route 'a': '{shown}' is not a duration. Use a number and a unit: 30s, 5m, 4h, 1d or 2w"
+        " (ten years at most). Fix: correct the value"
     )
