@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from bot import texts
 from bot.admission import RESOLVING_SOURCES, Admission, Admitted, ask_again, joins, new_start, stale, stale_resolution
 from bot.engine.model import Flow
+from bot.errors import NoDecisionToReview
 from bot.flow_catalog import FlowCatalog
 from bot.model import ConversationKey, Reply, Trigger
 from bot.store import events as trigger_events
@@ -84,6 +85,9 @@ class Admitting(ABC):
         if last is not None and last.status == "firing" and taken is None and trigger.source in RESOLVING_SOURCES:
             trigger_events.end_incident(conn, last.id)  # a new start of the alert: that incident ended unseen
         if not routable or trigger.conversation is None:
+            reviews = trigger.flow in self.catalog.review_flows() and not trigger.data.get("decision_id")
+            if reviews and trigger.source == "generic":  # 400, as with a channel: no route would start it
+                raise NoDecisionToReview(texts.review_needs_decision(trigger.flow))  # (an alert's is kept unrouted)
             event_id = trigger_events.insert_event(conn, trigger, now)
             trigger_events.note_event(conn, event_id, item.route, item.problem or texts.no_channel())
             return Admitted(event_id, "unrouted")
@@ -122,7 +126,9 @@ class Admitting(ABC):
         # a group's resolution counts the alerts that resolved, and has no one value to tell (its
         # first alert's is not the group's); Alertmanager's carry their last firing value
         title = trigger.title if trigger.grouped else last.title
-        current = trigger.source != "alertmanager" and not trigger.grouped
+        # the value now only when the resolution itself says it (a generic resolution sent as the docs
+        # show, the dedup key and the status, named the firing value, still over the threshold)
+        current = trigger.source != "alertmanager" and not trigger.grouped and "value" in trigger.data
         text = texts.trigger_resolved(title, {**last.payload, **trigger.data}, current)
         ids = runs.queue_replies(conn, [Reply(last.run_id, last.conversation, text, kind="info")], iso(now))
         return Admitted(last.id, "resolved", last.run_id, ids, last.conversation.channel)

@@ -359,3 +359,16 @@ async def test_an_unrouted_storm_is_one_log_line_per_reason(tmp_path: Path, flow
         assert lines[0].startswith("Trigger 'Load 0 failed' (generic, event 1) (and 29 more of this notification")
     finally:
         await client.close()
+
+
+async def test_a_resolution_without_a_value_names_none(client) -> None:
+    """Sent as docs/triggers.md shows (the dedup key, status resolved), a resolution told the run
+    "(queue depth is now 900)": the firing value, still over the threshold, which nobody sent now."""
+    fire = {"title": "Queue backlog", "dedup_key": "queue", "facilitator": "alice", "metric": "queue depth",
+            "value": "900", "threshold": "500"}  # fmt: skip
+    assert (await post(client, "events", fire))[1]["started"] == [1]
+    assert (await post(client, "events", {"title": "Queue backlog", "dedup_key": "queue", "status": "resolved"}))[1][
+        "resolved"
+    ] == 1
+    told = rows(client, "SELECT text FROM messages WHERE text LIKE 'Resolved:%'")
+    assert told == [("Resolved: Queue backlog.",)], told

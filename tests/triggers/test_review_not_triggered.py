@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.triggers.test_hooks import ROOT, post, rows, serve
+from tests.triggers.test_hooks import ROOT, TOKEN, post, rows, serve
 
 
 async def test_a_hook_naming_a_review_flow_without_a_decision_is_refused_and_nothing_stored(tmp_path: Path) -> None:
@@ -18,6 +18,19 @@ async def test_a_hook_naming_a_review_flow_without_a_decision_is_refused_and_not
         assert status == 400
         assert answer["error"].startswith("Nothing started: decision_review reviews a recorded decision")
         assert rows(client, "SELECT count(*) FROM runs") == [(0,)]
+        assert rows(client, "SELECT count(*) FROM events") == [(0,)]
+    finally:
+        await client.close()
+
+
+async def test_the_same_hook_with_nowhere_to_post_is_refused_too(tmp_path: Path) -> None:
+    """No route and no default channel: the event was kept unrouted, 200, its log line telling to
+    fix the route 'for its next notification', which could never start a review either."""
+    client = await serve(tmp_path, ROOT / "flows", env={"DECISIONBOT_HOOK_TOKEN": TOKEN})
+    try:
+        status, answer = await post(client, "events", {"title": "Quarterly review", "flow": "decision_review"})
+        assert status == 400, answer
+        assert answer["error"].startswith("Nothing started: decision_review reviews a recorded decision")
         assert rows(client, "SELECT count(*) FROM events") == [(0,)]
     finally:
         await client.close()
