@@ -82,7 +82,14 @@ def check_query_stopped(seconds: float) -> str:
 
 
 def schedule_too_short(schedule: str) -> str:
-    return f"schedule '{schedule}' evaluates the check more than once a minute"
+    return f"schedule '{schedule}' comes more than once a minute"
+
+
+def check_keys_blank(keys: list[str]) -> tuple[str, str]:
+    return (
+        f"{' and '.join(keys)} {'is' if len(keys) == 1 else 'are'} blank",
+        f"give {' and '.join(keys)}: a query, and the SQLite file it reads",
+    )
 
 
 def clear_after_not_a_count(value: object) -> tuple[str, str]:

@@ -258,6 +258,13 @@ def name_not_text(value: object) -> tuple[str, str]:
     )
 
 
+def schedule_never(text: str) -> str:
+    return (
+        f"the cron expression '{text}' matches no date there is (a day of the month its months never"
+        " have, like 30 February), so it would never run"
+    )
+
+
 def bad_schedule(text: str) -> str:
     return f"'{text}' is neither an interval (5m, 1h, 1d) nor a cron expression (0 9 * * 1-5)"
 

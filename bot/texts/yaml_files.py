@@ -78,6 +78,8 @@ def route_source_unknown(value: str, known: list[str]) -> tuple[str, str]:
 
 
 def check_schedule_bad(problem: object) -> tuple[str, str]:
+    if "matches no date there is" in str(problem):
+        return str(problem), "name days each month it names has (1 to 28 in February), or use 5m, 1h"
     return str(problem), "use 5m, 1h or a cron expression"
 
 

@@ -193,13 +193,16 @@ def next_time(schedule: str, after: datetime, tz: ZoneInfo) -> datetime:
         return after + parse_duration(schedule)
     except ValueError:
         pass
-    from croniter import croniter
+    from croniter import CroniterBadDateError, croniter
 
     schedule = NICKNAMES.get(schedule.strip().lower(), schedule)  # @daily had no hour field to read
     if not croniter.is_valid(schedule):
         raise ValueError(texts.bad_schedule(schedule))
     times = croniter(schedule, after.astimezone(tz))
-    found: datetime = times.get_next(datetime)
+    try:
+        found: datetime = times.get_next(datetime)
+    except CroniterBadDateError as exc:  # '0 9 30 2 *': croniter's "failed to find next date"
+        raise ValueError(texts.schedule_never(schedule)) from exc
     if schedule.split()[1] in ("*", "*/1"):  # every hour: the repeated hour is an hour too
         return found
     while found.astimezone(tz).fold:  # the repeat of a wall-clock time that has run (or was due) already

@@ -83,7 +83,7 @@ def read(path: Path) -> tuple[ChecksFile, list[ConfigError]]:
         out.checks.append(check)
     try:
         if out.digest:
-            _schedule_ok(path, "digest", out.digest)
+            _schedule_ok(path, None, out.digest)
             _once_a_day(path, out.digest)
     except ConfigError as exc:
         problems.append(exc)
@@ -143,6 +143,9 @@ def _check(path: Path, index: int, raw: Any) -> Check:
     unknown = sorted(set(raw) - CHECK_KEYS)
     if unknown:
         raise fail(*texts.keys_unknown(unknown, CHECK_KEYS))
+    blank = [k for k in ("sql", "database") if not str(raw[k] or "").strip()]
+    if blank:  # checks run --once then said "no SQLite file at " or "0 row(s) of 0 column(s)"
+        raise fail(*texts.check_keys_blank(blank))
     if raw["direction"] not in ("above", "below"):
         raise fail(*texts.check_direction_bad(raw["direction"]))
     if not isinstance(raw["threshold"], int | float) or isinstance(raw["threshold"], bool):
@@ -185,12 +188,15 @@ def _clear_after(value: Any, fail: Callable[[str, str], ConfigError]) -> int:
 MIN_INTERVAL = timedelta(minutes=1)
 
 
-def _schedule_ok(path: Path, name: str, schedule: str) -> None:
+def _schedule_ok(path: Path, name: str | None, schedule: str) -> None:
+    """``name``: the check's; None: the digest's (its errors say digest.schedule, not a check)."""
     start, utc = datetime(2026, 1, 5, tzinfo=UTC), ZoneInfo("UTC")
+    what = "" if name else "digest.schedule: "
     try:
         next_time(schedule, start, utc)
     except ValueError as exc:
-        raise ConfigError(texts.checks_error(str(path), name, *texts.check_schedule_bad(exc))) from exc
+        problem, fix = texts.check_schedule_bad(exc)
+        raise ConfigError(texts.checks_error(str(path), name, what + problem, fix)) from exc
     # the shortest gap between two runs: an interval's own; a five-field cron's is a minute at
     # least; a cron with a seconds field is sampled at every hour of a week (it may fire every
     # second on Saturdays only, or during one hour)
@@ -200,7 +206,9 @@ def _schedule_ok(path: Path, name: str, schedule: str) -> None:
         first = next_time(schedule, start + timedelta(hours=hour), utc)
         gaps.append(next_time(schedule, first, utc) - first)
     if min(gaps) < MIN_INTERVAL:
-        raise ConfigError(texts.checks_error(str(path), name, texts.schedule_too_short(schedule), "use 1m or more"))
+        raise ConfigError(
+            texts.checks_error(str(path), name, what + texts.schedule_too_short(schedule), "use 1m or more")
+        )
 
 
 def _once_a_day(path: Path, schedule: str) -> None:

@@ -89,6 +89,31 @@ def test_a_check_evaluated_more_than_once_a_minute_is_refused_at_load(flows, tmp
         checks.load(flows / "checks.yaml")
 
 
+def test_a_cron_that_matches_no_date_says_so(flows, tmp_path):
+    """'0 9 30 2 *' (30 February) was croniter's "failed to find next date. Fix: use 5m, 1h or a
+    cron expression", which it is."""
+    write_checks(flows, shop(tmp_path, 3.0), schedule="0 9 30 2 *")
+    with pytest.raises(ConfigError) as err:
+        checks.load(flows / "checks.yaml")
+    assert "check 'conversion': the cron expression '0 9 30 2 *' matches no date there is" in str(err.value)
+    assert "Fix: name days each month it names has" in str(err.value)
+
+
+def test_blank_sql_or_database_and_a_digests_schedule_are_refused_naming_them(flows, tmp_path):
+    write_checks(flows, shop(tmp_path, 3.0))
+    text = (flows / "checks.yaml").read_text()
+    (flows / "checks.yaml").write_text(
+        text.replace("    sql: SELECT v FROM kpi WHERE name = 'conversion'\n", "    sql: ''\n")
+    )
+    with pytest.raises(ConfigError, match="check 'conversion': sql is blank. Fix: give sql: a query"):
+        checks.load(flows / "checks.yaml")
+    (flows / "checks.yaml").write_text(text + "digest: {schedule: 30s}\n")
+    with pytest.raises(ConfigError) as err:
+        checks.load(flows / "checks.yaml")
+    assert f"{flows / 'checks.yaml'}: digest.schedule: schedule '30s' comes more than once a minute" in str(err.value)
+    assert "check 'digest'" not in str(err.value)
+
+
 @pytest.mark.parametrize("schedule", ["1m", "15m", "0 9 * * 1-5", "0 8-18 * * 1-5", "* * * * * 0"])
 def test_schedules_of_a_minute_or_more_are_taken(flows, tmp_path, schedule):
     write_checks(flows, shop(tmp_path, 3.0), schedule=schedule)
