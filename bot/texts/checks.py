@@ -81,14 +81,15 @@ def check_query_stopped(seconds: float) -> str:
     return f"the query was stopped after {seconds:g} s, the most a check's query may take; make it faster (an index, a narrower WHERE)"
 
 
-def schedule_too_short(schedule: str) -> str:
-    return f"schedule '{schedule}' comes more than once a minute"
+def schedule_too_short(schedule: str, digest: bool = False) -> str:
+    return f"schedule '{schedule}' {'comes' if digest else 'evaluates the check'} more than once a minute"
 
 
 def check_keys_blank(keys: list[str]) -> tuple[str, str]:
+    meant = {"sql": "sql, the query", "database": "database, the SQLite file it reads"}
     return (
         f"{' and '.join(keys)} {'is' if len(keys) == 1 else 'are'} blank",
-        f"give {' and '.join(keys)}: a query, and the SQLite file it reads",
+        f"give {' and '.join(meant[k] for k in keys)}",
     )
 
 

@@ -207,7 +207,9 @@ def _schedule_ok(path: Path, name: str | None, schedule: str) -> None:
         gaps.append(next_time(schedule, first, utc) - first)
     if min(gaps) < MIN_INTERVAL:
         raise ConfigError(
-            texts.checks_error(str(path), name, what + texts.schedule_too_short(schedule), "use 1m or more")
+            texts.checks_error(
+                str(path), name, what + texts.schedule_too_short(schedule, digest=name is None), "use 1m or more"
+            )
         )
 
 

@@ -105,7 +105,7 @@ def test_blank_sql_or_database_and_a_digests_schedule_are_refused_naming_them(fl
     (flows / "checks.yaml").write_text(
         text.replace("    sql: SELECT v FROM kpi WHERE name = 'conversion'\n", "    sql: ''\n")
     )
-    with pytest.raises(ConfigError, match="check 'conversion': sql is blank. Fix: give sql: a query"):
+    with pytest.raises(ConfigError, match="check 'conversion': sql is blank. Fix: give sql, the query"):
         checks.load(flows / "checks.yaml")
     (flows / "checks.yaml").write_text(text + "digest: {schedule: 30s}\n")
     with pytest.raises(ConfigError) as err:
