@@ -115,3 +115,27 @@ async def test_in_a_group_chat_the_questions_waiting_are_not_listed(tmp_path: Pa
         assert told.text.startswith("I could not tell which of your questions") and "Draft the plan" not in told.text
         assert "personal chat" in told.text
         assert h.db(OWNER_ANSWERS) == []
+
+
+async def test_a_run_of_his_own_chat_and_anothers_question_there_are_asked_which(tmp_path: Path) -> None:
+    """Bob started a run in his personal chat (it asks him what was decided); a channel run then
+    asks him there to accept an action. His "yes" went to his own chat's run, as its decision,
+    while the other waited on the acceptance (seen in the Agents Playground)."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB)))
+        seen = len(h.fake.posts())
+        await h.send(personal(h.url, BOB, "start post_meeting Personal"))
+        await h.next_post(seen)
+        await ask_bob(h, "Weekly", "Draft the plan")
+        seen = len(h.fake.posts())
+        await h.send(personal(h.url, BOB, "yes"))
+        which = await h.next_post(seen)
+        assert which.conversation == BOB_CHAT and which.text.startswith("Two or more questions wait on you"), which.text
+        assert "#1 Personal: What was decided in Personal?" in which.text, which.text
+        assert "#2 Weekly: Alice Example assigned you an action from 'Weekly'" in which.text, which.text
+        assert h.db("SELECT count(*) FROM answers WHERE run_id = 1") == [(0,)]
+        assert h.db(OWNER_ANSWERS) == []
+        await h.send(personal(h.url, BOB, "#2 yes"))
+        await wait_for(lambda: h.db(OWNER_ANSWERS) == [(2, "yes")])
+        await h.send(personal(h.url, BOB, "We keep the plan"))  # one question waits on him there now
+        await wait_for(lambda: h.db("SELECT raw FROM answers WHERE run_id = 1") == [("We keep the plan",)])

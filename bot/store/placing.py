@@ -7,7 +7,8 @@ thread of a question in a direct message) answers that question's run while it s
 them; else the run of the message's own conversation takes it (of several there, the one waiting
 on its writer); else the one run waiting on its writer in that channel. When two or more wait there, or ``#12`` names a run that does not wait on
 them, nothing is answered: :class:`Unplaced` lists the questions waiting (for the channel to ask
-which one is meant). A message placed teaches the run the people it names (:func:`claim`).
+which one is meant); so when the run of the conversation waits on them and another run asked them
+there too (its owner's question in their personal chat, where a run of their own waits on them). A message placed teaches the run the people it names (:func:`claim`).
 """
 
 from __future__ import annotations
@@ -78,9 +79,15 @@ def place(
     none is open there and none waits on them. ``replying_to``: the run whose question it replies to."""
     named = tagged(text)
     own = run_of_conversation(conn, conversation, actor_id)
-    if own is not None and named is None and replying_to is None:
-        return Placed(own, text)  # the common case: one query
     waiting = runs_waiting_on(conn, conversation.channel, actor_id)
+    if own is not None and named is None and replying_to is None:
+        # another run asking them here too (a group chat's run asking its owner in their personal
+        # chat, where a run of its own waits on them): nobody's, as when no run lives there
+        others = [row for row in waiting if row.id != own.id and asked_here(conn, row.id, actor_id, conversation)]
+        if not others:
+            return Placed(own, text)  # the common case
+        both = ([own] if own.context.prompt_for(actor_id) is not None else []) + others
+        return Placed(both[0], text) if len(both) == 1 else Unplaced(asking(conn, both, actor_id))
     if named is not None and (row := _among(waiting, named[0])) is not None:
         return Placed(row, named[1])
     if replying_to is not None and (row := _among(waiting, replying_to)) is not None:
@@ -92,6 +99,16 @@ def place(
     if len(waiting) > 1:
         return Unplaced(asking(conn, waiting, actor_id))
     return Placed(waiting[0], text) if waiting else None
+
+
+def asked_here(conn: sqlite3.Connection, run_id: int, actor_id: str, conversation: ConversationKey) -> bool:
+    """Whether the run's latest question to ``actor_id`` was said in ``conversation``."""
+    said = conn.execute(
+        "SELECT conversation FROM messages WHERE run_id = ? AND direction = 'out' AND kind = 'prompt'"
+        " AND actor_id = ? ORDER BY id DESC LIMIT 1",
+        (run_id, actor_id),
+    ).fetchone()
+    return said is not None and said[0] == str(conversation)
 
 
 def _among(rows: list[RunRow], run_id: int) -> RunRow | None:
