@@ -139,3 +139,33 @@ async def test_a_run_of_his_own_chat_and_anothers_question_there_are_asked_which
         await wait_for(lambda: h.db(OWNER_ANSWERS) == [(2, "yes")])
         await h.send(personal(h.url, BOB, "We keep the plan"))  # one question waits on him there now
         await wait_for(lambda: h.db("SELECT raw FROM answers WHERE run_id = 1") == [("We keep the plan",)])
+
+
+async def test_a_card_answered_in_a_turn_that_records_more_shows_its_own_answer(tmp_path: Path) -> None:
+    """Two actions typed at once ("Draft the plan" and "Book the room"), then the first's due date
+    on its card: the card was redrawn "answered: Book the room", the turn's last answer (the second
+    action, taken from the list), not the date (seen in the Agents Playground)."""
+    due = (date.today() + timedelta(days=30)).isoformat()
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "personal", (ALICE,)))
+        seen = len(h.fake.posts())
+        await h.send(personal(h.url, ALICE, "start post_meeting Listing"))
+        await h.next_post(seen)
+        await h.send(personal(h.url, ALICE, "We ship"))
+        await h.next_post(seen + 1)
+        await h.send(personal(h.url, ALICE, "1. Draft the plan\n2. Book the room"))
+
+        def posted(words: str) -> Call | None:
+            return next((p for p in h.fake.posts()[seen:] if words in str(p.card)), None)
+
+        await wait_for(lambda: posted("Who owns") is not None)
+        owner = posted("Who owns")
+        assert owner is not None
+        await h.send(submit(h.url, ALICE, owner, {"answer": "29:1alice"}))
+        await wait_for(lambda: posted("By when") is not None)
+        when = posted("By when")
+        assert when is not None
+        await h.send(submit(h.url, ALICE, when, {"answer": due}))
+        await wait_for(lambda: any(u.activity_id == when.answer_id for u in h.fake.of("update")))
+        redrawn = [u for u in h.fake.of("update") if u.activity_id == when.answer_id]
+        assert redrawn[-1].card["body"][-1]["text"] == f"Alice Example answered: {due}", redrawn[-1].card["body"][-1]

@@ -359,9 +359,11 @@ class TeamsInbound:
         closed = self.store.close_cards(result.run_id, outcome.inbound_step, message.actor.id, now)
         if submitted is not None and self.store.close_card(submitted.message_id, now):
             closed.append(submitted)
+        # the answer to the card's question: the turn's first of its step (a list typed at once
+        # records the items after it: "Alpha task\nBeta task" then a date showed "answered: Beta task")
         mine = [a for a in outcome.answers if a.get("actor") == message.actor.id]
-        value = mine[-1]["value"] if mine else None
         for card in closed:
+            value = next((a["value"] for a in mine if a.get("step") == card.step), mine[0]["value"] if mine else None)
             shown = cards.answer_display(value, card.expects, result.text)
             self._spawn(self.outbound.update_card(card, message.actor.name, shown))
 
