@@ -25,6 +25,9 @@ class CommandResult:
     told: ConversationKey | None = None  # the decision's conversation, told of a change to its action
     told_run: int | None = None  # the run that made that decision
     about: tuple[int, ...] = ()  # the runs the answer speaks of (a channel may name their people)
+    refused_writer: bool = (
+        False  # a refusal of what its writer may not do ('cancel 22' not theirs): named where others read
+    )
 
     def told_where_typed(self, typed: ConversationKey, thread_run: int | None) -> bool:
         """Whether the notice to the decision's conversation goes where the command was typed

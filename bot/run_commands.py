@@ -54,7 +54,9 @@ def _cancelled(dispatcher: Dispatcher, result: TurnResult, actor: Actor) -> Comm
         return CommandResult(texts.cancelled_run(result.run_id, title, actor.name), cancelled=result)
     outbox_rows.mark_sent(dispatcher.db, result.outbox, dispatcher.clock())
     named = re.search(rf"#{result.run_id}\b", error)  # "Run #1 ('Sync') was cancelled; ...": named already
-    return CommandResult(error if named else texts.about_run(result.run_id, title, error), ok=False)
+    return CommandResult(
+        error if named else texts.about_run(result.run_id, title, error), ok=False, refused_writer=True
+    )
 
 
 def run_title(conn: sqlite3.Connection, run_id: int) -> str:

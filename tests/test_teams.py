@@ -247,7 +247,9 @@ async def test_commands_in_a_channel_answer_in_their_thread_and_only_mentions_co
         await h.send(cancel)
         refused = await h.next_post(4)
         assert refused.conversation == f"{CHANNEL};messageid={cancel['id']}"
-        assert refused.text == "Run #1 ('Launch review'): Only the facilitator (Alice Example) can cancel the run."
+        assert refused.text == (  # named: others read the thread (as a bare 'cancel' is)
+            f"{at(BOB)} Run #1 ('Launch review'): Only the facilitator (Alice Example) can cancel the run."
+        )
         await h.send(in_channel(h.url, ALICE, "cancel #1"))
         done = await h.next_post(5)
         assert done.conversation == f"{CHANNEL};messageid={first.answer_id}"

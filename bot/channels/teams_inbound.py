@@ -241,7 +241,9 @@ class TeamsInbound:
             return
         thread_run = self.store.run_in_thread(inbound.base_id, inbound.thread or "")
         if not result.told_where_typed(acts.key_for(inbound.base_id, inbound.thread), thread_run):
-            self._say(inbound, inbound.activity_id, result.text)  # else the notice to the decision is the one
+            # a refusal where others read it ('cancel 22' by someone else) @mentions whom it is for
+            to = inbound.actor if result.refused_writer and inbound.conversation_type != "personal" else None
+            self._say(inbound, inbound.activity_id, result.text, to)  # else the notice to the decision is the one
 
     def _say(self, inbound: acts.Inbound, reply_to: str | None, text: str, to: Actor | None = None) -> None:
         """Answer a command in its own conversation (in a channel: in its thread), off the request:

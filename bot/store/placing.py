@@ -81,9 +81,14 @@ def place(
     own = run_of_conversation(conn, conversation, actor_id)
     waiting = runs_waiting_on(conn, conversation.channel, actor_id)
     if own is not None and named is None and replying_to is None:
-        # another run asking them here too (a group chat's run asking its owner in their personal
-        # chat, where a run of its own waits on them): nobody's, as when no run lives there
-        others = [row for row in waiting if row.id != own.id and asked_here(conn, row.id, actor_id, conversation)]
+        # a run living elsewhere asking them here too (a group chat's run asking its owner in their
+        # personal chat, where a run of its own waits on them): nobody's, as when no run lives
+        # there (runs living here share it by run_of_conversation's rule: the newest waiting on them)
+        others = [
+            row
+            for row in waiting
+            if row.conversation != conversation and asked_here(conn, row.id, actor_id, conversation)
+        ]
         if not others:
             return Placed(own, text)  # the common case
         both = ([own] if own.context.prompt_for(actor_id) is not None else []) + others
