@@ -71,6 +71,7 @@ def trigger_cmd(
     fields: dict[str, Any] = dict(_data(data))
     refuse_long(("--title", title, TITLE_MAX), ("--data title", fields.get("title"), TITLE_MAX))
     refuse_long(("--dedup-key", dedup_key, KEY_MAX))
+    _refuse_unshowable(title, fields, dedup_key)
     dispatcher = obj.dispatcher(flow=flow)
     if dispatcher.catalog.get(flow).reviews_a_decision and not fields.get("decision_id"):  # before any channel
         raise BotError(texts.cli_review_needs_decision(flow))
@@ -100,6 +101,20 @@ def trigger_cmd(
     click.echo(texts.cli_trigger_started(result.run_id, trig.flow, str(trig.conversation)))
     if trig.conversation.channel == "console":
         _print_console_prompts(obj, result.run_id, result.outbox)
+
+
+def _refuse_unshowable(title: str, fields: dict[str, Any], dedup_key: str | None) -> None:
+    """A usage error (exit 2), as the generic hook's 400: a title given but blank or with a control
+    character, a dedup key with one, or --data setting a name decisionbot reads itself (``decision``
+    was dropped without a word; ``decision_id`` names the decision a review flow reviews)."""
+    for option, given in (("--title", title), ("--data title", fields.get("title"))):
+        if given and (refused := generic.title_refused(str(given))):
+            raise click.BadParameter(refused, param_hint=option)
+    if dedup_key is not None and (not dedup_key.isprintable() or not dedup_key.strip()):
+        raise click.BadParameter(texts.payload_bad_request_key(), param_hint="--dedup-key")
+    taken = sorted((generic.RESERVED - {"decision_id"}) & set(fields))
+    if taken:
+        raise click.BadParameter(texts.cli_data_reserved(taken[0]), param_hint="--data")
 
 
 def refuse_long(*options: tuple[str, Any, int]) -> None:

@@ -205,6 +205,13 @@ def payload_kind_reserved(where: str, kind: str) -> str:
     )
 
 
+def cli_data_reserved(key: str) -> str:
+    return (
+        f"{key} is a name decisionbot reads itself; rename it (the run's people and channel are -f,"
+        " -p, --owners and --channel; a review's decision is --data decision_id=N)"
+    )
+
+
 def payload_reserved(where: str) -> str:
     return (
         f"{where} is a name decisionbot uses itself; rename it (a decision's hints go in the top-level"

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -310,3 +311,36 @@ def test_routes_test_of_grafanas_contact_point_test_says_it_starts_no_run(tmp_pa
     )
     [row] = json.loads(cli(tmp_path, ROOT / "flows", "routes", "test", str(tmp_path / "test.json"), "--json").output)
     assert (row["hook"], row["outcome"], row["first_message"]) == ("grafana", "test", None)
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["-t", "   "], "Invalid value for --title:"),
+        (["--dedup-key", "k\x1b"], "Invalid value for --dedup-key: must be printable text"),
+        (["--data", "decision=1"], "Invalid value for --data: decision is a name decisionbot reads itself"),
+    ],
+    ids=["blank title", "control in key", "reserved data"],
+)
+def test_the_command_line_refuses_what_the_hook_refuses(tmp_path: Path, flows: Path, option, said) -> None:
+    """A blank title started 'What was decided in    ?'; a control character in a key, and --data
+    decision=1 (dropped without a word), were taken, though the generic hook answers them 400."""
+    result = CliRunner().invoke(
+        main,
+        [
+            "--db",
+            str(tmp_path / "cli.db"),
+            "--flows",
+            str(flows),
+            "trigger",
+            "post_meeting",
+            "--channel",
+            "console",
+            "-f",
+            "alice",
+            *option,
+        ],  # fmt: skip
+    )
+    assert result.exit_code == 2, result.output
+    assert said in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "cli.db").exists()
