@@ -19,6 +19,7 @@ from bot.cli_click import ROW_ID, ROW_ID_MAX
 from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.cli_runs import runs_group
+from bot.cli_trigger_input import refuse_unusable
 from bot.errors import BotError, NoDecisionToReview, RunNotFound
 from bot.model import Trigger
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from bot.triggers.router import Router
 from bot.store import dicts, open_db, runs, utc_now
 from bot.store.people import stored_kinds, stored_names
-from bot.triggers import KEY_MAX, TITLE_MAX, PayloadError, alertmanager, generic, grafana, naming
+from bot.triggers import PayloadError, alertmanager, generic, grafana, naming
 
 # --- trigger -----------------------------------------------------------------------------------
 
@@ -69,9 +70,7 @@ def trigger_cmd(
     """
     refuse_bad_people(("--facilitator", facilitator), ("--participants", participants), ("--owners", owners))
     fields: dict[str, Any] = dict(_data(data))
-    refuse_long(("--title", title, TITLE_MAX), ("--data title", fields.get("title"), TITLE_MAX))
-    refuse_long(("--dedup-key", dedup_key, KEY_MAX))
-    _refuse_unshowable(title, fields, dedup_key)
+    refuse_unusable(title, fields, dedup_key)
     dispatcher = obj.dispatcher(flow=flow)
     if dispatcher.catalog.get(flow).reviews_a_decision and not fields.get("decision_id"):  # before any channel
         raise BotError(texts.cli_review_needs_decision(flow))
@@ -101,28 +100,6 @@ def trigger_cmd(
     click.echo(texts.cli_trigger_started(result.run_id, trig.flow, str(trig.conversation)))
     if trig.conversation.channel == "console":
         _print_console_prompts(obj, result.run_id, result.outbox)
-
-
-def _refuse_unshowable(title: str, fields: dict[str, Any], dedup_key: str | None) -> None:
-    """A usage error (exit 2), as the generic hook's 400: a title given but blank or with a control
-    character, a dedup key with one, or --data setting a name decisionbot reads itself (``decision``
-    was dropped without a word; ``decision_id`` names the decision a review flow reviews)."""
-    for option, given in (("--title", title), ("--data title", fields.get("title"))):
-        if given and (refused := generic.title_refused(str(given))):
-            raise click.BadParameter(refused, param_hint=option)
-    if dedup_key is not None and (not dedup_key.isprintable() or not dedup_key.strip()):
-        raise click.BadParameter(texts.payload_bad_request_key(), param_hint="--dedup-key")
-    taken = sorted((generic.RESERVED - {"decision_id"}) & set(fields))
-    if taken:
-        raise click.BadParameter(texts.cli_data_reserved(taken[0]), param_hint="--data")
-
-
-def refuse_long(*options: tuple[str, Any, int]) -> None:
-    """A usage error (exit 2) naming the option whose text is over its limit: before the ledger is
-    written, so nothing is stored (a megabyte's title repeated in every prompt and list)."""
-    for option, given, limit in options:
-        if isinstance(given, str) and len(given) > limit:
-            raise click.BadParameter(texts.payload_too_long(len(given), limit), param_hint=option)
 
 
 def _print_console_prompts(obj: Context, run_id: int, queued_ids: Collection[int]) -> None:

@@ -96,3 +96,18 @@ def flows_all_refused_kept(folder: str, kept: list[str], errors: list[str]) -> s
 
 def flows_reload_failed(folder: str, problem: str) -> str:
     return f"Could not look at the flows folder {folder} (trying again in a second): {problem}"
+
+
+def flow_file_suffix() -> str:
+    return "the file is not read as a flow: flow files end in .yaml"
+
+
+def flow_file_suffix_fix(stem: str) -> str:
+    return f"rename it {stem}.yaml"
+
+
+def flow_file_suffix_taken(flow_id: str) -> str:
+    return (
+        f"it holds the flow '{flow_id}', whose file {flow_id}.yaml is there already: remove this copy,"
+        " or give it an id of its own and name it after that"
+    )

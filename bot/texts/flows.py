@@ -189,21 +189,6 @@ def unknown_key_fix(key: str, known: list[str]) -> str:
     return f"remove it, or correct its spelling: the keys there are {', '.join(known)} (see the README's 'Flows')"
 
 
-def flow_file_suffix() -> str:
-    return "the file is not read as a flow: flow files end in .yaml"
-
-
-def flow_file_suffix_fix(stem: str) -> str:
-    return f"rename it {stem}.yaml"
-
-
-def flow_file_suffix_taken(flow_id: str) -> str:
-    return (
-        f"it holds the flow '{flow_id}', whose file {flow_id}.yaml is there already: remove this copy,"
-        " or give it an id of its own and name it after that"
-    )
-
-
 def _meant(name: str, names: list[str]) -> str:
     """': did you mean 'confirm'?' for a name close to one of ``names``; empty otherwise."""
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
