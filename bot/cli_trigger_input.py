@@ -26,7 +26,7 @@ def _refuse_unshowable(title: str, fields: dict[str, Any], dedup_key: str | None
         if given and (refused := generic.title_refused(str(given))):
             raise click.BadParameter(refused, param_hint=option)
     if dedup_key is not None and (not dedup_key.isprintable() or not dedup_key.strip()):
-        raise click.BadParameter(texts.payload_bad_request_key(), param_hint="--dedup-key")
+        raise click.BadParameter(texts.dedup_key_unusable(), param_hint="--dedup-key")
     taken = sorted((generic.RESERVED - {"decision_id"}) & set(fields))
     if taken:
         raise click.BadParameter(texts.cli_data_reserved(taken[0]), param_hint="--data")

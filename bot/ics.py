@@ -49,7 +49,10 @@ def review_invite(
         start = _instant(datetime.combine(date.fromisoformat(day), _clock(spec.get("time")), tzinfo=tz))
     except ValueError:
         return None
-    length = parse_duration(spec["duration"]) if spec.get("duration") else DEFAULT_DURATION
+    try:
+        length = parse_duration(spec["duration"]) if spec.get("duration") else DEFAULT_DURATION
+    except ValueError:  # refused at load since (over ten years); a version pinned before may say 5000d
+        length = DEFAULT_DURATION
     if length <= timedelta(0):  # refused at load since; a version pinned before may say 0m
         length = DEFAULT_DURATION
     title = texts.invite_title(record.get("title") or flow.title)

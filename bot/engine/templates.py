@@ -22,7 +22,7 @@ def _as_printed(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, float):
-        return f"{value:.10g}"
+        return str(float(f"{value:.15g}"))  # a float's noise dropped, its digits kept (118518518.52)
     return value
 
 

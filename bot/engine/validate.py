@@ -342,8 +342,13 @@ def _check_invite(flow: Flow) -> None:
         at = spec.get("at")
         if not flow.has_step(at) or flow.step(at).type != "date":
             fail(*texts.invite_at_not_a_date(at))
-        if spec.get("duration") is not None and parse_duration(spec["duration"]).total_seconds() <= 0:
-            fail(*texts.invite_duration_empty(spec["duration"]))
+        if spec.get("duration") is not None:
+            try:
+                length = parse_duration(spec["duration"])
+            except ValueError:  # over ten years (a meeting of 5000d)
+                fail(*texts.invite_duration_bad(spec["duration"]))
+            if length.total_seconds() <= 0:
+                fail(*texts.invite_duration_empty(spec["duration"]))
         problem = templates.check(spec["title"], {"title", "decision"}) if spec.get("title") else None
         if problem:
             fail(*texts.invite_title_template_bad(problem))

@@ -79,20 +79,19 @@ def place(
     none is open there and none waits on them. ``replying_to``: the run whose question it replies to."""
     named = tagged(text)
     own = run_of_conversation(conn, conversation, actor_id)
-    waiting = runs_waiting_on(conn, conversation.channel, actor_id)
     if own is not None and named is None and replying_to is None:
-        # a run living elsewhere asking them here too (a group chat's run asking its owner in their
-        # personal chat, where a run of its own waits on them): nobody's, as when no run lives
-        # there (runs living here share it by run_of_conversation's rule: the newest waiting on them)
-        others = [
-            row
-            for row in waiting
-            if row.conversation != conversation and asked_here(conn, row.id, actor_id, conversation)
-        ]
+        # a run living elsewhere asking them here too (a group chat's run asking its owner in
+        # their personal chat, where a run of its own waits on them): nobody's, as when no run
+        # lives there (runs living here share it by run_of_conversation's rule)
+        others = asked_here_by_others(conn, conversation, actor_id)
         if not others:
-            return Placed(own, text)  # the common case
-        both = ([own] if own.context.prompt_for(actor_id) is not None else []) + others
+            return Placed(own, text)  # the common case: one more query, reading no run's context
+        anyone = placeholder_facilitator(conversation.channel).id
+        waits = own.context.prompt_for(actor_id) is not None or own.context.prompt_for(anyone) is not None
+        both = ([own] if waits else []) + [row for row in runs_waiting_on(conn, conversation.channel, actor_id)
+                                           if row.id in others]  # fmt: skip
         return Placed(both[0], text) if len(both) == 1 else Unplaced(asking(conn, both, actor_id))
+    waiting = runs_waiting_on(conn, conversation.channel, actor_id)
     if named is not None and (row := _among(waiting, named[0])) is not None:
         return Placed(row, named[1])
     if replying_to is not None and (row := _among(waiting, replying_to)) is not None:
@@ -104,6 +103,18 @@ def place(
     if len(waiting) > 1:
         return Unplaced(asking(conn, waiting, actor_id))
     return Placed(waiting[0], text) if waiting else None
+
+
+def asked_here_by_others(conn: sqlite3.Connection, conversation: ConversationKey, actor_id: str) -> set[int]:
+    """The open runs living in another conversation that wait on ``actor_id`` and asked them their
+    latest question in ``conversation``. Read off the runs' columns alone (no run's context is
+    parsed): on every typed message with a run of its own conversation."""
+    rows = conn.execute(
+        "SELECT id FROM runs WHERE status IN ('active', 'stalled') AND channel = ? AND conversation != ?"
+        " AND instr(waiting_on, ?) > 0",
+        (conversation.channel, str(conversation), f" {actor_id} "),
+    ).fetchall()
+    return {run_id for (run_id,) in rows if asked_here(conn, run_id, actor_id, conversation)}
 
 
 def asked_here(conn: sqlite3.Connection, run_id: int, actor_id: str, conversation: ConversationKey) -> bool:
@@ -237,10 +248,14 @@ def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[
     found = []
     for row in rows:
         prompt = row.context.prompt_for(actor_id)
+        asked = actor_id
+        if prompt is None:  # a run waiting on whoever speaks first (an alert's naming no one)
+            asked = placeholder_facilitator(row.conversation.channel).id
+            prompt = row.context.prompt_for(asked)
         question = conn.execute(
             "SELECT text FROM messages WHERE run_id = ? AND direction = 'out' AND actor_id = ? AND kind = 'prompt'"
             " AND step IS ? ORDER BY id DESC LIMIT 1",
-            (row.id, actor_id, prompt.step if prompt else None),
+            (row.id, asked, prompt.step if prompt else None),
         ).fetchone()
         title = str(row.context.trigger.get("title") or row.flow_id)
         found.append(Asking(row.id, title, str(question[0]) if question else ""))

@@ -238,6 +238,10 @@ def invite_duration_empty(duration: object) -> tuple[str, str]:
     return f"calendar_invite.duration is {duration}: the meeting would end as it starts", "use 30m or 1h"
 
 
+def invite_duration_bad(duration: object) -> tuple[str, str]:
+    return f"calendar_invite.duration is {duration}, longer than any meeting (ten years at most)", "use 30m or 1h"
+
+
 def invite_title_template_bad(problem: str) -> tuple[str, str]:
     return f"the template of calendar_invite.title {problem}", "use {{ title }} and {{ decision }}"
 

@@ -85,6 +85,10 @@ def payload_too_long(length: int, limit: int) -> str:
     return f"is {length} characters long, {limit} at most"
 
 
+def dedup_key_unusable() -> str:
+    return "must be printable text, not blank: a stable name of the incident, like queue-backlog"
+
+
 def payload_bad_request_key() -> str:
     return "must be printable text (a UUID, or your job's run id), not blank"
 

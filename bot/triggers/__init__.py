@@ -124,10 +124,9 @@ def bad_person(value: Any) -> str | None:
     person's id on any platform, if there is one: a character no id holds, longer than
     :data:`PERSON_ID_MAX`, or nobody at all (blanks, '@', 'console:')."""
     items = value if isinstance(value, list) else str(value).split(",")
-    one = not isinstance(value, list) and "," not in str(value)  # blanks between commas are no one named
     for item in items:
         text = str(item.get("id", "") if isinstance(item, dict) else item).strip(" ")
-        if (one or text.strip()) and _nobody(text):  # '  ', '@', 'console:': a run waiting on 'console:'
+        if text.strip() and _nobody(text):  # '@', 'console:' (blanks are none given: an empty annotation)
             return text
         if len(text) > PERSON_ID_MAX or any(
             c in NOT_IN_AN_ID or unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" for c in text

@@ -60,6 +60,9 @@ def parse(body: Any) -> list[Trigger]:
             check_people(item.get(hint), f"{prefix}.{hint}".lstrip("."))
         if refused := title_refused(item["title"]):  # a title people read: never blank, no control characters
             raise PayloadError(texts.payload_schema(f"{prefix}.title".lstrip("."), refused))
+        key = item.get("dedup_key")
+        if isinstance(key, str) and (not key.isprintable() or not key.strip()):  # as decisionbot trigger's
+            raise PayloadError(texts.payload_schema(f"{prefix}.dedup_key".lstrip("."), texts.dedup_key_unusable()))
     return [event(item) for item in items]
 
 

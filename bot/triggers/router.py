@@ -181,7 +181,7 @@ class Router:
         except ValueError as exc:
             return str(exc)
         channel = conversation.channel
-        fac = hints.get("facilitator") or route.facilitator
+        fac = _given(hints.get("facilitator")) or route.facilitator
         trigger.facilitator = person(fac, channel) if fac else None
         owners = people(hints.get("owners") or list(route.owners), channel)
         everyone = people(hints.get("participants") or list(route.participants), channel)
@@ -189,7 +189,7 @@ class Router:
         trigger.participants = list(dict.fromkeys(trigger.participants))
         if owners:
             trigger.data["owners"] = ", ".join(o.name for o in owners)
-        backup = hints.get("backup") or route.backup
+        backup = _given(hints.get("backup")) or route.backup
         if backup:
             trigger.data["escalate_to"] = person(backup, channel).to_dict()
         return None
@@ -322,3 +322,8 @@ def default_channel(env: Mapping[str, str]) -> str | None:
         except ValueError as exc:
             raise ConfigError(texts.default_channel_error(str(exc))) from exc
     return channel
+
+
+def _given(value: Any) -> Any:
+    """A person hint as given: blanks (an annotation a template rendered empty) are none."""
+    return None if isinstance(value, str) and not value.strip() else value

@@ -407,3 +407,21 @@ def test_default_branch_that_is_not_last_is_refused(tmp_path):
     text = MINIMAL.replace("    type: text\n", f"    type: text\n    next: {next_}\n")
     err = refused(write(tmp_path, text), "decision", "without 'when' is not the last")
     assert "last" in err.fix
+
+
+@pytest.mark.parametrize(
+    ("answer", "template", "printed"),
+    [
+        (98765432.10, "{{ a * 1.2 }}", "118518518.52"),  # was 118518518.5 (ten digits)
+        (10000000001, "{{ a * 1.2 }}", "12000000001.2"),  # was 1.2e+10
+        (12345678901.5, "{{ a }}", "12345678901.5"),
+        (19.99, "{{ a * 1.2 }}", "23.988"),  # not 23.987999999999996
+        (15000, "{{ a * 1.2 }}", "18000"),  # not 18000.0
+        (0, "{% if a %}answered{% endif %}", "answered"),  # only a step not answered is false
+    ],
+)
+def test_a_number_answer_prints_as_people_write_it(answer, template, printed):
+    from bot.engine import templates
+    from bot.engine.questions import template_value
+
+    assert templates.render(template, {"a": template_value(answer)}) == printed

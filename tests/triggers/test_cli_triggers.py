@@ -317,7 +317,7 @@ def test_routes_test_of_grafanas_contact_point_test_says_it_starts_no_run(tmp_pa
     ("option", "said"),
     [
         (["-t", "   "], "Invalid value for --title:"),
-        (["--dedup-key", "k\x1b"], "Invalid value for --dedup-key: must be printable text"),
+        (["--dedup-key", "k\x1b"], "Invalid value for --dedup-key: must be printable text, not blank: a stable name"),
         (["--data", "decision=1"], "Invalid value for --data: decision is a name decisionbot reads itself"),
     ],
     ids=["blank title", "control in key", "reserved data"],

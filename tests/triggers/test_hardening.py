@@ -21,7 +21,7 @@ from bot.store.runs import RunRow
 from bot.triggers import checks
 from tests.triggers.conftest import Process
 from tests.triggers.test_checks import shop, write_checks
-from tests.triggers.test_hooks import AUTH, counts, post, serve
+from tests.triggers.test_hooks import AUTH, counts, post, rows, serve
 from tests.triggers.test_timers import start
 
 
@@ -375,7 +375,7 @@ def test_a_sqlite_query_stopped_at_the_time_limit_says_so(proc, monkeypatch, tmp
     ), evaluation.error
 
 
-@pytest.mark.parametrize("nobody", ["   ", "@", "console:", "slack:  "])
+@pytest.mark.parametrize("nobody", ["@", "console:", "slack:  "])
 async def test_a_trigger_naming_nobody_as_its_lead_is_refused(tmp_path: Path, flows: Path, nobody: str):
     """A blank id started a run waiting on 'console:' (Slack: 'slack:'), which nobody could answer:
     "This question is for slack:." Refused as an id no person has is, naming the field."""
@@ -385,9 +385,35 @@ async def test_a_trigger_naming_nobody_as_its_lead_is_refused(tmp_path: Path, fl
         resp = await client.post("/hooks/events", json=body, headers=AUTH)
         assert resp.status == 400
         assert "'facilitator' names" in (error := (await resp.json())["error"]) and "which is nobody" in error, error
-        if nobody.strip():  # (a blank in a list names no one: left out, as between commas)
-            body = {"title": "Among others", "channel": "console", "facilitator": "alice", "participants": [nobody]}
-            assert (await client.post("/hooks/events", json=body, headers=AUTH)).status == 400
+        body = {"title": "Among others", "channel": "console", "facilitator": "alice", "participants": [nobody]}
+        assert (await client.post("/hooks/events", json=body, headers=AUTH)).status == 400
         assert counts(client) == {"events": 0, "runs": 0, "messages": 0, "jobs": 0}
+    finally:
+        await client.close()
+
+
+async def test_a_blank_person_hint_is_none_given(tmp_path: Path, flows: Path):
+    """An annotation a template rendered empty (or blanks) names no one: the run is claimed by who
+    speaks first, as with the hint left out; it does not wait on 'console:'."""
+    client = await serve(tmp_path, flows)
+    try:
+        body = {"title": "Blank lead", "channel": "console", "facilitator": "   ", "owners": "", "participants": " "}
+        resp = await client.post("/hooks/events", json=body, headers=AUTH)
+        assert resp.status == 200, await resp.text()
+        [(facilitator, waiting)] = rows(client, "SELECT facilitator_id, waiting_on FROM runs")
+        assert facilitator == "console:facilitator" and "console: " not in waiting, (facilitator, waiting)
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize("key", ["k\x1b", "   ", "a\u00a0b\u200b"])
+async def test_a_dedup_key_with_a_control_character_or_blank_is_refused(tmp_path: Path, flows: Path, key: str):
+    """As decisionbot trigger --dedup-key refuses it: a key people and logs cannot show."""
+    client = await serve(tmp_path, flows)
+    try:
+        resp = await client.post("/hooks/events", json={"title": "Disk", "dedup_key": key}, headers=AUTH)
+        assert resp.status == 400
+        assert "dedup_key" in (error := (await resp.json())["error"]) and "a stable name of the incident" in error
+        assert counts(client)["events"] == 0
     finally:
         await client.close()
