@@ -22,7 +22,7 @@ from bot.cli_listen import LOG_LEVELS, PORT, bind, listening, loopback, released
 from bot.errors import BotError
 from bot.render import terminal_safe
 from bot.texts import _common
-from bot.triggers import PERSON_ID_MAX, bad_person
+from bot.triggers import PERSON_ID_MAX, bad_person, names_nobody
 
 
 def output_options(fn: Any) -> Any:
@@ -78,7 +78,7 @@ def refuse_bad_people(*options: tuple[str, str | None]) -> None:
     value is no platform's id of a person: before the ledger is opened, so nothing is written."""
     for option, given in options:
         if given and (bad := bad_person(given)) is not None:
-            raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX))
+            raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX, names_nobody(bad)))
 
 
 # --- serve -------------------------------------------------------------------------------------

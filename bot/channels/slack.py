@@ -223,8 +223,9 @@ class SlackChannel(SlackRequests, Channel):
         """Why Slack does not work, for /healthz: a token refused, Socket Mode turned off, or its
         connection down for over a minute (no event, command or click can arrive)."""
         told = [self.tokens.failing()]
-        if self.socket is not None and self.socket.outage.down_for() >= DOWN_SHOWN:
-            told.append(texts.slack_socket_down_failing(self.socket.outage.down_for(), self.socket.outage.tries))
+        down = self.socket.outage.down_for() if self.socket is not None else 0.0
+        if self.socket is not None and down >= DOWN_SHOWN:
+            told.append(texts.slack_socket_down_failing(down, self.socket.outage.tries))
         return " ".join(t for t in told if t) or None
 
     def housekeep(self) -> None:

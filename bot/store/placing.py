@@ -8,7 +8,8 @@ them; else the run of the message's own conversation takes it (of several there,
 on its writer); else the one run waiting on its writer in that channel. When two or more wait there, or ``#12`` names a run that does not wait on
 them, nothing is answered: :class:`Unplaced` lists the questions waiting (for the channel to ask
 which one is meant); so when the run of the conversation waits on them and another run asked them
-there too (its owner's question in their personal chat, where a run of their own waits on them). A message placed teaches the run the people it names (:func:`claim`).
+there too (its owner's question in their personal chat, where a run of their own waits on them).
+A message placed teaches the run the people it names (:func:`claim`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 from bot import texts
 from bot.model import ConversationKey, Message, placeholder_facilitator
 from bot.store import iso
-from bot.store.runs import RUN_COLUMNS, RunRow
+from bot.store.runs import RUN_COLUMNS, RunRow, load_run
 
 #: ``#12 yes`` (also ``#12: yes``): run 12 and the answer. No command starts so (a command starts
 #: with its verb: ``status #12``), nor does a Slack channel link (``<#C123|name>``).
@@ -88,8 +89,8 @@ def place(
             return Placed(own, text)  # the common case: one more query, reading no run's context
         anyone = placeholder_facilitator(conversation.channel).id
         waits = own.context.prompt_for(actor_id) is not None or own.context.prompt_for(anyone) is not None
-        both = ([own] if waits else []) + [row for row in runs_waiting_on(conn, conversation.channel, actor_id)
-                                           if row.id in others]  # fmt: skip
+        asked = [row for run_id in sorted(others) if (row := load_run(conn, run_id)) is not None]
+        both = ([own] if waits else []) + asked
         return Placed(both[0], text) if len(both) == 1 else Unplaced(asking(conn, both, actor_id))
     waiting = runs_waiting_on(conn, conversation.channel, actor_id)
     if named is not None and (row := _among(waiting, named[0])) is not None:

@@ -228,7 +228,7 @@ def query_not_logged() -> str:
     return "(query string not logged)"
 
 
-def bad_person(where: str, given: str, most: int) -> str:
+def bad_person(where: str, given: str, most: int, nobody: bool = False) -> str:
     """A person's id (a trigger's facilitator, participants, owners, backup) no platform gives:
     a character no id holds, or longer than ``most``."""
     if len(given) > most:
@@ -239,7 +239,7 @@ def bad_person(where: str, given: str, most: int) -> str:
             " channel:id (slack:U0123)"
         )
     shown = given.encode("unicode_escape").decode("ascii")[:80]  # a line break or ESC shown, not done
-    if not _names_someone(given):
+    if nobody:
         return (
             f"'{where}' names '{shown}', which is nobody: an id is more than blanks, '@' or 'channel:'. Give a"
             " Slack user id (U0123, W0123), a Teams id (29:1abc, or an Azure AD object id), a Rasa sender id, a"
@@ -257,7 +257,7 @@ def one_person_in_file(key: str) -> tuple[str, str]:
     return f"{key} names a list, and a run has one {key}", f"write one person's id, like {key}: U0123"
 
 
-def bad_person_in_file(key: str, given: str, most: int) -> tuple[str, str]:
+def bad_person_in_file(key: str, given: str, most: int, nobody: bool = False) -> tuple[str, str]:
     """(problem, fix) for a route or a check of routes.yaml, checks.yaml naming no person's id."""
     if len(given) > most:
         return (
@@ -266,7 +266,7 @@ def bad_person_in_file(key: str, given: str, most: int) -> tuple[str, str]:
             " a console name or channel:id (slack:U0123)",
         )
     shown = given.encode("unicode_escape").decode("ascii")[:80]
-    if not _names_someone(given):
+    if nobody:
         return (
             f"{key} names '{shown}', which is nobody (blanks, '@' or 'channel:' alone)",
             f"write a person's id, like {key}: U0123, or remove {key}",
@@ -351,9 +351,3 @@ def hook_took_stale(events: list[tuple[int, int | None]]) -> str:
 
 def hook_took_unrouted(count: int) -> str:
     return f"{count} unrouted (see the warning)"
-
-
-def _names_someone(given: str) -> bool:
-    """Whether ``given`` holds an id at all: not blanks, '@' or 'channel:' alone."""
-    bare = given.strip().lstrip("@").strip()
-    return bool(bare) and not bare.endswith(":")

@@ -126,7 +126,7 @@ def bad_person(value: Any) -> str | None:
     items = value if isinstance(value, list) else str(value).split(",")
     for item in items:
         text = str(item.get("id", "") if isinstance(item, dict) else item).strip(" ")
-        if text.strip() and _nobody(text):  # '@', 'console:' (blanks are none given: an empty annotation)
+        if text.strip() and names_nobody(text):  # '@', 'console:' (blanks are none given: an empty annotation)
             return text
         if len(text) > PERSON_ID_MAX or any(
             c in NOT_IN_AN_ID or unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" for c in text
@@ -135,7 +135,7 @@ def bad_person(value: Any) -> str | None:
     return None
 
 
-def _nobody(text: str) -> bool:
+def names_nobody(text: str) -> bool:
     """``text`` names no one: blanks, '@', or a platform's prefix alone ('console:', 'slack:')."""
     bare = text.strip().lstrip("@").strip()
     prefix, sep, rest = bare.partition(":")
@@ -156,14 +156,14 @@ def person_hints_refused(raw: Mapping[str, Any], hints: Iterable[str]) -> tuple[
         if hint in ONE_PERSON and isinstance(value, list):
             return texts.one_person_in_file(hint)
         if (given := bad_person(value)) is not None:
-            return texts.bad_person_in_file(hint, given, PERSON_ID_MAX)
+            return texts.bad_person_in_file(hint, given, PERSON_ID_MAX, names_nobody(given))
     return None
 
 
 def check_people(value: Any, where: str) -> None:
     """A :class:`PayloadError` (a 400) naming ``where`` if ``value`` names someone by no person's id."""
     if value is not None and (given := bad_person(value)) is not None:
-        raise PayloadError(texts.bad_person(where, given, PERSON_ID_MAX))
+        raise PayloadError(texts.bad_person(where, given, PERSON_ID_MAX, names_nobody(given)))
 
 
 def people(value: Any, channel: str) -> list[Actor]:
