@@ -253,7 +253,7 @@ async def test_a_run_that_has_ended_gets_no_advice_that_no_longer_works(tmp_path
         assert slack.rows("SELECT status FROM runs WHERE id = 1") == [("completed",)]
         assert told["text"] == (
             "Run #1 ('Weekly') cannot post in its conversation, slack:C1: the bot is not in the channel"
-            ' (not_in_channel). Nobody there has seen: "Decision recorded: Weekly". The run has ended, so'
+            ' (not_in_channel). Nobody there has seen: "Finished: Weekly.". The run has ended, so'
             " nothing more is posted there; 'status 1' shows its record."
         )
         await slack.event(message("UA", "status 1", channel="DUA"))  # as it says

@@ -129,3 +129,20 @@ def test_a_digest_missed_while_the_server_was_down_comes_when_it_is_back_that_da
     assert owners.run_due(utc(10, 8)) == ["dan"]
     assert owners.run_due(utc(10, 14)) == ["bob"]
     owners.db.conn.close()
+
+
+def test_a_weekday_digest_missed_on_friday_comes_on_monday_not_on_saturday(tmp_path: Path) -> None:
+    owners = Owners(tmp_path, utc(7, 15), schedule="0 9 * * 1-5")
+    owners.meeting()
+    owners.plan()
+    for day in (8, 9, 10):  # Tuesday to Thursday: each at 09:00 of theirs
+        assert [owners.run_due(utc(day, hour)) for hour in (0, 8, 14)] == [["carol"], ["dan"], ["bob"]]
+    # down from Thursday 20:00Z to Saturday 10:00Z: Friday's 09:00 passed in every zone. It is
+    # Saturday for all three: a day the schedule leaves out (before, each got Friday's then)
+    assert owners.run_due(utc(12, 10)) == []
+    owners.plan()
+    assert owners.rows(PENDING) == [("2026-12-14T00:00:00.000Z",)]  # Monday 09:00 in Tokyo
+    assert owners.run_due(utc(14, 0)) == ["carol"]
+    assert owners.run_due(utc(14, 8)) == ["dan"]
+    assert owners.run_due(utc(14, 14)) == ["bob"]
+    owners.db.conn.close()

@@ -33,8 +33,6 @@ from bot.engine.model import (
 )
 from bot.errors import FlowError
 
-DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
-UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @cache
@@ -107,7 +105,8 @@ def _check_schema(doc: dict[str, Any], path: str, text: str = "") -> None:
     where = list(error.absolute_path)
     if len(where) >= 2 and where[0] == "steps" and isinstance(where[1], int):
         raw = doc["steps"][where[1]]
-        step = _cut(str(raw.get("id", f"#{where[1] + 1}"))) if isinstance(raw, dict) else f"#{where[1] + 1}"
+        named = isinstance(raw, dict) and isinstance(raw.get("id"), str)  # 'id: yes' is no name: True
+        step = _cut(raw["id"]) if named else f"#{where[1] + 1}"
     rest = where[2:] if step is not None else where
     field = ".".join(str(p) for p in rest if not isinstance(p, int)) or None
     problem, fix = _schema_problem(error, field, step is not None), _schema_fix(error)
@@ -223,12 +222,15 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
     return texts.schema_other_fix()
 
 
-def _duration(value: str | None) -> timedelta | None:
-    if value is None:
-        return None
-    match = DURATION.match(value)
-    assert match, value  # the schema's pattern guarantees it
-    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+def _duration(value: str, key: str, path: str) -> timedelta:
+    """A timer's duration (the schema's pattern passed it), at most :data:`LONGEST`: a number of
+    days past it overflowed into a traceback at load (``expire_after: 99999999999d``)."""
+    from bot.triggers import parse_duration  # (bot.triggers reads flows: imported when used)
+
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise FlowError(path, *texts.timer_too_long(key, _cut(value))) from None
 
 
 def _options(raw: list[Any] | None) -> tuple[Option, ...]:
@@ -283,7 +285,7 @@ def _build(doc: dict[str, Any], text: str, path: str) -> Flow:
                 complete_when=raw.get("complete_when", "all"),
             )
         )
-    timers = doc.get("timers", {})
+    timers = {key: _duration(value, key, path) for key, value in doc.get("timers", {}).items() if key != "escalate"}
     return Flow(
         id=doc["id"],
         title=doc["title"],
@@ -294,9 +296,9 @@ def _build(doc: dict[str, Any], text: str, path: str) -> Flow:
         roles=dict(doc.get("roles") or {"facilitator": "trigger.facilitator"}),
         steps=tuple(steps),
         timers=Timers(
-            remind_after=_duration(timers.get("remind_after")),
-            escalate_after=_duration(timers.get("escalate_after")),
-            expire_after=_duration(timers.get("expire_after")),
+            remind_after=timers.get("remind_after"),
+            escalate_after=timers.get("escalate_after"),
+            expire_after=timers.get("expire_after"),
         ),
         record=Record(**doc.get("record", {})),
         on_complete=tuple(doc.get("on_complete", ())),

@@ -328,6 +328,8 @@ def summary(record: Mapping[str, Any]) -> str:
         return review_summary(record)
     if record.get("records") and not any(record.get(key) for key in ("decision", "actions", "review_at", "outcome")):
         return f"Nothing was decided in {record.get('title')}: no decision, action or review date was given."
+    if not record.get("records", True) and not record.get("decision"):  # a flow of questions alone
+        return f"Finished: {record.get('title')}."
     lines = [f"Decision recorded: {record.get('title')}"]
     if record.get("decision"):
         lines.append(f"Decided: {record['decision']}")

@@ -248,6 +248,13 @@ def branch_without_goto_fix(step: str) -> str:
     return f"write each branch of a list with goto: '- goto: {step}' (and 'when:' on all but the last)"
 
 
+def timer_too_long(key: str, value: str) -> tuple[str, str]:
+    return (
+        f"'timers.{key}' is invalid: '{value}' is longer than ten years",
+        "write a duration of ten years at most, such as 30m, 4h, 1d or 2w",
+    )
+
+
 def not_a_duration(at: str, value: object) -> str:
     return f"{at}is invalid: '{value}' is not a duration"
 

@@ -7,8 +7,8 @@ A schedule naming its hours (``0 9 * * 1-5``, ``@daily``) is read on each owner'
 platform's zone, else ``DECISIONBOT_TIMEZONE``): 09:00 in Tokyo, 09:00 in New York. Its job is due
 at the first such moment among the owners' zones (and the server's), and each run sends to the
 owners whose own moment came since the job was planned (``created_at``): one missed while the
-server was down comes when it is back, on that day of theirs (a day already over waits for the
-next day's, when it comes later that same day). Each owner gets at most one a day of their
+server was down comes when it is back, on that day of theirs; one of a day already over is not
+sent (the next day of the schedule's brings theirs: Monday's, not Friday's on Saturday). Each owner gets at most one a day of their
 calendar (``owner_digests``), whatever their zone did meanwhile. An interval or an hourly schedule
 reaches every owner at each of its moments, as the server's clock says.
 
@@ -145,14 +145,12 @@ def replan(conn: sqlite3.Connection, dispatcher: Dispatcher, job: Job, now: date
 
 
 def _due(dispatcher: Dispatcher, owner: Actor, schedule: str, since: datetime, now: datetime) -> bool:
-    """Whether ``owner``'s own moment of ``schedule`` came after ``since``, by ``now``: on the day it
-    is now for them, or on a day over, unless today's comes later today (that one is theirs)."""
+    """Whether ``owner``'s own moment of ``schedule`` came after ``since``, by ``now``, on the day it
+    is now for them. One of a day that is over is not sent: today's comes later today, or today is
+    no day of the schedule's (a Monday-to-Friday digest missed on Friday is not sent on Saturday)."""
     zone = dispatcher.tz_for(owner)
     came = last_time(schedule, now, zone)
-    if came <= since:
-        return False
-    today = now.astimezone(zone).date()
-    return came.astimezone(zone).date() == today or next_time(schedule, now, zone).astimezone(zone).date() != today
+    return came > since and came.astimezone(zone).date() == now.astimezone(zone).date()
 
 
 def _owning_since(conn: sqlite3.Connection) -> dict[str, datetime]:

@@ -51,6 +51,20 @@ def test_a_duration_in_words_is_refused_without_a_regular_expression(tmp_path) -
     assert "4h" in err.fix
 
 
+@pytest.mark.parametrize("length", ["99999999999d", "3651d", "99999999999999999999w"])
+def test_a_timer_longer_than_ten_years_is_refused_naming_it(tmp_path, length) -> None:
+    text = MINIMAL.replace("steps:", f"timers: {{remind_after: 1d, expire_after: {length}}}\nsteps:")
+    err = refused(write(tmp_path, text), None, f"'timers.expire_after' is invalid: '{length}' is longer than ten years")
+    assert "ten years at most" in err.fix  # (before: an OverflowError traceback at load past ~2.7 million years)
+
+
+def test_a_step_whose_id_yaml_reads_as_no_text_is_named_by_its_place(tmp_path) -> None:
+    for bare, shown in (("yes", "True"), ("12", "12")):
+        text = MINIMAL.replace("  - id: decision\n", f"  - id: {bare}\n", 1)
+        err = refused(write(tmp_path, text), "#1", "'id' is invalid")  # (before: step 'True')
+        assert f"{shown} is not of type" in err.problem
+
+
 def test_a_misspelt_goto_names_the_step_meant(tmp_path) -> None:
     text = MINIMAL.replace("    type: text\n", "    type: text\n    next: confrim\n", 1)
     err = refused(write(tmp_path, text), "decision", "branches to unknown step 'confrim'")
