@@ -285,6 +285,26 @@ def test_back_from_the_first_action_question_returns_to_the_decision(db, bot):
     assert run_row(db) == ("actions", "active")
 
 
+def test_back_out_of_the_list_to_the_decision_loses_no_action(db, bot):
+    start(bot)
+    say(bot, ALICE, "We ship in March")
+    say_all(bot, [(ALICE, "Draft plan"), (ALICE, "@bob"), (ALICE, "next friday"), (ALICE, "Book venue")])
+    for _ in range(5):  # Book venue, the due date, the owner and the task of Action 1, then out
+        last = say(bot, ALICE, "back")
+    assert last == [("alice", "prompt", DECISION_PROMPT + "\n(currently: We ship in March; say 'ok' to keep it)")]
+    listed = "Listed so far:\n  Action 1: Draft plan (owner: bob, due: 2026-11-27)"
+    again = "Action 2: What is the action? (say 'done' when there are no more)\n(currently: Book venue; say 'ok' to keep it)"
+    assert say(bot, ALICE, "ok") == [("alice", "info", listed), ("alice", "prompt", again)]  # (before: all lost)
+    assert say(bot, ALICE, "ok") == [("alice", "prompt", "Action 2: Who owns 'Book venue'?")]
+    # 'done' while an item gone back over is asked again keeps it, whole
+    say_all(bot, [(ALICE, "back"), (ALICE, "back")])  # to Action 1's due date: Action 2 waits, half given
+    say(bot, ALICE, "ok")
+    assert say(bot, ALICE, "done")[0][0] == "bob"  # the half-given Action 2 is not an action
+    assert rows(db, "SELECT value FROM answers WHERE step = 'actions' AND kind = 'kept' ORDER BY id") == [
+        ('"Book venue"',), ('"2026-11-27"',)
+    ]
+
+
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [

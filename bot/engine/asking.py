@@ -176,8 +176,10 @@ class TurnBase(ABC):
             current = self.ctx.draft.pop(last.id, None)
             self.open_field(step, last, len(items), who, revisit=current)
             return
-        self.ctx.draft, self.ctx.kept = {}, {}
-        self.open_field(step, step.fields[0], len(items), who)
+        if items:  # back to a list left with 'back': shown, then its next item (one gone over: as it was)
+            self.say(self._items_so_far(step, items), to=who)
+        self.ctx.draft, self.ctx.kept = {}, self.ctx.later.pop(0) if self.ctx.later else {}
+        self.open_field(step, step.fields[0], len(items), who, revisit=self.ctx.kept.pop(step.fields[0].id, None))
 
     def _items_so_far(self, step: Step, items: list[dict[str, Any]]) -> str:
         listed = []

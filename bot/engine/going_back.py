@@ -66,21 +66,31 @@ class GoingBack(TurnBase):
         return preds[0]
 
     def _back_in_repeat(self, prompt: Prompt, step: Step, actor: Actor) -> bool:
+        """Back to the answer before in a repeat step: the draft item's field before, else the last
+        field of the item before. The item asked now and those after it wait in ``later``, asked
+        again in turn. Back from the first item's first field leaves the list (False), every item
+        kept: the list is taken up again where it was when the run comes back to it."""
         draft = self.ctx.draft
         items = self.ctx.answers.setdefault(step.id, [])
         if draft:
             last = list(draft)[-1]
             current = draft.pop(last)
-        elif items:
-            self.ctx.kept = {}  # the next item's fields, not this one's
+            if prompt.field is not None and prompt.current is not None:  # gone back over: kept to offer again
+                self.ctx.kept[prompt.field] = prompt.current
+        else:
+            offered = self.ctx.offered(prompt)
+            if offered:
+                self.ctx.later.insert(0, offered)
+            self.ctx.kept = {}  # the item before's fields, not this one's
+            if not items:
+                whole = [i for i in self.ctx.later if all(f.id in i for f in step.fields)]
+                self.ctx.answers[step.id] = whole
+                self.ctx.later = [i for i in self.ctx.later if i not in whole]  # (a half-given item: asked on)
+                return False
             restored = items.pop()
             last = step.fields[-1].id
             current = restored.pop(last, None)
             self.ctx.draft = restored
-        else:
-            return False
-        if prompt.field is not None and prompt.current is not None:  # gone back over: kept to offer again
-            self.ctx.kept[prompt.field] = prompt.current
         self._close(prompt)
         q = step.field(last)
         assert q is not None

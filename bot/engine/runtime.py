@@ -135,12 +135,17 @@ class Turn(Listing, SmallTalk, Ending):
         return True
 
     def _finish_repeat(self, prompt: Prompt, step: Step, actor: Actor) -> None:
+        """'done': the list ends; the item asked again and those after it, gone back over, stay
+        (each whole one: a half-given item is not kept)."""
         items = self.ctx.answers.get(step.id) or []
-        if len(items) < step.min_items:
+        gone_over = [i for i in [self.ctx.offered(prompt), *self.ctx.later] if all(f.id in i for f in step.fields)]
+        if len(items) + len(gone_over) < step.min_items:
             msg = texts.answer_error("min_items", {"count": step.min_items})
             self.say(msg, to=actor, kind="error")
             self.out.inbound_kind = "invalid"
             return
+        self.ctx.answers[step.id] = [*items, *gone_over]
+        self.ctx.kept, self.ctx.later = {}, []
         self._close(prompt)
         self.complete_step(step, actor)
 
@@ -177,6 +182,11 @@ class Turn(Listing, SmallTalk, Ending):
             return
         items.append(dict(self.ctx.draft))
         self.ctx.draft, self.ctx.kept = {}, {}
+        if self.ctx.later:  # the items after it, gone back over: the next one asked again as it was
+            self.ctx.kept = self.ctx.later.pop(0)
+            first = step.fields[0]
+            self.open_field(step, first, len(items), actor, revisit=self.ctx.kept.pop(first.id, None))
+            return
         if not self._next_of_list(step, len(items), actor):
             self.open_field(step, step.fields[0], len(items), actor)
 

@@ -61,10 +61,19 @@ class RunState:
     closed: dict[str, dict[str, str]] = field(default_factory=dict)
     # the draft item's later fields gone back over with 'back': shown as 'currently' when asked again
     kept: dict[str, Any] = field(default_factory=dict)
+    # a repeat step's items after the draft one, gone back over with 'back': each asked again in turn,
+    # its answers shown as 'currently' (and kept by 'done'), so that going back loses none
+    later: list[dict[str, Any]] = field(default_factory=list)
     # the items of a list typed at once for a repeat step ("1. draft plan 2. call vendor") still to open
     listed: list[str] = field(default_factory=list)
     # an owner's words beyond yes or no to their item's review question ("no, blocked by legal"), by slot
     said: dict[str, str] = field(default_factory=dict)
+
+    def offered(self, prompt: Prompt) -> dict[str, Any]:
+        """The repeat item ``prompt`` asks about as gone back over: its fields kept to offer again
+        and the answer it shows as 'currently'."""
+        here = {prompt.field: prompt.current} if prompt.field is not None and prompt.current is not None else {}
+        return {**self.kept, **here}
 
     # --- roles and people -------------------------------------------------------------------
 
@@ -198,7 +207,7 @@ class RunState:
 _FIELDS = tuple(f.name for f in fields(RunState))
 #: Keys of a run's state left out while empty: a server of the version before each, reading the run
 #: in a rolling restart, refuses keys it does not know.
-OPTIONAL = ("closed", "kept", "listed", "said")
+OPTIONAL = ("closed", "kept", "later", "listed", "said")
 
 
 def slot_key(slot: tuple[str, int | None, str | None]) -> str:
