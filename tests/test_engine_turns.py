@@ -301,7 +301,8 @@ def test_back_out_of_the_list_to_the_decision_loses_no_action(db, bot):
     say(bot, ALICE, "ok")
     assert say(bot, ALICE, "done")[0][0] == "bob"  # the half-given Action 2 is not an action
     assert rows(db, "SELECT value FROM answers WHERE step = 'actions' AND kind = 'kept' ORDER BY id") == [
-        ('"Book venue"',), ('"2026-11-27"',)
+        ('"Book venue"',),
+        ('"2026-11-27"',),
     ]
 
 

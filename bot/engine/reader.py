@@ -34,7 +34,6 @@ from bot.engine.model import (
 from bot.errors import FlowError
 
 
-
 @cache
 def schema() -> dict[str, Any]:
     text = resources.files("bot.engine").joinpath("schema.json").read_text()
