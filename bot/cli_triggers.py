@@ -22,6 +22,7 @@ from bot.cli_runs import runs_group
 from bot.cli_trigger_input import refuse_unusable
 from bot.errors import BotError, NoDecisionToReview, RunNotFound
 from bot.model import Trigger
+from bot.render import terminal_safe
 
 if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
@@ -107,7 +108,7 @@ def _print_console_prompts(obj: Context, run_id: int, queued_ids: Collection[int
     queued = [q for q in outbox.pending(obj.db, "console", run_id=run_id) if q.id in queued_ids]
     for item in queued:
         who = f" -> {item.reply.to.name}" if item.reply.to else ""
-        click.echo(f"bot{who}: {item.reply.text}")
+        click.echo(terminal_safe(f"bot{who}: {item.reply.text}"))  # an alert's words cannot drive the terminal
     outbox.mark_sent(obj.db, [q.id for q in queued], utc_now())
 
 

@@ -38,6 +38,13 @@ LEDGER_FILES = ("", "-wal", "-shm")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
+def hang_up(_signum: int | None = None, _frame: FrameType | None = None) -> None:
+    """SIGHUP (``kill -HUP``, a reload out of habit; the terminal it was started in closed): logged
+    and ignored. Its default ended the server at once, without a word, its replies in flight, and
+    systemd's ``Restart=on-failure`` took that for a clean stop."""
+    logging.getLogger(log_lines.SERVICE).info(texts.hang_up_ignored())
+
+
 def refuse_misconfigured(env: Mapping[str, str]) -> None:
     """Raise ConfigError, naming the variable, for what the environment gets wrong: a channel it
     turns on without that channel's library or a secret, a setting that does not parse, a default
@@ -76,6 +83,7 @@ def stopped_before_serving(start: Start) -> Iterator[None]:
     SIGTERM), as a process ended by it would. The event loop's handlers (``bot.server.run``) call
     ``start.stop`` too; these cover the start before the loop runs."""
     previous = {signum: signal.signal(signum, start.stop) for signum in STOP_SIGNALS}
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, hang_up)
     try:
         yield
     except GracefulExit:

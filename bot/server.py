@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 import resource
+import signal
 import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -369,12 +370,14 @@ def run(
 ) -> None:
     """Serve ``app`` until stopped (``decisionbot serve``) on ``sockets``, bound before the ledger
     was opened (``bot.cli_listen.bind``), with room for many client connections. SIGTERM and SIGINT
-    call ``stop`` (``bot.serve_start.Start.stop``), whether the channels are starting or serving."""
+    call ``stop`` (``bot.serve_start.Start.stop``), whether the channels are starting or serving; SIGHUP
+    is logged and ignored."""
     from bot.access_log import AccessLog
-    from bot.serve_start import STOP_SIGNALS
+    from bot.serve_start import STOP_SIGNALS, hang_up
 
     open_files_for_clients()
     loop = asyncio.new_event_loop()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop, signum)
+    loop.add_signal_handler(signal.SIGHUP, hang_up)
     web.run_app(app, sock=sockets, print=announce, access_log_class=AccessLog, handle_signals=False, loop=loop)

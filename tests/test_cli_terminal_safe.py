@@ -55,3 +55,15 @@ async def test_an_alerts_escape_sequences_are_printed_as_escapes_never_sent_to_t
     )
     assert "Disk \\x1b[2J" in shown["list"] and "[Disk] \\x1b[2J" in shown["disk"]
     assert "bot -> alice: Disk \\x1b[2J" in shown["chat"]
+
+
+def test_a_console_trigger_prints_its_first_question_with_escapes_shown(tmp_path: Path) -> None:
+    """``decisionbot trigger --channel console`` prints the run's first question: an alert's words
+    in it were sent to the terminal raw (an OSC 52 clipboard write among them)."""
+    args = ["--db", str(tmp_path / "t.db"), "--flows", str(ROOT / "flows"), "trigger", "metric_breach"]
+    args += ["--channel", "console", "-f", "alice", "--data", f"metric=conv{CLIPBOARD}", "--data", "value=3"]
+    args += ["--data", "threshold=5", "--title", "Conversion"]
+    result = CliRunner().invoke(main, args, color=True)
+    assert result.exit_code == 0, result.output
+    assert not any(c in result.output for c in "\x1b\x07"), result.output
+    assert "conv\\x1b]52;c;" in result.output

@@ -85,6 +85,8 @@ def test_the_unit_starts_serve_writes_its_ledger_in_data_and_stops_cleanly_on_si
     assert service["WorkingDirectory"] == HOME
     assert service["ReadWritePaths"].split() == [f"{HOME}/data"]  # the ledger's folder, nothing else
     assert service["Restart"] == "on-failure"  # a clean stop (exit 0) stays stopped
+    assert service["SuccessExitStatus"] == "143"  # a start stopped by SIGTERM: clean too (README)
+    assert unit()["Unit"]["StartLimitIntervalSec"] == "0"  # a network late at boot never leaves it stopped
     command = shlex.split(service["ExecStart"])
     assert command[0] == f"{HOME}/.venv/bin/decisionbot"
     assert service["EnvironmentFile"] == "/etc/decisionbot/env"

@@ -63,3 +63,49 @@ def test_a_ledger_that_was_there_is_kept_by_a_stopped_start(tmp_path: Path) -> N
     assert done.returncode == 143, done.stderr
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["decisions.db"]
+
+
+def test_sighup_is_logged_and_ignored_while_starting_and_while_serving(tmp_path: Path) -> None:
+    """``kill -HUP`` (a reload out of habit; the terminal closed) ended the server at once, exit 129,
+    without a line, and systemd's Restart=on-failure left it stopped. Now it is said and ignored."""
+    import time
+
+    from tests.serve_process import status_of
+
+    with socket.socket() as slack:  # starting: Slack's auth.test asked, not answered yet
+        slack.bind(("127.0.0.1", 0))
+        slack.listen()
+        slack.settimeout(60)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DECISIONBOT_", "Microsoft"))}
+        env.update(SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+        env["SLACK_API_URL"] = f"http://127.0.0.1:{slack.getsockname()[1]}/api/"
+        command = [str(CLI), "--db", str(tmp_path / "a.db"), "--flows", str(ROOT / "flows"), "serve"]
+        server = subprocess.Popen([*command, "--port", str(free_port())], env=env, stderr=subprocess.PIPE, text=True)
+        asked, _ = slack.accept()
+        with asked:
+            server.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+            assert server.poll() is None  # (before: ended, 129)
+            server.send_signal(signal.SIGTERM)
+            _, err = server.communicate(timeout=60)
+    assert server.returncode == 143 and texts.hang_up_ignored() in err, err
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DECISIONBOT_", "Microsoft"))}
+    port = free_port()
+    command = [str(CLI), "--db", str(tmp_path / "b.db"), "--flows", str(ROOT / "flows"), "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if status_of(f"http://127.0.0.1:{port}/healthz") == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        server.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert status_of(f"http://127.0.0.1:{port}/healthz") == 200  # serving on
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    assert server.returncode == 0 and texts.hang_up_ignored() in err and "decisionbot stopped" in err, err

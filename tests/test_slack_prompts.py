@@ -210,3 +210,48 @@ async def test_a_question_posted_reads_its_runs_open_questions_once_and_writes_o
         "INSERT OR REPLACE INTO slack_prompts"
     ]
     assert slack.rows("SELECT status, actor_id FROM slack_prompts WHERE ts = ?", dm["ts"]) == [("open", "slack:UB")]
+
+
+SKIPPED_LAST = """id: skiplast
+title: Skip at the end
+steps:
+  - id: ok
+    ask: "Is it ok?"
+    type: yes_no
+  - id: note
+    ask: "Any note?"
+    type: text
+    optional: true
+  - id: more
+    ask: "Anything else?"
+    type: text
+    optional: true
+"""
+
+
+async def test_a_skipped_question_is_redrawn_as_skipped_and_closed(tmp_path: Path, fake: FakeSlack) -> None:
+    """A skip, typed or pressed, is the question's answer: redrawn without its Skip button (before: a
+    question skipped mid-run lost its widgets with no line; the last one kept a live Skip button, and
+    its prompt stayed open)."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "skiplast.yaml").write_text(SKIPPED_LAST)
+    slack = await harness(tmp_path, fake, flows=flows, clock=lambda: NOW)
+    try:
+        await slack.slash("UA", "start skiplast Repro")
+        thread = (await slack.posts(2))[0]["ts"]
+        await slack.event(message("UA", "yes", thread_ts=thread))
+        note = (await slack.posts(3))[2]
+        assert "skip" in [e.get("value") for b in note["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        await slack.event(message("UA", "skip", thread_ts=thread))  # typed, mid-run
+        assert line(await redrawn(fake, note)) == "Answered by <@UA>: skipped"
+        more = (await slack.posts(4))[3]
+        await slack.click("UA", more, {"type": "button", "value": "skip", "action_id": "answer:skip"})  # pressed, last
+        assert line(await redrawn(fake, more)) == "Answered by <@UA>: skipped"
+        await wait_for(lambda: slack.rows("SELECT status FROM runs") == [("completed",)])
+        assert slack.rows("SELECT status, answer FROM slack_prompts WHERE ts IN (?, ?)", note["ts"], more["ts"]) == [
+            ("answered", "skipped"),
+            ("answered", "skipped"),
+        ]
+    finally:
+        await slack.client.close()

@@ -87,9 +87,11 @@ class Turns:
         if result is None:
             return
         self.count_replies(len(result.outbox))
-        if result.outcome.inbound_kind == "answer":
+        skipped = any(a["kind"] == "skip" and a["actor"] == actor.id for a in result.outcome.answers)
+        if result.outcome.inbound_kind == "answer" or skipped:  # (a skip, taken, is the question's answer too)
             now = self.dispatcher.clock()
             value = taken_value(result.outcome, actor.id)
+            answer = texts.slack_skipped() if skipped else answer
             answered = []
             taken = store.prompts_answered_by(self.services.db.conn, result.run_id, actor.id, PLACEHOLDER.id)
             if taken:  # an answer that takes none (a question without widgets) opens no savepoint, one no pair

@@ -20,8 +20,8 @@ class GoingBack(TurnBase):
             return
         path = self.ctx.path
         keep = len(path)
-        while keep and self.flow.asks_named(self.flow.step(path[keep - 1])):
-            keep -= 1  # owners' answers are not the facilitator's to redo; hop over them
+        while keep and self.flow.others_answer(self.flow.step(path[keep - 1])):
+            keep -= 1  # others' answers (owners', participants') are not the facilitator's to redo; hop over them
         if not keep:  # nothing to go back to: the path (and the record built from it) stays as it is
             self.say(texts.at_first_question(), to=actor, kind="error")
             return
@@ -50,7 +50,7 @@ class GoingBack(TurnBase):
         # confirm again (what they accepted may change on the way)
         self.ctx.prompts = [p for p in self.ctx.prompts if p.step not in left]
         for step_id in left:
-            if self.flow.has_step(step_id) and self.flow.asks_named(self.flow.step(step_id)) and not adding:
+            if self.flow.has_step(step_id) and self.flow.others_answer(self.flow.step(step_id)) and not adding:
                 self.ctx.answers.pop(step_id, None)
         self.enter(target, actor, revisit=True, adding=adding)
 

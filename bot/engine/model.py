@@ -134,6 +134,12 @@ class Flow:
         ``to: <person step>``), in private: their answers, not the facilitator's to redo."""
         return step.fan_out is not None or self.to_person_step(step.to)
 
+    def others_answer(self, step: Step) -> bool:
+        """Whether ``step``'s answers are others' than the facilitator's: asked of people named
+        (:meth:`asks_named`), of the participants, or of another role. 'back' goes over them to the
+        facilitator's answer before, and they are asked again when the run comes back to them."""
+        return self.asks_named(step) or step.to != "facilitator"
+
     def to_person_step(self, to: str) -> bool:
         """``to`` names an earlier ``person`` step (``to: acknowledge``), not a role: the one
         person that step named is asked."""

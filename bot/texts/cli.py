@@ -54,6 +54,13 @@ def server_stopped(waiting: int) -> str:
     )
 
 
+def hang_up_ignored() -> str:
+    return (
+        "SIGHUP ignored: there is nothing to reload (flow files, routes.yaml and checks.yaml are read"
+        " again when they change) and a closed terminal does not stop the server; stop it with SIGTERM."
+    )
+
+
 def start_stopped(signal_name: str, code: int) -> str:
     return (
         f"decisionbot's start was stopped by {signal_name} before it served (exit {code}): a ledger this"

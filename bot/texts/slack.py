@@ -8,6 +8,11 @@ from datetime import UTC, date, datetime
 # --- slack ---------------------------------------------------------------------------------------
 
 
+def slack_skipped() -> str:
+    """What a question skipped shows in its "answered by" line."""
+    return "skipped"
+
+
 def slack_button_yes() -> str:
     return "Yes"
 
