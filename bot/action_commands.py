@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from bot import texts
 from bot.command_result import CommandResult, action_id_of
@@ -51,7 +51,7 @@ def report_done(
     if action_id is None:
         return CommandResult(texts.command_needs_action(), ok=False)
     with transaction(dispatcher.db) as conn:
-        action = _open_action(conn, action_id, actor)
+        action = _open_action(conn, action_id, actor, dispatcher.tz_for(actor))
         if isinstance(action, CommandResult):
             return action
         actor = _named_as_owner(action, actor)
@@ -80,7 +80,7 @@ def move_due(
     if action_id is None or not phrase:
         return CommandResult(texts.command_needs_due(), ok=False)
     with transaction(dispatcher.db) as conn:
-        action = _open_action(conn, action_id, actor)
+        action = _open_action(conn, action_id, actor, dispatcher.tz_for(actor))
         if isinstance(action, CommandResult):
             return action
         actor = _named_as_owner(action, actor)
@@ -114,7 +114,7 @@ def drop(
         return CommandResult(texts.command_needs_action_to_drop(), ok=False)
     why = " ".join(args[1:]).strip()
     with transaction(dispatcher.db) as conn:
-        action = _open_action(conn, action_id, actor)
+        action = _open_action(conn, action_id, actor, dispatcher.tz_for(actor))
         if isinstance(action, CommandResult):
             return action
         actor = _named_as_owner(action, actor)
@@ -151,7 +151,7 @@ def give(
         return CommandResult(texts.command_needs_person_to_give(), ok=False)
     named, why = args[1], " ".join(args[2:]).strip()
     with transaction(dispatcher.db) as conn:
-        action = _open_action(conn, action_id, actor)
+        action = _open_action(conn, action_id, actor, dispatcher.tz_for(actor))
         if isinstance(action, CommandResult):
             return action
         actor = _named_as_owner(action, actor)
@@ -223,16 +223,18 @@ def _handover_trigger(action: ActionRow, asker: Actor, new: Actor, why: str, hom
     )
 
 
-def _open_action(conn: sqlite3.Connection, action_id: int, actor: Actor) -> ActionRow | CommandResult:
+def _open_action(conn: sqlite3.Connection, action_id: int, actor: Actor, tz: tzinfo) -> ActionRow | CommandResult:
     """Action ``action_id`` if ``actor`` owns it or leads its decision and it is still open; else
-    the answer that says why not (no such action of theirs, theirs no more, already done, dropped)."""
+    the answer that says why not (no such action of theirs, theirs no more, already done on the
+    day of their calendar ``tz``, dropped)."""
     action = actions.load_action(conn, action_id)
     if action is None or actor.id not in (action.owner_id, action.facilitator_id):
         if action is not None and actions.handed_over_by(conn, action_id, actor.id):  # a stale Home tab, digest
             return CommandResult(texts.action_handed_over(action.what, action.owner_name or action.owner_id), ok=False)
         return CommandResult(texts.action_unknown(action_id), ok=False)
     if action.status == "done":
-        return CommandResult(texts.action_already_done(action.what, (action.done_at or "")[:10]))
+        done = datetime.fromisoformat(action.done_at.replace("Z", "+00:00")).astimezone(tz) if action.done_at else None
+        return CommandResult(texts.action_already_done(action.what, done.date().isoformat() if done else ""))
     if action.status != "open":
         return CommandResult(texts.action_dropped(action.what), ok=False)
     return action

@@ -94,6 +94,16 @@ async def test_yes_no_and_a_default_date_show_what_they_stand_for(slack: Harness
     assert slack.rows("SELECT value, kind FROM answers WHERE step = 'review_at'") == [('"2030-01-29"', "default")]
 
 
+async def test_a_yes_that_moves_the_due_date_shows_the_date_taken(slack: Harness, fake: FakeSlack) -> None:
+    """'yes, by ...' in the owner's DM: their question said "Yes" alone under the old due date."""
+    thread, dm = await owner_question(slack)
+    await slack.event(message("UB", "yes, by 2030-01-22", channel="DUB"))
+    assert line(await redrawn(fake, dm)) == "Answered by <@UB>: Yes, due Tue 2030-01-22"
+    assert slack.rows("SELECT value, kind FROM answers WHERE field = 'due' ORDER BY id DESC LIMIT 1") == [
+        ('"2030-01-22"', "correction")
+    ]
+
+
 async def test_a_question_answered_before_it_got_out_shows_the_value_taken(slack: Harness, fake: FakeSlack) -> None:
     owner = await owner_question_answered_while_it_waits(slack, "me")
     assert owner["text"] == "<@UA> Action 1: Who owns 'Draft the plan'?\nAnswered by <@UA>: <@UA>"  # was ": me"

@@ -5,6 +5,8 @@ woken and the backlog counted once committed. :class:`bot.channels.slack_inbound
 
 from __future__ import annotations
 
+import contextlib
+from datetime import date
 from functools import partial
 
 from bot import texts
@@ -98,6 +100,8 @@ class Turns:
                 with (one_statement if len(taken) == 1 else transaction)(self.services.db) as conn:
                     for row in taken:
                         shown = shown_value(value, row.expects, answer)
+                        if value is True and (due := _due_moved(result, actor)):  # "yes, by next friday"
+                            shown = texts.slack_yes_due_moved(shown, due)
                         if store.answer_prompt(conn, row.channel, row.ts, actor.id, shown, now):
                             answered.append((row, shown))
             for row, shown in answered:
@@ -201,3 +205,15 @@ class Turns:
 
     def _seen(self, platform_id: str) -> bool:
         return store.delivered(self.services.db.conn, NAME, platform_id)
+
+
+def _due_moved(result: TurnResult, actor: Actor) -> date | None:
+    """The due date ``actor``'s yes moved their action to in this turn ("yes, by next friday")."""
+    moved = [
+        a
+        for a in result.outcome.answers
+        if a["actor"] == actor.id and a["kind"] == "correction" and a["field"] == "due"
+    ]
+    with contextlib.suppress(ValueError, TypeError):
+        return date.fromisoformat(str(moved[-1]["value"])) if moved else None
+    return None

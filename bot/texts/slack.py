@@ -8,6 +8,11 @@ from datetime import UTC, date, datetime
 # --- slack ---------------------------------------------------------------------------------------
 
 
+def slack_yes_due_moved(yes: str, due: date) -> str:
+    """An owner's yes that moved their action's due date, as its question's "answered by" line shows it."""
+    return f"{yes}, due {slack_date_answered(due)}"
+
+
 def slack_skipped() -> str:
     """What a question skipped shows in its "answered by" line."""
     return "skipped"

@@ -147,3 +147,16 @@ def test_the_analysts_see_it_done_on_time_by_its_owner(bot: Dispatcher, clock: C
     say(bot, BOB, "done A2")
     view = rows(bot, "SELECT action_id, status, on_time, days_late FROM action_status ORDER BY action_id")
     assert view == [(1, "done", 1, None), (2, "done", 0, 4)]
+
+
+def test_already_done_names_the_day_of_the_askers_calendar(bot: Dispatcher, clock: Clock) -> None:
+    """It was the UTC date cut from the timestamp: Bob in Honolulu, told of a 09:00Z done, read the
+    day after his own."""
+    from zoneinfo import ZoneInfo
+
+    decide(bot, "Weekly sync", [("Draft the plan", BOB, "2026-12-10")])
+    clock.now += timedelta(days=2)  # 2026-12-03 09:00Z: still the 2nd in Honolulu, 23:00
+    assert say(bot, BOB, "done A1").startswith("Marked done")
+    bot.tz_for = lambda actor: ZoneInfo("Pacific/Honolulu") if actor == BOB else ZoneInfo("Europe/Berlin")
+    assert say(bot, BOB, "done A1") == "'Draft the plan' was already marked done (2026-12-02)."
+    assert say(bot, ALICE, "done A1") == "'Draft the plan' was already marked done (2026-12-03)."
