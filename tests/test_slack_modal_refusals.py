@@ -91,3 +91,14 @@ async def test_the_same_form_submitted_again_after_nothing_started_starts_the_ru
     again = await slack.post(submission_body(view, flow="post_meeting", title="Sync", channel="C1"), form=True)
     assert again.status == 200 and await again.text() == ""  # the form closes: started
     assert slack.rows(RUNS) == [(1,)]
+
+
+async def test_a_handover_named_in_the_form_says_how_a_handover_starts(slack: Harness, fake: FakeSlack) -> None:
+    """A stale form, or a payload naming action_handover (the menu offers it not): it was refused
+    with a review's reason ("a review starts on its decision's date")."""
+    view = await _opened(slack)
+    body = submission_body(view, flow="action_handover", title="Sync", channel="C1")
+    answer = json.loads(await (await slack.post(body, form=True)).text())
+    assert answer["response_action"] == "errors"
+    assert "give A12 @person" in str(answer["errors"]) and "review" not in str(answer["errors"])
+    assert slack.rows(RUNS) == [(0,)]

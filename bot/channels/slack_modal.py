@@ -17,6 +17,7 @@ from bot import texts
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_events import Malformed, as_dict
 from bot.channels.slack_messages import Slash
+from bot.flow_catalog import BOT_STARTED
 from bot.start_command import TITLE_MAX, unquoted
 
 #: The modal's ``callback_id``, and the global shortcut's (slack/manifest.yaml).
@@ -171,6 +172,8 @@ def problems(
         found[FLOW] = texts.modal_pick_a_flow()
     elif sub.flow in refused:
         found[FLOW] = texts.modal_flow_refused(sub.flow)
+    elif sub.flow in BOT_STARTED:  # action_handover: for the action 'give' names
+        found[FLOW] = texts.handover_not_started()
     elif sub.flow in current and sub.flow not in startable:
         found[FLOW] = texts.modal_flow_not_here(sub.flow)
     elif sub.flow not in startable:
