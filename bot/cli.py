@@ -73,10 +73,18 @@ def _data(items: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+#: The options that name one person (the others take a comma-separated list).
+ONE_PERSON_OPTIONS = ("--facilitator", "--as")
+
+
 def refuse_bad_people(*options: tuple[str, str | None]) -> None:
     """Each ``(option, value)`` naming people refused (``BotError``, naming the option) when a
     value is no platform's id of a person: before the ledger is opened, so nothing is written."""
     for option, given in options:
+        if option in ONE_PERSON_OPTIONS and given is not None and (not given.strip() or "," in given):
+            raise BotError(
+                texts.cli_not_one_person(option, given)
+            )  # '-f ""', '-f U1,U2': a run led by nobody, or by "U1,U2"
         if given and (bad := bad_person(given)) is not None:
             raise BotError(texts.bad_person(option, bad, PERSON_ID_MAX, names_nobody(bad)))
 

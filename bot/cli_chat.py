@@ -4,6 +4,7 @@ lines; ``--run N`` continues an open run of the terminal."""
 from __future__ import annotations
 
 import contextlib
+import getpass
 import re
 import sys
 from collections.abc import Iterator
@@ -16,8 +17,9 @@ from bot.cli import _data, main, refuse_bad_people
 from bot.cli_click import ROW_ID
 from bot.cli_context import Context
 from bot.errors import BotError, InputEnded, NoDecisionToReview
-from bot.model import CHAT, Actor, Trigger
+from bot.model import CHAT, Actor, Trigger, is_placeholder
 from bot.store import runs
+from bot.triggers import bad_person
 
 if TYPE_CHECKING:
     from bot.channels.console import ConsoleSession
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 @click.argument("flow", required=False)
 @click.option("--run", "run_id", type=ROW_ID, metavar="N", help="Continue open run N of the terminal instead.")
 @click.option("--data", "-d", multiple=True, metavar="KEY=VALUE", help="A trigger field prompts can use (repeatable).")
-@click.option("--facilitator", "-f", help="Who starts the run (default: 'facilitator', or a reviewed decision's).")
+@click.option("--facilitator", "-f", help="Who starts the run (default: your login name, or a reviewed decision's).")
 @click.option("--participants", "-p", default="", help="Comma-separated names of the other people.")
 @click.option(
     "--as", "speaker_name", metavar="NAME", help="Without FLOW or --run: who types the commands (default: facilitator)."
@@ -122,7 +124,8 @@ def _start(session: ConsoleSession, flow: str, data: tuple[str, ...], facilitato
     from bot.channels.console import person
 
     fields = _data(data)
-    fac = person(facilitator) if facilitator else None
+    reviews = flow in session.dispatcher.catalog.review_flows()  # led by the reviewed decision's facilitator
+    fac = person(facilitator) if facilitator else None if reviews else person(typist())
     others = [person(p) for p in participants.split(",") if p.strip()]
     trigger = Trigger(
         flow=flow,
@@ -141,6 +144,10 @@ def _start(session: ConsoleSession, flow: str, data: tuple[str, ...], facilitato
 def _converse_in_run(obj: Context, session: ConsoleSession, run_id: int, jsonl: bool) -> None:
     """The conversation of run ``run_id``, its facilitator speaking first; Ctrl-C leaves it open."""
     speaker = Actor.from_dict(_facilitator_of(obj, run_id))
+    if is_placeholder(speaker.id):  # a run triggered naming nobody: who types here takes it by answering
+        from bot.channels.console import person
+
+        speaker = person(typist())
     try:
         _converse(obj, session, run_id, speaker, jsonl)
     except KeyboardInterrupt:  # Ctrl-C: every answer the bot replied to is stored; say how to go on
@@ -198,6 +205,17 @@ def _run_ended(obj: Context, session: ConsoleSession, run_id: int) -> None:
     from bot.run_ended import came_to
 
     click.echo(texts.cli_chat_after_run(run_id, came_to(obj.db.conn, run_id)), err=True)
+
+
+def typist() -> str:
+    """Who types at this terminal when no option names them: their login name (as git and ssh
+    take it), else "facilitator". Before, the placeholder "facilitator" typed, whom the analysts'
+    report counts as nobody, and whose run the first owner to answer took over."""
+    with contextlib.suppress(Exception):  # (no login name: a container's uid without a passwd entry)
+        name = getpass.getuser()
+        if name and bad_person(name) is None and not is_placeholder(name):
+            return name
+    return "facilitator"
 
 
 def _facilitator_of(obj: Context, run_id: int) -> dict[str, str]:

@@ -54,6 +54,8 @@ class Context:
         """The ledger's path, once it is known to exist: a command that only reads never creates
         one (a mistyped --db would otherwise answer from a new, empty ledger). The hint is the
         operator's (the ledger ``serve`` writes), or for the analysts' commands, ``demo-data``."""
+        if Path(self.db_path).is_dir():  # (not "no ledger": demo-data, the analysts' hint, cannot make one there)
+            raise BotError(texts.ledger_is_folder(self.db_path, config.BY_NAME["db"].env))
         if not Path(self.db_path).is_file():
             if for_analysts:
                 raise BotError(texts.analytics_no_ledger(self.db_path))

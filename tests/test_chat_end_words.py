@@ -39,3 +39,12 @@ def test_input_ending_before_the_run_ends_says_what_it_waits_for_in_words(tmp_pa
         " The run stays open; answers so far are stored."
     ) in out
     assert "owner_accepts" not in out
+
+
+def test_input_ending_at_a_cancel_waiting_for_its_yes_says_so_first(tmp_path: Path) -> None:
+    """It named the question under the confirmation alone: typed as hinted, the action was refused
+    ("Please answer yes or no.")."""
+    out = _chat(tmp_path, "We ship in March\ncancel\n")
+    assert "it waits for alice to confirm cancelling the run (yes or no), alice to answer" in out
+    status = _chat(tmp_path, "status 1\n", "--as", "alice")
+    assert "waiting for you to confirm cancelling the run (yes or no)" in status

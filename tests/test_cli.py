@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from bot import config
 from bot.cli import main
+from bot.cli_chat import typist
 from bot.control import run_command
 from bot.dispatch import Dispatcher
 from bot.flow_catalog import FlowCatalog
@@ -303,7 +304,8 @@ def test_runs_list_says_an_untaken_run_waits_for_anyone_as_runs_show_does(cli) -
     assert "Who takes this one" not in cli("runs", "list").output
     cli("chat", "post_meeting", "--jsonl", input=jsonl((None, "We ship")))  # a terminal's run without -f: not "anyone"
     listed = json.loads(cli("runs", "list", "--json").output)[0]
-    assert listed["facilitator"] == "console:facilitator" and listed["waiting_for"] == ["facilitator"]
+    typing = typist()  # the login name: who types at the terminal leads its run
+    assert listed["facilitator"] == f"console:{typing.lower()}" and listed["waiting_for"] == [typing]
     assert "anyone" not in cli("runs", "show", "2").output
 
 

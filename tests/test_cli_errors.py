@@ -116,6 +116,9 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(tmp_path: Path) -> 
 def test_a_db_path_that_is_a_folder_or_under_a_file_is_refused(tmp_path: Path) -> None:
     line = one_line_error(run(tmp_path, "db", "migrate"))
     assert line.startswith(f"Error: The ledger {tmp_path} is a folder, not a file. ")
+    for command in (["runs", "list"], ["jobs", "list"], ["report"], ["transcripts", "search", "x"]):
+        line = one_line_error(run(tmp_path, *command))  # (before: "No ledger at ...", and demo-data there)
+        assert line.startswith(f"Error: The ledger {tmp_path} is a folder, not a file. "), command
     (tmp_path / "afile").write_text("")
     line = one_line_error(run(tmp_path / "afile" / "x.db", "db", "migrate"))
     under_a_file = tmp_path / "afile" / "x.db"
@@ -420,3 +423,20 @@ def test_a_servers_hints_name_the_ledger_and_flows_by_their_whole_paths(
     monkeypatch.setattr(main.commands["report"], "callback", lambda **_: said.append(texts.command()))
     CliRunner().invoke(main, ["report"], env={"DECISIONBOT_DB": "data/x.db"})
     assert "--db" not in said[0]  # at the terminal: only what was typed
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["trigger", "post_meeting", "--channel", "console", "-f", ""], "--facilitator names nobody"),
+        (["trigger", "post_meeting", "--channel", "console", "-f", " "], "--facilitator names nobody"),
+        (["trigger", "post_meeting", "--channel", "console", "-f", "U1,U2"], "names one person, not a list"),
+        (["chat", "post_meeting", "-f", "alice,bob"], "names one person, not a list"),
+        (["chat", "--as", ""], "--as names nobody"),
+    ],
+)
+def test_an_option_naming_one_person_refuses_none_and_a_list(tmp_path: Path, args: list[str], said: str) -> None:
+    """'-f ""' started a run "nobody has taken yet"; '-f U1,U2' one led by a person called "U1,U2"."""
+    line = one_line_error(run(tmp_path / "t.db", *args))
+    assert said in line
+    assert not (tmp_path / "t.db").exists()  # refused before the ledger is opened

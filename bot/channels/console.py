@@ -217,6 +217,11 @@ class ConsoleSession:
             self._write(json.dumps(reply.to_dict(), default=str))
             return
         to = f" -> {reply.to.name}" if reply.to else ""
+        if self.run_id is not None and reply.run_id not in (
+            0,
+            self.run_id,
+        ):  # a conversation runs share (console:triggers)
+            to += f" (run #{reply.run_id})"  # another run's cancellation read as this one's
         for i, line in enumerate(reply.text.splitlines() or [""]):
             self._write(f"bot{to}: {line}" if i == 0 else f"    {line}")
 

@@ -19,8 +19,16 @@ def waiting_for(turn: TurnBase, reader: str | None = None) -> list[str]:
 
 
 def waited_for(turn: TurnBase, reader: str | None = None) -> list[tuple[str, str | None]]:
-    """:func:`waiting_for`'s phrases, each with when its question was first put (None: not known)."""
-    return [(_waiting_on(turn, p, reader), p.asked_at) for p in turn.ctx.prompts if p.asked]
+    """:func:`waiting_for`'s phrases, each with when its question was first put (None: not known);
+    a 'cancel' waiting for its yes or no first (what a line typed now answers)."""
+    asked = [(_waiting_on(turn, p, reader), p.asked_at) for p in turn.ctx.prompts if p.asked]
+    confirm = turn.ctx.confirm
+    if confirm and confirm.get("kind") == "cancel":
+        who = str(confirm.get("actor"))
+        name = next((a.name for a in turn.ctx.known_people() if a.id == who), who)
+        shown = texts.waiting_on_you() if reader == who else name
+        asked.insert(0, (texts.waiting_on(shown, texts.task_confirm_cancel()), None))
+    return asked
 
 
 def _waiting_on(turn: TurnBase, prompt: Prompt, reader: str | None) -> str:

@@ -54,6 +54,13 @@ def server_stopped(waiting: int) -> str:
     )
 
 
+def cli_not_one_person(option: str, given: str) -> str:
+    shown = given.encode("unicode_escape").decode("ascii")[:80]
+    if not given.strip():
+        return f"{option} names nobody ('{shown}'): give one person's name or id, or leave {option} out."
+    return f"{option} names one person, not a list ('{shown}'): the others are participants (-p NAME,NAME)."
+
+
 def hang_up_ignored() -> str:
     return (
         "SIGHUP ignored: there is nothing to reload (flow files, routes.yaml and checks.yaml are read"

@@ -34,6 +34,10 @@ def task_on_item(role: str, what: str, owner: str | None, yours: bool = False) -
     return f"accept {thing}"
 
 
+def task_confirm_cancel() -> str:
+    return "confirm cancelling the run (yes or no)"
+
+
 def task_reassign(what: str, declined_by: str) -> str:
     return f"name a new owner for '{what}' ({declined_by} declined it)"
 
