@@ -175,12 +175,12 @@ def _converse(obj: Context, session: ConsoleSession, run_id: int | None, speaker
         if line is None:
             break
         speaker_name, text = line
-        speaker = person(speaker_name) if speaker_name else speaker
+        speaker = session.known_as(person(speaker_name)) if speaker_name else speaker
         command = text.strip()
         if not jsonl and not sys.stdin.isatty() and not command.startswith("/"):
             click.echo(f"{speaker.name}> {text}")
         if command.startswith("/as "):
-            speaker = person(command[4:])
+            speaker = session.known_as(person(command[4:]))
             if not jsonl:
                 click.echo(texts.cli_switched(speaker.name), err=True)
             continue

@@ -245,7 +245,7 @@ def test_a_command_typed_instead_of_an_answer_is_carried_out_and_done_stays_an_a
     # 'done' ends the list of actions, as before; 'done A1' reports action A1 (of run 1) done
     assert "alice> done\nbot -> carol: alice assigned you an action" in said
     # run 1's conversation (the first session's) is told, here, as nobody reads that session now
-    assert "alice> done A1\nbot: alice reported bob's action done: 'Draft the plan'" in said
+    assert "alice> done A1\nbot (run #1): alice reported bob's action done: 'Draft the plan'" in said  # run 2 goes on
     answers = ledger(tmp_path, "SELECT step, field, raw FROM answers WHERE run_id = 2 ORDER BY id")
     assert [a[2] for a in answers] == ["We drop the beta", "Tell the team", "@carol", MAR1, "yes", "ok"]
     assert ledger(tmp_path, "SELECT id, status FROM actions ORDER BY id") == [(1, "done"), (2, "open")]

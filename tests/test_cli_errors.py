@@ -165,8 +165,18 @@ def test_a_ledger_and_an_empty_file_are_still_migrated(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     assert "applied, by set of migrations: core m001_initial" in run(empty, "db", "migrate").output
     assert "schema up to date" in run(empty, "db", "migrate").output
-    mixed = _foreign(tmp_path / "mixed.db", "CREATE TABLE customers (id INTEGER PRIMARY KEY)")
-    assert run(mixed, "db", "migrate").exit_code == 0
+
+
+def test_another_applications_database_is_refused_by_every_command_that_writes(tmp_path: Path) -> None:
+    """A file with tables none of decisionbot's: before, the commands that write migrated it (a
+    mistyped --db added sixty tables to a shop's database), while those that read refused it."""
+    shop = _foreign(tmp_path / "shop.db", "CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    before = _schema(shop)
+    for command in (["db", "migrate"], ["trigger", "post_meeting", "--channel", "console", "-f", "alice"]):
+        line = one_line_error(run(shop, *command))
+        assert line.startswith(f"Error: {shop} is not a decisionbot ledger: it already has table(s)"), command
+        assert "(customers); nothing was changed." in line
+    assert _schema(shop) == before
 
 
 def test_serve_on_a_port_in_use_says_so(tmp_path: Path, taken_port: int) -> None:

@@ -25,3 +25,46 @@ def test_another_runs_notice_is_named_as_that_runs(tmp_path: Path) -> None:
     cancelled = next(line for line in out.splitlines() if "cancelled" in line)
     assert cancelled.startswith("bot (run #1): "), out
     assert "bot -> alice: What was decided in Second?" in out  # its own question: no run named
+
+
+def test_a_line_typed_under_a_question_another_terminal_changed_is_not_taken(tmp_path: Path) -> None:
+    """Bob's terminal shows 'Task', due 2026-12-03; in Alice's, the due date moves to 2027-01-15 and
+    he is asked again there. Before, his 'yes' typed under the old question was stored as his yes to
+    terms he never saw; now it is not taken, and the question as it stands is shown to him."""
+    import io
+    from zoneinfo import ZoneInfo
+
+    from bot.channels.console import ConsoleSession, person
+    from bot.dispatch import Dispatcher
+    from bot.flow_catalog import FlowCatalog
+    from bot.model import Trigger
+    from bot.store import open_db
+
+    db = open_db(tmp_path / "t.db")
+    bot = Dispatcher(db, FlowCatalog(ROOT / "flows", db), ZoneInfo("UTC"))
+    alice, bob = person("alice"), person("bob")
+    hers, his = ConsoleSession(bot, io.StringIO()), ConsoleSession(bot, io.StringIO())
+    hers.start(Trigger(flow="post_meeting", title="Sync", facilitator=alice, participants=[bob]))
+    for text in ("We ship", "Task", "bob", "2026-12-03", "done"):
+        hers.take(alice, text)
+    assert his.show_waiting(bob) == 1 and "due 2026-12-03. Do you accept it?" in his.out.getvalue()
+    hers.take(alice, "change the due date of action 1 to 2027-01-15")
+    his.take(bob, "yes")
+    told = his.out.getvalue().split("due 2026-12-03. Do you accept it?", 1)[1]
+    assert "Your line was not taken: the question changed" in told and "due 2027-01-15. Do you accept it?" in told
+    accepted = "SELECT count(*) FROM answers WHERE step = 'owner_accepts'"
+    assert db.conn.execute(accepted).fetchone() == (0,)
+    his.take(bob, "yes")  # now to the question he was shown
+    assert db.conn.execute(accepted).fetchone() == (1,)
+    db.conn.close()
+
+
+def test_as_in_other_letters_is_the_person_the_run_knows_not_a_new_name(tmp_path: Path) -> None:
+    """'/as ALICE' (and a JSON line's "as": "ALICE") renamed the run's facilitator "ALICE" for good."""
+    base = ["--db", str(tmp_path / "t.db"), "--flows", str(ROOT / "flows")]
+    runner = CliRunner()
+    runner.invoke(main, [*base, "chat", "post_meeting", "-f", "alice", "-p", "bob"], input="We ship\n/as ALICE\nTask\n")
+    jsonl = '{"as": "ALICE", "text": "bob"}\n'
+    runner.invoke(main, [*base, "chat", "--run", "1", "--jsonl"], input=jsonl)
+    shown = runner.invoke(main, [*base, "runs", "show", "1"]).output
+    assert "facilitator: alice" in shown and "ALICE" not in shown, shown

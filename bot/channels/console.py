@@ -49,6 +49,8 @@ class ConsoleSession:
         self.status = "active"
         self.record: dict[str, Any] | None = None
         self.conversation = ConversationKey(CHANNEL, f"terminal-{utc_now().strftime('%Y%m%dT%H%M%S%f')}")
+        #: The newest question to each person of each run that this session printed, by (run, person id).
+        self.seen: dict[tuple[int, str], int] = {}
 
     def start(self, trigger: Trigger) -> int:
         result = self.dispatcher.start(trigger, self.conversation)
@@ -73,8 +75,15 @@ class ConsoleSession:
         queued = self.deliver()
         if not any(q.reply.kind == "prompt" and q.reply.run_id == run_id for q in queued):  # none new: the open ones
             for item in outbox.latest_prompts(self.dispatcher.db, row.id, row.context.asked_ids()):
-                self._show(item.reply)
+                self._show_queued(item)
         return row
+
+    def known_as(self, typed: Actor) -> Actor:
+        """``typed`` (``/as ALICE``) as this session's run knows the person of that id (alice): a
+        name typed in other letters renamed the run's facilitator for good."""
+        row = runs.load_run(self.dispatcher.db.conn, self.run_id) if self.run_id is not None else None
+        known = row.context.known_people() if row is not None else ()
+        return next((person for person in known if person.id == typed.id), typed)
 
     def show_waiting(self, speaker: Actor) -> int:
         """The questions the terminal's open runs wait on ``speaker`` to answer, each run's newest
@@ -84,7 +93,7 @@ class ConsoleSession:
         waiting = placing.runs_waiting_on(db.conn, CHANNEL, speaker.id)
         for row in waiting:
             for item in outbox.latest_prompts(db, row.id, [speaker.id]):
-                self._show(item.reply)
+                self._show_queued(item)
         return len(waiting)
 
     def take(self, speaker: Actor, text: str) -> None:
@@ -117,12 +126,30 @@ class ConsoleSession:
         """Whether the line answered this session's open run, or once it has none, the run waiting
         on ``speaker`` (told which, when several wait and it is no command)."""
         if not self.done:
-            return self.say(speaker, text) is not None
+            assert self.run_id is not None
+            return self._not_seen(self.run_id, speaker) or self.say(speaker, text) is not None
         placed = placing.place(self.dispatcher.db.conn, self.conversation, speaker.id, text)
         if isinstance(placed, placing.Unplaced) and not answers_words(text):  # "thanks!": answered as such
             self._answer(speaker, CommandResult(placed.told(None), ok=False))
             return True
+        if isinstance(placed, placing.Placed) and self._not_seen(placed.row.id, speaker):
+            return True
         return isinstance(placed, placing.Placed) and self.say(speaker, placed.text, placed.row.id) is not None
+
+    def _not_seen(self, run_id: int, speaker: Actor) -> bool:
+        """Whether run ``run_id`` now asks ``speaker`` a question this session never printed (another
+        terminal's session took the one shown here, or put it again on new terms): it is printed,
+        and the line is not taken as its answer (a yes to terms never shown; an answer to the
+        question before, read as the next one's)."""
+        row = runs.load_run(self.dispatcher.db.conn, run_id)
+        if row is None or row.context.prompt_for(speaker.id) is None:  # nothing asked of them: no answer to take
+            return False
+        latest = outbox.latest_prompts(self.dispatcher.db, run_id, [speaker.id])
+        if not latest or latest[-1].id <= self.seen.get((run_id, speaker.id), 0):
+            return False
+        self._answer(speaker, CommandResult(texts.console_question_moved_on(), ok=False))
+        self._show_queued(latest[-1])
+        return True
 
     def command(self, speaker: Actor, text: str) -> None:
         """Carry out a chat command as ``speaker`` and print its answer, then what it queued here
@@ -207,21 +234,26 @@ class ConsoleSession:
 
     def _print(self, queued: list[Queued]) -> list[Queued]:
         for item in queued:
-            self._show(item.reply)
+            self._show_queued(item)
         outbox.mark_sent(self.dispatcher.db, [q.id for q in queued], utc_now())
         self.dispatcher.maintain()
         return queued
+
+    def _show_queued(self, item: Queued) -> None:
+        """Print a queued reply, noting a question as seen here by whom it asks."""
+        reply = item.reply
+        if reply.kind == "prompt" and reply.to is not None:
+            key = (reply.run_id, reply.to.id)
+            self.seen[key] = max(self.seen.get(key, 0), item.id)
+        self._show(reply)
 
     def _show(self, reply: Reply) -> None:
         if self.jsonl:
             self._write(json.dumps(reply.to_dict(), default=str))
             return
         to = f" -> {reply.to.name}" if reply.to else ""
-        if self.run_id is not None and reply.run_id not in (
-            0,
-            self.run_id,
-        ):  # a conversation runs share (console:triggers)
-            to += f" (run #{reply.run_id})"  # another run's cancellation read as this one's
+        if not self.done and reply.run_id not in (0, self.run_id):  # another run's, while this one goes on
+            to += f" (run #{reply.run_id})"  # (a cancellation in console:triggers read as this run's)
         for i, line in enumerate(reply.text.splitlines() or [""]):
             self._write(f"bot{to}: {line}" if i == 0 else f"    {line}")
 

@@ -156,24 +156,12 @@ def _create_private(path: str) -> None:
 
 def _refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
     """Refuse a file another application made: one that has tables, but not the record of our
-    first migration, and a table one of our migrations would create. Decided before anything is
-    written to it: the migrations are tried in a transaction that is then rolled back."""
+    first migration. Decided before anything is written to it. (Before 2026-12-02 one whose tables
+    none of ours clashed with was migrated: a mistyped --db added decisionbot's sixty tables to
+    another program's database, which the commands that only read refused.)"""
     tables = _foreign_tables(conn)
-    if not tables:
-        return  # a new file, or a ledger
-    if tables & CORE_TABLES:
-        raise ConfigError(texts.ledger_foreign(path, sorted(tables & CORE_TABLES), _DB_ENV))
-    conn.execute("BEGIN")
-    try:
-        migrations.apply(Database(conn))  # the other areas' tables (people, ...)
-    except sqlite3.OperationalError as exc:
-        clash = re.fullmatch(r"(?:table|index|view|trigger) (\S+) already exists", str(exc))
-        if clash is None:
-            raise
-        raise ConfigError(texts.ledger_foreign(path, [clash.group(1)], _DB_ENV)) from exc
-    finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+    if tables:
+        raise ConfigError(texts.ledger_foreign(path, sorted(tables), _DB_ENV))
 
 
 def _refuse_newer(conn: sqlite3.Connection, path: str) -> None:

@@ -68,6 +68,13 @@ def console_nothing_waiting(run_id: int | None, status: str) -> str:
     )
 
 
+def console_question_moved_on() -> str:
+    return (
+        "Your line was not taken: the question changed since this terminal showed it (answered or put"
+        " again elsewhere). Here it is as it stands now; answer it if it is still yours:"
+    )
+
+
 def console_help() -> str:
     return (
         "Commands: actions | done ACTION | due ACTION DATE | drop ACTION [why] | give ACTION NAME [why]"
