@@ -96,6 +96,25 @@ def test_a_command_that_reads_leaves_an_older_ledger_as_it_was(
     assert made <= {"decisions.db-wal", "decisions.db-shm"}, made  # a reader's; no copy made before an upgrade
 
 
+@pytest.mark.parametrize("command", [["runs", "list"], ["report"]], ids=" ".join)
+def test_a_command_that_reads_counts_the_migrations_db_migrate_then_applies(
+    old_ledger: Path, command: list[str]
+) -> None:
+    """Before, it counted only the sets the reading needs (core, triggers, names, analytics), and
+    said fewer than db migrate then applied (the Slack inbox's and the other areas' too)."""
+    refused = run(old_ledger, *command)
+    assert refused.exit_code == 1
+    said = int(refused.output.split("an older decisionbot made it (", 1)[1].split(" migration(s) to apply", 1)[0])
+    migrated = run(old_ledger, "db", "migrate")
+    assert migrated.exit_code == 0, migrated.output
+    listed = migrated.stdout.split("by set of migrations: ", 1)[1].rstrip().rstrip(".").split("; ")
+    applied = sum(
+        int(part.rsplit("(", 1)[1].rstrip(")")) if part.endswith(")") else len(part.split(" ", 1)[1].split(", "))
+        for part in listed
+    )
+    assert said == applied > 1
+
+
 def test_flows_commands_make_no_ledger(tmp_path: Path) -> None:
     for command in (["flows", "list"], ["flows", "show", "post_meeting"], ["flows", "diagram", "post_meeting"]):
         assert run(tmp_path / "none.db", *command).exit_code == 0
