@@ -17,7 +17,7 @@ from click.core import ParameterSource
 from bot import config, store, texts
 from bot.cli_context import Context
 from bot.errors import BotError
-from bot.store import migrations
+from bot.store import damage, migrations
 from bot.texts import _common
 
 
@@ -53,7 +53,7 @@ class Group(CommandGroup):
     """Translates BotError into a one-line message and exit status 1; so is an error of the
     system (a file or a port) nothing below translated, naming the file when it has one; so is a
     ledger another process keeps locked past the busy timeout, or one this user may only read,
-    naming the ledger."""
+    naming the ledger, or one damaged, naming the way back (a restore)."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         """A command; ``start``, which the chat knows, names the two that start a flow here."""
@@ -72,6 +72,12 @@ class Group(CommandGroup):
             if not store.is_busy(exc):
                 raise
             raise click.ClickException(texts.cli_ledger_busy(path, store.opening.BUSY_TIMEOUT_MS / 1000)) from exc
+        except sqlite3.DatabaseError as exc:  # a page of the ledger SQLite cannot read, met as a command reads it
+            obj = ctx.find_object(Context)
+            path = obj.db_path if obj is not None else str(config.get("db"))
+            if not damage.is_damage(exc) or not damage.is_sqlite(path):
+                raise
+            raise click.ClickException(str(store.opening.unreadable(path, exc))) from exc
 
     def _invoke(self, ctx: click.Context) -> Any:
         ended = False

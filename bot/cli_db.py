@@ -14,7 +14,8 @@ from bot.cli import main
 from bot.cli_context import Context
 from bot.cli_output import open_output
 from bot.errors import BotError, ConfigError
-from bot.store import backup_keep, is_busy, migrations, open_db, open_readonly, restore, upgrade, upgrade_copy, utc_now
+from bot.store import backup_keep, damage, is_busy, migrations, open_readonly, restore, upgrade_copy, utc_now
+from bot.store.opening import open_upgraded, unreadable
 
 
 @main.group("db")
@@ -38,8 +39,7 @@ def db_migrate(obj: Context) -> None:
     Example:
       decisionbot --db data/decisions.db db migrate
     """
-    db = open_db(obj.db_path, migrate=False)
-    applied, copy = upgrade(db, obj.db_path)
+    db, applied, copy = open_upgraded(obj.db_path)  # a ledger it made and could not finish: removed again
     migrations.catch_up(db)
     if copy is not None:
         click.echo(texts.ledger_copied(obj.db_path, str(copy)))
@@ -101,7 +101,8 @@ def db_restore(obj: Context, copy: Path) -> None:
     Refused, changing nothing, while any process has the ledger open (a running server would go
     on writing to the ledger put aside), and for a COPY that is not a sound decisionbot ledger.
     The ledger it replaces is kept beside it, as decisions.before-restore-<UTC time>.db (a -wal a
-    crash left folded into it); the copy gets the ledger's permissions.
+    crash left folded into it); the copy gets the ledger's permissions. A damaged ledger (SQLite
+    cannot read it) is replaced all the same, kept so with its -wal and -shm as they were.
 
     \b
     Example:
@@ -109,8 +110,10 @@ def db_restore(obj: Context, copy: Path) -> None:
       decisionbot --db data/decisions.db db restore data/backups/decisions-20261130T021500Z.db
       systemctl start decisionbot
     """
-    runs, aside = restore.restore(copy, Path(obj.db_path))
-    click.echo(texts.cli_restored(obj.db_path, str(copy), runs, None if aside is None else str(aside)))
+    runs, aside, damaged = restore.restore(copy, Path(obj.db_path))
+    kept = None if aside is None else str(aside)
+    beside = tuple(suffix for suffix in damage.BESIDE if Path(f"{aside}{suffix}").exists()) if aside else ()
+    click.echo(texts.cli_restored(obj.db_path, str(copy), runs, kept, damaged, beside))
 
 
 def _folder(given: str | None) -> Path | None:
@@ -144,7 +147,13 @@ def _copy_ledger(ledger: str, file: Path) -> tuple[int, int]:
             if output.temp is None:  # a pipe or a device: SQLite writes files
                 raise BotError(texts.cli_backup_not_a_file(str(file)))
             _refuse_to_replace(file, source)
-            return upgrade_copy.copy_into(source, output.temp)
+            try:
+                return upgrade_copy.copy_into(source, output.temp)
+            except BotError as exc:  # a page of the ledger SQLite cannot read: the way back is a restore
+                cause = exc.__cause__
+                if isinstance(cause, sqlite3.DatabaseError) and damage.is_damage(cause):
+                    raise unreadable(ledger, cause) from exc
+                raise
     finally:
         source.close()
 

@@ -13,6 +13,16 @@ class ConfigError(BotError):
     """A setting is missing or wrong (for example a secret that must come from the env)."""
 
 
+class LedgerDamaged(ConfigError):
+    """A SQLite file SQLite cannot read (a damaged ledger): ``str()`` names the way back (a restore);
+    ``path`` and SQLite's ``problem`` for an edge that says it of another file (``db restore``'s COPY)."""
+
+    def __init__(self, path: str, problem: str, message: str):
+        self.path = path
+        self.problem = problem
+        super().__init__(message)
+
+
 #: A word of a flow's refusal longer than this (a value quoted from the file) is cut to it.
 QUOTED_WORD = 80
 _LONG_WORD = re.compile(rf"(\S{{{QUOTED_WORD}}})\S+")

@@ -61,6 +61,19 @@ def prune(folder: Path, keep: int, written: Path, ledger: Path) -> tuple[list[Pa
     return kept, removed, problems
 
 
+def newest_near(ledger: Path) -> Path | None:
+    """The newest copy of this naming in the ``backups`` folder beside the ledger (the README's cron
+    line: ``data/backups`` beside ``data/decisions.db``), else in the ledger's own folder; None if none."""
+    for folder in (ledger.parent / "backups", ledger.parent):
+        try:
+            found = _ours(folder)
+        except OSError:  # no such folder, or not readable here
+            continue
+        if found:
+            return found[0]
+    return None
+
+
 def _ours(folder: Path) -> list[Path]:
     """The copies of this naming in ``folder``, newest first."""
     found: list[tuple[datetime, int, Path]] = []

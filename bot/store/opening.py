@@ -18,8 +18,8 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from bot import config, log_lines, texts
-from bot.errors import ConfigError
-from bot.store import migrations, upgrade_copy
+from bot.errors import ConfigError, LedgerDamaged
+from bot.store import backup_keep, damage, migrations, upgrade_copy
 from bot.store.write_lock import is_busy
 
 _DB_ENV = config.BY_NAME["db"].env
@@ -61,22 +61,60 @@ def open_db(
 
     A path that cannot hold a ledger (a folder, a file that is not SQLite, another application's
     database, a ledger a newer version brought up to date) is refused with a ``ConfigError``
-    naming it, before anything is written to it."""
-    conn = _connect(str(path))
-    _wal(conn)
-    conn.execute(f"PRAGMA synchronous={synchronous}")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
-    # WAL checkpoints are run off the turn's hot path (see checkpoint()); left to SQLite they
-    # land inside a random commit and put 3-5 ms on the p99 of turns.
-    conn.execute("PRAGMA wal_autocheckpoint=0")
-    conn.execute(f"PRAGMA journal_size_limit={int(wal_bound)}")
-    db = Database(conn)
-    if migrate:
-        applied, copy = upgrade(db, path)
-        if copy is not None:
-            say(texts.ledger_migrated(str(path), applied, str(copy)))
+    naming it, before anything is written to it; a damaged ledger too, with the way back (a
+    restore). A ledger this call creates and cannot finish (its disk full) is removed again, with
+    the folders made for it: :func:`open_upgraded`."""
+    db, applied, copy = open_upgraded(path, migrate=migrate, synchronous=synchronous, wal_bound=wal_bound)
+    if copy is not None:
+        say(texts.ledger_migrated(str(path), applied, str(copy)))
     return db
+
+
+def open_upgraded(
+    path: str | Path, *, migrate: bool = True, synchronous: str = "NORMAL", wal_bound: int = WAL_BOUND_BYTES
+) -> tuple[Database, dict[str, list[str]], Path | None]:
+    """:func:`open_db`, with what :func:`upgrade` applied and the copy it took (``db migrate`` says
+    both). Anything failing on the way closes the connection, and removes a ledger this call
+    created (with its ``-wal``, ``-shm`` and the folders made for it: a half-made ledger would be
+    taken for an older version's at the next start); a full disk (or one refusing writes) is a ``ConfigError`` saying so."""
+    made = _to_make(path)
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = _connect(str(path))
+        _wal(conn)
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
+        # WAL checkpoints are run off the turn's hot path (see checkpoint()); left to SQLite they
+        # land inside a random commit and put 3-5 ms on the p99 of turns.
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute(f"PRAGMA journal_size_limit={int(wal_bound)}")
+        db = Database(conn)
+        applied, copy = upgrade(db, path) if migrate else ({}, None)
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
+        if made is not None:
+            damage.remove_made(*made)
+        if isinstance(exc, sqlite3.Error) and damage.is_write_failure(exc):
+            folder = next(str(f) for f in Path(path).resolve().parents if f.exists())  # (one made was removed)
+            full = damage.is_disk_full(exc)
+            raise ConfigError(
+                texts.ledger_not_written(str(path), folder, made is not None, str(exc), full, _DB_ENV)
+            ) from exc
+        raise
+    return db, applied, copy
+
+
+def _to_make(path: str | Path) -> tuple[Path, list[Path]] | None:
+    """The ledger a call on ``path`` creates and the folders it makes for it (deepest first); None
+    for a ledger already there (or in memory)."""
+    if str(path) == ":memory:":
+        return None
+    ledger = Path(path).resolve()  # a link's target, as SQLite opens it
+    if ledger.exists():
+        return None
+    return ledger, [folder for folder in (ledger.parent, *ledger.parent.parents) if not folder.exists()]
 
 
 def upgrade(db: Database, path: str | Path) -> tuple[dict[str, list[str]], Path | None]:
@@ -134,7 +172,7 @@ def _connect(path: str) -> sqlite3.Connection:
         raise ConfigError(texts.ledger_cannot_open(path, str(exc), _DB_ENV)) from exc
     except sqlite3.DatabaseError as exc:  # not SQLite at all ("file is not a database"), or damaged
         conn.close()
-        raise ConfigError(texts.ledger_not_sqlite(path, str(exc), _DB_ENV)) from exc
+        raise unreadable(path, exc) from exc
     except ConfigError:
         conn.close()
         raise
@@ -220,11 +258,21 @@ def open_readonly(path: str | Path, immutable: bool = False) -> Database:
             raise
         if _on_read_only_storage(Path(path)) and _cannot_make_shm(exc):
             raise ConfigError(texts.ledger_read_only_storage(str(path))) from exc
-        raise ConfigError(texts.ledger_not_sqlite(str(path), str(exc), _DB_ENV)) from exc
+        raise unreadable(str(path), exc) from exc
     if foreign:  # another application's file: not read as ours
         conn.close()
         raise ConfigError(texts.ledger_foreign(str(path), sorted(foreign)[:8], _DB_ENV))
     return Database(conn)
+
+
+def unreadable(path: str, exc: sqlite3.DatabaseError) -> ConfigError:
+    """The error for a file SQLite cannot read as a database: a damaged ledger (it starts as every
+    SQLite file does: the way back is a restore, the newest backup found named), or not SQLite at
+    all (a text file: not a ledger)."""
+    if not damage.is_sqlite(path):
+        return ConfigError(texts.ledger_not_sqlite(path, str(exc), _DB_ENV))
+    backup = backup_keep.newest_near(Path(path))
+    return LedgerDamaged(path, str(exc), texts.ledger_damaged(path, str(exc), None if backup is None else str(backup)))
 
 
 def _cannot_make_shm(exc: sqlite3.DatabaseError) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -24,9 +25,12 @@ from bot import texts
 from bot.errors import BotError, ConfigError
 
 
-def copy_into(source: sqlite3.Connection, path: Path) -> tuple[int, int]:
+def copy_into(
+    source: sqlite3.Connection, path: Path, failed: Callable[[str], str] = texts.cli_backup_failed
+) -> tuple[int, int]:
     """Back ``source`` up into the file at ``path``; its runs and size in bytes once checked.
-    A copy that fails or fails SQLite's check is a ``BotError``."""
+    A copy that fails or fails SQLite's check is a ``BotError``: ``failed`` says a failure (SQLite's
+    words given), as the command that copies names itself (a backup, a restore)."""
     copy = sqlite3.connect(path, isolation_level=None)
     try:
         source.backup(copy)  # in one step: a single read snapshot, never restarted by a writer
@@ -36,7 +40,7 @@ def copy_into(source: sqlite3.Connection, path: Path) -> tuple[int, int]:
             raise BotError(texts.cli_backup_damaged(problems[:5]))
         runs = int(copy.execute("SELECT count(*) FROM runs").fetchone()[0])
     except sqlite3.Error as exc:
-        raise BotError(texts.cli_backup_failed(str(exc))) from exc
+        raise BotError(failed(str(exc))) from exc
     finally:
         copy.close()
     return runs, path.stat().st_size

@@ -24,6 +24,7 @@ from bot.texts.jobs import *  # noqa: F403
 from bot.texts.ledger import *  # noqa: F403
 from bot.texts.metrics import *  # noqa: F403
 from bot.texts.rasa import *  # noqa: F403
+from bot.texts.restore import *  # noqa: F403
 from bot.texts.settings import *  # noqa: F403
 from bot.texts.slack import *  # noqa: F403
 from bot.texts.slack_deleted import *  # noqa: F403

@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+import shlex
+
 from bot.texts._common import command
 
 
 def ledger_not_sqlite(path: str, problem: str, env: str) -> str:
+    """A file that is not SQLite at all (it does not start as one): not a ledger."""
     return (
         f"{path} is not a decisionbot ledger ({problem}). Point --db (env {env}) at your ledger,"
         " or at a new file to start one."
+    )
+
+
+def ledger_damaged(path: str, problem: str, backup: str | None) -> str:
+    """A SQLite file SQLite cannot read (a bad disk block, a copy taken mid-write, cut short): the way
+    back is a restore, naming the newest backup found (``db backup --into``'s), if one is."""
+    where = (
+        f"the newest backup found is {backup}"
+        if backup
+        else "a copy db backup made: the README's cron line keeps them in data/backups/decisions-<UTC time>.db"
+    )
+    restore = f"{command(options=False)} --db {shlex.quote(path)} db restore {shlex.quote(backup or 'BACKUP')}"
+    return (
+        f"The ledger {path} is damaged: SQLite cannot read it ({problem}). Stop the server if it runs, then put"
+        f" a backup in its place (the damaged file is kept beside it): {restore} ({where})."
+    )
+
+
+def ledger_not_written(path: str, folder: str, created: bool, problem: str, full: bool, env: str) -> str:
+    """A start (``serve``, ``db migrate``...) whose ledger could not be made or brought up to date: its
+    disk full (``full``), or refusing the writes (a size limit, a quota, a failing disk)."""
+    done = (
+        "the ledger it began was removed, nothing is left behind"
+        if created
+        else "nothing was changed (what was begun was rolled back)"
+    )
+    what = "make" if created else "bring up to date"
+    why = "its disk is full" if full else "its disk refused the writes (full, over a quota or a size limit, or failing)"
+    return (
+        f"Cannot {what} the ledger {path}: {why} ({problem}); {done}. Make room on that disk"
+        f" (df -h {shlex.quote(folder)}), or point --db (env {env}) at a disk with room, then start again."
     )
 
 
