@@ -31,6 +31,7 @@ def status_of(url: str, method: str = "GET") -> int:
 @dataclass
 class Served:
     base: str
+    process: subprocess.Popen[bytes]
     output: str = ""  # stdout and stderr, once the process has stopped
 
 
@@ -43,7 +44,7 @@ def served(db: Path, settings: dict[str, str], *options: str) -> Iterator[Served
     env.update(settings)
     command = [str(CLI), "--db", str(db), "--flows", str(ROOT / "flows"), "serve", "--port", str(port), *options]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    running = Served(f"http://127.0.0.1:{port}")
+    running = Served(f"http://127.0.0.1:{port}", server)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -70,7 +70,7 @@ def test_sighup_is_logged_and_ignored_while_starting_and_while_serving(tmp_path:
     without a line, and systemd's Restart=on-failure left it stopped. Now it is said and ignored."""
     import time
 
-    from tests.serve_process import status_of
+    from tests.serve_process import served, status_of
 
     with socket.socket() as slack:  # starting: Slack's auth.test asked, not answered yet
         slack.bind(("127.0.0.1", 0))
@@ -90,22 +90,9 @@ def test_sighup_is_logged_and_ignored_while_starting_and_while_serving(tmp_path:
             _, err = server.communicate(timeout=60)
     assert server.returncode == 143 and texts.hang_up_ignored() in err, err
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DECISIONBOT_", "Microsoft"))}
-    port = free_port()
-    command = [str(CLI), "--db", str(tmp_path / "b.db"), "--flows", str(ROOT / "flows"), "serve", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if status_of(f"http://127.0.0.1:{port}/healthz") == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        server.send_signal(signal.SIGHUP)
+    with served(tmp_path / "b.db", {}) as serving:
+        serving.process.send_signal(signal.SIGHUP)
         time.sleep(0.5)
-        assert status_of(f"http://127.0.0.1:{port}/healthz") == 200  # serving on
-    finally:
-        server.send_signal(signal.SIGTERM)
-        _, err = server.communicate(timeout=60)
-    assert server.returncode == 0 and texts.hang_up_ignored() in err and "decisionbot stopped" in err, err
+        assert status_of(f"{serving.base}/healthz") == 200  # serving on
+    assert serving.process.returncode == 0, serving.output
+    assert texts.hang_up_ignored() in serving.output and "decisionbot stopped" in serving.output
