@@ -172,7 +172,7 @@ class TurnBase(ABC):
         elif revisit and items:  # back into the list: shown whole, then its last answer to change
             self.say(self._items_so_far(step, items), to=who)
             last = step.fields[-1]
-            self.ctx.draft, self.ctx.kept = dict(items.pop()), {}
+            self.ctx.draft, self.ctx.kept, self.ctx.later = dict(items.pop()), {}, []
             current = self.ctx.draft.pop(last.id, None)
             self.open_field(step, last, len(items), who, revisit=current)
             return
