@@ -107,3 +107,52 @@ async def test_a_card_for_someone_else_answers_nothing_and_stays_open_for_them(t
             ("teams:29:1bob", "false"),
             ("teams:29:1carol", "true"),
         ]
+
+
+async def test_a_card_moved_past_by_back_in_a_list_is_not_drawn_with_the_next_answer(tmp_path: Path) -> None:
+    """The due date's card, left open when 'back' asked the owner again, was redrawn with the owner
+    answered after it ("answered: Alice Example" on a date question), its inputs gone."""
+    async with Harness(tmp_path) as h:
+        await h.send(personal(h.url, ALICE, "start post_meeting Weekly sync"))
+        for n, said in enumerate(("We ship in March", "Draft the plan", "me")):
+            await h.next_post(n)
+            await h.send(personal(h.url, ALICE, said))
+        due = await h.next_post(3)
+        assert "By when should 'Draft the plan' be done?" in card_text(due.card)
+        await h.send(personal(h.url, ALICE, "back"))
+        await h.next_post(4)  # the owner asked again
+        await h.send(personal(h.url, ALICE, "me"))
+        await h.settle()
+        [redrawn] = [c for c in h.fake.of("update") if c.activity_id == due.answer_id]
+        last = redrawn.card["body"][-1]["text"]
+        assert "something newer since" in last and "answered" not in last, last
+
+
+SKIPPABLE = """id: skippable
+title: Skippable
+steps:
+  - id: note
+    ask: "Any note?"
+    type: text
+    optional: true
+  - id: more
+    ask: "Anything else?"
+    type: text
+"""
+
+
+async def test_a_card_skipped_shows_it_was_skipped_not_that_it_closed(tmp_path: Path) -> None:
+    """Its Skip pressed, the card said "That card is no longer open. Type your answer instead": read
+    as her press refused, though the skip was taken."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "skippable.yaml").write_text(SKIPPABLE)
+    async with Harness(tmp_path, flows=flows) as h:
+        await h.send(personal(h.url, ALICE, "start skippable Notes"))
+        note = await h.next_post(0)
+        await h.send(submit(h.url, ALICE, note, {"say": "skip"}))
+        await h.next_post(1)
+        await h.settle()
+        [redrawn] = [c for c in h.fake.of("update") if c.activity_id == note.answer_id]
+        assert redrawn.card["body"][-1]["text"] == "Alice Example answered: skipped"
+        assert h.db("SELECT step, kind FROM answers") == [("note", "skip")]

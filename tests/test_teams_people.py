@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests import dates
-from tests.teams_support import ALICE, BOB, CAROL, Harness, at, in_channel, installed, personal, submit
+from tests.teams_support import ALICE, BOB, CAROL, CHANNEL, Harness, at, in_channel, installed, personal, submit
 
 
 async def test_a_nod_where_nothing_waits_is_taken_as_one(tmp_path: Path) -> None:
@@ -159,3 +159,19 @@ async def test_an_answer_in_the_personal_chat_to_the_threads_question_says_where
                 ["Taken for run #1 ('Weekly sync'). Its next question is in the run's thread."] if n == 0 else []
             )
         assert h.db("SELECT value FROM answers WHERE field = 'what'") == [('"Draft the plan"',)]
+
+
+async def test_a_member_who_left_is_no_longer_offered_by_the_person_picker(tmp_path: Path) -> None:
+    """Teams' membersRemoved (teamMemberRemoved) left them in teams_members: the owner picker still
+    offered Carol, who could no longer answer there."""
+    async with Harness(tmp_path) as h:
+        await h.send(installed(h.url, "channel", (ALICE, BOB, CAROL)))
+        store = h.channel.store
+        assert [a.name for a in store.members(CHANNEL)] == ["Alice Example", "Bob Builder", "Carol Chen"]
+        left = installed(h.url, "channel", (ALICE,))
+        left.pop("membersAdded")
+        left["membersRemoved"] = [dict(CAROL)]
+        left["channelData"]["eventType"] = "teamMemberRemoved"
+        await h.send(left)
+        assert [a.name for a in store.members(CHANNEL)] == ["Alice Example", "Bob Builder"]
+        assert h.db("SELECT user_id FROM teams_members ORDER BY user_id") == [(ALICE["id"],), (BOB["id"],)]

@@ -136,6 +136,13 @@ class TeamsInbound:
         removed = teams_removed.removal(body, inbound)
         now = self.services.dispatcher.clock()
         self.store.remember(ref, lambda: acts.reference_of(body), people, now, removed, mentioned)
+        left = [
+            m["id"]
+            for m in body.get("membersRemoved") or []
+            if isinstance(m, dict) and m.get("id") not in (None, i.bot["id"])
+        ]
+        if left:
+            self.store.forget_members(i.base_id, left)
         if inbound.actor is not None and inbound.timezone:
             self.store.set_zone(inbound.actor.platform_id, inbound.timezone)
 
@@ -355,18 +362,26 @@ class TeamsInbound:
         it asked someone else: the placeholder facilitator of a run its first speaker claimed)."""
         self.services.notify(self.name)
         outcome = result.outcome
-        if outcome.inbound_kind != "answer" or not outcome.inbound_step:
+        mine = [a for a in outcome.answers if a.get("actor") == message.actor.id]
+        skipped = any(a["kind"] == "skip" for a in mine)  # (a skip taken is the card's answer too)
+        if (outcome.inbound_kind != "answer" and not skipped) or not outcome.inbound_step:
             return
         now = self.services.dispatcher.clock()
         closed = self.store.close_cards(result.run_id, outcome.inbound_step, message.actor.id, now)
         if submitted is not None and self.store.close_card(submitted.message_id, now):
             closed.append(submitted)
-        # the answer to the card's question: the turn's first of its step (a list typed at once
-        # records the items after it: "Alpha task\nBeta task" then a date showed "answered: Beta task")
-        mine = [a for a in outcome.answers if a.get("actor") == message.actor.id]
+        # an older card of the step, left open by 'back' (the due date's, when the owner was asked
+        # again): moved past, not answered with this answer (it showed the owner as its due date)
+        newest = max((c.message_id for c in closed), default=0)
         for card in closed:
+            if card is not submitted and card.message_id != newest:
+                since = cards.card_text(texts.teams_card_asked_since())
+                self._spawn(self.outbound.replace_card(card, cards.closed_card(card.card, since)))
+                continue
+            # the answer to the card's question: the turn's first of its step (a list typed at once
+            # records the items after it: "Alpha task\nBeta task" then a date showed "answered: Beta task")
             value = next((a["value"] for a in mine if a.get("step") == card.step), mine[0]["value"] if mine else None)
-            shown = cards.answer_display(value, card.expects, result.text)
+            shown = texts.teams_skipped() if skipped else cards.answer_display(value, card.expects, result.text)
             self._spawn(self.outbound.update_card(card, message.actor.name, shown))
 
     async def _invoke(self, inbound: acts.Inbound, body: dict[str, Any]) -> web.Response:

@@ -236,6 +236,17 @@ class TeamsStore(PostStore):
         for member in new_members:
             self._members[member] = None
 
+    def forget_members(self, conversation_id: str, user_ids: list[str]) -> None:
+        """People Teams says left the conversation (``membersRemoved``): no longer the person
+        picker's choices there (they were offered still, though they could not answer)."""
+        rows = [(conversation_id, user_id) for user_id in user_ids]
+        kept_write(
+            self.db,
+            lambda conn: conn.executemany("DELETE FROM teams_members WHERE conversation_id = ? AND user_id = ?", rows),
+        )
+        for row in rows:
+            self._members.pop(row, None)
+
     # --- whether the bot can post there ------------------------------------------------------
 
     def refusal(self, conversation_id: str) -> str | None:

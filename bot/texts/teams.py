@@ -131,6 +131,11 @@ def teams_answered(by: str, answer: str) -> str:
     return f"{by} answered: {answer}"
 
 
+def teams_skipped() -> str:
+    """What a card skipped shows as its answer."""
+    return "skipped"
+
+
 def teams_card_closed() -> str:
     return "That card is no longer open. Type your answer instead, or say 'help'."
 
