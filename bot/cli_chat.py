@@ -16,10 +16,11 @@ from bot import texts
 from bot.cli import _data, main, refuse_bad_people
 from bot.cli_click import ROW_ID
 from bot.cli_context import Context
+from bot.cli_trigger_input import refuse_long
 from bot.errors import BotError, InputEnded, NoDecisionToReview
 from bot.model import CHAT, Actor, Trigger, is_placeholder
 from bot.store import runs
-from bot.triggers import bad_person
+from bot.triggers import TITLE_MAX, bad_person
 
 if TYPE_CHECKING:
     from bot.channels.console import ConsoleSession
@@ -33,7 +34,10 @@ if TYPE_CHECKING:
 @click.option("--facilitator", "-f", help="Who starts the run (default: your login name, or a reviewed decision's).")
 @click.option("--participants", "-p", default="", help="Comma-separated names of the other people.")
 @click.option(
-    "--as", "speaker_name", metavar="NAME", help="Without FLOW or --run: who types the commands (default: facilitator)."
+    "--as",
+    "speaker_name",
+    metavar="NAME",
+    help="Without FLOW or --run: who types the commands (default: your login name).",
 )
 @click.option("--jsonl", is_flag=True, help='Scripting: read {"as": NAME, "text": ANSWER} lines, write JSON lines.')
 @click.pass_obj
@@ -72,6 +76,9 @@ def chat(
     commands_only = flow is None and run_id is None
     _check_options(flow, run_id, bool(data or facilitator or participants), speaker_name)
     refuse_bad_people(("--facilitator", facilitator), ("--participants", participants), ("--as", speaker_name))
+    refuse_long(
+        ("--data title", _data(data).get("title"), TITLE_MAX)
+    )  # as decisionbot trigger: before the ledger opens
     session = ConsoleSession(obj.dispatcher(flow=flow), sys.stdout, jsonl=jsonl)
     if commands_only:
         _commands_only(obj, session, speaker_name, jsonl)
@@ -99,7 +106,7 @@ def _commands_only(obj: Context, session: ConsoleSession, speaker_name: str | No
     """A session with no run: the chat commands, typed as ``speaker_name``."""
     from bot.channels.console import person
 
-    speaker = person(speaker_name or "facilitator")
+    speaker = person(speaker_name or typist())
     if not jsonl:
         click.echo(texts.cli_chat_commands_only(speaker.name), err=True)
         if session.show_waiting(speaker) > 1:  # which run a line answers: '#N answer'
@@ -180,7 +187,11 @@ def _converse(obj: Context, session: ConsoleSession, run_id: int | None, speaker
         if not jsonl and not sys.stdin.isatty() and not command.startswith("/"):
             click.echo(f"{speaker.name}> {text}")
         if command.startswith("/as "):
-            speaker = session.known_as(person(command[4:]))
+            name = command[4:]
+            if not name.strip() or bad_person(name) is not None or "," in name:  # as -f, -p and --as refuse it
+                click.echo(texts.console_as_no_person(name), err=True)
+                continue
+            speaker = session.known_as(person(name))
             if not jsonl:
                 click.echo(texts.cli_switched(speaker.name), err=True)
             continue

@@ -138,8 +138,12 @@ def create_app(
     for channel in active.values():
         app.router.add_routes(channel.routes())
         senders[channel.name] = Sender(db, channel, clock)
-    for module in MOUNTS:
-        importlib.import_module(module).mount(app, services)
+    try:
+        for module in MOUNTS:  # the hooks' routes.yaml, the checks' checks.yaml: a broken one refuses the start
+            importlib.import_module(module).mount(app, services)
+    except BaseException:  # closed, so that the refused start removes the ledger it made (nothing_left_if_refused)
+        db.close()
+        raise
     app[SERVICES] = services
     app[CHANNELS] = active
     app[SENDERS] = senders

@@ -116,7 +116,15 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(tmp_path: Path) -> 
 def test_a_db_path_that_is_a_folder_or_under_a_file_is_refused(tmp_path: Path) -> None:
     line = one_line_error(run(tmp_path, "db", "migrate"))
     assert line.startswith(f"Error: The ledger {tmp_path} is a folder, not a file. ")
-    for command in (["runs", "list"], ["jobs", "list"], ["report"], ["transcripts", "search", "x"]):
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(b"")
+    for command in (
+        ["runs", "list"],
+        ["jobs", "list"],
+        ["report"],
+        ["transcripts", "search", "x"],
+        ["db", "restore", str(copy)],
+    ):
         line = one_line_error(run(tmp_path, *command))  # (before: "No ledger at ...", and demo-data there)
         assert line.startswith(f"Error: The ledger {tmp_path} is a folder, not a file. "), command
     (tmp_path / "afile").write_text("")

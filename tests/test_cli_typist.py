@@ -74,3 +74,12 @@ def test_a_participant_answering_their_own_question_does_not_take_the_lead(tmp_p
     assert "bot -> bob: Do you agree?" in out and "This question is for" not in out, out  # (before: bob took it)
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT facilitator_id, status FROM runs").fetchall() == [("console:dana", "completed")]
+
+
+def test_a_session_of_commands_only_is_typed_by_the_login_name_too(tmp_path: Path) -> None:
+    """A run led by the login name, then `chat` with no --as: 'done A1' was typed by "facilitator",
+    who had no such action."""
+    db = tmp_path / "t.db"
+    run(db, "chat", "post_meeting", "-p", "bob", said=MEETING)
+    out = run(db, "chat", said=["done A1"])
+    assert "dana reported bob's action done" in out, out

@@ -68,3 +68,60 @@ def test_as_in_other_letters_is_the_person_the_run_knows_not_a_new_name(tmp_path
     runner.invoke(main, [*base, "chat", "--run", "1", "--jsonl"], input=jsonl)
     shown = runner.invoke(main, [*base, "runs", "show", "1"]).output
     assert "facilitator: alice" in shown and "ALICE" not in shown, shown
+
+
+def test_a_reminder_of_the_question_shown_is_the_same_question(tmp_path: Path) -> None:
+    """A reminder re-sends the question (a new message): the line typed under the one shown was
+    refused as under a changed question, and no answer stored."""
+    import asyncio
+    import io
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.channels.console import ConsoleSession, person
+    from bot.dispatch import Dispatcher
+    from bot.flow_catalog import FlowCatalog
+    from bot.model import Trigger
+    from bot.scheduler import Scheduler
+    from bot.store import open_db
+    from tests.clock import Clock
+
+    clock = Clock(datetime(2026, 12, 1, 9, tzinfo=UTC))
+    db = open_db(tmp_path / "t.db")
+    bot = Dispatcher(db, FlowCatalog(ROOT / "flows", db), ZoneInfo("UTC"), clock=clock)
+    alice, bob = person("alice"), person("bob")
+    hers, his = ConsoleSession(bot, io.StringIO()), ConsoleSession(bot, io.StringIO())
+    hers.start(Trigger(flow="post_meeting", title="Sync", facilitator=alice, participants=[bob]))
+    for text in ("We ship", "Task", "bob", "2026-12-23", "done"):
+        hers.take(alice, text)
+    assert his.show_waiting(bob) == 1
+    clock.now += timedelta(hours=5)
+    asyncio.run(Scheduler(bot, {}).run_due(clock.now))  # the reminder, as jobs run-due or serve sends it
+    assert db.conn.execute("SELECT count(*) FROM messages WHERE text LIKE 'Reminder%'").fetchone() == (1,)
+    his.take(bob, "yes")
+    assert "not taken" not in his.out.getvalue()
+    assert db.conn.execute("SELECT count(*) FROM answers WHERE step = 'owner_accepts'").fetchone() == (1,)
+    db.conn.close()
+
+
+def test_a_line_for_another_runs_question_never_shown_here_shows_it_first(tmp_path: Path) -> None:
+    """After its own run, a terminal's line went to a run whose question it never showed; it was
+    then told the question had "changed", which sent the user looking for another terminal."""
+    base = ["--db", str(tmp_path / "t.db"), "--flows", str(ROOT / "flows")]
+    runner = CliRunner()
+    runner.invoke(main, [*base, "trigger", "post_meeting", "--channel", "console", "-f", "alice", "--title", "Ops"])
+    said = ["Quick one", "Plan", "me", "tomorrow", "done", "ok", "ok", "hello there", "We ship"]
+    out = runner.invoke(main, [*base, "chat", "post_meeting", "-f", "alice"], input="\n".join(said) + "\n").output
+    told = out.split("alice> hello there\n", 1)[1]
+    assert told.startswith("bot -> alice: Your line was not taken: run #1 asks you something this terminal has not")
+    assert "What was decided in Ops?" in told and "changed" not in told
+    answered = runner.invoke(main, [*base, "runs", "show", "1"]).output
+    assert "We ship" in answered and "hello there" not in answered
+
+
+def test_as_refuses_what_the_options_refuse(tmp_path: Path) -> None:
+    base = ["--db", str(tmp_path / "t.db"), "--flows", str(ROOT / "flows"), "chat", "post_meeting", "-f", "alice"]
+    out = CliRunner().invoke(main, base, input="/as a<b>|c\nWe ship\n").output
+    assert "'a<b>|c' names no person" in out and "alice> We ship" in out  # alice goes on typing
+    jsonl = CliRunner().invoke(main, [*base, "--jsonl"], input='{"as": "x|y<z>", "text": "hi"}\n')
+    assert jsonl.exit_code != 0 and "'x|y<z>' names no person" in jsonl.output

@@ -84,6 +84,30 @@ def test_a_ledger_made_for_a_start_refused_because_no_flow_file_loads_is_removed
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flows"]  # neither the ledger nor the folders made for it
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [("routes.yaml", "route: []\n", "flows/routes.yaml"), ("checks.yaml", "check: []\n", "flows/checks.yaml")],
+)
+def test_a_ledger_made_for_a_start_a_broken_routes_or_checks_file_refused_is_removed(
+    tmp_path: Path, name: str, text: str, said: str
+) -> None:
+    """The hooks' mount read the file and refused before serve could close the ledger it had made:
+    it stayed, and the next start no longer warned of a ledger new there."""
+    import shutil
+
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS, flows)
+    (flows / name).write_text(text)
+    db = tmp_path / "new" / "d.db"
+    clean = {k: None for k in os.environ if k.startswith(("SLACK_", "DECISIONBOT_", "Microsoft"))}
+    result = CliRunner().invoke(
+        main, ["--db", str(db), "--flows", str(flows), "serve", "--port", str(free_port())], env=clean
+    )
+    refused(result, "")
+    assert name in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flows"]
+
+
 def test_a_ledger_that_was_there_is_kept_as_it_was_by_a_refused_start(tmp_path: Path, taken_port: int) -> None:
     db = tmp_path / "decisions.db"
     open_db(db).conn.close()

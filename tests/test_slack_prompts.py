@@ -17,6 +17,7 @@ from bot.store import write_lock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import Harness, harness, message, owner_question_answered_while_it_waits, wait_for
 
+ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
@@ -102,6 +103,28 @@ async def test_a_yes_that_moves_the_due_date_shows_the_date_taken(slack: Harness
     assert slack.rows("SELECT value, kind FROM answers WHERE field = 'due' ORDER BY id DESC LIMIT 1") == [
         ('"2030-01-22"', "correction")
     ]
+
+
+async def test_a_yes_that_moves_a_date_field_named_otherwise_shows_it_too(tmp_path: Path, fake: FakeSlack) -> None:
+    """The engine takes "yes, by DATE" for the items' one date field whatever its name; the redraw
+    looked for a field called due alone."""
+    meeting = (ROOT / "flows" / "post_meeting.yaml").read_text()
+    flow = meeting.replace("{id: due,", "{id: deadline,").replace("item.due", "item.deadline")
+    flow = flow.replace("id: post_meeting", "id: pm2").split("record:")[0] + "record:\n  accepts: owner_accepts\n"
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "pm2.yaml").write_text(flow)
+    slack = await harness(tmp_path, fake, flows=flows, clock=lambda: NOW)
+    try:
+        await slack.slash("UA", "start pm2 Weekly sync")
+        thread = (await slack.posts(2))[0]["ts"]
+        for text in ("We ship in March", "Draft the plan", "<@UB>", "2030-01-15", "done"):
+            await slack.event(message("UA", text, thread_ts=thread))
+        dm = (await slack.posts(7))[6]
+        await slack.event(message("UB", "yes, by 2030-01-22", channel="DUB"))
+        assert line(await redrawn(fake, dm)) == "Answered by <@UB>: Yes, due Tue 2030-01-22"
+    finally:
+        await slack.client.close()
 
 
 async def test_a_question_answered_before_it_got_out_shows_the_value_taken(slack: Harness, fake: FakeSlack) -> None:

@@ -23,6 +23,7 @@ from bot.control import (
     run_command,
 )
 from bot.dispatch import Dispatcher, TurnResult
+from bot.engine import commands
 from bot.engine.small_talk import chatter
 from bot.errors import BotError
 from bot.model import Actor, ConversationKey, Message, Reply, Trigger
@@ -30,6 +31,7 @@ from bot.outbox import Queued
 from bot.render import terminal_safe
 from bot.store import placing, runs, utc_now
 from bot.store.runs import RunRow
+from bot.triggers import bad_person
 
 CHANNEL = "console"
 
@@ -49,8 +51,10 @@ class ConsoleSession:
         self.status = "active"
         self.record: dict[str, Any] | None = None
         self.conversation = ConversationKey(CHANNEL, f"terminal-{utc_now().strftime('%Y%m%dT%H%M%S%f')}")
-        #: The newest question to each person of each run that this session printed, by (run, person id).
-        self.seen: dict[tuple[int, str], int] = {}
+        #: The question each person was being asked, of each run, when this session last printed them
+        #: one: its slot, when it was first put and its words (a reminder's: the same question), by
+        #: (run, person id).
+        self.seen: dict[tuple[int, str], tuple[object, ...]] = {}
 
     def start(self, trigger: Trigger) -> int:
         result = self.dispatcher.start(trigger, self.conversation)
@@ -127,29 +131,42 @@ class ConsoleSession:
         on ``speaker`` (told which, when several wait and it is no command)."""
         if not self.done:
             assert self.run_id is not None
-            return self._not_seen(self.run_id, speaker) or self.say(speaker, text) is not None
+            return self._not_seen(self.run_id, speaker, text) or self.say(speaker, text) is not None
         placed = placing.place(self.dispatcher.db.conn, self.conversation, speaker.id, text)
         if isinstance(placed, placing.Unplaced) and not answers_words(text):  # "thanks!": answered as such
             self._answer(speaker, CommandResult(placed.told(None), ok=False))
             return True
-        if isinstance(placed, placing.Placed) and self._not_seen(placed.row.id, speaker):
+        if isinstance(placed, placing.Placed) and self._not_seen(placed.row.id, speaker, placed.text):
             return True
         return isinstance(placed, placing.Placed) and self.say(speaker, placed.text, placed.row.id) is not None
 
-    def _not_seen(self, run_id: int, speaker: Actor) -> bool:
+    def _not_seen(self, run_id: int, speaker: Actor, text: str) -> bool:
         """Whether run ``run_id`` now asks ``speaker`` a question this session never printed (another
         terminal's session took the one shown here, or put it again on new terms): it is printed,
         and the line is not taken as its answer (a yes to terms never shown; an answer to the
         question before, read as the next one's)."""
-        row = runs.load_run(self.dispatcher.db.conn, run_id)
-        if row is None or row.context.prompt_for(speaker.id) is None:  # nothing asked of them: no answer to take
+        if commands.classify(text) is not None:  # 'back', 'cancel', a correction: not an answer
             return False
-        latest = outbox.latest_prompts(self.dispatcher.db, run_id, [speaker.id])
-        if not latest or latest[-1].id <= self.seen.get((run_id, speaker.id), 0):
+        asked = self._asked(run_id, speaker.id)
+        seen = self.seen.get((run_id, speaker.id))
+        if asked is None or seen == asked:
             return False
-        self._answer(speaker, CommandResult(texts.console_question_moved_on(), ok=False))
-        self._show_queued(latest[-1])
+        said = texts.console_question_not_shown(run_id) if seen is None else texts.console_question_moved_on()
+        self._answer(speaker, CommandResult(said, ok=False))
+        for item in outbox.latest_prompts(self.dispatcher.db, run_id, [speaker.id]):
+            self._show_queued(item)
         return True
+
+    def _asked(self, run_id: int, person_id: str) -> tuple[object, ...] | None:
+        """What run ``run_id`` asks ``person_id`` now: the question's slot, when it was first put, and
+        its words as last sent (a reminder's are the question's; new terms, another question)."""
+        row = runs.load_run(self.dispatcher.db.conn, run_id)
+        prompt = row.context.prompt_for(person_id) if row is not None else None
+        if prompt is None:
+            return None
+        latest = outbox.latest_prompts(self.dispatcher.db, run_id, [person_id])
+        words = texts.reminded(latest[-1].reply.text) if latest else ""
+        return (*prompt.slot, prompt.purpose, prompt.asked_at, words)
 
     def command(self, speaker: Actor, text: str) -> None:
         """Carry out a chat command as ``speaker`` and print its answer, then what it queued here
@@ -242,9 +259,8 @@ class ConsoleSession:
     def _show_queued(self, item: Queued) -> None:
         """Print a queued reply, noting a question as seen here by whom it asks."""
         reply = item.reply
-        if reply.kind == "prompt" and reply.to is not None:
-            key = (reply.run_id, reply.to.id)
-            self.seen[key] = max(self.seen.get(key, 0), item.id)
+        if reply.kind == "prompt" and reply.to is not None and (asked := self._asked(reply.run_id, reply.to.id)):
+            self.seen[(reply.run_id, reply.to.id)] = asked
         self._show(reply)
 
     def _show(self, reply: Reply) -> None:
@@ -253,7 +269,7 @@ class ConsoleSession:
             return
         to = f" -> {reply.to.name}" if reply.to else ""
         if not self.done and reply.run_id not in (0, self.run_id):  # another run's, while this one goes on
-            to += f" (run #{reply.run_id})"  # (a cancellation in console:triggers read as this run's)
+            to += texts.console_other_run(reply.run_id)  # (a cancellation in console:triggers read as this run's)
         for i, line in enumerate(reply.text.splitlines() or [""]):
             self._write(f"bot{to}: {line}" if i == 0 else f"    {line}")
 
@@ -281,4 +297,6 @@ def parse_jsonl(line: str, line_no: int, error: Callable[[int, str], Exception])
     speaker = data.get("as")
     if speaker is not None and not isinstance(speaker, str):
         raise error(line_no, "'as' must be a name")
+    if speaker is not None and (not speaker.strip() or bad_person(speaker) is not None or "," in speaker):
+        raise error(line_no, texts.console_as_no_person(speaker))  # as -f, -p and --as refuse it
     return speaker, data["text"]

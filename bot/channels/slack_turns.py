@@ -208,12 +208,9 @@ class Turns:
 
 
 def _due_moved(result: TurnResult, actor: Actor) -> date | None:
-    """The due date ``actor``'s yes moved their action to in this turn ("yes, by next friday")."""
-    moved = [
-        a
-        for a in result.outcome.answers
-        if a["actor"] == actor.id and a["kind"] == "correction" and a["field"] == "due"
-    ]
+    """The due date ``actor``'s yes moved their action to in this turn ("yes, by next friday"): the
+    date their yes corrected, whatever the flow calls its field (the engine's ``_due_of``)."""
+    moved = [a for a in result.outcome.answers if a["actor"] == actor.id and a["kind"] == "correction"]
     with contextlib.suppress(ValueError, TypeError):
         return date.fromisoformat(str(moved[-1]["value"])) if moved else None
     return None

@@ -167,17 +167,14 @@ class TurnBase(ABC):
             self.say(self.render(step.ask, None), to=self.ctx.facilitator)
         items = self.ctx.answers.setdefault(step.id, [])
         who = self.facilitator_of(step)
-        if revisit and items and adding:  # back into the list to add one: shown whole, then a new item
+        if items:  # shown whole: back into the list (to add one, or change its last answer), or to one left with 'back'
             self.say(self._items_so_far(step, items), to=who)
-        elif revisit and items:  # back into the list: shown whole, then its last answer to change
-            self.say(self._items_so_far(step, items), to=who)
+        if revisit and items and not adding:  # its last answer to change
             last = step.fields[-1]
             self.ctx.draft, self.ctx.kept, self.ctx.later = dict(items.pop()), {}, []
             current = self.ctx.draft.pop(last.id, None)
             self.open_field(step, last, len(items), who, revisit=current)
             return
-        if items:  # back to a list left with 'back': shown, then its next item (one gone over: as it was)
-            self.say(self._items_so_far(step, items), to=who)
         self.ctx.draft, self.ctx.kept = {}, self.ctx.later.pop(0) if self.ctx.later else {}
         self.open_field(step, step.fields[0], len(items), who, revisit=self.ctx.kept.pop(step.fields[0].id, None))
 

@@ -20,11 +20,13 @@ class GoingBack(TurnBase):
             return
         path = self.ctx.path
         keep = len(path)
-        while keep and self.flow.others_answer(self.flow.step(path[keep - 1])):
+        while keep and self._others_answer(self.flow.step(path[keep - 1])):
             keep -= 1  # others' answers (owners', participants') are not the facilitator's to redo; hop over them
         if not keep:  # nothing to go back to: the path (and the record built from it) stays as it is
             self.say(texts.at_first_question(), to=actor, kind="error")
             return
+        if step.type == "repeat":  # out of the list: every item stays, taken up again when the run comes back
+            self._leave_repeat(prompt, step)
         over = path[keep:]
         del path[keep:]
         self._back_to(path, actor, over)
@@ -50,9 +52,27 @@ class GoingBack(TurnBase):
         # confirm again (what they accepted may change on the way)
         self.ctx.prompts = [p for p in self.ctx.prompts if p.step not in left]
         for step_id in left:
-            if self.flow.has_step(step_id) and self.flow.others_answer(self.flow.step(step_id)) and not adding:
+            if self.flow.has_step(step_id) and self._others_answer(self.flow.step(step_id)) and not adding:
                 self.ctx.answers.pop(step_id, None)
+        if self.flow.step(target).to == "participants":  # the facilitator's vote (no participants): asked again,
+            self.ctx.answers.pop(target, None)  # not taken as given (it completed at once, and 'back' went nowhere)
         self.enter(target, actor, revisit=True, adding=adding)
+
+    def _others_answer(self, step: Step) -> bool:
+        """Whether ``step``'s answers are others' (:meth:`Flow.others_answer`): a participants' step
+        of a run that has none asked its facilitator, whose answer it is."""
+        return self.flow.others_answer(step) and not (step.to == "participants" and not self.ctx.participants)
+
+    def _leave_repeat(self, prompt: Prompt, step: Step) -> None:
+        """Back from a repeat step's first item's first field, out of the list: the items gone back
+        over (``later``, and the one asked now) are its answers again, whole ones (a half-given one
+        waits in ``later``, asked on when the run comes back to the list)."""
+        offered = self.ctx.offered(prompt)
+        gone_over = [offered, *self.ctx.later] if offered else list(self.ctx.later)
+        whole = [i for i in gone_over if all(f.id in i for f in step.fields)]
+        self.ctx.answers[step.id] = whole
+        self.ctx.later = [i for i in gone_over if i not in whole]
+        self.ctx.kept = {}
 
     def _hop_towards(self, target: str) -> str:
         """The predecessor of the current state on the way back to ``target``."""
@@ -79,14 +99,11 @@ class GoingBack(TurnBase):
                 self.ctx.kept[prompt.field] = prompt.current
         else:
             offered = self.ctx.offered(prompt)
+            if not items:  # back out of the list (:meth:`_leave_repeat`, once it is known there is a way back)
+                return False
             if offered:
                 self.ctx.later.insert(0, offered)
             self.ctx.kept = {}  # the item before's fields, not this one's
-            if not items:
-                whole = [i for i in self.ctx.later if all(f.id in i for f in step.fields)]
-                self.ctx.answers[step.id] = whole
-                self.ctx.later = [i for i in self.ctx.later if i not in whole]  # (a half-given item: asked on)
-                return False
             restored = items.pop()
             last = step.fields[-1].id
             current = restored.pop(last, None)

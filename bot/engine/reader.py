@@ -86,7 +86,7 @@ def read_flow_text(text: str, path: str, pinned: bool = False) -> Flow:
     except flow_yaml.TooLarge:
         raise FlowError(path, *texts.flow_file_too_many_values(flow_yaml.MAX_VALUES)) from None
     _check_schema(doc, path, text)
-    flow = _build(doc, text, path)
+    flow = _build(doc, text, path, pinned)
     validate.check_meaning(flow, pinned)
     return flow
 
@@ -221,14 +221,17 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
     return texts.schema_other_fix()
 
 
-def _duration(value: str, key: str, path: str) -> timedelta:
+def _duration(value: str, key: str, path: str, pinned: bool) -> timedelta:
     """A timer's duration (the schema's pattern passed it), at most :data:`LONGEST`: a number of
-    days past it overflowed into a traceback at load (``expire_after: 99999999999d``)."""
-    from bot.triggers import parse_duration  # (bot.triggers reads flows: imported when used)
+    days past it overflowed into a traceback at load (``expire_after: 99999999999d``). A version
+    runs are pinned to, stored before the bound, takes the bound: its runs go on."""
+    from bot.triggers import LONGEST, parse_duration  # (bot.triggers reads flows: imported when used)
 
     try:
         return parse_duration(value)
     except ValueError:
+        if pinned:
+            return LONGEST
         raise FlowError(path, *texts.timer_too_long(key, _cut(value))) from None
 
 
@@ -268,7 +271,7 @@ def _branches(raw: Any) -> tuple[Branch, ...]:
     return tuple(Branch(goto=b["goto"], when=b.get("when")) for b in raw)
 
 
-def _build(doc: dict[str, Any], text: str, path: str) -> Flow:
+def _build(doc: dict[str, Any], text: str, path: str, pinned: bool = False) -> Flow:
     steps = []
     for raw in doc["steps"]:
         steps.append(
@@ -284,7 +287,7 @@ def _build(doc: dict[str, Any], text: str, path: str) -> Flow:
                 complete_when=raw.get("complete_when", "all"),
             )
         )
-    timers = {key: _duration(value, key, path) for key, value in doc.get("timers", {}).items() if key != "escalate"}
+    timers = {k: _duration(v, k, path, pinned) for k, v in doc.get("timers", {}).items() if k != "escalate"}
     return Flow(
         id=doc["id"],
         title=doc["title"],

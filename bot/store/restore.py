@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from bot import texts
+from bot import config, texts
 from bot.errors import BotError, ConfigError, LedgerDamaged
 from bot.store import damage, migrations, upgrade_copy
 from bot.store.opening import is_busy, open_readonly
@@ -71,6 +71,8 @@ def restore(copy: Path, ledger: Path) -> tuple[int, Path | None, str | None]:
     kept (None: there was none), and what SQLite said of that ledger if it could not read it
     (damaged). A ``BotError`` (nothing changed) while the ledger is open, for a copy that is not a
     sound decisionbot ledger, or that is the ledger itself."""
+    if ledger.is_dir():  # (not a traceback: "unable to open database file")
+        raise BotError(texts.ledger_is_folder(str(ledger), config.BY_NAME["db"].env))
     if ledger.exists() and copy.resolve() == ledger.resolve():
         raise BotError(texts.cli_restore_same_file(str(copy)))
     damaged = _refuse_if_held(ledger)

@@ -19,6 +19,13 @@ def reminder(prompt: str, latest: str | None = None) -> str:
     return f"Reminder: {prompt}"
 
 
+def reminded(text: str) -> str:
+    """The question a :func:`reminder` put again (``text`` itself when it is none)."""
+    if text.startswith("Reminder (values as when it fired; latest: ") and "\n" in text:
+        return text.split("\n", 1)[1]
+    return text.removeprefix("Reminder: ")
+
+
 def escalation(
     waiting: list[tuple[str, str, str | None]], lead: str | None, latest: str | None = None, backup: bool = False
 ) -> str:

@@ -88,3 +88,15 @@ def test_a_misspelt_step_in_a_condition_names_the_step_meant(tmp_path) -> None:
     text = MINIMAL.replace("    type: text\n", "    type: text\n" + branches, 1)
     err = refused(write(tmp_path, text), "decision", "names no step: desicion")
     assert "did you mean 'decision'?" in err.fix
+
+
+def test_a_pinned_version_with_a_timer_over_ten_years_still_loads_at_the_bound(tmp_path) -> None:
+    """A version stored before the bound (its runs pinned to it): refused, its runs could take no
+    answer, told of a file that may say otherwise now."""
+    from datetime import timedelta
+
+    from bot.engine.reader import read_flow_text
+
+    text = MINIMAL.replace("steps:", "timers: {expire_after: 600w}\nsteps:")
+    flow = read_flow_text(text, str(tmp_path / "mini.yaml"), pinned=True)
+    assert flow.timers.expire_after == timedelta(days=3650)
