@@ -73,8 +73,9 @@ def _data(items: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-#: The options that name one person (the others take a comma-separated list).
-ONE_PERSON_OPTIONS = ("--facilitator", "--as")
+#: The options that name one person (the others take a comma-separated list); the terminal's
+#: ``/as NAME`` and a JSON line's ``"as"`` too.
+ONE_PERSON_OPTIONS = ("--facilitator", "--as", "/as", '"as"')
 
 
 def refuse_bad_people(*options: tuple[str, str | None]) -> None:

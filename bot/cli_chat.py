@@ -188,8 +188,10 @@ def _converse(obj: Context, session: ConsoleSession, run_id: int | None, speaker
             click.echo(f"{speaker.name}> {text}")
         if command.startswith("/as "):
             name = command[4:]
-            if not name.strip() or bad_person(name) is not None or "," in name:  # as -f, -p and --as refuse it
-                click.echo(texts.console_as_no_person(name), err=True)
+            try:  # a person's id, as -f, -p and --as take
+                refuse_bad_people(("/as", name))
+            except BotError as exc:
+                click.echo(str(exc), err=True)
                 continue
             speaker = session.known_as(person(name))
             if not jsonl:
@@ -268,6 +270,10 @@ def _input_lines(jsonl: bool, first: str) -> Iterator[tuple[str | None, str]]:
             if not line.strip():
                 continue
             name, text = parse_jsonl(line, line_no, lambda n, p: click.UsageError(texts.cli_bad_jsonl(n, p)))
+            try:  # a person's id, as -f, -p and --as take
+                refuse_bad_people(('"as"', name))
+            except BotError as exc:
+                raise click.UsageError(texts.cli_bad_jsonl(line_no, str(exc))) from None
             yield name, text
             continue
         if line.strip().startswith("/as "):

@@ -122,6 +122,6 @@ def test_a_line_for_another_runs_question_never_shown_here_shows_it_first(tmp_pa
 def test_as_refuses_what_the_options_refuse(tmp_path: Path) -> None:
     base = ["--db", str(tmp_path / "t.db"), "--flows", str(ROOT / "flows"), "chat", "post_meeting", "-f", "alice"]
     out = CliRunner().invoke(main, base, input="/as a<b>|c\nWe ship\n").output
-    assert "'a<b>|c' names no person" in out and "alice> We ship" in out  # alice goes on typing
+    assert "'/as' names 'a<b>|c', which is not a person's id" in out and "alice> We ship" in out  # alice types on
     jsonl = CliRunner().invoke(main, [*base, "--jsonl"], input='{"as": "x|y<z>", "text": "hi"}\n')
-    assert jsonl.exit_code != 0 and "'x|y<z>' names no person" in jsonl.output
+    assert jsonl.exit_code != 0 and "names 'x|y<z>', which is not a person's id" in jsonl.output

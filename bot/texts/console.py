@@ -68,14 +68,6 @@ def console_nothing_waiting(run_id: int | None, status: str) -> str:
     )
 
 
-def console_as_no_person(given: str) -> str:
-    shown = given.encode("unicode_escape").decode("ascii")[:80]
-    return (
-        f"'{shown}' names no person: give one name or id, without commas, control characters or"
-        " < > | & ` (as -f, -p and --as take them)."
-    )
-
-
 def console_question_not_shown(run_id: int) -> str:
     return (
         f"Your line was not taken: run #{run_id} asks you something this terminal has not shown you yet."
