@@ -266,7 +266,7 @@ def asking(conn: sqlite3.Connection, rows: list[RunRow], actor_id: str) -> list[
 def claim(conn: sqlite3.Connection, row: RunRow, message: Message, now: datetime) -> Message:
     """The people a message names (its speaker, whom it mentions) learnt where the run knew
     them only by their platform ids (a trigger's). A triggered run that named no facilitator:
-    the first person to speak in it takes the role, unless they answer a question of their own. Returns the message with its speaker named
+    the first person to speak in it takes the role. Returns the message with its speaker named
     as the run knows them when their platform gave only their id, so that the transcript and
     the report name them as the run's actions do; so are the people it mentions (Rasa's ``@bob``
     from a tracker that has no ``decision_participants``)."""
@@ -278,8 +278,6 @@ def claim(conn: sqlite3.Connection, row: RunRow, message: Message, now: datetime
         ctx.learn(person)
     placeholder = ctx.facilitator
     if not ctx.trigger.get("claimable") or actor.id == placeholder.id:
-        return message
-    if ctx.prompt_for(actor.id) is not None:  # answering a question of their own (an owner's): not taking the lead
         return message
     ctx.trigger.pop("claimable")
     ctx.trigger["facilitator"] = actor.name
