@@ -18,19 +18,7 @@ import pytest
 
 from tests.rasa_support import free_port
 from tests.serve_process import served
-
-ROOT = Path(__file__).resolve().parents[1]
-TRIGGER = ["trigger", "post_meeting", "--channel", "console", "-f", "alice", "--data", "title=Weekly"]
-
-
-def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "bot", "--db", str(db), "--flows", str(ROOT / "flows"), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
-
-
-def runs_in(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
+from tests.test_db_restore import TRIGGER, run, runs_in  # the restore tests' own, shared
 
 
 def garble_page_one(db: Path) -> None:

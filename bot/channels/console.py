@@ -150,8 +150,7 @@ class ConsoleSession:
         seen = self.seen.get((run_id, speaker.id))
         if asked is None or seen == asked:
             return False
-        said = texts.console_question_not_shown(run_id) if seen is None else texts.console_question_moved_on()
-        self._answer(speaker, CommandResult(said, ok=False))
+        self._answer(speaker, CommandResult(texts.console_question_moved_on(run_id, seen is not None), ok=False))
         for item in outbox.latest_prompts(self.dispatcher.db, run_id, [speaker.id]):
             self._show_queued(item)
         return True

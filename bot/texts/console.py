@@ -68,23 +68,20 @@ def console_nothing_waiting(run_id: int | None, status: str) -> str:
     )
 
 
-def console_question_not_shown(run_id: int) -> str:
-    return (
-        f"Your line was not taken: run #{run_id} asks you something this terminal has not shown you yet."
-        " Here it is; answer it if it is yours:"
-    )
-
-
 def console_other_run(run_id: int) -> str:
     """After ``bot``, on a line of another run than the terminal's (``bot (run #1): ...``)."""
     return f" (run #{run_id})"
 
 
-def console_question_moved_on() -> str:
-    return (
-        "Your line was not taken: the question changed since this terminal showed it (answered or put"
-        " again elsewhere). Here it is as it stands now; answer it if it is still yours:"
+def console_question_moved_on(run_id: int, shown_here: bool) -> str:
+    """A line not taken: the question it would answer is not the one this terminal showed
+    (``shown_here``: changed since, answered or put again elsewhere; else never shown here)."""
+    why = (
+        "the question changed since this terminal showed it (answered or put again elsewhere)"
+        if shown_here
+        else f"run #{run_id} asks you something this terminal has not shown you yet"
     )
+    return f"Your line was not taken: {why}. Here it is as it stands now; answer it if it is yours:"
 
 
 def console_help() -> str:
